@@ -1,0 +1,76 @@
+package io.remora.accesslog;
+
+import java.net.SocketAddress;
+import java.util.EnumSet;
+
+/**
+ * What one request (HTTP) or one connection (TCP) did, filled in as it proceeds and handed to
+ * the access loggers at its end. Owned by one event loop; not thread-safe by design.
+ */
+public final class StreamInfo {
+    public final long startMillis = System.currentTimeMillis();
+    public final long startNanos = System.nanoTime();
+    public final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
+
+    // downstream
+    public SocketAddress downstreamRemoteAddress;
+    public SocketAddress downstreamLocalAddress;
+    /** "HTTP/1.1", "HTTP/2"; null for TCP. */
+    public String protocol;
+    public String method;
+    public String path;
+    /** The path before any rewrite ({@code X-ENVOY-ORIGINAL-PATH}), null when not rewritten. */
+    public String originalPath;
+    public String authority;
+    public String userAgent;
+    public String forwardedFor;
+    public String requestId;
+    public String routeName;
+    public long bytesReceived;
+    public long bytesSent;
+    /** 0 until a response starts (or when none was sent). */
+    public int responseCode;
+    /** Envoy's {@code %RESPONSE_CODE_DETAILS%}, e.g. via_upstream, route_not_found. */
+    public String responseCodeDetails;
+    public String connectionTerminationDetails;
+
+    // upstream
+    public String upstreamCluster;
+    public SocketAddress upstreamHost;
+    public SocketAddress upstreamLocalAddress;
+    public String upstreamTransportFailureReason;
+    /** Nanos from start to the first upstream response byte; -1 when none. */
+    public long upstreamServiceTimeNanos = -1;
+    /** Nanos from start to the last byte sent downstream; -1 until done. */
+    public long durationNanos = -1;
+    public int attemptCount;
+
+    public void setFlag(ResponseFlag f) {
+        flags.add(f);
+    }
+
+    public boolean hasFlag(ResponseFlag f) {
+        return flags.contains(f);
+    }
+
+    /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' or "-" when none. */
+    public String responseFlagsString() {
+        if (flags.isEmpty()) {
+            return "-";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (ResponseFlag f : flags) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(f.code);
+        }
+        return sb.toString();
+    }
+
+    public void finish() {
+        if (durationNanos < 0) {
+            durationNanos = System.nanoTime() - startNanos;
+        }
+    }
+}

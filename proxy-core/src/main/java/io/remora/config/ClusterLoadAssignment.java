@@ -1,0 +1,27 @@
+package io.remora.config;
+
+import java.util.List;
+
+/** {@code config.endpoint.v3.ClusterLoadAssignment}. */
+public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints> endpoints,
+                                    int overprovisioningFactor) {
+
+    /** {@code LocalityLbEndpoints}; loadBalancingWeight 0 when unset. */
+    public record LocalityLbEndpoints(Locality locality, int loadBalancingWeight, int priority,
+                                      List<LbEndpoint> lbEndpoints) {
+    }
+
+    public record Locality(String region, String zone, String subZone) {
+        public static final Locality NONE = new Locality("", "", "");
+    }
+
+    /**
+     * {@code LbEndpoint}; weight defaults to 1. A DNS cluster's address host is a name that the
+     * cluster resolves.
+     */
+    public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
+                             String hostname) {
+    }
+
+    public enum HealthStatus { UNKNOWN, HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, DEGRADED }
+}

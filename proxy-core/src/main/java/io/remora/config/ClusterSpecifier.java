@@ -1,0 +1,27 @@
+package io.remora.config;
+
+import java.util.List;
+
+/** Where a route or tcp_proxy sends traffic: one cluster, a weighted split, or a header naming it. */
+public sealed interface ClusterSpecifier
+        permits ClusterSpecifier.Single, ClusterSpecifier.Weighted, ClusterSpecifier.FromHeader {
+
+    record Single(String cluster) implements ClusterSpecifier {
+    }
+
+    /** {@code weighted_clusters}; totalWeight is the sum of the weights (validated &gt; 0). */
+    record Weighted(List<WeightedCluster> clusters, int totalWeight) implements ClusterSpecifier {
+    }
+
+    /** {@code cluster_header}: the cluster is named by this request header. */
+    record FromHeader(String headerName) implements ClusterSpecifier {
+    }
+
+    /**
+     * One member of a split. Header mutations and hostRewriteLiteral may be
+     * {@link HeaderMutation#NONE}/null.
+     */
+    record WeightedCluster(String name, int weight, HeaderMutation requestHeaders,
+                           HeaderMutation responseHeaders, String hostRewriteLiteral) {
+    }
+}

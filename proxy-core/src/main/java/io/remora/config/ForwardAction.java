@@ -1,0 +1,44 @@
+package io.remora.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * {@code config.route.v3.RouteAction} (Envoy's "route" action).
+ *
+ * @param prefixRewrite      null when unset
+ * @param regexRewrite       null when unset
+ * @param hostRewriteLiteral null when unset
+ * @param hostRewriteHeader  null when unset
+ * @param timeout            default 15 s; ZERO disables
+ * @param idleTimeout        per-stream idle timeout override; null inherits the HCM's
+ * @param retryPolicy        null inherits the virtual host's; none at all means no retries
+ * @param maxGrpcTimeout     null: ignore grpc-timeout; otherwise cap it (ZERO = no cap)
+ */
+public record ForwardAction(
+        ClusterSpecifier cluster,
+        String prefixRewrite,
+        RegexRewrite regexRewrite,
+        String hostRewriteLiteral,
+        boolean autoHostRewrite,
+        String hostRewriteHeader,
+        Duration timeout,
+        Duration idleTimeout,
+        RetryPolicy retryPolicy,
+        List<MirrorPolicy> mirrors,
+        Duration maxGrpcTimeout,
+        UpgradeConfig upgrades) implements RouteAction {
+
+    /** {@code regex_rewrite}: replace every match of pattern in the path by substitution (\1 groups). */
+    public record RegexRewrite(Pattern pattern, String substitution) {
+    }
+
+    /** {@code request_mirror_policies} entry; fractionPerMillion null = all requests. */
+    public record MirrorPolicy(String cluster, Integer fractionPerMillion) {
+    }
+
+    /** {@code upgrade_configs} at route level; websocket enabled means Upgrade: websocket passes. */
+    public record UpgradeConfig(boolean websocket) {
+    }
+}

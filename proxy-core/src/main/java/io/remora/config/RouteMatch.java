@@ -1,0 +1,43 @@
+package io.remora.config;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * {@code config.route.v3.RouteMatch}. The path part is matched on the path without the query
+ * string; {@code caseSensitive} (default true) applies to prefix, path and path_separated_prefix.
+ *
+ * @param runtimeFraction fraction of requests (numerator per million) that match; null = all
+ * @param grpc            {@code grpc: {}}: only gRPC requests (content-type application/grpc*)
+ */
+public record RouteMatch(
+        PathMatch path,
+        boolean caseSensitive,
+        List<HeaderMatcher> headers,
+        List<QueryParameterMatcher> queryParameters,
+        boolean grpc,
+        Integer runtimeFractionPerMillion) {
+
+    public sealed interface PathMatch {
+    }
+
+    /** {@code prefix}. */
+    public record Prefix(String prefix) implements PathMatch {
+    }
+
+    /** {@code path}: exact. */
+    public record Path(String path) implements PathMatch {
+    }
+
+    /** {@code safe_regex}: the whole path (without query) must match. */
+    public record SafeRegex(Pattern regex) implements PathMatch {
+    }
+
+    /** {@code path_separated_prefix}: prefix followed by end, '/', '?' or '#'. */
+    public record PathSeparatedPrefix(String prefix) implements PathMatch {
+    }
+
+    /** {@code connect_matcher}: CONNECT requests. */
+    public record ConnectMatcher() implements PathMatch {
+    }
+}

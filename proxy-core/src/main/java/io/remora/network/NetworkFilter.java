@@ -1,0 +1,25 @@
+package io.remora.network;
+
+import io.netty.channel.Channel;
+
+/**
+ * The runtime of a terminal network filter (tcp_proxy, http_connection_manager), built once per
+ * filter chain config and shared by every connection that chain accepts.
+ */
+public interface NetworkFilter {
+
+    /**
+     * Takes over an accepted downstream connection: installs its handlers on the channel's
+     * pipeline. Runs on the channel's event loop, after listener filters and the transport
+     * socket; autoRead is on when it returns unless the filter turned it off.
+     */
+    void onAccept(Channel downstream, ConnectionInfo info);
+
+    /**
+     * Begins draining this filter's connections (listener removed or changed, server shutdown):
+     * HTTP/1.1 sends {@code connection: close} on the next response, HTTP/2 sends GOAWAY; TCP
+     * proxies are left to finish. Called on the control thread.
+     */
+    default void startDrain() {
+    }
+}

@@ -1,0 +1,68 @@
+package io.remora.server;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The socket transport: native epoll when it loads (Linux), NIO otherwise. One choice for the
+ * whole process, so every channel class matches the event loops it is registered with.
+ */
+public final class Transport {
+
+    public enum Kind { EPOLL, NIO }
+
+    private final Kind kind;
+
+    private Transport(Kind kind) {
+        this.kind = kind;
+    }
+
+    /** Epoll unless it is unavailable or {@code -Dremora.transport=nio} asks for NIO. */
+    public static Transport detect() {
+        boolean wantNio = "nio".equalsIgnoreCase(System.getProperty("remora.transport"));
+        return new Transport(!wantNio && Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO);
+    }
+
+    public static Transport of(Kind kind) {
+        return new Transport(kind);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public EventLoopGroup newEventLoopGroup(int threads, String name) {
+        IoHandlerFactory factory = kind == Kind.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+    }
+
+    public Class<? extends ServerChannel> serverChannel() {
+        return kind == Kind.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    public Class<? extends Channel> socketChannel() {
+        return kind == Kind.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** Unix domain sockets need epoll here; null under NIO. */
+    public Class<? extends ServerChannel> serverDomainSocketChannel() {
+        return kind == Kind.EPOLL ? EpollServerDomainSocketChannel.class : null;
+    }
+
+    public Class<? extends Channel> domainSocketChannel() {
+        return kind == Kind.EPOLL ? EpollDomainSocketChannel.class : null;
+    }
+}

@@ -1,0 +1,96 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Envoy's {@code cluster.<name>.*} stats, bound once per cluster. */
+public final class ClusterStats {
+    public static final String TAG = "envoy_cluster_name";
+
+    public final Counter upstreamRqTotal;
+    public final Counter upstreamRqRetry;
+    public final Counter upstreamRqRetrySuccess;
+    public final Counter upstreamRqRetryOverflow;
+    public final Counter upstreamRqTimeout;
+    public final Counter upstreamRqPerTryTimeout;
+    public final Counter upstreamRqPendingOverflow;
+    public final Counter upstreamCxTotal;
+    public final Counter upstreamCxConnectFail;
+    public final Counter upstreamCxConnectTimeout;
+    public final Counter upstreamCxDestroy;
+    public final Counter upstreamCxRxBytesTotal;
+    public final Counter upstreamCxTxBytesTotal;
+    public final Counter upstreamRqTxReset;
+    public final Counter upstreamRqRxReset;
+    public final Counter upstreamCxNoneHealthy;
+    public final Counter upstreamCxIdleTimeout;
+    public final AtomicLong upstreamCxActive = new AtomicLong();
+    public final AtomicLong upstreamRqActive = new AtomicLong();
+    public final AtomicLong membershipHealthy = new AtomicLong();
+    public final AtomicLong membershipTotal = new AtomicLong();
+    /** Upstream request time in milliseconds, with Envoy's histogram buckets. */
+    public final DistributionSummary upstreamRqTime;
+    private final Counter[] rqClass = new Counter[6];
+    private final MeterRegistry registry;
+    private final String name;
+    private final java.util.concurrent.ConcurrentHashMap<Integer, Counter> rqCode = new java.util.concurrent.ConcurrentHashMap<>();
+
+    ClusterStats(MeterRegistry r, String name) {
+        this.registry = r;
+        this.name = name;
+        upstreamRqTotal = c("envoy_cluster_upstream_rq_total");
+        upstreamRqRetry = c("envoy_cluster_upstream_rq_retry");
+        upstreamRqRetrySuccess = c("envoy_cluster_upstream_rq_retry_success");
+        upstreamRqRetryOverflow = c("envoy_cluster_upstream_rq_retry_overflow");
+        upstreamRqTimeout = c("envoy_cluster_upstream_rq_timeout");
+        upstreamRqPerTryTimeout = c("envoy_cluster_upstream_rq_per_try_timeout");
+        upstreamRqPendingOverflow = c("envoy_cluster_upstream_rq_pending_overflow");
+        upstreamCxTotal = c("envoy_cluster_upstream_cx_total");
+        upstreamCxConnectFail = c("envoy_cluster_upstream_cx_connect_fail");
+        upstreamCxConnectTimeout = c("envoy_cluster_upstream_cx_connect_timeout");
+        upstreamCxDestroy = c("envoy_cluster_upstream_cx_destroy");
+        upstreamCxRxBytesTotal = c("envoy_cluster_upstream_cx_rx_bytes_total");
+        upstreamCxTxBytesTotal = c("envoy_cluster_upstream_cx_tx_bytes_total");
+        upstreamRqTxReset = c("envoy_cluster_upstream_rq_tx_reset");
+        upstreamRqRxReset = c("envoy_cluster_upstream_rq_rx_reset");
+        upstreamCxNoneHealthy = c("envoy_cluster_upstream_cx_none_healthy");
+        upstreamCxIdleTimeout = c("envoy_cluster_upstream_cx_idle_timeout");
+        Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_membership_healthy", membershipHealthy, AtomicLong::get).tag(TAG, name).register(r);
+        Gauge.builder("envoy_cluster_membership_total", membershipTotal, AtomicLong::get).tag(TAG, name).register(r);
+        upstreamRqTime = DistributionSummary.builder("envoy_cluster_upstream_rq_time").tag(TAG, name)
+                .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
+        for (int i = 1; i <= 5; i++) {
+            rqClass[i] = Counter.builder("envoy_cluster_upstream_rq_xx").tag(TAG, name)
+                    .tag("envoy_response_code_class", Integer.toString(i)).register(r);
+        }
+    }
+
+    private Counter c(String metric) {
+        return Counter.builder(metric).tag(TAG, name).register(registry);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Counts one upstream response: {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
+    public void response(int status) {
+        int cls = status / 100;
+        if (cls >= 1 && cls <= 5) {
+            rqClass[cls].increment();
+        }
+        Counter code = rqCode.get(status);
+        if (code == null) {
+            // A handful of distinct codes per cluster; bound on first sight, then lock-free.
+            code = rqCode.computeIfAbsent(status, s -> Counter.builder("envoy_cluster_upstream_rq")
+                    .tag("envoy_response_code", Integer.toString(s)).tag(TAG, name).register(registry));
+        }
+        code.increment();
+    }
+}

@@ -1,0 +1,88 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Envoy's {@code http.<stat_prefix>.*} stats. */
+public final class HttpConnManagerStats {
+    public static final String TAG = "envoy_http_conn_manager_prefix";
+
+    public final Counter downstreamRqTotal;
+    public final Counter downstreamCxTotal;
+    public final Counter downstreamCxHttp1Total;
+    public final Counter downstreamCxHttp2Total;
+    public final Counter downstreamCxDestroy;
+    public final Counter downstreamRqHttp1Total;
+    public final Counter downstreamRqHttp2Total;
+    public final Counter downstreamRqRxReset;
+    public final Counter downstreamRqTxReset;
+    public final Counter downstreamRqTimeout;
+    public final Counter downstreamRqIdleTimeout;
+    public final Counter downstreamCxProtocolError;
+    public final Counter downstreamRqTooLarge;
+    public final Counter downstreamCxRxBytesTotal;
+    public final Counter downstreamCxTxBytesTotal;
+    public final Counter noRoute;
+    public final Counter noCluster;
+    public final Counter rqDirectResponse;
+    public final Counter rqRedirect;
+    public final AtomicLong downstreamCxActive = new AtomicLong();
+    public final AtomicLong downstreamRqActive = new AtomicLong();
+    /** Downstream request time in milliseconds. */
+    public final DistributionSummary downstreamRqTime;
+    private final Counter[] rqClass = new Counter[6];
+    private final MeterRegistry registry;
+    private final String prefix;
+
+    HttpConnManagerStats(MeterRegistry r, String prefix) {
+        this.registry = r;
+        this.prefix = prefix;
+        downstreamRqTotal = c("envoy_http_downstream_rq_total");
+        downstreamCxTotal = c("envoy_http_downstream_cx_total");
+        downstreamCxHttp1Total = c("envoy_http_downstream_cx_http1_total");
+        downstreamCxHttp2Total = c("envoy_http_downstream_cx_http2_total");
+        downstreamCxDestroy = c("envoy_http_downstream_cx_destroy");
+        downstreamRqHttp1Total = c("envoy_http_downstream_rq_http1_total");
+        downstreamRqHttp2Total = c("envoy_http_downstream_rq_http2_total");
+        downstreamRqRxReset = c("envoy_http_downstream_rq_rx_reset");
+        downstreamRqTxReset = c("envoy_http_downstream_rq_tx_reset");
+        downstreamRqTimeout = c("envoy_http_downstream_rq_timeout");
+        downstreamRqIdleTimeout = c("envoy_http_downstream_rq_idle_timeout");
+        downstreamCxProtocolError = c("envoy_http_downstream_cx_protocol_error");
+        downstreamRqTooLarge = c("envoy_http_downstream_rq_too_large");
+        downstreamCxRxBytesTotal = c("envoy_http_downstream_cx_rx_bytes_total");
+        downstreamCxTxBytesTotal = c("envoy_http_downstream_cx_tx_bytes_total");
+        noRoute = c("envoy_http_no_route");
+        noCluster = c("envoy_http_no_cluster");
+        rqDirectResponse = c("envoy_http_rq_direct_response");
+        rqRedirect = c("envoy_http_rq_redirect");
+        Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
+        Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
+        downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)
+                .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
+        for (int i = 1; i <= 5; i++) {
+            rqClass[i] = Counter.builder("envoy_http_downstream_rq_xx").tag(TAG, prefix)
+                    .tag("envoy_response_code_class", Integer.toString(i)).register(r);
+        }
+    }
+
+    private Counter c(String metric) {
+        return Counter.builder(metric).tag(TAG, prefix).register(registry);
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** Counts one response sent downstream by class ({@code downstream_rq_<N>xx}). */
+    public void response(int status) {
+        int cls = status / 100;
+        if (cls >= 1 && cls <= 5) {
+            rqClass[cls].increment();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Envoy's {@code listener.<address>.*} stats; the label is e.g. {@code 0.0.0.0_15001}. */
+public final class ListenerStats {
+    public static final String TAG = "envoy_listener_address";
+
+    public final Counter downstreamCxTotal;
+    public final Counter downstreamCxDestroy;
+    public final Counter noFilterChainMatch;
+    public final AtomicLong downstreamCxActive = new AtomicLong();
+
+    ListenerStats(MeterRegistry r, String label) {
+        downstreamCxTotal = Counter.builder("envoy_listener_downstream_cx_total").tag(TAG, label).register(r);
+        downstreamCxDestroy = Counter.builder("envoy_listener_downstream_cx_destroy").tag(TAG, label).register(r);
+        noFilterChainMatch = Counter.builder("envoy_listener_no_filter_chain_match").tag(TAG, label).register(r);
+        Gauge.builder("envoy_listener_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, label).register(r);
+    }
+}

@@ -1,0 +1,54 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Owns every meter. Stat groups are created when config is built and bound into the runtime
+ * objects, so the hot path only increments fields it already holds (DESIGN.md hot-path rules).
+ * Meter names and tags are Envoy's Prometheus names and labels (e.g. {@code envoy_cluster_upstream_rq_total}
+ * with tag {@code envoy_cluster_name}); the exposition writes them unchanged.
+ */
+public final class StatsRegistry {
+
+    private final MeterRegistry registry;
+    private final ConcurrentMap<String, ClusterStats> clusters = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
+    private final ServerStats server;
+
+    public StatsRegistry() {
+        this(new SimpleMeterRegistry());
+    }
+
+    public StatsRegistry(MeterRegistry registry) {
+        this.registry = registry;
+        this.server = new ServerStats(registry);
+    }
+
+    public MeterRegistry meterRegistry() {
+        return registry;
+    }
+
+    public ServerStats server() {
+        return server;
+    }
+
+    /** The stats of a cluster, by its stat name ({@code alt_stat_name} or name); kept across updates. */
+    public ClusterStats cluster(String statName) {
+        return clusters.computeIfAbsent(statName, n -> new ClusterStats(registry, n));
+    }
+
+    /** The stats of a connection manager, by its {@code stat_prefix}. */
+    public HttpConnManagerStats http(String statPrefix) {
+        return http.computeIfAbsent(statPrefix, p -> new HttpConnManagerStats(registry, p));
+    }
+
+    /** The stats of a listener, by Envoy's listener label (stat_prefix, or address as {@code 0.0.0.0_15001}). */
+    public ListenerStats listener(String label) {
+        return listeners.computeIfAbsent(label, l -> new ListenerStats(registry, l));
+    }
+}

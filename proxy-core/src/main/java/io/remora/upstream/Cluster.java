@@ -1,0 +1,31 @@
+package io.remora.upstream;
+
+import io.remora.config.ClusterConfig;
+import io.remora.stats.ClusterStats;
+
+import java.util.List;
+
+/**
+ * The runtime of one cluster: its current hosts and load balancer. Config and host set are
+ * swapped atomically on update; an in-flight request keeps the host it picked.
+ */
+public interface Cluster {
+
+    String name();
+
+    ClusterConfig config();
+
+    ClusterStats stats();
+
+    /** The current hosts, all of them (healthy or not). */
+    List<Host> hosts();
+
+    /**
+     * Picks a host for one request or connection, by the cluster's lb_policy. Callable from any
+     * worker; lock-free. Null when no healthy host exists (the caller answers 503 {@code UH}).
+     */
+    Host chooseHost(LoadBalancerContext context);
+
+    /** Circuit breakers of this cluster. */
+    ResourceLimits limits();
+}

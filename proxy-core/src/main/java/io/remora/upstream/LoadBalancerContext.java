@@ -1,0 +1,24 @@
+package io.remora.upstream;
+
+/**
+ * What a pick may take into account. {@link #NONE} for a first attempt without hashing.
+ */
+public interface LoadBalancerContext {
+    LoadBalancerContext NONE = new LoadBalancerContext() {
+    };
+
+    /** Hash for consistent-hash policies, or -1 when none. */
+    default long hashKey() {
+        return -1;
+    }
+
+    /** Retry host predicate ({@code previous_hosts}): true to skip this host when others exist. */
+    default boolean shouldSelectAnotherHost(Host host) {
+        return false;
+    }
+
+    /** How many times a pick may be redone to satisfy {@link #shouldSelectAnotherHost}. */
+    default int hostSelectionRetryCount() {
+        return 0;
+    }
+}
