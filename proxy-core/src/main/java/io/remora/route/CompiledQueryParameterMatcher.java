@@ -27,19 +27,20 @@ final class CompiledQueryParameterMatcher {
         return matcher == null || matcher.matches(value);
     }
 
-    /** The decoded first value of {@code name} in the query of {@code path}, "" for a bare key, or null. */
+    /**
+     * The decoded first value of {@code name} in the query of {@code path}, "" for a bare key, or
+     * null. As Envoy's parseAndDecodeQueryString, the query runs from the first '?' to the end.
+     */
     static String firstValue(String path, int pathEnd, String name) {
-        if (pathEnd >= path.length() || path.charAt(pathEnd) != '?') {
+        int q = pathEnd < path.length() && path.charAt(pathEnd) == '?' ? pathEnd : path.indexOf('?', pathEnd);
+        if (q < 0) {
             return null;
         }
-        int end = path.indexOf('#', pathEnd);
-        if (end < 0) {
-            end = path.length();
-        }
-        int start = pathEnd + 1;
+        int end = path.length();
+        int start = q + 1;
         while (start < end) {
             int amp = path.indexOf('&', start);
-            if (amp < 0 || amp > end) {
+            if (amp < 0) {
                 amp = end;
             }
             int eq = path.indexOf('=', start);
@@ -53,7 +54,11 @@ final class CompiledQueryParameterMatcher {
     }
 
     private static boolean keyEquals(String path, int from, int to, String name) {
-        if (path.indexOf('%', from) < 0 || path.indexOf('%', from) >= to) {
+        boolean encoded = false;
+        for (int i = from; i < to && !encoded; i++) {
+            encoded = path.charAt(i) == '%' || path.charAt(i) >= 0x80;
+        }
+        if (!encoded) {
             return to - from == name.length() && path.regionMatches(from, name, 0, name.length());
         }
         return PercentDecoder.decode(path, from, to).equals(name);

@@ -26,8 +26,8 @@ final class PercentDecoder {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (c == '%' && i + 2 < to) {
-                int hi = Character.digit(s.charAt(i + 1), 16);
-                int lo = Character.digit(s.charAt(i + 2), 16);
+                int hi = hex(s.charAt(i + 1));
+                int lo = hex(s.charAt(i + 2));
                 if (hi >= 0 && lo >= 0) {
                     out.write((hi << 4) | lo);
                     i += 2;
@@ -42,5 +42,18 @@ final class PercentDecoder {
             }
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
     }
 }

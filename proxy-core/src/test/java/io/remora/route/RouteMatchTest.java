@@ -241,7 +241,9 @@ class RouteMatchTest {
             "/p?debug=2&debug=1, false",
             "/p?debug=%31, true",
             "/p?de%62ug=1, true",
-            "/p?debug=1#f, true",
+            // as in Envoy the query runs to the end: a fragment is part of the last value
+            "/p?debug=1#f, false",
+            "/p?debug=%4, false",
             "/p?debug=10, false",
             "/p?xdebug=1, false",
             "/p, false",
