@@ -208,12 +208,16 @@ final class CompiledRoute implements RouteEntry {
         }
         String path = p.toString();
         String rewritten = rewritePath(path, prefixRewrite, regexRewrite);
+        if (rewritten == null) {
+            return;
+        }
         if (insertEnvoyOriginalPath) {
             headers.set(ORIGINAL_PATH, path);
         }
         headers.path(rewritten);
     }
 
+    /** The rewritten path, or null when Envoy would leave it unchanged. */
     private String rewritePath(String path, String prefix, RegexRewriter regex) {
         int pathEnd = PathMatcher.pathEnd(path);
         if (prefix != null) {
@@ -274,7 +278,10 @@ final class CompiledRoute implements RouteEntry {
         }
         String path = p.toString();
         if (redirectPrefixRewrite != null || redirectRegexRewrite != null) {
-            path = rewritePath(path, redirectPrefixRewrite, redirectRegexRewrite);
+            String rewritten = rewritePath(path, redirectPrefixRewrite, redirectRegexRewrite);
+            if (rewritten != null) {
+                path = rewritten;
+            }
         }
         String scheme;
         if (redirect != null && redirect.schemeRedirect() != null && !redirect.schemeRedirect().isEmpty()) {
