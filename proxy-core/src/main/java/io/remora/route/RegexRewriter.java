@@ -22,10 +22,6 @@ final class RegexRewriter {
         this.replacement = toJavaReplacement(substitution, groups);
     }
 
-    static RegexRewriter of(ForwardAction.RegexRewrite spec) {
-        return spec == null ? null : new RegexRewriter(spec);
-    }
-
     /**
      * The path with its part before {@code pathEnd} rewritten and the rest (query) kept; null when
      * the rewritten part is empty, which Envoy treats as a failed rewrite.
