@@ -21,12 +21,16 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.remora.accesslog.AccessLog;
+import io.remora.accesslog.StreamInfo;
 import io.remora.config.Address;
 import io.remora.server.Transport;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -45,6 +49,7 @@ public final class AdminServer implements AutoCloseable {
     private final Address address;
     private final Transport transport;
     private final AdminEndpoints endpoints;
+    private volatile List<AccessLog> accessLogs = List.of();
     private EventLoopGroup group;
     private Channel channel;
 
@@ -88,6 +93,12 @@ public final class AdminServer implements AutoCloseable {
             throw e;
         }
         LOG.info("admin address: " + channel.localAddress());
+        return this;
+    }
+
+    /** The admin's own access logs ({@code admin.access_log} / {@code access_log_path}). */
+    public AdminServer accessLogs(List<AccessLog> logs) {
+        this.accessLogs = List.copyOf(logs);
         return this;
     }
 
@@ -140,11 +151,13 @@ public final class AdminServer implements AutoCloseable {
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext c, FullHttpRequest req) {
+            StreamInfo info = accessLogs.isEmpty() ? null : new StreamInfo();
             AdminResponse r = req.decoderResult().isSuccess()
                     ? dispatch(req.method(), req.uri())
                     : AdminResponse.text(400, "bad request\n");
             boolean head = HttpMethod.HEAD.equals(req.method());
             ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(r.body(), StandardCharsets.UTF_8);
+            int bodyBytes = body.readableBytes(); // before the write hands the buffer away
             FullHttpResponse resp = new DefaultFullHttpResponse(req.protocolVersion(),
                     HttpResponseStatus.valueOf(r.status()), body);
             resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
@@ -162,6 +175,26 @@ public final class AdminServer implements AutoCloseable {
             } else {
                 resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                 f = c.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            }
+            if (info != null) {
+                info.downstreamRemoteAddress = c.channel().remoteAddress();
+                info.downstreamLocalAddress = c.channel().localAddress();
+                info.protocol = req.protocolVersion().text();
+                try {
+                    info.requestHeaders = HttpConversionUtil.toHttp2Headers(req, false);
+                } catch (RuntimeException e) {
+                    info.method = req.method().name();
+                    info.path = req.uri();
+                }
+                info.responseCode = r.status();
+                info.bytesReceived = req.content().readableBytes();
+                info.bytesSent = bodyBytes;
+                f.addListener(x -> {
+                    info.finish();
+                    for (AccessLog log : accessLogs) {
+                        log.log(info);
+                    }
+                });
             }
             if (r.afterSent() != null) {
                 f.addListener(x -> r.afterSent().run());

@@ -300,6 +300,25 @@ class AdminServerTest {
         assertTrue(JsonParser.parseString(get("/memory").body()).getAsJsonObject().has("allocated"));
     }
 
+    @Test
+    void adminAccessLog(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("admin.log");
+        try (io.remora.accesslog.AccessLogs logs = new io.remora.accesslog.AccessLogs()) {
+            admin.accessLogs(logs.create(java.util.List.of(new io.remora.config.AccessLogConfig(
+                    io.remora.config.AccessLogConfig.Sink.FILE, file.toString(),
+                    "%REQ(:METHOD)% %REQ(:PATH)% %PROTOCOL% %RESPONSE_CODE% %BYTES_SENT% %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%\n",
+                    null))));
+            get("/ready");
+            get("/healthcheck/fail");
+            // the log is written once the reply is flushed; the next reply proves the previous one went out
+            get("/ready");
+            logs.flush();
+            String text = java.nio.file.Files.readString(file);
+            assertTrue(text.startsWith("GET /ready HTTP/1.1 200 5 127.0.0.1\n"
+                    + "GET /healthcheck/fail HTTP/1.1 405 38 127.0.0.1\n"), text);
+        }
+    }
+
     @BeforeAll
     static void quiet() {
         Logging.setAll(Level.INFO);
