@@ -42,6 +42,15 @@ public interface AdminContext {
     /** {@code /quitquitquit}: stop the process. Called off the admin event loop after the reply is sent. */
     void quit();
 
+    /**
+     * {@code POST /drain_listeners}: Istio's pilot-agent calls it (with {@code inboundonly} and
+     * {@code graceful}) when the pod stops. The default only marks the server DRAINING; the
+     * server should also start draining the listeners.
+     */
+    default void drainListeners(boolean inboundOnly, boolean graceful) {
+        serverState().startDraining();
+    }
+
     /** {@code /reopen_logs}: reopen access log files after rotation. */
     default void reopenLogs() {
     }

@@ -45,6 +45,10 @@ final class AdminEndpoints {
         add("/", "Admin home page", false, q -> home());
         add("/clusters", "upstream cluster status", false, this::clusters);
         add("/config_dump", "dump current Envoy configs", false, q -> AdminResponse.json(ctx.configDump()));
+        add("/drain_listeners", "drain listeners", true, q -> {
+            ctx.drainListeners(q.containsKey("inboundonly"), q.containsKey("graceful"));
+            return AdminResponse.ok("OK\n");
+        });
         add("/healthcheck/fail", "cause the server to fail health checks", true, q -> {
             ctx.serverState().failHealthCheck();
             return AdminResponse.ok("OK\n");

@@ -26,6 +26,7 @@ public final class ServerState {
     /** Listeners are bound and the initial config is applied: the server is LIVE. */
     public void initialized() {
         initialized = true;
+        stats.workersStarted.set(1);
         publish();
     }
 

@@ -12,6 +12,12 @@ import java.util.regex.Pattern;
  * JSON ({@code ?format=json}). Counters and gauges come first, sorted by name, then histograms,
  * as Envoy orders them. Histogram quantiles are estimated from the bucket counts (Envoy keeps a
  * finer histogram); there are no per-interval values, so the interval half prints {@code nan}.
+ *
+ * <p>{@code usedonly}: Envoy keeps a "used" flag per stat, set on first write. Counters here are
+ * used when non-zero and histograms when they hold a sample; gauges are always used, because
+ * each is set when registered and a gauge at 0 is still information. Istio's readiness probe
+ * depends on that: it asks for {@code /stats?usedonly&filter=^(server\.state|listener_manager\.workers_started)}
+ * and needs {@code server.state: 0} (LIVE) in the answer.
  */
 public final class EnvoyStatsFormat {
 
@@ -43,7 +49,7 @@ public final class EnvoyStatsFormat {
                 }
             } else {
                 double v = MeterValues.value(m);
-                if (!usedOnly || (v != 0 && !Double.isNaN(v))) {
+                if (!usedOnly || kind == MeterValues.Kind.GAUGE || v != 0) {
                     values.put(name, v);
                 }
             }

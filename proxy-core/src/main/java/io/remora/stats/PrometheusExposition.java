@@ -42,8 +42,8 @@ public final class PrometheusExposition {
     }
 
     /**
-     * @param usedOnly Envoy's {@code ?usedonly}: skip stats never written (zero counters,
-     *                 empty histograms, zero gauges)
+     * @param usedOnly Envoy's {@code ?usedonly}: skip stats never written (zero counters and
+     *                 empty histograms; gauges always count as used, see {@link EnvoyStatsFormat})
      * @param filter   Envoy's {@code ?filter=}: keep stats whose dotted Envoy name it finds, or null
      */
     public static String scrape(MeterRegistry registry, boolean usedOnly, Pattern filter) {
@@ -74,8 +74,7 @@ public final class PrometheusExposition {
         if (kind == MeterValues.Kind.HISTOGRAM) {
             return MeterValues.histogram(m).count() > 0;
         }
-        double v = MeterValues.value(m);
-        return v != 0 && !Double.isNaN(v);
+        return kind == MeterValues.Kind.GAUGE || MeterValues.value(m) != 0;
     }
 
     private static void writeFamily(StringBuilder sb, String name, List<Meter> meters) {

@@ -13,6 +13,8 @@ public final class ServerStats {
     public final long startMillis = System.currentTimeMillis();
     /** Downstream connections across all listeners ({@code server.total_connections}). */
     public final AtomicLong totalConnections = new AtomicLong();
+    /** {@code listener_manager.workers_started}: 1 once workers run; Istio's readiness check reads it. */
+    public final AtomicLong workersStarted = new AtomicLong();
 
     ServerStats(MeterRegistry r) {
         Gauge.builder("envoy_server_live", live, AtomicLong::get).register(r);
@@ -20,6 +22,7 @@ public final class ServerStats {
         Gauge.builder("envoy_server_concurrency", concurrency, AtomicLong::get).register(r);
         Gauge.builder("envoy_server_uptime", this, ServerStats::uptimeSeconds).register(r);
         Gauge.builder("envoy_server_total_connections", totalConnections, AtomicLong::get).register(r);
+        Gauge.builder("envoy_listener_manager_workers_started", workersStarted, AtomicLong::get).register(r);
         // No hot restart in Remora: the epoch is always 0, as for an Envoy started without a parent.
         Gauge.builder("envoy_server_hot_restart_epoch", () -> 0).register(r);
         Runtime rt = Runtime.getRuntime();

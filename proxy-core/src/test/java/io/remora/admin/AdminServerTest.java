@@ -186,6 +186,28 @@ class AdminServerTest {
     }
 
     @Test
+    void istioReadinessStatsQuery() throws Exception {
+        // pilot-agent's readiness probe: both lines must be present, server.state 0 means LIVE.
+        HttpResponse<String> r = get("/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29");
+        assertEquals(200, r.statusCode());
+        assertEquals("listener_manager.workers_started: 1\nserver.state: 0\n", r.body());
+    }
+
+    @Test
+    void drainListenersMarksTheServerDraining() throws Exception {
+        assertEquals(405, get("/drain_listeners?inboundonly&graceful").statusCode());
+        assertEquals("LIVE\n", get("/ready").body());
+        HttpResponse<String> r = post("/drain_listeners?inboundonly&graceful");
+        assertEquals(200, r.statusCode());
+        assertEquals("OK\n", r.body());
+        assertEquals(503, get("/ready").statusCode());
+        assertEquals("DRAINING\n", get("/ready").body());
+        // /healthcheck/ok does not undo a drain
+        post("/healthcheck/ok");
+        assertEquals("DRAINING\n", get("/ready").body());
+    }
+
+    @Test
     void configDump() throws Exception {
         HttpResponse<String> r = get("/config_dump");
         assertEquals(200, r.statusCode());
