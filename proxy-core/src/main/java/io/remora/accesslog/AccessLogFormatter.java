@@ -250,14 +250,8 @@ public final class AccessLogFormatter {
 
     private static Op operator(String name, String arg, int maxLen) {
         switch (name) {
-            case "START_TIME": {
-                StartTimeFormat f = new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg);
-                return str(i -> {
-                    StringBuilder sb = new StringBuilder(32);
-                    f.append(sb, i.startMillis);
-                    return sb.toString();
-                }, maxLen);
-            }
+            case "START_TIME":
+                return startTime(new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg));
             case "REQ":
                 return header(requireArg(name, arg), maxLen, Source.REQUEST);
             case "RESP":
@@ -325,6 +319,22 @@ public final class AccessLogFormatter {
                 }
                 throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
         }
+    }
+
+    private static Op startTime(StartTimeFormat f) {
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, StreamInfo i) {
+                f.append(sb, i.startMillis); // straight into the line: no intermediate String
+            }
+
+            @Override
+            Object json(StreamInfo i) {
+                StringBuilder sb = new StringBuilder(32);
+                f.append(sb, i.startMillis);
+                return sb.toString();
+            }
+        };
     }
 
     private static String requireArg(String name, String arg) {

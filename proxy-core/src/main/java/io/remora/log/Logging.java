@@ -16,7 +16,8 @@ import java.util.logging.StreamHandler;
  * Envoy-style logging on java.util.logging: loggers named {@code remora.<component>}, Envoy's
  * level names (trace, debug, info, warning, error, critical, off), {@code -l} for all of them,
  * {@code --component-log-level upstream:debug,connection:trace} per component, and Envoy's log
- * line format. The admin's {@code /logging} reads and changes the same levels.
+ * line format. The admin's {@code /logging} reads and changes the same levels. Loggers outside
+ * {@code remora.*} keep JUL's levels but share the handler and format.
  */
 public final class Logging {
 
@@ -83,15 +84,30 @@ public final class Logging {
             }
         };
         h.setLevel(Level.ALL);
-        Logger root = root();
-        if (handler != null) {
-            root.removeHandler(handler);
+        // On JUL's root, replacing its console handler: third-party lines (Netty, gRPC) come out
+        // in the same format, as every line of an Envoy log does.
+        Logger jul = Logger.getLogger("");
+        for (Handler old : jul.getHandlers()) {
+            if (old instanceof java.util.logging.ConsoleHandler || old == handler) {
+                jul.removeHandler(old);
+            }
         }
         handler = h;
-        root.addHandler(h);
-        root.setUseParentHandlers(false);
+        jul.addHandler(h);
+        root().setUseParentHandlers(true);
         setAll(global);
         perComponent.forEach((c, l) -> logger(c).setLevel(l));
+    }
+
+    /** Removes the installed handler and gives JUL back a console handler (tests). */
+    public static synchronized void uninstall() {
+        Logger jul = Logger.getLogger("");
+        if (handler != null) {
+            jul.removeHandler(handler);
+            handler = null;
+            jul.addHandler(new java.util.logging.ConsoleHandler());
+        }
+        setAll(Level.INFO);
     }
 
     /** Sets every logger, as Envoy's {@code -l} and {@code /logging?level=} do. */

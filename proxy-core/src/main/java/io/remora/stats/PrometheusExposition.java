@@ -80,7 +80,7 @@ public final class PrometheusExposition {
     private static void writeFamily(StringBuilder sb, String name, List<Meter> meters) {
         MeterValues.Kind kind = MeterValues.kind(meters.get(0));
         sb.append("# HELP ").append(name).append(' ');
-        appendHelp(sb, StatNames.envoyName(meters.get(0).getId()), meters.size());
+        appendHelp(sb, StatNames.envoyTemplate(meters.get(0).getId()));
         sb.append('\n');
         sb.append("# TYPE ").append(name).append(' ').append(type(name, kind)).append('\n');
         for (Meter m : meters) {
@@ -111,9 +111,8 @@ public final class PrometheusExposition {
         };
     }
 
-    private static void appendHelp(StringBuilder sb, String envoyName, int series) {
-        // HELP names the Envoy stat; with one series that is its exact dotted name.
-        String text = series == 1 ? "Envoy stat " + envoyName : "Envoy stat, e.g. " + envoyName;
+    private static void appendHelp(StringBuilder sb, String template) {
+        String text = "Envoy stat " + template;
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             if (c == '\\') {

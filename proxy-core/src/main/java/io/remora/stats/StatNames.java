@@ -27,6 +27,18 @@ public final class StatNames {
     private StatNames() {
     }
 
+    /**
+     * The dotted name with each tag value replaced by {@code <tag>}, e.g.
+     * {@code cluster.<envoy_cluster_name>.upstream_rq_<envoy_response_code_class>xx}: the HELP text of a family.
+     */
+    public static String envoyTemplate(Meter.Id id) {
+        java.util.List<io.micrometer.core.instrument.Tag> tags = new java.util.ArrayList<>();
+        for (io.micrometer.core.instrument.Tag t : id.getTags()) {
+            tags.add(io.micrometer.core.instrument.Tag.of(t.getKey(), "<" + t.getKey() + ">"));
+        }
+        return envoyName(id.replaceTags(tags));
+    }
+
     public static String envoyName(Meter.Id id) {
         String name = id.getName();
         String rest = name.startsWith("envoy_") ? name.substring(6) : name;

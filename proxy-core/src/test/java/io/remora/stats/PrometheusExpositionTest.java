@@ -70,7 +70,7 @@ class PrometheusExpositionTest {
         assertTrue(out.contains("# TYPE envoy_cluster_upstream_rq_xx untyped\n"), out);
         assertTrue(out.contains("# TYPE envoy_cluster_upstream_rq_retry untyped\n"), out);
         assertTrue(out.contains("# TYPE envoy_cluster_membership_total untyped\n"), out);
-        assertTrue(out.contains("# HELP envoy_cluster_upstream_rq_xx Envoy stat, e.g. cluster."), out);
+        assertTrue(out.contains("# HELP envoy_cluster_upstream_rq_xx Envoy stat cluster.<envoy_cluster_name>.upstream_rq_<envoy_response_code_class>xx\n"), out);
     }
 
     @Test
