@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  */
 public final class AccessLogWriter implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger("remora.misc");
+    private static final Logger LOG = io.remora.log.Logging.logger("misc");
     private static final int BUFFER_BYTES = 64 * 1024;
 
     /** A flush barrier: the writer thread counts it down once everything before it is written. */

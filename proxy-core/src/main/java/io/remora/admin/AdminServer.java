@@ -42,7 +42,7 @@ import java.util.logging.Logger;
  */
 public final class AdminServer implements AutoCloseable {
 
-    private static final Logger LOG = Logger.getLogger("remora.admin");
+    private static final Logger LOG = io.remora.log.Logging.logger("admin");
     private static final int MAX_REQUEST_BYTES = 1 << 20;
 
     private final AdminContext ctx;
