@@ -142,6 +142,10 @@ final class HeaderMutator {
             if (!modifiable(o.key())) {
                 problems.add(field + ".header.key: invalid header '" + o.key() + "': pseudo-headers and host cannot be modified");
             }
+            if (o.value() != null && (o.value().indexOf('\r') >= 0 || o.value().indexOf('\n') >= 0
+                    || o.value().indexOf('\0') >= 0)) {
+                problems.add(field + ".header.value: invalid header value: CR, LF and NUL are not allowed");
+            }
             for (String p : HeaderFormatter.validate(o.value() == null ? "" : o.value())) {
                 problems.add(field + ".header.value: " + p);
             }

@@ -226,15 +226,18 @@ class HeaderMutationTest {
         HeaderMutation bad = mutation(List.of(
                 opt(":path", "/x", AppendAction.OVERWRITE_IF_EXISTS_OR_ADD),
                 opt("Host", "x", AppendAction.OVERWRITE_IF_EXISTS_OR_ADD),
-                opt("x-ok", "%NOT_AN_OPERATOR%", AppendAction.OVERWRITE_IF_EXISTS_OR_ADD)), ":authority");
+                opt("x-ok", "%NOT_AN_OPERATOR%", AppendAction.OVERWRITE_IF_EXISTS_OR_ADD),
+                opt("x-split", "a\r\nx-evil: 1", AppendAction.OVERWRITE_IF_EXISTS_OR_ADD)), ":authority");
         Route r = new Route("r", prefix("/"), forward("c"), bad, HeaderMutation.NONE);
         VirtualHost vh = new VirtualHost("v", List.of("*"), List.of(r), HeaderMutation.NONE, HeaderMutation.NONE,
                 null, false, VirtualHost.TlsRequirement.NONE);
         List<String> problems = RouteTable.validate(new RouteConfiguration("rc", List.of(vh), HeaderMutation.NONE,
                 HeaderMutation.NONE, List.of(), 4096));
-        assertEquals(4, problems.size(), problems.toString());
+        assertEquals(5, problems.size(), problems.toString());
         assertTrue(problems.get(0).startsWith("virtual_hosts[0].routes[0].request_headers_to_add[0]"), problems.get(0));
         assertTrue(problems.stream().anyMatch(p -> p.contains("%NOT_AN_OPERATOR%")), problems.toString());
         assertTrue(problems.stream().anyMatch(p -> p.contains("request_headers_to_remove[0]")), problems.toString());
+        assertTrue(problems.stream().anyMatch(p -> p.contains("request_headers_to_add[3].header.value: invalid")),
+                problems.toString());
     }
 }
