@@ -79,6 +79,8 @@ class HeaderFormatterTest {
             "50% off, 50% off",
             "%REQ()%, %REQ()%",
             "%PROTOCOL(x)%, %PROTOCOL(x)%",
+            "%PROTOCOL:99999999999%, %PROTOCOL:99999999999%",
+            "%PROTOCOL:4%, HTTP",
     })
     void operators(String format, String expected) {
         assertEquals(expected, fmt(format, V4));
