@@ -1,0 +1,302 @@
+package io.remora.server;
+
+import static io.remora.tcp.TestNet.chain;
+import static io.remora.tcp.TestNet.listener;
+import static io.remora.tcp.TestNet.serverConfig;
+import static io.remora.tcp.TestNet.tcpListener;
+import static io.remora.tcp.TestNet.tcpProxy;
+import static io.remora.upstream.TestClusters.ep;
+import static io.remora.upstream.TestClusters.staticCluster;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.remora.config.Address;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterConfig.LbPolicy;
+import io.remora.config.ClusterSpecifier;
+import io.remora.config.FilterChainMatch;
+import io.remora.config.ListenerConfig;
+import io.remora.config.ServerConfig;
+import io.remora.stats.ListenerStats;
+import io.remora.stats.StatsRegistry;
+import io.remora.tcp.TcpProxyFactory;
+import io.remora.tcp.TestNet;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+class ServerTest {
+    private final List<AutoCloseable> closeables = new CopyOnWriteArrayList<>();
+    private StatsRegistry stats;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closeables) {
+            c.close();
+        }
+    }
+
+    private Server newServer() {
+        stats = new StatsRegistry();
+        Server server = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+                stats, List.of(new TcpProxyFactory()));
+        closeables.add(0, server);
+        return server;
+    }
+
+    private TestNet.EchoServer echo(String greeting) {
+        TestNet.EchoServer e = new TestNet.EchoServer(greeting);
+        closeables.add(e);
+        return e;
+    }
+
+    private static int port(Server s, String listener) {
+        return ((InetSocketAddress) s.boundAddress(listener)).getPort();
+    }
+
+    private static Socket open(int port) throws Exception {
+        Socket sock = new Socket("127.0.0.1", port);
+        sock.setSoTimeout(10_000);
+        return sock;
+    }
+
+    private static String readN(InputStream in, int n) throws Exception {
+        byte[] b = new byte[n];
+        int off = 0;
+        while (off < n) {
+            int r = in.read(b, off, n - off);
+            if (r < 0) {
+                throw new java.io.EOFException("after " + off);
+            }
+            off += r;
+        }
+        return new String(b);
+    }
+
+    private static String roundTrip(Socket s, String msg) throws Exception {
+        s.getOutputStream().write(msg.getBytes());
+        return readN(s.getInputStream(), msg.length());
+    }
+
+    private static ServerConfig withDrain(ServerConfig c, Duration drain) {
+        return new ServerConfig(c.node(), c.admin(), c.listeners(), c.clusters(), c.routeConfigs(), drain);
+    }
+
+    @Test
+    void updateKeepsUnchangedListenerAndDrainsChangedOne() throws Exception {
+        TestNet.EchoServer a = echo("A");
+        TestNet.EchoServer b = echo("B");
+        List<ClusterConfig> clusters = List.of(
+                staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())),
+                staticCluster("b", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", b.port())));
+        Server s = newServer();
+        s.start(withDrain(serverConfig(List.of(tcpListener("keep", "a"), tcpListener("chg", "a")), clusters),
+                Duration.ofMillis(300)));
+        int keepPort = port(s, "keep");
+        int chgPort = port(s, "chg");
+        Socket onKeep = open(keepPort);
+        assertEquals("A", readN(onKeep.getInputStream(), 1));
+        Socket onChg = open(chgPort);
+        assertEquals("A", readN(onChg.getInputStream(), 1));
+
+        ListenerConfig chgToB = listener("chg", chgPort, List.of(chain("c", FilterChainMatch.ANY,
+                tcpProxy(new ClusterSpecifier.Single("b"), Duration.ofHours(1), 1))), List.of());
+        // "keep" must be record-equal to the running one: same builder, same (port 0) address.
+        s.update(withDrain(serverConfig(List.of(tcpListener("keep", "a"), chgToB), clusters), Duration.ofMillis(300)));
+
+        assertEquals(keepPort, port(s, "keep"));
+        assertEquals(chgPort, port(s, "chg"));
+        assertEquals("ping", roundTrip(onKeep, "ping"));
+        // New connections on the changed listener take the new chain at once.
+        try (Socket fresh = open(chgPort)) {
+            assertEquals("B", readN(fresh.getInputStream(), 1));
+        }
+        // The old chain's connection still works during the drain, then is closed.
+        assertEquals("pong", roundTrip(onChg, "pong"));
+        assertEquals(-1, onChg.getInputStream().read());
+        // The unchanged listener's connection was not touched by any of it.
+        assertEquals("again", roundTrip(onKeep, "again"));
+        onKeep.close();
+        onChg.close();
+    }
+
+    @Test
+    void removedListenerStopsAcceptingAndAddedOneBinds() throws Exception {
+        TestNet.EchoServer a = echo("A");
+        List<ClusterConfig> clusters = List.of(staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())));
+        Server s = newServer();
+        s.start(withDrain(serverConfig(List.of(tcpListener("old", "a")), clusters), Duration.ofMillis(200)));
+        int oldPort = port(s, "old");
+        Socket inFlight = open(oldPort);
+        assertEquals("A", readN(inFlight.getInputStream(), 1));
+        s.update(withDrain(serverConfig(List.of(tcpListener("new", "a")), clusters), Duration.ofMillis(200)));
+        assertEquals(null, s.boundAddress("old"));
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", oldPort).close());
+        try (Socket n = open(port(s, "new"))) {
+            assertEquals("A", readN(n.getInputStream(), 1));
+        }
+        assertEquals(-1, inFlight.getInputStream().read()); // drained, then closed
+        inFlight.close();
+    }
+
+    @Test
+    void drainAndStopWaitsForInFlightConnection() throws Exception {
+        TestNet.EchoServer a = echo(null);
+        Server s = newServer();
+        s.start(serverConfig(List.of(tcpListener("l", "a")),
+                List.of(staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())))));
+        int p = port(s, "l");
+        Socket sock = open(p);
+        assertEquals("hi", roundTrip(sock, "hi"));
+        Thread stopper = new Thread(() -> s.drainAndStop(Duration.ofSeconds(30)));
+        stopper.start();
+        TcpProxyTestSupport.waitFor(() -> stats.server().live.get() == 0);
+        // Draining: no new connections, the open one still relays.
+        TcpProxyTestSupport.waitFor(() -> {
+            try {
+                new Socket("127.0.0.1", p).close();
+                return false;
+            } catch (Exception refused) {
+                return true;
+            }
+        });
+        assertEquals("still", roundTrip(sock, "still"));
+        assertTrue(stopper.isAlive());
+        sock.close();
+        stopper.join(TimeUnit.SECONDS.toMillis(20));
+        assertFalse(stopper.isAlive());
+    }
+
+    @Test
+    void bindFailureNamesListenerAndAddress() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Server s = newServer();
+            ListenerConfig lc = listener("busy", taken.getLocalPort(), List.of(chain("c", FilterChainMatch.ANY,
+                    tcpProxy(new ClusterSpecifier.Single("a"), Duration.ofHours(1), 1))), List.of());
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> s.start(serverConfig(List.of(lc), List.of())));
+            assertTrue(e.getMessage().contains("busy"), e.getMessage());
+            assertTrue(e.getMessage().contains("127.0.0.1:" + taken.getLocalPort()), e.getMessage());
+        }
+    }
+
+    @Test
+    void listenerStatsAndNoFilterChainMatch() throws Exception {
+        TestNet.EchoServer a = echo(null);
+        ListenerConfig onlyPort1 = listener("strict", 0, List.of(chain("p1",
+                new FilterChainMatch(1, List.of(), List.of(), "", List.of(), FilterChainMatch.SourceType.ANY,
+                        List.of(), List.of()),
+                tcpProxy(new ClusterSpecifier.Single("a"), Duration.ofHours(1), 1))), List.of());
+        Server s = newServer();
+        s.start(serverConfig(List.of(tcpListener("l", "a"), onlyPort1),
+                List.of(staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())))));
+        ListenerStats ls = stats.listener("127.0.0.1_0");
+        try (Socket sock = open(port(s, "l"))) {
+            assertEquals("x", roundTrip(sock, "x"));
+        }
+        try (Socket sock = open(port(s, "strict"))) {
+            assertEquals(-1, sock.getInputStream().read());
+        }
+        TcpProxyTestSupport.waitFor(() -> ls.downstreamCxActive.get() == 0 && ls.downstreamCxDestroy.count() == 2);
+        assertEquals(2.0, ls.downstreamCxTotal.count());
+        assertEquals(1.0, ls.noFilterChainMatch.count());
+    }
+
+    @Test
+    void tlsInspectorRoutesBySniAndReplaysTheClientHello() throws Exception {
+        TestNet.EchoServer a = echo("A");
+        TestNet.EchoServer b = echo("B");
+        ListenerConfig lc = new ListenerConfig("sni", new Address.Tcp("127.0.0.1", 0), null,
+                ListenerConfig.TrafficDirection.UNSPECIFIED,
+                List.of(ListenerConfig.ListenerFilter.TLS_INSPECTOR, ListenerConfig.ListenerFilter.HTTP_INSPECTOR),
+                List.of(chain("to-a", new FilterChainMatch(0, List.of(), List.of("*.example.com"), "tls", List.of(),
+                        FilterChainMatch.SourceType.ANY, List.of(), List.of()),
+                        tcpProxy(new ClusterSpecifier.Single("a"), Duration.ofHours(1), 1)),
+                        chain("http", new FilterChainMatch(0, List.of(), List.of(), "", List.of("http/1.1"),
+                                FilterChainMatch.SourceType.ANY, List.of(), List.of()),
+                                tcpProxy(new ClusterSpecifier.Single("b"), Duration.ofHours(1), 1))),
+                null, false, false, true, Duration.ofSeconds(15), 1 << 20);
+        Server s = newServer();
+        s.start(serverConfig(List.of(lc), List.of(
+                staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())),
+                staticCluster("b", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", b.port())))));
+        byte[] hello = io.remora.listener.InspectorTestSupport.clientHello("api.example.com", "h2");
+        try (Socket sock = open(port(s, "sni"))) {
+            sock.getOutputStream().write(hello);
+            InputStream in = sock.getInputStream();
+            assertEquals("A", readN(in, 1));
+            byte[] echoed = in.readNBytes(hello.length);
+            assertArrayEquals(hello, echoed);
+        }
+        try (Socket sock = open(port(s, "sni"))) {
+            String req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+            sock.getOutputStream().write(req.getBytes());
+            assertEquals("B" + req, readN(sock.getInputStream(), req.length() + 1));
+        }
+        // Neither TLS with a matching name nor HTTP: no chain, closed.
+        try (Socket sock = open(port(s, "sni"))) {
+            sock.getOutputStream().write("SSH-2.0-x\r\n".getBytes());
+            assertEquals(-1, sock.getInputStream().read());
+        }
+    }
+
+    @Test
+    void listenerFiltersTimeoutClosesSilentConnections() throws Exception {
+        ListenerConfig lc = new ListenerConfig("slow", new Address.Tcp("127.0.0.1", 0), null,
+                ListenerConfig.TrafficDirection.UNSPECIFIED, List.of(ListenerConfig.ListenerFilter.TLS_INSPECTOR),
+                List.of(chain("c", FilterChainMatch.ANY, tcpProxy(new ClusterSpecifier.Single("a"), Duration.ofHours(1), 1))),
+                null, false, false, true, Duration.ofMillis(200), 1 << 20);
+        Server s = newServer();
+        s.start(serverConfig(List.of(lc), List.of()));
+        try (Socket sock = open(port(s, "slow"))) {
+            sock.getOutputStream().write(0x16); // a TLS record that never completes
+            assertEquals(-1, sock.getInputStream().read());
+        }
+    }
+
+    @Test
+    void unixDomainSocketListener() throws Exception {
+        Assumptions.assumeTrue(Transport.detect().kind() == Transport.Kind.EPOLL, "UDS listeners need epoll");
+        TestNet.EchoServer a = echo(null);
+        Path dir = Files.createTempDirectory("remora-uds");
+        Path path = dir.resolve("l.sock");
+        ListenerConfig lc = new ListenerConfig("uds", new Address.Pipe(path.toString()), "uds",
+                ListenerConfig.TrafficDirection.UNSPECIFIED, List.of(),
+                List.of(chain("c", FilterChainMatch.ANY, tcpProxy(new ClusterSpecifier.Single("a"), Duration.ofHours(1), 1))),
+                null, false, false, true, Duration.ofSeconds(15), 1 << 20);
+        Server s = newServer();
+        s.start(serverConfig(List.of(lc), List.of(staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())))));
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(path));
+            ch.write(ByteBuffer.wrap("unix".getBytes()));
+            ByteBuffer buf = ByteBuffer.allocate(4);
+            while (buf.hasRemaining()) {
+                assertNotEquals(-1, ch.read(buf));
+            }
+            assertEquals("unix", new String(buf.array()));
+        } finally {
+            s.close();
+            Files.deleteIfExists(path);
+            Files.deleteIfExists(dir);
+        }
+    }
+}
