@@ -210,9 +210,8 @@ public final class Server implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
         }
-        if (fc.connections().isEmpty()) {
-            return;
-        }
+        // Scheduled even when the group looks empty: a connection accepted just before the swap
+        // may still be in its listener filters and join the group later.
         workers.next().schedule(() -> {
             fc.connections().close();
         }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);

@@ -299,4 +299,56 @@ class ServerTest {
             Files.deleteIfExists(dir);
         }
     }
+
+    @Test
+    void useOriginalDstWithoutAnotherListenerKeepsTheConnection() throws Exception {
+        TestNet.EchoServer a = echo(null);
+        ListenerConfig lc = new ListenerConfig("virtual", new Address.Tcp("127.0.0.1", 0), null,
+                ListenerConfig.TrafficDirection.OUTBOUND, List.of(ListenerConfig.ListenerFilter.ORIGINAL_DST),
+                List.of(chain("passthrough", FilterChainMatch.ANY,
+                        tcpProxy(new ClusterSpecifier.Single("a"), Duration.ofHours(1), 1))),
+                null, true, false, true, Duration.ofSeconds(15), 1 << 20);
+        Server s = newServer();
+        s.start(serverConfig(List.of(lc), List.of(staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())))));
+        try (Socket sock = open(port(s, "virtual"))) {
+            assertEquals("direct", roundTrip(sock, "direct"));
+        }
+    }
+
+    @Test
+    void backpressureBoundsWhatTheProxyBuffers() throws Exception {
+        TestNet.SlowSink sink = new TestNet.SlowSink();
+        closeables.add(sink);
+        Server s = newServer();
+        s.start(serverConfig(List.of(tcpListener("l", "sink")),
+                List.of(staticCluster("sink", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", sink.port())))));
+        long total = 256L * 1024 * 1024;
+        java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+        Socket sock = open(port(s, "l"));
+        Thread writer = new Thread(() -> {
+            byte[] chunk = new byte[64 * 1024];
+            try {
+                java.io.OutputStream out = sock.getOutputStream();
+                while (written.get() < total) {
+                    out.write(chunk);
+                    written.addAndGet(chunk.length);
+                }
+                sock.shutdownOutput();
+            } catch (Exception e) {
+                // closed at teardown
+            }
+        });
+        writer.start();
+        // Wait until the writer stalls: the sink does not read, so the proxy must stop reading.
+        long last = -1;
+        while (written.get() != last) {
+            last = written.get();
+            Thread.sleep(500);
+        }
+        assertTrue(written.get() < total / 2, "proxy buffered without bound: " + written.get());
+        sink.startReading();
+        TcpProxyTestSupport.waitFor(() -> sink.received() == total);
+        writer.join(10_000);
+        sock.close();
+    }
 }

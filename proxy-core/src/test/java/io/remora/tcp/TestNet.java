@@ -101,6 +101,53 @@ public final class TestNet {
         }
     }
 
+    /** An upstream that accepts and does not read until told to; counts what it then reads. */
+    public static final class SlowSink implements AutoCloseable {
+        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final Channel channel;
+        private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.List<Channel> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        public SlowSink() {
+            channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.AUTO_READ, false)
+                    .childOption(ChannelOption.SO_RCVBUF, 64 * 1024)
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            children.add(ch);
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    received.addAndGet(((ByteBuf) msg).readableBytes());
+                                    ((ByteBuf) msg).release();
+                                }
+                            });
+                        }
+                    }).bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        }
+
+        public int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
+        }
+
+        public void startReading() {
+            for (Channel ch : children) {
+                ch.config().setAutoRead(true);
+            }
+        }
+
+        public long received() {
+            return received.get();
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
     public static TcpProxyConfig tcpProxy(ClusterSpecifier cluster, Duration idle, int attempts) {
         return new TcpProxyConfig("tcp", cluster, idle, attempts,
                 List.of(new io.remora.config.AccessLogConfig(io.remora.config.AccessLogConfig.Sink.STDOUT, null, null, null)));
