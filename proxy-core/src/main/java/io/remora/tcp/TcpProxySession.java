@@ -253,7 +253,6 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         if (evt instanceof ChannelInputShutdownEvent) {
             downstreamEof = true;
             if (upstreamReady) {
-                upstream.flush();
                 shutdownOutput(upstream);
             }
             closeIfBothDone();
@@ -275,20 +274,34 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     // --- shared ---
 
+    /**
+     * Passes a FIN on once everything queued before it is written: Netty's shutdownOutput
+     * fails whatever is still in the outbound buffer, so it must wait for the last write.
+     */
     private static void shutdownOutput(Channel ch) {
-        if (ch instanceof DuplexChannel d && ch.isActive()) {
-            d.shutdownOutput();
-        } else {
-            ch.close();
-        }
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (ch instanceof DuplexChannel d && ch.isActive()) {
+                d.shutdownOutput();
+            } else {
+                ch.close();
+            }
+        });
     }
 
     private void closeIfBothDone() {
         if (downstreamEof && upstreamEof) {
-            downstream.close();
+            flushThenClose(downstream);
             if (upstream != null) {
-                upstream.close();
+                flushThenClose(upstream);
             }
+        }
+    }
+
+    private static void flushThenClose(Channel ch) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close();
         }
     }
 
@@ -391,7 +404,6 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
                 upstreamEof = true;
-                downstream.flush();
                 shutdownOutput(downstream);
                 closeIfBothDone();
                 return;

@@ -8,10 +8,15 @@ final class TcpProxyTestSupport {
     }
 
     static void waitFor(BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        waitFor(cond, 10, () -> "");
+    }
+
+    static void waitFor(BooleanSupplier cond, int seconds, java.util.function.Supplier<String> state)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!cond.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met in 10 s");
+                throw new AssertionError("condition not met in " + seconds + " s " + state.get());
             }
             Thread.sleep(10);
         }
