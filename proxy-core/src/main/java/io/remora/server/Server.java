@@ -308,6 +308,11 @@ public final class Server implements AutoCloseable {
         return clusterManager;
     }
 
+    /** The listener use_original_dst hands a connection to for this destination, or null. */
+    ListenerRuntime listenerForOriginalDestination(InetSocketAddress destination) {
+        return registry.forOriginalDestination(destination);
+    }
+
     /** Connections currently open across all listeners. */
     public long activeConnections() {
         return activeConnections.get();

@@ -365,4 +365,28 @@ class ServerTest {
         writer.join(10_000);
         sock.close();
     }
+
+    @Test
+    void originalDestinationFindsExactThenWildcardListener() throws Exception {
+        TestNet.EchoServer a = echo(null);
+        java.util.function.BiFunction<String, Address.Tcp, ListenerConfig> virtual = (name, addr) ->
+                new ListenerConfig(name, addr, null, ListenerConfig.TrafficDirection.OUTBOUND, List.of(),
+                        List.of(chain("c", FilterChainMatch.ANY,
+                                tcpProxy(new ClusterSpecifier.Single("a"), Duration.ofHours(1), 1))),
+                        null, false, false, false, Duration.ofSeconds(15), 1 << 20);
+        Server s = newServer();
+        s.start(serverConfig(List.of(tcpListener("outbound", "a"),
+                        virtual.apply("0.0.0.0_9080", new Address.Tcp("0.0.0.0", 9080)),
+                        virtual.apply("10.0.0.7_9080", new Address.Tcp("10.0.0.7", 9080))),
+                List.of(staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())))));
+        assertEquals(null, s.boundAddress("0.0.0.0_9080")); // bind_to_port false
+        assertEquals("10.0.0.7_9080",
+                s.listenerForOriginalDestination(new InetSocketAddress("10.0.0.7", 9080)).name());
+        assertEquals("0.0.0.0_9080",
+                s.listenerForOriginalDestination(new InetSocketAddress("10.0.0.8", 9080)).name());
+        assertEquals(null, s.listenerForOriginalDestination(new InetSocketAddress("10.0.0.8", 9081)));
+        int outboundPort = port(s, "outbound");
+        assertEquals("outbound",
+                s.listenerForOriginalDestination(new InetSocketAddress("127.0.0.1", outboundPort)).name());
+    }
 }
