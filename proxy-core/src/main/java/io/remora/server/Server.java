@@ -324,6 +324,55 @@ public final class Server implements AutoCloseable {
         return al == null ? null : al.boundAddress();
     }
 
+    /** Listener names and bound addresses (null when not bound), in config order; for /listeners. */
+    public Map<String, SocketAddress> boundAddresses() {
+        Map<String, SocketAddress> out = new LinkedHashMap<>();
+        for (ActiveListener al : snapshot.listeners().values()) {
+            out.put(al.name, al.boundAddress());
+        }
+        return out;
+    }
+
+    /**
+     * Envoy's {@code POST /drain_listeners}: the filters of the chosen listeners start draining
+     * (HTTP answers with {@code connection: close} / GOAWAY) and the server reports draining.
+     * Without graceful the listeners stop accepting at once; with it they keep accepting for
+     * the drain time first, as Envoy's graceful drain period does. Open connections are left to
+     * finish; {@link #drainAndStop} ends them.
+     *
+     * @param inboundOnly only listeners whose traffic direction is INBOUND
+     */
+    public synchronized void drainListeners(boolean inboundOnly, boolean graceful) {
+        if (workers == null || stopped) {
+            return;
+        }
+        draining = true;
+        List<ActiveListener> chosen = new ArrayList<>();
+        for (ActiveListener al : snapshot.listeners().values()) {
+            if (!inboundOnly || al.runtime.config().direction() == ListenerConfig.TrafficDirection.INBOUND) {
+                chosen.add(al);
+                for (FilterChainRuntime fc : al.runtime.chains()) {
+                    try {
+                        fc.filter().startDrain();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                    }
+                }
+            }
+        }
+        if (!graceful) {
+            chosen.forEach(ActiveListener::stopAccepting);
+        } else {
+            ServerConfig c = snapshot.config();
+            Duration d = c != null && c.drainTime() != null ? c.drainTime() : options.drainTime();
+            workers.next().schedule(() -> chosen.forEach(al -> {
+                for (Channel ch : al.serverChannels) {
+                    ch.close();
+                }
+            }), d.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */
     public void drainAndStop(Duration drainTime) {
         List<FilterChainRuntime> chains;

@@ -389,4 +389,35 @@ class ServerTest {
         assertEquals("outbound",
                 s.listenerForOriginalDestination(new InetSocketAddress("127.0.0.1", outboundPort)).name());
     }
+
+    @Test
+    void drainListenersInboundOnlyStopsInboundAccepting() throws Exception {
+        TestNet.EchoServer a = echo(null);
+        ListenerConfig base = tcpListener("in", "a");
+        ListenerConfig inbound = new ListenerConfig("in", base.address(), "in", ListenerConfig.TrafficDirection.INBOUND,
+                base.listenerFilters(), base.filterChains(), null, false, false, true, base.listenerFiltersTimeout(),
+                base.perConnectionBufferLimitBytes());
+        Server s = newServer();
+        s.start(serverConfig(List.of(inbound, tcpListener("out", "a")),
+                List.of(staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", a.port())))));
+        int inPort = port(s, "in");
+        Socket open = open(inPort);
+        assertEquals("x", roundTrip(open, "x"));
+        assertEquals(List.of("in", "out"), List.copyOf(s.boundAddresses().keySet()));
+        s.drainListeners(true, false);
+        assertTrue(s.context().draining());
+        TcpProxyTestSupport.waitFor(() -> {
+            try {
+                new Socket("127.0.0.1", inPort).close();
+                return false;
+            } catch (java.io.IOException refused) {
+                return true;
+            }
+        });
+        try (Socket out = open(port(s, "out"))) {
+            assertEquals("y", roundTrip(out, "y"));
+        }
+        assertEquals("z", roundTrip(open, "z")); // open connections finish on their own
+        open.close();
+    }
 }
