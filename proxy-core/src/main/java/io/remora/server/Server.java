@@ -292,7 +292,9 @@ public final class Server implements AutoCloseable {
                 byAddress.putIfAbsent(new InetSocketAddress(ip, port), al);
             }
         }
-        return new Snapshot(config, Map.copyOf(listeners), Map.copyOf(byAddress), Map.copyOf(wildcard));
+        // Listeners keep config order (/listeners, boundAddresses).
+        return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
+                Map.copyOf(byAddress), Map.copyOf(wildcard));
     }
 
     public ServerConfig config() {
