@@ -420,4 +420,68 @@ class ServerTest {
         assertEquals("z", roundTrip(open, "z")); // open connections finish on their own
         open.close();
     }
+
+    /** A terminal filter that only records its lifecycle. */
+    record ProbeConfig(String id) implements io.remora.config.NetworkFilterConfig {
+        @Override
+        public String filterName() {
+            return "probe";
+        }
+    }
+
+    @Test
+    void onlyChangedFilterChainsDrainAndFiltersAreBuiltOncePerChain() throws Exception {
+        List<String> events = new CopyOnWriteArrayList<>();
+        io.remora.network.NetworkFilterFactory<ProbeConfig> probe = new io.remora.network.NetworkFilterFactory<>() {
+            @Override
+            public Class<ProbeConfig> configType() {
+                return ProbeConfig.class;
+            }
+
+            @Override
+            public io.remora.network.NetworkFilter create(ProbeConfig config, ServerContext context) {
+                events.add("create " + config.id());
+                return new io.remora.network.NetworkFilter() {
+                    @Override
+                    public void onAccept(io.netty.channel.Channel downstream, io.remora.network.ConnectionInfo info) {
+                        events.add("accept " + config.id());
+                    }
+
+                    @Override
+                    public void startDrain() {
+                        events.add("drain " + config.id());
+                    }
+                };
+            }
+        };
+        stats = new StatsRegistry();
+        Server s = new Server(new ServerOptions(2, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
+                stats, List.of(new TcpProxyFactory(), probe));
+        closeables.add(0, s);
+        java.util.function.Function<List<String>, ListenerConfig> l = ids -> {
+            List<io.remora.config.FilterChainConfig> chains = new java.util.ArrayList<>();
+            for (String id : ids) {
+                chains.add(new io.remora.config.FilterChainConfig(id, new FilterChainMatch(0, List.of(),
+                        List.of(id + ".example.com"), "", List.of(), FilterChainMatch.SourceType.ANY, List.of(),
+                        List.of()), List.of(new ProbeConfig(id)), null));
+            }
+            return new ListenerConfig("l", new Address.Tcp("127.0.0.1", 0), null,
+                    ListenerConfig.TrafficDirection.UNSPECIFIED, List.of(), chains,
+                    new io.remora.config.FilterChainConfig("dflt", FilterChainMatch.ANY,
+                            List.of(new ProbeConfig("dflt")), null),
+                    false, false, true, Duration.ofSeconds(15), 1 << 20);
+        };
+        s.start(serverConfig(List.of(l.apply(List.of("a", "b"))), List.of()));
+        assertEquals(List.of("create a", "create b", "create dflt"), events);
+        try (Socket sock = open(port(s, "l"))) {
+            TcpProxyTestSupport.waitFor(() -> events.contains("accept dflt"));
+        }
+        events.clear();
+        s.update(serverConfig(List.of(l.apply(List.of("a", "c"))), List.of()));
+        // a and the default chain are unchanged: kept, not rebuilt, not drained; b drains; c is new.
+        assertEquals(List.of("create c", "drain b"), events);
+        events.clear();
+        s.update(serverConfig(List.of(l.apply(List.of("a", "c"))), List.of()));
+        assertEquals(List.of(), events); // identical config: nothing happens
+    }
 }
