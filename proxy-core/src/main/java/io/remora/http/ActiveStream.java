@@ -552,4 +552,14 @@ final class ActiveStream implements HeaderFormatter.Context {
     public String protocol() {
         return cx.protocol;
     }
+
+    @Override
+    public long startTimeMillis() {
+        return info.startMillis;
+    }
+
+    @Override
+    public Http2Headers requestHeaders() {
+        return requestHeaders;
+    }
 }
