@@ -39,6 +39,7 @@ final class ActiveStream implements HeaderFormatter.Context {
     private static final AsciiString XFF = AsciiString.cached("x-forwarded-for");
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain");
+    private static final AsciiString CLOSE = AsciiString.cached("close");
 
     final ConnectionContext cx;
     final HttpConnectionManager hcm;
@@ -370,6 +371,10 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
         String text = body == null ? "" : body;
         Http2Headers h = new DefaultHttp2Headers(false);
+        if (!remoteComplete) {
+            // The rest of the request will not be read: HTTP/1.1 must close (HTTP/2 strips this).
+            h.set(Http1Headers.CONNECTION, CLOSE);
+        }
         if (grpc) {
             LocalReply.grpcTrailersOnly(h, status, text);
             encodeHeaders(h, true);

@@ -333,6 +333,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         @Override
         public void encodeHeaders(Http2Headers headers, boolean endStream) {
             int status = AsciiString.of(headers.status()).parseInt();
+            CharSequence connection = headers.get(Http1Headers.CONNECTION);
+            if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {
+                closeAfterResponse = true;
+            }
             HttpHeaders h = Http1Headers.toHttp1(headers);
             boolean bodyless = status == 204 || status == 304 || (status >= 100 && status < 200) || stream.head;
             if (endStream) {

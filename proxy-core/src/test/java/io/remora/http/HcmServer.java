@@ -88,6 +88,23 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        Http2Options http2 = Http2Options.DEFAULT;
+
+        Builder idle(Duration d) {
+            idle = d;
+            return this;
+        }
+
+        Builder maxHeadersCount(int n) {
+            maxHeadersCount = n;
+            return this;
+        }
+
+        Builder http2(Http2Options o) {
+            http2 = o;
+            return this;
+        }
+
         Builder useRemoteAddress(boolean b) {
             useRemoteAddress = b;
             return this;
@@ -97,7 +114,7 @@ final class HcmServer implements AutoCloseable {
             return new HttpConnectionManagerConfig("test", codec, null, "test-routes",
                     List.of(new TestFilter.Config()), streamIdle, requestTimeout, idle, Duration.ofSeconds(5),
                     maxHeadersKb, maxHeadersCount, useRemoteAddress, trustedHops, skipXff, generateRequestId,
-                    preserveExternalRequestId, null, null, Http2Options.DEFAULT, false, false,
+                    preserveExternalRequestId, null, null, http2, false, false,
                     List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));
         }
     }

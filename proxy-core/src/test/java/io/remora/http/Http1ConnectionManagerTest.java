@@ -318,4 +318,55 @@ class Http1ConnectionManagerTest {
         assertTrue(out.endsWith("from-curl"), out);
         assertFalse(out.toLowerCase().contains("connection: close"), out);
     }
+
+    @Test
+    void requestTimeoutAnswers408() throws Exception {
+        start(b -> b.requestTimeout(Duration.ofMillis(200)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nx-test: hang\r\nContent-Length: 100\r\n\r\n0123");
+            RawHttp.Response r = c.read();
+            assertEquals(408, r.status());
+            assertEquals("request timeout", r.body());
+            assertEquals("close", r.header("connection"), "the unread request body costs the connection");
+        }
+        assertEquals("request_overall_timeout", logged().responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
+    }
+
+    @Test
+    void tooManyHeadersIs431() throws Exception {
+        start(b -> b.maxHeadersCount(5));
+        try (RawHttp c = new RawHttp(server.port)) {
+            StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+            for (int i = 0; i < 10; i++) {
+                req.append("x-h").append(i).append(": v\r\n");
+            }
+            c.send(req.append("\r\n").toString());
+            assertEquals(431, c.read().status());
+        }
+    }
+
+    @Test
+    void idleConnectionIsClosed() throws Exception {
+        start(b -> b.idle(Duration.ofMillis(200)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void headResponseHasNoBody() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("HEAD /direct HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+            String status = null;
+            RawHttp.Response head = c.readHead();
+            assertEquals(200, head.status());
+            assertEquals("11", head.header("content-length"));
+            RawHttp.Response next = c.read();
+            assertEquals("/after", next.header("x-seen-path"));
+        }
+    }
 }

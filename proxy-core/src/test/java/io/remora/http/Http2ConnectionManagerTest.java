@@ -195,4 +195,30 @@ class Http2ConnectionManagerTest {
             assertTrue(!c.channel.isActive(), "connection closes once its streams are done");
         }
     }
+
+    @Test
+    void pausedDecodingWithholdsWindowUpdates() throws Exception {
+        start(b -> b.http2(new io.remora.config.Http2Options(100, 65_535, 65_535, false)));
+        TestFilter.PAUSED.clear();
+        TestFilter.RECEIVED.set(0);
+        int total = 300_000;
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/p").set("x-test", "pause"), false));
+            var cb = TestFilter.PAUSED.poll(5, TimeUnit.SECONDS);
+            assertNotNull(cb);
+            for (int i = 0; i < total / 10_000; i++) {
+                s.channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[10_000]), i == total / 10_000 - 1));
+            }
+            s.channel.flush();
+            Thread.sleep(300);
+            // The peer may send one window's worth; the rest waits for a WINDOW_UPDATE that never came.
+            assertTrue(TestFilter.RECEIVED.get() <= 65_535, "received " + TestFilter.RECEIVED.get());
+            assertTrue(!s.channel.isWritable(), "client stream window should be exhausted");
+            cb.eventLoop().execute(cb::resumeDecoding);
+            Http2HeadersFrame h = (Http2HeadersFrame) s.next();
+            assertEquals("204", h.headers().status().toString());
+            assertEquals(total, TestFilter.RECEIVED.get());
+        }
+    }
 }

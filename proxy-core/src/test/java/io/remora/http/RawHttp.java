@@ -31,6 +31,17 @@ final class RawHttp implements AutoCloseable {
         socket.getOutputStream().flush();
     }
 
+    /** Reads the status line and headers of a response to HEAD (no body follows). */
+    Response readHead() throws IOException {
+        int status = Integer.parseInt(line().split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String l = line(); l != null && !l.isEmpty(); l = line()) {
+            int c = l.indexOf(':');
+            headers.put(l.substring(0, c).trim().toLowerCase(), l.substring(c + 1).trim());
+        }
+        return new Response(status, headers, "");
+    }
+
     /** Reads one response; HEAD-less: body by content-length, chunked, or until close. */
     Response read() throws IOException {
         String statusLine = line();

@@ -33,6 +33,9 @@ final class TestFilter implements StreamDecoderFilter {
     static final LinkedBlockingQueue<Http2Headers> REQUESTS = new LinkedBlockingQueue<>();
     static final LinkedBlockingQueue<String> EVENTS = new LinkedBlockingQueue<>();
     static final AtomicInteger DESTROYED = new AtomicInteger();
+    /** Streams paused by mode {@code pause}: the test resumes them. */
+    static final LinkedBlockingQueue<DecoderFilterCallbacks> PAUSED = new LinkedBlockingQueue<>();
+    static final AtomicInteger RECEIVED = new AtomicInteger();
 
     static final HttpFilterFactory.Provider<Config> PROVIDER = new HttpFilterFactory.Provider<>() {
         @Override
@@ -61,6 +64,11 @@ final class TestFilter implements StreamDecoderFilter {
         mode = m == null ? "" : m.toString();
         switch (mode) {
             case "hang" -> {
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "pause" -> {
+                cb.pauseDecoding();
+                PAUSED.add(cb);
                 return FilterStatus.STOP_ITERATION;
             }
             case "local" -> {
@@ -94,6 +102,14 @@ final class TestFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (mode.equals("pause")) {
+            RECEIVED.addAndGet(data.readableBytes());
+            data.release();
+            if (endStream) {
+                cb.encodeHeaders(new DefaultHttp2Headers().status("204"), true);
+            }
+            return FilterStatus.STOP_ITERATION;
+        }
         if (mode.equals("hang")) {
             EVENTS.add("data:" + data.readableBytes() + (endStream ? ":end" : ""));
             data.release();
