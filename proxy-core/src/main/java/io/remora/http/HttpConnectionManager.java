@@ -41,6 +41,7 @@ public final class HttpConnectionManager implements NetworkFilter {
     final String serverName;
     final ServerHeaderTransformation serverHeaderTransformation;
     final int bufferLimit;
+    private final ByteCounter byteCounter;
     private final Set<ConnectionContext> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
@@ -62,6 +63,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.serverHeaderTransformation = config.serverHeaderTransformation() == null
                 ? ServerHeaderTransformation.OVERWRITE : config.serverHeaderTransformation();
         this.bufferLimit = DEFAULT_BUFFER_LIMIT;
+        this.byteCounter = new ByteCounter(stats);
     }
 
     private static long nanos(Duration d, Duration dflt) {
@@ -75,6 +77,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         stats.downstreamCxActive.incrementAndGet();
         connections.add(cx);
         downstream.closeFuture().addListener((ChannelFutureListener) f -> cx.onClosed());
+        downstream.pipeline().addLast("remora-bytes", byteCounter);
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx, false);
             case HTTP2 -> Http2Connection.install(cx);

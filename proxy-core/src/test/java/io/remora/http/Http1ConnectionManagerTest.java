@@ -69,6 +69,9 @@ class Http1ConnectionManagerTest {
         }
         assertEquals(1.0, server.hcm.stats.downstreamCxTotal.count());
         assertEquals(3.0, server.hcm.stats.downstreamRqHttp1Total.count());
+        assertEquals(1L, server.hcm.stats.downstreamCxActive.get());
+        assertTrue(server.hcm.stats.downstreamCxRxBytesTotal.count() > 100);
+        assertTrue(server.hcm.stats.downstreamCxTxBytesTotal.count() > 100);
         StreamInfo info = logged();
         assertEquals("HTTP/1.1", info.protocol);
         assertEquals("GET", info.method);

@@ -221,4 +221,18 @@ class Http2ConnectionManagerTest {
             assertEquals(total, TestFilter.RECEIVED.get());
         }
     }
+
+    @Test
+    void streamIdleTimeoutOverH2() throws Exception {
+        start(b -> b.streamIdle(java.time.Duration.ofMillis(200)));
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/idle").set("x-test", "hang"), true));
+            Http2HeadersFrame h = (Http2HeadersFrame) s.next();
+            assertEquals("408", h.headers().status().toString());
+        }
+        StreamInfo info = logged();
+        assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
+        assertEquals(1, TestFilter.DESTROYED.get());
+    }
 }
