@@ -131,6 +131,18 @@ final class ActiveStream implements HeaderFormatter.Context {
             sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "missing_path_rejected");
             return;
         }
+        if (path != null && (hcm.config.normalizePath() || hcm.config.mergeSlashes())) {
+            String normalized = PathNormalizer.normalize(path.toString(), hcm.config.normalizePath(),
+                    hcm.config.mergeSlashes());
+            if (normalized == null) {
+                sendLocalReply(400, "Bad Request", null, "path_normalization_failed");
+                return;
+            }
+            if (!AsciiString.contentEquals(normalized, path)) {
+                headers.path(normalized);
+                info.path = normalized;
+            }
+        }
         routes = hcm.routes.current();
         RequestHeaderMutator.mutate(headers, this);
         CharSequence xff = headers.get(XFF);

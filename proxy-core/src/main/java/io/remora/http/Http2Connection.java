@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
@@ -83,6 +84,12 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        // The codec sized the connection window like a stream's; widen it to Envoy's setting.
+        Http2Options o = cx.hcm.http2Options;
+        int extra = o.initialConnectionWindowSize() - o.initialStreamWindowSize();
+        if (extra > 0) {
+            ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
+        }
     }
 
     @Override
