@@ -42,6 +42,8 @@ import java.util.ArrayDeque;
  */
 final class Http1Connection extends ChannelInboundHandlerAdapter implements ConnectionContext.Codec {
 
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
+
     static final String NAME = "remora-http1";
     private static final String UPGRADE_NAME = "remora-h2c-upgrade";
 
@@ -284,6 +286,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
         ctx.close();
     }
 

@@ -24,6 +24,8 @@ import io.remora.config.Http2Options;
  */
 final class Http2Connection extends ChannelInboundHandlerAdapter implements ConnectionContext.Codec {
 
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
+
     private final ConnectionContext cx;
     private ChannelHandlerContext ctx;
     private boolean goAwaySent;
@@ -110,6 +112,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
         // Connection errors were answered with GOAWAY by the codec; a bad peer costs its connection.
         ctx.close();
     }

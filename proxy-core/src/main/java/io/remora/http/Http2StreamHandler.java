@@ -23,6 +23,8 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements StreamEncoder {
 
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
+
     private static final AsciiString STREAM_ID_EXT = AsciiString.cached("x-http2-stream-id");
     private static final AsciiString HOST = AsciiString.cached("host");
 
@@ -86,6 +88,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
         if (stream != null && !stream.ended()) {
             stream.resetStream();
         } else {
