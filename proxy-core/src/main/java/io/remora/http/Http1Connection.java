@@ -46,6 +46,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
 
     static final String NAME = "remora-http1";
     private static final String UPGRADE_NAME = "remora-h2c-upgrade";
+    private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
 
     private final ConnectionContext cx;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
@@ -77,6 +78,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
             HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
                     AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                             ? Http2Connection.upgradeCodec(cx) : null;
+            p.addLast(UPGRADE_GUARD_NAME, new UpgradeGuard());
             p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(codec, factory, 64 * 1024));
         }
         p.addLast(NAME, conn);
@@ -128,6 +130,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
             // h2c upgrade is offered on the first request only.
             if (ctx.pipeline().get(UPGRADE_NAME) != null) {
                 ctx.pipeline().remove(UPGRADE_NAME);
+            }
+            if (ctx.pipeline().get(UPGRADE_GUARD_NAME) != null) {
+                ctx.pipeline().remove(UPGRADE_GUARD_NAME);
             }
         }
         Stream s = new Stream(req);
@@ -416,6 +421,22 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         @Override
         public void streamDone() {
             onStreamDone(this);
+        }
+    }
+
+    /**
+     * Netty's upgrade handler aggregates the body of an upgrade request: a request with a body
+     * is served over HTTP/1.1 instead (its Upgrade: h2c dropped), so bodies always stream.
+     */
+    private static final class UpgradeGuard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest req && req.headers().contains(HttpHeaderNames.UPGRADE)
+                    && (HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0)) {
+                req.headers().remove(HttpHeaderNames.UPGRADE);
+                req.headers().remove(Http1Headers.HTTP2_SETTINGS);
+            }
+            ctx.fireChannelRead(msg);
         }
     }
 }

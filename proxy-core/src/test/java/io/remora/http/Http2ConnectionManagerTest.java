@@ -235,4 +235,31 @@ class Http2ConnectionManagerTest {
         assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
         assertEquals(1, TestFilter.DESTROYED.get());
     }
+
+    @Test
+    void upgradeRequestWithABodyStaysOnHttp11AndStreams() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            String body = "z".repeat(100_000);
+            c.send("POST /big HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 100000\r\n\r\n" + body);
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals(100_000, r.body().length());
+        }
+    }
+
+    @Test
+    void idleConnectionGetsGoAwayAndCloses() throws Exception {
+        start(b -> b.idle(java.time.Duration.ofMillis(300)));
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/x"), true));
+            s.next();
+            Http2GoAwayFrame g = c.goAways.poll(5, TimeUnit.SECONDS);
+            assertNotNull(g, "no GOAWAY on idle timeout");
+            g.release();
+            assertTrue(c.channel.closeFuture().await(5, TimeUnit.SECONDS));
+        }
+    }
 }
