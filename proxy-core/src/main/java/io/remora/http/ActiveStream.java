@@ -297,6 +297,11 @@ final class ActiveStream implements HeaderFormatter.Context {
             return;
         }
         int status = statusOf(headers);
+        if (status < 100 || status > 999) {
+            // Nothing valid to send downstream: a bug upstream of us costs only this stream.
+            resetStream();
+            return;
+        }
         if (status >= 100 && status < 200 && status != 101) {
             // 100-continue was answered by us already; other 1xx are not forwarded.
             return;

@@ -50,8 +50,13 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
         } else if (msg instanceof Http2HeadersFrame hf) {
             Http2Headers headers = hf.headers();
             if (stream == null) {
-                // The h2c upgrade request arrives with Netty's stream-id extension header.
-                headers.remove(STREAM_ID_EXT);
+                if (ch.stream().id() == 1) {
+                    // An h2c upgrade request, converted by Netty from HTTP/1.1: drop its extension
+                    // header and what described the old connection.
+                    headers.remove(STREAM_ID_EXT);
+                    Http1Headers.stripConnectionSpecific(headers);
+                    headers.remove(Http1Headers.HTTP2_SETTINGS);
+                }
                 if (headers.authority() == null && headers.contains(HOST)) {
                     headers.authority(headers.get(HOST));
                 }
