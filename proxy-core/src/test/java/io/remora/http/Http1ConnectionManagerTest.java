@@ -372,4 +372,18 @@ class Http1ConnectionManagerTest {
             assertEquals("/after", next.header("x-seen-path"));
         }
     }
+
+    @Test
+    void slowReaderRaisesAndLowersTheDownstreamWatermark() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.socket.setReceiveBufferSize(64 * 1024);
+            c.send("GET /flood HTTP/1.1\r\nHost: a\r\nx-test: flood\r\n\r\n");
+            assertEquals("above", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().endsWith("END"));
+            assertEquals("below", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+        }
+    }
 }

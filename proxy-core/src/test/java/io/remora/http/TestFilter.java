@@ -66,6 +66,28 @@ final class TestFilter implements StreamDecoderFilter {
             case "hang" -> {
                 return FilterStatus.STOP_ITERATION;
             }
+            case "flood" -> {
+                cb.encodeHeaders(new DefaultHttp2Headers().status("200"), false);
+                boolean[] above = {false};
+                cb.setDownstreamWatermarkCallbacks(new io.remora.http.filter.WatermarkCallbacks() {
+                    @Override
+                    public void onAboveWriteBufferHighWatermark() {
+                        above[0] = true;
+                        EVENTS.add("above");
+                    }
+
+                    @Override
+                    public void onBelowWriteBufferLowWatermark() {
+                        EVENTS.add("below");
+                        cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "END"), true);
+                    }
+                });
+                // Write until the downstream pushes back, as a router pausing its upstream would.
+                for (int i = 0; i < 4096 && !above[0]; i++) {
+                    cb.encodeData(io.netty.buffer.Unpooled.wrappedBuffer(new byte[64 * 1024]), false);
+                }
+                return FilterStatus.STOP_ITERATION;
+            }
             case "pause" -> {
                 cb.pauseDecoding();
                 PAUSED.add(cb);
