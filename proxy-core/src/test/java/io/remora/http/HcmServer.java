@@ -25,6 +25,11 @@ final class HcmServer implements AutoCloseable {
     final int port;
 
     HcmServer(HttpConnectionManagerConfig config) throws InterruptedException {
+        this(config, null);
+    }
+
+    /** With {@code tls}, connections are TLS (the transport socket) before the HCM sees them. */
+    HcmServer(HttpConnectionManagerConfig config, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         HttpConnectionManagerFactory factory = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER),
                 (c, ctx) -> TestRoutes.PROVIDER);
         hcm = (HttpConnectionManager) factory.create(config, context);
@@ -33,8 +38,11 @@ final class HcmServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         hcm.onAccept(ch, new ConnectionInfo("test", ch.localAddress(), ch.remoteAddress(), null,
-                                null, "raw_buffer", List.of()));
+                                null, tls != null ? "tls" : "raw_buffer", List.of()));
                     }
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
