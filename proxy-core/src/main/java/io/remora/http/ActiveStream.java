@@ -12,7 +12,6 @@ import io.remora.config.ForwardAction;
 import io.remora.config.RedirectAction;
 import io.remora.config.RouteAction;
 import io.remora.http.filter.FilterStatus;
-import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
@@ -551,11 +550,6 @@ final class ActiveStream implements HeaderFormatter.Context {
         } catch (NumberFormatException e) {
             return 0;
         }
-    }
-
-    /** The filter instances of this stream, in order (for callbacks). */
-    StreamDecoderFilter filter(int index) {
-        return slots[index].filter;
     }
 
     // ---------------------------------------------------------------- HeaderFormatter.Context

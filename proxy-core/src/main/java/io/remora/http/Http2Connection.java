@@ -29,6 +29,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     private final ConnectionContext cx;
     private ChannelHandlerContext ctx;
     private boolean goAwaySent;
+    private boolean noticeSent;
 
     private Http2Connection(ConnectionContext cx) {
         this.cx = cx;
@@ -124,10 +125,29 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
         }
     }
 
+    /**
+     * Envoy's two-step drain: a first GOAWAY announcing shutdown without refusing streams already
+     * in flight from the client, then after drain_timeout the final GOAWAY with the real last
+     * stream id; the connection closes once its last stream ends.
+     */
     @Override
     public void startDrain() {
-        sendGoAway();
-        maybeCloseAfterDrain();
+        if (ctx == null || goAwaySent || noticeSent) {
+            return;
+        }
+        long drainNanos = cx.hcm.config.drainTimeout() == null ? 5_000_000_000L : cx.hcm.config.drainTimeout().toNanos();
+        if (drainNanos <= 0) {
+            sendGoAway();
+            maybeCloseAfterDrain();
+            return;
+        }
+        noticeSent = true;
+        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE))
+                .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        ctx.executor().schedule(() -> {
+            sendGoAway();
+            maybeCloseAfterDrain();
+        }, drainNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     @Override

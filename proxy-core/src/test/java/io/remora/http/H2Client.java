@@ -23,7 +23,7 @@ final class H2Client implements AutoCloseable {
 
     final EventLoopGroup group;
     final Channel channel;
-    final LinkedBlockingQueue<Http2GoAwayFrame> goAways = new LinkedBlockingQueue<>();
+    final LinkedBlockingQueue<GoAway> goAways = new LinkedBlockingQueue<>();
 
     H2Client(int port) throws InterruptedException {
         Transport t = Transport.detect();
@@ -37,7 +37,7 @@ final class H2Client implements AutoCloseable {
                             @Override
                             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                                 if (msg instanceof Http2GoAwayFrame g) {
-                                    goAways.add((Http2GoAwayFrame) g.retainedDuplicate());
+                                    goAways.add(new GoAway(g.lastStreamId(), g.errorCode()));
                                 }
                                 ReferenceCountUtil.release(msg);
                             }
@@ -45,7 +45,7 @@ final class H2Client implements AutoCloseable {
                             @Override
                             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                                 if (evt instanceof Http2GoAwayFrame g) {
-                                    goAways.add((Http2GoAwayFrame) g.retainedDuplicate());
+                                    goAways.add(new GoAway(g.lastStreamId(), g.errorCode()));
                                 }
                                 ReferenceCountUtil.release(evt);
                             }
@@ -75,6 +75,9 @@ final class H2Client implements AutoCloseable {
             }
         }).open().sync().getNow();
         return s;
+    }
+
+    record GoAway(int lastStreamId, long errorCode) {
     }
 
     static final class Stream {

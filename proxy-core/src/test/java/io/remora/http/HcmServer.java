@@ -97,6 +97,12 @@ final class HcmServer implements AutoCloseable {
         }
 
         Http2Options http2 = Http2Options.DEFAULT;
+        Duration drain = Duration.ofSeconds(5);
+
+        Builder drain(Duration d) {
+            drain = d;
+            return this;
+        }
 
         Builder idle(Duration d) {
             idle = d;
@@ -120,7 +126,7 @@ final class HcmServer implements AutoCloseable {
 
         HttpConnectionManagerConfig build() {
             return new HttpConnectionManagerConfig("test", codec, null, "test-routes",
-                    List.of(new TestFilter.Config()), streamIdle, requestTimeout, idle, Duration.ofSeconds(5),
+                    List.of(new TestFilter.Config()), streamIdle, requestTimeout, idle, drain,
                     maxHeadersKb, maxHeadersCount, useRemoteAddress, trustedHops, skipXff, generateRequestId,
                     preserveExternalRequestId, null, null, http2, false, false,
                     List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));

@@ -180,19 +180,24 @@ class Http2ConnectionManagerTest {
     }
 
     @Test
-    void drainSendsGoAway() throws Exception {
-        start(b -> b);
+    void drainSendsGoAwayTwiceAndClosesAfterTheLastStream() throws Exception {
+        start(b -> b.drain(java.time.Duration.ofMillis(300)));
         try (H2Client c = new H2Client(server.port)) {
             H2Client.Stream s = c.open();
-            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/x"), true));
-            s.next();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/x"), false));
+            assertEquals("200", ((Http2HeadersFrame) s.next()).headers().status().toString());
             server.hcm.startDrain();
-            Http2GoAwayFrame g = c.goAways.poll(5, TimeUnit.SECONDS);
-            assertNotNull(g, "no GOAWAY");
-            assertEquals(Http2Error.NO_ERROR.code(), g.errorCode());
-            g.release();
-            c.channel.closeFuture().await(5, TimeUnit.SECONDS);
-            assertTrue(!c.channel.isActive(), "connection closes once its streams are done");
+            H2Client.GoAway notice = c.goAways.poll(5, TimeUnit.SECONDS);
+            assertNotNull(notice, "no GOAWAY");
+            assertEquals(Http2Error.NO_ERROR.code(), notice.errorCode());
+            assertEquals(Integer.MAX_VALUE, notice.lastStreamId(), "the first GOAWAY refuses nothing");
+            H2Client.GoAway last = c.goAways.poll(5, TimeUnit.SECONDS);
+            assertNotNull(last, "no final GOAWAY");
+            assertEquals(3, last.lastStreamId());
+            assertTrue(c.channel.isActive(), "an open stream keeps the connection");
+            s.channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("bye", StandardCharsets.UTF_8), true));
+            assertTrue(c.channel.closeFuture().await(5, TimeUnit.SECONDS), "closes after the last stream");
+            assertEquals("bye", s.body.toString());
         }
     }
 
@@ -256,9 +261,8 @@ class Http2ConnectionManagerTest {
             H2Client.Stream s = c.open();
             s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/x"), true));
             s.next();
-            Http2GoAwayFrame g = c.goAways.poll(5, TimeUnit.SECONDS);
+            H2Client.GoAway g = c.goAways.poll(5, TimeUnit.SECONDS);
             assertNotNull(g, "no GOAWAY on idle timeout");
-            g.release();
             assertTrue(c.channel.closeFuture().await(5, TimeUnit.SECONDS));
         }
     }
