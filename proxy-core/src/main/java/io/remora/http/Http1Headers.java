@@ -24,6 +24,9 @@ final class Http1Headers {
     static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
     static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
+    private static final io.netty.handler.codec.http.HttpHeadersFactory RESPONSE_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
     private Http1Headers() {
     }
 
@@ -86,7 +89,7 @@ final class Http1Headers {
 
     /** Copies regular (non-pseudo, non-connection) headers into HTTP/1 headers. */
     static HttpHeaders toHttp1(Http2Headers in) {
-        HttpHeaders out = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+        HttpHeaders out = RESPONSE_HEADERS.newHeaders();
         for (Map.Entry<CharSequence, CharSequence> e : in) {
             CharSequence name = e.getKey();
             if (name.length() > 0 && name.charAt(0) == ':') {
