@@ -81,7 +81,14 @@ public final class HttpConnectionManager implements NetworkFilter {
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx, false);
             case HTTP2 -> Http2Connection.install(cx);
-            default -> ProtocolSniffer.install(cx);
+            default -> {
+                io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+                if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
+                    Http2Connection.install(cx); // ALPN already chose HTTP/2
+                } else {
+                    ProtocolSniffer.install(cx); // the first bytes decide (covers ALPN finishing later)
+                }
+            }
         }
         cx.armIdleTimer();
     }
