@@ -1,0 +1,113 @@
+package io.remora.xds.bootstrap;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds {@code "@type"} URLs that no built-in proto knows before the JSON parser sees them, so
+ * the error names the field path. Where the extension is optional (a stats sink, a tracer,
+ * an HTTP filter marked {@code is_optional}, ...) the whole extension entry is dropped with one
+ * warning instead.
+ */
+final class UnknownExtensions {
+
+    /** Lists whose entries are observability or tuning extensions Remora may run without. */
+    private static final Set<String> OPTIONAL_LIST_KEYS = Set.of(
+            "stats_sinks", "bootstrap_extensions", "fatal_actions", "resource_monitors", "actions",
+            "custom_tags", "watchdogs", "stats_tags");
+
+    /** Objects whose content is optional: tracing providers, stats config, overload manager. */
+    private static final Set<String> OPTIONAL_OBJECT_KEYS = Set.of(
+            "tracing", "stats_config", "overload_manager", "request_id_extension", "typed_dns_resolver_config",
+            "default_regex_engine", "typed_per_filter_config", "provider");
+
+    private UnknownExtensions() {
+    }
+
+    private record Unknown(String path, String typeUrl) {
+    }
+
+    /** Removes optional unknown extensions in place; throws for a required one. */
+    static void check(JsonObject root, FieldPath base, TranslationContext ctx) {
+        Unknown u = scanObject(root, base, ctx);
+        if (u != null) {
+            throw FieldPath.of(u.path).error("unknown type URL '" + u.typeUrl
+                    + "': no such extension is built into Remora");
+        }
+    }
+
+    private static Unknown scan(JsonElement e, FieldPath path, TranslationContext ctx) {
+        if (e.isJsonObject()) {
+            return scanObject(e.getAsJsonObject(), path, ctx);
+        }
+        if (e.isJsonArray()) {
+            return null; // arrays are handled by their parent key
+        }
+        return null;
+    }
+
+    private static Unknown scanObject(JsonObject obj, FieldPath path, TranslationContext ctx) {
+        JsonElement type = obj.get("@type");
+        if (type != null && type.isJsonPrimitive()) {
+            String url = type.getAsString();
+            if (EnvoyTypeRegistry.find(url) == null) {
+                return new Unknown(path.toString(), url);
+            }
+        }
+        Iterator<Map.Entry<String, JsonElement>> it = obj.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonElement> en = it.next();
+            String key = en.getKey();
+            FieldPath child = path.field(key);
+            JsonElement v = en.getValue();
+            Unknown u;
+            if (v.isJsonArray()) {
+                u = scanArray(key, v.getAsJsonArray(), child, ctx);
+            } else {
+                u = scan(v, child, ctx);
+            }
+            if (u != null) {
+                if (OPTIONAL_OBJECT_KEYS.contains(key)) {
+                    it.remove();
+                    skipped(ctx, u, child.toString());
+                    continue;
+                }
+                return u;
+            }
+        }
+        return null;
+    }
+
+    private static Unknown scanArray(String key, JsonArray arr, FieldPath path, TranslationContext ctx) {
+        for (int i = 0; i < arr.size(); i++) {
+            JsonElement el = arr.get(i);
+            Unknown u = scan(el, path.index(i), ctx);
+            if (u == null) {
+                continue;
+            }
+            boolean optionalFilter = key.equals("http_filters") && el.isJsonObject()
+                    && el.getAsJsonObject().has("is_optional")
+                    && el.getAsJsonObject().get("is_optional").getAsBoolean();
+            if (OPTIONAL_LIST_KEYS.contains(key) || optionalFilter) {
+                arr.remove(i);
+                skipped(ctx, u, path.index(i).toString());
+                i--;
+                continue;
+            }
+            return u;
+        }
+        return null;
+    }
+
+    private static void skipped(TranslationContext ctx, Unknown u, String where) {
+        ctx.warnOnce("type:" + u.typeUrl, "skipping optional extension of unknown type '" + u.typeUrl
+                + "' at " + where);
+    }
+}
