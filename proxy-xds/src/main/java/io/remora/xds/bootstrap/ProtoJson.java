@@ -23,7 +23,7 @@ public final class ProtoJson {
                                                       TranslationContext ctx) {
         UnknownExtensions.check(json, path, ctx);
         try {
-            JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.json()).merge(json.toString(), builder);
+            JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(json)).merge(json.toString(), builder);
             return builder;
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             JsonFieldLocator.Problem p = JsonFieldLocator.locate(json, builder.getDescriptorForType(), path);
@@ -38,7 +38,7 @@ public final class ProtoJson {
     /** Renders a message as JSON with Envoy's snake_case field names. */
     public static String print(com.google.protobuf.MessageOrBuilder message) {
         try {
-            return JsonFormat.printer().usingTypeRegistry(EnvoyTypeRegistry.json())
+            return JsonFormat.printer().usingTypeRegistry(EnvoyTypeRegistry.forMessage(message))
                     .preservingProtoFieldNames().print(message);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException(e);
