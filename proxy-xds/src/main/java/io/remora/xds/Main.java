@@ -1,5 +1,6 @@
 package io.remora.xds;
 
+import io.remora.log.Logging;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.server.Server;
 import io.remora.server.ServerOptions;
@@ -28,7 +29,7 @@ import java.util.logging.Logger;
  */
 public final class Main {
 
-    private static final Logger LOG = Logger.getLogger("remora.main");
+    private static final Logger LOG = Logging.logger("main");
     static final String VERSION = "0.1.0";
 
     private final PrintStream out;
@@ -148,24 +149,10 @@ public final class Main {
     }
 
     private static void configureLogging(Options o) {
-        Level level = switch (o.logLevel()) {
-            case "trace" -> Level.FINEST;
-            case "debug" -> Level.FINE;
-            case "warning", "warn" -> Level.WARNING;
-            case "error", "critical" -> Level.SEVERE;
-            case "off" -> Level.OFF;
-            default -> Level.INFO;
-        };
-        Logger.getLogger("remora").setLevel(level);
-        o.componentLogLevels().forEach((component, l) -> Logger.getLogger("remora." + component).setLevel(
-                switch (l) {
-                    case "trace" -> Level.FINEST;
-                    case "debug" -> Level.FINE;
-                    case "warning", "warn" -> Level.WARNING;
-                    case "error", "critical" -> Level.SEVERE;
-                    case "off" -> Level.OFF;
-                    default -> Level.INFO;
-                }));
+        StringBuilder components = new StringBuilder();
+        o.componentLogLevels().forEach((c, l) -> components.append(components.length() == 0 ? "" : ",")
+                .append(c).append(':').append(l));
+        Logging.install(o.logLevel(), components.toString(), o.logFormat());
     }
 
     static String demoConfig() {

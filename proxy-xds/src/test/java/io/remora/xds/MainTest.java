@@ -18,6 +18,11 @@ class MainTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
+    @org.junit.jupiter.api.AfterEach
+    void restoreLogging() {
+        io.remora.log.Logging.uninstall();
+    }
+
     private int run(String... args) {
         return new Main(new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8)).run(args);

@@ -123,6 +123,7 @@ public final class CommandLine {
                     if (!LOG_LEVELS.contains(logLevel)) {
                         throw new UsageException("invalid --log-level '" + logLevel + "'");
                     }
+                    logLevel = logLevel.equals("warn") ? "warning" : logLevel;
                 }
                 case "--component-log-level" -> {
                     for (String part : c.value().split(",")) {
@@ -132,7 +133,7 @@ public final class CommandLine {
                             throw new UsageException("invalid --component-log-level '" + part
                                     + "' (expected component:level)");
                         }
-                        components.put(part.substring(0, colon).trim(), level);
+                        components.put(part.substring(0, colon).trim(), level.equals("warn") ? "warning" : level);
                     }
                 }
                 case "--service-cluster" -> serviceCluster = c.value();
