@@ -57,7 +57,7 @@ public final class ConfigDocuments {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setCodePointLimit(64 * 1024 * 1024);
-        Yaml yaml = new Yaml(new SafeConstructor(options));
+        Yaml yaml = new Yaml(new EnvoyYamlConstructor(options));
         Object doc;
         try {
             doc = yaml.load(text);
@@ -80,6 +80,22 @@ public final class ConfigDocuments {
         return e.getAsJsonObject();
     }
 
+    /** Envoy's {@code !ignore} tag: the tagged node is dropped (it only holds YAML anchors). */
+    private static final Object IGNORED = new Object();
+
+    private static final class EnvoyYamlConstructor extends SafeConstructor {
+        EnvoyYamlConstructor(LoaderOptions options) {
+            super(options);
+            this.yamlConstructors.put(new org.yaml.snakeyaml.nodes.Tag("!ignore"),
+                    new org.yaml.snakeyaml.constructor.AbstractConstruct() {
+                        @Override
+                        public Object construct(org.yaml.snakeyaml.nodes.Node node) {
+                            return IGNORED;
+                        }
+                    });
+        }
+    }
+
     static JsonElement toJson(Object o) {
         if (o == null) {
             return JsonNull.INSTANCE;
@@ -87,6 +103,9 @@ public final class ConfigDocuments {
         if (o instanceof Map<?, ?> map) {
             JsonObject obj = new JsonObject();
             for (Map.Entry<?, ?> en : map.entrySet()) {
+                if (en.getValue() == IGNORED) {
+                    continue;
+                }
                 obj.add(String.valueOf(en.getKey()), toJson(en.getValue()));
             }
             return obj;
@@ -94,6 +113,9 @@ public final class ConfigDocuments {
         if (o instanceof List<?> list) {
             JsonArray arr = new JsonArray();
             for (Object v : list) {
+                if (v == IGNORED) {
+                    continue;
+                }
                 arr.add(toJson(v));
             }
             return arr;

@@ -23,6 +23,9 @@ final class JsonFieldLocator {
     record Problem(String path, String reason) {
     }
 
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("-?\\d+(\\.\\d{1,9})?s");
+    private static final java.util.regex.Pattern INTEGER = java.util.regex.Pattern.compile("-?\\d+(\\.0+)?(e\\+?\\d+)?");
+
     static Problem locate(JsonElement json, Descriptor type, FieldPath path) {
         if (type.getFullName().startsWith("google.protobuf.")) {
             return null; // well-known types have their own JSON forms
@@ -100,6 +103,14 @@ final class JsonFieldLocator {
                     Descriptor inner = EnvoyTypeRegistry.find(v.getAsJsonObject().get("@type").getAsString());
                     return inner == null ? null : locate(v, inner, path);
                 }
+                if (t.getFullName().equals("google.protobuf.Duration")) {
+                    return v.isJsonPrimitive() && DURATION.matcher(v.getAsString()).matches() ? null
+                            : new Problem(path.toString(), "not a duration: " + v + " (expected e.g. \"1.5s\")");
+                }
+                if (t.getFullName().startsWith("google.protobuf.") && t.getFullName().endsWith("Value")
+                        && t.findFieldByName("value") != null && v.isJsonPrimitive()) {
+                    return locateValue(v, t.findFieldByName("value"), path);
+                }
                 return locate(v, t, path);
             }
             case ENUM -> {
@@ -108,6 +119,18 @@ final class JsonFieldLocator {
                         && e.findValueByName(v.getAsString()) == null) {
                     return new Problem(path.toString(), "unknown value '" + v.getAsString() + "' of enum "
                             + e.getFullName());
+                }
+                return null;
+            }
+            case INT, LONG -> {
+                if (!v.isJsonPrimitive() || !INTEGER.matcher(v.getAsString()).matches()) {
+                    return new Problem(path.toString(), "not an integer: " + v);
+                }
+                return null;
+            }
+            case BOOLEAN -> {
+                if (!v.isJsonPrimitive() || !(v.getAsString().equals("true") || v.getAsString().equals("false"))) {
+                    return new Problem(path.toString(), "not a boolean: " + v);
                 }
                 return null;
             }

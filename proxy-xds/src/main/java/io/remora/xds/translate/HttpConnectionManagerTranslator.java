@@ -72,6 +72,15 @@ public final class HttpConnectionManagerTranslator {
         if (h.hasTracing()) {
             ctx.warnOnce("hcm.tracing", "tracing is not supported and is ignored, first at " + path.field("tracing"));
         }
+        if (h.getForwardClientCertDetails() != HttpConnectionManager.ForwardClientCertDetails.SANITIZE) {
+            ctx.warnOnce("hcm.forward_client_cert_details", "forward_client_cert_details "
+                    + h.getForwardClientCertDetails() + " is not supported and is ignored, first at "
+                    + path.field("forward_client_cert_details"));
+        }
+        if (h.hasLocalReplyConfig()) {
+            ctx.warnOnce("hcm.local_reply_config", "local_reply_config is not supported; local replies keep"
+                    + " Envoy's default bodies, first at " + path.field("local_reply_config"));
+        }
         if (h.getOriginalIpDetectionExtensionsCount() > 0) {
             throw path.field("original_ip_detection_extensions").error("original IP detection extensions are not"
                     + " supported");

@@ -58,6 +58,7 @@ class CommandLineTest {
         assertEquals(Options.Mode.VALIDATE, CommandLine.parse("--mode", "validate", "-c", "x.yaml").mode());
         assertEquals(Options.Mode.INIT_ONLY, CommandLine.parse("--mode=init_only").mode());
         assertTrue(CommandLine.parse("--demo").demo());
+        assertEquals("warning", CommandLine.parse("-l", "warn").logLevel());
     }
 
     @Test

@@ -219,4 +219,30 @@ class ValidationErrorTest {
         assertEquals("static_resources.clusters[1].lb_policy", e.path());
         assertTrue(e.reason().contains("FASTEST"), e.reason());
     }
+
+    @Test
+    void badDurationAndNumber() {
+        var e = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }").replace("  - name: c2\n",
+                "  - name: c2\n    connect_timeout: 5 seconds\n"));
+        assertEquals("static_resources.clusters[1].connect_timeout", e.path());
+        assertTrue(e.reason().startsWith("not a duration"), e.reason());
+
+        var e2 = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }").replace("port_value: 10000",
+                "port_value: http"));
+        assertEquals("static_resources.listeners[0].address.socket_address.port_value", e2.path());
+    }
+
+    @Test
+    void ignoreTagDropsAnchorsSection() {
+        String yaml = """
+                x-defaults: !ignore
+                  timeout: &t 2s
+                static_resources:
+                  clusters:
+                  - name: c
+                    connect_timeout: *t
+                """;
+        var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        assertEquals(java.time.Duration.ofSeconds(2), lb.model().clusters().get("c").connectTimeout());
+    }
 }
