@@ -47,9 +47,6 @@ public final class HttpFilterTranslator {
             if (f.getName().isEmpty()) {
                 throw fp.field("name").error("missing required field");
             }
-            if (f.getDisabled()) {
-                continue; // enabled per route only; per-route config is not supported, so it never runs
-            }
             String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
             if (f.hasConfigDiscovery()) {
                 if (f.getIsOptional()) {
@@ -70,9 +67,14 @@ public final class HttpFilterTranslator {
                 continue;
             }
             boolean security = SECURITY_TYPES.contains(type) || type.isEmpty() && SECURITY_NAMES.contains(f.getName());
+            // A disabled security filter may still be enabled per route (typed_per_filter_config),
+            // which Remora does not read: refusing is the only safe answer for it too.
             if (security && !f.getIsOptional()) {
                 throw fp.error("HTTP filter '" + f.getName() + "' (" + type + ") enforces access control and is not"
                         + " supported by Remora; refusing to run without it (mark it is_optional to skip it)");
+            }
+            if (f.getDisabled()) {
+                continue; // runs only where a route enables it; per-route filter config is not supported
             }
             String key = f.getName() + "|" + type;
             ctx.warnOnce("http_filter:" + key, "skipping unsupported HTTP filter '" + f.getName() + "'"

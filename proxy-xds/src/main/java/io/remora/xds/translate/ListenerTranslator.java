@@ -42,6 +42,10 @@ public final class ListenerTranslator {
             ctx.warnOnce("additional_addresses", "listener additional_addresses are not supported; listening on"
                     + " the main address only, first at " + path.field("additional_addresses"));
         }
+        if (l.getAccessLogCount() > 0) {
+            ctx.warnOnce("listener.access_log", "listener-level access logs are not supported and are ignored,"
+                    + " first at " + path.field("access_log"));
+        }
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
         for (int i = 0; i < l.getListenerFiltersCount(); i++) {
