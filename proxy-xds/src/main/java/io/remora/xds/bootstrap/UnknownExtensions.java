@@ -7,6 +7,7 @@ import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.TranslationContext;
 
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,6 +28,14 @@ final class UnknownExtensions {
     private static final Set<String> OPTIONAL_OBJECT_KEYS = Set.of(
             "tracing", "stats_config", "overload_manager", "request_id_extension", "typed_dns_resolver_config",
             "default_regex_engine", "typed_per_filter_config", "provider");
+
+    /**
+     * Istio's own filters (stats, metadata exchange, ALPN, peer metadata) are built into
+     * istio-proxy, not Envoy, so their protos are not in the API jar; they observe or decorate
+     * and are skipped like the other non-essential filters.
+     */
+    private static final List<String> ISTIO_TYPE_PREFIXES = List.of("istio.", "io.istio.", "stats.",
+            "envoy.tcp.metadataexchange.");
 
     private UnknownExtensions() {
     }
@@ -95,7 +104,9 @@ final class UnknownExtensions {
             boolean optionalFilter = key.equals("http_filters") && el.isJsonObject()
                     && el.getAsJsonObject().has("is_optional")
                     && el.getAsJsonObject().get("is_optional").getAsBoolean();
-            if (OPTIONAL_LIST_KEYS.contains(key) || optionalFilter) {
+            boolean istioFilter = (key.equals("http_filters") || key.equals("filters")) && el.isJsonObject()
+                    && isIstio(el.getAsJsonObject(), u);
+            if (OPTIONAL_LIST_KEYS.contains(key) || optionalFilter || istioFilter) {
                 arr.remove(i);
                 skipped(ctx, u, path.index(i).toString());
                 i--;
@@ -104,6 +115,12 @@ final class UnknownExtensions {
             return u;
         }
         return null;
+    }
+
+    private static boolean isIstio(JsonObject filter, Unknown u) {
+        String name = filter.has("name") ? filter.get("name").getAsString() : "";
+        String type = u.typeUrl.substring(u.typeUrl.lastIndexOf('/') + 1);
+        return name.startsWith("istio.") || ISTIO_TYPE_PREFIXES.stream().anyMatch(type::startsWith);
     }
 
     private static void skipped(TranslationContext ctx, Unknown u, String where) {

@@ -136,4 +136,43 @@ class OptionalExtensionTest {
         assertInstanceOf(TcpProxyConfig.class, fc.terminalFilter());
         assertEquals(2, lb.warnings().size(), lb.warnings().toString());
     }
+
+    @Test
+    void istioNativeFilterTypesAreSkipped() {
+        // Recent Istio sends its filters' own protos, which only istio-proxy knows.
+        String yaml = """
+                static_resources:
+                  clusters: [{ name: c }]
+                  listeners:
+                  - name: t
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                    - filters:
+                      - name: istio.metadata_exchange
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
+                          protocol: istio-peer-exchange
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: p
+                          route_config: { virtual_hosts: [{ name: v, domains: ['*'], routes: [] }] }
+                          http_filters:
+                          - name: istio.metadata_exchange
+                            typed_config:
+                              "@type": type.googleapis.com/io.istio.http.peer_metadata.Config
+                              upstream_discovery: [{ workload_discovery: {} }]
+                          - name: istio.stats
+                            typed_config:
+                              "@type": type.googleapis.com/stats.PluginConfig
+                              reporter: SERVER
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                """;
+        var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
+                lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
+        assertEquals(List.of(new RouterFilterConfig(false)), hcm.httpFilters());
+        assertEquals(3, lb.warnings().size(), lb.warnings().toString());
+    }
 }
