@@ -121,7 +121,7 @@ public final class Main {
             Thread.currentThread().interrupt();
             return 1;
         } catch (RuntimeException e) {
-            err.println("error: " + e.getMessage());
+            err.println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             LOG.log(Level.SEVERE, "server failed", e);
             return 1;
         } finally {

@@ -62,7 +62,7 @@ public final class RouteTranslator {
                     StringMatcherTranslator.regex(m.getSafeRegex(), path.field("safe_regex")));
             case PATH_SEPARATED_PREFIX -> {
                 String p = m.getPathSeparatedPrefix();
-                if (p.isEmpty() || !p.startsWith("/") || p.endsWith("/") && p.length() > 1
+                if (p.isEmpty() || !p.startsWith("/") || p.endsWith("/")
                         || p.indexOf('?') >= 0 || p.indexOf('#') >= 0) {
                     throw path.field("path_separated_prefix").error("must start with '/' and contain no"
                             + " trailing '/', '?' or '#': \"" + p + "\"");
