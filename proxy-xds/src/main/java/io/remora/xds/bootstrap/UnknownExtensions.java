@@ -37,6 +37,9 @@ final class UnknownExtensions {
     private static final List<String> ISTIO_TYPE_PREFIXES = List.of("istio.", "io.istio.", "stats.",
             "envoy.tcp.metadataexchange.");
 
+    /** Fields holding google.protobuf.Struct data. */
+    private static final Set<String> STRUCT_KEYS = Set.of("filter_metadata", "filterMetadata");
+
     private UnknownExtensions() {
     }
 
@@ -64,16 +67,21 @@ final class UnknownExtensions {
 
     private static Unknown scanObject(JsonObject obj, FieldPath path, TranslationContext ctx) {
         JsonElement type = obj.get("@type");
+        boolean typedStruct = false;
         if (type != null && type.isJsonPrimitive()) {
             String url = type.getAsString();
             if (EnvoyTypeRegistry.find(url) == null) {
                 return new Unknown(path.toString(), url);
             }
+            typedStruct = url.endsWith("/udpa.type.v1.TypedStruct") || url.endsWith("/xds.type.v3.TypedStruct");
         }
         Iterator<Map.Entry<String, JsonElement>> it = obj.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, JsonElement> en = it.next();
             String key = en.getKey();
+            if (typedStruct && key.equals("value") || STRUCT_KEYS.contains(key)) {
+                continue; // free-form Structs: an "@type" in there is data, not an Any
+            }
             FieldPath child = path.field(key);
             JsonElement v = en.getValue();
             Unknown u;
