@@ -91,6 +91,7 @@ public final class Main {
             err.println("error: " + (e.path().isEmpty() ? e.reason() : e.path() + ": " + e.reason()));
             return 1;
         }
+        applyBootstrapLogFormat(o, loaded);
         if (o.mode() == Options.Mode.VALIDATE) {
             out.println("configuration '" + source + "' OK");
             return 0;
@@ -153,6 +154,24 @@ public final class Main {
         o.componentLogLevels().forEach((c, l) -> components.append(components.length() == 0 ? "" : ",")
                 .append(c).append(':').append(l));
         Logging.install(o.logLevel(), components.toString(), o.logFormat());
+    }
+
+    /** Envoy takes the log format from application_log_config when --log-format is not given. */
+    private static void applyBootstrapLogFormat(Options o, LoadedBootstrap loaded) {
+        var app = loaded.proto().getApplicationLogConfig();
+        if (!app.hasLogFormat()) {
+            return;
+        }
+        if (o.logFormat() != null) {
+            LOG.warning("both --log-format and application_log_config.log_format are set; using --log-format");
+        } else if (app.getLogFormat().hasJsonFormat()) {
+            LOG.warning("application_log_config.log_format.json_format is not supported; keeping the text format");
+        } else if (!app.getLogFormat().getTextFormat().isEmpty()) {
+            configureLogging(new Options(o.configPath(), o.configYaml(), o.concurrency(), o.logLevel(),
+                    o.componentLogLevels(), o.serviceCluster(), o.serviceNode(), o.drainTime(),
+                    o.parentShutdownTime(), o.localAddressIpVersion(), app.getLogFormat().getTextFormat(),
+                    o.fileFlushInterval(), o.mode(), o.demo(), o.help(), o.version(), o.warnings()));
+        }
     }
 
     static String demoConfig() {
