@@ -13,6 +13,17 @@ public final class HttpConnectionManagerTranslator {
     private HttpConnectionManagerTranslator() {
     }
 
+    /** Whether the connection manager's upgrade_configs let websocket upgrades through by default. */
+    public static boolean websocketEnabled(HttpConnectionManager h) {
+        boolean websocket = false;
+        for (var u : h.getUpgradeConfigsList()) {
+            if (u.getUpgradeType().equalsIgnoreCase("websocket")) {
+                websocket = Protos.bool(u.hasEnabled(), u.getEnabled(), true);
+            }
+        }
+        return websocket;
+    }
+
     public static HttpConnectionManagerConfig translate(HttpConnectionManager h, FieldPath path,
                                                         TranslationContext ctx) {
         if (h.getStatPrefix().isEmpty()) {
@@ -24,12 +35,10 @@ public final class HttpConnectionManagerTranslator {
             case HTTP2 -> HttpConnectionManagerConfig.CodecType.HTTP2;
             default -> throw path.field("codec_type").error("unsupported codec " + h.getCodecType());
         };
-        boolean websocket = false;
+        boolean websocket = websocketEnabled(h);
         for (int i = 0; i < h.getUpgradeConfigsCount(); i++) {
             var u = h.getUpgradeConfigs(i);
-            if (u.getUpgradeType().equalsIgnoreCase("websocket")) {
-                websocket = Protos.bool(u.hasEnabled(), u.getEnabled(), true);
-            } else if (!u.getUpgradeType().equalsIgnoreCase("CONNECT")) {
+            if (!u.getUpgradeType().equalsIgnoreCase("websocket") && !u.getUpgradeType().equalsIgnoreCase("CONNECT")) {
                 ctx.warnOnce("upgrade:" + u.getUpgradeType(), "ignoring upgrade type '" + u.getUpgradeType()
                         + "' at " + path.field("upgrade_configs").index(i));
             }
