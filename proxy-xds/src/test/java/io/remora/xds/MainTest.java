@@ -69,6 +69,12 @@ class MainTest {
     }
 
     @Test
+    void configYamlAloneInFlowStyle() {
+        assertEquals(0, run("--mode", "validate", "--config-yaml",
+                "{static_resources: {clusters: [{name: a, connect_timeout: 1s}]}}"), err());
+    }
+
+    @Test
     void missingFileExits1(@TempDir Path dir) {
         assertEquals(1, run("--mode", "validate", "-c", dir.resolve("nope.yaml").toString()));
         assertTrue(err().startsWith("error: cannot read "), err());

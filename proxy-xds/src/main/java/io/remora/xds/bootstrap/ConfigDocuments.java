@@ -30,9 +30,9 @@ public final class ConfigDocuments {
     private ConfigDocuments() {
     }
 
-    /** Parses .json files (or text that starts with '{') as JSON, anything else as YAML. */
+    /** Parses .json files as JSON, anything else (.yaml, --config-yaml) as YAML, which JSON mostly is too. */
     public static JsonObject parse(String text, String sourceName) {
-        boolean json = sourceName.endsWith(".json") || text.stripLeading().startsWith("{");
+        boolean json = sourceName.endsWith(".json");
         if (json) {
             return parseJson(text, sourceName);
         }
