@@ -17,9 +17,11 @@ import java.util.Map;
  *
  * <p>That is exact when every path tests its inputs in the order Envoy's filter_chain_match
  * selection uses (destination port, destination IP, server name, transport protocol,
- * application protocol, source type, source IP, source port): then "most specific wins,
- * no backtracking" and "first map hit, on_no_match when none" choose the same chain. Trees
- * that test inputs in another order, matcher lists, prefix maps and other inputs are refused.
+ * application protocol, source type, source IP, source port) and each enclosing on_no_match
+ * is repeated at the specificity of every branch below it (done here): then "most specific
+ * wins, no backtracking" and "map hit, else the most specific on_no_match" choose the same
+ * chain. Trees that test inputs in another order, matcher lists, prefix maps and other inputs
+ * are refused.
  */
 public final class FilterChainMatcherTranslator {
 
@@ -35,8 +37,15 @@ public final class FilterChainMatcherTranslator {
     /** The matches of each filter chain, by chain name, in the order the tree names them. */
     public static Map<String, List<FilterChainMatch>> flatten(Matcher m, FieldPath path) {
         Map<String, List<FilterChainMatch>> out = new LinkedHashMap<>();
-        walk(m, new Partial(), -1, path, out);
+        walk(m, new Partial(), -1, path, null, out);
         return out;
+    }
+
+    /**
+     * The on_no_match that applies where a nested matcher fails without one of its own: the
+     * most specific enclosing one, with its own fallback for when it fails in turn.
+     */
+    private record Fallback(Matcher.OnMatch onMatch, FieldPath path, Fallback outer) {
     }
 
     private static final class Partial {
@@ -67,9 +76,14 @@ public final class FilterChainMatcherTranslator {
         }
     }
 
-    private static void walk(Matcher m, Partial p, int lastStage, FieldPath path,
+    private static void walk(Matcher m, Partial p, int lastStage, FieldPath path, Fallback inherited,
                              Map<String, List<FilterChainMatch>> out) {
         int stage = lastStage;
+        // A branch whose nested matcher fails falls back to the most specific on_no_match, as
+        // Envoy's matcher does; filter_chain_match does not backtrack, so that fallback is
+        // repeated below each branch, at the branch's specificity.
+        Fallback fallback = m.hasOnNoMatch() ? new Fallback(m.getOnNoMatch(), path.field("on_no_match"), inherited)
+                : inherited;
         if (m.hasMatcherTree()) {
             FieldPath tp = path.field("matcher_tree");
             Matcher.MatcherTree tree = m.getMatcherTree();
@@ -88,7 +102,7 @@ public final class FilterChainMatcherTranslator {
                         FieldPath ep = mp.key(e.getKey());
                         Partial q = p.copy();
                         constrain(q, stage, e.getKey(), ep);
-                        onMatch(e.getValue(), q, stage, ep, out);
+                        onMatch(e.getValue(), q, stage, ep, fallback, out);
                     }
                 }
                 case CUSTOM_MATCH -> {
@@ -114,7 +128,7 @@ public final class FilterChainMatcherTranslator {
                         } else {
                             q.sourceIps = List.copyOf(ranges);
                         }
-                        onMatch(rm.getOnMatch(), q, stage, rp.field("on_match"), out);
+                        onMatch(rm.getOnMatch(), q, stage, rp.field("on_match"), fallback, out);
                     }
                 }
                 default -> throw tp.error("only exact_match_map and IPMatcher custom_match trees are supported");
@@ -122,22 +136,26 @@ public final class FilterChainMatcherTranslator {
         } else if (m.hasMatcherList()) {
             throw path.field("matcher_list").error("matcher lists are not supported in filter_chain_matcher");
         }
-        if (m.hasOnNoMatch()) {
-            onMatch(m.getOnNoMatch(), p.copy(), stage, path.field("on_no_match"), out);
+        if (fallback != null) {
+            onMatch(fallback.onMatch(), p.copy(), stage, fallback.path(), fallback.outer(), out);
         }
     }
 
-    private static void onMatch(Matcher.OnMatch om, Partial p, int stage, FieldPath path,
+    private static void onMatch(Matcher.OnMatch om, Partial p, int stage, FieldPath path, Fallback fallback,
                                 Map<String, List<FilterChainMatch>> out) {
         if (om.hasMatcher()) {
-            walk(om.getMatcher(), p, stage, path.field("matcher"), out);
+            walk(om.getMatcher(), p, stage, path.field("matcher"), fallback, out);
         } else if (om.hasAction()) {
             var action = om.getAction();
             String name = action.getName();
             if (action.hasTypedConfig() && action.getTypedConfig().getTypeUrl().endsWith("google.protobuf.StringValue")) {
                 name = Protos.unpack(action.getTypedConfig(), StringValue.class, path.field("action")).getValue();
             }
-            out.computeIfAbsent(name, k -> new ArrayList<>()).add(p.toMatch());
+            List<FilterChainMatch> matches = out.computeIfAbsent(name, k -> new ArrayList<>());
+            FilterChainMatch fcm = p.toMatch();
+            if (!matches.contains(fcm)) {
+                matches.add(fcm);
+            }
         } else {
             throw path.error("missing required field: one of matcher, action");
         }

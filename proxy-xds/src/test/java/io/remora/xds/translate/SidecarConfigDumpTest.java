@@ -131,7 +131,11 @@ class SidecarConfigDumpTest {
                 && x.transportProtocol().equals("raw_buffer") && x.destinationPort() == 8080));
         assertEquals(List.of(new FilterChainMatch(8080, List.of(), List.of(), "raw_buffer", List.of(),
                 FilterChainMatch.SourceType.ANY, List.of(), List.of())), flat.get("tcp-8080"));
-        assertEquals(List.of(FilterChainMatch.ANY), flat.get("passthrough"));
+        // The transport-protocol matcher has no on_no_match: a port-8080 connection that is neither
+        // tls nor raw_buffer falls back to the root's on_no_match, which filter_chain_match only
+        // reaches if passthrough is also offered at port 8080's specificity.
+        assertEquals(List.of(new FilterChainMatch(8080, List.of(), List.of(), "", List.of(),
+                FilterChainMatch.SourceType.ANY, List.of(), List.of()), FilterChainMatch.ANY), flat.get("passthrough"));
     }
 
     private static <T extends com.google.protobuf.Message> T unpack(Any a, Class<T> type) {
