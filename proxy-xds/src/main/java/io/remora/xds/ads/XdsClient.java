@@ -1,0 +1,557 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Envoy's xDS client: one ADS stream to the control plane (state of the world or delta), LDS and CDS by
+ * wildcard, RDS and EDS by the names the current listeners and clusters need, ACK/NACK of every response,
+ * warming of new listeners and clusters, reconnection with back-off. It hands the {@link XdsConfigApplier}
+ * only complete snapshots: a new or changed listener once its route configurations have arrived, an EDS cluster
+ * once its load assignment has, or when initial_fetch_timeout runs out.
+ *
+ * <p>All state lives on one control thread; gRPC callbacks, file events and public calls hop onto it.
+ */
+public final class XdsClient implements AutoCloseable {
+    private static final Logger log = Logger.getLogger(XdsClient.class.getName());
+    static final String USER_AGENT = "remora";
+
+    /** Per type: the names subscribed and where the stream stands. */
+    private static final class TypeWatch {
+        Set<String> names = Set.of();
+        Set<String> explicit = Set.of();
+        String lastNonce = "";
+        boolean startedOnStream;
+    }
+
+    /** A received update of one type, merged over what was accepted, not yet applied. */
+    private record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads) {
+    }
+
+    private final XdsClientOptions options;
+    private final XdsConfigApplier applier;
+    private final XdsStats stats;
+    private final ScheduledExecutorService control;
+    private final XdsProtocol protocol;
+    private final Backoff backoff;
+    private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
+    private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
+    private final EnumMap<XdsResourceType, Pending> pending = new EnumMap<>(XdsResourceType.class);
+    /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
+    private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
+
+    private XdsChannels channels;
+    private ManagedChannel channel;
+    private XdsSnapshot accepted = XdsSnapshot.EMPTY;
+    private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
+    private ScheduledFuture<?> warmingTimer;
+    private ScheduledFuture<?> reconnectTimer;
+    private long warmingRound;
+    private int streamGeneration;
+    private boolean streamOpen;
+    private boolean closed;
+
+    public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
+        this.options = options;
+        this.applier = applier;
+        this.stats = new XdsStats(registry);
+        this.backoff = new Backoff(options.backoffBaseMs(), options.backoffMaxMs());
+        Node node = withUserAgent(options.node());
+        this.protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
+                : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
+        this.control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "remora-xds");
+            t.setDaemon(true);
+            return t;
+        });
+        for (XdsResourceType t : XdsResourceType.values()) {
+            watches.put(t, new TypeWatch());
+        }
+    }
+
+    static Node withUserAgent(Node node) {
+        Node.Builder b = node.toBuilder();
+        if (b.getUserAgentName().isEmpty()) {
+            b.setUserAgentName(USER_AGENT);
+        }
+        if (!b.hasUserAgentVersion() && !b.hasUserAgentBuildVersion()) {
+            String v = XdsClient.class.getPackage().getImplementationVersion();
+            b.setUserAgentVersion(v == null ? "dev" : v);
+        }
+        return b.build();
+    }
+
+    /** Connects (if a target is configured) and starts watching the files; returns at once. */
+    public void start() {
+        control.execute(() -> {
+            awaitingFirst.addAll(options.adsTypes());
+            awaitingFirst.addAll(options.fileSources().keySet());
+            if (!awaitingFirst.isEmpty()) {
+                armWarmingTimer(options.initialFetchTimeout());
+            }
+            for (Map.Entry<XdsResourceType, java.nio.file.Path> e : options.fileSources().entrySet()) {
+                FileConfigWatcher w = new FileConfigWatcher(e.getValue(), e.getKey(), options.typeRegistry(), this::onFileUpdate);
+                fileWatchers.add(w);
+                w.start();
+            }
+            if (options.target() != null) {
+                channels = new XdsChannels();
+                channel = channels.open(options.target());
+                openStream();
+            }
+        });
+    }
+
+    /** The last snapshot the applier accepted. */
+    public XdsSnapshot current() {
+        return current;
+    }
+
+    public XdsStats stats() {
+        return stats;
+    }
+
+    /**
+     * Names to subscribe for a type beyond those the client derives itself (RDS from the listeners' HCMs, EDS
+     * from the EDS clusters), e.g. SDS secrets. The subscription is the union; a change is sent at once.
+     */
+    public void updateSubscriptions(String typeUrl, Set<String> names) {
+        XdsResourceType type = XdsResourceType.fromTypeUrl(typeUrl);
+        if (type == null || type.wildcard) {
+            throw new IllegalArgumentException("not a named xDS type: " + typeUrl);
+        }
+        Set<String> copy = Set.copyOf(names);
+        control.execute(() -> {
+            watches.get(type).explicit = copy;
+            refreshSubscriptions(candidate());
+        });
+    }
+
+    // ---- the stream -------------------------------------------------------------------------------------
+
+    private void openStream() {
+        if (closed) {
+            return;
+        }
+        int generation = ++streamGeneration;
+        streamOpen = true;
+        protocol.open(channel, new XdsProtocol.Handler() {
+            @Override
+            public void onUpdate(XdsUpdate update) {
+                control.execute(() -> {
+                    if (generation == streamGeneration) {
+                        onAdsUpdate(update);
+                    }
+                });
+            }
+
+            @Override
+            public void onClosed(Throwable error) {
+                control.execute(() -> {
+                    if (generation == streamGeneration) {
+                        onStreamClosed(error);
+                    }
+                });
+            }
+        });
+        for (XdsResourceType t : XdsResourceType.values()) {
+            TypeWatch w = watches.get(t);
+            w.lastNonce = "";
+            w.startedOnStream = false;
+            if (t.wildcard ? options.adsTypes().contains(t) : !w.names.isEmpty()) {
+                startType(t, w);
+            }
+        }
+        watchChannel(generation);
+    }
+
+    private void startType(XdsResourceType t, TypeWatch w) {
+        Map<String, String> held = new LinkedHashMap<>();
+        accepted.state(t).resources().forEach((name, r) -> held.put(name, r.version()));
+        protocol.start(t, w.names, accepted.versionInfo(t), held);
+        w.startedOnStream = true;
+    }
+
+    /** connected_state follows the transport: 1 while the channel is READY with our stream on it. */
+    private void watchChannel(int generation) {
+        ConnectivityState state = channel.getState(false);
+        stats.connected(state == ConnectivityState.READY && streamOpen);
+        channel.notifyWhenStateChanged(state, () -> control.execute(() -> {
+            if (generation == streamGeneration && !closed) {
+                watchChannel(generation);
+            }
+        }));
+    }
+
+    private void onStreamClosed(Throwable error) {
+        streamOpen = false;
+        stats.connected(false);
+        streamGeneration++;
+        if (closed) {
+            return;
+        }
+        // Responses not yet applied were never ACKed: the server sends them again on the new stream.
+        pending.entrySet().removeIf(e -> e.getValue().ads());
+        if (pending.isEmpty()) {
+            cancelWarmingTimer();
+        }
+        refreshSubscriptions(candidate());
+        long delay = backoff.nextDelayMs();
+        log.log(Level.WARNING, "xDS stream to " + options.target() + " closed"
+                + (error == null ? " by the server" : ": " + error) + "; reconnecting in " + delay + " ms");
+        reconnectTimer = control.schedule(this::openStream, delay, TimeUnit.MILLISECONDS);
+    }
+
+    // ---- updates ----------------------------------------------------------------------------------------
+
+    private void onAdsUpdate(XdsUpdate u) {
+        backoff.reset();
+        stats.connected(true);
+        if (u.type() == null) {
+            log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
+            return;
+        }
+        watches.get(u.type()).lastNonce = u.nonce();
+        onUpdate(u, true);
+    }
+
+    void onFileUpdate(XdsUpdate u) {
+        control.execute(() -> onUpdate(u, false));
+    }
+
+    private void onUpdate(XdsUpdate u, boolean ads) {
+        XdsResourceType type = u.type();
+        stats.attempt(type);
+        if (u.error() != null) {
+            reject(type, List.of(u.nonce()), ads, u.error());
+            return;
+        }
+        Pending prior = pending.get(type);
+        XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(type);
+        Map<String, XdsResource> merged = new LinkedHashMap<>();
+        if (!u.fullState()) {
+            merged.putAll(base.resources());
+            u.removed().forEach(merged::remove);
+        }
+        Set<String> subscribed = watches.get(type).names;
+        for (XdsResource r : u.resources().values()) {
+            if (!type.wildcard && !subscribed.contains(r.name())) {
+                continue; // not asked for (a server answering an older subscription)
+            }
+            XdsResource old = base.resources().get(r.name());
+            // an unchanged resource keeps its version and arrival time, as Envoy's config dump shows them
+            merged.put(r.name(), old != null && old.resource().equals(r.resource()) ? old : r);
+        }
+        List<String> nonces = new ArrayList<>(prior != null ? prior.nonces() : List.of());
+        if (ads) {
+            nonces.add(u.nonce());
+        }
+        pending.put(type, new Pending(new XdsSnapshot.TypeState(u.versionInfo(), Instant.now(), merged), nonces, ads));
+        awaitingFirst.remove(type);
+        evaluate();
+    }
+
+    /** The snapshot that applying every pending update would give. */
+    private XdsSnapshot candidate() {
+        XdsSnapshot s = accepted;
+        for (Map.Entry<XdsResourceType, Pending> e : pending.entrySet()) {
+            s = s.with(e.getKey(), e.getValue().state());
+        }
+        return s;
+    }
+
+    private void evaluate() {
+        XdsSnapshot candidate = candidate();
+        refreshSubscriptions(candidate);
+        candidate = pruneUnsubscribed(candidate());
+        if (pending.isEmpty()) {
+            return;
+        }
+        Duration wait = awaitingFirst.isEmpty() ? Duration.ZERO : options.initialFetchTimeout();
+        boolean warming = !awaitingFirst.isEmpty();
+        for (Listener l : candidate.listeners().values()) {
+            if (l.equals(accepted.listeners().get(l.getName()))) {
+                continue;
+            }
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                if (!candidate.routes().containsKey(ref.routeConfigName())) {
+                    warming = true;
+                    wait = shorter(wait, XdsDependencies.initialFetchTimeout(ref.configSource(), options.initialFetchTimeout()));
+                }
+            }
+        }
+        for (Cluster c : candidate.clusters().values()) {
+            String service = XdsDependencies.edsServiceName(c);
+            if (service == null || c.equals(accepted.clusters().get(c.getName())) || candidate.endpoints().containsKey(service)) {
+                continue;
+            }
+            warming = true;
+            wait = shorter(wait, XdsDependencies.initialFetchTimeout(XdsDependencies.edsConfig(c), options.initialFetchTimeout()));
+        }
+        if (!warming) {
+            applyPending();
+        } else if (warmingTimer == null) {
+            armWarmingTimer(wait);
+        }
+    }
+
+    /** The shorter of two waits where null means forever and ZERO means not yet set. */
+    private static Duration shorter(Duration a, Duration b) {
+        if (a != null && a.isZero()) {
+            return b;
+        }
+        if (a == null) {
+            return b;
+        }
+        return b == null ? a : (a.compareTo(b) <= 0 ? a : b);
+    }
+
+    private void armWarmingTimer(Duration wait) {
+        if (wait == null || warmingTimer != null) {
+            return;
+        }
+        long round = warmingRound;
+        warmingTimer = control.schedule(() -> {
+            if (round == warmingRound) {
+                warmingTimer = null;
+                log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
+                        + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
+                awaitingFirst.clear();
+                if (!pending.isEmpty()) {
+                    applyPending();
+                }
+            }
+        }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void cancelWarmingTimer() {
+        warmingRound++;
+        if (warmingTimer != null) {
+            warmingTimer.cancel(false);
+            warmingTimer = null;
+        }
+    }
+
+    private void applyPending() {
+        cancelWarmingTimer();
+        awaitingFirst.clear();
+        XdsSnapshot snapshot = pruneUnsubscribed(candidate());
+        Map<XdsResourceType, Pending> applied = new EnumMap<>(pending);
+        pending.clear();
+        if (!sameContent(snapshot, accepted)) {
+            try {
+                applier.apply(snapshot);
+            } catch (XdsRejectedException e) {
+                rejectAll(applied, e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                log.log(Level.SEVERE, "xDS applier failed", e);
+                rejectAll(applied, "internal error applying the update: " + e);
+                return;
+            }
+        }
+        XdsSnapshot previous = accepted;
+        accepted = snapshot;
+        current = snapshot;
+        for (Map.Entry<XdsResourceType, Pending> e : applied.entrySet()) {
+            XdsResourceType type = e.getKey();
+            Pending p = e.getValue();
+            if (p.ads() && !p.nonces().isEmpty() && streamOpen) {
+                protocol.ack(type, watches.get(type).names, snapshot.versionInfo(type), p.nonces());
+            }
+            stats.success(type);
+            countPerResource(type, previous, snapshot, true);
+        }
+        refreshSubscriptions(snapshot);
+    }
+
+    private void rejectAll(Map<XdsResourceType, Pending> rejected, String error) {
+        log.warning("xDS update rejected: " + error);
+        for (Map.Entry<XdsResourceType, Pending> e : rejected.entrySet()) {
+            reject(e.getKey(), e.getValue().nonces(), e.getValue().ads(), error);
+            countPerResource(e.getKey(), accepted, candidateWith(e.getKey(), e.getValue()), false);
+        }
+        // back to what is running: its subscriptions, not the rejected ones
+        refreshSubscriptions(candidate());
+    }
+
+    private XdsSnapshot candidateWith(XdsResourceType type, Pending p) {
+        return accepted.with(type, p.state());
+    }
+
+    private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
+        stats.rejected(type);
+        if (ads && !nonces.isEmpty() && streamOpen) {
+            protocol.nack(type, watches.get(type).names, accepted.versionInfo(type), nonces, error);
+        } else if (!ads) {
+            log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
+        }
+    }
+
+    /** RDS and EDS count per route configuration and per cluster; only the resources that changed. */
+    private void countPerResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
+        if (type == XdsResourceType.ROUTE) {
+            for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
+                if (!Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
+                    for (Listener l : after.listeners().values()) {
+                        for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                            if (ref.routeConfigName().equals(e.getKey())) {
+                                stats.rds(ref.statPrefix(), e.getKey(), success);
+                            }
+                        }
+                    }
+                }
+            }
+        } else if (type == XdsResourceType.ENDPOINT) {
+            for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
+                if (!Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
+                    for (Cluster c : after.clusters().values()) {
+                        if (e.getKey().equals(XdsDependencies.edsServiceName(c))) {
+                            stats.eds(c.getName(), success);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean sameContent(XdsSnapshot a, XdsSnapshot b) {
+        for (XdsResourceType t : XdsResourceType.values()) {
+            XdsSnapshot.TypeState x = a.state(t);
+            XdsSnapshot.TypeState y = b.state(t);
+            if (!x.versionInfo().equals(y.versionInfo()) || !x.resources().keySet().equals(y.resources().keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, XdsResource> e : x.resources().entrySet()) {
+                XdsResource other = y.resources().get(e.getKey());
+                if (!e.getValue().resource().equals(other.resource()) || !e.getValue().version().equals(other.version())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    // ---- subscriptions ----------------------------------------------------------------------------------
+
+    /** RDS and EDS names follow the listeners and clusters of {@code snapshot}; changes go out at once. */
+    private void refreshSubscriptions(XdsSnapshot snapshot) {
+        Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
+        for (Listener l : snapshot.listeners().values()) {
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                rds.add(ref.routeConfigName());
+            }
+        }
+        Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
+        for (Cluster c : snapshot.clusters().values()) {
+            String service = XdsDependencies.edsServiceName(c);
+            if (service != null) {
+                eds.add(service);
+            }
+        }
+        setNames(XdsResourceType.ROUTE, rds);
+        setNames(XdsResourceType.ENDPOINT, eds);
+        setNames(XdsResourceType.SECRET, new HashSet<>(watches.get(XdsResourceType.SECRET).explicit));
+    }
+
+    private void setNames(XdsResourceType type, Set<String> names) {
+        TypeWatch w = watches.get(type);
+        if (w.names.equals(names)) {
+            return;
+        }
+        Set<String> old = w.names;
+        w.names = Set.copyOf(names);
+        if (!streamOpen || options.target() == null) {
+            return;
+        }
+        if (!w.startedOnStream) {
+            if (!names.isEmpty()) {
+                startType(type, w);
+            }
+        } else if (!names.isEmpty() || options.delta()) {
+            // An empty SotW request would be a wildcard subscription: Envoy sends none and ignores what comes.
+            protocol.resubscribe(type, old, w.names, accepted.versionInfo(type), w.lastNonce);
+        }
+    }
+
+    /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
+    private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
+        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET)) {
+            XdsSnapshot.TypeState st = s.state(t);
+            Set<String> names = watches.get(t).names;
+            if (names.containsAll(st.resources().keySet())) {
+                continue;
+            }
+            Map<String, XdsResource> kept = new LinkedHashMap<>(st.resources());
+            kept.keySet().retainAll(names);
+            XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
+            Pending p = pending.get(t);
+            pending.put(t, new Pending(pruned, p == null ? List.of() : p.nonces(), p == null || p.ads()));
+            s = s.with(t, pruned);
+        }
+        return s;
+    }
+
+    // ---- shutdown ---------------------------------------------------------------------------------------
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            control.execute(() -> {
+                closed = true;
+                streamGeneration++;
+                cancelWarmingTimer();
+                if (reconnectTimer != null) {
+                    reconnectTimer.cancel(false);
+                }
+                fileWatchers.forEach(FileConfigWatcher::close);
+                protocol.close();
+                streamOpen = false;
+                stats.connected(false);
+                if (channel != null) {
+                    channel.shutdownNow();
+                }
+                done.complete(null);
+            });
+            done.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.log(Level.FINE, "xDS client close", e);
+        } finally {
+            control.shutdownNow();
+            if (channel != null) {
+                try {
+                    channel.awaitTermination(2, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (channels != null) {
+                channels.close();
+            }
+        }
+    }
+}
