@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +71,7 @@ public final class XdsClient implements AutoCloseable {
     private ScheduledFuture<?> warmingTimer;
     private ScheduledFuture<?> reconnectTimer;
     private long warmingRound;
+    private long warmingDeadline;
     private int streamGeneration;
     private boolean streamOpen;
     private boolean closed;
@@ -161,7 +163,7 @@ public final class XdsClient implements AutoCloseable {
         protocol.open(channel, new XdsProtocol.Handler() {
             @Override
             public void onUpdate(XdsUpdate update) {
-                control.execute(() -> {
+                hop(() -> {
                     if (generation == streamGeneration) {
                         onAdsUpdate(update);
                     }
@@ -170,7 +172,7 @@ public final class XdsClient implements AutoCloseable {
 
             @Override
             public void onClosed(Throwable error) {
-                control.execute(() -> {
+                hop(() -> {
                     if (generation == streamGeneration) {
                         onStreamClosed(error);
                     }
@@ -199,7 +201,7 @@ public final class XdsClient implements AutoCloseable {
     private void watchChannel(int generation) {
         ConnectivityState state = channel.getState(false);
         stats.connected(state == ConnectivityState.READY && streamOpen);
-        channel.notifyWhenStateChanged(state, () -> control.execute(() -> {
+        channel.notifyWhenStateChanged(state, () -> hop(() -> {
             if (generation == streamGeneration && !closed) {
                 watchChannel(generation);
             }
@@ -239,7 +241,16 @@ public final class XdsClient implements AutoCloseable {
     }
 
     void onFileUpdate(XdsUpdate u) {
-        control.execute(() -> onUpdate(u, false));
+        hop(() -> onUpdate(u, false));
+    }
+
+    /** Runs on the control thread; after close, callbacks still in flight are dropped. */
+    private void hop(Runnable task) {
+        try {
+            control.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
     }
 
     private void onUpdate(XdsUpdate u, boolean ads) {
@@ -313,7 +324,7 @@ public final class XdsClient implements AutoCloseable {
         }
         if (!warming) {
             applyPending();
-        } else if (warmingTimer == null) {
+        } else {
             armWarmingTimer(wait);
         }
     }
@@ -329,10 +340,19 @@ public final class XdsClient implements AutoCloseable {
         return b == null ? a : (a.compareTo(b) <= 0 ? a : b);
     }
 
+    /** Arms, or brings forward, the one timer that releases whatever is warming. */
     private void armWarmingTimer(Duration wait) {
-        if (wait == null || warmingTimer != null) {
+        if (wait == null) {
             return;
         }
+        long deadline = System.nanoTime() + wait.toNanos();
+        if (warmingTimer != null) {
+            if (deadline - warmingDeadline >= 0) {
+                return;
+            }
+            warmingTimer.cancel(false);
+        }
+        warmingDeadline = deadline;
         long round = warmingRound;
         warmingTimer = control.schedule(() -> {
             if (round == warmingRound) {
@@ -344,7 +364,7 @@ public final class XdsClient implements AutoCloseable {
                     applyPending();
                 }
             }
-        }, wait.toMillis(), TimeUnit.MILLISECONDS);
+        }, wait.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void cancelWarmingTimer() {
