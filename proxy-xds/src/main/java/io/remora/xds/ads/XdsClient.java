@@ -75,6 +75,8 @@ public final class XdsClient implements AutoCloseable {
     private int streamGeneration;
     private boolean streamOpen;
     private boolean closed;
+    /** The first snapshot has been applied: from now on RDS/EDS updates need not wait for warming. */
+    private boolean initialized;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
         this.options = options;
@@ -323,9 +325,22 @@ public final class XdsClient implements AutoCloseable {
             wait = shorter(wait, XdsDependencies.initialFetchTimeout(XdsDependencies.edsConfig(c), options.initialFetchTimeout()));
         }
         if (!warming) {
-            applyPending();
-        } else {
-            armWarmingTimer(wait);
+            applyPending(pending.keySet());
+            return;
+        }
+        armWarmingTimer(wait);
+        if (initialized && awaitingFirst.isEmpty()) {
+            // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
+            // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
+            Set<XdsResourceType> ready = EnumSet.noneOf(XdsResourceType.class);
+            for (XdsResourceType t : pending.keySet()) {
+                if (!t.wildcard) {
+                    ready.add(t);
+                }
+            }
+            if (!ready.isEmpty()) {
+                applyPending(ready);
+            }
         }
     }
 
@@ -361,7 +376,7 @@ public final class XdsClient implements AutoCloseable {
                         + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
                 awaitingFirst.clear();
                 if (!pending.isEmpty()) {
-                    applyPending();
+                    applyPending(pending.keySet());
                 }
             }
         }, wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -375,51 +390,76 @@ public final class XdsClient implements AutoCloseable {
         }
     }
 
-    private void applyPending() {
-        cancelWarmingTimer();
-        awaitingFirst.clear();
-        XdsSnapshot snapshot = pruneUnsubscribed(candidate());
-        Map<XdsResourceType, Pending> applied = new EnumMap<>(pending);
-        pending.clear();
+    /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
+    private void applyPending(Set<XdsResourceType> types) {
+        if (types.containsAll(pending.keySet())) {
+            cancelWarmingTimer();
+            awaitingFirst.clear();
+        }
+        Map<XdsResourceType, Pending> applying = new EnumMap<>(XdsResourceType.class);
+        for (XdsResourceType t : EnumSet.copyOf(types)) {
+            applying.put(t, pending.remove(t));
+        }
+        XdsSnapshot snapshot = accepted;
+        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+            snapshot = snapshot.with(e.getKey(), e.getValue().state());
+        }
         if (!sameContent(snapshot, accepted)) {
             try {
                 applier.apply(snapshot);
             } catch (XdsRejectedException e) {
-                rejectAll(applied, e.getMessage());
+                onRejected(applying, e.resourceName(), e.getMessage());
                 return;
             } catch (RuntimeException e) {
                 log.log(Level.SEVERE, "xDS applier failed", e);
-                rejectAll(applied, "internal error applying the update: " + e);
+                onRejected(applying, null, "internal error applying the update: " + e);
                 return;
             }
         }
         XdsSnapshot previous = accepted;
         accepted = snapshot;
+        initialized = true;
         current = snapshot;
-        for (Map.Entry<XdsResourceType, Pending> e : applied.entrySet()) {
+        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
             XdsResourceType type = e.getKey();
             Pending p = e.getValue();
             if (p.ads() && !p.nonces().isEmpty() && streamOpen) {
                 protocol.ack(type, watches.get(type).names, snapshot.versionInfo(type), p.nonces());
             }
-            stats.success(type);
+            if (!p.nonces().isEmpty() || !p.ads()) {
+                stats.success(type);
+            }
             countPerResource(type, previous, snapshot, true);
         }
-        refreshSubscriptions(snapshot);
-    }
-
-    private void rejectAll(Map<XdsResourceType, Pending> rejected, String error) {
-        log.warning("xDS update rejected: " + error);
-        for (Map.Entry<XdsResourceType, Pending> e : rejected.entrySet()) {
-            reject(e.getKey(), e.getValue().nonces(), e.getValue().ads(), error);
-            countPerResource(e.getKey(), accepted, candidateWith(e.getKey(), e.getValue()), false);
-        }
-        // back to what is running: its subscriptions, not the rejected ones
         refreshSubscriptions(candidate());
     }
 
-    private XdsSnapshot candidateWith(XdsResourceType type, Pending p) {
-        return accepted.with(type, p.state());
+    /**
+     * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
+     * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
+     */
+    private void onRejected(Map<XdsResourceType, Pending> applying, String resourceName, String error) {
+        log.warning("xDS update rejected: " + error);
+        Set<XdsResourceType> blamed = EnumSet.noneOf(XdsResourceType.class);
+        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+            if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
+                blamed.add(e.getKey());
+            }
+        }
+        if (blamed.isEmpty()) {
+            blamed.addAll(applying.keySet());
+        }
+        for (XdsResourceType t : blamed) {
+            Pending p = applying.remove(t);
+            reject(t, p.nonces(), p.ads(), error);
+            countPerResource(t, accepted, accepted.with(t, p.state()), false);
+        }
+        pending.putAll(applying);
+        // back to the subscriptions of what runs plus what is still pending
+        refreshSubscriptions(candidate());
+        if (!applying.isEmpty()) {
+            evaluate();
+        }
     }
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
