@@ -196,4 +196,29 @@ class XdsClientTest {
         assertEquals(Set.of("route-0"), s.routes().keySet());
         awaitAck(delta, LDS, "2");
     }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void listenerAddedWhileServingWarmsOnItsNewRoute(boolean delta) {
+        cp.set(full("1"));
+        startClient(delta);
+        awaitAck(delta, LDS, "1");
+
+        cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(
+                List.of(TestResources.edsCluster("cluster-a", null), TestResources.edsCluster("cluster-b", "svc-b"),
+                        TestResources.edsCluster("cluster-c", null)),
+                List.of(TestResources.endpoints("cluster-a", 8081), TestResources.endpoints("svc-b", 8082),
+                        TestResources.endpoints("cluster-c", 8083)),
+                List.of(rdsListener("listener-0", 15001, "route-0"), rdsListener("listener-2", 15002, "route-2")),
+                List.of(TestResources.route("route-0", "cluster-a"), TestResources.route("route-2", "cluster-c")),
+                List.of(), "2"));
+        XdsSnapshot s = applier.await("listener-2", x -> x.listeners().containsKey("listener-2"));
+        assertTrue(s.routes().containsKey("route-2"), "listener-2 was handed over before its route arrived");
+        XdsSnapshot c = applier.await("cluster-c", x -> x.clusters().containsKey("cluster-c"));
+        assertTrue(c.endpoints().containsKey("cluster-c"), "cluster-c was handed over before its endpoints arrived");
+        awaitAck(delta, RDS, "2");
+        awaitAck(delta, EDS, "2");
+        awaitAck(delta, CDS, "2");
+        awaitAck(delta, LDS, "2");
+    }
 }
