@@ -219,7 +219,7 @@ public final class XdsClient implements AutoCloseable {
         }
         // Responses not yet applied were never ACKed: the server sends them again on the new stream.
         pending.entrySet().removeIf(e -> e.getValue().ads());
-        if (pending.isEmpty()) {
+        if (pending.isEmpty() && awaitingFirst.isEmpty()) {
             cancelWarmingTimer();
         }
         refreshSubscriptions(candidate());

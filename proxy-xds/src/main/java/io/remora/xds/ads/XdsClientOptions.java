@@ -29,6 +29,9 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
     public XdsClientOptions {
         adsTypes = adsTypes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adsTypes));
         fileSources = Map.copyOf(fileSources);
+        if (initialFetchTimeout != null && initialFetchTimeout.isZero()) {
+            initialFetchTimeout = null; // Envoy: 0 disables the timeout
+        }
         if (typeRegistry == null) {
             typeRegistry = XdsTypeRegistry.DEFAULT;
         }

@@ -70,13 +70,15 @@ public final class XdsStats {
     /** {@code http.<stat_prefix>.rds.<route_config_name>.update_success|update_rejected}. */
     void rds(String statPrefix, String routeConfigName, boolean success) {
         registry.counter(success ? "envoy_http_rds_update_success" : "envoy_http_rds_update_rejected",
-                Tags.of("envoy_http_conn_manager_prefix", statPrefix, "envoy_rds_route_config", routeConfigName)).increment();
+                Tags.of("envoy_http_conn_manager_prefix", statPrefix,
+                        // Envoy's stat names carry ':' as '_', and so do the tags extracted from them
+                        "envoy_rds_route_config", routeConfigName.replace(':', '_'))).increment();
     }
 
     /** {@code cluster.<name>.update_success|update_rejected}: the EDS subscription's stats. */
     void eds(String clusterName, boolean success) {
         registry.counter(success ? "envoy_cluster_update_success" : "envoy_cluster_update_rejected",
-                Tags.of("envoy_cluster_name", clusterName)).increment();
+                Tags.of("envoy_cluster_name", clusterName.replace(':', '_'))).increment();
     }
 
     public double ldsUpdateSuccess() {
