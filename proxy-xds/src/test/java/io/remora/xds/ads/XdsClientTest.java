@@ -221,4 +221,25 @@ class XdsClientTest {
         awaitAck(delta, CDS, "2");
         awaitAck(delta, LDS, "2");
     }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void secretsFollowTheNamesTheApplierAsksFor(boolean delta) {
+        io.envoyproxy.controlplane.cache.v3.Snapshot v1 = full("1");
+        cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(
+                v1.clusters().resources().values(), v1.endpoints().resources().values(),
+                v1.listeners().resources().values(), v1.routes().resources().values(),
+                List.of(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("default").build(),
+                        io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("ROOTCA").build()),
+                "1"));
+        startClient(delta);
+        applier.await("v1", x -> true);
+        assertTrue(client.current().secrets().isEmpty(), "no SDS subscription until asked");
+
+        client.updateSubscriptions(XdsResourceType.SECRET.typeUrl, Set.of("default"));
+        XdsSnapshot s = applier.await("the secret", x -> x.secrets().containsKey("default"));
+        assertEquals(Set.of("default"), s.secrets().keySet());
+        assertEquals(Set.of("listener-0"), s.listeners().keySet());
+        awaitAck(delta, XdsResourceType.SECRET.typeUrl, "1");
+    }
 }
