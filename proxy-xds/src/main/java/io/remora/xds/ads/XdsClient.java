@@ -1,14 +1,11 @@
 package io.remora.xds.ads;
 
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -16,7 +13,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -263,26 +259,12 @@ public final class XdsClient implements AutoCloseable {
             return;
         }
         Pending prior = pending.get(type);
-        XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(type);
-        Map<String, XdsResource> merged = new LinkedHashMap<>();
-        if (!u.fullState()) {
-            merged.putAll(base.resources());
-            u.removed().forEach(merged::remove);
-        }
-        Set<String> subscribed = watches.get(type).names;
-        for (XdsResource r : u.resources().values()) {
-            if (!type.wildcard && !subscribed.contains(r.name())) {
-                continue; // not asked for (a server answering an older subscription)
-            }
-            XdsResource old = base.resources().get(r.name());
-            // an unchanged resource keeps its version and arrival time, as Envoy's config dump shows them
-            merged.put(r.name(), old != null && old.resource().equals(r.resource()) ? old : r);
-        }
+        XdsSnapshot.TypeState merged = u.mergeInto(prior != null ? prior.state() : accepted.state(type), watches.get(type).names);
         List<String> nonces = new ArrayList<>(prior != null ? prior.nonces() : List.of());
         if (ads) {
             nonces.add(u.nonce());
         }
-        pending.put(type, new Pending(new XdsSnapshot.TypeState(u.versionInfo(), Instant.now(), merged), nonces, ads));
+        pending.put(type, new Pending(merged, nonces, ads));
         awaitingFirst.remove(type);
         evaluate();
     }
@@ -303,32 +285,12 @@ public final class XdsClient implements AutoCloseable {
         if (pending.isEmpty()) {
             return;
         }
-        Duration wait = awaitingFirst.isEmpty() ? Duration.ZERO : options.initialFetchTimeout();
-        boolean warming = !awaitingFirst.isEmpty();
-        for (Listener l : candidate.listeners().values()) {
-            if (l.equals(accepted.listeners().get(l.getName()))) {
-                continue;
-            }
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                if (!candidate.routes().containsKey(ref.routeConfigName())) {
-                    warming = true;
-                    wait = shorter(wait, XdsDependencies.initialFetchTimeout(ref.configSource(), options.initialFetchTimeout()));
-                }
-            }
-        }
-        for (Cluster c : candidate.clusters().values()) {
-            String service = XdsDependencies.edsServiceName(c);
-            if (service == null || c.equals(accepted.clusters().get(c.getName())) || candidate.endpoints().containsKey(service)) {
-                continue;
-            }
-            warming = true;
-            wait = shorter(wait, XdsDependencies.initialFetchTimeout(XdsDependencies.edsConfig(c), options.initialFetchTimeout()));
-        }
-        if (!warming) {
+        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout());
+        if (!verdict.warming()) {
             applyPending(pending.keySet());
             return;
         }
-        armWarmingTimer(wait);
+        armWarmingTimer(verdict.maxWait());
         if (initialized && awaitingFirst.isEmpty()) {
             // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
             // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
@@ -342,17 +304,6 @@ public final class XdsClient implements AutoCloseable {
                 applyPending(ready);
             }
         }
-    }
-
-    /** The shorter of two waits where null means forever and ZERO means not yet set. */
-    private static Duration shorter(Duration a, Duration b) {
-        if (a != null && a.isZero()) {
-            return b;
-        }
-        if (a == null) {
-            return b;
-        }
-        return b == null ? a : (a.compareTo(b) <= 0 ? a : b);
     }
 
     /** Arms, or brings forward, the one timer that releases whatever is warming. */
@@ -404,7 +355,7 @@ public final class XdsClient implements AutoCloseable {
         for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
         }
-        if (!sameContent(snapshot, accepted)) {
+        if (!snapshot.sameContent(accepted)) {
             try {
                 applier.apply(snapshot);
             } catch (XdsRejectedException e) {
@@ -429,7 +380,7 @@ public final class XdsClient implements AutoCloseable {
             if (!p.nonces().isEmpty() || !p.ads()) {
                 stats.success(type);
             }
-            countPerResource(type, previous, snapshot, true);
+            stats.perResource(type, previous, snapshot, true);
         }
         refreshSubscriptions(candidate());
     }
@@ -452,7 +403,7 @@ public final class XdsClient implements AutoCloseable {
         for (XdsResourceType t : blamed) {
             Pending p = applying.remove(t);
             reject(t, p.nonces(), p.ads(), error);
-            countPerResource(t, accepted, accepted.with(t, p.state()), false);
+            stats.perResource(t, accepted, accepted.with(t, p.state()), false);
         }
         pending.putAll(applying);
         // back to the subscriptions of what runs plus what is still pending
@@ -471,67 +422,14 @@ public final class XdsClient implements AutoCloseable {
         }
     }
 
-    /** RDS and EDS count per route configuration and per cluster; only the resources that changed. */
-    private void countPerResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
-        if (type == XdsResourceType.ROUTE) {
-            for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
-                if (!Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
-                    for (Listener l : after.listeners().values()) {
-                        for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                            if (ref.routeConfigName().equals(e.getKey())) {
-                                stats.rds(ref.statPrefix(), e.getKey(), success);
-                            }
-                        }
-                    }
-                }
-            }
-        } else if (type == XdsResourceType.ENDPOINT) {
-            for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
-                if (!Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
-                    for (Cluster c : after.clusters().values()) {
-                        if (e.getKey().equals(XdsDependencies.edsServiceName(c))) {
-                            stats.eds(c.getName(), success);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static boolean sameContent(XdsSnapshot a, XdsSnapshot b) {
-        for (XdsResourceType t : XdsResourceType.values()) {
-            XdsSnapshot.TypeState x = a.state(t);
-            XdsSnapshot.TypeState y = b.state(t);
-            if (!x.versionInfo().equals(y.versionInfo()) || !x.resources().keySet().equals(y.resources().keySet())) {
-                return false;
-            }
-            for (Map.Entry<String, XdsResource> e : x.resources().entrySet()) {
-                XdsResource other = y.resources().get(e.getKey());
-                if (!e.getValue().resource().equals(other.resource()) || !e.getValue().version().equals(other.version())) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
     // ---- subscriptions ----------------------------------------------------------------------------------
 
     /** RDS and EDS names follow the listeners and clusters of {@code snapshot}; changes go out at once. */
     private void refreshSubscriptions(XdsSnapshot snapshot) {
         Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
-        for (Listener l : snapshot.listeners().values()) {
-            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                rds.add(ref.routeConfigName());
-            }
-        }
+        rds.addAll(XdsDependencies.routeConfigNames(snapshot));
         Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
-        for (Cluster c : snapshot.clusters().values()) {
-            String service = XdsDependencies.edsServiceName(c);
-            if (service != null) {
-                eds.add(service);
-            }
-        }
+        eds.addAll(XdsDependencies.edsServiceNames(snapshot));
         setNames(XdsResourceType.ROUTE, rds);
         setNames(XdsResourceType.ENDPOINT, eds);
         setNames(XdsResourceType.SECRET, new HashSet<>(watches.get(XdsResourceType.SECRET).explicit));

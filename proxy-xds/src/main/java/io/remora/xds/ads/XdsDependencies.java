@@ -12,6 +12,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What a listener or cluster needs from another xDS type before it can serve: the route configurations its
@@ -83,5 +85,28 @@ final class XdsDependencies {
 
     static boolean isHcm(Any any) {
         return any.getTypeUrl().equals(HCM_TYPE);
+    }
+
+    /** Every route configuration the snapshot's listeners load over RDS: the RDS subscription. */
+    static Set<String> routeConfigNames(XdsSnapshot snapshot) {
+        Set<String> out = new TreeSet<>();
+        for (Listener l : snapshot.listeners().values()) {
+            for (RdsRef ref : rdsRefs(l)) {
+                out.add(ref.routeConfigName());
+            }
+        }
+        return out;
+    }
+
+    /** Every load assignment the snapshot's EDS clusters need: the EDS subscription. */
+    static Set<String> edsServiceNames(XdsSnapshot snapshot) {
+        Set<String> out = new TreeSet<>();
+        for (Cluster c : snapshot.clusters().values()) {
+            String service = edsServiceName(c);
+            if (service != null) {
+                out.add(service);
+            }
+        }
+        return out;
     }
 }

@@ -84,6 +84,24 @@ public final class XdsSnapshot {
         return new XdsSnapshot(m);
     }
 
+    /** Same resources, versions and version_info for every type: applying it again would change nothing. */
+    boolean sameContent(XdsSnapshot other) {
+        for (XdsResourceType t : XdsResourceType.values()) {
+            TypeState x = state(t);
+            TypeState y = other.state(t);
+            if (!x.versionInfo().equals(y.versionInfo()) || !x.resources().keySet().equals(y.resources().keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, XdsResource> e : x.resources().entrySet()) {
+                XdsResource o = y.resources().get(e.getKey());
+                if (!e.getValue().resource().equals(o.resource()) || !e.getValue().version().equals(o.version())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("XdsSnapshot{");

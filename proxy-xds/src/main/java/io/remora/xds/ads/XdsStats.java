@@ -1,10 +1,14 @@
 package io.remora.xds.ads;
 
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -79,6 +83,33 @@ public final class XdsStats {
     void eds(String clusterName, boolean success) {
         registry.counter(success ? "envoy_cluster_update_success" : "envoy_cluster_update_rejected",
                 Tags.of("envoy_cluster_name", clusterName.replace(':', '_'))).increment();
+    }
+
+    /** RDS counts per route configuration and HCM, EDS per cluster: only the resources that changed. */
+    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
+        if (type != XdsResourceType.ROUTE && type != XdsResourceType.ENDPOINT) {
+            return;
+        }
+        for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
+            if (Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
+                continue;
+            }
+            if (type == XdsResourceType.ROUTE) {
+                for (Listener l : after.listeners().values()) {
+                    for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                        if (ref.routeConfigName().equals(e.getKey())) {
+                            rds(ref.statPrefix(), e.getKey(), success);
+                        }
+                    }
+                }
+            } else {
+                for (Cluster c : after.clusters().values()) {
+                    if (e.getKey().equals(XdsDependencies.edsServiceName(c))) {
+                        eds(c.getName(), success);
+                    }
+                }
+            }
+        }
     }
 
     public double ldsUpdateSuccess() {

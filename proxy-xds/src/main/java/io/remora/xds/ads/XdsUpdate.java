@@ -67,6 +67,28 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
         return new XdsUpdate(type, nonce, version, Map.of(), Set.of(), false, error);
     }
 
+    /**
+     * What the client holds of this type after the update: the full set for a state-of-the-world wildcard
+     * response, otherwise {@code base} with the update's resources and removals. Names not subscribed are
+     * dropped (a server answering an older subscription); an unchanged resource keeps its version and arrival
+     * time, as Envoy's config dump shows them.
+     */
+    XdsSnapshot.TypeState mergeInto(XdsSnapshot.TypeState base, Set<String> subscribed) {
+        Map<String, XdsResource> merged = new LinkedHashMap<>();
+        if (!fullState) {
+            merged.putAll(base.resources());
+            removed.forEach(merged::remove);
+        }
+        for (XdsResource r : resources.values()) {
+            if (!type.wildcard && !subscribed.contains(r.name())) {
+                continue;
+            }
+            XdsResource old = base.resources().get(r.name());
+            merged.put(r.name(), old != null && old.resource().equals(r.resource()) ? old : r);
+        }
+        return new XdsSnapshot.TypeState(versionInfo, Instant.now(), merged);
+    }
+
     static List<String> names(Map<String, XdsResource> m) {
         return List.copyOf(m.keySet());
     }
