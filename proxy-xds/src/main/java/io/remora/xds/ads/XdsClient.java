@@ -1,8 +1,6 @@
 package io.remora.xds.ads;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.grpc.ConnectivityState;
-import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
@@ -52,24 +50,18 @@ public final class XdsClient implements AutoCloseable {
     private final XdsConfigApplier applier;
     private final XdsStats stats;
     private final ScheduledExecutorService control;
-    private final XdsProtocol protocol;
-    private final Backoff backoff;
+    private final AdsStream stream;
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
     private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
     private final EnumMap<XdsResourceType, Pending> pending = new EnumMap<>(XdsResourceType.class);
     /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
     private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
 
-    private XdsChannels channels;
-    private ManagedChannel channel;
     private XdsSnapshot accepted = XdsSnapshot.EMPTY;
     private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
     private ScheduledFuture<?> warmingTimer;
-    private ScheduledFuture<?> reconnectTimer;
     private long warmingRound;
     private long warmingDeadline;
-    private int streamGeneration;
-    private boolean streamOpen;
     private boolean closed;
     /** The first snapshot has been applied: from now on RDS/EDS updates need not wait for warming. */
     private boolean initialized;
@@ -78,15 +70,31 @@ public final class XdsClient implements AutoCloseable {
         this.options = options;
         this.applier = applier;
         this.stats = new XdsStats(registry);
-        this.backoff = new Backoff(options.backoffBaseMs(), options.backoffMaxMs());
-        Node node = withUserAgent(options.node());
-        this.protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
-                : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remora-xds");
             t.setDaemon(true);
             return t;
         });
+        Node node = withUserAgent(options.node());
+        XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
+                : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
+        this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
+                new Backoff(options.backoffBaseMs(), options.backoffMaxMs()), stats, new AdsStream.Listener() {
+                    @Override
+                    public void onStreamOpen() {
+                        startTypes();
+                    }
+
+                    @Override
+                    public void onUpdate(XdsUpdate update) {
+                        onAdsUpdate(update);
+                    }
+
+                    @Override
+                    public void onStreamClosed() {
+                        dropUnackedUpdates();
+                    }
+                });
         for (XdsResourceType t : XdsResourceType.values()) {
             watches.put(t, new TypeWatch());
         }
@@ -117,10 +125,8 @@ public final class XdsClient implements AutoCloseable {
                 fileWatchers.add(w);
                 w.start();
             }
-            if (options.target() != null) {
-                channels = new XdsChannels();
-                channel = channels.open(options.target());
-                openStream();
+            if (stream != null) {
+                stream.start();
             }
         });
     }
@@ -152,31 +158,12 @@ public final class XdsClient implements AutoCloseable {
 
     // ---- the stream -------------------------------------------------------------------------------------
 
-    private void openStream() {
-        if (closed) {
-            return;
-        }
-        int generation = ++streamGeneration;
-        streamOpen = true;
-        protocol.open(channel, new XdsProtocol.Handler() {
-            @Override
-            public void onUpdate(XdsUpdate update) {
-                hop(() -> {
-                    if (generation == streamGeneration) {
-                        onAdsUpdate(update);
-                    }
-                });
-            }
+    private boolean streamOpen() {
+        return stream != null && stream.isOpen();
+    }
 
-            @Override
-            public void onClosed(Throwable error) {
-                hop(() -> {
-                    if (generation == streamGeneration) {
-                        onStreamClosed(error);
-                    }
-                });
-            }
-        });
+    /** A new stream: announce every subscription with what is held of it. */
+    private void startTypes() {
         for (XdsResourceType t : XdsResourceType.values()) {
             TypeWatch w = watches.get(t);
             w.lastNonce = "";
@@ -185,51 +172,27 @@ public final class XdsClient implements AutoCloseable {
                 startType(t, w);
             }
         }
-        watchChannel(generation);
     }
 
     private void startType(XdsResourceType t, TypeWatch w) {
         Map<String, String> held = new LinkedHashMap<>();
         accepted.state(t).resources().forEach((name, r) -> held.put(name, r.version()));
-        protocol.start(t, w.names, accepted.versionInfo(t), held);
+        stream.protocol().start(t, w.names, accepted.versionInfo(t), held);
         w.startedOnStream = true;
     }
 
-    /** connected_state follows the transport: 1 while the channel is READY with our stream on it. */
-    private void watchChannel(int generation) {
-        ConnectivityState state = channel.getState(false);
-        stats.connected(state == ConnectivityState.READY && streamOpen);
-        channel.notifyWhenStateChanged(state, () -> hop(() -> {
-            if (generation == streamGeneration && !closed) {
-                watchChannel(generation);
-            }
-        }));
-    }
-
-    private void onStreamClosed(Throwable error) {
-        streamOpen = false;
-        stats.connected(false);
-        streamGeneration++;
-        if (closed) {
-            return;
-        }
-        // Responses not yet applied were never ACKed: the server sends them again on the new stream.
+    /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
+    private void dropUnackedUpdates() {
         pending.entrySet().removeIf(e -> e.getValue().ads());
         if (pending.isEmpty() && awaitingFirst.isEmpty()) {
             cancelWarmingTimer();
         }
         refreshSubscriptions(candidate());
-        long delay = backoff.nextDelayMs();
-        log.log(Level.WARNING, "xDS stream to " + options.target() + " closed"
-                + (error == null ? " by the server" : ": " + error) + "; reconnecting in " + delay + " ms");
-        reconnectTimer = control.schedule(this::openStream, delay, TimeUnit.MILLISECONDS);
     }
 
     // ---- updates ----------------------------------------------------------------------------------------
 
     private void onAdsUpdate(XdsUpdate u) {
-        backoff.reset();
-        stats.connected(true);
         if (u.type() == null) {
             log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
             return;
@@ -252,6 +215,9 @@ public final class XdsClient implements AutoCloseable {
     }
 
     private void onUpdate(XdsUpdate u, boolean ads) {
+        if (closed) {
+            return;
+        }
         XdsResourceType type = u.type();
         stats.attempt(type);
         if (u.error() != null) {
@@ -374,8 +340,8 @@ public final class XdsClient implements AutoCloseable {
         for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
             XdsResourceType type = e.getKey();
             Pending p = e.getValue();
-            if (p.ads() && !p.nonces().isEmpty() && streamOpen) {
-                protocol.ack(type, watches.get(type).names, snapshot.versionInfo(type), p.nonces());
+            if (p.ads() && !p.nonces().isEmpty() && streamOpen()) {
+                stream.protocol().ack(type, watches.get(type).names, snapshot.versionInfo(type), p.nonces());
             }
             if (!p.nonces().isEmpty() || !p.ads()) {
                 stats.success(type);
@@ -415,8 +381,8 @@ public final class XdsClient implements AutoCloseable {
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
         stats.rejected(type);
-        if (ads && !nonces.isEmpty() && streamOpen) {
-            protocol.nack(type, watches.get(type).names, accepted.versionInfo(type), nonces, error);
+        if (ads && !nonces.isEmpty() && streamOpen()) {
+            stream.protocol().nack(type, watches.get(type).names, accepted.versionInfo(type), nonces, error);
         } else if (!ads) {
             log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
         }
@@ -442,7 +408,7 @@ public final class XdsClient implements AutoCloseable {
         }
         Set<String> old = w.names;
         w.names = Set.copyOf(names);
-        if (!streamOpen || options.target() == null) {
+        if (!streamOpen()) {
             return;
         }
         if (!w.startedOnStream) {
@@ -451,7 +417,7 @@ public final class XdsClient implements AutoCloseable {
             }
         } else if (!names.isEmpty() || options.delta()) {
             // An empty SotW request would be a wildcard subscription: Envoy sends none and ignores what comes.
-            protocol.resubscribe(type, old, w.names, accepted.versionInfo(type), w.lastNonce);
+            stream.protocol().resubscribe(type, old, w.names, accepted.versionInfo(type), w.lastNonce);
         }
     }
 
@@ -481,17 +447,10 @@ public final class XdsClient implements AutoCloseable {
         try {
             control.execute(() -> {
                 closed = true;
-                streamGeneration++;
                 cancelWarmingTimer();
-                if (reconnectTimer != null) {
-                    reconnectTimer.cancel(false);
-                }
                 fileWatchers.forEach(FileConfigWatcher::close);
-                protocol.close();
-                streamOpen = false;
-                stats.connected(false);
-                if (channel != null) {
-                    channel.shutdownNow();
+                if (stream != null) {
+                    stream.close();
                 }
                 done.complete(null);
             });
@@ -500,15 +459,12 @@ public final class XdsClient implements AutoCloseable {
             log.log(Level.FINE, "xDS client close", e);
         } finally {
             control.shutdownNow();
-            if (channel != null) {
+            if (stream != null) {
                 try {
-                    channel.awaitTermination(2, TimeUnit.SECONDS);
+                    stream.awaitTermination();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }
-            if (channels != null) {
-                channels.close();
             }
         }
     }
