@@ -100,16 +100,10 @@ public final class XdsClient implements AutoCloseable {
         }
     }
 
+    /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */
     static Node withUserAgent(Node node) {
-        Node.Builder b = node.toBuilder();
-        if (b.getUserAgentName().isEmpty()) {
-            b.setUserAgentName(USER_AGENT);
-        }
-        if (!b.hasUserAgentVersion() && !b.hasUserAgentBuildVersion()) {
-            String v = XdsClient.class.getPackage().getImplementationVersion();
-            b.setUserAgentVersion(v == null ? "dev" : v);
-        }
-        return b.build();
+        String v = XdsClient.class.getPackage().getImplementationVersion();
+        return node.toBuilder().setUserAgentName(USER_AGENT).setUserAgentVersion(v == null ? "dev" : v).build();
     }
 
     /** Connects (if a target is configured) and starts watching the files; returns at once. */

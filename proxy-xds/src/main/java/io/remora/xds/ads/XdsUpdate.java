@@ -50,6 +50,9 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
         }
         Map<String, XdsResource> resources = new LinkedHashMap<>();
         for (Resource r : response.getResourcesList()) {
+            if (!r.hasResource()) {
+                continue; // a TTL heartbeat: the resource stays as it is
+            }
             try {
                 Message m = type.unpack(r.getResource());
                 String name = r.getName().isEmpty() ? type.nameOf(m) : r.getName();
