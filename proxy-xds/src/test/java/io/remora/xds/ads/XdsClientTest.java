@@ -242,4 +242,33 @@ class XdsClientTest {
         assertEquals(Set.of("listener-0"), s.listeners().keySet());
         awaitAck(delta, XdsResourceType.SECRET.typeUrl, "1");
     }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void aRejectedListenerDoesNotHoldBackValidEndpoints(boolean delta) {
+        cp.set(full("1"));
+        startClient(delta);
+        awaitAck(delta, LDS, "1");
+        awaitAck(delta, EDS, "1");
+
+        cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(
+                List.of(TestResources.edsCluster("cluster-a", null), TestResources.edsCluster("cluster-b", "svc-b")),
+                List.of(TestResources.endpoints("cluster-a", 9091), TestResources.endpoints("svc-b", 8082)),
+                List.of(rdsListener("listener-0", 15001, "route-0"), plainListener("bad", 15002)),
+                List.of(TestResources.route("route-0", "cluster-a")),
+                List.of(), "2"));
+        XdsSnapshot s = applier.await("the new endpoints", x -> x.endpoints().get("cluster-a").getEndpoints(0).getLbEndpoints(0)
+                .getEndpoint().getAddress().getSocketAddress().getPortValue() == 9091);
+        assertEquals(Set.of("listener-0"), s.listeners().keySet());
+        awaitAck(delta, EDS, "2");
+        if (delta) {
+            cp.awaitDeltaRequest("LDS NACK", r -> r.getTypeUrl().equals(LDS) && r.hasErrorDetail());
+        } else {
+            cp.awaitRequest("LDS NACK", r -> r.getTypeUrl().equals(LDS) && r.hasErrorDetail() && r.getVersionInfo().equals("1"));
+        }
+        assertFalse(cp.requests(EDS).stream().anyMatch(DiscoveryRequest::hasErrorDetail), "EDS was never NACKed");
+        assertFalse(cp.deltaRequests(EDS).stream().anyMatch(DeltaDiscoveryRequest::hasErrorDetail), "EDS was never NACKed");
+        assertEquals(2.0, registry.get("envoy_cluster_update_success").tag("envoy_cluster_name", "cluster-a").counter().count(),
+                "cluster-a's endpoints: the first fetch and the change");
+    }
 }
