@@ -89,4 +89,36 @@ class XdsClientFactoryTest {
         assertTrue(e.getMessage().contains("envoy_grpc.cluster_name"), e.getMessage());
         assertNull(XdsClientFactory.options(Bootstrap.getDefaultInstance(), null));
     }
+
+    /** The bootstrap pilot-agent really writes (Istio's golden file): delta ADS over its pipe, node once. */
+    @Test
+    void istioGoldenBootstrap() throws Exception {
+        com.google.protobuf.util.JsonFormat.TypeRegistry types = com.google.protobuf.util.JsonFormat.TypeRegistry.newBuilder()
+                .add(io.envoyproxy.envoy.config.metrics.v3.StatsdSink.getDescriptor())
+                .add(io.envoyproxy.envoy.config.trace.v3.ZipkinConfig.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.compression.brotli.compressor.v3.Brotli.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.compression.zstd.compressor.v3.Zstd.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+                .add(com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor())
+                .build();
+        Bootstrap.Builder b = Bootstrap.newBuilder();
+        try (var in = getClass().getResourceAsStream("/istio/bootstrap-running.json")) {
+            com.google.protobuf.util.JsonFormat.parser().usingTypeRegistry(types)
+                    .merge(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), b);
+        }
+        XdsClientOptions o = XdsClientFactory.options(b.build(), types);
+        assertEquals(XdsTarget.uds("/tmp/XDS"), o.target());
+        assertTrue(o.delta());
+        assertTrue(o.nodeOnFirstMessageOnly());
+        assertEquals(Set.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER), o.adsTypes());
+        assertNull(o.initialFetchTimeout());
+        assertTrue(o.node().getId().startsWith("sidecar~"), o.node().getId());
+        assertTrue(o.node().getMetadata().getFieldsCount() > 0);
+    }
 }
