@@ -342,7 +342,8 @@ public final class XdsClient implements AutoCloseable {
             }
             stats.perResource(type, previous, snapshot, true);
         }
-        refreshSubscriptions(candidate());
+        // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
+        evaluate();
     }
 
     /**
@@ -385,11 +386,14 @@ public final class XdsClient implements AutoCloseable {
     // ---- subscriptions ----------------------------------------------------------------------------------
 
     /** RDS and EDS names follow the listeners and clusters of {@code snapshot}; changes go out at once. */
-    private void refreshSubscriptions(XdsSnapshot snapshot) {
+    private void refreshSubscriptions(XdsSnapshot candidate) {
+        // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
         Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
-        rds.addAll(XdsDependencies.routeConfigNames(snapshot));
+        rds.addAll(XdsDependencies.routeConfigNames(candidate));
+        rds.addAll(XdsDependencies.routeConfigNames(accepted));
         Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
-        eds.addAll(XdsDependencies.edsServiceNames(snapshot));
+        eds.addAll(XdsDependencies.edsServiceNames(candidate));
+        eds.addAll(XdsDependencies.edsServiceNames(accepted));
         setNames(XdsResourceType.ROUTE, rds);
         setNames(XdsResourceType.ENDPOINT, eds);
         setNames(XdsResourceType.SECRET, new HashSet<>(watches.get(XdsResourceType.SECRET).explicit));

@@ -148,8 +148,8 @@ class XdsClientTest {
         awaitAck(delta, LDS, "1");
 
         cp.set(with("2", List.of(plainListener("listener-1", 15002))));
-        XdsSnapshot s = applier.await("listener-0 removed", x -> x.listeners().keySet().equals(Set.of("listener-1")));
-        assertTrue(s.routes().isEmpty(), "no listener uses route-0 any more");
+        XdsSnapshot s = applier.await("listener-0 removed and route-0 with it",
+                x -> x.listeners().keySet().equals(Set.of("listener-1")) && x.routes().isEmpty());
         assertEquals(Set.of("cluster-a", "cluster-b"), s.clusters().keySet());
         awaitAck(delta, LDS, "2");
         if (delta) {
@@ -270,5 +270,47 @@ class XdsClientTest {
         assertFalse(cp.deltaRequests(EDS).stream().anyMatch(DeltaDiscoveryRequest::hasErrorDetail), "EDS was never NACKed");
         assertEquals(2.0, registry.get("envoy_cluster_update_success").tag("envoy_cluster_name", "cluster-a").counter().count(),
                 "cluster-a's endpoints: the first fetch and the change");
+    }
+
+    /** Every listener of every snapshot handed over has its route configurations beside it. */
+    private static boolean consistent(XdsSnapshot s) {
+        return s.listeners().values().stream().allMatch(l -> XdsDependencies.rdsRefs(l).stream()
+                .allMatch(ref -> s.routes().containsKey(ref.routeConfigName())));
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void aChangedListenerServesWithItsOldRouteUntilTheNewOneArrives(boolean delta) {
+        cp.set(full("1"));
+        startClient(delta);
+        awaitAck(delta, LDS, "1");
+        awaitAck(delta, RDS, "1");
+
+        io.envoyproxy.envoy.config.core.v3.ConfigSource forever = TestResources.ADS.toBuilder()
+                .setInitialFetchTimeout(com.google.protobuf.util.Durations.fromSeconds(0)).build();
+        var clusters = List.of(TestResources.edsCluster("cluster-a", null), TestResources.edsCluster("cluster-b", "svc-b"));
+        var endpoints = List.of(TestResources.endpoints("cluster-a", 8081), TestResources.endpoints("svc-b", 8082));
+        cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(clusters, endpoints,
+                List.of(rdsListener("listener-0", 15001, "route-2", forever)),
+                List.of(TestResources.route("route-0", "cluster-a")), List.of(), "2"));
+        if (delta) {
+            cp.awaitDeltaRequest("subscription to route-2", r -> r.getResourceNamesSubscribeList().contains("route-2"));
+        } else {
+            cp.awaitRequest("subscription to both routes", r -> r.getTypeUrl().equals(RDS)
+                    && Set.copyOf(r.getResourceNamesList()).equals(Set.of("route-0", "route-2")));
+        }
+        assertEquals("route-0", XdsDependencies.rdsRefs(client.current().listeners().get("listener-0")).get(0).routeConfigName(),
+                "the running listener stays while its replacement warms");
+        assertTrue(client.current().routes().containsKey("route-0"));
+
+        cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(clusters, endpoints,
+                List.of(rdsListener("listener-0", 15001, "route-2", forever)),
+                List.of(TestResources.route("route-0", "cluster-a"), TestResources.route("route-2", "cluster-b")), List.of(), "3"));
+        applier.await("the new listener with only its route", x -> x.routes().keySet().equals(Set.of("route-2"))
+                && XdsDependencies.rdsRefs(x.listeners().get("listener-0")).get(0).routeConfigName().equals("route-2"));
+        assertTrue(applier.applied.stream().allMatch(XdsClientTest::consistent), applier.applied.toString());
+        // delta sends the unchanged listener no more: its v2 response is what warming held back and then ACKed
+        awaitAck(delta, LDS, delta ? "2" : "3");
+        awaitAck(delta, RDS, "3");
     }
 }
