@@ -34,11 +34,16 @@ public final class XdsSnapshot {
     public static final XdsSnapshot EMPTY = new XdsSnapshot(new EnumMap<>(XdsResourceType.class));
 
     private final Map<XdsResourceType, TypeState> types;
+    private final Map<XdsResourceType, Map<String, ? extends Message>> messages = new EnumMap<>(XdsResourceType.class);
 
     XdsSnapshot(Map<XdsResourceType, TypeState> types) {
         EnumMap<XdsResourceType, TypeState> copy = new EnumMap<>(XdsResourceType.class);
         for (XdsResourceType t : XdsResourceType.values()) {
-            copy.put(t, types.getOrDefault(t, TypeState.EMPTY));
+            TypeState state = types.getOrDefault(t, TypeState.EMPTY);
+            copy.put(t, state);
+            Map<String, Message> m = new LinkedHashMap<>();
+            state.resources().forEach((name, r) -> m.put(name, r.resource()));
+            messages.put(t, Collections.unmodifiableMap(m));
         }
         this.types = Collections.unmodifiableMap(copy);
     }
@@ -73,9 +78,7 @@ public final class XdsSnapshot {
 
     @SuppressWarnings("unchecked")
     private <T extends Message> Map<String, T> messages(XdsResourceType type) {
-        Map<String, T> out = new LinkedHashMap<>();
-        types.get(type).resources().forEach((name, r) -> out.put(name, (T) r.resource()));
-        return Collections.unmodifiableMap(out);
+        return (Map<String, T>) messages.get(type);
     }
 
     XdsSnapshot with(XdsResourceType type, TypeState state) {
