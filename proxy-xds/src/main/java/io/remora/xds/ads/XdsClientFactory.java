@@ -75,6 +75,7 @@ public final class XdsClientFactory {
                 Backoff.DEFAULT_BASE_MS, Backoff.DEFAULT_MAX_MS);
     }
 
+    @SuppressWarnings("deprecation") // the legacy ConfigSource.path: Envoy still reads it, so do we
     private static Duration source(ConfigSource cs, XdsResourceType type, Set<XdsResourceType> ads,
                                    Map<XdsResourceType, Path> files) {
         String field = type == XdsResourceType.LISTENER ? "lds_config" : "cds_config";

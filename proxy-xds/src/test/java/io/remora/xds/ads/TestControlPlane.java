@@ -145,9 +145,13 @@ final class TestControlPlane implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (server != null) {
-            stop();
+            try {
+                stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (udsGroup != null) {
             udsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
