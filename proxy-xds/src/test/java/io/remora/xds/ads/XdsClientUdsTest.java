@@ -13,7 +13,10 @@ import static io.remora.xds.ads.TestResources.full;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Istio's bootstrap points the ADS cluster at a pipe (./etc/istio/proxy/XDS): the same client over a Unix socket. */
+/**
+ * Istio's bootstrap points the ADS cluster at a pipe (./etc/istio/proxy/XDS) and asks for delta xDS with the node on
+ * the first message only: the same client, shaped so, over a Unix socket.
+ */
 class XdsClientUdsTest {
     @TempDir
     Path dir;
@@ -25,14 +28,16 @@ class XdsClientUdsTest {
         RecordingApplier applier = new RecordingApplier();
         try (TestControlPlane cp = new TestControlPlane().startUds(socket)) {
             cp.set(full("7"));
-            try (XdsClient client = new XdsClient(XdsClientOptions.ads(XdsTarget.uds(socket), false, NODE), applier,
-                    new SimpleMeterRegistry())) {
+            XdsClientOptions istioLike = XdsClientOptions.ads(XdsTarget.uds(socket), true, NODE).withNodeOnFirstMessageOnly(true);
+            try (XdsClient client = new XdsClient(istioLike, applier, new SimpleMeterRegistry())) {
                 client.start();
                 XdsSnapshot s = applier.await("a snapshot over the socket", x -> true);
                 assertEquals(Set.of("listener-0"), s.listeners().keySet());
                 assertEquals(Set.of("cluster-a", "svc-b"), s.endpoints().keySet());
-                cp.awaitSotwAck(XdsResourceType.LISTENER.typeUrl, "7");
-                cp.awaitSotwAck(XdsResourceType.ENDPOINT.typeUrl, "7");
+                cp.awaitDeltaAck(XdsResourceType.LISTENER.typeUrl, "7");
+                cp.awaitDeltaAck(XdsResourceType.ENDPOINT.typeUrl, "7");
+                assertEquals(NODE.getId(), cp.deltaRequests.get(0).getNode().getId());
+                assertTrue(cp.deltaRequests.stream().skip(1).noneMatch(r -> r.hasNode()), "the node goes on the first message only");
             }
         }
     }
