@@ -144,9 +144,10 @@ public final class XdsClient implements AutoCloseable {
             throw new IllegalArgumentException("not a named xDS type: " + typeUrl);
         }
         Set<String> copy = Set.copyOf(names);
+        // queued, so an applier may call this from apply(): it runs once that snapshot is settled
         control.execute(() -> {
             watches.get(type).explicit = copy;
-            refreshSubscriptions(candidate());
+            evaluate(); // subscribes the new names and lets go of what is no longer asked for
         });
     }
 
