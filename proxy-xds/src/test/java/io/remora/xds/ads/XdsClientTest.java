@@ -241,6 +241,12 @@ class XdsClientTest {
         assertEquals(Set.of("default"), s.secrets().keySet());
         assertEquals(Set.of("listener-0"), s.listeners().keySet());
         awaitAck(delta, XdsResourceType.SECRET.typeUrl, "1");
+
+        client.updateSubscriptions(XdsResourceType.SECRET.typeUrl, Set.of());
+        applier.await("the secret let go", x -> x.secrets().isEmpty() && x.listeners().containsKey("listener-0"));
+        if (delta) {
+            cp.awaitDeltaRequest("the unsubscription", r -> r.getResourceNamesUnsubscribeList().contains("default"));
+        }
     }
 
     @ParameterizedTest(name = "delta={0}")
