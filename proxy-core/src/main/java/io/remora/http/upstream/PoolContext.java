@@ -1,0 +1,81 @@
+package io.remora.http.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.remora.server.Transport;
+import io.remora.stats.ClusterStats;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+
+import java.time.Duration;
+
+/** What every pool of one (worker, host) needs: where, how to connect, what to count. */
+final class PoolContext {
+    final EventLoop loop;
+    final Cluster cluster;
+    final Host host;
+    final Transport transport;
+    final Runnable onIdle;
+
+    PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle) {
+        this.loop = loop;
+        this.cluster = cluster;
+        this.host = host;
+        this.transport = transport;
+        this.onIdle = onIdle;
+    }
+
+    ClusterStats stats() {
+        return cluster.stats();
+    }
+
+    Bootstrap bootstrap() {
+        Class<? extends Channel> type = host.address() instanceof DomainSocketAddress
+                ? transport.domainSocketChannel() : transport.socketChannel();
+        Duration ct = cluster.config().connectTimeout();
+        int ms = ct == null || ct.isZero() ? 5000 : (int) Math.min(Integer.MAX_VALUE, ct.toMillis());
+        return new Bootstrap().group(loop).channel(type)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, ms)
+                .option(ChannelOption.TCP_NODELAY, true);
+    }
+
+    long idleTimeoutMillis() {
+        Duration d = cluster.config().upstreamIdleTimeout();
+        return d == null ? 3_600_000L : d.toMillis();
+    }
+
+    int maxRequestsPerConnection() {
+        return cluster.config().maxRequestsPerConnection();
+    }
+
+    void connectionOpened() {
+        stats().upstreamCxActive.incrementAndGet();
+        host.activeConnections.incrementAndGet();
+    }
+
+    void connectionClosed() {
+        stats().upstreamCxActive.decrementAndGet();
+        stats().upstreamCxDestroy.increment();
+        host.activeConnections.decrementAndGet();
+        cluster.limits().connections.decrementAndGet();
+    }
+
+    void connectFailed(Throwable cause) {
+        stats().upstreamCxConnectFail.increment();
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            stats().upstreamCxConnectTimeout.increment();
+        }
+        cluster.limits().connections.decrementAndGet();
+    }
+
+    static String describe(Throwable cause) {
+        if (cause == null) {
+            return null;
+        }
+        String m = cause.getMessage();
+        return m == null ? cause.getClass().getSimpleName() : m;
+    }
+}
