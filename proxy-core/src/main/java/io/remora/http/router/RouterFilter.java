@@ -126,10 +126,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         requestHeaders = headers;
         pickMirrors();
         retainBody = retry != null || mirrors != null;
-        startAttempt();
         if (endStream) {
+            // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
         }
+        startAttempt();
         return FilterStatus.STOP_ITERATION;
     }
 

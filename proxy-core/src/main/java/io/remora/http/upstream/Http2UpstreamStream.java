@@ -7,6 +7,7 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
@@ -113,13 +114,32 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
                 finish();
             }
             cb.onResponseData(df.content(), df.isEndStream());
-        } else if (msg instanceof Http2ResetFrame rf) {
-            active = null;
-            done = true;
-            cb.onReset(rf.errorCode() == Http2Error.REFUSED_STREAM.code()
-                    ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.REMOTE_RESET);
         } else {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // Netty delivers RST_STREAM, and GOAWAY for streams above last_stream_id, as events.
+        UpstreamCallbacks cb = active;
+        if (evt instanceof Http2ResetFrame rf) {
+            active = null;
+            done = true;
+            if (cb != null) {
+                cb.onReset(rf.errorCode() == Http2Error.REFUSED_STREAM.code()
+                        ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.REMOTE_RESET);
+            }
+        } else if (evt instanceof Http2GoAwayFrame) {
+            // The peer never processed this stream: as safe to retry as a refused one.
+            ReferenceCountUtil.release(evt);
+            active = null;
+            done = true;
+            if (cb != null) {
+                cb.onReset(ResetReason.REMOTE_REFUSED_STREAM_RESET);
+            }
+        } else {
+            ReferenceCountUtil.release(evt);
         }
     }
 
