@@ -237,6 +237,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
         if (!keepAlive || (max > 0 && served >= max) || !channel.isActive()) {
             channel.close();
         } else {
+            // Whoever paused this connection for downstream backpressure is gone.
+            channel.config().setAutoRead(true);
             pool.released(this);
         }
     }

@@ -38,14 +38,25 @@ public final class H1Upstream implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel server;
 
+    public final List<Channel> children = new CopyOnWriteArrayList<>();
+
     public H1Upstream(Transport transport, Handler handler) throws InterruptedException {
+        this(transport, false, handler);
+    }
+
+    /** startPaused: accepted connections do not read until {@link #resumeReading()}. */
+    public H1Upstream(Transport transport, boolean startPaused, Handler handler) throws InterruptedException {
         group = transport.newEventLoopGroup(1, "h1-upstream");
         server = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepts.incrementAndGet();
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(16 << 20),
+                        children.add(ch);
+                        if (startPaused) {
+                            ch.config().setAutoRead(false);
+                        }
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 20),
                                 new SimpleChannelInboundHandler<FullHttpRequest>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -58,6 +69,12 @@ public final class H1Upstream implements AutoCloseable {
                                 });
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    public void resumeReading() {
+        for (Channel c : children) {
+            c.config().setAutoRead(true);
+        }
     }
 
     public InetSocketAddress address() {
