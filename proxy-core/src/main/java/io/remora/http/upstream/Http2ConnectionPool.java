@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -99,6 +101,11 @@ final class Http2ConnectionPool implements ConnectionPool {
             if (fut.isSuccess()) {
                 ctx.connectionOpened();
                 conn.connected = true;
+                int extra = o.initialConnectionWindowSize() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
+                if (extra > 0) {
+                    // The connection window is not a SETTING; it grows by WINDOW_UPDATE on stream 0.
+                    conn.channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
+                }
                 connections.add(conn);
                 serve(conn);
             } else {

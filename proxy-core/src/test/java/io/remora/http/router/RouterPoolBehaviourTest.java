@@ -184,4 +184,33 @@ class RouterPoolBehaviourTest {
             assertEquals(200, s.status());
         }
     }
+
+    @Test
+    void aPooledConnectionThePeerClosedIsNotUsed() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            ctx.writeAndFlush(H1Upstream.text(200, "n" + n));
+            // The keep-alive connection dies while it idles in the pool.
+            ctx.executor().schedule(() -> ctx.channel().close(), 50, TimeUnit.MILLISECONDS);
+        })) {
+            String c = "dead" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1), up.address());
+            assertEquals("n1", stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/"), true).await().body());
+            Thread.sleep(300);
+            TestStream s = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals(200, s.status());
+            assertEquals("n2", s.body());
+            assertEquals(2, up.accepts.get());
+        }
+    }
+
+    @Test
+    void useDownstreamProtocolPicksHttp2ForHttp2Clients() throws Exception {
+        try (H2Upstream up = new H2Upstream(TRANSPORT, 100, (ctx, h, body, tr, n) -> H2Upstream.respond(ctx, 200, "h2"))) {
+            String c = "usedown" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.USE_DOWNSTREAM), up.address());
+            TestStream s = new TestStream(loop, ctx, new TestRoute(TestRoute.action(c, null, null, null), false), "HTTP/2");
+            s.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertEquals("h2", s.body());
+        }
+    }
 }
