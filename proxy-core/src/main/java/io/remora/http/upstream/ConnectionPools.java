@@ -70,4 +70,9 @@ public final class ConnectionPools {
         }
         return n;
     }
+
+    /** Whether the calling thread holds a pool for this host. */
+    static boolean holds(Host host) {
+        return POOLS.get().containsKey(host);
+    }
 }

@@ -65,6 +65,10 @@ public final class HeaderConversion {
             if (isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
                 continue;
             }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)
+                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), HttpHeaderValues.TRAILERS)) {
+                continue;
+            }
             if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE)) {
                 // HTTP/2 may split cookies; HTTP/1.1 wants one header (RFC 9113 §8.2.3).
                 if (cookies == null) {

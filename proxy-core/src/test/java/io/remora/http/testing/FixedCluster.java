@@ -36,9 +36,15 @@ public final class FixedCluster implements Cluster {
 
     public static ClusterConfig config(String name, ClusterConfig.UpstreamProtocol protocol,
                                        ClusterConfig.CircuitBreakers cb, int maxRequestsPerConnection) {
+        return config(name, protocol, cb, maxRequestsPerConnection, Duration.ofHours(1));
+    }
+
+    public static ClusterConfig config(String name, ClusterConfig.UpstreamProtocol protocol,
+                                       ClusterConfig.CircuitBreakers cb, int maxRequestsPerConnection,
+                                       Duration idleTimeout) {
         return new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC, ClusterConfig.LbPolicy.ROUND_ROBIN,
                 Duration.ofSeconds(2), null, null, protocol, Http2Options.DEFAULT, null, null, cb,
-                Duration.ofHours(1), maxRequestsPerConnection, 2, null, null, 1 << 20);
+                idleTimeout, maxRequestsPerConnection, 2, null, null, 1 << 20);
     }
 
     public static Host host(InetSocketAddress addr) {
