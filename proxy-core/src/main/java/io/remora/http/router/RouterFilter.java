@@ -21,12 +21,14 @@ import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.ResetReason;
 import io.remora.http.upstream.UpstreamCallbacks;
 import io.remora.http.upstream.UpstreamStream;
+import io.remora.network.ConnectionInfo;
 import io.remora.route.RouteEntry;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.upstream.LoadBalancerContext;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -521,6 +523,19 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     @Override
     public int hostSelectionRetryCount() {
         return retry != null && retry.retryOtherHosts ? retry.hostSelectionAttempts : 0;
+    }
+
+    /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */
+    @Override
+    public InetSocketAddress originalDestination() {
+        ConnectionInfo ci = cb.connection();
+        if (ci == null) {
+            return null;
+        }
+        if (ci.originalDestination() != null) {
+            return ci.originalDestination();
+        }
+        return ci.localAddress() instanceof InetSocketAddress local ? local : null;
     }
 
     static int parseStatus(CharSequence s) {

@@ -19,9 +19,16 @@ public final class TestServerContext implements ServerContext, ClusterManager {
     public final StatsRegistry stats = new StatsRegistry();
     public final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
     private final Transport transport;
+    private ClusterManager delegate;
 
     public TestServerContext(Transport transport) {
         this.transport = transport;
+    }
+
+    /** Serve clusters from a real cluster manager instead of the fixed map. */
+    public TestServerContext use(ClusterManager manager) {
+        this.delegate = manager;
+        return this;
     }
 
     public void add(Cluster c) {
@@ -60,11 +67,11 @@ public final class TestServerContext implements ServerContext, ClusterManager {
 
     @Override
     public Cluster get(String name) {
-        return clusters.get(name);
+        return delegate != null ? delegate.get(name) : clusters.get(name);
     }
 
     @Override
     public Collection<Cluster> all() {
-        return clusters.values();
+        return delegate != null ? delegate.all() : clusters.values();
     }
 }
