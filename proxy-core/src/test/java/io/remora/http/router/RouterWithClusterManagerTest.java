@@ -54,7 +54,7 @@ class RouterWithClusterManagerTest {
                     new LbEndpoint(new Address.Tcp("127.0.0.1", good.address().getPort()), 1, HealthStatus.HEALTHY, null)))),
                     140);
             cm.update(Map.of("pair", new ClusterConfig("pair", null, ClusterConfig.DiscoveryType.STATIC,
-                    ClusterConfig.LbPolicy.RANDOM, Duration.ofSeconds(1), cla, null, UpstreamProtocol.HTTP1,
+                    ClusterConfig.LbPolicy.ROUND_ROBIN, Duration.ofSeconds(1), cla, null, UpstreamProtocol.HTTP1,
                     Http2Options.DEFAULT, null, null, ClusterConfig.CircuitBreakers.DEFAULT, Duration.ofHours(1), 0, 2,
                     null, null, 1 << 20)));
             RetryPolicy rp = new RetryPolicy(EnumSet.of(RetryOn.FIVE_XX), 1, null, null, Set.of(),
