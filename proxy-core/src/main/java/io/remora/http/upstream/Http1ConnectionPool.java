@@ -72,7 +72,7 @@ final class Http1ConnectionPool implements ConnectionPool {
         ChannelFuture f = ctx.bootstrap().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                if (Boolean.getBoolean("remora.debug.h1")) { ch.pipeline().addLast(new io.netty.handler.logging.LoggingHandler(io.netty.handler.logging.LogLevel.INFO)); }
+                ch.pipeline().addLast(new ByteCounter(ctx.stats()));
                 ch.pipeline().addLast(new HttpClientCodec(4096, 65536, 65536, false, false));
                 ch.pipeline().addLast(conn);
             }

@@ -90,6 +90,7 @@ final class Http2ConnectionPool implements ConnectionPool {
                 Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
                         .validateHeaders(false).autoAckPingFrame(true).build();
                 conn.codec = codec;
+                ch.pipeline().addLast(new ByteCounter(ctx.stats()));
                 ch.pipeline().addLast(codec);
                 ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
                 ch.pipeline().addLast(conn);

@@ -123,6 +123,8 @@ class RouterFilterTest {
             assertEquals("1", up.seen.get(0).headers().get("x-envoy-attempt-count"));
             assertEquals("example.com", up.hosts.get(0));
             assertEquals(1.0, count(ctx, c, "total"));
+            assertTrue(ctx.stats.cluster(c).upstreamCxRxBytesTotal.count() > 0);
+            assertTrue(ctx.stats.cluster(c).upstreamCxTxBytesTotal.count() > 0);
         }
     }
 
