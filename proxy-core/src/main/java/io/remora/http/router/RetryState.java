@@ -139,8 +139,16 @@ final class RetryState {
 
     /** Envoy's wouldRetryFromReset; overflow is never retried. */
     boolean wouldRetry(ResetReason reason) {
+        return wouldRetry(reason, true);
+    }
+
+    /** @param requestStarted whether any of the request reached the upstream (reset-before-request) */
+    boolean wouldRetry(ResetReason reason, boolean requestStarted) {
         if (reason == ResetReason.OVERFLOW) {
             return false;
+        }
+        if (!requestStarted && retryOn.contains(RetryOn.RESET_BEFORE_REQUEST)) {
+            return true;
         }
         if (retryOn.contains(RetryOn.FIVE_XX) || retryOn.contains(RetryOn.GATEWAY_ERROR)
                 || retryOn.contains(RetryOn.RESET)) {

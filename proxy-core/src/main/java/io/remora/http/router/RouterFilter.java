@@ -371,7 +371,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             info.upstreamTransportFailureReason = transportFailure;
         }
         if (!responseStarted) {
-            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason));
+            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent));
             if (rs == RetryStatus.YES) {
                 scheduleRetry();
                 return;

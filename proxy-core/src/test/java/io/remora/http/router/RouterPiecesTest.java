@@ -72,6 +72,10 @@ class RouterPiecesTest {
         assertFalse(cf.wouldRetry(ResetReason.CONNECTION_TERMINATION));
         assertFalse(cf.wouldRetryTimeout());
 
+        RetryState rbr = RetryState.create(TestRoute.retry(1, null, RetryOn.RESET_BEFORE_REQUEST), new DefaultHttp2Headers());
+        assertTrue(rbr.wouldRetry(ResetReason.CONNECTION_FAILURE, false));
+        assertFalse(rbr.wouldRetry(ResetReason.CONNECTION_TERMINATION, true));
+
         assertNull(RetryState.create(null, new DefaultHttp2Headers()));
         RetryState fromHeaders = RetryState.create(null, new DefaultHttp2Headers()
                 .set("x-envoy-retry-grpc-on", "unavailable,cancelled").set("x-envoy-max-retries", "4"));
