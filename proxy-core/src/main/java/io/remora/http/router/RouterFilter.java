@@ -77,7 +77,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private boolean done;
     private boolean decodingPaused;
     private boolean downstreamBlocked;
-    private boolean retryLimitExceeded;
 
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
@@ -333,7 +332,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 return;
             }
             if (rs == RetryStatus.LIMIT_EXCEEDED) {
-                retryLimitExceeded = true;
                 info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             }
         }

@@ -19,6 +19,10 @@ import java.util.Map;
  * headers both ways (RFC 9113 §8.2.2), since each hop has its own connection semantics.
  */
 public final class HeaderConversion {
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final io.netty.handler.codec.http.HttpHeadersFactory HEADERS =
+            io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private HeaderConversion() {
     }
@@ -26,8 +30,8 @@ public final class HeaderConversion {
     /** Connection-specific: never forwarded to another hop. */
     public static boolean isHopByHop(CharSequence name) {
         return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)
-                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.KEEP_ALIVE)
-                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.PROXY_CONNECTION)
+                || AsciiString.contentEqualsIgnoreCase(name, KEEP_ALIVE)
+                || AsciiString.contentEqualsIgnoreCase(name, PROXY_CONNECTION)
                 || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
                 || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE);
     }
@@ -35,8 +39,8 @@ public final class HeaderConversion {
     /** Removes hop-by-hop headers; {@code te} survives only as "trailers" (gRPC needs it). */
     public static void stripHopByHop(Http2Headers h) {
         h.remove(HttpHeaderNames.CONNECTION);
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
-        h.remove(HttpHeaderNames.PROXY_CONNECTION);
+        h.remove(KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.remove(HttpHeaderNames.UPGRADE);
         CharSequence te = h.get(HttpHeaderNames.TE);
@@ -50,7 +54,7 @@ public final class HeaderConversion {
         HttpMethod method = HttpMethod.valueOf(String.valueOf(h.method()));
         CharSequence path = h.path();
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method,
-                path == null ? "/" : path.toString(), false);
+                path == null ? "/" : path.toString(), HEADERS);
         HttpHeaders out = req.headers();
         CharSequence authority = h.authority();
         if (authority != null) {

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 
 import java.util.ArrayDeque;
 
@@ -12,6 +13,9 @@ import java.util.ArrayDeque;
  * recently used first, new ones opened while requests wait (bounded by the circuit breakers).
  */
 final class Http1ConnectionPool implements ConnectionPool {
+    /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
+    private static final HttpDecoderConfig DECODER = new HttpDecoderConfig().setMaxInitialLineLength(4096)
+            .setMaxHeaderSize(65536).setMaxChunkSize(65536).setValidateHeaders(false);
     final PoolContext ctx;
     private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
@@ -73,7 +77,7 @@ final class Http1ConnectionPool implements ConnectionPool {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(new ByteCounter(ctx.stats()));
-                ch.pipeline().addLast(new HttpClientCodec(4096, 65536, 65536, false, false));
+                ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
                 ch.pipeline().addLast(conn);
             }
         }).connect(ctx.host.address());
@@ -148,9 +152,5 @@ final class Http1ConnectionPool implements ConnectionPool {
         while ((c = idle.pollFirst()) != null) {
             c.channel.close();
         }
-    }
-
-    int idleCount() {
-        return idle.size();
     }
 }

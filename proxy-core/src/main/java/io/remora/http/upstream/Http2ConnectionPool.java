@@ -177,8 +177,4 @@ final class Http2ConnectionPool implements ConnectionPool {
             c.channel.close();
         }
     }
-
-    int connectionCount() {
-        return connections.size();
-    }
 }
