@@ -400,7 +400,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
     }
 
-    private void onPerTryTimeout(Attempt a) {
+    private void onPerTryTimeout(Attempt a, boolean idle) {
         if (a != current || a.finished) {
             return;
         }
@@ -414,7 +414,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (rs == RetryStatus.LIMIT_EXCEEDED) {
             info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
-        timedOut("upstream_per_try_timeout");
+        timedOut(idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
     }
 
     private void onGlobalTimeout() {
@@ -587,7 +587,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
         void startPerTryTimer() {
             if (timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
-                perTryTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this),
+                perTryTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, false),
                         timeouts.perTryMillis, TimeUnit.MILLISECONDS);
             }
         }
@@ -599,7 +599,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             if (perTryIdleTimer != null) {
                 perTryIdleTimer.cancel(false);
             }
-            perTryIdleTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this),
+            perTryIdleTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, true),
                     retry.perTryIdleTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
 

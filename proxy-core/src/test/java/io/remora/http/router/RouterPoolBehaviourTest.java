@@ -213,4 +213,24 @@ class RouterPoolBehaviourTest {
             assertEquals("h2", s.body());
         }
     }
+
+    @Test
+    void perTryIdleTimeoutAfterHeadersResetsTheClient() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            io.netty.handler.codec.http.DefaultHttpResponse r = new io.netty.handler.codec.http.DefaultHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK);
+            r.headers().set("content-length", 10);
+            ctx.writeAndFlush(r); // and then nothing: the body stalls
+        })) {
+            String c = "idle" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1), up.address());
+            RetryPolicy rp = new RetryPolicy(java.util.EnumSet.of(RetryOn.FIVE_XX), 1, null, java.time.Duration.ofMillis(200),
+                    java.util.Set.of(), null, null, false, 1);
+            TestStream s = stream(ctx, c, rp).start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+            assertTrue(s.reset);
+            assertEquals(200, s.status());
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT));
+            assertEquals("upstream_per_try_idle_timeout", s.info.responseCodeDetails);
+        }
+    }
 }
