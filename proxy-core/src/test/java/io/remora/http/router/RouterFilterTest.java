@@ -53,7 +53,7 @@ class RouterFilterTest {
         LeakCheck.install();
     }
 
-    static final Transport TRANSPORT = Transport.of(Transport.Kind.NIO);
+    static final Transport TRANSPORT = Transport.detect();
     static EventLoopGroup workers;
     static EventLoop loop;
     static final RouterFilterConfig CONFIG = new RouterFilterConfig(false);

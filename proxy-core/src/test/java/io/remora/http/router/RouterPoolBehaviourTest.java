@@ -40,7 +40,7 @@ class RouterPoolBehaviourTest {
         LeakCheck.install();
     }
 
-    static final Transport TRANSPORT = Transport.of(Transport.Kind.NIO);
+    static final Transport TRANSPORT = Transport.detect();
     static final RouterFilterConfig CONFIG = new RouterFilterConfig(false);
     static EventLoopGroup workers;
     static EventLoop loop;

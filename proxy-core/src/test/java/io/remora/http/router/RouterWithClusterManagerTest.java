@@ -40,7 +40,7 @@ class RouterWithClusterManagerTest {
 
     @Test
     void retriesGoToTheOtherHost() throws Exception {
-        Transport transport = Transport.of(Transport.Kind.NIO);
+        Transport transport = Transport.detect();
         EventLoopGroup workers = transport.newEventLoopGroup(1, "cm-worker");
         EventLoop loop = workers.next();
         try (H1Upstream bad = new H1Upstream(transport, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(503, "bad")));

@@ -33,7 +33,7 @@ class ConnectionPoolTest {
         LeakCheck.install();
     }
 
-    static final Transport TRANSPORT = Transport.of(Transport.Kind.NIO);
+    static final Transport TRANSPORT = Transport.detect();
     static EventLoopGroup workers;
     static EventLoop loop;
 
