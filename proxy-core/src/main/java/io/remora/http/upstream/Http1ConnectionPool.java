@@ -71,6 +71,7 @@ final class Http1ConnectionPool implements ConnectionPool {
         }
         connecting++;
         open++;
+        ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
         Http1Connection conn = new Http1Connection(this);
         ChannelFuture f = ctx.bootstrap().handler(new ChannelInitializer<Channel>() {
@@ -105,6 +106,10 @@ final class Http1ConnectionPool implements ConnectionPool {
 
     /** A connection is free: serve the oldest waiting request or park it. */
     void released(Http1Connection conn) {
+        if (ctx.hostRemoved() && pending.isEmpty()) {
+            conn.channel.close();
+            return;
+        }
         Pending p = pending.pollFirst();
         if (p != null) {
             ctx.cluster.limits().pendingRequests.decrementAndGet();
@@ -137,6 +142,7 @@ final class Http1ConnectionPool implements ConnectionPool {
 
     private void maybeIdle() {
         if (isIdle()) {
+            ctx.stopSweeping();
             ctx.onIdle.run();
         }
     }

@@ -79,6 +79,7 @@ final class Http2ConnectionPool implements ConnectionPool {
             return;
         }
         connecting++;
+        ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
         Http2Options o = options();
         Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
@@ -162,6 +163,7 @@ final class Http2ConnectionPool implements ConnectionPool {
 
     private void maybeIdle() {
         if (isIdle()) {
+            ctx.stopSweeping();
             ctx.onIdle.run();
         }
     }
@@ -173,8 +175,12 @@ final class Http2ConnectionPool implements ConnectionPool {
 
     @Override
     public void drainAndClose() {
+        // Streams in flight finish; the connections take no new ones and close when empty.
         for (Http2Connection c : new ArrayList<>(connections)) {
-            c.channel.close();
+            c.goingAway = true;
+            if (c.activeStreams == 0) {
+                c.channel.close();
+            }
         }
     }
 }

@@ -10,15 +10,24 @@ import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 
+import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.config.ClusterConfig;
+
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** What every pool of one (worker, host) needs: where, how to connect, what to count. */
 final class PoolContext {
+    static final long SWEEP_SECONDS = 5;
     final EventLoop loop;
     final Cluster cluster;
     final Host host;
     final Transport transport;
     final Runnable onIdle;
+    private List<Host> lastHosts;
+    private boolean hostRemoved;
+    private ScheduledFuture<?> sweeper;
 
     PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle) {
         this.loop = loop;
@@ -26,6 +35,44 @@ final class PoolContext {
         this.host = host;
         this.transport = transport;
         this.onIdle = onIdle;
+    }
+
+    /**
+     * Whether the host left its cluster (EDS/DNS update). Recomputed only when the cluster's host
+     * list object changed, so the common case is one reference comparison.
+     */
+    boolean hostRemoved() {
+        if (cluster.config().type() == ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+            return false; // that cluster forgets idle hosts itself; pools follow on next use
+        }
+        List<Host> now = cluster.hosts();
+        if (now != lastHosts) {
+            lastHosts = now;
+            boolean found = false;
+            for (int i = 0, n = now.size(); i < n && !found; i++) {
+                found = now.get(i) == host;
+            }
+            hostRemoved = !found;
+        }
+        return hostRemoved;
+    }
+
+    /** While the pool has connections, checks now and then that its host still exists. */
+    void startSweeping(ConnectionPool pool) {
+        if (sweeper == null) {
+            sweeper = loop.scheduleAtFixedRate(() -> {
+                if (hostRemoved()) {
+                    pool.drainAndClose();
+                }
+            }, SWEEP_SECONDS, SWEEP_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    void stopSweeping() {
+        if (sweeper != null) {
+            sweeper.cancel(false);
+            sweeper = null;
+        }
     }
 
     ClusterStats stats() {

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FixedCluster implements Cluster {
     private final ClusterConfig config;
     private final ClusterStats stats;
-    private final List<Host> hosts;
+    private volatile List<Host> hosts;
     private final ResourceLimits limits;
     private final AtomicInteger rr = new AtomicInteger();
 
@@ -95,6 +95,11 @@ public final class FixedCluster implements Cluster {
             }
         }
         return h;
+    }
+
+    /** An EDS-style update: a new host list object. */
+    public void hosts(List<Host> next) {
+        this.hosts = List.copyOf(next);
     }
 
     @Override

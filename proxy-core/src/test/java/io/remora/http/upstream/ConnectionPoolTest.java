@@ -185,4 +185,35 @@ class ConnectionPoolTest {
         assertEquals(ResetReason.CONNECTION_FAILURE, e.reset);
         assertEquals(1.0, stats.cluster("pool-h2-dead").upstreamCxConnectFail.count());
     }
+
+    @Test
+    void aConnectionToARemovedHostIsNotPooled() throws Exception {
+        java.util.concurrent.CountDownLatch removed = new java.util.concurrent.CountDownLatch(1);
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            try {
+                removed.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ctx.writeAndFlush(H1Upstream.text(200, "bye"));
+        })) {
+            StatsRegistry stats = new StatsRegistry();
+            FixedCluster c = new FixedCluster(FixedCluster.config("pool-removed", UpstreamProtocol.HTTP1),
+                    stats, FixedCluster.hosts(up.address()));
+            var host = c.hosts().get(0);
+            Exchange e = new Exchange(post(), null, null);
+            loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, host, UpstreamProtocol.HTTP1).newStream(e))
+                    .get(5, TimeUnit.SECONDS);
+            Thread.sleep(100);
+            c.hosts(List.of()); // the endpoint left the cluster while its request was in flight
+            removed.countDown();
+            assertEquals("bye", e.done.get(10, TimeUnit.SECONDS).body.toString());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (stats.cluster("pool-removed").upstreamCxActive.get() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0L, stats.cluster("pool-removed").upstreamCxActive.get());
+            assertEquals(false, loop.submit(() -> ConnectionPools.holds(host)).get());
+        }
+    }
 }
