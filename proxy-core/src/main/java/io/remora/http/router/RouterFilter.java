@@ -8,6 +8,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.ClusterSpecifier;
 import io.remora.config.ForwardAction;
 import io.remora.config.RetryPolicy;
 import io.remora.config.RouterFilterConfig;
@@ -100,7 +101,16 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return FilterStatus.STOP_ITERATION;
         }
         action = fa;
-        String name = route.pickCluster(headers, ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        // The connection manager may have picked already (to apply a weighted cluster's headers).
+        String name = info.upstreamCluster != null ? info.upstreamCluster
+                : route.pickCluster(headers, ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        if (name != null && fa.cluster() instanceof ClusterSpecifier.Weighted w) {
+            for (ClusterSpecifier.WeightedCluster wc : w.clusters()) {
+                if (wc.name().equals(name) && wc.hostRewriteLiteral() != null) {
+                    headers.authority(wc.hostRewriteLiteral());
+                }
+            }
+        }
         cluster = name == null ? null : cb.serverContext().clusterManager().get(name);
         if (cluster == null) {
             done = true;
