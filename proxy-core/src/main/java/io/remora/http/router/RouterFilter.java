@@ -133,6 +133,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (!config.suppressEnvoyHeaders() && timeouts.expectedMillis() > 0) {
             headers.setLong(Timeouts.EXPECTED_RQ_TIMEOUT_MS, timeouts.expectedMillis());
         }
+        if (grpc && fa.maxGrpcTimeout() != null && timeouts.expectedMillis() > 0) {
+            // As Envoy: the gRPC server learns the deadline this proxy will actually enforce.
+            headers.set(Timeouts.GRPC_TIMEOUT, Timeouts.grpcTimeoutValue(timeouts.expectedMillis()));
+        }
         HeaderConversion.stripHopByHop(headers);
         requestHeaders = headers;
         pickMirrors();

@@ -64,6 +64,15 @@ final class Timeouts {
         }
     }
 
+    /** Milliseconds as a grpc-timeout value (at most 8 digits, so coarser units for long ones). */
+    static String grpcTimeoutValue(long millis) {
+        if (millis < 100_000_000L) {
+            return millis + "m";
+        }
+        long s = millis / 1000;
+        return s < 100_000_000L ? s + "S" : (s / 3600) + "H";
+    }
+
     /** gRPC's TimeoutValue TimeoutUnit (H, M, S, m, u, n); -1 when absent or malformed. */
     static long grpcTimeoutMillis(CharSequence v) {
         if (v == null || v.length() < 2 || v.length() > 9) {

@@ -54,6 +54,8 @@ class RouterPiecesTest {
         assertEquals(2000, capped.globalMillis);
         assertEquals(3_600_000, Timeouts.grpcTimeoutMillis("1H"));
         assertEquals(-1, Timeouts.grpcTimeoutMillis("12x"));
+        assertEquals("250m", Timeouts.grpcTimeoutValue(250));
+        assertEquals("100000S", Timeouts.grpcTimeoutValue(100_000_000L));
     }
 
     @Test
