@@ -60,10 +60,10 @@ public final class H1Upstream implements AutoCloseable {
                                 new SimpleChannelInboundHandler<FullHttpRequest>() {
                                     @Override
                                     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-                                        int n = requests.incrementAndGet();
                                         hosts.add(req.headers().get(HttpHeaderNames.HOST));
-                                        FullHttpRequest copy = req.copy();
-                                        seen.add(copy);
+                                        seen.add(req.copy());
+                                        // Counted last: a test that saw the count may read the rest.
+                                        int n = requests.incrementAndGet();
                                         handler.handle(ctx, req, n);
                                     }
                                 });
@@ -95,11 +95,11 @@ public final class H1Upstream implements AutoCloseable {
 
     @Override
     public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         for (FullHttpRequest r : seen) {
             r.release();
         }
         seen.clear();
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
