@@ -74,7 +74,16 @@ class RouterThroughHcmTest {
         ctx.add(new FixedCluster(FixedCluster.config("flaky", UpstreamProtocol.HTTP1), ctx.stats, FixedCluster.hosts(flaky.address())));
         ctx.add(new FixedCluster(FixedCluster.config("plain", UpstreamProtocol.HTTP1), ctx.stats, FixedCluster.hosts(plain.address())));
         RetryPolicy rp = new RetryPolicy(EnumSet.of(RetryOn.FIVE_XX), 1, null, null, Set.of(), null, null, false, 1);
+        ctx.add(new FixedCluster(FixedCluster.config("empty", UpstreamProtocol.HTTP1), ctx.stats, List.of()));
+        int deadPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        ctx.add(new FixedCluster(FixedCluster.config("dead", UpstreamProtocol.HTTP1), ctx.stats,
+                FixedCluster.hosts(new java.net.InetSocketAddress("127.0.0.1", deadPort))));
         hcm = new HcmHarness(TRANSPORT, ctx, new RouterFilterProvider(), List.of(
+                HcmHarness.route("/empty", "empty", null, null),
+                HcmHarness.route("/dead", "dead", null, null),
                 HcmHarness.route("/flaky", "flaky", rp, null),
                 HcmHarness.route("/", "plain", null, null)));
         port = hcm.address().getPort();
@@ -165,5 +174,17 @@ class RouterThroughHcmTest {
             assertEquals(200, r.statusCode());
             assertEquals("len=0", r.body());
         }
+    }
+
+    @Test
+    void localRepliesFromTheRouter() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> uh = client.send(HttpRequest.newBuilder(uri("/empty")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, uh.statusCode());
+        assertEquals("no healthy upstream", uh.body());
+        HttpResponse<String> uf = client.send(HttpRequest.newBuilder(uri("/dead")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, uf.statusCode());
+        assertTrue(uf.body().startsWith("upstream connect error or disconnect/reset before headers. reset reason: "
+                + "remote connection failure"), uf.body());
     }
 }
