@@ -187,4 +187,28 @@ class RouterThroughHcmTest {
         assertTrue(uf.body().startsWith("upstream connect error or disconnect/reset before headers. reset reason: "
                 + "remote connection failure"), uf.body());
     }
+
+    @Test
+    void manyConcurrentHttp2StreamsShareTheHttp1Pool() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        client.send(HttpRequest.newBuilder(uri("/warm")).build(), HttpResponse.BodyHandlers.ofString());
+        burst(client, 200);
+        // As Envoy's HTTP/1.1 pool, a burst opens a connection per waiting request; the next burst
+        // finds them pooled.
+        int before = plain.accepts.get();
+        burst(client, 200);
+        assertTrue(plain.accepts.get() - before < 50, "new connections: " + (plain.accepts.get() - before));
+    }
+
+    private static void burst(HttpClient client, int n) throws Exception {
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> all = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(client.sendAsync(HttpRequest.newBuilder(uri("/c" + i)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var f : all) {
+            HttpResponse<String> r = f.get(20, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode());
+            assertEquals("len=0", r.body());
+        }
+    }
 }
