@@ -44,6 +44,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
     static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
+    static final AsciiString TIMEOUT_ALT_RESPONSE = AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response");
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
@@ -78,6 +79,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private boolean done;
     private boolean decodingPaused;
     private boolean downstreamBlocked;
+    /** 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. */
+    private int timeoutStatus = 504;
 
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
@@ -136,6 +139,9 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (grpc && fa.maxGrpcTimeout() != null && timeouts.expectedMillis() > 0) {
             // As Envoy: the gRPC server learns the deadline this proxy will actually enforce.
             headers.set(Timeouts.GRPC_TIMEOUT, Timeouts.grpcTimeoutValue(timeouts.expectedMillis()));
+        }
+        if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
+            timeoutStatus = 204;
         }
         HeaderConversion.stripHopByHop(headers);
         requestHeaders = headers;
@@ -451,7 +457,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             finish();
             cb.resetStream();
         } else {
-            localReply(504, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
+            localReply(timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
         }
     }
 

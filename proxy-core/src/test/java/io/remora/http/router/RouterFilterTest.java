@@ -264,6 +264,20 @@ class RouterFilterTest {
     }
 
     @Test
+    void timeoutAltResponseIs204() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> { })) {
+            String c = uniq("alt");
+            TestServerContext ctx = context(c, UpstreamProtocol.HTTP1, up.address());
+            TestStream s = stream(ctx, TestRoute.action(c, Duration.ofMillis(100), null, null));
+            Http2Headers h = TestStream.get("/").set("x-envoy-upstream-rq-timeout-alt-response", "");
+            s.start(new RouterFilter(CONFIG), h, true).await();
+            assertEquals(204, s.status());
+            assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT));
+            assertNull(up.seen.get(0).headers().get("x-envoy-upstream-rq-timeout-alt-response"));
+        }
+    }
+
+    @Test
     void http1PoolReusesTheConnection() throws Exception {
         try (H1Upstream up = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {
             String c = uniq("reuse");
