@@ -233,4 +233,41 @@ class RouterPoolBehaviourTest {
             assertEquals("upstream_per_try_idle_timeout", s.info.responseCodeDetails);
         }
     }
+
+    @Test
+    void pendingRequestsBeyondTheCircuitBreakerOverflow() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> {
+            if (n == 1) {
+                new Thread(() -> {
+                    try {
+                        release.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ctx.writeAndFlush(H1Upstream.text(200, "first"));
+                }).start();
+            } else {
+                ctx.writeAndFlush(H1Upstream.text(200, "next"));
+            }
+        })) {
+            String c = "pending" + (++seq);
+            TestServerContext ctx = context(FixedCluster.config(c, UpstreamProtocol.HTTP1,
+                    new ClusterConfig.CircuitBreakers(1, 1, 1024, 3), 0), up.address());
+            TestStream first = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/1"), true);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (up.requests.get() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            TestStream second = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/2"), true);
+            TestStream third = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/3"), true).await();
+            assertEquals(503, third.status());
+            assertTrue(third.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
+            assertEquals(1.0, ctx.stats.cluster(c).upstreamRqPendingOverflow.count());
+            release.countDown();
+            assertEquals("first", first.await().body());
+            assertEquals("next", second.await().body());
+            assertEquals(1, up.accepts.get());
+        }
+    }
 }
