@@ -54,7 +54,7 @@ public final class ConnectionPools {
                     }
                 }
             };
-            PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle);
+            PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle, i == 1);
             pool = i == 1 ? new Http2ConnectionPool(ctx) : new Http1ConnectionPool(ctx);
             created[0] = pool;
             pools[i] = pool;

@@ -1,8 +1,5 @@
 package io.remora.http.upstream;
 
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 
@@ -74,25 +71,20 @@ final class Http1ConnectionPool implements ConnectionPool {
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
         Http1Connection conn = new Http1Connection(this);
-        ChannelFuture f = ctx.bootstrap().handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new ByteCounter(ctx.stats()));
-                ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
-                ch.pipeline().addLast(conn);
-            }
-        }).connect(ctx.host.address());
-        conn.channel = f.channel();
-        f.addListener(fut -> {
+        conn.channel = ctx.connect(ch -> {
+            ch.pipeline().addLast(new ByteCounter(ctx.stats()));
+            ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
+            ch.pipeline().addLast(conn);
+        }, (ch, cause) -> {
             connecting--;
-            if (fut.isSuccess()) {
+            if (cause == null) {
                 ctx.connectionOpened();
                 conn.connected = true;
                 released(conn);
             } else {
                 open--;
-                ctx.connectFailed(fut.cause());
-                String why = PoolContext.describe(fut.cause());
+                ctx.connectFailed(cause);
+                String why = PoolContext.describe(cause);
                 // Envoy purges waiting requests a failed connect was meant to serve.
                 while (pending.size() > connecting) {
                     Pending p = pending.pollFirst();

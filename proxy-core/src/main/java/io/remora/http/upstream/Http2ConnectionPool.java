@@ -1,9 +1,6 @@
 package io.remora.http.upstream;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -85,22 +82,17 @@ final class Http2ConnectionPool implements ConnectionPool {
         Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
                 .initialWindowSize(Math.min(o.initialStreamWindowSize(), Integer.MAX_VALUE));
         Http2Connection conn = new Http2Connection(this);
-        ChannelFuture f = ctx.bootstrap().handler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-                Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
-                        .validateHeaders(false).autoAckPingFrame(true).build();
-                conn.codec = codec;
-                ch.pipeline().addLast(new ByteCounter(ctx.stats()));
-                ch.pipeline().addLast(codec);
-                ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                ch.pipeline().addLast(conn);
-            }
-        }).connect(ctx.host.address());
-        conn.channel = f.channel();
-        f.addListener(fut -> {
+        conn.channel = ctx.connect(ch -> {
+            Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
+                    .validateHeaders(false).autoAckPingFrame(true).build();
+            conn.codec = codec;
+            ch.pipeline().addLast(new ByteCounter(ctx.stats()));
+            ch.pipeline().addLast(codec);
+            ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+            ch.pipeline().addLast(conn);
+        }, (ch, cause) -> {
             connecting--;
-            if (fut.isSuccess()) {
+            if (cause == null) {
                 ctx.connectionOpened();
                 conn.connected = true;
                 int extra = o.initialConnectionWindowSize() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
@@ -111,8 +103,8 @@ final class Http2ConnectionPool implements ConnectionPool {
                 connections.add(conn);
                 serve(conn);
             } else {
-                ctx.connectFailed(fut.cause());
-                String why = PoolContext.describe(fut.cause());
+                ctx.connectFailed(cause);
+                String why = PoolContext.describe(cause);
                 if (connecting == 0) {
                     Pending p;
                     while ((p = pending.pollFirst()) != null) {

@@ -10,7 +10,15 @@ import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.config.TransportSocketConfig;
+
+import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
 import io.remora.config.ClusterConfig;
 
 import java.time.Duration;
@@ -29,12 +37,70 @@ final class PoolContext {
     private boolean hostRemoved;
     private ScheduledFuture<?> sweeper;
 
-    PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle) {
+    private final SslContext ssl;
+    private final Throwable sslError;
+
+    PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2) {
         this.loop = loop;
         this.cluster = cluster;
         this.host = host;
         this.transport = transport;
         this.onIdle = onIdle;
+        SslContext s = null;
+        Throwable err = null;
+        TransportSocketConfig ts = cluster.config().transportSocket();
+        if (ts != null) {
+            try {
+                s = UpstreamTls.context(ts, http2);
+            } catch (SSLException | RuntimeException e) {
+                err = e;
+            }
+        }
+        this.ssl = s;
+        this.sslError = err;
+    }
+
+    /**
+     * Connects and, for a TLS cluster, handshakes; {@code done} gets the channel or the cause.
+     * {@code pipeline} installs the protocol handlers (after TLS).
+     */
+    Channel connect(java.util.function.Consumer<Channel> pipeline, java.util.function.BiConsumer<Channel, Throwable> done) {
+        if (sslError != null) {
+            loop.execute(() -> done.accept(null, sslError));
+            return null;
+        }
+        TransportSocketConfig ts = cluster.config().transportSocket();
+        ChannelFuture f = bootstrap().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                if (ssl != null) {
+                    String sni = ts.sni() == null || ts.sni().isEmpty() ? null : ts.sni();
+                    int port = host.address() instanceof InetSocketAddress a ? a.getPort() : -1;
+                    ch.pipeline().addLast(sni == null ? ssl.newHandler(ch.alloc()) : ssl.newHandler(ch.alloc(), sni, port));
+                }
+                pipeline.accept(ch);
+            }
+        }).connect(host.address());
+        f.addListener(fut -> {
+            if (!fut.isSuccess()) {
+                done.accept(null, fut.cause());
+                return;
+            }
+            SslHandler h = f.channel().pipeline().get(SslHandler.class);
+            if (h == null) {
+                done.accept(f.channel(), null);
+                return;
+            }
+            h.handshakeFuture().addListener(hs -> {
+                if (hs.isSuccess()) {
+                    done.accept(f.channel(), null);
+                } else {
+                    f.channel().close();
+                    done.accept(null, hs.cause());
+                }
+            });
+        });
+        return f.channel();
     }
 
     /**
