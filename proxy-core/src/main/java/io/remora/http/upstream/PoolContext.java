@@ -92,8 +92,12 @@ final class PoolContext {
                 return;
             }
             h.handshakeFuture().addListener(hs -> {
-                if (hs.isSuccess()) {
+                Throwable sanError = hs.isSuccess() ? UpstreamTls.checkSubjectAltNames(ts, h.engine()) : null;
+                if (hs.isSuccess() && sanError == null) {
                     done.accept(f.channel(), null);
+                } else if (sanError != null) {
+                    f.channel().close();
+                    done.accept(null, sanError);
                 } else {
                     f.channel().close();
                     done.accept(null, hs.cause());

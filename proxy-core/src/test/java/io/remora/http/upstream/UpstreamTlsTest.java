@@ -148,4 +148,14 @@ class UpstreamTlsTest {
         ConnectionPoolTest.Exchange e = get(cluster("tls-sds", sds, new StatsRegistry()));
         assertEquals(ResetReason.CONNECTION_FAILURE, e.reset);
     }
+
+    @Test
+    void subjectAltNameMustMatch() throws Exception {
+        TransportSocketConfig good = new TransportSocketConfig(null, null, null, null, serverCert, List.of(), false,
+                "upstream.test", List.of(new io.remora.config.StringMatcher.Exact("upstream.test", false)));
+        assertEquals("200", get(cluster("tls-san-ok", good, new StatsRegistry())).headers.status().toString());
+        TransportSocketConfig wrong = new TransportSocketConfig(null, null, null, null, serverCert, List.of(), false,
+                "upstream.test", List.of(new io.remora.config.StringMatcher.Exact("spiffe://other", false)));
+        assertEquals(ResetReason.CONNECTION_FAILURE, get(cluster("tls-san-bad", wrong, new StatsRegistry())).reset);
+    }
 }
