@@ -188,9 +188,13 @@ final class ActiveStream implements HeaderFormatter.Context {
             if (f.idleTimeout() != null) {
                 idleTimeoutNanos = f.idleTimeout().toNanos();
             }
-            // The router only forwards: path/host rewrites and header mutations happen here.
-            route.rewriteRequest(requestHeaders);
-            route.mutateRequestHeaders(requestHeaders, null, this);
+            // The router only forwards: the cluster is picked here so that a weighted cluster's own
+            // header mutations and host rewrite apply, then Envoy's finalizeRequestHeaders order
+            // (mutations see the original path, rewrites come last). The router keeps this pick.
+            String cluster = route.pickCluster(requestHeaders,
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+            info.upstreamCluster = cluster;
+            route.finalizeRequestHeaders(requestHeaders, cluster, this, true);
             CharSequence p = requestHeaders.path();
             info.path = p == null ? null : p.toString();
         }

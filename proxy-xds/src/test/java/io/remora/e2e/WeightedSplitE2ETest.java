@@ -27,8 +27,12 @@ class WeightedSplitE2ETest {
                       route:
                         weighted_clusters:
                           clusters:
-                          - { name: v1, weight: 80 }
-                          - { name: v2, weight: 20 }
+                          - name: v1
+                            weight: 80
+                            request_headers_to_add: [{ header: { key: x-picked, value: v1 } }]
+                          - name: v2
+                            weight: 20
+                            request_headers_to_add: [{ header: { key: x-picked, value: v2 } }]
                     """;
             String clusters = Bootstraps.cluster("v1", false, null, v1.port()) + "\n"
                     + Bootstraps.cluster("v2", false, null, v2.port());
@@ -55,6 +59,9 @@ class WeightedSplitE2ETest {
                 assertEquals(total, counts[0] + counts[1]);
                 assertEquals(counts[0], v1.requests.get());
                 assertEquals(counts[1], v2.requests.get());
+                // A weighted cluster's own request headers go with the pick.
+                assertEquals("v1", v1.lastHeaders.get("x-picked"));
+                assertEquals("v2", v2.lastHeaders.get("x-picked"));
             }
         }
     }

@@ -44,7 +44,8 @@ public interface DecoderFilterCallbacks {
 
     /**
      * Sends response headers (with {@code :status}); the connection manager adds Envoy's
-     * response headers (server, x-envoy-upstream-service-time, route mutations) on the way.
+     * response headers (server, route mutations) on the way. x-envoy-upstream-service-time is
+     * the router's to add, as only it knows when the upstream answered.
      */
     void encodeHeaders(Http2Headers headers, boolean endStream);
 
