@@ -15,6 +15,7 @@ import io.remora.xds.translate.TranslationException;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,50 +27,101 @@ import java.util.Map;
  */
 final class DynamicConfig {
 
-    private DynamicConfig() {
+    private final ServerConfig base;
+    /**
+     * The last translation of each resource, by name. xDS resends whole resource sets (SotW
+     * always, delta on reconnect), mostly unchanged: a resource equal to the one translated last
+     * time keeps its translated object, which also lets the server's diff see it unchanged by
+     * identity. Protos memoize their hash, so the comparison is cheap.
+     */
+    private Map<String, Cached<Cluster, ClusterConfig>> clusterCache = Map.of();
+    private Map<String, Cached<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment, ClusterLoadAssignment>>
+            endpointCache = Map.of();
+    private Map<String, Cached<Listener, ListenerConfig>> listenerCache = Map.of();
+    private Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> routeCache = Map.of();
+    /** EDS clusters with their endpoints filled in, reused while neither half changed. */
+    private Map<String, Merged> mergedCache = Map.of();
+
+    private record Cached<P, T>(P proto, T value) {
     }
 
-    static ServerConfig merge(ServerConfig base, XdsSnapshot snapshot) throws XdsRejectedException {
+    private record Merged(ClusterConfig cluster, ClusterLoadAssignment endpoints, ClusterConfig value) {
+    }
+
+    DynamicConfig(ServerConfig base) {
+        this.base = base;
+    }
+
+    ServerConfig merge(XdsSnapshot snapshot) throws XdsRejectedException {
         // Envoy does not check LDS/RDS cluster references against CDS: a route to a cluster that
         // has not arrived yet answers 503 NC until it does.
         TranslationContext ctx = TranslationContext.lenient();
 
+        Map<String, Cached<Cluster, ClusterConfig>> nextClusters = new HashMap<>();
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>(base.clusters());
         for (Cluster c : snapshot.clusters().values()) {
             if (base.clusters().containsKey(c.getName())) {
                 throw new XdsRejectedException(c.getName(), "cluster '" + c.getName()
                         + "' is a static cluster of the bootstrap and cannot be replaced over CDS");
             }
-            clusters.put(c.getName(), translate(c.getName(), () -> ResourceTranslator.cluster(c, ctx)));
+            clusters.put(c.getName(), cached(clusterCache, nextClusters, c.getName(), c,
+                    () -> ResourceTranslator.cluster(c, ctx)));
         }
+        Map<String, Cached<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment, ClusterLoadAssignment>>
+                nextEndpoints = new HashMap<>();
+        Map<String, Merged> nextMerged = new HashMap<>();
         for (Map.Entry<String, ClusterConfig> e : clusters.entrySet()) {
             ClusterConfig c = e.getValue();
             if (c.type() == ClusterConfig.DiscoveryType.EDS) {
                 String service = c.edsServiceName() != null && !c.edsServiceName().isEmpty() ? c.edsServiceName() : c.name();
                 var cla = snapshot.endpoints().get(service);
                 if (cla != null) {
-                    ClusterLoadAssignment assignment = translate(service, () -> ResourceTranslator.endpoints(cla));
-                    e.setValue(withLoadAssignment(c, assignment));
+                    ClusterLoadAssignment assignment = cached(endpointCache, nextEndpoints, service, cla,
+                            () -> ResourceTranslator.endpoints(cla));
+                    Merged m = mergedCache.get(c.name());
+                    if (m == null || m.cluster() != c || m.endpoints() != assignment) {
+                        m = new Merged(c, assignment, withLoadAssignment(c, assignment));
+                    }
+                    nextMerged.put(c.name(), m);
+                    e.setValue(m.value());
                 }
             }
         }
 
+        Map<String, Cached<Listener, ListenerConfig>> nextListeners = new HashMap<>();
         List<ListenerConfig> listeners = new ArrayList<>(base.listeners());
         for (Listener l : snapshot.listeners().values()) {
             if (base.listeners().stream().anyMatch(s -> s.name().equals(l.getName()))) {
                 throw new XdsRejectedException(l.getName(), "listener '" + l.getName()
                         + "' is a static listener of the bootstrap and cannot be replaced over LDS");
             }
-            listeners.add(translate(l.getName(), () -> ResourceTranslator.listener(l, ctx)));
+            listeners.add(cached(listenerCache, nextListeners, l.getName(), l, () -> ResourceTranslator.listener(l, ctx)));
         }
 
+        Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> nextRoutes = new HashMap<>();
         Map<String, io.remora.config.RouteConfiguration> routes = new LinkedHashMap<>(base.routeConfigs());
         for (RouteConfiguration rc : snapshot.routes().values()) {
             // Istio enables websocket upgrades on every connection manager it configures.
-            routes.put(rc.getName(), translate(rc.getName(), () -> ResourceTranslator.routeConfiguration(rc, ctx, true)));
+            routes.put(rc.getName(), cached(routeCache, nextRoutes, rc.getName(), rc,
+                    () -> ResourceTranslator.routeConfiguration(rc, ctx, true)));
         }
+        clusterCache = nextClusters;
+        endpointCache = nextEndpoints;
+        mergedCache = nextMerged;
+        listenerCache = nextListeners;
+        routeCache = nextRoutes;
         return new ServerConfig(base.node(), base.admin(), List.copyOf(listeners),
                 Collections.unmodifiableMap(clusters), Collections.unmodifiableMap(routes), base.drainTime());
+    }
+
+    private static <P, T> T cached(Map<String, Cached<P, T>> previous, Map<String, Cached<P, T>> next, String name,
+                                   P proto, Translation<T> translation) throws XdsRejectedException {
+        Cached<P, T> c = previous.get(name);
+        if (c == null || !(c.proto() == proto || c.proto().equals(proto))) {
+            c = new Cached<>(proto, translate(name, translation));
+        }
+        next.put(name, c);
+        return c.value();
     }
 
     private interface Translation<T> {

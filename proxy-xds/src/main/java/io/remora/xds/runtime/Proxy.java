@@ -52,6 +52,7 @@ public final class Proxy implements AutoCloseable {
     private final Runnable quit;
     private AdminServer admin;
     private XdsClient xds;
+    private final DynamicConfig dynamic;
     private volatile XdsSnapshot applied;
 
     /**
@@ -61,6 +62,7 @@ public final class Proxy implements AutoCloseable {
                  Map<String, Object> commandLine, Runnable quit) {
         this.bootstrap = bootstrap;
         this.base = config;
+        this.dynamic = new DynamicConfig(config);
         this.commandLine = commandLine;
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
@@ -131,7 +133,7 @@ public final class Proxy implements AutoCloseable {
     private final class Applier implements XdsConfigApplier {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
-            ServerConfig merged = DynamicConfig.merge(base, snapshot);
+            ServerConfig merged = dynamic.merge(snapshot);
             try {
                 server.update(merged);
             } catch (RuntimeException e) {
