@@ -46,13 +46,19 @@ import java.util.concurrent.TimeUnit;
  * for that delay. Everything runs on one event loop thread.
  *
  * <pre>java -cp benchmarks.jar io.remora.bench.load.ConstantRateClient \
- *     --url http://127.0.0.1:8080/ --rate 1000 --duration 30 --connections 10 [--warmup 5]</pre>
- * Prints one line {@code RESULT key=value ...} with latencies in microseconds.
+ *     --url http://127.0.0.1:8080/ --rate 1000 --duration 30 --connections 10 [--warmup 5] [--watch-pids 1,2]</pre>
+ * Prints one line {@code RESULT key=value ...} with latencies in microseconds; with --watch-pids also
+ * the CPU ticks the watched processes spent during the measured run and their peak RSS within it.
  */
 public final class ConstantRateClient {
 
     /** What to run. */
-    public record Options(URI url, int rate, double durationSeconds, int connections, double warmupSeconds) {
+    public record Options(URI url, int rate, double durationSeconds, int connections, double warmupSeconds,
+                          List<Integer> watchPids) {
+        public Options(URI url, int rate, double durationSeconds, int connections, double warmupSeconds) {
+            this(url, rate, durationSeconds, connections, warmupSeconds, List.of());
+        }
+
         public long requests() {
             return Math.round(rate * durationSeconds);
         }
@@ -94,6 +100,7 @@ public final class ConstantRateClient {
         double duration = 30;
         int connections = 10;
         double warmup = 0;
+        List<Integer> watch = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = i + 1 < args.length ? args[i + 1] : null;
@@ -103,6 +110,13 @@ public final class ConstantRateClient {
                 case "--duration" -> duration = Double.parseDouble(v);
                 case "--connections" -> connections = Integer.parseInt(v);
                 case "--warmup" -> warmup = Double.parseDouble(v);
+                case "--watch-pids" -> {
+                    for (String p : v.split(",")) {
+                        if (!p.isBlank()) {
+                            watch.add(Integer.parseInt(p.trim()));
+                        }
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
             i++;
@@ -110,13 +124,26 @@ public final class ConstantRateClient {
         if (url == null) {
             throw new IllegalArgumentException("--url is required");
         }
-        Result r = run(new Options(url, rate, duration, connections, warmup));
-        System.out.println(r.summary());
+        Options options = new Options(url, rate, duration, connections, warmup, watch);
+        ProcWatch proc = new ProcWatch(watch);
+        long[] before = new long[1];
+        Result r = run(options, () -> {
+            proc.resetPeak();
+            before[0] = proc.cpuTicks();
+        });
+        long ticks = proc.cpuTicks() - before[0];
+        System.out.println(r.summary() + (watch.isEmpty() ? "" : String.format(Locale.ROOT,
+                " cpu_ticks=%d hwm_kb=%d rss_kb=%d", ticks, proc.statusKb("VmHWM"), proc.statusKb("VmRSS"))));
         System.exit(r.errors() == 0 ? 0 : 2);
     }
 
     /** Runs an optional unrecorded warm-up at the same rate, then the measured run. */
     public static Result run(Options options) throws InterruptedException {
+        return run(options, () -> { });
+    }
+
+    /** As {@link #run(Options)}; {@code beforeMeasured} runs between the warm-up and the measured run. */
+    public static Result run(Options options, Runnable beforeMeasured) throws InterruptedException {
         boolean epoll = Epoll.isAvailable() && !"nio".equals(System.getProperty("bench.transport"));
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("load", true), io);
@@ -126,6 +153,7 @@ public final class ConstantRateClient {
             if (options.warmupSeconds() > 0) {
                 runPhase(options, loop, conns, Math.round(options.rate() * options.warmupSeconds()));
             }
+            beforeMeasured.run();
             return runPhase(options, loop, conns, options.requests());
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
