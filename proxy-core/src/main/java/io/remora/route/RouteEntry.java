@@ -7,6 +7,9 @@ import io.remora.config.VirtualHost;
 /**
  * One matched route with its virtual host and route configuration, and the operations the
  * router applies to a request that took it.
+ *
+ * <p>Envoy's order for a forwarded request is {@link #finalizeRequestHeaders}: header mutations
+ * first (their %REQ()% operators see the original path and host), then host and path rewrites.
  */
 public interface RouteEntry {
 
@@ -17,25 +20,55 @@ public interface RouteEntry {
     /**
      * The cluster to use: the single cluster, a weighted pick (by {@code random} modulo the total
      * weight, as Envoy does), or the cluster named by the configured header (null when absent).
+     * Null for redirect, direct-response and non-forwarding routes.
      */
     String pickCluster(Http2Headers headers, long random);
 
     /**
-     * Applies the route's path rewrite ({@code prefix_rewrite} or {@code regex_rewrite}, saving the
-     * original in {@code x-envoy-original-path}) and host rewrite ({@code host_rewrite_literal},
-     * {@code host_rewrite_header}; auto_host_rewrite is applied by the router once a host is known).
+     * Applies the route's host rewrite ({@code host_rewrite_literal}, {@code host_rewrite_header};
+     * auto_host_rewrite is applied by the router once a host is known) and path rewrite
+     * ({@code prefix_rewrite} or {@code regex_rewrite}, saving the original in
+     * {@code x-envoy-original-path}).
      */
     void rewriteRequest(Http2Headers headers);
 
     /**
+     * As {@link #rewriteRequest(Http2Headers)}; {@code insertEnvoyOriginalPath} false (the router's
+     * suppress_envoy_headers) leaves x-envoy-original-path out.
+     */
+    default void rewriteRequest(Http2Headers headers, boolean insertEnvoyOriginalPath) {
+        rewriteRequest(headers);
+    }
+
+    /**
      * Adds and removes request headers: weighted cluster, then route, then virtual host, then
-     * route configuration level, as Envoy orders them (most specific wins for overwrites).
+     * route configuration level, as Envoy orders them (so by default the route configuration's
+     * overwrites win; most_specific_header_mutations_wins reverses the three route levels).
      */
     void mutateRequestHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context);
 
-    /** The response counterpart of {@link #mutateRequestHeaders}. */
+    /**
+     * Everything Envoy's finalizeRequestHeaders does, in its order: the weighted cluster's headers
+     * and host_rewrite_literal, the route/virtual host/route configuration headers, then
+     * {@link #rewriteRequest(Http2Headers, boolean)}.
+     */
+    default void finalizeRequestHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context,
+                                        boolean insertEnvoyOriginalPath) {
+        mutateRequestHeaders(headers, cluster, context);
+        rewriteRequest(headers, insertEnvoyOriginalPath);
+    }
+
+    /**
+     * The response counterpart of {@link #mutateRequestHeaders}; %REQ()% reads
+     * {@link HeaderFormatter.Context#requestHeaders()}.
+     */
     void mutateResponseHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context);
 
-    /** For a redirect route: the Location to send, computed from the request. */
+    /**
+     * For a redirect route: the Location to send, computed from the request (Envoy's newUri, with
+     * the redirect's prefix_rewrite/regex_rewrite applied to the path). For a direct-response route
+     * the request's own URI (Envoy sends it as Location for 201 and 3xx). Null for other routes
+     * and for requests without :path.
+     */
     String redirectLocation(Http2Headers requestHeaders);
 }

@@ -2,6 +2,10 @@ package io.remora.route;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.RouteConfiguration;
+import io.remora.config.VirtualHost;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A {@link RouteConfiguration} compiled for lookup: virtual hosts indexed by domain, routes in
@@ -9,12 +13,70 @@ import io.remora.config.RouteConfiguration;
  */
 public final class RouteTable {
 
+    /**
+     * RouteConfiguration fields the core model does not carry (yet).
+     *
+     * @param ignorePortInHostMatching        {@code ignore_port_in_host_matching}: strip a numeric
+     *                                        port from the Host before selecting the virtual host
+     * @param mostSpecificHeaderMutationsWins {@code most_specific_header_mutations_wins}
+     */
+    public record Options(boolean ignorePortInHostMatching, boolean mostSpecificHeaderMutationsWins) {
+        public static final Options DEFAULT = new Options(false, false);
+    }
+
+    private final RouteConfiguration config;
+    private final VirtualHostIndex<CompiledVirtualHost> index;
+
+    private RouteTable(RouteConfiguration config, Options options) {
+        this.config = config;
+        HeaderMutator globalRequest = HeaderMutator.of(config.requestHeaders());
+        HeaderMutator globalResponse = HeaderMutator.of(config.responseHeaders());
+        List<VirtualHost> hosts = config.virtualHosts() == null ? List.of() : config.virtualHosts();
+        List<CompiledVirtualHost> compiled = new ArrayList<>(hosts.size());
+        for (VirtualHost vh : hosts) {
+            compiled.add(new CompiledVirtualHost(vh, globalRequest, globalResponse,
+                    options.mostSpecificHeaderMutationsWins()));
+        }
+        this.index = new VirtualHostIndex<>(hosts, compiled, options.ignorePortInHostMatching());
+    }
+
+    /** @throws IllegalArgumentException when the configuration is invalid (see {@link #validate}) */
     public static RouteTable compile(RouteConfiguration config) {
-        throw new UnsupportedOperationException();
+        return compile(config, Options.DEFAULT);
+    }
+
+    public static RouteTable compile(RouteConfiguration config, Options options) {
+        return new RouteTable(config, options);
+    }
+
+    /**
+     * What Envoy would reject in this configuration at the route level: duplicate domains, more
+     * than one "*", header mutations of pseudo-headers or Host, unknown command operators in header
+     * values, regex_rewrite substitutions naming missing groups. Each problem names its field.
+     * Empty when the configuration compiles.
+     */
+    public static List<String> validate(RouteConfiguration config) {
+        List<String> problems = new ArrayList<>();
+        List<VirtualHost> hosts = config.virtualHosts() == null ? List.of() : config.virtualHosts();
+        problems.addAll(VirtualHostIndex.validate(hosts));
+        problems.addAll(HeaderMutator.validate(config.requestHeaders(), "request_headers"));
+        problems.addAll(HeaderMutator.validate(config.responseHeaders(), "response_headers"));
+        for (int i = 0; i < hosts.size(); i++) {
+            VirtualHost vh = hosts.get(i);
+            String vp = "virtual_hosts[" + i + "]";
+            problems.addAll(HeaderMutator.validate(vh.requestHeaders(), vp + ".request_headers"));
+            problems.addAll(HeaderMutator.validate(vh.responseHeaders(), vp + ".response_headers"));
+            if (vh.routes() != null) {
+                for (int j = 0; j < vh.routes().size(); j++) {
+                    problems.addAll(CompiledRoute.validate(vh.routes().get(j), vp + ".routes[" + j + "]"));
+                }
+            }
+        }
+        return problems;
     }
 
     public RouteConfiguration config() {
-        throw new UnsupportedOperationException();
+        return config;
     }
 
     /**
@@ -26,6 +88,42 @@ public final class RouteTable {
      * @return the matched route, or null when no virtual host or no route matches (404 NR)
      */
     public RouteEntry route(Http2Headers headers, long random) {
-        throw new UnsupportedOperationException();
+        CompiledVirtualHost vh = index.find(headers.authority());
+        if (vh == null) {
+            return null;
+        }
+        CharSequence p = headers.path();
+        String path = p == null ? "" : p.toString();
+        int pathEnd = PathMatcher.pathEnd(path);
+        for (CompiledRoute r : vh.routes()) {
+            if (r.matches(headers, path, pathEnd, random)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The virtual host a Host value selects, or null (for filters that act before routing). */
+    public VirtualHost virtualHost(CharSequence authority) {
+        CompiledVirtualHost vh = index.find(authority);
+        return vh == null ? null : vh.virtualHost();
+    }
+
+    /** A virtual host with its routes compiled. */
+    record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes) {
+        CompiledVirtualHost(VirtualHost vh, HeaderMutator globalRequest, HeaderMutator globalResponse,
+                            boolean mostSpecificWins) {
+            this(vh, compileRoutes(vh, globalRequest, globalResponse, mostSpecificWins));
+        }
+
+        private static CompiledRoute[] compileRoutes(VirtualHost vh, HeaderMutator globalRequest,
+                                                     HeaderMutator globalResponse, boolean mostSpecificWins) {
+            HeaderMutator vhRequest = HeaderMutator.of(vh.requestHeaders());
+            HeaderMutator vhResponse = HeaderMutator.of(vh.responseHeaders());
+            return (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
+                    .map(r -> new CompiledRoute(r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
+                            mostSpecificWins))
+                    .toArray(CompiledRoute[]::new);
+        }
     }
 }

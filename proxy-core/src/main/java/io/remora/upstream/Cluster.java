@@ -28,4 +28,11 @@ public interface Cluster {
 
     /** Circuit breakers of this cluster. */
     ResourceLimits limits();
+
+    /**
+     * Tells the cluster that a host's health changed in place (outlier ejection, health check),
+     * so the load balancer rebuilds its healthy sets. Control-plane rate, not per request.
+     */
+    default void hostHealthChanged() {
+    }
 }

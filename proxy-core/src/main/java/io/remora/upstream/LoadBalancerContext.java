@@ -21,4 +21,12 @@ public interface LoadBalancerContext {
     default int hostSelectionRetryCount() {
         return 0;
     }
+
+    /**
+     * The downstream connection's destination before REDIRECT/TPROXY, for ORIGINAL_DST clusters;
+     * null when unknown (such a cluster then has no host to offer).
+     */
+    default java.net.InetSocketAddress originalDestination() {
+        return null;
+    }
 }

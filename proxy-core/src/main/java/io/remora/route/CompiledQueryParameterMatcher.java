@@ -1,0 +1,66 @@
+package io.remora.route;
+
+import io.remora.config.QueryParameterMatcher;
+import io.remora.config.StringMatcher;
+
+/**
+ * Envoy's {@code QueryParameterMatcher}: the first occurrence of the parameter (names and values
+ * percent-decoded) must be present and, unless this is a presence check, match the string matcher.
+ * The query is scanned in place; only a matching parameter's value is materialised.
+ */
+final class CompiledQueryParameterMatcher {
+
+    private final String name;
+    private final StringMatcher matcher;
+
+    CompiledQueryParameterMatcher(QueryParameterMatcher spec) {
+        this.name = spec.name();
+        this.matcher = spec.stringMatch();
+    }
+
+    /** @param pathEnd index of the '?' (or '#', or the length) in {@code path} */
+    boolean matches(String path, int pathEnd) {
+        String value = firstValue(path, pathEnd, name);
+        if (value == null) {
+            return false;
+        }
+        return matcher == null || matcher.matches(value);
+    }
+
+    /**
+     * The decoded first value of {@code name} in the query of {@code path}, "" for a bare key, or
+     * null. As Envoy's parseAndDecodeQueryString, the query runs from the first '?' to the end.
+     */
+    static String firstValue(String path, int pathEnd, String name) {
+        int q = pathEnd < path.length() && path.charAt(pathEnd) == '?' ? pathEnd : path.indexOf('?', pathEnd);
+        if (q < 0) {
+            return null;
+        }
+        int end = path.length();
+        int start = q + 1;
+        while (start < end) {
+            int amp = path.indexOf('&', start);
+            if (amp < 0) {
+                amp = end;
+            }
+            int eq = path.indexOf('=', start);
+            int keyEnd = eq >= 0 && eq < amp ? eq : amp;
+            if (keyEquals(path, start, keyEnd, name)) {
+                return keyEnd == amp ? "" : PercentDecoder.decode(path, keyEnd + 1, amp);
+            }
+            start = amp + 1;
+        }
+        return null;
+    }
+
+    private static boolean keyEquals(String path, int from, int to, String name) {
+        boolean encoded = false;
+        for (int i = from; i < to && !encoded; i++) {
+            encoded = path.charAt(i) == '%' || path.charAt(i) >= 0x80;
+        }
+        if (!encoded) {
+            return to - from == name.length() && path.regionMatches(from, name, 0, name.length());
+        }
+        return PercentDecoder.decode(path, from, to).equals(name);
+    }
+}

@@ -1,0 +1,377 @@
+package io.remora.route;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.config.ClusterSpecifier;
+import io.remora.config.DirectResponseAction;
+import io.remora.config.ForwardAction;
+import io.remora.config.RedirectAction;
+import io.remora.config.Route;
+import io.remora.config.RouteMatch;
+import io.remora.config.VirtualHost;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** One route, compiled: its match, and the request/response operations of its action. */
+final class CompiledRoute implements RouteEntry {
+
+    private static final AsciiString ORIGINAL_PATH = AsciiString.cached("x-envoy-original-path");
+    private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
+    private static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final String GRPC = "application/grpc";
+    private static final long PER_MILLION = 1_000_000L;
+
+    private final Route route;
+    private final VirtualHost virtualHost;
+
+    // Match.
+    private final PathMatcher pathMatcher;
+    private final CompiledHeaderMatcher[] headerMatchers;
+    private final CompiledQueryParameterMatcher[] queryMatchers;
+    private final boolean grpc;
+    private final long runtimePerMillion;
+
+    // Forward.
+    private final ClusterPicker picker;
+    private final HeaderMutator[] weightedRequest;
+    private final HeaderMutator[] weightedResponse;
+    private final String[] weightedHostRewrite;
+    private final String prefixRewrite;
+    private final RegexRewriter regexRewrite;
+    private final String hostRewriteLiteral;
+    private final AsciiString hostRewriteHeader;
+
+    // Route, virtual host and route configuration levels, in the order they are applied.
+    private final HeaderMutator[] requestLevels;
+    private final HeaderMutator[] responseLevels;
+
+    // Redirect.
+    private final RedirectAction redirect;
+    private final String redirectPrefixRewrite;
+    private final RegexRewriter redirectRegexRewrite;
+    private final boolean pathRedirectHasQuery;
+    private final String portRedirect;
+
+    CompiledRoute(Route route, VirtualHost vh, HeaderMutator vhRequest, HeaderMutator vhResponse,
+                  HeaderMutator globalRequest, HeaderMutator globalResponse, boolean mostSpecificWins) {
+        this.route = route;
+        this.virtualHost = vh;
+        RouteMatch m = route.match();
+        pathMatcher = PathMatcher.of(m.path(), m.caseSensitive());
+        headerMatchers = m.headers() == null ? new CompiledHeaderMatcher[0]
+                : m.headers().stream().map(CompiledHeaderMatcher::new).toArray(CompiledHeaderMatcher[]::new);
+        queryMatchers = m.queryParameters() == null ? new CompiledQueryParameterMatcher[0]
+                : m.queryParameters().stream().map(CompiledQueryParameterMatcher::new)
+                .toArray(CompiledQueryParameterMatcher[]::new);
+        grpc = m.grpc();
+        runtimePerMillion = m.runtimeFractionPerMillion() == null ? -1 : m.runtimeFractionPerMillion();
+
+        if (route.action() instanceof ForwardAction f) {
+            picker = ClusterPicker.of(f.cluster());
+            if (f.cluster() instanceof ClusterSpecifier.Weighted w) {
+                int n = w.clusters().size();
+                weightedRequest = new HeaderMutator[n];
+                weightedResponse = new HeaderMutator[n];
+                weightedHostRewrite = new String[n];
+                for (int i = 0; i < n; i++) {
+                    ClusterSpecifier.WeightedCluster c = w.clusters().get(i);
+                    weightedRequest[i] = HeaderMutator.of(c.requestHeaders());
+                    weightedResponse[i] = HeaderMutator.of(c.responseHeaders());
+                    weightedHostRewrite[i] = emptyToNull(c.hostRewriteLiteral());
+                }
+            } else {
+                weightedRequest = weightedResponse = null;
+                weightedHostRewrite = null;
+            }
+            // Envoy treats an empty prefix_rewrite as unset.
+            prefixRewrite = emptyToNull(f.prefixRewrite());
+            regexRewrite = RegexRewriter.of(f.regexRewrite());
+            hostRewriteLiteral = emptyToNull(f.hostRewriteLiteral());
+            hostRewriteHeader = f.hostRewriteHeader() == null || f.hostRewriteHeader().isEmpty()
+                    ? null : AsciiString.of(AsciiCase.lower(f.hostRewriteHeader()));
+        } else {
+            picker = null;
+            weightedRequest = weightedResponse = null;
+            weightedHostRewrite = null;
+            prefixRewrite = null;
+            regexRewrite = null;
+            hostRewriteLiteral = null;
+            hostRewriteHeader = null;
+        }
+
+        if (route.action() instanceof RedirectAction r) {
+            redirect = r;
+            redirectPrefixRewrite = emptyToNull(r.prefixRewrite());
+            redirectRegexRewrite = RegexRewriter.of(r.regexRewrite());
+            pathRedirectHasQuery = r.pathRedirect() != null && r.pathRedirect().indexOf('?') >= 0;
+            portRedirect = r.portRedirect() == 0 ? "" : ":" + r.portRedirect();
+        } else {
+            redirect = null;
+            redirectPrefixRewrite = null;
+            redirectRegexRewrite = null;
+            pathRedirectHasQuery = false;
+            portRedirect = "";
+        }
+
+        HeaderMutator routeRequest = HeaderMutator.of(route.requestHeaders());
+        HeaderMutator routeResponse = HeaderMutator.of(route.responseHeaders());
+        // Envoy applies the levels most specific first, so the route configuration's overwrites
+        // win, unless most_specific_header_mutations_wins reverses the order.
+        requestLevels = levels(mostSpecificWins, routeRequest, vhRequest, globalRequest);
+        responseLevels = levels(mostSpecificWins, routeResponse, vhResponse, globalResponse);
+    }
+
+    private static HeaderMutator[] levels(boolean mostSpecificWins, HeaderMutator route, HeaderMutator vh,
+                                          HeaderMutator global) {
+        List<HeaderMutator> out = new ArrayList<>(3);
+        for (HeaderMutator m : mostSpecificWins
+                ? new HeaderMutator[] {global, vh, route} : new HeaderMutator[] {route, vh, global}) {
+            if (!m.isEmpty()) {
+                out.add(m);
+            }
+        }
+        return out.toArray(new HeaderMutator[0]);
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    /** Whether the request takes this route; {@code pathEnd} ends the path part of {@code path}. */
+    boolean matches(Http2Headers headers, String path, int pathEnd, long random) {
+        if (!pathMatcher.matches(headers, path, pathEnd)) {
+            return false;
+        }
+        if (runtimePerMillion >= 0 && Long.remainderUnsigned(random, PER_MILLION) >= runtimePerMillion) {
+            return false;
+        }
+        for (CompiledHeaderMatcher h : headerMatchers) {
+            if (!h.matches(headers)) {
+                return false;
+            }
+        }
+        for (CompiledQueryParameterMatcher q : queryMatchers) {
+            if (!q.matches(path, pathEnd)) {
+                return false;
+            }
+        }
+        return !grpc || isGrpc(headers);
+    }
+
+    /** Envoy's isGrpcRequestHeaders: a :path and content-type application/grpc or application/grpc+*. */
+    static boolean isGrpc(Http2Headers headers) {
+        if (headers.path() == null) {
+            return false;
+        }
+        CharSequence ct = headers.get(CONTENT_TYPE);
+        return ct != null && AsciiCase.regionEquals(ct, 0, GRPC)
+                && (ct.length() == GRPC.length() || ct.charAt(GRPC.length()) == '+');
+    }
+
+    @Override
+    public Route route() {
+        return route;
+    }
+
+    @Override
+    public VirtualHost virtualHost() {
+        return virtualHost;
+    }
+
+    @Override
+    public String pickCluster(Http2Headers headers, long random) {
+        return picker == null ? null : picker.pick(headers, random);
+    }
+
+    @Override
+    public void rewriteRequest(Http2Headers headers) {
+        rewriteRequest(headers, true);
+    }
+
+    @Override
+    public void rewriteRequest(Http2Headers headers, boolean insertEnvoyOriginalPath) {
+        if (hostRewriteLiteral != null) {
+            headers.authority(hostRewriteLiteral);
+        } else if (hostRewriteHeader != null) {
+            CharSequence v = headers.get(hostRewriteHeader);
+            if (v != null && v.length() > 0) {
+                headers.authority(v);
+            }
+        }
+        if (prefixRewrite == null && regexRewrite == null) {
+            return;
+        }
+        CharSequence p = headers.path();
+        if (p == null) {
+            return;
+        }
+        String path = p.toString();
+        String rewritten = rewritePath(path, prefixRewrite, regexRewrite);
+        if (insertEnvoyOriginalPath) {
+            headers.set(ORIGINAL_PATH, path);
+        }
+        headers.path(rewritten);
+    }
+
+    private String rewritePath(String path, String prefix, RegexRewriter regex) {
+        int pathEnd = PathMatcher.pathEnd(path);
+        if (prefix != null) {
+            int matched = pathMatcher.matchedLength(path, pathEnd);
+            return new StringBuilder(prefix.length() + path.length() - matched)
+                    .append(prefix).append(path, matched, path.length()).toString();
+        }
+        return regex.rewrite(path, pathEnd);
+    }
+
+    @Override
+    public void mutateRequestHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context) {
+        int wc = weightedRequest == null ? -1 : picker.weightedIndex(cluster);
+        if (wc >= 0) {
+            weightedRequest[wc].apply(headers, headers, context);
+        }
+        for (HeaderMutator m : requestLevels) {
+            m.apply(headers, headers, context);
+        }
+    }
+
+    @Override
+    public void finalizeRequestHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context,
+                                       boolean insertEnvoyOriginalPath) {
+        int wc = weightedRequest == null ? -1 : picker.weightedIndex(cluster);
+        if (wc >= 0) {
+            weightedRequest[wc].apply(headers, headers, context);
+            if (weightedHostRewrite[wc] != null) {
+                headers.authority(weightedHostRewrite[wc]);
+            }
+        }
+        for (HeaderMutator m : requestLevels) {
+            m.apply(headers, headers, context);
+        }
+        rewriteRequest(headers, insertEnvoyOriginalPath);
+    }
+
+    @Override
+    public void mutateResponseHeaders(Http2Headers headers, String cluster, HeaderFormatter.Context context) {
+        Http2Headers request = context == null ? null : context.requestHeaders();
+        int wc = weightedResponse == null ? -1 : picker.weightedIndex(cluster);
+        if (wc >= 0) {
+            weightedResponse[wc].apply(headers, request, context);
+        }
+        for (HeaderMutator m : responseLevels) {
+            m.apply(headers, request, context);
+        }
+    }
+
+    @Override
+    public String redirectLocation(Http2Headers requestHeaders) {
+        if (redirect == null && !(route.action() instanceof DirectResponseAction)) {
+            return null;
+        }
+        CharSequence p = requestHeaders.path();
+        if (p == null) {
+            return null;
+        }
+        String path = p.toString();
+        if (redirectPrefixRewrite != null || redirectRegexRewrite != null) {
+            path = rewritePath(path, redirectPrefixRewrite, redirectRegexRewrite);
+        }
+        String scheme;
+        if (redirect != null && redirect.schemeRedirect() != null && !redirect.schemeRedirect().isEmpty()) {
+            scheme = redirect.schemeRedirect();
+        } else {
+            CharSequence s = requestHeaders.scheme();
+            scheme = s == null ? "" : s.toString();
+        }
+        String host;
+        if (redirect != null && redirect.hostRedirect() != null && !redirect.hostRedirect().isEmpty()) {
+            host = redirect.hostRedirect();
+        } else {
+            host = requestHost(requestHeaders, scheme, portRedirect);
+        }
+        String pathRedirect = redirect == null ? null : emptyToNull(redirect.pathRedirect());
+        String finalPath;
+        if (pathRedirect != null) {
+            if (pathRedirectHasQuery) {
+                finalPath = pathRedirect;
+            } else {
+                int q = path.indexOf('?');
+                finalPath = q < 0 ? pathRedirect : pathRedirect + path.substring(q);
+            }
+        } else {
+            finalPath = path;
+        }
+        if (!finalPath.startsWith("/")) {
+            finalPath = "/" + finalPath;
+        }
+        if (redirect != null && !pathRedirectHasQuery && redirect.stripQuery()) {
+            int q = finalPath.indexOf('?');
+            if (q >= 0) {
+                finalPath = finalPath.substring(0, q);
+            }
+        }
+        return new StringBuilder(scheme.length() + host.length() + portRedirect.length() + finalPath.length() + 3)
+                .append(scheme).append("://").append(host).append(portRedirect).append(finalPath).toString();
+    }
+
+    /**
+     * Envoy's processRequestHost: the request's Host, without its port when a port_redirect is
+     * given, or when the scheme changes and the port is the default of the request's protocol
+     * (x-forwarded-proto, so http://foo.com:80 over TLS keeps its port).
+     */
+    static String requestHost(Http2Headers headers, String newScheme, String newPort) {
+        CharSequence a = headers.authority();
+        String host = a == null ? "" : a.toString();
+        if (host.isEmpty()) {
+            return host;
+        }
+        int hostEnd;
+        if (host.charAt(0) == '[') {
+            hostEnd = host.lastIndexOf("]:");
+            if (hostEnd >= 0) {
+                hostEnd++;
+            }
+        } else {
+            hostEnd = host.lastIndexOf(':');
+        }
+        if (hostEnd >= 0) {
+            String port = host.substring(hostEnd);
+            CharSequence xfp = headers.get(FORWARDED_PROTO);
+            String proto = xfp == null ? "" : xfp.toString();
+            boolean remove = !newPort.isEmpty();
+            if (!newScheme.equals(proto)) {
+                remove |= proto.equalsIgnoreCase("https") && port.equals(":443");
+                remove |= proto.equalsIgnoreCase("http") && port.equals(":80");
+            }
+            if (remove) {
+                return host.substring(0, hostEnd);
+            }
+        }
+        return host;
+    }
+
+    static List<String> validate(Route route, String path) {
+        List<String> problems = new ArrayList<>();
+        problems.addAll(HeaderMutator.validate(route.requestHeaders(), path + ".request_headers"));
+        problems.addAll(HeaderMutator.validate(route.responseHeaders(), path + ".response_headers"));
+        if (route.action() instanceof ForwardAction f && f.cluster() instanceof ClusterSpecifier.Weighted w) {
+            for (int i = 0; i < w.clusters().size(); i++) {
+                String wp = path + ".route.weighted_clusters.clusters[" + i + "]";
+                problems.addAll(HeaderMutator.validate(w.clusters().get(i).requestHeaders(), wp + ".request_headers"));
+                problems.addAll(HeaderMutator.validate(w.clusters().get(i).responseHeaders(), wp + ".response_headers"));
+            }
+        }
+        try {
+            new CompiledRoute(route, null, HeaderMutator.NONE, HeaderMutator.NONE, HeaderMutator.NONE,
+                    HeaderMutator.NONE, false);
+        } catch (RuntimeException e) {
+            problems.add(path + ": " + e.getMessage());
+        }
+        return problems;
+    }
+
+    @Override
+    public String toString() {
+        return "route " + (route.name() == null ? "" : route.name()) + " of virtual host " + virtualHost.name();
+    }
+}

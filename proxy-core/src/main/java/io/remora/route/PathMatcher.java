@@ -1,0 +1,127 @@
+package io.remora.route;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.RouteMatch;
+
+import java.util.regex.Pattern;
+
+/**
+ * The path part of a route match, on the {@code :path} up to its query or fragment
+ * ({@code pathEnd}). {@code case_sensitive} applies to prefix, path and path_separated_prefix.
+ */
+abstract sealed class PathMatcher {
+
+    abstract boolean matches(Http2Headers headers, String path, int pathEnd);
+
+    /** How much of the path {@code prefix_rewrite} replaces (Envoy's "matched path"). */
+    int matchedLength(String path, int pathEnd) {
+        return pathEnd;
+    }
+
+    static PathMatcher of(RouteMatch.PathMatch spec, boolean caseSensitive) {
+        if (spec instanceof RouteMatch.Prefix p) {
+            return new Prefix(p.prefix(), !caseSensitive);
+        } else if (spec instanceof RouteMatch.Path p) {
+            return new Exact(p.path(), !caseSensitive);
+        } else if (spec instanceof RouteMatch.SafeRegex r) {
+            return new Regex(r.regex());
+        } else if (spec instanceof RouteMatch.PathSeparatedPrefix p) {
+            return new SeparatedPrefix(p.prefix(), !caseSensitive);
+        } else if (spec instanceof RouteMatch.ConnectMatcher) {
+            return new Connect();
+        }
+        throw new IllegalArgumentException("unsupported path match " + spec);
+    }
+
+    /** End of the path part: the first '?' or '#', else the length. */
+    static int pathEnd(String path) {
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '?' || c == '#') {
+                return i;
+            }
+        }
+        return path.length();
+    }
+
+    static final class Prefix extends PathMatcher {
+        private final String prefix;
+        private final boolean ignoreCase;
+
+        Prefix(String prefix, boolean ignoreCase) {
+            this.prefix = prefix;
+            this.ignoreCase = ignoreCase;
+        }
+
+        @Override
+        boolean matches(Http2Headers headers, String path, int pathEnd) {
+            return pathEnd >= prefix.length() && path.regionMatches(ignoreCase, 0, prefix, 0, prefix.length());
+        }
+
+        @Override
+        int matchedLength(String path, int pathEnd) {
+            return Math.min(prefix.length(), path.length());
+        }
+    }
+
+    static final class Exact extends PathMatcher {
+        private final String value;
+        private final boolean ignoreCase;
+
+        Exact(String value, boolean ignoreCase) {
+            this.value = value;
+            this.ignoreCase = ignoreCase;
+        }
+
+        @Override
+        boolean matches(Http2Headers headers, String path, int pathEnd) {
+            return pathEnd == value.length() && path.regionMatches(ignoreCase, 0, value, 0, pathEnd);
+        }
+    }
+
+    static final class Regex extends PathMatcher {
+        private final Pattern pattern;
+
+        Regex(Pattern pattern) {
+            this.pattern = pattern;
+        }
+
+        @Override
+        boolean matches(Http2Headers headers, String path, int pathEnd) {
+            // A region, not a substring: anchoring bounds make matches() a full match of the path part.
+            return pattern.matcher(path).region(0, pathEnd).matches();
+        }
+    }
+
+    static final class SeparatedPrefix extends PathMatcher {
+        private final String prefix;
+        private final boolean ignoreCase;
+
+        SeparatedPrefix(String prefix, boolean ignoreCase) {
+            this.prefix = prefix;
+            this.ignoreCase = ignoreCase;
+        }
+
+        @Override
+        boolean matches(Http2Headers headers, String path, int pathEnd) {
+            int n = prefix.length();
+            return pathEnd >= n && path.regionMatches(ignoreCase, 0, prefix, 0, n)
+                    && (pathEnd == n || path.charAt(n) == '/');
+        }
+
+        @Override
+        int matchedLength(String path, int pathEnd) {
+            return Math.min(prefix.length(), path.length());
+        }
+    }
+
+    static final class Connect extends PathMatcher {
+        private static final String CONNECT = "CONNECT";
+
+        @Override
+        boolean matches(Http2Headers headers, String path, int pathEnd) {
+            CharSequence method = headers.method();
+            return method != null && AsciiCase.regionEquals(method, 0, CONNECT) && method.length() == CONNECT.length();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.remora.route;
+
+import io.remora.config.ForwardAction;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code regex_rewrite}: every match of the pattern in the path part is replaced by the
+ * substitution, whose RE2-style {@code \N} group references are translated once, at compile, into
+ * Java's replacement syntax. The query string is kept.
+ */
+final class RegexRewriter {
+
+    private final Pattern pattern;
+    private final String replacement;
+
+    RegexRewriter(ForwardAction.RegexRewrite spec) {
+        this.pattern = spec.pattern();
+        String substitution = spec.substitution() == null ? "" : spec.substitution();
+        int groups = pattern.matcher("").groupCount();
+        this.replacement = toJavaReplacement(substitution, groups);
+    }
+
+    static RegexRewriter of(ForwardAction.RegexRewrite spec) {
+        return spec == null ? null : new RegexRewriter(spec);
+    }
+
+    /** The path with its part before {@code pathEnd} rewritten and the rest kept. */
+    String rewrite(String path, int pathEnd) {
+        Matcher m = pattern.matcher(path).region(0, pathEnd);
+        if (!m.find()) {
+            return path;
+        }
+        StringBuilder b = new StringBuilder(path.length() + 16);
+        do {
+            m.appendReplacement(b, replacement);
+        } while (m.find());
+        // appendTail copies through the end of the input, past the region: the query survives.
+        m.appendTail(b);
+        return b.toString();
+    }
+
+    /**
+     * RE2 substitution to a Java replacement: "\N" is group N, "\\" a backslash, everything else
+     * literal (so '$' and digits are escaped for Java's parser).
+     */
+    static String toJavaReplacement(String re2, int groupCount) {
+        StringBuilder b = new StringBuilder(re2.length() + 8);
+        for (int i = 0; i < re2.length(); i++) {
+            char c = re2.charAt(i);
+            if (c == '\\' && i + 1 < re2.length()) {
+                char n = re2.charAt(i + 1);
+                i++;
+                if (n >= '0' && n <= '9') {
+                    if (n - '0' > groupCount) {
+                        throw new IllegalArgumentException("regex_rewrite substitution '" + re2
+                                + "' refers to group " + n + " but the pattern has " + groupCount);
+                    }
+                    b.append('$').append(n);
+                } else {
+                    b.append('\\').append(n);
+                }
+            } else if (c == '$' || c == '\\' || (c >= '0' && c <= '9')) {
+                b.append('\\').append(c);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,247 @@
+package io.remora.upstream;
+
+import io.netty.channel.unix.DomainSocketAddress;
+import io.remora.config.Address;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterConfig.DiscoveryType;
+import io.remora.config.ClusterLoadAssignment;
+import io.remora.config.ClusterLoadAssignment.HealthStatus;
+import io.remora.config.ClusterLoadAssignment.LbEndpoint;
+import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
+import io.remora.stats.ClusterStats;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The runtime of one cluster of any discovery type. Membership changes (config update, DNS
+ * answer) run on the control or DNS thread, serialized by this object's monitor, and end in one
+ * volatile write of a new {@link PrioritySet}; picks read that field once and never lock.
+ */
+public final class ClusterImpl implements Cluster {
+
+    /** One endpoint after resolution: what a {@link Host} is built from. */
+    record ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                            ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
+                            int priority) {
+    }
+
+    private final String name;
+    private final ClusterStats stats;
+    private final ResourceLimits limits;
+    private final CompletableFuture<Void> initialized = new CompletableFuture<>();
+    private volatile ClusterConfig config;
+    private volatile PrioritySet prioritySet = PrioritySet.EMPTY;
+    /** The last endpoints, so a health change or config change can rebuild the set. */
+    private List<ResolvedEndpoint> endpoints = List.of();
+    /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
+    private final ConcurrentHashMap<InetSocketAddress, Host> originalDstHosts = new ConcurrentHashMap<>();
+    private Set<InetSocketAddress> idleAtLastSweep = Set.of();
+
+    ClusterImpl(ClusterConfig config, ClusterStats stats) {
+        this.name = config.name();
+        this.config = config;
+        this.stats = stats;
+        this.limits = new ResourceLimits(breakers(config));
+        if (config.type() == DiscoveryType.ORIGINAL_DST) {
+            initialized.complete(null);
+        }
+    }
+
+    private static ClusterConfig.CircuitBreakers breakers(ClusterConfig c) {
+        return c.circuitBreakers() != null ? c.circuitBreakers() : ClusterConfig.CircuitBreakers.DEFAULT;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ClusterConfig config() {
+        return config;
+    }
+
+    @Override
+    public ClusterStats stats() {
+        return stats;
+    }
+
+    @Override
+    public ResourceLimits limits() {
+        return limits;
+    }
+
+    @Override
+    public List<Host> hosts() {
+        if (config.type() == DiscoveryType.ORIGINAL_DST) {
+            return List.copyOf(originalDstHosts.values());
+        }
+        return prioritySet.hosts();
+    }
+
+    /** Completes once the cluster has its first host set (DNS answered, EDS delivered). */
+    public CompletableFuture<Void> initialized() {
+        return initialized;
+    }
+
+    @Override
+    public Host chooseHost(LoadBalancerContext context) {
+        if (config.type() == DiscoveryType.ORIGINAL_DST) {
+            return originalDstHost(context);
+        }
+        PrioritySet set = prioritySet;
+        Host host = set.pick();
+        if (host == null || context == null) {
+            return host;
+        }
+        int retries = context.hostSelectionRetryCount();
+        for (int i = 0; i < retries && context.shouldSelectAnotherHost(host); i++) {
+            host = set.pick();
+        }
+        return host;
+    }
+
+    private Host originalDstHost(LoadBalancerContext context) {
+        InetSocketAddress dst = context == null ? null : context.originalDestination();
+        if (dst == null) {
+            return null;
+        }
+        Host h = originalDstHosts.get(dst);
+        if (h == null) {
+            h = originalDstHosts.computeIfAbsent(dst, d -> new Host(
+                    new Address.Tcp(d.getAddress().getHostAddress(), d.getPort()), d, null,
+                    ClusterLoadAssignment.Locality.NONE, 1, HealthStatus.HEALTHY));
+            stats.membershipTotal.set(originalDstHosts.size());
+            stats.membershipHealthy.set(originalDstHosts.size());
+        }
+        return h;
+    }
+
+    /**
+     * Drops ORIGINAL_DST hosts idle since the previous sweep (Envoy's cleanup_interval); pools
+     * keyed by a dropped host are recreated on next use.
+     */
+    synchronized void sweepOriginalDstHosts() {
+        Set<InetSocketAddress> idle = new HashSet<>();
+        for (Map.Entry<InetSocketAddress, Host> e : originalDstHosts.entrySet()) {
+            Host h = e.getValue();
+            if (h.activeRequests.get() == 0 && h.activeConnections.get() == 0) {
+                if (idleAtLastSweep.contains(e.getKey())) {
+                    originalDstHosts.remove(e.getKey(), h);
+                } else {
+                    idle.add(e.getKey());
+                }
+            }
+        }
+        idleAtLastSweep = idle;
+        stats.membershipTotal.set(originalDstHosts.size());
+        stats.membershipHealthy.set(originalDstHosts.size());
+    }
+
+    /** Applies a new config: thresholds in place; STATIC/EDS hosts from its load assignment. */
+    synchronized void update(ClusterConfig next) {
+        this.config = next;
+        limits.thresholds(breakers(next));
+        switch (next.type()) {
+            case STATIC, EDS -> {
+                if (next.loadAssignment() != null) {
+                    setEndpoints(staticEndpoints(next.loadAssignment()));
+                    markInitialized();
+                } else {
+                    setEndpoints(List.of());
+                    // EDS without an assignment yet: no hosts, not initialized.
+                    return;
+                }
+            }
+            case STRICT_DNS, LOGICAL_DNS -> rebuild(); // the LB policy may have changed
+            case ORIGINAL_DST -> {
+            }
+        }
+    }
+
+    /** Called by the DNS refresher with the union of every endpoint's resolved addresses. */
+    synchronized void setEndpoints(List<ResolvedEndpoint> resolved) {
+        this.endpoints = resolved;
+        rebuild();
+    }
+
+    /** Marks the cluster initialized even without hosts (a DNS answer that was empty). */
+    void markInitialized() {
+        initialized.complete(null);
+    }
+
+    @Override
+    public synchronized void hostHealthChanged() {
+        // Health was changed in place by the data plane; keep it, only regroup.
+        rebuildFrom(prioritySet.hosts(), endpoints, false);
+    }
+
+    private void rebuild() {
+        rebuildFrom(prioritySet.hosts(), endpoints, true);
+    }
+
+    /**
+     * @param applyConfigHealth a membership update carries the endpoints' configured health and
+     *                          weight (EDS is authoritative); a health notification does not
+     */
+    private void rebuildFrom(List<Host> previous, List<ResolvedEndpoint> eps, boolean applyConfigHealth) {
+        Map<SocketAddress, Host> existing = new HashMap<>();
+        for (Host h : previous) {
+            existing.put(h.address(), h);
+        }
+        List<Host> all = new ArrayList<>(eps.size());
+        List<List<Host>> levels = new ArrayList<>();
+        Set<SocketAddress> seen = new HashSet<>();
+        for (ResolvedEndpoint ep : eps) {
+            if (!seen.add(ep.address())) {
+                continue; // the same address listed twice (two names resolving alike): one host
+            }
+            Host h = existing.get(ep.address());
+            if (h == null) {
+                h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health());
+            } else if (applyConfigHealth) {
+                h.weight(ep.weight());
+                h.health(ep.health());
+            }
+            all.add(h);
+            while (levels.size() <= ep.priority()) {
+                levels.add(new ArrayList<>());
+            }
+            levels.get(ep.priority()).add(h);
+        }
+        ClusterConfig c = config;
+        int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0
+                ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
+        PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning);
+        prioritySet = next;
+        stats.membershipTotal.set(all.size());
+        stats.membershipHealthy.set(next.healthyCount());
+    }
+
+    static List<ResolvedEndpoint> staticEndpoints(ClusterLoadAssignment cla) {
+        List<ResolvedEndpoint> out = new ArrayList<>();
+        for (LocalityLbEndpoints lle : cla.endpoints()) {
+            for (LbEndpoint ep : lle.lbEndpoints()) {
+                out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
+                        lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority()));
+            }
+        }
+        return out;
+    }
+
+    static SocketAddress socketAddress(Address a) {
+        if (a instanceof Address.Pipe pipe) {
+            return new DomainSocketAddress(pipe.path());
+        }
+        Address.Tcp tcp = (Address.Tcp) a;
+        return new InetSocketAddress(tcp.host(), tcp.port());
+    }
+}

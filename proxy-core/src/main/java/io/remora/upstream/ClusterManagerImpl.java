@@ -1,0 +1,154 @@
+package io.remora.upstream;
+
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterConfig.DiscoveryType;
+import io.remora.stats.StatsRegistry;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * All clusters by name. {@link #update} runs on the control thread: it creates, updates in place
+ * and removes clusters and publishes the new name map with one volatile write. Workers read
+ * the map without locks. DNS clusters re-resolve on one DNS thread every {@code dns_refresh_rate}.
+ */
+public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
+    /** Envoy's default dns_refresh_rate. */
+    static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(5);
+    /** Envoy's default ORIGINAL_DST cleanup_interval. */
+    static final Duration ORIGINAL_DST_CLEANUP = Duration.ofSeconds(5);
+
+    private final StatsRegistry stats;
+    private final DnsResolver resolver;
+    private volatile Map<String, Cluster> clusters = Map.of();
+    private final Map<String, ScheduledFuture<?>> refreshers = new HashMap<>();
+    private ScheduledExecutorService dnsThread;
+
+    public ClusterManagerImpl(StatsRegistry stats) {
+        this(stats, DnsResolver.SYSTEM);
+    }
+
+    public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver) {
+        this.stats = stats;
+        this.resolver = resolver;
+    }
+
+    @Override
+    public Cluster get(String name) {
+        return clusters.get(name);
+    }
+
+    @Override
+    public Collection<Cluster> all() {
+        return clusters.values();
+    }
+
+    /**
+     * Applies the complete set of clusters: new ones are created, existing ones updated in place
+     * (their hosts keep identity where addresses remain), missing ones removed.
+     */
+    public synchronized void update(Map<String, ClusterConfig> configs) {
+        Map<String, Cluster> current = clusters;
+        Map<String, Cluster> next = new LinkedHashMap<>();
+        for (ClusterConfig c : configs.values()) {
+            ClusterImpl existing = (ClusterImpl) current.get(c.name());
+            if (existing != null && existing.config().type() != c.type()) {
+                // A different discovery type is a different cluster; start afresh.
+                stopRefresher(c.name());
+                existing = null;
+            }
+            if (existing == null) {
+                ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)));
+                created.update(c);
+                next.put(c.name(), created);
+                startRefresher(created);
+            } else {
+                boolean endpointsChanged = !java.util.Objects.equals(existing.config().loadAssignment(), c.loadAssignment())
+                        || existing.config().dnsLookupFamily() != c.dnsLookupFamily();
+                boolean rateChanged = !java.util.Objects.equals(existing.config().dnsRefreshRate(), c.dnsRefreshRate());
+                existing.update(c);
+                next.put(c.name(), existing);
+                if (isDns(c) && (endpointsChanged || rateChanged)) {
+                    stopRefresher(c.name());
+                    startRefresher(existing);
+                }
+            }
+        }
+        for (String name : current.keySet()) {
+            if (!next.containsKey(name)) {
+                stopRefresher(name);
+            }
+        }
+        clusters = Collections.unmodifiableMap(next);
+    }
+
+    /** Completes when every current cluster has its first host set (or failed to get one). */
+    public CompletableFuture<Void> initialized() {
+        return CompletableFuture.allOf(clusters.values().stream()
+                .map(c -> ((ClusterImpl) c).initialized()).toArray(CompletableFuture[]::new));
+    }
+
+    private static String statName(ClusterConfig c) {
+        return c.altStatName() != null && !c.altStatName().isEmpty() ? c.altStatName() : c.name();
+    }
+
+    private static boolean isDns(ClusterConfig c) {
+        return c.type() == DiscoveryType.STRICT_DNS || c.type() == DiscoveryType.LOGICAL_DNS;
+    }
+
+    private void startRefresher(ClusterImpl cluster) {
+        ClusterConfig c = cluster.config();
+        if (isDns(c)) {
+            Duration rate = c.dnsRefreshRate() != null && !c.dnsRefreshRate().isZero()
+                    ? c.dnsRefreshRate() : DEFAULT_DNS_REFRESH;
+            refreshers.put(c.name(), dns().scheduleWithFixedDelay(() -> {
+                try {
+                    DnsRefresher.refresh(cluster, resolver);
+                } catch (RuntimeException e) {
+                    System.getLogger(ClusterManagerImpl.class.getName()).log(System.Logger.Level.WARNING,
+                            "DNS refresh of cluster " + c.name() + " failed", e);
+                    cluster.markInitialized();
+                }
+            }, 0, rate.toMillis(), TimeUnit.MILLISECONDS));
+        } else if (c.type() == DiscoveryType.ORIGINAL_DST) {
+            long ms = ORIGINAL_DST_CLEANUP.toMillis();
+            refreshers.put(c.name(), dns().scheduleWithFixedDelay(cluster::sweepOriginalDstHosts, ms, ms,
+                    TimeUnit.MILLISECONDS));
+        }
+    }
+
+    private void stopRefresher(String name) {
+        ScheduledFuture<?> f = refreshers.remove(name);
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    private ScheduledExecutorService dns() {
+        if (dnsThread == null) {
+            dnsThread = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "remora-dns");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        return dnsThread;
+    }
+
+    @Override
+    public synchronized void close() {
+        refreshers.values().forEach(f -> f.cancel(false));
+        refreshers.clear();
+        if (dnsThread != null) {
+            dnsThread.shutdownNow();
+        }
+    }
+}

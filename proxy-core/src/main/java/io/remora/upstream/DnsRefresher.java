@@ -1,0 +1,104 @@
+package io.remora.upstream;
+
+import io.remora.config.Address;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterConfig.DnsLookupFamily;
+import io.remora.config.ClusterLoadAssignment.LbEndpoint;
+import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One resolution round of a STRICT_DNS or LOGICAL_DNS cluster, run on the DNS thread. STRICT_DNS
+ * hosts are the union of every endpoint name's addresses; LOGICAL_DNS is one host, the first
+ * address of the first endpoint.
+ */
+final class DnsRefresher {
+    private static final System.Logger LOG = System.getLogger(DnsRefresher.class.getName());
+
+    private DnsRefresher() {
+    }
+
+    static void refresh(ClusterImpl cluster, DnsResolver resolver) {
+        ClusterConfig c = cluster.config();
+        if (c.loadAssignment() == null) {
+            cluster.setEndpoints(List.of());
+            cluster.markInitialized();
+            return;
+        }
+        boolean logical = c.type() == ClusterConfig.DiscoveryType.LOGICAL_DNS;
+        List<ClusterImpl.ResolvedEndpoint> out = new ArrayList<>();
+        boolean anyFailed = false;
+        outer:
+        for (LocalityLbEndpoints lle : c.loadAssignment().endpoints()) {
+            for (LbEndpoint ep : lle.lbEndpoints()) {
+                if (!(ep.address() instanceof Address.Tcp tcp)) {
+                    out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), ClusterImpl.socketAddress(ep.address()),
+                            ep.hostname(), lle.locality(), Math.max(1, ep.loadBalancingWeight()),
+                            ep.healthStatus(), lle.priority()));
+                    continue;
+                }
+                List<InetAddress> addrs;
+                try {
+                    addrs = filter(resolver.resolve(tcp.host()), c.dnsLookupFamily());
+                } catch (UnknownHostException e) {
+                    anyFailed = true;
+                    LOG.log(System.Logger.Level.DEBUG, "cluster {0}: cannot resolve {1}", c.name(), tcp.host());
+                    if (logical) {
+                        break outer;
+                    }
+                    continue;
+                }
+                String hostname = ep.hostname() != null && !ep.hostname().isEmpty() ? ep.hostname() : tcp.host();
+                for (InetAddress a : addrs) {
+                    out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
+                            hostname, lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(),
+                            lle.priority()));
+                    if (logical) {
+                        break outer;
+                    }
+                }
+                if (logical) {
+                    break outer;
+                }
+            }
+        }
+        // Envoy keeps the last good hosts of a name whose resolution failed; here a failed round
+        // that produced nothing keeps the previous set rather than emptying the cluster.
+        if (out.isEmpty() && anyFailed && !cluster.hosts().isEmpty()) {
+            return;
+        }
+        cluster.setEndpoints(out);
+        cluster.markInitialized();
+    }
+
+    /** Envoy's dns_lookup_family over the system resolver's answer. */
+    static List<InetAddress> filter(InetAddress[] all, DnsLookupFamily family) {
+        List<InetAddress> v4 = new ArrayList<>();
+        List<InetAddress> v6 = new ArrayList<>();
+        for (InetAddress a : all) {
+            (a instanceof Inet6Address ? v6 : v4).add(a);
+        }
+        DnsLookupFamily f = family == null ? DnsLookupFamily.AUTO : family;
+        return switch (f) {
+            case V4_ONLY -> v4;
+            case V6_ONLY -> v6;
+            case V4_PREFERRED -> v4.isEmpty() ? v6 : v4;
+            case AUTO -> v6.isEmpty() ? v4 : v6;
+            case ALL -> {
+                List<InetAddress> both = new ArrayList<>(v4);
+                both.addAll(v6);
+                yield both;
+            }
+        };
+    }
+
+    static boolean isV4(InetAddress a) {
+        return a instanceof Inet4Address;
+    }
+}

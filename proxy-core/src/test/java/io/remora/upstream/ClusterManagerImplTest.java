@@ -1,0 +1,150 @@
+package io.remora.upstream;
+
+import static io.remora.upstream.TestClusters.cla;
+import static io.remora.upstream.TestClusters.ep;
+import static io.remora.upstream.TestClusters.staticCluster;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterConfig.DiscoveryType;
+import io.remora.config.ClusterConfig.LbPolicy;
+import io.remora.stats.StatsRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ClusterManagerImplTest {
+
+    private static Host hostOn(Cluster c, int port) {
+        return c.hosts().stream().filter(h -> ((InetSocketAddress) h.address()).getPort() == port)
+                .findFirst().orElse(null);
+    }
+
+    @Test
+    void updateKeepsHostIdentityForSurvivingAddresses() {
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("a", staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", 1), ep("127.0.0.1", 2))));
+            Cluster before = cm.get("a");
+            Host h2 = hostOn(before, 2);
+            Host h1 = hostOn(before, 1);
+            ClusterConfig next = TestClusters.cluster("a", DiscoveryType.EDS, LbPolicy.ROUND_ROBIN, null);
+            // Same type keeps the cluster; EDS-style update of a STATIC cluster's endpoints:
+            cm.update(Map.of("a", staticCluster("a", LbPolicy.LEAST_REQUEST, ep("127.0.0.1", 2), ep("127.0.0.1", 3))));
+            Cluster after = cm.get("a");
+            assertSame(before, after);
+            assertSame(h2, hostOn(after, 2));
+            assertNull(hostOn(after, 1));
+            assertNotNull(hostOn(after, 3));
+            assertEquals(LbPolicy.LEAST_REQUEST, after.config().lbPolicy());
+            for (int i = 0; i < 100; i++) {
+                assertFalse(after.chooseHost(null) == h1);
+            }
+            assertNotNull(next);
+        }
+    }
+
+    @Test
+    void edsAssignmentArrivesThroughUpdate() {
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("e", TestClusters.cluster("e", DiscoveryType.EDS, LbPolicy.ROUND_ROBIN, null)));
+            assertFalse(cm.initialized().isDone());
+            assertNull(cm.get("e").chooseHost(null));
+            cm.update(Map.of("e", TestClusters.cluster("e", DiscoveryType.EDS, LbPolicy.ROUND_ROBIN,
+                    cla("e", ep("10.0.0.1", 80)))));
+            assertTrue(cm.initialized().isDone());
+            assertEquals(new InetSocketAddress("10.0.0.1", 80), cm.get("e").chooseHost(null).address());
+            assertEquals(1, cm.get("e").stats().membershipTotal.get());
+        }
+    }
+
+    @Test
+    void clustersAreAddedAndRemoved() {
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("a", staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", 1))));
+            ResourceLimits limits = cm.get("a").limits();
+            cm.update(Map.of("b", staticCluster("b", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", 1))));
+            assertNull(cm.get("a"));
+            assertNotNull(cm.get("b"));
+            assertEquals(1, cm.all().size());
+            assertNotNull(limits);
+        }
+    }
+
+    @Test
+    void circuitBreakerThresholdsUpdateInPlace() {
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            ClusterConfig c = staticCluster("a", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", 1));
+            cm.update(Map.of("a", c));
+            ResourceLimits limits = cm.get("a").limits();
+            assertTrue(limits.tryAcquireConnection());
+            ClusterConfig tight = new ClusterConfig(c.name(), c.altStatName(), c.type(), c.lbPolicy(),
+                    c.connectTimeout(), c.loadAssignment(), c.edsServiceName(), c.protocol(), c.http2Options(),
+                    c.dnsRefreshRate(), c.dnsLookupFamily(), new ClusterConfig.CircuitBreakers(1, 1, 1, 1),
+                    c.upstreamIdleTimeout(), 0, 2, null, null, 1 << 20);
+            cm.update(Map.of("a", tight));
+            assertSame(limits, cm.get("a").limits());
+            assertFalse(limits.tryAcquireConnection());
+        }
+    }
+
+    @Test
+    void strictDnsResolvesLocalhost() throws Exception {
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("d", TestClusters.cluster("d", DiscoveryType.STRICT_DNS, LbPolicy.ROUND_ROBIN,
+                    cla("d", ep("localhost", 8080)))));
+            cm.initialized().get(10, TimeUnit.SECONDS);
+            Host h = cm.get("d").chooseHost(null);
+            assertNotNull(h);
+            InetSocketAddress a = (InetSocketAddress) h.address();
+            assertTrue(a.getAddress().isLoopbackAddress(), a.toString());
+            assertEquals(8080, a.getPort());
+            assertEquals("localhost", h.hostname());
+        }
+    }
+
+    @Test
+    void strictDnsUnionsAllAddressesAndLogicalDnsTakesTheFirst() throws Exception {
+        DnsResolver fake = name -> switch (name) {
+            case "multi" -> new InetAddress[] {InetAddress.getByName("10.0.0.1"), InetAddress.getByName("10.0.0.2")};
+            case "other" -> new InetAddress[] {InetAddress.getByName("10.0.0.3")};
+            default -> throw new java.net.UnknownHostException(name);
+        };
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry(), fake)) {
+            cm.update(Map.of(
+                    "s", TestClusters.cluster("s", DiscoveryType.STRICT_DNS, LbPolicy.ROUND_ROBIN,
+                            cla("s", ep("multi", 80), ep("other", 80))),
+                    "l", TestClusters.cluster("l", DiscoveryType.LOGICAL_DNS, LbPolicy.ROUND_ROBIN,
+                            cla("l", ep("multi", 81)))));
+            cm.initialized().get(10, TimeUnit.SECONDS);
+            assertEquals(3, cm.get("s").hosts().size());
+            assertEquals(1, cm.get("l").hosts().size());
+            assertEquals(new InetSocketAddress("10.0.0.1", 81), cm.get("l").chooseHost(null).address());
+        }
+    }
+
+    @Test
+    void originalDstHostIsTheDestination() {
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("o", TestClusters.cluster("o", DiscoveryType.ORIGINAL_DST,
+                    LbPolicy.CLUSTER_PROVIDED, null)));
+            InetSocketAddress dst = new InetSocketAddress("10.1.2.3", 8080);
+            LoadBalancerContext ctx = new LoadBalancerContext() {
+                @Override
+                public InetSocketAddress originalDestination() {
+                    return dst;
+                }
+            };
+            Host h = cm.get("o").chooseHost(ctx);
+            assertEquals(dst, h.address());
+            assertSame(h, cm.get("o").chooseHost(ctx));
+            assertNull(cm.get("o").chooseHost(LoadBalancerContext.NONE));
+        }
+    }
+}

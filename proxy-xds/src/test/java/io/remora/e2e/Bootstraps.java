@@ -1,0 +1,81 @@
+package io.remora.e2e;
+
+/** Bootstrap YAML for end-to-end tests, written as a user would write it for Envoy. */
+final class Bootstraps {
+
+    private Bootstraps() {
+    }
+
+    /**
+     * An admin on adminPort, an HTTP listener on listenerPort whose virtual host "*" has the given
+     * routes (YAML list items indented for {@code routes:}), a file access log at accessLogPath,
+     * and the given clusters (YAML list items indented for {@code clusters:}).
+     */
+    static String http(int adminPort, int listenerPort, String accessLogPath, String routes, String clusters) {
+        return """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                  - name: http
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: ingress
+                          access_log:
+                          - name: envoy.access_loggers.file
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                              path: %s
+                          route_config:
+                            name: local
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes:
+                %s
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+                  clusters:
+                %s
+                """.formatted(adminPort, listenerPort, accessLogPath, indent(routes, 14), indent(clusters, 2));
+    }
+
+    /** A STATIC cluster over 127.0.0.1 ports; http2 when the upstream speaks HTTP/2 (gRPC). */
+    static String cluster(String name, boolean http2, String extra, int... ports) {
+        StringBuilder eps = new StringBuilder();
+        for (int p : ports) {
+            eps.append("    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ")
+                    .append(p).append(" } } }\n");
+        }
+        String protocol = !http2 ? "" : """
+                  typed_extension_protocol_options:
+                    envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                      "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                      explicit_http_config: { http2_protocol_options: {} }
+                """;
+        return """
+                - name: %s
+                  type: STATIC
+                  connect_timeout: 1s
+                %s%s  load_assignment:
+                    cluster_name: %s
+                    endpoints:
+                    - lb_endpoints:
+                %s""".formatted(name, protocol, extra == null ? "" : extra, name, eps);
+    }
+
+    static String indent(String block, int spaces) {
+        String pad = " ".repeat(spaces);
+        StringBuilder sb = new StringBuilder();
+        for (String line : block.stripTrailing().split("\n")) {
+            sb.append(line.isBlank() ? "" : pad + line).append('\n');
+        }
+        return sb.toString().stripTrailing();
+    }
+}

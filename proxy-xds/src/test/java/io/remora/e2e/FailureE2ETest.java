@@ -1,0 +1,104 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad peers and bad input cost only their own request or connection. */
+class FailureE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> {
+            if (req.uri().startsWith("/cut")) {
+                TestUpstream.sendTruncated(ctx, 10_000, "only part of it");
+            } else {
+                TestUpstream.send(ctx, req, 200, "fine");
+            }
+        });
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String routes = """
+                - match: { prefix: "/" }
+                  route: { cluster: backend }
+                """;
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+                routes, Bootstraps.cluster("backend", false, null, upstream.port())), admin,
+                List.of("-Xmx128m"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            String log = proxy.log();
+            proxy.close();
+            assertFalse(log.contains("LEAK:"), "Netty reported a leaked buffer:\n" + log);
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private static String raw(String request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @Test
+    void malformedRequestLineIs400() throws IOException {
+        String resp = raw("THIS IS NOT HTTP\r\n\r\n");
+        assertTrue(resp.startsWith("HTTP/1.1 400"), resp);
+    }
+
+    @Test
+    void headerBlockOverTheLimitIs431() throws IOException {
+        // Envoy's default max_request_headers_kb is 60.
+        String big = "x".repeat(70 * 1024);
+        String resp = raw("GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + big + "\r\n\r\n");
+        assertTrue(resp.startsWith("HTTP/1.1 431"), resp.substring(0, Math.min(200, resp.length())));
+    }
+
+    @Test
+    void upstreamClosingMidResponseResetsOnlyThatRequest() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        URI cut = URI.create("http://127.0.0.1:" + port + "/cut");
+        // The client sees the response cut short (a reset), not a complete body.
+        assertThrows(IOException.class, () -> client.send(HttpRequest.newBuilder(cut).build(),
+                HttpResponse.BodyHandlers.ofString()));
+        // Everyone else is still served.
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> ok = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ok")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, ok.statusCode());
+            assertEquals("fine", ok.body());
+        }
+        assertTrue(proxy.process().isAlive());
+    }
+}

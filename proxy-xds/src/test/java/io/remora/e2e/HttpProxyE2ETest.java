@@ -1,0 +1,144 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** HTTP/1.1 and HTTP/2 clients through the proxy to a real upstream, as a user runs it. */
+class HttpProxyE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static int port;
+    static Path accessLog;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                req.method() + " " + req.uri() + " body=" + req.content().toString(java.nio.charset.StandardCharsets.UTF_8)));
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        accessLog = Files.createTempFile("remora-access", ".log");
+        String routes = """
+                - match: { prefix: "/api/" }
+                  route: { cluster: backend, prefix_rewrite: "/v2/" }
+                  response_headers_to_add:
+                  - header: { key: x-route, value: api }
+                - match: { prefix: "/" }
+                  route: { cluster: backend }
+                """;
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, accessLog.toString(), routes,
+                Bootstraps.cluster("backend", false, null, upstream.port())), admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private static HttpResponse<String> send(HttpClient.Version version, HttpRequest.Builder req) throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(version).connectTimeout(Duration.ofSeconds(5)).build();
+        return client.send(req.timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    @Test
+    void http11GetAndPostReachTheUpstreamWithEnvoyHeaders() throws Exception {
+        HttpResponse<String> get = send(HttpClient.Version.HTTP_1_1, HttpRequest.newBuilder(uri("/hello?x=1")));
+        assertEquals(200, get.statusCode());
+        assertEquals("GET /hello?x=1 body=", get.body());
+        assertEquals("envoy", get.headers().firstValue("server").orElse(null));
+        assertTrue(get.headers().firstValue("x-envoy-upstream-service-time").isPresent());
+        assertNotNull(upstream.lastHeaders.get("x-request-id"), "x-request-id generated");
+        assertNotNull(upstream.lastHeaders.get("x-forwarded-proto"));
+
+        HttpResponse<String> post = send(HttpClient.Version.HTTP_1_1,
+                HttpRequest.newBuilder(uri("/echo")).POST(HttpRequest.BodyPublishers.ofString("payload")));
+        assertEquals("POST /echo body=payload", post.body());
+    }
+
+    @Test
+    void prefixRewriteAndResponseHeaders() throws Exception {
+        HttpResponse<String> r = send(HttpClient.Version.HTTP_1_1, HttpRequest.newBuilder(uri("/api/users")));
+        assertEquals("GET /v2/users body=", r.body());
+        assertEquals("api", r.headers().firstValue("x-route").orElse(null));
+        assertEquals("/api/users", upstream.lastHeaders.get("x-envoy-original-path"));
+    }
+
+    @Test
+    void http2UpgradeFromTheJdkClient() throws Exception {
+        // The JDK client asks for h2c with an Upgrade on its first request, then speaks HTTP/2.
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/h2/" + i)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals("GET /h2/" + i + " body=", r.body());
+            if (i > 0) {
+                assertEquals(HttpClient.Version.HTTP_2, r.version());
+            }
+        }
+    }
+
+    @Test
+    void curlHttp11AndHttp2PriorKnowledge() throws Exception {
+        for (String flag : List.of("--http1.1", "--http2-prior-knowledge")) {
+            Process p = new ProcessBuilder("curl", "-sS", flag, "-o", "-", "-w", "\n%{http_code} %{http_version}",
+                    uri("/curl").toString()).redirectErrorStream(true).start();
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+            String out = new String(p.getInputStream().readAllBytes());
+            assertTrue(out.startsWith("GET /curl body="), out);
+            assertTrue(out.endsWith(flag.equals("--http1.1") ? "200 1.1" : "200 2"), out);
+        }
+    }
+
+    @Test
+    void accessLogUsesEnvoysDefaultFormat() throws Exception {
+        send(HttpClient.Version.HTTP_1_1, HttpRequest.newBuilder(uri("/logged")).header("user-agent", "e2e-agent"));
+        String line = awaitLogLine("/logged");
+        // [START_TIME] "GET /logged HTTP/1.1" 200 - 0 19 ... "e2e-agent" "<request id>" "127.0.0.1:port" "127.0.0.1:upstream"
+        assertTrue(line.matches("\\[\\d{4}-\\d\\d-\\d\\dT[^\\]]+\\] \"GET /logged HTTP/1.1\" 200 - 0 \\d+ \\d+ \\d+ \"-\" \"e2e-agent\" \"[0-9a-f-]{36}\" \"127.0.0.1:"
+                + port + "\" \"127.0.0.1:" + upstream.port() + "\""), line);
+    }
+
+    static String awaitLogLine(String marker) throws Exception {
+        return awaitLogLine(accessLog, marker);
+    }
+
+    static String awaitLogLine(Path file, String marker) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (String l : Files.readAllLines(file)) {
+                if (l.contains(marker)) {
+                    return l;
+                }
+            }
+            Thread.sleep(100);
+        }
+        assertFalse(true, "no access log line with " + marker);
+        return null;
+    }
+}

@@ -1,0 +1,181 @@
+package io.remora.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Remora started the way a user starts it: its {@code main} in a separate JVM with a bootstrap
+ * file and Envoy's flags. End-to-end tests talk to it over real sockets only, and can bound its
+ * heap, read its logs and signal it.
+ */
+public final class ProxyProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path dir;
+    private final Path log;
+    public final int adminPort;
+
+    private ProxyProcess(Process process, Path dir, Path log, int adminPort) {
+        this.process = process;
+        this.dir = dir;
+        this.log = log;
+        this.adminPort = adminPort;
+    }
+
+    /** A port that was free a moment ago. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Substitutes {@code ${NAME}} placeholders in a bootstrap template. */
+    public static String render(String template, Map<String, ?> vars) {
+        String out = template;
+        for (Map.Entry<String, ?> e : vars.entrySet()) {
+            out = out.replace("${" + e.getKey() + "}", String.valueOf(e.getValue()));
+        }
+        if (out.contains("${")) {
+            throw new IllegalArgumentException("unresolved placeholder in " + out);
+        }
+        return out;
+    }
+
+    /**
+     * Starts the proxy with this bootstrap (its admin must listen on {@code adminPort}) and waits
+     * until {@code /ready} answers 200.
+     */
+    public static ProxyProcess start(String bootstrapYaml, int adminPort, List<String> jvmArgs,
+                                     String... extraArgs) throws Exception {
+        Path dir = Files.createTempDirectory("remora-e2e");
+        Path config = dir.resolve("bootstrap.yaml");
+        Files.writeString(config, bootstrapYaml);
+        Path log = dir.resolve("proxy.log");
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.add("-Dio.netty.leakDetection.level=paranoid");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.remora.xds.Main");
+        cmd.add("-c");
+        cmd.add(config.toString());
+        cmd.add("--concurrency");
+        cmd.add("2");
+        cmd.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProxyProcess proxy = new ProxyProcess(p, dir, log, adminPort);
+        proxy.awaitReady();
+        return proxy;
+    }
+
+    public static ProxyProcess start(String bootstrapYaml, int adminPort) throws Exception {
+        return start(bootstrapYaml, adminPort, List.of("-Xmx256m"));
+    }
+
+    private void awaitReady() throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("proxy exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(adminUri("/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(50);
+        }
+        close();
+        throw new IllegalStateException("proxy not ready in 30 s:\n" + log());
+    }
+
+    public URI adminUri(String path) {
+        return URI.create("http://127.0.0.1:" + adminPort + path);
+    }
+
+    /** GET on the admin API. */
+    public String admin(String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(adminUri(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.body();
+    }
+
+    /** The value of one Prometheus sample, e.g. {@code envoy_cluster_upstream_rq_retry{envoy_cluster_name="a"}}; 0 if absent. */
+    public double metric(String sample) throws Exception {
+        for (String line : admin("/stats/prometheus").split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return 0;
+    }
+
+    /** Everything the proxy printed so far (stdout and stderr: logs and stdout access logs). */
+    public String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "<no log: " + e + ">";
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    /** Peak resident set size of the proxy process, from /proc (Linux), in kB. */
+    public long peakRssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    /** SIGTERM, then wait for the exit code. */
+    public int terminate(Duration wait) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            terminate(Duration.ofSeconds(10));
+        }
+    }
+}

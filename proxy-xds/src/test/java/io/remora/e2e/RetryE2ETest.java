@@ -1,0 +1,126 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Envoy's retry semantics, observed from the client, the metrics and the access log. */
+class RetryE2ETest {
+
+    private static final ScheduledExecutorService LATER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "late-responder");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(java.time.Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String route(String cluster, String retryPolicy) {
+        return """
+                - match: { prefix: "/" }
+                  route:
+                    cluster: %s
+                    retry_policy:
+                %s""".formatted(cluster, Bootstraps.indent(retryPolicy, 6));
+    }
+
+    @Test
+    void a503ThenA200IsRetriedOnce() throws Exception {
+        try (TestUpstream up = TestUpstream.start((ctx, req, n) ->
+                TestUpstream.send(ctx, req, n == 1 ? 503 : 200, n == 1 ? "busy" : "ok"))) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            Path log = Files.createTempFile("access", ".log");
+            String yaml = Bootstraps.http(admin, port, log.toString(),
+                    route("flaky", "retry_on: 5xx\nnum_retries: 2"), Bootstraps.cluster("flaky", false, null, up.port()));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                HttpResponse<String> r = get(port, "/once");
+                assertEquals(200, r.statusCode());
+                assertEquals("ok", r.body());
+                assertEquals(2, up.requests.get());
+                assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry{envoy_cluster_name=\"flaky\"}"));
+            }
+        }
+    }
+
+    @Test
+    void connectFailureOnOneEndpointSucceedsOnTheOther() throws Exception {
+        int dead = ProxyProcess.freePort(); // nothing listens here
+        try (TestUpstream live = TestUpstream.text("alive")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+                    route("pair", "retry_on: connect-failure\nnum_retries: 3"),
+                    Bootstraps.cluster("pair", false, null, dead, live.port()));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                // Round robin sends some first attempts to the dead endpoint; all must succeed.
+                for (int i = 0; i < 10; i++) {
+                    HttpResponse<String> r = get(port, "/cf" + i);
+                    assertEquals(200, r.statusCode());
+                    assertEquals("alive", r.body());
+                }
+                assertTrue(proxy.metric("envoy_cluster_upstream_rq_retry{envoy_cluster_name=\"pair\"}") >= 1);
+            }
+        }
+    }
+
+    @Test
+    void perTryTimeoutFiresAndTheRetrySucceeds() throws Exception {
+        // The first request is answered after 3 s, far past the 200 ms per-try timeout.
+        try (TestUpstream up = TestUpstream.start((ctx, req, n) -> {
+            if (n == 1) {
+                req.retain();
+                LATER.schedule(() -> {
+                    TestUpstream.send(ctx, req, 200, "late");
+                    req.release();
+                }, 3, TimeUnit.SECONDS);
+            } else {
+                TestUpstream.send(ctx, req, 200, "fast");
+            }
+        })) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+                    route("slow", "retry_on: 5xx\nnum_retries: 1\nper_try_timeout: 0.2s"),
+                    Bootstraps.cluster("slow", false, null, up.port()));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                HttpResponse<String> r = get(port, "/pt");
+                assertEquals(200, r.statusCode());
+                assertEquals("fast", r.body());
+                assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_per_try_timeout{envoy_cluster_name=\"slow\"}"));
+            }
+        }
+    }
+
+    @Test
+    void exhaustedRetriesAnswer503WithUrx() throws Exception {
+        try (TestUpstream up = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 503, "down"))) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            Path log = Files.createTempFile("access", ".log");
+            String yaml = Bootstraps.http(admin, port, log.toString(),
+                    route("down", "retry_on: 5xx\nnum_retries: 2"), Bootstraps.cluster("down", false, null, up.port()));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                HttpResponse<String> r = get(port, "/exhaust");
+                assertEquals(503, r.statusCode());
+                assertEquals(3, up.requests.get(), "one try and two retries");
+                String line = HttpProxyE2ETest.awaitLogLine(log, "/exhaust");
+                assertTrue(line.contains("\" 503 URX "), line);
+            }
+        }
+    }
+}

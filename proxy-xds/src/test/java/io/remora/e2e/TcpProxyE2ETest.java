@@ -1,0 +1,89 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Random;
+import java.util.zip.CRC32;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Raw TCP through tcp_proxy to an echo server: every byte back, and half-close honoured. */
+class TcpProxyE2ETest {
+
+    @Test
+    void echoThroughTcpProxy() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = echo.accept()) {
+                    InputStream in = s.getInputStream();
+                    OutputStream out = s.getOutputStream();
+                    byte[] buf = new byte[65536];
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        out.write(buf, 0, n);
+                    }
+                    // The client half-closed; the echo still answers after that.
+                    out.write("bye".getBytes());
+                    s.shutdownOutput();
+                } catch (Exception ignored) {
+                    // the test fails on its side
+                }
+            }, "echo");
+            server.setDaemon(true);
+            server.start();
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    static_resources:
+                      listeners:
+                      - name: tcp
+                        address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                        filter_chains:
+                        - filters:
+                          - name: envoy.filters.network.tcp_proxy
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                              stat_prefix: tcp
+                              cluster: echo
+                      clusters:
+                    %s
+                    """.formatted(admin, port, Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.getLocalPort()), 2));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
+                 Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(20_000);
+                int size = 8 * 1024 * 1024;
+                byte[] data = new byte[size];
+                new Random(5).nextBytes(data);
+                CRC32 sent = new CRC32();
+                sent.update(data);
+                Thread writer = new Thread(() -> {
+                    try {
+                        s.getOutputStream().write(data);
+                        s.shutdownOutput();
+                    } catch (Exception ignored) {
+                        // the reader sees it
+                    }
+                });
+                writer.start();
+                DataInputStream in = new DataInputStream(s.getInputStream());
+                byte[] back = new byte[size];
+                in.readFully(back);
+                CRC32 got = new CRC32();
+                got.update(back);
+                assertEquals(sent.getValue(), got.getValue());
+                byte[] bye = in.readAllBytes();
+                assertEquals("bye", new String(bye));
+                writer.join();
+                assertEquals(1.0, proxy.metric("envoy_listener_downstream_cx_total{envoy_listener_address=\"127.0.0.1_" + port + "\"}"));
+            }
+        }
+    }
+}

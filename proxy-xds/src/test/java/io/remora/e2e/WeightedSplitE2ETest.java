@@ -1,0 +1,61 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** weighted_clusters 80/20 over 10,000 requests lands within ±2 points. */
+class WeightedSplitE2ETest {
+
+    @Test
+    void eightyTwentySplit() throws Exception {
+        try (TestUpstream v1 = TestUpstream.text("v1"); TestUpstream v2 = TestUpstream.text("v2")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/" }
+                      route:
+                        weighted_clusters:
+                          clusters:
+                          - { name: v1, weight: 80 }
+                          - { name: v2, weight: 20 }
+                    """;
+            String clusters = Bootstraps.cluster("v1", false, null, v1.port()) + "\n"
+                    + Bootstraps.cluster("v2", false, null, v2.port());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.http(admin, port,
+                    Files.createTempFile("access", ".log").toString(), routes, clusters), admin)) {
+                HttpClient client = HttpClient.newHttpClient();
+                HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/split")).build();
+                int total = 10_000;
+                int[] counts = new int[2];
+                // Batches of concurrent requests over a few keep-alive connections.
+                for (int sent = 0; sent < total; sent += 50) {
+                    List<CompletableFuture<HttpResponse<String>>> batch = new ArrayList<>();
+                    for (int i = 0; i < 50; i++) {
+                        batch.add(client.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
+                    }
+                    for (CompletableFuture<HttpResponse<String>> f : batch) {
+                        HttpResponse<String> r = f.get();
+                        assertEquals(200, r.statusCode());
+                        counts[r.body().equals("v1") ? 0 : 1]++;
+                    }
+                }
+                double v1Share = 100.0 * counts[0] / total;
+                assertTrue(Math.abs(v1Share - 80.0) <= 2.0, "v1 share " + v1Share + "% of " + total);
+                assertEquals(total, counts[0] + counts[1]);
+                assertEquals(counts[0], v1.requests.get());
+                assertEquals(counts[1], v2.requests.get());
+            }
+        }
+    }
+}
