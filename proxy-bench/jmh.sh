@@ -35,7 +35,7 @@ OUT=$ROOT/proxy-bench/results/jmh-$DATE.md
   # JMH's CSV: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit",params...
   # (strings quoted, numbers bare; no field here holds a comma)
   awk -F, '
-    { for (i = 1; i <= NF; i++) gsub(/^"|"$/, "", $i) }
+    { sub(/\r$/, ""); for (i = 1; i <= NF; i++) gsub(/^"|"$/, "", $i) }
     NR == 1 { for (i = 8; i <= NF; i++) pname[i] = substr($i, 8); next }
     {
       p = ""; for (i = 8; i <= NF; i++) if ($i != "") p = p (p == "" ? "" : ",") pname[i] "=" $i
