@@ -1,5 +1,7 @@
 package io.remora.accesslog;
 
+import io.netty.handler.codec.http2.Http2Headers;
+
 import java.net.SocketAddress;
 import java.util.EnumSet;
 
@@ -26,6 +28,17 @@ public final class StreamInfo {
     public String forwardedFor;
     public String requestId;
     public String routeName;
+    /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
+    public String requestedServerName;
+    /**
+     * The request's headers as received (after Envoy's request header processing), for
+     * {@code %REQ(x)%} on any header; null for TCP. When null, %REQ% falls back to the fields above.
+     */
+    public Http2Headers requestHeaders;
+    /** Response headers sent downstream ({@code %RESP(x)%}), or null. */
+    public Http2Headers responseHeaders;
+    /** Response trailers sent downstream ({@code %TRAILER(x)%}), or null. */
+    public Http2Headers responseTrailers;
     public long bytesReceived;
     public long bytesSent;
     /** 0 until a response starts (or when none was sent). */

@@ -37,7 +37,9 @@ public final class ClusterStats {
     private final Counter[] rqClass = new Counter[6];
     private final MeterRegistry registry;
     private final String name;
-    private final java.util.concurrent.ConcurrentHashMap<Integer, Counter> rqCode = new java.util.concurrent.ConcurrentHashMap<>();
+    /** upstream_rq_<code> by status code, bound on first sight; an array read, no boxing, on the hot path. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> rqCode =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(600);
 
     ClusterStats(MeterRegistry r, String name) {
         this.registry = r;
@@ -85,11 +87,16 @@ public final class ClusterStats {
         if (cls >= 1 && cls <= 5) {
             rqClass[cls].increment();
         }
+        if (status < 100 || status >= 600) {
+            return;
+        }
         Counter code = rqCode.get(status);
         if (code == null) {
-            // A handful of distinct codes per cluster; bound on first sight, then lock-free.
-            code = rqCode.computeIfAbsent(status, s -> Counter.builder("envoy_cluster_upstream_rq")
-                    .tag("envoy_response_code", Integer.toString(s)).tag(TAG, name).register(registry));
+            // A handful of distinct codes per cluster. Registering the same id twice returns the
+            // same meter, so a race here costs a lookup, never a lost count.
+            code = Counter.builder("envoy_cluster_upstream_rq")
+                    .tag("envoy_response_code", Integer.toString(status)).tag(TAG, name).register(registry);
+            rqCode.set(status, code);
         }
         code.increment();
     }

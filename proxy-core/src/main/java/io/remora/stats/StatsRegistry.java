@@ -1,8 +1,12 @@
 package io.remora.stats;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -20,12 +24,26 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ServerStats server;
 
+    /**
+     * Micrometer's default histograms forget bucket counts after a two-minute window, while
+     * Prometheus (and Envoy) buckets are cumulative for the life of the process. One ring slot
+     * that never rotates makes them cumulative, as Micrometer's own Prometheus registry does.
+     */
+    private static final MeterFilter CUMULATIVE_HISTOGRAMS = new MeterFilter() {
+        @Override
+        public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+            return DistributionStatisticConfig.builder()
+                    .expiry(Duration.ofDays(365L * 100)).bufferLength(1).build().merge(config);
+        }
+    };
+
     public StatsRegistry() {
         this(new SimpleMeterRegistry());
     }
 
     public StatsRegistry(MeterRegistry registry) {
         this.registry = registry;
+        registry.config().meterFilter(CUMULATIVE_HISTOGRAMS);
         this.server = new ServerStats(registry);
     }
 

@@ -1,0 +1,454 @@
+package io.remora.accesslog;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Envoy's access log format strings and JSON formats, compiled once into a list of operators.
+ * Missing values print as {@code -} in text; in JSON a value that is a single operator keeps its
+ * type (numbers stay numbers) and is {@code null} when missing, as Envoy's json_format does.
+ */
+public final class AccessLogFormatter {
+
+    /** Envoy's default format. */
+    public static final String DEFAULT_FORMAT = "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" "
+            + "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "
+            + "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" "
+            + "\"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n";
+
+    /**
+     * Envoy operators Remora parses but has no data for (metadata, filter state, TLS peer details):
+     * they print "-" instead of failing the whole config, so Istio's generated formats load.
+     */
+    private static final Set<String> WITHOUT_DATA = Set.of("DYNAMIC_METADATA", "CLUSTER_METADATA",
+            "UPSTREAM_METADATA", "METADATA", "FILTER_STATE", "UPSTREAM_FILTER_STATE", "CEL", "FILTER_CHAIN_NAME",
+            "DOWNSTREAM_PEER_URI_SAN", "DOWNSTREAM_LOCAL_URI_SAN", "DOWNSTREAM_PEER_SUBJECT",
+            "DOWNSTREAM_LOCAL_SUBJECT", "DOWNSTREAM_TLS_VERSION", "DOWNSTREAM_TLS_CIPHER",
+            "DOWNSTREAM_TLS_SESSION_ID", "DOWNSTREAM_PEER_FINGERPRINT_256", "DOWNSTREAM_PEER_FINGERPRINT_1",
+            "DOWNSTREAM_PEER_SERIAL", "DOWNSTREAM_PEER_ISSUER", "DOWNSTREAM_PEER_CERT", "UPSTREAM_PEER_URI_SAN",
+            "UPSTREAM_LOCAL_URI_SAN", "UPSTREAM_PEER_SUBJECT", "UPSTREAM_TLS_VERSION", "UPSTREAM_TLS_CIPHER",
+            "CONNECTION_ID", "UPSTREAM_CONNECTION_ID", "STREAM_ID", "GRPC_STATUS", "GRPC_STATUS_NUMBER",
+            "VIRTUAL_CLUSTER_NAME", "TRACE_ID", "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT",
+            "DOWNSTREAM_DIRECT_REMOTE_ADDRESS", "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT");
+
+    /** One piece of a format: a literal or a command operator. */
+    abstract static class Op {
+        /** Appends the value, or "-" when missing. */
+        abstract void append(StringBuilder sb, StreamInfo i);
+
+        /** The JSON value: String, Long or null when missing. */
+        abstract Object json(StreamInfo i);
+    }
+
+    private final Op[] text;
+    private final String[] jsonKeys;
+    private final Op[][] jsonValues;
+
+    private AccessLogFormatter(Op[] text, String[] jsonKeys, Op[][] jsonValues) {
+        this.text = text;
+        this.jsonKeys = jsonKeys;
+        this.jsonValues = jsonValues;
+    }
+
+    /** A text formatter; null means Envoy's default format. Throws IllegalArgumentException on a bad format. */
+    public static AccessLogFormatter text(String format) {
+        return new AccessLogFormatter(parse(format == null ? DEFAULT_FORMAT : format), null, null);
+    }
+
+    /** A JSON formatter from {@code json_format} (keys in the map's order); one object per line. */
+    public static AccessLogFormatter json(Map<String, String> format) {
+        Map<String, String> ordered = new LinkedHashMap<>(format);
+        String[] keys = ordered.keySet().toArray(new String[0]);
+        Op[][] values = new Op[keys.length][];
+        for (int k = 0; k < keys.length; k++) {
+            values[k] = parse(ordered.get(keys[k]));
+        }
+        return new AccessLogFormatter(null, keys, values);
+    }
+
+    public String format(StreamInfo info) {
+        StringBuilder sb = new StringBuilder(256);
+        if (text != null) {
+            for (Op op : text) {
+                op.append(sb, info);
+            }
+            return sb.toString();
+        }
+        sb.append('{');
+        for (int k = 0; k < jsonKeys.length; k++) {
+            if (k > 0) {
+                sb.append(',');
+            }
+            quote(sb, jsonKeys[k]);
+            sb.append(':');
+            Op[] ops = jsonValues[k];
+            if (ops.length == 1) {
+                Object v = ops[0].json(info);
+                if (v == null) {
+                    sb.append("null");
+                } else if (v instanceof Long l) {
+                    sb.append(l.longValue());
+                } else {
+                    quote(sb, v.toString());
+                }
+            } else {
+                StringBuilder s = new StringBuilder();
+                for (Op op : ops) {
+                    op.append(s, info);
+                }
+                quote(sb, s.toString());
+            }
+        }
+        sb.append("}\n");
+        return sb.toString();
+    }
+
+    // ---- parsing ----
+
+    static Op[] parse(String format) {
+        List<Op> ops = new ArrayList<>();
+        StringBuilder lit = new StringBuilder();
+        int i = 0;
+        while (i < format.length()) {
+            char c = format.charAt(i);
+            if (c != '%') {
+                lit.append(c);
+                i++;
+                continue;
+            }
+            if (i + 1 < format.length() && format.charAt(i + 1) == '%') {
+                lit.append('%');
+                i += 2;
+                continue;
+            }
+            int nameEnd = i + 1;
+            while (nameEnd < format.length() && isNameChar(format.charAt(nameEnd))) {
+                nameEnd++;
+            }
+            String name = format.substring(i + 1, nameEnd);
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("access log format: no command operator at position " + i
+                        + " of '" + format + "'");
+            }
+            String arg = null;
+            int p = nameEnd;
+            if (p < format.length() && format.charAt(p) == '(') {
+                int close = format.indexOf(')', p);
+                if (close < 0) {
+                    throw new IllegalArgumentException("access log format: missing ')' in %" + name + "(");
+                }
+                arg = format.substring(p + 1, close);
+                p = close + 1;
+            }
+            int maxLen = -1;
+            if (p < format.length() && format.charAt(p) == ':') {
+                int d = p + 1;
+                while (d < format.length() && Character.isDigit(format.charAt(d))) {
+                    d++;
+                }
+                if (d == p + 1) {
+                    throw new IllegalArgumentException("access log format: bad length in %" + name + "%");
+                }
+                maxLen = Integer.parseInt(format.substring(p + 1, d));
+                p = d;
+            }
+            if (p >= format.length() || format.charAt(p) != '%') {
+                throw new IllegalArgumentException("access log format: unterminated %" + name + " in '" + format + "'");
+            }
+            if (lit.length() > 0) {
+                ops.add(literal(lit.toString()));
+                lit.setLength(0);
+            }
+            ops.add(operator(name, arg, maxLen));
+            i = p + 1;
+        }
+        if (lit.length() > 0) {
+            ops.add(literal(lit.toString()));
+        }
+        return ops.toArray(new Op[0]);
+    }
+
+    private static boolean isNameChar(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    }
+
+    private static Op literal(String s) {
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, StreamInfo i) {
+                sb.append(s);
+            }
+
+            @Override
+            Object json(StreamInfo i) {
+                return s;
+            }
+        };
+    }
+
+    private interface StrFn {
+        String get(StreamInfo i);
+    }
+
+    private interface LongFn {
+        /** Negative when missing. */
+        long get(StreamInfo i);
+    }
+
+    private static Op str(StrFn fn, int maxLen) {
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, StreamInfo i) {
+                String v = fn.get(i);
+                if (v == null || v.isEmpty()) {
+                    sb.append('-');
+                } else if (maxLen >= 0 && v.length() > maxLen) {
+                    sb.append(v, 0, maxLen);
+                } else {
+                    sb.append(v);
+                }
+            }
+
+            @Override
+            Object json(StreamInfo i) {
+                String v = fn.get(i);
+                if (v == null || v.isEmpty()) {
+                    return null;
+                }
+                return maxLen >= 0 && v.length() > maxLen ? v.substring(0, maxLen) : v;
+            }
+        };
+    }
+
+    private static Op num(LongFn fn) {
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, StreamInfo i) {
+                long v = fn.get(i);
+                if (v < 0) {
+                    sb.append('-');
+                } else {
+                    sb.append(v);
+                }
+            }
+
+            @Override
+            Object json(StreamInfo i) {
+                long v = fn.get(i);
+                return v < 0 ? null : (Object) v;
+            }
+        };
+    }
+
+    private static Op operator(String name, String arg, int maxLen) {
+        switch (name) {
+            case "START_TIME":
+                return startTime(new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg));
+            case "REQ":
+                return header(requireArg(name, arg), maxLen, Source.REQUEST);
+            case "RESP":
+                return header(requireArg(name, arg), maxLen, Source.RESPONSE);
+            case "TRAILER":
+                return header(requireArg(name, arg), maxLen, Source.TRAILER);
+            case "PROTOCOL":
+                return str(i -> i.protocol, maxLen);
+            // Envoy prints 0 when no response was sent (TCP, or a reset before headers).
+            case "RESPONSE_CODE":
+                return num(i -> i.responseCode);
+            case "RESPONSE_CODE_DETAILS":
+                return str(i -> i.responseCodeDetails, maxLen);
+            case "CONNECTION_TERMINATION_DETAILS":
+                return str(i -> i.connectionTerminationDetails, maxLen);
+            case "RESPONSE_FLAGS":
+                return str(StreamInfo::responseFlagsString, maxLen);
+            case "BYTES_RECEIVED":
+                return num(i -> i.bytesReceived);
+            case "BYTES_SENT":
+                return num(i -> i.bytesSent);
+            case "DURATION":
+                return num(i -> i.durationNanos < 0 ? -1 : i.durationNanos / 1_000_000);
+            case "RESPONSE_DURATION":
+                return num(i -> i.upstreamServiceTimeNanos < 0 ? -1 : i.upstreamServiceTimeNanos / 1_000_000);
+            case "UPSTREAM_REQUEST_ATTEMPT_COUNT":
+                return num(i -> i.attemptCount);
+            case "UPSTREAM_HOST":
+            case "UPSTREAM_REMOTE_ADDRESS":
+                return str(i -> address(i.upstreamHost, true), maxLen);
+            case "UPSTREAM_CLUSTER":
+            case "UPSTREAM_CLUSTER_RAW":
+                return str(i -> i.upstreamCluster, maxLen);
+            case "UPSTREAM_LOCAL_ADDRESS":
+                return str(i -> address(i.upstreamLocalAddress, true), maxLen);
+            case "UPSTREAM_TRANSPORT_FAILURE_REASON":
+                return str(i -> i.upstreamTransportFailureReason, maxLen);
+            case "DOWNSTREAM_REMOTE_ADDRESS":
+                return str(i -> address(i.downstreamRemoteAddress, true), maxLen);
+            case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
+                return str(i -> address(i.downstreamRemoteAddress, false), maxLen);
+            case "DOWNSTREAM_REMOTE_PORT":
+                return num(i -> port(i.downstreamRemoteAddress));
+            case "DOWNSTREAM_LOCAL_ADDRESS":
+                return str(i -> address(i.downstreamLocalAddress, true), maxLen);
+            case "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT":
+                return str(i -> address(i.downstreamLocalAddress, false), maxLen);
+            case "DOWNSTREAM_LOCAL_PORT":
+                return num(i -> port(i.downstreamLocalAddress));
+            case "ROUTE_NAME":
+                return str(i -> i.routeName, maxLen);
+            case "REQUESTED_SERVER_NAME":
+                return str(i -> i.requestedServerName, maxLen);
+            case "HOSTNAME": {
+                String host = hostname();
+                return str(i -> host, maxLen);
+            }
+            case "ENVIRONMENT": {
+                String v = System.getenv(requireArg(name, arg));
+                return str(i -> v, maxLen);
+            }
+            default:
+                if (WITHOUT_DATA.contains(name)) {
+                    return str(i -> null, maxLen);
+                }
+                throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
+        }
+    }
+
+    private static Op startTime(StartTimeFormat f) {
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, StreamInfo i) {
+                f.append(sb, i.startMillis); // straight into the line: no intermediate String
+            }
+
+            @Override
+            Object json(StreamInfo i) {
+                StringBuilder sb = new StringBuilder(32);
+                f.append(sb, i.startMillis);
+                return sb.toString();
+            }
+        };
+    }
+
+    private static String requireArg(String name, String arg) {
+        if (arg == null || arg.isEmpty()) {
+            throw new IllegalArgumentException("access log format: %" + name + "% needs an argument, e.g. %"
+                    + name + "(:AUTHORITY)%");
+        }
+        return arg;
+    }
+
+    private enum Source { REQUEST, RESPONSE, TRAILER }
+
+    /** %REQ(X?Y)%: X, or Y when X is absent; names are case-insensitive. */
+    private static Op header(String arg, int maxLen, Source source) {
+        int q = arg.indexOf('?');
+        AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
+        AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
+        return str(i -> {
+            String v = header(i, source, main);
+            if (v == null && alt != null) {
+                v = header(i, source, alt);
+            }
+            return v;
+        }, maxLen);
+    }
+
+    private static String header(StreamInfo i, Source source, AsciiString name) {
+        Http2Headers h = switch (source) {
+            case REQUEST -> i.requestHeaders;
+            case RESPONSE -> i.responseHeaders;
+            case TRAILER -> i.responseTrailers;
+        };
+        if (h != null) {
+            CharSequence v = h.get(name);
+            return v == null ? null : v.toString();
+        }
+        // No header map (the connection manager filled the dedicated fields only).
+        if (source == Source.REQUEST) {
+            return switch (name.toString()) {
+                case ":method" -> i.method;
+                case ":path" -> i.path;
+                case ":authority", "host" -> i.authority;
+                case "user-agent" -> i.userAgent;
+                case "x-forwarded-for" -> i.forwardedFor;
+                case "x-request-id" -> i.requestId;
+                case "x-envoy-original-path" -> i.originalPath;
+                default -> null;
+            };
+        }
+        if (source == Source.RESPONSE) {
+            if (name.contentEquals("x-envoy-upstream-service-time") && i.upstreamServiceTimeNanos >= 0) {
+                return Long.toString(i.upstreamServiceTimeNanos / 1_000_000);
+            }
+            if (name.contentEquals(":status") && i.responseCode > 0) {
+                return Integer.toString(i.responseCode);
+            }
+        }
+        return null;
+    }
+
+    private static String lower(String s) {
+        return s.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Envoy's address form: 10.0.0.1:80, [::1]:80; without port: 10.0.0.1, ::1. */
+    static String address(SocketAddress a, boolean withPort) {
+        if (a == null) {
+            return null;
+        }
+        if (a instanceof InetSocketAddress in) {
+            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
+            int pct = host.indexOf('%'); // drop an IPv6 scope id
+            if (pct > 0) {
+                host = host.substring(0, pct);
+            }
+            if (!withPort) {
+                return host;
+            }
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
+        }
+        return a.toString();
+    }
+
+    private static long port(SocketAddress a) {
+        return a instanceof InetSocketAddress in ? in.getPort() : -1;
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}

@@ -1,0 +1,97 @@
+package io.remora.accesslog;
+
+import io.remora.config.AccessLogConfig;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Builds access logs from config. Outputs are opened once per path and shared by every access
+ * log (and every listener) that names them, so one file has one writer thread and lines are
+ * never interleaved mid-line.
+ */
+public final class AccessLogs implements AutoCloseable {
+
+    public static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 1000;
+    public static final int DEFAULT_QUEUE_CAPACITY = 64 * 1024;
+
+    private final long flushIntervalMillis;
+    private final int queueCapacity;
+    private final Map<String, AccessLogWriter> writers = new ConcurrentHashMap<>();
+
+    public AccessLogs() {
+        this(DEFAULT_FLUSH_INTERVAL_MILLIS, DEFAULT_QUEUE_CAPACITY);
+    }
+
+    /** @param flushIntervalMillis {@code --file-flush-interval-msec} */
+    public AccessLogs(long flushIntervalMillis, int queueCapacity) {
+        this.flushIntervalMillis = flushIntervalMillis;
+        this.queueCapacity = queueCapacity;
+    }
+
+    /** One access log per config; throws IllegalArgumentException on a bad format, UncheckedIOException if a file cannot be opened. */
+    public List<AccessLog> create(List<AccessLogConfig> configs) {
+        List<AccessLog> out = new ArrayList<>(configs.size());
+        for (AccessLogConfig c : configs) {
+            AccessLogFormatter f = c.jsonFormat() != null ? AccessLogFormatter.json(c.jsonFormat())
+                    : AccessLogFormatter.text(c.textFormat());
+            AccessLogWriter w = writer(c);
+            out.add(info -> w.write(f.format(info)));
+        }
+        return List.copyOf(out);
+    }
+
+    /** The writer of a sink (shared per path). */
+    public AccessLogWriter writer(AccessLogConfig c) {
+        return switch (c.sink()) {
+            case STDOUT -> writers.computeIfAbsent("/dev/stdout", k -> AccessLogWriter.stream(k,
+                    new FileOutputStream(FileDescriptor.out), flushIntervalMillis, queueCapacity));
+            case STDERR -> writers.computeIfAbsent("/dev/stderr", k -> AccessLogWriter.stream(k,
+                    new FileOutputStream(FileDescriptor.err), flushIntervalMillis, queueCapacity));
+            case FILE -> {
+                String key = Path.of(c.path()).toAbsolutePath().normalize().toString();
+                yield writers.computeIfAbsent(key, k -> {
+                    try {
+                        return AccessLogWriter.file(c.path(), flushIntervalMillis, queueCapacity);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot open access log " + c.path() + ": " + e.getMessage(), e);
+                    }
+                });
+            }
+        };
+    }
+
+    /** Lines dropped across all outputs because a queue was full. */
+    public long dropped() {
+        long n = 0;
+        for (AccessLogWriter w : writers.values()) {
+            n += w.dropped();
+        }
+        return n;
+    }
+
+    /** Envoy's /reopen_logs: reopen every file (after rotation). */
+    public void reopen() {
+        writers.values().forEach(AccessLogWriter::reopen);
+    }
+
+    public void flush() throws InterruptedException {
+        for (AccessLogWriter w : writers.values()) {
+            w.flush(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        writers.values().forEach(AccessLogWriter::close);
+        writers.clear();
+    }
+}

@@ -1,0 +1,61 @@
+package io.remora.admin;
+
+import io.remora.config.Address;
+import io.remora.config.NodeInfo;
+import io.remora.stats.StatsRegistry;
+import io.remora.upstream.ClusterManager;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the admin API reads and changes in the running server. Implemented once by the server at
+ * integration; every method is called on the admin's own thread.
+ */
+public interface AdminContext {
+
+    StatsRegistry stats();
+
+    /** LIVE / DRAINING / INITIALIZING; {@code /healthcheck/fail} and {@code /healthcheck/ok} change it. */
+    ServerState serverState();
+
+    /** For {@code /clusters}: clusters, their hosts and circuit breakers. */
+    ClusterManager clusterManager();
+
+    /** For {@code /listeners}: the active listeners in config order, with their bound addresses. */
+    List<ListenerStatus> listeners();
+
+    NodeInfo node();
+
+    /** The version string of {@code /server_info}, e.g. "remora/0.1.0/RELEASE". */
+    String version();
+
+    /**
+     * {@code /server_info}'s command_line_options in Envoy's field names (e.g. "concurrency": 2,
+     * "log_level": "info", "config_path": "..."); values are strings, numbers, booleans, lists.
+     */
+    Map<String, Object> commandLineOptions();
+
+    /** {@code /config_dump}: Envoy's ConfigDump as JSON (the translator renders it). */
+    String configDump();
+
+    /** {@code /quitquitquit}: stop the process. Called off the admin event loop after the reply is sent. */
+    void quit();
+
+    /**
+     * {@code POST /drain_listeners}: Istio's pilot-agent calls it (with {@code inboundonly} and
+     * {@code graceful}) when the pod stops. The default only marks the server DRAINING; the
+     * server should also start draining the listeners.
+     */
+    default void drainListeners(boolean inboundOnly, boolean graceful) {
+        serverState().startDraining();
+    }
+
+    /** {@code /reopen_logs}: reopen access log files after rotation. */
+    default void reopenLogs() {
+    }
+
+    /** A listener as {@code /listeners} shows it; the address is the bound one (port 0 resolved). */
+    record ListenerStatus(String name, Address address) {
+    }
+}

@@ -1,0 +1,426 @@
+package io.remora.admin;
+
+import io.remora.config.Address;
+import io.remora.config.ClusterConfig.CircuitBreakers;
+import io.remora.config.ClusterLoadAssignment.HealthStatus;
+import io.remora.config.ClusterLoadAssignment.Locality;
+import io.remora.config.NodeInfo;
+import io.remora.log.Logging;
+import io.remora.stats.EnvoyStatsFormat;
+import io.remora.stats.PrometheusExposition;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Envoy's admin endpoints, with Envoy's paths, bodies and status codes. Endpoints that change
+ * the server require POST, as Envoy's do.
+ */
+final class AdminEndpoints {
+
+    /** One endpoint: Envoy's path, its help line, whether it mutates state (POST only), the handler. */
+    record Endpoint(String path, String help, boolean mutates, Function<Map<String, List<String>>, AdminResponse> handler) {
+    }
+
+    private final AdminContext ctx;
+    private final Map<String, Endpoint> endpoints = new LinkedHashMap<>();
+    private final Runnable quit;
+
+    AdminEndpoints(AdminContext ctx, Runnable quit) {
+        this.ctx = ctx;
+        this.quit = quit;
+        add("/", "Admin home page", false, q -> home());
+        add("/clusters", "upstream cluster status", false, this::clusters);
+        add("/config_dump", "dump current Envoy configs", false, q -> AdminResponse.json(ctx.configDump()));
+        add("/drain_listeners", "drain listeners", true, q -> {
+            ctx.drainListeners(q.containsKey("inboundonly"), q.containsKey("graceful"));
+            return AdminResponse.ok("OK\n");
+        });
+        add("/healthcheck/fail", "cause the server to fail health checks", true, q -> {
+            ctx.serverState().failHealthCheck();
+            return AdminResponse.ok("OK\n");
+        });
+        add("/healthcheck/ok", "cause the server to pass health checks", true, q -> {
+            ctx.serverState().okHealthCheck();
+            return AdminResponse.ok("OK\n");
+        });
+        add("/help", "print out list of admin commands", false, q -> AdminResponse.ok(help()));
+        add("/listeners", "print listener info", false, this::listeners);
+        add("/logging", "query/change logging levels", true, this::logging);
+        add("/memory", "print current allocation/heap usage", false, q -> memory());
+        add("/quitquitquit", "exit the server", true, q -> new AdminResponse(200, AdminResponse.TEXT, "OK\n", quit));
+        add("/ready", "print server state, return 200 if LIVE, otherwise return 503", false, q -> ready());
+        add("/reopen_logs", "reopen access logs", true, q -> {
+            ctx.reopenLogs();
+            return AdminResponse.ok("OK\n");
+        });
+        add("/server_info", "print server version/status information", false, q -> AdminResponse.json(serverInfo()));
+        add("/stats", "print server stats", false, this::stats);
+        add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);
+    }
+
+    private void add(String path, String help, boolean mutates, Function<Map<String, List<String>>, AdminResponse> h) {
+        endpoints.put(path, new Endpoint(path, help, mutates, h));
+    }
+
+    Endpoint find(String path) {
+        return endpoints.get(path);
+    }
+
+    String help() {
+        StringBuilder sb = new StringBuilder("admin commands are:\n");
+        for (Endpoint e : endpoints.values()) {
+            sb.append("  ").append(e.path()).append(": ").append(e.help()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private AdminResponse home() {
+        StringBuilder sb = new StringBuilder("<!DOCTYPE html>\n<html><head><title>Remora Admin</title></head><body>\n<table>\n");
+        for (Endpoint e : endpoints.values()) {
+            if (e.path().equals("/")) {
+                continue;
+            }
+            sb.append("<tr><td>");
+            if (e.mutates()) {
+                sb.append("<form action='").append(e.path()).append("' method='post'><button>")
+                        .append(e.path()).append("</button></form>");
+            } else {
+                sb.append("<a href='").append(e.path()).append("'>").append(e.path()).append("</a>");
+            }
+            sb.append("</td><td>").append(e.help()).append("</td></tr>\n");
+        }
+        sb.append("</table>\n</body></html>\n");
+        return new AdminResponse(200, AdminResponse.HTML, sb.toString());
+    }
+
+    private static String param(Map<String, List<String>> q, String name) {
+        List<String> v = q.get(name);
+        return v == null || v.isEmpty() ? null : v.get(0);
+    }
+
+    // ---- /ready, /server_info, /memory ----
+
+    private AdminResponse ready() {
+        ServerState.State s = ctx.serverState().state();
+        // Envoy's body is the state's name and a newline; only LIVE is 200.
+        return AdminResponse.text(s == ServerState.State.LIVE ? 200 : 503, s.name() + "\n");
+    }
+
+    String serverInfo() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", ctx.version());
+        m.put("state", ctx.serverState().state().name());
+        m.put("hot_restart_version", "disabled");
+        m.put("command_line_options", ctx.commandLineOptions());
+        m.put("node", node(ctx.node()));
+        Duration uptime = Duration.ofSeconds(ctx.stats().server().uptimeSeconds());
+        m.put("uptime_current_epoch", uptime);
+        m.put("uptime_all_epochs", uptime);
+        return Json.write(m);
+    }
+
+    private static Map<String, Object> node(NodeInfo n) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (n == null) {
+            return m;
+        }
+        m.put("id", n.id());
+        m.put("cluster", n.cluster());
+        m.put("metadata", n.metadata() == null ? Map.of() : n.metadata());
+        Map<String, Object> loc = new LinkedHashMap<>();
+        if (n.region() != null && !n.region().isEmpty()) {
+            loc.put("region", n.region());
+        }
+        if (n.zone() != null && !n.zone().isEmpty()) {
+            loc.put("zone", n.zone());
+        }
+        if (n.subZone() != null && !n.subZone().isEmpty()) {
+            loc.put("sub_zone", n.subZone());
+        }
+        m.put("locality", loc);
+        m.put("user_agent_name", "remora");
+        return m;
+    }
+
+    private AdminResponse memory() {
+        Runtime rt = Runtime.getRuntime();
+        Map<String, Object> m = new LinkedHashMap<>();
+        // proto3 JSON writes uint64 as strings, as Envoy's /memory does.
+        m.put("allocated", Long.toString(rt.totalMemory() - rt.freeMemory()));
+        m.put("heap_size", Long.toString(rt.totalMemory()));
+        m.put("pageheap_unmapped", "0");
+        m.put("pageheap_free", Long.toString(rt.freeMemory()));
+        m.put("total_thread_cache", "0");
+        m.put("total_physical_bytes", Long.toString(rt.totalMemory()));
+        return AdminResponse.json(Json.write(m));
+    }
+
+    // ---- /stats ----
+
+    private Pattern filter(Map<String, List<String>> q) {
+        String f = param(q, "filter");
+        return f == null || f.isEmpty() ? null : Pattern.compile(f);
+    }
+
+    private AdminResponse stats(Map<String, List<String>> q) {
+        String format = param(q, "format");
+        if ("prometheus".equals(format)) {
+            return prometheus(q);
+        }
+        Pattern filter;
+        try {
+            filter = filter(q);
+        } catch (PatternSyntaxException e) {
+            return AdminResponse.text(400, "Invalid regex: " + e.getDescription() + "\n");
+        }
+        boolean usedOnly = q.containsKey("usedonly");
+        if ("json".equals(format)) {
+            return AdminResponse.json(EnvoyStatsFormat.json(ctx.stats().meterRegistry(), usedOnly, filter));
+        }
+        if (format != null && !format.equals("text")) {
+            return AdminResponse.text(400, "usage: /stats?format=(text|json|prometheus)\n");
+        }
+        return AdminResponse.ok(EnvoyStatsFormat.text(ctx.stats().meterRegistry(), usedOnly, filter));
+    }
+
+    private AdminResponse prometheus(Map<String, List<String>> q) {
+        Pattern filter;
+        try {
+            filter = filter(q);
+        } catch (PatternSyntaxException e) {
+            return AdminResponse.text(400, "Invalid regex: " + e.getDescription() + "\n");
+        }
+        return new AdminResponse(200, PrometheusExposition.CONTENT_TYPE,
+                PrometheusExposition.scrape(ctx.stats().meterRegistry(), q.containsKey("usedonly"), filter));
+    }
+
+    // ---- /clusters ----
+
+    private static List<Cluster> sorted(Collection<Cluster> clusters) {
+        List<Cluster> out = new ArrayList<>(clusters);
+        out.sort(Comparator.comparing(Cluster::name));
+        return out;
+    }
+
+    private AdminResponse clusters(Map<String, List<String>> q) {
+        List<Cluster> clusters = sorted(ctx.clusterManager().all());
+        if ("json".equals(param(q, "format"))) {
+            return AdminResponse.json(clustersJson(clusters));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Cluster c : clusters) {
+            String n = c.name();
+            sb.append(n).append("::observability_name::").append(observabilityName(c)).append('\n');
+            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
+            for (String priority : new String[]{"default_priority", "high_priority"}) {
+                CircuitBreakers t = priority.equals("default_priority") ? cb : CircuitBreakers.DEFAULT;
+                sb.append(n).append("::").append(priority).append("::max_connections::").append(t.maxConnections()).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_pending_requests::").append(t.maxPendingRequests()).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_requests::").append(t.maxRequests()).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_retries::").append(t.maxRetries()).append('\n');
+            }
+            for (Host h : c.hosts()) {
+                String p = n + "::" + address(h.address()) + "::";
+                sb.append(p).append("cx_active::").append(h.activeConnections.get()).append('\n');
+                sb.append(p).append("rq_active::").append(h.activeRequests.get()).append('\n');
+                sb.append(p).append("hostname::").append(h.hostname() == null ? "" : h.hostname()).append('\n');
+                sb.append(p).append("health_flags::").append(healthFlags(h.health())).append('\n');
+                sb.append(p).append("weight::").append(h.weight()).append('\n');
+                Locality l = h.locality() == null ? Locality.NONE : h.locality();
+                sb.append(p).append("region::").append(nz(l.region())).append('\n');
+                sb.append(p).append("zone::").append(nz(l.zone())).append('\n');
+                sb.append(p).append("sub_zone::").append(nz(l.subZone())).append('\n');
+                sb.append(p).append("canary::false\n");
+                sb.append(p).append("priority::0\n");
+                sb.append(p).append("success_rate::-1\n");
+                sb.append(p).append("local_origin_success_rate::-1\n");
+            }
+        }
+        return AdminResponse.ok(sb.toString());
+    }
+
+    private static String observabilityName(Cluster c) {
+        String alt = c.config() == null ? null : c.config().altStatName();
+        return alt == null || alt.isEmpty() ? c.name() : alt;
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** Envoy's health_flags: "healthy", or the failure flags joined. */
+    static String healthFlags(HealthStatus s) {
+        if (s == null) {
+            return "healthy";
+        }
+        return switch (s) {
+            case UNKNOWN, HEALTHY -> "healthy";
+            case DEGRADED -> "/degraded_eds_health";
+            case UNHEALTHY, DRAINING, TIMEOUT -> "/failed_eds_health";
+        };
+    }
+
+    private String clustersJson(List<Cluster> clusters) {
+        List<Object> statuses = new ArrayList<>();
+        for (Cluster c : clusters) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("name", c.name());
+            cm.put("observability_name", observabilityName(c));
+            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
+            cm.put("circuit_breakers", Map.of("thresholds", List.of(thresholds(cb, null),
+                    thresholds(CircuitBreakers.DEFAULT, "HIGH"))));
+            List<Object> hosts = new ArrayList<>();
+            for (Host h : c.hosts()) {
+                Map<String, Object> hm = new LinkedHashMap<>();
+                hm.put("address", addressJson(h.address()));
+                hm.put("stats", List.of(
+                        gauge("cx_active", h.activeConnections.get()),
+                        gauge("rq_active", h.activeRequests.get())));
+                HealthStatus hs = h.health() == null ? HealthStatus.UNKNOWN : h.health();
+                hm.put("health_status", Map.of("eds_health_status", hs.name()));
+                hm.put("weight", h.weight());
+                hm.put("hostname", nz(h.hostname()));
+                Locality l = h.locality() == null ? Locality.NONE : h.locality();
+                Map<String, Object> loc = new LinkedHashMap<>();
+                loc.put("region", nz(l.region()));
+                loc.put("zone", nz(l.zone()));
+                loc.put("sub_zone", nz(l.subZone()));
+                hm.put("locality", loc);
+                hosts.add(hm);
+            }
+            cm.put("host_statuses", hosts);
+            statuses.add(cm);
+        }
+        return Json.write(Map.of("cluster_statuses", statuses));
+    }
+
+    private static Map<String, Object> thresholds(CircuitBreakers t, String priority) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (priority != null) {
+            m.put("priority", priority);
+        }
+        m.put("max_connections", t.maxConnections());
+        m.put("max_pending_requests", t.maxPendingRequests());
+        m.put("max_requests", t.maxRequests());
+        m.put("max_retries", t.maxRetries());
+        return m;
+    }
+
+    private static Map<String, Object> gauge(String name, long value) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("type", "GAUGE");
+        m.put("value", Long.toString(value));
+        return m;
+    }
+
+    static String address(SocketAddress a) {
+        if (a instanceof InetSocketAddress in) {
+            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    private static Map<String, Object> addressJson(SocketAddress a) {
+        if (a instanceof InetSocketAddress in) {
+            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
+            return Map.of("socket_address", socketAddress(host, in.getPort()));
+        }
+        return Map.of("pipe", Map.of("path", String.valueOf(a)));
+    }
+
+    private static Map<String, Object> socketAddress(String host, int port) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("address", host);
+        m.put("port_value", port);
+        return m;
+    }
+
+    // ---- /listeners ----
+
+    private AdminResponse listeners(Map<String, List<String>> q) {
+        List<AdminContext.ListenerStatus> listeners = ctx.listeners();
+        if ("json".equals(param(q, "format"))) {
+            List<Object> out = new ArrayList<>();
+            for (AdminContext.ListenerStatus l : listeners) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", l.name());
+                Address a = l.address();
+                if (a instanceof Address.Tcp t) {
+                    m.put("local_address", Map.of("socket_address", socketAddress(t.host(), t.port())));
+                } else if (a instanceof Address.Pipe p) {
+                    m.put("local_address", Map.of("pipe", Map.of("path", p.path())));
+                }
+                out.add(m);
+            }
+            return AdminResponse.json(Json.write(Map.of("listener_statuses", out)));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (AdminContext.ListenerStatus l : listeners) {
+            sb.append(l.name()).append("::").append(l.address()).append('\n');
+        }
+        return AdminResponse.ok(sb.toString());
+    }
+
+    // ---- /logging ----
+
+    private static final String LOGGING_USAGE = "usage: /logging?<name>=<level> (change single level)\n"
+            + "usage: /logging?paths=name1:level1,name2:level2,... (change multiple levels)\n"
+            + "usage: /logging?level=<level> (change all levels)\n"
+            + "levels: trace debug info warning error critical off\n";
+
+    private AdminResponse logging(Map<String, List<String>> q) {
+        try {
+            if (q.size() > 1) {
+                throw new IllegalArgumentException("one parameter at a time");
+            }
+            for (Map.Entry<String, List<String>> e : q.entrySet()) {
+                String key = e.getKey();
+                String value = e.getValue().isEmpty() ? "" : e.getValue().get(0);
+                if (key.equals("level")) {
+                    Logging.setAll(Logging.parseLevel(value));
+                } else if (key.equals("paths")) {
+                    Map<String, Level> levels = Logging.parseComponentLevels(value);
+                    for (String c : levels.keySet()) {
+                        requireComponent(c);
+                    }
+                    levels.forEach(Logging::setComponent);
+                } else {
+                    requireComponent(key);
+                    Logging.setComponent(key, Logging.parseLevel(value));
+                }
+            }
+        } catch (IllegalArgumentException ex) {
+            // Envoy answers a bad logging request with 404 and the usage.
+            return AdminResponse.text(404, LOGGING_USAGE + activeLoggers());
+        }
+        return AdminResponse.ok(activeLoggers());
+    }
+
+    private static void requireComponent(String c) {
+        if (!Logging.isComponent(c)) {
+            throw new IllegalArgumentException("unknown logger " + c);
+        }
+    }
+
+    private static String activeLoggers() {
+        StringBuilder sb = new StringBuilder("active loggers:\n");
+        Logging.levels().forEach((c, l) -> sb.append("  ").append(c).append(": ").append(l).append('\n'));
+        return sb.toString();
+    }
+}

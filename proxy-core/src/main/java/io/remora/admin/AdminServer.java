@@ -1,0 +1,209 @@
+package io.remora.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.remora.accesslog.AccessLog;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.Address;
+import io.remora.server.Transport;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Envoy's admin API over HTTP/1.1 on its own one-thread event loop, so a slow /config_dump or
+ * /stats never touches a worker. Binds the bootstrap's admin address (port 0 resolves to a free
+ * port; see {@link #boundAddress()}).
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private static final Logger LOG = io.remora.log.Logging.logger("admin");
+    private static final int MAX_REQUEST_BYTES = 1 << 20;
+
+    private final AdminContext ctx;
+    private final Address address;
+    private final Transport transport;
+    private final AdminEndpoints endpoints;
+    private volatile List<AccessLog> accessLogs = List.of();
+    private EventLoopGroup group;
+    private Channel channel;
+
+    public AdminServer(AdminContext ctx, Address address) {
+        this(ctx, address, Transport.detect());
+    }
+
+    public AdminServer(AdminContext ctx, Address address, Transport transport) {
+        this.ctx = ctx;
+        this.address = address;
+        this.transport = transport;
+        this.endpoints = new AdminEndpoints(ctx, this::quitLater);
+    }
+
+    /** Binds; throws if the address cannot be bound. */
+    public synchronized AdminServer start() throws InterruptedException {
+        group = transport.newEventLoopGroup(1, "remora-admin");
+        ServerBootstrap b = new ServerBootstrap().group(group).childHandler(new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES), new Handler());
+            }
+        });
+        SocketAddress bindTo;
+        if (address instanceof Address.Tcp t) {
+            b.channel(transport.serverChannel());
+            bindTo = new InetSocketAddress(t.host(), t.port());
+        } else {
+            Address.Pipe p = (Address.Pipe) address;
+            if (transport.serverDomainSocketChannel() == null) {
+                group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+                throw new IllegalStateException("admin on a Unix domain socket needs the epoll transport: " + p.path());
+            }
+            b.channel(transport.serverDomainSocketChannel());
+            bindTo = new DomainSocketAddress(p.path());
+        }
+        try {
+            channel = b.bind(bindTo).sync().channel();
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+        LOG.info("admin address: " + channel.localAddress());
+        return this;
+    }
+
+    /** The admin's own access logs ({@code admin.access_log} / {@code access_log_path}). */
+    public AdminServer accessLogs(List<AccessLog> logs) {
+        this.accessLogs = List.copyOf(logs);
+        return this;
+    }
+
+    /** The bound address (port 0 resolved). */
+    public SocketAddress boundAddress() {
+        return channel.localAddress();
+    }
+
+    /** The bound TCP port, or -1 for a Unix domain socket. */
+    public int port() {
+        return channel.localAddress() instanceof InetSocketAddress a ? a.getPort() : -1;
+    }
+
+    private void quitLater() {
+        // Runs once the reply is written, on its own thread: quitting may close this very server.
+        Thread t = new Thread(ctx::quit, "remora-quitquitquit");
+        t.setDaemon(false);
+        t.start();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (channel != null) {
+            channel.close().awaitUninterruptibly();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        }
+    }
+
+    AdminResponse dispatch(HttpMethod method, String uri) {
+        QueryStringDecoder q = new QueryStringDecoder(uri);
+        AdminEndpoints.Endpoint e = endpoints.find(q.path());
+        if (e == null) {
+            // Envoy: "invalid path. " followed by the help.
+            return AdminResponse.text(404, "invalid path. " + endpoints.help());
+        }
+        if (e.mutates() && !HttpMethod.POST.equals(method)) {
+            LOG.warning("admin path \"" + e.path() + "\" mutates state, method=" + method + " rather than POST");
+            return AdminResponse.text(405, "Method " + method + " not allowed, POST required.");
+        }
+        try {
+            return e.handler().apply(q.parameters());
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "admin " + e.path() + " failed", ex);
+            return AdminResponse.text(500, "error: " + ex + "\n");
+        }
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext c, FullHttpRequest req) {
+            StreamInfo info = accessLogs.isEmpty() ? null : new StreamInfo();
+            AdminResponse r = req.decoderResult().isSuccess()
+                    ? dispatch(req.method(), req.uri())
+                    : AdminResponse.text(400, "bad request\n");
+            boolean head = HttpMethod.HEAD.equals(req.method());
+            ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(r.body(), StandardCharsets.UTF_8);
+            int bodyBytes = body.readableBytes(); // before the write hands the buffer away
+            FullHttpResponse resp = new DefaultFullHttpResponse(req.protocolVersion(),
+                    HttpResponseStatus.valueOf(r.status()), body);
+            resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+            resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, max-age=0");
+            resp.headers().set("x-content-type-options", "nosniff");
+            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, head
+                    ? r.body().getBytes(StandardCharsets.UTF_8).length : body.readableBytes());
+            boolean keepAlive = HttpUtil.isKeepAlive(req) && req.decoderResult().isSuccess();
+            io.netty.channel.ChannelFuture f;
+            if (keepAlive) {
+                if (!req.protocolVersion().isKeepAliveDefault()) {
+                    resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                }
+                f = c.writeAndFlush(resp);
+            } else {
+                resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                f = c.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            }
+            if (info != null) {
+                info.downstreamRemoteAddress = c.channel().remoteAddress();
+                info.downstreamLocalAddress = c.channel().localAddress();
+                info.protocol = req.protocolVersion().text();
+                try {
+                    info.requestHeaders = HttpConversionUtil.toHttp2Headers(req, false);
+                } catch (RuntimeException e) {
+                    info.method = req.method().name();
+                    info.path = req.uri();
+                }
+                info.responseCode = r.status();
+                info.bytesReceived = req.content().readableBytes();
+                info.bytesSent = bodyBytes;
+                f.addListener(x -> {
+                    info.finish();
+                    for (AccessLog log : accessLogs) {
+                        log.log(info);
+                    }
+                });
+            }
+            if (r.afterSent() != null) {
+                f.addListener(x -> r.afterSent().run());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+            c.close();
+        }
+    }
+}

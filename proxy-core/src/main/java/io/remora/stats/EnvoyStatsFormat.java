@@ -1,0 +1,197 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Envoy's admin {@code /stats} in its text form ({@code cluster.a.upstream_rq_total: 5}) and as
+ * JSON ({@code ?format=json}). Counters and gauges come first, sorted by name, then histograms,
+ * as Envoy orders them. Histogram quantiles are estimated from the bucket counts (Envoy keeps a
+ * finer histogram); there are no per-interval values, so the interval half prints {@code nan}.
+ *
+ * <p>{@code usedonly}: Envoy keeps a "used" flag per stat, set on first write. Counters here are
+ * used when non-zero and histograms when they hold a sample; gauges are always used, because
+ * each is set when registered and a gauge at 0 is still information. Istio's readiness probe
+ * depends on that: it asks for {@code /stats?usedonly&filter=^(server\.state|listener_manager\.workers_started)}
+ * and needs {@code server.state: 0} (LIVE) in the answer.
+ */
+public final class EnvoyStatsFormat {
+
+    /** Envoy's supported quantiles, in percent. */
+    static final double[] QUANTILES = {0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100};
+
+    private EnvoyStatsFormat() {
+    }
+
+    private record Stats(Map<String, Double> values, Map<String, MeterValues.Histogram> histograms) {
+    }
+
+    private static Stats collect(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+        Map<String, Double> values = new TreeMap<>();
+        Map<String, MeterValues.Histogram> histograms = new TreeMap<>();
+        for (Meter m : registry.getMeters()) {
+            MeterValues.Kind kind = MeterValues.kind(m);
+            if (kind == MeterValues.Kind.OTHER) {
+                continue;
+            }
+            String name = StatNames.envoyName(m.getId());
+            if (filter != null && !filter.matcher(name).find()) {
+                continue;
+            }
+            if (kind == MeterValues.Kind.HISTOGRAM) {
+                MeterValues.Histogram h = MeterValues.histogram(m);
+                if (!usedOnly || h.count() > 0) {
+                    histograms.put(name, h);
+                }
+            } else {
+                double v = MeterValues.value(m);
+                if (!usedOnly || kind == MeterValues.Kind.GAUGE || v != 0) {
+                    values.put(name, v);
+                }
+            }
+        }
+        return new Stats(values, histograms);
+    }
+
+    public static String text(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+        Stats s = collect(registry, usedOnly, filter);
+        StringBuilder sb = new StringBuilder(s.values().size() * 48);
+        for (Map.Entry<String, Double> e : s.values().entrySet()) {
+            sb.append(e.getKey()).append(": ");
+            MeterValues.appendNumber(sb, e.getValue());
+            sb.append('\n');
+        }
+        for (Map.Entry<String, MeterValues.Histogram> e : s.histograms().entrySet()) {
+            sb.append(e.getKey()).append(": ");
+            MeterValues.Histogram h = e.getValue();
+            if (h.count() == 0) {
+                sb.append("No recorded values");
+            } else {
+                for (int i = 0; i < QUANTILES.length; i++) {
+                    if (i > 0) {
+                        sb.append(' ');
+                    }
+                    sb.append('P');
+                    MeterValues.appendNumber(sb, QUANTILES[i]);
+                    sb.append("(nan,");
+                    MeterValues.appendNumber(sb, round(quantile(h, QUANTILES[i] / 100)));
+                    sb.append(')');
+                }
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    public static String json(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+        Stats s = collect(registry, usedOnly, filter);
+        StringBuilder sb = new StringBuilder(s.values().size() * 64);
+        sb.append("{\"stats\":[");
+        boolean first = true;
+        for (Map.Entry<String, Double> e : s.values().entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            sb.append("{\"name\":");
+            quote(sb, e.getKey());
+            sb.append(",\"value\":");
+            double v = e.getValue();
+            if (Double.isNaN(v) || Double.isInfinite(v)) {
+                sb.append("null");
+            } else {
+                MeterValues.appendNumber(sb, v);
+            }
+            sb.append('}');
+        }
+        if (!s.histograms().isEmpty()) {
+            if (!first) {
+                sb.append(',');
+            }
+            sb.append("{\"histograms\":{\"supported_quantiles\":[");
+            for (int i = 0; i < QUANTILES.length; i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                MeterValues.appendNumber(sb, QUANTILES[i]);
+            }
+            sb.append("],\"computed_quantiles\":[");
+            boolean firstH = true;
+            for (Map.Entry<String, MeterValues.Histogram> e : s.histograms().entrySet()) {
+                if (!firstH) {
+                    sb.append(',');
+                }
+                firstH = false;
+                sb.append("{\"name\":");
+                quote(sb, e.getKey());
+                sb.append(",\"values\":[");
+                MeterValues.Histogram h = e.getValue();
+                for (int i = 0; i < QUANTILES.length; i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    sb.append("{\"interval\":null,\"cumulative\":");
+                    if (h.count() == 0) {
+                        sb.append("null");
+                    } else {
+                        MeterValues.appendNumber(sb, round(quantile(h, QUANTILES[i] / 100)));
+                    }
+                    sb.append('}');
+                }
+                sb.append("]}");
+            }
+            sb.append("]}}");
+        }
+        sb.append("]}");
+        return sb.toString();
+    }
+
+    /** Linear interpolation inside the bucket that holds the q-th sample. */
+    static double quantile(MeterValues.Histogram h, double q) {
+        long count = h.count();
+        double target = q * count;
+        double lower = 0;
+        long below = 0;
+        for (int i = 0; i < h.bounds().length; i++) {
+            long cum = h.cumulative()[i];
+            if (cum >= target && cum > below) {
+                double frac = (target - below) / (cum - below);
+                return lower + (h.bounds()[i] - lower) * Math.max(0, frac);
+            }
+            lower = h.bounds()[i];
+            below = cum;
+        }
+        return lower; // above the last bound: the best we know is that bound
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    static void quote(StringBuilder sb, String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append("\\u00");
+                        sb.append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}

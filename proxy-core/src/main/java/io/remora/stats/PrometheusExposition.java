@@ -1,0 +1,186 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Prometheus text exposition 0.0.4 of every meter, under Envoy's names and labels unchanged, so
+ * Istio's and Envoy's dashboards and recording rules work as they do against Envoy's
+ * {@code /stats/prometheus}.
+ *
+ * <p>Why some families are {@code untyped}: Envoy declares {@code # TYPE envoy_cluster_upstream_rq_xx
+ * counter} and writes no {@code # HELP}. {@code promtool check metrics} (which CI runs) lints
+ * that as failing: "counter metrics should have "_total" suffix", "non-counter metrics should not
+ * have "_total" suffix" (Envoy's gauge {@code envoy_cluster_membership_total}) and "no help text",
+ * and exits non-zero. Renaming counters to {@code ..._xx_total} would break every dashboard built
+ * on Envoy's names, so the names stay and the declared type gives way instead: a family whose
+ * name contradicts its type by Prometheus' naming rules is declared {@code untyped}, which the
+ * linter accepts and which PromQL treats exactly like a counter ({@code rate()} and
+ * {@code increase()} work on any series; the TYPE line only feeds metadata). Families whose names
+ * agree with their type ({@code *_total} counters, gauges, histograms) keep their real type.
+ * Every family gets a {@code # HELP} naming the Envoy stat it exposes. Envoy stat names with
+ * abbreviated units ({@code *_ms}) are also rejected by the linter; none are registered today,
+ * and new stats should be checked with promtool before they are added.
+ */
+public final class PrometheusExposition {
+
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private PrometheusExposition() {
+    }
+
+    public static String scrape(MeterRegistry registry) {
+        return scrape(registry, false, null);
+    }
+
+    /**
+     * @param usedOnly Envoy's {@code ?usedonly}: skip stats never written (zero counters and
+     *                 empty histograms; gauges always count as used, see {@link EnvoyStatsFormat})
+     * @param filter   Envoy's {@code ?filter=}: keep stats whose dotted Envoy name it finds, or null
+     */
+    public static String scrape(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+        Map<String, List<Meter>> families = new TreeMap<>();
+        for (Meter m : registry.getMeters()) {
+            MeterValues.Kind kind = MeterValues.kind(m);
+            if (kind == MeterValues.Kind.OTHER) {
+                continue;
+            }
+            if (filter != null && !filter.matcher(StatNames.envoyName(m.getId())).find()) {
+                continue;
+            }
+            if (usedOnly && !used(m, kind)) {
+                continue;
+            }
+            families.computeIfAbsent(m.getId().getName(), k -> new ArrayList<>()).add(m);
+        }
+        StringBuilder sb = new StringBuilder(families.size() * 128);
+        for (Map.Entry<String, List<Meter>> e : families.entrySet()) {
+            List<Meter> meters = e.getValue();
+            meters.sort(Comparator.comparing(m -> m.getId().getTags().toString()));
+            writeFamily(sb, e.getKey(), meters);
+        }
+        return sb.toString();
+    }
+
+    private static boolean used(Meter m, MeterValues.Kind kind) {
+        if (kind == MeterValues.Kind.HISTOGRAM) {
+            return MeterValues.histogram(m).count() > 0;
+        }
+        return kind == MeterValues.Kind.GAUGE || MeterValues.value(m) != 0;
+    }
+
+    private static void writeFamily(StringBuilder sb, String name, List<Meter> meters) {
+        MeterValues.Kind kind = MeterValues.kind(meters.get(0));
+        sb.append("# HELP ").append(name).append(' ');
+        appendHelp(sb, StatNames.envoyTemplate(meters.get(0).getId()));
+        sb.append('\n');
+        sb.append("# TYPE ").append(name).append(' ').append(type(name, kind)).append('\n');
+        for (Meter m : meters) {
+            if (MeterValues.kind(m) != kind) {
+                continue; // one name, one type: a stray meter of another kind would corrupt the family
+            }
+            if (kind == MeterValues.Kind.HISTOGRAM) {
+                writeHistogram(sb, name, m);
+            } else {
+                sb.append(name);
+                appendLabels(sb, m, null);
+                sb.append(' ');
+                MeterValues.appendNumber(sb, MeterValues.value(m));
+                sb.append('\n');
+            }
+        }
+    }
+
+    /** The declared type; see the class comment for why a name/type contradiction becomes untyped. */
+    static String type(String name, MeterValues.Kind kind) {
+        boolean total = name.endsWith("_total");
+        boolean reserved = name.endsWith("_count") || name.endsWith("_sum") || name.endsWith("_bucket");
+        return switch (kind) {
+            case COUNTER -> total ? "counter" : "untyped";
+            case GAUGE -> total || reserved ? "untyped" : "gauge";
+            case HISTOGRAM -> "histogram";
+            case OTHER -> "untyped";
+        };
+    }
+
+    private static void appendHelp(StringBuilder sb, String template) {
+        String text = "Envoy stat " + template;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\\') {
+                sb.append("\\\\");
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else {
+                sb.append(c);
+            }
+        }
+    }
+
+    private static void writeHistogram(StringBuilder sb, String name, Meter m) {
+        MeterValues.Histogram h = MeterValues.histogram(m);
+        for (int i = 0; i < h.bounds().length; i++) {
+            sb.append(name).append("_bucket");
+            appendLabels(sb, m, h.bounds()[i]);
+            sb.append(' ').append(h.cumulative()[i]).append('\n');
+        }
+        sb.append(name).append("_bucket");
+        appendLabels(sb, m, Double.POSITIVE_INFINITY);
+        sb.append(' ').append(h.count()).append('\n');
+        sb.append(name).append("_sum");
+        appendLabels(sb, m, null);
+        sb.append(' ');
+        MeterValues.appendNumber(sb, h.sum());
+        sb.append('\n');
+        sb.append(name).append("_count");
+        appendLabels(sb, m, null);
+        sb.append(' ').append(h.count()).append('\n');
+    }
+
+    private static void appendLabels(StringBuilder sb, Meter m, Double le) {
+        List<Tag> tags = m.getId().getTags();
+        if (tags.isEmpty() && le == null) {
+            return;
+        }
+        sb.append('{');
+        boolean first = true;
+        for (Tag t : tags) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            sb.append(t.getKey()).append("=\"");
+            appendEscapedValue(sb, t.getValue());
+            sb.append('"');
+        }
+        if (le != null) {
+            if (!first) {
+                sb.append(',');
+            }
+            sb.append("le=\"");
+            MeterValues.appendNumber(sb, le);
+            sb.append('"');
+        }
+        sb.append('}');
+    }
+
+    private static void appendEscapedValue(StringBuilder sb, String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                default -> sb.append(c);
+            }
+        }
+    }
+}

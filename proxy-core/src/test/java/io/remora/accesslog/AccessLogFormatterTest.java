@@ -1,0 +1,139 @@
+package io.remora.accesslog;
+
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class AccessLogFormatterTest {
+
+    private static String isoStart(StreamInfo i) {
+        return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC)
+                .format(Instant.ofEpochMilli(i.startMillis));
+    }
+
+    static StreamInfo http() {
+        StreamInfo i = new StreamInfo();
+        Http2Headers req = new DefaultHttp2Headers();
+        req.method("POST").path("/api/v1/locations").authority("locations").scheme("http");
+        req.add("x-forwarded-for", "10.0.35.28");
+        req.add("user-agent", "nsq2http");
+        req.add("x-request-id", "cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2");
+        i.requestHeaders = req;
+        Http2Headers resp = new DefaultHttp2Headers();
+        resp.status("204");
+        resp.add("x-envoy-upstream-service-time", "100");
+        i.responseHeaders = resp;
+        i.protocol = "HTTP/2";
+        i.responseCode = 204;
+        i.bytesReceived = 154;
+        i.bytesSent = 0;
+        i.durationNanos = 226_400_000L;
+        i.upstreamHost = new InetSocketAddress("10.0.2.1", 80);
+        i.upstreamCluster = "locations_cluster";
+        i.downstreamRemoteAddress = new InetSocketAddress("10.0.35.28", 51234);
+        i.downstreamLocalAddress = new InetSocketAddress("10.0.0.5", 8080);
+        return i;
+    }
+
+    @Test
+    void envoyDefaultFormatByteForByte() {
+        StreamInfo i = http();
+        String line = AccessLogFormatter.text(null).format(i);
+        assertEquals("[" + isoStart(i) + "] \"POST /api/v1/locations HTTP/2\" 204 - 154 0 226 100 \"10.0.35.28\" "
+                + "\"nsq2http\" \"cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2\" \"locations\" \"10.0.2.1:80\"\n", line);
+    }
+
+    @Test
+    void defaultFormatFromDedicatedFieldsAndFlags() {
+        StreamInfo i = new StreamInfo();
+        i.method = "GET";
+        i.path = "/new";
+        i.originalPath = "/old";
+        i.authority = "example.com";
+        i.userAgent = "curl/8.5.0";
+        i.requestId = "abc";
+        i.protocol = "HTTP/1.1";
+        i.responseCode = 503;
+        i.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+        i.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        i.durationNanos = 1_999_999L;
+        String line = AccessLogFormatter.text(AccessLogFormatter.DEFAULT_FORMAT).format(i);
+        assertEquals("[" + isoStart(i) + "] \"GET /old HTTP/1.1\" 503 UH,URX 0 0 1 - \"-\" \"curl/8.5.0\" \"abc\" "
+                + "\"example.com\" \"-\"\n", line);
+    }
+
+    @Test
+    void tcpHasNoHttpValues() {
+        StreamInfo i = new StreamInfo();
+        i.bytesReceived = 10;
+        i.bytesSent = 20;
+        i.upstreamCluster = "db";
+        i.upstreamHost = new InetSocketAddress("::1", 5432);
+        String line = AccessLogFormatter.text("%REQ(:METHOD)% %PROTOCOL% %RESPONSE_CODE% %DURATION% %UPSTREAM_CLUSTER% "
+                + "%UPSTREAM_HOST% %BYTES_RECEIVED% %BYTES_SENT%\n").format(i);
+        assertEquals("- - 0 - db [0:0:0:0:0:0:0:1]:5432 10 20\n", line);
+    }
+
+    @Test
+    void operatorsAndStartTimeFormats() {
+        StreamInfo i = http();
+        i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "0");
+        i.responseCodeDetails = "via_upstream";
+        i.connectionTerminationDetails = null;
+        i.routeName = "default";
+        i.requestedServerName = "outbound_.80_._.locations";
+        i.upstreamLocalAddress = new InetSocketAddress("10.0.0.5", 40000);
+        i.upstreamTransportFailureReason = "delayed connect error: 111";
+        i.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+        String f = "%REQ(:PATH):4% %REQ(X-MISSING?User-Agent)% %RESP(:STATUS)% %TRAILER(GRPC-STATUS)% "
+                + "%RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% %RESPONSE_FLAGS% %ROUTE_NAME% "
+                + "%REQUESTED_SERVER_NAME% %UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% "
+                + "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_PORT% "
+                + "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" %DYNAMIC_METADATA(istio.mixer:status)% 100%%";
+        assertEquals("/api nsq2http 204 0 via_upstream - UF default outbound_.80_._.locations 10.0.0.5:40000 "
+                + "10.0.35.28:51234 10.0.35.28 10.0.0.5:8080 8080 \"delayed connect error: 111\" - 100%",
+                AccessLogFormatter.text(f).format(i));
+
+        long secs = i.startMillis / 1000;
+        String expected = DateTimeFormatter.ofPattern("yyyy/MM/dd'T'HH:mm:ss").withZone(ZoneOffset.UTC)
+                .format(Instant.ofEpochMilli(i.startMillis)) + "+0000 " + secs + " "
+                + String.format("%03d", i.startMillis % 1000) + " "
+                + String.format("%03d000000", i.startMillis % 1000);
+        assertEquals(expected, AccessLogFormatter.text("%START_TIME(%Y/%m/%dT%H:%M:%S%z %s %3f %f)%").format(i));
+    }
+
+    @Test
+    void jsonFormatKeepsTypes() {
+        StreamInfo i = http();
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("start_time", "%START_TIME%");
+        f.put("method", "%REQ(:METHOD)%");
+        f.put("code", "%RESPONSE_CODE%");
+        f.put("duration", "%DURATION%");
+        f.put("missing", "%REQ(x-nope)%");
+        f.put("flags", "%RESPONSE_FLAGS%");
+        f.put("mixed", "%PROTOCOL% to \"%UPSTREAM_HOST%\"");
+        f.put("const", "remora");
+        assertEquals("{\"start_time\":\"" + isoStart(i) + "\",\"method\":\"POST\",\"code\":204,\"duration\":226,"
+                        + "\"missing\":null,\"flags\":\"-\",\"mixed\":\"HTTP/2 to \\\"10.0.2.1:80\\\"\",\"const\":\"remora\"}\n",
+                AccessLogFormatter.json(f).format(i));
+    }
+
+    @Test
+    void badFormatsAreRejectedAtCompileTime() {
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%NOT_AN_OPERATOR%"));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%REQ%"));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%REQ(:PATH"));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%DURATION"));
+    }
+}

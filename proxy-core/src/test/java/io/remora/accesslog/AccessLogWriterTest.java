@@ -1,0 +1,103 @@
+package io.remora.accesslog;
+
+import io.remora.config.AccessLogConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AccessLogWriterTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void fileSinkAppendsAndFlushesSharedPerPath() throws Exception {
+        Path file = dir.resolve("access.log");
+        Files.writeString(file, "existing\n");
+        try (AccessLogs logs = new AccessLogs(60_000, 1024)) {
+            AccessLogConfig a = new AccessLogConfig(AccessLogConfig.Sink.FILE, file.toString(),
+                    "%REQ(:METHOD)% %RESPONSE_CODE%\n", null);
+            AccessLogConfig b = new AccessLogConfig(AccessLogConfig.Sink.FILE, dir.resolve("./access.log").toString(),
+                    null, java.util.Map.of("code", "%RESPONSE_CODE%"));
+            List<AccessLog> built = logs.create(List.of(a, b));
+            assertSame(logs.writer(a), logs.writer(b));
+            StreamInfo i = new StreamInfo();
+            i.method = "GET";
+            i.responseCode = 200;
+            built.get(0).log(i);
+            built.get(1).log(i);
+            logs.flush();
+            assertEquals("existing\nGET 200\n{\"code\":200}\n", Files.readString(file));
+        }
+    }
+
+    @Test
+    void flushIntervalWritesWithoutAnExplicitFlush() throws Exception {
+        Path file = dir.resolve("timed.log");
+        try (AccessLogs logs = new AccessLogs(20, 1024)) {
+            AccessLog log = logs.create(List.of(new AccessLogConfig(AccessLogConfig.Sink.FILE, file.toString(),
+                    "%RESPONSE_CODE%\n", null))).get(0);
+            StreamInfo i = new StreamInfo();
+            i.responseCode = 404;
+            log.log(i);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!(Files.exists(file) && Files.readString(file).equals("404\n")) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals("404\n", Files.readString(file));
+        }
+    }
+
+    @Test
+    void fullQueueDropsAndCountsInsteadOfBlocking() throws Exception {
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        StringBuilder seen = new StringBuilder();
+        OutputStream blocking = new OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) throws IOException {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                seen.append(new String(b, off, len, StandardCharsets.UTF_8));
+            }
+        };
+        AccessLogWriter w = AccessLogWriter.stream("test", blocking, 1, 1);
+        try {
+            assertTrue(w.write("one\n"));
+            assertTrue(entered.await(10, TimeUnit.SECONDS)); // the writer thread is now stuck in write()
+            assertTrue(w.write("two\n"));
+            assertFalse(w.write("three\n"));
+            assertEquals(1, w.dropped());
+            release.countDown();
+            assertTrue(w.flush(10, TimeUnit.SECONDS));
+            synchronized (blocking) {
+                assertEquals("one\ntwo\n", seen.toString());
+            }
+        } finally {
+            release.countDown();
+            w.close();
+        }
+    }
+}

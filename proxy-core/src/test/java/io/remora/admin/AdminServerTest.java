@@ -1,0 +1,353 @@
+package io.remora.admin;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.remora.config.Address;
+import io.remora.log.Logging;
+import io.remora.stats.PromtoolSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AdminServerTest {
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private TestAdminContext ctx;
+    private AdminServer admin;
+
+    @BeforeEach
+    void start() throws Exception {
+        ctx = new TestAdminContext();
+        ctx.state.initialized();
+        admin = new AdminServer(ctx, new Address.Tcp("127.0.0.1", 0)).start();
+    }
+
+    @AfterEach
+    void stop() {
+        admin.close();
+        Logging.setAll(Level.INFO);
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return send("GET", path);
+    }
+
+    private HttpResponse<String> post(String path) throws Exception {
+        return send("POST", path);
+    }
+
+    private HttpResponse<String> send(String method, String path) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin.port() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        return CLIENT.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void readyFollowsServerStateAndHealthcheckEndpoints() throws Exception {
+        HttpResponse<String> r = get("/ready");
+        assertEquals(200, r.statusCode());
+        assertEquals("LIVE\n", r.body());
+
+        r = post("/healthcheck/fail");
+        assertEquals(200, r.statusCode());
+        assertEquals("OK\n", r.body());
+        r = get("/ready");
+        assertEquals(503, r.statusCode());
+        assertEquals("DRAINING\n", r.body());
+        assertTrue(get("/stats/prometheus").body().contains("\nenvoy_server_live 0\n"));
+        assertTrue(get("/stats").body().contains("server.state: 1\n"));
+
+        assertEquals(200, post("/healthcheck/ok").statusCode());
+        assertEquals("LIVE\n", get("/ready").body());
+        assertTrue(get("/stats/prometheus").body().contains("\nenvoy_server_live 1\n"));
+    }
+
+    @Test
+    void notReadyWhileInitializing() throws Exception {
+        admin.close();
+        ctx = new TestAdminContext();
+        admin = new AdminServer(ctx, new Address.Tcp("127.0.0.1", 0)).start();
+        HttpResponse<String> r = get("/ready");
+        assertEquals(503, r.statusCode());
+        assertEquals("INITIALIZING\n", r.body());
+    }
+
+    @Test
+    void mutatingEndpointsRequirePost() throws Exception {
+        for (String path : new String[]{"/healthcheck/fail", "/healthcheck/ok", "/quitquitquit", "/logging",
+                "/reopen_logs"}) {
+            HttpResponse<String> r = get(path);
+            assertEquals(405, r.statusCode(), path);
+            assertEquals("Method GET not allowed, POST required.", r.body(), path);
+        }
+        assertEquals("LIVE\n", get("/ready").body());
+        assertEquals(1, ctx.quit.getCount());
+        assertEquals(0, ctx.reopened);
+        assertEquals(405, send("PUT", "/healthcheck/fail").statusCode());
+    }
+
+    @Test
+    void quitquitquitCallsQuitAfterReplying() throws Exception {
+        HttpResponse<String> r = post("/quitquitquit");
+        assertEquals(200, r.statusCode());
+        assertEquals("OK\n", r.body());
+        assertTrue(ctx.quit.await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void serverInfo() throws Exception {
+        HttpResponse<String> r = get("/server_info");
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+        JsonObject o = JsonParser.parseString(r.body()).getAsJsonObject();
+        assertEquals("remora/0.1.0-SNAPSHOT/RELEASE", o.get("version").getAsString());
+        assertEquals("LIVE", o.get("state").getAsString());
+        assertEquals("disabled", o.get("hot_restart_version").getAsString());
+        assertTrue(o.get("uptime_current_epoch").getAsString().matches("\\d+s"), r.body());
+        assertTrue(o.get("uptime_all_epochs").getAsString().matches("\\d+s"), r.body());
+        assertEquals(2, o.getAsJsonObject("command_line_options").get("concurrency").getAsInt());
+        assertEquals("45s", o.getAsJsonObject("command_line_options").get("drain_time").getAsString());
+        JsonObject node = o.getAsJsonObject("node");
+        assertEquals("sidecar~10.0.0.9~reviews-v1.default~default.svc.cluster.local", node.get("id").getAsString());
+        assertEquals("1.24.0", node.getAsJsonObject("metadata").get("ISTIO_VERSION").getAsString());
+        assertEquals("us-east1", node.getAsJsonObject("locality").get("region").getAsString());
+        post("/healthcheck/fail");
+        assertEquals("DRAINING", JsonParser.parseString(get("/server_info").body()).getAsJsonObject()
+                .get("state").getAsString());
+    }
+
+    @Test
+    void statsTextJsonFilterAndPrometheus() throws Exception {
+        HttpResponse<String> r = get("/stats");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+        String c = "cluster.outbound|8080||reviews.default.svc.cluster.local.";
+        assertTrue(r.body().contains(c + "upstream_rq_total: 5\n"), r.body());
+        assertTrue(r.body().contains(c + "upstream_rq_2xx: 1\n"), r.body());
+        assertTrue(r.body().contains("http.inbound_0.0.0.0_9080.downstream_rq_total: 2\n"), r.body());
+
+        r = get("/stats?filter=upstream_rq_total");
+        assertTrue(r.body().contains(c + "upstream_rq_total: 5\n"), r.body());
+        assertFalse(r.body().contains("server.live"), r.body());
+        assertEquals(400, get("/stats?filter=%28unclosed").statusCode());
+
+        r = get("/stats?usedonly");
+        assertTrue(r.body().contains(c + "upstream_rq_total: 5\n"), r.body());
+        assertFalse(r.body().contains("upstream_rq_retry:"), r.body());
+
+        r = get("/stats?format=json");
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+        JsonArray stats = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("stats");
+        boolean found = false;
+        for (var e : stats) {
+            JsonObject s = e.getAsJsonObject();
+            if (s.has("name") && s.get("name").getAsString().equals(c + "upstream_rq_total")) {
+                assertEquals(5, s.get("value").getAsLong());
+                found = true;
+            }
+        }
+        assertTrue(found, r.body());
+
+        r = get("/stats/prometheus");
+        assertEquals(200, r.statusCode());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElse(""));
+        String cl = "envoy_cluster_name=\"outbound|8080||reviews.default.svc.cluster.local\"";
+        for (String needle : new String[]{
+                "envoy_cluster_upstream_rq_total{" + cl + "} 5\n",
+                "envoy_cluster_upstream_rq_xx{" + cl + ",envoy_response_code_class=\"2\"} 1\n",
+                "envoy_cluster_upstream_rq_time_bucket{" + cl + ",le=\"25\"} 1\n",
+                "envoy_cluster_upstream_rq_time_count{" + cl + "} 1\n",
+                "envoy_cluster_upstream_cx_active{" + cl + "} 0\n",
+                "envoy_cluster_upstream_rq_retry{" + cl + "} 0\n",
+                "envoy_cluster_upstream_rq_timeout{" + cl + "} 0\n",
+                "envoy_http_downstream_rq_total{envoy_http_conn_manager_prefix=\"inbound_0.0.0.0_9080\"} 2\n",
+                "envoy_http_downstream_cx_active{envoy_http_conn_manager_prefix=\"inbound_0.0.0.0_9080\"} 0\n",
+                "envoy_listener_downstream_cx_total{envoy_listener_address=\"0.0.0.0_15006\"} 1\n",
+                "envoy_server_live 1\n"}) {
+            assertTrue(r.body().contains(needle), needle + " in\n" + r.body());
+        }
+        PromtoolSupport.Result check = PromtoolSupport.check(r.body());
+        assertEquals(0, check.exitCode(), check.output());
+        assertEquals(get("/stats/prometheus").body().length(), get("/stats?format=prometheus").body().length());
+    }
+
+    @Test
+    void istioReadinessStatsQuery() throws Exception {
+        // pilot-agent's readiness probe: both lines must be present, server.state 0 means LIVE.
+        HttpResponse<String> r = get("/stats?usedonly&filter=%5E%28server%5C.state%7Clistener_manager%5C.workers_started%29");
+        assertEquals(200, r.statusCode());
+        assertEquals("listener_manager.workers_started: 1\nserver.state: 0\n", r.body());
+    }
+
+    @Test
+    void drainListenersMarksTheServerDraining() throws Exception {
+        assertEquals(405, get("/drain_listeners?inboundonly&graceful").statusCode());
+        assertEquals("LIVE\n", get("/ready").body());
+        HttpResponse<String> r = post("/drain_listeners?inboundonly&graceful");
+        assertEquals(200, r.statusCode());
+        assertEquals("OK\n", r.body());
+        assertEquals(503, get("/ready").statusCode());
+        assertEquals("DRAINING\n", get("/ready").body());
+        // /healthcheck/ok does not undo a drain
+        post("/healthcheck/ok");
+        assertEquals("DRAINING\n", get("/ready").body());
+    }
+
+    @Test
+    void configDump() throws Exception {
+        HttpResponse<String> r = get("/config_dump");
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+        assertEquals("type.googleapis.com/envoy.admin.v3.BootstrapConfigDump", JsonParser.parseString(r.body())
+                .getAsJsonObject().getAsJsonArray("configs").get(0).getAsJsonObject().get("@type").getAsString());
+    }
+
+    @Test
+    void clustersText() throws Exception {
+        HttpResponse<String> r = get("/clusters");
+        assertEquals(200, r.statusCode());
+        String n = "outbound|8080||reviews.default.svc.cluster.local";
+        String body = r.body();
+        for (String line : new String[]{
+                n + "::observability_name::" + n,
+                n + "::default_priority::max_connections::100",
+                n + "::default_priority::max_pending_requests::200",
+                n + "::default_priority::max_requests::300",
+                n + "::default_priority::max_retries::4",
+                n + "::high_priority::max_connections::1024",
+                n + "::10.0.0.1:8080::cx_active::3",
+                n + "::10.0.0.1:8080::rq_active::2",
+                n + "::10.0.0.1:8080::hostname::pod-a",
+                n + "::10.0.0.1:8080::health_flags::healthy",
+                n + "::10.0.0.1:8080::zone::us-east1-b",
+                n + "::10.0.0.2:8080::health_flags::/failed_eds_health",
+                n + "::10.0.0.2:8080::weight::5",
+                "blackhole::observability_name::blackhole"}) {
+            assertTrue(body.contains(line + "\n"), line + " in\n" + body);
+        }
+        for (String l : body.split("\n")) {
+            assertTrue(l.split("::").length >= 3, l);
+        }
+    }
+
+    @Test
+    void clustersJson() throws Exception {
+        HttpResponse<String> r = get("/clusters?format=json");
+        assertEquals("application/json", r.headers().firstValue("content-type").orElse(""));
+        JsonArray statuses = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("cluster_statuses");
+        assertEquals(2, statuses.size());
+        JsonObject reviews = statuses.get(1).getAsJsonObject();
+        assertEquals("outbound|8080||reviews.default.svc.cluster.local", reviews.get("name").getAsString());
+        JsonArray hosts = reviews.getAsJsonArray("host_statuses");
+        JsonObject h = hosts.get(0).getAsJsonObject();
+        JsonObject sa = h.getAsJsonObject("address").getAsJsonObject("socket_address");
+        assertEquals("10.0.0.1", sa.get("address").getAsString());
+        assertEquals(8080, sa.get("port_value").getAsInt());
+        assertEquals("HEALTHY", h.getAsJsonObject("health_status").get("eds_health_status").getAsString());
+        assertEquals("3", h.getAsJsonArray("stats").get(0).getAsJsonObject().get("value").getAsString());
+        assertEquals("UNHEALTHY", hosts.get(1).getAsJsonObject().getAsJsonObject("health_status")
+                .get("eds_health_status").getAsString());
+        assertEquals(100, reviews.getAsJsonObject("circuit_breakers").getAsJsonArray("thresholds").get(0)
+                .getAsJsonObject().get("max_connections").getAsInt());
+    }
+
+    @Test
+    void listeners() throws Exception {
+        HttpResponse<String> r = get("/listeners");
+        assertEquals(200, r.statusCode());
+        assertEquals("virtualInbound::0.0.0.0:15006\n[::]_15001::[::]:15001\n", r.body());
+        r = get("/listeners?format=json");
+        JsonArray ls = JsonParser.parseString(r.body()).getAsJsonObject().getAsJsonArray("listener_statuses");
+        assertEquals("virtualInbound", ls.get(0).getAsJsonObject().get("name").getAsString());
+        assertEquals(15006, ls.get(0).getAsJsonObject().getAsJsonObject("local_address")
+                .getAsJsonObject("socket_address").get("port_value").getAsInt());
+    }
+
+    @Test
+    void logging() throws Exception {
+        HttpResponse<String> r = post("/logging");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().startsWith("active loggers:\n"), r.body());
+        assertTrue(r.body().contains("  upstream: info\n"), r.body());
+
+        r = post("/logging?level=debug");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().contains("  upstream: debug\n") && r.body().contains("  http: debug\n"), r.body());
+        assertEquals(Level.FINE, Logging.logger("router").getLevel());
+
+        r = post("/logging?upstream=trace");
+        assertTrue(r.body().contains("  upstream: trace\n") && r.body().contains("  http: debug\n"), r.body());
+
+        r = post("/logging?paths=http:error,router:warning");
+        assertTrue(r.body().contains("  http: error\n") && r.body().contains("  router: warning\n"), r.body());
+
+        r = post("/logging?level=loud");
+        assertEquals(404, r.statusCode());
+        assertTrue(r.body().startsWith("usage: "), r.body());
+        r = post("/logging?nosuchcomponent=debug");
+        assertEquals(404, r.statusCode());
+    }
+
+    @Test
+    void helpHomeAndUnknownPaths() throws Exception {
+        HttpResponse<String> r = get("/help");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().startsWith("admin commands are:\n"), r.body());
+        assertTrue(r.body().contains("  /ready: "), r.body());
+        assertTrue(r.body().contains("  /stats/prometheus: "), r.body());
+        r = get("/");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+        assertTrue(r.body().contains("href='/clusters'"), r.body());
+        r = get("/nope");
+        assertEquals(404, r.statusCode());
+        assertTrue(r.body().startsWith("invalid path. admin commands are:\n"), r.body());
+        assertEquals(200, post("/reopen_logs").statusCode());
+        assertEquals(1, ctx.reopened);
+        assertEquals(200, get("/memory").statusCode());
+        assertTrue(JsonParser.parseString(get("/memory").body()).getAsJsonObject().has("allocated"));
+    }
+
+    @Test
+    void adminAccessLog(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("admin.log");
+        try (io.remora.accesslog.AccessLogs logs = new io.remora.accesslog.AccessLogs()) {
+            admin.accessLogs(logs.create(java.util.List.of(new io.remora.config.AccessLogConfig(
+                    io.remora.config.AccessLogConfig.Sink.FILE, file.toString(),
+                    "%REQ(:METHOD)% %REQ(:PATH)% %PROTOCOL% %RESPONSE_CODE% %BYTES_SENT% %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%\n",
+                    null))));
+            get("/ready");
+            get("/healthcheck/fail");
+            // the log is written once the reply is flushed; the next reply proves the previous one went out
+            get("/ready");
+            logs.flush();
+            String text = java.nio.file.Files.readString(file);
+            assertTrue(text.startsWith("GET /ready HTTP/1.1 200 5 127.0.0.1\n"
+                    + "GET /healthcheck/fail HTTP/1.1 405 38 127.0.0.1\n"), text);
+        }
+    }
+
+    @BeforeAll
+    static void quiet() {
+        Logging.setAll(Level.INFO);
+    }
+
+    @AfterAll
+    static void reset() {
+        Logging.setAll(Level.INFO);
+    }
+}
