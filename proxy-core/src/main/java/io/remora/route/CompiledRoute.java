@@ -18,7 +18,6 @@ final class CompiledRoute implements RouteEntry {
 
     private static final AsciiString ORIGINAL_PATH = AsciiString.cached("x-envoy-original-path");
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
-    private static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     private static final String GRPC = "application/grpc";
     private static final long PER_MILLION = 1_000_000L;
 
@@ -37,8 +36,7 @@ final class CompiledRoute implements RouteEntry {
     private final HeaderMutator[] weightedRequest;
     private final HeaderMutator[] weightedResponse;
     private final String[] weightedHostRewrite;
-    private final String prefixRewrite;
-    private final RegexRewriter regexRewrite;
+    private final PathRewriter pathRewriter;
     private final String hostRewriteLiteral;
     private final AsciiString hostRewriteHeader;
 
@@ -46,12 +44,8 @@ final class CompiledRoute implements RouteEntry {
     private final HeaderMutator[] requestLevels;
     private final HeaderMutator[] responseLevels;
 
-    // Redirect.
-    private final RedirectAction redirect;
-    private final String redirectPrefixRewrite;
-    private final RegexRewriter redirectRegexRewrite;
-    private final boolean pathRedirectHasQuery;
-    private final String portRedirect;
+    // Redirect and direct response: the Location; null for other actions.
+    private final RedirectUri location;
 
     CompiledRoute(Route route, VirtualHost vh, HeaderMutator vhRequest, HeaderMutator vhResponse,
                   HeaderMutator globalRequest, HeaderMutator globalResponse, boolean mostSpecificWins) {
@@ -84,9 +78,7 @@ final class CompiledRoute implements RouteEntry {
                 weightedRequest = weightedResponse = null;
                 weightedHostRewrite = null;
             }
-            // Envoy treats an empty prefix_rewrite as unset.
-            prefixRewrite = emptyToNull(f.prefixRewrite());
-            regexRewrite = RegexRewriter.of(f.regexRewrite());
+            pathRewriter = PathRewriter.of(f.prefixRewrite(), f.regexRewrite(), pathMatcher);
             hostRewriteLiteral = emptyToNull(f.hostRewriteLiteral());
             hostRewriteHeader = f.hostRewriteHeader() == null || f.hostRewriteHeader().isEmpty()
                     ? null : AsciiString.of(AsciiCase.lower(f.hostRewriteHeader()));
@@ -94,24 +86,17 @@ final class CompiledRoute implements RouteEntry {
             picker = null;
             weightedRequest = weightedResponse = null;
             weightedHostRewrite = null;
-            prefixRewrite = null;
-            regexRewrite = null;
+            pathRewriter = null;
             hostRewriteLiteral = null;
             hostRewriteHeader = null;
         }
 
         if (route.action() instanceof RedirectAction r) {
-            redirect = r;
-            redirectPrefixRewrite = emptyToNull(r.prefixRewrite());
-            redirectRegexRewrite = RegexRewriter.of(r.regexRewrite());
-            pathRedirectHasQuery = r.pathRedirect() != null && r.pathRedirect().indexOf('?') >= 0;
-            portRedirect = r.portRedirect() == 0 ? "" : ":" + r.portRedirect();
+            location = new RedirectUri(r, pathMatcher);
+        } else if (route.action() instanceof DirectResponseAction) {
+            location = new RedirectUri(null, pathMatcher);
         } else {
-            redirect = null;
-            redirectPrefixRewrite = null;
-            redirectRegexRewrite = null;
-            pathRedirectHasQuery = false;
-            portRedirect = "";
+            location = null;
         }
 
         HeaderMutator routeRequest = HeaderMutator.of(route.requestHeaders());
@@ -199,7 +184,7 @@ final class CompiledRoute implements RouteEntry {
                 headers.authority(v);
             }
         }
-        if (prefixRewrite == null && regexRewrite == null) {
+        if (pathRewriter == null) {
             return;
         }
         CharSequence p = headers.path();
@@ -207,21 +192,14 @@ final class CompiledRoute implements RouteEntry {
             return;
         }
         String path = p.toString();
-        String rewritten = rewritePath(path, prefixRewrite, regexRewrite);
+        String rewritten = pathRewriter.rewrite(path);
+        if (rewritten == null) {
+            return;
+        }
         if (insertEnvoyOriginalPath) {
             headers.set(ORIGINAL_PATH, path);
         }
         headers.path(rewritten);
-    }
-
-    private String rewritePath(String path, String prefix, RegexRewriter regex) {
-        int pathEnd = PathMatcher.pathEnd(path);
-        if (prefix != null) {
-            int matched = pathMatcher.matchedLength(path, pathEnd);
-            return new StringBuilder(prefix.length() + path.length() - matched)
-                    .append(prefix).append(path, matched, path.length()).toString();
-        }
-        return regex.rewrite(path, pathEnd);
     }
 
     @Override
@@ -265,89 +243,7 @@ final class CompiledRoute implements RouteEntry {
 
     @Override
     public String redirectLocation(Http2Headers requestHeaders) {
-        if (redirect == null && !(route.action() instanceof DirectResponseAction)) {
-            return null;
-        }
-        CharSequence p = requestHeaders.path();
-        if (p == null) {
-            return null;
-        }
-        String path = p.toString();
-        if (redirectPrefixRewrite != null || redirectRegexRewrite != null) {
-            path = rewritePath(path, redirectPrefixRewrite, redirectRegexRewrite);
-        }
-        String scheme;
-        if (redirect != null && redirect.schemeRedirect() != null && !redirect.schemeRedirect().isEmpty()) {
-            scheme = redirect.schemeRedirect();
-        } else {
-            CharSequence s = requestHeaders.scheme();
-            scheme = s == null ? "" : s.toString();
-        }
-        String host;
-        if (redirect != null && redirect.hostRedirect() != null && !redirect.hostRedirect().isEmpty()) {
-            host = redirect.hostRedirect();
-        } else {
-            host = requestHost(requestHeaders, scheme, portRedirect);
-        }
-        String pathRedirect = redirect == null ? null : emptyToNull(redirect.pathRedirect());
-        String finalPath;
-        if (pathRedirect != null) {
-            if (pathRedirectHasQuery) {
-                finalPath = pathRedirect;
-            } else {
-                int q = path.indexOf('?');
-                finalPath = q < 0 ? pathRedirect : pathRedirect + path.substring(q);
-            }
-        } else {
-            finalPath = path;
-        }
-        if (!finalPath.startsWith("/")) {
-            finalPath = "/" + finalPath;
-        }
-        if (redirect != null && !pathRedirectHasQuery && redirect.stripQuery()) {
-            int q = finalPath.indexOf('?');
-            if (q >= 0) {
-                finalPath = finalPath.substring(0, q);
-            }
-        }
-        return new StringBuilder(scheme.length() + host.length() + portRedirect.length() + finalPath.length() + 3)
-                .append(scheme).append("://").append(host).append(portRedirect).append(finalPath).toString();
-    }
-
-    /**
-     * Envoy's processRequestHost: the request's Host, without its port when a port_redirect is
-     * given, or when the scheme changes and the port is the default of the request's protocol
-     * (x-forwarded-proto, so http://foo.com:80 over TLS keeps its port).
-     */
-    static String requestHost(Http2Headers headers, String newScheme, String newPort) {
-        CharSequence a = headers.authority();
-        String host = a == null ? "" : a.toString();
-        if (host.isEmpty()) {
-            return host;
-        }
-        int hostEnd;
-        if (host.charAt(0) == '[') {
-            hostEnd = host.lastIndexOf("]:");
-            if (hostEnd >= 0) {
-                hostEnd++;
-            }
-        } else {
-            hostEnd = host.lastIndexOf(':');
-        }
-        if (hostEnd >= 0) {
-            String port = host.substring(hostEnd);
-            CharSequence xfp = headers.get(FORWARDED_PROTO);
-            String proto = xfp == null ? "" : xfp.toString();
-            boolean remove = !newPort.isEmpty();
-            if (!newScheme.equals(proto)) {
-                remove |= proto.equalsIgnoreCase("https") && port.equals(":443");
-                remove |= proto.equalsIgnoreCase("http") && port.equals(":80");
-            }
-            if (remove) {
-                return host.substring(0, hostEnd);
-            }
-        }
-        return host;
+        return location == null ? null : location.location(requestHeaders);
     }
 
     static List<String> validate(Route route, String path) {

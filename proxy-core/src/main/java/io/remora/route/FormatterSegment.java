@@ -29,7 +29,11 @@ interface FormatterSegment {
         int maxLen = -1;
         int colon = body.lastIndexOf(':');
         if (colon > body.lastIndexOf(')')) {
-            maxLen = Integer.parseInt(body.substring(colon + 1));
+            try {
+                maxLen = Integer.parseInt(body.substring(colon + 1));
+            } catch (NumberFormatException tooLong) {
+                return null;
+            }
             body = body.substring(0, colon);
         }
         String args = null;

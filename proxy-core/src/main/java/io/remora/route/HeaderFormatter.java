@@ -127,8 +127,10 @@ public final class HeaderFormatter {
                             ? "invalid header value '" + f + "': un-escaped % at position " + i
                             : "invalid header value '" + f + "': unsupported operator " + f.substring(i, end + 1));
                 }
-                lit.append('%');
-                i++;
+                // A well-formed but unknown operator is kept whole; a stray '%' alone.
+                int stop = end < 0 ? i + 1 : end + 1;
+                lit.append(f, i, stop);
+                i = stop;
                 continue;
             }
             if (seg instanceof FormatterSegment.Literal l) {

@@ -22,28 +22,22 @@ final class HeaderMutator {
     private final HeaderFormatter[] values;
     private final HeaderMutation.AppendAction[] actions;
     private final boolean[] keepEmpty;
-    private final boolean allLiteral;
-    private final HeaderMutation source;
 
     HeaderMutator(HeaderMutation m) {
         HeaderMutation spec = m == null ? HeaderMutation.NONE : m;
-        this.source = spec;
         removes = spec.remove().stream().map(n -> AsciiString.of(AsciiCase.lower(n))).toArray(AsciiString[]::new);
         int n = spec.add().size();
         keys = new AsciiString[n];
         values = new HeaderFormatter[n];
         actions = new HeaderMutation.AppendAction[n];
         keepEmpty = new boolean[n];
-        boolean literal = true;
         for (int i = 0; i < n; i++) {
             HeaderMutation.HeaderValueOption o = spec.add().get(i);
             keys[i] = AsciiString.of(AsciiCase.lower(o.key()));
             values[i] = HeaderFormatter.compile(o.value() == null ? "" : o.value());
             actions[i] = o.action() == null ? HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action();
             keepEmpty[i] = o.keepEmptyValue();
-            literal &= values[i].isLiteral();
         }
-        allLiteral = literal;
     }
 
     static HeaderMutator of(HeaderMutation m) {
@@ -52,10 +46,6 @@ final class HeaderMutator {
 
     boolean isEmpty() {
         return removes.length == 0 && keys.length == 0;
-    }
-
-    HeaderMutation source() {
-        return source;
     }
 
     /**
@@ -67,63 +57,56 @@ final class HeaderMutator {
             target.remove(r);
         }
         int n = keys.length;
+        if (n == 1) {
+            // Nothing else in the level to order against.
+            String v = decide(0, target, requestHeaders, context);
+            if (v != null) {
+                put(target, 0, v);
+            }
+            return;
+        }
         if (n == 0) {
             return;
         }
-        // Decide and format everything against the headers before this level changes them.
-        CharSequence[] decided = allLiteral && n == 1 ? null : new CharSequence[n];
-        boolean[] overwrite = decided == null ? null : new boolean[n];
-        CharSequence single = null;
-        boolean singleOverwrite = false;
+        String[] decided = new String[n];
         for (int i = 0; i < n; i++) {
-            String v = values[i].format(requestHeaders, context);
-            if (v.isEmpty() && !keepEmpty[i]) {
-                continue;
-            }
-            boolean ow;
-            switch (actions[i]) {
-                case APPEND_IF_EXISTS_OR_ADD -> ow = false;
-                case ADD_IF_ABSENT -> {
-                    if (target.contains(keys[i])) {
-                        continue;
-                    }
-                    ow = false;
-                }
-                case OVERWRITE_IF_EXISTS -> {
-                    if (!target.contains(keys[i])) {
-                        continue;
-                    }
-                    ow = true;
-                }
-                default -> ow = true;
-            }
-            if (decided == null) {
-                single = v;
-                singleOverwrite = ow;
-            } else {
-                decided[i] = v;
-                overwrite[i] = ow;
-            }
-        }
-        if (decided == null) {
-            if (single != null) {
-                if (singleOverwrite) {
-                    target.set(keys[0], single);
-                } else {
-                    target.add(keys[0], single);
-                }
-            }
-            return;
+            decided[i] = decide(i, target, requestHeaders, context);
         }
         for (int i = 0; i < n; i++) {
-            if (decided[i] != null && overwrite[i]) {
+            if (decided[i] != null && overwrites(i)) {
                 target.set(keys[i], decided[i]);
             }
         }
         for (int i = 0; i < n; i++) {
-            if (decided[i] != null && !overwrite[i]) {
+            if (decided[i] != null && !overwrites(i)) {
                 target.add(keys[i], decided[i]);
             }
+        }
+    }
+
+    /** The formatted value of entry i if its append action lets it apply to {@code target} now, else null. */
+    private String decide(int i, Http2Headers target, Http2Headers requestHeaders, HeaderFormatter.Context context) {
+        String v = values[i].format(requestHeaders, context);
+        if (v.isEmpty() && !keepEmpty[i]) {
+            return null;
+        }
+        return switch (actions[i]) {
+            case ADD_IF_ABSENT -> target.contains(keys[i]) ? null : v;
+            case OVERWRITE_IF_EXISTS -> target.contains(keys[i]) ? v : null;
+            default -> v;
+        };
+    }
+
+    private boolean overwrites(int i) {
+        return actions[i] == HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS
+                || actions[i] == HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
+    }
+
+    private void put(Http2Headers target, int i, String v) {
+        if (overwrites(i)) {
+            target.set(keys[i], v);
+        } else {
+            target.add(keys[i], v);
         }
     }
 
@@ -141,6 +124,10 @@ final class HeaderMutator {
             String field = path + "_to_add[" + i + "]";
             if (!modifiable(o.key())) {
                 problems.add(field + ".header.key: invalid header '" + o.key() + "': pseudo-headers and host cannot be modified");
+            }
+            if (o.value() != null && (o.value().indexOf('\r') >= 0 || o.value().indexOf('\n') >= 0
+                    || o.value().indexOf('\0') >= 0)) {
+                problems.add(field + ".header.value: invalid header value: CR, LF and NUL are not allowed");
             }
             for (String p : HeaderFormatter.validate(o.value() == null ? "" : o.value())) {
                 problems.add(field + ".header.value: " + p);

@@ -22,23 +22,26 @@ final class RegexRewriter {
         this.replacement = toJavaReplacement(substitution, groups);
     }
 
-    static RegexRewriter of(ForwardAction.RegexRewrite spec) {
-        return spec == null ? null : new RegexRewriter(spec);
-    }
-
-    /** The path with its part before {@code pathEnd} rewritten and the rest kept. */
+    /**
+     * The path with its part before {@code pathEnd} rewritten and the rest (query) kept; null when
+     * the rewritten part is empty, which Envoy treats as a failed rewrite.
+     */
     String rewrite(String path, int pathEnd) {
         Matcher m = pattern.matcher(path).region(0, pathEnd);
         if (!m.find()) {
             return path;
         }
         StringBuilder b = new StringBuilder(path.length() + 16);
+        int last;
         do {
             m.appendReplacement(b, replacement);
+            last = m.end();
         } while (m.find());
-        // appendTail copies through the end of the input, past the region: the query survives.
-        m.appendTail(b);
-        return b.toString();
+        b.append(path, last, pathEnd);
+        if (b.isEmpty()) {
+            return null;
+        }
+        return b.append(path, pathEnd, path.length()).toString();
     }
 
     /**

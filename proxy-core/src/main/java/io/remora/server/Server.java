@@ -1,53 +1,459 @@
 package io.remora.server;
 
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.remora.accesslog.AccessLog;
+import io.remora.config.AccessLogConfig;
+import io.remora.config.Address;
+import io.remora.config.ClusterConfig;
+import io.remora.config.FilterChainConfig;
+import io.remora.config.ListenerConfig;
+import io.remora.config.NetworkFilterConfig;
 import io.remora.config.ServerConfig;
+import io.remora.listener.ConnectionAcceptor;
+import io.remora.listener.FilterChainRuntime;
+import io.remora.listener.ListenerRegistry;
+import io.remora.listener.ListenerRuntime;
+import io.remora.network.NetworkFilter;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
-
+import io.remora.upstream.Cluster;
+import io.remora.upstream.ClusterImpl;
+import io.remora.upstream.ClusterManagerImpl;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The running data plane: worker event loops, listeners, clusters. Config arrives as whole
  * {@link ServerConfig} snapshots; {@link #update} diffs them against what runs.
+ *
+ * <p>All mutations run on the caller's (control) thread and are serialized by this object's
+ * monitor; workers only read the published {@link Snapshot} and each listener's runtime.
  */
 public final class Server implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Server.class.getName());
+    /** How long start waits for DNS clusters' first answer (Envoy's cluster warming). */
+    private static final Duration DNS_WARMING = Duration.ofSeconds(5);
+
+    /** Everything accept-time code reads, published with one volatile write. */
+    private record Snapshot(ServerConfig config, Map<String, ActiveListener> listeners,
+                            Map<InetSocketAddress, ActiveListener> byAddress,
+                            Map<Integer, ActiveListener> wildcardByPort) {
+        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of());
+    }
+
+    private final ServerOptions options;
+    private final StatsRegistry stats;
+    private final List<NetworkFilterFactory<?>> filterFactories;
+    private final ClusterManagerImpl clusterManager;
+    private final ServerContextImpl context;
+    private final AtomicLong activeConnections = new AtomicLong();
+    private final ListenerRegistry registry = new Registry();
+    private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile boolean draining;
+    private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
+    private EventLoopGroup workers;
+    private ListenerBinder binder;
+    private boolean stopped;
 
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories) {
-        throw new UnsupportedOperationException();
+        this.options = options;
+        this.stats = stats;
+        this.filterFactories = List.copyOf(filterFactories);
+        this.clusterManager = new ClusterManagerImpl(stats);
+        this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
+                () -> snapshot.config(), () -> accessLogFactory, () -> draining);
+    }
+
+    /** Plugs in the access log implementation; the default logs nothing. */
+    public Server accessLogFactory(Function<List<AccessLogConfig>, List<AccessLog>> factory) {
+        this.accessLogFactory = factory;
+        return this;
     }
 
     /** Builds clusters and binds every listener of the config; throws if a bind fails. */
-    public void start(ServerConfig config) {
-        throw new UnsupportedOperationException();
+    public synchronized void start(ServerConfig config) {
+        if (workers != null) {
+            throw new IllegalStateException("already started");
+        }
+        int n = Math.max(1, options.concurrency());
+        workers = options.transport().newEventLoopGroup(n, "remora-worker");
+        binder = new ListenerBinder(options.transport(), workers);
+        stats.server().concurrency.set(n);
+        try {
+            clusterManager.update(config.clusters());
+            awaitDnsClusters();
+            apply(config);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void awaitDnsClusters() {
+        List<CompletableFuture<Void>> dns = new ArrayList<>();
+        for (Cluster c : clusterManager.all()) {
+            ClusterConfig.DiscoveryType t = c.config().type();
+            if (t == ClusterConfig.DiscoveryType.STRICT_DNS || t == ClusterConfig.DiscoveryType.LOGICAL_DNS) {
+                dns.add(((ClusterImpl) c).initialized());
+            }
+        }
+        try {
+            CompletableFuture.allOf(dns.toArray(CompletableFuture[]::new))
+                    .get(DNS_WARMING.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
+        }
     }
 
     /** Applies a new snapshot: unchanged listeners keep their sockets, changed ones drain. */
-    public void update(ServerConfig config) {
-        throw new UnsupportedOperationException();
+    public synchronized void update(ServerConfig config) {
+        if (workers == null || stopped) {
+            throw new IllegalStateException("not running");
+        }
+        clusterManager.update(config.clusters());
+        apply(config);
+    }
+
+    private void apply(ServerConfig config) {
+        Snapshot old = snapshot;
+        Map<String, ActiveListener> next = new LinkedHashMap<>();
+        Map<ActiveListener, ListenerRuntime> runtimeSwaps = new IdentityHashMap<>();
+        List<ActiveListener> toStop = new ArrayList<>();
+        List<FilterChainRuntime> toDrain = new ArrayList<>();
+        List<ActiveListener> newlyBound = new ArrayList<>();
+        try {
+            for (ListenerConfig lc : config.listeners()) {
+                ActiveListener cur = old.listeners().get(lc.name());
+                if (cur != null && cur.runtime.config().equals(lc)) {
+                    next.put(lc.name(), cur);
+                    continue;
+                }
+                ListenerRuntime previous = cur == null ? null : cur.runtime;
+                ListenerRuntime rt = buildRuntime(lc, previous);
+                if (previous != null) {
+                    toDrain.addAll(notReused(previous, rt));
+                }
+                if (cur != null && sameSocket(cur.runtime.config(), lc)) {
+                    runtimeSwaps.put(cur, rt);
+                    next.put(lc.name(), cur);
+                } else {
+                    ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
+                    if (lc.bindToPort()) {
+                        al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
+                    }
+                    newlyBound.add(al);
+                    next.put(lc.name(), al);
+                    if (cur != null) {
+                        toStop.add(cur);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            for (ActiveListener al : newlyBound) {
+                al.stopAccepting();
+            }
+            throw e;
+        }
+        for (Map.Entry<String, ActiveListener> e : old.listeners().entrySet()) {
+            if (!next.containsKey(e.getKey())) {
+                toStop.add(e.getValue());
+                toDrain.addAll(e.getValue().runtime.chains());
+            }
+        }
+        runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
+        snapshot = index(config, next);
+        for (ActiveListener al : toStop) {
+            al.stopAccepting();
+        }
+        Duration drainTime = config.drainTime() != null ? config.drainTime() : options.drainTime();
+        for (FilterChainRuntime fc : toDrain) {
+            drainThenClose(fc, drainTime);
+        }
+    }
+
+    private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
+        return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
+                && a.transparent() == b.transparent();
+    }
+
+    private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {
+        List<FilterChainRuntime> kept = next.chains();
+        List<FilterChainRuntime> out = new ArrayList<>();
+        for (FilterChainRuntime fc : previous.chains()) {
+            boolean reused = false;
+            for (FilterChainRuntime k : kept) {
+                reused |= k == fc;
+            }
+            if (!reused && !out.contains(fc)) {
+                out.add(fc);
+            }
+        }
+        return out;
+    }
+
+    private void drainThenClose(FilterChainRuntime fc, Duration drainTime) {
+        try {
+            fc.filter().startDrain();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+        }
+        // Scheduled even when the group looks empty: a connection accepted just before the swap
+        // may still be in its listener filters and join the group later.
+        workers.next().schedule(() -> {
+            fc.connections().close();
+        }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    private ListenerRuntime buildRuntime(ListenerConfig lc, ListenerRuntime previous) {
+        Map<FilterChainConfig, FilterChainRuntime> prevByConfig = new HashMap<>();
+        if (previous != null) {
+            for (FilterChainRuntime fc : previous.chains()) {
+                prevByConfig.putIfAbsent(fc.config(), fc);
+            }
+        }
+        Map<FilterChainConfig, FilterChainRuntime> chains = new IdentityHashMap<>();
+        Map<FilterChainConfig, FilterChainRuntime> built = new HashMap<>();
+        List<FilterChainConfig> all = new ArrayList<>(lc.filterChains());
+        if (lc.defaultFilterChain() != null) {
+            all.add(lc.defaultFilterChain());
+        }
+        for (FilterChainConfig fc : all) {
+            FilterChainRuntime rt = prevByConfig.get(fc);
+            if (rt == null) {
+                rt = built.get(fc);
+            }
+            if (rt == null) {
+                rt = new FilterChainRuntime(fc, buildFilter(lc, fc));
+                built.put(fc, rt);
+            }
+            chains.put(fc, rt);
+        }
+        String label = ListenerRuntime.statLabel(lc);
+        return new ListenerRuntime(lc, label, stats.listener(label), chains);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private NetworkFilter buildFilter(ListenerConfig lc, FilterChainConfig fc) {
+        if (fc.filters() == null || fc.filters().isEmpty()) {
+            throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
+                    + "' has no network filters");
+        }
+        NetworkFilterConfig terminal = fc.terminalFilter();
+        NetworkFilterFactory factory = null;
+        for (NetworkFilterFactory<?> f : filterFactories) {
+            if (f.configType() == terminal.getClass()) {
+                factory = f;
+                break;
+            }
+            if (factory == null && f.configType().isInstance(terminal)) {
+                factory = f;
+            }
+        }
+        if (factory == null) {
+            throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
+                    + "': no network filter factory for " + terminal.filterName());
+        }
+        return factory.create(terminal, context);
+    }
+
+    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners) {
+        Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
+        Map<Integer, ActiveListener> wildcard = new HashMap<>();
+        for (ActiveListener al : listeners.values()) {
+            if (!(al.runtime.config().address() instanceof Address.Tcp tcp)) {
+                continue;
+            }
+            InetAddress ip;
+            try {
+                ip = InetAddress.getByName(tcp.host());
+            } catch (java.net.UnknownHostException e) {
+                continue;
+            }
+            int port = tcp.port();
+            if (port == 0 && al.boundAddress() instanceof InetSocketAddress b) {
+                port = b.getPort();
+            }
+            if (ip.isAnyLocalAddress()) {
+                wildcard.putIfAbsent(port, al);
+            } else {
+                byAddress.putIfAbsent(new InetSocketAddress(ip, port), al);
+            }
+        }
+        // Listeners keep config order (/listeners, boundAddresses).
+        return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
+                Map.copyOf(byAddress), Map.copyOf(wildcard));
     }
 
     public ServerConfig config() {
-        throw new UnsupportedOperationException();
+        return snapshot.config();
     }
 
     public ServerContext context() {
-        throw new UnsupportedOperationException();
+        return context;
+    }
+
+    /** The cluster manager (for admin and xDS). */
+    public ClusterManagerImpl clusterManager() {
+        return clusterManager;
+    }
+
+    /** The listener use_original_dst hands a connection to for this destination, or null. */
+    ListenerRuntime listenerForOriginalDestination(InetSocketAddress destination) {
+        return registry.forOriginalDestination(destination);
+    }
+
+    /** Connections currently open across all listeners. */
+    public long activeConnections() {
+        return activeConnections.get();
     }
 
     /** The address a listener is bound to (after port 0 was resolved), or null. */
     public SocketAddress boundAddress(String listenerName) {
-        throw new UnsupportedOperationException();
+        ActiveListener al = snapshot.listeners().get(listenerName);
+        return al == null ? null : al.boundAddress();
+    }
+
+    /** Listener names and bound addresses (null when not bound), in config order; for /listeners. */
+    public Map<String, SocketAddress> boundAddresses() {
+        Map<String, SocketAddress> out = new LinkedHashMap<>();
+        for (ActiveListener al : snapshot.listeners().values()) {
+            out.put(al.name, al.boundAddress());
+        }
+        return out;
+    }
+
+    /**
+     * Envoy's {@code POST /drain_listeners}: the filters of the chosen listeners start draining
+     * (HTTP answers with {@code connection: close} / GOAWAY) and the server reports draining.
+     * Without graceful the listeners stop accepting at once; with it they keep accepting for
+     * the drain time first, as Envoy's graceful drain period does. Open connections are left to
+     * finish; {@link #drainAndStop} ends them.
+     *
+     * @param inboundOnly only listeners whose traffic direction is INBOUND
+     */
+    public synchronized void drainListeners(boolean inboundOnly, boolean graceful) {
+        if (workers == null || stopped) {
+            return;
+        }
+        draining = true;
+        List<ActiveListener> chosen = new ArrayList<>();
+        for (ActiveListener al : snapshot.listeners().values()) {
+            if (!inboundOnly || al.runtime.config().direction() == ListenerConfig.TrafficDirection.INBOUND) {
+                chosen.add(al);
+                for (FilterChainRuntime fc : al.runtime.chains()) {
+                    try {
+                        fc.filter().startDrain();
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                    }
+                }
+            }
+        }
+        if (!graceful) {
+            chosen.forEach(ActiveListener::stopAccepting);
+        } else {
+            ServerConfig c = snapshot.config();
+            Duration d = c != null && c.drainTime() != null ? c.drainTime() : options.drainTime();
+            workers.next().schedule(() -> chosen.forEach(al -> {
+                for (Channel ch : al.serverChannels) {
+                    ch.close();
+                }
+            }), d.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */
     public void drainAndStop(Duration drainTime) {
-        throw new UnsupportedOperationException();
+        List<FilterChainRuntime> chains;
+        synchronized (this) {
+            if (stopped || workers == null) {
+                stopped = true;
+                return;
+            }
+            draining = true;
+            stats.server().live.set(0);
+            chains = new ArrayList<>();
+            for (ActiveListener al : snapshot.listeners().values()) {
+                al.stopAccepting();
+                chains.addAll(al.runtime.chains());
+            }
+        }
+        for (FilterChainRuntime fc : chains) {
+            try {
+                fc.filter().startDrain();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+            }
+        }
+        long deadline = System.nanoTime() + drainTime.toNanos();
+        while (activeConnections.get() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        close();
     }
 
     @Override
-    public void close() {
-        throw new UnsupportedOperationException();
+    public synchronized void close() {
+        if (workers == null) {
+            stopped = true;
+            clusterManager.close();
+            return;
+        }
+        if (stopped && workers.isShutdown()) {
+            return;
+        }
+        stopped = true;
+        draining = true;
+        stats.server().live.set(0);
+        for (ActiveListener al : snapshot.listeners().values()) {
+            for (Channel ch : al.serverChannels) {
+                ch.close();
+            }
+            for (FilterChainRuntime fc : al.runtime.chains()) {
+                fc.connections().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
+        }
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        clusterManager.close();
+    }
+
+    private final class Registry implements ListenerRegistry {
+        @Override
+        public ListenerRuntime forOriginalDestination(InetSocketAddress destination) {
+            Snapshot s = snapshot;
+            ActiveListener al = s.byAddress().get(destination);
+            if (al == null) {
+                al = s.wildcardByPort().get(destination.getPort());
+            }
+            return al == null ? null : al.runtime;
+        }
+
+        @Override
+        public void connectionOpened() {
+            activeConnections.incrementAndGet();
+        }
+
+        @Override
+        public void connectionClosed() {
+            activeConnections.decrementAndGet();
+        }
     }
 }

@@ -173,6 +173,11 @@ public final class ClusterImpl implements Cluster {
         rebuild();
     }
 
+    /** The endpoints the current host set was built from. */
+    synchronized List<ResolvedEndpoint> endpoints() {
+        return endpoints;
+    }
+
     /** Marks the cluster initialized even without hosts (a DNS answer that was empty). */
     void markInitialized() {
         initialized.complete(null);

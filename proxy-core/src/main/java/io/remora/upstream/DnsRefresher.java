@@ -33,7 +33,6 @@ final class DnsRefresher {
         }
         boolean logical = c.type() == ClusterConfig.DiscoveryType.LOGICAL_DNS;
         List<ClusterImpl.ResolvedEndpoint> out = new ArrayList<>();
-        boolean anyFailed = false;
         outer:
         for (LocalityLbEndpoints lle : c.loadAssignment().endpoints()) {
             for (LbEndpoint ep : lle.lbEndpoints()) {
@@ -47,8 +46,13 @@ final class DnsRefresher {
                 try {
                     addrs = filter(resolver.resolve(tcp.host()), c.dnsLookupFamily());
                 } catch (UnknownHostException e) {
-                    anyFailed = true;
                     LOG.log(System.Logger.Level.DEBUG, "cluster {0}: cannot resolve {1}", c.name(), tcp.host());
+                    // Envoy keeps a name's last resolved hosts when a refresh of it fails.
+                    for (ClusterImpl.ResolvedEndpoint prev : cluster.endpoints()) {
+                        if (prev.configured().equals(ep.address())) {
+                            out.add(prev);
+                        }
+                    }
                     if (logical) {
                         break outer;
                     }
@@ -67,11 +71,6 @@ final class DnsRefresher {
                     break outer;
                 }
             }
-        }
-        // Envoy keeps the last good hosts of a name whose resolution failed; here a failed round
-        // that produced nothing keeps the previous set rather than emptying the cluster.
-        if (out.isEmpty() && anyFailed && !cluster.hosts().isEmpty()) {
-            return;
         }
         cluster.setEndpoints(out);
         cluster.markInitialized();

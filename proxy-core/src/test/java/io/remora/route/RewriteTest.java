@@ -110,6 +110,14 @@ class RewriteTest {
     }
 
     @Test
+    void regexRewriteToAnEmptyPathLeavesThePathAlone() {
+        ForwardAction a = forward(new ClusterSpecifier.Single("c"), null, regexRewrite(".*", ""));
+        Http2Headers h = rewrite(match(new RouteMatch.Prefix("/")), a, "/gone?q=1");
+        assertEquals("/gone?q=1", h.path().toString());
+        assertNull(h.get("x-envoy-original-path"));
+    }
+
+    @Test
     void regexRewriteNamingMissingGroupIsRejected() {
         ForwardAction a = forward(new ClusterSpecifier.Single("c"), null, regexRewrite("/(a)", "\\2"));
         var cfg = config(vhost("v", List.of("*"), route("r", match(new RouteMatch.Prefix("/")), a)));

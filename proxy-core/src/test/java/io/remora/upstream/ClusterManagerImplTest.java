@@ -147,4 +147,43 @@ class ClusterManagerImplTest {
             assertNull(cm.get("o").chooseHost(LoadBalancerContext.NONE));
         }
     }
+
+    @Test
+    void failedDnsRefreshKeepsTheNamesLastHosts() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean failFlaky = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        DnsResolver fake = name -> {
+            if (name.equals("stable")) {
+                rounds.incrementAndGet();
+                return new InetAddress[] {InetAddress.getByName("10.0.0.1")};
+            }
+            if (failFlaky.get()) {
+                throw new java.net.UnknownHostException(name);
+            }
+            return new InetAddress[] {InetAddress.getByName("10.0.0.2")};
+        };
+        ClusterConfig base = TestClusters.cluster("s", DiscoveryType.STRICT_DNS, LbPolicy.ROUND_ROBIN,
+                cla("s", ep("stable", 80), ep("flaky", 80)));
+        ClusterConfig fast = new ClusterConfig(base.name(), null, base.type(), base.lbPolicy(), base.connectTimeout(),
+                base.loadAssignment(), null, base.protocol(), base.http2Options(), java.time.Duration.ofMillis(20),
+                base.dnsLookupFamily(), base.circuitBreakers(), base.upstreamIdleTimeout(), 0, 2, null, null, 1 << 20);
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry(), fake)) {
+            cm.update(Map.of("s", fast));
+            cm.initialized().get(10, TimeUnit.SECONDS);
+            Host flakyHost = hostOn10(cm.get("s"), "10.0.0.2");
+            assertNotNull(flakyHost);
+            failFlaky.set(true);
+            int seen = rounds.get();
+            while (rounds.get() < seen + 3) {
+                Thread.sleep(10);
+            }
+            assertSame(flakyHost, hostOn10(cm.get("s"), "10.0.0.2"));
+            assertEquals(2, cm.get("s").hosts().size());
+        }
+    }
+
+    private static Host hostOn10(Cluster c, String ip) {
+        return c.hosts().stream().filter(h -> ((InetSocketAddress) h.address()).getAddress().getHostAddress().equals(ip))
+                .findFirst().orElse(null);
+    }
 }

@@ -50,7 +50,7 @@ final class Bootstraps {
     static String cluster(String name, boolean http2, String extra, int... ports) {
         StringBuilder eps = new StringBuilder();
         for (int p : ports) {
-            eps.append("    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ")
+            eps.append("      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ")
                     .append(p).append(" } } }\n");
         }
         String protocol = !http2 ? "" : """

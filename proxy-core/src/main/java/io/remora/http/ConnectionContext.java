@@ -1,0 +1,114 @@
+package io.remora.http;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+import io.remora.network.ConnectionInfo;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One downstream connection as its streams see it: addresses, TLS, protocol, drain state and the
+ * connection idle timeout. Lives on the connection's event loop.
+ */
+final class ConnectionContext {
+
+    /** What the codec does when the connection idles out or drains. */
+    interface Codec {
+        /** HTTP/1.1: close (now if idle); HTTP/2: GOAWAY, close when the last stream ends. */
+        void startDrain();
+
+        void onIdleTimeout();
+    }
+
+    final HttpConnectionManager hcm;
+    final Channel channel;
+    final ConnectionInfo info;
+    final boolean tls;
+    final String scheme;
+    final SocketAddress remoteAddress;
+    final SocketAddress localAddress;
+    String protocol;
+    Codec codec;
+    boolean draining;
+    boolean closed;
+    int activeStreams;
+    private long idleSinceNanos = System.nanoTime();
+    private ScheduledFuture<?> idleTimer;
+
+    ConnectionContext(HttpConnectionManager hcm, Channel channel, ConnectionInfo info) {
+        this.hcm = hcm;
+        this.channel = channel;
+        this.info = info;
+        this.tls = channel.pipeline().get(SslHandler.class) != null
+                || (info != null && "tls".equals(info.transportProtocol()));
+        this.scheme = tls ? "https" : "http";
+        SocketAddress remote = info != null && info.remoteAddress() != null ? info.remoteAddress() : channel.remoteAddress();
+        SocketAddress local = info != null && info.localAddress() != null ? info.localAddress() : channel.localAddress();
+        this.remoteAddress = remote;
+        this.localAddress = local;
+    }
+
+    InetSocketAddress remoteInet() {
+        return remoteAddress instanceof InetSocketAddress i ? i : null;
+    }
+
+    InetSocketAddress localInet() {
+        return localAddress instanceof InetSocketAddress i ? i : null;
+    }
+
+    void streamStarted() {
+        activeStreams++;
+    }
+
+    void streamEnded() {
+        if (--activeStreams == 0) {
+            idleSinceNanos = System.nanoTime();
+        }
+    }
+
+    /** Arms the connection idle timeout (idle = no active stream), if configured. */
+    void armIdleTimer() {
+        long timeout = hcm.idleTimeoutNanos;
+        if (timeout > 0) {
+            idleTimer = channel.eventLoop().schedule(this::checkIdle, timeout, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    // One timer re-armed for the remaining time, rather than one reschedule per stream.
+    private void checkIdle() {
+        if (closed) {
+            return;
+        }
+        long timeout = hcm.idleTimeoutNanos;
+        long next = timeout;
+        if (activeStreams == 0) {
+            long idle = System.nanoTime() - idleSinceNanos;
+            if (idle >= timeout) {
+                codec.onIdleTimeout();
+                return;
+            }
+            next = timeout - idle;
+        }
+        idleTimer = channel.eventLoop().schedule(this::checkIdle, next, TimeUnit.NANOSECONDS);
+    }
+
+    void drain() {
+        if (!draining && !closed) {
+            draining = true;
+            codec.startDrain();
+        }
+    }
+
+    void onClosed() {
+        if (!closed) {
+            closed = true;
+            if (idleTimer != null) {
+                idleTimer.cancel(false);
+            }
+            hcm.connectionClosed(this);
+        }
+    }
+}

@@ -1,0 +1,442 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+import io.remora.accesslog.ResponseFlag;
+
+import java.util.ArrayDeque;
+
+/**
+ * The HTTP/1.1 side of a downstream connection, after Netty's {@link HttpServerCodec}: one
+ * request at a time. Pipelined requests wait (reading paused) until the response before them is
+ * complete, so responses never interleave. Bodies stream; nothing is aggregated.
+ */
+final class Http1Connection extends ChannelInboundHandlerAdapter implements ConnectionContext.Codec {
+
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
+
+    static final String NAME = "remora-http1";
+    private static final String UPGRADE_NAME = "remora-h2c-upgrade";
+    private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
+
+    private final ConnectionContext cx;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private Stream current;
+    private boolean processing;
+    private boolean closing;
+    private boolean sawRequest;
+
+    private Http1Connection(ConnectionContext cx) {
+        this.cx = cx;
+    }
+
+    /** Installs the HTTP/1.1 codec; with {@code h2cUpgrade}, a request may upgrade to HTTP/2. */
+    static void install(ConnectionContext cx, boolean h2cUpgrade) {
+        HttpConnectionManager hcm = cx.hcm;
+        cx.protocol = "HTTP/1.1";
+        hcm.stats.downstreamCxHttp1Total.increment();
+        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
+                .setMaxInitialLineLength(hcm.maxRequestHeadersBytes)
+                .setMaxHeaderSize(hcm.maxRequestHeadersBytes)
+                .setMaxChunkSize(64 * 1024);
+        HttpServerCodec codec = new HttpServerCodec(decoderConfig);
+        ChannelPipeline p = cx.channel.pipeline();
+        Http1Connection conn = new Http1Connection(cx);
+        cx.codec = conn;
+        p.addLast("remora-http1-codec", codec);
+        if (h2cUpgrade) {
+            HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
+                    AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                            ? Http2Connection.upgradeCodec(cx) : null;
+            p.addLast(UPGRADE_GUARD_NAME, new UpgradeGuard());
+            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(codec, factory, 64 * 1024));
+        }
+        p.addLast(NAME, conn);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing || !(msg instanceof HttpObject)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof LastHttpContent last && pending.isEmpty() && current != null && current.skipLastContent) {
+            // The end of a request that had no body: already signalled with its headers.
+            current.skipLastContent = false;
+            last.release();
+            return;
+        }
+        if (!pending.isEmpty() || (current != null && current.requestComplete)) {
+            pending.add(msg);
+            updateAutoRead();
+            return;
+        }
+        dispatch((HttpObject) msg);
+        updateAutoRead();
+    }
+
+    private void dispatch(HttpObject msg) {
+        if (msg instanceof HttpRequest req) {
+            onRequest(req);
+            if (msg instanceof HttpContent c) {
+                // Only Netty's invalid-message placeholder is a full request here.
+                c.release();
+            }
+        } else if (msg instanceof HttpContent c) {
+            onContent(c);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(HttpRequest req) {
+        if (!sawRequest) {
+            sawRequest = true;
+            // h2c upgrade is offered on the first request only.
+            if (ctx.pipeline().get(UPGRADE_NAME) != null) {
+                ctx.pipeline().remove(UPGRADE_NAME);
+            }
+            if (ctx.pipeline().get(UPGRADE_GUARD_NAME) != null) {
+                ctx.pipeline().remove(UPGRADE_GUARD_NAME);
+            }
+        }
+        Stream s = new Stream(req);
+        current = s;
+        DecoderResult result = req.decoderResult();
+        if (result.isFailure()) {
+            s.protocolError(result.cause());
+            return;
+        }
+        boolean noBody = !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
+        if (HttpUtil.is100ContinueExpected(req) && !noBody) {
+            // Envoy answers 100-continue itself (proxy_100_continue false).
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
+        Http2Headers headers = Http1Headers.toHttp2(req, cx.scheme);
+        s.requestComplete = noBody;
+        s.skipLastContent = noBody;
+        s.stream.decodeHeaders(headers, noBody);
+    }
+
+    private void onContent(HttpContent c) {
+        Stream s = current;
+        if (s == null || s.stream.ended() || (s.skipLastContent)) {
+            if (s != null && c instanceof LastHttpContent) {
+                s.skipLastContent = false;
+            }
+            c.release();
+            return;
+        }
+        if (c.decoderResult().isFailure()) {
+            c.release();
+            s.stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+            cx.hcm.stats.downstreamCxProtocolError.increment();
+            if (!s.stream.responseStarted()) {
+                s.stream.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
+            } else {
+                s.stream.resetStream();
+            }
+            return;
+        }
+        ByteBuf data = c.content();
+        if (c instanceof LastHttpContent last) {
+            s.requestComplete = true;
+            HttpHeaders trailers = last.trailingHeaders();
+            if (trailers.isEmpty()) {
+                s.stream.decodeData(data, true);
+            } else {
+                if (data.isReadable()) {
+                    s.stream.decodeData(data, false);
+                } else {
+                    data.release();
+                }
+                DefaultHttp2Headers t = new DefaultHttp2Headers(false, trailers.size());
+                for (var e : trailers) {
+                    t.add(AsciiString.of(e.getKey()).toLowerCase(), e.getValue());
+                }
+                s.stream.decodeTrailers(t);
+            }
+        } else if (data.isReadable()) {
+            s.stream.decodeData(data, false);
+        } else {
+            data.release();
+        }
+    }
+
+    /** The current stream is over: start on what was pipelined behind it. */
+    private void onStreamDone(Stream s) {
+        if (current != s) {
+            return;
+        }
+        if (s.closeAfterResponse || !s.requestComplete) {
+            closeAfterFlush();
+            return;
+        }
+        current = null;
+        if (cx.draining) {
+            closeAfterFlush();
+            return;
+        }
+        processPending();
+    }
+
+    private void processPending() {
+        if (processing) {
+            return;
+        }
+        processing = true;
+        try {
+            while (!closing && !pending.isEmpty() && !(current != null && current.requestComplete)) {
+                dispatch((HttpObject) pending.poll());
+            }
+        } finally {
+            processing = false;
+        }
+        updateAutoRead();
+    }
+
+    private void updateAutoRead() {
+        if (closing) {
+            return;
+        }
+        boolean paused = current != null && current.readDisabled;
+        boolean read = pending.isEmpty() && !paused;
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    private void closeAfterFlush() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        releasePending();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void releasePending() {
+        Object m;
+        while ((m = pending.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (current != null) {
+            current.stream.onWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        releasePending();
+        Stream s = current;
+        current = null;
+        if (s != null && !s.stream.ended()) {
+            s.stream.onDownstreamReset();
+        }
+        cx.onClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
+            // Upgraded to h2c: the HTTP/2 handlers took over the connection.
+            ctx.pipeline().remove(this);
+            releasePending();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
+        ctx.close();
+    }
+
+    @Override
+    public void startDrain() {
+        // As Envoy: the next response carries connection: close and the connection closes after
+        // it; idle connections are left to the listener's drain time.
+    }
+
+    @Override
+    public void onIdleTimeout() {
+        if (current == null) {
+            closeAfterFlush();
+        }
+    }
+
+    /** One request/response on this connection, and its encoder. */
+    private final class Stream implements StreamEncoder {
+        final ActiveStream stream;
+        final boolean keepAlive;
+        final boolean http10;
+        boolean requestComplete;
+        boolean skipLastContent;
+        boolean readDisabled;
+        boolean closeAfterResponse;
+        boolean chunked;
+
+        Stream(HttpRequest req) {
+            this.keepAlive = HttpUtil.isKeepAlive(req);
+            this.http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            this.stream = new ActiveStream(cx, this);
+        }
+
+        void protocolError(Throwable cause) {
+            requestComplete = true;
+            closeAfterResponse = true;
+            ActiveStream s = stream;
+            s.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+            if (cause instanceof TooLongFrameException) {
+                s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.headers_too_large");
+            } else {
+                cx.hcm.stats.downstreamCxProtocolError.increment();
+                s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
+            }
+        }
+
+        @Override
+        public void encodeHeaders(Http2Headers headers, boolean endStream) {
+            int status = AsciiString.of(headers.status()).parseInt();
+            CharSequence connection = headers.get(Http1Headers.CONNECTION);
+            if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {
+                closeAfterResponse = true;
+            }
+            HttpHeaders h = Http1Headers.toHttp1(headers);
+            boolean bodyless = status == 204 || status == 304 || (status >= 100 && status < 200) || stream.head;
+            if (endStream) {
+                if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                    h.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+                }
+            } else if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                if (http10) {
+                    // HTTP/1.0 has no chunked coding: the body ends with the connection.
+                    closeAfterResponse = true;
+                } else {
+                    chunked = true;
+                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                }
+            }
+            if (!keepAlive || cx.draining || cx.hcm.draining() || (endStream && !requestComplete)) {
+                closeAfterResponse = true;
+            }
+            if (closeAfterResponse) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (http10) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+            HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h);
+            if (endStream) {
+                ctx.write(resp);
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else {
+                ctx.writeAndFlush(resp);
+            }
+        }
+
+        @Override
+        public void encodeData(ByteBuf data, boolean endStream) {
+            ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+        }
+
+        @Override
+        public void encodeTrailers(Http2Headers trailers) {
+            LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+            if (chunked) {
+                for (var e : trailers) {
+                    CharSequence n = e.getKey();
+                    if (n.length() > 0 && n.charAt(0) != ':') {
+                        last.trailingHeaders().add(n, e.getValue());
+                    }
+                }
+            }
+            ctx.writeAndFlush(last);
+        }
+
+        @Override
+        public void resetStream(boolean graceful) {
+            closeAfterResponse = true;
+            if (graceful) {
+                return; // closes once the response is flushed (onStreamDone)
+            }
+            closing = true;
+            releasePending();
+            ctx.close();
+        }
+
+        @Override
+        public void readDisable(boolean disable) {
+            readDisabled = disable;
+            updateAutoRead();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public void streamDone() {
+            onStreamDone(this);
+        }
+    }
+
+    /**
+     * Netty's upgrade handler aggregates the body of an upgrade request: a request with a body
+     * is served over HTTP/1.1 instead (its Upgrade: h2c dropped), so bodies always stream.
+     */
+    private static final class UpgradeGuard extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof HttpRequest req && req.headers().contains(HttpHeaderNames.UPGRADE)
+                    && (HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0)) {
+                req.headers().remove(HttpHeaderNames.UPGRADE);
+                req.headers().remove(Http1Headers.HTTP2_SETTINGS);
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.util.Iterator;
+import java.util.Map;
+
+/** HTTP/1.1 messages to and from the internal HTTP/2-style headers. */
+final class Http1Headers {
+
+    static final AsciiString CONNECTION = AsciiString.cached("connection");
+    static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
+    static final AsciiString UPGRADE = AsciiString.cached("upgrade");
+    static final AsciiString HOST = AsciiString.cached("host");
+    static final AsciiString TE = AsciiString.cached("te");
+    static final AsciiString EXPECT = AsciiString.cached("expect");
+    static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
+    static final AsciiString TRAILERS = AsciiString.cached("trailers");
+
+    private static final io.netty.handler.codec.http.HttpHeadersFactory RESPONSE_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    private Http1Headers() {
+    }
+
+    /** Headers that describe one hop's connection, never forwarded (RFC 9110 7.6.1). */
+    static boolean connectionSpecific(AsciiString lowerName) {
+        return CONNECTION.contentEquals(lowerName) || KEEP_ALIVE.contentEquals(lowerName)
+                || PROXY_CONNECTION.contentEquals(lowerName) || TRANSFER_ENCODING.contentEquals(lowerName)
+                || UPGRADE.contentEquals(lowerName) || HTTP2_SETTINGS.contentEquals(lowerName);
+    }
+
+    /** Normalizes a request: :method, :scheme, :authority (Host or absolute URI), :path. */
+    static Http2Headers toHttp2(HttpRequest req, String scheme) {
+        HttpHeaders in = req.headers();
+        DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 4);
+        out.method(req.method().asciiName());
+        String uri = req.uri();
+        boolean connect = "CONNECT".equals(req.method().name());
+        if (connect) {
+            out.authority(uri);
+        } else {
+            int schemeEnd = uri.startsWith("/") ? -1 : uri.indexOf("://");
+            if (schemeEnd > 0) {
+                // absolute-form (a proxy request): the URI carries authority and path.
+                int hostStart = schemeEnd + 3;
+                int pathStart = uri.indexOf('/', hostStart);
+                int queryStart = uri.indexOf('?', hostStart);
+                if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
+                    int end = queryStart < 0 ? uri.length() : queryStart;
+                    out.authority(uri.substring(hostStart, end));
+                    out.path(queryStart < 0 ? "/" : "/" + uri.substring(queryStart));
+                } else {
+                    out.authority(uri.substring(hostStart, pathStart));
+                    out.path(uri.substring(pathStart));
+                }
+            } else {
+                out.path(uri);
+            }
+            out.scheme(scheme);
+        }
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
+            if (connectionSpecific(name) || EXPECT.contentEquals(name)) {
+                continue;
+            }
+            if (HOST.contentEquals(name)) {
+                if (out.authority() == null) {
+                    out.authority(e.getValue());
+                }
+                continue;
+            }
+            if (TE.contentEquals(name) && !AsciiString.contentEqualsIgnoreCase(TRAILERS, e.getValue())) {
+                continue;
+            }
+            out.add(name, e.getValue());
+        }
+        return out;
+    }
+
+    /** Copies regular (non-pseudo, non-connection) headers into HTTP/1 headers. */
+    static HttpHeaders toHttp1(Http2Headers in) {
+        HttpHeaders out = RESPONSE_HEADERS.newHeaders();
+        for (Map.Entry<CharSequence, CharSequence> e : in) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
+            }
+            AsciiString n = AsciiString.of(name);
+            if (connectionSpecific(n)) {
+                continue;
+            }
+            out.add(n, e.getValue());
+        }
+        return out;
+    }
+
+    /** Removes what must not travel on an HTTP/2 stream. */
+    static void stripConnectionSpecific(Http2Headers h) {
+        h.remove(CONNECTION);
+        h.remove(KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        h.remove(TRANSFER_ENCODING);
+        h.remove(UPGRADE);
+    }
+}

@@ -1,0 +1,148 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AsciiString;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * One HTTP/2 stream (a child channel of {@link io.netty.handler.codec.http2.Http2MultiplexHandler})
+ * bound to its {@link ActiveStream}. Pausing reads on the child channel holds its DATA frames
+ * unconsumed, so no WINDOW_UPDATE goes out and the peer's window closes: that is the
+ * backpressure. The child's writability follows the stream's send window.
+ */
+final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements StreamEncoder {
+
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
+
+    private static final AsciiString STREAM_ID_EXT = AsciiString.cached("x-http2-stream-id");
+    private static final AsciiString HOST = AsciiString.cached("host");
+
+    private final ConnectionContext cx;
+    private final Http2StreamChannel ch;
+    private ActiveStream stream;
+    private boolean done;
+
+    Http2StreamHandler(ConnectionContext cx, Http2StreamChannel ch) {
+        this.cx = cx;
+        this.ch = ch;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof Http2DataFrame data) {
+            ByteBuf content = data.content();
+            if (stream == null) {
+                data.release();
+            } else {
+                stream.decodeData(content, data.isEndStream());
+            }
+        } else if (msg instanceof Http2HeadersFrame hf) {
+            Http2Headers headers = hf.headers();
+            if (stream == null) {
+                if (ch.stream().id() == 1) {
+                    // An h2c upgrade request, converted by Netty from HTTP/1.1: drop its extension
+                    // header and what described the old connection.
+                    headers.remove(STREAM_ID_EXT);
+                    Http1Headers.stripConnectionSpecific(headers);
+                    headers.remove(Http1Headers.HTTP2_SETTINGS);
+                }
+                if (headers.authority() == null && headers.contains(HOST)) {
+                    headers.authority(headers.get(HOST));
+                }
+                headers.remove(HOST);
+                stream = new ActiveStream(cx, this);
+                stream.decodeHeaders(headers, hf.isEndStream());
+            } else if (!stream.ended()) {
+                stream.decodeTrailers(headers);
+            }
+        } else if (msg instanceof Http2ResetFrame) {
+            if (stream != null && !stream.ended()) {
+                stream.onDownstreamReset();
+            }
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (stream != null) {
+            stream.onWritabilityChanged(ch.isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (stream != null && !stream.ended()) {
+            stream.onDownstreamReset();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
+        if (stream != null && !stream.ended()) {
+            stream.resetStream();
+        } else {
+            ctx.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- StreamEncoder
+
+    @Override
+    public void encodeHeaders(Http2Headers headers, boolean endStream) {
+        Http1Headers.stripConnectionSpecific(headers);
+        ch.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
+    }
+
+    @Override
+    public void encodeData(ByteBuf data, boolean endStream) {
+        ch.writeAndFlush(new DefaultHttp2DataFrame(data, endStream));
+    }
+
+    @Override
+    public void encodeTrailers(Http2Headers trailers) {
+        ch.writeAndFlush(new DefaultHttp2HeadersFrame(trailers, true));
+    }
+
+    @Override
+    public void resetStream(boolean graceful) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(new DefaultHttp2ResetFrame(graceful ? Http2Error.NO_ERROR : Http2Error.CANCEL));
+        }
+    }
+
+    @Override
+    public void readDisable(boolean disable) {
+        ch.config().setAutoRead(!disable);
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ch.isWritable();
+    }
+
+    @Override
+    public void streamDone() {
+        if (!done) {
+            done = true;
+            if (cx.codec instanceof Http2Connection c) {
+                c.maybeCloseAfterDrain();
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.remora.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.remora.accesslog.AccessLog;
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpConnectionManagerConfig.ServerHeaderTransformation;
+import io.remora.config.Http2Options;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.network.ConnectionInfo;
+import io.remora.network.NetworkFilter;
+import io.remora.server.ServerContext;
+import io.remora.stats.HttpConnManagerStats;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The runtime of one {@code http_connection_manager} config: everything compiled once (filter
+ * factories, routes, stats, access logs) and shared by all connections of its filter chain.
+ */
+public final class HttpConnectionManager implements NetworkFilter {
+
+    /** Envoy's default per_connection_buffer_limit_bytes. */
+    static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+
+    final HttpConnectionManagerConfig config;
+    final ServerContext context;
+    final HttpConnManagerStats stats;
+    final Routes.Provider routes;
+    final HttpFilterFactory[] filterFactories;
+    final AccessLog[] accessLogs;
+    final Http2Options http2Options;
+    final long streamIdleTimeoutNanos;
+    final long requestTimeoutNanos;
+    final long idleTimeoutNanos;
+    final int maxRequestHeadersBytes;
+    final int maxRequestHeadersCount;
+    final String serverName;
+    final ServerHeaderTransformation serverHeaderTransformation;
+    final int bufferLimit;
+    private final ByteCounter byteCounter;
+    private final Set<ConnectionContext> connections = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+
+    HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
+                          List<HttpFilterFactory> filterFactories, List<AccessLog> accessLogs) {
+        this.config = config;
+        this.context = context;
+        this.stats = context.stats().http(config.statPrefix() == null ? "" : config.statPrefix());
+        this.routes = routes;
+        this.filterFactories = filterFactories.toArray(new HttpFilterFactory[0]);
+        this.accessLogs = accessLogs == null ? new AccessLog[0] : accessLogs.toArray(new AccessLog[0]);
+        this.http2Options = config.http2Options() == null ? Http2Options.DEFAULT : config.http2Options();
+        this.streamIdleTimeoutNanos = nanos(config.streamIdleTimeout(), Duration.ofMinutes(5));
+        this.requestTimeoutNanos = nanos(config.requestTimeout(), Duration.ZERO);
+        this.idleTimeoutNanos = nanos(config.idleTimeout(), Duration.ofHours(1));
+        this.maxRequestHeadersBytes = (config.maxRequestHeadersKb() > 0 ? config.maxRequestHeadersKb() : 60) * 1024;
+        this.maxRequestHeadersCount = config.maxRequestHeadersCount() > 0 ? config.maxRequestHeadersCount() : 100;
+        this.serverName = config.serverName() == null || config.serverName().isEmpty() ? "envoy" : config.serverName();
+        this.serverHeaderTransformation = config.serverHeaderTransformation() == null
+                ? ServerHeaderTransformation.OVERWRITE : config.serverHeaderTransformation();
+        this.bufferLimit = DEFAULT_BUFFER_LIMIT;
+        this.byteCounter = new ByteCounter(stats);
+    }
+
+    private static long nanos(Duration d, Duration dflt) {
+        return (d == null ? dflt : d).toNanos();
+    }
+
+    @Override
+    public void onAccept(Channel downstream, ConnectionInfo info) {
+        ConnectionContext cx = new ConnectionContext(this, downstream, info);
+        stats.downstreamCxTotal.increment();
+        stats.downstreamCxActive.incrementAndGet();
+        connections.add(cx);
+        downstream.closeFuture().addListener((ChannelFutureListener) f -> cx.onClosed());
+        downstream.pipeline().addLast("remora-bytes", byteCounter);
+        switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
+            case HTTP1 -> Http1Connection.install(cx, false);
+            case HTTP2 -> Http2Connection.install(cx);
+            default -> {
+                io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
+                if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
+                    Http2Connection.install(cx); // ALPN already chose HTTP/2
+                } else {
+                    ProtocolSniffer.install(cx); // the first bytes decide (covers ALPN finishing later)
+                }
+            }
+        }
+        cx.armIdleTimer();
+    }
+
+    void connectionClosed(ConnectionContext cx) {
+        if (connections.remove(cx)) {
+            stats.downstreamCxActive.decrementAndGet();
+            stats.downstreamCxDestroy.increment();
+        }
+    }
+
+    /** True while this filter or the whole server drains: responses then carry connection: close. */
+    boolean draining() {
+        return draining || context.draining();
+    }
+
+    @Override
+    public void startDrain() {
+        draining = true;
+        for (ConnectionContext cx : connections) {
+            cx.channel.eventLoop().execute(cx::drain);
+        }
+    }
+
+    /** Connections currently open (for tests and admin). */
+    int connectionCount() {
+        return connections.size();
+    }
+}

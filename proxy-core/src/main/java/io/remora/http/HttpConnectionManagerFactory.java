@@ -1,0 +1,73 @@
+package io.remora.http;
+
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpFilterConfig;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.network.NetworkFilter;
+import io.remora.network.NetworkFilterFactory;
+import io.remora.server.ServerContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * {@code envoy.filters.network.http_connection_manager}: compiles a config into its
+ * {@link HttpConnectionManager} (routes, HTTP filter factories, access logs, stats).
+ */
+public final class HttpConnectionManagerFactory implements NetworkFilterFactory<HttpConnectionManagerConfig> {
+
+    private final List<HttpFilterFactory.Provider<?>> providers;
+    private final BiFunction<HttpConnectionManagerConfig, ServerContext, Routes.Provider> routes;
+
+    /** @param providers one per supported HTTP filter kind; the router's among them */
+    public HttpConnectionManagerFactory(List<HttpFilterFactory.Provider<?>> providers) {
+        this(providers, HttpConnectionManagerFactory::routesOf);
+    }
+
+    HttpConnectionManagerFactory(List<HttpFilterFactory.Provider<?>> providers,
+                                 BiFunction<HttpConnectionManagerConfig, ServerContext, Routes.Provider> routes) {
+        this.providers = List.copyOf(providers);
+        this.routes = routes;
+    }
+
+    @Override
+    public Class<HttpConnectionManagerConfig> configType() {
+        return HttpConnectionManagerConfig.class;
+    }
+
+    @Override
+    public NetworkFilter create(HttpConnectionManagerConfig config, ServerContext context) {
+        List<HttpFilterFactory> filters = new ArrayList<>();
+        if (config.httpFilters() != null) {
+            for (HttpFilterConfig f : config.httpFilters()) {
+                filters.add(build(f, context));
+            }
+        }
+        var logs = config.accessLogs() == null || config.accessLogs().isEmpty()
+                ? List.<io.remora.accesslog.AccessLog>of() : context.accessLogs(config.accessLogs());
+        return new HttpConnectionManager(config, context, routes.apply(config, context), filters, logs);
+    }
+
+    private static Routes.Provider routesOf(HttpConnectionManagerConfig config, ServerContext context) {
+        if (config.routeConfig() != null) {
+            return Routes.inline(config.routeConfig());
+        }
+        if (config.rdsName() != null) {
+            return Routes.rds(context, config.rdsName());
+        }
+        throw new IllegalArgumentException("http_connection_manager " + config.statPrefix()
+                + ": neither route_config nor rds is set");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private HttpFilterFactory build(HttpFilterConfig config, ServerContext context) {
+        for (HttpFilterFactory.Provider p : providers) {
+            if (p.configType().isInstance(config)) {
+                return p.create(config, context);
+            }
+        }
+        throw new IllegalArgumentException("http filter " + config.filterName() + " ("
+                + config.getClass().getSimpleName() + ") has no runtime implementation in this build");
+    }
+}

@@ -1,0 +1,81 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.nio.charset.StandardCharsets;
+
+/** Pieces of Envoy's local replies: status strings and the gRPC trailers-only form. */
+final class LocalReply {
+
+    private static final AsciiString[] STATUS = new AsciiString[600];
+    private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+    private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
+    private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
+    private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+
+    static {
+        for (int i = 100; i < 600; i++) {
+            STATUS[i] = AsciiString.cached(Integer.toString(i));
+        }
+    }
+
+    private LocalReply() {
+    }
+
+    static AsciiString statusText(int status) {
+        return status >= 100 && status < 600 ? STATUS[status] : AsciiString.of(Integer.toString(status));
+    }
+
+    /** Envoy's {@code Grpc::Utility::httpToGrpcStatus}. */
+    static int httpToGrpcStatus(int http) {
+        return switch (http) {
+            case 400 -> 13; // INTERNAL
+            case 401 -> 16; // UNAUTHENTICATED
+            case 403 -> 7;  // PERMISSION_DENIED
+            case 404 -> 12; // UNIMPLEMENTED
+            case 429, 502, 503, 504 -> 14; // UNAVAILABLE
+            default -> 2;   // UNKNOWN
+        };
+    }
+
+    /** A gRPC trailers-only response: {@code :status 200} and the status in the headers. */
+    static void grpcTrailersOnly(Http2Headers h, int httpStatus, String message) {
+        h.status(STATUS[200]);
+        h.set(CONTENT_TYPE, APPLICATION_GRPC);
+        h.setInt(GRPC_STATUS, httpToGrpcStatus(httpStatus));
+        if (!message.isEmpty()) {
+            h.set(GRPC_MESSAGE, percentEncode(message));
+        }
+    }
+
+    /** gRPC's grpc-message encoding: printable ASCII except '%' as is, the rest %XX of UTF-8. */
+    static String percentEncode(String s) {
+        boolean plain = true;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '%') {
+                plain = false;
+                break;
+            }
+        }
+        if (plain) {
+            return s;
+        }
+        StringBuilder sb = new StringBuilder(s.length() + 16);
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c < 0x20 || c > 0x7e || c == '%') {
+                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            } else {
+                sb.append((char) c);
+            }
+        }
+        return sb.toString();
+    }
+
+    static int utf8Length(String s) {
+        return s.getBytes(StandardCharsets.UTF_8).length;
+    }
+}

@@ -1,0 +1,102 @@
+package io.remora.http;
+
+/**
+ * Envoy's {@code normalize_path} (RFC 3986: unreserved %XX decoded, hex digits upper-cased,
+ * dot segments removed) and {@code merge_slashes}, applied to {@code :path} before routing. The
+ * query is left as is. Returns null when the path cannot be normalized (the request gets 400).
+ */
+final class PathNormalizer {
+
+    private PathNormalizer() {
+    }
+
+    static String normalize(String path, boolean normalize, boolean mergeSlashes) {
+        int q = path.indexOf('?');
+        String p = q < 0 ? path : path.substring(0, q);
+        String query = q < 0 ? "" : path.substring(q);
+        if (p.isEmpty() || p.charAt(0) != '/') {
+            return path; // "*" (OPTIONS) and the like are not hierarchical paths
+        }
+        if (normalize) {
+            p = decodeUnreserved(p);
+            if (p == null) {
+                return null;
+            }
+            p = removeDotSegments(p);
+        }
+        if (mergeSlashes && p.contains("//")) {
+            StringBuilder sb = new StringBuilder(p.length());
+            for (int i = 0; i < p.length(); i++) {
+                char c = p.charAt(i);
+                if (c != '/' || sb.length() == 0 || sb.charAt(sb.length() - 1) != '/') {
+                    sb.append(c);
+                }
+            }
+            p = sb.toString();
+        }
+        return query.isEmpty() ? p : p + query;
+    }
+
+    private static String decodeUnreserved(String p) {
+        if (p.indexOf('%') < 0) {
+            return p;
+        }
+        StringBuilder sb = new StringBuilder(p.length());
+        for (int i = 0; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c != '%') {
+                sb.append(c);
+                continue;
+            }
+            if (i + 2 >= p.length()) {
+                return null;
+            }
+            int hi = Character.digit(p.charAt(i + 1), 16);
+            int lo = Character.digit(p.charAt(i + 2), 16);
+            if (hi < 0 || lo < 0) {
+                return null;
+            }
+            char d = (char) (hi << 4 | lo);
+            if (Character.isLetterOrDigit(d) && d < 0x80 || d == '-' || d == '.' || d == '_' || d == '~') {
+                sb.append(d);
+            } else {
+                sb.append('%').append(Character.toUpperCase(p.charAt(i + 1))).append(Character.toUpperCase(p.charAt(i + 2)));
+            }
+            i += 2;
+        }
+        return sb.toString();
+    }
+
+    /** RFC 3986 section 5.2.4 on an absolute path. */
+    static String removeDotSegments(String p) {
+        if (!p.contains("/.")) {
+            return p;
+        }
+        String[] segs = p.substring(1).split("/", -1);
+        String[] out = new String[segs.length];
+        int n = 0;
+        for (int i = 0; i < segs.length; i++) {
+            String s = segs[i];
+            boolean last = i == segs.length - 1;
+            if (s.equals(".")) {
+                if (last) {
+                    out[n++] = "";
+                }
+            } else if (s.equals("..")) {
+                if (n > 0) {
+                    n--;
+                }
+                if (last) {
+                    out[n++] = "";
+                }
+            } else {
+                out[n++] = s;
+            }
+        }
+        StringBuilder sb = new StringBuilder(p.length());
+        for (int i = 0; i < n; i++) {
+            sb.append('/').append(out[i]);
+        }
+        return sb.length() == 0 ? "/" : sb.toString();
+    }
+}

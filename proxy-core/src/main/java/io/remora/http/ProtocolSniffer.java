@@ -1,0 +1,96 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * codec_type AUTO: reads until the first bytes show whether the client speaks HTTP/2 (its
+ * connection preface "PRI * HTTP/2.0...", after TLS with ALPN h2 or with prior knowledge) or
+ * HTTP/1.1 (which may still upgrade to h2c), then installs that codec and steps aside.
+ */
+final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
+
+    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final ConnectionContext cx;
+    private ByteBuf buffered;
+
+    private ProtocolSniffer(ConnectionContext cx) {
+        this.cx = cx;
+    }
+
+    static void install(ConnectionContext cx) {
+        cx.protocol = "HTTP/1.1";
+        ProtocolSniffer sniffer = new ProtocolSniffer(cx);
+        cx.codec = new ConnectionContext.Codec() {
+            @Override
+            public void startDrain() {
+                cx.channel.close();
+            }
+
+            @Override
+            public void onIdleTimeout() {
+                cx.channel.close();
+            }
+        };
+        cx.channel.pipeline().addLast("remora-sniffer", sniffer);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf in)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (buffered == null) {
+            buffered = in;
+        } else {
+            buffered = ctx.alloc().compositeBuffer().addComponents(true, buffered, in);
+        }
+        int n = Math.min(buffered.readableBytes(), PREFACE.length);
+        int start = buffered.readerIndex();
+        for (int i = 0; i < n; i++) {
+            if (buffered.getByte(start + i) != PREFACE[i]) {
+                decide(ctx, false);
+                return;
+            }
+        }
+        if (n == PREFACE.length) {
+            decide(ctx, true);
+        }
+    }
+
+    private void decide(ChannelHandlerContext ctx, boolean http2) {
+        if (http2) {
+            Http2Connection.install(cx);
+        } else {
+            Http1Connection.install(cx, true);
+        }
+        ByteBuf b = buffered;
+        buffered = null;
+        ctx.pipeline().remove(this);
+        ctx.fireChannelRead(b);
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        release();
+        cx.onClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+
+    private void release() {
+        if (buffered != null) {
+            buffered.release();
+            buffered = null;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
+import io.remora.config.HttpConnectionManagerConfig;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Envoy's request header handling before the filters run ({@code ConnectionManagerUtility::
+ * mutateRequestHeaders}): x-forwarded-for, x-forwarded-proto, x-envoy-internal,
+ * x-envoy-external-address, x-request-id, and stripping Envoy's internal headers from external
+ * requests.
+ */
+final class RequestHeaderMutator {
+
+    static final AsciiString XFF = AsciiString.cached("x-forwarded-for");
+    static final AsciiString XFP = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_ENVOY_INTERNAL = AsciiString.cached("x-envoy-internal");
+    static final AsciiString X_ENVOY_EXTERNAL_ADDRESS = AsciiString.cached("x-envoy-external-address");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString TRUE = AsciiString.cached("true");
+
+    /** Headers only Envoy itself (an internal hop) may set; removed from external requests. */
+    static final AsciiString[] ENVOY_INTERNAL_HEADERS = {
+            AsciiString.cached("x-envoy-decorator-operation"),
+            AsciiString.cached("x-envoy-downstream-service-cluster"),
+            AsciiString.cached("x-envoy-downstream-service-node"),
+            AsciiString.cached("x-envoy-retriable-status-codes"),
+            AsciiString.cached("x-envoy-retriable-header-names"),
+            AsciiString.cached("x-envoy-retry-on"),
+            AsciiString.cached("x-envoy-retry-grpc-on"),
+            AsciiString.cached("x-envoy-max-retries"),
+            AsciiString.cached("x-envoy-upstream-alt-stat-name"),
+            AsciiString.cached("x-envoy-upstream-rq-timeout-ms"),
+            AsciiString.cached("x-envoy-upstream-rq-per-try-timeout-ms"),
+            AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response"),
+            AsciiString.cached("x-envoy-expected-rq-timeout-ms"),
+            AsciiString.cached("x-envoy-force-trace"),
+            AsciiString.cached("x-envoy-ip-tags"),
+            AsciiString.cached("x-envoy-original-url"),
+            AsciiString.cached("x-envoy-hedge-on-per-try-timeout"),
+    };
+
+    private RequestHeaderMutator() {
+    }
+
+    static void mutate(Http2Headers h, ActiveStream s) {
+        HttpConnectionManagerConfig cfg = s.hcm.config;
+        ConnectionContext cx = s.cx;
+        CharSequence xff = h.get(XFF);
+        InetAddress trusted;
+        boolean singleAddress;
+        if (cfg.useRemoteAddress()) {
+            InetSocketAddress remote = cx.remoteInet();
+            trusted = remote == null ? null : remote.getAddress();
+            if (cfg.xffNumTrustedHops() > 0 && xff != null) {
+                // Trusted proxies in front of us: the client is that many hops back in XFF.
+                InetAddress fromXff = fromRight(xff, cfg.xffNumTrustedHops() - 1);
+                if (fromXff != null) {
+                    trusted = fromXff;
+                }
+            }
+            singleAddress = xff == null;
+            if (!cfg.skipXffAppend() && remote != null) {
+                // Envoy appends its own address for loopback peers (a local sidecar hop).
+                InetSocketAddress appendFrom = remote.getAddress().isLoopbackAddress() && cx.localInet() != null
+                        ? cx.localInet() : remote;
+                String ip = NetUtil.toAddressString(appendFrom.getAddress());
+                h.set(XFF, xff == null ? ip : xff + "," + ip);
+            }
+            if (cfg.xffNumTrustedHops() == 0) {
+                h.set(XFP, cx.scheme);
+            }
+        } else {
+            trusted = xff == null ? null : fromRight(xff, cfg.xffNumTrustedHops());
+            singleAddress = xff != null && indexOf(xff, ',') < 0;
+        }
+        if (!h.contains(XFP)) {
+            h.set(XFP, cx.scheme);
+        }
+        boolean internal = singleAddress && trusted != null && isInternal(trusted);
+        boolean edge = cfg.useRemoteAddress() && !internal;
+        if (internal) {
+            h.set(X_ENVOY_INTERNAL, TRUE);
+        } else {
+            h.remove(X_ENVOY_INTERNAL);
+            if (edge) {
+                for (AsciiString name : ENVOY_INTERNAL_HEADERS) {
+                    h.remove(name);
+                }
+                if (trusted != null) {
+                    h.set(X_ENVOY_EXTERNAL_ADDRESS, NetUtil.toAddressString(trusted));
+                }
+            }
+            List<String> internalOnly = s.routes.internalOnlyHeaders();
+            for (int i = 0; i < internalOnly.size(); i++) {
+                h.remove(AsciiString.of(internalOnly.get(i)).toLowerCase());
+            }
+        }
+        if (cfg.generateRequestId()) {
+            if (!h.contains(X_REQUEST_ID) || (edge && !cfg.preserveExternalRequestId())) {
+                h.set(X_REQUEST_ID, RequestIds.uuid4());
+            }
+        }
+    }
+
+    /** The address {@code skip} entries from the right end of an XFF list, or null. */
+    static InetAddress fromRight(CharSequence xff, int skip) {
+        int end = xff.length();
+        for (int n = 0; end > 0; n++) {
+            int comma = lastIndexOf(xff, ',', end - 1);
+            if (n == skip) {
+                String entry = xff.subSequence(comma + 1, end).toString().trim();
+                return NetUtil.createInetAddressFromIpAddressString(entry);
+            }
+            end = comma;
+        }
+        return null;
+    }
+
+    /** RFC 1918, loopback and IPv6 unique-local addresses, Envoy's default internal set. */
+    static boolean isInternal(InetAddress a) {
+        if (a.isLoopbackAddress() || a.isSiteLocalAddress()) {
+            return true;
+        }
+        if (a instanceof Inet6Address) {
+            return (a.getAddress()[0] & 0xfe) == 0xfc;
+        }
+        return false;
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int lastIndexOf(CharSequence s, char c, int from) {
+        for (int i = from; i >= 0; i--) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,85 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.RouteConfiguration;
+import io.remora.route.RouteEntry;
+import io.remora.route.RouteTable;
+import io.remora.server.ServerContext;
+
+import java.util.List;
+
+/** The routes one stream uses, read once at its start (a snapshot: RDS may replace it later). */
+interface Routes {
+
+    /** @return the matched route or null (404 NR) */
+    RouteEntry route(Http2Headers headers, long random);
+
+    /** {@code internal_only_headers} of the route configuration. */
+    List<String> internalOnlyHeaders();
+
+    /** Supplies the current snapshot; called at each stream's start. */
+    interface Provider {
+        Routes current();
+    }
+
+    Routes NONE = new Routes() {
+        @Override
+        public RouteEntry route(Http2Headers headers, long random) {
+            return null;
+        }
+
+        @Override
+        public List<String> internalOnlyHeaders() {
+            return List.of();
+        }
+    };
+
+    static Routes of(RouteTable table) {
+        List<String> internalOnly = table.config().internalOnlyHeaders() == null
+                ? List.of() : table.config().internalOnlyHeaders();
+        return new Routes() {
+            @Override
+            public RouteEntry route(Http2Headers headers, long random) {
+                return table.route(headers, random);
+            }
+
+            @Override
+            public List<String> internalOnlyHeaders() {
+                return internalOnly;
+            }
+        };
+    }
+
+    /** An inline route_config: compiled once, with the connection manager's config. */
+    static Provider inline(RouteConfiguration config) {
+        Routes routes = of(RouteTable.compile(config));
+        return () -> routes;
+    }
+
+    /**
+     * RDS: the configuration is read from the server at each stream start; the compiled table is
+     * cached by the identity of the configuration object, so a new object compiles once.
+     */
+    static Provider rds(ServerContext context, String name) {
+        return new Provider() {
+            private volatile Compiled cache;
+
+            @Override
+            public Routes current() {
+                RouteConfiguration config = context.routeConfiguration(name);
+                if (config == null) {
+                    return NONE;
+                }
+                Compiled c = cache;
+                if (c == null || c.config != config) {
+                    c = new Compiled(config, of(RouteTable.compile(config)));
+                    cache = c;
+                }
+                return c.routes;
+            }
+        };
+    }
+
+    record Compiled(RouteConfiguration config, Routes routes) {
+    }
+}

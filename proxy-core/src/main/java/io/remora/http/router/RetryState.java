@@ -1,0 +1,168 @@
+package io.remora.http.router;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.config.RetryPolicy;
+import io.remora.config.RetryPolicy.RetryOn;
+import io.remora.http.upstream.ResetReason;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The retry policy of one request: the route's (or virtual host's) policy merged with the
+ * request's x-envoy-retry-* headers, and the retries used so far (Envoy's RetryStateImpl).
+ */
+final class RetryState {
+    static final AsciiString RETRY_ON = AsciiString.cached("x-envoy-retry-on");
+    static final AsciiString RETRY_GRPC_ON = AsciiString.cached("x-envoy-retry-grpc-on");
+    static final AsciiString MAX_RETRIES = AsciiString.cached("x-envoy-max-retries");
+    static final AsciiString RETRIABLE_STATUS_CODES = AsciiString.cached("x-envoy-retriable-status-codes");
+    static final AsciiString RATELIMITED = AsciiString.cached("x-envoy-ratelimited");
+    static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
+
+    private static final EnumSet<RetryOn> GRPC = EnumSet.of(RetryOn.GRPC_CANCELLED, RetryOn.GRPC_DEADLINE_EXCEEDED,
+            RetryOn.GRPC_INTERNAL, RetryOn.GRPC_RESOURCE_EXHAUSTED, RetryOn.GRPC_UNAVAILABLE);
+
+    final EnumSet<RetryOn> retryOn;
+    final Set<Integer> statusCodes;
+    final int maxRetries;
+    final boolean retryOtherHosts;
+    final int hostSelectionAttempts;
+    final Duration perTryTimeout;
+    final Duration perTryIdleTimeout;
+    final BackOff backOff;
+    int retriesDone;
+
+    private RetryState(EnumSet<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
+        this.retryOn = retryOn;
+        this.statusCodes = statusCodes;
+        this.maxRetries = maxRetries;
+        this.retryOtherHosts = p != null && p.retryOtherHosts();
+        this.hostSelectionAttempts = p == null ? 0 : Math.max(1, p.hostSelectionRetryMaxAttempts());
+        this.perTryTimeout = p == null ? null : p.perTryTimeout();
+        this.perTryIdleTimeout = p == null ? null : p.perTryIdleTimeout();
+        long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
+        long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
+        this.backOff = new BackOff(base, max);
+    }
+
+    /** The retry state of a request, or null when it may not be retried at all. */
+    static RetryState create(RetryPolicy policy, Http2Headers headers) {
+        CharSequence on = headers.get(RETRY_ON);
+        CharSequence grpcOn = headers.get(RETRY_GRPC_ON);
+        if (policy == null && on == null && grpcOn == null) {
+            return null;
+        }
+        EnumSet<RetryOn> conditions = EnumSet.noneOf(RetryOn.class);
+        Set<Integer> codes = new HashSet<>();
+        int num = 1;
+        if (policy != null) {
+            if (policy.retryOn() != null) {
+                conditions.addAll(policy.retryOn());
+            }
+            if (policy.retriableStatusCodes() != null) {
+                codes.addAll(policy.retriableStatusCodes());
+            }
+            num = policy.numRetries();
+        }
+        addTokens(on, conditions, false);
+        addTokens(grpcOn, conditions, true);
+        CharSequence max = headers.get(MAX_RETRIES);
+        if (max != null) {
+            try {
+                num = Integer.parseInt(max.toString().trim());
+            } catch (NumberFormatException ignored) {
+                // Envoy ignores an unparsable value.
+            }
+        }
+        CharSequence rc = headers.get(RETRIABLE_STATUS_CODES);
+        if (rc != null) {
+            for (String s : rc.toString().split(",")) {
+                try {
+                    codes.add(Integer.parseInt(s.trim()));
+                } catch (NumberFormatException ignored) {
+                    // skipped, as Envoy does
+                }
+            }
+        }
+        if (conditions.isEmpty()) {
+            return null;
+        }
+        return new RetryState(conditions, codes, num, policy);
+    }
+
+    private static void addTokens(CharSequence value, EnumSet<RetryOn> into, boolean grpcOnly) {
+        if (value == null) {
+            return;
+        }
+        for (String t : value.toString().split(",")) {
+            RetryOn r = RetryOn.ofToken(t.trim());
+            if (r != null && GRPC.contains(r) == grpcOnly) {
+                into.add(r);
+            }
+        }
+    }
+
+    /** Envoy's wouldRetryFromHeaders. */
+    boolean wouldRetry(int status, Http2Headers response, boolean endStream) {
+        if (retryOn.contains(RetryOn.ENVOY_RATELIMITED) && response.contains(RATELIMITED)) {
+            return true;
+        }
+        if (retryOn.contains(RetryOn.FIVE_XX) && status >= 500 && status < 600) {
+            return true;
+        }
+        if (retryOn.contains(RetryOn.GATEWAY_ERROR) && status >= 502 && status <= 504) {
+            return true;
+        }
+        if (retryOn.contains(RetryOn.RETRIABLE_4XX) && status == 409) {
+            return true;
+        }
+        if (retryOn.contains(RetryOn.RETRIABLE_STATUS_CODES) && statusCodes.contains(status)) {
+            return true;
+        }
+        CharSequence gs = response.get(GRPC_STATUS);
+        if (gs != null) {
+            switch (gs.toString()) {
+                case "1": return retryOn.contains(RetryOn.GRPC_CANCELLED);
+                case "4": return retryOn.contains(RetryOn.GRPC_DEADLINE_EXCEEDED);
+                case "8": return retryOn.contains(RetryOn.GRPC_RESOURCE_EXHAUSTED);
+                case "13": return retryOn.contains(RetryOn.GRPC_INTERNAL);
+                case "14": return retryOn.contains(RetryOn.GRPC_UNAVAILABLE);
+                default: return false;
+            }
+        }
+        return false;
+    }
+
+    /** Envoy's wouldRetryFromReset; overflow is never retried. */
+    boolean wouldRetry(ResetReason reason) {
+        return wouldRetry(reason, true);
+    }
+
+    /** @param requestStarted whether any of the request reached the upstream (reset-before-request) */
+    boolean wouldRetry(ResetReason reason, boolean requestStarted) {
+        if (reason == ResetReason.OVERFLOW) {
+            return false;
+        }
+        if (!requestStarted && retryOn.contains(RetryOn.RESET_BEFORE_REQUEST)) {
+            return true;
+        }
+        if (retryOn.contains(RetryOn.FIVE_XX) || retryOn.contains(RetryOn.GATEWAY_ERROR)
+                || retryOn.contains(RetryOn.RESET)) {
+            return true;
+        }
+        if (reason == ResetReason.CONNECTION_FAILURE && retryOn.contains(RetryOn.CONNECT_FAILURE)) {
+            return true;
+        }
+        return reason == ResetReason.REMOTE_REFUSED_STREAM_RESET && retryOn.contains(RetryOn.REFUSED_STREAM);
+    }
+
+    /** A per-try timeout counts as a reset for 5xx, gateway-error and reset. */
+    boolean wouldRetryTimeout() {
+        return retryOn.contains(RetryOn.FIVE_XX) || retryOn.contains(RetryOn.GATEWAY_ERROR)
+                || retryOn.contains(RetryOn.RESET);
+    }
+}

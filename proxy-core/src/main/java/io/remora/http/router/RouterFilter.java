@@ -1,0 +1,754 @@
+package io.remora.http.router;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.ClusterSpecifier;
+import io.remora.config.ForwardAction;
+import io.remora.config.RetryPolicy;
+import io.remora.config.RouterFilterConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.http.filter.WatermarkCallbacks;
+import io.remora.http.upstream.Cancellable;
+import io.remora.http.upstream.ConnectionPools;
+import io.remora.http.upstream.HeaderConversion;
+import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.UpstreamCallbacks;
+import io.remora.http.upstream.UpstreamStream;
+import io.remora.network.ConnectionInfo;
+import io.remora.route.RouteEntry;
+import io.remora.stats.ClusterStats;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+import io.remora.upstream.LoadBalancerContext;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Envoy's router for one stream: picks cluster and host, forwards the request through a
+ * per-worker connection pool, streams the response back, and retries, times out and mirrors
+ * as the route says. Event-loop confined.
+ */
+public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext {
+    static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
+    static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
+    static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
+    static final AsciiString TIMEOUT_ALT_RESPONSE = AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response");
+    static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
+
+    private final RouterFilterConfig config;
+    private DecoderFilterCallbacks cb;
+    private StreamInfo info;
+    private RouteEntry route;
+    private ForwardAction action;
+    private Cluster cluster;
+    private ClusterStats stats;
+    private UpstreamProtocol protocol;
+    private Http2Headers requestHeaders;
+    private Http2Headers requestTrailers;
+    /** Request body chunks this filter still owns; index 0 is chunk number {@link #bodyBase}. */
+    private final ArrayList<ByteBuf> body = new ArrayList<>(2);
+    private int bodyBase;
+    private int bodyChunks;
+    private long bodyBytes;
+    /** The body is kept whole for a retry or a mirror until it outgrows the buffer limit. */
+    private boolean retainBody;
+    private boolean downstreamEnded;
+    private long downstreamEndNanos;
+    private RetryState retry;
+    private boolean retryHeld;
+    private Timeouts timeouts;
+    private ScheduledFuture<?> globalTimer;
+    private ScheduledFuture<?> backoffTimer;
+    private Attempt current;
+    private final List<Host> attemptedHosts = new ArrayList<>(2);
+    private List<Cluster> mirrors;
+    private boolean responseStarted;
+    private boolean done;
+    private boolean decodingPaused;
+    private boolean downstreamBlocked;
+    /** 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. */
+    private int timeoutStatus = 504;
+
+    RouterFilter(RouterFilterConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.cb = callbacks;
+        this.info = callbacks.streamInfo();
+        callbacks.setDownstreamWatermarkCallbacks(this);
+    }
+
+    // ------------------------------------------------------------------ request path
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        route = cb.route();
+        if (route == null || !(route.route().action() instanceof ForwardAction fa)) {
+            done = true;
+            cb.sendLocalReply(404, "", ResponseFlag.NO_ROUTE_FOUND, "route_not_found");
+            return FilterStatus.STOP_ITERATION;
+        }
+        action = fa;
+        // The connection manager may have picked already (to apply a weighted cluster's headers).
+        String name = info.upstreamCluster != null ? info.upstreamCluster
+                : route.pickCluster(headers, ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        if (name != null && fa.cluster() instanceof ClusterSpecifier.Weighted w) {
+            for (ClusterSpecifier.WeightedCluster wc : w.clusters()) {
+                if (wc.name().equals(name) && wc.hostRewriteLiteral() != null) {
+                    headers.authority(wc.hostRewriteLiteral());
+                }
+            }
+        }
+        cluster = name == null ? null : cb.serverContext().clusterManager().get(name);
+        if (cluster == null) {
+            done = true;
+            cb.sendLocalReply(503, "", ResponseFlag.NO_CLUSTER_FOUND, "cluster_not_found");
+            return FilterStatus.STOP_ITERATION;
+        }
+        info.upstreamCluster = name;
+        stats = cluster.stats();
+        UpstreamProtocol p = cluster.config().protocol();
+        if (p == UpstreamProtocol.USE_DOWNSTREAM) {
+            p = "HTTP/2".equals(cb.downstreamProtocol()) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
+        }
+        protocol = p == null ? UpstreamProtocol.HTTP1 : p;
+
+        CharSequence ct = headers.get(CONTENT_TYPE);
+        boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
+        RetryPolicy policy = fa.retryPolicy() != null ? fa.retryPolicy() : route.virtualHost().retryPolicy();
+        retry = RetryState.create(policy, headers);
+        timeouts = Timeouts.compute(fa, retry == null ? null : retry.perTryTimeout, headers, grpc);
+        if (!config.suppressEnvoyHeaders() && timeouts.expectedMillis() > 0) {
+            headers.setLong(Timeouts.EXPECTED_RQ_TIMEOUT_MS, timeouts.expectedMillis());
+        }
+        if (grpc && fa.maxGrpcTimeout() != null && timeouts.expectedMillis() > 0) {
+            // As Envoy: the gRPC server learns the deadline this proxy will actually enforce.
+            headers.set(Timeouts.GRPC_TIMEOUT, Timeouts.grpcTimeoutValue(timeouts.expectedMillis()));
+        }
+        if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
+            timeoutStatus = 204;
+        }
+        HeaderConversion.stripHopByHop(headers);
+        requestHeaders = headers;
+        pickMirrors();
+        retainBody = retry != null || mirrors != null;
+        if (endStream) {
+            // Before the attempt: an idle pooled connection answers at once and must see the end.
+            onDownstreamEnd();
+        }
+        startAttempt();
+        return FilterStatus.STOP_ITERATION;
+    }
+
+    @Override
+    public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (done) {
+            data.release();
+            return FilterStatus.STOP_ITERATION;
+        }
+        body.add(data);
+        bodyChunks++;
+        bodyBytes += data.readableBytes();
+        if (retainBody && bodyBytes > cb.bufferLimit()) {
+            // Envoy's "retry buffer overflow": the body can no longer be replayed.
+            retainBody = false;
+            mirrors = null;
+        }
+        if (endStream) {
+            onDownstreamEnd();
+        }
+        flushCurrent();
+        return FilterStatus.STOP_ITERATION;
+    }
+
+    @Override
+    public FilterStatus decodeTrailers(Http2Headers trailers) {
+        if (done) {
+            return FilterStatus.STOP_ITERATION;
+        }
+        requestTrailers = trailers;
+        onDownstreamEnd();
+        flushCurrent();
+        return FilterStatus.STOP_ITERATION;
+    }
+
+    private void onDownstreamEnd() {
+        if (downstreamEnded) {
+            return;
+        }
+        downstreamEnded = true;
+        downstreamEndNanos = System.nanoTime();
+        if (timeouts.globalMillis > 0 && !done) {
+            globalTimer = cb.eventLoop().schedule(this::onGlobalTimeout, timeouts.globalMillis, TimeUnit.MILLISECONDS);
+        }
+        if (mirrors != null && !done) {
+            for (Cluster m : mirrors) {
+                ShadowRequest.send(cb, m, requestHeaders, body, requestTrailers, timeouts.globalMillis, protocolOf(m));
+            }
+            mirrors = null;
+            if (retry == null) {
+                retainBody = false;
+            }
+        }
+        Attempt a = current;
+        if (a != null && a.stream != null) {
+            a.startPerTryTimer();
+        }
+    }
+
+    private void pickMirrors() {
+        List<ForwardAction.MirrorPolicy> policies = action.mirrors();
+        if (policies == null || policies.isEmpty()) {
+            return;
+        }
+        for (ForwardAction.MirrorPolicy mp : policies) {
+            Integer f = mp.fractionPerMillion();
+            if (f != null && ThreadLocalRandom.current().nextInt(1_000_000) >= f) {
+                continue;
+            }
+            Cluster m = cb.serverContext().clusterManager().get(mp.cluster());
+            if (m != null) {
+                if (mirrors == null) {
+                    mirrors = new ArrayList<>(1);
+                }
+                mirrors.add(m);
+            }
+        }
+    }
+
+    private UpstreamProtocol protocolOf(Cluster c) {
+        UpstreamProtocol p = c.config().protocol();
+        if (p == UpstreamProtocol.USE_DOWNSTREAM) {
+            return "HTTP/2".equals(cb.downstreamProtocol()) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
+        }
+        return p == null ? UpstreamProtocol.HTTP1 : p;
+    }
+
+    // ------------------------------------------------------------------ attempts
+
+    private void startAttempt() {
+        backoffTimer = null;
+        if (done) {
+            return;
+        }
+        Host host = cluster.chooseHost(this);
+        if (host == null) {
+            stats.upstreamCxNoneHealthy.increment();
+            localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+            return;
+        }
+        if (!cluster.limits().tryAcquireRequest()) {
+            stats.upstreamRqPendingOverflow.increment();
+            localReply(503, RESET_BEFORE_HEADERS + ResetReason.OVERFLOW.text, ResponseFlag.UPSTREAM_OVERFLOW,
+                    "upstream_reset_before_response_started{overflow}");
+            return;
+        }
+        info.attemptCount++;
+        attemptedHosts.add(host);
+        Http2Headers h = new DefaultHttp2Headers(false, requestHeaders.size() + 2).set(requestHeaders);
+        if (route.virtualHost().includeRequestAttemptCount()) {
+            h.setInt(ATTEMPT_COUNT, info.attemptCount);
+        }
+        if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
+            h.authority(host.hostname());
+        }
+        Attempt a = new Attempt(host, h);
+        current = a;
+        stats.upstreamRqTotal.increment();
+        stats.upstreamRqActive.incrementAndGet();
+        host.activeRequests.incrementAndGet();
+        info.upstreamHost = host.address();
+        Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol)
+                .newStream(a);
+        if (a.stream == null && !a.finished) {
+            a.pending = c;
+        }
+    }
+
+    /** Writes what the current attempt has not seen yet; drops chunks nobody will need again. */
+    private void flushCurrent() {
+        Attempt a = current;
+        if (a != null && a.stream != null && !a.finished) {
+            a.flush();
+        }
+        if (!retainBody && !body.isEmpty()) {
+            if (a != null && a.stream != null && a.written == bodyChunks) {
+                releaseBody();
+            } else if (bodyBytes - releasedBytes > cb.bufferLimit() && !decodingPaused && !done) {
+                // No upstream stream yet and the request keeps coming: hold the downstream.
+                decodingPaused = true;
+                cb.pauseDecoding();
+            }
+        }
+    }
+
+    private long releasedBytes;
+
+    private void releaseBody() {
+        for (ByteBuf b : body) {
+            releasedBytes += b.readableBytes();
+            b.release();
+        }
+        bodyBase += body.size();
+        body.clear();
+    }
+
+    private boolean replayable() {
+        return retainBody && bodyBase == 0;
+    }
+
+    private enum RetryStatus { NO, YES, LIMIT_EXCEEDED }
+
+    private RetryStatus shouldRetry(boolean condition) {
+        if (retry == null || !condition || responseStarted || done || !replayable()) {
+            return RetryStatus.NO;
+        }
+        if (retry.retriesDone >= retry.maxRetries) {
+            return RetryStatus.LIMIT_EXCEEDED;
+        }
+        if (retryHeld) {
+            cluster.limits().retries.decrementAndGet();
+            retryHeld = false;
+        }
+        if (!cluster.limits().tryAcquireRetry()) {
+            stats.upstreamRqRetryOverflow.increment();
+            return RetryStatus.NO;
+        }
+        retryHeld = true;
+        retry.retriesDone++;
+        stats.upstreamRqRetry.increment();
+        return RetryStatus.YES;
+    }
+
+    private void scheduleRetry() {
+        current = null;
+        backoffTimer = cb.eventLoop().schedule(this::startAttempt, retry.backOff.nextMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void onUpstreamHeaders(Attempt a, Http2Headers headers, boolean endStream) {
+        int status = parseStatus(headers.status());
+        stats.response(status);
+        a.cancelPerTryTimer();
+        if (retry != null) {
+            RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream));
+            if (rs == RetryStatus.YES) {
+                a.abandon();
+                scheduleRetry();
+                return;
+            }
+            if (rs == RetryStatus.LIMIT_EXCEEDED) {
+                info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+            }
+        }
+        responseStarted = true;
+        long now = System.nanoTime();
+        info.upstreamServiceTimeNanos = now - info.startNanos;
+        if (!config.suppressEnvoyHeaders()) {
+            long since = downstreamEnded ? downstreamEndNanos : info.startNanos;
+            headers.setLong(UPSTREAM_SERVICE_TIME, TimeUnit.NANOSECONDS.toMillis(now - since));
+        }
+        info.responseCodeDetails = "via_upstream";
+        if (endStream) {
+            onUpstreamComplete(a, status);
+        } else {
+            a.status = status;
+        }
+        cb.encodeHeaders(headers, endStream);
+    }
+
+    private void onUpstreamComplete(Attempt a, int status) {
+        a.complete();
+        stats.upstreamRqTime.record(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos));
+        if (info.attemptCount > 1 && status < 500) {
+            stats.upstreamRqRetrySuccess.increment();
+        }
+        finish();
+    }
+
+    private void onUpstreamReset(Attempt a, ResetReason reason, String transportFailure) {
+        if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
+            stats.upstreamRqRxReset.increment();
+        }
+        a.release();
+        if (transportFailure != null) {
+            info.upstreamTransportFailureReason = transportFailure;
+        }
+        if (!responseStarted) {
+            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent));
+            if (rs == RetryStatus.YES) {
+                scheduleRetry();
+                return;
+            }
+            if (rs == RetryStatus.LIMIT_EXCEEDED) {
+                info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+            }
+            String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE
+                    ? RESET_BEFORE_HEADERS + reason.text
+                    : RESET_BEFORE_HEADERS + reason.text + ", transport failure reason: " + transportFailure;
+            localReply(503, body, flagOf(reason), "upstream_reset_before_response_started{" + reason.detail + "}");
+        } else {
+            info.setFlag(flagOf(reason));
+            info.responseCodeDetails = "upstream_reset_after_response_started{" + reason.detail + "}";
+            finish();
+            cb.resetStream();
+        }
+    }
+
+    private static ResponseFlag flagOf(ResetReason reason) {
+        switch (reason) {
+            case CONNECTION_FAILURE: return ResponseFlag.UPSTREAM_CONNECTION_FAILURE;
+            case OVERFLOW: return ResponseFlag.UPSTREAM_OVERFLOW;
+            case CONNECTION_TERMINATION: return ResponseFlag.UPSTREAM_CONNECTION_TERMINATION;
+            case PROTOCOL_ERROR: return ResponseFlag.UPSTREAM_PROTOCOL_ERROR;
+            case LOCAL_RESET: return ResponseFlag.LOCAL_RESET;
+            default: return ResponseFlag.UPSTREAM_REMOTE_RESET;
+        }
+    }
+
+    private void onPerTryTimeout(Attempt a, boolean idle) {
+        if (a != current || a.finished) {
+            return;
+        }
+        stats.upstreamRqPerTryTimeout.increment();
+        a.abandon();
+        RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout());
+        if (rs == RetryStatus.YES) {
+            scheduleRetry();
+            return;
+        }
+        if (rs == RetryStatus.LIMIT_EXCEEDED) {
+            info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        }
+        timedOut(idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
+    }
+
+    private void onGlobalTimeout() {
+        globalTimer = null;
+        if (done) {
+            return;
+        }
+        stats.upstreamRqTimeout.increment();
+        if (current != null) {
+            current.abandon();
+            current = null;
+        }
+        timedOut("upstream_response_timeout");
+    }
+
+    private void timedOut(String details) {
+        if (responseStarted) {
+            info.setFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+            info.responseCodeDetails = details;
+            finish();
+            cb.resetStream();
+        } else {
+            localReply(timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
+        }
+    }
+
+    private void localReply(int status, String text, ResponseFlag flag, String details) {
+        finish();
+        cb.sendLocalReply(status, text, flag, details);
+    }
+
+    /** The stream is over for the router: release everything it holds. Idempotent. */
+    private void finish() {
+        if (done) {
+            return;
+        }
+        done = true;
+        if (globalTimer != null) {
+            globalTimer.cancel(false);
+            globalTimer = null;
+        }
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+            backoffTimer = null;
+        }
+        if (current != null && !current.finished) {
+            current.abandon();
+        }
+        current = null;
+        if (retryHeld) {
+            retryHeld = false;
+            cluster.limits().retries.decrementAndGet();
+        }
+        retainBody = false;
+        releaseBody();
+        if (decodingPaused) {
+            decodingPaused = false;
+            cb.resumeDecoding();
+        }
+    }
+
+    @Override
+    public void onDestroy() {
+        finish();
+    }
+
+    // ------------------------------------------------------------------ flow control
+
+    @Override
+    public void onAboveWriteBufferHighWatermark() {
+        downstreamBlocked = true;
+        Attempt a = current;
+        if (a != null && a.stream != null) {
+            a.stream.readEnabled(false);
+        }
+    }
+
+    @Override
+    public void onBelowWriteBufferLowWatermark() {
+        downstreamBlocked = false;
+        Attempt a = current;
+        if (a != null && a.stream != null) {
+            a.stream.readEnabled(true);
+        }
+    }
+
+    private void upstreamWritable(boolean writable) {
+        if (!writable && !decodingPaused) {
+            decodingPaused = true;
+            cb.pauseDecoding();
+        } else if (writable && decodingPaused) {
+            decodingPaused = false;
+            cb.resumeDecoding();
+        }
+    }
+
+    // ------------------------------------------------------------------ LoadBalancerContext
+
+    @Override
+    public boolean shouldSelectAnotherHost(Host host) {
+        return retry != null && retry.retryOtherHosts && attemptedHosts.contains(host);
+    }
+
+    @Override
+    public int hostSelectionRetryCount() {
+        return retry != null && retry.retryOtherHosts ? retry.hostSelectionAttempts : 0;
+    }
+
+    /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */
+    @Override
+    public InetSocketAddress originalDestination() {
+        ConnectionInfo ci = cb.connection();
+        if (ci == null) {
+            return null;
+        }
+        if (ci.originalDestination() != null) {
+            return ci.originalDestination();
+        }
+        return ci.localAddress() instanceof InetSocketAddress local ? local : null;
+    }
+
+    static int parseStatus(CharSequence s) {
+        if (s == null || s.length() != 3) {
+            return 0;
+        }
+        return (s.charAt(0) - '0') * 100 + (s.charAt(1) - '0') * 10 + (s.charAt(2) - '0');
+    }
+
+    // ------------------------------------------------------------------ one try
+
+    /** One upstream request of this stream (Envoy's UpstreamRequest). */
+    private final class Attempt implements UpstreamCallbacks {
+        final Host host;
+        final Http2Headers headers;
+        final long startNanos = System.nanoTime();
+        Cancellable pending;
+        UpstreamStream stream;
+        boolean finished;
+        boolean headersSent;
+        boolean endSent;
+        int written;
+        int status;
+        private boolean limitsHeld = true;
+        private ScheduledFuture<?> perTryTimer;
+        private ScheduledFuture<?> perTryIdleTimer;
+
+        Attempt(Host host, Http2Headers headers) {
+            this.host = host;
+            this.headers = headers;
+        }
+
+        void flush() {
+            if (!headersSent) {
+                headersSent = true;
+                endSent = downstreamEnded && bodyChunks == 0 && requestTrailers == null;
+                stream.writeHeaders(headers, endSent);
+            }
+            while (written < bodyChunks && stream != null) {
+                ByteBuf b = body.get(written - bodyBase);
+                written++;
+                boolean last = downstreamEnded && requestTrailers == null && written == bodyChunks;
+                endSent = last;
+                stream.writeData(b.retainedDuplicate(), last);
+            }
+            if (downstreamEnded && !endSent && requestTrailers != null && stream != null) {
+                endSent = true;
+                stream.writeTrailers(requestTrailers);
+            }
+        }
+
+        void startPerTryTimer() {
+            if (timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
+                perTryTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, false),
+                        timeouts.perTryMillis, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private void armIdleTimer() {
+            if (retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
+                return;
+            }
+            if (perTryIdleTimer != null) {
+                perTryIdleTimer.cancel(false);
+            }
+            perTryIdleTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, true),
+                    retry.perTryIdleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        void cancelPerTryTimer() {
+            if (perTryTimer != null) {
+                perTryTimer.cancel(false);
+                perTryTimer = null;
+            }
+        }
+
+        /** Stops this try (retry, timeout, downstream gone): resets the upstream stream. */
+        void abandon() {
+            if (finished) {
+                return;
+            }
+            if (pending != null) {
+                pending.cancel();
+                pending = null;
+            }
+            if (stream != null) {
+                stats.upstreamRqTxReset.increment();
+                stream.reset();
+            }
+            release();
+        }
+
+        void complete() {
+            release();
+        }
+
+        /** Gives back timers and circuit-breaker counts; idempotent. */
+        void release() {
+            finished = true;
+            cancelPerTryTimer();
+            if (perTryIdleTimer != null) {
+                perTryIdleTimer.cancel(false);
+                perTryIdleTimer = null;
+            }
+            if (limitsHeld) {
+                limitsHeld = false;
+                cluster.limits().requests.decrementAndGet();
+                stats.upstreamRqActive.decrementAndGet();
+                host.activeRequests.decrementAndGet();
+            }
+            if (current == this && decodingPaused && !done) {
+                decodingPaused = false;
+                cb.resumeDecoding();
+            }
+        }
+
+        @Override
+        public void onPoolReady(UpstreamStream s) {
+            pending = null;
+            if (finished) {
+                s.reset();
+                return;
+            }
+            stream = s;
+            info.upstreamHost = host.address();
+            info.upstreamLocalAddress = s.localAddress();
+            if (downstreamBlocked) {
+                s.readEnabled(false);
+            }
+            armIdleTimer();
+            flushCurrent();
+            if (downstreamEnded) {
+                startPerTryTimer();
+            }
+            if (decodingPaused && s.isWritable() && !done) {
+                decodingPaused = false;
+                cb.resumeDecoding();
+            } else if (!s.isWritable()) {
+                upstreamWritable(false);
+            }
+        }
+
+        @Override
+        public void onPoolFailure(ResetReason reason, String transportFailureReason) {
+            pending = null;
+            if (finished || current != this) {
+                return;
+            }
+            onUpstreamReset(this, reason, transportFailureReason);
+        }
+
+        @Override
+        public void onResponseHeaders(Http2Headers h, boolean endStream) {
+            if (finished || current != this) {
+                return;
+            }
+            armIdleTimer();
+            onUpstreamHeaders(this, h, endStream);
+        }
+
+        @Override
+        public void onResponseData(ByteBuf data, boolean endStream) {
+            if (finished || current != this || done) {
+                data.release();
+                return;
+            }
+            armIdleTimer();
+            if (endStream) {
+                onUpstreamComplete(this, status);
+            }
+            cb.encodeData(data, endStream);
+        }
+
+        @Override
+        public void onResponseTrailers(Http2Headers trailers) {
+            if (finished || current != this || done) {
+                return;
+            }
+            onUpstreamComplete(this, status);
+            cb.encodeTrailers(trailers);
+        }
+
+        @Override
+        public void onReset(ResetReason reason) {
+            if (finished || current != this || done) {
+                return;
+            }
+            onUpstreamReset(this, reason, null);
+        }
+
+        @Override
+        public void onWritabilityChanged(boolean writable) {
+            if (!finished && current == this && !done) {
+                upstreamWritable(writable);
+            }
+        }
+    }
+}

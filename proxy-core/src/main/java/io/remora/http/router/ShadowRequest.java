@@ -1,0 +1,158 @@
+package io.remora.http.router;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.upstream.ConnectionPools;
+import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.UpstreamCallbacks;
+import io.remora.http.upstream.UpstreamStream;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+import io.remora.upstream.LoadBalancerContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A request_mirror_policies copy: fire-and-forget to the mirror cluster with "-shadow" appended
+ * to the host, the response discarded. It owns duplicates of the body, so it outlives the stream.
+ */
+final class ShadowRequest implements UpstreamCallbacks {
+    private final Cluster cluster;
+    private final Host host;
+    private final Http2Headers headers;
+    private final List<ByteBuf> body;
+    private final Http2Headers trailers;
+    private UpstreamStream stream;
+    private ScheduledFuture<?> timer;
+    private boolean over;
+
+    private ShadowRequest(Cluster cluster, Host host, Http2Headers headers, List<ByteBuf> body, Http2Headers trailers) {
+        this.cluster = cluster;
+        this.host = host;
+        this.headers = headers;
+        this.body = body;
+        this.trailers = trailers;
+    }
+
+    static void send(DecoderFilterCallbacks cb, Cluster cluster, Http2Headers request, List<ByteBuf> chunks,
+                     Http2Headers trailers, long timeoutMillis, UpstreamProtocol protocol) {
+        Host host = cluster.chooseHost(LoadBalancerContext.NONE);
+        if (host == null || !cluster.limits().tryAcquireRequest()) {
+            return;
+        }
+        Http2Headers h = new DefaultHttp2Headers(false, request.size()).set(request);
+        CharSequence authority = h.authority();
+        if (authority != null) {
+            h.authority(shadowHost(authority.toString()));
+        }
+        List<ByteBuf> copy = new ArrayList<>(chunks.size());
+        for (ByteBuf b : chunks) {
+            copy.add(b.retainedDuplicate());
+        }
+        ShadowRequest s = new ShadowRequest(cluster, host, h, copy, trailers);
+        cluster.stats().upstreamRqTotal.increment();
+        cluster.stats().upstreamRqActive.incrementAndGet();
+        if (timeoutMillis > 0) {
+            s.timer = cb.eventLoop().schedule(s::timeout, timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+        ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol).newStream(s);
+    }
+
+    /** Envoy appends "-shadow" to the host, before any port. */
+    static String shadowHost(String authority) {
+        int colon = authority.lastIndexOf(':');
+        if (colon > 0 && authority.indexOf(']') < colon && authority.indexOf(':') == colon) {
+            return authority.substring(0, colon) + "-shadow" + authority.substring(colon);
+        }
+        if (authority.startsWith("[") && authority.contains("]:")) {
+            int i = authority.lastIndexOf("]:") + 1;
+            return authority.substring(0, i) + "-shadow" + authority.substring(i);
+        }
+        return authority + "-shadow";
+    }
+
+    private void timeout() {
+        timer = null;
+        cluster.stats().upstreamRqTimeout.increment();
+        if (stream != null && !over) {
+            stream.reset();
+        }
+        end();
+    }
+
+    private void end() {
+        if (over) {
+            return;
+        }
+        over = true;
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        for (ByteBuf b : body) {
+            b.release();
+        }
+        body.clear();
+        cluster.limits().requests.decrementAndGet();
+        cluster.stats().upstreamRqActive.decrementAndGet();
+    }
+
+    @Override
+    public void onPoolReady(UpstreamStream s) {
+        if (over) {
+            s.reset();
+            return;
+        }
+        stream = s;
+        boolean noBody = body.isEmpty() && trailers == null;
+        s.writeHeaders(headers, noBody);
+        for (int i = 0; i < body.size(); i++) {
+            s.writeData(body.get(i), trailers == null && i == body.size() - 1);
+        }
+        body.clear();
+        if (trailers != null) {
+            s.writeTrailers(trailers);
+        }
+    }
+
+    @Override
+    public void onPoolFailure(ResetReason reason, String transportFailureReason) {
+        end();
+    }
+
+    @Override
+    public void onResponseHeaders(Http2Headers h, boolean endStream) {
+        cluster.stats().response(RouterFilter.parseStatus(h.status()));
+        if (endStream) {
+            end();
+        }
+    }
+
+    @Override
+    public void onResponseData(ByteBuf data, boolean endStream) {
+        data.release();
+        if (endStream) {
+            end();
+        }
+    }
+
+    @Override
+    public void onResponseTrailers(Http2Headers t) {
+        end();
+    }
+
+    @Override
+    public void onReset(ResetReason reason) {
+        end();
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        // Fire-and-forget: the copy is already in memory.
+    }
+}

@@ -1,0 +1,97 @@
+package io.remora.http.router;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.config.ForwardAction;
+
+import java.time.Duration;
+
+/** Envoy's FilterUtility::finalTimeout: the route timeout as headers and gRPC adjust it. */
+final class Timeouts {
+    static final AsciiString UPSTREAM_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-timeout-ms");
+    static final AsciiString UPSTREAM_RQ_PER_TRY_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-per-try-timeout-ms");
+    static final AsciiString EXPECTED_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-expected-rq-timeout-ms");
+    static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
+    static final long DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
+
+    /** 0 = none. */
+    long globalMillis;
+    long perTryMillis;
+
+    static Timeouts compute(ForwardAction action, Duration policyPerTry, Http2Headers headers, boolean grpc) {
+        Timeouts t = new Timeouts();
+        t.globalMillis = action.timeout() == null ? DEFAULT_ROUTE_TIMEOUT_MS : action.timeout().toMillis();
+        t.perTryMillis = policyPerTry == null ? 0 : policyPerTry.toMillis();
+        if (grpc && action.maxGrpcTimeout() != null) {
+            long max = action.maxGrpcTimeout().toMillis();
+            long g = grpcTimeoutMillis(headers.get(GRPC_TIMEOUT));
+            if (max != 0 && (g <= 0 || g > max)) {
+                g = max;
+            }
+            t.globalMillis = Math.max(0, g);
+        }
+        long h = parseMillis(headers.get(UPSTREAM_RQ_TIMEOUT_MS));
+        if (h >= 0) {
+            t.globalMillis = h;
+        }
+        long p = parseMillis(headers.get(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS));
+        if (p >= 0) {
+            t.perTryMillis = p;
+        }
+        // Envoy consumes these two; the upstream learns the deadline from x-envoy-expected-rq-timeout-ms.
+        headers.remove(UPSTREAM_RQ_TIMEOUT_MS);
+        headers.remove(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS);
+        if (t.perTryMillis > 0 && t.globalMillis > 0 && t.perTryMillis >= t.globalMillis) {
+            t.perTryMillis = 0; // the route timeout comes first anyway
+        }
+        return t;
+    }
+
+    /** What the upstream may expect: the per-try timeout when it is the tighter one. */
+    long expectedMillis() {
+        return perTryMillis > 0 ? perTryMillis : globalMillis;
+    }
+
+    private static long parseMillis(CharSequence v) {
+        if (v == null) {
+            return -1;
+        }
+        try {
+            long l = Long.parseLong(v.toString().trim());
+            return l < 0 ? -1 : l;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Milliseconds as a grpc-timeout value (at most 8 digits, so coarser units for long ones). */
+    static String grpcTimeoutValue(long millis) {
+        if (millis < 100_000_000L) {
+            return millis + "m";
+        }
+        long s = millis / 1000;
+        return s < 100_000_000L ? s + "S" : (s / 3600) + "H";
+    }
+
+    /** gRPC's TimeoutValue TimeoutUnit (H, M, S, m, u, n); -1 when absent or malformed. */
+    static long grpcTimeoutMillis(CharSequence v) {
+        if (v == null || v.length() < 2 || v.length() > 9) {
+            return -1;
+        }
+        long n;
+        try {
+            n = Long.parseLong(v.subSequence(0, v.length() - 1).toString());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+        switch (v.charAt(v.length() - 1)) {
+            case 'H': return n * 3_600_000L;
+            case 'M': return n * 60_000L;
+            case 'S': return n * 1000L;
+            case 'm': return n;
+            case 'u': return Math.max(n == 0 ? 0 : 1, n / 1000);
+            case 'n': return Math.max(n == 0 ? 0 : 1, n / 1_000_000);
+            default: return -1;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.remora.http.upstream;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.server.Transport;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * The pools of the calling worker, per host and protocol, as Envoy's thread-local cluster
+ * manager keeps them: looked up on the event loop thread only, so no lock is needed. A pool
+ * drops out of the map when it has nothing left.
+ */
+public final class ConnectionPools {
+
+    private static final FastThreadLocal<Map<Host, ConnectionPool[]>> POOLS = new FastThreadLocal<>() {
+        @Override
+        protected Map<Host, ConnectionPool[]> initialValue() {
+            return new IdentityHashMap<>();
+        }
+    };
+
+    private ConnectionPools() {
+    }
+
+    /**
+     * The pool for {@code host} on {@code loop} (the caller's own event loop).
+     *
+     * @param protocol HTTP1 or HTTP2 (USE_DOWNSTREAM resolved by the caller)
+     */
+    public static ConnectionPool get(EventLoop loop, Transport transport, Cluster cluster, Host host,
+                                     UpstreamProtocol protocol) {
+        assert loop.inEventLoop();
+        Map<Host, ConnectionPool[]> map = POOLS.get();
+        ConnectionPool[] pools = map.get(host);
+        if (pools == null) {
+            pools = new ConnectionPool[2];
+            map.put(host, pools);
+        }
+        int i = protocol == UpstreamProtocol.HTTP2 ? 1 : 0;
+        ConnectionPool pool = pools[i];
+        if (pool == null) {
+            ConnectionPool[] slot = pools;
+            ConnectionPool[] created = new ConnectionPool[1];
+            Runnable onIdle = () -> {
+                if (slot[i] == created[0]) {
+                    slot[i] = null;
+                    if (slot[0] == null && slot[1] == null && map.get(host) == slot) {
+                        map.remove(host);
+                    }
+                }
+            };
+            PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle, i == 1);
+            pool = i == 1 ? new Http2ConnectionPool(ctx) : new Http1ConnectionPool(ctx);
+            created[0] = pool;
+            pools[i] = pool;
+        }
+        return pool;
+    }
+
+    /** How many pools the calling thread holds (tests, admin). */
+    public static int poolCount() {
+        int n = 0;
+        for (ConnectionPool[] p : POOLS.get().values()) {
+            n += (p[0] != null ? 1 : 0) + (p[1] != null ? 1 : 0);
+        }
+        return n;
+    }
+
+    /** Whether the calling thread holds a pool for this host. */
+    static boolean holds(Host host) {
+        return POOLS.get().containsKey(host);
+    }
+}

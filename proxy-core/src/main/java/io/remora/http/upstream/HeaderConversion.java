@@ -1,0 +1,136 @@
+package io.remora.http.upstream;
+
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.util.Map;
+
+/**
+ * Between the internal HTTP/2-style headers and HTTP/1.1 messages, dropping connection-specific
+ * headers both ways (RFC 9113 §8.2.2), since each hop has its own connection semantics.
+ */
+public final class HeaderConversion {
+    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final io.netty.handler.codec.http.HttpHeadersFactory HEADERS =
+            io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+
+    private HeaderConversion() {
+    }
+
+    /** Connection-specific: never forwarded to another hop. */
+    public static boolean isHopByHop(CharSequence name) {
+        return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)
+                || AsciiString.contentEqualsIgnoreCase(name, KEEP_ALIVE)
+                || AsciiString.contentEqualsIgnoreCase(name, PROXY_CONNECTION)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE);
+    }
+
+    /** Removes hop-by-hop headers; {@code te} survives only as "trailers" (gRPC needs it). */
+    public static void stripHopByHop(Http2Headers h) {
+        h.remove(HttpHeaderNames.CONNECTION);
+        h.remove(KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.remove(HttpHeaderNames.UPGRADE);
+        CharSequence te = h.get(HttpHeaderNames.TE);
+        if (te != null && !AsciiString.contentEqualsIgnoreCase(te, HttpHeaderValues.TRAILERS)) {
+            h.remove(HttpHeaderNames.TE);
+        }
+    }
+
+    /** An HTTP/1.1 request head; chunked unless the body is known (content-length or none). */
+    public static HttpRequest toHttp1Request(Http2Headers h, boolean endStream) {
+        HttpMethod method = HttpMethod.valueOf(String.valueOf(h.method()));
+        CharSequence path = h.path();
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method,
+                path == null ? "/" : path.toString(), HEADERS);
+        HttpHeaders out = req.headers();
+        CharSequence authority = h.authority();
+        if (authority != null) {
+            out.add(HttpHeaderNames.HOST, authority);
+        }
+        StringBuilder cookies = null;
+        for (Map.Entry<CharSequence, CharSequence> e : h) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
+            }
+            if (isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+                continue;
+            }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)
+                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), HttpHeaderValues.TRAILERS)) {
+                continue;
+            }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE)) {
+                // HTTP/2 may split cookies; HTTP/1.1 wants one header (RFC 9113 §8.2.3).
+                if (cookies == null) {
+                    cookies = new StringBuilder();
+                } else {
+                    cookies.append("; ");
+                }
+                cookies.append(e.getValue());
+                continue;
+            }
+            out.add(name, e.getValue());
+        }
+        if (cookies != null) {
+            out.add(HttpHeaderNames.COOKIE, cookies.toString());
+        }
+        if (!out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (!endStream) {
+                out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
+                out.add(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+            }
+        }
+        return req;
+    }
+
+    /** Response head from HTTP/1.1, lower-cased, with :status first. */
+    public static Http2Headers toHttp2Response(HttpResponse res) {
+        Http2Headers h = new DefaultHttp2Headers(false, res.headers().size() + 1);
+        h.status(res.status().codeAsText());
+        copyHeaders(res.headers(), h);
+        return h;
+    }
+
+    /** Trailers (or any header block) from HTTP/1.1. */
+    public static Http2Headers toHttp2Headers(HttpHeaders in) {
+        Http2Headers h = new DefaultHttp2Headers(false, in.size());
+        copyHeaders(in, h);
+        return h;
+    }
+
+    private static void copyHeaders(HttpHeaders in, Http2Headers out) {
+        var it = in.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            CharSequence name = e.getKey();
+            if (isHopByHop(name)) {
+                continue;
+            }
+            out.add(AsciiString.of(name).toLowerCase(), e.getValue());
+        }
+    }
+
+    /** HTTP/1.1 trailers from the internal form (pseudo-headers never appear in trailers). */
+    public static void copyTrailers(Http2Headers in, HttpHeaders out) {
+        for (Map.Entry<CharSequence, CharSequence> e : in) {
+            if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+    }
+}

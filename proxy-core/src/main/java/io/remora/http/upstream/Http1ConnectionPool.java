@@ -1,0 +1,154 @@
+package io.remora.http.upstream;
+
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+
+import java.util.ArrayDeque;
+
+/**
+ * Envoy's HTTP/1.1 pool: keep-alive connections serving one request at a time, reused most
+ * recently used first, new ones opened while requests wait (bounded by the circuit breakers).
+ */
+final class Http1ConnectionPool implements ConnectionPool {
+    /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
+    private static final HttpDecoderConfig DECODER = new HttpDecoderConfig().setMaxInitialLineLength(4096)
+            .setMaxHeaderSize(65536).setMaxChunkSize(65536).setValidateHeaders(false);
+    final PoolContext ctx;
+    private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private int connecting;
+    private int open;
+
+    Http1ConnectionPool(PoolContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private final class Pending implements Cancellable {
+        final UpstreamCallbacks callbacks;
+
+        Pending(UpstreamCallbacks callbacks) {
+            this.callbacks = callbacks;
+        }
+
+        @Override
+        public void cancel() {
+            if (pending.remove(this)) {
+                ctx.cluster.limits().pendingRequests.decrementAndGet();
+                maybeIdle();
+            }
+        }
+    }
+
+    @Override
+    public Cancellable newStream(UpstreamCallbacks callbacks) {
+        Http1Connection c;
+        while ((c = idle.pollLast()) != null) {
+            // A pooled connection the peer closed meanwhile is skipped, not failed: nothing was sent.
+            if (c.channel.isActive()) {
+                c.attach(callbacks);
+                return Cancellable.NOOP;
+            }
+        }
+        if (!ctx.cluster.limits().tryAcquirePending()) {
+            ctx.stats().upstreamRqPendingOverflow.increment();
+            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+            return Cancellable.NOOP;
+        }
+        Pending p = new Pending(callbacks);
+        pending.add(p);
+        if (connecting < pending.size()) {
+            connect();
+        }
+        return p;
+    }
+
+    private void connect() {
+        if (!ctx.cluster.limits().tryAcquireConnection()) {
+            return; // waits for a connection to be released
+        }
+        connecting++;
+        open++;
+        ctx.startSweeping(this);
+        ctx.stats().upstreamCxTotal.increment();
+        Http1Connection conn = new Http1Connection(this);
+        conn.channel = ctx.connect(ch -> {
+            ch.pipeline().addLast(new ByteCounter(ctx.stats()));
+            ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
+            ch.pipeline().addLast(conn);
+        }, (ch, cause) -> {
+            connecting--;
+            if (cause == null) {
+                ctx.connectionOpened();
+                conn.connected = true;
+                released(conn);
+            } else {
+                open--;
+                ctx.connectFailed(cause);
+                String why = PoolContext.describe(cause);
+                // Envoy purges waiting requests a failed connect was meant to serve.
+                while (pending.size() > connecting) {
+                    Pending p = pending.pollFirst();
+                    ctx.cluster.limits().pendingRequests.decrementAndGet();
+                    p.callbacks.onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
+                }
+                maybeIdle();
+            }
+        });
+    }
+
+    /** A connection is free: serve the oldest waiting request or park it. */
+    void released(Http1Connection conn) {
+        if (ctx.hostRemoved() && pending.isEmpty()) {
+            conn.channel.close();
+            return;
+        }
+        Pending p = pending.pollFirst();
+        if (p != null) {
+            ctx.cluster.limits().pendingRequests.decrementAndGet();
+            conn.attach(p.callbacks);
+            return;
+        }
+        conn.parkIdle();
+        idle.addLast(conn);
+    }
+
+    void idleTimedOut(Http1Connection conn) {
+        if (idle.remove(conn)) {
+            ctx.stats().upstreamCxIdleTimeout.increment();
+            conn.channel.close();
+        }
+    }
+
+    void closed(Http1Connection conn) {
+        idle.remove(conn);
+        if (conn.connected) {
+            conn.connected = false;
+            open--;
+            ctx.connectionClosed();
+        }
+        if (pending.size() > connecting) {
+            connect();
+        }
+        maybeIdle();
+    }
+
+    private void maybeIdle() {
+        if (isIdle()) {
+            ctx.stopSweeping();
+            ctx.onIdle.run();
+        }
+    }
+
+    @Override
+    public boolean isIdle() {
+        return open == 0 && pending.isEmpty();
+    }
+
+    @Override
+    public void drainAndClose() {
+        Http1Connection c;
+        while ((c = idle.pollFirst()) != null) {
+            c.channel.close();
+        }
+    }
+}

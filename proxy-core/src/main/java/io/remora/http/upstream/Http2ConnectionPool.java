@@ -1,0 +1,178 @@
+package io.remora.http.upstream;
+
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.remora.config.Http2Options;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Envoy's HTTP/2 pool: streams multiplexed on as few connections as the peer's
+ * max_concurrent_streams allows; a connection that got GOAWAY takes no new streams and closes
+ * when its last stream ends.
+ */
+final class Http2ConnectionPool implements ConnectionPool {
+    final PoolContext ctx;
+    private final List<Http2Connection> connections = new ArrayList<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private int connecting;
+
+    Http2ConnectionPool(PoolContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private final class Pending implements Cancellable {
+        final UpstreamCallbacks callbacks;
+
+        Pending(UpstreamCallbacks callbacks) {
+            this.callbacks = callbacks;
+        }
+
+        @Override
+        public void cancel() {
+            if (pending.remove(this)) {
+                ctx.cluster.limits().pendingRequests.decrementAndGet();
+                maybeIdle();
+            }
+        }
+    }
+
+    Http2Options options() {
+        Http2Options o = ctx.cluster.config().http2Options();
+        return o == null ? Http2Options.DEFAULT : o;
+    }
+
+    @Override
+    public Cancellable newStream(UpstreamCallbacks callbacks) {
+        for (int i = 0; i < connections.size(); i++) {
+            Http2Connection c = connections.get(i);
+            if (c.canOpenStream()) {
+                c.openStream(callbacks);
+                return Cancellable.NOOP;
+            }
+        }
+        if (!ctx.cluster.limits().tryAcquirePending()) {
+            ctx.stats().upstreamRqPendingOverflow.increment();
+            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+            return Cancellable.NOOP;
+        }
+        Pending p = new Pending(callbacks);
+        pending.add(p);
+        if (connecting == 0) {
+            connect();
+        }
+        return p;
+    }
+
+    private void connect() {
+        if (!ctx.cluster.limits().tryAcquireConnection()) {
+            return;
+        }
+        connecting++;
+        ctx.startSweeping(this);
+        ctx.stats().upstreamCxTotal.increment();
+        Http2Options o = options();
+        Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
+                .initialWindowSize(Math.min(o.initialStreamWindowSize(), Integer.MAX_VALUE));
+        Http2Connection conn = new Http2Connection(this);
+        conn.channel = ctx.connect(ch -> {
+            Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
+                    .validateHeaders(false).autoAckPingFrame(true).build();
+            conn.codec = codec;
+            ch.pipeline().addLast(new ByteCounter(ctx.stats()));
+            ch.pipeline().addLast(codec);
+            ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+            ch.pipeline().addLast(conn);
+        }, (ch, cause) -> {
+            connecting--;
+            if (cause == null) {
+                ctx.connectionOpened();
+                conn.connected = true;
+                int extra = o.initialConnectionWindowSize() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
+                if (extra > 0) {
+                    // The connection window is not a SETTING; it grows by WINDOW_UPDATE on stream 0.
+                    conn.channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
+                }
+                connections.add(conn);
+                serve(conn);
+            } else {
+                ctx.connectFailed(cause);
+                String why = PoolContext.describe(cause);
+                if (connecting == 0) {
+                    Pending p;
+                    while ((p = pending.pollFirst()) != null) {
+                        ctx.cluster.limits().pendingRequests.decrementAndGet();
+                        p.callbacks.onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
+                    }
+                }
+                maybeIdle();
+            }
+        });
+    }
+
+    /** Hands waiting requests to a connection with room; opens another when they still wait. */
+    void serve(Http2Connection conn) {
+        while (!pending.isEmpty() && conn.canOpenStream()) {
+            Pending p = pending.pollFirst();
+            ctx.cluster.limits().pendingRequests.decrementAndGet();
+            conn.openStream(p.callbacks);
+        }
+        if (!pending.isEmpty() && connecting == 0) {
+            connect();
+        }
+        if (conn.activeStreams == 0) {
+            if (conn.goingAway) {
+                conn.channel.close();
+            } else {
+                conn.parkIdle();
+            }
+        }
+    }
+
+    void idleTimedOut(Http2Connection conn) {
+        if (conn.activeStreams == 0) {
+            ctx.stats().upstreamCxIdleTimeout.increment();
+            conn.channel.close();
+        }
+    }
+
+    void closed(Http2Connection conn) {
+        if (connections.remove(conn)) {
+            ctx.connectionClosed();
+        }
+        if (!pending.isEmpty() && connecting == 0) {
+            connect();
+        }
+        maybeIdle();
+    }
+
+    private void maybeIdle() {
+        if (isIdle()) {
+            ctx.stopSweeping();
+            ctx.onIdle.run();
+        }
+    }
+
+    @Override
+    public boolean isIdle() {
+        return connections.isEmpty() && connecting == 0 && pending.isEmpty();
+    }
+
+    @Override
+    public void drainAndClose() {
+        // Streams in flight finish; the connections take no new ones and close when empty.
+        for (Http2Connection c : new ArrayList<>(connections)) {
+            c.goingAway = true;
+            if (c.activeStreams == 0) {
+                c.channel.close();
+            }
+        }
+    }
+}

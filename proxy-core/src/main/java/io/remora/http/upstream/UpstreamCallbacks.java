@@ -1,0 +1,31 @@
+package io.remora.http.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+
+/**
+ * What a pool tells the requester of one upstream stream, always on the stream's event loop:
+ * first {@link #onPoolReady} or {@link #onPoolFailure}; after ready, the response (headers, data,
+ * trailers; the last call carries endStream) or one {@link #onReset}. Nothing arrives after the
+ * requester called {@link UpstreamStream#reset()}.
+ */
+public interface UpstreamCallbacks {
+
+    void onPoolReady(UpstreamStream stream);
+
+    /** No stream could be made: connect failure/timeout ({@link ResetReason#CONNECTION_FAILURE}) or overflow. */
+    void onPoolFailure(ResetReason reason, String transportFailureReason);
+
+    /** Response headers with :status (1xx informational responses are not passed). */
+    void onResponseHeaders(Http2Headers headers, boolean endStream);
+
+    /** Ownership of data passes to the callee. */
+    void onResponseData(ByteBuf data, boolean endStream);
+
+    void onResponseTrailers(Http2Headers trailers);
+
+    void onReset(ResetReason reason);
+
+    /** The upstream write side crossed a watermark: stop or resume feeding request data. */
+    void onWritabilityChanged(boolean writable);
+}

@@ -1,0 +1,31 @@
+package io.remora.http.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.upstream.Host;
+
+import java.net.SocketAddress;
+
+/** The request side of one upstream stream handed out by a pool; event-loop confined. */
+public interface UpstreamStream {
+
+    Host host();
+
+    SocketAddress localAddress();
+
+    /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
+    void writeHeaders(Http2Headers headers, boolean endStream);
+
+    /** Ownership of data passes to the stream. */
+    void writeData(ByteBuf data, boolean endStream);
+
+    void writeTrailers(Http2Headers trailers);
+
+    boolean isWritable();
+
+    /** Stop (false) or resume (true) reading the response: downstream backpressure. */
+    void readEnabled(boolean enabled);
+
+    /** Abandons the stream (RST_STREAM, or closing an HTTP/1.1 connection); no callbacks follow. */
+    void reset();
+}

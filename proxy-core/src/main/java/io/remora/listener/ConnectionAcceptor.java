@@ -1,0 +1,93 @@
+package io.remora.listener;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.WriteBufferWaterMark;
+import io.remora.network.ConnectionInfo;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Set up of each accepted connection: reads the listener's current runtime once (the
+ * connection keeps it), recovers the original destination and hands the connection over to
+ * the listener bound there when use_original_dst asks for it, runs the listener filters, then
+ * picks a filter chain and gives the channel to its network filter.
+ */
+public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
+    private final Supplier<ListenerRuntime> current;
+    private final ListenerRegistry registry;
+
+    public ConnectionAcceptor(Supplier<ListenerRuntime> current, ListenerRegistry registry) {
+        this.current = current;
+        this.registry = registry;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        ListenerRuntime rt = current.get();
+        InetSocketAddress originalDst = null;
+        if (rt.recoversOriginalDst()) {
+            originalDst = OriginalDst.of(ch, rt.config().transparent());
+            if (rt.config().useOriginalDst() && originalDst != null) {
+                ListenerRuntime target = registry.forOriginalDestination(originalDst);
+                if (target != null) {
+                    rt = target;
+                }
+            }
+        }
+        ListenerRuntime listener = rt;
+        listener.stats().downstreamCxTotal.increment();
+        listener.stats().downstreamCxActive.incrementAndGet();
+        registry.connectionOpened();
+        ch.closeFuture().addListener(f -> {
+            listener.stats().downstreamCxActive.decrementAndGet();
+            listener.stats().downstreamCxDestroy.increment();
+            registry.connectionClosed();
+        });
+        int limit = listener.config().perConnectionBufferLimitBytes();
+        if (limit > 0) {
+            ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(Math.max(1, limit / 2), limit));
+        }
+        if (listener.inspectsTls() || listener.inspectsHttp()) {
+            ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, originalDst));
+        } else {
+            dispatch(ch, listener, originalDst, null, "raw_buffer", List.of());
+        }
+    }
+
+    /**
+     * Chooses the filter chain and lets its network filter take the channel; closes the
+     * channel when nothing matches. Returns false when the channel was closed.
+     */
+    static boolean dispatch(Channel ch, ListenerRuntime rt, InetSocketAddress originalDst, String sni,
+                            String transportProtocol, List<String> alpn) {
+        SocketAddress local = originalDst != null ? originalDst : ch.localAddress();
+        SocketAddress remote = ch.remoteAddress();
+        InetAddress dstIp = null;
+        int dstPort = 0;
+        if (local instanceof InetSocketAddress l) {
+            dstIp = l.getAddress();
+            dstPort = l.getPort();
+        }
+        InetAddress srcIp = null;
+        int srcPort = 0;
+        if (remote instanceof InetSocketAddress r) {
+            srcIp = r.getAddress();
+            srcPort = r.getPort();
+        }
+        FilterChainRuntime chain = rt.select(new FilterChainSelector.Input(dstIp, dstPort, sni, transportProtocol,
+                alpn, srcIp, srcPort));
+        if (chain == null) {
+            rt.stats().noFilterChainMatch.increment();
+            ch.close();
+            return false;
+        }
+        chain.track(ch);
+        chain.filter().onAccept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
+                transportProtocol, alpn));
+        return true;
+    }
+}

@@ -1,0 +1,249 @@
+package io.remora.listener;
+
+import io.remora.config.CidrRange;
+import io.remora.config.FilterChainConfig;
+import io.remora.config.FilterChainMatch;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Envoy's filter chain match. The criteria are applied in the documented order — destination
+ * port, destination IP, server name, transport protocol, application protocols, source type,
+ * source IP, source port — and at each step only the chains with the most specific matching
+ * value survive (an exact port over no port, the longest prefix over shorter ones and over
+ * none, an exact server name over {@code *.suffix} wildcards, longest suffix first, over none).
+ * There is no backtracking: when a step leaves nothing, the default chain (or none) applies.
+ * Runs once per connection, not per request.
+ */
+public final class FilterChainSelector {
+
+    /** What is known of a connection when its chain is chosen. */
+    public record Input(InetAddress destinationIp, int destinationPort, String serverName, String transportProtocol,
+                        List<String> applicationProtocols, InetAddress sourceIp, int sourcePort) {
+    }
+
+    private record Cidr(byte[] prefix, int len) {
+        boolean contains(byte[] ip) {
+            if (ip.length != prefix.length) {
+                return false;
+            }
+            int full = len / 8;
+            for (int i = 0; i < full; i++) {
+                if (ip[i] != prefix[i]) {
+                    return false;
+                }
+            }
+            int rem = len % 8;
+            if (rem == 0) {
+                return true;
+            }
+            int mask = (0xff << (8 - rem)) & 0xff;
+            return (ip[full] & mask) == (prefix[full] & mask);
+        }
+    }
+
+    private record Chain(FilterChainConfig config, FilterChainMatch m, List<Cidr> dst, List<Cidr> src) {
+    }
+
+    private final List<Chain> chains;
+    private final FilterChainConfig defaultChain;
+
+    public FilterChainSelector(List<FilterChainConfig> filterChains, FilterChainConfig defaultChain) {
+        List<Chain> list = new ArrayList<>(filterChains.size());
+        for (FilterChainConfig fc : filterChains) {
+            FilterChainMatch m = fc.match() != null ? fc.match() : FilterChainMatch.ANY;
+            list.add(new Chain(fc, m, cidrs(m.prefixRanges()), cidrs(m.sourcePrefixRanges())));
+        }
+        this.chains = List.copyOf(list);
+        this.defaultChain = defaultChain;
+    }
+
+    private static List<Cidr> cidrs(List<CidrRange> ranges) {
+        if (ranges == null || ranges.isEmpty()) {
+            return List.of();
+        }
+        List<Cidr> out = new ArrayList<>(ranges.size());
+        for (CidrRange r : ranges) {
+            try {
+                byte[] p = InetAddress.getByName(r.addressPrefix()).getAddress();
+                out.add(new Cidr(p, Math.min(r.prefixLen(), p.length * 8)));
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("bad CIDR prefix " + r.addressPrefix(), e);
+            }
+        }
+        return out;
+    }
+
+    /** The matching filter chain, the default chain, or null (the connection is closed). */
+    public FilterChainConfig select(Input in) {
+        List<Chain> c = chains;
+        c = byDestinationPort(c, in.destinationPort());
+        c = byIp(c, in.destinationIp(), true);
+        c = byServerName(c, in.serverName());
+        c = byTransportProtocol(c, in.transportProtocol());
+        c = byApplicationProtocols(c, in.applicationProtocols());
+        c = bySourceType(c, in);
+        c = byIp(c, in.sourceIp(), false);
+        c = bySourcePort(c, in.sourcePort());
+        return c.isEmpty() ? defaultChain : c.get(0).config();
+    }
+
+    private static List<Chain> byDestinationPort(List<Chain> in, int port) {
+        List<Chain> exact = new ArrayList<>();
+        List<Chain> any = new ArrayList<>();
+        for (Chain ch : in) {
+            int p = ch.m().destinationPort();
+            if (p == 0) {
+                any.add(ch);
+            } else if (p == port) {
+                exact.add(ch);
+            }
+        }
+        return exact.isEmpty() ? any : exact;
+    }
+
+    private static List<Chain> byIp(List<Chain> in, InetAddress ip, boolean destination) {
+        if (in.isEmpty()) {
+            return in;
+        }
+        byte[] addr = ip == null ? null : ip.getAddress();
+        int best = -1;
+        List<Chain> bestChains = new ArrayList<>();
+        List<Chain> any = new ArrayList<>();
+        for (Chain ch : in) {
+            List<Cidr> ranges = destination ? ch.dst() : ch.src();
+            if (ranges.isEmpty()) {
+                any.add(ch);
+                continue;
+            }
+            if (addr == null) {
+                continue;
+            }
+            int len = -1;
+            for (Cidr r : ranges) {
+                if (r.len() > len && r.contains(addr)) {
+                    len = r.len();
+                }
+            }
+            if (len < 0) {
+                continue;
+            }
+            if (len > best) {
+                best = len;
+                bestChains.clear();
+            }
+            if (len == best) {
+                bestChains.add(ch);
+            }
+        }
+        return bestChains.isEmpty() ? any : bestChains;
+    }
+
+    private static List<Chain> byServerName(List<Chain> in, String sni) {
+        if (in.isEmpty()) {
+            return in;
+        }
+        List<Chain> any = new ArrayList<>();
+        for (Chain ch : in) {
+            if (ch.m().serverNames().isEmpty()) {
+                any.add(ch);
+            }
+        }
+        if (sni == null || sni.isEmpty()) {
+            return any;
+        }
+        String name = sni.toLowerCase(java.util.Locale.ROOT);
+        List<Chain> exact = withServerName(in, name);
+        if (!exact.isEmpty()) {
+            return exact;
+        }
+        // *.b.example.com, then *.example.com, then *.com: the longest wildcard first.
+        for (int dot = name.indexOf('.'); dot >= 0; dot = name.indexOf('.', dot + 1)) {
+            List<Chain> wild = withServerName(in, "*" + name.substring(dot));
+            if (!wild.isEmpty()) {
+                return wild;
+            }
+        }
+        return any;
+    }
+
+    private static List<Chain> withServerName(List<Chain> in, String name) {
+        List<Chain> out = new ArrayList<>(1);
+        for (Chain ch : in) {
+            for (String s : ch.m().serverNames()) {
+                if (s.equalsIgnoreCase(name)) {
+                    out.add(ch);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Chain> byTransportProtocol(List<Chain> in, String tp) {
+        List<Chain> exact = new ArrayList<>();
+        List<Chain> any = new ArrayList<>();
+        for (Chain ch : in) {
+            String t = ch.m().transportProtocol();
+            if (t == null || t.isEmpty()) {
+                any.add(ch);
+            } else if (t.equals(tp)) {
+                exact.add(ch);
+            }
+        }
+        return exact.isEmpty() ? any : exact;
+    }
+
+    private static List<Chain> byApplicationProtocols(List<Chain> in, List<String> alpn) {
+        List<Chain> exact = new ArrayList<>();
+        List<Chain> any = new ArrayList<>();
+        for (Chain ch : in) {
+            List<String> want = ch.m().applicationProtocols();
+            if (want.isEmpty()) {
+                any.add(ch);
+            } else if (alpn != null) {
+                for (String p : alpn) {
+                    if (want.contains(p)) {
+                        exact.add(ch);
+                        break;
+                    }
+                }
+            }
+        }
+        return exact.isEmpty() ? any : exact;
+    }
+
+    private static List<Chain> bySourceType(List<Chain> in, Input conn) {
+        boolean local = conn.sourceIp() != null
+                && (conn.sourceIp().isLoopbackAddress() || conn.sourceIp().equals(conn.destinationIp()));
+        FilterChainMatch.SourceType want = local ? FilterChainMatch.SourceType.SAME_IP_OR_LOOPBACK
+                : FilterChainMatch.SourceType.EXTERNAL;
+        List<Chain> exact = new ArrayList<>();
+        List<Chain> any = new ArrayList<>();
+        for (Chain ch : in) {
+            FilterChainMatch.SourceType t = ch.m().sourceType();
+            if (t == null || t == FilterChainMatch.SourceType.ANY) {
+                any.add(ch);
+            } else if (t == want) {
+                exact.add(ch);
+            }
+        }
+        return exact.isEmpty() ? any : exact;
+    }
+
+    private static List<Chain> bySourcePort(List<Chain> in, int port) {
+        List<Chain> exact = new ArrayList<>();
+        List<Chain> any = new ArrayList<>();
+        for (Chain ch : in) {
+            List<Integer> ports = ch.m().sourcePorts();
+            if (ports.isEmpty()) {
+                any.add(ch);
+            } else if (ports.contains(port)) {
+                exact.add(ch);
+            }
+        }
+        return exact.isEmpty() ? any : exact;
+    }
+}

@@ -1,0 +1,18 @@
+package io.remora.listener;
+
+import java.net.InetSocketAddress;
+
+/** What an accepting listener needs to know of the others and of the server. */
+public interface ListenerRegistry {
+
+    /**
+     * The listener bound (or configured with bind_to_port false) at this original destination:
+     * exact IP:port first, then the wildcard address with that port; null when none.
+     */
+    ListenerRuntime forOriginalDestination(InetSocketAddress destination);
+
+    /** A connection was accepted (counts towards the server's drain). */
+    void connectionOpened();
+
+    void connectionClosed();
+}

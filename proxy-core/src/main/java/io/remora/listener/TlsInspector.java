@@ -1,0 +1,132 @@
+package io.remora.listener;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Envoy's {@code tls_inspector}: reads (without consuming) a TLS ClientHello and reports the
+ * SNI and the offered ALPN protocols. The ClientHello may span several TLS records; at most
+ * {@link #MAX_CLIENT_HELLO} bytes are inspected, as Envoy does.
+ */
+public final class TlsInspector {
+    static final int MAX_CLIENT_HELLO = 64 * 1024;
+
+    /** Outcome of one look at the buffered bytes. */
+    public record Result(Status status, String serverName, List<String> alpn) {
+        static final Result NEED_MORE = new Result(Status.NEED_MORE, null, List.of());
+        static final Result NOT_TLS = new Result(Status.NOT_TLS, null, List.of());
+    }
+
+    public enum Status { NEED_MORE, NOT_TLS, TLS }
+
+    private TlsInspector() {
+    }
+
+    /** Inspects the readable bytes of buf; never moves its indexes. */
+    public static Result inspect(ByteBuf buf) {
+        int r = buf.readerIndex();
+        int end = buf.writerIndex();
+        if (end - r < 1) {
+            return Result.NEED_MORE;
+        }
+        if (buf.getUnsignedByte(r) != 0x16) {
+            return Result.NOT_TLS;
+        }
+        if (end - r >= 2 && buf.getUnsignedByte(r + 1) != 3) {
+            return Result.NOT_TLS;
+        }
+        // Reassemble the handshake bytes out of consecutive handshake records.
+        byte[] hs = null;
+        int hsLen = 0;
+        int need = -1;
+        int pos = r;
+        while (true) {
+            if (end - pos < 5) {
+                return end - r > MAX_CLIENT_HELLO ? Result.NOT_TLS : Result.NEED_MORE;
+            }
+            if (buf.getUnsignedByte(pos) != 0x16) {
+                return Result.NOT_TLS;
+            }
+            int recLen = buf.getUnsignedShort(pos + 3);
+            if (end - pos - 5 < recLen) {
+                return pos + 5 + recLen - r > MAX_CLIENT_HELLO ? Result.NOT_TLS : Result.NEED_MORE;
+            }
+            if (hs == null) {
+                hs = new byte[Math.min(MAX_CLIENT_HELLO, 4 + recLen)];
+            }
+            if (hsLen + recLen > hs.length) {
+                if (hsLen + recLen > MAX_CLIENT_HELLO) {
+                    return Result.NOT_TLS;
+                }
+                hs = java.util.Arrays.copyOf(hs, hsLen + recLen);
+            }
+            buf.getBytes(pos + 5, hs, hsLen, recLen);
+            hsLen += recLen;
+            pos += 5 + recLen;
+            if (need < 0 && hsLen >= 4) {
+                if (hs[0] != 1) { // not a ClientHello
+                    return Result.NOT_TLS;
+                }
+                need = 4 + (((hs[1] & 0xff) << 16) | ((hs[2] & 0xff) << 8) | (hs[3] & 0xff));
+                if (need > MAX_CLIENT_HELLO) {
+                    return Result.NOT_TLS;
+                }
+            }
+            if (need >= 0 && hsLen >= need) {
+                return parseClientHello(hs, 4, need);
+            }
+        }
+    }
+
+    private static Result parseClientHello(byte[] b, int p, int end) {
+        try {
+            p += 2 + 32; // client_version, random
+            p += 1 + (b[p] & 0xff); // session_id
+            p += 2 + u16(b, p); // cipher_suites
+            p += 1 + (b[p] & 0xff); // compression_methods
+            String sni = null;
+            List<String> alpn = new ArrayList<>(2);
+            if (p + 2 <= end) {
+                int extEnd = Math.min(end, p + 2 + u16(b, p));
+                p += 2;
+                while (p + 4 <= extEnd) {
+                    int type = u16(b, p);
+                    int len = u16(b, p + 2);
+                    int d = p + 4;
+                    if (type == 0 && len >= 5) { // server_name
+                        int listEnd = d + 2 + u16(b, d);
+                        int q = d + 2;
+                        while (q + 3 <= listEnd) {
+                            int nameType = b[q] & 0xff;
+                            int nameLen = u16(b, q + 1);
+                            if (nameType == 0) {
+                                sni = new String(b, q + 3, nameLen, StandardCharsets.US_ASCII)
+                                        .toLowerCase(java.util.Locale.ROOT);
+                                break;
+                            }
+                            q += 3 + nameLen;
+                        }
+                    } else if (type == 16 && len >= 2) { // application_layer_protocol_negotiation
+                        int listEnd = d + 2 + u16(b, d);
+                        int q = d + 2;
+                        while (q < listEnd) {
+                            int l = b[q] & 0xff;
+                            alpn.add(new String(b, q + 1, l, StandardCharsets.US_ASCII));
+                            q += 1 + l;
+                        }
+                    }
+                    p = d + len;
+                }
+            }
+            return new Result(Status.TLS, sni, List.copyOf(alpn));
+        } catch (IndexOutOfBoundsException e) {
+            return Result.NOT_TLS;
+        }
+    }
+
+    private static int u16(byte[] b, int p) {
+        return ((b[p] & 0xff) << 8) | (b[p + 1] & 0xff);
+    }
+}

@@ -1,0 +1,96 @@
+package io.remora.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.remora.config.Address;
+import io.remora.config.ListenerConfig;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Binds a listener's sockets. Under epoll every worker gets its own server socket on the same
+ * port with SO_REUSEPORT, so the kernel spreads accepts and each connection lives on the loop
+ * that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
+ */
+final class ListenerBinder {
+    private final Transport transport;
+    private final EventLoopGroup workers;
+
+    ListenerBinder(Transport transport, EventLoopGroup workers) {
+        this.transport = transport;
+        this.workers = workers;
+    }
+
+    List<Channel> bind(ListenerConfig lc, ChannelHandler acceptor) {
+        List<Channel> bound = new ArrayList<>();
+        try {
+            if (lc.address() instanceof Address.Pipe pipe) {
+                if (transport.serverDomainSocketChannel() == null) {
+                    throw new IllegalStateException("Unix domain socket listeners need the epoll transport");
+                }
+                String path = pipe.path().startsWith("@") ? "\0" + pipe.path().substring(1) : pipe.path();
+                bound.add(sync(base(lc, acceptor).group(workers.next(), workers)
+                        .channel(transport.serverDomainSocketChannel()).bind(new DomainSocketAddress(path))));
+                return bound;
+            }
+            Address.Tcp tcp = (Address.Tcp) lc.address();
+            InetSocketAddress addr = new InetSocketAddress(tcp.host(), tcp.port());
+            if (transport.kind() == Transport.Kind.EPOLL) {
+                for (EventExecutor e : workers) {
+                    EventLoop loop = (EventLoop) e;
+                    ServerBootstrap b = base(lc, acceptor).group(loop, loop).channel(transport.serverChannel())
+                            .option(EpollChannelOption.SO_REUSEPORT, true);
+                    if (lc.transparent()) {
+                        b.option(EpollChannelOption.IP_TRANSPARENT, true);
+                    }
+                    Channel ch = sync(b.bind(addr));
+                    bound.add(ch);
+                    // Port 0: the first bind picked the port; the others join it.
+                    addr = (InetSocketAddress) ch.localAddress();
+                }
+            } else {
+                if (lc.transparent()) {
+                    throw new IllegalStateException("transparent listeners need the epoll transport");
+                }
+                bound.add(sync(base(lc, acceptor).group(workers, workers).channel(transport.serverChannel())
+                        .bind(addr)));
+            }
+            return bound;
+        } catch (RuntimeException e) {
+            for (Channel ch : bound) {
+                ch.close().syncUninterruptibly();
+            }
+            throw new IllegalStateException("listener '" + lc.name() + "': cannot bind " + lc.address() + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        }
+    }
+
+    private static ServerBootstrap base(ListenerConfig lc, ChannelHandler acceptor) {
+        return new ServerBootstrap()
+                .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // Envoy leaves downstream keepalive off unless socket_options ask for it.
+                .childOption(ChannelOption.SO_KEEPALIVE, false)
+                .childHandler(acceptor);
+    }
+
+    private static Channel sync(ChannelFuture f) {
+        f.awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            Throwable c = f.cause();
+            throw new IllegalStateException(c.getMessage() != null ? c.getMessage() : c.toString(), c);
+        }
+        return f.channel();
+    }
+}

@@ -1,0 +1,68 @@
+package io.remora.server;
+
+import io.remora.accesslog.AccessLog;
+import io.remora.config.AccessLogConfig;
+import io.remora.config.RouteConfiguration;
+import io.remora.stats.StatsRegistry;
+import io.remora.upstream.ClusterManager;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** The server as its filters see it; every getter reads the current snapshot. */
+final class ServerContextImpl implements ServerContext {
+    private final Transport transport;
+    private final ClusterManager clusterManager;
+    private final StatsRegistry stats;
+    private final Supplier<io.remora.config.ServerConfig> config;
+    private final Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory;
+    private final BooleanSupplier draining;
+
+    ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
+                      Supplier<io.remora.config.ServerConfig> config,
+                      Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
+                      BooleanSupplier draining) {
+        this.transport = transport;
+        this.clusterManager = clusterManager;
+        this.stats = stats;
+        this.config = config;
+        this.accessLogFactory = accessLogFactory;
+        this.draining = draining;
+    }
+
+    @Override
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public ClusterManager clusterManager() {
+        return clusterManager;
+    }
+
+    @Override
+    public StatsRegistry stats() {
+        return stats;
+    }
+
+    @Override
+    public RouteConfiguration routeConfiguration(String name) {
+        io.remora.config.ServerConfig c = config.get();
+        return c == null || c.routeConfigs() == null ? null : c.routeConfigs().get(name);
+    }
+
+    @Override
+    public List<AccessLog> accessLogs(List<AccessLogConfig> configs) {
+        if (configs == null || configs.isEmpty()) {
+            return List.of();
+        }
+        List<AccessLog> logs = accessLogFactory.get().apply(configs);
+        return logs == null ? List.of() : logs;
+    }
+
+    @Override
+    public boolean draining() {
+        return draining.getAsBoolean();
+    }
+}

@@ -1,0 +1,60 @@
+package io.remora.tcp;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.remora.accesslog.AccessLog;
+import io.remora.config.ClusterSpecifier;
+import io.remora.config.TcpProxyConfig;
+import io.remora.network.ConnectionInfo;
+import io.remora.network.NetworkFilter;
+import io.remora.server.ServerContext;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** The tcp_proxy of one filter chain: shared, immutable; each connection gets a {@link TcpProxySession}. */
+final class TcpProxyFilter implements NetworkFilter {
+    /** Envoy's default tcp_proxy idle_timeout. */
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
+
+    final TcpProxyConfig config;
+    final ServerContext context;
+    final List<AccessLog> accessLogs;
+    final long idleTimeoutNanos;
+    final int maxConnectAttempts;
+
+    TcpProxyFilter(TcpProxyConfig config, ServerContext context) {
+        this.config = config;
+        this.context = context;
+        this.accessLogs = context.accessLogs(config.accessLogs());
+        Duration idle = config.idleTimeout() != null ? config.idleTimeout() : DEFAULT_IDLE_TIMEOUT;
+        this.idleTimeoutNanos = idle.toNanos();
+        this.maxConnectAttempts = Math.max(1, config.maxConnectAttempts());
+    }
+
+    @Override
+    public void onAccept(Channel downstream, ConnectionInfo info) {
+        downstream.config().setAutoRead(false);
+        downstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        downstream.pipeline().addLast("tcp_proxy", new TcpProxySession(this, info));
+    }
+
+    /** The cluster for one connection: the single one, or a weighted random pick. */
+    String pickCluster() {
+        ClusterSpecifier spec = config.cluster();
+        if (spec instanceof ClusterSpecifier.Single single) {
+            return single.cluster();
+        }
+        if (spec instanceof ClusterSpecifier.Weighted w && w.totalWeight() > 0) {
+            int r = ThreadLocalRandom.current().nextInt(w.totalWeight());
+            for (ClusterSpecifier.WeightedCluster c : w.clusters()) {
+                r -= c.weight();
+                if (r < 0) {
+                    return c.name();
+                }
+            }
+            return w.clusters().get(w.clusters().size() - 1).name();
+        }
+        return null;
+    }
+}

@@ -1,0 +1,420 @@
+package io.remora.tcp;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.accesslog.AccessLog;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.network.ConnectionInfo;
+import io.remora.stats.ClusterStats;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+import io.remora.upstream.LoadBalancerContext;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One proxied TCP connection, as Netty's HexDumpProxy: this handler sits on the downstream
+ * channel, {@link Upstream} on the upstream one, both on the downstream's event loop. Bytes are
+ * forwarded as the ByteBufs that arrived; a side that cannot keep up stops the other side's
+ * reads; a FIN is passed on as a half-close; the connection ends when both directions have.
+ */
+final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext {
+    private final TcpProxyFilter filter;
+    private final ConnectionInfo info;
+    private final StreamInfo streamInfo = new StreamInfo();
+    private final List<Host> tried = new ArrayList<>(2);
+    private Channel downstream;
+    private Channel upstream;
+    private Cluster cluster;
+    private ClusterStats clusterStats;
+    private Host host;
+    private boolean started;
+    private boolean upstreamReady;
+    private boolean connectionCounted;
+    private boolean finished;
+    private int attempts;
+    /** Bytes replayed by the listener filters before the upstream was connected. */
+    private ArrayDeque<ByteBuf> pending;
+    private boolean downstreamEof;
+    private boolean upstreamEof;
+    private long lastActivity;
+    private ScheduledFuture<?> idleTimer;
+
+    TcpProxySession(TcpProxyFilter filter, ConnectionInfo info) {
+        this.filter = filter;
+        this.info = info;
+    }
+
+    // --- LoadBalancerContext: avoid hosts already tried, hand ORIGINAL_DST its destination ---
+
+    @Override
+    public boolean shouldSelectAnotherHost(Host h) {
+        return tried.contains(h);
+    }
+
+    @Override
+    public int hostSelectionRetryCount() {
+        return tried.isEmpty() ? 0 : 8;
+    }
+
+    @Override
+    public InetSocketAddress originalDestination() {
+        return info.originalDestination();
+    }
+
+    // --- downstream ---
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        downstream = ctx.channel();
+        if (downstream.isActive()) {
+            start();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        start();
+        ctx.fireChannelActive();
+    }
+
+    private void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        streamInfo.downstreamRemoteAddress = info.remoteAddress();
+        streamInfo.downstreamLocalAddress = info.localAddress();
+        downstream.closeFuture().addListener(f -> onDownstreamClosed());
+        String name = filter.pickCluster();
+        streamInfo.upstreamCluster = name;
+        cluster = name == null ? null : filter.context.clusterManager().get(name);
+        if (cluster == null) {
+            streamInfo.setFlag(ResponseFlag.NO_CLUSTER_FOUND);
+            downstream.close();
+            return;
+        }
+        clusterStats = cluster.stats();
+        lastActivity = System.nanoTime();
+        if (filter.idleTimeoutNanos > 0) {
+            idleTimer = downstream.eventLoop().schedule(this::checkIdle, filter.idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+        connect();
+    }
+
+    private void connect() {
+        Host h = cluster.chooseHost(this);
+        if (h == null) {
+            streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+            clusterStats.upstreamCxNoneHealthy.increment();
+            downstream.close();
+            return;
+        }
+        if (!cluster.limits().tryAcquireConnection()) {
+            streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
+            downstream.close();
+            return;
+        }
+        attempts++;
+        tried.add(h);
+        host = h;
+        streamInfo.upstreamHost = h.address();
+        streamInfo.attemptCount = attempts;
+        boolean unix = h.address() instanceof DomainSocketAddress;
+        Class<? extends Channel> type = unix ? filter.context.transport().domainSocketChannel()
+                : filter.context.transport().socketChannel();
+        Bootstrap b = new Bootstrap().group(downstream.eventLoop()).channel(type)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new Upstream());
+        if (!unix) {
+            b.option(ChannelOption.TCP_NODELAY, true);
+        }
+        long connectMs = cluster.config().connectTimeout() != null ? cluster.config().connectTimeout().toMillis() : 5000;
+        b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectMs)));
+        int limit = cluster.config().perConnectionBufferLimitBytes();
+        if (limit > 0) {
+            b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(Math.max(1, limit / 2), limit));
+        }
+        clusterStats.upstreamCxTotal.increment();
+        h.activeConnections.incrementAndGet();
+        ChannelFuture f = b.connect(h.address());
+        upstream = f.channel();
+        Host attemptHost = h;
+        f.channel().closeFuture().addListener(c -> {
+            attemptHost.activeConnections.decrementAndGet();
+            cluster.limits().connections.decrementAndGet();
+        });
+        f.addListener((ChannelFutureListener) cf -> onConnect(cf, attemptHost));
+    }
+
+    private void onConnect(ChannelFuture cf, Host h) {
+        if (!cf.isSuccess()) {
+            clusterStats.upstreamCxConnectFail.increment();
+            if (cf.cause() instanceof ConnectTimeoutException) {
+                clusterStats.upstreamCxConnectTimeout.increment();
+            }
+            cf.channel().close();
+            if (!downstream.isActive()) {
+                return;
+            }
+            if (attempts < filter.maxConnectAttempts) {
+                connect();
+            } else {
+                streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+                streamInfo.upstreamTransportFailureReason = String.valueOf(cf.cause());
+                downstream.close();
+            }
+            return;
+        }
+        if (!downstream.isActive()) {
+            cf.channel().close();
+            return;
+        }
+        upstreamReady = true;
+        connectionCounted = true;
+        clusterStats.upstreamCxActive.incrementAndGet();
+        streamInfo.upstreamLocalAddress = upstream.localAddress();
+        upstream.closeFuture().addListener(f -> onUpstreamClosed());
+        if (pending != null) {
+            ByteBuf b;
+            while ((b = pending.poll()) != null) {
+                clusterStats.upstreamCxTxBytesTotal.increment(b.readableBytes());
+                upstream.write(b);
+            }
+            upstream.flush();
+            pending = null;
+        }
+        if (downstreamEof) {
+            shutdownOutput(upstream);
+        }
+        downstream.config().setAutoRead(upstream.isWritable());
+        upstream.config().setAutoRead(downstream.isWritable());
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf buf)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        int n = buf.readableBytes();
+        streamInfo.bytesReceived += n;
+        lastActivity = System.nanoTime();
+        if (!upstreamReady) {
+            if (pending == null) {
+                pending = new ArrayDeque<>(2);
+            }
+            pending.add(buf);
+            return;
+        }
+        clusterStats.upstreamCxTxBytesTotal.increment(n);
+        upstream.write(buf, upstream.voidPromise());
+        if (!upstream.isWritable()) {
+            downstream.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (upstreamReady) {
+            upstream.flush();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (upstreamReady && upstream.isActive()) {
+            upstream.config().setAutoRead(downstream.isWritable() && !upstreamEof);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            downstreamEof = true;
+            if (upstreamReady) {
+                shutdownOutput(upstream);
+            }
+            closeIfBothDone();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        streamInfo.connectionTerminationDetails = String.valueOf(cause);
+        ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePending();
+    }
+
+    // --- shared ---
+
+    /**
+     * Passes a FIN on once everything queued before it is written: Netty's shutdownOutput
+     * fails whatever is still in the outbound buffer, so it must wait for the last write.
+     */
+    private static void shutdownOutput(Channel ch) {
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (ch instanceof DuplexChannel d && ch.isActive()) {
+                d.shutdownOutput();
+            } else {
+                ch.close();
+            }
+        });
+    }
+
+    private void closeIfBothDone() {
+        if (downstreamEof && upstreamEof) {
+            flushThenClose(downstream);
+            if (upstream != null) {
+                flushThenClose(upstream);
+            }
+        }
+    }
+
+    private static void flushThenClose(Channel ch) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close();
+        }
+    }
+
+    private void checkIdle() {
+        if (finished) {
+            return;
+        }
+        long idle = System.nanoTime() - lastActivity;
+        if (idle >= filter.idleTimeoutNanos) {
+            streamInfo.connectionTerminationDetails = "idle_timeout";
+            downstream.close();
+            if (upstream != null) {
+                upstream.close();
+            }
+        } else {
+            idleTimer = downstream.eventLoop().schedule(this::checkIdle, filter.idleTimeoutNanos - idle,
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onDownstreamClosed() {
+        if (upstream != null && upstream.isActive()) {
+            // Let what is queued reach the upstream, then close.
+            upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        finish();
+    }
+
+    private void onUpstreamClosed() {
+        if (connectionCounted) {
+            connectionCounted = false;
+            clusterStats.upstreamCxActive.decrementAndGet();
+            clusterStats.upstreamCxDestroy.increment();
+        }
+        if (downstream.isActive()) {
+            downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void releasePending() {
+        if (pending != null) {
+            ByteBuf b;
+            while ((b = pending.poll()) != null) {
+                b.release();
+            }
+            pending = null;
+        }
+    }
+
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        releasePending();
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        streamInfo.finish();
+        for (AccessLog log : filter.accessLogs) {
+            try {
+                log.log(streamInfo);
+            } catch (RuntimeException e) {
+                // A broken logger must not cost the connection's cleanup.
+            }
+        }
+    }
+
+    /** The upstream side of the relay. */
+    private final class Upstream extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf buf)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            int n = buf.readableBytes();
+            streamInfo.bytesSent += n;
+            clusterStats.upstreamCxRxBytesTotal.increment(n);
+            lastActivity = System.nanoTime();
+            downstream.write(buf, downstream.voidPromise());
+            if (!downstream.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            downstream.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (downstream.isActive()) {
+                downstream.config().setAutoRead(ctx.channel().isWritable() && !downstreamEof);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                upstreamEof = true;
+                shutdownOutput(downstream);
+                closeIfBothDone();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.remora.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.remora.config.AccessLogConfig;
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import io.remora.config.Http2Options;
+import io.remora.network.ConnectionInfo;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/** A real listening socket (port 0) whose connections go to an HttpConnectionManager. */
+final class HcmServer implements AutoCloseable {
+
+    final TestServerContext context = new TestServerContext();
+    final HttpConnectionManager hcm;
+    final EventLoopGroup group;
+    final Channel server;
+    final int port;
+
+    HcmServer(HttpConnectionManagerConfig config) throws InterruptedException {
+        this(config, null);
+    }
+
+    /** With {@code tls}, connections are TLS (the transport socket) before the HCM sees them. */
+    HcmServer(HttpConnectionManagerConfig config, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        HttpConnectionManagerFactory factory = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER),
+                (c, ctx) -> TestRoutes.PROVIDER);
+        hcm = (HttpConnectionManager) factory.create(config, context);
+        group = context.transport.newEventLoopGroup(1, "hcm-test");
+        server = new ServerBootstrap().group(group).channel(context.transport.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
+                        hcm.onAccept(ch, new ConnectionInfo("test", ch.localAddress(), ch.remoteAddress(), null,
+                                null, tls != null ? "tls" : "raw_buffer", List.of()));
+                    }
+                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        port = ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    static HttpConnectionManagerConfig config(UnaryOperator<Builder> customize) {
+        return customize.apply(new Builder()).build();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Envoy's defaults, with the test terminal filter and a captured access log. */
+    static final class Builder {
+        CodecType codec = CodecType.AUTO;
+        Duration streamIdle = Duration.ofMinutes(5);
+        Duration requestTimeout = Duration.ZERO;
+        Duration idle = Duration.ofHours(1);
+        int maxHeadersKb = 60;
+        int maxHeadersCount = 100;
+        boolean useRemoteAddress;
+        int trustedHops;
+        boolean skipXff;
+        boolean generateRequestId = true;
+        boolean preserveExternalRequestId;
+
+        Builder codec(CodecType c) {
+            codec = c;
+            return this;
+        }
+
+        Builder streamIdle(Duration d) {
+            streamIdle = d;
+            return this;
+        }
+
+        Builder requestTimeout(Duration d) {
+            requestTimeout = d;
+            return this;
+        }
+
+        Builder maxHeadersKb(int kb) {
+            maxHeadersKb = kb;
+            return this;
+        }
+
+        Http2Options http2 = Http2Options.DEFAULT;
+        Duration drain = Duration.ofSeconds(5);
+
+        Builder drain(Duration d) {
+            drain = d;
+            return this;
+        }
+
+        Builder idle(Duration d) {
+            idle = d;
+            return this;
+        }
+
+        Builder maxHeadersCount(int n) {
+            maxHeadersCount = n;
+            return this;
+        }
+
+        Builder http2(Http2Options o) {
+            http2 = o;
+            return this;
+        }
+
+        Builder useRemoteAddress(boolean b) {
+            useRemoteAddress = b;
+            return this;
+        }
+
+        HttpConnectionManagerConfig build() {
+            return new HttpConnectionManagerConfig("test", codec, null, "test-routes",
+                    List.of(new TestFilter.Config()), streamIdle, requestTimeout, idle, drain,
+                    maxHeadersKb, maxHeadersCount, useRemoteAddress, trustedHops, skipXff, generateRequestId,
+                    preserveExternalRequestId, null, null, http2, false, false,
+                    List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.NetUtil;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HeaderPiecesTest {
+
+    @Test
+    void grpcStatusFromHttpStatusAsEnvoyMapsIt() {
+        assertEquals(13, LocalReply.httpToGrpcStatus(400));
+        assertEquals(16, LocalReply.httpToGrpcStatus(401));
+        assertEquals(7, LocalReply.httpToGrpcStatus(403));
+        assertEquals(12, LocalReply.httpToGrpcStatus(404));
+        assertEquals(14, LocalReply.httpToGrpcStatus(429));
+        assertEquals(14, LocalReply.httpToGrpcStatus(503));
+        assertEquals(14, LocalReply.httpToGrpcStatus(504));
+        assertEquals(2, LocalReply.httpToGrpcStatus(500));
+        Http2Headers h = new DefaultHttp2Headers();
+        LocalReply.grpcTrailersOnly(h, 503, "50% down\n");
+        assertEquals("200", h.status().toString());
+        assertEquals("50%25 down%0A", h.get("grpc-message").toString());
+    }
+
+    @Test
+    void requestIdsAreVersion4Uuids() {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String id = RequestIds.uuid4().toString();
+            assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), id);
+            seen.add(id);
+        }
+        assertEquals(1000, seen.size());
+    }
+
+    @Test
+    void trustedAddressFromTheRightOfXff() {
+        assertEquals("3.3.3.3", NetUtil.toAddressString(RequestHeaderMutator.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 0)));
+        assertEquals("2.2.2.2", NetUtil.toAddressString(RequestHeaderMutator.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 1)));
+        assertNull(RequestHeaderMutator.fromRight("1.1.1.1", 1));
+        assertNull(RequestHeaderMutator.fromRight("not-an-ip", 0));
+        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("10.1.2.3")));
+        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("192.168.0.1")));
+        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("::1")));
+        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("fd00::1")));
+        assertFalse(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("8.8.8.8")));
+    }
+}

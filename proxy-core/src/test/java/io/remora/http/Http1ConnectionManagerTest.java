@@ -1,0 +1,389 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(LeakCheck.class)
+class Http1ConnectionManagerTest {
+
+    private HcmServer server;
+
+    @BeforeEach
+    void clear() {
+        TestFilter.REQUESTS.clear();
+        TestFilter.EVENTS.clear();
+        TestFilter.DESTROYED.set(0);
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private HcmServer start(java.util.function.UnaryOperator<HcmServer.Builder> c) throws Exception {
+        server = new HcmServer(HcmServer.config(c));
+        return server;
+    }
+
+    private StreamInfo logged() throws InterruptedException {
+        StreamInfo i = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertNotNull(i, "no access log entry");
+        return i;
+    }
+
+    @Test
+    void jdkClientKeepAliveReusesTheConnection() throws Exception {
+        start(b -> b.codec(CodecType.HTTP1));
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url("/hello?x=" + i))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals("ok", r.body());
+            assertEquals("envoy", r.headers().firstValue("server").orElse(null));
+            assertEquals("default", r.headers().firstValue("x-route").orElse(null));
+            assertEquals("/hello?x=" + i, r.headers().firstValue("x-seen-path").orElse(null));
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxTotal.count());
+        assertEquals(3.0, server.hcm.stats.downstreamRqHttp1Total.count());
+        assertEquals(1L, server.hcm.stats.downstreamCxActive.get());
+        assertTrue(server.hcm.stats.downstreamCxRxBytesTotal.count() > 100);
+        assertTrue(server.hcm.stats.downstreamCxTxBytesTotal.count() > 100);
+        StreamInfo info = logged();
+        assertEquals("HTTP/1.1", info.protocol);
+        assertEquals("GET", info.method);
+        assertEquals(200, info.responseCode);
+        assertEquals("default", info.routeName);
+        assertEquals("via_upstream", info.responseCodeDetails);
+        Http2Headers seen = TestFilter.REQUESTS.poll();
+        assertEquals("127.0.0.1:" + server.port, seen.authority().toString());
+        assertEquals("http", seen.scheme().toString());
+        assertNull(seen.get("connection"));
+        assertEquals("HTTP/1.1", seen.get("x-route-added").toString());
+    }
+
+    @Test
+    void chunkedRequestBodyStreamsBackChunked() throws Exception {
+        start(b -> b);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        byte[] body = "x".repeat(200_000).getBytes(StandardCharsets.US_ASCII);
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url("/echo")))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals(200_000, r.body().length());
+        StreamInfo info = logged();
+        assertEquals(200_000, info.bytesReceived);
+        assertEquals(200_000, info.bytesSent);
+    }
+
+    @Test
+    void streamedResponseWithoutLengthIsChunked() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /s HTTP/1.1\r\nHost: a\r\nx-test: chunks\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals("chunked", r.header("transfer-encoding"));
+            assertEquals("chunk0;chunk1;chunk2;", r.body());
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /one HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"
+                    + "GET /three HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r1 = c.read();
+            RawHttp.Response r2 = c.read();
+            RawHttp.Response r3 = c.read();
+            assertEquals("/one", r1.header("x-seen-path"));
+            assertEquals("hello", r2.body());
+            assertEquals("/three", r3.header("x-seen-path"));
+        }
+        assertEquals(1.0, server.hcm.stats.downstreamCxTotal.count());
+    }
+
+    @Test
+    void malformedRequestLineIs400AndCloses() throws Exception {
+        start(b -> b.codec(CodecType.HTTP1));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("THIS IS NOT HTTP\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(400, r.status());
+            assertEquals("close", r.header("connection"));
+            assertEquals("Bad Request", r.body());
+            assertTrue(c.closedByPeer());
+        }
+        StreamInfo info = logged();
+        assertEquals(400, info.responseCode);
+        assertTrue(info.hasFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR));
+        assertEquals("http1.codec_error", info.responseCodeDetails);
+    }
+
+    @Test
+    void headersOverTheLimitAre431() throws Exception {
+        start(b -> b.maxHeadersKb(1));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-big: " + "y".repeat(2048) + "\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(431, r.status());
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void noRouteIs404WithNr() throws Exception {
+        start(b -> b);
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(server.url("/nope"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, r.statusCode());
+        assertEquals("", r.body());
+        StreamInfo info = logged();
+        assertTrue(info.hasFlag(ResponseFlag.NO_ROUTE_FOUND));
+        assertEquals("NR", info.responseFlagsString());
+        assertEquals("route_not_found", info.responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.noRoute.count());
+        assertTrue(TestFilter.REQUESTS.isEmpty(), "filters must not run without a route");
+    }
+
+    @Test
+    void directResponseAndRedirect() throws Exception {
+        start(b -> b);
+        HttpClient client = HttpClient.newHttpClient();
+        HttpResponse<String> d = client.send(HttpRequest.newBuilder(URI.create(server.url("/direct"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, d.statusCode());
+        assertEquals("direct body", d.body());
+        assertEquals("text/plain", d.headers().firstValue("content-type").orElse(null));
+        assertEquals("direct", d.headers().firstValue("x-route").orElse(null));
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url("/redirect"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(302, r.statusCode());
+        assertEquals("https://example.com/elsewhere", r.headers().firstValue("location").orElse(null));
+        assertEquals(1.0, server.hcm.stats.rqDirectResponse.count());
+        assertEquals(1.0, server.hcm.stats.rqRedirect.count());
+    }
+
+    @Test
+    void localReplyFromAFilterHasEnvoysTextBody() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-test: local\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(503, r.status());
+            assertEquals("no healthy upstream", r.body());
+            assertEquals("text/plain", r.header("content-type"));
+            assertEquals("19", r.header("content-length"));
+            assertEquals("envoy", r.header("server"));
+        }
+        StreamInfo info = logged();
+        assertEquals("UH", info.responseFlagsString());
+        assertEquals(1, TestFilter.DESTROYED.get());
+    }
+
+    @Test
+    void edgeProxyHeaders() throws Exception {
+        start(b -> b.useRemoteAddress(true));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-envoy-retry-on: 5xx\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        // Loopback peer: Envoy appends its own (local) address, and the request is internal.
+        assertEquals("127.0.0.1", seen.get("x-forwarded-for").toString());
+        assertEquals("http", seen.get("x-forwarded-proto").toString());
+        assertEquals("true", seen.get("x-envoy-internal").toString());
+        assertEquals("5xx", seen.get("x-envoy-retry-on").toString(), "internal requests keep x-envoy-*");
+        String id = seen.get("x-request-id").toString();
+        assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), id);
+        assertEquals(id, logged().requestId);
+    }
+
+    @Test
+    void externalCallerPerXffLosesInternalMarkAndKeepsItsRequestId() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-for: 8.8.8.8\r\nx-envoy-internal: true\r\n"
+                    + "x-request-id: abc\r\nx-internal-secret: s\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNull(seen.get("x-envoy-internal"));
+        assertNull(seen.get("x-internal-secret"));
+        assertEquals("8.8.8.8", seen.get("x-forwarded-for").toString());
+        assertEquals("abc", seen.get("x-request-id").toString());
+    }
+
+    @Test
+    void streamIdleTimeoutAnswers408() throws Exception {
+        start(b -> b.streamIdle(Duration.ofMillis(200)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-test: hang\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(408, r.status());
+            assertEquals("stream timeout", r.body());
+        }
+        StreamInfo info = logged();
+        assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
+        assertEquals("stream_idle_timeout", info.responseCodeDetails);
+        assertEquals(1, TestFilter.DESTROYED.get());
+        assertEquals(1.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+    }
+
+    @Test
+    void downstreamCloseMidBodyDestroysFilters() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nx-test: hang\r\nContent-Length: 100\r\n\r\n0123456789");
+            assertEquals("data:10", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+        }
+        assertEquals("destroy", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+        StreamInfo info = logged();
+        assertTrue(info.hasFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION));
+        assertEquals(1.0, server.hcm.stats.downstreamRqRxReset.count());
+    }
+
+    @Test
+    void expectContinueIsAnsweredByTheProxy() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+            assertEquals(100, c.read().status());
+            c.send("abc");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("abc", r.body());
+        }
+        assertNull(TestFilter.REQUESTS.poll().get("expect"));
+    }
+
+    @Test
+    void http10GetsAnAnswerAndTheConnectionCloses() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("ok", r.body());
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void drainAddsConnectionCloseToTheNextResponse() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertNull(c.read().header("connection"));
+            server.hcm.startDrain();
+            Thread.sleep(100); // startDrain hands off to the connection's event loop
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void curlHttp11() throws Exception {
+        start(b -> b);
+        Process p = new ProcessBuilder("curl", "-s", "-i", "--http1.1", "-d", "from-curl", server.url("/curl"))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertTrue(out.startsWith("HTTP/1.1 200"), out);
+        assertTrue(out.endsWith("from-curl"), out);
+        assertFalse(out.toLowerCase().contains("connection: close"), out);
+    }
+
+    @Test
+    void requestTimeoutAnswers408() throws Exception {
+        start(b -> b.requestTimeout(Duration.ofMillis(200)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nx-test: hang\r\nContent-Length: 100\r\n\r\n0123");
+            RawHttp.Response r = c.read();
+            assertEquals(408, r.status());
+            assertEquals("request timeout", r.body());
+            assertEquals("close", r.header("connection"), "the unread request body costs the connection");
+        }
+        assertEquals("request_overall_timeout", logged().responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.downstreamRqTimeout.count());
+    }
+
+    @Test
+    void tooManyHeadersIs431() throws Exception {
+        start(b -> b.maxHeadersCount(5));
+        try (RawHttp c = new RawHttp(server.port)) {
+            StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+            for (int i = 0; i < 10; i++) {
+                req.append("x-h").append(i).append(": v\r\n");
+            }
+            c.send(req.append("\r\n").toString());
+            assertEquals(431, c.read().status());
+        }
+    }
+
+    @Test
+    void idleConnectionIsClosed() throws Exception {
+        start(b -> b.idle(Duration.ofMillis(200)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void headResponseHasNoBody() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("HEAD /direct HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\n\r\n");
+            String status = null;
+            RawHttp.Response head = c.readHead();
+            assertEquals(200, head.status());
+            assertEquals("11", head.header("content-length"));
+            RawHttp.Response next = c.read();
+            assertEquals("/after", next.header("x-seen-path"));
+        }
+    }
+
+    @Test
+    void slowReaderRaisesAndLowersTheDownstreamWatermark() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.socket.setReceiveBufferSize(64 * 1024);
+            c.send("GET /flood HTTP/1.1\r\nHost: a\r\nx-test: flood\r\n\r\n");
+            assertEquals("above", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertTrue(r.body().endsWith("END"));
+            assertEquals("below", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+        }
+    }
+}

@@ -1,0 +1,269 @@
+package io.remora.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(LeakCheck.class)
+class Http2ConnectionManagerTest {
+
+    private HcmServer server;
+
+    @BeforeEach
+    void clear() {
+        TestFilter.REQUESTS.clear();
+        TestFilter.EVENTS.clear();
+        TestFilter.DESTROYED.set(0);
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private HcmServer start(UnaryOperator<HcmServer.Builder> c) throws Exception {
+        server = new HcmServer(HcmServer.config(c));
+        return server;
+    }
+
+    private StreamInfo logged() throws InterruptedException {
+        StreamInfo i = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertNotNull(i, "no access log entry");
+        return i;
+    }
+
+    private static Http2Headers request(String method, String path) {
+        return new DefaultHttp2Headers().method(method).path(path).scheme("http").authority("test.local");
+    }
+
+    @Test
+    void curlPriorKnowledge() throws Exception {
+        start(b -> b);
+        Process p = new ProcessBuilder("curl", "-s", "-i", "--http2-prior-knowledge", server.url("/pk"))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertTrue(out.startsWith("HTTP/2 200"), out);
+        assertTrue(out.contains("server: envoy"), out);
+        assertTrue(out.endsWith("ok"), out);
+        assertEquals("HTTP/2", logged().protocol);
+        assertEquals(1.0, server.hcm.stats.downstreamCxHttp2Total.count());
+    }
+
+    @Test
+    void jdkClientUpgradesToH2c() throws Exception {
+        start(b -> b);
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(server.url("/up"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals(HttpClient.Version.HTTP_2, r.version());
+        assertEquals("ok", r.body());
+        HttpResponse<String> post = client.send(HttpRequest.newBuilder(URI.create(server.url("/echo")))
+                .POST(HttpRequest.BodyPublishers.ofString("over h2")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(HttpClient.Version.HTTP_2, post.version());
+        assertEquals("over h2", post.body());
+        assertEquals(1.0, server.hcm.stats.downstreamCxTotal.count());
+        assertEquals(1.0, server.hcm.stats.downstreamCxHttp2Total.count());
+    }
+
+    @Test
+    void trailersBothWays() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.write(new DefaultHttp2HeadersFrame(request("POST", "/grpc.Svc/Call")
+                    .set("content-type", "application/grpc").set("te", "trailers"), false));
+            s.channel.write(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("payload", StandardCharsets.UTF_8), false));
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().set("x-trailer", "t1"), true));
+            Http2HeadersFrame h = (Http2HeadersFrame) s.next();
+            assertEquals("200", h.headers().status().toString());
+            Object d = s.next();
+            assertEquals("data", ((Object[]) d)[0]);
+            Http2HeadersFrame t = (Http2HeadersFrame) s.next();
+            assertTrue(t.isEndStream());
+            assertEquals("t1", t.headers().get("echo-x-trailer").toString());
+            assertEquals("payload", s.body.toString());
+        }
+        StreamInfo info = logged();
+        assertEquals(7, info.bytesReceived);
+    }
+
+    @Test
+    void grpcLocalReplyIsTrailersOnly() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/grpc.Svc/Call")
+                    .set("content-type", "application/grpc").set("x-test", "local"), true));
+            Http2HeadersFrame h = (Http2HeadersFrame) s.next();
+            assertTrue(h.isEndStream());
+            assertEquals("200", h.headers().status().toString());
+            assertEquals("14", h.headers().get("grpc-status").toString());
+            assertEquals("no healthy upstream", h.headers().get("grpc-message").toString());
+            assertEquals("application/grpc", h.headers().get("content-type").toString());
+        }
+    }
+
+    @Test
+    void noRouteOverH2() throws Exception {
+        start(b -> b);
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/nope"), true));
+            Http2HeadersFrame h = (Http2HeadersFrame) s.next();
+            assertEquals("404", h.headers().status().toString());
+        }
+        assertTrue(logged().hasFlag(ResponseFlag.NO_ROUTE_FOUND));
+    }
+
+    @Test
+    void downstreamResetMidBodyDestroysFiltersAndLeaksNothing() throws Exception {
+        start(b -> b);
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.write(new DefaultHttp2HeadersFrame(request("POST", "/up").set("x-test", "hang"), false));
+            s.channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("part", StandardCharsets.UTF_8), false));
+            assertEquals("data:4", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+            s.channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
+            assertEquals("destroy", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS));
+            // The connection survives its stream's reset.
+            H2Client.Stream s2 = c.open();
+            s2.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/after"), true));
+            assertEquals("200", ((Http2HeadersFrame) s2.next()).headers().status().toString());
+        }
+        StreamInfo info = logged();
+        assertTrue(info.hasFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION));
+    }
+
+    @Test
+    void concurrentStreamsAreIndependent() throws Exception {
+        start(b -> b);
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream slow = c.open();
+            slow.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/slow"), false));
+            assertEquals("200", ((Http2HeadersFrame) slow.next()).headers().status().toString());
+            H2Client.Stream fast = c.open();
+            fast.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/fast"), true));
+            assertEquals("200", ((Http2HeadersFrame) fast.next()).headers().status().toString());
+            slow.channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("late", StandardCharsets.UTF_8), true));
+            slow.next();
+            assertEquals("late", slow.body.toString());
+        }
+    }
+
+    @Test
+    void drainSendsGoAwayTwiceAndClosesAfterTheLastStream() throws Exception {
+        start(b -> b.drain(java.time.Duration.ofMillis(300)));
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/x"), false));
+            assertEquals("200", ((Http2HeadersFrame) s.next()).headers().status().toString());
+            server.hcm.startDrain();
+            H2Client.GoAway notice = c.goAways.poll(5, TimeUnit.SECONDS);
+            assertNotNull(notice, "no GOAWAY");
+            assertEquals(Http2Error.NO_ERROR.code(), notice.errorCode());
+            assertEquals(Integer.MAX_VALUE, notice.lastStreamId(), "the first GOAWAY refuses nothing");
+            H2Client.GoAway last = c.goAways.poll(5, TimeUnit.SECONDS);
+            assertNotNull(last, "no final GOAWAY");
+            assertEquals(3, last.lastStreamId());
+            assertTrue(c.channel.isActive(), "an open stream keeps the connection");
+            s.channel.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("bye", StandardCharsets.UTF_8), true));
+            assertTrue(c.channel.closeFuture().await(5, TimeUnit.SECONDS), "closes after the last stream");
+            assertEquals("bye", s.body.toString());
+        }
+    }
+
+    @Test
+    void pausedDecodingWithholdsWindowUpdates() throws Exception {
+        start(b -> b.http2(new io.remora.config.Http2Options(100, 65_535, 65_535, false)));
+        TestFilter.PAUSED.clear();
+        TestFilter.RECEIVED.set(0);
+        int total = 300_000;
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("POST", "/p").set("x-test", "pause"), false));
+            var cb = TestFilter.PAUSED.poll(5, TimeUnit.SECONDS);
+            assertNotNull(cb);
+            for (int i = 0; i < total / 10_000; i++) {
+                s.channel.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[10_000]), i == total / 10_000 - 1));
+            }
+            s.channel.flush();
+            Thread.sleep(300);
+            // The peer may send one window's worth; the rest waits for a WINDOW_UPDATE that never came.
+            assertTrue(TestFilter.RECEIVED.get() <= 65_535, "received " + TestFilter.RECEIVED.get());
+            assertTrue(!s.channel.isWritable(), "client stream window should be exhausted");
+            cb.eventLoop().execute(cb::resumeDecoding);
+            Http2HeadersFrame h = (Http2HeadersFrame) s.next();
+            assertEquals("204", h.headers().status().toString());
+            assertEquals(total, TestFilter.RECEIVED.get());
+        }
+    }
+
+    @Test
+    void streamIdleTimeoutOverH2() throws Exception {
+        start(b -> b.streamIdle(java.time.Duration.ofMillis(200)));
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/idle").set("x-test", "hang"), true));
+            Http2HeadersFrame h = (Http2HeadersFrame) s.next();
+            assertEquals("408", h.headers().status().toString());
+        }
+        StreamInfo info = logged();
+        assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
+        assertEquals(1, TestFilter.DESTROYED.get());
+    }
+
+    @Test
+    void upgradeRequestWithABodyStaysOnHttp11AndStreams() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            String body = "z".repeat(100_000);
+            c.send("POST /big HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 100000\r\n\r\n" + body);
+            RawHttp.Response r = c.read();
+            assertEquals(200, r.status());
+            assertEquals(100_000, r.body().length());
+        }
+    }
+
+    @Test
+    void idleConnectionGetsGoAwayAndCloses() throws Exception {
+        start(b -> b.idle(java.time.Duration.ofMillis(300)));
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/x"), true));
+            s.next();
+            H2Client.GoAway g = c.goAways.poll(5, TimeUnit.SECONDS);
+            assertNotNull(g, "no GOAWAY on idle timeout");
+            assertTrue(c.channel.closeFuture().await(5, TimeUnit.SECONDS));
+        }
+    }
+}

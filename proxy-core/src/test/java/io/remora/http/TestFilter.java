@@ -1,0 +1,159 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.config.HttpFilterConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.server.ServerContext;
+
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A test-only terminal filter standing in for the router. Behaviour by the request's
+ * {@code x-test} header: absent = echo (200, the request body streamed back, trailers echoed;
+ * "ok" for a bodyless request), {@code hang} = never answer, {@code local} = 503 local reply,
+ * {@code chunks} = a streamed response of 3 chunks without content-length.
+ */
+final class TestFilter implements StreamDecoderFilter {
+
+    record Config() implements HttpFilterConfig {
+        @Override
+        public String filterName() {
+            return "test.terminal";
+        }
+    }
+
+    static final LinkedBlockingQueue<Http2Headers> REQUESTS = new LinkedBlockingQueue<>();
+    static final LinkedBlockingQueue<String> EVENTS = new LinkedBlockingQueue<>();
+    static final AtomicInteger DESTROYED = new AtomicInteger();
+    /** Streams paused by mode {@code pause}: the test resumes them. */
+    static final LinkedBlockingQueue<DecoderFilterCallbacks> PAUSED = new LinkedBlockingQueue<>();
+    static final AtomicInteger RECEIVED = new AtomicInteger();
+
+    static final HttpFilterFactory.Provider<Config> PROVIDER = new HttpFilterFactory.Provider<>() {
+        @Override
+        public Class<Config> configType() {
+            return Config.class;
+        }
+
+        @Override
+        public HttpFilterFactory create(Config config, ServerContext context) {
+            return TestFilter::new;
+        }
+    };
+
+    private DecoderFilterCallbacks cb;
+    private String mode = "";
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.cb = callbacks;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        REQUESTS.add(headers);
+        CharSequence m = headers.get("x-test");
+        mode = m == null ? "" : m.toString();
+        switch (mode) {
+            case "hang" -> {
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "flood" -> {
+                cb.encodeHeaders(new DefaultHttp2Headers().status("200"), false);
+                boolean[] above = {false};
+                cb.setDownstreamWatermarkCallbacks(new io.remora.http.filter.WatermarkCallbacks() {
+                    @Override
+                    public void onAboveWriteBufferHighWatermark() {
+                        above[0] = true;
+                        EVENTS.add("above");
+                    }
+
+                    @Override
+                    public void onBelowWriteBufferLowWatermark() {
+                        EVENTS.add("below");
+                        cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "END"), true);
+                    }
+                });
+                // Write until the downstream pushes back, as a router pausing its upstream would.
+                for (int i = 0; i < 4096 && !above[0]; i++) {
+                    cb.encodeData(io.netty.buffer.Unpooled.wrappedBuffer(new byte[64 * 1024]), false);
+                }
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "pause" -> {
+                cb.pauseDecoding();
+                PAUSED.add(cb);
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "local" -> {
+                cb.sendLocalReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "chunks" -> {
+                Http2Headers h = new DefaultHttp2Headers().status("200");
+                cb.encodeHeaders(h, false);
+                for (int i = 0; i < 3; i++) {
+                    cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "chunk" + i + ";"), false);
+                }
+                cb.encodeData(io.netty.buffer.Unpooled.EMPTY_BUFFER, true);
+                return FilterStatus.STOP_ITERATION;
+            }
+            default -> {
+            }
+        }
+        if (endStream) {
+            Http2Headers h = new DefaultHttp2Headers().status("200");
+            h.set("content-length", "2");
+            h.set("x-seen-path", headers.path());
+            cb.encodeHeaders(h, false);
+            cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "ok"), true);
+        } else {
+            Http2Headers h = new DefaultHttp2Headers().status("200");
+            cb.encodeHeaders(h, false);
+        }
+        return FilterStatus.STOP_ITERATION;
+    }
+
+    @Override
+    public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (mode.equals("pause")) {
+            RECEIVED.addAndGet(data.readableBytes());
+            data.release();
+            if (endStream) {
+                cb.encodeHeaders(new DefaultHttp2Headers().status("204"), true);
+            }
+            return FilterStatus.STOP_ITERATION;
+        }
+        if (mode.equals("hang")) {
+            EVENTS.add("data:" + data.readableBytes() + (endStream ? ":end" : ""));
+            data.release();
+            return FilterStatus.STOP_ITERATION;
+        }
+        cb.encodeData(data, endStream);
+        return FilterStatus.STOP_ITERATION;
+    }
+
+    @Override
+    public FilterStatus decodeTrailers(Http2Headers trailers) {
+        Http2Headers t = new DefaultHttp2Headers();
+        for (var e : trailers) {
+            t.add("echo-" + e.getKey(), e.getValue());
+        }
+        cb.encodeTrailers(t);
+        return FilterStatus.STOP_ITERATION;
+    }
+
+    @Override
+    public void onDestroy() {
+        DESTROYED.incrementAndGet();
+        EVENTS.add("destroy");
+    }
+}

@@ -1,0 +1,95 @@
+package io.remora.http.router;
+
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.RetryPolicy;
+import io.remora.config.RetryPolicy.RetryOn;
+import io.remora.http.testing.TestRoute;
+import io.remora.http.upstream.ResetReason;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The router's small decisions: back-off bounds, timeouts from headers, retry conditions. */
+class RouterPiecesTest {
+
+    @Test
+    void backOffIsFullJitterDoublingToTheCap() {
+        for (int run = 0; run < 200; run++) {
+            BackOff b = new BackOff(25, 250);
+            long[] bounds = {25, 50, 100, 200, 250, 250};
+            for (long bound : bounds) {
+                long v = b.nextMillis();
+                assertTrue(v >= 0 && v < bound, v + " not in [0," + bound + ")");
+            }
+        }
+    }
+
+    @Test
+    void routeTimeoutHeadersAndGrpcTimeout() {
+        Http2Headers h = new DefaultHttp2Headers().set("x-envoy-upstream-rq-timeout-ms", "250")
+                .set("x-envoy-upstream-rq-per-try-timeout-ms", "100");
+        Timeouts t = Timeouts.compute(TestRoute.action("c", null, null, null), null, h, false);
+        assertEquals(250, t.globalMillis);
+        assertEquals(100, t.perTryMillis);
+        assertEquals(100, t.expectedMillis());
+        assertNull(h.get("x-envoy-upstream-rq-timeout-ms"));
+
+        Timeouts none = Timeouts.compute(TestRoute.action("c", Duration.ZERO, null, null), null,
+                new DefaultHttp2Headers(), false);
+        assertEquals(0, none.globalMillis);
+
+        var grpcRoute = new io.remora.config.ForwardAction(new io.remora.config.ClusterSpecifier.Single("c"), null, null,
+                null, false, null, Duration.ofSeconds(15), null, null, null, Duration.ofSeconds(2), null);
+        Timeouts g = Timeouts.compute(grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "500m"), true);
+        assertEquals(500, g.globalMillis);
+        Timeouts capped = Timeouts.compute(grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "9S"), true);
+        assertEquals(2000, capped.globalMillis);
+        assertEquals(3_600_000, Timeouts.grpcTimeoutMillis("1H"));
+        assertEquals(-1, Timeouts.grpcTimeoutMillis("12x"));
+        assertEquals("250m", Timeouts.grpcTimeoutValue(250));
+        assertEquals("100000S", Timeouts.grpcTimeoutValue(100_000_000L));
+    }
+
+    @Test
+    void retryConditionsFollowEnvoy() {
+        RetryPolicy p = new RetryPolicy(EnumSet.of(RetryOn.GATEWAY_ERROR, RetryOn.RETRIABLE_4XX), 2, null, null,
+                Set.of(), null, null, false, 1);
+        RetryState r = RetryState.create(p, new DefaultHttp2Headers());
+        assertTrue(r.wouldRetry(502, new DefaultHttp2Headers(), true));
+        assertFalse(r.wouldRetry(500, new DefaultHttp2Headers(), true));
+        assertTrue(r.wouldRetry(409, new DefaultHttp2Headers(), true));
+        assertTrue(r.wouldRetry(ResetReason.CONNECTION_FAILURE));
+        assertFalse(r.wouldRetry(ResetReason.OVERFLOW));
+
+        RetryState cf = RetryState.create(TestRoute.retry(1, null, RetryOn.CONNECT_FAILURE), new DefaultHttp2Headers());
+        assertTrue(cf.wouldRetry(ResetReason.CONNECTION_FAILURE));
+        assertFalse(cf.wouldRetry(ResetReason.CONNECTION_TERMINATION));
+        assertFalse(cf.wouldRetryTimeout());
+
+        RetryState rbr = RetryState.create(TestRoute.retry(1, null, RetryOn.RESET_BEFORE_REQUEST), new DefaultHttp2Headers());
+        assertTrue(rbr.wouldRetry(ResetReason.CONNECTION_FAILURE, false));
+        assertFalse(rbr.wouldRetry(ResetReason.CONNECTION_TERMINATION, true));
+
+        assertNull(RetryState.create(null, new DefaultHttp2Headers()));
+        RetryState fromHeaders = RetryState.create(null, new DefaultHttp2Headers()
+                .set("x-envoy-retry-grpc-on", "unavailable,cancelled").set("x-envoy-max-retries", "4"));
+        assertEquals(4, fromHeaders.maxRetries);
+        assertTrue(fromHeaders.wouldRetry(200, new DefaultHttp2Headers().set("grpc-status", "14"), true));
+        assertFalse(fromHeaders.wouldRetry(200, new DefaultHttp2Headers().set("grpc-status", "13"), true));
+    }
+
+    @Test
+    void shadowHostKeepsThePort() {
+        assertEquals("foo-shadow", ShadowRequest.shadowHost("foo"));
+        assertEquals("foo-shadow:8080", ShadowRequest.shadowHost("foo:8080"));
+        assertEquals("[::1]-shadow:80", ShadowRequest.shadowHost("[::1]:80"));
+    }
+}

@@ -1,0 +1,109 @@
+package io.remora.http.testing;
+
+import io.remora.config.ClusterConfig;
+import io.remora.config.Http2Options;
+import io.remora.stats.ClusterStats;
+import io.remora.stats.StatsRegistry;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+import io.remora.upstream.LoadBalancerContext;
+import io.remora.upstream.ResourceLimits;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Test-only cluster over fixed hosts, round robin, honouring the retry host predicate. */
+public final class FixedCluster implements Cluster {
+    private final ClusterConfig config;
+    private final ClusterStats stats;
+    private volatile List<Host> hosts;
+    private final ResourceLimits limits;
+    private final AtomicInteger rr = new AtomicInteger();
+
+    public FixedCluster(ClusterConfig config, StatsRegistry registry, List<Host> hosts) {
+        this.config = config;
+        this.stats = registry.cluster(config.name());
+        this.hosts = hosts;
+        this.limits = new ResourceLimits(config.circuitBreakers());
+    }
+
+    public static ClusterConfig config(String name, ClusterConfig.UpstreamProtocol protocol) {
+        return config(name, protocol, ClusterConfig.CircuitBreakers.DEFAULT, 0);
+    }
+
+    public static ClusterConfig config(String name, ClusterConfig.UpstreamProtocol protocol,
+                                       ClusterConfig.CircuitBreakers cb, int maxRequestsPerConnection) {
+        return config(name, protocol, cb, maxRequestsPerConnection, Duration.ofHours(1));
+    }
+
+    public static ClusterConfig config(String name, ClusterConfig.UpstreamProtocol protocol,
+                                       ClusterConfig.CircuitBreakers cb, int maxRequestsPerConnection,
+                                       Duration idleTimeout) {
+        return new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC, ClusterConfig.LbPolicy.ROUND_ROBIN,
+                Duration.ofSeconds(2), null, null, protocol, Http2Options.DEFAULT, null, null, cb,
+                idleTimeout, maxRequestsPerConnection, 2, null, null, 1 << 20);
+    }
+
+    public static Host host(InetSocketAddress addr) {
+        return new Host(new io.remora.config.Address.Tcp(addr.getHostString(), addr.getPort()), addr, null,
+                io.remora.config.ClusterLoadAssignment.Locality.NONE, 1,
+                io.remora.config.ClusterLoadAssignment.HealthStatus.HEALTHY);
+    }
+
+    public static List<Host> hosts(InetSocketAddress... addrs) {
+        List<Host> l = new ArrayList<>();
+        for (InetSocketAddress a : addrs) {
+            l.add(host(a));
+        }
+        return l;
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public ClusterConfig config() {
+        return config;
+    }
+
+    @Override
+    public ClusterStats stats() {
+        return stats;
+    }
+
+    @Override
+    public List<Host> hosts() {
+        return hosts;
+    }
+
+    @Override
+    public Host chooseHost(LoadBalancerContext context) {
+        if (hosts.isEmpty()) {
+            return null;
+        }
+        Host h = null;
+        int tries = Math.max(0, context.hostSelectionRetryCount()) + 1;
+        for (int i = 0; i < tries; i++) {
+            h = hosts.get(Math.floorMod(rr.getAndIncrement(), hosts.size()));
+            if (!context.shouldSelectAnotherHost(h)) {
+                return h;
+            }
+        }
+        return h;
+    }
+
+    /** An EDS-style update: a new host list object. */
+    public void hosts(List<Host> next) {
+        this.hosts = List.copyOf(next);
+    }
+
+    @Override
+    public ResourceLimits limits() {
+        return limits;
+    }
+}

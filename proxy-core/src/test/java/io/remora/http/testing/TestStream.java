@@ -1,0 +1,205 @@
+package io.remora.http.testing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.http.filter.WatermarkCallbacks;
+import io.remora.network.ConnectionInfo;
+import io.remora.route.RouteEntry;
+import io.remora.server.ServerContext;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Test-only stand-in for the connection manager's side of one stream: drives a decoder filter on
+ * an event loop and records the response it encodes, as a client would observe it.
+ */
+public final class TestStream implements DecoderFilterCallbacks {
+    private final EventLoop loop;
+    private final ServerContext ctx;
+    private final RouteEntry route;
+    private final String protocol;
+    public final StreamInfo info = new StreamInfo();
+    public final CompletableFuture<TestStream> done = new CompletableFuture<>();
+    public volatile Http2Headers responseHeaders;
+    public volatile Http2Headers responseTrailers;
+    public final StringBuilder responseBody = new StringBuilder();
+    public volatile boolean reset;
+    public volatile String localReplyBody;
+    public volatile int pauses;
+    public volatile int bufferLimit = 1 << 20;
+    public WatermarkCallbacks watermarks;
+    public StreamDecoderFilter filter;
+
+    public TestStream(EventLoop loop, ServerContext ctx, RouteEntry route, String protocol) {
+        this.loop = loop;
+        this.ctx = ctx;
+        this.route = route;
+        this.protocol = protocol;
+    }
+
+    public static Http2Headers get(String path) {
+        return new DefaultHttp2Headers().method("GET").path(path).authority("example.com").scheme("http");
+    }
+
+    public static Http2Headers post(String path) {
+        return new DefaultHttp2Headers().method("POST").path(path).authority("example.com").scheme("http");
+    }
+
+    /** Runs fn on the stream's loop and waits for it. */
+    public void run(Runnable fn) throws Exception {
+        loop.submit(fn).get(5, TimeUnit.SECONDS);
+    }
+
+    public TestStream start(StreamDecoderFilter f, Http2Headers headers, boolean endStream) throws Exception {
+        this.filter = f;
+        run(() -> {
+            f.setDecoderFilterCallbacks(this);
+            f.decodeHeaders(headers, endStream);
+        });
+        return this;
+    }
+
+    public TestStream await() throws Exception {
+        return done.get(10, TimeUnit.SECONDS);
+    }
+
+    public int status() {
+        return Integer.parseInt(responseHeaders.status().toString());
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    @Override
+    public ServerContext serverContext() {
+        return ctx;
+    }
+
+    @Override
+    public ConnectionInfo connection() {
+        return null;
+    }
+
+    @Override
+    public StreamInfo streamInfo() {
+        return info;
+    }
+
+    @Override
+    public String downstreamProtocol() {
+        return protocol;
+    }
+
+    @Override
+    public RouteEntry route() {
+        return route;
+    }
+
+    @Override
+    public void clearRouteCache() {
+    }
+
+    @Override
+    public void continueHeaders(Http2Headers headers, boolean endStream) {
+        throw new AssertionError("the router is the last filter");
+    }
+
+    @Override
+    public void continueData(ByteBuf data, boolean endStream) {
+        data.release();
+        throw new AssertionError("the router is the last filter");
+    }
+
+    @Override
+    public void continueTrailers(Http2Headers trailers) {
+        throw new AssertionError("the router is the last filter");
+    }
+
+    @Override
+    public void encodeHeaders(Http2Headers headers, boolean endStream) {
+        assert loop.inEventLoop();
+        responseHeaders = headers;
+        info.responseCode = Integer.parseInt(headers.status().toString());
+        if (endStream) {
+            done.complete(this);
+        }
+    }
+
+    @Override
+    public void encodeData(ByteBuf data, boolean endStream) {
+        assert loop.inEventLoop();
+        synchronized (responseBody) {
+            responseBody.append(data.toString(StandardCharsets.UTF_8));
+        }
+        data.release();
+        if (endStream) {
+            done.complete(this);
+        }
+    }
+
+    @Override
+    public void encodeTrailers(Http2Headers trailers) {
+        responseTrailers = trailers;
+        done.complete(this);
+    }
+
+    @Override
+    public void sendLocalReply(int status, String body, ResponseFlag flag, String details) {
+        if (flag != null) {
+            info.setFlag(flag);
+        }
+        info.responseCodeDetails = details;
+        if (responseHeaders != null) {
+            resetStream();
+            return;
+        }
+        localReplyBody = body;
+        responseHeaders = new DefaultHttp2Headers().status(Integer.toString(status));
+        info.responseCode = status;
+        synchronized (responseBody) {
+            responseBody.append(body);
+        }
+        done.complete(this);
+    }
+
+    @Override
+    public void resetStream() {
+        reset = true;
+        done.complete(this);
+    }
+
+    @Override
+    public void pauseDecoding() {
+        pauses++;
+    }
+
+    @Override
+    public void resumeDecoding() {
+    }
+
+    @Override
+    public void setDownstreamWatermarkCallbacks(WatermarkCallbacks callbacks) {
+        this.watermarks = callbacks;
+    }
+
+    @Override
+    public int bufferLimit() {
+        return bufferLimit;
+    }
+
+    public String body() {
+        synchronized (responseBody) {
+            return responseBody.toString();
+        }
+    }
+}

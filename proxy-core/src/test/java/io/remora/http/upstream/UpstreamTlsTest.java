@@ -1,0 +1,161 @@
+package io.remora.http.upstream;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.Http2Options;
+import io.remora.config.TransportSocketConfig;
+import io.remora.http.testing.FixedCluster;
+import io.remora.http.testing.H1Upstream;
+import io.remora.http.testing.LeakCheck;
+import io.remora.server.Transport;
+import io.remora.stats.StatsRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** TLS to upstreams: a real TLS server with certificates made by openssl. */
+class UpstreamTlsTest {
+    static {
+        LeakCheck.install();
+    }
+
+    static final Transport TRANSPORT = Transport.detect();
+    static EventLoopGroup workers;
+    static EventLoop loop;
+    static EventLoopGroup serverGroup;
+    static Channel server;
+    static String serverCert;
+    static String otherCert;
+    static final AtomicReference<String> sniSeen = new AtomicReference<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory("tls");
+        openssl(dir, "server", "upstream.test");
+        openssl(dir, "other", "someone.else");
+        serverCert = Files.readString(dir.resolve("server.crt"));
+        otherCert = Files.readString(dir.resolve("other.crt"));
+        SslContext ssl = SslContextBuilder.forServer(dir.resolve("server.crt").toFile(), dir.resolve("server.key").toFile()).build();
+        serverGroup = TRANSPORT.newEventLoopGroup(1, "tls-upstream");
+        server = new ServerBootstrap().group(serverGroup).channel(TRANSPORT.serverChannel())
+                .childHandler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        SslHandler h = ssl.newHandler(ch.alloc());
+                        h.handshakeFuture().addListener(f -> {
+                            if (f.isSuccess()) {
+                                var names = ((javax.net.ssl.ExtendedSSLSession) h.engine().getSession()).getRequestedServerNames();
+                                sniSeen.set(names.isEmpty() ? null
+                                        : ((javax.net.ssl.SNIHostName) names.get(0)).getAsciiName());
+                            }
+                        });
+                        ch.pipeline().addLast(h, new HttpServerCodec(), new HttpObjectAggregator(1 << 20),
+                                new SimpleChannelInboundHandler<FullHttpRequest>() {
+                                    @Override
+                                    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+                                        ctx.writeAndFlush(H1Upstream.text(200, "secure " + req.uri()));
+                                    }
+                                });
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+        workers = TRANSPORT.newEventLoopGroup(1, "tls-worker");
+        loop = workers.next();
+    }
+
+    private static void openssl(Path dir, String name, String cn) throws Exception {
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=" + cn, "-addext", "subjectAltName=DNS:" + cn,
+                "-keyout", dir.resolve(name + ".key").toString(), "-out", dir.resolve(name + ".crt").toString())
+                .redirectErrorStream(true).redirectOutput(new File("/dev/null")).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "openssl failed");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close().sync();
+        serverGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        List<String> leaks = LeakCheck.leaks();
+        assertTrue(leaks.isEmpty(), () -> "ByteBuf leaks: " + leaks);
+    }
+
+    private static FixedCluster cluster(String name, TransportSocketConfig tls, StatsRegistry stats) {
+        ClusterConfig c = new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC,
+                ClusterConfig.LbPolicy.ROUND_ROBIN, Duration.ofSeconds(2), null, null, UpstreamProtocol.HTTP1,
+                Http2Options.DEFAULT, null, null, ClusterConfig.CircuitBreakers.DEFAULT, Duration.ofHours(1), 0, 2,
+                null, tls, 1 << 20);
+        return new FixedCluster(c, stats, FixedCluster.hosts((InetSocketAddress) server.localAddress()));
+    }
+
+    private static TransportSocketConfig tls(String trustedCa) {
+        return new TransportSocketConfig(null, null, null, null, trustedCa, List.of(), false, "upstream.test", List.of());
+    }
+
+    private static ConnectionPoolTest.Exchange get(FixedCluster c) throws Exception {
+        ConnectionPoolTest.Exchange e = new ConnectionPoolTest.Exchange(new DefaultHttp2Headers().method("GET")
+                .path("/tls").authority("upstream.test").scheme("https"), null, null);
+        loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.HTTP1)
+                .newStream(e)).get(5, TimeUnit.SECONDS);
+        return e.done.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void trustedServerWithSni() throws Exception {
+        ConnectionPoolTest.Exchange e = get(cluster("tls-ok", tls(serverCert), new StatsRegistry()));
+        assertEquals("200", e.headers.status().toString());
+        assertEquals("secure /tls", e.body.toString());
+        assertEquals("upstream.test", sniSeen.get());
+    }
+
+    @Test
+    void untrustedServerIsAConnectFailure() throws Exception {
+        StatsRegistry stats = new StatsRegistry();
+        ConnectionPoolTest.Exchange e = get(cluster("tls-bad", tls(otherCert), stats));
+        assertEquals(ResetReason.CONNECTION_FAILURE, e.reset);
+        assertEquals(1.0, stats.cluster("tls-bad").upstreamCxConnectFail.count());
+    }
+
+    @Test
+    void sdsSecretsAreRefusedNotIgnored() throws Exception {
+        TransportSocketConfig sds = new TransportSocketConfig("default", "ROOTCA", null, null, null, List.of(), false,
+                null, List.of());
+        ConnectionPoolTest.Exchange e = get(cluster("tls-sds", sds, new StatsRegistry()));
+        assertEquals(ResetReason.CONNECTION_FAILURE, e.reset);
+    }
+
+    @Test
+    void subjectAltNameMustMatch() throws Exception {
+        TransportSocketConfig good = new TransportSocketConfig(null, null, null, null, serverCert, List.of(), false,
+                "upstream.test", List.of(new io.remora.config.StringMatcher.Exact("upstream.test", false)));
+        assertEquals("200", get(cluster("tls-san-ok", good, new StatsRegistry())).headers.status().toString());
+        TransportSocketConfig wrong = new TransportSocketConfig(null, null, null, null, serverCert, List.of(), false,
+                "upstream.test", List.of(new io.remora.config.StringMatcher.Exact("spiffe://other", false)));
+        assertEquals(ResetReason.CONNECTION_FAILURE, get(cluster("tls-san-bad", wrong, new StatsRegistry())).reset);
+    }
+}

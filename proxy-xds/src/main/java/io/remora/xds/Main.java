@@ -1,0 +1,187 @@
+package io.remora.xds;
+
+import io.remora.log.Logging;
+import io.remora.network.NetworkFilterFactory;
+import io.remora.server.Server;
+import io.remora.server.ServerOptions;
+import io.remora.server.Transport;
+import io.remora.stats.StatsRegistry;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import io.remora.xds.cli.CommandLine;
+import io.remora.xds.cli.Options;
+import io.remora.xds.cli.UsageException;
+import io.remora.xds.demo.DemoUpstreams;
+import io.remora.xds.translate.TranslationException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code remora [envoy flags]}: parse the command line, load and validate the bootstrap, run the
+ * server until SIGTERM/SIGINT, then drain and exit 0. Exit codes: 0 ok, 1 bad config, 2 bad usage.
+ */
+public final class Main {
+
+    private static final Logger LOG = Logging.logger("main");
+    static final String VERSION = "0.1.0";
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new Main(System.out, System.err).run(args));
+    }
+
+    /**
+     * The network filter factories the server builds filter chains with.
+     * TODO(lead): wire io.remora.tcp.TcpProxyFactory and io.remora.http.HttpConnectionManagerFactory
+     * here once they land; until then this is deliberately empty.
+     */
+    static List<NetworkFilterFactory<?>> filterFactories() {
+        return List.of();
+    }
+
+    /** Runs Remora; returns the process exit code (serve mode returns after a signal and drain). */
+    public int run(String[] args) {
+        Options o;
+        try {
+            o = CommandLine.parse(args);
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            err.print(CommandLine.usage());
+            return 2;
+        }
+        if (o.help()) {
+            out.print(CommandLine.usage());
+            return 0;
+        }
+        if (o.version()) {
+            out.println("remora version " + VERSION);
+            return 0;
+        }
+        configureLogging(o);
+        o.warnings().forEach(LOG::warning);
+
+        LoadedBootstrap loaded;
+        String source;
+        try {
+            BootstrapLoader loader = new BootstrapLoader().serviceNode(o.serviceNode())
+                    .serviceCluster(o.serviceCluster()).drainTime(o.drainTime());
+            if (o.demo() && o.configPath() == null && o.configYaml() == null) {
+                source = "demo.yaml (bundled)";
+                loaded = loader.loadString(demoConfig(), "demo.yaml");
+            } else {
+                source = o.configPath() != null ? o.configPath().toString() : "--config-yaml";
+                loaded = loader.load(o.configPath(), o.configYaml());
+            }
+        } catch (TranslationException e) {
+            err.println("error: " + (e.path().isEmpty() ? e.reason() : e.path() + ": " + e.reason()));
+            return 1;
+        }
+        applyBootstrapLogFormat(o, loaded);
+        if (o.mode() == Options.Mode.VALIDATE) {
+            out.println("configuration '" + source + "' OK");
+            return 0;
+        }
+        return serve(o, loaded);
+    }
+
+    private int serve(Options o, LoadedBootstrap loaded) {
+        Transport transport = Transport.detect();
+        ServerOptions so = new ServerOptions(o.concurrency(), transport, o.drainTime(), o.parentShutdownTime());
+        DemoUpstreams demo = null;
+        try (Server server = new Server(so, new StatsRegistry(), filterFactories())) {
+            if (o.demo()) {
+                demo = DemoUpstreams.start(transport);
+            }
+            server.start(loaded.model());
+            if (o.mode() == Options.Mode.INIT_ONLY) {
+                return 0;
+            }
+            installSignalHandlers();
+            LOG.info(() -> "remora started: " + loaded.model().listeners().size() + " listener(s), "
+                    + loaded.model().clusters().size() + " cluster(s)");
+            stop.await();
+            LOG.info("draining for up to " + o.drainTime().toSeconds() + "s");
+            server.drainAndStop(o.drainTime());
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (RuntimeException e) {
+            err.println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            LOG.log(Level.SEVERE, "server failed", e);
+            return 1;
+        } finally {
+            if (demo != null) {
+                demo.close();
+            }
+        }
+    }
+
+    /** Asks a serving {@link #run} to drain and return, as SIGTERM does. */
+    public void shutdown() {
+        stop.countDown();
+    }
+
+    @SuppressWarnings("removal")
+    private void installSignalHandlers() {
+        try {
+            sun.misc.SignalHandler h = sig -> stop.countDown();
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), h);
+            sun.misc.Signal.handle(new sun.misc.Signal("INT"), h);
+        } catch (IllegalArgumentException | LinkageError e) {
+            // Signals not available here: a shutdown hook still drains before the JVM exits.
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "remora-shutdown"));
+        }
+    }
+
+    private static void configureLogging(Options o) {
+        StringBuilder components = new StringBuilder();
+        o.componentLogLevels().forEach((c, l) -> components.append(components.length() == 0 ? "" : ",")
+                .append(c).append(':').append(l));
+        Logging.install(o.logLevel(), components.toString(), o.logFormat());
+    }
+
+    /** Envoy takes the log format from application_log_config when --log-format is not given. */
+    private static void applyBootstrapLogFormat(Options o, LoadedBootstrap loaded) {
+        var app = loaded.proto().getApplicationLogConfig();
+        if (!app.hasLogFormat()) {
+            return;
+        }
+        if (o.logFormat() != null) {
+            LOG.warning("both --log-format and application_log_config.log_format are set; using --log-format");
+        } else if (app.getLogFormat().hasJsonFormat()) {
+            LOG.warning("application_log_config.log_format.json_format is not supported; keeping the text format");
+        } else if (!app.getLogFormat().getTextFormat().isEmpty()) {
+            configureLogging(new Options(o.configPath(), o.configYaml(), o.concurrency(), o.logLevel(),
+                    o.componentLogLevels(), o.serviceCluster(), o.serviceNode(), o.drainTime(),
+                    o.parentShutdownTime(), o.localAddressIpVersion(), app.getLogFormat().getTextFormat(),
+                    o.fileFlushInterval(), o.mode(), o.demo(), o.help(), o.version(), o.warnings()));
+        }
+    }
+
+    static String demoConfig() {
+        try (InputStream in = Main.class.getResourceAsStream("/demo.yaml")) {
+            if (in == null) {
+                throw new TranslationException("", "the bundled demo.yaml is missing from the jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new TranslationException("", "cannot read the bundled demo.yaml: " + e);
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package io.remora.xds.ads;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The life of the ADS stream: the channel, one stream at a time, Envoy's back-off between attempts and
+ * control_plane.connected_state. Runs on the control thread; callbacks from a stream that has since been
+ * replaced are dropped.
+ */
+final class AdsStream {
+    private static final Logger log = Logger.getLogger(AdsStream.class.getName());
+
+    /** What the client does with the stream's events, on the control thread. */
+    interface Listener {
+        /** A new stream is open: send the first request of every subscribed type. */
+        void onStreamOpen();
+
+        void onUpdate(XdsUpdate update);
+
+        /** The stream is gone; a new one follows after the back-off. */
+        void onStreamClosed();
+    }
+
+    private final XdsTarget target;
+    private final XdsProtocol protocol;
+    private final ScheduledExecutorService control;
+    private final Backoff backoff;
+    private final XdsStats stats;
+    private final Listener listener;
+    private XdsChannels channels;
+    private ManagedChannel channel;
+    private ScheduledFuture<?> reconnectTimer;
+    private int generation;
+    private boolean open;
+    private boolean closed;
+
+    AdsStream(XdsTarget target, XdsProtocol protocol, ScheduledExecutorService control, Backoff backoff, XdsStats stats,
+              Listener listener) {
+        this.target = target;
+        this.protocol = protocol;
+        this.control = control;
+        this.backoff = backoff;
+        this.stats = stats;
+        this.listener = listener;
+    }
+
+    void start() {
+        channels = new XdsChannels();
+        channel = channels.open(target);
+        openStream();
+    }
+
+    /** True while requests reach a live stream. */
+    boolean isOpen() {
+        return open;
+    }
+
+    XdsProtocol protocol() {
+        return protocol;
+    }
+
+    private void openStream() {
+        if (closed) {
+            return;
+        }
+        int g = ++generation;
+        open = true;
+        protocol.open(channel, new XdsProtocol.Handler() {
+            @Override
+            public void onUpdate(XdsUpdate update) {
+                hop(g, () -> {
+                    backoff.reset();
+                    stats.connected(true);
+                    listener.onUpdate(update);
+                });
+            }
+
+            @Override
+            public void onClosed(Throwable error) {
+                hop(g, () -> closedByPeer(error));
+            }
+        });
+        listener.onStreamOpen();
+        watchChannel(g);
+    }
+
+    /** connected_state follows the transport: 1 while the channel is READY with our stream on it. */
+    private void watchChannel(int g) {
+        ConnectivityState state = channel.getState(false);
+        stats.connected(state == ConnectivityState.READY && open);
+        channel.notifyWhenStateChanged(state, () -> hop(g, () -> watchChannel(g)));
+    }
+
+    private void closedByPeer(Throwable error) {
+        open = false;
+        generation++;
+        stats.connected(false);
+        long delay = backoff.nextDelayMs();
+        log.log(Level.WARNING, "xDS stream to " + target + " closed" + (error == null ? " by the server" : ": " + error)
+                + "; reconnecting in " + delay + " ms");
+        reconnectTimer = control.schedule(this::openStream, delay, TimeUnit.MILLISECONDS);
+        listener.onStreamClosed();
+    }
+
+    /** Runs on the control thread if stream {@code g} is still the current one. */
+    private void hop(int g, Runnable task) {
+        try {
+            control.execute(() -> {
+                if (g == generation && !closed) {
+                    task.run();
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the client is closed
+        }
+    }
+
+    /** Half-closes the stream and shuts the channel down (on the control thread). */
+    void close() {
+        closed = true;
+        open = false;
+        generation++;
+        if (reconnectTimer != null) {
+            reconnectTimer.cancel(false);
+        }
+        protocol.close();
+        stats.connected(false);
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+    }
+
+    /** Waits for the channel and its event loop to go (off the control thread). */
+    void awaitTermination() throws InterruptedException {
+        if (channel != null) {
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        }
+        if (channels != null) {
+            channels.close();
+        }
+    }
+}

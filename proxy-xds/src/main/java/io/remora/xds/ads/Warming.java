@@ -1,0 +1,55 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+
+import java.time.Duration;
+
+/**
+ * Envoy's warming, decided on a whole candidate snapshot: a new or changed listener waits for the route
+ * configurations its HCMs load over RDS, a new or changed EDS cluster for its load assignment, and the first
+ * snapshot for the first LDS and CDS responses. Each wait is bounded by its config source's
+ * initial_fetch_timeout; the shortest bounds the lot.
+ */
+final class Warming {
+    /** @param maxWait how long the candidate may still wait; null for ever (initial_fetch_timeout 0) */
+    record Verdict(boolean warming, Duration maxWait) {
+        static final Verdict READY = new Verdict(false, null);
+    }
+
+    private Warming() {
+    }
+
+    static Verdict check(XdsSnapshot candidate, XdsSnapshot accepted, boolean initializing, Duration defaultTimeout) {
+        boolean warming = initializing;
+        Duration wait = initializing ? defaultTimeout : Duration.ZERO;
+        for (Listener l : candidate.listeners().values()) {
+            if (l.equals(accepted.listeners().get(l.getName()))) {
+                continue;
+            }
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                if (!candidate.routes().containsKey(ref.routeConfigName())) {
+                    warming = true;
+                    wait = shorter(wait, XdsDependencies.initialFetchTimeout(ref.configSource(), defaultTimeout));
+                }
+            }
+        }
+        for (Cluster c : candidate.clusters().values()) {
+            String service = XdsDependencies.edsServiceName(c);
+            if (service == null || c.equals(accepted.clusters().get(c.getName())) || candidate.endpoints().containsKey(service)) {
+                continue;
+            }
+            warming = true;
+            wait = shorter(wait, XdsDependencies.initialFetchTimeout(XdsDependencies.edsConfig(c), defaultTimeout));
+        }
+        return warming ? new Verdict(true, wait) : Verdict.READY;
+    }
+
+    /** The shorter of two waits, where null is for ever and ZERO is "none yet". */
+    static Duration shorter(Duration a, Duration b) {
+        if (a == null || a.isZero()) {
+            return b;
+        }
+        return b == null || a.compareTo(b) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,470 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Envoy's xDS client: one ADS stream to the control plane (state of the world or delta), LDS and CDS by
+ * wildcard, RDS and EDS by the names the current listeners and clusters need, ACK/NACK of every response,
+ * warming of new listeners and clusters, reconnection with back-off. It hands the {@link XdsConfigApplier}
+ * only complete snapshots: a new or changed listener once its route configurations have arrived, an EDS cluster
+ * once its load assignment has, or when initial_fetch_timeout runs out.
+ *
+ * <p>All state lives on one control thread; gRPC callbacks, file events and public calls hop onto it.
+ */
+public final class XdsClient implements AutoCloseable {
+    private static final Logger log = Logger.getLogger(XdsClient.class.getName());
+    static final String USER_AGENT = "remora";
+
+    /** Per type: the names subscribed and where the stream stands. */
+    private static final class TypeWatch {
+        Set<String> names = Set.of();
+        Set<String> explicit = Set.of();
+        String lastNonce = "";
+        boolean startedOnStream;
+    }
+
+    /** A received update of one type, merged over what was accepted, not yet applied. */
+    private record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads) {
+    }
+
+    private final XdsClientOptions options;
+    private final XdsConfigApplier applier;
+    private final XdsStats stats;
+    private final ScheduledExecutorService control;
+    private final AdsStream stream;
+    private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
+    private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
+    private final EnumMap<XdsResourceType, Pending> pending = new EnumMap<>(XdsResourceType.class);
+    /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
+    private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
+
+    private XdsSnapshot accepted = XdsSnapshot.EMPTY;
+    private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
+    private ScheduledFuture<?> warmingTimer;
+    private long warmingRound;
+    private long warmingDeadline;
+    private boolean closed;
+    /** The first snapshot has been applied: from now on RDS/EDS updates need not wait for warming. */
+    private boolean initialized;
+
+    public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
+        this.options = options;
+        this.applier = applier;
+        this.stats = new XdsStats(registry);
+        this.control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "remora-xds");
+            t.setDaemon(true);
+            return t;
+        });
+        Node node = withUserAgent(options.node());
+        XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
+                : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
+        this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
+                new Backoff(options.backoffBaseMs(), options.backoffMaxMs()), stats, new AdsStream.Listener() {
+                    @Override
+                    public void onStreamOpen() {
+                        startTypes();
+                    }
+
+                    @Override
+                    public void onUpdate(XdsUpdate update) {
+                        onAdsUpdate(update);
+                    }
+
+                    @Override
+                    public void onStreamClosed() {
+                        dropUnackedUpdates();
+                    }
+                });
+        for (XdsResourceType t : XdsResourceType.values()) {
+            watches.put(t, new TypeWatch());
+        }
+    }
+
+    /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */
+    static Node withUserAgent(Node node) {
+        String v = XdsClient.class.getPackage().getImplementationVersion();
+        return node.toBuilder().setUserAgentName(USER_AGENT).setUserAgentVersion(v == null ? "dev" : v).build();
+    }
+
+    /** Connects (if a target is configured) and starts watching the files; returns at once. */
+    public void start() {
+        control.execute(() -> {
+            awaitingFirst.addAll(options.adsTypes());
+            awaitingFirst.addAll(options.fileSources().keySet());
+            if (!awaitingFirst.isEmpty()) {
+                armWarmingTimer(options.initialFetchTimeout());
+            }
+            for (Map.Entry<XdsResourceType, java.nio.file.Path> e : options.fileSources().entrySet()) {
+                FileConfigWatcher w = new FileConfigWatcher(e.getValue(), e.getKey(), options.typeRegistry(), this::onFileUpdate);
+                fileWatchers.add(w);
+                w.start();
+            }
+            if (stream != null) {
+                stream.start();
+            }
+        });
+    }
+
+    /** The last snapshot the applier accepted. */
+    public XdsSnapshot current() {
+        return current;
+    }
+
+    public XdsStats stats() {
+        return stats;
+    }
+
+    /**
+     * Names to subscribe for a type beyond those the client derives itself (RDS from the listeners' HCMs, EDS
+     * from the EDS clusters), e.g. SDS secrets. The subscription is the union; a change is sent at once.
+     */
+    public void updateSubscriptions(String typeUrl, Set<String> names) {
+        XdsResourceType type = XdsResourceType.fromTypeUrl(typeUrl);
+        if (type == null || type.wildcard) {
+            throw new IllegalArgumentException("not a named xDS type: " + typeUrl);
+        }
+        Set<String> copy = Set.copyOf(names);
+        // queued, so an applier may call this from apply(): it runs once that snapshot is settled
+        control.execute(() -> {
+            watches.get(type).explicit = copy;
+            evaluate(); // subscribes the new names and lets go of what is no longer asked for
+        });
+    }
+
+    // ---- the stream -------------------------------------------------------------------------------------
+
+    private boolean streamOpen() {
+        return stream != null && stream.isOpen();
+    }
+
+    /** A new stream: announce every subscription with what is held of it. */
+    private void startTypes() {
+        for (XdsResourceType t : XdsResourceType.values()) {
+            TypeWatch w = watches.get(t);
+            w.lastNonce = "";
+            w.startedOnStream = false;
+            if (t.wildcard ? options.adsTypes().contains(t) : !w.names.isEmpty()) {
+                startType(t, w);
+            }
+        }
+    }
+
+    private void startType(XdsResourceType t, TypeWatch w) {
+        Map<String, String> held = new LinkedHashMap<>();
+        accepted.state(t).resources().forEach((name, r) -> held.put(name, r.version()));
+        stream.protocol().start(t, w.names, accepted.versionInfo(t), held);
+        w.startedOnStream = true;
+    }
+
+    /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
+    private void dropUnackedUpdates() {
+        pending.entrySet().removeIf(e -> e.getValue().ads());
+        if (pending.isEmpty() && awaitingFirst.isEmpty()) {
+            cancelWarmingTimer();
+        }
+        refreshSubscriptions(candidate());
+    }
+
+    // ---- updates ----------------------------------------------------------------------------------------
+
+    private void onAdsUpdate(XdsUpdate u) {
+        if (u.type() == null) {
+            log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
+            return;
+        }
+        watches.get(u.type()).lastNonce = u.nonce();
+        onUpdate(u, true);
+    }
+
+    void onFileUpdate(XdsUpdate u) {
+        hop(() -> onUpdate(u, false));
+    }
+
+    /** Runs on the control thread; after close, callbacks still in flight are dropped. */
+    private void hop(Runnable task) {
+        try {
+            control.execute(task);
+        } catch (RejectedExecutionException e) {
+            // closed
+        }
+    }
+
+    private void onUpdate(XdsUpdate u, boolean ads) {
+        if (closed) {
+            return;
+        }
+        XdsResourceType type = u.type();
+        stats.attempt(type);
+        if (u.error() != null) {
+            reject(type, List.of(u.nonce()), ads, u.error());
+            return;
+        }
+        Pending prior = pending.get(type);
+        XdsSnapshot.TypeState merged = u.mergeInto(prior != null ? prior.state() : accepted.state(type), watches.get(type).names);
+        List<String> nonces = new ArrayList<>(prior != null ? prior.nonces() : List.of());
+        if (ads) {
+            nonces.add(u.nonce());
+        }
+        pending.put(type, new Pending(merged, nonces, ads));
+        awaitingFirst.remove(type);
+        evaluate();
+    }
+
+    /** The snapshot that applying every pending update would give. */
+    private XdsSnapshot candidate() {
+        XdsSnapshot s = accepted;
+        for (Map.Entry<XdsResourceType, Pending> e : pending.entrySet()) {
+            s = s.with(e.getKey(), e.getValue().state());
+        }
+        return s;
+    }
+
+    private void evaluate() {
+        XdsSnapshot candidate = candidate();
+        refreshSubscriptions(candidate);
+        candidate = pruneUnsubscribed(candidate());
+        if (pending.isEmpty()) {
+            return;
+        }
+        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout());
+        if (!verdict.warming()) {
+            applyPending(pending.keySet());
+            return;
+        }
+        armWarmingTimer(verdict.maxWait());
+        if (initialized && awaitingFirst.isEmpty()) {
+            // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
+            // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
+            Set<XdsResourceType> ready = EnumSet.noneOf(XdsResourceType.class);
+            for (XdsResourceType t : pending.keySet()) {
+                if (!t.wildcard) {
+                    ready.add(t);
+                }
+            }
+            if (!ready.isEmpty()) {
+                applyPending(ready);
+            }
+        }
+    }
+
+    /** Arms, or brings forward, the one timer that releases whatever is warming. */
+    private void armWarmingTimer(Duration wait) {
+        if (wait == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        if (warmingTimer != null) {
+            if (deadline - warmingDeadline >= 0) {
+                return;
+            }
+            warmingTimer.cancel(false);
+        }
+        warmingDeadline = deadline;
+        long round = warmingRound;
+        warmingTimer = control.schedule(() -> {
+            if (round == warmingRound) {
+                warmingTimer = null;
+                log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
+                        + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
+                awaitingFirst.clear();
+                if (!pending.isEmpty()) {
+                    applyPending(pending.keySet());
+                }
+            }
+        }, wait.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelWarmingTimer() {
+        warmingRound++;
+        if (warmingTimer != null) {
+            warmingTimer.cancel(false);
+            warmingTimer = null;
+        }
+    }
+
+    /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
+    private void applyPending(Set<XdsResourceType> types) {
+        if (types.containsAll(pending.keySet())) {
+            cancelWarmingTimer();
+            awaitingFirst.clear();
+        }
+        Map<XdsResourceType, Pending> applying = new EnumMap<>(XdsResourceType.class);
+        for (XdsResourceType t : EnumSet.copyOf(types)) {
+            applying.put(t, pending.remove(t));
+        }
+        XdsSnapshot snapshot = accepted;
+        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+            snapshot = snapshot.with(e.getKey(), e.getValue().state());
+        }
+        if (!snapshot.sameContent(accepted)) {
+            try {
+                applier.apply(snapshot);
+            } catch (XdsRejectedException e) {
+                onRejected(applying, e.resourceName(), e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                log.log(Level.SEVERE, "xDS applier failed", e);
+                onRejected(applying, null, "internal error applying the update: " + e);
+                return;
+            }
+        }
+        XdsSnapshot previous = accepted;
+        accepted = snapshot;
+        initialized = true;
+        current = snapshot;
+        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+            XdsResourceType type = e.getKey();
+            Pending p = e.getValue();
+            if (p.ads() && !p.nonces().isEmpty() && streamOpen()) {
+                stream.protocol().ack(type, watches.get(type).names, snapshot.versionInfo(type), p.nonces());
+            }
+            if (!p.nonces().isEmpty() || !p.ads()) {
+                stats.success(type);
+            }
+            stats.perResource(type, previous, snapshot, true);
+        }
+        // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
+        evaluate();
+    }
+
+    /**
+     * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
+     * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
+     */
+    private void onRejected(Map<XdsResourceType, Pending> applying, String resourceName, String error) {
+        log.warning("xDS update rejected: " + error);
+        Set<XdsResourceType> blamed = EnumSet.noneOf(XdsResourceType.class);
+        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+            if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
+                blamed.add(e.getKey());
+            }
+        }
+        if (blamed.isEmpty()) {
+            blamed.addAll(applying.keySet());
+        }
+        for (XdsResourceType t : blamed) {
+            Pending p = applying.remove(t);
+            reject(t, p.nonces(), p.ads(), error);
+            stats.perResource(t, accepted, accepted.with(t, p.state()), false);
+        }
+        pending.putAll(applying);
+        // back to the subscriptions of what runs plus what is still pending
+        refreshSubscriptions(candidate());
+        if (!applying.isEmpty()) {
+            evaluate();
+        }
+    }
+
+    private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
+        stats.rejected(type);
+        if (ads && !nonces.isEmpty() && streamOpen()) {
+            stream.protocol().nack(type, watches.get(type).names, accepted.versionInfo(type), nonces, error);
+        } else if (!ads) {
+            log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
+        }
+    }
+
+    // ---- subscriptions ----------------------------------------------------------------------------------
+
+    /** RDS and EDS names follow the listeners and clusters of {@code snapshot}; changes go out at once. */
+    private void refreshSubscriptions(XdsSnapshot candidate) {
+        // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
+        Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
+        rds.addAll(XdsDependencies.routeConfigNames(candidate));
+        rds.addAll(XdsDependencies.routeConfigNames(accepted));
+        Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
+        eds.addAll(XdsDependencies.edsServiceNames(candidate));
+        eds.addAll(XdsDependencies.edsServiceNames(accepted));
+        setNames(XdsResourceType.ROUTE, rds);
+        setNames(XdsResourceType.ENDPOINT, eds);
+        setNames(XdsResourceType.SECRET, new HashSet<>(watches.get(XdsResourceType.SECRET).explicit));
+    }
+
+    private void setNames(XdsResourceType type, Set<String> names) {
+        TypeWatch w = watches.get(type);
+        if (w.names.equals(names)) {
+            return;
+        }
+        Set<String> old = w.names;
+        w.names = Set.copyOf(names);
+        if (!streamOpen()) {
+            return;
+        }
+        if (!w.startedOnStream) {
+            if (!names.isEmpty()) {
+                startType(type, w);
+            }
+        } else if (!names.isEmpty() || options.delta()) {
+            // An empty SotW request would be a wildcard subscription: Envoy sends none and ignores what comes.
+            stream.protocol().resubscribe(type, old, w.names, accepted.versionInfo(type), w.lastNonce);
+        }
+    }
+
+    /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
+    private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
+        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET)) {
+            XdsSnapshot.TypeState st = s.state(t);
+            Set<String> names = watches.get(t).names;
+            if (names.containsAll(st.resources().keySet())) {
+                continue;
+            }
+            Map<String, XdsResource> kept = new LinkedHashMap<>(st.resources());
+            kept.keySet().retainAll(names);
+            XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
+            Pending p = pending.get(t);
+            pending.put(t, new Pending(pruned, p == null ? List.of() : p.nonces(), p == null || p.ads()));
+            s = s.with(t, pruned);
+        }
+        return s;
+    }
+
+    // ---- shutdown ---------------------------------------------------------------------------------------
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            control.execute(() -> {
+                closed = true;
+                cancelWarmingTimer();
+                fileWatchers.forEach(FileConfigWatcher::close);
+                if (stream != null) {
+                    stream.close();
+                }
+                done.complete(null);
+            });
+            done.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.log(Level.FINE, "xDS client close", e);
+        } finally {
+            control.shutdownNow();
+            if (stream != null) {
+                try {
+                    stream.awaitTermination();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}

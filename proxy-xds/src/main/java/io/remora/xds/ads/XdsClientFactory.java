@@ -1,0 +1,134 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the xDS client a bootstrap's dynamic_resources describe: LDS and CDS over ADS or from files
+ * (path_config_source), the ADS server from {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster
+ * whose first endpoint is a socket address or a pipe, or a google_grpc target_uri), GRPC or DELTA_GRPC.
+ */
+public final class XdsClientFactory {
+    private XdsClientFactory() {
+    }
+
+    /** Null when the bootstrap has no dynamic LDS or CDS (a static configuration). */
+    public static XdsClient fromBootstrap(Bootstrap bootstrap, XdsConfigApplier applier, MeterRegistry registry,
+                                          JsonFormat.TypeRegistry typeRegistry) {
+        XdsClientOptions options = options(bootstrap, typeRegistry);
+        return options == null ? null : new XdsClient(options, applier, registry);
+    }
+
+    static XdsClientOptions options(Bootstrap bootstrap, JsonFormat.TypeRegistry typeRegistry) {
+        if (!bootstrap.hasDynamicResources()) {
+            return null;
+        }
+        var dyn = bootstrap.getDynamicResources();
+        Set<XdsResourceType> ads = EnumSet.noneOf(XdsResourceType.class);
+        Map<XdsResourceType, Path> files = new EnumMap<>(XdsResourceType.class);
+        Duration timeout = null;
+        boolean any = false;
+        if (dyn.hasLdsConfig()) {
+            timeout = source(dyn.getLdsConfig(), XdsResourceType.LISTENER, ads, files);
+            any = true;
+        }
+        if (dyn.hasCdsConfig()) {
+            Duration t = source(dyn.getCdsConfig(), XdsResourceType.CLUSTER, ads, files);
+            timeout = any ? shorter(timeout, t) : t;
+            any = true;
+        }
+        if (!any) {
+            return null;
+        }
+        XdsTarget target = null;
+        boolean delta = false;
+        boolean firstOnly = false;
+        if (dyn.hasAdsConfig()) {
+            ApiConfigSource api = dyn.getAdsConfig();
+            delta = switch (api.getApiType()) {
+                case GRPC, AGGREGATED_GRPC -> false;
+                case DELTA_GRPC, AGGREGATED_DELTA_GRPC -> true;
+                default -> throw new IllegalArgumentException(
+                        "dynamic_resources.ads_config.api_type: " + api.getApiType() + " is not supported (GRPC or DELTA_GRPC)");
+            };
+            firstOnly = api.getSetNodeOnFirstMessageOnly();
+            target = target(bootstrap, api);
+        } else if (!ads.isEmpty()) {
+            throw new IllegalArgumentException("dynamic_resources: lds_config/cds_config use ads but ads_config is missing");
+        }
+        return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
+                Backoff.DEFAULT_BASE_MS, Backoff.DEFAULT_MAX_MS);
+    }
+
+    @SuppressWarnings("deprecation") // the legacy ConfigSource.path: Envoy still reads it, so do we
+    private static Duration source(ConfigSource cs, XdsResourceType type, Set<XdsResourceType> ads,
+                                   Map<XdsResourceType, Path> files) {
+        String field = type == XdsResourceType.LISTENER ? "lds_config" : "cds_config";
+        if (cs.hasAds()) {
+            ads.add(type);
+        } else if (cs.hasPathConfigSource()) {
+            files.put(type, Path.of(cs.getPathConfigSource().getPath()));
+        } else if (!cs.getPath().isEmpty()) {
+            files.put(type, Path.of(cs.getPath()));
+        } else {
+            throw new IllegalArgumentException("dynamic_resources." + field
+                    + ": only ads and path_config_source are supported, got " + cs.getConfigSourceSpecifierCase());
+        }
+        return XdsDependencies.initialFetchTimeout(cs, XdsClientOptions.DEFAULT_INITIAL_FETCH_TIMEOUT);
+    }
+
+    private static Duration shorter(Duration a, Duration b) {
+        if (a == null) {
+            return b;
+        }
+        return b == null || a.compareTo(b) <= 0 ? a : b;
+    }
+
+    static XdsTarget target(Bootstrap bootstrap, ApiConfigSource api) {
+        if (api.getGrpcServicesCount() == 0) {
+            throw new IllegalArgumentException("dynamic_resources.ads_config.grpc_services: none given");
+        }
+        GrpcService gs = api.getGrpcServices(0);
+        if (gs.hasGoogleGrpc()) {
+            return XdsTarget.parse(gs.getGoogleGrpc().getTargetUri());
+        }
+        String name = gs.getEnvoyGrpc().getClusterName();
+        for (Cluster c : bootstrap.getStaticResources().getClustersList()) {
+            if (c.getName().equals(name)) {
+                return clusterTarget(c);
+            }
+        }
+        throw new IllegalArgumentException("dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name: no static cluster "
+                + name);
+    }
+
+    private static XdsTarget clusterTarget(Cluster c) {
+        for (LocalityLbEndpoints lle : c.getLoadAssignment().getEndpointsList()) {
+            for (LbEndpoint lb : lle.getLbEndpointsList()) {
+                Address a = lb.getEndpoint().getAddress();
+                if (a.hasPipe()) {
+                    return XdsTarget.uds(a.getPipe().getPath());
+                }
+                if (a.hasSocketAddress()) {
+                    return XdsTarget.tcp(a.getSocketAddress().getAddress(), a.getSocketAddress().getPortValue());
+                }
+            }
+        }
+        throw new IllegalArgumentException("static cluster " + c.getName() + " (xDS server): no endpoint address in load_assignment");
+    }
+}

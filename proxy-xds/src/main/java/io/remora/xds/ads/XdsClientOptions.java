@@ -1,0 +1,70 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.config.core.v3.Node;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * How the client is wired: the ADS target and protocol variant, the node, which wildcard types come over ADS and
+ * which from files (path_config_source), the initial_fetch_timeout and the reconnect back-off.
+ *
+ * @param target               the control plane, or null when everything comes from files
+ * @param delta                DELTA_GRPC rather than GRPC
+ * @param adsTypes             the wildcard types (LDS, CDS) subscribed over ADS
+ * @param fileSources          LDS/CDS read from a file instead
+ * @param initialFetchTimeout  how long initialization and warming wait; null waits forever
+ * @param typeRegistry         resolves the @type of Any fields inside files (extension configs)
+ */
+public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boolean nodeOnFirstMessageOnly,
+                               Set<XdsResourceType> adsTypes, Map<XdsResourceType, Path> fileSources,
+                               Duration initialFetchTimeout, JsonFormat.TypeRegistry typeRegistry,
+                               long backoffBaseMs, long backoffMaxMs) {
+    public static final Duration DEFAULT_INITIAL_FETCH_TIMEOUT = Duration.ofSeconds(15);
+
+    public XdsClientOptions {
+        adsTypes = adsTypes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adsTypes));
+        fileSources = Map.copyOf(fileSources);
+        if (initialFetchTimeout != null && initialFetchTimeout.isZero()) {
+            initialFetchTimeout = null; // Envoy: 0 disables the timeout
+        }
+        if (typeRegistry == null) {
+            typeRegistry = XdsTypeRegistry.DEFAULT;
+        }
+    }
+
+    /** ADS for both LDS and CDS with Envoy's defaults. */
+    public static XdsClientOptions ads(XdsTarget target, boolean delta, Node node) {
+        return new XdsClientOptions(target, delta, node, false, EnumSet.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER),
+                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, Backoff.DEFAULT_BASE_MS, Backoff.DEFAULT_MAX_MS);
+    }
+
+    public XdsClientOptions withInitialFetchTimeout(Duration timeout) {
+        return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, timeout, typeRegistry,
+                backoffBaseMs, backoffMaxMs);
+    }
+
+    public XdsClientOptions withBackoff(long baseMs, long maxMs) {
+        return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
+                typeRegistry, baseMs, maxMs);
+    }
+
+    public XdsClientOptions withFileSources(Set<XdsResourceType> ads, Map<XdsResourceType, Path> files) {
+        return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, ads, files, initialFetchTimeout, typeRegistry,
+                backoffBaseMs, backoffMaxMs);
+    }
+
+    public XdsClientOptions withTypeRegistry(JsonFormat.TypeRegistry registry) {
+        return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
+                registry, backoffBaseMs, backoffMaxMs);
+    }
+
+    public XdsClientOptions withNodeOnFirstMessageOnly(boolean firstOnly) {
+        return new XdsClientOptions(target, delta, node, firstOnly, adsTypes, fileSources, initialFetchTimeout, typeRegistry,
+                backoffBaseMs, backoffMaxMs);
+    }
+}

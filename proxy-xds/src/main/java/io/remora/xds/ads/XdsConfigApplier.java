@@ -1,0 +1,10 @@
+package io.remora.xds.ads;
+
+/**
+ * Receives each complete, warmed configuration. Called on the xDS control thread, one snapshot at a time.
+ * Either the whole snapshot takes effect or, by throwing, none of it does: the client then NACKs and keeps
+ * handing over snapshots built on the last one that was applied.
+ */
+public interface XdsConfigApplier {
+    void apply(XdsSnapshot snapshot) throws XdsRejectedException;
+}

@@ -1,0 +1,112 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What a listener or cluster needs from another xDS type before it can serve: the route configurations its
+ * HTTP connection managers load over RDS, the load assignment of an EDS cluster. These are the RDS and EDS
+ * subscriptions, and what a new listener or cluster warms on.
+ */
+final class XdsDependencies {
+    static final String HCM_TYPE = "type.googleapis.com/" + HttpConnectionManager.getDescriptor().getFullName();
+
+    /** One RDS reference: the route configuration and the HCM stat_prefix its rds.* stats live under. */
+    record RdsRef(String routeConfigName, String statPrefix, ConfigSource configSource) {
+    }
+
+    private XdsDependencies() {
+    }
+
+    static List<RdsRef> rdsRefs(Listener listener) {
+        List<RdsRef> out = new ArrayList<>();
+        for (FilterChain fc : listener.getFilterChainsList()) {
+            addRds(fc, out);
+        }
+        if (listener.hasDefaultFilterChain()) {
+            addRds(listener.getDefaultFilterChain(), out);
+        }
+        return out;
+    }
+
+    private static void addRds(FilterChain fc, List<RdsRef> out) {
+        for (Filter f : fc.getFiltersList()) {
+            if (!f.hasTypedConfig() || !f.getTypedConfig().getTypeUrl().equals(HCM_TYPE)) {
+                continue;
+            }
+            HttpConnectionManager hcm;
+            try {
+                hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
+            } catch (InvalidProtocolBufferException e) {
+                continue; // the translator rejects it with the field path; nothing to subscribe to here
+            }
+            if (hcm.hasRds() && !hcm.getRds().getRouteConfigName().isEmpty()) {
+                out.add(new RdsRef(hcm.getRds().getRouteConfigName(), hcm.getStatPrefix(), hcm.getRds().getConfigSource()));
+            }
+        }
+    }
+
+    /** The ClusterLoadAssignment name an EDS cluster subscribes to, or null for any other cluster type. */
+    static String edsServiceName(Cluster cluster) {
+        if (!cluster.hasType() || cluster.getType() != Cluster.DiscoveryType.EDS) {
+            return null;
+        }
+        String serviceName = cluster.getEdsClusterConfig().getServiceName();
+        return serviceName.isEmpty() ? cluster.getName() : serviceName;
+    }
+
+    static ConfigSource edsConfig(Cluster cluster) {
+        return cluster.getEdsClusterConfig().getEdsConfig();
+    }
+
+    /**
+     * How long a resource warms on this config source: its initial_fetch_timeout, Envoy's 15 s when unset; a
+     * zero duration means wait forever (returned as null).
+     */
+    static Duration initialFetchTimeout(ConfigSource source, Duration defaultTimeout) {
+        if (source == null || !source.hasInitialFetchTimeout()) {
+            return defaultTimeout;
+        }
+        Duration d = Duration.ofSeconds(source.getInitialFetchTimeout().getSeconds(), source.getInitialFetchTimeout().getNanos());
+        return d.isZero() ? null : d;
+    }
+
+    static boolean isHcm(Any any) {
+        return any.getTypeUrl().equals(HCM_TYPE);
+    }
+
+    /** Every route configuration the snapshot's listeners load over RDS: the RDS subscription. */
+    static Set<String> routeConfigNames(XdsSnapshot snapshot) {
+        Set<String> out = new TreeSet<>();
+        for (Listener l : snapshot.listeners().values()) {
+            for (RdsRef ref : rdsRefs(l)) {
+                out.add(ref.routeConfigName());
+            }
+        }
+        return out;
+    }
+
+    /** Every load assignment the snapshot's EDS clusters need: the EDS subscription. */
+    static Set<String> edsServiceNames(XdsSnapshot snapshot) {
+        Set<String> out = new TreeSet<>();
+        for (Cluster c : snapshot.clusters().values()) {
+            String service = edsServiceName(c);
+            if (service != null) {
+                out.add(service);
+            }
+        }
+        return out;
+    }
+}

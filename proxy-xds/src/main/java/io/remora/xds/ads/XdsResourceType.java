@@ -1,0 +1,81 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+
+/** The xDS resource types Remora subscribes to, in Envoy's dependency order (CDS before EDS, LDS before RDS). */
+public enum XdsResourceType {
+    CLUSTER("type.googleapis.com/envoy.config.cluster.v3.Cluster", Cluster.class, true),
+    ENDPOINT("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment.class, false),
+    LISTENER("type.googleapis.com/envoy.config.listener.v3.Listener", Listener.class, true),
+    ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", RouteConfiguration.class, false),
+    SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.class, false);
+
+    public final String typeUrl;
+    public final Class<? extends Message> messageClass;
+    /**
+     * Wildcard types: a state-of-the-world response is the full set, so a missing name is a removal.
+     * For the others a response only carries what changed among the subscribed names.
+     */
+    public final boolean wildcard;
+
+    XdsResourceType(String typeUrl, Class<? extends Message> messageClass, boolean wildcard) {
+        this.typeUrl = typeUrl;
+        this.messageClass = messageClass;
+        this.wildcard = wildcard;
+    }
+
+    public static XdsResourceType fromTypeUrl(String typeUrl) {
+        for (XdsResourceType t : values()) {
+            if (t.typeUrl.equals(typeUrl)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** Unpacks one resource, accepting an {@code envoy.service.discovery.v3.Resource} wrapper as Envoy does. */
+    public Message unpack(Any any) throws InvalidProtocolBufferException {
+        if (any.getTypeUrl().equals("type.googleapis.com/envoy.service.discovery.v3.Resource")) {
+            return unpack(any.unpack(Resource.class).getResource());
+        }
+        if (!any.getTypeUrl().equals(typeUrl)) {
+            throw new InvalidProtocolBufferException("resource of type " + any.getTypeUrl() + " in a " + typeUrl + " response");
+        }
+        return any.unpack(messageClass);
+    }
+
+    /** The resource's name: what removals, subscriptions and warming refer to. */
+    public String nameOf(Message m) {
+        if (m instanceof Listener l) {
+            return l.getName();
+        } else if (m instanceof RouteConfiguration r) {
+            return r.getName();
+        } else if (m instanceof Cluster c) {
+            return c.getName();
+        } else if (m instanceof ClusterLoadAssignment cla) {
+            return cla.getClusterName();
+        } else if (m instanceof Secret s) {
+            return s.getName();
+        }
+        throw new IllegalArgumentException("not an xDS resource: " + m.getClass().getName());
+    }
+
+    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS. */
+    public String shortName() {
+        return switch (this) {
+            case CLUSTER -> "CDS";
+            case ENDPOINT -> "EDS";
+            case LISTENER -> "LDS";
+            case ROUTE -> "RDS";
+            case SECRET -> "SDS";
+        };
+    }
+}

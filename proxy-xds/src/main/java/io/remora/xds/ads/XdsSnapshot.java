@@ -1,0 +1,115 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A complete, consistent xDS configuration: every resource type with its version_info and, per resource, the
+ * version and arrival time the control plane gave it. Immutable.
+ *
+ * <p>After an initial_fetch_timeout a listener may name a route configuration, or an EDS cluster a load
+ * assignment, that is absent here: Envoy then serves the listener with no routes (404 NR) and the cluster with
+ * no hosts (503 UH), and so should the translator.
+ */
+public final class XdsSnapshot {
+    /** The state of one resource type: version_info of the last accepted response and its resources. */
+    public record TypeState(String versionInfo, Instant lastUpdated, Map<String, XdsResource> resources) {
+        public static final TypeState EMPTY = new TypeState("", Instant.EPOCH, Map.of());
+
+        public TypeState {
+            resources = Collections.unmodifiableMap(new LinkedHashMap<>(resources));
+        }
+    }
+
+    public static final XdsSnapshot EMPTY = new XdsSnapshot(new EnumMap<>(XdsResourceType.class));
+
+    private final Map<XdsResourceType, TypeState> types;
+    private final Map<XdsResourceType, Map<String, ? extends Message>> messages = new EnumMap<>(XdsResourceType.class);
+
+    XdsSnapshot(Map<XdsResourceType, TypeState> types) {
+        EnumMap<XdsResourceType, TypeState> copy = new EnumMap<>(XdsResourceType.class);
+        for (XdsResourceType t : XdsResourceType.values()) {
+            TypeState state = types.getOrDefault(t, TypeState.EMPTY);
+            copy.put(t, state);
+            Map<String, Message> m = new LinkedHashMap<>();
+            state.resources().forEach((name, r) -> m.put(name, r.resource()));
+            messages.put(t, Collections.unmodifiableMap(m));
+        }
+        this.types = Collections.unmodifiableMap(copy);
+    }
+
+    public TypeState state(XdsResourceType type) {
+        return types.get(type);
+    }
+
+    public String versionInfo(XdsResourceType type) {
+        return types.get(type).versionInfo();
+    }
+
+    public Map<String, Listener> listeners() {
+        return messages(XdsResourceType.LISTENER);
+    }
+
+    public Map<String, RouteConfiguration> routes() {
+        return messages(XdsResourceType.ROUTE);
+    }
+
+    public Map<String, Cluster> clusters() {
+        return messages(XdsResourceType.CLUSTER);
+    }
+
+    public Map<String, ClusterLoadAssignment> endpoints() {
+        return messages(XdsResourceType.ENDPOINT);
+    }
+
+    public Map<String, Secret> secrets() {
+        return messages(XdsResourceType.SECRET);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends Message> Map<String, T> messages(XdsResourceType type) {
+        return (Map<String, T>) messages.get(type);
+    }
+
+    XdsSnapshot with(XdsResourceType type, TypeState state) {
+        EnumMap<XdsResourceType, TypeState> m = new EnumMap<>(types);
+        m.put(type, state);
+        return new XdsSnapshot(m);
+    }
+
+    /** Same resources, versions and version_info for every type: applying it again would change nothing. */
+    boolean sameContent(XdsSnapshot other) {
+        for (XdsResourceType t : XdsResourceType.values()) {
+            TypeState x = state(t);
+            TypeState y = other.state(t);
+            if (!x.versionInfo().equals(y.versionInfo()) || !x.resources().keySet().equals(y.resources().keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, XdsResource> e : x.resources().entrySet()) {
+                XdsResource o = y.resources().get(e.getKey());
+                if (!e.getValue().resource().equals(o.resource()) || !e.getValue().version().equals(o.version())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("XdsSnapshot{");
+        types.forEach((t, s) -> sb.append(t.shortName()).append('@').append(s.versionInfo())
+                .append(s.resources().keySet()).append(' '));
+        return sb.append('}').toString();
+    }
+}

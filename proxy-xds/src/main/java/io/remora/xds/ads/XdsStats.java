@@ -1,0 +1,130 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Envoy's xDS stats under their Prometheus names: {@code control_plane.connected_state},
+ * {@code listener_manager.lds.*}, {@code cluster_manager.cds.*}, {@code http.<stat_prefix>.rds.<route_config>.*}
+ * and {@code cluster.<name>.update_*} for EDS. Updated on the control thread only.
+ */
+public final class XdsStats {
+    public static final String CONNECTED_STATE = "envoy_control_plane_connected_state";
+
+    private final MeterRegistry registry;
+    private final AtomicInteger connectedState = new AtomicInteger();
+    final Counter ldsUpdateAttempt;
+    final Counter ldsUpdateSuccess;
+    final Counter ldsUpdateRejected;
+    final Counter cdsUpdateAttempt;
+    final Counter cdsUpdateSuccess;
+    final Counter cdsUpdateRejected;
+
+    public XdsStats(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder(CONNECTED_STATE, connectedState, AtomicInteger::get).register(registry);
+        ldsUpdateAttempt = registry.counter("envoy_listener_manager_lds_update_attempt");
+        ldsUpdateSuccess = registry.counter("envoy_listener_manager_lds_update_success");
+        ldsUpdateRejected = registry.counter("envoy_listener_manager_lds_update_rejected");
+        cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
+        cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
+        cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
+    }
+
+    void connected(boolean up) {
+        connectedState.set(up ? 1 : 0);
+    }
+
+    public boolean connected() {
+        return connectedState.get() == 1;
+    }
+
+    void attempt(XdsResourceType type) {
+        switch (type) {
+            case LISTENER -> ldsUpdateAttempt.increment();
+            case CLUSTER -> cdsUpdateAttempt.increment();
+            default -> { }
+        }
+    }
+
+    void success(XdsResourceType type) {
+        switch (type) {
+            case LISTENER -> ldsUpdateSuccess.increment();
+            case CLUSTER -> cdsUpdateSuccess.increment();
+            default -> { }
+        }
+    }
+
+    void rejected(XdsResourceType type) {
+        switch (type) {
+            case LISTENER -> ldsUpdateRejected.increment();
+            case CLUSTER -> cdsUpdateRejected.increment();
+            default -> { }
+        }
+    }
+
+    /** {@code http.<stat_prefix>.rds.<route_config_name>.update_success|update_rejected}. */
+    void rds(String statPrefix, String routeConfigName, boolean success) {
+        registry.counter(success ? "envoy_http_rds_update_success" : "envoy_http_rds_update_rejected",
+                Tags.of("envoy_http_conn_manager_prefix", statPrefix,
+                        // Envoy's stat names carry ':' as '_', and so do the tags extracted from them
+                        "envoy_rds_route_config", routeConfigName.replace(':', '_'))).increment();
+    }
+
+    /** {@code cluster.<name>.update_success|update_rejected}: the EDS subscription's stats. */
+    void eds(String clusterName, boolean success) {
+        registry.counter(success ? "envoy_cluster_update_success" : "envoy_cluster_update_rejected",
+                Tags.of("envoy_cluster_name", clusterName.replace(':', '_'))).increment();
+    }
+
+    /** RDS counts per route configuration and HCM, EDS per cluster: only the resources that changed. */
+    void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
+        if (type != XdsResourceType.ROUTE && type != XdsResourceType.ENDPOINT) {
+            return;
+        }
+        for (Map.Entry<String, XdsResource> e : after.state(type).resources().entrySet()) {
+            if (Objects.equals(before.state(type).resources().get(e.getKey()), e.getValue())) {
+                continue;
+            }
+            if (type == XdsResourceType.ROUTE) {
+                for (Listener l : after.listeners().values()) {
+                    for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                        if (ref.routeConfigName().equals(e.getKey())) {
+                            rds(ref.statPrefix(), e.getKey(), success);
+                        }
+                    }
+                }
+            } else {
+                for (Cluster c : after.clusters().values()) {
+                    if (e.getKey().equals(XdsDependencies.edsServiceName(c))) {
+                        eds(c.getName(), success);
+                    }
+                }
+            }
+        }
+    }
+
+    public double ldsUpdateSuccess() {
+        return ldsUpdateSuccess.count();
+    }
+
+    public double ldsUpdateRejected() {
+        return ldsUpdateRejected.count();
+    }
+
+    public double cdsUpdateSuccess() {
+        return cdsUpdateSuccess.count();
+    }
+
+    public double cdsUpdateRejected() {
+        return cdsUpdateRejected.count();
+    }
+}

@@ -1,0 +1,41 @@
+package io.remora.xds.ads;
+
+/** Where the control plane listens: a TCP host and port, or a Unix domain socket path (Istio's ./etc/istio/proxy/XDS). */
+public record XdsTarget(String host, int port, String udsPath) {
+    public static XdsTarget tcp(String host, int port) {
+        return new XdsTarget(host, port, null);
+    }
+
+    public static XdsTarget uds(String path) {
+        return new XdsTarget(null, 0, path);
+    }
+
+    /** A gRPC target URI as in google_grpc.target_uri: {@code host:port}, {@code dns:///host:port} or {@code unix:path}. */
+    public static XdsTarget parse(String uri) {
+        if (uri.startsWith("unix://")) {
+            return uds(uri.substring("unix://".length()));
+        }
+        if (uri.startsWith("unix:")) {
+            return uds(uri.substring("unix:".length()));
+        }
+        String s = uri.startsWith("dns:///") ? uri.substring("dns:///".length()) : uri;
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("xDS target without a port: " + uri);
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return tcp(host, Integer.parseInt(s.substring(colon + 1)));
+    }
+
+    public boolean isUds() {
+        return udsPath != null;
+    }
+
+    @Override
+    public String toString() {
+        return isUds() ? "unix:" + udsPath : host + ":" + port;
+    }
+}

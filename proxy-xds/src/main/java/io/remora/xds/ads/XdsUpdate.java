@@ -1,0 +1,98 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One decoded response of one type: the resources it carries and the names it removes. A state-of-the-world
+ * response of a wildcard type (LDS, CDS) is the full set ({@code fullState}); anything else is merged into what
+ * the client holds. {@code error} is set when the response itself cannot be decoded: it is NACKed as is.
+ */
+record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<String, XdsResource> resources,
+                 Set<String> removed, boolean fullState, String error) {
+
+    static XdsUpdate fromSotw(DiscoveryResponse response, Instant now) {
+        XdsResourceType type = XdsResourceType.fromTypeUrl(response.getTypeUrl());
+        if (type == null) {
+            return new XdsUpdate(null, response.getNonce(), response.getVersionInfo(), Map.of(), Set.of(), false,
+                    "unsupported type URL " + response.getTypeUrl());
+        }
+        Map<String, XdsResource> resources = new LinkedHashMap<>();
+        for (Any any : response.getResourcesList()) {
+            try {
+                Message m = type.unpack(any);
+                String name = type.nameOf(m);
+                if (resources.put(name, new XdsResource(name, m, response.getVersionInfo(), now)) != null) {
+                    return rejected(type, response.getNonce(), response.getVersionInfo(), "duplicate " + type.shortName() + " resource " + name);
+                }
+            } catch (InvalidProtocolBufferException e) {
+                return rejected(type, response.getNonce(), response.getVersionInfo(), type.shortName() + " response: " + e.getMessage());
+            }
+        }
+        return new XdsUpdate(type, response.getNonce(), response.getVersionInfo(), resources, Set.of(), type.wildcard, null);
+    }
+
+    static XdsUpdate fromDelta(DeltaDiscoveryResponse response, Instant now) {
+        XdsResourceType type = XdsResourceType.fromTypeUrl(response.getTypeUrl());
+        if (type == null) {
+            return new XdsUpdate(null, response.getNonce(), response.getSystemVersionInfo(), Map.of(), Set.of(), false,
+                    "unsupported type URL " + response.getTypeUrl());
+        }
+        Map<String, XdsResource> resources = new LinkedHashMap<>();
+        for (Resource r : response.getResourcesList()) {
+            if (!r.hasResource()) {
+                continue; // a TTL heartbeat: the resource stays as it is
+            }
+            try {
+                Message m = type.unpack(r.getResource());
+                String name = r.getName().isEmpty() ? type.nameOf(m) : r.getName();
+                resources.put(name, new XdsResource(name, m, r.getVersion(), now));
+            } catch (InvalidProtocolBufferException e) {
+                return rejected(type, response.getNonce(), response.getSystemVersionInfo(),
+                        type.shortName() + " resource " + r.getName() + ": " + e.getMessage());
+            }
+        }
+        return new XdsUpdate(type, response.getNonce(), response.getSystemVersionInfo(), resources,
+                Set.copyOf(response.getRemovedResourcesList()), false, null);
+    }
+
+    private static XdsUpdate rejected(XdsResourceType type, String nonce, String version, String error) {
+        return new XdsUpdate(type, nonce, version, Map.of(), Set.of(), false, error);
+    }
+
+    /**
+     * What the client holds of this type after the update: the full set for a state-of-the-world wildcard
+     * response, otherwise {@code base} with the update's resources and removals. Names not subscribed are
+     * dropped (a server answering an older subscription); an unchanged resource keeps its version and arrival
+     * time, as Envoy's config dump shows them.
+     */
+    XdsSnapshot.TypeState mergeInto(XdsSnapshot.TypeState base, Set<String> subscribed) {
+        Map<String, XdsResource> merged = new LinkedHashMap<>();
+        if (!fullState) {
+            merged.putAll(base.resources());
+            removed.forEach(merged::remove);
+        }
+        for (XdsResource r : resources.values()) {
+            if (!type.wildcard && !subscribed.contains(r.name())) {
+                continue;
+            }
+            XdsResource old = base.resources().get(r.name());
+            merged.put(r.name(), old != null && old.resource().equals(r.resource()) ? old : r);
+        }
+        return new XdsSnapshot.TypeState(versionInfo, Instant.now(), merged);
+    }
+
+    static List<String> names(Map<String, XdsResource> m) {
+        return List.copyOf(m.keySet());
+    }
+}

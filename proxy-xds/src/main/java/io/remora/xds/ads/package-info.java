@@ -1,0 +1,25 @@
+/**
+ * The xDS client: how a control plane (istiod, go-control-plane, java-control-plane) drives Remora, exactly as
+ * it drives Envoy.
+ *
+ * <ul>
+ *   <li>{@link io.remora.xds.ads.XdsClient} owns one ADS stream and all xDS state on one control thread.
+ *       {@link io.remora.xds.ads.SotwProtocol} (api_type GRPC) and {@link io.remora.xds.ads.DeltaProtocol}
+ *       (DELTA_GRPC) only turn its decisions into requests.</li>
+ *   <li>LDS and CDS are wildcard subscriptions; RDS follows the rds.route_config_name of every listener's HTTP
+ *       connection manager, EDS every EDS cluster's service name ({@link io.remora.xds.ads.XdsDependencies}).
+ *       Other names (SDS) come from {@link io.remora.xds.ads.XdsClient#updateSubscriptions}.</li>
+ *   <li>A new or changed listener waits for its route configurations, a new or changed EDS cluster for its load
+ *       assignment, the very first snapshot for both LDS and CDS, all bounded by initial_fetch_timeout. The
+ *       applier ({@link io.remora.xds.ads.XdsConfigApplier}) then receives one complete
+ *       {@link io.remora.xds.ads.XdsSnapshot}; once serving, RDS/EDS updates apply without waiting.</li>
+ *   <li>A response is ACKed once the snapshot holding it is applied; an applier rejection NACKs the type that
+ *       holds the named resource with the last good version and INVALID_ARGUMENT error_detail, and nothing of
+ *       it runs.</li>
+ *   <li>The stream reconnects with Envoy's jittered back-off (500 ms to 30 s) and announces what it holds
+ *       (version_info and names; delta: initial_resource_versions). Nothing changes while it is away.</li>
+ *   <li>{@link io.remora.xds.ads.FileConfigWatcher} serves LDS/CDS path_config_source files through the same
+ *       path; {@link io.remora.xds.ads.XdsClientFactory} builds it all from a bootstrap's dynamic_resources.</li>
+ * </ul>
+ */
+package io.remora.xds.ads;

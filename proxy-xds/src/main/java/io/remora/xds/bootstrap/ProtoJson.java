@@ -1,0 +1,47 @@
+package io.remora.xds.bootstrap;
+
+import com.google.gson.JsonObject;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.util.JsonFormat;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TranslationException;
+
+/** JSON tree to an Envoy proto, with errors that name the field path. */
+public final class ProtoJson {
+
+    private ProtoJson() {
+    }
+
+    /**
+     * Merges the JSON object into the builder. Unknown {@code @type}s of optional extensions
+     * are dropped (with a warning in ctx); anything else the parser refuses is a
+     * {@link TranslationException} naming the field.
+     */
+    public static <B extends Message.Builder> B merge(JsonObject json, B builder, FieldPath path,
+                                                      TranslationContext ctx) {
+        UnknownExtensions.check(json, path, ctx);
+        try {
+            JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(json)).merge(json.toString(), builder);
+            return builder;
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            JsonFieldLocator.Problem p = JsonFieldLocator.locate(json, builder.getDescriptorForType(), path);
+            if (p != null) {
+                throw new TranslationException(p.path(), p.reason(), e);
+            }
+            throw new TranslationException(path.toString(), "invalid " + builder.getDescriptorForType().getFullName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Renders a message as JSON with Envoy's snake_case field names. */
+    public static String print(com.google.protobuf.MessageOrBuilder message) {
+        try {
+            return JsonFormat.printer().usingTypeRegistry(EnvoyTypeRegistry.forMessage(message))
+                    .preservingProtoFieldNames().print(message);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.remora.xds.bootstrap;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds {@code "@type"} URLs that no built-in proto knows before the JSON parser sees them, so
+ * the error names the field path. Where the extension is optional (a stats sink, a tracer,
+ * an HTTP filter marked {@code is_optional}, ...) the whole extension entry is dropped with one
+ * warning instead.
+ */
+final class UnknownExtensions {
+
+    /** Lists whose entries are observability or tuning extensions Remora may run without. */
+    private static final Set<String> OPTIONAL_LIST_KEYS = Set.of(
+            "stats_sinks", "bootstrap_extensions", "fatal_actions", "resource_monitors", "actions",
+            "custom_tags", "watchdogs", "stats_tags");
+
+    /** Objects whose content is optional: tracing providers, stats config, overload manager. */
+    private static final Set<String> OPTIONAL_OBJECT_KEYS = Set.of(
+            "tracing", "stats_config", "overload_manager", "request_id_extension", "typed_dns_resolver_config",
+            "default_regex_engine", "typed_per_filter_config", "provider");
+
+    /**
+     * Istio's own filters (stats, metadata exchange, ALPN, peer metadata) are built into
+     * istio-proxy, not Envoy, so their protos are not in the API jar; they observe or decorate
+     * and are skipped like the other non-essential filters.
+     */
+    private static final List<String> ISTIO_TYPE_PREFIXES = List.of("istio.", "io.istio.", "stats.",
+            "envoy.tcp.metadataexchange.");
+
+    /** Fields holding google.protobuf.Struct data. */
+    private static final Set<String> STRUCT_KEYS = Set.of("filter_metadata", "filterMetadata");
+
+    private UnknownExtensions() {
+    }
+
+    private record Unknown(String path, String typeUrl) {
+    }
+
+    /** Removes optional unknown extensions in place; throws for a required one. */
+    static void check(JsonObject root, FieldPath base, TranslationContext ctx) {
+        Unknown u = scanObject(root, base, ctx);
+        if (u != null) {
+            throw FieldPath.of(u.path).error("unknown type URL '" + u.typeUrl
+                    + "': no such extension is built into Remora");
+        }
+    }
+
+    private static Unknown scan(JsonElement e, FieldPath path, TranslationContext ctx) {
+        if (e.isJsonObject()) {
+            return scanObject(e.getAsJsonObject(), path, ctx);
+        }
+        if (e.isJsonArray()) {
+            return null; // arrays are handled by their parent key
+        }
+        return null;
+    }
+
+    private static Unknown scanObject(JsonObject obj, FieldPath path, TranslationContext ctx) {
+        JsonElement type = obj.get("@type");
+        boolean typedStruct = false;
+        if (type != null && type.isJsonPrimitive()) {
+            String url = type.getAsString();
+            if (EnvoyTypeRegistry.find(url) == null) {
+                return new Unknown(path.toString(), url);
+            }
+            typedStruct = url.endsWith("/udpa.type.v1.TypedStruct") || url.endsWith("/xds.type.v3.TypedStruct");
+        }
+        Iterator<Map.Entry<String, JsonElement>> it = obj.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonElement> en = it.next();
+            String key = en.getKey();
+            if (typedStruct && key.equals("value") || STRUCT_KEYS.contains(key)) {
+                continue; // free-form Structs: an "@type" in there is data, not an Any
+            }
+            FieldPath child = path.field(key);
+            JsonElement v = en.getValue();
+            Unknown u;
+            if (v.isJsonArray()) {
+                u = scanArray(key, v.getAsJsonArray(), child, ctx);
+            } else {
+                u = scan(v, child, ctx);
+            }
+            if (u != null) {
+                if (OPTIONAL_OBJECT_KEYS.contains(key)) {
+                    it.remove();
+                    skipped(ctx, u, child.toString());
+                    continue;
+                }
+                return u;
+            }
+        }
+        return null;
+    }
+
+    private static Unknown scanArray(String key, JsonArray arr, FieldPath path, TranslationContext ctx) {
+        for (int i = 0; i < arr.size(); i++) {
+            JsonElement el = arr.get(i);
+            Unknown u = scan(el, path.index(i), ctx);
+            if (u == null) {
+                continue;
+            }
+            boolean optionalFilter = key.equals("http_filters") && el.isJsonObject()
+                    && el.getAsJsonObject().has("is_optional")
+                    && el.getAsJsonObject().get("is_optional").getAsBoolean();
+            boolean istioFilter = (key.equals("http_filters") || key.equals("filters")) && el.isJsonObject()
+                    && isIstio(el.getAsJsonObject(), u);
+            if (OPTIONAL_LIST_KEYS.contains(key) || optionalFilter || istioFilter) {
+                arr.remove(i);
+                skipped(ctx, u, path.index(i).toString());
+                i--;
+                continue;
+            }
+            return u;
+        }
+        return null;
+    }
+
+    private static boolean isIstio(JsonObject filter, Unknown u) {
+        String name = filter.has("name") ? filter.get("name").getAsString() : "";
+        String type = u.typeUrl.substring(u.typeUrl.lastIndexOf('/') + 1);
+        return name.startsWith("istio.") || ISTIO_TYPE_PREFIXES.stream().anyMatch(type::startsWith);
+    }
+
+    private static void skipped(TranslationContext ctx, Unknown u, String where) {
+        ctx.warnOnce("type:" + u.typeUrl, "skipping optional extension of unknown type '" + u.typeUrl
+                + "' at " + where);
+    }
+}

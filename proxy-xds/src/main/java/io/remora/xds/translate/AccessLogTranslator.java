@@ -1,0 +1,117 @@
+package io.remora.xds.translate;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
+import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
+import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
+import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StderrAccessLog;
+import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
+import io.remora.config.AccessLogConfig;
+import io.remora.xds.bootstrap.ProtoJson;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers. Other loggers
+ * (gRPC ALS, OpenTelemetry, ...) and access log filters are observability, skipped with a warning.
+ */
+public final class AccessLogTranslator {
+
+    private static final String FILE = "envoy.extensions.access_loggers.file.v3.FileAccessLog";
+    private static final String STDOUT = "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog";
+    private static final String STDERR = "envoy.extensions.access_loggers.stream.v3.StderrAccessLog";
+
+    private AccessLogTranslator() {
+    }
+
+    public static List<AccessLogConfig> translate(List<AccessLog> logs, FieldPath path, TranslationContext ctx) {
+        List<AccessLogConfig> out = new ArrayList<>();
+        for (int i = 0; i < logs.size(); i++) {
+            AccessLogConfig c = translate(logs.get(i), path.index(i), ctx);
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    static AccessLogConfig translate(AccessLog log, FieldPath path, TranslationContext ctx) {
+        if (!log.hasTypedConfig()) {
+            throw path.field("typed_config").error("missing required field");
+        }
+        if (log.hasFilter()) {
+            ctx.warnOnce("access_log.filter", "access log filters are ignored (every request is logged), first at "
+                    + path.field("filter"));
+        }
+        FieldPath tp = path.field("typed_config");
+        String type = Protos.typeName(log.getTypedConfig());
+        switch (type) {
+            case FILE -> {
+                FileAccessLog f = Protos.unpack(log.getTypedConfig(), FileAccessLog.class, tp);
+                if (f.getPath().isEmpty()) {
+                    throw tp.field("path").error("missing required field");
+                }
+                Format fmt = format(f, tp);
+                return new AccessLogConfig(AccessLogConfig.Sink.FILE, f.getPath(), fmt.text, fmt.json);
+            }
+            case STDOUT -> {
+                StdoutAccessLog s = Protos.unpack(log.getTypedConfig(), StdoutAccessLog.class, tp);
+                Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
+                return new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, fmt.text, fmt.json);
+            }
+            case STDERR -> {
+                StderrAccessLog s = Protos.unpack(log.getTypedConfig(), StderrAccessLog.class, tp);
+                Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
+                return new AccessLogConfig(AccessLogConfig.Sink.STDERR, null, fmt.text, fmt.json);
+            }
+            default -> {
+                ctx.warnOnce("access_log:" + type, "skipping unsupported access logger '" + log.getName() + "' ("
+                        + type + "), first at " + path);
+                return null;
+            }
+        }
+    }
+
+    private record Format(String text, Map<String, String> json) {
+        static final Format DEFAULT = new Format(null, null);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static Format format(FileAccessLog f, FieldPath path) {
+        return switch (f.getAccessLogFormatCase()) {
+            case FORMAT -> new Format(f.getFormat().isEmpty() ? null : f.getFormat(), null);
+            case JSON_FORMAT -> new Format(null, json(f.getJsonFormat(), path.field("json_format")));
+            case TYPED_JSON_FORMAT -> new Format(null, json(f.getTypedJsonFormat(), path.field("typed_json_format")));
+            case LOG_FORMAT -> format(f.getLogFormat(), path.field("log_format"));
+            case ACCESSLOGFORMAT_NOT_SET -> Format.DEFAULT;
+        };
+    }
+
+    @SuppressWarnings("deprecation")
+    private static Format format(SubstitutionFormatString s, FieldPath path) {
+        if (s.getFormattersCount() > 0) {
+            throw path.field("formatters").error("custom formatter extensions are not supported");
+        }
+        return switch (s.getFormatCase()) {
+            case TEXT_FORMAT -> new Format(s.getTextFormat(), null);
+            case TEXT_FORMAT_SOURCE -> new Format(Protos.dataSource(s.getTextFormatSource(),
+                    path.field("text_format_source")), null);
+            case JSON_FORMAT -> new Format(null, json(s.getJsonFormat(), path.field("json_format")));
+            case FORMAT_NOT_SET -> Format.DEFAULT;
+        };
+    }
+
+    private static Map<String, String> json(Struct s, FieldPath path) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Value> e : s.getFieldsMap().entrySet()) {
+            Value v = e.getValue();
+            // Nested objects keep their JSON text; the runtime only substitutes string leaves.
+            out.put(e.getKey(), v.hasStringValue() ? v.getStringValue() : ProtoJson.print(v));
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+}

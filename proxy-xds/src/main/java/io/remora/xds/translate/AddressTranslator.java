@@ -1,0 +1,60 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.remora.config.Address;
+import io.remora.config.CidrRange;
+
+/** {@code config.core.v3.Address} and {@code CidrRange}. */
+public final class AddressTranslator {
+
+    private AddressTranslator() {
+    }
+
+    public static Address translate(io.envoyproxy.envoy.config.core.v3.Address a, FieldPath path) {
+        return switch (a.getAddressCase()) {
+            case SOCKET_ADDRESS -> socket(a.getSocketAddress(), path.field("socket_address"));
+            case PIPE -> {
+                if (a.getPipe().getPath().isEmpty()) {
+                    throw path.field("pipe").field("path").error("missing required field");
+                }
+                yield new Address.Pipe(a.getPipe().getPath());
+            }
+            case ENVOY_INTERNAL_ADDRESS -> throw path.field("envoy_internal_address")
+                    .error("internal addresses (internal listeners) are not supported by Remora");
+            case ADDRESS_NOT_SET -> throw path.error("missing required field: one of socket_address, pipe");
+        };
+    }
+
+    private static Address socket(SocketAddress s, FieldPath path) {
+        if (s.getProtocol() != SocketAddress.Protocol.TCP) {
+            throw path.field("protocol").error("only TCP is supported, not " + s.getProtocol());
+        }
+        if (s.getAddress().isEmpty()) {
+            throw path.field("address").error("missing required field");
+        }
+        if (s.getPortSpecifierCase() == SocketAddress.PortSpecifierCase.NAMED_PORT) {
+            throw path.field("named_port").error("named ports are not supported; use port_value");
+        }
+        if (!s.getResolverName().isEmpty()) {
+            throw path.field("resolver_name").error("custom resolvers are not supported");
+        }
+        int port = s.getPortValue();
+        if (port < 0 || port > 65535) {
+            throw path.field("port_value").error("port " + Integer.toUnsignedString(port) + " is out of range");
+        }
+        return new Address.Tcp(s.getAddress(), port);
+    }
+
+    public static CidrRange cidr(io.envoyproxy.envoy.config.core.v3.CidrRange c, FieldPath path) {
+        String prefix = c.getAddressPrefix();
+        if (prefix.isEmpty()) {
+            throw path.field("address_prefix").error("missing required field");
+        }
+        int max = prefix.indexOf(':') >= 0 ? 128 : 32;
+        int len = c.hasPrefixLen() ? c.getPrefixLen().getValue() : max;
+        if (len < 0 || len > max) {
+            throw path.field("prefix_len").error("prefix length " + len + " is out of range for " + prefix);
+        }
+        return new CidrRange(prefix, len);
+    }
+}

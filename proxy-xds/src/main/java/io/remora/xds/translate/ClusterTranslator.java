@@ -1,0 +1,246 @@
+package io.remora.xds.translate;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.remora.config.ClusterConfig;
+import io.remora.config.Http2Options;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** {@code config.cluster.v3.Cluster}, with Envoy's defaults where a field is unset. */
+public final class ClusterTranslator {
+
+    static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(5);
+    private static final Duration DEFAULT_IDLE = Duration.ofHours(1);
+    private static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+
+    private ClusterTranslator() {
+    }
+
+    @SuppressWarnings("deprecation")
+    public static ClusterConfig translate(Cluster c, FieldPath path, TranslationContext ctx) {
+        if (c.getName().isEmpty()) {
+            throw path.field("name").error("missing required field");
+        }
+        ClusterConfig.DiscoveryType type = switch (c.getClusterDiscoveryTypeCase()) {
+            case TYPE -> switch (c.getType()) {
+                case STATIC -> ClusterConfig.DiscoveryType.STATIC;
+                case STRICT_DNS -> ClusterConfig.DiscoveryType.STRICT_DNS;
+                case LOGICAL_DNS -> ClusterConfig.DiscoveryType.LOGICAL_DNS;
+                case EDS -> ClusterConfig.DiscoveryType.EDS;
+                case ORIGINAL_DST -> ClusterConfig.DiscoveryType.ORIGINAL_DST;
+                default -> throw path.field("type").error("unknown discovery type " + c.getTypeValue());
+            };
+            case CLUSTER_TYPE -> throw path.field("cluster_type").error("custom cluster type '"
+                    + c.getClusterType().getName() + "' is not supported");
+            case CLUSTERDISCOVERYTYPE_NOT_SET -> ClusterConfig.DiscoveryType.STATIC;
+        };
+        ClusterConfig.LbPolicy lb = lbPolicy(c, path, ctx);
+        Duration connectTimeout = Protos.duration(c.hasConnectTimeout(), c.getConnectTimeout(), DEFAULT_CONNECT_TIMEOUT);
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw path.field("connect_timeout").error("must be greater than 0");
+        }
+
+        io.remora.config.ClusterLoadAssignment assignment = null;
+        String edsName = null;
+        if (type == ClusterConfig.DiscoveryType.EDS) {
+            edsName = c.getEdsClusterConfig().getServiceName().isEmpty() ? c.getName()
+                    : c.getEdsClusterConfig().getServiceName();
+        } else if (c.hasLoadAssignment()) {
+            assignment = EndpointTranslator.translate(c.getLoadAssignment(), path.field("load_assignment"));
+        } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+            assignment = new io.remora.config.ClusterLoadAssignment(c.getName(), java.util.List.of(), 140);
+        }
+        if (type == ClusterConfig.DiscoveryType.LOGICAL_DNS && assignment != null && hostCount(assignment) > 1) {
+            throw path.field("load_assignment").error("a LOGICAL_DNS cluster must have exactly one endpoint");
+        }
+        if (type == ClusterConfig.DiscoveryType.ORIGINAL_DST && lb != ClusterConfig.LbPolicy.CLUSTER_PROVIDED) {
+            throw path.field("lb_policy").error("an ORIGINAL_DST cluster needs lb_policy CLUSTER_PROVIDED");
+        }
+
+        // Upstream protocol: the typed HttpProtocolOptions win over the deprecated cluster fields.
+        ClusterConfig.UpstreamProtocol protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+        Http2Options h2 = Http2Options.DEFAULT;
+        Duration idle = DEFAULT_IDLE;
+        int maxRequests = c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
+        if (c.hasHttp2ProtocolOptions()) {
+            protocol = ClusterConfig.UpstreamProtocol.HTTP2;
+            h2 = http2(c.getHttp2ProtocolOptions());
+        }
+        if (c.getProtocolSelection() == Cluster.ClusterProtocolSelection.USE_DOWNSTREAM_PROTOCOL) {
+            protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
+        }
+        if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasIdleTimeout()) {
+            idle = Protos.duration(c.getCommonHttpProtocolOptions().getIdleTimeout());
+        }
+        for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
+            FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
+            String t = Protos.typeName(e.getValue());
+            if (!t.equals(HTTP_PROTOCOL_OPTIONS)) {
+                ctx.warnOnce("protocol_options:" + t, "ignoring protocol options of type " + t + " at " + op);
+                continue;
+            }
+            HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
+            switch (o.getUpstreamProtocolOptionsCase()) {
+                case EXPLICIT_HTTP_CONFIG -> {
+                    var x = o.getExplicitHttpConfig();
+                    if (x.hasHttp2ProtocolOptions()) {
+                        protocol = ClusterConfig.UpstreamProtocol.HTTP2;
+                        h2 = http2(x.getHttp2ProtocolOptions());
+                    } else if (x.hasHttp3ProtocolOptions()) {
+                        throw op.field("explicit_http_config").field("http3_protocol_options")
+                                .error("HTTP/3 upstreams are not supported");
+                    } else {
+                        protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+                    }
+                }
+                case USE_DOWNSTREAM_PROTOCOL_CONFIG -> {
+                    protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
+                    if (o.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()) {
+                        h2 = http2(o.getUseDownstreamProtocolConfig().getHttp2ProtocolOptions());
+                    }
+                }
+                case AUTO_CONFIG -> {
+                    // ALPN-negotiated protocol: Remora has no ALPN choice upstream yet; HTTP/1.1 always works.
+                    protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+                    if (o.getAutoConfig().hasHttp2ProtocolOptions()) {
+                        h2 = http2(o.getAutoConfig().getHttp2ProtocolOptions());
+                    }
+                    ctx.warnOnce("auto_config", "auto_config (ALPN) upstream protocol selection is approximated by"
+                            + " HTTP/1.1, first at " + op.field("auto_config"));
+                }
+                default -> {
+                }
+            }
+            if (o.hasCommonHttpProtocolOptions()) {
+                var common = o.getCommonHttpProtocolOptions();
+                if (common.hasIdleTimeout()) {
+                    idle = Protos.duration(common.getIdleTimeout());
+                }
+                if (common.hasMaxRequestsPerConnection()) {
+                    maxRequests = common.getMaxRequestsPerConnection().getValue();
+                }
+            }
+        }
+
+        Duration dnsRefresh = Protos.duration(c.hasDnsRefreshRate(), c.getDnsRefreshRate(), DEFAULT_DNS_REFRESH);
+        ClusterConfig.DnsLookupFamily family = switch (c.getDnsLookupFamily()) {
+            case V4_ONLY -> ClusterConfig.DnsLookupFamily.V4_ONLY;
+            case V6_ONLY -> ClusterConfig.DnsLookupFamily.V6_ONLY;
+            case V4_PREFERRED -> ClusterConfig.DnsLookupFamily.V4_PREFERRED;
+            case ALL -> ClusterConfig.DnsLookupFamily.ALL;
+            default -> ClusterConfig.DnsLookupFamily.AUTO;
+        };
+        ClusterConfig.CircuitBreakers breakers = ClusterConfig.CircuitBreakers.DEFAULT;
+        for (var t : c.getCircuitBreakers().getThresholdsList()) {
+            if (t.getPriority() == RoutingPriority.DEFAULT) {
+                var d = ClusterConfig.CircuitBreakers.DEFAULT;
+                breakers = new ClusterConfig.CircuitBreakers(
+                        Protos.uint(t.hasMaxConnections(), t.getMaxConnections(), d.maxConnections()),
+                        Protos.uint(t.hasMaxPendingRequests(), t.getMaxPendingRequests(), d.maxPendingRequests()),
+                        Protos.uint(t.hasMaxRequests(), t.getMaxRequests(), d.maxRequests()),
+                        Protos.uint(t.hasMaxRetries(), t.getMaxRetries(), d.maxRetries()));
+            }
+        }
+        int choiceCount = c.hasLeastRequestLbConfig()
+                ? Protos.uint(c.getLeastRequestLbConfig().hasChoiceCount(), c.getLeastRequestLbConfig().getChoiceCount(), 2)
+                : 2;
+        if (choiceCount < 2) {
+            throw path.field("least_request_lb_config").field("choice_count").error("must be at least 2");
+        }
+        ClusterConfig.OutlierDetection outlier = null;
+        if (c.hasOutlierDetection()) {
+            var o = c.getOutlierDetection();
+            outlier = new ClusterConfig.OutlierDetection(
+                    Protos.uint(o.hasConsecutive5Xx(), o.getConsecutive5Xx(), 5),
+                    Protos.duration(o.hasInterval(), o.getInterval(), Duration.ofSeconds(10)),
+                    Protos.duration(o.hasBaseEjectionTime(), o.getBaseEjectionTime(), Duration.ofSeconds(30)),
+                    Protos.uint(o.hasMaxEjectionPercent(), o.getMaxEjectionPercent(), 10));
+        }
+        io.remora.config.TransportSocketConfig tls = null;
+        if (c.hasTransportSocket()) {
+            tls = TransportSocketTranslator.upstream(c.getTransportSocket(), path.field("transport_socket"));
+        }
+        if (c.getTransportSocketMatchesCount() > 0) {
+            // Istio's tlsMode matches: per-endpoint TLS is not in the model; the cluster-wide socket applies.
+            ctx.warnOnce("transport_socket_matches", "transport_socket_matches are not supported; the cluster's"
+                    + " transport_socket applies to every endpoint, first at " + path.field("transport_socket_matches"));
+        }
+        if (c.getHealthChecksCount() > 0) {
+            ctx.warnOnce("health_checks", "active health checks are not supported and are ignored, first at "
+                    + path.field("health_checks"));
+        }
+        int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
+                DEFAULT_BUFFER_LIMIT);
+        return new ClusterConfig(c.getName(), c.getAltStatName().isEmpty() ? null : c.getAltStatName(), type, lb,
+                connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
+                maxRequests, choiceCount, outlier, tls, bufferLimit);
+    }
+
+    private static int hostCount(io.remora.config.ClusterLoadAssignment a) {
+        return a.endpoints().stream().mapToInt(l -> l.lbEndpoints().size()).sum();
+    }
+
+    private static ClusterConfig.LbPolicy lbPolicy(Cluster c, FieldPath path, TranslationContext ctx) {
+        return switch (c.getLbPolicy()) {
+            case ROUND_ROBIN -> ClusterConfig.LbPolicy.ROUND_ROBIN;
+            case LEAST_REQUEST -> ClusterConfig.LbPolicy.LEAST_REQUEST;
+            case RANDOM -> ClusterConfig.LbPolicy.RANDOM;
+            case RING_HASH -> ClusterConfig.LbPolicy.RING_HASH;
+            case MAGLEV -> ClusterConfig.LbPolicy.MAGLEV;
+            case CLUSTER_PROVIDED -> ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
+            case LOAD_BALANCING_POLICY_CONFIG -> typedLbPolicy(c, path.field("load_balancing_policy"));
+            default -> throw path.field("lb_policy").error("unknown lb_policy " + c.getLbPolicyValue());
+        };
+    }
+
+    /** The first policy of load_balancing_policy that Remora knows, as Envoy picks the first it supports. */
+    private static ClusterConfig.LbPolicy typedLbPolicy(Cluster c, FieldPath path) {
+        for (var p : c.getLoadBalancingPolicy().getPoliciesList()) {
+            String t = p.hasTypedExtensionConfig() ? Protos.typeName(p.getTypedExtensionConfig().getTypedConfig()) : "";
+            String prefix = "envoy.extensions.load_balancing_policies.";
+            if (!t.startsWith(prefix)) {
+                continue;
+            }
+            switch (t.substring(prefix.length(), t.indexOf('.', prefix.length()))) {
+                case "round_robin" -> {
+                    return ClusterConfig.LbPolicy.ROUND_ROBIN;
+                }
+                case "least_request" -> {
+                    return ClusterConfig.LbPolicy.LEAST_REQUEST;
+                }
+                case "random" -> {
+                    return ClusterConfig.LbPolicy.RANDOM;
+                }
+                case "ring_hash" -> {
+                    return ClusterConfig.LbPolicy.RING_HASH;
+                }
+                case "maglev" -> {
+                    return ClusterConfig.LbPolicy.MAGLEV;
+                }
+                case "cluster_provided" -> {
+                    return ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
+                }
+                default -> {
+                }
+            }
+        }
+        throw path.error("none of the load balancing policies is supported");
+    }
+
+    static Http2Options http2(Http2ProtocolOptions o) {
+        Http2Options d = Http2Options.DEFAULT;
+        return new Http2Options(
+                Protos.uint(o.hasMaxConcurrentStreams(), o.getMaxConcurrentStreams(), d.maxConcurrentStreams()),
+                Protos.uint(o.hasInitialStreamWindowSize(), o.getInitialStreamWindowSize(), d.initialStreamWindowSize()),
+                Protos.uint(o.hasInitialConnectionWindowSize(), o.getInitialConnectionWindowSize(),
+                        d.initialConnectionWindowSize()),
+                o.getAllowConnect());
+    }
+}

@@ -1,0 +1,64 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.remora.config.ClusterLoadAssignment;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code config.endpoint.v3.ClusterLoadAssignment} (a cluster's load_assignment, or EDS). */
+public final class EndpointTranslator {
+
+    private static final int DEFAULT_OVERPROVISIONING = 140;
+
+    private EndpointTranslator() {
+    }
+
+    public static ClusterLoadAssignment translate(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment a,
+                                                  FieldPath path) {
+        List<ClusterLoadAssignment.LocalityLbEndpoints> localities = new ArrayList<>();
+        for (int i = 0; i < a.getEndpointsCount(); i++) {
+            var l = a.getEndpoints(i);
+            FieldPath lp = path.field("endpoints").index(i);
+            List<ClusterLoadAssignment.LbEndpoint> eps = new ArrayList<>();
+            for (int j = 0; j < l.getLbEndpointsCount(); j++) {
+                eps.add(endpoint(l.getLbEndpoints(j), lp.field("lb_endpoints").index(j)));
+            }
+            ClusterLoadAssignment.Locality loc = l.hasLocality()
+                    ? new ClusterLoadAssignment.Locality(l.getLocality().getRegion(), l.getLocality().getZone(),
+                    l.getLocality().getSubZone())
+                    : ClusterLoadAssignment.Locality.NONE;
+            localities.add(new ClusterLoadAssignment.LocalityLbEndpoints(loc,
+                    Protos.uint(l.hasLoadBalancingWeight(), l.getLoadBalancingWeight(), 0), l.getPriority(),
+                    List.copyOf(eps)));
+        }
+        int over = a.hasPolicy() && a.getPolicy().hasOverprovisioningFactor()
+                ? a.getPolicy().getOverprovisioningFactor().getValue() : DEFAULT_OVERPROVISIONING;
+        return new ClusterLoadAssignment(a.getClusterName(), List.copyOf(localities), over);
+    }
+
+    static ClusterLoadAssignment.LbEndpoint endpoint(LbEndpoint e, FieldPath path) {
+        if (!e.hasEndpoint()) {
+            throw path.error(e.hasEndpointName() ? "named endpoints are not supported"
+                    : "missing required field: endpoint");
+        }
+        FieldPath ep = path.field("endpoint");
+        if (!e.getEndpoint().hasAddress()) {
+            throw ep.field("address").error("missing required field");
+        }
+        var address = AddressTranslator.translate(e.getEndpoint().getAddress(), ep.field("address"));
+        int weight = Protos.uint(e.hasLoadBalancingWeight(), e.getLoadBalancingWeight(), 1);
+        if (weight == 0) {
+            throw path.field("load_balancing_weight").error("must be at least 1");
+        }
+        ClusterLoadAssignment.HealthStatus hs = switch (e.getHealthStatus()) {
+            case HEALTHY -> ClusterLoadAssignment.HealthStatus.HEALTHY;
+            case UNHEALTHY -> ClusterLoadAssignment.HealthStatus.UNHEALTHY;
+            case DRAINING -> ClusterLoadAssignment.HealthStatus.DRAINING;
+            case TIMEOUT -> ClusterLoadAssignment.HealthStatus.TIMEOUT;
+            case DEGRADED -> ClusterLoadAssignment.HealthStatus.DEGRADED;
+            default -> ClusterLoadAssignment.HealthStatus.UNKNOWN;
+        };
+        return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname());
+    }
+}

@@ -1,0 +1,153 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.remora.config.Address;
+import io.remora.config.FilterChainConfig;
+import io.remora.config.FilterChainMatch;
+import io.remora.config.ListenerConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code config.listener.v3.Listener}. */
+public final class ListenerTranslator {
+
+    private static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+    private static final String FILTERS = "envoy.extensions.filters.listener.";
+
+    private ListenerTranslator() {
+    }
+
+    @SuppressWarnings("deprecation")
+    public static ListenerConfig translate(Listener l, FieldPath path, TranslationContext ctx) {
+        if (l.hasInternalListener()) {
+            throw path.field("internal_listener").error("internal listeners are not supported by Remora");
+        }
+        if (l.hasApiListener()) {
+            throw path.field("api_listener").error("API listeners are not supported");
+        }
+        if (l.hasUdpListenerConfig()) {
+            throw path.field("udp_listener_config").error("UDP listeners are not supported");
+        }
+        if (!l.hasAddress()) {
+            throw path.field("address").error("missing required field");
+        }
+        Address address = AddressTranslator.translate(l.getAddress(), path.field("address"));
+        String name = l.getName().isEmpty() ? defaultName(address) : l.getName();
+        if (l.getAdditionalAddressesCount() > 0) {
+            ctx.warnOnce("additional_addresses", "listener additional_addresses are not supported; listening on"
+                    + " the main address only, first at " + path.field("additional_addresses"));
+        }
+        if (l.getAccessLogCount() > 0) {
+            ctx.warnOnce("listener.access_log", "listener-level access logs are not supported and are ignored,"
+                    + " first at " + path.field("access_log"));
+        }
+        boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
+        List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
+        for (int i = 0; i < l.getListenerFiltersCount(); i++) {
+            ListenerConfig.ListenerFilter lf = listenerFilter(l.getListenerFilters(i),
+                    path.field("listener_filters").index(i), ctx);
+            if (lf == ListenerConfig.ListenerFilter.ORIGINAL_DST) {
+                useOriginalDst = true;
+            }
+            if (lf != null && !lfs.contains(lf)) {
+                lfs.add(lf);
+            }
+        }
+        List<FilterChainConfig> chains = new ArrayList<>();
+        if (l.hasFilterChainMatcher()) {
+            FieldPath mp = path.field("filter_chain_matcher");
+            Map<String, List<FilterChainMatch>> matches = FilterChainMatcherTranslator.flatten(l.getFilterChainMatcher(), mp);
+            Map<String, Integer> byName = new HashMap<>();
+            for (int i = 0; i < l.getFilterChainsCount(); i++) {
+                byName.put(l.getFilterChains(i).getName(), i);
+            }
+            for (Map.Entry<String, List<FilterChainMatch>> e : matches.entrySet()) {
+                Integer idx = byName.get(e.getKey());
+                if (idx == null) {
+                    throw mp.error("names filter chain '" + e.getKey() + "', which the listener does not have");
+                }
+                for (FilterChainMatch m : e.getValue()) {
+                    chains.add(FilterChainTranslator.translate(l.getFilterChains(idx), m,
+                            path.field("filter_chains").index(idx), ctx));
+                }
+            }
+        } else {
+            Map<FilterChainMatch, Integer> seen = new HashMap<>();
+            for (int i = 0; i < l.getFilterChainsCount(); i++) {
+                FieldPath fp = path.field("filter_chains").index(i);
+                FilterChainConfig fc = FilterChainTranslator.translate(l.getFilterChains(i), fp, ctx);
+                Integer prev = seen.putIfAbsent(canonical(fc.match()), i);
+                if (prev != null) {
+                    throw fp.field("filter_chain_match").error("the same match as filter_chains[" + prev + "]");
+                }
+                chains.add(fc);
+            }
+        }
+        FilterChainConfig defaultChain = l.hasDefaultFilterChain()
+                ? FilterChainTranslator.translate(l.getDefaultFilterChain(), FilterChainMatch.ANY,
+                path.field("default_filter_chain"), ctx) : null;
+        if (chains.isEmpty() && defaultChain == null) {
+            throw path.field("filter_chains").error("a listener needs at least one filter chain");
+        }
+        ListenerConfig.TrafficDirection dir = switch (l.getTrafficDirection()) {
+            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
+            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
+            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
+        };
+        boolean bind = l.hasBindToPort() ? l.getBindToPort().getValue()
+                : !l.hasDeprecatedV1() || Protos.bool(l.getDeprecatedV1().hasBindToPort(),
+                l.getDeprecatedV1().getBindToPort(), true);
+        Duration lfTimeout = Protos.duration(l.hasListenerFiltersTimeout(), l.getListenerFiltersTimeout(),
+                Duration.ofSeconds(15));
+        int buffer = Protos.uint(l.hasPerConnectionBufferLimitBytes(), l.getPerConnectionBufferLimitBytes(),
+                DEFAULT_BUFFER_LIMIT);
+        return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
+                defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
+                lfTimeout, buffer);
+    }
+
+    /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
+    private static String defaultName(Address a) {
+        return a instanceof Address.Tcp t ? t.host() + "_" + t.port() : a.toString();
+    }
+
+    private static FilterChainMatch canonical(FilterChainMatch m) {
+        return new FilterChainMatch(m.destinationPort(), sorted(m.prefixRanges()), sorted(m.serverNames()),
+                m.transportProtocol(), sorted(m.applicationProtocols()), m.sourceType(), sorted(m.sourcePrefixRanges()),
+                sorted(m.sourcePorts()));
+    }
+
+    private static <T> List<T> sorted(List<T> in) {
+        List<T> out = new ArrayList<>(in);
+        out.sort((a, b) -> a.toString().compareTo(b.toString()));
+        return out;
+    }
+
+    private static ListenerConfig.ListenerFilter listenerFilter(ListenerFilter f, FieldPath path,
+                                                                TranslationContext ctx) {
+        String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
+        String kind = type.startsWith(FILTERS) ? type.substring(FILTERS.length(), type.indexOf('.', FILTERS.length()))
+                : f.getName().replace("envoy.filters.listener.", "").replace("envoy.listener.", "");
+        if (f.hasFilterDisabled()) {
+            ctx.warnOnce("listener_filter.filter_disabled", "listener filter filter_disabled predicates are ignored,"
+                    + " first at " + path.field("filter_disabled"));
+        }
+        return switch (kind) {
+            case "original_dst" -> ListenerConfig.ListenerFilter.ORIGINAL_DST;
+            case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
+            case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
+            case "proxy_protocol", "original_src" -> throw path.error("listener filter '" + f.getName()
+                    + "' is not supported");
+            default -> {
+                ctx.warnOnce("listener_filter:" + kind, "skipping unsupported listener filter '" + f.getName()
+                        + "', first at " + path);
+                yield null;
+            }
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ListenerConfig;
+
+/**
+ * The entry points for resources delivered over xDS (LDS, CDS, RDS, EDS). Error paths start at
+ * the resource, e.g. {@code listener "virtualOutbound".filter_chains[2].filters[0]...}, which is
+ * what a NACK's error_detail should carry.
+ *
+ * <p>Cluster references are checked when the context knows the clusters
+ * ({@link TranslationContext#withClusters}); pass a context without them while CDS is still
+ * arriving.
+ */
+public final class ResourceTranslator {
+
+    private ResourceTranslator() {
+    }
+
+    public static ListenerConfig listener(Listener l, TranslationContext ctx) {
+        return ListenerTranslator.translate(l, FieldPath.of("listener \"" + l.getName() + "\""), ctx);
+    }
+
+    public static ClusterConfig cluster(Cluster c, TranslationContext ctx) {
+        return ClusterTranslator.translate(c, FieldPath.of("cluster \"" + c.getName() + "\""), ctx);
+    }
+
+    /** An RDS route configuration; websocket passes only on routes whose upgrade_configs allow it. */
+    public static io.remora.config.RouteConfiguration routeConfiguration(RouteConfiguration rc, TranslationContext ctx) {
+        return routeConfiguration(rc, ctx, false);
+    }
+
+    /**
+     * An RDS route configuration for connection managers whose {@code upgrade_configs} allow
+     * websocket (see {@link HttpConnectionManagerTranslator#websocketEnabled}); Istio enables it
+     * on every HTTP connection manager.
+     */
+    public static io.remora.config.RouteConfiguration routeConfiguration(RouteConfiguration rc, TranslationContext ctx,
+                                                                         boolean websocketByDefault) {
+        return RouteConfigurationTranslator.translate(rc, FieldPath.of("route_configuration \"" + rc.getName() + "\""),
+                rdsContext(rc, ctx), websocketByDefault);
+    }
+
+    /** EDS: the endpoints of a cluster (its eds service name). */
+    public static io.remora.config.ClusterLoadAssignment endpoints(ClusterLoadAssignment cla) {
+        return EndpointTranslator.translate(cla, FieldPath.of("cluster_load_assignment \"" + cla.getClusterName() + "\""));
+    }
+
+    /** RDS configs validate cluster references only when they ask to (validate_clusters defaults to false). */
+    private static TranslationContext rdsContext(RouteConfiguration rc, TranslationContext ctx) {
+        return rc.hasValidateClusters() && rc.getValidateClusters().getValue() ? ctx : ctx.withoutClusterCheck();
+    }
+}

@@ -1,0 +1,81 @@
+package io.remora.xds.translate;
+
+import io.remora.config.RetryPolicy;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** {@code config.route.v3.RetryPolicy}. */
+public final class RetryPolicyTranslator {
+
+    private static final Duration DEFAULT_BASE_INTERVAL = Duration.ofMillis(25);
+
+    private RetryPolicyTranslator() {
+    }
+
+    public static RetryPolicy translate(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, FieldPath path) {
+        Set<RetryPolicy.RetryOn> on = EnumSet.noneOf(RetryPolicy.RetryOn.class);
+        for (String raw : p.getRetryOn().split(",")) {
+            String token = raw.trim();
+            if (token.isEmpty()) {
+                continue;
+            }
+            RetryPolicy.RetryOn r = RetryPolicy.RetryOn.ofToken(token);
+            if (r == null) {
+                throw path.field("retry_on").error("unknown retry condition '" + token + "'");
+            }
+            on.add(r);
+        }
+        int numRetries = Protos.uint(p.hasNumRetries(), p.getNumRetries(), 1);
+        Duration base = DEFAULT_BASE_INTERVAL;
+        Duration max = null;
+        if (p.hasRetryBackOff()) {
+            FieldPath bp = path.field("retry_back_off");
+            var b = p.getRetryBackOff();
+            if (!b.hasBaseInterval()) {
+                throw bp.field("base_interval").error("missing required field");
+            }
+            base = Protos.duration(b.getBaseInterval());
+            if (base.toMillis() < 1) {
+                throw bp.field("base_interval").error("must be at least 1ms");
+            }
+            if (b.hasMaxInterval()) {
+                max = Protos.duration(b.getMaxInterval());
+                if (max.compareTo(base) < 0) {
+                    throw bp.field("max_interval").error("must not be less than base_interval");
+                }
+            }
+        }
+        if (max == null) {
+            max = base.multipliedBy(10);
+        }
+        Set<Integer> codes = new LinkedHashSet<>();
+        for (int i = 0; i < p.getRetriableStatusCodesCount(); i++) {
+            int c = p.getRetriableStatusCodes(i);
+            if (c < 100 || c > 599) {
+                throw path.field("retriable_status_codes").index(i).error("not an HTTP status code: " + c);
+            }
+            codes.add(c);
+        }
+        boolean otherHosts = false;
+        for (int i = 0; i < p.getRetryHostPredicateCount(); i++) {
+            var pred = p.getRetryHostPredicate(i);
+            String type = pred.hasTypedConfig() ? Protos.typeName(pred.getTypedConfig()) : "";
+            if (pred.getName().equals("envoy.retry_host_predicates.previous_hosts")
+                    || type.equals("envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate")) {
+                otherHosts = true;
+            } else {
+                throw path.field("retry_host_predicate").index(i).error("unsupported retry host predicate '"
+                        + pred.getName() + "'");
+            }
+        }
+        int hostAttempts = p.getHostSelectionRetryMaxAttempts() > 0
+                ? (int) Math.min(p.getHostSelectionRetryMaxAttempts(), Integer.MAX_VALUE) : 1;
+        Duration perTry = p.hasPerTryTimeout() ? Protos.duration(p.getPerTryTimeout()) : null;
+        Duration perTryIdle = p.hasPerTryIdleTimeout() ? Protos.duration(p.getPerTryIdleTimeout()) : null;
+        return new RetryPolicy(Set.copyOf(on), numRetries, perTry, perTryIdle, Set.copyOf(codes), base, max,
+                otherHosts, hostAttempts);
+    }
+}

@@ -1,0 +1,114 @@
+package io.remora.xds.translate;
+
+import io.remora.config.HeaderMutation;
+import io.remora.config.Route;
+import io.remora.config.RouteConfiguration;
+import io.remora.config.VirtualHost;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code config.route.v3.RouteConfiguration} and its virtual hosts. */
+public final class RouteConfigurationTranslator {
+
+    static final int DEFAULT_MAX_DIRECT_RESPONSE_BODY = 4096;
+
+    private RouteConfigurationTranslator() {
+    }
+
+    /** An RDS-delivered route configuration (websocket only where a route enables it). */
+    public static RouteConfiguration translate(io.envoyproxy.envoy.config.route.v3.RouteConfiguration rc,
+                                               FieldPath path, TranslationContext ctx) {
+        return translate(rc, path, ctx, false);
+    }
+
+    /**
+     * @param websocketByDefault the connection manager's upgrade_configs (inline route configs)
+     */
+    public static RouteConfiguration translate(io.envoyproxy.envoy.config.route.v3.RouteConfiguration rc,
+                                               FieldPath path, TranslationContext ctx, boolean websocketByDefault) {
+        // validate_clusters: Envoy checks references of static route configs unless told not to.
+        boolean validate = Protos.bool(rc.hasValidateClusters(), rc.getValidateClusters(), true);
+        TranslationContext routeCtx = validate ? ctx : ctx.withoutClusterCheck();
+        int maxBody = Protos.uint(rc.hasMaxDirectResponseBodySizeBytes(), rc.getMaxDirectResponseBodySizeBytes(),
+                DEFAULT_MAX_DIRECT_RESPONSE_BODY);
+        List<VirtualHost> vhosts = new ArrayList<>();
+        Map<String, Integer> domainOwner = new HashMap<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < rc.getVirtualHostsCount(); i++) {
+            FieldPath vp = path.field("virtual_hosts").index(i);
+            var vh = rc.getVirtualHosts(i);
+            if (vh.getName().isEmpty()) {
+                throw vp.field("name").error("missing required field");
+            }
+            if (!names.add(vh.getName())) {
+                throw vp.field("name").error("duplicate virtual host name '" + vh.getName() + "'");
+            }
+            if (vh.getDomainsCount() == 0) {
+                throw vp.field("domains").error("must have at least one domain");
+            }
+            for (int d = 0; d < vh.getDomainsCount(); d++) {
+                String domain = vh.getDomains(d).toLowerCase(Locale.ROOT);
+                if (domain.isEmpty()) {
+                    throw vp.field("domains").index(d).error("must not be empty");
+                }
+                Integer prev = domainOwner.putIfAbsent(domain, i);
+                if (prev != null) {
+                    throw vp.field("domains").index(d).error("duplicate domain '" + domain + "' (also in virtual_hosts["
+                            + prev + "])");
+                }
+            }
+            vhosts.add(virtualHost(vh, vp, routeCtx, websocketByDefault, maxBody));
+        }
+        if (rc.getClusterSpecifierPluginsCount() > 0) {
+            throw path.field("cluster_specifier_plugins").error("cluster specifier plugins are not supported");
+        }
+        if (rc.hasVhds()) {
+            throw path.field("vhds").error("VHDS is not supported");
+        }
+        HeaderMutation req = HeaderTranslator.mutation(rc.getRequestHeadersToAddList(),
+                rc.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),
+                path.field("request_headers_to_remove"));
+        HeaderMutation resp = HeaderTranslator.mutation(rc.getResponseHeadersToAddList(),
+                rc.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
+                path.field("response_headers_to_remove"));
+        List<String> internalOnly = rc.getInternalOnlyHeadersList().stream()
+                .map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        return new RouteConfiguration(rc.getName(), List.copyOf(vhosts), req, resp, internalOnly, maxBody);
+    }
+
+    static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
+                                   TranslationContext ctx, boolean websocketByDefault, int maxBody) {
+        List<Route> routes = new ArrayList<>(vh.getRoutesCount());
+        for (int i = 0; i < vh.getRoutesCount(); i++) {
+            routes.add(RouteTranslator.translate(vh.getRoutes(i), path.field("routes").index(i), ctx,
+                    websocketByDefault, maxBody));
+        }
+        HeaderMutation req = HeaderTranslator.mutation(vh.getRequestHeadersToAddList(),
+                vh.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),
+                path.field("request_headers_to_remove"));
+        HeaderMutation resp = HeaderTranslator.mutation(vh.getResponseHeadersToAddList(),
+                vh.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
+                path.field("response_headers_to_remove"));
+        var retry = vh.hasRetryPolicy()
+                ? RetryPolicyTranslator.translate(vh.getRetryPolicy(), path.field("retry_policy")) : null;
+        VirtualHost.TlsRequirement tls = switch (vh.getRequireTls()) {
+            case EXTERNAL_ONLY -> VirtualHost.TlsRequirement.EXTERNAL_ONLY;
+            case ALL -> VirtualHost.TlsRequirement.ALL;
+            default -> VirtualHost.TlsRequirement.NONE;
+        };
+        if (vh.getVirtualClustersCount() > 0) {
+            ctx.warnOnce("virtual_clusters", "virtual_clusters are ignored, first at " + path.field("virtual_clusters"));
+        }
+        if (vh.hasCors()) {
+            ctx.warnOnce("vhost.cors", "virtual host cors policies are ignored, first at " + path.field("cors"));
+        }
+        return new VirtualHost(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
+                List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls);
+    }
+}

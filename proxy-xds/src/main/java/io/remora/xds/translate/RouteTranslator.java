@@ -1,0 +1,265 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.route.v3.RouteAction.ClusterNotFoundResponseCode;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.remora.config.ClusterSpecifier;
+import io.remora.config.DirectResponseAction;
+import io.remora.config.ForwardAction;
+import io.remora.config.HeaderMutation;
+import io.remora.config.RedirectAction;
+import io.remora.config.Route;
+import io.remora.config.RouteAction;
+import io.remora.config.RouteMatch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code config.route.v3.Route}: its match and its action (route, redirect, direct_response). */
+public final class RouteTranslator {
+
+    static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
+
+    private RouteTranslator() {
+    }
+
+    /**
+     * @param websocketByDefault the connection manager's upgrade_configs allow websocket; a
+     *                           route's own upgrade_configs override it
+     * @param maxBodyBytes       max_direct_response_body_size_bytes of the route configuration
+     */
+    public static Route translate(io.envoyproxy.envoy.config.route.v3.Route r, FieldPath path,
+                                  TranslationContext ctx, boolean websocketByDefault, int maxBodyBytes) {
+        if (!r.hasMatch()) {
+            throw path.field("match").error("missing required field");
+        }
+        RouteMatch match = match(r.getMatch(), path.field("match"));
+        RouteAction action = switch (r.getActionCase()) {
+            case ROUTE -> forward(r.getRoute(), path.field("route"), ctx, websocketByDefault);
+            case REDIRECT -> redirect(r.getRedirect(), path.field("redirect"));
+            case DIRECT_RESPONSE -> direct(r.getDirectResponse(), path.field("direct_response"), maxBodyBytes);
+            case NON_FORWARDING_ACTION -> new RouteAction.NonForwarding();
+            case FILTER_ACTION -> throw path.field("filter_action").error("filter actions are not supported");
+            case ACTION_NOT_SET -> throw path.error("missing required field: one of route, redirect, direct_response");
+        };
+        HeaderMutation req = HeaderTranslator.mutation(r.getRequestHeadersToAddList(), r.getRequestHeadersToRemoveList(),
+                path.field("request_headers_to_add"), path.field("request_headers_to_remove"));
+        HeaderMutation resp = HeaderTranslator.mutation(r.getResponseHeadersToAddList(),
+                r.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
+                path.field("response_headers_to_remove"));
+        if (r.getTypedPerFilterConfigCount() > 0) {
+            ctx.warnOnce("typed_per_filter_config", "ignoring per-route filter configs (typed_per_filter_config),"
+                    + " first at " + path.field("typed_per_filter_config"));
+        }
+        return new Route(r.getName(), match, action, req, resp);
+    }
+
+    static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, FieldPath path) {
+        RouteMatch.PathMatch pm = switch (m.getPathSpecifierCase()) {
+            case PREFIX -> new RouteMatch.Prefix(m.getPrefix());
+            case PATH -> new RouteMatch.Path(m.getPath());
+            case SAFE_REGEX -> new RouteMatch.SafeRegex(
+                    StringMatcherTranslator.regex(m.getSafeRegex(), path.field("safe_regex")));
+            case PATH_SEPARATED_PREFIX -> {
+                String p = m.getPathSeparatedPrefix();
+                if (p.isEmpty() || !p.startsWith("/") || p.endsWith("/")
+                        || p.indexOf('?') >= 0 || p.indexOf('#') >= 0) {
+                    throw path.field("path_separated_prefix").error("must start with '/' and contain no"
+                            + " trailing '/', '?' or '#': \"" + p + "\"");
+                }
+                yield new RouteMatch.PathSeparatedPrefix(p);
+            }
+            case CONNECT_MATCHER -> new RouteMatch.ConnectMatcher();
+            case PATH_MATCH_POLICY -> throw path.field("path_match_policy").error("path match policies (URI"
+                    + " templates) are not supported");
+            case PATHSPECIFIER_NOT_SET -> throw path.error(
+                    "missing required field: one of prefix, path, safe_regex, path_separated_prefix, connect_matcher");
+        };
+        boolean caseSensitive = Protos.bool(m.hasCaseSensitive(), m.getCaseSensitive(), true);
+        Integer fraction = null;
+        if (m.hasRuntimeFraction()) {
+            fraction = Protos.perMillion(m.getRuntimeFraction().getDefaultValue());
+        }
+        if (m.getDynamicMetadataCount() > 0) {
+            throw path.field("dynamic_metadata").error("dynamic metadata matching is not supported");
+        }
+        if (m.hasTlsContext()) {
+            throw path.field("tls_context").error("TLS context matching is not supported");
+        }
+        return new RouteMatch(pm, caseSensitive,
+                HeaderTranslator.matchers(m.getHeadersList(), path.field("headers")),
+                HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")),
+                m.hasGrpc(), fraction);
+    }
+
+    static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
+                                 TranslationContext ctx, boolean websocketByDefault) {
+        ClusterSpecifier cluster = switch (a.getClusterSpecifierCase()) {
+            case CLUSTER -> {
+                if (a.getCluster().isEmpty()) {
+                    throw path.field("cluster").error("must not be empty");
+                }
+                ctx.requireCluster(path.field("cluster"), a.getCluster());
+                yield new ClusterSpecifier.Single(a.getCluster());
+            }
+            case CLUSTER_HEADER -> {
+                if (a.getClusterHeader().isEmpty()) {
+                    throw path.field("cluster_header").error("must not be empty");
+                }
+                yield new ClusterSpecifier.FromHeader(a.getClusterHeader().toLowerCase(java.util.Locale.ROOT));
+            }
+            case WEIGHTED_CLUSTERS -> weighted(a.getWeightedClusters(), path.field("weighted_clusters"), ctx);
+            case CLUSTER_SPECIFIER_PLUGIN, INLINE_CLUSTER_SPECIFIER_PLUGIN -> throw path.error(
+                    "cluster specifier plugins are not supported");
+            case CLUSTERSPECIFIER_NOT_SET -> throw path.error(
+                    "missing required field: one of cluster, cluster_header, weighted_clusters");
+        };
+        if (a.getClusterNotFoundResponseCode() != ClusterNotFoundResponseCode.SERVICE_UNAVAILABLE
+                && a.getClusterNotFoundResponseCodeValue() != 0) {
+            ctx.warnOnce("cluster_not_found_response_code", "cluster_not_found_response_code is ignored (503 is"
+                    + " used), first at " + path.field("cluster_not_found_response_code"));
+        }
+        ForwardAction.RegexRewrite regexRewrite = null;
+        if (a.hasRegexRewrite()) {
+            FieldPath rp = path.field("regex_rewrite");
+            regexRewrite = new ForwardAction.RegexRewrite(
+                    StringMatcherTranslator.regex(a.getRegexRewrite().getPattern(), rp.field("pattern")),
+                    a.getRegexRewrite().getSubstitution());
+            if (!a.getPrefixRewrite().isEmpty()) {
+                throw rp.error("prefix_rewrite and regex_rewrite are mutually exclusive");
+            }
+        }
+        String hostLiteral = null;
+        boolean autoHost = false;
+        String hostHeader = null;
+        switch (a.getHostRewriteSpecifierCase()) {
+            case HOST_REWRITE_LITERAL -> hostLiteral = a.getHostRewriteLiteral();
+            case AUTO_HOST_REWRITE -> autoHost = a.getAutoHostRewrite().getValue();
+            case HOST_REWRITE_HEADER -> hostHeader = a.getHostRewriteHeader().toLowerCase(java.util.Locale.ROOT);
+            case HOST_REWRITE_PATH_REGEX -> throw path.field("host_rewrite_path_regex").error("not supported");
+            default -> {
+            }
+        }
+        Duration timeout = Protos.duration(a.hasTimeout(), a.getTimeout(), DEFAULT_ROUTE_TIMEOUT);
+        Duration idle = a.hasIdleTimeout() ? Protos.duration(a.getIdleTimeout()) : null;
+        var retry = a.hasRetryPolicy()
+                ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy")) : null;
+        List<ForwardAction.MirrorPolicy> mirrors = new ArrayList<>();
+        for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
+            var m = a.getRequestMirrorPolicies(i);
+            FieldPath mp = path.field("request_mirror_policies").index(i);
+            if (m.getCluster().isEmpty()) {
+                throw mp.field("cluster").error(m.getClusterHeader().isEmpty() ? "missing required field"
+                        : "cluster_header mirrors are not supported");
+            }
+            ctx.requireCluster(mp.field("cluster"), m.getCluster());
+            mirrors.add(new ForwardAction.MirrorPolicy(m.getCluster(),
+                    m.hasRuntimeFraction() ? Protos.perMillion(m.getRuntimeFraction().getDefaultValue()) : null));
+        }
+        Duration maxGrpc = null;
+        if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {
+            maxGrpc = Protos.duration(a.getMaxStreamDuration().getGrpcTimeoutHeaderMax());
+        } else if (a.hasMaxGrpcTimeout()) {
+            maxGrpc = Protos.duration(a.getMaxGrpcTimeout());
+        }
+        boolean websocket = websocketByDefault;
+        for (int i = 0; i < a.getUpgradeConfigsCount(); i++) {
+            var u = a.getUpgradeConfigs(i);
+            if (u.getUpgradeType().equalsIgnoreCase("websocket")) {
+                websocket = Protos.bool(u.hasEnabled(), u.getEnabled(), true);
+            } else if (!u.getUpgradeType().equalsIgnoreCase("CONNECT")) {
+                throw path.field("upgrade_configs").index(i).field("upgrade_type").error("unsupported upgrade type '"
+                        + u.getUpgradeType() + "'");
+            }
+        }
+        if (a.getHashPolicyCount() > 0) {
+            ctx.warnOnce("hash_policy", "route hash_policy is ignored (no consistent-hash load balancing), first at "
+                    + path.field("hash_policy"));
+        }
+        return new ForwardAction(cluster, a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite,
+                hostLiteral, autoHost, hostHeader, timeout, idle, retry, List.copyOf(mirrors), maxGrpc,
+                new ForwardAction.UpgradeConfig(websocket));
+    }
+
+    static ClusterSpecifier.Weighted weighted(WeightedCluster w, FieldPath path, TranslationContext ctx) {
+        if (w.getClustersCount() == 0) {
+            throw path.field("clusters").error("must have at least one cluster");
+        }
+        List<ClusterSpecifier.WeightedCluster> out = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < w.getClustersCount(); i++) {
+            var c = w.getClusters(i);
+            FieldPath cp = path.field("clusters").index(i);
+            if (c.getName().isEmpty()) {
+                throw cp.field("name").error(c.getClusterHeader().isEmpty() ? "missing required field"
+                        : "cluster_header in weighted clusters is not supported");
+            }
+            ctx.requireCluster(cp.field("name"), c.getName());
+            int weight = c.hasWeight() ? Protos.clampInt(c.getWeight().getValue()) : 0;
+            total += weight;
+            HeaderMutation req = HeaderTranslator.mutation(c.getRequestHeadersToAddList(),
+                    c.getRequestHeadersToRemoveList(), cp.field("request_headers_to_add"),
+                    cp.field("request_headers_to_remove"));
+            HeaderMutation resp = HeaderTranslator.mutation(c.getResponseHeadersToAddList(),
+                    c.getResponseHeadersToRemoveList(), cp.field("response_headers_to_add"),
+                    cp.field("response_headers_to_remove"));
+            out.add(new ClusterSpecifier.WeightedCluster(c.getName(), weight, req, resp,
+                    c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral()));
+        }
+        if (total == 0) {
+            throw path.error("the total weight of the clusters is 0");
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw path.error("the total weight of the clusters exceeds " + Integer.MAX_VALUE);
+        }
+        return new ClusterSpecifier.Weighted(List.copyOf(out), (int) total);
+    }
+
+    static RedirectAction redirect(io.envoyproxy.envoy.config.route.v3.RedirectAction r, FieldPath path) {
+        String scheme = switch (r.getSchemeRewriteSpecifierCase()) {
+            case HTTPS_REDIRECT -> r.getHttpsRedirect() ? "https" : null;
+            case SCHEME_REDIRECT -> r.getSchemeRedirect().toLowerCase(java.util.Locale.ROOT);
+            default -> null;
+        };
+        String pathRedirect = null;
+        String prefixRewrite = null;
+        ForwardAction.RegexRewrite regex = null;
+        switch (r.getPathRewriteSpecifierCase()) {
+            case PATH_REDIRECT -> pathRedirect = r.getPathRedirect();
+            case PREFIX_REWRITE -> prefixRewrite = r.getPrefixRewrite();
+            case REGEX_REWRITE -> regex = new ForwardAction.RegexRewrite(StringMatcherTranslator.regex(
+                    r.getRegexRewrite().getPattern(), path.field("regex_rewrite").field("pattern")),
+                    r.getRegexRewrite().getSubstitution());
+            default -> {
+            }
+        }
+        int code = switch (r.getResponseCode()) {
+            case MOVED_PERMANENTLY -> 301;
+            case FOUND -> 302;
+            case SEE_OTHER -> 303;
+            case TEMPORARY_REDIRECT -> 307;
+            case PERMANENT_REDIRECT -> 308;
+            default -> throw path.field("response_code").error("unknown response code " + r.getResponseCodeValue());
+        };
+        int port = r.getPortRedirect();
+        if (port < 0 || port > 65535) {
+            throw path.field("port_redirect").error("port out of range");
+        }
+        return new RedirectAction(scheme, r.getHostRedirect().isEmpty() ? null : r.getHostRedirect(), port,
+                pathRedirect, prefixRewrite, regex, code, r.getStripQuery());
+    }
+
+    static DirectResponseAction direct(io.envoyproxy.envoy.config.route.v3.DirectResponseAction d, FieldPath path,
+                                       int maxBodyBytes) {
+        int status = d.getStatus();
+        if (status < 200 || status > 599) {
+            throw path.field("status").error("must be in [200, 600), got " + status);
+        }
+        String body = d.hasBody() ? Protos.dataSource(d.getBody(), path.field("body")) : null;
+        if (body != null && body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBodyBytes) {
+            throw path.field("body").error("the body is larger than max_direct_response_body_size_bytes ("
+                    + maxBodyBytes + ")");
+        }
+        return new DirectResponseAction(status, body);
+    }
+}

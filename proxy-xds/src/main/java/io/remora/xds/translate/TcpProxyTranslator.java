@@ -1,0 +1,72 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.remora.config.ClusterSpecifier;
+import io.remora.config.HeaderMutation;
+import io.remora.config.TcpProxyConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code envoy.filters.network.tcp_proxy}. */
+public final class TcpProxyTranslator {
+
+    private TcpProxyTranslator() {
+    }
+
+    public static TcpProxyConfig translate(TcpProxy t, FieldPath path, TranslationContext ctx) {
+        if (t.getStatPrefix().isEmpty()) {
+            throw path.field("stat_prefix").error("missing required field");
+        }
+        ClusterSpecifier cluster = switch (t.getClusterSpecifierCase()) {
+            case CLUSTER -> {
+                if (t.getCluster().isEmpty()) {
+                    throw path.field("cluster").error("must not be empty");
+                }
+                ctx.requireCluster(path.field("cluster"), t.getCluster());
+                yield new ClusterSpecifier.Single(t.getCluster());
+            }
+            case WEIGHTED_CLUSTERS -> weighted(t.getWeightedClusters(), path.field("weighted_clusters"), ctx);
+            case CLUSTERSPECIFIER_NOT_SET -> throw path.error("missing required field: one of cluster, weighted_clusters");
+        };
+        if (t.hasTunnelingConfig()) {
+            throw path.field("tunneling_config").error("tunneling over HTTP is not supported");
+        }
+        Duration idle = Protos.duration(t.hasIdleTimeout(), t.getIdleTimeout(), Duration.ofHours(1));
+        int attempts = Protos.uint(t.hasMaxConnectAttempts(), t.getMaxConnectAttempts(), 1);
+        if (attempts < 1) {
+            throw path.field("max_connect_attempts").error("must be at least 1");
+        }
+        var logs = AccessLogTranslator.translate(t.getAccessLogList(), path.field("access_log"), ctx);
+        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs);
+    }
+
+    private static ClusterSpecifier.Weighted weighted(TcpProxy.WeightedCluster w, FieldPath path,
+                                                      TranslationContext ctx) {
+        if (w.getClustersCount() == 0) {
+            throw path.field("clusters").error("must have at least one cluster");
+        }
+        List<ClusterSpecifier.WeightedCluster> out = new ArrayList<>();
+        long total = 0;
+        for (int i = 0; i < w.getClustersCount(); i++) {
+            var c = w.getClusters(i);
+            FieldPath cp = path.field("clusters").index(i);
+            if (c.getName().isEmpty()) {
+                throw cp.field("name").error("missing required field");
+            }
+            ctx.requireCluster(cp.field("name"), c.getName());
+            int weight = Protos.clampInt(c.getWeight());
+            if (weight < 1) {
+                throw cp.field("weight").error("must be at least 1");
+            }
+            total += weight;
+            out.add(new ClusterSpecifier.WeightedCluster(c.getName(), weight, HeaderMutation.NONE, HeaderMutation.NONE,
+                    null));
+        }
+        if (total > Integer.MAX_VALUE) {
+            throw path.error("the total weight of the clusters exceeds " + Integer.MAX_VALUE);
+        }
+        return new ClusterSpecifier.Weighted(List.copyOf(out), (int) total);
+    }
+}

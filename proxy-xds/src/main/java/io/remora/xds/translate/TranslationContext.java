@@ -1,0 +1,72 @@
+package io.remora.xds.translate;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * State shared by the translators of one config: which clusters exist (to check references)
+ * and the warnings issued so far, one per skipped extension.
+ */
+public final class TranslationContext {
+
+    static final Logger LOG = Logger.getLogger("remora.config");
+
+    private final Set<String> knownClusters;
+    private final List<String> warnings;
+    private final Set<String> warnedKeys;
+
+    /**
+     * @param knownClusters the clusters a reference may name, or null when they are not all known
+     *                      here (e.g. CDS delivers them later), which turns the check off
+     */
+    public TranslationContext(Set<String> knownClusters) {
+        this(knownClusters, new ArrayList<>(), new HashSet<>());
+    }
+
+    private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys) {
+        this.knownClusters = knownClusters;
+        this.warnings = warnings;
+        this.warnedKeys = warnedKeys;
+    }
+
+    /** The same warnings, with cluster references unchecked (validate_clusters: false). */
+    public TranslationContext withoutClusterCheck() {
+        return new TranslationContext(null, warnings, warnedKeys);
+    }
+
+    /** The same warnings, checking references against these clusters. */
+    public TranslationContext withClusters(Set<String> clusters) {
+        return new TranslationContext(clusters, warnings, warnedKeys);
+    }
+
+    public static TranslationContext lenient() {
+        return new TranslationContext(null);
+    }
+
+    /** Fails unless the cluster exists (when clusters are known). */
+    public void requireCluster(FieldPath path, String cluster) {
+        if (knownClusters != null && !knownClusters.contains(cluster)) {
+            throw path.error("unknown cluster '" + cluster + "'");
+        }
+    }
+
+    public boolean clustersKnown() {
+        return knownClusters != null;
+    }
+
+    /** Warns once per key (an extension name): the first occurrence names its path. */
+    public void warnOnce(String key, String message) {
+        if (warnedKeys.add(key)) {
+            warnings.add(message);
+            LOG.warning(message);
+        }
+    }
+
+    public List<String> warnings() {
+        return Collections.unmodifiableList(warnings);
+    }
+}

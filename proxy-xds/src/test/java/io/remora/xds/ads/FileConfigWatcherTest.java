@@ -1,0 +1,93 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Set;
+
+import static io.remora.xds.ads.TestResources.NODE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** path_config_source: LDS from a YAML DiscoveryResponse, CDS from a JSON one, replaced by an atomic move. */
+class FileConfigWatcherTest {
+    @TempDir
+    Path dir;
+
+    private static String lds(String version, String listener, int port) {
+        return """
+                version_info: "%s"
+                resources:
+                - "@type": type.googleapis.com/envoy.config.listener.v3.Listener
+                  name: %s
+                  address: {socket_address: {address: 127.0.0.1, port_value: %d}}
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                        stat_prefix: file
+                        route_config:
+                          name: local
+                          virtual_hosts:
+                          - name: all
+                            domains: ["*"]
+                            routes:
+                            - match: {prefix: /}
+                              direct_response: {status: 200}
+                        http_filters:
+                        - name: envoy.filters.http.router
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+                """.formatted(version, listener, port);
+    }
+
+    private static final String CDS = """
+            {"version_info": "c1", "resources": [{"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+              "name": "static-a", "type": "STATIC", "connect_timeout": "1s",
+              "load_assignment": {"cluster_name": "static-a", "endpoints": [{"lb_endpoints": [
+                {"endpoint": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 8080}}}}]}]}}]}
+            """;
+
+    @Test
+    void appliesTheFilesAndTheirReplacement() throws Exception {
+        Path ldsFile = dir.resolve("lds.yaml");
+        Path cdsFile = dir.resolve("cds.json");
+        Files.writeString(ldsFile, lds("1", "from-file", 15010));
+        Files.writeString(cdsFile, CDS);
+        RecordingApplier applier = new RecordingApplier();
+        XdsClientOptions options = XdsClientOptions.ads(null, false, NODE)
+                .withFileSources(Set.of(), Map.of(XdsResourceType.LISTENER, ldsFile, XdsResourceType.CLUSTER, cdsFile));
+        try (XdsClient client = new XdsClient(options, applier, new SimpleMeterRegistry())) {
+            client.start();
+            XdsSnapshot first = applier.await("the files", s -> true);
+            assertEquals(Set.of("from-file"), first.listeners().keySet());
+            assertEquals(Set.of("static-a"), first.clusters().keySet());
+            assertEquals("1", first.versionInfo(XdsResourceType.LISTENER));
+            Listener l = first.listeners().get("from-file");
+            assertEquals("file", l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class).getStatPrefix());
+
+            // Envoy's documented way to update: write elsewhere, move into place
+            Path tmp = dir.resolve(".lds.yaml.tmp");
+            Files.writeString(tmp, lds("2", "moved-in", 15011));
+            Files.move(tmp, ldsFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            XdsSnapshot second = applier.await("the replaced file", s -> s.listeners().containsKey("moved-in"));
+            assertEquals(Set.of("moved-in"), second.listeners().keySet());
+            assertEquals("2", second.versionInfo(XdsResourceType.LISTENER));
+            assertEquals(Set.of("static-a"), second.clusters().keySet());
+
+            // a broken file is rejected and the last good listeners stay
+            Path broken = dir.resolve(".broken.tmp");
+            Files.writeString(broken, "version_info: \"3\"\nresources: [{\"@type\": \"type.googleapis.com/envoy.config.listener.v3.Listener\", nme: x}]\n");
+            Files.move(broken, ldsFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            TestControlPlane.await("the broken file rejected", () -> client.stats().ldsUpdateRejected() >= 1);
+            assertEquals(Set.of("moved-in"), client.current().listeners().keySet());
+        }
+    }
+}

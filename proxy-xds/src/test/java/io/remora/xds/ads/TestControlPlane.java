@@ -1,0 +1,160 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * java-control-plane's own management server (V3DiscoveryServer over a SimpleCache) on a real socket, recording
+ * every request it receives and every response it sends.
+ */
+final class TestControlPlane implements AutoCloseable {
+    static final String GROUP = "test";
+
+    final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+    final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
+    final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
+    final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
+    final List<DeltaDiscoveryResponse> deltaResponses = new CopyOnWriteArrayList<>();
+    private Server server;
+    private EventLoopGroup udsGroup;
+    int port;
+
+    private V3DiscoveryServer discoveryServer() {
+        return new V3DiscoveryServer(new DiscoveryServerCallbacks() {
+            @Override
+            public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+                requests.add(request);
+            }
+
+            @Override
+            public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+                deltaRequests.add(request);
+            }
+
+            @Override
+            public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
+                responses.add(response);
+            }
+
+            @Override
+            public void onV3StreamDeltaResponse(long streamId, DeltaDiscoveryRequest request, DeltaDiscoveryResponse response) {
+                deltaResponses.add(response);
+            }
+        }, cache);
+    }
+
+    TestControlPlane startTcp(int bindPort) throws Exception {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
+                .addService(discoveryServer().getAggregatedDiscoveryServiceImpl())
+                .build().start();
+        port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+        return this;
+    }
+
+    TestControlPlane startUds(String path) throws Exception {
+        udsGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        server = NettyServerBuilder.forAddress(new DomainSocketAddress(path))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(udsGroup)
+                .workerEventLoopGroup(udsGroup)
+                .addService(discoveryServer().getAggregatedDiscoveryServiceImpl())
+                .build().start();
+        return this;
+    }
+
+    void stop() throws InterruptedException {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    void set(Snapshot snapshot) {
+        cache.setSnapshot(GROUP, snapshot);
+    }
+
+    List<DiscoveryRequest> requests(String typeUrl) {
+        return requests.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).collect(Collectors.toList());
+    }
+
+    List<DeltaDiscoveryRequest> deltaRequests(String typeUrl) {
+        return deltaRequests.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).collect(Collectors.toList());
+    }
+
+    /** The first SotW request matching, waiting up to 10 s for it. */
+    DiscoveryRequest awaitRequest(String what, Predicate<DiscoveryRequest> p) {
+        await(what, () -> requests.stream().anyMatch(p));
+        return requests.stream().filter(p).findFirst().orElseThrow();
+    }
+
+    DeltaDiscoveryRequest awaitDeltaRequest(String what, Predicate<DeltaDiscoveryRequest> p) {
+        await(what, () -> deltaRequests.stream().anyMatch(p));
+        return deltaRequests.stream().filter(p).findFirst().orElseThrow();
+    }
+
+    /** The client ACKed the latest SotW response of this type with its version and nonce. */
+    void awaitSotwAck(String typeUrl, String version) {
+        await("ACK of " + typeUrl + " version " + version, () -> responses.stream()
+                .filter(resp -> resp.getTypeUrl().equals(typeUrl) && resp.getVersionInfo().equals(version))
+                .anyMatch(resp -> requests.stream().anyMatch(r -> r.getTypeUrl().equals(typeUrl)
+                        && r.getResponseNonce().equals(resp.getNonce()) && r.getVersionInfo().equals(version)
+                        && !r.hasErrorDetail())));
+    }
+
+    /** The client ACKed a delta response of this type carrying this system version. */
+    void awaitDeltaAck(String typeUrl, String version) {
+        await("delta ACK of " + typeUrl + " version " + version, () -> deltaResponses.stream()
+                .filter(resp -> resp.getTypeUrl().equals(typeUrl) && resp.getSystemVersionInfo().equals(version))
+                .anyMatch(resp -> deltaRequests.stream().anyMatch(r -> r.getTypeUrl().equals(typeUrl)
+                        && r.getResponseNonce().equals(resp.getNonce()) && !r.hasErrorDetail())));
+    }
+
+    static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            try {
+                stop();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (udsGroup != null) {
+            udsGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+}

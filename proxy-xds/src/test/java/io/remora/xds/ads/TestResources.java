@@ -1,0 +1,105 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+
+import java.util.List;
+
+/** Envoy resources as a control plane would send them: an HCM listener on RDS, its route, two EDS clusters. */
+final class TestResources {
+    static final Node NODE = Node.newBuilder().setId("sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local").setCluster("app.ns").build();
+    static final ConfigSource ADS = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance()).build();
+
+    private TestResources() {
+    }
+
+    static Address address(int port) {
+        return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(port)).build();
+    }
+
+    static Listener rdsListener(String name, int port, String routeConfigName, ConfigSource rdsSource) {
+        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix("ingress_" + name)
+                .setRds(Rds.newBuilder().setRouteConfigName(routeConfigName).setConfigSource(rdsSource))
+                .build();
+        return Listener.newBuilder().setName(name).setAddress(address(port))
+                .addFilterChains(FilterChain.newBuilder().addFilters(
+                        Filter.newBuilder().setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
+                .build();
+    }
+
+    static Listener rdsListener(String name, int port, String routeConfigName) {
+        return rdsListener(name, port, routeConfigName, ADS);
+    }
+
+    /** A listener needing nothing else (no RDS): applies without warming. */
+    static Listener plainListener(String name, int port) {
+        return Listener.newBuilder().setName(name).setAddress(address(port)).build();
+    }
+
+    static RouteConfiguration route(String name, String cluster) {
+        return RouteConfiguration.newBuilder().setName(name)
+                .addVirtualHosts(VirtualHost.newBuilder().setName("all").addDomains("*")
+                        .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                .setRoute(RouteAction.newBuilder().setCluster(cluster))))
+                .build();
+    }
+
+    static Cluster edsCluster(String name, String serviceName) {
+        Cluster.EdsClusterConfig.Builder eds = Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS);
+        if (serviceName != null) {
+            eds.setServiceName(serviceName);
+        }
+        return Cluster.newBuilder().setName(name).setType(Cluster.DiscoveryType.EDS)
+                .setConnectTimeout(Durations.fromSeconds(1)).setEdsClusterConfig(eds).build();
+    }
+
+    static ClusterLoadAssignment endpoints(String name, int port) {
+        return ClusterLoadAssignment.newBuilder().setClusterName(name)
+                .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
+                        .setEndpoint(Endpoint.newBuilder().setAddress(address(port)))))
+                .build();
+    }
+
+    /** The full mesh snapshot: listener-0 (RDS route-0), route-0, cluster-a and cluster-b (service svc-b). */
+    static Snapshot full(String version) {
+        return Snapshot.create(
+                List.of(edsCluster("cluster-a", null), edsCluster("cluster-b", "svc-b")),
+                List.of(endpoints("cluster-a", 8081), endpoints("svc-b", 8082)),
+                List.of(rdsListener("listener-0", 15001, "route-0")),
+                List.of(route("route-0", "cluster-a")),
+                List.of(),
+                version);
+    }
+
+    static Snapshot with(String version, List<Listener> listeners) {
+        return Snapshot.create(
+                List.of(edsCluster("cluster-a", null), edsCluster("cluster-b", "svc-b")),
+                List.of(endpoints("cluster-a", 8081), endpoints("svc-b", 8082)),
+                listeners,
+                List.of(route("route-0", "cluster-a")),
+                List.of(),
+                version);
+    }
+}

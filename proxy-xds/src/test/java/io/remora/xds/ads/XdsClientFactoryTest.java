@@ -1,0 +1,124 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.GrpcService;
+import io.envoyproxy.envoy.config.core.v3.PathConfigSource;
+import io.envoyproxy.envoy.config.core.v3.Pipe;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bootstrap dynamic_resources to client options, shaped like Istio's and Envoy's own examples. */
+class XdsClientFactoryTest {
+    private static Bootstrap.Builder istioLike(ApiConfigSource.ApiType apiType) {
+        Cluster xdsGrpc = Cluster.newBuilder().setName("xds-grpc").setType(Cluster.DiscoveryType.STATIC)
+                .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName("xds-grpc")
+                        .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
+                                .setEndpoint(Endpoint.newBuilder().setAddress(
+                                        Address.newBuilder().setPipe(Pipe.newBuilder().setPath("./etc/istio/proxy/XDS")))))))
+                .build();
+        ConfigSource ads = TestResources.ADS.toBuilder().setInitialFetchTimeout(Durations.fromSeconds(0)).build();
+        return Bootstrap.newBuilder().setNode(TestResources.NODE)
+                .setStaticResources(Bootstrap.StaticResources.newBuilder().addClusters(xdsGrpc))
+                .setDynamicResources(Bootstrap.DynamicResources.newBuilder()
+                        .setLdsConfig(ads).setCdsConfig(ads)
+                        .setAdsConfig(ApiConfigSource.newBuilder().setApiType(apiType).setSetNodeOnFirstMessageOnly(true)
+                                .addGrpcServices(GrpcService.newBuilder().setEnvoyGrpc(
+                                        GrpcService.EnvoyGrpc.newBuilder().setClusterName("xds-grpc")))));
+    }
+
+    @Test
+    void istioBootstrapPointsAtThePipe() {
+        XdsClientOptions o = XdsClientFactory.options(istioLike(ApiConfigSource.ApiType.GRPC).build(), null);
+        assertEquals(XdsTarget.uds("./etc/istio/proxy/XDS"), o.target());
+        assertEquals(false, o.delta());
+        assertTrue(o.nodeOnFirstMessageOnly());
+        assertEquals(Set.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER), o.adsTypes());
+        assertNull(o.initialFetchTimeout(), "initial_fetch_timeout 0s waits forever, as Istio configures it");
+        assertEquals(TestResources.NODE, o.node());
+    }
+
+    @Test
+    void deltaAndGoogleGrpcTarget() {
+        Bootstrap b = istioLike(ApiConfigSource.ApiType.DELTA_GRPC).build();
+        Bootstrap.Builder bb = b.toBuilder();
+        bb.getDynamicResourcesBuilder().getAdsConfigBuilder().setGrpcServices(0, GrpcService.newBuilder()
+                .setGoogleGrpc(GrpcService.GoogleGrpc.newBuilder().setTargetUri("istiod.istio-system.svc:15010").setStatPrefix("x")));
+        bb.getDynamicResourcesBuilder().setLdsConfig(ConfigSource.newBuilder().setAds(TestResources.ADS.getAds()));
+        XdsClientOptions o = XdsClientFactory.options(bb.build(), null);
+        assertTrue(o.delta());
+        assertEquals(XdsTarget.tcp("istiod.istio-system.svc", 15010), o.target());
+        assertEquals(Duration.ZERO.plusSeconds(15), XdsClientOptions.DEFAULT_INITIAL_FETCH_TIMEOUT);
+    }
+
+    @Test
+    void pathConfigSourcesNeedNoAdsServer() {
+        Bootstrap b = Bootstrap.newBuilder().setDynamicResources(Bootstrap.DynamicResources.newBuilder()
+                .setLdsConfig(ConfigSource.newBuilder().setPathConfigSource(PathConfigSource.newBuilder().setPath("/etc/remora/lds.yaml")))
+                .setCdsConfig(ConfigSource.newBuilder().setPathConfigSource(PathConfigSource.newBuilder().setPath("/etc/remora/cds.yaml"))))
+                .build();
+        XdsClientOptions o = XdsClientFactory.options(b, null);
+        assertNull(o.target());
+        assertEquals(Map.of(XdsResourceType.LISTENER, Path.of("/etc/remora/lds.yaml"),
+                XdsResourceType.CLUSTER, Path.of("/etc/remora/cds.yaml")), o.fileSources());
+        assertEquals(Duration.ofSeconds(15), o.initialFetchTimeout());
+    }
+
+    @Test
+    void unknownAdsClusterIsAClearError() {
+        Bootstrap.Builder b = istioLike(ApiConfigSource.ApiType.GRPC);
+        b.getStaticResourcesBuilder().clearClusters();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> XdsClientFactory.options(b.build(), null));
+        assertTrue(e.getMessage().contains("envoy_grpc.cluster_name"), e.getMessage());
+        assertNull(XdsClientFactory.options(Bootstrap.getDefaultInstance(), null));
+    }
+
+    /** The bootstrap pilot-agent really writes (Istio's golden file): delta ADS over its pipe, node once. */
+    @Test
+    void istioGoldenBootstrap() throws Exception {
+        com.google.protobuf.util.JsonFormat.TypeRegistry types = com.google.protobuf.util.JsonFormat.TypeRegistry.newBuilder()
+                .add(io.envoyproxy.envoy.config.metrics.v3.StatsdSink.getDescriptor())
+                .add(io.envoyproxy.envoy.config.trace.v3.ZipkinConfig.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.compression.brotli.compressor.v3.Brotli.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.compression.gzip.compressor.v3.Gzip.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.compression.zstd.compressor.v3.Zstd.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.compressor.v3.Compressor.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+                .add(com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor())
+                .build();
+        Bootstrap.Builder b = Bootstrap.newBuilder();
+        try (var in = getClass().getResourceAsStream("/istio/bootstrap-running.json")) {
+            com.google.protobuf.util.JsonFormat.parser().usingTypeRegistry(types)
+                    .merge(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), b);
+        }
+        XdsClientOptions o = XdsClientFactory.options(b.build(), types);
+        assertEquals(XdsTarget.uds("/tmp/XDS"), o.target());
+        assertTrue(o.delta());
+        assertTrue(o.nodeOnFirstMessageOnly());
+        assertEquals(Set.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER), o.adsTypes());
+        assertNull(o.initialFetchTimeout());
+        assertTrue(o.node().getId().startsWith("sidecar~"), o.node().getId());
+        assertTrue(o.node().getMetadata().getFieldsCount() > 0);
+    }
+}

@@ -1,0 +1,44 @@
+package io.remora.xds.ads;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.epoll.Epoll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Set;
+
+import static io.remora.xds.ads.TestResources.NODE;
+import static io.remora.xds.ads.TestResources.full;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Istio's bootstrap points the ADS cluster at a pipe (./etc/istio/proxy/XDS) and asks for delta xDS with the node on
+ * the first message only: the same client, shaped so, over a Unix socket.
+ */
+class XdsClientUdsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void fetchesAndAcksOverAUnixDomainSocket() throws Exception {
+        assertTrue(Epoll.isAvailable(), "native epoll transport: " + Epoll.unavailabilityCause());
+        String socket = dir.resolve("XDS").toString();
+        RecordingApplier applier = new RecordingApplier();
+        try (TestControlPlane cp = new TestControlPlane().startUds(socket)) {
+            cp.set(full("7"));
+            XdsClientOptions istioLike = XdsClientOptions.ads(XdsTarget.uds(socket), true, NODE).withNodeOnFirstMessageOnly(true);
+            try (XdsClient client = new XdsClient(istioLike, applier, new SimpleMeterRegistry())) {
+                client.start();
+                XdsSnapshot s = applier.await("a snapshot over the socket", x -> true);
+                assertEquals(Set.of("listener-0"), s.listeners().keySet());
+                assertEquals(Set.of("cluster-a", "svc-b"), s.endpoints().keySet());
+                cp.awaitDeltaAck(XdsResourceType.LISTENER.typeUrl, "7");
+                cp.awaitDeltaAck(XdsResourceType.ENDPOINT.typeUrl, "7");
+                assertEquals(NODE.getId(), cp.deltaRequests.get(0).getNode().getId());
+                assertTrue(cp.deltaRequests.stream().skip(1).noneMatch(r -> r.hasNode()), "the node goes on the first message only");
+            }
+        }
+    }
+}

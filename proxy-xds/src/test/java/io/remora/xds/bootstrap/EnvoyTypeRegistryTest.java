@@ -1,0 +1,35 @@
+package io.remora.xds.bootstrap;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class EnvoyTypeRegistryTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "envoy.extensions.filters.http.router.v3.Router",
+            "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+            "envoy.config.route.v3.RouteAction.RequestMirrorPolicy",
+            "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+            "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
+            "envoy.extensions.compression.brotli.compressor.v3.Brotli",
+            "envoy.config.trace.v3.ZipkinConfig",
+            "envoy.admin.v3.ListenersConfigDump",
+            "udpa.type.v1.TypedStruct",
+            "xds.type.v3.TypedStruct",
+            "xds.type.matcher.v3.IPMatcher",
+            "google.protobuf.StringValue"})
+    void resolvesByName(String name) {
+        assertEquals(name, EnvoyTypeRegistry.find("type.googleapis.com/" + name).getFullName());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stats.PluginConfig", "envoy.extensions.filters.http.nope.v3.Nope",
+            "envoy.config.route.v3", "io.istio.http.peer_metadata.Config", ""})
+    void unknownIsNull(String name) {
+        assertNull(EnvoyTypeRegistry.find("type.googleapis.com/" + name));
+    }
+}

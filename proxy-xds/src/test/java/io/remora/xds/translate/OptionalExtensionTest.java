@@ -1,0 +1,178 @@
+package io.remora.xds.translate;
+
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.RouterFilterConfig;
+import io.remora.config.TcpProxyConfig;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+/** Optional extensions Remora does not have are skipped with exactly one warning each. */
+class OptionalExtensionTest {
+
+    private static String listener(String name, int port) {
+        return """
+                  - name: %s
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: istio.metadata_exchange
+                        typed_config:
+                          "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                          type_url: type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
+                          value: { protocol: istio-peer-exchange }
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: p
+                          tracing:
+                            provider:
+                              name: envoy.tracers.mystery
+                              typed_config: { "@type": type.googleapis.com/mystery.v1.Tracer }
+                          route_config: { virtual_hosts: [{ name: v, domains: ['*'], routes: [] }] }
+                          http_filters:
+                          - name: istio.alpn
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig
+                          - name: envoy.filters.http.fault
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault }
+                          - name: envoy.filters.http.cors
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors }
+                          - name: envoy.filters.http.grpc_stats
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig }
+                          - name: custom.optional
+                            is_optional: true
+                            typed_config: { "@type": type.googleapis.com/acme.filters.Custom }
+                          - name: istio.stats
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/stats.PluginConfig
+                              value: { reporter: SERVER }
+                          - name: envoy.filters.http.wasm
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm }
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                """.formatted(name, port);
+    }
+
+    @Test
+    void skippedOncePerExtension() {
+        String yaml = "stats_sinks:\n- name: envoy.stat_sinks.mystery\n  typed_config: { \"@type\": type.googleapis.com/mystery.v1.Sink }\n"
+                + "static_resources:\n  listeners:\n" + listener("a", 1) + listener("b", 2);
+        List<String> logged = new java.util.ArrayList<>();
+        Handler h = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                logged.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger("remora.config");
+        log.addHandler(h);
+        LoadedBootstrap lb;
+        try {
+            lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        } finally {
+            log.removeHandler(h);
+        }
+        assertEquals(2, lb.model().listeners().size());
+        for (var l : lb.model().listeners()) {
+            var filters = l.filterChains().get(0).filters();
+            assertEquals(1, filters.size(), "metadata_exchange skipped");
+            var hcm = assertInstanceOf(HttpConnectionManagerConfig.class, filters.get(0));
+            assertEquals(List.of(new RouterFilterConfig(false)), hcm.httpFilters());
+        }
+        List<String> w = lb.warnings();
+        for (String name : List.of("istio.metadata_exchange", "istio.alpn", "envoy.filters.http.fault",
+                "envoy.filters.http.cors", "envoy.filters.http.grpc_stats", "istio.stats", "envoy.filters.http.wasm",
+                "acme.filters.Custom", "mystery.v1.Sink", "mystery.v1.Tracer")) {
+            assertEquals(1, w.stream().filter(s -> s.contains(name)).count(), name + " in " + w);
+        }
+        assertEquals(w, logged);
+    }
+
+    @Test
+    void tcpProxyAfterIstioNetworkFilters() {
+        String yaml = """
+                static_resources:
+                  clusters: [{ name: encap }]
+                  listeners:
+                  - name: t
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                    - filters:
+                      - name: connect_authority
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config
+                      - name: istio.stats
+                        typed_config:
+                          "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                          type_url: type.googleapis.com/stats.PluginConfig
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: encap
+                          cluster: encap
+                """;
+        var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        var fc = lb.model().listeners().get(0).filterChains().get(0);
+        assertEquals(1, fc.filters().size());
+        assertInstanceOf(TcpProxyConfig.class, fc.terminalFilter());
+        assertEquals(2, lb.warnings().size(), lb.warnings().toString());
+    }
+
+    @Test
+    void istioNativeFilterTypesAreSkipped() {
+        // Recent Istio sends its filters' own protos, which only istio-proxy knows.
+        String yaml = """
+                static_resources:
+                  clusters: [{ name: c }]
+                  listeners:
+                  - name: t
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                    - filters:
+                      - name: istio.metadata_exchange
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
+                          protocol: istio-peer-exchange
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: p
+                          route_config: { virtual_hosts: [{ name: v, domains: ['*'], routes: [] }] }
+                          http_filters:
+                          - name: istio.metadata_exchange
+                            typed_config:
+                              "@type": type.googleapis.com/io.istio.http.peer_metadata.Config
+                              upstream_discovery: [{ workload_discovery: {} }]
+                          - name: istio.stats
+                            typed_config:
+                              "@type": type.googleapis.com/stats.PluginConfig
+                              reporter: SERVER
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                """;
+        var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
+                lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
+        assertEquals(List.of(new RouterFilterConfig(false)), hcm.httpFilters());
+        assertEquals(3, lb.warnings().size(), lb.warnings().toString());
+    }
+}

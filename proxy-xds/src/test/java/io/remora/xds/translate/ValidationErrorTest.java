@@ -1,0 +1,248 @@
+package io.remora.xds.translate;
+
+import io.remora.xds.bootstrap.BootstrapLoader;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Refused configs name the exact field path and the reason. */
+class ValidationErrorTest {
+
+    private static final String HCM_HEAD = """
+            static_resources:
+              listeners:
+              - name: l0
+                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.http_connection_manager
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                      stat_prefix: p
+                      http_filters:
+                      - name: envoy.filters.http.router
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                      route_config:
+                        virtual_hosts:
+            """;
+
+    private static final String CLUSTERS = """
+              clusters:
+              - name: c1
+                load_assignment:
+                  cluster_name: c1
+                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+              - name: c2
+            """;
+
+    private static final String HCM = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config";
+
+    private static TranslationException fail(String yaml) {
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml, "test.yaml"));
+        System.out.println("refused: " + e.getMessage());
+        return e;
+    }
+
+    private static String withVhosts(String vhosts) {
+        return HCM_HEAD + vhosts.indent(12) + CLUSTERS;
+    }
+
+    @Test
+    void badYamlReportsLine() {
+        var e = fail("static_resources:\n  listeners: [\n    - foo: bar\n  bad: {\n");
+        assertEquals("", e.path());
+        assertTrue(e.reason().startsWith("test.yaml: invalid YAML at line "), e.reason());
+    }
+
+    @Test
+    void badJsonReportsLine() {
+        var e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString("{\n \"admin\": {,\n}", "b.json"));
+        assertTrue(e.reason().contains("invalid JSON") && e.reason().contains("line 2"), e.reason());
+    }
+
+    @Test
+    void unknownRequiredTypeUrl() {
+        var e = fail(HCM_HEAD.replace("type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
+                "type.googleapis.com/envoy.extensions.filters.http.nope.v3.Nope") + "            - name: v\n              domains: ['*']\n");
+        assertEquals(HCM + ".http_filters[0].typed_config", e.path());
+        assertTrue(e.reason().contains("unknown type URL 'type.googleapis.com/envoy.extensions.filters.http.nope.v3.Nope'"),
+                e.reason());
+    }
+
+    @Test
+    void unknownField() {
+        var e = fail(HCM_HEAD.replace("stat_prefix: p", "stat_prefix: p\n          stat_prefx: q")
+                + "            - name: v\n              domains: ['*']\n");
+        assertEquals(HCM + ".stat_prefx", e.path());
+        assertTrue(e.reason().contains("unknown field"), e.reason());
+    }
+
+    @Test
+    void routeToMissingCluster() {
+        var e = fail(withVhosts("""
+                - name: v
+                  domains: ['*']
+                  routes:
+                  - match: { prefix: / }
+                    route: { cluster: nowhere }
+                """));
+        assertEquals(HCM + ".route_config.virtual_hosts[0].routes[0].route.cluster", e.path());
+        assertEquals("unknown cluster 'nowhere'", e.reason());
+    }
+
+    @Test
+    void missingClusterNotCheckedWhenValidateClustersIsFalse() {
+        var lb = new BootstrapLoader().loadString(withVhosts("""
+                - name: v
+                  domains: ['*']
+                  routes:
+                  - match: { prefix: / }
+                    route: { cluster: nowhere }
+                """).replace("route_config:\n", "route_config:\n            validate_clusters: false\n"),
+                "test.yaml");
+        assertEquals(1, lb.model().listeners().size());
+    }
+
+    @Test
+    void invalidRegex() {
+        var e = fail(withVhosts("""
+                - name: v0
+                  domains: [a]
+                  routes:
+                  - match: { prefix: / }
+                    route: { cluster: c1 }
+                - name: v1
+                  domains: ['*']
+                  routes:
+                  - { match: { prefix: /a }, route: { cluster: c1 } }
+                  - { match: { prefix: /b }, route: { cluster: c1 } }
+                  - { match: { prefix: /c }, route: { cluster: c1 } }
+                  - match: { safe_regex: { regex: "(" } }
+                    route: { cluster: c1 }
+                """));
+        assertEquals(HCM + ".route_config.virtual_hosts[1].routes[3].match.safe_regex.regex", e.path());
+        assertTrue(e.reason().startsWith("invalid regex \"(\": "), e.reason());
+        assertTrue(e.getMessage().startsWith(HCM + ".route_config.virtual_hosts[1].routes[3].match.safe_regex.regex: "
+                + "invalid regex \"(\""), e.getMessage());
+    }
+
+    @Test
+    void zeroTotalWeight() {
+        var e = fail(withVhosts("""
+                - name: v
+                  domains: ['*']
+                  routes:
+                  - match: { prefix: / }
+                    route:
+                      weighted_clusters:
+                        clusters: [{ name: c1, weight: 0 }, { name: c2, weight: 0 }]
+                """));
+        assertEquals(HCM + ".route_config.virtual_hosts[0].routes[0].route.weighted_clusters", e.path());
+        assertEquals("the total weight of the clusters is 0", e.reason());
+    }
+
+    @Test
+    void duplicateDomain() {
+        var e = fail(withVhosts("""
+                - { name: a, domains: [x.com, y.com], routes: [] }
+                - { name: b, domains: [z.com, Y.com], routes: [] }
+                """));
+        assertEquals(HCM + ".route_config.virtual_hosts[1].domains[1]", e.path());
+        assertTrue(e.reason().contains("duplicate domain 'y.com'"), e.reason());
+    }
+
+    @Test
+    void duplicateClusterName() {
+        var e = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }") + "  - name: c1\n");
+        assertEquals("static_resources.clusters[2].name", e.path());
+        assertEquals("duplicate cluster name 'c1'", e.reason());
+    }
+
+    @Test
+    void duplicateListenerName() {
+        String yaml = withVhosts("- { name: a, domains: ['*'], routes: [] }");
+        String listener = yaml.substring(yaml.indexOf("  - name: l0"), yaml.indexOf("  clusters:"));
+        var e = fail(yaml.replace("  clusters:", listener.replace("10000", "10001") + "  clusters:"));
+        assertEquals("static_resources.listeners[1].name", e.path());
+        assertTrue(e.reason().startsWith("duplicate listener name 'l0'"), e.reason());
+    }
+
+    @Test
+    void missingRequiredFields() {
+        var e = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }").replace("          stat_prefix: p\n", ""));
+        assertEquals(HCM + ".stat_prefix", e.path());
+        assertEquals("missing required field", e.reason());
+
+        var e2 = fail(withVhosts("- { name: a, domains: ['*'], routes: [{ match: { prefix: / } }] }"));
+        assertEquals(HCM + ".route_config.virtual_hosts[0].routes[0]", e2.path());
+        assertTrue(e2.reason().startsWith("missing required field"), e2.reason());
+
+        var e3 = fail("static_resources:\n  listeners:\n  - name: x\n    filter_chains: []\n");
+        assertEquals("static_resources.listeners[0].address", e3.path());
+    }
+
+    @Test
+    void unknownRetryOnToken() {
+        var e = fail(withVhosts("""
+                - name: v
+                  domains: ['*']
+                  retry_policy: { retry_on: "5xx,sometimes" }
+                  routes: []
+                """));
+        assertEquals(HCM + ".route_config.virtual_hosts[0].retry_policy.retry_on", e.path());
+        assertEquals("unknown retry condition 'sometimes'", e.reason());
+    }
+
+    @Test
+    void securityFilterIsRefusedUnlessOptional() {
+        String rbac = "          - name: envoy.filters.http.rbac\n"
+                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC }\n";
+        String yaml = withVhosts("- { name: a, domains: ['*'], routes: [] }")
+                .replace("          http_filters:\n", "          http_filters:\n" + rbac);
+        var e = fail(yaml);
+        assertEquals(HCM + ".http_filters[0]", e.path());
+        assertTrue(e.reason().contains("enforces access control"), e.reason());
+
+        var lb = new BootstrapLoader().loadString(yaml.replace("rbac.v3.RBAC }", "rbac.v3.RBAC }\n"
+                + "            is_optional: true"), "t.yaml");
+        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.rbac")), lb.warnings().toString());
+    }
+
+    @Test
+    void unknownEnumValue() {
+        var e = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }").replace("  - name: c2\n",
+                "  - name: c2\n    lb_policy: FASTEST\n"));
+        assertEquals("static_resources.clusters[1].lb_policy", e.path());
+        assertTrue(e.reason().contains("FASTEST"), e.reason());
+    }
+
+    @Test
+    void badDurationAndNumber() {
+        var e = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }").replace("  - name: c2\n",
+                "  - name: c2\n    connect_timeout: 5 seconds\n"));
+        assertEquals("static_resources.clusters[1].connect_timeout", e.path());
+        assertTrue(e.reason().startsWith("not a duration"), e.reason());
+
+        var e2 = fail(withVhosts("- { name: a, domains: ['*'], routes: [] }").replace("port_value: 10000",
+                "port_value: http"));
+        assertEquals("static_resources.listeners[0].address.socket_address.port_value", e2.path());
+    }
+
+    @Test
+    void ignoreTagDropsAnchorsSection() {
+        String yaml = """
+                x-defaults: !ignore
+                  timeout: &t 2s
+                static_resources:
+                  clusters:
+                  - name: c
+                    connect_timeout: *t
+                """;
+        var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
+        assertEquals(java.time.Duration.ofSeconds(2), lb.model().clusters().get("c").connectTimeout());
+    }
+}
