@@ -23,8 +23,11 @@ trap 'rm -f "$CSV"' EXIT
 "$JAVA" -jar "$JAR" "$FILTER" -prof gc -rf csv -rff "$CSV" "${OPTS[@]}" "$@" >&2
 
 DATE=$(date -u +%Y-%m-%dT%H%M%SZ)
-mkdir -p "$ROOT/proxy-bench/results"
-OUT=$ROOT/proxy-bench/results/jmh-$DATE.md
+# QUICK runs only check that things work: they go to results/quick/ (git-ignored).
+RESULTS=$ROOT/proxy-bench/results
+[[ "${QUICK:-0}" == 1 ]] && RESULTS=$RESULTS/quick
+mkdir -p "$RESULTS"
+OUT=$RESULTS/jmh-$DATE.md
 {
   echo "# JMH $DATE"
   echo

@@ -19,7 +19,7 @@
 #                      e.g. JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
 #   REMORA_JAVA_OPTS   JVM flags for Remora (default below)
 #   REMORA_JAR         default proxy-xds/target/remora.jar;  REBUILD=1 forces the Maven build
-#   RESULTS_DIR        default proxy-bench/results
+#   RESULTS_DIR        default proxy-bench/results (QUICK=1: proxy-bench/results/quick)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -38,6 +38,8 @@ WARMUP=${WARMUP:-5}
 TARGETS=${TARGETS:-"direct remora haproxy nginx"}
 REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
 BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
+# QUICK runs only check that the harness works: they go to results/quick/ (git-ignored).
+if [[ "${QUICK:-0}" == 1 ]]; then RESULTS_DIR=${RESULTS_DIR:-$ROOT/proxy-bench/results/quick}; fi
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/proxy-bench/results}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 # Remora's JVM: a small fixed heap touched up front (RSS is steady from the start, no heap growth
