@@ -1,17 +1,15 @@
 package io.remora.xds;
 
 import io.remora.log.Logging;
-import io.remora.network.NetworkFilterFactory;
-import io.remora.server.Server;
 import io.remora.server.ServerOptions;
 import io.remora.server.Transport;
-import io.remora.stats.StatsRegistry;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
 import io.remora.xds.cli.CommandLine;
 import io.remora.xds.cli.Options;
 import io.remora.xds.cli.UsageException;
 import io.remora.xds.demo.DemoUpstreams;
+import io.remora.xds.runtime.Proxy;
 import io.remora.xds.translate.TranslationException;
 
 import java.io.IOException;
@@ -30,7 +28,7 @@ import java.util.logging.Logger;
 public final class Main {
 
     private static final Logger LOG = Logging.logger("main");
-    static final String VERSION = "0.1.0";
+    public static final String VERSION = "0.1.0";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -43,15 +41,6 @@ public final class Main {
 
     public static void main(String[] args) {
         System.exit(new Main(System.out, System.err).run(args));
-    }
-
-    /**
-     * The network filter factories the server builds filter chains with.
-     * TODO(lead): wire io.remora.tcp.TcpProxyFactory and io.remora.http.HttpConnectionManagerFactory
-     * here once they land; until then this is deliberately empty.
-     */
-    static List<NetworkFilterFactory<?>> filterFactories() {
-        return List.of();
     }
 
     /** Runs Remora; returns the process exit code (serve mode returns after a signal and drain). */
@@ -103,26 +92,28 @@ public final class Main {
         Transport transport = Transport.detect();
         ServerOptions so = new ServerOptions(o.concurrency(), transport, o.drainTime(), o.parentShutdownTime());
         DemoUpstreams demo = null;
-        try (Server server = new Server(so, new StatsRegistry(), filterFactories())) {
+        try (Proxy proxy = new Proxy(loaded.proto(), loaded.model(), so, o.fileFlushInterval(),
+                commandLineOptions(o), this::shutdown)) {
             if (o.demo()) {
                 demo = DemoUpstreams.start(transport);
             }
-            server.start(loaded.model());
+            proxy.start();
             if (o.mode() == Options.Mode.INIT_ONLY) {
                 return 0;
             }
             installSignalHandlers();
             LOG.info(() -> "remora started: " + loaded.model().listeners().size() + " listener(s), "
-                    + loaded.model().clusters().size() + " cluster(s)");
+                    + loaded.model().clusters().size() + " cluster(s), " + o.concurrency() + " worker(s), "
+                    + transport.kind().name().toLowerCase(java.util.Locale.ROOT) + " transport");
             stop.await();
             LOG.info("draining for up to " + o.drainTime().toSeconds() + "s");
-            server.drainAndStop(o.drainTime());
+            proxy.drainAndStop(o.drainTime());
             return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
         } catch (RuntimeException e) {
-            err.println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            err.println("error: " + e.getMessage());
             LOG.log(Level.SEVERE, "server failed", e);
             return 1;
         } finally {
@@ -130,6 +121,22 @@ public final class Main {
                 demo.close();
             }
         }
+    }
+
+    /** {@code /server_info}'s command_line_options, in Envoy's field names. */
+    private static java.util.Map<String, Object> commandLineOptions(Options o) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("config_path", o.configPath() == null ? "" : o.configPath().toString());
+        m.put("config_yaml", o.configYaml() == null ? "" : o.configYaml());
+        m.put("concurrency", o.concurrency());
+        m.put("log_level", o.logLevel());
+        m.put("service_cluster", o.serviceCluster() == null ? "" : o.serviceCluster());
+        m.put("service_node", o.serviceNode() == null ? "" : o.serviceNode());
+        m.put("drain_time", o.drainTime().toSeconds() + "s");
+        m.put("parent_shutdown_time", o.parentShutdownTime().toSeconds() + "s");
+        m.put("file_flush_interval", o.fileFlushInterval().toMillis() / 1000.0 + "s");
+        m.put("mode", o.mode().name().equals("SERVE") ? "Serve" : o.mode().name().equals("VALIDATE") ? "Validate" : "InitOnly");
+        return m;
     }
 
     /** Asks a serving {@link #run} to drain and return, as SIGTERM does. */

@@ -1,0 +1,96 @@
+package io.remora.xds.runtime;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterLoadAssignment;
+import io.remora.config.ListenerConfig;
+import io.remora.config.ServerConfig;
+import io.remora.xds.ads.XdsRejectedException;
+import io.remora.xds.ads.XdsSnapshot;
+import io.remora.xds.translate.ResourceTranslator;
+import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TranslationException;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The bootstrap's static resources plus what xDS delivered, as one {@link ServerConfig}. Each
+ * dynamic resource is translated on its own so that a rejection names the resource; one bad
+ * resource rejects the whole update, which then leaves the running config untouched.
+ */
+final class DynamicConfig {
+
+    private DynamicConfig() {
+    }
+
+    static ServerConfig merge(ServerConfig base, XdsSnapshot snapshot) throws XdsRejectedException {
+        // Envoy does not check LDS/RDS cluster references against CDS: a route to a cluster that
+        // has not arrived yet answers 503 NC until it does.
+        TranslationContext ctx = TranslationContext.lenient();
+
+        Map<String, ClusterConfig> clusters = new LinkedHashMap<>(base.clusters());
+        for (Cluster c : snapshot.clusters().values()) {
+            if (base.clusters().containsKey(c.getName())) {
+                throw new XdsRejectedException(c.getName(), "cluster '" + c.getName()
+                        + "' is a static cluster of the bootstrap and cannot be replaced over CDS");
+            }
+            clusters.put(c.getName(), translate(c.getName(), () -> ResourceTranslator.cluster(c, ctx)));
+        }
+        for (Map.Entry<String, ClusterConfig> e : clusters.entrySet()) {
+            ClusterConfig c = e.getValue();
+            if (c.type() == ClusterConfig.DiscoveryType.EDS) {
+                String service = c.edsServiceName() != null && !c.edsServiceName().isEmpty() ? c.edsServiceName() : c.name();
+                var cla = snapshot.endpoints().get(service);
+                if (cla != null) {
+                    ClusterLoadAssignment assignment = translate(service, () -> ResourceTranslator.endpoints(cla));
+                    e.setValue(withLoadAssignment(c, assignment));
+                }
+            }
+        }
+
+        List<ListenerConfig> listeners = new ArrayList<>(base.listeners());
+        for (Listener l : snapshot.listeners().values()) {
+            if (base.listeners().stream().anyMatch(s -> s.name().equals(l.getName()))) {
+                throw new XdsRejectedException(l.getName(), "listener '" + l.getName()
+                        + "' is a static listener of the bootstrap and cannot be replaced over LDS");
+            }
+            listeners.add(translate(l.getName(), () -> ResourceTranslator.listener(l, ctx)));
+        }
+
+        Map<String, io.remora.config.RouteConfiguration> routes = new LinkedHashMap<>(base.routeConfigs());
+        for (RouteConfiguration rc : snapshot.routes().values()) {
+            // Istio enables websocket upgrades on every connection manager it configures.
+            routes.put(rc.getName(), translate(rc.getName(), () -> ResourceTranslator.routeConfiguration(rc, ctx, true)));
+        }
+        return new ServerConfig(base.node(), base.admin(), List.copyOf(listeners),
+                Collections.unmodifiableMap(clusters), Collections.unmodifiableMap(routes), base.drainTime());
+    }
+
+    private interface Translation<T> {
+        T run();
+    }
+
+    private static <T> T translate(String name, Translation<T> t) throws XdsRejectedException {
+        try {
+            return t.run();
+        } catch (TranslationException e) {
+            throw new XdsRejectedException(name, e.path().isEmpty() ? e.reason() : e.path() + ": " + e.reason(), e);
+        } catch (RuntimeException e) {
+            throw new XdsRejectedException(name, String.valueOf(e.getMessage()), e);
+        }
+    }
+
+    static ClusterConfig withLoadAssignment(ClusterConfig c, ClusterLoadAssignment a) {
+        return new ClusterConfig(c.name(), c.altStatName(), c.type(), c.lbPolicy(), c.connectTimeout(), a,
+                c.edsServiceName(), c.protocol(), c.http2Options(), c.dnsRefreshRate(), c.dnsLookupFamily(),
+                c.circuitBreakers(), c.upstreamIdleTimeout(), c.maxRequestsPerConnection(),
+                c.leastRequestChoiceCount(), c.outlierDetection(), c.transportSocket(),
+                c.perConnectionBufferLimitBytes());
+    }
+}

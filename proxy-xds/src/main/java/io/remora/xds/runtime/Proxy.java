@@ -1,0 +1,220 @@
+package io.remora.xds.runtime;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.remora.accesslog.AccessLogs;
+import io.remora.admin.AdminContext;
+import io.remora.admin.AdminServer;
+import io.remora.admin.ServerState;
+import io.remora.config.Address;
+import io.remora.config.NodeInfo;
+import io.remora.config.ServerConfig;
+import io.remora.http.HttpConnectionManagerFactory;
+import io.remora.http.router.RouterFilterProvider;
+import io.remora.network.NetworkFilterFactory;
+import io.remora.server.Server;
+import io.remora.server.ServerOptions;
+import io.remora.stats.StatsRegistry;
+import io.remora.tcp.TcpProxyFactory;
+import io.remora.upstream.ClusterManager;
+import io.remora.xds.ads.XdsClient;
+import io.remora.xds.ads.XdsClientFactory;
+import io.remora.xds.ads.XdsConfigApplier;
+import io.remora.xds.ads.XdsRejectedException;
+import io.remora.xds.ads.XdsSnapshot;
+import io.remora.xds.bootstrap.ConfigDumpBuilder;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * One running Remora: the data plane {@link Server}, the admin API, access logs and, when the
+ * bootstrap asks for it, the xDS client feeding both. Everything a process needs between
+ * "config loaded" and "exit".
+ */
+public final class Proxy implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger("remora.main");
+
+    private final Bootstrap bootstrap;
+    private final ServerConfig base;
+    private final StatsRegistry stats = new StatsRegistry();
+    private final ServerState state = new ServerState(stats.server());
+    private final AccessLogs accessLogs;
+    private final Server server;
+    private final ConfigDumpBuilder staticDump;
+    private final Map<String, Object> commandLine;
+    private final Runnable quit;
+    private AdminServer admin;
+    private XdsClient xds;
+    private volatile XdsSnapshot applied;
+
+    /**
+     * @param quit what {@code /quitquitquit} does (the caller's shutdown path)
+     */
+    public Proxy(Bootstrap bootstrap, ServerConfig config, ServerOptions options, Duration fileFlushInterval,
+                 Map<String, Object> commandLine, Runnable quit) {
+        this.bootstrap = bootstrap;
+        this.base = config;
+        this.commandLine = commandLine;
+        this.quit = quit;
+        this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
+        this.staticDump = new ConfigDumpBuilder(bootstrap, Instant.now());
+        this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create);
+        stats.server().concurrency.set(options.concurrency());
+    }
+
+    /** The network filters Remora builds filter chains from. */
+    public static List<NetworkFilterFactory<?>> filterFactories() {
+        return List.of(new TcpProxyFactory(), new HttpConnectionManagerFactory(List.of(new RouterFilterProvider())));
+    }
+
+    /** Binds the admin and the static listeners, then connects to the control plane if any. */
+    public Proxy start() throws InterruptedException {
+        if (base.admin() != null) {
+            admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport()).start();
+            if (base.admin().accessLogPath() != null && !base.admin().accessLogPath().isEmpty()) {
+                admin.accessLogs(accessLogs.create(List.of(new io.remora.config.AccessLogConfig(
+                        io.remora.config.AccessLogConfig.Sink.FILE, base.admin().accessLogPath(), null, null))));
+            }
+        }
+        server.start(base);
+        xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
+        if (xds == null) {
+            state.initialized();
+        } else {
+            // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
+            xds.start();
+        }
+        return this;
+    }
+
+    public Server server() {
+        return server;
+    }
+
+    public AdminServer admin() {
+        return admin;
+    }
+
+    public StatsRegistry stats() {
+        return stats;
+    }
+
+    /** Stops taking new work, lets in-flight work finish up to drainTime, then stops. */
+    public void drainAndStop(Duration drainTime) {
+        state.startDraining();
+        if (xds != null) {
+            xds.close();
+        }
+        server.drainAndStop(drainTime);
+    }
+
+    @Override
+    public void close() {
+        if (xds != null) {
+            xds.close();
+        }
+        server.close();
+        if (admin != null) {
+            admin.close();
+        }
+        accessLogs.close();
+    }
+
+    /** Applies xDS snapshots: translate everything, then one server update; or reject whole. */
+    private final class Applier implements XdsConfigApplier {
+        @Override
+        public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
+            ServerConfig merged = DynamicConfig.merge(base, snapshot);
+            try {
+                server.update(merged);
+            } catch (RuntimeException e) {
+                throw new XdsRejectedException("", "update failed: " + e.getMessage(), e);
+            }
+            applied = snapshot;
+            if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
+                state.initialized();
+                LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size() + " listener(s), "
+                        + merged.clusters().size() + " cluster(s)");
+            }
+        }
+    }
+
+    private final class Admin implements AdminContext {
+        @Override
+        public StatsRegistry stats() {
+            return stats;
+        }
+
+        @Override
+        public ServerState serverState() {
+            return state;
+        }
+
+        @Override
+        public ClusterManager clusterManager() {
+            return server.clusterManager();
+        }
+
+        @Override
+        public List<ListenerStatus> listeners() {
+            List<ListenerStatus> out = new ArrayList<>();
+            for (Map.Entry<String, SocketAddress> e : server.boundAddresses().entrySet()) {
+                out.add(new ListenerStatus(e.getKey(), toAddress(e.getValue())));
+            }
+            return out;
+        }
+
+        @Override
+        public NodeInfo node() {
+            return base.node();
+        }
+
+        @Override
+        public String version() {
+            return "remora/" + io.remora.xds.Main.VERSION + "/RELEASE";
+        }
+
+        @Override
+        public Map<String, Object> commandLineOptions() {
+            return commandLine;
+        }
+
+        @Override
+        public String configDump() {
+            return ConfigDumps.json(staticDump, applied);
+        }
+
+        @Override
+        public void quit() {
+            quit.run();
+        }
+
+        @Override
+        public void drainListeners(boolean inboundOnly, boolean graceful) {
+            state.startDraining();
+            server.drainListeners(inboundOnly, graceful);
+        }
+
+        @Override
+        public void reopenLogs() {
+            accessLogs.reopen();
+        }
+    }
+
+    private static Address toAddress(SocketAddress a) {
+        if (a instanceof InetSocketAddress i) {
+            return new Address.Tcp(i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString(), i.getPort());
+        }
+        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
+            return new Address.Pipe(d.path());
+        }
+        return new Address.Pipe(String.valueOf(a));
+    }
+}
