@@ -351,7 +351,7 @@ done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "–"}'; }
 cell() { local v; v=$(get "$1" "$2"); echo "${v:-–}"; }
 verdict() { # EXPR over a (Remora) and b (reference) -> PASS/FAIL/–
-  awk -v a="$1" -v b="$2" "BEGIN{ if (a !~ /^[0-9.]+\$/ || b !~ /^[0-9.]+\$/) print \"–\"; else print (($3) ? \"PASS\" : \"FAIL\") }"
+  awk -v a="$1" -v b="$2" "BEGIN{ if (a !~ /^-?[0-9.]+\$/ || b !~ /^-?[0-9.]+\$/) print \"–\"; else print (($3) ? \"PASS\" : \"FAIL\") }"
 }
 row() { # LABEL KEY TARGET_TEXT VERDICT
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(cell direct "$2")" "$(cell remora "$2")" \
