@@ -296,7 +296,7 @@ for t in $TARGETS; do
       if ! "$JAVA" -version >/dev/null 2>&1 || [[ ! -f "$REMORA_JAR" ]]; then NOTE[remora]="no remora.jar"; continue; fi
       render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
       # shellcheck disable=SC2086
-      start remora-http taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-http.yaml" --concurrency 1
+      start remora-http taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-http.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
       if wait_port "$P_HTTP_PORT" 60 "$RPID" && http_ok "$P_HTTP_PORT"; then
         PIDS=("$RPID")
@@ -310,7 +310,7 @@ for t in $TARGETS; do
       stop "$RPID"
       render "$LOAD/remora-tcp.yaml" "$WORK/remora-tcp.yaml"
       # shellcheck disable=SC2086
-      start remora-tcp taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-tcp.yaml" --concurrency 1
+      start remora-tcp taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-tcp.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
       if wait_port "$P_TCP_PORT" 60 "$RPID"; then
         PIDS=("$RPID"); run_tcp remora "$P_TCP_PORT"
