@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# Remora's load harness: one command, one run, the same upstream for every target.
+#
+#   proxy-bench/load/run.sh                 full run (~6 min)
+#   QUICK=1 proxy-bench/load/run.sh         3-second workloads, to check the harness end to end
+#
+# Targets, in turn: direct (the upstream itself: the physical limit), Remora, HAProxy, nginx.
+# Each proxy gets one worker thread and is pinned with the upstream to CPU 0; every load
+# generator runs on CPU 1. Traffic stays on 127.0.0.1, ports are chosen free at start.
+#
+# Environment (all optional):
+#   QUICK=1            3 s workloads, 1 s warm-ups, 256 MiB TCP transfer
+#   DURATION=15        seconds of wrk and h2load
+#   CR_RATE=1000       constant-rate requests/s;  CR_DURATION=30 its seconds;  CR_CONNECTIONS=10
+#   TCP_BYTES=1073741824   bytes of the TCP transfer
+#   WARMUP=5           seconds of unmeasured wrk load per target before its measured runs
+#   TARGETS="direct remora haproxy nginx"
+#   JAVA_HOME          JDK for Remora and the Java load tools (default: java on PATH, Java 17);
+#                      e.g. JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+#   REMORA_JAVA_OPTS   JVM flags for Remora (default below)
+#   REMORA_JAR         default proxy-xds/target/remora.jar;  REBUILD=1 forces the Maven build
+#   RESULTS_DIR        default proxy-bench/results (QUICK=1: proxy-bench/results/quick)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOAD="$ROOT/proxy-bench/load"
+
+if [[ "${QUICK:-0}" == 1 ]]; then
+  DURATION=${DURATION:-3}; CR_DURATION=${CR_DURATION:-3}; WARMUP=${WARMUP:-1}
+  TCP_BYTES=${TCP_BYTES:-268435456}
+fi
+DURATION=${DURATION:-15}
+CR_RATE=${CR_RATE:-1000}
+CR_DURATION=${CR_DURATION:-30}
+CR_CONNECTIONS=${CR_CONNECTIONS:-10}
+TCP_BYTES=${TCP_BYTES:-1073741824}
+WARMUP=${WARMUP:-5}
+TARGETS=${TARGETS:-"direct remora haproxy nginx"}
+REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
+BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
+# QUICK runs only check that the harness works: they go to results/quick/ (git-ignored).
+if [[ "${QUICK:-0}" == 1 ]]; then RESULTS_DIR=${RESULTS_DIR:-$ROOT/proxy-bench/results/quick}; fi
+RESULTS_DIR=${RESULTS_DIR:-$ROOT/proxy-bench/results}
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+# Remora's JVM: a small fixed heap touched up front (RSS is steady from the start, no heap growth
+# pauses), the Serial collector (one worker thread: a parallel or concurrent collector only adds
+# threads competing for the same core), no leak-detection sampling (a production setting).
+REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -Xmx64m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -Dio.netty.leakDetection.level=disabled"}
+CLK_TCK=$(getconf CLK_TCK)
+
+log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
+
+# ---------------------------------------------------------------- install what is missing
+install_missing() {
+  local pkgs=()
+  command -v haproxy >/dev/null || pkgs+=(haproxy)
+  command -v nginx >/dev/null || pkgs+=(nginx)
+  command -v wrk >/dev/null || pkgs+=(wrk)
+  command -v h2load >/dev/null || pkgs+=(nghttp2-client)
+  command -v taskset >/dev/null || pkgs+=(util-linux)
+  command -v getconf >/dev/null || pkgs+=(libc-bin)
+  [[ -e /usr/lib/nginx/modules/ngx_stream_module.so ]] || pkgs+=(libnginx-mod-stream)
+  command -v "$JAVA" >/dev/null || pkgs+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null || pkgs+=(maven)
+  ((${#pkgs[@]} == 0)) && return 0
+  log "installing: ${pkgs[*]}"
+  # Keep the packages' init scripts from starting system-wide nginx/haproxy on port 80.
+  local made_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+  ((made_policy)) && rm -f /usr/sbin/policy-rc.d
+  return 0
+}
+install_missing
+CLK_TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------- build
+if [[ "${REBUILD:-0}" == 1 || ! -f "$REMORA_JAR" || ! -f "$BENCH_JAR" ]]; then
+  log "building remora.jar and benchmarks.jar"
+  (cd "$ROOT" && mvn -B -q -DskipTests package -pl proxy-xds,proxy-bench -am)
+fi
+
+# ---------------------------------------------------------------- processes and cleanup
+WORK=$(mktemp -d /tmp/remora-bench.XXXXXX)
+STARTED=()
+cleanup() {
+  local p
+  for p in "${STARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME CMD...: runs CMD in the background, logs to $WORK/NAME.log, sets LAST_PID.
+start() {
+  local name=$1; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  LAST_PID=$!
+  STARTED+=("$LAST_PID")
+}
+
+stop() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+declare -A TAKEN=()
+port_in_use() {
+  local hex; hex=$(printf ':%04X ' "$1")
+  grep -qi "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    [[ -z "${TAKEN[$p]:-}" ]] && ! port_in_use "$p" && { TAKEN[$p]=1; echo "$p"; return; }
+  done
+}
+
+wait_port() { # PORT SECONDS PID
+  local deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    if [[ -n "${3:-}" ]] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# http_ok PORT: one HTTP/1.1 GET, true on a 200.
+http_ok() {
+  local line
+  line=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
+  [[ "$line" == *" 200"* ]]
+}
+
+render() { # TEMPLATE OUT: substitutes @KEY@ with the values of the shell variables P_KEY
+  local s; s=$(<"$1")
+  local k
+  for k in HTTP_PORT H2_PORT TCP_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT TCP_UPSTREAM_PORT; do
+    local v="P_$k"; s=${s//@$k@/${!v}}
+  done
+  s=${s//@DIR@/$WORK}
+  s=${s//@STREAM_MODULE@//usr/lib/nginx/modules/ngx_stream_module.so}
+  printf '%s\n' "$s" >"$2"
+}
+
+# proc_tree PID: the process and its children (nginx master and worker).
+proc_tree() {
+  local root=$1 d ppid
+  echo "$root"
+  for d in /proc/[0-9]*; do
+    ppid=$(sed 's/.*) //' "$d/stat" 2>/dev/null | awk '{print $2}') || continue
+    if [[ "$ppid" == "$root" ]]; then echo "${d#/proc/}"; fi
+  done
+  return 0
+}
+cpu_ticks() { # PIDS...: utime+stime summed
+  local sum=0 p t
+  for p in "$@"; do
+    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12+$13}') || t=0
+    sum=$((sum + ${t:-0}))
+  done
+  echo "$sum"
+}
+reset_hwm() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
+hwm_kb() { local p; for p in "$@"; do awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null; done | awk '{s+=$1} END{print s+0}'; }
+
+# ---------------------------------------------------------------- results
+declare -A R=()
+put() { R["$1.$2"]=$3; }
+get() { echo "${R[$1.$2]:-}"; }
+to_ms() { # wrk's "1.23ms" / "850.00us" / "1.02s" -> ms
+  awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us$/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v); print v+0} else if (v ~ /s$/) {sub(/s$/,"",v); print v*1000} else print "" }'
+}
+
+PIDS=()  # the measured proxy's processes for the workload running now
+
+run_wrk() { # TARGET PORT
+  local t=$1 port=$2 out=$WORK/wrk-$1.txt
+  taskset -c 1 wrk -t1 -c50 -d"${WARMUP}s" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
+  reset_hwm "${PIDS[@]}"
+  local c0; c0=$(cpu_ticks "${PIDS[@]}")
+  taskset -c 1 wrk -t1 -c50 -d"${DURATION}s" --latency "http://127.0.0.1:$port/" >"$out" 2>&1 || true
+  local c1; c1=$(cpu_ticks "${PIDS[@]}")
+  local rps reqs errs
+  rps=$(awk '/^Requests\/sec:/{print $2}' "$out")
+  reqs=$(awk '/requests in/{print $1}' "$out")
+  errs=$(awk '/Non-2xx or 3xx responses:/{n+=$NF} /Socket errors:/{gsub(/,/,""); n+=$4+$6+$8+$10} END{print n+0}' "$out")
+  put "$t" h1_rps "$rps"
+  put "$t" h1_errors "$errs"
+  put "$t" h1_p50 "$(to_ms "$(awk '$1=="50%"{print $2}' "$out")")"
+  put "$t" h1_p90 "$(to_ms "$(awk '$1=="90%"{print $2}' "$out")")"
+  put "$t" h1_p99 "$(to_ms "$(awk '$1=="99%"{print $2}' "$out")")"
+  if ((${#PIDS[@]})) && [[ -n "$reqs" && "$reqs" != 0 ]]; then
+    put "$t" h1_cpu "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN{printf "%.4f", d/hz/n*1000}')"
+    put "$t" h1_rss "$(awk -v k="$(hwm_kb "${PIDS[@]}")" 'BEGIN{printf "%.1f", k/1024}')"
+  fi
+  log "$t h1: $rps req/s, errors $errs"
+}
+
+run_h2() { # TARGET PORT
+  local t=$1 port=$2 out=$WORK/h2load-$1.txt
+  local c0; c0=$(cpu_ticks "${PIDS[@]}")
+  taskset -c 1 timeout $((DURATION + 30)) h2load -t1 -c50 -m10 -D "$DURATION" --warm-up-time=1 "http://127.0.0.1:$port/" >"$out" 2>&1 || true
+  local c1; c1=$(cpu_ticks "${PIDS[@]}")
+  local rps ok failed
+  rps=$(awk '/^finished in/{gsub(/,/,""); print $4}' "$out")
+  ok=$(awk '/^requests:/{for(i=1;i<=NF;i++) if($(i)=="succeeded,") print $(i-1)}' "$out")
+  failed=$(awk '/^requests:/{for(i=1;i<=NF;i++) if($(i)=="failed," || $(i)=="errored,") n+=$(i-1)} END{print n+0}' "$out")
+  put "$t" h2_rps "$rps"
+  put "$t" h2_errors "$failed"
+  put "$t" h2_mean "$(to_ms "$(awk '/^time for request:/{print $6}' "$out")")"
+  if ((${#PIDS[@]})) && [[ -n "$ok" && "$ok" != 0 ]]; then
+    put "$t" h2_cpu "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$ok" 'BEGIN{printf "%.4f", d/hz/n*1000}')"
+  fi
+  log "$t h2: $rps req/s, succeeded $ok, failed $failed"
+}
+
+run_cr() { # TARGET PORT
+  local t=$1 port=$2 out=$WORK/cr-$1.txt
+  local watch; watch=$(IFS=,; echo "${PIDS[*]:-}")
+  taskset -c 1 timeout $((CR_DURATION + 60)) "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.ConstantRateClient \
+    --url "http://127.0.0.1:$port/" --rate "$CR_RATE" --duration "$CR_DURATION" \
+    --connections "$CR_CONNECTIONS" --warmup 2 ${watch:+--watch-pids "$watch"} >"$out" 2>&1 || true
+  local line; line=$(grep '^RESULT' "$out" || true)
+  kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
+  put "$t" cr_rate "$(kv rate)"
+  put "$t" cr_errors "$(kv errors)"
+  local q; for q in p50 p90 p99 p999 max; do
+    put "$t" "cr_$q" "$(awk -v u="$(kv ${q}_us)" 'BEGIN{ if (u!="") printf "%.3f", u/1000}')"
+  done
+  if ((${#PIDS[@]})) && [[ -n "$(kv cpu_ticks)" ]]; then
+    put "$t" cr_cpu "$(awk -v d="$(kv cpu_ticks)" -v hz="$CLK_TCK" -v n="$(kv completed)" 'BEGIN{ if (n>0) printf "%.4f", d/hz/n*1000}')"
+    put "$t" cr_rss "$(awk -v k="$(kv hwm_kb)" 'BEGIN{printf "%.1f", k/1024}')"
+  fi
+  log "$t constant rate: ${line:-no result, see $out}"
+}
+
+run_tcp() { # TARGET PORT
+  local t=$1 port=$2 out=$WORK/tcp-$1.txt
+  taskset -c 1 timeout 120 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk fetch 127.0.0.1 "$port" \
+    "$TCP_BYTES" >/dev/null 2>&1 || true
+  local c0; c0=$(cpu_ticks "${PIDS[@]}")
+  taskset -c 1 timeout 300 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk fetch 127.0.0.1 "$port" \
+    "$TCP_BYTES" >"$out" 2>&1 && ok=1 || ok=0
+  local c1; c1=$(cpu_ticks "${PIDS[@]}")
+  local mbs; mbs=$(sed -n 's/.*mb_per_s=\([^ ]*\).*/\1/p' "$out")
+  if ((ok)); then
+    put "$t" tcp_mbs "$mbs"
+    if ((${#PIDS[@]})); then
+      put "$t" tcp_cpu "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v b="$TCP_BYTES" 'BEGIN{printf "%.3f", d/hz/(b/1e9)}')"
+    fi
+  else
+    put "$t" tcp_mbs "fail"
+  fi
+  log "$t tcp: $(cat "$out" | tail -1)"
+}
+
+# ---------------------------------------------------------------- the run
+P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_TCP_UPSTREAM_PORT=$(free_port)
+P_HTTP_PORT=$(free_port); P_H2_PORT=$(free_port); P_TCP_PORT=$(free_port); P_ADMIN_PORT=$(free_port)
+log "work dir $WORK; upstream :$P_UPSTREAM_PORT (h2c :$P_UPSTREAM_H2_PORT), TCP source :$P_TCP_UPSTREAM_PORT"
+
+render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
+start upstream taskset -c 0 nginx -p "$WORK" -c "$WORK/nginx-upstream.conf" -g 'daemon off;'
+UPSTREAM_PID=$LAST_PID
+wait_port "$P_UPSTREAM_PORT" 10 "$UPSTREAM_PID" || { cat "$WORK/upstream.log" >&2; exit 1; }
+http_ok "$P_UPSTREAM_PORT" || { log "upstream does not answer 200"; exit 1; }
+DIRECT_H2=1
+wait_port "$P_UPSTREAM_H2_PORT" 5 || DIRECT_H2=0
+
+start source taskset -c 0 "$JAVA" -Xmx64m -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk source "$P_TCP_UPSTREAM_PORT" "$TCP_BYTES"
+SOURCE_PID=$LAST_PID
+wait_port "$P_TCP_UPSTREAM_PORT" 20 "$SOURCE_PID" || { cat "$WORK/source.log" >&2; exit 1; }
+
+declare -A NOTE=()
+for t in $TARGETS; do
+  PIDS=()
+  case $t in
+    direct)
+      run_wrk direct "$P_UPSTREAM_PORT"
+      if ((DIRECT_H2)); then run_h2 direct "$P_UPSTREAM_H2_PORT"; else NOTE[direct]="nginx upstream has no h2c port"; fi
+      run_cr direct "$P_UPSTREAM_PORT"
+      run_tcp direct "$P_TCP_UPSTREAM_PORT"
+      ;;
+    remora)
+      if ! "$JAVA" -version >/dev/null 2>&1 || [[ ! -f "$REMORA_JAR" ]]; then NOTE[remora]="no remora.jar"; continue; fi
+      render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
+      # shellcheck disable=SC2086
+      start remora-http taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-http.yaml" --concurrency 1 --drain-time-s 1
+      RPID=$LAST_PID
+      if wait_port "$P_HTTP_PORT" 60 "$RPID" && http_ok "$P_HTTP_PORT"; then
+        PIDS=("$RPID")
+        run_wrk remora "$P_HTTP_PORT"
+        if wait_port "$P_H2_PORT" 2; then run_h2 remora "$P_H2_PORT"; fi
+        run_cr remora "$P_HTTP_PORT"
+      else
+        NOTE[remora]="HTTP listener did not answer 200 (log: $WORK/remora-http.log)"
+        log "${NOTE[remora]}"; tail -20 "$WORK/remora-http.log" >&2 || true
+      fi
+      stop "$RPID"
+      render "$LOAD/remora-tcp.yaml" "$WORK/remora-tcp.yaml"
+      # shellcheck disable=SC2086
+      start remora-tcp taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-tcp.yaml" --concurrency 1 --drain-time-s 1
+      RPID=$LAST_PID
+      if wait_port "$P_TCP_PORT" 60 "$RPID"; then
+        PIDS=("$RPID"); run_tcp remora "$P_TCP_PORT"
+      else
+        NOTE[remora]="${NOTE[remora]:-} tcp_proxy listener did not start (log: $WORK/remora-tcp.log)"
+      fi
+      stop "$RPID"
+      ;;
+    haproxy)
+      render "$LOAD/haproxy.cfg" "$WORK/haproxy.cfg"
+      start haproxy taskset -c 0 haproxy -db -f "$WORK/haproxy.cfg"
+      HPID=$LAST_PID
+      if wait_port "$P_HTTP_PORT" 10 "$HPID" && http_ok "$P_HTTP_PORT"; then
+        PIDS=($(proc_tree "$HPID"))
+        run_wrk haproxy "$P_HTTP_PORT"; run_h2 haproxy "$P_H2_PORT"; run_cr haproxy "$P_HTTP_PORT"; run_tcp haproxy "$P_TCP_PORT"
+      else
+        NOTE[haproxy]="did not start (log: $WORK/haproxy.log)"; cat "$WORK/haproxy.log" >&2
+      fi
+      stop "$HPID"
+      ;;
+    nginx)
+      render "$LOAD/nginx-proxy.conf" "$WORK/nginx-proxy.conf"
+      start nginx taskset -c 0 nginx -p "$WORK" -c "$WORK/nginx-proxy.conf" -g 'daemon off;'
+      NPID=$LAST_PID
+      if wait_port "$P_HTTP_PORT" 10 "$NPID" && http_ok "$P_HTTP_PORT"; then
+        PIDS=($(proc_tree "$NPID"))
+        run_wrk nginx "$P_HTTP_PORT"; run_h2 nginx "$P_H2_PORT"; run_cr nginx "$P_HTTP_PORT"; run_tcp nginx "$P_TCP_PORT"
+      else
+        NOTE[nginx]="did not start (log: $WORK/nginx.log)"; cat "$WORK/nginx.log" "$WORK/nginx-proxy-error.log" >&2 || true
+      fi
+      stop "$NPID"
+      ;;
+    *) log "unknown target $t"; exit 2 ;;
+  esac
+done
+
+# ---------------------------------------------------------------- the table
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0) printf "%.2f", a/b; else print "–"}'; }
+cell() { local v; v=$(get "$1" "$2"); echo "${v:-–}"; }
+verdict() { # EXPR over a (Remora) and b (reference) -> PASS/FAIL/–
+  awk -v a="$1" -v b="$2" "BEGIN{ if (a !~ /^-?[0-9.]+\$/ || b !~ /^-?[0-9.]+\$/) print \"–\"; else print (($3) ? \"PASS\" : \"FAIL\") }"
+}
+row() { # LABEL KEY TARGET_TEXT VERDICT
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(cell direct "$2")" "$(cell remora "$2")" \
+    "$(cell haproxy "$2")" "$(cell nginx "$2")" "$(ratio "$(get remora "$2")" "$(get direct "$2")")" \
+    "$(ratio "$(get remora "$2")" "$(get haproxy "$2")")" "${3:-}${4:+ — **$4**}"
+}
+added_p99=$(awk -v a="$(get remora cr_p99)" -v b="$(get direct cr_p99)" 'BEGIN{ if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/) printf "%.3f", a-b; else print ""}')
+
+DATE=$(date -u +%Y-%m-%dT%H%M%SZ)
+mkdir -p "$RESULTS_DIR"
+OUTFILE="$RESULTS_DIR/$DATE.md"
+{
+  echo "# Remora load run $DATE"
+  echo
+  echo "- cores (nproc): $(nproc); kernel: $(uname -r); CPU: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
+  echo "- JDK: $("$JAVA" -version 2>&1 | head -1); Remora JVM flags: \`$REMORA_JAVA_OPTS\`"
+  echo "- peers: $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}'), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), h2load $(h2load --version 2>&1 | awk '{print $NF}')"
+  echo "- layout: proxy and upstream nginx (1 worker) pinned to CPU 0, load generators on CPU 1, loopback only;" \
+       "one worker thread per proxy; warm-up ${WARMUP}s wrk per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); TCP ${TCP_BYTES} bytes upstream→client"
+  echo "- CPU = proxy utime+stime (all its processes) per 1,000 requests, from /proc/PID/stat; RSS = peak (VmHWM, reset before the workload) in MiB"
+  [[ "${QUICK:-0}" == 1 ]] && echo "- QUICK mode: short runs, figures only show the harness works"
+  for t in direct remora haproxy nginx; do [[ -n "${NOTE[$t]:-}" ]] && echo "- note, $t: ${NOTE[$t]}"; done
+  echo
+  echo "| Metric | direct | Remora | HAProxy | nginx | Remora/direct | Remora/HAProxy | Target |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  row "H1 keep-alive req/s (wrk -t1 -c50)" h1_rps "≥ HAProxy" "$(verdict "$(get remora h1_rps)" "$(get haproxy h1_rps)" 'a>=b')"
+  row "H1 latency p50 ms (wrk)" h1_p50
+  row "H1 latency p90 ms (wrk)" h1_p90
+  row "H1 latency p99 ms (wrk)" h1_p99
+  row "H1 errors (non-2xx + socket)" h1_errors
+  row "H1 proxy CPU s / 1k req" h1_cpu "≤ HAProxy" "$(verdict "$(get remora h1_cpu)" "$(get haproxy h1_cpu)" 'a<=b')"
+  row "H1 proxy peak RSS MiB" h1_rss
+  row "H2 req/s (h2load -c50 -m10, h2c)" h2_rps
+  row "H2 mean latency ms (h2load)" h2_mean
+  row "H2 failed requests" h2_errors
+  row "H2 proxy CPU s / 1k req" h2_cpu
+  row "TCP transfer MB/s ($((TCP_BYTES / 1048576)) MiB, upstream→client)" tcp_mbs "≥ 90% of direct" "$(verdict "$(get remora tcp_mbs)" "$(get direct tcp_mbs)" 'a>=0.9*b')"
+  row "TCP proxy CPU s / GB" tcp_cpu
+  row "@${CR_RATE}/s achieved req/s" cr_rate
+  row "@${CR_RATE}/s p50 ms (from intended send)" cr_p50
+  row "@${CR_RATE}/s p90 ms" cr_p90
+  row "@${CR_RATE}/s p99 ms" cr_p99 "added p99 < 0.5 ms over direct (Remora: ${added_p99:-–} ms)" \
+    "$(verdict "${added_p99:-x}" 0 'a<0.5')"
+  row "@${CR_RATE}/s p99.9 ms" cr_p999
+  row "@${CR_RATE}/s max ms" cr_max
+  row "@${CR_RATE}/s errors" cr_errors
+  row "@${CR_RATE}/s proxy CPU s / 1k req" cr_cpu "≤ HAProxy" "$(verdict "$(get remora cr_cpu)" "$(get haproxy cr_cpu)" 'a<=b')"
+  row "@${CR_RATE}/s proxy peak RSS MiB" cr_rss "Remora < 96 MB" "$(verdict "$(get remora cr_rss)" 96 'a*1.048576<96')"
+} | tee "$OUTFILE"
+log "written $OUTFILE (raw outputs in $WORK)"
