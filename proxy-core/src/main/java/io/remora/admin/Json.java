@@ -1,5 +1,6 @@
 package io.remora.admin;
 
+import static io.remora.util.JsonStrings.quote;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
@@ -76,27 +77,5 @@ public final class Json {
         String frac = String.valueOf(1_000_000_000L + nanos).substring(1);
         frac = frac.endsWith("000000") ? frac.substring(0, 3) : frac.endsWith("000") ? frac.substring(0, 6) : frac;
         return secs + "." + frac + "s";
-    }
-
-    public static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 0xf, 16));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
     }
 }

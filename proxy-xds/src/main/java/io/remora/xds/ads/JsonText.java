@@ -25,7 +25,7 @@ final class JsonText {
                     sb.append(',');
                 }
                 first = false;
-                string(String.valueOf(e.getKey()), sb);
+                io.remora.util.JsonStrings.quote(sb, String.valueOf(e.getKey()));
                 sb.append(':');
                 write(e.getValue(), sb);
             }
@@ -42,29 +42,8 @@ final class JsonText {
         } else if (o instanceof Number || o instanceof Boolean) {
             sb.append(o);
         } else {
-            string(o.toString(), sb);
+            io.remora.util.JsonStrings.quote(sb, o.toString());
         }
     }
 
-    private static void string(String s, StringBuilder sb) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append("\\u").append(String.format("%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
 }
