@@ -89,6 +89,9 @@ class XdsUpdatesUnderLoadE2ETest {
                     load.close();
                     assertEquals(List.of(), load.failures, "failed requests");
                     assertTrue(load.ok.get() > 100, "the load ran: " + load.ok.get());
+                    // each HCM change drained every old connection (connection: close), so each client reconnected
+                    assertTrue(load.connections.get() >= 2L * (1 + updates / 4),
+                            "connections drained on listener changes: " + load.connections.get());
                 }
                 int ldsUpdates = updates / 4;
                 assertEquals(ldsBefore + ldsUpdates, proxy.metric("envoy_listener_manager_lds_update_success"),
