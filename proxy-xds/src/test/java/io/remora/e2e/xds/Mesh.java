@@ -53,6 +53,10 @@ final class Mesh {
     boolean brokenRegex;
     /** Adds cluster-tls referencing SDS secret "client-cert", and that secret with an inline private key. */
     boolean withSecret;
+    /** An ORIGINAL_DST cluster without lb_policy CLUSTER_PROVIDED: CDS must be NACKed. */
+    boolean badCluster;
+    /** A second listener on port 70000: LDS must be NACKed. */
+    boolean badListener;
 
     String ldsVersion = "0";
     String rdsVersion = "0";
@@ -88,10 +92,18 @@ final class Mesh {
                     .setCertificateChain(DataSource.newBuilder().setInlineString("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))
                     .setPrivateKey(DataSource.newBuilder().setInlineString(PRIVATE_KEY))).build());
         }
+        if (badCluster) {
+            clusters.add(TestResources.edsCluster("cluster-bad", null).toBuilder().clearEdsClusterConfig()
+                    .setType(Cluster.DiscoveryType.ORIGINAL_DST).build());
+        }
+        List<Listener> listeners = new ArrayList<>(List.of(listener()));
+        if (badListener) {
+            listeners.add(TestResources.plainListener("listener-bad", 70000));
+        }
         return Snapshot.create(
                 clusters, cdsVersion,
                 List.of(TestResources.endpoints("cluster-a", portA), TestResources.endpoints("svc-b", portB)), edsVersion,
-                List.of(listener()), ldsVersion,
+                listeners, ldsVersion,
                 List.of(route()), rdsVersion,
                 secrets, sdsVersion);
     }
