@@ -144,6 +144,23 @@ final class XdsProxy implements AutoCloseable {
         return Double.NaN;
     }
 
+    /** The sample of this metric whose labels include every fragment (e.g. {@code envoy_cluster_name="cluster-a"}); NaN if none. */
+    double metric(String name, String... labelFragments) {
+        for (String line : admin("/stats/prometheus").split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            boolean all = true;
+            for (String f : labelFragments) {
+                all &= line.contains(f);
+            }
+            if (all) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
     @Override
     public void close() {
         proxy.close();
