@@ -57,6 +57,8 @@ final class Mesh {
     boolean badCluster;
     /** A second listener on port 70000: LDS must be NACKed. */
     boolean badListener;
+    /** Bumped by a CDS change: flips the EDS clusters' connect_timeout and lb_policy. */
+    int clusterGen;
 
     String ldsVersion = "0";
     String rdsVersion = "0";
@@ -83,8 +85,8 @@ final class Mesh {
     }
 
     Snapshot snapshot() {
-        List<Cluster> clusters = new ArrayList<>(List.of(TestResources.edsCluster("cluster-a", null),
-                TestResources.edsCluster("cluster-b", "svc-b")));
+        List<Cluster> clusters = new ArrayList<>(List.of(tuned(TestResources.edsCluster("cluster-a", null)),
+                tuned(TestResources.edsCluster("cluster-b", "svc-b"))));
         List<Secret> secrets = new ArrayList<>();
         if (withSecret) {
             clusters.add(tlsCluster());
@@ -106,6 +108,11 @@ final class Mesh {
                 listeners, ldsVersion,
                 List.of(route()), rdsVersion,
                 secrets, sdsVersion);
+    }
+
+    private Cluster tuned(Cluster c) {
+        return c.toBuilder().setConnectTimeout(Durations.fromSeconds(1 + clusterGen % 2))
+                .setLbPolicy(clusterGen % 2 == 0 ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST).build();
     }
 
     static final String PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nSUPERSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n";

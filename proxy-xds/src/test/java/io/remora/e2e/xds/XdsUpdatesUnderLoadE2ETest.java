@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Successive snapshots under continuous keep-alive load: weight shifts, route changes, EDS-only
- * endpoint moves and HCM changes (the listener is replaced and its old connections drain). Not one
+ * endpoint moves, in-place cluster changes and HCM changes (the listener is replaced and its old connections drain). Not one
  * request may fail, and after each ACK traffic follows the new config.
  */
 class XdsUpdatesUnderLoadE2ETest {
@@ -27,8 +27,8 @@ class XdsUpdatesUnderLoadE2ETest {
     }
 
     @Test
-    void eightSnapshotsDelta() throws Exception {
-        run(true, 8);
+    void tenSnapshotsDelta() throws Exception {
+        run(true, 10);
     }
 
     private void run(boolean delta, int updates) throws Exception {
@@ -49,7 +49,7 @@ class XdsUpdatesUnderLoadE2ETest {
                     for (int gen = 1; gen <= updates; gen++) {
                         String v = Integer.toString(gen);
                         String type;
-                        switch (gen % 4) {
+                        switch (gen % 5) {
                             case 1 -> { // route: "/" to the other cluster
                                 mesh.weighted = false;
                                 mesh.target = mesh.rootCluster().equals("cluster-a") ? "cluster-b" : "cluster-a";
@@ -67,6 +67,11 @@ class XdsUpdatesUnderLoadE2ETest {
                                 mesh.portB = mesh.portB == upstreams.get(1).port() ? upstreams.get(3).port() : upstreams.get(1).port();
                                 mesh.edsVersion = v;
                                 type = EDS;
+                            }
+                            case 4 -> { // CDS: both clusters change in place (connect_timeout, lb_policy), same endpoints
+                                mesh.clusterGen++;
+                                mesh.cdsVersion = v;
+                                type = CDS;
                             }
                             default -> { // LDS: a changed HCM (server_name), the listener drains its old connections
                                 mesh.serverName = "gen-" + gen;
@@ -90,10 +95,10 @@ class XdsUpdatesUnderLoadE2ETest {
                     assertEquals(List.of(), load.failures, "failed requests");
                     assertTrue(load.ok.get() > 100, "the load ran: " + load.ok.get());
                     // each HCM change drained every old connection (connection: close), so each client reconnected
-                    assertTrue(load.connections.get() >= 2L * (1 + updates / 4),
+                    assertTrue(load.connections.get() >= 2L * (1 + updates / 5),
                             "connections drained on listener changes: " + load.connections.get());
                 }
-                int ldsUpdates = updates / 4;
+                int ldsUpdates = updates / 5;
                 assertEquals(ldsBefore + ldsUpdates, proxy.metric("envoy_listener_manager_lds_update_success"),
                         "one LDS update per LDS change" + (delta ? "" : " (state of the world: per changed LDS version)"));
                 assertEquals(0.0, proxy.metric("envoy_listener_manager_lds_update_rejected"));
