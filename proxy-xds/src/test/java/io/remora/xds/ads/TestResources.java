@@ -102,4 +102,25 @@ public final class TestResources {
                 List.of(),
                 version);
     }
+
+    /** {@link #full} plus a cluster whose upstream TLS names SDS secret "client-cert" over ADS, and that secret. */
+    public static Snapshot withSecret(String version) {
+        var tls = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.newBuilder()
+                .setCommonTlsContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+                        .addTlsCertificateSdsSecretConfigs(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig
+                                .newBuilder().setName("client-cert").setSdsConfig(ADS))).build();
+        Cluster tlsCluster = edsCluster("cluster-tls", null).toBuilder()
+                .setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                        .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls))).build();
+        var secret = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("client-cert")
+                .setTlsCertificate(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.newBuilder()
+                        .setPrivateKey(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString("key"))).build();
+        return Snapshot.create(
+                List.of(edsCluster("cluster-a", null), edsCluster("cluster-b", "svc-b"), tlsCluster),
+                List.of(endpoints("cluster-a", 8081), endpoints("svc-b", 8082), endpoints("cluster-tls", 8083)),
+                List.of(rdsListener("listener-0", 15001, "route-0")),
+                List.of(route("route-0", "cluster-a")),
+                List.of(secret),
+                version);
+    }
 }
