@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.remora.e2e.xds.XdsAdsE2ETest.CDS;
 import static io.remora.e2e.xds.XdsAdsE2ETest.EDS;
@@ -35,7 +36,18 @@ class XdsUpdatesUnderLoadE2ETest {
         List<TestUpstream> upstreams = new ArrayList<>();
         try (TestControlPlane cp = new TestControlPlane().startTcp(0)) {
             for (int i = 0; i < 4; i++) {
-                upstreams.add(TestUpstream.text("u" + i));
+                String body = "u" + i;
+                // answers after 20 ms, so that requests are in flight whenever a listener starts draining
+                upstreams.add(TestUpstream.start((ctx, req, n) -> {
+                    req.retain();
+                    ctx.executor().schedule(() -> {
+                        try {
+                            TestUpstream.send(ctx, req, 200, body);
+                        } finally {
+                            req.release();
+                        }
+                    }, 20, TimeUnit.MILLISECONDS);
+                }));
             }
             // cluster-a moves between u0 and u2, cluster-b between u1 and u3
             Mesh mesh = new Mesh(XdsProxy.freePort(), upstreams.get(0).port(), upstreams.get(1).port());
@@ -93,7 +105,7 @@ class XdsUpdatesUnderLoadE2ETest {
                     }
                     load.close();
                     assertEquals(List.of(), load.failures, "failed requests");
-                    assertTrue(load.ok.get() > 100, "the load ran: " + load.ok.get());
+                    assertTrue(load.ok.get() > 50, "the load ran: " + load.ok.get());
                     // each HCM change drained every old connection (connection: close), so each client reconnected
                     // once; RDS, CDS and EDS updates leave the listener and its connections alone
                     assertEquals(2L * (1 + updates / 5), load.connections.get(),
