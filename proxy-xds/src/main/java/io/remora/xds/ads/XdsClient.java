@@ -386,7 +386,7 @@ public final class XdsClient implements AutoCloseable {
 
     // ---- subscriptions ----------------------------------------------------------------------------------
 
-    /** RDS and EDS names follow the listeners and clusters of {@code snapshot}; changes go out at once. */
+    /** RDS, EDS and (ADS-sourced) SDS names follow the listeners and clusters of {@code snapshot}; changes go out at once. */
     private void refreshSubscriptions(XdsSnapshot candidate) {
         // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
         Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
@@ -397,7 +397,10 @@ public final class XdsClient implements AutoCloseable {
         eds.addAll(XdsDependencies.edsServiceNames(accepted));
         setNames(XdsResourceType.ROUTE, rds);
         setNames(XdsResourceType.ENDPOINT, eds);
-        setNames(XdsResourceType.SECRET, new HashSet<>(watches.get(XdsResourceType.SECRET).explicit));
+        Set<String> sds = new HashSet<>(watches.get(XdsResourceType.SECRET).explicit);
+        sds.addAll(XdsDependencies.sdsSecretNames(candidate));
+        sds.addAll(XdsDependencies.sdsSecretNames(accepted));
+        setNames(XdsResourceType.SECRET, sds);
     }
 
     private void setNames(XdsResourceType type, Set<String> names) {

@@ -4,10 +4,15 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,5 +113,64 @@ final class XdsDependencies {
             }
         }
         return out;
+    }
+
+    /**
+     * Every secret the snapshot's TLS transport sockets (listener filter chains, clusters and their
+     * transport_socket_matches) name in an sds_secret_config whose sds_config is ADS: the SDS subscription, as
+     * Envoy's secret manager subscribes when a transport socket is built. Secrets from another SDS server are
+     * not fetched over this stream.
+     */
+    static Set<String> sdsSecretNames(XdsSnapshot snapshot) {
+        Set<String> out = new TreeSet<>();
+        for (Listener l : snapshot.listeners().values()) {
+            for (FilterChain fc : l.getFilterChainsList()) {
+                addSds(fc.getTransportSocket(), out);
+            }
+            if (l.hasDefaultFilterChain()) {
+                addSds(l.getDefaultFilterChain().getTransportSocket(), out);
+            }
+        }
+        for (Cluster c : snapshot.clusters().values()) {
+            addSds(c.getTransportSocket(), out);
+            for (Cluster.TransportSocketMatch m : c.getTransportSocketMatchesList()) {
+                addSds(m.getTransportSocket(), out);
+            }
+        }
+        return out;
+    }
+
+    private static void addSds(TransportSocket ts, Set<String> out) {
+        if (!ts.hasTypedConfig()) {
+            return;
+        }
+        Any any = ts.getTypedConfig();
+        try {
+            if (any.is(DownstreamTlsContext.class)) {
+                addSds(any.unpack(DownstreamTlsContext.class).getCommonTlsContext(), out);
+            } else if (any.is(UpstreamTlsContext.class)) {
+                addSds(any.unpack(UpstreamTlsContext.class).getCommonTlsContext(), out);
+            }
+        } catch (InvalidProtocolBufferException e) {
+            // the translator rejects it with the field path; nothing to subscribe to here
+        }
+    }
+
+    private static void addSds(CommonTlsContext tls, Set<String> out) {
+        for (SdsSecretConfig sds : tls.getTlsCertificateSdsSecretConfigsList()) {
+            addSds(sds, out);
+        }
+        if (tls.hasValidationContextSdsSecretConfig()) {
+            addSds(tls.getValidationContextSdsSecretConfig(), out);
+        }
+        if (tls.hasCombinedValidationContext()) {
+            addSds(tls.getCombinedValidationContext().getValidationContextSdsSecretConfig(), out);
+        }
+    }
+
+    private static void addSds(SdsSecretConfig sds, Set<String> out) {
+        if (!sds.getName().isEmpty() && sds.hasSdsConfig() && sds.getSdsConfig().hasAds()) {
+            out.add(sds.getName());
+        }
     }
 }

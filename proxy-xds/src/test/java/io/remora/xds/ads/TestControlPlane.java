@@ -29,17 +29,17 @@ import java.util.stream.Collectors;
  * java-control-plane's own management server (V3DiscoveryServer over a SimpleCache) on a real socket, recording
  * every request it receives and every response it sends.
  */
-final class TestControlPlane implements AutoCloseable {
-    static final String GROUP = "test";
+public final class TestControlPlane implements AutoCloseable {
+    public static final String GROUP = "test";
 
-    final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
-    final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
-    final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
-    final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
-    final List<DeltaDiscoveryResponse> deltaResponses = new CopyOnWriteArrayList<>();
+    public final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+    public final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
+    public final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
+    public final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
+    public final List<DeltaDiscoveryResponse> deltaResponses = new CopyOnWriteArrayList<>();
     private Server server;
     private EventLoopGroup udsGroup;
-    int port;
+    public int port;
 
     private V3DiscoveryServer discoveryServer() {
         return new V3DiscoveryServer(new DiscoveryServerCallbacks() {
@@ -65,7 +65,7 @@ final class TestControlPlane implements AutoCloseable {
         }, cache);
     }
 
-    TestControlPlane startTcp(int bindPort) throws Exception {
+    public TestControlPlane startTcp(int bindPort) throws Exception {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
                 .addService(discoveryServer().getAggregatedDiscoveryServiceImpl())
                 .build().start();
@@ -73,7 +73,7 @@ final class TestControlPlane implements AutoCloseable {
         return this;
     }
 
-    TestControlPlane startUds(String path) throws Exception {
+    public TestControlPlane startUds(String path) throws Exception {
         udsGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(path))
                 .channelType(EpollServerDomainSocketChannel.class)
@@ -84,36 +84,36 @@ final class TestControlPlane implements AutoCloseable {
         return this;
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    void set(Snapshot snapshot) {
+    public void set(Snapshot snapshot) {
         cache.setSnapshot(GROUP, snapshot);
     }
 
-    List<DiscoveryRequest> requests(String typeUrl) {
+    public List<DiscoveryRequest> requests(String typeUrl) {
         return requests.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).collect(Collectors.toList());
     }
 
-    List<DeltaDiscoveryRequest> deltaRequests(String typeUrl) {
+    public List<DeltaDiscoveryRequest> deltaRequests(String typeUrl) {
         return deltaRequests.stream().filter(r -> r.getTypeUrl().equals(typeUrl)).collect(Collectors.toList());
     }
 
     /** The first SotW request matching, waiting up to 10 s for it. */
-    DiscoveryRequest awaitRequest(String what, Predicate<DiscoveryRequest> p) {
+    public DiscoveryRequest awaitRequest(String what, Predicate<DiscoveryRequest> p) {
         await(what, () -> requests.stream().anyMatch(p));
         return requests.stream().filter(p).findFirst().orElseThrow();
     }
 
-    DeltaDiscoveryRequest awaitDeltaRequest(String what, Predicate<DeltaDiscoveryRequest> p) {
+    public DeltaDiscoveryRequest awaitDeltaRequest(String what, Predicate<DeltaDiscoveryRequest> p) {
         await(what, () -> deltaRequests.stream().anyMatch(p));
         return deltaRequests.stream().filter(p).findFirst().orElseThrow();
     }
 
     /** The client ACKed the latest SotW response of this type with its version and nonce. */
-    void awaitSotwAck(String typeUrl, String version) {
+    public void awaitSotwAck(String typeUrl, String version) {
         await("ACK of " + typeUrl + " version " + version, () -> responses.stream()
                 .filter(resp -> resp.getTypeUrl().equals(typeUrl) && resp.getVersionInfo().equals(version))
                 .anyMatch(resp -> requests.stream().anyMatch(r -> r.getTypeUrl().equals(typeUrl)
@@ -122,14 +122,14 @@ final class TestControlPlane implements AutoCloseable {
     }
 
     /** The client ACKed a delta response of this type carrying this system version. */
-    void awaitDeltaAck(String typeUrl, String version) {
+    public void awaitDeltaAck(String typeUrl, String version) {
         await("delta ACK of " + typeUrl + " version " + version, () -> deltaResponses.stream()
                 .filter(resp -> resp.getTypeUrl().equals(typeUrl) && resp.getSystemVersionInfo().equals(version))
                 .anyMatch(resp -> deltaRequests.stream().anyMatch(r -> r.getTypeUrl().equals(typeUrl)
                         && r.getResponseNonce().equals(resp.getNonce()) && !r.hasErrorDetail())));
     }
 
-    static void await(String what, BooleanSupplier condition) {
+    public static void await(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -27,18 +27,18 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import java.util.List;
 
 /** Envoy resources as a control plane would send them: an HCM listener on RDS, its route, two EDS clusters. */
-final class TestResources {
-    static final Node NODE = Node.newBuilder().setId("sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local").setCluster("app.ns").build();
-    static final ConfigSource ADS = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance()).build();
+public final class TestResources {
+    public static final Node NODE = Node.newBuilder().setId("sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local").setCluster("app.ns").build();
+    public static final ConfigSource ADS = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance()).build();
 
     private TestResources() {
     }
 
-    static Address address(int port) {
+    public static Address address(int port) {
         return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(port)).build();
     }
 
-    static Listener rdsListener(String name, int port, String routeConfigName, ConfigSource rdsSource) {
+    public static Listener rdsListener(String name, int port, String routeConfigName, ConfigSource rdsSource) {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
                 .setStatPrefix("ingress_" + name)
                 .setRds(Rds.newBuilder().setRouteConfigName(routeConfigName).setConfigSource(rdsSource))
@@ -49,16 +49,16 @@ final class TestResources {
                 .build();
     }
 
-    static Listener rdsListener(String name, int port, String routeConfigName) {
+    public static Listener rdsListener(String name, int port, String routeConfigName) {
         return rdsListener(name, port, routeConfigName, ADS);
     }
 
     /** A listener needing nothing else (no RDS): applies without warming. */
-    static Listener plainListener(String name, int port) {
+    public static Listener plainListener(String name, int port) {
         return Listener.newBuilder().setName(name).setAddress(address(port)).build();
     }
 
-    static RouteConfiguration route(String name, String cluster) {
+    public static RouteConfiguration route(String name, String cluster) {
         return RouteConfiguration.newBuilder().setName(name)
                 .addVirtualHosts(VirtualHost.newBuilder().setName("all").addDomains("*")
                         .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
@@ -66,7 +66,7 @@ final class TestResources {
                 .build();
     }
 
-    static Cluster edsCluster(String name, String serviceName) {
+    public static Cluster edsCluster(String name, String serviceName) {
         Cluster.EdsClusterConfig.Builder eds = Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS);
         if (serviceName != null) {
             eds.setServiceName(serviceName);
@@ -75,7 +75,7 @@ final class TestResources {
                 .setConnectTimeout(Durations.fromSeconds(1)).setEdsClusterConfig(eds).build();
     }
 
-    static ClusterLoadAssignment endpoints(String name, int port) {
+    public static ClusterLoadAssignment endpoints(String name, int port) {
         return ClusterLoadAssignment.newBuilder().setClusterName(name)
                 .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
                         .setEndpoint(Endpoint.newBuilder().setAddress(address(port)))))
@@ -83,7 +83,7 @@ final class TestResources {
     }
 
     /** The full mesh snapshot: listener-0 (RDS route-0), route-0, cluster-a and cluster-b (service svc-b). */
-    static Snapshot full(String version) {
+    public static Snapshot full(String version) {
         return Snapshot.create(
                 List.of(edsCluster("cluster-a", null), edsCluster("cluster-b", "svc-b")),
                 List.of(endpoints("cluster-a", 8081), endpoints("svc-b", 8082)),
@@ -93,13 +93,34 @@ final class TestResources {
                 version);
     }
 
-    static Snapshot with(String version, List<Listener> listeners) {
+    public static Snapshot with(String version, List<Listener> listeners) {
         return Snapshot.create(
                 List.of(edsCluster("cluster-a", null), edsCluster("cluster-b", "svc-b")),
                 List.of(endpoints("cluster-a", 8081), endpoints("svc-b", 8082)),
                 listeners,
                 List.of(route("route-0", "cluster-a")),
                 List.of(),
+                version);
+    }
+
+    /** {@link #full} plus a cluster whose upstream TLS names SDS secret "client-cert" over ADS, and that secret. */
+    public static Snapshot withSecret(String version) {
+        var tls = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.newBuilder()
+                .setCommonTlsContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.newBuilder()
+                        .addTlsCertificateSdsSecretConfigs(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig
+                                .newBuilder().setName("client-cert").setSdsConfig(ADS))).build();
+        Cluster tlsCluster = edsCluster("cluster-tls", null).toBuilder()
+                .setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                        .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls))).build();
+        var secret = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("client-cert")
+                .setTlsCertificate(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate.newBuilder()
+                        .setPrivateKey(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString("key"))).build();
+        return Snapshot.create(
+                List.of(edsCluster("cluster-a", null), edsCluster("cluster-b", "svc-b"), tlsCluster),
+                List.of(endpoints("cluster-a", 8081), endpoints("svc-b", 8082), endpoints("cluster-tls", 8083)),
+                List.of(rdsListener("listener-0", 15001, "route-0")),
+                List.of(route("route-0", "cluster-a")),
+                List.of(secret),
                 version);
     }
 }

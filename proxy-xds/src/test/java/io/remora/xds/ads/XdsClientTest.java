@@ -319,4 +319,14 @@ class XdsClientTest {
         awaitAck(delta, LDS, delta ? "2" : "3");
         awaitAck(delta, RDS, "3");
     }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void subscribesToTheSdsSecretsATransportSocketNamesOverAds(boolean delta) {
+        cp.set(TestResources.withSecret("1"));
+        startClient(delta);
+        XdsSnapshot s = applier.await("the secret", x -> x.secrets().containsKey("client-cert"));
+        assertEquals(Set.of("client-cert"), s.secrets().keySet());
+        awaitAck(delta, XdsResourceType.SECRET.typeUrl, "1");
+    }
 }

@@ -1,0 +1,162 @@
+package io.remora.e2e.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.remora.xds.ads.TestResources;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The desired state of a small mesh, as a control plane holds it: listener-0 (HCM on RDS route-0,
+ * server_name as a visible marker of the HCM config), route-0 ("/" to one cluster or a 100/0 split,
+ * "/b" always to cluster-b), EDS clusters cluster-a and cluster-b (service svc-b) and their endpoints.
+ * Each resource type carries the generation in which it last changed, as Istio versions them.
+ */
+final class Mesh {
+    static final ConfigSource ADS = TestResources.ADS;
+
+    int listenerPort;
+    String serverName = "gen-0";
+    /** "/" goes here unless weighted. */
+    String target = "cluster-a";
+    boolean weighted;
+    int weightA = 100;
+    int portA;
+    int portB;
+    /** A route whose safe_regex does not compile: the snapshot must be NACKed. */
+    boolean brokenRegex;
+    /** Adds cluster-tls referencing SDS secret "client-cert", and that secret with an inline private key. */
+    boolean withSecret;
+    /** An ORIGINAL_DST cluster without lb_policy CLUSTER_PROVIDED: CDS must be NACKed. */
+    boolean badCluster;
+    /** A second listener on port 70000: LDS must be NACKed. */
+    boolean badListener;
+    /** Bumped by a CDS change: flips the EDS clusters' connect_timeout and lb_policy. */
+    int clusterGen;
+
+    String ldsVersion = "0";
+    String rdsVersion = "0";
+    String cdsVersion = "0";
+    String edsVersion = "0";
+    String sdsVersion = "0";
+
+    Mesh(int listenerPort, int portA, int portB) {
+        this.listenerPort = listenerPort;
+        this.portA = portA;
+        this.portB = portB;
+    }
+
+    /** Which cluster "/" reaches under this state. */
+    String rootCluster() {
+        if (weighted) {
+            return weightA == 100 ? "cluster-a" : "cluster-b";
+        }
+        return target;
+    }
+
+    int rootPort() {
+        return rootCluster().equals("cluster-a") ? portA : portB;
+    }
+
+    Snapshot snapshot() {
+        List<Cluster> clusters = new ArrayList<>(List.of(tuned(TestResources.edsCluster("cluster-a", null)),
+                tuned(TestResources.edsCluster("cluster-b", "svc-b"))));
+        List<Secret> secrets = new ArrayList<>();
+        if (withSecret) {
+            clusters.add(tlsCluster());
+            secrets.add(Secret.newBuilder().setName("client-cert").setTlsCertificate(TlsCertificate.newBuilder()
+                    .setCertificateChain(DataSource.newBuilder().setInlineString("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))
+                    .setPrivateKey(DataSource.newBuilder().setInlineString(PRIVATE_KEY))).build());
+        }
+        if (badCluster) {
+            clusters.add(TestResources.edsCluster("cluster-bad", null).toBuilder().clearEdsClusterConfig()
+                    .setType(Cluster.DiscoveryType.ORIGINAL_DST).build());
+        }
+        List<Listener> listeners = new ArrayList<>(List.of(listener()));
+        if (badListener) {
+            listeners.add(TestResources.plainListener("listener-bad", 70000));
+        }
+        return Snapshot.create(
+                clusters, cdsVersion,
+                List.of(TestResources.endpoints("cluster-a", portA), TestResources.endpoints("svc-b", portB)), edsVersion,
+                listeners, ldsVersion,
+                List.of(route()), rdsVersion,
+                secrets, sdsVersion);
+    }
+
+    private Cluster tuned(Cluster c) {
+        return c.toBuilder().setConnectTimeout(Durations.fromSeconds(1 + clusterGen % 2))
+                .setLbPolicy(clusterGen % 2 == 0 ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST).build();
+    }
+
+    static final String PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nSUPERSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n";
+
+    private static Cluster tlsCluster() {
+        UpstreamTlsContext tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()
+                .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName("client-cert").setSdsConfig(ADS))).build();
+        return TestResources.edsCluster("cluster-tls", null).toBuilder().setType(Cluster.DiscoveryType.STATIC)
+                .clearEdsClusterConfig()
+                .setLoadAssignment(TestResources.endpoints("cluster-tls", 9))
+                .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls)))
+                .build();
+    }
+
+    Listener listener() {
+        HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
+                .setStatPrefix("ingress_listener-0")
+                .setServerName(serverName)
+                .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(ADS))
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
+                .build();
+        return Listener.newBuilder().setName("listener-0").setAddress(TestResources.address(listenerPort))
+                .addFilterChains(FilterChain.newBuilder().addFilters(
+                        Filter.newBuilder().setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
+                .build();
+    }
+
+    RouteConfiguration route() {
+        RouteAction.Builder root = RouteAction.newBuilder();
+        if (weighted) {
+            root.setWeightedClusters(WeightedCluster.newBuilder()
+                    .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName("cluster-a").setWeight(UInt32Value.of(weightA)))
+                    .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName("cluster-b").setWeight(UInt32Value.of(100 - weightA))));
+        } else {
+            root.setCluster(target);
+        }
+        VirtualHost.Builder vh = VirtualHost.newBuilder().setName("all").addDomains("*");
+        if (brokenRegex) {
+            vh.addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex("/bad(")))
+                    .setRoute(RouteAction.newBuilder().setCluster("cluster-b")));
+        }
+        vh.addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/b"))
+                .setRoute(RouteAction.newBuilder().setCluster("cluster-b").setTimeout(Durations.fromSeconds(5))));
+        vh.addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/")).setRoute(root));
+        return RouteConfiguration.newBuilder().setName("route-0").addVirtualHosts(vh).build();
+    }
+}

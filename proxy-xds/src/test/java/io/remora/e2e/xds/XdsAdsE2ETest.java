@@ -1,0 +1,163 @@
+package io.remora.e2e.xds;
+
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.remora.e2e.TestUpstream;
+import io.remora.xds.ads.TestControlPlane;
+import io.remora.xds.ads.XdsResourceType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The xDS capability end to end: java-control-plane's V3DiscoveryServer on a real socket feeds an
+ * in-process Remora, whose listener routes real HTTP requests to real upstreams. Every scenario runs
+ * over state-of-the-world (GRPC) and delta (DELTA_GRPC) ADS.
+ */
+class XdsAdsE2ETest {
+    static final String LDS = XdsResourceType.LISTENER.typeUrl;
+    static final String RDS = XdsResourceType.ROUTE.typeUrl;
+    static final String CDS = XdsResourceType.CLUSTER.typeUrl;
+    static final String EDS = XdsResourceType.ENDPOINT.typeUrl;
+
+    private final TestControlPlane cp = new TestControlPlane();
+    private TestUpstream a;
+    private TestUpstream b;
+    private XdsProxy proxy;
+    private Mesh mesh;
+
+    @BeforeEach
+    void start() throws Exception {
+        cp.startTcp(0);
+        a = TestUpstream.text("u-a");
+        b = TestUpstream.text("u-b");
+        mesh = new Mesh(XdsProxy.freePort(), a.port(), b.port());
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        cp.close();
+        a.close();
+        b.close();
+    }
+
+    static void awaitAck(TestControlPlane cp, boolean delta, String typeUrl, String version) {
+        if (delta) {
+            cp.awaitDeltaAck(typeUrl, version);
+        } else {
+            cp.awaitSotwAck(typeUrl, version);
+        }
+    }
+
+    private void startProxy(boolean delta) throws Exception {
+        proxy = XdsProxy.start(XdsProxy.adsBootstrap(cp.port, delta));
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void snapshotIsAckedAndRoutesRealTraffic(boolean delta) throws Exception {
+        cp.set(mesh.snapshot());
+        startProxy(delta);
+        for (String type : List.of(LDS, RDS, CDS, EDS)) {
+            awaitAck(cp, delta, type, "0");
+        }
+        if (!delta) {
+            // the ACK names what it accepts: the version and the nonce of the response it answers
+            DiscoveryRequest ack = cp.awaitRequest("LDS ACK", r -> r.getTypeUrl().equals(LDS) && r.getVersionInfo().equals("0"));
+            assertTrue(cp.responses.stream().anyMatch(resp -> resp.getNonce().equals(ack.getResponseNonce())
+                    && resp.getVersionInfo().equals("0")), "ACK nonce matches a response: " + ack);
+        }
+        XdsProxy.Reply r = proxy.awaitReply("routed to cluster-a", mesh.listenerPort, "/hello", x -> x.status() == 200);
+        assertEquals("u-a", r.body());
+        assertEquals("gen-0", r.server(), "the HCM from LDS serves");
+        assertEquals("u-b", proxy.get(mesh.listenerPort, "/b").body(), "the /b route from RDS reaches the EDS cluster with a service name");
+        assertTrue(a.requests.get() >= 1);
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void malformedRegexIsNackedWithReasonAndOldConfigKeepsServing(boolean delta) throws Exception {
+        cp.set(mesh.snapshot());
+        startProxy(delta);
+        awaitAck(cp, delta, RDS, "0");
+        proxy.awaitReply("first config", mesh.listenerPort, "/", x -> "u-a".equals(x.body()));
+
+        mesh.brokenRegex = true;
+        mesh.target = "cluster-b";
+        mesh.rdsVersion = "1";
+        cp.set(mesh.snapshot());
+        String reason;
+        if (delta) {
+            DeltaDiscoveryRequest nack = cp.awaitDeltaRequest("RDS NACK", r -> r.getTypeUrl().equals(RDS) && r.hasErrorDetail());
+            reason = nack.getErrorDetail().getMessage();
+        } else {
+            DiscoveryRequest nack = cp.awaitRequest("RDS NACK", r -> r.getTypeUrl().equals(RDS) && r.hasErrorDetail());
+            reason = nack.getErrorDetail().getMessage();
+            assertEquals("0", nack.getVersionInfo(), "a NACK carries the last accepted version");
+            assertTrue(cp.responses.stream().anyMatch(resp -> resp.getNonce().equals(nack.getResponseNonce())
+                    && resp.getVersionInfo().equals("1")), "the NACK answers the nonce of version 1");
+        }
+        assertTrue(reason.contains("route-0"), "reason names the resource: " + reason);
+        assertTrue(reason.contains("safe_regex"), "reason names the field: " + reason);
+        for (int i = 0; i < 20; i++) {
+            XdsProxy.Reply r = proxy.get(mesh.listenerPort, "/");
+            assertEquals("u-a", r.body(), "the previous routing keeps serving: " + r);
+        }
+
+        mesh.brokenRegex = false;
+        mesh.rdsVersion = "2";
+        cp.set(mesh.snapshot());
+        awaitAck(cp, delta, RDS, "2");
+        proxy.awaitReply("corrected config", mesh.listenerPort, "/", x -> "u-b".equals(x.body()));
+        // java-control-plane answers a NACK with the same version again, so the bad version may be NACKed more than
+        // once: the counter must match the NACKs the server saw, one for one.
+        long nacks = delta ? cp.deltaRequests(RDS).stream().filter(DeltaDiscoveryRequest::hasErrorDetail).count()
+                : cp.requests(RDS).stream().filter(DiscoveryRequest::hasErrorDetail).count();
+        assertTrue(nacks >= 1);
+        assertEquals((double) nacks, proxy.metric("envoy_http_rds_update_rejected"), "every RDS rejection counted");
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void managementServerRestartKeepsTrafficAndReconnects(boolean delta) throws Exception {
+        cp.set(mesh.snapshot());
+        startProxy(delta);
+        awaitAck(cp, delta, EDS, "0");
+        proxy.awaitReply("first config", mesh.listenerPort, "/", x -> "u-a".equals(x.body()));
+        assertEquals(1.0, proxy.metric("envoy_control_plane_connected_state"));
+
+        int port = cp.port;
+        try (Load load = new Load(mesh.listenerPort, 1, "/", "/b")) {
+            load.awaitProgress(20);
+            cp.stop();
+            TestControlPlane.await("connected_state 0", () -> proxy.metric("envoy_control_plane_connected_state") == 0.0);
+            load.awaitProgress(50);
+            assertEquals("u-a", proxy.get(mesh.listenerPort, "/").body(), "last good config serves while disconnected");
+
+            TestControlPlane restarted = new TestControlPlane();
+            try {
+                restarted.startTcp(port);
+                mesh.target = "cluster-b";
+                mesh.rdsVersion = "1";
+                restarted.set(mesh.snapshot());
+                awaitAck(restarted, delta, RDS, "1");
+                TestControlPlane.await("connected_state 1", () -> proxy.metric("envoy_control_plane_connected_state") == 1.0);
+                proxy.awaitReply("snapshot pushed after the restart", mesh.listenerPort, "/", x -> "u-b".equals(x.body()));
+                load.awaitProgress(20);
+            } finally {
+                restarted.close();
+            }
+            load.close();
+            assertEquals(List.of(), load.failures, "no request failed while the control plane was away");
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.remora.e2e.xds;
+
+import io.remora.server.ServerOptions;
+import io.remora.server.Transport;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import io.remora.xds.runtime.Proxy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** An in-process Remora started from a bootstrap whose dynamic resources come from an ADS server, and an HTTP client. */
+final class XdsProxy implements AutoCloseable {
+    final Proxy proxy;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2)).build();
+
+    private XdsProxy(Proxy proxy) {
+        this.proxy = proxy;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** ADS over TCP at 127.0.0.1:port, state of the world or delta. */
+    static String adsBootstrap(int adsPort, boolean delta) {
+        return adsBootstrap("{ socket_address: { address: 127.0.0.1, port_value: " + adsPort + " } }", delta);
+    }
+
+    /** ADS over a Unix socket, as Istio's bootstrap points xds-grpc at ./etc/istio/proxy/XDS. */
+    static String udsBootstrap(String path) {
+        return adsBootstrap("{ pipe: { path: \"" + path + "\" } }", true);
+    }
+
+    private static String adsBootstrap(String address, boolean delta) {
+        return """
+                node: { id: "sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local", cluster: app.ns }
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                dynamic_resources:
+                  lds_config: { ads: {}, resource_api_version: V3 }
+                  cds_config: { ads: {}, resource_api_version: V3 }
+                  ads_config:
+                    api_type: %s
+                    transport_api_version: V3
+                    grpc_services:
+                    - envoy_grpc: { cluster_name: xds-grpc }
+                static_resources:
+                  clusters:
+                  - name: xds-grpc
+                    type: STATIC
+                    connect_timeout: 1s
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        explicit_http_config: { http2_protocol_options: {} }
+                    load_assignment:
+                      cluster_name: xds-grpc
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: %s }
+                """.formatted(delta ? "DELTA_GRPC" : "GRPC", address);
+    }
+
+    static XdsProxy start(String bootstrapYaml) throws InterruptedException {
+        LoadedBootstrap loaded = new BootstrapLoader().loadString(bootstrapYaml, "test-bootstrap.yaml");
+        ServerOptions options = new ServerOptions(2, Transport.detect(), Duration.ofMillis(500), Duration.ofSeconds(1));
+        Proxy p = new Proxy(loaded.proto(), loaded.model(), options, Duration.ofSeconds(1), Map.of(), () -> { });
+        return new XdsProxy(p.start());
+    }
+
+    /** status, body and the server header of one GET; status -1 and the exception text on a transport failure. */
+    record Reply(int status, String body, String server) {
+        @Override
+        public String toString() {
+            return status + " server=" + server + " body=" + body;
+        }
+    }
+
+    Reply get(int port, String path) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return new Reply(r.statusCode(), r.body(), r.headers().firstValue("server").orElse(""));
+        } catch (IOException e) {
+            return new Reply(-1, e.toString(), "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Reply(-1, e.toString(), "");
+        }
+    }
+
+    /** Polls until a reply satisfies p (at most 10 s), then asserts the next three do too. */
+    Reply awaitReply(String what, int port, String path, Predicate<Reply> p) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Reply last = null;
+        while (System.nanoTime() < deadline) {
+            last = get(port, path);
+            if (p.test(last)) {
+                for (int i = 0; i < 3; i++) {
+                    Reply again = get(port, path);
+                    if (!p.test(again)) {
+                        throw new AssertionError(what + ": traffic flipped back after following the new config: " + again);
+                    }
+                }
+                return last;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        throw new AssertionError("timed out waiting for " + what + "; last reply: " + last);
+    }
+
+    String admin(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.admin().port() + path)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** One sample value from /stats/prometheus: the line starting with the name (and labels) given. */
+    double metric(String nameAndLabels) {
+        for (String line : admin("/stats/prometheus").split("\n")) {
+            if (line.startsWith(nameAndLabels + " ") || line.startsWith(nameAndLabels + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
+    /** The sample of this metric whose labels include every fragment (e.g. {@code envoy_cluster_name="cluster-a"}); NaN if none. */
+    double metric(String name, String... labelFragments) {
+        for (String line : admin("/stats/prometheus").split("\n")) {
+            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+                continue;
+            }
+            boolean all = true;
+            for (String f : labelFragments) {
+                all &= line.contains(f);
+            }
+            if (all) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return Double.NaN;
+    }
+
+    @Override
+    public void close() {
+        proxy.close();
+    }
+}
