@@ -62,7 +62,10 @@ final class ActiveStream implements HeaderFormatter.Context {
     private int readDisables;
     private long idleTimeoutNanos;
     private long lastActivityNanos;
-    private ScheduledFuture<?> idleTimer;
+    /** Links in the connection's list of streams its stream-idle timer watches. */
+    ActiveStream idlePrev;
+    ActiveStream idleNext;
+    boolean idleWatched;
     private ScheduledFuture<?> requestTimer;
 
     ActiveStream(ConnectionContext cx, StreamEncoder encoder) {
@@ -187,6 +190,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         if (action instanceof ForwardAction f) {
             if (f.idleTimeout() != null) {
                 idleTimeoutNanos = f.idleTimeout().toNanos();
+                armIdleTimer(); // a shorter route timeout pulls the connection's timer forward
             }
             // The router only forwards: the cluster is picked here so that a weighted cluster's own
             // header mutations and host rewrite apply, then Envoy's finalizeRequestHeaders order
@@ -463,22 +467,24 @@ final class ActiveStream implements HeaderFormatter.Context {
         lastActivityNanos = System.nanoTime();
     }
 
+    // The connection's one stream-idle timer watches this stream: no timer scheduled per request.
     private void armIdleTimer() {
-        if (idleTimeoutNanos > 0) {
-            idleTimer = cx.channel.eventLoop().schedule(this::checkIdle, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        if (idleTimeoutNanos > 0 && !ended) {
+            cx.watchStreamIdle(this, lastActivityNanos + idleTimeoutNanos);
         }
     }
 
-    // One timer re-armed for the remaining time instead of a reschedule per frame.
-    private void checkIdle() {
+    /**
+     * Called by the connection's stream-idle timer; times the stream out if it has been idle for
+     * its timeout, and returns when it next needs a look ({@code Long.MAX_VALUE}: never).
+     */
+    long checkIdle(long now) {
         if (ended || idleTimeoutNanos <= 0) {
-            return;
+            return Long.MAX_VALUE;
         }
-        long idle = System.nanoTime() - lastActivityNanos;
+        long idle = now - lastActivityNanos;
         if (idle < idleTimeoutNanos) {
-            idleTimer = cx.channel.eventLoop().schedule(this::checkIdle, idleTimeoutNanos - idle,
-                    TimeUnit.NANOSECONDS);
-            return;
+            return now + (idleTimeoutNanos - idle);
         }
         stats.downstreamRqIdleTimeout.increment();
         info.setFlag(ResponseFlag.STREAM_IDLE_TIMEOUT);
@@ -488,6 +494,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         } else {
             sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
         }
+        return Long.MAX_VALUE;
     }
 
     private void onRequestTimeout() {
@@ -518,9 +525,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
         ended = true;
         cancelRequestTimer();
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
+        cx.unwatchStreamIdle(this);
         info.finish();
         if (abnormal) {
             for (FilterSlot slot : slots) {

@@ -37,6 +37,11 @@ final class ConnectionContext {
     int activeStreams;
     private long idleSinceNanos = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
+    // Stream idle timeouts: one timer per connection, re-armed for the earliest deadline of the
+    // streams it watches, instead of a schedule and a cancel per request.
+    private ActiveStream idleHead;
+    private ScheduledFuture<?> streamIdleTimer;
+    private long streamIdleDeadline;
 
     ConnectionContext(HttpConnectionManager hcm, Channel channel, ConnectionInfo info) {
         this.hcm = hcm;
@@ -95,6 +100,78 @@ final class ConnectionContext {
         idleTimer = channel.eventLoop().schedule(this::checkIdle, next, TimeUnit.NANOSECONDS);
     }
 
+    void watchStreamIdle(ActiveStream s, long deadlineNanos) {
+        if (!s.idleWatched) {
+            s.idleWatched = true;
+            s.idlePrev = null;
+            s.idleNext = idleHead;
+            if (idleHead != null) {
+                idleHead.idlePrev = s;
+            }
+            idleHead = s;
+        }
+        if (closed) {
+            return;
+        }
+        if (streamIdleTimer == null || deadlineNanos - streamIdleDeadline < 0) {
+            if (streamIdleTimer != null) {
+                streamIdleTimer.cancel(false);
+            }
+            armStreamIdle(deadlineNanos);
+        }
+    }
+
+    void unwatchStreamIdle(ActiveStream s) {
+        if (!s.idleWatched) {
+            return;
+        }
+        s.idleWatched = false;
+        if (s.idlePrev != null) {
+            s.idlePrev.idleNext = s.idleNext;
+        } else {
+            idleHead = s.idleNext;
+        }
+        if (s.idleNext != null) {
+            s.idleNext.idlePrev = s.idlePrev;
+        }
+        s.idlePrev = null;
+        s.idleNext = null;
+    }
+
+    private void armStreamIdle(long deadlineNanos) {
+        streamIdleDeadline = deadlineNanos;
+        streamIdleTimer = channel.eventLoop().schedule(this::checkStreamIdle,
+                Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void checkStreamIdle() {
+        streamIdleTimer = null;
+        if (closed || idleHead == null) {
+            return;
+        }
+        // A timeout may end streams (and unlink them) while we look: walk a copy.
+        java.util.ArrayList<ActiveStream> watched = new java.util.ArrayList<>();
+        for (ActiveStream s = idleHead; s != null; s = s.idleNext) {
+            watched.add(s);
+        }
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        boolean any = false;
+        for (ActiveStream s : watched) {
+            long d = s.checkIdle(now);
+            if (d != Long.MAX_VALUE && (!any || d - next < 0)) {
+                next = d;
+                any = true;
+            }
+        }
+        if (any && !closed && (streamIdleTimer == null || next - streamIdleDeadline < 0)) {
+            if (streamIdleTimer != null) {
+                streamIdleTimer.cancel(false);
+            }
+            armStreamIdle(next);
+        }
+    }
+
     void drain() {
         if (!draining && !closed) {
             draining = true;
@@ -107,6 +184,10 @@ final class ConnectionContext {
             closed = true;
             if (idleTimer != null) {
                 idleTimer.cancel(false);
+            }
+            if (streamIdleTimer != null) {
+                streamIdleTimer.cancel(false);
+                streamIdleTimer = null;
             }
             hcm.connectionClosed(this);
         }

@@ -77,6 +77,9 @@ public final class HttpConnectionManager implements NetworkFilter {
         stats.downstreamCxActive.incrementAndGet();
         connections.add(cx);
         downstream.closeFuture().addListener((ChannelFutureListener) f -> cx.onClosed());
+        // One socket write per event-loop pass instead of one per HTTP object: a response's
+        // headers and body (and a batch of HTTP/2 frames) leave in one writev.
+        downstream.pipeline().addLast("remora-flush", new FlushCoalescer());
         downstream.pipeline().addLast("remora-bytes", byteCounter);
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx, false);

@@ -144,6 +144,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         Bootstrap b = new Bootstrap().group(downstream.eventLoop()).channel(type)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, bulkReads())
                 .handler(new Upstream());
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
@@ -368,6 +369,14 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
                 // A broken logger must not cost the connection's cleanup.
             }
         }
+    }
+
+    /** Largest single read of a relay: bulk transfers move in fewer, larger syscalls. */
+    static final int MAX_READ = Integer.getInteger("remora.tcp.maxRead", 256 * 1024);
+
+    /** Reads that grow to {@link #MAX_READ} while the peer keeps them full, and shrink back when idle. */
+    static io.netty.channel.RecvByteBufAllocator bulkReads() {
+        return new io.netty.channel.AdaptiveRecvByteBufAllocator(64, 16 * 1024, MAX_READ);
     }
 
     /** The upstream side of the relay. */

@@ -72,6 +72,8 @@ final class Http1ConnectionPool implements ConnectionPool {
         ctx.stats().upstreamCxTotal.increment();
         Http1Connection conn = new Http1Connection(this);
         conn.channel = ctx.connect(ch -> {
+            // Request headers and body leave in one write per event-loop pass.
+            ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
             ch.pipeline().addLast(new ByteCounter(ctx.stats()));
             ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
             ch.pipeline().addLast(conn);

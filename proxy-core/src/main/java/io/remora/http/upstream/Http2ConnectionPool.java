@@ -86,6 +86,8 @@ final class Http2ConnectionPool implements ConnectionPool {
             Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
                     .validateHeaders(false).autoAckPingFrame(true).build();
             conn.codec = codec;
+            // Request headers and body leave in one write per event-loop pass.
+            ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
             ch.pipeline().addLast(new ByteCounter(ctx.stats()));
             ch.pipeline().addLast(codec);
             ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
