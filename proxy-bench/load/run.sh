@@ -45,7 +45,8 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 # Remora's JVM: a small fixed heap touched up front (RSS is steady from the start, no heap growth
 # pauses), the Serial collector (one worker thread: a parallel or concurrent collector only adds
 # threads competing for the same core), no leak-detection sampling (a production setting).
-REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-"-XX:+UseSerialGC -Xms64m -Xmx64m -XX:+AlwaysPreTouch -XX:MaxDirectMemorySize=64m -Xss512k -XX:ReservedCodeCacheSize=48m -Dio.netty.leakDetection.level=disabled"}
+# The container image's flags (docker/Dockerfile), so the harness measures what a sidecar runs.
+REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -Xmx128m -XX:MaxDirectMemorySize=64m -Xss256k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=1000 -Dio.netty.leakDetection.level=disabled"}
 CLK_TCK=$(getconf CLK_TCK)
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
