@@ -1,5 +1,7 @@
 package io.remora.e2e;
 
+import io.remora.testing.GrpcText;
+
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -15,11 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,30 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** grpc-java unary and bidirectional streaming calls through the proxy to a grpc-java server. */
 class GrpcE2ETest {
 
-    static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
-    static final MethodDescriptor<String, String> UNARY = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("demo.Echo/Say")
-            .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
-    static final MethodDescriptor<String, String> FAIL = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("demo.Echo/Fail")
-            .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
-    static final MethodDescriptor<String, String> BIDI = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("demo.Echo/Chat")
-            .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
+    static final MethodDescriptor<String, String> UNARY = GrpcText.unary("demo.Echo/Say");
+    static final MethodDescriptor<String, String> FAIL = GrpcText.unary("demo.Echo/Fail");
+    static final MethodDescriptor<String, String> BIDI = GrpcText.bidi("demo.Echo/Chat");
 
     static Server server;
     static ProxyProcess proxy;

@@ -1,5 +1,7 @@
 package io.remora.http.router;
 
+import io.remora.testing.GrpcText;
+
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -23,11 +25,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -47,30 +45,9 @@ class GrpcThroughRouterTest {
         LeakCheck.install();
     }
 
-    static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(String value) {
-            return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public String parse(InputStream stream) {
-            try {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new RuntimeException(e);
-            }
-        }
-    };
-    static final MethodDescriptor<String, String> UNARY = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("t.Echo/Unary")
-            .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
-    static final MethodDescriptor<String, String> BIDI = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("t.Echo/Bidi")
-            .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
-    static final MethodDescriptor<String, String> FLAKY = MethodDescriptor.<String, String>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("t.Echo/Flaky")
-            .setRequestMarshaller(TEXT).setResponseMarshaller(TEXT).build();
+    static final MethodDescriptor<String, String> UNARY = GrpcText.unary("t.Echo/Unary");
+    static final MethodDescriptor<String, String> BIDI = GrpcText.bidi("t.Echo/Bidi");
+    static final MethodDescriptor<String, String> FLAKY = GrpcText.unary("t.Echo/Flaky");
 
     static final Transport TRANSPORT = Transport.detect();
     static final AtomicInteger flakyCalls = new AtomicInteger();
