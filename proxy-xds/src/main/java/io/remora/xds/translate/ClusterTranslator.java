@@ -42,6 +42,12 @@ public final class ClusterTranslator {
             case CLUSTERDISCOVERYTYPE_NOT_SET -> ClusterConfig.DiscoveryType.STATIC;
         };
         ClusterConfig.LbPolicy lb = lbPolicy(c, path, ctx);
+        if (lb == ClusterConfig.LbPolicy.RING_HASH || lb == ClusterConfig.LbPolicy.MAGLEV
+                || lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED) {
+            // Traffic still flows, but without the stickiness the policy promises: say so once.
+            ctx.warnOnce("lb_policy_" + lb, "lb_policy " + lb + " is not supported yet; clusters using it"
+                    + " balance round robin (first: " + path.field("lb_policy") + ")");
+        }
         Duration connectTimeout = Protos.duration(c.hasConnectTimeout(), c.getConnectTimeout(), DEFAULT_CONNECT_TIMEOUT);
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw path.field("connect_timeout").error("must be greater than 0");
