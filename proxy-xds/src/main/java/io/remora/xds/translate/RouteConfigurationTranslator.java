@@ -4,6 +4,7 @@ import io.remora.config.HeaderMutation;
 import io.remora.config.Route;
 import io.remora.config.RouteConfiguration;
 import io.remora.config.VirtualHost;
+import io.remora.extensions.filters.http.cors.CorsExtension;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -107,12 +108,9 @@ public final class RouteConfigurationTranslator {
         if (vh.getVirtualClustersCount() > 0) {
             ctx.warnOnce("virtual_clusters", "virtual_clusters are ignored, first at " + path.field("virtual_clusters"));
         }
-        if (vh.hasCors()) {
-            ctx.warnOnce("vhost.cors", "virtual host cors policies are ignored, first at " + path.field("cors"));
-        }
         return new VirtualHost(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
                 List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls,
-                PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
-                        path.field("typed_per_filter_config"), ctx));
+                CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
+                        path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx));
     }
 }

@@ -10,6 +10,7 @@ import io.remora.config.RedirectAction;
 import io.remora.config.Route;
 import io.remora.config.RouteAction;
 import io.remora.config.RouteMatch;
+import io.remora.extensions.filters.http.cors.CorsExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,8 +48,13 @@ public final class RouteTranslator {
         HeaderMutation resp = HeaderTranslator.mutation(r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
-        return new Route(r.getName(), match, action, req, resp, PerFilterConfigTranslator.translate(
-                r.getTypedPerFilterConfigMap(), path.field("typed_per_filter_config"), ctx));
+        var perFilter = PerFilterConfigTranslator.translate(r.getTypedPerFilterConfigMap(),
+                path.field("typed_per_filter_config"), ctx);
+        if (r.hasRoute()) {
+            perFilter = CorsExtension.withDeprecatedPolicy(perFilter, r.getRoute().hasCors(), r.getRoute().getCors(),
+                    path.field("route").field("cors"), ctx);
+        }
+        return new Route(r.getName(), match, action, req, resp, perFilter);
     }
 
     static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, FieldPath path) {

@@ -1,0 +1,63 @@
+package io.remora.extensions.filters.http.compressor;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.extensions.compression.StatSegment;
+import io.remora.stats.HttpConnManagerStats;
+
+/**
+ * Envoy's {@code http.<stat_prefix>.compressor.<library name>.<library>.*} counters: the response
+ * direction's (under {@code response.} when {@code response_direction_config} is set), the
+ * Accept-Encoding ones, and the request direction's under {@code request.}.
+ */
+final class CompressorStats {
+
+    /** Counters of one direction. */
+    static final class Direction {
+        final Counter compressed;
+        final Counter notCompressed;
+        final Counter totalUncompressedBytes;
+        final Counter totalCompressedBytes;
+        final Counter contentLengthTooSmall;
+
+        Direction(CompressorStats s, String p) {
+            compressed = s.counter(p + "compressed");
+            notCompressed = s.counter(p + "not_compressed");
+            totalUncompressedBytes = s.counter(p + "total_uncompressed_bytes");
+            totalCompressedBytes = s.counter(p + "total_compressed_bytes");
+            contentLengthTooSmall = s.counter(p + "content_length_too_small");
+        }
+    }
+
+    final String prefix;
+    private final MeterRegistry registry;
+    private final String base;
+    final Direction request;
+    final Direction response;
+    final Counter noAcceptHeader;
+    final Counter headerIdentity;
+    final Counter headerCompressorUsed;
+    final Counter headerCompressorOvershadowed;
+    final Counter headerWildcard;
+    final Counter headerNotValid;
+    final Counter notCompressedEtag;
+
+    CompressorStats(MeterRegistry registry, String prefix, CompressorConfig config) {
+        this.registry = registry;
+        this.prefix = prefix;
+        this.base = "envoy_http_compressor_" + StatSegment.of(config.libraryName()) + "_" + config.codec().statsName() + "_";
+        request = new Direction(this, "request_");
+        response = new Direction(this, config.responseConfigSet() ? "response_" : "");
+        noAcceptHeader = counter("no_accept_header");
+        headerIdentity = counter("header_identity");
+        headerCompressorUsed = counter("header_compressor_used");
+        headerCompressorOvershadowed = counter("header_compressor_overshadowed");
+        headerWildcard = counter("header_wildcard");
+        headerNotValid = counter("header_not_valid");
+        notCompressedEtag = counter("not_compressed_etag");
+    }
+
+    private Counter counter(String stat) {
+        return Counter.builder(base + stat).tag(HttpConnManagerStats.TAG, prefix).register(registry);
+    }
+}
