@@ -27,7 +27,7 @@ public record CompressorDirection(boolean enabled, long minContentLength, Set<St
     }
 
     /** A missing content-type is allowed, as in Envoy; otherwise its media type must be listed. */
-    boolean contentTypeAllowed(CharSequence contentType) {
+    public boolean contentTypeAllowed(CharSequence contentType) {
         if (contentType == null || contentTypes.isEmpty()) {
             return true;
         }
