@@ -1,0 +1,62 @@
+package io.remora.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The curl binary as an end-to-end client: runs one request and returns the final response's
+ * status, headers (lower-case names; repeated ones joined with ", ") and body bytes as curl
+ * saved them (decoded when {@code --compressed} is among the arguments).
+ */
+record Curl(int status, Map<String, String> headers, byte[] body) {
+
+    static Curl run(String... args) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("curl");
+        Path head = dir.resolve("headers");
+        Path body = dir.resolve("body");
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "60", "-D", head.toString(),
+                "-o", body.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(90, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IOException("curl " + String.join(" ", args) + " failed: " + out);
+        }
+        try {
+            // The last block is the final response (after any 100 Continue).
+            String[] blocks = Files.readString(head).trim().split("\r\n\r\n");
+            String[] lines = blocks[blocks.length - 1].split("\r\n");
+            int status = Integer.parseInt(lines[0].split(" ")[1]);
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int c = lines[i].indexOf(':');
+                if (c > 0) {
+                    headers.merge(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT),
+                            lines[i].substring(c + 1).trim(), (a, b) -> a + ", " + b);
+                }
+            }
+            byte[] bytes = Files.exists(body) ? Files.readAllBytes(body) : new byte[0];
+            return new Curl(status, headers, bytes);
+        } finally {
+            Files.deleteIfExists(head);
+            Files.deleteIfExists(body);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    String header(String name) {
+        return headers.get(name);
+    }
+
+    String text() {
+        return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}
