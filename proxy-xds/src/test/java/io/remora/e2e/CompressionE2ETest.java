@@ -1,0 +1,381 @@
+package io.remora.e2e;
+
+import com.aayushatharva.brotli4j.decoder.BrotliInputStream;
+import com.github.luben.zstd.ZstdInputStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.remora.extensions.compression.BrotliCodec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The compressor (gzip, brotli, zstd side by side, as Istio configures them) and the decompressor
+ * through a real proxy whose heap is far smaller than the bodies it compresses; curl (which decodes
+ * with its own zlib, brotli and zstd) and the JDK client check every byte.
+ */
+class CompressionE2ETest {
+
+    static final long BIG = 24L * 1024 * 1024;
+    static final String GZ = "envoy_http_compressor_text_gz_gzip_";
+    static final String BR = "envoy_http_compressor_text_br_brotli_";
+    static final String ZS = "envoy_http_compressor_text_zstd_zstd_";
+    static final String TAG = "{envoy_http_conn_manager_prefix=\"ingress\"}";
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static int port;
+
+    /** Deterministic text of n bytes (compressible). */
+    static byte[] text(int n) {
+        StringBuilder sb = new StringBuilder(n + 64);
+        for (int i = 0; sb.length() < n; i++) {
+            sb.append("row ").append(i * 7919 % 10007).append(": the quick brown fox jumps over the lazy dog\n");
+        }
+        return sb.substring(0, n).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static byte[] gzip(byte[] data) throws Exception {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bos)) {
+            out.write(data);
+        }
+        return bos.toByteArray();
+    }
+
+    static void respond(ChannelHandlerContext ctx, int status, byte[] body, Map<String, String> headers) {
+        ByteBuf buf = Unpooled.wrappedBuffer(body);
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), buf);
+        headers.forEach((k, v) -> resp.headers().set(k, v));
+        if (status != 204 && status != 304) {
+            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        }
+        ctx.writeAndFlush(resp);
+    }
+
+    static void answer(ChannelHandlerContext ctx, FullHttpRequest req) throws Exception {
+        QueryStringDecoder q = new QueryStringDecoder(req.uri());
+        String path = q.path();
+        int len = Integer.parseInt(q.parameters().getOrDefault("len", List.of("2000")).get(0));
+        if (path.endsWith("/image")) {
+            respond(ctx, 200, text(len), Map.of("content-type", "image/png"));
+        } else if (path.endsWith("/etag")) {
+            respond(ctx, 200, text(len), Map.of("content-type", "text/plain", "etag", q.parameters().get("tag").get(0)));
+        } else if (path.endsWith("/notransform")) {
+            respond(ctx, 200, text(len), Map.of("content-type", "text/plain", "cache-control", "public, no-transform"));
+        } else if (path.endsWith("/empty")) {
+            respond(ctx, 204, new byte[0], Map.of("content-type", "text/plain"));
+        } else if (path.endsWith("/encoded")) {
+            respond(ctx, 200, gzip(text(len)), Map.of("content-type", "text/plain", "content-encoding", "gzip"));
+        } else if (path.endsWith("/vary")) {
+            respond(ctx, 200, text(len), Map.of("content-type", "application/json; charset=utf-8", "vary", "Origin"));
+        } else {
+            respond(ctx, 200, text(len), Map.of("content-type", "text/plain; charset=utf-8"));
+        }
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        BrotliCodec.ensureAvailable(); // the test decodes brotli too
+        upstream = TestUpstream.start((ctx, req, n) -> {
+            try {
+                answer(ctx, req);
+            } catch (Exception e) {
+                ctx.close();
+            }
+        });
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String off = """
+                  typed_per_filter_config:
+                    gz: { "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute, disabled: true }
+                    br: { "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute, disabled: true }
+                    zstd: { "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig, disabled: true }
+                """;
+        String routes = """
+                - match: { prefix: "/off/" }
+                  route: { cluster: app, timeout: 120s }
+                %s- match: { prefix: "/" }
+                  route: { cluster: app, timeout: 120s }
+                """.formatted(off);
+        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
+                Bootstraps.cluster("app", false, null, upstream.port()));
+        // Three compressors (gzip with the deprecated top-level fields, brotli and zstd with
+        // response_direction_config), then a gzip decompressor for requests and upstream responses.
+        yaml = yaml.replace("          http_filters:\n", """
+                          http_filters:
+                          - name: gz
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                              compressor_library:
+                                name: text_gz
+                                typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip }
+                          - name: br
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                              compressor_library:
+                                name: text_br
+                                typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli, quality: 4 }
+                              response_direction_config:
+                                common_config: { min_content_length: 100 }
+                          - name: zstd
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor
+                              compressor_library:
+                                name: text_zstd
+                                typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd }
+                              response_direction_config:
+                                common_config: { content_type: ["text/plain", "application/json"] }
+                          - name: envoy.filters.http.decompressor
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.decompressor.v3.Decompressor
+                              decompressor_library:
+                                name: in_gz
+                                typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.gzip.decompressor.v3.Gzip }
+                """);
+        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx64m", "-XX:MaxDirectMemorySize=64m"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            String log = proxy.log();
+            proxy.close();
+            assertFalse(log.contains("LEAK:"), "Netty reported a leaked buffer:\n" + log);
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    static String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    static Curl get(String path, String acceptEncoding, String... extra) throws Exception {
+        List<String> args = new java.util.ArrayList<>();
+        if (acceptEncoding != null) {
+            args.addAll(List.of("-H", "Accept-Encoding: " + acceptEncoding));
+        }
+        args.addAll(List.of(extra));
+        args.add(url(path));
+        return Curl.run(args.toArray(new String[0]));
+    }
+
+    static byte[] decode(String coding, byte[] body) throws Exception {
+        InputStream in = switch (coding) {
+            case "gzip" -> new GZIPInputStream(new ByteArrayInputStream(body));
+            case "br" -> new BrotliInputStream(new ByteArrayInputStream(body));
+            case "zstd" -> new ZstdInputStream(new ByteArrayInputStream(body));
+            default -> throw new IllegalArgumentException(coding);
+        };
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "br", "zstd"})
+    void eachCodingDecodesByteIdenticallyWithCurl(String coding) throws Exception {
+        byte[] expected = text(300_000);
+        // Raw bytes as sent: the coding, the headers, and a body that decodes to what the upstream sent.
+        Curl raw = get("/text?len=300000", coding);
+        assertEquals(200, raw.status());
+        assertEquals(coding, raw.header("content-encoding"));
+        assertNull(raw.header("content-length"));
+        assertEquals("Accept-Encoding", raw.header("vary"));
+        assertTrue(raw.body().length < expected.length / 4, coding + " compressed to " + raw.body().length);
+        assertArrayEquals(expected, decode(coding, raw.body()));
+        // curl's own decoders agree.
+        Curl decoded = get("/text?len=300000", coding, "--compressed");
+        assertArrayEquals(expected, decoded.body());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gzip", "br", "zstd"})
+    void largeStreamedBodiesAreCompressedWithoutBeingHeld(String coding) throws Exception {
+        // 24 MiB of random bytes through a proxy with a 64 MiB heap, per coding; curl decodes.
+        Curl r = get("/download?bytes=" + BIG + "&seed=11", coding, "--compressed");
+        assertEquals(200, r.status());
+        assertEquals(coding, r.header("content-encoding"));
+        assertEquals(BIG, r.body().length);
+        CRC32 crc = new CRC32();
+        crc.update(r.body());
+        assertEquals(TestUpstream.expectedCrc(BIG, 11), crc.getValue());
+        assertTrue(proxy.process().isAlive());
+    }
+
+    @Test
+    void jdkClientGetsGzipAndAHttp2ClientToo() throws Exception {
+        for (HttpClient.Version v : List.of(HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2)) {
+            HttpClient client = HttpClient.newBuilder().version(v).build();
+            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(url("/text?len=50000")))
+                    .header("Accept-Encoding", "gzip").build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode());
+            assertEquals("gzip", r.headers().firstValue("content-encoding").orElse(null));
+            assertArrayEquals(text(50_000), decode("gzip", r.body()));
+        }
+    }
+
+    @Test
+    void acceptEncodingQValuesChooseAmongTheCompressors() throws Exception {
+        assertEquals("br", get("/text", "gzip;q=0.5, br;q=0.9, zstd;q=0.1").header("content-encoding"));
+        assertEquals("zstd", get("/text", "zstd, gzip").header("content-encoding"), "ties: the first listed");
+        assertEquals("gzip", get("/text", "*").header("content-encoding"), "wildcard: the first configured");
+        assertEquals("br", get("/text", "gzip;q=0, *;q=0.5").header("content-encoding"), "q=0 excludes gzip");
+        assertNull(get("/text", "identity").header("content-encoding"));
+        assertNull(get("/text", "deflate, compress").header("content-encoding"));
+        Curl gzipOnly = get("/text?len=4000", "GZIP;q=1.0");
+        assertEquals("gzip", gzipOnly.header("content-encoding"));
+        assertArrayEquals(text(4000), decode("gzip", gzipOnly.body()));
+    }
+
+    @Test
+    void whatIsNotCompressed() throws Exception {
+        double tooSmall = proxy.metric(GZ + "content_length_too_small" + TAG);
+        Curl none = get("/text?len=5000", null);
+        assertNull(none.header("content-encoding"), "no Accept-Encoding");
+        assertEquals("Accept-Encoding", none.header("vary"), "still varies on it");
+        assertEquals("5000", none.header("content-length"));
+        Curl small = get("/text?len=29", "gzip");
+        assertNull(small.header("content-encoding"), "under gzip's default 30 bytes");
+        assertEquals(tooSmall + 1, proxy.metric(GZ + "content_length_too_small" + TAG));
+        assertEquals("gzip", get("/text?len=30", "gzip").header("content-encoding"));
+        assertNull(get("/text?len=99", "br").header("content-encoding"), "under brotli's min_content_length 100");
+        Curl image = get("/image?len=5000", "gzip, br, zstd");
+        assertNull(image.header("content-encoding"), "image/png is not in the default list");
+        assertNull(image.header("vary"));
+        assertArrayEquals(text(5000), image.body());
+        assertNull(get("/notransform", "gzip").header("content-encoding"));
+        Curl head = get("/text?len=5000", "gzip", "-I");
+        assertNull(head.header("content-encoding"), "HEAD");
+        Curl empty = get("/empty", "gzip");
+        assertEquals(204, empty.status());
+        assertNull(empty.header("content-encoding"));
+        Curl encoded = get("/encoded?len=3000", "gzip;q=0.5, br");
+        assertEquals("br", encoded.header("content-encoding"), "gzip from upstream was inflated, then brotli chosen");
+        assertArrayEquals(text(3000), decode("br", encoded.body()));
+    }
+
+    @Test
+    void contentTypeListsDecideWhichCompressorsMayAnswer() throws Exception {
+        // zstd lists application/json; gzip's default list has it too; brotli's default too.
+        Curl json = get("/vary?len=3000", "zstd;q=0.9, gzip;q=0.1");
+        assertEquals("zstd", json.header("content-encoding"));
+        assertEquals("Origin, Accept-Encoding", json.header("vary"));
+        assertArrayEquals(text(3000), decode("zstd", json.body()));
+    }
+
+    @Test
+    void strongEtagsAreDroppedWeakOnesKept() throws Exception {
+        Curl strong = get("/etag?tag=%22abc%22", "gzip");
+        assertEquals("gzip", strong.header("content-encoding"));
+        assertNull(strong.header("etag"));
+        Curl weak = get("/etag?tag=W/%22abc%22", "gzip");
+        assertEquals("gzip", weak.header("content-encoding"));
+        assertEquals("W/\"abc\"", weak.header("etag"));
+    }
+
+    @Test
+    void routesCanTurnCompressionOff() throws Exception {
+        Curl r = get("/off/text?len=20000", "gzip, br, zstd");
+        assertEquals(200, r.status());
+        assertNull(r.header("content-encoding"));
+        assertArrayEquals(text(20_000), r.body());
+    }
+
+    @Test
+    void decompressorInflatesARequestBodyForTheUpstream() throws Exception {
+        byte[] plain = text(2_000_000);
+        CRC32 crc = new CRC32();
+        crc.update(plain);
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create(url("/upload"))).header("Content-Encoding", "gzip")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(gzip(plain))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals(Long.toHexString(crc.getValue()) + " " + plain.length, r.body());
+        // A POST advertises that this hop decompresses gzip responses.
+        Curl.run("-d", "x", url("/text?len=40"));
+        assertTrue(upstream.lastHeaders.getOrDefault("accept-encoding", "").contains("gzip"), upstream.lastHeaders.toString());
+    }
+
+    @Test
+    void decompressorInflatesAnUpstreamResponseForTheClient() throws Exception {
+        Curl r = get("/encoded?len=100000", null);
+        assertEquals(200, r.status());
+        assertNull(r.header("content-encoding"));
+        assertNull(r.header("content-length"));
+        assertArrayEquals(text(100_000), r.body());
+    }
+
+    @Test
+    void aGzipBombIsRefusedAndCostsOnlyItsOwnStream() throws Exception {
+        byte[] bomb = gzip(new byte[32 << 20]);
+        String err = "envoy_http_decompressor_in_gz_gzip_decompressor_library_zlib_data_error" + TAG;
+        double before = proxy.metric(err);
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create(url("/upload"))).header("Content-Encoding", "gzip")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(bomb)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, r.statusCode());
+        assertEquals(before + 1, proxy.metric(err));
+        assertEquals(200, get("/text", "gzip").status(), "the proxy carries on");
+    }
+
+    @Test
+    void statsInPrometheus() throws Exception {
+        double gz = proxy.metric(GZ + "compressed" + TAG);
+        double br = proxy.metric(BR + "response_compressed" + TAG);
+        double brUsed = proxy.metric(BR + "header_compressor_used" + TAG);
+        double gzOvershadowed = proxy.metric(GZ + "header_compressor_overshadowed" + TAG);
+        double noAccept = proxy.metric(ZS + "no_accept_header" + TAG);
+        double inBytes = proxy.metric(GZ + "total_uncompressed_bytes" + TAG);
+        double outBytes = proxy.metric(GZ + "total_compressed_bytes" + TAG);
+        get("/text?len=10000", "gzip");
+        get("/text?len=10000", "br");
+        get("/text?len=10000", null);
+        assertEquals(gz + 1, proxy.metric(GZ + "compressed" + TAG));
+        assertEquals(br + 1, proxy.metric(BR + "response_compressed" + TAG));
+        assertEquals(brUsed + 1, proxy.metric(BR + "header_compressor_used" + TAG));
+        assertEquals(gzOvershadowed + 1, proxy.metric(GZ + "header_compressor_overshadowed" + TAG));
+        assertEquals(noAccept + 1, proxy.metric(ZS + "no_accept_header" + TAG));
+        assertEquals(inBytes + 10000, proxy.metric(GZ + "total_uncompressed_bytes" + TAG));
+        double compressed = proxy.metric(GZ + "total_compressed_bytes" + TAG) - outBytes;
+        assertTrue(compressed > 0 && compressed < 5000, "compressed bytes " + compressed);
+        String metrics = proxy.admin("/stats/prometheus");
+        assertTrue(metrics.contains("envoy_http_decompressor_in_gz_gzip_request_decompressed" + TAG), metrics);
+        assertTrue(metrics.contains("envoy_http_decompressor_in_gz_gzip_response_total_uncompressed_bytes" + TAG));
+    }
+}
