@@ -25,6 +25,7 @@ import java.util.Locale;
  */
 final class CompressorFilter implements StreamFilter {
 
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
     private static final String[] KNOWN_CODINGS = {"gzip", "br", "deflate", "compress", "zstd"};
 
     private final CompressorFilterFactory factory;
@@ -193,11 +194,16 @@ final class CompressorFilter implements StreamFilter {
      * Compresses and releases {@code data}; null when there is nothing to pass on (an empty
      * chunk that does not end the stream must not reach an HTTP/1.1 chunked encoder).
      */
-    private static ByteBuf compress(Compressor c, CompressorStats.Direction s, ByteBuf data, boolean end) {
+    private ByteBuf compress(Compressor c, CompressorStats.Direction s, ByteBuf data, boolean end) {
         ByteBuf out;
         try {
             s.totalUncompressedBytes.increment(data.readableBytes());
             out = c.compress(data, end);
+        } catch (RuntimeException e) {
+            // A codec failure (native library) costs this stream only.
+            LOG.log(java.util.logging.Level.WARNING, "compression failed, resetting the stream", e);
+            decoder.resetStream();
+            return null;
         } finally {
             data.release();
         }

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.cors;
 
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.ForwardAction;
 import io.remora.config.RouteFilterConfig;
 import io.remora.config.StringMatcher;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -50,7 +51,8 @@ final class CorsFilter implements StreamFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         RouteEntry route = decoder.route();
-        if (route == null) {
+        // Envoy's CORS acts on forwarding routes only (redirects and direct responses have no route entry).
+        if (route == null || !(route.route().action() instanceof ForwardAction)) {
             return FilterStatus.CONTINUE;
         }
         policies = policies(route);

@@ -80,6 +80,10 @@ final class DecompressorFilter implements StreamFilter {
         if (requestDecompressor == null) {
             return FilterStatus.CONTINUE;
         }
+        if (failed) {
+            data.release();
+            return FilterStatus.STOP_ITERATION;
+        }
         ByteBuf out = decompress(requestDecompressor, stats().request, data);
         if (out == null) {
             decoder.sendLocalReply(400, "Bad Request", null, "decompression_failed");
@@ -114,6 +118,10 @@ final class DecompressorFilter implements StreamFilter {
         if (responseDecompressor == null) {
             return FilterStatus.CONTINUE;
         }
+        if (failed) {
+            data.release();
+            return FilterStatus.STOP_ITERATION;
+        }
         ByteBuf out = decompress(responseDecompressor, stats().response, data);
         if (out == null) {
             encoder.resetStream();
@@ -141,10 +149,6 @@ final class DecompressorFilter implements StreamFilter {
 
     /** Decompresses and releases {@code data}; null (counted, logged) when the data is bad. */
     private ByteBuf decompress(Decompressor d, DecompressorStats.Direction s, ByteBuf data) {
-        if (failed) {
-            data.release();
-            return null;
-        }
         try {
             int in = data.readableBytes();
             ByteBuf out = d.decompress(data);
