@@ -16,6 +16,7 @@ import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilter;
+import io.remora.route.RouteTable;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
@@ -51,8 +52,8 @@ public final class Server implements AutoCloseable {
     /** Everything accept-time code reads, published with one volatile write. */
     private record Snapshot(ServerConfig config, Map<String, ActiveListener> listeners,
                             Map<InetSocketAddress, ActiveListener> byAddress,
-                            Map<Integer, ActiveListener> wildcardByPort) {
-        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of());
+                            Map<Integer, ActiveListener> wildcardByPort, Map<String, RouteTable> routeTables) {
+        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     private final ServerOptions options;
@@ -86,7 +87,8 @@ public final class Server implements AutoCloseable {
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
         this.clusterManager = new ClusterManagerImpl(stats);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot.config(), () -> accessLogFactory, () -> draining);
+                () -> snapshot.config(), () -> accessLogFactory, () -> draining,
+                name -> snapshot.routeTables().get(name));
     }
 
     /** Plugs in the access log implementation; the default logs nothing. */
@@ -186,7 +188,7 @@ public final class Server implements AutoCloseable {
             }
         }
         runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
-        snapshot = index(config, next);
+        snapshot = index(config, next, compileRoutes(config, old.routeTables()));
         for (ActiveListener al : toStop) {
             al.stopAccepting();
         }
@@ -303,7 +305,24 @@ public final class Server implements AutoCloseable {
         return out;
     }
 
-    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners) {
+    /**
+     * RDS route tables, compiled here on the control thread (never on a worker's request path);
+     * a configuration equal to the running one keeps its compiled table.
+     */
+    private static Map<String, RouteTable> compileRoutes(ServerConfig config, Map<String, RouteTable> previous) {
+        if (config.routeConfigs() == null || config.routeConfigs().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, RouteTable> out = new HashMap<>();
+        config.routeConfigs().forEach((name, rc) -> {
+            RouteTable prev = previous.get(name);
+            out.put(name, prev != null && prev.config().equals(rc) ? prev : RouteTable.compile(rc));
+        });
+        return Map.copyOf(out);
+    }
+
+    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners,
+                                  Map<String, RouteTable> routeTables) {
         Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
         Map<Integer, ActiveListener> wildcard = new HashMap<>();
         for (ActiveListener al : listeners.values()) {
@@ -328,7 +347,7 @@ public final class Server implements AutoCloseable {
         }
         // Listeners keep config order (/listeners, boundAddresses).
         return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
-                Map.copyOf(byAddress), Map.copyOf(wildcard));
+                Map.copyOf(byAddress), Map.copyOf(wildcard), routeTables);
     }
 
     public ServerConfig config() {

@@ -1,5 +1,6 @@
 package io.remora.xds.translate;
 
+import io.remora.config.HttpFilterEntry;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
@@ -103,7 +104,7 @@ class RepresentativeConfigTest {
         assertEquals(HttpConnectionManagerConfig.ServerHeaderTransformation.OVERWRITE, h.serverHeaderTransformation());
         assertEquals(Http2Options.DEFAULT, h.http2Options());
         assertNull(h.rdsName());
-        assertEquals(List.of(new RouterFilterConfig(true)), h.httpFilters());
+        assertEquals(List.of(HttpFilterEntry.of(new RouterFilterConfig(true))), h.httpFilters());
         AccessLogConfig log = h.accessLogs().get(0);
         assertEquals(AccessLogConfig.Sink.STDOUT, log.sink());
         assertEquals(Map.of("status", "%RESPONSE_CODE%", "path", "%REQ(:PATH)%"), log.jsonFormat());
