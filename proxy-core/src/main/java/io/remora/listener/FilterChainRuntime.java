@@ -15,16 +15,33 @@ public final class FilterChainRuntime {
     private final FilterChainConfig config;
     private final NetworkFilter filter;
     private final ChannelGroup connections;
+    private final io.remora.tls.DownstreamTransportSocket tls;
 
     public FilterChainRuntime(FilterChainConfig config, NetworkFilter filter) {
+        this(config, filter, null);
+    }
+
+    /** @param tls the chain's TLS transport socket, or null for raw bytes */
+    public FilterChainRuntime(FilterChainConfig config, NetworkFilter filter, io.remora.tls.DownstreamTransportSocket tls) {
+        if (config.transportSocket() != null && tls == null) {
+            // A chain configured for TLS must never hand plaintext to its filters.
+            throw new IllegalArgumentException("filter chain '" + config.name() + "' has a TLS transport socket"
+                    + " but no TLS was set up for it");
+        }
         this.config = config;
         this.filter = filter;
+        this.tls = tls;
         this.connections = new DefaultChannelGroup(config.name() == null ? "chain" : config.name(),
                 GlobalEventExecutor.INSTANCE);
     }
 
     public FilterChainConfig config() {
         return config;
+    }
+
+    /** The chain's TLS, or null for raw bytes. */
+    public io.remora.tls.DownstreamTransportSocket tls() {
+        return tls;
     }
 
     public NetworkFilter filter() {

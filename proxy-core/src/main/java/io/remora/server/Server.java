@@ -58,6 +58,7 @@ public final class Server implements AutoCloseable {
     private final StatsRegistry stats;
     private final List<NetworkFilterFactory<?>> filterFactories;
     private final ClusterManagerImpl clusterManager;
+    private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final AtomicLong activeConnections = new AtomicLong();
     private final ListenerRegistry registry = new Registry();
@@ -72,7 +73,7 @@ public final class Server implements AutoCloseable {
         this.options = options;
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
-        this.clusterManager = new ClusterManagerImpl(stats);
+        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining);
     }
@@ -236,7 +237,10 @@ public final class Server implements AutoCloseable {
                 rt = built.get(fc);
             }
             if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildFilter(lc, fc));
+                rt = new FilterChainRuntime(fc, buildFilter(lc, fc), fc.transportSocket() == null ? null
+                        : new io.remora.tls.DownstreamTransportSocket(fc.transportSocket(), secrets,
+                        io.remora.tls.TlsProvider.current(),
+                        io.remora.tls.TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
                 built.put(fc, rt);
             }
             chains.put(fc, rt);
@@ -306,6 +310,11 @@ public final class Server implements AutoCloseable {
     }
 
     /** The cluster manager (for admin and xDS). */
+    /** The TLS secrets (static and SDS) that listeners and clusters resolve by name. */
+    public io.remora.tls.SecretManager secrets() {
+        return secrets;
+    }
+
     public ClusterManagerImpl clusterManager() {
         return clusterManager;
     }

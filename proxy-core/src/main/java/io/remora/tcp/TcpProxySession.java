@@ -99,6 +99,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         started = true;
         streamInfo.downstreamRemoteAddress = info.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
+        streamInfo.downstreamTls = info.tls();
+        streamInfo.requestedServerName = info.serverName();
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster();
         streamInfo.upstreamCluster = name;
@@ -190,6 +192,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         connectionCounted = true;
         clusterStats.upstreamCxActive.incrementAndGet();
         streamInfo.upstreamLocalAddress = upstream.localAddress();
+        streamInfo.upstreamTls = upstream.attr(io.remora.tls.TlsConnection.UPSTREAM).get();
         upstream.closeFuture().addListener(f -> onUpstreamClosed());
         if (pending != null) {
             ByteBuf b;

@@ -130,6 +130,7 @@ public final class UpstreamConnector {
             }
             tls.handshakeFuture().addListener(hs -> {
                 if (hs.isSuccess()) {
+                    ch.attr(io.remora.tls.TlsConnection.UPSTREAM).set(io.remora.tls.TlsConnection.of(tls));
                     callback.onConnected(ch);
                 } else {
                     ch.close();

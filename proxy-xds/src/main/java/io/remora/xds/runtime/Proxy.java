@@ -54,6 +54,7 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private volatile XdsSnapshot applied;
+    private final SdsSecrets sdsSecrets;
 
     /**
      * @param quit what {@code /quitquitquit} does (the caller's shutdown path)
@@ -68,6 +69,8 @@ public final class Proxy implements AutoCloseable {
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
         this.staticDump = new ConfigDumpBuilder(bootstrap, Instant.now());
         this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create);
+        this.sdsSecrets = new SdsSecrets(server.secrets());
+        sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
     }
 
@@ -134,6 +137,8 @@ public final class Proxy implements AutoCloseable {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             ServerConfig merged = dynamic.merge(snapshot);
+            // Secrets first: listeners and clusters of this snapshot resolve them by name.
+            sdsSecrets.apply(snapshot.secrets());
             try {
                 server.update(merged);
             } catch (RuntimeException e) {
