@@ -205,12 +205,13 @@ class RepresentativeConfigTest {
         assertEquals(0, d.maxRequestsPerConnection());
         assertNull(d.outlierDetection());
         var tls = d.transportSocket();
-        assertEquals("default", tls.certificateSecretName());
-        assertEquals("ROOTCA", tls.validationSecretName());
+        assertEquals(List.of("default"), tls.certificateSdsNames());
+        assertEquals("ROOTCA", tls.validationSdsName());
         assertEquals("example.com", tls.sni());
         assertEquals(List.of("h2", "http/1.1"), tls.alpnProtocols());
-        assertEquals(List.of(new StringMatcher.Exact("spiffe://cluster.local/ns/default/sa/backend", false)),
-                tls.subjectAltNameMatchers());
+        assertEquals(List.of(new io.remora.config.SanMatcher(io.remora.config.SanMatcher.Type.URI,
+                        new StringMatcher.Exact("spiffe://cluster.local/ns/default/sa/backend", false))),
+                tls.validation().sanMatchers());
 
         ClusterConfig e = model.clusters().get("eds_cluster");
         assertEquals(ClusterConfig.DiscoveryType.EDS, e.type());
