@@ -83,6 +83,12 @@ public final class Server implements AutoCloseable {
         return this;
     }
 
+    /** Plugs in the layered runtime that {@link ServerContext#runtime()} reads; the default is empty. */
+    public Server runtime(io.remora.runtime.RuntimeLoader loader) {
+        context.runtime(loader::snapshot);
+        return this;
+    }
+
     /** Builds clusters and binds every listener of the config; throws if a bind fails. */
     public synchronized void start(ServerConfig config) {
         if (workers != null) {
