@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 
 /** What every pool of one (worker, host) needs: where, how to connect, what to count. */
 final class PoolContext {
+    private static final java.util.logging.Logger POOL_LOG = io.remora.log.Logging.logger("pool");
     static final long SWEEP_SECONDS = 5;
     final EventLoop loop;
     final Cluster cluster;
@@ -70,6 +71,11 @@ final class PoolContext {
             return null;
         }
         TransportSocketConfig ts = cluster.config().transportSocket();
+        host.stats.cxTotal.increment();
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("creating a new connection to " + host.address() + " for cluster '" + cluster.name() + "'"
+                    + (ssl != null ? " (TLS)" : ""));
+        }
         ChannelFuture f = bootstrap().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -169,11 +175,17 @@ final class PoolContext {
     }
 
     void connectionOpened() {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("connected to " + host.address() + " for cluster '" + cluster.name() + "'");
+        }
         stats().upstreamCxActive.incrementAndGet();
         host.activeConnections.incrementAndGet();
     }
 
     void connectionClosed() {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("closed connection to " + host.address() + " of cluster '" + cluster.name() + "'");
+        }
         stats().upstreamCxActive.decrementAndGet();
         stats().upstreamCxDestroy.increment();
         host.activeConnections.decrementAndGet();
@@ -181,6 +193,11 @@ final class PoolContext {
     }
 
     void connectFailed(Throwable cause) {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("connection failure to " + host.address() + " of cluster '" + cluster.name() + "': "
+                    + describe(cause));
+        }
+        host.stats.cxConnectFail.increment();
         stats().upstreamCxConnectFail.increment();
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             stats().upstreamCxConnectTimeout.increment();

@@ -53,6 +53,7 @@ public final class Proxy implements AutoCloseable {
     private AdminServer admin;
     private XdsClient xds;
     private final DynamicConfig dynamic;
+    private final io.remora.runtime.RuntimeLoader runtime;
     private volatile XdsSnapshot applied;
 
     /**
@@ -67,7 +68,12 @@ public final class Proxy implements AutoCloseable {
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
         this.staticDump = new ConfigDumpBuilder(bootstrap, Instant.now());
-        this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create);
+        this.runtime = new io.remora.runtime.RuntimeLoader(
+                io.remora.xds.translate.RuntimeTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()),
+                config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
+        this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create)
+                .runtime(runtime);
         stats.server().concurrency.set(options.concurrency());
     }
 
@@ -106,6 +112,10 @@ public final class Proxy implements AutoCloseable {
 
     public StatsRegistry stats() {
         return stats;
+    }
+
+    public io.remora.runtime.RuntimeLoader runtime() {
+        return runtime;
     }
 
     /** Stops taking new work, lets in-flight work finish up to drainTime, then stops. */
@@ -191,6 +201,38 @@ public final class Proxy implements AutoCloseable {
         @Override
         public String configDump() {
             return ConfigDumps.json(staticDump, applied);
+        }
+
+        @Override
+        public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
+            return ConfigDumps.dump(staticDump, applied, query);
+        }
+
+        @Override
+        public io.remora.runtime.RuntimeLoader runtime() {
+            return runtime;
+        }
+
+        @Override
+        public boolean addedViaApi(String cluster) {
+            XdsSnapshot s = applied;
+            return s != null && s.state(io.remora.xds.ads.XdsResourceType.CLUSTER).resources().containsKey(cluster);
+        }
+
+        @Override
+        public Map<String, List<String>> unreadyTargets() {
+            ServerState.State st = state.state();
+            if (st != ServerState.State.INITIALIZING && st != ServerState.State.PRE_INITIALIZING) {
+                return Map.of();
+            }
+            List<String> targets = new ArrayList<>();
+            if (bootstrap.getDynamicResources().hasCdsConfig()) {
+                targets.add("CDS");
+            }
+            if (bootstrap.getDynamicResources().hasLdsConfig()) {
+                targets.add("LDS");
+            }
+            return targets.isEmpty() ? Map.of() : Map.of("init manager Server", targets);
         }
 
         @Override
