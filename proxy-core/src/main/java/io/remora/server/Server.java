@@ -43,7 +43,7 @@ import java.util.function.Function;
  * monitor; workers only read the published {@link Snapshot} and each listener's runtime.
  */
 public final class Server implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Server.class.getName());
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
     /** How long start waits for DNS clusters' first answer (Envoy's cluster warming). */
     private static final Duration DNS_WARMING = Duration.ofSeconds(5);
 
@@ -120,7 +120,7 @@ public final class Server implements AutoCloseable {
             CompletableFuture.allOf(dns.toArray(CompletableFuture[]::new))
                     .get(DNS_WARMING.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
+            LOG.log(java.util.logging.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
         }
     }
 
@@ -159,6 +159,8 @@ public final class Server implements AutoCloseable {
                     ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
                     if (lc.bindToPort()) {
                         al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
+                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al.boundAddress())
+                                + " (" + lc.filterChains().size() + " filter chain(s))");
                     }
                     newlyBound.add(al);
                     next.put(lc.name(), al);
@@ -190,6 +192,18 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** An address as Envoy prints it: 0.0.0.0:10000, [::]:10000, a pipe path. */
+    public static String describe(SocketAddress a) {
+        if (a instanceof InetSocketAddress in && in.getAddress() != null) {
+            String host = io.netty.util.NetUtil.toAddressString(in.getAddress());
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
+        }
+        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
+            return d.path();
+        }
+        return String.valueOf(a);
+    }
+
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
                 && a.transparent() == b.transparent();
@@ -214,7 +228,7 @@ public final class Server implements AutoCloseable {
         try {
             fc.filter().startDrain();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+            LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
         }
         // Scheduled even when the group looks empty: a connection accepted just before the swap
         // may still be in its listener filters and join the group later.
@@ -363,7 +377,7 @@ public final class Server implements AutoCloseable {
                     try {
                         fc.filter().startDrain();
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                        LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
                     }
                 }
             }
@@ -401,7 +415,7 @@ public final class Server implements AutoCloseable {
             try {
                 fc.filter().startDrain();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
             }
         }
         long deadline = System.nanoTime() + drainTime.toNanos();

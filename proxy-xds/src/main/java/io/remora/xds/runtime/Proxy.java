@@ -254,7 +254,8 @@ public final class Proxy implements AutoCloseable {
 
     private static Address toAddress(SocketAddress a) {
         if (a instanceof InetSocketAddress i) {
-            return new Address.Tcp(i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString(), i.getPort());
+            return new Address.Tcp(i.getAddress() != null ? io.netty.util.NetUtil.toAddressString(i.getAddress())
+                    : i.getHostString(), i.getPort());
         }
         if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
             return new Address.Pipe(d.path());
