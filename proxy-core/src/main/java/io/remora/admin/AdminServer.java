@@ -88,9 +88,13 @@ public final class AdminServer implements AutoCloseable {
         }
         try {
             channel = b.bind(bindTo).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
+        } catch (Exception e) { // Netty rethrows the bind error (an IOException) unchecked
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IllegalStateException("admin: cannot bind " + address + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
         LOG.info("admin address: " + channel.localAddress());
         return this;

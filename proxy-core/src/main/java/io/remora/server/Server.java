@@ -395,13 +395,21 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /**
+     * What a drain ended with: how long it took, and what was still open at the deadline and
+     * therefore cut (zero when everything finished in time).
+     */
+    public record DrainReport(Duration elapsed, boolean deadlineReached, long connectionsCut, long requestsCut) {
+    }
+
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */
-    public void drainAndStop(Duration drainTime) {
+    public DrainReport drainAndStop(Duration drainTime) {
         List<FilterChainRuntime> chains;
+        long start = System.nanoTime();
         synchronized (this) {
             if (stopped || workers == null) {
                 stopped = true;
-                return;
+                return new DrainReport(Duration.ZERO, false, 0, 0);
             }
             draining = true;
             stats.server().live.set(0);
@@ -418,7 +426,9 @@ public final class Server implements AutoCloseable {
                 LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
             }
         }
-        long deadline = System.nanoTime() + drainTime.toNanos();
+        LOG.info(() -> "draining " + activeConnections.get() + " connection(s) (" + stats.activeRequests()
+                + " request(s) in flight) for up to " + drainTime.toSeconds() + "s");
+        long deadline = start + drainTime.toNanos();
         while (activeConnections.get() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
@@ -427,7 +437,18 @@ public final class Server implements AutoCloseable {
                 break;
             }
         }
+        long connectionsLeft = activeConnections.get();
+        long requestsLeft = stats.activeRequests();
         close();
+        DrainReport r = new DrainReport(Duration.ofNanos(System.nanoTime() - start), connectionsLeft > 0,
+                connectionsLeft, requestsLeft);
+        if (r.deadlineReached()) {
+            LOG.warning("drain deadline of " + drainTime.toSeconds() + "s reached: closed " + connectionsLeft
+                    + " connection(s), cutting " + requestsLeft + " request(s) in flight");
+        } else {
+            LOG.info(() -> "drain complete after " + r.elapsed().toMillis() + " ms: every connection finished");
+        }
+        return r;
     }
 
     @Override

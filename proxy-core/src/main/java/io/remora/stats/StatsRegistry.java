@@ -74,6 +74,15 @@ public final class StatsRegistry {
         return listeners.computeIfAbsent(label, l -> new ListenerStats(registry, l));
     }
 
+    /** Requests in flight across every connection manager ({@code http.*.downstream_rq_active}). */
+    public long activeRequests() {
+        long n = 0;
+        for (HttpConnManagerStats s : http.values()) {
+            n += s.downstreamRqActive.get();
+        }
+        return n;
+    }
+
     /** {@code /stats/recentlookups}. */
     public RecentLookups recentLookups() {
         return recentLookups;

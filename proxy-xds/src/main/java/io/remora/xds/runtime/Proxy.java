@@ -119,12 +119,12 @@ public final class Proxy implements AutoCloseable {
     }
 
     /** Stops taking new work, lets in-flight work finish up to drainTime, then stops. */
-    public void drainAndStop(Duration drainTime) {
+    public Server.DrainReport drainAndStop(Duration drainTime) {
         state.startDraining();
         if (xds != null) {
             xds.close();
         }
-        server.drainAndStop(drainTime);
+        return server.drainAndStop(drainTime);
     }
 
     @Override
