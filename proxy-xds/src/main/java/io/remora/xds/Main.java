@@ -29,6 +29,8 @@ public final class Main {
 
     private static final Logger LOG = Logging.logger("main");
     public static final String VERSION = "0.1.0";
+    /** Where {@code --demo} binds its admin (default 127.0.0.1); the container image sets 0.0.0.0. */
+    public static final String DEMO_ADMIN_ADDRESS_ENV = "REMORA_DEMO_ADMIN_ADDRESS";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -76,7 +78,15 @@ public final class Main {
                     .serviceCluster(o.serviceCluster()).drainTime(o.drainTime());
             if (o.demo() && o.configPath() == null && o.configYaml() == null) {
                 source = "demo.yaml (bundled)";
-                loaded = loader.loadString(demoConfig(), "demo.yaml");
+                String adminAddress = System.getenv(DEMO_ADMIN_ADDRESS_ENV);
+                if (adminAddress == null || adminAddress.isBlank()) {
+                    loaded = loader.loadString(demoConfig(), "demo.yaml");
+                } else {
+                    // The container image sets 0.0.0.0 so `docker run -p 9901:9901` reaches the
+                    // admin; on a laptop the demo keeps its admin on loopback.
+                    loaded = loader.loadString(demoConfig(), "demo.yaml", "admin: { address: { socket_address: "
+                            + "{ address: \"" + adminAddress.strip().replace("\"", "") + "\" } } }");
+                }
             } else {
                 source = o.configPath() != null ? o.configPath().toString() : "--config-yaml";
                 loaded = loader.load(o.configPath(), o.configYaml());

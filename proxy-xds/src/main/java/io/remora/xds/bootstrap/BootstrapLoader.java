@@ -88,6 +88,14 @@ public final class BootstrapLoader {
         return translate(parse(text, sourceName, ctx), ctx);
     }
 
+    /** {@link #loadString} with YAML merged over it, as {@code --config-yaml} merges over a file. */
+    public LoadedBootstrap loadString(String text, String sourceName, String overrideYaml) {
+        TranslationContext ctx = new TranslationContext(null);
+        Bootstrap.Builder b = parse(text, sourceName, ctx).toBuilder();
+        b.mergeFrom(parse(overrideYaml, "override", ctx));
+        return translate(b.build(), ctx);
+    }
+
     private LoadedBootstrap translate(Bootstrap proto, TranslationContext ctx) {
         var model = BootstrapTranslator.translate(proto, ctx, serviceNode, serviceCluster, drainTime);
         return new LoadedBootstrap(proto, model, ctx.warnings());
