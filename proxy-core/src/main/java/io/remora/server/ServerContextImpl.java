@@ -20,6 +20,7 @@ final class ServerContextImpl implements ServerContext {
     private final Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory;
     private final BooleanSupplier draining;
     private final Function<String, RouteTable> routeTables;
+    private volatile Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
 
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
@@ -67,6 +68,15 @@ final class ServerContextImpl implements ServerContext {
         }
         List<AccessLog> logs = accessLogFactory.get().apply(configs);
         return logs == null ? List.of() : logs;
+    }
+
+    void runtime(Supplier<io.remora.runtime.Runtime> runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return runtime.get();
     }
 
     @Override

@@ -81,6 +81,7 @@ public final class BootstrapTranslator {
         if (b.hasTracing()) {
             ctx.warnOnce("tracing", "tracing is not supported and is ignored");
         }
+        RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
                 Collections.unmodifiableMap(routes), drainTime);
     }
