@@ -138,8 +138,21 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         Stream s = new Stream(req);
         current = s;
         DecoderResult result = req.decoderResult();
-        if (result.isFailure()) {
+        Http1Headers.Rejection rejection = Http1Headers.validate(req);
+        if (result.isFailure() && (rejection == null || rejection.status() != 501)) {
+            // An unknown transfer coding is answered 501 even when it also broke Netty's framing.
             s.protocolError(result.cause());
+            return;
+        }
+        if (rejection != null) {
+            s.reject(rejection.status(), rejection.reason(), rejection.details());
+            return;
+        }
+        if ("CONNECT".equals(req.method().name())) {
+            // No upgrade_configs for CONNECT: Envoy refuses the upgrade (403 upgrade_failed) and,
+            // the request being unfinished, closes; the tunnel bytes are never parsed as HTTP.
+            s.reject(403, "Forbidden", "upgrade_failed");
+            ctx.pipeline().remove("remora-http1-codec");
             return;
         }
         boolean noBody = !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
@@ -336,6 +349,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
                 cx.hcm.stats.downstreamCxProtocolError.increment();
                 s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
             }
+        }
+
+        /** A request head Envoy refuses: local reply, then the connection closes. */
+        void reject(int status, String reason, String details) {
+            requestComplete = true;
+            closeAfterResponse = true;
+            stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+            cx.hcm.stats.downstreamCxProtocolError.increment();
+            stream.sendLocalReply(status, reason, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, details);
         }
 
         @Override
