@@ -31,4 +31,9 @@ public interface ServerContext {
 
     /** True once the server drains (SIGTERM, /healthcheck/fail, listener removal). */
     boolean draining();
+
+    /** The overload manager: its actions, connection limits and header budget. */
+    default io.remora.overload.OverloadManager overload() {
+        return io.remora.overload.OverloadManager.unmanaged();
+    }
 }

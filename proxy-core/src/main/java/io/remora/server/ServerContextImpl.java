@@ -18,11 +18,13 @@ final class ServerContextImpl implements ServerContext {
     private final Supplier<io.remora.config.ServerConfig> config;
     private final Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory;
     private final BooleanSupplier draining;
+    private final Supplier<io.remora.overload.OverloadManager> overload;
 
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
                       Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
-                      BooleanSupplier draining) {
+                      BooleanSupplier draining, Supplier<io.remora.overload.OverloadManager> overload) {
+        this.overload = overload;
         this.transport = transport;
         this.clusterManager = clusterManager;
         this.stats = stats;
@@ -64,5 +66,11 @@ final class ServerContextImpl implements ServerContext {
     @Override
     public boolean draining() {
         return draining.getAsBoolean();
+    }
+
+    @Override
+    public io.remora.overload.OverloadManager overload() {
+        io.remora.overload.OverloadManager o = overload.get();
+        return o != null ? o : ServerContext.super.overload();
     }
 }

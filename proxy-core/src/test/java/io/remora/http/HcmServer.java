@@ -91,6 +91,13 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        Duration requestHeadersTimeout;
+
+        Builder requestHeadersTimeout(Duration d) {
+            requestHeadersTimeout = d;
+            return this;
+        }
+
         Builder maxHeadersKb(int kb) {
             maxHeadersKb = kb;
             return this;
@@ -129,7 +136,7 @@ final class HcmServer implements AutoCloseable {
                     List.of(new TestFilter.Config()), streamIdle, requestTimeout, idle, drain,
                     maxHeadersKb, maxHeadersCount, useRemoteAddress, trustedHops, skipXff, generateRequestId,
                     preserveExternalRequestId, null, null, http2, false, false,
-                    List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));
+                    List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)), requestHeadersTimeout);
         }
     }
 }
