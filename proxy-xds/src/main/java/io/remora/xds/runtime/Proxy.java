@@ -67,7 +67,9 @@ public final class Proxy implements AutoCloseable {
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
         this.staticDump = new ConfigDumpBuilder(bootstrap, Instant.now());
-        this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create);
+        this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create)
+                .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()));
         stats.server().concurrency.set(options.concurrency());
     }
 

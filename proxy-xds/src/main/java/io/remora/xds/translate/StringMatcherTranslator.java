@@ -23,12 +23,31 @@ public final class StringMatcherTranslator {
     public static final int DEFAULT_MAX_PROGRAM_SIZE = 100;
     /**
      * {@code re2.max_program_size.warn_level}: Envoy warns above it; by default it never does.
-     * Overridable with the system property {@code remora.re2.max_program_size.warn_level}.
      */
-    static final long WARN_PROGRAM_SIZE = Long.getLong("remora.re2.max_program_size.warn_level", 0xffffffffL);
-    /** {@code re2.max_program_size.error_level}, overridable as Envoy's runtime key is. */
-    static final long ERROR_PROGRAM_SIZE = Long.getLong("remora.re2.max_program_size.error_level",
-            DEFAULT_MAX_PROGRAM_SIZE);
+    private static volatile long warnProgramSize = 0xffffffffL;
+    /** {@code re2.max_program_size.error_level}, from the bootstrap's runtime as Envoy's. */
+    private static volatile long errorProgramSize = DEFAULT_MAX_PROGRAM_SIZE;
+
+    /**
+     * Envoy's runtime keys {@code re2.max_program_size.error_level} and {@code .warn_level} (Istio
+     * sets the error level to 32768), process-wide as Envoy's runtime is; absent keys reset to
+     * Envoy's defaults.
+     */
+    public static void applyRuntime(java.util.Map<String, com.google.protobuf.Value> runtime) {
+        errorProgramSize = level(runtime.get("re2.max_program_size.error_level"), DEFAULT_MAX_PROGRAM_SIZE);
+        warnProgramSize = level(runtime.get("re2.max_program_size.warn_level"), 0xffffffffL);
+    }
+
+    private static long level(com.google.protobuf.Value v, long dflt) {
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return v.hasNumberValue() ? (long) v.getNumberValue() : Long.parseLong(v.getStringValue().trim());
+        } catch (NumberFormatException e) {
+            throw FieldPath.of("layered_runtime").error("re2.max_program_size: not a number: " + v.getStringValue());
+        }
+    }
 
     private StringMatcherTranslator() {
     }
@@ -55,7 +74,7 @@ public final class StringMatcherTranslator {
     }
 
     public static Pattern regex(RegexMatcher m, FieldPath path) {
-        long max = ERROR_PROGRAM_SIZE;
+        long max = errorProgramSize;
         if (m.hasGoogleRe2() && m.getGoogleRe2().hasMaxProgramSize()) {
             // The deprecated per-regex limit replaces the error level, as in Envoy.
             max = m.getGoogleRe2().getMaxProgramSize().getValue() & 0xffffffffL;
@@ -65,7 +84,7 @@ public final class StringMatcherTranslator {
 
     /** Compiles an RE2 regex with the default program size limit; an invalid one names its field. */
     public static Pattern compile(String regex, FieldPath path) {
-        return compile(regex, path, ERROR_PROGRAM_SIZE);
+        return compile(regex, path, errorProgramSize);
     }
 
     /** Compiles an RE2 regex; invalid syntax or a program over maxProgramSize names its field. */
@@ -83,9 +102,9 @@ public final class StringMatcherTranslator {
             throw path.error("regex '" + regex + "' RE2 program size of " + size + " > max program size of "
                     + maxProgramSize + ". Increase configured max program size if necessary.");
         }
-        if (size > WARN_PROGRAM_SIZE) {
+        if (size > warnProgramSize) {
             LOG.log(System.Logger.Level.WARNING, "regex '" + regex + "' RE2 program size of " + size
-                    + " > max program size of " + WARN_PROGRAM_SIZE + " set for the warn level threshold");
+                    + " > max program size of " + warnProgramSize + " set for the warn level threshold");
         }
         return p;
     }
