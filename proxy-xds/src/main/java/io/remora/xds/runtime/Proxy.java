@@ -72,7 +72,9 @@ public final class Proxy implements AutoCloseable {
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
-                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime);
+                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
+                .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()));
         this.sdsSecrets = new SdsSecrets(server.secrets());
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
