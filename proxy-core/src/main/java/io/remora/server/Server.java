@@ -72,7 +72,7 @@ public final class Server implements AutoCloseable {
         this.options = options;
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
-        this.clusterManager = new ClusterManagerImpl(stats);
+        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, options.transport());
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining);
     }

@@ -23,6 +23,7 @@ import io.remora.network.ConnectionInfo;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
+import io.remora.upstream.OutlierMonitor;
 import io.remora.upstream.LoadBalancerContext;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -172,6 +173,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             clusterStats.upstreamCxConnectFail.increment();
             if (cf.cause() instanceof ConnectTimeoutException) {
                 clusterStats.upstreamCxConnectTimeout.increment();
+                h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            } else {
+                h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
             }
             cf.channel().close();
             if (!downstream.isActive()) {
@@ -190,6 +194,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             cf.channel().close();
             return;
         }
+        h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         upstreamReady = true;
         connectionCounted = true;
         clusterStats.upstreamCxActive.incrementAndGet();

@@ -28,6 +28,7 @@ import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.upstream.LoadBalancerContext;
+import io.remora.upstream.OutlierMonitor;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -343,6 +344,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private void onUpstreamHeaders(Attempt a, Http2Headers headers, boolean endStream) {
         int status = parseStatus(headers.status());
         stats.response(status);
+        a.host.outlier().reportResult(status);
         a.cancelPerTryTimer();
         if (retry != null) {
             RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream));
@@ -385,6 +387,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             stats.upstreamRqRxReset.increment();
         }
         a.release();
+        if (reason != ResetReason.OVERFLOW) {
+            // A circuit breaker's overflow says nothing about the host.
+            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
+        }
         if (transportFailure != null) {
             info.upstreamTransportFailureReason = transportFailure;
         }
@@ -425,6 +431,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         stats.upstreamRqPerTryTimeout.increment();
+        a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
         a.abandon();
         RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout());
         if (rs == RetryStatus.YES) {
@@ -444,6 +451,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         stats.upstreamRqTimeout.increment();
         if (current != null) {
+            current.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
             current.abandon();
             current = null;
         }
@@ -678,6 +686,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 return;
             }
             stream = s;
+            host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
             info.upstreamHost = host.address();
             info.upstreamLocalAddress = s.localAddress();
             if (downstreamBlocked) {

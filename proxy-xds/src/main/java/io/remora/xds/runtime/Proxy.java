@@ -69,6 +69,8 @@ public final class Proxy implements AutoCloseable {
         this.staticDump = new ConfigDumpBuilder(bootstrap, Instant.now());
         this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create);
         stats.server().concurrency.set(options.concurrency());
+        // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
+        server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
     }
 
     /** The network filters Remora builds filter chains from. */
