@@ -238,7 +238,8 @@ final class AdminEndpoints {
                 sb.append(p).append("cx_active::").append(h.activeConnections.get()).append('\n');
                 sb.append(p).append("rq_active::").append(h.activeRequests.get()).append('\n');
                 sb.append(p).append("hostname::").append(h.hostname() == null ? "" : h.hostname()).append('\n');
-                sb.append(p).append("health_flags::").append(healthFlags(h.health())).append('\n');
+                sb.append(p).append("health_flags::").append(io.remora.upstream.HealthFlag.describe(h.healthFlags()))
+                        .append('\n');
                 sb.append(p).append("weight::").append(h.weight()).append('\n');
                 Locality l = h.locality() == null ? Locality.NONE : h.locality();
                 sb.append(p).append("region::").append(nz(l.region())).append('\n');
@@ -246,11 +247,17 @@ final class AdminEndpoints {
                 sb.append(p).append("sub_zone::").append(nz(l.subZone())).append('\n');
                 sb.append(p).append("canary::false\n");
                 sb.append(p).append("priority::0\n");
-                sb.append(p).append("success_rate::-1\n");
-                sb.append(p).append("local_origin_success_rate::-1\n");
+                sb.append(p).append("success_rate::").append(rate(h.outlier().successRate())).append('\n');
+                sb.append(p).append("local_origin_success_rate::").append(rate(h.outlier().localOriginSuccessRate()))
+                        .append('\n');
             }
         }
         return AdminResponse.ok(sb.toString());
+    }
+
+    /** Envoy prints -1 for no value, the rate as a plain number otherwise. */
+    private static String rate(double r) {
+        return r < 0 ? "-1" : r == Math.rint(r) ? Long.toString((long) r) : Double.toString(r);
     }
 
     private static String observabilityName(Cluster c) {

@@ -271,6 +271,10 @@ public final class HealthChecker {
                 return;
             }
             numHealthy = 0;
+            if (type != Probe.FailureType.NETWORK_TIMEOUT) {
+                // The timeout flag says why the last check failed; it toggles while unhealthy.
+                host.healthFlagClear(HealthFlag.ACTIVE_HC_TIMEOUT);
+            }
             Transition t = Transition.UNCHANGED;
             if (!host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
                 if ((!retriable && type == Probe.FailureType.ACTIVE) || ++numUnhealthy == config.unhealthyThreshold()) {
