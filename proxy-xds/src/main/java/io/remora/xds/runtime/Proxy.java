@@ -78,6 +78,8 @@ public final class Proxy implements AutoCloseable {
         this.sdsSecrets = new SdsSecrets(server.secrets());
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
+        // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
+        server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
     }
 
     /** Binds the admin and the static listeners, then connects to the control plane if any. */
