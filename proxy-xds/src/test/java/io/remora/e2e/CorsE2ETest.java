@@ -33,6 +33,12 @@ class CorsE2ETest {
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
         String routes = """
+                - match: { prefix: "/switch" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.cors:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy
+                      filter_enabled: { runtime_key: cors.switch, default_value: { numerator: 100 } }
                 - match: { prefix: "/strict" }
                   route: { cluster: app }
                   typed_per_filter_config:
@@ -78,6 +84,8 @@ class CorsE2ETest {
                                   max_age: "300"
                                   allow_credentials: true
                 """);
+        // An admin runtime layer, so that /runtime_modify can turn a policy off.
+        yaml = "layered_runtime: { layers: [{ name: admin, admin_layer: {} }] }\n" + yaml;
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -191,6 +199,19 @@ class CorsE2ETest {
         assertEquals("true", r.header("access-control-allow-credentials"));
         Curl other = preflight("/x", "https://good.example", "-H", "Host: legacy.example");
         assertEquals("upstream saw OPTIONS /x", other.text(), "the typed policy of the other host does not apply");
+    }
+
+    @Test
+    void filterEnabledFollowsTheRuntime() throws Exception {
+        assertEquals("https://good.example", preflight("/switch", "https://good.example")
+                .header("access-control-allow-origin"));
+        java.net.http.HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                proxy.adminUri("/runtime_modify?cors.switch=0")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        Curl off = preflight("/switch", "https://good.example");
+        assertEquals("upstream saw OPTIONS /switch", off.text(), "the filter is off for this route: forwarded");
+        assertNull(off.header("access-control-allow-origin"));
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.remora.extensions.filters.http.compressor.CompressorPerRouteConfig;
 import io.remora.extensions.filters.http.cors.CorsConfig;
 import io.remora.extensions.filters.http.cors.CorsPolicyConfig;
 import io.remora.extensions.filters.http.decompressor.DecompressorConfig;
+import io.remora.runtime.FractionalPercent;
 import io.remora.xds.TestResources;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
@@ -116,8 +117,9 @@ class CorsCompressionTranslationTest {
         assertEquals("600", vp.maxAge());
         assertEquals(Boolean.TRUE, vp.allowCredentials());
         assertNull(vp.forwardNotMatchingPreflights());
-        assertEquals(500_000, vp.filterEnabledPerMillion());
-        assertEquals(-1, vp.shadowEnabledPerMillion());
+        assertEquals(new FractionalPercent(50, FractionalPercent.Denominator.HUNDRED), vp.filterEnabled());
+        assertEquals("", vp.filterEnabledKey());
+        assertNull(vp.shadowEnabled());
         var rp = assertInstanceOf(CorsPolicyConfig.class,
                 vh.routes().get(0).perFilterConfigs().get("envoy.filters.http.cors").config());
         assertEquals("POST", rp.allowMethods());
@@ -133,7 +135,7 @@ class CorsCompressionTranslationTest {
                 cors:
                   allow_origin_string_match: [{ prefix: "https://" }]
                   allow_methods: GET
-                  shadow_enabled: { default_value: { numerator: 100 } }
+                  shadow_enabled: { runtime_key: cors.shadow, default_value: { numerator: 100 } }
                 """, "").replace("route: { cluster: c1 }",
                 "route: { cluster: c1, cors: { allow_headers: x-r, max_age: \"5\" } }"));
         VirtualHost vh = h.routeConfig().virtualHosts().get(0);
@@ -141,7 +143,8 @@ class CorsCompressionTranslationTest {
         var vp = assertInstanceOf(CorsPolicyConfig.class, v.config());
         assertFalse(v.disabled());
         assertTrue(vp.allowOrigins().get(0).matches("https://anything"));
-        assertEquals(1_000_000, vp.shadowEnabledPerMillion());
+        assertEquals(FractionalPercent.ofPercent(100), vp.shadowEnabled());
+        assertEquals("cors.shadow", vp.shadowEnabledKey());
         var rp = assertInstanceOf(CorsPolicyConfig.class,
                 vh.routes().get(0).perFilterConfigs().get(CorsPolicyConfig.LEGACY_KEY).config());
         assertEquals("x-r", rp.allowHeaders());
@@ -222,6 +225,7 @@ class CorsCompressionTranslationTest {
         assertEquals(100, br.request().minContentLength());
         assertEquals(Set.of("application/json"), br.request().contentTypes());
         assertFalse(br.response().enabled());
+        assertEquals("x", br.response().enabledRuntimeKey());
         assertTrue(br.responseConfigSet() && br.disableOnEtagHeader() && br.removeAcceptEncodingHeader()
                 && br.chooseFirst());
         var zs = assertInstanceOf(CompressorConfig.class, h.httpFilters().get(1).config());
@@ -264,6 +268,19 @@ class CorsCompressionTranslationTest {
         var e = refused(bootstrap(compressor("gz", "{ \"@type\": type.googleapis.com/envoy.extensions.compression."
                 + parts[0] + " }", ""), "", ""));
         assertEquals(HCM + ".http_filters[0].typed_config." + parts[1], e.path(), e.getMessage());
+    }
+
+    @Test
+    void runtimeFeatureFlagsNeedTheirFields() {
+        var e = refused(bootstrap(compressor("gz", """
+                { "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip }
+                """, "response_direction_config: { common_config: { enabled: { default_value: true } } }"), "", ""));
+        assertEquals(HCM + ".http_filters[0].typed_config.response_direction_config.common_config.enabled.runtime_key",
+                e.path());
+        var e2 = refused(bootstrap(compressor("gz", """
+                { "@type": type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip }
+                """, "runtime_enabled: { runtime_key: k }"), "", ""));
+        assertEquals(HCM + ".http_filters[0].typed_config.runtime_enabled.default_value", e2.path());
     }
 
     @Test
@@ -313,7 +330,7 @@ class CorsCompressionTranslationTest {
                       name: in
                       typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.gzip.decompressor.v3.Gzip, max_inflate_ratio: 20 }
                     request_direction_config: { advertise_accept_encoding: false }
-                    response_direction_config: { common_config: { enabled: { default_value: false }, ignore_no_transform_header: true } }
+                    response_direction_config: { common_config: { enabled: { default_value: false, runtime_key: dec.on }, ignore_no_transform_header: true } }
                 """, "", ""));
         var d = assertInstanceOf(DecompressorConfig.class, h.httpFilters().get(0).config());
         assertEquals(20, assertInstanceOf(GzipCodec.class, d.codec()).maxInflateRatio());
@@ -321,6 +338,8 @@ class CorsCompressionTranslationTest {
         assertFalse(d.advertiseAcceptEncoding());
         assertFalse(d.responseEnabled());
         assertTrue(d.responseIgnoreNoTransform());
+        assertEquals("dec.on", d.responseEnabledKey());
+        assertEquals("", d.requestEnabledKey());
         assertEquals("in", d.libraryName());
     }
 

@@ -8,9 +8,12 @@ import java.util.Set;
  * One direction of a compressor ({@code Compressor.CommonDirectionConfig}): whether it is on, the
  * minimum {@code content-length} and the content types it compresses.
  *
- * @param contentTypes lower-case media types (parameters cropped); Envoy's default list when not configured
+ * @param enabled           {@code enabled.default_value} (true when unset)
+ * @param enabledRuntimeKey {@code enabled.runtime_key}, "" when none: the runtime's boolean overrides
+ * @param contentTypes      lower-case media types (parameters cropped); Envoy's default list when not configured
  */
-public record CompressorDirection(boolean enabled, long minContentLength, Set<String> contentTypes) {
+public record CompressorDirection(boolean enabled, String enabledRuntimeKey, long minContentLength,
+                                  Set<String> contentTypes) {
 
     public static final int DEFAULT_MIN_CONTENT_LENGTH = 30;
 
@@ -24,6 +27,11 @@ public record CompressorDirection(boolean enabled, long minContentLength, Set<St
 
     public CompressorDirection {
         contentTypes = Set.copyOf(contentTypes);
+    }
+
+    /** Envoy's RuntimeFeatureFlag: the runtime's value for the key, else the default. */
+    boolean enabled(io.remora.runtime.Runtime runtime) {
+        return enabledRuntimeKey.isEmpty() ? enabled : runtime.getBoolean(enabledRuntimeKey, enabled);
     }
 
     /** A missing content-type is allowed, as in Envoy; otherwise its media type must be listed. */

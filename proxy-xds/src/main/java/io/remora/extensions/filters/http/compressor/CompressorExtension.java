@@ -50,9 +50,9 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
         CompressorDirection request;
         if (c.hasRequestDirectionConfig()) {
             request = direction(c.getRequestDirectionConfig().getCommonConfig(),
-                    path.field("request_direction_config").field("common_config"), ctx);
+                    path.field("request_direction_config").field("common_config"));
         } else {
-            request = new CompressorDirection(false, CompressorDirection.DEFAULT_MIN_CONTENT_LENGTH,
+            request = new CompressorDirection(false, "", CompressorDirection.DEFAULT_MIN_CONTENT_LENGTH,
                     Set.copyOf(CompressorDirection.DEFAULT_CONTENT_TYPES));
         }
         CompressorDirection response;
@@ -60,15 +60,14 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
         boolean removeAcceptEncoding;
         if (c.hasResponseDirectionConfig()) {
             var r = c.getResponseDirectionConfig();
-            response = direction(r.getCommonConfig(), path.field("response_direction_config").field("common_config"),
-                    ctx);
+            response = direction(r.getCommonConfig(), path.field("response_direction_config").field("common_config"));
             disableOnEtag = r.getDisableOnEtagHeader();
             removeAcceptEncoding = r.getRemoveAcceptEncodingHeader();
         } else {
             // The deprecated top-level fields, which Envoy reads when response_direction_config is absent.
             response = new CompressorDirection(
-                    c.hasRuntimeEnabled() ? flag(c.getRuntimeEnabled(), path.field("runtime_enabled"), ctx) : true,
-                    minLength(c.hasContentLength(), c.getContentLength().getValue()),
+                    !c.hasRuntimeEnabled() || flag(c.getRuntimeEnabled(), path.field("runtime_enabled")),
+                    c.getRuntimeEnabled().getRuntimeKey(), minLength(c.hasContentLength(), c.getContentLength().getValue()),
                     contentTypes(c.getContentTypeList()));
             disableOnEtag = c.getDisableOnEtagHeader();
             removeAcceptEncoding = c.getRemoveAcceptEncodingHeader();
@@ -77,10 +76,9 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
                 c.hasResponseDirectionConfig(), disableOnEtag, removeAcceptEncoding, c.getChooseFirst());
     }
 
-    private static CompressorDirection direction(Compressor.CommonDirectionConfig d, FieldPath path,
-                                                 TranslationContext ctx) {
-        boolean enabled = !d.hasEnabled() || flag(d.getEnabled(), path.field("enabled"), ctx);
-        return new CompressorDirection(enabled, minLength(d.hasMinContentLength(), d.getMinContentLength().getValue()),
+    private static CompressorDirection direction(Compressor.CommonDirectionConfig d, FieldPath path) {
+        boolean enabled = !d.hasEnabled() || flag(d.getEnabled(), path.field("enabled"));
+        return new CompressorDirection(enabled, d.getEnabled().getRuntimeKey(), minLength(d.hasMinContentLength(), d.getMinContentLength().getValue()),
                 contentTypes(d.getContentTypeList()));
     }
 
@@ -99,13 +97,13 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
         return out;
     }
 
-    static boolean flag(RuntimeFeatureFlag f, FieldPath path, TranslationContext ctx) {
+    /** A RuntimeFeatureFlag's default; its runtime_key is kept beside it and read per stream. */
+    static boolean flag(RuntimeFeatureFlag f, FieldPath path) {
         if (!f.hasDefaultValue()) {
             throw path.field("default_value").error("missing required field");
         }
-        if (!f.getRuntimeKey().isEmpty()) {
-            ctx.warnOnce("compressor.runtime_key", "runtime keys are not supported; using default_value, first at "
-                    + path.field("runtime_key"));
+        if (f.getRuntimeKey().isEmpty()) {
+            throw path.field("runtime_key").error("must not be empty");
         }
         return f.getDefaultValue().getValue();
     }

@@ -85,7 +85,7 @@ final class CompressorFilter implements StreamFilter {
         }
         CompressorDirection req = config.request();
         CompressorStats s = stats();
-        if (!endStream && req.enabled() && !isUpgrade(headers) && minimumLength(req, headers, s.request)
+        if (!endStream && req.enabled(decoder.serverContext().runtime()) && !isUpgrade(headers) && minimumLength(req, headers, s.request)
                 && req.contentTypeAllowed(headers.get("content-type")) && !headers.contains("content-encoding")
                 && transferEncodingAllowed(headers)) {
             headers.remove("content-length");
@@ -221,7 +221,7 @@ final class CompressorFilter implements StreamFilter {
 
     private boolean responseEnabled(CompressorPerRouteConfig perRoute) {
         return perRoute != null && perRoute.responseEnabled() != null ? perRoute.responseEnabled()
-                : config.response().enabled();
+                : config.response().enabled(decoder.serverContext().runtime());
     }
 
     private boolean removeAcceptEncoding(CompressorPerRouteConfig perRoute) {

@@ -8,9 +8,9 @@ import io.remora.config.RouteFilterConfig;
 import io.remora.config.StringMatcher;
 import io.remora.extensions.HttpFilterExtension;
 import io.remora.http.filter.HttpFilterFactory;
+import io.remora.runtime.FractionalPercent;
 import io.remora.server.ServerContext;
 import io.remora.xds.translate.FieldPath;
-import io.remora.xds.translate.Protos;
 import io.remora.xds.translate.StringMatcherTranslator;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
@@ -98,22 +98,27 @@ public final class CorsExtension implements HttpFilterExtension<CorsConfig> {
                     path.field("allow_origin_string_match").index(i)));
         }
         return new CorsPolicyConfig(matchers, methods, headers, expose, maxAge, credentials, privateNetwork,
-                forwardPreflights, fraction(enabled, path.field("filter_enabled"), ctx),
-                fraction(shadow, path.field("shadow_enabled"), ctx));
+                forwardPreflights, fraction(enabled, path.field("filter_enabled")),
+                enabled == null ? "" : enabled.getRuntimeKey(), fraction(shadow, path.field("shadow_enabled")),
+                shadow == null ? "" : shadow.getRuntimeKey());
     }
 
-    private static int fraction(RuntimeFractionalPercent f, FieldPath path, TranslationContext ctx) {
+    private static FractionalPercent fraction(RuntimeFractionalPercent f, FieldPath path) {
         if (f == null) {
-            return -1;
-        }
-        if (!f.getRuntimeKey().isEmpty()) {
-            ctx.warnOnce("cors.runtime_key", "runtime keys are not supported; using default_value, first at "
-                    + path.field("runtime_key"));
+            return null;
         }
         if (!f.hasDefaultValue()) {
             throw path.field("default_value").error("missing required field");
         }
-        return Protos.perMillion(f.getDefaultValue());
+        var d = f.getDefaultValue();
+        FractionalPercent.Denominator denominator = switch (d.getDenominator()) {
+            case HUNDRED -> FractionalPercent.Denominator.HUNDRED;
+            case TEN_THOUSAND -> FractionalPercent.Denominator.TEN_THOUSAND;
+            case MILLION -> FractionalPercent.Denominator.MILLION;
+            default -> throw path.field("default_value").field("denominator").error("unknown denominator "
+                    + d.getDenominatorValue());
+        };
+        return new FractionalPercent(Integer.toUnsignedLong(d.getNumerator()), denominator);
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.route.RouteEntry;
+import io.remora.runtime.FractionalPercent;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -60,8 +61,8 @@ final class CorsFilter implements StreamFilter {
             return FilterStatus.CONTINUE;
         }
         CorsPolicyConfig first = policies.get(0);
-        boolean enabled = fraction(first.filterEnabledPerMillion(), true);
-        boolean shadow = fraction(first.shadowEnabledPerMillion(), false);
+        boolean enabled = fraction(first.filterEnabled(), first.filterEnabledKey(), true);
+        boolean shadow = fraction(first.shadowEnabled(), first.shadowEnabledKey(), false);
         if (!enabled && !shadow) {
             return FilterStatus.CONTINUE;
         }
@@ -163,11 +164,15 @@ final class CorsFilter implements StreamFilter {
         return out;
     }
 
-    private static boolean fraction(int perMillion, boolean unset) {
-        if (perMillion < 0) {
+    /** Envoy's {@code featureEnabled(runtime_key, default_value)}; {@code unset} when the policy has none. */
+    private boolean fraction(FractionalPercent dflt, String runtimeKey, boolean unset) {
+        if (dflt == null) {
             return unset;
         }
-        return perMillion >= 1_000_000 || perMillion > 0 && ThreadLocalRandom.current().nextInt(1_000_000) < perMillion;
+        if (runtimeKey.isEmpty()) {
+            return dflt.evaluate(ThreadLocalRandom.current().nextLong());
+        }
+        return decoder.serverContext().runtime().featureEnabled(runtimeKey, dflt);
     }
 
     private boolean originAllowed(String origin) {

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.cors;
 
 import io.remora.config.RouteFilterConfig;
 import io.remora.config.StringMatcher;
+import io.remora.runtime.FractionalPercent;
 
 import java.util.List;
 
@@ -11,9 +12,10 @@ import java.util.List;
  * action). Envoy merges the levels field by field, most specific first: empty strings, an empty
  * origin list and null booleans mean "not set here".
  *
- * @param filterEnabledPerMillion {@code filter_enabled}'s default value, parts per million; -1 when
- *                                unset (enabled)
- * @param shadowEnabledPerMillion {@code shadow_enabled}'s default value; -1 when unset (off)
+ * @param filterEnabled         {@code filter_enabled.default_value}; null when unset (enabled)
+ * @param filterEnabledKey      its {@code runtime_key} ("" when none): the runtime may override it
+ * @param shadowEnabled         {@code shadow_enabled.default_value}; null when unset (off)
+ * @param shadowEnabledKey      its {@code runtime_key} ("" when none)
  */
 public record CorsPolicyConfig(
         List<StringMatcher> allowOrigins,
@@ -24,8 +26,10 @@ public record CorsPolicyConfig(
         Boolean allowCredentials,
         Boolean allowPrivateNetworkAccess,
         Boolean forwardNotMatchingPreflights,
-        int filterEnabledPerMillion,
-        int shadowEnabledPerMillion) implements RouteFilterConfig {
+        FractionalPercent filterEnabled,
+        String filterEnabledKey,
+        FractionalPercent shadowEnabled,
+        String shadowEnabledKey) implements RouteFilterConfig {
 
     /**
      * The key under which the deprecated {@code cors} field of a virtual host or route action is

@@ -41,22 +41,22 @@ public final class DecompressorExtension implements HttpFilterExtension<Decompre
         var resp = d.getResponseDirectionConfig();
         FieldPath rp = path.field("request_direction_config").field("common_config").field("enabled");
         FieldPath sp = path.field("response_direction_config").field("common_config").field("enabled");
-        boolean reqEnabled = !req.getCommonConfig().hasEnabled() || flag(req.getCommonConfig().getEnabled(), rp, ctx);
-        boolean respEnabled = !resp.getCommonConfig().hasEnabled() || flag(resp.getCommonConfig().getEnabled(), sp, ctx);
+        boolean reqEnabled = !req.getCommonConfig().hasEnabled() || flag(req.getCommonConfig().getEnabled(), rp);
+        boolean respEnabled = !resp.getCommonConfig().hasEnabled() || flag(resp.getCommonConfig().getEnabled(), sp);
         return new DecompressorConfig(codec, d.getDecompressorLibrary().getName(), reqEnabled,
-                req.getCommonConfig().getIgnoreNoTransformHeader(),
+                req.getCommonConfig().getEnabled().getRuntimeKey(), req.getCommonConfig().getIgnoreNoTransformHeader(),
                 Protos.bool(req.hasAdvertiseAcceptEncoding(), req.getAdvertiseAcceptEncoding(), true),
-                respEnabled, resp.getCommonConfig().getIgnoreNoTransformHeader());
+                respEnabled, resp.getCommonConfig().getEnabled().getRuntimeKey(),
+                resp.getCommonConfig().getIgnoreNoTransformHeader());
     }
 
-    private static boolean flag(io.envoyproxy.envoy.config.core.v3.RuntimeFeatureFlag f, FieldPath path,
-                                TranslationContext ctx) {
+    /** A RuntimeFeatureFlag's default; its runtime_key is kept beside it and read per stream. */
+    private static boolean flag(io.envoyproxy.envoy.config.core.v3.RuntimeFeatureFlag f, FieldPath path) {
         if (!f.hasDefaultValue()) {
             throw path.field("default_value").error("missing required field");
         }
-        if (!f.getRuntimeKey().isEmpty()) {
-            ctx.warnOnce("decompressor.runtime_key", "runtime keys are not supported; using default_value, first at "
-                    + path.field("runtime_key"));
+        if (f.getRuntimeKey().isEmpty()) {
+            throw path.field("runtime_key").error("must not be empty");
         }
         return f.getDefaultValue().getValue();
     }

@@ -59,12 +59,15 @@ final class DecompressorFilter implements StreamFilter {
         if (endStream) {
             return FilterStatus.CONTINUE;
         }
-        if (config.responseEnabled() && config.advertiseAcceptEncoding()) {
+        io.remora.runtime.Runtime runtime = decoder.serverContext().runtime();
+        if (responseEnabled(runtime) && config.advertiseAcceptEncoding()) {
             CharSequence ae = headers.get("accept-encoding");
             String coding = config.codec().contentEncoding();
             headers.set("accept-encoding", ae == null || ae.length() == 0 ? coding : ae + "," + coding);
         }
-        if (shouldDecompress(config.requestEnabled(), config.requestIgnoreNoTransform(), headers)) {
+        boolean requestEnabled = config.requestEnabledKey().isEmpty() ? config.requestEnabled()
+                : runtime.getBoolean(config.requestEnabledKey(), config.requestEnabled());
+        if (shouldDecompress(requestEnabled, config.requestIgnoreNoTransform(), headers)) {
             stats().request.decompressed.increment();
             requestDecompressor = config.codec().newDecompressor(ByteBufAllocator.DEFAULT);
             headers.remove("content-length");
@@ -102,7 +105,8 @@ final class DecompressorFilter implements StreamFilter {
         if (endStream) {
             return FilterStatus.CONTINUE;
         }
-        if (shouldDecompress(config.responseEnabled(), config.responseIgnoreNoTransform(), headers)) {
+        if (shouldDecompress(responseEnabled(decoder.serverContext().runtime()), config.responseIgnoreNoTransform(),
+                headers)) {
             stats().response.decompressed.increment();
             responseDecompressor = config.codec().newDecompressor(ByteBufAllocator.DEFAULT);
             headers.remove("content-length");
@@ -163,6 +167,12 @@ final class DecompressorFilter implements StreamFilter {
         } finally {
             data.release();
         }
+    }
+
+    /** Envoy's RuntimeFeatureFlag: the runtime's value for the key, else the default. */
+    private boolean responseEnabled(io.remora.runtime.Runtime runtime) {
+        return config.responseEnabledKey().isEmpty() ? config.responseEnabled()
+                : runtime.getBoolean(config.responseEnabledKey(), config.responseEnabled());
     }
 
     private boolean shouldDecompress(boolean enabled, boolean ignoreNoTransform, Http2Headers headers) {
