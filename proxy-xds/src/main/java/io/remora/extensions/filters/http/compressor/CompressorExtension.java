@@ -67,7 +67,8 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
             // The deprecated top-level fields, which Envoy reads when response_direction_config is absent.
             response = new CompressorDirection(
                     !c.hasRuntimeEnabled() || flag(c.getRuntimeEnabled(), path.field("runtime_enabled")),
-                    c.getRuntimeEnabled().getRuntimeKey(), minLength(c.hasContentLength(), c.getContentLength().getValue()),
+                    c.getRuntimeEnabled().getRuntimeKey(),
+                    minLength(c.hasContentLength(), c.getContentLength().getValue()),
                     contentTypes(c.getContentTypeList()));
             disableOnEtag = c.getDisableOnEtagHeader();
             removeAcceptEncoding = c.getRemoveAcceptEncodingHeader();
@@ -78,7 +79,8 @@ public final class CompressorExtension implements HttpFilterExtension<Compressor
 
     private static CompressorDirection direction(Compressor.CommonDirectionConfig d, FieldPath path) {
         boolean enabled = !d.hasEnabled() || flag(d.getEnabled(), path.field("enabled"));
-        return new CompressorDirection(enabled, d.getEnabled().getRuntimeKey(), minLength(d.hasMinContentLength(), d.getMinContentLength().getValue()),
+        return new CompressorDirection(enabled, d.getEnabled().getRuntimeKey(),
+                minLength(d.hasMinContentLength(), d.getMinContentLength().getValue()),
                 contentTypes(d.getContentTypeList()));
     }
 

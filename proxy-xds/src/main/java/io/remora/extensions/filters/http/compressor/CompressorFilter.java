@@ -85,8 +85,9 @@ final class CompressorFilter implements StreamFilter {
         }
         CompressorDirection req = config.request();
         CompressorStats s = stats();
-        if (!endStream && req.enabled(decoder.serverContext().runtime()) && !isUpgrade(headers) && minimumLength(req, headers, s.request)
-                && req.contentTypeAllowed(headers.get("content-type")) && !headers.contains("content-encoding")
+        if (!endStream && req.enabled(decoder.serverContext().runtime()) && !isUpgrade(headers)
+                && minimumLength(req, headers, s.request) && req.contentTypeAllowed(headers.get("content-type"))
+                && !headers.contains("content-encoding")
                 && transferEncodingAllowed(headers)) {
             headers.remove("content-length");
             headers.set("content-encoding", config.codec().contentEncoding());
@@ -115,7 +116,9 @@ final class CompressorFilter implements StreamFilter {
         if (requestCompressor != null) {
             // Trailers end the body, but no data call said so: finish the compressed stream first.
             ByteBuf out = compress(requestCompressor, stats().request, Unpooled.EMPTY_BUFFER, true);
-            decoder.injectDecodedDataToFilterChain(out == null ? Unpooled.EMPTY_BUFFER : out, false);
+            if (out != null) { // null: the codec failed and the stream is being reset
+                decoder.injectDecodedDataToFilterChain(out, false);
+            }
         }
         return FilterStatus.CONTINUE;
     }
@@ -166,7 +169,9 @@ final class CompressorFilter implements StreamFilter {
     public FilterStatus encodeTrailers(Http2Headers trailers) {
         if (responseCompressor != null) {
             ByteBuf out = compress(responseCompressor, stats().response, Unpooled.EMPTY_BUFFER, true);
-            encoder.injectEncodedDataToFilterChain(out == null ? Unpooled.EMPTY_BUFFER : out, false);
+            if (out != null) {
+                encoder.injectEncodedDataToFilterChain(out, false);
+            }
         }
         return FilterStatus.CONTINUE;
     }

@@ -45,7 +45,8 @@ final class CompressorStats {
     CompressorStats(MeterRegistry registry, String prefix, CompressorConfig config) {
         this.registry = registry;
         this.prefix = prefix;
-        this.base = "envoy_http_compressor_" + StatSegment.of(config.libraryName()) + "_" + config.codec().statsName() + "_";
+        this.base = "envoy_http_compressor_" + StatSegment.of(config.libraryName()) + "_"
+                + config.codec().statsName() + "_";
         request = new Direction(this, "request_");
         response = new Direction(this, config.responseConfigSet() ? "response_" : "");
         noAcceptHeader = counter("no_accept_header");

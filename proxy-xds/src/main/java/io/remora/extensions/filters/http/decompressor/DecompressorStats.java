@@ -37,7 +37,8 @@ final class DecompressorStats {
     DecompressorStats(MeterRegistry registry, String prefix, DecompressorConfig config) {
         this.registry = registry;
         this.prefix = prefix;
-        this.base = "envoy_http_decompressor_" + StatSegment.of(config.libraryName()) + "_" + config.codec().statsName() + "_";
+        this.base = "envoy_http_decompressor_" + StatSegment.of(config.libraryName()) + "_"
+                + config.codec().statsName() + "_";
         request = new Direction(this, "request_");
         response = new Direction(this, "response_");
         String error = switch (config.codec().statsName()) {
