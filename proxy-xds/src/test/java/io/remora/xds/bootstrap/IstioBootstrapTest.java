@@ -5,11 +5,13 @@ import io.remora.config.ClusterConfig;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.ListenerConfig;
 import io.remora.config.RouterFilterConfig;
+import io.remora.extensions.filters.http.compressor.CompressorConfig;
 import io.remora.xds.TestResources;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -40,12 +42,14 @@ class IstioBootstrapTest {
         assertEquals(new Address.Tcp("0.0.0.0", 15090), prom.address());
         var hcm = assertInstanceOf(HttpConnectionManagerConfig.class, prom.filterChains().get(0).terminalFilter());
         assertEquals("stats", hcm.statPrefix());
-        // The three compressor filters are skipped; the router stays.
-        assertEquals(1, hcm.httpFilters().size());
-        assertInstanceOf(RouterFilterConfig.class, hcm.httpFilters().get(0).config());
+        // The three compressor filters (brotli, zstd, gzip), then the router.
+        assertEquals(4, hcm.httpFilters().size());
+        assertEquals(List.of("br", "zstd", "gzip"), hcm.httpFilters().subList(0, 3).stream()
+                .map(f -> ((CompressorConfig) f.config()).codec().contentEncoding()).toList());
+        assertInstanceOf(RouterFilterConfig.class, hcm.httpFilters().get(3).config());
         assertTrue(model.listeners().stream().anyMatch(l -> l.name().equals("0.0.0.0_15021")));
         assertNotNull(model.admin());
         assertEquals("sidecar~1.2.3.4~foo~bar", model.node().id());
-        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("compressor")), lb.warnings().toString());
+        assertTrue(lb.warnings().stream().noneMatch(w -> w.contains("compressor")), lb.warnings().toString());
     }
 }
