@@ -5,13 +5,16 @@ import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.remora.config.Address;
 import io.remora.config.FilterChainConfig;
 import io.remora.config.FilterChainMatch;
+import io.remora.config.FilterChainMatcher;
 import io.remora.config.ListenerConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code config.listener.v3.Listener}. */
 public final class ListenerTranslator {
@@ -59,21 +62,28 @@ public final class ListenerTranslator {
             }
         }
         List<FilterChainConfig> chains = new ArrayList<>();
+        FilterChainMatcher matcher = null;
         if (l.hasFilterChainMatcher()) {
+            // The matcher alone picks the chain, by name; the chains' own matches are ignored.
             FieldPath mp = path.field("filter_chain_matcher");
-            Map<String, List<FilterChainMatch>> matches = FilterChainMatcherTranslator.flatten(l.getFilterChainMatcher(), mp);
+            Set<String> actions = new LinkedHashSet<>();
+            matcher = FilterChainMatcherTranslator.translate(l.getFilterChainMatcher(), mp, actions);
             Map<String, Integer> byName = new HashMap<>();
             for (int i = 0; i < l.getFilterChainsCount(); i++) {
-                byName.put(l.getFilterChains(i).getName(), i);
-            }
-            for (Map.Entry<String, List<FilterChainMatch>> e : matches.entrySet()) {
-                Integer idx = byName.get(e.getKey());
-                if (idx == null) {
-                    throw mp.error("names filter chain '" + e.getKey() + "', which the listener does not have");
+                FieldPath fp = path.field("filter_chains").index(i);
+                String chainName = l.getFilterChains(i).getName();
+                if (chainName.isEmpty()) {
+                    throw fp.field("name").error("filter chains need names when the listener has a filter_chain_matcher");
                 }
-                for (FilterChainMatch m : e.getValue()) {
-                    chains.add(FilterChainTranslator.translate(l.getFilterChains(idx), m,
-                            path.field("filter_chains").index(idx), ctx));
+                Integer prev = byName.putIfAbsent(chainName, i);
+                if (prev != null) {
+                    throw fp.field("name").error("the same name as filter_chains[" + prev + "]");
+                }
+                chains.add(FilterChainTranslator.translate(l.getFilterChains(i), FilterChainMatch.ANY, fp, ctx));
+            }
+            for (String a : actions) {
+                if (!byName.containsKey(a)) {
+                    throw mp.error("names filter chain '" + a + "', which the listener does not have");
                 }
             }
         } else {
@@ -108,7 +118,7 @@ public final class ListenerTranslator {
                 DEFAULT_BUFFER_LIMIT);
         return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
                 defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
-                lfTimeout, buffer);
+                lfTimeout, buffer, matcher, null, false);
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
