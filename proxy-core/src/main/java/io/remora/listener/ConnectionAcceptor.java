@@ -28,6 +28,11 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ListenerRuntime rt = current.get();
+        if (rt.isInternal() && !io.remora.internal.InternalListeners.fromThisProcess(ch)) {
+            // Only this process's clusters may reach an internal listener.
+            ch.close();
+            return;
+        }
         InetSocketAddress originalDst = null;
         if (rt.recoversOriginalDst()) {
             originalDst = OriginalDst.of(ch, rt.config().transparent());

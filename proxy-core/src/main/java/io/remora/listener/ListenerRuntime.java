@@ -87,6 +87,10 @@ public final class ListenerRuntime {
         return config.listenerFilters().contains(ListenerConfig.ListenerFilter.HTTP_INSPECTOR);
     }
 
+    public boolean isInternal() {
+        return config.address() instanceof io.remora.config.Address.Internal;
+    }
+
     public boolean recoversOriginalDst() {
         return config.useOriginalDst()
                 || config.listenerFilters().contains(ListenerConfig.ListenerFilter.ORIGINAL_DST);
@@ -104,6 +108,9 @@ public final class ListenerRuntime {
         }
         if (c.address() instanceof io.remora.config.Address.Tcp tcp) {
             return tcp.host() + "_" + tcp.port();
+        }
+        if (c.address() instanceof io.remora.config.Address.Internal) {
+            return c.name();
         }
         return c.address().toString();
     }

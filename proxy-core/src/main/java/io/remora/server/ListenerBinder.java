@@ -13,6 +13,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.remora.config.Address;
 import io.remora.config.ListenerConfig;
+import io.remora.internal.InternalListeners;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,15 @@ final class ListenerBinder {
     List<Channel> bind(ListenerConfig lc, ChannelHandler acceptor) {
         List<Channel> bound = new ArrayList<>();
         try {
+            if (lc.address() instanceof Address.Internal) {
+                if (transport.serverDomainSocketChannel() == null) {
+                    throw new IllegalStateException("internal listeners need the epoll transport");
+                }
+                bound.add(sync(base(lc, acceptor).group(workers.next(), workers)
+                        .channel(transport.serverDomainSocketChannel())
+                        .bind(InternalListeners.socketAddress(lc.name()))));
+                return bound;
+            }
             if (lc.address() instanceof Address.Pipe pipe) {
                 if (transport.serverDomainSocketChannel() == null) {
                     throw new IllegalStateException("Unix domain socket listeners need the epoll transport");

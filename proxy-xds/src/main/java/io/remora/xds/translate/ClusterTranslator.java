@@ -171,7 +171,9 @@ public final class ClusterTranslator {
         }
         io.remora.config.TransportSocketConfig tls = null;
         if (c.hasTransportSocket()) {
-            tls = TransportSocketTranslator.upstream(c.getTransportSocket(), path.field("transport_socket"));
+            // internal_upstream wraps the socket used towards internal listeners.
+            var ts = InternalUpstreamTranslator.unwrap(c.getTransportSocket(), path.field("transport_socket"), ctx);
+            tls = ts.socket() == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path());
         }
         if (c.getTransportSocketMatchesCount() > 0) {
             // Istio's tlsMode matches: per-endpoint TLS is not in the model; the cluster-wide socket applies.

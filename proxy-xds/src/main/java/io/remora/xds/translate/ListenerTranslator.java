@@ -27,20 +27,35 @@ public final class ListenerTranslator {
 
     @SuppressWarnings("deprecation")
     public static ListenerConfig translate(Listener l, FieldPath path, TranslationContext ctx) {
-        if (l.hasInternalListener()) {
-            throw path.field("internal_listener").error("internal listeners are not supported by Remora");
-        }
         if (l.hasApiListener()) {
             throw path.field("api_listener").error("API listeners are not supported");
         }
         if (l.hasUdpListenerConfig()) {
             throw path.field("udp_listener_config").error("UDP listeners are not supported");
         }
-        if (!l.hasAddress()) {
-            throw path.field("address").error("missing required field");
+        Address address;
+        String name;
+        if (l.hasInternalListener()) {
+            // Reached by name from envoy_internal_address endpoints; it has no socket address.
+            if (l.getName().isEmpty()) {
+                throw path.field("name").error("an internal listener needs a name (envoy_internal_address names it)");
+            }
+            if (l.hasAddress() && !l.getAddress().hasEnvoyInternalAddress()) {
+                throw path.field("address").error("an internal listener has no socket address");
+            }
+            name = l.getName();
+            address = new Address.Internal(name, "");
+        } else {
+            if (!l.hasAddress()) {
+                throw path.field("address").error("missing required field");
+            }
+            address = AddressTranslator.translate(l.getAddress(), path.field("address"));
+            if (address instanceof Address.Internal) {
+                throw path.field("address").field("envoy_internal_address")
+                        .error("only internal listeners (internal_listener) have internal addresses");
+            }
+            name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         }
-        Address address = AddressTranslator.translate(l.getAddress(), path.field("address"));
-        String name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         if (l.getAdditionalAddressesCount() > 0) {
             ctx.warnOnce("additional_addresses", "listener additional_addresses are not supported; listening on"
                     + " the main address only, first at " + path.field("additional_addresses"));
