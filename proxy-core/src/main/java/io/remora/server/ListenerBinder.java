@@ -63,14 +63,18 @@ final class ListenerBinder {
                     if (lc.transparent()) {
                         b.option(EpollChannelOption.IP_TRANSPARENT, true);
                     }
+                    if (lc.freebind()) {
+                        // Bind to an address the host does not (yet) have.
+                        b.option(EpollChannelOption.IP_FREEBIND, true);
+                    }
                     Channel ch = sync(b.bind(addr));
                     bound.add(ch);
                     // Port 0: the first bind picked the port; the others join it.
                     addr = (InetSocketAddress) ch.localAddress();
                 }
             } else {
-                if (lc.transparent()) {
-                    throw new IllegalStateException("transparent listeners need the epoll transport");
+                if (lc.transparent() || lc.freebind()) {
+                    throw new IllegalStateException("transparent and freebind listeners need the epoll transport");
                 }
                 bound.add(sync(base(lc, acceptor).group(workers, workers).channel(transport.serverChannel())
                         .bind(addr)));

@@ -2,6 +2,7 @@ package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.original_src.v3.OriginalSrc;
 import io.remora.config.Address;
 import io.remora.config.FilterChainConfig;
 import io.remora.config.FilterChainMatch;
@@ -21,6 +22,7 @@ public final class ListenerTranslator {
 
     private static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
     private static final String FILTERS = "envoy.extensions.filters.listener.";
+    private static final String ORIGINAL_SRC = "envoy.extensions.filters.listener.original_src.v3.OriginalSrc";
 
     private ListenerTranslator() {
     }
@@ -66,9 +68,15 @@ public final class ListenerTranslator {
         }
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
+        ListenerConfig.OriginalSrc originalSrc = null;
         for (int i = 0; i < l.getListenerFiltersCount(); i++) {
-            ListenerConfig.ListenerFilter lf = listenerFilter(l.getListenerFilters(i),
-                    path.field("listener_filters").index(i), ctx);
+            FieldPath fp = path.field("listener_filters").index(i);
+            ListenerConfig.OriginalSrc os = originalSrc(l.getListenerFilters(i), fp);
+            if (os != null) {
+                originalSrc = os;
+                continue;
+            }
+            ListenerConfig.ListenerFilter lf = listenerFilter(l.getListenerFilters(i), fp, ctx);
             if (lf == ListenerConfig.ListenerFilter.ORIGINAL_DST) {
                 useOriginalDst = true;
             }
@@ -133,7 +141,7 @@ public final class ListenerTranslator {
                 DEFAULT_BUFFER_LIMIT);
         return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
                 defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
-                lfTimeout, buffer, matcher, null, false);
+                lfTimeout, buffer, matcher, originalSrc, Protos.bool(l.hasFreebind(), l.getFreebind(), false));
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
@@ -153,6 +161,22 @@ public final class ListenerTranslator {
         return out;
     }
 
+    /**
+     * {@code envoy.filters.listener.original_src}: the upstream connections of the listener's
+     * connections take the downstream's address (and, with bind_port, its port) as source, on
+     * transparent sockets marked with {@code mark}; null when f is another filter.
+     */
+    private static ListenerConfig.OriginalSrc originalSrc(ListenerFilter f, FieldPath path) {
+        boolean typed = f.hasTypedConfig() && Protos.typeName(f.getTypedConfig()).equals(ORIGINAL_SRC);
+        if (!typed && !(!f.hasTypedConfig() && (f.getName().equals("envoy.filters.listener.original_src")
+                || f.getName().equals("envoy.listener.original_src")))) {
+            return null;
+        }
+        OriginalSrc os = typed ? Protos.unpack(f.getTypedConfig(), OriginalSrc.class, path.field("typed_config"))
+                : OriginalSrc.getDefaultInstance();
+        return new ListenerConfig.OriginalSrc(os.getBindPort(), os.getMark());
+    }
+
     private static ListenerConfig.ListenerFilter listenerFilter(ListenerFilter f, FieldPath path,
                                                                 TranslationContext ctx) {
         String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
@@ -166,7 +190,7 @@ public final class ListenerTranslator {
             case "original_dst" -> ListenerConfig.ListenerFilter.ORIGINAL_DST;
             case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
             case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
-            case "proxy_protocol", "original_src" -> throw path.error("listener filter '" + f.getName()
+            case "proxy_protocol" -> throw path.error("listener filter '" + f.getName()
                     + "' is not supported");
             default -> {
                 ctx.warnOnce("listener_filter:" + kind, "skipping unsupported listener filter '" + f.getName()
