@@ -91,7 +91,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             return false;
         }
         chain.track(ch);
-        chain.filter().onAccept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
+        chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
                 transportProtocol, alpn));
         return true;
     }
