@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param upstreamIdleTimeout idle timeout of pooled upstream connections (default 1 h)
  * @param maxRequestsPerConnection 0 = unlimited
  * @param transportSocket   upstream TLS, or null for plaintext
+ * @param upstreamBind      {@code upstream_bind_config}, or null: the kernel picks the source
  */
 public record ClusterConfig(
         String name,
@@ -32,7 +33,20 @@ public record ClusterConfig(
         int leastRequestChoiceCount,
         OutlierDetection outlierDetection,
         TransportSocketConfig transportSocket,
-        int perConnectionBufferLimitBytes) {
+        int perConnectionBufferLimitBytes,
+        BindConfig upstreamBind) {
+
+    /** A cluster without upstream_bind_config. */
+    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
+                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
+                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
+                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
+                         int leastRequestChoiceCount, OutlierDetection outlierDetection,
+                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes) {
+        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
+                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
+                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, null);
+    }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }
 

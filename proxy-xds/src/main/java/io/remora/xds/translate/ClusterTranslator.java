@@ -188,7 +188,9 @@ public final class ClusterTranslator {
                 DEFAULT_BUFFER_LIMIT);
         return new ClusterConfig(c.getName(), c.getAltStatName().isEmpty() ? null : c.getAltStatName(), type, lb,
                 connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
-                maxRequests, choiceCount, outlier, tls, bufferLimit);
+                maxRequests, choiceCount, outlier, tls, bufferLimit,
+                c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
+                        path.field("upstream_bind_config"), ctx) : null);
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {
