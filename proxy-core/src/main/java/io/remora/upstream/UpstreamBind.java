@@ -1,5 +1,6 @@
 package io.remora.upstream;
 
+import io.netty.util.AttributeKey;
 import io.remora.config.Address;
 import io.remora.config.BindConfig;
 import java.net.Inet6Address;
@@ -28,6 +29,9 @@ public final class UpstreamBind {
      */
     public record OriginalSource(InetSocketAddress source, int mark) {
     }
+
+    /** Set on a downstream channel whose listener has original_src. */
+    public static final AttributeKey<OriginalSource> ORIGINAL_SOURCE = AttributeKey.valueOf("remora.originalSource");
 
     /** The address to bind for a connection to remote, or null to let the kernel choose. */
     public static InetSocketAddress select(BindConfig bind, SocketAddress remote) {
