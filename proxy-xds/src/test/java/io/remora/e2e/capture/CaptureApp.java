@@ -31,6 +31,10 @@ public final class CaptureApp {
         switch (args[0]) {
             case "serve" -> serve(args);
             case "tcp-client" -> tcpClient(args[1], Integer.parseInt(args[2]), args[3]);
+            case "grpc-client" -> {
+                CaptureGrpc.call(args[1], Integer.parseInt(args[2]), args[3]);
+                System.exit(0);
+            }
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -49,7 +53,9 @@ public final class CaptureApp {
         for (int i = 2; i < args.length; i++) {
             String[] kv = args[i].split("=");
             int port = Integer.parseInt(kv[1]);
-            if (kv[0].equals("http")) {
+            if (kv[0].equals("grpc")) {
+                CaptureGrpc.serve(name, port);
+            } else if (kv[0].equals("http")) {
                 HttpServer http = HttpServer.create(new InetSocketAddress("0.0.0.0", port), 128);
                 http.createContext("/", ex -> {
                     byte[] body = (seen(name, ex.getRemoteAddress(), ex.getLocalAddress()) + " path "

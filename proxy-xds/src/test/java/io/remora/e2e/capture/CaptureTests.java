@@ -7,6 +7,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import static io.remora.e2e.capture.CapturedPod.APP_HTTP;
 import static io.remora.e2e.capture.CapturedPod.APP_TCP;
+import static io.remora.e2e.capture.CapturedPod.PEER_GRPC;
 import static io.remora.e2e.capture.CapturedPod.PEER_HTTP;
 import static io.remora.e2e.capture.CapturedPod.PEER_IP;
 import static io.remora.e2e.capture.CapturedPod.PEER_TCP;
@@ -71,6 +72,14 @@ abstract class CaptureTests {
         assertTrue(body.endsWith("path /hello"), body);
         assertEquals(before + 1, metric(cluster("upstream_rq_total", IstioSidecarBootstrap.OUT_HTTP)),
                 pod.diagnostics());
+    }
+
+    @Test
+    void outboundGrpcIsCapturedAndRoutedOverHttp2() throws Exception {
+        double before = metric(cluster("upstream_rq_total", IstioSidecarBootstrap.OUT_GRPC));
+        String out = pod.grpc(pod.pod, PEER_IP, PEER_GRPC, "hi");
+        assertTrue(out.startsWith("peer saw " + POD_IP + ":") && out.endsWith("grpc hi"), out + pod.diagnostics());
+        assertEquals(before + 1, metric(cluster("upstream_rq_total", IstioSidecarBootstrap.OUT_GRPC)), pod.diagnostics());
     }
 
     @Test

@@ -34,6 +34,9 @@ final class CapturedPod implements AutoCloseable {
     static final int APP_TCP = 31000;
     static final int PEER_HTTP = 9080;
     static final int PEER_TCP = 9090;
+    static final int PEER_GRPC = 9092;
+    /** Inbound gRPC: only REDIRECT mode captures it (the TPROXY golden captures 32000 and 31000). */
+    static final int APP_GRPC = 32001;
     /** A peer port no service listener knows: outbound traffic to it takes PassthroughCluster. */
     static final int PEER_TCP_UNKNOWN = 9091;
     static final int ADMIN = 15000;
@@ -126,9 +129,10 @@ final class CapturedPod implements AutoCloseable {
 
     /** Starts the application in the pod and the service in the peer; returns once both listen. */
     void startWorkloads() throws Exception {
-        awaitReady(pod.spawn(javaCommand("serve", "app", "http=" + APP_HTTP, "tcp=" + APP_TCP)), "app");
+        awaitReady(pod.spawn(javaCommand("serve", "app", "http=" + APP_HTTP, "tcp=" + APP_TCP, "grpc=" + APP_GRPC)),
+                "app");
         awaitReady(peer.spawn(javaCommand("serve", "peer", "http=" + PEER_HTTP, "tcp=" + PEER_TCP,
-                "tcp=" + PEER_TCP_UNKNOWN)), "peer");
+                "tcp=" + PEER_TCP_UNKNOWN, "grpc=" + PEER_GRPC)), "peer");
     }
 
     /** Starts Remora in the pod as uid/gid 1337 with this bootstrap; returns once it is ready. */
@@ -167,36 +171,49 @@ final class CapturedPod implements AutoCloseable {
         return ns.execQuietly(cmd.toArray(String[]::new)).trim();
     }
 
+    /** A gRPC unary call from a namespace: the answer, or the failure as text. */
+    String grpc(Netns ns, String host, int port, String message) throws IOException, InterruptedException {
+        return withoutChatter(ns.execQuietly(javaCommand("grpc-client", host, String.valueOf(port), message)
+                .toArray(String[]::new)));
+    }
+
     /** A TCP exchange from a namespace: the server's greeting line, then the echo of line. */
     String tcp(Netns ns, String host, int port, String line) throws IOException, InterruptedException {
-        return ns.execQuietly(javaCommand("tcp-client", host, String.valueOf(port), line).toArray(String[]::new))
-                .trim();
+        return withoutChatter(ns.execQuietly(javaCommand("tcp-client", host, String.valueOf(port), line)
+                .toArray(String[]::new)));
+    }
+
+    /** The client's output without the logging library's start-up notes. */
+    private static String withoutChatter(String out) {
+        StringBuilder sb = new StringBuilder();
+        for (String l : out.split("\n")) {
+            if (!l.startsWith("SLF4J:")) {
+                sb.append(l).append('\n');
+            }
+        }
+        return sb.toString().trim();
     }
 
     private static List<String> javaCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx32m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", testClasses(), CaptureApp.class.getName()));
+                "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                CaptureApp.class.getName()));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
-    private static String testClasses() {
-        try {
-            return Path.of(CaptureApp.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static void awaitReady(Process p, String what) throws Exception {
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = r.readLine();
-        if (!"ready".equals(line)) {
-            StringBuilder sb = new StringBuilder(String.valueOf(line));
-            for (String l; (l = r.readLine()) != null; ) {
-                sb.append('\n').append(l);
+        StringBuilder seen = new StringBuilder();
+        for (String line; ; ) {
+            line = r.readLine();
+            if (line == null) {
+                throw new IllegalStateException(what + " did not start: " + seen);
             }
-            throw new IllegalStateException(what + " did not start: " + sb);
+            if (line.equals("ready")) {
+                break;
+            }
+            seen.append(line).append('\n'); // library chatter (logging set-up) before the app is up
         }
         // Keep draining so the workload never blocks on a full pipe.
         Thread drain = new Thread(() -> {
