@@ -57,8 +57,8 @@ interface Routes {
     }
 
     /**
-     * RDS: the configuration is read from the server at each stream start; the compiled table is
-     * cached by the identity of the configuration object, so a new object compiles once.
+     * RDS: the table the server compiled (on its control thread) is read at each stream start;
+     * its wrapper is cached by the table's identity.
      */
     static Provider rds(ServerContext context, String name) {
         return new Provider() {
@@ -66,13 +66,13 @@ interface Routes {
 
             @Override
             public Routes current() {
-                RouteConfiguration config = context.routeConfiguration(name);
-                if (config == null) {
+                RouteTable table = context.routeTable(name);
+                if (table == null) {
                     return NONE;
                 }
                 Compiled c = cache;
-                if (c == null || c.config != config) {
-                    c = new Compiled(config, of(RouteTable.compile(config)));
+                if (c == null || c.table != table) {
+                    c = new Compiled(table, of(table));
                     cache = c;
                 }
                 return c.routes;
@@ -80,6 +80,6 @@ interface Routes {
         };
     }
 
-    record Compiled(RouteConfiguration config, Routes routes) {
+    record Compiled(RouteTable table, Routes routes) {
     }
 }

@@ -104,8 +104,15 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             return false;
         }
         chain.track(ch);
+        io.remora.tls.TlsConnection tls = null;
+        if (chain.tls() != null) {
+            tls = chain.tls().install(ch, sni);
+            if (tls == null) {
+                return false; // TLS could not be set up: closed, never served in plaintext
+            }
+        }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn));
+                transportProtocol, alpn, tls));
         return true;
     }
 }

@@ -16,6 +16,7 @@ import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilter;
+import io.remora.route.RouteTable;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
@@ -51,8 +52,8 @@ public final class Server implements AutoCloseable {
     /** Everything accept-time code reads, published with one volatile write. */
     private record Snapshot(ServerConfig config, Map<String, ActiveListener> listeners,
                             Map<InetSocketAddress, ActiveListener> byAddress,
-                            Map<Integer, ActiveListener> wildcardByPort) {
-        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of());
+                            Map<Integer, ActiveListener> wildcardByPort, Map<String, RouteTable> routeTables) {
+        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     private final ServerOptions options;
@@ -60,6 +61,7 @@ public final class Server implements AutoCloseable {
     private final List<NetworkFilterFactory<?>> filterFactories;
     private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ClusterManagerImpl clusterManager;
+    private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final AtomicLong activeConnections = new AtomicLong();
     private final ListenerRegistry registry = new Registry();
@@ -84,9 +86,10 @@ public final class Server implements AutoCloseable {
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
-        this.clusterManager = new ClusterManagerImpl(stats);
+        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot.config(), () -> accessLogFactory, () -> draining);
+                () -> snapshot.config(), () -> accessLogFactory, () -> draining,
+                name -> snapshot.routeTables().get(name));
     }
 
     /** Plugs in the access log implementation; the default logs nothing. */
@@ -186,7 +189,7 @@ public final class Server implements AutoCloseable {
             }
         }
         runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
-        snapshot = index(config, next);
+        snapshot = index(config, next, compileRoutes(config, old.routeTables()));
         for (ActiveListener al : toStop) {
             al.stopAccepting();
         }
@@ -248,7 +251,11 @@ public final class Server implements AutoCloseable {
                 rt = built.get(fc);
             }
             if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context);
+                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context,
+                        fc.transportSocket() == null ? null
+                        : new io.remora.tls.DownstreamTransportSocket(fc.transportSocket(), secrets,
+                        io.remora.tls.TlsProvider.current(),
+                        io.remora.tls.TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
                 built.put(fc, rt);
             }
             chains.put(fc, rt);
@@ -303,7 +310,24 @@ public final class Server implements AutoCloseable {
         return out;
     }
 
-    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners) {
+    /**
+     * RDS route tables, compiled here on the control thread (never on a worker's request path);
+     * a configuration equal to the running one keeps its compiled table.
+     */
+    private static Map<String, RouteTable> compileRoutes(ServerConfig config, Map<String, RouteTable> previous) {
+        if (config.routeConfigs() == null || config.routeConfigs().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, RouteTable> out = new HashMap<>();
+        config.routeConfigs().forEach((name, rc) -> {
+            RouteTable prev = previous.get(name);
+            out.put(name, prev != null && prev.config().equals(rc) ? prev : RouteTable.compile(rc));
+        });
+        return Map.copyOf(out);
+    }
+
+    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners,
+                                  Map<String, RouteTable> routeTables) {
         Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
         Map<Integer, ActiveListener> wildcard = new HashMap<>();
         for (ActiveListener al : listeners.values()) {
@@ -328,7 +352,7 @@ public final class Server implements AutoCloseable {
         }
         // Listeners keep config order (/listeners, boundAddresses).
         return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
-                Map.copyOf(byAddress), Map.copyOf(wildcard));
+                Map.copyOf(byAddress), Map.copyOf(wildcard), routeTables);
     }
 
     public ServerConfig config() {
@@ -340,6 +364,11 @@ public final class Server implements AutoCloseable {
     }
 
     /** The cluster manager (for admin and xDS). */
+    /** The TLS secrets (static and SDS) that listeners and clusters resolve by name. */
+    public io.remora.tls.SecretManager secrets() {
+        return secrets;
+    }
+
     public ClusterManagerImpl clusterManager() {
         return clusterManager;
     }

@@ -3,6 +3,7 @@ package io.remora.server;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.RouteConfiguration;
+import io.remora.route.RouteTable;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.ClusterManager;
 import java.util.List;
@@ -18,11 +19,13 @@ final class ServerContextImpl implements ServerContext {
     private final Supplier<io.remora.config.ServerConfig> config;
     private final Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory;
     private final BooleanSupplier draining;
+    private final Function<String, RouteTable> routeTables;
 
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
                       Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
-                      BooleanSupplier draining) {
+                      BooleanSupplier draining, Function<String, RouteTable> routeTables) {
+        this.routeTables = routeTables;
         this.transport = transport;
         this.clusterManager = clusterManager;
         this.stats = stats;
@@ -50,6 +53,11 @@ final class ServerContextImpl implements ServerContext {
     public RouteConfiguration routeConfiguration(String name) {
         io.remora.config.ServerConfig c = config.get();
         return c == null || c.routeConfigs() == null ? null : c.routeConfigs().get(name);
+    }
+
+    @Override
+    public RouteTable routeTable(String name) {
+        return routeTables.apply(name);
     }
 
     @Override

@@ -51,6 +51,7 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private volatile XdsSnapshot applied;
+    private final SdsSecrets sdsSecrets;
 
     /**
      * @param quit what {@code /quitquitquit} does (the caller's shutdown path)
@@ -67,6 +68,8 @@ public final class Proxy implements AutoCloseable {
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create);
+        this.sdsSecrets = new SdsSecrets(server.secrets());
+        sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
     }
 
@@ -128,6 +131,8 @@ public final class Proxy implements AutoCloseable {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             ServerConfig merged = dynamic.merge(snapshot);
+            // Secrets first: listeners and clusters of this snapshot resolve them by name.
+            sdsSecrets.apply(snapshot.secrets());
             try {
                 server.update(merged);
             } catch (RuntimeException e) {
