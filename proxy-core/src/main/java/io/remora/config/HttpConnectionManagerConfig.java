@@ -21,7 +21,7 @@ public record HttpConnectionManagerConfig(
         CodecType codecType,
         RouteConfiguration routeConfig,
         String rdsName,
-        List<HttpFilterConfig> httpFilters,
+        List<HttpFilterEntry> httpFilters,
         Duration streamIdleTimeout,
         Duration requestTimeout,
         Duration idleTimeout,

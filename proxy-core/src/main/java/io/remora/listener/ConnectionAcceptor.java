@@ -102,7 +102,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                     + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
         }
         chain.track(ch);
-        chain.filter().onAccept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
+        chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
                 transportProtocol, alpn));
         return true;
     }

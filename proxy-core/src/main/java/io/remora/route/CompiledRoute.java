@@ -6,7 +6,10 @@ import io.remora.config.ClusterSpecifier;
 import io.remora.config.DirectResponseAction;
 import io.remora.config.ForwardAction;
 import io.remora.config.RedirectAction;
+import io.remora.config.PerFilterConfig;
 import io.remora.config.Route;
+import io.remora.config.RouteConfiguration;
+import io.remora.config.RouteFilterConfig;
 import io.remora.config.RouteMatch;
 import io.remora.config.VirtualHost;
 
@@ -49,10 +52,14 @@ final class CompiledRoute implements RouteEntry {
     // Redirect and direct response: the Location; null for other actions.
     private final RedirectUri location;
 
-    CompiledRoute(Route route, VirtualHost vh, HeaderMutator vhRequest, HeaderMutator vhResponse,
-                  HeaderMutator globalRequest, HeaderMutator globalResponse, boolean mostSpecificWins) {
+    private final PerFilterConfigs perFilter;
+
+    CompiledRoute(RouteConfiguration config, Route route, VirtualHost vh, HeaderMutator vhRequest,
+                  HeaderMutator vhResponse, HeaderMutator globalRequest, HeaderMutator globalResponse,
+                  boolean mostSpecificWins) {
         this.route = route;
         this.virtualHost = vh;
+        this.perFilter = new PerFilterConfigs(config, vh, route);
         RouteMatch m = route.match();
         pathMatcher = PathMatcher.of(m.path(), m.caseSensitive());
         headerMatchers = m.headers() == null ? new CompiledHeaderMatcher[0]
@@ -173,6 +180,16 @@ final class CompiledRoute implements RouteEntry {
     }
 
     @Override
+    public PerFilterConfig perFilterConfig(String filterName, String cluster) {
+        return perFilter.find(filterName, picker == null ? -1 : picker.weightedIndex(cluster));
+    }
+
+    @Override
+    public List<RouteFilterConfig> perFilterConfigs(String filterName, String cluster) {
+        return perFilter.all(filterName, picker == null ? -1 : picker.weightedIndex(cluster));
+    }
+
+    @Override
     public VirtualHost virtualHost() {
         return virtualHost;
     }
@@ -271,7 +288,7 @@ final class CompiledRoute implements RouteEntry {
             }
         }
         try {
-            new CompiledRoute(route, null, HeaderMutator.NONE, HeaderMutator.NONE, HeaderMutator.NONE,
+            new CompiledRoute(null, route, null, HeaderMutator.NONE, HeaderMutator.NONE, HeaderMutator.NONE,
                     HeaderMutator.NONE, false);
         } catch (RuntimeException e) {
             problems.add(path + ": " + e.getMessage());

@@ -36,7 +36,7 @@ public final class RouteTable {
         List<VirtualHost> hosts = config.virtualHosts() == null ? List.of() : config.virtualHosts();
         List<CompiledVirtualHost> compiled = new ArrayList<>(hosts.size());
         for (VirtualHost vh : hosts) {
-            compiled.add(new CompiledVirtualHost(vh, globalRequest, globalResponse,
+            compiled.add(new CompiledVirtualHost(config, vh, globalRequest, globalResponse,
                     options.mostSpecificHeaderMutationsWins()));
         }
         this.index = new VirtualHostIndex<>(hosts, compiled, options.ignorePortInHostMatching());
@@ -122,17 +122,18 @@ public final class RouteTable {
 
     /** A virtual host with its routes compiled. */
     record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes) {
-        CompiledVirtualHost(VirtualHost vh, HeaderMutator globalRequest, HeaderMutator globalResponse,
-                            boolean mostSpecificWins) {
-            this(vh, compileRoutes(vh, globalRequest, globalResponse, mostSpecificWins));
+        CompiledVirtualHost(RouteConfiguration config, VirtualHost vh, HeaderMutator globalRequest,
+                            HeaderMutator globalResponse, boolean mostSpecificWins) {
+            this(vh, compileRoutes(config, vh, globalRequest, globalResponse, mostSpecificWins));
         }
 
-        private static CompiledRoute[] compileRoutes(VirtualHost vh, HeaderMutator globalRequest,
+        private static CompiledRoute[] compileRoutes(RouteConfiguration config, VirtualHost vh,
+                                                     HeaderMutator globalRequest,
                                                      HeaderMutator globalResponse, boolean mostSpecificWins) {
             HeaderMutator vhRequest = HeaderMutator.of(vh.requestHeaders());
             HeaderMutator vhResponse = HeaderMutator.of(vh.responseHeaders());
             return (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
-                    .map(r -> new CompiledRoute(r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
+                    .map(r -> new CompiledRoute(config, r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
                             mostSpecificWins))
                     .toArray(CompiledRoute[]::new);
         }

@@ -14,6 +14,7 @@ import io.remora.listener.ConnectionAcceptor;
 import io.remora.listener.FilterChainRuntime;
 import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
+import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilter;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
@@ -57,6 +58,7 @@ public final class Server implements AutoCloseable {
     private final ServerOptions options;
     private final StatsRegistry stats;
     private final List<NetworkFilterFactory<?>> filterFactories;
+    private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ClusterManagerImpl clusterManager;
     private final ServerContextImpl context;
     private final AtomicLong activeConnections = new AtomicLong();
@@ -69,9 +71,19 @@ public final class Server implements AutoCloseable {
     private boolean stopped;
 
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories) {
+        this(options, stats, filterFactories, List.of());
+    }
+
+    /**
+     * @param filterFactories           one per terminal network filter kind (tcp_proxy, HCM)
+     * @param connectionFilterProviders one per non-terminal network filter kind
+     */
+    public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories,
+                  List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders) {
         this.options = options;
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
+        this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
         this.clusterManager = new ClusterManagerImpl(stats);
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining);
@@ -256,7 +268,7 @@ public final class Server implements AutoCloseable {
                 rt = built.get(fc);
             }
             if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildFilter(lc, fc));
+                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context);
                 built.put(fc, rt);
             }
             chains.put(fc, rt);
@@ -287,6 +299,28 @@ public final class Server implements AutoCloseable {
                     + "': no network filter factory for " + terminal.filterName());
         }
         return factory.create(terminal, context);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private ConnectionFilterFactory[] buildConnectionFilters(ListenerConfig lc, FilterChainConfig fc) {
+        List<NetworkFilterConfig> filters = fc.filters();
+        ConnectionFilterFactory[] out = new ConnectionFilterFactory[Math.max(0, filters.size() - 1)];
+        for (int i = 0; i < out.length; i++) {
+            NetworkFilterConfig c = filters.get(i);
+            ConnectionFilterFactory.Provider provider = null;
+            for (ConnectionFilterFactory.Provider<?> p : connectionFilterProviders) {
+                if (p.configType().isInstance(c)) {
+                    provider = p;
+                    break;
+                }
+            }
+            if (provider == null) {
+                throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
+                        + "': network filter " + c.filterName() + " has no runtime implementation in this build");
+            }
+            out[i] = provider.create(c, context);
+        }
+        return out;
     }
 
     private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners) {

@@ -21,14 +21,14 @@ import java.net.SocketAddress;
 /** One stream on an upstream HTTP/2 connection: a Netty child channel and its handler. */
 final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements UpstreamStream {
     private static final AsciiString HTTP = AsciiString.cached("http");
-    private final Http2Connection conn;
+    private final Http2UpstreamConnection conn;
     private UpstreamCallbacks active;
     Http2StreamChannel child;
     private boolean headersReceived;
     private boolean done;
     private boolean requestDone;
 
-    Http2UpstreamStream(Http2Connection conn, UpstreamCallbacks callbacks) {
+    Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
         this.active = callbacks;
     }

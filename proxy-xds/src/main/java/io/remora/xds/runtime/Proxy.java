@@ -8,13 +8,10 @@ import io.remora.admin.ServerState;
 import io.remora.config.Address;
 import io.remora.config.NodeInfo;
 import io.remora.config.ServerConfig;
-import io.remora.http.HttpConnectionManagerFactory;
-import io.remora.http.router.RouterFilterProvider;
-import io.remora.network.NetworkFilterFactory;
+import io.remora.extensions.ExtensionRegistry;
 import io.remora.server.Server;
 import io.remora.server.ServerOptions;
 import io.remora.stats.StatsRegistry;
-import io.remora.tcp.TcpProxyFactory;
 import io.remora.upstream.ClusterManager;
 import io.remora.xds.ads.XdsClient;
 import io.remora.xds.ads.XdsClientFactory;
@@ -72,14 +69,10 @@ public final class Proxy implements AutoCloseable {
                 io.remora.xds.translate.RuntimeTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
-        this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create)
-                .runtime(runtime);
+        ExtensionRegistry extensions = ExtensionRegistry.get();
+        this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
+                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime);
         stats.server().concurrency.set(options.concurrency());
-    }
-
-    /** The network filters Remora builds filter chains from. */
-    public static List<NetworkFilterFactory<?>> filterFactories() {
-        return List.of(new TcpProxyFactory(), new HttpConnectionManagerFactory(List.of(new RouterFilterProvider())));
     }
 
     /** Binds the admin and the static listeners, then connects to the control plane if any. */

@@ -47,11 +47,8 @@ public final class RouteTranslator {
         HeaderMutation resp = HeaderTranslator.mutation(r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
-        if (r.getTypedPerFilterConfigCount() > 0) {
-            ctx.warnOnce("typed_per_filter_config", "ignoring per-route filter configs (typed_per_filter_config),"
-                    + " first at " + path.field("typed_per_filter_config"));
-        }
-        return new Route(r.getName(), match, action, req, resp);
+        return new Route(r.getName(), match, action, req, resp, PerFilterConfigTranslator.translate(
+                r.getTypedPerFilterConfigMap(), path.field("typed_per_filter_config"), ctx));
     }
 
     static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, FieldPath path) {
@@ -206,7 +203,9 @@ public final class RouteTranslator {
                     c.getResponseHeadersToRemoveList(), cp.field("response_headers_to_add"),
                     cp.field("response_headers_to_remove"));
             out.add(new ClusterSpecifier.WeightedCluster(c.getName(), weight, req, resp,
-                    c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral()));
+                    c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral(),
+                    PerFilterConfigTranslator.translate(c.getTypedPerFilterConfigMap(),
+                            cp.field("typed_per_filter_config"), ctx)));
         }
         if (total == 0) {
             throw path.error("the total weight of the clusters is 0");

@@ -22,7 +22,7 @@ import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /** One upstream HTTP/1.1 connection; serves one stream at a time, then returns to its pool. */
-final class Http1Connection extends ChannelInboundHandlerAdapter implements UpstreamStream {
+final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
     private final Http1ConnectionPool pool;
     Channel channel;
     boolean connected;
@@ -37,7 +37,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Upst
     private boolean headRequest;
     private ScheduledFuture<?> idleTimer;
 
-    Http1Connection(Http1ConnectionPool pool) {
+    Http1UpstreamConnection(Http1ConnectionPool pool) {
         this.pool = pool;
     }
 
