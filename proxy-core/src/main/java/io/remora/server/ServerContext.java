@@ -39,4 +39,9 @@ public interface ServerContext {
     default io.remora.runtime.Runtime runtime() {
         return io.remora.runtime.Runtime.EMPTY;
     }
+
+    /** Where a tracing provider's spans go (one sink per provider config), or null when none can be made. */
+    default io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
+        return null;
+    }
 }

@@ -51,6 +51,8 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
+    private final Map<io.remora.config.TracingConfig.Provider, io.remora.xds.tracing.OtlpSpanExporter> exporters =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile XdsSnapshot applied;
 
     /**
@@ -71,7 +73,8 @@ public final class Proxy implements AutoCloseable {
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
-                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime);
+                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
+                .spanSinks(this::spanSink);
         stats.server().concurrency.set(options.concurrency());
     }
 
@@ -93,6 +96,15 @@ public final class Proxy implements AutoCloseable {
             xds.start();
         }
         return this;
+    }
+
+    /** One exporter per distinct provider config, shared by every connection manager naming it. */
+    private io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
+        if (provider instanceof io.remora.config.TracingConfig.OpenTelemetry otel) {
+            return exporters.computeIfAbsent(otel, p -> new io.remora.xds.tracing.OtlpSpanExporter(otel,
+                    server.clusterManager(), runtime::snapshot, stats.meterRegistry()));
+        }
+        return null;
     }
 
     public Server server() {
@@ -126,6 +138,7 @@ public final class Proxy implements AutoCloseable {
             xds.close();
         }
         server.close();
+        exporters.values().forEach(io.remora.xds.tracing.OtlpSpanExporter::close);
         if (admin != null) {
             admin.close();
         }

@@ -78,9 +78,8 @@ public final class HttpConnectionManagerTranslator {
         };
         Http2Options h2 = h.hasHttp2ProtocolOptions() ? ClusterTranslator.http2(h.getHttp2ProtocolOptions())
                 : Http2Options.DEFAULT;
-        if (h.hasTracing()) {
-            ctx.warnOnce("hcm.tracing", "tracing is not supported and is ignored, first at " + path.field("tracing"));
-        }
+        io.remora.config.TracingConfig tracing = h.hasTracing()
+                ? TracingTranslator.translate(h.getTracing(), path.field("tracing"), ctx) : null;
         if (h.getForwardClientCertDetails() != HttpConnectionManager.ForwardClientCertDetails.SANITIZE) {
             ctx.warnOnce("hcm.forward_client_cert_details", "forward_client_cert_details "
                     + h.getForwardClientCertDetails() + " is not supported and is ignored, first at "
@@ -101,6 +100,6 @@ public final class HttpConnectionManagerTranslator {
                 h.getSkipXffAppend(), Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true),
                 h.getPreserveExternalRequestId(), h.getServerName().isEmpty() ? "envoy" : h.getServerName(), sht, h2,
                 Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false),
-                h.getMergeSlashes(), logs);
+                h.getMergeSlashes(), logs, tracing);
     }
 }
