@@ -74,8 +74,8 @@ interface Routes {
     }
 
     /**
-     * RDS: the configuration is read from the server at each stream start; the compiled table is
-     * cached by the identity of the configuration object, so a new object compiles once.
+     * RDS: the table the server compiled (on its control thread) is read at each stream start;
+     * its wrapper is cached by the table's identity.
      */
     static Provider rds(ServerContext context, String name) {
         return new Provider() {
@@ -83,16 +83,16 @@ interface Routes {
 
             @Override
             public Routes current() {
-                RouteConfiguration config = context.routeConfiguration(name);
-                if (config == null) {
+                RouteTable table = context.routeTable(name);
+                if (table == null) {
                     if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
                         RouteLog.LOG.fine("route config '" + name + "' has not arrived (RDS): no route");
                     }
                     return NONE;
                 }
                 Compiled c = cache;
-                if (c == null || c.config != config) {
-                    c = new Compiled(config, of(RouteTable.compile(config), context));
+                if (c == null || c.table != table) {
+                    c = new Compiled(table, of(table, context));
                     cache = c;
                 }
                 return c.routes;
@@ -100,6 +100,6 @@ interface Routes {
         };
     }
 
-    record Compiled(RouteConfiguration config, Routes routes) {
+    record Compiled(RouteTable table, Routes routes) {
     }
 }

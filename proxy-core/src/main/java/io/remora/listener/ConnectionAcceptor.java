@@ -40,6 +40,17 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         ListenerRuntime listener = rt;
+        io.remora.overload.ConnectionLimits.Refusal refusal = registry.admit(listener.name());
+        if (refusal != io.remora.overload.ConnectionLimits.Refusal.NONE) {
+            // Over a connection limit or overloaded: closed at once, as Envoy's accept-time checks do.
+            switch (refusal) {
+                case GLOBAL -> listener.stats().downstreamGlobalCxOverflow.increment();
+                case LISTENER -> listener.stats().downstreamCxOverflow.increment();
+                default -> listener.stats().downstreamCxOverloadReject.increment();
+            }
+            ch.close();
+            return;
+        }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
             LOG.fine("[" + ch.id().asShortText() + "] new connection from " + ch.remoteAddress() + " on listener '"
                     + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));
@@ -51,6 +62,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             listener.stats().downstreamCxActive.decrementAndGet();
             listener.stats().downstreamCxDestroy.increment();
             registry.connectionClosed();
+            registry.released(listener.name());
         });
         int limit = listener.config().perConnectionBufferLimitBytes();
         if (limit > 0) {
@@ -102,8 +114,15 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                     + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
         }
         chain.track(ch);
+        io.remora.tls.TlsConnection tls = null;
+        if (chain.tls() != null) {
+            tls = chain.tls().install(ch, sni);
+            if (tls == null) {
+                return false; // TLS could not be set up: closed, never served in plaintext
+            }
+        }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn));
+                transportProtocol, alpn, tls));
         return true;
     }
 }

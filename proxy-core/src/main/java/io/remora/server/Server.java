@@ -16,6 +16,7 @@ import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilter;
+import io.remora.route.RouteTable;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
@@ -51,8 +52,8 @@ public final class Server implements AutoCloseable {
     /** Everything accept-time code reads, published with one volatile write. */
     private record Snapshot(ServerConfig config, Map<String, ActiveListener> listeners,
                             Map<InetSocketAddress, ActiveListener> byAddress,
-                            Map<Integer, ActiveListener> wildcardByPort) {
-        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of());
+                            Map<Integer, ActiveListener> wildcardByPort, Map<String, RouteTable> routeTables) {
+        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     private final ServerOptions options;
@@ -60,12 +61,15 @@ public final class Server implements AutoCloseable {
     private final List<NetworkFilterFactory<?>> filterFactories;
     private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ClusterManagerImpl clusterManager;
+    private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final AtomicLong activeConnections = new AtomicLong();
     private final ListenerRegistry registry = new Registry();
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile boolean draining;
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
+    private io.remora.config.OverloadManagerConfig overloadConfig;
+    private volatile io.remora.overload.OverloadManager overload;
     private EventLoopGroup workers;
     private ListenerBinder binder;
     private boolean stopped;
@@ -84,9 +88,22 @@ public final class Server implements AutoCloseable {
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
-        this.clusterManager = new ClusterManagerImpl(stats);
+        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets,
+                options.transport());
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot.config(), () -> accessLogFactory, () -> draining);
+                () -> snapshot.config(), () -> accessLogFactory, () -> draining,
+                name -> snapshot.routeTables().get(name), () -> overload);
+    }
+
+    /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
+    public synchronized Server overloadManager(io.remora.config.OverloadManagerConfig config) {
+        this.overloadConfig = config;
+        return this;
+    }
+
+    /** The running overload manager (null before start). */
+    public io.remora.overload.OverloadManager overload() {
+        return overload;
     }
 
     /** Plugs in the access log implementation; the default logs nothing. */
@@ -116,6 +133,7 @@ public final class Server implements AutoCloseable {
         workers = options.transport().newEventLoopGroup(n, "remora-worker");
         binder = new ListenerBinder(options.transport(), workers);
         stats.server().concurrency.set(n);
+        overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
             clusterManager.update(config.clusters());
             awaitDnsClusters();
@@ -200,7 +218,7 @@ public final class Server implements AutoCloseable {
             }
         }
         runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
-        snapshot = index(config, next);
+        snapshot = index(config, next, compileRoutes(config, old.routeTables()));
         for (ActiveListener al : toStop) {
             al.stopAccepting();
         }
@@ -274,7 +292,11 @@ public final class Server implements AutoCloseable {
                 rt = built.get(fc);
             }
             if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context);
+                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context,
+                        fc.transportSocket() == null ? null
+                        : new io.remora.tls.DownstreamTransportSocket(fc.transportSocket(), secrets,
+                        io.remora.tls.TlsProvider.current(),
+                        io.remora.tls.TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
                 built.put(fc, rt);
             }
             chains.put(fc, rt);
@@ -329,7 +351,24 @@ public final class Server implements AutoCloseable {
         return out;
     }
 
-    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners) {
+    /**
+     * RDS route tables, compiled here on the control thread (never on a worker's request path);
+     * a configuration equal to the running one keeps its compiled table.
+     */
+    private static Map<String, RouteTable> compileRoutes(ServerConfig config, Map<String, RouteTable> previous) {
+        if (config.routeConfigs() == null || config.routeConfigs().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, RouteTable> out = new HashMap<>();
+        config.routeConfigs().forEach((name, rc) -> {
+            RouteTable prev = previous.get(name);
+            out.put(name, prev != null && prev.config().equals(rc) ? prev : RouteTable.compile(rc));
+        });
+        return Map.copyOf(out);
+    }
+
+    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners,
+                                  Map<String, RouteTable> routeTables) {
         Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
         Map<Integer, ActiveListener> wildcard = new HashMap<>();
         for (ActiveListener al : listeners.values()) {
@@ -354,7 +393,7 @@ public final class Server implements AutoCloseable {
         }
         // Listeners keep config order (/listeners, boundAddresses).
         return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
-                Map.copyOf(byAddress), Map.copyOf(wildcard));
+                Map.copyOf(byAddress), Map.copyOf(wildcard), routeTables);
     }
 
     public ServerConfig config() {
@@ -366,6 +405,11 @@ public final class Server implements AutoCloseable {
     }
 
     /** The cluster manager (for admin and xDS). */
+    /** The TLS secrets (static and SDS) that listeners and clusters resolve by name. */
+    public io.remora.tls.SecretManager secrets() {
+        return secrets;
+    }
+
     public ClusterManagerImpl clusterManager() {
         return clusterManager;
     }
@@ -493,6 +537,9 @@ public final class Server implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (overload != null) {
+            overload.close();
+        }
         if (workers == null) {
             stopped = true;
             clusterManager.close();
@@ -535,6 +582,26 @@ public final class Server implements AutoCloseable {
         @Override
         public void connectionClosed() {
             activeConnections.decrementAndGet();
+        }
+
+        @Override
+        public io.remora.overload.ConnectionLimits.Refusal admit(String listenerName) {
+            io.remora.overload.OverloadManager o = overload;
+            if (o == null) {
+                return io.remora.overload.ConnectionLimits.Refusal.NONE;
+            }
+            if (o.stopAcceptingConnections.isSaturated()) {
+                return io.remora.overload.ConnectionLimits.Refusal.OVERLOAD;
+            }
+            return o.connections().tryAcquire(listenerName);
+        }
+
+        @Override
+        public void released(String listenerName) {
+            io.remora.overload.OverloadManager o = overload;
+            if (o != null) {
+                o.connections().release(listenerName);
+            }
         }
     }
 }

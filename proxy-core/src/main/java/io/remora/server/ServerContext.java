@@ -3,6 +3,7 @@ package io.remora.server;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.RouteConfiguration;
+import io.remora.route.RouteTable;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.ClusterManager;
 
@@ -26,6 +27,16 @@ public interface ServerContext {
      */
     RouteConfiguration routeConfiguration(String name);
 
+    /**
+     * The current route configuration of that name compiled for lookup, or null if it has not
+     * arrived. Servers compile RDS tables on the control thread when a snapshot is applied, so no
+     * worker compiles on a request's path; this default compiles on demand (tests).
+     */
+    default RouteTable routeTable(String name) {
+        RouteConfiguration c = routeConfiguration(name);
+        return c == null ? null : RouteTable.compile(c);
+    }
+
     /** Builds the access logs of a filter (files are opened once and shared). */
     List<AccessLog> accessLogs(List<AccessLogConfig> configs);
 
@@ -43,5 +54,10 @@ public interface ServerContext {
     /** Where a tracing provider's spans go (one sink per provider config), or null when none can be made. */
     default io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
         return null;
+    }
+
+    /** The overload manager: its actions, connection limits and header budget. */
+    default io.remora.overload.OverloadManager overload() {
+        return io.remora.overload.OverloadManager.unmanaged();
     }
 }

@@ -54,6 +54,7 @@ public final class Proxy implements AutoCloseable {
     private final Map<io.remora.config.TracingConfig.Provider, io.remora.xds.tracing.OtlpSpanExporter> exporters =
             new java.util.concurrent.ConcurrentHashMap<>();
     private volatile XdsSnapshot applied;
+    private final SdsSecrets sdsSecrets;
 
     /**
      * @param quit what {@code /quitquitquit} does (the caller's shutdown path)
@@ -74,8 +75,14 @@ public final class Proxy implements AutoCloseable {
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
-                .spanSinks(this::spanSink);
+                .spanSinks(this::spanSink)
+                .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()));
+        this.sdsSecrets = new SdsSecrets(server.secrets());
+        sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
+        // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
+        server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
     }
 
     /** Binds the admin and the static listeners, then connects to the control plane if any. */
@@ -150,6 +157,8 @@ public final class Proxy implements AutoCloseable {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             ServerConfig merged = dynamic.merge(snapshot);
+            // Secrets first: listeners and clusters of this snapshot resolve them by name.
+            sdsSecrets.apply(snapshot.secrets());
             try {
                 server.update(merged);
             } catch (RuntimeException e) {
