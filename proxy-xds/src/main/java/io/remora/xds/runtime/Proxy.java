@@ -40,8 +40,8 @@ public final class Proxy implements AutoCloseable {
 
     private final Bootstrap bootstrap;
     private final ServerConfig base;
-    private final StatsRegistry stats = new StatsRegistry();
-    private final ServerState state = new ServerState(stats.server());
+    private final StatsRegistry stats;
+    private final ServerState state;
     private final AccessLogs accessLogs;
     private final Server server;
     private final ConfigDumpBuilder staticDump;
@@ -63,6 +63,10 @@ public final class Proxy implements AutoCloseable {
                  Map<String, Object> commandLine, Runnable quit) {
         this.bootstrap = bootstrap;
         this.base = config;
+        this.stats = new StatsRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                io.remora.xds.translate.StatsConfigTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()));
+        this.state = new ServerState(stats.server());
         this.dynamic = new DynamicConfig(config);
         this.commandLine = commandLine;
         this.quit = quit;
