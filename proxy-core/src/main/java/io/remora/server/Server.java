@@ -242,7 +242,7 @@ public final class Server implements AutoCloseable {
 
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
-                && a.transparent() == b.transparent();
+                && a.transparent() == b.transparent() && a.freebind() == b.freebind();
     }
 
     private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {

@@ -362,6 +362,9 @@ public final class ClusterImpl implements Cluster {
         if (a instanceof Address.Pipe pipe) {
             return new DomainSocketAddress(pipe.path());
         }
+        if (a instanceof Address.Internal internal) {
+            return io.remora.internal.InternalListeners.socketAddress(internal.serverListenerName());
+        }
         Address.Tcp tcp = (Address.Tcp) a;
         return new InetSocketAddress(tcp.host(), tcp.port());
     }

@@ -197,7 +197,8 @@ public final class Proxy implements AutoCloseable {
         public List<ListenerStatus> listeners() {
             List<ListenerStatus> out = new ArrayList<>();
             for (Map.Entry<String, SocketAddress> e : server.boundAddresses().entrySet()) {
-                out.add(new ListenerStatus(e.getKey(), toAddress(e.getValue())));
+                Address internal = io.remora.internal.InternalListeners.addressOf(e.getKey(), e.getValue());
+                out.add(new ListenerStatus(e.getKey(), internal != null ? internal : toAddress(e.getValue())));
             }
             return out;
         }
