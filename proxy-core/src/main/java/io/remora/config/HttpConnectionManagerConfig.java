@@ -41,9 +41,26 @@ public record HttpConnectionManagerConfig(
         boolean normalizePath,
         boolean mergeSlashes,
         List<AccessLogConfig> accessLogs,
-        Duration requestHeadersTimeout) implements NetworkFilterConfig {
+        Duration requestHeadersTimeout,
+        TracingConfig tracing) implements NetworkFilterConfig {
 
-    /** Without a request_headers_timeout (disabled, as Envoy's default). */
+    /** Without tracing. */
+    public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
+                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
+                                       Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
+                                       int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
+                                       int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
+                                       boolean preserveExternalRequestId, String serverName,
+                                       ServerHeaderTransformation serverHeaderTransformation, Http2Options http2Options,
+                                       boolean normalizePath, boolean mergeSlashes, List<AccessLogConfig> accessLogs,
+                                       Duration requestHeadersTimeout) {
+        this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
+                drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
+                skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
+                http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, null);
+    }
+
+    /** Without a request_headers_timeout (disabled, as Envoy's default) and without tracing. */
     public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
                                        String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
                                        Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
@@ -55,7 +72,7 @@ public record HttpConnectionManagerConfig(
         this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
                 drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
                 skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
-                http2Options, normalizePath, mergeSlashes, accessLogs, null);
+                http2Options, normalizePath, mergeSlashes, accessLogs, null, null);
     }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";

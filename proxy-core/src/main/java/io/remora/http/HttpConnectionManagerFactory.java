@@ -40,6 +40,15 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
     @Override
     public NetworkFilter create(HttpConnectionManagerConfig config, ServerContext context) {
         List<HttpConnectionManager.FilterFactoryEntry> filters = new ArrayList<>();
+        if (config.tracing() != null && config.tracing().provider() != null) {
+            // Tracing is the connection manager's own, before every configured filter: the span
+            // covers the whole stream and the router sees the propagated context.
+            io.remora.tracing.SpanSink sink = context.spanSink(config.tracing().provider());
+            if (sink != null) {
+                filters.add(new HttpConnectionManager.FilterFactoryEntry("envoy.tracing", false,
+                        io.remora.tracing.TracingFilter.factory(config.tracing(), sink)));
+            }
+        }
         if (config.httpFilters() != null) {
             for (HttpFilterEntry f : config.httpFilters()) {
                 filters.add(new HttpConnectionManager.FilterFactoryEntry(f.name(), f.disabled(),

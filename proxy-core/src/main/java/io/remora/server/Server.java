@@ -112,6 +112,12 @@ public final class Server implements AutoCloseable {
         return this;
     }
 
+    /** Plugs in the tracing providers' exporters (one sink per provider config); the default has none. */
+    public Server spanSinks(Function<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> sinks) {
+        context.spanSinks(sinks);
+        return this;
+    }
+
     /** Plugs in the layered runtime that {@link ServerContext#runtime()} reads; the default is empty. */
     public Server runtime(io.remora.runtime.RuntimeLoader loader) {
         context.runtime(loader::snapshot);

@@ -51,6 +51,11 @@ public interface ServerContext {
         return io.remora.runtime.Runtime.EMPTY;
     }
 
+    /** Where a tracing provider's spans go (one sink per provider config), or null when none can be made. */
+    default io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
+        return null;
+    }
+
     /** The overload manager: its actions, connection limits and header budget. */
     default io.remora.overload.OverloadManager overload() {
         return io.remora.overload.OverloadManager.unmanaged();

@@ -73,6 +73,17 @@ final class ServerContextImpl implements ServerContext {
         return logs == null ? List.of() : logs;
     }
 
+    private volatile Function<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> spanSinks = p -> null;
+
+    void spanSinks(Function<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> sinks) {
+        this.spanSinks = sinks;
+    }
+
+    @Override
+    public io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
+        return spanSinks.apply(provider);
+    }
+
     void runtime(Supplier<io.remora.runtime.Runtime> runtime) {
         this.runtime = runtime;
     }

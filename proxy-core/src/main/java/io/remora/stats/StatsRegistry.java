@@ -43,7 +43,16 @@ public final class StatsRegistry {
     }
 
     public StatsRegistry(MeterRegistry registry) {
+        this(registry, StatsInclusion.ALL);
+    }
+
+    /** With the bootstrap's {@code stats_matcher}: stats it rejects are never created. */
+    public StatsRegistry(MeterRegistry registry, StatsInclusion inclusion) {
         this.registry = registry;
+        if (inclusion != null && !inclusion.equals(StatsInclusion.ALL)) {
+            registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
+                    id -> !inclusion.accepts(StatNames.envoyName(id))));
+        }
         registry.config().meterFilter(CUMULATIVE_HISTOGRAMS);
         this.server = new ServerStats(registry);
     }

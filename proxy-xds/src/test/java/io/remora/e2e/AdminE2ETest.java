@@ -269,6 +269,42 @@ class AdminE2ETest {
         }
     }
 
+    @Test
+    void statsMatcherInclusionListDecidesWhichStatsExist() throws Exception {
+        try (TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            Path log = Files.createTempFile("access", ".log");
+            String yaml = Bootstraps.http(admin, port, log.toString(),
+                    "- match: { prefix: \"/\" }\n  route: { cluster: keep }",
+                    Bootstraps.cluster("keep", false, null, up.port()) + "\n" + Bootstraps.cluster("drop", false, null, up.port()))
+                    + """
+                    stats_config:
+                      use_all_default_tags: false
+                      stats_tags:
+                      - { tag_name: cluster_name, regex: "^cluster((.+?)\\\\.)" }
+                      stats_matcher:
+                        inclusion_list:
+                          patterns:
+                          - prefix: server
+                          - prefix: cluster.keep.
+                          - safe_regex: { regex: "listener_manager\\\\..*" }
+                    """;
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, get(port, "/").statusCode());
+                String prom = proxy.admin("/stats/prometheus");
+                assertTrue(prom.contains("envoy_cluster_upstream_rq_total{envoy_cluster_name=\"keep\"} 1"), prom);
+                assertFalse(prom.contains("envoy_cluster_name=\"drop\""), prom);
+                assertFalse(prom.contains("envoy_http_downstream_rq_total"), "http.* is not included");
+                assertTrue(prom.contains("envoy_server_live 1"), prom);
+                assertTrue(prom.contains("envoy_listener_manager_workers_started"), prom);
+                String text = proxy.admin("/stats");
+                assertTrue(text.contains("cluster.keep.upstream_rq_total: 1"), text);
+                assertFalse(text.contains("cluster.drop."), text);
+            }
+        }
+    }
+
     private static List<String> strings(JsonArray a) {
         List<String> out = new java.util.ArrayList<>();
         a.forEach(e -> out.add(e.getAsString()));

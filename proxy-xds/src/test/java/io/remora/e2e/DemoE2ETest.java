@@ -63,18 +63,27 @@ class DemoE2ETest {
         return pb.start();
     }
 
+    /** The status of uri once it is 200 (the demo may answer 503 while it initializes), or the last one. */
     private static int await(URI uri, Process p, Path log) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int last = -1;
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("demo exited: " + Files.readString(log));
             }
             try {
-                return client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                last = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+                if (last == 200) {
+                    return last;
+                }
             } catch (IOException notYet) {
-                Thread.sleep(100);
+                // not listening yet
             }
+            Thread.sleep(100);
+        }
+        if (last >= 0) {
+            return last;
         }
         throw new IllegalStateException("no answer from " + uri + ": " + Files.readString(log));
     }

@@ -40,8 +40,8 @@ public final class Proxy implements AutoCloseable {
 
     private final Bootstrap bootstrap;
     private final ServerConfig base;
-    private final StatsRegistry stats = new StatsRegistry();
-    private final ServerState state = new ServerState(stats.server());
+    private final StatsRegistry stats;
+    private final ServerState state;
     private final AccessLogs accessLogs;
     private final Server server;
     private final ConfigDumpBuilder staticDump;
@@ -51,6 +51,8 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
+    private final Map<io.remora.config.TracingConfig.Provider, io.remora.xds.tracing.OtlpSpanExporter> exporters =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
 
@@ -61,6 +63,10 @@ public final class Proxy implements AutoCloseable {
                  Map<String, Object> commandLine, Runnable quit) {
         this.bootstrap = bootstrap;
         this.base = config;
+        this.stats = new StatsRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                io.remora.xds.translate.StatsConfigTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()));
+        this.state = new ServerState(stats.server());
         this.dynamic = new DynamicConfig(config);
         this.commandLine = commandLine;
         this.quit = quit;
@@ -73,6 +79,7 @@ public final class Proxy implements AutoCloseable {
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
+                .spanSinks(this::spanSink)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()));
         this.sdsSecrets = new SdsSecrets(server.secrets());
@@ -100,6 +107,15 @@ public final class Proxy implements AutoCloseable {
             xds.start();
         }
         return this;
+    }
+
+    /** One exporter per distinct provider config, shared by every connection manager naming it. */
+    private io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
+        if (provider instanceof io.remora.config.TracingConfig.OpenTelemetry otel) {
+            return exporters.computeIfAbsent(otel, p -> new io.remora.xds.tracing.OtlpSpanExporter(otel,
+                    server.clusterManager(), runtime::snapshot, stats.meterRegistry()));
+        }
+        return null;
     }
 
     public Server server() {
@@ -133,6 +149,7 @@ public final class Proxy implements AutoCloseable {
             xds.close();
         }
         server.close();
+        exporters.values().forEach(io.remora.xds.tracing.OtlpSpanExporter::close);
         if (admin != null) {
             admin.close();
         }

@@ -78,9 +78,8 @@ public final class HttpConnectionManagerTranslator {
         };
         Http2Options h2 = h.hasHttp2ProtocolOptions() ? ClusterTranslator.http2(h.getHttp2ProtocolOptions())
                 : Http2Options.DEFAULT;
-        if (h.hasTracing()) {
-            ctx.warnOnce("hcm.tracing", "tracing is not supported and is ignored, first at " + path.field("tracing"));
-        }
+        io.remora.config.TracingConfig tracing = h.hasTracing()
+                ? TracingTranslator.translate(h.getTracing(), path.field("tracing"), ctx) : null;
         if (h.getForwardClientCertDetails() != HttpConnectionManager.ForwardClientCertDetails.SANITIZE) {
             ctx.warnOnce("hcm.forward_client_cert_details", "forward_client_cert_details "
                     + h.getForwardClientCertDetails() + " is not supported and is ignored, first at "
@@ -103,6 +102,6 @@ public final class HttpConnectionManagerTranslator {
                 Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false),
                 h.getMergeSlashes(), logs,
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
-                Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO));
+                Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO), tracing);
     }
 }

@@ -1,0 +1,48 @@
+package io.remora.config;
+
+import java.util.List;
+
+/**
+ * The connection manager's {@code tracing}: which provider gets the spans, how many requests are
+ * traced, and extra span tags.
+ *
+ * @param provider          where spans go; null = no tracer (trace context passes through untouched)
+ * @param randomSampling    percent of requests without an incoming decision that are traced (default 100)
+ * @param clientSampling    percent of requests with {@code x-client-trace-id} that are traced (default 100)
+ * @param overallSampling   percent cap applied after the other two (default 100)
+ * @param maxPathTagLength  {@code http.url} is cut to this length (default 256)
+ * @param customTags        literal and request-header tags
+ */
+public record TracingConfig(
+        Provider provider,
+        double randomSampling,
+        double clientSampling,
+        double overallSampling,
+        int maxPathTagLength,
+        List<CustomTag> customTags) {
+
+    public TracingConfig {
+        customTags = customTags == null ? List.of() : List.copyOf(customTags);
+    }
+
+    /** A tracer provider. */
+    public sealed interface Provider {
+    }
+
+    /**
+     * {@code envoy.tracers.opentelemetry}: spans exported over OTLP/gRPC to a cluster.
+     *
+     * @param cluster     {@code grpc_service.envoy_grpc.cluster_name}
+     * @param authority   {@code grpc_service.envoy_grpc.authority}, or empty for the cluster name
+     * @param serviceName the {@code service.name} resource attribute (Envoy's default "unknown_service:envoy")
+     */
+    public record OpenTelemetry(String cluster, String authority, String serviceName) implements Provider {
+    }
+
+    /**
+     * A tag added to every span: {@code literal} as is, or the value of request header
+     * {@code requestHeader} (else {@code defaultValue}, else no tag).
+     */
+    public record CustomTag(String tag, String literal, String requestHeader, String defaultValue) {
+    }
+}

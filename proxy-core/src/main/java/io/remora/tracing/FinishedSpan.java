@@ -1,0 +1,18 @@
+package io.remora.tracing;
+
+import java.util.Map;
+
+/**
+ * One span the proxy recorded, ready for a provider to export.
+ *
+ * @param parentSpanId   the incoming span's id, or null for a root span
+ * @param kind           SERVER (ingress) or CLIENT (egress)
+ * @param attributes     Envoy's tags ({@code http.method}, {@code http.status_code}, {@code upstream_cluster}, ...)
+ * @param error          Envoy's {@code error} tag: a 5xx or a reset
+ */
+public record FinishedSpan(String traceId, String spanId, String parentSpanId, String name, Kind kind,
+                           long startEpochNanos, long endEpochNanos, Map<String, String> attributes, boolean error,
+                           String traceState) {
+
+    public enum Kind { SERVER, CLIENT }
+}

@@ -1,0 +1,196 @@
+package io.remora.tracing;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A span's place in a trace as the headers carry it: W3C {@code traceparent}/{@code tracestate}
+ * or B3 ({@code x-b3-*} headers, or the single {@code b3} header). Ids are lower-case hex: 32
+ * digits for the trace (a 64-bit B3 id is left-padded), 16 for spans.
+ *
+ * @param sampled null when the headers carry no decision (B3 without x-b3-sampled)
+ * @param format  the headers it came from; the proxy writes the same kind back upstream
+ */
+public record TraceContext(String traceId, String spanId, String parentSpanId, Boolean sampled, String traceState,
+                           Format format) {
+
+    public enum Format { W3C, B3 }
+
+    public static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
+    public static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
+    public static final AsciiString B3 = AsciiString.cached("b3");
+    public static final AsciiString B3_TRACE_ID = AsciiString.cached("x-b3-traceid");
+    public static final AsciiString B3_SPAN_ID = AsciiString.cached("x-b3-spanid");
+    public static final AsciiString B3_PARENT_SPAN_ID = AsciiString.cached("x-b3-parentspanid");
+    public static final AsciiString B3_SAMPLED = AsciiString.cached("x-b3-sampled");
+    public static final AsciiString B3_FLAGS = AsciiString.cached("x-b3-flags");
+
+    /**
+     * The incoming context: {@code traceparent} first (Envoy's OpenTelemetry tracer reads it),
+     * then the single {@code b3} header, then {@code x-b3-*}. Null when none is present and valid.
+     */
+    public static TraceContext extract(Http2Headers h) {
+        CharSequence tp = h.get(TRACEPARENT);
+        if (tp != null) {
+            TraceContext c = parseTraceparent(tp.toString().trim());
+            if (c != null) {
+                CharSequence ts = h.get(TRACESTATE);
+                return ts == null ? c : new TraceContext(c.traceId, c.spanId, null, c.sampled, ts.toString(), Format.W3C);
+            }
+        }
+        CharSequence single = h.get(B3);
+        if (single != null) {
+            TraceContext c = parseB3Single(single.toString().trim());
+            if (c != null) {
+                return c;
+            }
+        }
+        CharSequence traceId = h.get(B3_TRACE_ID);
+        CharSequence spanId = h.get(B3_SPAN_ID);
+        if (traceId != null && spanId != null) {
+            String t = normalizeTraceId(traceId.toString().trim());
+            String s = spanId.toString().trim().toLowerCase(java.util.Locale.ROOT);
+            if (t != null && isHex(s, 16) && !allZero(s)) {
+                CharSequence p = h.get(B3_PARENT_SPAN_ID);
+                return new TraceContext(t, s, p == null ? null : p.toString().trim(), b3Sampled(h), null, Format.B3);
+            }
+        }
+        return null;
+    }
+
+    /** {@code 00-<32 hex>-<16 hex>-<2 hex>}; other versions are read by the same layout, as W3C asks. */
+    static TraceContext parseTraceparent(String v) {
+        String[] parts = v.split("-");
+        if (parts.length < 4 || !isHex(parts[0], 2) || parts[0].equals("ff") || (parts[0].equals("00") && parts.length != 4)) {
+            return null;
+        }
+        String traceId = parts[1].toLowerCase(java.util.Locale.ROOT);
+        String spanId = parts[2].toLowerCase(java.util.Locale.ROOT);
+        if (!isHex(traceId, 32) || !isHex(spanId, 16) || !isHex(parts[3], 2) || allZero(traceId) || allZero(spanId)) {
+            return null;
+        }
+        boolean sampled = (Integer.parseInt(parts[3], 16) & 1) == 1;
+        return new TraceContext(traceId, spanId, null, sampled, null, Format.W3C);
+    }
+
+    /** {@code b3: <traceid>-<spanid>[-<sampled>[-<parentspanid>]]}, or just a sampling state. */
+    static TraceContext parseB3Single(String v) {
+        String[] parts = v.split("-");
+        if (parts.length < 2) {
+            return null;
+        }
+        String t = normalizeTraceId(parts[0]);
+        String s = parts[1].toLowerCase(java.util.Locale.ROOT);
+        if (t == null || !isHex(s, 16) || allZero(s)) {
+            return null;
+        }
+        Boolean sampled = null;
+        if (parts.length >= 3) {
+            sampled = switch (parts[2]) {
+                case "1", "d" -> Boolean.TRUE;
+                case "0" -> Boolean.FALSE;
+                default -> null;
+            };
+        }
+        return new TraceContext(t, s, parts.length >= 4 ? parts[3] : null, sampled, null, Format.B3);
+    }
+
+    private static Boolean b3Sampled(Http2Headers h) {
+        CharSequence flags = h.get(B3_FLAGS);
+        if (flags != null && flags.toString().trim().equals("1")) {
+            return Boolean.TRUE; // debug
+        }
+        CharSequence s = h.get(B3_SAMPLED);
+        if (s == null) {
+            return null;
+        }
+        String v = s.toString().trim();
+        return v.equals("1") || v.equalsIgnoreCase("true") ? Boolean.TRUE
+                : v.equals("0") || v.equalsIgnoreCase("false") ? Boolean.FALSE : null;
+    }
+
+    private static String normalizeTraceId(String id) {
+        String t = id.toLowerCase(java.util.Locale.ROOT);
+        if (isHex(t, 16)) {
+            t = "0000000000000000" + t;
+        }
+        return isHex(t, 32) && !allZero(t) ? t : null;
+    }
+
+    /**
+     * The context the proxy's own span gives the upstream request: same trace, this span's id as
+     * the parent, the decision made here. Writes the incoming format (B3 or W3C) and always
+     * {@code traceparent}, whose {@code tracestate} passes through.
+     */
+    public static void inject(Http2Headers h, String traceId, String spanId, String parentSpanId, boolean sampled,
+                              String traceState, Format format) {
+        h.set(TRACEPARENT, "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00"));
+        if (traceState != null && !traceState.isEmpty()) {
+            h.set(TRACESTATE, traceState);
+        }
+        if (format == Format.B3) {
+            boolean single = h.contains(B3);
+            h.remove(B3);
+            if (single) {
+                h.set(B3, traceId + "-" + spanId + (sampled ? "-1" : "-0")
+                        + (parentSpanId == null ? "" : "-" + parentSpanId));
+            } else {
+                h.set(B3_TRACE_ID, traceId.startsWith("0000000000000000") ? traceId.substring(16) : traceId);
+                h.set(B3_SPAN_ID, spanId);
+                if (parentSpanId != null) {
+                    h.set(B3_PARENT_SPAN_ID, parentSpanId);
+                } else {
+                    h.remove(B3_PARENT_SPAN_ID);
+                }
+                h.set(B3_SAMPLED, sampled ? "1" : "0");
+                h.remove(B3_FLAGS);
+            }
+        }
+    }
+
+    public static String newTraceId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return hex(r.nextLong()) + hex(nonZero(r));
+    }
+
+    public static String newSpanId() {
+        return hex(nonZero(ThreadLocalRandom.current()));
+    }
+
+    private static long nonZero(ThreadLocalRandom r) {
+        long v;
+        do {
+            v = r.nextLong();
+        } while (v == 0);
+        return v;
+    }
+
+    static String hex(long v) {
+        String s = Long.toHexString(v);
+        return "0".repeat(16 - s.length()) + s;
+    }
+
+    private static boolean isHex(String s, int len) {
+        if (s.length() != len) {
+            return false;
+        }
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean allZero(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) != '0') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,190 @@
+package io.remora.tracing;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.TracingConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.EncoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.http.filter.StreamFilter;
+
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The connection manager's tracing, as a filter placed first on the request path: reads the
+ * incoming trace context (W3C or B3), makes the sampling decision as Envoy does (an incoming
+ * decision wins; else {@code x-envoy-force-trace}, {@code x-client-trace-id} with
+ * client_sampling, random_sampling; then overall_sampling), starts the proxy's span and writes
+ * its context into the upstream request; when the stream ends, hands a sampled span with Envoy's
+ * tags to the provider's sink.
+ */
+public final class TracingFilter implements StreamFilter {
+
+    private static final AsciiString FORCE_TRACE = AsciiString.cached("x-envoy-force-trace");
+    private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
+    private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString DOWNSTREAM_CLUSTER = AsciiString.cached("x-envoy-downstream-service-cluster");
+
+    private final TracingConfig config;
+    private final SpanSink sink;
+    private DecoderFilterCallbacks decoder;
+    private String traceId;
+    private String spanId;
+    private String parentSpanId;
+    private String traceState;
+    private boolean sampled;
+    private long startEpochNanos;
+    private Map<String, String> requestTags;
+
+    private TracingFilter(TracingConfig config, SpanSink sink) {
+        this.config = config;
+        this.sink = sink;
+    }
+
+    /** The per-stream factory for one connection manager's tracing. */
+    public static HttpFilterFactory factory(TracingConfig config, SpanSink sink) {
+        return () -> new TracingFilter(config, sink);
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.decoder = callbacks;
+    }
+
+    @Override
+    public void setEncoderFilterCallbacks(EncoderFilterCallbacks callbacks) {
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        startEpochNanos = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
+        TraceContext incoming = TraceContext.extract(headers);
+        sampled = incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers);
+        traceId = incoming != null ? incoming.traceId() : TraceContext.newTraceId();
+        parentSpanId = incoming != null ? incoming.spanId() : null;
+        traceState = incoming != null ? incoming.traceState() : null;
+        spanId = TraceContext.newSpanId();
+        TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState,
+                incoming == null ? TraceContext.Format.W3C : incoming.format());
+        if (sampled) {
+            requestTags = requestTags(headers);
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    private boolean decide(Http2Headers h) {
+        boolean traced;
+        if (h.contains(FORCE_TRACE)) {
+            traced = true;
+        } else if (h.contains(CLIENT_TRACE_ID)) {
+            traced = percent(config.clientSampling(), ThreadLocalRandom.current().nextInt(10_000));
+        } else {
+            // Envoy keys the random decision on x-request-id, so every proxy a request passes
+            // through decides the same way.
+            CharSequence rid = h.get(REQUEST_ID);
+            int bucket = rid == null ? ThreadLocalRandom.current().nextInt(10_000)
+                    : Math.floorMod(rid.toString().hashCode(), 10_000);
+            traced = percent(config.randomSampling(), bucket);
+        }
+        return traced && percent(config.overallSampling(), ThreadLocalRandom.current().nextInt(10_000));
+    }
+
+    /** True when bucket (0..9999) falls under the percentage (two decimals, as Envoy's 10000 buckets). */
+    private static boolean percent(double pct, int bucket) {
+        return bucket < Math.round(pct * 100);
+    }
+
+    private Map<String, String> requestTags(Http2Headers h) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        CharSequence rid = h.get(REQUEST_ID);
+        if (rid != null) {
+            tags.put("guid:x-request-id", rid.toString());
+        }
+        String url = (h.scheme() == null ? "http" : h.scheme()) + "://" + (h.authority() == null ? "" : h.authority())
+                + (h.path() == null ? "" : h.path());
+        int max = config.maxPathTagLength() > 0 ? config.maxPathTagLength() : 256;
+        tags.put("http.url", url.length() > max ? url.substring(0, max) : url);
+        tags.put("http.method", h.method() == null ? "" : h.method().toString());
+        CharSequence dc = h.get(DOWNSTREAM_CLUSTER);
+        tags.put("downstream_cluster", dc == null ? "-" : dc.toString());
+        CharSequence ua = h.get(io.netty.handler.codec.http.HttpHeaderNames.USER_AGENT);
+        tags.put("user_agent", ua == null ? "-" : ua.toString());
+        tags.put("http.protocol", decoder.downstreamProtocol());
+        if (decoder.connection() != null && decoder.connection().remoteAddress() instanceof InetSocketAddress a
+                && a.getAddress() != null) {
+            tags.put("peer.address", a.getAddress().getHostAddress());
+        }
+        for (TracingConfig.CustomTag t : config.customTags()) {
+            if (t.literal() != null) {
+                tags.put(t.tag(), t.literal());
+            } else if (t.requestHeader() != null) {
+                CharSequence v = h.get(AsciiString.of(t.requestHeader().toLowerCase(java.util.Locale.ROOT)));
+                if (v != null) {
+                    tags.put(t.tag(), v.toString());
+                } else if (t.defaultValue() != null && !t.defaultValue().isEmpty()) {
+                    tags.put(t.tag(), t.defaultValue());
+                }
+            }
+        }
+        tags.put("component", "proxy");
+        return tags;
+    }
+
+    @Override
+    public FilterStatus decodeData(io.netty.buffer.ByteBuf data, boolean endStream) {
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus decodeTrailers(Http2Headers trailers) {
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public void onDestroy() {
+        if (!sampled || requestTags == null) {
+            return;
+        }
+        long end = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
+        StreamInfo info = decoder.streamInfo();
+        Map<String, String> tags = new LinkedHashMap<>(requestTags);
+        tags.put("request_size", Long.toString(info.bytesReceived));
+        tags.put("response_size", Long.toString(info.bytesSent));
+        String cluster = info.upstreamCluster != null ? info.upstreamCluster : decoder.clusterName();
+        if (cluster != null) {
+            tags.put("upstream_cluster", cluster);
+            tags.put("upstream_cluster.name", cluster);
+        }
+        int code = info.responseCode;
+        tags.put("http.status_code", Integer.toString(code));
+        tags.put("response_flags", flags(info));
+        boolean error = code == 0 || code >= 500;
+        if (error) {
+            tags.put("error", "true");
+        }
+        sink.export(new FinishedSpan(traceId, spanId, parentSpanId, "ingress", FinishedSpan.Kind.SERVER,
+                startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState));
+    }
+
+    private static String flags(StreamInfo info) {
+        if (info.flags.isEmpty()) {
+            return "-";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (ResponseFlag f : info.flags) {
+            sb.append(sb.length() == 0 ? "" : ",").append(f.code);
+        }
+        return sb.toString();
+    }
+}

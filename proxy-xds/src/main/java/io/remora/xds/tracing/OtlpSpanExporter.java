@@ -1,0 +1,225 @@
+package io.remora.xds.tracing;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.remora.config.TracingConfig;
+import io.remora.runtime.Runtime;
+import io.remora.tracing.FinishedSpan;
+import io.remora.tracing.SpanSink;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.ClusterManager;
+import io.remora.upstream.Host;
+
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code envoy.tracers.opentelemetry}: buffers finished spans and exports them with OTLP/gRPC
+ * ({@code opentelemetry.proto.collector.trace.v1.TraceService/Export}) to a host of the configured
+ * cluster, as Envoy's tracer does: a batch goes when {@code tracing.opentelemetry.min_flush_spans}
+ * spans are buffered (default 5) or every {@code tracing.opentelemetry.flush_interval_ms} (default
+ * 5000), both runtime keys. Counts {@code tracing.opentelemetry.spans_sent} and
+ * {@code tracing.opentelemetry.timer_flushed}. Spans over the buffer bound are dropped, never
+ * blocking a worker.
+ */
+public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
+
+    private static final Logger LOG = io.remora.log.Logging.logger("tracing");
+    private static final int MAX_BUFFERED = 10_000;
+
+    private final TracingConfig.OpenTelemetry config;
+    private final ClusterManager clusters;
+    private final Supplier<Runtime> runtime;
+    private final ConcurrentLinkedQueue<FinishedSpan> buffer = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger buffered = new AtomicInteger();
+    private final ScheduledExecutorService timer;
+    private final Counter spansSent;
+    private final Counter timerFlushed;
+    private ManagedChannel channel;
+    private SocketAddress channelAddress;
+
+    public OtlpSpanExporter(TracingConfig.OpenTelemetry config, ClusterManager clusters, Supplier<Runtime> runtime,
+                            MeterRegistry registry) {
+        this.config = config;
+        this.clusters = clusters;
+        this.runtime = runtime;
+        this.spansSent = Counter.builder("envoy_tracing_opentelemetry_spans_sent").register(registry);
+        this.timerFlushed = Counter.builder("envoy_tracing_opentelemetry_timer_flushed").register(registry);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "remora-otlp-" + config.cluster());
+            t.setDaemon(true);
+            return t;
+        });
+        scheduleTimer();
+    }
+
+    private void scheduleTimer() {
+        long ms = Math.max(1, runtime.get().getInteger("tracing.opentelemetry.flush_interval_ms", 5000));
+        try {
+            timer.schedule(() -> {
+                timerFlushed.increment();
+                flush();
+                scheduleTimer();
+            }, ms, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // shutting down
+        }
+    }
+
+    @Override
+    public void export(FinishedSpan span) {
+        if (buffered.incrementAndGet() > MAX_BUFFERED) {
+            buffered.decrementAndGet();
+            return;
+        }
+        buffer.add(span);
+        if (buffered.get() >= runtime.get().getInteger("tracing.opentelemetry.min_flush_spans", 5)) {
+            try {
+                timer.execute(this::flush);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // shutting down
+            }
+        }
+    }
+
+    /** Sends what is buffered; runs on the exporter's own thread. */
+    private void flush() {
+        List<Span> spans = new ArrayList<>();
+        FinishedSpan s;
+        while ((s = buffer.poll()) != null) {
+            buffered.decrementAndGet();
+            spans.add(toProto(s));
+        }
+        if (spans.isEmpty()) {
+            return;
+        }
+        ManagedChannel ch = channel();
+        if (ch == null) {
+            LOG.fine(() -> "no healthy host in cluster '" + config.cluster() + "': dropping " + spans.size() + " span(s)");
+            return;
+        }
+        ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(ResourceSpans.newBuilder()
+                        .setResource(Resource.newBuilder().addAttributes(kv("service.name", config.serviceName())))
+                        .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans)))
+                .build();
+        int n = spans.size();
+        TraceServiceGrpc.newStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS).export(request,
+                new StreamObserver<ExportTraceServiceResponse>() {
+                    @Override
+                    public void onNext(ExportTraceServiceResponse value) {
+                        spansSent.increment(n);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        LOG.log(Level.FINE, "OTLP export to cluster '" + config.cluster() + "' failed: " + t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+    }
+
+    /** A channel to a healthy host of the cluster; rebuilt when that host changes. */
+    private ManagedChannel channel() {
+        Cluster c = clusters.get(config.cluster());
+        if (c == null) {
+            return null;
+        }
+        SocketAddress target = null;
+        for (Host h : c.hosts()) {
+            if (h.isHealthy()) {
+                target = h.address();
+                break;
+            }
+        }
+        if (target == null) {
+            return null;
+        }
+        if (channel == null || !target.equals(channelAddress)) {
+            if (channel != null) {
+                channel.shutdown();
+            }
+            channel = NettyChannelBuilder.forAddress(target).usePlaintext()
+                    .overrideAuthority(config.authority().isEmpty() ? config.cluster() : config.authority())
+                    .build();
+            channelAddress = target;
+        }
+        return channel;
+    }
+
+    static Span toProto(FinishedSpan s) {
+        Span.Builder b = Span.newBuilder()
+                .setTraceId(hex(s.traceId()))
+                .setSpanId(hex(s.spanId()))
+                .setName(s.name())
+                .setKind(s.kind() == FinishedSpan.Kind.SERVER ? Span.SpanKind.SPAN_KIND_SERVER : Span.SpanKind.SPAN_KIND_CLIENT)
+                .setStartTimeUnixNano(s.startEpochNanos())
+                .setEndTimeUnixNano(s.endEpochNanos());
+        if (s.parentSpanId() != null) {
+            b.setParentSpanId(hex(s.parentSpanId()));
+        }
+        if (s.traceState() != null) {
+            b.setTraceState(s.traceState());
+        }
+        for (Map.Entry<String, String> e : s.attributes().entrySet()) {
+            b.addAttributes(kv(e.getKey(), e.getValue()));
+        }
+        if (s.error()) {
+            b.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
+        }
+        return b.build();
+    }
+
+    private static KeyValue kv(String k, String v) {
+        return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
+    }
+
+    private static ByteString hex(String h) {
+        byte[] out = new byte[h.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+        }
+        return ByteString.copyFrom(out);
+    }
+
+    /** Sends what is left, then stops. */
+    @Override
+    public void close() {
+        try {
+            timer.submit(this::flush).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort at shutdown
+        }
+        timer.shutdownNow();
+        if (channel != null) {
+            channel.shutdown();
+        }
+    }
+}

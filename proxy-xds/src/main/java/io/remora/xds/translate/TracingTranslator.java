@@ -1,0 +1,93 @@
+package io.remora.xds.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
+import io.remora.config.TracingConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The connection manager's {@code tracing} to a {@link TracingConfig}. */
+final class TracingTranslator {
+
+    private static final String OTEL = "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig";
+
+    private TracingTranslator() {
+    }
+
+    static TracingConfig translate(HttpConnectionManager.Tracing t, FieldPath path, TranslationContext ctx) {
+        TracingConfig.Provider provider = null;
+        if (t.hasProvider()) {
+            FieldPath pp = path.field("provider");
+            Any any = t.getProvider().getTypedConfig();
+            if (any.getTypeUrl().equals(OTEL)) {
+                provider = openTelemetry(any, pp.field("typed_config"), ctx);
+            } else {
+                ctx.warnOnce("tracing:" + any.getTypeUrl(), "tracing provider '" + t.getProvider().getName() + "' ("
+                        + any.getTypeUrl() + ") is not supported: no spans are recorded and trace headers pass"
+                        + " through unchanged, first at " + pp);
+            }
+        }
+        List<TracingConfig.CustomTag> tags = new ArrayList<>();
+        for (int i = 0; i < t.getCustomTagsCount(); i++) {
+            CustomTag c = t.getCustomTags(i);
+            FieldPath cp = path.field("custom_tags").index(i);
+            if (c.getTag().isEmpty()) {
+                throw cp.field("tag").error("missing required field");
+            }
+            switch (c.getTypeCase()) {
+                case LITERAL -> tags.add(new TracingConfig.CustomTag(c.getTag(), c.getLiteral().getValue(), null, null));
+                case REQUEST_HEADER -> tags.add(new TracingConfig.CustomTag(c.getTag(), null,
+                        c.getRequestHeader().getName(), c.getRequestHeader().getDefaultValue()));
+                default -> ctx.warnOnce("tracing.custom_tags:" + c.getTypeCase(), "custom tags of kind "
+                        + c.getTypeCase().name().toLowerCase(java.util.Locale.ROOT) + " are not supported and are"
+                        + " left out of spans, first at " + cp);
+            }
+        }
+        int maxPath = t.hasMaxPathTagLength() ? t.getMaxPathTagLength().getValue() : 256;
+        return new TracingConfig(provider,
+                t.hasRandomSampling() ? percent(t.getRandomSampling().getValue(), path.field("random_sampling")) : 100,
+                t.hasClientSampling() ? percent(t.getClientSampling().getValue(), path.field("client_sampling")) : 100,
+                t.hasOverallSampling() ? percent(t.getOverallSampling().getValue(), path.field("overall_sampling")) : 100,
+                maxPath, tags);
+    }
+
+    private static double percent(double v, FieldPath path) {
+        if (v < 0 || v > 100 || Double.isNaN(v)) {
+            throw path.field("value").error("must be between 0 and 100, not " + v);
+        }
+        return v;
+    }
+
+    private static TracingConfig.Provider openTelemetry(Any any, FieldPath path, TranslationContext ctx) {
+        OpenTelemetryConfig o;
+        try {
+            o = any.unpack(OpenTelemetryConfig.class);
+        } catch (InvalidProtocolBufferException e) {
+            throw path.error("invalid OpenTelemetryConfig: " + e.getMessage());
+        }
+        if (o.hasHttpService()) {
+            throw path.field("http_service").error("OTLP over HTTP is not supported; use grpc_service");
+        }
+        if (!o.hasGrpcService()) {
+            throw path.field("grpc_service").error("missing required field (Remora exports spans over OTLP/gRPC)");
+        }
+        if (!o.getGrpcService().hasEnvoyGrpc()) {
+            throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
+        }
+        String cluster = o.getGrpcService().getEnvoyGrpc().getClusterName();
+        if (cluster.isEmpty()) {
+            throw path.field("grpc_service").field("envoy_grpc").field("cluster_name").error("missing required field");
+        }
+        ctx.requireCluster(path.field("grpc_service").field("envoy_grpc").field("cluster_name"), cluster);
+        if (o.hasSampler()) {
+            ctx.warnOnce("tracing.otel.sampler", "OpenTelemetry samplers are not supported; the connection manager's"
+                    + " sampling decides, first at " + path.field("sampler"));
+        }
+        return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(),
+                o.getServiceName().isEmpty() ? "unknown_service:envoy" : o.getServiceName());
+    }
+}

@@ -1,0 +1,215 @@
+package io.remora.e2e;
+
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The connection manager's tracing with {@code envoy.tracers.opentelemetry}: W3C and B3 context
+ * propagated to the upstream with the proxy's span as parent, and spans exported over OTLP/gRPC
+ * to a real TraceService receiver (grpc-java serving the OTLP protos).
+ */
+class TracingE2ETest {
+
+    /** An OTLP/gRPC trace receiver: every exported span, with its resource's service.name. */
+    private static final class Receiver implements AutoCloseable {
+        final LinkedBlockingQueue<Span> spans = new LinkedBlockingQueue<>();
+        final LinkedBlockingQueue<String> services = new LinkedBlockingQueue<>();
+        final Server server;
+
+        Receiver() throws Exception {
+            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .addService(new TraceServiceGrpc.TraceServiceImplBase() {
+                        @Override
+                        public void export(ExportTraceServiceRequest request,
+                                           StreamObserver<ExportTraceServiceResponse> response) {
+                            for (ResourceSpans rs : request.getResourceSpansList()) {
+                                for (KeyValue kv : rs.getResource().getAttributesList()) {
+                                    if (kv.getKey().equals("service.name")) {
+                                        services.add(kv.getValue().getStringValue());
+                                    }
+                                }
+                                rs.getScopeSpansList().forEach(ss -> spans.addAll(ss.getSpansList()));
+                            }
+                            response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+                            response.onCompleted();
+                        }
+                    }).build().start();
+        }
+
+        int port() {
+            return server.getPort();
+        }
+
+        Span next() throws InterruptedException {
+            return spans.poll(15, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            server.shutdownNow();
+        }
+    }
+
+    private static String bootstrap(int admin, int port, int upstream, int collector, String sampling) throws Exception {
+        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+                "- match: { prefix: \"/\" }\n  route: { cluster: up }",
+                Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("otel", true, null, collector));
+        int at = yaml.indexOf("stat_prefix: ingress");
+        String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
+        String tracing = "tracing:\n"
+                + "  " + sampling + "\n"
+                + "  custom_tags: [{ tag: team, literal: { value: payments } }, { tag: tenant, request_header: { name: x-tenant, default_value: none } }]\n"
+                + "  provider:\n"
+                + "    name: envoy.tracers.opentelemetry\n"
+                + "    typed_config:\n"
+                + "      \"@type\": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig\n"
+                + "      grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 1s }\n"
+                + "      service_name: remora-test\n";
+        StringBuilder block = new StringBuilder();
+        for (String line : tracing.split("\n")) {
+            block.append(indent).append(line).append('\n');
+        }
+        yaml = yaml.substring(0, at) + "stat_prefix: ingress\n" + block + yaml.substring(at + "stat_prefix: ingress\n".length());
+        // Every span is flushed at once instead of batches of five.
+        return yaml + "layered_runtime:\n  layers:\n  - name: static\n    static_layer:\n"
+                + "      tracing.opentelemetry.min_flush_spans: 1\n";
+    }
+
+    private static HttpResponse<String> get(int port, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/orders?id=7"))
+                .timeout(Duration.ofSeconds(20));
+        headers.forEach(b::header);
+        return HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String attr(Span s, String key) {
+        for (KeyValue kv : s.getAttributesList()) {
+            if (kv.getKey().equals(key)) {
+                return kv.getValue().getStringValue();
+            }
+        }
+        return null;
+    }
+
+    private static String hex(com.google.protobuf.ByteString b) {
+        return HexFormat.of().formatHex(b.toByteArray());
+    }
+
+    @Test
+    void w3cAndB3ContextsPropagateAndSpansReachTheCollector() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
+                    "random_sampling: { value: 100 }"), admin)) {
+                // W3C: same trace, the proxy's span in between.
+                String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+                String parent = "00f067aa0ba902b7";
+                assertEquals(200, get(port, Map.of("traceparent", "00-" + traceId + "-" + parent + "-01",
+                        "tracestate", "vendor=x", "x-tenant", "acme")).statusCode());
+                String[] tp = up.lastHeaders.get("traceparent").split("-");
+                assertEquals(traceId, tp[1]);
+                assertNotEquals(parent, tp[2]);
+                assertEquals("01", tp[3]);
+                assertEquals("vendor=x", up.lastHeaders.get("tracestate"));
+                Span s = collector.next();
+                assertNotNull(s, "a span reached the collector");
+                assertEquals(traceId, hex(s.getTraceId()));
+                assertEquals(parent, hex(s.getParentSpanId()));
+                assertEquals(tp[2], hex(s.getSpanId()), "the upstream's parent is the proxy's span");
+                assertEquals("ingress", s.getName());
+                assertEquals(Span.SpanKind.SPAN_KIND_SERVER, s.getKind());
+                assertTrue(s.getEndTimeUnixNano() >= s.getStartTimeUnixNano() && s.getStartTimeUnixNano() > 0);
+                assertEquals("GET", attr(s, "http.method"));
+                assertEquals("200", attr(s, "http.status_code"));
+                assertEquals("up", attr(s, "upstream_cluster"));
+                assertEquals("http://127.0.0.1:" + port + "/orders?id=7", attr(s, "http.url"));
+                assertEquals("proxy", attr(s, "component"));
+                assertEquals("payments", attr(s, "team"));
+                assertEquals("acme", attr(s, "tenant"));
+                assertEquals("vendor=x", s.getTraceState());
+                assertEquals("remora-test", collector.services.poll(5, TimeUnit.SECONDS));
+
+                // B3 multi-header: the same headers come back with the proxy's span.
+                assertEquals(200, get(port, Map.of("x-b3-traceid", "a3ce929d0e0e4736", "x-b3-spanid", "00f067aa0ba902b8",
+                        "x-b3-sampled", "1")).statusCode());
+                assertEquals("a3ce929d0e0e4736", up.lastHeaders.get("x-b3-traceid"));
+                assertEquals("00f067aa0ba902b8", up.lastHeaders.get("x-b3-parentspanid"));
+                String b3Span = up.lastHeaders.get("x-b3-spanid");
+                assertNotEquals("00f067aa0ba902b8", b3Span);
+                assertEquals("1", up.lastHeaders.get("x-b3-sampled"));
+                Span b3 = collector.next();
+                assertEquals("0000000000000000a3ce929d0e0e4736", hex(b3.getTraceId()));
+                assertEquals(b3Span, hex(b3.getSpanId()));
+                assertEquals("none", attr(b3, "tenant"), "the custom tag's default");
+
+                // b3 single header.
+                assertEquals(200, get(port, Map.of("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1-1")).statusCode());
+                String[] single = up.lastHeaders.get("b3").split("-");
+                assertEquals("80f198ee56343ba864fe8b2a57d3eff7", single[0]);
+                assertEquals("1", single[2]);
+                assertEquals("e457b5a2e4d86bd1", single[3]);
+                assertEquals(single[1], hex(collector.next().getSpanId()));
+
+                // An incoming "not sampled" decision is kept: propagated, nothing exported.
+                assertEquals(200, get(port, Map.of("traceparent", "00-" + traceId + "-" + parent + "-00")).statusCode());
+                assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"));
+                // No context: a new trace starts here (random_sampling 100).
+                assertEquals(200, get(port, Map.of()).statusCode());
+                String[] fresh = up.lastHeaders.get("traceparent").split("-");
+                Span root = collector.next();
+                assertEquals(fresh[1], hex(root.getTraceId()), "the unsampled request sent no span before this one");
+                assertTrue(root.getParentSpanId().isEmpty());
+                assertTrue(proxy.metric("envoy_tracing_opentelemetry_spans_sent") >= 4);
+            }
+        }
+    }
+
+    @Test
+    void randomSamplingZeroStillPropagatesButExportsNothing() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
+                    "random_sampling: { value: 0 }"), admin)) {
+                for (int i = 0; i < 5; i++) {
+                    assertEquals(200, get(port, Map.of()).statusCode());
+                    assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"), up.lastHeaders.toString());
+                }
+                // x-envoy-force-trace overrides the sampling.
+                assertEquals(200, get(port, Map.of("x-envoy-force-trace", "true")).statusCode());
+                Span forced = collector.next();
+                assertNotNull(forced);
+                assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(forced.getTraceId()));
+                assertNull(collector.spans.poll(1, TimeUnit.SECONDS), "only the forced request was traced");
+            }
+        }
+    }
+}
