@@ -45,6 +45,38 @@ public final class CodecFuzzer {
 
     /** Fuzzes a fresh connection manager for {@code duration}; throws AssertionError on a hang. */
     public static Report run(Duration duration, long seed) throws Exception {
+        List<String> unhandled = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler watch = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                String m = String.valueOf(r.getMessage());
+                if (m.contains("reached at the tail of the pipeline") || m.contains("Unexpected exception")) {
+                    unhandled.add(m + ": " + r.getThrown());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger netty = java.util.logging.Logger.getLogger("io.netty");
+        netty.addHandler(watch);
+        try {
+            Report r = fuzz(duration, seed);
+            if (!unhandled.isEmpty()) {
+                throw new AssertionError("seed " + seed + ": exceptions escaped a pipeline: " + unhandled);
+            }
+            return r;
+        } finally {
+            netty.removeHandler(watch);
+        }
+    }
+
+    private static Report fuzz(Duration duration, long seed) throws Exception {
         try (HcmServer server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO)
                 .requestHeadersTimeout(Duration.ofSeconds(2)).streamIdle(Duration.ofSeconds(2))))) {
             Random rnd = new Random(seed);
