@@ -1,9 +1,12 @@
 package io.remora.accesslog;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.network.FilterState;
 
 import java.net.SocketAddress;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What one request (HTTP) or one connection (TCP) did, filled in as it proceeds and handed to
@@ -62,27 +65,27 @@ public final class StreamInfo {
     public long durationNanos = -1;
     public int attemptCount;
     /** Filter state (request-scoped, its parent the connection's); null when no filter used it. */
-    public io.remora.network.FilterState filterState;
+    public FilterState filterState;
     /** Dynamic metadata by filter namespace (e.g. envoy.filters.http.rbac); null until set. */
-    private java.util.Map<String, java.util.Map<String, Object>> dynamicMetadata;
+    private Map<String, Map<String, Object>> dynamicMetadata;
 
     /** Sets {@code key} in the {@code namespace} of the dynamic metadata (Envoy's setDynamicMetadata). */
     public void setDynamicMetadata(String namespace, String key, Object value) {
         if (dynamicMetadata == null) {
-            dynamicMetadata = new java.util.LinkedHashMap<>(2);
+            dynamicMetadata = new LinkedHashMap<>(2);
         }
-        dynamicMetadata.computeIfAbsent(namespace, n -> new java.util.LinkedHashMap<>(4)).put(key, value);
+        dynamicMetadata.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4)).put(key, value);
     }
 
     /** The dynamic metadata of one namespace (empty when none). */
-    public java.util.Map<String, Object> dynamicMetadata(String namespace) {
-        java.util.Map<String, Object> m = dynamicMetadata == null ? null : dynamicMetadata.get(namespace);
-        return m == null ? java.util.Map.of() : m;
+    public Map<String, Object> dynamicMetadata(String namespace) {
+        Map<String, Object> m = dynamicMetadata == null ? null : dynamicMetadata.get(namespace);
+        return m == null ? Map.of() : m;
     }
 
     /** All namespaces (empty when none). */
-    public java.util.Map<String, java.util.Map<String, Object>> dynamicMetadata() {
-        return dynamicMetadata == null ? java.util.Map.of() : dynamicMetadata;
+    public Map<String, Map<String, Object>> dynamicMetadata() {
+        return dynamicMetadata == null ? Map.of() : dynamicMetadata;
     }
 
     public void setFlag(ResponseFlag f) {

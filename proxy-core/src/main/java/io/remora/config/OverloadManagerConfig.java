@@ -24,6 +24,8 @@ public record OverloadManagerConfig(
 
     public static final String FIXED_HEAP = "envoy.resource_monitors.fixed_heap";
     public static final String GLOBAL_DOWNSTREAM_MAX_CONNECTIONS = "envoy.resource_monitors.global_downstream_max_connections";
+    /** Envoy's test monitor: the pressure is read from a file. */
+    public static final String INJECTED_RESOURCE = "envoy.resource_monitors.injected_resource";
     /** Netty's direct (off-heap) buffers: where socket reads and writes live. */
     public static final String DIRECT_MEMORY = "remora.resource_monitors.direct_memory";
 
@@ -57,6 +59,16 @@ public record OverloadManagerConfig(
     public record DirectMemory(long maxBytes) implements ResourceMonitor {
         public String name() {
             return DIRECT_MEMORY;
+        }
+    }
+
+    /**
+     * {@code envoy.resource_monitors.injected_resource}: the pressure written in a file (a number in
+     * [0, 1]), re-read at every refresh; Envoy's way to drive the overload manager from outside.
+     */
+    public record InjectedResource(String filename) implements ResourceMonitor {
+        public String name() {
+            return INJECTED_RESOURCE;
         }
     }
 

@@ -3,6 +3,7 @@ package io.remora.http;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.remora.network.ConnectionInfo;
+import io.remora.network.FilterState;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -196,7 +197,7 @@ final class ConnectionContext {
     }
 
     /** The connection's filter state (network filters', shared with every request's). */
-    io.remora.network.FilterState filterState() {
-        return io.remora.network.FilterState.of(channel);
+    FilterState filterState() {
+        return FilterState.of(channel);
     }
 }

@@ -26,6 +26,8 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
 
+    static final int MAX_OUTBOUND_CONTROL_FRAMES = 1000;
+
     private final ConnectionContext cx;
     private ChannelHandlerContext ctx;
     private boolean goAwaySent;
@@ -72,6 +74,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)
+                // Envoy's max_outbound_control_frames: a peer that makes us queue more PING/SETTINGS
+                // ACKs and RST_STREAMs than this without reading them is cut off (ENHANCE_YOUR_CALM).
+                .encoderEnforceMaxQueuedControlFrames(MAX_OUTBOUND_CONTROL_FRAMES)
                 .build();
     }
 
@@ -114,7 +119,13 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
-        // Connection errors were answered with GOAWAY by the codec; a bad peer costs its connection.
+        if (cause instanceof io.netty.handler.codec.http2.Http2Exception) {
+            // The codec shows us its connection errors before it answers them: it sends the GOAWAY
+            // with their code (ENHANCE_YOUR_CALM for floods and rapid reset) and closes. Closing
+            // here first would send GOAWAY(NO_ERROR) in its place.
+            return;
+        }
+        // Anything else: a bad peer costs its connection.
         ctx.close();
     }
 

@@ -32,6 +32,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
     private final Http2StreamChannel ch;
     private ActiveStream stream;
     private boolean done;
+    /** The client ended its side of the stream (END_STREAM seen). */
+    private boolean remoteEnded;
 
     Http2StreamHandler(ConnectionContext cx, Http2StreamChannel ch) {
         this.cx = cx;
@@ -41,6 +43,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Http2DataFrame data) {
+            remoteEnded |= data.isEndStream();
             ByteBuf content = data.content();
             if (stream == null) {
                 data.release();
@@ -48,6 +51,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
                 stream.decodeData(content, data.isEndStream());
             }
         } else if (msg instanceof Http2HeadersFrame hf) {
+            remoteEnded |= hf.isEndStream();
             Http2Headers headers = hf.headers();
             if (stream == null) {
                 if (ch.stream().id() == 1) {
@@ -64,6 +68,17 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
                 stream = new ActiveStream(cx, this);
                 if (StreamLog.enabled()) {
                     StreamLog.requestHeaders(ch, headers, hf.isEndStream());
+                }
+                if (cx.hcm.overload.stopAcceptingRequests.isSaturated()) {
+                    CharSequence m = headers.method();
+                    CharSequence p = headers.path();
+                    CharSequence a = headers.authority();
+                    stream.info.method = m == null ? null : m.toString();
+                    stream.info.path = p == null ? null : p.toString();
+                    stream.info.authority = a == null ? null : a.toString();
+                    stream.sendLocalReply(503, "envoy overloaded", io.remora.accesslog.ResponseFlag.OVERLOAD_MANAGER,
+                            "overload");
+                    return;
                 }
                 stream.decodeHeaders(headers, hf.isEndStream());
             } else if (!stream.ended()) {
@@ -127,6 +142,10 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
 
     @Override
     public void resetStream(boolean graceful) {
+        if (graceful && remoteEnded) {
+            // The response ended the stream on our side and the client had ended its own: closed.
+            return;
+        }
         if (ch.isActive()) {
             ch.writeAndFlush(new DefaultHttp2ResetFrame(graceful ? Http2Error.NO_ERROR : Http2Error.CANCEL));
         }
@@ -146,6 +165,11 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
     public void streamDone() {
         if (!done) {
             done = true;
+            if (cx.hcm.overload.disableHttpKeepalive.isSaturated()) {
+                // Envoy's disable_http_keepalive on HTTP/2: once a stream is answered, GOAWAY;
+                // later on the loop, so the stream's own frames (flushed by the child) go first.
+                ch.eventLoop().execute(cx::drain);
+            }
             if (cx.codec instanceof Http2Connection c) {
                 c.maybeCloseAfterDrain();
             }

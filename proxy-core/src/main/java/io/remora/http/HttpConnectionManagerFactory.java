@@ -52,7 +52,7 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
         if (config.httpFilters() != null) {
             for (HttpFilterEntry f : config.httpFilters()) {
                 filters.add(new HttpConnectionManager.FilterFactoryEntry(f.name(), f.disabled(),
-                        build(f.config(), context)));
+                        build(f.config(), context, config.statPrefix() == null ? "" : config.statPrefix())));
             }
         }
         var logs = config.accessLogs() == null || config.accessLogs().isEmpty()
@@ -72,10 +72,10 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private HttpFilterFactory build(HttpFilterConfig config, ServerContext context) {
+    private HttpFilterFactory build(HttpFilterConfig config, ServerContext context, String statPrefix) {
         for (HttpFilterFactory.Provider p : providers) {
             if (p.configType().isInstance(config)) {
-                return p.create(config, context);
+                return p.create(config, context, statPrefix);
             }
         }
         throw new IllegalArgumentException("http filter " + config.filterName() + " ("

@@ -76,6 +76,12 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Before the first bytes chose a codec (a reset, a TLS failure): only this connection is lost.
+        ctx.close();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         release();
         cx.onClosed();

@@ -65,6 +65,8 @@ public final class OverloadManager implements AutoCloseable {
             ResourceMonitor monitor = null;
             if (m instanceof OverloadManagerConfig.FixedHeap h) {
                 monitor = new ResourceMonitor.Heap(m.name(), h.maxHeapSizeBytes());
+            } else if (m instanceof OverloadManagerConfig.InjectedResource i) {
+                monitor = new ResourceMonitor.Injected(m.name(), i.filename());
             } else if (m instanceof OverloadManagerConfig.DirectMemory d) {
                 monitor = new ResourceMonitor.DirectMemory(m.name(), d.maxBytes());
             } else if (m instanceof OverloadManagerConfig.DownstreamConnections c) {
@@ -203,7 +205,9 @@ public final class OverloadManager implements AutoCloseable {
                 s.pressure[0] = p;
                 pressures.put(s.monitor.name, p);
             } catch (RuntimeException e) {
+                // Envoy keeps the last pressure of a monitor that failed to update.
                 s.failed.increment();
+                pressures.put(s.monitor.name, s.pressure[0]);
             }
         }
         for (Driven a : actions) {

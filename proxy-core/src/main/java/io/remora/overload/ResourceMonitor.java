@@ -91,6 +91,29 @@ abstract class ResourceMonitor {
         }
     }
 
+    /** Envoy's injected resource: a number in [0, 1] read from a file at every refresh. */
+    static final class Injected extends ResourceMonitor {
+        private final java.nio.file.Path file;
+
+        Injected(String name, String filename) {
+            super(name);
+            this.file = java.nio.file.Path.of(filename);
+        }
+
+        @Override
+        double pressure() {
+            try {
+                double p = Double.parseDouble(java.nio.file.Files.readString(file).trim());
+                if (!(p >= 0 && p <= 1)) {
+                    throw new IllegalStateException("pressure out of [0, 1] in " + file);
+                }
+                return p;
+            } catch (java.io.IOException | NumberFormatException e) {
+                throw new IllegalStateException("cannot read pressure from " + file + ": " + e, e);
+            }
+        }
+    }
+
     /** A counted resource (downstream connections): its count against its maximum. */
     static final class Counted extends ResourceMonitor {
         private final LongSupplier count;

@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
 /** A real listening socket (port 0) whose connections go to an HttpConnectionManager. */
 final class HcmServer implements AutoCloseable {
 
-    final TestServerContext context = new TestServerContext();
+    final TestServerContext context;
     final HttpConnectionManager hcm;
     final EventLoopGroup group;
     final Channel server;
@@ -31,6 +31,12 @@ final class HcmServer implements AutoCloseable {
 
     /** With {@code tls}, connections are TLS (the transport socket) before the HCM sees them. */
     HcmServer(HttpConnectionManagerConfig config, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
+        this(config, tls, new TestServerContext());
+    }
+
+    HcmServer(HttpConnectionManagerConfig config, io.netty.handler.ssl.SslContext tls, TestServerContext context)
+            throws InterruptedException {
+        this.context = context;
         HttpConnectionManagerFactory factory = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER),
                 (c, ctx) -> TestRoutes.PROVIDER);
         hcm = (HttpConnectionManager) factory.create(config, context);

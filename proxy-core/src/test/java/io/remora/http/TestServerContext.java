@@ -21,6 +21,12 @@ final class TestServerContext implements ServerContext {
     final Map<String, RouteConfiguration> rds = new ConcurrentHashMap<>();
     final LinkedBlockingQueue<StreamInfo> logged = new LinkedBlockingQueue<>();
     volatile boolean draining;
+    volatile io.remora.overload.OverloadManager overload = io.remora.overload.OverloadManager.unmanaged();
+
+    @Override
+    public io.remora.overload.OverloadManager overload() {
+        return overload;
+    }
 
     @Override
     public Transport transport() {

@@ -113,7 +113,9 @@ public final class ProxyProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(launch.prefix());
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
-        cmd.add("-Dio.netty.leakDetection.level=paranoid");
+        if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dio.netty.leakDetection.level="))) {
+            cmd.add("-Dio.netty.leakDetection.level=paranoid");
+        }
         cmd.add("-cp");
         cmd.add(launch.classpath());
         cmd.add("io.remora.xds.Main");

@@ -17,5 +17,14 @@ public interface HttpFilterFactory {
         Class<C> configType();
 
         HttpFilterFactory create(C config, ServerContext context);
+
+        /**
+         * As {@link #create(HttpFilterConfig, ServerContext)}, knowing the connection manager's
+         * {@code stat_prefix} (filters whose stats live under {@code http.<stat_prefix>.}
+         * override this one).
+         */
+        default HttpFilterFactory create(C config, ServerContext context, String statPrefix) {
+            return create(config, context);
+        }
     }
 }

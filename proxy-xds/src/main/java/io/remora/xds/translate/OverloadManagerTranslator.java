@@ -119,6 +119,15 @@ public final class OverloadManagerTranslator {
                 }
                 return new OverloadManagerConfig.DownstreamConnections(c.getMaxActiveDownstreamConnections());
             }
+            case OverloadManagerConfig.INJECTED_RESOURCE -> {
+                var c = Protos.unpack(m.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.resource_monitors.injected_resource.v3.InjectedResourceConfig.class,
+                        mp.field("typed_config"));
+                if (c.getFilename().isEmpty()) {
+                    throw mp.field("typed_config").field("filename").error("must not be empty");
+                }
+                return new OverloadManagerConfig.InjectedResource(c.getFilename());
+            }
             case OverloadManagerConfig.DIRECT_MEMORY -> {
                 return new OverloadManagerConfig.DirectMemory(0);
             }

@@ -1,0 +1,143 @@
+package io.remora.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * HTTP/2 over a plain socket, frame by frame, for what a well-behaved client library refuses to
+ * send: rapid resets, SETTINGS and PING floods, frames a peer never reads the answers to.
+ * Requests are HPACK-encoded from the static table only (no dynamic state to get wrong).
+ */
+public final class RawH2 implements AutoCloseable {
+
+    public static final int DATA = 0, HEADERS = 1, RST_STREAM = 3, SETTINGS = 4, PING = 6, GOAWAY = 7;
+    /** RFC 9113 error codes. */
+    public static final int NO_ERROR = 0, ENHANCE_YOUR_CALM = 0xb;
+
+    public record Frame(int type, int flags, int streamId, byte[] payload) {
+        /** The error code of a GOAWAY frame. */
+        public int goAwayError() {
+            return ((payload[4] & 0xff) << 24) | ((payload[5] & 0xff) << 16) | ((payload[6] & 0xff) << 8)
+                    | (payload[7] & 0xff);
+        }
+    }
+
+    private final Socket socket;
+    private final OutputStream out;
+    private final DataInputStream in;
+    private final ByteArrayOutputStream batch = new ByteArrayOutputStream();
+
+    /** Connects and sends the client preface and an empty SETTINGS. */
+    public RawH2(String host, int port) throws IOException {
+        socket = new Socket(host, port);
+        socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
+        out = socket.getOutputStream();
+        in = new DataInputStream(socket.getInputStream());
+        batch.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        frame(SETTINGS, 0, 0, new byte[0]);
+        flush();
+    }
+
+    public Socket socket() {
+        return socket;
+    }
+
+    /** Queues a frame; {@link #flush} sends what is queued in one write. */
+    public RawH2 frame(int type, int flags, int streamId, byte[] payload) {
+        int n = payload.length;
+        batch.write(n >>> 16);
+        batch.write(n >>> 8);
+        batch.write(n);
+        batch.write(type);
+        batch.write(flags);
+        batch.write(streamId >>> 24 & 0x7f);
+        batch.write(streamId >>> 16);
+        batch.write(streamId >>> 8);
+        batch.write(streamId);
+        batch.write(payload, 0, n);
+        return this;
+    }
+
+    /** A GET for path on authority (END_HEADERS; END_STREAM when endStream). */
+    public RawH2 get(int streamId, String authority, String path, boolean endStream) {
+        ByteArrayOutputStream h = new ByteArrayOutputStream();
+        h.write(0x82); // :method GET
+        h.write(0x86); // :scheme http
+        literal(h, 4, path); // :path, name index 4
+        literal(h, 1, authority); // :authority, name index 1
+        return frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), streamId, h.toByteArray());
+    }
+
+    private static void literal(ByteArrayOutputStream h, int nameIndex, String value) {
+        byte[] v = value.getBytes(StandardCharsets.US_ASCII);
+        h.write(nameIndex); // literal without indexing, indexed name (index < 15)
+        h.write(v.length); // no Huffman, length < 127
+        h.write(v, 0, v.length);
+    }
+
+    public RawH2 rst(int streamId, int error) {
+        return frame(RST_STREAM, 0, streamId, new byte[] {(byte) (error >>> 24), (byte) (error >>> 16),
+                (byte) (error >>> 8), (byte) error});
+    }
+
+    public RawH2 ping(long data) {
+        byte[] p = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            p[i] = (byte) (data >>> (56 - 8 * i));
+        }
+        return frame(PING, 0, 0, p);
+    }
+
+    public RawH2 settingsAck() {
+        return frame(SETTINGS, 0x1, 0, new byte[0]);
+    }
+
+    /** A SETTINGS frame with one parameter (id, value). */
+    public RawH2 settings(int id, int value) {
+        return frame(SETTINGS, 0, 0, new byte[] {(byte) (id >>> 8), (byte) id, (byte) (value >>> 24),
+                (byte) (value >>> 16), (byte) (value >>> 8), (byte) value});
+    }
+
+    public void flush() throws IOException {
+        batch.writeTo(out);
+        out.flush();
+        batch.reset();
+    }
+
+    /** The next frame, or null at end of stream or after the socket timeout. */
+    public Frame read() throws IOException {
+        try {
+            int len = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int stream = in.readInt() & 0x7fffffff;
+            byte[] payload = new byte[len];
+            in.readFully(payload);
+            return new Frame(type, flags, stream, payload);
+        } catch (EOFException | SocketTimeoutException | java.net.SocketException e) {
+            return null;
+        }
+    }
+
+    /** Reads until a GOAWAY (returned) or the end of the connection (null). */
+    public Frame awaitGoAway() throws IOException {
+        for (Frame f = read(); f != null; f = read()) {
+            if (f.type == GOAWAY) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
