@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param upstreamIdleTimeout idle timeout of pooled upstream connections (default 1 h)
  * @param maxRequestsPerConnection 0 = unlimited
  * @param transportSocket   upstream TLS, or null for plaintext
+ * @param transportSocketMatches {@code transport_socket_matches}: per-endpoint transport sockets chosen
+ *                          by endpoint metadata, before falling back to {@code transportSocket}
  */
 public record ClusterConfig(
         String name,
@@ -32,7 +34,37 @@ public record ClusterConfig(
         int leastRequestChoiceCount,
         OutlierDetection outlierDetection,
         TransportSocketConfig transportSocket,
-        int perConnectionBufferLimitBytes) {
+        int perConnectionBufferLimitBytes,
+        java.util.List<TransportSocketMatch> transportSocketMatches) {
+
+    public ClusterConfig {
+        transportSocketMatches = transportSocketMatches == null ? java.util.List.of()
+                : java.util.List.copyOf(transportSocketMatches);
+    }
+
+    /** A cluster without transport_socket_matches. */
+    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy,
+                         Duration connectTimeout, ClusterLoadAssignment loadAssignment, String edsServiceName,
+                         UpstreamProtocol protocol, Http2Options http2Options, Duration dnsRefreshRate,
+                         DnsLookupFamily dnsLookupFamily, CircuitBreakers circuitBreakers,
+                         Duration upstreamIdleTimeout, int maxRequestsPerConnection, int leastRequestChoiceCount,
+                         OutlierDetection outlierDetection, TransportSocketConfig transportSocket,
+                         int perConnectionBufferLimitBytes) {
+        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol,
+                http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
+                maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
+                perConnectionBufferLimitBytes, java.util.List.of());
+    }
+
+    /**
+     * One entry of {@code transport_socket_matches}: used for an endpoint whose
+     * {@code envoy.transport_socket_match} metadata holds every key/value of {@code match}.
+     *
+     * @param transportSocket null for plaintext (raw_buffer)
+     */
+    public record TransportSocketMatch(String name, java.util.Map<String, Object> match,
+                                       TransportSocketConfig transportSocket) {
+    }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }
 

@@ -173,10 +173,13 @@ public final class ClusterTranslator {
         if (c.hasTransportSocket()) {
             tls = TransportSocketTranslator.upstream(c.getTransportSocket(), path.field("transport_socket"));
         }
-        if (c.getTransportSocketMatchesCount() > 0) {
-            // Istio's tlsMode matches: per-endpoint TLS is not in the model; the cluster-wide socket applies.
-            ctx.warnOnce("transport_socket_matches", "transport_socket_matches are not supported; the cluster's"
-                    + " transport_socket applies to every endpoint, first at " + path.field("transport_socket_matches"));
+        java.util.List<ClusterConfig.TransportSocketMatch> socketMatches = new java.util.ArrayList<>();
+        for (int i = 0; i < c.getTransportSocketMatchesCount(); i++) {
+            Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
+            FieldPath mp = path.field("transport_socket_matches").index(i);
+            socketMatches.add(new ClusterConfig.TransportSocketMatch(m.getName(),
+                    Protos.structMap(m.getMatch()), m.hasTransportSocket()
+                    ? TransportSocketTranslator.upstream(m.getTransportSocket(), mp.field("transport_socket")) : null));
         }
         if (c.getHealthChecksCount() > 0) {
             ctx.warnOnce("health_checks", "active health checks are not supported and are ignored, first at "
@@ -186,7 +189,7 @@ public final class ClusterTranslator {
                 DEFAULT_BUFFER_LIMIT);
         return new ClusterConfig(c.getName(), c.getAltStatName().isEmpty() ? null : c.getAltStatName(), type, lb,
                 connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
-                maxRequests, choiceCount, outlier, tls, bufferLimit);
+                maxRequests, choiceCount, outlier, tls, bufferLimit, socketMatches);
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {
