@@ -38,7 +38,27 @@ public record HttpConnectionManagerConfig(
         Http2Options http2Options,
         boolean normalizePath,
         boolean mergeSlashes,
-        List<AccessLogConfig> accessLogs) implements NetworkFilterConfig {
+        List<AccessLogConfig> accessLogs,
+        ClientCertForwarding clientCertForwarding) implements NetworkFilterConfig {
+
+    public HttpConnectionManagerConfig {
+        clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
+    }
+
+    /** Without x-forwarded-client-cert settings (Envoy's default, SANITIZE). */
+    public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
+                                       String rdsName, List<HttpFilterConfig> httpFilters, Duration streamIdleTimeout,
+                                       Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
+                                       int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
+                                       int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
+                                       boolean preserveExternalRequestId, String serverName,
+                                       ServerHeaderTransformation serverHeaderTransformation, Http2Options http2Options,
+                                       boolean normalizePath, boolean mergeSlashes, List<AccessLogConfig> accessLogs) {
+        this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
+                drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
+                skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
+                http2Options, normalizePath, mergeSlashes, accessLogs, ClientCertForwarding.SANITIZE);
+    }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";
 

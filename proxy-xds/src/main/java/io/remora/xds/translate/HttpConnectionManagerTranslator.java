@@ -81,11 +81,6 @@ public final class HttpConnectionManagerTranslator {
         if (h.hasTracing()) {
             ctx.warnOnce("hcm.tracing", "tracing is not supported and is ignored, first at " + path.field("tracing"));
         }
-        if (h.getForwardClientCertDetails() != HttpConnectionManager.ForwardClientCertDetails.SANITIZE) {
-            ctx.warnOnce("hcm.forward_client_cert_details", "forward_client_cert_details "
-                    + h.getForwardClientCertDetails() + " is not supported and is ignored, first at "
-                    + path.field("forward_client_cert_details"));
-        }
         if (h.hasLocalReplyConfig()) {
             ctx.warnOnce("hcm.local_reply_config", "local_reply_config is not supported; local replies keep"
                     + " Envoy's default bodies, first at " + path.field("local_reply_config"));
@@ -101,6 +96,6 @@ public final class HttpConnectionManagerTranslator {
                 h.getSkipXffAppend(), Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true),
                 h.getPreserveExternalRequestId(), h.getServerName().isEmpty() ? "envoy" : h.getServerName(), sht, h2,
                 Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false),
-                h.getMergeSlashes(), logs);
+                h.getMergeSlashes(), logs, ClientCertTranslator.translate(h, path));
     }
 }
