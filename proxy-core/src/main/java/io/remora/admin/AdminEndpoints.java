@@ -43,6 +43,7 @@ final class AdminEndpoints {
         this.ctx = ctx;
         this.quit = quit;
         add("/", "Admin home page", false, q -> home());
+        add("/certs", "print certs on machine", false, q -> CertsEndpoint.render(ctx.secrets()));
         add("/clusters", "upstream cluster status", false, this::clusters);
         add("/config_dump", "dump current Envoy configs", false, q -> AdminResponse.json(ctx.configDump()));
         add("/drain_listeners", "drain listeners", true, q -> {

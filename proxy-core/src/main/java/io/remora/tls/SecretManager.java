@@ -18,6 +18,9 @@ public final class SecretManager {
     private volatile Map<String, SecretConfig> secrets = Map.of();
     private volatile long version;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** Every TLS context in use (admin /certs); weak: a replaced listener's contexts drop out. */
+    private final java.util.Set<TlsContextProvider> contexts =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
     /** The secret of that name, or null when it has not arrived. */
     public SecretConfig get(String name) {
@@ -64,6 +67,17 @@ public final class SecretManager {
             version++;
         }
         notifyListeners();
+    }
+
+    void register(TlsContextProvider p) {
+        contexts.add(p);
+    }
+
+    /** The TLS contexts in use, for admin {@code /certs}. */
+    public List<TlsContextProvider> contexts() {
+        synchronized (contexts) {
+            return List.copyOf(contexts);
+        }
     }
 
     public void addListener(Runnable r) {

@@ -36,6 +36,17 @@ public final class TlsContextProvider {
         this.server = server;
         this.provider = provider;
         this.stats = stats;
+        this.secrets.register(this);
+    }
+
+    /** The certificates and trust anchors this context would use now; null while a secret is missing. */
+    public java.util.Map.Entry<List<TlsCertificate>, CertificateValidation> material() {
+        try {
+            TlsContextFactory.Material m = resolve();
+            return java.util.Map.entry(m.certificates(), m.validation() == null ? CertificateValidation.NONE : m.validation());
+        } catch (SSLException e) {
+            return null;
+        }
     }
 
     public TransportSocketConfig config() {

@@ -268,6 +268,11 @@ class MtlsE2ETest {
         assertEquals(1.0, client.metric("envoy_cluster_ssl_handshake", "envoy_cluster_name=\"server-h2\""));
         assertEquals(2.0, server.metric("envoy_listener_ssl_versions_TLSv1_3", "127.0.0.1_" + inHttp));
 
+        // /certs: the server's chain (its SPIFFE ID) and the mesh CA, with days until expiration.
+        String certsJson = server.admin("/certs");
+        assertTrue(certsJson.contains("{\"uri\":\"" + SERVER_ID + "\"}") && certsJson.contains("\"ca_cert\":[{")
+                && certsJson.contains("\"days_until_expiration\":\"0\""), certsJson);
+
         // TCP over mTLS: an HTTP request as raw bytes through both tcp_proxies.
         try (Socket s = new Socket("127.0.0.1", outTcp)) {
             s.setSoTimeout(5000);
