@@ -89,6 +89,9 @@ public final class SecretManager {
     }
 
     private void notifyListeners() {
+        for (TlsContextProvider p : contexts()) {
+            p.refresh();
+        }
         for (Runnable r : listeners) {
             try {
                 r.run();
