@@ -15,13 +15,16 @@ import java.util.List;
  * @param maxRequestHeadersKb default 60; over it → 431
  * @param maxRequestHeadersCount default 100
  * @param serverName       value of the {@code server} response header (default "envoy")
+ * @param requestHeadersTimeout from the first byte of a request to the end of its headers; null
+ *                         or ZERO disables (Envoy's default)
+ * @param clientCertForwarding {@code forward_client_cert_details} / {@code set_current_client_cert_details}
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
         CodecType codecType,
         RouteConfiguration routeConfig,
         String rdsName,
-        List<HttpFilterConfig> httpFilters,
+        List<HttpFilterEntry> httpFilters,
         Duration streamIdleTimeout,
         Duration requestTimeout,
         Duration idleTimeout,
@@ -39,6 +42,7 @@ public record HttpConnectionManagerConfig(
         boolean normalizePath,
         boolean mergeSlashes,
         List<AccessLogConfig> accessLogs,
+        Duration requestHeadersTimeout,
         ClientCertForwarding clientCertForwarding) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
@@ -47,7 +51,23 @@ public record HttpConnectionManagerConfig(
 
     /** Without x-forwarded-client-cert settings (Envoy's default, SANITIZE). */
     public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
-                                       String rdsName, List<HttpFilterConfig> httpFilters, Duration streamIdleTimeout,
+                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
+                                       Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
+                                       int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
+                                       int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
+                                       boolean preserveExternalRequestId, String serverName,
+                                       ServerHeaderTransformation serverHeaderTransformation, Http2Options http2Options,
+                                       boolean normalizePath, boolean mergeSlashes, List<AccessLogConfig> accessLogs,
+                                       Duration requestHeadersTimeout) {
+        this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
+                drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
+                skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
+                http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, ClientCertForwarding.SANITIZE);
+    }
+
+    /** Without a request_headers_timeout (disabled, as Envoy's default). */
+    public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
+                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
                                        Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
                                        int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
                                        int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
@@ -57,7 +77,7 @@ public record HttpConnectionManagerConfig(
         this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
                 drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
                 skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
-                http2Options, normalizePath, mergeSlashes, accessLogs, ClientCertForwarding.SANITIZE);
+                http2Options, normalizePath, mergeSlashes, accessLogs, null, ClientCertForwarding.SANITIZE);
     }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param logFormat           {@code --log-format}, or null for the default
  * @param demo                {@code --demo}: run the bundled demo config with its upstreams
  * @param warnings            one per accepted flag that has no effect in Remora
+ * @param logPath             {@code --log-path}: the application log goes to this file instead of stderr; or null
  * @param tlsProvider         {@code --tls-provider boringssl|jdk}, or null for the default (BoringSSL)
  */
 public record Options(
@@ -39,6 +40,7 @@ public record Options(
         boolean help,
         boolean version,
         List<String> warnings,
+        Path logPath,
         String tlsProvider) {
 
     /** {@code --mode}: serve (default), validate (check the config and exit), init_only. */
