@@ -43,6 +43,7 @@ final class TlsOperators {
             case "PEER_SERIAL" -> TlsConnection::peerSerial;
             case "PEER_FINGERPRINT_256" -> TlsConnection::peerFingerprintSha256;
             case "PEER_CERT" -> TlsConnection::peerCertificatePemUrlEncoded;
+            case "PEER_CHAIN" -> TlsConnection::peerChainPemUrlEncoded;
             case "PEER_CERT_V_START" -> t -> time(t.peerValidFrom());
             case "PEER_CERT_V_END" -> t -> time(t.peerValidUntil());
             default -> null;

@@ -78,6 +78,11 @@ public interface AdminContext {
     }
 
     /** {@code /reopen_logs}: reopen access log files after rotation. */
+    /** The TLS secrets and contexts in use ({@code /certs}); null when the server has none. */
+    default io.remora.tls.SecretManager secrets() {
+        return null;
+    }
+
     default void reopenLogs() {
     }
 

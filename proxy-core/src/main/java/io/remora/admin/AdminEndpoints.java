@@ -43,6 +43,7 @@ final class AdminEndpoints {
         this.ctx = ctx;
         this.quit = quit;
         add("/", "Admin home page", false, q -> home());
+        add("/certs", "print certs on machine", false, q -> CertsEndpoint.render(ctx.secrets()));
         add("/clusters", "upstream cluster status", false, q -> ClustersEndpoint.handle(ctx, q));
         add("/config_dump", "dump current Envoy configs (experimental)", false, q -> ctx.configDump(
                 new ConfigDumpQuery(param(q, "resource"), param(q, "mask"), param(q, "name_regex"),

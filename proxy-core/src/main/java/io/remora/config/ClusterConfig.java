@@ -18,6 +18,8 @@ import java.util.List;
  * @param healthChecks      active health checkers (empty: none)
  * @param loadBalancing     common_lb_config and the policy-specific LB configs
  * @param upstreamBind      {@code upstream_bind_config}, or null: the kernel picks the source
+ * @param transportSocketMatches {@code transport_socket_matches}: per-endpoint transport sockets chosen
+ *                          by endpoint metadata, before falling back to {@code transportSocket}
  */
 public record ClusterConfig(
         String name,
@@ -40,11 +42,37 @@ public record ClusterConfig(
         int perConnectionBufferLimitBytes,
         List<HealthCheckConfig> healthChecks,
         LoadBalancingConfig loadBalancing,
-        BindConfig upstreamBind) {
+        BindConfig upstreamBind,
+        List<TransportSocketMatch> transportSocketMatches) {
 
     public ClusterConfig {
         healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
         loadBalancing = loadBalancing == null ? LoadBalancingConfig.DEFAULT : loadBalancing;
+        transportSocketMatches = transportSocketMatches == null ? List.of() : List.copyOf(transportSocketMatches);
+    }
+
+    /** Without transport_socket_matches. */
+    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
+                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
+                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
+                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
+                         int leastRequestChoiceCount, OutlierDetectionConfig outlierDetection,
+                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes,
+                         List<HealthCheckConfig> healthChecks, LoadBalancingConfig loadBalancing, BindConfig upstreamBind) {
+        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
+                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
+                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks,
+                loadBalancing, upstreamBind, List.of());
+    }
+
+    /**
+     * One entry of {@code transport_socket_matches}: used for an endpoint whose
+     * {@code envoy.transport_socket_match} metadata holds every key/value of {@code match}.
+     *
+     * @param transportSocket null for plaintext (raw_buffer)
+     */
+    public record TransportSocketMatch(String name, java.util.Map<String, Object> match,
+                                       TransportSocketConfig transportSocket) {
     }
 
     /** Without health checks, upstream_bind_config, and with default load balancing settings. */
@@ -65,7 +93,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, a, edsServiceName, protocol,
                 http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
-                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind);
+                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches);
     }
 
     /** The same cluster with other health checks, outlier detection and balancing settings. */
@@ -73,7 +101,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
                 protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
-                hcs, lb, upstreamBind);
+                hcs, lb, upstreamBind, transportSocketMatches);
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }

@@ -17,10 +17,19 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
 
     /**
      * {@code LbEndpoint}; weight defaults to 1. A DNS cluster's address host is a name that the
-     * cluster resolves.
+     * cluster resolves. {@code socketMatchMetadata} is the endpoint's
+     * {@code metadata.filter_metadata["envoy.transport_socket_match"]} (Istio's {@code tlsMode}).
      */
     public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
-                             String hostname) {
+                             String hostname, java.util.Map<String, Object> socketMatchMetadata) {
+        public LbEndpoint {
+            socketMatchMetadata = socketMatchMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(socketMatchMetadata);
+        }
+
+        /** An endpoint without transport-socket-match metadata. */
+        public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname) {
+            this(address, loadBalancingWeight, healthStatus, hostname, java.util.Map.of());
+        }
     }
 
     public enum HealthStatus { UNKNOWN, HEALTHY, UNHEALTHY, DRAINING, TIMEOUT, DEGRADED }

@@ -17,6 +17,8 @@ import java.util.List;
  * @param serverName       value of the {@code server} response header (default "envoy")
  * @param requestHeadersTimeout from the first byte of a request to the end of its headers; null
  *                         or ZERO disables (Envoy's default)
+ * @param tracing          the HCM's {@code tracing}, or null
+ * @param clientCertForwarding {@code forward_client_cert_details} / {@code set_current_client_cert_details}
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -42,9 +44,14 @@ public record HttpConnectionManagerConfig(
         boolean mergeSlashes,
         List<AccessLogConfig> accessLogs,
         Duration requestHeadersTimeout,
-        TracingConfig tracing) implements NetworkFilterConfig {
+        TracingConfig tracing,
+        ClientCertForwarding clientCertForwarding) implements NetworkFilterConfig {
 
-    /** Without tracing. */
+    public HttpConnectionManagerConfig {
+        clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
+    }
+
+    /** Without tracing and x-forwarded-client-cert settings (Envoy's default, SANITIZE). */
     public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
                                        String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
                                        Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
@@ -57,7 +64,8 @@ public record HttpConnectionManagerConfig(
         this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
                 drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
                 skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
-                http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, null);
+                http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, null,
+                ClientCertForwarding.SANITIZE);
     }
 
     /** Without a request_headers_timeout (disabled, as Envoy's default) and without tracing. */
@@ -72,7 +80,7 @@ public record HttpConnectionManagerConfig(
         this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
                 drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
                 skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
-                http2Options, normalizePath, mergeSlashes, accessLogs, null, null);
+                http2Options, normalizePath, mergeSlashes, accessLogs, null, null, ClientCertForwarding.SANITIZE);
     }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";

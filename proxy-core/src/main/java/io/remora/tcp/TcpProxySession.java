@@ -379,7 +379,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     static final int MAX_READ = Integer.getInteger("remora.tcp.maxRead", 256 * 1024);
 
     /** A byte relay: reads start off (turned on once both sides are up), FINs pass as half-closes. */
-    private static final UpstreamConnector.Options RELAY = new UpstreamConnector.Options(List.of(), true, bulkReads());
+    private static final UpstreamConnector.ConnectOptions RELAY = new UpstreamConnector.ConnectOptions(List.of(), true, bulkReads());
 
     /** Reads that grow to {@link #MAX_READ} while the peer keeps them full, and shrink back when idle. */
     static io.netty.channel.RecvByteBufAllocator bulkReads() {

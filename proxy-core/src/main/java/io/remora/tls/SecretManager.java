@@ -18,6 +18,9 @@ public final class SecretManager {
     private volatile Map<String, SecretConfig> secrets = Map.of();
     private volatile long version;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    /** Every TLS context in use (admin /certs); weak: a replaced listener's contexts drop out. */
+    private final java.util.Set<TlsContextProvider> contexts =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
     /** The secret of that name, or null when it has not arrived. */
     public SecretConfig get(String name) {
@@ -66,6 +69,17 @@ public final class SecretManager {
         notifyListeners();
     }
 
+    void register(TlsContextProvider p) {
+        contexts.add(p);
+    }
+
+    /** The TLS contexts in use, for admin {@code /certs}. */
+    public List<TlsContextProvider> contexts() {
+        synchronized (contexts) {
+            return List.copyOf(contexts);
+        }
+    }
+
     public void addListener(Runnable r) {
         listeners.add(r);
     }
@@ -75,6 +89,9 @@ public final class SecretManager {
     }
 
     private void notifyListeners() {
+        for (TlsContextProvider p : contexts()) {
+            p.refresh();
+        }
         for (Runnable r : listeners) {
             try {
                 r.run();

@@ -29,6 +29,7 @@ public final class TlsConnection {
     private String sessionId;
     private String serverName;
     private X509Certificate peer;
+    private List<X509Certificate> peerChain = List.of();
     private X509Certificate local;
     private List<String> peerUriSans = List.of();
     private List<String> peerDnsSans = List.of();
@@ -48,6 +49,13 @@ public final class TlsConnection {
             if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
                 peer = x;
             }
+            List<X509Certificate> all = new ArrayList<>(chain.length);
+            for (Certificate c : chain) {
+                if (c instanceof X509Certificate x) {
+                    all.add(x);
+                }
+            }
+            peerChain = List.copyOf(all);
         } catch (SSLPeerUnverifiedException e) {
             peer = null;
         }
@@ -181,17 +189,26 @@ public final class TlsConnection {
 
     /** The peer's leaf as URL-encoded PEM, as Envoy's %DOWNSTREAM_PEER_CERT% and XFCC's Cert. */
     public String peerCertificatePemUrlEncoded() {
-        if (peer == null) {
-            return null;
-        }
+        return peer == null ? null : urlEncodedPem(List.of(peer));
+    }
+
+    /** The peer's whole chain as URL-encoded PEM (XFCC's Chain, %DOWNSTREAM_PEER_CHAIN%). */
+    public String peerChainPemUrlEncoded() {
+        return peerChain.isEmpty() ? null : urlEncodedPem(peerChain);
+    }
+
+    private static String urlEncodedPem(List<X509Certificate> certs) {
+        StringBuilder pem = new StringBuilder();
         try {
-            String pem = "-----BEGIN CERTIFICATE-----\n"
-                    + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(peer.getEncoded())
-                    + "\n-----END CERTIFICATE-----\n";
-            return java.net.URLEncoder.encode(pem, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+            for (X509Certificate c : certs) {
+                pem.append("-----BEGIN CERTIFICATE-----\n")
+                        .append(java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(c.getEncoded()))
+                        .append("\n-----END CERTIFICATE-----\n");
+            }
         } catch (CertificateEncodingException e) {
             return null;
         }
+        return java.net.URLEncoder.encode(pem.toString(), java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     /** Why the handshake failed, as Envoy's %DOWNSTREAM_TRANSPORT_FAILURE_REASON%; null otherwise. */

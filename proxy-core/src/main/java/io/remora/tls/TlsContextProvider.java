@@ -36,6 +36,39 @@ public final class TlsContextProvider {
         this.server = server;
         this.provider = provider;
         this.stats = stats;
+        this.secrets.register(this);
+        if (server) {
+            // Built now, on the control thread, not by the first handshake on an event loop.
+            refresh(List.of());
+        }
+    }
+
+    /**
+     * Rebuilds the contexts this socket has used for its current secrets (called on the control
+     * thread when secrets change), so that handshakes after a rotation find them ready.
+     */
+    void refresh() {
+        for (List<String> alpn : List.copyOf(cache.keySet())) {
+            refresh(alpn);
+        }
+    }
+
+    private void refresh(List<String> alpn) {
+        try {
+            current(alpn);
+        } catch (SSLException e) {
+            // secrets missing or unusable: the next handshake reports it
+        }
+    }
+
+    /** The certificates and trust anchors this context would use now; null while a secret is missing. */
+    public java.util.Map.Entry<List<TlsCertificate>, CertificateValidation> material() {
+        try {
+            TlsContextFactory.Material m = resolve();
+            return java.util.Map.entry(m.certificates(), m.validation() == null ? CertificateValidation.NONE : m.validation());
+        } catch (SSLException e) {
+            return null;
+        }
     }
 
     public TransportSocketConfig config() {

@@ -2,39 +2,98 @@ package io.remora.tls;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslHandler;
+import io.remora.config.ClusterConfig;
 import io.remora.config.TransportSocketConfig;
 import io.remora.upstream.Host;
 import io.remora.upstream.TransportSocketFactory;
 
 import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * A cluster's upstream transport sockets: raw, or TLS from its {@code UpstreamTlsContext} with
- * SNI, ALPN, client certificate and peer verification; each handshake is counted in
+ * A cluster's upstream transport sockets: the first of its {@code transport_socket_matches}
+ * whose {@code match} the endpoint's {@code envoy.transport_socket_match} metadata satisfies
+ * (Istio: {@code tlsMode: istio} → mTLS), else the cluster's {@code transport_socket}; raw or
+ * TLS with SNI, ALPN, client certificate and peer verification. Handshakes count in
  * {@code cluster.<name>.ssl.*}.
  */
 public final class UpstreamTransportSockets implements TransportSocketFactory {
-    private final TlsContextProvider tls;
-
-    public UpstreamTransportSockets(TransportSocketConfig config, SecretManager secrets, TlsProvider provider,
-                                    TlsStats stats) {
-        this.tls = config == null ? null : new TlsContextProvider(config, secrets, false, provider, stats);
+    /** One candidate socket; tls null means plaintext. */
+    private record Choice(Map<String, Object> match, TlsContextProvider tls) {
     }
 
-    /** A factory for a cluster's transport socket, raw when it has none. */
+    private final List<Choice> matches;
+    private final TlsContextProvider fallback;
+
+    private UpstreamTransportSockets(List<Choice> matches, TlsContextProvider fallback) {
+        this.matches = matches;
+        this.fallback = fallback;
+    }
+
+    /** The sockets of a cluster; raw when it names no TLS at all. */
+    public static TransportSocketFactory of(ClusterConfig c, SecretManager secrets, Supplier<TlsStats> stats) {
+        boolean anyTls = c.transportSocket() != null;
+        for (ClusterConfig.TransportSocketMatch m : c.transportSocketMatches()) {
+            anyTls |= m.transportSocket() != null;
+        }
+        if (!anyTls) {
+            return RAW; // ssl.* stats exist only for clusters that speak TLS, as in Envoy
+        }
+        TlsStats s = stats.get();
+        TlsProvider provider = TlsProvider.current();
+        List<Choice> choices = new ArrayList<>();
+        for (ClusterConfig.TransportSocketMatch m : c.transportSocketMatches()) {
+            choices.add(new Choice(m.match(), m.transportSocket() == null ? null
+                    : new TlsContextProvider(m.transportSocket(), secrets, false, provider, s)));
+        }
+        TlsContextProvider fallback = c.transportSocket() == null ? null
+                : new TlsContextProvider(c.transportSocket(), secrets, false, provider, s);
+        return new UpstreamTransportSockets(List.copyOf(choices), fallback);
+    }
+
+    /** A factory for one transport socket (tests, simple clusters). */
     public static TransportSocketFactory of(TransportSocketConfig config, SecretManager secrets, TlsStats stats) {
-        return config == null ? RAW : new UpstreamTransportSockets(config, secrets, TlsProvider.current(), stats);
+        return config == null ? RAW : new UpstreamTransportSockets(List.of(),
+                new TlsContextProvider(config, secrets, false, TlsProvider.current(), stats));
     }
 
     /** Whether every SDS secret the cluster names has arrived (a cluster warms until then). */
     public boolean ready() {
-        return tls == null || tls.ready();
+        for (Choice c : matches) {
+            if (c.tls != null && !c.tls.ready()) {
+                return false;
+            }
+        }
+        return fallback == null || fallback.ready();
+    }
+
+    private TlsContextProvider select(Host host) {
+        Map<String, Object> md = host.socketMatchMetadata();
+        for (Choice c : matches) {
+            if (matches(c.match, md)) {
+                return c.tls;
+            }
+        }
+        return fallback;
+    }
+
+    /** Envoy: every key of the match must be in the metadata with an equal value (an empty match takes all). */
+    private static boolean matches(Map<String, Object> match, Map<String, Object> md) {
+        for (Map.Entry<String, Object> e : match.entrySet()) {
+            if (!e.getValue().equals(md.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
     public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback) throws SSLException {
+        TlsContextProvider tls = select(host);
         if (tls == null) {
             return null;
         }

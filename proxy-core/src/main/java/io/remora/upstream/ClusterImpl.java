@@ -33,7 +33,11 @@ public final class ClusterImpl implements Cluster {
     /** One endpoint after resolution: what a {@link Host} is built from. */
     record ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                             ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
-                            int priority) {
+                            int priority, java.util.Map<String, Object> socketMatchMetadata) {
+        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority) {
+            this(configured, address, hostname, locality, weight, health, priority, java.util.Map.of());
+        }
     }
 
     private final String name;
@@ -168,10 +172,9 @@ public final class ClusterImpl implements Cluster {
         ClusterConfig previous = this.config;
         this.config = next;
         if (transportSockets == TransportSocketFactory.RAW || previous != next
-                && !java.util.Objects.equals(previous.transportSocket(), next.transportSocket())) {
-            // ssl.* stats exist only for clusters that speak TLS, as in Envoy
-            transportSockets = next.transportSocket() == null ? TransportSocketFactory.RAW
-                    : io.remora.tls.UpstreamTransportSockets.of(next.transportSocket(), secrets, tlsStats.get());
+                && (!java.util.Objects.equals(previous.transportSocket(), next.transportSocket())
+                || !previous.transportSocketMatches().equals(next.transportSocketMatches()))) {
+            transportSockets = io.remora.tls.UpstreamTransportSockets.of(next, secrets, tlsStats);
         }
         limits.thresholds(breakers(next));
         configureResilience(previous, next);
@@ -299,8 +302,10 @@ public final class ClusterImpl implements Cluster {
                 continue; // the same address listed twice (two names resolving alike): one host
             }
             Host h = existing.get(ep.address());
-            if (h == null) {
-                h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health());
+            if (h == null || !h.socketMatchMetadata().equals(ep.socketMatchMetadata())) {
+                // new metadata (e.g. tlsMode) may pick another transport socket: a new host, new pools
+                h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health(),
+                        ep.socketMatchMetadata());
                 if (healthChecker != null) {
                     // As Envoy: a new host of a health-checked cluster takes traffic once a check passes.
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
@@ -352,7 +357,8 @@ public final class ClusterImpl implements Cluster {
         for (LocalityLbEndpoints lle : cla.endpoints()) {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
-                        lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority()));
+                        lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
+                        ep.socketMatchMetadata()));
             }
         }
         return out;

@@ -18,6 +18,7 @@ public final class Host {
     private final SocketAddress address;
     private final String hostname;
     private final Locality locality;
+    private final java.util.Map<String, Object> socketMatchMetadata;
     private volatile int weight;
     private volatile HealthStatus health;
     /** {@link HealthFlag} bits; set by EDS, active health checks and outlier detection. */
@@ -32,6 +33,13 @@ public final class Host {
 
     public Host(Address configured, SocketAddress address, String hostname, Locality locality,
                 int weight, HealthStatus health) {
+        this(configured, address, hostname, locality, weight, health, java.util.Map.of());
+    }
+
+    /** @param socketMatchMetadata the endpoint's envoy.transport_socket_match metadata */
+    public Host(Address configured, SocketAddress address, String hostname, Locality locality,
+                int weight, HealthStatus health, java.util.Map<String, Object> socketMatchMetadata) {
+        this.socketMatchMetadata = socketMatchMetadata;
         this.configured = configured;
         this.address = address;
         this.hostname = hostname;
@@ -53,6 +61,11 @@ public final class Host {
     /** The endpoint's hostname (for auto_host_rewrite), or the DNS name it came from; may be null. */
     public String hostname() {
         return hostname;
+    }
+
+    /** What transport_socket_matches are matched against (Istio's tlsMode). */
+    public java.util.Map<String, Object> socketMatchMetadata() {
+        return socketMatchMetadata;
     }
 
     public Locality locality() {

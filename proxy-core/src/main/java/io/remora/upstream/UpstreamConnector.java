@@ -56,9 +56,9 @@ public final class UpstreamConnector {
      * @param relay        a byte relay (tcp_proxy): reads start off, half-close is kept, reads grow
      * @param recvAllocator read sizing, or null for Netty's default
      */
-    public record Options(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
-        public static final Options HTTP1 = new Options(List.of("http/1.1"), false, null);
-        public static final Options HTTP2 = new Options(List.of("h2"), false, null);
+    public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
+        public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, null);
+        public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, null);
     }
 
     /**
@@ -68,7 +68,7 @@ public final class UpstreamConnector {
      * @return the channel being connected, or null when none could be created (the callback
      *         has been scheduled with the cause)
      */
-    public Channel connect(EventLoop loop, Cluster cluster, Host host, Options options,
+    public Channel connect(EventLoop loop, Cluster cluster, Host host, ConnectOptions options,
                            Consumer<Channel> pipeline, Callback callback) {
         ClusterConfig config = cluster.config();
         SocketAddress remote = host.address();

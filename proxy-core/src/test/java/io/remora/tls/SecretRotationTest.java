@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * SDS rotation at the data plane: a listener whose secrets have not arrived refuses TLS
  * (never plaintext); once they arrive it serves; a new certificate and new roots apply to the
- * next handshake while a connection made before keeps working.
+ * next handshake while a connection made before keeps working. Both providers.
  */
 class SecretRotationTest {
     private static final Transport TRANSPORT = Transport.detect();
@@ -60,11 +60,8 @@ class SecretRotationTest {
         return new SecretConfig(name, null, new CertificateValidation(pem.toString(), null, List.of(), false, false, false));
     }
 
-    // BoringSSL only for now: with the JDK provider on this side a JSSE client's first read
-    // after the handshake times out (under investigation); curl, openssl and Remora's own
-    // client do work against the JDK provider (MtlsE2ETest).
     @ParameterizedTest
-    @EnumSource(value = TlsProvider.class, names = "BORINGSSL")
+    @EnumSource(TlsProvider.class)
     void newHandshakesUseNewSecretsAndOldConnectionsStay(TlsProvider provider) throws Exception {
         TestCerts.Ca ca1 = TestCerts.ca("ca-1");
         TestCerts.Ca ca2 = TestCerts.ca("ca-2");

@@ -109,6 +109,10 @@ public final class Main {
     }
 
     private int serve(Options o, LoadedBootstrap loaded) {
+        if (o.tlsProvider() != null) {
+            // read by every TLS context the data plane builds
+            System.setProperty(io.remora.tls.TlsProvider.PROPERTY, o.tlsProvider());
+        }
         Transport transport = Transport.detect();
         ServerOptions so = new ServerOptions(o.concurrency(), transport, o.drainTime(), o.parentShutdownTime());
         DemoUpstreams demo = null;
@@ -214,7 +218,8 @@ public final class Main {
             configureLogging(new Options(o.configPath(), o.configYaml(), o.concurrency(), o.logLevel(),
                     o.componentLogLevels(), o.serviceCluster(), o.serviceNode(), o.drainTime(),
                     o.parentShutdownTime(), o.localAddressIpVersion(), app.getLogFormat().getTextFormat(),
-                    o.fileFlushInterval(), o.mode(), o.demo(), o.help(), o.version(), o.warnings(), o.logPath()));
+                    o.fileFlushInterval(), o.mode(), o.demo(), o.help(), o.version(), o.warnings(), o.logPath(),
+                    o.tlsProvider()));
         }
     }
 

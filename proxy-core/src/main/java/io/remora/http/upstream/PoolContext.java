@@ -30,7 +30,7 @@ final class PoolContext {
     private ScheduledFuture<?> sweeper;
 
     private final UpstreamConnector connector;
-    private final UpstreamConnector.Options options;
+    private final UpstreamConnector.ConnectOptions options;
 
     PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2) {
         this.loop = loop;
@@ -39,7 +39,7 @@ final class PoolContext {
         this.transport = transport;
         this.onIdle = onIdle;
         this.connector = new UpstreamConnector(transport);
-        this.options = http2 ? UpstreamConnector.Options.HTTP2 : UpstreamConnector.Options.HTTP1;
+        this.options = http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1;
     }
 
     /**

@@ -73,6 +73,8 @@ public final class CommandLine {
                       --parent-shutdown-time-s N  (default 900)
                       --local-address-ip-version v4|v6
                       --file-flush-interval-msec N
+                      --tls-provider boringssl|jdk
+                                                  TLS library (default boringssl; jdk: the JDK's JSSE)
                       --demo                      run the bundled demo with its own upstreams
                   -h, --help                      this text
                       --version                   print the version
@@ -98,6 +100,7 @@ public final class CommandLine {
         boolean demo = false;
         boolean help = false;
         boolean version = false;
+        String tlsProvider = null;
         List<String> warnings = new ArrayList<>();
 
         for (int i = 0; i < args.length; i++) {
@@ -161,6 +164,14 @@ public final class CommandLine {
                     };
                 }
                 case "--demo" -> demo = c.flag();
+                case "--tls-provider" -> {
+                    tlsProvider = c.value().toLowerCase(Locale.ROOT);
+                    try {
+                        io.remora.tls.TlsProvider.parse(tlsProvider);
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("invalid --tls-provider '" + tlsProvider + "' (boringssl or jdk)");
+                    }
+                }
                 case "-h", "--help" -> help = c.flag();
                 case "--version" -> version = c.flag();
                 default -> {
@@ -180,7 +191,7 @@ public final class CommandLine {
         }
         return new Options(configPath, configYaml, concurrency, logLevel, Collections.unmodifiableMap(components),
                 serviceCluster, serviceNode, drain, parentShutdown, ipVersion, logFormat, flush, mode, demo, help,
-                version, List.copyOf(warnings), logPath);
+                version, List.copyOf(warnings), logPath, tlsProvider);
     }
 
     /** Reads a flag's value from "--flag=value" or the next argument. */

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param demo                {@code --demo}: run the bundled demo config with its upstreams
  * @param warnings            one per accepted flag that has no effect in Remora
  * @param logPath             {@code --log-path}: the application log goes to this file instead of stderr; or null
+ * @param tlsProvider         {@code --tls-provider boringssl|jdk}, or null for the default (BoringSSL)
  */
 public record Options(
         Path configPath,
@@ -39,7 +40,8 @@ public record Options(
         boolean help,
         boolean version,
         List<String> warnings,
-        Path logPath) {
+        Path logPath,
+        String tlsProvider) {
 
     /** {@code --mode}: serve (default), validate (check the config and exit), init_only. */
     public enum Mode { SERVE, VALIDATE, INIT_ONLY }

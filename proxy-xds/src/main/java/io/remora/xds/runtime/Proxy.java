@@ -194,6 +194,11 @@ public final class Proxy implements AutoCloseable {
         }
 
         @Override
+        public io.remora.tls.SecretManager secrets() {
+            return server.secrets();
+        }
+
+        @Override
         public List<ListenerStatus> listeners() {
             List<ListenerStatus> out = new ArrayList<>();
             for (Map.Entry<String, SocketAddress> e : server.boundAddresses().entrySet()) {

@@ -167,10 +167,13 @@ public final class ClusterTranslator {
             var ts = InternalUpstreamTranslator.unwrap(c.getTransportSocket(), path.field("transport_socket"), ctx);
             tls = ts.socket() == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path());
         }
-        if (c.getTransportSocketMatchesCount() > 0) {
-            // Istio's tlsMode matches: per-endpoint TLS is not in the model; the cluster-wide socket applies.
-            ctx.warnOnce("transport_socket_matches", "transport_socket_matches are not supported; the cluster's"
-                    + " transport_socket applies to every endpoint, first at " + path.field("transport_socket_matches"));
+        java.util.List<ClusterConfig.TransportSocketMatch> socketMatches = new java.util.ArrayList<>();
+        for (int i = 0; i < c.getTransportSocketMatchesCount(); i++) {
+            Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
+            FieldPath mp = path.field("transport_socket_matches").index(i);
+            socketMatches.add(new ClusterConfig.TransportSocketMatch(m.getName(),
+                    Protos.structMap(m.getMatch()), m.hasTransportSocket()
+                    ? TransportSocketTranslator.upstream(m.getTransportSocket(), mp.field("transport_socket")) : null));
         }
         if (c.getHealthChecksCount() > 1) {
             // As Envoy: one health checker per cluster.
@@ -187,7 +190,7 @@ public final class ClusterTranslator {
                 connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
                 maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing,
                 c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
-                        path.field("upstream_bind_config"), ctx) : null);
+                        path.field("upstream_bind_config"), ctx) : null, socketMatches);
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {

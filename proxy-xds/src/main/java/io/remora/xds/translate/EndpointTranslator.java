@@ -59,6 +59,9 @@ public final class EndpointTranslator {
             case DEGRADED -> ClusterLoadAssignment.HealthStatus.DEGRADED;
             default -> ClusterLoadAssignment.HealthStatus.UNKNOWN;
         };
-        return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname());
+        // Envoy matches transport_socket_matches against this filter's metadata (Istio's tlsMode).
+        var md = e.getMetadata().getFilterMetadataMap().get("envoy.transport_socket_match");
+        return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname(),
+                md == null ? java.util.Map.of() : Protos.structMap(md));
     }
 }

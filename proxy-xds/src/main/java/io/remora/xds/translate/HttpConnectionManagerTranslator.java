@@ -80,11 +80,6 @@ public final class HttpConnectionManagerTranslator {
                 : Http2Options.DEFAULT;
         io.remora.config.TracingConfig tracing = h.hasTracing()
                 ? TracingTranslator.translate(h.getTracing(), path.field("tracing"), ctx) : null;
-        if (h.getForwardClientCertDetails() != HttpConnectionManager.ForwardClientCertDetails.SANITIZE) {
-            ctx.warnOnce("hcm.forward_client_cert_details", "forward_client_cert_details "
-                    + h.getForwardClientCertDetails() + " is not supported and is ignored, first at "
-                    + path.field("forward_client_cert_details"));
-        }
         if (h.hasLocalReplyConfig()) {
             ctx.warnOnce("hcm.local_reply_config", "local_reply_config is not supported; local replies keep"
                     + " Envoy's default bodies, first at " + path.field("local_reply_config"));
@@ -102,6 +97,7 @@ public final class HttpConnectionManagerTranslator {
                 Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false),
                 h.getMergeSlashes(), logs,
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
-                Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO), tracing);
+                Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO), tracing,
+                ClientCertTranslator.translate(h, path));
     }
 }

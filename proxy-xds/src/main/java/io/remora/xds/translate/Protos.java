@@ -113,4 +113,25 @@ public final class Protos {
         };
         return (int) Math.min(pm, 1_000_000);
     }
+
+    /**
+     * A Struct as plain Java values for equality matching (transport_socket_matches against
+     * endpoint metadata): strings, numbers as Double, booleans, nested maps and lists.
+     */
+    static java.util.Map<String, Object> structMap(com.google.protobuf.Struct s) {
+        java.util.Map<String, Object> out = new java.util.TreeMap<>();
+        s.getFieldsMap().forEach((k, v) -> out.put(k, value(v)));
+        return out;
+    }
+
+    private static Object value(com.google.protobuf.Value v) {
+        return switch (v.getKindCase()) {
+            case STRING_VALUE -> v.getStringValue();
+            case NUMBER_VALUE -> v.getNumberValue();
+            case BOOL_VALUE -> v.getBoolValue();
+            case STRUCT_VALUE -> structMap(v.getStructValue());
+            case LIST_VALUE -> v.getListValue().getValuesList().stream().map(Protos::value).toList();
+            default -> "";
+        };
+    }
 }

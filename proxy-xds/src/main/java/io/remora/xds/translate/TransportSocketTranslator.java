@@ -40,6 +40,13 @@ public final class TransportSocketTranslator {
             throw tp.error("unsupported upstream transport socket '" + ts.getName() + "' (" + type + ")");
         }
         UpstreamTlsContext u = Protos.unpack(ts.getTypedConfig(), UpstreamTlsContext.class, tp);
+        if (u.getAutoHostSni()) {
+            throw tp.field("auto_host_sni").error("auto_host_sni is not supported; set sni");
+        }
+        if (u.getAutoSniSanValidation()) {
+            throw tp.field("auto_sni_san_validation").error("auto_sni_san_validation is not supported;"
+                    + " use match_typed_subject_alt_names");
+        }
         FieldPath cp = tp.field("common_tls_context");
         CommonTlsContext c = u.getCommonTlsContext();
         Common common = common(c, cp);

@@ -91,7 +91,7 @@ final class Mesh {
         if (withSecret) {
             clusters.add(tlsCluster());
             secrets.add(Secret.newBuilder().setName("client-cert").setTlsCertificate(TlsCertificate.newBuilder()
-                    .setCertificateChain(DataSource.newBuilder().setInlineString("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))
+                    .setCertificateChain(DataSource.newBuilder().setInlineString(CLIENT.certPem()))
                     .setPrivateKey(DataSource.newBuilder().setInlineString(PRIVATE_KEY))).build());
         }
         if (badCluster) {
@@ -115,7 +115,10 @@ final class Mesh {
                 .setLbPolicy(clusterGen % 2 == 0 ? Cluster.LbPolicy.ROUND_ROBIN : Cluster.LbPolicy.LEAST_REQUEST).build();
     }
 
-    static final String PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\nSUPERSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n";
+    /** Real material (SDS secrets are validated when applied), made by the test. */
+    static final io.remora.testing.TestCerts.Leaf CLIENT = io.remora.testing.TestCerts.ca("mesh-ca")
+            .issue("client", "spiffe://cluster.local/ns/default/sa/client");
+    static final String PRIVATE_KEY = CLIENT.keyPem();
 
     private static Cluster tlsCluster() {
         UpstreamTlsContext tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()

@@ -268,6 +268,11 @@ class MtlsE2ETest {
         assertEquals(1.0, client.metric("envoy_cluster_ssl_handshake", "envoy_cluster_name=\"server-h2\""));
         assertEquals(2.0, server.metric("envoy_listener_ssl_versions_TLSv1_3", "127.0.0.1_" + inHttp));
 
+        // /certs: the server's chain (its SPIFFE ID) and the mesh CA, with days until expiration.
+        String certsJson = server.admin("/certs");
+        assertTrue(certsJson.contains("{\"uri\":\"" + SERVER_ID + "\"}") && certsJson.contains("\"ca_cert\":[{")
+                && certsJson.contains("\"days_until_expiration\":\"0\""), certsJson);
+
         // TCP over mTLS: an HTTP request as raw bytes through both tcp_proxies.
         try (Socket s = new Socket("127.0.0.1", outTcp)) {
             s.setSoTimeout(5000);
@@ -313,6 +318,163 @@ class MtlsE2ETest {
 
         // The client sidecar refuses a server whose SAN it does not expect.
         assertEquals(0.0, client.metric("envoy_cluster_ssl_fail_verify_san", "envoy_cluster_name=\"server-h1\""));
+    }
+
+    private static String hcm(String statPrefix) {
+        return """
+                - name: envoy.filters.network.http_connection_manager
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                    stat_prefix: %s
+                    route_config:
+                      virtual_hosts:
+                      - name: app
+                        domains: ["*"]
+                        routes:
+                        - match: { prefix: "/" }
+                          route: { cluster: app }
+                    http_filters:
+                    - name: envoy.filters.http.router
+                      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                """.formatted(statPrefix);
+    }
+
+    /** Istio's PERMISSIVE inbound: tls_inspector, one chain for mTLS and one for plaintext on the same port. */
+    private String permissiveServer(int port, int appPort, Path certs) {
+        return """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                static_resources:
+                  listeners:
+                  - name: virtualInbound
+                    address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                    listener_filters:
+                    - name: envoy.filters.listener.tls_inspector
+                      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector }
+                    filter_chains:
+                    - name: inbound-mtls
+                      filter_chain_match: { transport_protocol: tls }
+                      filters:
+                %3$s
+                %4$s
+                    - name: inbound-plaintext
+                      filter_chain_match: { transport_protocol: raw_buffer }
+                      filters:
+                %5$s
+                  clusters:
+                  - name: app
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment:
+                      cluster_name: app
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %2$d } } }
+                """.formatted(port, appPort, indent(hcm("inbound_mtls"), 6),
+                indent(tlsDownstream(certs, "spiffe://cluster.local/"), 6), indent(hcm("inbound_plain"), 6));
+    }
+
+    /** Istio's outbound cluster: tlsMode-istio endpoints get mTLS, the others plaintext. */
+    private String tlsModeClient(int outPort, int serverPort, Path certs) {
+        String matches = """
+                transport_socket_matches:
+                - name: tlsMode-istio
+                  match: { tlsMode: istio }
+                %s
+                - name: tlsMode-disabled
+                  match: {}
+                  transport_socket:
+                    name: envoy.transport_sockets.raw_buffer
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
+                """.formatted(indent(tlsUpstream(certs, SERVER_ID, List.of("http/1.1")), 2));
+        return """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                static_resources:
+                  listeners:
+                  - name: outbound
+                    address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: outbound
+                          route_config:
+                            virtual_hosts:
+                            - name: server
+                              domains: ["*"]
+                              routes:
+                              - match: { prefix: "/mtls" }
+                                route: { cluster: istio-endpoints }
+                              - match: { prefix: "/" }
+                                route: { cluster: plain-endpoints }
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                  clusters:
+                  - name: istio-endpoints
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment:
+                      cluster_name: istio-endpoints
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %2$d } } }
+                          metadata: { filter_metadata: { envoy.transport_socket_match: { tlsMode: istio } } }
+                %3$s
+                  - name: plain-endpoints
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment:
+                      cluster_name: plain-endpoints
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %2$d } } }
+                %3$s
+                """.formatted(outPort, serverPort, indent(matches, 4));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"boringssl", "jdk"})
+    void permissiveInboundAndTlsModeMatches(String provider) throws Exception {
+        System.setProperty(TlsProvider.PROPERTY, provider);
+        TestCerts.Ca mesh = TestCerts.ca("mesh-ca");
+        Path certs = dir.resolve("certs");
+        mesh.issue("server", SERVER_ID).write(certs, "server");
+        mesh.issue("client", CLIENT_ID).write(certs, "client");
+        TestUpstream app = TestUpstream.text("hello from app");
+        closeables.add(app);
+        int in = XdsProxy.freePort();
+        int out = XdsProxy.freePort();
+        XdsProxy server = XdsProxy.start(permissiveServer(in, app.port(), certs));
+        closeables.add(server);
+        XdsProxy client = XdsProxy.start(tlsModeClient(out, in, certs));
+        closeables.add(client);
+        String label = "127.0.0.1_" + in;
+
+        // Plaintext client straight to the PERMISSIVE port.
+        XdsProxy.Reply plain = server.get(in, "/direct");
+        assertEquals(200, plain.status(), plain.toString());
+        assertEquals(0.0, orZero(server.metric("envoy_listener_ssl_handshake", label)));
+        // mTLS client (curl) on the same port.
+        CommandResult mtls = curl(in, certs, "client");
+        assertEquals(0, mtls.exit, mtls.output);
+        assertEquals(1.0, server.metric("envoy_listener_ssl_handshake", label));
+
+        // tlsMode: istio endpoint → mTLS; an endpoint without it → plaintext.
+        XdsProxy.Reply viaTls = client.get(out, "/mtls");
+        assertEquals(200, viaTls.status(), viaTls.toString());
+        assertEquals(2.0, server.metric("envoy_listener_ssl_handshake", label));
+        assertEquals(1.0, client.metric("envoy_cluster_ssl_handshake", "envoy_cluster_name=\"istio-endpoints\""));
+        XdsProxy.Reply viaPlain = client.get(out, "/plain");
+        assertEquals(200, viaPlain.status(), viaPlain.toString());
+        assertEquals(2.0, server.metric("envoy_listener_ssl_handshake", label), "the plaintext endpoint used no TLS");
+        assertEquals(0.0, orZero(client.metric("envoy_cluster_ssl_handshake", "envoy_cluster_name=\"plain-endpoints\"")));
+    }
+
+    private static double orZero(double v) {
+        return Double.isNaN(v) ? 0.0 : v;
     }
 
     private static void awaitMetric(XdsProxy p, String name, String label, double want) throws InterruptedException {

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# mTLS HTTP/1.1 against HAProxy terminating the same TLS, one worker each:
+#   throughput over keep-alive connections, and handshakes per second (a new connection, a
+#   full TLS 1.3 handshake with client certificate, per request).
+#
+#   proxy-bench/load/mtls.sh                 (DURATION=15 CONNECTIONS=50 by default)
+#
+# Certificates are made here with openssl (a CA, a server and a client with SPIFFE SANs).
+# The proxies run pinned to CPU 0 with the nginx upstream; the load generator on CPU 1.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DURATION=${DURATION:-15}
+CONNECTIONS=${CONNECTIONS:-50}
+REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
+BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -Xmx128m -XX:MaxDirectMemorySize=64m -Dio.netty.leakDetection.level=disabled"}
+
+for c in haproxy nginx openssl taskset; do
+  command -v "$c" >/dev/null || { echo "missing $c (apt-get install haproxy nginx openssl util-linux)" >&2; exit 1; }
+done
+if [[ ! -f "$REMORA_JAR" || ! -f "$BENCH_JAR" ]]; then
+  (cd "$ROOT" && mvn -B -q -DskipTests package -pl proxy-xds,proxy-bench -am)
+fi
+
+WORK=$(mktemp -d /tmp/remora-mtls.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# ---- certificates
+cd "$WORK"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
+  -keyout ca.key -out ca.pem 2>/dev/null
+for who in server client; do
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$who" -keyout "$who.key" -out "$who.csr" 2>/dev/null
+  printf 'subjectAltName=URI:spiffe://cluster.local/ns/bench/sa/%s\n' "$who" >"$who.ext"
+  openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile "$who.ext" -out "$who.pem" 2>/dev/null
+done
+cat server.pem server.key >server-bundle.pem
+
+# ---- upstream: nginx, one worker, a small 200
+UP=$(free_port)
+cat >nginx.conf <<NGINX
+worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/nginx.err;
+events { worker_connections 4096; }
+http { access_log off; server { listen 127.0.0.1:$UP; keepalive_requests 1000000;
+  location / { return 200 "hello\n"; } } }
+NGINX
+taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK" & PIDS+=($!)
+wait_port "$UP"
+
+# ---- HAProxy: one thread, mTLS required, same CA
+HP=$(free_port)
+cat >haproxy.cfg <<HAP
+global
+    nbthread 1
+    maxconn 4096
+    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend mtls
+    bind 127.0.0.1:$HP ssl crt $WORK/server-bundle.pem ca-file $WORK/ca.pem verify required alpn http/1.1
+    default_backend up
+backend up
+    http-reuse always
+    server s1 127.0.0.1:$UP
+HAP
+taskset -c 0 haproxy -f haproxy.cfg -db & PIDS+=($!)
+wait_port "$HP"
+
+# ---- Remora: one worker, the same TLS (client certificate required, SPIFFE SAN checked)
+RP=$(free_port)
+cat >remora.yaml <<YAML
+static_resources:
+  listeners:
+  - name: mtls
+    address: { socket_address: { address: 127.0.0.1, port_value: $RP } }
+    filter_chains:
+    - transport_socket:
+        name: envoy.transport_sockets.tls
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+          require_client_certificate: true
+          disable_stateless_session_resumption: true
+          common_tls_context:
+            alpn_protocols: [http/1.1]
+            tls_certificates:
+            - certificate_chain: { filename: $WORK/server.pem }
+              private_key: { filename: $WORK/server.key }
+            validation_context:
+              trusted_ca: { filename: $WORK/ca.pem }
+              match_typed_subject_alt_names:
+              - san_type: URI
+                matcher: { prefix: "spiffe://cluster.local/" }
+      filters:
+      - name: envoy.filters.network.http_connection_manager
+        typed_config:
+          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+          stat_prefix: mtls
+          codec_type: HTTP1
+          route_config:
+            virtual_hosts:
+            - { name: all, domains: ["*"], routes: [ { match: { prefix: "/" }, route: { cluster: up } } ] }
+          http_filters:
+          - name: envoy.filters.http.router
+            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+  clusters:
+  - name: up
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: up
+      endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $UP } } } } ] } ]
+YAML
+# shellcheck disable=SC2086
+taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c remora.yaml --concurrency 1 -l warning & PIDS+=($!)
+wait_port "$RP"
+
+load() { # PORT EXTRA...
+  taskset -c 1 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.MtlsLoad --port "$1" --cert client.pem --key client.key \
+    --duration "$DURATION" --connections "$CONNECTIONS" "${@:2}" | grep '^RESULT'
+}
+
+echo "| Metric | Remora | HAProxy |"
+echo "|---|---:|---:|"
+r=$(load "$RP"); h=$(load "$HP")
+echo "| mTLS H1 keep-alive req/s ($CONNECTIONS conns) | ${r##*rps=} | ${h##*rps=} |"
+r=$(load "$RP" --new-connection-per-request); h=$(load "$HP" --new-connection-per-request)
+echo "| mTLS handshakes/s (new connection per request) | ${r##*rps=} | ${h##*rps=} |"
+echo "raw: remora: $r / haproxy: $h" >&2
