@@ -129,8 +129,11 @@ public final class ProxyProcess implements AutoCloseable {
         return start(bootstrapYaml, adminPort, List.of("-Xmx256m"));
     }
 
+    /** Generous: a loaded 2-core machine can take long to start a JVM; a hang still fails. */
+    private static final int READY_TIMEOUT_S = 60;
+
     private void awaitReady() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_S);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("proxy exited with " + process.exitValue() + ":\n" + log());
@@ -145,7 +148,7 @@ public final class ProxyProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         close();
-        throw new IllegalStateException("proxy not ready in 30 s:\n" + log());
+        throw new IllegalStateException("proxy not ready in " + READY_TIMEOUT_S + " s:\n" + log());
     }
 
     public URI adminUri(String path) {
