@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param maxRequestsPerConnection 0 = unlimited
  * @param transportSocket   upstream TLS, or null for plaintext
  * @param upstreamBind      {@code upstream_bind_config}, or null: the kernel picks the source
+ * @param originalDstLb     {@code original_dst_lb_config} of an ORIGINAL_DST cluster, or null
  */
 public record ClusterConfig(
         String name,
@@ -34,7 +35,18 @@ public record ClusterConfig(
         OutlierDetection outlierDetection,
         TransportSocketConfig transportSocket,
         int perConnectionBufferLimitBytes,
-        BindConfig upstreamBind) {
+        BindConfig upstreamBind,
+        OriginalDstLb originalDstLb) {
+
+    /**
+     * {@code original_dst_lb_config}.
+     *
+     * @param httpHeaderName       the request header naming the destination (use_http_header;
+     *                             default {@code x-envoy-original-dst-host}), or null when unused
+     * @param upstreamPortOverride the port to connect to instead of the destination's, 0 for none
+     */
+    public record OriginalDstLb(String httpHeaderName, int upstreamPortOverride) {
+    }
 
     /** A cluster without upstream_bind_config. */
     public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
@@ -45,7 +57,7 @@ public record ClusterConfig(
                          TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes) {
         this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
                 dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
-                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, null);
+                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, null, null);
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }

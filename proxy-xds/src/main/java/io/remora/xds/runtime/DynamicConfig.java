@@ -143,6 +143,6 @@ final class DynamicConfig {
                 c.edsServiceName(), c.protocol(), c.http2Options(), c.dnsRefreshRate(), c.dnsLookupFamily(),
                 c.circuitBreakers(), c.upstreamIdleTimeout(), c.maxRequestsPerConnection(),
                 c.leastRequestChoiceCount(), c.outlierDetection(), c.transportSocket(),
-                c.perConnectionBufferLimitBytes(), c.upstreamBind());
+                c.perConnectionBufferLimitBytes(), c.upstreamBind(), c.originalDstLb());
     }
 }
