@@ -35,12 +35,25 @@ interface Routes {
     };
 
     static Routes of(RouteTable table) {
+        return of(table, null);
+    }
+
+    /**
+     * The table's routes, with {@code runtime_fraction} reading the context's runtime and, at debug
+     * level of the "router" component, Envoy's route-selection lines.
+     */
+    static Routes of(RouteTable table, ServerContext context) {
         List<String> internalOnly = table.config().internalOnlyHeaders() == null
                 ? List.of() : table.config().internalOnlyHeaders();
         return new Routes() {
             @Override
             public RouteEntry route(Http2Headers headers, long random) {
-                return table.route(headers, random);
+                RouteEntry e = table.route(headers, random,
+                        context == null ? io.remora.runtime.Runtime.EMPTY : context.runtime());
+                if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
+                    RouteLog.selected(headers, random, e, context);
+                }
+                return e;
             }
 
             @Override
@@ -52,7 +65,11 @@ interface Routes {
 
     /** An inline route_config: compiled once, with the connection manager's config. */
     static Provider inline(RouteConfiguration config) {
-        Routes routes = of(RouteTable.compile(config));
+        return inline(config, null);
+    }
+
+    static Provider inline(RouteConfiguration config, ServerContext context) {
+        Routes routes = of(RouteTable.compile(config), context);
         return () -> routes;
     }
 
@@ -68,11 +85,14 @@ interface Routes {
             public Routes current() {
                 RouteTable table = context.routeTable(name);
                 if (table == null) {
+                    if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
+                        RouteLog.LOG.fine("route config '" + name + "' has not arrived (RDS): no route");
+                    }
                     return NONE;
                 }
                 Compiled c = cache;
                 if (c == null || c.table != table) {
-                    c = new Compiled(table, of(table));
+                    c = new Compiled(table, of(table, context));
                     cache = c;
                 }
                 return c.routes;

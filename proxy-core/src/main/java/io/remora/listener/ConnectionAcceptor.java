@@ -19,6 +19,7 @@ import java.util.function.Supplier;
  * picks a filter chain and gives the channel to its network filter.
  */
 public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("conn_handler");
     private final Supplier<ListenerRuntime> current;
     private final ListenerRegistry registry;
 
@@ -49,6 +50,21 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         ListenerRuntime listener = rt;
+        io.remora.overload.ConnectionLimits.Refusal refusal = registry.admit(listener.name());
+        if (refusal != io.remora.overload.ConnectionLimits.Refusal.NONE) {
+            // Over a connection limit or overloaded: closed at once, as Envoy's accept-time checks do.
+            switch (refusal) {
+                case GLOBAL -> listener.stats().downstreamGlobalCxOverflow.increment();
+                case LISTENER -> listener.stats().downstreamCxOverflow.increment();
+                default -> listener.stats().downstreamCxOverloadReject.increment();
+            }
+            ch.close();
+            return;
+        }
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            LOG.fine("[" + ch.id().asShortText() + "] new connection from " + ch.remoteAddress() + " on listener '"
+                    + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));
+        }
         if (originalSrc == null) {
             originalSrc = listener.config().originalSrc();
         }
@@ -64,6 +80,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             listener.stats().downstreamCxActive.decrementAndGet();
             listener.stats().downstreamCxDestroy.increment();
             registry.connectionClosed();
+            registry.released(listener.name());
         });
         int limit = listener.config().perConnectionBufferLimitBytes();
         if (limit > 0) {
@@ -100,8 +117,19 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                 alpn, srcIp, srcPort));
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine("[" + ch.id().asShortText() + "] closing connection from " + remote
+                        + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
+                        + ", server name " + sni + ", transport " + transportProtocol + ", alpn " + alpn + ")");
+            }
             ch.close();
             return false;
+        }
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            String name = chain.config().name();
+            LOG.fine("[" + ch.id().asShortText() + "] filter chain " + (name == null || name.isEmpty() ? "(unnamed)"
+                    : "'" + name + "'") + " of listener '" + rt.name() + "' selected for destination " + local
+                    + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
         }
         chain.track(ch);
         io.remora.tls.TlsConnection tls = null;

@@ -42,4 +42,17 @@ public interface ServerContext {
 
     /** True once the server drains (SIGTERM, /healthcheck/fail, listener removal). */
     boolean draining();
+
+    /**
+     * The current snapshot of the layered runtime ({@code layered_runtime}, {@code /runtime_modify}).
+     * Read it once per decision and keep the returned object for that decision; it never changes.
+     */
+    default io.remora.runtime.Runtime runtime() {
+        return io.remora.runtime.Runtime.EMPTY;
+    }
+
+    /** The overload manager: its actions, connection limits and header budget. */
+    default io.remora.overload.OverloadManager overload() {
+        return io.remora.overload.OverloadManager.unmanaged();
+    }
 }

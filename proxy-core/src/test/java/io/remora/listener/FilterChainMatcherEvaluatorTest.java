@@ -115,7 +115,7 @@ class FilterChainMatcherEvaluatorTest {
         Single local = new Single(Input.SOURCE_TYPE, new StringMatcher.Exact("local", false), List.of());
         Single port80 = new Single(Input.DESTINATION_PORT, new StringMatcher.Exact("80", false), List.of());
         Single tenNet = new Single(Input.DIRECT_SOURCE_IP, null, List.of(new CidrRange("10.0.0.0", 8)));
-        Single highPort = new Single(Input.SOURCE_PORT, new StringMatcher.Regex(java.util.regex.Pattern.compile("[5-9][0-9]{4}")),
+        Single highPort = new Single(Input.SOURCE_PORT, new StringMatcher.Regex(com.google.re2j.Pattern.compile("[5-9][0-9]{4}")),
                 List.of());
         FilterChainMatcher m = new MatcherList(List.of(
                 new FieldMatcher(new And(List.of(local, port80)), a("local-80")),

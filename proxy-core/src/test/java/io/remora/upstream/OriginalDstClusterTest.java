@@ -20,7 +20,7 @@ class OriginalDstClusterTest {
                 c.loadAssignment(), c.edsServiceName(), c.protocol(), c.http2Options(), c.dnsRefreshRate(),
                 c.dnsLookupFamily(), c.circuitBreakers(), c.upstreamIdleTimeout(), c.maxRequestsPerConnection(),
                 c.leastRequestChoiceCount(), c.outlierDetection(), c.transportSocket(),
-                c.perConnectionBufferLimitBytes(), c.upstreamBind(), lb);
+                c.perConnectionBufferLimitBytes(), c.healthChecks(), c.loadBalancing(), c.upstreamBind(), lb);
     }
 
     private static LoadBalancerContext ctx(InetSocketAddress dst, String header) {

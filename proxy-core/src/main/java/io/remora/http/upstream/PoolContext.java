@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /** What every pool of one (worker, host) needs: where, how to connect, what to count. */
 final class PoolContext {
+    private static final java.util.logging.Logger POOL_LOG = io.remora.log.Logging.logger("pool");
     static final long SWEEP_SECONDS = 5;
     final EventLoop loop;
     final Cluster cluster;
@@ -53,6 +54,10 @@ final class PoolContext {
      * {@code pipeline} installs the protocol handlers (after TLS).
      */
     Channel connect(java.util.function.Consumer<Channel> pipeline, java.util.function.BiConsumer<Channel, Throwable> done) {
+        host.stats.cxTotal.increment();
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("creating a new connection to " + host.address() + " for cluster '" + cluster.name() + "'");
+        }
         return connector.connect(loop, cluster, host, options, pipeline, new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {
@@ -118,11 +123,17 @@ final class PoolContext {
     }
 
     void connectionOpened() {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("connected to " + host.address() + " for cluster '" + cluster.name() + "'");
+        }
         stats().upstreamCxActive.incrementAndGet();
         host.activeConnections.incrementAndGet();
     }
 
     void connectionClosed() {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("closed connection to " + host.address() + " of cluster '" + cluster.name() + "'");
+        }
         stats().upstreamCxActive.decrementAndGet();
         stats().upstreamCxDestroy.increment();
         host.activeConnections.decrementAndGet();
@@ -130,6 +141,11 @@ final class PoolContext {
     }
 
     void connectFailed(Throwable cause) {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("connection failure to " + host.address() + " of cluster '" + cluster.name() + "': "
+                    + describe(cause));
+        }
+        host.stats.cxConnectFail.increment();
         stats().upstreamCxConnectFail.increment();
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             stats().upstreamCxConnectTimeout.increment();
