@@ -20,6 +20,7 @@ import java.util.List;
  * @param upstreamBind      {@code upstream_bind_config}, or null: the kernel picks the source
  * @param transportSocketMatches {@code transport_socket_matches}: per-endpoint transport sockets chosen
  *                          by endpoint metadata, before falling back to {@code transportSocket}
+ * @param originalDstLb     {@code original_dst_lb_config} of an ORIGINAL_DST cluster, or null
  */
 public record ClusterConfig(
         String name,
@@ -43,7 +44,18 @@ public record ClusterConfig(
         List<HealthCheckConfig> healthChecks,
         LoadBalancingConfig loadBalancing,
         BindConfig upstreamBind,
-        List<TransportSocketMatch> transportSocketMatches) {
+        List<TransportSocketMatch> transportSocketMatches,
+        OriginalDstLb originalDstLb) {
+
+    /**
+     * {@code original_dst_lb_config}.
+     *
+     * @param httpHeaderName       the request header naming the destination (use_http_header;
+     *                             default {@code x-envoy-original-dst-host}), or null when unused
+     * @param upstreamPortOverride the port to connect to instead of the destination's, 0 for none
+     */
+    public record OriginalDstLb(String httpHeaderName, int upstreamPortOverride) {
+    }
 
     public ClusterConfig {
         healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
@@ -51,7 +63,7 @@ public record ClusterConfig(
         transportSocketMatches = transportSocketMatches == null ? List.of() : List.copyOf(transportSocketMatches);
     }
 
-    /** Without transport_socket_matches. */
+    /** Without transport_socket_matches and original_dst_lb_config. */
     public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
                          ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
                          Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
@@ -62,7 +74,7 @@ public record ClusterConfig(
         this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
                 dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
                 leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks,
-                loadBalancing, upstreamBind, List.of());
+                loadBalancing, upstreamBind, List.of(), null);
     }
 
     /**
@@ -85,7 +97,7 @@ public record ClusterConfig(
         this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
                 dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
                 leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, List.of(),
-                LoadBalancingConfig.DEFAULT, null);
+                LoadBalancingConfig.DEFAULT, null, null, null);
     }
 
     /** The same cluster with other endpoints (EDS delivered them). */
@@ -93,7 +105,8 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, a, edsServiceName, protocol,
                 http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
-                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches);
+                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches,
+                originalDstLb);
     }
 
     /** The same cluster with other health checks, outlier detection and balancing settings. */
@@ -101,7 +114,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
                 protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
-                hcs, lb, upstreamBind, transportSocketMatches);
+                hcs, lb, upstreamBind, transportSocketMatches, originalDstLb);
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }

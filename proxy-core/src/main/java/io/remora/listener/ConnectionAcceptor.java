@@ -5,7 +5,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.remora.config.ListenerConfig;
 import io.remora.network.ConnectionInfo;
-import io.remora.upstream.UpstreamBind;
+import io.remora.network.OriginalSource;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -69,7 +69,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             originalSrc = listener.config().originalSrc();
         }
         if (originalSrc != null && ch.remoteAddress() instanceof InetSocketAddress remote) {
-            ch.attr(UpstreamBind.ORIGINAL_SOURCE).set(new UpstreamBind.OriginalSource(
+            ch.attr(OriginalSource.ATTR).set(new OriginalSource(
                     new InetSocketAddress(remote.getAddress(), originalSrc.bindPort() ? remote.getPort() : 0),
                     originalSrc.mark()));
         }
@@ -140,7 +140,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn, tls));
+                transportProtocol, alpn, tls, ch.attr(OriginalSource.ATTR).get()));
         return true;
     }
 }

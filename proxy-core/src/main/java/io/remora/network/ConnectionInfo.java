@@ -14,6 +14,8 @@ import java.net.SocketAddress;
  * @param applicationProtocols ALPN offered, or from http_inspector ("http/1.1", "h2c")
  * @param tls                 the downstream TLS state (filled when the handshake completes), or
  *                            null for plaintext
+ * @param originalSource      how upstream connections bind when the listener has original_src,
+ *                            or null
  */
 public record ConnectionInfo(
         String listenerName,
@@ -23,13 +25,22 @@ public record ConnectionInfo(
         String serverName,
         String transportProtocol,
         java.util.List<String> applicationProtocols,
-        io.remora.tls.TlsConnection tls) {
+        io.remora.tls.TlsConnection tls,
+        OriginalSource originalSource) {
+
+    /** A connection without original_src. */
+    public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
+                          InetSocketAddress originalDestination, String serverName, String transportProtocol,
+                          java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls) {
+        this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
+                applicationProtocols, tls, null);
+    }
 
     /** A plaintext connection. */
     public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, null);
+                applicationProtocols, null, null);
     }
 }

@@ -141,7 +141,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         h.activeConnections.incrementAndGet();
         Host attemptHost = h;
         Upstream handler = new Upstream();
-        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY,
+        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {

@@ -33,4 +33,13 @@ public interface LoadBalancerContext {
     default java.net.InetSocketAddress originalDestination() {
         return null;
     }
+
+    /**
+     * The first value of a downstream request header (lower-case name), or null when absent or
+     * there is no request (tcp_proxy): ORIGINAL_DST clusters with use_http_header read their
+     * destination from {@code x-envoy-original-dst-host}.
+     */
+    default CharSequence downstreamHeader(String name) {
+        return null;
+    }
 }

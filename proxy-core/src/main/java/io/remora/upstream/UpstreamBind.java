@@ -1,6 +1,5 @@
 package io.remora.upstream;
 
-import io.netty.util.AttributeKey;
 import io.remora.config.Address;
 import io.remora.config.BindConfig;
 import java.net.Inet6Address;
@@ -20,18 +19,6 @@ public final class UpstreamBind {
 
     private UpstreamBind() {
     }
-
-    /**
-     * How original_src binds an upstream connection of one downstream connection.
-     *
-     * @param source    the downstream's address (its port only when bind_port was set, else 0)
-     * @param mark      SO_MARK for the socket, 0 for none
-     */
-    public record OriginalSource(InetSocketAddress source, int mark) {
-    }
-
-    /** Set on a downstream channel whose listener has original_src. */
-    public static final AttributeKey<OriginalSource> ORIGINAL_SOURCE = AttributeKey.valueOf("remora.originalSource");
 
     /** The address to bind for a connection to remote, or null to let the kernel choose. */
     public static InetSocketAddress select(BindConfig bind, SocketAddress remote) {

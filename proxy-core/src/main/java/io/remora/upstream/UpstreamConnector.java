@@ -11,7 +11,11 @@ import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.unix.IntegerUnixChannelOption;
+import io.remora.config.BindConfig;
 import io.remora.config.ClusterConfig;
+import io.remora.network.OriginalSource;
 import io.remora.server.Transport;
 
 import java.net.SocketAddress;
@@ -56,9 +60,27 @@ public final class UpstreamConnector {
      * @param relay        a byte relay (tcp_proxy): reads start off, half-close is kept, reads grow
      * @param recvAllocator read sizing, or null for Netty's default
      */
-    public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
+    public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator,
+                          OriginalSource originalSource) {
         public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, null);
         public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, null);
+
+        public ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
+            this(alpnFallback, relay, recvAllocator, null);
+        }
+
+        /**
+         * These options for a connection made on behalf of a downstream connection whose
+         * listener has original_src ({@code downstream}'s {@link UpstreamBind#ORIGINAL_SOURCE}).
+         */
+        public ConnectOptions forDownstream(Channel downstream) {
+            return withOriginalSource(downstream == null ? null : downstream.attr(OriginalSource.ATTR).get());
+        }
+
+        /** These options binding as original_src says; unchanged for null. */
+        public ConnectOptions withOriginalSource(OriginalSource os) {
+            return os == null ? this : new ConnectOptions(alpnFallback, relay, recvAllocator, os);
+        }
     }
 
     /**
@@ -94,7 +116,7 @@ public final class UpstreamConnector {
         if (options.recvAllocator() != null) {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, options.recvAllocator());
         }
-        SocketAddress local = bind(b, cluster, host);
+        SocketAddress local = unix ? null : bind(b, cluster, remote, options.originalSource());
         SslHandler tls;
         try {
             // Made before the socket opens: TLS material that is not there costs no connection.
@@ -141,13 +163,32 @@ public final class UpstreamConnector {
         return ch;
     }
 
+    /** SO_MARK (SOL_SOCKET 1, optname 36), through Netty's raw option support. */
+    private static final IntegerUnixChannelOption SO_MARK = new IntegerUnixChannelOption("SO_MARK", 1, 36);
+
     /**
-     * The cluster's bind config ({@code upstream_bind_config}: source address, freebind, socket
-     * options) goes here: set options on {@code b} and return the local address to bind, or null
-     * to let the kernel choose. Nothing is configured yet.
+     * The local address to bind, with the socket options it needs; null lets the kernel
+     * choose. original_src (the downstream's address on a transparent socket, with its mark)
+     * takes precedence over the cluster's {@code upstream_bind_config}, as in Envoy, where the
+     * filter's socket options set the local address before the bind config is consulted.
      */
-    private static SocketAddress bind(Bootstrap b, Cluster cluster, Host host) {
-        return null;
+    private SocketAddress bind(Bootstrap b, Cluster cluster, SocketAddress remote, OriginalSource os) {
+        if (os != null && remote instanceof java.net.InetSocketAddress r && r.getAddress() != null
+                && r.getAddress().getClass() == os.source().getAddress().getClass()) {
+            b.option(EpollChannelOption.IP_TRANSPARENT, true);
+            if (os.mark() != 0) {
+                b.option(SO_MARK, os.mark());
+            }
+            return os.source();
+        }
+        BindConfig bind = cluster.config().upstreamBind();
+        if (bind == null) {
+            return null;
+        }
+        if (bind.freebind()) {
+            b.option(EpollChannelOption.IP_FREEBIND, true);
+        }
+        return UpstreamBind.select(bind, remote);
     }
 
     static int connectTimeoutMillis(Duration d) {

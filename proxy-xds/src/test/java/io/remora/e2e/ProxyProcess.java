@@ -134,6 +134,8 @@ public final class ProxyProcess implements AutoCloseable {
         return start(bootstrapYaml, adminPort, List.of("-Xmx256m"));
     }
 
+    /** Generous: a loaded 2-core machine can take long to start a JVM; a hang still fails. */
+
     private void awaitReady() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline) {

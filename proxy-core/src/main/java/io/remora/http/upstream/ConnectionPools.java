@@ -3,6 +3,7 @@ package io.remora.http.upstream;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.network.OriginalSource;
 import io.remora.server.Transport;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
@@ -17,12 +18,24 @@ import java.util.Map;
  */
 public final class ConnectionPools {
 
-    private static final FastThreadLocal<Map<Host, ConnectionPool[]>> POOLS = new FastThreadLocal<>() {
+    /** Pools by Host (identity). */
+    private static final FastThreadLocal<Map<Object, ConnectionPool[]>> POOLS = new FastThreadLocal<>() {
         @Override
-        protected Map<Host, ConnectionPool[]> initialValue() {
+        protected Map<Object, ConnectionPool[]> initialValue() {
             return new IdentityHashMap<>();
         }
     };
+
+    /** Pools of original_src connections, by host (identity) and source. */
+    private static final FastThreadLocal<Map<Object, ConnectionPool[]>> SOURCED_POOLS = new FastThreadLocal<>() {
+        @Override
+        protected Map<Object, ConnectionPool[]> initialValue() {
+            return new java.util.HashMap<>();
+        }
+    };
+
+    private record SourcedKey(Host host, OriginalSource source) {
+    }
 
     private ConnectionPools() {
     }
@@ -34,12 +47,24 @@ public final class ConnectionPools {
      */
     public static ConnectionPool get(EventLoop loop, Transport transport, Cluster cluster, Host host,
                                      UpstreamProtocol protocol) {
+        return get(loop, transport, cluster, host, protocol, null);
+    }
+
+    /**
+     * The pool for {@code host} on {@code loop} whose connections bind as original_src says
+     * ({@code source}, from the downstream's {@code ConnectionInfo.originalSource()}): as Envoy
+     * keys pools by socket options, connections are shared only among downstream connections
+     * with the same source. A null source is {@link #get(EventLoop, Transport, Cluster, Host, UpstreamProtocol)}.
+     */
+    public static ConnectionPool get(EventLoop loop, Transport transport, Cluster cluster, Host host,
+                                     UpstreamProtocol protocol, OriginalSource source) {
         assert loop.inEventLoop();
-        Map<Host, ConnectionPool[]> map = POOLS.get();
-        ConnectionPool[] pools = map.get(host);
+        Map<Object, ConnectionPool[]> map = source == null ? POOLS.get() : SOURCED_POOLS.get();
+        Object key = source == null ? host : new SourcedKey(host, source);
+        ConnectionPool[] pools = map.get(key);
         if (pools == null) {
             pools = new ConnectionPool[2];
-            map.put(host, pools);
+            map.put(key, pools);
         }
         int i = protocol == UpstreamProtocol.HTTP2 ? 1 : 0;
         ConnectionPool pool = pools[i];
@@ -49,12 +74,12 @@ public final class ConnectionPools {
             Runnable onIdle = () -> {
                 if (slot[i] == created[0]) {
                     slot[i] = null;
-                    if (slot[0] == null && slot[1] == null && map.get(host) == slot) {
-                        map.remove(host);
+                    if (slot[0] == null && slot[1] == null && map.get(key) == slot) {
+                        map.remove(key);
                     }
                 }
             };
-            PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle, i == 1);
+            PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle, i == 1, source);
             pool = i == 1 ? new Http2ConnectionPool(ctx) : new Http1ConnectionPool(ctx);
             created[0] = pool;
             pools[i] = pool;
@@ -66,6 +91,9 @@ public final class ConnectionPools {
     public static int poolCount() {
         int n = 0;
         for (ConnectionPool[] p : POOLS.get().values()) {
+            n += (p[0] != null ? 1 : 0) + (p[1] != null ? 1 : 0);
+        }
+        for (ConnectionPool[] p : SOURCED_POOLS.get().values()) {
             n += (p[0] != null ? 1 : 0) + (p[1] != null ? 1 : 0);
         }
         return n;

@@ -33,13 +33,20 @@ final class PoolContext {
     private final UpstreamConnector.ConnectOptions options;
 
     PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2) {
+        this(loop, cluster, host, transport, onIdle, http2, null);
+    }
+
+    /** @param source original_src's binding for every connection of this pool, or null */
+    PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2,
+                io.remora.network.OriginalSource source) {
         this.loop = loop;
         this.cluster = cluster;
         this.host = host;
         this.transport = transport;
         this.onIdle = onIdle;
         this.connector = new UpstreamConnector(transport);
-        this.options = http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1;
+        this.options = (http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1)
+                .withOriginalSource(source);
     }
 
     /**

@@ -7,7 +7,11 @@ import io.remora.config.BindConfig;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code config.core.v3.BindConfig} (a cluster's {@code upstream_bind_config}). */
+/**
+ * {@code config.core.v3.BindConfig} (a cluster's {@code upstream_bind_config}) and the
+ * ORIGINAL_DST cluster's {@code original_dst_lb_config}: where upstream connections come from
+ * and go to.
+ */
 final class BindConfigTranslator {
 
     private BindConfigTranslator() {
@@ -56,6 +60,36 @@ final class BindConfigTranslator {
             }
         }
         return new BindConfig(source, freebind, List.copyOf(extra));
+    }
+
+    /** {@code original_dst_lb_config}; null when unset or nothing in it applies. */
+    static io.remora.config.ClusterConfig.OriginalDstLb originalDstLb(
+            io.envoyproxy.envoy.config.cluster.v3.Cluster c, io.remora.config.ClusterConfig.DiscoveryType type,
+            FieldPath path) {
+        if (!c.hasOriginalDstLbConfig()) {
+            return null;
+        }
+        FieldPath op = path.field("original_dst_lb_config");
+        if (type != io.remora.config.ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+            throw op.error("only ORIGINAL_DST clusters take original_dst_lb_config");
+        }
+        var o = c.getOriginalDstLbConfig();
+        String header = null;
+        if (o.getUseHttpHeader()) {
+            header = o.getHttpHeaderName().isEmpty() ? "x-envoy-original-dst-host"
+                    : o.getHttpHeaderName().toLowerCase(java.util.Locale.ROOT);
+        }
+        int port = 0;
+        if (o.hasUpstreamPortOverride()) {
+            port = o.getUpstreamPortOverride().getValue();
+            if (port < 1 || port > 65535) {
+                throw op.field("upstream_port_override").error("must be in [1, 65535]");
+            }
+        }
+        if (o.hasMetadataKey()) {
+            throw op.field("metadata_key").error("metadata-named destinations are not supported");
+        }
+        return header == null && port == 0 ? null : new io.remora.config.ClusterConfig.OriginalDstLb(header, port);
     }
 
     private static boolean isV6(String ip) {

@@ -190,7 +190,8 @@ public final class ClusterTranslator {
                 connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
                 maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing,
                 c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
-                        path.field("upstream_bind_config"), ctx) : null, socketMatches);
+                        path.field("upstream_bind_config"), ctx) : null, socketMatches,
+                BindConfigTranslator.originalDstLb(c, type, path));
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {

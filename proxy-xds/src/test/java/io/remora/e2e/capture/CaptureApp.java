@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
  * <pre>
  * serve NAME http=PORT tcp=PORT ...   HTTP: answers "NAME saw REMOTE at LOCAL"; TCP: sends that
  *                                     line, then echoes lines. Prints "ready" once bound.
- * tcp-client HOST PORT LINE           prints the greeting and the echo of LINE, exits 0
+ * tcp-client HOST PORT LINE           sends LINE, prints the greeting and the echo of LINE, exits 0
  * </pre>
  */
 public final class CaptureApp {
@@ -111,8 +111,10 @@ public final class CaptureApp {
             s.setSoTimeout(10_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             PrintStream out = new PrintStream(s.getOutputStream(), true, StandardCharsets.UTF_8);
-            String greeting = in.readLine();
+            // The client speaks first: inbound, the proxy's tls_inspector waits for the first
+            // bytes before it picks a chain (server-first protocols stall there, as in Istio).
             out.println(line);
+            String greeting = in.readLine();
             String echo = in.readLine();
             System.out.println(greeting);
             System.out.println(echo);

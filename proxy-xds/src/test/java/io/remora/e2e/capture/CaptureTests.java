@@ -101,12 +101,17 @@ abstract class CaptureTests {
         assertEquals(before + 1, metric(cluster("upstream_cx_total", "PassthroughCluster")), pod.diagnostics());
     }
 
+    /** The source address the app sees for an HTTP request from the peer. */
+    String inboundHttpSourceSeenByApp() {
+        return inboundSourceSeenByApp();
+    }
+
     @Test
     void inboundHttpReachesTheAppOnceThroughItsInboundCluster() throws Exception {
         double accepted = metric(listener("downstream_cx_total", "0.0.0.0_15006"));
         double requests = metric(cluster("upstream_rq_total", IstioSidecarBootstrap.IN_HTTP));
         String body = CapturedPod.curl(pod.peer, "http://" + POD_IP + ":" + APP_HTTP + "/in");
-        assertTrue(body.startsWith("app saw " + inboundSourceSeenByApp() + ":"), body + pod.diagnostics());
+        assertTrue(body.startsWith("app saw " + inboundHttpSourceSeenByApp() + ":"), body + pod.diagnostics());
         assertTrue(body.contains(" at " + POD_IP + ":" + APP_HTTP + " path /in"), body);
         assertEquals(requests + 1, metric(cluster("upstream_rq_total", IstioSidecarBootstrap.IN_HTTP)), pod.diagnostics());
         // A capture loop would bring the proxy's own upstream connection back to 15006.

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * A pod as Kubernetes and Istio make it, in miniature: a pod network namespace joined to a peer
  * namespace by a veth pair, Istio's iptables rules (from istio-iptables' golden output) in the
- * pod, an application in the pod, and Remora in the pod as uid/gid 1337 like Istio's proxy. The
+ * pod, an application in the pod, and Remora in the pod as Istio runs its proxy (uid/gid 1337;
+ * gid 1337 with NET_ADMIN in TPROXY mode). The
  * peer stands for the rest of the cluster: it runs a service the pod calls (outbound) and the
  * clients that call the pod (inbound).
  */
@@ -135,15 +136,22 @@ final class CapturedPod implements AutoCloseable {
                 "tcp=" + PEER_TCP_UNKNOWN, "grpc=" + PEER_GRPC)), "peer");
     }
 
-    /** Starts Remora in the pod as uid/gid 1337 with this bootstrap; returns once it is ready. */
+    /**
+     * Starts Remora in the pod as Istio's injector runs the proxy container, and returns once it
+     * is ready. REDIRECT: uid and gid 1337. TPROXY: {@code runAsGroup: 1337} with NET_ADMIN and
+     * no {@code runAsUser}, i.e. uid 0, gid 1337, no capability but NET_ADMIN (transparent
+     * sockets, SO_MARK); the golden's gid-owner rules are what keep its traffic uncaptured, and
+     * its transparent connections to the app (with the client's address) are not redirected
+     * back, which a uid-1337 proxy's would be.
+     */
     void startRemora(String bootstrapYaml) throws Exception {
         List<String> prefix = new ArrayList<>(pod.prefix());
-        prefix.addAll(List.of("setpriv", "--reuid", String.valueOf(PROXY_UID), "--regid", String.valueOf(PROXY_UID),
-                "--clear-groups"));
         if (mode == Mode.TPROXY) {
-            // Transparent sockets and SO_MARK need CAP_NET_ADMIN, which Istio grants the proxy in
-            // TPROXY mode.
-            prefix.addAll(List.of("--inh-caps", "+net_admin", "--ambient-caps", "+net_admin"));
+            prefix.addAll(List.of("setpriv", "--regid", String.valueOf(PROXY_UID), "--clear-groups",
+                    "--bounding-set", "-all,+net_admin", "--inh-caps", "-all,+net_admin"));
+        } else {
+            prefix.addAll(List.of("setpriv", "--reuid", String.valueOf(PROXY_UID), "--regid", String.valueOf(PROXY_UID),
+                    "--clear-groups"));
         }
         ProxyProcess.Launch launch = new ProxyProcess.Launch(prefix, readableClasspath(), this::admin);
         remora = ProxyProcess.start(launch, bootstrapYaml, ADMIN, List.of("-Xmx192m", "-XX:TieredStopAtLevel=1"));

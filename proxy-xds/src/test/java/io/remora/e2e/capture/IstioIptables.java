@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -85,18 +84,5 @@ final class IstioIptables {
         } catch (Exception e) {
             return "<" + e + ">";
         }
-    }
-
-    static String describe(List<Rule> rules) {
-        StringBuilder sb = new StringBuilder();
-        for (Rule r : rules) {
-            sb.append(r.table()).append(": ").append(String.join(" ", r.args())).append('\n');
-        }
-        return sb.toString();
-    }
-
-    static boolean has(List<Rule> rules, String... fragment) {
-        String want = String.join(" ", Arrays.asList(fragment));
-        return rules.stream().anyMatch(r -> String.join(" ", r.args()).contains(want));
     }
 }
