@@ -83,7 +83,20 @@ public record ClusterConfig(
     public enum DnsLookupFamily { AUTO, V4_ONLY, V6_ONLY, V4_PREFERRED, ALL }
 
     /** The default-priority thresholds of {@code circuit_breakers} (Envoy defaults 1024/1024/1024/3). */
-    public record CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries) {
+    public record CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries,
+                                  RetryBudget retryBudget) {
         public static final CircuitBreakers DEFAULT = new CircuitBreakers(1024, 1024, 1024, 3);
+
+        /** Without a retry budget. */
+        public CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries) {
+            this(maxConnections, maxPendingRequests, maxRequests, maxRetries, null);
+        }
+    }
+
+    /**
+     * {@code retry_budget}: concurrent retries may be at most {@code budgetPercent} of the active
+     * plus pending requests, but always at least {@code minRetryConcurrency}; it replaces max_retries.
+     */
+    public record RetryBudget(double budgetPercent, int minRetryConcurrency) {
     }
 }

@@ -150,7 +150,11 @@ public final class ClusterTranslator {
                         Protos.uint(t.hasMaxConnections(), t.getMaxConnections(), d.maxConnections()),
                         Protos.uint(t.hasMaxPendingRequests(), t.getMaxPendingRequests(), d.maxPendingRequests()),
                         Protos.uint(t.hasMaxRequests(), t.getMaxRequests(), d.maxRequests()),
-                        Protos.uint(t.hasMaxRetries(), t.getMaxRetries(), d.maxRetries()));
+                        Protos.uint(t.hasMaxRetries(), t.getMaxRetries(), d.maxRetries()),
+                        t.hasRetryBudget() ? new ClusterConfig.RetryBudget(
+                                t.getRetryBudget().hasBudgetPercent() ? t.getRetryBudget().getBudgetPercent().getValue() : 20.0,
+                                Protos.uint(t.getRetryBudget().hasMinRetryConcurrency(),
+                                        t.getRetryBudget().getMinRetryConcurrency(), 3)) : null);
             }
         }
         int choiceCount = c.hasLeastRequestLbConfig()
