@@ -17,6 +17,7 @@ import java.util.List;
  * @param outlierDetection  null when the cluster has no {@code outlier_detection}
  * @param healthChecks      active health checkers (empty: none)
  * @param loadBalancing     common_lb_config and the policy-specific LB configs
+ * @param upstreamBind      {@code upstream_bind_config}, or null: the kernel picks the source
  */
 public record ClusterConfig(
         String name,
@@ -38,14 +39,15 @@ public record ClusterConfig(
         TransportSocketConfig transportSocket,
         int perConnectionBufferLimitBytes,
         List<HealthCheckConfig> healthChecks,
-        LoadBalancingConfig loadBalancing) {
+        LoadBalancingConfig loadBalancing,
+        BindConfig upstreamBind) {
 
     public ClusterConfig {
         healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
         loadBalancing = loadBalancing == null ? LoadBalancingConfig.DEFAULT : loadBalancing;
     }
 
-    /** Without health checks and with default load balancing settings. */
+    /** Without health checks, upstream_bind_config, and with default load balancing settings. */
     public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
                          ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
                          Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
@@ -55,7 +57,7 @@ public record ClusterConfig(
         this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
                 dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
                 leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, List.of(),
-                LoadBalancingConfig.DEFAULT);
+                LoadBalancingConfig.DEFAULT, null);
     }
 
     /** The same cluster with other endpoints (EDS delivered them). */
@@ -63,7 +65,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, a, edsServiceName, protocol,
                 http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
-                perConnectionBufferLimitBytes, healthChecks, loadBalancing);
+                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind);
     }
 
     /** The same cluster with other health checks, outlier detection and balancing settings. */
@@ -71,7 +73,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
                 protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
-                hcs, lb);
+                hcs, lb, upstreamBind);
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }

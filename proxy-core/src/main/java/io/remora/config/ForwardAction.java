@@ -2,7 +2,7 @@ package io.remora.config;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /**
  * {@code config.route.v3.RouteAction} (Envoy's "route" action).

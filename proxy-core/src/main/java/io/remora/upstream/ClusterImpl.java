@@ -42,6 +42,9 @@ public final class ClusterImpl implements Cluster {
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
     private volatile ClusterConfig config;
     private volatile PrioritySet prioritySet = PrioritySet.EMPTY;
+    private final io.remora.tls.SecretManager secrets;
+    private final java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats;
+    private volatile TransportSocketFactory transportSockets = TransportSocketFactory.RAW;
     /** The last endpoints, so a health change or config change can rebuild the set. */
     private List<ResolvedEndpoint> endpoints = List.of();
     /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
@@ -53,12 +56,17 @@ public final class ClusterImpl implements Cluster {
     private HealthChecker healthChecker;
     private boolean closed;
 
-    ClusterImpl(ClusterConfig config, ClusterStats stats) {
-        this(config, stats, null);
+    ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
+                java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
+        this(config, stats, secrets, tlsStats, null);
     }
 
-    ClusterImpl(ClusterConfig config, ClusterStats stats, UpstreamRuntime runtime) {
+    /** @param runtime what outlier detection and health checks run on; null: neither (tests) */
+    ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
+                java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats, UpstreamRuntime runtime) {
         this.name = config.name();
+        this.secrets = secrets;
+        this.tlsStats = tlsStats;
         this.config = config;
         this.stats = stats;
         this.runtime = runtime;
@@ -85,6 +93,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public ClusterStats stats() {
         return stats;
+    }
+
+    @Override
+    public TransportSocketFactory transportSocketFactory() {
+        return transportSockets;
     }
 
     @Override
@@ -154,6 +167,12 @@ public final class ClusterImpl implements Cluster {
     synchronized void update(ClusterConfig next) {
         ClusterConfig previous = this.config;
         this.config = next;
+        if (transportSockets == TransportSocketFactory.RAW || previous != next
+                && !java.util.Objects.equals(previous.transportSocket(), next.transportSocket())) {
+            // ssl.* stats exist only for clusters that speak TLS, as in Envoy
+            transportSockets = next.transportSocket() == null ? TransportSocketFactory.RAW
+                    : io.remora.tls.UpstreamTransportSockets.of(next.transportSocket(), secrets, tlsStats.get());
+        }
         limits.thresholds(breakers(next));
         configureResilience(previous, next);
         switch (next.type()) {
@@ -342,6 +361,9 @@ public final class ClusterImpl implements Cluster {
     static SocketAddress socketAddress(Address a) {
         if (a instanceof Address.Pipe pipe) {
             return new DomainSocketAddress(pipe.path());
+        }
+        if (a instanceof Address.Internal internal) {
+            return io.remora.internal.InternalListeners.socketAddress(internal.serverListenerName());
         }
         Address.Tcp tcp = (Address.Tcp) a;
         return new InetSocketAddress(tcp.host(), tcp.port());

@@ -29,6 +29,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
 
     private final StatsRegistry stats;
     private final DnsResolver resolver;
+    private final io.remora.tls.SecretManager secrets;
     private final UpstreamRuntime runtime;
     private volatile Map<String, Cluster> clusters = Map.of();
     private final Map<String, ScheduledFuture<?>> refreshers = new HashMap<>();
@@ -39,13 +40,18 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     }
 
     public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver) {
-        this(stats, resolver, Transport.detect());
+        this(stats, resolver, new io.remora.tls.SecretManager(), Transport.detect());
     }
 
-    /** @param transport the socket transport health check connections use */
-    public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver, Transport transport) {
+    /**
+     * @param secrets   where clusters find the SDS secrets their transport sockets name
+     * @param transport the socket transport health check connections use
+     */
+    public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver, io.remora.tls.SecretManager secrets,
+                              Transport transport) {
         this.stats = stats;
         this.resolver = resolver;
+        this.secrets = secrets;
         this.runtime = new UpstreamRuntime(transport, stats.meterRegistry());
     }
 
@@ -79,7 +85,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 existing = null;
             }
             if (existing == null) {
-                ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)), runtime);
+                ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)), secrets,
+                        () -> io.remora.tls.TlsStats.cluster(stats.meterRegistry(), statName(c)), runtime);
                 created.update(c);
                 next.put(c.name(), created);
                 startRefresher(created);

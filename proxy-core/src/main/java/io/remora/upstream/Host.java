@@ -27,6 +27,8 @@ public final class Host {
     private final long createdNanos = System.nanoTime();
     public final AtomicInteger activeRequests = new AtomicInteger();
     public final AtomicInteger activeConnections = new AtomicInteger();
+    /** Envoy's per-host counters, for {@code /clusters}. */
+    public final HostStats stats = new HostStats();
 
     public Host(Address configured, SocketAddress address, String hostname, Locality locality,
                 int weight, HealthStatus health) {

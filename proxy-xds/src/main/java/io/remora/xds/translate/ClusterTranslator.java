@@ -167,7 +167,9 @@ public final class ClusterTranslator {
                 ? OutlierDetectionTranslator.translate(c.getOutlierDetection(), path.field("outlier_detection")) : null;
         io.remora.config.TransportSocketConfig tls = null;
         if (c.hasTransportSocket()) {
-            tls = TransportSocketTranslator.upstream(c.getTransportSocket(), path.field("transport_socket"));
+            // internal_upstream wraps the socket used towards internal listeners.
+            var ts = InternalUpstreamTranslator.unwrap(c.getTransportSocket(), path.field("transport_socket"), ctx);
+            tls = ts.socket() == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path());
         }
         if (c.getTransportSocketMatchesCount() > 0) {
             // Istio's tlsMode matches: per-endpoint TLS is not in the model; the cluster-wide socket applies.
@@ -187,7 +189,9 @@ public final class ClusterTranslator {
                 DEFAULT_BUFFER_LIMIT);
         return new ClusterConfig(c.getName(), c.getAltStatName().isEmpty() ? null : c.getAltStatName(), type, lb,
                 connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
-                maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing);
+                maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing,
+                c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
+                        path.field("upstream_bind_config"), ctx) : null);
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {

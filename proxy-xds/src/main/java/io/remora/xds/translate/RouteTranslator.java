@@ -47,11 +47,8 @@ public final class RouteTranslator {
         HeaderMutation resp = HeaderTranslator.mutation(r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
-        if (r.getTypedPerFilterConfigCount() > 0) {
-            ctx.warnOnce("typed_per_filter_config", "ignoring per-route filter configs (typed_per_filter_config),"
-                    + " first at " + path.field("typed_per_filter_config"));
-        }
-        return new Route(r.getName(), match, action, req, resp);
+        return new Route(r.getName(), match, action, req, resp, PerFilterConfigTranslator.translate(
+                r.getTypedPerFilterConfigMap(), path.field("typed_per_filter_config"), ctx));
     }
 
     static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, FieldPath path) {
@@ -77,8 +74,10 @@ public final class RouteTranslator {
         };
         boolean caseSensitive = Protos.bool(m.hasCaseSensitive(), m.getCaseSensitive(), true);
         Integer fraction = null;
+        String runtimeKey = null;
         if (m.hasRuntimeFraction()) {
             fraction = Protos.perMillion(m.getRuntimeFraction().getDefaultValue());
+            runtimeKey = m.getRuntimeFraction().getRuntimeKey();
         }
         if (m.getDynamicMetadataCount() > 0) {
             throw path.field("dynamic_metadata").error("dynamic metadata matching is not supported");
@@ -89,7 +88,7 @@ public final class RouteTranslator {
         return new RouteMatch(pm, caseSensitive,
                 HeaderTranslator.matchers(m.getHeadersList(), path.field("headers")),
                 HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")),
-                m.hasGrpc(), fraction);
+                m.hasGrpc(), fraction, runtimeKey);
     }
 
     static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
@@ -245,7 +244,9 @@ public final class RouteTranslator {
                     c.getResponseHeadersToRemoveList(), cp.field("response_headers_to_add"),
                     cp.field("response_headers_to_remove"));
             out.add(new ClusterSpecifier.WeightedCluster(c.getName(), weight, req, resp,
-                    c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral()));
+                    c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral(),
+                    PerFilterConfigTranslator.translate(c.getTypedPerFilterConfigMap(),
+                            cp.field("typed_per_filter_config"), ctx)));
         }
         if (total == 0) {
             throw path.error("the total weight of the clusters is 0");

@@ -14,7 +14,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /** One upstream HTTP/2 connection; the parent-channel end of its multiplexed streams. */
-final class Http2Connection extends ChannelInboundHandlerAdapter {
+final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final Http2ConnectionPool pool;
     Channel channel;
     Http2FrameCodec codec;
@@ -24,7 +24,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
     private int served;
     private ScheduledFuture<?> idleTimer;
 
-    Http2Connection(Http2ConnectionPool pool) {
+    Http2UpstreamConnection(Http2ConnectionPool pool) {
         this.pool = pool;
     }
 
@@ -49,6 +49,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter {
                 .addListener((Future<Http2StreamChannel> f) -> {
                     if (f.isSuccess()) {
                         stream.child = f.getNow();
+                        ctx().host.stats.rqTotal.increment();
                         callbacks.onPoolReady(stream);
                     } else {
                         activeStreams--;

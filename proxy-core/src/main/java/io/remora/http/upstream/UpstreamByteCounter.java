@@ -9,10 +9,10 @@ import io.remora.stats.ClusterStats;
 
 /** Counts upstream_cx_rx_bytes_total / upstream_cx_tx_bytes_total at the socket end of a pipeline. */
 @ChannelHandler.Sharable
-final class ByteCounter extends ChannelDuplexHandler {
+final class UpstreamByteCounter extends ChannelDuplexHandler {
     private final ClusterStats stats;
 
-    ByteCounter(ClusterStats stats) {
+    UpstreamByteCounter(ClusterStats stats) {
         this.stats = stats;
     }
 
