@@ -18,6 +18,7 @@ import java.util.List;
  * @param healthChecks      active health checkers (empty: none)
  * @param loadBalancing     common_lb_config and the policy-specific LB configs
  * @param upstreamBind      {@code upstream_bind_config}, or null: the kernel picks the source
+ * @param tcpKeepalive      {@code upstream_connection_options.tcp_keepalive}, or null: no keepalive
  */
 public record ClusterConfig(
         String name,
@@ -40,7 +41,8 @@ public record ClusterConfig(
         int perConnectionBufferLimitBytes,
         List<HealthCheckConfig> healthChecks,
         LoadBalancingConfig loadBalancing,
-        BindConfig upstreamBind) {
+        BindConfig upstreamBind,
+        TcpKeepalive tcpKeepalive) {
 
     public ClusterConfig {
         healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
@@ -57,7 +59,28 @@ public record ClusterConfig(
         this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
                 dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
                 leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, List.of(),
-                LoadBalancingConfig.DEFAULT, null);
+                LoadBalancingConfig.DEFAULT, null, null);
+    }
+
+    /** Without TCP keepalive on upstream connections. */
+    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
+                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
+                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
+                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
+                         int leastRequestChoiceCount, OutlierDetectionConfig outlierDetection,
+                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes,
+                         List<HealthCheckConfig> healthChecks, LoadBalancingConfig loadBalancing, BindConfig upstreamBind) {
+        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
+                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
+                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks,
+                loadBalancing, upstreamBind, null);
+    }
+
+    /**
+     * {@code config.core.v3.TcpKeepalive}: probes, idle time and interval; a null member keeps the
+     * system's value (Istio's DestinationRule {@code tcpKeepalive}).
+     */
+    public record TcpKeepalive(Integer probes, Duration time, Duration interval) {
     }
 
     /** The same cluster with other endpoints (EDS delivered them). */
@@ -65,7 +88,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, a, edsServiceName, protocol,
                 http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
-                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind);
+                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, tcpKeepalive);
     }
 
     /** The same cluster with other health checks, outlier detection and balancing settings. */
@@ -73,7 +96,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
                 protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
-                hcs, lb, upstreamBind);
+                hcs, lb, upstreamBind, tcpKeepalive);
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }

@@ -83,6 +83,9 @@ public final class UpstreamConnector {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(config.connectTimeout()));
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
+            if (config.tcpKeepalive() != null) {
+                keepalive(b, config.tcpKeepalive());
+            }
         }
         int limit = config.perConnectionBufferLimitBytes();
         if (limit > 0) {
@@ -146,6 +149,35 @@ public final class UpstreamConnector {
      * options) goes here: set options on {@code b} and return the local address to bind, or null
      * to let the kernel choose. Nothing is configured yet.
      */
+    /** SO_KEEPALIVE with the idle time, interval and probe count that are set (Linux TCP_KEEP*). */
+    private void keepalive(Bootstrap b, ClusterConfig.TcpKeepalive k) {
+        b.option(ChannelOption.SO_KEEPALIVE, true);
+        if (transport.kind() == Transport.Kind.EPOLL) {
+            if (k.time() != null) {
+                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, (int) k.time().toSeconds());
+            }
+            if (k.interval() != null) {
+                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, (int) k.interval().toSeconds());
+            }
+            if (k.probes() != null) {
+                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, k.probes());
+            }
+        } else {
+            if (k.time() != null) {
+                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE),
+                        (int) k.time().toSeconds());
+            }
+            if (k.interval() != null) {
+                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                        (int) k.interval().toSeconds());
+            }
+            if (k.probes() != null) {
+                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT),
+                        k.probes());
+            }
+        }
+    }
+
     private static SocketAddress bind(Bootstrap b, Cluster cluster, Host host) {
         return null;
     }

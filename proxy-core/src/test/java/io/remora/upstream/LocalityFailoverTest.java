@@ -34,7 +34,7 @@ class LocalityFailoverTest {
 
     private static HealthCheckConfig tcpCheck() {
         Duration d = Duration.ofMillis(100);
-        return new HealthCheckConfig(Duration.ofMillis(500), d, Duration.ZERO, Duration.ZERO, 0, 1, 1, d, d, d, d, d,
+        return new HealthCheckConfig(Duration.ofSeconds(2), d, Duration.ZERO, Duration.ZERO, 0, 1, 1, d, d, d, d, d,
                 false, false, null, true, new HealthCheckConfig.Tcp("", List.of()));
     }
 
@@ -43,9 +43,9 @@ class LocalityFailoverTest {
     }
 
     private static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!cond.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "not within 10 s: " + what);
+            assertTrue(System.nanoTime() < deadline, "not within 30 s: " + what);
             Thread.sleep(20);
         }
     }

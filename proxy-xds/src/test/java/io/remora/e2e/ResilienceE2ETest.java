@@ -182,7 +182,7 @@ class ResilienceE2ETest {
                     route("od"), Bootstraps.cluster("od", false, extra, a.port(), b.port(), c.port(), bad.port()))
                     + "cluster_manager:\n  outlier_detection:\n    event_log_path: " + events + "\n";
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Load load = new Load(port, 4)) {
-                await("bad host ejected", Duration.ofSeconds(10),
+                await("bad host ejected", Duration.ofSeconds(30),
                         () -> flags(proxy, "od", bad.port(), "/failed_outlier_check"));
                 // While ejected (1 s base time) the host takes no traffic.
                 int before = bad.traffic.get();
@@ -192,7 +192,7 @@ class ResilienceE2ETest {
                 assertTrue(proxy.metric("envoy_cluster_outlier_detection_ejections_enforced_consecutive_5xx"
                         + "{envoy_cluster_name=\"od\"}") >= 1);
                 bad.failing.set(false);
-                await("bad host back after recovery", Duration.ofSeconds(10),
+                await("bad host back after recovery", Duration.ofSeconds(30),
                         () -> flags(proxy, "od", bad.port(), "healthy"));
                 int after = bad.traffic.get();
                 await("recovered host takes traffic", Duration.ofSeconds(5), () -> bad.traffic.get() > after + 10);
@@ -244,9 +244,9 @@ class ResilienceE2ETest {
                         return e.toString();
                     }
                 };
-                await("503 host fails its health check", Duration.ofSeconds(10),
+                await("503 host fails its health check", Duration.ofSeconds(30),
                         () -> hasFlag(proxy, "hc", bad.port(), "/failed_active_hc"));
-                await("down host fails its health check", Duration.ofSeconds(10),
+                await("down host fails its health check", Duration.ofSeconds(30),
                         () -> hasFlag(proxy, "hc", downPort, "/failed_active_hc"));
                 int before = bad.traffic.get();
                 Thread.sleep(500);
@@ -257,7 +257,7 @@ class ResilienceE2ETest {
 
                 bad.failing.set(false);
                 try (Switchable revived = new Switchable("revived", downPort, false)) {
-                    await("both hosts healthy again", Duration.ofSeconds(10),
+                    await("both hosts healthy again", Duration.ofSeconds(30),
                             () -> flags(proxy, "hc", bad.port(), "healthy") && flags(proxy, "hc", downPort, "healthy"));
                     int b0 = bad.traffic.get();
                     int r0 = revived.traffic.get();

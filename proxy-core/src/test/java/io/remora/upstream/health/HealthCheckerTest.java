@@ -46,7 +46,7 @@ class HealthCheckerTest {
 
     private static HealthCheckConfig config(int unhealthy, int healthy, String eventLog, HealthCheckConfig.Checker c) {
         Duration d = Duration.ofMillis(50);
-        return new HealthCheckConfig(Duration.ofMillis(1500), d, Duration.ZERO, Duration.ZERO, 0, unhealthy, healthy,
+        return new HealthCheckConfig(Duration.ofSeconds(3), d, Duration.ZERO, Duration.ZERO, 0, unhealthy, healthy,
                 d, d, d, d, d, true, false, eventLog, true, c);
     }
 
@@ -58,9 +58,9 @@ class HealthCheckerTest {
     }
 
     private static void await(String what, BooleanSupplier cond) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!cond.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "not within 10 s: " + what);
+            assertTrue(System.nanoTime() < deadline, "not within 30 s: " + what);
             Thread.sleep(10);
         }
     }

@@ -191,7 +191,17 @@ public final class ClusterTranslator {
                 connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
                 maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing,
                 c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
-                        path.field("upstream_bind_config"), ctx) : null);
+                        path.field("upstream_bind_config"), ctx) : null,
+                c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
+                        ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null);
+    }
+
+    /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */
+    private static ClusterConfig.TcpKeepalive keepalive(io.envoyproxy.envoy.config.core.v3.TcpKeepalive k) {
+        return new ClusterConfig.TcpKeepalive(
+                k.hasKeepaliveProbes() ? k.getKeepaliveProbes().getValue() : null,
+                k.hasKeepaliveTime() ? Duration.ofSeconds(k.getKeepaliveTime().getValue()) : null,
+                k.hasKeepaliveInterval() ? Duration.ofSeconds(k.getKeepaliveInterval().getValue()) : null);
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {
