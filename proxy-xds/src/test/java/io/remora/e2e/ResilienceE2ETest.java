@@ -184,7 +184,8 @@ class ResilienceE2ETest {
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Load load = new Load(port, 4)) {
                 await("bad host ejected", Duration.ofSeconds(30),
                         () -> flags(proxy, "od", bad.port(), "/failed_outlier_check"));
-                // While ejected (1 s base time) the host takes no traffic.
+                // While ejected (1 s base time) the host takes no traffic (after requests already in flight land).
+                Thread.sleep(100);
                 int before = bad.traffic.get();
                 Thread.sleep(300);
                 assertTrue(bad.traffic.get() - before <= 0 || flags(proxy, "od", bad.port(), "healthy"),
@@ -248,6 +249,7 @@ class ResilienceE2ETest {
                         () -> hasFlag(proxy, "hc", bad.port(), "/failed_active_hc"));
                 await("down host fails its health check", Duration.ofSeconds(30),
                         () -> hasFlag(proxy, "hc", downPort, "/failed_active_hc"));
+                Thread.sleep(200); // requests in flight when the check failed land first
                 int before = bad.traffic.get();
                 Thread.sleep(500);
                 assertEquals(before, bad.traffic.get(), "a host failing health checks took traffic");
