@@ -21,6 +21,7 @@ import java.util.List;
  * @param transportSocketMatches {@code transport_socket_matches}: per-endpoint transport sockets chosen
  *                          by endpoint metadata, before falling back to {@code transportSocket}
  * @param originalDstLb     {@code original_dst_lb_config} of an ORIGINAL_DST cluster, or null
+ * @param tcpKeepalive      {@code upstream_connection_options.tcp_keepalive}, or null: no keepalive
  */
 public record ClusterConfig(
         String name,
@@ -45,7 +46,8 @@ public record ClusterConfig(
         LoadBalancingConfig loadBalancing,
         BindConfig upstreamBind,
         List<TransportSocketMatch> transportSocketMatches,
-        OriginalDstLb originalDstLb) {
+        OriginalDstLb originalDstLb,
+        TcpKeepalive tcpKeepalive) {
 
     /**
      * {@code original_dst_lb_config}.
@@ -63,7 +65,7 @@ public record ClusterConfig(
         transportSocketMatches = transportSocketMatches == null ? List.of() : List.copyOf(transportSocketMatches);
     }
 
-    /** Without transport_socket_matches and original_dst_lb_config. */
+    /** Without transport_socket_matches, original_dst_lb_config and TCP keepalive. */
     public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
                          ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
                          Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
@@ -74,7 +76,7 @@ public record ClusterConfig(
         this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
                 dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
                 leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks,
-                loadBalancing, upstreamBind, List.of(), null);
+                loadBalancing, upstreamBind, List.of(), null, null);
     }
 
     /**
@@ -97,7 +99,14 @@ public record ClusterConfig(
         this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
                 dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
                 leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, List.of(),
-                LoadBalancingConfig.DEFAULT, null, null, null);
+                LoadBalancingConfig.DEFAULT, null, null, null, null);
+    }
+
+    /**
+     * {@code config.core.v3.TcpKeepalive}: probes, idle time and interval; a null member keeps the
+     * system's value (Istio's DestinationRule {@code tcpKeepalive}).
+     */
+    public record TcpKeepalive(Integer probes, Duration time, Duration interval) {
     }
 
     /** The same cluster with other endpoints (EDS delivered them). */
@@ -106,7 +115,7 @@ public record ClusterConfig(
                 http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
                 perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches,
-                originalDstLb);
+                originalDstLb, tcpKeepalive);
     }
 
     /** The same cluster with other health checks, outlier detection and balancing settings. */
@@ -114,7 +123,7 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
                 protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
-                hcs, lb, upstreamBind, transportSocketMatches, originalDstLb);
+                hcs, lb, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive);
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }
@@ -126,7 +135,20 @@ public record ClusterConfig(
     public enum DnsLookupFamily { AUTO, V4_ONLY, V6_ONLY, V4_PREFERRED, ALL }
 
     /** The default-priority thresholds of {@code circuit_breakers} (Envoy defaults 1024/1024/1024/3). */
-    public record CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries) {
+    public record CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries,
+                                  RetryBudget retryBudget) {
         public static final CircuitBreakers DEFAULT = new CircuitBreakers(1024, 1024, 1024, 3);
+
+        /** Without a retry budget. */
+        public CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries) {
+            this(maxConnections, maxPendingRequests, maxRequests, maxRetries, null);
+        }
+    }
+
+    /**
+     * {@code retry_budget}: concurrent retries may be at most {@code budgetPercent} of the active
+     * plus pending requests, but always at least {@code minRetryConcurrency}; it replaces max_retries.
+     */
+    public record RetryBudget(double budgetPercent, int minRetryConcurrency) {
     }
 }

@@ -29,7 +29,7 @@ public sealed interface HashPolicy {
     record QueryParameter(String name, boolean terminal) implements HashPolicy {
     }
 
-    /** A filter state object's hash; Remora keeps no filter state, so this never yields a hash. */
+    /** A filter state object's hash: a string object hashes its value; other objects yield none. */
     record FilterState(String key, boolean terminal) implements HashPolicy {
     }
 }

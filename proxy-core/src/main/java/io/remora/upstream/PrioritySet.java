@@ -190,6 +190,10 @@ final class PrioritySet {
         if (n == 0) {
             return null;
         }
+        if (!hashed && cumulative[0] == 100 && (context == null || context.hostSelectionRetryCount() == 0)) {
+            // The common case: all load on P0's healthy hosts, no hash, no host predicate.
+            return healthySources[0].pick(0, 0);
+        }
         long hash;
         if (hashed) {
             OptionalLong key = context == null ? OptionalLong.empty() : context.computeHashKey();

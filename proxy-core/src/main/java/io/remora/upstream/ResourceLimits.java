@@ -36,7 +36,15 @@ public final class ResourceLimits {
     }
 
     public boolean tryAcquireRetry() {
-        return tryAcquire(retries, thresholds.maxRetries());
+        CircuitBreakers t = thresholds;
+        if (t.retryBudget() != null) {
+            // Envoy's retry budget: a share of what is in flight now, with a floor.
+            long outstanding = (long) requests.get() + pendingRequests.get();
+            int max = (int) Math.max(t.retryBudget().minRetryConcurrency(),
+                    t.retryBudget().budgetPercent() / 100.0 * outstanding);
+            return tryAcquire(retries, max);
+        }
+        return tryAcquire(retries, t.maxRetries());
     }
 
     public boolean tryAcquireConnection() {

@@ -105,6 +105,9 @@ public final class UpstreamConnector {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis(config.connectTimeout()));
         if (!unix) {
             b.option(ChannelOption.TCP_NODELAY, true);
+            if (config.tcpKeepalive() != null) {
+                keepalive(b, config.tcpKeepalive());
+            }
         }
         int limit = config.perConnectionBufferLimitBytes();
         if (limit > 0) {
@@ -172,6 +175,35 @@ public final class UpstreamConnector {
      * takes precedence over the cluster's {@code upstream_bind_config}, as in Envoy, where the
      * filter's socket options set the local address before the bind config is consulted.
      */
+    /** SO_KEEPALIVE with the idle time, interval and probe count that are set (Linux TCP_KEEP*). */
+    private void keepalive(Bootstrap b, ClusterConfig.TcpKeepalive k) {
+        b.option(ChannelOption.SO_KEEPALIVE, true);
+        if (transport.kind() == Transport.Kind.EPOLL) {
+            if (k.time() != null) {
+                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPIDLE, (int) k.time().toSeconds());
+            }
+            if (k.interval() != null) {
+                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPINTVL, (int) k.interval().toSeconds());
+            }
+            if (k.probes() != null) {
+                b.option(io.netty.channel.epoll.EpollChannelOption.TCP_KEEPCNT, k.probes());
+            }
+        } else {
+            if (k.time() != null) {
+                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPIDLE),
+                        (int) k.time().toSeconds());
+            }
+            if (k.interval() != null) {
+                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPINTERVAL),
+                        (int) k.interval().toSeconds());
+            }
+            if (k.probes() != null) {
+                b.option(io.netty.channel.socket.nio.NioChannelOption.of(jdk.net.ExtendedSocketOptions.TCP_KEEPCOUNT),
+                        k.probes());
+            }
+        }
+    }
+
     private SocketAddress bind(Bootstrap b, Cluster cluster, SocketAddress remote, OriginalSource os) {
         if (os != null && remote instanceof java.net.InetSocketAddress r && r.getAddress() != null
                 && r.getAddress().getClass() == os.source().getAddress().getClass()) {

@@ -21,7 +21,7 @@ class OriginalDstClusterTest {
                 c.dnsLookupFamily(), c.circuitBreakers(), c.upstreamIdleTimeout(), c.maxRequestsPerConnection(),
                 c.leastRequestChoiceCount(), c.outlierDetection(), c.transportSocket(),
                 c.perConnectionBufferLimitBytes(), c.healthChecks(), c.loadBalancing(), c.upstreamBind(),
-                c.transportSocketMatches(), lb);
+                c.transportSocketMatches(), lb, c.tcpKeepalive());
     }
 
     private static LoadBalancerContext ctx(InetSocketAddress dst, String header) {

@@ -182,9 +182,10 @@ class ResilienceE2ETest {
                     route("od"), Bootstraps.cluster("od", false, extra, a.port(), b.port(), c.port(), bad.port()))
                     + "cluster_manager:\n  outlier_detection:\n    event_log_path: " + events + "\n";
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Load load = new Load(port, 4)) {
-                await("bad host ejected", Duration.ofSeconds(10),
+                await("bad host ejected", Duration.ofSeconds(30),
                         () -> flags(proxy, "od", bad.port(), "/failed_outlier_check"));
-                // While ejected (1 s base time) the host takes no traffic.
+                // While ejected (1 s base time) the host takes no traffic (after requests already in flight land).
+                Thread.sleep(100);
                 int before = bad.traffic.get();
                 Thread.sleep(300);
                 assertTrue(bad.traffic.get() - before <= 0 || flags(proxy, "od", bad.port(), "healthy"),
@@ -192,7 +193,7 @@ class ResilienceE2ETest {
                 assertTrue(proxy.metric("envoy_cluster_outlier_detection_ejections_enforced_consecutive_5xx"
                         + "{envoy_cluster_name=\"od\"}") >= 1);
                 bad.failing.set(false);
-                await("bad host back after recovery", Duration.ofSeconds(10),
+                await("bad host back after recovery", Duration.ofSeconds(30),
                         () -> flags(proxy, "od", bad.port(), "healthy"));
                 int after = bad.traffic.get();
                 await("recovered host takes traffic", Duration.ofSeconds(5), () -> bad.traffic.get() > after + 10);
@@ -225,7 +226,7 @@ class ResilienceE2ETest {
                         base_ejection_time: 1s
                         max_ejection_percent: 100
                       health_checks:
-                      - timeout: 0.5s
+                      - timeout: 2s
                         interval: 0.2s
                         no_traffic_interval: 0.2s
                         unhealthy_threshold: 2
@@ -244,20 +245,29 @@ class ResilienceE2ETest {
                         return e.toString();
                     }
                 };
-                await("503 host fails its health check", Duration.ofSeconds(10),
+                await("503 host fails its health check", Duration.ofSeconds(30),
                         () -> hasFlag(proxy, "hc", bad.port(), "/failed_active_hc"));
-                await("down host fails its health check", Duration.ofSeconds(10),
+                await("down host fails its health check", Duration.ofSeconds(30),
                         () -> hasFlag(proxy, "hc", downPort, "/failed_active_hc"));
+                // Until the good hosts pass their first checks the cluster is in panic (Envoy balances
+                // over every host then): wait for them before expecting the bad hosts to be skipped.
+                await("health_check.healthy counts the three good hosts", Duration.ofSeconds(30), () -> {
+                    try {
+                        return proxy.metric("envoy_cluster_health_check_healthy{envoy_cluster_name=\"hc\"}") == 3.0;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                Thread.sleep(200); // requests in flight when the check failed land first
                 int before = bad.traffic.get();
                 Thread.sleep(500);
                 assertEquals(before, bad.traffic.get(), "a host failing health checks took traffic");
                 assertTrue(proxy.metric("envoy_cluster_health_check_failure{envoy_cluster_name=\"hc\"}") >= 2);
                 assertTrue(proxy.metric("envoy_cluster_health_check_network_failure{envoy_cluster_name=\"hc\"}") >= 1);
-                assertEquals(3.0, proxy.metric("envoy_cluster_health_check_healthy{envoy_cluster_name=\"hc\"}"));
 
                 bad.failing.set(false);
                 try (Switchable revived = new Switchable("revived", downPort, false)) {
-                    await("both hosts healthy again", Duration.ofSeconds(10),
+                    await("both hosts healthy again", Duration.ofSeconds(30),
                             () -> flags(proxy, "hc", bad.port(), "healthy") && flags(proxy, "hc", downPort, "healthy"));
                     int b0 = bad.traffic.get();
                     int r0 = revived.traffic.get();

@@ -606,7 +606,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                             setCookies = new ArrayList<>(1);
                         }
                         setCookies.add(c);
-                    });
+                    }, k -> info.filterState == null ? null : info.filterState.get(k));
         }
         return hashKey;
     }

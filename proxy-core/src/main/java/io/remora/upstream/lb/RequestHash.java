@@ -28,10 +28,20 @@ public final class RequestHash {
      */
     public static OptionalLong compute(List<HashPolicy> policies, Http2Headers headers, SocketAddress remote,
                                        SocketAddress local, Consumer<String> setCookie) {
+        return compute(policies, headers, remote, local, setCookie, k -> null);
+    }
+
+    /**
+     * @param filterState the request's filter state objects by name (null when absent): a string
+     *                    object hashes as Envoy's string accessor does, xxHash64 of its value
+     */
+    public static OptionalLong compute(List<HashPolicy> policies, Http2Headers headers, SocketAddress remote,
+                                       SocketAddress local, Consumer<String> setCookie,
+                                       java.util.function.Function<String, Object> filterState) {
         boolean have = false;
         long hash = 0;
         for (HashPolicy p : policies) {
-            OptionalLong h = evaluate(p, headers, remote, local, setCookie);
+            OptionalLong h = evaluate(p, headers, remote, local, setCookie, filterState);
             if (h.isPresent()) {
                 long old = have ? Long.rotateLeft(hash, 1) : 0;
                 hash = old ^ h.getAsLong();
@@ -45,7 +55,8 @@ public final class RequestHash {
     }
 
     private static OptionalLong evaluate(HashPolicy p, Http2Headers headers, SocketAddress remote, SocketAddress local,
-                                         Consumer<String> setCookie) {
+                                         Consumer<String> setCookie,
+                                         java.util.function.Function<String, Object> filterState) {
         if (p instanceof HashPolicy.Header h) {
             List<CharSequence> values = headers.getAll(h.name());
             if (values.isEmpty()) {
@@ -87,6 +98,11 @@ public final class RequestHash {
             }
             List<String> v = new QueryStringDecoder(path.toString()).parameters().get(q.name());
             return v == null || v.isEmpty() ? OptionalLong.empty() : OptionalLong.of(XxHash64.hash(v.get(0)));
+        }
+        if (p instanceof HashPolicy.FilterState f) {
+            Object o = filterState.apply(f.key());
+            // Only objects that can be hashed count; Envoy's string accessor hashes its value.
+            return o instanceof CharSequence cs ? OptionalLong.of(XxHash64.hash(cs.toString())) : OptionalLong.empty();
         }
         return OptionalLong.empty();
     }

@@ -150,7 +150,11 @@ public final class ClusterTranslator {
                         Protos.uint(t.hasMaxConnections(), t.getMaxConnections(), d.maxConnections()),
                         Protos.uint(t.hasMaxPendingRequests(), t.getMaxPendingRequests(), d.maxPendingRequests()),
                         Protos.uint(t.hasMaxRequests(), t.getMaxRequests(), d.maxRequests()),
-                        Protos.uint(t.hasMaxRetries(), t.getMaxRetries(), d.maxRetries()));
+                        Protos.uint(t.hasMaxRetries(), t.getMaxRetries(), d.maxRetries()),
+                        t.hasRetryBudget() ? new ClusterConfig.RetryBudget(
+                                t.getRetryBudget().hasBudgetPercent() ? t.getRetryBudget().getBudgetPercent().getValue() : 20.0,
+                                Protos.uint(t.getRetryBudget().hasMinRetryConcurrency(),
+                                        t.getRetryBudget().getMinRetryConcurrency(), 3)) : null);
             }
         }
         int choiceCount = c.hasLeastRequestLbConfig()
@@ -191,7 +195,17 @@ public final class ClusterTranslator {
                 maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing,
                 c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
                         path.field("upstream_bind_config"), ctx) : null, socketMatches,
-                BindConfigTranslator.originalDstLb(c, type, path));
+                BindConfigTranslator.originalDstLb(c, type, path),
+                c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
+                        ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null);
+    }
+
+    /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */
+    private static ClusterConfig.TcpKeepalive keepalive(io.envoyproxy.envoy.config.core.v3.TcpKeepalive k) {
+        return new ClusterConfig.TcpKeepalive(
+                k.hasKeepaliveProbes() ? k.getKeepaliveProbes().getValue() : null,
+                k.hasKeepaliveTime() ? Duration.ofSeconds(k.getKeepaliveTime().getValue()) : null,
+                k.hasKeepaliveInterval() ? Duration.ofSeconds(k.getKeepaliveInterval().getValue()) : null);
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {

@@ -1,0 +1,233 @@
+package io.remora.upstream.health;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ServerCalls;
+import io.remora.config.ClusterConfig;
+import io.remora.config.HeaderMutation;
+import io.remora.config.HealthCheckConfig;
+import io.remora.config.LoadBalancingConfig;
+import io.remora.stats.StatsRegistry;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.ClusterManagerImpl;
+import io.remora.upstream.HealthFlag;
+import io.remora.upstream.Host;
+import io.remora.upstream.TestClusters;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** HTTP, TCP and gRPC health checks against real servers, through a cluster manager. */
+class HealthCheckerTest {
+
+    private static HealthCheckConfig config(int unhealthy, int healthy, String eventLog, HealthCheckConfig.Checker c) {
+        Duration d = Duration.ofMillis(50);
+        return new HealthCheckConfig(Duration.ofSeconds(3), d, Duration.ZERO, Duration.ZERO, 0, unhealthy, healthy,
+                d, d, d, d, d, true, false, eventLog, true, c);
+    }
+
+    private static Cluster cluster(ClusterManagerImpl cm, int port, HealthCheckConfig hc) {
+        ClusterConfig c = TestClusters.staticCluster("hc", ClusterConfig.LbPolicy.ROUND_ROBIN, TestClusters.ep("127.0.0.1", port))
+                .withResilience(null, List.of(hc), LoadBalancingConfig.DEFAULT);
+        cm.update(Map.of("hc", c));
+        return cm.get("hc");
+    }
+
+    private static void await(String what, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!cond.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not within 30 s: " + what);
+            Thread.sleep(10);
+        }
+    }
+
+    private static Host only(Cluster c) {
+        return c.hosts().get(0);
+    }
+
+    private static double stat(StatsRegistry s, String name) {
+        var m = s.meterRegistry().find("envoy_cluster_health_check_" + name).tag("envoy_cluster_name", "hc").meter();
+        return m == null ? 0 : m.measure().iterator().next().getValue();
+    }
+
+    @Test
+    void httpCheckSendsPathHostAndHeadersAndHonoursExpectedAndRetriableStatuses() throws Exception {
+        AtomicInteger status = new AtomicInteger(204);
+        Map<String, String> seen = new ConcurrentHashMap<>();
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", ex -> {
+            seen.put("path", ex.getRequestURI().getPath());
+            seen.put("host", ex.getRequestHeaders().getFirst("Host"));
+            seen.put("x-check", String.valueOf(ex.getRequestHeaders().getFirst("x-check")));
+            seen.put("user-agent", ex.getRequestHeaders().getFirst("User-Agent"));
+            ex.sendResponseHeaders(status.get(), -1);
+            ex.close();
+        });
+        server.start();
+        Path log = Files.createTempFile("hc", ".log");
+        StatsRegistry stats = new StatsRegistry();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+            HealthCheckConfig.Http http = new HealthCheckConfig.Http("svc.local", "/ready",
+                    List.of(new HealthCheckConfig.StatusRange(200, 300)), List.of(new HealthCheckConfig.StatusRange(503, 504)),
+                    List.of(new HeaderMutation.HeaderValueOption("x-check", "yes",
+                            HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false)), Set.of(), false);
+            Cluster c = cluster(cm, server.getAddress().getPort(), config(3, 2, log.toString(), http));
+            Host h = only(c);
+            assertTrue(h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC), "a new host waits for its first check");
+            await("first check passes", h::isHealthy);
+            assertEquals("/ready", seen.get("path"));
+            assertEquals("svc.local", seen.get("host"));
+            assertEquals("yes", seen.get("x-check"));
+            assertEquals("Envoy/HC", seen.get("user-agent"));
+
+            status.set(503); // retriable: counts towards unhealthy_threshold 3
+            long before = (long) stat(stats, "failure");
+            await("two retriable failures", () -> stat(stats, "failure") >= before + 2);
+            await("third failure makes it unhealthy", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            assertTrue(stat(stats, "failure") >= before + 3, "not before the third failure");
+
+            status.set(200);
+            await("healthy after healthy_threshold successes", h::isHealthy);
+            status.set(500); // not retriable: unhealthy at once
+            long f = (long) stat(stats, "failure");
+            await("non-retriable failure", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            assertEquals(f + 1, (long) stat(stats, "failure"), 1.0);
+            String events = Files.readString(log);
+            assertTrue(events.contains("\"eject_unhealthy_event\":{\"failure_type\":\"ACTIVE\"}"), events);
+            assertTrue(events.contains("\"add_healthy_event\":{\"first_check\":"), events);
+            assertTrue(stat(stats, "attempt") >= stat(stats, "success") + stat(stats, "failure") - 1);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void tcpCheckSendsThePayloadAndExpectsTheBlocksInOrder() throws Exception {
+        AtomicReference<String> answer = new AtomicReference<>("xxPONGyyOK");
+        try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try (Socket s = ss.accept()) {
+                        InputStream in = s.getInputStream();
+                        byte[] ping = in.readNBytes(4);
+                        if (new String(ping, StandardCharsets.US_ASCII).equals("PING")) {
+                            OutputStream out = s.getOutputStream();
+                            out.write(answer.get().getBytes(StandardCharsets.US_ASCII));
+                            out.flush();
+                            s.setSoTimeout(1000);
+                            in.read(); // wait for the checker to close
+                        }
+                    } catch (Exception e) {
+                        // next connection
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            StatsRegistry stats = new StatsRegistry();
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+                // "PING", expect "PONG" then "OK".
+                HealthCheckConfig.Tcp tcp = new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47", "4f4b"));
+                Cluster c = cluster(cm, ss.getLocalPort(), config(1, 1, null, tcp));
+                Host h = only(c);
+                await("tcp check passes", h::isHealthy);
+                // The blocks out of order: no match; the server closes, a network failure.
+                answer.set("OKxxPONG");
+                await("tcp check fails", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+                assertTrue(stat(stats, "network_failure") >= 1);
+                answer.set("PONG-OK");
+                await("tcp check passes again", h::isHealthy);
+            }
+        }
+    }
+
+    @Test
+    void tcpConnectOnlyCheckFollowsTheListener() throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = ss.getLocalPort();
+        StatsRegistry stats = new StatsRegistry();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+            Cluster c = cluster(cm, port, config(2, 1, null, new HealthCheckConfig.Tcp("", List.of())));
+            await("connect passes", only(c)::isHealthy);
+            ss.close();
+            await("refused twice: unhealthy", () -> only(c).healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            assertTrue(stat(stats, "network_failure") >= 2);
+            assertEquals(0.0, stat(stats, "healthy"));
+        }
+    }
+
+    private static final MethodDescriptor<byte[], byte[]> CHECK = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("grpc.health.v1.Health/Check")
+            .setRequestMarshaller(Bytes.INSTANCE).setResponseMarshaller(Bytes.INSTANCE).build();
+
+    private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
+        INSTANCE;
+
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void grpcCheckPassesOnServingAndFailsAtOnceOnNotServing() throws Exception {
+        AtomicInteger serving = new AtomicInteger(1);
+        AtomicReference<String> service = new AtomicReference<>();
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(ServerServiceDefinition.builder("grpc.health.v1.Health")
+                        .addMethod(CHECK, ServerCalls.asyncUnaryCall((req, obs) -> {
+                            // HealthCheckRequest{service = 1}: tag 0x0A, length, bytes.
+                            service.set(req.length > 2 ? new String(req, 2, req[1], StandardCharsets.UTF_8) : "");
+                            obs.onNext(new byte[] {0x08, (byte) serving.get()});
+                            obs.onCompleted();
+                        })).build())
+                .build().start();
+        StatsRegistry stats = new StatsRegistry();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+            Cluster c = cluster(cm, server.getPort(), config(3, 1, null, new HealthCheckConfig.Grpc("payments", "")));
+            Host h = only(c);
+            await("SERVING passes", h::isHealthy);
+            assertEquals("payments", service.get());
+            serving.set(2); // NOT_SERVING
+            await("NOT_SERVING fails at once", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            serving.set(1);
+            await("SERVING again", h::isHealthy);
+            assertTrue(stat(stats, "success") >= 2);
+        } finally {
+            server.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.remora.upstream.lb;
+
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.HashPolicy;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Envoy's hash policy evaluation: each value xxHash64'd, folded with a rotation, terminal stops. */
+class RequestHashTest {
+    private static final InetSocketAddress REMOTE = new InetSocketAddress("10.0.0.7", 40000);
+    private static final InetSocketAddress LOCAL = new InetSocketAddress("10.0.0.1", 8080);
+
+    private static Http2Headers headers() {
+        return new DefaultHttp2Headers().method("GET").path("/p?user=alice&x=1").authority("a")
+                .add("x-user", "bob").add("cookie", "a=1; session=s-123");
+    }
+
+    private static OptionalLong hash(List<HashPolicy> p, Http2Headers h, List<String> cookies) {
+        return RequestHash.compute(p, h, REMOTE, LOCAL, cookies::add, Map.<String, Object>of("k", "v")::get);
+    }
+
+    @Test
+    void eachPolicyHashesItsValue() {
+        List<String> c = new ArrayList<>();
+        assertEquals(XxHash64.hash("bob"), hash(List.of(new HashPolicy.Header("x-user", false)), headers(), c).getAsLong());
+        assertEquals(XxHash64.hash("alice"), hash(List.of(new HashPolicy.QueryParameter("user", false)), headers(), c)
+                .getAsLong());
+        assertEquals(XxHash64.hash("s-123"), hash(List.of(new HashPolicy.Cookie("session", null, "", false)), headers(), c)
+                .getAsLong());
+        assertEquals(XxHash64.hash("10.0.0.7"), hash(List.of(new HashPolicy.SourceIp(false)), headers(), c).getAsLong());
+        assertEquals(XxHash64.hash("v"), hash(List.of(new HashPolicy.FilterState("k", false)), headers(), c).getAsLong());
+        assertFalse(hash(List.of(new HashPolicy.Header("absent", false)), headers(), c).isPresent());
+        assertTrue(c.isEmpty());
+    }
+
+    @Test
+    void hashesFoldWithARotationAndATerminalPolicyStops() {
+        List<String> c = new ArrayList<>();
+        long user = XxHash64.hash("bob");
+        long query = XxHash64.hash("alice");
+        assertEquals(Long.rotateLeft(user, 1) ^ query, hash(List.of(new HashPolicy.Header("x-user", false),
+                new HashPolicy.QueryParameter("user", false)), headers(), c).getAsLong());
+        assertEquals(user, hash(List.of(new HashPolicy.Header("x-user", true),
+                new HashPolicy.QueryParameter("user", false)), headers(), c).getAsLong());
+        // A terminal policy that yields nothing does not stop the walk.
+        assertEquals(query, hash(List.of(new HashPolicy.Header("absent", true),
+                new HashPolicy.QueryParameter("user", false)), headers(), c).getAsLong());
+    }
+
+    @Test
+    void aMissingCookieWithTtlIsGeneratedPerConnection() {
+        List<String> c = new ArrayList<>();
+        Http2Headers h = new DefaultHttp2Headers().method("GET").path("/");
+        long first = hash(List.of(new HashPolicy.Cookie("sticky", Duration.ofHours(1), "/", false)), h, c).getAsLong();
+        String value = String.format("%016x", XxHash64.hash("10.0.0.7:40000" + "10.0.0.1:8080"));
+        assertEquals(List.of("sticky=\"" + value + "\"; Max-Age=3600; Path=/; HttpOnly"), c);
+        assertEquals(XxHash64.hash(value), first);
+        // The client sends it back: the same hash, no new cookie.
+        c.clear();
+        Http2Headers back = new DefaultHttp2Headers().method("GET").path("/").add("cookie", "sticky=\"" + value + "\"");
+        assertEquals(first, hash(List.of(new HashPolicy.Cookie("sticky", Duration.ofHours(1), "/", false)), back, c)
+                .getAsLong());
+        assertTrue(c.isEmpty());
+    }
+}

@@ -1,0 +1,197 @@
+package io.remora.xds.translate;
+
+import io.remora.config.ClusterConfig;
+import io.remora.config.ForwardAction;
+import io.remora.config.HashPolicy;
+import io.remora.config.HealthCheckConfig;
+import io.remora.config.LoadBalancingConfig;
+import io.remora.config.OutlierDetectionConfig;
+import io.remora.config.ServerConfig;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** DestinationRule-shaped cluster and route config (Istio's output) into the model, and bad values refused by path. */
+class ResilienceTranslationTest {
+
+    private static final String ROUTE = """
+            static_resources:
+              listeners:
+              - name: l0
+                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.http_connection_manager
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                      stat_prefix: p
+                      http_filters:
+                      - name: envoy.filters.http.router
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                      route_config:
+                        virtual_hosts:
+                        - name: v
+                          domains: ["*"]
+                          routes:
+                          - match: { prefix: "/" }
+                            route:
+                              cluster: c
+                              hash_policy:
+                              - cookie: { name: user, ttl: 60s, path: / }
+                              - header: { header_name: X-User }
+                                terminal: true
+                              - connection_properties: { source_ip: true }
+                              - query_parameter: { name: q }
+              clusters:
+            """;
+
+    private static final String CLUSTER = """
+              - name: c
+                lb_policy: RING_HASH
+                ring_hash_lb_config: { minimum_ring_size: 2048, hash_function: MURMUR_HASH_2 }
+                common_lb_config:
+                  healthy_panic_threshold: { value: 0 }
+                  locality_weighted_lb_config: {}
+                circuit_breakers:
+                  thresholds:
+                  - retry_budget: { budget_percent: { value: 25 }, min_retry_concurrency: 5 }
+                outlier_detection:
+                  consecutive_5xx: 7
+                  consecutive_gateway_failure: 2
+                  enforcing_consecutive_gateway_failure: 100
+                  interval: 2s
+                  base_ejection_time: 15s
+                  max_ejection_time: 100s
+                  max_ejection_percent: 100
+                  split_external_local_origin_errors: true
+                  consecutive_local_origin_failure: 4
+                health_checks:
+                - timeout: 1s
+                  interval: 3s
+                  unhealthy_threshold: 2
+                  healthy_threshold: 1
+                  no_traffic_interval: 10s
+                  healthy_edge_interval: 1s
+                  always_log_health_check_failures: true
+                  event_logger:
+                  - name: envoy.health_check.event_sink.file
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink
+                      event_log_path: /tmp/hc.log
+                  http_health_check:
+                    path: /healthz
+                    host: svc
+                    expected_statuses: [{ start: 200, end: 300 }]
+                    request_headers_to_add: [{ header: { key: x-hc, value: "1" } }]
+                load_assignment:
+                  cluster_name: c
+                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+            """;
+
+    private static ServerConfig load(String yaml) {
+        return new BootstrapLoader().loadString(yaml, "test.yaml").model();
+    }
+
+    @Test
+    void clusterPoliciesAndRouteHashPoliciesTranslate() {
+        ServerConfig m = load(ROUTE + CLUSTER);
+        ClusterConfig c = m.clusters().get("c");
+        assertEquals(ClusterConfig.LbPolicy.RING_HASH, c.lbPolicy());
+        LoadBalancingConfig lb = c.loadBalancing();
+        assertEquals(0, lb.healthyPanicThreshold());
+        assertTrue(lb.localityWeighted());
+        assertEquals(2048, lb.ringHash().minimumRingSize());
+        assertEquals(LoadBalancingConfig.HashFunction.MURMUR_HASH_2, lb.ringHash().hashFunction());
+        assertEquals(new ClusterConfig.RetryBudget(25, 5), c.circuitBreakers().retryBudget());
+
+        OutlierDetectionConfig od = c.outlierDetection();
+        assertEquals(7, od.consecutive5xx());
+        assertEquals(2, od.consecutiveGatewayFailure());
+        assertEquals(100, od.enforcingConsecutiveGatewayFailure());
+        assertEquals(Duration.ofSeconds(2), od.interval());
+        assertEquals(Duration.ofSeconds(15), od.baseEjectionTime());
+        assertEquals(Duration.ofSeconds(100), od.maxEjectionTime());
+        assertTrue(od.splitExternalLocalOriginErrors());
+        assertEquals(4, od.consecutiveLocalOriginFailure());
+        assertEquals(100, od.enforcingConsecutiveLocalOriginFailure(), "Envoy's default");
+        assertEquals(0, od.enforcingFailurePercentage(), "Envoy's default");
+
+        HealthCheckConfig hc = c.healthChecks().get(0);
+        assertEquals(Duration.ofSeconds(1), hc.timeout());
+        assertEquals(Duration.ofSeconds(3), hc.unhealthyInterval(), "defaults to interval");
+        assertEquals(Duration.ofSeconds(3), hc.unhealthyEdgeInterval(), "defaults to unhealthy_interval");
+        assertEquals(Duration.ofSeconds(1), hc.healthyEdgeInterval());
+        assertEquals(Duration.ofSeconds(10), hc.noTrafficInterval());
+        assertEquals("/tmp/hc.log", hc.eventLogPath());
+        assertTrue(hc.alwaysLogHealthCheckFailures());
+        HealthCheckConfig.Http http = assertInstanceOf(HealthCheckConfig.Http.class, hc.checker());
+        assertEquals("/healthz", http.path());
+        assertEquals("svc", http.host());
+        assertTrue(http.expected(204));
+        assertFalse(http.expected(300));
+        assertEquals("x-hc", http.requestHeadersToAdd().get(0).key());
+
+        List<HashPolicy> hp = forward(m).hashPolicies();
+        assertEquals(new HashPolicy.Cookie("user", Duration.ofSeconds(60), "/", false), hp.get(0));
+        assertEquals(new HashPolicy.Header("x-user", true), hp.get(1));
+        assertEquals(new HashPolicy.SourceIp(false), hp.get(2));
+        assertEquals(new HashPolicy.QueryParameter("q", false), hp.get(3));
+    }
+
+    private static ForwardAction forward(ServerConfig m) {
+        var hcm = (io.remora.config.HttpConnectionManagerConfig) m.listeners().get(0).filterChains().get(0).filters().get(0);
+        return (ForwardAction) hcm.routeConfig().virtualHosts().get(0).routes().get(0).action();
+    }
+
+    @Test
+    void defaultsWhenUnset() {
+        ServerConfig m = load(ROUTE + """
+                  - name: c
+                    outlier_detection: {}
+                    load_assignment: { cluster_name: c }
+                """);
+        ClusterConfig c = m.clusters().get("c");
+        assertEquals(OutlierDetectionConfig.DEFAULT, c.outlierDetection());
+        assertEquals(LoadBalancingConfig.DEFAULT, c.loadBalancing());
+        assertTrue(c.healthChecks().isEmpty());
+        assertNull(c.circuitBreakers().retryBudget());
+    }
+
+    private static TranslationException refused(String cluster) {
+        return assertThrows(TranslationException.class, () -> load(ROUTE + cluster));
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheirFieldPath() {
+        String head = """
+                  - name: c
+                    load_assignment: { cluster_name: c }
+                """;
+        var e = refused(head + "    outlier_detection: { max_ejection_percent: 101 }\n");
+        assertEquals("static_resources.clusters[0].outlier_detection.max_ejection_percent", e.path());
+        e = refused(head + "    outlier_detection: { base_ejection_time: 60s, max_ejection_time: 10s }\n");
+        assertEquals("static_resources.clusters[0].outlier_detection.max_ejection_time", e.path());
+        e = refused(head + "    health_checks: [{ interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " tcp_health_check: {} }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].timeout", e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " http_health_check: { path: /h, expected_statuses: [{ start: 99, end: 200 }] } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].http_health_check.expected_statuses[0]", e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " tcp_health_check: { send: { text: zz } } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].tcp_health_check.send.text", e.path());
+        e = refused(head + "    lb_policy: MAGLEV\n    maglev_lb_config: { table_size: 65536 }\n");
+        assertEquals("static_resources.clusters[0].maglev_lb_config.table_size", e.path());
+        e = refused(head + "    lb_policy: RING_HASH\n    ring_hash_lb_config: { minimum_ring_size: 10, maximum_ring_size: 5 }\n");
+        assertEquals("static_resources.clusters[0].ring_hash_lb_config.minimum_ring_size", e.path());
+    }
+}
