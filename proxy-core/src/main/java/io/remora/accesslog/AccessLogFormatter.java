@@ -26,16 +26,12 @@ public final class AccessLogFormatter {
             + "\"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n";
 
     /**
-     * Envoy operators Remora parses but has no data for (metadata, filter state, TLS peer details):
+     * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
     private static final Set<String> WITHOUT_DATA = Set.of("DYNAMIC_METADATA", "CLUSTER_METADATA",
             "UPSTREAM_METADATA", "METADATA", "FILTER_STATE", "UPSTREAM_FILTER_STATE", "CEL", "FILTER_CHAIN_NAME",
-            "DOWNSTREAM_PEER_URI_SAN", "DOWNSTREAM_LOCAL_URI_SAN", "DOWNSTREAM_PEER_SUBJECT",
-            "DOWNSTREAM_LOCAL_SUBJECT", "DOWNSTREAM_TLS_VERSION", "DOWNSTREAM_TLS_CIPHER",
-            "DOWNSTREAM_TLS_SESSION_ID", "DOWNSTREAM_PEER_FINGERPRINT_256", "DOWNSTREAM_PEER_FINGERPRINT_1",
-            "DOWNSTREAM_PEER_SERIAL", "DOWNSTREAM_PEER_ISSUER", "DOWNSTREAM_PEER_CERT", "UPSTREAM_PEER_URI_SAN",
-            "UPSTREAM_LOCAL_URI_SAN", "UPSTREAM_PEER_SUBJECT", "UPSTREAM_TLS_VERSION", "UPSTREAM_TLS_CIPHER",
+            "DOWNSTREAM_PEER_FINGERPRINT_1",
             "CONNECTION_ID", "UPSTREAM_CONNECTION_ID", "STREAM_ID", "GRPC_STATUS", "GRPC_STATUS_NUMBER",
             "VIRTUAL_CLUSTER_NAME", "TRACE_ID", "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT",
             "DOWNSTREAM_DIRECT_REMOTE_ADDRESS", "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT");
@@ -315,11 +311,20 @@ public final class AccessLogFormatter {
                 return str(i -> v, maxLen);
             }
             default:
+                StrFn tls = tlsOperator(name);
+                if (tls != null) {
+                    return str(tls, maxLen);
+                }
                 if (WITHOUT_DATA.contains(name)) {
                     return str(i -> null, maxLen);
                 }
                 throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
         }
+    }
+
+    private static StrFn tlsOperator(String name) {
+        java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name);
+        return f == null ? null : f::apply;
     }
 
     private static Op startTime(StartTimeFormat f) {

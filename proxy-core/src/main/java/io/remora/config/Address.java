@@ -4,7 +4,15 @@ package io.remora.config;
 public sealed interface Address permits Address.Tcp, Address.Pipe {
 
     /** {@code socket_address}; host is an IP literal or a DNS name (resolved by the cluster type). */
-    record Tcp(String host, int port) implements Address {
+    /**
+     * @param ipv4Compat {@code socket_address.ipv4_compat}: an IPv6 wildcard listener ({@code ::})
+     *                   also accepts IPv4 connections; without it IPv6 listeners are IPv6-only
+     */
+    record Tcp(String host, int port, boolean ipv4Compat) implements Address {
+        public Tcp(String host, int port) {
+            this(host, port, false);
+        }
+
         @Override
         public String toString() {
             return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;

@@ -17,6 +17,7 @@ import java.util.function.Supplier;
  * picks a filter chain and gives the channel to its network filter.
  */
 public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("conn_handler");
     private final Supplier<ListenerRuntime> current;
     private final ListenerRegistry registry;
 
@@ -39,6 +40,10 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         ListenerRuntime listener = rt;
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            LOG.fine("[" + ch.id().asShortText() + "] new connection from " + ch.remoteAddress() + " on listener '"
+                    + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));
+        }
         listener.stats().downstreamCxTotal.increment();
         listener.stats().downstreamCxActive.incrementAndGet();
         registry.connectionOpened();
@@ -82,12 +87,30 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                 alpn, srcIp, srcPort));
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine("[" + ch.id().asShortText() + "] closing connection from " + remote
+                        + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
+                        + ", server name " + sni + ", transport " + transportProtocol + ", alpn " + alpn + ")");
+            }
             ch.close();
             return false;
         }
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            String name = chain.config().name();
+            LOG.fine("[" + ch.id().asShortText() + "] filter chain " + (name == null || name.isEmpty() ? "(unnamed)"
+                    : "'" + name + "'") + " of listener '" + rt.name() + "' selected for destination " + local
+                    + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
+        }
         chain.track(ch);
+        io.remora.tls.TlsConnection tls = null;
+        if (chain.tls() != null) {
+            tls = chain.tls().install(ch, sni);
+            if (tls == null) {
+                return false; // TLS could not be set up: closed, never served in plaintext
+            }
+        }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn));
+                transportProtocol, alpn, tls));
         return true;
     }
 }

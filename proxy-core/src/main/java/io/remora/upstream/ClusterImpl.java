@@ -39,14 +39,20 @@ public final class ClusterImpl implements Cluster {
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
     private volatile ClusterConfig config;
     private volatile PrioritySet prioritySet = PrioritySet.EMPTY;
+    private final io.remora.tls.SecretManager secrets;
+    private final java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats;
+    private volatile TransportSocketFactory transportSockets = TransportSocketFactory.RAW;
     /** The last endpoints, so a health change or config change can rebuild the set. */
     private List<ResolvedEndpoint> endpoints = List.of();
     /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
     private final ConcurrentHashMap<InetSocketAddress, Host> originalDstHosts = new ConcurrentHashMap<>();
     private Set<InetSocketAddress> idleAtLastSweep = Set.of();
 
-    ClusterImpl(ClusterConfig config, ClusterStats stats) {
+    ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
+                java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
         this.name = config.name();
+        this.secrets = secrets;
+        this.tlsStats = tlsStats;
         this.config = config;
         this.stats = stats;
         this.limits = new ResourceLimits(breakers(config));
@@ -72,6 +78,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public ClusterStats stats() {
         return stats;
+    }
+
+    @Override
+    public TransportSocketFactory transportSocketFactory() {
+        return transportSockets;
     }
 
     @Override
@@ -148,7 +159,14 @@ public final class ClusterImpl implements Cluster {
 
     /** Applies a new config: thresholds in place; STATIC/EDS hosts from its load assignment. */
     synchronized void update(ClusterConfig next) {
+        ClusterConfig previous = this.config;
         this.config = next;
+        if (transportSockets == TransportSocketFactory.RAW || previous != next
+                && !java.util.Objects.equals(previous.transportSocket(), next.transportSocket())) {
+            // ssl.* stats exist only for clusters that speak TLS, as in Envoy
+            transportSockets = next.transportSocket() == null ? TransportSocketFactory.RAW
+                    : io.remora.tls.UpstreamTransportSockets.of(next.transportSocket(), secrets, tlsStats.get());
+        }
         limits.thresholds(breakers(next));
         switch (next.type()) {
             case STATIC, EDS -> {

@@ -28,6 +28,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
 
     private final StatsRegistry stats;
     private final DnsResolver resolver;
+    private final io.remora.tls.SecretManager secrets;
     private volatile Map<String, Cluster> clusters = Map.of();
     private final Map<String, ScheduledFuture<?>> refreshers = new HashMap<>();
     private ScheduledExecutorService dnsThread;
@@ -37,8 +38,14 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     }
 
     public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver) {
+        this(stats, resolver, new io.remora.tls.SecretManager());
+    }
+
+    /** @param secrets where clusters find the SDS secrets their transport sockets name */
+    public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver, io.remora.tls.SecretManager secrets) {
         this.stats = stats;
         this.resolver = resolver;
+        this.secrets = secrets;
     }
 
     @Override
@@ -66,7 +73,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 existing = null;
             }
             if (existing == null) {
-                ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)));
+                ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)), secrets,
+                        () -> io.remora.tls.TlsStats.cluster(stats.meterRegistry(), statName(c)));
                 created.update(c);
                 next.put(c.name(), created);
                 startRefresher(created);

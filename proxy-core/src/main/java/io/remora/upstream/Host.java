@@ -22,6 +22,8 @@ public final class Host {
     private volatile HealthStatus health;
     public final AtomicInteger activeRequests = new AtomicInteger();
     public final AtomicInteger activeConnections = new AtomicInteger();
+    /** Envoy's per-host counters, for {@code /clusters}. */
+    public final HostStats stats = new HostStats();
 
     public Host(Address configured, SocketAddress address, String hostname, Locality locality,
                 int weight, HealthStatus health) {

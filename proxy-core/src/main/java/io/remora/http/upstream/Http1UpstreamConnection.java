@@ -50,6 +50,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         served++;
         requestDone = responseDone = responseStarted = skipping1xx = swallowLast = false;
         keepAlive = true;
+        pool.ctx.host.stats.rqTotal.increment();
         callbacks.onPoolReady(this);
     }
 
@@ -152,6 +153,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
                 skipping1xx = true;
             } else {
                 responseStarted = true;
+                pool.ctx.host.stats.response(code);
                 keepAlive = HttpUtil.isKeepAlive(res);
                 Http2Headers h = HeaderConversion.toHttp2Response(res);
                 boolean noBody = headRequest || code == 204 || code == 304
@@ -218,6 +220,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         active = null;
         channel.close();
         if (cb != null) {
+            pool.ctx.host.stats.rqError.increment();
             cb.onReset(reason);
         }
     }
@@ -261,6 +264,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         active = null;
         pool.closed(this);
         if (cb != null) {
+            pool.ctx.host.stats.rqError.increment();
             cb.onReset(ResetReason.CONNECTION_TERMINATION);
         }
     }

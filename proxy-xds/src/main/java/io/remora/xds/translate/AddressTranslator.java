@@ -42,7 +42,7 @@ public final class AddressTranslator {
         if (port < 0 || port > 65535) {
             throw path.field("port_value").error("port " + Integer.toUnsignedString(port) + " is out of range");
         }
-        return new Address.Tcp(s.getAddress(), port);
+        return new Address.Tcp(s.getAddress(), port, s.getIpv4Compat());
     }
 
     public static CidrRange cidr(io.envoyproxy.envoy.config.core.v3.CidrRange c, FieldPath path) {

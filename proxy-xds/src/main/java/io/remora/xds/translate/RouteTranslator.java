@@ -74,8 +74,10 @@ public final class RouteTranslator {
         };
         boolean caseSensitive = Protos.bool(m.hasCaseSensitive(), m.getCaseSensitive(), true);
         Integer fraction = null;
+        String runtimeKey = null;
         if (m.hasRuntimeFraction()) {
             fraction = Protos.perMillion(m.getRuntimeFraction().getDefaultValue());
+            runtimeKey = m.getRuntimeFraction().getRuntimeKey();
         }
         if (m.getDynamicMetadataCount() > 0) {
             throw path.field("dynamic_metadata").error("dynamic metadata matching is not supported");
@@ -86,7 +88,7 @@ public final class RouteTranslator {
         return new RouteMatch(pm, caseSensitive,
                 HeaderTranslator.matchers(m.getHeadersList(), path.field("headers")),
                 HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")),
-                m.hasGrpc(), fraction);
+                m.hasGrpc(), fraction, runtimeKey);
     }
 
     static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
