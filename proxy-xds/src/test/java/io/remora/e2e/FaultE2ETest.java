@@ -58,6 +58,10 @@ class FaultE2ETest {
     static final String BOOTSTRAP = """
             admin:
               address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+            layered_runtime:
+              layers:
+              - name: admin
+                admin_layer: {}
             static_resources:
               listeners:
               - name: http
@@ -119,6 +123,20 @@ class FaultE2ETest {
                               envoy.filters.http.fault:
                                 "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
                                 response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
+                          - match: { prefix: "/upload" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                delay: { fixed_delay: 0.2s, percentage: { numerator: 100 } }
+                          - match: { prefix: "/runtime" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                abort: { http_status: 502, percentage: { numerator: 0 } }
+                                abort_percent_runtime: e2e.abort_percent
+                                abort_http_status_runtime: e2e.abort_status
                           - match: { prefix: "/off" }
                             route: { cluster: web }
                             typed_per_filter_config:
@@ -287,6 +305,39 @@ class FaultE2ETest {
         assertEquals(seen + 1, upstream.requests.get());
         assertEquals(delays + 1, proxy.metric("envoy_http_fault_delays_injected" + PROM));
         assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, "/delay/x 200 DI").length() > 0);
+    }
+
+    @Test
+    void requestBodyWaitsOutTheDelay() throws Exception {
+        byte[] body = new byte[200_000];
+        new java.util.Random(7).nextBytes(body);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(body);
+        long start = System.nanoTime();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, r.statusCode());
+        assertEquals(Long.toHexString(crc.getValue()) + " " + body.length, r.body());
+        assertTrue(ms >= 200, "took " + ms + " ms");
+    }
+
+    @Test
+    void runtimeKeysOverrideTheConfig() throws Exception {
+        assertEquals(200, get("/runtime/before").statusCode(), "0% configured");
+        HttpResponse<String> set = client.send(HttpRequest.newBuilder(
+                proxy.adminUri("/runtime_modify?e2e.abort_percent=100&e2e.abort_status=504"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, set.statusCode(), set.body());
+        try {
+            for (int i = 0; i < 5; i++) {
+                assertEquals(504, get("/runtime/" + i).statusCode());
+            }
+        } finally {
+            client.send(HttpRequest.newBuilder(proxy.adminUri("/runtime_modify?e2e.abort_percent=0"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        }
+        assertEquals(200, get("/runtime/after").statusCode());
     }
 
     @Test

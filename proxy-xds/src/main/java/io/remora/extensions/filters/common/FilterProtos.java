@@ -5,6 +5,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.xds.translate.FieldPath;
 
 import java.util.ArrayList;
@@ -21,14 +22,14 @@ public final class FilterProtos {
     private FilterProtos() {
     }
 
-    public static Fraction fraction(FractionalPercent p, FieldPath path) {
-        long denominator = switch (p.getDenominator()) {
-            case HUNDRED -> 100;
-            case TEN_THOUSAND -> 10_000;
-            case MILLION -> 1_000_000;
+    public static io.remora.runtime.FractionalPercent fraction(FractionalPercent p, FieldPath path) {
+        Denominator denominator = switch (p.getDenominator()) {
+            case HUNDRED -> Denominator.HUNDRED;
+            case TEN_THOUSAND -> Denominator.TEN_THOUSAND;
+            case MILLION -> Denominator.MILLION;
             default -> throw path.field("denominator").error("unknown denominator " + p.getDenominatorValue());
         };
-        return new Fraction(Integer.toUnsignedLong(p.getNumerator()), denominator);
+        return new io.remora.runtime.FractionalPercent(Integer.toUnsignedLong(p.getNumerator()), denominator);
     }
 
     /**

@@ -57,16 +57,4 @@ class LocalTokenBucketTest {
         done.await();
         assertEquals(10_000, granted.get());
     }
-
-    @Test
-    void fractionFollowsEnvoysRule() {
-        Fraction f = new Fraction(25, 100);
-        assertTrue(f.includes(24));
-        assertFalse(f.includes(25));
-        assertTrue(f.includes(124));
-        assertEquals(new Fraction(5, 100), f.capped(5));
-        assertEquals(f, f.capped(50), "a header cannot raise the configured percentage");
-        assertTrue(new Fraction(200, 100).includes(99));
-        assertFalse(Fraction.NONE.includes(0));
-    }
 }

@@ -3,7 +3,7 @@ package io.remora.extensions.filters.http.fault;
 import io.remora.config.HeaderMatcher;
 import io.remora.config.HttpFilterConfig;
 import io.remora.config.RouteFilterConfig;
-import io.remora.extensions.filters.common.Fraction;
+import io.remora.runtime.FractionalPercent;
 
 import java.util.List;
 import java.util.Map;
@@ -47,7 +47,7 @@ public record FaultConfig(Abort abort, Delay delay, ResponseRateLimit responseRa
      * @param httpStatus -1 unless fixed
      * @param grpcStatus -1 unless fixed
      */
-    public record Abort(int httpStatus, int grpcStatus, boolean fromHeaders, Fraction percentage) {
+    public record Abort(int httpStatus, int grpcStatus, boolean fromHeaders, FractionalPercent percentage) {
     }
 
     /**
@@ -55,7 +55,7 @@ public record FaultConfig(Abort abort, Delay delay, ResponseRateLimit responseRa
      *
      * @param fixedMillis -1 when from headers
      */
-    public record Delay(long fixedMillis, boolean fromHeaders, Fraction percentage) {
+    public record Delay(long fixedMillis, boolean fromHeaders, FractionalPercent percentage) {
     }
 
     /**
@@ -64,7 +64,7 @@ public record FaultConfig(Abort abort, Delay delay, ResponseRateLimit responseRa
      *
      * @param fixedKbps -1 when from headers
      */
-    public record ResponseRateLimit(long fixedKbps, boolean fromHeaders, Fraction percentage) {
+    public record ResponseRateLimit(long fixedKbps, boolean fromHeaders, FractionalPercent percentage) {
     }
 
     /** The runtime keys that override the configured values (HTTPFault's {@code *_runtime} fields). */

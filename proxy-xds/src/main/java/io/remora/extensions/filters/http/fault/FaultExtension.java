@@ -6,9 +6,9 @@ import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
-import io.remora.extensions.filters.common.Fraction;
 import io.remora.extensions.filters.common.FilterProtos;
 import io.remora.http.filter.HttpFilterFactory;
+import io.remora.runtime.FractionalPercent;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.HeaderTranslator;
 import io.remora.xds.translate.TranslationContext;
@@ -83,7 +83,7 @@ public final class FaultExtension implements HttpFilterExtension<FaultConfig> {
     }
 
     private static FaultConfig.Abort abort(FaultAbort a, FieldPath path) {
-        Fraction pct = FilterProtos.fraction(a.getPercentage(), path.field("percentage"));
+        FractionalPercent pct = FilterProtos.fraction(a.getPercentage(), path.field("percentage"));
         return switch (a.getErrorTypeCase()) {
             case HTTP_STATUS -> {
                 int s = a.getHttpStatus();
@@ -104,7 +104,7 @@ public final class FaultExtension implements HttpFilterExtension<FaultConfig> {
     }
 
     private static FaultConfig.Delay delay(FaultDelay d, FieldPath path) {
-        Fraction pct = FilterProtos.fraction(d.getPercentage(), path.field("percentage"));
+        FractionalPercent pct = FilterProtos.fraction(d.getPercentage(), path.field("percentage"));
         return switch (d.getFaultDelaySecifierCase()) {
             case FIXED_DELAY -> {
                 var dur = d.getFixedDelay();
@@ -125,7 +125,7 @@ public final class FaultExtension implements HttpFilterExtension<FaultConfig> {
     }
 
     private static FaultConfig.ResponseRateLimit rateLimit(FaultRateLimit r, FieldPath path) {
-        Fraction pct = FilterProtos.fraction(r.getPercentage(), path.field("percentage"));
+        FractionalPercent pct = FilterProtos.fraction(r.getPercentage(), path.field("percentage"));
         return switch (r.getLimitTypeCase()) {
             case FIXED_LIMIT -> {
                 long kbps = r.getFixedLimit().getLimitKbps();

@@ -5,12 +5,13 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.RouteFilterConfig;
-import io.remora.extensions.filters.common.Fraction;
 import io.remora.extensions.filters.common.Numbers;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
+import io.remora.runtime.FractionalPercent;
+import io.remora.runtime.Runtime;
 import io.micrometer.core.instrument.Counter;
 
 import java.util.Map;
@@ -52,6 +53,8 @@ final class FaultFilter implements StreamFilter {
     private boolean faultActive;
     private ResponseThrottle throttle;
     private boolean destroyed;
+    /** The runtime snapshot this stream's decisions read. */
+    private Runtime runtime;
 
     FaultFilter(FaultFilterFactory factory) {
         this.factory = factory;
@@ -84,6 +87,7 @@ final class FaultFilter implements StreamFilter {
             return FilterStatus.CONTINUE;
         }
         requestHeaders = headers;
+        runtime = decoder.serverContext().runtime();
         stats = factory.stats(decoder.connectionManagerStats().prefix());
         CharSequence dc = headers.get(DOWNSTREAM_CLUSTER);
         downstreamCluster = dc == null ? null : dc.toString();
@@ -185,7 +189,7 @@ final class FaultFilter implements StreamFilter {
         if (d == null) {
             return 0;
         }
-        Fraction pct = d.fromHeaders() ? fromHeader(d.percentage(), headers, DELAY_PERCENTAGE) : d.percentage();
+        FractionalPercent pct = d.fromHeaders() ? fromHeader(d.percentage(), headers, DELAY_PERCENTAGE) : d.percentage();
         String pctKey = downstreamCluster != null
                 ? "fault.http." + downstreamCluster + ".delay.fixed_delay_percent" : settings.runtimeKeys().delayPercent();
         if (!featureEnabled(pctKey, pct)) {
@@ -215,7 +219,7 @@ final class FaultFilter implements StreamFilter {
         if (a == null) {
             return null;
         }
-        Fraction pct = a.fromHeaders() ? fromHeader(a.percentage(), headers, ABORT_PERCENTAGE) : a.percentage();
+        FractionalPercent pct = a.fromHeaders() ? fromHeader(a.percentage(), headers, ABORT_PERCENTAGE) : a.percentage();
         String pctKey = downstreamCluster != null
                 ? "fault.http." + downstreamCluster + ".abort.abort_percent" : settings.runtimeKeys().abortPercent();
         if (!featureEnabled(pctKey, pct)) {
@@ -261,7 +265,7 @@ final class FaultFilter implements StreamFilter {
         if (rl == null) {
             return;
         }
-        Fraction pct = rl.fromHeaders() ? fromHeader(rl.percentage(), headers, THROUGHPUT_PERCENTAGE) : rl.percentage();
+        FractionalPercent pct = rl.fromHeaders() ? fromHeader(rl.percentage(), headers, THROUGHPUT_PERCENTAGE) : rl.percentage();
         if (!featureEnabled(settings.runtimeKeys().responseRateLimitPercent(), pct)) {
             return;
         }
@@ -312,22 +316,25 @@ final class FaultFilter implements StreamFilter {
         }
     }
 
-    /** The header's percentage in the configured denominator, at most the configured numerator. */
-    private static Fraction fromHeader(Fraction configured, Http2Headers headers, AsciiString header) {
-        long n = Numbers.unsigned(headers.get(header), 32);
-        return n == Numbers.INVALID ? configured : configured.capped(n);
-    }
-
     /**
-     * Runtime override of a percentage (Envoy's featureEnabled). Remora has no runtime layer on
-     * this branch yet, so the configured default always applies.
+     * The header's percentage in the configured denominator, never above the configured numerator
+     * (Envoy's HeaderPercentageProvider); the configured one when absent or not a number.
      */
-    private static boolean featureEnabled(String runtimeKey, Fraction dflt) {
-        return dflt.includes(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    private static FractionalPercent fromHeader(FractionalPercent configured, Http2Headers headers, AsciiString header) {
+        long n = Numbers.unsigned(headers.get(header), 32);
+        if (n == Numbers.INVALID || n >= configured.numerator()) {
+            return configured;
+        }
+        return new FractionalPercent(n, configured.denominator());
     }
 
-    /** Runtime override of a number (Envoy's getInteger); the configured default, as above. */
-    private static long runtimeInteger(String runtimeKey, long dflt) {
-        return dflt;
+    /** Envoy's runtime featureEnabled: the key's value if the runtime has one, else the configured one. */
+    private boolean featureEnabled(String runtimeKey, FractionalPercent dflt) {
+        return runtime.featureEnabled(runtimeKey, dflt, ThreadLocalRandom.current().nextLong());
+    }
+
+    /** Envoy's runtime getInteger: the key's value if the runtime has a number there, else the default. */
+    private long runtimeInteger(String runtimeKey, long dflt) {
+        return runtime.getInteger(runtimeKey, dflt);
     }
 }

@@ -47,7 +47,7 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
     }
 
     /** {@code config.core.v3.RuntimeFractionalPercent}. */
-    public record RuntimeFraction(String runtimeKey, io.remora.extensions.filters.common.Fraction defaultValue) {
+    public record RuntimeFraction(String runtimeKey, io.remora.runtime.FractionalPercent defaultValue) {
     }
 
     /** One entry of a descriptor; an empty configured value matches any value (one bucket per value). */

@@ -4,7 +4,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.RouteFilterConfig;
-import io.remora.extensions.filters.common.Fraction;
 import io.remora.extensions.filters.common.LocalTokenBucket;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -110,14 +109,11 @@ final class LocalRateLimitFilter implements StreamFilter {
     }
 
     /**
-     * A RuntimeFractionalPercent: unset is 0% (Envoy's default for filter_enabled/_enforced).
-     * Remora has no runtime layer on this branch yet, so the default value always applies.
+     * A RuntimeFractionalPercent through the runtime (its key's value, else its default); unset is
+     * 0%, Envoy's default for filter_enabled and filter_enforced.
      */
-    private static boolean enabled(LocalRateLimitConfig.RuntimeFraction f) {
-        if (f == null) {
-            return false;
-        }
-        Fraction d = f.defaultValue();
-        return d.includes(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+    private boolean enabled(LocalRateLimitConfig.RuntimeFraction f) {
+        return f != null && decoder.serverContext().runtime().featureEnabled(f.runtimeKey(), f.defaultValue(),
+                ThreadLocalRandom.current().nextLong());
     }
 }

@@ -32,9 +32,11 @@ final class NetworkRateLimitFilterFactory implements ConnectionFilterFactory {
     private final NetworkRateLimitConfig config;
     private final LocalTokenBucket bucket;
     private final Counter rateLimited;
+    private final ServerContext context;
 
     NetworkRateLimitFilterFactory(NetworkRateLimitConfig config, ServerContext context) {
         this.config = config;
+        this.context = context;
         this.bucket = config.shareKey().isEmpty() ? new LocalTokenBucket(config.tokenBucket())
                 : shared(new SharedKey(config.shareKey(), config.tokenBucket()));
         this.rateLimited = Counter.builder("envoy_local_rate_limit_rate_limited").tag(TAG, config.statPrefix())
@@ -76,12 +78,11 @@ final class NetworkRateLimitFilterFactory implements ConnectionFilterFactory {
         };
     }
 
-    /**
-     * runtime_enabled (a RuntimeFeatureFlag). Remora has no runtime layer on this branch yet, so
-     * its default_value decides.
-     */
+    /** runtime_enabled, a RuntimeFeatureFlag: its key's boolean in the runtime, else its default_value. */
     private boolean enabled() {
-        return config.runtimeEnabledDefault();
+        String key = config.runtimeEnabledKey();
+        return key == null ? config.runtimeEnabledDefault()
+                : context.runtime().getBoolean(key, config.runtimeEnabledDefault());
     }
 
     static final class Provider implements ConnectionFilterFactory.Provider<NetworkRateLimitConfig> {

@@ -3,7 +3,8 @@ package io.remora.extensions.filters.http.fault;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpFilterEntry;
 import io.remora.config.PerFilterConfig;
-import io.remora.extensions.filters.common.Fraction;
+import io.remora.runtime.FractionalPercent;
+import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
@@ -90,8 +91,8 @@ class FaultTranslationTest {
                 abort_percent_runtime: my.abort
                 filter_metadata: { who: tester, n: 2 }
                 """);
-        assertEquals(new FaultConfig.Abort(503, -1, false, new Fraction(25, 10_000)), f.abort());
-        assertEquals(new FaultConfig.Delay(1500, false, new Fraction(7, 1_000_000)), f.delay());
+        assertEquals(new FaultConfig.Abort(503, -1, false, new FractionalPercent(25, Denominator.TEN_THOUSAND)), f.abort());
+        assertEquals(new FaultConfig.Delay(1500, false, new FractionalPercent(7, Denominator.MILLION)), f.delay());
         assertEquals(3L, f.maxActiveFaults());
         assertEquals("c1", f.upstreamCluster());
         assertEquals(Set.of("a", "b"), f.downstreamNodes());
@@ -106,7 +107,7 @@ class FaultTranslationTest {
     @Test
     void grpcAndHeaderControlledFaults() {
         FaultConfig g = fault("abort: { grpc_status: 14, percentage: { numerator: 100 } }");
-        assertEquals(new FaultConfig.Abort(-1, 14, false, new Fraction(100, 100)), g.abort());
+        assertEquals(new FaultConfig.Abort(-1, 14, false, new FractionalPercent(100, Denominator.HUNDRED)), g.abort());
         FaultConfig h = fault("""
                 abort: { header_abort: {}, percentage: { numerator: 100 } }
                 delay: { header_delay: {}, percentage: { numerator: 50 } }
@@ -115,16 +116,16 @@ class FaultTranslationTest {
         assertTrue(h.abort().fromHeaders());
         assertTrue(h.delay().fromHeaders());
         assertTrue(h.responseRateLimit().fromHeaders());
-        assertEquals(new Fraction(50, 100), h.delay().percentage());
+        assertEquals(new FractionalPercent(50, Denominator.HUNDRED), h.delay().percentage());
         FaultConfig rl = fault("response_rate_limit: { fixed_limit: { limit_kbps: 64 } }");
-        assertEquals(new FaultConfig.ResponseRateLimit(64, false, Fraction.NONE), rl.responseRateLimit());
+        assertEquals(new FaultConfig.ResponseRateLimit(64, false, new FractionalPercent(0, Denominator.HUNDRED)), rl.responseRateLimit());
     }
 
     @Test
     void unsetPercentageIsZeroAsInEnvoy() {
         FaultConfig f = fault("abort: { http_status: 500 }");
-        assertEquals(new Fraction(0, 100), f.abort().percentage());
-        assertTrue(!f.abort().percentage().includes(0));
+        assertEquals(new FractionalPercent(0, Denominator.HUNDRED), f.abort().percentage());
+        assertTrue(!f.abort().percentage().evaluate(0));
     }
 
     @Test

@@ -2,7 +2,8 @@ package io.remora.extensions.filters.http.local_ratelimit;
 
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HeaderMutation;
-import io.remora.extensions.filters.common.Fraction;
+import io.remora.runtime.FractionalPercent;
+import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.extensions.filters.common.TokenBucketSpec;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
 import io.remora.xds.bootstrap.BootstrapLoader;
@@ -109,8 +110,8 @@ class LocalRateLimitTranslationTest {
         assertEquals("http_local_rate_limiter", c.statPrefix());
         assertEquals(503, c.status());
         assertEquals(new TokenBucketSpec(10, 5, 2000), c.tokenBucket());
-        assertEquals(new LocalRateLimitConfig.RuntimeFraction("le", new Fraction(100, 100)), c.filterEnabled());
-        assertEquals(new Fraction(50, 10_000), c.filterEnforced().defaultValue());
+        assertEquals(new LocalRateLimitConfig.RuntimeFraction("le", new FractionalPercent(100, Denominator.HUNDRED)), c.filterEnabled());
+        assertEquals(new FractionalPercent(50, Denominator.TEN_THOUSAND), c.filterEnforced().defaultValue());
         assertEquals(new HeaderMutation.HeaderValueOption("x-local-rate-limit", "true",
                 HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false), c.responseHeadersToAdd().get(0));
         assertEquals("x-shadow", c.requestHeadersToAddWhenNotEnforced().get(0).key());
