@@ -281,6 +281,9 @@ final class AdminEndpoints {
                     m.put("local_address", Map.of("socket_address", socketAddress(t.host(), t.port())));
                 } else if (a instanceof Address.Pipe p) {
                     m.put("local_address", Map.of("pipe", Map.of("path", p.path())));
+                } else if (a instanceof Address.Internal i) {
+                    m.put("local_address", Map.of("envoy_internal_address",
+                            Map.of("server_listener_name", i.serverListenerName())));
                 }
                 out.add(m);
             }

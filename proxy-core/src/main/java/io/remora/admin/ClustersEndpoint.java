@@ -4,6 +4,7 @@ import io.remora.config.ClusterConfig.CircuitBreakers;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.upstream.Cluster;
+import io.remora.upstream.HealthFlag;
 import io.remora.upstream.Host;
 import io.remora.upstream.HostStats;
 
@@ -52,7 +53,7 @@ final class ClustersEndpoint {
                     sb.append(p).append(s.getKey()).append("::").append(s.getValue()).append('\n');
                 }
                 sb.append(p).append("hostname::").append(nz(h.hostname())).append('\n');
-                sb.append(p).append("health_flags::").append(healthFlags(h.health())).append('\n');
+                sb.append(p).append("health_flags::").append(HealthFlag.describe(h.healthFlags())).append('\n');
                 sb.append(p).append("weight::").append(h.weight()).append('\n');
                 Locality l = h.locality() == null ? Locality.NONE : h.locality();
                 sb.append(p).append("region::").append(nz(l.region())).append('\n');
@@ -60,9 +61,9 @@ final class ClustersEndpoint {
                 sb.append(p).append("sub_zone::").append(nz(l.subZone())).append('\n');
                 sb.append(p).append("canary::false\n");
                 sb.append(p).append("priority::0\n");
-                // No outlier detection feeds success rates yet: Envoy prints -1 then.
-                sb.append(p).append("success_rate::-1\n");
-                sb.append(p).append("local_origin_success_rate::-1\n");
+                sb.append(p).append("success_rate::").append(rate(h.outlier().successRate())).append('\n');
+                sb.append(p).append("local_origin_success_rate::").append(rate(h.outlier().localOriginSuccessRate()))
+                        .append('\n');
             }
         }
         return AdminResponse.ok(sb.toString());
@@ -98,16 +99,13 @@ final class ClustersEndpoint {
         return s == null ? "" : s;
     }
 
-    /** Envoy's health_flags: "healthy", or the failure flags joined. */
-    static String healthFlags(HealthStatus s) {
-        if (s == null) {
-            return "healthy";
-        }
-        return switch (s) {
-            case UNKNOWN, HEALTHY -> "healthy";
-            case DEGRADED -> "/degraded_eds_health";
-            case UNHEALTHY, DRAINING, TIMEOUT -> "/failed_eds_health";
-        };
+    /** Envoy prints -1 for no value, the rate as a plain number otherwise. */
+    private static String rate(double r) {
+        return r < 0 ? "-1" : r == Math.rint(r) ? Long.toString((long) r) : Double.toString(r);
+    }
+
+    private static boolean has(Host h, HealthFlag f) {
+        return (h.healthFlags() & f.bit) != 0;
     }
 
     private static String json(AdminContext ctx, List<Cluster> clusters) {
@@ -130,13 +128,13 @@ final class ClustersEndpoint {
                 hm.put("stats", stats);
                 HealthStatus hs = h.health() == null ? HealthStatus.UNKNOWN : h.health();
                 Map<String, Object> health = new LinkedHashMap<>();
-                health.put("failed_active_health_check", false);
-                health.put("failed_outlier_check", false);
-                health.put("failed_active_degraded_check", false);
-                health.put("pending_dynamic_removal", false);
-                health.put("pending_active_hc", false);
-                health.put("excluded_via_immediate_hc_fail", false);
-                health.put("active_hc_timeout", false);
+                health.put("failed_active_health_check", has(h, HealthFlag.FAILED_ACTIVE_HC));
+                health.put("failed_outlier_check", has(h, HealthFlag.FAILED_OUTLIER_CHECK));
+                health.put("failed_active_degraded_check", has(h, HealthFlag.DEGRADED_ACTIVE_HC));
+                health.put("pending_dynamic_removal", has(h, HealthFlag.PENDING_DYNAMIC_REMOVAL));
+                health.put("pending_active_hc", has(h, HealthFlag.PENDING_ACTIVE_HC));
+                health.put("excluded_via_immediate_hc_fail", has(h, HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL));
+                health.put("active_hc_timeout", has(h, HealthFlag.ACTIVE_HC_TIMEOUT));
                 health.put("eds_health_status", hs.name());
                 hm.put("health_status", health);
                 hm.put("weight", h.weight());

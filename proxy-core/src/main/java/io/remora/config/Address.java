@@ -1,7 +1,10 @@
 package io.remora.config;
 
-/** A socket address as Envoy's {@code core.v3.Address}: TCP host:port or a Unix domain socket. */
-public sealed interface Address permits Address.Tcp, Address.Pipe {
+/**
+ * A socket address as Envoy's {@code core.v3.Address}: TCP host:port, a Unix domain socket, or
+ * an internal listener of this process.
+ */
+public sealed interface Address permits Address.Tcp, Address.Pipe, Address.Internal {
 
     /** {@code socket_address}; host is an IP literal or a DNS name (resolved by the cluster type). */
     /**
@@ -24,6 +27,19 @@ public sealed interface Address permits Address.Tcp, Address.Pipe {
         @Override
         public String toString() {
             return path;
+        }
+    }
+
+    /**
+     * {@code envoy_internal_address}: the internal listener named serverListenerName (a
+     * listener with {@code internal_listener}), reached without leaving the process.
+     *
+     * @param endpointId distinguishes endpoints of one cluster that share a listener; may be empty
+     */
+    record Internal(String serverListenerName, String endpointId) implements Address {
+        @Override
+        public String toString() {
+            return "envoy://" + serverListenerName + (endpointId == null || endpointId.isEmpty() ? "" : "/" + endpointId);
         }
     }
 }

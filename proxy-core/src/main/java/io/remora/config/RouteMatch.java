@@ -1,7 +1,7 @@
 package io.remora.config;
 
 import java.util.List;
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /**
  * {@code config.route.v3.RouteMatch}. The path part is matched on the path without the query

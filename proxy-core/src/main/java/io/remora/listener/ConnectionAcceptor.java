@@ -3,7 +3,9 @@ package io.remora.listener;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.WriteBufferWaterMark;
+import io.remora.config.ListenerConfig;
 import io.remora.network.ConnectionInfo;
+import io.remora.upstream.UpstreamBind;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -29,6 +31,14 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ListenerRuntime rt = current.get();
+        if (rt.isInternal() && !io.remora.internal.InternalListeners.fromThisProcess(ch)) {
+            // Only this process's clusters may reach an internal listener.
+            ch.close();
+            return;
+        }
+        // original_src of the accepting listener sticks to the connection across a hand-off,
+        // as the socket options Envoy's filter sets do.
+        ListenerConfig.OriginalSrc originalSrc = rt.config().originalSrc();
         InetSocketAddress originalDst = null;
         if (rt.recoversOriginalDst()) {
             originalDst = OriginalDst.of(ch, rt.config().transparent());
@@ -40,9 +50,28 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         ListenerRuntime listener = rt;
+        io.remora.overload.ConnectionLimits.Refusal refusal = registry.admit(listener.name());
+        if (refusal != io.remora.overload.ConnectionLimits.Refusal.NONE) {
+            // Over a connection limit or overloaded: closed at once, as Envoy's accept-time checks do.
+            switch (refusal) {
+                case GLOBAL -> listener.stats().downstreamGlobalCxOverflow.increment();
+                case LISTENER -> listener.stats().downstreamCxOverflow.increment();
+                default -> listener.stats().downstreamCxOverloadReject.increment();
+            }
+            ch.close();
+            return;
+        }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
             LOG.fine("[" + ch.id().asShortText() + "] new connection from " + ch.remoteAddress() + " on listener '"
                     + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));
+        }
+        if (originalSrc == null) {
+            originalSrc = listener.config().originalSrc();
+        }
+        if (originalSrc != null && ch.remoteAddress() instanceof InetSocketAddress remote) {
+            ch.attr(UpstreamBind.ORIGINAL_SOURCE).set(new UpstreamBind.OriginalSource(
+                    new InetSocketAddress(remote.getAddress(), originalSrc.bindPort() ? remote.getPort() : 0),
+                    originalSrc.mark()));
         }
         listener.stats().downstreamCxTotal.increment();
         listener.stats().downstreamCxActive.incrementAndGet();
@@ -51,6 +80,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             listener.stats().downstreamCxActive.decrementAndGet();
             listener.stats().downstreamCxDestroy.increment();
             registry.connectionClosed();
+            registry.released(listener.name());
         });
         int limit = listener.config().perConnectionBufferLimitBytes();
         if (limit > 0) {

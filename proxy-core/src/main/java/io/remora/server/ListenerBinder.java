@@ -18,6 +18,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.remora.config.Address;
 import io.remora.config.ListenerConfig;
+import io.remora.internal.InternalListeners;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,15 @@ final class ListenerBinder {
     List<Channel> bind(ListenerConfig lc, ChannelHandler acceptor) {
         List<Channel> bound = new ArrayList<>();
         try {
+            if (lc.address() instanceof Address.Internal) {
+                if (transport.serverDomainSocketChannel() == null) {
+                    throw new IllegalStateException("internal listeners need the epoll transport");
+                }
+                bound.add(sync(base(lc, acceptor).group(workers.next(), workers)
+                        .channel(transport.serverDomainSocketChannel())
+                        .bind(InternalListeners.socketAddress(lc.name()))));
+                return bound;
+            }
             if (lc.address() instanceof Address.Pipe pipe) {
                 if (transport.serverDomainSocketChannel() == null) {
                     throw new IllegalStateException("Unix domain socket listeners need the epoll transport");
@@ -71,14 +81,18 @@ final class ListenerBinder {
                     if (lc.transparent()) {
                         b.option(EpollChannelOption.IP_TRANSPARENT, true);
                     }
+                    if (lc.freebind()) {
+                        // Bind to an address the host does not (yet) have.
+                        b.option(EpollChannelOption.IP_FREEBIND, true);
+                    }
                     Channel ch = sync(b.bind(addr));
                     bound.add(ch);
                     // Port 0: the first bind picked the port; the others join it.
                     addr = (InetSocketAddress) ch.localAddress();
                 }
             } else {
-                if (lc.transparent()) {
-                    throw new IllegalStateException("transparent listeners need the epoll transport");
+                if (lc.transparent() || lc.freebind()) {
+                    throw new IllegalStateException("transparent and freebind listeners need the epoll transport");
                 }
                 // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there.
                 bound.add(sync(base(lc, acceptor).group(workers, workers)

@@ -68,6 +68,8 @@ public final class Server implements AutoCloseable {
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile boolean draining;
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
+    private io.remora.config.OverloadManagerConfig overloadConfig;
+    private volatile io.remora.overload.OverloadManager overload;
     private EventLoopGroup workers;
     private ListenerBinder binder;
     private boolean stopped;
@@ -86,10 +88,22 @@ public final class Server implements AutoCloseable {
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
-        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets);
+        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets,
+                options.transport());
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining,
-                name -> snapshot.routeTables().get(name));
+                name -> snapshot.routeTables().get(name), () -> overload);
+    }
+
+    /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
+    public synchronized Server overloadManager(io.remora.config.OverloadManagerConfig config) {
+        this.overloadConfig = config;
+        return this;
+    }
+
+    /** The running overload manager (null before start). */
+    public io.remora.overload.OverloadManager overload() {
+        return overload;
     }
 
     /** Plugs in the access log implementation; the default logs nothing. */
@@ -113,6 +127,7 @@ public final class Server implements AutoCloseable {
         workers = options.transport().newEventLoopGroup(n, "remora-worker");
         binder = new ListenerBinder(options.transport(), workers);
         stats.server().concurrency.set(n);
+        overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
             clusterManager.update(config.clusters());
             awaitDnsClusters();
@@ -221,7 +236,7 @@ public final class Server implements AutoCloseable {
 
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
-                && a.transparent() == b.transparent();
+                && a.transparent() == b.transparent() && a.freebind() == b.freebind();
     }
 
     private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {
@@ -516,6 +531,9 @@ public final class Server implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (overload != null) {
+            overload.close();
+        }
         if (workers == null) {
             stopped = true;
             clusterManager.close();
@@ -558,6 +576,26 @@ public final class Server implements AutoCloseable {
         @Override
         public void connectionClosed() {
             activeConnections.decrementAndGet();
+        }
+
+        @Override
+        public io.remora.overload.ConnectionLimits.Refusal admit(String listenerName) {
+            io.remora.overload.OverloadManager o = overload;
+            if (o == null) {
+                return io.remora.overload.ConnectionLimits.Refusal.NONE;
+            }
+            if (o.stopAcceptingConnections.isSaturated()) {
+                return io.remora.overload.ConnectionLimits.Refusal.OVERLOAD;
+            }
+            return o.connections().tryAcquire(listenerName);
+        }
+
+        @Override
+        public void released(String listenerName) {
+            io.remora.overload.OverloadManager o = overload;
+            if (o != null) {
+                o.connections().release(listenerName);
+            }
         }
     }
 }

@@ -50,4 +50,9 @@ public interface ServerContext {
     default io.remora.runtime.Runtime runtime() {
         return io.remora.runtime.Runtime.EMPTY;
     }
+
+    /** The overload manager: its actions, connection limits and header budget. */
+    default io.remora.overload.OverloadManager overload() {
+        return io.remora.overload.OverloadManager.unmanaged();
+    }
 }

@@ -21,12 +21,15 @@ final class ServerContextImpl implements ServerContext {
     private final BooleanSupplier draining;
     private final Function<String, RouteTable> routeTables;
     private volatile Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
+    private final Supplier<io.remora.overload.OverloadManager> overload;
 
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
                       Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
-                      BooleanSupplier draining, Function<String, RouteTable> routeTables) {
+                      BooleanSupplier draining, Function<String, RouteTable> routeTables,
+                      Supplier<io.remora.overload.OverloadManager> overload) {
         this.routeTables = routeTables;
+        this.overload = overload;
         this.transport = transport;
         this.clusterManager = clusterManager;
         this.stats = stats;
@@ -82,5 +85,11 @@ final class ServerContextImpl implements ServerContext {
     @Override
     public boolean draining() {
         return draining.getAsBoolean();
+    }
+
+    @Override
+    public io.remora.overload.OverloadManager overload() {
+        io.remora.overload.OverloadManager o = overload.get();
+        return o != null ? o : ServerContext.super.overload();
     }
 }

@@ -18,6 +18,7 @@ import io.remora.network.ConnectionInfo;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
+import io.remora.upstream.OutlierMonitor;
 import io.remora.upstream.LoadBalancerContext;
 import io.remora.upstream.UpstreamConnector;
 import java.net.InetSocketAddress;
@@ -144,7 +145,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
-                        onConnect(channel);
+                        onConnect(channel, attemptHost);
                     }
 
                     @Override
@@ -152,7 +153,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
                         if (channel == null) {
                             released(attemptHost); // no channel, no close future to release it
                         }
-                        onConnectFailure(cause);
+                        onConnectFailure(cause, attemptHost);
                     }
                 });
         upstream = ch;
@@ -166,10 +167,13 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         cluster.limits().connections.decrementAndGet();
     }
 
-    private void onConnectFailure(Throwable cause) {
+    private void onConnectFailure(Throwable cause, Host h) {
         clusterStats.upstreamCxConnectFail.increment();
         if (cause instanceof ConnectTimeoutException) {
             clusterStats.upstreamCxConnectTimeout.increment();
+            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+        } else {
+            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
         }
         if (!downstream.isActive()) {
             return;
@@ -183,11 +187,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         }
     }
 
-    private void onConnect(Channel ch) {
+    private void onConnect(Channel ch, Host h) {
         if (!downstream.isActive()) {
             ch.close();
             return;
         }
+        h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         upstreamReady = true;
         connectionCounted = true;
         clusterStats.upstreamCxActive.incrementAndGet();

@@ -72,10 +72,14 @@ public final class Proxy implements AutoCloseable {
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
-                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime);
+                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
+                .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()));
         this.sdsSecrets = new SdsSecrets(server.secrets());
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
+        // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
+        server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
     }
 
     /** Binds the admin and the static listeners, then connects to the control plane if any. */
@@ -176,7 +180,8 @@ public final class Proxy implements AutoCloseable {
         public List<ListenerStatus> listeners() {
             List<ListenerStatus> out = new ArrayList<>();
             for (Map.Entry<String, SocketAddress> e : server.boundAddresses().entrySet()) {
-                out.add(new ListenerStatus(e.getKey(), toAddress(e.getValue())));
+                Address internal = io.remora.internal.InternalListeners.addressOf(e.getKey(), e.getValue());
+                out.add(new ListenerStatus(e.getKey(), internal != null ? internal : toAddress(e.getValue())));
             }
             return out;
         }

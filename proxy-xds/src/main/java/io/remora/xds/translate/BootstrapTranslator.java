@@ -33,6 +33,10 @@ public final class BootstrapTranslator {
     public static ServerConfig translate(Bootstrap b, TranslationContext ctx, String nodeId, String nodeCluster,
                                          Duration drainTime) {
         NodeInfo node = NodeTranslator.translate(b.getNode(), nodeId, nodeCluster);
+        // Runtime keys that shape translation (regex program size limits), then the overload
+        // manager, validated here so a bad one is refused with its field path at load.
+        StringMatcherTranslator.applyRuntime(OverloadManagerTranslator.RuntimeLayers.flatten(b));
+        OverloadManagerTranslator.translate(b, ctx);
         AdminConfig admin = b.hasAdmin() ? admin(b.getAdmin(), FieldPath.of("admin"), ctx) : null;
 
         FieldPath sr = FieldPath.of("static_resources");

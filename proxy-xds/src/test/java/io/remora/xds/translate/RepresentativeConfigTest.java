@@ -184,8 +184,10 @@ class RepresentativeConfigTest {
         assertEquals(Duration.ofSeconds(30), b.upstreamIdleTimeout());
         assertEquals(100, b.maxRequestsPerConnection());
         assertEquals(new ClusterConfig.CircuitBreakers(10, 1024, 1024, 3), b.circuitBreakers());
-        assertEquals(new ClusterConfig.OutlierDetection(3, Duration.ofSeconds(10), Duration.ofSeconds(30), 10),
-                b.outlierDetection());
+        assertEquals(3, b.outlierDetection().consecutive5xx());
+        assertEquals(Duration.ofSeconds(10), b.outlierDetection().interval());
+        assertEquals(Duration.ofSeconds(30), b.outlierDetection().baseEjectionTime());
+        assertEquals(10, b.outlierDetection().maxEjectionPercent());
         var eps = b.loadAssignment().endpoints().get(0);
         assertEquals("z1", eps.locality().zone());
         assertEquals(2, eps.lbEndpoints().get(0).loadBalancingWeight());
