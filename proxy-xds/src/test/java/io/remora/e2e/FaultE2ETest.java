@@ -407,6 +407,9 @@ class FaultE2ETest {
                 "active_faults")) {
             assertTrue(text.contains("envoy_http_fault_" + family + PROM), family + " missing:\n" + text);
         }
+        String dotted = proxy.admin("/stats?filter=fault");
+        assertTrue(dotted.contains("http.ingress.fault.aborts_injected: "), dotted);
+        assertTrue(dotted.contains("http.ingress.fault.active_faults: "), dotted);
     }
 
     private static void awaitMetric(String sample, double value) throws Exception {

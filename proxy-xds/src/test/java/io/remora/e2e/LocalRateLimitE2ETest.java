@@ -231,6 +231,7 @@ class LocalRateLimitE2ETest {
         assertEquals(limited + 1, stat("rate_limited", "shadow"));
         assertEquals(0, stat("enforced", "shadow"));
         assertEquals(1, stat("ok", "shadow"));
+        assertTrue(proxy.admin("/stats?filter=shadow").contains("shadow.http_local_rate_limit.rate_limited: "));
     }
 
     @Test
@@ -277,6 +278,7 @@ class LocalRateLimitE2ETest {
         assertTrue(exchange().startsWith("HTTP/1.1 200"));
         assertEquals("", exchange(), "the third connection is closed without an answer");
         assertEquals(1, proxy.metric(sample));
+        assertTrue(proxy.admin("/stats?filter=rate_limit").contains("local_rate_limit.tcp_rl.rate_limited: 1"));
     }
 
     /** One HTTP/1.1 request over a fresh connection to the TCP listener; what came back until close. */
