@@ -120,6 +120,16 @@ class LocalRateLimitE2ETest {
                                   token_bucket: { max_tokens: 1, fill_interval: 60s }
                                 rate_limits:
                                 - actions: [{ request_headers: { header_name: x-client, descriptor_key: client } }]
+                          - match: { prefix: "/perconn" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                                stat_prefix: perconn
+                                token_bucket: { max_tokens: 1, fill_interval: 60s }
+                                filter_enabled: { default_value: { numerator: 100 } }
+                                filter_enforced: { default_value: { numerator: 100 } }
+                                local_rate_limit_per_downstream_connection: true
                           - match: { prefix: "/off" }
                             route: { cluster: web }
                             typed_per_filter_config:
@@ -260,6 +270,24 @@ class LocalRateLimitE2ETest {
             assertEquals("1000", b.headers().firstValue("x-ratelimit-limit").orElse(null));
         }
         assertEquals(200, get("/desc/none").statusCode());
+    }
+
+    @Test
+    void perDownstreamConnectionBuckets() throws Exception {
+        // One curl run reuses one connection for both URLs: its own bucket of one token.
+        assertEquals("200 429 ", curl("/perconn/1", "/perconn/2"));
+        assertEquals("200 429 ", curl("/perconn/3", "/perconn/4"), "a new connection has a full bucket");
+    }
+
+    private static String curl(String... paths) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-s", "--http1.1", "-w", "%{http_code} "));
+        for (String p : paths) {
+            cmd.addAll(List.of("-o", "/dev/null", "http://127.0.0.1:" + port + p));
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+        return out;
     }
 
     @Test
