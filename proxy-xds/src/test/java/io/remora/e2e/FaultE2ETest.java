@@ -309,7 +309,7 @@ class FaultE2ETest {
 
     @Test
     void requestBodyWaitsOutTheDelay() throws Exception {
-        byte[] body = new byte[200_000];
+        byte[] body = new byte[3 << 20]; // three times the buffer limit: reading pauses during the delay
         new java.util.Random(7).nextBytes(body);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(body);

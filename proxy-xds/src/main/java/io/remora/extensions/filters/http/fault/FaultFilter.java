@@ -53,6 +53,8 @@ final class FaultFilter implements StreamFilter {
     private boolean faultActive;
     private ResponseThrottle throttle;
     private boolean destroyed;
+    /** Reading from downstream is paused while a delayed body waits. */
+    private boolean readPaused;
     /** The runtime snapshot this stream's decisions read. */
     private Runtime runtime;
 
@@ -111,8 +113,18 @@ final class FaultFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
-        // While delayed the body waits in the filter manager's buffer (Envoy: StopIterationAndWatermark).
-        return delayTimer == null ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION_AND_BUFFER;
+        if (delayTimer == null) {
+            return FilterStatus.CONTINUE;
+        }
+        // While delayed the body waits in the filter manager's buffer; as Envoy's
+        // StopIterationAndWatermark, stop reading from downstream well before the buffer limit.
+        ByteBuf held = decoder.decodingBuffer();
+        long total = (long) data.readableBytes() + (held == null ? 0 : held.readableBytes());
+        if (!readPaused && total >= decoder.bufferLimit() / 2) {
+            readPaused = true;
+            decoder.pauseDecoding();
+        }
+        return FilterStatus.STOP_ITERATION_AND_BUFFER;
     }
 
     @Override
@@ -162,6 +174,10 @@ final class FaultFilter implements StreamFilter {
             return;
         }
         delayTimer = null;
+        if (readPaused) {
+            readPaused = false;
+            decoder.resumeDecoding();
+        }
         // A delay may be followed by an abort, decided afresh now.
         int[] abort = abortStatus(requestHeaders);
         if (abort != null) {
