@@ -116,6 +116,7 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     void decodeHeaders(Http2Headers headers, boolean endStream) {
         requestHeaders = headers;
+        info.requestHeaders = headers; // %REQ(x)% sees them as forwarded, as Envoy's access log does
         remoteComplete = endStream;
         if (endStream) {
             cancelRequestTimer();
@@ -272,6 +273,7 @@ final class ActiveStream implements HeaderFormatter.Context {
             }
         }
         stats.response(status);
+        info.responseHeaders = headers;
         if (endStream) {
             localComplete = true;
         }
@@ -303,6 +305,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
         touch();
         localComplete = true;
+        info.responseTrailers = trailers;
         encoder.encodeTrailers(trailers);
         onLocalComplete();
     }

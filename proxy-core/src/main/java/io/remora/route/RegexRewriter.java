@@ -11,16 +11,24 @@ import com.google.re2j.Pattern;
  * re2j's replacement syntax ({@code $N}). Matching is RE2's, linear in the path. The query string
  * is kept.
  */
-final class RegexRewriter {
+public final class RegexRewriter {
 
     private final Pattern pattern;
     private final String replacement;
 
     RegexRewriter(ForwardAction.RegexRewrite spec) {
-        this.pattern = spec.pattern();
-        String substitution = spec.substitution() == null ? "" : spec.substitution();
-        int groups = pattern.groupCount();
-        this.replacement = toJavaReplacement(substitution, groups);
+        this(spec.pattern(), spec.substitution());
+    }
+
+    /** Envoy's RegexMatchAndSubstitute; a substitution naming a missing group is refused. */
+    public RegexRewriter(Pattern pattern, String substitution) {
+        this.pattern = pattern;
+        this.replacement = toJavaReplacement(substitution == null ? "" : substitution, pattern.groupCount());
+    }
+
+    /** Every match in {@code input} replaced (RE2's GlobalReplace). */
+    public String replaceAll(String input) {
+        return pattern.matcher(input).replaceAll(replacement);
     }
 
     /**

@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyProcess implements AutoCloseable {
 
+    /** Generous: a loaded 2-core machine starts a JVM and reads Envoy's descriptors slowly. */
+    static final long READY_TIMEOUT_SECONDS = 120;
+
     /** One admin answer. */
     public record AdminResponse(int status, String body) {
     }
@@ -130,7 +133,7 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private void awaitReady() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("proxy exited with " + process.exitValue() + ":\n" + log());
@@ -145,7 +148,7 @@ public final class ProxyProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         close();
-        throw new IllegalStateException("proxy not ready in 30 s:\n" + log());
+        throw new IllegalStateException("proxy not ready in " + READY_TIMEOUT_SECONDS + " s:\n" + log());
     }
 
     public URI adminUri(String path) {

@@ -91,6 +91,25 @@ public final class AccessLogTranslator {
         };
     }
 
+    /**
+     * A substitution format (Envoy's SubstitutionFormatString) as a text format string for
+     * {@link io.remora.accesslog.AccessLogFormatter#text}; filters that compute values (set_filter_state)
+     * use it. JSON formats are refused here: such values are plain strings.
+     */
+    public static String textFormat(SubstitutionFormatString s, FieldPath path) {
+        Format f = format(s, path);
+        if (f.json() != null) {
+            throw path.field("json_format").error("a JSON format is not supported here; use text_format");
+        }
+        String text = f.text() == null ? "" : f.text();
+        try {
+            io.remora.accesslog.AccessLogFormatter.text(text);
+        } catch (IllegalArgumentException e) {
+            throw path.error(e.getMessage());
+        }
+        return text;
+    }
+
     @SuppressWarnings("deprecation")
     private static Format format(SubstitutionFormatString s, FieldPath path) {
         if (s.getFormattersCount() > 0) {

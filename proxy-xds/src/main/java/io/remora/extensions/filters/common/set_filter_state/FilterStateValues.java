@@ -1,0 +1,94 @@
+package io.remora.extensions.filters.common.set_filter_state;
+
+import io.envoyproxy.envoy.extensions.filters.common.set_filter_state.v3.FilterStateValue;
+import io.remora.accesslog.AccessLogFormatter;
+import io.remora.accesslog.StreamInfo;
+import io.remora.network.FilterState;
+import io.remora.xds.translate.AccessLogTranslator;
+import io.remora.xds.translate.FieldPath;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Envoy's set_filter_state values (shared by the HTTP and the network filter): each a filter state
+ * key and a substitution format evaluated against the request or connection.
+ *
+ * @param values the compiled values, in configuration order
+ */
+public record FilterStateValues(List<Value> values) {
+
+    /**
+     * One value.
+     *
+     * @param key         {@code object_key}
+     * @param factoryKey  {@code factory_key}, or the object key (Envoy looks the factory up by either)
+     * @param format      the text format
+     * @param readOnly    later filters may not replace it
+     * @param skipIfEmpty an empty value is not stored
+     */
+    public record Value(String key, String factoryKey, String format, boolean readOnly, boolean skipIfEmpty) {
+    }
+
+    public FilterStateValues {
+        values = List.copyOf(values);
+    }
+
+    public static FilterStateValues translate(List<FilterStateValue> protos, FieldPath path) {
+        List<Value> out = new ArrayList<>();
+        for (int i = 0; i < protos.size(); i++) {
+            FilterStateValue v = protos.get(i);
+            FieldPath p = path.index(i);
+            if (v.getObjectKey().isEmpty()) {
+                throw p.field("object_key").error("missing required field");
+            }
+            if (!v.hasFormatString()) {
+                throw p.field("format_string").error("missing required field");
+            }
+            String format = AccessLogTranslator.textFormat(v.getFormatString(), p.field("format_string"));
+            out.add(new Value(v.getObjectKey(), v.getFactoryKey().isEmpty() ? v.getObjectKey() : v.getFactoryKey(),
+                    format, v.getReadOnly(), v.getSkipIfEmpty()));
+        }
+        return new FilterStateValues(out);
+    }
+
+    /** The compiled runtime: formats each value and stores it in the given filter state. */
+    public Setter compile() {
+        return new Setter(values);
+    }
+
+    /** Applies the values; formatters are compiled once per filter config. */
+    public static final class Setter {
+        private final List<Value> values;
+        private final AccessLogFormatter[] formatters;
+
+        Setter(List<Value> values) {
+            this.values = values;
+            this.formatters = new AccessLogFormatter[values.size()];
+            for (int i = 0; i < formatters.length; i++) {
+                formatters[i] = AccessLogFormatter.text(values.get(i).format());
+            }
+        }
+
+        public void apply(StreamInfo info, FilterState state) {
+            for (int i = 0; i < formatters.length; i++) {
+                Value v = values.get(i);
+                String s = formatters[i].format(info);
+                // A missing operator value prints "-", as Envoy's formatter does; empty stays empty.
+                if (v.skipIfEmpty() && (s.isEmpty() || s.equals("-"))) {
+                    continue;
+                }
+                state.set(v.key(), new StringObject(s), v.readOnly()
+                        ? FilterState.Mutability.READ_ONLY : FilterState.Mutability.MUTABLE);
+            }
+        }
+    }
+
+    /** Envoy's generic string accessor: its serialized form is the string itself. */
+    public record StringObject(String value) {
+        @Override
+        public String toString() {
+            return value;
+        }
+    }
+}
