@@ -50,6 +50,10 @@ public final class StatNames {
         if (code != null) {
             rest = rest + "_" + code;
         }
+        String filterScoped = filterScope(id, rest);
+        if (filterScoped != null) {
+            return filterScoped;
+        }
         for (String[] scope : SCOPES) {
             String prefix = scope[0];
             if (rest.length() > prefix.length() && rest.startsWith(prefix) && rest.charAt(prefix.length()) == '_') {
@@ -64,6 +68,32 @@ public final class StatNames {
             }
         }
         return rest;
+    }
+
+    /**
+     * Filters' scopes that Envoy's tag extractors take apart differently: the fault filter's
+     * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, the HTTP local rate limit's
+     * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
+     * {@code local_rate_limit.<stat_prefix>.<stat>}; null for any other meter.
+     */
+    private static String filterScope(Meter.Id id, String rest) {
+        if (rest.startsWith("http_fault_")) {
+            String hcm = id.getTag(HttpConnManagerStats.TAG);
+            String downstream = id.getTag("envoy_fault_downstream_cluster");
+            if (hcm != null) {
+                return "http." + hcm + ".fault." + (downstream == null ? "" : downstream + ".")
+                        + rest.substring("http_fault_".length());
+            }
+        }
+        String local = id.getTag("envoy_local_http_ratelimit_prefix");
+        if (local != null && rest.startsWith("http_local_rate_limit_")) {
+            return local + ".http_local_rate_limit." + rest.substring("http_local_rate_limit_".length());
+        }
+        String network = id.getTag("envoy_local_network_ratelimit_prefix");
+        if (network != null && rest.startsWith("local_rate_limit_")) {
+            return "local_rate_limit." + network + "." + rest.substring("local_rate_limit_".length());
+        }
+        return null;
     }
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */

@@ -44,8 +44,8 @@ class OptionalExtensionTest {
                             typed_config:
                               "@type": type.googleapis.com/udpa.type.v1.TypedStruct
                               type_url: type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig
-                          - name: envoy.filters.http.fault
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault }
+                          - name: envoy.filters.http.buffer
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer }
                           - name: custom.optional
                             is_optional: true
                             typed_config: { "@type": type.googleapis.com/acme.filters.Custom }
@@ -96,7 +96,7 @@ class OptionalExtensionTest {
             assertEquals(List.of(HttpFilterEntry.of(new RouterFilterConfig(false))), hcm.httpFilters());
         }
         List<String> w = lb.warnings();
-        for (String name : List.of("istio.metadata_exchange", "istio.alpn", "envoy.filters.http.fault",
+        for (String name : List.of("istio.metadata_exchange", "istio.alpn", "envoy.filters.http.buffer",
                 "istio.stats", "envoy.filters.http.wasm",
                 "acme.filters.Custom", "mystery.v1.Sink", "mystery.v1.Tracer")) {
             assertEquals(1, w.stream().filter(s -> s.contains(name)).count(), name + " in " + w);

@@ -1,0 +1,198 @@
+package io.remora.extensions.filters.http.local_ratelimit;
+
+import io.remora.config.HeaderMutation;
+import io.remora.config.HttpFilterConfig;
+import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.filters.common.TokenBucketSpec;
+
+import java.util.List;
+
+/**
+ * {@code envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit}, as the filter's config
+ * and as a route's {@code typed_per_filter_config} (which replaces it on that route, with its own
+ * buckets and stats).
+ *
+ * @param tokenBucket    null: no default bucket (allowed only at the filter level; nothing is limited
+ *                       except by descriptors)
+ * @param filterEnabled  null: disabled (Envoy's default of 0%)
+ * @param filterEnforced null: never enforced (0%), only counted
+ * @param rateLimits     the embedded {@code rate_limits} that make a request's descriptors
+ * @param runtime        where the buckets of this config instance live; not part of its value
+ */
+public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpec tokenBucket,
+                                   RuntimeFraction filterEnabled, RuntimeFraction filterEnforced,
+                                   List<HeaderMutation.HeaderValueOption> requestHeadersToAddWhenNotEnforced,
+                                   List<HeaderMutation.HeaderValueOption> responseHeadersToAdd,
+                                   List<DescriptorLimit> descriptors, List<DescriptorPolicy> rateLimits, int stage,
+                                   boolean perConnection, boolean xRateLimitHeaders, boolean alwaysConsumeDefaultBucket,
+                                   boolean rateLimitedAsResourceExhausted, int maxDynamicDescriptors,
+                                   RuntimeSlot runtime) implements HttpFilterConfig, RouteFilterConfig {
+
+    public static final String NAME = "envoy.filters.http.local_ratelimit";
+
+    public LocalRateLimitConfig {
+        requestHeadersToAddWhenNotEnforced = List.copyOf(requestHeadersToAddWhenNotEnforced);
+        responseHeadersToAdd = List.copyOf(responseHeadersToAdd);
+        descriptors = List.copyOf(descriptors);
+        rateLimits = List.copyOf(rateLimits);
+    }
+
+    @Override
+    public String filterName() {
+        return NAME;
+    }
+
+    public static Builder builder(String statPrefix) {
+        return new Builder(statPrefix);
+    }
+
+    /** {@code config.core.v3.RuntimeFractionalPercent}. */
+    public record RuntimeFraction(String runtimeKey, io.remora.runtime.FractionalPercent defaultValue) {
+    }
+
+    /** One entry of a descriptor; an empty configured value matches any value (one bucket per value). */
+    public record DescriptorEntry(String key, String value) {
+    }
+
+    /** {@code LocalRateLimitDescriptor}: the entries a request descriptor must have, and their bucket. */
+    public record DescriptorLimit(List<DescriptorEntry> entries, TokenBucketSpec tokenBucket) {
+        public DescriptorLimit {
+            entries = List.copyOf(entries);
+        }
+
+        boolean wildcard() {
+            for (DescriptorEntry e : entries) {
+                if (e.value().isEmpty()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The per-instance home of a config's runtime state (its token buckets and stats): each
+     * translated config gets its own, as each of Envoy's filter configs owns its rate limiter, so
+     * two routes with equal configs still have separate buckets. All slots are equal to each other,
+     * so that the config keeps value equality (a listener whose config did not change is kept,
+     * buckets included).
+     */
+    public static final class RuntimeSlot {
+        volatile Object state;
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof RuntimeSlot;
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;
+        }
+
+        @Override
+        public String toString() {
+            return "RuntimeSlot";
+        }
+    }
+
+    /** Builds a config with Envoy's defaults (status 429, disabled, default bucket always consumed). */
+    public static final class Builder {
+        private final String statPrefix;
+        private int status = 429;
+        private TokenBucketSpec tokenBucket;
+        private RuntimeFraction filterEnabled;
+        private RuntimeFraction filterEnforced;
+        private List<HeaderMutation.HeaderValueOption> requestHeadersToAddWhenNotEnforced = List.of();
+        private List<HeaderMutation.HeaderValueOption> responseHeadersToAdd = List.of();
+        private List<DescriptorLimit> descriptors = List.of();
+        private List<DescriptorPolicy> rateLimits = List.of();
+        private int stage;
+        private boolean perConnection;
+        private boolean xRateLimitHeaders;
+        private boolean alwaysConsumeDefaultBucket = true;
+        private boolean rateLimitedAsResourceExhausted;
+        private int maxDynamicDescriptors = 20;
+
+        private Builder(String statPrefix) {
+            this.statPrefix = statPrefix;
+        }
+
+        public Builder status(int v) {
+            status = v;
+            return this;
+        }
+
+        public Builder tokenBucket(TokenBucketSpec v) {
+            tokenBucket = v;
+            return this;
+        }
+
+        public Builder filterEnabled(RuntimeFraction v) {
+            filterEnabled = v;
+            return this;
+        }
+
+        public Builder filterEnforced(RuntimeFraction v) {
+            filterEnforced = v;
+            return this;
+        }
+
+        public Builder requestHeadersToAddWhenNotEnforced(List<HeaderMutation.HeaderValueOption> v) {
+            requestHeadersToAddWhenNotEnforced = v;
+            return this;
+        }
+
+        public Builder responseHeadersToAdd(List<HeaderMutation.HeaderValueOption> v) {
+            responseHeadersToAdd = v;
+            return this;
+        }
+
+        public Builder descriptors(List<DescriptorLimit> v) {
+            descriptors = v;
+            return this;
+        }
+
+        public Builder rateLimits(List<DescriptorPolicy> v) {
+            rateLimits = v;
+            return this;
+        }
+
+        public Builder stage(int v) {
+            stage = v;
+            return this;
+        }
+
+        public Builder perConnection(boolean v) {
+            perConnection = v;
+            return this;
+        }
+
+        public Builder xRateLimitHeaders(boolean v) {
+            xRateLimitHeaders = v;
+            return this;
+        }
+
+        public Builder alwaysConsumeDefaultBucket(boolean v) {
+            alwaysConsumeDefaultBucket = v;
+            return this;
+        }
+
+        public Builder rateLimitedAsResourceExhausted(boolean v) {
+            rateLimitedAsResourceExhausted = v;
+            return this;
+        }
+
+        public Builder maxDynamicDescriptors(int v) {
+            maxDynamicDescriptors = v;
+            return this;
+        }
+
+        public LocalRateLimitConfig build() {
+            return new LocalRateLimitConfig(statPrefix, status, tokenBucket, filterEnabled, filterEnforced,
+                    requestHeadersToAddWhenNotEnforced, responseHeadersToAdd, descriptors, rateLimits, stage,
+                    perConnection, xRateLimitHeaders, alwaysConsumeDefaultBucket, rateLimitedAsResourceExhausted,
+                    maxDynamicDescriptors, new RuntimeSlot());
+        }
+    }
+}

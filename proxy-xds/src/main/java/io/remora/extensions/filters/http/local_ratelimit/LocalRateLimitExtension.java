@@ -1,0 +1,272 @@
+package io.remora.extensions.filters.http.local_ratelimit;
+
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.remora.config.HeaderMutation;
+import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.HttpFilterExtension;
+import io.remora.extensions.filters.common.FilterProtos;
+import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
+import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorLimit;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.route.HeaderFormatter;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.HeaderTranslator;
+import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TypedConfig;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** {@code envoy.filters.http.local_ratelimit}: token buckets per filter, route and descriptor. */
+public final class LocalRateLimitExtension implements HttpFilterExtension<LocalRateLimitConfig> {
+
+    static final String TYPE = "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
+
+    @Override
+    public List<String> names() {
+        return List.of(LocalRateLimitConfig.NAME);
+    }
+
+    @Override
+    public List<String> configTypes() {
+        return List.of(TYPE);
+    }
+
+    @Override
+    public List<String> perRouteConfigTypes() {
+        return List.of(TYPE);
+    }
+
+    @Override
+    public LocalRateLimitConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        if (config == null) {
+            throw path.error("missing required field (stat_prefix is required)");
+        }
+        return translate(config.unpack(LocalRateLimit.class, path), path, ctx, false);
+    }
+
+    @Override
+    public RouteFilterConfig translatePerRoute(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        return translate(config.unpack(LocalRateLimit.class, path), path, ctx, true);
+    }
+
+    @Override
+    public HttpFilterFactory.Provider<LocalRateLimitConfig> runtime() {
+        return new LocalRateLimitFilterFactory.Provider();
+    }
+
+    static LocalRateLimitConfig translate(LocalRateLimit c, FieldPath path, TranslationContext ctx, boolean perRoute) {
+        if (c.getStatPrefix().isEmpty()) {
+            throw path.field("stat_prefix").error("missing required field");
+        }
+        LocalRateLimitConfig.Builder b = LocalRateLimitConfig.builder(c.getStatPrefix());
+        if (c.hasStatus()) {
+            int code = c.getStatus().getCodeValue();
+            if (code <= 0) {
+                throw path.field("status").field("code").error("must be a defined HTTP status code");
+            }
+            // Envoy's toErrorCode: anything below 400 becomes 429.
+            b.status(code >= 400 && code < 600 ? code : 429);
+        }
+        TokenBucketSpec bucket = null;
+        if (c.hasTokenBucket()) {
+            bucket = FilterProtos.tokenBucket(c.getTokenBucket(), path.field("token_bucket"));
+            b.tokenBucket(bucket);
+        } else if (perRoute) {
+            throw path.field("token_bucket").error("local rate limit token bucket must be set for per filter configs");
+        }
+        if (c.hasFilterEnabled()) {
+            b.filterEnabled(runtimeFraction(c.getFilterEnabled(), path.field("filter_enabled")));
+        }
+        if (c.hasFilterEnforced()) {
+            b.filterEnforced(runtimeFraction(c.getFilterEnforced(), path.field("filter_enforced")));
+        }
+        b.requestHeadersToAddWhenNotEnforced(headers(c.getRequestHeadersToAddWhenNotEnforcedList(),
+                path.field("request_headers_to_add_when_not_enforced")));
+        b.responseHeadersToAdd(headers(c.getResponseHeadersToAddList(), path.field("response_headers_to_add")));
+        b.descriptors(descriptors(c.getDescriptorsList(), bucket, path.field("descriptors")));
+        if (c.getStage() > 10) {
+            throw path.field("stage").error("must be at most 10");
+        }
+        b.stage(c.getStage());
+        if (c.getLocalRateLimitPerDownstreamConnection() && c.hasLocalClusterRateLimit()) {
+            throw path.field("local_cluster_rate_limit")
+                    .error("local_cluster_rate_limit is set and local_rate_limit_per_downstream_connection is set to true");
+        }
+        if (c.hasLocalClusterRateLimit()) {
+            throw path.field("local_cluster_rate_limit").error("not supported by Remora (no local cluster)");
+        }
+        b.perConnection(c.getLocalRateLimitPerDownstreamConnection());
+        if (c.getEnableXRatelimitHeaders() == XRateLimitHeadersRFCVersion.UNRECOGNIZED) {
+            throw path.field("enable_x_ratelimit_headers").error("unknown value " + c.getEnableXRatelimitHeadersValue());
+        }
+        b.xRateLimitHeaders(c.getEnableXRatelimitHeaders() == XRateLimitHeadersRFCVersion.DRAFT_VERSION_03);
+        b.alwaysConsumeDefaultBucket(!c.hasAlwaysConsumeDefaultTokenBucket()
+                || c.getAlwaysConsumeDefaultTokenBucket().getValue());
+        b.rateLimitedAsResourceExhausted(c.getRateLimitedAsResourceExhausted());
+        if (c.hasMaxDynamicDescriptors()) {
+            if (c.getMaxDynamicDescriptors().getValue() < 1) {
+                throw path.field("max_dynamic_descriptors").error("must be at least 1");
+            }
+            b.maxDynamicDescriptors(Math.min(Integer.MAX_VALUE, c.getMaxDynamicDescriptors().getValue()));
+        }
+        List<DescriptorPolicy> policies = new ArrayList<>();
+        for (int i = 0; i < c.getRateLimitsCount(); i++) {
+            policies.add(policy(c.getRateLimits(i), path.field("rate_limits").index(i)));
+        }
+        b.rateLimits(policies);
+        if (c.getDescriptorsCount() > 0 && policies.isEmpty()) {
+            // Envoy would take the descriptors from the route's rate_limits, which Remora's route
+            // model does not carry: only the default bucket applies then.
+            ctx.warnOnce("local_ratelimit:route_rate_limits", "local rate limit '" + c.getStatPrefix()
+                    + "' has descriptors but no rate_limits of its own; route-level rate_limits are not"
+                    + " supported, so only its default token bucket applies, first at " + path);
+        }
+        return b.build();
+    }
+
+    private static LocalRateLimitConfig.RuntimeFraction runtimeFraction(RuntimeFractionalPercent p, FieldPath path) {
+        if (!p.hasDefaultValue()) {
+            throw path.field("default_value").error("missing required field");
+        }
+        return new LocalRateLimitConfig.RuntimeFraction(p.getRuntimeKey(),
+                FilterProtos.fraction(p.getDefaultValue(), path.field("default_value")));
+    }
+
+    private static List<HeaderMutation.HeaderValueOption> headers(
+            List<io.envoyproxy.envoy.config.core.v3.HeaderValueOption> in, FieldPath path) {
+        if (in.size() > 10) {
+            throw path.error("at most 10 headers, got " + in.size());
+        }
+        List<HeaderMutation.HeaderValueOption> out = HeaderTranslator.mutation(in, List.of(), path, path).add();
+        for (int i = 0; i < out.size(); i++) {
+            List<String> problems = HeaderFormatter.validate(out.get(i).value());
+            if (!problems.isEmpty()) {
+                throw path.index(i).field("header").field("value").error(String.join("; ", problems));
+            }
+        }
+        return out;
+    }
+
+    private static List<DescriptorLimit> descriptors(List<LocalRateLimitDescriptor> in, TokenBucketSpec global,
+                                                     FieldPath path) {
+        List<DescriptorLimit> out = new ArrayList<>(in.size());
+        Set<List<DescriptorEntry>> seen = new HashSet<>();
+        for (int i = 0; i < in.size(); i++) {
+            LocalRateLimitDescriptor d = in.get(i);
+            FieldPath dp = path.index(i);
+            if (d.getEntriesCount() == 0) {
+                throw dp.field("entries").error("at least one entry is required");
+            }
+            List<DescriptorEntry> entries = new ArrayList<>();
+            for (int j = 0; j < d.getEntriesCount(); j++) {
+                RateLimitDescriptor.Entry e = d.getEntries(j);
+                if (e.getKey().isEmpty()) {
+                    throw dp.field("entries").index(j).field("key").error("missing required field");
+                }
+                entries.add(new DescriptorEntry(e.getKey(), e.getValue()));
+            }
+            if (!d.hasTokenBucket()) {
+                throw dp.field("token_bucket").error("missing required field");
+            }
+            TokenBucketSpec bucket = FilterProtos.tokenBucket(d.getTokenBucket(), dp.field("token_bucket"));
+            if (global != null && bucket.fillIntervalMillis() % global.fillIntervalMillis() != 0) {
+                throw dp.field("token_bucket").field("fill_interval")
+                        .error("local rate descriptor limit is not a multiple of token bucket fill timer");
+            }
+            if (!seen.add(entries)) {
+                throw dp.error("duplicate descriptor in the local rate descriptor: " + entries);
+            }
+            out.add(new DescriptorLimit(entries, bucket));
+        }
+        return out;
+    }
+
+    private static DescriptorPolicy policy(RateLimit r, FieldPath path) {
+        if (r.getActionsCount() == 0) {
+            throw path.field("actions").error("at least one action is required");
+        }
+        List<DescriptorPolicy.Action> actions = new ArrayList<>();
+        for (int i = 0; i < r.getActionsCount(); i++) {
+            actions.add(action(r.getActions(i), path.field("actions").index(i)));
+        }
+        return new DescriptorPolicy(actions);
+    }
+
+    private static DescriptorPolicy.Action action(RateLimit.Action a, FieldPath path) {
+        switch (a.getActionSpecifierCase()) {
+            case REQUEST_HEADERS -> {
+                var rh = a.getRequestHeaders();
+                if (rh.getHeaderName().isEmpty()) {
+                    throw path.field("request_headers").field("header_name").error("missing required field");
+                }
+                if (rh.getDescriptorKey().isEmpty()) {
+                    throw path.field("request_headers").field("descriptor_key").error("missing required field");
+                }
+                return new DescriptorPolicy.RequestHeaders(rh.getHeaderName(), rh.getDescriptorKey(), rh.getSkipIfAbsent());
+            }
+            case REMOTE_ADDRESS -> {
+                return new DescriptorPolicy.RemoteAddress();
+            }
+            case MASKED_REMOTE_ADDRESS -> {
+                var m = a.getMaskedRemoteAddress();
+                int v4 = m.hasV4PrefixMaskLen() ? m.getV4PrefixMaskLen().getValue() : 32;
+                int v6 = m.hasV6PrefixMaskLen() ? m.getV6PrefixMaskLen().getValue() : 128;
+                if (v4 < 0 || v4 > 32) {
+                    throw path.field("masked_remote_address").field("v4_prefix_mask_len").error("must be at most 32");
+                }
+                if (v6 < 0 || v6 > 128) {
+                    throw path.field("masked_remote_address").field("v6_prefix_mask_len").error("must be at most 128");
+                }
+                return new DescriptorPolicy.MaskedRemoteAddress(v4, v6);
+            }
+            case GENERIC_KEY -> {
+                var g = a.getGenericKey();
+                if (g.getDescriptorValue().isEmpty()) {
+                    throw path.field("generic_key").field("descriptor_value").error("missing required field");
+                }
+                return new DescriptorPolicy.GenericKey(
+                        g.getDescriptorKey().isEmpty() ? "generic_key" : g.getDescriptorKey(), g.getDescriptorValue());
+            }
+            case HEADER_VALUE_MATCH -> {
+                var h = a.getHeaderValueMatch();
+                FieldPath hp = path.field("header_value_match");
+                if (h.getDescriptorValue().isEmpty()) {
+                    throw hp.field("descriptor_value").error("missing required field");
+                }
+                if (h.getHeadersCount() == 0) {
+                    throw hp.field("headers").error("at least one header matcher is required");
+                }
+                return new DescriptorPolicy.HeaderValueMatch(
+                        h.getDescriptorKey().isEmpty() ? "header_match" : h.getDescriptorKey(), h.getDescriptorValue(),
+                        !h.hasExpectMatch() || h.getExpectMatch().getValue(),
+                        HeaderTranslator.matchers(h.getHeadersList(), hp.field("headers")));
+            }
+            case DESTINATION_CLUSTER -> {
+                return new DescriptorPolicy.DestinationCluster();
+            }
+            case QUERY_PARAMETERS -> {
+                var q = a.getQueryParameters();
+                if (q.getQueryParameterName().isEmpty()) {
+                    throw path.field("query_parameters").field("query_parameter_name").error("missing required field");
+                }
+                if (q.getDescriptorKey().isEmpty()) {
+                    throw path.field("query_parameters").field("descriptor_key").error("missing required field");
+                }
+                return new DescriptorPolicy.QueryParameters(q.getQueryParameterName(), q.getDescriptorKey(),
+                        q.getSkipIfAbsent());
+            }
+            case ACTIONSPECIFIER_NOT_SET -> throw path.error("an action is required");
+            default -> throw path.error("rate limit action " + a.getActionSpecifierCase().name().toLowerCase()
+                    + " is not supported by Remora");
+        }
+    }
+}

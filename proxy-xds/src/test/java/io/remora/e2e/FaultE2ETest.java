@@ -1,0 +1,422 @@
+package io.remora.e2e;
+
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.remora.testing.GrpcText;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * envoy.filters.http.fault through real sockets: percentage aborts, gRPC aborts, header-controlled
+ * faults, delays that still reach the upstream, per-route replacement and disabling,
+ * max_active_faults, response throttling, and what it leaves in stats and access logs.
+ */
+class FaultE2ETest {
+
+    static final MethodDescriptor<String, String> SAY = GrpcText.unary("demo.Echo/Say");
+    static final String PROM = "{envoy_http_conn_manager_prefix=\"ingress\"}";
+
+    static TestUpstream upstream;
+    static Server grpcServer;
+    static ProxyProcess proxy;
+    static ManagedChannel channel;
+    static Path accessLog;
+    static int port;
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    static final String BOOTSTRAP = """
+            admin:
+              address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+            layered_runtime:
+              layers:
+              - name: admin
+                admin_layer: {}
+            static_resources:
+              listeners:
+              - name: http
+                address: { socket_address: { address: 127.0.0.1, port_value: ${PORT} } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.http_connection_manager
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                      stat_prefix: ingress
+                      access_log:
+                      - name: envoy.access_loggers.file
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                          path: ${LOG}
+                          log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%\\n" } }
+                      http_filters:
+                      - name: envoy.filters.http.fault
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                          abort: { header_abort: {}, percentage: { numerator: 100 } }
+                          delay: { header_delay: {}, percentage: { numerator: 100 } }
+                      - name: envoy.filters.http.router
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                      route_config:
+                        virtual_hosts:
+                        - name: all
+                          domains: ["*"]
+                          routes:
+                          - match: { prefix: "/demo.Echo/", grpc: {} }
+                            route: { cluster: grpc, timeout: 0s }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                abort: { grpc_status: 7, percentage: { numerator: 100 } }
+                                headers: [{ name: x-grpc-fault, present_match: true }]
+                          - match: { prefix: "/pct" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                abort: { http_status: 503, percentage: { numerator: 3000, denominator: TEN_THOUSAND } }
+                          - match: { prefix: "/delay" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                delay: { fixed_delay: 0.4s, percentage: { numerator: 1000000, denominator: MILLION } }
+                          - match: { prefix: "/long" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                delay: { fixed_delay: 1.5s, percentage: { numerator: 100 } }
+                                max_active_faults: 1
+                          - match: { prefix: "/download" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
+                          - match: { prefix: "/upload" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                delay: { fixed_delay: 0.2s, percentage: { numerator: 100 } }
+                          - match: { prefix: "/runtime" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                                abort: { http_status: 502, percentage: { numerator: 0 } }
+                                abort_percent_runtime: e2e.abort_percent
+                                abort_http_status_runtime: e2e.abort_status
+                          - match: { prefix: "/off" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.fault:
+                                "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                                disabled: true
+                          - match: { prefix: "/" }
+                            route: { cluster: web }
+              clusters:
+            ${CLUSTERS}
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok " + req.uri()));
+        ServerServiceDefinition service = ServerServiceDefinition.builder("demo.Echo")
+                .addMethod(SAY, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
+                    out.onNext("hello " + req);
+                    out.onCompleted();
+                })).build();
+        grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service)
+                .build().start();
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        accessLog = Files.createTempFile("fault-access", ".log");
+        String clusters = Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()) + "\n"
+                + Bootstraps.cluster("grpc", true, null, grpcServer.getPort()), 2);
+        proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,
+                "LOG", accessLog, "CLUSTERS", clusters)), admin, List.of("-Xmx256m"),
+                "--file-flush-interval-msec", "100");
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (grpcServer != null) {
+            grpcServer.shutdownNow();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    static URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    static HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void abortsByPercentageOverManyRequests() throws Exception {
+        double before = proxy.metric("envoy_http_fault_aborts_injected" + PROM);
+        int n = 400;
+        int aborted = 0;
+        List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(client.sendAsync(HttpRequest.newBuilder(uri("/pct/" + i)).build(), HttpResponse.BodyHandlers.ofString()));
+            if (all.size() == 50) {
+                aborted += count503(all);
+            }
+        }
+        aborted += count503(all);
+        // 30% of 400 = 120, sd ~9: a band of +-40 fails only on a broken percentage.
+        assertTrue(aborted > 80 && aborted < 160, "aborted " + aborted + " of " + n);
+        assertEquals(before + aborted, proxy.metric("envoy_http_fault_aborts_injected" + PROM));
+        String line = HttpProxyE2ETest.awaitLogLine(accessLog, " 503 FI fault_filter_abort");
+        assertTrue(line.startsWith("/pct/"), line);
+    }
+
+    private static int count503(List<CompletableFuture<HttpResponse<String>>> batch) throws Exception {
+        int aborted = 0;
+        for (CompletableFuture<HttpResponse<String>> f : batch) {
+            HttpResponse<String> r = f.get();
+            if (r.statusCode() == 503) {
+                assertEquals("fault filter abort", r.body());
+                aborted++;
+            } else {
+                assertEquals(200, r.statusCode());
+            }
+        }
+        batch.clear();
+        return aborted;
+    }
+
+    @Test
+    void grpcAbortIsATrailersOnlyStatus() {
+        io.grpc.Metadata md = new io.grpc.Metadata();
+        md.put(io.grpc.Metadata.Key.of("x-grpc-fault", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "1");
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+                io.grpc.ClientInterceptors.intercept(channel,
+                        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)),
+                SAY, io.grpc.CallOptions.DEFAULT, "x"));
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        assertEquals("fault filter abort", e.getStatus().getDescription());
+        // Without the header the route's fault does not match: the call goes through.
+        assertEquals("hello y", ClientCalls.blockingUnaryCall(channel, SAY, io.grpc.CallOptions.DEFAULT, "y"));
+    }
+
+    @Test
+    void headerControlledAbortAndDelay() throws Exception {
+        assertEquals(200, get("/hdr/none").statusCode());
+        HttpResponse<String> r = get("/hdr/abort", "x-envoy-fault-abort-request", "418");
+        assertEquals(418, r.statusCode());
+        assertEquals("fault filter abort", r.body());
+        // Out of range: no abort.
+        assertEquals(200, get("/hdr/bad", "x-envoy-fault-abort-request", "700").statusCode());
+        // A header percentage of 0 (of the configured 100) turns the fault off.
+        assertEquals(200, get("/hdr/zero", "x-envoy-fault-abort-request", "500",
+                "x-envoy-fault-abort-request-percentage", "0").statusCode());
+        long start = System.nanoTime();
+        HttpResponse<String> d = get("/hdr/delay", "x-envoy-fault-delay-request", "300");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, d.statusCode());
+        assertEquals("ok /hdr/delay", d.body());
+        assertTrue(ms >= 300, "took " + ms + " ms");
+        assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, "/hdr/delay 200 DI via_upstream").length() > 0);
+        assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, "/hdr/abort 418 FI fault_filter_abort").length() > 0);
+    }
+
+    @Test
+    void headerControlledGrpcStatus() {
+        io.grpc.Metadata md = new io.grpc.Metadata();
+        md.put(io.grpc.Metadata.Key.of("x-envoy-fault-abort-grpc-request", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                "14");
+        // demo.Other is routed by "/", where the filter's header-controlled abort applies; the call
+        // is answered by the proxy before any upstream.
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(
+                io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md)),
+                GrpcText.unary("demo.Other/Say"), io.grpc.CallOptions.DEFAULT, "z"));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+        assertEquals("fault filter abort", e.getStatus().getDescription());
+    }
+
+    @Test
+    void downstreamClusterStats() throws Exception {
+        String sample = "envoy_http_fault_aborts_injected{envoy_fault_downstream_cluster=\"frontend\","
+                + "envoy_http_conn_manager_prefix=\"ingress\"}";
+        double before = proxy.metric(sample);
+        assertEquals(503, get("/dc", "x-envoy-fault-abort-request", "503",
+                "x-envoy-downstream-service-cluster", "frontend").statusCode());
+        assertEquals(before + 1, proxy.metric(sample));
+    }
+
+    @Test
+    void fixedDelayStillReachesTheUpstream() throws Exception {
+        double delays = proxy.metric("envoy_http_fault_delays_injected" + PROM);
+        int seen = upstream.requests.get();
+        long start = System.nanoTime();
+        HttpResponse<String> r = get("/delay/x");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, r.statusCode());
+        assertEquals("ok /delay/x", r.body());
+        assertTrue(ms >= 400, "took " + ms + " ms");
+        assertEquals(seen + 1, upstream.requests.get());
+        assertEquals(delays + 1, proxy.metric("envoy_http_fault_delays_injected" + PROM));
+        assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, "/delay/x 200 DI").length() > 0);
+    }
+
+    @Test
+    void requestBodyWaitsOutTheDelay() throws Exception {
+        byte[] body = new byte[3 << 20]; // three times the buffer limit: reading pauses during the delay
+        new java.util.Random(7).nextBytes(body);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(body);
+        long start = System.nanoTime();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri("/upload"))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, r.statusCode());
+        assertEquals(Long.toHexString(crc.getValue()) + " " + body.length, r.body());
+        assertTrue(ms >= 200, "took " + ms + " ms");
+    }
+
+    @Test
+    void runtimeKeysOverrideTheConfig() throws Exception {
+        assertEquals(200, get("/runtime/before").statusCode(), "0% configured");
+        HttpResponse<String> set = client.send(HttpRequest.newBuilder(
+                proxy.adminUri("/runtime_modify?e2e.abort_percent=100&e2e.abort_status=504"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, set.statusCode(), set.body());
+        try {
+            for (int i = 0; i < 5; i++) {
+                assertEquals(504, get("/runtime/" + i).statusCode());
+            }
+        } finally {
+            client.send(HttpRequest.newBuilder(proxy.adminUri("/runtime_modify?e2e.abort_percent=0"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        }
+        assertEquals(200, get("/runtime/after").statusCode());
+    }
+
+    @Test
+    void perRouteDisableTurnsHeaderFaultsOff() throws Exception {
+        HttpResponse<String> r = get("/off/x", "x-envoy-fault-abort-request", "500");
+        assertEquals(200, r.statusCode());
+        assertEquals("ok /off/x", r.body());
+    }
+
+    @Test
+    void perRouteConfigReplacesTheFilterConfig() throws Exception {
+        // /delay's own config has no header abort: the filter's header_abort does not apply there.
+        assertEquals(200, get("/delay/h", "x-envoy-fault-abort-request", "500").statusCode());
+    }
+
+    @Test
+    void maxActiveFaultsOverflow() throws Exception {
+        double overflow = proxy.metric("envoy_http_fault_faults_overflow" + PROM);
+        CompletableFuture<HttpResponse<String>> first = client.sendAsync(
+                HttpRequest.newBuilder(uri("/long/1")).build(), HttpResponse.BodyHandlers.ofString());
+        awaitMetric("envoy_http_fault_active_faults" + PROM, 1);
+        long start = System.nanoTime();
+        HttpResponse<String> second = get("/long/2");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, second.statusCode());
+        assertTrue(ms < 1400, "the second request was delayed too: " + ms + " ms");
+        assertEquals(overflow + 1, proxy.metric("envoy_http_fault_faults_overflow" + PROM));
+        assertEquals(200, first.get().statusCode());
+        awaitMetric("envoy_http_fault_active_faults" + PROM, 0);
+    }
+
+    @Test
+    void delayCancelledWhenTheClientGoesAway() throws Exception {
+        int seen = upstream.requests.get();
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            OutputStream out = s.getOutputStream();
+            out.write("GET /long/gone HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitMetric("envoy_http_fault_active_faults" + PROM, 1);
+        }
+        awaitMetric("envoy_http_fault_active_faults" + PROM, 0);
+        Thread.sleep(1800);
+        assertEquals(seen, upstream.requests.get(), "the cancelled request reached the upstream");
+    }
+
+    @Test
+    void responseRateLimit() throws Exception {
+        double rl = proxy.metric("envoy_http_fault_response_rl_injected" + PROM);
+        long start = System.nanoTime();
+        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri("/download?bytes=16384&seed=3"))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, r.statusCode());
+        assertEquals(16384, r.body().length);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(r.body());
+        assertEquals(TestUpstream.expectedCrc(16384, 3), crc.getValue());
+        // 4 KiB/s with one second's worth at once: the other 12 KiB take about 3 s.
+        assertTrue(ms >= 2500, "took " + ms + " ms");
+        assertEquals(rl + 1, proxy.metric("envoy_http_fault_response_rl_injected" + PROM));
+    }
+
+    @Test
+    void statsArePrometheusFamilies() throws Exception {
+        String text = proxy.admin("/stats/prometheus");
+        for (String family : List.of("aborts_injected", "delays_injected", "faults_overflow", "response_rl_injected",
+                "active_faults")) {
+            assertTrue(text.contains("envoy_http_fault_" + family + PROM), family + " missing:\n" + text);
+        }
+        String dotted = proxy.admin("/stats?filter=fault");
+        assertTrue(dotted.contains("http.ingress.fault.aborts_injected: "), dotted);
+        assertTrue(dotted.contains("http.ingress.fault.active_faults: "), dotted);
+    }
+
+    private static void awaitMetric(String sample, double value) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (proxy.metric(sample) != value) {
+            assertTrue(System.nanoTime() < deadline, sample + " never became " + value);
+            Thread.sleep(20);
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * envoy.filters.http.local_ratelimit and envoy.filters.network.local_ratelimit through real
+ * sockets: 429 with x-ratelimit-* headers and refill, shadow mode (counted, not enforced),
+ * per-route and per-descriptor buckets, and connections closed over the rate.
+ */
+class LocalRateLimitE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static Path accessLog;
+    static int port;
+    static int tcpPort;
+    static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    static final String ROUTE_LIMIT = """
+            "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+            stat_prefix: per_route
+            token_bucket: { max_tokens: 2, fill_interval: 60s }
+            filter_enabled: { default_value: { numerator: 100 } }
+            filter_enforced: { default_value: { numerator: 100 } }
+            """;
+
+    static final String BOOTSTRAP = """
+            admin:
+              address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+            static_resources:
+              listeners:
+              - name: http
+                address: { socket_address: { address: 127.0.0.1, port_value: ${PORT} } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.http_connection_manager
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                      stat_prefix: ingress
+                      access_log:
+                      - name: envoy.access_loggers.file
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                          path: ${LOG}
+                          log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%\\n" } }
+                      http_filters:
+                      - name: envoy.filters.http.local_ratelimit
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                          stat_prefix: global
+                          token_bucket: { max_tokens: 3, tokens_per_fill: 3, fill_interval: 2s }
+                          filter_enabled: { runtime_key: rl_enabled, default_value: { numerator: 100, denominator: HUNDRED } }
+                          filter_enforced: { runtime_key: rl_enforced, default_value: { numerator: 100, denominator: HUNDRED } }
+                          enable_x_ratelimit_headers: DRAFT_VERSION_03
+                          response_headers_to_add:
+                          - append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                            header: { key: x-local-rate-limit, value: "true" }
+                      - name: envoy.filters.http.router
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                      route_config:
+                        virtual_hosts:
+                        - name: all
+                          domains: ["*"]
+                          routes:
+                          - match: { prefix: "/shadow" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                                stat_prefix: shadow
+                                token_bucket: { max_tokens: 1, fill_interval: 60s }
+                                filter_enabled: { default_value: { numerator: 100 } }
+                                request_headers_to_add_when_not_enforced:
+                                - header: { key: x-rl-shadow, value: "over" }
+                          - match: { prefix: "/route-a" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${ROUTE_LIMIT}
+                          - match: { prefix: "/route-b" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${ROUTE_LIMIT}
+                          - match: { prefix: "/desc" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                                stat_prefix: desc
+                                status: { code: ServiceUnavailable }
+                                token_bucket: { max_tokens: 1000, fill_interval: 60s }
+                                filter_enabled: { default_value: { numerator: 100 } }
+                                filter_enforced: { default_value: { numerator: 100 } }
+                                enable_x_ratelimit_headers: DRAFT_VERSION_03
+                                descriptors:
+                                - entries: [{ key: client, value: alice }]
+                                  token_bucket: { max_tokens: 1, fill_interval: 60s }
+                                rate_limits:
+                                - actions: [{ request_headers: { header_name: x-client, descriptor_key: client } }]
+                          - match: { prefix: "/perconn" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                                stat_prefix: perconn
+                                token_bucket: { max_tokens: 1, fill_interval: 60s }
+                                filter_enabled: { default_value: { numerator: 100 } }
+                                filter_enforced: { default_value: { numerator: 100 } }
+                                local_rate_limit_per_downstream_connection: true
+                          - match: { prefix: "/off" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+                                "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                                disabled: true
+                          - match: { prefix: "/" }
+                            route: { cluster: web }
+              - name: tcp
+                address: { socket_address: { address: 127.0.0.1, port_value: ${TCP_PORT} } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.local_ratelimit
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit
+                      stat_prefix: tcp_rl
+                      token_bucket: { max_tokens: 2, fill_interval: 60s }
+                  - name: envoy.filters.network.tcp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                      stat_prefix: tcp
+                      cluster: web
+              clusters:
+            ${CLUSTERS}
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "ok " + req.uri() + " shadow=" + req.headers().get("x-rl-shadow")));
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        tcpPort = ProxyProcess.freePort();
+        accessLog = Files.createTempFile("ratelimit-access", ".log");
+        proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,
+                "TCP_PORT", tcpPort, "LOG", accessLog, "ROUTE_LIMIT", ROUTE_LIMIT.indent(20).stripTrailing(),
+                "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
+                admin, List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    static HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static double stat(String name, String prefix) throws Exception {
+        return proxy.metric("envoy_http_local_rate_limit_" + name + "{envoy_local_http_ratelimit_prefix=\"" + prefix + "\"}");
+    }
+
+    @Test
+    void tooManyRequestsWithRateLimitHeadersThenRefill() throws Exception {
+        double enabled = stat("enabled", "global");
+        double enforced = stat("enforced", "global");
+        // The bucket holds 3 and refills 3 every 2 s: a burst runs dry within a few requests
+        // (a refill may fall inside the burst, so count until the first 429).
+        HttpResponse<String> limited = null;
+        int ok = 0;
+        for (int i = 0; i < 12 && limited == null; i++) {
+            HttpResponse<String> r = get("/burst/" + i);
+            if (r.statusCode() == 429) {
+                limited = r;
+            } else {
+                assertEquals(200, r.statusCode());
+                assertEquals("3", r.headers().firstValue("x-ratelimit-limit").orElse(null));
+                ok++;
+            }
+        }
+        assertTrue(limited != null && ok >= 3, "no 429 after " + ok + " requests");
+        assertEquals("local_rate_limited", limited.body());
+        assertEquals("true", limited.headers().firstValue("x-local-rate-limit").orElse(null));
+        assertEquals("3", limited.headers().firstValue("x-ratelimit-limit").orElse(null));
+        assertEquals("0", limited.headers().firstValue("x-ratelimit-remaining").orElse(null));
+        long reset = Long.parseLong(limited.headers().firstValue("x-ratelimit-reset").orElseThrow());
+        assertTrue(reset >= 0 && reset <= 2, "reset " + reset);
+        assertTrue(stat("enforced", "global") >= enforced + 1);
+        assertTrue(stat("rate_limited", "global") >= stat("enforced", "global"));
+        assertEquals(enabled + ok + 1, stat("enabled", "global"), "one enabled count per request");
+        assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, " 429 RL local_rate_limited").startsWith("/burst/"));
+        // A whole fill interval later there are tokens again.
+        Thread.sleep(2100);
+        HttpResponse<String> again = get("/burst/after");
+        assertEquals(200, again.statusCode());
+        assertEquals("ok /burst/after shadow=null", again.body());
+    }
+
+    @Test
+    void shadowModeCountsButDoesNotEnforce() throws Exception {
+        double limited = stat("rate_limited", "shadow");
+        HttpResponse<String> first = get("/shadow/1");
+        HttpResponse<String> second = get("/shadow/2");
+        assertEquals(200, first.statusCode());
+        assertEquals("ok /shadow/1 shadow=null", first.body());
+        assertEquals(200, second.statusCode());
+        assertEquals("ok /shadow/2 shadow=over", second.body(), "request_headers_to_add_when_not_enforced");
+        assertEquals(limited + 1, stat("rate_limited", "shadow"));
+        assertEquals(0, stat("enforced", "shadow"));
+        assertEquals(1, stat("ok", "shadow"));
+        assertTrue(proxy.admin("/stats?filter=shadow").contains("shadow.http_local_rate_limit.rate_limited: "));
+    }
+
+    @Test
+    void eachRouteHasItsOwnBucket() throws Exception {
+        assertEquals(200, get("/route-a/1").statusCode());
+        assertEquals(200, get("/route-a/2").statusCode());
+        assertEquals(200, get("/route-b/1").statusCode(), "route-b shares no tokens with route-a");
+        assertEquals(200, get("/route-b/2").statusCode());
+        assertEquals(429, get("/route-a/3").statusCode());
+        assertEquals(429, get("/route-b/3").statusCode());
+        assertEquals(2, stat("enforced", "per_route"));
+        // The route's bucket replaced the filter's: it has no x-ratelimit headers configured.
+        assertFalse(get("/route-a/4").headers().firstValue("x-ratelimit-limit").isPresent());
+    }
+
+    @Test
+    void descriptorBucket() throws Exception {
+        HttpResponse<String> a1 = get("/desc/1", "x-client", "alice");
+        assertEquals(200, a1.statusCode());
+        assertEquals("1", a1.headers().firstValue("x-ratelimit-limit").orElse(null), "the descriptor's bucket decides");
+        HttpResponse<String> a2 = get("/desc/2", "x-client", "alice");
+        assertEquals(503, a2.statusCode(), "configured status");
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> b = get("/desc/b" + i, "x-client", "bob");
+            assertEquals(200, b.statusCode());
+            assertEquals("1000", b.headers().firstValue("x-ratelimit-limit").orElse(null));
+        }
+        assertEquals(200, get("/desc/none").statusCode());
+    }
+
+    @Test
+    void perDownstreamConnectionBuckets() throws Exception {
+        // One curl run reuses one connection for both URLs: its own bucket of one token.
+        assertEquals("200 429 ", curl("/perconn/1", "/perconn/2"));
+        assertEquals("200 429 ", curl("/perconn/3", "/perconn/4"), "a new connection has a full bucket");
+    }
+
+    private static String curl(String... paths) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-s", "--http1.1", "-w", "%{http_code} "));
+        for (String p : paths) {
+            cmd.addAll(List.of("-o", "/dev/null", "http://127.0.0.1:" + port + p));
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS));
+        return out;
+    }
+
+    @Test
+    void disabledPerRoute() throws Exception {
+        for (int i = 0; i < 8; i++) {
+            HttpResponse<String> r = get("/off/" + i);
+            assertEquals(200, r.statusCode());
+            assertNull(r.headers().firstValue("x-ratelimit-limit").orElse(null));
+        }
+    }
+
+    @Test
+    void networkFilterClosesConnectionsOverTheRate() throws Exception {
+        String sample = "envoy_local_rate_limit_rate_limited{envoy_local_network_ratelimit_prefix=\"tcp_rl\"}";
+        assertTrue(exchange().startsWith("HTTP/1.1 200"));
+        assertTrue(exchange().startsWith("HTTP/1.1 200"));
+        assertEquals("", exchange(), "the third connection is closed without an answer");
+        assertEquals(1, proxy.metric(sample));
+        assertTrue(proxy.admin("/stats?filter=rate_limit").contains("local_rate_limit.tcp_rl.rate_limited: 1"));
+    }
+
+    /** One HTTP/1.1 request over a fresh connection to the TCP listener; what came back until close. */
+    private static String exchange() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", tcpPort)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            try {
+                out.write("GET /tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (java.io.IOException closedAlready) {
+                return "";
+            }
+            InputStream in = s.getInputStream();
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            } catch (java.net.SocketException reset) {
+                return "";
+            }
+        }
+    }
+}

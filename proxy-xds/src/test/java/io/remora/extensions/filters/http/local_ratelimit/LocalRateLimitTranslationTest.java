@@ -1,0 +1,232 @@
+package io.remora.extensions.filters.http.local_ratelimit;
+
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HeaderMutation;
+import io.remora.runtime.FractionalPercent;
+import io.remora.runtime.FractionalPercent.Denominator;
+import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.TranslationException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** LocalRateLimit configs as Envoy reads them, and refused ones naming the field. */
+class LocalRateLimitTranslationTest {
+
+    static final String FILTER = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config"
+            + ".http_filters[0].typed_config";
+
+    static String bootstrap(String body, String perRoute) {
+        return """
+                static_resources:
+                  listeners:
+                  - name: l0
+                    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: p
+                          http_filters:
+                          - name: envoy.filters.http.local_ratelimit
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                %s
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                          route_config:
+                            virtual_hosts:
+                            - name: v
+                              domains: ["*"]
+                              routes:
+                              - match: { prefix: "/" }
+                                route: { cluster: c1 }
+                %s
+                  clusters:
+                  - name: c1
+                    load_assignment:
+                      cluster_name: c1
+                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+                """.formatted(body.stripTrailing().indent(14).stripTrailing(), perRoute.stripTrailing().indent(16).stripTrailing());
+    }
+
+    static HttpConnectionManagerConfig hcm(String yaml) {
+        var model = new BootstrapLoader().loadString(yaml, "test.yaml").model();
+        return (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).terminalFilter();
+    }
+
+    static LocalRateLimitConfig config(String body) {
+        return (LocalRateLimitConfig) hcm(bootstrap(body, "")).httpFilters().get(0).config();
+    }
+
+    static TranslationException refused(String body, String perRoute) {
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(bootstrap(body, perRoute), "test.yaml"));
+        System.out.println("refused: " + e.getMessage());
+        return e;
+    }
+
+    @Test
+    void fullConfig() {
+        LocalRateLimitConfig c = config("""
+                stat_prefix: http_local_rate_limiter
+                status: { code: ServiceUnavailable }
+                token_bucket: { max_tokens: 10, tokens_per_fill: 5, fill_interval: 2s }
+                filter_enabled: { runtime_key: le, default_value: { numerator: 100, denominator: HUNDRED } }
+                filter_enforced: { runtime_key: lf, default_value: { numerator: 50, denominator: TEN_THOUSAND } }
+                response_headers_to_add:
+                - append_action: OVERWRITE_IF_EXISTS_OR_ADD
+                  header: { key: x-local-rate-limit, value: "true" }
+                request_headers_to_add_when_not_enforced:
+                - header: { key: x-shadow, value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" }
+                enable_x_ratelimit_headers: DRAFT_VERSION_03
+                local_rate_limit_per_downstream_connection: true
+                stage: 3
+                always_consume_default_token_bucket: false
+                rate_limited_as_resource_exhausted: true
+                descriptors:
+                - entries: [{ key: client, value: alice }]
+                  token_bucket: { max_tokens: 1, fill_interval: 4s }
+                - entries: [{ key: client, value: "" }]
+                  token_bucket: { max_tokens: 2, fill_interval: 2s }
+                rate_limits:
+                - actions:
+                  - request_headers: { header_name: x-client, descriptor_key: client }
+                - actions:
+                  - generic_key: { descriptor_value: g }
+                  - header_value_match: { descriptor_value: m, headers: [{ name: x-m, present_match: true }] }
+                  - remote_address: {}
+                """);
+        assertEquals("http_local_rate_limiter", c.statPrefix());
+        assertEquals(503, c.status());
+        assertEquals(new TokenBucketSpec(10, 5, 2000), c.tokenBucket());
+        assertEquals(new LocalRateLimitConfig.RuntimeFraction("le", new FractionalPercent(100, Denominator.HUNDRED)), c.filterEnabled());
+        assertEquals(new FractionalPercent(50, Denominator.TEN_THOUSAND), c.filterEnforced().defaultValue());
+        assertEquals(new HeaderMutation.HeaderValueOption("x-local-rate-limit", "true",
+                HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false), c.responseHeadersToAdd().get(0));
+        assertEquals("x-shadow", c.requestHeadersToAddWhenNotEnforced().get(0).key());
+        assertTrue(c.xRateLimitHeaders());
+        assertTrue(c.perConnection());
+        assertEquals(3, c.stage());
+        assertFalse(c.alwaysConsumeDefaultBucket());
+        assertTrue(c.rateLimitedAsResourceExhausted());
+        assertEquals(List.of(new DescriptorEntry("client", "alice")), c.descriptors().get(0).entries());
+        assertEquals(new TokenBucketSpec(1, 1, 4000), c.descriptors().get(0).tokenBucket());
+        assertEquals(new DescriptorPolicy(List.of(new DescriptorPolicy.RequestHeaders("x-client", "client", false))),
+                c.rateLimits().get(0));
+        List<DescriptorPolicy.Action> second = c.rateLimits().get(1).actions();
+        assertEquals(new DescriptorPolicy.GenericKey("generic_key", "g"), second.get(0));
+        assertEquals("header_match", ((DescriptorPolicy.HeaderValueMatch) second.get(1)).descriptorKey());
+        assertEquals(new DescriptorPolicy.RemoteAddress(), second.get(2));
+    }
+
+    @Test
+    void envoyDefaults() {
+        LocalRateLimitConfig c = config("stat_prefix: s");
+        assertEquals(429, c.status());
+        assertNull(c.tokenBucket());
+        assertNull(c.filterEnabled(), "unset filter_enabled is 0%: disabled");
+        assertNull(c.filterEnforced());
+        assertTrue(c.alwaysConsumeDefaultBucket());
+        assertFalse(c.xRateLimitHeaders());
+        assertEquals(20, c.maxDynamicDescriptors());
+        // Below 400 is not an error code: Envoy answers 429 instead.
+        assertEquals(429, config("stat_prefix: s\nstatus: { code: OK }").status());
+    }
+
+    @Test
+    void equalConfigsAreEqualButOwnTheirBuckets() {
+        LocalRateLimitConfig a = config("stat_prefix: s\ntoken_bucket: { max_tokens: 1, fill_interval: 1s }");
+        LocalRateLimitConfig b = config("stat_prefix: s\ntoken_bucket: { max_tokens: 1, fill_interval: 1s }");
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertNotSame(a.runtime(), b.runtime());
+    }
+
+    @Test
+    void perRouteConfig() {
+        var m = hcm(bootstrap("stat_prefix: s", """
+                typed_per_filter_config:
+                  envoy.filters.http.local_ratelimit:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                    stat_prefix: route
+                    token_bucket: { max_tokens: 3, fill_interval: 60s }
+                """));
+        var route = m.routeConfig().virtualHosts().get(0).routes().get(0);
+        LocalRateLimitConfig c = (LocalRateLimitConfig) route.perFilterConfigs().get("envoy.filters.http.local_ratelimit")
+                .config();
+        assertEquals("route", c.statPrefix());
+        assertEquals(3, c.tokenBucket().maxTokens());
+    }
+
+    @Test
+    void badConfigsNameTheField() {
+        assertEquals(FILTER + ".stat_prefix", refused("token_bucket: { max_tokens: 1, fill_interval: 1s }", "").path());
+        assertEquals(FILTER + ".token_bucket.max_tokens",
+                refused("stat_prefix: s\ntoken_bucket: { max_tokens: 0, fill_interval: 1s }", "").path());
+        assertEquals(FILTER + ".token_bucket.fill_interval",
+                refused("stat_prefix: s\ntoken_bucket: { max_tokens: 1, fill_interval: 0.01s }", "").path());
+        assertEquals(FILTER + ".token_bucket.fill_interval",
+                refused("stat_prefix: s\ntoken_bucket: { max_tokens: 1 }", "").path());
+        assertEquals(FILTER + ".token_bucket.tokens_per_fill",
+                refused("stat_prefix: s\ntoken_bucket: { max_tokens: 1, tokens_per_fill: 0, fill_interval: 1s }", "")
+                        .path());
+        assertEquals(FILTER + ".filter_enabled.default_value",
+                refused("stat_prefix: s\nfilter_enabled: { runtime_key: k }", "").path());
+        assertEquals(FILTER + ".descriptors[0].token_bucket.fill_interval", refused("""
+                stat_prefix: s
+                token_bucket: { max_tokens: 1, fill_interval: 1s }
+                descriptors:
+                - entries: [{ key: k, value: v }]
+                  token_bucket: { max_tokens: 1, fill_interval: 1.5s }
+                """, "").path());
+        assertEquals(FILTER + ".descriptors[1]", refused("""
+                stat_prefix: s
+                descriptors:
+                - entries: [{ key: k, value: v }]
+                  token_bucket: { max_tokens: 1, fill_interval: 1s }
+                - entries: [{ key: k, value: v }]
+                  token_bucket: { max_tokens: 2, fill_interval: 1s }
+                """, "").path());
+        assertEquals(FILTER + ".descriptors[0].entries", refused("""
+                stat_prefix: s
+                descriptors:
+                - token_bucket: { max_tokens: 1, fill_interval: 1s }
+                """, "").path());
+        assertEquals(FILTER + ".rate_limits[0].actions[1].request_headers.descriptor_key", refused("""
+                stat_prefix: s
+                rate_limits:
+                - actions:
+                  - generic_key: { descriptor_value: g }
+                  - request_headers: { header_name: x }
+                """, "").path());
+        assertEquals(FILTER + ".rate_limits[0].actions[0]", refused("""
+                stat_prefix: s
+                rate_limits:
+                - actions:
+                  - source_cluster: {}
+                """, "").path());
+        assertEquals(FILTER + ".response_headers_to_add[0].header.value", refused("""
+                stat_prefix: s
+                response_headers_to_add: [{ header: { key: x, value: "%NOT_AN_OPERATOR%" } }]
+                """, "").path());
+        TranslationException perRoute = refused("stat_prefix: s", """
+                typed_per_filter_config:
+                  envoy.filters.http.local_ratelimit:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                    stat_prefix: route
+                """);
+        assertTrue(perRoute.path().endsWith("typed_per_filter_config[\"envoy.filters.http.local_ratelimit\"].token_bucket"),
+                perRoute.path());
+    }
+}
