@@ -12,6 +12,12 @@ final class Bootstraps {
      * and the given clusters (YAML list items indented for {@code clusters:}).
      */
     static String http(int adminPort, int listenerPort, String accessLogPath, String routes, String clusters) {
+        return http(adminPort, listenerPort, accessLogPath, routes, clusters, "");
+    }
+
+    /** As above, with HTTP filters (YAML list items, as for {@code http_filters:}) before the router. */
+    static String http(int adminPort, int listenerPort, String accessLogPath, String routes, String clusters,
+                       String httpFilters) {
         return """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
@@ -38,12 +44,14 @@ final class Bootstraps {
                               routes:
                 %s
                           http_filters:
+                %s
                           - name: envoy.filters.http.router
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
                   clusters:
                 %s
-                """.formatted(adminPort, listenerPort, accessLogPath, indent(routes, 14), indent(clusters, 2));
+                """.formatted(adminPort, listenerPort, accessLogPath, indent(routes, 14), indent(httpFilters, 10),
+                indent(clusters, 2)).replace("\n\n", "\n");
     }
 
     /** A STATIC cluster over 127.0.0.1 ports; http2 when the upstream speaks HTTP/2 (gRPC). */
