@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code sidecar-listeners.json}): every RBAC and ext_authz config in it translates, and the
  * listeners that carry them translate whole instead of being refused for access control.
  */
-class IstioFixtureAuthorizationTest {
+public class IstioFixtureAuthorizationTest {
 
     static final Set<String> TYPES = Set.of(
             "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
