@@ -52,6 +52,10 @@ public final class StreamInfo {
     public SocketAddress upstreamHost;
     public SocketAddress upstreamLocalAddress;
     public String upstreamTransportFailureReason;
+    /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
+    public io.remora.tls.TlsConnection downstreamTls;
+    /** TLS of the upstream connection used (null: plaintext or none). */
+    public io.remora.tls.TlsConnection upstreamTls;
     /** Nanos from start to the first upstream response byte; -1 when none. */
     public long upstreamServiceTimeNanos = -1;
     /** Nanos from start to the last byte sent downstream; -1 until done. */

@@ -15,6 +15,8 @@ import java.util.List;
  * @param maxRequestHeadersKb default 60; over it → 431
  * @param maxRequestHeadersCount default 100
  * @param serverName       value of the {@code server} response header (default "envoy")
+ * @param requestHeadersTimeout from the first byte of a request to the end of its headers; null
+ *                         or ZERO disables (Envoy's default)
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -38,7 +40,23 @@ public record HttpConnectionManagerConfig(
         Http2Options http2Options,
         boolean normalizePath,
         boolean mergeSlashes,
-        List<AccessLogConfig> accessLogs) implements NetworkFilterConfig {
+        List<AccessLogConfig> accessLogs,
+        Duration requestHeadersTimeout) implements NetworkFilterConfig {
+
+    /** Without a request_headers_timeout (disabled, as Envoy's default). */
+    public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
+                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
+                                       Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
+                                       int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
+                                       int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
+                                       boolean preserveExternalRequestId, String serverName,
+                                       ServerHeaderTransformation serverHeaderTransformation, Http2Options http2Options,
+                                       boolean normalizePath, boolean mergeSlashes, List<AccessLogConfig> accessLogs) {
+        this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
+                drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
+                skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
+                http2Options, normalizePath, mergeSlashes, accessLogs, null);
+    }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";
 

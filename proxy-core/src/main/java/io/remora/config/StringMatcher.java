@@ -1,6 +1,6 @@
 package io.remora.config;
 
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /**
  * {@code type.matcher.v3.StringMatcher}. Regexes are compiled by the translator and must match

@@ -87,7 +87,9 @@ final class ConnectionContext {
         if (closed) {
             return;
         }
-        long timeout = hcm.idleTimeoutNanos;
+        // reduce_timeouts shortens the idle timeout while the proxy is under memory pressure.
+        long timeout = hcm.overload.scaledTimeoutNanos(
+                io.remora.config.OverloadManagerConfig.TimerType.HTTP_DOWNSTREAM_CONNECTION_IDLE, hcm.idleTimeoutNanos);
         long next = timeout;
         if (activeStreams == 0) {
             long idle = System.nanoTime() - idleSinceNanos;

@@ -40,7 +40,8 @@ import java.util.ArrayDeque;
  * request at a time. Pipelined requests wait (reading paused) until the response before them is
  * complete, so responses never interleave. Bodies stream; nothing is aggregated.
  */
-final class Http1Connection extends ChannelInboundHandlerAdapter implements ConnectionContext.Codec {
+final class Http1Connection extends ChannelInboundHandlerAdapter
+        implements ConnectionContext.Codec, Http1HeaderGuard.Timeout {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
@@ -49,6 +50,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
     private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
 
     private final ConnectionContext cx;
+    private final Http1HeaderGuard guard;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Stream current;
@@ -58,6 +60,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
 
     private Http1Connection(ConnectionContext cx) {
         this.cx = cx;
+        this.guard = new Http1HeaderGuard(cx);
+        guard.timeout(this);
     }
 
     /** Installs the HTTP/1.1 codec; with {@code h2cUpgrade}, a request may upgrade to HTTP/2. */
@@ -73,6 +77,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
+        p.addLast(Http1HeaderGuard.NAME, conn.guard);
         p.addLast("remora-http1-codec", codec);
         if (h2cUpgrade) {
             HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
@@ -94,6 +99,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         if (closing || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
+        }
+        // The header phase is over when the decoder hands over the head, even if it waits in line.
+        if (msg instanceof HttpRequest) {
+            guard.headersComplete();
+        }
+        if (msg instanceof LastHttpContent) {
+            guard.requestComplete();
         }
         if (msg instanceof LastHttpContent last && pending.isEmpty() && current != null && current.skipLastContent) {
             // The end of a request that had no body: already signalled with its headers.
@@ -138,8 +150,25 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         Stream s = new Stream(req);
         current = s;
         DecoderResult result = req.decoderResult();
-        if (result.isFailure()) {
+        Http1Headers.Rejection rejection = Http1Headers.validate(req);
+        if (result.isFailure() && (rejection == null || rejection.status() != 501)) {
+            // An unknown transfer coding is answered 501 even when it also broke Netty's framing.
             s.protocolError(result.cause());
+            return;
+        }
+        if (rejection != null) {
+            s.reject(rejection.status(), rejection.reason(), rejection.details());
+            return;
+        }
+        if ("CONNECT".equals(req.method().name())) {
+            // No upgrade_configs for CONNECT: Envoy refuses the upgrade (403 upgrade_failed) and,
+            // the request being unfinished, closes; the tunnel bytes are never parsed as HTTP.
+            s.reject(403, "Forbidden", "upgrade_failed");
+            ctx.pipeline().remove("remora-http1-codec");
+            return;
+        }
+        if (cx.hcm.overload.stopAcceptingRequests.isSaturated()) {
+            s.overloaded(req);
             return;
         }
         boolean noBody = !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
@@ -151,6 +180,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         Http2Headers headers = Http1Headers.toHttp2(req, cx.scheme);
         s.requestComplete = noBody;
         s.skipLastContent = noBody;
+        if (StreamLog.enabled()) {
+            StreamLog.requestHeaders(ctx.channel(), headers, noBody);
+        }
         s.stream.decodeHeaders(headers, noBody);
     }
 
@@ -283,6 +315,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // Upgraded to h2c: the HTTP/2 handlers took over the connection.
+            ctx.pipeline().remove(guard);
             ctx.pipeline().remove(this);
             releasePending();
         }
@@ -293,6 +326,33 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
         ctx.close();
+    }
+
+    /**
+     * A request's head did not complete in time. As Envoy, whose stream exists from the request's
+     * first byte: 408 and close (request_headers_timeout: "request header timeout"; stream idle:
+     * "stream timeout", flag SI).
+     */
+    @Override
+    public void onHeaderPhaseTimeout(boolean requestHeadersTimeout) {
+        if (closing) {
+            return;
+        }
+        if (current != null) {
+            // A pipelined head is stuck behind a request still in progress: close after its response.
+            current.closeAfterResponse = true;
+            return;
+        }
+        Stream s = new Stream(null);
+        current = s;
+        s.requestComplete = true;
+        s.closeAfterResponse = true;
+        if (requestHeadersTimeout) {
+            s.stream.sendLocalReply(408, "request header timeout", null, "request_header_timeout");
+        } else {
+            cx.hcm.stats.downstreamRqIdleTimeout.increment();
+            s.stream.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
+        }
     }
 
     @Override
@@ -319,9 +379,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
         boolean closeAfterResponse;
         boolean chunked;
 
+        /** A stream for this request head; null for a head that never completed. */
         Stream(HttpRequest req) {
-            this.keepAlive = HttpUtil.isKeepAlive(req);
-            this.http10 = req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            this.keepAlive = req != null && HttpUtil.isKeepAlive(req);
+            this.http10 = req != null && req.protocolVersion().equals(HttpVersion.HTTP_1_0);
             this.stream = new ActiveStream(cx, this);
         }
 
@@ -338,8 +399,28 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
             }
         }
 
+        /** Envoy's stop_accepting_requests: 503 "envoy overloaded", response flag OM. */
+        void overloaded(HttpRequest req) {
+            stream.info.method = req.method().name();
+            stream.info.path = req.uri();
+            stream.info.authority = req.headers().get(Http1Headers.HOST);
+            stream.sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload");
+        }
+
+        /** A request head Envoy refuses: local reply, then the connection closes. */
+        void reject(int status, String reason, String details) {
+            requestComplete = true;
+            closeAfterResponse = true;
+            stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+            cx.hcm.stats.downstreamCxProtocolError.increment();
+            stream.sendLocalReply(status, reason, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, details);
+        }
+
         @Override
         public void encodeHeaders(Http2Headers headers, boolean endStream) {
+            if (StreamLog.enabled()) {
+                StreamLog.responseHeaders(ctx.channel(), headers, endStream);
+            }
             int status = AsciiString.of(headers.status()).parseInt();
             CharSequence connection = headers.get(Http1Headers.CONNECTION);
             if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {
@@ -361,6 +442,12 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Conn
                 }
             }
             if (!keepAlive || cx.draining || cx.hcm.draining() || (endStream && !requestComplete)) {
+                closeAfterResponse = true;
+            }
+            double noKeepAlive = cx.hcm.overload.disableHttpKeepalive.value();
+            if (noKeepAlive > 0 && (noKeepAlive >= 1
+                    || java.util.concurrent.ThreadLocalRandom.current().nextDouble() < noKeepAlive)) {
+                // Envoy's disable_http_keepalive: under memory pressure clients reconnect later.
                 closeAfterResponse = true;
             }
             if (closeAfterResponse) {

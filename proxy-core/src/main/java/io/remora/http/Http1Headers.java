@@ -37,6 +37,70 @@ final class Http1Headers {
                 || UPGRADE.contentEquals(lowerName) || HTTP2_SETTINGS.contentEquals(lowerName);
     }
 
+    static final AsciiString CHUNKED = AsciiString.cached("chunked");
+
+    /** Why a request head is refused before it becomes a stream: Envoy's status and details. */
+    record Rejection(int status, String reason, String details) {
+    }
+
+    /**
+     * Envoy's HTTP/1.1 codec and connection manager checks that Netty's decoder does not make, or
+     * null when the request head is acceptable. Each rejection closes the connection after the reply.
+     */
+    static Rejection validate(HttpRequest req) {
+        HttpHeaders h = req.headers();
+        java.util.List<String> te = h.getAll(TRANSFER_ENCODING);
+        if (!te.isEmpty() && (te.size() > 1 || !CHUNKED.contentEqualsIgnoreCase(te.get(0).trim()))) {
+            // Only "chunked" on its own is a coding Envoy knows how to frame (RFC 9112 6.1).
+            return new Rejection(501, "Not Implemented", "http1.invalid_transfer_encoding");
+        }
+        String uri = req.uri();
+        for (int i = 0; i < uri.length(); i++) {
+            char c = uri.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                return new Rejection(400, "Bad Request", "http1.codec_error");
+            }
+            if (c == '#') {
+                // RFC 9112 3.2: no fragment in a request-target (Envoy's http_reject_path_with_fragment).
+                return new Rejection(400, "Bad Request", "path_normalization_failed");
+            }
+        }
+        int hosts = h.getAll(HOST).size();
+        if (hosts > 1) {
+            return new Rejection(400, "Bad Request", "http1.codec_error");
+        }
+        boolean connect = "CONNECT".equals(req.method().name());
+        if (hosts == 0 && !connect && req.protocolVersion().minorVersion() >= 1 && !uri.contains("://")) {
+            return new Rejection(400, "Bad Request", "missing_host_header");
+        }
+        return null;
+    }
+
+    /**
+     * Headers the client named in {@code Connection} as hop-by-hop (RFC 9110 7.6.1), lower case;
+     * null when there are none. Framing and routing headers are never dropped this way: they were
+     * already used for this hop, and dropping Host would change where the request goes.
+     */
+    static java.util.Set<AsciiString> nominatedHopByHop(HttpHeaders in) {
+        java.util.Set<AsciiString> out = null;
+        for (String v : in.getAll(CONNECTION)) {
+            for (String token : v.split(",")) {
+                AsciiString t = AsciiString.of(token.trim()).toLowerCase();
+                if (t.isEmpty() || HOST.contentEquals(t) || CONTENT_LENGTH.contentEquals(t)
+                        || t.contentEquals("close") || t.contentEquals("keep-alive")) {
+                    continue;
+                }
+                if (out == null) {
+                    out = new java.util.HashSet<>();
+                }
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
+
     /** Normalizes a request: :method, :scheme, :authority (Host or absolute URI), :path. */
     static Http2Headers toHttp2(HttpRequest req, String scheme) {
         HttpHeaders in = req.headers();
@@ -66,11 +130,13 @@ final class Http1Headers {
             }
             out.scheme(scheme);
         }
+        java.util.Set<AsciiString> nominated = in.contains(CONNECTION) ? nominatedHopByHop(in) : null;
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
-            if (connectionSpecific(name) || EXPECT.contentEquals(name)) {
+            if (connectionSpecific(name) || EXPECT.contentEquals(name)
+                    || (nominated != null && nominated.contains(name))) {
                 continue;
             }
             if (HOST.contentEquals(name)) {

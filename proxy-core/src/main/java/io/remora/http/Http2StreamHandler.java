@@ -62,6 +62,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
                 }
                 headers.remove(HOST);
                 stream = new ActiveStream(cx, this);
+                if (StreamLog.enabled()) {
+                    StreamLog.requestHeaders(ch, headers, hf.isEndStream());
+                }
                 stream.decodeHeaders(headers, hf.isEndStream());
             } else if (!stream.ended()) {
                 stream.decodeTrailers(headers);
@@ -106,6 +109,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
     @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         Http1Headers.stripConnectionSpecific(headers);
+        if (StreamLog.enabled()) {
+            StreamLog.responseHeaders(ch, headers, endStream);
+        }
         ch.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
     }
 

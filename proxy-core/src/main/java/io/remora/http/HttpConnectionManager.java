@@ -41,6 +41,8 @@ public final class HttpConnectionManager implements NetworkFilter {
     final String serverName;
     final ServerHeaderTransformation serverHeaderTransformation;
     final int bufferLimit;
+    final long requestHeadersTimeoutNanos;
+    final io.remora.overload.OverloadManager overload;
     private final ByteCounter byteCounter;
     private final Set<ConnectionContext> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
@@ -63,6 +65,8 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.serverHeaderTransformation = config.serverHeaderTransformation() == null
                 ? ServerHeaderTransformation.OVERWRITE : config.serverHeaderTransformation();
         this.bufferLimit = DEFAULT_BUFFER_LIMIT;
+        this.requestHeadersTimeoutNanos = nanos(config.requestHeadersTimeout(), Duration.ZERO);
+        this.overload = context.overload();
         this.byteCounter = new ByteCounter(stats);
     }
 

@@ -53,7 +53,7 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
 
     private static Routes.Provider routesOf(HttpConnectionManagerConfig config, ServerContext context) {
         if (config.routeConfig() != null) {
-            return Routes.inline(config.routeConfig());
+            return Routes.inline(config.routeConfig(), context);
         }
         if (config.rdsName() != null) {
             return Routes.rds(context, config.rdsName());

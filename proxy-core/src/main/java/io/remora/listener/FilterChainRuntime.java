@@ -22,23 +22,39 @@ public final class FilterChainRuntime {
     private final ConnectionFilterFactory[] connectionFilters;
     private final ServerContext context;
     private final ChannelGroup connections;
+    private final io.remora.tls.DownstreamTransportSocket tls;
 
     public FilterChainRuntime(FilterChainConfig config, NetworkFilter filter) {
-        this(config, new ConnectionFilterFactory[0], filter, null);
+        this(config, new ConnectionFilterFactory[0], filter, null, null);
     }
 
+    /**
+     * @param connectionFilters the chain's non-terminal network filters
+     * @param tls               the chain's TLS transport socket, or null for raw bytes
+     */
     public FilterChainRuntime(FilterChainConfig config, ConnectionFilterFactory[] connectionFilters,
-                              NetworkFilter filter, ServerContext context) {
+                              NetworkFilter filter, ServerContext context, io.remora.tls.DownstreamTransportSocket tls) {
+        if (config.transportSocket() != null && tls == null) {
+            // A chain configured for TLS must never hand plaintext to its filters.
+            throw new IllegalArgumentException("filter chain '" + config.name() + "' has a TLS transport socket"
+                    + " but no TLS was set up for it");
+        }
         this.config = config;
         this.filter = filter;
         this.connectionFilters = connectionFilters.clone();
         this.context = context;
+        this.tls = tls;
         this.connections = new DefaultChannelGroup(config.name() == null ? "chain" : config.name(),
                 GlobalEventExecutor.INSTANCE);
     }
 
     public FilterChainConfig config() {
         return config;
+    }
+
+    /** The chain's TLS, or null for raw bytes. */
+    public io.remora.tls.DownstreamTransportSocket tls() {
+        return tls;
     }
 
     public NetworkFilter filter() {

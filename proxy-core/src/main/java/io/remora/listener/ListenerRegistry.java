@@ -15,4 +15,13 @@ public interface ListenerRegistry {
     void connectionOpened();
 
     void connectionClosed();
+
+    /** Whether the connection limits and the overload manager let this listener take one more connection. */
+    default io.remora.overload.ConnectionLimits.Refusal admit(String listenerName) {
+        return io.remora.overload.ConnectionLimits.Refusal.NONE;
+    }
+
+    /** Gives back the slot of a connection {@link #admit} let in. */
+    default void released(String listenerName) {
+    }
 }

@@ -33,6 +33,8 @@ final class CompiledRoute implements RouteEntry {
     private final CompiledQueryParameterMatcher[] queryMatchers;
     private final boolean grpc;
     private final long runtimePerMillion;
+    private final String runtimeKey;
+    private final io.remora.runtime.FractionalPercent runtimeDefault;
 
     // Forward.
     private final ClusterPicker picker;
@@ -67,6 +69,9 @@ final class CompiledRoute implements RouteEntry {
                 .toArray(CompiledQueryParameterMatcher[]::new);
         grpc = m.grpc();
         runtimePerMillion = m.runtimeFractionPerMillion() == null ? -1 : m.runtimeFractionPerMillion();
+        runtimeKey = m.runtimeKey() == null || m.runtimeKey().isEmpty() ? null : m.runtimeKey();
+        runtimeDefault = runtimePerMillion < 0 ? null : new io.remora.runtime.FractionalPercent(runtimePerMillion,
+                io.remora.runtime.FractionalPercent.Denominator.MILLION);
 
         if (route.action() instanceof ForwardAction f) {
             picker = ClusterPicker.of(f.cluster());
@@ -131,12 +136,20 @@ final class CompiledRoute implements RouteEntry {
     }
 
     /** Whether the request takes this route; {@code pathEnd} ends the path part of {@code path}. */
-    boolean matches(Http2Headers headers, String path, int pathEnd, long random) {
+    boolean matches(Http2Headers headers, String path, int pathEnd, long random, io.remora.runtime.Runtime runtime) {
         if (!pathMatcher.matches(headers, path, pathEnd)) {
             return false;
         }
-        if (runtimePerMillion >= 0 && Long.remainderUnsigned(random, PER_MILLION) >= runtimePerMillion) {
-            return false;
+        if (runtimePerMillion >= 0) {
+            // Envoy's featureEnabled(runtime_key, default_value, random): the runtime's value, when
+            // set, replaces the default fraction.
+            if (runtimeKey != null) {
+                if (!runtime.featureEnabled(runtimeKey, runtimeDefault, random)) {
+                    return false;
+                }
+            } else if (Long.remainderUnsigned(random, PER_MILLION) >= runtimePerMillion) {
+                return false;
+            }
         }
         for (CompiledHeaderMatcher h : headerMatchers) {
             if (!h.matches(headers)) {

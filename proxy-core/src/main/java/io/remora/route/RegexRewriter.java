@@ -2,13 +2,14 @@ package io.remora.route;
 
 import io.remora.config.ForwardAction;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
 
 /**
  * {@code regex_rewrite}: every match of the pattern in the path part is replaced by the
  * substitution, whose RE2-style {@code \N} group references are translated once, at compile, into
- * Java's replacement syntax. The query string is kept.
+ * re2j's replacement syntax ({@code $N}). Matching is RE2's, linear in the path. The query string
+ * is kept.
  */
 final class RegexRewriter {
 
@@ -18,7 +19,7 @@ final class RegexRewriter {
     RegexRewriter(ForwardAction.RegexRewrite spec) {
         this.pattern = spec.pattern();
         String substitution = spec.substitution() == null ? "" : spec.substitution();
-        int groups = pattern.matcher("").groupCount();
+        int groups = pattern.groupCount();
         this.replacement = toJavaReplacement(substitution, groups);
     }
 
@@ -27,17 +28,15 @@ final class RegexRewriter {
      * the rewritten part is empty, which Envoy treats as a failed rewrite.
      */
     String rewrite(String path, int pathEnd) {
-        Matcher m = pattern.matcher(path).region(0, pathEnd);
+        Matcher m = pattern.matcher(pathEnd == path.length() ? path : path.substring(0, pathEnd));
         if (!m.find()) {
             return path;
         }
         StringBuilder b = new StringBuilder(path.length() + 16);
-        int last;
         do {
             m.appendReplacement(b, replacement);
-            last = m.end();
         } while (m.find());
-        b.append(path, last, pathEnd);
+        m.appendTail(b);
         if (b.isEmpty()) {
             return null;
         }
@@ -45,7 +44,7 @@ final class RegexRewriter {
     }
 
     /**
-     * RE2 substitution to a Java replacement: "\N" is group N, "\\" a backslash, everything else
+     * RE2 substitution to an re2j (Java-style) replacement: "\N" is group N, "\\" a backslash, everything else
      * literal (so '$' and digits are escaped for Java's parser).
      */
     static String toJavaReplacement(String re2, int groupCount) {

@@ -13,6 +13,8 @@ import java.util.List;
  */
 public final class RouteTable {
 
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("router");
+
     /**
      * RouteConfiguration fields the core model does not carry (yet).
      *
@@ -88,15 +90,24 @@ public final class RouteTable {
      * @return the matched route, or null when no virtual host or no route matches (404 NR)
      */
     public RouteEntry route(Http2Headers headers, long random) {
+        return route(headers, random, io.remora.runtime.Runtime.EMPTY);
+    }
+
+    /** {@link #route(Http2Headers, long)} with the runtime that {@code runtime_fraction.runtime_key} reads. */
+    public RouteEntry route(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
         CompiledVirtualHost vh = index.find(headers.authority());
         if (vh == null) {
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine("no virtual host match for authority '" + headers.authority() + "' in route config '"
+                        + config.name() + "'");
+            }
             return null;
         }
         CharSequence p = headers.path();
         String path = p == null ? "" : p.toString();
         int pathEnd = PathMatcher.pathEnd(path);
         for (CompiledRoute r : vh.routes()) {
-            if (r.matches(headers, path, pathEnd, random)) {
+            if (r.matches(headers, path, pathEnd, random, runtime)) {
                 return r;
             }
         }

@@ -16,6 +16,7 @@ import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilter;
+import io.remora.route.RouteTable;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
@@ -44,15 +45,15 @@ import java.util.function.Function;
  * monitor; workers only read the published {@link Snapshot} and each listener's runtime.
  */
 public final class Server implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Server.class.getName());
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
     /** How long start waits for DNS clusters' first answer (Envoy's cluster warming). */
     private static final Duration DNS_WARMING = Duration.ofSeconds(5);
 
     /** Everything accept-time code reads, published with one volatile write. */
     private record Snapshot(ServerConfig config, Map<String, ActiveListener> listeners,
                             Map<InetSocketAddress, ActiveListener> byAddress,
-                            Map<Integer, ActiveListener> wildcardByPort) {
-        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of());
+                            Map<Integer, ActiveListener> wildcardByPort, Map<String, RouteTable> routeTables) {
+        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     private final ServerOptions options;
@@ -60,12 +61,15 @@ public final class Server implements AutoCloseable {
     private final List<NetworkFilterFactory<?>> filterFactories;
     private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ClusterManagerImpl clusterManager;
+    private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final AtomicLong activeConnections = new AtomicLong();
     private final ListenerRegistry registry = new Registry();
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile boolean draining;
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
+    private io.remora.config.OverloadManagerConfig overloadConfig;
+    private volatile io.remora.overload.OverloadManager overload;
     private EventLoopGroup workers;
     private ListenerBinder binder;
     private boolean stopped;
@@ -84,14 +88,33 @@ public final class Server implements AutoCloseable {
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
         this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
-        this.clusterManager = new ClusterManagerImpl(stats);
+        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets,
+                options.transport());
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot.config(), () -> accessLogFactory, () -> draining);
+                () -> snapshot.config(), () -> accessLogFactory, () -> draining,
+                name -> snapshot.routeTables().get(name), () -> overload);
+    }
+
+    /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
+    public synchronized Server overloadManager(io.remora.config.OverloadManagerConfig config) {
+        this.overloadConfig = config;
+        return this;
+    }
+
+    /** The running overload manager (null before start). */
+    public io.remora.overload.OverloadManager overload() {
+        return overload;
     }
 
     /** Plugs in the access log implementation; the default logs nothing. */
     public Server accessLogFactory(Function<List<AccessLogConfig>, List<AccessLog>> factory) {
         this.accessLogFactory = factory;
+        return this;
+    }
+
+    /** Plugs in the layered runtime that {@link ServerContext#runtime()} reads; the default is empty. */
+    public Server runtime(io.remora.runtime.RuntimeLoader loader) {
+        context.runtime(loader::snapshot);
         return this;
     }
 
@@ -104,6 +127,7 @@ public final class Server implements AutoCloseable {
         workers = options.transport().newEventLoopGroup(n, "remora-worker");
         binder = new ListenerBinder(options.transport(), workers);
         stats.server().concurrency.set(n);
+        overload = io.remora.overload.OverloadManager.create(overloadConfig, stats).start();
         try {
             clusterManager.update(config.clusters());
             awaitDnsClusters();
@@ -126,7 +150,7 @@ public final class Server implements AutoCloseable {
             CompletableFuture.allOf(dns.toArray(CompletableFuture[]::new))
                     .get(DNS_WARMING.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
+            LOG.log(java.util.logging.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
         }
     }
 
@@ -165,6 +189,8 @@ public final class Server implements AutoCloseable {
                     ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
                     if (lc.bindToPort()) {
                         al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
+                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al.boundAddress())
+                                + " (" + lc.filterChains().size() + " filter chain(s))");
                     }
                     newlyBound.add(al);
                     next.put(lc.name(), al);
@@ -186,7 +212,7 @@ public final class Server implements AutoCloseable {
             }
         }
         runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
-        snapshot = index(config, next);
+        snapshot = index(config, next, compileRoutes(config, old.routeTables()));
         for (ActiveListener al : toStop) {
             al.stopAccepting();
         }
@@ -196,9 +222,21 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** An address as Envoy prints it: 0.0.0.0:10000, [::]:10000, a pipe path. */
+    public static String describe(SocketAddress a) {
+        if (a instanceof InetSocketAddress in && in.getAddress() != null) {
+            String host = io.netty.util.NetUtil.toAddressString(in.getAddress());
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
+        }
+        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
+            return d.path();
+        }
+        return String.valueOf(a);
+    }
+
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
-                && a.transparent() == b.transparent();
+                && a.transparent() == b.transparent() && a.freebind() == b.freebind();
     }
 
     private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {
@@ -220,7 +258,7 @@ public final class Server implements AutoCloseable {
         try {
             fc.filter().startDrain();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+            LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
         }
         // Scheduled even when the group looks empty: a connection accepted just before the swap
         // may still be in its listener filters and join the group later.
@@ -248,7 +286,11 @@ public final class Server implements AutoCloseable {
                 rt = built.get(fc);
             }
             if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context);
+                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context,
+                        fc.transportSocket() == null ? null
+                        : new io.remora.tls.DownstreamTransportSocket(fc.transportSocket(), secrets,
+                        io.remora.tls.TlsProvider.current(),
+                        io.remora.tls.TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
                 built.put(fc, rt);
             }
             chains.put(fc, rt);
@@ -303,7 +345,24 @@ public final class Server implements AutoCloseable {
         return out;
     }
 
-    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners) {
+    /**
+     * RDS route tables, compiled here on the control thread (never on a worker's request path);
+     * a configuration equal to the running one keeps its compiled table.
+     */
+    private static Map<String, RouteTable> compileRoutes(ServerConfig config, Map<String, RouteTable> previous) {
+        if (config.routeConfigs() == null || config.routeConfigs().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, RouteTable> out = new HashMap<>();
+        config.routeConfigs().forEach((name, rc) -> {
+            RouteTable prev = previous.get(name);
+            out.put(name, prev != null && prev.config().equals(rc) ? prev : RouteTable.compile(rc));
+        });
+        return Map.copyOf(out);
+    }
+
+    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners,
+                                  Map<String, RouteTable> routeTables) {
         Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
         Map<Integer, ActiveListener> wildcard = new HashMap<>();
         for (ActiveListener al : listeners.values()) {
@@ -328,7 +387,7 @@ public final class Server implements AutoCloseable {
         }
         // Listeners keep config order (/listeners, boundAddresses).
         return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
-                Map.copyOf(byAddress), Map.copyOf(wildcard));
+                Map.copyOf(byAddress), Map.copyOf(wildcard), routeTables);
     }
 
     public ServerConfig config() {
@@ -340,6 +399,11 @@ public final class Server implements AutoCloseable {
     }
 
     /** The cluster manager (for admin and xDS). */
+    /** The TLS secrets (static and SDS) that listeners and clusters resolve by name. */
+    public io.remora.tls.SecretManager secrets() {
+        return secrets;
+    }
+
     public ClusterManagerImpl clusterManager() {
         return clusterManager;
     }
@@ -391,7 +455,7 @@ public final class Server implements AutoCloseable {
                     try {
                         fc.filter().startDrain();
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                        LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
                     }
                 }
             }
@@ -409,13 +473,21 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /**
+     * What a drain ended with: how long it took, and what was still open at the deadline and
+     * therefore cut (zero when everything finished in time).
+     */
+    public record DrainReport(Duration elapsed, boolean deadlineReached, long connectionsCut, long requestsCut) {
+    }
+
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */
-    public void drainAndStop(Duration drainTime) {
+    public DrainReport drainAndStop(Duration drainTime) {
         List<FilterChainRuntime> chains;
+        long start = System.nanoTime();
         synchronized (this) {
             if (stopped || workers == null) {
                 stopped = true;
-                return;
+                return new DrainReport(Duration.ZERO, false, 0, 0);
             }
             draining = true;
             stats.server().live.set(0);
@@ -429,10 +501,12 @@ public final class Server implements AutoCloseable {
             try {
                 fc.filter().startDrain();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
             }
         }
-        long deadline = System.nanoTime() + drainTime.toNanos();
+        LOG.info(() -> "draining " + activeConnections.get() + " connection(s) (" + stats.activeRequests()
+                + " request(s) in flight) for up to " + drainTime.toSeconds() + "s");
+        long deadline = start + drainTime.toNanos();
         while (activeConnections.get() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
@@ -441,11 +515,25 @@ public final class Server implements AutoCloseable {
                 break;
             }
         }
+        long connectionsLeft = activeConnections.get();
+        long requestsLeft = stats.activeRequests();
         close();
+        DrainReport r = new DrainReport(Duration.ofNanos(System.nanoTime() - start), connectionsLeft > 0,
+                connectionsLeft, requestsLeft);
+        if (r.deadlineReached()) {
+            LOG.warning("drain deadline of " + drainTime.toSeconds() + "s reached: closed " + connectionsLeft
+                    + " connection(s), cutting " + requestsLeft + " request(s) in flight");
+        } else {
+            LOG.info(() -> "drain complete after " + r.elapsed().toMillis() + " ms: every connection finished");
+        }
+        return r;
     }
 
     @Override
     public synchronized void close() {
+        if (overload != null) {
+            overload.close();
+        }
         if (workers == null) {
             stopped = true;
             clusterManager.close();
@@ -488,6 +576,26 @@ public final class Server implements AutoCloseable {
         @Override
         public void connectionClosed() {
             activeConnections.decrementAndGet();
+        }
+
+        @Override
+        public io.remora.overload.ConnectionLimits.Refusal admit(String listenerName) {
+            io.remora.overload.OverloadManager o = overload;
+            if (o == null) {
+                return io.remora.overload.ConnectionLimits.Refusal.NONE;
+            }
+            if (o.stopAcceptingConnections.isSaturated()) {
+                return io.remora.overload.ConnectionLimits.Refusal.OVERLOAD;
+            }
+            return o.connections().tryAcquire(listenerName);
+        }
+
+        @Override
+        public void released(String listenerName) {
+            io.remora.overload.OverloadManager o = overload;
+            if (o != null) {
+                o.connections().release(listenerName);
+            }
         }
     }
 }

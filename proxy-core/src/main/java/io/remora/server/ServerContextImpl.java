@@ -3,6 +3,7 @@ package io.remora.server;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.RouteConfiguration;
+import io.remora.route.RouteTable;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.ClusterManager;
 import java.util.List;
@@ -18,11 +19,17 @@ final class ServerContextImpl implements ServerContext {
     private final Supplier<io.remora.config.ServerConfig> config;
     private final Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory;
     private final BooleanSupplier draining;
+    private final Function<String, RouteTable> routeTables;
+    private volatile Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
+    private final Supplier<io.remora.overload.OverloadManager> overload;
 
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
                       Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
-                      BooleanSupplier draining) {
+                      BooleanSupplier draining, Function<String, RouteTable> routeTables,
+                      Supplier<io.remora.overload.OverloadManager> overload) {
+        this.routeTables = routeTables;
+        this.overload = overload;
         this.transport = transport;
         this.clusterManager = clusterManager;
         this.stats = stats;
@@ -53,6 +60,11 @@ final class ServerContextImpl implements ServerContext {
     }
 
     @Override
+    public RouteTable routeTable(String name) {
+        return routeTables.apply(name);
+    }
+
+    @Override
     public List<AccessLog> accessLogs(List<AccessLogConfig> configs) {
         if (configs == null || configs.isEmpty()) {
             return List.of();
@@ -61,8 +73,23 @@ final class ServerContextImpl implements ServerContext {
         return logs == null ? List.of() : logs;
     }
 
+    void runtime(Supplier<io.remora.runtime.Runtime> runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return runtime.get();
+    }
+
     @Override
     public boolean draining() {
         return draining.getAsBoolean();
+    }
+
+    @Override
+    public io.remora.overload.OverloadManager overload() {
+        io.remora.overload.OverloadManager o = overload.get();
+        return o != null ? o : ServerContext.super.overload();
     }
 }

@@ -14,11 +14,18 @@ public final class ListenerStats {
     public final Counter downstreamCxDestroy;
     public final Counter noFilterChainMatch;
     public final AtomicLong downstreamCxActive = new AtomicLong();
+    /** Refused by the global connection limit / the listener's / the overload manager. */
+    public final Counter downstreamGlobalCxOverflow;
+    public final Counter downstreamCxOverflow;
+    public final Counter downstreamCxOverloadReject;
 
     ListenerStats(MeterRegistry r, String label) {
         downstreamCxTotal = Counter.builder("envoy_listener_downstream_cx_total").tag(TAG, label).register(r);
         downstreamCxDestroy = Counter.builder("envoy_listener_downstream_cx_destroy").tag(TAG, label).register(r);
         noFilterChainMatch = Counter.builder("envoy_listener_no_filter_chain_match").tag(TAG, label).register(r);
+        downstreamGlobalCxOverflow = Counter.builder("envoy_listener_downstream_global_cx_overflow").tag(TAG, label).register(r);
+        downstreamCxOverflow = Counter.builder("envoy_listener_downstream_cx_overflow").tag(TAG, label).register(r);
+        downstreamCxOverloadReject = Counter.builder("envoy_listener_downstream_cx_overload_reject").tag(TAG, label).register(r);
         Gauge.builder("envoy_listener_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, label).register(r);
     }
 }

@@ -2,7 +2,7 @@ package io.remora.config;
 
 import org.junit.jupiter.api.Test;
 
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

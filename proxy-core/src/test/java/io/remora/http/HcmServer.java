@@ -92,6 +92,13 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        Duration requestHeadersTimeout;
+
+        Builder requestHeadersTimeout(Duration d) {
+            requestHeadersTimeout = d;
+            return this;
+        }
+
         Builder maxHeadersKb(int kb) {
             maxHeadersKb = kb;
             return this;
@@ -130,7 +137,7 @@ final class HcmServer implements AutoCloseable {
                     List.of(HttpFilterEntry.of(new TestFilter.Config())), streamIdle, requestTimeout, idle, drain,
                     maxHeadersKb, maxHeadersCount, useRemoteAddress, trustedHops, skipXff, generateRequestId,
                     preserveExternalRequestId, null, null, http2, false, false,
-                    List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));
+                    List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)), requestHeadersTimeout);
         }
     }
 }

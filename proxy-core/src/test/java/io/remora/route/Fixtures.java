@@ -17,7 +17,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /** Builders for the route model, with Envoy's defaults. */
 final class Fixtures {

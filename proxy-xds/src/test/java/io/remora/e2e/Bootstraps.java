@@ -12,12 +12,16 @@ final class Bootstraps {
      * and the given clusters (YAML list items indented for {@code clusters:}).
      */
     static String http(int adminPort, int listenerPort, String accessLogPath, String routes, String clusters) {
-        return http(adminPort, listenerPort, accessLogPath, routes, clusters, "");
+        return http(adminPort, listenerPort, accessLogPath, routes, clusters, "", "");
     }
 
-    /** As above, with HTTP filters (YAML list items, as for {@code http_filters:}) before the router. */
+    /**
+     * As {@link #http(int, int, String, String, String)}, with network filters before the
+     * connection manager and HTTP filters before the router (YAML list items, unindented; empty
+     * for none).
+     */
     static String http(int adminPort, int listenerPort, String accessLogPath, String routes, String clusters,
-                       String httpFilters) {
+                       String networkFilters, String httpFilters) {
         return """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
@@ -27,6 +31,7 @@ final class Bootstraps {
                     address: { socket_address: { address: 127.0.0.1, port_value: %d } }
                     filter_chains:
                     - filters:
+                %s
                       - name: envoy.filters.network.http_connection_manager
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
@@ -50,8 +55,8 @@ final class Bootstraps {
                               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
                   clusters:
                 %s
-                """.formatted(adminPort, listenerPort, accessLogPath, indent(routes, 14), indent(httpFilters, 10),
-                indent(clusters, 2)).replace("\n\n", "\n");
+                """.formatted(adminPort, listenerPort, indent(networkFilters, 6), accessLogPath, indent(routes, 14),
+                indent(httpFilters, 10), indent(clusters, 2));
     }
 
     /** A STATIC cluster over 127.0.0.1 ports; http2 when the upstream speaks HTTP/2 (gRPC). */

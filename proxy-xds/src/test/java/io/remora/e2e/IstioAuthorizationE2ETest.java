@@ -106,7 +106,7 @@ class IstioAuthorizationE2ETest {
                 "- match: { prefix: / }\n  route: { cluster: backend }\n",
                 Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                         + Bootstraps.cluster("outbound|9191||sample-ext-authz-grpc", true, null, authz.getPort()),
-                filters);
+                "", filters);
         yaml = RbacE2ETest.withLogFormat(yaml, accessLog, "%REQ(:METHOD)% %REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%");
         yaml = yaml.replace("  clusters:\n", """
                   - name: virtualInbound-tcp

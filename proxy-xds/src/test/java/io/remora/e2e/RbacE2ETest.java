@@ -98,7 +98,7 @@ class RbacE2ETest {
         port = ProxyProcess.freePort();
         accessLog = Files.createTempFile("rbac-access", ".log");
         String yaml = Bootstraps.http(admin, port, accessLog.toString(), ROUTES,
-                Bootstraps.cluster("backend", false, null, backend.port()), HTTP_RBAC);
+                Bootstraps.cluster("backend", false, null, backend.port()), "", HTTP_RBAC);
         yaml = withLogFormat(yaml, accessLog, "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%");
         proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m"), "--file-flush-interval-msec", "50");
     }

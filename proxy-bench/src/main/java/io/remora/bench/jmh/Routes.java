@@ -15,7 +15,7 @@ import io.remora.config.VirtualHost;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /** Route configurations and requests shared by the route benchmarks. */
 final class Routes {

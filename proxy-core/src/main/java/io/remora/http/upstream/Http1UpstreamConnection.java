@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -35,6 +36,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     private boolean skipping1xx;
     private boolean swallowLast;
     private boolean headRequest;
+    private boolean upgradeRequested;
     private ScheduledFuture<?> idleTimer;
 
     Http1UpstreamConnection(Http1ConnectionPool pool) {
@@ -50,6 +52,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         served++;
         requestDone = responseDone = responseStarted = skipping1xx = swallowLast = false;
         keepAlive = true;
+        pool.ctx.host.stats.rqTotal.increment();
         callbacks.onPoolReady(this);
     }
 
@@ -76,6 +79,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     public void writeHeaders(Http2Headers headers, boolean endStream) {
         HttpRequest req = HeaderConversion.toHttp1Request(headers, endStream);
         headRequest = req.method() == HttpMethod.HEAD;
+        upgradeRequested = req.headers().contains(HttpHeaderNames.UPGRADE);
         if (endStream) {
             channel.write(req);
             channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -148,10 +152,19 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
                 return;
             }
             int code = res.status().code();
+            if (code == 101 && !upgradeRequested) {
+                // As Envoy: switching protocols for a request that asked for no upgrade is an upstream
+                // protocol error (503 UPE), never a raw pipe between the client and this upstream.
+                ReferenceCountUtil.release(msg);
+                fail(ResetReason.PROTOCOL_ERROR);
+                return;
+            }
             if (code >= 100 && code < 200 && code != 101) {
+                // 100 Continue was answered to the client by the proxy; other 1xx are dropped.
                 skipping1xx = true;
             } else {
                 responseStarted = true;
+                pool.ctx.host.stats.response(code);
                 keepAlive = HttpUtil.isKeepAlive(res);
                 Http2Headers h = HeaderConversion.toHttp2Response(res);
                 boolean noBody = headRequest || code == 204 || code == 304
@@ -210,6 +223,10 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
             } else {
                 cb.onResponseData(data, false);
             }
+        } else if (!(msg instanceof HttpResponse)) {
+            // Raw bytes after a switch of protocols, or anything else the codec passes through.
+            ReferenceCountUtil.release(msg);
+            fail(ResetReason.PROTOCOL_ERROR);
         }
     }
 
@@ -218,6 +235,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         active = null;
         channel.close();
         if (cb != null) {
+            pool.ctx.host.stats.rqError.increment();
             cb.onReset(reason);
         }
     }
@@ -261,6 +279,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         active = null;
         pool.closed(this);
         if (cb != null) {
+            pool.ctx.host.stats.rqError.increment();
             cb.onReset(ResetReason.CONNECTION_TERMINATION);
         }
     }

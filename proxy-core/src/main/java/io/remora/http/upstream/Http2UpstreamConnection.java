@@ -49,6 +49,7 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
                 .addListener((Future<Http2StreamChannel> f) -> {
                     if (f.isSuccess()) {
                         stream.child = f.getNow();
+                        ctx().host.stats.rqTotal.increment();
                         callbacks.onPoolReady(stream);
                     } else {
                         activeStreams--;

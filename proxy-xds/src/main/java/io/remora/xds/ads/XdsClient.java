@@ -341,6 +341,7 @@ public final class XdsClient implements AutoCloseable {
             }
             if (!p.nonces().isEmpty() || !p.ads()) {
                 stats.success(type);
+                XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
             }
             stats.perResource(type, previous, snapshot, true);
         }

@@ -101,6 +101,8 @@ public final class HttpConnectionManagerTranslator {
                 h.getSkipXffAppend(), Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true),
                 h.getPreserveExternalRequestId(), h.getServerName().isEmpty() ? "envoy" : h.getServerName(), sht, h2,
                 Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false),
-                h.getMergeSlashes(), logs);
+                h.getMergeSlashes(), logs,
+                // Envoy: off unless set; from a request's first byte to the end of its headers.
+                Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO));
     }
 }

@@ -1,0 +1,127 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.remora.config.OverloadManagerConfig.TimerType;
+import io.remora.overload.HeaderBudget;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sits before the HTTP/1.1 decoder and watches each request's header phase, from its first byte
+ * to the end of its headers, which Netty's decoder keeps to itself: the bytes count against the
+ * proxy-wide {@link HeaderBudget} (a connection past it is shed), and the phase is timed by
+ * {@code request_headers_timeout} and the stream idle timeout, which in Envoy run from the first
+ * byte of a request, not from its completed headers.
+ */
+final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
+
+    static final String NAME = "remora-http1-header-guard";
+
+    /** What the codec does when the header phase runs out of time. */
+    interface Timeout {
+        void onHeaderPhaseTimeout(boolean requestHeadersTimeout);
+    }
+
+    private final ConnectionContext cx;
+    private final HeaderBudget budget;
+    private Timeout timeout;
+    private ChannelHandlerContext ctx;
+    private boolean awaitingHeaders = true;
+    private long held;
+    private boolean phaseStarted;
+    private ScheduledFuture<?> timer;
+
+    Http1HeaderGuard(ConnectionContext cx) {
+        this.cx = cx;
+        this.budget = cx.hcm.overload.headerBudget();
+    }
+
+    void timeout(Timeout t) {
+        this.timeout = t;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (awaitingHeaders && msg instanceof ByteBuf b && b.isReadable()) {
+            int n = b.readableBytes();
+            if (!budget.reserve(held, n)) {
+                // Past the proxy's budget for unfinished headers: this connection holds more than
+                // an ordinary request head, so it goes; nothing of it reaches the decoder.
+                b.release();
+                release();
+                ctx.close();
+                return;
+            }
+            held += n;
+            if (!phaseStarted) {
+                phaseStarted = true;
+                armTimer();
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** The decoder produced the request's head: its bytes are no longer held, its timers stop. */
+    void headersComplete() {
+        awaitingHeaders = false;
+        phaseStarted = false;
+        release();
+        cancelTimer();
+    }
+
+    /** The request ended: the next bytes start the next request's head. */
+    void requestComplete() {
+        awaitingHeaders = true;
+    }
+
+    private void armTimer() {
+        long headers = cx.hcm.requestHeadersTimeoutNanos;
+        long idle = cx.hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE,
+                cx.hcm.streamIdleTimeoutNanos);
+        boolean headersFirst = headers > 0 && (idle <= 0 || headers <= idle);
+        long delay = headersFirst ? headers : idle;
+        if (delay > 0) {
+            timer = ctx.executor().schedule(() -> fire(headersFirst), delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void fire(boolean requestHeadersTimeout) {
+        timer = null;
+        if (phaseStarted && timeout != null && ctx.channel().isActive()) {
+            timeout.onHeaderPhaseTimeout(requestHeadersTimeout);
+        }
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void release() {
+        budget.release(held);
+        held = 0;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        release();
+        cancelTimer();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+        cancelTimer();
+    }
+}

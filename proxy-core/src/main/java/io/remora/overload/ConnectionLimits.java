@@ -1,0 +1,66 @@
+package io.remora.overload;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Downstream connection limits, checked at every accept as Envoy's proactive
+ * {@code global_downstream_max_connections} monitor and per-listener
+ * {@code envoy.resource_limits.listener.<name>.connection_limit} are. A connection over a limit is
+ * closed as soon as it is accepted; its slot is released when it closes.
+ */
+public final class ConnectionLimits {
+
+    /** Why a connection was refused. */
+    public enum Refusal { NONE, GLOBAL, LISTENER, OVERLOAD }
+
+    private final long globalMax;
+    private final Map<String, Long> listenerMax;
+    private final AtomicLong global = new AtomicLong();
+    private final Map<String, AtomicLong> perListener = new ConcurrentHashMap<>();
+
+    ConnectionLimits(long globalMax, Map<String, Long> listenerMax) {
+        this.globalMax = globalMax;
+        this.listenerMax = Map.copyOf(listenerMax);
+    }
+
+    /** Takes a slot for a new connection of this listener, or says which limit refuses it. */
+    public Refusal tryAcquire(String listener) {
+        if (globalMax > 0 && global.incrementAndGet() > globalMax) {
+            global.decrementAndGet();
+            return Refusal.GLOBAL;
+        } else if (globalMax <= 0) {
+            global.incrementAndGet();
+        }
+        Long max = listenerMax.get(listener);
+        if (max != null) {
+            AtomicLong n = perListener.computeIfAbsent(listener, k -> new AtomicLong());
+            if (n.incrementAndGet() > max) {
+                n.decrementAndGet();
+                global.decrementAndGet();
+                return Refusal.LISTENER;
+            }
+        }
+        return Refusal.NONE;
+    }
+
+    /** Gives back the slot of a connection that {@link #tryAcquire} admitted. */
+    public void release(String listener) {
+        global.decrementAndGet();
+        if (listenerMax.containsKey(listener)) {
+            AtomicLong n = perListener.get(listener);
+            if (n != null) {
+                n.decrementAndGet();
+            }
+        }
+    }
+
+    public long active() {
+        return global.get();
+    }
+
+    long globalMax() {
+        return globalMax;
+    }
+}

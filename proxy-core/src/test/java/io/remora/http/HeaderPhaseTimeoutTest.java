@@ -1,0 +1,81 @@
+package io.remora.http;
+
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Unfinished request heads do not live for the connection's idle timeout: request_headers_timeout
+ * and the stream idle timeout run from a request's first byte, as in Envoy.
+ */
+@ExtendWith(LeakCheck.class)
+class HeaderPhaseTimeoutTest {
+
+    private HcmServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private RawHttp.Response unfinishedHead() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ");
+            Thread.sleep(100);
+            c.send("still coming");
+            RawHttp.Response r = c.read();
+            assertNotNull(r, "closed without a response");
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer());
+            return r;
+        }
+    }
+
+    @Test
+    void requestHeadersTimeoutAnswers408() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)
+                .requestHeadersTimeout(Duration.ofMillis(300))));
+        RawHttp.Response r = unfinishedHead();
+        assertEquals(408, r.status());
+        assertEquals("request header timeout", r.body());
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertEquals("request_header_timeout", info.responseCodeDetails);
+    }
+
+    @Test
+    void streamIdleTimeoutRunsFromTheFirstByte() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).streamIdle(Duration.ofMillis(300))));
+        RawHttp.Response r = unfinishedHead();
+        assertEquals(408, r.status());
+        assertEquals("stream timeout", r.body());
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertEquals("stream_idle_timeout", info.responseCodeDetails);
+        assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
+        assertEquals(1.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+    }
+
+    @Test
+    void completedHeadsAreNotTimedOutByTheHeaderTimer() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP1)
+                .requestHeadersTimeout(Duration.ofMillis(200))));
+        try (RawHttp c = new RawHttp(server.port)) {
+            for (int i = 0; i < 3; i++) {
+                c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, c.read().status());
+                Thread.sleep(250); // idle between requests is not a header phase
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Request heads Netty's decoder lets through but Envoy refuses: each gets Envoy's status, never
+ * reaches a filter, and the connection closes after the reply.
+ */
+@ExtendWith(LeakCheck.class)
+class Http1ParsingGapsTest {
+
+    private HcmServer server;
+
+    @BeforeEach
+    void start() throws Exception {
+        TestFilter.REQUESTS.clear();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO)));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private void refused(String request, int status, String details) throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send(request);
+            RawHttp.Response r = c.read();
+            assertNotNull(r, "no response to " + request);
+            assertEquals(status, r.status(), request);
+            assertEquals("close", r.header("connection"));
+            assertTrue(c.closedByPeer(), "connection left open after " + request);
+        }
+        StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+        assertNotNull(info);
+        assertEquals(details, info.responseCodeDetails);
+        assertTrue(info.hasFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR));
+        assertNull(TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+    }
+
+    @Test
+    void transferEncodingOtherThanChunkedIs501() throws Exception {
+        refused("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                501, "http1.invalid_transfer_encoding");
+        refused("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\nContent-Length: 1\r\n\r\nx",
+                501, "http1.invalid_transfer_encoding");
+    }
+
+    @Test
+    void controlCharacterOrFragmentInTargetIs400() throws Exception {
+        refused("GET /a\u0001b HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        refused("GET /a\u007fb HTTP/1.1\r\nHost: a\r\n\r\n", 400, "http1.codec_error");
+        refused("GET /admin#/public HTTP/1.1\r\nHost: a\r\n\r\n", 400, "path_normalization_failed");
+    }
+
+    @Test
+    void http11WithoutHostOrWithTwoIs400() throws Exception {
+        refused("GET / HTTP/1.1\r\n\r\n", 400, "missing_host_header");
+        refused("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "http1.codec_error");
+    }
+
+    @Test
+    void connectWithoutUpgradeConfigIsRefusedAndTunnelBytesAreNotParsed() throws Exception {
+        refused("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
+                + "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n", 403, "upgrade_failed");
+    }
+
+    @Test
+    void headersNamedInConnectionAreNotForwarded() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, x-secret, Host\r\nX-Secret: 1\r\nX-Kept: 2\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNotNull(seen);
+        assertNull(seen.get("x-secret"));
+        assertEquals("2", seen.get("x-kept").toString());
+        assertEquals("a", seen.authority().toString());
+    }
+
+    @Test
+    void http10WithoutHostIsServed() throws Exception {
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.0\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+    }
+}

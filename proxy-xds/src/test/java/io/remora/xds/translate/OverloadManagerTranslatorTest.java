@@ -1,0 +1,103 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.remora.config.OverloadManagerConfig;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The bootstrap's overload_manager and runtime connection limits, as Envoy reads them. */
+class OverloadManagerTranslatorTest {
+
+    private static final String OM = """
+            overload_manager:
+              refresh_interval: 0.25s
+              resource_monitors:
+              - name: envoy.resource_monitors.fixed_heap
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig
+                  max_heap_size_bytes: 134217728
+              - name: envoy.resource_monitors.global_downstream_max_connections
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig
+                  max_active_downstream_connections: 500
+              actions:
+              - name: envoy.overload_actions.stop_accepting_requests
+                triggers:
+                - name: envoy.resource_monitors.fixed_heap
+                  threshold: { value: 0.95 }
+              - name: envoy.overload_actions.reduce_timeouts
+                triggers:
+                - name: envoy.resource_monitors.fixed_heap
+                  scaled: { scaling_threshold: 0.85, saturation_threshold: 0.95 }
+                typed_config:
+                  "@type": type.googleapis.com/envoy.config.overload.v3.ScaleTimersOverloadActionConfig
+                  timer_scale_factors:
+                  - timer: HTTP_DOWNSTREAM_CONNECTION_IDLE
+                    min_timeout: 2s
+                  - timer: HTTP_DOWNSTREAM_STREAM_IDLE
+                    min_scale: { value: 10 }
+            """;
+
+    private static Bootstrap load(String yaml) {
+        return new BootstrapLoader().loadString(yaml, "test.yaml").proto();
+    }
+
+    @Test
+    void translatesMonitorsActionsAndTimerScales() {
+        OverloadManagerConfig c = OverloadManagerTranslator.translate(load(OM), TranslationContext.lenient());
+        assertEquals(Duration.ofMillis(250), c.refreshInterval());
+        assertEquals(new OverloadManagerConfig.FixedHeap(134217728), c.resourceMonitors().get(0));
+        assertEquals(new OverloadManagerConfig.DownstreamConnections(500), c.resourceMonitors().get(1));
+        var stop = c.actions().get(0);
+        assertEquals(OverloadManagerConfig.STOP_ACCEPTING_REQUESTS, stop.name());
+        assertEquals(0, stop.triggers().get(0).strength(0.94));
+        assertEquals(1, stop.triggers().get(0).strength(0.95));
+        var reduce = c.actions().get(1);
+        assertEquals(0.5, reduce.triggers().get(0).strength(0.90), 1e-9);
+        var idle = reduce.timerScales().get(0);
+        assertEquals(OverloadManagerConfig.TimerType.HTTP_DOWNSTREAM_CONNECTION_IDLE, idle.timer());
+        // Saturated: 60 s shrinks to its 2 s floor; half-way, to 31 s.
+        assertEquals(Duration.ofSeconds(2).toNanos(), idle.scaledNanos(Duration.ofSeconds(60).toNanos(), 1));
+        assertEquals(Duration.ofSeconds(31).toNanos(), idle.scaledNanos(Duration.ofSeconds(60).toNanos(), 0.5));
+        assertEquals(Duration.ofSeconds(6).toNanos(),
+                reduce.timerScales().get(1).scaledNanos(Duration.ofSeconds(60).toNanos(), 1));
+    }
+
+    @Test
+    void triggerOnAnUnknownMonitorNamesItsField() {
+        String bad = OM.replaceFirst("triggers:\n(\\s+)- name: envoy.resource_monitors.fixed_heap",
+                "triggers:\n$1- name: envoy.resource_monitors.nope");
+        var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(bad, "test.yaml"));
+        assertEquals("overload_manager.actions[0].triggers[0].name", e.path());
+        assertTrue(e.reason().contains("unknown resource monitor"), e.reason());
+    }
+
+    @Test
+    void scaledTriggerMustScaleBelowSaturation() {
+        String bad = OM.replace("scaling_threshold: 0.85", "scaling_threshold: 0.99");
+        var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(bad, "test.yaml"));
+        assertEquals("overload_manager.actions[1].triggers[0].scaled", e.path());
+    }
+
+    @Test
+    void runtimeConnectionLimitsWithoutAnOverloadManager() {
+        assertNull(OverloadManagerTranslator.translate(load("node: { id: a }\n"), TranslationContext.lenient()));
+        OverloadManagerConfig c = OverloadManagerTranslator.translate(load("""
+                layered_runtime:
+                  layers:
+                  - name: static
+                    static_layer:
+                      overload.global_downstream_max_connections: 1000
+                      envoy.resource_limits.listener.inbound.connection_limit: 10
+                """), TranslationContext.lenient());
+        assertEquals(1000, c.globalMaxConnections());
+        assertEquals(10L, c.listenerConnectionLimits().get("inbound"));
+    }
+}
