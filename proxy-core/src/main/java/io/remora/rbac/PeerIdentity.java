@@ -6,9 +6,10 @@ import java.util.List;
 
 /**
  * Who the downstream peer proved to be over TLS: the identities Envoy's {@code authenticated}
- * principal matches, in its order (URI SANs, then DNS SANs, then the subject). The transport
- * socket leaves one in the connection's filter state under {@link #FILTER_STATE_KEY}; a plaintext
- * connection has none.
+ * principal matches, in its order (URI SANs, then DNS SANs, then the subject). Taken from the
+ * connection's established TLS state; a connection without one may still carry an identity in its
+ * filter state under {@link #FILTER_STATE_KEY} (left there by a filter that authenticated the
+ * peer another way, or by tests). A plaintext connection otherwise has none.
  *
  * @param uriSans URI SANs of the peer certificate (SPIFFE IDs in a mesh); empty if none
  * @param dnsSans DNS SANs of the peer certificate; empty if none
@@ -28,5 +29,18 @@ public record PeerIdentity(List<String> uriSans, List<String> dnsSans, String su
     /** The identity of the connection this state belongs to (a request's state sees its connection's), or null. */
     public static PeerIdentity of(FilterState state) {
         return state == null ? null : state.get(FILTER_STATE_KEY, PeerIdentity.class);
+    }
+
+    /**
+     * The peer of a connection: from its TLS handshake (any TLS connection has one, with empty
+     * SANs and subject when the client sent no certificate, as Envoy's {@code ssl()} is set),
+     * else from the filter state; null for plaintext.
+     */
+    public static PeerIdentity of(io.remora.network.ConnectionInfo connection, FilterState state) {
+        io.remora.tls.TlsConnection tls = connection == null ? null : connection.tls();
+        if (tls != null && tls.established()) {
+            return new PeerIdentity(tls.peerUriSans(), tls.peerDnsSans(), tls.peerSubject());
+        }
+        return of(state);
     }
 }

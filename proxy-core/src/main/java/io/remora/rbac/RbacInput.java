@@ -41,4 +41,13 @@ public interface RbacInput {
 
     /** Filter state (a request's, whose parent is its connection's), or null. */
     FilterState filterState();
+
+    /** A connection's SNI: from tls_inspector, else from the TLS handshake; "" when none. */
+    static String serverNameOf(io.remora.network.ConnectionInfo c) {
+        String sni = c == null ? null : c.serverName();
+        if (sni == null && c != null && c.tls() != null) {
+            sni = c.tls().serverName();
+        }
+        return sni == null ? "" : sni;
+    }
 }

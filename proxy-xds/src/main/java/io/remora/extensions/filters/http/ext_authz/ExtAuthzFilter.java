@@ -189,7 +189,7 @@ final class ExtAuthzFilter implements StreamFilter {
                 // left unknown
             }
         }
-        PeerIdentity peer = PeerIdentity.of(cb.filterState());
+        PeerIdentity peer = PeerIdentity.of(cb.connection(), cb.filterState());
         String principal = peer == null ? "" : !peer.uriSans().isEmpty() ? peer.uriSans().get(0) : peer.subject();
         Map<String, Map<String, Object>> metadata = new LinkedHashMap<>();
         for (String ns : config.metadataContextNamespaces()) {

@@ -154,13 +154,12 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
 
     @Override
     public String requestedServerName() {
-        String sni = cb.connection().serverName();
-        return sni == null ? "" : sni;
+        return RbacInput.serverNameOf(cb.connection());
     }
 
     @Override
     public PeerIdentity peerIdentity() {
-        return PeerIdentity.of(cb.filterState());
+        return PeerIdentity.of(cb.connection(), cb.filterState());
     }
 
     @Override
