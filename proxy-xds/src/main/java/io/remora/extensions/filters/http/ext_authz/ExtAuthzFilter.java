@@ -49,6 +49,8 @@ final class ExtAuthzFilter implements StreamFilter {
     private Cancellable inFlight;
     /** True while check() runs: a decision that arrives then is returned, not resumed. */
     private boolean callingNow;
+    /** The decision came during check() and lets the request through. */
+    private boolean allowedInline;
     private boolean stopped;
     private List<Map.Entry<String, String>> responseHeadersToAdd = List.of();
 
@@ -155,8 +157,6 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         return state == State.COMPLETE && allowedInline;
     }
-
-    private boolean allowedInline;
 
     private AuthzCheck check() {
         List<Map.Entry<String, String>> headers = new ArrayList<>();

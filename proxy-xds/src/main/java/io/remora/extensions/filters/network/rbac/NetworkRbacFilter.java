@@ -37,6 +37,8 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
     private Result shadowResult = Result.UNKNOWN;
     private boolean delayDenied;
     private ScheduledFuture<?> delayTimer;
+    /** The policy the last {@link #check} matched, or null. */
+    private String lastPolicy;
     /*
      * The network filter API has no connection-level StreamInfo yet; the shadow results Envoy
      * leaves in the connection's dynamic metadata are kept here, where the metadata matchers of
@@ -87,8 +89,6 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
         }
         return NetworkFilterStatus.STOP_ITERATION;
     }
-
-    private String lastPolicy;
 
     private Result check(RbacEngine engine, boolean shadow) {
         lastPolicy = null;
