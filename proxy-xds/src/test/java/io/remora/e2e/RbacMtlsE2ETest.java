@@ -152,7 +152,9 @@ class RbacMtlsE2ETest {
                     tls(dir).indent(6).stripTrailing(),
                     Bootstraps.indent(Bootstraps.cluster("app", false, null, backend.port()), 2),
                     Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.getLocalPort()), 2));
-            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+            // C1 only and the serial collector: a quicker start on a busy machine.
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin,
+                    java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"))) {
                 URI uri = URI.create("https://127.0.0.1:" + httpPort + "/x");
                 for (int i = 0; i < 2; i++) {
                     TestCerts.Leaf who = i == 0 ? sleep : other;
