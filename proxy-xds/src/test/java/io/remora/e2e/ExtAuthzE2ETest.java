@@ -60,6 +60,8 @@ class ExtAuthzE2ETest {
     static int grpcPort;
     static int downClosedPort;
     static int downOpenPort;
+    static int netAllowPort;
+    static int netDenyPort;
     static Path accessLog;
     static final AtomicInteger grpcChecks = new AtomicInteger();
     static final AtomicReference<CheckRequest> lastCheck = new AtomicReference<>();
@@ -106,7 +108,10 @@ class ExtAuthzE2ETest {
                         lastCheck.set(request);
                         String path = request.getAttributes().getRequest().getHttp().getPath();
                         CheckResponse.Builder r = CheckResponse.newBuilder();
-                        if (path.contains("deny")) {
+                        boolean connectionToDeny = !request.getAttributes().getRequest().hasHttp()
+                                && request.getAttributes().getDestination().getAddress().getSocketAddress()
+                                .getPortValue() == netDenyPort;
+                        if (path.contains("deny") || connectionToDeny) {
                             r.setStatus(Status.newBuilder().setCode(Code.PERMISSION_DENIED_VALUE))
                                     .setDeniedResponse(DeniedHttpResponse.newBuilder()
                                             .setStatus(HttpStatus.newBuilder().setCode(StatusCode.Unauthorized))
@@ -137,6 +142,8 @@ class ExtAuthzE2ETest {
         downClosedPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
+        netAllowPort = ProxyProcess.freePort();
+        netDenyPort = ProxyProcess.freePort();
         accessLog = Files.createTempFile("extauthz-access", ".log");
         String httpFilter = """
                 - name: envoy.filters.http.ext_authz
@@ -195,6 +202,8 @@ class ExtAuthzE2ETest {
                 %s
                 %s
                 %s
+                %s
+                %s
                   clusters:
                 %s
                 %s
@@ -205,6 +214,7 @@ class ExtAuthzE2ETest {
                 listener("grpc_authz_l", grpcPort, "with_grpc_authz", grpcFilter, grpcRoutes),
                 listener("down_closed", downClosedPort, "down_closed", downFilter.formatted("false"), plainRoutes),
                 listener("down_open", downOpenPort, "down_open", downFilter.formatted("true"), plainRoutes),
+                tcpListener("net_allow", netAllowPort), tcpListener("net_deny", netDenyPort),
                 Bootstraps.indent(Bootstraps.cluster("backend", false, null, backend.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("http_authz", false, null, httpAuthz.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("grpc_authz", true, null, grpcAuthz.getPort()), 2),
@@ -243,6 +253,26 @@ class ExtAuthzE2ETest {
                 """.formatted(name, port, statPrefix, accessLog, statPrefix, Bootstraps.indent(routes, 12),
                 Bootstraps.indent(filters, 8));
         return Bootstraps.indent(l, 2);
+    }
+
+    /** A TCP listener: network ext_authz asks the gRPC authorizer, then tcp_proxy to the backend. */
+    static String tcpListener(String name, int port) {
+        return Bootstraps.indent("""
+                - name: %1$s
+                  address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.ext_authz
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.ext_authz.v3.ExtAuthz
+                        stat_prefix: %1$s
+                        grpc_service: { envoy_grpc: { cluster_name: grpc_authz }, timeout: 4s }
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: %1$s
+                        cluster: backend
+                """.formatted(name, port), 2);
     }
 
     static HeaderValueOption header(String k, String v) {
@@ -372,6 +402,34 @@ class ExtAuthzE2ETest {
         HttpResponse<String> r = send(grpcPort, "GET", "/public/deny", null);
         assertEquals(200, r.statusCode());
         assertEquals(before, grpcChecks.get());
+    }
+
+    @Test
+    void networkExtAuthzChecksEachConnection() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", netAllowPort)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes());
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+        }
+        // The check described the connection, not an HTTP request.
+        assertTrue(!lastCheck.get().getAttributes().getRequest().hasHttp());
+        assertEquals(netAllowPort, lastCheck.get().getAttributes().getDestination().getAddress().getSocketAddress()
+                .getPortValue());
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", netDenyPort)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("GET /tcp HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+            int n;
+            try {
+                n = s.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                n = -1;
+            }
+            assertEquals(-1, n);
+        }
+        assertEquals(1.0, proxy.metric("envoy_ext_authz_net_allow_ok"));
+        assertEquals(1.0, proxy.metric("envoy_ext_authz_net_deny_denied"));
+        assertEquals(1.0, proxy.metric("envoy_ext_authz_net_deny_cx_closed"));
     }
 
     @Test

@@ -118,6 +118,12 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
     }
 
     private static GrpcServiceConfig grpc(GrpcService g, ExtAuthz e, FieldPath path, TranslationContext ctx) {
+        return grpcService(g, e.hasWithRequestBody() && e.getWithRequestBody().getPackAsBytes(), path, ctx);
+    }
+
+    /** A {@code grpc_service} for the Authorization service (the network ext_authz filter's too). */
+    public static GrpcServiceConfig grpcService(GrpcService g, boolean packAsBytes, FieldPath path,
+                                                TranslationContext ctx) {
         if (g.hasGoogleGrpc()) {
             throw path.field("google_grpc").error("google_grpc is not supported; use envoy_grpc with a cluster");
         }
@@ -139,8 +145,7 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             }
             md.add(Map.entry(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
         }
-        return new GrpcServiceConfig(cluster, authority, timeout, md,
-                e.hasWithRequestBody() && e.getWithRequestBody().getPackAsBytes());
+        return new GrpcServiceConfig(cluster, authority, timeout, md, packAsBytes);
     }
 
     private static HttpServiceConfig http(HttpService h, List<StringMatcher> topAllowed, FieldPath path,

@@ -33,13 +33,13 @@ import java.util.function.Consumer;
  * that fails at the gRPC level is an error; {@code status.code} OK allows (with the ok_response
  * header mutations), anything else denies with the denied_response (403 when it names no status).
  */
-final class GrpcAuthzClient implements AuthzClient {
+public final class GrpcAuthzClient implements AuthzClient {
 
     static final String PATH = "/envoy.service.auth.v3.Authorization/Check";
 
     private final GrpcServiceConfig config;
 
-    GrpcAuthzClient(GrpcServiceConfig config) {
+    public GrpcAuthzClient(GrpcServiceConfig config) {
         this.config = config;
     }
 
@@ -77,12 +77,16 @@ final class GrpcAuthzClient implements AuthzClient {
             }
         }
         Instant now = Instant.now();
+        AttributeContext.Request.Builder req = AttributeContext.Request.newBuilder()
+                .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
+        // A connection (network filter) has no HTTP request to describe.
+        if (c.method() != null) {
+            req.setHttp(http);
+        }
         AttributeContext.Builder attrs = AttributeContext.newBuilder()
                 .setSource(peer(c.source(), c.sourcePrincipal()))
                 .setDestination(peer(c.destination(), ""))
-                .setRequest(AttributeContext.Request.newBuilder()
-                        .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
-                        .setHttp(http))
+                .setRequest(req)
                 .putAllContextExtensions(c.contextExtensions());
         if (!c.metadataContext().isEmpty()) {
             Metadata.Builder md = Metadata.newBuilder();
