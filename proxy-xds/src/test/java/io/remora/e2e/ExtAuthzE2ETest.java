@@ -221,7 +221,7 @@ class ExtAuthzE2ETest {
                 Bootstraps.indent(Bootstraps.cluster("dead_authz", true, null, deadPort), 2));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_authz.yaml");
-        proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m"), "--file-flush-interval-msec", "50");
+        proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), "--file-flush-interval-msec", "50");
     }
 
     static String listener(String name, int port, String statPrefix, String filters, String routes) {

@@ -123,7 +123,7 @@ class IstioAuthorizationE2ETest {
                   clusters:
                 """.formatted(tcpPort, tcpRbac));
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "istio-authz.yaml");
-        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "--file-flush-interval-msec", "50");
+        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), "--file-flush-interval-msec", "50");
     }
 
     static String config(List<Found> found, String path) {

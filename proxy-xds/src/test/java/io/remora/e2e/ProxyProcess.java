@@ -129,8 +129,11 @@ public final class ProxyProcess implements AutoCloseable {
         return start(bootstrapYaml, adminPort, List.of("-Xmx256m"));
     }
 
+    /** How long a start may take; a busy shared machine can set {@code -Dremora.e2e.readySeconds=120}. */
+    private static final long READY_SECONDS = Long.getLong("remora.e2e.readySeconds", 30);
+
     private void awaitReady() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_SECONDS);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("proxy exited with " + process.exitValue() + ":\n" + log());
@@ -145,7 +148,7 @@ public final class ProxyProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         close();
-        throw new IllegalStateException("proxy not ready in 30 s:\n" + log());
+        throw new IllegalStateException("proxy not ready in " + READY_SECONDS + " s:\n" + log());
     }
 
     public URI adminUri(String path) {

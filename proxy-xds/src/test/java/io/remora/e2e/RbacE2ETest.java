@@ -100,7 +100,7 @@ class RbacE2ETest {
         String yaml = Bootstraps.http(admin, port, accessLog.toString(), ROUTES,
                 Bootstraps.cluster("backend", false, null, backend.port()), "", HTTP_RBAC);
         yaml = withLogFormat(yaml, accessLog, "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%");
-        proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m"), "--file-flush-interval-msec", "50");
+        proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"), "--file-flush-interval-msec", "50");
     }
 
     /** Gives the file access log at {@code log} a text format (Bootstraps uses Envoy's default). */
