@@ -318,6 +318,14 @@ class ExtAuthzE2ETest {
         throw new AssertionError("no access log line for " + prefix + " in:\n" + Files.readString(accessLog));
     }
 
+    static String statsOrError(String path) {
+        try {
+            return proxy.admin(path);
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
     static double metric(String name, String hcm) throws Exception {
         return proxy.metric(name + "{envoy_http_conn_manager_prefix=\"" + hcm + "\"}");
     }
@@ -407,10 +415,24 @@ class ExtAuthzE2ETest {
     @Test
     void networkExtAuthzChecksEachConnection() throws Exception {
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", netAllowPort)) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(20_000);
             s.getOutputStream().write("GET /tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".getBytes());
-            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            byte[] head = new byte[12];
+            int n = 0;
+            try {
+                while (n < head.length) {
+                    int r = s.getInputStream().read(head, n, head.length - n);
+                    if (r < 0) {
+                        break;
+                    }
+                    n += r;
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                throw new AssertionError("no answer through the network ext_authz filter; stats:\n"
+                        + proxy.admin("/stats?filter=ext_authz%7Ctcp%7Cgrpc_authz"), e);
+            }
+            assertEquals("HTTP/1.1 200", new String(head, 0, n, StandardCharsets.UTF_8),
+                    () -> "stats:\n" + statsOrError("/stats?filter=ext_authz%7Ctcp%7Cgrpc_authz"));
         }
         // The check described the connection, not an HTTP request.
         assertTrue(!lastCheck.get().getAttributes().getRequest().hasHttp());

@@ -93,6 +93,10 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
             state = State.ALLOWED;
             if (!callingNow) {
                 cb.continueReading();
+                // The filter manager passes the held bytes on without a read-complete event, and
+                // tcp_proxy flushes upstream only on one: without this they would wait for the
+                // client's next read.
+                cb.channel().pipeline().fireChannelReadComplete();
             }
         } else {
             state = State.CLOSED;
