@@ -13,7 +13,7 @@ import java.util.List;
  * (unless {@code treat_missing_header_as_empty}) matches only {@code present_match: false}, or
  * {@code present_match: true} inverted; every other kind fails on it, inverted or not.
  */
-final class CompiledHeaderMatcher {
+public final class CompiledHeaderMatcher {
 
     private final AsciiString name;
     private final StringMatcher stringMatch;
@@ -22,7 +22,7 @@ final class CompiledHeaderMatcher {
     private final boolean invert;
     private final boolean treatMissingAsEmpty;
 
-    CompiledHeaderMatcher(HeaderMatcher spec) {
+    public CompiledHeaderMatcher(HeaderMatcher spec) {
         this.name = AsciiString.of(AsciiCase.lower(spec.name()));
         this.stringMatch = spec.stringMatch();
         this.present = spec.presentMatch();
@@ -34,7 +34,7 @@ final class CompiledHeaderMatcher {
         }
     }
 
-    boolean matches(Http2Headers headers) {
+    public boolean matches(Http2Headers headers) {
         String value = joinedValue(headers, name);
         if (value == null) {
             if (!treatMissingAsEmpty) {

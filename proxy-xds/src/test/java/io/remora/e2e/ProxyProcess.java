@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProxyProcess implements AutoCloseable {
 
     /** Generous: a loaded 2-core machine starts a JVM and reads Envoy's descriptors slowly. */
-    static final long READY_TIMEOUT_SECONDS = 120;
+    static final long READY_TIMEOUT_SECONDS = Long.getLong("remora.e2e.readySeconds", 120);
 
     /** One admin answer. */
     public record AdminResponse(int status, String body) {
@@ -133,8 +133,6 @@ public final class ProxyProcess implements AutoCloseable {
     public static ProxyProcess start(String bootstrapYaml, int adminPort) throws Exception {
         return start(bootstrapYaml, adminPort, List.of("-Xmx256m"));
     }
-
-    /** Generous: a loaded 2-core machine can take long to start a JVM; a hang still fails. */
 
     private void awaitReady() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(READY_TIMEOUT_SECONDS);

@@ -199,17 +199,18 @@ class ValidationErrorTest {
 
     @Test
     void securityFilterIsRefusedUnlessOptional() {
-        String rbac = "          - name: envoy.filters.http.rbac\n"
-                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC }\n";
+        // RBAC and ext_authz are Remora's own now; OAuth2 stands for an access-control filter it lacks.
+        String oauth = "          - name: envoy.filters.http.oauth2\n"
+                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.oauth2.v3.OAuth2 }\n";
         String yaml = withVhosts("- { name: a, domains: ['*'], routes: [] }")
-                .replace("          http_filters:\n", "          http_filters:\n" + rbac);
+                .replace("          http_filters:\n", "          http_filters:\n" + oauth);
         var e = fail(yaml);
         assertEquals(HCM + ".http_filters[0]", e.path());
         assertTrue(e.reason().contains("enforces access control"), e.reason());
 
-        var lb = new BootstrapLoader().loadString(yaml.replace("rbac.v3.RBAC }", "rbac.v3.RBAC }\n"
+        var lb = new BootstrapLoader().loadString(yaml.replace("oauth2.v3.OAuth2 }", "oauth2.v3.OAuth2 }\n"
                 + "            is_optional: true"), "t.yaml");
-        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.rbac")), lb.warnings().toString());
+        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.oauth2")), lb.warnings().toString());
     }
 
     @Test

@@ -1,0 +1,225 @@
+package io.remora.rbac;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.StringMatcher;
+import io.remora.network.FilterState;
+import io.remora.route.CompiledHeaderMatcher;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.List;
+
+/**
+ * One RBAC permission or principal (Envoy's {@code Filters::Common::RBAC::Matcher}), compiled
+ * from the config. Every kind of Envoy's {@code config.rbac.v3.Permission} and {@code Principal}
+ * that Remora supports is one record here; the translator picks them.
+ */
+public sealed interface RbacMatcher {
+
+    boolean matches(RbacInput in);
+
+    /** {@code any: true}. */
+    record Any() implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            return true;
+        }
+    }
+
+    /** {@code and_rules} / {@code and_ids}: every one. */
+    record And(List<RbacMatcher> all) implements RbacMatcher {
+        public And {
+            all = List.copyOf(all);
+        }
+
+        public boolean matches(RbacInput in) {
+            for (RbacMatcher m : all) {
+                if (!m.matches(in)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** {@code or_rules} / {@code or_ids}, and a policy's permissions and principals lists: any one. */
+    record Or(List<RbacMatcher> any) implements RbacMatcher {
+        public Or {
+            any = List.copyOf(any);
+        }
+
+        public boolean matches(RbacInput in) {
+            for (RbacMatcher m : any) {
+                if (m.matches(in)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /** {@code not_rule} / {@code not_id}. */
+    record Not(RbacMatcher matcher) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            return !matcher.matches(in);
+        }
+    }
+
+    /** {@code header}: Envoy's header matching; a connection has no headers (present_match: false matches). */
+    record Header(CompiledHeaderMatcher matcher) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            return matcher.matches(in.headers());
+        }
+    }
+
+    /** {@code url_path}: the {@code :path} without query and fragment; nothing matches without a path. */
+    record UrlPath(StringMatcher path) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            Http2Headers h = in.headers();
+            CharSequence p = h == null ? null : h.path();
+            return p != null && path.matches(stripQueryAndFragment(p));
+        }
+
+        static String stripQueryAndFragment(CharSequence p) {
+            String s = p.toString();
+            for (int i = 0; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '?' || c == '#') {
+                    return s.substring(0, i);
+                }
+            }
+            return s;
+        }
+    }
+
+    /** Which address an IP matcher checks. */
+    enum AddressKind {
+        /** {@code destination_ip}: the downstream local address. */
+        DESTINATION,
+        /** {@code source_ip} (deprecated): the connection's remote address. */
+        SOURCE,
+        /** {@code direct_remote_ip}: the socket peer. */
+        DIRECT_REMOTE,
+        /** {@code remote_ip}: the client the connection manager trusts (x-forwarded-for). */
+        REMOTE
+    }
+
+    record Ip(AddressKind kind, IpRange range) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            SocketAddress a = switch (kind) {
+                case DESTINATION -> in.localAddress();
+                case SOURCE -> in.sourceAddress();
+                case DIRECT_REMOTE -> in.directRemoteAddress();
+                case REMOTE -> in.remoteAddress();
+            };
+            return range.contains(a);
+        }
+    }
+
+    /** {@code destination_port}. */
+    record DestinationPort(int port) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            return in.localAddress() instanceof InetSocketAddress a && a.getPort() == port;
+        }
+    }
+
+    /** {@code destination_port_range}: [start, end). */
+    record DestinationPortRange(int start, int end) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            return in.localAddress() instanceof InetSocketAddress a && a.getPort() >= start && a.getPort() < end;
+        }
+    }
+
+    /** {@code requested_server_name}: the SNI, "" when none was sent. */
+    record ServerName(StringMatcher name) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            String sni = in.requestedServerName();
+            return name.matches(sni == null ? "" : sni);
+        }
+    }
+
+    /** {@code metadata} / {@code sourced_metadata} with the DYNAMIC source. */
+    record Metadata(MetadataMatch matcher) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            return matcher.matches(in.dynamicMetadata());
+        }
+    }
+
+    /**
+     * {@code authenticated}: only a TLS connection; without {@code principal_name} any such peer,
+     * else the first of its URI SANs, DNS SANs, or subject that matches (Envoy's order).
+     */
+    record Authenticated(StringMatcher principalName) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            PeerIdentity peer = in.peerIdentity();
+            if (peer == null) {
+                return false;
+            }
+            if (principalName == null) {
+                return true;
+            }
+            for (String uri : peer.uriSans()) {
+                if (principalName.matches(uri)) {
+                    return true;
+                }
+            }
+            for (String dns : peer.dnsSans()) {
+                if (principalName.matches(dns)) {
+                    return true;
+                }
+            }
+            return principalName.matches(peer.subject());
+        }
+    }
+
+    /**
+     * {@code filter_state}: the object under {@code key} in its string form (strings, numbers,
+     * booleans, addresses) must match {@code string}, or, as an address, fall in one of {@code ranges}.
+     * Exactly one of the two is set.
+     */
+    record FilterStateValue(String key, StringMatcher string, List<IpRange> ranges) implements RbacMatcher {
+        public FilterStateValue {
+            ranges = ranges == null ? null : List.copyOf(ranges);
+        }
+
+        public boolean matches(RbacInput in) {
+            FilterState state = in.filterState();
+            Object o = state == null ? null : state.get(key);
+            if (o == null) {
+                return false;
+            }
+            if (string != null) {
+                String s = serialize(o);
+                return s != null && string.matches(s);
+            }
+            InetAddress ip = o instanceof InetAddress a ? a
+                    : o instanceof InetSocketAddress sa ? sa.getAddress()
+                    : o instanceof CharSequence cs && io.netty.util.NetUtil.isValidIpV4Address(cs.toString())
+                    || o instanceof CharSequence cs2 && io.netty.util.NetUtil.isValidIpV6Address(cs2.toString())
+                    ? IpRange.literal(o.toString()) : null;
+            if (ip == null) {
+                return false;
+            }
+            for (IpRange r : ranges) {
+                if (r.contains(ip)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Envoy's serializeAsString for the kinds of objects Remora's filters store; null if none. */
+        static String serialize(Object o) {
+            if (o instanceof CharSequence || o instanceof Number || o instanceof Boolean) {
+                return o.toString();
+            }
+            if (o instanceof InetSocketAddress a) {
+                return io.netty.util.NetUtil.toSocketAddressString(a);
+            }
+            if (o instanceof InetAddress a) {
+                return io.netty.util.NetUtil.toAddressString(a);
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,327 @@
+package io.remora.extensions.filters.common.rbac;
+
+import io.envoyproxy.envoy.config.rbac.v3.MetadataSource;
+import io.envoyproxy.envoy.config.rbac.v3.Permission;
+import io.envoyproxy.envoy.config.rbac.v3.Policy;
+import io.envoyproxy.envoy.config.rbac.v3.Principal;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.type.matcher.v3.FilterStateMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
+import io.remora.rbac.IpRange;
+import io.remora.rbac.MetadataMatch;
+import io.remora.rbac.RbacEngine;
+import io.remora.rbac.RbacMatcher;
+import io.remora.rbac.RbacPolicy;
+import io.remora.rbac.ValueMatch;
+import io.remora.route.CompiledHeaderMatcher;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.HeaderTranslator;
+import io.remora.xds.translate.StringMatcherTranslator;
+import io.remora.xds.translate.TranslationContext;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code envoy.config.rbac.v3.RBAC} into an {@link RbacEngine}, shared by the network and HTTP
+ * RBAC filters. Validates as Envoy's proto rules and factories do; what Remora cannot evaluate
+ * (CEL conditions, matcher extensions, custom principals, route metadata, URI templates) is
+ * refused with its field path, since skipping part of a policy would change who may pass.
+ */
+public final class RbacTranslator {
+
+    private RbacTranslator() {
+    }
+
+    /**
+     * The enforced and shadow engines of a filter config; a matcher tree (which Envoy prefers over
+     * rules when both are set) is refused, as Remora does not evaluate it.
+     */
+    public static io.remora.rbac.RbacRules rules(boolean hasRules, RBAC rules, boolean hasMatcher,
+                                                 boolean hasShadowRules, RBAC shadowRules, boolean hasShadowMatcher,
+                                                 FieldPath path, TranslationContext ctx) {
+        if (hasMatcher) {
+            throw path.field("matcher").error("the RBAC matcher tree is not supported; use rules");
+        }
+        if (hasShadowMatcher) {
+            throw path.field("shadow_matcher").error("the RBAC matcher tree is not supported; use shadow_rules");
+        }
+        RbacEngine engine = hasRules ? engine(rules, path.field("rules"), ctx) : null;
+        RbacEngine shadow = hasShadowRules ? engine(shadowRules, path.field("shadow_rules"), ctx) : null;
+        return new io.remora.rbac.RbacRules(engine, shadow);
+    }
+
+    public static RbacEngine engine(RBAC rbac, FieldPath path, TranslationContext ctx) {
+        RbacEngine.Action action = switch (rbac.getAction()) {
+            case ALLOW -> RbacEngine.Action.ALLOW;
+            case DENY -> RbacEngine.Action.DENY;
+            case LOG -> RbacEngine.Action.LOG;
+            case UNRECOGNIZED -> throw path.field("action").error("unknown action " + rbac.getActionValue());
+        };
+        if (rbac.hasAuditLoggingOptions() && rbac.getAuditLoggingOptions().getLoggerConfigsCount() > 0) {
+            ctx.warnOnce("rbac:audit_logging_options", "ignoring RBAC audit_logging_options (audit loggers are"
+                    + " not supported), first at " + path.field("audit_logging_options"));
+        }
+        List<RbacPolicy> policies = new ArrayList<>();
+        // Sorted, as Envoy evaluates them; also makes the first error reported stable.
+        for (Map.Entry<String, Policy> e : new TreeMap<>(rbac.getPoliciesMap()).entrySet()) {
+            policies.add(policy(e.getKey(), e.getValue(), path.field("policies").key(e.getKey())));
+        }
+        return new RbacEngine(action, policies);
+    }
+
+    static RbacPolicy policy(String name, Policy p, FieldPath path) {
+        if (p.hasCondition()) {
+            throw path.field("condition").error("CEL conditions are not supported");
+        }
+        if (p.hasCheckedCondition()) {
+            throw path.field("checked_condition").error("CEL conditions are not supported");
+        }
+        if (p.getPermissionsCount() == 0) {
+            throw path.field("permissions").error("must have at least 1 item");
+        }
+        if (p.getPrincipalsCount() == 0) {
+            throw path.field("principals").error("must have at least 1 item");
+        }
+        List<RbacMatcher> perms = new ArrayList<>();
+        for (int i = 0; i < p.getPermissionsCount(); i++) {
+            perms.add(permission(p.getPermissions(i), path.field("permissions").index(i)));
+        }
+        List<RbacMatcher> ids = new ArrayList<>();
+        for (int i = 0; i < p.getPrincipalsCount(); i++) {
+            ids.add(principal(p.getPrincipals(i), path.field("principals").index(i)));
+        }
+        return new RbacPolicy(name, new RbacMatcher.Or(perms), new RbacMatcher.Or(ids));
+    }
+
+    public static RbacMatcher permission(Permission p, FieldPath path) {
+        return switch (p.getRuleCase()) {
+            case AND_RULES -> new RbacMatcher.And(permissions(p.getAndRules().getRulesList(),
+                    path.field("and_rules").field("rules")));
+            case OR_RULES -> new RbacMatcher.Or(permissions(p.getOrRules().getRulesList(),
+                    path.field("or_rules").field("rules")));
+            case ANY -> {
+                if (!p.getAny()) {
+                    throw path.field("any").error("must be true");
+                }
+                yield new RbacMatcher.Any();
+            }
+            case HEADER -> header(p.getHeader(), path.field("header"));
+            case URL_PATH -> urlPath(p.getUrlPath(), path.field("url_path"));
+            case DESTINATION_IP -> ip(RbacMatcher.AddressKind.DESTINATION, p.getDestinationIp(),
+                    path.field("destination_ip"));
+            case DESTINATION_PORT -> {
+                if (p.getDestinationPort() > 65535) {
+                    throw path.field("destination_port").error("must be at most 65535, got "
+                            + Integer.toUnsignedString(p.getDestinationPort()));
+                }
+                yield new RbacMatcher.DestinationPort(p.getDestinationPort());
+            }
+            case DESTINATION_PORT_RANGE -> {
+                int start = (int) p.getDestinationPortRange().getStart();
+                int end = (int) p.getDestinationPortRange().getEnd();
+                FieldPath rp = path.field("destination_port_range");
+                if (start < 0 || start > 65536) {
+                    throw rp.field("start").error("range start " + start + " is out of bounds");
+                }
+                if (end < 0 || end > 65536) {
+                    throw rp.field("end").error("range end " + end + " is out of bounds");
+                }
+                if (start >= end) {
+                    throw rp.error("range start " + start + " cannot be greater or equal than range end " + end);
+                }
+                yield new RbacMatcher.DestinationPortRange(start, end);
+            }
+            case METADATA -> new RbacMatcher.Metadata(metadata(p.getMetadata(), path.field("metadata")));
+            case SOURCED_METADATA -> sourced(p.getSourcedMetadata(), path.field("sourced_metadata"));
+            case NOT_RULE -> new RbacMatcher.Not(permission(p.getNotRule(), path.field("not_rule")));
+            case REQUESTED_SERVER_NAME -> new RbacMatcher.ServerName(
+                    StringMatcherTranslator.translate(p.getRequestedServerName(), path.field("requested_server_name")));
+            case MATCHER -> throw path.field("matcher").error("RBAC matcher extension '"
+                    + p.getMatcher().getName() + "' is not supported");
+            case URI_TEMPLATE -> throw path.field("uri_template").error("uri_template permissions are not supported");
+            case RULE_NOT_SET -> throw path.error("missing required field: one of the permission rules");
+        };
+    }
+
+    public static RbacMatcher principal(Principal p, FieldPath path) {
+        return switch (p.getIdentifierCase()) {
+            case AND_IDS -> new RbacMatcher.And(principals(p.getAndIds().getIdsList(), path.field("and_ids").field("ids")));
+            case OR_IDS -> new RbacMatcher.Or(principals(p.getOrIds().getIdsList(), path.field("or_ids").field("ids")));
+            case ANY -> {
+                if (!p.getAny()) {
+                    throw path.field("any").error("must be true");
+                }
+                yield new RbacMatcher.Any();
+            }
+            case AUTHENTICATED -> new RbacMatcher.Authenticated(p.getAuthenticated().hasPrincipalName()
+                    ? StringMatcherTranslator.translate(p.getAuthenticated().getPrincipalName(),
+                    path.field("authenticated").field("principal_name"))
+                    : null);
+            case SOURCE_IP -> ip(RbacMatcher.AddressKind.SOURCE, p.getSourceIp(), path.field("source_ip"));
+            case DIRECT_REMOTE_IP -> ip(RbacMatcher.AddressKind.DIRECT_REMOTE, p.getDirectRemoteIp(),
+                    path.field("direct_remote_ip"));
+            case REMOTE_IP -> ip(RbacMatcher.AddressKind.REMOTE, p.getRemoteIp(), path.field("remote_ip"));
+            case HEADER -> header(p.getHeader(), path.field("header"));
+            case URL_PATH -> urlPath(p.getUrlPath(), path.field("url_path"));
+            case METADATA -> new RbacMatcher.Metadata(metadata(p.getMetadata(), path.field("metadata")));
+            case SOURCED_METADATA -> sourced(p.getSourcedMetadata(), path.field("sourced_metadata"));
+            case FILTER_STATE -> filterState(p.getFilterState(), path.field("filter_state"));
+            case NOT_ID -> new RbacMatcher.Not(principal(p.getNotId(), path.field("not_id")));
+            case CUSTOM -> throw path.field("custom").error("custom principal extension '"
+                    + p.getCustom().getName() + "' is not supported");
+            case IDENTIFIER_NOT_SET -> throw path.error("missing required field: one of the principal identifiers");
+        };
+    }
+
+    private static List<RbacMatcher> permissions(List<Permission> in, FieldPath path) {
+        if (in.isEmpty()) {
+            throw path.error("must have at least 1 item");
+        }
+        List<RbacMatcher> out = new ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            out.add(permission(in.get(i), path.index(i)));
+        }
+        return out;
+    }
+
+    private static List<RbacMatcher> principals(List<Principal> in, FieldPath path) {
+        if (in.isEmpty()) {
+            throw path.error("must have at least 1 item");
+        }
+        List<RbacMatcher> out = new ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            out.add(principal(in.get(i), path.index(i)));
+        }
+        return out;
+    }
+
+    private static RbacMatcher header(io.envoyproxy.envoy.config.route.v3.HeaderMatcher h, FieldPath path) {
+        return new RbacMatcher.Header(new CompiledHeaderMatcher(HeaderTranslator.matcher(h, path)));
+    }
+
+    private static RbacMatcher urlPath(io.envoyproxy.envoy.type.matcher.v3.PathMatcher m, FieldPath path) {
+        if (!m.hasPath()) {
+            throw path.field("path").error("missing required field");
+        }
+        return new RbacMatcher.UrlPath(StringMatcherTranslator.translate(m.getPath(), path.field("path")));
+    }
+
+    private static RbacMatcher ip(RbacMatcher.AddressKind kind, io.envoyproxy.envoy.config.core.v3.CidrRange c,
+                                  FieldPath path) {
+        // Envoy: an unset prefix_len is 0, which matches every address of that IP version.
+        return new RbacMatcher.Ip(kind, range(c.getAddressPrefix(), c.hasPrefixLen() ? c.getPrefixLen().getValue() : 0,
+                path));
+    }
+
+    private static IpRange range(String prefix, int len, FieldPath path) {
+        if (prefix.isEmpty()) {
+            throw path.field("address_prefix").error("missing required field");
+        }
+        try {
+            return new IpRange(prefix, len);
+        } catch (IllegalArgumentException e) {
+            throw path.error("invalid ip/mask combo '" + prefix + "/" + len + "': " + e.getMessage());
+        }
+    }
+
+    private static RbacMatcher sourced(io.envoyproxy.envoy.config.rbac.v3.SourcedMetadata s, FieldPath path) {
+        if (s.getMetadataSource() == MetadataSource.ROUTE) {
+            throw path.field("metadata_source").error("route metadata is not supported; only DYNAMIC");
+        }
+        if (s.getMetadataSource() != MetadataSource.DYNAMIC) {
+            throw path.field("metadata_source").error("unknown metadata source " + s.getMetadataSourceValue());
+        }
+        if (!s.hasMetadataMatcher()) {
+            throw path.field("metadata_matcher").error("missing required field");
+        }
+        return new RbacMatcher.Metadata(metadata(s.getMetadataMatcher(), path.field("metadata_matcher")));
+    }
+
+    public static MetadataMatch metadata(MetadataMatcher m, FieldPath path) {
+        if (m.getFilter().isEmpty()) {
+            throw path.field("filter").error("must not be empty");
+        }
+        if (m.getPathCount() == 0) {
+            throw path.field("path").error("must have at least 1 item");
+        }
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < m.getPathCount(); i++) {
+            String k = m.getPath(i).getKey();
+            if (k.isEmpty()) {
+                throw path.field("path").index(i).field("key").error("must not be empty");
+            }
+            keys.add(k);
+        }
+        if (!m.hasValue()) {
+            throw path.field("value").error("missing required field");
+        }
+        return new MetadataMatch(m.getFilter(), keys, value(m.getValue(), path.field("value")), m.getInvert());
+    }
+
+    static ValueMatch value(ValueMatcher v, FieldPath path) {
+        return switch (v.getMatchPatternCase()) {
+            case NULL_MATCH -> new ValueMatch.NullValue();
+            case DOUBLE_MATCH -> {
+                var d = v.getDoubleMatch();
+                yield switch (d.getMatchPatternCase()) {
+                    case EXACT -> new ValueMatch.DoubleValue(d.getExact(), 0, 0);
+                    case RANGE -> {
+                        if (d.getRange().getStart() >= d.getRange().getEnd()) {
+                            throw path.field("double_match").field("range").error("start must be less than end");
+                        }
+                        yield new ValueMatch.DoubleValue(null, d.getRange().getStart(), d.getRange().getEnd());
+                    }
+                    case MATCHPATTERN_NOT_SET -> throw path.field("double_match")
+                            .error("missing required field: one of range, exact");
+                };
+            }
+            case STRING_MATCH -> new ValueMatch.StringValue(
+                    StringMatcherTranslator.translate(v.getStringMatch(), path.field("string_match")));
+            case BOOL_MATCH -> new ValueMatch.BoolValue(v.getBoolMatch());
+            case PRESENT_MATCH -> new ValueMatch.Present(v.getPresentMatch());
+            case LIST_MATCH -> {
+                if (!v.getListMatch().hasOneOf()) {
+                    throw path.field("list_match").error("missing required field: one_of");
+                }
+                yield new ValueMatch.ListOneOf(value(v.getListMatch().getOneOf(), path.field("list_match").field("one_of")));
+            }
+            case OR_MATCH -> {
+                var or = v.getOrMatch();
+                if (or.getValueMatchersCount() < 2) {
+                    throw path.field("or_match").field("value_matchers").error("must have at least 2 items");
+                }
+                List<ValueMatch> out = new ArrayList<>();
+                for (int i = 0; i < or.getValueMatchersCount(); i++) {
+                    out.add(value(or.getValueMatchers(i), path.field("or_match").field("value_matchers").index(i)));
+                }
+                yield new ValueMatch.AnyOf(out);
+            }
+            case MATCHPATTERN_NOT_SET -> throw path.error("missing required field: one of the value matchers");
+        };
+    }
+
+    private static RbacMatcher filterState(FilterStateMatcher f, FieldPath path) {
+        if (f.getKey().isEmpty()) {
+            throw path.field("key").error("must not be empty");
+        }
+        return switch (f.getMatcherCase()) {
+            case STRING_MATCH -> new RbacMatcher.FilterStateValue(f.getKey(),
+                    StringMatcherTranslator.translate(f.getStringMatch(), path.field("string_match")), null);
+            case ADDRESS_MATCH -> {
+                List<IpRange> ranges = new ArrayList<>();
+                var am = f.getAddressMatch();
+                for (int i = 0; i < am.getRangesCount(); i++) {
+                    var r = am.getRanges(i);
+                    ranges.add(range(r.getAddressPrefix(), r.hasPrefixLen() ? r.getPrefixLen().getValue() : 0,
+                            path.field("address_match").field("ranges").index(i)));
+                }
+                yield new RbacMatcher.FilterStateValue(f.getKey(), null, ranges);
+            }
+            case MATCHER_NOT_SET -> throw path.error("missing required field: one of string_match, address_match");
+        };
+    }
+}

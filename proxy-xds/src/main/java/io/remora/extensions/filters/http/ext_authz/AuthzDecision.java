@@ -1,0 +1,29 @@
+package io.remora.extensions.filters.http.ext_authz;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the authorization service answered (Envoy's {@code ExtAuthz::Response}).
+ *
+ * @param headersToSet         OK: request headers to set (overwrite) before it goes upstream;
+ *                             DENIED: headers of the reply to the client
+ * @param headersToAppend      OK: request headers to add
+ * @param headersToRemove      OK: request headers to remove
+ * @param responseHeadersToAdd OK: headers to add to the response the client gets
+ * @param status               DENIED: the HTTP status for the client
+ * @param body                 DENIED: the body for the client
+ * @param dynamicMetadata      emitted under the filter's namespace, may be empty
+ */
+public record AuthzDecision(Kind kind, List<Map.Entry<String, String>> headersToSet,
+                            List<Map.Entry<String, String>> headersToAppend, List<String> headersToRemove,
+                            List<Map.Entry<String, String>> responseHeadersToAdd, int status, String body,
+                            Map<String, Object> dynamicMetadata) {
+
+    public enum Kind { OK, DENIED, ERROR }
+
+    /** The call failed (connect failure, timeout, 5xx, gRPC error): failure_mode_allow decides. */
+    public static AuthzDecision error() {
+        return new AuthzDecision(Kind.ERROR, List.of(), List.of(), List.of(), List.of(), 403, "", Map.of());
+    }
+}

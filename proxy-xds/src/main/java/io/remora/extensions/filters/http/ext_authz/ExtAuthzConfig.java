@@ -1,0 +1,125 @@
+package io.remora.extensions.filters.http.ext_authz;
+
+import io.remora.config.HttpFilterConfig;
+import io.remora.config.StringMatcher;
+import io.remora.rbac.MetadataMatch;
+
+import java.util.List;
+
+/**
+ * {@code envoy.filters.http.ext_authz}, validated. Built with {@link #builder(AuthzServiceConfig)}.
+ *
+ * @param withRequestBody        null unless the request body is sent to the service
+ * @param filterEnabledMetadata  {@code filter_enabled_metadata}: the check runs only when it matches; null: always
+ * @param allowedHeaders         {@code allowed_headers}: when non-empty only these request headers are sent
+ * @param disallowedHeaders      {@code disallowed_headers}: never sent
+ */
+public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
+                             int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
+                             List<String> metadataContextNamespaces, MetadataMatch filterEnabledMetadata,
+                             boolean denyAtDisable, List<StringMatcher> allowedHeaders,
+                             List<StringMatcher> disallowedHeaders, String statPrefix) implements HttpFilterConfig {
+
+    public static final String NAME = "envoy.filters.http.ext_authz";
+
+    /** {@code with_request_body}. */
+    public record BufferSettings(int maxRequestBytes, boolean allowPartialMessage, boolean packAsBytes) {
+    }
+
+    public ExtAuthzConfig {
+        metadataContextNamespaces = List.copyOf(metadataContextNamespaces);
+        allowedHeaders = List.copyOf(allowedHeaders);
+        disallowedHeaders = List.copyOf(disallowedHeaders);
+        statPrefix = statPrefix == null ? "" : statPrefix;
+    }
+
+    @Override
+    public String filterName() {
+        return NAME;
+    }
+
+    public static Builder builder(AuthzServiceConfig service) {
+        return new Builder(service);
+    }
+
+    /** Envoy's defaults: fail closed with 403, no body, every header sent. */
+    public static final class Builder {
+        private final AuthzServiceConfig service;
+        private boolean failureModeAllow;
+        private boolean failureModeAllowHeaderAdd;
+        private int statusOnError = 403;
+        private BufferSettings withRequestBody;
+        private boolean clearRouteCache;
+        private List<String> metadataContextNamespaces = List.of();
+        private MetadataMatch filterEnabledMetadata;
+        private boolean denyAtDisable;
+        private List<StringMatcher> allowedHeaders = List.of();
+        private List<StringMatcher> disallowedHeaders = List.of();
+        private String statPrefix = "";
+
+        private Builder(AuthzServiceConfig service) {
+            this.service = service;
+        }
+
+        public Builder failureModeAllow(boolean v) {
+            failureModeAllow = v;
+            return this;
+        }
+
+        public Builder failureModeAllowHeaderAdd(boolean v) {
+            failureModeAllowHeaderAdd = v;
+            return this;
+        }
+
+        public Builder statusOnError(int v) {
+            statusOnError = v;
+            return this;
+        }
+
+        public Builder withRequestBody(BufferSettings v) {
+            withRequestBody = v;
+            return this;
+        }
+
+        public Builder clearRouteCache(boolean v) {
+            clearRouteCache = v;
+            return this;
+        }
+
+        public Builder metadataContextNamespaces(List<String> v) {
+            metadataContextNamespaces = v;
+            return this;
+        }
+
+        public Builder filterEnabledMetadata(MetadataMatch v) {
+            filterEnabledMetadata = v;
+            return this;
+        }
+
+        public Builder denyAtDisable(boolean v) {
+            denyAtDisable = v;
+            return this;
+        }
+
+        public Builder allowedHeaders(List<StringMatcher> v) {
+            allowedHeaders = v;
+            return this;
+        }
+
+        public Builder disallowedHeaders(List<StringMatcher> v) {
+            disallowedHeaders = v;
+            return this;
+        }
+
+        public Builder statPrefix(String v) {
+            statPrefix = v;
+            return this;
+        }
+
+        public ExtAuthzConfig build() {
+            return new ExtAuthzConfig(service, failureModeAllow, failureModeAllowHeaderAdd, statusOnError,
+                    withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, denyAtDisable,
+                    allowedHeaders, disallowedHeaders, statPrefix);
+        }
+    }
+}

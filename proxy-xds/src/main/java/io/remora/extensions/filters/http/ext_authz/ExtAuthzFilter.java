@@ -1,0 +1,311 @@
+package io.remora.extensions.filters.http.ext_authz;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.config.RouteFilterConfig;
+import io.remora.config.StringMatcher;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.EncoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamFilter;
+import io.remora.http.upstream.Cancellable;
+import io.remora.rbac.PeerIdentity;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Envoy's HTTP ext_authz filter on one request: holds the request (and, if configured, buffers
+ * its body up to {@code max_request_bytes}) while the authorization service is asked; OK lets it
+ * go upstream with the header changes the service asked for, DENIED answers the client with the
+ * service's status, body and headers, an error fails closed with {@code status_on_error} unless
+ * {@code failure_mode_allow}. Denials and errors carry response flag UAEX.
+ */
+final class ExtAuthzFilter implements StreamFilter {
+
+    private static final AsciiString PARTIAL_BODY = AsciiString.cached("x-envoy-auth-partial-body");
+    private static final AsciiString FAILURE_MODE_ALLOWED = AsciiString.cached("x-envoy-auth-failure-mode-allowed");
+
+    private enum State { IDLE, BUFFERING, CALLING, COMPLETE, SKIPPED }
+
+    private final ExtAuthzFilterProvider.Factory factory;
+    private final ExtAuthzConfig config;
+    private DecoderFilterCallbacks cb;
+    private EncoderFilterCallbacks encoderCb;
+    private ExtAuthzStats stats;
+    private State state = State.IDLE;
+    private Http2Headers requestHeaders;
+    private ExtAuthzConfig.BufferSettings bufferSettings;
+    private ByteArrayOutputStream body;
+    private boolean partial;
+    private Map<String, String> contextExtensions = Map.of();
+    private Cancellable inFlight;
+    /** True while check() runs: a decision that arrives then is returned, not resumed. */
+    private boolean callingNow;
+    /** The decision came during check() and lets the request through. */
+    private boolean allowedInline;
+    private boolean stopped;
+    private List<Map.Entry<String, String>> responseHeadersToAdd = List.of();
+
+    ExtAuthzFilter(ExtAuthzFilterProvider.Factory factory) {
+        this.factory = factory;
+        this.config = factory.config;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.cb = callbacks;
+    }
+
+    @Override
+    public void setEncoderFilterCallbacks(EncoderFilterCallbacks callbacks) {
+        this.encoderCb = callbacks;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        stats = factory.stats(cb.connectionManagerStats().prefix());
+        requestHeaders = headers;
+        ExtAuthzPerRouteConfig mostSpecific = null;
+        Map<String, String> ext = new HashMap<>();
+        for (RouteFilterConfig c : cb.perFilterConfigs()) {
+            if (c instanceof ExtAuthzPerRouteConfig p) {
+                mostSpecific = p;
+                ext.putAll(p.contextExtensions());
+            }
+        }
+        contextExtensions = ext;
+        if (mostSpecific != null && mostSpecific.disabled()) {
+            state = State.SKIPPED;
+            return FilterStatus.CONTINUE;
+        }
+        if (config.filterEnabledMetadata() != null
+                && !config.filterEnabledMetadata().matches(cb.streamInfo().dynamicMetadata())) {
+            state = State.SKIPPED;
+            stats.disabled.increment();
+            if (config.denyAtDisable()) {
+                cb.sendLocalReply(config.statusOnError(), "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE,
+                        "ext_authz_error");
+                return FilterStatus.STOP_ITERATION;
+            }
+            return FilterStatus.CONTINUE;
+        }
+        bufferSettings = config.withRequestBody();
+        if (mostSpecific != null && mostSpecific.disableRequestBodyBuffering()) {
+            bufferSettings = null;
+        } else if (mostSpecific != null && mostSpecific.withRequestBody() != null) {
+            bufferSettings = mostSpecific.withRequestBody();
+        }
+        if (bufferSettings != null && !endStream) {
+            state = State.BUFFERING;
+            body = new ByteArrayOutputStream();
+            return FilterStatus.STOP_ITERATION;
+        }
+        return startCheck() ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION;
+    }
+
+    @Override
+    public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (state == State.BUFFERING) {
+            int max = bufferSettings.maxRequestBytes();
+            int n = data.readableBytes();
+            if (body.size() + n > max && !bufferSettings.allowPartialMessage()) {
+                // Envoy caps the decoder buffer at max_request_bytes: the connection manager answers 413.
+                state = State.COMPLETE;
+                cb.sendLocalReply(413, "Payload Too Large", null, "request_payload_too_large");
+                return FilterStatus.STOP_ITERATION_AND_BUFFER;
+            }
+            int take = Math.min(n, max - body.size());
+            byte[] chunk = new byte[take];
+            data.getBytes(data.readerIndex(), chunk);
+            body.writeBytes(chunk);
+            if (endStream || body.size() >= max) {
+                partial = !endStream;
+                return startCheck() ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION_AND_BUFFER;
+            }
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
+        return state == State.CALLING ? FilterStatus.STOP_ITERATION_AND_BUFFER : FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus decodeTrailers(Http2Headers trailers) {
+        if (state == State.BUFFERING) {
+            partial = false;
+            return startCheck() ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION;
+        }
+        return state == State.CALLING ? FilterStatus.STOP_ITERATION : FilterStatus.CONTINUE;
+    }
+
+    /** Asks the service; true when the answer already came and lets the request through. */
+    private boolean startCheck() {
+        state = State.CALLING;
+        callingNow = true;
+        Cancellable c = factory.client.check(check(), cb.eventLoop(), cb.serverContext(), this::onDecision);
+        callingNow = false;
+        if (state == State.CALLING) {
+            inFlight = c;
+            stopped = true;
+            return false;
+        }
+        return state == State.COMPLETE && allowedInline;
+    }
+
+    private AuthzCheck check() {
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        Map<String, Integer> index = new HashMap<>();
+        for (Map.Entry<CharSequence, CharSequence> e : requestHeaders) {
+            String k = e.getKey().toString().toLowerCase(Locale.ROOT);
+            if (!config.allowedHeaders().isEmpty() && !any(config.allowedHeaders(), k)
+                    || any(config.disallowedHeaders(), k)) {
+                continue;
+            }
+            Integer at = index.get(k);
+            if (at != null) {
+                headers.set(at, Map.entry(k, headers.get(at).getValue() + "," + e.getValue()));
+            } else {
+                index.put(k, headers.size());
+                headers.add(Map.entry(k, e.getValue().toString()));
+            }
+        }
+        byte[] bytes = null;
+        if (body != null) {
+            bytes = body.toByteArray();
+            headers.add(Map.entry(PARTIAL_BODY.toString(), Boolean.toString(partial)));
+        }
+        long size = -1;
+        CharSequence cl = requestHeaders.get("content-length");
+        if (cl != null) {
+            try {
+                size = Long.parseLong(cl.toString().trim());
+            } catch (NumberFormatException ignored) {
+                // left unknown
+            }
+        }
+        PeerIdentity peer = PeerIdentity.of(cb.connection(), cb.filterState());
+        String principal = peer == null ? "" : !peer.uriSans().isEmpty() ? peer.uriSans().get(0) : peer.subject();
+        Map<String, Map<String, Object>> metadata = new LinkedHashMap<>();
+        for (String ns : config.metadataContextNamespaces()) {
+            Map<String, Object> m = cb.streamInfo().dynamicMetadata(ns);
+            if (m != null && !m.isEmpty()) {
+                metadata.put(ns, m);
+            }
+        }
+        CharSequence scheme = requestHeaders.scheme();
+        CharSequence rid = requestHeaders.get("x-request-id");
+        return new AuthzCheck(cb.connection().remoteAddress(), cb.streamInfo().downstreamLocalAddress, principal,
+                str(requestHeaders.method()), str(requestHeaders.path()), str(requestHeaders.authority()),
+                scheme == null ? "http" : scheme.toString(), cb.downstreamProtocol(), str(rid), headers, bytes, size,
+                contextExtensions, metadata);
+    }
+
+    private static String str(CharSequence s) {
+        return s == null ? "" : s.toString();
+    }
+
+    private static boolean any(List<StringMatcher> ms, String name) {
+        for (StringMatcher m : ms) {
+            if (m.matches(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void onDecision(AuthzDecision d) {
+        if (state != State.CALLING) {
+            return;
+        }
+        inFlight = null;
+        state = State.COMPLETE;
+        if (!d.dynamicMetadata().isEmpty()) {
+            d.dynamicMetadata().forEach((k, v) -> cb.streamInfo().setDynamicMetadata(ExtAuthzConfig.NAME, k, v));
+        }
+        switch (d.kind()) {
+            case OK -> {
+                stats.ok.increment();
+                applyOk(d);
+                allow();
+            }
+            case DENIED -> {
+                stats.denied.increment();
+                cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
+                List<Map.Entry<String, String>> headers = d.headersToSet();
+                cb.sendLocalReply(d.status(), d.body(), ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE, "ext_authz_denied",
+                        h -> {
+                            for (Map.Entry<String, String> e : headers) {
+                                h.set(e.getKey(), e.getValue());
+                            }
+                        }, -1);
+            }
+            case ERROR -> {
+                stats.error.increment();
+                if (config.failureModeAllow()) {
+                    stats.failureModeAllowed.increment();
+                    if (config.failureModeAllowHeaderAdd()) {
+                        requestHeaders.set(FAILURE_MODE_ALLOWED, "true");
+                    }
+                    allow();
+                } else {
+                    cb.streamInfo().setFlag(ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE);
+                    cb.sendLocalReply(config.statusOnError(), "", ResponseFlag.UNAUTHORIZED_EXTERNAL_SERVICE,
+                            "ext_authz_error");
+                }
+            }
+        }
+    }
+
+    private void applyOk(AuthzDecision d) {
+        boolean changed = false;
+        for (Map.Entry<String, String> e : d.headersToSet()) {
+            requestHeaders.set(e.getKey(), e.getValue());
+            changed = true;
+        }
+        for (Map.Entry<String, String> e : d.headersToAppend()) {
+            requestHeaders.add(e.getKey(), e.getValue());
+            changed = true;
+        }
+        for (String name : d.headersToRemove()) {
+            // Envoy never lets the service remove pseudo-headers or host.
+            if (!name.startsWith(":") && !name.equals("host")) {
+                changed |= requestHeaders.remove(name);
+            }
+        }
+        responseHeadersToAdd = d.responseHeadersToAdd();
+        if (changed && config.clearRouteCache()) {
+            cb.clearRouteCache();
+        }
+    }
+
+    private void allow() {
+        if (callingNow) {
+            allowedInline = true;
+        } else if (stopped) {
+            cb.continueDecoding();
+        }
+    }
+
+    @Override
+    public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        for (Map.Entry<String, String> e : responseHeadersToAdd) {
+            headers.add(e.getKey(), e.getValue());
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public void onDestroy() {
+        if (inFlight != null) {
+            inFlight.cancel();
+            inFlight = null;
+        }
+        state = State.COMPLETE;
+    }
+}

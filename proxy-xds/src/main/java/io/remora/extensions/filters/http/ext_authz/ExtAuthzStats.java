@@ -1,0 +1,40 @@
+package io.remora.extensions.filters.http.ext_authz;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.stats.HttpConnManagerStats;
+
+/**
+ * Envoy's {@code http.<hcm_prefix>.ext_authz.[<stat_prefix>.]*} counters; in Prometheus form
+ * {@code envoy_http_ext_authz_ok{envoy_http_conn_manager_prefix="..."}}.
+ */
+final class ExtAuthzStats {
+
+    final Counter ok;
+    final Counter denied;
+    final Counter error;
+    final Counter disabled;
+    final Counter failureModeAllowed;
+
+    ExtAuthzStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
+        String base = "envoy_http_ext_authz_" + (statPrefix.isEmpty() ? "" : sanitize(statPrefix) + "_");
+        ok = c(r, base + "ok", hcmPrefix);
+        denied = c(r, base + "denied", hcmPrefix);
+        error = c(r, base + "error", hcmPrefix);
+        disabled = c(r, base + "disabled", hcmPrefix);
+        failureModeAllowed = c(r, base + "failure_mode_allowed", hcmPrefix);
+    }
+
+    private static Counter c(MeterRegistry r, String name, String hcmPrefix) {
+        return Counter.builder(name).tag(HttpConnManagerStats.TAG, hcmPrefix).register(r);
+    }
+
+    private static String sanitize(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(Character.isLetterOrDigit(c) && c < 128 || c == '_' ? c : '_');
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,185 @@
+package io.remora.extensions.filters.http.ext_authz;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.NetUtil;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.http.upstream.Cancellable;
+import io.remora.server.ServerContext;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Envoy's gRPC authorization client: one unary {@code envoy.service.auth.v3.Authorization/Check}
+ * over HTTP/2 to the cluster (length-prefixed protobuf, {@code grpc-timeout}, trailers). A call
+ * that fails at the gRPC level is an error; {@code status.code} OK allows (with the ok_response
+ * header mutations), anything else denies with the denied_response (403 when it names no status).
+ */
+public final class GrpcAuthzClient implements AuthzClient {
+
+    static final String PATH = "/envoy.service.auth.v3.Authorization/Check";
+
+    private final GrpcServiceConfig config;
+
+    public GrpcAuthzClient(GrpcServiceConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public Cancellable check(AuthzCheck check, EventLoop loop, ServerContext context, Consumer<AuthzDecision> done) {
+        byte[] message = request(check).toByteArray();
+        byte[] framed = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
+        Http2Headers h = new DefaultHttp2Headers(false).method("POST").path(PATH).scheme("http")
+                .authority(config.authority());
+        h.set("content-type", "application/grpc");
+        h.set("te", "trailers");
+        if (config.timeout() != null && !config.timeout().isZero()) {
+            h.set("grpc-timeout", Math.max(1, config.timeout().toMillis()) + "m");
+        }
+        for (Map.Entry<String, String> e : config.initialMetadata()) {
+            h.add(e.getKey(), e.getValue());
+        }
+        return AuthzUpstreamCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP2, h, framed,
+                config.timeout(), r -> done.accept(decide(r)));
+    }
+
+    CheckRequest request(AuthzCheck c) {
+        AttributeContext.HttpRequest.Builder http = AttributeContext.HttpRequest.newBuilder()
+                .setMethod(nz(c.method())).setPath(nz(c.path())).setHost(nz(c.host())).setScheme(nz(c.scheme()))
+                .setProtocol(nz(c.protocol())).setId(nz(c.requestId())).setSize(c.size());
+        for (Map.Entry<String, String> e : c.headers()) {
+            String prev = http.getHeadersMap().get(e.getKey());
+            http.putHeaders(e.getKey(), prev == null ? e.getValue() : prev + "," + e.getValue());
+        }
+        if (c.body() != null) {
+            if (config.packAsBytes()) {
+                http.setRawBody(ByteString.copyFrom(c.body()));
+            } else {
+                http.setBody(new String(c.body(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        Instant now = Instant.now();
+        AttributeContext.Request.Builder req = AttributeContext.Request.newBuilder()
+                .setTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
+        // A connection (network filter) has no HTTP request to describe.
+        if (c.method() != null) {
+            req.setHttp(http);
+        }
+        AttributeContext.Builder attrs = AttributeContext.newBuilder()
+                .setSource(peer(c.source(), c.sourcePrincipal()))
+                .setDestination(peer(c.destination(), ""))
+                .setRequest(req)
+                .putAllContextExtensions(c.contextExtensions());
+        if (!c.metadataContext().isEmpty()) {
+            Metadata.Builder md = Metadata.newBuilder();
+            c.metadataContext().forEach((ns, m) -> md.putFilterMetadata(ns, StructValues.toStruct(m)));
+            attrs.setMetadataContext(md);
+        }
+        return CheckRequest.newBuilder().setAttributes(attrs).build();
+    }
+
+    private static AttributeContext.Peer peer(java.net.SocketAddress a, String principal) {
+        AttributeContext.Peer.Builder p = AttributeContext.Peer.newBuilder().setPrincipal(nz(principal));
+        if (a instanceof InetSocketAddress isa && isa.getAddress() != null) {
+            p.setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder()
+                    .setAddress(NetUtil.toAddressString(isa.getAddress())).setPortValue(isa.getPort())));
+        }
+        return p.build();
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    AuthzDecision decide(AuthzUpstreamCall.Response r) {
+        if (r.headers() == null || r.status() != 200) {
+            return AuthzDecision.error();
+        }
+        // grpc-status is in the trailers, or in the headers of a trailers-only answer.
+        CharSequence gs = r.trailers() != null ? r.trailers().get("grpc-status") : null;
+        if (gs == null) {
+            gs = r.headers().get("grpc-status");
+        }
+        if (gs == null || !gs.toString().trim().equals("0")) {
+            return AuthzDecision.error();
+        }
+        byte[] b = r.body();
+        if (b.length < 5 || b[0] != 0) {
+            return AuthzDecision.error();
+        }
+        int len = ByteBuffer.wrap(b, 1, 4).getInt();
+        if (len < 0 || len > b.length - 5) {
+            return AuthzDecision.error();
+        }
+        CheckResponse resp;
+        try {
+            resp = CheckResponse.parseFrom(ByteBuffer.wrap(b, 5, len));
+        } catch (InvalidProtocolBufferException e) {
+            return AuthzDecision.error();
+        }
+        Map<String, Object> metadata = resp.hasDynamicMetadata() ? StructValues.toMap(resp.getDynamicMetadata())
+                : resp.hasOkResponse() && resp.getOkResponse().hasDynamicMetadata()
+                ? StructValues.toMap(resp.getOkResponse().getDynamicMetadata()) : Map.of();
+        if (resp.getStatus().getCode() == 0) {
+            var ok = resp.getOkResponse();
+            List<Map.Entry<String, String>> set = new ArrayList<>();
+            List<Map.Entry<String, String>> append = new ArrayList<>();
+            for (HeaderValueOption o : ok.getHeadersList()) {
+                Map.Entry<String, String> e = entry(o);
+                if (appends(o, false)) {
+                    append.add(e);
+                } else {
+                    set.add(e);
+                }
+            }
+            List<String> remove = new ArrayList<>();
+            for (String n : ok.getHeadersToRemoveList()) {
+                remove.add(n.toLowerCase(Locale.ROOT));
+            }
+            List<Map.Entry<String, String>> toClient = new ArrayList<>();
+            for (HeaderValueOption o : ok.getResponseHeadersToAddList()) {
+                toClient.add(entry(o));
+            }
+            return new AuthzDecision(AuthzDecision.Kind.OK, set, append, remove, toClient, 200, "", metadata);
+        }
+        var denied = resp.getDeniedResponse();
+        int status = denied.hasStatus() && denied.getStatus().getCodeValue() > 0 ? denied.getStatus().getCodeValue() : 403;
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        for (HeaderValueOption o : denied.getHeadersList()) {
+            headers.add(entry(o));
+        }
+        return new AuthzDecision(AuthzDecision.Kind.DENIED, headers, List.of(), List.of(), List.of(), status,
+                denied.getBody(), metadata);
+    }
+
+    private static Map.Entry<String, String> entry(HeaderValueOption o) {
+        return Map.entry(o.getHeader().getKey().toLowerCase(Locale.ROOT), o.getHeader().getValue());
+    }
+
+    /**
+     * Envoy documents {@code append} as false by default in an ok_response, so headers overwrite
+     * unless the authorization service sets {@code append: true}. ({@code append_action}'s zero
+     * value cannot be told from unset, so it does not turn appending on.)
+     */
+    private static boolean appends(HeaderValueOption o, boolean byDefault) {
+        return o.hasAppend() ? o.getAppend().getValue() : byDefault;
+    }
+}

@@ -1,0 +1,23 @@
+package io.remora.extensions.filters.http.ext_authz;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code grpc_service.envoy_grpc}: {@code envoy.service.auth.v3.Authorization/Check} over HTTP/2
+ * to {@code cluster}.
+ *
+ * @param authority       {@code :authority} of the calls ({@code envoy_grpc.authority}, else the cluster name)
+ * @param timeout         {@code grpc_service.timeout} (Envoy's default for ext_authz: 200 ms)
+ * @param initialMetadata {@code grpc_service.initial_metadata}
+ * @param packAsBytes     {@code with_request_body.pack_as_bytes}: the body goes in {@code raw_body}
+ */
+public record GrpcServiceConfig(String cluster, String authority, Duration timeout,
+                                List<Map.Entry<String, String>> initialMetadata, boolean packAsBytes)
+        implements AuthzServiceConfig {
+
+    public GrpcServiceConfig {
+        initialMetadata = List.copyOf(initialMetadata);
+    }
+}

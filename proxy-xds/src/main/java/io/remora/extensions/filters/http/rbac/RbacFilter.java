@@ -1,0 +1,151 @@
+package io.remora.extensions.filters.http.rbac;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
+import io.remora.config.RouteFilterConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.network.FilterState;
+import io.remora.rbac.PeerIdentity;
+import io.remora.rbac.RbacEngine;
+import io.remora.rbac.RbacInput;
+import io.remora.rbac.RbacRules;
+import io.remora.rbac.RbacStats;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Map;
+
+/**
+ * Envoy's HTTP RBAC filter on one request: on the request headers, the shadow rules are checked
+ * (counted, results left in dynamic metadata), then the enforced rules; a denial answers 403
+ * "RBAC: access denied" with details {@code rbac_access_denied_matched_policy[<policy>|none]}.
+ * A route's {@code RBACPerRoute} replaces both rule sets.
+ */
+final class RbacFilter implements StreamDecoderFilter, RbacInput {
+
+    private static final AsciiString XFF = AsciiString.cached("x-forwarded-for");
+
+    private final RbacFilterProvider.Factory factory;
+    private DecoderFilterCallbacks cb;
+    private Http2Headers headers;
+
+    RbacFilter(RbacFilterProvider.Factory factory) {
+        this.factory = factory;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.cb = callbacks;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        this.headers = headers;
+        RbacConfig config = factory.config;
+        RbacRules rules = config.rules();
+        RouteFilterConfig perRoute = cb.perFilterConfig();
+        if (perRoute instanceof RbacPerRouteConfig p) {
+            rules = p.rules();
+        }
+        RbacStats stats = factory.stats(cb.connectionManagerStats().prefix());
+        if (rules.shadowEngine() != null) {
+            RbacEngine.Decision d = rules.shadowEngine().evaluate(this);
+            String prefix = config.shadowRulesStatPrefix();
+            String result;
+            if (d.allowed()) {
+                stats.shadowAllowed.increment();
+                result = RbacRules.ENGINE_RESULT_ALLOWED;
+            } else {
+                stats.shadowDenied.increment();
+                result = RbacRules.ENGINE_RESULT_DENIED;
+            }
+            if (d.policyId() != null) {
+                cb.streamInfo().setDynamicMetadata(RbacConfig.NAME, prefix + RbacRules.SHADOW_EFFECTIVE_POLICY_ID,
+                        d.policyId());
+            }
+            cb.streamInfo().setDynamicMetadata(RbacConfig.NAME, prefix + RbacRules.SHADOW_ENGINE_RESULT, result);
+        }
+        RbacEngine engine = rules.engine();
+        if (engine == null) {
+            return FilterStatus.CONTINUE;
+        }
+        RbacEngine.Decision d = engine.evaluate(this);
+        if (engine.action() == RbacEngine.Action.LOG) {
+            cb.streamInfo().setDynamicMetadata(RbacRules.COMMON_NAMESPACE, RbacRules.ACCESS_LOG_HINT, d.matched());
+        }
+        if (d.allowed()) {
+            stats.allowed.increment();
+            return FilterStatus.CONTINUE;
+        }
+        stats.denied.increment();
+        cb.sendLocalReply(403, "RBAC: access denied", null, RbacRules.deniedDetails(d.policyId()));
+        return FilterStatus.STOP_ITERATION;
+    }
+
+    // ------------------------------------------------------------------ RbacInput
+
+    @Override
+    public Http2Headers headers() {
+        return headers;
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        SocketAddress a = cb.streamInfo().downstreamLocalAddress;
+        return a != null ? a : cb.connection().localAddress();
+    }
+
+    @Override
+    public SocketAddress directRemoteAddress() {
+        return cb.connection().remoteAddress();
+    }
+
+    /**
+     * Envoy's downstream remote address. The connection manager does not hand filters the client
+     * address it derived, so this takes what it leaves in the headers: the last valid entry of
+     * {@code x-forwarded-for} (with {@code use_remote_address} that is the peer the manager
+     * appended; without it, the client the previous hop reported), else the socket peer. This
+     * matches Envoy for {@code xff_num_trusted_hops: 0}.
+     */
+    @Override
+    public SocketAddress remoteAddress() {
+        CharSequence xff = headers == null ? null : headers.get(XFF);
+        if (xff != null) {
+            String s = xff.toString();
+            String last = s.substring(s.lastIndexOf(',') + 1).trim();
+            byte[] raw = NetUtil.createByteArrayFromIpAddressString(last);
+            if (raw != null) {
+                try {
+                    return new InetSocketAddress(InetAddress.getByAddress(raw), 0);
+                } catch (java.net.UnknownHostException impossible) {
+                    // a 4- or 16-byte array is always accepted
+                }
+            }
+        }
+        return directRemoteAddress();
+    }
+
+    @Override
+    public String requestedServerName() {
+        return RbacInput.serverNameOf(cb.connection());
+    }
+
+    @Override
+    public PeerIdentity peerIdentity() {
+        return PeerIdentity.of(cb.connection(), cb.filterState());
+    }
+
+    @Override
+    public Map<String, Map<String, Object>> dynamicMetadata() {
+        return cb.streamInfo().dynamicMetadata();
+    }
+
+    @Override
+    public FilterState filterState() {
+        return cb.filterState();
+    }
+}

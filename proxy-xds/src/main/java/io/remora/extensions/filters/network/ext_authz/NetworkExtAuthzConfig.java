@@ -1,0 +1,22 @@
+package io.remora.extensions.filters.network.ext_authz;
+
+import io.remora.config.NetworkFilterConfig;
+import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
+import io.remora.rbac.MetadataMatch;
+
+/**
+ * {@code envoy.filters.network.ext_authz}: each new connection is checked with the gRPC
+ * Authorization service before its bytes go on.
+ *
+ * @param filterEnabledMetadata null: every connection is checked
+ */
+public record NetworkExtAuthzConfig(String statPrefix, GrpcServiceConfig service, boolean failureModeAllow,
+                                    MetadataMatch filterEnabledMetadata) implements NetworkFilterConfig {
+
+    public static final String NAME = "envoy.filters.network.ext_authz";
+
+    @Override
+    public String filterName() {
+        return NAME;
+    }
+}

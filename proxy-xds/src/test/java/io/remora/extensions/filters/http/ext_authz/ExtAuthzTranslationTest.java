@@ -1,0 +1,153 @@
+package io.remora.extensions.filters.http.ext_authz;
+
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.TranslationException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ext_authz configs in a bootstrap: what they become, and errors naming the field. */
+class ExtAuthzTranslationTest {
+
+    private static final String HEAD = """
+            static_resources:
+              listeners:
+              - name: l0
+                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.http_connection_manager
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                      stat_prefix: p
+                      http_filters:
+                      - name: envoy.filters.http.ext_authz
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
+            %s
+                      - name: envoy.filters.http.router
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                      route_config:
+                        virtual_hosts:
+                        - name: v
+                          domains: ['*']
+                          routes:
+                          - match: { prefix: / }
+                            route: { cluster: authz }
+                            typed_per_filter_config:
+                              envoy.filters.http.ext_authz:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+            %s
+              clusters:
+              - name: authz
+                load_assignment:
+                  cluster_name: authz
+                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+            """;
+
+    static final String F = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config";
+    static final String R = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
+            + ".virtual_hosts[0].routes[0].typed_per_filter_config[\"envoy.filters.http.ext_authz\"]";
+    static final String GRPC = "grpc_service: { envoy_grpc: { cluster_name: authz } }";
+    static final String ROUTE = "check_settings: { context_extensions: { k: v } }";
+
+    static String yaml(String filter, String route) {
+        return HEAD.formatted(filter.indent(14).stripTrailing(), route.indent(20).stripTrailing());
+    }
+
+    static TranslationException fail(String filter, String route) {
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml(filter, route), "ext_authz.yaml"));
+        System.out.println("refused: " + e.getMessage());
+        return e;
+    }
+
+    @Test
+    void grpcDefaults() {
+        var model = new BootstrapLoader().loadString(yaml(GRPC, ROUTE), "ext_authz.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        ExtAuthzConfig c = (ExtAuthzConfig) hcm.httpFilters().get(0).config();
+        GrpcServiceConfig g = (GrpcServiceConfig) c.service();
+        assertEquals("authz", g.cluster());
+        assertEquals("authz", g.authority());
+        assertEquals(Duration.ofMillis(200), g.timeout());
+        assertEquals(403, c.statusOnError());
+        assertEquals(false, c.failureModeAllow());
+        var pr = (ExtAuthzPerRouteConfig) hcm.routeConfig().virtualHosts().get(0).routes().get(0).perFilterConfigs()
+                .get("envoy.filters.http.ext_authz").config();
+        assertEquals("v", pr.contextExtensions().get("k"));
+    }
+
+    @Test
+    void httpService() {
+        var model = new BootstrapLoader().loadString(yaml("""
+                http_service:
+                  server_uri: { uri: "http://authz", cluster: authz, timeout: 0.25s }
+                  path_prefix: /check
+                  authorization_response: { allowed_upstream_headers: { patterns: [{ prefix: x-auth- }] } }
+                failure_mode_allow: true
+                status_on_error: { code: 503 }
+                with_request_body: { max_request_bytes: 1024, allow_partial_message: true }
+                """, "disabled: true"), "ext_authz.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        ExtAuthzConfig c = (ExtAuthzConfig) hcm.httpFilters().get(0).config();
+        HttpServiceConfig h = (HttpServiceConfig) c.service();
+        assertEquals("/check", h.pathPrefix());
+        assertEquals(Duration.ofMillis(250), h.timeout());
+        assertTrue(h.upstreamHeaders().get(0).matches("x-auth-user"));
+        assertEquals(503, c.statusOnError());
+        assertEquals(1024, c.withRequestBody().maxRequestBytes());
+    }
+
+    @Test
+    void noService() {
+        assertEquals(F, fail("failure_mode_allow: true", ROUTE).path());
+    }
+
+    @Test
+    void unknownCluster() {
+        var e = fail("grpc_service: { envoy_grpc: { cluster_name: nowhere } }", ROUTE);
+        assertEquals(F + ".grpc_service.envoy_grpc.cluster_name", e.path());
+    }
+
+    @Test
+    void googleGrpcRefused() {
+        var e = fail("grpc_service: { google_grpc: { target_uri: 'x:1', stat_prefix: s } }", ROUTE);
+        assertEquals(F + ".grpc_service.google_grpc", e.path());
+    }
+
+    @Test
+    void httpTimeoutRequired() {
+        var e = fail("http_service: { server_uri: { uri: 'http://a', cluster: authz } }", ROUTE);
+        assertEquals(F + ".http_service.server_uri.timeout", e.path());
+    }
+
+    @Test
+    void pathPrefixMustStartWithSlash() {
+        var e = fail("http_service: { server_uri: { uri: 'http://a', cluster: authz, timeout: 1s }, path_prefix: x }", ROUTE);
+        assertEquals(F + ".http_service.path_prefix", e.path());
+    }
+
+    @Test
+    void zeroMaxRequestBytes() {
+        var e = fail(GRPC + "\nwith_request_body: { max_request_bytes: 0 }", ROUTE);
+        assertEquals(F + ".with_request_body.max_request_bytes", e.path());
+    }
+
+    @Test
+    void perRouteNeedsAnOverride() {
+        var e = fail(GRPC, "# no override");
+        assertEquals(R, e.path());
+    }
+
+    @Test
+    void badFilterEnabledMetadata() {
+        var e = fail(GRPC + "\nfilter_enabled_metadata: { filter: envoy.filters.http.rbac, path: [], value: { present_match: true } }", ROUTE);
+        assertEquals(F + ".filter_enabled_metadata.path", e.path());
+    }
+}

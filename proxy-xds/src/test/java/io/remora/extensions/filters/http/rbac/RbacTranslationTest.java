@@ -1,0 +1,229 @@
+package io.remora.extensions.filters.http.rbac;
+
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpFilterEntry;
+import io.remora.config.PerFilterConfig;
+import io.remora.extensions.filters.network.rbac.NetworkRbacConfig;
+import io.remora.rbac.RbacEngine;
+import io.remora.rbac.RbacRules;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.TranslationException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** RBAC configs in a bootstrap: good ones become the model, bad ones fail naming the field. */
+class RbacTranslationTest {
+
+    private static final String HEAD = """
+            static_resources:
+              listeners:
+              - name: l0
+                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+                filter_chains:
+                - filters:
+                  - name: envoy.filters.network.rbac
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
+            %s
+                  - name: envoy.filters.network.http_connection_manager
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                      stat_prefix: p
+                      http_filters:
+                      - name: envoy.filters.http.rbac
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+            %s
+                      - name: envoy.filters.http.router
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                      route_config:
+                        virtual_hosts:
+                        - name: v
+                          domains: ['*']
+                          routes:
+                          - match: { prefix: /open }
+                            route: { cluster: c1 }
+                            typed_per_filter_config:
+                              envoy.filters.http.rbac:
+                                "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute
+            %s
+                          - match: { prefix: / }
+                            route: { cluster: c1 }
+              clusters:
+              - name: c1
+                load_assignment:
+                  cluster_name: c1
+                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+            """;
+
+    static final String NET_OK = "stat_prefix: tcp.\nrules: {}";
+    static final String HTTP_OK = """
+            rules:
+              action: DENY
+              policies:
+                deny-admin:
+                  permissions: [{url_path: {path: {prefix: /admin}}}]
+                  principals: [{any: true}]
+            shadow_rules_stat_prefix: dry_
+            shadow_rules: {action: ALLOW}
+            """;
+    static final String ROUTE_OK = "rbac: {}";
+
+    static String yaml(String net, String http, String route) {
+        return HEAD.formatted(net.indent(10).stripTrailing(), http.indent(14).stripTrailing(),
+                route.indent(20).stripTrailing());
+    }
+
+    static TranslationException fail(String net, String http, String route) {
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml(net, http, route), "rbac.yaml"));
+        System.out.println("refused: " + e.getMessage());
+        return e;
+    }
+
+    static final String NET = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config";
+    static final String HTTP = "static_resources.listeners[0].filter_chains[0].filters[1].typed_config.http_filters[0].typed_config";
+    static final String ROUTE = "static_resources.listeners[0].filter_chains[0].filters[1].typed_config.route_config"
+            + ".virtual_hosts[0].routes[0].typed_per_filter_config[\"envoy.filters.http.rbac\"]";
+
+    @Test
+    void goodConfigTranslates() {
+        var model = new BootstrapLoader().loadString(yaml(NET_OK + "\nenforcement_type: CONTINUOUS\ndelay_deny: 0.5s",
+                HTTP_OK, ROUTE_OK), "rbac.yaml").model();
+        var chain = model.listeners().get(0).filterChains().get(0);
+        NetworkRbacConfig net = (NetworkRbacConfig) chain.filters().get(0);
+        assertEquals("tcp.", net.statPrefix());
+        assertTrue(net.continuous());
+        assertEquals(Duration.ofMillis(500), net.delayDeny());
+        assertEquals(RbacEngine.Action.ALLOW, net.rules().engine().action());
+        assertTrue(net.rules().engine().policies().isEmpty());
+        assertNull(net.rules().shadowEngine());
+
+        HttpConnectionManagerConfig hcm = (HttpConnectionManagerConfig) chain.filters().get(1);
+        HttpFilterEntry f = hcm.httpFilters().get(0);
+        RbacConfig http = (RbacConfig) f.config();
+        assertEquals("envoy.filters.http.rbac", f.name());
+        assertEquals(RbacEngine.Action.DENY, http.rules().engine().action());
+        assertEquals("deny-admin", http.rules().engine().policies().get(0).name());
+        assertEquals("dry_", http.shadowRulesStatPrefix());
+        PerFilterConfig pf = hcm.routeConfig().virtualHosts().get(0).routes().get(0).perFilterConfigs()
+                .get("envoy.filters.http.rbac");
+        assertEquals(RbacRules.NONE, ((RbacPerRouteConfig) pf.config()).rules());
+    }
+
+    @Test
+    void networkStatPrefixRequired() {
+        var e = fail("rules: {}", HTTP_OK, ROUTE_OK);
+        assertEquals(NET + ".stat_prefix", e.path());
+    }
+
+    @Test
+    void emptyAndRules() {
+        var e = fail(NET_OK, """
+                rules:
+                  policies:
+                    p:
+                      permissions: [{and_rules: {rules: []}}]
+                      principals: [{any: true}]
+                """, ROUTE_OK);
+        assertEquals(HTTP + ".rules.policies[\"p\"].permissions[0].and_rules.rules", e.path());
+    }
+
+    @Test
+    void policyWithoutPrincipals() {
+        var e = fail(NET_OK, """
+                rules:
+                  policies:
+                    p:
+                      permissions: [{any: true}]
+                """, ROUTE_OK);
+        assertEquals(HTTP + ".rules.policies[\"p\"].principals", e.path());
+    }
+
+    @Test
+    void portRangeBackwards() {
+        var e = fail(NET_OK.replace("rules: {}", """
+                rules:
+                  policies:
+                    p:
+                      permissions: [{not_rule: {destination_port_range: {start: 90, end: 80}}}]
+                      principals: [{any: true}]
+                """), HTTP_OK, ROUTE_OK);
+        assertEquals(NET + ".rules.policies[\"p\"].permissions[0].not_rule.destination_port_range", e.path());
+    }
+
+    @Test
+    void badCidr() {
+        var e = fail(NET_OK.replace("rules: {}", """
+                rules:
+                  policies:
+                    p:
+                      permissions: [{any: true}]
+                      principals: [{or_ids: {ids: [{any: true}, {remote_ip: {address_prefix: 10.0.0.300, prefix_len: 8}}]}}]
+                """), HTTP_OK, ROUTE_OK);
+        assertEquals(NET + ".rules.policies[\"p\"].principals[0].or_ids.ids[1].remote_ip", e.path());
+        assertTrue(e.reason().contains("10.0.0.300"), e.reason());
+    }
+
+    @Test
+    void badRegexInPrincipal() {
+        var e = fail(NET_OK, """
+                rules:
+                  policies:
+                    p:
+                      permissions: [{any: true}]
+                      principals: [{authenticated: {principal_name: {safe_regex: {regex: "("}}}}]
+                """, ROUTE_OK);
+        assertEquals(HTTP + ".rules.policies[\"p\"].principals[0].authenticated.principal_name.safe_regex.regex", e.path());
+    }
+
+    @Test
+    void celConditionRefused() {
+        var e = fail(NET_OK, """
+                rules:
+                  policies:
+                    p:
+                      permissions: [{any: true}]
+                      principals: [{any: true}]
+                      condition: {const_expr: {bool_value: true}}
+                """, ROUTE_OK);
+        assertEquals(HTTP + ".rules.policies[\"p\"].condition", e.path());
+    }
+
+    @Test
+    void matcherTreeRefused() {
+        var e = fail(NET_OK, "matcher: {matcher_list: {matchers: []}}", ROUTE_OK);
+        assertEquals(HTTP + ".matcher", e.path());
+    }
+
+    @Test
+    void perRouteBadRule() {
+        var e = fail(NET_OK, HTTP_OK, """
+                rbac:
+                  rules:
+                    policies:
+                      p:
+                        permissions: [{header: {name: ""}}]
+                        principals: [{any: true}]
+                """);
+        assertEquals(ROUTE + ".rbac.rules.policies[\"p\"].permissions[0].header.name", e.path());
+    }
+
+    @Test
+    void routeMetadataSourceRefused() {
+        var e = fail(NET_OK, """
+                rules:
+                  policies:
+                    p:
+                      permissions: [{sourced_metadata: {metadata_source: ROUTE, metadata_matcher: {filter: f, path: [{key: k}], value: {present_match: true}}}}]
+                      principals: [{any: true}]
+                """, ROUTE_OK);
+        assertEquals(HTTP + ".rules.policies[\"p\"].permissions[0].sourced_metadata.metadata_source", e.path());
+    }
+}
