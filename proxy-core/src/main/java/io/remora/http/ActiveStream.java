@@ -79,6 +79,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         info.downstreamRemoteAddress = cx.remoteAddress;
         info.downstreamLocalAddress = cx.localAddress;
         info.protocol = cx.protocol;
+        info.downstreamTls = cx.info == null ? null : cx.info.tls();
         stats.downstreamRqTotal.increment();
         stats.downstreamRqActive.incrementAndGet();
         if ("HTTP/2".equals(cx.protocol)) {
@@ -154,6 +155,8 @@ final class ActiveStream implements HeaderFormatter.Context {
             }
         }
         routes = hcm.routes.current();
+        io.remora.tls.ForwardedClientCert.apply(hcm.config.clientCertForwarding(),
+                cx.info == null ? null : cx.info.tls(), headers);
         RequestHeaderMutator.mutate(headers, this);
         CharSequence xff = headers.get(XFF);
         info.forwardedFor = xff == null ? null : xff.toString();

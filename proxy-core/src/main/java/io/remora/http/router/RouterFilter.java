@@ -300,8 +300,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         stats.upstreamRqActive.incrementAndGet();
         host.activeRequests.incrementAndGet();
         info.upstreamHost = host.address();
-        Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol)
-                .newStream(a);
+        ConnectionInfo ci = cb.connection();
+        // original_src listeners: the upstream connection binds the downstream's address (pools keyed by it).
+        Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
+                ci == null ? null : ci.originalSource()).newStream(a);
         if (a.stream == null && !a.finished) {
             a.pending = c;
         }
@@ -609,6 +611,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                     }, k -> info.filterState == null ? null : info.filterState.get(k));
         }
         return hashKey;
+    }
+
+    /** ORIGINAL_DST clusters with use_http_header read x-envoy-original-dst-host from the request. */
+    @Override
+    public CharSequence downstreamHeader(String name) {
+        return requestHeaders == null ? null : requestHeaders.get(name);
     }
 
     /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */

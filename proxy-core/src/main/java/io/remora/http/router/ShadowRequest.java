@@ -61,7 +61,9 @@ final class ShadowRequest implements UpstreamCallbacks {
         if (timeoutMillis > 0) {
             s.timer = cb.eventLoop().schedule(s::timeout, timeoutMillis, TimeUnit.MILLISECONDS);
         }
-        ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol).newStream(s);
+        io.remora.network.ConnectionInfo ci = cb.connection();
+        ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
+                ci == null ? null : ci.originalSource()).newStream(s);
     }
 
     /** Envoy appends "-shadow" to the host, before any port. */

@@ -24,15 +24,10 @@ class TproxyCaptureE2ETest extends CaptureTests {
         return PEER_IP;
     }
 
-    /**
-     * HTTP connections take the pool of their (host, original source), but the router does not
-     * pass the downstream's source to the pools yet (RouterFilter asks
-     * {@code ConnectionPools.get} without {@code cb.connection().originalSource()}), so they bind
-     * as the inbound cluster says, 127.0.0.6: no loop, but not the client's address.
-     */
+    /** HTTP connections take the pool of their (host, original source): the app sees the client. */
     @Override
     String inboundHttpSourceSeenByApp() {
-        return "127.0.0.6";
+        return PEER_IP;
     }
 
     /** The golden captures inbound ports 32000 and 31000 only: other ports reach the app directly. */
