@@ -26,16 +26,12 @@ public final class AccessLogFormatter {
             + "\"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n";
 
     /**
-     * Envoy operators Remora parses but has no data for (metadata, filter state, TLS peer details):
+     * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
-    private static final Set<String> WITHOUT_DATA = Set.of("DYNAMIC_METADATA", "CLUSTER_METADATA",
-            "UPSTREAM_METADATA", "METADATA", "FILTER_STATE", "UPSTREAM_FILTER_STATE", "CEL", "FILTER_CHAIN_NAME",
-            "DOWNSTREAM_PEER_URI_SAN", "DOWNSTREAM_LOCAL_URI_SAN", "DOWNSTREAM_PEER_SUBJECT",
-            "DOWNSTREAM_LOCAL_SUBJECT", "DOWNSTREAM_TLS_VERSION", "DOWNSTREAM_TLS_CIPHER",
-            "DOWNSTREAM_TLS_SESSION_ID", "DOWNSTREAM_PEER_FINGERPRINT_256", "DOWNSTREAM_PEER_FINGERPRINT_1",
-            "DOWNSTREAM_PEER_SERIAL", "DOWNSTREAM_PEER_ISSUER", "DOWNSTREAM_PEER_CERT", "UPSTREAM_PEER_URI_SAN",
-            "UPSTREAM_LOCAL_URI_SAN", "UPSTREAM_PEER_SUBJECT", "UPSTREAM_TLS_VERSION", "UPSTREAM_TLS_CIPHER",
+    private static final Set<String> WITHOUT_DATA = Set.of("CLUSTER_METADATA",
+            "UPSTREAM_METADATA", "METADATA", "UPSTREAM_FILTER_STATE", "CEL", "FILTER_CHAIN_NAME",
+            "DOWNSTREAM_PEER_FINGERPRINT_1",
             "CONNECTION_ID", "UPSTREAM_CONNECTION_ID", "STREAM_ID", "GRPC_STATUS", "GRPC_STATUS_NUMBER",
             "VIRTUAL_CLUSTER_NAME", "TRACE_ID", "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT",
             "DOWNSTREAM_DIRECT_REMOTE_ADDRESS", "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT");
@@ -310,16 +306,56 @@ public final class AccessLogFormatter {
                 String host = hostname();
                 return str(i -> host, maxLen);
             }
+            case "DYNAMIC_METADATA":
+                return dynamicMetadata(requireArg(name, arg), maxLen);
+            case "FILTER_STATE":
+                return filterState(requireArg(name, arg), maxLen);
             case "ENVIRONMENT": {
                 String v = System.getenv(requireArg(name, arg));
                 return str(i -> v, maxLen);
             }
             default:
+                StrFn tls = tlsOperator(name);
+                if (tls != null) {
+                    return str(tls, maxLen);
+                }
                 if (WITHOUT_DATA.contains(name)) {
                     return str(i -> null, maxLen);
                 }
                 throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
         }
+    }
+
+    /** %DYNAMIC_METADATA(NAMESPACE:KEY*)%: the namespace as JSON, or the value under the key path. */
+    private static Op dynamicMetadata(String arg, int maxLen) {
+        String[] path = arg.split(":");
+        return str(i -> {
+            Object v = i.dynamicMetadata(path[0]);
+            if (((java.util.Map<?, ?>) v).isEmpty()) {
+                return null;
+            }
+            for (int k = 1; k < path.length; k++) {
+                if (!(v instanceof java.util.Map<?, ?> m) || (v = m.get(path[k])) == null) {
+                    return null;
+                }
+            }
+            return v instanceof String str ? str : io.remora.admin.Json.write(v);
+        }, maxLen);
+    }
+
+    /** %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString). */
+    private static Op filterState(String arg, int maxLen) {
+        String[] parts = arg.split(":");
+        String key = parts[0];
+        return str(i -> {
+            Object v = i.filterState == null ? null : i.filterState.get(key);
+            return v == null ? null : v.toString();
+        }, maxLen);
+    }
+
+    private static StrFn tlsOperator(String name) {
+        java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name);
+        return f == null ? null : f::apply;
     }
 
     private static Op startTime(StartTimeFormat f) {

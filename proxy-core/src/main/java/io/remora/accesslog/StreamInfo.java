@@ -52,11 +52,38 @@ public final class StreamInfo {
     public SocketAddress upstreamHost;
     public SocketAddress upstreamLocalAddress;
     public String upstreamTransportFailureReason;
+    /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
+    public io.remora.tls.TlsConnection downstreamTls;
+    /** TLS of the upstream connection used (null: plaintext or none). */
+    public io.remora.tls.TlsConnection upstreamTls;
     /** Nanos from start to the first upstream response byte; -1 when none. */
     public long upstreamServiceTimeNanos = -1;
     /** Nanos from start to the last byte sent downstream; -1 until done. */
     public long durationNanos = -1;
     public int attemptCount;
+    /** Filter state (request-scoped, its parent the connection's); null when no filter used it. */
+    public io.remora.network.FilterState filterState;
+    /** Dynamic metadata by filter namespace (e.g. envoy.filters.http.rbac); null until set. */
+    private java.util.Map<String, java.util.Map<String, Object>> dynamicMetadata;
+
+    /** Sets {@code key} in the {@code namespace} of the dynamic metadata (Envoy's setDynamicMetadata). */
+    public void setDynamicMetadata(String namespace, String key, Object value) {
+        if (dynamicMetadata == null) {
+            dynamicMetadata = new java.util.LinkedHashMap<>(2);
+        }
+        dynamicMetadata.computeIfAbsent(namespace, n -> new java.util.LinkedHashMap<>(4)).put(key, value);
+    }
+
+    /** The dynamic metadata of one namespace (empty when none). */
+    public java.util.Map<String, Object> dynamicMetadata(String namespace) {
+        java.util.Map<String, Object> m = dynamicMetadata == null ? null : dynamicMetadata.get(namespace);
+        return m == null ? java.util.Map.of() : m;
+    }
+
+    /** All namespaces (empty when none). */
+    public java.util.Map<String, java.util.Map<String, Object>> dynamicMetadata() {
+        return dynamicMetadata == null ? java.util.Map.of() : dynamicMetadata;
+    }
 
     public void setFlag(ResponseFlag f) {
         flags.add(f);

@@ -39,6 +39,32 @@ public interface AdminContext {
     /** {@code /config_dump}: Envoy's ConfigDump as JSON (the translator renders it). */
     String configDump();
 
+    /**
+     * {@code /config_dump} with Envoy's query parameters ({@code resource}, {@code mask},
+     * {@code name_regex}, {@code include_eds}) and their error statuses. The default ignores them.
+     */
+    default AdminResponse configDump(ConfigDumpQuery query) {
+        return AdminResponse.json(configDump());
+    }
+
+    /** The layered runtime {@code /runtime} shows and {@code /runtime_modify} changes; null = none. */
+    default io.remora.runtime.RuntimeLoader runtime() {
+        return null;
+    }
+
+    /** {@code /clusters}' {@code added_via_api}: whether the cluster came from CDS. */
+    default boolean addedViaApi(String cluster) {
+        return false;
+    }
+
+    /**
+     * {@code /init_dump}: what the server still waits for before it is ready, by init manager name
+     * (e.g. "init manager Server" → ["CDS", "LDS"]); empty once initialized.
+     */
+    default Map<String, List<String>> unreadyTargets() {
+        return Map.of();
+    }
+
     /** {@code /quitquitquit}: stop the process. Called off the admin event loop after the reply is sent. */
     void quit();
 

@@ -43,8 +43,10 @@ final class AdminEndpoints {
         this.ctx = ctx;
         this.quit = quit;
         add("/", "Admin home page", false, q -> home());
-        add("/clusters", "upstream cluster status", false, this::clusters);
-        add("/config_dump", "dump current Envoy configs", false, q -> AdminResponse.json(ctx.configDump()));
+        add("/clusters", "upstream cluster status", false, q -> ClustersEndpoint.handle(ctx, q));
+        add("/config_dump", "dump current Envoy configs (experimental)", false, q -> ctx.configDump(
+                new ConfigDumpQuery(param(q, "resource"), param(q, "mask"), param(q, "name_regex"),
+                        q.containsKey("include_eds"))));
         add("/drain_listeners", "drain listeners", true, q -> {
             ctx.drainListeners(q.containsKey("inboundonly"), q.containsKey("graceful"));
             return AdminResponse.ok("OK\n");
@@ -58,11 +60,23 @@ final class AdminEndpoints {
             return AdminResponse.ok("OK\n");
         });
         add("/help", "print out list of admin commands", false, q -> AdminResponse.ok(help()));
+        add("/hot_restart_version", "print the hot restart compatibility version", false,
+                q -> AdminResponse.ok("disabled")); // no hot restart, as Envoy built without it says
+        add("/init_dump", "dump current Envoy init manager information (experimental)", false, q -> initDump());
         add("/listeners", "print listener info", false, this::listeners);
         add("/logging", "query/change logging levels", true, this::logging);
         add("/memory", "print current allocation/heap usage", false, q -> memory());
         add("/quitquitquit", "exit the server", true, q -> new AdminResponse(200, AdminResponse.TEXT, "OK\n", quit));
         add("/ready", "print server state, return 200 if LIVE, otherwise return 503", false, q -> ready());
+        add("/reset_counters", "reset all counters to zero", true, q -> {
+            ctx.stats().resetCounters();
+            return AdminResponse.ok("OK\n");
+        });
+        add("/runtime", "print runtime values", false, q -> RuntimeEndpoints.show(ctx));
+        add("/runtime_modify", "Adds or modifies runtime values as passed in query parameters. To delete a"
+                + " previously added key, use an empty string as the value. Note that deletion only applies to"
+                + " overrides added via this endpoint; values loaded from disk can be modified via override"
+                + " but not deleted. E.g. ?key1=value1&key2=value2...", true, q -> RuntimeEndpoints.modify(ctx, q));
         add("/reopen_logs", "reopen access logs", true, q -> {
             ctx.reopenLogs();
             return AdminResponse.ok("OK\n");
@@ -70,6 +84,20 @@ final class AdminEndpoints {
         add("/server_info", "print server version/status information", false, q -> AdminResponse.json(serverInfo()));
         add("/stats", "print server stats", false, this::stats);
         add("/stats/prometheus", "print server stats in prometheus format", false, this::prometheus);
+        add("/stats/recentlookups", "Show recent stat-name lookups", false,
+                q -> AdminResponse.ok(ctx.stats().recentLookups().render()));
+        add("/stats/recentlookups/clear", "clear list of stat-name lookups and counter", true, q -> {
+            ctx.stats().recentLookups().clear();
+            return AdminResponse.ok("OK\n");
+        });
+        add("/stats/recentlookups/disable", "disable recording of reset stat-name lookup names", true, q -> {
+            ctx.stats().recentLookups().disable();
+            return AdminResponse.ok("OK\n");
+        });
+        add("/stats/recentlookups/enable", "enable recording of reset stat-name lookup names", true, q -> {
+            ctx.stats().recentLookups().enable();
+            return AdminResponse.ok("OK\n");
+        });
     }
 
     private void add(String path, String help, boolean mutates, Function<Map<String, List<String>>, AdminResponse> h) {
@@ -112,7 +140,23 @@ final class AdminEndpoints {
         return v == null || v.isEmpty() ? null : v.get(0);
     }
 
-    // ---- /ready, /server_info, /memory ----
+    // ---- /ready, /server_info, /memory, /init_dump ----
+
+    /** Envoy's UnreadyTargetsDumps: {@code {}} once everything is initialized. */
+    private AdminResponse initDump() {
+        Map<String, List<String>> unready = ctx.unreadyTargets();
+        if (unready.isEmpty()) {
+            return AdminResponse.json("{}");
+        }
+        List<Object> dumps = new ArrayList<>();
+        unready.forEach((manager, targets) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", manager);
+            m.put("target_names", targets);
+            dumps.add(m);
+        });
+        return AdminResponse.json(Json.write(Map.of("unready_targets_dumps", dumps)));
+    }
 
     private AdminResponse ready() {
         ServerState.State s = ctx.serverState().state();
@@ -208,140 +252,12 @@ final class AdminEndpoints {
                 PrometheusExposition.scrape(ctx.stats().meterRegistry(), q.containsKey("usedonly"), filter));
     }
 
-    // ---- /clusters ----
-
-    private static List<Cluster> sorted(Collection<Cluster> clusters) {
-        List<Cluster> out = new ArrayList<>(clusters);
-        out.sort(Comparator.comparing(Cluster::name));
-        return out;
-    }
-
-    private AdminResponse clusters(Map<String, List<String>> q) {
-        List<Cluster> clusters = sorted(ctx.clusterManager().all());
-        if ("json".equals(param(q, "format"))) {
-            return AdminResponse.json(clustersJson(clusters));
-        }
-        StringBuilder sb = new StringBuilder();
-        for (Cluster c : clusters) {
-            String n = c.name();
-            sb.append(n).append("::observability_name::").append(observabilityName(c)).append('\n');
-            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
-            for (String priority : new String[]{"default_priority", "high_priority"}) {
-                CircuitBreakers t = priority.equals("default_priority") ? cb : CircuitBreakers.DEFAULT;
-                sb.append(n).append("::").append(priority).append("::max_connections::").append(t.maxConnections()).append('\n');
-                sb.append(n).append("::").append(priority).append("::max_pending_requests::").append(t.maxPendingRequests()).append('\n');
-                sb.append(n).append("::").append(priority).append("::max_requests::").append(t.maxRequests()).append('\n');
-                sb.append(n).append("::").append(priority).append("::max_retries::").append(t.maxRetries()).append('\n');
-            }
-            for (Host h : c.hosts()) {
-                String p = n + "::" + address(h.address()) + "::";
-                sb.append(p).append("cx_active::").append(h.activeConnections.get()).append('\n');
-                sb.append(p).append("rq_active::").append(h.activeRequests.get()).append('\n');
-                sb.append(p).append("hostname::").append(h.hostname() == null ? "" : h.hostname()).append('\n');
-                sb.append(p).append("health_flags::").append(healthFlags(h.health())).append('\n');
-                sb.append(p).append("weight::").append(h.weight()).append('\n');
-                Locality l = h.locality() == null ? Locality.NONE : h.locality();
-                sb.append(p).append("region::").append(nz(l.region())).append('\n');
-                sb.append(p).append("zone::").append(nz(l.zone())).append('\n');
-                sb.append(p).append("sub_zone::").append(nz(l.subZone())).append('\n');
-                sb.append(p).append("canary::false\n");
-                sb.append(p).append("priority::0\n");
-                sb.append(p).append("success_rate::-1\n");
-                sb.append(p).append("local_origin_success_rate::-1\n");
-            }
-        }
-        return AdminResponse.ok(sb.toString());
-    }
-
-    private static String observabilityName(Cluster c) {
-        String alt = c.config() == null ? null : c.config().altStatName();
-        return alt == null || alt.isEmpty() ? c.name() : alt;
-    }
-
-    private static String nz(String s) {
-        return s == null ? "" : s;
-    }
-
-    /** Envoy's health_flags: "healthy", or the failure flags joined. */
-    static String healthFlags(HealthStatus s) {
-        if (s == null) {
-            return "healthy";
-        }
-        return switch (s) {
-            case UNKNOWN, HEALTHY -> "healthy";
-            case DEGRADED -> "/degraded_eds_health";
-            case UNHEALTHY, DRAINING, TIMEOUT -> "/failed_eds_health";
-        };
-    }
-
-    private String clustersJson(List<Cluster> clusters) {
-        List<Object> statuses = new ArrayList<>();
-        for (Cluster c : clusters) {
-            Map<String, Object> cm = new LinkedHashMap<>();
-            cm.put("name", c.name());
-            cm.put("observability_name", observabilityName(c));
-            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
-            cm.put("circuit_breakers", Map.of("thresholds", List.of(thresholds(cb, null),
-                    thresholds(CircuitBreakers.DEFAULT, "HIGH"))));
-            List<Object> hosts = new ArrayList<>();
-            for (Host h : c.hosts()) {
-                Map<String, Object> hm = new LinkedHashMap<>();
-                hm.put("address", addressJson(h.address()));
-                hm.put("stats", List.of(
-                        gauge("cx_active", h.activeConnections.get()),
-                        gauge("rq_active", h.activeRequests.get())));
-                HealthStatus hs = h.health() == null ? HealthStatus.UNKNOWN : h.health();
-                hm.put("health_status", Map.of("eds_health_status", hs.name()));
-                hm.put("weight", h.weight());
-                hm.put("hostname", nz(h.hostname()));
-                Locality l = h.locality() == null ? Locality.NONE : h.locality();
-                Map<String, Object> loc = new LinkedHashMap<>();
-                loc.put("region", nz(l.region()));
-                loc.put("zone", nz(l.zone()));
-                loc.put("sub_zone", nz(l.subZone()));
-                hm.put("locality", loc);
-                hosts.add(hm);
-            }
-            cm.put("host_statuses", hosts);
-            statuses.add(cm);
-        }
-        return Json.write(Map.of("cluster_statuses", statuses));
-    }
-
-    private static Map<String, Object> thresholds(CircuitBreakers t, String priority) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (priority != null) {
-            m.put("priority", priority);
-        }
-        m.put("max_connections", t.maxConnections());
-        m.put("max_pending_requests", t.maxPendingRequests());
-        m.put("max_requests", t.maxRequests());
-        m.put("max_retries", t.maxRetries());
-        return m;
-    }
-
-    private static Map<String, Object> gauge(String name, long value) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", name);
-        m.put("type", "GAUGE");
-        m.put("value", Long.toString(value));
-        return m;
-    }
-
     static String address(SocketAddress a) {
         if (a instanceof InetSocketAddress in) {
             String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
             return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
         }
         return String.valueOf(a);
-    }
-
-    private static Map<String, Object> addressJson(SocketAddress a) {
-        if (a instanceof InetSocketAddress in) {
-            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
-            return Map.of("socket_address", socketAddress(host, in.getPort()));
-        }
-        return Map.of("pipe", Map.of("path", String.valueOf(a)));
     }
 
     private static Map<String, Object> socketAddress(String host, int port) {
@@ -365,6 +281,9 @@ final class AdminEndpoints {
                     m.put("local_address", Map.of("socket_address", socketAddress(t.host(), t.port())));
                 } else if (a instanceof Address.Pipe p) {
                     m.put("local_address", Map.of("pipe", Map.of("path", p.path())));
+                } else if (a instanceof Address.Internal i) {
+                    m.put("local_address", Map.of("envoy_internal_address",
+                            Map.of("server_listener_name", i.serverListenerName())));
                 }
                 out.add(m);
             }

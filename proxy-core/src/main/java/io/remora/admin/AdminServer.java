@@ -88,9 +88,13 @@ public final class AdminServer implements AutoCloseable {
         }
         try {
             channel = b.bind(bindTo).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
+        } catch (Exception e) { // Netty rethrows the bind error (an IOException) unchecked
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IllegalStateException("admin: cannot bind " + address + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
         }
         LOG.info("admin address: " + channel.localAddress());
         return this;
@@ -130,6 +134,11 @@ public final class AdminServer implements AutoCloseable {
     }
 
     AdminResponse dispatch(HttpMethod method, String uri) {
+        return dispatch(method, uri, null);
+    }
+
+    /** @param form a POST's {@code application/x-www-form-urlencoded} body, or null; its fields join the query's */
+    AdminResponse dispatch(HttpMethod method, String uri, String form) {
         QueryStringDecoder q = new QueryStringDecoder(uri);
         AdminEndpoints.Endpoint e = endpoints.find(q.path());
         if (e == null) {
@@ -140,12 +149,32 @@ public final class AdminServer implements AutoCloseable {
             LOG.warning("admin path \"" + e.path() + "\" mutates state, method=" + method + " rather than POST");
             return AdminResponse.text(405, "Method " + method + " not allowed, POST required.");
         }
+        java.util.Map<String, List<String>> params = q.parameters();
+        if (form != null && !form.isEmpty()) {
+            params = new java.util.LinkedHashMap<>(params);
+            for (var en : new QueryStringDecoder(form, false).parameters().entrySet()) {
+                params.merge(en.getKey(), en.getValue(), (a, b) -> {
+                    List<String> all = new java.util.ArrayList<>(a);
+                    all.addAll(b);
+                    return all;
+                });
+            }
+        }
         try {
-            return e.handler().apply(q.parameters());
+            return e.handler().apply(params);
         } catch (RuntimeException ex) {
             LOG.log(Level.WARNING, "admin " + e.path() + " failed", ex);
             return AdminResponse.text(500, "error: " + ex + "\n");
         }
+    }
+
+    private static String formBody(FullHttpRequest req) {
+        String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (!HttpMethod.POST.equals(req.method()) || type == null
+                || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            return null;
+        }
+        return req.content().toString(StandardCharsets.UTF_8);
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -153,7 +182,7 @@ public final class AdminServer implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext c, FullHttpRequest req) {
             StreamInfo info = accessLogs.isEmpty() ? null : new StreamInfo();
             AdminResponse r = req.decoderResult().isSuccess()
-                    ? dispatch(req.method(), req.uri())
+                    ? dispatch(req.method(), req.uri(), formBody(req))
                     : AdminResponse.text(400, "bad request\n");
             boolean head = HttpMethod.HEAD.equals(req.method());
             ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(r.body(), StandardCharsets.UTF_8);

@@ -1,6 +1,7 @@
 package io.remora.config;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * {@code config.cluster.v3.Cluster}.
@@ -13,6 +14,10 @@ import java.time.Duration;
  * @param upstreamIdleTimeout idle timeout of pooled upstream connections (default 1 h)
  * @param maxRequestsPerConnection 0 = unlimited
  * @param transportSocket   upstream TLS, or null for plaintext
+ * @param outlierDetection  null when the cluster has no {@code outlier_detection}
+ * @param healthChecks      active health checkers (empty: none)
+ * @param loadBalancing     common_lb_config and the policy-specific LB configs
+ * @param upstreamBind      {@code upstream_bind_config}, or null: the kernel picks the source
  */
 public record ClusterConfig(
         String name,
@@ -30,9 +35,46 @@ public record ClusterConfig(
         Duration upstreamIdleTimeout,
         int maxRequestsPerConnection,
         int leastRequestChoiceCount,
-        OutlierDetection outlierDetection,
+        OutlierDetectionConfig outlierDetection,
         TransportSocketConfig transportSocket,
-        int perConnectionBufferLimitBytes) {
+        int perConnectionBufferLimitBytes,
+        List<HealthCheckConfig> healthChecks,
+        LoadBalancingConfig loadBalancing,
+        BindConfig upstreamBind) {
+
+    public ClusterConfig {
+        healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
+        loadBalancing = loadBalancing == null ? LoadBalancingConfig.DEFAULT : loadBalancing;
+    }
+
+    /** Without health checks, upstream_bind_config, and with default load balancing settings. */
+    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
+                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
+                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
+                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
+                         int leastRequestChoiceCount, OutlierDetectionConfig outlierDetection,
+                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes) {
+        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
+                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
+                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, List.of(),
+                LoadBalancingConfig.DEFAULT, null);
+    }
+
+    /** The same cluster with other endpoints (EDS delivered them). */
+    public ClusterConfig withLoadAssignment(ClusterLoadAssignment a) {
+        return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, a, edsServiceName, protocol,
+                http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
+                maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
+                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind);
+    }
+
+    /** The same cluster with other health checks, outlier detection and balancing settings. */
+    public ClusterConfig withResilience(OutlierDetectionConfig od, List<HealthCheckConfig> hcs, LoadBalancingConfig lb) {
+        return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
+                protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
+                maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
+                hcs, lb, upstreamBind);
+    }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }
 
@@ -45,10 +87,5 @@ public record ClusterConfig(
     /** The default-priority thresholds of {@code circuit_breakers} (Envoy defaults 1024/1024/1024/3). */
     public record CircuitBreakers(int maxConnections, int maxPendingRequests, int maxRequests, int maxRetries) {
         public static final CircuitBreakers DEFAULT = new CircuitBreakers(1024, 1024, 1024, 3);
-    }
-
-    /** {@code outlier_detection}, the consecutive-5xx part; null on the cluster when unset. */
-    public record OutlierDetection(int consecutive5xx, Duration interval, Duration baseEjectionTime,
-                                   int maxEjectionPercent) {
     }
 }

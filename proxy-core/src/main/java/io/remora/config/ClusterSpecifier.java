@@ -1,6 +1,7 @@
 package io.remora.config;
 
 import java.util.List;
+import java.util.Map;
 
 /** Where a route or tcp_proxy sends traffic: one cluster, a weighted split, or a header naming it. */
 public sealed interface ClusterSpecifier
@@ -22,6 +23,15 @@ public sealed interface ClusterSpecifier
      * {@link HeaderMutation#NONE}/null.
      */
     record WeightedCluster(String name, int weight, HeaderMutation requestHeaders,
-                           HeaderMutation responseHeaders, String hostRewriteLiteral) {
+                           HeaderMutation responseHeaders, String hostRewriteLiteral,
+                           Map<String, PerFilterConfig> perFilterConfigs) {
+        public WeightedCluster {
+            perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
+        }
+
+        public WeightedCluster(String name, int weight, HeaderMutation requestHeaders,
+                               HeaderMutation responseHeaders, String hostRewriteLiteral) {
+            this(name, weight, requestHeaders, responseHeaders, hostRewriteLiteral, PerFilterConfig.NONE);
+        }
     }
 }

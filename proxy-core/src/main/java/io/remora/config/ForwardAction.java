@@ -15,6 +15,7 @@ import com.google.re2j.Pattern;
  * @param idleTimeout        per-stream idle timeout override; null inherits the HCM's
  * @param retryPolicy        null inherits the virtual host's; none at all means no retries
  * @param maxGrpcTimeout     null: ignore grpc-timeout; otherwise cap it (ZERO = no cap)
+ * @param hashPolicies       {@code hash_policy}: what RING_HASH/MAGLEV clusters hash; empty = none
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -28,7 +29,21 @@ public record ForwardAction(
         RetryPolicy retryPolicy,
         List<MirrorPolicy> mirrors,
         Duration maxGrpcTimeout,
-        UpgradeConfig upgrades) implements RouteAction {
+        UpgradeConfig upgrades,
+        List<HashPolicy> hashPolicies) implements RouteAction {
+
+    public ForwardAction {
+        hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
+    }
+
+    /** Without hash policies. */
+    public ForwardAction(ClusterSpecifier cluster, String prefixRewrite, RegexRewrite regexRewrite,
+                         String hostRewriteLiteral, boolean autoHostRewrite, String hostRewriteHeader, Duration timeout,
+                         Duration idleTimeout, RetryPolicy retryPolicy, List<MirrorPolicy> mirrors,
+                         Duration maxGrpcTimeout, UpgradeConfig upgrades) {
+        this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
+                idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, List.of());
+    }
 
     /** {@code regex_rewrite}: replace every match of pattern in the path by substitution (\1 groups). */
     public record RegexRewrite(Pattern pattern, String substitution) {

@@ -23,7 +23,7 @@ public record HttpConnectionManagerConfig(
         CodecType codecType,
         RouteConfiguration routeConfig,
         String rdsName,
-        List<HttpFilterConfig> httpFilters,
+        List<HttpFilterEntry> httpFilters,
         Duration streamIdleTimeout,
         Duration requestTimeout,
         Duration idleTimeout,
@@ -45,7 +45,7 @@ public record HttpConnectionManagerConfig(
 
     /** Without a request_headers_timeout (disabled, as Envoy's default). */
     public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
-                                       String rdsName, List<HttpFilterConfig> httpFilters, Duration streamIdleTimeout,
+                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
                                        Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
                                        int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
                                        int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,

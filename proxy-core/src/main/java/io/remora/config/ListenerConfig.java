@@ -13,6 +13,10 @@ import java.util.List;
  * @param bindToPort         false for Istio's virtual inbound/outbound per-port listeners, which
  *                           only receive connections handed over by original-dst
  * @param perConnectionBufferLimitBytes soft limit for read/write buffering (default 1 MiB)
+ * @param filterChainMatcher {@code filter_chain_matcher}: when set it alone picks the chain (by
+ *                           name) and the chains' own matches are ignored, as in Envoy; null when unset
+ * @param originalSrc        the {@code original_src} listener filter, or null
+ * @param freebind           {@code freebind}: IP_FREEBIND on the listening sockets
  */
 public record ListenerConfig(
         String name,
@@ -26,7 +30,29 @@ public record ListenerConfig(
         boolean transparent,
         boolean bindToPort,
         Duration listenerFiltersTimeout,
-        int perConnectionBufferLimitBytes) {
+        int perConnectionBufferLimitBytes,
+        FilterChainMatcher filterChainMatcher,
+        OriginalSrc originalSrc,
+        boolean freebind) {
+
+    /** A listener without filter_chain_matcher, original_src or freebind. */
+    public ListenerConfig(String name, Address address, String statPrefix, TrafficDirection direction,
+                          List<ListenerFilter> listenerFilters, List<FilterChainConfig> filterChains,
+                          FilterChainConfig defaultFilterChain, boolean useOriginalDst, boolean transparent,
+                          boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
+        this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
+                transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false);
+    }
+
+    /**
+     * {@code envoy.filters.listener.original_src}: upstream connections of this listener's
+     * connections take the downstream's address as their source (transparent sockets).
+     *
+     * @param bindPort also the downstream's port
+     * @param mark     SO_MARK for those sockets, 0 for none (Istio: 1337, which its rules route back)
+     */
+    public record OriginalSrc(boolean bindPort, int mark) {
+    }
 
     public enum TrafficDirection { UNSPECIFIED, INBOUND, OUTBOUND }
 

@@ -1,6 +1,7 @@
 package io.remora.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code config.route.v3.RouteConfiguration}.
@@ -13,5 +14,17 @@ public record RouteConfiguration(
         HeaderMutation requestHeaders,
         HeaderMutation responseHeaders,
         List<String> internalOnlyHeaders,
-        int maxDirectResponseBodySizeBytes) {
+        int maxDirectResponseBodySizeBytes,
+        Map<String, PerFilterConfig> perFilterConfigs) {
+
+    public RouteConfiguration {
+        perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
+    }
+
+    public RouteConfiguration(String name, List<VirtualHost> virtualHosts, HeaderMutation requestHeaders,
+                              HeaderMutation responseHeaders, List<String> internalOnlyHeaders,
+                              int maxDirectResponseBodySizeBytes) {
+        this(name, virtualHosts, requestHeaders, responseHeaders, internalOnlyHeaders,
+                maxDirectResponseBodySizeBytes, PerFilterConfig.NONE);
+    }
 }

@@ -7,8 +7,10 @@ import com.google.re2j.Pattern;
  * {@code config.route.v3.RouteMatch}. The path part is matched on the path without the query
  * string; {@code caseSensitive} (default true) applies to prefix, path and path_separated_prefix.
  *
- * @param runtimeFraction fraction of requests (numerator per million) that match; null = all
+ * @param runtimeFractionPerMillion {@code runtime_fraction.default_value} (numerator per million); null = all
  * @param grpc            {@code grpc: {}}: only gRPC requests (content-type application/grpc*)
+ * @param runtimeKey      {@code runtime_fraction.runtime_key}: the runtime value overrides the default
+ *                        fraction (an integer is a percentage); null or empty = the default only
  */
 public record RouteMatch(
         PathMatch path,
@@ -16,7 +18,13 @@ public record RouteMatch(
         List<HeaderMatcher> headers,
         List<QueryParameterMatcher> queryParameters,
         boolean grpc,
-        Integer runtimeFractionPerMillion) {
+        Integer runtimeFractionPerMillion,
+        String runtimeKey) {
+
+    public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
+                      List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion) {
+        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, null);
+    }
 
     public sealed interface PathMatch {
     }

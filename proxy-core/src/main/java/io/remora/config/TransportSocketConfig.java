@@ -3,23 +3,50 @@ package io.remora.config;
 import java.util.List;
 
 /**
- * TLS settings of a filter chain (downstream) or cluster (upstream), as Envoy's
- * {@code DownstreamTlsContext}/{@code UpstreamTlsContext}. Secrets are referenced by SDS name
- * or given inline (PEM). Used by the mTLS work; the model carries it now so the translator
- * can keep it.
+ * The TLS transport socket of a filter chain ({@code DownstreamTlsContext}) or a cluster
+ * ({@code UpstreamTlsContext}). Certificates come inline (files are read by the translator) or
+ * by SDS name; the validation context inline, by SDS name, or both ({@code
+ * combined_validation_context}: the inline one is the default merged into the SDS one).
  *
- * @param certificateSecretName SDS secret name of the cert chain + key, or null when inline
- * @param validationSecretName  SDS secret name of the trusted CA, or null when inline
- * @param sni                   upstream only: SNI to send, or null
+ * @param certificates             inline certificates (Envoy allows several, e.g. RSA + ECDSA)
+ * @param certificateSdsNames      SDS secrets holding certificates
+ * @param validation               inline validation context, or null
+ * @param validationSdsName        SDS secret holding the validation context, or null
+ * @param requireClientCertificate downstream only
+ * @param sni                      upstream only: SNI to send, or null
+ * @param sessionResumption        downstream: session tickets/cache kept (Istio turns them off)
+ * @param autoSni                  upstream: SNI from the request's host (HTTP)
+ * @param autoSanValidation        upstream: SAN checked against the SNI sent
  */
 public record TransportSocketConfig(
-        String certificateSecretName,
-        String validationSecretName,
-        String certificateChainPem,
-        String privateKeyPem,
-        String trustedCaPem,
+        List<TlsCertificate> certificates,
+        List<String> certificateSdsNames,
+        CertificateValidation validation,
+        String validationSdsName,
         List<String> alpnProtocols,
         boolean requireClientCertificate,
         String sni,
-        List<StringMatcher> subjectAltNameMatchers) {
+        TlsParams params,
+        boolean sessionResumption,
+        boolean autoSni,
+        boolean autoSanValidation) {
+
+    /** Whether any of this socket's material comes from SDS. */
+    public boolean usesSds() {
+        return !certificateSdsNames.isEmpty() || validationSdsName != null;
+    }
+
+    /** Upstream TLS with inline material (tests, simple configs). */
+    public static TransportSocketConfig upstream(TlsCertificate cert, CertificateValidation validation, String sni,
+                                                 List<String> alpn) {
+        return new TransportSocketConfig(cert == null ? List.of() : List.of(cert), List.of(), validation, null,
+                alpn, false, sni, TlsParams.DEFAULT, true, false, false);
+    }
+
+    /** Downstream TLS with inline material (tests, simple configs). */
+    public static TransportSocketConfig downstream(TlsCertificate cert, CertificateValidation validation,
+                                                   boolean requireClientCertificate, List<String> alpn) {
+        return new TransportSocketConfig(List.of(cert), List.of(), validation, null, alpn,
+                requireClientCertificate, null, TlsParams.DEFAULT, true, false, false);
+    }
 }

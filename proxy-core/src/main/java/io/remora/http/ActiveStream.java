@@ -7,12 +7,9 @@ import io.netty.util.AsciiString;
 import io.remora.accesslog.AccessLog;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
-import io.remora.config.DirectResponseAction;
 import io.remora.config.ForwardAction;
-import io.remora.config.RedirectAction;
-import io.remora.config.RouteAction;
-import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.WatermarkCallbacks;
+import io.remora.network.FilterState;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 import io.remora.stats.HttpConnManagerStats;
@@ -21,17 +18,17 @@ import java.net.SocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One request/response exchange on the downstream side, whatever the protocol (Envoy's
- * {@code ConnectionManagerImpl::ActiveStream}): Envoy's request header handling, route selection,
- * the decoder filter chain, response headers, local replies, timeouts, stats and access logging.
- * Confined to the connection's event loop.
+ * {@code ConnectionManagerImpl::ActiveStream}): Envoy's request header handling, the route cache,
+ * the stream's {@link FilterManager}, the codec end of the response, local replies, timeouts,
+ * stats and access logging. Confined to the connection's event loop.
  */
 final class ActiveStream implements HeaderFormatter.Context {
 
     private static final AsciiString SERVER = AsciiString.cached("server");
-    private static final AsciiString LOCATION = AsciiString.cached("location");
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
     private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
     private static final AsciiString USER_AGENT = AsciiString.cached("user-agent");
@@ -47,18 +44,24 @@ final class ActiveStream implements HeaderFormatter.Context {
     final StreamInfo info = new StreamInfo();
     Http2Headers requestHeaders;
     Routes routes = Routes.NONE;
-    RouteEntry route;
+    private RouteEntry route;
+    /** The cluster the route picked for this stream (weighted pick, header), or null. */
+    String clusterName;
+    private boolean routeCached;
     long random;
+    private long clusterRandom;
     boolean grpc;
     boolean head;
-    private FilterSlot[] slots = new FilterSlot[0];
+    /** Null until the request headers passed Envoy's checks; local replies before go straight out. */
+    private FilterManager filters;
+    private FilterState filterState;
+    /** A local reply was sent: no more request data reaches the filters. */
+    private boolean decodingAborted;
     private WatermarkCallbacks watermarks;
     private boolean remoteComplete;
     private boolean responseStarted;
     private boolean localComplete;
     private boolean ended;
-    /** The stream ended other than by a complete request and response: filters get onDestroy. */
-    private boolean abnormal;
     private int readDisables;
     private long idleTimeoutNanos;
     private long lastActivityNanos;
@@ -103,6 +106,10 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     boolean remoteComplete() {
         return remoteComplete;
+    }
+
+    boolean decodingAborted() {
+        return decodingAborted;
     }
 
     // ---------------------------------------------------------------- request path (from codec)
@@ -153,68 +160,32 @@ final class ActiveStream implements HeaderFormatter.Context {
         info.requestId = rid == null ? null : rid.toString();
 
         random = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-        if (!selectRoute()) {
-            return;
-        }
-        buildFilterChain();
-        if (ended) {
-            return;
-        }
-        iterateHeaders(0, headers, endStream);
+        clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+        filters = new FilterManager(this, hcm.filterFactories, route(), clusterName);
+        filters.decode.headers(0, headers, endStream);
     }
 
-    /** Looks up the route and answers what the HCM answers itself; false when the stream is done. */
-    private boolean selectRoute() {
-        route = routes.route(requestHeaders, random);
-        if (route == null) {
-            stats.noRoute.increment();
-            sendLocalReply(404, "", ResponseFlag.NO_ROUTE_FOUND, "route_not_found");
-            return false;
-        }
-        info.routeName = route.route().name();
-        RouteAction action = route.route().action();
-        if (action instanceof DirectResponseAction d) {
-            stats.rqDirectResponse.increment();
-            sendLocalReply(d.status(), d.body() == null ? "" : d.body(), null, "direct_response");
-            return false;
-        }
-        if (action instanceof RedirectAction r) {
-            stats.rqRedirect.increment();
-            Http2Headers h = new DefaultHttp2Headers(false);
-            h.status(AsciiString.of(Integer.toString(r.responseCode() == 0 ? 301 : r.responseCode())));
-            h.set(LOCATION, route.redirectLocation(requestHeaders));
-            info.responseCodeDetails = "direct_response";
-            encodeHeaders(h, true);
-            return false;
-        }
-        if (action instanceof ForwardAction f) {
-            if (f.idleTimeout() != null) {
+    /** The route cache (Envoy's cached route): resolved on first use after each clear. */
+    RouteEntry route() {
+        if (!routeCached && requestHeaders != null) {
+            routeCached = true;
+            route = routes.route(requestHeaders, random);
+            clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom);
+            info.routeName = route == null ? null : route.route().name();
+            if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {
                 idleTimeoutNanos = f.idleTimeout().toNanos();
                 armIdleTimer(); // a shorter route timeout pulls the connection's timer forward
             }
-            // The router only forwards: the cluster is picked here so that a weighted cluster's own
-            // header mutations and host rewrite apply, then Envoy's finalizeRequestHeaders order
-            // (mutations see the original path, rewrites come last). The router keeps this pick.
-            String cluster = route.pickCluster(requestHeaders,
-                    java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-            info.upstreamCluster = cluster;
-            route.finalizeRequestHeaders(requestHeaders, cluster, this, true);
-            CharSequence p = requestHeaders.path();
-            info.path = p == null ? null : p.toString();
         }
-        return true;
+        return route;
     }
 
-    private void buildFilterChain() {
-        var factories = hcm.filterFactories;
-        FilterSlot[] s = new FilterSlot[factories.length];
-        for (int i = 0; i < factories.length; i++) {
-            s[i] = new FilterSlot(this, i, factories[i].newFilter());
+    FilterState filterState() {
+        if (filterState == null) {
+            filterState = new FilterState(cx.filterState());
+            info.filterState = filterState;
         }
-        slots = s;
-        for (FilterSlot slot : s) {
-            slot.filter.setDecoderFilterCallbacks(slot);
-        }
+        return filterState;
     }
 
     void decodeData(ByteBuf data, boolean endStream) {
@@ -228,7 +199,11 @@ final class ActiveStream implements HeaderFormatter.Context {
             remoteComplete = true;
             cancelRequestTimer();
         }
-        iterateData(0, data, endStream);
+        if (filters == null) {
+            data.release();
+            return;
+        }
+        filters.decode.data(0, data, endStream);
     }
 
     void decodeTrailers(Http2Headers trailers) {
@@ -238,7 +213,9 @@ final class ActiveStream implements HeaderFormatter.Context {
         touch();
         remoteComplete = true;
         cancelRequestTimer();
-        iterateTrailers(0, trailers);
+        if (filters != null) {
+            filters.decode.trailers(0, trailers);
+        }
     }
 
     /** The downstream reset the stream or the connection closed under it. */
@@ -251,7 +228,6 @@ final class ActiveStream implements HeaderFormatter.Context {
         if (info.responseCodeDetails == null) {
             info.responseCodeDetails = "downstream_remote_disconnect";
         }
-        abnormal = true;
         end();
     }
 
@@ -266,40 +242,10 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
     }
 
-    // ---------------------------------------------------------------- filter iteration
+    // ---------------------------------------------------------------- response path, codec end
 
-    void iterateHeaders(int from, Http2Headers headers, boolean endStream) {
-        for (int i = from; i < slots.length && !ended; i++) {
-            if (slots[i].filter.decodeHeaders(headers, endStream) == FilterStatus.STOP_ITERATION) {
-                return;
-            }
-        }
-    }
-
-    void iterateData(int from, ByteBuf data, boolean endStream) {
-        for (int i = from; i < slots.length; i++) {
-            if (ended) {
-                break;
-            }
-            if (slots[i].filter.decodeData(data, endStream) == FilterStatus.STOP_ITERATION) {
-                return;
-            }
-        }
-        // Nobody took it (no terminal filter, or the stream is over).
-        data.release();
-    }
-
-    void iterateTrailers(int from, Http2Headers trailers) {
-        for (int i = from; i < slots.length && !ended; i++) {
-            if (slots[i].filter.decodeTrailers(trailers) == FilterStatus.STOP_ITERATION) {
-                return;
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- response path
-
-    void encodeHeaders(Http2Headers headers, boolean endStream) {
+    /** Response headers that passed the encoder filters: Envoy's last touches, then the codec. */
+    void writeHeaders(Http2Headers headers, boolean endStream) {
         if (ended || responseStarted) {
             return;
         }
@@ -307,10 +253,6 @@ final class ActiveStream implements HeaderFormatter.Context {
         if (status < 100 || status > 999) {
             // Nothing valid to send downstream: a bug upstream of us costs only this stream.
             resetStream();
-            return;
-        }
-        if (status >= 100 && status < 200 && status != 101) {
-            // 100-continue was answered by us already; other 1xx are not forwarded.
             return;
         }
         touch();
@@ -329,9 +271,6 @@ final class ActiveStream implements HeaderFormatter.Context {
             default -> {
             }
         }
-        if (route != null) {
-            route.mutateResponseHeaders(headers, info.upstreamCluster, this);
-        }
         stats.response(status);
         if (endStream) {
             localComplete = true;
@@ -342,7 +281,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
     }
 
-    void encodeData(ByteBuf data, boolean endStream) {
+    void writeData(ByteBuf data, boolean endStream) {
         if (ended || !responseStarted || localComplete) {
             data.release();
             return;
@@ -358,7 +297,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
     }
 
-    void encodeTrailers(Http2Headers trailers) {
+    void writeTrailers(Http2Headers trailers) {
         if (ended || !responseStarted || localComplete) {
             return;
         }
@@ -374,13 +313,21 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
         if (!remoteComplete) {
             // The response is done before the request: abandon the rest of the request.
-            abnormal = true;
             encoder.resetStream(true);
         }
         end();
     }
 
     void sendLocalReply(int status, String body, ResponseFlag flag, String details) {
+        sendLocalReply(status, body, flag, details, null, -1);
+    }
+
+    /**
+     * Envoy's sendLocalReply: through the encoder filters when none has seen response headers yet,
+     * else straight to the codec; a reset once the codec has started the response.
+     */
+    void sendLocalReply(int status, String body, ResponseFlag flag, String details,
+                        Consumer<Http2Headers> modifyHeaders, int grpcStatus) {
         if (ended) {
             return;
         }
@@ -388,39 +335,50 @@ final class ActiveStream implements HeaderFormatter.Context {
             info.setFlag(flag);
         }
         info.responseCodeDetails = details;
-        abnormal = true;
+        decodingAborted = true;
         if (responseStarted) {
             resetStream();
             return;
         }
+        boolean viaFilters = filters != null && !filters.encode.headersStarted;
         String text = body == null ? "" : body;
         Http2Headers h = new DefaultHttp2Headers(false);
         if (!remoteComplete) {
             // The rest of the request will not be read: HTTP/1.1 must close (HTTP/2 strips this).
             h.set(Http1Headers.CONNECTION, CLOSE);
         }
+        ByteBuf buf = null;
         if (grpc) {
-            LocalReply.grpcTrailersOnly(h, status, text);
-            encodeHeaders(h, true);
-            // encodeHeaders recorded 200; the access log keeps the gRPC :status.
+            LocalReply.grpcTrailersOnly(h, status, text, grpcStatus);
+        } else {
+            h.status(LocalReply.statusText(status));
+            if (text.isEmpty() || head) {
+                h.setInt(CONTENT_LENGTH, head ? LocalReply.utf8Length(text) : 0);
+            } else {
+                buf = cx.channel.alloc().buffer(text.length());
+                buf.writeCharSequence(text, java.nio.charset.StandardCharsets.UTF_8);
+                h.setInt(CONTENT_LENGTH, buf.readableBytes());
+                h.set(CONTENT_TYPE, TEXT_PLAIN);
+            }
+        }
+        if (modifyHeaders != null) {
+            modifyHeaders.accept(h);
+        }
+        if (viaFilters) {
+            filters.encodeHeaders(h, buf == null);
+        } else {
+            writeHeaders(h, buf == null);
+        }
+        if (buf == null) {
             return;
         }
-        h.status(LocalReply.statusText(status));
-        if (text.isEmpty() || head) {
-            h.setInt(CONTENT_LENGTH, head ? LocalReply.utf8Length(text) : 0);
-            encodeHeaders(h, true);
-            return;
-        }
-        ByteBuf buf = cx.channel.alloc().buffer(text.length());
-        buf.writeCharSequence(text, java.nio.charset.StandardCharsets.UTF_8);
-        h.setInt(CONTENT_LENGTH, buf.readableBytes());
-        h.set(CONTENT_TYPE, TEXT_PLAIN);
-        encodeHeaders(h, false);
         if (ended) {
             buf.release();
-            return;
+        } else if (viaFilters) {
+            filters.encodeData(buf, true);
+        } else {
+            writeData(buf, true);
         }
-        encodeData(buf, true);
     }
 
     void resetStream() {
@@ -428,7 +386,6 @@ final class ActiveStream implements HeaderFormatter.Context {
             return;
         }
         stats.downstreamRqTxReset.increment();
-        abnormal = true;
         encoder.resetStream(false);
         end();
     }
@@ -455,10 +412,9 @@ final class ActiveStream implements HeaderFormatter.Context {
     }
 
     void clearRouteCache() {
-        if (requestHeaders != null && !ended) {
-            route = routes.route(requestHeaders, random);
-            info.routeName = route == null ? null : route.route().name();
-        }
+        routeCached = false;
+        route = null;
+        clusterName = null;
     }
 
     // ---------------------------------------------------------------- timeouts
@@ -527,14 +483,8 @@ final class ActiveStream implements HeaderFormatter.Context {
         cancelRequestTimer();
         cx.unwatchStreamIdle(this);
         info.finish();
-        if (abnormal) {
-            for (FilterSlot slot : slots) {
-                try {
-                    slot.filter.onDestroy();
-                } catch (RuntimeException e) {
-                    // One misbehaving filter must not keep the others from cleaning up.
-                }
-            }
+        if (filters != null) {
+            filters.destroy();
         }
         stats.downstreamRqActive.decrementAndGet();
         stats.downstreamRqTime.record(info.durationNanos / 1_000_000.0);
@@ -549,7 +499,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         encoder.streamDone();
     }
 
-    private static int statusOf(Http2Headers headers) {
+    static int statusOf(Http2Headers headers) {
         CharSequence s = headers.status();
         if (s == null) {
             return 0;

@@ -194,4 +194,9 @@ final class ConnectionContext {
             hcm.connectionClosed(this);
         }
     }
+
+    /** The connection's filter state (network filters', shared with every request's). */
+    io.remora.network.FilterState filterState() {
+        return io.remora.network.FilterState.of(channel);
+    }
 }

@@ -1,31 +1,37 @@
 package io.remora.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
-import io.remora.http.filter.DecoderFilterCallbacks;
-import io.remora.http.filter.StreamDecoderFilter;
-import io.remora.http.filter.WatermarkCallbacks;
+import io.remora.config.PerFilterConfig;
+import io.remora.config.RouteFilterConfig;
+import io.remora.http.filter.StreamFilterCallbacks;
 import io.remora.network.ConnectionInfo;
+import io.remora.network.FilterState;
+import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 import io.remora.server.ServerContext;
 
+import java.util.List;
+import java.util.function.Consumer;
+
 /**
- * One filter's place in its stream's chain (Envoy's {@code ActiveStreamDecoderFilter}): the
- * callbacks it gets know where it sits, so {@code continue*} resumes at the next filter.
+ * One filter's place in its stream's chain (Envoy's {@code ActiveStreamFilterBase}): the callbacks
+ * a filter gets know its name and position, so per-route config and {@code continue*} resolve to it.
  */
-final class FilterSlot implements DecoderFilterCallbacks {
+abstract class FilterSlot implements StreamFilterCallbacks {
 
-    private final ActiveStream stream;
-    private final int index;
-    final StreamDecoderFilter filter;
+    final ActiveStream stream;
+    final FilterManager manager;
+    final int index;
+    final String name;
 
-    FilterSlot(ActiveStream stream, int index, StreamDecoderFilter filter) {
+    FilterSlot(ActiveStream stream, FilterManager manager, int index, String name) {
         this.stream = stream;
+        this.manager = manager;
         this.index = index;
-        this.filter = filter;
+        this.name = name;
     }
 
     @Override
@@ -54,8 +60,19 @@ final class FilterSlot implements DecoderFilterCallbacks {
     }
 
     @Override
+    public String filterName() {
+        return name;
+    }
+
+    @Override
     public RouteEntry route() {
-        return stream.route;
+        return stream.route();
+    }
+
+    @Override
+    public String clusterName() {
+        stream.route();
+        return stream.clusterName;
     }
 
     @Override
@@ -64,62 +81,45 @@ final class FilterSlot implements DecoderFilterCallbacks {
     }
 
     @Override
-    public void continueHeaders(Http2Headers headers, boolean endStream) {
-        stream.iterateHeaders(index + 1, headers, endStream);
-    }
-
-    @Override
-    public void continueData(ByteBuf data, boolean endStream) {
-        if (stream.ended()) {
-            data.release();
-            return;
+    public RouteFilterConfig perFilterConfig() {
+        RouteEntry r = stream.route();
+        if (r == null) {
+            return null;
         }
-        stream.iterateData(index + 1, data, endStream);
+        PerFilterConfig c = r.perFilterConfig(name, stream.clusterName);
+        return c == null ? null : c.config();
     }
 
     @Override
-    public void continueTrailers(Http2Headers trailers) {
-        stream.iterateTrailers(index + 1, trailers);
+    public List<RouteFilterConfig> perFilterConfigs() {
+        RouteEntry r = stream.route();
+        return r == null ? List.of() : r.perFilterConfigs(name, stream.clusterName);
     }
 
     @Override
-    public void encodeHeaders(Http2Headers headers, boolean endStream) {
-        stream.encodeHeaders(headers, endStream);
+    public Http2Headers requestHeaders() {
+        return stream.requestHeaders;
     }
 
     @Override
-    public void encodeData(ByteBuf data, boolean endStream) {
-        stream.encodeData(data, endStream);
+    public FilterState filterState() {
+        return stream.filterState();
     }
 
     @Override
-    public void encodeTrailers(Http2Headers trailers) {
-        stream.encodeTrailers(trailers);
+    public HeaderFormatter.Context formatterContext() {
+        return stream;
     }
 
     @Override
-    public void sendLocalReply(int status, String body, ResponseFlag flag, String details) {
-        stream.sendLocalReply(status, body, flag, details);
+    public void sendLocalReply(int status, String body, ResponseFlag flag, String details,
+                               Consumer<Http2Headers> modifyHeaders, int grpcStatus) {
+        stream.sendLocalReply(status, body, flag, details, modifyHeaders, grpcStatus);
     }
 
     @Override
     public void resetStream() {
         stream.resetStream();
-    }
-
-    @Override
-    public void pauseDecoding() {
-        stream.pauseDecoding();
-    }
-
-    @Override
-    public void resumeDecoding() {
-        stream.resumeDecoding();
-    }
-
-    @Override
-    public void setDownstreamWatermarkCallbacks(WatermarkCallbacks callbacks) {
-        stream.setWatermarkCallbacks(callbacks);
     }
 
     @Override

@@ -180,6 +180,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         Http2Headers headers = Http1Headers.toHttp2(req, cx.scheme);
         s.requestComplete = noBody;
         s.skipLastContent = noBody;
+        if (StreamLog.enabled()) {
+            StreamLog.requestHeaders(ctx.channel(), headers, noBody);
+        }
         s.stream.decodeHeaders(headers, noBody);
     }
 
@@ -415,6 +418,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
         @Override
         public void encodeHeaders(Http2Headers headers, boolean endStream) {
+            if (StreamLog.enabled()) {
+                StreamLog.responseHeaders(ctx.channel(), headers, endStream);
+            }
             int status = AsciiString.of(headers.status()).parseInt();
             CharSequence connection = headers.get(Http1Headers.CONNECTION);
             if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {

@@ -66,6 +66,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
                 }
                 headers.remove(HOST);
                 stream = new ActiveStream(cx, this);
+                if (StreamLog.enabled()) {
+                    StreamLog.requestHeaders(ch, headers, hf.isEndStream());
+                }
                 if (cx.hcm.overload.stopAcceptingRequests.isSaturated()) {
                     CharSequence m = headers.method();
                     CharSequence p = headers.path();
@@ -121,6 +124,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
     @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         Http1Headers.stripConnectionSpecific(headers);
+        if (StreamLog.enabled()) {
+            StreamLog.responseHeaders(ch, headers, endStream);
+        }
         ch.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
     }
 

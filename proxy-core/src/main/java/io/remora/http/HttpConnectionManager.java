@@ -30,7 +30,7 @@ public final class HttpConnectionManager implements NetworkFilter {
     final ServerContext context;
     final HttpConnManagerStats stats;
     final Routes.Provider routes;
-    final HttpFilterFactory[] filterFactories;
+    final FilterFactoryEntry[] filterFactories;
     final AccessLog[] accessLogs;
     final Http2Options http2Options;
     final long streamIdleTimeoutNanos;
@@ -48,12 +48,12 @@ public final class HttpConnectionManager implements NetworkFilter {
     private volatile boolean draining;
 
     HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
-                          List<HttpFilterFactory> filterFactories, List<AccessLog> accessLogs) {
+                          List<FilterFactoryEntry> filterFactories, List<AccessLog> accessLogs) {
         this.config = config;
         this.context = context;
         this.stats = context.stats().http(config.statPrefix() == null ? "" : config.statPrefix());
         this.routes = routes;
-        this.filterFactories = filterFactories.toArray(new HttpFilterFactory[0]);
+        this.filterFactories = filterFactories.toArray(new FilterFactoryEntry[0]);
         this.accessLogs = accessLogs == null ? new AccessLog[0] : accessLogs.toArray(new AccessLog[0]);
         this.http2Options = config.http2Options() == null ? Http2Options.DEFAULT : config.http2Options();
         this.streamIdleTimeoutNanos = nanos(config.streamIdleTimeout(), Duration.ofMinutes(5));
@@ -68,6 +68,10 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.requestHeadersTimeoutNanos = nanos(config.requestHeadersTimeout(), Duration.ZERO);
         this.overload = context.overload();
         this.byteCounter = new ByteCounter(stats);
+    }
+
+    /** One configured HTTP filter: its name, whether the HCM disabled it, and its factory. */
+    record FilterFactoryEntry(String name, boolean disabled, HttpFilterFactory factory) {
     }
 
     private static long nanos(Duration d, Duration dflt) {

@@ -2,6 +2,7 @@ package io.remora.http;
 
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpFilterConfig;
+import io.remora.config.HttpFilterEntry;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.network.NetworkFilter;
 import io.remora.network.NetworkFilterFactory;
@@ -38,10 +39,11 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
 
     @Override
     public NetworkFilter create(HttpConnectionManagerConfig config, ServerContext context) {
-        List<HttpFilterFactory> filters = new ArrayList<>();
+        List<HttpConnectionManager.FilterFactoryEntry> filters = new ArrayList<>();
         if (config.httpFilters() != null) {
-            for (HttpFilterConfig f : config.httpFilters()) {
-                filters.add(build(f, context));
+            for (HttpFilterEntry f : config.httpFilters()) {
+                filters.add(new HttpConnectionManager.FilterFactoryEntry(f.name(), f.disabled(),
+                        build(f.config(), context)));
             }
         }
         var logs = config.accessLogs() == null || config.accessLogs().isEmpty()
@@ -51,7 +53,7 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
 
     private static Routes.Provider routesOf(HttpConnectionManagerConfig config, ServerContext context) {
         if (config.routeConfig() != null) {
-            return Routes.inline(config.routeConfig());
+            return Routes.inline(config.routeConfig(), context);
         }
         if (config.rdsName() != null) {
             return Routes.rds(context, config.rdsName());

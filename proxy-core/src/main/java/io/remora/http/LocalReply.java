@@ -42,9 +42,14 @@ final class LocalReply {
 
     /** A gRPC trailers-only response: {@code :status 200} and the status in the headers. */
     static void grpcTrailersOnly(Http2Headers h, int httpStatus, String message) {
+        grpcTrailersOnly(h, httpStatus, message, -1);
+    }
+
+    /** As above; {@code grpcStatus} &gt;= 0 replaces the status mapped from {@code httpStatus}. */
+    static void grpcTrailersOnly(Http2Headers h, int httpStatus, String message, int grpcStatus) {
         h.status(STATUS[200]);
         h.set(CONTENT_TYPE, APPLICATION_GRPC);
-        h.setInt(GRPC_STATUS, httpToGrpcStatus(httpStatus));
+        h.setInt(GRPC_STATUS, grpcStatus >= 0 ? grpcStatus : httpToGrpcStatus(httpStatus));
         if (!message.isEmpty()) {
             h.set(GRPC_MESSAGE, percentEncode(message));
         }

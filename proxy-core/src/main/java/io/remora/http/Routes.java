@@ -35,12 +35,25 @@ interface Routes {
     };
 
     static Routes of(RouteTable table) {
+        return of(table, null);
+    }
+
+    /**
+     * The table's routes, with {@code runtime_fraction} reading the context's runtime and, at debug
+     * level of the "router" component, Envoy's route-selection lines.
+     */
+    static Routes of(RouteTable table, ServerContext context) {
         List<String> internalOnly = table.config().internalOnlyHeaders() == null
                 ? List.of() : table.config().internalOnlyHeaders();
         return new Routes() {
             @Override
             public RouteEntry route(Http2Headers headers, long random) {
-                return table.route(headers, random);
+                RouteEntry e = table.route(headers, random,
+                        context == null ? io.remora.runtime.Runtime.EMPTY : context.runtime());
+                if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
+                    RouteLog.selected(headers, random, e, context);
+                }
+                return e;
             }
 
             @Override
@@ -52,13 +65,17 @@ interface Routes {
 
     /** An inline route_config: compiled once, with the connection manager's config. */
     static Provider inline(RouteConfiguration config) {
-        Routes routes = of(RouteTable.compile(config));
+        return inline(config, null);
+    }
+
+    static Provider inline(RouteConfiguration config, ServerContext context) {
+        Routes routes = of(RouteTable.compile(config), context);
         return () -> routes;
     }
 
     /**
-     * RDS: the configuration is read from the server at each stream start; the compiled table is
-     * cached by the identity of the configuration object, so a new object compiles once.
+     * RDS: the table the server compiled (on its control thread) is read at each stream start;
+     * its wrapper is cached by the table's identity.
      */
     static Provider rds(ServerContext context, String name) {
         return new Provider() {
@@ -66,13 +83,16 @@ interface Routes {
 
             @Override
             public Routes current() {
-                RouteConfiguration config = context.routeConfiguration(name);
-                if (config == null) {
+                RouteTable table = context.routeTable(name);
+                if (table == null) {
+                    if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
+                        RouteLog.LOG.fine("route config '" + name + "' has not arrived (RDS): no route");
+                    }
                     return NONE;
                 }
                 Compiled c = cache;
-                if (c == null || c.config != config) {
-                    c = new Compiled(config, of(RouteTable.compile(config)));
+                if (c == null || c.table != table) {
+                    c = new Compiled(table, of(table, context));
                     cache = c;
                 }
                 return c.routes;
@@ -80,6 +100,6 @@ interface Routes {
         };
     }
 
-    record Compiled(RouteConfiguration config, Routes routes) {
+    record Compiled(RouteTable table, Routes routes) {
     }
 }

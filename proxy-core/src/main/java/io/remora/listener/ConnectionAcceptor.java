@@ -3,7 +3,9 @@ package io.remora.listener;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.WriteBufferWaterMark;
+import io.remora.config.ListenerConfig;
 import io.remora.network.ConnectionInfo;
+import io.remora.upstream.UpstreamBind;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -17,6 +19,7 @@ import java.util.function.Supplier;
  * picks a filter chain and gives the channel to its network filter.
  */
 public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("conn_handler");
     private final Supplier<ListenerRuntime> current;
     private final ListenerRegistry registry;
 
@@ -28,6 +31,14 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel ch) {
         ListenerRuntime rt = current.get();
+        if (rt.isInternal() && !io.remora.internal.InternalListeners.fromThisProcess(ch)) {
+            // Only this process's clusters may reach an internal listener.
+            ch.close();
+            return;
+        }
+        // original_src of the accepting listener sticks to the connection across a hand-off,
+        // as the socket options Envoy's filter sets do.
+        ListenerConfig.OriginalSrc originalSrc = rt.config().originalSrc();
         InetSocketAddress originalDst = null;
         if (rt.recoversOriginalDst()) {
             originalDst = OriginalDst.of(ch, rt.config().transparent());
@@ -49,6 +60,18 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
             ch.close();
             return;
+        }
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            LOG.fine("[" + ch.id().asShortText() + "] new connection from " + ch.remoteAddress() + " on listener '"
+                    + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));
+        }
+        if (originalSrc == null) {
+            originalSrc = listener.config().originalSrc();
+        }
+        if (originalSrc != null && ch.remoteAddress() instanceof InetSocketAddress remote) {
+            ch.attr(UpstreamBind.ORIGINAL_SOURCE).set(new UpstreamBind.OriginalSource(
+                    new InetSocketAddress(remote.getAddress(), originalSrc.bindPort() ? remote.getPort() : 0),
+                    originalSrc.mark()));
         }
         listener.stats().downstreamCxTotal.increment();
         listener.stats().downstreamCxActive.incrementAndGet();
@@ -94,12 +117,30 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                 alpn, srcIp, srcPort));
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine("[" + ch.id().asShortText() + "] closing connection from " + remote
+                        + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
+                        + ", server name " + sni + ", transport " + transportProtocol + ", alpn " + alpn + ")");
+            }
             ch.close();
             return false;
         }
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            String name = chain.config().name();
+            LOG.fine("[" + ch.id().asShortText() + "] filter chain " + (name == null || name.isEmpty() ? "(unnamed)"
+                    : "'" + name + "'") + " of listener '" + rt.name() + "' selected for destination " + local
+                    + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
+        }
         chain.track(ch);
-        chain.filter().onAccept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn));
+        io.remora.tls.TlsConnection tls = null;
+        if (chain.tls() != null) {
+            tls = chain.tls().install(ch, sni);
+            if (tls == null) {
+                return false; // TLS could not be set up: closed, never served in plaintext
+            }
+        }
+        chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
+                transportProtocol, alpn, tls));
         return true;
     }
 }

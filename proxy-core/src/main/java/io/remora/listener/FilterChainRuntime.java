@@ -5,20 +5,45 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.remora.config.FilterChainConfig;
+import io.remora.network.ConnectionFilterFactory;
+import io.remora.network.ConnectionInfo;
 import io.remora.network.NetworkFilter;
+import io.remora.network.NetworkFilterManager;
+import io.remora.server.ServerContext;
 
 /**
- * A built filter chain: its terminal network filter (shared by every connection of the chain)
- * and the connections it accepted, so that a drain can close exactly them.
+ * A built filter chain: its network filters (the non-terminal ones' factories and the terminal
+ * filter, shared by every connection of the chain) and the connections it accepted, so that a
+ * drain can close exactly them.
  */
 public final class FilterChainRuntime {
     private final FilterChainConfig config;
     private final NetworkFilter filter;
+    private final ConnectionFilterFactory[] connectionFilters;
+    private final ServerContext context;
     private final ChannelGroup connections;
+    private final io.remora.tls.DownstreamTransportSocket tls;
 
     public FilterChainRuntime(FilterChainConfig config, NetworkFilter filter) {
+        this(config, new ConnectionFilterFactory[0], filter, null, null);
+    }
+
+    /**
+     * @param connectionFilters the chain's non-terminal network filters
+     * @param tls               the chain's TLS transport socket, or null for raw bytes
+     */
+    public FilterChainRuntime(FilterChainConfig config, ConnectionFilterFactory[] connectionFilters,
+                              NetworkFilter filter, ServerContext context, io.remora.tls.DownstreamTransportSocket tls) {
+        if (config.transportSocket() != null && tls == null) {
+            // A chain configured for TLS must never hand plaintext to its filters.
+            throw new IllegalArgumentException("filter chain '" + config.name() + "' has a TLS transport socket"
+                    + " but no TLS was set up for it");
+        }
         this.config = config;
         this.filter = filter;
+        this.connectionFilters = connectionFilters.clone();
+        this.context = context;
+        this.tls = tls;
         this.connections = new DefaultChannelGroup(config.name() == null ? "chain" : config.name(),
                 GlobalEventExecutor.INSTANCE);
     }
@@ -27,8 +52,18 @@ public final class FilterChainRuntime {
         return config;
     }
 
+    /** The chain's TLS, or null for raw bytes. */
+    public io.remora.tls.DownstreamTransportSocket tls() {
+        return tls;
+    }
+
     public NetworkFilter filter() {
         return filter;
+    }
+
+    /** Hands an accepted connection to the chain: its network filters, then the terminal filter. */
+    public void accept(Channel ch, ConnectionInfo info) {
+        NetworkFilterManager.start(ch, info, context, connectionFilters, () -> filter.onAccept(ch, info));
     }
 
     public ChannelGroup connections() {

@@ -4,7 +4,6 @@ import io.remora.config.CidrRange;
 import io.remora.config.FilterChainConfig;
 import io.remora.config.FilterChainMatch;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,27 +23,7 @@ public final class FilterChainSelector {
                         List<String> applicationProtocols, InetAddress sourceIp, int sourcePort) {
     }
 
-    private record Cidr(byte[] prefix, int len) {
-        boolean contains(byte[] ip) {
-            if (ip.length != prefix.length) {
-                return false;
-            }
-            int full = len / 8;
-            for (int i = 0; i < full; i++) {
-                if (ip[i] != prefix[i]) {
-                    return false;
-                }
-            }
-            int rem = len % 8;
-            if (rem == 0) {
-                return true;
-            }
-            int mask = (0xff << (8 - rem)) & 0xff;
-            return (ip[full] & mask) == (prefix[full] & mask);
-        }
-    }
-
-    private record Chain(FilterChainConfig config, FilterChainMatch m, List<Cidr> dst, List<Cidr> src) {
+    private record Chain(FilterChainConfig config, FilterChainMatch m, List<CompiledCidr> dst, List<CompiledCidr> src) {
     }
 
     private final List<Chain> chains;
@@ -60,18 +39,13 @@ public final class FilterChainSelector {
         this.defaultChain = defaultChain;
     }
 
-    private static List<Cidr> cidrs(List<CidrRange> ranges) {
+    static List<CompiledCidr> cidrs(List<CidrRange> ranges) {
         if (ranges == null || ranges.isEmpty()) {
             return List.of();
         }
-        List<Cidr> out = new ArrayList<>(ranges.size());
+        List<CompiledCidr> out = new ArrayList<>(ranges.size());
         for (CidrRange r : ranges) {
-            try {
-                byte[] p = InetAddress.getByName(r.addressPrefix()).getAddress();
-                out.add(new Cidr(p, Math.min(r.prefixLen(), p.length * 8)));
-            } catch (UnknownHostException e) {
-                throw new IllegalArgumentException("bad CIDR prefix " + r.addressPrefix(), e);
-            }
+            out.add(CompiledCidr.of(r));
         }
         return out;
     }
@@ -113,7 +87,7 @@ public final class FilterChainSelector {
         List<Chain> bestChains = new ArrayList<>();
         List<Chain> any = new ArrayList<>();
         for (Chain ch : in) {
-            List<Cidr> ranges = destination ? ch.dst() : ch.src();
+            List<CompiledCidr> ranges = destination ? ch.dst() : ch.src();
             if (ranges.isEmpty()) {
                 any.add(ch);
                 continue;
@@ -122,7 +96,7 @@ public final class FilterChainSelector {
                 continue;
             }
             int len = -1;
-            for (Cidr r : ranges) {
+            for (CompiledCidr r : ranges) {
                 if (r.len() > len && r.contains(addr)) {
                     len = r.len();
                 }
@@ -215,9 +189,14 @@ public final class FilterChainSelector {
         return exact.isEmpty() ? any : exact;
     }
 
-    private static List<Chain> bySourceType(List<Chain> in, Input conn) {
-        boolean local = conn.sourceIp() != null
+    /** Envoy's SAME_IP_OR_LOOPBACK: a loopback source, or the source is the destination's address. */
+    static boolean isLocalSource(Input conn) {
+        return conn.sourceIp() != null
                 && (conn.sourceIp().isLoopbackAddress() || conn.sourceIp().equals(conn.destinationIp()));
+    }
+
+    private static List<Chain> bySourceType(List<Chain> in, Input conn) {
+        boolean local = isLocalSource(conn);
         FilterChainMatch.SourceType want = local ? FilterChainMatch.SourceType.SAME_IP_OR_LOOPBACK
                 : FilterChainMatch.SourceType.EXTERNAL;
         List<Chain> exact = new ArrayList<>();

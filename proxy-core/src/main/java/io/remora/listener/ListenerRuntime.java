@@ -5,6 +5,7 @@ import io.remora.config.ListenerConfig;
 import io.remora.stats.ListenerStats;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,9 @@ public final class ListenerRuntime {
     private final String statLabel;
     private final ListenerStats stats;
     private final FilterChainSelector selector;
+    /** Set when the listener has a filter_chain_matcher; then it alone picks the chain. */
+    private final FilterChainMatcherEvaluator matcher;
+    private final Map<String, FilterChainConfig> chainsByName;
     private final Map<FilterChainConfig, FilterChainRuntime> chains;
 
     /**
@@ -34,6 +38,12 @@ public final class ListenerRuntime {
         this.statLabel = statLabel;
         this.stats = stats;
         this.selector = new FilterChainSelector(config.filterChains(), config.defaultFilterChain());
+        this.matcher = config.filterChainMatcher() == null ? null
+                : new FilterChainMatcherEvaluator(config.filterChainMatcher());
+        this.chainsByName = new HashMap<>();
+        for (FilterChainConfig fc : config.filterChains()) {
+            chainsByName.putIfAbsent(fc.name(), fc);
+        }
         this.chains = new IdentityHashMap<>(chains);
     }
 
@@ -55,7 +65,13 @@ public final class ListenerRuntime {
 
     /** The built chain for the connection, or null when no chain matches and there is no default. */
     public FilterChainRuntime select(FilterChainSelector.Input in) {
-        FilterChainConfig fc = selector.select(in);
+        FilterChainConfig fc;
+        if (matcher != null) {
+            String name = matcher.match(in);
+            fc = name == null ? config.defaultFilterChain() : chainsByName.get(name);
+        } else {
+            fc = selector.select(in);
+        }
         return fc == null ? null : chains.get(fc);
     }
 
@@ -69,6 +85,10 @@ public final class ListenerRuntime {
 
     public boolean inspectsHttp() {
         return config.listenerFilters().contains(ListenerConfig.ListenerFilter.HTTP_INSPECTOR);
+    }
+
+    public boolean isInternal() {
+        return config.address() instanceof io.remora.config.Address.Internal;
     }
 
     public boolean recoversOriginalDst() {
@@ -88,6 +108,9 @@ public final class ListenerRuntime {
         }
         if (c.address() instanceof io.remora.config.Address.Tcp tcp) {
             return tcp.host() + "_" + tcp.port();
+        }
+        if (c.address() instanceof io.remora.config.Address.Internal) {
+            return c.name();
         }
         return c.address().toString();
     }

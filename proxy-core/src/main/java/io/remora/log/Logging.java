@@ -45,6 +45,21 @@ public final class Logging {
         LEVELS.put("off", Level.OFF);
     }
 
+    /**
+     * Packages whose classes log under their class name (System.Logger or JUL), by the Envoy
+     * component they belong to: a component's level applies to them, and their lines print the
+     * component name.
+     */
+    private static final String[][] PACKAGE_COMPONENTS = {
+            {"io.remora.xds.ads.", "config"},
+            {"io.remora.xds.", "config"},
+            {"io.remora.upstream.", "upstream"},
+            {"io.remora.http.upstream.", "pool"},
+            {"io.remora.server.", "main"},
+            {"io.remora.listener.", "conn_handler"},
+            {"io.remora.", "misc"},
+    };
+
     // JUL keeps loggers weakly: a level set on a collected logger would be lost, so hold them.
     private static final ConcurrentMap<String, Logger> LOGGERS = new ConcurrentHashMap<>();
     private static volatile Handler handler;
@@ -96,7 +111,14 @@ public final class Logging {
         jul.addHandler(h);
         root().setUseParentHandlers(true);
         setAll(global);
-        perComponent.forEach((c, l) -> logger(c).setLevel(l));
+        perComponent.forEach(Logging::setComponent);
+    }
+
+    /** Opens {@code --log-path} for appending (created if missing). */
+    public static OutputStream openLogFile(java.nio.file.Path path) throws java.io.IOException {
+        return new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(path,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND,
+                java.nio.file.StandardOpenOption.WRITE));
     }
 
     /** Removes the installed handler and gives JUL back a console handler (tests). */
@@ -116,11 +138,24 @@ public final class Logging {
         for (String c : COMPONENTS) {
             logger(c).setLevel(level);
         }
+        for (String[] pc : PACKAGE_COMPONENTS) {
+            packageLogger(pc[0]).setLevel(level);
+        }
         LOGGERS.forEach((c, l) -> l.setLevel(level));
     }
 
     public static void setComponent(String component, Level level) {
         logger(component).setLevel(level);
+        for (String[] pc : PACKAGE_COMPONENTS) {
+            if (pc[1].equals(component)) {
+                packageLogger(pc[0]).setLevel(level);
+            }
+        }
+    }
+
+    private static Logger packageLogger(String prefix) {
+        String name = prefix.substring(0, prefix.length() - 1);
+        return LOGGERS.computeIfAbsent("pkg:" + name, c -> Logger.getLogger(name));
     }
 
     /** Components (Envoy's and any used since) with their effective level names, sorted. */
@@ -130,7 +165,7 @@ public final class Logging {
         }
         Map<String, String> out = new TreeMap<>();
         LOGGERS.forEach((c, l) -> {
-            if (!c.isEmpty()) {
+            if (!c.isEmpty() && !c.startsWith("pkg:")) {
                 out.put(c, levelName(effectiveLevel(l)));
             }
         });
@@ -138,7 +173,7 @@ public final class Logging {
     }
 
     public static boolean isComponent(String name) {
-        return COMPONENTS.contains(name) || (LOGGERS.containsKey(name) && !name.isEmpty());
+        return COMPONENTS.contains(name) || (LOGGERS.containsKey(name) && !name.isEmpty() && !name.startsWith("pkg:"));
     }
 
     private static Level effectiveLevel(Logger l) {
@@ -205,6 +240,14 @@ public final class Logging {
         if (loggerName == null) {
             return "";
         }
-        return loggerName.startsWith(ROOT + ".") ? loggerName.substring(ROOT.length() + 1) : loggerName;
+        if (loggerName.startsWith(ROOT + ".")) {
+            return loggerName.substring(ROOT.length() + 1);
+        }
+        for (String[] pc : PACKAGE_COMPONENTS) {
+            if (loggerName.startsWith(pc[0])) {
+                return pc[1];
+            }
+        }
+        return loggerName;
     }
 }

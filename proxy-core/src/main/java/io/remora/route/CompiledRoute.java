@@ -6,7 +6,10 @@ import io.remora.config.ClusterSpecifier;
 import io.remora.config.DirectResponseAction;
 import io.remora.config.ForwardAction;
 import io.remora.config.RedirectAction;
+import io.remora.config.PerFilterConfig;
 import io.remora.config.Route;
+import io.remora.config.RouteConfiguration;
+import io.remora.config.RouteFilterConfig;
 import io.remora.config.RouteMatch;
 import io.remora.config.VirtualHost;
 
@@ -30,6 +33,8 @@ final class CompiledRoute implements RouteEntry {
     private final CompiledQueryParameterMatcher[] queryMatchers;
     private final boolean grpc;
     private final long runtimePerMillion;
+    private final String runtimeKey;
+    private final io.remora.runtime.FractionalPercent runtimeDefault;
 
     // Forward.
     private final ClusterPicker picker;
@@ -47,10 +52,14 @@ final class CompiledRoute implements RouteEntry {
     // Redirect and direct response: the Location; null for other actions.
     private final RedirectUri location;
 
-    CompiledRoute(Route route, VirtualHost vh, HeaderMutator vhRequest, HeaderMutator vhResponse,
-                  HeaderMutator globalRequest, HeaderMutator globalResponse, boolean mostSpecificWins) {
+    private final PerFilterConfigs perFilter;
+
+    CompiledRoute(RouteConfiguration config, Route route, VirtualHost vh, HeaderMutator vhRequest,
+                  HeaderMutator vhResponse, HeaderMutator globalRequest, HeaderMutator globalResponse,
+                  boolean mostSpecificWins) {
         this.route = route;
         this.virtualHost = vh;
+        this.perFilter = new PerFilterConfigs(config, vh, route);
         RouteMatch m = route.match();
         pathMatcher = PathMatcher.of(m.path(), m.caseSensitive());
         headerMatchers = m.headers() == null ? new CompiledHeaderMatcher[0]
@@ -60,6 +69,9 @@ final class CompiledRoute implements RouteEntry {
                 .toArray(CompiledQueryParameterMatcher[]::new);
         grpc = m.grpc();
         runtimePerMillion = m.runtimeFractionPerMillion() == null ? -1 : m.runtimeFractionPerMillion();
+        runtimeKey = m.runtimeKey() == null || m.runtimeKey().isEmpty() ? null : m.runtimeKey();
+        runtimeDefault = runtimePerMillion < 0 ? null : new io.remora.runtime.FractionalPercent(runtimePerMillion,
+                io.remora.runtime.FractionalPercent.Denominator.MILLION);
 
         if (route.action() instanceof ForwardAction f) {
             picker = ClusterPicker.of(f.cluster());
@@ -124,12 +136,20 @@ final class CompiledRoute implements RouteEntry {
     }
 
     /** Whether the request takes this route; {@code pathEnd} ends the path part of {@code path}. */
-    boolean matches(Http2Headers headers, String path, int pathEnd, long random) {
+    boolean matches(Http2Headers headers, String path, int pathEnd, long random, io.remora.runtime.Runtime runtime) {
         if (!pathMatcher.matches(headers, path, pathEnd)) {
             return false;
         }
-        if (runtimePerMillion >= 0 && Long.remainderUnsigned(random, PER_MILLION) >= runtimePerMillion) {
-            return false;
+        if (runtimePerMillion >= 0) {
+            // Envoy's featureEnabled(runtime_key, default_value, random): the runtime's value, when
+            // set, replaces the default fraction.
+            if (runtimeKey != null) {
+                if (!runtime.featureEnabled(runtimeKey, runtimeDefault, random)) {
+                    return false;
+                }
+            } else if (Long.remainderUnsigned(random, PER_MILLION) >= runtimePerMillion) {
+                return false;
+            }
         }
         for (CompiledHeaderMatcher h : headerMatchers) {
             if (!h.matches(headers)) {
@@ -157,6 +177,16 @@ final class CompiledRoute implements RouteEntry {
     @Override
     public Route route() {
         return route;
+    }
+
+    @Override
+    public PerFilterConfig perFilterConfig(String filterName, String cluster) {
+        return perFilter.find(filterName, picker == null ? -1 : picker.weightedIndex(cluster));
+    }
+
+    @Override
+    public List<RouteFilterConfig> perFilterConfigs(String filterName, String cluster) {
+        return perFilter.all(filterName, picker == null ? -1 : picker.weightedIndex(cluster));
     }
 
     @Override
@@ -258,7 +288,7 @@ final class CompiledRoute implements RouteEntry {
             }
         }
         try {
-            new CompiledRoute(route, null, HeaderMutator.NONE, HeaderMutator.NONE, HeaderMutator.NONE,
+            new CompiledRoute(null, route, null, HeaderMutator.NONE, HeaderMutator.NONE, HeaderMutator.NONE,
                     HeaderMutator.NONE, false);
         } catch (RuntimeException e) {
             problems.add(path + ": " + e.getMessage());

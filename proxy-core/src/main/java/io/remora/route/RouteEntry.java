@@ -1,8 +1,12 @@
 package io.remora.route;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.PerFilterConfig;
 import io.remora.config.Route;
+import io.remora.config.RouteFilterConfig;
 import io.remora.config.VirtualHost;
+
+import java.util.List;
 
 /**
  * One matched route with its virtual host and route configuration, and the operations the
@@ -12,6 +16,20 @@ import io.remora.config.VirtualHost;
  * first (their %REQ()% operators see the original path and host), then host and path rewrites.
  */
 public interface RouteEntry {
+
+    /**
+     * The most specific {@code typed_per_filter_config} entry for the filter named
+     * {@code filterName} (weighted cluster {@code cluster}, route, virtual host, route
+     * configuration), or null.
+     */
+    default PerFilterConfig perFilterConfig(String filterName, String cluster) {
+        return null;
+    }
+
+    /** The per-route configs for a filter at every level that has one, least specific first. */
+    default List<RouteFilterConfig> perFilterConfigs(String filterName, String cluster) {
+        return List.of();
+    }
 
     Route route();
 

@@ -13,6 +13,8 @@ import java.util.List;
  */
 public final class RouteTable {
 
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("router");
+
     /**
      * RouteConfiguration fields the core model does not carry (yet).
      *
@@ -34,7 +36,7 @@ public final class RouteTable {
         List<VirtualHost> hosts = config.virtualHosts() == null ? List.of() : config.virtualHosts();
         List<CompiledVirtualHost> compiled = new ArrayList<>(hosts.size());
         for (VirtualHost vh : hosts) {
-            compiled.add(new CompiledVirtualHost(vh, globalRequest, globalResponse,
+            compiled.add(new CompiledVirtualHost(config, vh, globalRequest, globalResponse,
                     options.mostSpecificHeaderMutationsWins()));
         }
         this.index = new VirtualHostIndex<>(hosts, compiled, options.ignorePortInHostMatching());
@@ -88,15 +90,24 @@ public final class RouteTable {
      * @return the matched route, or null when no virtual host or no route matches (404 NR)
      */
     public RouteEntry route(Http2Headers headers, long random) {
+        return route(headers, random, io.remora.runtime.Runtime.EMPTY);
+    }
+
+    /** {@link #route(Http2Headers, long)} with the runtime that {@code runtime_fraction.runtime_key} reads. */
+    public RouteEntry route(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
         CompiledVirtualHost vh = index.find(headers.authority());
         if (vh == null) {
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine("no virtual host match for authority '" + headers.authority() + "' in route config '"
+                        + config.name() + "'");
+            }
             return null;
         }
         CharSequence p = headers.path();
         String path = p == null ? "" : p.toString();
         int pathEnd = PathMatcher.pathEnd(path);
         for (CompiledRoute r : vh.routes()) {
-            if (r.matches(headers, path, pathEnd, random)) {
+            if (r.matches(headers, path, pathEnd, random, runtime)) {
                 return r;
             }
         }
@@ -111,17 +122,18 @@ public final class RouteTable {
 
     /** A virtual host with its routes compiled. */
     record CompiledVirtualHost(VirtualHost virtualHost, CompiledRoute[] routes) {
-        CompiledVirtualHost(VirtualHost vh, HeaderMutator globalRequest, HeaderMutator globalResponse,
-                            boolean mostSpecificWins) {
-            this(vh, compileRoutes(vh, globalRequest, globalResponse, mostSpecificWins));
+        CompiledVirtualHost(RouteConfiguration config, VirtualHost vh, HeaderMutator globalRequest,
+                            HeaderMutator globalResponse, boolean mostSpecificWins) {
+            this(vh, compileRoutes(config, vh, globalRequest, globalResponse, mostSpecificWins));
         }
 
-        private static CompiledRoute[] compileRoutes(VirtualHost vh, HeaderMutator globalRequest,
+        private static CompiledRoute[] compileRoutes(RouteConfiguration config, VirtualHost vh,
+                                                     HeaderMutator globalRequest,
                                                      HeaderMutator globalResponse, boolean mostSpecificWins) {
             HeaderMutator vhRequest = HeaderMutator.of(vh.requestHeaders());
             HeaderMutator vhResponse = HeaderMutator.of(vh.responseHeaders());
             return (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
-                    .map(r -> new CompiledRoute(r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
+                    .map(r -> new CompiledRoute(config, r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
                             mostSpecificWins))
                     .toArray(CompiledRoute[]::new);
         }

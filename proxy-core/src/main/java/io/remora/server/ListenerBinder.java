@@ -8,11 +8,17 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
+import java.nio.channels.spi.SelectorProvider;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.remora.config.Address;
 import io.remora.config.ListenerConfig;
+import io.remora.internal.InternalListeners;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +29,8 @@ import java.util.List;
  * that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
  */
 final class ListenerBinder {
+    /** setsockopt(IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26): Linux's numbers, as epoll is Linux only. */
+    private static final IntegerUnixChannelOption IPV6_V6ONLY = new IntegerUnixChannelOption("IPV6_V6ONLY", 41, 26);
     private final Transport transport;
     private final EventLoopGroup workers;
 
@@ -34,6 +42,15 @@ final class ListenerBinder {
     List<Channel> bind(ListenerConfig lc, ChannelHandler acceptor) {
         List<Channel> bound = new ArrayList<>();
         try {
+            if (lc.address() instanceof Address.Internal) {
+                if (transport.serverDomainSocketChannel() == null) {
+                    throw new IllegalStateException("internal listeners need the epoll transport");
+                }
+                bound.add(sync(base(lc, acceptor).group(workers.next(), workers)
+                        .channel(transport.serverDomainSocketChannel())
+                        .bind(InternalListeners.socketAddress(lc.name()))));
+                return bound;
+            }
             if (lc.address() instanceof Address.Pipe pipe) {
                 if (transport.serverDomainSocketChannel() == null) {
                     throw new IllegalStateException("Unix domain socket listeners need the epoll transport");
@@ -45,13 +62,28 @@ final class ListenerBinder {
             }
             Address.Tcp tcp = (Address.Tcp) lc.address();
             InetSocketAddress addr = new InetSocketAddress(tcp.host(), tcp.port());
+            if (addr.isUnresolved()) {
+                throw new IllegalStateException("cannot resolve " + tcp.host());
+            }
+            // Envoy's sockets have the address's own family: 0.0.0.0 is IPv4 only (a dual-stack
+            // socket would take [::1] too), and an IPv6 socket is IPv6 only unless ipv4_compat.
+            boolean v6 = addr.getAddress() instanceof java.net.Inet6Address;
+            SocketProtocolFamily family = v6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
             if (transport.kind() == Transport.Kind.EPOLL) {
                 for (EventExecutor e : workers) {
                     EventLoop loop = (EventLoop) e;
-                    ServerBootstrap b = base(lc, acceptor).group(loop, loop).channel(transport.serverChannel())
+                    ServerBootstrap b = base(lc, acceptor).group(loop, loop)
+                            .channelFactory(() -> new EpollServerSocketChannel(family))
                             .option(EpollChannelOption.SO_REUSEPORT, true);
+                    if (v6) {
+                        b.option(IPV6_V6ONLY, tcp.ipv4Compat() ? 0 : 1);
+                    }
                     if (lc.transparent()) {
                         b.option(EpollChannelOption.IP_TRANSPARENT, true);
+                    }
+                    if (lc.freebind()) {
+                        // Bind to an address the host does not (yet) have.
+                        b.option(EpollChannelOption.IP_FREEBIND, true);
                     }
                     Channel ch = sync(b.bind(addr));
                     bound.add(ch);
@@ -59,10 +91,12 @@ final class ListenerBinder {
                     addr = (InetSocketAddress) ch.localAddress();
                 }
             } else {
-                if (lc.transparent()) {
-                    throw new IllegalStateException("transparent listeners need the epoll transport");
+                if (lc.transparent() || lc.freebind()) {
+                    throw new IllegalStateException("transparent and freebind listeners need the epoll transport");
                 }
-                bound.add(sync(base(lc, acceptor).group(workers, workers).channel(transport.serverChannel())
+                // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there.
+                bound.add(sync(base(lc, acceptor).group(workers, workers)
+                        .channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family))
                         .bind(addr)));
             }
             return bound;

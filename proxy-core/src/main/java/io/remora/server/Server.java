@@ -14,7 +14,9 @@ import io.remora.listener.ConnectionAcceptor;
 import io.remora.listener.FilterChainRuntime;
 import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
+import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.NetworkFilter;
+import io.remora.route.RouteTable;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
@@ -43,21 +45,23 @@ import java.util.function.Function;
  * monitor; workers only read the published {@link Snapshot} and each listener's runtime.
  */
 public final class Server implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Server.class.getName());
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
     /** How long start waits for DNS clusters' first answer (Envoy's cluster warming). */
     private static final Duration DNS_WARMING = Duration.ofSeconds(5);
 
     /** Everything accept-time code reads, published with one volatile write. */
     private record Snapshot(ServerConfig config, Map<String, ActiveListener> listeners,
                             Map<InetSocketAddress, ActiveListener> byAddress,
-                            Map<Integer, ActiveListener> wildcardByPort) {
-        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of());
+                            Map<Integer, ActiveListener> wildcardByPort, Map<String, RouteTable> routeTables) {
+        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of(), Map.of());
     }
 
     private final ServerOptions options;
     private final StatsRegistry stats;
     private final List<NetworkFilterFactory<?>> filterFactories;
+    private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ClusterManagerImpl clusterManager;
+    private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final AtomicLong activeConnections = new AtomicLong();
     private final ListenerRegistry registry = new Registry();
@@ -71,12 +75,24 @@ public final class Server implements AutoCloseable {
     private boolean stopped;
 
     public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories) {
+        this(options, stats, filterFactories, List.of());
+    }
+
+    /**
+     * @param filterFactories           one per terminal network filter kind (tcp_proxy, HCM)
+     * @param connectionFilterProviders one per non-terminal network filter kind
+     */
+    public Server(ServerOptions options, StatsRegistry stats, List<NetworkFilterFactory<?>> filterFactories,
+                  List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders) {
         this.options = options;
         this.stats = stats;
         this.filterFactories = List.copyOf(filterFactories);
-        this.clusterManager = new ClusterManagerImpl(stats);
+        this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
+        this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets,
+                options.transport());
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
-                () -> snapshot.config(), () -> accessLogFactory, () -> draining, () -> overload);
+                () -> snapshot.config(), () -> accessLogFactory, () -> draining,
+                name -> snapshot.routeTables().get(name), () -> overload);
     }
 
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
@@ -93,6 +109,12 @@ public final class Server implements AutoCloseable {
     /** Plugs in the access log implementation; the default logs nothing. */
     public Server accessLogFactory(Function<List<AccessLogConfig>, List<AccessLog>> factory) {
         this.accessLogFactory = factory;
+        return this;
+    }
+
+    /** Plugs in the layered runtime that {@link ServerContext#runtime()} reads; the default is empty. */
+    public Server runtime(io.remora.runtime.RuntimeLoader loader) {
+        context.runtime(loader::snapshot);
         return this;
     }
 
@@ -128,7 +150,7 @@ public final class Server implements AutoCloseable {
             CompletableFuture.allOf(dns.toArray(CompletableFuture[]::new))
                     .get(DNS_WARMING.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
+            LOG.log(java.util.logging.Level.WARNING, "DNS clusters not resolved after " + DNS_WARMING + "; starting anyway");
         }
     }
 
@@ -167,6 +189,8 @@ public final class Server implements AutoCloseable {
                     ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
                     if (lc.bindToPort()) {
                         al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
+                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al.boundAddress())
+                                + " (" + lc.filterChains().size() + " filter chain(s))");
                     }
                     newlyBound.add(al);
                     next.put(lc.name(), al);
@@ -188,7 +212,7 @@ public final class Server implements AutoCloseable {
             }
         }
         runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
-        snapshot = index(config, next);
+        snapshot = index(config, next, compileRoutes(config, old.routeTables()));
         for (ActiveListener al : toStop) {
             al.stopAccepting();
         }
@@ -198,9 +222,21 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** An address as Envoy prints it: 0.0.0.0:10000, [::]:10000, a pipe path. */
+    public static String describe(SocketAddress a) {
+        if (a instanceof InetSocketAddress in && in.getAddress() != null) {
+            String host = io.netty.util.NetUtil.toAddressString(in.getAddress());
+            return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
+        }
+        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
+            return d.path();
+        }
+        return String.valueOf(a);
+    }
+
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
-                && a.transparent() == b.transparent();
+                && a.transparent() == b.transparent() && a.freebind() == b.freebind();
     }
 
     private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {
@@ -222,7 +258,7 @@ public final class Server implements AutoCloseable {
         try {
             fc.filter().startDrain();
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+            LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
         }
         // Scheduled even when the group looks empty: a connection accepted just before the swap
         // may still be in its listener filters and join the group later.
@@ -250,7 +286,11 @@ public final class Server implements AutoCloseable {
                 rt = built.get(fc);
             }
             if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildFilter(lc, fc));
+                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context,
+                        fc.transportSocket() == null ? null
+                        : new io.remora.tls.DownstreamTransportSocket(fc.transportSocket(), secrets,
+                        io.remora.tls.TlsProvider.current(),
+                        io.remora.tls.TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
                 built.put(fc, rt);
             }
             chains.put(fc, rt);
@@ -283,7 +323,46 @@ public final class Server implements AutoCloseable {
         return factory.create(terminal, context);
     }
 
-    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners) {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private ConnectionFilterFactory[] buildConnectionFilters(ListenerConfig lc, FilterChainConfig fc) {
+        List<NetworkFilterConfig> filters = fc.filters();
+        ConnectionFilterFactory[] out = new ConnectionFilterFactory[Math.max(0, filters.size() - 1)];
+        for (int i = 0; i < out.length; i++) {
+            NetworkFilterConfig c = filters.get(i);
+            ConnectionFilterFactory.Provider provider = null;
+            for (ConnectionFilterFactory.Provider<?> p : connectionFilterProviders) {
+                if (p.configType().isInstance(c)) {
+                    provider = p;
+                    break;
+                }
+            }
+            if (provider == null) {
+                throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
+                        + "': network filter " + c.filterName() + " has no runtime implementation in this build");
+            }
+            out[i] = provider.create(c, context);
+        }
+        return out;
+    }
+
+    /**
+     * RDS route tables, compiled here on the control thread (never on a worker's request path);
+     * a configuration equal to the running one keeps its compiled table.
+     */
+    private static Map<String, RouteTable> compileRoutes(ServerConfig config, Map<String, RouteTable> previous) {
+        if (config.routeConfigs() == null || config.routeConfigs().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, RouteTable> out = new HashMap<>();
+        config.routeConfigs().forEach((name, rc) -> {
+            RouteTable prev = previous.get(name);
+            out.put(name, prev != null && prev.config().equals(rc) ? prev : RouteTable.compile(rc));
+        });
+        return Map.copyOf(out);
+    }
+
+    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners,
+                                  Map<String, RouteTable> routeTables) {
         Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
         Map<Integer, ActiveListener> wildcard = new HashMap<>();
         for (ActiveListener al : listeners.values()) {
@@ -308,7 +387,7 @@ public final class Server implements AutoCloseable {
         }
         // Listeners keep config order (/listeners, boundAddresses).
         return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
-                Map.copyOf(byAddress), Map.copyOf(wildcard));
+                Map.copyOf(byAddress), Map.copyOf(wildcard), routeTables);
     }
 
     public ServerConfig config() {
@@ -320,6 +399,11 @@ public final class Server implements AutoCloseable {
     }
 
     /** The cluster manager (for admin and xDS). */
+    /** The TLS secrets (static and SDS) that listeners and clusters resolve by name. */
+    public io.remora.tls.SecretManager secrets() {
+        return secrets;
+    }
+
     public ClusterManagerImpl clusterManager() {
         return clusterManager;
     }
@@ -371,7 +455,7 @@ public final class Server implements AutoCloseable {
                     try {
                         fc.filter().startDrain();
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                        LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
                     }
                 }
             }
@@ -389,13 +473,21 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /**
+     * What a drain ended with: how long it took, and what was still open at the deadline and
+     * therefore cut (zero when everything finished in time).
+     */
+    public record DrainReport(Duration elapsed, boolean deadlineReached, long connectionsCut, long requestsCut) {
+    }
+
     /** Stops accepting, lets in-flight work finish up to drainTime, then closes everything. */
-    public void drainAndStop(Duration drainTime) {
+    public DrainReport drainAndStop(Duration drainTime) {
         List<FilterChainRuntime> chains;
+        long start = System.nanoTime();
         synchronized (this) {
             if (stopped || workers == null) {
                 stopped = true;
-                return;
+                return new DrainReport(Duration.ZERO, false, 0, 0);
             }
             draining = true;
             stats.server().live.set(0);
@@ -409,10 +501,12 @@ public final class Server implements AutoCloseable {
             try {
                 fc.filter().startDrain();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "startDrain failed", e);
+                LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
             }
         }
-        long deadline = System.nanoTime() + drainTime.toNanos();
+        LOG.info(() -> "draining " + activeConnections.get() + " connection(s) (" + stats.activeRequests()
+                + " request(s) in flight) for up to " + drainTime.toSeconds() + "s");
+        long deadline = start + drainTime.toNanos();
         while (activeConnections.get() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
@@ -421,7 +515,18 @@ public final class Server implements AutoCloseable {
                 break;
             }
         }
+        long connectionsLeft = activeConnections.get();
+        long requestsLeft = stats.activeRequests();
         close();
+        DrainReport r = new DrainReport(Duration.ofNanos(System.nanoTime() - start), connectionsLeft > 0,
+                connectionsLeft, requestsLeft);
+        if (r.deadlineReached()) {
+            LOG.warning("drain deadline of " + drainTime.toSeconds() + "s reached: closed " + connectionsLeft
+                    + " connection(s), cutting " + requestsLeft + " request(s) in flight");
+        } else {
+            LOG.info(() -> "drain complete after " + r.elapsed().toMillis() + " ms: every connection finished");
+        }
+        return r;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.remora.server;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.RouteConfiguration;
+import io.remora.route.RouteTable;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.ClusterManager;
 
@@ -26,11 +27,29 @@ public interface ServerContext {
      */
     RouteConfiguration routeConfiguration(String name);
 
+    /**
+     * The current route configuration of that name compiled for lookup, or null if it has not
+     * arrived. Servers compile RDS tables on the control thread when a snapshot is applied, so no
+     * worker compiles on a request's path; this default compiles on demand (tests).
+     */
+    default RouteTable routeTable(String name) {
+        RouteConfiguration c = routeConfiguration(name);
+        return c == null ? null : RouteTable.compile(c);
+    }
+
     /** Builds the access logs of a filter (files are opened once and shared). */
     List<AccessLog> accessLogs(List<AccessLogConfig> configs);
 
     /** True once the server drains (SIGTERM, /healthcheck/fail, listener removal). */
     boolean draining();
+
+    /**
+     * The current snapshot of the layered runtime ({@code layered_runtime}, {@code /runtime_modify}).
+     * Read it once per decision and keep the returned object for that decision; it never changes.
+     */
+    default io.remora.runtime.Runtime runtime() {
+        return io.remora.runtime.Runtime.EMPTY;
+    }
 
     /** The overload manager: its actions, connection limits and header budget. */
     default io.remora.overload.OverloadManager overload() {

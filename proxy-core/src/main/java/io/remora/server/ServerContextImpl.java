@@ -3,6 +3,7 @@ package io.remora.server;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.RouteConfiguration;
+import io.remora.route.RouteTable;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.ClusterManager;
 import java.util.List;
@@ -18,12 +19,16 @@ final class ServerContextImpl implements ServerContext {
     private final Supplier<io.remora.config.ServerConfig> config;
     private final Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory;
     private final BooleanSupplier draining;
+    private final Function<String, RouteTable> routeTables;
+    private volatile Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
     private final Supplier<io.remora.overload.OverloadManager> overload;
 
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
                       Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
-                      BooleanSupplier draining, Supplier<io.remora.overload.OverloadManager> overload) {
+                      BooleanSupplier draining, Function<String, RouteTable> routeTables,
+                      Supplier<io.remora.overload.OverloadManager> overload) {
+        this.routeTables = routeTables;
         this.overload = overload;
         this.transport = transport;
         this.clusterManager = clusterManager;
@@ -55,12 +60,26 @@ final class ServerContextImpl implements ServerContext {
     }
 
     @Override
+    public RouteTable routeTable(String name) {
+        return routeTables.apply(name);
+    }
+
+    @Override
     public List<AccessLog> accessLogs(List<AccessLogConfig> configs) {
         if (configs == null || configs.isEmpty()) {
             return List.of();
         }
         List<AccessLog> logs = accessLogFactory.get().apply(configs);
         return logs == null ? List.of() : logs;
+    }
+
+    void runtime(Supplier<io.remora.runtime.Runtime> runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return runtime.get();
     }
 
     @Override

@@ -24,6 +24,7 @@ public final class HttpConnManagerStats {
     public final Counter downstreamRqIdleTimeout;
     public final Counter downstreamCxProtocolError;
     public final Counter downstreamRqTooLarge;
+    public final Counter rsTooLarge;
     public final Counter downstreamCxRxBytesTotal;
     public final Counter downstreamCxTxBytesTotal;
     public final Counter noRoute;
@@ -54,6 +55,7 @@ public final class HttpConnManagerStats {
         downstreamRqIdleTimeout = c("envoy_http_downstream_rq_idle_timeout");
         downstreamCxProtocolError = c("envoy_http_downstream_cx_protocol_error");
         downstreamRqTooLarge = c("envoy_http_downstream_rq_too_large");
+        rsTooLarge = c("envoy_http_rs_too_large");
         downstreamCxRxBytesTotal = c("envoy_http_downstream_cx_rx_bytes_total");
         downstreamCxTxBytesTotal = c("envoy_http_downstream_cx_tx_bytes_total");
         noRoute = c("envoy_http_no_route");

@@ -58,10 +58,10 @@ final class MeterValues {
     /** Counter or gauge value. */
     static double value(Meter m) {
         if (m instanceof Counter c) {
-            return c.count();
+            return c.count() - CounterResets.baseline(m);
         }
         if (m instanceof FunctionCounter c) {
-            return c.count();
+            return c.count() - CounterResets.baseline(m);
         }
         if (m instanceof Gauge g) {
             return g.value();

@@ -59,10 +59,22 @@ public final class StatNames {
                 }
                 String value = id.getTag(scope[1]);
                 if (value != null) {
-                    return prefix + "." + value + "." + stat;
+                    return prefix + "." + value + "." + subScope(stat);
                 }
             }
         }
         return rest;
     }
+
+    /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
+    private static String subScope(String stat) {
+        for (String sub : CLUSTER_SUB_SCOPES) {
+            if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
+                return sub + "." + stat.substring(sub.length() + 1);
+            }
+        }
+        return stat;
+    }
+
+    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check"};
 }

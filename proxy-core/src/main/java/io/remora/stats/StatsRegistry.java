@@ -23,6 +23,7 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ServerStats server;
+    private final RecentLookups recentLookups = new RecentLookups();
 
     /**
      * Micrometer's default histograms forget bucket counts after a two-minute window, while
@@ -57,16 +58,39 @@ public final class StatsRegistry {
 
     /** The stats of a cluster, by its stat name ({@code alt_stat_name} or name); kept across updates. */
     public ClusterStats cluster(String statName) {
+        recentLookups.record("cluster." + statName);
         return clusters.computeIfAbsent(statName, n -> new ClusterStats(registry, n));
     }
 
     /** The stats of a connection manager, by its {@code stat_prefix}. */
     public HttpConnManagerStats http(String statPrefix) {
+        recentLookups.record("http." + statPrefix);
         return http.computeIfAbsent(statPrefix, p -> new HttpConnManagerStats(registry, p));
     }
 
     /** The stats of a listener, by Envoy's listener label (stat_prefix, or address as {@code 0.0.0.0_15001}). */
     public ListenerStats listener(String label) {
+        recentLookups.record("listener." + label);
         return listeners.computeIfAbsent(label, l -> new ListenerStats(registry, l));
+    }
+
+    /** Requests in flight across every connection manager ({@code http.*.downstream_rq_active}). */
+    public long activeRequests() {
+        long n = 0;
+        for (HttpConnManagerStats s : http.values()) {
+            n += s.downstreamRqActive.get();
+        }
+        return n;
+    }
+
+    /** {@code /stats/recentlookups}. */
+    public RecentLookups recentLookups() {
+        return recentLookups;
+    }
+
+    /** {@code /reset_counters}: every counter reads zero from now on (gauges and histograms keep their values). */
+    public void resetCounters() {
+        CounterResets.reset(registry);
+        recentLookups.clear();
     }
 }

@@ -22,6 +22,7 @@ final class TcpProxyFilter implements NetworkFilter {
     final List<AccessLog> accessLogs;
     final long idleTimeoutNanos;
     final int maxConnectAttempts;
+    final io.remora.upstream.UpstreamConnector connector;
 
     TcpProxyFilter(TcpProxyConfig config, ServerContext context) {
         this.config = config;
@@ -30,6 +31,7 @@ final class TcpProxyFilter implements NetworkFilter {
         Duration idle = config.idleTimeout() != null ? config.idleTimeout() : DEFAULT_IDLE_TIMEOUT;
         this.idleTimeoutNanos = idle.toNanos();
         this.maxConnectAttempts = Math.max(1, config.maxConnectAttempts());
+        this.connector = new io.remora.upstream.UpstreamConnector(context.transport());
     }
 
     @Override

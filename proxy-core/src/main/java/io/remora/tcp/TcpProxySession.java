@@ -1,19 +1,14 @@
 package io.remora.tcp;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.accesslog.AccessLog;
@@ -23,7 +18,9 @@ import io.remora.network.ConnectionInfo;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
+import io.remora.upstream.OutlierMonitor;
 import io.remora.upstream.LoadBalancerContext;
+import io.remora.upstream.UpstreamConnector;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -103,6 +100,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         started = true;
         streamInfo.downstreamRemoteAddress = info.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
+        streamInfo.downstreamTls = info.tls();
+        streamInfo.requestedServerName = info.serverName();
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster();
         streamInfo.upstreamCluster = name;
@@ -138,62 +137,67 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         host = h;
         streamInfo.upstreamHost = h.address();
         streamInfo.attemptCount = attempts;
-        boolean unix = h.address() instanceof DomainSocketAddress;
-        Class<? extends Channel> type = unix ? filter.context.transport().domainSocketChannel()
-                : filter.context.transport().socketChannel();
-        Bootstrap b = new Bootstrap().group(downstream.eventLoop()).channel(type)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, bulkReads())
-                .handler(new Upstream());
-        if (!unix) {
-            b.option(ChannelOption.TCP_NODELAY, true);
-        }
-        long connectMs = cluster.config().connectTimeout() != null ? cluster.config().connectTimeout().toMillis() : 5000;
-        b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectMs)));
-        int limit = cluster.config().perConnectionBufferLimitBytes();
-        if (limit > 0) {
-            b.option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(Math.max(1, limit / 2), limit));
-        }
         clusterStats.upstreamCxTotal.increment();
         h.activeConnections.incrementAndGet();
-        ChannelFuture f = b.connect(h.address());
-        upstream = f.channel();
         Host attemptHost = h;
-        f.channel().closeFuture().addListener(c -> {
-            attemptHost.activeConnections.decrementAndGet();
-            cluster.limits().connections.decrementAndGet();
-        });
-        f.addListener((ChannelFutureListener) cf -> onConnect(cf, attemptHost));
+        Upstream handler = new Upstream();
+        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY,
+                c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
+                    @Override
+                    public void onConnected(Channel channel) {
+                        onConnect(channel, attemptHost);
+                    }
+
+                    @Override
+                    public void onFailure(Channel channel, Throwable cause, boolean tls) {
+                        if (channel == null) {
+                            released(attemptHost); // no channel, no close future to release it
+                        }
+                        onConnectFailure(cause, attemptHost);
+                    }
+                });
+        upstream = ch;
+        if (ch != null) {
+            ch.closeFuture().addListener(c -> released(attemptHost));
+        }
     }
 
-    private void onConnect(ChannelFuture cf, Host h) {
-        if (!cf.isSuccess()) {
-            clusterStats.upstreamCxConnectFail.increment();
-            if (cf.cause() instanceof ConnectTimeoutException) {
-                clusterStats.upstreamCxConnectTimeout.increment();
-            }
-            cf.channel().close();
-            if (!downstream.isActive()) {
-                return;
-            }
-            if (attempts < filter.maxConnectAttempts) {
-                connect();
-            } else {
-                streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-                streamInfo.upstreamTransportFailureReason = String.valueOf(cf.cause());
-                downstream.close();
-            }
-            return;
+    private void released(Host h) {
+        h.activeConnections.decrementAndGet();
+        cluster.limits().connections.decrementAndGet();
+    }
+
+    private void onConnectFailure(Throwable cause, Host h) {
+        clusterStats.upstreamCxConnectFail.increment();
+        if (cause instanceof ConnectTimeoutException) {
+            clusterStats.upstreamCxConnectTimeout.increment();
+            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+        } else {
+            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
         }
         if (!downstream.isActive()) {
-            cf.channel().close();
             return;
         }
+        if (attempts < filter.maxConnectAttempts) {
+            connect();
+        } else {
+            streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+            streamInfo.upstreamTransportFailureReason = String.valueOf(cause);
+            downstream.close();
+        }
+    }
+
+    private void onConnect(Channel ch, Host h) {
+        if (!downstream.isActive()) {
+            ch.close();
+            return;
+        }
+        h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         upstreamReady = true;
         connectionCounted = true;
         clusterStats.upstreamCxActive.incrementAndGet();
         streamInfo.upstreamLocalAddress = upstream.localAddress();
+        streamInfo.upstreamTls = upstream.attr(io.remora.tls.TlsConnection.UPSTREAM).get();
         upstream.closeFuture().addListener(f -> onUpstreamClosed());
         if (pending != null) {
             ByteBuf b;
@@ -373,6 +377,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     /** Largest single read of a relay: bulk transfers move in fewer, larger syscalls. */
     static final int MAX_READ = Integer.getInteger("remora.tcp.maxRead", 256 * 1024);
+
+    /** A byte relay: reads start off (turned on once both sides are up), FINs pass as half-closes. */
+    private static final UpstreamConnector.Options RELAY = new UpstreamConnector.Options(List.of(), true, bulkReads());
 
     /** Reads that grow to {@link #MAX_READ} while the peer keeps them full, and shrink back when idle. */
     static io.netty.channel.RecvByteBufAllocator bulkReads() {

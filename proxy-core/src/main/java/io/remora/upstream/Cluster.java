@@ -26,6 +26,19 @@ public interface Cluster {
      */
     Host chooseHost(LoadBalancerContext context);
 
+    /**
+     * How this cluster's connections get their transport socket (raw or TLS). A cluster that
+     * names TLS must provide it: by default its connects fail rather than go out in plaintext.
+     */
+    default TransportSocketFactory transportSocketFactory() {
+        if (config().transportSocket() == null) {
+            return TransportSocketFactory.RAW;
+        }
+        return (alloc, host, alpn) -> {
+            throw new javax.net.ssl.SSLException("cluster " + name() + " has no TLS transport socket factory");
+        };
+    }
+
     /** Circuit breakers of this cluster. */
     ResourceLimits limits();
 

@@ -8,7 +8,10 @@ import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.ClusterLoadAssignment.LbEndpoint;
 import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
+import io.remora.config.HealthCheckConfig;
 import io.remora.stats.ClusterStats;
+import io.remora.upstream.health.HealthChecker;
+import io.remora.upstream.outlier.OutlierDetector;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -39,16 +42,34 @@ public final class ClusterImpl implements Cluster {
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
     private volatile ClusterConfig config;
     private volatile PrioritySet prioritySet = PrioritySet.EMPTY;
+    private final io.remora.tls.SecretManager secrets;
+    private final java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats;
+    private volatile TransportSocketFactory transportSockets = TransportSocketFactory.RAW;
     /** The last endpoints, so a health change or config change can rebuild the set. */
     private List<ResolvedEndpoint> endpoints = List.of();
     /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
     private final ConcurrentHashMap<InetSocketAddress, Host> originalDstHosts = new ConcurrentHashMap<>();
     private Set<InetSocketAddress> idleAtLastSweep = Set.of();
+    /** Null for a cluster built without a cluster manager (tests): no outlier detection, no health checks. */
+    private final UpstreamRuntime runtime;
+    private OutlierDetector outlierDetector;
+    private HealthChecker healthChecker;
+    private boolean closed;
 
-    ClusterImpl(ClusterConfig config, ClusterStats stats) {
+    ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
+                java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
+        this(config, stats, secrets, tlsStats, null);
+    }
+
+    /** @param runtime what outlier detection and health checks run on; null: neither (tests) */
+    ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
+                java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats, UpstreamRuntime runtime) {
         this.name = config.name();
+        this.secrets = secrets;
+        this.tlsStats = tlsStats;
         this.config = config;
         this.stats = stats;
+        this.runtime = runtime;
         this.limits = new ResourceLimits(breakers(config));
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             initialized.complete(null);
@@ -75,6 +96,11 @@ public final class ClusterImpl implements Cluster {
     }
 
     @Override
+    public TransportSocketFactory transportSocketFactory() {
+        return transportSockets;
+    }
+
+    @Override
     public ResourceLimits limits() {
         return limits;
     }
@@ -97,16 +123,7 @@ public final class ClusterImpl implements Cluster {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHost(context);
         }
-        PrioritySet set = prioritySet;
-        Host host = set.pick();
-        if (host == null || context == null) {
-            return host;
-        }
-        int retries = context.hostSelectionRetryCount();
-        for (int i = 0; i < retries && context.shouldSelectAnotherHost(host); i++) {
-            host = set.pick();
-        }
-        return host;
+        return prioritySet.pick(context);
     }
 
     private Host originalDstHost(LoadBalancerContext context) {
@@ -148,8 +165,16 @@ public final class ClusterImpl implements Cluster {
 
     /** Applies a new config: thresholds in place; STATIC/EDS hosts from its load assignment. */
     synchronized void update(ClusterConfig next) {
+        ClusterConfig previous = this.config;
         this.config = next;
+        if (transportSockets == TransportSocketFactory.RAW || previous != next
+                && !java.util.Objects.equals(previous.transportSocket(), next.transportSocket())) {
+            // ssl.* stats exist only for clusters that speak TLS, as in Envoy
+            transportSockets = next.transportSocket() == null ? TransportSocketFactory.RAW
+                    : io.remora.tls.UpstreamTransportSockets.of(next.transportSocket(), secrets, tlsStats.get());
+        }
         limits.thresholds(breakers(next));
+        configureResilience(previous, next);
         switch (next.type()) {
             case STATIC, EDS -> {
                 if (next.loadAssignment() != null) {
@@ -183,6 +208,70 @@ public final class ClusterImpl implements Cluster {
         initialized.complete(null);
     }
 
+    /** Starts, reconfigures or stops outlier detection and active health checking. */
+    private void configureResilience(ClusterConfig previous, ClusterConfig next) {
+        if (runtime == null || closed) {
+            return;
+        }
+        if (next.outlierDetection() == null) {
+            if (outlierDetector != null) {
+                outlierDetector.stop();
+                outlierDetector = null;
+                clearFlag(HealthFlag.FAILED_OUTLIER_CHECK);
+            }
+        } else if (outlierDetector == null) {
+            outlierDetector = new OutlierDetector(name, next.outlierDetection(), runtime.loop(), runtime.registry(),
+                    stats.name(), this::hostHealthChanged, runtime.outlierEventLog());
+            outlierDetector.hostsChanged(prioritySet.hosts());
+            outlierDetector.start();
+        } else {
+            outlierDetector.config(next.outlierDetection());
+        }
+        HealthCheckConfig hc = next.healthChecks().isEmpty() ? null : next.healthChecks().get(0);
+        HealthCheckConfig prevHc = previous == null || previous.healthChecks().isEmpty() || healthChecker == null
+                ? null : previous.healthChecks().get(0);
+        if (!java.util.Objects.equals(hc, prevHc)) {
+            if (healthChecker != null) {
+                healthChecker.stop();
+                healthChecker = null;
+                clearFlag(HealthFlag.FAILED_ACTIVE_HC);
+            }
+            if (hc != null) {
+                healthChecker = new HealthChecker(name, hc, runtime, stats, this::hostHealthChanged,
+                        h -> {
+                            OutlierDetector d = outlierDetector;
+                            if (d != null) {
+                                d.onSuccessfulHealthCheck(h);
+                            }
+                        });
+                // Existing hosts wait for their first check, as new hosts of a checked cluster do.
+                for (Host h : prioritySet.hosts()) {
+                    h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
+                }
+                healthChecker.hostsChanged(prioritySet.hosts());
+            }
+        }
+    }
+
+    private void clearFlag(HealthFlag f) {
+        for (Host h : prioritySet.hosts()) {
+            h.healthFlagClear(f);
+        }
+    }
+
+    /** Stops timers and health checks of a cluster that was removed or replaced. */
+    synchronized void close() {
+        closed = true;
+        if (outlierDetector != null) {
+            outlierDetector.stop();
+            outlierDetector = null;
+        }
+        if (healthChecker != null) {
+            healthChecker.stop();
+            healthChecker = null;
+        }
+    }
+
     @Override
     public synchronized void hostHealthChanged() {
         // Health was changed in place by the data plane; keep it, only regroup.
@@ -212,6 +301,11 @@ public final class ClusterImpl implements Cluster {
             Host h = existing.get(ep.address());
             if (h == null) {
                 h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health());
+                if (healthChecker != null) {
+                    // As Envoy: a new host of a health-checked cluster takes traffic once a check passes.
+                    h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
+                    h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
+                }
             } else if (applyConfigHealth) {
                 h.weight(ep.weight());
                 h.health(ep.health());
@@ -225,10 +319,32 @@ public final class ClusterImpl implements Cluster {
         ClusterConfig c = config;
         int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0
                 ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
-        PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning);
+        PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
+                c.loadBalancing(), localityWeights(c.loadAssignment()));
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());
+        if (applyConfigHealth) {
+            if (outlierDetector != null) {
+                outlierDetector.hostsChanged(all);
+            }
+            if (healthChecker != null) {
+                healthChecker.hostsChanged(all);
+            }
+        }
+    }
+
+    /** Each priority's locality weights, for locality-weighted balancing. */
+    private static Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> localityWeights(ClusterLoadAssignment cla) {
+        if (cla == null) {
+            return Map.of();
+        }
+        Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> out = new HashMap<>();
+        for (LocalityLbEndpoints lle : cla.endpoints()) {
+            out.computeIfAbsent(lle.priority(), p -> new HashMap<>())
+                    .merge(lle.locality(), lle.loadBalancingWeight(), Integer::sum);
+        }
+        return out;
     }
 
     static List<ResolvedEndpoint> staticEndpoints(ClusterLoadAssignment cla) {
@@ -245,6 +361,9 @@ public final class ClusterImpl implements Cluster {
     static SocketAddress socketAddress(Address a) {
         if (a instanceof Address.Pipe pipe) {
             return new DomainSocketAddress(pipe.path());
+        }
+        if (a instanceof Address.Internal internal) {
+            return io.remora.internal.InternalListeners.socketAddress(internal.serverListenerName());
         }
         Address.Tcp tcp = (Address.Tcp) a;
         return new InetSocketAddress(tcp.host(), tcp.port());

@@ -2,6 +2,7 @@ package io.remora.upstream;
 
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.DiscoveryType;
+import io.remora.server.Transport;
 import io.remora.stats.StatsRegistry;
 import java.time.Duration;
 import java.util.Collection;
@@ -28,6 +29,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
 
     private final StatsRegistry stats;
     private final DnsResolver resolver;
+    private final io.remora.tls.SecretManager secrets;
+    private final UpstreamRuntime runtime;
     private volatile Map<String, Cluster> clusters = Map.of();
     private final Map<String, ScheduledFuture<?>> refreshers = new HashMap<>();
     private ScheduledExecutorService dnsThread;
@@ -37,8 +40,24 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     }
 
     public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver) {
+        this(stats, resolver, new io.remora.tls.SecretManager(), Transport.detect());
+    }
+
+    /**
+     * @param secrets   where clusters find the SDS secrets their transport sockets name
+     * @param transport the socket transport health check connections use
+     */
+    public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver, io.remora.tls.SecretManager secrets,
+                              Transport transport) {
         this.stats = stats;
         this.resolver = resolver;
+        this.secrets = secrets;
+        this.runtime = new UpstreamRuntime(transport, stats.meterRegistry());
+    }
+
+    /** Bootstrap {@code cluster_manager.outlier_detection.event_log_path} (empty: no event log). */
+    public void outlierEventLogPath(String path) {
+        runtime.outlierEventLogPath(path);
     }
 
     @Override
@@ -66,7 +85,8 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 existing = null;
             }
             if (existing == null) {
-                ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)));
+                ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)), secrets,
+                        () -> io.remora.tls.TlsStats.cluster(stats.meterRegistry(), statName(c)), runtime);
                 created.update(c);
                 next.put(c.name(), created);
                 startRefresher(created);
@@ -82,9 +102,12 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 }
             }
         }
-        for (String name : current.keySet()) {
-            if (!next.containsKey(name)) {
-                stopRefresher(name);
+        for (Map.Entry<String, Cluster> e : current.entrySet()) {
+            if (next.get(e.getKey()) != e.getValue()) {
+                if (!next.containsKey(e.getKey())) {
+                    stopRefresher(e.getKey());
+                }
+                ((ClusterImpl) e.getValue()).close();
             }
         }
         clusters = Collections.unmodifiableMap(next);
@@ -147,6 +170,10 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     public synchronized void close() {
         refreshers.values().forEach(f -> f.cancel(false));
         refreshers.clear();
+        for (Cluster c : clusters.values()) {
+            ((ClusterImpl) c).close();
+        }
+        runtime.close();
         if (dnsThread != null) {
             dnsThread.shutdownNow();
         }

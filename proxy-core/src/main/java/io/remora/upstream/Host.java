@@ -20,8 +20,15 @@ public final class Host {
     private final Locality locality;
     private volatile int weight;
     private volatile HealthStatus health;
+    /** {@link HealthFlag} bits; set by EDS, active health checks and outlier detection. */
+    private final AtomicInteger healthFlags = new AtomicInteger();
+    private volatile OutlierMonitor outlier = OutlierMonitor.NONE;
+    /** When this host object was created (a new endpoint), for slow start. */
+    private final long createdNanos = System.nanoTime();
     public final AtomicInteger activeRequests = new AtomicInteger();
     public final AtomicInteger activeConnections = new AtomicInteger();
+    /** Envoy's per-host counters, for {@code /clusters}. */
+    public final HostStats stats = new HostStats();
 
     public Host(Address configured, SocketAddress address, String hostname, Locality locality,
                 int weight, HealthStatus health) {
@@ -30,7 +37,7 @@ public final class Host {
         this.hostname = hostname;
         this.locality = locality;
         this.weight = weight;
-        this.health = health;
+        health(health);
     }
 
     /** The address as configured (may be a DNS name for DNS clusters). */
@@ -64,14 +71,72 @@ public final class Host {
         return health;
     }
 
+    /** The EDS health status; sets Envoy's EDS health flags to match. */
     public void health(HealthStatus h) {
         this.health = h;
+        int eds = switch (h == null ? HealthStatus.UNKNOWN : h) {
+            case UNHEALTHY, TIMEOUT -> HealthFlag.FAILED_EDS_HEALTH.bit;
+            case DRAINING -> HealthFlag.EDS_STATUS_DRAINING.bit;
+            case DEGRADED -> HealthFlag.DEGRADED_EDS_HEALTH.bit;
+            default -> 0;
+        };
+        int mask = HealthFlag.FAILED_EDS_HEALTH.bit | HealthFlag.EDS_STATUS_DRAINING.bit | HealthFlag.DEGRADED_EDS_HEALTH.bit;
+        healthFlags.updateAndGet(f -> (f & ~mask) | eds);
     }
 
-    /** UNKNOWN and HEALTHY (and DEGRADED) take traffic, as in Envoy's EDS health semantics. */
+    /**
+     * Takes traffic: no failure flag is set (EDS UNHEALTHY/DRAINING/TIMEOUT, failed active health
+     * check, outlier ejection). A DEGRADED host is healthy here; see {@link #isDegraded()}.
+     */
     public boolean isHealthy() {
-        HealthStatus h = health;
-        return h == HealthStatus.UNKNOWN || h == HealthStatus.HEALTHY || h == HealthStatus.DEGRADED;
+        return (healthFlags.get() & HealthFlag.UNHEALTHY) == 0;
+    }
+
+    /** Healthy but degraded (EDS DEGRADED or active HC degraded): used when healthy hosts do not suffice. */
+    public boolean isDegraded() {
+        int f = healthFlags.get();
+        return (f & HealthFlag.UNHEALTHY) == 0 && (f & HealthFlag.DEGRADED) != 0;
+    }
+
+    public boolean healthFlagGet(HealthFlag f) {
+        return (healthFlags.get() & f.bit) != 0;
+    }
+
+    public void healthFlagSet(HealthFlag f) {
+        healthFlags.getAndUpdate(v -> v | f.bit);
+    }
+
+    public void healthFlagClear(HealthFlag f) {
+        healthFlags.getAndUpdate(v -> v & ~f.bit);
+    }
+
+    /** All flag bits (see {@link HealthFlag#describe}). */
+    public int healthFlags() {
+        return healthFlags.get();
+    }
+
+    /** Where the router and tcp_proxy report results for outlier detection. */
+    public OutlierMonitor outlier() {
+        return outlier;
+    }
+
+    /** Installed by the cluster's outlier detector; {@link OutlierMonitor#NONE} when it has none. */
+    public void outlier(OutlierMonitor m) {
+        this.outlier = m == null ? OutlierMonitor.NONE : m;
+    }
+
+    /** System.nanoTime() when the host was added. */
+    public long createdNanos() {
+        return createdNanos;
+    }
+
+    /** Envoy's address string ("10.0.0.1:80", "[::1]:80", a pipe path): ring and Maglev hash it. */
+    public String addressString() {
+        if (address instanceof java.net.InetSocketAddress a) {
+            String ip = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+            return ip.indexOf(':') >= 0 ? "[" + ip + "]:" + a.getPort() : ip + ":" + a.getPort();
+        }
+        return String.valueOf(address);
     }
 
     @Override

@@ -14,20 +14,30 @@ interface LoadBalancer {
     int DEFAULT_CHOICE_COUNT = 2;
 
     static LoadBalancer create(LbPolicy policy, Host[] hosts, int choiceCount) {
+        return create(policy, hosts, choiceCount, io.remora.config.LoadBalancingConfig.DEFAULT);
+    }
+
+    /**
+     * The balancer of a non-hash policy (hash policies are {@link io.remora.upstream.lb.HashLoadBalancer}s;
+     * CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin).
+     */
+    static LoadBalancer create(LbPolicy policy, Host[] hosts, int choiceCount, io.remora.config.LoadBalancingConfig lb) {
         if (hosts.length == 1) {
             Host only = hosts[0];
             return () -> only;
         }
-        return switch (policy) {
+        LoadBalancer base = switch (policy) {
             case LEAST_REQUEST -> allWeightsEqual(hosts)
                     ? new LeastRequestLoadBalancer(hosts, choiceCount > 0 ? choiceCount : DEFAULT_CHOICE_COUNT)
-                    : new WeightedLeastRequestLoadBalancer(hosts);
+                    : new WeightedLeastRequestLoadBalancer(hosts, lb.activeRequestBias());
             case RANDOM -> new RandomLoadBalancer(hosts);
-            // RING_HASH/MAGLEV/CLUSTER_PROVIDED are not implemented; round robin keeps traffic
-            // flowing (the translator warns about them).
             default -> allWeightsEqual(hosts) ? new RoundRobinLoadBalancer(hosts)
                     : WeightedRoundRobinLoadBalancer.of(hosts);
         };
+        if (lb.slowStart() != null && (policy == LbPolicy.ROUND_ROBIN || policy == LbPolicy.LEAST_REQUEST)) {
+            return SlowStartLoadBalancer.wrap(hosts, lb.slowStart(), base);
+        }
+        return base;
     }
 
     static boolean allWeightsEqual(Host[] hosts) {

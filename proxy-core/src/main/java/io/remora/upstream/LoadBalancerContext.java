@@ -7,9 +7,13 @@ public interface LoadBalancerContext {
     LoadBalancerContext NONE = new LoadBalancerContext() {
     };
 
-    /** Hash for consistent-hash policies, or -1 when none. */
-    default long hashKey() {
-        return -1;
+    /**
+     * The request's hash for RING_HASH and MAGLEV (Envoy's {@code computeHashKey}), from the
+     * route's hash policies; empty when none applies (the pick is then random). Called once per
+     * pick; an implementation computes it once per request so retries hash alike.
+     */
+    default java.util.OptionalLong computeHashKey() {
+        return java.util.OptionalLong.empty();
     }
 
     /** Retry host predicate ({@code previous_hosts}): true to skip this host when others exist. */

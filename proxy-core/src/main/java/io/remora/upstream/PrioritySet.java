@@ -1,19 +1,27 @@
 package io.remora.upstream;
 
 import io.remora.config.ClusterConfig.LbPolicy;
+import io.remora.config.ClusterLoadAssignment.Locality;
+import io.remora.config.LoadBalancingConfig;
+
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * An immutable snapshot of a cluster's hosts by priority, with the load balancers and Envoy's
- * priority load and panic decisions precomputed. Rebuilt on every membership or health change.
+ * priority load and panic decisions precomputed. Rebuilt on every membership or health change
+ * (control or upstream thread) and then read by every worker without locks.
  *
- * <p>Envoy's rules: a priority's health is {@code min(100, overprovisioning% * healthy / hosts)};
- * the normalized total health is the sum capped at 100; load goes to priorities in order, each
- * taking up to its health (scaled to the total when the total is below 100). When the total is
- * below 100 a priority with less than {@link #PANIC_THRESHOLD}% healthy hosts is in panic and
- * balances over all its hosts; when every priority is in panic the load follows host counts.
+ * <p>Envoy's rules ({@code LoadBalancerBase::recalculatePerPriorityState}): a priority's health
+ * is {@code min(100, overprovisioning% * healthy / hosts)}, its degraded availability likewise
+ * with degraded hosts; load goes to priorities in order up to their health, then what remains to
+ * degraded hosts, scaled when the total availability is below 100. Unless the total is 100, a
+ * priority whose healthy+degraded share is below the panic threshold balances over all its hosts;
+ * when every priority is in panic the load follows host counts.
  */
 final class PrioritySet {
     /** Envoy's default {@code healthy_panic_threshold}. */
@@ -22,123 +30,205 @@ final class PrioritySet {
     static final int DEFAULT_OVERPROVISIONING = 140;
 
     static final PrioritySet EMPTY = new PrioritySet(List.of(), List.of(), LbPolicy.ROUND_ROBIN, 0,
-            DEFAULT_OVERPROVISIONING);
+            DEFAULT_OVERPROVISIONING, LoadBalancingConfig.DEFAULT, Map.of());
 
     private final List<Host> all;
     private final int healthyCount;
-    private final LoadBalancer[] lbs;
-    /** Cumulative load per priority, out of 100; the last entry is 100 when any load exists. */
-    private final int[] cumulativeLoad;
+    private final boolean hashed;
+    /** Per priority: what healthy load picks from, what degraded load picks from. */
+    private final HostSource[] healthySources;
+    private final HostSource[] degradedSources;
+    /** Cumulative load out of 100: healthy loads of P0..Pn, then degraded loads of P0..Pn. */
+    private final int[] cumulative;
+
+    PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning) {
+        this(all, levels, policy, choiceCount, overprovisioning, LoadBalancingConfig.DEFAULT, Map.of());
+    }
 
     /**
-     * @param levels hosts per priority (index = priority; empty levels allowed)
+     * @param levels          hosts per priority (index = priority; empty levels allowed)
+     * @param localityWeights per priority, each locality's {@code load_balancing_weight}
      */
-    PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning) {
+    PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
+                LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights) {
         this.all = List.copyOf(all);
+        this.hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
         int n = levels.size();
         int[] health = new int[n];
-        boolean[] panic = new boolean[n];
+        int[] degraded = new int[n];
+        List<Host[]> healthyPer = new ArrayList<>(n);
+        List<Host[]> degradedPer = new ArrayList<>(n);
         int healthyTotal = 0;
-        int totalHealth = 0;
-        List<Host[]> healthyPerLevel = new ArrayList<>(n);
         for (int p = 0; p < n; p++) {
             List<Host> level = levels.get(p);
             List<Host> healthy = new ArrayList<>(level.size());
+            List<Host> deg = new ArrayList<>();
             for (Host h : level) {
-                if (h.isHealthy()) {
+                if (h.isDegraded()) {
+                    deg.add(h);
+                } else if (h.isHealthy()) {
                     healthy.add(h);
                 }
             }
-            healthyPerLevel.add(healthy.toArray(new Host[0]));
-            healthyTotal += healthy.size();
-            health[p] = level.isEmpty() ? 0
-                    : (int) Math.min(100, (long) overprovisioning * healthy.size() / level.size());
-            panic[p] = level.isEmpty() || 100L * healthy.size() / level.size() < PANIC_THRESHOLD;
-            totalHealth += health[p];
+            healthyPer.add(healthy.toArray(new Host[0]));
+            degradedPer.add(deg.toArray(new Host[0]));
+            healthyTotal += healthy.size() + deg.size();
+            if (!level.isEmpty()) {
+                health[p] = (int) Math.min(100, (long) overprovisioning * healthy.size() / level.size());
+                degraded[p] = (int) Math.min(100, (long) overprovisioning * deg.size() / level.size());
+            }
         }
         this.healthyCount = healthyTotal;
-        totalHealth = Math.min(100, totalHealth);
-        int[] load = new int[n];
-        boolean allPanic = true;
-        if (totalHealth == 100) {
-            java.util.Arrays.fill(panic, false);
-            allPanic = false;
-        } else {
-            for (boolean b : panic) {
-                allPanic &= b;
+        int totalAvailability = 0;
+        for (int p = 0; p < n; p++) {
+            totalAvailability += health[p] + degraded[p];
+        }
+        totalAvailability = Math.min(100, totalAvailability);
+        int[] healthyLoad = new int[n];
+        int[] degradedLoad = new int[n];
+        if (totalAvailability > 0) {
+            int[] first = {-1};
+            int remaining = distribute(healthyLoad, health, 100, totalAvailability, first);
+            int[] firstDegraded = {-1};
+            remaining = distribute(degradedLoad, degraded, remaining, totalAvailability, firstDegraded);
+            if (remaining > 0) {
+                if (first[0] >= 0) {
+                    healthyLoad[first[0]] += remaining;
+                } else if (firstDegraded[0] >= 0) {
+                    degradedLoad[firstDegraded[0]] += remaining;
+                }
             }
         }
-        int totalHosts = 0;
-        for (List<Host> level : levels) {
-            totalHosts += level.size();
+        double panicThreshold = Math.min(100, lbConfig.healthyPanicThreshold());
+        boolean[] panic = new boolean[n];
+        boolean allPanic = n > 0;
+        for (int p = 0; p < n; p++) {
+            int size = levels.get(p).size();
+            double available = size == 0 ? 0
+                    : 100.0 * (healthyPer.get(p).length + degradedPer.get(p).length) / size;
+            panic[p] = totalAvailability != 100 && available < panicThreshold;
+            allPanic &= panic[p];
         }
-        if (allPanic) {
+        if (panicThreshold == 0 && totalAvailability == 0 && n > 0) {
+            // Panic disabled and nothing available: the load still sums to 100, on P0, which has no host.
+            healthyLoad[0] = 100;
+        } else if (allPanic) {
             // Envoy's recalculateLoadInTotalPanic: spread by host counts, ignoring health.
-            distribute(load, levels.stream().mapToInt(List::size).toArray(), totalHosts);
-        } else {
-            distribute(load, health, totalHealth);
+            int totalHosts = 0;
+            for (List<Host> level : levels) {
+                totalHosts += level.size();
+            }
+            Arrays.fill(degradedLoad, 0);
+            int[] counts = levels.stream().mapToInt(List::size).toArray();
+            int[] first = {-1};
+            int remaining = totalHosts == 0 ? 100 : distribute(healthyLoad, counts, 100, totalHosts, first);
+            if (remaining > 0 && first[0] >= 0) {
+                healthyLoad[first[0]] += remaining;
+            }
         }
-        this.lbs = new LoadBalancer[n];
-        this.cumulativeLoad = new int[n];
+        this.healthySources = new HostSource[n];
+        this.degradedSources = new HostSource[n];
+        this.cumulative = new int[2 * n];
+        for (int p = 0; p < n; p++) {
+            Map<Locality, Integer> lw = localityWeights.getOrDefault(p, Map.of());
+            if (panic[p]) {
+                Host[] everyone = levels.get(p).toArray(new Host[0]);
+                healthySources[p] = HostSource.of(everyone, everyone, policy, choiceCount, lbConfig, lw, overprovisioning);
+                degradedSources[p] = healthySources[p];
+            } else {
+                Host[] everyone = levels.get(p).toArray(new Host[0]);
+                healthySources[p] = HostSource.of(healthyPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
+                        overprovisioning);
+                degradedSources[p] = HostSource.of(degradedPer.get(p), everyone, policy, choiceCount, lbConfig, lw,
+                        overprovisioning);
+            }
+        }
         int cum = 0;
         for (int p = 0; p < n; p++) {
-            Host[] use = panic[p] ? levels.get(p).toArray(new Host[0]) : healthyPerLevel.get(p);
-            lbs[p] = use.length == 0 ? null : LoadBalancer.create(policy, use, choiceCount);
-            if (lbs[p] == null) {
-                load[p] = 0;
-            }
-            cum += load[p];
-            cumulativeLoad[p] = cum;
+            cum += healthyLoad[p];
+            cumulative[p] = cum;
+        }
+        for (int p = 0; p < n; p++) {
+            cum += degradedLoad[p];
+            cumulative[n + p] = cum;
         }
     }
 
-    private static void distribute(int[] load, int[] weights, int total) {
-        if (total == 0) {
-            return;
-        }
-        int remaining = 100;
-        int firstNonZero = -1;
+    /** Envoy's distributeLoad: each level takes min(what is left, its share), in order. */
+    private static int distribute(int[] load, int[] availability, int total, int normalizedTotal, int[] first) {
         for (int p = 0; p < load.length; p++) {
-            int delta = Math.min(remaining, weights[p] * 100 / total);
-            load[p] = delta;
-            remaining -= delta;
-            if (firstNonZero < 0 && weights[p] > 0) {
-                firstNonZero = p;
+            if (first[0] < 0 && availability[p] > 0) {
+                first[0] = p;
             }
+            load[p] = Math.min(total, availability[p] * 100 / normalizedTotal);
+            total -= load[p];
         }
-        if (remaining > 0 && firstNonZero >= 0) {
-            load[firstNonZero] += remaining;
-        }
+        return total;
     }
 
     List<Host> hosts() {
         return all;
     }
 
+    /** Healthy and degraded hosts (they take traffic). */
     int healthyCount() {
         return healthyCount;
     }
 
-    /** A host by priority load and the level's balancer; null when no level can take load. */
+    /** A host without a context: a random priority, the level's balancer. */
     Host pick() {
-        int n = lbs.length;
+        return pick(null);
+    }
+
+    /**
+     * A host by priority load and the level's balancer; null when no level can take load. A hash
+     * policy takes the context's hash (random without one) for the priority and the table; a
+     * retry host predicate makes up to {@code hostSelectionRetryCount} more picks.
+     */
+    Host pick(LoadBalancerContext context) {
+        int n = healthySources.length;
         if (n == 0) {
             return null;
         }
-        if (n == 1 || cumulativeLoad[0] == 100) {
-            LoadBalancer lb = lbs[0];
-            return lb == null ? null : lb.pick();
+        long hash;
+        if (hashed) {
+            OptionalLong key = context == null ? OptionalLong.empty() : context.computeHashKey();
+            hash = key.isPresent() ? key.getAsLong() : ThreadLocalRandom.current().nextLong();
+        } else {
+            hash = ThreadLocalRandom.current().nextLong();
         }
-        int total = cumulativeLoad[n - 1];
+        int retries = context == null ? 0 : context.hostSelectionRetryCount();
+        Host host = null;
+        for (int attempt = 0; attempt <= retries; attempt++) {
+            HostSource source = source(hashed ? hash : ThreadLocalRandom.current().nextLong());
+            if (source == null) {
+                return null;
+            }
+            host = source.pick(hash, hashed ? attempt : 0);
+            if (host == null || context == null || !context.shouldSelectAnotherHost(host)) {
+                break;
+            }
+        }
+        return host;
+    }
+
+    private HostSource source(long hash) {
+        int n = healthySources.length;
+        int total = cumulative[2 * n - 1];
         if (total == 0) {
             return null;
         }
-        int r = ThreadLocalRandom.current().nextInt(total);
-        for (int p = 0; p < n; p++) {
-            if (r < cumulativeLoad[p]) {
-                return lbs[p].pick();
+        int r = (int) Long.remainderUnsigned(hash, total);
+        for (int i = 0; i < 2 * n; i++) {
+            if (r < cumulative[i]) {
+                return i < n ? healthySources[i] : degradedSources[i - n];
             }
         }
         return null;
+    }
+
+    /** True when picks follow a request hash (RING_HASH, MAGLEV). */
+    boolean hashed() {
+        return hashed;
     }
 }

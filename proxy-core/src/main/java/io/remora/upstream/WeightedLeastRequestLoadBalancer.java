@@ -4,19 +4,28 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Envoy's LEAST_REQUEST when weights differ: each host weighs
- * {@code load_balancing_weight / (active_requests + 1)} (active_request_bias 1.0). Envoy feeds
+ * {@code load_balancing_weight / (active_requests + 1)^active_request_bias} (bias 1.0 by default;
+ * 0 makes it weighted round robin in expectation). Envoy feeds
  * those weights to its EDF scheduler; here a weighted random draw over the same dynamic weights
  * gives the same expected shares without shared mutable scheduler state. O(hosts) per pick.
  */
 final class WeightedLeastRequestLoadBalancer implements LoadBalancer {
     private final Host[] hosts;
+    private final double bias;
 
     WeightedLeastRequestLoadBalancer(Host[] hosts) {
-        this.hosts = hosts;
+        this(hosts, 1.0);
     }
 
-    private static double effectiveWeight(Host h) {
-        return Math.max(1, h.weight()) / (double) (h.activeRequests.get() + 1);
+    WeightedLeastRequestLoadBalancer(Host[] hosts, double activeRequestBias) {
+        this.hosts = hosts;
+        this.bias = activeRequestBias;
+    }
+
+    private double effectiveWeight(Host h) {
+        int active = h.activeRequests.get();
+        double divisor = bias == 1.0 ? active + 1 : bias == 0 ? 1 : Math.pow(active + 1, bias);
+        return Math.max(1, h.weight()) / divisor;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.remora.config.HttpFilterEntry;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
@@ -139,7 +140,7 @@ final class HcmServer implements AutoCloseable {
 
         HttpConnectionManagerConfig build() {
             return new HttpConnectionManagerConfig("test", codec, null, "test-routes",
-                    List.of(new TestFilter.Config()), streamIdle, requestTimeout, idle, drain,
+                    List.of(HttpFilterEntry.of(new TestFilter.Config())), streamIdle, requestTimeout, idle, drain,
                     maxHeadersKb, maxHeadersCount, useRemoteAddress, trustedHops, skipXff, generateRequestId,
                     preserveExternalRequestId, null, null, http2, false, false,
                     List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)), requestHeadersTimeout);

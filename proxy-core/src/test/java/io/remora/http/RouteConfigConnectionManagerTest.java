@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
+import io.remora.config.HttpFilterEntry;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.DirectResponseAction;
@@ -84,7 +85,7 @@ class RouteConfigConnectionManagerTest {
 
     private void start(RouteConfiguration inline, String rds) throws Exception {
         HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("rt", HttpConnectionManagerConfig.CodecType.AUTO,
-                inline, rds, List.of(new TestFilter.Config()), Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1),
+                inline, rds, List.of(HttpFilterEntry.of(new TestFilter.Config())), Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1),
                 Duration.ofSeconds(5), 60, 100, false, 0, false, true, false, null, null, Http2Options.DEFAULT,
                 false, false, List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));
         NetworkFilter hcm = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER)).create(config, context);
@@ -129,7 +130,7 @@ class RouteConfigConnectionManagerTest {
         assertEquals(200, a.statusCode());
         assertEquals("api", a.headers().firstValue("x-route-name").orElse(null));
         var seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
-        assertEquals("/rewritten/users", seen.path().toString(), "prefix_rewrite applied before the filters");
+        assertEquals("/rewritten/users", seen.path().toString(), "prefix_rewrite applied by the router");
         assertEquals("/api/users", seen.get("x-envoy-original-path").toString());
         assertEquals("HTTP/1.1", seen.get("x-proto").toString(), "virtual host request_headers_to_add applied");
         StreamInfo info = logged();
@@ -162,7 +163,7 @@ class RouteConfigConnectionManagerTest {
             }
         }
         HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("x", HttpConnectionManagerConfig.CodecType.AUTO,
-                routes("r"), null, List.of(new Unknown()), null, null, null, null, 60, 100, false, 0, false, true,
+                routes("r"), null, List.of(HttpFilterEntry.of(new Unknown())), null, null, null, null, 60, 100, false, 0, false, true,
                 false, null, null, null, false, false, List.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER)).create(config, context));

@@ -1,5 +1,10 @@
 package io.remora.http;
 
+import io.remora.config.ForwardAction;
+import io.remora.config.RouterFilterConfig;
+import io.remora.http.router.RouterFilterProvider;
+import io.remora.route.RouteEntry;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -16,7 +21,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A test-only terminal filter standing in for the router. Behaviour by the request's
+ * A test-only terminal filter standing in for the router on forwarding routes (no route, direct
+ * responses and redirects it leaves to the real router, as the router owns them). Behaviour by the request's
  * {@code x-test} header: absent = echo (200, the request body streamed back, trailers echoed;
  * "ok" for a bodyless request), {@code hang} = never answer, {@code local} = 503 local reply,
  * {@code chunks} = a streamed response of 3 chunks without content-length.
@@ -51,6 +57,8 @@ final class TestFilter implements StreamDecoderFilter {
 
     private DecoderFilterCallbacks cb;
     private String mode = "";
+    /** The real router, for routes this filter does not forward. */
+    private StreamDecoderFilter router;
 
     @Override
     public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
@@ -59,6 +67,15 @@ final class TestFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        RouteEntry route = cb.route();
+        if (route == null || !(route.route().action() instanceof ForwardAction)) {
+            router = (StreamDecoderFilter) new RouterFilterProvider()
+                    .create(new RouterFilterConfig(false), cb.serverContext()).newFilter();
+            router.setDecoderFilterCallbacks(cb);
+            return router.decodeHeaders(headers, endStream);
+        }
+        // As the router: the route's request header mutations and rewrites, just before forwarding.
+        route.finalizeRequestHeaders(headers, cb.clusterName(), cb.formatterContext(), true);
         REQUESTS.add(headers);
         CharSequence m = headers.get("x-test");
         mode = m == null ? "" : m.toString();
@@ -67,7 +84,7 @@ final class TestFilter implements StreamDecoderFilter {
                 return FilterStatus.STOP_ITERATION;
             }
             case "flood" -> {
-                cb.encodeHeaders(new DefaultHttp2Headers().status("200"), false);
+                respond(new DefaultHttp2Headers().status("200"), false);
                 boolean[] above = {false};
                 cb.setDownstreamWatermarkCallbacks(new io.remora.http.filter.WatermarkCallbacks() {
                     @Override
@@ -99,7 +116,7 @@ final class TestFilter implements StreamDecoderFilter {
             }
             case "chunks" -> {
                 Http2Headers h = new DefaultHttp2Headers().status("200");
-                cb.encodeHeaders(h, false);
+                respond(h, false);
                 for (int i = 0; i < 3; i++) {
                     cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "chunk" + i + ";"), false);
                 }
@@ -113,22 +130,34 @@ final class TestFilter implements StreamDecoderFilter {
             Http2Headers h = new DefaultHttp2Headers().status("200");
             h.set("content-length", "2");
             h.set("x-seen-path", headers.path());
-            cb.encodeHeaders(h, false);
+            respond(h, false);
             cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "ok"), true);
         } else {
             Http2Headers h = new DefaultHttp2Headers().status("200");
-            cb.encodeHeaders(h, false);
+            respond(h, false);
         }
         return FilterStatus.STOP_ITERATION;
     }
 
+    /** Sends response headers with the route's response mutations, as the router does. */
+    private void respond(Http2Headers h, boolean endStream) {
+        RouteEntry route = cb.route();
+        if (route != null) {
+            route.mutateResponseHeaders(h, cb.clusterName(), cb.formatterContext());
+        }
+        cb.encodeHeaders(h, endStream);
+    }
+
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (router != null) {
+            return router.decodeData(data, endStream);
+        }
         if (mode.equals("pause")) {
             RECEIVED.addAndGet(data.readableBytes());
             data.release();
             if (endStream) {
-                cb.encodeHeaders(new DefaultHttp2Headers().status("204"), true);
+                respond(new DefaultHttp2Headers().status("204"), true);
             }
             return FilterStatus.STOP_ITERATION;
         }
@@ -143,6 +172,9 @@ final class TestFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
+        if (router != null) {
+            return router.decodeTrailers(trailers);
+        }
         Http2Headers t = new DefaultHttp2Headers();
         for (var e : trailers) {
             t.add("echo-" + e.getKey(), e.getValue());
@@ -153,6 +185,9 @@ final class TestFilter implements StreamDecoderFilter {
 
     @Override
     public void onDestroy() {
+        if (router != null) {
+            router.onDestroy();
+        }
         DESTROYED.incrementAndGet();
         EVENTS.add("destroy");
     }

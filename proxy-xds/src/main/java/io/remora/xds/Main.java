@@ -29,6 +29,8 @@ public final class Main {
 
     private static final Logger LOG = Logging.logger("main");
     public static final String VERSION = "0.1.0";
+    /** Where {@code --demo} binds its admin (default 127.0.0.1); the container image sets 0.0.0.0. */
+    public static final String DEMO_ADMIN_ADDRESS_ENV = "REMORA_DEMO_ADMIN_ADDRESS";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -61,7 +63,12 @@ public final class Main {
             out.println("remora version " + VERSION);
             return 0;
         }
-        configureLogging(o);
+        try {
+            configureLogging(o);
+        } catch (IOException e) {
+            err.println("error: cannot open --log-path " + o.logPath() + ": " + e.getMessage());
+            return 1;
+        }
         o.warnings().forEach(LOG::warning);
 
         LoadedBootstrap loaded;
@@ -71,7 +78,15 @@ public final class Main {
                     .serviceCluster(o.serviceCluster()).drainTime(o.drainTime());
             if (o.demo() && o.configPath() == null && o.configYaml() == null) {
                 source = "demo.yaml (bundled)";
-                loaded = loader.loadString(demoConfig(), "demo.yaml");
+                String adminAddress = System.getenv(DEMO_ADMIN_ADDRESS_ENV);
+                if (adminAddress == null || adminAddress.isBlank()) {
+                    loaded = loader.loadString(demoConfig(), "demo.yaml");
+                } else {
+                    // The container image sets 0.0.0.0 so `docker run -p 9901:9901` reaches the
+                    // admin; on a laptop the demo keeps its admin on loopback.
+                    loaded = loader.loadString(demoConfig(), "demo.yaml", "admin: { address: { socket_address: "
+                            + "{ address: \"" + adminAddress.strip().replace("\"", "") + "\" } } }");
+                }
             } else {
                 source = o.configPath() != null ? o.configPath().toString() : "--config-yaml";
                 loaded = loader.load(o.configPath(), o.configYaml());
@@ -80,7 +95,12 @@ public final class Main {
             err.println("error: " + (e.path().isEmpty() ? e.reason() : e.path() + ": " + e.reason()));
             return 1;
         }
-        applyBootstrapLogFormat(o, loaded);
+        try {
+            applyBootstrapLogFormat(o, loaded);
+        } catch (IOException e) {
+            err.println("error: cannot open --log-path " + o.logPath() + ": " + e.getMessage());
+            return 1;
+        }
         if (o.mode() == Options.Mode.VALIDATE) {
             out.println("configuration '" + source + "' OK");
             return 0;
@@ -106,15 +126,17 @@ public final class Main {
                     + loaded.model().clusters().size() + " cluster(s), " + o.concurrency() + " worker(s), "
                     + transport.kind().name().toLowerCase(java.util.Locale.ROOT) + " transport");
             stop.await();
-            LOG.info("draining for up to " + o.drainTime().toSeconds() + "s");
+            LOG.info("shutting down: draining for up to " + o.drainTime().toSeconds() + "s");
             proxy.drainAndStop(o.drainTime());
+            LOG.info("exiting");
             return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
         } catch (RuntimeException e) {
-            err.println("error: " + e.getMessage());
-            LOG.log(Level.SEVERE, "server failed", e);
+            // One line says what failed (e.g. a port in use); the trace is for -l debug.
+            err.println("error: " + startupError(e));
+            LOG.log(Level.FINE, "start-up failed", e);
             return 1;
         } finally {
             if (demo != null) {
@@ -156,15 +178,30 @@ public final class Main {
         }
     }
 
-    private static void configureLogging(Options o) {
+    /** The message of a start-up failure, without exception class names. */
+    static String startupError(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            Throwable c = e.getCause();
+            m = c != null && c.getMessage() != null ? c.getMessage() : e.getClass().getSimpleName();
+        }
+        return m;
+    }
+
+    private static void configureLogging(Options o) throws IOException {
         StringBuilder components = new StringBuilder();
         o.componentLogLevels().forEach((c, l) -> components.append(components.length() == 0 ? "" : ",")
                 .append(c).append(':').append(l));
-        Logging.install(o.logLevel(), components.toString(), o.logFormat());
+        if (o.logPath() != null) {
+            // Envoy's --log-path: the whole application log goes to the file, appended.
+            Logging.install(o.logLevel(), components.toString(), o.logFormat(), Logging.openLogFile(o.logPath()));
+        } else {
+            Logging.install(o.logLevel(), components.toString(), o.logFormat());
+        }
     }
 
     /** Envoy takes the log format from application_log_config when --log-format is not given. */
-    private static void applyBootstrapLogFormat(Options o, LoadedBootstrap loaded) {
+    private static void applyBootstrapLogFormat(Options o, LoadedBootstrap loaded) throws IOException {
         var app = loaded.proto().getApplicationLogConfig();
         if (!app.hasLogFormat()) {
             return;
@@ -177,7 +214,7 @@ public final class Main {
             configureLogging(new Options(o.configPath(), o.configYaml(), o.concurrency(), o.logLevel(),
                     o.componentLogLevels(), o.serviceCluster(), o.serviceNode(), o.drainTime(),
                     o.parentShutdownTime(), o.localAddressIpVersion(), app.getLogFormat().getTextFormat(),
-                    o.fileFlushInterval(), o.mode(), o.demo(), o.help(), o.version(), o.warnings()));
+                    o.fileFlushInterval(), o.mode(), o.demo(), o.help(), o.version(), o.warnings(), o.logPath()));
         }
     }
 

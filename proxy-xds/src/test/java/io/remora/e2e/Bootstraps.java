@@ -12,6 +12,16 @@ final class Bootstraps {
      * and the given clusters (YAML list items indented for {@code clusters:}).
      */
     static String http(int adminPort, int listenerPort, String accessLogPath, String routes, String clusters) {
+        return http(adminPort, listenerPort, accessLogPath, routes, clusters, "", "");
+    }
+
+    /**
+     * As {@link #http(int, int, String, String, String)}, with network filters before the
+     * connection manager and HTTP filters before the router (YAML list items, unindented; empty
+     * for none).
+     */
+    static String http(int adminPort, int listenerPort, String accessLogPath, String routes, String clusters,
+                       String networkFilters, String httpFilters) {
         return """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
@@ -21,6 +31,7 @@ final class Bootstraps {
                     address: { socket_address: { address: 127.0.0.1, port_value: %d } }
                     filter_chains:
                     - filters:
+                %s
                       - name: envoy.filters.network.http_connection_manager
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
@@ -38,12 +49,14 @@ final class Bootstraps {
                               routes:
                 %s
                           http_filters:
+                %s
                           - name: envoy.filters.http.router
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
                   clusters:
                 %s
-                """.formatted(adminPort, listenerPort, accessLogPath, indent(routes, 14), indent(clusters, 2));
+                """.formatted(adminPort, listenerPort, indent(networkFilters, 6), accessLogPath, indent(routes, 14),
+                indent(httpFilters, 10), indent(clusters, 2));
     }
 
     /** A STATIC cluster over 127.0.0.1 ports; http2 when the upstream speaks HTTP/2 (gRPC). */

@@ -22,16 +22,46 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyProcess implements AutoCloseable {
 
+    /** One admin answer. */
+    public record AdminResponse(int status, String body) {
+    }
+
+    /** How the test reaches the proxy's admin listener. */
+    public interface AdminAccess {
+        /** GET path on the admin port; IOException while nothing listens yet. */
+        AdminResponse get(int port, String path) throws IOException, InterruptedException;
+    }
+
+    /**
+     * How the proxy's JVM is started: a command prefix (e.g. a network namespace and another
+     * uid), the classpath that JVM can read, and how its admin is reached from the test.
+     */
+    public record Launch(List<String> prefix, String classpath, AdminAccess admin) {
+        /** A child JVM of the test's own, admin over loopback. */
+        public static Launch local() {
+            return new Launch(List.of(), System.getProperty("java.class.path"), ProxyProcess::loopbackAdmin);
+        }
+    }
+
     private final Process process;
     private final Path dir;
     private final Path log;
+    private final AdminAccess adminAccess;
     public final int adminPort;
 
-    private ProxyProcess(Process process, Path dir, Path log, int adminPort) {
+    private ProxyProcess(Process process, Path dir, Path log, int adminPort, AdminAccess adminAccess) {
         this.process = process;
         this.dir = dir;
         this.log = log;
         this.adminPort = adminPort;
+        this.adminAccess = adminAccess;
+    }
+
+    private static AdminResponse loopbackAdmin(int port, String path) throws IOException, InterruptedException {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        return new AdminResponse(r.statusCode(), r.body());
     }
 
     /** A port that was free a moment ago. */
@@ -62,18 +92,29 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public static ProxyProcess start(String bootstrapYaml, int adminPort, List<String> jvmArgs,
                                      String... extraArgs) throws Exception {
+        return start(Launch.local(), bootstrapYaml, adminPort, jvmArgs, extraArgs);
+    }
+
+    /** As {@link #start(String, int, List, String...)}, started and reached as launch says. */
+    public static ProxyProcess start(Launch launch, String bootstrapYaml, int adminPort, List<String> jvmArgs,
+                                     String... extraArgs) throws Exception {
         Path dir = Files.createTempDirectory("remora-e2e");
         Path config = dir.resolve("bootstrap.yaml");
         Files.writeString(config, bootstrapYaml);
+        if (!launch.prefix().isEmpty()) {
+            // The proxy may run as another user: let it read its config.
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
         Path log = dir.resolve("proxy.log");
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launch.prefix());
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         if (jvmArgs.stream().noneMatch(a -> a.startsWith("-Dio.netty.leakDetection.level="))) {
             cmd.add("-Dio.netty.leakDetection.level=paranoid");
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(launch.classpath());
         cmd.add("io.remora.xds.Main");
         cmd.add("-c");
         cmd.add(config.toString());
@@ -81,7 +122,7 @@ public final class ProxyProcess implements AutoCloseable {
         cmd.add("2");
         cmd.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ProxyProcess proxy = new ProxyProcess(p, dir, log, adminPort);
+        ProxyProcess proxy = new ProxyProcess(p, dir, log, adminPort, launch.admin());
         proxy.awaitReady();
         return proxy;
     }
@@ -91,16 +132,13 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     private void awaitReady() throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("proxy exited with " + process.exitValue() + ":\n" + log());
             }
             try {
-                HttpResponse<String> r = client.send(HttpRequest.newBuilder(adminUri("/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (adminAccess.get(adminPort, "/ready").status() == 200) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -118,9 +156,7 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** GET on the admin API. */
     public String admin(String path) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(adminUri(path)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return r.body();
+        return adminAccess.get(adminPort, path).body();
     }
 
     /** The value of one Prometheus sample, e.g. {@code envoy_cluster_upstream_rq_retry{envoy_cluster_name="a"}}; 0 if absent. */

@@ -58,6 +58,10 @@ public final class TestUpstream implements AutoCloseable {
     public final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
 
     private TestUpstream(Responder responder) throws InterruptedException {
+        this(responder, 0);
+    }
+
+    private TestUpstream(Responder responder, int port) throws InterruptedException {
         channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
@@ -66,11 +70,16 @@ public final class TestUpstream implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new Streaming(),
                                 new HttpObjectAggregator(1 << 20), new Small(responder));
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                }).bind("127.0.0.1", port).sync().channel();
     }
 
     public static TestUpstream start(Responder responder) throws InterruptedException {
         return new TestUpstream(responder);
+    }
+
+    /** On a given port (an upstream that comes back where it was). */
+    public static TestUpstream startOn(int port, Responder responder) throws InterruptedException {
+        return new TestUpstream(responder, port);
     }
 
     /** Always 200 with this text. */

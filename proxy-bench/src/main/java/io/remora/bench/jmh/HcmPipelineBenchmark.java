@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.remora.config.HttpFilterEntry;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.HeaderMutation;
 import io.remora.config.Http2Options;
@@ -63,7 +64,7 @@ public class HcmPipelineBenchmark {
         RouteConfiguration rc = new RouteConfiguration("bench", List.of(vh), HeaderMutation.NONE, HeaderMutation.NONE,
                 List.of(), 4096);
         HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("bench",
-                HttpConnectionManagerConfig.CodecType.HTTP1, rc, null, List.of(new LocalReplyFilter.Config()),
+                HttpConnectionManagerConfig.CodecType.HTTP1, rc, null, List.of(HttpFilterEntry.of(new LocalReplyFilter.Config())),
                 Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(5), 60, 100,
                 false, 0, false, generateRequestId, false, "envoy",
                 HttpConnectionManagerConfig.ServerHeaderTransformation.OVERWRITE, Http2Options.DEFAULT, false, false,

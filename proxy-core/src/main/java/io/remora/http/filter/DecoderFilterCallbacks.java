@@ -1,69 +1,39 @@
 package io.remora.http.filter;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.accesslog.ResponseFlag;
-import io.remora.accesslog.StreamInfo;
-import io.remora.network.ConnectionInfo;
-import io.remora.route.RouteEntry;
-import io.remora.server.ServerContext;
+import io.remora.stats.HttpConnManagerStats;
 
-/**
- * What a decoder filter (and the router) can do with its stream; implemented by the connection
- * manager. Every method must be called on {@link #eventLoop()}.
- */
-public interface DecoderFilterCallbacks {
-
-    EventLoop eventLoop();
-
-    ServerContext serverContext();
-
-    ConnectionInfo connection();
-
-    StreamInfo streamInfo();
-
-    /** "HTTP/1.1" or "HTTP/2". */
-    String downstreamProtocol();
-
-    /** The matched route, or null (no route matched). Resolved before the first filter runs. */
-    RouteEntry route();
-
-    /** Forces the route to be looked up again (after a filter changed the headers). */
-    void clearRouteCache();
-
-    // --- request path: resume iteration after STOP_ITERATION ---
-
-    void continueHeaders(Http2Headers headers, boolean endStream);
-
-    void continueData(ByteBuf data, boolean endStream);
-
-    void continueTrailers(Http2Headers trailers);
-
-    // --- response path, towards downstream (through encoder filters) ---
+/** What a decoder filter (and the router) can do with its stream (Envoy's StreamDecoderFilterCallbacks). */
+public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
 
     /**
-     * Sends response headers (with {@code :status}); the connection manager adds Envoy's
-     * response headers (server, route mutations) on the way. x-envoy-upstream-service-time is
-     * the router's to add, as only it knows when the upstream answered.
+     * Resumes the request path after this filter stopped it: held headers go to the next filter,
+     * then the body the manager buffered, then trailers.
+     */
+    void continueDecoding();
+
+    /** Request body the manager holds for this filter (after STOP_ITERATION_AND_BUFFER), or null. */
+    ByteBuf decodingBuffer();
+
+    /**
+     * Hands body data to the filters after this one, as if this filter had returned CONTINUE with
+     * it; ownership passes to the manager.
+     */
+    void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream);
+
+    // --- response path, towards downstream, through every encoder filter ---
+
+    /**
+     * Sends response headers (with {@code :status}) through the encoder filters; the connection
+     * manager adds its own response headers (server) at the end.
      */
     void encodeHeaders(Http2Headers headers, boolean endStream);
 
-    /** Ownership of data passes to the connection manager. */
+    /** Ownership of data passes to the filter manager. */
     void encodeData(ByteBuf data, boolean endStream);
 
     void encodeTrailers(Http2Headers trailers);
-
-    /**
-     * Answers locally and ends the stream, as Envoy's sendLocalReply: for gRPC requests a
-     * trailers-only response with the mapped grpc-status, else {@code status} with a text body.
-     * If the response has already started, the stream is reset instead. Sets the flag and
-     * {@code response_code_details} on the stream info.
-     */
-    void sendLocalReply(int status, String body, ResponseFlag flag, String details);
-
-    /** Resets the downstream stream (HTTP/2 RST_STREAM, HTTP/1.1 connection close). */
-    void resetStream();
 
     // --- flow control ---
 
@@ -78,6 +48,6 @@ public interface DecoderFilterCallbacks {
      */
     void setDownstreamWatermarkCallbacks(WatermarkCallbacks callbacks);
 
-    /** How many request body bytes a filter may buffer (the listener's per-connection limit). */
-    int bufferLimit();
+    /** The connection manager's stats (the router counts no_route, rq_redirect... there). */
+    HttpConnManagerStats connectionManagerStats();
 }

@@ -1,5 +1,6 @@
 package io.remora.http.router;
 
+import io.remora.util.JitteredBackOff;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.RetryPolicy;
@@ -33,7 +34,7 @@ final class RetryState {
     final int hostSelectionAttempts;
     final Duration perTryTimeout;
     final Duration perTryIdleTimeout;
-    final BackOff backOff;
+    final JitteredBackOff backOff;
     int retriesDone;
 
     private RetryState(EnumSet<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
@@ -46,7 +47,7 @@ final class RetryState {
         this.perTryIdleTimeout = p == null ? null : p.perTryIdleTimeout();
         long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
         long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
-        this.backOff = new BackOff(base, max);
+        this.backOff = new JitteredBackOff(base, max);
     }
 
     /** The retry state of a request, or null when it may not be retried at all. */

@@ -8,8 +8,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.config.ClusterSpecifier;
+import io.remora.config.DirectResponseAction;
 import io.remora.config.ForwardAction;
+import io.remora.config.RedirectAction;
+import io.remora.config.RouteAction;
 import io.remora.config.RetryPolicy;
 import io.remora.config.RouterFilterConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -28,6 +30,7 @@ import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.upstream.LoadBalancerContext;
+import io.remora.upstream.OutlierMonitor;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -41,6 +44,7 @@ import java.util.concurrent.TimeUnit;
  * as the route says. Event-loop confined.
  */
 public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext {
+    static final AsciiString LOCATION = AsciiString.cached("location");
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
     static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
@@ -98,29 +102,52 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         route = cb.route();
-        if (route == null || !(route.route().action() instanceof ForwardAction fa)) {
+        if (route == null) {
             done = true;
+            cb.connectionManagerStats().noRoute.increment();
+            cb.sendLocalReply(404, "", ResponseFlag.NO_ROUTE_FOUND, "route_not_found");
+            return FilterStatus.STOP_ITERATION;
+        }
+        RouteAction ra = route.route().action();
+        if (ra instanceof DirectResponseAction d) {
+            done = true;
+            cb.connectionManagerStats().rqDirectResponse.increment();
+            cb.sendLocalReply(d.status(), d.body() == null ? "" : d.body(), null, "direct_response",
+                    this::mutateResponseHeaders, -1);
+            return FilterStatus.STOP_ITERATION;
+        }
+        if (ra instanceof RedirectAction r) {
+            done = true;
+            cb.connectionManagerStats().rqRedirect.increment();
+            String location = route.redirectLocation(headers);
+            cb.sendLocalReply(r.responseCode() == 0 ? 301 : r.responseCode(), "", null, "direct_response",
+                    h -> {
+                        h.set(LOCATION, location);
+                        mutateResponseHeaders(h);
+                    }, -1);
+            return FilterStatus.STOP_ITERATION;
+        }
+        if (!(ra instanceof ForwardAction fa)) {
+            done = true;
+            cb.connectionManagerStats().noRoute.increment();
             cb.sendLocalReply(404, "", ResponseFlag.NO_ROUTE_FOUND, "route_not_found");
             return FilterStatus.STOP_ITERATION;
         }
         action = fa;
-        // The connection manager may have picked already (to apply a weighted cluster's headers).
-        String name = info.upstreamCluster != null ? info.upstreamCluster
-                : route.pickCluster(headers, ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
-        if (name != null && fa.cluster() instanceof ClusterSpecifier.Weighted w) {
-            for (ClusterSpecifier.WeightedCluster wc : w.clusters()) {
-                if (wc.name().equals(name) && wc.hostRewriteLiteral() != null) {
-                    headers.authority(wc.hostRewriteLiteral());
-                }
-            }
-        }
+        String name = cb.clusterName();
         cluster = name == null ? null : cb.serverContext().clusterManager().get(name);
+        info.upstreamCluster = name;
         if (cluster == null) {
             done = true;
+            cb.connectionManagerStats().noCluster.increment();
             cb.sendLocalReply(503, "", ResponseFlag.NO_CLUSTER_FOUND, "cluster_not_found");
             return FilterStatus.STOP_ITERATION;
         }
-        info.upstreamCluster = name;
+        // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
+        // configuration's header mutations (seeing the original path), then host and path rewrites.
+        route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !config.suppressEnvoyHeaders());
+        CharSequence rewritten = headers.path();
+        info.path = rewritten == null ? null : rewritten.toString();
         stats = cluster.stats();
         UpstreamProtocol p = cluster.config().protocol();
         if (p == UpstreamProtocol.USE_DOWNSTREAM) {
@@ -343,6 +370,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private void onUpstreamHeaders(Attempt a, Http2Headers headers, boolean endStream) {
         int status = parseStatus(headers.status());
         stats.response(status);
+        a.host.outlier().reportResult(status);
         a.cancelPerTryTimer();
         if (retry != null) {
             RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream));
@@ -363,6 +391,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             headers.setLong(UPSTREAM_SERVICE_TIME, TimeUnit.NANOSECONDS.toMillis(now - since));
         }
         info.responseCodeDetails = "via_upstream";
+        mutateResponseHeaders(headers);
+        if (setCookies != null) {
+            // Cookies generated by a hash policy (Istio's httpCookie) pin the client from now on.
+            for (String c : setCookies) {
+                headers.add("set-cookie", c);
+            }
+        }
         if (endStream) {
             onUpstreamComplete(a, status);
         } else {
@@ -385,6 +420,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             stats.upstreamRqRxReset.increment();
         }
         a.release();
+        if (reason != ResetReason.OVERFLOW) {
+            // A circuit breaker's overflow says nothing about the host.
+            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
+        }
         if (transportFailure != null) {
             info.upstreamTransportFailureReason = transportFailure;
         }
@@ -425,6 +464,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         stats.upstreamRqPerTryTimeout.increment();
+        a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
         a.abandon();
         RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout());
         if (rs == RetryStatus.YES) {
@@ -444,6 +484,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         stats.upstreamRqTimeout.increment();
         if (current != null) {
+            current.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
             current.abandon();
             current = null;
         }
@@ -463,7 +504,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     private void localReply(int status, String text, ResponseFlag flag, String details) {
         finish();
-        cb.sendLocalReply(status, text, flag, details);
+        cb.sendLocalReply(status, text, flag, details, this::mutateResponseHeaders, -1);
+    }
+
+    /** The route's response header mutations, on upstream responses and this filter's replies. */
+    private void mutateResponseHeaders(Http2Headers headers) {
+        if (route != null) {
+            route.mutateResponseHeaders(headers, info.upstreamCluster, cb.formatterContext());
+        }
     }
 
     /** The stream is over for the router: release everything it holds. Idempotent. */
@@ -541,6 +589,26 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     @Override
     public int hostSelectionRetryCount() {
         return retry != null && retry.retryOtherHosts ? retry.hostSelectionAttempts : 0;
+    }
+
+    private java.util.OptionalLong hashKey;
+    private List<String> setCookies;
+
+    /** The route's hash policies over this request, computed once so that retries hash alike. */
+    @Override
+    public java.util.OptionalLong computeHashKey() {
+        if (hashKey == null) {
+            ConnectionInfo ci = cb.connection();
+            hashKey = action == null || action.hashPolicies().isEmpty() ? java.util.OptionalLong.empty()
+                    : io.remora.upstream.lb.RequestHash.compute(action.hashPolicies(), requestHeaders,
+                    ci == null ? null : ci.remoteAddress(), ci == null ? null : ci.localAddress(), c -> {
+                        if (setCookies == null) {
+                            setCookies = new ArrayList<>(1);
+                        }
+                        setCookies.add(c);
+                    });
+        }
+        return hashKey;
     }
 
     /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */
@@ -678,6 +746,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 return;
             }
             stream = s;
+            host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
             info.upstreamHost = host.address();
             info.upstreamLocalAddress = s.localAddress();
             if (downstreamBlocked) {

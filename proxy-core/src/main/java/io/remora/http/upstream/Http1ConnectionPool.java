@@ -14,7 +14,7 @@ final class Http1ConnectionPool implements ConnectionPool {
     private static final HttpDecoderConfig DECODER = new HttpDecoderConfig().setMaxInitialLineLength(4096)
             .setMaxHeaderSize(65536).setMaxChunkSize(65536).setValidateHeaders(false);
     final PoolContext ctx;
-    private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>();
+    private final ArrayDeque<Http1UpstreamConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private int connecting;
     private int open;
@@ -41,7 +41,7 @@ final class Http1ConnectionPool implements ConnectionPool {
 
     @Override
     public Cancellable newStream(UpstreamCallbacks callbacks) {
-        Http1Connection c;
+        Http1UpstreamConnection c;
         while ((c = idle.pollLast()) != null) {
             // A pooled connection the peer closed meanwhile is skipped, not failed: nothing was sent.
             if (c.channel.isActive()) {
@@ -70,11 +70,11 @@ final class Http1ConnectionPool implements ConnectionPool {
         open++;
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
-        Http1Connection conn = new Http1Connection(this);
+        Http1UpstreamConnection conn = new Http1UpstreamConnection(this);
         conn.channel = ctx.connect(ch -> {
             // Request headers and body leave in one write per event-loop pass.
             ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-            ch.pipeline().addLast(new ByteCounter(ctx.stats()));
+            ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
             ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
             ch.pipeline().addLast(conn);
         }, (ch, cause) -> {
@@ -99,7 +99,7 @@ final class Http1ConnectionPool implements ConnectionPool {
     }
 
     /** A connection is free: serve the oldest waiting request or park it. */
-    void released(Http1Connection conn) {
+    void released(Http1UpstreamConnection conn) {
         if (ctx.hostRemoved() && pending.isEmpty()) {
             conn.channel.close();
             return;
@@ -114,14 +114,14 @@ final class Http1ConnectionPool implements ConnectionPool {
         idle.addLast(conn);
     }
 
-    void idleTimedOut(Http1Connection conn) {
+    void idleTimedOut(Http1UpstreamConnection conn) {
         if (idle.remove(conn)) {
             ctx.stats().upstreamCxIdleTimeout.increment();
             conn.channel.close();
         }
     }
 
-    void closed(Http1Connection conn) {
+    void closed(Http1UpstreamConnection conn) {
         idle.remove(conn);
         if (conn.connected) {
             conn.connected = false;
@@ -148,7 +148,7 @@ final class Http1ConnectionPool implements ConnectionPool {
 
     @Override
     public void drainAndClose() {
-        Http1Connection c;
+        Http1UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) {
             c.channel.close();
         }

@@ -20,7 +20,7 @@ import java.util.List;
  */
 final class Http2ConnectionPool implements ConnectionPool {
     final PoolContext ctx;
-    private final List<Http2Connection> connections = new ArrayList<>();
+    private final List<Http2UpstreamConnection> connections = new ArrayList<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private int connecting;
 
@@ -52,7 +52,7 @@ final class Http2ConnectionPool implements ConnectionPool {
     @Override
     public Cancellable newStream(UpstreamCallbacks callbacks) {
         for (int i = 0; i < connections.size(); i++) {
-            Http2Connection c = connections.get(i);
+            Http2UpstreamConnection c = connections.get(i);
             if (c.canOpenStream()) {
                 c.openStream(callbacks);
                 return Cancellable.NOOP;
@@ -81,14 +81,14 @@ final class Http2ConnectionPool implements ConnectionPool {
         Http2Options o = options();
         Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
                 .initialWindowSize(Math.min(o.initialStreamWindowSize(), Integer.MAX_VALUE));
-        Http2Connection conn = new Http2Connection(this);
+        Http2UpstreamConnection conn = new Http2UpstreamConnection(this);
         conn.channel = ctx.connect(ch -> {
             Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
                     .validateHeaders(false).autoAckPingFrame(true).build();
             conn.codec = codec;
             // Request headers and body leave in one write per event-loop pass.
             ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-            ch.pipeline().addLast(new ByteCounter(ctx.stats()));
+            ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
             ch.pipeline().addLast(codec);
             ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
             ch.pipeline().addLast(conn);
@@ -120,7 +120,7 @@ final class Http2ConnectionPool implements ConnectionPool {
     }
 
     /** Hands waiting requests to a connection with room; opens another when they still wait. */
-    void serve(Http2Connection conn) {
+    void serve(Http2UpstreamConnection conn) {
         while (!pending.isEmpty() && conn.canOpenStream()) {
             Pending p = pending.pollFirst();
             ctx.cluster.limits().pendingRequests.decrementAndGet();
@@ -138,14 +138,14 @@ final class Http2ConnectionPool implements ConnectionPool {
         }
     }
 
-    void idleTimedOut(Http2Connection conn) {
+    void idleTimedOut(Http2UpstreamConnection conn) {
         if (conn.activeStreams == 0) {
             ctx.stats().upstreamCxIdleTimeout.increment();
             conn.channel.close();
         }
     }
 
-    void closed(Http2Connection conn) {
+    void closed(Http2UpstreamConnection conn) {
         if (connections.remove(conn)) {
             ctx.connectionClosed();
         }
@@ -170,7 +170,7 @@ final class Http2ConnectionPool implements ConnectionPool {
     @Override
     public void drainAndClose() {
         // Streams in flight finish; the connections take no new ones and close when empty.
-        for (Http2Connection c : new ArrayList<>(connections)) {
+        for (Http2UpstreamConnection c : new ArrayList<>(connections)) {
             c.goingAway = true;
             if (c.activeStreams == 0) {
                 c.channel.close();

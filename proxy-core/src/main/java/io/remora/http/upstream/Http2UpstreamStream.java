@@ -21,14 +21,14 @@ import java.net.SocketAddress;
 /** One stream on an upstream HTTP/2 connection: a Netty child channel and its handler. */
 final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements UpstreamStream {
     private static final AsciiString HTTP = AsciiString.cached("http");
-    private final Http2Connection conn;
+    private final Http2UpstreamConnection conn;
     private UpstreamCallbacks active;
     Http2StreamChannel child;
     private boolean headersReceived;
     private boolean done;
     private boolean requestDone;
 
-    Http2UpstreamStream(Http2Connection conn, UpstreamCallbacks callbacks) {
+    Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
         this.active = callbacks;
     }
@@ -101,6 +101,7 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
                     return; // informational
                 }
                 headersReceived = true;
+                conn.ctx().host.stats.response(status == null ? 0 : statusCode(status));
                 if (hf.isEndStream()) {
                     finish();
                 }
@@ -127,6 +128,7 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
             active = null;
             done = true;
             if (cb != null) {
+                conn.ctx().host.stats.rqError.increment();
                 cb.onReset(rf.errorCode() == Http2Error.REFUSED_STREAM.code()
                         ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.REMOTE_RESET);
             }
@@ -136,6 +138,7 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
             active = null;
             done = true;
             if (cb != null) {
+                conn.ctx().host.stats.rqError.increment();
                 cb.onReset(ResetReason.REMOTE_REFUSED_STREAM_RESET);
             }
         } else {
@@ -170,6 +173,7 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
         active = null;
         conn.streamClosed();
         if (cb != null && !done) {
+            conn.ctx().host.stats.rqError.increment();
             cb.onReset(ResetReason.CONNECTION_TERMINATION);
         }
     }
@@ -177,5 +181,17 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.close();
+    }
+
+    private static int statusCode(CharSequence status) {
+        int code = 0;
+        for (int i = 0; i < status.length(); i++) {
+            char c = status.charAt(i);
+            if (c < '0' || c > '9') {
+                return 0;
+            }
+            code = code * 10 + (c - '0');
+        }
+        return code;
     }
 }

@@ -1,24 +1,15 @@
 package io.remora.http.upstream;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.remora.server.Transport;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
+import io.remora.upstream.UpstreamConnector;
 
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.remora.config.TransportSocketConfig;
 
-import javax.net.ssl.SSLException;
-import java.net.InetSocketAddress;
 import io.remora.config.ClusterConfig;
 
 import java.time.Duration;
@@ -27,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /** What every pool of one (worker, host) needs: where, how to connect, what to count. */
 final class PoolContext {
+    private static final java.util.logging.Logger POOL_LOG = io.remora.log.Logging.logger("pool");
     static final long SWEEP_SECONDS = 5;
     final EventLoop loop;
     final Cluster cluster;
@@ -37,8 +29,8 @@ final class PoolContext {
     private boolean hostRemoved;
     private ScheduledFuture<?> sweeper;
 
-    private final SslContext ssl;
-    private final Throwable sslError;
+    private final UpstreamConnector connector;
+    private final UpstreamConnector.Options options;
 
     PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2) {
         this.loop = loop;
@@ -46,18 +38,8 @@ final class PoolContext {
         this.host = host;
         this.transport = transport;
         this.onIdle = onIdle;
-        SslContext s = null;
-        Throwable err = null;
-        TransportSocketConfig ts = cluster.config().transportSocket();
-        if (ts != null) {
-            try {
-                s = UpstreamTls.context(ts, http2);
-            } catch (SSLException | RuntimeException e) {
-                err = e;
-            }
-        }
-        this.ssl = s;
-        this.sslError = err;
+        this.connector = new UpstreamConnector(transport);
+        this.options = http2 ? UpstreamConnector.Options.HTTP2 : UpstreamConnector.Options.HTTP1;
     }
 
     /**
@@ -65,46 +47,21 @@ final class PoolContext {
      * {@code pipeline} installs the protocol handlers (after TLS).
      */
     Channel connect(java.util.function.Consumer<Channel> pipeline, java.util.function.BiConsumer<Channel, Throwable> done) {
-        if (sslError != null) {
-            loop.execute(() -> done.accept(null, sslError));
-            return null;
+        host.stats.cxTotal.increment();
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("creating a new connection to " + host.address() + " for cluster '" + cluster.name() + "'");
         }
-        TransportSocketConfig ts = cluster.config().transportSocket();
-        ChannelFuture f = bootstrap().handler(new ChannelInitializer<Channel>() {
+        return connector.connect(loop, cluster, host, options, pipeline, new UpstreamConnector.Callback() {
             @Override
-            protected void initChannel(Channel ch) {
-                if (ssl != null) {
-                    String sni = ts.sni() == null || ts.sni().isEmpty() ? null : ts.sni();
-                    int port = host.address() instanceof InetSocketAddress a ? a.getPort() : -1;
-                    ch.pipeline().addLast(sni == null ? ssl.newHandler(ch.alloc()) : ssl.newHandler(ch.alloc(), sni, port));
-                }
-                pipeline.accept(ch);
+            public void onConnected(Channel channel) {
+                done.accept(channel, null);
             }
-        }).connect(host.address());
-        f.addListener(fut -> {
-            if (!fut.isSuccess()) {
-                done.accept(null, fut.cause());
-                return;
+
+            @Override
+            public void onFailure(Channel channel, Throwable cause, boolean tls) {
+                done.accept(null, cause);
             }
-            SslHandler h = f.channel().pipeline().get(SslHandler.class);
-            if (h == null) {
-                done.accept(f.channel(), null);
-                return;
-            }
-            h.handshakeFuture().addListener(hs -> {
-                Throwable sanError = hs.isSuccess() ? UpstreamTls.checkSubjectAltNames(ts, h.engine()) : null;
-                if (hs.isSuccess() && sanError == null) {
-                    done.accept(f.channel(), null);
-                } else if (sanError != null) {
-                    f.channel().close();
-                    done.accept(null, sanError);
-                } else {
-                    f.channel().close();
-                    done.accept(null, hs.cause());
-                }
-            });
         });
-        return f.channel();
     }
 
     /**
@@ -149,16 +106,6 @@ final class PoolContext {
         return cluster.stats();
     }
 
-    Bootstrap bootstrap() {
-        Class<? extends Channel> type = host.address() instanceof DomainSocketAddress
-                ? transport.domainSocketChannel() : transport.socketChannel();
-        Duration ct = cluster.config().connectTimeout();
-        int ms = ct == null || ct.isZero() ? 5000 : (int) Math.min(Integer.MAX_VALUE, ct.toMillis());
-        return new Bootstrap().group(loop).channel(type)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, ms)
-                .option(ChannelOption.TCP_NODELAY, true);
-    }
-
     long idleTimeoutMillis() {
         Duration d = cluster.config().upstreamIdleTimeout();
         return d == null ? 3_600_000L : d.toMillis();
@@ -169,11 +116,17 @@ final class PoolContext {
     }
 
     void connectionOpened() {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("connected to " + host.address() + " for cluster '" + cluster.name() + "'");
+        }
         stats().upstreamCxActive.incrementAndGet();
         host.activeConnections.incrementAndGet();
     }
 
     void connectionClosed() {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("closed connection to " + host.address() + " of cluster '" + cluster.name() + "'");
+        }
         stats().upstreamCxActive.decrementAndGet();
         stats().upstreamCxDestroy.increment();
         host.activeConnections.decrementAndGet();
@@ -181,6 +134,11 @@ final class PoolContext {
     }
 
     void connectFailed(Throwable cause) {
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine("connection failure to " + host.address() + " of cluster '" + cluster.name() + "': "
+                    + describe(cause));
+        }
+        host.stats.cxConnectFail.increment();
         stats().upstreamCxConnectFail.increment();
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             stats().upstreamCxConnectTimeout.increment();

@@ -1,5 +1,6 @@
 package io.remora.http.router;
 
+import io.remora.util.JitteredBackOff;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.RetryPolicy;
@@ -23,7 +24,7 @@ class RouterPiecesTest {
     @Test
     void backOffIsFullJitterDoublingToTheCap() {
         for (int run = 0; run < 200; run++) {
-            BackOff b = new BackOff(25, 250);
+            JitteredBackOff b = new JitteredBackOff(25, 250);
             long[] bounds = {25, 50, 100, 200, 250, 250};
             for (long bound : bounds) {
                 long v = b.nextMillis();

@@ -22,12 +22,21 @@ public final class FixedCluster implements Cluster {
     private volatile List<Host> hosts;
     private final ResourceLimits limits;
     private final AtomicInteger rr = new AtomicInteger();
+    private final io.remora.upstream.TransportSocketFactory transportSockets;
 
     public FixedCluster(ClusterConfig config, StatsRegistry registry, List<Host> hosts) {
         this.config = config;
         this.stats = registry.cluster(config.name());
         this.hosts = hosts;
         this.limits = new ResourceLimits(config.circuitBreakers());
+        this.transportSockets = config.transportSocket() == null ? io.remora.upstream.TransportSocketFactory.RAW
+                : io.remora.tls.UpstreamTransportSockets.of(config.transportSocket(), new io.remora.tls.SecretManager(),
+                io.remora.tls.TlsStats.cluster(registry.meterRegistry(), config.name()));
+    }
+
+    @Override
+    public io.remora.upstream.TransportSocketFactory transportSocketFactory() {
+        return transportSockets;
     }
 
     public static ClusterConfig config(String name, ClusterConfig.UpstreamProtocol protocol) {

@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
+import io.remora.config.HttpFilterEntry;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.ForwardAction;
@@ -44,7 +45,7 @@ public final class HcmHarness implements AutoCloseable {
                 HeaderMutation.NONE, HeaderMutation.NONE, null, false, VirtualHost.TlsRequirement.NONE)),
                 HeaderMutation.NONE, HeaderMutation.NONE, List.of(), 4096);
         HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("test",
-                HttpConnectionManagerConfig.CodecType.AUTO, rc, null, List.of(new RouterFilterConfig(false)),
+                HttpConnectionManagerConfig.CodecType.AUTO, rc, null, List.of(HttpFilterEntry.of(new RouterFilterConfig(false))),
                 Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(5), 60, 100,
                 false, 0, false, true, false, null, null, Http2Options.DEFAULT, false, false,
                 List.<AccessLogConfig>of());

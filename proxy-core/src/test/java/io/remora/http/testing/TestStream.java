@@ -6,16 +6,22 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
+import io.remora.config.RouteFilterConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.network.ConnectionInfo;
+import io.remora.network.FilterState;
+import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 import io.remora.server.ServerContext;
+import io.remora.stats.HttpConnManagerStats;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Test-only stand-in for the connection manager's side of one stream: drives a decoder filter on
@@ -37,6 +43,31 @@ public final class TestStream implements DecoderFilterCallbacks {
     public volatile int bufferLimit = 1 << 20;
     public WatermarkCallbacks watermarks;
     public StreamDecoderFilter filter;
+    private Http2Headers requestHeaders;
+    private String cluster;
+    private boolean clusterPicked;
+    private final FilterState filterState = new FilterState(null);
+    private final HeaderFormatter.Context formatter = new HeaderFormatter.Context() {
+        @Override
+        public java.net.SocketAddress downstreamRemoteAddress() {
+            return null;
+        }
+
+        @Override
+        public java.net.SocketAddress downstreamLocalAddress() {
+            return null;
+        }
+
+        @Override
+        public String protocol() {
+            return protocol;
+        }
+
+        @Override
+        public Http2Headers requestHeaders() {
+            return requestHeaders;
+        }
+    };
 
     public TestStream(EventLoop loop, ServerContext ctx, RouteEntry route, String protocol) {
         this.loop = loop;
@@ -60,6 +91,7 @@ public final class TestStream implements DecoderFilterCallbacks {
 
     public TestStream start(StreamDecoderFilter f, Http2Headers headers, boolean endStream) throws Exception {
         this.filter = f;
+        this.requestHeaders = headers;
         run(() -> {
             f.setDecoderFilterCallbacks(this);
             f.decodeHeaders(headers, endStream);
@@ -110,19 +142,64 @@ public final class TestStream implements DecoderFilterCallbacks {
     }
 
     @Override
-    public void continueHeaders(Http2Headers headers, boolean endStream) {
+    public String filterName() {
+        return "envoy.filters.http.router";
+    }
+
+    @Override
+    public String clusterName() {
+        if (route == null || !clusterPicked) {
+            clusterPicked = true;
+            cluster = route == null || requestHeaders == null ? null : route.pickCluster(requestHeaders,
+                    java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
+        }
+        return cluster;
+    }
+
+    @Override
+    public RouteFilterConfig perFilterConfig() {
+        return null;
+    }
+
+    @Override
+    public List<RouteFilterConfig> perFilterConfigs() {
+        return List.of();
+    }
+
+    @Override
+    public Http2Headers requestHeaders() {
+        return requestHeaders;
+    }
+
+    @Override
+    public FilterState filterState() {
+        return filterState;
+    }
+
+    @Override
+    public HeaderFormatter.Context formatterContext() {
+        return formatter;
+    }
+
+    @Override
+    public void continueDecoding() {
         throw new AssertionError("the router is the last filter");
     }
 
     @Override
-    public void continueData(ByteBuf data, boolean endStream) {
+    public ByteBuf decodingBuffer() {
+        return null;
+    }
+
+    @Override
+    public void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream) {
         data.release();
         throw new AssertionError("the router is the last filter");
     }
 
     @Override
-    public void continueTrailers(Http2Headers trailers) {
-        throw new AssertionError("the router is the last filter");
+    public HttpConnManagerStats connectionManagerStats() {
+        return ctx.stats().http("test");
     }
 
     @Override
@@ -154,7 +231,8 @@ public final class TestStream implements DecoderFilterCallbacks {
     }
 
     @Override
-    public void sendLocalReply(int status, String body, ResponseFlag flag, String details) {
+    public void sendLocalReply(int status, String body, ResponseFlag flag, String details,
+                               Consumer<Http2Headers> modifyHeaders, int grpcStatus) {
         if (flag != null) {
             info.setFlag(flag);
         }
@@ -164,7 +242,11 @@ public final class TestStream implements DecoderFilterCallbacks {
             return;
         }
         localReplyBody = body;
-        responseHeaders = new DefaultHttp2Headers().status(Integer.toString(status));
+        Http2Headers h = new DefaultHttp2Headers().status(Integer.toString(status));
+        if (modifyHeaders != null) {
+            modifyHeaders.accept(h);
+        }
+        responseHeaders = h;
         info.responseCode = status;
         synchronized (responseBody) {
             responseBody.append(body);

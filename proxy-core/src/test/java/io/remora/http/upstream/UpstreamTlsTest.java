@@ -114,7 +114,11 @@ class UpstreamTlsTest {
     }
 
     private static TransportSocketConfig tls(String trustedCa) {
-        return new TransportSocketConfig(null, null, null, null, trustedCa, List.of(), false, "upstream.test", List.of());
+        return TransportSocketConfig.upstream(null, validation(trustedCa, List.of()), "upstream.test", List.of());
+    }
+
+    private static io.remora.config.CertificateValidation validation(String ca, List<io.remora.config.SanMatcher> sans) {
+        return new io.remora.config.CertificateValidation(ca, null, sans, false, false, false);
     }
 
     private static ConnectionPoolTest.Exchange get(FixedCluster c) throws Exception {
@@ -139,23 +143,30 @@ class UpstreamTlsTest {
         ConnectionPoolTest.Exchange e = get(cluster("tls-bad", tls(otherCert), stats));
         assertEquals(ResetReason.CONNECTION_FAILURE, e.reset);
         assertEquals(1.0, stats.cluster("tls-bad").upstreamCxConnectFail.count());
+        assertEquals(1.0, stats.meterRegistry().get("envoy_cluster_ssl_fail_verify_error")
+                .tag("envoy_cluster_name", "tls-bad").counter().count());
     }
 
     @Test
-    void sdsSecretsAreRefusedNotIgnored() throws Exception {
-        TransportSocketConfig sds = new TransportSocketConfig("default", "ROOTCA", null, null, null, List.of(), false,
-                null, List.of());
+    void sdsSecretsNotArrivedFailTheConnect() throws Exception {
+        TransportSocketConfig sds = new TransportSocketConfig(List.of(), List.of("default"), null, "ROOTCA", List.of(),
+                false, null, io.remora.config.TlsParams.DEFAULT, true, false, false);
         ConnectionPoolTest.Exchange e = get(cluster("tls-sds", sds, new StatsRegistry()));
         assertEquals(ResetReason.CONNECTION_FAILURE, e.reset);
     }
 
     @Test
     void subjectAltNameMustMatch() throws Exception {
-        TransportSocketConfig good = new TransportSocketConfig(null, null, null, null, serverCert, List.of(), false,
-                "upstream.test", List.of(new io.remora.config.StringMatcher.Exact("upstream.test", false)));
+        TransportSocketConfig good = TransportSocketConfig.upstream(null, validation(serverCert, List.of(san("upstream.test"))),
+                "upstream.test", List.of());
         assertEquals("200", get(cluster("tls-san-ok", good, new StatsRegistry())).headers.status().toString());
-        TransportSocketConfig wrong = new TransportSocketConfig(null, null, null, null, serverCert, List.of(), false,
-                "upstream.test", List.of(new io.remora.config.StringMatcher.Exact("spiffe://other", false)));
+        TransportSocketConfig wrong = TransportSocketConfig.upstream(null, validation(serverCert, List.of(san("spiffe://other"))),
+                "upstream.test", List.of());
         assertEquals(ResetReason.CONNECTION_FAILURE, get(cluster("tls-san-bad", wrong, new StatsRegistry())).reset);
+    }
+
+    private static io.remora.config.SanMatcher san(String exact) {
+        return new io.remora.config.SanMatcher(io.remora.config.SanMatcher.Type.ANY,
+                new io.remora.config.StringMatcher.Exact(exact, false));
     }
 }

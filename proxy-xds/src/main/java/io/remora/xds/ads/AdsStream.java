@@ -1,5 +1,6 @@
 package io.remora.xds.ads;
 
+import io.remora.util.JitteredBackOff;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 
@@ -31,7 +32,7 @@ final class AdsStream {
     private final XdsTarget target;
     private final XdsProtocol protocol;
     private final ScheduledExecutorService control;
-    private final Backoff backoff;
+    private final JitteredBackOff backoff;
     private final XdsStats stats;
     private final Listener listener;
     private XdsChannels channels;
@@ -41,7 +42,7 @@ final class AdsStream {
     private boolean open;
     private boolean closed;
 
-    AdsStream(XdsTarget target, XdsProtocol protocol, ScheduledExecutorService control, Backoff backoff, XdsStats stats,
+    AdsStream(XdsTarget target, XdsProtocol protocol, ScheduledExecutorService control, JitteredBackOff backoff, XdsStats stats,
               Listener listener) {
         this.target = target;
         this.protocol = protocol;
@@ -102,7 +103,7 @@ final class AdsStream {
         open = false;
         generation++;
         stats.connected(false);
-        long delay = backoff.nextDelayMs();
+        long delay = backoff.nextMillis();
         log.log(Level.WARNING, "xDS stream to " + target + " closed" + (error == null ? " by the server" : ": " + error)
                 + "; reconnecting in " + delay + " ms");
         reconnectTimer = control.schedule(this::openStream, delay, TimeUnit.MILLISECONDS);

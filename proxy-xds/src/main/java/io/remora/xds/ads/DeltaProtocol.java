@@ -36,6 +36,8 @@ final class DeltaProtocol implements XdsProtocol {
         requests = AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(new StreamObserver<>() {
             @Override
             public void onNext(DeltaDiscoveryResponse response) {
+                XdsLog.received(response.getTypeUrl(), response.getSystemVersionInfo(), response.getNonce(),
+                        response.getResourcesCount());
                 handler.onUpdate(XdsUpdate.fromDelta(response, Instant.now()));
             }
 
@@ -102,6 +104,7 @@ final class DeltaProtocol implements XdsProtocol {
 
     private void send(DeltaDiscoveryRequest r) {
         if (requests != null) {
+            XdsLog.sending("DeltaDiscoveryRequest", r.getTypeUrl(), r);
             requests.onNext(r);
         }
     }

@@ -34,6 +34,8 @@ final class SotwProtocol implements XdsProtocol {
         requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
             @Override
             public void onNext(DiscoveryResponse response) {
+                XdsLog.received(response.getTypeUrl(), response.getVersionInfo(), response.getNonce(),
+                        response.getResourcesCount());
                 handler.onUpdate(XdsUpdate.fromSotw(response, Instant.now()));
             }
 
@@ -88,6 +90,7 @@ final class SotwProtocol implements XdsProtocol {
 
     private void send(DiscoveryRequest r) {
         if (requests != null) {
+            XdsLog.sending("DiscoveryRequest", r.getTypeUrl(), r);
             requests.onNext(r);
         }
     }

@@ -27,6 +27,13 @@ final class Warming {
             if (l.equals(accepted.listeners().get(l.getName()))) {
                 continue;
             }
+            // Envoy's listener warms until its SDS secrets arrive too: never served without them.
+            for (var sds : XdsDependencies.sdsRefs(l).entrySet()) {
+                if (!candidate.secrets().containsKey(sds.getKey())) {
+                    warming = true;
+                    wait = shorter(wait, XdsDependencies.initialFetchTimeout(sds.getValue(), defaultTimeout));
+                }
+            }
             for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
                 if (!candidate.routes().containsKey(ref.routeConfigName())) {
                     warming = true;
@@ -35,6 +42,14 @@ final class Warming {
             }
         }
         for (Cluster c : candidate.clusters().values()) {
+            if (!c.equals(accepted.clusters().get(c.getName()))) {
+                for (var sds : XdsDependencies.sdsRefs(c).entrySet()) {
+                    if (!candidate.secrets().containsKey(sds.getKey())) {
+                        warming = true;
+                        wait = shorter(wait, XdsDependencies.initialFetchTimeout(sds.getValue(), defaultTimeout));
+                    }
+                }
+            }
             String service = XdsDependencies.edsServiceName(c);
             if (service == null || c.equals(accepted.clusters().get(c.getName())) || candidate.endpoints().containsKey(service)) {
                 continue;

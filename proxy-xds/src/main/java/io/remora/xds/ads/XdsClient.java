@@ -1,5 +1,6 @@
 package io.remora.xds.ads;
 
+import io.remora.util.JitteredBackOff;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -79,7 +80,7 @@ public final class XdsClient implements AutoCloseable {
         XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
                 : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
         this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
-                new Backoff(options.backoffBaseMs(), options.backoffMaxMs()), stats, new AdsStream.Listener() {
+                new JitteredBackOff(options.backoffBaseMs(), options.backoffMaxMs()), stats, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
                         startTypes();
@@ -340,6 +341,7 @@ public final class XdsClient implements AutoCloseable {
             }
             if (!p.nonces().isEmpty() || !p.ads()) {
                 stats.success(type);
+                XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
             }
             stats.perResource(type, previous, snapshot, true);
         }

@@ -72,7 +72,7 @@ public final class XdsClientFactory {
             throw new IllegalArgumentException("dynamic_resources: lds_config/cds_config use ads but ads_config is missing");
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
-                Backoff.DEFAULT_BASE_MS, Backoff.DEFAULT_MAX_MS);
+                XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS);
     }
 
     @SuppressWarnings("deprecation") // the legacy ConfigSource.path: Envoy still reads it, so do we

@@ -25,6 +25,9 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
                                Duration initialFetchTimeout, JsonFormat.TypeRegistry typeRegistry,
                                long backoffBaseMs, long backoffMaxMs) {
     public static final Duration DEFAULT_INITIAL_FETCH_TIMEOUT = Duration.ofSeconds(15);
+    /** Envoy's xDS reconnect back-off: jittered, from 500 ms doubling to 30 s. */
+    public static final long DEFAULT_BACKOFF_BASE_MS = 500;
+    public static final long DEFAULT_BACKOFF_MAX_MS = 30_000;
 
     public XdsClientOptions {
         adsTypes = adsTypes.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(adsTypes));
@@ -40,7 +43,7 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
     /** ADS for both LDS and CDS with Envoy's defaults. */
     public static XdsClientOptions ads(XdsTarget target, boolean delta, Node node) {
         return new XdsClientOptions(target, delta, node, false, EnumSet.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER),
-                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, Backoff.DEFAULT_BASE_MS, Backoff.DEFAULT_MAX_MS);
+                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS);
     }
 
     public XdsClientOptions withInitialFetchTimeout(Duration timeout) {

@@ -124,23 +124,37 @@ final class XdsDependencies {
     static Set<String> sdsSecretNames(XdsSnapshot snapshot) {
         Set<String> out = new TreeSet<>();
         for (Listener l : snapshot.listeners().values()) {
-            for (FilterChain fc : l.getFilterChainsList()) {
-                addSds(fc.getTransportSocket(), out);
-            }
-            if (l.hasDefaultFilterChain()) {
-                addSds(l.getDefaultFilterChain().getTransportSocket(), out);
-            }
+            out.addAll(sdsRefs(l).keySet());
         }
         for (Cluster c : snapshot.clusters().values()) {
-            addSds(c.getTransportSocket(), out);
-            for (Cluster.TransportSocketMatch m : c.getTransportSocketMatchesList()) {
-                addSds(m.getTransportSocket(), out);
-            }
+            out.addAll(sdsRefs(c).keySet());
         }
         return out;
     }
 
-    private static void addSds(TransportSocket ts, Set<String> out) {
+    /** The ADS secrets a listener's filter chains name, with their config sources (for initial_fetch_timeout). */
+    static java.util.Map<String, ConfigSource> sdsRefs(Listener l) {
+        java.util.Map<String, ConfigSource> out = new java.util.TreeMap<>();
+        for (FilterChain fc : l.getFilterChainsList()) {
+            addSds(fc.getTransportSocket(), out);
+        }
+        if (l.hasDefaultFilterChain()) {
+            addSds(l.getDefaultFilterChain().getTransportSocket(), out);
+        }
+        return out;
+    }
+
+    /** The ADS secrets a cluster's transport sockets (and transport_socket_matches) name. */
+    static java.util.Map<String, ConfigSource> sdsRefs(Cluster c) {
+        java.util.Map<String, ConfigSource> out = new java.util.TreeMap<>();
+        addSds(c.getTransportSocket(), out);
+        for (Cluster.TransportSocketMatch m : c.getTransportSocketMatchesList()) {
+            addSds(m.getTransportSocket(), out);
+        }
+        return out;
+    }
+
+    private static void addSds(TransportSocket ts, java.util.Map<String, ConfigSource> out) {
         if (!ts.hasTypedConfig()) {
             return;
         }
@@ -156,7 +170,7 @@ final class XdsDependencies {
         }
     }
 
-    private static void addSds(CommonTlsContext tls, Set<String> out) {
+    private static void addSds(CommonTlsContext tls, java.util.Map<String, ConfigSource> out) {
         for (SdsSecretConfig sds : tls.getTlsCertificateSdsSecretConfigsList()) {
             addSds(sds, out);
         }
@@ -168,9 +182,9 @@ final class XdsDependencies {
         }
     }
 
-    private static void addSds(SdsSecretConfig sds, Set<String> out) {
+    private static void addSds(SdsSecretConfig sds, java.util.Map<String, ConfigSource> out) {
         if (!sds.getName().isEmpty() && sds.hasSdsConfig() && sds.getSdsConfig().hasAds()) {
-            out.add(sds.getName());
+            out.putIfAbsent(sds.getName(), sds.getSdsConfig());
         }
     }
 }

@@ -47,6 +47,20 @@ public final class BootstrapLoader {
      * @param configYaml YAML merged over the file, or null
      * @throws TranslationException when the config is unreadable, malformed or refused
      */
+    /** An I/O failure in words: "no such file", "permission denied", ... (not the exception's class name). */
+    static String ioReason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
     public LoadedBootstrap load(Path configPath, String configYaml) {
         if (configPath == null && (configYaml == null || configYaml.isBlank())) {
             throw new TranslationException("", "no configuration: give -c/--config-path or --config-yaml");
@@ -58,7 +72,7 @@ public final class BootstrapLoader {
             try {
                 text = Files.readString(configPath, StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new TranslationException("", "cannot read " + configPath + ": " + e, e);
+                throw new TranslationException("", "cannot read " + configPath + ": " + ioReason(e), e);
             }
             b.mergeFrom(parse(text, configPath.toString(), ctx));
         }
@@ -72,6 +86,14 @@ public final class BootstrapLoader {
     public LoadedBootstrap loadString(String text, String sourceName) {
         TranslationContext ctx = new TranslationContext(null);
         return translate(parse(text, sourceName, ctx), ctx);
+    }
+
+    /** {@link #loadString} with YAML merged over it, as {@code --config-yaml} merges over a file. */
+    public LoadedBootstrap loadString(String text, String sourceName, String overrideYaml) {
+        TranslationContext ctx = new TranslationContext(null);
+        Bootstrap.Builder b = parse(text, sourceName, ctx).toBuilder();
+        b.mergeFrom(parse(overrideYaml, "override", ctx));
+        return translate(b.build(), ctx);
     }
 
     private LoadedBootstrap translate(Bootstrap proto, TranslationContext ctx) {

@@ -50,6 +50,10 @@ public final class EnvoyTypeRegistry {
     }
 
     private static Descriptor resolve(String name) {
+        Descriptor own = io.remora.extensions.ExtensionRegistry.get().descriptor(name);
+        if (own != null) {
+            return own; // a config message an extension defines (Istio's, say)
+        }
         for (String[] p : PACKAGE_PREFIXES) {
             if (name.startsWith(p[0])) {
                 String className = p[1] + name.substring(p[0].length());

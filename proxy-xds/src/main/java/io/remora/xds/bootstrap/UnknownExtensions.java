@@ -27,7 +27,7 @@ final class UnknownExtensions {
     /** Objects whose content is optional: tracing providers, stats config, overload manager. */
     private static final Set<String> OPTIONAL_OBJECT_KEYS = Set.of(
             "tracing", "stats_config", "overload_manager", "request_id_extension", "typed_dns_resolver_config",
-            "default_regex_engine", "typed_per_filter_config", "provider");
+            "default_regex_engine", "provider");
 
     /**
      * Istio's own filters (stats, metadata exchange, ALPN, peer metadata) are built into
@@ -85,6 +85,10 @@ final class UnknownExtensions {
             FieldPath child = path.field(key);
             JsonElement v = en.getValue();
             Unknown u;
+            if (key.equals("typed_per_filter_config") && v.isJsonObject()) {
+                dropUnknownEntries(v.getAsJsonObject(), child, ctx);
+                continue;
+            }
             if (v.isJsonArray()) {
                 u = scanArray(key, v.getAsJsonArray(), child, ctx);
             } else {
@@ -100,6 +104,23 @@ final class UnknownExtensions {
             }
         }
         return null;
+    }
+
+    /**
+     * A per-route config of a type no extension knows belongs to a filter Remora skips: the entry
+     * goes, with one warning, and the route's other entries stay.
+     */
+    private static void dropUnknownEntries(JsonObject configs, FieldPath path, TranslationContext ctx) {
+        Iterator<Map.Entry<String, JsonElement>> it = configs.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonElement> en = it.next();
+            FieldPath p = path.key(en.getKey());
+            Unknown u = scan(en.getValue(), p, ctx);
+            if (u != null) {
+                it.remove();
+                skipped(ctx, u, p.toString());
+            }
+        }
     }
 
     private static Unknown scanArray(String key, JsonArray arr, FieldPath path, TranslationContext ctx) {

@@ -29,7 +29,6 @@ public final class CommandLine {
         IGNORED.put("--disable-hot-restart", false);
         IGNORED.put("--cpuset-threads", false);
         IGNORED.put("--enable-mutex-tracing", false);
-        IGNORED.put("--log-path", true);
         IGNORED.put("--allow-unknown-static-fields", false);
         IGNORED.put("--reject-unknown-dynamic-fields", false);
         IGNORED.put("--ignore-unknown-dynamic-fields", false);
@@ -67,6 +66,7 @@ public final class CommandLine {
                   -l, --log-level LEVEL           trace|debug|info|warning|error|critical|off
                       --component-log-level C:L,...
                       --log-format FORMAT
+                      --log-path FILE             write the log to FILE (appending) instead of stderr
                       --service-cluster NAME      overrides node.cluster
                       --service-node ID           overrides node.id
                       --drain-time-s N            drain time on shutdown (default 600)
@@ -92,6 +92,7 @@ public final class CommandLine {
         Duration parentShutdown = Duration.ofSeconds(900);
         String ipVersion = "v4";
         String logFormat = null;
+        Path logPath = null;
         Duration flush = Duration.ofSeconds(10);
         Options.Mode mode = Options.Mode.SERVE;
         boolean demo = false;
@@ -148,6 +149,7 @@ public final class CommandLine {
                     }
                 }
                 case "--log-format" -> logFormat = c.value();
+                case "--log-path" -> logPath = Path.of(c.value());
                 case "--file-flush-interval-msec" -> flush = Duration.ofMillis(c.intValue(0, Integer.MAX_VALUE));
                 case "--mode" -> {
                     String m = c.value();
@@ -178,7 +180,7 @@ public final class CommandLine {
         }
         return new Options(configPath, configYaml, concurrency, logLevel, Collections.unmodifiableMap(components),
                 serviceCluster, serviceNode, drain, parentShutdown, ipVersion, logFormat, flush, mode, demo, help,
-                version, List.copyOf(warnings));
+                version, List.copyOf(warnings), logPath);
     }
 
     /** Reads a flag's value from "--flag=value" or the next argument. */

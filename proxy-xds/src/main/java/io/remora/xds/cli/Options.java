@@ -19,6 +19,7 @@ import java.util.Map;
  * @param logFormat           {@code --log-format}, or null for the default
  * @param demo                {@code --demo}: run the bundled demo config with its upstreams
  * @param warnings            one per accepted flag that has no effect in Remora
+ * @param logPath             {@code --log-path}: the application log goes to this file instead of stderr; or null
  */
 public record Options(
         Path configPath,
@@ -37,7 +38,8 @@ public record Options(
         boolean demo,
         boolean help,
         boolean version,
-        List<String> warnings) {
+        List<String> warnings,
+        Path logPath) {
 
     /** {@code --mode}: serve (default), validate (check the config and exit), init_only. */
     public enum Mode { SERVE, VALIDATE, INIT_ONLY }

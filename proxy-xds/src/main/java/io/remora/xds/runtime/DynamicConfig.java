@@ -139,10 +139,6 @@ final class DynamicConfig {
     }
 
     static ClusterConfig withLoadAssignment(ClusterConfig c, ClusterLoadAssignment a) {
-        return new ClusterConfig(c.name(), c.altStatName(), c.type(), c.lbPolicy(), c.connectTimeout(), a,
-                c.edsServiceName(), c.protocol(), c.http2Options(), c.dnsRefreshRate(), c.dnsLookupFamily(),
-                c.circuitBreakers(), c.upstreamIdleTimeout(), c.maxRequestsPerConnection(),
-                c.leastRequestChoiceCount(), c.outlierDetection(), c.transportSocket(),
-                c.perConnectionBufferLimitBytes());
+        return c.withLoadAssignment(a);
     }
 }

@@ -8,13 +8,10 @@ import io.remora.admin.ServerState;
 import io.remora.config.Address;
 import io.remora.config.NodeInfo;
 import io.remora.config.ServerConfig;
-import io.remora.http.HttpConnectionManagerFactory;
-import io.remora.http.router.RouterFilterProvider;
-import io.remora.network.NetworkFilterFactory;
+import io.remora.extensions.ExtensionRegistry;
 import io.remora.server.Server;
 import io.remora.server.ServerOptions;
 import io.remora.stats.StatsRegistry;
-import io.remora.tcp.TcpProxyFactory;
 import io.remora.upstream.ClusterManager;
 import io.remora.xds.ads.XdsClient;
 import io.remora.xds.ads.XdsClientFactory;
@@ -53,7 +50,9 @@ public final class Proxy implements AutoCloseable {
     private AdminServer admin;
     private XdsClient xds;
     private final DynamicConfig dynamic;
+    private final io.remora.runtime.RuntimeLoader runtime;
     private volatile XdsSnapshot applied;
+    private final SdsSecrets sdsSecrets;
 
     /**
      * @param quit what {@code /quitquitquit} does (the caller's shutdown path)
@@ -67,15 +66,20 @@ public final class Proxy implements AutoCloseable {
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
         this.staticDump = new ConfigDumpBuilder(bootstrap, Instant.now());
-        this.server = new Server(options, stats, filterFactories()).accessLogFactory(accessLogs::create)
+        this.runtime = new io.remora.runtime.RuntimeLoader(
+                io.remora.xds.translate.RuntimeTranslator.translate(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient()),
+                config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
+        ExtensionRegistry extensions = ExtensionRegistry.get();
+        this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
+                extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()));
+        this.sdsSecrets = new SdsSecrets(server.secrets());
+        sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
-    }
-
-    /** The network filters Remora builds filter chains from. */
-    public static List<NetworkFilterFactory<?>> filterFactories() {
-        return List.of(new TcpProxyFactory(), new HttpConnectionManagerFactory(List.of(new RouterFilterProvider())));
+        // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
+        server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
     }
 
     /** Binds the admin and the static listeners, then connects to the control plane if any. */
@@ -110,13 +114,17 @@ public final class Proxy implements AutoCloseable {
         return stats;
     }
 
+    public io.remora.runtime.RuntimeLoader runtime() {
+        return runtime;
+    }
+
     /** Stops taking new work, lets in-flight work finish up to drainTime, then stops. */
-    public void drainAndStop(Duration drainTime) {
+    public Server.DrainReport drainAndStop(Duration drainTime) {
         state.startDraining();
         if (xds != null) {
             xds.close();
         }
-        server.drainAndStop(drainTime);
+        return server.drainAndStop(drainTime);
     }
 
     @Override
@@ -136,6 +144,8 @@ public final class Proxy implements AutoCloseable {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             ServerConfig merged = dynamic.merge(snapshot);
+            // Secrets first: listeners and clusters of this snapshot resolve them by name.
+            sdsSecrets.apply(snapshot.secrets());
             try {
                 server.update(merged);
             } catch (RuntimeException e) {
@@ -170,7 +180,8 @@ public final class Proxy implements AutoCloseable {
         public List<ListenerStatus> listeners() {
             List<ListenerStatus> out = new ArrayList<>();
             for (Map.Entry<String, SocketAddress> e : server.boundAddresses().entrySet()) {
-                out.add(new ListenerStatus(e.getKey(), toAddress(e.getValue())));
+                Address internal = io.remora.internal.InternalListeners.addressOf(e.getKey(), e.getValue());
+                out.add(new ListenerStatus(e.getKey(), internal != null ? internal : toAddress(e.getValue())));
             }
             return out;
         }
@@ -196,6 +207,38 @@ public final class Proxy implements AutoCloseable {
         }
 
         @Override
+        public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
+            return ConfigDumps.dump(staticDump, applied, query);
+        }
+
+        @Override
+        public io.remora.runtime.RuntimeLoader runtime() {
+            return runtime;
+        }
+
+        @Override
+        public boolean addedViaApi(String cluster) {
+            XdsSnapshot s = applied;
+            return s != null && s.state(io.remora.xds.ads.XdsResourceType.CLUSTER).resources().containsKey(cluster);
+        }
+
+        @Override
+        public Map<String, List<String>> unreadyTargets() {
+            ServerState.State st = state.state();
+            if (st != ServerState.State.INITIALIZING && st != ServerState.State.PRE_INITIALIZING) {
+                return Map.of();
+            }
+            List<String> targets = new ArrayList<>();
+            if (bootstrap.getDynamicResources().hasCdsConfig()) {
+                targets.add("CDS");
+            }
+            if (bootstrap.getDynamicResources().hasLdsConfig()) {
+                targets.add("LDS");
+            }
+            return targets.isEmpty() ? Map.of() : Map.of("init manager Server", targets);
+        }
+
+        @Override
         public void quit() {
             quit.run();
         }
@@ -214,7 +257,8 @@ public final class Proxy implements AutoCloseable {
 
     private static Address toAddress(SocketAddress a) {
         if (a instanceof InetSocketAddress i) {
-            return new Address.Tcp(i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString(), i.getPort());
+            return new Address.Tcp(i.getAddress() != null ? io.netty.util.NetUtil.toAddressString(i.getAddress())
+                    : i.getHostString(), i.getPort());
         }
         if (a instanceof io.netty.channel.unix.DomainSocketAddress d) {
             return new Address.Pipe(d.path());

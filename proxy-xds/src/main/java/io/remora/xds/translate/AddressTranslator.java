@@ -19,8 +19,14 @@ public final class AddressTranslator {
                 }
                 yield new Address.Pipe(a.getPipe().getPath());
             }
-            case ENVOY_INTERNAL_ADDRESS -> throw path.field("envoy_internal_address")
-                    .error("internal addresses (internal listeners) are not supported by Remora");
+            case ENVOY_INTERNAL_ADDRESS -> {
+                var ia = a.getEnvoyInternalAddress();
+                FieldPath ip = path.field("envoy_internal_address");
+                if (ia.getServerListenerName().isEmpty()) {
+                    throw ip.field("server_listener_name").error("missing required field");
+                }
+                yield new Address.Internal(ia.getServerListenerName(), ia.getEndpointId());
+            }
             case ADDRESS_NOT_SET -> throw path.error("missing required field: one of socket_address, pipe");
         };
     }
@@ -42,7 +48,7 @@ public final class AddressTranslator {
         if (port < 0 || port > 65535) {
             throw path.field("port_value").error("port " + Integer.toUnsignedString(port) + " is out of range");
         }
-        return new Address.Tcp(s.getAddress(), port);
+        return new Address.Tcp(s.getAddress(), port, s.getIpv4Compat());
     }
 
     public static CidrRange cidr(io.envoyproxy.envoy.config.core.v3.CidrRange c, FieldPath path) {

@@ -69,8 +69,14 @@ public final class BootstrapTranslator {
                 collectRoutes(l.defaultFilterChain(), routes);
             }
         }
-        if (b.getStaticResources().getSecretsCount() > 0) {
-            ctx.warnOnce("static_secrets", "static_resources.secrets are not supported yet and are ignored");
+        java.util.Set<String> secretNames = new java.util.HashSet<>();
+        for (int i = 0; i < b.getStaticResources().getSecretsCount(); i++) {
+            // Validated here so a bad secret fails the bootstrap with its path; the runtime feeds them.
+            FieldPath sp = FieldPath.ROOT.field("static_resources").field("secrets").index(i);
+            var secret = SecretTranslator.secret(b.getStaticResources().getSecrets(i), sp);
+            if (!secretNames.add(secret.name())) {
+                throw sp.field("name").error("duplicate secret name '" + secret.name() + "'");
+            }
         }
         if (b.getStatsSinksCount() > 0) {
             ctx.warnOnce("stats_sinks", "stats_sinks are not supported (metrics are served at /stats/prometheus);"
@@ -79,6 +85,7 @@ public final class BootstrapTranslator {
         if (b.hasTracing()) {
             ctx.warnOnce("tracing", "tracing is not supported and is ignored");
         }
+        RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
                 Collections.unmodifiableMap(routes), drainTime);
     }

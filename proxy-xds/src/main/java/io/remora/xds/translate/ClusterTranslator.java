@@ -42,11 +42,10 @@ public final class ClusterTranslator {
             case CLUSTERDISCOVERYTYPE_NOT_SET -> ClusterConfig.DiscoveryType.STATIC;
         };
         ClusterConfig.LbPolicy lb = lbPolicy(c, path, ctx);
-        if (lb == ClusterConfig.LbPolicy.RING_HASH || lb == ClusterConfig.LbPolicy.MAGLEV
-                || lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED) {
-            // Traffic still flows, but without the stickiness the policy promises: say so once.
-            ctx.warnOnce("lb_policy_" + lb, "lb_policy " + lb + " is not supported yet; clusters using it"
-                    + " balance round robin (first: " + path.field("lb_policy") + ")");
+        if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED && type != ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+            // Traffic still flows, but by round robin: say so once.
+            ctx.warnOnce("lb_policy_" + lb, "lb_policy CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin"
+                    + " (first: " + path.field("lb_policy") + ")");
         }
         Duration connectTimeout = Protos.duration(c.hasConnectTimeout(), c.getConnectTimeout(), DEFAULT_CONNECT_TIMEOUT);
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
@@ -160,33 +159,35 @@ public final class ClusterTranslator {
         if (choiceCount < 2) {
             throw path.field("least_request_lb_config").field("choice_count").error("must be at least 2");
         }
-        ClusterConfig.OutlierDetection outlier = null;
-        if (c.hasOutlierDetection()) {
-            var o = c.getOutlierDetection();
-            outlier = new ClusterConfig.OutlierDetection(
-                    Protos.uint(o.hasConsecutive5Xx(), o.getConsecutive5Xx(), 5),
-                    Protos.duration(o.hasInterval(), o.getInterval(), Duration.ofSeconds(10)),
-                    Protos.duration(o.hasBaseEjectionTime(), o.getBaseEjectionTime(), Duration.ofSeconds(30)),
-                    Protos.uint(o.hasMaxEjectionPercent(), o.getMaxEjectionPercent(), 10));
-        }
+        io.remora.config.OutlierDetectionConfig outlier = c.hasOutlierDetection()
+                ? OutlierDetectionTranslator.translate(c.getOutlierDetection(), path.field("outlier_detection")) : null;
         io.remora.config.TransportSocketConfig tls = null;
         if (c.hasTransportSocket()) {
-            tls = TransportSocketTranslator.upstream(c.getTransportSocket(), path.field("transport_socket"));
+            // internal_upstream wraps the socket used towards internal listeners.
+            var ts = InternalUpstreamTranslator.unwrap(c.getTransportSocket(), path.field("transport_socket"), ctx);
+            tls = ts.socket() == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path());
         }
         if (c.getTransportSocketMatchesCount() > 0) {
             // Istio's tlsMode matches: per-endpoint TLS is not in the model; the cluster-wide socket applies.
             ctx.warnOnce("transport_socket_matches", "transport_socket_matches are not supported; the cluster's"
                     + " transport_socket applies to every endpoint, first at " + path.field("transport_socket_matches"));
         }
-        if (c.getHealthChecksCount() > 0) {
-            ctx.warnOnce("health_checks", "active health checks are not supported and are ignored, first at "
-                    + path.field("health_checks"));
+        if (c.getHealthChecksCount() > 1) {
+            // As Envoy: one health checker per cluster.
+            throw path.field("health_checks").error("multiple health checks are not supported");
         }
+        java.util.List<io.remora.config.HealthCheckConfig> healthChecks = c.getHealthChecksCount() == 0
+                ? java.util.List.of()
+                : java.util.List.of(HealthCheckTranslator.translate(c.getHealthChecks(0),
+                        path.field("health_checks").index(0), ctx));
+        io.remora.config.LoadBalancingConfig balancing = LoadBalancingTranslator.translate(c, path, ctx);
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
         return new ClusterConfig(c.getName(), c.getAltStatName().isEmpty() ? null : c.getAltStatName(), type, lb,
                 connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
-                maxRequests, choiceCount, outlier, tls, bufferLimit);
+                maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing,
+                c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
+                        path.field("upstream_bind_config"), ctx) : null);
     }
 
     private static int hostCount(io.remora.config.ClusterLoadAssignment a) {

@@ -2,42 +2,62 @@ package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.extensions.filters.listener.original_src.v3.OriginalSrc;
 import io.remora.config.Address;
 import io.remora.config.FilterChainConfig;
 import io.remora.config.FilterChainMatch;
+import io.remora.config.FilterChainMatcher;
 import io.remora.config.ListenerConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code config.listener.v3.Listener}. */
 public final class ListenerTranslator {
 
     private static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
     private static final String FILTERS = "envoy.extensions.filters.listener.";
+    private static final String ORIGINAL_SRC = "envoy.extensions.filters.listener.original_src.v3.OriginalSrc";
 
     private ListenerTranslator() {
     }
 
     @SuppressWarnings("deprecation")
     public static ListenerConfig translate(Listener l, FieldPath path, TranslationContext ctx) {
-        if (l.hasInternalListener()) {
-            throw path.field("internal_listener").error("internal listeners are not supported by Remora");
-        }
         if (l.hasApiListener()) {
             throw path.field("api_listener").error("API listeners are not supported");
         }
         if (l.hasUdpListenerConfig()) {
             throw path.field("udp_listener_config").error("UDP listeners are not supported");
         }
-        if (!l.hasAddress()) {
-            throw path.field("address").error("missing required field");
+        Address address;
+        String name;
+        if (l.hasInternalListener()) {
+            // Reached by name from envoy_internal_address endpoints; it has no socket address.
+            if (l.getName().isEmpty()) {
+                throw path.field("name").error("an internal listener needs a name (envoy_internal_address names it)");
+            }
+            if (l.hasAddress() && !l.getAddress().hasEnvoyInternalAddress()) {
+                throw path.field("address").error("an internal listener has no socket address");
+            }
+            name = l.getName();
+            address = new Address.Internal(name, "");
+        } else {
+            if (!l.hasAddress()) {
+                throw path.field("address").error("missing required field");
+            }
+            address = AddressTranslator.translate(l.getAddress(), path.field("address"));
+            if (address instanceof Address.Internal) {
+                throw path.field("address").field("envoy_internal_address")
+                        .error("only internal listeners (internal_listener) have internal addresses");
+            }
+            name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         }
-        Address address = AddressTranslator.translate(l.getAddress(), path.field("address"));
-        String name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         if (l.getAdditionalAddressesCount() > 0) {
             ctx.warnOnce("additional_addresses", "listener additional_addresses are not supported; listening on"
                     + " the main address only, first at " + path.field("additional_addresses"));
@@ -48,9 +68,15 @@ public final class ListenerTranslator {
         }
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
+        ListenerConfig.OriginalSrc originalSrc = null;
         for (int i = 0; i < l.getListenerFiltersCount(); i++) {
-            ListenerConfig.ListenerFilter lf = listenerFilter(l.getListenerFilters(i),
-                    path.field("listener_filters").index(i), ctx);
+            FieldPath fp = path.field("listener_filters").index(i);
+            ListenerConfig.OriginalSrc os = originalSrc(l.getListenerFilters(i), fp);
+            if (os != null) {
+                originalSrc = os;
+                continue;
+            }
+            ListenerConfig.ListenerFilter lf = listenerFilter(l.getListenerFilters(i), fp, ctx);
             if (lf == ListenerConfig.ListenerFilter.ORIGINAL_DST) {
                 useOriginalDst = true;
             }
@@ -59,21 +85,28 @@ public final class ListenerTranslator {
             }
         }
         List<FilterChainConfig> chains = new ArrayList<>();
+        FilterChainMatcher matcher = null;
         if (l.hasFilterChainMatcher()) {
+            // The matcher alone picks the chain, by name; the chains' own matches are ignored.
             FieldPath mp = path.field("filter_chain_matcher");
-            Map<String, List<FilterChainMatch>> matches = FilterChainMatcherTranslator.flatten(l.getFilterChainMatcher(), mp);
+            Set<String> actions = new LinkedHashSet<>();
+            matcher = FilterChainMatcherTranslator.translate(l.getFilterChainMatcher(), mp, actions);
             Map<String, Integer> byName = new HashMap<>();
             for (int i = 0; i < l.getFilterChainsCount(); i++) {
-                byName.put(l.getFilterChains(i).getName(), i);
-            }
-            for (Map.Entry<String, List<FilterChainMatch>> e : matches.entrySet()) {
-                Integer idx = byName.get(e.getKey());
-                if (idx == null) {
-                    throw mp.error("names filter chain '" + e.getKey() + "', which the listener does not have");
+                FieldPath fp = path.field("filter_chains").index(i);
+                String chainName = l.getFilterChains(i).getName();
+                if (chainName.isEmpty()) {
+                    throw fp.field("name").error("filter chains need names when the listener has a filter_chain_matcher");
                 }
-                for (FilterChainMatch m : e.getValue()) {
-                    chains.add(FilterChainTranslator.translate(l.getFilterChains(idx), m,
-                            path.field("filter_chains").index(idx), ctx));
+                Integer prev = byName.putIfAbsent(chainName, i);
+                if (prev != null) {
+                    throw fp.field("name").error("the same name as filter_chains[" + prev + "]");
+                }
+                chains.add(FilterChainTranslator.translate(l.getFilterChains(i), FilterChainMatch.ANY, fp, ctx));
+            }
+            for (String a : actions) {
+                if (!byName.containsKey(a)) {
+                    throw mp.error("names filter chain '" + a + "', which the listener does not have");
                 }
             }
         } else {
@@ -108,7 +141,7 @@ public final class ListenerTranslator {
                 DEFAULT_BUFFER_LIMIT);
         return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
                 defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
-                lfTimeout, buffer);
+                lfTimeout, buffer, matcher, originalSrc, Protos.bool(l.hasFreebind(), l.getFreebind(), false));
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
@@ -128,6 +161,22 @@ public final class ListenerTranslator {
         return out;
     }
 
+    /**
+     * {@code envoy.filters.listener.original_src}: the upstream connections of the listener's
+     * connections take the downstream's address (and, with bind_port, its port) as source, on
+     * transparent sockets marked with {@code mark}; null when f is another filter.
+     */
+    private static ListenerConfig.OriginalSrc originalSrc(ListenerFilter f, FieldPath path) {
+        boolean typed = f.hasTypedConfig() && Protos.typeName(f.getTypedConfig()).equals(ORIGINAL_SRC);
+        if (!typed && !(!f.hasTypedConfig() && (f.getName().equals("envoy.filters.listener.original_src")
+                || f.getName().equals("envoy.listener.original_src")))) {
+            return null;
+        }
+        OriginalSrc os = typed ? Protos.unpack(f.getTypedConfig(), OriginalSrc.class, path.field("typed_config"))
+                : OriginalSrc.getDefaultInstance();
+        return new ListenerConfig.OriginalSrc(os.getBindPort(), os.getMark());
+    }
+
     private static ListenerConfig.ListenerFilter listenerFilter(ListenerFilter f, FieldPath path,
                                                                 TranslationContext ctx) {
         String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
@@ -141,7 +190,7 @@ public final class ListenerTranslator {
             case "original_dst" -> ListenerConfig.ListenerFilter.ORIGINAL_DST;
             case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
             case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
-            case "proxy_protocol", "original_src" -> throw path.error("listener filter '" + f.getName()
+            case "proxy_protocol" -> throw path.error("listener filter '" + f.getName()
                     + "' is not supported");
             default -> {
                 ctx.warnOnce("listener_filter:" + kind, "skipping unsupported listener filter '" + f.getName()

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** Small conversions shared by the translators: durations, wrappers, typed configs, data sources. */
-final class Protos {
+public final class Protos {
 
     static final String TYPED_STRUCT_UDPA = "udpa.type.v1.TypedStruct";
     static final String TYPED_STRUCT_XDS = "xds.type.v3.TypedStruct";
@@ -23,30 +23,30 @@ final class Protos {
     private Protos() {
     }
 
-    static Duration duration(com.google.protobuf.Duration d) {
+    public static Duration duration(com.google.protobuf.Duration d) {
         return Duration.ofSeconds(d.getSeconds(), d.getNanos());
     }
 
     /** The duration if the field is set, else the default. */
-    static Duration duration(boolean has, com.google.protobuf.Duration d, Duration dflt) {
+    public static Duration duration(boolean has, com.google.protobuf.Duration d, Duration dflt) {
         return has ? duration(d) : dflt;
     }
 
-    static boolean bool(boolean has, BoolValue v, boolean dflt) {
+    public static boolean bool(boolean has, BoolValue v, boolean dflt) {
         return has ? v.getValue() : dflt;
     }
 
-    static int uint(boolean has, UInt32Value v, int dflt) {
+    public static int uint(boolean has, UInt32Value v, int dflt) {
         return has ? clampInt(v.getValue()) : dflt;
     }
 
     /** uint32 values above Integer.MAX_VALUE arrive negative in Java; they mean "unlimited". */
-    static int clampInt(int unsigned) {
+    public static int clampInt(int unsigned) {
         return unsigned < 0 ? Integer.MAX_VALUE : unsigned;
     }
 
     /** The message type name of a typed config; a TypedStruct's is its inner type URL's. */
-    static String typeName(Any any) {
+    public static String typeName(Any any) {
         String name = any.getTypeUrl().substring(any.getTypeUrl().lastIndexOf('/') + 1);
         if (name.equals(TYPED_STRUCT_UDPA) || name.equals(TYPED_STRUCT_XDS)) {
             try {
@@ -61,11 +61,11 @@ final class Protos {
         return name;
     }
 
-    static boolean isTypedStruct(Any any) {
+    public static boolean isTypedStruct(Any any) {
         return any.getTypeUrl().endsWith("/" + TYPED_STRUCT_UDPA) || any.getTypeUrl().endsWith("/" + TYPED_STRUCT_XDS);
     }
 
-    static <T extends Message> T unpack(Any any, Class<T> type, FieldPath path) {
+    public static <T extends Message> T unpack(Any any, Class<T> type, FieldPath path) {
         if (isTypedStruct(any)) {
             throw path.error("a TypedStruct for " + type.getSimpleName()
                     + " is not supported here; give the typed proto itself");
@@ -79,7 +79,7 @@ final class Protos {
     }
 
     /** A data source's text: inline string/bytes, or the content of a file read now. */
-    static String dataSource(DataSource ds, FieldPath path) {
+    public static String dataSource(DataSource ds, FieldPath path) {
         return switch (ds.getSpecifierCase()) {
             case INLINE_STRING -> ds.getInlineString();
             case INLINE_BYTES -> ds.getInlineBytes().toString(StandardCharsets.UTF_8);
@@ -103,7 +103,7 @@ final class Protos {
     }
 
     /** A fraction as parts per million. */
-    static int perMillion(FractionalPercent f) {
+    public static int perMillion(FractionalPercent f) {
         long n = Integer.toUnsignedLong(f.getNumerator());
         long pm = switch (f.getDenominator()) {
             case HUNDRED -> n * 10_000;

@@ -79,7 +79,9 @@ public final class RouteConfigurationTranslator {
                 path.field("response_headers_to_remove"));
         List<String> internalOnly = rc.getInternalOnlyHeadersList().stream()
                 .map(h -> h.toLowerCase(Locale.ROOT)).toList();
-        return new RouteConfiguration(rc.getName(), List.copyOf(vhosts), req, resp, internalOnly, maxBody);
+        return new RouteConfiguration(rc.getName(), List.copyOf(vhosts), req, resp, internalOnly, maxBody,
+                PerFilterConfigTranslator.translate(rc.getTypedPerFilterConfigMap(),
+                        path.field("typed_per_filter_config"), ctx));
     }
 
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
@@ -109,6 +111,8 @@ public final class RouteConfigurationTranslator {
             ctx.warnOnce("vhost.cors", "virtual host cors policies are ignored, first at " + path.field("cors"));
         }
         return new VirtualHost(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
-                List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls);
+                List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls,
+                PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
+                        path.field("typed_per_filter_config"), ctx));
     }
 }

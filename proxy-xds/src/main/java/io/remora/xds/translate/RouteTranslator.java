@@ -47,11 +47,8 @@ public final class RouteTranslator {
         HeaderMutation resp = HeaderTranslator.mutation(r.getResponseHeadersToAddList(),
                 r.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
-        if (r.getTypedPerFilterConfigCount() > 0) {
-            ctx.warnOnce("typed_per_filter_config", "ignoring per-route filter configs (typed_per_filter_config),"
-                    + " first at " + path.field("typed_per_filter_config"));
-        }
-        return new Route(r.getName(), match, action, req, resp);
+        return new Route(r.getName(), match, action, req, resp, PerFilterConfigTranslator.translate(
+                r.getTypedPerFilterConfigMap(), path.field("typed_per_filter_config"), ctx));
     }
 
     static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, FieldPath path) {
@@ -77,8 +74,10 @@ public final class RouteTranslator {
         };
         boolean caseSensitive = Protos.bool(m.hasCaseSensitive(), m.getCaseSensitive(), true);
         Integer fraction = null;
+        String runtimeKey = null;
         if (m.hasRuntimeFraction()) {
             fraction = Protos.perMillion(m.getRuntimeFraction().getDefaultValue());
+            runtimeKey = m.getRuntimeFraction().getRuntimeKey();
         }
         if (m.getDynamicMetadataCount() > 0) {
             throw path.field("dynamic_metadata").error("dynamic metadata matching is not supported");
@@ -89,7 +88,7 @@ public final class RouteTranslator {
         return new RouteMatch(pm, caseSensitive,
                 HeaderTranslator.matchers(m.getHeadersList(), path.field("headers")),
                 HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")),
-                m.hasGrpc(), fraction);
+                m.hasGrpc(), fraction, runtimeKey);
     }
 
     static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
@@ -172,13 +171,54 @@ public final class RouteTranslator {
                         + u.getUpgradeType() + "'");
             }
         }
-        if (a.getHashPolicyCount() > 0) {
-            ctx.warnOnce("hash_policy", "route hash_policy is ignored (no consistent-hash load balancing), first at "
-                    + path.field("hash_policy"));
+        List<io.remora.config.HashPolicy> hashPolicies = new ArrayList<>();
+        for (int i = 0; i < a.getHashPolicyCount(); i++) {
+            hashPolicies.add(hashPolicy(a.getHashPolicy(i), path.field("hash_policy").index(i)));
         }
         return new ForwardAction(cluster, a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite,
                 hostLiteral, autoHost, hostHeader, timeout, idle, retry, List.copyOf(mirrors), maxGrpc,
-                new ForwardAction.UpgradeConfig(websocket));
+                new ForwardAction.UpgradeConfig(websocket), hashPolicies);
+    }
+
+    /** {@code RouteAction.HashPolicy}. */
+    static io.remora.config.HashPolicy hashPolicy(io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy h,
+                                                  FieldPath path) {
+        boolean terminal = h.getTerminal();
+        return switch (h.getPolicySpecifierCase()) {
+            case HEADER -> {
+                if (h.getHeader().getHeaderName().isEmpty()) {
+                    throw path.field("header").field("header_name").error("missing required field");
+                }
+                if (h.getHeader().hasRegexRewrite()) {
+                    throw path.field("header").field("regex_rewrite").error("regex_rewrite of a hashed header is not supported");
+                }
+                yield new io.remora.config.HashPolicy.Header(h.getHeader().getHeaderName().toLowerCase(java.util.Locale.ROOT),
+                        terminal);
+            }
+            case COOKIE -> {
+                var c = h.getCookie();
+                if (c.getName().isEmpty()) {
+                    throw path.field("cookie").field("name").error("missing required field");
+                }
+                yield new io.remora.config.HashPolicy.Cookie(c.getName(), c.hasTtl() ? Protos.duration(c.getTtl()) : null,
+                        c.getPath(), terminal);
+            }
+            case CONNECTION_PROPERTIES -> {
+                if (!h.getConnectionProperties().getSourceIp()) {
+                    throw path.field("connection_properties").field("source_ip").error("must be true");
+                }
+                yield new io.remora.config.HashPolicy.SourceIp(terminal);
+            }
+            case QUERY_PARAMETER -> {
+                if (h.getQueryParameter().getName().isEmpty()) {
+                    throw path.field("query_parameter").field("name").error("missing required field");
+                }
+                yield new io.remora.config.HashPolicy.QueryParameter(h.getQueryParameter().getName(), terminal);
+            }
+            case FILTER_STATE -> new io.remora.config.HashPolicy.FilterState(h.getFilterState().getKey(), terminal);
+            default -> throw path.error("a hash policy needs header, cookie, connection_properties, query_parameter"
+                    + " or filter_state");
+        };
     }
 
     static ClusterSpecifier.Weighted weighted(WeightedCluster w, FieldPath path, TranslationContext ctx) {
@@ -204,7 +244,9 @@ public final class RouteTranslator {
                     c.getResponseHeadersToRemoveList(), cp.field("response_headers_to_add"),
                     cp.field("response_headers_to_remove"));
             out.add(new ClusterSpecifier.WeightedCluster(c.getName(), weight, req, resp,
-                    c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral()));
+                    c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral(),
+                    PerFilterConfigTranslator.translate(c.getTypedPerFilterConfigMap(),
+                            cp.field("typed_per_filter_config"), ctx)));
         }
         if (total == 0) {
             throw path.error("the total weight of the clusters is 0");

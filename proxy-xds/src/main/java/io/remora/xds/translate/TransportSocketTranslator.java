@@ -1,12 +1,12 @@
 package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
-import io.remora.config.StringMatcher;
+import io.remora.config.CertificateValidation;
+import io.remora.config.TlsCertificate;
+import io.remora.config.TlsParams;
 import io.remora.config.TransportSocketConfig;
 
 import java.util.ArrayList;
@@ -15,6 +15,8 @@ import java.util.List;
 /**
  * {@code transport_socket}: raw_buffer (null: plaintext) or tls with an
  * {@code UpstreamTlsContext}/{@code DownstreamTlsContext} → {@link TransportSocketConfig}.
+ * Anything of a TLS context that cannot be honoured fails with its field path: a listener
+ * must never serve plaintext or weaker TLS than it was configured with.
  */
 public final class TransportSocketTranslator {
 
@@ -30,13 +32,20 @@ public final class TransportSocketTranslator {
             return null;
         }
         FieldPath tp = path.field("typed_config");
+        if (!ts.hasTypedConfig()) {
+            throw path.error("transport socket '" + ts.getName() + "' has no typed_config");
+        }
         String type = Protos.typeName(ts.getTypedConfig());
         if (!type.equals(UPSTREAM_TLS)) {
             throw tp.error("unsupported upstream transport socket '" + ts.getName() + "' (" + type + ")");
         }
         UpstreamTlsContext u = Protos.unpack(ts.getTypedConfig(), UpstreamTlsContext.class, tp);
-        return common(u.getCommonTlsContext(), tp.field("common_tls_context"), false,
-                u.getSni().isEmpty() ? null : u.getSni());
+        FieldPath cp = tp.field("common_tls_context");
+        CommonTlsContext c = u.getCommonTlsContext();
+        Common common = common(c, cp);
+        return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
+                List.copyOf(c.getAlpnProtocolsList()), false, u.getSni().isEmpty() ? null : u.getSni(),
+                common.params, true, u.getAutoHostSni(), u.getAutoSniSanValidation());
     }
 
     public static TransportSocketConfig downstream(TransportSocket ts, FieldPath path) {
@@ -44,18 +53,38 @@ public final class TransportSocketTranslator {
             return null;
         }
         FieldPath tp = path.field("typed_config");
+        if (!ts.hasTypedConfig()) {
+            throw path.error("transport socket '" + ts.getName() + "' has no typed_config");
+        }
         String type = Protos.typeName(ts.getTypedConfig());
         if (!type.equals(DOWNSTREAM_TLS)) {
             throw tp.error("unsupported downstream transport socket '" + ts.getName() + "' (" + type + ")");
         }
         DownstreamTlsContext d = Protos.unpack(ts.getTypedConfig(), DownstreamTlsContext.class, tp);
         FieldPath cp = tp.field("common_tls_context");
-        if (d.getCommonTlsContext().getTlsCertificatesCount() == 0
-                && d.getCommonTlsContext().getTlsCertificateSdsSecretConfigsCount() == 0) {
+        CommonTlsContext c = d.getCommonTlsContext();
+        if (c.getTlsCertificatesCount() == 0 && c.getTlsCertificateSdsSecretConfigsCount() == 0) {
             throw cp.error("a downstream TLS context needs tls_certificates or tls_certificate_sds_secret_configs");
         }
-        return common(d.getCommonTlsContext(), cp,
-                Protos.bool(d.hasRequireClientCertificate(), d.getRequireClientCertificate(), false), null);
+        Common common = common(c, cp);
+        boolean requireClientCert = Protos.bool(d.hasRequireClientCertificate(), d.getRequireClientCertificate(), false);
+        if (requireClientCert && common.validation == null && common.validationSds == null) {
+            throw tp.field("require_client_certificate").error(
+                    "requiring a client certificate needs a validation context to verify it against");
+        }
+        if (d.hasSessionTicketKeys() || d.hasSessionTicketKeysSdsSecretConfig()) {
+            throw tp.error("session_ticket_keys are not supported (resumption is by session id only)");
+        }
+        if (Protos.bool(d.hasRequireSni(), d.getRequireSni(), false)) {
+            throw tp.field("require_sni").error("require_sni is not supported");
+        }
+        if (d.getOcspStaplePolicy() == DownstreamTlsContext.OcspStaplePolicy.MUST_STAPLE) {
+            throw tp.field("ocsp_staple_policy").error("MUST_STAPLE is not supported");
+        }
+        boolean resumption = !d.getDisableStatelessSessionResumption() && !d.getDisableStatefulSessionResumption();
+        return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
+                List.copyOf(c.getAlpnProtocolsList()), requireClientCert, null, common.params, resumption,
+                false, false);
     }
 
     private static boolean isRaw(TransportSocket ts) {
@@ -66,60 +95,106 @@ public final class TransportSocketTranslator {
         return Protos.typeName(ts.getTypedConfig()).equals(RAW);
     }
 
-    @SuppressWarnings("deprecation")
-    private static TransportSocketConfig common(CommonTlsContext c, FieldPath path, boolean requireClientCert,
-                                                String sni) {
-        String certSecret = null;
-        String chain = null;
-        String key = null;
-        if (c.getTlsCertificatesCount() > 0) {
-            if (c.getTlsCertificatesCount() > 1) {
-                throw path.field("tls_certificates").error("only one certificate is supported");
-            }
-            TlsCertificate t = c.getTlsCertificates(0);
-            FieldPath tp = path.field("tls_certificates").index(0);
-            chain = Protos.dataSource(t.getCertificateChain(), tp.field("certificate_chain"));
-            key = Protos.dataSource(t.getPrivateKey(), tp.field("private_key"));
-            if (chain == null || key == null) {
-                throw tp.error("certificate_chain and private_key are required");
-            }
-        } else if (c.getTlsCertificateSdsSecretConfigsCount() > 0) {
-            if (c.getTlsCertificateSdsSecretConfigsCount() > 1) {
-                throw path.field("tls_certificate_sds_secret_configs").error("only one certificate is supported");
-            }
-            certSecret = c.getTlsCertificateSdsSecretConfigs(0).getName();
+    private record Common(List<TlsCertificate> certs, List<String> certSds, CertificateValidation validation,
+                          String validationSds, TlsParams params) {
+    }
+
+    private static Common common(CommonTlsContext c, FieldPath path) {
+        List<TlsCertificate> certs = new ArrayList<>();
+        for (int i = 0; i < c.getTlsCertificatesCount(); i++) {
+            certs.add(SecretTranslator.certificate(c.getTlsCertificates(i), path.field("tls_certificates").index(i)));
         }
-        String validationSecret = null;
-        String ca = null;
-        List<StringMatcher> sans = new ArrayList<>();
+        List<String> certSds = new ArrayList<>();
+        for (int i = 0; i < c.getTlsCertificateSdsSecretConfigsCount(); i++) {
+            String name = c.getTlsCertificateSdsSecretConfigs(i).getName();
+            if (name.isEmpty()) {
+                throw path.field("tls_certificate_sds_secret_configs").index(i).field("name").error("name is required");
+            }
+            certSds.add(name);
+        }
+        if (c.hasTlsCertificateProviderInstance() || c.hasTlsCertificateCertificateProviderInstance()
+                || c.hasTlsCertificateCertificateProvider()) {
+            throw path.error("certificate provider instances are not supported");
+        }
+        if (c.hasCustomHandshaker()) {
+            throw path.field("custom_handshaker").error("custom handshakers are not supported");
+        }
+        if (c.hasCustomTlsCertificateSelector()) {
+            throw path.field("custom_tls_certificate_selector").error("custom certificate selectors are not supported");
+        }
+        CertificateValidation validation = null;
+        String validationSds = null;
         switch (c.getValidationContextTypeCase()) {
-            case VALIDATION_CONTEXT -> ca = validation(c.getValidationContext(), path.field("validation_context"), sans);
-            case VALIDATION_CONTEXT_SDS_SECRET_CONFIG -> validationSecret = c.getValidationContextSdsSecretConfig().getName();
+            case VALIDATION_CONTEXT -> {
+                FieldPath vp = path.field("validation_context");
+                validation = SecretTranslator.validation(c.getValidationContext(), vp);
+                requireCaForSans(validation, vp);
+            }
+            case VALIDATION_CONTEXT_SDS_SECRET_CONFIG -> validationSds = sdsName(
+                    c.getValidationContextSdsSecretConfig().getName(), path.field("validation_context_sds_secret_config"));
             case COMBINED_VALIDATION_CONTEXT -> {
                 var cv = c.getCombinedValidationContext();
                 FieldPath cvp = path.field("combined_validation_context");
-                ca = validation(cv.getDefaultValidationContext(), cvp.field("default_validation_context"), sans);
-                validationSecret = cv.getValidationContextSdsSecretConfig().getName();
+                validation = SecretTranslator.validation(cv.getDefaultValidationContext(),
+                        cvp.field("default_validation_context"));
+                if (!cv.hasValidationContextSdsSecretConfig()) {
+                    throw cvp.field("validation_context_sds_secret_config").error("is required");
+                }
+                validationSds = sdsName(cv.getValidationContextSdsSecretConfig().getName(),
+                        cvp.field("validation_context_sds_secret_config"));
+                if (cv.hasValidationContextCertificateProviderInstance() || cv.hasValidationContextCertificateProvider()) {
+                    throw cvp.error("certificate providers are not supported");
+                }
             }
             case VALIDATION_CONTEXT_CERTIFICATE_PROVIDER, VALIDATION_CONTEXT_CERTIFICATE_PROVIDER_INSTANCE ->
                     throw path.error("certificate providers are not supported");
             default -> {
             }
         }
-        return new TransportSocketConfig(certSecret, validationSecret, chain, key, ca,
-                List.copyOf(c.getAlpnProtocolsList()), requireClientCert, sni, List.copyOf(sans));
+        return new Common(List.copyOf(certs), List.copyOf(certSds), validation, validationSds,
+                params(c, path.field("tls_params")));
     }
 
-    @SuppressWarnings("deprecation")
-    private static String validation(CertificateValidationContext v, FieldPath path, List<StringMatcher> sans) {
-        for (int i = 0; i < v.getMatchTypedSubjectAltNamesCount(); i++) {
-            sans.add(StringMatcherTranslator.translate(v.getMatchTypedSubjectAltNames(i).getMatcher(),
-                    path.field("match_typed_subject_alt_names").index(i).field("matcher")));
+    private static String sdsName(String name, FieldPath path) {
+        if (name.isEmpty()) {
+            throw path.field("name").error("name is required");
         }
-        for (int i = 0; i < v.getMatchSubjectAltNamesCount(); i++) {
-            sans.add(StringMatcherTranslator.translate(v.getMatchSubjectAltNames(i),
-                    path.field("match_subject_alt_names").index(i)));
+        return name;
+    }
+
+    /** Envoy: "SAN-based verification of peer certificates without trusted CA is insecure and not allowed". */
+    private static void requireCaForSans(CertificateValidation v, FieldPath path) {
+        if (!v.sanMatchers().isEmpty() && v.trustedCaPem() == null && !v.acceptUntrusted()) {
+            throw path.error("SAN-based verification of peer certificates without trusted CA is insecure and not allowed");
         }
-        return v.hasTrustedCa() ? Protos.dataSource(v.getTrustedCa(), path.field("trusted_ca")) : null;
+    }
+
+    private static TlsParams params(CommonTlsContext c, FieldPath path) {
+        if (!c.hasTlsParams()) {
+            return TlsParams.DEFAULT;
+        }
+        var p = c.getTlsParams();
+        if (p.getSignatureAlgorithmsCount() > 0) {
+            throw path.field("signature_algorithms").error("signature_algorithms is not supported");
+        }
+        String min = version(p.getTlsMinimumProtocolVersion().name(), path.field("tls_minimum_protocol_version"));
+        String max = version(p.getTlsMaximumProtocolVersion().name(), path.field("tls_maximum_protocol_version"));
+        if (min != null && max != null && min.compareTo(max) > 0) {
+            throw path.error("tls_minimum_protocol_version is above tls_maximum_protocol_version");
+        }
+        for (int i = 0; i < p.getCipherSuitesCount(); i++) {
+            if (p.getCipherSuites(i).isBlank()) {
+                throw path.field("cipher_suites").index(i).error("empty cipher suite");
+            }
+        }
+        return new TlsParams(min, max, List.copyOf(p.getCipherSuitesList()), List.copyOf(p.getEcdhCurvesList()));
+    }
+
+    private static String version(String name, FieldPath path) {
+        return switch (name) {
+            case "TLS_AUTO" -> null;
+            case "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3" -> name;
+            default -> throw path.error("unknown TLS version " + name);
+        };
     }
 }

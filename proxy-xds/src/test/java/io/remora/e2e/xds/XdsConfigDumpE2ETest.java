@@ -39,7 +39,7 @@ class XdsConfigDumpE2ETest {
                 }
                 proxy.awaitReply("routing", mesh.listenerPort, "/", r -> r.body().equals("u-a"));
 
-                String dumpText = proxy.admin("/config_dump");
+                String dumpText = proxy.admin("/config_dump?include_eds");
                 assertFalse(dumpText.contains("SUPERSECRETKEYMATERIAL"), "the private key is redacted");
                 JsonObject dump = JsonParser.parseString(dumpText).getAsJsonObject();
                 JsonObject listeners = section(dump, "ListenersConfigDump");
@@ -133,7 +133,7 @@ class XdsConfigDumpE2ETest {
                 assertEquals(1.0, proxy.metric("envoy_cluster_update_success", "envoy_cluster_name=\"cluster-b\""),
                         "svc-b did not change");
 
-                JsonObject after = JsonParser.parseString(proxy.admin("/config_dump")).getAsJsonObject();
+                JsonObject after = JsonParser.parseString(proxy.admin("/config_dump?include_eds")).getAsJsonObject();
                 assertEquals("2", section(after, "ListenersConfigDump").get("version_info").getAsString());
                 assertEquals("2", section(after, "ClustersConfigDump").get("version_info").getAsString());
                 JsonArray eps2 = section(after, "EndpointsConfigDump").getAsJsonArray("dynamic_endpoint_configs");

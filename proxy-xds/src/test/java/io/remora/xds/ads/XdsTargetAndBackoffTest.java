@@ -1,5 +1,7 @@
 package io.remora.xds.ads;
 
+import io.remora.util.JitteredBackOff;
+
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,13 +21,14 @@ class XdsTargetAndBackoffTest {
 
     @Test
     void backoffIsJitteredBelowAnExponentialCeilingCappedAtTheMax() {
-        Backoff b = new Backoff(500, 30_000);
+        JitteredBackOff b = new JitteredBackOff(XdsClientOptions.DEFAULT_BACKOFF_BASE_MS,
+                XdsClientOptions.DEFAULT_BACKOFF_MAX_MS);
         for (int attempt = 0; attempt < 40; attempt++) {
             long ceiling = Math.min(30_000, 500L << Math.min(attempt, 20));
-            long d = b.nextDelayMs();
+            long d = b.nextMillis();
             assertTrue(d >= 0 && d < ceiling, "attempt " + attempt + ": " + d + " not below " + ceiling);
         }
         b.reset();
-        assertTrue(b.nextDelayMs() < 500);
+        assertTrue(b.nextMillis() < 500);
     }
 }

@@ -16,7 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConfigDumpBuilderTest {
 
-    private static final String KEY = "-----BEGIN PRIVATE KEY-----\\nMIIsecret\\n-----END PRIVATE KEY-----";
+    private static final io.remora.testing.TestCerts.Leaf LEAF = io.remora.testing.TestCerts.ca("dump-ca").issue("dump");
+    private static final String KEY = LEAF.keyPem().strip().replace("\n", "\\n");
+    private static final String CERT = LEAF.certPem().strip().replace("\n", "\\n");
 
     @Test
     void staticResourcesWithSecretsRedacted() {
@@ -31,7 +33,7 @@ class ConfigDumpBuilderTest {
                           "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
                           common_tls_context:
                             tls_certificates:
-                            - certificate_chain: { inline_string: "CERT" }
+                            - certificate_chain: { inline_string: "%s" }
                               private_key: { inline_string: "%s" }
                       filters:
                       - name: envoy.filters.network.tcp_proxy
@@ -39,15 +41,16 @@ class ConfigDumpBuilderTest {
                           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                           stat_prefix: tls
                           cluster: backend
-                """.formatted(KEY));
+                """.formatted(CERT, KEY));
         LoadedBootstrap lb = new BootstrapLoader().loadString(yaml, "r.yaml");
         assertEquals(KEY.replace("\\n", "\n"),
-                lb.model().listeners().get(1).defaultFilterChain().transportSocket().privateKeyPem());
+                lb.model().listeners().get(1).defaultFilterChain().transportSocket().certificates().get(0).privateKeyPem());
 
         String json = new ConfigDumpBuilder(lb.proto(), Instant.parse("2026-01-01T00:00:00Z")).toJson();
-        assertFalse(json.contains("MIIsecret"), json);
+        String keyBody = KEY.split("\\\\n")[1];
+        assertFalse(json.contains(keyBody), json);
         assertTrue(json.contains("[redacted]"));
-        assertTrue(json.contains("\"CERT\""), "certificates are not secret");
+        assertTrue(json.contains(CERT.split("\\\\n")[1]), "certificates are not secret");
 
         JsonObject root = JsonParser.parseString(json).getAsJsonObject();
         var configs = root.getAsJsonArray("configs");

@@ -42,7 +42,7 @@ class IstioBootstrapTest {
         assertEquals("stats", hcm.statPrefix());
         // The three compressor filters are skipped; the router stays.
         assertEquals(1, hcm.httpFilters().size());
-        assertInstanceOf(RouterFilterConfig.class, hcm.httpFilters().get(0));
+        assertInstanceOf(RouterFilterConfig.class, hcm.httpFilters().get(0).config());
         assertTrue(model.listeners().stream().anyMatch(l -> l.name().equals("0.0.0.0_15021")));
         assertNotNull(model.admin());
         assertEquals("sidecar~1.2.3.4~foo~bar", model.node().id());

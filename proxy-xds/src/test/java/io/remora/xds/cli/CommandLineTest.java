@@ -64,11 +64,12 @@ class CommandLineTest {
     @Test
     void ignoredFlagsConsumeTheirValue() throws Exception {
         Options o = CommandLine.parse("--base-id", "7", "--restart-epoch", "0", "--use-dynamic-base-id",
-                "--hot-restart-version", "--cpuset-threads", "--enable-mutex-tracing", "--log-path", "/tmp/l",
+                "--hot-restart-version", "--cpuset-threads", "--enable-mutex-tracing",
                 "--reject-unknown-dynamic-fields", "--ignore-unknown-dynamic-fields",
                 "--disable-extensions", "envoy.filters.http.lua", "-c", "b.yaml");
         assertEquals(Path.of("b.yaml"), o.configPath());
-        assertEquals(10, o.warnings().size());
+        assertEquals(9, o.warnings().size());
+        assertEquals(Path.of("/tmp/l"), CommandLine.parse("--log-path", "/tmp/l").logPath());
     }
 
     @Test

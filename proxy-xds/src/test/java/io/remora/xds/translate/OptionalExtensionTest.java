@@ -1,5 +1,6 @@
 package io.remora.xds.translate;
 
+import io.remora.config.HttpFilterEntry;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.RouterFilterConfig;
 import io.remora.config.TcpProxyConfig;
@@ -96,7 +97,7 @@ class OptionalExtensionTest {
             var filters = l.filterChains().get(0).filters();
             assertEquals(1, filters.size(), "metadata_exchange skipped");
             var hcm = assertInstanceOf(HttpConnectionManagerConfig.class, filters.get(0));
-            assertEquals(List.of(new RouterFilterConfig(false)), hcm.httpFilters());
+            assertEquals(List.of(HttpFilterEntry.of(new RouterFilterConfig(false))), hcm.httpFilters());
         }
         List<String> w = lb.warnings();
         for (String name : List.of("istio.metadata_exchange", "istio.alpn", "envoy.filters.http.fault",
@@ -172,7 +173,7 @@ class OptionalExtensionTest {
         var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
         var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
                 lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
-        assertEquals(List.of(new RouterFilterConfig(false)), hcm.httpFilters());
+        assertEquals(List.of(HttpFilterEntry.of(new RouterFilterConfig(false))), hcm.httpFilters());
         assertEquals(3, lb.warnings().size(), lb.warnings().toString());
     }
 }

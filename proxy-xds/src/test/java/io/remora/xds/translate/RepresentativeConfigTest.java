@@ -1,5 +1,6 @@
 package io.remora.xds.translate;
 
+import io.remora.config.HttpFilterEntry;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
@@ -103,7 +104,7 @@ class RepresentativeConfigTest {
         assertEquals(HttpConnectionManagerConfig.ServerHeaderTransformation.OVERWRITE, h.serverHeaderTransformation());
         assertEquals(Http2Options.DEFAULT, h.http2Options());
         assertNull(h.rdsName());
-        assertEquals(List.of(new RouterFilterConfig(true)), h.httpFilters());
+        assertEquals(List.of(HttpFilterEntry.of(new RouterFilterConfig(true))), h.httpFilters());
         AccessLogConfig log = h.accessLogs().get(0);
         assertEquals(AccessLogConfig.Sink.STDOUT, log.sink());
         assertEquals(Map.of("status", "%RESPONSE_CODE%", "path", "%REQ(:PATH)%"), log.jsonFormat());
@@ -183,8 +184,10 @@ class RepresentativeConfigTest {
         assertEquals(Duration.ofSeconds(30), b.upstreamIdleTimeout());
         assertEquals(100, b.maxRequestsPerConnection());
         assertEquals(new ClusterConfig.CircuitBreakers(10, 1024, 1024, 3), b.circuitBreakers());
-        assertEquals(new ClusterConfig.OutlierDetection(3, Duration.ofSeconds(10), Duration.ofSeconds(30), 10),
-                b.outlierDetection());
+        assertEquals(3, b.outlierDetection().consecutive5xx());
+        assertEquals(Duration.ofSeconds(10), b.outlierDetection().interval());
+        assertEquals(Duration.ofSeconds(30), b.outlierDetection().baseEjectionTime());
+        assertEquals(10, b.outlierDetection().maxEjectionPercent());
         var eps = b.loadAssignment().endpoints().get(0);
         assertEquals("z1", eps.locality().zone());
         assertEquals(2, eps.lbEndpoints().get(0).loadBalancingWeight());
@@ -204,12 +207,13 @@ class RepresentativeConfigTest {
         assertEquals(0, d.maxRequestsPerConnection());
         assertNull(d.outlierDetection());
         var tls = d.transportSocket();
-        assertEquals("default", tls.certificateSecretName());
-        assertEquals("ROOTCA", tls.validationSecretName());
+        assertEquals(List.of("default"), tls.certificateSdsNames());
+        assertEquals("ROOTCA", tls.validationSdsName());
         assertEquals("example.com", tls.sni());
         assertEquals(List.of("h2", "http/1.1"), tls.alpnProtocols());
-        assertEquals(List.of(new StringMatcher.Exact("spiffe://cluster.local/ns/default/sa/backend", false)),
-                tls.subjectAltNameMatchers());
+        assertEquals(List.of(new io.remora.config.SanMatcher(io.remora.config.SanMatcher.Type.URI,
+                        new StringMatcher.Exact("spiffe://cluster.local/ns/default/sa/backend", false))),
+                tls.validation().sanMatchers());
 
         ClusterConfig e = model.clusters().get("eds_cluster");
         assertEquals(ClusterConfig.DiscoveryType.EDS, e.type());

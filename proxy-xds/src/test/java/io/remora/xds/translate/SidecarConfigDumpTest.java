@@ -11,7 +11,8 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.remora.config.ClusterConfig;
-import io.remora.config.FilterChainMatch;
+import io.remora.listener.FilterChainMatcherEvaluator;
+import io.remora.listener.FilterChainSelector;
 import io.remora.config.ListenerConfig;
 import io.remora.xds.TestResources;
 import io.remora.xds.bootstrap.ConfigDocuments;
@@ -105,37 +106,49 @@ class SidecarConfigDumpTest {
                 () -> ListenerTranslator.translate(internal, FieldPath.of("main_internal"), CTX));
         assertEquals("main_internal.internal_listener", e.path());
 
-        // As a plain listener, its filter_chain_matcher (destination IP, then port) is still refused:
-        // filter_chain_match selection tests the port first, so flattening would change which chain wins.
+        // As a plain listener, its filter_chain_matcher (destination IP, then port) is evaluated as
+        // a matcher: the IP range first, the port map below it.
         Listener plain = internal.toBuilder().clearInternalListener()
                 .setAddress(io.envoyproxy.envoy.config.core.v3.Address.newBuilder().setSocketAddress(
                         io.envoyproxy.envoy.config.core.v3.SocketAddress.newBuilder().setAddress("0.0.0.0")
                                 .setPortValue(15006))).build();
-        var e2 = assertThrows(TranslationException.class,
-                () -> ListenerTranslator.translate(plain, FieldPath.of("main_internal"), CTX));
-        assertTrue(e2.path().startsWith("main_internal.filter_chain_matcher.matcher_tree.custom_match"), e2.getMessage());
-        assertTrue(e2.reason().contains("DestinationPortInput after DestinationIPInput"), e2.reason());
+        ListenerConfig lc = ListenerTranslator.translate(plain, FieldPath.of("main_internal"), CTX);
+        var eval = new FilterChainMatcherEvaluator(lc.filterChainMatcher());
+        assertEquals("inbound-vip|8000||httpbin.default.svc.cluster.local-http",
+                eval.match(conn("10.104.171.68", 8000, "raw_buffer", List.of())));
+        assertEquals("inbound-vip|8100||httpbin.default.svc.cluster.local-http",
+                eval.match(conn("10.104.171.68", 8100, "raw_buffer", List.of())));
+        assertEquals("direct-http", eval.match(conn("192.168.195.248", 8000, "raw_buffer", List.of("h2c"))));
+        assertEquals("direct-tcp", eval.match(conn("192.168.195.248", 8000, "raw_buffer", List.of())));
+        assertEquals(null, eval.match(conn("10.104.171.68", 9999, "raw_buffer", List.of())));
+        // Every chain the matcher names exists, by name; the chains' own matches are not used.
+        for (String name : List.of("inbound-vip|8000||httpbin.default.svc.cluster.local-http", "direct-http", "direct-tcp")) {
+            assertTrue(lc.filterChains().stream().anyMatch(fc -> fc.name().equals(name)), name);
+        }
+    }
+
+    private static FilterChainSelector.Input conn(String dst, int port, String tp, List<String> alpn) throws Exception {
+        return new FilterChainSelector.Input(java.net.InetAddress.getByName(dst), port, null, tp, alpn,
+                java.net.InetAddress.getByName("10.0.0.9"), 41000);
     }
 
     @Test
-    void inOrderMatcherFlattens() {
+    void virtualInboundMatcherEvaluates() throws Exception {
         // The virtualInbound shape: destination port, then transport protocol, then application protocol.
         String json = TestResources.text("configs/virtual-inbound-matcher.json");
         var m = ProtoJson.merge(ConfigDocuments.parseJson(json, "m.json"),
                 com.github.xds.type.matcher.v3.Matcher.newBuilder(), FieldPath.ROOT, CTX).build();
-        var flat = FilterChainMatcherTranslator.flatten(m, FieldPath.of("filter_chain_matcher"));
-        assertEquals(List.of(new FilterChainMatch(8080, List.of(), List.of(), "tls", List.of(),
-                FilterChainMatch.SourceType.ANY, List.of(), List.of())), flat.get("tls-8080"));
-        assertEquals(2, flat.get("http-8080").size());
-        assertTrue(flat.get("http-8080").stream().anyMatch(x -> x.applicationProtocols().equals(List.of("h2c"))
-                && x.transportProtocol().equals("raw_buffer") && x.destinationPort() == 8080));
-        assertEquals(List.of(new FilterChainMatch(8080, List.of(), List.of(), "raw_buffer", List.of(),
-                FilterChainMatch.SourceType.ANY, List.of(), List.of())), flat.get("tcp-8080"));
-        // The transport-protocol matcher has no on_no_match: a port-8080 connection that is neither
-        // tls nor raw_buffer falls back to the root's on_no_match, which filter_chain_match only
-        // reaches if passthrough is also offered at port 8080's specificity.
-        assertEquals(List.of(new FilterChainMatch(8080, List.of(), List.of(), "", List.of(),
-                FilterChainMatch.SourceType.ANY, List.of(), List.of()), FilterChainMatch.ANY), flat.get("passthrough"));
+        java.util.Set<String> actions = new java.util.LinkedHashSet<>();
+        var eval = new FilterChainMatcherEvaluator(
+                FilterChainMatcherTranslator.translate(m, FieldPath.of("filter_chain_matcher"), actions));
+        assertEquals(java.util.Set.of("tls-8080", "http-8080", "tcp-8080", "passthrough"), actions);
+        assertEquals("tls-8080", eval.match(conn("10.0.0.1", 8080, "tls", List.of("h2"))));
+        assertEquals("http-8080", eval.match(conn("10.0.0.1", 8080, "raw_buffer", List.of("h2c"))));
+        assertEquals("http-8080", eval.match(conn("10.0.0.1", 8080, "raw_buffer", List.of("http/1.1"))));
+        assertEquals("tcp-8080", eval.match(conn("10.0.0.1", 8080, "raw_buffer", List.of())));
+        // The transport-protocol matcher has no on_no_match: the root's applies.
+        assertEquals("passthrough", eval.match(conn("10.0.0.1", 8080, "", List.of())));
+        assertEquals("passthrough", eval.match(conn("10.0.0.1", 9090, "raw_buffer", List.of())));
     }
 
     private static <T extends com.google.protobuf.Message> T unpack(Any a, Class<T> type) {

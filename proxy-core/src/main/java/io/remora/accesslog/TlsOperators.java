@@ -1,0 +1,69 @@
+package io.remora.accesslog;
+
+import io.remora.tls.TlsConnection;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Envoy's TLS command operators ({@code %DOWNSTREAM_PEER_URI_SAN%}, {@code %UPSTREAM_TLS_VERSION%},
+ * ...): each reads the downstream or upstream {@link TlsConnection} of the stream; "-" on a
+ * plaintext connection, as Envoy prints.
+ */
+final class TlsOperators {
+    private TlsOperators() {
+    }
+
+    /** The value function of a TLS operator, or null when {@code name} is not one. */
+    static Function<StreamInfo, String> of(String name) {
+        if (name.equals("DOWNSTREAM_TRANSPORT_FAILURE_REASON")) {
+            return i -> i.downstreamTls == null ? null : i.downstreamTls.failureReason();
+        }
+        Function<TlsConnection, String> f;
+        String stem;
+        if (name.startsWith("DOWNSTREAM_")) {
+            stem = name.substring("DOWNSTREAM_".length());
+        } else if (name.startsWith("UPSTREAM_")) {
+            stem = name.substring("UPSTREAM_".length());
+        } else {
+            return null;
+        }
+        f = switch (stem) {
+            case "PEER_URI_SAN" -> t -> join(t.peerUriSans());
+            case "PEER_DNS_SAN" -> t -> join(t.peerDnsSans());
+            case "LOCAL_URI_SAN" -> t -> join(t.localUriSans());
+            case "LOCAL_DNS_SAN" -> t -> join(t.localDnsSans());
+            case "PEER_SUBJECT" -> TlsConnection::peerSubject;
+            case "PEER_ISSUER" -> TlsConnection::peerIssuer;
+            case "LOCAL_SUBJECT" -> TlsConnection::localSubject;
+            case "TLS_VERSION" -> TlsConnection::protocol;
+            case "TLS_CIPHER" -> TlsConnection::cipher;
+            case "TLS_SESSION_ID" -> TlsConnection::sessionId;
+            case "PEER_SERIAL" -> TlsConnection::peerSerial;
+            case "PEER_FINGERPRINT_256" -> TlsConnection::peerFingerprintSha256;
+            case "PEER_CERT" -> TlsConnection::peerCertificatePemUrlEncoded;
+            case "PEER_CERT_V_START" -> t -> time(t.peerValidFrom());
+            case "PEER_CERT_V_END" -> t -> time(t.peerValidUntil());
+            default -> null;
+        };
+        if (f == null) {
+            return null;
+        }
+        boolean downstream = name.startsWith("DOWNSTREAM_");
+        Function<TlsConnection, String> g = f;
+        return i -> {
+            TlsConnection t = downstream ? i.downstreamTls : i.upstreamTls;
+            return t == null || !t.established() ? null : g.apply(t);
+        };
+    }
+
+    private static String join(List<String> v) {
+        return v.isEmpty() ? null : String.join(",", v);
+    }
+
+    /** Envoy's default for the certificate validity operators: ISO-8601 with milliseconds. */
+    private static String time(Instant t) {
+        return t == null ? null : java.time.format.DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+    }
+}

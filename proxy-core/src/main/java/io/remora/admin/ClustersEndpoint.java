@@ -1,0 +1,189 @@
+package io.remora.admin;
+
+import io.remora.config.ClusterConfig.CircuitBreakers;
+import io.remora.config.ClusterLoadAssignment.HealthStatus;
+import io.remora.config.ClusterLoadAssignment.Locality;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.HealthFlag;
+import io.remora.upstream.Host;
+import io.remora.upstream.HostStats;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /clusters} as Envoy prints it: per cluster its observability name, circuit breakers and
+ * {@code added_via_api}; per host its counters and gauges in name order, then hostname, health
+ * flags, weight, locality, canary, priority and success rates. {@code ?format=json} gives
+ * Envoy's {@code ClusterStatuses}.
+ */
+final class ClustersEndpoint {
+
+    private ClustersEndpoint() {
+    }
+
+    static AdminResponse handle(AdminContext ctx, Map<String, List<String>> q) {
+        List<Cluster> clusters = sorted(ctx.clusterManager().all());
+        List<String> format = q.get("format");
+        if (format != null && !format.isEmpty() && "json".equals(format.get(0))) {
+            return AdminResponse.json(json(ctx, clusters));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Cluster c : clusters) {
+            String n = c.name();
+            sb.append(n).append("::observability_name::").append(observabilityName(c)).append('\n');
+            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
+            for (String priority : new String[]{"default_priority", "high_priority"}) {
+                CircuitBreakers t = priority.equals("default_priority") ? cb : CircuitBreakers.DEFAULT;
+                sb.append(n).append("::").append(priority).append("::max_connections::").append(t.maxConnections()).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_pending_requests::").append(t.maxPendingRequests()).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_requests::").append(t.maxRequests()).append('\n');
+                sb.append(n).append("::").append(priority).append("::max_retries::").append(t.maxRetries()).append('\n');
+            }
+            sb.append(n).append("::added_via_api::").append(ctx.addedViaApi(n)).append('\n');
+            for (Host h : c.hosts()) {
+                String p = n + "::" + address(h.address()) + "::";
+                for (Map.Entry<String, Long> s : hostStats(h).entrySet()) {
+                    sb.append(p).append(s.getKey()).append("::").append(s.getValue()).append('\n');
+                }
+                sb.append(p).append("hostname::").append(nz(h.hostname())).append('\n');
+                sb.append(p).append("health_flags::").append(HealthFlag.describe(h.healthFlags())).append('\n');
+                sb.append(p).append("weight::").append(h.weight()).append('\n');
+                Locality l = h.locality() == null ? Locality.NONE : h.locality();
+                sb.append(p).append("region::").append(nz(l.region())).append('\n');
+                sb.append(p).append("zone::").append(nz(l.zone())).append('\n');
+                sb.append(p).append("sub_zone::").append(nz(l.subZone())).append('\n');
+                sb.append(p).append("canary::false\n");
+                sb.append(p).append("priority::0\n");
+                sb.append(p).append("success_rate::").append(rate(h.outlier().successRate())).append('\n');
+                sb.append(p).append("local_origin_success_rate::").append(rate(h.outlier().localOriginSuccessRate()))
+                        .append('\n');
+            }
+        }
+        return AdminResponse.ok(sb.toString());
+    }
+
+    /** Envoy's host stats, by name (the order Envoy prints them in). */
+    static Map<String, Long> hostStats(Host h) {
+        HostStats s = h.stats;
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("cx_active", (long) h.activeConnections.get());
+        m.put("cx_connect_fail", s.cxConnectFail.sum());
+        m.put("cx_total", s.cxTotal.sum());
+        m.put("rq_active", (long) h.activeRequests.get());
+        m.put("rq_error", s.rqError.sum());
+        m.put("rq_success", s.rqSuccess.sum());
+        m.put("rq_timeout", s.rqTimeout.sum());
+        m.put("rq_total", s.rqTotal.sum());
+        return m;
+    }
+
+    private static List<Cluster> sorted(Collection<Cluster> clusters) {
+        List<Cluster> out = new ArrayList<>(clusters);
+        out.sort(Comparator.comparing(Cluster::name));
+        return out;
+    }
+
+    private static String observabilityName(Cluster c) {
+        String alt = c.config() == null ? null : c.config().altStatName();
+        return alt == null || alt.isEmpty() ? c.name() : alt;
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** Envoy prints -1 for no value, the rate as a plain number otherwise. */
+    private static String rate(double r) {
+        return r < 0 ? "-1" : r == Math.rint(r) ? Long.toString((long) r) : Double.toString(r);
+    }
+
+    private static boolean has(Host h, HealthFlag f) {
+        return (h.healthFlags() & f.bit) != 0;
+    }
+
+    private static String json(AdminContext ctx, List<Cluster> clusters) {
+        List<Object> statuses = new ArrayList<>();
+        for (Cluster c : clusters) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("name", c.name());
+            cm.put("observability_name", observabilityName(c));
+            cm.put("added_via_api", ctx.addedViaApi(c.name()));
+            CircuitBreakers cb = c.limits() != null ? c.limits().thresholds() : CircuitBreakers.DEFAULT;
+            cm.put("circuit_breakers", Map.of("thresholds", List.of(thresholds(cb, "DEFAULT"),
+                    thresholds(CircuitBreakers.DEFAULT, "HIGH"))));
+            List<Object> hosts = new ArrayList<>();
+            for (Host h : c.hosts()) {
+                Map<String, Object> hm = new LinkedHashMap<>();
+                hm.put("address", addressJson(h.address()));
+                List<Object> stats = new ArrayList<>();
+                hostStats(h).forEach((name, v) -> stats.add(metric(name, v,
+                        name.equals("cx_active") || name.equals("rq_active") ? "GAUGE" : "COUNTER")));
+                hm.put("stats", stats);
+                HealthStatus hs = h.health() == null ? HealthStatus.UNKNOWN : h.health();
+                Map<String, Object> health = new LinkedHashMap<>();
+                health.put("failed_active_health_check", has(h, HealthFlag.FAILED_ACTIVE_HC));
+                health.put("failed_outlier_check", has(h, HealthFlag.FAILED_OUTLIER_CHECK));
+                health.put("failed_active_degraded_check", has(h, HealthFlag.DEGRADED_ACTIVE_HC));
+                health.put("pending_dynamic_removal", has(h, HealthFlag.PENDING_DYNAMIC_REMOVAL));
+                health.put("pending_active_hc", has(h, HealthFlag.PENDING_ACTIVE_HC));
+                health.put("excluded_via_immediate_hc_fail", has(h, HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL));
+                health.put("active_hc_timeout", has(h, HealthFlag.ACTIVE_HC_TIMEOUT));
+                health.put("eds_health_status", hs.name());
+                hm.put("health_status", health);
+                hm.put("weight", h.weight());
+                hm.put("hostname", nz(h.hostname()));
+                Locality l = h.locality() == null ? Locality.NONE : h.locality();
+                Map<String, Object> loc = new LinkedHashMap<>();
+                loc.put("region", nz(l.region()));
+                loc.put("zone", nz(l.zone()));
+                loc.put("sub_zone", nz(l.subZone()));
+                hm.put("locality", loc);
+                hm.put("priority", 0);
+                hosts.add(hm);
+            }
+            cm.put("host_statuses", hosts);
+            statuses.add(cm);
+        }
+        return Json.write(Map.of("cluster_statuses", statuses));
+    }
+
+    private static Map<String, Object> thresholds(CircuitBreakers t, String priority) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("priority", priority);
+        m.put("max_connections", t.maxConnections());
+        m.put("max_pending_requests", t.maxPendingRequests());
+        m.put("max_requests", t.maxRequests());
+        m.put("max_retries", t.maxRetries());
+        return m;
+    }
+
+    private static Map<String, Object> metric(String name, long value, String type) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", type);
+        m.put("value", Long.toString(value));
+        m.put("name", name);
+        return m;
+    }
+
+    static String address(SocketAddress a) {
+        return AdminEndpoints.address(a);
+    }
+
+    private static Map<String, Object> addressJson(SocketAddress a) {
+        if (a instanceof InetSocketAddress in) {
+            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
+            Map<String, Object> sa = new LinkedHashMap<>();
+            sa.put("address", host);
+            sa.put("port_value", in.getPort());
+            return Map.of("socket_address", sa);
+        }
+        return Map.of("pipe", Map.of("path", String.valueOf(a)));
+    }
+}

@@ -1,0 +1,35 @@
+package io.remora.config;
+
+import java.time.Duration;
+
+/**
+ * {@code config.route.v3.RouteAction.HashPolicy}: what of a request the consistent-hash load
+ * balancers hash. {@code terminal}: once this policy produced a hash, later ones are skipped.
+ */
+public sealed interface HashPolicy {
+
+    boolean terminal();
+
+    /** A request header's value. */
+    record Header(String name, boolean terminal) implements HashPolicy {
+    }
+
+    /**
+     * A cookie's value; with a ttl, a missing cookie is generated and set on the response
+     * (Istio's {@code httpCookie}). ttl null: never generated; ZERO: a session cookie.
+     */
+    record Cookie(String name, Duration ttl, String path, boolean terminal) implements HashPolicy {
+    }
+
+    /** {@code connection_properties.source_ip}. */
+    record SourceIp(boolean terminal) implements HashPolicy {
+    }
+
+    /** A query parameter's value. */
+    record QueryParameter(String name, boolean terminal) implements HashPolicy {
+    }
+
+    /** A filter state object's hash; Remora keeps no filter state, so this never yields a hash. */
+    record FilterState(String key, boolean terminal) implements HashPolicy {
+    }
+}

@@ -1,0 +1,56 @@
+package io.remora.config;
+
+import java.time.Duration;
+
+/**
+ * How a cluster balances: {@code common_lb_config} and the policy-specific configs
+ * ({@code ring_hash_lb_config}, {@code maglev_lb_config}, {@code least_request_lb_config}), with
+ * Envoy's defaults.
+ *
+ * @param healthyPanicThreshold percent; below it a priority balances over all its hosts (0 disables)
+ * @param localityWeighted      {@code locality_weighted_lb_config}: pick a locality by its weight first
+ * @param zoneAware             {@code zone_aware_lb_config}; null disables zone-aware routing
+ * @param activeRequestBias     LEAST_REQUEST's {@code active_request_bias} (1.0)
+ * @param slowStart             {@code slow_start_config} of round robin / least request; null when unset
+ */
+public record LoadBalancingConfig(
+        double healthyPanicThreshold,
+        boolean localityWeighted,
+        ZoneAware zoneAware,
+        RingHash ringHash,
+        Maglev maglev,
+        double activeRequestBias,
+        SlowStart slowStart) {
+
+    public static final LoadBalancingConfig DEFAULT = new LoadBalancingConfig(50, false, null, RingHash.DEFAULT,
+            Maglev.DEFAULT, 1.0, null);
+
+    public enum HashFunction { XX_HASH, MURMUR_HASH_2 }
+
+    /** {@code ring_hash_lb_config}: ring of 1024..8M entries, xxHash by default. */
+    public record RingHash(long minimumRingSize, long maximumRingSize, HashFunction hashFunction,
+                           boolean useHostnameForHashing) {
+        public static final RingHash DEFAULT = new RingHash(1024, 8L * 1024 * 1024, HashFunction.XX_HASH, false);
+    }
+
+    /** {@code maglev_lb_config}: a prime table size, 65537 by default. */
+    public record Maglev(long tableSize, boolean useHostnameForHashing) {
+        public static final Maglev DEFAULT = new Maglev(65537, false);
+    }
+
+    /**
+     * {@code zone_aware_lb_config}: routingEnabled percent of requests are zone aware (100), only
+     * when the local cluster has at least minClusterSize hosts (6).
+     */
+    public record ZoneAware(double routingEnabled, long minClusterSize, boolean failTrafficOnPanic) {
+        public static final ZoneAware DEFAULT = new ZoneAware(100, 6, false);
+    }
+
+    /** {@code slow_start_config}: new hosts ramp up over window, weight scaled by (t/window)^(1/aggression). */
+    public record SlowStart(Duration window, double aggression, double minWeightPercent) {
+    }
+
+    public LoadBalancingConfig withPanicThreshold(double v) {
+        return new LoadBalancingConfig(v, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart);
+    }
+}

@@ -1,0 +1,69 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.http.filter.WatermarkCallbacks;
+import io.remora.stats.HttpConnManagerStats;
+
+/** A decoder filter's callbacks: resuming continues the request path after this filter. */
+final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbacks {
+
+    final StreamDecoderFilter filter;
+
+    DecoderFilterSlot(ActiveStream stream, FilterManager manager, int index, String name, StreamDecoderFilter filter) {
+        super(stream, manager, index, name);
+        this.filter = filter;
+    }
+
+    @Override
+    public void continueDecoding() {
+        manager.decode.continueFrom(index);
+    }
+
+    @Override
+    public ByteBuf decodingBuffer() {
+        return manager.decode.bufferedAfter(index);
+    }
+
+    @Override
+    public void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream) {
+        manager.decode.data(index + 1, data, endStream);
+    }
+
+    @Override
+    public void encodeHeaders(Http2Headers headers, boolean endStream) {
+        manager.encodeHeaders(headers, endStream);
+    }
+
+    @Override
+    public void encodeData(ByteBuf data, boolean endStream) {
+        manager.encodeData(data, endStream);
+    }
+
+    @Override
+    public void encodeTrailers(Http2Headers trailers) {
+        manager.encodeTrailers(trailers);
+    }
+
+    @Override
+    public void pauseDecoding() {
+        stream.pauseDecoding();
+    }
+
+    @Override
+    public void resumeDecoding() {
+        stream.resumeDecoding();
+    }
+
+    @Override
+    public void setDownstreamWatermarkCallbacks(WatermarkCallbacks callbacks) {
+        stream.setWatermarkCallbacks(callbacks);
+    }
+
+    @Override
+    public HttpConnManagerStats connectionManagerStats() {
+        return stream.stats;
+    }
+}

@@ -1,0 +1,267 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.filter.FilterStatus;
+
+/**
+ * One direction of a stream's filter chain (Envoy's FilterManager decode or encode half): passes
+ * headers, body and trailers from filter to filter in order, holds them where a filter stopped
+ * iteration, buffers body for filters that asked so, and resumes where the filter continues.
+ *
+ * <p>Invariant: what a filter sees arrives in order (headers, data..., trailers), so data waiting
+ * before filter {@code i} blocks later data and trailers at {@code i} too. Event-loop confined.
+ */
+abstract class FilterIteration {
+
+    private final int size;
+    /** The filter holding the headers, or -1. */
+    private int headersAt = -1;
+    /** That filter asked to hold body and trailers too (they are buffered before it). */
+    private boolean stopAll;
+    private Http2Headers heldHeaders;
+    private boolean heldHeadersEnd;
+    /** Body waiting to enter filter {@link #bufferEntry}; null when none. */
+    private ByteBuf buffered;
+    private int bufferEntry;
+    private boolean bufferEnd;
+    private Http2Headers heldTrailers;
+    private int trailersEntry;
+    /** Headers have been handed to some filter (or past the chain). */
+    boolean headersStarted;
+
+    FilterIteration(int size) {
+        this.size = size;
+    }
+
+    abstract FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream);
+
+    abstract FilterStatus callData(int i, ByteBuf data, boolean endStream);
+
+    abstract FilterStatus callTrailers(int i, Http2Headers trailers);
+
+    /** What passed every filter. */
+    abstract void emitHeaders(Http2Headers headers, boolean endStream);
+
+    abstract void emitData(ByteBuf data, boolean endStream);
+
+    abstract void emitTrailers(Http2Headers trailers);
+
+    /** The stream (or this direction) is over: stop iterating. */
+    abstract boolean done();
+
+    abstract int bufferLimit();
+
+    /** Buffered body outgrew {@link #bufferLimit()} (the buffer was already released). */
+    abstract void onBufferOverflow();
+
+    abstract CompositeByteBuf newComposite();
+
+    // ------------------------------------------------------------------ entry points
+
+    void headers(int from, Http2Headers headers, boolean endStream) {
+        headersStarted = true;
+        for (int i = from; i < size; i++) {
+            FilterStatus s = callHeaders(i, headers, endStream);
+            if (done()) {
+                return;
+            }
+            if (s != FilterStatus.CONTINUE) {
+                headersAt = i;
+                stopAll = s != FilterStatus.STOP_ITERATION;
+                heldHeaders = headers;
+                heldHeadersEnd = endStream;
+                return;
+            }
+        }
+        emitHeaders(headers, endStream);
+    }
+
+    void data(int from, ByteBuf data, boolean endStream) {
+        for (int i = from; i < size; i++) {
+            if (done()) {
+                data.release();
+                return;
+            }
+            if (blocked(i)) {
+                addToBuffer(data, i, endStream);
+                return;
+            }
+            FilterStatus s = callData(i, data, endStream);
+            if (s == FilterStatus.STOP_ITERATION) {
+                return; // the filter owns it now
+            }
+            if (done()) {
+                data.release();
+                return;
+            }
+            if (s != FilterStatus.CONTINUE) {
+                addToBuffer(data, i + 1, endStream);
+                return;
+            }
+            if (buffered != null && bufferEntry == i + 1) {
+                // The filter had been buffering and now lets everything go.
+                data = append(takeBuffer(), data);
+            }
+            if (headersAt == i) {
+                releaseHeaders();
+                if (done()) {
+                    data.release();
+                    return;
+                }
+            }
+        }
+        if (done()) {
+            data.release();
+            return;
+        }
+        emitData(data, endStream);
+    }
+
+    void trailers(int from, Http2Headers trailers) {
+        for (int i = from; i < size; i++) {
+            if (done()) {
+                return;
+            }
+            if (blocked(i)) {
+                heldTrailers = trailers;
+                trailersEntry = i;
+                return;
+            }
+            FilterStatus s = callTrailers(i, trailers);
+            if (done()) {
+                return;
+            }
+            if (s != FilterStatus.CONTINUE) {
+                heldTrailers = trailers;
+                trailersEntry = i + 1;
+                return;
+            }
+            if (headersAt == i) {
+                releaseHeaders();
+            }
+            if (buffered != null && bufferEntry == i + 1 && !done()) {
+                ByteBuf d = takeBuffer();
+                data(i + 1, d, false);
+            }
+        }
+        if (!done()) {
+            if (buffered != null) {
+                // Data is still held somewhere before the end: trailers wait behind it.
+                heldTrailers = trailers;
+                trailersEntry = bufferEntry;
+                return;
+            }
+            emitTrailers(trailers);
+        }
+    }
+
+    /** Filter {@code i} resumes iteration (continueDecoding / continueEncoding). */
+    void continueFrom(int i) {
+        if (done()) {
+            return;
+        }
+        boolean heldAll = false;
+        if (headersAt == i) {
+            heldAll = stopAll;
+            releaseHeaders();
+            if (done()) {
+                return;
+            }
+        }
+        if (buffered != null && (bufferEntry == i + 1 || bufferEntry == i && heldAll)) {
+            int entry = bufferEntry;
+            boolean end = bufferEnd && heldTrailers == null;
+            ByteBuf d = takeBuffer();
+            data(entry, d, end);
+            if (done()) {
+                return;
+            }
+        }
+        if (heldTrailers != null && buffered == null && (trailersEntry == i + 1 || trailersEntry == i)) {
+            Http2Headers t = heldTrailers;
+            int entry = trailersEntry;
+            heldTrailers = null;
+            trailers(entry, t);
+        }
+    }
+
+    /** Body a filter buffered with STOP_ITERATION_AND_BUFFER (waiting after filter {@code i}). */
+    ByteBuf bufferedAfter(int i) {
+        return buffered != null && (bufferEntry == i + 1 || bufferEntry == i) ? buffered : null;
+    }
+
+    /** Releases what is held (the stream is over). */
+    void release() {
+        if (buffered != null) {
+            buffered.release();
+            buffered = null;
+        }
+        heldHeaders = null;
+        heldTrailers = null;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /** Whether body or trailers must wait before filter {@code i}. */
+    private boolean blocked(int i) {
+        if (headersAt >= 0 && (headersAt < i || headersAt == i && stopAll)) {
+            return true;
+        }
+        return buffered != null && bufferEntry <= i;
+    }
+
+    private void releaseHeaders() {
+        int at = headersAt;
+        Http2Headers h = heldHeaders;
+        boolean end = heldHeadersEnd;
+        headersAt = -1;
+        stopAll = false;
+        heldHeaders = null;
+        headers(at + 1, h, end);
+    }
+
+    private void addToBuffer(ByteBuf data, int entry, boolean endStream) {
+        if (buffered == null) {
+            buffered = data;
+            bufferEntry = entry;
+        } else {
+            buffered = append(buffered, data);
+            bufferEntry = Math.min(bufferEntry, entry);
+        }
+        bufferEnd |= endStream;
+        if (buffered.readableBytes() > bufferLimit()) {
+            buffered.release();
+            buffered = null;
+            onBufferOverflow();
+        }
+    }
+
+    private ByteBuf takeBuffer() {
+        ByteBuf b = buffered;
+        buffered = null;
+        bufferEnd = false;
+        return b;
+    }
+
+    private ByteBuf append(ByteBuf head, ByteBuf tail) {
+        if (!tail.isReadable()) {
+            tail.release();
+            return head;
+        }
+        if (!head.isReadable()) {
+            head.release();
+            return tail;
+        }
+        CompositeByteBuf c;
+        if (head instanceof CompositeByteBuf existing) {
+            c = existing;
+        } else {
+            c = newComposite();
+            c.addComponent(true, head);
+        }
+        c.addComponent(true, tail);
+        return c;
+    }
+}

@@ -1,0 +1,20 @@
+package io.remora.http.filter;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+
+/** What an encoder filter can do with its stream (Envoy's StreamEncoderFilterCallbacks). */
+public interface EncoderFilterCallbacks extends StreamFilterCallbacks {
+
+    /** Resumes the response path after this filter stopped it. */
+    void continueEncoding();
+
+    /** Response body the manager holds for this filter (after STOP_ITERATION_AND_BUFFER), or null. */
+    ByteBuf encodingBuffer();
+
+    /** Hands body data to the encoder filters after this one; ownership passes to the manager. */
+    void injectEncodedDataToFilterChain(ByteBuf data, boolean endStream);
+
+    /** The response headers (null before they are encoded). */
+    Http2Headers responseHeaders();
+}

@@ -1,0 +1,30 @@
+package io.remora.network;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.remora.server.ServerContext;
+
+/** What a network filter can do with its connection (Envoy's ReadFilterCallbacks and WriteFilterCallbacks). */
+public interface ConnectionFilterCallbacks {
+
+    Channel channel();
+
+    ConnectionInfo connection();
+
+    ServerContext serverContext();
+
+    /** The connection's filter state, shared with the HTTP filters of its requests. */
+    FilterState filterState();
+
+    /** Resumes the read path (or the connection start) after this filter stopped it. */
+    void continueReading();
+
+    /** Passes bytes to the filters after this one on the read path; ownership passes on. */
+    void injectReadDataToFilterChain(ByteBuf data, boolean endStream);
+
+    /** Writes bytes to downstream through the write filters after this one; ownership passes on. */
+    void injectWriteDataToFilterChain(ByteBuf data, boolean endStream);
+
+    /** Closes the connection (Envoy: close with FlushWrite), recording why. */
+    void close(String terminationDetails);
+}

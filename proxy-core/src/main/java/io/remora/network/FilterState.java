@@ -1,0 +1,98 @@
+package io.remora.network;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Envoy's filter state: named objects filters leave for each other (and for access logs and
+ * routing), scoped to a request or to a connection. A request's state sees its connection's
+ * through {@link #parent()}. Confined to the connection's event loop.
+ */
+public final class FilterState {
+
+    /** Whether a later filter may replace an object (Envoy's StateType). */
+    public enum Mutability { READ_ONLY, MUTABLE }
+
+    private record Entry(Object value, Mutability mutability) {
+    }
+
+    private static final AttributeKey<FilterState> CONNECTION = AttributeKey.valueOf("remora.filterState");
+
+    private final FilterState parent;
+    private Map<String, Entry> entries;
+
+    public FilterState(FilterState parent) {
+        this.parent = parent;
+    }
+
+    /** The connection-scoped state of a downstream channel (made on first use). */
+    public static FilterState of(Channel channel) {
+        FilterState s = channel.attr(CONNECTION).get();
+        if (s == null) {
+            s = new FilterState(null);
+            channel.attr(CONNECTION).set(s);
+        }
+        return s;
+    }
+
+    public FilterState parent() {
+        return parent;
+    }
+
+    /**
+     * Stores {@code value} under {@code name}; refused (false) when a read-only object is already
+     * there, here or in the parent.
+     */
+    public boolean set(String name, Object value, Mutability mutability) {
+        Entry e = entries == null ? null : entries.get(name);
+        if (e != null && e.mutability == Mutability.READ_ONLY) {
+            return false;
+        }
+        if (e == null && parent != null && parent.isReadOnly(name)) {
+            return false;
+        }
+        if (entries == null) {
+            entries = new HashMap<>(4);
+        }
+        entries.put(name, new Entry(value, mutability));
+        return true;
+    }
+
+    private boolean isReadOnly(String name) {
+        Entry e = entries == null ? null : entries.get(name);
+        if (e != null) {
+            return e.mutability == Mutability.READ_ONLY;
+        }
+        return parent != null && parent.isReadOnly(name);
+    }
+
+    /** The object under {@code name} here or in the parent, or null. */
+    public Object get(String name) {
+        Entry e = entries == null ? null : entries.get(name);
+        if (e != null) {
+            return e.value;
+        }
+        return parent == null ? null : parent.get(name);
+    }
+
+    public <T> T get(String name, Class<T> type) {
+        Object v = get(name);
+        return type.isInstance(v) ? type.cast(v) : null;
+    }
+
+    public boolean has(String name) {
+        return get(name) != null;
+    }
+
+    /** Names set here and in the parent (this level's win), for access logs and admin. */
+    public Map<String, Object> all() {
+        Map<String, Object> out = parent == null ? new HashMap<>() : parent.all();
+        if (entries != null) {
+            entries.forEach((k, v) -> out.put(k, v.value));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,320 @@
+package io.remora.network;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.remora.server.ServerContext;
+
+/**
+ * The non-terminal network filters of one connection (Envoy's {@code Network::FilterManager}):
+ * runs their {@code onNewConnection} in order and starts the terminal filter only once all
+ * continued; passes read bytes through them in order and written bytes in reverse order. It sits
+ * in the pipeline before the terminal filter's handlers, after the transport socket. Installed only
+ * when a chain has such filters, so plain chains pay nothing.
+ */
+public final class NetworkFilterManager extends ChannelDuplexHandler {
+
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
+
+    private final Slot[] slots;
+    private final Runnable startTerminal;
+    private final ConnectionInfo info;
+    private final ServerContext context;
+    private ChannelHandlerContext ctx;
+    /** Filters [0, started) passed onNewConnection; == slots.length once the terminal started. */
+    private int started;
+    /** Read bytes held before filter {@link #pendingAt}; null when none. */
+    private ByteBuf pending;
+    private int pendingAt = -1;
+    private boolean pendingEnd;
+    /** Filter {@link #pendingAt} has seen the held bytes (it stopped on them), not only waits to start. */
+    private boolean pendingSeen;
+    private boolean closed;
+
+    private NetworkFilterManager(ConnectionFilterFactory[] factories, ConnectionInfo info, ServerContext context,
+                                 Runnable startTerminal) {
+        this.info = info;
+        this.context = context;
+        this.startTerminal = startTerminal;
+        this.slots = new Slot[factories.length];
+        for (int i = 0; i < factories.length; i++) {
+            slots[i] = new Slot(i, factories[i].newFilter());
+        }
+    }
+
+    /**
+     * Hands an accepted connection to its filter chain: the network filters first, then
+     * {@code terminal} (the terminal filter's onAccept) once they let the connection through.
+     */
+    public static void start(Channel ch, ConnectionInfo info, ServerContext context,
+                             ConnectionFilterFactory[] factories, Runnable terminal) {
+        if (factories.length == 0) {
+            terminal.run();
+            return;
+        }
+        ch.pipeline().addLast("remora-network-filters", new NetworkFilterManager(factories, info, context, terminal));
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        for (Slot s : slots) {
+            s.filter.initialize(s);
+        }
+        startFrom(0);
+    }
+
+    private void startFrom(int from) {
+        for (int i = from; i < slots.length; i++) {
+            if (closed) {
+                return;
+            }
+            started = i;
+            if (slots[i].filter.onNewConnection() == NetworkFilterStatus.STOP_ITERATION) {
+                return;
+            }
+        }
+        started = slots.length;
+        if (!closed) {
+            startTerminal.run();
+        }
+    }
+
+    // ------------------------------------------------------------------ read path
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf data)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        readFrom(0, data, false);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            readFrom(0, Unpooled.EMPTY_BUFFER, true);
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    private void readFrom(int from, ByteBuf data, boolean endStream) {
+        for (int i = from; i < slots.length; i++) {
+            if (closed) {
+                data.release();
+                return;
+            }
+            if (pending != null && i == pendingAt) {
+                data = append(pending, data);
+                pending = null;
+                endStream |= pendingEnd;
+                if (!pendingSeen && i >= started) {
+                    hold(data, i, endStream, false);
+                    return;
+                }
+            } else if (i >= started) {
+                hold(data, i, endStream, false);
+                return;
+            }
+            if (slots[i].filter.onData(data, endStream) == NetworkFilterStatus.STOP_ITERATION) {
+                hold(data, i, endStream, true);
+                return;
+            }
+        }
+        emitRead(data, endStream);
+    }
+
+    private void hold(ByteBuf data, int at, boolean endStream, boolean seen) {
+        pending = data;
+        pendingAt = at;
+        pendingEnd = endStream;
+        pendingSeen = seen;
+    }
+
+    private void emitRead(ByteBuf data, boolean endStream) {
+        if (closed) {
+            data.release();
+            return;
+        }
+        if (data.isReadable()) {
+            ctx.fireChannelRead(data);
+        } else {
+            data.release();
+        }
+        if (endStream) {
+            ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
+    }
+
+    private void continueFrom(int i) {
+        if (closed) {
+            return;
+        }
+        if (started == i) {
+            startFrom(i + 1);
+            if (pending != null && pendingAt == i && !pendingSeen) {
+                // Filter i never saw these bytes: it only held the connection's start.
+                ByteBuf d = takePending();
+                readFrom(i, d, pendingEnd);
+                return;
+            }
+        }
+        if (pending != null && pendingAt == i && pendingSeen) {
+            boolean end = pendingEnd;
+            ByteBuf d = takePending();
+            readFrom(i + 1, d, end);
+        } else if (pending != null && pendingAt > i && pendingAt < started && !pendingSeen) {
+            boolean end = pendingEnd;
+            int at = pendingAt;
+            ByteBuf d = takePending();
+            readFrom(at, d, end);
+        }
+    }
+
+    private ByteBuf takePending() {
+        ByteBuf d = pending;
+        pending = null;
+        pendingAt = -1;
+        pendingSeen = false;
+        return d;
+    }
+
+    private ByteBuf append(ByteBuf head, ByteBuf tail) {
+        if (!tail.isReadable()) {
+            tail.release();
+            return head;
+        }
+        if (!head.isReadable()) {
+            head.release();
+            return tail;
+        }
+        CompositeByteBuf c;
+        if (head instanceof CompositeByteBuf existing) {
+            c = existing;
+        } else {
+            c = ctx.alloc().compositeBuffer();
+            c.addComponent(true, head);
+        }
+        return c.addComponent(true, tail);
+    }
+
+    // ------------------------------------------------------------------ write path
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!(msg instanceof ByteBuf data)) {
+            ctx.write(msg, promise);
+            return;
+        }
+        writeFrom(slots.length - 1, data, promise);
+    }
+
+    private void writeFrom(int from, ByteBuf data, ChannelPromise promise) {
+        for (int i = from; i >= 0; i--) {
+            if (slots[i].filter.onWrite(data, false) == NetworkFilterStatus.STOP_ITERATION) {
+                // The filter took the bytes; it writes them (or others) later through the chain.
+                promise.trySuccess();
+                return;
+            }
+        }
+        ctx.write(data, promise);
+    }
+
+    // ------------------------------------------------------------------ close
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        onClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        onClosed();
+    }
+
+    private void onClosed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+        for (Slot s : slots) {
+            try {
+                s.filter.onClose();
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.WARNING, "network filter onClose failed", e);
+            }
+        }
+    }
+
+    private final class Slot implements ConnectionFilterCallbacks {
+        final int index;
+        final ConnectionFilter filter;
+
+        Slot(int index, ConnectionFilter filter) {
+            this.index = index;
+            this.filter = filter;
+        }
+
+        @Override
+        public Channel channel() {
+            return ctx.channel();
+        }
+
+        @Override
+        public ConnectionInfo connection() {
+            return info;
+        }
+
+        @Override
+        public ServerContext serverContext() {
+            return context;
+        }
+
+        @Override
+        public FilterState filterState() {
+            return FilterState.of(ctx.channel());
+        }
+
+        @Override
+        public void continueReading() {
+            continueFrom(index);
+        }
+
+        @Override
+        public void injectReadDataToFilterChain(ByteBuf data, boolean endStream) {
+            readFrom(index + 1, data, endStream);
+        }
+
+        @Override
+        public void injectWriteDataToFilterChain(ByteBuf data, boolean endStream) {
+            if (closed) {
+                data.release();
+                return;
+            }
+            writeFrom(index - 1, data, ctx.newPromise());
+            ctx.flush();
+        }
+
+        @Override
+        public void close(String terminationDetails) {
+            if (terminationDetails != null) {
+                filterState().set("remora.connection_termination_details", terminationDetails,
+                        FilterState.Mutability.MUTABLE);
+            }
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.remora.tls;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.remora.config.TransportSocketConfig;
+
+import javax.net.ssl.SSLException;
+import java.util.List;
+
+/**
+ * A filter chain's {@code DownstreamTlsContext} at accept time: puts a TLS server handler in
+ * front of the chain's network filter, counts the handshake in {@code listener.<addr>.ssl.*}
+ * and records what it established. When the TLS material is not there (an SDS secret that has
+ * not arrived) the connection is closed: a TLS chain never serves plaintext.
+ */
+public final class DownstreamTransportSocket {
+    private final TlsContextProvider tls;
+
+    public DownstreamTransportSocket(TransportSocketConfig config, SecretManager secrets, TlsProvider provider,
+                                     TlsStats stats) {
+        this.tls = new TlsContextProvider(config, secrets, true, provider, stats);
+    }
+
+    public TransportSocketConfig config() {
+        return tls.config();
+    }
+
+    /** Whether every SDS secret the chain names has arrived. */
+    public boolean ready() {
+        return tls.ready();
+    }
+
+    /**
+     * Installs TLS on an accepted channel (after whatever handlers are there).
+     *
+     * @return the connection's TLS state, filled when the handshake ends; null when TLS could not
+     *         be set up (the channel is being closed)
+     */
+    public TlsConnection install(Channel ch, String sni) {
+        SslContext ctx;
+        try {
+            ctx = tls.current(List.of());
+        } catch (SSLException e) {
+            tls.stats().connectionError();
+            System.getLogger(DownstreamTransportSocket.class.getName()).log(System.Logger.Level.DEBUG,
+                    "closing TLS connection: " + e.getMessage());
+            ch.close();
+            return null;
+        }
+        SslHandler h = ctx.newHandler(ch.alloc());
+        TlsConnection conn = new TlsConnection();
+        TransportSocketConfig c = tls.config();
+        h.handshakeFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                conn.established(h.engine().getSession(), sni);
+                boolean peerCert = conn.peerCertificate() != null;
+                tls.stats().handshake(conn.protocol(), h.engine().getSession().getCipherSuite(), peerCert, false);
+            } else {
+                Throwable cause = f.cause();
+                VerificationException v = HandshakeStats.verification(cause);
+                if (v == null && c.requireClientCertificate() && noPeerCertificate(cause)) {
+                    tls.stats().failVerifyNoCert();
+                    conn.failed("TLS_error:|PEER_DID_NOT_RETURN_A_CERTIFICATE:TLS_error_end");
+                } else if (v != null) {
+                    conn.failed("TLS_error:|CERTIFICATE_VERIFY_FAILED:" + v.getMessage() + ":TLS_error_end");
+                } else if (!(cause instanceof java.nio.channels.ClosedChannelException)) {
+                    tls.stats().connectionError();
+                    conn.failed("TLS_error:|" + String.valueOf(cause.getMessage()) + ":TLS_error_end");
+                }
+            }
+        });
+        ch.pipeline().addLast("tls", h);
+        ch.pipeline().addLast("tls-errors", HandshakeFailures.INSTANCE);
+        return conn;
+    }
+
+    /** BoringSSL and JSSE word "the client sent no certificate" differently. */
+    private static boolean noPeerCertificate(Throwable t) {
+        for (int i = 0; t != null && i < 10; i++, t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") || m.contains("Empty client certificate chain")
+                    || m.contains("Empty server certificate chain") || m.contains("certificate_required")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,40 @@
+package io.remora.tls;
+
+import io.netty.handler.ssl.SslHandler;
+
+import javax.net.ssl.SSLSession;
+
+/** Counts one handshake's outcome on its owner's {@link TlsStats}. */
+final class HandshakeStats {
+    private HandshakeStats() {
+    }
+
+    /** The verification failure behind a handshake failure, or null. */
+    static VerificationException verification(Throwable t) {
+        for (int i = 0; t != null && i < 10; i++, t = t.getCause()) {
+            if (t instanceof VerificationException v) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    static void count(SslHandler h, TlsStats stats) {
+        h.handshakeFuture().addListener(f -> {
+            if (f.isSuccess()) {
+                SSLSession s = h.engine().getSession();
+                boolean peerCert;
+                try {
+                    peerCert = s.getPeerCertificates().length > 0;
+                } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                    peerCert = false;
+                }
+                stats.handshake(s.getProtocol(), s.getCipherSuite(), peerCert, false);
+            } else if (verification(f.cause()) == null
+                    && !(f.cause() instanceof java.nio.channels.ClosedChannelException)) {
+                // Envoy's connection_error leaves out failed verifications (they have their own).
+                stats.connectionError();
+            }
+        });
+    }
+}

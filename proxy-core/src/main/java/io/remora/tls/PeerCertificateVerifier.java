@@ -1,0 +1,194 @@
+package io.remora.tls;
+
+import io.remora.config.CertificateValidation;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertStore;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Envoy's default certificate validator as a trust manager, so that a rejected peer fails the
+ * handshake itself: the chain must lead to {@code trusted_ca} (with CRLs when given, expiry
+ * honoured unless {@code allow_expired_certificate}), then some SAN must match one of
+ * {@code match_typed_subject_alt_names}. Without a trusted CA the peer is not verified, as in
+ * Envoy. Every rejection counts on {@link TlsStats} with Envoy's reason.
+ */
+final class PeerCertificateVerifier extends X509ExtendedTrustManager {
+    private final Set<TrustAnchor> anchors;
+    private final X509Certificate[] acceptedIssuers;
+    private final CertStore crls;
+    private final boolean onlyLeafCrl;
+    private final boolean allowExpired;
+    private final boolean acceptUntrusted;
+    private final SanMatchers sans;
+    private final TlsStats stats;
+
+    PeerCertificateVerifier(CertificateValidation v, TlsStats stats) throws GeneralSecurityException {
+        this.stats = stats;
+        this.sans = new SanMatchers(v.sanMatchers());
+        this.onlyLeafCrl = v.onlyVerifyLeafCertCrl();
+        this.allowExpired = v.allowExpiredCertificate();
+        this.acceptUntrusted = v.acceptUntrusted();
+        if (v.trustedCaPem() == null) {
+            anchors = null;
+            acceptedIssuers = new X509Certificate[0];
+        } else {
+            List<X509Certificate> cas = Pem.certificates(v.trustedCaPem());
+            if (cas.isEmpty()) {
+                throw new CertificateException("trusted_ca holds no certificate");
+            }
+            anchors = new HashSet<>();
+            for (X509Certificate c : cas) {
+                anchors.add(new TrustAnchor(c, null));
+            }
+            acceptedIssuers = cas.toArray(new X509Certificate[0]);
+        }
+        if (v.crlPem() != null) {
+            Collection<X509CRL> list = Pem.crls(v.crlPem());
+            crls = CertStore.getInstance("Collection", new CollectionCertStoreParameters(list));
+        } else {
+            crls = null;
+        }
+    }
+
+    /** Whether this verifier asks anything of the peer at all (a client cert is requested then). */
+    boolean verifies() {
+        return anchors != null;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        verify(chain);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return acceptedIssuers.clone();
+    }
+
+    private void verify(X509Certificate[] chain) throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            stats.failVerifyNoCert();
+            throw new CertificateException("peer presented no certificate");
+        }
+        if (anchors == null) {
+            return;
+        }
+        if (!acceptUntrusted) {
+            try {
+                validatePath(chain);
+            } catch (GeneralSecurityException e) {
+                stats.failVerifyError();
+                throw new VerificationException(VerificationException.Reason.VERIFY_ERROR,
+                        "certificate verify failed: " + reasonOf(e), e);
+            }
+        }
+        if (!sans.isEmpty() && !sans.matches(chain[0])) {
+            stats.failVerifySan();
+            throw new VerificationException(VerificationException.Reason.SAN,
+                    "certificate verify failed: SAN matcher", null);
+        }
+    }
+
+    private void validatePath(X509Certificate[] chain) throws GeneralSecurityException {
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        PKIXParameters params = new PKIXParameters(anchors);
+        if (crls != null) {
+            params.addCertStore(crls);
+            params.setRevocationEnabled(true);
+            if (onlyLeafCrl) {
+                var checker = (java.security.cert.PKIXRevocationChecker) CertPathValidator.getInstance("PKIX")
+                        .getRevocationChecker();
+                checker.setOptions(Set.of(java.security.cert.PKIXRevocationChecker.Option.ONLY_END_ENTITY,
+                        java.security.cert.PKIXRevocationChecker.Option.PREFER_CRLS,
+                        java.security.cert.PKIXRevocationChecker.Option.NO_FALLBACK));
+                params.addCertPathChecker(checker);
+            }
+        } else {
+            params.setRevocationEnabled(false);
+        }
+        if (allowExpired) {
+            // Validate as of a moment inside the leaf's validity: expiry alone is then forgiven.
+            params.setDate(chain[0].getNotAfter().getTime() > System.currentTimeMillis()
+                    ? new java.util.Date() : new java.util.Date(chain[0].getNotAfter().getTime() - 1000));
+        }
+        // Drop a trailing self-signed root the peer sent: PKIX wants the path up to an anchor.
+        List<X509Certificate> path = new ArrayList<>(Arrays.asList(chain));
+        while (path.size() > 1 && isSelfSigned(path.get(path.size() - 1))) {
+            path.remove(path.size() - 1);
+        }
+        CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
+    }
+
+    private static boolean isSelfSigned(X509Certificate c) {
+        return c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
+    }
+
+    private static String reasonOf(GeneralSecurityException e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            if (t.getCause() instanceof CertificateExpiredException) {
+                return "certificate has expired";
+            }
+            if (t.getCause() instanceof CertificateNotYetValidException) {
+                return "certificate is not yet valid";
+            }
+            t = t.getCause();
+        }
+        if (e instanceof java.security.cert.CertPathValidatorException cpv) {
+            if (cpv.getReason() == java.security.cert.CertPathValidatorException.BasicReason.EXPIRED) {
+                return "certificate has expired";
+            }
+            if (cpv.getReason() == java.security.cert.CertPathValidatorException.BasicReason.REVOKED) {
+                return "certificate revoked";
+            }
+            if (cpv.getReason() == java.security.cert.PKIXReason.NO_TRUST_ANCHOR) {
+                return "unable to get local issuer certificate";
+            }
+        }
+        return String.valueOf(e.getMessage());
+    }
+}

@@ -1,0 +1,73 @@
+package io.remora.tls;
+
+import io.remora.config.SanMatcher;
+
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
+
+/** {@code match_typed_subject_alt_names}: some SAN of the right type matches some matcher. */
+final class SanMatchers {
+    // GeneralName tags as X509Certificate.getSubjectAlternativeNames reports them
+    private static final int EMAIL = 1;
+    private static final int DNS = 2;
+    private static final int URI = 6;
+    private static final int IP = 7;
+
+    private final List<SanMatcher> matchers;
+
+    SanMatchers(List<SanMatcher> matchers) {
+        this.matchers = matchers == null ? List.of() : matchers;
+    }
+
+    boolean isEmpty() {
+        return matchers.isEmpty();
+    }
+
+    boolean matches(X509Certificate leaf) {
+        Collection<List<?>> sans;
+        try {
+            sans = leaf.getSubjectAlternativeNames();
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+        if (sans == null) {
+            return false;
+        }
+        for (List<?> san : sans) {
+            if (!(san.get(0) instanceof Integer type) || !(san.get(1) instanceof String value)) {
+                continue;
+            }
+            for (SanMatcher m : matchers) {
+                if (typeMatches(m.type(), type) && matchesValue(m, type, value)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean typeMatches(SanMatcher.Type t, int tag) {
+        return switch (t) {
+            case ANY -> tag == DNS || tag == URI || tag == EMAIL || tag == IP;
+            case DNS -> tag == DNS;
+            case URI -> tag == URI;
+            case EMAIL -> tag == EMAIL;
+            case IP_ADDRESS -> tag == IP;
+        };
+    }
+
+    /** DNS SANs with a leading wildcard match one label, as Envoy's dnsNameMatch does for exact matchers. */
+    private static boolean matchesValue(SanMatcher m, int tag, String value) {
+        if (m.matcher().matches(value)) {
+            return true;
+        }
+        if (tag == DNS && value.startsWith("*.") && m.matcher() instanceof io.remora.config.StringMatcher.Exact e) {
+            String want = e.value();
+            int dot = want.indexOf('.');
+            return dot > 0 && want.substring(dot).equalsIgnoreCase(value.substring(1));
+        }
+        return false;
+    }
+}

@@ -1,0 +1,201 @@
+package io.remora.tls;
+
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * What one TLS connection established: version, cipher, the peer's and our certificates and
+ * the identities in them (URI SANs carry SPIFFE IDs). Filled in once, on the connection's event
+ * loop, when the handshake completes; {@link #failureReason()} when it failed instead. Filters
+ * and access logs read it through the connection info.
+ */
+public final class TlsConnection {
+    /** On an upstream channel: the TLS it established (set by the connector after the handshake). */
+    public static final io.netty.util.AttributeKey<TlsConnection> UPSTREAM =
+            io.netty.util.AttributeKey.valueOf("remora.upstream.tls");
+
+    private boolean established;
+    private String protocol;
+    private String cipher;
+    private String sessionId;
+    private String serverName;
+    private X509Certificate peer;
+    private X509Certificate local;
+    private List<String> peerUriSans = List.of();
+    private List<String> peerDnsSans = List.of();
+    private List<String> localUriSans = List.of();
+    private List<String> localDnsSans = List.of();
+    private String failureReason;
+
+    void established(SSLSession s, String sni) {
+        established = true;
+        protocol = s.getProtocol();
+        cipher = CipherNames.openSsl(s.getCipherSuite());
+        byte[] id = s.getId();
+        sessionId = id == null || id.length == 0 ? null : HexFormat.of().formatHex(id);
+        serverName = sni;
+        try {
+            Certificate[] chain = s.getPeerCertificates();
+            if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
+                peer = x;
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            peer = null;
+        }
+        Certificate[] mine = s.getLocalCertificates();
+        if (mine != null && mine.length > 0 && mine[0] instanceof X509Certificate x) {
+            local = x;
+        }
+        peerUriSans = sans(peer, 6);
+        peerDnsSans = sans(peer, 2);
+        localUriSans = sans(local, 6);
+        localDnsSans = sans(local, 2);
+    }
+
+    /** The state of a completed handshake. */
+    public static TlsConnection of(io.netty.handler.ssl.SslHandler h) {
+        TlsConnection t = new TlsConnection();
+        t.established(h.engine().getSession(), null);
+        return t;
+    }
+
+    void failed(String reason) {
+        failureReason = reason;
+    }
+
+    private static List<String> sans(X509Certificate c, int type) {
+        if (c == null) {
+            return List.of();
+        }
+        try {
+            Collection<List<?>> all = c.getSubjectAlternativeNames();
+            if (all == null) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>(1);
+            for (List<?> san : all) {
+                if (Integer.valueOf(type).equals(san.get(0)) && san.get(1) instanceof String v) {
+                    out.add(v);
+                }
+            }
+            return List.copyOf(out);
+        } catch (CertificateParsingException e) {
+            return List.of();
+        }
+    }
+
+    /** True once the handshake completed. */
+    public boolean established() {
+        return established;
+    }
+
+    /** "TLSv1.3", as Envoy's %DOWNSTREAM_TLS_VERSION%. */
+    public String protocol() {
+        return protocol;
+    }
+
+    /** OpenSSL name of the cipher, as Envoy's %DOWNSTREAM_TLS_CIPHER%. */
+    public String cipher() {
+        return cipher;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public String serverName() {
+        return serverName;
+    }
+
+    /** The peer's leaf certificate, or null when it sent none. */
+    public X509Certificate peerCertificate() {
+        return peer;
+    }
+
+    public X509Certificate localCertificate() {
+        return local;
+    }
+
+    public List<String> peerUriSans() {
+        return peerUriSans;
+    }
+
+    public List<String> peerDnsSans() {
+        return peerDnsSans;
+    }
+
+    public List<String> localUriSans() {
+        return localUriSans;
+    }
+
+    public List<String> localDnsSans() {
+        return localDnsSans;
+    }
+
+    /** The peer's subject as Envoy prints it (RFC 2253), or null. */
+    public String peerSubject() {
+        return peer == null ? null : peer.getSubjectX500Principal().getName();
+    }
+
+    public String peerIssuer() {
+        return peer == null ? null : peer.getIssuerX500Principal().getName();
+    }
+
+    public String localSubject() {
+        return local == null ? null : local.getSubjectX500Principal().getName();
+    }
+
+    /** The peer certificate's serial in lower-case hex, as Envoy prints it. */
+    public String peerSerial() {
+        return peer == null ? null : peer.getSerialNumber().toString(16);
+    }
+
+    public Instant peerValidFrom() {
+        return peer == null ? null : peer.getNotBefore().toInstant();
+    }
+
+    public Instant peerValidUntil() {
+        return peer == null ? null : peer.getNotAfter().toInstant();
+    }
+
+    /** SHA-256 of the peer's DER certificate, lower-case hex (XFCC's Hash, %..._FINGERPRINT_256%). */
+    public String peerFingerprintSha256() {
+        if (peer == null) {
+            return null;
+        }
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(peer.getEncoded()));
+        } catch (CertificateEncodingException | java.security.NoSuchAlgorithmException e) {
+            return null;
+        }
+    }
+
+    /** The peer's leaf as URL-encoded PEM, as Envoy's %DOWNSTREAM_PEER_CERT% and XFCC's Cert. */
+    public String peerCertificatePemUrlEncoded() {
+        if (peer == null) {
+            return null;
+        }
+        try {
+            String pem = "-----BEGIN CERTIFICATE-----\n"
+                    + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(peer.getEncoded())
+                    + "\n-----END CERTIFICATE-----\n";
+            return java.net.URLEncoder.encode(pem, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+        } catch (CertificateEncodingException e) {
+            return null;
+        }
+    }
+
+    /** Why the handshake failed, as Envoy's %DOWNSTREAM_TRANSPORT_FAILURE_REASON%; null otherwise. */
+    public String failureReason() {
+        return failureReason;
+    }
+}

@@ -1,0 +1,174 @@
+package io.remora.tls;
+
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.remora.config.CertificateValidation;
+import io.remora.config.TlsCertificate;
+import io.remora.config.TlsParams;
+import io.remora.config.TransportSocketConfig;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds a Netty {@link SslContext} from a transport socket and its resolved material, with
+ * Envoy's defaults (TLS 1.2-1.3, Envoy's cipher list and curves) on either provider.
+ */
+final class TlsContextFactory {
+    /** Envoy's default cipher list for TLS 1.2 (TLS 1.3 suites are not configurable, as in BoringSSL). */
+    static final List<String> DEFAULT_CIPHERS = List.of(
+            "[ECDHE-ECDSA-AES128-GCM-SHA256|ECDHE-ECDSA-CHACHA20-POLY1305]",
+            "[ECDHE-RSA-AES128-GCM-SHA256|ECDHE-RSA-CHACHA20-POLY1305]",
+            "ECDHE-ECDSA-AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384");
+    static final List<String> TLS13_CIPHERS = List.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256");
+    static final List<String> DEFAULT_CURVES = List.of("X25519", "P-256");
+
+    private TlsContextFactory() {
+    }
+
+    /** The material a context is built from, once SDS names are resolved. */
+    record Material(List<TlsCertificate> certificates, CertificateValidation validation) {
+    }
+
+    static SslContext server(TransportSocketConfig ts, Material m, TlsProvider provider, TlsStats stats)
+            throws SSLException {
+        try {
+            KeyManagerFactory kmf = keyManagers(m.certificates());
+            SslContextBuilder b = SslContextBuilder.forServer(kmf).sslProvider(provider.netty());
+            PeerCertificateVerifier verifier = verifier(m.validation(), stats);
+            if (verifier != null) {
+                b.trustManager(verifier);
+            }
+            // Envoy asks for a client certificate whenever it can verify one, and insists only
+            // when require_client_certificate says so.
+            b.clientAuth(ts.requireClientCertificate() ? ClientAuth.REQUIRE
+                    : verifier != null && verifier.verifies() ? ClientAuth.OPTIONAL : ClientAuth.NONE);
+            common(b, ts, ts.alpnProtocols(), provider, true);
+            if (!ts.sessionResumption()) {
+                // Stateful cache off; BoringSSL issues no tickets unless keys are set (Netty's
+                // default), the JDK cache is cut to one short-lived entry.
+                b.sessionCacheSize(1).sessionTimeout(1);
+            }
+            SslContext ctx = b.build();
+            if (!ts.sessionResumption() && ctx.sessionContext() instanceof OpenSslSessionContext o) {
+                o.setSessionCacheEnabled(false);
+            }
+            return ctx;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw wrap(e);
+        }
+    }
+
+    static SslContext client(TransportSocketConfig ts, Material m, List<String> alpnFallback, TlsProvider provider,
+                             TlsStats stats) throws SSLException {
+        try {
+            SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider.netty());
+            if (!m.certificates().isEmpty()) {
+                b.keyManager(keyManagers(m.certificates()));
+            }
+            PeerCertificateVerifier verifier = verifier(m.validation(), stats);
+            b.trustManager(verifier != null ? verifier : new PeerCertificateVerifier(CertificateValidation.NONE, stats));
+            // Hostname checks are Envoy's SAN matchers', not the JDK's.
+            b.endpointIdentificationAlgorithm(null);
+            List<String> alpn = ts.alpnProtocols().isEmpty() ? alpnFallback : ts.alpnProtocols();
+            common(b, ts, alpn, provider, false);
+            return b.build();
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw wrap(e);
+        }
+    }
+
+    private static void common(SslContextBuilder b, TransportSocketConfig ts, List<String> alpn, TlsProvider provider,
+                               boolean server) {
+        TlsParams p = ts.params() == null ? TlsParams.DEFAULT : ts.params();
+        b.protocols(protocols(p, server));
+        List<String> ciphers = new ArrayList<>(CipherNames.forProvider(
+                p.cipherSuites().isEmpty() ? DEFAULT_CIPHERS : p.cipherSuites(), provider));
+        ciphers.addAll(TLS13_CIPHERS);
+        b.ciphers(ciphers, IdentityCipherSuiteFilter.INSTANCE_DEFAULTING_TO_SUPPORTED_CIPHERS);
+        if (provider == TlsProvider.BORINGSSL) {
+            List<String> curves = p.ecdhCurves().isEmpty() ? DEFAULT_CURVES : p.ecdhCurves();
+            b.option(OpenSslContextOption.GROUPS, curves.toArray(new String[0]));
+        }
+        if (alpn != null && !alpn.isEmpty()) {
+            b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+        }
+    }
+
+    /** Envoy's TlsParameters versions as JSSE names; Envoy's defaults: 1.2 to 1.3 (servers), 1.2 (clients). */
+    static String[] protocols(TlsParams p, boolean server) {
+        int min = version(p.minVersion(), 2);
+        int max = version(p.maxVersion(), server ? 3 : 2);
+        List<String> out = new ArrayList<>();
+        for (int v = min; v <= max; v++) {
+            out.add(v == 0 ? "TLSv1" : "TLSv1." + v);
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("tls_minimum_protocol_version is above tls_maximum_protocol_version");
+        }
+        return out.toArray(new String[0]);
+    }
+
+    private static int version(String envoy, int dflt) {
+        if (envoy == null || envoy.isEmpty() || envoy.equals("TLS_AUTO")) {
+            return dflt;
+        }
+        return switch (envoy) {
+            case "TLSv1_0" -> 0;
+            case "TLSv1_1" -> 1;
+            case "TLSv1_2" -> 2;
+            case "TLSv1_3" -> 3;
+            default -> throw new IllegalArgumentException("unknown TLS version " + envoy);
+        };
+    }
+
+    private static PeerCertificateVerifier verifier(CertificateValidation v, TlsStats stats)
+            throws GeneralSecurityException {
+        return v == null ? null : new PeerCertificateVerifier(v, stats);
+    }
+
+    /** Every certificate as one key store entry: the key manager picks by the key type the peer accepts. */
+    static KeyManagerFactory keyManagers(List<TlsCertificate> certs) throws GeneralSecurityException {
+        if (certs.isEmpty()) {
+            throw new GeneralSecurityException("no certificate");
+        }
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try {
+            ks.load(null, null);
+        } catch (java.io.IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        char[] pw = "remora".toCharArray();
+        int i = 0;
+        for (TlsCertificate c : certs) {
+            List<X509Certificate> chain = Pem.certificates(c.certificateChainPem());
+            if (chain.isEmpty()) {
+                throw new GeneralSecurityException("certificate_chain holds no certificate");
+            }
+            PrivateKey key = Pem.privateKey(c.privateKeyPem());
+            ks.setKeyEntry("cert" + i++, key, pw, chain.toArray(new X509Certificate[0]));
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, pw);
+        return kmf;
+    }
+
+    private static SSLException wrap(Exception e) {
+        return e instanceof SSLException s ? s : new SSLException(e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    }
+}

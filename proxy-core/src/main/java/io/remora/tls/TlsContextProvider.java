@@ -1,0 +1,111 @@
+package io.remora.tls;
+
+import io.netty.handler.ssl.SslContext;
+import io.remora.config.CertificateValidation;
+import io.remora.config.SecretConfig;
+import io.remora.config.TlsCertificate;
+import io.remora.config.TransportSocketConfig;
+
+import javax.net.ssl.SSLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The current SslContext of one transport socket (a filter chain's or a cluster's), rebuilt
+ * when the secrets it names change: each new handshake uses the newest certificate and roots,
+ * handshakes already made keep theirs. A context is built once per secret version and ALPN
+ * list; the check per handshake is one volatile read.
+ */
+public final class TlsContextProvider {
+    private final TransportSocketConfig config;
+    private final SecretManager secrets;
+    private final boolean server;
+    private final TlsProvider provider;
+    private final TlsStats stats;
+    private final Map<List<String>, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(long version, TlsContextFactory.Material material, SslContext context) {
+    }
+
+    public TlsContextProvider(TransportSocketConfig config, SecretManager secrets, boolean server,
+                              TlsProvider provider, TlsStats stats) {
+        this.config = config;
+        this.secrets = secrets == null ? new SecretManager() : secrets;
+        this.server = server;
+        this.provider = provider;
+        this.stats = stats;
+    }
+
+    public TransportSocketConfig config() {
+        return config;
+    }
+
+    public TlsStats stats() {
+        return stats;
+    }
+
+    /** Whether every secret this socket names has arrived. */
+    public boolean ready() {
+        return missing() == null;
+    }
+
+    /** The first SDS secret this socket names that has not arrived, or null. */
+    public String missing() {
+        for (String n : config.certificateSdsNames()) {
+            SecretConfig s = secrets.get(n);
+            if (s == null || s.tlsCertificate() == null) {
+                return n;
+            }
+        }
+        if (config.validationSdsName() != null) {
+            SecretConfig s = secrets.get(config.validationSdsName());
+            if (s == null || s.validationContext() == null) {
+                return config.validationSdsName();
+            }
+        }
+        return null;
+    }
+
+    /** The context for a new handshake; fails when a secret is missing or its material is bad. */
+    public SslContext current(List<String> alpnFallback) throws SSLException {
+        List<String> key = alpnFallback == null ? List.of() : alpnFallback;
+        long v = secrets.version();
+        Cached c = cache.get(key);
+        if (c != null && c.version == v) {
+            return c.context;
+        }
+        TlsContextFactory.Material m = resolve();
+        if (c != null && c.material.equals(m)) {
+            cache.put(key, new Cached(v, m, c.context)); // other secrets changed, not ours
+            return c.context;
+        }
+        SslContext ctx = server ? TlsContextFactory.server(config, m, provider, stats)
+                : TlsContextFactory.client(config, m, key, provider, stats);
+        cache.put(key, new Cached(v, m, ctx));
+        return ctx;
+    }
+
+    /** The certificates and validation context, SDS names replaced by the secrets' current values. */
+    TlsContextFactory.Material resolve() throws SSLException {
+        List<TlsCertificate> certs = new ArrayList<>(config.certificates());
+        for (String n : config.certificateSdsNames()) {
+            SecretConfig s = secrets.get(n);
+            if (s == null || s.tlsCertificate() == null) {
+                throw new SSLException("SDS secret '" + n + "' (tls_certificate) has not arrived");
+            }
+            certs.add(s.tlsCertificate());
+        }
+        CertificateValidation v = config.validation();
+        if (config.validationSdsName() != null) {
+            SecretConfig s = secrets.get(config.validationSdsName());
+            if (s == null || s.validationContext() == null) {
+                throw new SSLException("SDS secret '" + config.validationSdsName()
+                        + "' (validation_context) has not arrived");
+            }
+            v = CertificateValidation.combine(s.validationContext(), config.validation());
+        }
+        return new TlsContextFactory.Material(List.copyOf(certs), v);
+    }
+}

@@ -1,0 +1,101 @@
+package io.remora.tls;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Envoy's {@code <scope>.ssl.*} stats of one listener ({@code listener.<address>.ssl.*}) or
+ * cluster ({@code cluster.<name>.ssl.*}): handshakes, errors by verification reason, and the
+ * negotiated versions, ciphers and curves. Cipher names become the {@code envoy_ssl_cipher}
+ * tag as Envoy's tag extractor does; versions and curves stay in the name.
+ */
+public final class TlsStats {
+    public static final String CIPHER_TAG = "envoy_ssl_cipher";
+
+    private final MeterRegistry registry;
+    private final String prefix;
+    private final String tagKey;
+    private final String tagValue;
+    private final Counter handshake;
+    private final Counter connectionError;
+    private final Counter failVerifyError;
+    private final Counter failVerifySan;
+    private final Counter failVerifyNoCert;
+    private final Counter noCertificate;
+    private final Counter sessionReused;
+    private final ConcurrentMap<String, Counter> dynamic = new ConcurrentHashMap<>();
+
+    private TlsStats(MeterRegistry registry, String scope, String tagKey, String tagValue) {
+        this.registry = registry;
+        this.prefix = "envoy_" + scope + "_ssl_";
+        this.tagKey = tagKey;
+        this.tagValue = tagValue;
+        handshake = c("handshake");
+        connectionError = c("connection_error");
+        failVerifyError = c("fail_verify_error");
+        failVerifySan = c("fail_verify_san");
+        failVerifyNoCert = c("fail_verify_no_cert");
+        noCertificate = c("no_certificate");
+        sessionReused = c("session_reused");
+    }
+
+    /** {@code listener.<label>.ssl.*}. */
+    public static TlsStats listener(MeterRegistry r, String label) {
+        return new TlsStats(r, "listener", io.remora.stats.ListenerStats.TAG, label);
+    }
+
+    /** {@code cluster.<name>.ssl.*}. */
+    public static TlsStats cluster(MeterRegistry r, String statName) {
+        return new TlsStats(r, "cluster", io.remora.stats.ClusterStats.TAG, statName);
+    }
+
+    /** Stats that count nowhere (tests, contexts made without an owner). */
+    public static TlsStats none() {
+        return new TlsStats(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), "listener",
+                io.remora.stats.ListenerStats.TAG, "none");
+    }
+
+    private Counter c(String stat) {
+        return Counter.builder(prefix + stat).tag(tagKey, tagValue).register(registry);
+    }
+
+    void failVerifyError() {
+        failVerifyError.increment();
+    }
+
+    void failVerifySan() {
+        failVerifySan.increment();
+    }
+
+    void failVerifyNoCert() {
+        failVerifyNoCert.increment();
+    }
+
+    /** A handshake that completed: counts it with its version, cipher and curve. */
+    public void handshake(String protocol, String cipher, boolean peerCertificate, boolean reused) {
+        handshake.increment();
+        if (!peerCertificate) {
+            noCertificate.increment();
+        }
+        if (reused) {
+            sessionReused.increment();
+        }
+        if (protocol != null) {
+            dynamic.computeIfAbsent("v" + protocol, p -> Counter.builder(prefix + "versions_" + protocol.replace('.', '_'))
+                    .tag(tagKey, tagValue).register(registry)).increment();
+        }
+        if (cipher != null) {
+            String name = CipherNames.openSsl(cipher);
+            dynamic.computeIfAbsent("c" + name, n -> Counter.builder(prefix + "ciphers").tag(tagKey, tagValue)
+                    .tag(CIPHER_TAG, name).register(registry)).increment();
+        }
+    }
+
+    /** A handshake that failed (any reason; verification failures also count their own stat). */
+    public void connectionError() {
+        connectionError.increment();
+    }
+}

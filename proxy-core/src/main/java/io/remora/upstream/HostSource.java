@@ -1,0 +1,134 @@
+package io.remora.upstream;
+
+import io.remora.config.ClusterConfig.LbPolicy;
+import io.remora.config.ClusterLoadAssignment.Locality;
+import io.remora.config.LoadBalancingConfig;
+import io.remora.upstream.lb.HashLoadBalancer;
+import io.remora.upstream.lb.MaglevLoadBalancer;
+import io.remora.upstream.lb.RingHashLoadBalancer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The hosts one priority's healthy (or degraded, or panic) load picks from, with the balancer
+ * over them: a consistent-hash table, a locality-weighted choice then the locality's balancer,
+ * or the cluster's policy over all of them.
+ */
+abstract class HostSource {
+    static final HostSource EMPTY = new HostSource() {
+        @Override
+        Host pick(long hash, int attempt) {
+            return null;
+        }
+    };
+
+    abstract Host pick(long hash, int attempt);
+
+    /**
+     * @param hosts      the hosts to pick from
+     * @param levelHosts every host of the priority, for locality availability
+     */
+    static HostSource of(Host[] hosts, Host[] levelHosts, LbPolicy policy, int choiceCount, LoadBalancingConfig lb,
+                         Map<Locality, Integer> localityWeights, int overprovisioning) {
+        if (hosts.length == 0) {
+            return EMPTY;
+        }
+        if (policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV) {
+            double[] w = new double[hosts.length];
+            for (int i = 0; i < hosts.length; i++) {
+                w[i] = Math.max(1, hosts[i].weight());
+            }
+            HashLoadBalancer table = policy == LbPolicy.RING_HASH
+                    ? new RingHashLoadBalancer(hosts, w, lb.ringHash())
+                    : new MaglevLoadBalancer(hosts, w, lb.maglev());
+            return new HostSource() {
+                @Override
+                Host pick(long hash, int attempt) {
+                    return table.chooseHost(hash, attempt);
+                }
+            };
+        }
+        if (lb.localityWeighted() && !localityWeights.isEmpty()) {
+            HostSource byLocality = LocalityWeighted.of(hosts, levelHosts, policy, choiceCount, lb, localityWeights,
+                    overprovisioning);
+            if (byLocality != null) {
+                return byLocality;
+            }
+        }
+        LoadBalancer balancer = LoadBalancer.create(policy, hosts, choiceCount, lb);
+        return new HostSource() {
+            @Override
+            Host pick(long hash, int attempt) {
+                return balancer.pick();
+            }
+        };
+    }
+
+    /**
+     * Envoy's locality-weighted balancing: a locality is chosen by
+     * {@code load_balancing_weight × min(1, overprovisioning × healthy / hosts)} of that locality,
+     * then a host within it by the cluster's policy.
+     */
+    static final class LocalityWeighted extends HostSource {
+        private final LoadBalancer[] balancers;
+        private final double[] cumulative;
+
+        private LocalityWeighted(LoadBalancer[] balancers, double[] cumulative) {
+            this.balancers = balancers;
+            this.cumulative = cumulative;
+        }
+
+        static HostSource of(Host[] hosts, Host[] levelHosts, LbPolicy policy, int choiceCount, LoadBalancingConfig lb,
+                             Map<Locality, Integer> weights, int overprovisioning) {
+            Map<Locality, List<Host>> byLocality = new LinkedHashMap<>();
+            for (Host h : hosts) {
+                byLocality.computeIfAbsent(h.locality(), k -> new ArrayList<>()).add(h);
+            }
+            Map<Locality, Integer> totals = new LinkedHashMap<>();
+            for (Host h : levelHosts) {
+                totals.merge(h.locality(), 1, Integer::sum);
+            }
+            List<LoadBalancer> lbs = new ArrayList<>();
+            List<Double> cum = new ArrayList<>();
+            double sum = 0;
+            for (Map.Entry<Locality, List<Host>> e : byLocality.entrySet()) {
+                Integer w = weights.get(e.getKey());
+                if (w == null || w == 0) {
+                    continue; // Envoy: a locality without weight takes no load when weighting is on
+                }
+                int total = totals.getOrDefault(e.getKey(), e.getValue().size());
+                double availability = Math.min(1.0, overprovisioning / 100.0 * e.getValue().size() / total);
+                double effective = w * availability;
+                if (effective <= 0) {
+                    continue;
+                }
+                sum += effective;
+                cum.add(sum);
+                lbs.add(LoadBalancer.create(policy, e.getValue().toArray(new Host[0]), choiceCount, lb));
+            }
+            if (lbs.isEmpty()) {
+                return null;
+            }
+            double[] c = new double[cum.size()];
+            for (int i = 0; i < c.length; i++) {
+                c[i] = cum.get(i);
+            }
+            return new LocalityWeighted(lbs.toArray(new LoadBalancer[0]), c);
+        }
+
+        @Override
+        Host pick(long hash, int attempt) {
+            double r = ThreadLocalRandom.current().nextDouble() * cumulative[cumulative.length - 1];
+            for (int i = 0; i < cumulative.length; i++) {
+                if (r < cumulative[i]) {
+                    return balancers[i].pick();
+                }
+            }
+            return balancers[balancers.length - 1].pick();
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.remora.upstream;
+
+import io.remora.config.LoadBalancingConfig;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Envoy's {@code slow_start_config}: a host newer than the window takes a share of its weight
+ * that grows as {@code max(min_weight_percent, (age / window)^(1 / aggression))}. While any host
+ * is ramping, picks are weighted random over those scaled weights; afterwards the policy's own
+ * balancer answers at no extra cost.
+ */
+final class SlowStartLoadBalancer implements LoadBalancer {
+    private final Host[] hosts;
+    private final LoadBalancingConfig.SlowStart config;
+    private final LoadBalancer steady;
+    private final long windowNanos;
+    /** After this instant no host is in its window. */
+    private final long rampEndNanos;
+
+    private SlowStartLoadBalancer(Host[] hosts, LoadBalancingConfig.SlowStart config, LoadBalancer steady,
+                                  long rampEndNanos) {
+        this.hosts = hosts;
+        this.config = config;
+        this.steady = steady;
+        this.windowNanos = config.window().toNanos();
+        this.rampEndNanos = rampEndNanos;
+    }
+
+    static LoadBalancer wrap(Host[] hosts, LoadBalancingConfig.SlowStart config, LoadBalancer steady) {
+        long newest = Long.MIN_VALUE;
+        for (Host h : hosts) {
+            newest = Math.max(newest, h.createdNanos());
+        }
+        long end = newest + config.window().toNanos();
+        if (end - System.nanoTime() <= 0) {
+            return steady;
+        }
+        return new SlowStartLoadBalancer(hosts, config, steady, end);
+    }
+
+    /** The fraction of its weight a host of this age takes. */
+    double factor(long ageNanos) {
+        if (ageNanos >= windowNanos) {
+            return 1.0;
+        }
+        double time = Math.max(ageNanos, 1) / (double) windowNanos;
+        double f = Math.pow(time, 1.0 / config.aggression());
+        return Math.max(config.minWeightPercent() / 100.0, f);
+    }
+
+    @Override
+    public Host pick() {
+        long now = System.nanoTime();
+        if (now - rampEndNanos >= 0) {
+            return steady.pick();
+        }
+        double total = 0;
+        double[] w = new double[hosts.length];
+        for (int i = 0; i < hosts.length; i++) {
+            w[i] = Math.max(1, hosts[i].weight()) * factor(now - hosts[i].createdNanos());
+            total += w[i];
+        }
+        double r = ThreadLocalRandom.current().nextDouble() * total;
+        for (int i = 0; i < hosts.length; i++) {
+            r -= w[i];
+            if (r < 0) {
+                return hosts[i];
+            }
+        }
+        return hosts[hosts.length - 1];
+    }
+}

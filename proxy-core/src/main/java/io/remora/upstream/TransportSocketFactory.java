@@ -1,0 +1,28 @@
+package io.remora.upstream;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.ssl.SslHandler;
+
+import javax.net.ssl.SSLException;
+import java.util.List;
+
+/**
+ * How a cluster's connections get their transport socket: raw bytes or a TLS client handler
+ * made from the cluster's {@code transport_socket} (or the one of its
+ * {@code transport_socket_matches} that the endpoint selects).
+ */
+public interface TransportSocketFactory {
+
+    /** Plaintext for every host. */
+    TransportSocketFactory RAW = (alloc, host, alpnFallback) -> null;
+
+    /**
+     * A TLS handler for a new connection to {@code host}, or null for plaintext.
+     *
+     * @param alpnFallback protocols to offer when the TLS context names none (the HTTP pools
+     *                     offer their codec's protocol, as Envoy's pools do); may be empty
+     * @throws SSLException when the TLS material is not usable (e.g. an SDS secret has not
+     *                      arrived): the connect fails with that reason
+     */
+    SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback) throws SSLException;
+}

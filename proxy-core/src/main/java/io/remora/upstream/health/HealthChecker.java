@@ -1,0 +1,362 @@
+package io.remora.upstream.health;
+
+import io.netty.channel.EventLoop;
+import io.remora.config.HealthCheckConfig;
+import io.remora.stats.ClusterStats;
+import io.remora.upstream.EventLogFile;
+import io.remora.upstream.HealthFlag;
+import io.remora.upstream.Host;
+import io.remora.upstream.UpstreamRuntime;
+
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Envoy's active health checker of one cluster ({@code HealthCheckerImplBase}): one session per
+ * host, each checking on its own timer, all on the upstream loop. A host fails at
+ * {@code unhealthy_threshold} network failures in a row, or at once on a non-retriable ACTIVE
+ * failure (an unexpected HTTP status, NOT_SERVING); it comes back at {@code healthy_threshold}
+ * successes, or at the very first check.
+ */
+public final class HealthChecker {
+    private static final System.Logger LOG = System.getLogger(HealthChecker.class.getName());
+
+    enum Transition { UNCHANGED, CHANGED, CHANGE_PENDING }
+
+    private final String clusterName;
+    final HealthCheckConfig config;
+    final UpstreamRuntime runtime;
+    final EventLoop loop;
+    private final ClusterStats clusterStats;
+    final HealthCheckStats stats;
+    private final Runnable healthChanged;
+    private final Consumer<Host> onSuccess;
+    private final EventLogFile eventLog;
+    /** Upstream loop only. */
+    private final Map<Host, Session> sessions = new IdentityHashMap<>();
+    private boolean stopped;
+
+    /**
+     * @param healthChanged runs after a host's health changed (the cluster regroups its hosts)
+     * @param onSuccess     runs after every passed check (outlier detection may uneject the host)
+     */
+    public HealthChecker(String clusterName, HealthCheckConfig config, UpstreamRuntime runtime, ClusterStats clusterStats,
+                         Runnable healthChanged, Consumer<Host> onSuccess) {
+        this.clusterName = clusterName;
+        this.config = config;
+        this.runtime = runtime;
+        this.loop = runtime.loop();
+        this.clusterStats = clusterStats;
+        this.stats = HealthCheckStats.of(runtime.registry(), clusterStats.name());
+        this.healthChanged = healthChanged;
+        this.onSuccess = onSuccess;
+        this.eventLog = EventLogFile.of(config.eventLogPath());
+    }
+
+    String clusterName() {
+        return clusterName;
+    }
+
+    /** The cluster's hosts now (control thread): new hosts get a session, gone ones lose theirs. */
+    public void hostsChanged(List<Host> hosts) {
+        List<Host> copy = List.copyOf(hosts);
+        loop.execute(() -> {
+            if (stopped) {
+                return;
+            }
+            Set<Host> current = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            current.addAll(copy);
+            for (var it = sessions.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (!current.contains(e.getKey())) {
+                    e.getValue().stop();
+                    it.remove();
+                }
+            }
+            for (Host h : copy) {
+                if (!sessions.containsKey(h)) {
+                    Session s = new Session(h, newProbe(h));
+                    sessions.put(h, s);
+                    s.start();
+                }
+            }
+            recountHealthy();
+        });
+    }
+
+    public void stop() {
+        loop.execute(() -> {
+            stopped = true;
+            sessions.values().forEach(Session::stop);
+            sessions.clear();
+        });
+    }
+
+    private Probe newProbe(Host h) {
+        HealthCheckConfig.Checker c = config.checker();
+        if (c instanceof HealthCheckConfig.Http http) {
+            return new HttpProbe(this, h, http);
+        }
+        if (c instanceof HealthCheckConfig.Tcp tcp) {
+            return new TcpProbe(this, h, tcp);
+        }
+        return new GrpcProbe(this, h, (HealthCheckConfig.Grpc) c);
+    }
+
+    private void recountHealthy() {
+        long healthy = 0;
+        long degraded = 0;
+        for (Host h : sessions.keySet()) {
+            if (!h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
+                healthy++;
+                if (h.healthFlagGet(HealthFlag.DEGRADED_ACTIVE_HC)) {
+                    degraded++;
+                }
+            }
+        }
+        stats.healthy.set(healthy);
+        stats.degraded.set(degraded);
+    }
+
+    String checkerType() {
+        HealthCheckConfig.Checker c = config.checker();
+        return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP" : "GRPC";
+    }
+
+    /** The next check's delay, Envoy's {@code HealthCheckerImplBase::interval}. */
+    long intervalMillis(boolean unhealthy, Transition t) {
+        HealthCheckConfig c = config;
+        Duration base;
+        if (clusterStats.upstreamCxTotal.count() > 0) {
+            if (unhealthy) {
+                base = t == Transition.CHANGED ? c.unhealthyEdgeInterval() : c.unhealthyInterval();
+            } else {
+                base = t == Transition.CHANGED ? c.healthyEdgeInterval() : c.interval();
+            }
+        } else {
+            // No traffic yet: check slowly; a healthy host may use its own no-traffic interval.
+            base = unhealthy ? c.noTrafficInterval() : c.noTrafficHealthyInterval();
+        }
+        long ms = Math.max(1, base.toMillis());
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long percentMod = c.intervalJitterPercent() * ms / 100;
+        if (percentMod > 0) {
+            ms += r.nextLong(percentMod);
+        }
+        long jitter = c.intervalJitter().toMillis();
+        if (jitter > 0) {
+            ms += r.nextLong(jitter);
+        }
+        return ms;
+    }
+
+    /** One host's checks (Envoy's {@code ActiveHealthCheckSession}); upstream loop only. */
+    final class Session implements Probe.Outcome {
+        final Host host;
+        private final Probe probe;
+        private int numHealthy;
+        private int numUnhealthy;
+        private boolean firstCheck = true;
+        private io.netty.util.concurrent.ScheduledFuture<?> intervalTimer;
+        private io.netty.util.concurrent.ScheduledFuture<?> timeoutTimer;
+        private boolean inFlight;
+        private boolean stopped;
+
+        Session(Host host, Probe probe) {
+            this.host = host;
+            this.probe = probe;
+        }
+
+        void start() {
+            long initial = config.initialJitter().toMillis();
+            long delay = initial > 0 ? ThreadLocalRandom.current().nextLong(initial) : 0;
+            intervalTimer = loop.schedule(this::check, delay, TimeUnit.MILLISECONDS);
+        }
+
+        void stop() {
+            stopped = true;
+            if (intervalTimer != null) {
+                intervalTimer.cancel(false);
+            }
+            if (timeoutTimer != null) {
+                timeoutTimer.cancel(false);
+            }
+            probe.close();
+        }
+
+        private void check() {
+            if (stopped) {
+                return;
+            }
+            inFlight = true;
+            stats.attempt.increment();
+            timeoutTimer = loop.schedule(this::onTimeout, Math.max(1, config.timeout().toMillis()), TimeUnit.MILLISECONDS);
+            try {
+                probe.check(this);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "health check of " + host + " failed to start", e);
+                failure(Probe.FailureType.NETWORK, false);
+            }
+        }
+
+        private void onTimeout() {
+            if (!inFlight || stopped) {
+                return;
+            }
+            host.healthFlagSet(HealthFlag.ACTIVE_HC_TIMEOUT);
+            failure(Probe.FailureType.NETWORK_TIMEOUT, false);
+            // After the verdict: closing may report a network failure, which is then ignored.
+            probe.close();
+        }
+
+        private boolean finishCheck() {
+            if (!inFlight || stopped) {
+                return false;
+            }
+            inFlight = false;
+            if (timeoutTimer != null) {
+                timeoutTimer.cancel(false);
+                timeoutTimer = null;
+            }
+            return true;
+        }
+
+        @Override
+        public void success(boolean degraded) {
+            if (!finishCheck()) {
+                return;
+            }
+            numUnhealthy = 0;
+            Transition t = Transition.UNCHANGED;
+            if (host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
+                // The very first result moves a host to healthy at once (faster start-up, as Envoy).
+                if (firstCheck || ++numHealthy == config.healthyThreshold()) {
+                    host.healthFlagClear(HealthFlag.ACTIVE_HC_TIMEOUT);
+                    host.healthFlagClear(HealthFlag.FAILED_ACTIVE_HC);
+                    t = Transition.CHANGED;
+                    logEvent("add_healthy_event", "{\"first_check\":" + firstCheck + "}", 5);
+                } else {
+                    t = Transition.CHANGE_PENDING;
+                }
+            }
+            t = clearPending(t);
+            if (degraded != host.healthFlagGet(HealthFlag.DEGRADED_ACTIVE_HC)) {
+                if (degraded) {
+                    host.healthFlagSet(HealthFlag.DEGRADED_ACTIVE_HC);
+                    logEvent("degraded_healthy_host", "{}", 8);
+                } else {
+                    host.healthFlagClear(HealthFlag.DEGRADED_ACTIVE_HC);
+                    logEvent("no_longer_degraded_host", "{}", 9);
+                }
+                t = Transition.CHANGED;
+            }
+            if (config.alwaysLogHealthCheckSuccess()) {
+                logEvent("successful_health_check_event", "{}", 12);
+            }
+            stats.success.increment();
+            firstCheck = false;
+            done(t);
+            onSuccess.accept(host);
+        }
+
+        @Override
+        public void failure(Probe.FailureType type, boolean retriable) {
+            if (!finishCheck()) {
+                return;
+            }
+            numHealthy = 0;
+            if (type != Probe.FailureType.NETWORK_TIMEOUT) {
+                // The timeout flag says why the last check failed; it toggles while unhealthy.
+                host.healthFlagClear(HealthFlag.ACTIVE_HC_TIMEOUT);
+            }
+            Transition t = Transition.UNCHANGED;
+            if (!host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
+                if ((!retriable && type == Probe.FailureType.ACTIVE) || ++numUnhealthy == config.unhealthyThreshold()) {
+                    host.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
+                    t = Transition.CHANGED;
+                    logEvent("eject_unhealthy_event", "{\"failure_type\":\"" + type + "\"}", 4);
+                } else {
+                    t = Transition.CHANGE_PENDING;
+                }
+            }
+            t = clearPending(t);
+            if ((firstCheck || config.alwaysLogHealthCheckFailures())) {
+                logEvent("health_check_failure_event",
+                        "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
+            }
+            stats.failure.increment();
+            if (type == Probe.FailureType.NETWORK) {
+                stats.networkFailure.increment();
+            } else if (type == Probe.FailureType.PASSIVE) {
+                stats.passiveFailure.increment();
+            }
+            firstCheck = false;
+            done(t);
+        }
+
+        private Transition clearPending(Transition t) {
+            if (host.healthFlagGet(HealthFlag.PENDING_ACTIVE_HC)) {
+                host.healthFlagClear(HealthFlag.PENDING_ACTIVE_HC);
+                return Transition.CHANGED;
+            }
+            return t;
+        }
+
+        private void done(Transition t) {
+            if (t == Transition.CHANGED) {
+                recountHealthy();
+                healthChanged.run();
+            }
+            boolean unhealthy = host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC);
+            intervalTimer = loop.schedule(this::check, intervalMillis(unhealthy, t), TimeUnit.MILLISECONDS);
+        }
+
+        /** {@code envoy.data.core.v3.HealthCheckEvent} as proto3 JSON, fields in Envoy's order. */
+        private void logEvent(String field, String body, int fieldNumber) {
+            if (eventLog == null) {
+                return;
+            }
+            StringBuilder sb = new StringBuilder(320);
+            sb.append("{\"health_checker_type\":\"").append(checkerType()).append("\",\"host\":");
+            appendAddress(sb, host);
+            sb.append(",\"cluster_name\":");
+            io.remora.util.JsonStrings.quote(sb, clusterName);
+            String ts = ",\"timestamp\":\"" + EventLogFile.timestamp(System.currentTimeMillis()) + "\"";
+            if (fieldNumber < 6) {
+                sb.append(",\"").append(field).append("\":").append(body).append(ts);
+            } else {
+                sb.append(ts).append(",\"").append(field).append("\":").append(body);
+            }
+            var l = host.locality();
+            if (l != null) {
+                sb.append(",\"locality\":{\"region\":");
+                io.remora.util.JsonStrings.quote(sb, l.region());
+                sb.append(",\"zone\":");
+                io.remora.util.JsonStrings.quote(sb, l.zone());
+                sb.append(",\"sub_zone\":");
+                io.remora.util.JsonStrings.quote(sb, l.subZone());
+                sb.append('}');
+            }
+            eventLog.write(sb.append('}').toString());
+        }
+    }
+
+    private static void appendAddress(StringBuilder sb, Host h) {
+        if (h.address() instanceof java.net.InetSocketAddress a) {
+            sb.append("{\"socket_address\":{\"protocol\":\"TCP\",\"address\":\"")
+                    .append(a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString())
+                    .append("\",\"resolver_name\":\"\",\"ipv4_compat\":false,\"port_value\":").append(a.getPort())
+                    .append("}}");
+        } else {
+            sb.append("{\"pipe\":{\"path\":");
+            io.remora.util.JsonStrings.quote(sb, String.valueOf(h.address()));
+            sb.append(",\"mode\":0}}");
+        }
+    }
+}

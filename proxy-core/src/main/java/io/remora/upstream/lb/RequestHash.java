@@ -1,0 +1,124 @@
+package io.remora.upstream.lb;
+
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.cookie.Cookie;
+import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.HashPolicy;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+
+/**
+ * A request's hash from the route's hash policies, as Envoy's {@code HashPolicyImpl::generateHash}:
+ * each policy that yields a value is xxHash64'd and folded in ({@code rotl(hash, 1) ^ new}); a
+ * terminal policy that produced a hash ends the walk.
+ */
+public final class RequestHash {
+    private RequestHash() {
+    }
+
+    /**
+     * @param setCookie receives a {@code Set-Cookie} value when a cookie policy with a ttl finds
+     *                  no cookie and generates one
+     */
+    public static OptionalLong compute(List<HashPolicy> policies, Http2Headers headers, SocketAddress remote,
+                                       SocketAddress local, Consumer<String> setCookie) {
+        boolean have = false;
+        long hash = 0;
+        for (HashPolicy p : policies) {
+            OptionalLong h = evaluate(p, headers, remote, local, setCookie);
+            if (h.isPresent()) {
+                long old = have ? Long.rotateLeft(hash, 1) : 0;
+                hash = old ^ h.getAsLong();
+                have = true;
+            }
+            if (p.terminal() && have) {
+                break;
+            }
+        }
+        return have ? OptionalLong.of(hash) : OptionalLong.empty();
+    }
+
+    private static OptionalLong evaluate(HashPolicy p, Http2Headers headers, SocketAddress remote, SocketAddress local,
+                                         Consumer<String> setCookie) {
+        if (p instanceof HashPolicy.Header h) {
+            List<CharSequence> values = headers.getAll(h.name());
+            if (values.isEmpty()) {
+                return OptionalLong.empty();
+            }
+            if (values.size() == 1) {
+                return OptionalLong.of(XxHash64.hash(values.get(0).toString()));
+            }
+            // Several values: sorted, each hashed with the previous hash as seed (order-free, as Envoy).
+            long h2 = 0;
+            for (String v : values.stream().map(CharSequence::toString).sorted().toList()) {
+                h2 = XxHash64.hash(v, h2);
+            }
+            return OptionalLong.of(h2);
+        }
+        if (p instanceof HashPolicy.Cookie c) {
+            String value = cookie(headers, c.name());
+            if (value != null) {
+                return OptionalLong.of(XxHash64.hash(value));
+            }
+            if (c.ttl() == null) {
+                return OptionalLong.empty();
+            }
+            // One value per downstream connection, so racing streams get the same cookie.
+            String generated = String.format("%016x", XxHash64.hash(asString(remote) + asString(local)));
+            setCookie.accept(setCookieValue(c.name(), generated, c.path(), c.ttl()));
+            return OptionalLong.of(XxHash64.hash(generated));
+        }
+        if (p instanceof HashPolicy.SourceIp) {
+            if (remote instanceof InetSocketAddress a && a.getAddress() != null) {
+                return OptionalLong.of(XxHash64.hash(a.getAddress().getHostAddress()));
+            }
+            return OptionalLong.empty();
+        }
+        if (p instanceof HashPolicy.QueryParameter q) {
+            CharSequence path = headers.path();
+            if (path == null) {
+                return OptionalLong.empty();
+            }
+            List<String> v = new QueryStringDecoder(path.toString()).parameters().get(q.name());
+            return v == null || v.isEmpty() ? OptionalLong.empty() : OptionalLong.of(XxHash64.hash(v.get(0)));
+        }
+        return OptionalLong.empty();
+    }
+
+    private static String cookie(Http2Headers headers, String name) {
+        for (CharSequence header : headers.getAll("cookie")) {
+            for (Cookie c : ServerCookieDecoder.LAX.decodeAll(header.toString())) {
+                if (c.name().equals(name)) {
+                    return c.value();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Envoy's {@code makeSetCookieValue}: quoted value, Max-Age unless a session cookie, Path, HttpOnly. */
+    static String setCookieValue(String name, String value, String path, Duration ttl) {
+        StringBuilder sb = new StringBuilder(name).append("=\"").append(value).append('"');
+        if (!ttl.isZero()) {
+            sb.append("; Max-Age=").append(ttl.toSeconds());
+        }
+        if (path != null && !path.isEmpty()) {
+            sb.append("; Path=").append(path);
+        }
+        return sb.append("; HttpOnly").toString();
+    }
+
+    private static String asString(SocketAddress a) {
+        if (a instanceof InetSocketAddress i && i.getAddress() != null) {
+            String ip = i.getAddress().getHostAddress();
+            return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+}

@@ -1,0 +1,100 @@
+package io.remora.upstream.lb;
+
+import io.remora.config.LoadBalancingConfig;
+import io.remora.upstream.Host;
+
+import java.util.Arrays;
+import java.util.function.ToLongFunction;
+
+/**
+ * Envoy's RING_HASH (ketama): each host owns points on a 64-bit ring in proportion to its
+ * weight; a key goes to the first point at or after its hash. Ring size is the least that gives
+ * the lightest host a whole number of points, at least {@code minimum_ring_size}, at most
+ * {@code maximum_ring_size}. Points are hashes of {@code "<address>_<i>"}, so the ring depends
+ * only on the hosts: every worker and every restart builds the same one.
+ */
+public final class RingHashLoadBalancer implements HashLoadBalancer {
+    private final long[] hashes;
+    private final Host[] hosts;
+
+    public RingHashLoadBalancer(Host[] in, double[] weights, LoadBalancingConfig.RingHash config) {
+        ToLongFunction<String> fn = config.hashFunction() == LoadBalancingConfig.HashFunction.MURMUR_HASH_2
+                ? MurmurHash2::hash : XxHash64::hash;
+        double sum = 0;
+        for (double w : weights) {
+            sum += w;
+        }
+        double minNormalized = 1.0;
+        double[] normalized = new double[in.length];
+        for (int i = 0; i < in.length; i++) {
+            normalized[i] = weights[i] / sum;
+            minNormalized = Math.min(minNormalized, normalized[i]);
+        }
+        // Scale so the lightest host gets a whole number of points, within the configured bounds.
+        double scale = Math.min(Math.ceil(minNormalized * config.minimumRingSize()) / minNormalized,
+                (double) config.maximumRingSize());
+        int size = (int) Math.ceil(scale);
+        long[][] entries = new long[size + in.length][];
+        int n = 0;
+        double current = 0;
+        double target = 0;
+        for (int h = 0; h < in.length; h++) {
+            String key = hashKey(in[h], config.useHostnameForHashing()) + "_";
+            target += scale * normalized[h];
+            long i = 0;
+            while (current < target) {
+                if (n == entries.length) {
+                    entries = Arrays.copyOf(entries, n * 2);
+                }
+                entries[n++] = new long[] {fn.applyAsLong(key + i), h};
+                i++;
+                current++;
+            }
+        }
+        long[][] ring = Arrays.copyOf(entries, n);
+        // Unsigned order, as Envoy's uint64 ring; ties keep insertion order (stable sort).
+        Arrays.sort(ring, (a, b) -> Long.compareUnsigned(a[0], b[0]));
+        this.hashes = new long[n];
+        this.hosts = new Host[n];
+        for (int k = 0; k < n; k++) {
+            hashes[k] = ring[k][0];
+            hosts[k] = in[(int) ring[k][1]];
+        }
+    }
+
+    static String hashKey(Host h, boolean useHostname) {
+        if (useHostname && h.hostname() != null && !h.hostname().isEmpty()) {
+            return h.hostname();
+        }
+        return h.addressString();
+    }
+
+    public int size() {
+        return hashes.length;
+    }
+
+    @Override
+    public Host chooseHost(long h, int attempt) {
+        int n = hashes.length;
+        if (n == 0) {
+            return null;
+        }
+        // The first point whose hash is >= h (wrapping to the start), Envoy's ketama search.
+        int lo = 0;
+        int hi = n;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(hashes[mid], h) < 0) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        int index = lo == n ? 0 : lo;
+        if (attempt > 0) {
+            // A retry host predicate is active: behave as if the chosen point were not there.
+            index = (int) ((index + (long) attempt) % n);
+        }
+        return hosts[index];
+    }
+}

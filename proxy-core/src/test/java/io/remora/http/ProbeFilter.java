@@ -1,0 +1,154 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.config.HttpFilterConfig;
+import io.remora.config.RouteFilterConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.EncoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.http.filter.StreamFilter;
+import io.remora.server.ServerContext;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A test filter on both paths whose behaviour the request chooses with {@code x-probe-<id>}:
+ * {@code stop-headers} (hold the headers, continue 30 ms later), {@code stop-all} (hold
+ * everything, continue 30 ms later), {@code buffer-body} (buffer the whole body, then add
+ * {@code x-body-length} to the held headers and continue), {@code reply} (local reply 418),
+ * {@code reroute} (path /b, clear the route cache), {@code buffer-response} (buffer the response
+ * body, then add {@code x-response-length}). Every probe appends its id to the request's
+ * {@code x-decode-order} and to the response's {@code x-encode-order}, and reports its per-route
+ * config in {@code x-config-<id>}.
+ */
+final class ProbeFilter implements StreamFilter {
+
+    record Config(String id) implements HttpFilterConfig {
+        @Override
+        public String filterName() {
+            return "test.probe";
+        }
+    }
+
+    record RouteConfig(String tag) implements RouteFilterConfig {
+    }
+
+    static final HttpFilterFactory.Provider<Config> PROVIDER = new HttpFilterFactory.Provider<>() {
+        @Override
+        public Class<Config> configType() {
+            return Config.class;
+        }
+
+        @Override
+        public HttpFilterFactory create(Config config, ServerContext context) {
+            return () -> new ProbeFilter(config.id());
+        }
+    };
+
+    private final String id;
+    private DecoderFilterCallbacks decoder;
+    private EncoderFilterCallbacks encoder;
+    private String mode = "";
+    private Http2Headers held;
+    private long bodyBytes;
+
+    ProbeFilter(String id) {
+        this.id = id;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.decoder = callbacks;
+    }
+
+    @Override
+    public void setEncoderFilterCallbacks(EncoderFilterCallbacks callbacks) {
+        this.encoder = callbacks;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        CharSequence m = headers.get("x-probe-" + id);
+        mode = m == null ? "" : m.toString();
+        append(headers, "x-decode-order");
+        switch (mode) {
+            case "stop-headers" -> {
+                decoder.eventLoop().schedule(decoder::continueDecoding, 30, TimeUnit.MILLISECONDS);
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "stop-all" -> {
+                decoder.eventLoop().schedule(decoder::continueDecoding, 30, TimeUnit.MILLISECONDS);
+                return FilterStatus.STOP_ALL_ITERATION_AND_BUFFER;
+            }
+            case "buffer-body" -> {
+                held = headers;
+                return endStream ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION;
+            }
+            case "reply" -> {
+                decoder.sendLocalReply(418, "probe " + id + " says no", ResponseFlag.FAULT_INJECTED, "probe_reply");
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "reroute" -> {
+                headers.path("/b");
+                decoder.clearRouteCache();
+                return FilterStatus.CONTINUE;
+            }
+            default -> {
+                return FilterStatus.CONTINUE;
+            }
+        }
+    }
+
+    @Override
+    public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        if (!mode.equals("buffer-body")) {
+            return FilterStatus.CONTINUE;
+        }
+        bodyBytes += data.readableBytes();
+        if (!endStream) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
+        held.setLong("x-body-length", bodyBytes);
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        append(headers, "x-encode-order");
+        RouteFilterConfig c = encoder.perFilterConfig();
+        if (c instanceof RouteConfig rc) {
+            headers.set("x-config-" + id, rc.tag());
+        }
+        headers.setInt("x-configs-" + id, encoder.perFilterConfigs().size());
+        if (encoder.clusterName() != null) {
+            headers.set("x-cluster", encoder.clusterName());
+        }
+        if (mode.equals("buffer-response") && !endStream) {
+            held = headers;
+            headers.remove("content-length");
+            return FilterStatus.STOP_ITERATION;
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus encodeData(ByteBuf data, boolean endStream) {
+        if (!mode.equals("buffer-response")) {
+            return FilterStatus.CONTINUE;
+        }
+        bodyBytes += data.readableBytes();
+        if (!endStream) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
+        }
+        held.setLong("x-response-length", bodyBytes);
+        return FilterStatus.CONTINUE;
+    }
+
+    private void append(Http2Headers h, String name) {
+        CharSequence v = h.get(name);
+        h.set(name, v == null ? id : v + "," + id);
+    }
+}

@@ -1,0 +1,150 @@
+package io.remora.extensions;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.network.ConnectionFilterFactory;
+import io.remora.network.NetworkFilterFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * Every extension of this build, found once through {@link ServiceLoader}, indexed by name and by
+ * config type: the translators look extensions up here, and the data plane takes its runtimes
+ * from here. Immutable once built.
+ */
+public final class ExtensionRegistry {
+
+    private static volatile ExtensionRegistry installed;
+
+    private final List<Extension> all;
+    private final Map<String, Extension> byName = new HashMap<>();
+    private final Map<String, Extension> byConfigType = new HashMap<>();
+    private final Map<String, HttpFilterExtension<?>> byPerRouteType = new HashMap<>();
+    private final Map<String, Descriptor> descriptors = new HashMap<>();
+
+    ExtensionRegistry(List<Extension> extensions) {
+        this.all = List.copyOf(extensions);
+        for (Extension e : all) {
+            if (!(e instanceof HttpFilterExtension<?> || e instanceof NetworkFilterExtension<?>
+                    || e instanceof TerminalFilterExtension<?>)) {
+                throw new IllegalStateException("extension " + e.getClass().getName()
+                        + " is none of HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension");
+            }
+            for (String n : e.names()) {
+                claim(byName, n, e, "name");
+            }
+            for (String t : e.configTypes()) {
+                claim(byConfigType, t, e, "config type");
+            }
+            if (e instanceof HttpFilterExtension<?> h) {
+                for (String t : h.perRouteConfigTypes()) {
+                    claim(byPerRouteType, t, h, "per-route config type");
+                }
+            }
+            for (Descriptor d : e.descriptors()) {
+                descriptors.put(d.getFullName(), d);
+            }
+        }
+    }
+
+    private static <E extends Extension> void claim(Map<String, E> index, String key, E e, String what) {
+        E prev = index.putIfAbsent(key, e);
+        if (prev != null && prev != e) {
+            throw new IllegalStateException("two extensions claim the " + what + " '" + key + "': "
+                    + prev.getClass().getName() + " and " + e.getClass().getName());
+        }
+    }
+
+    /** The extensions on the class path (built-in and third-party), loaded once. */
+    public static ExtensionRegistry get() {
+        ExtensionRegistry r = installed;
+        if (r == null) {
+            synchronized (ExtensionRegistry.class) {
+                r = installed;
+                if (r == null) {
+                    List<Extension> found = new ArrayList<>();
+                    ServiceLoader.load(Extension.class, ExtensionRegistry.class.getClassLoader()).forEach(found::add);
+                    r = new ExtensionRegistry(found);
+                    installed = r;
+                }
+            }
+        }
+        return r;
+    }
+
+    /** A registry of exactly these extensions (tests). */
+    public static ExtensionRegistry of(List<Extension> extensions) {
+        return new ExtensionRegistry(extensions);
+    }
+
+    /** The extension whose config message is {@code typeName} (a full proto name), or null. */
+    public Extension byConfigType(String typeName) {
+        return byConfigType.get(typeName);
+    }
+
+    /** The extension registered under {@code name}, or null. */
+    public Extension byName(String name) {
+        return byName.get(name);
+    }
+
+    /** The HTTP filter whose per-route config message is {@code typeName}, or null. */
+    public HttpFilterExtension<?> byPerRouteConfigType(String typeName) {
+        return byPerRouteType.get(typeName);
+    }
+
+    /** A config message an extension defines itself (not in the Envoy API jar), or null. */
+    public Descriptor descriptor(String typeName) {
+        return descriptors.get(typeName);
+    }
+
+    public List<Extension> all() {
+        return all;
+    }
+
+    public List<HttpFilterFactory.Provider<?>> httpFilterRuntimes() {
+        List<HttpFilterFactory.Provider<?>> out = new ArrayList<>();
+        for (Extension e : all) {
+            if (e instanceof HttpFilterExtension<?> h) {
+                out.add(h.runtime());
+            }
+        }
+        return out;
+    }
+
+    public List<ConnectionFilterFactory.Provider<?>> networkFilterRuntimes() {
+        List<ConnectionFilterFactory.Provider<?>> out = new ArrayList<>();
+        for (Extension e : all) {
+            if (e instanceof NetworkFilterExtension<?> n) {
+                out.add(n.runtime());
+            }
+        }
+        return out;
+    }
+
+    public List<NetworkFilterFactory<?>> terminalFilterRuntimes() {
+        List<NetworkFilterFactory<?>> out = new ArrayList<>();
+        for (Extension e : all) {
+            if (e instanceof TerminalFilterExtension<?> t) {
+                out.add(t.runtime());
+            }
+        }
+        return out;
+    }
+
+    /** Names of every extension by kind, for logs and {@code /server_info}. */
+    public Map<String, List<String>> namesByKind() {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Extension e : all) {
+            String kind = e instanceof HttpFilterExtension<?> ? "envoy.filters.http"
+                    : e instanceof NetworkFilterExtension<?> || e instanceof TerminalFilterExtension<?>
+                    ? "envoy.filters.network" : "other";
+            out.computeIfAbsent(kind, k -> new ArrayList<>()).add(e.names().get(0));
+        }
+        return out;
+    }
+}

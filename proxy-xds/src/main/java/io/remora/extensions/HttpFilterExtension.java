@@ -1,0 +1,39 @@
+package io.remora.extensions;
+
+import io.remora.config.HttpFilterConfig;
+import io.remora.config.RouteFilterConfig;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TypedConfig;
+
+import java.util.List;
+
+/**
+ * An HTTP filter: its config translator and its runtime (Envoy's NamedHttpFilterConfigFactory).
+ *
+ * @param <C> the filter's immutable config record
+ */
+public interface HttpFilterExtension<C extends HttpFilterConfig> extends Extension {
+
+    /**
+     * Validates and translates the filter's {@code typed_config}; {@code config} is null when the
+     * filter was named without one (the extension may supply its defaults or refuse).
+     *
+     * @throws io.remora.xds.translate.TranslationException naming the field at fault
+     */
+    C translate(TypedConfig config, FieldPath path, TranslationContext ctx);
+
+    /** The config types its {@code typed_per_filter_config} may carry; none when it has no per-route config. */
+    default List<String> perRouteConfigTypes() {
+        return List.of();
+    }
+
+    /** Translates a per-route config (one of {@link #perRouteConfigTypes()}). */
+    default RouteFilterConfig translatePerRoute(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        throw path.error("the filter " + names().get(0) + " has no per-route configuration");
+    }
+
+    /** Builds the per-stream filters from the translated config. */
+    HttpFilterFactory.Provider<C> runtime();
+}

@@ -1,0 +1,60 @@
+package io.remora.xds.runtime;
+
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.remora.config.SecretConfig;
+import io.remora.tls.SecretManager;
+import io.remora.xds.ads.XdsRejectedException;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.SecretTranslator;
+import io.remora.xds.translate.TranslationException;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Feeds secrets to the data plane's {@link SecretManager}: static_resources.secrets once, and
+ * each xDS snapshot's SDS secrets (translated, so a bad one NACKs the snapshot; secrets the
+ * stream no longer holds are forgotten, static ones are kept).
+ */
+final class SdsSecrets {
+    private final SecretManager manager;
+    private final Set<String> staticNames = new HashSet<>();
+    private Set<String> dynamicNames = Set.of();
+
+    SdsSecrets(SecretManager manager) {
+        this.manager = manager;
+    }
+
+    void applyStatic(List<Secret> secrets) {
+        List<SecretConfig> out = new ArrayList<>();
+        for (int i = 0; i < secrets.size(); i++) {
+            SecretConfig s = SecretTranslator.secret(secrets.get(i),
+                    FieldPath.ROOT.field("static_resources").field("secrets").index(i));
+            out.add(s);
+            staticNames.add(s.name());
+        }
+        manager.put(out);
+    }
+
+    synchronized void apply(Map<String, Secret> secrets) throws XdsRejectedException {
+        List<SecretConfig> out = new ArrayList<>();
+        for (Map.Entry<String, Secret> e : secrets.entrySet()) {
+            try {
+                out.add(SecretTranslator.secret(e.getValue(), FieldPath.ROOT.key(e.getKey())));
+            } catch (TranslationException ex) {
+                throw new XdsRejectedException(e.getKey(), ex.getMessage(), ex);
+            }
+        }
+        manager.put(out);
+        Set<String> gone = new HashSet<>(dynamicNames);
+        gone.removeAll(secrets.keySet());
+        gone.removeAll(staticNames);
+        if (!gone.isEmpty()) {
+            manager.remove(gone);
+        }
+        dynamicNames = Set.copyOf(secrets.keySet());
+    }
+}

@@ -1,0 +1,78 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.remora.config.Address;
+import io.remora.config.BindConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code config.core.v3.BindConfig} (a cluster's {@code upstream_bind_config}). */
+final class BindConfigTranslator {
+
+    private BindConfigTranslator() {
+    }
+
+    @SuppressWarnings("deprecation")
+    static BindConfig translate(io.envoyproxy.envoy.config.core.v3.BindConfig b, FieldPath path, TranslationContext ctx) {
+        Address.Tcp source = b.hasSourceAddress() ? ip(b.getSourceAddress(), path.field("source_address")) : null;
+        List<Address.Tcp> extra = new ArrayList<>();
+        for (int i = 0; i < b.getExtraSourceAddressesCount(); i++) {
+            FieldPath ep = path.field("extra_source_addresses").index(i);
+            if (!b.getExtraSourceAddresses(i).hasAddress()) {
+                throw ep.field("address").error("missing required field");
+            }
+            if (b.getExtraSourceAddresses(i).hasSocketOptions()) {
+                ctx.warnOnce("bind_config.extra_source_addresses.socket_options", "socket_options of extra source"
+                        + " addresses are not supported and are ignored, first at " + ep.field("socket_options"));
+            }
+            extra.add(ip(b.getExtraSourceAddresses(i).getAddress(), ep.field("address")));
+        }
+        if (b.getAdditionalSourceAddressesCount() > 0 && !extra.isEmpty()) {
+            throw path.field("additional_source_addresses").error("cannot be set together with extra_source_addresses");
+        }
+        for (int i = 0; i < b.getAdditionalSourceAddressesCount(); i++) {
+            extra.add(ip(b.getAdditionalSourceAddresses(i), path.field("additional_source_addresses").index(i)));
+        }
+        if (source == null && !extra.isEmpty()) {
+            throw path.field("source_address").error("required when extra source addresses are set");
+        }
+        if (b.getSocketOptionsCount() > 0) {
+            ctx.warnOnce("bind_config.socket_options", "bind_config socket_options are not supported and are ignored,"
+                    + " first at " + path.field("socket_options"));
+        }
+        if (b.hasLocalAddressSelector()) {
+            throw path.field("local_address_selector").error("custom local address selectors are not supported");
+        }
+        boolean freebind = Protos.bool(b.hasFreebind(), b.getFreebind(), false);
+        if (extra.size() > 1) {
+            // As Envoy's default selector: one address per IP family.
+            throw path.field("extra_source_addresses").error("only one extra source address is supported");
+        }
+        for (Address.Tcp e : extra) {
+            if (source != null && isV6(e.host()) == isV6(source.host())) {
+                throw path.field("extra_source_addresses").error("the extra source address needs the other IP version"
+                        + " than source_address");
+            }
+        }
+        return new BindConfig(source, freebind, List.copyOf(extra));
+    }
+
+    private static boolean isV6(String ip) {
+        return ip.indexOf(':') >= 0;
+    }
+
+    private static Address.Tcp ip(SocketAddress s, FieldPath path) {
+        if (s.getAddress().isEmpty()) {
+            throw path.field("address").error("missing required field");
+        }
+        if (!io.netty.util.NetUtil.isValidIpV4Address(s.getAddress()) && !io.netty.util.NetUtil.isValidIpV6Address(s.getAddress())) {
+            throw path.field("address").error("'" + s.getAddress() + "' is not an IP address");
+        }
+        int port = s.getPortValue();
+        if (port < 0 || port > 65535) {
+            throw path.field("port_value").error("port " + Integer.toUnsignedString(port) + " is out of range");
+        }
+        return new Address.Tcp(s.getAddress(), port);
+    }
+}

@@ -1,0 +1,154 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.core.v3.HealthCheck;
+import io.envoyproxy.envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink;
+import io.envoyproxy.envoy.type.v3.Int64Range;
+import io.remora.config.HeaderMutation;
+import io.remora.config.HealthCheckConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/** {@code config.core.v3.HealthCheck}: HTTP, TCP and gRPC checkers with Envoy's defaults. */
+final class HealthCheckTranslator {
+    static final String FILE_SINK = "envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink";
+    private static final Duration DEFAULT_NO_TRAFFIC = Duration.ofSeconds(60);
+
+    private HealthCheckTranslator() {
+    }
+
+    @SuppressWarnings("deprecation")
+    static HealthCheckConfig translate(HealthCheck h, FieldPath path, TranslationContext ctx) {
+        if (!h.hasTimeout()) {
+            throw path.field("timeout").error("missing required field");
+        }
+        if (!h.hasInterval()) {
+            throw path.field("interval").error("missing required field");
+        }
+        if (!h.hasUnhealthyThreshold()) {
+            throw path.field("unhealthy_threshold").error("missing required field");
+        }
+        if (!h.hasHealthyThreshold()) {
+            throw path.field("healthy_threshold").error("missing required field");
+        }
+        Duration timeout = positive(Protos.duration(h.getTimeout()), path.field("timeout"));
+        Duration interval = positive(Protos.duration(h.getInterval()), path.field("interval"));
+        Duration unhealthyInterval = h.hasUnhealthyInterval()
+                ? positive(Protos.duration(h.getUnhealthyInterval()), path.field("unhealthy_interval")) : interval;
+        Duration unhealthyEdge = h.hasUnhealthyEdgeInterval()
+                ? positive(Protos.duration(h.getUnhealthyEdgeInterval()), path.field("unhealthy_edge_interval"))
+                : unhealthyInterval;
+        Duration healthyEdge = h.hasHealthyEdgeInterval()
+                ? positive(Protos.duration(h.getHealthyEdgeInterval()), path.field("healthy_edge_interval")) : interval;
+        Duration noTraffic = h.hasNoTrafficInterval()
+                ? positive(Protos.duration(h.getNoTrafficInterval()), path.field("no_traffic_interval"))
+                : DEFAULT_NO_TRAFFIC;
+        Duration noTrafficHealthy = h.hasNoTrafficHealthyInterval()
+                ? positive(Protos.duration(h.getNoTrafficHealthyInterval()), path.field("no_traffic_healthy_interval"))
+                : noTraffic;
+        String eventLog = h.getEventLogPath().isEmpty() ? null : h.getEventLogPath();
+        for (int i = 0; i < h.getEventLoggerCount(); i++) {
+            FieldPath lp = path.field("event_logger").index(i);
+            var ext = h.getEventLogger(i);
+            String t = Protos.typeName(ext.getTypedConfig());
+            if (!t.equals(FILE_SINK)) {
+                ctx.warnOnce("hc_event_logger:" + t, "ignoring health check event logger " + t + " at " + lp);
+                continue;
+            }
+            HealthCheckEventFileSink sink = Protos.unpack(ext.getTypedConfig(), HealthCheckEventFileSink.class,
+                    lp.field("typed_config"));
+            eventLog = sink.getEventLogPath();
+        }
+        HealthCheckConfig.Checker checker = switch (h.getHealthCheckerCase()) {
+            case HTTP_HEALTH_CHECK -> http(h.getHttpHealthCheck(), path.field("http_health_check"));
+            case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));
+            case GRPC_HEALTH_CHECK -> new HealthCheckConfig.Grpc(h.getGrpcHealthCheck().getServiceName(),
+                    h.getGrpcHealthCheck().getAuthority());
+            case CUSTOM_HEALTH_CHECK -> throw path.field("custom_health_check")
+                    .error("custom health checker '" + h.getCustomHealthCheck().getName() + "' is not supported");
+            default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check is required");
+        };
+        if (h.hasTlsOptions()) {
+            ctx.warnOnce("hc_tls_options", "health check tls_options are ignored, first at " + path.field("tls_options"));
+        }
+        return new HealthCheckConfig(timeout, interval,
+                Protos.duration(h.hasInitialJitter(), h.getInitialJitter(), Duration.ZERO),
+                Protos.duration(h.hasIntervalJitter(), h.getIntervalJitter(), Duration.ZERO),
+                h.getIntervalJitterPercent(),
+                Math.max(1, h.getUnhealthyThreshold().getValue()), Math.max(1, h.getHealthyThreshold().getValue()),
+                unhealthyInterval, unhealthyEdge, healthyEdge, noTraffic, noTrafficHealthy,
+                h.getAlwaysLogHealthCheckFailures(), h.getAlwaysLogHealthCheckSuccess(), eventLog,
+                Protos.bool(h.hasReuseConnection(), h.getReuseConnection(), true), checker);
+    }
+
+    private static HealthCheckConfig.Http http(HealthCheck.HttpHealthCheck c, FieldPath path) {
+        if (c.getPath().isEmpty()) {
+            throw path.field("path").error("missing required field");
+        }
+        if (c.hasSend() || c.getReceiveCount() > 0) {
+            throw path.field(c.hasSend() ? "send" : "receive").error("HTTP health check payloads are not supported");
+        }
+        List<HealthCheckConfig.StatusRange> expected = ranges(c.getExpectedStatusesList(), path.field("expected_statuses"));
+        if (expected.isEmpty()) {
+            expected = List.of(new HealthCheckConfig.StatusRange(200, 201));
+        }
+        List<HealthCheckConfig.StatusRange> retriable = ranges(c.getRetriableStatusesList(),
+                path.field("retriable_statuses"));
+        List<HeaderMutation.HeaderValueOption> add = new ArrayList<>();
+        for (int i = 0; i < c.getRequestHeadersToAddCount(); i++) {
+            add.add(HeaderTranslator.option(c.getRequestHeadersToAdd(i), path.field("request_headers_to_add").index(i)));
+        }
+        boolean h2 = c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP2;
+        if (h2 || c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP3) {
+            throw path.field("codec_client_type").error("only HTTP1 health checks are supported");
+        }
+        return new HealthCheckConfig.Http(c.getHost(), c.getPath(), expected, retriable, List.copyOf(add),
+                new LinkedHashSet<>(c.getRequestHeadersToRemoveList()), false);
+    }
+
+    private static List<HealthCheckConfig.StatusRange> ranges(List<Int64Range> in, FieldPath path) {
+        List<HealthCheckConfig.StatusRange> out = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            Int64Range r = in.get(i);
+            // Envoy: [start, end) with 100 <= start < end <= 600.
+            if (r.getStart() < 100 || r.getEnd() > 600 || r.getStart() >= r.getEnd()) {
+                throw path.index(i).error("invalid status range [" + r.getStart() + ", " + r.getEnd()
+                        + "): need 100 <= start < end <= 600");
+            }
+            out.add(new HealthCheckConfig.StatusRange((int) r.getStart(), (int) r.getEnd()));
+        }
+        return List.copyOf(out);
+    }
+
+    private static HealthCheckConfig.Tcp tcp(HealthCheck.TcpHealthCheck c, FieldPath path) {
+        String send = c.hasSend() ? hex(c.getSend(), path.field("send")) : "";
+        List<String> receive = new ArrayList<>();
+        for (int i = 0; i < c.getReceiveCount(); i++) {
+            receive.add(hex(c.getReceive(i), path.field("receive").index(i)));
+        }
+        return new HealthCheckConfig.Tcp(send, List.copyOf(receive));
+    }
+
+    private static String hex(HealthCheck.Payload p, FieldPath path) {
+        if (p.hasText()) {
+            String t = p.getText();
+            try {
+                HexFormat.of().parseHex(t);
+            } catch (IllegalArgumentException e) {
+                throw path.field("text").error("not a hex string: " + e.getMessage());
+            }
+            return t.toLowerCase(java.util.Locale.ROOT);
+        }
+        return HexFormat.of().formatHex(p.getBinary().toByteArray());
+    }
+
+    private static Duration positive(Duration d, FieldPath path) {
+        if (d.isNegative() || d.isZero()) {
+            throw path.error("must be greater than 0");
+        }
+        return d;
+    }
+}

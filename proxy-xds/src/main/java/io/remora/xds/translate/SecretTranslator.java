@@ -1,0 +1,130 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.remora.config.CertificateValidation;
+import io.remora.config.SanMatcher;
+import io.remora.config.SecretConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code extensions.transport_sockets.tls.v3.Secret} (static_resources.secrets, SDS) and the
+ * certificate / validation context messages it shares with inline TLS contexts.
+ */
+public final class SecretTranslator {
+    private SecretTranslator() {
+    }
+
+    /** A secret as the data plane uses it; generic secrets and ticket keys are refused. */
+    public static SecretConfig secret(Secret s, FieldPath path) {
+        if (s.getName().isEmpty()) {
+            throw path.field("name").error("name is required");
+        }
+        return switch (s.getTypeCase()) {
+            case TLS_CERTIFICATE -> new SecretConfig(s.getName(), certificate(s.getTlsCertificate(),
+                    path.field("tls_certificate")), null);
+            case VALIDATION_CONTEXT -> new SecretConfig(s.getName(), null, validation(s.getValidationContext(),
+                    path.field("validation_context")));
+            case SESSION_TICKET_KEYS -> throw path.field("session_ticket_keys").error("session ticket keys are not supported");
+            case GENERIC_SECRET -> throw path.field("generic_secret").error("generic secrets are not supported");
+            default -> throw path.error("secret '" + s.getName() + "' holds nothing");
+        };
+    }
+
+    static io.remora.config.TlsCertificate certificate(TlsCertificate t, FieldPath path) {
+        if (t.hasPassword()) {
+            throw path.field("password").error("encrypted private keys are not supported");
+        }
+        if (t.hasPrivateKeyProvider()) {
+            throw path.field("private_key_provider").error("private key providers are not supported");
+        }
+        if (t.hasPkcs12()) {
+            throw path.field("pkcs12").error("PKCS#12 is not supported; give certificate_chain and private_key");
+        }
+        String chain = t.hasCertificateChain() ? Protos.dataSource(t.getCertificateChain(), path.field("certificate_chain")) : null;
+        String key = t.hasPrivateKey() ? Protos.dataSource(t.getPrivateKey(), path.field("private_key")) : null;
+        if (chain == null || chain.isBlank()) {
+            throw path.field("certificate_chain").error("certificate_chain is required");
+        }
+        if (key == null || key.isBlank()) {
+            throw path.field("private_key").error("private_key is required");
+        }
+        checkPem(chain, "CERTIFICATE", path.field("certificate_chain"));
+        try {
+            io.remora.tls.Pem.privateKey(key);
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            throw path.field("private_key").error("invalid private key: " + e.getMessage());
+        }
+        return new io.remora.config.TlsCertificate(chain, key);
+    }
+
+    @SuppressWarnings("deprecation")
+    static CertificateValidation validation(CertificateValidationContext v, FieldPath path) {
+        List<SanMatcher> sans = new ArrayList<>();
+        for (int i = 0; i < v.getMatchTypedSubjectAltNamesCount(); i++) {
+            SubjectAltNameMatcher m = v.getMatchTypedSubjectAltNames(i);
+            FieldPath mp = path.field("match_typed_subject_alt_names").index(i);
+            SanMatcher.Type type = switch (m.getSanType()) {
+                case DNS -> SanMatcher.Type.DNS;
+                case URI -> SanMatcher.Type.URI;
+                case EMAIL -> SanMatcher.Type.EMAIL;
+                case IP_ADDRESS -> SanMatcher.Type.IP_ADDRESS;
+                case OTHER_NAME -> throw mp.field("san_type").error("OTHER_NAME SANs are not supported");
+                default -> throw mp.field("san_type").error("san_type is required");
+            };
+            sans.add(new SanMatcher(type, StringMatcherTranslator.translate(m.getMatcher(), mp.field("matcher"))));
+        }
+        for (int i = 0; i < v.getMatchSubjectAltNamesCount(); i++) {
+            sans.add(new SanMatcher(SanMatcher.Type.ANY, StringMatcherTranslator.translate(v.getMatchSubjectAltNames(i),
+                    path.field("match_subject_alt_names").index(i))));
+        }
+        if (v.getVerifyCertificateSpkiCount() > 0) {
+            throw path.field("verify_certificate_spki").error("SPKI pinning is not supported");
+        }
+        if (v.getVerifyCertificateHashCount() > 0) {
+            throw path.field("verify_certificate_hash").error("certificate hash pinning is not supported");
+        }
+        if (v.hasCustomValidatorConfig()) {
+            throw path.field("custom_validator_config").error("custom validators are not supported");
+        }
+        if (v.hasMaxVerifyDepth()) {
+            throw path.field("max_verify_depth").error("max_verify_depth is not supported");
+        }
+        if (v.hasCaCertificateProviderInstance()) {
+            throw path.field("ca_certificate_provider_instance").error("certificate providers are not supported");
+        }
+        String ca = v.hasTrustedCa() ? Protos.dataSource(v.getTrustedCa(), path.field("trusted_ca")) : null;
+        if (ca != null) {
+            checkPem(ca, "CERTIFICATE", path.field("trusted_ca"));
+        }
+        String crl = v.hasCrl() ? Protos.dataSource(v.getCrl(), path.field("crl")) : null;
+        if (crl != null) {
+            checkPem(crl, "X509 CRL", path.field("crl"));
+            if (ca == null) {
+                throw path.field("crl").error("a CRL needs trusted_ca");
+            }
+        }
+        boolean untrusted = v.getTrustChainVerification()
+                == CertificateValidationContext.TrustChainVerification.ACCEPT_UNTRUSTED;
+        return new CertificateValidation(ca, crl, List.copyOf(sans), v.getOnlyVerifyLeafCertCrl(),
+                v.getAllowExpiredCertificate(), untrusted);
+    }
+
+    /** The PEM must parse: a broken CA or chain fails the config, not every later handshake. */
+    private static void checkPem(String pem, String type, FieldPath path) {
+        if (!pem.contains("-----BEGIN " + type + "-----")) {
+            throw path.error("no PEM " + type + " block");
+        }
+        try {
+            if (type.equals("CERTIFICATE")) {
+                io.remora.tls.Pem.certificates(pem);
+            }
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            throw path.error("invalid certificate: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Outlier detection and active health checks against real upstreams under continuous load: one
+ * upstream answers 503, one is down. The failing hosts stop taking traffic, the retry policy
+ * hides every failure from the client, and both hosts take traffic again once they recover.
+ */
+class ResilienceE2ETest {
+
+    /** An upstream whose answers can be switched between 200 and 503, counting traffic apart from health checks. */
+    private static final class Switchable implements AutoCloseable {
+        final AtomicBoolean failing = new AtomicBoolean();
+        final AtomicInteger traffic = new AtomicInteger();
+        final AtomicInteger checks = new AtomicInteger();
+        final TestUpstream upstream;
+
+        Switchable(String name, int port, boolean failing) throws InterruptedException {
+            this.failing.set(failing);
+            TestUpstream.Responder r = (ctx, req, n) -> {
+                if (req.uri().equals("/healthz")) {
+                    checks.incrementAndGet();
+                } else {
+                    traffic.incrementAndGet();
+                }
+                boolean fail = this.failing.get();
+                TestUpstream.send(ctx, req, fail ? 503 : 200, fail ? "failing" : name);
+            };
+            upstream = port == 0 ? TestUpstream.start(r) : TestUpstream.startOn(port, r);
+        }
+
+        int port() {
+            return upstream.port();
+        }
+
+        @Override
+        public void close() {
+            upstream.close();
+        }
+    }
+
+    /** Clients sending GETs back to back until stopped; every non-200 is counted. */
+    private static final class Load implements AutoCloseable {
+        final AtomicInteger ok = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<Thread> threads = new ArrayList<>();
+
+        Load(int port, int clients) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(2)).build();
+            for (int i = 0; i < clients; i++) {
+                int id = i;
+                Thread t = new Thread(() -> {
+                    int n = 0;
+                    while (!stop.get()) {
+                        try {
+                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(
+                                    URI.create("http://127.0.0.1:" + port + "/load/" + id + "/" + n++))
+                                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                            if (r.statusCode() == 200) {
+                                ok.incrementAndGet();
+                            } else {
+                                failed.incrementAndGet();
+                                failures.add(r.statusCode() + " " + r.body());
+                            }
+                        } catch (Exception e) {
+                            failed.incrementAndGet();
+                            failures.add(String.valueOf(e));
+                        }
+                    }
+                }, "load-" + i);
+                t.setDaemon(true);
+                t.start();
+                threads.add(t);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(15_000);
+            }
+        }
+    }
+
+    private static java.util.function.Supplier<String> debug;
+
+    private static void await(String what, Duration max, BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + max + ": " + what + (debug == null ? "" : "\n" + debug.get()));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static String healthFlags(ProxyProcess proxy, String cluster, int port) throws Exception {
+        String prefix = cluster + "::127.0.0.1:" + port + "::health_flags::";
+        for (String line : proxy.admin("/clusters").split("\n")) {
+            if (line.startsWith(prefix)) {
+                return line.substring(prefix.length());
+            }
+        }
+        return "(absent)";
+    }
+
+    private static boolean flags(ProxyProcess proxy, String cluster, int port, String expected) {
+        try {
+            return healthFlags(proxy, cluster, port).equals(expected);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static boolean hasFlag(ProxyProcess proxy, String cluster, int port, String flag) {
+        try {
+            return healthFlags(proxy, cluster, port).contains(flag);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static String route(String cluster) {
+        return """
+                - match: { prefix: "/" }
+                  route:
+                    cluster: %s
+                    retry_policy:
+                      retry_on: 5xx,connect-failure,reset
+                      num_retries: 5
+                      retry_host_predicate:
+                      - name: envoy.retry_host_predicates.previous_hosts
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate
+                      host_selection_retry_max_attempts: 5
+                      retry_back_off: { base_interval: 0.005s, max_interval: 0.02s }""".formatted(cluster);
+    }
+
+    private static final String BREAKERS = """
+              circuit_breakers:
+                thresholds:
+                - { max_retries: 10000, max_requests: 10000, max_pending_requests: 10000 }
+            """;
+
+    @Test
+    void consecutive5xxEjectsUnderLoadAndTheHostReturnsAfterTheEjectionTime() throws Exception {
+        Path events = Files.createTempFile("outlier", ".log");
+        try (Switchable a = new Switchable("a", 0, false); Switchable b = new Switchable("b", 0, false);
+             Switchable c = new Switchable("c", 0, false); Switchable bad = new Switchable("bad", 0, true)) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String extra = BREAKERS + """
+                      outlier_detection:
+                        consecutive_5xx: 3
+                        interval: 0.2s
+                        base_ejection_time: 1s
+                        max_ejection_percent: 50
+                    """;
+            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+                    route("od"), Bootstraps.cluster("od", false, extra, a.port(), b.port(), c.port(), bad.port()))
+                    + "cluster_manager:\n  outlier_detection:\n    event_log_path: " + events + "\n";
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Load load = new Load(port, 4)) {
+                await("bad host ejected", Duration.ofSeconds(10),
+                        () -> flags(proxy, "od", bad.port(), "/failed_outlier_check"));
+                // While ejected (1 s base time) the host takes no traffic.
+                int before = bad.traffic.get();
+                Thread.sleep(300);
+                assertTrue(bad.traffic.get() - before <= 0 || flags(proxy, "od", bad.port(), "healthy"),
+                        "an ejected host took traffic");
+                assertTrue(proxy.metric("envoy_cluster_outlier_detection_ejections_enforced_consecutive_5xx"
+                        + "{envoy_cluster_name=\"od\"}") >= 1);
+                bad.failing.set(false);
+                await("bad host back after recovery", Duration.ofSeconds(10),
+                        () -> flags(proxy, "od", bad.port(), "healthy"));
+                int after = bad.traffic.get();
+                await("recovered host takes traffic", Duration.ofSeconds(5), () -> bad.traffic.get() > after + 10);
+                load.close();
+                assertEquals(0, load.failed.get(), "failed requests: " + load.failures);
+                assertTrue(load.ok.get() > 100, "load ran: " + load.ok.get());
+                String log = Files.readString(events);
+                assertTrue(log.contains("\"action\":\"EJECT\"") && log.contains("\"type\":\"CONSECUTIVE_5XX\"")
+                        && log.contains("\"cluster_name\":\"od\"")
+                        && log.contains("\"upstream_url\":\"127.0.0.1:" + bad.port() + "\""), log);
+                assertTrue(log.contains("\"action\":\"UNEJECT\""), log);
+                assertEquals(0.0, proxy.metric("envoy_cluster_outlier_detection_ejections_active{envoy_cluster_name=\"od\"}"),
+                        "no host is ejected after recovery");
+            }
+        }
+    }
+
+    @Test
+    void healthChecksTakeOutA503HostAndADownHostAndBringThemBack() throws Exception {
+        int downPort = ProxyProcess.freePort();
+        Path hcEvents = Files.createTempFile("hc", ".log");
+        try (Switchable a = new Switchable("a", 0, false); Switchable b = new Switchable("b", 0, false);
+             Switchable c = new Switchable("c", 0, false); Switchable bad = new Switchable("bad", 0, true)) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String extra = BREAKERS + """
+                      outlier_detection:
+                        consecutive_5xx: 3
+                        interval: 0.5s
+                        base_ejection_time: 1s
+                        max_ejection_percent: 100
+                      health_checks:
+                      - timeout: 0.5s
+                        interval: 0.2s
+                        no_traffic_interval: 0.2s
+                        unhealthy_threshold: 2
+                        healthy_threshold: 2
+                        event_log_path: %s
+                        http_health_check: { path: /healthz }
+                    """.formatted(hcEvents);
+            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+                    route("hc"), Bootstraps.cluster("hc", false, extra, a.port(), b.port(), c.port(), bad.port(),
+                            downPort));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Load load = new Load(port, 4)) {
+                debug = () -> {
+                    try {
+                        return proxy.admin("/clusters") + proxy.log() + "\nchecks " + bad.checks.get();
+                    } catch (Exception e) {
+                        return e.toString();
+                    }
+                };
+                await("503 host fails its health check", Duration.ofSeconds(10),
+                        () -> hasFlag(proxy, "hc", bad.port(), "/failed_active_hc"));
+                await("down host fails its health check", Duration.ofSeconds(10),
+                        () -> hasFlag(proxy, "hc", downPort, "/failed_active_hc"));
+                int before = bad.traffic.get();
+                Thread.sleep(500);
+                assertEquals(before, bad.traffic.get(), "a host failing health checks took traffic");
+                assertTrue(proxy.metric("envoy_cluster_health_check_failure{envoy_cluster_name=\"hc\"}") >= 2);
+                assertTrue(proxy.metric("envoy_cluster_health_check_network_failure{envoy_cluster_name=\"hc\"}") >= 1);
+                assertEquals(3.0, proxy.metric("envoy_cluster_health_check_healthy{envoy_cluster_name=\"hc\"}"));
+
+                bad.failing.set(false);
+                try (Switchable revived = new Switchable("revived", downPort, false)) {
+                    await("both hosts healthy again", Duration.ofSeconds(10),
+                            () -> flags(proxy, "hc", bad.port(), "healthy") && flags(proxy, "hc", downPort, "healthy"));
+                    int b0 = bad.traffic.get();
+                    int r0 = revived.traffic.get();
+                    await("recovered hosts take traffic", Duration.ofSeconds(5),
+                            () -> bad.traffic.get() > b0 + 10 && revived.traffic.get() > r0 + 10);
+                    load.close();
+                }
+                assertEquals(0, load.failed.get(), "failed requests: " + load.failures);
+                String log = Files.readString(hcEvents);
+                // Hosts start unhealthy until their first check: the 503 host's first failure is
+                // logged as such (first_check), the recoveries as add_healthy_event.
+                assertTrue(log.contains("\"health_checker_type\":\"HTTP\"")
+                        && log.contains("\"health_check_failure_event\"") && log.contains("\"first_check\":true")
+                        && log.contains("\"add_healthy_event\""), log);
+                assertTrue(a.checks.get() > 0 && bad.checks.get() > 0, "health checks reached the upstreams");
+            }
+        }
+    }
+}

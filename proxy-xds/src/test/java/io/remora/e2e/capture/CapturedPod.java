@@ -1,0 +1,323 @@
+package io.remora.e2e.capture;
+
+import io.remora.e2e.ProxyProcess;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A pod as Kubernetes and Istio make it, in miniature: a pod network namespace joined to a peer
+ * namespace by a veth pair, Istio's iptables rules (from istio-iptables' golden output) in the
+ * pod, an application in the pod, and Remora in the pod as uid/gid 1337 like Istio's proxy. The
+ * peer stands for the rest of the cluster: it runs a service the pod calls (outbound) and the
+ * clients that call the pod (inbound).
+ */
+final class CapturedPod implements AutoCloseable {
+    static final String POD_IP = "10.213.7.2";
+    static final String PEER_IP = "10.213.7.1";
+    /** The ports the TPROXY golden captures inbound (istio-iptables' test input); the app serves on them. */
+    static final int APP_HTTP = 32000;
+    static final int APP_TCP = 31000;
+    static final int PEER_HTTP = 9080;
+    static final int PEER_TCP = 9090;
+    static final int PEER_GRPC = 9092;
+    /** Inbound gRPC: only REDIRECT mode captures it (the TPROXY golden captures 32000 and 31000). */
+    static final int APP_GRPC = 32001;
+    /** A peer port no service listener knows: outbound traffic to it takes PassthroughCluster. */
+    static final int PEER_TCP_UNKNOWN = 9091;
+    static final int ADMIN = 15000;
+    static final int PROXY_UID = 1337;
+
+    enum Mode { REDIRECT, TPROXY }
+
+    final Mode mode;
+    final Netns pod;
+    final Netns peer;
+    final List<IstioIptables.Rule> rules;
+    ProxyProcess remora;
+
+    private CapturedPod(Mode mode, Netns pod, Netns peer, List<IstioIptables.Rule> rules) {
+        this.mode = mode;
+        this.pod = pod;
+        this.peer = peer;
+        this.rules = rules;
+    }
+
+    /** Skips (with the reason) where namespaces and iptables cannot be used: not root, no iptables. */
+    static void assumeCapturePossible() {
+        boolean root;
+        try {
+            root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (Exception e) {
+            root = false;
+        }
+        assumeTrue(root, "capture tests need root (network namespaces, iptables); skipped");
+        assumeTrue(onPath("iptables"), "capture tests need iptables (apt-get install iptables); skipped");
+        assumeTrue(onPath("ip"), "capture tests need ip (apt-get install iproute2); skipped");
+        assumeTrue(onPath("setpriv"), "capture tests need setpriv (util-linux) to run the proxy as uid 1337; skipped");
+        assumeTrue(onPath("curl"), "capture tests need curl; skipped");
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+    }
+
+    /**
+     * Builds the namespaces and installs Istio's rules for the mode; anything that fails on the
+     * way is undone. The golden files are installed as they are, plus Istio's rule for the
+     * injector's default {@code --includeOutboundIPRanges '*'} (see {@link IstioIptables#OUTBOUND_ALL}).
+     */
+    static CapturedPod create(Mode mode) throws Exception {
+        assumeCapturePossible();
+        long id = ProcessHandle.current().pid();
+        Netns pod = null;
+        Netns peer = null;
+        try {
+            pod = Netns.create("pod-" + id);
+            peer = Netns.create("peer-" + id);
+            pod.exec("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0", "netns", peer.name);
+            pod.exec("ip", "addr", "add", POD_IP + "/24", "dev", "eth0");
+            peer.exec("ip", "addr", "add", PEER_IP + "/24", "dev", "eth0");
+            pod.exec("ip", "link", "set", "eth0", "up");
+            peer.exec("ip", "link", "set", "eth0", "up");
+            List<IstioIptables.Rule> rules = new ArrayList<>(IstioIptables.golden(
+                    mode == Mode.TPROXY ? "iptables-tproxy.golden" : "iptables-redirect.golden"));
+            rules.add(IstioIptables.OUTBOUND_ALL);
+            IstioIptables.install(pod, rules);
+            if (mode == Mode.TPROXY) {
+                // What istio-iptables runs beside the rules in TPROXY mode (not part of the golden
+                // output): packets marked 1337 are delivered locally, to the transparent sockets.
+                pod.exec("ip", "-f", "inet", "rule", "add", "fwmark", "1337", "lookup", "133");
+                pod.exec("ip", "-f", "inet", "route", "add", "local", "default", "dev", "lo", "table", "133");
+            }
+            return new CapturedPod(mode, pod, peer, rules);
+        } catch (Exception | Error e) {
+            closeQuietly(pod);
+            closeQuietly(peer);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(Netns ns) {
+        if (ns != null) {
+            try {
+                ns.close();
+            } catch (Exception ignored) {
+                // best effort on the failure path
+            }
+        }
+    }
+
+    /** Starts the application in the pod and the service in the peer; returns once both listen. */
+    void startWorkloads() throws Exception {
+        awaitReady(pod.spawn(javaCommand("serve", "app", "http=" + APP_HTTP, "tcp=" + APP_TCP, "grpc=" + APP_GRPC)),
+                "app");
+        awaitReady(peer.spawn(javaCommand("serve", "peer", "http=" + PEER_HTTP, "tcp=" + PEER_TCP,
+                "tcp=" + PEER_TCP_UNKNOWN, "grpc=" + PEER_GRPC)), "peer");
+    }
+
+    /** Starts Remora in the pod as uid/gid 1337 with this bootstrap; returns once it is ready. */
+    void startRemora(String bootstrapYaml) throws Exception {
+        List<String> prefix = new ArrayList<>(pod.prefix());
+        prefix.addAll(List.of("setpriv", "--reuid", String.valueOf(PROXY_UID), "--regid", String.valueOf(PROXY_UID),
+                "--clear-groups"));
+        if (mode == Mode.TPROXY) {
+            // Transparent sockets and SO_MARK need CAP_NET_ADMIN, which Istio grants the proxy in
+            // TPROXY mode.
+            prefix.addAll(List.of("--inh-caps", "+net_admin", "--ambient-caps", "+net_admin"));
+        }
+        ProxyProcess.Launch launch = new ProxyProcess.Launch(prefix, readableClasspath(), this::admin);
+        remora = ProxyProcess.start(launch, bootstrapYaml, ADMIN, List.of("-Xmx192m", "-XX:TieredStopAtLevel=1"));
+    }
+
+    private ProxyProcess.AdminResponse admin(int port, String path) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(pod.prefix());
+        cmd.addAll(List.of("curl", "-sS", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}",
+                "http://127.0.0.1:" + port + path));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        if (p.exitValue() != 0) {
+            throw new IOException("admin " + path + ": " + out.trim());
+        }
+        int nl = out.lastIndexOf('\n');
+        return new ProxyProcess.AdminResponse(Integer.parseInt(out.substring(nl + 1).trim()), out.substring(0, nl));
+    }
+
+    /** curl from a namespace (as root, not the proxy's uid); the body, or the failure as text. */
+    static String curl(Netns ns, String url, String... extra) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "10"));
+        cmd.addAll(List.of(extra));
+        cmd.add(url);
+        return ns.execQuietly(cmd.toArray(String[]::new)).trim();
+    }
+
+    /** A gRPC unary call from a namespace: the answer, or the failure as text. */
+    String grpc(Netns ns, String host, int port, String message) throws IOException, InterruptedException {
+        return withoutChatter(ns.execQuietly(javaCommand("grpc-client", host, String.valueOf(port), message)
+                .toArray(String[]::new)));
+    }
+
+    /** A TCP exchange from a namespace: the server's greeting line, then the echo of line. */
+    String tcp(Netns ns, String host, int port, String line) throws IOException, InterruptedException {
+        return withoutChatter(ns.execQuietly(javaCommand("tcp-client", host, String.valueOf(port), line)
+                .toArray(String[]::new)));
+    }
+
+    /** The client's output without the logging library's start-up notes. */
+    private static String withoutChatter(String out) {
+        StringBuilder sb = new StringBuilder();
+        for (String l : out.split("\n")) {
+            if (!l.startsWith("SLF4J:")) {
+                sb.append(l).append('\n');
+            }
+        }
+        return sb.toString().trim();
+    }
+
+    private static List<String> javaCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                CaptureApp.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static void awaitReady(Process p, String what) throws Exception {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        for (String line; ; ) {
+            line = r.readLine();
+            if (line == null) {
+                throw new IllegalStateException(what + " did not start: " + seen);
+            }
+            if (line.equals("ready")) {
+                break;
+            }
+            seen.append(line).append('\n'); // library chatter (logging set-up) before the app is up
+        }
+        // Keep draining so the workload never blocks on a full pipe.
+        Thread drain = new Thread(() -> {
+            try {
+                p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, "drain-" + what);
+        drain.setDaemon(true);
+        drain.start();
+    }
+
+    private static String readable;
+
+    /**
+     * The test's classpath as uid 1337 can read it: the Maven repository usually sits under a
+     * root-only home, so jars are hard-linked (copied across file systems) into a world-readable
+     * directory, and class directories copied when their path is not open to others.
+     */
+    static synchronized String readableClasspath() throws IOException {
+        if (readable != null) {
+            return readable;
+        }
+        Path dir = Files.createTempDirectory("remora-cp");
+        Set<PosixFilePermission> open = PosixFilePermissions.fromString("rwxr-xr-x");
+        Files.setPosixFilePermissions(dir, open);
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path src = Path.of(entry);
+            if (!Files.exists(src)) {
+                continue;
+            }
+            if (openToOthers(src)) {
+                out.add(entry);
+                continue;
+            }
+            Path dst = dir.resolve((i++) + "-" + src.getFileName());
+            if (Files.isDirectory(src)) {
+                copyTree(src, dst, open);
+            } else {
+                try {
+                    Files.createLink(dst, src);
+                } catch (IOException | UnsupportedOperationException e) {
+                    Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            out.add(dst.toString());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        readable = String.join(java.io.File.pathSeparator, out);
+        return readable;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort at exit
+        }
+    }
+
+    private static boolean openToOthers(Path p) throws IOException {
+        Path abs = p.toAbsolutePath();
+        for (Path q = abs.getParent(); q != null; q = q.getParent()) {
+            if (!Files.getPosixFilePermissions(q).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                return false;
+            }
+        }
+        return Files.getPosixFilePermissions(abs).contains(PosixFilePermission.OTHERS_READ);
+    }
+
+    private static void copyTree(Path src, Path dst, Set<PosixFilePermission> dirPerms) throws IOException {
+        try (Stream<Path> walk = Files.walk(src)) {
+            for (Path s : (Iterable<Path>) walk::iterator) {
+                Path d = dst.resolve(src.relativize(s).toString());
+                if (Files.isDirectory(s)) {
+                    Files.createDirectories(d);
+                    Files.setPosixFilePermissions(d, dirPerms);
+                } else {
+                    Files.copy(s, d, StandardCopyOption.REPLACE_EXISTING);
+                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
+        }
+    }
+
+    /** What to show when an assertion fails: the rules in force and the proxy's log. */
+    String diagnostics() {
+        return "\n--- iptables-save (pod) ---\n" + IstioIptables.dump(pod)
+                + "\n--- remora log ---\n" + (remora == null ? "<not started>" : remora.log());
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (remora != null) {
+                remora.close();
+            }
+        } finally {
+            closeQuietly(pod);
+            closeQuietly(peer);
+        }
+    }
+}
