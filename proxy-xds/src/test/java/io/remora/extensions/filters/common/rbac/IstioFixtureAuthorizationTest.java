@@ -143,9 +143,11 @@ public class IstioFixtureAuthorizationTest {
                 if (f instanceof HttpConnectionManagerConfig hcm) {
                     List<String> names = new ArrayList<>();
                     hcm.httpFilters().forEach(e -> names.add(e.config().filterName()));
-                    // The Wasm filters are skipped; the access-control filters all stay, in order.
+                    // The Wasm filters are skipped; the access-control filters all stay, in order, and
+                    // the fixture's gRPC stats, fault and CORS filters follow them.
                     assertEquals(List.of("envoy.filters.http.rbac", "envoy.filters.http.rbac",
-                            "envoy.filters.http.ext_authz", "envoy.filters.http.router"),
+                            "envoy.filters.http.ext_authz", "envoy.filters.http.grpc_stats", "envoy.filters.http.fault",
+                            "envoy.filters.http.cors", "envoy.filters.http.router"),
                             names.subList(names.indexOf("envoy.filters.http.rbac"), names.size()));
                 }
             }
