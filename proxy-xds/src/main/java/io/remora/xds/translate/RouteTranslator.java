@@ -183,7 +183,9 @@ public final class RouteTranslator {
         }
         return new ForwardAction(cluster, a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite,
                 hostLiteral, autoHost, hostHeader, timeout, idle, retry, List.copyOf(mirrors), maxGrpc,
-                new ForwardAction.UpgradeConfig(websocket), hashPolicies);
+                new ForwardAction.UpgradeConfig(websocket), hashPolicies,
+                RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")),
+                a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue());
     }
 
     /** {@code RouteAction.HashPolicy}. */
