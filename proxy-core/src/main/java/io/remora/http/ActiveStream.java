@@ -77,6 +77,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         this.stats = hcm.stats;
         this.encoder = encoder;
         info.downstreamRemoteAddress = cx.remoteAddress;
+        info.downstreamDirectRemoteAddress = cx.remoteAddress;
         info.downstreamLocalAddress = cx.localAddress;
         info.protocol = cx.protocol;
         info.downstreamTls = cx.info == null ? null : cx.info.tls();
@@ -521,7 +522,7 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     @Override
     public SocketAddress downstreamRemoteAddress() {
-        return cx.remoteAddress;
+        return info.downstreamRemoteAddress;
     }
 
     @Override

@@ -139,6 +139,11 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        Builder trustedHops(int n) {
+            trustedHops = n;
+            return this;
+        }
+
         HttpConnectionManagerConfig build() {
             return new HttpConnectionManagerConfig("test", codec, null, "test-routes",
                     List.of(HttpFilterEntry.of(new TestFilter.Config())), streamIdle, requestTimeout, idle, drain,
