@@ -87,7 +87,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                     AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                             ? Http2Connection.upgradeCodec(cx) : null;
             p.addLast(UPGRADE_GUARD_NAME, new UpgradeGuard());
-            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(codec, factory, 64 * 1024));
+            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(codec, factory, 64 * 1024) {
+                @Override
+                protected boolean shouldHandleUpgradeRequest(HttpRequest req) {
+                    // Only h2c is this hop's own upgrade; WebSocket and the like are proxied
+                    // (and must not be aggregated: their tunnel bytes follow the head).
+                    String upgrade = req.headers().get(HttpHeaderNames.UPGRADE);
+                    return upgrade != null && Upgrades.hasToken(upgrade, "h2c");
+                }
+            });
         }
         p.addLast(NAME, conn);
     }
@@ -141,8 +149,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         if (msg instanceof HttpRequest req) {
             onRequest(req);
             if (msg instanceof HttpContent c) {
-                // Only Netty's invalid-message placeholder is a full request here.
+                // Netty's invalid-message placeholder, or a head aggregated with its (empty) end.
                 c.release();
+                if (current != null && current.upgrade && !rawIn && msg instanceof LastHttpContent) {
+                    switchToRawInput();
+                }
             }
         } else if (msg instanceof HttpContent c) {
             onContent(c);
