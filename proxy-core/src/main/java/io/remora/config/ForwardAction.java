@@ -37,6 +37,7 @@ public record ForwardAction(
         boolean includeVhRateLimits) implements RouteAction {
 
     public ForwardAction {
+        upgrades = upgrades == null ? UpgradeConfig.NONE : upgrades;
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     }
@@ -67,7 +68,32 @@ public record ForwardAction(
     public record MirrorPolicy(String cluster, Integer fractionPerMillion) {
     }
 
-    /** {@code upgrade_configs} at route level; websocket enabled means Upgrade: websocket passes. */
-    public record UpgradeConfig(boolean websocket) {
+    /**
+     * The route's {@code upgrade_configs} and {@code connect_config}.
+     *
+     * @param overrides     upgrade type (lower case) to the route's {@code enabled}; a type the route
+     *                      does not name follows the connection manager's {@code upgrade_configs}
+     * @param connectConfig non-null: this route terminates CONNECT (and POST when allowed) and
+     *                      proxies the payload as raw TCP to the cluster's host
+     */
+    public record UpgradeConfig(java.util.Map<String, Boolean> overrides, ConnectConfig connectConfig) {
+        public static final UpgradeConfig NONE = new UpgradeConfig(java.util.Map.of(), null);
+
+        public UpgradeConfig {
+            java.util.Map<String, Boolean> m = new java.util.HashMap<>();
+            if (overrides != null) {
+                overrides.forEach((k, v) -> m.put(k.toLowerCase(java.util.Locale.ROOT), v));
+            }
+            overrides = java.util.Map.copyOf(m);
+        }
+
+        /** The route's word on an upgrade type (any case): TRUE, FALSE, or null when it says nothing. */
+        public Boolean enabled(String upgradeType) {
+            return overrides.isEmpty() ? null : overrides.get(upgradeType.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** {@code RouteAction.UpgradeConfig.ConnectConfig}; allowPost: POST bodies are tunnelled too. */
+    public record ConnectConfig(boolean allowPost) {
     }
 }
