@@ -81,8 +81,17 @@ public final class XdsClient implements AutoCloseable {
     private long warmingRound;
     private long warmingDeadline;
     private boolean closed;
-    /** The first snapshot has been applied: from now on RDS/EDS updates need not wait for warming. */
+    /**
+     * Initialization is over (Envoy's init manager is done): the first snapshot has been applied, or the first
+     * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
+     */
     private boolean initialized;
+    /**
+     * Per named type, the names whose fetch ended in a rejected response while they were missing: as Envoy marks a
+     * subscription's init target ready when its update is rejected, nothing warms on them any more.
+     */
+    private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
+    private boolean started;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
         this.options = options;
@@ -139,6 +148,7 @@ public final class XdsClient implements AutoCloseable {
     /** Connects (if a target is configured) and starts watching the files; returns at once. */
     public void start() {
         control.execute(() -> {
+            started = true;
             awaitingFirst.addAll(options.adsTypes());
             awaitingFirst.addAll(options.fileSources().keySet());
             if (!awaitingFirst.isEmpty()) {
@@ -242,6 +252,8 @@ public final class XdsClient implements AutoCloseable {
             String error = u.error() != null ? u.error() : "not a secret: " + u.type();
             log.warning("SDS: update rejected: " + error);
             sds.nack(source, List.of(u.nonce()), error);
+            settle(XdsResourceType.SECRET, sds.names(source));
+            evaluate();
             return;
         }
         Pending prior = pending.get(XdsResourceType.SECRET);
@@ -284,6 +296,7 @@ public final class XdsClient implements AutoCloseable {
         stats.attempt(type);
         if (u.error() != null) {
             reject(type, List.of(u.nonce()), ads, u.error());
+            evaluate();
             return;
         }
         Pending prior = pending.get(type);
@@ -311,9 +324,13 @@ public final class XdsClient implements AutoCloseable {
         refreshSubscriptions(candidate);
         candidate = pruneUnsubscribed(candidate());
         if (pending.isEmpty()) {
+            if (started && awaitingFirst.isEmpty()) {
+                initializationDone();
+            }
             return;
         }
-        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout());
+        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
+                (type, name) -> settled.getOrDefault(type, Set.of()).contains(name));
         if (!verdict.warming()) {
             applyPending(pending.keySet());
             return;
@@ -356,6 +373,8 @@ public final class XdsClient implements AutoCloseable {
                 awaitingFirst.clear();
                 if (!pending.isEmpty()) {
                     applyPending(pending.keySet());
+                } else {
+                    initializationDone(); // Envoy goes LIVE without the config that never came
                 }
             }
         }, wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -438,15 +457,43 @@ public final class XdsClient implements AutoCloseable {
             stats.perResource(t, accepted, accepted.with(t, p.state()), false);
         }
         pending.putAll(applying);
-        // back to the subscriptions of what runs plus what is still pending
-        refreshSubscriptions(candidate());
-        if (!applying.isEmpty()) {
-            evaluate();
+        // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
+        evaluate();
+    }
+
+    /**
+     * Initialization ends without a snapshot to apply (the first responses were rejected, or never came before
+     * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
+     */
+    private void initializationDone() {
+        if (initialized) {
+            return;
+        }
+        initialized = true;
+        log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
+        applier.initialized();
+    }
+
+    /** A rejected response of a named type: what it should have brought is no longer waited for. */
+    private void settle(XdsResourceType type, Set<String> subscribed) {
+        if (type.wildcard) {
+            awaitingFirst.remove(type);
+            return;
+        }
+        Set<String> missing = new HashSet<>(subscribed);
+        missing.removeAll(accepted.state(type).resources().keySet());
+        if (!missing.isEmpty()) {
+            settled.computeIfAbsent(type, t -> new HashSet<>()).addAll(missing);
         }
     }
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
         stats.rejected(type);
+        Set<String> subscribed = new HashSet<>(watches.get(type).names);
+        if (type == XdsResourceType.SECRET) {
+            subscribed.addAll(sds.names());
+        }
+        settle(type, subscribed);
         if (ads && !nonces.isEmpty() && streamOpen()) {
             stream.protocol().nack(type, watches.get(type).names, accepted.versionInfo(type), nonces, error);
         } else if (!ads) {
