@@ -70,6 +70,9 @@ public final class Main {
             return 1;
         }
         o.warnings().forEach(LOG::warning);
+        LOG.fine(() -> "JVM " + System.getProperty("java.vm.name") + " " + Runtime.version() + " ("
+                + System.getProperty("java.home") + "), flags "
+                + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
 
         LoadedBootstrap loaded;
         String source;
