@@ -225,6 +225,11 @@ class IstioTelemetryE2ETest {
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                           stat_prefix: outbound_0.0.0.0_9080
+                          access_log:
+                          - name: envoy.access_loggers.stdout
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+                              log_format: { text_format_source: { inline_string: "upstream_peer=%%FILTER_STATE(wasm.upstream_peer)%%\n" } }
                           route_config:
                             name: "9080"
                             virtual_hosts:
@@ -357,6 +362,15 @@ class IstioTelemetryE2ETest {
                 && prom.contains("le=\"3600000\""), prom);
         assertTrue(prom.contains("istio_build{component=\"proxy\",tag=\"1.22.3\"} 1"), prom);
         assertFalse(prom.contains("envoy_istio"), prom);
+        // The peer in filter state, printed as istio-proxy serializes it.
+        String logged = "upstream_peer=type=deployment,workload=ratings-v1,name=ratings-v1-84975bc778-pxz2w,"
+                + "cluster=server-cluster,namespace=default,service=ratings,revision=version-1,app=ratings,version=v1";
+        long deadline = System.nanoTime() + 10_000_000_000L; // access logs are flushed every second
+        while (!client.log().contains(logged) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(client.log().contains(logged), client.log());
+        assertTrue(client.admin("/stats").contains("istio_requests_total"));
     }
 
     @Test

@@ -28,6 +28,11 @@ class PeerMetadataCodecTest {
         // Istio decodes without padding; so does Remora.
         assertEquals(w, PeerMetadataCodec.fromHeader(header.replace("=", "")));
         assertNull(PeerMetadataCodec.fromHeader("%%% not base64"));
+        Map<String, Object> owned = new java.util.HashMap<>(NODE);
+        owned.put("OWNER", "kubernetes://apis/apps/v1/namespaces/default/deployments/ratings-v1");
+        assertEquals("type=deployment,workload=ratings-v1,name=ratings-v1-84975bc778-pxz2w,cluster=server-cluster,"
+                + "namespace=default,service=ratings,revision=version-1,app=ratings,version=v1",
+                WorkloadMetadata.fromNodeMetadata(owned).toString());
         assertNull(PeerMetadataCodec.fromHeader(Base64.getEncoder().encodeToString(new byte[]{(byte) 0xff, 1, 2})));
     }
 

@@ -103,11 +103,49 @@ public record WorkloadMetadata(String instanceName, String clusterName, String n
         return m.get(key) instanceof String s ? s : "";
     }
 
-    /** The Istio field accessor names (FILTER_STATE(...:FIELD:x), CEL), for access logs. */
+    /**
+     * The workload's kind from its OWNER ({@code .../deployments/<workload>}: "deployment"), as
+     * istio-proxy derives it; "" when the owner does not end in the workload.
+     */
+    public String workloadType() {
+        String suffix = "s/" + workloadName;
+        if (workloadName.isEmpty() || !owner.endsWith(suffix)) {
+            return "";
+        }
+        String head = owner.substring(0, owner.length() - suffix.length());
+        String type = head.substring(head.lastIndexOf('/') + 1);
+        return switch (type) {
+            case "pod", "deployment", "job", "cronjob" -> type;
+            default -> "";
+        };
+    }
+
+    /**
+     * istio-proxy's {@code serializeAsString}: {@code type=deployment,workload=ratings-v1,name=...,
+     * cluster=...,namespace=...,service=...,revision=...,app=...,version=...}, empty fields left out
+     * (what {@code %FILTER_STATE(wasm.downstream_peer)%} prints).
+     */
     @Override
     public String toString() {
-        return "workload=" + workloadName + ",namespace=" + namespaceName + ",cluster=" + clusterName
-                + ",service=" + canonicalName + ",revision=" + canonicalRevision + ",app=" + appName
-                + ",version=" + appVersion + ",name=" + instanceName;
+        StringBuilder sb = new StringBuilder();
+        pair(sb, "type", workloadType());
+        pair(sb, "workload", workloadName);
+        pair(sb, "name", instanceName);
+        pair(sb, "cluster", clusterName);
+        pair(sb, "namespace", namespaceName);
+        pair(sb, "service", canonicalName);
+        pair(sb, "revision", canonicalRevision);
+        pair(sb, "app", appName);
+        pair(sb, "version", appVersion);
+        return sb.toString();
+    }
+
+    private static void pair(StringBuilder sb, String k, String v) {
+        if (!v.isEmpty()) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(k).append('=').append(v);
+        }
     }
 }

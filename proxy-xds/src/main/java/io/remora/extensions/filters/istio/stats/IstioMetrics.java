@@ -62,8 +62,13 @@ final class IstioMetrics {
     /** {@code istio_build{component="proxy",tag=<ISTIO_VERSION>} 1}, once. */
     void recordBuild(String istioVersion) {
         if (buildRecorded.compareAndSet(false, true)) {
-            Gauge.builder("istio_build", () -> 1).tag("component", "proxy")
-                    .tag("tag", istioVersion.isEmpty() ? "unknown" : istioVersion).register(registry);
+            String tag = istioVersion.isEmpty() ? "unknown" : istioVersion;
+            // Every stats filter config of the server shares the one gauge.
+            synchronized (registry) {
+                if (registry.find("istio_build").tag("tag", tag).gauge() == null) {
+                    Gauge.builder("istio_build", () -> 1).tag("component", "proxy").tag("tag", tag).register(registry);
+                }
+            }
         }
     }
 
