@@ -53,6 +53,10 @@ class IstioTelemetryE2ETest {
     static int clientTcp;
     static int serverTls;
     static TestCerts.Ca ca;
+    static io.grpc.Server grpc;
+    static int clientGrpc;
+    static final io.grpc.MethodDescriptor<String, String> SAY = io.remora.testing.GrpcText.unary("demo.Echo/Say");
+    static final io.grpc.MethodDescriptor<String, String> FAIL = io.remora.testing.GrpcText.unary("demo.Echo/Fail");
     static TestCerts.Leaf clientLeaf;
 
     static String node(String name, String workload, String app, String canonical, String cluster) {
@@ -105,6 +109,18 @@ class IstioTelemetryE2ETest {
         t.setDaemon(true);
         t.start();
 
+        grpc = io.grpc.netty.NettyServerBuilder.forAddress(new java.net.InetSocketAddress("127.0.0.1", 0))
+                .addService(io.grpc.ServerServiceDefinition.builder("demo.Echo")
+                        .addMethod(SAY, io.grpc.stub.ServerCalls.asyncUnaryCall((String req,
+                                io.grpc.stub.StreamObserver<String> out) -> {
+                            out.onNext("hello " + req);
+                            out.onCompleted();
+                        }))
+                        .addMethod(FAIL, io.grpc.stub.ServerCalls.asyncUnaryCall((String req,
+                                io.grpc.stub.StreamObserver<String> out) ->
+                                out.onError(io.grpc.Status.NOT_FOUND.asRuntimeException())))
+                        .build())
+                .build().start();
         ca = TestCerts.ca("mesh-ca");
         ca.issue("ratings", SERVER_SA, "127.0.0.1").write(dir, "server");
         clientLeaf = ca.issue("productpage", CLIENT_SA);
@@ -113,6 +129,7 @@ class IstioTelemetryE2ETest {
         int serverHttp = ProxyProcess.freePort();
         int serverTcp = ProxyProcess.freePort();
         serverTls = ProxyProcess.freePort();
+        int serverGrpc = ProxyProcess.freePort();
         String tcpFilters = """
                 - name: istio_authn
                   typed_config:
@@ -199,17 +216,52 @@ class IstioTelemetryE2ETest {
                               trusted_ca: { filename: "%6$s/server-ca.pem" }
                       filters:
                 %5$s
+                  - name: inbound_grpc
+                    address: { socket_address: { address: 127.0.0.1, port_value: %9$d } }
+                    traffic_direction: INBOUND
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: inbound_0.0.0.0_7070
+                          route_config:
+                            virtual_hosts:
+                            - name: grpc
+                              domains: ["*"]
+                              routes: [{ match: { prefix: / }, route: { cluster: "inbound|7070||", timeout: 0s } }]
+                          http_filters:
+                          - name: istio.metadata_exchange
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/io.istio.http.peer_metadata.Config
+                              value:
+                                downstream_discovery: [{ istio_headers: {} }, { workload_discovery: {} }]
+                                downstream_propagation: [{ istio_headers: {} }]
+                          - name: envoy.filters.http.grpc_stats
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig
+                              emit_filter_state: true
+                          - name: istio.stats
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/stats.PluginConfig
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
                 %7$s
                 %8$s
+                %10$s
                 """.formatted(serverAdmin, serverHttp, serverTcp, serverTls, Bootstraps.indent(tcpFilters, 6), dir,
                 Bootstraps.indent(Bootstraps.cluster("inbound|9080||", false, null, app.port()), 2),
-                Bootstraps.indent(Bootstraps.cluster("inbound|9000||", false, null, echo.getLocalPort()), 2));
+                Bootstraps.indent(Bootstraps.cluster("inbound|9000||", false, null, echo.getLocalPort()), 2),
+                serverGrpc, Bootstraps.indent(Bootstraps.cluster("inbound|7070||", true, null, grpc.getPort()), 2));
         server = ProxyProcess.start(serverYaml, serverAdmin);
 
         int clientAdmin = ProxyProcess.freePort();
         clientHttp = ProxyProcess.freePort();
         clientTcp = ProxyProcess.freePort();
+        clientGrpc = ProxyProcess.freePort();
         String clientYaml = node("productpage-v1-84975bc778-pxz2w", "productpage-v1", "productpage", "productpage-v1",
                 "client-cluster") + """
                 admin:
@@ -270,13 +322,46 @@ class IstioTelemetryE2ETest {
                           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                           stat_prefix: outbound|9000||echo.default.svc.cluster.local
                           cluster: outbound|9000||echo.default.svc.cluster.local
+                  - name: 0.0.0.0_7070
+                    address: { socket_address: { address: 127.0.0.1, port_value: %7$d } }
+                    traffic_direction: OUTBOUND
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: outbound_0.0.0.0_7070
+                          route_config:
+                            virtual_hosts:
+                            - name: grpc
+                              domains: ["*"]
+                              routes: [{ match: { prefix: / }, route: { cluster: "outbound|7070||grpc.default.svc.cluster.local", timeout: 0s } }]
+                          http_filters:
+                          - name: istio.metadata_exchange
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/io.istio.http.peer_metadata.Config
+                              value:
+                                upstream_discovery: [{ istio_headers: {} }]
+                                upstream_propagation: [{ istio_headers: {} }]
+                          - name: envoy.filters.http.grpc_stats
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_stats.v3.FilterConfig
+                              emit_filter_state: true
+                          - name: istio.stats
+                            typed_config: { "@type": type.googleapis.com/stats.PluginConfig }
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
                 %4$s
                 %6$s
+                %8$s
                 """.formatted(clientAdmin, clientHttp, clientTcp,
                 Bootstraps.indent(Bootstraps.cluster("outbound|9080||" + HOST, false, null, serverHttp), 2), HOST,
                 Bootstraps.indent(Bootstraps.cluster("outbound|9000||echo.default.svc.cluster.local", false, null,
-                        serverTcp), 2));
+                        serverTcp), 2), clientGrpc,
+                Bootstraps.indent(Bootstraps.cluster("outbound|7070||grpc.default.svc.cluster.local", true, null,
+                        serverGrpc), 2));
         client = ProxyProcess.start(clientYaml, clientAdmin);
     }
 
@@ -294,6 +379,9 @@ class IstioTelemetryE2ETest {
         }
         if (echo != null) {
             echo.close();
+        }
+        if (grpc != null) {
+            grpc.shutdownNow();
         }
     }
 
@@ -342,17 +430,17 @@ class IstioTelemetryE2ETest {
         // Outbound: the service comes from the cluster (Istio reads the cluster's istio.services metadata).
         source.put("destination_service_name", "server");
         source.put("connection_security_policy", "unknown");
-        assertEquals(3, sample(client, "istio_requests_total", source), client.admin("/stats/prometheus"));
-        assertEquals(3, sample(client, "istio_request_duration_milliseconds_count", source));
-        assertEquals(3, sample(client, "istio_response_bytes_count", source));
-        assertEquals(3 * "ratings says hi".length(), sample(client, "istio_response_bytes_sum", source));
+        assertEquals(3, PrometheusSamples.sample(client, "istio_requests_total", source), client.admin("/stats/prometheus"));
+        assertEquals(3, PrometheusSamples.sample(client, "istio_request_duration_milliseconds_count", source));
+        assertEquals(3, PrometheusSamples.sample(client, "istio_response_bytes_count", source));
+        assertEquals(3 * "ratings says hi".length(), PrometheusSamples.sample(client, "istio_response_bytes_sum", source));
 
         Map<String, String> destination = httpLabels("destination");
         // Inbound without cluster metadata: the Host header names the service, as Istio falls back to.
         destination.put("destination_service_name", HOST);
         destination.put("connection_security_policy", "none");
-        assertEquals(3, sample(server, "istio_requests_total", destination), server.admin("/stats/prometheus"));
-        assertEquals(3, sample(server, "istio_request_bytes_count", destination));
+        assertEquals(3, PrometheusSamples.sample(server, "istio_requests_total", destination), server.admin("/stats/prometheus"));
+        assertEquals(3, PrometheusSamples.sample(server, "istio_request_bytes_count", destination));
 
         String prom = client.admin("/stats/prometheus");
         assertTrue(prom.contains("# TYPE istio_requests_total counter"), prom);
@@ -371,6 +459,47 @@ class IstioTelemetryE2ETest {
         }
         assertTrue(client.log().contains(logged), client.log());
         assertTrue(client.admin("/stats").contains("istio_requests_total"));
+    }
+
+    @Test
+    void grpcCallsCountedWithTheirStatusAndMessages() throws Exception {
+        io.grpc.ManagedChannel channel = io.grpc.netty.NettyChannelBuilder.forAddress("127.0.0.1", clientGrpc)
+                .overrideAuthority("grpc.default.svc.cluster.local:7070").usePlaintext().build();
+        try {
+            for (int i = 0; i < 2; i++) {
+                assertEquals("hello " + i, io.grpc.stub.ClientCalls.blockingUnaryCall(channel, SAY,
+                        io.grpc.CallOptions.DEFAULT, Integer.toString(i)));
+            }
+            io.grpc.StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.grpc.StatusRuntimeException.class, () -> io.grpc.stub.ClientCalls.blockingUnaryCall(channel,
+                            FAIL, io.grpc.CallOptions.DEFAULT, "x"));
+            assertEquals(io.grpc.Status.Code.NOT_FOUND, e.getStatus().getCode());
+        } finally {
+            channel.shutdownNow();
+        }
+        for (ProxyProcess p : new ProxyProcess[]{client, server}) {
+            String reporter = p == client ? "source" : "destination";
+            Map<String, String> ok = new HashMap<>();
+            ok.put("reporter", reporter);
+            ok.put("source_workload", "productpage-v1");
+            ok.put("destination_workload", "ratings-v1");
+            ok.put("request_protocol", "grpc");
+            ok.put("response_code", "200");
+            ok.put("grpc_response_status", "0");
+            PrometheusSamples.awaitSample(p, "istio_requests_total", ok, 2);
+            Map<String, String> notFound = new HashMap<>(ok);
+            notFound.put("grpc_response_status", "5");
+            assertEquals(1, PrometheusSamples.sampleSubset(p, "istio_requests_total", notFound), reporter);
+            Map<String, String> peers = new HashMap<>(ok);
+            peers.remove("request_protocol");
+            peers.remove("response_code");
+            peers.remove("grpc_response_status");
+            assertEquals(3, PrometheusSamples.sampleSubset(p, "istio_request_messages_total", peers), reporter);
+            assertEquals(2, PrometheusSamples.sampleSubset(p, "istio_response_messages_total", peers), reporter);
+        }
+        Map<String, String> outbound = Map.of("reporter", "source", "request_protocol", "grpc",
+                "destination_service", "grpc.default.svc.cluster.local", "destination_service_name", "grpc");
+        assertEquals(3, PrometheusSamples.sampleSubset(client, "istio_requests_total", outbound));
     }
 
     @Test
@@ -393,10 +522,10 @@ class IstioTelemetryE2ETest {
         source.put("destination_canonical_revision", "latest");
         source.put("request_protocol", "tcp");
         source.put("connection_security_policy", "unknown");
-        awaitSample(client, "istio_tcp_connections_closed_total", source, 1);
-        assertEquals(1, sampleSubset(client, "istio_tcp_connections_opened_total", source));
-        assertEquals(1000, sampleSubset(client, "istio_tcp_sent_bytes_total", source));
-        assertEquals(1000, sampleSubset(client, "istio_tcp_received_bytes_total", source));
+        PrometheusSamples.awaitSample(client, "istio_tcp_connections_closed_total", source, 1);
+        assertEquals(1, PrometheusSamples.sampleSubset(client, "istio_tcp_connections_opened_total", source));
+        assertEquals(1000, PrometheusSamples.sampleSubset(client, "istio_tcp_sent_bytes_total", source));
+        assertEquals(1000, PrometheusSamples.sampleSubset(client, "istio_tcp_received_bytes_total", source));
 
         Map<String, String> destination = new HashMap<>();
         destination.put("reporter", "destination");
@@ -406,10 +535,10 @@ class IstioTelemetryE2ETest {
         destination.put("destination_canonical_service", "ratings");
         destination.put("request_protocol", "tcp");
         destination.put("connection_security_policy", "none");
-        awaitSample(server, "istio_tcp_connections_closed_total", destination, 1);
-        assertEquals(1, sampleSubset(server, "istio_tcp_connections_opened_total", destination));
-        assertEquals(1000, sampleSubset(server, "istio_tcp_received_bytes_total", destination));
-        assertEquals(1000, sampleSubset(server, "istio_tcp_sent_bytes_total", destination));
+        PrometheusSamples.awaitSample(server, "istio_tcp_connections_closed_total", destination, 1);
+        assertEquals(1, PrometheusSamples.sampleSubset(server, "istio_tcp_connections_opened_total", destination));
+        assertEquals(1000, PrometheusSamples.sampleSubset(server, "istio_tcp_received_bytes_total", destination));
+        assertEquals(1000, PrometheusSamples.sampleSubset(server, "istio_tcp_sent_bytes_total", destination));
     }
 
     @Test
@@ -457,79 +586,10 @@ class IstioTelemetryE2ETest {
         destination.put("destination_workload", "ratings-v1");
         destination.put("connection_security_policy", "mutual_tls");
         destination.put("request_protocol", "tcp");
-        awaitSample(server, "istio_tcp_connections_closed_total", destination, 1);
-        assertEquals(1, sampleSubset(server, "istio_tcp_connections_opened_total", destination));
-        assertEquals(5, sampleSubset(server, "istio_tcp_received_bytes_total", destination));
-        assertEquals(5, sampleSubset(server, "istio_tcp_sent_bytes_total", destination));
+        PrometheusSamples.awaitSample(server, "istio_tcp_connections_closed_total", destination, 1);
+        assertEquals(1, PrometheusSamples.sampleSubset(server, "istio_tcp_connections_opened_total", destination));
+        assertEquals(5, PrometheusSamples.sampleSubset(server, "istio_tcp_received_bytes_total", destination));
+        assertEquals(5, PrometheusSamples.sampleSubset(server, "istio_tcp_sent_bytes_total", destination));
         assertTrue(server.metric("envoy_metadata_exchange_alpn_protocol_found") >= 1);
-    }
-
-    // ---------------------------------------------------------------- reading /stats/prometheus
-
-    /** The value of the series with exactly these labels (0 when absent). */
-    static double sample(ProxyProcess p, String name, Map<String, String> labels) throws Exception {
-        for (Map.Entry<Map<String, String>, Double> e : series(p, name).entrySet()) {
-            if (e.getKey().equals(labels)) {
-                return e.getValue();
-            }
-        }
-        return 0;
-    }
-
-    /** The sum over the series carrying at least these labels. */
-    static double sampleSubset(ProxyProcess p, String name, Map<String, String> labels) throws Exception {
-        double sum = 0;
-        for (Map.Entry<Map<String, String>, Double> e : series(p, name).entrySet()) {
-            if (e.getKey().entrySet().containsAll(labels.entrySet())) {
-                sum += e.getValue();
-            }
-        }
-        return sum;
-    }
-
-    /** Waits (TCP series are reported when the proxy sees the close) for a series to reach a value. */
-    static void awaitSample(ProxyProcess p, String name, Map<String, String> labels, double value) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (sampleSubset(p, name, labels) < value) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + name + labels + " = " + value + " in\n" + p.admin("/stats/prometheus"));
-            }
-            Thread.sleep(50);
-        }
-        assertEquals(value, sampleSubset(p, name, labels));
-    }
-
-    static Map<Map<String, String>, Double> series(ProxyProcess p, String name) throws Exception {
-        Map<Map<String, String>, Double> out = new HashMap<>();
-        for (String line : p.admin("/stats/prometheus").split("\n")) {
-            if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
-                continue;
-            }
-            Map<String, String> labels = new HashMap<>();
-            int i = name.length();
-            if (line.charAt(i) == '{') {
-                i++;
-                while (line.charAt(i) != '}') {
-                    int eq = line.indexOf('=', i);
-                    String key = line.substring(i, eq);
-                    StringBuilder v = new StringBuilder();
-                    int j = eq + 2;
-                    for (; line.charAt(j) != '"'; j++) {
-                        if (line.charAt(j) == '\\') {
-                            j++;
-                        }
-                        v.append(line.charAt(j));
-                    }
-                    labels.put(key, v.toString());
-                    i = j + 1;
-                    if (line.charAt(i) == ',') {
-                        i++;
-                    }
-                }
-                i++;
-            }
-            out.put(labels, Double.parseDouble(line.substring(i).trim()));
-        }
-        return out;
     }
 }

@@ -47,6 +47,8 @@ final class IstioMetrics {
     static final List<String> HTTP_LABELS = concat(PEER_LABELS,
             List.of("response_code", "grpc_response_status", "response_flags", "connection_security_policy"));
     static final List<String> TCP_LABELS = concat(PEER_LABELS, List.of("response_flags", "connection_security_policy"));
+    /** gRPC message counters carry the peers only (istio-proxy reports them before the protocol labels). */
+    static final List<String> MESSAGE_LABELS = PEER_LABELS.subList(0, PEER_LABELS.size() - 1);
     static final Set<String> STANDARD_TAGS = Set.copyOf(HTTP_LABELS);
 
     private final MeterRegistry registry;
@@ -78,6 +80,13 @@ final class IstioMetrics {
         histogram(REQUEST_DURATION, values, durationMillis);
         histogram(REQUEST_BYTES, values, requestBytes);
         histogram(RESPONSE_BYTES, values, responseBytes);
+    }
+
+    /** gRPC messages of one stream (from grpc_stats' filter state); {@code values} start with {@link #MESSAGE_LABELS}. */
+    void messages(String[] values, long requests, long responses) {
+        String[] v = java.util.Arrays.copyOf(values, MESSAGE_LABELS.size());
+        counter(REQUEST_MESSAGES, MESSAGE_LABELS, v, requests);
+        counter(RESPONSE_MESSAGES, MESSAGE_LABELS, v, responses);
     }
 
     /** Adds to a TCP counter; {@code values} follow {@link #TCP_LABELS}. */

@@ -85,6 +85,28 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         values[i] = mutualTls == null ? PeerLabels.UNKNOWN : mutualTls ? "mutual_tls" : "none";
         long durationMillis = info.durationNanos < 0 ? 0 : info.durationNanos / 1_000_000;
         metrics.http(values, durationMillis, info.bytesReceived, info.bytesSent);
+        if (grpc) {
+            long[] messages = grpcMessages(state.get(GRPC_STATS));
+            if (messages != null) {
+                metrics.messages(values, messages[0], messages[1]);
+            }
+        }
+    }
+
+    /** Where the grpc_stats filter ({@code emit_filter_state}) leaves a stream's message counts. */
+    static final String GRPC_STATS = "envoy.filters.http.grpc_stats";
+
+    /** Envoy's GrpcStatsObject in its text form, "requests,responses"; null when absent or not that. */
+    static long[] grpcMessages(Object counts) {
+        if (counts == null) {
+            return null;
+        }
+        String[] parts = counts.toString().split(",");
+        try {
+            return parts.length == 2 ? new long[]{Long.parseLong(parts[0].trim()), Long.parseLong(parts[1].trim())} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** Envoy's {@code Grpc::Common::getGrpcStatus}: trailers, then headers, then inferred from the HTTP status. */

@@ -46,4 +46,18 @@ class IstioMetricsTest {
         assertTrue(duration.endsWith(" 2"), duration);
         assertTrue(prom.contains("istio_response_bytes_sum{"), prom);
     }
+
+    @Test
+    void grpcMessageCountersCarryThePeersOnly() {
+        SimpleMeterRegistry r = new SimpleMeterRegistry();
+        IstioMetrics m = new IstioMetrics(r, new StatsPluginSettings(StatsPluginSettings.Reporter.SERVER_SIDECAR, false,
+                5000, Set.of(), Map.of()));
+        m.messages(values(IstioMetrics.HTTP_LABELS.size()), 3, 0);
+        String line = Arrays.stream(PrometheusExposition.scrape(r).split("\n"))
+                .filter(l -> l.startsWith("istio_request_messages_total{")).findFirst().orElseThrow();
+        assertFalse(line.contains("request_protocol") || line.contains("response_code"), line);
+        assertTrue(line.contains("destination_cluster=\"v19\"") && line.endsWith(" 3"), line);
+        assertEquals(7, IstioStatsFilter.grpcMessages("4,7")[1]);
+        assertEquals(null, IstioStatsFilter.grpcMessages("garbage"));
+    }
 }
