@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * per-worker connection pool, streams the response back, and retries, times out and mirrors
  * as the route says. Event-loop confined.
  */
-public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext {
+public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext,
+        io.remora.overload.BufferedBytes {
     static final AsciiString LOCATION = AsciiString.cached("location");
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
@@ -335,6 +336,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         bodyBase += body.size();
         body.clear();
+    }
+
+    /** The request body this router still holds (for a retry, a mirror, or an upstream not yet ready). */
+    @Override
+    public long bufferedBytes() {
+        return bodyBytes - releasedBytes;
     }
 
     private boolean replayable() {
