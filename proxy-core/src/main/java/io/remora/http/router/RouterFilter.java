@@ -592,12 +592,43 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     @Override
     public boolean shouldSelectAnotherHost(Host host) {
-        return retry != null && retry.retryOtherHosts && attemptedHosts.contains(host);
+        if (retry == null) {
+            return false;
+        }
+        // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
+        return retry.retryOtherHosts && attemptedHosts.contains(host)
+                || retry.omitCanaryHosts && host.canary()
+                || !retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(retry.omitHostMetadata, host.lbMetadata());
     }
 
     @Override
     public int hostSelectionRetryCount() {
-        return retry != null && retry.retryOtherHosts ? retry.hostSelectionAttempts : 0;
+        return retry != null && retry.hasHostPredicate ? retry.hostSelectionAttempts : 0;
+    }
+
+    private long excludedPriorities;
+
+    /**
+     * Envoy's previous_priorities: once every update_frequency attempts, the priorities of the
+     * hosts tried so far are excluded from the priority load of the following picks.
+     */
+    @Override
+    public long excludedPriorities() {
+        int f = retry == null ? 0 : retry.previousPrioritiesUpdateFrequency;
+        int n = attemptedHosts.size();
+        if (f <= 0 || n < f) {
+            return 0;
+        }
+        if (n % f == 0) {
+            long mask = 0;
+            for (Host h : attemptedHosts) {
+                if (h.priority() < 64) {
+                    mask |= 1L << h.priority();
+                }
+            }
+            excludedPriorities = mask;
+        }
+        return excludedPriorities;
     }
 
     private java.util.OptionalLong hashKey;
