@@ -63,9 +63,11 @@ public final class Proxy implements AutoCloseable {
                  Map<String, Object> commandLine, Runnable quit) {
         this.bootstrap = bootstrap;
         this.base = config;
+        io.remora.xds.translate.StatsConfigTranslator.Settings statsSettings =
+                io.remora.xds.translate.StatsConfigTranslator.settings(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient());
         this.stats = new StatsRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-                io.remora.xds.translate.StatsConfigTranslator.translate(bootstrap,
-                        io.remora.xds.translate.TranslationContext.lenient()));
+                statsSettings.inclusion(), statsSettings.tags(), statsSettings.buckets());
         this.state = new ServerState(stats.server());
         this.dynamic = new DynamicConfig(config);
         this.commandLine = commandLine;

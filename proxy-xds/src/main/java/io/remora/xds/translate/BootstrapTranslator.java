@@ -86,7 +86,7 @@ public final class BootstrapTranslator {
             ctx.warnOnce("tracing", "tracing is not supported and is ignored");
         }
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
-        StatsConfigTranslator.translate(b, ctx); // likewise for its stats registry
+        StatsConfigTranslator.settings(b, ctx); // likewise for its stats registry
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
                 Collections.unmodifiableMap(routes), drainTime);
     }
