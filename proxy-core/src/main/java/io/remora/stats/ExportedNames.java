@@ -20,8 +20,13 @@ import java.util.concurrent.ConcurrentMap;
  */
 public final class ExportedNames {
 
-    /** A meter's exported identity. */
-    public record Exported(String name, List<Tag> labels, String dottedName, String tagExtractedName) {
+    /**
+     * A meter's exported identity.
+     *
+     * @param dottedName the full Envoy name ({@code cluster.a.upstream_rq_200}), what filters match
+     * @param help       the family's description: the Envoy stat template it exposes
+     */
+    public record Exported(String name, List<Tag> labels, String dottedName, String help) {
     }
 
     private final TagProducer producer;
@@ -46,7 +51,7 @@ public final class ExportedNames {
     private Exported compute(Meter.Id id) {
         String dotted = StatNames.envoyName(id);
         if (producer == null || !id.getName().startsWith("envoy_")) {
-            return new Exported(id.getName(), id.getTags(), dotted, StatNames.envoyName(id.replaceTags(List.of())));
+            return new Exported(id.getName(), id.getTags(), dotted, StatNames.envoyTemplate(id));
         }
         TagProducer.Extracted x = producer.produce(dotted);
         List<Tag> labels = new ArrayList<>(x.tags().size());

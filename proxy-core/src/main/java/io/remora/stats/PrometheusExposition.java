@@ -56,7 +56,7 @@ public final class PrometheusExposition {
         return scrape(stats.meterRegistry(), stats.exportedNames(), usedOnly, filter);
     }
 
-    private record Series(Meter meter, List<Tag> labels) {
+    private record Series(Meter meter, List<Tag> labels, String help) {
     }
 
     private static String scrape(MeterRegistry registry, ExportedNames names, boolean usedOnly,
@@ -74,7 +74,7 @@ public final class PrometheusExposition {
             if (usedOnly && !used(m, kind)) {
                 continue;
             }
-            families.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(new Series(m, e.labels()));
+            families.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(new Series(m, e.labels(), e.help()));
         }
         StringBuilder sb = new StringBuilder(families.size() * 128);
         for (Map.Entry<String, List<Series>> e : families.entrySet()) {
@@ -95,7 +95,7 @@ public final class PrometheusExposition {
     private static void writeFamily(StringBuilder sb, String name, List<Series> series) {
         MeterValues.Kind kind = MeterValues.kind(series.get(0).meter());
         sb.append("# HELP ").append(name).append(' ');
-        appendHelp(sb, StatNames.envoyTemplate(series.get(0).meter().getId()));
+        appendHelp(sb, series.get(0).help());
         sb.append('\n');
         sb.append("# TYPE ").append(name).append(' ').append(type(name, kind)).append('\n');
         for (Series s : series) {
