@@ -51,8 +51,10 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
-    private final Map<io.remora.config.TracingConfig.Provider, io.remora.xds.tracing.OtlpSpanExporter> exporters =
+    private final Map<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> exporters =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** The bootstrap's tracing.http: for connection managers whose tracing names no provider. */
+    private final io.remora.config.TracingConfig.Provider bootstrapTracer;
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
 
@@ -69,6 +71,8 @@ public final class Proxy implements AutoCloseable {
         this.stats = new StatsRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
                 statsSettings.inclusion(), statsSettings.tags(), statsSettings.buckets());
         this.state = new ServerState(stats.server());
+        this.bootstrapTracer = io.remora.xds.translate.TracingTranslator.bootstrapProvider(bootstrap,
+                io.remora.xds.translate.TranslationContext.lenient());
         this.dynamic = new DynamicConfig(config);
         this.commandLine = commandLine;
         this.quit = quit;
@@ -113,9 +117,17 @@ public final class Proxy implements AutoCloseable {
 
     /** One exporter per distinct provider config, shared by every connection manager naming it. */
     private io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
+        if (provider == null) {
+            provider = bootstrapTracer;
+        }
         if (provider instanceof io.remora.config.TracingConfig.OpenTelemetry otel) {
             return exporters.computeIfAbsent(otel, p -> new io.remora.xds.tracing.OtlpSpanExporter(otel,
                     server.clusterManager(), runtime::snapshot, stats.meterRegistry()));
+        }
+        if (provider instanceof io.remora.config.TracingConfig.Zipkin zipkin) {
+            return exporters.computeIfAbsent(zipkin, p -> new io.remora.tracing.ZipkinSpanExporter(zipkin,
+                    base.node() == null ? "" : base.node().cluster(), server.clusterManager(), runtime::snapshot,
+                    stats.meterRegistry()));
         }
         return null;
     }
@@ -151,7 +163,15 @@ public final class Proxy implements AutoCloseable {
             xds.close();
         }
         server.close();
-        exporters.values().forEach(io.remora.xds.tracing.OtlpSpanExporter::close);
+        for (io.remora.tracing.SpanSink sink : exporters.values()) {
+            if (sink instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.fine(() -> "closing a span exporter: " + e);
+                }
+            }
+        }
         if (admin != null) {
             admin.close();
         }

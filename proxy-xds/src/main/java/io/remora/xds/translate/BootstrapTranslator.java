@@ -82,9 +82,7 @@ public final class BootstrapTranslator {
             ctx.warnOnce("stats_sinks", "stats_sinks are not supported (metrics are served at /stats/prometheus);"
                     + " ignoring " + b.getStatsSinksCount() + " sink(s)");
         }
-        if (b.hasTracing()) {
-            ctx.warnOnce("tracing", "tracing is not supported and is ignored");
-        }
+        TracingTranslator.bootstrapProvider(b, ctx); // validated here; the proxy builds the tracer from it
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
         StatsConfigTranslator.settings(b, ctx); // likewise for its stats registry
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
