@@ -23,11 +23,17 @@ public final class ExportedNames {
     /**
      * A meter's exported identity.
      *
-     * @param dottedName the full Envoy name ({@code cluster.a.upstream_rq_200}), what filters match
-     * @param help       the family's description: the Envoy stat template it exposes
+     * @param dottedName       the full Envoy name ({@code cluster.a.upstream_rq_200}), what filters match
+     * @param help             the family's description: the Envoy stat template it exposes
+     * @param tagExtractedName Envoy's tag-extracted name ({@code cluster.upstream_rq})
+     * @param tags             the extracted tags under their own names ({@code envoy.cluster_name})
      */
-    public record Exported(String name, List<Tag> labels, String dottedName, String help) {
+    public record Exported(String name, List<Tag> labels, String dottedName, String help, String tagExtractedName,
+                           List<Tag> tags) {
     }
+
+    /** Envoy's default extraction, for sinks that want tag-extracted names when no stats_tags are set. */
+    private static final TagProducer DEFAULTS = new TagProducer(true, List.of());
 
     private final TagProducer producer;
     private final ConcurrentMap<Meter.Id, Exported> cache = new ConcurrentHashMap<>();
@@ -51,14 +57,15 @@ public final class ExportedNames {
     private Exported compute(Meter.Id id) {
         String dotted = StatNames.envoyName(id);
         if (producer == null || !id.getName().startsWith("envoy_")) {
-            return new Exported(id.getName(), id.getTags(), dotted, StatNames.envoyTemplate(id));
+            TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
+            return new Exported(id.getName(), id.getTags(), dotted, StatNames.envoyTemplate(id), x.name(), x.tags());
         }
         TagProducer.Extracted x = producer.produce(dotted);
         List<Tag> labels = new ArrayList<>(x.tags().size());
         for (Tag t : x.tags()) {
             labels.add(Tag.of(sanitize(t.getKey()), t.getValue()));
         }
-        return new Exported("envoy_" + sanitize(x.name()), List.copyOf(labels), dotted, x.name());
+        return new Exported("envoy_" + sanitize(x.name()), List.copyOf(labels), dotted, x.name(), x.name(), x.tags());
     }
 
     /** Envoy's Prometheus sanitizing: every character outside [a-zA-Z0-9_] becomes '_'. */

@@ -55,6 +55,7 @@ public final class Proxy implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
     /** The bootstrap's tracing.http: for connection managers whose tracing names no provider. */
     private final io.remora.config.TracingConfig.Provider bootstrapTracer;
+    private io.remora.stats.StatsFlusher statsFlusher;
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
 
@@ -105,6 +106,7 @@ public final class Proxy implements AutoCloseable {
             }
         }
         server.start(base);
+        startStatsSinks();
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
         if (xds == null) {
             state.initialized();
@@ -113,6 +115,23 @@ public final class Proxy implements AutoCloseable {
             xds.start();
         }
         return this;
+    }
+
+    /** stats_sinks: a flusher feeding each sink every stats_flush_interval; none without sinks. */
+    private void startStatsSinks() {
+        io.remora.xds.translate.StatsSinksTranslator.Sinks config = io.remora.xds.translate.StatsSinksTranslator
+                .translate(bootstrap, io.remora.xds.translate.TranslationContext.lenient());
+        List<io.remora.stats.StatsSink> sinks = new ArrayList<>();
+        for (io.remora.xds.translate.StatsSinksTranslator.Sink s : config.sinks()) {
+            if (s instanceof io.remora.xds.translate.StatsSinksTranslator.Statsd statsd) {
+                sinks.add(new io.remora.stats.UdpStatsdSink(statsd.address(), statsd.prefix()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
+                sinks.add(new io.remora.xds.stats.MetricsServiceSink(ms, bootstrap.getNode(), server.clusterManager()));
+            }
+        }
+        if (!sinks.isEmpty()) {
+            statsFlusher = new io.remora.stats.StatsFlusher(stats, sinks, config.flushInterval());
+        }
     }
 
     /** One exporter per distinct provider config, shared by every connection manager naming it. */
@@ -163,6 +182,9 @@ public final class Proxy implements AutoCloseable {
             xds.close();
         }
         server.close();
+        if (statsFlusher != null) {
+            statsFlusher.close();
+        }
         for (io.remora.tracing.SpanSink sink : exporters.values()) {
             if (sink instanceof AutoCloseable c) {
                 try {

@@ -78,10 +78,7 @@ public final class BootstrapTranslator {
                 throw sp.field("name").error("duplicate secret name '" + secret.name() + "'");
             }
         }
-        if (b.getStatsSinksCount() > 0) {
-            ctx.warnOnce("stats_sinks", "stats_sinks are not supported (metrics are served at /stats/prometheus);"
-                    + " ignoring " + b.getStatsSinksCount() + " sink(s)");
-        }
+        StatsSinksTranslator.translate(b, ctx); // validated here; the proxy builds the sinks from it
         TracingTranslator.bootstrapProvider(b, ctx); // validated here; the proxy builds the tracer from it
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
         StatsConfigTranslator.settings(b, ctx); // likewise for its stats registry
