@@ -56,6 +56,7 @@ public final class Proxy implements AutoCloseable {
     /** The bootstrap's tracing.http: for connection managers whose tracing names no provider. */
     private final io.remora.config.TracingConfig.Provider bootstrapTracer;
     private io.remora.stats.StatsFlusher statsFlusher;
+    private io.remora.runtime.RuntimeWatcher runtimeWatcher;
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
 
@@ -83,6 +84,11 @@ public final class Proxy implements AutoCloseable {
                 io.remora.xds.translate.RuntimeTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
+        try {
+            this.runtimeWatcher = io.remora.runtime.RuntimeWatcher.start(runtime);
+        } catch (java.io.IOException e) {
+            LOG.warning("runtime: cannot watch the disk layers for symlink swaps: " + e.getMessage());
+        }
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
@@ -184,6 +190,9 @@ public final class Proxy implements AutoCloseable {
         server.close();
         if (statsFlusher != null) {
             statsFlusher.close();
+        }
+        if (runtimeWatcher != null) {
+            runtimeWatcher.close();
         }
         for (io.remora.tracing.SpanSink sink : exporters.values()) {
             if (sink instanceof AutoCloseable c) {
