@@ -70,6 +70,15 @@ final class ActiveStream implements HeaderFormatter.Context {
     ActiveStream idleNext;
     boolean idleWatched;
     private ScheduledFuture<?> requestTimer;
+    /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
+    String upgrade;
+    /** Counted in downstream_cx_upgrades_active until the stream ends. */
+    private boolean upgradeActive;
+    /**
+     * The upstream accepted the upgrade (101, or 2xx to CONNECT): both directions are now an
+     * opaque byte stream that ends when both sides have ended (half-close either way).
+     */
+    private boolean tunnel;
 
     ActiveStream(ConnectionContext cx, StreamEncoder encoder) {
         this.cx = cx;
@@ -77,6 +86,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         this.stats = hcm.stats;
         this.encoder = encoder;
         info.downstreamRemoteAddress = cx.remoteAddress;
+        info.downstreamDirectRemoteAddress = cx.remoteAddress;
         info.downstreamLocalAddress = cx.localAddress;
         info.protocol = cx.protocol;
         info.downstreamTls = cx.info == null ? null : cx.info.tls();
@@ -111,6 +121,11 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     boolean decodingAborted() {
         return decodingAborted;
+    }
+
+    /** The upstream accepted this stream's upgrade: its bodies are raw tunnel bytes. */
+    boolean tunnel() {
+        return tunnel;
     }
 
     // ---------------------------------------------------------------- request path (from codec)
@@ -165,7 +180,22 @@ final class ActiveStream implements HeaderFormatter.Context {
 
         random = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-        filters = new FilterManager(this, hcm.filterFactories, route(), clusterName);
+        HttpConnectionManager.FilterFactoryEntry[] chain = hcm.filterFactories;
+        String requested = Upgrades.requested(headers);
+        if (requested != null) {
+            // Envoy's createUpgradeFilterChain: the route's upgrade_configs, else the connection manager's.
+            chain = hcm.upgrades.chain(requested, route(), hcm.filterFactories);
+            if (chain == null) {
+                stats.downstreamRqWsOnNonWsRoute.increment();
+                sendLocalReply(403, "", null, "upgrade_failed");
+                return;
+            }
+            upgrade = requested;
+            upgradeActive = true;
+            stats.downstreamCxUpgradesTotal.increment();
+            stats.downstreamCxUpgradesActive.incrementAndGet();
+        }
+        filters = new FilterManager(this, chain, route(), clusterName);
         filters.decode.headers(0, headers, endStream);
     }
 
@@ -208,6 +238,9 @@ final class ActiveStream implements HeaderFormatter.Context {
             return;
         }
         filters.decode.data(0, data, endStream);
+        if (endStream && tunnel && localComplete) {
+            end(); // the second half of the tunnel closed
+        }
     }
 
     void decodeTrailers(Http2Headers trailers) {
@@ -277,6 +310,11 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
         stats.response(status);
         info.responseHeaders = headers;
+        if (upgrade != null && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300))) {
+            // No request or route timeout for the life of a tunnel; the stream idle timeout stays.
+            tunnel = true;
+            cancelRequestTimer();
+        }
         if (endStream) {
             localComplete = true;
         }
@@ -318,6 +356,9 @@ final class ActiveStream implements HeaderFormatter.Context {
             return;
         }
         if (!remoteComplete) {
+            if (tunnel) {
+                return; // half-closed: the client may still send until it ends its side
+            }
             // The response is done before the request: abandon the rest of the request.
             encoder.resetStream(true);
         }
@@ -492,6 +533,10 @@ final class ActiveStream implements HeaderFormatter.Context {
         if (filters != null) {
             filters.destroy();
         }
+        if (upgradeActive) {
+            upgradeActive = false;
+            stats.downstreamCxUpgradesActive.decrementAndGet();
+        }
         stats.downstreamRqActive.decrementAndGet();
         stats.downstreamRqTime.record(info.durationNanos / 1_000_000.0);
         for (AccessLog log : hcm.accessLogs) {
@@ -521,7 +566,7 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     @Override
     public SocketAddress downstreamRemoteAddress() {
-        return cx.remoteAddress;
+        return info.downstreamRemoteAddress;
     }
 
     @Override

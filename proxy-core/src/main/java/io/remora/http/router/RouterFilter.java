@@ -85,6 +85,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private boolean downstreamBlocked;
     /** 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. */
     private int timeoutStatus = 504;
+    /** An upgrade, CONNECT or connect_config request: its body is a byte stream (see {@link Tunnel}). */
+    private Tunnel tunnel;
 
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
@@ -170,9 +172,20 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
-        HeaderConversion.stripHopByHop(headers);
+        tunnel = Tunnel.of(headers, fa);
+        HeaderConversion.stripHopByHop(headers, tunnel != null && tunnel.upgrade);
+        if (tunnel != null) {
+            // A byte stream can be neither replayed nor copied.
+            retry = null;
+            if (tunnel.upgrade && protocol == UpstreamProtocol.HTTP2 && !allowsConnect(cluster)) {
+                // Extended CONNECT needs the cluster's allow_connect; without it the upgrade goes as HTTP/1.1.
+                protocol = UpstreamProtocol.HTTP1;
+            }
+        }
         requestHeaders = headers;
-        pickMirrors();
+        if (tunnel == null) {
+            pickMirrors();
+        }
         retainBody = retry != null || mirrors != null;
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
@@ -200,7 +213,16 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             onDownstreamEnd();
         }
         flushCurrent();
+        completeTunnelIfBothEnded();
         return FilterStatus.STOP_ITERATION;
+    }
+
+    /** A tunnel whose upstream half ended first completes when the client's half ends too. */
+    private void completeTunnelIfBothEnded() {
+        Attempt a = current;
+        if (tunnel != null && downstreamEnded && a != null && a.responseEnded && !a.finished && !done) {
+            onUpstreamComplete(a, a.status);
+        }
     }
 
     @Override
@@ -211,6 +233,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         requestTrailers = trailers;
         onDownstreamEnd();
         flushCurrent();
+        completeTunnelIfBothEnded();
         return FilterStatus.STOP_ITERATION;
     }
 
@@ -220,7 +243,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
-        if (timeouts.globalMillis > 0 && !done) {
+        if (timeouts.globalMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
             globalTimer = cb.eventLoop().schedule(this::onGlobalTimeout, timeouts.globalMillis, TimeUnit.MILLISECONDS);
         }
         if (mirrors != null && !done) {
@@ -256,6 +279,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 mirrors.add(m);
             }
         }
+    }
+
+    private static boolean allowsConnect(Cluster c) {
+        io.remora.config.Http2Options o = c.config().http2Options();
+        return o != null && o.allowConnect();
     }
 
     private UpstreamProtocol protocolOf(Cluster c) {
@@ -302,8 +330,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
         // original_src listeners: the upstream connection binds the downstream's address (pools keyed by it).
-        Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
-                ci == null ? null : ci.originalSource()).newStream(a);
+        Cancellable c = tunnel != null && tunnel.terminate
+                ? io.remora.http.upstream.TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
+                        host, ci == null ? null : ci.originalSource(), a)
+                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
+                        ci == null ? null : ci.originalSource()).newStream(a);
         if (a.stream == null && !a.finished) {
             a.pending = c;
         }
@@ -408,6 +439,15 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             }
         }
         responseStarted = true;
+        if (tunnel != null && tunnel.accepts(status)) {
+            // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
+            tunnel.established = true;
+            if (globalTimer != null) {
+                globalTimer.cancel(false);
+                globalTimer = null;
+            }
+            a.cancelIdleTimer();
+        }
         long now = System.nanoTime();
         info.upstreamServiceTimeNanos = now - info.startNanos;
         if (!config.suppressEnvoyHeaders()) {
@@ -686,6 +726,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         boolean finished;
         boolean headersSent;
         boolean endSent;
+        /** A tunnel's upstream half ended while the client's is still open. */
+        boolean responseEnded;
         int written;
         int status;
         private boolean limitsHeld = true;
@@ -723,8 +765,15 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             }
         }
 
+        void cancelIdleTimer() {
+            if (perTryIdleTimer != null) {
+                perTryIdleTimer.cancel(false);
+                perTryIdleTimer = null;
+            }
+        }
+
         private void armIdleTimer() {
-            if (retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
+            if ((tunnel != null && tunnel.established) || retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
                 return;
             }
             if (perTryIdleTimer != null) {
@@ -833,7 +882,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 return;
             }
             armIdleTimer();
-            if (endStream) {
+            if (endStream && tunnel != null && tunnel.established && !downstreamEnded) {
+                // Half-close: keep forwarding the client's bytes until it ends its side too.
+                responseEnded = true;
+            } else if (endStream) {
                 onUpstreamComplete(this, status);
             }
             cb.encodeData(data, endStream);
