@@ -383,11 +383,20 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     private enum RetryStatus { NO, YES, LIMIT_EXCEEDED }
 
-    private RetryStatus shouldRetry(boolean condition) {
+    /** @param cause what the retry would be for, logged at debug ("503", "reset: connection failure") */
+    private RetryStatus shouldRetry(boolean condition, String cause) {
         if (retry == null || !condition || responseStarted || done || !replayable()) {
+            if (retry != null && condition && RetryLog.enabled()) {
+                RetryLog.log(cb, "not retrying (" + cause + "): " + (responseStarted || done ? "the response has started"
+                        : "the request body is no longer buffered"));
+            }
             return RetryStatus.NO;
         }
         if (retry.retriesDone >= retry.maxRetries) {
+            if (RetryLog.enabled()) {
+                RetryLog.log(cb, "retry limit exceeded (" + cause + "): " + retry.retriesDone + " of "
+                        + retry.maxRetries + " retries done");
+            }
             return RetryStatus.LIMIT_EXCEEDED;
         }
         if (retryHeld) {
@@ -396,17 +405,29 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         if (!cluster.limits().tryAcquireRetry()) {
             stats.upstreamRqRetryOverflow.increment();
+            if (RetryLog.enabled()) {
+                RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
+                        + "' max_retries circuit breaker is open");
+            }
             return RetryStatus.NO;
         }
         retryHeld = true;
         retry.retriesDone++;
         stats.upstreamRqRetry.increment();
+        retryCause = cause;
         return RetryStatus.YES;
     }
 
+    private String retryCause;
+
     private void scheduleRetry() {
         current = null;
-        backoffTimer = cb.eventLoop().schedule(this::startAttempt, retry.backOff.nextMillis(), TimeUnit.MILLISECONDS);
+        long backoff = retry.backOff.nextMillis();
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
+                    + " ms (" + retryCause + ")");
+        }
+        backoffTimer = cb.eventLoop().schedule(this::startAttempt, backoff, TimeUnit.MILLISECONDS);
     }
 
     private void onUpstreamHeaders(Attempt a, Http2Headers headers, boolean endStream) {
@@ -415,7 +436,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         a.host.outlier().reportResult(status);
         a.cancelPerTryTimer();
         if (retry != null) {
-            RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream));
+            RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream),
+                    RetryLog.enabled() ? "upstream answered " + status : null);
             if (rs == RetryStatus.YES) {
                 a.abandon();
                 scheduleRetry();
@@ -475,8 +497,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (transportFailure != null) {
             info.upstreamTransportFailureReason = transportFailure;
         }
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, "upstream reset: reset reason: " + reason.text + ", transport failure reason: "
+                    + (transportFailure == null ? "" : transportFailure));
+        }
         if (!responseStarted) {
-            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent));
+            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent),
+                    RetryLog.enabled() ? "reset: " + reason.text : null);
             if (rs == RetryStatus.YES) {
                 scheduleRetry();
                 return;
@@ -512,9 +539,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         stats.upstreamRqPerTryTimeout.increment();
+        a.host.stats.rqTimeout.increment();
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, idle ? "upstream per try idle timeout" : "upstream per try timeout");
+        }
         a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
         a.abandon();
-        RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout());
+        RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout(), "per try timeout");
         if (rs == RetryStatus.YES) {
             scheduleRetry();
             return;
@@ -530,7 +561,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         stats.upstreamRqTimeout.increment();
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, "upstream timeout");
+        }
         if (current != null) {
+            current.host.stats.rqTimeout.increment();
             current.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
             current.abandon();
             current = null;
