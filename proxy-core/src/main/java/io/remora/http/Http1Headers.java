@@ -103,8 +103,33 @@ final class Http1Headers {
 
     static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
 
+    /**
+     * Whether a request head asks for an upgrade the proxy tunnels (Envoy's isUpgrade): Connection
+     * names "upgrade" and Upgrade is set, h2c excepted (never proxied: it is about this hop).
+     */
+    static boolean isTunnelUpgrade(HttpRequest req) {
+        String upgrade = req.headers().get(UPGRADE);
+        if (upgrade == null || upgrade.isEmpty() || "h2c".equalsIgnoreCase(upgrade.trim())) {
+            return false;
+        }
+        for (String c : req.headers().getAll(CONNECTION)) {
+            if (Upgrades.hasToken(c, "upgrade")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Normalizes a request: :method, :scheme, :authority (Host or absolute URI), :path. */
     static Http2Headers toHttp2(HttpRequest req, String scheme) {
+        return toHttp2(req, scheme, false);
+    }
+
+    /**
+     * As {@link #toHttp2(HttpRequest, String)}; with {@code upgrade} the Upgrade and Connection
+     * headers are kept (Envoy forwards them verbatim for upgrades).
+     */
+    static Http2Headers toHttp2(HttpRequest req, String scheme, boolean upgrade) {
         HttpHeaders in = req.headers();
         DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 4);
         out.method(req.method().asciiName());
@@ -133,10 +158,17 @@ final class Http1Headers {
             out.scheme(scheme);
         }
         java.util.Set<AsciiString> nominated = in.contains(CONNECTION) ? nominatedHopByHop(in) : null;
+        if (upgrade && nominated != null) {
+            nominated.remove(UPGRADE);
+        }
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             AsciiString name = LowerCaseNames.of(e.getKey());
+            if (upgrade && (UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
+                out.add(name, e.getValue());
+                continue;
+            }
             if (connectionSpecific(name) || EXPECT.contentEquals(name)
                     || (nominated != null && nominated.contains(name))) {
                 continue;

@@ -40,6 +40,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
     static void install(ConnectionContext cx) {
         Http2Connection conn = switchTo(cx);
+        // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
+        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME,
+                new io.remora.overload.Http2HeaderGuard(cx.hcm.overload.headerBudget()));
         cx.channel.pipeline().addLast(frameCodec(cx), new Http2MultiplexHandler(streamInitializer(cx)), conn);
     }
 
@@ -71,6 +74,10 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
                 .maxConcurrentStreams(Math.min(o.maxConcurrentStreams() & 0xffffffffL, 0xffffffffL))
                 .initialWindowSize(o.initialStreamWindowSize())
                 .maxHeaderListSize(cx.hcm.maxRequestHeadersBytes);
+        if (o.allowConnect()) {
+            // allow_connect: RFC 8441 extended CONNECT (WebSocket over HTTP/2 streams).
+            settings.connectProtocolEnabled(true);
+        }
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)

@@ -40,9 +40,10 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
     @Override
     public NetworkFilter create(HttpConnectionManagerConfig config, ServerContext context) {
         List<HttpConnectionManager.FilterFactoryEntry> filters = new ArrayList<>();
-        if (config.tracing() != null && config.tracing().provider() != null) {
+        if (config.tracing() != null) {
             // Tracing is the connection manager's own, before every configured filter: the span
-            // covers the whole stream and the router sees the propagated context.
+            // covers the whole stream and the router sees the propagated context. Without a
+            // provider of its own, the bootstrap's tracing.http applies (a null provider asks for it).
             io.remora.tracing.SpanSink sink = context.spanSink(config.tracing().provider());
             if (sink != null) {
                 filters.add(new HttpConnectionManager.FilterFactoryEntry("envoy.tracing", false,
@@ -55,9 +56,23 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
                         build(f.config(), context, config.statPrefix() == null ? "" : config.statPrefix())));
             }
         }
+        java.util.Map<String, HttpConnectionManager.FilterFactoryEntry[]> upgradeChains = new java.util.HashMap<>();
+        for (HttpConnectionManagerConfig.Upgrade u : config.upgrades()) {
+            if (u.filters() != null) {
+                // An upgrade's own chain replaces the connection manager's for those streams (Envoy).
+                List<HttpConnectionManager.FilterFactoryEntry> chain = new ArrayList<>();
+                for (HttpFilterEntry f : u.filters()) {
+                    chain.add(new HttpConnectionManager.FilterFactoryEntry(f.name(), f.disabled(),
+                            build(f.config(), context, config.statPrefix() == null ? "" : config.statPrefix())));
+                }
+                upgradeChains.put(u.upgradeType().toLowerCase(java.util.Locale.ROOT),
+                        chain.toArray(new HttpConnectionManager.FilterFactoryEntry[0]));
+            }
+        }
         var logs = config.accessLogs() == null || config.accessLogs().isEmpty()
                 ? List.<io.remora.accesslog.AccessLog>of() : context.accessLogs(config.accessLogs());
-        return new HttpConnectionManager(config, context, routes.apply(config, context), filters, logs);
+        return new HttpConnectionManager(config, context, routes.apply(config, context), filters, logs,
+                upgradeChains);
     }
 
     private static Routes.Provider routesOf(HttpConnectionManagerConfig config, ServerContext context) {

@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  * per-worker connection pool, streams the response back, and retries, times out and mirrors
  * as the route says. Event-loop confined.
  */
-public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext {
+public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext,
+        io.remora.overload.BufferedBytes {
     static final AsciiString LOCATION = AsciiString.cached("location");
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
@@ -87,6 +88,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private boolean downstreamBlocked;
     /** 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. */
     private int timeoutStatus = 504;
+    /** An upgrade, CONNECT or connect_config request: its body is a byte stream (see {@link Tunnel}). */
+    private Tunnel tunnel;
 
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
@@ -172,9 +175,20 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
-        HeaderConversion.stripHopByHop(headers);
+        tunnel = Tunnel.of(headers, fa);
+        HeaderConversion.stripHopByHop(headers, tunnel != null && tunnel.upgrade);
+        if (tunnel != null) {
+            // A byte stream can be neither replayed nor copied.
+            retry = null;
+            if (tunnel.upgrade && protocol == UpstreamProtocol.HTTP2 && !allowsConnect(cluster)) {
+                // Extended CONNECT needs the cluster's allow_connect; without it the upgrade goes as HTTP/1.1.
+                protocol = UpstreamProtocol.HTTP1;
+            }
+        }
         requestHeaders = headers;
-        pickMirrors();
+        if (tunnel == null) {
+            pickMirrors();
+        }
         retainBody = retry != null || mirrors != null;
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
@@ -202,7 +216,16 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             onDownstreamEnd();
         }
         flushCurrent();
+        completeTunnelIfBothEnded();
         return FilterStatus.STOP_ITERATION;
+    }
+
+    /** A tunnel whose upstream half ended first completes when the client's half ends too. */
+    private void completeTunnelIfBothEnded() {
+        Attempt a = current;
+        if (tunnel != null && downstreamEnded && a != null && a.responseEnded && !a.finished && !done) {
+            onUpstreamComplete(a, a.status);
+        }
     }
 
     @Override
@@ -213,6 +236,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         requestTrailers = trailers;
         onDownstreamEnd();
         flushCurrent();
+        completeTunnelIfBothEnded();
         return FilterStatus.STOP_ITERATION;
     }
 
@@ -222,7 +246,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
-        if (timeouts.globalMillis > 0 && !done) {
+        if (timeouts.globalMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
             WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, timeouts.globalMillis);
         }
         if (mirrors != null && !done) {
@@ -258,6 +282,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 mirrors.add(m);
             }
         }
+    }
+
+    private static boolean allowsConnect(Cluster c) {
+        io.remora.config.Http2Options o = c.config().http2Options();
+        return o != null && o.allowConnect();
     }
 
     private UpstreamProtocol protocolOf(Cluster c) {
@@ -304,8 +333,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
         // original_src listeners: the upstream connection binds the downstream's address (pools keyed by it).
-        Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
-                ci == null ? null : ci.originalSource()).newStream(a);
+        Cancellable c = tunnel != null && tunnel.terminate
+                ? io.remora.http.upstream.TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
+                        host, ci == null ? null : ci.originalSource(), a)
+                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
+                        ci == null ? null : ci.originalSource()).newStream(a);
         if (a.stream == null && !a.finished) {
             a.pending = c;
         }
@@ -339,17 +371,32 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         body.clear();
     }
 
+    /** The request body this router still holds (for a retry, a mirror, or an upstream not yet ready). */
+    @Override
+    public long bufferedBytes() {
+        return bodyBytes - releasedBytes;
+    }
+
     private boolean replayable() {
         return retainBody && bodyBase == 0;
     }
 
     private enum RetryStatus { NO, YES, LIMIT_EXCEEDED }
 
-    private RetryStatus shouldRetry(boolean condition) {
+    /** @param cause what the retry would be for, logged at debug ("503", "reset: connection failure") */
+    private RetryStatus shouldRetry(boolean condition, String cause) {
         if (retry == null || !condition || responseStarted || done || !replayable()) {
+            if (retry != null && condition && RetryLog.enabled()) {
+                RetryLog.log(cb, "not retrying (" + cause + "): " + (responseStarted || done ? "the response has started"
+                        : "the request body is no longer buffered"));
+            }
             return RetryStatus.NO;
         }
         if (retry.retriesDone >= retry.maxRetries) {
+            if (RetryLog.enabled()) {
+                RetryLog.log(cb, "retry limit exceeded (" + cause + "): " + retry.retriesDone + " of "
+                        + retry.maxRetries + " retries done");
+            }
             return RetryStatus.LIMIT_EXCEEDED;
         }
         if (retryHeld) {
@@ -358,17 +405,29 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         if (!cluster.limits().tryAcquireRetry()) {
             stats.upstreamRqRetryOverflow.increment();
+            if (RetryLog.enabled()) {
+                RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
+                        + "' max_retries circuit breaker is open");
+            }
             return RetryStatus.NO;
         }
         retryHeld = true;
         retry.retriesDone++;
         stats.upstreamRqRetry.increment();
+        retryCause = cause;
         return RetryStatus.YES;
     }
 
+    private String retryCause;
+
     private void scheduleRetry() {
         current = null;
-        backoffTimer = cb.eventLoop().schedule(this::startAttempt, retry.backOff.nextMillis(), TimeUnit.MILLISECONDS);
+        long backoff = retry.backOff.nextMillis();
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
+                    + " ms (" + retryCause + ")");
+        }
+        backoffTimer = cb.eventLoop().schedule(this::startAttempt, backoff, TimeUnit.MILLISECONDS);
     }
 
     private void onUpstreamHeaders(Attempt a, Http2Headers headers, boolean endStream) {
@@ -377,7 +436,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         a.host.outlier().reportResult(status);
         a.cancelPerTryTimer();
         if (retry != null) {
-            RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream));
+            RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream),
+                    RetryLog.enabled() ? "upstream answered " + status : null);
             if (rs == RetryStatus.YES) {
                 a.abandon();
                 scheduleRetry();
@@ -388,6 +448,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             }
         }
         responseStarted = true;
+        if (tunnel != null && tunnel.accepts(status)) {
+            // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
+            tunnel.established = true;
+            globalTimer.cancel();
+            a.cancelIdleTimer();
+        }
         long now = System.nanoTime();
         info.upstreamServiceTimeNanos = now - info.startNanos;
         if (!config.suppressEnvoyHeaders()) {
@@ -431,8 +497,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (transportFailure != null) {
             info.upstreamTransportFailureReason = transportFailure;
         }
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, "upstream reset: reset reason: " + reason.text + ", transport failure reason: "
+                    + (transportFailure == null ? "" : transportFailure));
+        }
         if (!responseStarted) {
-            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent));
+            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent),
+                    RetryLog.enabled() ? "reset: " + reason.text : null);
             if (rs == RetryStatus.YES) {
                 scheduleRetry();
                 return;
@@ -468,9 +539,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         stats.upstreamRqPerTryTimeout.increment();
+        a.host.stats.rqTimeout.increment();
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, idle ? "upstream per try idle timeout" : "upstream per try timeout");
+        }
         a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
         a.abandon();
-        RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout());
+        RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout(), "per try timeout");
         if (rs == RetryStatus.YES) {
             scheduleRetry();
             return;
@@ -486,7 +561,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         stats.upstreamRqTimeout.increment();
+        if (RetryLog.enabled()) {
+            RetryLog.log(cb, "upstream timeout");
+        }
         if (current != null) {
+            current.host.stats.rqTimeout.increment();
             current.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
             current.abandon();
             current = null;
@@ -583,12 +662,43 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     @Override
     public boolean shouldSelectAnotherHost(Host host) {
-        return retry != null && retry.retryOtherHosts && attemptedHosts.contains(host);
+        if (retry == null) {
+            return false;
+        }
+        // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
+        return retry.retryOtherHosts && attemptedHosts.contains(host)
+                || retry.omitCanaryHosts && host.canary()
+                || !retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(retry.omitHostMetadata, host.lbMetadata());
     }
 
     @Override
     public int hostSelectionRetryCount() {
-        return retry != null && retry.retryOtherHosts ? retry.hostSelectionAttempts : 0;
+        return retry != null && retry.hasHostPredicate ? retry.hostSelectionAttempts : 0;
+    }
+
+    private long excludedPriorities;
+
+    /**
+     * Envoy's previous_priorities: once every update_frequency attempts, the priorities of the
+     * hosts tried so far are excluded from the priority load of the following picks.
+     */
+    @Override
+    public long excludedPriorities() {
+        int f = retry == null ? 0 : retry.previousPrioritiesUpdateFrequency;
+        int n = attemptedHosts.size();
+        if (f <= 0 || n < f) {
+            return 0;
+        }
+        if (n % f == 0) {
+            long mask = 0;
+            for (Host h : attemptedHosts) {
+                if (h.priority() < 64) {
+                    mask |= 1L << h.priority();
+                }
+            }
+            excludedPriorities = mask;
+        }
+        return excludedPriorities;
     }
 
     private java.util.OptionalLong hashKey;
@@ -649,6 +759,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         boolean finished;
         boolean headersSent;
         boolean endSent;
+        /** A tunnel's upstream half ended while the client's is still open. */
+        boolean responseEnded;
         int written;
         int status;
         private boolean limitsHeld = true;
@@ -686,8 +798,15 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             }
         }
 
+        void cancelIdleTimer() {
+            if (perTryIdleTimer != null) {
+                perTryIdleTimer.cancel();
+                perTryIdleTimer = null;
+            }
+        }
+
         private void armIdleTimer() {
-            if (retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
+            if ((tunnel != null && tunnel.established) || retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
                 return;
             }
             if (perTryIdleTimer == null) {
@@ -796,7 +915,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 return;
             }
             armIdleTimer();
-            if (endStream) {
+            if (endStream && tunnel != null && tunnel.established && !downstreamEnded) {
+                // Half-close: keep forwarding the client's bytes until it ends its side too.
+                responseEnded = true;
+            } else if (endStream) {
                 onUpstreamComplete(this, status);
             }
             cb.encodeData(data, endStream);
