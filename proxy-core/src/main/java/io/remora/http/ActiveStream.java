@@ -13,11 +13,10 @@ import io.remora.network.FilterState;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 import io.remora.stats.HttpConnManagerStats;
+import io.remora.util.WorkerTimer;
 
 import java.net.SocketAddress;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -69,7 +68,7 @@ final class ActiveStream implements HeaderFormatter.Context {
     ActiveStream idlePrev;
     ActiveStream idleNext;
     boolean idleWatched;
-    private ScheduledFuture<?> requestTimer;
+    private WorkerTimer.Timeout requestTimer;
     /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
     String upgrade;
     /** Counted in downstream_cx_upgrades_active until the stream ends. */
@@ -102,8 +101,8 @@ final class ActiveStream implements HeaderFormatter.Context {
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
         armIdleTimer();
         if (hcm.requestTimeoutNanos > 0) {
-            requestTimer = cx.channel.eventLoop().schedule(this::onRequestTimeout, hcm.requestTimeoutNanos,
-                    TimeUnit.NANOSECONDS);
+            requestTimer = new WorkerTimer.Timeout(this::onRequestTimeout);
+            WorkerTimer.of(cx.channel.eventLoop()).arm(requestTimer, hcm.requestTimeoutNanos);
         }
     }
 
@@ -515,7 +514,7 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     private void cancelRequestTimer() {
         if (requestTimer != null) {
-            requestTimer.cancel(false);
+            requestTimer.cancel();
             requestTimer = null;
         }
     }

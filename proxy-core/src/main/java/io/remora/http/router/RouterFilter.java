@@ -5,6 +5,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.util.WorkerTimer;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
@@ -74,7 +75,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private RetryState retry;
     private boolean retryHeld;
     private Timeouts timeouts;
-    private ScheduledFuture<?> globalTimer;
+    // From the worker's timer: no scheduled task per request (WorkerTimer).
+    private final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(this::onGlobalTimeout);
     private ScheduledFuture<?> backoffTimer;
     private Attempt current;
     private final List<Host> attemptedHosts = new ArrayList<>(2);
@@ -244,7 +246,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
         if (timeouts.globalMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
-            globalTimer = cb.eventLoop().schedule(this::onGlobalTimeout, timeouts.globalMillis, TimeUnit.MILLISECONDS);
+            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, timeouts.globalMillis);
         }
         if (mirrors != null && !done) {
             for (Cluster m : mirrors) {
@@ -420,10 +422,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (tunnel != null && tunnel.accepts(status)) {
             // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
             tunnel.established = true;
-            if (globalTimer != null) {
-                globalTimer.cancel(false);
-                globalTimer = null;
-            }
+            globalTimer.cancel();
             a.cancelIdleTimer();
         }
         long now = System.nanoTime();
@@ -520,7 +519,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     }
 
     private void onGlobalTimeout() {
-        globalTimer = null;
         if (done) {
             return;
         }
@@ -562,10 +560,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         done = true;
-        if (globalTimer != null) {
-            globalTimer.cancel(false);
-            globalTimer = null;
-        }
+        globalTimer.cancel();
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
             backoffTimer = null;
@@ -696,8 +691,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         int written;
         int status;
         private boolean limitsHeld = true;
-        private ScheduledFuture<?> perTryTimer;
-        private ScheduledFuture<?> perTryIdleTimer;
+        private WorkerTimer.Timeout perTryTimer;
+        private WorkerTimer.Timeout perTryIdleTimer;
 
         Attempt(Host host, Http2Headers headers) {
             this.host = host;
@@ -725,14 +720,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
         void startPerTryTimer() {
             if (timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
-                perTryTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, false),
-                        timeouts.perTryMillis, TimeUnit.MILLISECONDS);
+                perTryTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, false));
+                WorkerTimer.of(cb.eventLoop()).armMillis(perTryTimer, timeouts.perTryMillis);
             }
         }
 
         void cancelIdleTimer() {
             if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+                perTryIdleTimer.cancel();
                 perTryIdleTimer = null;
             }
         }
@@ -741,16 +736,16 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             if ((tunnel != null && tunnel.established) || retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
                 return;
             }
-            if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+            if (perTryIdleTimer == null) {
+                perTryIdleTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, true));
             }
-            perTryIdleTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, true),
-                    retry.perTryIdleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            // re-armed on every byte: an unlink and an append, no scheduled task
+            WorkerTimer.of(cb.eventLoop()).armMillis(perTryIdleTimer, retry.perTryIdleTimeout.toMillis());
         }
 
         void cancelPerTryTimer() {
             if (perTryTimer != null) {
-                perTryTimer.cancel(false);
+                perTryTimer.cancel();
                 perTryTimer = null;
             }
         }
@@ -780,7 +775,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             finished = true;
             cancelPerTryTimer();
             if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+                perTryIdleTimer.cancel();
                 perTryIdleTimer = null;
             }
             if (limitsHeld) {
