@@ -1,6 +1,8 @@
 package io.remora.http;
 
 import io.micrometer.core.instrument.Counter;
+import io.remora.http.testing.LeakCheck;
+import io.remora.http.testing.TestServerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;

@@ -179,6 +179,14 @@ public final class Proxy implements AutoCloseable {
                         + merged.clusters().size() + " cluster(s)");
             }
         }
+
+        @Override
+        public void initialized() {
+            // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
+            if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
+                state.initialized();
+            }
+        }
     }
 
     private final class Admin implements AdminContext {
