@@ -31,15 +31,15 @@ public final class HttpConnManagerStats {
     public final Counter noCluster;
     public final Counter rqDirectResponse;
     public final Counter rqRedirect;
-    /** Requests answered 503 by the overload manager's stop_accepting_requests. */
-    public final Counter downstreamRqOverloadClose;
-    /** Connections closed (HTTP/1) or drained (HTTP/2) by disable_http_keepalive. */
-    public final Counter downstreamCxOverloadDisableKeepalive;
     /** Streams that took an upgrade filter chain (WebSocket, CONNECT), and those still open. */
     public final Counter downstreamCxUpgradesTotal;
     public final AtomicLong downstreamCxUpgradesActive = new AtomicLong();
     /** Upgrade requests refused (403 upgrade_failed). */
     public final Counter downstreamRqWsOnNonWsRoute;
+    /** Requests answered 503 by the overload manager's stop_accepting_requests. */
+    public final Counter downstreamRqOverloadClose;
+    /** Connections closed (HTTP/1) or drained (HTTP/2) by disable_http_keepalive. */
+    public final Counter downstreamCxOverloadDisableKeepalive;
     public final AtomicLong downstreamCxActive = new AtomicLong();
     public final AtomicLong downstreamRqActive = new AtomicLong();
     /** Downstream request time in milliseconds. */
@@ -71,12 +71,12 @@ public final class HttpConnManagerStats {
         noCluster = c("envoy_http_no_cluster");
         rqDirectResponse = c("envoy_http_rq_direct_response");
         rqRedirect = c("envoy_http_rq_redirect");
-        downstreamRqOverloadClose = c("envoy_http_downstream_rq_overload_close");
-        downstreamCxOverloadDisableKeepalive = c("envoy_http_downstream_cx_overload_disable_keepalive");
         downstreamCxUpgradesTotal = c("envoy_http_downstream_cx_upgrades_total");
         downstreamRqWsOnNonWsRoute = c("envoy_http_downstream_rq_ws_on_non_ws_route");
         Gauge.builder("envoy_http_downstream_cx_upgrades_active", downstreamCxUpgradesActive, AtomicLong::get)
                 .tag(TAG, prefix).register(r);
+        downstreamRqOverloadClose = c("envoy_http_downstream_rq_overload_close");
+        downstreamCxOverloadDisableKeepalive = c("envoy_http_downstream_cx_overload_disable_keepalive");
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)

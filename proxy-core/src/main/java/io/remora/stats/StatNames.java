@@ -54,6 +54,11 @@ public final class StatNames {
         if (filterScoped != null) {
             return filterScoped;
         }
+        for (String[] fixed : DOTTED_PREFIXES) {
+            if (rest.startsWith(fixed[0]) && id.getTags().isEmpty()) {
+                return fixed[1] + rest.substring(fixed[0].length());
+            }
+        }
         for (String[] scope : SCOPES) {
             String prefix = scope[0];
             if (rest.length() > prefix.length() && rest.startsWith(prefix) && rest.charAt(prefix.length()) == '_') {
@@ -110,6 +115,12 @@ public final class StatNames {
         }
         return stat;
     }
+
+    /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */
+    private static final String[][] DOTTED_PREFIXES = {
+            {"tracing_zipkin_", "tracing.zipkin."},
+            {"tracing_opentelemetry_", "tracing.opentelemetry."},
+    };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check"};
 }

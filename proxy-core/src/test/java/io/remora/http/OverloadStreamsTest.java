@@ -14,6 +14,8 @@ import io.remora.config.OverloadManagerConfig.Action;
 import io.remora.config.OverloadManagerConfig.TimerScale;
 import io.remora.config.OverloadManagerConfig.TimerType;
 import io.remora.config.OverloadManagerConfig.Trigger;
+import io.remora.http.testing.LeakCheck;
+import io.remora.http.testing.TestServerContext;
 import io.remora.overload.OverloadManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
