@@ -16,6 +16,8 @@ import com.google.re2j.Pattern;
  * @param retryPolicy        null inherits the virtual host's; none at all means no retries
  * @param maxGrpcTimeout     null: ignore grpc-timeout; otherwise cap it (ZERO = no cap)
  * @param hashPolicies       {@code hash_policy}: what RING_HASH/MAGLEV clusters hash; empty = none
+ * @param rateLimits         {@code rate_limits}: descriptors for rate limit filters that take them from the route
+ * @param includeVhRateLimits {@code include_vh_rate_limits}: the virtual host's rate_limits apply as well
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -30,10 +32,23 @@ public record ForwardAction(
         List<MirrorPolicy> mirrors,
         Duration maxGrpcTimeout,
         UpgradeConfig upgrades,
-        List<HashPolicy> hashPolicies) implements RouteAction {
+        List<HashPolicy> hashPolicies,
+        List<RateLimitPolicy> rateLimits,
+        boolean includeVhRateLimits) implements RouteAction {
 
     public ForwardAction {
+        upgrades = upgrades == null ? UpgradeConfig.NONE : upgrades;
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
+        rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    }
+
+    /** Without rate limits. */
+    public ForwardAction(ClusterSpecifier cluster, String prefixRewrite, RegexRewrite regexRewrite,
+                         String hostRewriteLiteral, boolean autoHostRewrite, String hostRewriteHeader, Duration timeout,
+                         Duration idleTimeout, RetryPolicy retryPolicy, List<MirrorPolicy> mirrors,
+                         Duration maxGrpcTimeout, UpgradeConfig upgrades, List<HashPolicy> hashPolicies) {
+        this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
+                idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, List.of(), false);
     }
 
     /** Without hash policies. */
@@ -53,7 +68,32 @@ public record ForwardAction(
     public record MirrorPolicy(String cluster, Integer fractionPerMillion) {
     }
 
-    /** {@code upgrade_configs} at route level; websocket enabled means Upgrade: websocket passes. */
-    public record UpgradeConfig(boolean websocket) {
+    /**
+     * The route's {@code upgrade_configs} and {@code connect_config}.
+     *
+     * @param overrides     upgrade type (lower case) to the route's {@code enabled}; a type the route
+     *                      does not name follows the connection manager's {@code upgrade_configs}
+     * @param connectConfig non-null: this route terminates CONNECT (and POST when allowed) and
+     *                      proxies the payload as raw TCP to the cluster's host
+     */
+    public record UpgradeConfig(java.util.Map<String, Boolean> overrides, ConnectConfig connectConfig) {
+        public static final UpgradeConfig NONE = new UpgradeConfig(java.util.Map.of(), null);
+
+        public UpgradeConfig {
+            java.util.Map<String, Boolean> m = new java.util.HashMap<>();
+            if (overrides != null) {
+                overrides.forEach((k, v) -> m.put(k.toLowerCase(java.util.Locale.ROOT), v));
+            }
+            overrides = java.util.Map.copyOf(m);
+        }
+
+        /** The route's word on an upgrade type (any case): TRUE, FALSE, or null when it says nothing. */
+        public Boolean enabled(String upgradeType) {
+            return overrides.isEmpty() ? null : overrides.get(upgradeType.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** {@code RouteAction.UpgradeConfig.ConnectConfig}; allowPost: POST bodies are tunnelled too. */
+    public record ConnectConfig(boolean allowPost) {
     }
 }

@@ -19,6 +19,8 @@ import java.util.List;
  *                         or ZERO disables (Envoy's default)
  * @param tracing          the HCM's {@code tracing}, or null
  * @param clientCertForwarding {@code forward_client_cert_details} / {@code set_current_client_cert_details}
+ * @param upgrades         {@code upgrade_configs}: the upgrade types (websocket, CONNECT, ...) this
+ *                         connection manager lets through unless a route says otherwise
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -45,9 +47,11 @@ public record HttpConnectionManagerConfig(
         List<AccessLogConfig> accessLogs,
         Duration requestHeadersTimeout,
         TracingConfig tracing,
-        ClientCertForwarding clientCertForwarding) implements NetworkFilterConfig {
+        ClientCertForwarding clientCertForwarding,
+        List<Upgrade> upgrades) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
+        upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
         clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
     }
 
@@ -65,7 +69,7 @@ public record HttpConnectionManagerConfig(
                 drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
                 skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
                 http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, null,
-                ClientCertForwarding.SANITIZE);
+                ClientCertForwarding.SANITIZE, List.of());
     }
 
     /** Without a request_headers_timeout (disabled, as Envoy's default) and without tracing. */
@@ -80,12 +84,35 @@ public record HttpConnectionManagerConfig(
         this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
                 drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
                 skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
-                http2Options, normalizePath, mergeSlashes, accessLogs, null, null, ClientCertForwarding.SANITIZE);
+                http2Options, normalizePath, mergeSlashes, accessLogs, null, null, ClientCertForwarding.SANITIZE,
+                List.of());
     }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";
 
     public enum CodecType { AUTO, HTTP1, HTTP2 }
+
+    /**
+     * One {@code upgrade_configs} entry.
+     *
+     * @param upgradeType the Upgrade header value, or CONNECT (compared case-insensitively)
+     * @param filters     the upgrade's own HTTP filter chain, or null to use the connection manager's
+     */
+    public record Upgrade(String upgradeType, boolean enabled, List<HttpFilterEntry> filters) {
+        public Upgrade {
+            java.util.Objects.requireNonNull(upgradeType, "upgradeType");
+            filters = filters == null ? null : List.copyOf(filters);
+        }
+    }
+
+    /** This config with {@code upgrade_configs} replaced. */
+    public HttpConnectionManagerConfig withUpgrades(List<Upgrade> u) {
+        return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters,
+                streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb,
+                maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId,
+                preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath,
+                mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, u);
+    }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
 

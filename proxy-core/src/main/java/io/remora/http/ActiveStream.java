@@ -13,11 +13,10 @@ import io.remora.network.FilterState;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 import io.remora.stats.HttpConnManagerStats;
+import io.remora.util.WorkerTimer;
 
 import java.net.SocketAddress;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -69,7 +68,16 @@ final class ActiveStream implements HeaderFormatter.Context {
     ActiveStream idlePrev;
     ActiveStream idleNext;
     boolean idleWatched;
-    private ScheduledFuture<?> requestTimer;
+    private WorkerTimer.Timeout requestTimer;
+    /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
+    String upgrade;
+    /** Counted in downstream_cx_upgrades_active until the stream ends. */
+    private boolean upgradeActive;
+    /**
+     * The upstream accepted the upgrade (101, or 2xx to CONNECT): both directions are now an
+     * opaque byte stream that ends when both sides have ended (half-close either way).
+     */
+    private boolean tunnel;
 
     ActiveStream(ConnectionContext cx, StreamEncoder encoder) {
         this.cx = cx;
@@ -77,6 +85,7 @@ final class ActiveStream implements HeaderFormatter.Context {
         this.stats = hcm.stats;
         this.encoder = encoder;
         info.downstreamRemoteAddress = cx.remoteAddress;
+        info.downstreamDirectRemoteAddress = cx.remoteAddress;
         info.downstreamLocalAddress = cx.localAddress;
         info.protocol = cx.protocol;
         info.downstreamTls = cx.info == null ? null : cx.info.tls();
@@ -92,8 +101,8 @@ final class ActiveStream implements HeaderFormatter.Context {
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
         armIdleTimer();
         if (hcm.requestTimeoutNanos > 0) {
-            requestTimer = cx.channel.eventLoop().schedule(this::onRequestTimeout, hcm.requestTimeoutNanos,
-                    TimeUnit.NANOSECONDS);
+            requestTimer = new WorkerTimer.Timeout(this::onRequestTimeout);
+            WorkerTimer.of(cx.channel.eventLoop()).arm(requestTimer, hcm.requestTimeoutNanos);
         }
     }
 
@@ -111,6 +120,11 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     boolean decodingAborted() {
         return decodingAborted;
+    }
+
+    /** The upstream accepted this stream's upgrade: its bodies are raw tunnel bytes. */
+    boolean tunnel() {
+        return tunnel;
     }
 
     // ---------------------------------------------------------------- request path (from codec)
@@ -165,7 +179,22 @@ final class ActiveStream implements HeaderFormatter.Context {
 
         random = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
-        filters = new FilterManager(this, hcm.filterFactories, route(), clusterName);
+        HttpConnectionManager.FilterFactoryEntry[] chain = hcm.filterFactories;
+        String requested = Upgrades.requested(headers);
+        if (requested != null) {
+            // Envoy's createUpgradeFilterChain: the route's upgrade_configs, else the connection manager's.
+            chain = hcm.upgrades.chain(requested, route(), hcm.filterFactories);
+            if (chain == null) {
+                stats.downstreamRqWsOnNonWsRoute.increment();
+                sendLocalReply(403, "", null, "upgrade_failed");
+                return;
+            }
+            upgrade = requested;
+            upgradeActive = true;
+            stats.downstreamCxUpgradesTotal.increment();
+            stats.downstreamCxUpgradesActive.incrementAndGet();
+        }
+        filters = new FilterManager(this, chain, route(), clusterName);
         filters.decode.headers(0, headers, endStream);
     }
 
@@ -208,6 +237,9 @@ final class ActiveStream implements HeaderFormatter.Context {
             return;
         }
         filters.decode.data(0, data, endStream);
+        if (endStream && tunnel && localComplete) {
+            end(); // the second half of the tunnel closed
+        }
     }
 
     void decodeTrailers(Http2Headers trailers) {
@@ -277,6 +309,11 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
         stats.response(status);
         info.responseHeaders = headers;
+        if (upgrade != null && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300))) {
+            // No request or route timeout for the life of a tunnel; the stream idle timeout stays.
+            tunnel = true;
+            cancelRequestTimer();
+        }
         if (endStream) {
             localComplete = true;
         }
@@ -318,6 +355,9 @@ final class ActiveStream implements HeaderFormatter.Context {
             return;
         }
         if (!remoteComplete) {
+            if (tunnel) {
+                return; // half-closed: the client may still send until it ends its side
+            }
             // The response is done before the request: abandon the rest of the request.
             encoder.resetStream(true);
         }
@@ -474,7 +514,7 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     private void cancelRequestTimer() {
         if (requestTimer != null) {
-            requestTimer.cancel(false);
+            requestTimer.cancel();
             requestTimer = null;
         }
     }
@@ -491,6 +531,10 @@ final class ActiveStream implements HeaderFormatter.Context {
         info.finish();
         if (filters != null) {
             filters.destroy();
+        }
+        if (upgradeActive) {
+            upgradeActive = false;
+            stats.downstreamCxUpgradesActive.decrementAndGet();
         }
         stats.downstreamRqActive.decrementAndGet();
         stats.downstreamRqTime.record(info.durationNanos / 1_000_000.0);
@@ -521,7 +565,7 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     @Override
     public SocketAddress downstreamRemoteAddress() {
-        return cx.remoteAddress;
+        return info.downstreamRemoteAddress;
     }
 
     @Override

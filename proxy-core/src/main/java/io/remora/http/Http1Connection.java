@@ -48,6 +48,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     static final String NAME = "remora-http1";
     private static final String UPGRADE_NAME = "remora-h2c-upgrade";
     private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
+    private static final String CODEC_NAME = "remora-http1-codec";
 
     private final ConnectionContext cx;
     private final Http1HeaderGuard guard;
@@ -57,6 +58,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private boolean processing;
     private boolean closing;
     private boolean sawRequest;
+    /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
+    private boolean rawIn;
 
     private Http1Connection(ConnectionContext cx) {
         this.cx = cx;
@@ -78,13 +81,21 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
         p.addLast(Http1HeaderGuard.NAME, conn.guard);
-        p.addLast("remora-http1-codec", codec);
+        p.addLast(CODEC_NAME, codec);
         if (h2cUpgrade) {
             HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
                     AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                             ? Http2Connection.upgradeCodec(cx) : null;
             p.addLast(UPGRADE_GUARD_NAME, new UpgradeGuard());
-            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(codec, factory, 64 * 1024));
+            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(codec, factory, 64 * 1024) {
+                @Override
+                protected boolean shouldHandleUpgradeRequest(HttpRequest req) {
+                    // Only h2c is this hop's own upgrade; WebSocket and the like are proxied
+                    // (and must not be aggregated: their tunnel bytes follow the head).
+                    String upgrade = req.headers().get(HttpHeaderNames.UPGRADE);
+                    return upgrade != null && Upgrades.hasToken(upgrade, "h2c");
+                }
+            });
         }
         p.addLast(NAME, conn);
     }
@@ -96,6 +107,18 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (rawIn) {
+            onRawRead(msg);
+            return;
+        }
+        if (msg instanceof LastHttpContent last && current != null && current.upgrade && pending.isEmpty()) {
+            // The decoder's end of an upgrade head (it has no body): from here on the bytes are the
+            // tunnel's. Removing the decoder hands us what it had buffered, as raw bytes.
+            last.release();
+            guard.headersComplete();
+            switchToRawInput();
+            return;
+        }
         if (closing || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
@@ -126,8 +149,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         if (msg instanceof HttpRequest req) {
             onRequest(req);
             if (msg instanceof HttpContent c) {
-                // Only Netty's invalid-message placeholder is a full request here.
+                // Netty's invalid-message placeholder, or a head aggregated with its (empty) end.
                 c.release();
+                if (current != null && current.upgrade && !rawIn && msg instanceof LastHttpContent) {
+                    switchToRawInput();
+                }
             }
         } else if (msg instanceof HttpContent c) {
             onContent(c);
@@ -160,30 +186,70 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             s.reject(rejection.status(), rejection.reason(), rejection.details());
             return;
         }
-        if ("CONNECT".equals(req.method().name())) {
-            // No upgrade_configs for CONNECT: Envoy refuses the upgrade (403 upgrade_failed) and,
-            // the request being unfinished, closes; the tunnel bytes are never parsed as HTTP.
-            s.reject(403, "Forbidden", "upgrade_failed");
-            ctx.pipeline().remove("remora-http1-codec");
-            return;
+        // WebSocket-style upgrades and CONNECT: the head is followed by tunnel bytes that are never
+        // parsed as HTTP, whether the connection manager lets the upgrade through or refuses it.
+        boolean upgrade = "CONNECT".equals(req.method().name()) || Http1Headers.isTunnelUpgrade(req);
+        if (upgrade) {
+            s.upgrade = true;
+            s.closeAfterResponse = true; // an upgraded connection is never reused for HTTP
         }
         if (cx.hcm.overload.stopAcceptingRequests.isSaturated()) {
             s.overloaded(req);
             return;
         }
-        boolean noBody = !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
+        boolean noBody = !upgrade && !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
         if (HttpUtil.is100ContinueExpected(req) && !noBody) {
             // Envoy answers 100-continue itself (proxy_100_continue false).
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }
-        Http2Headers headers = Http1Headers.toHttp2(req, cx.scheme);
+        Http2Headers headers = Http1Headers.toHttp2(req, cx.scheme, upgrade);
         s.requestComplete = noBody;
         s.skipLastContent = noBody;
         if (StreamLog.enabled()) {
             StreamLog.requestHeaders(ctx.channel(), headers, noBody);
         }
         s.stream.decodeHeaders(headers, noBody);
+    }
+
+    private void switchToRawInput() {
+        rawIn = true;
+        ChannelPipeline p = ctx.pipeline();
+        if (p.get(Http1HeaderGuard.NAME) != null) {
+            p.remove(Http1HeaderGuard.NAME);
+        }
+        // A FIN from the client ends its half of the tunnel, not the connection.
+        ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
+        if (p.get(CODEC_NAME) instanceof HttpServerCodec codec) {
+            codec.removeInboundHandler();
+        }
+        updateAutoRead();
+    }
+
+    private void onRawRead(Object msg) {
+        Stream s = current;
+        if (!(msg instanceof ByteBuf data) || s == null || s.stream.ended() || s.requestComplete) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (data.isReadable()) {
+            s.stream.decodeData(data, false);
+        } else {
+            data.release();
+        }
+    }
+
+    private void onRawInputShutdown() {
+        Stream s = current;
+        if (s != null && !s.requestComplete) {
+            s.requestComplete = true;
+            if (!s.stream.ended()) {
+                s.stream.decodeData(Unpooled.EMPTY_BUFFER, true);
+            }
+        }
+        if (current == null || current.stream.ended()) {
+            closeAfterFlush();
+        }
     }
 
     private void onContent(HttpContent c) {
@@ -313,6 +379,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (rawIn && evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            onRawInputShutdown();
+            return;
+        }
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // Upgraded to h2c: the HTTP/2 handlers took over the connection.
             ctx.pipeline().remove(guard);
@@ -378,6 +448,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         boolean readDisabled;
         boolean closeAfterResponse;
         boolean chunked;
+        /** The request asked for an upgrade or is a CONNECT: its body is tunnel bytes. */
+        boolean upgrade;
+        /** The upstream accepted: responses are raw bytes too, written without HTTP framing. */
+        boolean rawOut;
 
         /** A stream for this request head; null for a head that never completed. */
         Stream(HttpRequest req) {
@@ -422,6 +496,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 StreamLog.responseHeaders(ctx.channel(), headers, endStream);
             }
             int status = AsciiString.of(headers.status()).parseInt();
+            if (stream.tunnel()) {
+                encodeTunnelHeaders(headers, status);
+                return;
+            }
             CharSequence connection = headers.get(Http1Headers.CONNECTION);
             if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {
                 closeAfterResponse = true;
@@ -464,13 +542,60 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             }
         }
 
+        /**
+         * The upstream accepted the upgrade: 101 with the Upgrade it agreed to, or 2xx to CONNECT
+         * without any body framing (RFC 9110 9.3.6); then the encoder leaves the pipeline.
+         */
+        private void encodeTunnelHeaders(Http2Headers headers, int status) {
+            HttpHeaders h = Http1Headers.toHttp1(headers);
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+            if (status == 101) {
+                CharSequence agreed = headers.get(Http1Headers.UPGRADE);
+                CharSequence asked = stream.requestHeaders == null ? null : stream.requestHeaders.get(Http1Headers.UPGRADE);
+                h.set(HttpHeaderNames.UPGRADE, agreed != null ? agreed : asked == null ? "" : asked);
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            }
+            rawOut = true;
+            ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h));
+            if (ctx.pipeline().get(CODEC_NAME) instanceof HttpServerCodec codec) {
+                codec.removeOutboundHandler();
+            }
+        }
+
         @Override
         public void encodeData(ByteBuf data, boolean endStream) {
+            if (rawOut) {
+                if (data.isReadable()) {
+                    ctx.writeAndFlush(data);
+                } else {
+                    data.release();
+                }
+                if (endStream) {
+                    shutdownOutput();
+                }
+                return;
+            }
             ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+        }
+
+        /** The upstream ended its half of the tunnel: so does this connection, after what is queued. */
+        private void shutdownOutput() {
+            if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel d) {
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                    if (d.isActive()) {
+                        d.shutdownOutput();
+                    }
+                });
+            }
         }
 
         @Override
         public void encodeTrailers(Http2Headers trailers) {
+            if (rawOut) {
+                shutdownOutput(); // a tunnel has no trailers: only their end of stream counts
+                return;
+            }
             LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
             if (chunked) {
                 for (var e : trailers) {

@@ -1,11 +1,11 @@
 package io.remora.http;
 
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.upstream.Http1HeaderView;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -24,14 +24,11 @@ final class Http1Headers {
     static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
     static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
-    private static final io.netty.handler.codec.http.HttpHeadersFactory RESPONSE_HEADERS =
-            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
-
     private Http1Headers() {
     }
 
     /** Headers that describe one hop's connection, never forwarded (RFC 9110 7.6.1). */
-    static boolean connectionSpecific(AsciiString lowerName) {
+    static boolean connectionSpecific(CharSequence lowerName) {
         return CONNECTION.contentEquals(lowerName) || KEEP_ALIVE.contentEquals(lowerName)
                 || PROXY_CONNECTION.contentEquals(lowerName) || TRANSFER_ENCODING.contentEquals(lowerName)
                 || UPGRADE.contentEquals(lowerName) || HTTP2_SETTINGS.contentEquals(lowerName);
@@ -101,8 +98,33 @@ final class Http1Headers {
 
     static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
 
+    /**
+     * Whether a request head asks for an upgrade the proxy tunnels (Envoy's isUpgrade): Connection
+     * names "upgrade" and Upgrade is set, h2c excepted (never proxied: it is about this hop).
+     */
+    static boolean isTunnelUpgrade(HttpRequest req) {
+        String upgrade = req.headers().get(UPGRADE);
+        if (upgrade == null || upgrade.isEmpty() || "h2c".equalsIgnoreCase(upgrade.trim())) {
+            return false;
+        }
+        for (String c : req.headers().getAll(CONNECTION)) {
+            if (Upgrades.hasToken(c, "upgrade")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Normalizes a request: :method, :scheme, :authority (Host or absolute URI), :path. */
     static Http2Headers toHttp2(HttpRequest req, String scheme) {
+        return toHttp2(req, scheme, false);
+    }
+
+    /**
+     * As {@link #toHttp2(HttpRequest, String)}; with {@code upgrade} the Upgrade and Connection
+     * headers are kept (Envoy forwards them verbatim for upgrades).
+     */
+    static Http2Headers toHttp2(HttpRequest req, String scheme, boolean upgrade) {
         HttpHeaders in = req.headers();
         DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 4);
         out.method(req.method().asciiName());
@@ -131,10 +153,17 @@ final class Http1Headers {
             out.scheme(scheme);
         }
         java.util.Set<AsciiString> nominated = in.contains(CONNECTION) ? nominatedHopByHop(in) : null;
+        if (upgrade && nominated != null) {
+            nominated.remove(UPGRADE);
+        }
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
             AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
+            if (upgrade && (UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
+                out.add(name, e.getValue());
+                continue;
+            }
             if (connectionSpecific(name) || EXPECT.contentEquals(name)
                     || (nominated != null && nominated.contains(name))) {
                 continue;
@@ -153,21 +182,12 @@ final class Http1Headers {
         return out;
     }
 
-    /** Copies regular (non-pseudo, non-connection) headers into HTTP/1 headers. */
+    /**
+     * The regular (non-pseudo, non-connection) headers as HTTP/1 headers: a view of {@code in},
+     * not a copy; what the codec sets on it stays out of {@code in}.
+     */
     static HttpHeaders toHttp1(Http2Headers in) {
-        HttpHeaders out = RESPONSE_HEADERS.newHeaders();
-        for (Map.Entry<CharSequence, CharSequence> e : in) {
-            CharSequence name = e.getKey();
-            if (name.length() > 0 && name.charAt(0) == ':') {
-                continue;
-            }
-            AsciiString n = AsciiString.of(name);
-            if (connectionSpecific(n)) {
-                continue;
-            }
-            out.add(n, e.getValue());
-        }
-        return out;
+        return new Http1HeaderView(in, Http1Headers::connectionSpecific);
     }
 
     /** Removes what must not travel on an HTTP/2 stream. */

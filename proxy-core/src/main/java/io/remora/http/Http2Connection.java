@@ -71,6 +71,10 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
                 .maxConcurrentStreams(Math.min(o.maxConcurrentStreams() & 0xffffffffL, 0xffffffffL))
                 .initialWindowSize(o.initialStreamWindowSize())
                 .maxHeaderListSize(cx.hcm.maxRequestHeadersBytes);
+        if (o.allowConnect()) {
+            // allow_connect: RFC 8441 extended CONNECT (WebSocket over HTTP/2 streams).
+            settings.connectProtocolEnabled(true);
+        }
         return Http2FrameCodecBuilder.forServer()
                 .initialSettings(settings)
                 .validateHeaders(true)

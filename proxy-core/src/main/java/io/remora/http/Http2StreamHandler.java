@@ -27,6 +27,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
 
     private static final AsciiString STREAM_ID_EXT = AsciiString.cached("x-http2-stream-id");
     private static final AsciiString HOST = AsciiString.cached("host");
+    private static final AsciiString PROTOCOL = Http2Headers.PseudoHeaderName.PROTOCOL.value();
+    private static final AsciiString GET = AsciiString.cached("GET");
+    private static final AsciiString STATUS_200 = AsciiString.cached("200");
 
     private final ConnectionContext cx;
     private final Http2StreamChannel ch;
@@ -34,6 +37,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
     private boolean done;
     /** The client ended its side of the stream (END_STREAM seen). */
     private boolean remoteEnded;
+    /** An extended CONNECT, handled inside as the HTTP/1.1 upgrade it stands for. */
+    private boolean extendedConnect;
 
     Http2StreamHandler(ConnectionContext cx, Http2StreamChannel ch) {
         this.cx = cx;
@@ -65,6 +70,15 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
                     headers.authority(headers.get(HOST));
                 }
                 headers.remove(HOST);
+                if (headers.contains(PROTOCOL)) {
+                    if (!cx.hcm.http2Options.allowConnect() || !Upgrades.isConnect(headers)) {
+                        // :protocol without allow_connect (SETTINGS_ENABLE_CONNECT_PROTOCOL) or off
+                        // CONNECT is a malformed request (RFC 8441 4).
+                        ch.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
+                        return;
+                    }
+                    headers = fromExtendedConnect(headers);
+                }
                 stream = new ActiveStream(cx, this);
                 if (StreamLog.enabled()) {
                     StreamLog.requestHeaders(ch, headers, hf.isEndStream());
@@ -119,10 +133,31 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
         }
     }
 
+    /**
+     * RFC 8441 extended CONNECT to the HTTP/1.1 form the connection manager and router know
+     * (Envoy's transformUpgradeRequestFromH2toH1): GET with Upgrade: <:protocol>.
+     */
+    private Http2Headers fromExtendedConnect(Http2Headers in) {
+        extendedConnect = true;
+        Http2Headers out = new io.netty.handler.codec.http2.DefaultHttp2Headers(false, in.size() + 2);
+        for (var e : in) {
+            if (!PROTOCOL.contentEquals(e.getKey())) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        out.method(GET);
+        out.set(Upgrades.UPGRADE, in.get(PROTOCOL));
+        out.set(Upgrades.CONNECTION, Upgrades.UPGRADE);
+        return out;
+    }
+
     // ---------------------------------------------------------------- StreamEncoder
 
     @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
+        if (extendedConnect && stream != null && stream.tunnel()) {
+            headers.status(STATUS_200); // the upstream's 101, as HTTP/2 says "accepted"
+        }
         Http1Headers.stripConnectionSpecific(headers);
         if (StreamLog.enabled()) {
             StreamLog.responseHeaders(ch, headers, endStream);

@@ -31,6 +31,7 @@ public final class HttpConnectionManager implements NetworkFilter {
     final HttpConnManagerStats stats;
     final Routes.Provider routes;
     final FilterFactoryEntry[] filterFactories;
+    final Upgrades upgrades;
     final AccessLog[] accessLogs;
     final Http2Options http2Options;
     final long streamIdleTimeoutNanos;
@@ -49,7 +50,15 @@ public final class HttpConnectionManager implements NetworkFilter {
 
     HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
                           List<FilterFactoryEntry> filterFactories, List<AccessLog> accessLogs) {
+        this(config, context, routes, filterFactories, accessLogs, java.util.Map.of());
+    }
+
+    /** @param upgradeChains upgrade type (lower case) to its own filter chain, for upgrades that have one */
+    HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
+                          List<FilterFactoryEntry> filterFactories, List<AccessLog> accessLogs,
+                          java.util.Map<String, FilterFactoryEntry[]> upgradeChains) {
         this.config = config;
+        this.upgrades = new Upgrades(config.upgrades(), upgradeChains);
         this.context = context;
         this.stats = context.stats().http(config.statPrefix() == null ? "" : config.statPrefix());
         this.routes = routes;

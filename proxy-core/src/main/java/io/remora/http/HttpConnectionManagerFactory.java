@@ -55,9 +55,23 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
                         build(f.config(), context, config.statPrefix() == null ? "" : config.statPrefix())));
             }
         }
+        java.util.Map<String, HttpConnectionManager.FilterFactoryEntry[]> upgradeChains = new java.util.HashMap<>();
+        for (HttpConnectionManagerConfig.Upgrade u : config.upgrades()) {
+            if (u.filters() != null) {
+                // An upgrade's own chain replaces the connection manager's for those streams (Envoy).
+                List<HttpConnectionManager.FilterFactoryEntry> chain = new ArrayList<>();
+                for (HttpFilterEntry f : u.filters()) {
+                    chain.add(new HttpConnectionManager.FilterFactoryEntry(f.name(), f.disabled(),
+                            build(f.config(), context, config.statPrefix() == null ? "" : config.statPrefix())));
+                }
+                upgradeChains.put(u.upgradeType().toLowerCase(java.util.Locale.ROOT),
+                        chain.toArray(new HttpConnectionManager.FilterFactoryEntry[0]));
+            }
+        }
         var logs = config.accessLogs() == null || config.accessLogs().isEmpty()
                 ? List.<io.remora.accesslog.AccessLog>of() : context.accessLogs(config.accessLogs());
-        return new HttpConnectionManager(config, context, routes.apply(config, context), filters, logs);
+        return new HttpConnectionManager(config, context, routes.apply(config, context), filters, logs,
+                upgradeChains);
     }
 
     private static Routes.Provider routesOf(HttpConnectionManagerConfig config, ServerContext context) {

@@ -31,6 +31,11 @@ public final class HttpConnManagerStats {
     public final Counter noCluster;
     public final Counter rqDirectResponse;
     public final Counter rqRedirect;
+    /** Streams that took an upgrade filter chain (WebSocket, CONNECT), and those still open. */
+    public final Counter downstreamCxUpgradesTotal;
+    public final AtomicLong downstreamCxUpgradesActive = new AtomicLong();
+    /** Upgrade requests refused (403 upgrade_failed). */
+    public final Counter downstreamRqWsOnNonWsRoute;
     public final AtomicLong downstreamCxActive = new AtomicLong();
     public final AtomicLong downstreamRqActive = new AtomicLong();
     /** Downstream request time in milliseconds. */
@@ -62,6 +67,10 @@ public final class HttpConnManagerStats {
         noCluster = c("envoy_http_no_cluster");
         rqDirectResponse = c("envoy_http_rq_direct_response");
         rqRedirect = c("envoy_http_rq_redirect");
+        downstreamCxUpgradesTotal = c("envoy_http_downstream_cx_upgrades_total");
+        downstreamRqWsOnNonWsRoute = c("envoy_http_downstream_rq_ws_on_non_ws_route");
+        Gauge.builder("envoy_http_downstream_cx_upgrades_active", downstreamCxUpgradesActive, AtomicLong::get)
+                .tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)

@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.http.testing.LeakCheck;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
@@ -75,8 +76,42 @@ class Http1ParsingGapsTest {
 
     @Test
     void connectWithoutUpgradeConfigIsRefusedAndTunnelBytesAreNotParsed() throws Exception {
-        refused("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
-                + "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n", 403, "upgrade_failed");
+        // Envoy's HCM refuses an upgrade nobody configured (403 upgrade_failed, no response flag:
+        // the request is well-formed) before any filter; what follows the head is tunnel bytes.
+        String[] heads = {
+            "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+            "GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        };
+        for (String head : heads) {
+            try (RawHttp c = new RawHttp(server.port)) {
+                c.send(head + "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawHttp.Response r = c.read();
+                assertNotNull(r, "no response to " + head);
+                assertEquals(403, r.status(), head);
+                assertEquals("close", r.header("connection"));
+                assertTrue(c.closedByPeer(), "connection left open after " + head);
+            }
+            StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
+            assertNotNull(info);
+            assertEquals("upgrade_failed", info.responseCodeDetails);
+            assertNull(server.context.logged.poll(200, TimeUnit.MILLISECONDS), "the tunnel bytes became a request");
+            assertNull(TestFilter.REQUESTS.poll(), "a refused request reached the filters");
+        }
+    }
+
+    @Test
+    void h2cUpgradeOfferIsNotAnUpgradeToRefuse() throws Exception {
+        // The JDK HttpClient offers h2c on http:// URIs; with a body it stays HTTP/1.1 and the
+        // offer is dropped, never refused as an unconfigured upgrade.
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("POST / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA\r\nContent-Length: 2\r\n\r\nhi");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNotNull(seen);
+        assertNull(seen.get("upgrade"));
+        assertNull(seen.get("http2-settings"));
     }
 
     @Test

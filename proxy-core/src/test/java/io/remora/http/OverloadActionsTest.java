@@ -1,5 +1,7 @@
 package io.remora.http;
 
+import io.remora.http.testing.TestServerContext;
+import io.remora.http.testing.LeakCheck;
 import io.micrometer.core.instrument.Gauge;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;

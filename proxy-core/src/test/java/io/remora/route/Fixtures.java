@@ -71,7 +71,7 @@ final class Fixtures {
 
     static ForwardAction forward(ClusterSpecifier cluster, String prefixRewrite, ForwardAction.RegexRewrite regex) {
         return new ForwardAction(cluster, prefixRewrite, regex, null, false, null, Duration.ofSeconds(15), null,
-                null, List.of(), null, new ForwardAction.UpgradeConfig(false));
+                null, List.of(), null, ForwardAction.UpgradeConfig.NONE);
     }
 
     static ForwardAction.RegexRewrite regexRewrite(String pattern, String substitution) {

@@ -137,7 +137,7 @@ class RewriteTest {
 
     private static ForwardAction hostRewrite(String literal, String header) {
         return new ForwardAction(new ClusterSpecifier.Single("c"), null, null, literal, false, header,
-                Duration.ofSeconds(15), null, null, List.of(), null, new ForwardAction.UpgradeConfig(false));
+                Duration.ofSeconds(15), null, null, List.of(), null, ForwardAction.UpgradeConfig.NONE);
     }
 
     @Test

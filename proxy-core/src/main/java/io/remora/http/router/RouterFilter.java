@@ -5,6 +5,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.util.WorkerTimer;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
@@ -74,7 +75,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private RetryState retry;
     private boolean retryHeld;
     private Timeouts timeouts;
-    private ScheduledFuture<?> globalTimer;
+    // From the worker's timer: no scheduled task per request (WorkerTimer).
+    private final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(this::onGlobalTimeout);
     private ScheduledFuture<?> backoffTimer;
     private Attempt current;
     private final List<Host> attemptedHosts = new ArrayList<>(2);
@@ -85,6 +87,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private boolean downstreamBlocked;
     /** 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. */
     private int timeoutStatus = 504;
+    /** An upgrade, CONNECT or connect_config request: its body is a byte stream (see {@link Tunnel}). */
+    private Tunnel tunnel;
 
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
@@ -170,9 +174,20 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
-        HeaderConversion.stripHopByHop(headers);
+        tunnel = Tunnel.of(headers, fa);
+        HeaderConversion.stripHopByHop(headers, tunnel != null && tunnel.upgrade);
+        if (tunnel != null) {
+            // A byte stream can be neither replayed nor copied.
+            retry = null;
+            if (tunnel.upgrade && protocol == UpstreamProtocol.HTTP2 && !allowsConnect(cluster)) {
+                // Extended CONNECT needs the cluster's allow_connect; without it the upgrade goes as HTTP/1.1.
+                protocol = UpstreamProtocol.HTTP1;
+            }
+        }
         requestHeaders = headers;
-        pickMirrors();
+        if (tunnel == null) {
+            pickMirrors();
+        }
         retainBody = retry != null || mirrors != null;
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
@@ -200,7 +215,16 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             onDownstreamEnd();
         }
         flushCurrent();
+        completeTunnelIfBothEnded();
         return FilterStatus.STOP_ITERATION;
+    }
+
+    /** A tunnel whose upstream half ended first completes when the client's half ends too. */
+    private void completeTunnelIfBothEnded() {
+        Attempt a = current;
+        if (tunnel != null && downstreamEnded && a != null && a.responseEnded && !a.finished && !done) {
+            onUpstreamComplete(a, a.status);
+        }
     }
 
     @Override
@@ -211,6 +235,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         requestTrailers = trailers;
         onDownstreamEnd();
         flushCurrent();
+        completeTunnelIfBothEnded();
         return FilterStatus.STOP_ITERATION;
     }
 
@@ -220,8 +245,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
-        if (timeouts.globalMillis > 0 && !done) {
-            globalTimer = cb.eventLoop().schedule(this::onGlobalTimeout, timeouts.globalMillis, TimeUnit.MILLISECONDS);
+        if (timeouts.globalMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
+            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, timeouts.globalMillis);
         }
         if (mirrors != null && !done) {
             for (Cluster m : mirrors) {
@@ -256,6 +281,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 mirrors.add(m);
             }
         }
+    }
+
+    private static boolean allowsConnect(Cluster c) {
+        io.remora.config.Http2Options o = c.config().http2Options();
+        return o != null && o.allowConnect();
     }
 
     private UpstreamProtocol protocolOf(Cluster c) {
@@ -302,8 +332,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
         // original_src listeners: the upstream connection binds the downstream's address (pools keyed by it).
-        Cancellable c = ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
-                ci == null ? null : ci.originalSource()).newStream(a);
+        Cancellable c = tunnel != null && tunnel.terminate
+                ? io.remora.http.upstream.TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
+                        host, ci == null ? null : ci.originalSource(), a)
+                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
+                        ci == null ? null : ci.originalSource()).newStream(a);
         if (a.stream == null && !a.finished) {
             a.pending = c;
         }
@@ -386,6 +419,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             }
         }
         responseStarted = true;
+        if (tunnel != null && tunnel.accepts(status)) {
+            // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
+            tunnel.established = true;
+            globalTimer.cancel();
+            a.cancelIdleTimer();
+        }
         long now = System.nanoTime();
         info.upstreamServiceTimeNanos = now - info.startNanos;
         if (!config.suppressEnvoyHeaders()) {
@@ -480,7 +519,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     }
 
     private void onGlobalTimeout() {
-        globalTimer = null;
         if (done) {
             return;
         }
@@ -522,10 +560,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         done = true;
-        if (globalTimer != null) {
-            globalTimer.cancel(false);
-            globalTimer = null;
-        }
+        globalTimer.cancel();
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
             backoffTimer = null;
@@ -651,11 +686,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         boolean finished;
         boolean headersSent;
         boolean endSent;
+        /** A tunnel's upstream half ended while the client's is still open. */
+        boolean responseEnded;
         int written;
         int status;
         private boolean limitsHeld = true;
-        private ScheduledFuture<?> perTryTimer;
-        private ScheduledFuture<?> perTryIdleTimer;
+        private WorkerTimer.Timeout perTryTimer;
+        private WorkerTimer.Timeout perTryIdleTimer;
 
         Attempt(Host host, Http2Headers headers) {
             this.host = host;
@@ -683,25 +720,32 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
         void startPerTryTimer() {
             if (timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
-                perTryTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, false),
-                        timeouts.perTryMillis, TimeUnit.MILLISECONDS);
+                perTryTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, false));
+                WorkerTimer.of(cb.eventLoop()).armMillis(perTryTimer, timeouts.perTryMillis);
+            }
+        }
+
+        void cancelIdleTimer() {
+            if (perTryIdleTimer != null) {
+                perTryIdleTimer.cancel();
+                perTryIdleTimer = null;
             }
         }
 
         private void armIdleTimer() {
-            if (retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
+            if ((tunnel != null && tunnel.established) || retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
                 return;
             }
-            if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+            if (perTryIdleTimer == null) {
+                perTryIdleTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, true));
             }
-            perTryIdleTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, true),
-                    retry.perTryIdleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            // re-armed on every byte: an unlink and an append, no scheduled task
+            WorkerTimer.of(cb.eventLoop()).armMillis(perTryIdleTimer, retry.perTryIdleTimeout.toMillis());
         }
 
         void cancelPerTryTimer() {
             if (perTryTimer != null) {
-                perTryTimer.cancel(false);
+                perTryTimer.cancel();
                 perTryTimer = null;
             }
         }
@@ -731,7 +775,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             finished = true;
             cancelPerTryTimer();
             if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+                perTryIdleTimer.cancel();
                 perTryIdleTimer = null;
             }
             if (limitsHeld) {
@@ -798,7 +842,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 return;
             }
             armIdleTimer();
-            if (endStream) {
+            if (endStream && tunnel != null && tunnel.established && !downstreamEnded) {
+                // Half-close: keep forwarding the client's bytes until it ends its side too.
+                responseEnded = true;
+            } else if (endStream) {
                 onUpstreamComplete(this, status);
             }
             cb.encodeData(data, endStream);

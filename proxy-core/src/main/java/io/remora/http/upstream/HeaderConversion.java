@@ -38,6 +38,24 @@ public final class HeaderConversion {
 
     /** Removes hop-by-hop headers; {@code te} survives only as "trailers" (gRPC needs it). */
     public static void stripHopByHop(Http2Headers h) {
+        stripHopByHop(h, false);
+    }
+
+    /**
+     * As {@link #stripHopByHop(Http2Headers)}; with {@code upgrade} the Upgrade and Connection
+     * headers stay (Envoy forwards an upgrade request's verbatim).
+     */
+    public static void stripHopByHop(Http2Headers h, boolean upgrade) {
+        if (upgrade) {
+            h.remove(KEEP_ALIVE);
+            h.remove(PROXY_CONNECTION);
+            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+            CharSequence te = h.get(HttpHeaderNames.TE);
+            if (te != null && !AsciiString.contentEqualsIgnoreCase(te, HttpHeaderValues.TRAILERS)) {
+                h.remove(HttpHeaderNames.TE);
+            }
+            return;
+        }
         h.remove(HttpHeaderNames.CONNECTION);
         h.remove(KEEP_ALIVE);
         h.remove(PROXY_CONNECTION);
@@ -53,10 +71,14 @@ public final class HeaderConversion {
     public static HttpRequest toHttp1Request(Http2Headers h, boolean endStream) {
         HttpMethod method = HttpMethod.valueOf(String.valueOf(h.method()));
         CharSequence path = h.path();
-        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method,
-                path == null ? "/" : path.toString(), HEADERS);
-        HttpHeaders out = req.headers();
+        boolean connect = method == HttpMethod.CONNECT;
+        // An upgrade or CONNECT carries tunnel bytes after its head: no chunked framing, and the
+        // upgrade headers go along (Envoy's HTTP/1 codec does not chunk-encode upgrade requests).
+        boolean tunnel = connect || io.remora.http.Upgrades.isUpgrade(h);
         CharSequence authority = h.authority();
+        String target = connect ? (authority == null ? "" : authority.toString()) : path == null ? "/" : path.toString();
+        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, target, HEADERS);
+        HttpHeaders out = req.headers();
         if (authority != null) {
             out.add(HttpHeaderNames.HOST, authority);
         }
@@ -64,6 +86,11 @@ public final class HeaderConversion {
         for (Map.Entry<CharSequence, CharSequence> e : h) {
             CharSequence name = e.getKey();
             if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
+            }
+            if (tunnel && !connect && (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)
+                    || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION))) {
+                out.add(name, e.getValue());
                 continue;
             }
             if (isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
@@ -88,7 +115,7 @@ public final class HeaderConversion {
         if (cookies != null) {
             out.add(HttpHeaderNames.COOKIE, cookies.toString());
         }
-        if (!out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        if (!tunnel && !out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             if (!endStream) {
                 out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             } else if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {

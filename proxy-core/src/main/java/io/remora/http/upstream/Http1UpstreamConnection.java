@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -16,11 +17,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.upstream.Host;
+import io.remora.util.WorkerTimer;
 
 import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /** One upstream HTTP/1.1 connection; serves one stream at a time, then returns to its pool. */
 final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
@@ -37,20 +37,25 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     private boolean swallowLast;
     private boolean headRequest;
     private boolean upgradeRequested;
-    private ScheduledFuture<?> idleTimer;
+    private boolean connectRequested;
+    /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
+    private boolean upgraded;
+    /** The HTTP codec left the pipeline: reads and writes are raw bytes. */
+    private boolean raw;
+    // Parked after every response: the worker's timer, not a scheduled task per request.
+    private final WorkerTimer.Timeout idleTimer;
 
     Http1UpstreamConnection(Http1ConnectionPool pool) {
         this.pool = pool;
+        this.idleTimer = new WorkerTimer.Timeout(() -> pool.idleTimedOut(this));
     }
 
     void attach(UpstreamCallbacks callbacks) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
+        idleTimer.cancel();
         active = callbacks;
         served++;
         requestDone = responseDone = responseStarted = skipping1xx = swallowLast = false;
+        upgradeRequested = connectRequested = upgraded = false;
         keepAlive = true;
         pool.ctx.host.stats.rqTotal.increment();
         callbacks.onPoolReady(this);
@@ -59,7 +64,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     void parkIdle() {
         long ms = pool.ctx.idleTimeoutMillis();
         if (ms > 0) {
-            idleTimer = channel.eventLoop().schedule(() -> pool.idleTimedOut(this), ms, TimeUnit.MILLISECONDS);
+            WorkerTimer.of(channel.eventLoop()).armMillis(idleTimer, ms);
         }
     }
 
@@ -80,6 +85,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         HttpRequest req = HeaderConversion.toHttp1Request(headers, endStream);
         headRequest = req.method() == HttpMethod.HEAD;
         upgradeRequested = req.headers().contains(HttpHeaderNames.UPGRADE);
+        connectRequested = req.method() == HttpMethod.CONNECT;
         if (endStream) {
             channel.write(req);
             channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -95,6 +101,10 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
             data.release();
             return;
         }
+        if (upgraded || upgradeRequested || connectRequested) {
+            writeTunnel(data, endStream);
+            return;
+        }
         if (endStream) {
             requestDone = true;
             channel.writeAndFlush(new DefaultLastHttpContent(data));
@@ -104,9 +114,48 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
+    /**
+     * Tunnel bytes from the client: raw (the head had no body framing, so the encoder passes
+     * content through as it is); the end of the client's side is a FIN to the upstream.
+     */
+    private void writeTunnel(ByteBuf data, boolean endStream) {
+        if (data.isReadable()) {
+            channel.writeAndFlush(raw ? data : new DefaultHttpContent(data));
+        } else {
+            data.release();
+        }
+        if (!endStream) {
+            return;
+        }
+        requestDone = true;
+        if (!upgraded) {
+            // Ended before the upstream accepted: nothing more will be sent; the answer decides.
+            return;
+        }
+        if (responseDone) {
+            closeTunnel();
+        } else if (channel instanceof io.netty.channel.socket.DuplexChannel d) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                if (d.isActive()) {
+                    d.shutdownOutput();
+                }
+            });
+        }
+    }
+
+    /** Both halves of the tunnel ended: close once what is queued has left. */
+    private void closeTunnel() {
+        active = null;
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
     @Override
     public void writeTrailers(Http2Headers trailers) {
         if (active == null) {
+            return;
+        }
+        if (upgraded || upgradeRequested || connectRequested) {
+            writeTunnel(Unpooled.EMPTY_BUFFER, true); // a tunnel has no trailers, only their end
             return;
         }
         LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
@@ -145,6 +194,10 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
             channel.close();
             return;
         }
+        if (upgraded) {
+            onTunnelRead(cb, msg);
+            return;
+        }
         if (msg instanceof HttpResponse res) {
             if (res.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
@@ -157,6 +210,20 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
                 // protocol error (503 UPE), never a raw pipe between the client and this upstream.
                 ReferenceCountUtil.release(msg);
                 fail(ResetReason.PROTOCOL_ERROR);
+                return;
+            }
+            if ((code == 101 && upgradeRequested) || (connectRequested && code >= 200 && code < 300)) {
+                // Accepted: from here on the connection carries the tunnel, never pooled again.
+                upgraded = true;
+                responseStarted = true;
+                keepAlive = false;
+                pool.ctx.host.stats.response(code);
+                channel.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
+                cb.onResponseHeaders(HeaderConversion.toHttp2Response(res), false);
+                if (msg instanceof HttpContent c) {
+                    c.release();
+                    switchToRaw();
+                }
                 return;
             }
             if (code >= 100 && code < 200 && code != 101) {
@@ -230,6 +297,51 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         }
     }
 
+    private void onTunnelRead(UpstreamCallbacks cb, Object msg) {
+        if (msg instanceof LastHttpContent last && !raw) {
+            // The decoder's end of the 101 / 2xx head; whatever it buffered after it comes next, raw.
+            last.release();
+            switchToRaw();
+            return;
+        }
+        ByteBuf data = msg instanceof ByteBuf b ? b : msg instanceof HttpContent c ? c.content() : null;
+        if (data == null || responseDone) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (data.isReadable()) {
+            cb.onResponseData(data, false);
+        } else {
+            data.release();
+        }
+    }
+
+    private void switchToRaw() {
+        if (raw) {
+            return;
+        }
+        raw = true;
+        HttpClientCodec codec = channel.pipeline().get(HttpClientCodec.class);
+        if (codec != null) {
+            channel.pipeline().remove(codec);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        UpstreamCallbacks cb = active;
+        if (upgraded && evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && cb != null && !responseDone) {
+            // The upstream ended its half of the tunnel.
+            responseDone = true;
+            cb.onResponseData(Unpooled.EMPTY_BUFFER, true);
+            if (requestDone && active == cb) {
+                closeTunnel();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     private void fail(ResetReason reason) {
         UpstreamCallbacks cb = active;
         active = null;
@@ -244,8 +356,9 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         if (!responseDone) {
             return;
         }
-        if (!requestDone) {
-            // An early response: the rest of the request would confuse the next user.
+        if (!requestDone || upgradeRequested || connectRequested) {
+            // An early response: the rest of the request would confuse the next user. After an
+            // upgrade the upstream refused, unframed bytes may have followed the head: same.
             active = null;
             channel.close();
             return;
@@ -272,9 +385,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
+        idleTimer.cancel();
         UpstreamCallbacks cb = active;
         active = null;
         pool.closed(this);

@@ -27,6 +27,10 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
     private boolean headersReceived;
     private boolean done;
     private boolean requestDone;
+    /** The request is an upgrade (sent as extended CONNECT) or a CONNECT: half-close either way. */
+    private boolean tunnel;
+    /** The upgrade the extended CONNECT stands for, to give the 200 back as 101. */
+    private CharSequence upgradeProtocol;
 
     Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
@@ -45,9 +49,21 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {
+        boolean connect = io.remora.http.Upgrades.isConnect(headers);
+        if (!connect && io.remora.http.Upgrades.isUpgrade(headers)) {
+            // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.
+            upgradeProtocol = headers.get(io.remora.http.Upgrades.UPGRADE).toString();
+            headers.method(io.remora.http.Upgrades.CONNECT);
+            headers.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), upgradeProtocol);
+        }
+        tunnel = connect || upgradeProtocol != null;
         HeaderConversion.stripHopByHop(headers);
         headers.remove("host");
-        if (headers.scheme() == null) {
+        if (connect) {
+            // A plain CONNECT names only its authority (RFC 9113 8.5).
+            headers.remove(Http2Headers.PseudoHeaderName.PATH.value());
+            headers.remove(Http2Headers.PseudoHeaderName.SCHEME.value());
+        } else if (headers.scheme() == null) {
             headers.scheme(HTTP);
         }
         requestDone = endStream;
@@ -102,6 +118,12 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
                 }
                 headersReceived = true;
                 conn.ctx().host.stats.response(status == null ? 0 : statusCode(status));
+                if (upgradeProtocol != null && status != null && AsciiString.contentEquals(status, "200")) {
+                    // The extended CONNECT was accepted: to the router that is the upgrade's 101.
+                    hf.headers().status("101");
+                    hf.headers().set(io.remora.http.Upgrades.UPGRADE, upgradeProtocol);
+                    hf.headers().set(io.remora.http.Upgrades.CONNECTION, io.remora.http.Upgrades.UPGRADE);
+                }
                 if (hf.isEndStream()) {
                     finish();
                 }
@@ -152,7 +174,7 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (done && !requestDone && child.isActive()) {
+        if (done && !requestDone && !tunnel && child.isActive()) {
             // The response ended before our request did: the stream is over, cancel our half.
             active = null;
             child.close();

@@ -101,9 +101,8 @@ final class DynamicConfig {
         Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> nextRoutes = new HashMap<>();
         Map<String, io.remora.config.RouteConfiguration> routes = new LinkedHashMap<>(base.routeConfigs());
         for (RouteConfiguration rc : snapshot.routes().values()) {
-            // Istio enables websocket upgrades on every connection manager it configures.
             routes.put(rc.getName(), cached(routeCache, nextRoutes, rc.getName(), rc,
-                    () -> ResourceTranslator.routeConfiguration(rc, ctx, true)));
+                    () -> ResourceTranslator.routeConfiguration(rc, ctx)));
         }
         clusterCache = nextClusters;
         endpointCache = nextEndpoints;

@@ -6,22 +6,16 @@ import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.RouteConfiguration;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /** {@code envoy.filters.network.http_connection_manager} with Envoy's defaults. */
 public final class HttpConnectionManagerTranslator {
 
     private HttpConnectionManagerTranslator() {
-    }
-
-    /** Whether the connection manager's upgrade_configs let websocket upgrades through by default. */
-    public static boolean websocketEnabled(HttpConnectionManager h) {
-        boolean websocket = false;
-        for (var u : h.getUpgradeConfigsList()) {
-            if (u.getUpgradeType().equalsIgnoreCase("websocket")) {
-                websocket = Protos.bool(u.hasEnabled(), u.getEnabled(), true);
-            }
-        }
-        return websocket;
     }
 
     public static HttpConnectionManagerConfig translate(HttpConnectionManager h, FieldPath path,
@@ -35,19 +29,12 @@ public final class HttpConnectionManagerTranslator {
             case HTTP2 -> HttpConnectionManagerConfig.CodecType.HTTP2;
             default -> throw path.field("codec_type").error("unsupported codec " + h.getCodecType());
         };
-        boolean websocket = websocketEnabled(h);
-        for (int i = 0; i < h.getUpgradeConfigsCount(); i++) {
-            var u = h.getUpgradeConfigs(i);
-            if (!u.getUpgradeType().equalsIgnoreCase("websocket") && !u.getUpgradeType().equalsIgnoreCase("CONNECT")) {
-                ctx.warnOnce("upgrade:" + u.getUpgradeType(), "ignoring upgrade type '" + u.getUpgradeType()
-                        + "' at " + path.field("upgrade_configs").index(i));
-            }
-        }
+        List<HttpConnectionManagerConfig.Upgrade> upgrades = upgrades(h, path, ctx);
         RouteConfiguration routes = null;
         String rds = null;
         switch (h.getRouteSpecifierCase()) {
             case ROUTE_CONFIG -> routes = RouteConfigurationTranslator.translate(h.getRouteConfig(),
-                    path.field("route_config"), ctx, websocket);
+                    path.field("route_config"), ctx);
             case RDS -> {
                 rds = h.getRds().getRouteConfigName();
                 if (rds.isEmpty()) {
@@ -98,6 +85,34 @@ public final class HttpConnectionManagerTranslator {
                 h.getMergeSlashes(), logs,
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
                 Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO), tracing,
-                ClientCertTranslator.translate(h, path));
+                ClientCertTranslator.translate(h, path), upgrades);
+    }
+
+    /**
+     * {@code upgrade_configs}: any upgrade type (the Upgrade header's token, or CONNECT), each
+     * with its own HTTP filter chain when {@code filters} is set (translated like http_filters,
+     * and like them ending in the router).
+     */
+    static List<HttpConnectionManagerConfig.Upgrade> upgrades(HttpConnectionManager h, FieldPath path,
+                                                              TranslationContext ctx) {
+        List<HttpConnectionManagerConfig.Upgrade> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < h.getUpgradeConfigsCount(); i++) {
+            var u = h.getUpgradeConfigs(i);
+            FieldPath up = path.field("upgrade_configs").index(i);
+            String type = u.getUpgradeType().trim();
+            if (type.isEmpty()) {
+                throw up.field("upgrade_type").error("must not be empty");
+            }
+            if (!seen.add(type.toLowerCase(Locale.ROOT))) {
+                // Envoy: "Error: multiple upgrade configs with the same name".
+                throw up.field("upgrade_type").error("duplicate upgrade type '" + type + "'");
+            }
+            List<io.remora.config.HttpFilterEntry> filters = u.getFiltersCount() == 0 ? null
+                    : HttpFilterTranslator.translate(u.getFiltersList(), up.field("filters"), ctx);
+            out.add(new HttpConnectionManagerConfig.Upgrade(type, Protos.bool(u.hasEnabled(), u.getEnabled(), true),
+                    filters));
+        }
+        return List.copyOf(out);
     }
 }

@@ -29,20 +29,10 @@ public final class ResourceTranslator {
         return ClusterTranslator.translate(c, FieldPath.of("cluster \"" + c.getName() + "\""), ctx);
     }
 
-    /** An RDS route configuration; websocket passes only on routes whose upgrade_configs allow it. */
+    /** An RDS route configuration (upgrade_configs: see {@link RouteTranslator#upgrades}). */
     public static io.remora.config.RouteConfiguration routeConfiguration(RouteConfiguration rc, TranslationContext ctx) {
-        return routeConfiguration(rc, ctx, false);
-    }
-
-    /**
-     * An RDS route configuration for connection managers whose {@code upgrade_configs} allow
-     * websocket (see {@link HttpConnectionManagerTranslator#websocketEnabled}); Istio enables it
-     * on every HTTP connection manager.
-     */
-    public static io.remora.config.RouteConfiguration routeConfiguration(RouteConfiguration rc, TranslationContext ctx,
-                                                                         boolean websocketByDefault) {
         return RouteConfigurationTranslator.translate(rc, FieldPath.of("route_configuration \"" + rc.getName() + "\""),
-                rdsContext(rc, ctx), websocketByDefault);
+                rdsContext(rc, ctx));
     }
 
     /** EDS: the endpoints of a cluster (its eds service name). */

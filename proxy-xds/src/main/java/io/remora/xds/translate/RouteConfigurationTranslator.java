@@ -22,17 +22,12 @@ public final class RouteConfigurationTranslator {
     private RouteConfigurationTranslator() {
     }
 
-    /** An RDS-delivered route configuration (websocket only where a route enables it). */
-    public static RouteConfiguration translate(io.envoyproxy.envoy.config.route.v3.RouteConfiguration rc,
-                                               FieldPath path, TranslationContext ctx) {
-        return translate(rc, path, ctx, false);
-    }
-
     /**
-     * @param websocketByDefault the connection manager's upgrade_configs (inline route configs)
+     * A route configuration, inline or from RDS. Routes carry only their own upgrade_configs; the
+     * connection manager's are applied per stream, so one RDS table serves every manager alike.
      */
     public static RouteConfiguration translate(io.envoyproxy.envoy.config.route.v3.RouteConfiguration rc,
-                                               FieldPath path, TranslationContext ctx, boolean websocketByDefault) {
+                                               FieldPath path, TranslationContext ctx) {
         // validate_clusters: Envoy checks references of static route configs unless told not to.
         boolean validate = Protos.bool(rc.hasValidateClusters(), rc.getValidateClusters(), true);
         TranslationContext routeCtx = validate ? ctx : ctx.withoutClusterCheck();
@@ -64,7 +59,7 @@ public final class RouteConfigurationTranslator {
                             + prev + "])");
                 }
             }
-            vhosts.add(virtualHost(vh, vp, routeCtx, websocketByDefault, maxBody));
+            vhosts.add(virtualHost(vh, vp, routeCtx, maxBody));
         }
         if (rc.getClusterSpecifierPluginsCount() > 0) {
             throw path.field("cluster_specifier_plugins").error("cluster specifier plugins are not supported");
@@ -86,11 +81,11 @@ public final class RouteConfigurationTranslator {
     }
 
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
-                                   TranslationContext ctx, boolean websocketByDefault, int maxBody) {
+                                   TranslationContext ctx, int maxBody) {
         List<Route> routes = new ArrayList<>(vh.getRoutesCount());
         for (int i = 0; i < vh.getRoutesCount(); i++) {
             routes.add(RouteTranslator.translate(vh.getRoutes(i), path.field("routes").index(i), ctx,
-                    websocketByDefault, maxBody));
+                    maxBody));
         }
         HeaderMutation req = HeaderTranslator.mutation(vh.getRequestHeadersToAddList(),
                 vh.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),
@@ -111,6 +106,7 @@ public final class RouteConfigurationTranslator {
         return new VirtualHost(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
                 List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls,
                 CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
-                        path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx));
+                        path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx),
+                RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")));
     }
 }

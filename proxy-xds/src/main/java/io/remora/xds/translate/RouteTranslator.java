@@ -25,18 +25,16 @@ public final class RouteTranslator {
     }
 
     /**
-     * @param websocketByDefault the connection manager's upgrade_configs allow websocket; a
-     *                           route's own upgrade_configs override it
      * @param maxBodyBytes       max_direct_response_body_size_bytes of the route configuration
      */
     public static Route translate(io.envoyproxy.envoy.config.route.v3.Route r, FieldPath path,
-                                  TranslationContext ctx, boolean websocketByDefault, int maxBodyBytes) {
+                                  TranslationContext ctx, int maxBodyBytes) {
         if (!r.hasMatch()) {
             throw path.field("match").error("missing required field");
         }
         RouteMatch match = match(r.getMatch(), path.field("match"));
         RouteAction action = switch (r.getActionCase()) {
-            case ROUTE -> forward(r.getRoute(), path.field("route"), ctx, websocketByDefault);
+            case ROUTE -> forward(r.getRoute(), path.field("route"), ctx);
             case REDIRECT -> redirect(r.getRedirect(), path.field("redirect"));
             case DIRECT_RESPONSE -> direct(r.getDirectResponse(), path.field("direct_response"), maxBodyBytes);
             case NON_FORWARDING_ACTION -> new RouteAction.NonForwarding();
@@ -98,7 +96,7 @@ public final class RouteTranslator {
     }
 
     static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
-                                 TranslationContext ctx, boolean websocketByDefault) {
+                                 TranslationContext ctx) {
         ClusterSpecifier cluster = switch (a.getClusterSpecifierCase()) {
             case CLUSTER -> {
                 if (a.getCluster().isEmpty()) {
@@ -167,23 +165,49 @@ public final class RouteTranslator {
         } else if (a.hasMaxGrpcTimeout()) {
             maxGrpc = Protos.duration(a.getMaxGrpcTimeout());
         }
-        boolean websocket = websocketByDefault;
-        for (int i = 0; i < a.getUpgradeConfigsCount(); i++) {
-            var u = a.getUpgradeConfigs(i);
-            if (u.getUpgradeType().equalsIgnoreCase("websocket")) {
-                websocket = Protos.bool(u.hasEnabled(), u.getEnabled(), true);
-            } else if (!u.getUpgradeType().equalsIgnoreCase("CONNECT")) {
-                throw path.field("upgrade_configs").index(i).field("upgrade_type").error("unsupported upgrade type '"
-                        + u.getUpgradeType() + "'");
-            }
-        }
+        ForwardAction.UpgradeConfig upgrades = upgrades(a, path);
         List<io.remora.config.HashPolicy> hashPolicies = new ArrayList<>();
         for (int i = 0; i < a.getHashPolicyCount(); i++) {
             hashPolicies.add(hashPolicy(a.getHashPolicy(i), path.field("hash_policy").index(i)));
         }
         return new ForwardAction(cluster, a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite,
                 hostLiteral, autoHost, hostHeader, timeout, idle, retry, List.copyOf(mirrors), maxGrpc,
-                new ForwardAction.UpgradeConfig(websocket), hashPolicies);
+                upgrades, hashPolicies,
+                RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")),
+                a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue());
+    }
+
+    /**
+     * {@code RouteAction.upgrade_configs}: per type, {@code enabled} (default true) overrides the
+     * connection manager; {@code connect_config} (CONNECT only) makes the route terminate CONNECT.
+     */
+    static ForwardAction.UpgradeConfig upgrades(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path) {
+        java.util.Map<String, Boolean> enabled = new java.util.HashMap<>();
+        ForwardAction.ConnectConfig connect = null;
+        for (int i = 0; i < a.getUpgradeConfigsCount(); i++) {
+            var u = a.getUpgradeConfigs(i);
+            FieldPath up = path.field("upgrade_configs").index(i);
+            String type = u.getUpgradeType().trim();
+            if (type.isEmpty()) {
+                throw up.field("upgrade_type").error("must not be empty");
+            }
+            if (enabled.put(type.toLowerCase(java.util.Locale.ROOT), Protos.bool(u.hasEnabled(), u.getEnabled(), true))
+                    != null) {
+                throw up.field("upgrade_type").error("duplicate upgrade type '" + type + "'");
+            }
+            if (u.hasConnectConfig()) {
+                if (!type.equalsIgnoreCase("CONNECT")) {
+                    // Envoy: "Non-CONNECT upgrade type with CONNECT config".
+                    throw up.field("connect_config").error("only valid with upgrade_type CONNECT, not '" + type + "'");
+                }
+                var cc = u.getConnectConfig();
+                if (cc.hasProxyProtocolConfig()) {
+                    throw up.field("connect_config").field("proxy_protocol_config").error("not supported");
+                }
+                connect = new ForwardAction.ConnectConfig(cc.getAllowPost());
+            }
+        }
+        return enabled.isEmpty() ? ForwardAction.UpgradeConfig.NONE : new ForwardAction.UpgradeConfig(enabled, connect);
     }
 
     /** {@code RouteAction.HashPolicy}. */

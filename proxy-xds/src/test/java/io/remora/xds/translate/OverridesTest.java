@@ -1,5 +1,6 @@
 package io.remora.xds.translate;
 
+import io.remora.config.ForwardAction;
 import io.remora.config.DirectResponseAction;
 import io.remora.config.HeaderMatcher;
 import io.remora.config.HeaderMutation;
@@ -151,7 +152,9 @@ class OverridesTest {
         assertEquals(Duration.ofSeconds(10), f.idleTimeout());
         assertEquals(Duration.ofSeconds(2), f.retryPolicy().perTryTimeout());
         assertEquals(1, f.retryPolicy().numRetries());
-        assertFalse(f.upgrades().websocket());
+        // No upgrade_configs on the route: the connection manager's (none here) decide per stream.
+        assertEquals(ForwardAction.UpgradeConfig.NONE, f.upgrades());
+        assertEquals(List.of(), h.upgrades());
     }
 
     @Test

@@ -141,7 +141,9 @@ class RepresentativeConfigTest {
         assertEquals(new ClusterSpecifier.Single("backend"), fwd.cluster());
         assertEquals("/", fwd.prefixRewrite());
         assertEquals(Duration.ZERO, fwd.timeout());
-        assertTrue(fwd.upgrades().websocket());
+        // The route names no upgrade: the connection manager's upgrade_configs (websocket) apply.
+        assertNull(fwd.upgrades().enabled("websocket"));
+        assertEquals(List.of(new HttpConnectionManagerConfig.Upgrade("websocket", true, null)), h.upgrades());
         RetryPolicy rp = fwd.retryPolicy();
         assertEquals(Set.of(RetryPolicy.RetryOn.RETRIABLE_STATUS_CODES, RetryPolicy.RetryOn.GATEWAY_ERROR), rp.retryOn());
         assertEquals(4, rp.numRetries());

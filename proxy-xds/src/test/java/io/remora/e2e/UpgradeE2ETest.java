@@ -1,0 +1,389 @@
+package io.remora.e2e;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * WebSocket and CONNECT through the proxy, end to end: the JDK's WebSocket client to a Netty
+ * WebSocket server over HTTP/1.1, an HTTP/2 extended CONNECT (RFC 8441) client to the same
+ * HTTP/1.1 server, curl's CONNECT tunnel (-p) terminated by a connect_config route, and Envoy's
+ * 403 upgrade_failed where upgrades are not configured or a route disables them.
+ */
+class UpgradeE2ETest {
+
+    private static final String PREFIX = "envoy_http_conn_manager_prefix";
+
+    static WebSocketEchoUpstream ws;
+    static TestUpstream web;
+    static ProxyProcess proxy;
+    static int port;
+    static int plainPort;
+    static Path accessLog;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ws = new WebSocketEchoUpstream();
+        web = TestUpstream.text("through the tunnel");
+        accessLog = Files.createTempFile("remora-upgrade", ".log");
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        plainPort = ProxyProcess.freePort();
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                  - name: upgrades
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: ingress
+                          stream_idle_timeout: 30s
+                          upgrade_configs:
+                          - upgrade_type: WebSocket
+                          - upgrade_type: CONNECT
+                          http2_protocol_options: { allow_connect: true }
+                          access_log:
+                          - name: envoy.access_loggers.file
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                              path: %s
+                              log_format: { text_format_source: { inline_string: "%%REQ(:METHOD)%% %%REQ(:PATH)%% %%RESPONSE_CODE%% %%RESPONSE_CODE_DETAILS%% %%BYTES_RECEIVED%% %%BYTES_SENT%%\\n" } }
+                          route_config:
+                            name: local
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes:
+                              - match: { connect_matcher: {} }
+                                route:
+                                  cluster: web
+                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
+                              - match: { prefix: "/nows" }
+                                route:
+                                  cluster: ws
+                                  upgrade_configs: [{ upgrade_type: websocket, enabled: false }]
+                              - match: { prefix: "/" }
+                                route: { cluster: ws, timeout: 1s }
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+                  - name: plain
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: plain
+                          codec_type: HTTP1
+                          route_config:
+                            name: plain
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes:
+                              - match: { prefix: "/ws" }
+                                route: { cluster: ws }
+                              - match: { prefix: "/" }
+                                route: { cluster: web }
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
+                  clusters:
+                %s
+                %s
+                """.formatted(admin, port, accessLog, plainPort,
+                Bootstraps.indent(Bootstraps.cluster("ws", false, null, ws.port()), 2),
+                Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2));
+        proxy = ProxyProcess.start(yaml, admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (ws != null) {
+            ws.close();
+        }
+        if (web != null) {
+            web.close();
+        }
+        Files.deleteIfExists(accessLog);
+    }
+
+    /** Collects what a JDK WebSocket receives. */
+    private static final class Received implements WebSocket.Listener {
+        final BlockingQueue<Object> messages = new LinkedBlockingQueue<>();
+        final CompletableFuture<Integer> closed = new CompletableFuture<>();
+        private final StringBuilder text = new StringBuilder();
+        private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
+            text.append(data);
+            if (last) {
+                messages.add(text.toString());
+                text.setLength(0);
+            }
+            w.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket w, ByteBuffer data, boolean last) {
+            byte[] b = new byte[data.remaining()];
+            data.get(b);
+            binary.writeBytes(b);
+            if (last) {
+                messages.add(binary.toByteArray());
+                binary.reset();
+            }
+            w.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket w, int status, String reason) {
+            closed.complete(status);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket w, Throwable error) {
+            closed.completeExceptionally(error);
+        }
+    }
+
+    private static double metric(String name, String prefix) throws Exception {
+        return proxy.metric(name + "{" + PREFIX + "=\"" + prefix + "\"}");
+    }
+
+    @Test
+    void jdkWebSocketClientThroughTheProxy() throws Exception {
+        double before = metric("envoy_http_downstream_cx_upgrades_total", "ingress");
+        HttpClient client = HttpClient.newHttpClient();
+        Received rx = new Received();
+        WebSocket w = client.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), rx).get(20, TimeUnit.SECONDS);
+        w.sendText("hello through the proxy", true).get(10, TimeUnit.SECONDS);
+        assertEquals("hello through the proxy", rx.messages.poll(10, TimeUnit.SECONDS));
+        byte[] bin = new byte[70_000];
+        new java.util.Random(3).nextBytes(bin);
+        w.sendBinary(ByteBuffer.wrap(bin), true).get(10, TimeUnit.SECONDS);
+        assertArrayEquals(bin, (byte[]) rx.messages.poll(10, TimeUnit.SECONDS));
+        assertEquals(1.0, metric("envoy_http_downstream_cx_upgrades_active", "ingress"));
+        // The route's 1 s timeout does not apply once upgraded.
+        Thread.sleep(1500);
+        w.sendText("still open", true).get(10, TimeUnit.SECONDS);
+        assertEquals("still open", rx.messages.poll(10, TimeUnit.SECONDS));
+        w.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+        assertEquals(WebSocket.NORMAL_CLOSURE, rx.closed.get(10, TimeUnit.SECONDS));
+
+        assertEquals(before + 1, metric("envoy_http_downstream_cx_upgrades_total", "ingress"));
+        awaitMetric("envoy_http_downstream_cx_upgrades_active", "ingress", 0);
+        String line = awaitLog("GET /ws 101");
+        assertTrue(line.contains("via_upstream"), line);
+        assertTrue(proxy.metric("envoy_cluster_upstream_rq_total{envoy_cluster_name=\"ws\"}") >= 1);
+        assertTrue(proxy.metric("envoy_cluster_upstream_cx_rx_bytes_total{envoy_cluster_name=\"ws\"}") > bin.length);
+    }
+
+    @Test
+    void upgradeNotConfiguredIsRefused() throws Exception {
+        double before = metric("envoy_http_downstream_rq_ws_on_non_ws_route", "plain");
+        int handshakes = ws.handshakes.get();
+        HttpClient client = HttpClient.newHttpClient();
+        CompletionException e = assertThrows(CompletionException.class, () -> client.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + plainPort + "/ws"), new Received()).join());
+        WebSocketHandshakeException h = assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
+        assertEquals(403, h.getResponse().statusCode());
+        assertEquals(before + 1, metric("envoy_http_downstream_rq_ws_on_non_ws_route", "plain"));
+        assertEquals(handshakes, ws.handshakes.get(), "the refused upgrade reached the upstream");
+    }
+
+    @Test
+    void routeDisablingTheUpgradeIsRefused() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        CompletionException e = assertThrows(CompletionException.class, () -> client.newWebSocketBuilder()
+                .buildAsync(URI.create("ws://127.0.0.1:" + port + "/nows"), new Received()).join());
+        WebSocketHandshakeException h = assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
+        assertEquals(403, h.getResponse().statusCode());
+        assertNotNull(awaitLog("GET /nows 403 upgrade_failed"));
+    }
+
+    /** The JDK client offers Upgrade: h2c on http:// URIs; an HTTP/1.1-only manager ignores it. */
+    @Test
+    void h2cUpgradeOfferIsIgnoredNotRefused() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plainPort + "/x"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals("through the tunnel", r.body());
+        assertEquals(HttpClient.Version.HTTP_1_1, r.version());
+        assertEquals(null, web.lastHeaders.get("upgrade"));
+    }
+
+    /** curl -p: CONNECT to the proxy, terminated by the connect_config route, then HTTP inside. */
+    @Test
+    void curlConnectTunnelThroughConnectConfigRoute() throws Exception {
+        double before = metric("envoy_http_downstream_cx_upgrades_total", "ingress");
+        Curl c = Curl.run("-p", "-x", "http://127.0.0.1:" + port, "http://127.0.0.1:" + web.port() + "/inside");
+        assertEquals(200, c.status());
+        assertEquals("through the tunnel", c.text());
+        assertEquals(before + 1, metric("envoy_http_downstream_cx_upgrades_total", "ingress"));
+        // The request inside the tunnel reached the upstream as curl wrote it.
+        assertEquals("127.0.0.1:" + web.port(), web.lastHeaders.get("host"));
+        String line = awaitLog("CONNECT - 200");
+        assertTrue(line.contains("via_upstream"), line);
+        assertTrue(proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"web\"}") >= 1);
+    }
+
+    /** RFC 8441: an HTTP/2 client's extended CONNECT reaches the HTTP/1.1 WebSocket server as an upgrade. */
+    @Test
+    void http2ExtendedConnectToHttp1WebSocketUpstream() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
+            Channel conn = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(Http2FrameCodecBuilder.forClient()
+                                    .initialSettings(Http2Settings.defaultSettings()).build(),
+                                    new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                        }
+                    }).connect("127.0.0.1", port).sync().channel();
+            Http2StreamChannel stream = new Http2StreamChannelBootstrap(conn).handler(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    if (msg instanceof Http2HeadersFrame h) {
+                        frames.add(h.headers());
+                    } else if (msg instanceof Http2DataFrame d) {
+                        frames.add(io.netty.buffer.ByteBufUtil.getBytes(d.content()));
+                        d.release();
+                    } else {
+                        ReferenceCountUtil.release(msg);
+                    }
+                }
+            }).open().sync().getNow();
+            Http2Headers h = new DefaultHttp2Headers().method("CONNECT").scheme("http").path("/ws")
+                    .authority("127.0.0.1:" + port);
+            h.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), "websocket");
+            h.set("sec-websocket-version", "13");
+            // RFC 8441 drops the key; an HTTP/1.1 server still wants one, so this client sends it.
+            h.set("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+            stream.writeAndFlush(new DefaultHttp2HeadersFrame(h, false)).sync();
+            Http2Headers response = (Http2Headers) frames.poll(20, TimeUnit.SECONDS);
+            assertNotNull(response, "no response to the extended CONNECT");
+            assertEquals("200", response.status().toString());
+
+            byte[] payload = "over h2".getBytes(StandardCharsets.UTF_8);
+            stream.writeAndFlush(new DefaultHttp2DataFrame(maskedTextFrame(payload), false)).sync();
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            while (got.size() < 2 + payload.length) {
+                Object f = frames.poll(10, TimeUnit.SECONDS);
+                assertNotNull(f, "no echo; got " + got.size() + " bytes");
+                got.writeBytes((byte[]) f);
+            }
+            byte[] echo = got.toByteArray();
+            assertEquals((byte) 0x81, echo[0]); // FIN + text, unmasked from the server
+            assertEquals(payload.length, echo[1]);
+            assertArrayEquals(payload, java.util.Arrays.copyOfRange(echo, 2, echo.length));
+            conn.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        assertNotNull(awaitLog("GET /ws 101"));
+    }
+
+    /** A client-to-server WebSocket text frame (RFC 6455 5.2), masked as clients must. */
+    private static ByteBuf maskedTextFrame(byte[] payload) {
+        byte[] mask = {1, 2, 3, 4};
+        ByteBuf b = Unpooled.buffer();
+        b.writeByte(0x81);
+        b.writeByte(0x80 | payload.length);
+        b.writeBytes(mask);
+        for (int i = 0; i < payload.length; i++) {
+            b.writeByte(payload[i] ^ mask[i % 4]);
+        }
+        return b;
+    }
+
+    private static void awaitMetric(String name, String prefix, double want) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        double v;
+        while ((v = metric(name, prefix)) != want && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(want, v, name);
+    }
+
+    private static String awaitLog(String start) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (String line : Files.readAllLines(accessLog)) {
+                if (line.startsWith(start)) {
+                    return line;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no access log line starting '" + start + "' in:\n" + Files.readString(accessLog));
+    }
+}
