@@ -37,11 +37,6 @@ public interface ServerContext {
         return c == null ? null : RouteTable.compile(c);
     }
 
-    /** Who this proxy is ({@code node} in the bootstrap: id, service cluster, locality, metadata); null in tests. */
-    default io.remora.config.NodeInfo node() {
-        return null;
-    }
-
     /** Builds the access logs of a filter (files are opened once and shared). */
     List<AccessLog> accessLogs(List<AccessLogConfig> configs);
 

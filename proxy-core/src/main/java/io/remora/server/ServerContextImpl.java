@@ -60,12 +60,6 @@ final class ServerContextImpl implements ServerContext {
     }
 
     @Override
-    public io.remora.config.NodeInfo node() {
-        io.remora.config.ServerConfig c = config.get();
-        return c == null ? null : c.node();
-    }
-
-    @Override
     public RouteTable routeTable(String name) {
         return routeTables.apply(name);
     }

@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  * per-worker connection pool, streams the response back, and retries, times out and mirrors
  * as the route says. Event-loop confined.
  */
-public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext {
+public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext,
+        io.remora.overload.BufferedBytes {
     static final AsciiString LOCATION = AsciiString.cached("location");
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
@@ -370,6 +371,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         body.clear();
     }
 
+    /** The request body this router still holds (for a retry, a mirror, or an upstream not yet ready). */
+    @Override
+    public long bufferedBytes() {
+        return bodyBytes - releasedBytes;
+    }
+
     private boolean replayable() {
         return retainBody && bodyBase == 0;
     }
@@ -620,12 +627,43 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     @Override
     public boolean shouldSelectAnotherHost(Host host) {
-        return retry != null && retry.retryOtherHosts && attemptedHosts.contains(host);
+        if (retry == null) {
+            return false;
+        }
+        // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
+        return retry.retryOtherHosts && attemptedHosts.contains(host)
+                || retry.omitCanaryHosts && host.canary()
+                || !retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(retry.omitHostMetadata, host.lbMetadata());
     }
 
     @Override
     public int hostSelectionRetryCount() {
-        return retry != null && retry.retryOtherHosts ? retry.hostSelectionAttempts : 0;
+        return retry != null && retry.hasHostPredicate ? retry.hostSelectionAttempts : 0;
+    }
+
+    private long excludedPriorities;
+
+    /**
+     * Envoy's previous_priorities: once every update_frequency attempts, the priorities of the
+     * hosts tried so far are excluded from the priority load of the following picks.
+     */
+    @Override
+    public long excludedPriorities() {
+        int f = retry == null ? 0 : retry.previousPrioritiesUpdateFrequency;
+        int n = attemptedHosts.size();
+        if (f <= 0 || n < f) {
+            return 0;
+        }
+        if (n % f == 0) {
+            long mask = 0;
+            for (Host h : attemptedHosts) {
+                if (h.priority() < 64) {
+                    mask |= 1L << h.priority();
+                }
+            }
+            excludedPriorities = mask;
+        }
+        return excludedPriorities;
     }
 
     private java.util.OptionalLong hashKey;
