@@ -68,10 +68,13 @@ final class RequestHeaderMutator {
             }
             singleAddress = xff == null;
             if (!cfg.skipXffAppend() && remote != null) {
-                // Envoy appends its own address for loopback peers (a local sidecar hop).
-                InetSocketAddress appendFrom = remote.getAddress().isLoopbackAddress() && cx.localInet() != null
-                        ? cx.localInet() : remote;
-                String ip = NetUtil.toAddressString(appendFrom.getAddress());
+                // Envoy appends its own (local_info) address for loopback peers (a local sidecar hop).
+                InetAddress appendFrom = remote.getAddress();
+                if (appendFrom.isLoopbackAddress()) {
+                    InetAddress local = s.hcm.context.localAddress();
+                    appendFrom = local != null ? local : cx.localInet() != null ? cx.localInet().getAddress() : appendFrom;
+                }
+                String ip = NetUtil.toAddressString(appendFrom);
                 h.set(XFF, xff == null ? ip : xff + "," + ip);
             }
             if (cfg.xffNumTrustedHops() == 0) {

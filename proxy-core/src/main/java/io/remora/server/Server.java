@@ -118,6 +118,12 @@ public final class Server implements AutoCloseable {
         return this;
     }
 
+    /** Envoy's local address ({@code --local-address-ip-version}), see {@link LocalAddress}. */
+    public Server localAddress(java.net.InetAddress address) {
+        context.localAddress(address);
+        return this;
+    }
+
     /** Plugs in the layered runtime that {@link ServerContext#runtime()} reads; the default is empty. */
     public Server runtime(io.remora.runtime.RuntimeLoader loader) {
         context.runtime(loader::snapshot);

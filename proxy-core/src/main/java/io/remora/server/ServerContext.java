@@ -47,6 +47,14 @@ public interface ServerContext {
      * The current snapshot of the layered runtime ({@code layered_runtime}, {@code /runtime_modify}).
      * Read it once per decision and keep the returned object for that decision; it never changes.
      */
+    /**
+     * Envoy's local address (by {@code --local-address-ip-version}); null when not set (tests), and
+     * the connection's own local address stands in.
+     */
+    default java.net.InetAddress localAddress() {
+        return null;
+    }
+
     default io.remora.runtime.Runtime runtime() {
         return io.remora.runtime.Runtime.EMPTY;
     }

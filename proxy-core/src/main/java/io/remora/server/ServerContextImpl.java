@@ -84,6 +84,17 @@ final class ServerContextImpl implements ServerContext {
         return spanSinks.apply(provider);
     }
 
+    private volatile java.net.InetAddress localAddress;
+
+    void localAddress(java.net.InetAddress address) {
+        this.localAddress = address;
+    }
+
+    @Override
+    public java.net.InetAddress localAddress() {
+        return localAddress;
+    }
+
     void runtime(Supplier<io.remora.runtime.Runtime> runtime) {
         this.runtime = runtime;
     }

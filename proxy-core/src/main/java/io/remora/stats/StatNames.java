@@ -64,7 +64,7 @@ public final class StatNames {
             if (rest.length() > prefix.length() && rest.startsWith(prefix) && rest.charAt(prefix.length()) == '_') {
                 String stat = rest.substring(prefix.length() + 1);
                 if (scope[1] == null) {
-                    return prefix + "." + stat;
+                    return prefix + "." + managerSubScope(stat);
                 }
                 String value = id.getTag(scope[1]);
                 if (value != null) {
@@ -123,4 +123,19 @@ public final class StatNames {
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check"};
+
+    /**
+     * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},
+     * {@code listener_manager.lds.update_rejected} (pilot-agent's readiness probe reads exactly these).
+     */
+    private static String managerSubScope(String stat) {
+        for (String sub : MANAGER_SUB_SCOPES) {
+            if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
+                return sub + "." + stat.substring(sub.length() + 1);
+            }
+        }
+        return stat;
+    }
+
+    private static final String[] MANAGER_SUB_SCOPES = {"cds", "lds"};
 }

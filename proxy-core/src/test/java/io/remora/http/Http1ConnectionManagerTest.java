@@ -209,6 +209,19 @@ class Http1ConnectionManagerTest {
     }
 
     @Test
+    void loopbackPeerGetsTheProxysLocalAddressInXff() throws Exception {
+        start(b -> b.useRemoteAddress(true));
+        server.context.localAddress = java.net.InetAddress.getByName("10.9.8.7");
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-for: 203.0.113.9\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        // Envoy appends local_info's address (by --local-address-ip-version) for a loopback peer
+        assertEquals("203.0.113.9,10.9.8.7", seen.get("x-forwarded-for").toString());
+    }
+
+    @Test
     void edgeProxyHeaders() throws Exception {
         start(b -> b.useRemoteAddress(true));
         try (RawHttp c = new RawHttp(server.port)) {

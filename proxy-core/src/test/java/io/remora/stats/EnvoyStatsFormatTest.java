@@ -37,6 +37,19 @@ class EnvoyStatsFormatTest {
     }
 
     @Test
+    void xdsSubscriptionStatsAsPilotAgentReadsThem() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry r = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        r.counter("envoy_cluster_manager_cds_update_success").increment();
+        r.counter("envoy_listener_manager_lds_update_rejected").increment(2);
+        r.gauge("envoy_cluster_manager_warming_clusters", 0);
+        Pattern probe = Pattern.compile("^(cluster_manager\\.cds|listener_manager\\.lds)\\.(update_success|update_rejected)$");
+        String out = EnvoyStatsFormat.text(r, true, probe);
+        assertTrue(out.contains("cluster_manager.cds.update_success: 1\n"), out);
+        assertTrue(out.contains("listener_manager.lds.update_rejected: 2\n"), out);
+        assertTrue(EnvoyStatsFormat.text(r, false, null).contains("cluster_manager.warming_clusters: 0\n"));
+    }
+
+    @Test
     void json() {
         StatsRegistry stats = PrometheusExpositionTest.populated();
         String out = EnvoyStatsFormat.json(stats.meterRegistry(), false, null);

@@ -137,6 +137,8 @@ public final class Main {
             if (o.demo()) {
                 demo = DemoUpstreams.start(transport);
             }
+            // Envoy's local address: what x-forwarded-for gets for a loopback peer
+            proxy.server().localAddress(io.remora.server.LocalAddress.of("v6".equals(o.localAddressIpVersion())));
             proxy.start();
             if (o.mode() == Options.Mode.INIT_ONLY) {
                 return 0;
@@ -177,6 +179,7 @@ public final class Main {
         m.put("service_zone", o.serviceZone() == null ? "" : o.serviceZone());
         m.put("drain_strategy", o.drainStrategy() == Options.DrainStrategy.IMMEDIATE ? "Immediate" : "Gradual");
         m.put("allow_unknown_static_fields", o.allowUnknownStaticFields());
+        m.put("local_address_ip_version", "v6".equals(o.localAddressIpVersion()) ? "v6" : "v4");
         m.put("drain_time", o.drainTime().toSeconds() + "s");
         m.put("parent_shutdown_time", o.parentShutdownTime().toSeconds() + "s");
         m.put("file_flush_interval", o.fileFlushInterval().toMillis() / 1000.0 + "s");

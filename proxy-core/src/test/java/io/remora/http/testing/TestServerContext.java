@@ -28,6 +28,8 @@ public final class TestServerContext implements ServerContext, ClusterManager {
     public final Map<String, RouteConfiguration> rds = new ConcurrentHashMap<>();
     public final LinkedBlockingQueue<StreamInfo> logged = new LinkedBlockingQueue<>();
     public volatile boolean draining;
+    /** Envoy's local address (--local-address-ip-version); null: the connection's own stands in. */
+    public volatile java.net.InetAddress localAddress;
     public volatile OverloadManager overload = OverloadManager.unmanaged();
     private ClusterManager delegate;
 
@@ -47,6 +49,11 @@ public final class TestServerContext implements ServerContext, ClusterManager {
 
     public void add(Cluster c) {
         clusters.put(c.name(), c);
+    }
+
+    @Override
+    public java.net.InetAddress localAddress() {
+        return localAddress;
     }
 
     @Override

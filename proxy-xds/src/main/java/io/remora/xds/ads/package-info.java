@@ -8,11 +8,15 @@
  *       (DELTA_GRPC) only turn its decisions into requests.</li>
  *   <li>LDS and CDS are wildcard subscriptions; RDS follows the rds.route_config_name of every listener's HTTP
  *       connection manager, EDS every EDS cluster's service name ({@link io.remora.xds.ads.XdsDependencies}).
- *       Other names (SDS) come from {@link io.remora.xds.ads.XdsClient#updateSubscriptions}.</li>
+ *       SDS follows the secrets the TLS transport sockets name: over ADS, or for an api_config_source sds_config
+ *       over a separate SecretDiscoveryService stream per config source ({@link io.remora.xds.ads.SdsStreams}).
+ *       Other names come from {@link io.remora.xds.ads.XdsClient#updateSubscriptions}.</li>
  *   <li>A new or changed listener waits for its route configurations, a new or changed EDS cluster for its load
  *       assignment, the very first snapshot for both LDS and CDS, all bounded by initial_fetch_timeout. The
  *       applier ({@link io.remora.xds.ads.XdsConfigApplier}) then receives one complete
- *       {@link io.remora.xds.ads.XdsSnapshot}; once serving, RDS/EDS updates apply without waiting.</li>
+ *       {@link io.remora.xds.ads.XdsSnapshot}; once serving, RDS/EDS updates apply without waiting. As Envoy's
+ *       init manager, a rejected response ends the wait for what it should have brought, and a rejected or
+ *       timed-out first fetch still ends initialization ({@link io.remora.xds.ads.XdsConfigApplier#initialized}).</li>
  *   <li>A response is ACKed once the snapshot holding it is applied; an applier rejection NACKs the type that
  *       holds the named resource with the last good version and INVALID_ARGUMENT error_detail, and nothing of
  *       it runs.</li>

@@ -11,18 +11,18 @@ import java.util.concurrent.TimeUnit;
  * processes started inside it. Closing it stops those processes and deletes the namespace,
  * which takes its interfaces, addresses, routes, policy rules and iptables rules with it.
  */
-final class Netns implements AutoCloseable {
+public final class Netns implements AutoCloseable {
     /** Every namespace a test makes starts with this, so a crashed run's leftovers can be found. */
-    static final String PREFIX = "rmr-";
+    public static final String PREFIX = "rmr-";
 
-    final String name;
+    public final String name;
     private final List<Process> processes = new ArrayList<>();
 
     private Netns(String name) {
         this.name = name;
     }
 
-    static Netns create(String name) throws IOException, InterruptedException {
+    public static Netns create(String name) throws IOException, InterruptedException {
         String full = PREFIX + name;
         run(List.of("ip", "netns", "del", full), true); // a leftover of a killed run
         run(List.of("ip", "netns", "add", full), false);
@@ -32,26 +32,26 @@ final class Netns implements AutoCloseable {
     }
 
     /** The command prefix that runs what follows inside this namespace. */
-    List<String> prefix() {
+    public List<String> prefix() {
         return List.of("ip", "netns", "exec", name);
     }
 
     /** Runs a command inside; fails with its output when it exits non-zero. Returns stdout+stderr. */
-    String exec(String... cmd) throws IOException, InterruptedException {
+    public String exec(String... cmd) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(prefix());
         full.addAll(List.of(cmd));
         return run(full, false);
     }
 
     /** Runs a command inside and returns its output whatever its exit code. */
-    String execQuietly(String... cmd) throws IOException, InterruptedException {
+    public String execQuietly(String... cmd) throws IOException, InterruptedException {
         List<String> full = new ArrayList<>(prefix());
         full.addAll(List.of(cmd));
         return run(full, true);
     }
 
     /** Starts a process inside (stdout and stderr merged); it is stopped when the namespace closes. */
-    Process spawn(List<String> cmd) throws IOException {
+    public Process spawn(List<String> cmd) throws IOException {
         List<String> full = new ArrayList<>(prefix());
         full.addAll(cmd);
         Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
@@ -61,7 +61,7 @@ final class Netns implements AutoCloseable {
         return p;
     }
 
-    static String run(List<String> cmd, boolean ignoreFailure) throws IOException, InterruptedException {
+    public static String run(List<String> cmd, boolean ignoreFailure) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(30, TimeUnit.SECONDS)) {
