@@ -27,7 +27,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
-import io.remora.xds.ads.TestResources;
+import io.remora.xds.ads.XdsTestResources;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ import java.util.List;
  * Each resource type carries the generation in which it last changed, as Istio versions them.
  */
 final class Mesh {
-    static final ConfigSource ADS = TestResources.ADS;
+    static final ConfigSource ADS = XdsTestResources.ADS;
 
     int listenerPort;
     String serverName = "gen-0";
@@ -85,8 +85,8 @@ final class Mesh {
     }
 
     Snapshot snapshot() {
-        List<Cluster> clusters = new ArrayList<>(List.of(tuned(TestResources.edsCluster("cluster-a", null)),
-                tuned(TestResources.edsCluster("cluster-b", "svc-b"))));
+        List<Cluster> clusters = new ArrayList<>(List.of(tuned(XdsTestResources.edsCluster("cluster-a", null)),
+                tuned(XdsTestResources.edsCluster("cluster-b", "svc-b"))));
         List<Secret> secrets = new ArrayList<>();
         if (withSecret) {
             clusters.add(tlsCluster());
@@ -95,16 +95,16 @@ final class Mesh {
                     .setPrivateKey(DataSource.newBuilder().setInlineString(PRIVATE_KEY))).build());
         }
         if (badCluster) {
-            clusters.add(TestResources.edsCluster("cluster-bad", null).toBuilder().clearEdsClusterConfig()
+            clusters.add(XdsTestResources.edsCluster("cluster-bad", null).toBuilder().clearEdsClusterConfig()
                     .setType(Cluster.DiscoveryType.ORIGINAL_DST).build());
         }
         List<Listener> listeners = new ArrayList<>(List.of(listener()));
         if (badListener) {
-            listeners.add(TestResources.plainListener("listener-bad", 70000));
+            listeners.add(XdsTestResources.plainListener("listener-bad", 70000));
         }
         return Snapshot.create(
                 clusters, cdsVersion,
-                List.of(TestResources.endpoints("cluster-a", portA), TestResources.endpoints("svc-b", portB)), edsVersion,
+                List.of(XdsTestResources.endpoints("cluster-a", portA), XdsTestResources.endpoints("svc-b", portB)), edsVersion,
                 listeners, ldsVersion,
                 List.of(route()), rdsVersion,
                 secrets, sdsVersion);
@@ -123,9 +123,9 @@ final class Mesh {
     private static Cluster tlsCluster() {
         UpstreamTlsContext tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()
                 .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName("client-cert").setSdsConfig(ADS))).build();
-        return TestResources.edsCluster("cluster-tls", null).toBuilder().setType(Cluster.DiscoveryType.STATIC)
+        return XdsTestResources.edsCluster("cluster-tls", null).toBuilder().setType(Cluster.DiscoveryType.STATIC)
                 .clearEdsClusterConfig()
-                .setLoadAssignment(TestResources.endpoints("cluster-tls", 9))
+                .setLoadAssignment(XdsTestResources.endpoints("cluster-tls", 9))
                 .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls)))
                 .build();
     }
@@ -137,7 +137,7 @@ final class Mesh {
                 .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(ADS))
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();
-        return Listener.newBuilder().setName("listener-0").setAddress(TestResources.address(listenerPort))
+        return Listener.newBuilder().setName("listener-0").setAddress(XdsTestResources.address(listenerPort))
                 .addFilterChains(FilterChain.newBuilder().addFilters(
                         Filter.newBuilder().setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
                 .build();

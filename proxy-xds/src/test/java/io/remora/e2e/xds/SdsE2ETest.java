@@ -15,7 +15,7 @@ import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.remora.e2e.TestUpstream;
 import io.remora.testing.TestCerts;
 import io.remora.xds.ads.TestControlPlane;
-import io.remora.xds.ads.TestResources;
+import io.remora.xds.ads.XdsTestResources;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,7 +74,7 @@ class SdsE2ETest {
             .build();
 
     private static Listener inbound(int port) {
-        return inbound(port, TestResources.ADS);
+        return inbound(port, XdsTestResources.ADS);
     }
 
     private static Listener inbound(int port, io.envoyproxy.envoy.config.core.v3.ConfigSource sdsConfig) {
@@ -93,12 +93,12 @@ class SdsE2ETest {
         var hcm = io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.newBuilder()
                 .setStatPrefix("inbound")
                 .setRds(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds.newBuilder()
-                        .setRouteConfigName("route-0").setConfigSource(TestResources.ADS))
+                        .setRouteConfigName("route-0").setConfigSource(XdsTestResources.ADS))
                 .addHttpFilters(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
                         .setName("envoy.filters.http.router")
                         .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDefaultInstance())))
                 .build();
-        return Listener.newBuilder().setName("inbound").setAddress(TestResources.address(port))
+        return Listener.newBuilder().setName("inbound").setAddress(XdsTestResources.address(port))
                 .addFilterChains(io.envoyproxy.envoy.config.listener.v3.FilterChain.newBuilder()
                         .addFilters(io.envoyproxy.envoy.config.listener.v3.Filter.newBuilder()
                                 .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm)))
@@ -119,10 +119,10 @@ class SdsE2ETest {
     }
 
     private static Snapshot snapshot(int port, int appPort, List<Secret> secrets, String version) {
-        return Snapshot.create(List.of(TestResources.edsCluster("app", null)),
-                List.of(TestResources.endpoints("app", appPort)),
+        return Snapshot.create(List.of(XdsTestResources.edsCluster("app", null)),
+                List.of(XdsTestResources.endpoints("app", appPort)),
                 List.of(inbound(port)),
-                List.of(TestResources.route("route-0", "app")),
+                List.of(XdsTestResources.route("route-0", "app")),
                 secrets, version);
     }
 
@@ -237,8 +237,8 @@ class SdsE2ETest {
         cp.startUds(xdsSocket);
         TestControlPlane sds = new TestControlPlane().startUds(sdsSocket);
         closeables.add(sds);
-        cp.set(Snapshot.create(List.of(TestResources.edsCluster("app", null)), List.of(TestResources.endpoints("app", app.port())),
-                List.of(inbound(in, SDS_GRPC)), List.of(TestResources.route("route-0", "app")), List.of(), "1"));
+        cp.set(Snapshot.create(List.of(XdsTestResources.edsCluster("app", null)), List.of(XdsTestResources.endpoints("app", app.port())),
+                List.of(inbound(in, SDS_GRPC)), List.of(XdsTestResources.route("route-0", "app")), List.of(), "1"));
         XdsProxy server = XdsProxy.start(XdsProxy.istioUdsBootstrap(xdsSocket, sdsSocket));
         closeables.add(server);
         XdsProxy client = XdsProxy.start(clientSidecar(out, in, certs));

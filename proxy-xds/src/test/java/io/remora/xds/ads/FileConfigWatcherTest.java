@@ -12,7 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Set;
 
-import static io.remora.xds.ads.TestResources.NODE;
+import static io.remora.xds.ads.XdsTestResources.NODE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** path_config_source: LDS from a YAML DiscoveryResponse, CDS from a JSON one, replaced by an atomic move. */

@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Set;
 
-import static io.remora.xds.ads.TestResources.NODE;
-import static io.remora.xds.ads.TestResources.edsCluster;
-import static io.remora.xds.ads.TestResources.endpoints;
-import static io.remora.xds.ads.TestResources.rdsListener;
+import static io.remora.xds.ads.XdsTestResources.NODE;
+import static io.remora.xds.ads.XdsTestResources.edsCluster;
+import static io.remora.xds.ads.XdsTestResources.endpoints;
+import static io.remora.xds.ads.XdsTestResources.rdsListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +21,7 @@ class InitialFetchTimeoutTest {
     @Test
     void warmingListenerIsReleasedWithoutItsRouteAfterTheTimeout() throws Exception {
         // the client-wide default stays at 15 s: only the RDS config source's 0.3 s can release it within the wait
-        ConfigSource rds = TestResources.ADS.toBuilder().setInitialFetchTimeout(Durations.fromMillis(300)).build();
+        ConfigSource rds = XdsTestResources.ADS.toBuilder().setInitialFetchTimeout(Durations.fromMillis(300)).build();
         Snapshot snapshot = Snapshot.create(
                 List.of(edsCluster("cluster-a", null)),
                 List.of(endpoints("cluster-a", 8081)),

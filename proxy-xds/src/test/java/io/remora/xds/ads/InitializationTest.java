@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static io.remora.xds.ads.TestResources.NODE;
-import static io.remora.xds.ads.TestResources.edsCluster;
-import static io.remora.xds.ads.TestResources.endpoints;
-import static io.remora.xds.ads.TestResources.plainListener;
-import static io.remora.xds.ads.TestResources.rdsListener;
-import static io.remora.xds.ads.TestResources.route;
+import static io.remora.xds.ads.XdsTestResources.NODE;
+import static io.remora.xds.ads.XdsTestResources.edsCluster;
+import static io.remora.xds.ads.XdsTestResources.endpoints;
+import static io.remora.xds.ads.XdsTestResources.plainListener;
+import static io.remora.xds.ads.XdsTestResources.rdsListener;
+import static io.remora.xds.ads.XdsTestResources.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * initial_fetch_timeout 0s waits for ever while a finite one ends initialization even if nothing ever came.
  */
 class InitializationTest {
-    private static final ConfigSource ADS_FOREVER = TestResources.ADS.toBuilder()
+    private static final ConfigSource ADS_FOREVER = XdsTestResources.ADS.toBuilder()
             .setInitialFetchTimeout(com.google.protobuf.Duration.getDefaultInstance()).build();
 
     private static XdsClientOptions ldsOnly(int port, Duration timeout) {
@@ -40,7 +40,7 @@ class InitializationTest {
     void rejectedFirstUpdateEndsInitialization() throws Exception {
         RecordingApplier applier = new RecordingApplier();
         try (TestControlPlane cp = new TestControlPlane().startTcp(0)) {
-            cp.set(TestResources.with("1", List.of(plainListener("bad", 15001))));
+            cp.set(XdsTestResources.with("1", List.of(plainListener("bad", 15001))));
             try (XdsClient client = new XdsClient(ldsOnly(cp.port, Duration.ZERO), applier, new SimpleMeterRegistry())) {
                 client.start();
                 cp.awaitRequest("the NACK", r -> r.getTypeUrl().equals(XdsResourceType.LISTENER.typeUrl) && r.hasErrorDetail());
@@ -50,7 +50,7 @@ class InitializationTest {
                 assertEquals(1.0, client.stats().ldsUpdateRejected());
 
                 // a good update later is applied as any other
-                cp.set(TestResources.with("2", List.of(plainListener("good", 15001))));
+                cp.set(XdsTestResources.with("2", List.of(plainListener("good", 15001))));
                 applier.await("the good listener", s -> s.listeners().containsKey("good"));
             }
         }
@@ -87,7 +87,7 @@ class InitializationTest {
                 client.start();
                 cp.awaitRequest("the LDS request", r -> r.getTypeUrl().equals(XdsResourceType.LISTENER.typeUrl));
                 assertFalse(applier.initializedWithoutSnapshot.await(2, TimeUnit.SECONDS), "0s: no timeout");
-                cp.set(TestResources.with("1", List.of(plainListener("late", 15001))));
+                cp.set(XdsTestResources.with("1", List.of(plainListener("late", 15001))));
                 applier.await("the late listener", s -> s.listeners().containsKey("late"));
             }
         }

@@ -34,8 +34,8 @@ class XdsClientFactoryTest {
                                 .setEndpoint(Endpoint.newBuilder().setAddress(
                                         Address.newBuilder().setPipe(Pipe.newBuilder().setPath("./etc/istio/proxy/XDS")))))))
                 .build();
-        ConfigSource ads = TestResources.ADS.toBuilder().setInitialFetchTimeout(Durations.fromSeconds(0)).build();
-        return Bootstrap.newBuilder().setNode(TestResources.NODE)
+        ConfigSource ads = XdsTestResources.ADS.toBuilder().setInitialFetchTimeout(Durations.fromSeconds(0)).build();
+        return Bootstrap.newBuilder().setNode(XdsTestResources.NODE)
                 .setStaticResources(Bootstrap.StaticResources.newBuilder().addClusters(xdsGrpc))
                 .setDynamicResources(Bootstrap.DynamicResources.newBuilder()
                         .setLdsConfig(ads).setCdsConfig(ads)
@@ -52,7 +52,7 @@ class XdsClientFactoryTest {
         assertTrue(o.nodeOnFirstMessageOnly());
         assertEquals(Set.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER), o.adsTypes());
         assertNull(o.initialFetchTimeout(), "initial_fetch_timeout 0s waits forever, as Istio configures it");
-        assertEquals(TestResources.NODE, o.node());
+        assertEquals(XdsTestResources.NODE, o.node());
     }
 
     @Test
@@ -61,7 +61,7 @@ class XdsClientFactoryTest {
         Bootstrap.Builder bb = b.toBuilder();
         bb.getDynamicResourcesBuilder().getAdsConfigBuilder().setGrpcServices(0, GrpcService.newBuilder()
                 .setGoogleGrpc(GrpcService.GoogleGrpc.newBuilder().setTargetUri("istiod.istio-system.svc:15010").setStatPrefix("x")));
-        bb.getDynamicResourcesBuilder().setLdsConfig(ConfigSource.newBuilder().setAds(TestResources.ADS.getAds()));
+        bb.getDynamicResourcesBuilder().setLdsConfig(ConfigSource.newBuilder().setAds(XdsTestResources.ADS.getAds()));
         XdsClientOptions o = XdsClientFactory.options(bb.build(), null);
         assertTrue(o.delta());
         assertEquals(XdsTarget.tcp("istiod.istio-system.svc", 15010), o.target());

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 import java.net.ServerSocket;
 import java.util.Set;
 
-import static io.remora.xds.ads.TestResources.NODE;
-import static io.remora.xds.ads.TestResources.full;
+import static io.remora.xds.ads.XdsTestResources.NODE;
+import static io.remora.xds.ads.XdsTestResources.full;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

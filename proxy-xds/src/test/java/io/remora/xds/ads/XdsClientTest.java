@@ -12,11 +12,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.List;
 import java.util.Set;
 
-import static io.remora.xds.ads.TestResources.NODE;
-import static io.remora.xds.ads.TestResources.full;
-import static io.remora.xds.ads.TestResources.plainListener;
-import static io.remora.xds.ads.TestResources.rdsListener;
-import static io.remora.xds.ads.TestResources.with;
+import static io.remora.xds.ads.XdsTestResources.NODE;
+import static io.remora.xds.ads.XdsTestResources.full;
+import static io.remora.xds.ads.XdsTestResources.plainListener;
+import static io.remora.xds.ads.XdsTestResources.rdsListener;
+import static io.remora.xds.ads.XdsTestResources.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -205,12 +205,12 @@ class XdsClientTest {
         awaitAck(delta, LDS, "1");
 
         cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(
-                List.of(TestResources.edsCluster("cluster-a", null), TestResources.edsCluster("cluster-b", "svc-b"),
-                        TestResources.edsCluster("cluster-c", null)),
-                List.of(TestResources.endpoints("cluster-a", 8081), TestResources.endpoints("svc-b", 8082),
-                        TestResources.endpoints("cluster-c", 8083)),
+                List.of(XdsTestResources.edsCluster("cluster-a", null), XdsTestResources.edsCluster("cluster-b", "svc-b"),
+                        XdsTestResources.edsCluster("cluster-c", null)),
+                List.of(XdsTestResources.endpoints("cluster-a", 8081), XdsTestResources.endpoints("svc-b", 8082),
+                        XdsTestResources.endpoints("cluster-c", 8083)),
                 List.of(rdsListener("listener-0", 15001, "route-0"), rdsListener("listener-2", 15002, "route-2")),
-                List.of(TestResources.route("route-0", "cluster-a"), TestResources.route("route-2", "cluster-c")),
+                List.of(XdsTestResources.route("route-0", "cluster-a"), XdsTestResources.route("route-2", "cluster-c")),
                 List.of(), "2"));
         XdsSnapshot s = applier.await("listener-2", x -> x.listeners().containsKey("listener-2"));
         assertTrue(s.routes().containsKey("route-2"), "listener-2 was handed over before its route arrived");
@@ -258,10 +258,10 @@ class XdsClientTest {
         awaitAck(delta, EDS, "1");
 
         cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(
-                List.of(TestResources.edsCluster("cluster-a", null), TestResources.edsCluster("cluster-b", "svc-b")),
-                List.of(TestResources.endpoints("cluster-a", 9091), TestResources.endpoints("svc-b", 8082)),
+                List.of(XdsTestResources.edsCluster("cluster-a", null), XdsTestResources.edsCluster("cluster-b", "svc-b")),
+                List.of(XdsTestResources.endpoints("cluster-a", 9091), XdsTestResources.endpoints("svc-b", 8082)),
                 List.of(rdsListener("listener-0", 15001, "route-0"), plainListener("bad", 15002)),
-                List.of(TestResources.route("route-0", "cluster-a")),
+                List.of(XdsTestResources.route("route-0", "cluster-a")),
                 List.of(), "2"));
         XdsSnapshot s = applier.await("the new endpoints", x -> x.endpoints().get("cluster-a").getEndpoints(0).getLbEndpoints(0)
                 .getEndpoint().getAddress().getSocketAddress().getPortValue() == 9091);
@@ -292,13 +292,13 @@ class XdsClientTest {
         awaitAck(delta, LDS, "1");
         awaitAck(delta, RDS, "1");
 
-        io.envoyproxy.envoy.config.core.v3.ConfigSource forever = TestResources.ADS.toBuilder()
+        io.envoyproxy.envoy.config.core.v3.ConfigSource forever = XdsTestResources.ADS.toBuilder()
                 .setInitialFetchTimeout(com.google.protobuf.util.Durations.fromSeconds(0)).build();
-        var clusters = List.of(TestResources.edsCluster("cluster-a", null), TestResources.edsCluster("cluster-b", "svc-b"));
-        var endpoints = List.of(TestResources.endpoints("cluster-a", 8081), TestResources.endpoints("svc-b", 8082));
+        var clusters = List.of(XdsTestResources.edsCluster("cluster-a", null), XdsTestResources.edsCluster("cluster-b", "svc-b"));
+        var endpoints = List.of(XdsTestResources.endpoints("cluster-a", 8081), XdsTestResources.endpoints("svc-b", 8082));
         cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(clusters, endpoints,
                 List.of(rdsListener("listener-0", 15001, "route-2", forever)),
-                List.of(TestResources.route("route-0", "cluster-a")), List.of(), "2"));
+                List.of(XdsTestResources.route("route-0", "cluster-a")), List.of(), "2"));
         if (delta) {
             cp.awaitDeltaRequest("subscription to route-2", r -> r.getResourceNamesSubscribeList().contains("route-2"));
         } else {
@@ -311,7 +311,7 @@ class XdsClientTest {
 
         cp.set(io.envoyproxy.controlplane.cache.v3.Snapshot.create(clusters, endpoints,
                 List.of(rdsListener("listener-0", 15001, "route-2", forever)),
-                List.of(TestResources.route("route-0", "cluster-a"), TestResources.route("route-2", "cluster-b")), List.of(), "3"));
+                List.of(XdsTestResources.route("route-0", "cluster-a"), XdsTestResources.route("route-2", "cluster-b")), List.of(), "3"));
         applier.await("the new listener with only its route", x -> x.routes().keySet().equals(Set.of("route-2"))
                 && XdsDependencies.rdsRefs(x.listeners().get("listener-0")).get(0).routeConfigName().equals("route-2"));
         assertTrue(applier.applied.stream().allMatch(XdsClientTest::consistent), applier.applied.toString());
@@ -323,7 +323,7 @@ class XdsClientTest {
     @ParameterizedTest(name = "delta={0}")
     @ValueSource(booleans = {false, true})
     void subscribesToTheSdsSecretsATransportSocketNamesOverAds(boolean delta) {
-        cp.set(TestResources.withSecret("1"));
+        cp.set(XdsTestResources.withSecret("1"));
         startClient(delta);
         XdsSnapshot s = applier.await("the secret", x -> x.secrets().containsKey("client-cert"));
         assertEquals(Set.of("client-cert"), s.secrets().keySet());

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.Set;
 
-import static io.remora.xds.ads.TestResources.NODE;
-import static io.remora.xds.ads.TestResources.full;
+import static io.remora.xds.ads.XdsTestResources.NODE;
+import static io.remora.xds.ads.XdsTestResources.full;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -27,11 +27,11 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import java.util.List;
 
 /** Envoy resources as a control plane would send them: an HCM listener on RDS, its route, two EDS clusters. */
-public final class TestResources {
+public final class XdsTestResources {
     public static final Node NODE = Node.newBuilder().setId("sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local").setCluster("app.ns").build();
     public static final ConfigSource ADS = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance()).build();
 
-    private TestResources() {
+    private XdsTestResources() {
     }
 
     public static Address address(int port) {
