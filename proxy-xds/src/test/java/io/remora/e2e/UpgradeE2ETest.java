@@ -66,6 +66,7 @@ class UpgradeE2ETest {
     static WebSocketEchoUpstream ws;
     static TunnelEcho echo;
     static TunnelEcho httpProxy;
+    static H2ConnectEcho h2ws;
     static TestUpstream web;
     static ProxyProcess proxy;
     static int port;
@@ -77,6 +78,7 @@ class UpgradeE2ETest {
         ws = new WebSocketEchoUpstream();
         echo = new TunnelEcho(false);
         httpProxy = new TunnelEcho(true);
+        h2ws = new H2ConnectEcho();
         web = TestUpstream.text("through the tunnel");
         accessLog = Files.createTempFile("remora-upgrade", ".log");
         int admin = ProxyProcess.freePort();
@@ -129,6 +131,11 @@ class UpgradeE2ETest {
                               routes:
                               - match: { connect_matcher: {} }
                                 route: { cluster: http_proxy }
+                            - name: h2
+                              domains: ["h2.test"]
+                              routes:
+                              - match: { prefix: "/" }
+                                route: { cluster: h2ws }
                             - name: all
                               domains: ["*"]
                               routes:
@@ -174,11 +181,23 @@ class UpgradeE2ETest {
                 %s
                 %s
                 %s
+                  - name: h2ws
+                    type: STATIC
+                    connect_timeout: 1s
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        explicit_http_config: { http2_protocol_options: { allow_connect: true } }
+                    load_assignment:
+                      cluster_name: h2ws
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
                 """.formatted(admin, port, accessLog, plainPort,
                 Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("http_proxy", false, null, httpProxy.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("ws", false, null, ws.port()), 2),
-                Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2));
+                Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2), h2ws.port());
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -195,6 +214,9 @@ class UpgradeE2ETest {
         }
         if (echo != null) {
             echo.close();
+        }
+        if (h2ws != null) {
+            h2ws.close();
         }
         if (httpProxy != null) {
             httpProxy.close();
@@ -511,6 +533,83 @@ class UpgradeE2ETest {
             assertTrue(System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(800));
         }
         assertNotNull(awaitLog("CONNECT idle.test:1 - 200 stream_idle_timeout"));
+    }
+
+    /**
+     * An HTTP/2 upstream that accepts RFC 8441 extended CONNECT (it advertises
+     * SETTINGS_ENABLE_CONNECT_PROTOCOL), answers 200 and echoes the stream's DATA.
+     */
+    static final class H2ConnectEcho implements AutoCloseable {
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        final BlockingQueue<Http2Headers> requests = new LinkedBlockingQueue<>();
+        final Channel channel;
+
+        H2ConnectEcho() throws InterruptedException {
+            channel = new io.netty.bootstrap.ServerBootstrap().group(group)
+                    .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
+                                    .initialSettings(Http2Settings.defaultSettings().connectProtocolEnabled(true)).build(),
+                                    new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                                        @Override
+                                        protected void initChannel(Http2StreamChannel stream) {
+                                            stream.pipeline().addLast(new Echo());
+                                        }
+                                    }));
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+        }
+
+        private final class Echo extends ChannelInboundHandlerAdapter {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof Http2HeadersFrame h) {
+                    requests.add(h.headers());
+                    ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+                } else if (msg instanceof Http2DataFrame d) {
+                    ctx.writeAndFlush(new DefaultHttp2DataFrame(d.content().retain(), d.isEndStream()));
+                    d.release();
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+            }
+        }
+
+        int port() {
+            return ((java.net.InetSocketAddress) channel.localAddress()).getPort();
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** An HTTP/1.1 upgrade to a cluster of HTTP/2 with allow_connect goes as extended CONNECT. */
+    @Test
+    void http1UpgradeToHttp2UpstreamAsExtendedConnect() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /chat?x=1 HTTP/1.1\r\nHost: h2.test\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 101 "), head);
+            String lower = head.toLowerCase(java.util.Locale.ROOT);
+            assertTrue(lower.contains("\r\nupgrade: websocket\r\n") && lower.contains("\r\nconnection: upgrade\r\n"), head);
+            Http2Headers seen = h2ws.requests.poll(10, TimeUnit.SECONDS);
+            assertNotNull(seen);
+            assertEquals("CONNECT", seen.method().toString());
+            assertEquals("websocket", seen.get(Http2Headers.PseudoHeaderName.PROTOCOL.value()).toString());
+            assertEquals("/chat?x=1", seen.path().toString());
+            assertEquals("h2.test", seen.authority().toString());
+            assertEquals(null, seen.get("upgrade"));
+            s.getOutputStream().write("raw frames".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            assertEquals("raw frames", readAll(s.getInputStream()));
+        }
     }
 
     /** A client-to-server WebSocket text frame (RFC 6455 5.2), masked as clients must. */
