@@ -33,8 +33,7 @@ public final class AccessLogFormatter {
             "UPSTREAM_METADATA", "METADATA", "UPSTREAM_FILTER_STATE", "CEL", "FILTER_CHAIN_NAME",
             "DOWNSTREAM_PEER_FINGERPRINT_1",
             "CONNECTION_ID", "UPSTREAM_CONNECTION_ID", "STREAM_ID", "GRPC_STATUS", "GRPC_STATUS_NUMBER",
-            "VIRTUAL_CLUSTER_NAME", "TRACE_ID", "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT",
-            "DOWNSTREAM_DIRECT_REMOTE_ADDRESS", "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT");
+            "VIRTUAL_CLUSTER_NAME", "TRACE_ID");
 
     /** One piece of a format: a literal or a command operator. */
     abstract static class Op {
@@ -290,6 +289,16 @@ public final class AccessLogFormatter {
                 return str(i -> address(i.downstreamRemoteAddress, true), maxLen);
             case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
                 return str(i -> address(i.downstreamRemoteAddress, false), maxLen);
+            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS":
+                return str(i -> address(direct(i), true), maxLen);
+            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT":
+                return str(i -> address(direct(i), false), maxLen);
+            case "DOWNSTREAM_DIRECT_REMOTE_PORT":
+                return num(i -> port(direct(i)));
+            case "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT":
+                return str(i -> address(i.upstreamLocalAddress, false), maxLen);
+            case "UPSTREAM_LOCAL_PORT":
+                return num(i -> port(i.upstreamLocalAddress));
             case "DOWNSTREAM_REMOTE_PORT":
                 return num(i -> port(i.downstreamRemoteAddress));
             case "DOWNSTREAM_LOCAL_ADDRESS":
@@ -437,12 +446,14 @@ public final class AccessLogFormatter {
     }
 
     /** Envoy's address form: 10.0.0.1:80, [::1]:80; without port: 10.0.0.1, ::1. */
-    static String address(SocketAddress a, boolean withPort) {
+    public static String address(SocketAddress a, boolean withPort) {
         if (a == null) {
             return null;
         }
         if (a instanceof InetSocketAddress in) {
-            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
+            // RFC 5952 text (::1), as Envoy prints addresses, not Java's full form.
+            String host = in.getAddress() != null ? io.netty.util.NetUtil.toAddressString(in.getAddress())
+                    : in.getHostString();
             int pct = host.indexOf('%'); // drop an IPv6 scope id
             if (pct > 0) {
                 host = host.substring(0, pct);
@@ -453,6 +464,11 @@ public final class AccessLogFormatter {
             return host.indexOf(':') >= 0 ? "[" + host + "]:" + in.getPort() : host + ":" + in.getPort();
         }
         return a.toString();
+    }
+
+    /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
+    private static SocketAddress direct(StreamInfo i) {
+        return i.downstreamDirectRemoteAddress != null ? i.downstreamDirectRemoteAddress : i.downstreamRemoteAddress;
     }
 
     private static long port(SocketAddress a) {

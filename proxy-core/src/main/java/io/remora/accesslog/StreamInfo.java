@@ -18,7 +18,10 @@ public final class StreamInfo {
     public final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
 
     // downstream
+    /** The client as the connection manager trusts it: the socket peer, or from x-forwarded-for (port 0). */
     public SocketAddress downstreamRemoteAddress;
+    /** The socket peer, whatever x-forwarded-for says. */
+    public SocketAddress downstreamDirectRemoteAddress;
     public SocketAddress downstreamLocalAddress;
     /** "HTTP/1.1", "HTTP/2"; null for TCP. */
     public String protocol;

@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.logging.Level;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Envoy's admin endpoints, with Envoy's paths, bodies and status codes. Endpoints that change
@@ -216,9 +214,14 @@ final class AdminEndpoints {
 
     // ---- /stats ----
 
-    private Pattern filter(Map<String, List<String>> q) {
+    /** Envoy's {@code filter}: an RE2 partial match on the dotted stat name. */
+    private java.util.function.Predicate<String> filter(Map<String, List<String>> q) {
         String f = param(q, "filter");
-        return f == null || f.isEmpty() ? null : Pattern.compile(f);
+        if (f == null || f.isEmpty()) {
+            return null;
+        }
+        com.google.re2j.Pattern p = com.google.re2j.Pattern.compile(f);
+        return name -> p.matcher(name).find();
     }
 
     private AdminResponse stats(Map<String, List<String>> q) {
@@ -226,31 +229,31 @@ final class AdminEndpoints {
         if ("prometheus".equals(format)) {
             return prometheus(q);
         }
-        Pattern filter;
+        java.util.function.Predicate<String> filter;
         try {
             filter = filter(q);
-        } catch (PatternSyntaxException e) {
-            return AdminResponse.text(400, "Invalid regex: " + e.getDescription() + "\n");
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            return AdminResponse.text(400, "Invalid re2 regex: " + e.getDescription() + "\n");
         }
         boolean usedOnly = q.containsKey("usedonly");
         if ("json".equals(format)) {
-            return AdminResponse.json(EnvoyStatsFormat.json(ctx.stats().meterRegistry(), usedOnly, filter));
+            return AdminResponse.json(EnvoyStatsFormat.jsonWhere(ctx.stats().meterRegistry(), usedOnly, filter));
         }
         if (format != null && !format.equals("text")) {
             return AdminResponse.text(400, "usage: /stats?format=(text|json|prometheus)\n");
         }
-        return AdminResponse.ok(EnvoyStatsFormat.text(ctx.stats().meterRegistry(), usedOnly, filter));
+        return AdminResponse.ok(EnvoyStatsFormat.textWhere(ctx.stats().meterRegistry(), usedOnly, filter));
     }
 
     private AdminResponse prometheus(Map<String, List<String>> q) {
-        Pattern filter;
+        java.util.function.Predicate<String> filter;
         try {
             filter = filter(q);
-        } catch (PatternSyntaxException e) {
-            return AdminResponse.text(400, "Invalid regex: " + e.getDescription() + "\n");
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            return AdminResponse.text(400, "Invalid re2 regex: " + e.getDescription() + "\n");
         }
         return new AdminResponse(200, PrometheusExposition.CONTENT_TYPE,
-                PrometheusExposition.scrape(ctx.stats().meterRegistry(), q.containsKey("usedonly"), filter));
+                PrometheusExposition.scrape(ctx.stats(), q.containsKey("usedonly"), filter));
     }
 
     static String address(SocketAddress a) {

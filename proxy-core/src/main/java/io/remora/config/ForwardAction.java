@@ -16,6 +16,8 @@ import com.google.re2j.Pattern;
  * @param retryPolicy        null inherits the virtual host's; none at all means no retries
  * @param maxGrpcTimeout     null: ignore grpc-timeout; otherwise cap it (ZERO = no cap)
  * @param hashPolicies       {@code hash_policy}: what RING_HASH/MAGLEV clusters hash; empty = none
+ * @param rateLimits         {@code rate_limits}: descriptors for rate limit filters that take them from the route
+ * @param includeVhRateLimits {@code include_vh_rate_limits}: the virtual host's rate_limits apply as well
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -30,11 +32,23 @@ public record ForwardAction(
         List<MirrorPolicy> mirrors,
         Duration maxGrpcTimeout,
         UpgradeConfig upgrades,
-        List<HashPolicy> hashPolicies) implements RouteAction {
+        List<HashPolicy> hashPolicies,
+        List<RateLimitPolicy> rateLimits,
+        boolean includeVhRateLimits) implements RouteAction {
 
     public ForwardAction {
         upgrades = upgrades == null ? UpgradeConfig.NONE : upgrades;
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
+        rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    }
+
+    /** Without rate limits. */
+    public ForwardAction(ClusterSpecifier cluster, String prefixRewrite, RegexRewrite regexRewrite,
+                         String hostRewriteLiteral, boolean autoHostRewrite, String hostRewriteHeader, Duration timeout,
+                         Duration idleTimeout, RetryPolicy retryPolicy, List<MirrorPolicy> mirrors,
+                         Duration maxGrpcTimeout, UpgradeConfig upgrades, List<HashPolicy> hashPolicies) {
+        this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
+                idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, List.of(), false);
     }
 
     /** Without hash policies. */

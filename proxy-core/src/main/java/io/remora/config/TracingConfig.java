@@ -40,6 +40,20 @@ public record TracingConfig(
     }
 
     /**
+     * {@code envoy.tracers.zipkin}: B3 propagation, spans POSTed as Zipkin v2 JSON to a cluster.
+     *
+     * @param cluster           {@code collector_cluster}
+     * @param endpoint          {@code collector_endpoint}, e.g. {@code /api/v2/spans}
+     * @param hostname          {@code collector_hostname}, the Host header (else the cluster name)
+     * @param traceId128        {@code trace_id_128bit}: new traces get 128-bit ids
+     * @param sharedSpanContext {@code shared_span_context} (default true): the proxy's server span
+     *                          reuses the incoming span id instead of being its child
+     */
+    public record Zipkin(String cluster, String endpoint, String hostname, boolean traceId128,
+                         boolean sharedSpanContext) implements Provider {
+    }
+
+    /**
      * A tag added to every span: {@code literal} as is, or the value of request header
      * {@code requestHeader} (else {@code defaultValue}, else no tag).
      */

@@ -7,6 +7,7 @@ import java.util.Map;
  * {@code config.route.v3.VirtualHost}.
  *
  * @param retryPolicy applies to routes that set none; null when unset
+ * @param rateLimits  {@code rate_limits}, for rate limit filters that take descriptors from the route
  */
 public record VirtualHost(
         String name,
@@ -17,10 +18,20 @@ public record VirtualHost(
         RetryPolicy retryPolicy,
         boolean includeRequestAttemptCount,
         TlsRequirement requireTls,
-        Map<String, PerFilterConfig> perFilterConfigs) {
+        Map<String, PerFilterConfig> perFilterConfigs,
+        List<RateLimitPolicy> rateLimits) {
 
     public VirtualHost {
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
+        rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    }
+
+    /** Without rate limits. */
+    public VirtualHost(String name, List<String> domains, List<Route> routes, HeaderMutation requestHeaders,
+                       HeaderMutation responseHeaders, RetryPolicy retryPolicy, boolean includeRequestAttemptCount,
+                       TlsRequirement requireTls, Map<String, PerFilterConfig> perFilterConfigs) {
+        this(name, domains, routes, requestHeaders, responseHeaders, retryPolicy, includeRequestAttemptCount,
+                requireTls, perFilterConfigs, List.of());
     }
 
     public VirtualHost(String name, List<String> domains, List<Route> routes, HeaderMutation requestHeaders,

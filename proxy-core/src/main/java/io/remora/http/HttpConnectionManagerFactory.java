@@ -40,9 +40,10 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
     @Override
     public NetworkFilter create(HttpConnectionManagerConfig config, ServerContext context) {
         List<HttpConnectionManager.FilterFactoryEntry> filters = new ArrayList<>();
-        if (config.tracing() != null && config.tracing().provider() != null) {
+        if (config.tracing() != null) {
             // Tracing is the connection manager's own, before every configured filter: the span
-            // covers the whole stream and the router sees the propagated context.
+            // covers the whole stream and the router sees the propagated context. Without a
+            // provider of its own, the bootstrap's tracing.http applies (a null provider asks for it).
             io.remora.tracing.SpanSink sink = context.spanSink(config.tracing().provider());
             if (sink != null) {
                 filters.add(new HttpConnectionManager.FilterFactoryEntry("envoy.tracing", false,

@@ -54,13 +54,14 @@ final class RequestHeaderMutator {
         ConnectionContext cx = s.cx;
         CharSequence xff = h.get(XFF);
         InetAddress trusted;
+        InetAddress fromXff = null;
         boolean singleAddress;
         if (cfg.useRemoteAddress()) {
             InetSocketAddress remote = cx.remoteInet();
             trusted = remote == null ? null : remote.getAddress();
             if (cfg.xffNumTrustedHops() > 0 && xff != null) {
                 // Trusted proxies in front of us: the client is that many hops back in XFF.
-                InetAddress fromXff = fromRight(xff, cfg.xffNumTrustedHops() - 1);
+                fromXff = fromRight(xff, cfg.xffNumTrustedHops() - 1);
                 if (fromXff != null) {
                     trusted = fromXff;
                 }
@@ -78,7 +79,13 @@ final class RequestHeaderMutator {
             }
         } else {
             trusted = xff == null ? null : fromRight(xff, cfg.xffNumTrustedHops());
+            fromXff = trusted;
             singleAddress = xff != null && indexOf(xff, ',') < 0;
+        }
+        if (fromXff != null) {
+            // Envoy's final remote address: what filters (RBAC remote_ip, rate limit remote_address)
+            // and %DOWNSTREAM_REMOTE_ADDRESS% see from here on; the socket peer stays the direct one.
+            s.info.downstreamRemoteAddress = new InetSocketAddress(fromXff, 0);
         }
         if (!h.contains(XFP)) {
             h.set(XFP, cx.scheme);

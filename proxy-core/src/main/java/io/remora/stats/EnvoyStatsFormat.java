@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -31,7 +32,7 @@ public final class EnvoyStatsFormat {
     private record Stats(Map<String, Double> values, Map<String, MeterValues.Histogram> histograms) {
     }
 
-    private static Stats collect(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+    private static Stats collect(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
         Map<String, Double> values = new TreeMap<>();
         Map<String, MeterValues.Histogram> histograms = new TreeMap<>();
         for (Meter m : registry.getMeters()) {
@@ -40,7 +41,7 @@ public final class EnvoyStatsFormat {
                 continue;
             }
             String name = StatNames.envoyName(m.getId());
-            if (filter != null && !filter.matcher(name).find()) {
+            if (filter != null && !filter.test(name)) {
                 continue;
             }
             if (kind == MeterValues.Kind.HISTOGRAM) {
@@ -59,6 +60,19 @@ public final class EnvoyStatsFormat {
     }
 
     public static String text(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+        return textWhere(registry, usedOnly, predicate(filter));
+    }
+
+    public static String json(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+        return jsonWhere(registry, usedOnly, predicate(filter));
+    }
+
+    private static Predicate<String> predicate(Pattern filter) {
+        return filter == null ? null : n -> filter.matcher(n).find();
+    }
+
+    /** @param filter Envoy's {@code ?filter=} (a partial RE2 match on the dotted name), or null */
+    public static String textWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
         Stats s = collect(registry, usedOnly, filter);
         StringBuilder sb = new StringBuilder(s.values().size() * 48);
         for (Map.Entry<String, Double> e : s.values().entrySet()) {
@@ -88,7 +102,7 @@ public final class EnvoyStatsFormat {
         return sb.toString();
     }
 
-    public static String json(MeterRegistry registry, boolean usedOnly, Pattern filter) {
+    public static String jsonWhere(MeterRegistry registry, boolean usedOnly, Predicate<String> filter) {
         Stats s = collect(registry, usedOnly, filter);
         StringBuilder sb = new StringBuilder(s.values().size() * 64);
         sb.append("{\"stats\":[");

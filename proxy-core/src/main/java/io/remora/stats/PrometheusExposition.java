@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -38,7 +39,7 @@ public final class PrometheusExposition {
     }
 
     public static String scrape(MeterRegistry registry) {
-        return scrape(registry, false, null);
+        return scrape(registry, new ExportedNames(null), false, null);
     }
 
     /**
@@ -47,25 +48,39 @@ public final class PrometheusExposition {
      * @param filter   Envoy's {@code ?filter=}: keep stats whose dotted Envoy name it finds, or null
      */
     public static String scrape(MeterRegistry registry, boolean usedOnly, Pattern filter) {
-        Map<String, List<Meter>> families = new TreeMap<>();
+        return scrape(registry, new ExportedNames(null), usedOnly, filter == null ? null : n -> filter.matcher(n).find());
+    }
+
+    /** The registry's meters under the names and labels its {@code stats_tags} give them. */
+    public static String scrape(StatsRegistry stats, boolean usedOnly, Predicate<String> filter) {
+        return scrape(stats.meterRegistry(), stats.exportedNames(), usedOnly, filter);
+    }
+
+    private record Series(Meter meter, List<Tag> labels, String help) {
+    }
+
+    private static String scrape(MeterRegistry registry, ExportedNames names, boolean usedOnly,
+                                 Predicate<String> filter) {
+        Map<String, List<Series>> families = new TreeMap<>();
         for (Meter m : registry.getMeters()) {
             MeterValues.Kind kind = MeterValues.kind(m);
             if (kind == MeterValues.Kind.OTHER) {
                 continue;
             }
-            if (filter != null && !filter.matcher(StatNames.envoyName(m.getId())).find()) {
+            ExportedNames.Exported e = names.of(m.getId());
+            if (filter != null && !filter.test(e.dottedName())) {
                 continue;
             }
             if (usedOnly && !used(m, kind)) {
                 continue;
             }
-            families.computeIfAbsent(m.getId().getName(), k -> new ArrayList<>()).add(m);
+            families.computeIfAbsent(e.name(), k -> new ArrayList<>()).add(new Series(m, e.labels(), e.help()));
         }
         StringBuilder sb = new StringBuilder(families.size() * 128);
-        for (Map.Entry<String, List<Meter>> e : families.entrySet()) {
-            List<Meter> meters = e.getValue();
-            meters.sort(Comparator.comparing(m -> m.getId().getTags().toString()));
-            writeFamily(sb, e.getKey(), meters);
+        for (Map.Entry<String, List<Series>> e : families.entrySet()) {
+            List<Series> series = e.getValue();
+            series.sort(Comparator.comparing(s -> s.labels().toString()));
+            writeFamily(sb, e.getKey(), series);
         }
         return sb.toString();
     }
@@ -77,21 +92,22 @@ public final class PrometheusExposition {
         return kind == MeterValues.Kind.GAUGE || MeterValues.value(m) != 0;
     }
 
-    private static void writeFamily(StringBuilder sb, String name, List<Meter> meters) {
-        MeterValues.Kind kind = MeterValues.kind(meters.get(0));
+    private static void writeFamily(StringBuilder sb, String name, List<Series> series) {
+        MeterValues.Kind kind = MeterValues.kind(series.get(0).meter());
         sb.append("# HELP ").append(name).append(' ');
-        appendHelp(sb, StatNames.envoyTemplate(meters.get(0).getId()));
+        appendHelp(sb, series.get(0).help());
         sb.append('\n');
         sb.append("# TYPE ").append(name).append(' ').append(type(name, kind)).append('\n');
-        for (Meter m : meters) {
+        for (Series s : series) {
+            Meter m = s.meter();
             if (MeterValues.kind(m) != kind) {
                 continue; // one name, one type: a stray meter of another kind would corrupt the family
             }
             if (kind == MeterValues.Kind.HISTOGRAM) {
-                writeHistogram(sb, name, m);
+                writeHistogram(sb, name, m, s.labels());
             } else {
                 sb.append(name);
-                appendLabels(sb, m, null);
+                appendLabels(sb, s.labels(), null);
                 sb.append(' ');
                 MeterValues.appendNumber(sb, MeterValues.value(m));
                 sb.append('\n');
@@ -125,28 +141,27 @@ public final class PrometheusExposition {
         }
     }
 
-    private static void writeHistogram(StringBuilder sb, String name, Meter m) {
+    private static void writeHistogram(StringBuilder sb, String name, Meter m, List<Tag> labels) {
         MeterValues.Histogram h = MeterValues.histogram(m);
         for (int i = 0; i < h.bounds().length; i++) {
             sb.append(name).append("_bucket");
-            appendLabels(sb, m, h.bounds()[i]);
+            appendLabels(sb, labels, h.bounds()[i]);
             sb.append(' ').append(h.cumulative()[i]).append('\n');
         }
         sb.append(name).append("_bucket");
-        appendLabels(sb, m, Double.POSITIVE_INFINITY);
+        appendLabels(sb, labels, Double.POSITIVE_INFINITY);
         sb.append(' ').append(h.count()).append('\n');
         sb.append(name).append("_sum");
-        appendLabels(sb, m, null);
+        appendLabels(sb, labels, null);
         sb.append(' ');
         MeterValues.appendNumber(sb, h.sum());
         sb.append('\n');
         sb.append(name).append("_count");
-        appendLabels(sb, m, null);
+        appendLabels(sb, labels, null);
         sb.append(' ').append(h.count()).append('\n');
     }
 
-    private static void appendLabels(StringBuilder sb, Meter m, Double le) {
-        List<Tag> tags = m.getId().getTags();
+    private static void appendLabels(StringBuilder sb, List<Tag> tags, Double le) {
         if (tags.isEmpty() && le == null) {
             return;
         }

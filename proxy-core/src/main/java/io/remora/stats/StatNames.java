@@ -54,6 +54,11 @@ public final class StatNames {
         if (filterScoped != null) {
             return filterScoped;
         }
+        for (String[] fixed : DOTTED_PREFIXES) {
+            if (rest.startsWith(fixed[0]) && id.getTags().isEmpty()) {
+                return fixed[1] + rest.substring(fixed[0].length());
+            }
+        }
         for (String[] scope : SCOPES) {
             String prefix = scope[0];
             if (rest.length() > prefix.length() && rest.startsWith(prefix) && rest.charAt(prefix.length()) == '_') {
@@ -74,7 +79,8 @@ public final class StatNames {
      * Filters' scopes that Envoy's tag extractors take apart differently: the fault filter's
      * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
-     * {@code local_rate_limit.<stat_prefix>.<stat>}; null for any other meter.
+     * {@code local_rate_limit.<stat_prefix>.<stat>}, connection_limit's
+     * {@code connection_limit.<stat_prefix>.<stat>}; null for any other meter.
      */
     private static String filterScope(Meter.Id id, String rest) {
         if (rest.startsWith("http_fault_")) {
@@ -93,6 +99,10 @@ public final class StatNames {
         if (network != null && rest.startsWith("local_rate_limit_")) {
             return "local_rate_limit." + network + "." + rest.substring("local_rate_limit_".length());
         }
+        String limit = id.getTag("envoy_connection_limit_prefix");
+        if (limit != null && rest.startsWith("connection_limit_")) {
+            return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
+        }
         return null;
     }
 
@@ -105,6 +115,12 @@ public final class StatNames {
         }
         return stat;
     }
+
+    /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */
+    private static final String[][] DOTTED_PREFIXES = {
+            {"tracing_zipkin_", "tracing.zipkin."},
+            {"tracing_opentelemetry_", "tracing.opentelemetry."},
+    };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check"};
 }

@@ -24,6 +24,7 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ServerStats server;
     private final RecentLookups recentLookups = new RecentLookups();
+    private final ExportedNames exportedNames;
 
     /**
      * Micrometer's default histograms forget bucket counts after a two-minute window, while
@@ -48,13 +49,56 @@ public final class StatsRegistry {
 
     /** With the bootstrap's {@code stats_matcher}: stats it rejects are never created. */
     public StatsRegistry(MeterRegistry registry, StatsInclusion inclusion) {
+        this(registry, inclusion, null, HistogramBuckets.DEFAULT);
+    }
+
+    /**
+     * The bootstrap's whole {@code stats_config}.
+     *
+     * @param tags    {@code stats_tags} / {@code use_all_default_tags} when they differ from Envoy's
+     *                defaults, else null (meters are exported under their registered names and tags)
+     * @param buckets {@code histogram_bucket_settings}
+     */
+    public StatsRegistry(MeterRegistry registry, StatsInclusion inclusion, TagProducer tags, HistogramBuckets buckets) {
         this.registry = registry;
+        this.exportedNames = new ExportedNames(tags);
         if (inclusion != null && !inclusion.equals(StatsInclusion.ALL)) {
             registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
                     id -> !inclusion.accepts(StatNames.envoyName(id))));
         }
         registry.config().meterFilter(CUMULATIVE_HISTOGRAMS);
+        if (buckets != null && !buckets.rules().isEmpty()) {
+            registry.config().meterFilter(bucketFilter(buckets));
+        }
         this.server = new ServerStats(registry);
+    }
+
+    /** Custom bounds replace the service-level objectives a histogram was built with. */
+    private static MeterFilter bucketFilter(HistogramBuckets buckets) {
+        return new MeterFilter() {
+            @Override
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+                if (id.getType() != Meter.Type.DISTRIBUTION_SUMMARY && id.getType() != Meter.Type.TIMER) {
+                    return config;
+                }
+                double[] bounds = buckets.bucketsFor(StatNames.envoyName(id));
+                if (bounds == null) {
+                    return config;
+                }
+                double[] slo = bounds.clone();
+                if (id.getType() == Meter.Type.TIMER) {
+                    for (int i = 0; i < slo.length; i++) {
+                        slo[i] = slo[i] * 1_000_000; // timers record nanoseconds; Envoy's bounds are milliseconds
+                    }
+                }
+                return DistributionStatisticConfig.builder().serviceLevelObjectives(slo).build().merge(config);
+            }
+        };
+    }
+
+    /** The names and labels meters are exported under (Prometheus, sinks), after {@code stats_tags}. */
+    public ExportedNames exportedNames() {
+        return exportedNames;
     }
 
     public MeterRegistry meterRegistry() {

@@ -9,10 +9,18 @@ import java.util.Map;
  * @param kind           SERVER (ingress) or CLIENT (egress)
  * @param attributes     Envoy's tags ({@code http.method}, {@code http.status_code}, {@code upstream_cluster}, ...)
  * @param error          Envoy's {@code error} tag: a 5xx or a reset
+ * @param shared         Zipkin's shared span context: the span id is the caller's (client) span id
  */
 public record FinishedSpan(String traceId, String spanId, String parentSpanId, String name, Kind kind,
                            long startEpochNanos, long endEpochNanos, Map<String, String> attributes, boolean error,
-                           String traceState) {
+                           String traceState, boolean shared) {
+
+    public FinishedSpan(String traceId, String spanId, String parentSpanId, String name, Kind kind,
+                        long startEpochNanos, long endEpochNanos, Map<String, String> attributes, boolean error,
+                        String traceState) {
+        this(traceId, spanId, parentSpanId, name, kind, startEpochNanos, endEpochNanos, attributes, error,
+                traceState, false);
+    }
 
     public enum Kind { SERVER, CLIENT }
 }

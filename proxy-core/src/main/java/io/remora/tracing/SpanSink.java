@@ -4,4 +4,12 @@ package io.remora.tracing;
 public interface SpanSink {
 
     void export(FinishedSpan span);
+
+    /**
+     * The provider this sink exports for, when a connection manager's tracing names none and the
+     * bootstrap's {@code tracing.http} applies; it decides how context propagates (B3 for Zipkin).
+     */
+    default io.remora.config.TracingConfig.Provider provider() {
+        return null;
+    }
 }

@@ -40,6 +40,11 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, B
                 return ts == null ? c : new TraceContext(c.traceId, c.spanId, null, c.sampled, ts.toString(), Format.W3C);
             }
         }
+        return extractB3(h);
+    }
+
+    /** B3 only (Zipkin's propagation): the single {@code b3} header, else {@code x-b3-*}. */
+    public static TraceContext extractB3(Http2Headers h) {
         CharSequence single = h.get(B3);
         if (single != null) {
             TraceContext c = parseB3Single(single.toString().trim());
@@ -148,6 +153,26 @@ public record TraceContext(String traceId, String spanId, String parentSpanId, B
                 h.remove(B3_FLAGS);
             }
         }
+    }
+
+    /**
+     * Zipkin's injection: the span's context in the {@code x-b3-*} headers (a trace id whose upper
+     * half is zero is written as 16 digits, as Zipkin writes 64-bit ids).
+     */
+    public static void injectB3(Http2Headers h, String traceId, String spanId, String parentSpanId, boolean sampled) {
+        h.set(B3_TRACE_ID, traceId.startsWith("0000000000000000") ? traceId.substring(16) : traceId);
+        h.set(B3_SPAN_ID, spanId);
+        if (parentSpanId != null) {
+            h.set(B3_PARENT_SPAN_ID, parentSpanId);
+        } else {
+            h.remove(B3_PARENT_SPAN_ID);
+        }
+        h.set(B3_SAMPLED, sampled ? "1" : "0");
+    }
+
+    /** A 64-bit trace id, left-padded to 32 digits. */
+    public static String newTraceId64() {
+        return "0000000000000000" + hex(nonZero(ThreadLocalRandom.current()));
     }
 
     public static String newTraceId() {

@@ -33,6 +33,9 @@ public final class TracingFilter implements StreamFilter {
 
     private final TracingConfig config;
     private final SpanSink sink;
+    /** Non-null when the provider is Zipkin: B3 propagation and its span-id rules. */
+    private final TracingConfig.Zipkin zipkin;
+    private boolean shared;
     private DecoderFilterCallbacks decoder;
     private String traceId;
     private String spanId;
@@ -45,6 +48,8 @@ public final class TracingFilter implements StreamFilter {
     private TracingFilter(TracingConfig config, SpanSink sink) {
         this.config = config;
         this.sink = sink;
+        TracingConfig.Provider p = config.provider() != null ? config.provider() : sink.provider();
+        this.zipkin = p instanceof TracingConfig.Zipkin z ? z : null;
     }
 
     /** The per-stream factory for one connection manager's tracing. */
@@ -64,6 +69,10 @@ public final class TracingFilter implements StreamFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         startEpochNanos = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
+        if (zipkin != null) {
+            startZipkin(headers);
+            return FilterStatus.CONTINUE;
+        }
         TraceContext incoming = TraceContext.extract(headers);
         sampled = incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers);
         traceId = incoming != null ? incoming.traceId() : TraceContext.newTraceId();
@@ -76,6 +85,34 @@ public final class TracingFilter implements StreamFilter {
             requestTags = requestTags(headers);
         }
         return FilterStatus.CONTINUE;
+    }
+
+    /**
+     * Zipkin reads and writes B3 only (W3C headers pass through). With shared_span_context the
+     * proxy's server span takes the incoming span's id and parent, as Zipkin's server half of an
+     * RPC span; otherwise it is the incoming span's child. Upstream sees the proxy's span.
+     */
+    private void startZipkin(Http2Headers headers) {
+        TraceContext incoming = TraceContext.extractB3(headers);
+        sampled = incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers);
+        if (incoming == null) {
+            traceId = zipkin.traceId128() ? TraceContext.newTraceId() : TraceContext.newTraceId64();
+            spanId = TraceContext.newSpanId();
+            parentSpanId = null;
+        } else if (zipkin.sharedSpanContext()) {
+            traceId = incoming.traceId();
+            spanId = incoming.spanId();
+            parentSpanId = incoming.parentSpanId();
+            shared = true;
+        } else {
+            traceId = incoming.traceId();
+            spanId = TraceContext.newSpanId();
+            parentSpanId = incoming.spanId();
+        }
+        TraceContext.injectB3(headers, traceId, spanId, parentSpanId, sampled);
+        if (sampled) {
+            requestTags = requestTags(headers);
+        }
     }
 
     private boolean decide(Http2Headers h) {
@@ -174,7 +211,7 @@ public final class TracingFilter implements StreamFilter {
             tags.put("error", "true");
         }
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, "ingress", FinishedSpan.Kind.SERVER,
-                startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState));
+                startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState, shared));
     }
 
     private static String flags(StreamInfo info) {

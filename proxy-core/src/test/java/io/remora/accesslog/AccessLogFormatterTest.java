@@ -73,6 +73,18 @@ class AccessLogFormatterTest {
     }
 
     @Test
+    void directRemoteAddressIsTheSocketPeer() {
+        StreamInfo i = http();
+        i.downstreamRemoteAddress = new InetSocketAddress("203.0.113.9", 0);
+        i.downstreamDirectRemoteAddress = new InetSocketAddress("2001:db8:0:0:0:0:0:7", 40000);
+        i.upstreamLocalAddress = new InetSocketAddress("10.0.0.5", 41000);
+        assertEquals("203.0.113.9:0 [2001:db8::7]:40000 2001:db8::7 40000 10.0.0.5 41000",
+                AccessLogFormatter.text("%DOWNSTREAM_REMOTE_ADDRESS% %DOWNSTREAM_DIRECT_REMOTE_ADDRESS% "
+                        + "%DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT% %DOWNSTREAM_DIRECT_REMOTE_PORT% "
+                        + "%UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT% %UPSTREAM_LOCAL_PORT%").format(i));
+    }
+
+    @Test
     void tcpHasNoHttpValues() {
         StreamInfo i = new StreamInfo();
         i.bytesReceived = 10;
@@ -81,7 +93,7 @@ class AccessLogFormatterTest {
         i.upstreamHost = new InetSocketAddress("::1", 5432);
         String line = AccessLogFormatter.text("%REQ(:METHOD)% %PROTOCOL% %RESPONSE_CODE% %DURATION% %UPSTREAM_CLUSTER% "
                 + "%UPSTREAM_HOST% %BYTES_RECEIVED% %BYTES_SENT%\n").format(i);
-        assertEquals("- - 0 - db [0:0:0:0:0:0:0:1]:5432 10 20\n", line);
+        assertEquals("- - 0 - db [::1]:5432 10 20\n", line);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.http.testing.LeakCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

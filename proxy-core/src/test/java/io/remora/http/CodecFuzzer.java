@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.http.testing.LeakCheck;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
 
 import java.io.ByteArrayOutputStream;
@@ -240,18 +241,13 @@ public final class CodecFuzzer {
 
     /** {@code CodecFuzzer [seconds] [seed]}: a longer run, e.g. from proxy-bench/fuzz.sh. */
     public static void main(String[] args) throws Exception {
-        List<String> leaks = LeakCheck.LEAKS; // installs the recording leak detector first
+        LeakCheck.install();
         long seconds = args.length > 0 ? Long.parseLong(args[0]) : 60;
         long seed = args.length > 1 ? Long.parseLong(args[1]) : System.nanoTime();
         System.out.println("codec fuzz: " + seconds + " s, seed " + seed);
         Report r = run(Duration.ofSeconds(seconds), seed);
         System.out.println(r);
-        // Leaks are reported when their buffers are collected and the detector next runs.
-        for (int i = 0; i < 5; i++) {
-            System.gc();
-            Thread.sleep(100);
-            io.netty.buffer.ByteBufAllocator.DEFAULT.buffer(1).release();
-        }
+        List<String> leaks = LeakCheck.leaks();
         if (!leaks.isEmpty()) {
             System.out.println("LEAKS:\n" + String.join("\n", leaks));
             System.exit(1);

@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.http.testing.TestServerContext;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -135,6 +136,11 @@ final class HcmServer implements AutoCloseable {
 
         Builder useRemoteAddress(boolean b) {
             useRemoteAddress = b;
+            return this;
+        }
+
+        Builder trustedHops(int n) {
+            trustedHops = n;
             return this;
         }
 

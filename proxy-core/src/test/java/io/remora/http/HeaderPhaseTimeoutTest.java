@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.http.testing.LeakCheck;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;

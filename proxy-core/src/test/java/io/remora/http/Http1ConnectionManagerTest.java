@@ -1,7 +1,9 @@
 package io.remora.http;
 
+import io.remora.http.testing.LeakCheck;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.AccessLogFormatter;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
 import org.junit.jupiter.api.AfterEach;
@@ -237,6 +239,37 @@ class Http1ConnectionManagerTest {
         assertNull(seen.get("x-internal-secret"));
         assertEquals("8.8.8.8", seen.get("x-forwarded-for").toString());
         assertEquals("abc", seen.get("x-request-id").toString());
+    }
+
+    @Test
+    void downstreamRemoteAddressIsTheClientXffNames() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-for: 203.0.113.9, 198.51.100.4\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        StreamInfo info = logged();
+        // use_remote_address false, xff_num_trusted_hops 0: the last entry is the client.
+        assertEquals("198.51.100.4:0", AccessLogFormatter.address(info.downstreamRemoteAddress, true));
+        assertEquals("127.0.0.1", AccessLogFormatter.address(info.downstreamDirectRemoteAddress, false));
+    }
+
+    @Test
+    void trustedHopsPickTheClientBehindThem() throws Exception {
+        start(b -> b.useRemoteAddress(true).trustedHops(1));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-forwarded-for: 203.0.113.9, 198.51.100.4\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        StreamInfo info = logged();
+        assertEquals("198.51.100.4", AccessLogFormatter.address(info.downstreamRemoteAddress, false));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals(200, c.read().status());
+        }
+        // No XFF to trust: the socket peer, with its port.
+        StreamInfo plain = logged();
+        assertEquals(plain.downstreamDirectRemoteAddress, plain.downstreamRemoteAddress);
     }
 
     @Test

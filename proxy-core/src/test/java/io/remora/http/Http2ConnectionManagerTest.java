@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.http.testing.LeakCheck;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;

@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.http.testing.LeakCheck;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
 import io.remora.testing.RawH2;
 import org.junit.jupiter.api.AfterEach;

@@ -1,5 +1,7 @@
 package io.remora.http;
 
+import io.remora.http.testing.TestServerContext;
+import io.remora.http.testing.LeakCheck;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

@@ -70,12 +70,16 @@ public final class Main {
             return 1;
         }
         o.warnings().forEach(LOG::warning);
+        LOG.fine(() -> "JVM " + System.getProperty("java.vm.name") + " " + Runtime.version() + " ("
+                + System.getProperty("java.home") + "), flags "
+                + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
 
         LoadedBootstrap loaded;
         String source;
         try {
             BootstrapLoader loader = new BootstrapLoader().serviceNode(o.serviceNode())
-                    .serviceCluster(o.serviceCluster()).drainTime(o.drainTime());
+                    .serviceCluster(o.serviceCluster()).serviceZone(o.serviceZone()).drainTime(o.drainTime())
+                    .allowUnknownStaticFields(o.allowUnknownStaticFields());
             if (o.demo() && o.configPath() == null && o.configYaml() == null) {
                 source = "demo.yaml (bundled)";
                 String adminAddress = System.getenv(DEMO_ADMIN_ADDRESS_ENV);
@@ -158,6 +162,9 @@ public final class Main {
         m.put("log_level", o.logLevel());
         m.put("service_cluster", o.serviceCluster() == null ? "" : o.serviceCluster());
         m.put("service_node", o.serviceNode() == null ? "" : o.serviceNode());
+        m.put("service_zone", o.serviceZone() == null ? "" : o.serviceZone());
+        m.put("drain_strategy", o.drainStrategy() == Options.DrainStrategy.IMMEDIATE ? "Immediate" : "Gradual");
+        m.put("allow_unknown_static_fields", o.allowUnknownStaticFields());
         m.put("drain_time", o.drainTime().toSeconds() + "s");
         m.put("parent_shutdown_time", o.parentShutdownTime().toSeconds() + "s");
         m.put("file_flush_interval", o.fileFlushInterval().toMillis() / 1000.0 + "s");
@@ -219,7 +226,7 @@ public final class Main {
                     o.componentLogLevels(), o.serviceCluster(), o.serviceNode(), o.drainTime(),
                     o.parentShutdownTime(), o.localAddressIpVersion(), app.getLogFormat().getTextFormat(),
                     o.fileFlushInterval(), o.mode(), o.demo(), o.help(), o.version(), o.warnings(), o.logPath(),
-                    o.tlsProvider()));
+                    o.tlsProvider(), o.serviceZone(), o.drainStrategy(), o.allowUnknownStaticFields()));
         }
     }
 

@@ -282,7 +282,7 @@ class AdminE2ETest {
                     stats_config:
                       use_all_default_tags: false
                       stats_tags:
-                      - { tag_name: cluster_name, regex: "^cluster((.+?)\\\\.)" }
+                      - { tag_name: cluster_name, regex: "^cluster\\\\.((.+?)\\\\.)" }
                       stats_matcher:
                         inclusion_list:
                           patterns:
@@ -293,8 +293,9 @@ class AdminE2ETest {
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 assertEquals(200, get(port, "/").statusCode());
                 String prom = proxy.admin("/stats/prometheus");
-                assertTrue(prom.contains("envoy_cluster_upstream_rq_total{envoy_cluster_name=\"keep\"} 1"), prom);
-                assertFalse(prom.contains("envoy_cluster_name=\"drop\""), prom);
+                // stats_tags apply: Istio-style label names instead of Envoy's defaults.
+                assertTrue(prom.contains("envoy_cluster_upstream_rq_total{cluster_name=\"keep\"} 1"), prom);
+                assertFalse(prom.contains("cluster_name=\"drop\""), prom);
                 assertFalse(prom.contains("envoy_http_downstream_rq_total"), "http.* is not included");
                 assertTrue(prom.contains("envoy_server_live 1"), prom);
                 assertTrue(prom.contains("envoy_listener_manager_workers_started"), prom);

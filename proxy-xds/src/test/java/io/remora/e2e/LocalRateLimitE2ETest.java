@@ -46,6 +46,22 @@ class LocalRateLimitE2ETest {
             filter_enforced: { default_value: { numerator: 100 } }
             """;
 
+    /** Descriptors without rate_limits of its own: the route's (or virtual host's) rate_limits make them. */
+    static final String DESC_LIMIT = """
+            "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+            stat_prefix: route_desc
+            token_bucket: { max_tokens: 1000, fill_interval: 60s }
+            filter_enabled: { default_value: { numerator: 100 } }
+            filter_enforced: { default_value: { numerator: 100 } }
+            descriptors:
+            - entries: [{ key: client, value: carol }]
+              token_bucket: { max_tokens: 1, fill_interval: 60s }
+            - entries: [{ key: generic_key, value: vh }]
+              token_bucket: { max_tokens: 1, fill_interval: 60s }
+            - entries: [{ key: generic_key, value: staged }]
+              token_bucket: { max_tokens: 1, fill_interval: 60s }
+            """;
+
     static final String BOOTSTRAP = """
             admin:
               address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
@@ -83,6 +99,8 @@ class LocalRateLimitE2ETest {
                         virtual_hosts:
                         - name: all
                           domains: ["*"]
+                          rate_limits:
+                          - actions: [{ generic_key: { descriptor_value: vh } }]
                           routes:
                           - match: { prefix: "/shadow" }
                             route: { cluster: web }
@@ -120,6 +138,21 @@ class LocalRateLimitE2ETest {
                                   token_bucket: { max_tokens: 1, fill_interval: 60s }
                                 rate_limits:
                                 - actions: [{ request_headers: { header_name: x-client, descriptor_key: client } }]
+                          - match: { prefix: "/rdesc" }
+                            route:
+                              cluster: web
+                              rate_limits:
+                              - actions: [{ request_headers: { header_name: x-client, descriptor_key: client } }]
+                              - stage: 1
+                                actions: [{ generic_key: { descriptor_value: staged } }]
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
+                          - match: { prefix: "/vhdesc" }
+                            route: { cluster: web }
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
                           - match: { prefix: "/perconn" }
                             route: { cluster: web }
                             typed_per_filter_config:
@@ -166,6 +199,7 @@ class LocalRateLimitE2ETest {
         accessLog = Files.createTempFile("ratelimit-access", ".log");
         proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,
                 "TCP_PORT", tcpPort, "LOG", accessLog, "ROUTE_LIMIT", ROUTE_LIMIT.indent(20).stripTrailing(),
+                "DESC_LIMIT", DESC_LIMIT.indent(20).stripTrailing(),
                 "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
                 admin, List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
     }
@@ -221,7 +255,8 @@ class LocalRateLimitE2ETest {
         assertTrue(stat("enforced", "global") >= enforced + 1);
         assertTrue(stat("rate_limited", "global") >= stat("enforced", "global"));
         assertEquals(enabled + ok + 1, stat("enabled", "global"), "one enabled count per request");
-        assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, " 429 RL local_rate_limited").startsWith("/burst/"));
+        assertTrue(HttpProxyE2ETest.awaitLogLine(accessLog, "/burst/" + ok + " 429 RL local_rate_limited")
+                .startsWith("/burst/"));
         // A whole fill interval later there are tokens again.
         Thread.sleep(2100);
         HttpResponse<String> again = get("/burst/after");
@@ -270,6 +305,25 @@ class LocalRateLimitE2ETest {
             assertEquals("1000", b.headers().firstValue("x-ratelimit-limit").orElse(null));
         }
         assertEquals(200, get("/desc/none").statusCode());
+    }
+
+    @Test
+    void routeRateLimitsMakeTheDescriptors() throws Exception {
+        assertEquals(200, get("/rdesc/1", "x-client", "carol").statusCode());
+        assertEquals(429, get("/rdesc/2", "x-client", "carol").statusCode(), "the route's request_headers action");
+        for (int i = 0; i < 4; i++) {
+            // Neither the stage-1 policy nor (the route has rate_limits: vh_rate_limits OVERRIDE) the
+            // virtual host's make a descriptor, so dave only meets the 1000-token default bucket.
+            assertEquals(200, get("/rdesc/d" + i, "x-client", "dave").statusCode());
+        }
+    }
+
+    @Test
+    void virtualHostRateLimitsApplyWhenTheRouteHasNone() throws Exception {
+        assertEquals(200, get("/vhdesc/1").statusCode());
+        HttpResponse<String> limited = get("/vhdesc/2");
+        assertEquals(429, limited.statusCode(), "the virtual host's generic_key descriptor");
+        assertEquals("local_rate_limited", limited.body());
     }
 
     @Test

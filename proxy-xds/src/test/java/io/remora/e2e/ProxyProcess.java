@@ -123,6 +123,11 @@ public final class ProxyProcess implements AutoCloseable {
         cmd.add(config.toString());
         cmd.add("--concurrency");
         cmd.add("2");
+        if (!List.of(extraArgs).contains("--file-flush-interval-msec")) {
+            // Envoy's default (10 s) would make every access-log assertion race its own deadline.
+            cmd.add("--file-flush-interval-msec");
+            cmd.add("50");
+        }
         cmd.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ProxyProcess proxy = new ProxyProcess(p, dir, log, adminPort, launch.admin());

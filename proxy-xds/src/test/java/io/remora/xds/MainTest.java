@@ -87,6 +87,25 @@ class MainTest {
     }
 
     @Test
+    void unknownStaticFieldsAreRefusedUnlessAllowed(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("b.yaml");
+        Files.writeString(f, "admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }\n"
+                + "static_resources: { listeners: [], field_from_a_newer_envoy: true }\n");
+        assertEquals(1, run("--mode", "validate", "-c", f.toString()));
+        assertTrue(err().contains("static_resources.field_from_a_newer_envoy"), err());
+        assertEquals(0, run("--mode", "validate", "-c", f.toString(), "--allow-unknown-static-fields"), err());
+    }
+
+    @Test
+    void pilotAgentFlagsValidateIstiosBootstrap() {
+        // pilot-agent's argv (pkg/envoy/proxy.go), checked rather than served
+        assertEquals(0, run("-c", TestResources.path("istio/bootstrap-authsds.json").toString(), "--drain-time-s", "45",
+                "--drain-strategy", "immediate", "--local-address-ip-version", "v4", "--file-flush-interval-msec", "1000",
+                "--disable-hot-restart", "--allow-unknown-static-fields", "-l", "warning", "--component-log-level",
+                "misc:error", "--concurrency", "2", "--mode", "validate"), err());
+    }
+
+    @Test
     void helpAndVersionExit0() {
         assertEquals(0, run("--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("--config-path"));

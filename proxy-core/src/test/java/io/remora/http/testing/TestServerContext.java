@@ -1,8 +1,10 @@
 package io.remora.http.testing;
 
 import io.remora.accesslog.AccessLog;
+import io.remora.accesslog.StreamInfo;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.RouteConfiguration;
+import io.remora.overload.OverloadManager;
 import io.remora.server.ServerContext;
 import io.remora.server.Transport;
 import io.remora.stats.StatsRegistry;
@@ -13,13 +15,25 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 
-/** Test-only server context with a fixed cluster map. */
+/**
+ * The server as filters and connection managers see it, for tests: real stats, a fixed cluster map
+ * (or a real cluster manager), RDS tables set by the test, access log entries captured.
+ */
 public final class TestServerContext implements ServerContext, ClusterManager {
+    public final Transport transport;
     public final StatsRegistry stats = new StatsRegistry();
     public final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
-    private final Transport transport;
+    public final Map<String, RouteConfiguration> rds = new ConcurrentHashMap<>();
+    public final LinkedBlockingQueue<StreamInfo> logged = new LinkedBlockingQueue<>();
+    public volatile boolean draining;
+    public volatile OverloadManager overload = OverloadManager.unmanaged();
     private ClusterManager delegate;
+
+    public TestServerContext() {
+        this(Transport.detect());
+    }
 
     public TestServerContext(Transport transport) {
         this.transport = transport;
@@ -51,18 +65,23 @@ public final class TestServerContext implements ServerContext, ClusterManager {
     }
 
     @Override
+    public OverloadManager overload() {
+        return overload;
+    }
+
+    @Override
     public RouteConfiguration routeConfiguration(String name) {
-        return null;
+        return rds.get(name);
     }
 
     @Override
     public List<AccessLog> accessLogs(List<AccessLogConfig> configs) {
-        return List.of();
+        return List.of(logged::add);
     }
 
     @Override
     public boolean draining() {
-        return false;
+        return draining;
     }
 
     @Override

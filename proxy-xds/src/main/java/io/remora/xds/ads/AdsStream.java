@@ -33,7 +33,8 @@ final class AdsStream {
     private final XdsProtocol protocol;
     private final ScheduledExecutorService control;
     private final JitteredBackOff backoff;
-    private final XdsStats stats;
+    /** control_plane.connected_state for the ADS stream; a separate SDS stream reports to no gauge. */
+    private final java.util.function.Consumer<Boolean> connected;
     private final Listener listener;
     private XdsChannels channels;
     private ManagedChannel channel;
@@ -42,13 +43,13 @@ final class AdsStream {
     private boolean open;
     private boolean closed;
 
-    AdsStream(XdsTarget target, XdsProtocol protocol, ScheduledExecutorService control, JitteredBackOff backoff, XdsStats stats,
-              Listener listener) {
+    AdsStream(XdsTarget target, XdsProtocol protocol, ScheduledExecutorService control, JitteredBackOff backoff,
+              java.util.function.Consumer<Boolean> connected, Listener listener) {
         this.target = target;
         this.protocol = protocol;
         this.control = control;
         this.backoff = backoff;
-        this.stats = stats;
+        this.connected = connected;
         this.listener = listener;
     }
 
@@ -78,7 +79,7 @@ final class AdsStream {
             public void onUpdate(XdsUpdate update) {
                 hop(g, () -> {
                     backoff.reset();
-                    stats.connected(true);
+                    connected.accept(true);
                     listener.onUpdate(update);
                 });
             }
@@ -95,14 +96,14 @@ final class AdsStream {
     /** connected_state follows the transport: 1 while the channel is READY with our stream on it. */
     private void watchChannel(int g) {
         ConnectivityState state = channel.getState(false);
-        stats.connected(state == ConnectivityState.READY && open);
+        connected.accept(state == ConnectivityState.READY && open);
         channel.notifyWhenStateChanged(state, () -> hop(g, () -> watchChannel(g)));
     }
 
     private void closedByPeer(Throwable error) {
         open = false;
         generation++;
-        stats.connected(false);
+        connected.accept(false);
         long delay = backoff.nextMillis();
         log.log(Level.WARNING, "xDS stream to " + target + " closed" + (error == null ? " by the server" : ": " + error)
                 + "; reconnecting in " + delay + " ms");
@@ -132,7 +133,7 @@ final class AdsStream {
             reconnectTimer.cancel(false);
         }
         protocol.close();
-        stats.connected(false);
+        connected.accept(false);
         if (channel != null) {
             channel.shutdownNow();
         }

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 
@@ -22,18 +23,25 @@ import java.util.Set;
 final class DeltaProtocol implements XdsProtocol {
     private final Node node;
     private final boolean nodeOnFirstMessageOnly;
+    private final boolean secretService;
     private StreamObserver<DeltaDiscoveryRequest> requests;
     private boolean nodeSent;
 
     DeltaProtocol(Node node, boolean nodeOnFirstMessageOnly) {
+        this(node, nodeOnFirstMessageOnly, false);
+    }
+
+    /** @param secretService the stream is SecretDiscoveryService.DeltaSecrets (a separate SDS config source) */
+    DeltaProtocol(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
         this.node = node;
         this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
+        this.secretService = secretService;
     }
 
     @Override
     public void open(Channel channel, Handler handler) {
         nodeSent = false;
-        requests = AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(new StreamObserver<>() {
+        StreamObserver<DeltaDiscoveryResponse> responses = new StreamObserver<>() {
             @Override
             public void onNext(DeltaDiscoveryResponse response) {
                 XdsLog.received(response.getTypeUrl(), response.getSystemVersionInfo(), response.getNonce(),
@@ -50,7 +58,9 @@ final class DeltaProtocol implements XdsProtocol {
             public void onCompleted() {
                 handler.onClosed(null);
             }
-        });
+        };
+        requests = secretService ? SecretDiscoveryServiceGrpc.newStub(channel).deltaSecrets(responses)
+                : AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(responses);
     }
 
     @Override

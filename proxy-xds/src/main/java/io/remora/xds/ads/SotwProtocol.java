@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.secret.v3.SecretDiscoveryServiceGrpc;
 import io.grpc.Channel;
 import io.grpc.stub.StreamObserver;
 
@@ -20,18 +21,28 @@ import java.util.Set;
 final class SotwProtocol implements XdsProtocol {
     private final Node node;
     private final boolean nodeOnFirstMessageOnly;
+    private final boolean secretService;
     private StreamObserver<DiscoveryRequest> requests;
     private boolean nodeSent;
 
     SotwProtocol(Node node, boolean nodeOnFirstMessageOnly) {
+        this(node, nodeOnFirstMessageOnly, false);
+    }
+
+    /**
+     * @param secretService the stream is SecretDiscoveryService.StreamSecrets (a separate SDS config source, as
+     *                      Envoy calls pilot-agent's sds-grpc) rather than AggregatedDiscoveryService
+     */
+    SotwProtocol(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
         this.node = node;
         this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
+        this.secretService = secretService;
     }
 
     @Override
     public void open(Channel channel, Handler handler) {
         nodeSent = false;
-        requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
+        StreamObserver<DiscoveryResponse> responses = new StreamObserver<>() {
             @Override
             public void onNext(DiscoveryResponse response) {
                 XdsLog.received(response.getTypeUrl(), response.getVersionInfo(), response.getNonce(),
@@ -48,7 +59,9 @@ final class SotwProtocol implements XdsProtocol {
             public void onCompleted() {
                 handler.onClosed(null);
             }
-        });
+        };
+        requests = secretService ? SecretDiscoveryServiceGrpc.newStub(channel).streamSecrets(responses)
+                : AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(responses);
     }
 
     @Override

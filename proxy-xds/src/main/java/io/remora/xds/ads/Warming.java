@@ -20,7 +20,17 @@ final class Warming {
     private Warming() {
     }
 
+    /** A dependency no longer waited for although missing: its fetch ended in a rejected response. */
+    interface Settled {
+        boolean test(XdsResourceType type, String name);
+    }
+
     static Verdict check(XdsSnapshot candidate, XdsSnapshot accepted, boolean initializing, Duration defaultTimeout) {
+        return check(candidate, accepted, initializing, defaultTimeout, (t, n) -> false);
+    }
+
+    static Verdict check(XdsSnapshot candidate, XdsSnapshot accepted, boolean initializing, Duration defaultTimeout,
+                         Settled settled) {
         boolean warming = initializing;
         Duration wait = initializing ? defaultTimeout : Duration.ZERO;
         for (Listener l : candidate.listeners().values()) {
@@ -29,13 +39,14 @@ final class Warming {
             }
             // Envoy's listener warms until its SDS secrets arrive too: never served without them.
             for (var sds : XdsDependencies.sdsRefs(l).entrySet()) {
-                if (!candidate.secrets().containsKey(sds.getKey())) {
+                if (!candidate.secrets().containsKey(sds.getKey()) && !settled.test(XdsResourceType.SECRET, sds.getKey())) {
                     warming = true;
                     wait = shorter(wait, XdsDependencies.initialFetchTimeout(sds.getValue(), defaultTimeout));
                 }
             }
             for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
-                if (!candidate.routes().containsKey(ref.routeConfigName())) {
+                if (!candidate.routes().containsKey(ref.routeConfigName())
+                        && !settled.test(XdsResourceType.ROUTE, ref.routeConfigName())) {
                     warming = true;
                     wait = shorter(wait, XdsDependencies.initialFetchTimeout(ref.configSource(), defaultTimeout));
                 }
@@ -44,14 +55,15 @@ final class Warming {
         for (Cluster c : candidate.clusters().values()) {
             if (!c.equals(accepted.clusters().get(c.getName()))) {
                 for (var sds : XdsDependencies.sdsRefs(c).entrySet()) {
-                    if (!candidate.secrets().containsKey(sds.getKey())) {
+                    if (!candidate.secrets().containsKey(sds.getKey()) && !settled.test(XdsResourceType.SECRET, sds.getKey())) {
                         warming = true;
                         wait = shorter(wait, XdsDependencies.initialFetchTimeout(sds.getValue(), defaultTimeout));
                     }
                 }
             }
             String service = XdsDependencies.edsServiceName(c);
-            if (service == null || c.equals(accepted.clusters().get(c.getName())) || candidate.endpoints().containsKey(service)) {
+            if (service == null || c.equals(accepted.clusters().get(c.getName())) || candidate.endpoints().containsKey(service)
+                    || settled.test(XdsResourceType.ENDPOINT, service)) {
                 continue;
             }
             warming = true;

@@ -1,6 +1,7 @@
 package io.remora.xds.ads;
 
 import io.remora.util.JitteredBackOff;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -43,8 +44,22 @@ public final class XdsClient implements AutoCloseable {
         boolean startedOnStream;
     }
 
-    /** A received update of one type, merged over what was accepted, not yet applied. */
-    private record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads) {
+    /**
+     * A received update of one type, merged over what was accepted, not yet applied: the ADS nonces it answers
+     * and, for secrets, those of each separate SDS stream with the version_info to ACK there.
+     */
+    private record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads, Map<ApiConfigSource, SdsAck> sds) {
+        Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads) {
+            this(state, nonces, ads, Map.of());
+        }
+    }
+
+    private record SdsAck(String version, List<String> nonces) {
+        SdsAck then(SdsAck later) {
+            List<String> all = new ArrayList<>(nonces);
+            all.addAll(later.nonces());
+            return new SdsAck(later.version(), all);
+        }
     }
 
     private final XdsClientOptions options;
@@ -52,6 +67,8 @@ public final class XdsClient implements AutoCloseable {
     private final XdsStats stats;
     private final ScheduledExecutorService control;
     private final AdsStream stream;
+    /** Secrets from api_config_source sds_configs, one stream per source (pilot-agent's sds-grpc). */
+    private final SdsStreams sds;
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
     private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
     private final EnumMap<XdsResourceType, Pending> pending = new EnumMap<>(XdsResourceType.class);
@@ -64,8 +81,17 @@ public final class XdsClient implements AutoCloseable {
     private long warmingRound;
     private long warmingDeadline;
     private boolean closed;
-    /** The first snapshot has been applied: from now on RDS/EDS updates need not wait for warming. */
+    /**
+     * Initialization is over (Envoy's init manager is done): the first snapshot has been applied, or the first
+     * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
+     */
     private boolean initialized;
+    /**
+     * Per named type, the names whose fetch ended in a rejected response while they were missing: as Envoy marks a
+     * subscription's init target ready when its update is rejected, nothing warms on them any more.
+     */
+    private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
+    private boolean started;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
         this.options = options;
@@ -80,7 +106,7 @@ public final class XdsClient implements AutoCloseable {
         XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
                 : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
         this.stream = options.target() == null ? null : new AdsStream(options.target(), protocol, control,
-                new JitteredBackOff(options.backoffBaseMs(), options.backoffMaxMs()), stats, new AdsStream.Listener() {
+                new JitteredBackOff(options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
                         startTypes();
@@ -99,6 +125,18 @@ public final class XdsClient implements AutoCloseable {
         for (XdsResourceType t : XdsResourceType.values()) {
             watches.put(t, new TypeWatch());
         }
+        this.sds = new SdsStreams(node, control, options.sourceResolver(), options.backoffBaseMs(), options.backoffMaxMs(),
+                new SdsStreams.Sink() {
+                    @Override
+                    public void onUpdate(ApiConfigSource source, XdsUpdate update) {
+                        onSdsUpdate(source, update);
+                    }
+
+                    @Override
+                    public void onStreamRestart(ApiConfigSource source) {
+                        onSdsStreamRestart(source);
+                    }
+                });
     }
 
     /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */
@@ -110,6 +148,7 @@ public final class XdsClient implements AutoCloseable {
     /** Connects (if a target is configured) and starts watching the files; returns at once. */
     public void start() {
         control.execute(() -> {
+            started = true;
             awaitingFirst.addAll(options.adsTypes());
             awaitingFirst.addAll(options.fileSources().keySet());
             if (!awaitingFirst.isEmpty()) {
@@ -179,7 +218,8 @@ public final class XdsClient implements AutoCloseable {
 
     /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
     private void dropUnackedUpdates() {
-        pending.entrySet().removeIf(e -> e.getValue().ads());
+        // a secret update that also came over a separate SDS stream stays: that stream will not send it again
+        pending.entrySet().removeIf(e -> e.getValue().ads() && e.getValue().sds().isEmpty());
         if (pending.isEmpty() && awaitingFirst.isEmpty()) {
             cancelWarmingTimer();
         }
@@ -201,6 +241,44 @@ public final class XdsClient implements AutoCloseable {
         hop(() -> onUpdate(u, false));
     }
 
+    /** A response on a separate SDS stream: merged into the secrets held, applied (and ACKed there) as any update. */
+    private void onSdsUpdate(ApiConfigSource source, XdsUpdate u) {
+        if (closed) {
+            return;
+        }
+        stats.attempt(XdsResourceType.SECRET);
+        if (u.type() != XdsResourceType.SECRET || u.error() != null) {
+            stats.rejected(XdsResourceType.SECRET);
+            String error = u.error() != null ? u.error() : "not a secret: " + u.type();
+            log.warning("SDS: update rejected: " + error);
+            sds.nack(source, List.of(u.nonce()), error);
+            settle(XdsResourceType.SECRET, sds.names(source));
+            evaluate();
+            return;
+        }
+        Pending prior = pending.get(XdsResourceType.SECRET);
+        XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(XdsResourceType.SECRET);
+        XdsSnapshot.TypeState merged = u.mergeInto(base, sds.names(source));
+        // version_info of the secret type stays that of the ADS stream; this stream's version is its own
+        merged = new XdsSnapshot.TypeState(base.versionInfo(), merged.lastUpdated(), merged.resources());
+        Map<ApiConfigSource, SdsAck> acks = new java.util.HashMap<>(prior != null ? prior.sds() : Map.of());
+        acks.merge(source, new SdsAck(u.versionInfo(), List.of(u.nonce())), SdsAck::then);
+        pending.put(XdsResourceType.SECRET, new Pending(merged, prior != null ? prior.nonces() : List.of(),
+                prior == null || prior.ads(), Map.copyOf(acks)));
+        evaluate();
+    }
+
+    /** A separate SDS stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
+    private void onSdsStreamRestart(ApiConfigSource source) {
+        Pending p = pending.get(XdsResourceType.SECRET);
+        if (p != null && p.sds().containsKey(source)) {
+            Map<ApiConfigSource, SdsAck> acks = new java.util.HashMap<>(p.sds());
+            acks.remove(source);
+            pending.put(XdsResourceType.SECRET, new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks)));
+        }
+        sds.startIfOpen(source, accepted.state(XdsResourceType.SECRET).resources());
+    }
+
     /** Runs on the control thread; after close, callbacks still in flight are dropped. */
     private void hop(Runnable task) {
         try {
@@ -218,6 +296,7 @@ public final class XdsClient implements AutoCloseable {
         stats.attempt(type);
         if (u.error() != null) {
             reject(type, List.of(u.nonce()), ads, u.error());
+            evaluate();
             return;
         }
         Pending prior = pending.get(type);
@@ -226,7 +305,7 @@ public final class XdsClient implements AutoCloseable {
         if (ads) {
             nonces.add(u.nonce());
         }
-        pending.put(type, new Pending(merged, nonces, ads));
+        pending.put(type, new Pending(merged, nonces, ads, prior != null ? prior.sds() : Map.of()));
         awaitingFirst.remove(type);
         evaluate();
     }
@@ -245,9 +324,13 @@ public final class XdsClient implements AutoCloseable {
         refreshSubscriptions(candidate);
         candidate = pruneUnsubscribed(candidate());
         if (pending.isEmpty()) {
+            if (started && awaitingFirst.isEmpty()) {
+                initializationDone();
+            }
             return;
         }
-        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout());
+        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
+                (type, name) -> settled.getOrDefault(type, Set.of()).contains(name));
         if (!verdict.warming()) {
             applyPending(pending.keySet());
             return;
@@ -290,6 +373,8 @@ public final class XdsClient implements AutoCloseable {
                 awaitingFirst.clear();
                 if (!pending.isEmpty()) {
                     applyPending(pending.keySet());
+                } else {
+                    initializationDone(); // Envoy goes LIVE without the config that never came
                 }
             }
         }, wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -339,7 +424,8 @@ public final class XdsClient implements AutoCloseable {
             if (p.ads() && !p.nonces().isEmpty() && streamOpen()) {
                 stream.protocol().ack(type, watches.get(type).names, snapshot.versionInfo(type), p.nonces());
             }
-            if (!p.nonces().isEmpty() || !p.ads()) {
+            p.sds().forEach((source, ack) -> sds.ack(source, ack.version(), ack.nonces()));
+            if (!p.nonces().isEmpty() || !p.ads() || !p.sds().isEmpty()) {
                 stats.success(type);
                 XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
             }
@@ -367,18 +453,47 @@ public final class XdsClient implements AutoCloseable {
         for (XdsResourceType t : blamed) {
             Pending p = applying.remove(t);
             reject(t, p.nonces(), p.ads(), error);
+            p.sds().forEach((source, ack) -> sds.nack(source, ack.nonces(), error));
             stats.perResource(t, accepted, accepted.with(t, p.state()), false);
         }
         pending.putAll(applying);
-        // back to the subscriptions of what runs plus what is still pending
-        refreshSubscriptions(candidate());
-        if (!applying.isEmpty()) {
-            evaluate();
+        // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
+        evaluate();
+    }
+
+    /**
+     * Initialization ends without a snapshot to apply (the first responses were rejected, or never came before
+     * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
+     */
+    private void initializationDone() {
+        if (initialized) {
+            return;
+        }
+        initialized = true;
+        log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
+        applier.initialized();
+    }
+
+    /** A rejected response of a named type: what it should have brought is no longer waited for. */
+    private void settle(XdsResourceType type, Set<String> subscribed) {
+        if (type.wildcard) {
+            awaitingFirst.remove(type);
+            return;
+        }
+        Set<String> missing = new HashSet<>(subscribed);
+        missing.removeAll(accepted.state(type).resources().keySet());
+        if (!missing.isEmpty()) {
+            settled.computeIfAbsent(type, t -> new HashSet<>()).addAll(missing);
         }
     }
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
         stats.rejected(type);
+        Set<String> subscribed = new HashSet<>(watches.get(type).names);
+        if (type == XdsResourceType.SECRET) {
+            subscribed.addAll(sds.names());
+        }
+        settle(type, subscribed);
         if (ads && !nonces.isEmpty() && streamOpen()) {
             stream.protocol().nack(type, watches.get(type).names, accepted.versionInfo(type), nonces, error);
         } else if (!ads) {
@@ -399,10 +514,15 @@ public final class XdsClient implements AutoCloseable {
         eds.addAll(XdsDependencies.edsServiceNames(accepted));
         setNames(XdsResourceType.ROUTE, rds);
         setNames(XdsResourceType.ENDPOINT, eds);
-        Set<String> sds = new HashSet<>(watches.get(XdsResourceType.SECRET).explicit);
-        sds.addAll(XdsDependencies.sdsSecretNames(candidate));
-        sds.addAll(XdsDependencies.sdsSecretNames(accepted));
-        setNames(XdsResourceType.SECRET, sds);
+        Set<String> adsSecrets = new HashSet<>(watches.get(XdsResourceType.SECRET).explicit);
+        adsSecrets.addAll(XdsDependencies.sdsSecretNames(candidate));
+        adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));
+        setNames(XdsResourceType.SECRET, adsSecrets);
+        Map<ApiConfigSource, Set<String>> sources = new java.util.HashMap<>();
+        for (XdsSnapshot s : List.of(candidate, accepted)) {
+            XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
+        }
+        sds.subscribe(sources, accepted.state(XdsResourceType.SECRET).resources());
     }
 
     private void setNames(XdsResourceType type, Set<String> names) {
@@ -430,6 +550,10 @@ public final class XdsClient implements AutoCloseable {
         for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET)) {
             XdsSnapshot.TypeState st = s.state(t);
             Set<String> names = watches.get(t).names;
+            if (t == XdsResourceType.SECRET) {
+                names = new HashSet<>(names);
+                names.addAll(sds.names());
+            }
             if (names.containsAll(st.resources().keySet())) {
                 continue;
             }
@@ -437,7 +561,8 @@ public final class XdsClient implements AutoCloseable {
             kept.keySet().retainAll(names);
             XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
             Pending p = pending.get(t);
-            pending.put(t, new Pending(pruned, p == null ? List.of() : p.nonces(), p == null || p.ads()));
+            pending.put(t, new Pending(pruned, p == null ? List.of() : p.nonces(), p == null || p.ads(),
+                    p == null ? Map.of() : p.sds()));
             s = s.with(t, pruned);
         }
         return s;
@@ -456,6 +581,7 @@ public final class XdsClient implements AutoCloseable {
                 if (stream != null) {
                     stream.close();
                 }
+                sds.close();
                 done.complete(null);
             });
             done.get(5, TimeUnit.SECONDS);
@@ -463,12 +589,13 @@ public final class XdsClient implements AutoCloseable {
             log.log(Level.FINE, "xDS client close", e);
         } finally {
             control.shutdownNow();
-            if (stream != null) {
-                try {
+            try {
+                if (stream != null) {
                     stream.awaitTermination();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
                 }
+                sds.awaitTermination();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -67,12 +67,13 @@ public final class XdsClientFactory {
                         "dynamic_resources.ads_config.api_type: " + api.getApiType() + " is not supported (GRPC or DELTA_GRPC)");
             };
             firstOnly = api.getSetNodeOnFirstMessageOnly();
-            target = target(bootstrap, api);
+            target = target(bootstrap, api, "dynamic_resources.ads_config");
         } else if (!ads.isEmpty()) {
             throw new IllegalArgumentException("dynamic_resources: lds_config/cds_config use ads but ads_config is missing");
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
-                XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS);
+                XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS,
+                api -> target(bootstrap, api, "sds_config.api_config_source"));
     }
 
     @SuppressWarnings("deprecation") // the legacy ConfigSource.path: Envoy still reads it, so do we
@@ -99,9 +100,10 @@ public final class XdsClientFactory {
         return b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
-    static XdsTarget target(Bootstrap bootstrap, ApiConfigSource api) {
+    /** Where an api_config_source's first gRPC service is; {@code field} names it in errors. */
+    static XdsTarget target(Bootstrap bootstrap, ApiConfigSource api, String field) {
         if (api.getGrpcServicesCount() == 0) {
-            throw new IllegalArgumentException("dynamic_resources.ads_config.grpc_services: none given");
+            throw new IllegalArgumentException(field + ".grpc_services: none given");
         }
         GrpcService gs = api.getGrpcServices(0);
         if (gs.hasGoogleGrpc()) {
@@ -113,8 +115,7 @@ public final class XdsClientFactory {
                 return clusterTarget(c);
             }
         }
-        throw new IllegalArgumentException("dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name: no static cluster "
-                + name);
+        throw new IllegalArgumentException(field + ".grpc_services[0].envoy_grpc.cluster_name: no static cluster " + name);
     }
 
     private static XdsTarget clusterTarget(Cluster c) {

@@ -19,11 +19,14 @@ import java.util.Set;
  * @param fileSources          LDS/CDS read from a file instead
  * @param initialFetchTimeout  how long initialization and warming wait; null waits forever
  * @param typeRegistry         resolves the @type of Any fields inside files (extension configs)
+ * @param sourceResolver       where an api_config_source (a separate SDS stream) connects: its envoy_grpc static
+ *                             cluster's endpoint or its google_grpc target; null when there are none to resolve
  */
 public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boolean nodeOnFirstMessageOnly,
                                Set<XdsResourceType> adsTypes, Map<XdsResourceType, Path> fileSources,
                                Duration initialFetchTimeout, JsonFormat.TypeRegistry typeRegistry,
-                               long backoffBaseMs, long backoffMaxMs) {
+                               long backoffBaseMs, long backoffMaxMs,
+                               java.util.function.Function<io.envoyproxy.envoy.config.core.v3.ApiConfigSource, XdsTarget> sourceResolver) {
     public static final Duration DEFAULT_INITIAL_FETCH_TIMEOUT = Duration.ofSeconds(15);
     /** Envoy's xDS reconnect back-off: jittered, from 500 ms doubling to 30 s. */
     public static final long DEFAULT_BACKOFF_BASE_MS = 500;
@@ -38,36 +41,47 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
         if (typeRegistry == null) {
             typeRegistry = XdsTypeRegistry.DEFAULT;
         }
+        if (sourceResolver == null) {
+            sourceResolver = api -> {
+                throw new IllegalArgumentException("no static clusters to resolve the SDS config source's grpc_services");
+            };
+        }
     }
 
     /** ADS for both LDS and CDS with Envoy's defaults. */
     public static XdsClientOptions ads(XdsTarget target, boolean delta, Node node) {
         return new XdsClientOptions(target, delta, node, false, EnumSet.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER),
-                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS);
+                Map.of(), DEFAULT_INITIAL_FETCH_TIMEOUT, null, XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS, null);
     }
 
     public XdsClientOptions withInitialFetchTimeout(Duration timeout) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, timeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs);
+                backoffBaseMs, backoffMaxMs, sourceResolver);
     }
 
     public XdsClientOptions withBackoff(long baseMs, long maxMs) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                typeRegistry, baseMs, maxMs);
+                typeRegistry, baseMs, maxMs, sourceResolver);
     }
 
     public XdsClientOptions withFileSources(Set<XdsResourceType> ads, Map<XdsResourceType, Path> files) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, ads, files, initialFetchTimeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs);
+                backoffBaseMs, backoffMaxMs, sourceResolver);
     }
 
     public XdsClientOptions withTypeRegistry(JsonFormat.TypeRegistry registry) {
         return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
-                registry, backoffBaseMs, backoffMaxMs);
+                registry, backoffBaseMs, backoffMaxMs, sourceResolver);
     }
 
     public XdsClientOptions withNodeOnFirstMessageOnly(boolean firstOnly) {
         return new XdsClientOptions(target, delta, node, firstOnly, adsTypes, fileSources, initialFetchTimeout, typeRegistry,
-                backoffBaseMs, backoffMaxMs);
+                backoffBaseMs, backoffMaxMs, sourceResolver);
+    }
+
+    public XdsClientOptions withSourceResolver(
+            java.util.function.Function<io.envoyproxy.envoy.config.core.v3.ApiConfigSource, XdsTarget> resolver) {
+        return new XdsClientOptions(target, delta, node, nodeOnFirstMessageOnly, adsTypes, fileSources, initialFetchTimeout,
+                typeRegistry, backoffBaseMs, backoffMaxMs, resolver);
     }
 }

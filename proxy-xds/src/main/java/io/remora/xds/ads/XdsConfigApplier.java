@@ -7,4 +7,11 @@ package io.remora.xds.ads;
  */
 public interface XdsConfigApplier {
     void apply(XdsSnapshot snapshot) throws XdsRejectedException;
+
+    /**
+     * Initialization finished with no snapshot to apply: the first LDS/CDS responses were rejected, or none came
+     * before initial_fetch_timeout. Envoy's server then leaves INITIALIZING with the configuration it has.
+     */
+    default void initialized() {
+    }
 }

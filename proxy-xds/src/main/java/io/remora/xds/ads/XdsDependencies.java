@@ -3,6 +3,7 @@ package io.remora.xds.ads;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -117,22 +118,46 @@ final class XdsDependencies {
 
     /**
      * Every secret the snapshot's TLS transport sockets (listener filter chains, clusters and their
-     * transport_socket_matches) name in an sds_secret_config whose sds_config is ADS: the SDS subscription, as
-     * Envoy's secret manager subscribes when a transport socket is built. Secrets from another SDS server are
-     * not fetched over this stream.
+     * transport_socket_matches) name in an sds_secret_config whose sds_config is ADS: the SDS subscription on the
+     * ADS stream, as Envoy's secret manager subscribes when a transport socket is built.
      */
     static Set<String> sdsSecretNames(XdsSnapshot snapshot) {
         Set<String> out = new TreeSet<>();
-        for (Listener l : snapshot.listeners().values()) {
-            out.addAll(sdsRefs(l).keySet());
-        }
-        for (Cluster c : snapshot.clusters().values()) {
-            out.addAll(sdsRefs(c).keySet());
-        }
+        forEachSdsRef(snapshot, (name, source) -> {
+            if (source.hasAds()) {
+                out.add(name);
+            }
+        });
         return out;
     }
 
-    /** The ADS secrets a listener's filter chains name, with their config sources (for initial_fetch_timeout). */
+    /**
+     * The secrets named with an api_config_source sds_config (Istio: pilot-agent's sds-grpc), by config source:
+     * each source is a separate SDS stream, as in Envoy.
+     */
+    static java.util.Map<ApiConfigSource, Set<String>> sdsSources(XdsSnapshot snapshot) {
+        java.util.Map<ApiConfigSource, Set<String>> out = new java.util.HashMap<>();
+        forEachSdsRef(snapshot, (name, source) -> {
+            if (source.hasApiConfigSource()) {
+                out.computeIfAbsent(source.getApiConfigSource(), k -> new TreeSet<>()).add(name);
+            }
+        });
+        return out;
+    }
+
+    private static void forEachSdsRef(XdsSnapshot snapshot, java.util.function.BiConsumer<String, ConfigSource> each) {
+        for (Listener l : snapshot.listeners().values()) {
+            sdsRefs(l).forEach(each);
+        }
+        for (Cluster c : snapshot.clusters().values()) {
+            sdsRefs(c).forEach(each);
+        }
+    }
+
+    /**
+     * The fetched secrets (over ADS or a separate api_config_source stream) a listener's filter chains name,
+     * with their config sources (for initial_fetch_timeout).
+     */
     static java.util.Map<String, ConfigSource> sdsRefs(Listener l) {
         java.util.Map<String, ConfigSource> out = new java.util.TreeMap<>();
         for (FilterChain fc : l.getFilterChainsList()) {
@@ -144,7 +169,7 @@ final class XdsDependencies {
         return out;
     }
 
-    /** The ADS secrets a cluster's transport sockets (and transport_socket_matches) name. */
+    /** The fetched secrets a cluster's transport sockets (and transport_socket_matches) name. */
     static java.util.Map<String, ConfigSource> sdsRefs(Cluster c) {
         java.util.Map<String, ConfigSource> out = new java.util.TreeMap<>();
         addSds(c.getTransportSocket(), out);
@@ -183,8 +208,17 @@ final class XdsDependencies {
     }
 
     private static void addSds(SdsSecretConfig sds, java.util.Map<String, ConfigSource> out) {
-        if (!sds.getName().isEmpty() && sds.hasSdsConfig() && sds.getSdsConfig().hasAds()) {
+        if (!sds.getName().isEmpty() && sds.hasSdsConfig() && (sds.getSdsConfig().hasAds() || isGrpcSource(sds.getSdsConfig()))) {
             out.putIfAbsent(sds.getName(), sds.getSdsConfig());
         }
+    }
+
+    /** An api_config_source Remora can stream from: GRPC or DELTA_GRPC (REST and file sources are not fetched). */
+    static boolean isGrpcSource(ConfigSource cs) {
+        if (!cs.hasApiConfigSource()) {
+            return false;
+        }
+        ApiConfigSource.ApiType t = cs.getApiConfigSource().getApiType();
+        return t == ApiConfigSource.ApiType.GRPC || t == ApiConfigSource.ApiType.DELTA_GRPC;
     }
 }

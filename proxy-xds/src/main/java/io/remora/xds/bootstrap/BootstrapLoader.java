@@ -22,7 +22,24 @@ public final class BootstrapLoader {
 
     private String serviceNode;
     private String serviceCluster;
+    private String serviceZone;
+    private boolean allowUnknownStaticFields;
     private Duration drainTime = Duration.ofSeconds(600);
+
+    /** {@code --service-zone}: overrides node.locality.zone. */
+    public BootstrapLoader serviceZone(String zone) {
+        this.serviceZone = zone;
+        return this;
+    }
+
+    /**
+     * {@code --allow-unknown-static-fields}: a bootstrap field this build does not know is ignored with a warning
+     * (as Envoy does with the flag) instead of failing the load.
+     */
+    public BootstrapLoader allowUnknownStaticFields(boolean allow) {
+        this.allowUnknownStaticFields = allow;
+        return this;
+    }
 
     /** {@code --service-node}: overrides node.id. */
     public BootstrapLoader serviceNode(String id) {
@@ -74,10 +91,10 @@ public final class BootstrapLoader {
             } catch (IOException e) {
                 throw new TranslationException("", "cannot read " + configPath + ": " + ioReason(e), e);
             }
-            b.mergeFrom(parse(text, configPath.toString(), ctx));
+            b.mergeFrom(parseStatic(text, configPath.toString(), ctx));
         }
         if (configYaml != null && !configYaml.isBlank()) {
-            b.mergeFrom(parse(configYaml, "--config-yaml", ctx));
+            b.mergeFrom(parseStatic(configYaml, "--config-yaml", ctx));
         }
         return translate(b.build(), ctx);
     }
@@ -85,20 +102,50 @@ public final class BootstrapLoader {
     /** Loads a bootstrap from text (sourceName decides YAML or JSON and names it in errors). */
     public LoadedBootstrap loadString(String text, String sourceName) {
         TranslationContext ctx = new TranslationContext(null);
-        return translate(parse(text, sourceName, ctx), ctx);
+        return translate(parseStatic(text, sourceName, ctx), ctx);
     }
 
     /** {@link #loadString} with YAML merged over it, as {@code --config-yaml} merges over a file. */
     public LoadedBootstrap loadString(String text, String sourceName, String overrideYaml) {
         TranslationContext ctx = new TranslationContext(null);
-        Bootstrap.Builder b = parse(text, sourceName, ctx).toBuilder();
-        b.mergeFrom(parse(overrideYaml, "override", ctx));
+        Bootstrap.Builder b = parseStatic(text, sourceName, ctx).toBuilder();
+        b.mergeFrom(parseStatic(overrideYaml, "override", ctx));
         return translate(b.build(), ctx);
     }
 
     private LoadedBootstrap translate(Bootstrap proto, TranslationContext ctx) {
+        proto = withNodeOverrides(proto);
         var model = BootstrapTranslator.translate(proto, ctx, serviceNode, serviceCluster, drainTime);
         return new LoadedBootstrap(proto, model, ctx.warnings());
+    }
+
+    /**
+     * Envoy's local node: the bootstrap's node with --service-node, --service-cluster and --service-zone over it.
+     * It is what the control plane is told (xDS requests), what the config dump shows, what stats and filters read.
+     */
+    Bootstrap withNodeOverrides(Bootstrap proto) {
+        if (serviceNode == null && serviceCluster == null && serviceZone == null) {
+            return proto;
+        }
+        var node = proto.getNode().toBuilder();
+        if (serviceNode != null) {
+            node.setId(serviceNode);
+        }
+        if (serviceCluster != null) {
+            node.setCluster(serviceCluster);
+        }
+        if (serviceZone != null) {
+            node.getLocalityBuilder().setZone(serviceZone);
+        }
+        return proto.toBuilder().setNode(node).build();
+    }
+
+    private Bootstrap parseStatic(String text, String sourceName, TranslationContext ctx) {
+        if (!allowUnknownStaticFields) {
+            return parse(text, sourceName, ctx);
+        }
+        JsonObject json = ConfigDocuments.parse(text, sourceName);
+        return ProtoJson.mergeIgnoringUnknownFields(json, Bootstrap.newBuilder(), FieldPath.ROOT, ctx).build();
     }
 
     /** Text to a Bootstrap proto (no translation); optional unknown extensions are dropped into ctx's warnings. */

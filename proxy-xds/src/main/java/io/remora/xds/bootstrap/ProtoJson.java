@@ -35,6 +35,34 @@ public final class ProtoJson {
         }
     }
 
+    /**
+     * {@link #merge}, except that fields the proto does not have are ignored with a warning naming the first of
+     * them (Envoy's --allow-unknown-static-fields) rather than refused.
+     */
+    public static <B extends Message.Builder> B mergeIgnoringUnknownFields(JsonObject json, B builder, FieldPath path,
+                                                                          TranslationContext ctx) {
+        Message.Builder probe = builder.clone();
+        try {
+            return merge(json, builder, path, ctx);
+        } catch (TranslationException strict) {
+            if (!strict.reason().startsWith("unknown field")) {
+                throw strict;
+            }
+            ctx.warnOnce("unknown-static-fields", strict.path() + ": " + strict.reason()
+                    + " ignored (--allow-unknown-static-fields), with any other unknown field");
+        }
+        try {
+            JsonFormat.parser().ignoringUnknownFields().usingTypeRegistry(EnvoyTypeRegistry.forJson(json))
+                    .merge(json.toString(), probe);
+            @SuppressWarnings("unchecked")
+            B out = (B) builder.clear().mergeFrom(probe.build());
+            return out;
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            throw new TranslationException(path.toString(), "invalid " + builder.getDescriptorForType().getFullName()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Renders a message as JSON with Envoy's snake_case field names. */
     public static String print(com.google.protobuf.MessageOrBuilder message) {
         try {

@@ -29,10 +29,8 @@ public final class CommandLine {
         IGNORED.put("--disable-hot-restart", false);
         IGNORED.put("--cpuset-threads", false);
         IGNORED.put("--enable-mutex-tracing", false);
-        IGNORED.put("--allow-unknown-static-fields", false);
         IGNORED.put("--reject-unknown-dynamic-fields", false);
         IGNORED.put("--ignore-unknown-dynamic-fields", false);
-        IGNORED.put("--drain-strategy", true);
         IGNORED.put("--disable-extensions", true);
         IGNORED.put("--max-obj-name-len", true);
         IGNORED.put("--max-stats", true);
@@ -42,7 +40,6 @@ public final class CommandLine {
         IGNORED.put("--socket-path", true);
         IGNORED.put("--socket-mode", true);
         IGNORED.put("--stats-tag", true);
-        IGNORED.put("--service-zone", true);
         IGNORED.put("--bootstrap-version", true);
         IGNORED.put("--use-fake-symbol-table", true);
         IGNORED.put("--log-format-escaped", false);
@@ -69,8 +66,13 @@ public final class CommandLine {
                       --log-path FILE             write the log to FILE (appending) instead of stderr
                       --service-cluster NAME      overrides node.cluster
                       --service-node ID           overrides node.id
+                      --service-zone ZONE         overrides node.locality.zone
                       --drain-time-s N            drain time on shutdown (default 600)
-                      --parent-shutdown-time-s N  (default 900)
+                      --parent-shutdown-time-s N  (default 900; hot restart only, so no effect)
+                      --drain-strategy immediate|gradual
+                                                  Remora drains immediately (gradual is accepted, with a warning)
+                      --allow-unknown-static-fields
+                                                  ignore unknown bootstrap fields (warning) instead of refusing
                       --local-address-ip-version v4|v6
                       --file-flush-interval-msec N
                       --tls-provider boringssl|jdk
@@ -101,6 +103,9 @@ public final class CommandLine {
         boolean help = false;
         boolean version = false;
         String tlsProvider = null;
+        String serviceZone = null;
+        Options.DrainStrategy drainStrategy = Options.DrainStrategy.GRADUAL;
+        boolean allowUnknownStaticFields = false;
         List<String> warnings = new ArrayList<>();
 
         for (int i = 0; i < args.length; i++) {
@@ -142,6 +147,20 @@ public final class CommandLine {
                 }
                 case "--service-cluster" -> serviceCluster = c.value();
                 case "--service-node" -> serviceNode = c.value();
+                case "--service-zone" -> serviceZone = c.value();
+                case "--allow-unknown-static-fields" -> allowUnknownStaticFields = c.flag();
+                case "--drain-strategy" -> {
+                    String v = c.value();
+                    drainStrategy = switch (v) {
+                        case "immediate" -> Options.DrainStrategy.IMMEDIATE;
+                        case "gradual" -> {
+                            warnings.add("--drain-strategy gradual: Remora drains immediately (every connection is told"
+                                    + " to close when a drain starts)");
+                            yield Options.DrainStrategy.GRADUAL;
+                        }
+                        default -> throw new UsageException("invalid --drain-strategy '" + v + "' (gradual or immediate)");
+                    };
+                }
                 case "--drain-time-s" -> drain = Duration.ofSeconds(c.intValue(0, Integer.MAX_VALUE));
                 case "--parent-shutdown-time-s" -> parentShutdown = Duration.ofSeconds(c.intValue(0, Integer.MAX_VALUE));
                 case "--local-address-ip-version" -> {
@@ -190,8 +209,14 @@ public final class CommandLine {
             i = c.index;
         }
         return new Options(configPath, configYaml, concurrency, logLevel, Collections.unmodifiableMap(components),
-                serviceCluster, serviceNode, drain, parentShutdown, ipVersion, logFormat, flush, mode, demo, help,
-                version, List.copyOf(warnings), logPath, tlsProvider);
+                emptyToNull(serviceCluster), emptyToNull(serviceNode), drain, parentShutdown, ipVersion, logFormat, flush, mode, demo, help,
+                version, List.copyOf(warnings), logPath, tlsProvider, emptyToNull(serviceZone), drainStrategy,
+                allowUnknownStaticFields);
+    }
+
+    /** Envoy ignores an empty --service-node/-cluster/-zone: the bootstrap's value stays. */
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
     }
 
     /** Reads a flag's value from "--flag=value" or the next argument. */

@@ -51,8 +51,12 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
-    private final Map<io.remora.config.TracingConfig.Provider, io.remora.xds.tracing.OtlpSpanExporter> exporters =
+    private final Map<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> exporters =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** The bootstrap's tracing.http: for connection managers whose tracing names no provider. */
+    private final io.remora.config.TracingConfig.Provider bootstrapTracer;
+    private io.remora.stats.StatsFlusher statsFlusher;
+    private io.remora.runtime.RuntimeWatcher runtimeWatcher;
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
 
@@ -63,10 +67,14 @@ public final class Proxy implements AutoCloseable {
                  Map<String, Object> commandLine, Runnable quit) {
         this.bootstrap = bootstrap;
         this.base = config;
+        io.remora.xds.translate.StatsConfigTranslator.Settings statsSettings =
+                io.remora.xds.translate.StatsConfigTranslator.settings(bootstrap,
+                        io.remora.xds.translate.TranslationContext.lenient());
         this.stats = new StatsRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
-                io.remora.xds.translate.StatsConfigTranslator.translate(bootstrap,
-                        io.remora.xds.translate.TranslationContext.lenient()));
+                statsSettings.inclusion(), statsSettings.tags(), statsSettings.buckets());
         this.state = new ServerState(stats.server());
+        this.bootstrapTracer = io.remora.xds.translate.TracingTranslator.bootstrapProvider(bootstrap,
+                io.remora.xds.translate.TranslationContext.lenient());
         this.dynamic = new DynamicConfig(config);
         this.commandLine = commandLine;
         this.quit = quit;
@@ -76,6 +84,11 @@ public final class Proxy implements AutoCloseable {
                 io.remora.xds.translate.RuntimeTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
+        try {
+            this.runtimeWatcher = io.remora.runtime.RuntimeWatcher.start(runtime);
+        } catch (java.io.IOException e) {
+            LOG.warning("runtime: cannot watch the disk layers for symlink swaps: " + e.getMessage());
+        }
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
@@ -87,6 +100,10 @@ public final class Proxy implements AutoCloseable {
         stats.server().concurrency.set(options.concurrency());
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
+        // cluster_manager.local_cluster_name with the node's locality: zone-aware routing.
+        io.remora.config.NodeInfo node = config.node();
+        server.clusterManager().localCluster(bootstrap.getClusterManager().getLocalClusterName(), node == null ? null
+                : new io.remora.config.ClusterLoadAssignment.Locality(node.region(), node.zone(), node.subZone()));
     }
 
     /** Binds the admin and the static listeners, then connects to the control plane if any. */
@@ -99,6 +116,7 @@ public final class Proxy implements AutoCloseable {
             }
         }
         server.start(base);
+        startStatsSinks();
         xds = XdsClientFactory.fromBootstrap(bootstrap, new Applier(), stats.meterRegistry(), null);
         if (xds == null) {
             state.initialized();
@@ -109,11 +127,36 @@ public final class Proxy implements AutoCloseable {
         return this;
     }
 
+    /** stats_sinks: a flusher feeding each sink every stats_flush_interval; none without sinks. */
+    private void startStatsSinks() {
+        io.remora.xds.translate.StatsSinksTranslator.Sinks config = io.remora.xds.translate.StatsSinksTranslator
+                .translate(bootstrap, io.remora.xds.translate.TranslationContext.lenient());
+        List<io.remora.stats.StatsSink> sinks = new ArrayList<>();
+        for (io.remora.xds.translate.StatsSinksTranslator.Sink s : config.sinks()) {
+            if (s instanceof io.remora.xds.translate.StatsSinksTranslator.Statsd statsd) {
+                sinks.add(new io.remora.stats.UdpStatsdSink(statsd.address(), statsd.prefix()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
+                sinks.add(new io.remora.xds.stats.MetricsServiceSink(ms, bootstrap.getNode(), server.clusterManager()));
+            }
+        }
+        if (!sinks.isEmpty()) {
+            statsFlusher = new io.remora.stats.StatsFlusher(stats, sinks, config.flushInterval());
+        }
+    }
+
     /** One exporter per distinct provider config, shared by every connection manager naming it. */
     private io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
+        if (provider == null) {
+            provider = bootstrapTracer;
+        }
         if (provider instanceof io.remora.config.TracingConfig.OpenTelemetry otel) {
             return exporters.computeIfAbsent(otel, p -> new io.remora.xds.tracing.OtlpSpanExporter(otel,
                     server.clusterManager(), runtime::snapshot, stats.meterRegistry()));
+        }
+        if (provider instanceof io.remora.config.TracingConfig.Zipkin zipkin) {
+            return exporters.computeIfAbsent(zipkin, p -> new io.remora.tracing.ZipkinSpanExporter(zipkin,
+                    base.node() == null ? "" : base.node().cluster(), server.clusterManager(), runtime::snapshot,
+                    stats.meterRegistry()));
         }
         return null;
     }
@@ -149,7 +192,21 @@ public final class Proxy implements AutoCloseable {
             xds.close();
         }
         server.close();
-        exporters.values().forEach(io.remora.xds.tracing.OtlpSpanExporter::close);
+        if (statsFlusher != null) {
+            statsFlusher.close();
+        }
+        if (runtimeWatcher != null) {
+            runtimeWatcher.close();
+        }
+        for (io.remora.tracing.SpanSink sink : exporters.values()) {
+            if (sink instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.fine(() -> "closing a span exporter: " + e);
+                }
+            }
+        }
         if (admin != null) {
             admin.close();
         }
@@ -173,6 +230,14 @@ public final class Proxy implements AutoCloseable {
                 state.initialized();
                 LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size() + " listener(s), "
                         + merged.clusters().size() + " cluster(s)");
+            }
+        }
+
+        @Override
+        public void initialized() {
+            // Envoy's init manager completes on a rejected or timed-out first fetch too: LIVE with what there is
+            if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
+                state.initialized();
             }
         }
     }

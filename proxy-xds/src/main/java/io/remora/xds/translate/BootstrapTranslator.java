@@ -78,15 +78,10 @@ public final class BootstrapTranslator {
                 throw sp.field("name").error("duplicate secret name '" + secret.name() + "'");
             }
         }
-        if (b.getStatsSinksCount() > 0) {
-            ctx.warnOnce("stats_sinks", "stats_sinks are not supported (metrics are served at /stats/prometheus);"
-                    + " ignoring " + b.getStatsSinksCount() + " sink(s)");
-        }
-        if (b.hasTracing()) {
-            ctx.warnOnce("tracing", "tracing is not supported and is ignored");
-        }
+        StatsSinksTranslator.translate(b, ctx); // validated here; the proxy builds the sinks from it
+        TracingTranslator.bootstrapProvider(b, ctx); // validated here; the proxy builds the tracer from it
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
-        StatsConfigTranslator.translate(b, ctx); // likewise for its stats registry
+        StatsConfigTranslator.settings(b, ctx); // likewise for its stats registry
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
                 Collections.unmodifiableMap(routes), drainTime);
     }

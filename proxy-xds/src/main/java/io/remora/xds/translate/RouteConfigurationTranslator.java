@@ -106,6 +106,7 @@ public final class RouteConfigurationTranslator {
         return new VirtualHost(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
                 List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls,
                 CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
-                        path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx));
+                        path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx),
+                RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")));
     }
 }

@@ -172,7 +172,9 @@ public final class RouteTranslator {
         }
         return new ForwardAction(cluster, a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite,
                 hostLiteral, autoHost, hostHeader, timeout, idle, retry, List.copyOf(mirrors), maxGrpc,
-                upgrades, hashPolicies);
+                upgrades, hashPolicies,
+                RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")),
+                a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.remora.xds.translate;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.remora.config.TracingConfig;
@@ -11,9 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The connection manager's {@code tracing} to a {@link TracingConfig}. */
-final class TracingTranslator {
+public final class TracingTranslator {
 
     private static final String OTEL = "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig";
+    private static final String ZIPKIN = "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig";
 
     private TracingTranslator() {
     }
@@ -21,15 +23,7 @@ final class TracingTranslator {
     static TracingConfig translate(HttpConnectionManager.Tracing t, FieldPath path, TranslationContext ctx) {
         TracingConfig.Provider provider = null;
         if (t.hasProvider()) {
-            FieldPath pp = path.field("provider");
-            Any any = t.getProvider().getTypedConfig();
-            if (any.getTypeUrl().equals(OTEL)) {
-                provider = openTelemetry(any, pp.field("typed_config"), ctx);
-            } else {
-                ctx.warnOnce("tracing:" + any.getTypeUrl(), "tracing provider '" + t.getProvider().getName() + "' ("
-                        + any.getTypeUrl() + ") is not supported: no spans are recorded and trace headers pass"
-                        + " through unchanged, first at " + pp);
-            }
+            provider = provider(t.getProvider(), path.field("provider"), ctx);
         }
         List<TracingConfig.CustomTag> tags = new ArrayList<>();
         for (int i = 0; i < t.getCustomTagsCount(); i++) {
@@ -53,6 +47,60 @@ final class TracingTranslator {
                 t.hasClientSampling() ? percent(t.getClientSampling().getValue(), path.field("client_sampling")) : 100,
                 t.hasOverallSampling() ? percent(t.getOverallSampling().getValue(), path.field("overall_sampling")) : 100,
                 maxPath, tags);
+    }
+
+    /** The bootstrap's {@code tracing.http}: the provider of connection managers that name none. */
+    public static TracingConfig.Provider bootstrapProvider(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap b,
+                                                           TranslationContext ctx) {
+        if (!b.hasTracing() || !b.getTracing().hasHttp()) {
+            return null;
+        }
+        return provider(b.getTracing().getHttp(), FieldPath.of("tracing").field("http"), ctx);
+    }
+
+    private static TracingConfig.Provider provider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http http, FieldPath pp,
+                                                   TranslationContext ctx) {
+        Any any = http.getTypedConfig();
+        if (any.getTypeUrl().equals(OTEL)) {
+            return openTelemetry(any, pp.field("typed_config"), ctx);
+        }
+        if (any.getTypeUrl().equals(ZIPKIN)) {
+            return zipkin(any, pp.field("typed_config"), ctx);
+        }
+        ctx.warnOnce("tracing:" + any.getTypeUrl(), "tracing provider '" + http.getName() + "' ("
+                + any.getTypeUrl() + ") is not supported: no spans are recorded and trace headers pass"
+                + " through unchanged, first at " + pp);
+        return null;
+    }
+
+    private static TracingConfig.Provider zipkin(Any any, FieldPath path, TranslationContext ctx) {
+        ZipkinConfig z;
+        try {
+            z = any.unpack(ZipkinConfig.class);
+        } catch (InvalidProtocolBufferException e) {
+            throw path.error("invalid ZipkinConfig: " + e.getMessage());
+        }
+        if (z.getCollectorCluster().isEmpty()) {
+            throw path.field("collector_cluster").error("missing required field");
+        }
+        if (z.getCollectorEndpoint().isEmpty()) {
+            throw path.field("collector_endpoint").error("missing required field");
+        }
+        if (!z.getCollectorEndpoint().startsWith("/")) {
+            throw path.field("collector_endpoint").error("must be a path starting with '/', not '"
+                    + z.getCollectorEndpoint() + "'");
+        }
+        switch (z.getCollectorEndpointVersion()) {
+            case HTTP_JSON -> {
+            }
+            case DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE -> throw path.field("collector_endpoint_version").error(
+                    "the v1 JSON collector endpoint is no longer available; set HTTP_JSON");
+            default -> throw path.field("collector_endpoint_version").error(z.getCollectorEndpointVersion()
+                    + " is not supported; Remora sends Zipkin v2 JSON (HTTP_JSON)");
+        }
+        ctx.requireCluster(path.field("collector_cluster"), z.getCollectorCluster());
+        return new TracingConfig.Zipkin(z.getCollectorCluster(), z.getCollectorEndpoint(), z.getCollectorHostname(),
+                z.getTraceId128Bit(), !z.hasSharedSpanContext() || z.getSharedSpanContext().getValue());
     }
 
     private static double percent(double v, FieldPath path) {

@@ -60,9 +60,26 @@ class SdsE2ETest {
         cp.close();
     }
 
+    /** Istio's sds_config: a separate SDS stream to pilot-agent's sds-grpc, waiting for ever for the secret. */
+    static final io.envoyproxy.envoy.config.core.v3.ConfigSource SDS_GRPC = io.envoyproxy.envoy.config.core.v3.ConfigSource.newBuilder()
+            .setApiConfigSource(io.envoyproxy.envoy.config.core.v3.ApiConfigSource.newBuilder()
+                    .setApiType(io.envoyproxy.envoy.config.core.v3.ApiConfigSource.ApiType.GRPC)
+                    .setTransportApiVersion(io.envoyproxy.envoy.config.core.v3.ApiVersion.V3)
+                    .setSetNodeOnFirstMessageOnly(true)
+                    .addGrpcServices(io.envoyproxy.envoy.config.core.v3.GrpcService.newBuilder()
+                            .setEnvoyGrpc(io.envoyproxy.envoy.config.core.v3.GrpcService.EnvoyGrpc.newBuilder()
+                                    .setClusterName("sds-grpc"))))
+            .setInitialFetchTimeout(com.google.protobuf.Duration.getDefaultInstance())
+            .setResourceApiVersion(io.envoyproxy.envoy.config.core.v3.ApiVersion.V3)
+            .build();
+
     private static Listener inbound(int port) {
-        SdsSecretConfig cert = SdsSecretConfig.newBuilder().setName("default").setSdsConfig(TestResources.ADS).build();
-        SdsSecretConfig roots = SdsSecretConfig.newBuilder().setName("ROOTCA").setSdsConfig(TestResources.ADS).build();
+        return inbound(port, TestResources.ADS);
+    }
+
+    private static Listener inbound(int port, io.envoyproxy.envoy.config.core.v3.ConfigSource sdsConfig) {
+        SdsSecretConfig cert = SdsSecretConfig.newBuilder().setName("default").setSdsConfig(sdsConfig).build();
+        SdsSecretConfig roots = SdsSecretConfig.newBuilder().setName("ROOTCA").setSdsConfig(sdsConfig).build();
         DownstreamTlsContext tls = DownstreamTlsContext.newBuilder()
                 .setRequireClientCertificate(com.google.protobuf.BoolValue.of(true))
                 .setCommonTlsContext(CommonTlsContext.newBuilder()
@@ -190,6 +207,66 @@ class SdsE2ETest {
         client.awaitReply("served once the secrets arrived", out, "/", r -> r.status() == 200);
         assertTrue(sClientSubject(in, certs).contains("CN = server-1"));
 
+        rotateUnderLoad(client, out, in, certs,
+                () -> cp.set(snapshot(in, app.port(), List.of(certSecret(server2), rootSecret(roots)), "3")));
+    }
+
+    /**
+     * Istio's shape: listeners and clusters over delta ADS on one Unix socket (xds-grpc), their secrets over a
+     * separate SecretDiscoveryService stream on another (sds-grpc), initial_fetch_timeout 0s. The listener warms
+     * (for ever) until the secrets arrive on their own stream, then serves mTLS; a rotation pushed on that stream
+     * under continuous load fails no request and is ACKed there.
+     */
+    @org.junit.jupiter.api.Test
+    void separateSdsStreamOnAUnixSocketWarmsThenRotatesUnderLoad() throws Exception {
+        TestCerts.Ca ca1 = TestCerts.ca("ca-1");
+        TestCerts.Ca ca2 = TestCerts.ca("ca-2");
+        String roots = ca1.pem() + ca2.pem();
+        Path certs = dir.resolve("certs");
+        ca1.issue("client", CLIENT_ID).write(certs, "client");
+        Files.writeString(certs.resolve("roots.pem"), roots);
+        TestCerts.Leaf server1 = ca1.issue("server-1", SERVER_ID);
+        TestCerts.Leaf server2 = ca2.issue("server-2", SERVER_ID);
+
+        TestUpstream app = TestUpstream.text("hello");
+        closeables.add(app);
+        int in = XdsProxy.freePort();
+        int out = XdsProxy.freePort();
+        String xdsSocket = dir.resolve("XDS").toString();
+        String sdsSocket = dir.resolve("sds.sock").toString();
+        cp.startUds(xdsSocket);
+        TestControlPlane sds = new TestControlPlane().startUds(sdsSocket);
+        closeables.add(sds);
+        cp.set(Snapshot.create(List.of(TestResources.edsCluster("app", null)), List.of(TestResources.endpoints("app", app.port())),
+                List.of(inbound(in, SDS_GRPC)), List.of(TestResources.route("route-0", "app")), List.of(), "1"));
+        XdsProxy server = XdsProxy.start(XdsProxy.istioUdsBootstrap(xdsSocket, sdsSocket));
+        closeables.add(server);
+        XdsProxy client = XdsProxy.start(clientSidecar(out, in, certs));
+        closeables.add(client);
+        var first = sds.awaitRequest("the SDS request on its own stream",
+                r -> r.getTypeUrl().equals(io.remora.xds.ads.XdsResourceType.SECRET.typeUrl));
+        assertEquals(java.util.Set.of("default", "ROOTCA"), java.util.Set.copyOf(first.getResourceNamesList()));
+        assertTrue(first.hasNode(), "the node goes on the stream's first request");
+        assertTrue(cp.deltaRequests.stream().noneMatch(r -> r.getTypeUrl().equals(io.remora.xds.ads.XdsResourceType.SECRET.typeUrl)),
+                "secrets of an api_config_source are not asked for over ADS");
+        Thread.sleep(1000);
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", in).close(),
+                "a listener whose secrets have not arrived is not bound");
+        assertTrue(server.admin("/ready").contains("INITIALIZING"), "warming for ever (initial_fetch_timeout 0s)");
+
+        sds.set(Snapshot.create(List.of(), List.of(), List.of(), List.of(), List.of(certSecret(server1), rootSecret(roots)), "s1"));
+        client.awaitReply("served once the secrets arrived", out, "/", r -> r.status() == 200);
+        assertTrue(sClientSubject(in, certs).contains("CN = server-1"));
+        assertTrue(server.admin("/ready").contains("LIVE"));
+        sds.awaitSotwAck(io.remora.xds.ads.XdsResourceType.SECRET.typeUrl, "s1");
+
+        rotateUnderLoad(client, out, in, certs, () -> sds.set(Snapshot.create(List.of(), List.of(), List.of(), List.of(),
+                List.of(certSecret(server2), rootSecret(roots)), "s2")));
+        sds.awaitSotwAck(io.remora.xds.ads.XdsResourceType.SECRET.typeUrl, "s2");
+    }
+
+    /** Continuous load through the client sidecar while {@code rotate} changes the server's certificate. */
+    private static void rotateUnderLoad(XdsProxy client, int out, int in, Path certs, Runnable rotate) throws Exception {
         // Continuous load through the client sidecar while the certificate rotates.
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicInteger ok = new AtomicInteger();
@@ -211,7 +288,7 @@ class SdsE2ETest {
         }
         Thread.sleep(500);
         double destroyedBefore = client.metric("envoy_cluster_upstream_cx_destroy", "envoy_cluster_name=\"server\"");
-        cp.set(snapshot(in, app.port(), List.of(certSecret(server2), rootSecret(roots)), "3"));
+        rotate.run();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         String subject = "";
         while (System.nanoTime() < deadline && !subject.contains("CN = server-2")) {

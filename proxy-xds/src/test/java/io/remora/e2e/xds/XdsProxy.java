@@ -42,6 +42,27 @@ final class XdsProxy implements AutoCloseable {
         return adsBootstrap("{ pipe: { path: \"" + path + "\" } }", true);
     }
 
+    /**
+     * Istio's shape: delta ADS from xds-grpc and, for the secrets listeners and clusters name with an
+     * api_config_source, a separate SDS stream to sds-grpc, each a static cluster on a Unix socket.
+     */
+    static String istioUdsBootstrap(String xdsPath, String sdsPath) {
+        return adsBootstrap("{ pipe: { path: \"" + xdsPath + "\" } }", true) + """
+                  - name: sds-grpc
+                    type: STATIC
+                    connect_timeout: 1s
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        explicit_http_config: { http2_protocol_options: {} }
+                    load_assignment:
+                      cluster_name: sds-grpc
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { pipe: { path: "%s" } } }
+                """.formatted(sdsPath);
+    }
+
     private static String adsBootstrap(String address, boolean delta) {
         return """
                 node: { id: "sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local", cluster: app.ns }

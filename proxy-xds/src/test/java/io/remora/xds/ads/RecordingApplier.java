@@ -6,10 +6,14 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
-/** Records every snapshot applied; rejects listeners named "bad" as a translator would reject an invalid one. */
+/**
+ * Records every snapshot applied; rejects listeners named "bad" and route configurations named "bad-route" as a
+ * translator would reject invalid ones; notes when initialization ends without a snapshot.
+ */
 final class RecordingApplier implements XdsConfigApplier {
     final List<XdsSnapshot> applied = new CopyOnWriteArrayList<>();
     final List<XdsSnapshot> rejected = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.CountDownLatch initializedWithoutSnapshot = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
@@ -19,7 +23,16 @@ final class RecordingApplier implements XdsConfigApplier {
                 throw new XdsRejectedException("bad", "address: port 0 is not allowed");
             }
         }
+        if (snapshot.routes().containsKey("bad-route")) {
+            rejected.add(snapshot);
+            throw new XdsRejectedException("bad-route", "virtual_hosts[0].domains: duplicate domain");
+        }
         applied.add(snapshot);
+    }
+
+    @Override
+    public void initialized() {
+        initializedWithoutSnapshot.countDown();
     }
 
     XdsSnapshot last() {

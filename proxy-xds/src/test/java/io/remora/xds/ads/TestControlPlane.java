@@ -27,7 +27,8 @@ import java.util.stream.Collectors;
 
 /**
  * java-control-plane's own management server (V3DiscoveryServer over a SimpleCache) on a real socket, recording
- * every request it receives and every response it sends.
+ * every request it receives and every response it sends. It serves ADS and, for a separate SDS stream (pilot-agent's
+ * sds-grpc shape), SecretDiscoveryService from the same cache.
  */
 public final class TestControlPlane implements AutoCloseable {
     public static final String GROUP = "test";
@@ -66,20 +67,24 @@ public final class TestControlPlane implements AutoCloseable {
     }
 
     public TestControlPlane startTcp(int bindPort) throws Exception {
+        V3DiscoveryServer ds = discoveryServer();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
-                .addService(discoveryServer().getAggregatedDiscoveryServiceImpl())
+                .addService(ds.getAggregatedDiscoveryServiceImpl())
+                .addService(ds.getSecretDiscoveryServiceImpl())
                 .build().start();
         port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
         return this;
     }
 
     public TestControlPlane startUds(String path) throws Exception {
+        V3DiscoveryServer ds = discoveryServer();
         udsGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(path))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(udsGroup)
                 .workerEventLoopGroup(udsGroup)
-                .addService(discoveryServer().getAggregatedDiscoveryServiceImpl())
+                .addService(ds.getAggregatedDiscoveryServiceImpl())
+                .addService(ds.getSecretDiscoveryServiceImpl())
                 .build().start();
         return this;
     }

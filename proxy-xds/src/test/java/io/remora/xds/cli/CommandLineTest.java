@@ -36,8 +36,23 @@ class CommandLineTest {
         assertEquals("sidecar~10.0.0.1~pod.ns~ns.svc.cluster.local", o.serviceNode());
         assertEquals(Options.Mode.SERVE, o.mode());
         assertFalse(o.demo());
-        assertEquals(4, o.warnings().size(), o.warnings().toString());
-        assertTrue(o.warnings().get(0).contains("--drain-strategy"));
+        assertEquals(Options.DrainStrategy.IMMEDIATE, o.drainStrategy());
+        assertTrue(o.allowUnknownStaticFields());
+        // only hot restart and deprecation logging mean nothing here
+        assertEquals(2, o.warnings().size(), o.warnings().toString());
+        assertTrue(o.warnings().get(0).contains("--disable-hot-restart"));
+    }
+
+    @Test
+    void nodeOverridesAndDrainStrategy() throws Exception {
+        Options o = CommandLine.parse("--service-zone", "us-east1-b", "--service-node", "", "--drain-strategy=gradual");
+        assertEquals("us-east1-b", o.serviceZone());
+        assertNull(o.serviceNode(), "an empty --service-node keeps the bootstrap's node.id, as in Envoy");
+        assertEquals(Options.DrainStrategy.GRADUAL, o.drainStrategy());
+        assertTrue(o.warnings().get(0).contains("drains immediately"), o.warnings().toString());
+        assertFalse(o.allowUnknownStaticFields());
+        assertThrows(UsageException.class, () -> CommandLine.parse("--drain-strategy", "slowly"));
+        assertThrows(UsageException.class, () -> CommandLine.parse("--service-zone"));
     }
 
     @Test

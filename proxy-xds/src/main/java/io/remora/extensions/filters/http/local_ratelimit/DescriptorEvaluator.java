@@ -4,8 +4,10 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
+import io.remora.config.NodeInfo;
+import io.remora.config.RateLimitPolicy;
+import io.remora.config.RateLimitPolicy.Action;
 import io.remora.extensions.filters.common.RequestHeaderMatch;
-import io.remora.extensions.filters.http.local_ratelimit.DescriptorPolicy.Action;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
 import io.remora.http.filter.StreamFilterCallbacks;
 
@@ -14,31 +16,40 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
- * Makes a request's descriptors from the config's {@code rate_limits} (Envoy's
+ * Makes a request's descriptors from {@code rate_limits} (Envoy's
  * RateLimitPolicyEntry::populateDescriptors): one descriptor per policy whose actions all produced
- * their entry. Compiled once per config.
+ * their entry. Compiled once per config, or once per route for route-level rate limits.
  */
 final class DescriptorEvaluator {
 
+    /** Route and virtual host rate_limits compiled on first use; weak, so replaced routes go. */
+    private static final Map<List<RateLimitPolicy>, DescriptorEvaluator> COMPILED =
+            Collections.synchronizedMap(new WeakHashMap<>());
+
     private final Compiled[][] policies;
+    private final List<RateLimitPolicy> source;
 
     private record Compiled(Action action, AsciiString header, RequestHeaderMatch match) {
     }
 
-    DescriptorEvaluator(List<DescriptorPolicy> rateLimits) {
+    DescriptorEvaluator(List<RateLimitPolicy> rateLimits) {
+        source = rateLimits;
         policies = new Compiled[rateLimits.size()][];
         for (int i = 0; i < policies.length; i++) {
             List<Action> actions = rateLimits.get(i).actions();
             policies[i] = new Compiled[actions.size()];
             for (int j = 0; j < actions.size(); j++) {
                 Action a = actions.get(j);
-                AsciiString header = a instanceof DescriptorPolicy.RequestHeaders rh
+                AsciiString header = a instanceof RateLimitPolicy.RequestHeaders rh
                         ? AsciiString.of(rh.headerName().toLowerCase(Locale.ROOT)) : null;
-                RequestHeaderMatch m = a instanceof DescriptorPolicy.HeaderValueMatch hv
+                RequestHeaderMatch m = a instanceof RateLimitPolicy.HeaderValueMatch hv
                         ? RequestHeaderMatch.of(hv.headers()) : null;
                 policies[i][j] = new Compiled(a, header, m);
             }
@@ -49,9 +60,30 @@ final class DescriptorEvaluator {
         return policies.length == 0;
     }
 
+    /** The evaluator of a route's or virtual host's rate_limits. */
+    static DescriptorEvaluator of(List<RateLimitPolicy> rateLimits) {
+        return COMPILED.computeIfAbsent(rateLimits, DescriptorEvaluator::new);
+    }
+
+    /** Descriptors from every policy (the filter's own rate_limits). */
     List<List<DescriptorEntry>> descriptors(Http2Headers headers, StreamFilterCallbacks callbacks) {
         List<List<DescriptorEntry>> out = new ArrayList<>(policies.length);
-        for (Compiled[] policy : policies) {
+        addDescriptors(headers, callbacks, -1, out);
+        return out;
+    }
+
+    /**
+     * Adds the descriptors of the policies of this {@code stage} that set no disable_key (stage -1:
+     * every policy), as Envoy's local rate limit reads a route's rate_limits.
+     */
+    void addDescriptors(Http2Headers headers, StreamFilterCallbacks callbacks, int stage,
+                        List<List<DescriptorEntry>> out) {
+        for (int i = 0; i < policies.length; i++) {
+            Compiled[] policy = policies[i];
+            RateLimitPolicy p = source.get(i);
+            if (stage >= 0 && (p.stage() != stage || !p.disableKey().isEmpty())) {
+                continue;
+            }
             List<DescriptorEntry> entries = new ArrayList<>(policy.length);
             boolean ok = true;
             for (Compiled c : policy) {
@@ -64,13 +96,12 @@ final class DescriptorEvaluator {
                 out.add(entries);
             }
         }
-        return out;
     }
 
     /** Adds the action's entry; false when the whole descriptor must be dropped. */
     private static boolean add(Compiled c, Http2Headers headers, StreamFilterCallbacks cb, List<DescriptorEntry> out) {
         Action a = c.action();
-        if (a instanceof DescriptorPolicy.RequestHeaders rh) {
+        if (a instanceof RateLimitPolicy.RequestHeaders rh) {
             CharSequence v = headers.get(c.header());
             if (v == null) {
                 return rh.skipIfAbsent();
@@ -78,7 +109,7 @@ final class DescriptorEvaluator {
             out.add(new DescriptorEntry(rh.descriptorKey(), v.toString()));
             return true;
         }
-        if (a instanceof DescriptorPolicy.RemoteAddress) {
+        if (a instanceof RateLimitPolicy.RemoteAddress) {
             InetAddress ip = remoteIp(cb);
             if (ip == null) {
                 return false;
@@ -86,7 +117,7 @@ final class DescriptorEvaluator {
             out.add(new DescriptorEntry("remote_address", NetUtil.toAddressString(ip)));
             return true;
         }
-        if (a instanceof DescriptorPolicy.MaskedRemoteAddress m) {
+        if (a instanceof RateLimitPolicy.MaskedRemoteAddress m) {
             InetAddress ip = remoteIp(cb);
             if (ip == null) {
                 return false;
@@ -95,18 +126,18 @@ final class DescriptorEvaluator {
             out.add(new DescriptorEntry("masked_remote_address", mask(ip, len) + "/" + len));
             return true;
         }
-        if (a instanceof DescriptorPolicy.GenericKey g) {
+        if (a instanceof RateLimitPolicy.GenericKey g) {
             out.add(new DescriptorEntry(g.descriptorKey(), g.descriptorValue()));
             return true;
         }
-        if (a instanceof DescriptorPolicy.HeaderValueMatch hv) {
+        if (a instanceof RateLimitPolicy.HeaderValueMatch hv) {
             if (c.match().matches(headers) != hv.expectMatch()) {
                 return false;
             }
             out.add(new DescriptorEntry(hv.descriptorKey(), hv.descriptorValue()));
             return true;
         }
-        if (a instanceof DescriptorPolicy.DestinationCluster) {
+        if (a instanceof RateLimitPolicy.DestinationCluster) {
             String cluster = cb.clusterName();
             if (cluster == null) {
                 return false;
@@ -114,7 +145,23 @@ final class DescriptorEvaluator {
             out.add(new DescriptorEntry("destination_cluster", cluster));
             return true;
         }
-        if (a instanceof DescriptorPolicy.QueryParameters q) {
+        if (a instanceof RateLimitPolicy.SourceCluster) {
+            NodeInfo node = cb.serverContext().node();
+            out.add(new DescriptorEntry("source_cluster", node == null || node.cluster() == null ? "" : node.cluster()));
+            return true;
+        }
+        if (a instanceof RateLimitPolicy.DynamicMetadata m) {
+            String v = metadataString(cb.streamInfo().dynamicMetadata(m.namespace()), m.path());
+            if (v.isEmpty()) {
+                v = m.defaultValue();
+            }
+            if (v.isEmpty()) {
+                return m.skipIfAbsent();
+            }
+            out.add(new DescriptorEntry(m.descriptorKey(), v));
+            return true;
+        }
+        if (a instanceof RateLimitPolicy.QueryParameters q) {
             CharSequence path = headers.path();
             List<String> values = path == null ? null
                     : new QueryStringDecoder(path.toString()).parameters().get(q.parameterName());
@@ -125,6 +172,18 @@ final class DescriptorEvaluator {
             return true;
         }
         return false;
+    }
+
+    /** The string at path in the namespace's metadata; "" when absent or not a string, as Envoy's string_value(). */
+    private static String metadataString(Map<String, Object> namespace, List<String> path) {
+        Object v = namespace;
+        for (String key : path) {
+            if (!(v instanceof Map<?, ?> map)) {
+                return "";
+            }
+            v = map.get(key);
+        }
+        return v instanceof String str ? str : "";
     }
 
     private static InetAddress remoteIp(StreamFilterCallbacks cb) {

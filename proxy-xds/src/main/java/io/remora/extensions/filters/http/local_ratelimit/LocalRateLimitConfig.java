@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.local_ratelimit;
 
 import io.remora.config.HeaderMutation;
 import io.remora.config.HttpFilterConfig;
+import io.remora.config.RateLimitPolicy;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.common.TokenBucketSpec;
 
@@ -16,14 +17,17 @@ import java.util.List;
  *                       except by descriptors)
  * @param filterEnabled  null: disabled (Envoy's default of 0%)
  * @param filterEnforced null: never enforced (0%), only counted
- * @param rateLimits     the embedded {@code rate_limits} that make a request's descriptors
+ * @param rateLimits     the embedded {@code rate_limits} that make a request's descriptors; when empty the
+ *                       route's (and virtual host's) rate_limits of this {@code stage} do
+ * @param vhRateLimits   {@code vh_rate_limits}: whether the virtual host's rate_limits join the route's
  * @param runtime        where the buckets of this config instance live; not part of its value
  */
 public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpec tokenBucket,
                                    RuntimeFraction filterEnabled, RuntimeFraction filterEnforced,
                                    List<HeaderMutation.HeaderValueOption> requestHeadersToAddWhenNotEnforced,
                                    List<HeaderMutation.HeaderValueOption> responseHeadersToAdd,
-                                   List<DescriptorLimit> descriptors, List<DescriptorPolicy> rateLimits, int stage,
+                                   List<DescriptorLimit> descriptors, List<RateLimitPolicy> rateLimits, int stage,
+                                   VhRateLimits vhRateLimits,
                                    boolean perConnection, boolean xRateLimitHeaders, boolean alwaysConsumeDefaultBucket,
                                    boolean rateLimitedAsResourceExhausted, int maxDynamicDescriptors,
                                    RuntimeSlot runtime) implements HttpFilterConfig, RouteFilterConfig {
@@ -45,6 +49,9 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
     public static Builder builder(String statPrefix) {
         return new Builder(statPrefix);
     }
+
+    /** {@code common.ratelimit.v3.VhRateLimitsOptions}. */
+    public enum VhRateLimits { OVERRIDE, INCLUDE, IGNORE }
 
     /** {@code config.core.v3.RuntimeFractionalPercent}. */
     public record RuntimeFraction(String runtimeKey, io.remora.runtime.FractionalPercent defaultValue) {
@@ -106,8 +113,9 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
         private List<HeaderMutation.HeaderValueOption> requestHeadersToAddWhenNotEnforced = List.of();
         private List<HeaderMutation.HeaderValueOption> responseHeadersToAdd = List.of();
         private List<DescriptorLimit> descriptors = List.of();
-        private List<DescriptorPolicy> rateLimits = List.of();
+        private List<RateLimitPolicy> rateLimits = List.of();
         private int stage;
+        private VhRateLimits vhRateLimits = VhRateLimits.OVERRIDE;
         private boolean perConnection;
         private boolean xRateLimitHeaders;
         private boolean alwaysConsumeDefaultBucket = true;
@@ -153,7 +161,12 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
             return this;
         }
 
-        public Builder rateLimits(List<DescriptorPolicy> v) {
+        public Builder vhRateLimits(VhRateLimits v) {
+            vhRateLimits = v;
+            return this;
+        }
+
+        public Builder rateLimits(List<RateLimitPolicy> v) {
             rateLimits = v;
             return this;
         }
@@ -191,7 +204,7 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
         public LocalRateLimitConfig build() {
             return new LocalRateLimitConfig(statPrefix, status, tokenBucket, filterEnabled, filterEnforced,
                     requestHeadersToAddWhenNotEnforced, responseHeadersToAdd, descriptors, rateLimits, stage,
-                    perConnection, xRateLimitHeaders, alwaysConsumeDefaultBucket, rateLimitedAsResourceExhausted,
+                    vhRateLimits, perConnection, xRateLimitHeaders, alwaysConsumeDefaultBucket, rateLimitedAsResourceExhausted,
                     maxDynamicDescriptors, new RuntimeSlot());
         }
     }

@@ -1,7 +1,6 @@
 package io.remora.extensions.filters.http.local_ratelimit;
 
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
-import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
@@ -17,6 +16,7 @@ import io.remora.http.filter.HttpFilterFactory;
 import io.remora.route.HeaderFormatter;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.HeaderTranslator;
+import io.remora.xds.translate.RateLimitPolicyTranslator;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
 
@@ -118,18 +118,13 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
             }
             b.maxDynamicDescriptors(Math.min(Integer.MAX_VALUE, c.getMaxDynamicDescriptors().getValue()));
         }
-        List<DescriptorPolicy> policies = new ArrayList<>();
-        for (int i = 0; i < c.getRateLimitsCount(); i++) {
-            policies.add(policy(c.getRateLimits(i), path.field("rate_limits").index(i)));
-        }
-        b.rateLimits(policies);
-        if (c.getDescriptorsCount() > 0 && policies.isEmpty()) {
-            // Envoy would take the descriptors from the route's rate_limits, which Remora's route
-            // model does not carry: only the default bucket applies then.
-            ctx.warnOnce("local_ratelimit:route_rate_limits", "local rate limit '" + c.getStatPrefix()
-                    + "' has descriptors but no rate_limits of its own; route-level rate_limits are not"
-                    + " supported, so only its default token bucket applies, first at " + path);
-        }
+        b.rateLimits(RateLimitPolicyTranslator.policies(c.getRateLimitsList(), path.field("rate_limits")));
+        b.vhRateLimits(switch (c.getVhRateLimits()) {
+            case OVERRIDE -> LocalRateLimitConfig.VhRateLimits.OVERRIDE;
+            case INCLUDE -> LocalRateLimitConfig.VhRateLimits.INCLUDE;
+            case IGNORE -> LocalRateLimitConfig.VhRateLimits.IGNORE;
+            default -> throw path.field("vh_rate_limits").error("unknown value " + c.getVhRateLimitsValue());
+        });
         return b.build();
     }
 
@@ -188,85 +183,5 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
             out.add(new DescriptorLimit(entries, bucket));
         }
         return out;
-    }
-
-    private static DescriptorPolicy policy(RateLimit r, FieldPath path) {
-        if (r.getActionsCount() == 0) {
-            throw path.field("actions").error("at least one action is required");
-        }
-        List<DescriptorPolicy.Action> actions = new ArrayList<>();
-        for (int i = 0; i < r.getActionsCount(); i++) {
-            actions.add(action(r.getActions(i), path.field("actions").index(i)));
-        }
-        return new DescriptorPolicy(actions);
-    }
-
-    private static DescriptorPolicy.Action action(RateLimit.Action a, FieldPath path) {
-        switch (a.getActionSpecifierCase()) {
-            case REQUEST_HEADERS -> {
-                var rh = a.getRequestHeaders();
-                if (rh.getHeaderName().isEmpty()) {
-                    throw path.field("request_headers").field("header_name").error("missing required field");
-                }
-                if (rh.getDescriptorKey().isEmpty()) {
-                    throw path.field("request_headers").field("descriptor_key").error("missing required field");
-                }
-                return new DescriptorPolicy.RequestHeaders(rh.getHeaderName(), rh.getDescriptorKey(), rh.getSkipIfAbsent());
-            }
-            case REMOTE_ADDRESS -> {
-                return new DescriptorPolicy.RemoteAddress();
-            }
-            case MASKED_REMOTE_ADDRESS -> {
-                var m = a.getMaskedRemoteAddress();
-                int v4 = m.hasV4PrefixMaskLen() ? m.getV4PrefixMaskLen().getValue() : 32;
-                int v6 = m.hasV6PrefixMaskLen() ? m.getV6PrefixMaskLen().getValue() : 128;
-                if (v4 < 0 || v4 > 32) {
-                    throw path.field("masked_remote_address").field("v4_prefix_mask_len").error("must be at most 32");
-                }
-                if (v6 < 0 || v6 > 128) {
-                    throw path.field("masked_remote_address").field("v6_prefix_mask_len").error("must be at most 128");
-                }
-                return new DescriptorPolicy.MaskedRemoteAddress(v4, v6);
-            }
-            case GENERIC_KEY -> {
-                var g = a.getGenericKey();
-                if (g.getDescriptorValue().isEmpty()) {
-                    throw path.field("generic_key").field("descriptor_value").error("missing required field");
-                }
-                return new DescriptorPolicy.GenericKey(
-                        g.getDescriptorKey().isEmpty() ? "generic_key" : g.getDescriptorKey(), g.getDescriptorValue());
-            }
-            case HEADER_VALUE_MATCH -> {
-                var h = a.getHeaderValueMatch();
-                FieldPath hp = path.field("header_value_match");
-                if (h.getDescriptorValue().isEmpty()) {
-                    throw hp.field("descriptor_value").error("missing required field");
-                }
-                if (h.getHeadersCount() == 0) {
-                    throw hp.field("headers").error("at least one header matcher is required");
-                }
-                return new DescriptorPolicy.HeaderValueMatch(
-                        h.getDescriptorKey().isEmpty() ? "header_match" : h.getDescriptorKey(), h.getDescriptorValue(),
-                        !h.hasExpectMatch() || h.getExpectMatch().getValue(),
-                        HeaderTranslator.matchers(h.getHeadersList(), hp.field("headers")));
-            }
-            case DESTINATION_CLUSTER -> {
-                return new DescriptorPolicy.DestinationCluster();
-            }
-            case QUERY_PARAMETERS -> {
-                var q = a.getQueryParameters();
-                if (q.getQueryParameterName().isEmpty()) {
-                    throw path.field("query_parameters").field("query_parameter_name").error("missing required field");
-                }
-                if (q.getDescriptorKey().isEmpty()) {
-                    throw path.field("query_parameters").field("descriptor_key").error("missing required field");
-                }
-                return new DescriptorPolicy.QueryParameters(q.getQueryParameterName(), q.getDescriptorKey(),
-                        q.getSkipIfAbsent());
-            }
-            case ACTIONSPECIFIER_NOT_SET -> throw path.error("an action is required");
-            default -> throw path.error("rate limit action " + a.getActionSpecifierCase().name().toLowerCase()
-                    + " is not supported by Remora");
-        }
     }
 }

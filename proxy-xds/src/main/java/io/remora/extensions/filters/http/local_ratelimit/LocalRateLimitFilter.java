@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.local_ratelimit;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.config.ForwardAction;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.common.LocalTokenBucket;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
@@ -11,7 +12,9 @@ import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.network.FilterState;
+import io.remora.route.RouteEntry;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -61,8 +64,7 @@ final class LocalRateLimitFilter implements StreamFilter {
             return FilterStatus.CONTINUE;
         }
         used.stats.enabled.increment();
-        List<List<DescriptorEntry>> descriptors = config.descriptors().isEmpty() || used.descriptors.isEmpty()
-                ? List.of() : used.descriptors.descriptors(headers, decoder);
+        List<List<DescriptorEntry>> descriptors = descriptors(config, headers);
         LocalRateLimiter.Result result = limiter(config).requestAllowed(descriptors);
         bucket = result.bucket();
         if (result.allowed()) {
@@ -90,6 +92,37 @@ final class LocalRateLimitFilter implements StreamFilter {
             headers.add(X_RATELIMIT_RESET, Long.toString(bucket.resetSeconds()));
         }
         return FilterStatus.CONTINUE;
+    }
+
+    /**
+     * The request's descriptors: from the filter's own rate_limits, else (as Envoy) from the route's
+     * rate_limits of the filter's stage and, as vh_rate_limits / include_vh_rate_limits say, the
+     * virtual host's. None when the config has no descriptors to match them against.
+     */
+    private List<List<DescriptorEntry>> descriptors(LocalRateLimitConfig config, Http2Headers headers) {
+        if (config.descriptors().isEmpty()) {
+            return List.of();
+        }
+        if (!used.descriptors.isEmpty()) {
+            return used.descriptors.descriptors(headers, decoder);
+        }
+        RouteEntry route = decoder.route();
+        if (route == null || !(route.route().action() instanceof ForwardAction forward)) {
+            return List.of();
+        }
+        List<List<DescriptorEntry>> out = new ArrayList<>();
+        DescriptorEvaluator.of(forward.rateLimits()).addDescriptors(headers, decoder, config.stage(), out);
+        LocalRateLimitConfig.VhRateLimits vh = forward.includeVhRateLimits()
+                ? LocalRateLimitConfig.VhRateLimits.INCLUDE : config.vhRateLimits();
+        boolean withVirtualHost = switch (vh) {
+            case INCLUDE -> true;
+            case OVERRIDE -> forward.rateLimits().isEmpty();
+            case IGNORE -> false;
+        };
+        if (withVirtualHost && route.virtualHost() != null) {
+            DescriptorEvaluator.of(route.virtualHost().rateLimits()).addDescriptors(headers, decoder, config.stage(), out);
+        }
+        return out;
     }
 
     /** The config's shared buckets, or the connection's own (local_rate_limit_per_downstream_connection). */

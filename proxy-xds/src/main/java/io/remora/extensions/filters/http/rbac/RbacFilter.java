@@ -2,7 +2,6 @@ package io.remora.extensions.filters.http.rbac;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.netty.util.NetUtil;
 import io.remora.config.RouteFilterConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -14,7 +13,6 @@ import io.remora.rbac.RbacInput;
 import io.remora.rbac.RbacRules;
 import io.remora.rbac.RbacStats;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.Map;
@@ -27,7 +25,6 @@ import java.util.Map;
  */
 final class RbacFilter implements StreamDecoderFilter, RbacInput {
 
-    private static final AsciiString XFF = AsciiString.cached("x-forwarded-for");
 
     private final RbacFilterProvider.Factory factory;
     private DecoderFilterCallbacks cb;
@@ -105,28 +102,14 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     }
 
     /**
-     * Envoy's downstream remote address. The connection manager does not hand filters the client
-     * address it derived, so this takes what it leaves in the headers: the last valid entry of
-     * {@code x-forwarded-for} (with {@code use_remote_address} that is the peer the manager
-     * appended; without it, the client the previous hop reported), else the socket peer. This
-     * matches Envoy for {@code xff_num_trusted_hops: 0}.
+     * Envoy's downstream remote address: the client the connection manager derived (from
+     * {@code x-forwarded-for} as {@code use_remote_address} and {@code xff_num_trusted_hops} say),
+     * else the socket peer.
      */
     @Override
     public SocketAddress remoteAddress() {
-        CharSequence xff = headers == null ? null : headers.get(XFF);
-        if (xff != null) {
-            String s = xff.toString();
-            String last = s.substring(s.lastIndexOf(',') + 1).trim();
-            byte[] raw = NetUtil.createByteArrayFromIpAddressString(last);
-            if (raw != null) {
-                try {
-                    return new InetSocketAddress(InetAddress.getByAddress(raw), 0);
-                } catch (java.net.UnknownHostException impossible) {
-                    // a 4- or 16-byte array is always accepted
-                }
-            }
-        }
-        return directRemoteAddress();
+        SocketAddress a = cb.streamInfo().downstreamRemoteAddress;
+        return a != null ? a : directRemoteAddress();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.local_ratelimit;
 
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HeaderMutation;
+import io.remora.config.RateLimitPolicy;
 import io.remora.runtime.FractionalPercent;
 import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.extensions.filters.common.TokenBucketSpec;
@@ -122,12 +123,40 @@ class LocalRateLimitTranslationTest {
         assertTrue(c.rateLimitedAsResourceExhausted());
         assertEquals(List.of(new DescriptorEntry("client", "alice")), c.descriptors().get(0).entries());
         assertEquals(new TokenBucketSpec(1, 1, 4000), c.descriptors().get(0).tokenBucket());
-        assertEquals(new DescriptorPolicy(List.of(new DescriptorPolicy.RequestHeaders("x-client", "client", false))),
+        assertEquals(new RateLimitPolicy(List.of(new RateLimitPolicy.RequestHeaders("x-client", "client", false))),
                 c.rateLimits().get(0));
-        List<DescriptorPolicy.Action> second = c.rateLimits().get(1).actions();
-        assertEquals(new DescriptorPolicy.GenericKey("generic_key", "g"), second.get(0));
-        assertEquals("header_match", ((DescriptorPolicy.HeaderValueMatch) second.get(1)).descriptorKey());
-        assertEquals(new DescriptorPolicy.RemoteAddress(), second.get(2));
+        List<RateLimitPolicy.Action> second = c.rateLimits().get(1).actions();
+        assertEquals(new RateLimitPolicy.GenericKey("generic_key", "g"), second.get(0));
+        assertEquals("header_match", ((RateLimitPolicy.HeaderValueMatch) second.get(1)).descriptorKey());
+        assertEquals(new RateLimitPolicy.RemoteAddress(), second.get(2));
+    }
+
+    @Test
+    void routeAndVirtualHostRateLimits() {
+        String yaml = bootstrap("stat_prefix: s\nvh_rate_limits: INCLUDE", "")
+                .replace("route: { cluster: c1 }", String.join("\n                  ", "route:",
+                        "cluster: c1",
+                        "include_vh_rate_limits: true",
+                        "rate_limits:",
+                        "- stage: 2",
+                        "  disable_key: rl_off",
+                        "  actions:",
+                        "  - source_cluster: {}",
+                        "  - metadata: { descriptor_key: tier, metadata_key: { key: ns, path: [{ key: a }, { key: b }] },"
+                                + " default_value: std, skip_if_absent: true }"))
+                .replace("domains: [\"*\"]", "domains: [\"*\"]\n              rate_limits: [{ actions: [{ destination_cluster: {} }] }]");
+        HttpConnectionManagerConfig hcm = hcm(yaml);
+        assertEquals(LocalRateLimitConfig.VhRateLimits.INCLUDE, ((LocalRateLimitConfig) hcm.httpFilters().get(0).config()).vhRateLimits());
+        var vh = hcm.routeConfig().virtualHosts().get(0);
+        assertEquals(List.of(new RateLimitPolicy(List.of(new RateLimitPolicy.DestinationCluster()))), vh.rateLimits());
+        var forward = (io.remora.config.ForwardAction) vh.routes().get(0).action();
+        assertTrue(forward.includeVhRateLimits());
+        assertEquals(new RateLimitPolicy(2, "rl_off", List.of(new RateLimitPolicy.SourceCluster(),
+                new RateLimitPolicy.DynamicMetadata("tier", "ns", List.of("a", "b"), "std", true))), forward.rateLimits().get(0));
+
+        TranslationException e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
+                yaml.replace("stage: 2", "stage: 11"), "test.yaml"));
+        assertTrue(e.path().endsWith(".route_config.virtual_hosts[0].routes[0].route.rate_limits[0].stage"), e.path());
     }
 
     @Test
@@ -214,7 +243,7 @@ class LocalRateLimitTranslationTest {
                 stat_prefix: s
                 rate_limits:
                 - actions:
-                  - source_cluster: {}
+                  - extension: { name: custom }
                 """, "").path());
         assertEquals(FILTER + ".response_headers_to_add[0].header.value", refused("""
                 stat_prefix: s

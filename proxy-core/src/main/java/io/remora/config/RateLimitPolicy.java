@@ -1,18 +1,25 @@
-package io.remora.extensions.filters.http.local_ratelimit;
-
-import io.remora.config.HeaderMatcher;
+package io.remora.config;
 
 import java.util.List;
 
 /**
- * One {@code config.route.v3.RateLimit} of the filter's {@code rate_limits}: its actions each add
- * one entry to the request's descriptor; when any action cannot (a missing header without
- * {@code skip_if_absent}, a header match that does not hold...), the policy yields no descriptor.
+ * One {@code config.route.v3.RateLimit}: on a route, a virtual host or embedded in a rate limit
+ * filter. Its actions each add one entry to the request's descriptor; when any action cannot (a
+ * missing header without {@code skip_if_absent}, a header match that does not hold...), the policy
+ * yields no descriptor.
+ *
+ * @param stage      only filters configured with the same stage use it
+ * @param disableKey {@code disable_key}; local rate limiting skips policies that set one, as Envoy does
  */
-public record DescriptorPolicy(List<Action> actions) {
+public record RateLimitPolicy(int stage, String disableKey, List<Action> actions) {
 
-    public DescriptorPolicy {
+    public RateLimitPolicy {
+        disableKey = disableKey == null ? "" : disableKey;
         actions = List.copyOf(actions);
+    }
+
+    public RateLimitPolicy(List<Action> actions) {
+        this(0, "", actions);
     }
 
     /** {@code RateLimit.Action}, the kinds Remora evaluates. */
@@ -47,7 +54,24 @@ public record DescriptorPolicy(List<Action> actions) {
     public record DestinationCluster() implements Action {
     }
 
+    /** {@code source_cluster}: ("source_cluster", the local service cluster, {@code --service-cluster}). */
+    public record SourceCluster() implements Action {
+    }
+
     /** {@code query_parameters}: the query parameter's value under {@code descriptorKey}. */
     public record QueryParameters(String parameterName, String descriptorKey, boolean skipIfAbsent) implements Action {
+    }
+
+    /**
+     * {@code metadata} (and the deprecated {@code dynamic_metadata}) with source DYNAMIC: the string
+     * value at {@code path} in the request's dynamic metadata {@code namespace}, else
+     * {@code defaultValue}; no value and no default drops the descriptor unless skipIfAbsent.
+     */
+    public record DynamicMetadata(String descriptorKey, String namespace, List<String> path, String defaultValue,
+                                  boolean skipIfAbsent) implements Action {
+        public DynamicMetadata {
+            path = List.copyOf(path);
+            defaultValue = defaultValue == null ? "" : defaultValue;
+        }
     }
 }

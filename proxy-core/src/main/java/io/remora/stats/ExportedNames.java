@@ -1,0 +1,80 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tag;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * The name and labels a meter is exported under (Prometheus, metrics service). Without custom
+ * {@code stats_tags} that is the meter as registered (Envoy's default tags). With them, the
+ * meter's dotted Envoy name goes through the {@link TagProducer} as in Envoy: the tag-extracted
+ * name, sanitized and prefixed {@code envoy_}, and the extracted tags as labels
+ * ({@code cluster.xds-grpc;.upstream_cx_total} with Istio's rules is
+ * {@code envoy_cluster_upstream_cx_total{cluster_name="xds-grpc"}}). Meters outside Envoy's
+ * namespace (not named {@code envoy_*}, e.g. Istio's {@code istio_requests_total}) keep their
+ * own name and tags. Results are cached per meter id: names are fixed once a meter exists.
+ */
+public final class ExportedNames {
+
+    /**
+     * A meter's exported identity.
+     *
+     * @param dottedName       the full Envoy name ({@code cluster.a.upstream_rq_200}), what filters match
+     * @param help             the family's description: the Envoy stat template it exposes
+     * @param tagExtractedName Envoy's tag-extracted name ({@code cluster.upstream_rq})
+     * @param tags             the extracted tags under their own names ({@code envoy.cluster_name})
+     */
+    public record Exported(String name, List<Tag> labels, String dottedName, String help, String tagExtractedName,
+                           List<Tag> tags) {
+    }
+
+    /** Envoy's default extraction, for sinks that want tag-extracted names when no stats_tags are set. */
+    private static final TagProducer DEFAULTS = new TagProducer(true, List.of());
+
+    private final TagProducer producer;
+    private final ConcurrentMap<Meter.Id, Exported> cache = new ConcurrentHashMap<>();
+
+    /** @param producer the configured tag extraction, or null for the registered names */
+    public ExportedNames(TagProducer producer) {
+        this.producer = producer;
+    }
+
+    public Exported of(Meter.Id id) {
+        Exported e = cache.get(id);
+        if (e == null) {
+            e = compute(id);
+            if (cache.size() < 1_000_000) {
+                cache.put(id, e);
+            }
+        }
+        return e;
+    }
+
+    private Exported compute(Meter.Id id) {
+        String dotted = StatNames.envoyName(id);
+        if (producer == null || !id.getName().startsWith("envoy_")) {
+            TagProducer.Extracted x = (producer == null ? DEFAULTS : producer).produce(dotted);
+            return new Exported(id.getName(), id.getTags(), dotted, StatNames.envoyTemplate(id), x.name(), x.tags());
+        }
+        TagProducer.Extracted x = producer.produce(dotted);
+        List<Tag> labels = new ArrayList<>(x.tags().size());
+        for (Tag t : x.tags()) {
+            labels.add(Tag.of(sanitize(t.getKey()), t.getValue()));
+        }
+        return new Exported("envoy_" + sanitize(x.name()), List.copyOf(labels), dotted, x.name(), x.name(), x.tags());
+    }
+
+    /** Envoy's Prometheus sanitizing: every character outside [a-zA-Z0-9_] becomes '_'. */
+    static String sanitize(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,116 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.Meter;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Envoy's stats flush: every {@code stats_flush_interval} (default 5 s) a {@link StatsSnapshot} of
+ * the registry goes to each configured sink, on one thread of its own so a slow sink never
+ * delays a worker. Counter deltas and histogram intervals are the change since the previous
+ * flush (a {@code /reset_counters} in between reads as the new value). A sink that throws is
+ * logged and flushed again next time.
+ */
+public final class StatsFlusher implements AutoCloseable {
+
+    private static final Logger LOG = io.remora.log.Logging.logger("main");
+
+    private final StatsRegistry stats;
+    private final List<StatsSink> sinks;
+    private final ScheduledExecutorService timer;
+    /** Per meter (identity): the counter value, or the histogram count and sum, at the last flush. */
+    private final Map<Meter, double[]> last = new IdentityHashMap<>();
+
+    public StatsFlusher(StatsRegistry stats, List<StatsSink> sinks, Duration interval) {
+        this.stats = stats;
+        this.sinks = List.copyOf(sinks);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "remora-stats-flush");
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = Math.max(1, interval.toMillis());
+        timer.scheduleWithFixedDelay(this::flushSafely, ms, ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void flushSafely() {
+        StatsSnapshot snapshot;
+        try {
+            snapshot = snapshot();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "stats flush: cannot take a snapshot: " + e, e);
+            return;
+        }
+        for (StatsSink sink : sinks) {
+            try {
+                sink.flush(snapshot);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "stats flush: sink " + sink + " failed: " + e);
+            }
+        }
+    }
+
+    /** Runs on the flusher's thread only: {@link #last} is not shared. */
+    StatsSnapshot snapshot() {
+        List<StatsSnapshot.Counter> counters = new ArrayList<>();
+        List<StatsSnapshot.Gauge> gauges = new ArrayList<>();
+        List<StatsSnapshot.Histogram> histograms = new ArrayList<>();
+        ExportedNames names = stats.exportedNames();
+        for (Meter m : stats.meterRegistry().getMeters()) {
+            MeterValues.Kind kind = MeterValues.kind(m);
+            switch (kind) {
+                case COUNTER -> {
+                    long v = (long) MeterValues.value(m);
+                    double[] prev = last.computeIfAbsent(m, k -> new double[1]);
+                    long delta = v >= prev[0] ? v - (long) prev[0] : v;
+                    prev[0] = v;
+                    counters.add(new StatsSnapshot.Counter(names.of(m.getId()), v, delta, v > 0 || delta > 0));
+                }
+                case GAUGE -> {
+                    double v = MeterValues.value(m);
+                    gauges.add(new StatsSnapshot.Gauge(names.of(m.getId()), Double.isNaN(v) ? 0 : (long) v));
+                }
+                case HISTOGRAM -> {
+                    MeterValues.Histogram h = MeterValues.histogram(m);
+                    double[] prev = last.computeIfAbsent(m, k -> new double[2]);
+                    long dc = Math.max(0, h.count() - (long) prev[0]);
+                    double ds = Math.max(0, h.sum() - prev[1]);
+                    prev[0] = h.count();
+                    prev[1] = h.sum();
+                    histograms.add(new StatsSnapshot.Histogram(names.of(m.getId()), h.bounds(), h.cumulative(),
+                            h.count(), h.sum(), dc, ds));
+                }
+                case OTHER -> {
+                }
+            }
+        }
+        return new StatsSnapshot(System.currentTimeMillis(), counters, gauges, histograms);
+    }
+
+    /** Flushes once more, then stops and closes the sinks. */
+    @Override
+    public void close() {
+        try {
+            timer.submit(this::flushSafely).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort at shutdown
+        }
+        timer.shutdownNow();
+        for (StatsSink s : sinks) {
+            try {
+                s.close();
+            } catch (RuntimeException e) {
+                LOG.fine(() -> "closing stats sink: " + e);
+            }
+        }
+    }
+}

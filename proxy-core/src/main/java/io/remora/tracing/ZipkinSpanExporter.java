@@ -1,0 +1,287 @@
+package io.remora.tracing;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.config.TracingConfig;
+import io.remora.runtime.Runtime;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.ClusterManager;
+import io.remora.upstream.Host;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import static io.remora.util.JsonStrings.quote;
+
+/**
+ * {@code envoy.tracers.zipkin}: buffers finished spans and POSTs them as a Zipkin v2 JSON array
+ * ({@code HTTP_JSON}) to {@code collector_endpoint} on a healthy host of {@code collector_cluster},
+ * as Envoy's Zipkin driver does: a report goes when {@code tracing.zipkin.min_flush_spans} spans
+ * are buffered (default 5) or every {@code tracing.zipkin.flush_interval_ms} (default 5000), both
+ * runtime keys; {@code tracing.zipkin.request_timeout} (default 5000 ms) bounds each POST. Stats
+ * as Envoy's: {@code tracing.zipkin.spans_sent}, {@code timer_flushed}, {@code reports_sent}
+ * (the collector answered 202), {@code reports_dropped} (any other status), {@code reports_failed}
+ * (no answer) and {@code reports_skipped_no_cluster}. The POST is a plain blocking HTTP/1.1
+ * exchange on the exporter's own thread, never on a worker.
+ */
+public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
+
+    private static final Logger LOG = io.remora.log.Logging.logger("tracing");
+    private static final int MAX_BUFFERED = 10_000;
+
+    private final TracingConfig.Zipkin config;
+    private final String serviceName;
+    private final ClusterManager clusters;
+    private final Supplier<Runtime> runtime;
+    private final ConcurrentLinkedQueue<FinishedSpan> buffer = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger buffered = new AtomicInteger();
+    private final ScheduledExecutorService timer;
+    private final String localIpv4;
+    private final Counter spansSent;
+    private final Counter timerFlushed;
+    private final Counter reportsSent;
+    private final Counter reportsDropped;
+    private final Counter reportsFailed;
+    private final Counter reportsSkippedNoCluster;
+
+    /** @param serviceName the spans' {@code localEndpoint.serviceName}: the node's cluster, as in Envoy */
+    public ZipkinSpanExporter(TracingConfig.Zipkin config, String serviceName, ClusterManager clusters,
+                              Supplier<Runtime> runtime, MeterRegistry registry) {
+        this.config = config;
+        this.serviceName = serviceName == null ? "" : serviceName;
+        this.clusters = clusters;
+        this.runtime = runtime;
+        this.spansSent = Counter.builder("envoy_tracing_zipkin_spans_sent").register(registry);
+        this.timerFlushed = Counter.builder("envoy_tracing_zipkin_timer_flushed").register(registry);
+        this.reportsSent = Counter.builder("envoy_tracing_zipkin_reports_sent").register(registry);
+        this.reportsDropped = Counter.builder("envoy_tracing_zipkin_reports_dropped").register(registry);
+        this.reportsFailed = Counter.builder("envoy_tracing_zipkin_reports_failed").register(registry);
+        this.reportsSkippedNoCluster = Counter.builder("envoy_tracing_zipkin_reports_skipped_no_cluster").register(registry);
+        this.localIpv4 = localIpv4();
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "remora-zipkin-" + config.cluster());
+            t.setDaemon(true);
+            return t;
+        });
+        scheduleTimer();
+    }
+
+    @Override
+    public TracingConfig.Provider provider() {
+        return config;
+    }
+
+    private void scheduleTimer() {
+        long ms = Math.max(1, runtime.get().getInteger("tracing.zipkin.flush_interval_ms", 5000));
+        try {
+            timer.schedule(() -> {
+                timerFlushed.increment();
+                flush();
+                scheduleTimer();
+            }, ms, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            // shutting down
+        }
+    }
+
+    @Override
+    public void export(FinishedSpan span) {
+        if (buffered.incrementAndGet() > MAX_BUFFERED) {
+            buffered.decrementAndGet();
+            return;
+        }
+        buffer.add(span);
+        if (buffered.get() >= runtime.get().getInteger("tracing.zipkin.min_flush_spans", 5)) {
+            try {
+                timer.execute(this::flush);
+            } catch (RejectedExecutionException closed) {
+                // shutting down
+            }
+        }
+    }
+
+    /** Sends what is buffered; runs on the exporter's own thread. */
+    private void flush() {
+        List<FinishedSpan> spans = new ArrayList<>();
+        FinishedSpan s;
+        while ((s = buffer.poll()) != null) {
+            buffered.decrementAndGet();
+            spans.add(s);
+        }
+        if (spans.isEmpty()) {
+            return;
+        }
+        spansSent.increment(spans.size());
+        SocketAddress target = target();
+        if (target == null) {
+            reportsSkippedNoCluster.increment();
+            LOG.fine(() -> "zipkin: no healthy host in cluster '" + config.cluster() + "': dropping "
+                    + spans.size() + " span(s)");
+            return;
+        }
+        byte[] body = json(spans, serviceName, localIpv4).getBytes(StandardCharsets.UTF_8);
+        try {
+            int status = post(target, body);
+            if (status == 202) {
+                reportsSent.increment();
+            } else {
+                reportsDropped.increment();
+                LOG.fine(() -> "zipkin: collector answered " + status + " to a report of " + spans.size() + " span(s)");
+            }
+        } catch (IOException e) {
+            reportsFailed.increment();
+            LOG.log(Level.FINE, "zipkin: report to cluster '" + config.cluster() + "' failed: " + e);
+        }
+    }
+
+    private SocketAddress target() {
+        Cluster c = clusters.get(config.cluster());
+        if (c == null) {
+            return null;
+        }
+        for (Host h : c.hosts()) {
+            if (h.isHealthy() && h.address() instanceof InetSocketAddress) {
+                return h.address();
+            }
+        }
+        return null;
+    }
+
+    private int post(SocketAddress target, byte[] body) throws IOException {
+        int timeout = (int) Math.max(1, runtime.get().getInteger("tracing.zipkin.request_timeout", 5000));
+        try (Socket socket = new Socket()) {
+            socket.connect(target, timeout);
+            socket.setSoTimeout(timeout);
+            String host = config.hostname().isEmpty() ? config.cluster() : config.hostname();
+            String head = "POST " + config.endpoint() + " HTTP/1.1\r\nHost: " + host
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\nConnection: close\r\n\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            out.write(body);
+            out.flush();
+            return statusCode(socket.getInputStream());
+        }
+    }
+
+    /** The status of an HTTP/1.x status line ({@code HTTP/1.1 202 Accepted}). */
+    private static int statusCode(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n' && line.length() < 256) {
+            line.append((char) c);
+        }
+        String[] parts = line.toString().trim().split(" ");
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+            throw new IOException("not an HTTP response: '" + line + "'");
+        }
+        try {
+            return Integer.parseInt(parts[1]);
+        } catch (NumberFormatException e) {
+            throw new IOException("bad status line: '" + line + "'");
+        }
+    }
+
+    /** Zipkin v2 JSON: ids in hex (a trace id with a zero upper half as 16 digits), times in microseconds. */
+    static String json(List<FinishedSpan> spans, String serviceName, String ipv4) {
+        StringBuilder sb = new StringBuilder(spans.size() * 512);
+        sb.append('[');
+        for (int i = 0; i < spans.size(); i++) {
+            FinishedSpan s = spans.get(i);
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"traceId\":");
+            quote(sb, s.traceId().startsWith("0000000000000000") ? s.traceId().substring(16) : s.traceId());
+            if (s.parentSpanId() != null) {
+                sb.append(",\"parentId\":");
+                quote(sb, s.parentSpanId());
+            }
+            sb.append(",\"id\":");
+            quote(sb, s.spanId());
+            sb.append(",\"kind\":\"").append(s.kind() == FinishedSpan.Kind.SERVER ? "SERVER" : "CLIENT").append('"');
+            sb.append(",\"name\":");
+            quote(sb, s.name());
+            long startMicros = s.startEpochNanos() / 1000;
+            sb.append(",\"timestamp\":").append(startMicros);
+            sb.append(",\"duration\":").append(Math.max(1, s.endEpochNanos() / 1000 - startMicros));
+            sb.append(",\"localEndpoint\":{\"serviceName\":");
+            quote(sb, serviceName);
+            if (ipv4 != null) {
+                sb.append(",\"ipv4\":");
+                quote(sb, ipv4);
+            }
+            sb.append('}');
+            if (!s.attributes().isEmpty()) {
+                sb.append(",\"tags\":{");
+                boolean first = true;
+                for (Map.Entry<String, String> e : s.attributes().entrySet()) {
+                    if (!first) {
+                        sb.append(',');
+                    }
+                    first = false;
+                    quote(sb, e.getKey());
+                    sb.append(':');
+                    quote(sb, e.getValue());
+                }
+                sb.append('}');
+            }
+            if (s.shared()) {
+                sb.append(",\"shared\":true");
+            }
+            sb.append('}');
+        }
+        return sb.append(']').toString();
+    }
+
+    /** The host's first non-loopback IPv4 address, as Envoy's local address in spans; null if none. */
+    private static String localIpv4() {
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp() || ni.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress a : Collections.list(ni.getInetAddresses())) {
+                    if (a instanceof Inet4Address) {
+                        return a.getHostAddress();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no interfaces readable: leave the address out
+        }
+        return null;
+    }
+
+    /** Sends what is left, then stops. */
+    @Override
+    public void close() {
+        try {
+            timer.submit(this::flush).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort at shutdown
+        }
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,148 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
+import io.envoyproxy.envoy.type.metadata.v3.MetadataKey;
+import io.remora.config.RateLimitPolicy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code config.route.v3.RateLimit}: the descriptor-making policies of routes, virtual hosts and
+ * rate limit filters ({@code rate_limits}).
+ */
+public final class RateLimitPolicyTranslator {
+
+    private RateLimitPolicyTranslator() {
+    }
+
+    /** {@code rate_limits} of a route, a virtual host or a rate limit filter. */
+    public static List<RateLimitPolicy> policies(List<RateLimit> in, FieldPath path) {
+        List<RateLimitPolicy> out = new ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            out.add(policy(in.get(i), path.index(i)));
+        }
+        return List.copyOf(out);
+    }
+
+    static RateLimitPolicy policy(RateLimit r, FieldPath path) {
+        if (r.getActionsCount() == 0) {
+            throw path.field("actions").error("at least one action is required");
+        }
+        int stage = r.hasStage() ? r.getStage().getValue() : 0;
+        if (stage > 10) {
+            throw path.field("stage").error("must be at most 10, got " + stage);
+        }
+        if (r.hasLimit()) {
+            throw path.field("limit").error("rate limit overrides are not supported by Remora");
+        }
+        List<RateLimitPolicy.Action> actions = new ArrayList<>();
+        for (int i = 0; i < r.getActionsCount(); i++) {
+            actions.add(action(r.getActions(i), path.field("actions").index(i)));
+        }
+        return new RateLimitPolicy(stage, r.getDisableKey(), actions);
+    }
+
+    private static RateLimitPolicy.Action action(RateLimit.Action a, FieldPath path) {
+        switch (a.getActionSpecifierCase()) {
+            case REQUEST_HEADERS -> {
+                var rh = a.getRequestHeaders();
+                if (rh.getHeaderName().isEmpty()) {
+                    throw path.field("request_headers").field("header_name").error("missing required field");
+                }
+                if (rh.getDescriptorKey().isEmpty()) {
+                    throw path.field("request_headers").field("descriptor_key").error("missing required field");
+                }
+                return new RateLimitPolicy.RequestHeaders(rh.getHeaderName(), rh.getDescriptorKey(), rh.getSkipIfAbsent());
+            }
+            case REMOTE_ADDRESS -> {
+                return new RateLimitPolicy.RemoteAddress();
+            }
+            case MASKED_REMOTE_ADDRESS -> {
+                var m = a.getMaskedRemoteAddress();
+                int v4 = m.hasV4PrefixMaskLen() ? m.getV4PrefixMaskLen().getValue() : 32;
+                int v6 = m.hasV6PrefixMaskLen() ? m.getV6PrefixMaskLen().getValue() : 128;
+                if (v4 < 0 || v4 > 32) {
+                    throw path.field("masked_remote_address").field("v4_prefix_mask_len").error("must be at most 32");
+                }
+                if (v6 < 0 || v6 > 128) {
+                    throw path.field("masked_remote_address").field("v6_prefix_mask_len").error("must be at most 128");
+                }
+                return new RateLimitPolicy.MaskedRemoteAddress(v4, v6);
+            }
+            case GENERIC_KEY -> {
+                var g = a.getGenericKey();
+                if (g.getDescriptorValue().isEmpty()) {
+                    throw path.field("generic_key").field("descriptor_value").error("missing required field");
+                }
+                return new RateLimitPolicy.GenericKey(
+                        g.getDescriptorKey().isEmpty() ? "generic_key" : g.getDescriptorKey(), g.getDescriptorValue());
+            }
+            case HEADER_VALUE_MATCH -> {
+                var h = a.getHeaderValueMatch();
+                FieldPath hp = path.field("header_value_match");
+                if (h.getDescriptorValue().isEmpty()) {
+                    throw hp.field("descriptor_value").error("missing required field");
+                }
+                if (h.getHeadersCount() == 0) {
+                    throw hp.field("headers").error("at least one header matcher is required");
+                }
+                return new RateLimitPolicy.HeaderValueMatch(
+                        h.getDescriptorKey().isEmpty() ? "header_match" : h.getDescriptorKey(), h.getDescriptorValue(),
+                        !h.hasExpectMatch() || h.getExpectMatch().getValue(),
+                        HeaderTranslator.matchers(h.getHeadersList(), hp.field("headers")));
+            }
+            case DESTINATION_CLUSTER -> {
+                return new RateLimitPolicy.DestinationCluster();
+            }
+            case SOURCE_CLUSTER -> {
+                return new RateLimitPolicy.SourceCluster();
+            }
+            case METADATA -> {
+                var m = a.getMetadata();
+                FieldPath mp = path.field("metadata");
+                if (m.getSource() == RateLimit.Action.MetaData.Source.ROUTE_ENTRY) {
+                    throw mp.field("source").error("ROUTE_ENTRY metadata is not supported by Remora (routes carry no metadata)");
+                }
+                return metadata(m.getDescriptorKey(), m.getMetadataKey(), m.getDefaultValue(), m.getSkipIfAbsent(), mp);
+            }
+            case DYNAMIC_METADATA -> {
+                var m = a.getDynamicMetadata();
+                return metadata(m.getDescriptorKey(), m.getMetadataKey(), m.getDefaultValue(), false,
+                        path.field("dynamic_metadata"));
+            }
+            case QUERY_PARAMETERS -> {
+                var q = a.getQueryParameters();
+                if (q.getQueryParameterName().isEmpty()) {
+                    throw path.field("query_parameters").field("query_parameter_name").error("missing required field");
+                }
+                if (q.getDescriptorKey().isEmpty()) {
+                    throw path.field("query_parameters").field("descriptor_key").error("missing required field");
+                }
+                return new RateLimitPolicy.QueryParameters(q.getQueryParameterName(), q.getDescriptorKey(),
+                        q.getSkipIfAbsent());
+            }
+            case ACTIONSPECIFIER_NOT_SET -> throw path.error("an action is required");
+            default -> throw path.error("rate limit action " + a.getActionSpecifierCase().name().toLowerCase()
+                    + " is not supported by Remora");
+        }
+    }
+
+    private static RateLimitPolicy.Action metadata(String descriptorKey, MetadataKey key, String defaultValue,
+                                                   boolean skipIfAbsent, FieldPath path) {
+        if (descriptorKey.isEmpty()) {
+            throw path.field("descriptor_key").error("missing required field");
+        }
+        if (key.getKey().isEmpty()) {
+            throw path.field("metadata_key").field("key").error("missing required field");
+        }
+        if (key.getPathCount() == 0) {
+            throw path.field("metadata_key").field("path").error("at least one path segment is required");
+        }
+        List<String> segments = new ArrayList<>(key.getPathCount());
+        for (int i = 0; i < key.getPathCount(); i++) {
+            segments.add(key.getPath(i).getKey());
+        }
+        return new RateLimitPolicy.DynamicMetadata(descriptorKey, key.getKey(), segments, defaultValue, skipIfAbsent);
+    }
+}

@@ -1,0 +1,133 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.metrics.v3.MetricsServiceConfig;
+import io.envoyproxy.envoy.config.metrics.v3.StatsSink;
+import io.envoyproxy.envoy.config.metrics.v3.StatsdSink;
+import io.remora.config.Address;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: UDP statsd and the gRPC
+ * metrics service are built; other sink kinds (dog_statsd, hystrix, ...) are warned and skipped.
+ */
+public final class StatsSinksTranslator {
+
+    private static final String STATSD = "envoy.config.metrics.v3.StatsdSink";
+    private static final String METRICS_SERVICE = "envoy.config.metrics.v3.MetricsServiceConfig";
+
+    /** A sink to build. */
+    public sealed interface Sink {
+    }
+
+    /** {@code envoy.stat_sinks.statsd} with a UDP {@code address}. */
+    public record Statsd(InetSocketAddress address, String prefix) implements Sink {
+    }
+
+    /**
+     * {@code envoy.stat_sinks.metrics_service}.
+     *
+     * @param histogramMode {@code histogram_emit_mode}: SUMMARY_AND_HISTOGRAM, SUMMARY or HISTOGRAM
+     */
+    public record MetricsService(String cluster, String authority, boolean countersAsDeltas, boolean emitTagsAsLabels,
+                                 String histogramMode) implements Sink {
+    }
+
+    /** @param flushInterval {@code stats_flush_interval} (default 5 s) */
+    public record Sinks(List<Sink> sinks, Duration flushInterval) {
+    }
+
+    private StatsSinksTranslator() {
+    }
+
+    public static Sinks translate(Bootstrap b, TranslationContext ctx) {
+        Duration interval = Duration.ofSeconds(5);
+        if (b.hasStatsFlushInterval()) {
+            interval = Protos.duration(b.getStatsFlushInterval());
+            if (interval.compareTo(Duration.ofMillis(1)) < 0 || interval.compareTo(Duration.ofSeconds(300)) >= 0) {
+                throw FieldPath.of("stats_flush_interval").error("must be at least 1ms and less than 300s, not "
+                        + interval.toMillis() + "ms");
+            }
+        }
+        if (b.getStatsFlushOnAdmin()) {
+            if (b.hasStatsFlushInterval()) {
+                throw FieldPath.of("stats_flush_on_admin").error("only one of stats_flush_interval or"
+                        + " stats_flush_on_admin can be set");
+            }
+            ctx.warnOnce("stats_flush_on_admin", "stats_flush_on_admin is not supported: sinks are flushed every 5s");
+        }
+        List<Sink> sinks = new ArrayList<>();
+        for (int i = 0; i < b.getStatsSinksCount(); i++) {
+            StatsSink s = b.getStatsSinks(i);
+            FieldPath sp = FieldPath.of("stats_sinks").index(i);
+            String type = s.hasTypedConfig() ? Protos.typeName(s.getTypedConfig()) : "";
+            if (type.equals(STATSD)) {
+                Sink sink = statsd(Protos.unpack(s.getTypedConfig(), StatsdSink.class, sp.field("typed_config")),
+                        sp.field("typed_config"), ctx);
+                if (sink != null) {
+                    sinks.add(sink);
+                }
+            } else if (type.equals(METRICS_SERVICE)) {
+                sinks.add(metricsService(Protos.unpack(s.getTypedConfig(), MetricsServiceConfig.class,
+                        sp.field("typed_config")), sp.field("typed_config"), ctx));
+            } else {
+                ctx.warnOnce("stats_sinks:" + s.getName() + type, "stats sink '" + s.getName() + "' ("
+                        + (type.isEmpty() ? "no typed_config" : type) + ") is not supported and is skipped, first at "
+                        + sp + "; supported: envoy.stat_sinks.statsd (UDP), envoy.stat_sinks.metrics_service");
+            }
+        }
+        return new Sinks(List.copyOf(sinks), interval);
+    }
+
+    private static Sink statsd(StatsdSink s, FieldPath path, TranslationContext ctx) {
+        switch (s.getStatsdSpecifierCase()) {
+            case ADDRESS -> {
+                // Statsd is UDP whatever the address's protocol says (Envoy's sink reads only host and
+                // port), so the shared address rules are applied to it as if it were TCP.
+                io.envoyproxy.envoy.config.core.v3.Address addr = s.getAddress();
+                if (addr.hasSocketAddress()) {
+                    addr = addr.toBuilder().setSocketAddress(addr.getSocketAddress().toBuilder()
+                            .setProtocol(io.envoyproxy.envoy.config.core.v3.SocketAddress.Protocol.TCP)).build();
+                }
+                Address a = AddressTranslator.translate(addr, path.field("address"));
+                if (!(a instanceof Address.Tcp t)) {
+                    throw path.field("address").error("statsd needs a socket address");
+                }
+                return new Statsd(new InetSocketAddress(t.host(), t.port()), s.getPrefix());
+            }
+            case TCP_CLUSTER_NAME -> {
+                ctx.warnOnce("stats_sinks:statsd-tcp", "statsd over TCP (tcp_cluster_name) is not supported; the sink"
+                        + " at " + path + " is skipped");
+                return null;
+            }
+            default -> throw path.error("one of address or tcp_cluster_name is required");
+        }
+    }
+
+    private static Sink metricsService(MetricsServiceConfig m, FieldPath path, TranslationContext ctx) {
+        if (m.getTransportApiVersion() != ApiVersion.V3) {
+            throw path.field("transport_api_version").error("only V3 is supported (Envoy refuses "
+                    + m.getTransportApiVersion() + ")");
+        }
+        if (!m.hasGrpcService()) {
+            throw path.field("grpc_service").error("missing required field");
+        }
+        if (!m.getGrpcService().hasEnvoyGrpc()) {
+            throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
+        }
+        String cluster = m.getGrpcService().getEnvoyGrpc().getClusterName();
+        FieldPath cp = path.field("grpc_service").field("envoy_grpc").field("cluster_name");
+        if (cluster.isEmpty()) {
+            throw cp.error("missing required field");
+        }
+        ctx.requireCluster(cp, cluster);
+        return new MetricsService(cluster, m.getGrpcService().getEnvoyGrpc().getAuthority(),
+                m.hasReportCountersAsDeltas() && m.getReportCountersAsDeltas().getValue(), m.getEmitTagsAsLabels(),
+                m.getHistogramEmitMode().name());
+    }
+}

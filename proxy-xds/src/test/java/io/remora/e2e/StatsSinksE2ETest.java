@@ -1,0 +1,227 @@
+package io.remora.e2e;
+
+import io.envoyproxy.envoy.service.metrics.v3.MetricsServiceGrpc;
+import io.envoyproxy.envoy.service.metrics.v3.StreamMetricsMessage;
+import io.envoyproxy.envoy.service.metrics.v3.StreamMetricsResponse;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.prometheus.client.Metrics;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code stats_sinks}: a UDP statsd sink read from a real datagram socket, and two
+ * {@code metrics_service} sinks (default, and deltas with tags as labels) streaming to a real
+ * grpc-java MetricsService, every {@code stats_flush_interval}.
+ */
+class StatsSinksE2ETest {
+
+    /** A MetricsService: the messages of each stream, in order, keyed by stream number. */
+    private static final class MetricsReceiver implements AutoCloseable {
+        final Map<Integer, List<StreamMetricsMessage>> streams = new ConcurrentHashMap<>();
+        final Server server;
+        private int next;
+
+        MetricsReceiver() throws Exception {
+            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .addService(new MetricsServiceGrpc.MetricsServiceImplBase() {
+                        @Override
+                        public StreamObserver<StreamMetricsMessage> streamMetrics(
+                                StreamObserver<StreamMetricsResponse> response) {
+                            List<StreamMetricsMessage> messages = new CopyOnWriteArrayList<>();
+                            synchronized (MetricsReceiver.this) {
+                                streams.put(next++, messages);
+                            }
+                            return new StreamObserver<>() {
+                                @Override
+                                public void onNext(StreamMetricsMessage m) {
+                                    messages.add(m);
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                }
+
+                                @Override
+                                public void onCompleted() {
+                                    response.onNext(StreamMetricsResponse.getDefaultInstance());
+                                    response.onCompleted();
+                                }
+                            };
+                        }
+                    }).build().start();
+        }
+
+        int port() {
+            return server.getPort();
+        }
+
+        @Override
+        public void close() {
+            server.shutdownNow();
+        }
+    }
+
+    private static String bootstrap(int admin, int port, int upstream, int statsd, int metrics) throws Exception {
+        return Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+                "- match: { prefix: \"/\" }\n  route: { cluster: up }",
+                Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("metrics", true, null, metrics))
+                + """
+                node: { id: sidecar-7, cluster: shop }
+                stats_flush_interval: 0.3s
+                stats_sinks:
+                - name: envoy.stat_sinks.statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.StatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d, protocol: UDP } }
+                - name: envoy.stat_sinks.metrics_service
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
+                    transport_api_version: V3
+                    grpc_service: { envoy_grpc: { cluster_name: metrics } }
+                - name: envoy.stat_sinks.metrics_service
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
+                    transport_api_version: V3
+                    grpc_service: { envoy_grpc: { cluster_name: metrics } }
+                    report_counters_as_deltas: true
+                    emit_tags_as_labels: true
+                    histogram_emit_mode: HISTOGRAM
+                """.formatted(statsd);
+    }
+
+    /** Reads every datagram from the start, so none is lost to a full socket buffer. */
+    private static Thread reader(DatagramSocket socket, List<String> lines) {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[65536];
+            while (!socket.isClosed()) {
+                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                try {
+                    socket.receive(p);
+                } catch (java.io.IOException e) {
+                    return;
+                }
+                lines.add(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+            }
+        }, "statsd-reader");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static long sum(List<String> lines, String prefix) {
+        long n = 0;
+        for (String l : lines) {
+            if (l.startsWith(prefix)) {
+                n += Long.parseLong(l.substring(prefix.length(), l.indexOf('|')));
+            }
+        }
+        return n;
+    }
+
+    private static Metrics.MetricFamily family(StreamMetricsMessage m, String name, Metrics.MetricType type) {
+        for (Metrics.MetricFamily f : m.getEnvoyMetricsList()) {
+            if (f.getName().equals(name) && f.getType() == type) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void statsdDatagramsAndMetricsServiceStreams() throws Exception {
+        try (DatagramSocket statsd = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             MetricsReceiver metrics = new MetricsReceiver(); TestUpstream up = TestUpstream.text("ok")) {
+            List<String> lines = new CopyOnWriteArrayList<>();
+            reader(statsd, lines);
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), statsd.getLocalPort(),
+                    metrics.port()), admin)) {
+                HttpClient client = HttpClient.newHttpClient();
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(200, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                }
+                // Several flushes: counters come as deltas that add up to the total.
+                Thread.sleep(2500);
+                assertEquals(2, sum(lines, "envoy.cluster.up.upstream_rq_total:"), String.join("\n", lines));
+                assertEquals(2, sum(lines, "envoy.cluster.up.upstream_rq_200:"), String.join("\n", lines));
+                assertTrue(lines.contains("envoy.server.live:1|g"), String.join("\n", lines));
+                assertTrue(lines.stream().anyMatch(l -> l.matches("envoy\\.cluster\\.up\\.upstream_rq_time:[0-9.]+\\|ms\\|@0\\.5")
+                        || l.matches("envoy\\.cluster\\.up\\.upstream_rq_time:[0-9.]+\\|ms")), String.join("\n", lines));
+                assertFalse(lines.stream().anyMatch(l -> l.startsWith("envoy.cluster.up.upstream_rq_retry:")),
+                        "counters never used are not sent");
+
+                long deadline = System.currentTimeMillis() + 15_000;
+                while (metrics.streams.size() < 2 || metrics.streams.values().stream().anyMatch(l -> l.size() < 2)) {
+                    assertTrue(System.currentTimeMillis() < deadline, "two metrics streams with a few flushes each");
+                    Thread.sleep(100);
+                }
+                boolean sawPlain = false;
+                boolean sawLabelled = false;
+                for (List<StreamMetricsMessage> stream : metrics.streams.values()) {
+                    StreamMetricsMessage first = stream.get(0);
+                    assertEquals("sidecar-7", first.getIdentifier().getNode().getId(), "the first message identifies the node");
+                    assertFalse(stream.get(1).hasIdentifier(), "only the first");
+                    StreamMetricsMessage last = stream.get(stream.size() - 1);
+                    Metrics.MetricFamily plain = family(last, "cluster.up.upstream_rq_total", Metrics.MetricType.COUNTER);
+                    if (plain != null) {
+                        sawPlain = true;
+                        assertEquals(2, plain.getMetric(0).getCounter().getValue(), "cumulative by default");
+                        assertTrue(plain.getMetric(0).getTimestampMs() > 0);
+                        assertNotNull(family(last, "cluster.up.upstream_rq_time", Metrics.MetricType.SUMMARY));
+                        assertNotNull(family(last, "cluster.up.upstream_rq_time", Metrics.MetricType.HISTOGRAM));
+                        assertNotNull(family(last, "server.live", Metrics.MetricType.GAUGE));
+                    } else {
+                        sawLabelled = true;
+                        double total = 0;
+                        for (StreamMetricsMessage m : stream) {
+                            Metrics.MetricFamily f = family(m, "cluster.upstream_rq_total", Metrics.MetricType.COUNTER);
+                            if (f != null) {
+                                for (Metrics.Metric metric : f.getMetricList()) {
+                                    Metrics.LabelPair l = metric.getLabel(0);
+                                    if (l.getName().equals("envoy.cluster_name") && l.getValue().equals("up")) {
+                                        total += metric.getCounter().getValue();
+                                    }
+                                }
+                            }
+                        }
+                        assertEquals(2, total, "deltas add up to the total");
+                        Metrics.MetricFamily h = null;
+                        for (StreamMetricsMessage m : stream) {
+                            assertTrue(family(m, "cluster.upstream_rq_time", Metrics.MetricType.SUMMARY) == null,
+                                    "histogram_emit_mode HISTOGRAM sends no summary");
+                            Metrics.MetricFamily f = family(m, "cluster.upstream_rq_time", Metrics.MetricType.HISTOGRAM);
+                            h = f != null ? f : h; // the latest: cumulative over both requests
+                        }
+                        assertNotNull(h);
+                        assertEquals(2, h.getMetric(0).getHistogram().getSampleCount());
+                    }
+                }
+                assertTrue(sawPlain && sawLabelled);
+            }
+        }
+    }
+}
