@@ -524,6 +524,20 @@ class UpgradeE2ETest {
         }
     }
 
+    /** The client ends its half before the upstream's 200: the FIN follows the data once it accepts. */
+    @Test
+    void clientEndsItsHalfBeforeTheUpstreamAccepts() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("CONNECT fwd.test:1 HTTP/1.1\r\nHost: fwd.test:1\r\n\r\nearly"
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertEquals("earlybye", readAll(s.getInputStream()));
+        }
+    }
+
     /** The route's idle_timeout ends an idle tunnel (the route timeout does not). */
     @Test
     void idleTunnelTimesOut() throws Exception {
