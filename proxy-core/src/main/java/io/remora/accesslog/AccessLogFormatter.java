@@ -32,7 +32,7 @@ public final class AccessLogFormatter {
     private static final Set<String> WITHOUT_DATA = Set.of("CLUSTER_METADATA",
             "UPSTREAM_METADATA", "METADATA", "UPSTREAM_FILTER_STATE", "CEL", "FILTER_CHAIN_NAME",
             "DOWNSTREAM_PEER_FINGERPRINT_1",
-            "CONNECTION_ID", "UPSTREAM_CONNECTION_ID", "STREAM_ID", "GRPC_STATUS", "GRPC_STATUS_NUMBER",
+            "CONNECTION_ID", "UPSTREAM_CONNECTION_ID",
             "VIRTUAL_CLUSTER_NAME", "TRACE_ID");
 
     /** One piece of a format: a literal or a command operator. */
@@ -289,6 +289,17 @@ public final class AccessLogFormatter {
                 return str(i -> address(i.downstreamRemoteAddress, true), maxLen);
             case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
                 return str(i -> address(i.downstreamRemoteAddress, false), maxLen);
+            case "GRPC_STATUS": {
+                GrpcStatusField.Format f = GrpcStatusField.format(arg);
+                return f == GrpcStatusField.Format.NUMBER ? num(GrpcStatusField::code)
+                        : str(i -> GrpcStatusField.text(i, f), maxLen);
+            }
+            case "GRPC_STATUS_NUMBER":
+                return num(GrpcStatusField::code);
+            // The stream id provider of an HTTP stream is its x-request-id, as in Envoy.
+            case "STREAM_ID":
+                return str(i -> i.requestId != null ? i.requestId
+                        : i.requestHeaders == null ? null : str(i.requestHeaders.get("x-request-id")), maxLen);
             case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS":
                 return str(i -> address(direct(i), true), maxLen);
             case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT":
@@ -469,6 +480,10 @@ public final class AccessLogFormatter {
     /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
     private static SocketAddress direct(StreamInfo i) {
         return i.downstreamDirectRemoteAddress != null ? i.downstreamDirectRemoteAddress : i.downstreamRemoteAddress;
+    }
+
+    private static String str(CharSequence s) {
+        return s == null ? null : s.toString();
     }
 
     private static long port(SocketAddress a) {

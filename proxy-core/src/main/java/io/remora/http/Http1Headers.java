@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.upstream.Http1HeaderView;
+import io.remora.http.upstream.LowerCaseNames;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -46,7 +47,8 @@ final class Http1Headers {
      */
     static Rejection validate(HttpRequest req) {
         HttpHeaders h = req.headers();
-        java.util.List<String> te = h.getAll(TRANSFER_ENCODING);
+        // Looked at only when present: getAll makes a list and Strings.
+        java.util.List<String> te = h.contains(TRANSFER_ENCODING) ? h.getAll(TRANSFER_ENCODING) : java.util.List.of();
         if (!te.isEmpty() && (te.size() > 1 || !CHUNKED.contentEqualsIgnoreCase(te.get(0).trim()))) {
             // Only "chunked" on its own is a coding Envoy knows how to frame (RFC 9112 6.1).
             return new Rejection(501, "Not Implemented", "http1.invalid_transfer_encoding");
@@ -62,7 +64,10 @@ final class Http1Headers {
                 return new Rejection(400, "Bad Request", "path_normalization_failed");
             }
         }
-        int hosts = h.getAll(HOST).size();
+        int hosts = 0;
+        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HOST); it.hasNext() && hosts < 2; it.next()) {
+            hosts++;
+        }
         if (hosts > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");
         }
@@ -159,7 +164,7 @@ final class Http1Headers {
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
-            AsciiString name = AsciiString.of(e.getKey()).toLowerCase();
+            AsciiString name = LowerCaseNames.of(e.getKey());
             if (upgrade && (UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
                 out.add(name, e.getValue());
                 continue;

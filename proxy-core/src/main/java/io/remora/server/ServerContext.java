@@ -60,12 +60,4 @@ public interface ServerContext {
     default io.remora.overload.OverloadManager overload() {
         return io.remora.overload.OverloadManager.unmanaged();
     }
-
-    /**
-     * This proxy's node (bootstrap {@code node}: id, cluster, metadata), as Envoy's local info;
-     * Istio's filters read the workload's identity from its metadata.
-     */
-    default io.remora.config.NodeInfo node() {
-        return io.remora.config.NodeInfo.of("", "");
-    }
 }

@@ -85,6 +85,29 @@ class AccessLogFormatterTest {
     }
 
     @Test
+    void grpcStatusOfGrpcRequestsOnly() {
+        StreamInfo i = http();
+        String f = "%GRPC_STATUS% %GRPC_STATUS(SNAKE_STRING)% %GRPC_STATUS(NUMBER)% %GRPC_STATUS_NUMBER% %STREAM_ID%";
+        assertEquals("- - - - cc21d9b0-cf5c-432b-8c7e-98aeb7988cd2", AccessLogFormatter.text(f).format(i),
+                "not a gRPC request");
+        i.requestHeaders.set("content-type", "application/grpc+proto");
+        i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "5");
+        assertEquals("NotFound NOT_FOUND 5 5", first4(AccessLogFormatter.text(f).format(i)));
+        i.responseTrailers = null;
+        i.responseHeaders = new DefaultHttp2Headers().status("200").add("grpc-status", "16");
+        assertEquals("Unauthenticated UNAUTHENTICATED 16 16", first4(AccessLogFormatter.text(f).format(i)));
+        i.responseHeaders = new DefaultHttp2Headers().status("503");
+        i.responseCode = 503;
+        assertEquals("Unavailable UNAVAILABLE 14 14", first4(AccessLogFormatter.text(f).format(i)),
+                "mapped from the HTTP status");
+        assertEquals("{\"s\":14}", AccessLogFormatter.json(java.util.Map.of("s", "%GRPC_STATUS(NUMBER)%")).format(i).trim());
+    }
+
+    private static String first4(String line) {
+        return String.join(" ", java.util.Arrays.asList(line.split(" ")).subList(0, 4));
+    }
+
+    @Test
     void tcpHasNoHttpValues() {
         StreamInfo i = new StreamInfo();
         i.bytesReceived = 10;

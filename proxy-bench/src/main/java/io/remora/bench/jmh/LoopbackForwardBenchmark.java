@@ -50,7 +50,11 @@ import java.util.concurrent.TimeUnit;
  * JVM from a bootstrap YAML, --concurrency 1) → a Netty upstream and back. ns/op is the round-trip
  * latency; B/op counts the allocation of every thread (client, proxy and upstream).
  * {@code target=direct} runs the same client against the upstream itself: the difference in B/op
- * between the two is what the proxy allocates per proxied request.
+ * between the two is what the proxy allocates per proxied request. That difference also counts
+ * whatever other threads allocate per unit of time, which a slow (shared) machine spreads over
+ * fewer requests; so each iteration also prints {@code proxy worker B/request}: the bytes the
+ * proxy's worker threads ({@code remora-worker-*}) allocated in it over the requests it served,
+ * from {@code ThreadMXBean.getThreadAllocatedBytes}, which does not depend on the machine's load.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -147,6 +151,35 @@ public class LoopbackForwardBenchmark {
         }
     }
 
+    private long requests;
+    private long workerBytesAtStart;
+
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        requests = 0;
+        workerBytesAtStart = workerAllocatedBytes();
+    }
+
+    @TearDown(Level.Iteration)
+    public void endIteration() {
+        if ("proxy".equals(target) && requests > 0) {
+            System.out.printf(java.util.Locale.ROOT, "%nproxy worker B/request: %.1f (%d requests)%n",
+                    (workerAllocatedBytes() - workerBytesAtStart) / (double) requests, requests);
+        }
+    }
+
+    /** Bytes allocated so far by the proxy's worker threads (the data plane's event loops). */
+    private static long workerAllocatedBytes() {
+        var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("remora-worker")) {
+                sum += mx.getThreadAllocatedBytes(t.getId());
+            }
+        }
+        return sum;
+    }
+
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         client.close();
@@ -159,6 +192,7 @@ public class LoopbackForwardBenchmark {
 
     @Benchmark
     public int roundTrip() throws IOException {
+        requests++;
         out.write(REQUEST);
         out.flush();
         return readResponse();

@@ -23,8 +23,6 @@ import io.remora.http.upstream.Cancellable;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.ResetReason;
-import io.remora.http.upstream.UpstreamCallbacks;
-import io.remora.http.upstream.UpstreamStream;
 import io.remora.network.ConnectionInfo;
 import io.remora.route.RouteEntry;
 import io.remora.stats.ClusterStats;
@@ -44,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  * per-worker connection pool, streams the response back, and retries, times out and mirrors
  * as the route says. Event-loop confined.
  */
-public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext,
+public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks,
         io.remora.overload.BufferedBytes {
     static final AsciiString LOCATION = AsciiString.cached("location");
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
@@ -54,42 +52,43 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
-    private final RouterFilterConfig config;
-    private DecoderFilterCallbacks cb;
-    private StreamInfo info;
-    private RouteEntry route;
-    private ForwardAction action;
-    private Cluster cluster;
-    private ClusterStats stats;
-    private UpstreamProtocol protocol;
-    private Http2Headers requestHeaders;
-    private Http2Headers requestTrailers;
+    final RouterFilterConfig config;
+    DecoderFilterCallbacks cb;
+    StreamInfo info;
+    RouteEntry route;
+    ForwardAction action;
+    Cluster cluster;
+    ClusterStats stats;
+    UpstreamProtocol protocol;
+    Http2Headers requestHeaders;
+    Http2Headers requestTrailers;
     /** Request body chunks this filter still owns; index 0 is chunk number {@link #bodyBase}. */
-    private final ArrayList<ByteBuf> body = new ArrayList<>(2);
-    private int bodyBase;
-    private int bodyChunks;
-    private long bodyBytes;
+    final ArrayList<ByteBuf> body = new ArrayList<>(2);
+    int bodyBase;
+    int bodyChunks;
+    long bodyBytes;
     /** The body is kept whole for a retry or a mirror until it outgrows the buffer limit. */
-    private boolean retainBody;
-    private boolean downstreamEnded;
-    private long downstreamEndNanos;
-    private RetryState retry;
-    private boolean retryHeld;
-    private Timeouts timeouts;
+    boolean retainBody;
+    boolean downstreamEnded;
+    long downstreamEndNanos;
+    RetryState retry;
+    boolean retryHeld;
+    Timeouts timeouts;
     // From the worker's timer: no scheduled task per request (WorkerTimer).
-    private final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(this::onGlobalTimeout);
+    final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(this::onGlobalTimeout);
     private ScheduledFuture<?> backoffTimer;
-    private Attempt current;
-    private final List<Host> attemptedHosts = new ArrayList<>(2);
-    private List<Cluster> mirrors;
-    private boolean responseStarted;
-    private boolean done;
-    private boolean decodingPaused;
-    private boolean downstreamBlocked;
+    UpstreamRequest current;
+    final List<Host> attemptedHosts = new ArrayList<>(2);
+    List<Cluster> mirrors;
+    boolean responseStarted;
+    boolean done;
+    boolean decodingPaused;
+    boolean downstreamBlocked;
     /** 504, or 204 when the request asked so with x-envoy-upstream-rq-timeout-alt-response. */
-    private int timeoutStatus = 504;
+    int timeoutStatus = 504;
     /** An upgrade, CONNECT or connect_config request: its body is a byte stream (see {@link Tunnel}). */
-    private Tunnel tunnel;
+    Tunnel tunnel;
+    private final RouterLbContext lb = new RouterLbContext(this);
 
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
@@ -222,7 +221,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     /** A tunnel whose upstream half ended first completes when the client's half ends too. */
     private void completeTunnelIfBothEnded() {
-        Attempt a = current;
+        UpstreamRequest a = current;
         if (tunnel != null && downstreamEnded && a != null && a.responseEnded && !a.finished && !done) {
             onUpstreamComplete(a, a.status);
         }
@@ -258,7 +257,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 retainBody = false;
             }
         }
-        Attempt a = current;
+        UpstreamRequest a = current;
         if (a != null && a.stream != null) {
             a.startPerTryTimer();
         }
@@ -289,7 +288,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         return o != null && o.allowConnect();
     }
 
-    private UpstreamProtocol protocolOf(Cluster c) {
+    UpstreamProtocol protocolOf(Cluster c) {
         UpstreamProtocol p = c.config().protocol();
         if (p == UpstreamProtocol.USE_DOWNSTREAM) {
             return "HTTP/2".equals(cb.downstreamProtocol()) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
@@ -304,7 +303,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (done) {
             return;
         }
-        Host host = cluster.chooseHost(this);
+        Host host = cluster.chooseHost(lb);
         if (host == null) {
             stats.upstreamCxNoneHealthy.increment();
             localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
@@ -325,7 +324,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
             h.authority(host.hostname());
         }
-        Attempt a = new Attempt(host, h);
+        UpstreamRequest a = new UpstreamRequest(this, host, h);
         current = a;
         stats.upstreamRqTotal.increment();
         stats.upstreamRqActive.incrementAndGet();
@@ -344,8 +343,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     }
 
     /** Writes what the current attempt has not seen yet; drops chunks nobody will need again. */
-    private void flushCurrent() {
-        Attempt a = current;
+    void flushCurrent() {
+        UpstreamRequest a = current;
         if (a != null && a.stream != null && !a.finished) {
             a.flush();
         }
@@ -360,7 +359,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
     }
 
-    private long releasedBytes;
+    long releasedBytes;
 
     private void releaseBody() {
         for (ByteBuf b : body) {
@@ -377,7 +376,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         return bodyBytes - releasedBytes;
     }
 
-    private boolean replayable() {
+    boolean replayable() {
         return retainBody && bodyBase == 0;
     }
 
@@ -430,7 +429,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         backoffTimer = cb.eventLoop().schedule(this::startAttempt, backoff, TimeUnit.MILLISECONDS);
     }
 
-    private void onUpstreamHeaders(Attempt a, Http2Headers headers, boolean endStream) {
+    void onUpstreamHeaders(UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = parseStatus(headers.status());
         stats.response(status);
         a.host.outlier().reportResult(status);
@@ -462,9 +461,9 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         info.responseCodeDetails = "via_upstream";
         mutateResponseHeaders(headers);
-        if (setCookies != null) {
+        if (lb.setCookies != null) {
             // Cookies generated by a hash policy (Istio's httpCookie) pin the client from now on.
-            for (String c : setCookies) {
+            for (String c : lb.setCookies) {
                 headers.add("set-cookie", c);
             }
         }
@@ -476,7 +475,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         cb.encodeHeaders(headers, endStream);
     }
 
-    private void onUpstreamComplete(Attempt a, int status) {
+    void onUpstreamComplete(UpstreamRequest a, int status) {
         a.complete();
         stats.upstreamRqTime.record(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos));
         if (info.attemptCount > 1 && status < 500) {
@@ -485,7 +484,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         finish();
     }
 
-    private void onUpstreamReset(Attempt a, ResetReason reason, String transportFailure) {
+    void onUpstreamReset(UpstreamRequest a, ResetReason reason, String transportFailure) {
         if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
             stats.upstreamRqRxReset.increment();
         }
@@ -534,7 +533,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
     }
 
-    private void onPerTryTimeout(Attempt a, boolean idle) {
+    void onPerTryTimeout(UpstreamRequest a, boolean idle) {
         if (a != current || a.finished) {
             return;
         }
@@ -633,7 +632,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     @Override
     public void onAboveWriteBufferHighWatermark() {
         downstreamBlocked = true;
-        Attempt a = current;
+        UpstreamRequest a = current;
         if (a != null && a.stream != null) {
             a.stream.readEnabled(false);
         }
@@ -642,13 +641,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     @Override
     public void onBelowWriteBufferLowWatermark() {
         downstreamBlocked = false;
-        Attempt a = current;
+        UpstreamRequest a = current;
         if (a != null && a.stream != null) {
             a.stream.readEnabled(true);
         }
     }
 
-    private void upstreamWritable(boolean writable) {
+    void upstreamWritable(boolean writable) {
         if (!writable && !decodingPaused) {
             decodingPaused = true;
             cb.pauseDecoding();
@@ -656,88 +655,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             decodingPaused = false;
             cb.resumeDecoding();
         }
-    }
-
-    // ------------------------------------------------------------------ LoadBalancerContext
-
-    @Override
-    public boolean shouldSelectAnotherHost(Host host) {
-        if (retry == null) {
-            return false;
-        }
-        // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
-        return retry.retryOtherHosts && attemptedHosts.contains(host)
-                || retry.omitCanaryHosts && host.canary()
-                || !retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(retry.omitHostMetadata, host.lbMetadata());
-    }
-
-    @Override
-    public int hostSelectionRetryCount() {
-        return retry != null && retry.hasHostPredicate ? retry.hostSelectionAttempts : 0;
-    }
-
-    private long excludedPriorities;
-
-    /**
-     * Envoy's previous_priorities: once every update_frequency attempts, the priorities of the
-     * hosts tried so far are excluded from the priority load of the following picks.
-     */
-    @Override
-    public long excludedPriorities() {
-        int f = retry == null ? 0 : retry.previousPrioritiesUpdateFrequency;
-        int n = attemptedHosts.size();
-        if (f <= 0 || n < f) {
-            return 0;
-        }
-        if (n % f == 0) {
-            long mask = 0;
-            for (Host h : attemptedHosts) {
-                if (h.priority() < 64) {
-                    mask |= 1L << h.priority();
-                }
-            }
-            excludedPriorities = mask;
-        }
-        return excludedPriorities;
-    }
-
-    private java.util.OptionalLong hashKey;
-    private List<String> setCookies;
-
-    /** The route's hash policies over this request, computed once so that retries hash alike. */
-    @Override
-    public java.util.OptionalLong computeHashKey() {
-        if (hashKey == null) {
-            ConnectionInfo ci = cb.connection();
-            hashKey = action == null || action.hashPolicies().isEmpty() ? java.util.OptionalLong.empty()
-                    : io.remora.upstream.lb.RequestHash.compute(action.hashPolicies(), requestHeaders,
-                    ci == null ? null : ci.remoteAddress(), ci == null ? null : ci.localAddress(), c -> {
-                        if (setCookies == null) {
-                            setCookies = new ArrayList<>(1);
-                        }
-                        setCookies.add(c);
-                    }, k -> info.filterState == null ? null : info.filterState.get(k));
-        }
-        return hashKey;
-    }
-
-    /** ORIGINAL_DST clusters with use_http_header read x-envoy-original-dst-host from the request. */
-    @Override
-    public CharSequence downstreamHeader(String name) {
-        return requestHeaders == null ? null : requestHeaders.get(name);
-    }
-
-    /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */
-    @Override
-    public InetSocketAddress originalDestination() {
-        ConnectionInfo ci = cb.connection();
-        if (ci == null) {
-            return null;
-        }
-        if (ci.originalDestination() != null) {
-            return ci.originalDestination();
-        }
-        return ci.localAddress() instanceof InetSocketAddress local ? local : null;
     }
 
     static int parseStatus(CharSequence s) {
@@ -750,202 +667,4 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     // ------------------------------------------------------------------ one try
 
     /** One upstream request of this stream (Envoy's UpstreamRequest). */
-    private final class Attempt implements UpstreamCallbacks {
-        final Host host;
-        final Http2Headers headers;
-        final long startNanos = System.nanoTime();
-        Cancellable pending;
-        UpstreamStream stream;
-        boolean finished;
-        boolean headersSent;
-        boolean endSent;
-        /** A tunnel's upstream half ended while the client's is still open. */
-        boolean responseEnded;
-        int written;
-        int status;
-        private boolean limitsHeld = true;
-        private WorkerTimer.Timeout perTryTimer;
-        private WorkerTimer.Timeout perTryIdleTimer;
-
-        Attempt(Host host, Http2Headers headers) {
-            this.host = host;
-            this.headers = headers;
-        }
-
-        void flush() {
-            if (!headersSent) {
-                headersSent = true;
-                endSent = downstreamEnded && bodyChunks == 0 && requestTrailers == null;
-                stream.writeHeaders(headers, endSent);
-            }
-            while (written < bodyChunks && stream != null) {
-                ByteBuf b = body.get(written - bodyBase);
-                written++;
-                boolean last = downstreamEnded && requestTrailers == null && written == bodyChunks;
-                endSent = last;
-                stream.writeData(b.retainedDuplicate(), last);
-            }
-            if (downstreamEnded && !endSent && requestTrailers != null && stream != null) {
-                endSent = true;
-                stream.writeTrailers(requestTrailers);
-            }
-        }
-
-        void startPerTryTimer() {
-            if (timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
-                perTryTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, false));
-                WorkerTimer.of(cb.eventLoop()).armMillis(perTryTimer, timeouts.perTryMillis);
-            }
-        }
-
-        void cancelIdleTimer() {
-            if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel();
-                perTryIdleTimer = null;
-            }
-        }
-
-        private void armIdleTimer() {
-            if ((tunnel != null && tunnel.established) || retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
-                return;
-            }
-            if (perTryIdleTimer == null) {
-                perTryIdleTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, true));
-            }
-            // re-armed on every byte: an unlink and an append, no scheduled task
-            WorkerTimer.of(cb.eventLoop()).armMillis(perTryIdleTimer, retry.perTryIdleTimeout.toMillis());
-        }
-
-        void cancelPerTryTimer() {
-            if (perTryTimer != null) {
-                perTryTimer.cancel();
-                perTryTimer = null;
-            }
-        }
-
-        /** Stops this try (retry, timeout, downstream gone): resets the upstream stream. */
-        void abandon() {
-            if (finished) {
-                return;
-            }
-            if (pending != null) {
-                pending.cancel();
-                pending = null;
-            }
-            if (stream != null) {
-                stats.upstreamRqTxReset.increment();
-                stream.reset();
-            }
-            release();
-        }
-
-        void complete() {
-            release();
-        }
-
-        /** Gives back timers and circuit-breaker counts; idempotent. */
-        void release() {
-            finished = true;
-            cancelPerTryTimer();
-            if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel();
-                perTryIdleTimer = null;
-            }
-            if (limitsHeld) {
-                limitsHeld = false;
-                cluster.limits().requests.decrementAndGet();
-                stats.upstreamRqActive.decrementAndGet();
-                host.activeRequests.decrementAndGet();
-            }
-            if (current == this && decodingPaused && !done) {
-                decodingPaused = false;
-                cb.resumeDecoding();
-            }
-        }
-
-        @Override
-        public void onPoolReady(UpstreamStream s) {
-            pending = null;
-            if (finished) {
-                s.reset();
-                return;
-            }
-            stream = s;
-            host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
-            info.upstreamHost = host.address();
-            info.upstreamLocalAddress = s.localAddress();
-            if (downstreamBlocked) {
-                s.readEnabled(false);
-            }
-            armIdleTimer();
-            flushCurrent();
-            if (downstreamEnded) {
-                startPerTryTimer();
-            }
-            if (decodingPaused && s.isWritable() && !done) {
-                decodingPaused = false;
-                cb.resumeDecoding();
-            } else if (!s.isWritable()) {
-                upstreamWritable(false);
-            }
-        }
-
-        @Override
-        public void onPoolFailure(ResetReason reason, String transportFailureReason) {
-            pending = null;
-            if (finished || current != this) {
-                return;
-            }
-            onUpstreamReset(this, reason, transportFailureReason);
-        }
-
-        @Override
-        public void onResponseHeaders(Http2Headers h, boolean endStream) {
-            if (finished || current != this) {
-                return;
-            }
-            armIdleTimer();
-            onUpstreamHeaders(this, h, endStream);
-        }
-
-        @Override
-        public void onResponseData(ByteBuf data, boolean endStream) {
-            if (finished || current != this || done) {
-                data.release();
-                return;
-            }
-            armIdleTimer();
-            if (endStream && tunnel != null && tunnel.established && !downstreamEnded) {
-                // Half-close: keep forwarding the client's bytes until it ends its side too.
-                responseEnded = true;
-            } else if (endStream) {
-                onUpstreamComplete(this, status);
-            }
-            cb.encodeData(data, endStream);
-        }
-
-        @Override
-        public void onResponseTrailers(Http2Headers trailers) {
-            if (finished || current != this || done) {
-                return;
-            }
-            onUpstreamComplete(this, status);
-            cb.encodeTrailers(trailers);
-        }
-
-        @Override
-        public void onReset(ResetReason reason) {
-            if (finished || current != this || done) {
-                return;
-            }
-            onUpstreamReset(this, reason, null);
-        }
-
-        @Override
-        public void onWritabilityChanged(boolean writable) {
-            if (!finished && current == this && !done) {
-                upstreamWritable(writable);
-            }
-        }
-    }
 }

@@ -148,7 +148,7 @@ public final class HeaderConversion {
             if (isHopByHop(name)) {
                 continue;
             }
-            out.add(AsciiString.of(name).toLowerCase(), e.getValue());
+            out.add(LowerCaseNames.of(name), e.getValue());
         }
     }
 

@@ -18,11 +18,15 @@ public record LocalWorkload(String nodeId, WorkloadMetadata workload, String ist
     private record Cached(NodeInfo node, LocalWorkload local) {
     }
 
+    private static final NodeInfo NO_NODE = NodeInfo.of("", "");
     private static volatile Cached last;
 
     /** The local workload of the server's current node (read on first use: the node is fixed at start). */
     public static LocalWorkload of(ServerContext ctx) {
         NodeInfo node = ctx.node();
+        if (node == null) {
+            node = NO_NODE; // before the first config is applied, and in tests
+        }
         Cached c = last;
         if (c != null && c.node == node) {
             return c.local;

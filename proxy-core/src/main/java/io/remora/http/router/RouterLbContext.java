@@ -1,0 +1,101 @@
+package io.remora.http.router;
+
+import io.remora.network.ConnectionInfo;
+import io.remora.upstream.Host;
+import io.remora.upstream.LoadBalancerContext;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the load balancer asks of one routed request (Envoy's LoadBalancerContext, which the router
+ * is): retry host predicates and priorities over the hosts tried so far, the route's hash key
+ * (computed once so that retries hash alike), ORIGINAL_DST's destination.
+ */
+final class RouterLbContext implements LoadBalancerContext {
+    private final RouterFilter router;
+    private long excludedPriorities;
+    private java.util.OptionalLong hashKey;
+    /** Cookies a hash policy with a ttl generated; the router sets them on the response. */
+    List<String> setCookies;
+
+    RouterLbContext(RouterFilter router) {
+        this.router = router;
+    }
+
+    @Override
+    public boolean shouldSelectAnotherHost(Host host) {
+        if (router.retry == null) {
+            return false;
+        }
+        // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
+        return router.retry.retryOtherHosts && router.attemptedHosts.contains(host)
+                || router.retry.omitCanaryHosts && host.canary()
+                || !router.retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(router.retry.omitHostMetadata, host.lbMetadata());
+    }
+
+    @Override
+    public int hostSelectionRetryCount() {
+        return router.retry != null && router.retry.hasHostPredicate ? router.retry.hostSelectionAttempts : 0;
+    }
+
+    /**
+     * Envoy's previous_priorities: once every update_frequency attempts, the priorities of the
+     * hosts tried so far are excluded from the priority load of the following picks.
+     */
+    @Override
+    public long excludedPriorities() {
+        int f = router.retry == null ? 0 : router.retry.previousPrioritiesUpdateFrequency;
+        int n = router.attemptedHosts.size();
+        if (f <= 0 || n < f) {
+            return 0;
+        }
+        if (n % f == 0) {
+            long mask = 0;
+            for (Host h : router.attemptedHosts) {
+                if (h.priority() < 64) {
+                    mask |= 1L << h.priority();
+                }
+            }
+            excludedPriorities = mask;
+        }
+        return excludedPriorities;
+    }
+
+    /** The route's hash policies over this request, computed once so that retries hash alike. */
+    @Override
+    public java.util.OptionalLong computeHashKey() {
+        if (hashKey == null) {
+            ConnectionInfo ci = router.cb.connection();
+            hashKey = router.action == null || router.action.hashPolicies().isEmpty() ? java.util.OptionalLong.empty()
+                    : io.remora.upstream.lb.RequestHash.compute(router.action.hashPolicies(), router.requestHeaders,
+                    ci == null ? null : ci.remoteAddress(), ci == null ? null : ci.localAddress(), c -> {
+                        if (setCookies == null) {
+                            setCookies = new ArrayList<>(1);
+                        }
+                        setCookies.add(c);
+                    }, k -> router.info.filterState == null ? null : router.info.filterState.get(k));
+        }
+        return hashKey;
+    }
+
+    /** ORIGINAL_DST clusters with use_http_header read x-envoy-original-dst-host from the request. */
+    @Override
+    public CharSequence downstreamHeader(String name) {
+        return router.requestHeaders == null ? null : router.requestHeaders.get(name);
+    }
+
+    /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */
+    @Override
+    public InetSocketAddress originalDestination() {
+        ConnectionInfo ci = router.cb.connection();
+        if (ci == null) {
+            return null;
+        }
+        if (ci.originalDestination() != null) {
+            return ci.originalDestination();
+        }
+        return ci.localAddress() instanceof InetSocketAddress local ? local : null;
+    }
+}

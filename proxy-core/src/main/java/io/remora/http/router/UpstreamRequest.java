@@ -1,0 +1,217 @@
+package io.remora.http.router;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.util.WorkerTimer;
+import io.remora.http.upstream.Cancellable;
+import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.UpstreamCallbacks;
+import io.remora.http.upstream.UpstreamStream;
+import io.remora.upstream.Host;
+import io.remora.upstream.OutlierMonitor;
+
+/**
+ * One try of a request upstream (Envoy's UpstreamRequest): waits for a pool's stream, writes the
+ * request the router holds, runs the per-try timers, gives back circuit-breaker counts, and passes
+ * the response to the router while it is the current try.
+ */
+final class UpstreamRequest implements UpstreamCallbacks {
+    private final RouterFilter router;
+    final Host host;
+    final Http2Headers headers;
+    final long startNanos = System.nanoTime();
+    Cancellable pending;
+    UpstreamStream stream;
+    boolean finished;
+    boolean headersSent;
+    boolean endSent;
+    /** A tunnel's upstream half ended while the client's is still open. */
+    boolean responseEnded;
+    int written;
+    int status;
+    private boolean limitsHeld = true;
+    private WorkerTimer.Timeout perTryTimer;
+    private WorkerTimer.Timeout perTryIdleTimer;
+
+    UpstreamRequest(RouterFilter router, Host host, Http2Headers headers) {
+        this.router = router;
+        this.host = host;
+        this.headers = headers;
+    }
+
+    void flush() {
+        if (!headersSent) {
+            headersSent = true;
+            endSent = router.downstreamEnded && router.bodyChunks == 0 && router.requestTrailers == null;
+            stream.writeHeaders(headers, endSent);
+        }
+        while (written < router.bodyChunks && stream != null) {
+            ByteBuf b = router.body.get(written - router.bodyBase);
+            written++;
+            boolean last = router.downstreamEnded && router.requestTrailers == null && written == router.bodyChunks;
+            endSent = last;
+            stream.writeData(b.retainedDuplicate(), last);
+        }
+        if (router.downstreamEnded && !endSent && router.requestTrailers != null && stream != null) {
+            endSent = true;
+            stream.writeTrailers(router.requestTrailers);
+        }
+    }
+
+    void startPerTryTimer() {
+        if (router.timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
+            perTryTimer = new WorkerTimer.Timeout(() -> router.onPerTryTimeout(this, false));
+            WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryTimer, router.timeouts.perTryMillis);
+        }
+    }
+
+    void cancelIdleTimer() {
+        if (perTryIdleTimer != null) {
+            perTryIdleTimer.cancel();
+            perTryIdleTimer = null;
+        }
+    }
+
+    private void armIdleTimer() {
+        if ((router.tunnel != null && router.tunnel.established) || router.retry == null || router.retry.perTryIdleTimeout == null || router.retry.perTryIdleTimeout.isZero() || finished) {
+            return;
+        }
+        if (perTryIdleTimer == null) {
+            perTryIdleTimer = new WorkerTimer.Timeout(() -> router.onPerTryTimeout(this, true));
+        }
+        // re-armed on every byte: an unlink and an append, no scheduled task
+        WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryIdleTimer, router.retry.perTryIdleTimeout.toMillis());
+    }
+
+    void cancelPerTryTimer() {
+        if (perTryTimer != null) {
+            perTryTimer.cancel();
+            perTryTimer = null;
+        }
+    }
+
+    /** Stops this try (retry, timeout, downstream gone): resets the upstream stream. */
+    void abandon() {
+        if (finished) {
+            return;
+        }
+        if (pending != null) {
+            pending.cancel();
+            pending = null;
+        }
+        if (stream != null) {
+            router.stats.upstreamRqTxReset.increment();
+            stream.reset();
+        }
+        release();
+    }
+
+    void complete() {
+        release();
+    }
+
+    /** Gives back timers and circuit-breaker counts; idempotent. */
+    void release() {
+        finished = true;
+        cancelPerTryTimer();
+        if (perTryIdleTimer != null) {
+            perTryIdleTimer.cancel();
+            perTryIdleTimer = null;
+        }
+        if (limitsHeld) {
+            limitsHeld = false;
+            router.cluster.limits().requests.decrementAndGet();
+            router.stats.upstreamRqActive.decrementAndGet();
+            host.activeRequests.decrementAndGet();
+        }
+        if (router.current == this && router.decodingPaused && !router.done) {
+            router.decodingPaused = false;
+            router.cb.resumeDecoding();
+        }
+    }
+
+    @Override
+    public void onPoolReady(UpstreamStream s) {
+        pending = null;
+        if (finished) {
+            s.reset();
+            return;
+        }
+        stream = s;
+        host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
+        router.info.upstreamHost = host.address();
+        router.info.upstreamLocalAddress = s.localAddress();
+        if (router.downstreamBlocked) {
+            s.readEnabled(false);
+        }
+        armIdleTimer();
+        router.flushCurrent();
+        if (router.downstreamEnded) {
+            startPerTryTimer();
+        }
+        if (router.decodingPaused && s.isWritable() && !router.done) {
+            router.decodingPaused = false;
+            router.cb.resumeDecoding();
+        } else if (!s.isWritable()) {
+            router.upstreamWritable(false);
+        }
+    }
+
+    @Override
+    public void onPoolFailure(ResetReason reason, String transportFailureReason) {
+        pending = null;
+        if (finished || router.current != this) {
+            return;
+        }
+        router.onUpstreamReset(this, reason, transportFailureReason);
+    }
+
+    @Override
+    public void onResponseHeaders(Http2Headers h, boolean endStream) {
+        if (finished || router.current != this) {
+            return;
+        }
+        armIdleTimer();
+        router.onUpstreamHeaders(this, h, endStream);
+    }
+
+    @Override
+    public void onResponseData(ByteBuf data, boolean endStream) {
+        if (finished || router.current != this || router.done) {
+            data.release();
+            return;
+        }
+        armIdleTimer();
+        if (endStream && router.tunnel != null && router.tunnel.established && !router.downstreamEnded) {
+            // Half-close: keep forwarding the client's bytes until it ends its side too.
+            responseEnded = true;
+        } else if (endStream) {
+            router.onUpstreamComplete(this, status);
+        }
+        router.cb.encodeData(data, endStream);
+    }
+
+    @Override
+    public void onResponseTrailers(Http2Headers trailers) {
+        if (finished || router.current != this || router.done) {
+            return;
+        }
+        router.onUpstreamComplete(this, status);
+        router.cb.encodeTrailers(trailers);
+    }
+
+    @Override
+    public void onReset(ResetReason reason) {
+        if (finished || router.current != this || router.done) {
+            return;
+        }
+        router.onUpstreamReset(this, reason, null);
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        if (!finished && router.current == this && !router.done) {
+            router.upstreamWritable(writable);
+        }
+    }
+}
