@@ -22,6 +22,8 @@ import java.util.List;
  *                          by endpoint metadata, before falling back to {@code transportSocket}
  * @param originalDstLb     {@code original_dst_lb_config} of an ORIGINAL_DST cluster, or null
  * @param tcpKeepalive      {@code upstream_connection_options.tcp_keepalive}, or null: no keepalive
+ * @param maxConnectionDuration {@code common_http_protocol_options.max_connection_duration}: a pooled
+ *                          connection this old takes no new requests and closes once idle; null: none
  */
 public record ClusterConfig(
         String name,
@@ -47,7 +49,8 @@ public record ClusterConfig(
         BindConfig upstreamBind,
         List<TransportSocketMatch> transportSocketMatches,
         OriginalDstLb originalDstLb,
-        TcpKeepalive tcpKeepalive) {
+        TcpKeepalive tcpKeepalive,
+        Duration maxConnectionDuration) {
 
     /**
      * {@code original_dst_lb_config}.
@@ -63,6 +66,22 @@ public record ClusterConfig(
         healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
         loadBalancing = loadBalancing == null ? LoadBalancingConfig.DEFAULT : loadBalancing;
         transportSocketMatches = transportSocketMatches == null ? List.of() : List.copyOf(transportSocketMatches);
+    }
+
+    /** Without max_connection_duration. */
+    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
+                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
+                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
+                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
+                         int leastRequestChoiceCount, OutlierDetectionConfig outlierDetection,
+                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes,
+                         List<HealthCheckConfig> healthChecks, LoadBalancingConfig loadBalancing, BindConfig upstreamBind,
+                         List<TransportSocketMatch> transportSocketMatches, OriginalDstLb originalDstLb,
+                         TcpKeepalive tcpKeepalive) {
+        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
+                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
+                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks,
+                loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, null);
     }
 
     /** Without transport_socket_matches, original_dst_lb_config and TCP keepalive. */
@@ -115,7 +134,16 @@ public record ClusterConfig(
                 http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
                 perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches,
-                originalDstLb, tcpKeepalive);
+                originalDstLb, tcpKeepalive, maxConnectionDuration);
+    }
+
+    /** The same cluster with another max_connection_duration (null: none). */
+    public ClusterConfig withMaxConnectionDuration(Duration d) {
+        return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
+                protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
+                maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
+                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches,
+                originalDstLb, tcpKeepalive, d);
     }
 
     /** The same cluster with other health checks, outlier detection and balancing settings. */
@@ -123,14 +151,15 @@ public record ClusterConfig(
         return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
                 protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
                 maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
-                hcs, lb, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive);
+                hcs, lb, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration);
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }
 
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED }
 
-    public enum UpstreamProtocol { HTTP1, HTTP2, USE_DOWNSTREAM }
+    /** AUTO: {@code auto_config}, the protocol ALPN negotiates with each host (HTTP/1.1 without TLS). */
+    public enum UpstreamProtocol { HTTP1, HTTP2, USE_DOWNSTREAM, AUTO }
 
     public enum DnsLookupFamily { AUTO, V4_ONLY, V6_ONLY, V4_PREFERRED, ALL }
 

@@ -317,9 +317,11 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             }
         }
         stats.response(status);
-        if (!cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {
+        boolean upgradeAccepted = upgrade != null
+                && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300));
+        if (!upgradeAccepted && !cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {
             // Envoy's disable_http_keepalive: HTTP/1 closes after this response, HTTP/2 drains
-            // (GOAWAY) once this stream's frames are out.
+            // (GOAWAY) once this stream's frames are out; an accepted upgrade is no longer HTTP.
             stats.downstreamCxOverloadDisableKeepalive.increment();
             if ("HTTP/2".equals(cx.protocol)) {
                 cx.channel.eventLoop().execute(cx::drain);
@@ -328,7 +330,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             }
         }
         info.responseHeaders = headers;
-        if (upgrade != null && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300))) {
+        if (upgradeAccepted) {
             // No request or route timeout for the life of a tunnel; the stream idle timeout stays.
             tunnel = true;
             cancelRequestTimer();

@@ -55,6 +55,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
                 cx.hcm.stats.downstreamCxHttp2Total.increment();
                 cx.protocol = "HTTP/2";
                 cx.codec = conn;
+                // Ahead of the frame codec the upgrade adds after ctx: header blocks count against the budget.
+                ctx.pipeline().addBefore(ctx.name(), io.remora.overload.Http2HeaderGuard.NAME,
+                        new io.remora.overload.Http2HeaderGuard(cx.hcm.overload.headerBudget()));
                 super.upgradeTo(ctx, request);
             }
         };

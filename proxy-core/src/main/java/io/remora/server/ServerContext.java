@@ -60,4 +60,12 @@ public interface ServerContext {
     default io.remora.overload.OverloadManager overload() {
         return io.remora.overload.OverloadManager.unmanaged();
     }
+
+    /**
+     * This proxy's node (bootstrap {@code node}: id, cluster, locality, metadata), as Envoy's local
+     * info; Istio's filters read the workload's identity from its metadata. Never null.
+     */
+    default io.remora.config.NodeInfo node() {
+        return io.remora.config.NodeInfo.of("", "");
+    }
 }

@@ -103,4 +103,10 @@ final class ServerContextImpl implements ServerContext {
         io.remora.overload.OverloadManager o = overload.get();
         return o != null ? o : ServerContext.super.overload();
     }
+
+    @Override
+    public io.remora.config.NodeInfo node() {
+        io.remora.config.ServerConfig c = config.get();
+        return c == null || c.node() == null ? ServerContext.super.node() : c.node();
+    }
 }

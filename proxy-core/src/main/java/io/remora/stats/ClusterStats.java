@@ -28,6 +28,8 @@ public final class ClusterStats {
     public final Counter upstreamRqRxReset;
     public final Counter upstreamCxNoneHealthy;
     public final Counter upstreamCxIdleTimeout;
+    /** Pooled connections drained because max_connection_duration elapsed. */
+    public final Counter upstreamCxMaxDurationReached;
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
     public final AtomicLong membershipHealthy = new AtomicLong();
@@ -60,6 +62,7 @@ public final class ClusterStats {
         upstreamRqTxReset = c("envoy_cluster_upstream_rq_tx_reset");
         upstreamRqRxReset = c("envoy_cluster_upstream_rq_rx_reset");
         upstreamCxNoneHealthy = c("envoy_cluster_upstream_cx_none_healthy");
+        upstreamCxMaxDurationReached = c("envoy_cluster_upstream_cx_max_duration_reached");
         upstreamCxIdleTimeout = c("envoy_cluster_upstream_cx_idle_timeout");
         Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);

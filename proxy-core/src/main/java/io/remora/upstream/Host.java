@@ -24,6 +24,8 @@ public final class Host {
     private volatile int priority;
     /** The endpoint's {@code envoy.lb} metadata: {@code canary}, labels retry predicates match. */
     private volatile java.util.Map<String, Object> lbMetadata = java.util.Map.of();
+    /** What ALPN chose with this host (auto_config), once a connection learned it; null before. */
+    private volatile String negotiatedAlpn;
     private volatile HealthStatus health;
     /** {@link HealthFlag} bits; set by EDS, active health checks and outlier detection. */
     private final AtomicInteger healthFlags = new AtomicInteger();
@@ -70,6 +72,14 @@ public final class Host {
     /** What transport_socket_matches are matched against (Istio's tlsMode). */
     public java.util.Map<String, Object> socketMatchMetadata() {
         return socketMatchMetadata;
+    }
+
+    public String negotiatedAlpn() {
+        return negotiatedAlpn;
+    }
+
+    public void negotiatedAlpn(String protocol) {
+        negotiatedAlpn = protocol;
     }
 
     public int priority() {

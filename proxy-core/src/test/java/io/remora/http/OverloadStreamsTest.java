@@ -1,6 +1,8 @@
 package io.remora.http;
 
 import io.micrometer.core.instrument.Counter;
+import io.remora.http.testing.LeakCheck;
+import io.remora.http.testing.TestServerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
@@ -176,5 +178,32 @@ class OverloadStreamsTest {
             var h = (io.netty.handler.codec.http2.Http2HeadersFrame) next.next();
             assertEquals("200", h.headers().status().toString());
         }
+    }
+
+    @Test
+    void unfinishedHttp2HeaderBlocksAfterAnH2cUpgradeCountAgainstTheHeaderBudget() throws Exception {
+        var budget = overload.headerBudget();
+        long before = budget.held();
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /up HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n");
+            assertEquals(101, c.readHead().status());
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // SETTINGS
+            int n = 5000;
+            out.write(new byte[] {0, (byte) (n >>> 8), (byte) n, 1, 0, 0, 0, 0, 3}); // HEADERS, no END_HEADERS
+            out.write(new byte[n]);
+            c.socket.getOutputStream().write(out.toByteArray());
+            c.socket.getOutputStream().flush();
+            for (int i = 0; i < 100 && budget.held() < before + n; i++) {
+                Thread.sleep(20);
+            }
+            assertEquals(before + n, budget.held(), "the open header block is held");
+        }
+        for (int i = 0; i < 100 && budget.held() != before; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(before, budget.held(), "given back when the connection closed");
     }
 }

@@ -58,7 +58,7 @@ public class HcmPipelineBenchmark {
     @Setup
     public void setup() {
         Route route = new Route("all", new RouteMatch(new RouteMatch.Prefix("/"), true, List.of(), List.of(), false,
-                null), Routes.forward(new ClusterSpecifier.Single("local")), HeaderMutation.NONE, HeaderMutation.NONE);
+                null), BenchRoutes.forward(new ClusterSpecifier.Single("local")), HeaderMutation.NONE, HeaderMutation.NONE);
         VirtualHost vh = new VirtualHost("any", List.of("*"), List.of(route), HeaderMutation.NONE,
                 HeaderMutation.NONE, null, false, VirtualHost.TlsRequirement.NONE);
         RouteConfiguration rc = new RouteConfiguration("bench", List.of(vh), HeaderMutation.NONE, HeaderMutation.NONE,

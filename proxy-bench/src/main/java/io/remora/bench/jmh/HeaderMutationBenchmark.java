@@ -56,8 +56,8 @@ public class HeaderMutationBenchmark {
 
     @Setup
     public void setup() {
-        RouteTable table = RouteTable.compile(Routes.config(1, 10, false, Routes.istioLikeMutation()));
-        request = Routes.request(Routes.domain(0), Routes.path(3));
+        RouteTable table = RouteTable.compile(BenchRoutes.config(1, 10, false, BenchRoutes.istioLikeMutation()));
+        request = BenchRoutes.request(BenchRoutes.domain(0), BenchRoutes.path(3));
         entry = table.route(request, 0);
         if (entry == null) {
             throw new IllegalStateException("no route");

@@ -44,11 +44,11 @@ public class RouteLookupBenchmark {
     public void setup() {
         int hosts = shape.equals("1000x10") ? 1000 : 1;
         boolean regex = shape.equals("regex");
-        table = RouteTable.compile(Routes.config(hosts, 10, regex, HeaderMutation.NONE));
+        table = RouteTable.compile(BenchRoutes.config(hosts, 10, regex, HeaderMutation.NONE));
         SplittableRandom rnd = new SplittableRandom(42);
         requests = new Http2Headers[REQUESTS];
         for (int i = 0; i < REQUESTS; i++) {
-            requests[i] = Routes.request(Routes.domain(rnd.nextInt(hosts)), Routes.path(rnd.nextInt(10)));
+            requests[i] = BenchRoutes.request(BenchRoutes.domain(rnd.nextInt(hosts)), BenchRoutes.path(rnd.nextInt(10)));
         }
         if (table.route(requests[0], 0) == null) {
             throw new IllegalStateException("benchmark request does not match a route");

@@ -30,8 +30,8 @@ public class WeightedClusterBenchmark {
 
     @Setup
     public void setup() {
-        request = Routes.request("reviews", "/reviews/1");
-        entry = RouteTable.compile(Routes.weighted()).route(request, 0);
+        request = BenchRoutes.request("reviews", "/reviews/1");
+        entry = RouteTable.compile(BenchRoutes.weighted()).route(request, 0);
         if (entry == null) {
             throw new IllegalStateException("no route");
         }

@@ -59,14 +59,19 @@ public final class ConnectionPools {
     public static ConnectionPool get(EventLoop loop, Transport transport, Cluster cluster, Host host,
                                      UpstreamProtocol protocol, OriginalSource source) {
         assert loop.inEventLoop();
+        if (protocol == UpstreamProtocol.AUTO) {
+            // auto_config: the protocol ALPN chose for this host, once known.
+            UpstreamProtocol known = AlpnProbePool.known(cluster, host);
+            protocol = known != null ? known : protocol;
+        }
         Map<Object, ConnectionPool[]> map = source == null ? POOLS.get() : SOURCED_POOLS.get();
         Object key = source == null ? host : new SourcedKey(host, source);
         ConnectionPool[] pools = map.get(key);
         if (pools == null) {
-            pools = new ConnectionPool[2];
+            pools = new ConnectionPool[3];
             map.put(key, pools);
         }
-        int i = protocol == UpstreamProtocol.HTTP2 ? 1 : 0;
+        int i = protocol == UpstreamProtocol.HTTP2 ? 1 : protocol == UpstreamProtocol.AUTO ? 2 : 0;
         ConnectionPool pool = pools[i];
         if (pool == null) {
             ConnectionPool[] slot = pools;
@@ -74,11 +79,17 @@ public final class ConnectionPools {
             Runnable onIdle = () -> {
                 if (slot[i] == created[0]) {
                     slot[i] = null;
-                    if (slot[0] == null && slot[1] == null && map.get(key) == slot) {
+                    if (slot[0] == null && slot[1] == null && slot[2] == null && map.get(key) == slot) {
                         map.remove(key);
                     }
                 }
             };
+            if (i == 2) {
+                pool = new AlpnProbePool(loop, transport, cluster, host, source, onIdle);
+                created[0] = pool;
+                pools[i] = pool;
+                return pool;
+            }
             PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle, i == 1, source);
             pool = i == 1 ? new Http2ConnectionPool(ctx) : new Http1ConnectionPool(ctx);
             created[0] = pool;

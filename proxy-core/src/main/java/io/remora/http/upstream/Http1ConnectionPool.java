@@ -82,6 +82,7 @@ final class Http1ConnectionPool implements ConnectionPool {
             if (cause == null) {
                 ctx.connectionOpened();
                 conn.connected = true;
+                ctx.armMaxDuration(conn.channel, () -> durationReached(conn));
                 released(conn);
             } else {
                 open--;
@@ -112,6 +113,14 @@ final class Http1ConnectionPool implements ConnectionPool {
         }
         conn.parkIdle();
         idle.addLast(conn);
+    }
+
+    /** max_connection_duration elapsed: closed now when idle, else after its request. */
+    private void durationReached(Http1UpstreamConnection conn) {
+        conn.expired = true;
+        if (idle.remove(conn)) {
+            conn.channel.close();
+        }
     }
 
     void idleTimedOut(Http1UpstreamConnection conn) {

@@ -44,6 +44,8 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     private boolean raw;
     // Parked after every response: the worker's timer, not a scheduled task per request.
     private final WorkerTimer.Timeout idleTimer;
+    /** max_connection_duration elapsed: no request after the current one. */
+    boolean expired;
 
     Http1UpstreamConnection(Http1ConnectionPool pool) {
         this.pool = pool;
@@ -373,7 +375,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         }
         active = null;
         int max = pool.ctx.maxRequestsPerConnection();
-        if (!keepAlive || (max > 0 && served >= max) || !channel.isActive()) {
+        if (!keepAlive || expired || (max > 0 && served >= max) || !channel.isActive()) {
             channel.close();
         } else {
             // Whoever paused this connection for downstream backpressure is gone.

@@ -103,6 +103,13 @@ final class Http2ConnectionPool implements ConnectionPool {
                     conn.channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
                 }
                 connections.add(conn);
+                ctx.armMaxDuration(conn.channel, () -> {
+                    // Drained: streams in flight finish, new ones go to another connection.
+                    conn.goingAway = true;
+                    if (conn.activeStreams == 0) {
+                        conn.channel.close();
+                    }
+                });
                 serve(conn);
             } else {
                 ctx.connectFailed(cause);

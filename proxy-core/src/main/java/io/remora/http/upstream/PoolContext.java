@@ -118,6 +118,29 @@ final class PoolContext {
         return d == null ? 3_600_000L : d.toMillis();
     }
 
+    /** max_connection_duration in milliseconds, 0 for none. */
+    long maxConnectionDurationMillis() {
+        Duration d = cluster.config().maxConnectionDuration();
+        return d == null ? 0 : Math.max(1, d.toMillis());
+    }
+
+    /**
+     * Arms max_connection_duration for a new connection: when it elapses {@code drain} runs on the
+     * connection's loop (Envoy drains it: no new requests, closed once its requests are done).
+     */
+    void armMaxDuration(Channel channel, Runnable drain) {
+        long ms = maxConnectionDurationMillis();
+        if (ms > 0) {
+            ScheduledFuture<?> t = channel.eventLoop().schedule(() -> {
+                if (channel.isActive()) {
+                    stats().upstreamCxMaxDurationReached.increment();
+                    drain.run();
+                }
+            }, ms, TimeUnit.MILLISECONDS);
+            channel.closeFuture().addListener(f -> t.cancel(false));
+        }
+    }
+
     int maxRequestsPerConnection() {
         return cluster.config().maxRequestsPerConnection();
     }

@@ -41,12 +41,21 @@ public final class H2Upstream implements AutoCloseable {
     private final Channel server;
 
     public H2Upstream(Transport transport, int maxConcurrentStreams, Handler handler) throws InterruptedException {
+        this(transport, maxConcurrentStreams, handler, null);
+    }
+
+    /** With {@code tls}, HTTP/2 over TLS (the context's ALPN says what it offers). */
+    public H2Upstream(Transport transport, int maxConcurrentStreams, Handler handler, io.netty.handler.ssl.SslContext tls)
+            throws InterruptedException {
         group = transport.newEventLoopGroup(1, "h2-upstream");
         server = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepts.incrementAndGet();
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
                                 .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxConcurrentStreams))
                                 .build());

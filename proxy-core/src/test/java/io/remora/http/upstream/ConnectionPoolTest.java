@@ -216,4 +216,53 @@ class ConnectionPoolTest {
             assertEquals(false, loop.submit(() -> ConnectionPools.holds(host)).get());
         }
     }
+
+    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void maxConnectionDurationDrainsHttp1Connections() throws Exception {
+        try (H1Upstream up = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {
+            StatsRegistry stats = new StatsRegistry();
+            FixedCluster c = new FixedCluster(FixedCluster.config("pool-maxdur", UpstreamProtocol.HTTP1)
+                    .withMaxConnectionDuration(Duration.ofMillis(200)), stats, FixedCluster.hosts(up.address()));
+            assertEquals("200", new Exchange(post(), null, null).run(c).headers.status().toString());
+            // Idle in the pool when its time is up: closed at once.
+            await(() -> stats.cluster("pool-maxdur").upstreamCxActive.get() == 0);
+            assertEquals(1.0, stats.cluster("pool-maxdur").upstreamCxMaxDurationReached.count());
+            assertEquals(0L, stats.cluster("pool-maxdur").upstreamCxActive.get());
+            assertEquals("200", new Exchange(post(), null, null).run(c).headers.status().toString());
+            assertEquals(2, up.accepts.get(), "the next request needed a new connection");
+        }
+    }
+
+    @Test
+    void maxConnectionDurationLetsHttp2StreamsFinishAndSendsNewOnesElsewhere() throws Exception {
+        try (H2Upstream up = new H2Upstream(TRANSPORT, 100, (ctx, h, body, tr, n) -> {
+            if (n == 1) {
+                ctx.executor().schedule(() -> H2Upstream.respond(ctx, 200, "slow"), 600, TimeUnit.MILLISECONDS);
+            } else {
+                H2Upstream.respond(ctx, 200, "fast");
+            }
+        })) {
+            StatsRegistry stats = new StatsRegistry();
+            FixedCluster c = new FixedCluster(FixedCluster.config("pool-maxdur-h2", UpstreamProtocol.HTTP2)
+                    .withMaxConnectionDuration(Duration.ofMillis(200)), stats, FixedCluster.hosts(up.address()));
+            Exchange slow = new Exchange(post(), null, null);
+            loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.HTTP2)
+                    .newStream(slow)).get(5, TimeUnit.SECONDS);
+            await(() -> stats.cluster("pool-maxdur-h2").upstreamCxMaxDurationReached.count() >= 1);
+            assertEquals(1.0, stats.cluster("pool-maxdur-h2").upstreamCxMaxDurationReached.count());
+            Exchange fast = new Exchange(post(), null, null).run(c);
+            assertEquals("fast", fast.body.toString());
+            assertEquals(2, up.accepts.get(), "a drained connection takes no new stream");
+            assertEquals("slow", slow.done.get(10, TimeUnit.SECONDS).body.toString(), "the stream in flight finished");
+            await(() -> stats.cluster("pool-maxdur-h2").upstreamCxActive.get() == 0);
+            assertEquals(0L, stats.cluster("pool-maxdur-h2").upstreamCxActive.get());
+        }
+    }
 }

@@ -53,10 +53,12 @@ class UpstreamTlsTest {
     static String serverCert;
     static String otherCert;
     static final AtomicReference<String> sniSeen = new AtomicReference<>();
+    static Path certDir;
 
     @BeforeAll
     static void start() throws Exception {
         Path dir = Files.createTempDirectory("tls");
+        certDir = dir;
         openssl(dir, "server", "upstream.test");
         openssl(dir, "other", "someone.else");
         serverCert = Files.readString(dir.resolve("server.crt"));
@@ -168,5 +170,53 @@ class UpstreamTlsTest {
     private static io.remora.config.SanMatcher san(String exact) {
         return new io.remora.config.SanMatcher(io.remora.config.SanMatcher.Type.ANY,
                 new io.remora.config.StringMatcher.Exact(exact, false));
+    }
+
+    private static FixedCluster autoCluster(String name, TransportSocketConfig tls, InetSocketAddress address) {
+        ClusterConfig c = new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC,
+                ClusterConfig.LbPolicy.ROUND_ROBIN, Duration.ofSeconds(2), null, null, UpstreamProtocol.AUTO,
+                Http2Options.DEFAULT, null, null, ClusterConfig.CircuitBreakers.DEFAULT, Duration.ofHours(1), 0, 2,
+                null, tls, 1 << 20);
+        return new FixedCluster(c, new StatsRegistry(), FixedCluster.hosts(address));
+    }
+
+    private static ConnectionPoolTest.Exchange autoGet(FixedCluster c) throws Exception {
+        ConnectionPoolTest.Exchange e = new ConnectionPoolTest.Exchange(new DefaultHttp2Headers().method("GET")
+                .path("/tls").authority("upstream.test").scheme("https"), null, null);
+        loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.AUTO)
+                .newStream(e)).get(5, TimeUnit.SECONDS);
+        return e.done.get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void autoConfigSpeaksWhatAlpnNegotiated() throws Exception {
+        SslContext h2Only = SslContextBuilder.forServer(certDir.resolve("server.crt").toFile(),
+                certDir.resolve("server.key").toFile()).applicationProtocolConfig(new io.netty.handler.ssl.ApplicationProtocolConfig(
+                io.netty.handler.ssl.ApplicationProtocolConfig.Protocol.ALPN,
+                io.netty.handler.ssl.ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                io.netty.handler.ssl.ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2")).build();
+        try (io.remora.http.testing.H2Upstream h2 = new io.remora.http.testing.H2Upstream(TRANSPORT, 100,
+                (ctx, h, body, tr, n) -> io.remora.http.testing.H2Upstream.respond(ctx, 200, "h2 " + h.path()), h2Only)) {
+            FixedCluster c = autoCluster("auto-h2", tls(serverCert), h2.address());
+            for (int i = 0; i < 3; i++) {
+                ConnectionPoolTest.Exchange e = autoGet(c);
+                assertEquals("200", e.headers.status().toString());
+                assertEquals("h2 /tls", e.body.toString());
+            }
+            assertEquals("h2", c.hosts().get(0).negotiatedAlpn());
+            assertEquals(3, h2.requests.get());
+        }
+        // A server that names no ALPN protocol: HTTP/1.1.
+        FixedCluster h1 = autoCluster("auto-h1", tls(serverCert), (InetSocketAddress) server.localAddress());
+        ConnectionPoolTest.Exchange e = autoGet(h1);
+        assertEquals("secure /tls", e.body.toString());
+        assertEquals("http/1.1", h1.hosts().get(0).negotiatedAlpn());
+        // Plaintext: HTTP/1.1 straight away, nothing to negotiate.
+        try (H1Upstream plain = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {
+            FixedCluster p = autoCluster("auto-plain", null, plain.address());
+            assertEquals("200", autoGet(p).headers.status().toString());
+            assertEquals(null, p.hosts().get(0).negotiatedAlpn());
+            assertEquals(1, plain.accepts.get());
+        }
     }
 }

@@ -81,8 +81,12 @@ public final class ClusterTranslator {
         if (c.getProtocolSelection() == Cluster.ClusterProtocolSelection.USE_DOWNSTREAM_PROTOCOL) {
             protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
         }
+        Duration maxDuration = null;
         if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasIdleTimeout()) {
             idle = Protos.duration(c.getCommonHttpProtocolOptions().getIdleTimeout());
+        }
+        if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasMaxConnectionDuration()) {
+            maxDuration = positive(Protos.duration(c.getCommonHttpProtocolOptions().getMaxConnectionDuration()));
         }
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
@@ -112,13 +116,15 @@ public final class ClusterTranslator {
                     }
                 }
                 case AUTO_CONFIG -> {
-                    // ALPN-negotiated protocol: Remora has no ALPN choice upstream yet; HTTP/1.1 always works.
-                    protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+                    // ALPN with each host picks h2 or http/1.1 (plaintext: HTTP/1.1).
+                    protocol = ClusterConfig.UpstreamProtocol.AUTO;
                     if (o.getAutoConfig().hasHttp2ProtocolOptions()) {
                         h2 = http2(o.getAutoConfig().getHttp2ProtocolOptions());
                     }
-                    ctx.warnOnce("auto_config", "auto_config (ALPN) upstream protocol selection is approximated by"
-                            + " HTTP/1.1, first at " + op.field("auto_config"));
+                    if (o.getAutoConfig().hasHttp3ProtocolOptions()) {
+                        throw op.field("auto_config").field("http3_protocol_options")
+                                .error("HTTP/3 upstreams are not supported");
+                    }
                 }
                 default -> {
                 }
@@ -130,6 +136,9 @@ public final class ClusterTranslator {
                 }
                 if (common.hasMaxRequestsPerConnection()) {
                     maxRequests = common.getMaxRequestsPerConnection().getValue();
+                }
+                if (common.hasMaxConnectionDuration()) {
+                    maxDuration = positive(Protos.duration(common.getMaxConnectionDuration()));
                 }
             }
         }
@@ -197,10 +206,15 @@ public final class ClusterTranslator {
                         path.field("upstream_bind_config"), ctx) : null, socketMatches,
                 BindConfigTranslator.originalDstLb(c, type, path),
                 c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
-                        ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null);
+                        ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null, maxDuration);
     }
 
     /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */
+    /** Envoy: a zero max_connection_duration means none. */
+    private static Duration positive(Duration d) {
+        return d == null || d.isZero() || d.isNegative() ? null : d;
+    }
+
     private static ClusterConfig.TcpKeepalive keepalive(io.envoyproxy.envoy.config.core.v3.TcpKeepalive k) {
         return new ClusterConfig.TcpKeepalive(
                 k.hasKeepaliveProbes() ? k.getKeepaliveProbes().getValue() : null,

@@ -194,4 +194,57 @@ class ResilienceTranslationTest {
         e = refused(head + "    lb_policy: RING_HASH\n    ring_hash_lb_config: { minimum_ring_size: 10, maximum_ring_size: 5 }\n");
         assertEquals("static_resources.clusters[0].ring_hash_lb_config.minimum_ring_size", e.path());
     }
+
+    @Test
+    void connectionPoolPolicyAutoConfigZoneAwareAndRetryHostsTranslate() {
+        String cluster = """
+                  - name: c
+                    common_lb_config: { zone_aware_lb_config: { routing_enabled: { value: 40 }, min_cluster_size: 3 } }
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        common_http_protocol_options: { max_connection_duration: 30s, max_requests_per_connection: 9 }
+                        auto_config: { http2_protocol_options: { max_concurrent_streams: 7 } }
+                    load_assignment:
+                      cluster_name: c
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } }
+                          metadata: { filter_metadata: { envoy.lb: { canary: true, version: v1 } } }
+                """;
+        String retryYaml = ""
+                + "                  retry_policy:\n"
+                + "                    retry_on: 5xx\n"
+                + "                    retry_host_predicate:\n"
+                + "                    - name: envoy.retry_host_predicates.omit_canary_hosts\n"
+                + "                    - name: envoy.retry_host_predicates.omit_host_metadata\n"
+                + "                      typed_config:\n"
+                + "                        \"@type\": type.googleapis.com/envoy.extensions.retry.host.omit_host_metadata.v3.OmitHostMetadataConfig\n"
+                + "                        metadata_match: { filter_metadata: { envoy.lb: { version: v1 } } }\n"
+                + "                    retry_priority:\n"
+                + "                      name: envoy.retry_priorities.previous_priorities\n"
+                + "                      typed_config:\n"
+                + "                        \"@type\": type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig\n"
+                + "                        update_frequency: 2\n"
+                + "                  hash_policy:\n";
+        String route = ROUTE.replace("                  hash_policy:\n", retryYaml);
+        ServerConfig m = load(route + cluster);
+        ClusterConfig c = m.clusters().get("c");
+        assertEquals(ClusterConfig.UpstreamProtocol.AUTO, c.protocol());
+        assertEquals(7, c.http2Options().maxConcurrentStreams());
+        assertEquals(Duration.ofSeconds(30), c.maxConnectionDuration());
+        assertEquals(9, c.maxRequestsPerConnection());
+        assertEquals(new LoadBalancingConfig.ZoneAware(40, 3, false), c.loadBalancing().zoneAware());
+        var ep = c.loadAssignment().endpoints().get(0).lbEndpoints().get(0);
+        assertEquals(Boolean.TRUE, ep.lbMetadata().get("canary"));
+        var retry = forward(m).retryPolicy();
+        assertTrue(retry.omitCanaryHosts());
+        assertEquals(java.util.Map.of("version", "v1"), retry.omitHostMetadata());
+        assertEquals(2, retry.previousPrioritiesUpdateFrequency());
+        assertFalse(retry.retryOtherHosts());
+        var e = assertThrows(TranslationException.class, () -> load(route.replace("update_frequency: 2",
+                "update_frequency: 0") + cluster));
+        assertEquals("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
+                + ".virtual_hosts[0].routes[0].route.retry_policy.retry_priority.typed_config.update_frequency", e.path());
+    }
 }

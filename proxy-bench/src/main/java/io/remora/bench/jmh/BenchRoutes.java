@@ -18,8 +18,8 @@ import java.util.List;
 import com.google.re2j.Pattern;
 
 /** Route configurations and requests shared by the route benchmarks. */
-final class Routes {
-    private Routes() {
+final class BenchRoutes {
+    private BenchRoutes() {
     }
 
     static String domain(int vh) {

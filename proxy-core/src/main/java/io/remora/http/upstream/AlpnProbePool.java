@@ -1,0 +1,141 @@
+package io.remora.http.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.handler.ssl.SslHandler;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.network.OriginalSource;
+import io.remora.server.Transport;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+import io.remora.upstream.UpstreamConnector;
+
+import io.netty.channel.EventLoop;
+
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * {@code HttpProtocolOptions.auto_config} for one (worker, host): the protocol is the one ALPN
+ * negotiates with the host, offering h2 and http/1.1 (a host that picks neither, or a plaintext
+ * one, speaks HTTP/1.1). The first request to a host whose choice is not known yet waits for one
+ * TLS connection that learns it; the choice is kept on the host, and from then on requests go
+ * straight to the HTTP/1.1 or HTTP/2 pool.
+ */
+final class AlpnProbePool implements ConnectionPool {
+
+    private static final UpstreamConnector.ConnectOptions PROBE =
+            new UpstreamConnector.ConnectOptions(List.of("h2", "http/1.1"), false, null);
+
+    private final EventLoop loop;
+    private final Transport transport;
+    private final Cluster cluster;
+    private final Host host;
+    private final OriginalSource source;
+    private final Runnable onIdle;
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private boolean probing;
+
+    AlpnProbePool(EventLoop loop, Transport transport, Cluster cluster, Host host, OriginalSource source,
+                  Runnable onIdle) {
+        this.loop = loop;
+        this.transport = transport;
+        this.cluster = cluster;
+        this.host = host;
+        this.source = source;
+        this.onIdle = onIdle;
+    }
+
+    /** The protocol auto_config uses for this host now; null while it is not known. */
+    static UpstreamProtocol known(Cluster cluster, Host host) {
+        if (cluster.config().transportSocket() == null && cluster.config().transportSocketMatches().isEmpty()) {
+            return UpstreamProtocol.HTTP1; // no TLS, no ALPN: HTTP/1.1, as Envoy does
+        }
+        String alpn = host.negotiatedAlpn();
+        return alpn == null ? null : "h2".equals(alpn) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
+    }
+
+    private final class Waiting implements Cancellable {
+        final UpstreamCallbacks callbacks;
+        Cancellable inner;
+        boolean cancelled;
+
+        Waiting(UpstreamCallbacks callbacks) {
+            this.callbacks = callbacks;
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            if (inner != null) {
+                inner.cancel();
+            } else {
+                waiting.remove(this);
+            }
+        }
+    }
+
+    @Override
+    public Cancellable newStream(UpstreamCallbacks callbacks) {
+        UpstreamProtocol p = known(cluster, host);
+        if (p != null) {
+            return ConnectionPools.get(loop, transport, cluster, host, p, source).newStream(callbacks);
+        }
+        Waiting w = new Waiting(callbacks);
+        waiting.add(w);
+        if (!probing) {
+            probe();
+        }
+        return w;
+    }
+
+    private void probe() {
+        probing = true;
+        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.withOriginalSource(source), ch -> {
+        }, new UpstreamConnector.Callback() {
+            @Override
+            public void onConnected(Channel channel) {
+                SslHandler tls = channel.pipeline().get(SslHandler.class);
+                String alpn = tls == null ? null : tls.applicationProtocol();
+                host.negotiatedAlpn(alpn == null ? "http/1.1" : alpn);
+                // The probe only learns the protocol; the pools make their own connections.
+                channel.close();
+                probing = false;
+                dispatch();
+            }
+
+            @Override
+            public void onFailure(Channel channel, Throwable cause, boolean tls) {
+                probing = false;
+                cluster.stats().upstreamCxConnectFail.increment();
+                host.stats.cxConnectFail.increment();
+                String why = PoolContext.describe(cause);
+                Waiting w;
+                while ((w = waiting.pollFirst()) != null) {
+                    w.callbacks.onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
+                }
+                onIdle.run();
+            }
+        });
+    }
+
+    private void dispatch() {
+        UpstreamProtocol p = known(cluster, host);
+        ConnectionPool pool = ConnectionPools.get(loop, transport, cluster, host, p, source);
+        Waiting w;
+        while ((w = waiting.pollFirst()) != null) {
+            if (!w.cancelled) {
+                w.inner = pool.newStream(w.callbacks);
+            }
+        }
+        onIdle.run();
+    }
+
+    @Override
+    public boolean isIdle() {
+        return waiting.isEmpty() && !probing;
+    }
+
+    @Override
+    public void drainAndClose() {
+    }
+}
