@@ -60,6 +60,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private boolean sawRequest;
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;
+    /** A pipelined upgrade head was refused: nothing after it is read as HTTP. */
+    private boolean discardRest;
 
     private Http1Connection(ConnectionContext cx) {
         this.cx = cx;
@@ -119,7 +121,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             switchToRawInput();
             return;
         }
-        if (closing || !(msg instanceof HttpObject)) {
+        if (closing || discardRest || !(msg instanceof HttpObject)) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -137,6 +139,19 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             return;
         }
         if (!pending.isEmpty() || (current != null && current.requestComplete)) {
+            if (msg instanceof HttpRequest r && ("CONNECT".equals(r.method().name()) || Http1Headers.isTunnelUpgrade(r))) {
+                // An upgrade pipelined behind another request: what follows it was already parsed
+                // as HTTP, so it cannot become a tunnel. Not served; the connection closes after
+                // the responses before it.
+                ReferenceCountUtil.release(msg);
+                discardRest = true;
+                if (current != null) {
+                    current.closeAfterResponse = true;
+                } else {
+                    closeAfterFlush();
+                }
+                return;
+            }
             pending.add(msg);
             updateAutoRead();
             return;

@@ -100,6 +100,26 @@ class Http1ParsingGapsTest {
     }
 
     @Test
+    void upgradePipelinedBehindAnotherRequestIsNotServed() throws Exception {
+        server.close();
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).streamIdle(java.time.Duration.ofMillis(500))));
+        try (RawHttp c = new RawHttp(server.port)) {
+            // /first never gets an answer from its filter: the upgrade behind it waits in line.
+            c.send("GET /first HTTP/1.1\r\nHost: a\r\nx-test: hang\r\n\r\n"
+                    + "GET /chat HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+                    + "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(408, r.status());
+            assertNull(c.read(), "something after the pipelined upgrade was answered");
+            assertTrue(c.closedByPeer(), "connection left open after a pipelined upgrade");
+        }
+        Http2Headers first = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertNotNull(first);
+        assertEquals("/first", first.path().toString());
+        assertNull(TestFilter.REQUESTS.poll(300, TimeUnit.MILLISECONDS), "what followed the upgrade was served");
+    }
+
+    @Test
     void h2cUpgradeOfferIsNotAnUpgradeToRefuse() throws Exception {
         // The JDK HttpClient offers h2c on http:// URIs; with a body it stays HTTP/1.1 and the
         // offer is dropped, never refused as an unconfigured upgrade.

@@ -64,6 +64,9 @@ class UpgradeE2ETest {
     private static final String PREFIX = "envoy_http_conn_manager_prefix";
 
     static WebSocketEchoUpstream ws;
+    static TunnelEcho echo;
+    static TunnelEcho httpProxy;
+    static H2ConnectEcho h2ws;
     static TestUpstream web;
     static ProxyProcess proxy;
     static int port;
@@ -73,6 +76,9 @@ class UpgradeE2ETest {
     @BeforeAll
     static void start() throws Exception {
         ws = new WebSocketEchoUpstream();
+        echo = new TunnelEcho(false);
+        httpProxy = new TunnelEcho(true);
+        h2ws = new H2ConnectEcho();
         web = TestUpstream.text("through the tunnel");
         accessLog = Files.createTempFile("remora-upgrade", ".log");
         int admin = ProxyProcess.freePort();
@@ -101,10 +107,35 @@ class UpgradeE2ETest {
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                               path: %s
-                              log_format: { text_format_source: { inline_string: "%%REQ(:METHOD)%% %%REQ(:PATH)%% %%RESPONSE_CODE%% %%RESPONSE_CODE_DETAILS%% %%BYTES_RECEIVED%% %%BYTES_SENT%%\\n" } }
+                              log_format: { text_format_source: { inline_string: "%%REQ(:METHOD)%% %%REQ(:AUTHORITY)%% %%REQ(:PATH)%% %%RESPONSE_CODE%% %%RESPONSE_CODE_DETAILS%% %%BYTES_RECEIVED%% %%BYTES_SENT%%\\n" } }
                           route_config:
                             name: local
                             virtual_hosts:
+                            - name: echo
+                              domains: ["echo.test:1"]
+                              routes:
+                              - match: { connect_matcher: {} }
+                                route:
+                                  cluster: echo
+                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
+                            - name: idle
+                              domains: ["idle.test:1"]
+                              routes:
+                              - match: { connect_matcher: {} }
+                                route:
+                                  cluster: echo
+                                  idle_timeout: 1s
+                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
+                            - name: forwarded
+                              domains: ["fwd.test:1"]
+                              routes:
+                              - match: { connect_matcher: {} }
+                                route: { cluster: http_proxy }
+                            - name: h2
+                              domains: ["h2.test"]
+                              routes:
+                              - match: { prefix: "/" }
+                                route: { cluster: h2ws }
                             - name: all
                               domains: ["*"]
                               routes:
@@ -148,9 +179,25 @@ class UpgradeE2ETest {
                   clusters:
                 %s
                 %s
+                %s
+                %s
+                  - name: h2ws
+                    type: STATIC
+                    connect_timeout: 1s
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        explicit_http_config: { http2_protocol_options: { allow_connect: true } }
+                    load_assignment:
+                      cluster_name: h2ws
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
                 """.formatted(admin, port, accessLog, plainPort,
+                Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.port()), 2),
+                Bootstraps.indent(Bootstraps.cluster("http_proxy", false, null, httpProxy.port()), 2),
                 Bootstraps.indent(Bootstraps.cluster("ws", false, null, ws.port()), 2),
-                Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2));
+                Bootstraps.indent(Bootstraps.cluster("web", false, null, web.port()), 2), h2ws.port());
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -164,6 +211,15 @@ class UpgradeE2ETest {
         }
         if (web != null) {
             web.close();
+        }
+        if (echo != null) {
+            echo.close();
+        }
+        if (h2ws != null) {
+            h2ws.close();
+        }
+        if (httpProxy != null) {
+            httpProxy.close();
         }
         Files.deleteIfExists(accessLog);
     }
@@ -238,7 +294,7 @@ class UpgradeE2ETest {
 
         assertEquals(before + 1, metric("envoy_http_downstream_cx_upgrades_total", "ingress"));
         awaitMetric("envoy_http_downstream_cx_upgrades_active", "ingress", 0);
-        String line = awaitLog("GET /ws 101");
+        String line = awaitLog("GET 127.0.0.1:" + port + " /ws 101");
         assertTrue(line.contains("via_upstream"), line);
         assertTrue(proxy.metric("envoy_cluster_upstream_rq_total{envoy_cluster_name=\"ws\"}") >= 1);
         assertTrue(proxy.metric("envoy_cluster_upstream_cx_rx_bytes_total{envoy_cluster_name=\"ws\"}") > bin.length);
@@ -264,7 +320,7 @@ class UpgradeE2ETest {
                 .buildAsync(URI.create("ws://127.0.0.1:" + port + "/nows"), new Received()).join());
         WebSocketHandshakeException h = assertInstanceOf(WebSocketHandshakeException.class, e.getCause());
         assertEquals(403, h.getResponse().statusCode());
-        assertNotNull(awaitLog("GET /nows 403 upgrade_failed"));
+        assertNotNull(awaitLog("GET 127.0.0.1:" + port + " /nows 403 upgrade_failed"));
     }
 
     /** The JDK client offers Upgrade: h2c on http:// URIs; an HTTP/1.1-only manager ignores it. */
@@ -289,7 +345,7 @@ class UpgradeE2ETest {
         assertEquals(before + 1, metric("envoy_http_downstream_cx_upgrades_total", "ingress"));
         // The request inside the tunnel reached the upstream as curl wrote it.
         assertEquals("127.0.0.1:" + web.port(), web.lastHeaders.get("host"));
-        String line = awaitLog("CONNECT - 200");
+        String line = awaitLog("CONNECT 127.0.0.1:" + web.port() + " - 200");
         assertTrue(line.contains("via_upstream"), line);
         assertTrue(proxy.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"web\"}") >= 1);
     }
@@ -349,7 +405,225 @@ class UpgradeE2ETest {
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
-        assertNotNull(awaitLog("GET /ws 101"));
+        assertNotNull(awaitLog("GET 127.0.0.1:" + port + " /ws 101"));
+    }
+
+    /**
+     * A TCP echo upstream that answers "bye" and FIN once the client ended its half; as an
+     * HTTP proxy it first expects a CONNECT head and accepts it with 200.
+     */
+    static final class TunnelEcho implements AutoCloseable {
+        final java.net.ServerSocket server;
+        final BlockingQueue<String> connectHeads = new LinkedBlockingQueue<>();
+
+        TunnelEcho(boolean proxy) throws java.io.IOException {
+            server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread t = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        java.net.Socket s = server.accept();
+                        Thread c = new Thread(() -> serve(s, proxy), "tunnel-echo-conn");
+                        c.setDaemon(true);
+                        c.start();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            }, "tunnel-echo");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void serve(java.net.Socket s, boolean proxy) {
+            try (s) {
+                java.io.InputStream in = s.getInputStream();
+                java.io.OutputStream out = s.getOutputStream();
+                if (proxy) {
+                    connectHeads.add(readHead(in));
+                    out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                }
+                byte[] buf = new byte[65536];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                }
+                out.write("bye".getBytes(StandardCharsets.US_ASCII));
+                s.shutdownOutput();
+                in.read(); // until the proxy closes
+            } catch (java.io.IOException ignored) {
+                // the test sees it on its side
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+        }
+    }
+
+    /** Reads an HTTP head up to its blank line. */
+    static String readHead(java.io.InputStream in) throws java.io.IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            head.write(b);
+            byte[] h = head.toByteArray();
+            int n = h.length;
+            if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+                break;
+            }
+        }
+        return head.toString(StandardCharsets.US_ASCII);
+    }
+
+    /** CONNECT authority through the proxy over a raw socket; returns the socket after a 200. */
+    private static java.net.Socket connectTunnel(String authority) throws Exception {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        String head = readHead(s.getInputStream());
+        assertTrue(head.startsWith("HTTP/1.1 200"), head);
+        assertTrue(!head.toLowerCase(java.util.Locale.ROOT).contains("content-length")
+                && !head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding"), head);
+        return s;
+    }
+
+    private static String readAll(java.io.InputStream in) throws java.io.IOException {
+        return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+    }
+
+    /** Half-close: the client's FIN reaches the upstream, which still answers before its own FIN. */
+    @Test
+    void connectTunnelHalfCloses() throws Exception {
+        try (java.net.Socket s = connectTunnel("echo.test:1")) {
+            s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+            byte[] four = new byte[4];
+            new java.io.DataInputStream(s.getInputStream()).readFully(four);
+            assertEquals("ping", new String(four, StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            assertEquals("bye", readAll(s.getInputStream()));
+        }
+        assertNotNull(awaitLog("CONNECT echo.test:1 - 200 via_upstream 4 7"));
+    }
+
+    /** No CONNECT config on the route: the CONNECT goes upstream (HTTP/1.1) and its 200 opens the tunnel. */
+    @Test
+    void connectWithoutConnectConfigIsForwardedUpstream() throws Exception {
+        try (java.net.Socket s = connectTunnel("fwd.test:1")) {
+            String head = httpProxy.connectHeads.poll(10, TimeUnit.SECONDS);
+            assertNotNull(head);
+            assertTrue(head.startsWith("CONNECT fwd.test:1 HTTP/1.1\r\n"), head);
+            s.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            // Tunnel bytes are never parsed as HTTP by the proxy: they come back as they went.
+            assertEquals("GET / HTTP/1.1\r\n\r\nbye", readAll(s.getInputStream()));
+        }
+    }
+
+    /** The client ends its half before the upstream's 200: the FIN follows the data once it accepts. */
+    @Test
+    void clientEndsItsHalfBeforeTheUpstreamAccepts() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("CONNECT fwd.test:1 HTTP/1.1\r\nHost: fwd.test:1\r\n\r\nearly"
+                    .getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertEquals("earlybye", readAll(s.getInputStream()));
+        }
+    }
+
+    /** The route's idle_timeout ends an idle tunnel (the route timeout does not). */
+    @Test
+    void idleTunnelTimesOut() throws Exception {
+        try (java.net.Socket s = connectTunnel("idle.test:1")) {
+            long start = System.nanoTime();
+            assertEquals(-1, s.getInputStream().read(), "an idle tunnel stays open");
+            assertTrue(System.nanoTime() - start > TimeUnit.MILLISECONDS.toNanos(800));
+        }
+        assertNotNull(awaitLog("CONNECT idle.test:1 - 200 stream_idle_timeout"));
+    }
+
+    /**
+     * An HTTP/2 upstream that accepts RFC 8441 extended CONNECT (it advertises
+     * SETTINGS_ENABLE_CONNECT_PROTOCOL), answers 200 and echoes the stream's DATA.
+     */
+    static final class H2ConnectEcho implements AutoCloseable {
+        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        final BlockingQueue<Http2Headers> requests = new LinkedBlockingQueue<>();
+        final Channel channel;
+
+        H2ConnectEcho() throws InterruptedException {
+            channel = new io.netty.bootstrap.ServerBootstrap().group(group)
+                    .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(Http2FrameCodecBuilder.forServer()
+                                    .initialSettings(Http2Settings.defaultSettings().connectProtocolEnabled(true)).build(),
+                                    new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                                        @Override
+                                        protected void initChannel(Http2StreamChannel stream) {
+                                            stream.pipeline().addLast(new Echo());
+                                        }
+                                    }));
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+        }
+
+        private final class Echo extends ChannelInboundHandlerAdapter {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof Http2HeadersFrame h) {
+                    requests.add(h.headers());
+                    ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200")));
+                } else if (msg instanceof Http2DataFrame d) {
+                    ctx.writeAndFlush(new DefaultHttp2DataFrame(d.content().retain(), d.isEndStream()));
+                    d.release();
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+            }
+        }
+
+        int port() {
+            return ((java.net.InetSocketAddress) channel.localAddress()).getPort();
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /** An HTTP/1.1 upgrade to a cluster of HTTP/2 with allow_connect goes as extended CONNECT. */
+    @Test
+    void http1UpgradeToHttp2UpstreamAsExtendedConnect() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET /chat?x=1 HTTP/1.1\r\nHost: h2.test\r\nConnection: Upgrade\r\n"
+                    + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String head = readHead(s.getInputStream());
+            assertTrue(head.startsWith("HTTP/1.1 101 "), head);
+            String lower = head.toLowerCase(java.util.Locale.ROOT);
+            assertTrue(lower.contains("\r\nupgrade: websocket\r\n") && lower.contains("\r\nconnection: upgrade\r\n"), head);
+            Http2Headers seen = h2ws.requests.poll(10, TimeUnit.SECONDS);
+            assertNotNull(seen);
+            assertEquals("CONNECT", seen.method().toString());
+            assertEquals("websocket", seen.get(Http2Headers.PseudoHeaderName.PROTOCOL.value()).toString());
+            assertEquals("/chat?x=1", seen.path().toString());
+            assertEquals("h2.test", seen.authority().toString());
+            assertEquals(null, seen.get("upgrade"));
+            s.getOutputStream().write("raw frames".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            assertEquals("raw frames", readAll(s.getInputStream()));
+        }
     }
 
     /** A client-to-server WebSocket text frame (RFC 6455 5.2), masked as clients must. */

@@ -221,6 +221,14 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
                 keepAlive = false;
                 pool.ctx.host.stats.response(code);
                 channel.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
+                if (requestDone && channel instanceof io.netty.channel.socket.DuplexChannel d) {
+                    // The client ended its half before the upstream accepted: pass that on now.
+                    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                        if (d.isActive()) {
+                            d.shutdownOutput();
+                        }
+                    });
+                }
                 cb.onResponseHeaders(HeaderConversion.toHttp2Response(res), false);
                 if (msg instanceof HttpContent c) {
                     c.release();
