@@ -18,12 +18,22 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
     /**
      * {@code LbEndpoint}; weight defaults to 1. A DNS cluster's address host is a name that the
      * cluster resolves. {@code socketMatchMetadata} is the endpoint's
-     * {@code metadata.filter_metadata["envoy.transport_socket_match"]} (Istio's {@code tlsMode}).
+     * {@code metadata.filter_metadata["envoy.transport_socket_match"]} (Istio's {@code tlsMode});
+     * {@code lbMetadata} its {@code filter_metadata["envoy.lb"]} ({@code canary}, labels retry
+     * host predicates match).
      */
     public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
-                             String hostname, java.util.Map<String, Object> socketMatchMetadata) {
+                             String hostname, java.util.Map<String, Object> socketMatchMetadata,
+                             java.util.Map<String, Object> lbMetadata) {
         public LbEndpoint {
             socketMatchMetadata = socketMatchMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(socketMatchMetadata);
+            lbMetadata = lbMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(lbMetadata);
+        }
+
+        /** Without {@code envoy.lb} metadata (canary, subset labels). */
+        public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname,
+                          java.util.Map<String, Object> socketMatchMetadata) {
+            this(address, loadBalancingWeight, healthStatus, hostname, socketMatchMetadata, java.util.Map.of());
         }
 
         /** An endpoint without transport-socket-match metadata. */

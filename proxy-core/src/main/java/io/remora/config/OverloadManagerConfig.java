@@ -14,13 +14,17 @@ import java.util.Map;
  * @param actions                  overload actions and what triggers them
  * @param globalMaxConnections     downstream connections across all listeners; 0 = unlimited
  * @param listenerConnectionLimits connections per listener name
+ * @param minimumAccountToTrackPowerOfTwo {@code buffer_factory_config.minimum_account_to_track_power_of_two}:
+ *                                 streams buffering at least 2^n bytes are tracked for
+ *                                 reset_high_memory_stream; 0 = none tracked (Envoy without it)
  */
 public record OverloadManagerConfig(
         Duration refreshInterval,
         List<ResourceMonitor> resourceMonitors,
         List<Action> actions,
         long globalMaxConnections,
-        Map<String, Long> listenerConnectionLimits) {
+        Map<String, Long> listenerConnectionLimits,
+        int minimumAccountToTrackPowerOfTwo) {
 
     public static final String FIXED_HEAP = "envoy.resource_monitors.fixed_heap";
     public static final String GLOBAL_DOWNSTREAM_MAX_CONNECTIONS = "envoy.resource_monitors.global_downstream_max_connections";
@@ -33,7 +37,9 @@ public record OverloadManagerConfig(
     public static final String STOP_ACCEPTING_CONNECTIONS = "envoy.overload_actions.stop_accepting_connections";
     public static final String REJECT_INCOMING_CONNECTIONS = "envoy.overload_actions.reject_incoming_connections";
     public static final String DISABLE_HTTP_KEEPALIVE = "envoy.overload_actions.disable_http_keepalive";
-    public static final String RESET_HIGH_MEMORY_STREAMS = "envoy.overload_actions.reset_high_memory_streams";
+    public static final String RESET_HIGH_MEMORY_STREAMS = "envoy.overload_actions.reset_high_memory_stream";
+    /** The plural spelling some configs use for {@link #RESET_HIGH_MEMORY_STREAMS}; read as it. */
+    public static final String RESET_HIGH_MEMORY_STREAMS_PLURAL = "envoy.overload_actions.reset_high_memory_streams";
     public static final String SHRINK_HEAP = "envoy.overload_actions.shrink_heap";
     public static final String REDUCE_TIMEOUTS = "envoy.overload_actions.reduce_timeouts";
 
@@ -41,6 +47,12 @@ public record OverloadManagerConfig(
         resourceMonitors = List.copyOf(resourceMonitors);
         actions = List.copyOf(actions);
         listenerConnectionLimits = Map.copyOf(listenerConnectionLimits);
+    }
+
+    /** Without buffer accounting (no {@code buffer_factory_config}). */
+    public OverloadManagerConfig(Duration refreshInterval, List<ResourceMonitor> resourceMonitors, List<Action> actions,
+                                 long globalMaxConnections, Map<String, Long> listenerConnectionLimits) {
+        this(refreshInterval, resourceMonitors, actions, globalMaxConnections, listenerConnectionLimits, 0);
     }
 
     /** A resource monitor: its name and the capacity its pressure (used / capacity) is measured against. */

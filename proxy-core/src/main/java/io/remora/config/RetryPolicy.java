@@ -13,6 +13,11 @@ import java.util.Set;
  * @param maxInterval      backoff cap, default 10 × base
  * @param retryOtherHosts  {@code previous_hosts} host predicate: avoid hosts already tried
  * @param hostSelectionRetryMaxAttempts how many picks to avoid a previous host (default 1)
+ * @param omitCanaryHosts  {@code omit_canary_hosts} host predicate: avoid canary hosts
+ * @param omitHostMetadata {@code omit_host_metadata}: avoid hosts whose {@code envoy.lb} metadata
+ *                         holds all these labels; empty for none
+ * @param previousPrioritiesUpdateFrequency {@code previous_priorities} retry priority: every this
+ *                         many attempts, priorities already tried are excluded; 0 for none
  */
 public record RetryPolicy(
         Set<RetryOn> retryOn,
@@ -23,7 +28,27 @@ public record RetryPolicy(
         Duration baseInterval,
         Duration maxInterval,
         boolean retryOtherHosts,
-        int hostSelectionRetryMaxAttempts) {
+        int hostSelectionRetryMaxAttempts,
+        boolean omitCanaryHosts,
+        java.util.Map<String, Object> omitHostMetadata,
+        int previousPrioritiesUpdateFrequency) {
+
+    public RetryPolicy {
+        omitHostMetadata = omitHostMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(omitHostMetadata);
+    }
+
+    /** Without the canary/metadata predicates and retry priority. */
+    public RetryPolicy(Set<RetryOn> retryOn, int numRetries, Duration perTryTimeout, Duration perTryIdleTimeout,
+                       Set<Integer> retriableStatusCodes, Duration baseInterval, Duration maxInterval,
+                       boolean retryOtherHosts, int hostSelectionRetryMaxAttempts) {
+        this(retryOn, numRetries, perTryTimeout, perTryIdleTimeout, retriableStatusCodes, baseInterval, maxInterval,
+                retryOtherHosts, hostSelectionRetryMaxAttempts, false, java.util.Map.of(), 0);
+    }
+
+    /** Whether any host predicate is configured (picks may then be redone). */
+    public boolean hasHostPredicate() {
+        return retryOtherHosts || omitCanaryHosts || !omitHostMetadata.isEmpty();
+    }
 
     /** Envoy's {@code x-envoy-retry-on} / {@code x-envoy-retry-grpc-on} conditions. */
     public enum RetryOn {

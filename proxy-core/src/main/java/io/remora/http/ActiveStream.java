@@ -10,14 +10,15 @@ import io.remora.accesslog.StreamInfo;
 import io.remora.config.ForwardAction;
 import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.network.FilterState;
+import io.remora.config.OverloadManagerConfig.TimerType;
+import io.remora.overload.WorkerOverload;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 import io.remora.stats.HttpConnManagerStats;
+import io.remora.util.WorkerTimer;
 
 import java.net.SocketAddress;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -26,7 +27,7 @@ import java.util.function.Consumer;
  * the stream's {@link FilterManager}, the codec end of the response, local replies, timeouts,
  * stats and access logging. Confined to the connection's event loop.
  */
-final class ActiveStream implements HeaderFormatter.Context {
+final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatter.Context {
 
     private static final AsciiString SERVER = AsciiString.cached("server");
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
@@ -69,7 +70,7 @@ final class ActiveStream implements HeaderFormatter.Context {
     ActiveStream idlePrev;
     ActiveStream idleNext;
     boolean idleWatched;
-    private ScheduledFuture<?> requestTimer;
+    private WorkerTimer.Timeout requestTimer;
     /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
     String upgrade;
     /** Counted in downstream_cx_upgrades_active until the stream ends. */
@@ -98,12 +99,13 @@ final class ActiveStream implements HeaderFormatter.Context {
             stats.downstreamRqHttp1Total.increment();
         }
         cx.streamStarted();
+        cx.worker.addStream(this);
         lastActivityNanos = info.startNanos;
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
         armIdleTimer();
         if (hcm.requestTimeoutNanos > 0) {
-            requestTimer = cx.channel.eventLoop().schedule(this::onRequestTimeout, hcm.requestTimeoutNanos,
-                    TimeUnit.NANOSECONDS);
+            requestTimer = new WorkerTimer.Timeout(this::onRequestTimeout);
+            WorkerTimer.of(cx.channel.eventLoop()).arm(requestTimer, hcm.requestTimeoutNanos);
         }
     }
 
@@ -149,6 +151,12 @@ final class ActiveStream implements HeaderFormatter.Context {
         CharSequence ct = headers.get(CONTENT_TYPE);
         grpc = ct != null && AsciiString.regionMatches(ct, false, 0, "application/grpc", 0, 16);
 
+        if (hcm.overload.shouldStopAcceptingRequest()) {
+            // Envoy's stop_accepting_requests: no filter chain, 503 at once.
+            stats.downstreamRqOverloadClose.increment();
+            sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload");
+            return;
+        }
         if (headers.size() > hcm.maxRequestHeadersCount) {
             sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
             return;
@@ -309,6 +317,16 @@ final class ActiveStream implements HeaderFormatter.Context {
             }
         }
         stats.response(status);
+        if (!cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {
+            // Envoy's disable_http_keepalive: HTTP/1 closes after this response, HTTP/2 drains
+            // (GOAWAY) once this stream's frames are out.
+            stats.downstreamCxOverloadDisableKeepalive.increment();
+            if ("HTTP/2".equals(cx.protocol)) {
+                cx.channel.eventLoop().execute(cx::drain);
+            } else {
+                headers.set(Http1Headers.CONNECTION, CLOSE);
+            }
+        }
         info.responseHeaders = headers;
         if (upgrade != null && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300))) {
             // No request or route timeout for the life of a tunnel; the stream idle timeout stays.
@@ -473,8 +491,13 @@ final class ActiveStream implements HeaderFormatter.Context {
     // The connection's one stream-idle timer watches this stream: no timer scheduled per request.
     private void armIdleTimer() {
         if (idleTimeoutNanos > 0 && !ended) {
-            cx.watchStreamIdle(this, lastActivityNanos + idleTimeoutNanos);
+            cx.watchStreamIdle(this, lastActivityNanos + scaledIdleTimeout());
         }
+    }
+
+    /** The stream idle timeout now: reduce_timeouts (HTTP_DOWNSTREAM_STREAM_IDLE) shortens it under pressure. */
+    private long scaledIdleTimeout() {
+        return hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE, idleTimeoutNanos);
     }
 
     /**
@@ -486,8 +509,9 @@ final class ActiveStream implements HeaderFormatter.Context {
             return Long.MAX_VALUE;
         }
         long idle = now - lastActivityNanos;
-        if (idle < idleTimeoutNanos) {
-            return now + (idleTimeoutNanos - idle);
+        long timeout = scaledIdleTimeout();
+        if (idle < timeout) {
+            return now + (timeout - idle);
         }
         stats.downstreamRqIdleTimeout.increment();
         info.setFlag(ResponseFlag.STREAM_IDLE_TIMEOUT);
@@ -515,7 +539,7 @@ final class ActiveStream implements HeaderFormatter.Context {
 
     private void cancelRequestTimer() {
         if (requestTimer != null) {
-            requestTimer.cancel(false);
+            requestTimer.cancel();
             requestTimer = null;
         }
     }
@@ -527,6 +551,7 @@ final class ActiveStream implements HeaderFormatter.Context {
             return;
         }
         ended = true;
+        cx.worker.removeStream(this);
         cancelRequestTimer();
         cx.unwatchStreamIdle(this);
         info.finish();
@@ -548,6 +573,33 @@ final class ActiveStream implements HeaderFormatter.Context {
         }
         cx.streamEnded();
         encoder.streamDone();
+    }
+
+    // ---------------------------------------------------------------- overload (WorkerOverload.Tracked)
+
+    @Override
+    protected long bufferedBytes() {
+        long n = filters == null ? 0 : filters.bufferedBytes();
+        if (!"HTTP/2".equals(cx.protocol)) {
+            // HTTP/1.1 runs one stream at a time: the connection's unsent response bytes are its.
+            io.netty.channel.ChannelOutboundBuffer out = cx.channel.unsafe().outboundBuffer();
+            if (out != null) {
+                n += out.totalPendingWriteBytes();
+            }
+        }
+        return n;
+    }
+
+    @Override
+    protected void resetForOverload() {
+        if (ended) {
+            return;
+        }
+        // Envoy's reset_high_memory_stream: a reset, not a reply, with flag OM and details overload.
+        info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
+        info.responseCodeDetails = "overload";
+        decodingAborted = true;
+        resetStream();
     }
 
     static int statusOf(Http2Headers headers) {

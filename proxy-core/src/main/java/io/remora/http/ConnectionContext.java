@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * One downstream connection as its streams see it: addresses, TLS, protocol, drain state and the
  * connection idle timeout. Lives on the connection's event loop.
  */
-final class ConnectionContext {
+final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked {
 
     /** What the codec does when the connection idles out or drains. */
     interface Codec {
@@ -31,6 +31,8 @@ final class ConnectionContext {
     final String scheme;
     final SocketAddress remoteAddress;
     final SocketAddress localAddress;
+    /** This event loop's part of the overload manager: tracks our streams, re-arms our timers. */
+    final io.remora.overload.WorkerOverload worker;
     String protocol;
     Codec codec;
     boolean draining;
@@ -55,6 +57,8 @@ final class ConnectionContext {
         SocketAddress local = info != null && info.localAddress() != null ? info.localAddress() : channel.localAddress();
         this.remoteAddress = remote;
         this.localAddress = local;
+        this.worker = hcm.overload.worker(channel.eventLoop());
+        worker.addConnection(this);
     }
 
     InetSocketAddress remoteInet() {
@@ -77,9 +81,32 @@ final class ConnectionContext {
 
     /** Arms the connection idle timeout (idle = no active stream), if configured. */
     void armIdleTimer() {
-        long timeout = hcm.idleTimeoutNanos;
-        if (timeout > 0) {
-            idleTimer = channel.eventLoop().schedule(this::checkIdle, timeout, TimeUnit.NANOSECONDS);
+        if (hcm.idleTimeoutNanos > 0) {
+            idleTimer = channel.eventLoop().schedule(this::checkIdle, scaledIdleTimeout(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    // reduce_timeouts shortens the idle timeout while the proxy is under memory pressure.
+    private long scaledIdleTimeout() {
+        return hcm.overload.scaledTimeoutNanos(
+                io.remora.config.OverloadManagerConfig.TimerType.HTTP_DOWNSTREAM_CONNECTION_IDLE, hcm.idleTimeoutNanos);
+    }
+
+    /** reduce_timeouts changed strength: both idle timers look again with the new timeouts. */
+    @Override
+    protected void onTimerScaleChanged() {
+        if (closed) {
+            return;
+        }
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+            checkIdle();
+        }
+        if (streamIdleTimer != null) {
+            streamIdleTimer.cancel(false);
+            streamIdleTimer = null;
+            checkStreamIdle();
         }
     }
 
@@ -88,9 +115,7 @@ final class ConnectionContext {
         if (closed) {
             return;
         }
-        // reduce_timeouts shortens the idle timeout while the proxy is under memory pressure.
-        long timeout = hcm.overload.scaledTimeoutNanos(
-                io.remora.config.OverloadManagerConfig.TimerType.HTTP_DOWNSTREAM_CONNECTION_IDLE, hcm.idleTimeoutNanos);
+        long timeout = scaledIdleTimeout();
         long next = timeout;
         if (activeStreams == 0) {
             long idle = System.nanoTime() - idleSinceNanos;
@@ -185,6 +210,7 @@ final class ConnectionContext {
     void onClosed() {
         if (!closed) {
             closed = true;
+            worker.removeConnection(this);
             if (idleTimer != null) {
                 idleTimer.cancel(false);
             }

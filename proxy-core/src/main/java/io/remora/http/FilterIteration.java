@@ -192,6 +192,11 @@ abstract class FilterIteration {
         return buffered != null && (bufferEntry == i + 1 || bufferEntry == i) ? buffered : null;
     }
 
+    /** Bytes of body held for a filter that asked to buffer. */
+    long bufferedBytes() {
+        return buffered == null ? 0 : buffered.readableBytes();
+    }
+
     /** Releases what is held (the stream is over). */
     void release() {
         if (buffered != null) {

@@ -112,6 +112,17 @@ final class FilterManager {
         }
     }
 
+    /** Body bytes this stream's filters hold: what the chain buffers, and what filters keep themselves. */
+    long bufferedBytes() {
+        long n = decode.bufferedBytes() + encode.bufferedBytes();
+        for (StreamFilterBase f : filters) {
+            if (f instanceof io.remora.overload.BufferedBytes b) {
+                n += b.bufferedBytes();
+            }
+        }
+        return n;
+    }
+
     /** Calls onDestroy on every filter once and releases what the chain holds. */
     void destroy() {
         if (destroyed) {

@@ -193,10 +193,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             s.upgrade = true;
             s.closeAfterResponse = true; // an upgraded connection is never reused for HTTP
         }
-        if (cx.hcm.overload.stopAcceptingRequests.isSaturated()) {
-            s.overloaded(req);
-            return;
-        }
         boolean noBody = !upgrade && !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
         if (HttpUtil.is100ContinueExpected(req) && !noBody) {
             // Envoy answers 100-continue itself (proxy_100_continue false).
@@ -473,14 +469,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             }
         }
 
-        /** Envoy's stop_accepting_requests: 503 "envoy overloaded", response flag OM. */
-        void overloaded(HttpRequest req) {
-            stream.info.method = req.method().name();
-            stream.info.path = req.uri();
-            stream.info.authority = req.headers().get(Http1Headers.HOST);
-            stream.sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload");
-        }
-
         /** A request head Envoy refuses: local reply, then the connection closes. */
         void reject(int status, String reason, String details) {
             requestComplete = true;
@@ -520,12 +508,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 }
             }
             if (!keepAlive || cx.draining || cx.hcm.draining() || (endStream && !requestComplete)) {
-                closeAfterResponse = true;
-            }
-            double noKeepAlive = cx.hcm.overload.disableHttpKeepalive.value();
-            if (noKeepAlive > 0 && (noKeepAlive >= 1
-                    || java.util.concurrent.ThreadLocalRandom.current().nextDouble() < noKeepAlive)) {
-                // Envoy's disable_http_keepalive: under memory pressure clients reconnect later.
                 closeAfterResponse = true;
             }
             if (closeAfterResponse) {

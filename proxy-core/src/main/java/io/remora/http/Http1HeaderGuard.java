@@ -6,8 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.remora.config.OverloadManagerConfig.TimerType;
 import io.remora.overload.HeaderBudget;
 
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import io.remora.util.WorkerTimer;
 
 /**
  * Sits before the HTTP/1.1 decoder and watches each request's header phase, from its first byte
@@ -32,7 +31,9 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
     private boolean awaitingHeaders = true;
     private long held;
     private boolean phaseStarted;
-    private ScheduledFuture<?> timer;
+    // The worker's timer: no scheduled task per request head.
+    private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this::fire);
+    private boolean firesAsHeadersTimeout;
 
     Http1HeaderGuard(ConnectionContext cx) {
         this.cx = cx;
@@ -89,22 +90,19 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         boolean headersFirst = headers > 0 && (idle <= 0 || headers <= idle);
         long delay = headersFirst ? headers : idle;
         if (delay > 0) {
-            timer = ctx.executor().schedule(() -> fire(headersFirst), delay, TimeUnit.NANOSECONDS);
+            firesAsHeadersTimeout = headersFirst;
+            WorkerTimer.of(ctx.executor()).arm(timer, delay);
         }
     }
 
-    private void fire(boolean requestHeadersTimeout) {
-        timer = null;
+    private void fire() {
         if (phaseStarted && timeout != null && ctx.channel().isActive()) {
-            timeout.onHeaderPhaseTimeout(requestHeadersTimeout);
+            timeout.onHeaderPhaseTimeout(firesAsHeadersTimeout);
         }
     }
 
     private void cancelTimer() {
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.cancel();
     }
 
     private void release() {

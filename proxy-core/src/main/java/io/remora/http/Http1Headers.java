@@ -1,11 +1,11 @@
 package io.remora.http;
 
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.upstream.Http1HeaderView;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -24,14 +24,11 @@ final class Http1Headers {
     static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
     static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
-    private static final io.netty.handler.codec.http.HttpHeadersFactory RESPONSE_HEADERS =
-            DefaultHttpHeadersFactory.headersFactory().withValidation(false);
-
     private Http1Headers() {
     }
 
     /** Headers that describe one hop's connection, never forwarded (RFC 9110 7.6.1). */
-    static boolean connectionSpecific(AsciiString lowerName) {
+    static boolean connectionSpecific(CharSequence lowerName) {
         return CONNECTION.contentEquals(lowerName) || KEEP_ALIVE.contentEquals(lowerName)
                 || PROXY_CONNECTION.contentEquals(lowerName) || TRANSFER_ENCODING.contentEquals(lowerName)
                 || UPGRADE.contentEquals(lowerName) || HTTP2_SETTINGS.contentEquals(lowerName);
@@ -185,21 +182,12 @@ final class Http1Headers {
         return out;
     }
 
-    /** Copies regular (non-pseudo, non-connection) headers into HTTP/1 headers. */
+    /**
+     * The regular (non-pseudo, non-connection) headers as HTTP/1 headers: a view of {@code in},
+     * not a copy; what the codec sets on it stays out of {@code in}.
+     */
     static HttpHeaders toHttp1(Http2Headers in) {
-        HttpHeaders out = RESPONSE_HEADERS.newHeaders();
-        for (Map.Entry<CharSequence, CharSequence> e : in) {
-            CharSequence name = e.getKey();
-            if (name.length() > 0 && name.charAt(0) == ':') {
-                continue;
-            }
-            AsciiString n = AsciiString.of(name);
-            if (connectionSpecific(n)) {
-                continue;
-            }
-            out.add(n, e.getValue());
-        }
-        return out;
+        return new Http1HeaderView(in, Http1Headers::connectionSpecific);
     }
 
     /** Removes what must not travel on an HTTP/2 stream. */

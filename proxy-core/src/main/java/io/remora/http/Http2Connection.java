@@ -40,6 +40,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
     static void install(ConnectionContext cx) {
         Http2Connection conn = switchTo(cx);
+        // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
+        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME,
+                new io.remora.overload.Http2HeaderGuard(cx.hcm.overload.headerBudget()));
         cx.channel.pipeline().addLast(frameCodec(cx), new Http2MultiplexHandler(streamInitializer(cx)), conn);
     }
 

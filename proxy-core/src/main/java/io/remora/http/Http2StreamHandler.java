@@ -83,17 +83,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
                 if (StreamLog.enabled()) {
                     StreamLog.requestHeaders(ch, headers, hf.isEndStream());
                 }
-                if (cx.hcm.overload.stopAcceptingRequests.isSaturated()) {
-                    CharSequence m = headers.method();
-                    CharSequence p = headers.path();
-                    CharSequence a = headers.authority();
-                    stream.info.method = m == null ? null : m.toString();
-                    stream.info.path = p == null ? null : p.toString();
-                    stream.info.authority = a == null ? null : a.toString();
-                    stream.sendLocalReply(503, "envoy overloaded", io.remora.accesslog.ResponseFlag.OVERLOAD_MANAGER,
-                            "overload");
-                    return;
-                }
                 stream.decodeHeaders(headers, hf.isEndStream());
             } else if (!stream.ended()) {
                 stream.decodeTrailers(headers);
@@ -200,11 +189,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
     public void streamDone() {
         if (!done) {
             done = true;
-            if (cx.hcm.overload.disableHttpKeepalive.isSaturated()) {
-                // Envoy's disable_http_keepalive on HTTP/2: once a stream is answered, GOAWAY;
-                // later on the loop, so the stream's own frames (flushed by the child) go first.
-                ch.eventLoop().execute(cx::drain);
-            }
             if (cx.codec instanceof Http2Connection c) {
                 c.maybeCloseAfterDrain();
             }

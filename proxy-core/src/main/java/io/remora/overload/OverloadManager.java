@@ -42,6 +42,10 @@ public final class OverloadManager implements AutoCloseable {
     private final ConnectionLimits connections;
     private final HeaderBudget headerBudget;
     private final Counter shrinkHeapCount;
+    private final Counter streamsReset;
+    private final Map<io.netty.util.concurrent.EventExecutor, WorkerOverload> workers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private double lastTimerScale;
     private ScheduledExecutorService scheduler;
 
     public final ActionState stopAcceptingRequests;
@@ -105,6 +109,7 @@ public final class OverloadManager implements AutoCloseable {
         shrinkHeap = state(OverloadManagerConfig.SHRINK_HEAP);
         reduceTimeouts = state(OverloadManagerConfig.REDUCE_TIMEOUTS);
         shrinkHeapCount = Counter.builder("envoy_overload_envoy_overload_actions_shrink_heap_shrink_count").register(r);
+        streamsReset = Counter.builder("envoy_overload_remora_reset_high_memory_stream_streams_reset").register(r);
         long maxHeap = Runtime.getRuntime().maxMemory();
         Counter shed = Counter.builder("envoy_overload_remora_header_budget_shed").register(r);
         this.headerBudget = new HeaderBudget(Math.max(1 << 20, maxHeap / 16), 4096, shed, resetHighMemoryStreams);
@@ -161,8 +166,11 @@ public final class OverloadManager implements AutoCloseable {
                         List.of(Trigger.threshold(heap, 0.98), Trigger.threshold(direct, 0.98)), null));
         return new OverloadManagerConfig(Duration.ofSeconds(1),
                 List.of(new OverloadManagerConfig.FixedHeap(0), new OverloadManagerConfig.DirectMemory(0)),
-                actions, 0, Map.of());
+                actions, 0, Map.of(), DEFAULT_MIN_ACCOUNT_POWER_OF_TWO);
     }
+
+    /** Without an overload_manager: streams buffering 256 KiB or more are tracked (Envoy's default floor). */
+    static final int DEFAULT_MIN_ACCOUNT_POWER_OF_TWO = 18;
 
     private void addMonitor(ResourceMonitor m, MeterRegistry r) {
         double[] pressure = new double[1];
@@ -225,6 +233,21 @@ public final class OverloadManager implements AutoCloseable {
                         + (v >= 1 ? " active" : " inactive") + " (pressure " + pressures + ")");
             }
         }
+        double reset = resetHighMemoryStreams.value();
+        int minPower = config.minimumAccountToTrackPowerOfTwo();
+        if (reset > 0 && minPower > 0) {
+            for (WorkerOverload w : workers.values()) {
+                w.loop.execute(() -> w.resetHighMemoryStreams(reset, minPower));
+            }
+        }
+        double scale = reduceTimeouts.value();
+        if (scale != lastTimerScale) {
+            // Armed timers follow the new strength at once, as Envoy's scaled timers do.
+            lastTimerScale = scale;
+            for (WorkerOverload w : workers.values()) {
+                w.loop.execute(w::timerScaleChanged);
+            }
+        }
         if (shrinkHeap.isSaturated()) {
             // The JVM's way to give memory back: a full collection lets the heap shrink.
             shrinkHeapCount.increment();
@@ -240,6 +263,35 @@ public final class OverloadManager implements AutoCloseable {
         }
         TimerScale scale = timerScales.get(timer);
         return scale == null ? configuredNanos : scale.scaledNanos(configuredNanos, strength);
+    }
+
+    /** This event loop's part of the overload manager (created on first use). */
+    public WorkerOverload worker(io.netty.util.concurrent.EventExecutor loop) {
+        WorkerOverload w = workers.get(loop);
+        if (w == null) {
+            w = workers.computeIfAbsent(loop, l -> {
+                l.terminationFuture().addListener(f -> workers.remove(l));
+                return new WorkerOverload(l, streamsReset);
+            });
+        }
+        return w;
+    }
+
+    /**
+     * Envoy's stop_accepting_requests check for one new request: refused with the action's
+     * strength as probability (always when saturated, never when inactive).
+     */
+    public boolean shouldStopAcceptingRequest() {
+        return bernoulli(stopAcceptingRequests.value());
+    }
+
+    /** Envoy's disable_http_keepalive for one response: with the action's strength as probability. */
+    public boolean shouldDisableKeepalive() {
+        return bernoulli(disableHttpKeepalive.value());
+    }
+
+    private static boolean bernoulli(double p) {
+        return p > 0 && (p >= 1 || java.util.concurrent.ThreadLocalRandom.current().nextDouble() < p);
     }
 
     public ConnectionLimits connections() {

@@ -37,11 +37,6 @@ public interface ServerContext {
         return c == null ? null : RouteTable.compile(c);
     }
 
-    /** Who this proxy is ({@code node} in the bootstrap: id, service cluster, locality, metadata); null in tests. */
-    default io.remora.config.NodeInfo node() {
-        return null;
-    }
-
     /** Builds the access logs of a filter (files are opened once and shared). */
     List<AccessLog> accessLogs(List<AccessLogConfig> configs);
 
@@ -64,5 +59,13 @@ public interface ServerContext {
     /** The overload manager: its actions, connection limits and header budget. */
     default io.remora.overload.OverloadManager overload() {
         return io.remora.overload.OverloadManager.unmanaged();
+    }
+
+    /**
+     * This proxy's node (bootstrap {@code node}: id, cluster, metadata), as Envoy's local info;
+     * Istio's filters read the workload's identity from its metadata.
+     */
+    default io.remora.config.NodeInfo node() {
+        return io.remora.config.NodeInfo.of("", "");
     }
 }

@@ -60,12 +60,6 @@ final class ServerContextImpl implements ServerContext {
     }
 
     @Override
-    public io.remora.config.NodeInfo node() {
-        io.remora.config.ServerConfig c = config.get();
-        return c == null ? null : c.node();
-    }
-
-    @Override
     public RouteTable routeTable(String name) {
         return routeTables.apply(name);
     }
@@ -108,5 +102,11 @@ final class ServerContextImpl implements ServerContext {
     public io.remora.overload.OverloadManager overload() {
         io.remora.overload.OverloadManager o = overload.get();
         return o != null ? o : ServerContext.super.overload();
+    }
+
+    @Override
+    public io.remora.config.NodeInfo node() {
+        io.remora.config.ServerConfig c = config.get();
+        return c == null || c.node() == null ? ServerContext.super.node() : c.node();
     }
 }

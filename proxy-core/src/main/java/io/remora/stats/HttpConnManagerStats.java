@@ -36,6 +36,10 @@ public final class HttpConnManagerStats {
     public final AtomicLong downstreamCxUpgradesActive = new AtomicLong();
     /** Upgrade requests refused (403 upgrade_failed). */
     public final Counter downstreamRqWsOnNonWsRoute;
+    /** Requests answered 503 by the overload manager's stop_accepting_requests. */
+    public final Counter downstreamRqOverloadClose;
+    /** Connections closed (HTTP/1) or drained (HTTP/2) by disable_http_keepalive. */
+    public final Counter downstreamCxOverloadDisableKeepalive;
     public final AtomicLong downstreamCxActive = new AtomicLong();
     public final AtomicLong downstreamRqActive = new AtomicLong();
     /** Downstream request time in milliseconds. */
@@ -71,6 +75,8 @@ public final class HttpConnManagerStats {
         downstreamRqWsOnNonWsRoute = c("envoy_http_downstream_rq_ws_on_non_ws_route");
         Gauge.builder("envoy_http_downstream_cx_upgrades_active", downstreamCxUpgradesActive, AtomicLong::get)
                 .tag(TAG, prefix).register(r);
+        downstreamRqOverloadClose = c("envoy_http_downstream_rq_overload_close");
+        downstreamCxOverloadDisableKeepalive = c("envoy_http_downstream_cx_overload_disable_keepalive");
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)

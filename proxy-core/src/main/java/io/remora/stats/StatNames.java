@@ -79,7 +79,8 @@ public final class StatNames {
      * Filters' scopes that Envoy's tag extractors take apart differently: the fault filter's
      * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
-     * {@code local_rate_limit.<stat_prefix>.<stat>}; null for any other meter.
+     * {@code local_rate_limit.<stat_prefix>.<stat>}, connection_limit's
+     * {@code connection_limit.<stat_prefix>.<stat>}; null for any other meter.
      */
     private static String filterScope(Meter.Id id, String rest) {
         if (rest.startsWith("http_fault_")) {
@@ -97,6 +98,10 @@ public final class StatNames {
         String network = id.getTag("envoy_local_network_ratelimit_prefix");
         if (network != null && rest.startsWith("local_rate_limit_")) {
             return "local_rate_limit." + network + "." + rest.substring("local_rate_limit_".length());
+        }
+        String limit = id.getTag("envoy_connection_limit_prefix");
+        if (limit != null && rest.startsWith("connection_limit_")) {
+            return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
         }
         return null;
     }

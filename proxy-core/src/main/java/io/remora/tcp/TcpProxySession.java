@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
  * reads; a FIN is passed on as a half-close; the connection ends when both directions have.
  */
 final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext {
+
+    /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
+    public static final String UPSTREAM_INFO_KEY = "remora.tcp_proxy.stream_info";
     private final TcpProxyFilter filter;
     private final ConnectionInfo info;
     private final StreamInfo streamInfo = new StreamInfo();
@@ -105,6 +108,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster();
         streamInfo.upstreamCluster = name;
+        // Network filters before tcp_proxy (Istio's stats) read the upstream side from here.
+        io.remora.network.FilterState.of(downstream).set(UPSTREAM_INFO_KEY, streamInfo,
+                io.remora.network.FilterState.Mutability.READ_ONLY);
         cluster = name == null ? null : filter.context.clusterManager().get(name);
         if (cluster == null) {
             streamInfo.setFlag(ResponseFlag.NO_CLUSTER_FOUND);

@@ -33,7 +33,15 @@ public final class ClusterImpl implements Cluster {
     /** One endpoint after resolution: what a {@link Host} is built from. */
     record ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                             ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
-                            int priority, java.util.Map<String, Object> socketMatchMetadata) {
+                            int priority, java.util.Map<String, Object> socketMatchMetadata,
+                            java.util.Map<String, Object> lbMetadata) {
+        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                         java.util.Map<String, Object> socketMatchMetadata) {
+            this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata,
+                    java.util.Map.of());
+        }
+
         ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                          ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority) {
             this(configured, address, hostname, locality, weight, health, priority, java.util.Map.of());
@@ -59,6 +67,9 @@ public final class ClusterImpl implements Cluster {
     private OutlierDetector outlierDetector;
     private HealthChecker healthChecker;
     private boolean closed;
+    /** Zone-aware routing against the local cluster; null when the proxy has none. */
+    private volatile LocalZone localZone;
+    private volatile ZoneStats zoneStats;
 
     ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
                 java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
@@ -127,7 +138,18 @@ public final class ClusterImpl implements Cluster {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHost(context);
         }
-        return prioritySet.pick(context);
+        LocalZone zone = localZone;
+        return zone == null ? prioritySet.pick(context) : prioritySet.pick(context, zone, zoneStats);
+    }
+
+    /** Routes zone aware against this local cluster from now on (null: not). */
+    void localZone(LocalZone zone, ZoneStats stats) {
+        this.zoneStats = stats;
+        this.localZone = zone;
+    }
+
+    PrioritySet prioritySet() {
+        return prioritySet;
     }
 
     private Host originalDstHost(LoadBalancerContext context) {
@@ -367,6 +389,8 @@ public final class ClusterImpl implements Cluster {
                 h.weight(ep.weight());
                 h.health(ep.health());
             }
+            h.priority(ep.priority());
+            h.lbMetadata(ep.lbMetadata());
             all.add(h);
             while (levels.size() <= ep.priority()) {
                 levels.add(new ArrayList<>());
@@ -410,7 +434,7 @@ public final class ClusterImpl implements Cluster {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
-                        ep.socketMatchMetadata()));
+                        ep.socketMatchMetadata(), ep.lbMetadata()));
             }
         }
         return out;

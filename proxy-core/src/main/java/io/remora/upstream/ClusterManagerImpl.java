@@ -34,6 +34,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     private volatile Map<String, Cluster> clusters = Map.of();
     private final Map<String, ScheduledFuture<?>> refreshers = new HashMap<>();
     private ScheduledExecutorService dnsThread;
+    private LocalZone localZone;
 
     public ClusterManagerImpl(StatsRegistry stats) {
         this(stats, DnsResolver.SYSTEM);
@@ -58,6 +59,27 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     /** Bootstrap {@code cluster_manager.outlier_detection.event_log_path} (empty: no event log). */
     public void outlierEventLogPath(String path) {
         runtime.outlierEventLogPath(path);
+    }
+
+    /**
+     * Bootstrap {@code cluster_manager.local_cluster_name} and the node's locality: every cluster
+     * then routes zone aware (Envoy's zone_aware_lb_config, defaults when unset). An empty name: none.
+     */
+    public synchronized void localCluster(String name, io.remora.config.ClusterLoadAssignment.Locality locality) {
+        localZone = name == null || name.isEmpty() ? null : new LocalZone(name,
+                locality == null ? io.remora.config.ClusterLoadAssignment.Locality.NONE : locality);
+        applyLocalZone(clusters);
+    }
+
+    private void applyLocalZone(Map<String, Cluster> current) {
+        LocalZone z = localZone;
+        if (z != null) {
+            z.cluster((ClusterImpl) current.get(z.clusterName));
+        }
+        for (Cluster c : current.values()) {
+            ClusterImpl ci = (ClusterImpl) c;
+            ci.localZone(z, z == null ? null : new ZoneStats(stats.meterRegistry(), statName(ci.config())));
+        }
     }
 
     @Override
@@ -111,6 +133,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             }
         }
         clusters = Collections.unmodifiableMap(next);
+        applyLocalZone(clusters);
     }
 
     /** Completes when every current cluster has its first host set (or failed to get one). */

@@ -39,7 +39,7 @@ final class DnsRefresher {
                 if (!(ep.address() instanceof Address.Tcp tcp)) {
                     out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), ClusterImpl.socketAddress(ep.address()),
                             ep.hostname(), lle.locality(), Math.max(1, ep.loadBalancingWeight()),
-                            ep.healthStatus(), lle.priority(), ep.socketMatchMetadata()));
+                            ep.healthStatus(), lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata()));
                     continue;
                 }
                 List<InetAddress> addrs;
@@ -62,7 +62,7 @@ final class DnsRefresher {
                 for (InetAddress a : addrs) {
                     out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
                             hostname, lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(),
-                            lle.priority(), ep.socketMatchMetadata()));
+                            lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata()));
                     if (logical) {
                         break outer;
                     }

@@ -20,6 +20,10 @@ public final class Host {
     private final Locality locality;
     private final java.util.Map<String, Object> socketMatchMetadata;
     private volatile int weight;
+    /** The endpoint's priority in its cluster (EDS may move a host between priorities). */
+    private volatile int priority;
+    /** The endpoint's {@code envoy.lb} metadata: {@code canary}, labels retry predicates match. */
+    private volatile java.util.Map<String, Object> lbMetadata = java.util.Map.of();
     private volatile HealthStatus health;
     /** {@link HealthFlag} bits; set by EDS, active health checks and outlier detection. */
     private final AtomicInteger healthFlags = new AtomicInteger();
@@ -66,6 +70,27 @@ public final class Host {
     /** What transport_socket_matches are matched against (Istio's tlsMode). */
     public java.util.Map<String, Object> socketMatchMetadata() {
         return socketMatchMetadata;
+    }
+
+    public int priority() {
+        return priority;
+    }
+
+    void priority(int p) {
+        priority = p;
+    }
+
+    public java.util.Map<String, Object> lbMetadata() {
+        return lbMetadata;
+    }
+
+    void lbMetadata(java.util.Map<String, Object> m) {
+        lbMetadata = m == null ? java.util.Map.of() : m;
+    }
+
+    /** Envoy's canary host: {@code envoy.lb} metadata {@code canary: true}. */
+    public boolean canary() {
+        return Boolean.TRUE.equals(lbMetadata.get("canary"));
     }
 
     public Locality locality() {

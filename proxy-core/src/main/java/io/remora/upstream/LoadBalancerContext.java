@@ -21,6 +21,14 @@ public interface LoadBalancerContext {
         return false;
     }
 
+    /**
+     * Retry priority ({@code previous_priorities}): priorities (bit p for priority p) whose load
+     * goes to the others for this pick; 0 for the cluster's own priority load.
+     */
+    default long excludedPriorities() {
+        return 0;
+    }
+
     /** How many times a pick may be redone to satisfy {@link #shouldSelectAnotherHost}. */
     default int hostSelectionRetryCount() {
         return 0;

@@ -40,6 +40,17 @@ final class PrioritySet {
     private final HostSource[] degradedSources;
     /** Cumulative load out of 100: healthy loads of P0..Pn, then degraded loads of P0..Pn. */
     private final int[] cumulative;
+    /** Zone-aware routing applies to P0's healthy load (not hashed, not locality weighted, no panic). */
+    private final boolean zoneEligible;
+    private final Host[] p0Hosts;
+    private final LbPolicy policy;
+    private final int choiceCount;
+    private final LoadBalancingConfig lbConfig;
+    /** Per priority health and degraded availability (percent, overprovisioned), for retry priorities. */
+    private final int[] health;
+    private final int[] degradedAvailability;
+    /** Computed on first use against the local cluster's host set of the moment. */
+    private volatile ZoneRouting zoneRouting;
 
     PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning) {
         this(all, levels, policy, choiceCount, overprovisioning, LoadBalancingConfig.DEFAULT, Map.of());
@@ -53,9 +64,15 @@ final class PrioritySet {
                 LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights) {
         this.all = List.copyOf(all);
         this.hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
+        this.policy = policy;
+        this.choiceCount = choiceCount;
+        this.lbConfig = lbConfig;
         int n = levels.size();
+        this.p0Hosts = n == 0 ? new Host[0] : levels.get(0).toArray(new Host[0]);
         int[] health = new int[n];
         int[] degraded = new int[n];
+        this.health = health;
+        this.degradedAvailability = degraded;
         List<Host[]> healthyPer = new ArrayList<>(n);
         List<Host[]> degradedPer = new ArrayList<>(n);
         int healthyTotal = 0;
@@ -126,6 +143,7 @@ final class PrioritySet {
                 healthyLoad[first[0]] += remaining;
             }
         }
+        this.zoneEligible = n > 0 && !hashed && !lbConfig.localityWeighted() && !panic[0];
         this.healthySources = new HostSource[n];
         this.degradedSources = new HostSource[n];
         this.cumulative = new int[2 * n];
@@ -186,11 +204,21 @@ final class PrioritySet {
      * retry host predicate makes up to {@code hostSelectionRetryCount} more picks.
      */
     Host pick(LoadBalancerContext context) {
+        return pick(context, null, null);
+    }
+
+    /** As {@link #pick(LoadBalancerContext)}, zone aware when the proxy has a local cluster. */
+    Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats zoneStats) {
         int n = healthySources.length;
         if (n == 0) {
             return null;
         }
-        if (!hashed && cumulative[0] == 100 && (context == null || context.hostSelectionRetryCount() == 0)) {
+        long excluded = context == null ? 0 : context.excludedPriorities();
+        int[] cum = excluded == 0 ? cumulative : retryPriorityLoad(excluded);
+        if (zone != null && zoneEligible) {
+            return pickZoneAware(context, zone, zoneStats, cum);
+        }
+        if (!hashed && cum[0] == 100 && (context == null || context.hostSelectionRetryCount() == 0)) {
             // The common case: all load on P0's healthy hosts, no hash, no host predicate.
             return healthySources[0].pick(0, 0);
         }
@@ -204,7 +232,7 @@ final class PrioritySet {
         int retries = context == null ? 0 : context.hostSelectionRetryCount();
         Host host = null;
         for (int attempt = 0; attempt <= retries; attempt++) {
-            HostSource source = source(hashed ? hash : ThreadLocalRandom.current().nextLong());
+            HostSource source = source(hashed ? hash : ThreadLocalRandom.current().nextLong(), cum);
             if (source == null) {
                 return null;
             }
@@ -216,7 +244,123 @@ final class PrioritySet {
         return host;
     }
 
-    private HostSource source(long hash) {
+    /**
+     * Envoy's chooseHost with zone-aware hostSourceToUse: when P0's healthy hosts take the pick,
+     * the locality comes from the zone routing state, then a host of it; every other source as
+     * without a local cluster.
+     */
+    private Host pickZoneAware(LoadBalancerContext context, LocalZone zone, ZoneStats stats, int[] cum) {
+        int retries = context == null ? 0 : context.hostSelectionRetryCount();
+        Host host = null;
+        for (int attempt = 0; attempt <= retries; attempt++) {
+            long r = ThreadLocalRandom.current().nextLong();
+            HostSource source = source(r, cum);
+            if (source == null) {
+                return null;
+            }
+            host = null;
+            if (source == healthySources[0]) {
+                host = zoneHost(zone, stats);
+            }
+            if (host == null) {
+                host = source.pick(r, 0);
+            }
+            if (host == null || context == null || !context.shouldSelectAnotherHost(host)) {
+                break;
+            }
+        }
+        return host;
+    }
+
+    private Host zoneHost(LocalZone zone, ZoneStats stats) {
+        PrioritySet local = zone.hostSet();
+        if (local == null) {
+            return null;
+        }
+        ZoneRouting z = zoneRouting;
+        if (z == null || z.localSet != local) {
+            z = ZoneRouting.compute(p0Hosts, policy, choiceCount, lbConfig, zone.locality, local,
+                    List.of(local.p0Hosts), stats);
+            zoneRouting = z;
+        }
+        if (z.state == ZoneRouting.State.NONE) {
+            return null;
+        }
+        LoadBalancingConfig.ZoneAware za = lbConfig.zoneAware() != null ? lbConfig.zoneAware()
+                : LoadBalancingConfig.ZoneAware.DEFAULT;
+        if (ThreadLocalRandom.current().nextDouble(100) >= za.routingEnabled()) {
+            return null;
+        }
+        if (local.p0InPanic(Math.min(100, lbConfig.healthyPanicThreshold()))) {
+            // The local proxies themselves are mostly unhealthy: their spread says nothing.
+            stats.localClusterNotOk.increment();
+            return null;
+        }
+        return z.pick(stats);
+    }
+
+    /** Envoy's isHostSetInPanic for P0: healthy and degraded hosts below the threshold percent. */
+    private boolean p0InPanic(double threshold) {
+        if (p0Hosts.length == 0) {
+            return true;
+        }
+        int ok = 0;
+        for (Host h : p0Hosts) {
+            if (h.isHealthy() || h.isDegraded()) {
+                ok++;
+            }
+        }
+        return 100.0 * ok / p0Hosts.length < threshold;
+    }
+
+    /**
+     * Envoy's previous_priorities retry priority: the priority load recomputed as if the excluded
+     * priorities (bit p set) had no healthy or degraded host; the original load when that leaves
+     * nothing available.
+     */
+    private int[] retryPriorityLoad(long excluded) {
+        int n = health.length;
+        int[] h = health.clone();
+        int[] d = degradedAvailability.clone();
+        int total = 0;
+        for (int p = 0; p < n; p++) {
+            if (p < 64 && (excluded & (1L << p)) != 0) {
+                h[p] = 0;
+                d[p] = 0;
+            }
+            total += h[p] + d[p];
+        }
+        total = Math.min(100, total);
+        if (total == 0) {
+            return cumulative;
+        }
+        int[] healthyLoad = new int[n];
+        int[] degradedLoad = new int[n];
+        int[] first = {-1};
+        int remaining = distribute(healthyLoad, h, 100, total, first);
+        int[] firstDegraded = {-1};
+        remaining = distribute(degradedLoad, d, remaining, total, firstDegraded);
+        if (remaining > 0) {
+            if (first[0] >= 0) {
+                healthyLoad[first[0]] += remaining;
+            } else if (firstDegraded[0] >= 0) {
+                degradedLoad[firstDegraded[0]] += remaining;
+            }
+        }
+        int[] cum = new int[2 * n];
+        int c = 0;
+        for (int p = 0; p < n; p++) {
+            c += healthyLoad[p];
+            cum[p] = c;
+        }
+        for (int p = 0; p < n; p++) {
+            c += degradedLoad[p];
+            cum[n + p] = c;
+        }
+        return cum;
+    }
+
+    private HostSource source(long hash, int[] cumulative) {
         int n = healthySources.length;
         int total = cumulative[2 * n - 1];
         if (total == 0) {

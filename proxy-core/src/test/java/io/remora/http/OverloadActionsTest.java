@@ -97,6 +97,8 @@ class OverloadActionsTest {
             assertEquals(0L, c.goAways.poll(5, TimeUnit.SECONDS).errorCode());
         }
         assertOverloadLogged();
+        assertEquals(2.0, server.context.stats.meterRegistry().find("envoy_http_downstream_rq_overload_close")
+                .counter().count());
         pressure("0.2");
         assertEquals(0.0, gauge("envoy_overload_envoy_overload_actions_stop_accepting_requests_active"));
         for (HttpClient c : List.of(h1, h2)) {
@@ -122,6 +124,8 @@ class OverloadActionsTest {
             assertEquals("close", r.header("connection"));
             assertTrue(c.closedByPeer());
         }
+        assertEquals(1.0, server.context.stats.meterRegistry()
+                .find("envoy_http_downstream_cx_overload_disable_keepalive").counter().count());
         pressure("0.1");
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");

@@ -25,7 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * responses and redirects it leaves to the real router, as the router owns them). Behaviour by the request's
  * {@code x-test} header: absent = echo (200, the request body streamed back, trailers echoed;
  * "ok" for a bodyless request), {@code hang} = never answer, {@code local} = 503 local reply,
- * {@code chunks} = a streamed response of 3 chunks without content-length.
+ * {@code chunks} = a streamed response of 3 chunks without content-length, {@code buffer} = the
+ * request body is buffered by the filter chain (STOP_ITERATION_AND_BUFFER) and never answered.
  */
 final class TestFilter implements StreamDecoderFilter {
 
@@ -80,7 +81,7 @@ final class TestFilter implements StreamDecoderFilter {
         CharSequence m = headers.get("x-test");
         mode = m == null ? "" : m.toString();
         switch (mode) {
-            case "hang" -> {
+            case "hang", "buffer" -> {
                 return FilterStatus.STOP_ITERATION;
             }
             case "flood" -> {
@@ -160,6 +161,9 @@ final class TestFilter implements StreamDecoderFilter {
                 respond(new DefaultHttp2Headers().status("204"), true);
             }
             return FilterStatus.STOP_ITERATION;
+        }
+        if (mode.equals("buffer")) {
+            return FilterStatus.STOP_ITERATION_AND_BUFFER;
         }
         if (mode.equals("hang")) {
             EVENTS.add("data:" + data.readableBytes() + (endStream ? ":end" : ""));

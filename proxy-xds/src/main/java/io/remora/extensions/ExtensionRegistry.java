@@ -24,6 +24,9 @@ public final class ExtensionRegistry {
     private final List<Extension> all;
     private final Map<String, Extension> byName = new HashMap<>();
     private final Map<String, Extension> byConfigType = new HashMap<>();
+    /** Config types that an HTTP and a network filter share (Istio's stats.PluginConfig): the network one. */
+    private final Map<String, Extension> networkByConfigType = new HashMap<>();
+    private final Map<String, Extension> networkByName = new HashMap<>();
     private final Map<String, HttpFilterExtension<?>> byPerRouteType = new HashMap<>();
     private final Map<String, Descriptor> descriptors = new HashMap<>();
 
@@ -36,10 +39,10 @@ public final class ExtensionRegistry {
                         + " is none of HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension");
             }
             for (String n : e.names()) {
-                claim(byName, n, e, "name");
+                claimByKind(byName, networkByName, n, e, "name");
             }
             for (String t : e.configTypes()) {
-                claim(byConfigType, t, e, "config type");
+                claimByKind(byConfigType, networkByConfigType, t, e, "config type");
             }
             if (e instanceof HttpFilterExtension<?> h) {
                 for (String t : h.perRouteConfigTypes()) {
@@ -50,6 +53,24 @@ public final class ExtensionRegistry {
                 descriptors.put(d.getFullName(), d);
             }
         }
+    }
+
+    /**
+     * Envoy keys factories by kind, so an HTTP and a network filter may share a name and a config
+     * message (Istio's {@code istio.stats} / {@code stats.PluginConfig}): the HTTP one stays in
+     * {@code index}, the network one goes to {@code network} as well.
+     */
+    private static void claimByKind(Map<String, Extension> index, Map<String, Extension> network, String key,
+                                    Extension e, String what) {
+        Extension prev = index.get(key);
+        if (prev != null && prev != e && prev instanceof HttpFilterExtension<?> != e instanceof HttpFilterExtension<?>) {
+            claim(network, key, e instanceof HttpFilterExtension<?> ? prev : e, "network " + what);
+            if (e instanceof HttpFilterExtension<?>) {
+                index.put(key, e);
+            }
+            return;
+        }
+        claim(index, key, e, what);
     }
 
     private static <E extends Extension> void claim(Map<String, E> index, String key, E e, String what) {
@@ -85,6 +106,21 @@ public final class ExtensionRegistry {
     /** The extension whose config message is {@code typeName} (a full proto name), or null. */
     public Extension byConfigType(String typeName) {
         return byConfigType.get(typeName);
+    }
+
+    /**
+     * The network filter (non-terminal or terminal) taking this config type, or else whatever
+     * extension does (for the error message), or null.
+     */
+    public Extension networkByConfigType(String typeName) {
+        Extension e = networkByConfigType.get(typeName);
+        return e != null ? e : byConfigType.get(typeName);
+    }
+
+    /** The network filter registered under {@code name}, or else whatever extension is, or null. */
+    public Extension networkByName(String name) {
+        Extension e = networkByName.get(name);
+        return e != null ? e : byName.get(name);
     }
 
     /** The extension registered under {@code name}, or null. */

@@ -24,6 +24,15 @@ public interface HttpFilterExtension<C extends HttpFilterConfig> extends Extensi
      */
     C translate(TypedConfig config, FieldPath path, TranslationContext ctx);
 
+    /**
+     * Whether this build can run that config at all (a Wasm filter: only Istio's null-VM plugins).
+     * An {@code is_optional} filter whose config it cannot run is skipped; any other is translated
+     * and refused there with its field path.
+     */
+    default boolean supports(TypedConfig config) {
+        return true;
+    }
+
     /** The config types its {@code typed_per_filter_config} may carry; none when it has no per-route config. */
     default List<String> perRouteConfigTypes() {
         return List.of();

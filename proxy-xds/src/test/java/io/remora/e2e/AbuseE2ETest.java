@@ -265,6 +265,56 @@ class AbuseE2ETest {
 
     @Test
     @Order(5)
+    void http2HeaderBlocksThatNeverEndAreBoundedAcrossTheProxy() throws Exception {
+        // Each connection: a HEADERS frame and CONTINUATIONs, 48 KiB of header block, no END_HEADERS.
+        int connections = 1000;
+        byte[] fragment = new byte[12 * 1024];
+        java.util.Arrays.fill(fragment, (byte) 0x40);
+        double shedBefore = proxy.metric("envoy_overload_remora_header_budget_shed");
+        ConcurrentLinkedQueue<RawH2> open = new ConcurrentLinkedQueue<>();
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        try {
+            for (int i = 0; i < connections; i++) {
+                pool.execute(() -> {
+                    try {
+                        RawH2 c = new RawH2("127.0.0.1", port);
+                        open.add(c);
+                        c.frame(RawH2.HEADERS, 0, 1, fragment);
+                        for (int k = 0; k < 3; k++) {
+                            c.frame(9, 0, 1, fragment); // CONTINUATION
+                        }
+                        c.flush();
+                    } catch (IOException shed) {
+                        // refused or reset: what the budget is for
+                    }
+                });
+            }
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(120, TimeUnit.SECONDS), "flood did not finish");
+            assertTrue(proxy.process().isAlive(), "the proxy died under the flood:\n" + proxy.log());
+            servesNewClients(20);
+            double held = proxy.metric("envoy_overload_remora_header_budget_bytes");
+            assertTrue(held <= 128L * 1024 * 1024 / 16 + 16 * 1024, "unfinished header bytes held: " + held);
+            assertTrue(proxy.metric("envoy_overload_remora_header_budget_shed") > shedBefore, "nothing was shed");
+        } finally {
+            pool.shutdownNow();
+            for (RawH2 c : open) {
+                c.close();
+            }
+        }
+        double held = -1;
+        for (int i = 0; i < 100 && held != 0; i++) {
+            held = proxy.metric("envoy_overload_remora_header_budget_bytes");
+            if (held != 0) {
+                Thread.sleep(100);
+            }
+        }
+        assertEquals(0.0, held, "closed connections give their header bytes back");
+        servesNewClients(5);
+    }
+
+    @Test
+    @Order(6)
     void http2RapidResetAndPingFloodGetEnhanceYourCalm() throws Exception {
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
             h2.settingsAck();
@@ -299,7 +349,7 @@ class AbuseE2ETest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void sigtermStillExitsZero() throws Exception {
         servesNewClients(1);
         assertEquals(0, proxy.terminate(Duration.ofSeconds(30)), proxy.log());

@@ -25,6 +25,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -48,6 +49,8 @@ import java.util.concurrent.TimeUnit;
  * One keep-alive HTTP/1.1 round trip over loopback: a blocking client → Remora (started in this
  * JVM from a bootstrap YAML, --concurrency 1) → a Netty upstream and back. ns/op is the round-trip
  * latency; B/op counts the allocation of every thread (client, proxy and upstream).
+ * {@code target=direct} runs the same client against the upstream itself: the difference in B/op
+ * between the two is what the proxy allocates per proxied request.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -70,6 +73,10 @@ public class LoopbackForwardBenchmark {
     private OutputStream out;
     private InputStream in;
     private final byte[] buf = new byte[16384];
+
+    /** proxy: through Remora; direct: the client talks to the upstream (the baseline to subtract). */
+    @Param({"proxy", "direct"})
+    public String target;
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
@@ -130,7 +137,7 @@ public class LoopbackForwardBenchmark {
         proxyThread = new Thread(() -> proxy.run(args), "remora-main");
         proxyThread.setDaemon(true);
         proxyThread.start();
-        client = connectWithin(proxyPort, 30_000);
+        client = connectWithin("direct".equals(target) ? upstreamPort : proxyPort, 30_000);
         client.setTcpNoDelay(true);
         out = client.getOutputStream();
         in = client.getInputStream();

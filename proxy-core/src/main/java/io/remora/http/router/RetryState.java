@@ -32,6 +32,10 @@ final class RetryState {
     final int maxRetries;
     final boolean retryOtherHosts;
     final int hostSelectionAttempts;
+    final boolean omitCanaryHosts;
+    final java.util.Map<String, Object> omitHostMetadata;
+    final boolean hasHostPredicate;
+    final int previousPrioritiesUpdateFrequency;
     final Duration perTryTimeout;
     final Duration perTryIdleTimeout;
     final JitteredBackOff backOff;
@@ -43,11 +47,33 @@ final class RetryState {
         this.maxRetries = maxRetries;
         this.retryOtherHosts = p != null && p.retryOtherHosts();
         this.hostSelectionAttempts = p == null ? 0 : Math.max(1, p.hostSelectionRetryMaxAttempts());
+        this.omitCanaryHosts = p != null && p.omitCanaryHosts();
+        this.omitHostMetadata = p == null ? java.util.Map.of() : p.omitHostMetadata();
+        this.hasHostPredicate = p != null && p.hasHostPredicate();
+        this.previousPrioritiesUpdateFrequency = p == null ? 0 : p.previousPrioritiesUpdateFrequency();
         this.perTryTimeout = p == null ? null : p.perTryTimeout();
         this.perTryIdleTimeout = p == null ? null : p.perTryIdleTimeout();
         long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
         long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
         this.backOff = new JitteredBackOff(base, max);
+    }
+
+    /**
+     * Envoy's metadataLabelMatch (list values match any element): every label of omit_host_metadata
+     * is in the host's envoy.lb metadata with that value.
+     */
+    static boolean labelsMatch(java.util.Map<String, Object> labels, java.util.Map<String, Object> host) {
+        for (java.util.Map.Entry<String, Object> e : labels.entrySet()) {
+            Object v = host.get(e.getKey());
+            if (v instanceof java.util.List<?> list && !(e.getValue() instanceof java.util.List<?>)) {
+                if (!list.contains(e.getValue())) {
+                    return false;
+                }
+            } else if (v == null || !v.equals(e.getValue())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The retry state of a request, or null when it may not be retried at all. */

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.util.WorkerTimer;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
@@ -43,7 +44,8 @@ import java.util.concurrent.TimeUnit;
  * per-worker connection pool, streams the response back, and retries, times out and mirrors
  * as the route says. Event-loop confined.
  */
-public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext {
+public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks, LoadBalancerContext,
+        io.remora.overload.BufferedBytes {
     static final AsciiString LOCATION = AsciiString.cached("location");
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
@@ -74,7 +76,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private RetryState retry;
     private boolean retryHeld;
     private Timeouts timeouts;
-    private ScheduledFuture<?> globalTimer;
+    // From the worker's timer: no scheduled task per request (WorkerTimer).
+    private final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(this::onGlobalTimeout);
     private ScheduledFuture<?> backoffTimer;
     private Attempt current;
     private final List<Host> attemptedHosts = new ArrayList<>(2);
@@ -244,7 +247,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
         if (timeouts.globalMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
-            globalTimer = cb.eventLoop().schedule(this::onGlobalTimeout, timeouts.globalMillis, TimeUnit.MILLISECONDS);
+            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, timeouts.globalMillis);
         }
         if (mirrors != null && !done) {
             for (Cluster m : mirrors) {
@@ -368,6 +371,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         body.clear();
     }
 
+    /** The request body this router still holds (for a retry, a mirror, or an upstream not yet ready). */
+    @Override
+    public long bufferedBytes() {
+        return bodyBytes - releasedBytes;
+    }
+
     private boolean replayable() {
         return retainBody && bodyBase == 0;
     }
@@ -442,10 +451,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (tunnel != null && tunnel.accepts(status)) {
             // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
             tunnel.established = true;
-            if (globalTimer != null) {
-                globalTimer.cancel(false);
-                globalTimer = null;
-            }
+            globalTimer.cancel();
             a.cancelIdleTimer();
         }
         long now = System.nanoTime();
@@ -551,7 +557,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     }
 
     private void onGlobalTimeout() {
-        globalTimer = null;
         if (done) {
             return;
         }
@@ -597,10 +602,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         done = true;
-        if (globalTimer != null) {
-            globalTimer.cancel(false);
-            globalTimer = null;
-        }
+        globalTimer.cancel();
         if (backoffTimer != null) {
             backoffTimer.cancel(false);
             backoffTimer = null;
@@ -660,12 +662,43 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     @Override
     public boolean shouldSelectAnotherHost(Host host) {
-        return retry != null && retry.retryOtherHosts && attemptedHosts.contains(host);
+        if (retry == null) {
+            return false;
+        }
+        // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
+        return retry.retryOtherHosts && attemptedHosts.contains(host)
+                || retry.omitCanaryHosts && host.canary()
+                || !retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(retry.omitHostMetadata, host.lbMetadata());
     }
 
     @Override
     public int hostSelectionRetryCount() {
-        return retry != null && retry.retryOtherHosts ? retry.hostSelectionAttempts : 0;
+        return retry != null && retry.hasHostPredicate ? retry.hostSelectionAttempts : 0;
+    }
+
+    private long excludedPriorities;
+
+    /**
+     * Envoy's previous_priorities: once every update_frequency attempts, the priorities of the
+     * hosts tried so far are excluded from the priority load of the following picks.
+     */
+    @Override
+    public long excludedPriorities() {
+        int f = retry == null ? 0 : retry.previousPrioritiesUpdateFrequency;
+        int n = attemptedHosts.size();
+        if (f <= 0 || n < f) {
+            return 0;
+        }
+        if (n % f == 0) {
+            long mask = 0;
+            for (Host h : attemptedHosts) {
+                if (h.priority() < 64) {
+                    mask |= 1L << h.priority();
+                }
+            }
+            excludedPriorities = mask;
+        }
+        return excludedPriorities;
     }
 
     private java.util.OptionalLong hashKey;
@@ -731,8 +764,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         int written;
         int status;
         private boolean limitsHeld = true;
-        private ScheduledFuture<?> perTryTimer;
-        private ScheduledFuture<?> perTryIdleTimer;
+        private WorkerTimer.Timeout perTryTimer;
+        private WorkerTimer.Timeout perTryIdleTimer;
 
         Attempt(Host host, Http2Headers headers) {
             this.host = host;
@@ -760,14 +793,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
         void startPerTryTimer() {
             if (timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
-                perTryTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, false),
-                        timeouts.perTryMillis, TimeUnit.MILLISECONDS);
+                perTryTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, false));
+                WorkerTimer.of(cb.eventLoop()).armMillis(perTryTimer, timeouts.perTryMillis);
             }
         }
 
         void cancelIdleTimer() {
             if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+                perTryIdleTimer.cancel();
                 perTryIdleTimer = null;
             }
         }
@@ -776,16 +809,16 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             if ((tunnel != null && tunnel.established) || retry == null || retry.perTryIdleTimeout == null || retry.perTryIdleTimeout.isZero() || finished) {
                 return;
             }
-            if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+            if (perTryIdleTimer == null) {
+                perTryIdleTimer = new WorkerTimer.Timeout(() -> onPerTryTimeout(this, true));
             }
-            perTryIdleTimer = cb.eventLoop().schedule(() -> onPerTryTimeout(this, true),
-                    retry.perTryIdleTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            // re-armed on every byte: an unlink and an append, no scheduled task
+            WorkerTimer.of(cb.eventLoop()).armMillis(perTryIdleTimer, retry.perTryIdleTimeout.toMillis());
         }
 
         void cancelPerTryTimer() {
             if (perTryTimer != null) {
-                perTryTimer.cancel(false);
+                perTryTimer.cancel();
                 perTryTimer = null;
             }
         }
@@ -815,7 +848,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             finished = true;
             cancelPerTryTimer();
             if (perTryIdleTimer != null) {
-                perTryIdleTimer.cancel(false);
+                perTryIdleTimer.cancel();
                 perTryIdleTimer = null;
             }
             if (limitsHeld) {

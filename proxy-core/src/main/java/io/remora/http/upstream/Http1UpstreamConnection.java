@@ -17,11 +17,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.upstream.Host;
+import io.remora.util.WorkerTimer;
 
 import java.net.SocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /** One upstream HTTP/1.1 connection; serves one stream at a time, then returns to its pool. */
 final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
@@ -43,17 +42,16 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     private boolean upgraded;
     /** The HTTP codec left the pipeline: reads and writes are raw bytes. */
     private boolean raw;
-    private ScheduledFuture<?> idleTimer;
+    // Parked after every response: the worker's timer, not a scheduled task per request.
+    private final WorkerTimer.Timeout idleTimer;
 
     Http1UpstreamConnection(Http1ConnectionPool pool) {
         this.pool = pool;
+        this.idleTimer = new WorkerTimer.Timeout(() -> pool.idleTimedOut(this));
     }
 
     void attach(UpstreamCallbacks callbacks) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
+        idleTimer.cancel();
         active = callbacks;
         served++;
         requestDone = responseDone = responseStarted = skipping1xx = swallowLast = false;
@@ -66,7 +64,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     void parkIdle() {
         long ms = pool.ctx.idleTimeoutMillis();
         if (ms > 0) {
-            idleTimer = channel.eventLoop().schedule(() -> pool.idleTimedOut(this), ms, TimeUnit.MILLISECONDS);
+            WorkerTimer.of(channel.eventLoop()).armMillis(idleTimer, ms);
         }
     }
 
@@ -387,9 +385,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
+        idleTimer.cancel();
         UpstreamCallbacks cb = active;
         active = null;
         pool.closed(this);

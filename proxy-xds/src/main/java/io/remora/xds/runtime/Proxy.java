@@ -100,6 +100,10 @@ public final class Proxy implements AutoCloseable {
         stats.server().concurrency.set(options.concurrency());
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
+        // cluster_manager.local_cluster_name with the node's locality: zone-aware routing.
+        io.remora.config.NodeInfo node = config.node();
+        server.clusterManager().localCluster(bootstrap.getClusterManager().getLocalClusterName(), node == null ? null
+                : new io.remora.config.ClusterLoadAssignment.Locality(node.region(), node.zone(), node.subZone()));
     }
 
     /** Binds the admin and the static listeners, then connects to the control plane if any. */

@@ -61,7 +61,9 @@ public final class EndpointTranslator {
         };
         // Envoy matches transport_socket_matches against this filter's metadata (Istio's tlsMode).
         var md = e.getMetadata().getFilterMetadataMap().get("envoy.transport_socket_match");
+        // envoy.lb: canary and the labels retry host predicates (omit_host_metadata) match.
+        var lb = e.getMetadata().getFilterMetadataMap().get("envoy.lb");
         return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname(),
-                md == null ? java.util.Map.of() : Protos.structMap(md));
+                md == null ? java.util.Map.of() : Protos.structMap(md), lb == null ? java.util.Map.of() : Protos.structMap(lb));
     }
 }

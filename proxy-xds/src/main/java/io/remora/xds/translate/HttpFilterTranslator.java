@@ -63,6 +63,11 @@ public final class HttpFilterTranslator {
             if (ext == null && typed != null && registry.byName(f.getName()) instanceof HttpFilterExtension<?>) {
                 throw tp.error("HTTP filter '" + f.getName() + "' does not take a " + type);
             }
+            if (ext instanceof HttpFilterExtension<?> http && f.getIsOptional() && !http.supports(typed)) {
+                ctx.warnOnce("http_filter:" + f.getName() + "|" + type, "skipping optional HTTP filter '"
+                        + f.getName() + "' (" + type + "): this config cannot run here, first at " + fp);
+                continue;
+            }
             if (ext instanceof HttpFilterExtension<?> http) {
                 HttpFilterConfig config = http.translate(typed, tp, ctx);
                 boolean router = config instanceof RouterFilterConfig;

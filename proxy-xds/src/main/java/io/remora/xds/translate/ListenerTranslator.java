@@ -29,6 +29,12 @@ public final class ListenerTranslator {
 
     @SuppressWarnings("deprecation")
     public static ListenerConfig translate(Listener l, FieldPath path, TranslationContext ctx) {
+        ListenerConfig.TrafficDirection dir = switch (l.getTrafficDirection()) {
+            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
+            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
+            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
+        };
+        ctx = ctx.withTrafficDirection(dir);
         if (l.hasApiListener()) {
             throw path.field("api_listener").error("API listeners are not supported");
         }
@@ -127,11 +133,6 @@ public final class ListenerTranslator {
         if (chains.isEmpty() && defaultChain == null) {
             throw path.field("filter_chains").error("a listener needs at least one filter chain");
         }
-        ListenerConfig.TrafficDirection dir = switch (l.getTrafficDirection()) {
-            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
-            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
-            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
-        };
         boolean bind = l.hasBindToPort() ? l.getBindToPort().getValue()
                 : !l.hasDeprecatedV1() || Protos.bool(l.getDeprecatedV1().hasBindToPort(),
                 l.getDeprecatedV1().getBindToPort(), true);

@@ -49,7 +49,7 @@ public final class NetworkFilterTranslator {
             TypedConfig typed = f.hasTypedConfig() ? TypedConfig.of(f.getTypedConfig(), tp) : null;
             String type = typed == null ? "" : typed.typeName();
             boolean last = i == filters.size() - 1;
-            Extension ext = typed != null ? registry.byConfigType(type) : registry.byName(f.getName());
+            Extension ext = typed != null ? registry.networkByConfigType(type) : registry.networkByName(f.getName());
             if (ext instanceof TerminalFilterExtension<?> t) {
                 if (!last) {
                     throw fp.error("terminal filter '" + f.getName() + "' must be the last filter in the chain");

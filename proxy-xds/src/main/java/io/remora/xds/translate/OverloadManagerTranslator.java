@@ -34,7 +34,8 @@ public final class OverloadManagerTranslator {
     private static final Set<String> KNOWN_ACTIONS = Set.of(
             OverloadManagerConfig.STOP_ACCEPTING_REQUESTS, OverloadManagerConfig.STOP_ACCEPTING_CONNECTIONS,
             OverloadManagerConfig.REJECT_INCOMING_CONNECTIONS, OverloadManagerConfig.DISABLE_HTTP_KEEPALIVE,
-            OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS, OverloadManagerConfig.SHRINK_HEAP,
+            OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS, OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS_PLURAL,
+            OverloadManagerConfig.SHRINK_HEAP,
             OverloadManagerConfig.REDUCE_TIMEOUTS);
 
     private OverloadManagerTranslator() {
@@ -62,7 +63,7 @@ public final class OverloadManagerTranslator {
             // Runtime limits only: the default monitors and actions, with these limits.
             OverloadManagerConfig d = io.remora.overload.OverloadManager.defaults();
             return new OverloadManagerConfig(d.refreshInterval(), d.resourceMonitors(), d.actions(), globalMax,
-                    listenerLimits);
+                    listenerLimits, d.minimumAccountToTrackPowerOfTwo());
         }
         var om = b.getOverloadManager();
         FieldPath path = FieldPath.of("overload_manager");
@@ -85,7 +86,8 @@ public final class OverloadManagerTranslator {
         for (int i = 0; i < om.getActionsCount(); i++) {
             OverloadAction a = om.getActions(i);
             FieldPath ap = path.field("actions").index(i);
-            if (!actionNames.add(a.getName())) {
+            if (!actionNames.add(a.getName().replace(OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS_PLURAL,
+                    OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS))) {
                 throw ap.field("name").error("duplicate overload action '" + a.getName() + "'");
             }
             if (!KNOWN_ACTIONS.contains(a.getName())) {
@@ -95,7 +97,17 @@ public final class OverloadManagerTranslator {
             }
             actions.add(action(a, ap, names));
         }
-        return new OverloadManagerConfig(refresh, monitors, actions, globalMax, listenerLimits);
+        int minAccount = 0;
+        if (om.hasBufferFactoryConfig()) {
+            // Envoy: streams buffering at least 2^n bytes are tracked for reset_high_memory_stream.
+            int n = om.getBufferFactoryConfig().getMinimumAccountToTrackPowerOfTwo();
+            if (n < 10 || n > 56) {
+                throw path.field("buffer_factory_config").field("minimum_account_to_track_power_of_two")
+                        .error("must be within [10, 56]");
+            }
+            minAccount = n;
+        }
+        return new OverloadManagerConfig(refresh, monitors, actions, globalMax, listenerLimits, minAccount);
     }
 
     private static OverloadManagerConfig.ResourceMonitor monitor(ResourceMonitor m, FieldPath mp, TranslationContext ctx) {
@@ -206,7 +218,9 @@ public final class OverloadManagerTranslator {
                 }
             }
         }
-        return new OverloadManagerConfig.Action(a.getName(), triggers, scales);
+        String name = OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS_PLURAL.equals(a.getName())
+                ? OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS : a.getName();
+        return new OverloadManagerConfig.Action(name, triggers, scales);
     }
 
     private static FieldPath runtimePath(String key) {

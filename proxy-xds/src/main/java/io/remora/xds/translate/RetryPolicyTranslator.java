@@ -60,22 +60,57 @@ public final class RetryPolicyTranslator {
             codes.add(c);
         }
         boolean otherHosts = false;
+        boolean omitCanary = false;
+        java.util.Map<String, Object> omitMetadata = java.util.Map.of();
         for (int i = 0; i < p.getRetryHostPredicateCount(); i++) {
             var pred = p.getRetryHostPredicate(i);
+            FieldPath pp = path.field("retry_host_predicate").index(i);
             String type = pred.hasTypedConfig() ? Protos.typeName(pred.getTypedConfig()) : "";
             if (pred.getName().equals("envoy.retry_host_predicates.previous_hosts")
                     || type.equals("envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate")) {
                 otherHosts = true;
+            } else if (pred.getName().equals("envoy.retry_host_predicates.omit_canary_hosts")
+                    || type.equals("envoy.extensions.retry.host.omit_canary_hosts.v3.OmitCanaryHostsPredicate")) {
+                omitCanary = true;
+            } else if (pred.getName().equals("envoy.retry_host_predicates.omit_host_metadata")
+                    || type.equals("envoy.extensions.retry.host.omit_host_metadata.v3.OmitHostMetadataConfig")) {
+                var c = pred.hasTypedConfig() ? Protos.unpack(pred.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.retry.host.omit_host_metadata.v3.OmitHostMetadataConfig.class,
+                        pp.field("typed_config"))
+                        : io.envoyproxy.envoy.extensions.retry.host.omit_host_metadata.v3.OmitHostMetadataConfig
+                        .getDefaultInstance();
+                // Envoy matches the envoy.lb filter's labels only.
+                var labels = c.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
+                omitMetadata = labels == null ? java.util.Map.of() : Protos.structMap(labels);
             } else {
-                throw path.field("retry_host_predicate").index(i).error("unsupported retry host predicate '"
-                        + pred.getName() + "'");
+                throw pp.error("unsupported retry host predicate '" + pred.getName() + "'");
             }
+        }
+        int previousPriorities = 0;
+        if (p.hasRetryPriority()) {
+            var rp = p.getRetryPriority();
+            FieldPath pp = path.field("retry_priority");
+            String type = rp.hasTypedConfig() ? Protos.typeName(rp.getTypedConfig()) : "";
+            if (!rp.getName().equals("envoy.retry_priorities.previous_priorities")
+                    && !type.equals("envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig")) {
+                throw pp.field("name").error("unsupported retry priority '" + rp.getName() + "'");
+            }
+            if (!rp.hasTypedConfig()) {
+                throw pp.field("typed_config").error("previous_priorities needs a PreviousPrioritiesConfig");
+            }
+            var c = Protos.unpack(rp.getTypedConfig(),
+                    io.envoyproxy.envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig.class,
+                    pp.field("typed_config"));
+            if (c.getUpdateFrequency() <= 0) {
+                throw pp.field("typed_config").field("update_frequency").error("must be greater than 0");
+            }
+            previousPriorities = c.getUpdateFrequency();
         }
         int hostAttempts = p.getHostSelectionRetryMaxAttempts() > 0
                 ? (int) Math.min(p.getHostSelectionRetryMaxAttempts(), Integer.MAX_VALUE) : 1;
         Duration perTry = p.hasPerTryTimeout() ? Protos.duration(p.getPerTryTimeout()) : null;
         Duration perTryIdle = p.hasPerTryIdleTimeout() ? Protos.duration(p.getPerTryIdleTimeout()) : null;
         return new RetryPolicy(Set.copyOf(on), numRetries, perTry, perTryIdle, Set.copyOf(codes), base, max,
-                otherHosts, hostAttempts);
+                otherHosts, hostAttempts, omitCanary, omitMetadata, previousPriorities);
     }
 }

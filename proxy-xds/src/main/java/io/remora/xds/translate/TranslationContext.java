@@ -18,29 +18,46 @@ public final class TranslationContext {
     private final Set<String> knownClusters;
     private final List<String> warnings;
     private final Set<String> warnedKeys;
+    private final io.remora.config.ListenerConfig.TrafficDirection direction;
 
     /**
      * @param knownClusters the clusters a reference may name, or null when they are not all known
      *                      here (e.g. CDS delivers them later), which turns the check off
      */
     public TranslationContext(Set<String> knownClusters) {
-        this(knownClusters, new ArrayList<>(), new HashSet<>());
+        this(knownClusters, new ArrayList<>(), new HashSet<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED);
     }
 
-    private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys) {
+    private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
+                               io.remora.config.ListenerConfig.TrafficDirection direction) {
         this.knownClusters = knownClusters;
         this.warnings = warnings;
         this.warnedKeys = warnedKeys;
+        this.direction = direction;
+    }
+
+    /**
+     * The same context inside a listener of this {@code traffic_direction}: filters whose behaviour
+     * depends on it (Istio's stats reporter, metadata exchange) read it, as Envoy's filter factory
+     * context gives them the listener's direction.
+     */
+    public TranslationContext withTrafficDirection(io.remora.config.ListenerConfig.TrafficDirection direction) {
+        return new TranslationContext(knownClusters, warnings, warnedKeys, direction);
+    }
+
+    /** The enclosing listener's {@code traffic_direction} (UNSPECIFIED outside a listener). */
+    public io.remora.config.ListenerConfig.TrafficDirection trafficDirection() {
+        return direction;
     }
 
     /** The same warnings, with cluster references unchecked (validate_clusters: false). */
     public TranslationContext withoutClusterCheck() {
-        return new TranslationContext(null, warnings, warnedKeys);
+        return new TranslationContext(null, warnings, warnedKeys, direction);
     }
 
     /** The same warnings, checking references against these clusters. */
     public TranslationContext withClusters(Set<String> clusters) {
-        return new TranslationContext(clusters, warnings, warnedKeys);
+        return new TranslationContext(clusters, warnings, warnedKeys, direction);
     }
 
     public static TranslationContext lenient() {

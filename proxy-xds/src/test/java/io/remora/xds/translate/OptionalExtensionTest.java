@@ -2,7 +2,6 @@ package io.remora.xds.translate;
 
 import io.remora.config.HttpFilterEntry;
 import io.remora.config.HttpConnectionManagerConfig;
-import io.remora.config.RouterFilterConfig;
 import io.remora.config.TcpProxyConfig;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
@@ -16,7 +15,10 @@ import java.util.logging.Logger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-/** Optional extensions Remora does not have are skipped with exactly one warning each. */
+/**
+ * Optional extensions Remora does not have are skipped with exactly one warning each; Istio's own
+ * filters (by their own types or in TypedStructs) are extensions now and translate without one.
+ */
 class OptionalExtensionTest {
 
     private static String listener(String name, int port) {
@@ -53,8 +55,9 @@ class OptionalExtensionTest {
                             typed_config:
                               "@type": type.googleapis.com/udpa.type.v1.TypedStruct
                               type_url: type.googleapis.com/stats.PluginConfig
-                              value: { reporter: SERVER }
+                              value: { disable_host_header_fallback: true }
                           - name: envoy.filters.http.wasm
+                            is_optional: true
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm }
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -91,15 +94,18 @@ class OptionalExtensionTest {
         assertEquals(2, lb.model().listeners().size());
         for (var l : lb.model().listeners()) {
             var filters = l.filterChains().get(0).filters();
-            assertEquals(1, filters.size(), "metadata_exchange skipped");
-            var hcm = assertInstanceOf(HttpConnectionManagerConfig.class, filters.get(0));
-            assertEquals(List.of(HttpFilterEntry.of(new RouterFilterConfig(false))), hcm.httpFilters());
+            assertEquals(2, filters.size(), "metadata_exchange translated");
+            var hcm = assertInstanceOf(HttpConnectionManagerConfig.class, filters.get(1));
+            assertEquals(List.of("istio.alpn", "istio.stats", "envoy.filters.http.router"),
+                    hcm.httpFilters().stream().map(HttpFilterEntry::name).toList());
         }
         List<String> w = lb.warnings();
-        for (String name : List.of("istio.metadata_exchange", "istio.alpn", "envoy.filters.http.buffer",
-                "istio.stats", "envoy.filters.http.wasm",
+        for (String name : List.of("envoy.filters.http.buffer", "envoy.filters.http.wasm",
                 "acme.filters.Custom", "mystery.v1.Sink", "mystery.v1.Tracer")) {
             assertEquals(1, w.stream().filter(s -> s.contains(name)).count(), name + " in " + w);
+        }
+        for (String name : List.of("istio.metadata_exchange", "istio.alpn", "istio.stats")) {
+            assertEquals(0, w.stream().filter(s -> s.contains(name)).count(), name + " in " + w);
         }
         assertEquals(w, logged);
     }
@@ -129,14 +135,14 @@ class OptionalExtensionTest {
                 """;
         var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
         var fc = lb.model().listeners().get(0).filterChains().get(0);
-        assertEquals(2, fc.filters().size(), "set_filter_state is an extension now; istio.stats is skipped");
+        assertEquals(3, fc.filters().size(), "set_filter_state and istio.stats are extensions now");
         assertInstanceOf(TcpProxyConfig.class, fc.terminalFilter());
-        assertEquals(1, lb.warnings().size(), lb.warnings().toString());
+        assertEquals(0, lb.warnings().size(), lb.warnings().toString());
     }
 
     @Test
-    void istioNativeFilterTypesAreSkipped() {
-        // Recent Istio sends its filters' own protos, which only istio-proxy knows.
+    void istioNativeFilterTypesTranslate() {
+        // Recent Istio sends its filters' own protos, which only istio-proxy knows: read by istio/api's numbers.
         String yaml = """
                 static_resources:
                   clusters: [{ name: c }]
@@ -162,14 +168,18 @@ class OptionalExtensionTest {
                           - name: istio.stats
                             typed_config:
                               "@type": type.googleapis.com/stats.PluginConfig
-                              reporter: SERVER
+                              reporter: SERVER_GATEWAY
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                 """;
         var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
         var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
                 lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
-        assertEquals(List.of(HttpFilterEntry.of(new RouterFilterConfig(false))), hcm.httpFilters());
-        assertEquals(3, lb.warnings().size(), lb.warnings().toString());
+        assertEquals(List.of("istio.metadata_exchange", "istio.stats", "envoy.filters.http.router"),
+                hcm.httpFilters().stream().map(HttpFilterEntry::name).toList());
+        assertEquals(2, lb.model().listeners().get(0).filterChains().get(0).filters().size());
+        // Only workload_discovery (Istio's workload xDS) is reported as not run.
+        assertEquals(1, lb.warnings().size(), lb.warnings().toString());
+        assertEquals(true, lb.warnings().get(0).contains("workload_discovery"), lb.warnings().toString());
     }
 }

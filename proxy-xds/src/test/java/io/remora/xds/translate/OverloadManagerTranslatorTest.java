@@ -100,4 +100,28 @@ class OverloadManagerTranslatorTest {
         assertEquals(1000, c.globalMaxConnections());
         assertEquals(10L, c.listenerConnectionLimits().get("inbound"));
     }
+
+    @Test
+    void resetHighMemoryStreamWithBufferFactoryConfig() {
+        String yaml = OM.replace("  actions:\n", "  buffer_factory_config:\n"
+                + "    minimum_account_to_track_power_of_two: 20\n"
+                + "  actions:\n"
+                + "  - name: envoy.overload_actions.reset_high_memory_stream\n"
+                + "    triggers:\n"
+                + "    - name: envoy.resource_monitors.fixed_heap\n"
+                + "      scaled: { scaling_threshold: 0.85, saturation_threshold: 0.95 }\n");
+        OverloadManagerConfig c = OverloadManagerTranslator.translate(load(yaml), TranslationContext.lenient());
+        assertEquals(20, c.minimumAccountToTrackPowerOfTwo());
+        assertEquals(OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS, c.actions().get(0).name());
+        // The plural spelling reads as Envoy's action.
+        OverloadManagerConfig plural = OverloadManagerTranslator.translate(load(yaml.replace(
+                "reset_high_memory_stream\n", "reset_high_memory_streams\n")), TranslationContext.lenient());
+        assertEquals(OverloadManagerConfig.RESET_HIGH_MEMORY_STREAMS, plural.actions().get(0).name());
+        var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
+                yaml.replace("power_of_two: 20", "power_of_two: 8"), "test.yaml"));
+        assertEquals("overload_manager.buffer_factory_config.minimum_account_to_track_power_of_two", e.path());
+        // Without buffer_factory_config no stream is tracked, as in Envoy.
+        assertEquals(0, OverloadManagerTranslator.translate(load(OM), TranslationContext.lenient())
+                .minimumAccountToTrackPowerOfTwo());
+    }
 }

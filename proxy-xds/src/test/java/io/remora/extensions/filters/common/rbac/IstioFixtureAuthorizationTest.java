@@ -143,12 +143,12 @@ public class IstioFixtureAuthorizationTest {
                 if (f instanceof HttpConnectionManagerConfig hcm) {
                     List<String> names = new ArrayList<>();
                     hcm.httpFilters().forEach(e -> names.add(e.config().filterName()));
-                    // The Wasm filters are skipped; the access-control filters all stay, in order, and
-                    // the fixture's gRPC stats, fault and CORS filters follow them.
-                    assertEquals(List.of("envoy.filters.http.rbac", "envoy.filters.http.rbac",
+                    // Every filter stays, in order: Istio's metadata exchange (a null-VM Wasm filter) first,
+                    // the access-control filters, the fixture's gRPC stats, fault and CORS filters, then
+                    // Istio's stats before the router.
+                    assertEquals(List.of("istio.metadata_exchange", "envoy.filters.http.rbac", "envoy.filters.http.rbac",
                             "envoy.filters.http.ext_authz", "envoy.filters.http.grpc_stats", "envoy.filters.http.fault",
-                            "envoy.filters.http.cors", "envoy.filters.http.router"),
-                            names.subList(names.indexOf("envoy.filters.http.rbac"), names.size()));
+                            "envoy.filters.http.cors", "istio.stats", "envoy.filters.http.router"), names);
                 }
             }
         }

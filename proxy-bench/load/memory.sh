@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Remora's memory at 1,000 req/s, with Native Memory Tracking's breakdown.
+#
+#   proxy-bench/load/memory.sh                         java -jar remora.jar (no JVM flags: the plain README way)
+#   REMORA_CMD="bin/remora" proxy-bench/load/memory.sh  the launcher (its default flags)
+#   REMORA_JAVA_OPTS="-Xmx64m ..." proxy-bench/load/memory.sh
+#
+# Starts nginx (one worker, the load harness's upstream) and Remora with the load harness's HTTP
+# bootstrap and the default --concurrency (one worker per core, as the README runs it), pinned to
+# CPU 0, then runs ConstantRateClient at CR_RATE req/s for CR_DURATION s from CPU 1. Reports the
+# proxy's peak RSS within the constant-rate phase (VmHWM, reset after a warm-up), its RSS at the
+# end, and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
+# MiB), plus the time from the JVM's start to the listener answering (startup to ready).
+# NMT itself costs a little memory (its own category, reported); RSS figures without NMT are
+# taken in a second run when NMT_ONLY is unset.
+#
+# Environment: CR_RATE=1000 CR_DURATION=30 CR_CONNECTIONS=10 CONCURRENCY (default: not given)
+#   REMORA_JAR, REMORA_CMD (default "java $REMORA_JAVA_OPTS -jar $REMORA_JAR"), JAVA_HOME,
+#   OUT (a file to append the markdown lines to).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOAD="$ROOT/proxy-bench/load"
+CR_RATE=${CR_RATE:-1000}
+CR_DURATION=${CR_DURATION:-30}
+CR_CONNECTIONS=${CR_CONNECTIONS:-10}
+REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
+BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+JCMD=${JAVA_HOME:+$JAVA_HOME/bin/}jcmd
+REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}
+REMORA_CMD=${REMORA_CMD:-"$JAVA $REMORA_JAVA_OPTS -jar $REMORA_JAR"}
+
+WORK=$(mktemp -d /tmp/remora-mem.XXXXXX)
+STARTED=()
+cleanup() {
+  local p
+  for p in "${STARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+log() { echo "[memory.sh $(date +%H:%M:%S)] $*" >&2; }
+
+port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
+free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
+now_ms() { date +%s%3N; }
+
+P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_HTTP_PORT=$(free_port)
+P_H2_PORT=$(free_port); P_ADMIN_PORT=$(free_port)
+render() {
+  local s k v; s=$(<"$1")
+  for k in HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT; do v="P_$k"; s=${s//@$k@/${!v}}; done
+  s=${s//@DIR@/$WORK}
+  printf '%s\n' "$s" >"$2"
+}
+render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
+render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
+mkdir -p "$WORK"/up-{body,temp,fastcgi,uwsgi,scgi}
+taskset -c 0 nginx -c "$WORK/nginx-upstream.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
+STARTED+=($!)
+
+http_ok() {
+  local line
+  line=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
+  [[ "$line" == *" 200"* ]]
+}
+
+run_once() { # NMT(0|1): prints "key=value" lines
+  local nmt=$1 extra=()
+  ((nmt)) && extra=(-XX:NativeMemoryTracking=summary)
+  local cmd=($REMORA_CMD)
+  # The NMT flag must reach the JVM: after "java" (plain) or through JAVA_TOOL_OPTIONS (launcher).
+  local t0; t0=$(now_ms)
+  if [[ "${cmd[0]}" == *java ]]; then
+    taskset -c 0 "${cmd[0]}" "${extra[@]}" "${cmd[@]:1}" -c "$WORK/remora-http.yaml" ${CONCURRENCY:+--concurrency $CONCURRENCY} \
+      >"$WORK/remora-$nmt.log" 2>&1 &
+  else
+    JAVA_TOOL_OPTIONS="${extra[*]}" taskset -c 0 "${cmd[@]}" -c "$WORK/remora-http.yaml" ${CONCURRENCY:+--concurrency $CONCURRENCY} \
+      >"$WORK/remora-$nmt.log" 2>&1 &
+  fi
+  local pid=$!
+  STARTED+=("$pid")
+  local ready=""
+  for _ in $(seq 1 600); do
+    if http_ok "$P_HTTP_PORT"; then ready=$(($(now_ms) - t0)); break; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.02
+  done
+  [[ -n "$ready" ]] || { log "remora did not answer"; tail -20 "$WORK/remora-$nmt.log" >&2; exit 1; }
+  # the JVM may be a child of a launcher script
+  local jpid; jpid=$(pgrep -P "$pid" java || echo "$pid")
+  echo "ready_ms=$ready"
+  local res
+  res=$(taskset -c 1 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.ConstantRateClient \
+    --url "http://127.0.0.1:$P_HTTP_PORT/" --rate "$CR_RATE" --duration "$CR_DURATION" \
+    --connections "$CR_CONNECTIONS" --warmup 2 --watch-pids "$jpid" 2>&1 | grep '^RESULT' || true)
+  echo "cr=$res"
+  echo "rss_end_kb=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)"
+  echo "threads=$(ls /proc/$jpid/task | wc -l)"
+  if ((nmt)); then
+    "$JCMD" "$jpid" VM.native_memory summary scale=KB >"$WORK/nmt.txt" 2>&1 || true
+    awk '/^Total:/{match($0,/committed=[0-9]+/); print "nmt_total_kb=" substr($0,RSTART+10,RLENGTH-10)}
+         /^-  *[A-Za-z]/{ name=$0; sub(/^- */,"",name); sub(/ *\(.*/,"",name); gsub(/ /,"_",name);
+           match($0,/committed=[0-9]+/); print "nmt_" name "_kb=" substr($0,RSTART+10,RLENGTH-10)}' "$WORK/nmt.txt"
+    grep -m1 -A0 'Metaspace' "$WORK/nmt.txt" >/dev/null || true
+    "$JCMD" "$jpid" VM.classloader_stats >/dev/null 2>&1 || true
+    echo "classes=$("$JCMD" "$jpid" PerfCounter.print 2>/dev/null | awk -F= '/java.cls.loadedClasses=/{l=$2} /java.cls.unloadedClasses=/{u=$2} END{print l-u}')"
+    cp "$WORK/nmt.txt" "${NMT_COPY:-/dev/null}" 2>/dev/null || true
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+for _ in $(seq 1 50); do http_ok "$P_UPSTREAM_PORT" && break; sleep 0.1; done
+log "command: $REMORA_CMD -c remora-http.yaml ${CONCURRENCY:+--concurrency $CONCURRENCY}"
+echo "# cores=$(nproc) kernel=$(uname -r) jdk=$("$JAVA" -version 2>&1 | head -1 | tr -d '"') load=$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# command: $REMORA_CMD -c remora-http.yaml ${CONCURRENCY:+--concurrency $CONCURRENCY}; ConstantRateClient --rate $CR_RATE --duration $CR_DURATION --connections $CR_CONNECTIONS"
+if [[ -z "${NMT_ONLY:-}" ]]; then
+  echo "## without NMT"
+  run_once 0
+fi
+echo "## with NMT (-XX:NativeMemoryTracking=summary)"
+run_once 1

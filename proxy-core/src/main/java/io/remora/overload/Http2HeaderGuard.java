@@ -1,0 +1,128 @@
+package io.remora.overload;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * Sits before the HTTP/2 frame codec and counts the bytes of header blocks still being received
+ * (a HEADERS frame and its CONTINUATIONs up to END_HEADERS, which the codec holds until the block
+ * is whole) against the proxy-wide {@link HeaderBudget}, as the HTTP/1.1 guard counts unfinished
+ * request heads: past the budget a connection holding more than the allowance is closed before its
+ * bytes reach the codec. It reads frame headers only; the codec still validates everything.
+ */
+public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
+
+    public static final String NAME = "remora-http2-header-guard";
+
+    private static final int FRAME_HEADER = 9;
+    private static final int PREFACE_LENGTH = 24;
+    private static final int HEADERS = 0x1;
+    private static final int CONTINUATION = 0x9;
+    private static final int END_HEADERS = 0x4;
+
+    private final HeaderBudget budget;
+    /** Bytes of the client preface still to skip; -1 until the first byte says whether one comes. */
+    private int prefaceLeft = -1;
+    private final byte[] head = new byte[FRAME_HEADER];
+    private int headLength;
+    private long payloadLeft;
+    /** The payload being read belongs to an unfinished header block. */
+    private boolean headerPayload;
+    /** The frame being read carries END_HEADERS: the block is whole once its payload is in. */
+    private boolean endsBlock;
+    private long held;
+    private boolean shed;
+
+    public Http2HeaderGuard(HeaderBudget budget) {
+        this.budget = budget;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (shed) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf b && !scan(b)) {
+            // Past the proxy's budget for unfinished headers and holding more than an ordinary
+            // header block: the connection goes, its bytes never reach the codec.
+            shed = true;
+            b.release();
+            release();
+            ctx.close();
+            return;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** Follows the frame layout through {@code b} without consuming it; false to shed the connection. */
+    private boolean scan(ByteBuf b) {
+        int i = b.readerIndex();
+        int end = b.writerIndex();
+        while (i < end) {
+            if (prefaceLeft < 0) {
+                // A frame's first byte is the top of a 24-bit length ('P' would be > 5 MB): only
+                // the client preface starts with it.
+                prefaceLeft = b.getByte(i) == 'P' ? PREFACE_LENGTH : 0;
+            }
+            if (prefaceLeft > 0) {
+                int n = Math.min(prefaceLeft, end - i);
+                prefaceLeft -= n;
+                i += n;
+            } else if (payloadLeft > 0) {
+                int n = (int) Math.min(payloadLeft, end - i);
+                payloadLeft -= n;
+                i += n;
+                if (headerPayload) {
+                    if (!budget.reserve(held, n)) {
+                        return false;
+                    }
+                    held += n;
+                }
+                if (payloadLeft == 0) {
+                    frameDone();
+                }
+            } else {
+                head[headLength++] = b.getByte(i++);
+                if (headLength == FRAME_HEADER) {
+                    headLength = 0;
+                    int type = head[3] & 0xff;
+                    int flags = head[4] & 0xff;
+                    payloadLeft = ((head[0] & 0xffL) << 16) | ((head[1] & 0xffL) << 8) | (head[2] & 0xffL);
+                    headerPayload = type == HEADERS || type == CONTINUATION;
+                    endsBlock = headerPayload && (flags & END_HEADERS) != 0;
+                    if (payloadLeft == 0) {
+                        frameDone();
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    private void frameDone() {
+        if (endsBlock) {
+            // The block is whole: the codec decodes it now, its bytes are no longer held.
+            release();
+        }
+        headerPayload = false;
+        endsBlock = false;
+    }
+
+    private void release() {
+        budget.release(held);
+        held = 0;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        release();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+}

@@ -1,0 +1,61 @@
+package io.remora.extensions.filters.istio.authn;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import io.remora.extensions.NetworkFilterExtension;
+import io.remora.extensions.filters.istio.common.IstioProtos;
+import io.remora.network.ConnectionFilterFactory;
+import io.remora.server.ServerContext;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TypedConfig;
+
+import java.util.List;
+
+/**
+ * Istio's {@code istio_authn} network filter ({@code io.istio.network.authn.Config}, sent wrapped
+ * in a TypedStruct): it only records the connection's SPIFFE principals for the filters after it
+ * (stats, RBAC-by-principal in Istio's proxy); it enforces nothing, in Istio's proxy as here.
+ * {@code shared} (sharing with upstream tunnel connections) has no effect: Remora has no tunnels.
+ */
+public final class IstioAuthnExtension implements NetworkFilterExtension<IstioAuthnConfig> {
+
+    static final String NAME = "io.istio.network.authn";
+
+    @Override
+    public List<String> names() {
+        return List.of(NAME, "istio_authn");
+    }
+
+    @Override
+    public List<String> configTypes() {
+        return List.of(IstioProtos.AUTHN.getFullName());
+    }
+
+    @Override
+    public List<Descriptor> descriptors() {
+        return IstioProtos.all();
+    }
+
+    @Override
+    public IstioAuthnConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        if (config != null) {
+            config.unpack(IstioProtos.AUTHN, path); // validates the fields
+        }
+        return new IstioAuthnConfig(NAME);
+    }
+
+    @Override
+    public ConnectionFilterFactory.Provider<IstioAuthnConfig> runtime() {
+        return new ConnectionFilterFactory.Provider<>() {
+            @Override
+            public Class<IstioAuthnConfig> configType() {
+                return IstioAuthnConfig.class;
+            }
+
+            @Override
+            public ConnectionFilterFactory create(IstioAuthnConfig config, ServerContext context) {
+                return IstioAuthnFilter::new;
+            }
+        };
+    }
+}

@@ -1,0 +1,11 @@
+package io.remora.extensions.filters.istio.metadata_exchange;
+
+import io.remora.config.NetworkFilterConfig;
+
+/**
+ * Istio's TCP metadata exchange ({@code envoy.tcp.metadataexchange.config.MetadataExchange}).
+ *
+ * @param protocol the ALPN that marks a peer able to exchange ({@code istio-peer-exchange})
+ */
+public record MetadataExchangeConfig(String filterName, String protocol) implements NetworkFilterConfig {
+}

@@ -1,0 +1,134 @@
+package io.remora.extensions.filters.istio.stats;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.remora.stats.EnvoyBuckets;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Istio's standard metrics under Istio's names and labels (no {@code envoy_} prefix: dashboards,
+ * Kiali and recording rules query {@code istio_requests_total} and friends), with the buckets
+ * Envoy gives histograms. Series are found by their label values; one per distinct set, as
+ * Envoy's stats do. Shared by every stats filter of a config.
+ */
+final class IstioMetrics {
+
+    static final String REQUESTS_TOTAL = "istio_requests_total";
+    static final String REQUEST_DURATION = "istio_request_duration_milliseconds";
+    static final String REQUEST_BYTES = "istio_request_bytes";
+    static final String RESPONSE_BYTES = "istio_response_bytes";
+    static final String TCP_OPENED = "istio_tcp_connections_opened_total";
+    static final String TCP_CLOSED = "istio_tcp_connections_closed_total";
+    static final String TCP_SENT = "istio_tcp_sent_bytes_total";
+    static final String TCP_RECEIVED = "istio_tcp_received_bytes_total";
+    static final String REQUEST_MESSAGES = "istio_request_messages_total";
+    static final String RESPONSE_MESSAGES = "istio_response_messages_total";
+
+    static final List<String> ALL = List.of(REQUESTS_TOTAL, REQUEST_DURATION, REQUEST_BYTES, RESPONSE_BYTES,
+            REQUEST_MESSAGES, RESPONSE_MESSAGES, TCP_OPENED, TCP_CLOSED, TCP_SENT, TCP_RECEIVED);
+
+    /** The peer-describing labels every metric carries, in Istio's order. */
+    static final List<String> PEER_LABELS = List.of("reporter",
+            "source_workload", "source_canonical_service", "source_canonical_revision", "source_workload_namespace",
+            "source_principal", "source_app", "source_version", "source_cluster",
+            "destination_workload", "destination_workload_namespace", "destination_principal", "destination_app",
+            "destination_version", "destination_service", "destination_canonical_service",
+            "destination_canonical_revision", "destination_service_name", "destination_service_namespace",
+            "destination_cluster", "request_protocol");
+    static final List<String> HTTP_LABELS = concat(PEER_LABELS,
+            List.of("response_code", "grpc_response_status", "response_flags", "connection_security_policy"));
+    static final List<String> TCP_LABELS = concat(PEER_LABELS, List.of("response_flags", "connection_security_policy"));
+    /** gRPC message counters carry the peers only (istio-proxy reports them before the protocol labels). */
+    static final List<String> MESSAGE_LABELS = PEER_LABELS.subList(0, PEER_LABELS.size() - 1);
+    static final Set<String> STANDARD_TAGS = Set.copyOf(HTTP_LABELS);
+
+    private final MeterRegistry registry;
+    private final StatsPluginSettings settings;
+    private final ConcurrentMap<String, Object> series = new ConcurrentHashMap<>();
+    private final AtomicBoolean buildRecorded = new AtomicBoolean();
+
+    IstioMetrics(MeterRegistry registry, StatsPluginSettings settings) {
+        this.registry = registry;
+        this.settings = settings;
+    }
+
+    /** {@code istio_build{component="proxy",tag=<ISTIO_VERSION>} 1}, once. */
+    void recordBuild(String istioVersion) {
+        if (buildRecorded.compareAndSet(false, true)) {
+            String tag = istioVersion.isEmpty() ? "unknown" : istioVersion;
+            // Every stats filter config of the server shares the one gauge.
+            synchronized (registry) {
+                if (registry.find("istio_build").tag("tag", tag).gauge() == null) {
+                    Gauge.builder("istio_build", () -> 1).tag("component", "proxy").tag("tag", tag).register(registry);
+                }
+            }
+        }
+    }
+
+    /** One finished HTTP request; {@code values} follow {@link #HTTP_LABELS}. */
+    void http(String[] values, long durationMillis, long requestBytes, long responseBytes) {
+        counter(REQUESTS_TOTAL, HTTP_LABELS, values, 1);
+        histogram(REQUEST_DURATION, values, durationMillis);
+        histogram(REQUEST_BYTES, values, requestBytes);
+        histogram(RESPONSE_BYTES, values, responseBytes);
+    }
+
+    /** gRPC messages of one stream (from grpc_stats' filter state); {@code values} start with {@link #MESSAGE_LABELS}. */
+    void messages(String[] values, long requests, long responses) {
+        String[] v = java.util.Arrays.copyOf(values, MESSAGE_LABELS.size());
+        counter(REQUEST_MESSAGES, MESSAGE_LABELS, v, requests);
+        counter(RESPONSE_MESSAGES, MESSAGE_LABELS, v, responses);
+    }
+
+    /** Adds to a TCP counter; {@code values} follow {@link #TCP_LABELS}. */
+    void tcp(String metric, String[] values, long amount) {
+        counter(metric, TCP_LABELS, values, amount);
+    }
+
+    private void counter(String metric, List<String> labels, String[] values, long amount) {
+        if (settings.dropped().contains(metric) || amount <= 0) {
+            if (amount == 0 && !settings.dropped().contains(metric)) {
+                meter(metric, labels, values, false); // a zero delta still makes the series exist
+            }
+            return;
+        }
+        ((Counter) meter(metric, labels, values, false)).increment(amount);
+    }
+
+    private void histogram(String metric, String[] values, long value) {
+        if (!settings.dropped().contains(metric)) {
+            ((DistributionSummary) meter(metric, HTTP_LABELS, values, true)).record(Math.max(0, value));
+        }
+    }
+
+    private Object meter(String metric, List<String> labels, String[] values, boolean histogram) {
+        List<String> kept = settings.labelsOf(metric, labels);
+        StringBuilder key = new StringBuilder(metric);
+        List<Tag> tags = new ArrayList<>(kept.size());
+        for (int i = 0; i < labels.size(); i++) {
+            if (kept == labels || kept.contains(labels.get(i))) {
+                key.append('\0').append(values[i]);
+                tags.add(Tag.of(labels.get(i), values[i]));
+            }
+        }
+        return series.computeIfAbsent(key.toString(), k -> histogram
+                ? DistributionSummary.builder(metric).tags(tags).serviceLevelObjectives(EnvoyBuckets.MILLIS)
+                .register(registry)
+                : Counter.builder(metric).tags(tags).register(registry));
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return List.copyOf(out);
+    }
+}

@@ -1,0 +1,140 @@
+package io.remora.extensions.filters.istio.stats;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.StreamInfo;
+import io.remora.extensions.filters.istio.common.LocalWorkload;
+import io.remora.extensions.filters.istio.common.PeerState;
+import io.remora.extensions.filters.istio.common.WorkloadMetadata;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.network.FilterState;
+import io.remora.tls.TlsConnection;
+
+import java.util.List;
+
+/**
+ * Istio's HTTP stats for one stream: when the stream ends (after the access log's view of it is
+ * complete) it adds to {@code istio_requests_total} and records duration and body sizes, labelled
+ * with both workloads as istio-proxy labels them.
+ */
+final class IstioStatsFilter implements StreamDecoderFilter {
+
+    private final StatsPluginSettings settings;
+    private final IstioMetrics metrics;
+    private DecoderFilterCallbacks callbacks;
+    private boolean grpc;
+
+    IstioStatsFilter(StatsPluginSettings settings, IstioMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.callbacks = callbacks;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        CharSequence ct = headers.get("content-type");
+        grpc = ct != null && ct.toString().startsWith("application/grpc");
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public void onDestroy() {
+        if (callbacks == null) {
+            return;
+        }
+        StreamInfo info = callbacks.streamInfo();
+        LocalWorkload local = LocalWorkload.of(callbacks.serverContext());
+        metrics.recordBuild(local.istioVersion());
+        boolean server = settings.reporter().server();
+        FilterState state = callbacks.filterState();
+        WorkloadMetadata peer = PeerState.peer(state, server);
+        String peerSan;
+        String localSan;
+        Boolean mutualTls = null;
+        if (server) {
+            peerSan = state.get(PeerState.PEER_PRINCIPAL, String.class);
+            localSan = state.get(PeerState.LOCAL_PRINCIPAL, String.class);
+            if (peerSan == null && localSan == null) {
+                peerSan = firstUriSan(info.downstreamTls, true);
+                localSan = firstUriSan(info.downstreamTls, false);
+            }
+            mutualTls = peerSan != null && !peerSan.isEmpty() && localSan != null && !localSan.isEmpty();
+        } else {
+            peerSan = firstUriSan(info.upstreamTls, true);
+            localSan = firstUriSan(info.upstreamTls, false);
+        }
+        String host = null;
+        if (!settings.disableHostHeaderFallback()) {
+            Http2Headers req = info.requestHeaders != null ? info.requestHeaders : callbacks.requestHeaders();
+            CharSequence a = req == null ? null : req.authority();
+            host = a != null ? a.toString() : info.authority;
+        }
+        String cluster = info.upstreamCluster != null ? info.upstreamCluster : callbacks.clusterName();
+        PeerLabels.Facts facts = new PeerLabels.Facts(settings.reporter(), local.workload(), peer, peerSan, localSan,
+                host, info.routeName, cluster, grpc ? "grpc" : "http");
+        String[] values = PeerLabels.compute(facts, 4);
+        int i = IstioMetrics.PEER_LABELS.size();
+        values[i++] = Integer.toString(info.responseCode);
+        values[i++] = grpc ? grpcStatus(info) : "";
+        values[i++] = info.responseFlagsString();
+        values[i] = mutualTls == null ? PeerLabels.UNKNOWN : mutualTls ? "mutual_tls" : "none";
+        long durationMillis = info.durationNanos < 0 ? 0 : info.durationNanos / 1_000_000;
+        metrics.http(values, durationMillis, info.bytesReceived, info.bytesSent);
+        if (grpc) {
+            long[] messages = grpcMessages(state.get(GRPC_STATS));
+            if (messages != null) {
+                metrics.messages(values, messages[0], messages[1]);
+            }
+        }
+    }
+
+    /** Where the grpc_stats filter ({@code emit_filter_state}) leaves a stream's message counts. */
+    static final String GRPC_STATS = "envoy.filters.http.grpc_stats";
+
+    /** Envoy's GrpcStatsObject in its text form, "requests,responses"; null when absent or not that. */
+    static long[] grpcMessages(Object counts) {
+        if (counts == null) {
+            return null;
+        }
+        String[] parts = counts.toString().split(",");
+        try {
+            return parts.length == 2 ? new long[]{Long.parseLong(parts[0].trim()), Long.parseLong(parts[1].trim())} : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Envoy's {@code Grpc::Common::getGrpcStatus}: trailers, then headers, then inferred from the HTTP status. */
+    private static String grpcStatus(StreamInfo info) {
+        for (Http2Headers h : new Http2Headers[]{info.responseTrailers, info.responseHeaders}) {
+            CharSequence s = h == null ? null : h.get("grpc-status");
+            if (s != null) {
+                return s.toString();
+            }
+        }
+        if (info.responseCode == 0) {
+            return "";
+        }
+        return Integer.toString(switch (info.responseCode) {
+            case 400 -> 13;
+            case 401 -> 16;
+            case 403 -> 7;
+            case 404 -> 12;
+            case 429, 502, 503, 504 -> 14;
+            default -> 2;
+        });
+    }
+
+    static String firstUriSan(TlsConnection tls, boolean peer) {
+        if (tls == null || !tls.established()) {
+            return null;
+        }
+        List<String> sans = peer ? tls.peerUriSans() : tls.localUriSans();
+        return sans.isEmpty() ? null : sans.get(0);
+    }
+}

@@ -1,0 +1,129 @@
+package io.remora.extensions.filters.istio.stats;
+
+import io.remora.extensions.filters.istio.common.WorkloadMetadata;
+
+import java.util.Set;
+
+/**
+ * The peer-describing labels of one request or connection ({@link IstioMetrics#PEER_LABELS}),
+ * computed as istio-proxy's stats filter does: this proxy's side from its node metadata, the
+ * other side from what the metadata exchange found, namespaces from the SPIFFE principal first,
+ * {@code unknown} (revisions: {@code latest}) where nothing is known.
+ */
+final class PeerLabels {
+
+    static final String UNKNOWN = "unknown";
+    private static final Set<String> PASSTHROUGH_CLUSTERS = Set.of("BlackHoleCluster", "PassthroughCluster",
+            "InboundPassthroughCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6");
+
+    private PeerLabels() {
+    }
+
+    /** What is known of one exchange. */
+    record Facts(StatsPluginSettings.Reporter reporter, WorkloadMetadata local, WorkloadMetadata peer,
+                 String peerPrincipal, String localPrincipal, String hostHeader, String routeName, String cluster,
+                 String protocol) {
+    }
+
+    /** The values of {@link IstioMetrics#PEER_LABELS} (the caller appends the protocol-specific ones). */
+    static String[] compute(Facts f, int extra) {
+        String[] out = new String[IstioMetrics.PEER_LABELS.size() + extra];
+        WorkloadMetadata local = f.local();
+        WorkloadMetadata peer = f.peer();
+        String serviceHost = f.hostHeader() == null ? "" : f.hostHeader();
+        String serviceHostName = serviceHost;
+        if ("block_all".equals(f.routeName())) {
+            serviceHostName = "BlackHoleCluster";
+        } else if ("allow_any".equals(f.routeName())) {
+            serviceHostName = "PassthroughCluster";
+        } else if (f.cluster() != null && !f.cluster().isEmpty()) {
+            if (PASSTHROUGH_CLUSTERS.contains(f.cluster())) {
+                serviceHostName = f.cluster();
+            } else {
+                // Istio reads the service from the cluster's istio.services metadata; its outbound
+                // clusters are named after that service: outbound|<port>|<subset>|<host>.
+                String host = serviceOf(f.cluster());
+                if (host != null) {
+                    serviceHost = host;
+                    int dot = host.indexOf('.');
+                    serviceHostName = dot < 0 ? host : host.substring(0, dot);
+                }
+            }
+        }
+        String peerSan = f.peerPrincipal() == null ? "" : f.peerPrincipal();
+        String localSan = f.localPrincipal() == null ? "" : f.localPrincipal();
+        String peerNamespace = namespaceOf(peerSan);
+        if (peerNamespace.isEmpty() && peer != null) {
+            peerNamespace = peer.namespaceName();
+        }
+        int i = 0;
+        out[i++] = f.reporter().label;
+        if (f.reporter().server()) {
+            out[i++] = or(peer == null ? "" : peer.workloadName(), UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.canonicalName(), UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.canonicalRevision(), "latest");
+            out[i++] = or(peerNamespace, UNKNOWN);
+            out[i++] = or(peerSan, UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.appName(), UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.appVersion(), UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.clusterName(), UNKNOWN);
+            out[i++] = local.workloadName();
+            out[i++] = local.namespaceName();
+            out[i++] = or(localSan, UNKNOWN);
+            out[i++] = local.appName();
+            out[i++] = local.appVersion();
+            out[i++] = serviceHost.isEmpty() ? local.canonicalName() : serviceHost;
+            out[i++] = local.canonicalName();
+            out[i++] = local.canonicalRevision();
+            out[i++] = serviceHostName.isEmpty() ? local.canonicalName() : serviceHostName;
+            out[i++] = local.namespaceName();
+            out[i++] = local.clusterName();
+        } else {
+            out[i++] = local.workloadName();
+            out[i++] = local.canonicalName();
+            out[i++] = local.canonicalRevision();
+            out[i++] = local.namespaceName();
+            out[i++] = or(localSan, UNKNOWN);
+            out[i++] = local.appName();
+            out[i++] = local.appVersion();
+            out[i++] = local.clusterName();
+            out[i++] = or(peer == null ? "" : peer.workloadName(), UNKNOWN);
+            out[i++] = or(peerNamespace, UNKNOWN);
+            out[i++] = or(peerSan, UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.appName(), UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.appVersion(), UNKNOWN);
+            out[i++] = or(serviceHost, UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.canonicalName(), UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.canonicalRevision(), "latest");
+            out[i++] = or(serviceHostName, UNKNOWN);
+            out[i++] = or(peerNamespace, UNKNOWN);
+            out[i++] = or(peer == null ? "" : peer.clusterName(), UNKNOWN);
+        }
+        out[i] = f.protocol();
+        return out;
+    }
+
+    /** The service host of an Istio outbound cluster name ({@code outbound|9080|v1|reviews.default.svc.cluster.local}). */
+    static String serviceOf(String cluster) {
+        String[] parts = cluster.split("\\|", -1);
+        if (parts.length == 4 && (parts[0].equals("outbound") || parts[0].equals("inbound")) && !parts[3].isEmpty()) {
+            return parts[3];
+        }
+        return null;
+    }
+
+    /** The namespace of a SPIFFE principal: {@code <domain>/ns/<namespace>/sa/<account>}. */
+    static String namespaceOf(String principal) {
+        int begin = principal.indexOf("/ns/");
+        if (begin < 0) {
+            return "";
+        }
+        begin += 4;
+        int end = principal.indexOf('/', begin);
+        return end < 0 ? principal.substring(begin) : principal.substring(begin, end);
+    }
+
+    private static String or(String v, String dflt) {
+        return v == null || v.isEmpty() ? dflt : v;
+    }
+}

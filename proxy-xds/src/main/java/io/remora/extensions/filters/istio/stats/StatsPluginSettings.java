@@ -1,0 +1,120 @@
+package io.remora.extensions.filters.istio.stats;
+
+import com.google.protobuf.Message;
+import io.remora.config.ListenerConfig;
+import io.remora.extensions.filters.istio.common.IstioProtos;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TypedConfig;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Istio's {@code stats.PluginConfig} as the stats filters run it (HTTP and TCP alike).
+ *
+ * @param reporter                  which side this proxy reports as
+ * @param disableHostHeaderFallback never take {@code destination_service} from the Host header
+ * @param tcpReportingMillis        how often TCP counters are flushed while a connection lives (0: only at close)
+ * @param dropped                   metrics not recorded (full names, {@code istio_requests_total})
+ * @param removedTags               per metric (full name), the labels it does not carry
+ */
+public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFallback, long tcpReportingMillis,
+                                  Set<String> dropped, Map<String, Set<String>> removedTags) {
+
+    /** Istio's reporters: a sidecar's outbound (source) or inbound (destination) side, or a waypoint. */
+    public enum Reporter {
+        CLIENT_SIDECAR("source"), SERVER_SIDECAR("destination"), SERVER_GATEWAY("waypoint");
+
+        public final String label;
+
+        Reporter(String label) {
+            this.label = label;
+        }
+
+        public boolean server() {
+            return this != CLIENT_SIDECAR;
+        }
+    }
+
+    public StatsPluginSettings {
+        dropped = Set.copyOf(dropped);
+        Map<String, Set<String>> copy = new HashMap<>();
+        removedTags.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
+        removedTags = Map.copyOf(copy);
+    }
+
+    /** The labels a metric carries: {@code labels} minus what {@code tags_to_remove} took away. */
+    public List<String> labelsOf(String metric, List<String> labels) {
+        Set<String> removed = removedTags.get(metric);
+        return removed == null ? labels : labels.stream().filter(l -> !removed.contains(l)).toList();
+    }
+
+    /** Translates a PluginConfig (null: the defaults); the reporter follows the listener's direction. */
+    static StatsPluginSettings translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        Message m = config == null ? null : config.unpack(IstioProtos.PLUGIN_CONFIG, path);
+        return fromMessage(m, path, ctx);
+    }
+
+    static StatsPluginSettings fromMessage(Message m, FieldPath path, TranslationContext ctx) {
+        Reporter reporter = ctx.trafficDirection() == ListenerConfig.TrafficDirection.INBOUND
+                ? Reporter.SERVER_SIDECAR : Reporter.CLIENT_SIDECAR;
+        if (m == null) {
+            return new StatsPluginSettings(reporter, false, 5000, Set.of(), Map.of());
+        }
+        String rep = IstioProtos.enumName(m, "reporter");
+        if (rep.equals("SERVER_GATEWAY")) {
+            reporter = Reporter.SERVER_GATEWAY;
+        } else if (!rep.equals("UNSPECIFIED")) {
+            throw path.field("reporter").error("unknown reporter " + rep);
+        }
+        long tcp = IstioProtos.millis(m, "tcp_reporting_duration", 5000);
+        if (tcp < 0) {
+            throw path.field("tcp_reporting_duration").error("must not be negative");
+        }
+        Set<String> dropped = new HashSet<>();
+        Map<String, Set<String>> removed = new HashMap<>();
+        List<Message> metrics = IstioProtos.repeated(m, "metrics");
+        for (int i = 0; i < metrics.size(); i++) {
+            Message mc = metrics.get(i);
+            FieldPath mp = path.field("metrics").index(i);
+            String name = IstioProtos.string(mc, "name");
+            List<String> targets = name.isEmpty() ? IstioMetrics.ALL : List.of("istio_" + name);
+            if (!name.isEmpty() && !IstioMetrics.ALL.contains("istio_" + name)) {
+                // Istio: custom metrics come from definitions (CEL); overrides of unknown ones do nothing.
+                ctx.warnOnce("istio.stats.metric:" + name, "istio.stats: no standard metric '" + name
+                        + "' (custom metric definitions are not supported), at " + mp.field("name"));
+                continue;
+            }
+            if (IstioProtos.bool(mc, "drop")) {
+                if (!name.isEmpty()) {
+                    dropped.addAll(targets);
+                }
+                continue;
+            }
+            for (String tag : IstioProtos.<String>repeated(mc, "tags_to_remove")) {
+                if (!IstioMetrics.STANDARD_TAGS.contains(tag)) {
+                    ctx.warnOnce("istio.stats.tag:" + tag, "istio.stats: '" + tag + "' is not a standard tag; not removed,"
+                            + " at " + mp.field("tags_to_remove"));
+                    continue;
+                }
+                for (String t : targets) {
+                    removed.computeIfAbsent(t, k -> new HashSet<>()).add(tag);
+                }
+            }
+            if (!IstioProtos.repeated(mc, "dimensions").isEmpty()) {
+                ctx.warnOnce("istio.stats.dimensions", "istio.stats: metric dimensions are CEL expressions, which"
+                        + " Remora does not evaluate; the standard values are kept, first at " + mp.field("dimensions"));
+            }
+        }
+        if (!IstioProtos.repeated(m, "definitions").isEmpty()) {
+            ctx.warnOnce("istio.stats.definitions", "istio.stats: custom metric definitions (CEL) are not supported"
+                    + " and are ignored, first at " + path.field("definitions"));
+        }
+        return new StatsPluginSettings(reporter, IstioProtos.bool(m, "disable_host_header_fallback"), tcp, dropped,
+                removed);
+    }
+}
