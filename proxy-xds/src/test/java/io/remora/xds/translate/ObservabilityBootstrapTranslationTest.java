@@ -1,0 +1,108 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
+import io.remora.config.TracingConfig;
+import io.remora.xds.TestResources;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** stats_config, stats_sinks and tracing.http of a bootstrap: Istio's load, bad ones name their field. */
+class ObservabilityBootstrapTranslationTest {
+
+    private static Bootstrap load(String yaml) {
+        return new BootstrapLoader().loadString(yaml, "test.yaml").proto();
+    }
+
+    private static String error(Runnable r) {
+        return assertThrows(TranslationException.class, r::run).getMessage();
+    }
+
+    @Test
+    void istiosBootstrapTranslatesItsTagsSinksAndZipkin() {
+        Bootstrap b = new BootstrapLoader().loadString(TestResources.text("istio/bootstrap-all.json"), "all.json").proto();
+        TranslationContext ctx = new TranslationContext(null);
+        StatsConfigTranslator.Settings s = StatsConfigTranslator.settings(b, ctx);
+        assertNotNull(s.tags(), "use_all_default_tags false: Istio's own rules");
+        assertEquals("cluster.upstream_rq", s.tags().produce("cluster.xds-grpc;.upstream_rq_200").name());
+        StatsSinksTranslator.Sinks sinks = StatsSinksTranslator.translate(b, ctx);
+        assertEquals(2, sinks.sinks().size());
+        assertEquals(Duration.ofSeconds(5), sinks.flushInterval());
+        assertTrue(sinks.sinks().get(0) instanceof StatsSinksTranslator.MetricsService);
+        assertEquals(new StatsSinksTranslator.Statsd(new java.net.InetSocketAddress("10.1.1.1", 9125), ""),
+                sinks.sinks().get(1));
+        assertEquals(new TracingConfig.Zipkin("zipkin", "/api/v2/spans", "", true, false),
+                TracingTranslator.bootstrapProvider(b, ctx));
+    }
+
+    @Test
+    void badStatsConfigNamesTheField() {
+        assertEquals("stats_config.stats_tags[1].regex: invalid regex: Unclosed group",
+                error(() -> StatsConfigTranslator.settings(load("""
+                        stats_config:
+                          stats_tags:
+                          - { tag_name: a, regex: "^a\\\\.((.*?)\\\\.)" }
+                          - { tag_name: b, regex: "(unclosed" }
+                        """), TranslationContext.lenient())));
+        assertTrue(error(() -> StatsConfigTranslator.settings(load("""
+                stats_config:
+                  stats_tags: [{ tag_name: a, fixed_value: x }, { tag_name: a, fixed_value: y }]
+                """), TranslationContext.lenient())).startsWith("stats_config.stats_tags[1].tag_name: Tag name 'a' specified twice"));
+        assertTrue(error(() -> StatsConfigTranslator.settings(load("""
+                stats_config:
+                  stats_tags: [{ tag_name: no_such_default }]
+                """), TranslationContext.lenient())).contains("stats_tags[0]: No regex specified"));
+        assertTrue(error(() -> StatsConfigTranslator.settings(load("""
+                stats_config:
+                  histogram_bucket_settings: [{ match: { prefix: cluster }, buckets: [1, 0] }]
+                """), TranslationContext.lenient())).startsWith("stats_config.histogram_bucket_settings[0].buckets[1]: must be greater than 0"));
+    }
+
+    @Test
+    void badSinksAndTracersNameTheField() {
+        TranslationContext known = new TranslationContext(Set.of("zipkin"));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.metrics_service
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
+                    grpc_service: { envoy_grpc: { cluster_name: metrics } }
+                """), known)).startsWith("stats_sinks[0].typed_config.transport_api_version: only V3"));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.metrics_service
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
+                    transport_api_version: V3
+                    grpc_service: { envoy_grpc: { cluster_name: metrics } }
+                """), known)).startsWith("stats_sinks[0].typed_config.grpc_service.envoy_grpc.cluster_name: unknown cluster"));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("stats_flush_interval: 301s\n"), known))
+                .startsWith("stats_flush_interval: must be at least 1ms"));
+        assertTrue(error(() -> TracingTranslator.bootstrapProvider(load("""
+                tracing:
+                  http:
+                    name: envoy.tracers.zipkin
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.config.trace.v3.ZipkinConfig
+                      collector_cluster: zipkin
+                      collector_endpoint: /api/v2/spans
+                """), known)).startsWith("tracing.http.typed_config.collector_endpoint_version:"));
+        assertTrue(error(() -> TracingTranslator.bootstrapProvider(load("""
+                tracing:
+                  http:
+                    name: envoy.tracers.zipkin
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.config.trace.v3.ZipkinConfig
+                      collector_cluster: nowhere
+                      collector_endpoint: /api/v2/spans
+                      collector_endpoint_version: HTTP_JSON
+                """), known)).startsWith("tracing.http.typed_config.collector_cluster: unknown cluster 'nowhere'"));
+    }
+}
