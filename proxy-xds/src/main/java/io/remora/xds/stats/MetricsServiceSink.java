@@ -5,18 +5,15 @@ import io.envoyproxy.envoy.service.metrics.v3.MetricsServiceGrpc;
 import io.envoyproxy.envoy.service.metrics.v3.StreamMetricsMessage;
 import io.envoyproxy.envoy.service.metrics.v3.StreamMetricsResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Tag;
 import io.prometheus.client.Metrics;
 import io.remora.stats.StatsSink;
 import io.remora.stats.StatsSnapshot;
-import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManager;
-import io.remora.upstream.Host;
+import io.remora.xds.grpc.ClusterChannel;
 import io.remora.xds.translate.StatsSinksTranslator;
 
-import java.net.SocketAddress;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -37,16 +34,14 @@ public final class MetricsServiceSink implements StatsSink {
 
     private final StatsSinksTranslator.MetricsService config;
     private final Node node;
-    private final ClusterManager clusters;
-    private ManagedChannel channel;
-    private SocketAddress channelAddress;
+    private final ClusterChannel channel;
     /** The open stream, or null; reset from gRPC's threads when the server ends it. */
     private volatile StreamObserver<StreamMetricsMessage> stream;
 
     public MetricsServiceSink(StatsSinksTranslator.MetricsService config, Node node, ClusterManager clusters) {
         this.config = config;
         this.node = node;
-        this.clusters = clusters;
+        this.channel = new ClusterChannel(clusters, config.cluster(), config.authority());
     }
 
     @Override
@@ -54,7 +49,7 @@ public final class MetricsServiceSink implements StatsSink {
         StreamMetricsMessage.Builder msg = StreamMetricsMessage.newBuilder();
         StreamObserver<StreamMetricsMessage> s = stream;
         if (s == null) {
-            ManagedChannel ch = channel();
+            ManagedChannel ch = channel.get();
             if (ch == null) {
                 LOG.fine(() -> "metrics service: no healthy host in cluster '" + config.cluster() + "'");
                 return;
@@ -158,34 +153,6 @@ public final class MetricsServiceSink implements StatsSink {
         return m;
     }
 
-    /** A channel to a healthy host of the cluster; rebuilt when that host changes. */
-    private ManagedChannel channel() {
-        Cluster c = clusters.get(config.cluster());
-        if (c == null) {
-            return null;
-        }
-        SocketAddress target = null;
-        for (Host h : c.hosts()) {
-            if (h.isHealthy()) {
-                target = h.address();
-                break;
-            }
-        }
-        if (target == null) {
-            return null;
-        }
-        if (channel == null || !target.equals(channelAddress)) {
-            if (channel != null) {
-                channel.shutdown();
-            }
-            channel = NettyChannelBuilder.forAddress(target).usePlaintext()
-                    .overrideAuthority(config.authority().isEmpty() ? config.cluster() : config.authority())
-                    .build();
-            channelAddress = target;
-        }
-        return channel;
-    }
-
     @Override
     public void close() {
         StreamObserver<StreamMetricsMessage> s = stream;
@@ -196,9 +163,7 @@ public final class MetricsServiceSink implements StatsSink {
                 // closing
             }
         }
-        if (channel != null) {
-            channel.shutdown();
-        }
+        channel.close();
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.remora.xds.tracing;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,11 +19,9 @@ import io.remora.config.TracingConfig;
 import io.remora.runtime.Runtime;
 import io.remora.tracing.FinishedSpan;
 import io.remora.tracing.SpanSink;
-import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManager;
-import io.remora.upstream.Host;
+import io.remora.xds.grpc.ClusterChannel;
 
-import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,20 +49,18 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
     private static final int MAX_BUFFERED = 10_000;
 
     private final TracingConfig.OpenTelemetry config;
-    private final ClusterManager clusters;
     private final Supplier<Runtime> runtime;
     private final ConcurrentLinkedQueue<FinishedSpan> buffer = new ConcurrentLinkedQueue<>();
     private final AtomicInteger buffered = new AtomicInteger();
     private final ScheduledExecutorService timer;
     private final Counter spansSent;
     private final Counter timerFlushed;
-    private ManagedChannel channel;
-    private SocketAddress channelAddress;
+    private final ClusterChannel channel;
 
     public OtlpSpanExporter(TracingConfig.OpenTelemetry config, ClusterManager clusters, Supplier<Runtime> runtime,
                             MeterRegistry registry) {
         this.config = config;
-        this.clusters = clusters;
+        this.channel = new ClusterChannel(clusters, config.cluster(), config.authority());
         this.runtime = runtime;
         this.spansSent = Counter.builder("envoy_tracing_opentelemetry_spans_sent").register(registry);
         this.timerFlushed = Counter.builder("envoy_tracing_opentelemetry_timer_flushed").register(registry);
@@ -117,7 +112,7 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
         if (spans.isEmpty()) {
             return;
         }
-        ManagedChannel ch = channel();
+        ManagedChannel ch = channel.get();
         if (ch == null) {
             LOG.fine(() -> "no healthy host in cluster '" + config.cluster() + "': dropping " + spans.size() + " span(s)");
             return;
@@ -144,34 +139,6 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
                     public void onCompleted() {
                     }
                 });
-    }
-
-    /** A channel to a healthy host of the cluster; rebuilt when that host changes. */
-    private ManagedChannel channel() {
-        Cluster c = clusters.get(config.cluster());
-        if (c == null) {
-            return null;
-        }
-        SocketAddress target = null;
-        for (Host h : c.hosts()) {
-            if (h.isHealthy()) {
-                target = h.address();
-                break;
-            }
-        }
-        if (target == null) {
-            return null;
-        }
-        if (channel == null || !target.equals(channelAddress)) {
-            if (channel != null) {
-                channel.shutdown();
-            }
-            channel = NettyChannelBuilder.forAddress(target).usePlaintext()
-                    .overrideAuthority(config.authority().isEmpty() ? config.cluster() : config.authority())
-                    .build();
-            channelAddress = target;
-        }
-        return channel;
     }
 
     static Span toProto(FinishedSpan s) {
@@ -218,8 +185,6 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
             // best effort at shutdown
         }
         timer.shutdownNow();
-        if (channel != null) {
-            channel.shutdown();
-        }
+        channel.close();
     }
 }

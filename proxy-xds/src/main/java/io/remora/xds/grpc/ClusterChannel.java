@@ -1,0 +1,62 @@
+package io.remora.xds.grpc;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.ClusterManager;
+import io.remora.upstream.Host;
+
+import java.net.SocketAddress;
+
+/**
+ * A plaintext gRPC channel to a healthy host of one cluster ({@code envoy_grpc} services of stats
+ * sinks and tracers), rebuilt when that host changes. Not thread-safe: one caller thread.
+ */
+public final class ClusterChannel implements AutoCloseable {
+    private final ClusterManager clusters;
+    private final String cluster;
+    private final String authority;
+    private ManagedChannel channel;
+    private SocketAddress channelAddress;
+
+    /** @param authority the :authority to send; empty means the cluster's name, as Envoy does */
+    public ClusterChannel(ClusterManager clusters, String cluster, String authority) {
+        this.clusters = clusters;
+        this.cluster = cluster;
+        this.authority = authority == null || authority.isEmpty() ? cluster : authority;
+    }
+
+    /** The channel, or null while the cluster is unknown or has no healthy host. */
+    public ManagedChannel get() {
+        Cluster c = clusters.get(cluster);
+        if (c == null) {
+            return null;
+        }
+        SocketAddress target = null;
+        for (Host h : c.hosts()) {
+            if (h.isHealthy()) {
+                target = h.address();
+                break;
+            }
+        }
+        if (target == null) {
+            return null;
+        }
+        if (channel == null || !target.equals(channelAddress)) {
+            if (channel != null) {
+                channel.shutdown();
+            }
+            channel = NettyChannelBuilder.forAddress(target).usePlaintext().overrideAuthority(authority).build();
+            channelAddress = target;
+        }
+        return channel;
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.shutdown();
+            channel = null;
+        }
+    }
+}
