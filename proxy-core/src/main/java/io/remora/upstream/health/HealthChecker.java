@@ -232,6 +232,7 @@ public final class HealthChecker {
             if (!finishCheck()) {
                 return;
             }
+            stats.success.increment();
             numUnhealthy = 0;
             Transition t = Transition.UNCHANGED;
             if (host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
@@ -259,7 +260,6 @@ public final class HealthChecker {
             if (config.alwaysLogHealthCheckSuccess()) {
                 logEvent("successful_health_check_event", "{}", 12);
             }
-            stats.success.increment();
             firstCheck = false;
             done(t);
             onSuccess.accept(host);
@@ -269,6 +269,13 @@ public final class HealthChecker {
         public void failure(Probe.FailureType type, boolean retriable) {
             if (!finishCheck()) {
                 return;
+            }
+            // Counted before the host's flags change: whoever sees the host ejected sees its failures.
+            stats.failure.increment();
+            if (type == Probe.FailureType.NETWORK) {
+                stats.networkFailure.increment();
+            } else if (type == Probe.FailureType.PASSIVE) {
+                stats.passiveFailure.increment();
             }
             numHealthy = 0;
             if (type != Probe.FailureType.NETWORK_TIMEOUT) {
@@ -289,12 +296,6 @@ public final class HealthChecker {
             if ((firstCheck || config.alwaysLogHealthCheckFailures())) {
                 logEvent("health_check_failure_event",
                         "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
-            }
-            stats.failure.increment();
-            if (type == Probe.FailureType.NETWORK) {
-                stats.networkFailure.increment();
-            } else if (type == Probe.FailureType.PASSIVE) {
-                stats.passiveFailure.increment();
             }
             firstCheck = false;
             done(t);
