@@ -12,7 +12,10 @@ import java.util.logging.LogRecord;
  * Formats JUL records with Envoy's (spdlog) log pattern, compiled once. Supported specifiers:
  * %Y %y %m %d %H %M %S %T %D %e (millis) %f (micros) %F (nanos) %z %t (thread id) %P (pid)
  * %l (level) %L (short level) %n (logger / component) %v (message) %_ (message, newlines escaped)
- * %j (message, JSON-escaped) %%. Anything else is printed as written.
+ * %j (message, JSON-escaped) %g (source file path) %s (source file name) %# (source line)
+ * %! (source function) %%. Anything else is printed as written. The source specifiers (Istio's
+ * default pilot-agent format has %g:%#) name the Java class and line that logged; finding them
+ * walks the stack, so a format without them costs nothing.
  */
 public final class EnvoyLogFormatter extends Formatter {
 
@@ -123,8 +126,40 @@ public final class EnvoyLogFormatter extends Formatter {
             case '_' -> (sb, r, t) -> sb.append(message(r).replace("\n", "\\n"));
             case 'j' -> (sb, r, t) -> jsonEscape(sb, message(r));
             case '%' -> (sb, r, t) -> sb.append('%');
+            case 'g' -> (sb, r, t) -> sourceFile(sb, r, true);
+            case 's' -> (sb, r, t) -> sourceFile(sb, r, false);
+            case '#' -> (sb, r, t) -> sourceLine(sb, r);
+            case '!' -> (sb, r, t) -> {
+                if (r.getSourceMethodName() != null) {
+                    sb.append(r.getSourceMethodName());
+                }
+            };
             default -> null;
         };
+    }
+
+    /** The logging class's source file: io/remora/http/ActiveStream.java, or ActiveStream.java. */
+    private static void sourceFile(StringBuilder sb, LogRecord r, boolean path) {
+        String c = r.getSourceClassName();
+        if (c == null) {
+            return;
+        }
+        int nested = c.indexOf('$');
+        String outer = nested > 0 ? c.substring(0, nested) : c;
+        sb.append(path ? outer.replace('.', '/') : outer.substring(outer.lastIndexOf('.') + 1)).append(".java");
+    }
+
+    /** The logging call's line: records are published on the logging thread, so its frame is on the stack. */
+    private static void sourceLine(StringBuilder sb, LogRecord r) {
+        String c = r.getSourceClassName();
+        String m = r.getSourceMethodName();
+        if (c == null) {
+            return;
+        }
+        StackWalker.getInstance().walk(frames -> frames
+                        .filter(f -> f.getClassName().equals(c) && (m == null || f.getMethodName().equals(m)))
+                        .findFirst())
+                .ifPresent(f -> sb.append(f.getLineNumber()));
     }
 
     private static String message(LogRecord r) {

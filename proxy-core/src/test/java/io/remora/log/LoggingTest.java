@@ -74,4 +74,23 @@ class LoggingTest {
         assertThrows(IllegalArgumentException.class, () -> Logging.parseLevel("loud"));
         assertThrows(IllegalArgumentException.class, () -> Logging.parseComponentLevels("upstream"));
     }
+
+    @Test
+    void istioSourceFormatNamesTheLoggingClassAndLine() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // pilot-agent's --log-format
+        Logging.install("info", null, "%Y-%m-%dT%T.%fZ\t%l\tenvoy %n %g:%#\t%v\tthread=%t|%s %!", out);
+        int line = new Throwable().getStackTrace()[0].getLineNumber() + 1;
+        Logging.logger("main").info("sourced");
+        String mine = "";
+        for (String l : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (l.contains("sourced")) {
+                mine = l;
+            }
+        }
+        assertTrue(mine.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}Z\tinfo\tenvoy main "
+                + "io/remora/log/LoggingTest\\.java:" + line + "\tsourced\tthread=\\d+\\|LoggingTest\\.java "
+                + "istioSourceFormatNamesTheLoggingClassAndLine"), mine);
+        Logging.install("info", null, null, new ByteArrayOutputStream());
+    }
 }
