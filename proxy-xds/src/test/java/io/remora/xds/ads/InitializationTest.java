@@ -47,7 +47,8 @@ class InitializationTest {
                 assertTrue(applier.initializedWithoutSnapshot.await(10, TimeUnit.SECONDS),
                         "a rejected first LDS update ends initialization although initial_fetch_timeout is 0s");
                 assertTrue(applier.applied.isEmpty());
-                assertEquals(1.0, client.stats().ldsUpdateRejected());
+                // The control plane may send the same version again before it sees the NACK.
+                assertTrue(client.stats().ldsUpdateRejected() >= 1.0, "lds update_rejected counted");
 
                 // a good update later is applied as any other
                 cp.set(XdsTestResources.with("2", List.of(plainListener("good", 15001))));
