@@ -531,11 +531,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
             HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h);
+            // No listener on these writes: a void promise saves one per write; a failure still
+            // reaches exceptionCaught, which closes the connection.
             if (endStream) {
-                ctx.write(resp);
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                ctx.write(resp, ctx.voidPromise());
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
             } else {
-                ctx.writeAndFlush(resp);
+                ctx.writeAndFlush(resp, ctx.voidPromise());
             }
         }
 
@@ -573,7 +575,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 }
                 return;
             }
-            ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+            ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data, io.remora.http.upstream.HeaderConversion.NO_TRAILERS)
+                    : new DefaultHttpContent(data), ctx.voidPromise());
         }
 
         /** The upstream ended its half of the tunnel: so does this connection, after what is queued. */

@@ -67,6 +67,23 @@ public final class HeaderConversion {
         }
     }
 
+    /**
+     * For the last content of a message written without trailers: Netty's default makes an empty
+     * header map for every one.
+     */
+    public static final io.netty.handler.codec.http.HttpHeadersFactory NO_TRAILERS =
+            new io.netty.handler.codec.http.HttpHeadersFactory() {
+                @Override
+                public HttpHeaders newHeaders() {
+                    return io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
+                }
+
+                @Override
+                public HttpHeaders newEmptyHeaders() {
+                    return io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
+                }
+            };
+
     /** An HTTP/1.1 request head; chunked unless the body is known (content-length or none). */
     public static HttpRequest toHttp1Request(Http2Headers h, boolean endStream) {
         HttpMethod method = HttpMethod.valueOf(String.valueOf(h.method()));
