@@ -21,6 +21,10 @@ import java.util.List;
  * @param clientCertForwarding {@code forward_client_cert_details} / {@code set_current_client_cert_details}
  * @param upgrades         {@code upgrade_configs}: the upgrade types (websocket, CONNECT, ...) this
  *                         connection manager lets through unless a route says otherwise
+ * @param maxConnectionDuration {@code common_http_protocol_options.max_connection_duration}: a
+ *                         downstream connection older than this is drained; null or ZERO for none
+ * @param maxRequestsPerConnection {@code common_http_protocol_options.max_requests_per_connection}:
+ *                         the request that reaches it is a connection's last; 0 for unlimited
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -48,11 +52,31 @@ public record HttpConnectionManagerConfig(
         Duration requestHeadersTimeout,
         TracingConfig tracing,
         ClientCertForwarding clientCertForwarding,
-        List<Upgrade> upgrades) implements NetworkFilterConfig {
+        List<Upgrade> upgrades,
+        Duration maxConnectionDuration,
+        int maxRequestsPerConnection) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
         clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
+    }
+
+    /** Without max_connection_duration and max_requests_per_connection (Envoy's defaults: none). */
+    public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
+                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
+                                       Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
+                                       int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
+                                       int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
+                                       boolean preserveExternalRequestId, String serverName,
+                                       ServerHeaderTransformation serverHeaderTransformation, Http2Options http2Options,
+                                       boolean normalizePath, boolean mergeSlashes, List<AccessLogConfig> accessLogs,
+                                       Duration requestHeadersTimeout, TracingConfig tracing,
+                                       ClientCertForwarding clientCertForwarding, List<Upgrade> upgrades) {
+        this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
+                drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
+                skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
+                http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing,
+                clientCertForwarding, upgrades, null, 0);
     }
 
     /** Without tracing and x-forwarded-client-cert settings (Envoy's default, SANITIZE). */
@@ -111,7 +135,18 @@ public record HttpConnectionManagerConfig(
                 streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb,
                 maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId,
                 preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath,
-                mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, u);
+                mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, u,
+                maxConnectionDuration, maxRequestsPerConnection);
+    }
+
+    /** This config with a downstream max_connection_duration and max_requests_per_connection. */
+    public HttpConnectionManagerConfig withConnectionLifetime(Duration maxDuration, int maxRequests) {
+        return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters,
+                streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb,
+                maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId,
+                preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath,
+                mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades,
+                maxDuration, maxRequests);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }

@@ -38,6 +38,8 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
     boolean draining;
     boolean closed;
     int activeStreams;
+    /** max_connection_duration / max_requests_per_connection; null when neither is set. */
+    ConnectionLifetime lifetime;
     private long idleSinceNanos = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
     // Stream idle timeouts: one timer per connection, re-armed for the earliest deadline of the
@@ -71,6 +73,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
 
     void streamStarted() {
         activeStreams++;
+        if (lifetime != null) {
+            lifetime.onStream();
+        }
     }
 
     void streamEnded() {
@@ -97,6 +102,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
     protected void onTimerScaleChanged() {
         if (closed) {
             return;
+        }
+        if (lifetime != null) {
+            lifetime.onTimerScaleChanged();
         }
         if (idleTimer != null) {
             idleTimer.cancel(false);
@@ -213,6 +221,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
             worker.removeConnection(this);
             if (idleTimer != null) {
                 idleTimer.cancel(false);
+            }
+            if (lifetime != null) {
+                lifetime.onClosed();
             }
             if (streamIdleTimer != null) {
                 streamIdleTimer.cancel(false);
