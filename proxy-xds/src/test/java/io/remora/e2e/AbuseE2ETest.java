@@ -49,6 +49,7 @@ class AbuseE2ETest {
     static TestUpstream upstream;
     static ServerSocket switchingUpstream;
     static Thread switchingThread;
+    static ServerSocket informationalUpstream;
     static ProxyProcess proxy;
     static int port;
 
@@ -59,17 +60,24 @@ class AbuseE2ETest {
         switchingThread = new Thread(AbuseE2ETest::switchProtocolsToEveryone, "switching-upstream");
         switchingThread.setDaemon(true);
         switchingThread.start();
+        informationalUpstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread informational = new Thread(AbuseE2ETest::informationalThenFinal, "informational-upstream");
+        informational.setDaemon(true);
+        informational.start();
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
         String routes = """
                 - match: { prefix: "/switch" }
                   route: { cluster: switching }
+                - match: { prefix: "/informational" }
+                  route: { cluster: informational }
                 - match: { prefix: "/" }
                   route: { cluster: backend }
                 """;
         String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
                 Bootstraps.cluster("backend", false, null, upstream.port())
-                        + "\n" + Bootstraps.cluster("switching", false, null, switchingUpstream.getLocalPort()));
+                        + "\n" + Bootstraps.cluster("switching", false, null, switchingUpstream.getLocalPort())
+                        + "\n" + Bootstraps.cluster("informational", false, null, informationalUpstream.getLocalPort()));
         // Unfinished heads are reaped 10 s after their first byte.
         yaml = yaml.replaceFirst("( +)stat_prefix: ingress\n", "$1stat_prefix: ingress\n$1request_headers_timeout: 10s\n");
         // The container image's JVM flags. Paranoid leak detection keeps a stack trace per buffer
@@ -105,6 +113,38 @@ class AbuseE2ETest {
         }
     }
 
+    /** An upstream that reads a request (and its body) and answers 100, 103 and 102 before its 200. */
+    private static void informationalThenFinal() {
+        while (!informationalUpstream.isClosed()) {
+            try (Socket s = informationalUpstream.accept()) {
+                s.setSoTimeout(5000);
+                InputStream in = s.getInputStream();
+                StringBuilder head = new StringBuilder();
+                while (head.indexOf("\r\n\r\n") < 0) {
+                    int b = in.read();
+                    if (b < 0) {
+                        break;
+                    }
+                    head.append((char) b);
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+                if (m.find()) {
+                    in.readNBytes(Integer.parseInt(m.group(1)));
+                }
+                s.getOutputStream().write(("HTTP/1.1 100 Continue\r\n\r\n"
+                        + "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                        + "HTTP/1.1 102 Processing\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfinal")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+                s.shutdownOutput();
+                in.read(); // until the proxy closes its side
+            } catch (IOException e) {
+                // next one
+            }
+        }
+    }
+
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
@@ -118,6 +158,9 @@ class AbuseE2ETest {
         }
         if (switchingUpstream != null) {
             switchingUpstream.close();
+        }
+        if (informationalUpstream != null) {
+            informationalUpstream.close();
         }
     }
 
@@ -169,6 +212,51 @@ class AbuseE2ETest {
         assertFalse(r.contains("INJECTED"), "upstream bytes reached the client: " + r);
         assertFalse(r.contains("101"), r);
         servesNewClients(1);
+    }
+
+    @Test
+    @Order(2)
+    void upstreamInformationalResponsesAreDroppedAndOnly100ContinueComesFromTheProxy() throws Exception {
+        String r = raw("GET /informational HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200"), r);
+        assertTrue(r.endsWith("final"), r);
+        assertFalse(r.contains(" 100 ") || r.contains(" 102 ") || r.contains(" 103 ") || r.contains("style.css"), r);
+        // Expect: 100-continue is answered by the proxy once; the upstream's own 100 never reaches the client.
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /informational HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder interim = new StringBuilder();
+            while (interim.indexOf("\r\n\r\n") < 0) {
+                int b = in.read();
+                assertTrue(b >= 0, "closed before 100 Continue: " + interim);
+                interim.append((char) b);
+            }
+            assertTrue(interim.toString().startsWith("HTTP/1.1 100 Continue"), interim.toString());
+            out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String rest = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(rest.startsWith("HTTP/1.1 200"), rest);
+            assertTrue(rest.endsWith("final"), rest);
+            assertFalse(rest.contains(" 100 ") || rest.contains(" 103 "), rest);
+        }
+        // HTTP/2: one HEADERS frame for the stream, the final one.
+        try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
+            h2.settingsAck().get(1, "a", "/informational", true).flush();
+            int headers = 0;
+            boolean ended = false;
+            for (RawH2.Frame f = h2.read(); f != null && !ended; f = ended ? null : h2.read()) {
+                if (f.streamId() == 1 && f.type() == RawH2.HEADERS) {
+                    headers++;
+                }
+                ended = f.streamId() == 1 && (f.flags() & 0x1) != 0;
+            }
+            assertTrue(ended, "the stream did not end");
+            assertEquals(1, headers, "informational HEADERS reached the HTTP/2 client");
+        }
     }
 
     @Test
