@@ -43,14 +43,21 @@ final class ConnectionLifetime {
         return l;
     }
 
-    /** A new request on the connection: the one that reaches max_requests_per_connection is its last. */
+    /**
+     * A new request on the connection: the one that reaches max_requests_per_connection is its
+     * last. As in Envoy, every request at or past the limit counts (HTTP/2 streams the client
+     * opened before it saw the GOAWAY).
+     */
     void onStream() {
-        if (maxRequests <= 0 || ++requests != maxRequests) {
+        if (maxRequests <= 0 || ++requests < maxRequests) {
             return;
         }
         cx.hcm.stats.downstreamCxMaxRequestsReached.increment();
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
             LOG.fine("[" + cx.channel.id().asShortText() + "] max requests per connection reached");
+        }
+        if (cx.draining) {
+            return;
         }
         if (cx.codec instanceof Http2Connection) {
             // Out of the stream's own setup: the GOAWAY leaves once the HEADERS have been read.

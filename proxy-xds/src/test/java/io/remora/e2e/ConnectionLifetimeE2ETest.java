@@ -293,7 +293,10 @@ class ConnectionLifetimeE2ETest {
         double before = hcmStat("downstream_cx_max_requests_reached", "lifetime");
         try (RawH2 h2 = new RawH2("127.0.0.1", http)) {
             h2.socket().setSoTimeout(20_000);
-            h2.settingsAck().get(1, "a", "/1", true).get(3, "a", "/2", true).get(5, "a", "/3", true).flush();
+            // The third stream reaches the limit; the fourth, sent before the client saw a GOAWAY, is
+            // still served and counted again, as in Envoy.
+            h2.settingsAck().get(1, "a", "/1", true).get(3, "a", "/2", true).get(5, "a", "/3", true)
+                    .get(7, "a", "/4", true).flush();
             List<Integer> answered = new ArrayList<>();
             List<RawH2.Frame> goAways = new ArrayList<>();
             for (RawH2.Frame f = h2.read(); f != null; f = h2.read()) {
@@ -303,15 +306,15 @@ class ConnectionLifetimeE2ETest {
                     goAways.add(f);
                 }
             }
-            assertEquals(List.of(1, 3, 5), answered);
+            assertEquals(List.of(1, 3, 5, 7), answered);
             // Envoy's drain: a notice (last stream 2^31-1), then after drain_timeout the real last stream.
             assertEquals(2, goAways.size(), "GOAWAY frames: " + goAways.size());
             assertEquals(RawH2.NO_ERROR, goAways.get(0).goAwayError());
             assertEquals(Integer.MAX_VALUE, lastStreamId(goAways.get(0)));
-            assertEquals(5, lastStreamId(goAways.get(1)));
+            assertEquals(7, lastStreamId(goAways.get(1)));
             assertEquals(-1, h2.socket().getInputStream().read(), "the connection stayed open");
         }
-        assertEquals(before + 1, hcmStat("downstream_cx_max_requests_reached", "lifetime"));
+        assertEquals(before + 2, hcmStat("downstream_cx_max_requests_reached", "lifetime"));
     }
 
     private static int lastStreamId(RawH2.Frame goAway) {
