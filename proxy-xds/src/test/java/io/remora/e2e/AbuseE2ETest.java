@@ -403,7 +403,7 @@ class AbuseE2ETest {
 
     @Test
     @Order(6)
-    void http2RapidResetAndPingFloodGetEnhanceYourCalm() throws Exception {
+    void http2RapidResetPingAndSettingsFloodsGetEnhanceYourCalm() throws Exception {
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
             h2.settingsAck();
             for (int i = 0; i < 1000; i++) {
@@ -430,6 +430,24 @@ class AbuseE2ETest {
             }
             RawH2.Frame goAway = h2.awaitGoAway();
             assertNotNull(goAway, "no GOAWAY after a PING flood");
+            assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
+        }
+        // SETTINGS frames each owe an ACK: a peer that sends them without reading is cut off the same way.
+        try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
+            h2.socket().setReceiveBufferSize(4096);
+            h2.settingsAck();
+            for (int round = 0; round < 200; round++) {
+                for (int i = 0; i < 1000; i++) {
+                    h2.settings(0x3, 100 + i); // MAX_CONCURRENT_STREAMS
+                }
+                try {
+                    h2.flush();
+                } catch (IOException closed) {
+                    break;
+                }
+            }
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY after a SETTINGS flood");
             assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
         }
         assertTrue(proxy.process().isAlive());
