@@ -16,8 +16,15 @@ final class Http2HeaderPhase implements Http2HeaderGuard.Timeouts {
 
     private final ConnectionContext cx;
 
-    Http2HeaderPhase(ConnectionContext cx) {
+    private Http2HeaderPhase(ConnectionContext cx) {
         this.cx = cx;
+    }
+
+    /** The connection's header guard, timed by its header-phase timeouts and re-armed under reduce_timeouts. */
+    static Http2HeaderGuard guard(ConnectionContext cx) {
+        Http2HeaderGuard g = new Http2HeaderGuard(cx.hcm.overload.headerBudget(), new Http2HeaderPhase(cx));
+        cx.headerPhaseRescale = g::rescale;
+        return g;
     }
 
     @Override
@@ -28,6 +35,11 @@ final class Http2HeaderPhase implements Http2HeaderGuard.Timeouts {
     @Override
     public long streamIdleNanos() {
         return cx.hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE, cx.hcm.streamIdleTimeoutNanos);
+    }
+
+    @Override
+    public void phase(boolean open) {
+        cx.headerPhase = open;
     }
 
     @Override

@@ -28,6 +28,9 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
         /** The stream idle timeout in nanoseconds as it applies now (scaled); 0 for none. */
         long streamIdleNanos();
 
+        /** A header block is left open past a read (true), or has ended (false). */
+        void phase(boolean open);
+
         void expired(boolean requestHeadersTimeout);
     }
 
@@ -54,9 +57,12 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     private final Timeouts timeouts;
     /** Between a HEADERS frame and the end of its block (END_HEADERS). */
     private boolean blockOpen;
+    /** blockOpen as last seen at the end of a read: the phase the timer watches. */
+    private boolean phaseOpen;
     private io.remora.util.WorkerTimer.Timeout timer;
     private boolean timerArmed;
     private boolean firesAsHeadersTimeout;
+    private long blockStartNanos;
     private ChannelHandlerContext ctx;
 
     public Http2HeaderGuard(HeaderBudget budget) {
@@ -90,8 +96,12 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (blockOpen != timerArmed) {
-            if (blockOpen) {
+        if (blockOpen != phaseOpen) {
+            phaseOpen = blockOpen;
+            if (timeouts != null) {
+                timeouts.phase(phaseOpen);
+            }
+            if (phaseOpen) {
                 armTimer();
             } else {
                 cancelTimer();
@@ -114,7 +124,21 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
             }
             firesAsHeadersTimeout = headersFirst;
             timerArmed = true;
-            io.remora.util.WorkerTimer.of(ctx.executor()).arm(timer, delay);
+            // Counted from the block's HEADERS frame, also when re-armed under a new scale.
+            long left = delay - (System.nanoTime() - blockStartNanos);
+            if (left > 0) {
+                io.remora.util.WorkerTimer.of(ctx.executor()).arm(timer, left);
+            } else {
+                timer.cancel();
+                fire();
+            }
+        }
+    }
+
+    /** reduce_timeouts changed strength: an unfinished block is judged by the new stream idle timeout. */
+    public void rescale() {
+        if (timerArmed && phaseOpen) {
+            armTimer();
         }
     }
 
@@ -126,7 +150,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     }
 
     private void fire() {
-        if (timerArmed && blockOpen && !shed && ctx.channel().isActive()) {
+        if (timerArmed && phaseOpen && !shed && ctx.channel().isActive()) {
             timerArmed = false;
             timeouts.expired(firesAsHeadersTimeout);
         }
@@ -170,6 +194,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
                     endsBlock = headerPayload && (flags & END_HEADERS) != 0;
                     if (type == HEADERS) {
                         blockOpen = true;
+                        blockStartNanos = System.nanoTime();
                     }
                     if (payloadLeft == 0) {
                         frameDone();
