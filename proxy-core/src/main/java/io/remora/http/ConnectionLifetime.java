@@ -92,7 +92,7 @@ final class ConnectionLifetime {
             return;
         }
         cx.drain();
-        if (cx.codec instanceof Http1Connection) {
+        if (cx.codec instanceof Http1Connection && !cx.headerPhase) {
             cx.codec.onIdleTimeout(); // closes now unless a request is in progress
         }
     }
