@@ -186,6 +186,25 @@ class AbuseE2ETest {
 
     @Test
     @Order(1)
+    void withoutAnOverloadManagerTheDefaultsWatchMemory() throws Exception {
+        // The bootstrap has no overload_manager: heap and direct memory are watched anyway, and the
+        // default actions stand ready (inactive at rest).
+        String stats = proxy.admin("/stats/prometheus");
+        for (String gauge : List.of("envoy_overload_envoy_resource_monitors_fixed_heap_pressure",
+                "envoy_overload_remora_resource_monitors_direct_memory_pressure",
+                "envoy_overload_envoy_overload_actions_stop_accepting_requests_active",
+                "envoy_overload_envoy_overload_actions_stop_accepting_connections_active",
+                "envoy_overload_envoy_overload_actions_disable_http_keepalive_active",
+                "envoy_overload_envoy_overload_actions_reset_high_memory_stream_active",
+                "envoy_overload_envoy_overload_actions_shrink_heap_active",
+                "envoy_overload_envoy_overload_actions_reduce_timeouts_scale_percent")) {
+            assertTrue(stats.contains("\n" + gauge + " "), gauge + " missing:\n" + stats);
+        }
+        assertEquals(0.0, proxy.metric("envoy_overload_envoy_overload_actions_stop_accepting_requests_active"));
+    }
+
+    @Test
+    @Order(1)
     void parsingGapsGetEnvoysAnswers() throws Exception {
         assertTrue(raw("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
                 .startsWith("HTTP/1.1 501"));
