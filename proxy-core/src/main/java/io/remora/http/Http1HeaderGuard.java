@@ -116,6 +116,9 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
 
     private void fire() {
         if (phaseStarted && timeout != null && ctx.channel().isActive()) {
+            if (firesAsHeadersTimeout) {
+                cx.hcm.stats.downstreamRqHeaderTimeout.increment();
+            }
             timeout.onHeaderPhaseTimeout(firesAsHeadersTimeout);
         }
     }

@@ -44,7 +44,9 @@ final class Http2HeaderPhase implements Http2HeaderGuard.Timeouts {
 
     @Override
     public void expired(boolean requestHeadersTimeout) {
-        if (!requestHeadersTimeout) {
+        if (requestHeadersTimeout) {
+            cx.hcm.stats.downstreamRqHeaderTimeout.increment();
+        } else {
             cx.hcm.stats.downstreamRqIdleTimeout.increment();
         }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {

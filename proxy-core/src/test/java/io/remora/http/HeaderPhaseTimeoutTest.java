@@ -55,6 +55,8 @@ class HeaderPhaseTimeoutTest {
         assertEquals("request header timeout", r.body());
         StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
         assertEquals("request_header_timeout", info.responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.downstreamRqHeaderTimeout.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
     }
 
     @Test
@@ -93,6 +95,7 @@ class HeaderPhaseTimeoutTest {
                 .requestHeadersTimeout(Duration.ofMillis(300))));
         unfinishedHttp2HeaderBlock();
         assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+        assertEquals(1.0, server.hcm.stats.downstreamRqHeaderTimeout.count());
         // Whole header blocks are not timed: requests after a pause are served.
         try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
             h2.settingsAck();
