@@ -41,8 +41,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     static void install(ConnectionContext cx) {
         Http2Connection conn = switchTo(cx);
         // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
-        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME,
-                new io.remora.overload.Http2HeaderGuard(cx.hcm.overload.headerBudget()));
+        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
         cx.channel.pipeline().addLast(frameCodec(cx), new Http2MultiplexHandler(streamInitializer(cx)), conn);
     }
 
@@ -57,7 +56,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
                 cx.codec = conn;
                 // Ahead of the frame codec the upgrade adds after ctx: header blocks count against the budget.
                 ctx.pipeline().addBefore(ctx.name(), io.remora.overload.Http2HeaderGuard.NAME,
-                        new io.remora.overload.Http2HeaderGuard(cx.hcm.overload.headerBudget()));
+                        Http2HeaderPhase.guard(cx));
                 super.upgradeTo(ctx, request);
             }
         };

@@ -134,9 +134,15 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         chain.track(ch);
         io.remora.tls.TlsConnection tls = null;
         if (chain.tls() != null) {
-            tls = chain.tls().install(ch, sni);
+            java.time.Duration connectTimeout = chain.config().transportSocketConnectTimeout();
+            boolean timed = TransportConnectTimeout.configured(connectTimeout);
+            tls = chain.tls().install(ch, sni, timed);
             if (tls == null) {
                 return false; // TLS could not be set up: closed, never served in plaintext
+            }
+            if (timed) {
+                TransportConnectTimeout.start(ch, ch.pipeline().get(io.netty.handler.ssl.SslHandler.class),
+                        connectTimeout, chain.overload(), rt.stats().downstreamCxTransportSocketConnectTimeout);
             }
         }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
