@@ -103,8 +103,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         started = true;
         streamInfo.downstreamRemoteAddress = info.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
-        streamInfo.downstreamTls = info.tls();
-        streamInfo.requestedServerName = info.serverName();
+        streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster();
         streamInfo.upstreamCluster = name;
@@ -203,6 +202,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         connectionCounted = true;
         clusterStats.upstreamCxActive.incrementAndGet();
         streamInfo.upstreamLocalAddress = upstream.localAddress();
+        streamInfo.upstreamConnectionId = io.remora.network.ConnectionIds.of(upstream);
+        streamInfo.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(h, ns);
         streamInfo.upstreamTls = upstream.attr(io.remora.tls.TlsConnection.UPSTREAM).get();
         upstream.closeFuture().addListener(f -> onUpstreamClosed());
         if (pending != null) {

@@ -141,6 +141,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
         host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
         router.info.upstreamHost = host.address();
         router.info.upstreamLocalAddress = s.localAddress();
+        router.info.upstreamConnectionId = s.connectionId();
+        router.info.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(host, ns);
         if (router.downstreamBlocked) {
             s.readEnabled(false);
         }

@@ -48,6 +48,11 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
     }
 
     @Override
+    public long connectionId() {
+        return io.remora.network.ConnectionIds.of(conn.channel);
+    }
+
+    @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {
         boolean connect = io.remora.http.Upgrades.isConnect(headers);
         if (!connect && io.remora.http.Upgrades.isUpgrade(headers)) {

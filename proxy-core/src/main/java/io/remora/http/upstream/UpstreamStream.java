@@ -13,6 +13,11 @@ public interface UpstreamStream {
 
     SocketAddress localAddress();
 
+    /** The upstream connection's id ({@code %UPSTREAM_CONNECTION_ID%}, debug lines), -1 when unknown. */
+    default long connectionId() {
+        return -1;
+    }
+
     /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
     void writeHeaders(Http2Headers headers, boolean endStream);
 
