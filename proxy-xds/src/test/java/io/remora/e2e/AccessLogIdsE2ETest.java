@@ -66,9 +66,10 @@ class AccessLogIdsE2ETest {
                               path: %s
                               log_format: { text_format_source: { inline_string: "%s" } }
                           route_config:
+                            name: local-routes
                             virtual_hosts:
                             - name: all
-                              domains: ["*"]
+                              domains: ["127.0.0.1:%d"]
                               routes:
                               - name: api-route
                                 match: { prefix: "/" }
@@ -103,7 +104,7 @@ class AccessLogIdsE2ETest {
                         - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
                           metadata: { filter_metadata: { envoy.lb: { canary: true, version: v2 } } }
                 %s
-                """.formatted(admin, http, httpLog, HTTP_FORMAT, tcp, tcpLog, upstream,
+                """.formatted(admin, http, httpLog, HTTP_FORMAT, http, tcp, tcpLog, upstream,
                 Bootstraps.indent(Bootstraps.cluster("otel", true, null, collector), 2));
     }
 
@@ -118,6 +119,17 @@ class AccessLogIdsE2ETest {
             Thread.sleep(50);
         }
         throw new AssertionError("expected " + n + " access log lines in " + file + ", got " + lines);
+    }
+
+    /** One request written as raw bytes; the whole answer (the peer closes). */
+    private static String raw(int port, String request) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
     }
 
     private static String field(String line, String name) {
@@ -179,16 +191,23 @@ class AccessLogIdsE2ETest {
                         + "\"] new connection from /127.0.0.1:"), log);
                 assertTrue(log.contains("[debug][pool] [Tags: \"ConnectionId\":\"" + upConn
                         + "\"] creating a new connection to /127.0.0.1:" + up.port() + " for cluster 'up'"), log);
+                assertTrue(log.contains("[debug][conn_handler] [Tags: \"ConnectionId\":\"" + conn
+                        + "\"] filter chain 'web-chain' of listener 'http' selected for destination"), log);
+
+                // A Host no virtual host serves: 404, and the router says why.
+                assertTrue(raw(http, "GET /x HTTP/1.1\r\nhost: nohost.test\r\nconnection: close\r\n\r\n")
+                        .startsWith("HTTP/1.1 404"));
+                Pattern noVhost = Pattern.compile("\\[debug]\\[router] \\[Tags: \"ConnectionId\":\"\\d+\",\"StreamId\":\"\\d+\"] "
+                        + "no virtual host match for authority 'nohost.test' in route config 'local-routes'");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!noVhost.matcher(proxy.log()).find() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(noVhost.matcher(proxy.log()).find(), proxy.log());
 
                 // tcp_proxy: its own downstream and upstream connections, its chain's name; no trace.
-                try (Socket s = new Socket("127.0.0.1", tcp)) {
-                    OutputStream out = s.getOutputStream();
-                    out.write("GET /t HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    InputStream in = s.getInputStream();
-                    String answer = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-                    assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
-                }
+                String answer = raw(tcp, "GET /t HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+                assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
                 String tcpLine = awaitLines(tcpLog, 1).get(0);
                 String tcpConn = field(tcpLine, "conn");
                 String tcpUp = field(tcpLine, "up");
