@@ -317,8 +317,10 @@ public final class AccessLogFormatter {
                 return num(i -> port(i.downstreamLocalAddress));
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
+            // From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector).
             case "REQUESTED_SERVER_NAME":
-                return str(i -> i.requestedServerName, maxLen);
+                return str(i -> i.requestedServerName != null ? i.requestedServerName
+                        : i.downstreamTls == null ? null : i.downstreamTls.serverName(), maxLen);
             case "HOSTNAME": {
                 String host = hostname();
                 return str(i -> host, maxLen);
