@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
  * reads; a FIN is passed on as a half-close; the connection ends when both directions have.
  */
 final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext {
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
     public static final String UPSTREAM_INFO_KEY = "remora.tcp_proxy.stream_info";
@@ -125,6 +126,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     }
 
     private void connect() {
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            LOG.fine(io.remora.log.LogTags.conn(downstream) + "Creating connection to cluster " + cluster.name());
+        }
         Host h = cluster.chooseHost(this);
         if (h == null) {
             streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);

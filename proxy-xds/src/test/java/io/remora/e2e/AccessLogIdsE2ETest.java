@@ -216,6 +216,8 @@ class AccessLogIdsE2ETest {
                 assertNotEquals(upConn, tcpUp, tcpLine);
                 assertEquals("tcp-chain", field(tcpLine, "chain"), tcpLine);
                 assertEquals("-", field(tcpLine, "trace"), tcpLine);
+                assertTrue(proxy.log().contains("[debug][filter] [Tags: \"ConnectionId\":\"" + tcpConn
+                        + "\"] Creating connection to cluster up"), proxy.log());
             }
         }
     }
