@@ -191,6 +191,8 @@ class AccessLogIdsE2ETest {
                         + "\"] new connection from /127.0.0.1:"), log);
                 assertTrue(log.contains("[debug][pool] [Tags: \"ConnectionId\":\"" + upConn
                         + "\"] creating a new connection to /127.0.0.1:" + up.port() + " for cluster 'up'"), log);
+                assertTrue(log.contains("[debug][pool] [Tags: \"ConnectionId\":\"" + upConn
+                        + "\"] connected to /127.0.0.1:" + up.port() + " for cluster 'up'"), log);
                 assertTrue(log.contains("[debug][conn_handler] [Tags: \"ConnectionId\":\"" + conn
                         + "\"] filter chain 'web-chain' of listener 'http' selected for destination"), log);
 
