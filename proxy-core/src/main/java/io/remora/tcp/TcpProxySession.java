@@ -209,6 +209,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         streamInfo.upstreamConnectionId = io.remora.network.ConnectionIds.of(upstream);
         streamInfo.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(h, ns);
         streamInfo.upstreamTls = upstream.attr(io.remora.tls.TlsConnection.UPSTREAM).get();
+        streamInfo.upstreamFilterState = io.remora.network.FilterState.of(upstream);
         upstream.closeFuture().addListener(f -> onUpstreamClosed());
         if (pending != null) {
             ByteBuf b;

@@ -83,8 +83,8 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
-    public long connectionId() {
-        return io.remora.network.ConnectionIds.of(channel);
+    public io.netty.channel.Channel connection() {
+        return channel;
     }
 
     @Override

@@ -48,8 +48,8 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
     }
 
     @Override
-    public long connectionId() {
-        return io.remora.network.ConnectionIds.of(conn.channel);
+    public io.netty.channel.Channel connection() {
+        return conn.channel;
     }
 
     @Override

@@ -142,8 +142,8 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
     }
 
     @Override
-    public long connectionId() {
-        return io.remora.network.ConnectionIds.of(channel);
+    public io.netty.channel.Channel connection() {
+        return channel;
     }
 
     /** Nothing goes on the wire: the proxy answers 200 for the host, as Envoy's TcpUpstream. */
