@@ -46,8 +46,12 @@ final class MetadataOperators {
         return switch (source) {
             case DYNAMIC -> i.dynamicMetadata(ns);
             case UPSTREAM_HOST -> i.upstreamHostMetadata == null ? Map.of() : i.upstreamHostMetadata.apply(ns);
-            // Remora's model keeps no cluster, route, listener or virtual host metadata (yet).
-            case CLUSTER, ROUTE, LISTENER, VIRTUAL_HOST -> Map.of();
+            case CLUSTER -> {
+                Map<String, Object> m = i.upstreamClusterMetadata == null ? null : i.upstreamClusterMetadata.get(ns);
+                yield m == null ? Map.of() : m;
+            }
+            // Remora's model keeps no route, listener or virtual host metadata (yet).
+            case ROUTE, LISTENER, VIRTUAL_HOST -> Map.of();
         };
     }
 

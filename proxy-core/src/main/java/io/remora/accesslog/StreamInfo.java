@@ -74,6 +74,8 @@ public final class StreamInfo {
      * read only when a log asks.
      */
     public java.util.function.Function<String, Map<String, Object>> upstreamHostMetadata;
+    /** {@code %CLUSTER_METADATA%}: the upstream cluster's filter metadata by namespace, or null. */
+    public Map<String, Map<String, Object>> upstreamClusterMetadata;
     public String upstreamTransportFailureReason;
     /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
     public io.remora.tls.TlsConnection downstreamTls;

@@ -33,7 +33,8 @@ class AccessLogIdsE2ETest {
     private static final String HTTP_FORMAT = "conn=%CONNECTION_ID% up=%UPSTREAM_CONNECTION_ID% trace=%TRACE_ID% "
             + "chain=%FILTER_CHAIN_NAME% route=%ROUTE_NAME% vc=%VIRTUAL_CLUSTER_NAME% sni=%REQUESTED_SERVER_NAME% "
             + "lport=%DOWNSTREAM_LOCAL_PORT% canary=%UPSTREAM_METADATA(envoy.lb:canary)% "
-            + "meta=%METADATA(UPSTREAM_HOST:envoy.lb)% uid=%UNIQUE_ID% host=%HOSTNAME%\\n";
+            + "meta=%METADATA(UPSTREAM_HOST:envoy.lb)% owner=%CLUSTER_METADATA(team:owner)% team=%METADATA(CLUSTER:team)% "
+            + "uid=%UNIQUE_ID% host=%HOSTNAME%\\n";
 
     private static String bootstrap(int admin, int http, int tcp, int upstream, int collector, Path httpLog,
                                     Path tcpLog) {
@@ -97,6 +98,7 @@ class AccessLogIdsE2ETest {
                   - name: up
                     type: STATIC
                     connect_timeout: 1s
+                    metadata: { filter_metadata: { team: { owner: payments, tier: gold } } }
                     load_assignment:
                       cluster_name: up
                       endpoints:
@@ -178,6 +180,8 @@ class AccessLogIdsE2ETest {
                 assertEquals(Integer.toString(http), field(first, "lport"), first);
                 assertEquals("true", field(first, "canary"), first);
                 assertTrue(field(first, "meta").contains("\"version\":\"v2\""), first);
+                assertEquals("payments", field(first, "owner"), first);
+                assertEquals("{\"owner\":\"payments\",\"tier\":\"gold\"}", field(first, "team"), first);
                 String uid = field(first, "uid");
                 assertTrue(uid.matches("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), uid);
                 assertNotEquals(uid, field(second, "uid"));
