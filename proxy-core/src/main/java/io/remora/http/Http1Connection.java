@@ -218,7 +218,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         s.requestComplete = noBody;
         s.skipLastContent = noBody;
         if (StreamLog.enabled()) {
-            StreamLog.requestHeaders(ctx.channel(), headers, noBody);
+            StreamLog.requestHeaders(s.stream.info, headers, noBody);
         }
         s.stream.decodeHeaders(headers, noBody);
     }
@@ -405,7 +405,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
+        LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
         ctx.close();
     }
 
@@ -496,7 +496,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         @Override
         public void encodeHeaders(Http2Headers headers, boolean endStream) {
             if (StreamLog.enabled()) {
-                StreamLog.responseHeaders(ctx.channel(), headers, endStream);
+                StreamLog.responseHeaders(stream.info, headers, endStream);
             }
             int status = AsciiString.of(headers.status()).parseInt();
             if (stream.tunnel()) {

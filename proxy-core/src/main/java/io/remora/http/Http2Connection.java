@@ -127,7 +127,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
+        LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
         if (cause instanceof io.netty.handler.codec.http2.Http2Exception) {
             // The codec shows us its connection errors before it answers them: it sends the GOAWAY
             // with their code (ENHANCE_YOUR_CALM for floods and rapid reset) and closes. Closing

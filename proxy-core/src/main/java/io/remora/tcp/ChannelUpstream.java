@@ -74,6 +74,11 @@ final class ChannelUpstream extends ChannelInboundHandlerAdapter implements TcpU
     }
 
     @Override
+    public Channel connection() {
+        return channel;
+    }
+
+    @Override
     public SocketAddress localAddress() {
         return channel.localAddress();
     }

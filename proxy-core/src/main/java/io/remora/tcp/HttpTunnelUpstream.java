@@ -228,6 +228,11 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
     }
 
     @Override
+    public io.netty.channel.Channel connection() {
+        return stream == null ? null : stream.connection();
+    }
+
+    @Override
     public SocketAddress localAddress() {
         return stream == null ? null : stream.localAddress();
     }

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext,
         io.remora.route.HeaderFormatter.Context {
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
     public static final String UPSTREAM_INFO_KEY = "remora.tcp_proxy.stream_info";
@@ -122,8 +123,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         started = true;
         streamInfo.downstreamRemoteAddress = info.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
-        streamInfo.downstreamTls = info.tls();
-        streamInfo.requestedServerName = info.serverName();
+        streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster();
         streamInfo.upstreamCluster = name;
@@ -145,6 +145,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     }
 
     private void connect() {
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            LOG.fine(io.remora.log.LogTags.conn(downstream) + "Creating connection to cluster " + cluster.name());
+        }
         Host h = cluster.chooseHost(this);
         if (h == null) {
             streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
@@ -241,6 +244,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         connectionCounted = true;
         clusterStats.upstreamCxActive.incrementAndGet();
         streamInfo.upstreamLocalAddress = u.localAddress();
+        streamInfo.upstreamConnectionId = io.remora.network.ConnectionIds.of(u.connection());
+        streamInfo.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(h, ns);
         streamInfo.upstreamTls = u.tls();
         streamInfo.upstreamFilterState = u.filterState();
         if (u instanceof ChannelUpstream c) {

@@ -35,6 +35,9 @@ interface TcpUpstream {
 
     SocketAddress localAddress();
 
+    /** The upstream connection carrying the bytes (for its id), or null before there is one. */
+    io.netty.channel.Channel connection();
+
     /** The upstream connection's TLS, or null. */
     TlsConnection tls();
 

@@ -213,6 +213,7 @@ public final class ClusterTranslator {
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
                 .maxConnectionDuration(maxDuration)
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
+                .metadata(filterMetadata(c.getMetadata()))
                 .build();
     }
 
@@ -288,5 +289,16 @@ public final class ClusterTranslator {
                 Protos.uint(o.hasInitialConnectionWindowSize(), o.getInitialConnectionWindowSize(),
                         d.initialConnectionWindowSize()),
                 o.getAllowConnect());
+    }
+
+    /** {@code metadata.filter_metadata} as plain Java values by namespace (for %CLUSTER_METADATA%). */
+    private static java.util.Map<String, java.util.Map<String, Object>> filterMetadata(
+            io.envoyproxy.envoy.config.core.v3.Metadata m) {
+        if (m.getFilterMetadataCount() == 0) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, java.util.Map<String, Object>> out = new java.util.TreeMap<>();
+        m.getFilterMetadataMap().forEach((ns, s) -> out.put(ns, Protos.structMap(s)));
+        return out;
     }
 }
