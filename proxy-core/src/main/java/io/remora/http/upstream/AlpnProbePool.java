@@ -18,8 +18,9 @@ import java.util.List;
  * {@code HttpProtocolOptions.auto_config} for one (worker, host): the protocol is the one ALPN
  * negotiates with the host, offering h2 and http/1.1 (a host that picks neither, or a plaintext
  * one, speaks HTTP/1.1). The first request to a host whose choice is not known yet waits for one
- * TLS connection that learns it; the choice is kept on the host, and from then on requests go
- * straight to the HTTP/1.1 or HTTP/2 pool.
+ * TLS connection that learns it; that connection then joins the HTTP/1.1 or HTTP/2 pool and
+ * serves the waiting requests. The choice is kept on the host, and from then on requests go
+ * straight to that pool.
  */
 final class AlpnProbePool implements ConnectionPool {
 
@@ -90,6 +91,11 @@ final class AlpnProbePool implements ConnectionPool {
 
     private void probe() {
         probing = true;
+        // The probe is the first connection of the pool it ends up in: counted now, and opened
+        // even at the connection limit, as Envoy opens a pool's first connection regardless.
+        cluster.limits().connections.incrementAndGet();
+        cluster.stats().upstreamCxTotal.increment();
+        host.stats.cxTotal.increment();
         new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.withOriginalSource(source), ch -> {
         }, new UpstreamConnector.Callback() {
             @Override
@@ -97,15 +103,23 @@ final class AlpnProbePool implements ConnectionPool {
                 SslHandler tls = channel.pipeline().get(SslHandler.class);
                 String alpn = tls == null ? null : tls.applicationProtocol();
                 host.negotiatedAlpn(alpn == null ? "http/1.1" : alpn);
-                // The probe only learns the protocol; the pools make their own connections.
-                channel.close();
                 probing = false;
+                // As Envoy's mixed pool: the connection that learned the protocol carries the
+                // requests. Handed over now, as the handshake completes, before the peer's
+                // first bytes (an h2 server's SETTINGS) are read.
+                ConnectionPool pool = ConnectionPools.get(loop, transport, cluster, host, known(cluster, host), source);
+                if (pool instanceof Http2ConnectionPool h2) {
+                    h2.adopt(channel);
+                } else {
+                    ((Http1ConnectionPool) pool).adopt(channel);
+                }
                 dispatch();
             }
 
             @Override
             public void onFailure(Channel channel, Throwable cause, boolean tls) {
                 probing = false;
+                cluster.limits().connections.decrementAndGet();
                 cluster.stats().upstreamCxConnectFail.increment();
                 host.stats.cxConnectFail.increment();
                 String why = PoolContext.describe(cause);
