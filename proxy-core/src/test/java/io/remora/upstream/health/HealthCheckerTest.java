@@ -180,6 +180,41 @@ class HealthCheckerTest {
         }
     }
 
+    private static long lines(Path log, String event) throws java.io.IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.contains("\"" + event + "\"")).count();
+    }
+
+    @Test
+    void noTrafficIntervalUntilTheClusterConnectsAndFailuresLoggedOnlyWhenAsked() throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = ss.getLocalPort();
+        ss.close(); // nothing listens: every check is a network failure
+        Duration fast = Duration.ofMillis(50);
+        HealthCheckConfig.Tcp tcp = new HealthCheckConfig.Tcp("", List.of());
+        Path quietLog = Files.createTempFile("hc-quiet", ".log");
+        Path loudLog = Files.createTempFile("hc-loud", ".log");
+        StatsRegistry quietStats = new StatsRegistry();
+        StatsRegistry loudStats = new StatsRegistry();
+        try (ClusterManagerImpl quiet = new ClusterManagerImpl(quietStats);
+             ClusterManagerImpl loud = new ClusterManagerImpl(loudStats)) {
+            // No connection made yet: after the first check the next waits no_traffic_interval (60 s).
+            cluster(quiet, port, new HealthCheckConfig(Duration.ofSeconds(1), fast, Duration.ZERO, Duration.ZERO, 0, 2, 1,
+                    fast, fast, fast, Duration.ofSeconds(60), Duration.ofSeconds(60), false, false, quietLog.toString(),
+                    true, tcp));
+            // A cluster that has connected: checks every unhealthy_interval (50 ms), each failure logged.
+            ClusterConfig plain = TestClusters.staticCluster("hc", ClusterConfig.LbPolicy.ROUND_ROBIN,
+                    TestClusters.ep("127.0.0.1", port));
+            loud.update(Map.of("hc", plain));
+            loud.get("hc").stats().upstreamCxTotal.increment();
+            cluster(loud, port, config(2, 1, loudLog.toString(), tcp));
+            await("checks keep running", () -> stat(loudStats, "network_failure") >= 6);
+            Thread.sleep(300);
+            assertEquals(1.0, stat(quietStats, "attempt"), "one check, then no_traffic_interval");
+            assertEquals(1, lines(quietLog, "health_check_failure_event"), "only the first failure without always_log");
+            assertTrue(lines(loudLog, "health_check_failure_event") >= 5, Files.readString(loudLog));
+        }
+    }
+
     private static final MethodDescriptor<byte[], byte[]> CHECK = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("grpc.health.v1.Health/Check")
             .setRequestMarshaller(Bytes.INSTANCE).setResponseMarshaller(Bytes.INSTANCE).build();
