@@ -50,6 +50,9 @@ final class PrioritySet {
     /** Computed on first use against the local cluster's host set of the moment. */
     private volatile ZoneRouting zoneRouting;
     final boolean failTrafficOnPanic;
+    /** Per priority: fewer healthy and degraded hosts than the panic threshold (and not all load available). */
+    private final boolean[] panic;
+    private final io.micrometer.core.instrument.Counter healthyPanic;
     /** The workers' balancers over this host set (Envoy's thread-local load balancers). */
     private final WorkerBalancers workers = new WorkerBalancers(this);
 
@@ -63,6 +66,14 @@ final class PrioritySet {
      */
     PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
                 LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights) {
+        this(all, levels, policy, choiceCount, overprovisioning, lbConfig, localityWeights, null);
+    }
+
+    /** @param healthyPanic {@code cluster.<name>.lb_healthy_panic}, counted per pick from a priority in panic; null: none */
+    PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
+                LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights,
+                io.micrometer.core.instrument.Counter healthyPanic) {
+        this.healthyPanic = healthyPanic;
         this.all = List.copyOf(all);
         this.hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
         this.policy = policy;
@@ -119,6 +130,7 @@ final class PrioritySet {
         }
         double panicThreshold = Math.min(100, lbConfig.healthyPanicThreshold());
         boolean[] panic = new boolean[n];
+        this.panic = panic;
         boolean allPanic = n > 0;
         for (int p = 0; p < n; p++) {
             int size = levels.get(p).size();
@@ -228,6 +240,13 @@ final class PrioritySet {
     /** How many workers have their own balancer over this host set. */
     int workerCount() {
         return workers.workerCount();
+    }
+
+    /** Counts Envoy's lb_healthy_panic when a pick comes from a priority in panic. */
+    void countPanic(int priority) {
+        if (panic[priority] && healthyPanic != null) {
+            healthyPanic.increment();
+        }
     }
 
     int priorityCount() {

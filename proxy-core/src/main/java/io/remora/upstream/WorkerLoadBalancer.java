@@ -48,6 +48,7 @@ final class WorkerLoadBalancer {
         boolean hashed = set.hashed();
         if (!hashed && cum[0] == 100 && (context == null || context.hostSelectionRetryCount() == 0)) {
             // The common case: all load on P0's healthy hosts, no hash, no host predicate.
+            set.countPanic(0);
             return healthy[0].pick(0, 0);
         }
         long hash;
@@ -132,6 +133,7 @@ final class WorkerLoadBalancer {
         return z.pick(stats, zoneBalancers);
     }
 
+    /** The picker of the priority and availability the hash falls on (Envoy's chooseHostSet). */
     private HostSource.Picker source(long hash, int[] cumulative) {
         int n = healthy.length;
         int total = cumulative[2 * n - 1];
@@ -141,6 +143,7 @@ final class WorkerLoadBalancer {
         int r = (int) Long.remainderUnsigned(hash, total);
         for (int i = 0; i < 2 * n; i++) {
             if (r < cumulative[i]) {
+                set.countPanic(i % n);
                 return i < n ? healthy[i] : degraded[i - n];
             }
         }

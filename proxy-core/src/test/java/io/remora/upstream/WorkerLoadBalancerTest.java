@@ -49,8 +49,10 @@ class WorkerLoadBalancerTest {
         managers.forEach(ClusterManagerImpl::close);
     }
 
+    private final StatsRegistry stats = new StatsRegistry();
+
     private ClusterManagerImpl manager(ClusterConfig... cs) {
-        ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry());
+        ClusterManagerImpl cm = new ClusterManagerImpl(stats);
         managers.add(cm);
         Map<String, ClusterConfig> m = new HashMap<>();
         for (ClusterConfig c : cs) {
@@ -162,6 +164,7 @@ class WorkerLoadBalancerTest {
     }
 
     private static ClusterConfig withZoneAware(String name, ClusterLoadAssignment cla, LoadBalancingConfig.ZoneAware za) {
+        cla = new ClusterLoadAssignment(name, cla.endpoints(), cla.overprovisioningFactor());
         return TestClusters.cluster(name, ClusterConfig.DiscoveryType.STATIC, LbPolicy.ROUND_ROBIN, cla)
                 .withResilience(null, List.of(), new LoadBalancingConfig(50, false, za,
                         LoadBalancingConfig.RingHash.DEFAULT, LoadBalancingConfig.Maglev.DEFAULT, 1.0, null));
@@ -172,10 +175,12 @@ class WorkerLoadBalancerTest {
         ClusterLoadAssignment cla = new ClusterLoadAssignment("p", List.of(new LocalityLbEndpoints(ZONE_A, 0, 0,
                 List.of(healthy(1), unhealthy(2), unhealthy(3), unhealthy(4)))), 0);
         Cluster failing = manager(withZoneAware("p", cla, new LoadBalancingConfig.ZoneAware(100, 6, true))).get("p");
-        Cluster panicking = manager(withZoneAware("p", cla, new LoadBalancingConfig.ZoneAware(100, 6, false))).get("p");
         for (int i = 0; i < 20; i++) {
             assertNull(failing.chooseHost(LoadBalancerContext.NONE), "fail_traffic_on_panic: no host");
         }
+        assertEquals(20.0, stats.meterRegistry().get("envoy_cluster_lb_healthy_panic").tag("envoy_cluster_name", "p")
+                .counter().count(), "each pick from a priority in panic counts");
+        Cluster panicking = manager(withZoneAware("q", cla, new LoadBalancingConfig.ZoneAware(100, 6, false))).get("q");
         Set<Integer> all = new HashSet<>();
         for (int i = 0; i < 40; i++) {
             all.add(port(panicking.chooseHost(LoadBalancerContext.NONE)));
