@@ -15,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * All clusters by name. {@link #update} runs on the control thread: it creates, updates in place
@@ -159,7 +161,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 try {
                     DnsRefresher.refresh(cluster, resolver);
                 } catch (RuntimeException e) {
-                    System.getLogger(ClusterManagerImpl.class.getName()).log(System.Logger.Level.WARNING,
+                    Logger.getLogger(ClusterManagerImpl.class.getName()).log(Level.WARNING,
                             "DNS refresh of cluster " + c.name() + " failed", e);
                     cluster.markInitialized();
                 }

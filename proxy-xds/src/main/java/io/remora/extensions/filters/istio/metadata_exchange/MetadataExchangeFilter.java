@@ -8,8 +8,9 @@ import io.remora.extensions.filters.istio.common.PeerState;
 import io.remora.network.ConnectionFilter;
 import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.NetworkFilterStatus;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
-import java.lang.System.Logger.Level;
 
 /**
  * The downstream side of Istio's TCP metadata exchange, for one connection: when TLS negotiated
@@ -19,7 +20,7 @@ import java.lang.System.Logger.Level;
  */
 final class MetadataExchangeFilter implements ConnectionFilter {
 
-    private static final System.Logger LOG = System.getLogger(MetadataExchangeFilter.class.getName());
+    private static final Logger LOG = Logger.getLogger(MetadataExchangeFilter.class.getName());
     /** A peer's metadata is a few KiB; a length beyond this is not Istio's exchange. */
     static final int MAX_PAYLOAD = 1 << 20;
 
