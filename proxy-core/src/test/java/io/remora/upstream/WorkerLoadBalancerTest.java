@@ -188,11 +188,18 @@ class WorkerLoadBalancerTest {
         assertEquals(Set.of(1, 2, 3, 4), all, "panic without it balances over every host");
     }
 
-    /** Local proxies: 3 in zone a, 1 in zone b. Upstream: 3 hosts in each zone. */
+    /** Local proxies: 3 in zone a, 1 in zone b (or none when zone a alone). Upstream: 3 hosts in each zone. */
     private Map<Locality, Integer> zoneSplit(boolean force) {
-        ClusterLoadAssignment local = new ClusterLoadAssignment("local", List.of(
-                new LocalityLbEndpoints(ZONE_A, 0, 0, List.of(healthy(11), healthy(12), healthy(13))),
-                new LocalityLbEndpoints(ZONE_B, 0, 0, List.of(healthy(14)))), 0);
+        return zoneSplit(force, true);
+    }
+
+    private Map<Locality, Integer> zoneSplit(boolean force, boolean localInZoneB) {
+        List<LocalityLbEndpoints> proxies = new ArrayList<>(List.of(
+                new LocalityLbEndpoints(ZONE_A, 0, 0, List.of(healthy(11), healthy(12), healthy(13)))));
+        if (localInZoneB) {
+            proxies.add(new LocalityLbEndpoints(ZONE_B, 0, 0, List.of(healthy(14))));
+        }
+        ClusterLoadAssignment local = new ClusterLoadAssignment("local", proxies, 0);
         ClusterLoadAssignment up = new ClusterLoadAssignment("up", List.of(
                 new LocalityLbEndpoints(ZONE_A, 0, 0, List.of(healthy(21), healthy(22), healthy(23))),
                 new LocalityLbEndpoints(ZONE_B, 0, 0, List.of(healthy(24), healthy(25), healthy(26)))), 0);
@@ -218,5 +225,15 @@ class WorkerLoadBalancerTest {
         assertTrue(local > 3_700 && local < 4_300, "two thirds local without force: " + sampled);
         Map<Locality, Integer> forced = zoneSplit(true);
         assertEquals(6000, forced.getOrDefault(ZONE_A, 0), "all local with force_locality_direct_routing: " + forced);
+    }
+
+    @Test
+    void forcedDirectRoutingNeedsNoSecondLocalLocality() {
+        // Every proxy in zone a: zone routing has nothing to balance against, round robin over both zones...
+        Map<Locality, Integer> plain = zoneSplit(false, false);
+        assertEquals(3000, plain.getOrDefault(ZONE_A, 0), plain.toString());
+        // ...unless direct routing is forced.
+        Map<Locality, Integer> forced = zoneSplit(true, false);
+        assertEquals(6000, forced.getOrDefault(ZONE_A, 0), forced.toString());
     }
 }
