@@ -103,25 +103,28 @@ final class ListenerRuntimeFactory {
         return factory.create(terminal, context);
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private ConnectionFilterFactory[] buildConnectionFilters(ListenerConfig lc, FilterChainConfig fc) {
         List<NetworkFilterConfig> filters = fc.filters();
         ConnectionFilterFactory[] out = new ConnectionFilterFactory[Math.max(0, filters.size() - 1)];
         for (int i = 0; i < out.length; i++) {
             NetworkFilterConfig c = filters.get(i);
-            ConnectionFilterFactory.Provider provider = null;
-            for (ConnectionFilterFactory.Provider<?> p : connectionFilterProviders) {
-                if (p.configType().isInstance(c)) {
-                    provider = p;
-                    break;
-                }
-            }
-            if (provider == null) {
+            out[i] = connectionFilter(c);
+            if (out[i] == null) {
                 throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
                         + "': network filter " + c.filterName() + " has no runtime implementation in this build");
             }
-            out[i] = provider.create(c, context);
         }
         return out;
+    }
+
+    /** The factory of a non-terminal (or upstream) network filter's config, or null when no provider takes it. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ConnectionFilterFactory connectionFilter(NetworkFilterConfig c) {
+        for (ConnectionFilterFactory.Provider p : connectionFilterProviders) {
+            if (p.configType().isInstance(c)) {
+                return p.create(c, context);
+            }
+        }
+        return null;
     }
 }

@@ -88,6 +88,7 @@ public final class Server implements AutoCloseable {
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining,
                 name -> snapshot.routeTables().get(name), () -> overload);
         this.runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders, context, secrets, stats);
+        clusterManager.upstreamFilters(runtimes::connectionFilter, context);
     }
 
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */

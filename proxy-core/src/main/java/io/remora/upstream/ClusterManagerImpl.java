@@ -58,6 +58,15 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         this.runtime = new UpstreamRuntime(transport, stats.meterRegistry());
     }
 
+    /**
+     * How clusters' upstream network filters ({@code filters}) become runtimes: the server's
+     * network filter providers, and the context the filters run in.
+     */
+    public void upstreamFilters(java.util.function.Function<io.remora.config.NetworkFilterConfig,
+            io.remora.network.ConnectionFilterFactory> factories, io.remora.server.ServerContext context) {
+        runtime.upstreamFilters(factories, context);
+    }
+
     /** Bootstrap {@code cluster_manager.outlier_detection.event_log_path} (empty: no event log). */
     public void outlierEventLogPath(String path) {
         runtime.outlierEventLogPath(path);

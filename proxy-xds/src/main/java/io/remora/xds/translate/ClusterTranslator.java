@@ -214,7 +214,9 @@ public final class ClusterTranslator {
                 .transportSocketMatches(socketMatches).originalDstLb(BindConfigTranslator.originalDstLb(c, type, path))
                 .tcpKeepalive(c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
-                .maxConnectionDuration(maxDuration).build();
+                .maxConnectionDuration(maxDuration)
+                .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
+                .build();
     }
 
     /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */
