@@ -96,8 +96,9 @@ final class AlpnProbePool implements ConnectionPool {
         cluster.limits().connections.incrementAndGet();
         cluster.stats().upstreamCxTotal.increment();
         host.stats.cxTotal.increment();
-        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.withOriginalSource(source), ch -> {
-        }, new UpstreamConnector.Callback() {
+        HoldReads hold = new HoldReads();
+        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.withOriginalSource(source),
+                ch -> ch.pipeline().addLast(hold), new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {
                 SslHandler tls = channel.pipeline().get(SslHandler.class);
@@ -113,6 +114,7 @@ final class AlpnProbePool implements ConnectionPool {
                 } else {
                     ((Http1ConnectionPool) pool).adopt(channel);
                 }
+                hold.passOn();
                 dispatch();
             }
 
@@ -130,6 +132,55 @@ final class AlpnProbePool implements ConnectionPool {
                 onIdle.run();
             }
         });
+    }
+
+    /**
+     * Holds what the peer sends before the probe's connection has its protocol handlers (an h2
+     * server's SETTINGS may come with the handshake, or while upstream network filters run), then
+     * passes it on to them and leaves the pipeline.
+     */
+    private static final class HoldReads extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private final ArrayDeque<Object> held = new ArrayDeque<>();
+        private io.netty.channel.ChannelHandlerContext ctx;
+
+        @Override
+        public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            held.add(msg);
+        }
+
+        @Override
+        public void channelReadComplete(io.netty.channel.ChannelHandlerContext ctx) {
+        }
+
+        /** Called once the protocol handlers are in the pipeline after this one. */
+        void passOn() {
+            if (ctx == null || ctx.isRemoved()) {
+                return;
+            }
+            Object msg;
+            boolean any = false;
+            while ((msg = held.pollFirst()) != null) {
+                ctx.fireChannelRead(msg);
+                any = true;
+            }
+            if (any) {
+                ctx.fireChannelReadComplete();
+            }
+            ctx.pipeline().remove(this);
+        }
+
+        @Override
+        public void handlerRemoved(io.netty.channel.ChannelHandlerContext ctx) {
+            Object msg;
+            while ((msg = held.pollFirst()) != null) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
     }
 
     private void dispatch() {
