@@ -215,6 +215,45 @@ class HealthCheckerTest {
         }
     }
 
+    private static void between(long low, long high, long v, String what) {
+        assertTrue(v >= low && v < high, what + ": " + v + " not in [" + low + ", " + high + ")");
+    }
+
+    @Test
+    void nextCheckFollowsTrafficTransitionsAndJitter() {
+        StatsRegistry stats = new StatsRegistry();
+        try (io.remora.upstream.UpstreamRuntime runtime = TestClusters.runtime(stats.meterRegistry())) {
+            HealthCheckConfig c = new HealthCheckConfig(Duration.ofSeconds(1), Duration.ofMillis(1000), Duration.ZERO,
+                    Duration.ofMillis(100), 10, 2, 2, Duration.ofMillis(2000), Duration.ofMillis(3000),
+                    Duration.ofMillis(4000), Duration.ofMillis(5000), Duration.ofMillis(6000), false, false, null, true,
+                    new HealthCheckConfig.Tcp("", List.of()));
+            io.remora.stats.ClusterStats cs = stats.cluster("timing");
+            HealthChecker hc = new HealthChecker("timing", c, runtime, cs, () -> { }, h -> { });
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 50; i++) {
+                // Every delay: base + up to interval_jitter_percent of it + up to interval_jitter.
+                long noTrafficUnhealthy = hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED);
+                between(5000, 5000 + 500 + 100, noTrafficUnhealthy, "no_traffic_interval");
+                between(6000, 6000 + 600 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED),
+                        "no_traffic_healthy_interval");
+                seen.add(noTrafficUnhealthy);
+            }
+            assertTrue(seen.size() > 5, "jittered: " + seen);
+            cs.upstreamCxTotal.increment(); // the cluster has made a connection
+            for (int i = 0; i < 50; i++) {
+                between(1000, 1000 + 100 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED), "interval");
+                between(4000, 4000 + 400 + 100, hc.intervalMillis(false, HealthChecker.Transition.CHANGED),
+                        "healthy_edge_interval");
+                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED),
+                        "unhealthy_interval");
+                between(3000, 3000 + 300 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGED),
+                        "unhealthy_edge_interval");
+                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGE_PENDING),
+                        "unhealthy_interval while a transition is pending");
+            }
+        }
+    }
+
     private static final MethodDescriptor<byte[], byte[]> CHECK = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("grpc.health.v1.Health/Check")
             .setRequestMarshaller(Bytes.INSTANCE).setResponseMarshaller(Bytes.INSTANCE).build();
