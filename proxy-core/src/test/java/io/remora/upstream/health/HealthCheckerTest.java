@@ -215,6 +215,24 @@ class HealthCheckerTest {
         }
     }
 
+    @Test
+    void aPeerThatNeverAnswersTimesOutAndIsFlagged() throws Exception {
+        // Accepted by the kernel, never read nor answered.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            StatsRegistry stats = new StatsRegistry();
+            Duration d = Duration.ofMillis(50);
+            HealthCheckConfig hc = new HealthCheckConfig(Duration.ofMillis(200), d, Duration.ZERO, Duration.ZERO, 0, 1, 1,
+                    d, d, d, d, d, false, false, null, true, new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47")));
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+                Host h = only(cluster(cm, silent.getLocalPort(), hc));
+                await("timeout flagged", () -> h.healthFlagGet(HealthFlag.ACTIVE_HC_TIMEOUT));
+                assertTrue(h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+                assertFalse(h.isHealthy());
+                assertTrue(stat(stats, "failure") >= 1);
+            }
+        }
+    }
+
     private static void between(long low, long high, long v, String what) {
         assertTrue(v >= low && v < high, what + ": " + v + " not in [" + low + ", " + high + ")");
     }
