@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** slow_start_config, LEAST_REQUEST's active_request_bias and the retry budget, as a client of the cluster sees them. */
+/** slow_start_config, LEAST_REQUEST's active_request_bias, the retry budget and degraded hosts, as a client of the cluster sees them. */
 class LbPolicyBehaviourTest {
 
     private static LoadBalancingConfig lb(double bias, LoadBalancingConfig.SlowStart slowStart) {
@@ -90,5 +90,21 @@ class LbPolicyBehaviourTest {
         assertFalse(limits.tryAcquireRetry(), "the 21st concurrent retry is over budget");
         limits.retries.decrementAndGet();
         assertTrue(limits.tryAcquireRetry(), "a finished retry frees its place");
+    }
+
+    @Test
+    void degradedHostsTakeWhatTheHealthyOnesCannot() {
+        // Two healthy hosts of ten: health 140% x 2/10 = 28% of the load, the eight EDS-degraded take the rest.
+        io.remora.config.ClusterLoadAssignment.LbEndpoint[] eps = new io.remora.config.ClusterLoadAssignment.LbEndpoint[10];
+        for (int i = 0; i < 10; i++) {
+            eps[i] = ep("127.0.0.1", i + 1, 1, i < 2 ? HealthStatus.HEALTHY : HealthStatus.DEGRADED);
+        }
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("d", staticCluster("d", LbPolicy.ROUND_ROBIN, eps)));
+            Map<Integer, Integer> counts = countPorts(cm.get("d"), 20_000);
+            int healthy = counts.getOrDefault(1, 0) + counts.getOrDefault(2, 0);
+            assertTrue(healthy > 5_000 && healthy < 6_200, "28% to the healthy hosts: " + counts);
+            assertEquals(10, counts.size(), "every degraded host takes some: " + counts);
+        }
     }
 }
