@@ -62,17 +62,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     UpstreamProtocol protocol;
     Http2Headers requestHeaders;
     Http2Headers requestTrailers;
-    /** Request body chunks this filter still owns; index 0 is chunk number {@link #bodyBase}. */
-    final ArrayList<ByteBuf> body = new ArrayList<>(2);
-    int bodyBase;
-    int bodyChunks;
-    long bodyBytes;
-    /** The body is kept whole for a retry or a mirror until it outgrows the buffer limit. */
-    boolean retainBody;
+    /** Kept whole for a retry or a mirror until it outgrows the buffer limit. */
+    final RequestBody body = new RequestBody();
     boolean downstreamEnded;
     long downstreamEndNanos;
     RetryState retry;
-    boolean retryHeld;
+    private final RetryGate retryGate = new RetryGate();
     Timeouts timeouts;
     // From the worker's timer: no scheduled task per request (WorkerTimer).
     final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(this::onGlobalTimeout);
@@ -188,7 +183,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (tunnel == null) {
             pickMirrors();
         }
-        retainBody = retry != null || mirrors != null;
+        body.retain = retry != null || mirrors != null;
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
@@ -204,11 +199,9 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return FilterStatus.STOP_ITERATION;
         }
         body.add(data);
-        bodyChunks++;
-        bodyBytes += data.readableBytes();
-        if (retainBody && bodyBytes > cb.bufferLimit()) {
+        if (body.retain && body.received() > cb.bufferLimit()) {
             // Envoy's "retry buffer overflow": the body can no longer be replayed.
-            retainBody = false;
+            body.retain = false;
             mirrors = null;
         }
         if (endStream) {
@@ -250,11 +243,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         if (mirrors != null && !done) {
             for (Cluster m : mirrors) {
-                ShadowRequest.send(cb, m, requestHeaders, body, requestTrailers, timeouts.globalMillis, protocolOf(m));
+                ShadowRequest.send(cb, m, requestHeaders, body.chunks(), requestTrailers, timeouts.globalMillis,
+                        protocolOf(m));
             }
             mirrors = null;
             if (retry == null) {
-                retainBody = false;
+                body.retain = false;
             }
         }
         UpstreamRequest a = current;
@@ -348,10 +342,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (a != null && a.stream != null && !a.finished) {
             a.flush();
         }
-        if (!retainBody && !body.isEmpty()) {
-            if (a != null && a.stream != null && a.written == bodyChunks) {
-                releaseBody();
-            } else if (bodyBytes - releasedBytes > cb.bufferLimit() && !decodingPaused && !done) {
+        if (!body.retain && !body.isEmpty()) {
+            if (a != null && a.stream != null && a.written == body.count()) {
+                body.release();
+            } else if (body.held() > cb.bufferLimit() && !decodingPaused && !done) {
                 // No upstream stream yet and the request keeps coming: hold the downstream.
                 decodingPaused = true;
                 cb.pauseDecoding();
@@ -359,90 +353,45 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
     }
 
-    long releasedBytes;
-
-    private void releaseBody() {
-        for (ByteBuf b : body) {
-            releasedBytes += b.readableBytes();
-            b.release();
-        }
-        bodyBase += body.size();
-        body.clear();
-    }
-
     /** The request body this router still holds (for a retry, a mirror, or an upstream not yet ready). */
     @Override
     public long bufferedBytes() {
-        return bodyBytes - releasedBytes;
+        return body.held();
     }
 
     boolean replayable() {
-        return retainBody && bodyBase == 0;
+        return body.replayable();
     }
 
-    private enum RetryStatus { NO, YES, LIMIT_EXCEEDED }
-
-    /** @param cause what the retry would be for, logged at debug ("503", "reset: connection failure") */
-    private RetryStatus shouldRetry(boolean condition, String cause) {
-        if (retry == null || !condition || responseStarted || done || !replayable()) {
-            if (retry != null && condition && RetryLog.enabled()) {
-                RetryLog.log(cb, "not retrying (" + cause + "): " + (responseStarted || done ? "the response has started"
-                        : "the request body is no longer buffered"));
-            }
-            return RetryStatus.NO;
-        }
-        if (retry.retriesDone >= retry.maxRetries) {
-            if (RetryLog.enabled()) {
-                RetryLog.log(cb, "retry limit exceeded (" + cause + "): " + retry.retriesDone + " of "
-                        + retry.maxRetries + " retries done");
-            }
-            return RetryStatus.LIMIT_EXCEEDED;
-        }
-        if (retryHeld) {
-            cluster.limits().retries.decrementAndGet();
-            retryHeld = false;
-        }
-        if (!cluster.limits().tryAcquireRetry()) {
-            stats.upstreamRqRetryOverflow.increment();
-            if (RetryLog.enabled()) {
-                RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
-                        + "' max_retries circuit breaker is open");
-            }
-            return RetryStatus.NO;
-        }
-        retryHeld = true;
-        retry.retriesDone++;
-        stats.upstreamRqRetry.increment();
-        retryCause = cause;
-        return RetryStatus.YES;
+    private RetryGate.Verdict shouldRetry(boolean wanted, String cause) {
+        return retryGate.admit(retry, wanted, !responseStarted && !done && replayable(), cause, cb, cluster, stats,
+                responseStarted || done);
     }
-
-    private String retryCause;
 
     private void scheduleRetry() {
         current = null;
         long backoff = retry.backOff.nextMillis();
         if (RetryLog.enabled()) {
             RetryLog.log(cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
-                    + " ms (" + retryCause + ")");
+                    + " ms (" + retryGate.cause() + ")");
         }
         backoffTimer = cb.eventLoop().schedule(this::startAttempt, backoff, TimeUnit.MILLISECONDS);
     }
 
     void onUpstreamHeaders(UpstreamRequest a, Http2Headers headers, boolean endStream) {
-        int status = parseStatus(headers.status());
+        int status = HeaderConversion.parseStatus(headers.status());
         stats.response(status);
         a.host.outlier().reportResult(status);
         a.cancelPerTryTimer();
         if (retry != null) {
-            RetryStatus rs = shouldRetry(retry.wouldRetry(status, headers, endStream),
+            RetryGate.Verdict rs = shouldRetry(retry.wouldRetry(status, headers, endStream),
                     RetryLog.enabled() ? "upstream answered " + status : null);
-            if (rs == RetryStatus.YES) {
+            if (rs == RetryGate.Verdict.YES) {
                 a.abandon();
                 scheduleRetry();
                 return;
             }
-            if (rs == RetryStatus.LIMIT_EXCEEDED) {
+            if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
                 info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             }
         }
@@ -501,35 +450,24 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                     + (transportFailure == null ? "" : transportFailure));
         }
         if (!responseStarted) {
-            RetryStatus rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent),
+            RetryGate.Verdict rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent),
                     RetryLog.enabled() ? "reset: " + reason.text : null);
-            if (rs == RetryStatus.YES) {
+            if (rs == RetryGate.Verdict.YES) {
                 scheduleRetry();
                 return;
             }
-            if (rs == RetryStatus.LIMIT_EXCEEDED) {
+            if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
                 info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             }
             String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE
                     ? RESET_BEFORE_HEADERS + reason.text
                     : RESET_BEFORE_HEADERS + reason.text + ", transport failure reason: " + transportFailure;
-            localReply(503, body, flagOf(reason), "upstream_reset_before_response_started{" + reason.detail + "}");
+            localReply(503, body, reason.responseFlag(), "upstream_reset_before_response_started{" + reason.detail + "}");
         } else {
-            info.setFlag(flagOf(reason));
+            info.setFlag(reason.responseFlag());
             info.responseCodeDetails = "upstream_reset_after_response_started{" + reason.detail + "}";
             finish();
             cb.resetStream();
-        }
-    }
-
-    private static ResponseFlag flagOf(ResetReason reason) {
-        switch (reason) {
-            case CONNECTION_FAILURE: return ResponseFlag.UPSTREAM_CONNECTION_FAILURE;
-            case OVERFLOW: return ResponseFlag.UPSTREAM_OVERFLOW;
-            case CONNECTION_TERMINATION: return ResponseFlag.UPSTREAM_CONNECTION_TERMINATION;
-            case PROTOCOL_ERROR: return ResponseFlag.UPSTREAM_PROTOCOL_ERROR;
-            case LOCAL_RESET: return ResponseFlag.LOCAL_RESET;
-            default: return ResponseFlag.UPSTREAM_REMOTE_RESET;
         }
     }
 
@@ -544,12 +482,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
         a.abandon();
-        RetryStatus rs = shouldRetry(retry != null && retry.wouldRetryTimeout(), "per try timeout");
-        if (rs == RetryStatus.YES) {
+        RetryGate.Verdict rs = shouldRetry(retry != null && retry.wouldRetryTimeout(), "per try timeout");
+        if (rs == RetryGate.Verdict.YES) {
             scheduleRetry();
             return;
         }
-        if (rs == RetryStatus.LIMIT_EXCEEDED) {
+        if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
             info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
         timedOut(idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
@@ -610,12 +548,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             current.abandon();
         }
         current = null;
-        if (retryHeld) {
-            retryHeld = false;
-            cluster.limits().retries.decrementAndGet();
+        if (cluster != null) {
+            retryGate.release(cluster);
         }
-        retainBody = false;
-        releaseBody();
+        body.retain = false;
+        body.release();
         if (decodingPaused) {
             decodingPaused = false;
             cb.resumeDecoding();
@@ -655,13 +592,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             decodingPaused = false;
             cb.resumeDecoding();
         }
-    }
-
-    static int parseStatus(CharSequence s) {
-        if (s == null || s.length() != 3) {
-            return 0;
-        }
-        return (s.charAt(0) - '0') * 100 + (s.charAt(1) - '0') * 10 + (s.charAt(2) - '0');
     }
 
     // ------------------------------------------------------------------ one try

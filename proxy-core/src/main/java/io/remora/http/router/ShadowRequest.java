@@ -129,7 +129,7 @@ final class ShadowRequest implements UpstreamCallbacks {
 
     @Override
     public void onResponseHeaders(Http2Headers h, boolean endStream) {
-        cluster.stats().response(RouterFilter.parseStatus(h.status()));
+        cluster.stats().response(io.remora.http.upstream.HeaderConversion.parseStatus(h.status()));
         if (endStream) {
             end();
         }

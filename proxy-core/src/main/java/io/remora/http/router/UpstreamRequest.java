@@ -42,13 +42,13 @@ final class UpstreamRequest implements UpstreamCallbacks {
     void flush() {
         if (!headersSent) {
             headersSent = true;
-            endSent = router.downstreamEnded && router.bodyChunks == 0 && router.requestTrailers == null;
+            endSent = router.downstreamEnded && router.body.count() == 0 && router.requestTrailers == null;
             stream.writeHeaders(headers, endSent);
         }
-        while (written < router.bodyChunks && stream != null) {
-            ByteBuf b = router.body.get(written - router.bodyBase);
+        while (written < router.body.count() && stream != null) {
+            ByteBuf b = router.body.chunk(written);
             written++;
-            boolean last = router.downstreamEnded && router.requestTrailers == null && written == router.bodyChunks;
+            boolean last = router.downstreamEnded && router.requestTrailers == null && written == router.body.count();
             endSent = last;
             stream.writeData(b.retainedDuplicate(), last);
         }

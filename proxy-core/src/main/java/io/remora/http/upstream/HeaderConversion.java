@@ -180,6 +180,14 @@ public final class HeaderConversion {
         return isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST);
     }
 
+    /** A :status value as a number; 0 when it is not three digits. */
+    public static int parseStatus(CharSequence s) {
+        if (s == null || s.length() != 3) {
+            return 0;
+        }
+        return (s.charAt(0) - '0') * 100 + (s.charAt(1) - '0') * 10 + (s.charAt(2) - '0');
+    }
+
     /** Response head from HTTP/1.1, lower-cased, with :status first. */
     public static Http2Headers toHttp2Response(HttpResponse res) {
         Http2Headers h = new DefaultHttp2Headers(false, res.headers().size() + 1);

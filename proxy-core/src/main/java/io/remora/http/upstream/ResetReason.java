@@ -21,4 +21,16 @@ public enum ResetReason {
         this.text = text;
         this.detail = detail;
     }
+
+    /** The access log's response flag for a stream that ended so (UF, UO, UC, UPE, LR, UR). */
+    public io.remora.accesslog.ResponseFlag responseFlag() {
+        return switch (this) {
+            case CONNECTION_FAILURE -> io.remora.accesslog.ResponseFlag.UPSTREAM_CONNECTION_FAILURE;
+            case OVERFLOW -> io.remora.accesslog.ResponseFlag.UPSTREAM_OVERFLOW;
+            case CONNECTION_TERMINATION -> io.remora.accesslog.ResponseFlag.UPSTREAM_CONNECTION_TERMINATION;
+            case PROTOCOL_ERROR -> io.remora.accesslog.ResponseFlag.UPSTREAM_PROTOCOL_ERROR;
+            case LOCAL_RESET -> io.remora.accesslog.ResponseFlag.LOCAL_RESET;
+            default -> io.remora.accesslog.ResponseFlag.UPSTREAM_REMOTE_RESET;
+        };
+    }
 }

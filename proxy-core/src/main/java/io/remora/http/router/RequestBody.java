@@ -1,0 +1,74 @@
+package io.remora.http.router;
+
+import io.netty.buffer.ByteBuf;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The request body a router holds, as chunks numbered from the stream's first: kept whole while
+ * a retry or a mirror may replay it ({@link #retain}), else released once the current attempt has
+ * written them. Event-loop confined.
+ */
+final class RequestBody {
+
+    /** Chunks still held; index 0 is chunk number {@link #base}. */
+    private final ArrayList<ByteBuf> chunks = new ArrayList<>(2);
+    private int base;
+    private int count;
+    private long bytes;
+    private long released;
+    /** Keep every chunk for a replay (until the buffer limit says otherwise). */
+    boolean retain;
+
+    /** A chunk from downstream; the body owns it. */
+    void add(ByteBuf data) {
+        chunks.add(data);
+        count++;
+        bytes += data.readableBytes();
+    }
+
+    /** Chunks received so far. */
+    int count() {
+        return count;
+    }
+
+    /** Chunk number {@code n}, still held. */
+    ByteBuf chunk(int n) {
+        return chunks.get(n - base);
+    }
+
+    boolean isEmpty() {
+        return chunks.isEmpty();
+    }
+
+    /** Bytes received so far. */
+    long received() {
+        return bytes;
+    }
+
+    /** Bytes still held. */
+    long held() {
+        return bytes - released;
+    }
+
+    /** Whether an attempt can be replayed from the first byte. */
+    boolean replayable() {
+        return retain && base == 0;
+    }
+
+    /** The held chunks, for a mirror that duplicates them. */
+    List<ByteBuf> chunks() {
+        return chunks;
+    }
+
+    /** Lets go of every held chunk; their numbers stay taken. */
+    void release() {
+        for (ByteBuf b : chunks) {
+            released += b.readableBytes();
+            b.release();
+        }
+        base += chunks.size();
+        chunks.clear();
+    }
+}

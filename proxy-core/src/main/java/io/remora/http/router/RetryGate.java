@@ -1,0 +1,69 @@
+package io.remora.http.router;
+
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.stats.ClusterStats;
+import io.remora.upstream.Cluster;
+
+/**
+ * Whether one failed attempt may be retried, as Envoy's retry state decides: the policy must want
+ * it, the response must not have started, the body must still be replayable, the retries left and
+ * the cluster's max_retries circuit breaker must allow it. It holds the breaker's slot for the
+ * retry it admitted until the next decision or the end of the stream. Event-loop confined.
+ */
+final class RetryGate {
+
+    enum Verdict { NO, YES, LIMIT_EXCEEDED }
+
+    private boolean held;
+    private String cause;
+
+    /**
+     * @param wanted     the policy retries this failure
+     * @param replayable the response has not started and the request can be sent again
+     * @param cause      what the retry would be for, logged at debug ("503", "reset: connection failure")
+     */
+    Verdict admit(RetryState retry, boolean wanted, boolean replayable, String cause, DecoderFilterCallbacks cb,
+                  Cluster cluster, ClusterStats stats, boolean responseStarted) {
+        if (retry == null || !wanted || !replayable) {
+            if (retry != null && wanted && RetryLog.enabled()) {
+                RetryLog.log(cb, "not retrying (" + cause + "): " + (responseStarted ? "the response has started"
+                        : "the request body is no longer buffered"));
+            }
+            return Verdict.NO;
+        }
+        if (retry.retriesDone >= retry.maxRetries) {
+            if (RetryLog.enabled()) {
+                RetryLog.log(cb, "retry limit exceeded (" + cause + "): " + retry.retriesDone + " of "
+                        + retry.maxRetries + " retries done");
+            }
+            return Verdict.LIMIT_EXCEEDED;
+        }
+        release(cluster);
+        if (!cluster.limits().tryAcquireRetry()) {
+            stats.upstreamRqRetryOverflow.increment();
+            if (RetryLog.enabled()) {
+                RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
+                        + "' max_retries circuit breaker is open");
+            }
+            return Verdict.NO;
+        }
+        held = true;
+        retry.retriesDone++;
+        stats.upstreamRqRetry.increment();
+        this.cause = cause;
+        return Verdict.YES;
+    }
+
+    /** What the last admitted retry is for. */
+    String cause() {
+        return cause;
+    }
+
+    /** Gives the breaker's slot back, if one is held. */
+    void release(Cluster cluster) {
+        if (held) {
+            held = false;
+            cluster.limits().retries.decrementAndGet();
+        }
+    }
+}
