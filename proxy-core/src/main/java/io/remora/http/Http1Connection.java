@@ -7,19 +7,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -48,15 +42,15 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     static final String NAME = "remora-http1";
     private static final String UPGRADE_NAME = "remora-h2c-upgrade";
     private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
-    private static final String CODEC_NAME = "remora-http1-codec";
+    static final String CODEC_NAME = "remora-http1-codec";
 
-    private final ConnectionContext cx;
+    final ConnectionContext cx;
     private final Http1HeaderGuard guard;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
-    private ChannelHandlerContext ctx;
-    private Stream current;
+    ChannelHandlerContext ctx;
+    private Http1Stream current;
     private boolean processing;
-    private boolean closing;
+    boolean closing;
     private boolean sawRequest;
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;
@@ -188,7 +182,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 ctx.pipeline().remove(UPGRADE_GUARD_NAME);
             }
         }
-        Stream s = new Stream(req);
+        Http1Stream s = new Http1Stream(this, req);
         current = s;
         DecoderResult result = req.decoderResult();
         Http1Headers.Rejection rejection = Http1Headers.validate(req);
@@ -238,7 +232,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     }
 
     private void onRawRead(Object msg) {
-        Stream s = current;
+        Http1Stream s = current;
         if (!(msg instanceof ByteBuf data) || s == null || s.stream.ended() || s.requestComplete) {
             ReferenceCountUtil.release(msg);
             return;
@@ -251,7 +245,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     }
 
     private void onRawInputShutdown() {
-        Stream s = current;
+        Http1Stream s = current;
         if (s != null && !s.requestComplete) {
             s.requestComplete = true;
             if (!s.stream.ended()) {
@@ -264,7 +258,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     }
 
     private void onContent(HttpContent c) {
-        Stream s = current;
+        Http1Stream s = current;
         if (s == null || s.stream.ended() || (s.skipLastContent)) {
             if (s != null && c instanceof LastHttpContent) {
                 s.skipLastContent = false;
@@ -309,7 +303,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     }
 
     /** The current stream is over: start on what was pipelined behind it. */
-    private void onStreamDone(Stream s) {
+    void onStreamDone(Http1Stream s) {
         if (current != s) {
             return;
         }
@@ -340,7 +334,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         updateAutoRead();
     }
 
-    private void updateAutoRead() {
+    void updateAutoRead() {
         if (closing) {
             return;
         }
@@ -360,7 +354,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
-    private void releasePending() {
+    void releasePending() {
         Object m;
         while ((m = pending.poll()) != null) {
             ReferenceCountUtil.release(m);
@@ -379,7 +373,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         releasePending();
-        Stream s = current;
+        Http1Stream s = current;
         current = null;
         if (s != null && !s.stream.ended()) {
             s.stream.onDownstreamReset();
@@ -424,7 +418,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             current.closeAfterResponse = true;
             return;
         }
-        Stream s = new Stream(null);
+        Http1Stream s = new Http1Stream(this, null);
         current = s;
         s.requestComplete = true;
         s.closeAfterResponse = true;
@@ -446,193 +440,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     public void onIdleTimeout() {
         if (current == null) {
             closeAfterFlush();
-        }
-    }
-
-    /** One request/response on this connection, and its encoder. */
-    private final class Stream implements StreamEncoder {
-        final ActiveStream stream;
-        final boolean keepAlive;
-        final boolean http10;
-        boolean requestComplete;
-        boolean skipLastContent;
-        boolean readDisabled;
-        boolean closeAfterResponse;
-        boolean chunked;
-        /** The request asked for an upgrade or is a CONNECT: its body is tunnel bytes. */
-        boolean upgrade;
-        /** The upstream accepted: responses are raw bytes too, written without HTTP framing. */
-        boolean rawOut;
-
-        /** A stream for this request head; null for a head that never completed. */
-        Stream(HttpRequest req) {
-            this.keepAlive = req != null && HttpUtil.isKeepAlive(req);
-            this.http10 = req != null && req.protocolVersion().equals(HttpVersion.HTTP_1_0);
-            this.stream = new ActiveStream(cx, this);
-        }
-
-        void protocolError(Throwable cause) {
-            requestComplete = true;
-            closeAfterResponse = true;
-            ActiveStream s = stream;
-            s.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
-            if (cause instanceof TooLongFrameException) {
-                s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.headers_too_large");
-            } else {
-                cx.hcm.stats.downstreamCxProtocolError.increment();
-                s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
-            }
-        }
-
-        /** A request head Envoy refuses: local reply, then the connection closes. */
-        void reject(int status, String reason, String details) {
-            requestComplete = true;
-            closeAfterResponse = true;
-            stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
-            cx.hcm.stats.downstreamCxProtocolError.increment();
-            stream.sendLocalReply(status, reason, ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, details);
-        }
-
-        @Override
-        public void encodeHeaders(Http2Headers headers, boolean endStream) {
-            if (StreamLog.enabled()) {
-                StreamLog.responseHeaders(stream.info, headers, endStream);
-            }
-            int status = AsciiString.of(headers.status()).parseInt();
-            if (stream.tunnel()) {
-                encodeTunnelHeaders(headers, status);
-                return;
-            }
-            CharSequence connection = headers.get(Http1Headers.CONNECTION);
-            if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {
-                closeAfterResponse = true;
-            }
-            HttpHeaders h = Http1Headers.toHttp1(headers);
-            boolean bodyless = status == 204 || status == 304 || (status >= 100 && status < 200) || stream.head;
-            if (endStream) {
-                if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                    h.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
-                }
-            } else if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                if (http10) {
-                    // HTTP/1.0 has no chunked coding: the body ends with the connection.
-                    closeAfterResponse = true;
-                } else {
-                    chunked = true;
-                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-                }
-            }
-            if (!keepAlive || cx.draining || cx.hcm.draining() || (endStream && !requestComplete)) {
-                closeAfterResponse = true;
-            }
-            if (closeAfterResponse) {
-                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (http10) {
-                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
-            HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h);
-            // No listener on these writes: a void promise saves one per write; a failure still
-            // reaches exceptionCaught, which closes the connection.
-            if (endStream) {
-                ctx.write(resp, ctx.voidPromise());
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
-            } else {
-                ctx.writeAndFlush(resp, ctx.voidPromise());
-            }
-        }
-
-        /**
-         * The upstream accepted the upgrade: 101 with the Upgrade it agreed to, or 2xx to CONNECT
-         * without any body framing (RFC 9110 9.3.6); then the encoder leaves the pipeline.
-         */
-        private void encodeTunnelHeaders(Http2Headers headers, int status) {
-            HttpHeaders h = Http1Headers.toHttp1(headers);
-            h.remove(HttpHeaderNames.CONTENT_LENGTH);
-            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-            if (status == 101) {
-                CharSequence agreed = headers.get(Http1Headers.UPGRADE);
-                CharSequence asked = stream.requestHeaders == null ? null : stream.requestHeaders.get(Http1Headers.UPGRADE);
-                h.set(HttpHeaderNames.UPGRADE, agreed != null ? agreed : asked == null ? "" : asked);
-                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            }
-            rawOut = true;
-            ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h));
-            if (ctx.pipeline().get(CODEC_NAME) instanceof HttpServerCodec codec) {
-                codec.removeOutboundHandler();
-            }
-        }
-
-        @Override
-        public void encodeData(ByteBuf data, boolean endStream) {
-            if (rawOut) {
-                if (data.isReadable()) {
-                    ctx.writeAndFlush(data);
-                } else {
-                    data.release();
-                }
-                if (endStream) {
-                    shutdownOutput();
-                }
-                return;
-            }
-            ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data, io.remora.http.upstream.HeaderConversion.NO_TRAILERS)
-                    : new DefaultHttpContent(data), ctx.voidPromise());
-        }
-
-        /** The upstream ended its half of the tunnel: so does this connection, after what is queued. */
-        private void shutdownOutput() {
-            if (ctx.channel() instanceof io.netty.channel.socket.DuplexChannel d) {
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-                    if (d.isActive()) {
-                        d.shutdownOutput();
-                    }
-                });
-            }
-        }
-
-        @Override
-        public void encodeTrailers(Http2Headers trailers) {
-            if (rawOut) {
-                shutdownOutput(); // a tunnel has no trailers: only their end of stream counts
-                return;
-            }
-            LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
-            if (chunked) {
-                for (var e : trailers) {
-                    CharSequence n = e.getKey();
-                    if (n.length() > 0 && n.charAt(0) != ':') {
-                        last.trailingHeaders().add(n, e.getValue());
-                    }
-                }
-            }
-            ctx.writeAndFlush(last);
-        }
-
-        @Override
-        public void resetStream(boolean graceful) {
-            closeAfterResponse = true;
-            if (graceful) {
-                return; // closes once the response is flushed (onStreamDone)
-            }
-            closing = true;
-            releasePending();
-            ctx.close();
-        }
-
-        @Override
-        public void readDisable(boolean disable) {
-            readDisabled = disable;
-            updateAutoRead();
-        }
-
-        @Override
-        public boolean isWritable() {
-            return ctx.channel().isWritable();
-        }
-
-        @Override
-        public void streamDone() {
-            onStreamDone(this);
         }
     }
 
