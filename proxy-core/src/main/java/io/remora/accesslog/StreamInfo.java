@@ -13,6 +13,10 @@ import java.util.Map;
  * the access loggers at its end. Owned by one event loop; not thread-safe by design.
  */
 public final class StreamInfo {
+
+    private static final io.netty.util.AsciiString USER_AGENT = io.netty.util.AsciiString.cached("user-agent");
+    private static final io.netty.util.AsciiString X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
+    private static final io.netty.util.AsciiString X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
     public final long startMillis = System.currentTimeMillis();
     public final long startNanos = System.nanoTime();
     public final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
@@ -99,6 +103,24 @@ public final class StreamInfo {
             dynamicMetadata = new LinkedHashMap<>(2);
         }
         dynamicMetadata.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4)).put(key, value);
+    }
+
+    /** The request's method, path, authority and user agent, as the request arrived. */
+    public void requestLine(Http2Headers headers) {
+        method = string(headers.method());
+        path = string(headers.path());
+        authority = string(headers.authority());
+        userAgent = string(headers.get(USER_AGENT));
+    }
+
+    /** x-forwarded-for and x-request-id, as the connection manager forwards them. */
+    public void forwarding(Http2Headers headers) {
+        forwardedFor = string(headers.get(X_FORWARDED_FOR));
+        requestId = string(headers.get(X_REQUEST_ID));
+    }
+
+    private static String string(CharSequence s) {
+        return s == null ? null : s.toString();
     }
 
     /** The dynamic metadata of one namespace (empty when none). */

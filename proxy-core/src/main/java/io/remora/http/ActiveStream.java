@@ -31,11 +31,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     private static final AsciiString SERVER = AsciiString.cached("server");
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
-    private static final AsciiString USER_AGENT = AsciiString.cached("user-agent");
-    private static final AsciiString XFF = AsciiString.cached("x-forwarded-for");
-    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
-    private static final AsciiString TEXT_PLAIN = AsciiString.cached("text/plain");
     private static final AsciiString CLOSE = AsciiString.cached("close");
 
     final ConnectionContext cx;
@@ -139,14 +134,9 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         if (endStream) {
             cancelRequestTimer();
         }
+        info.requestLine(headers);
         CharSequence method = headers.method();
-        info.method = method == null ? null : method.toString();
         CharSequence path = headers.path();
-        info.path = path == null ? null : path.toString();
-        CharSequence authority = headers.authority();
-        info.authority = authority == null ? null : authority.toString();
-        CharSequence ua = headers.get(USER_AGENT);
-        info.userAgent = ua == null ? null : ua.toString();
         head = method != null && AsciiString.contentEquals("HEAD", method);
         CharSequence ct = headers.get(CONTENT_TYPE);
         grpc = ct != null && AsciiString.regionMatches(ct, false, 0, "application/grpc", 0, 16);
@@ -166,25 +156,17 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             return;
         }
         if (path != null && (hcm.config.normalizePath() || hcm.config.mergeSlashes())) {
-            String normalized = PathNormalizer.normalize(path.toString(), hcm.config.normalizePath(),
-                    hcm.config.mergeSlashes());
-            if (normalized == null) {
+            info.path = PathNormalizer.apply(headers, path, hcm.config.normalizePath(), hcm.config.mergeSlashes());
+            if (info.path == null) {
                 sendLocalReply(400, "Bad Request", null, "path_normalization_failed");
                 return;
-            }
-            if (!AsciiString.contentEquals(normalized, path)) {
-                headers.path(normalized);
-                info.path = normalized;
             }
         }
         routes = hcm.routes.current();
         io.remora.tls.ForwardedClientCert.apply(hcm.config.clientCertForwarding(),
                 cx.info == null ? null : cx.info.tls(), headers);
         RequestHeaderMutator.mutate(headers, this);
-        CharSequence xff = headers.get(XFF);
-        info.forwardedFor = xff == null ? null : xff.toString();
-        CharSequence rid = headers.get(X_REQUEST_ID);
-        info.requestId = rid == null ? null : rid.toString();
+        info.forwarding(headers);
 
         random = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
@@ -294,7 +276,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         if (ended || responseStarted) {
             return;
         }
-        int status = statusOf(headers);
+        int status = io.remora.http.upstream.HeaderConversion.parseStatus(headers.status());
         if (status < 100 || status > 999) {
             // Nothing valid to send downstream: a bug upstream of us costs only this stream.
             resetStream();
@@ -408,26 +390,9 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             return;
         }
         boolean viaFilters = filters != null && !filters.encode.headersStarted;
-        String text = body == null ? "" : body;
         Http2Headers h = new DefaultHttp2Headers(false);
-        if (!remoteComplete) {
-            // The rest of the request will not be read: HTTP/1.1 must close (HTTP/2 strips this).
-            h.set(Http1Headers.CONNECTION, CLOSE);
-        }
-        ByteBuf buf = null;
-        if (grpc) {
-            LocalReply.grpcTrailersOnly(h, status, text, grpcStatus);
-        } else {
-            h.status(LocalReply.statusText(status));
-            if (text.isEmpty() || head) {
-                h.setInt(CONTENT_LENGTH, head ? LocalReply.utf8Length(text) : 0);
-            } else {
-                buf = cx.channel.alloc().buffer(text.length());
-                buf.writeCharSequence(text, java.nio.charset.StandardCharsets.UTF_8);
-                h.setInt(CONTENT_LENGTH, buf.readableBytes());
-                h.set(CONTENT_TYPE, TEXT_PLAIN);
-            }
-        }
+        ByteBuf buf = LocalReply.build(h, status, body == null ? "" : body, grpc, grpcStatus, head, !remoteComplete,
+                cx.channel.alloc());
         if (modifyHeaders != null) {
             modifyHeaders.accept(h);
         }
@@ -602,18 +567,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         info.responseCodeDetails = "overload";
         decodingAborted = true;
         resetStream();
-    }
-
-    static int statusOf(Http2Headers headers) {
-        CharSequence s = headers.status();
-        if (s == null) {
-            return 0;
-        }
-        try {
-            return AsciiString.of(s).parseInt();
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     // ---------------------------------------------------------------- HeaderFormatter.Context

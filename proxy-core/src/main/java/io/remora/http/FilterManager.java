@@ -89,7 +89,7 @@ final class FilterManager {
         if (encode.headersStarted) {
             return;
         }
-        int status = ActiveStream.statusOf(headers);
+        int status = io.remora.http.upstream.HeaderConversion.parseStatus(headers.status());
         if (status >= 100 && status < 200 && status != 101) {
             // 100-continue was answered by the connection manager already; other 1xx are not forwarded.
             return;

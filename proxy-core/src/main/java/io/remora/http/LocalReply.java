@@ -1,5 +1,7 @@
 package io.remora.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
@@ -22,6 +24,33 @@ final class LocalReply {
     }
 
     private LocalReply() {
+    }
+
+    /**
+     * Fills {@code h} with a local reply's head and returns its body (null when it has none):
+     * text/plain with its length, or gRPC's trailers-only form; a HEAD reply only says how long
+     * the body would be. {@code closeAfter}: the rest of the request will not be read, so
+     * HTTP/1.1 must close (HTTP/2 strips the header).
+     */
+    static io.netty.buffer.ByteBuf build(Http2Headers h, int status, String text, boolean grpc, int grpcStatus,
+                                         boolean head, boolean closeAfter, io.netty.buffer.ByteBufAllocator alloc) {
+        if (closeAfter) {
+            h.set(Http1Headers.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        if (grpc) {
+            grpcTrailersOnly(h, status, text, grpcStatus);
+            return null;
+        }
+        h.status(statusText(status));
+        if (text.isEmpty() || head) {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, head ? utf8Length(text) : 0);
+            return null;
+        }
+        io.netty.buffer.ByteBuf buf = alloc.buffer(text.length());
+        buf.writeCharSequence(text, StandardCharsets.UTF_8);
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
+        h.set(CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
+        return buf;
     }
 
     static AsciiString statusText(int status) {

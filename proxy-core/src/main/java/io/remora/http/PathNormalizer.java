@@ -10,6 +10,19 @@ final class PathNormalizer {
     private PathNormalizer() {
     }
 
+    /**
+     * Normalizes the request's :path in place; returns the path now in force, or null when it
+     * cannot be normalized (Envoy answers 400).
+     */
+    static String apply(io.netty.handler.codec.http2.Http2Headers headers, CharSequence path, boolean normalize,
+                        boolean mergeSlashes) {
+        String normalized = normalize(path.toString(), normalize, mergeSlashes);
+        if (normalized != null && !io.netty.util.AsciiString.contentEquals(normalized, path)) {
+            headers.path(normalized);
+        }
+        return normalized;
+    }
+
     static String normalize(String path, boolean normalize, boolean mergeSlashes) {
         int q = path.indexOf('?');
         String p = q < 0 ? path : path.substring(0, q);

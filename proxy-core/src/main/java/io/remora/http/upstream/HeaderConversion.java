@@ -185,7 +185,15 @@ public final class HeaderConversion {
         if (s == null || s.length() != 3) {
             return 0;
         }
-        return (s.charAt(0) - '0') * 100 + (s.charAt(1) - '0') * 10 + (s.charAt(2) - '0');
+        int n = 0;
+        for (int i = 0; i < 3; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return 0;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n;
     }
 
     /** Response head from HTTP/1.1, lower-cased, with :status first. */
