@@ -80,19 +80,24 @@ public final class MtlsLoad {
             } else {
                 errors.incrementAndGet();
             }
-            if (!running) {
+            if (!running || perRequest) {
                 ctx.close();
-            } else if (perRequest) {
-                ctx.close();
-                open();
             } else {
                 ctx.writeAndFlush(request());
             }
         }
 
+        /** Every connection that ends (ours after a request, or the server's) is replaced while running. */
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (running) {
+                open();
+            }
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess() && reported.compareAndSet(false, true)) {
+            if (running && evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess() && reported.compareAndSet(false, true)) {
                 System.err.println("handshake failed: " + e.cause());
             }
             ctx.fireUserEventTriggered(evt);
@@ -102,9 +107,6 @@ public final class MtlsLoad {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             errors.incrementAndGet();
             ctx.close();
-            if (running) {
-                open();
-            }
         }
     }
 
