@@ -62,6 +62,8 @@ public final class StreamInfo {
     public io.remora.tls.TlsConnection downstreamTls;
     /** TLS of the upstream connection used (null: plaintext or none). */
     public io.remora.tls.TlsConnection upstreamTls;
+    /** The upstream connection's filter state (its upstream network filters'), or null. */
+    public FilterState upstreamFilterState;
     /** Nanos from start to the first upstream response byte; -1 when none. */
     public long upstreamServiceTimeNanos = -1;
     /** Nanos from start to the last byte sent downstream; -1 until done. */

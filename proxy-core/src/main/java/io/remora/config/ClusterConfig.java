@@ -24,6 +24,7 @@ import java.util.List;
  * @param tcpKeepalive      {@code upstream_connection_options.tcp_keepalive}, or null: no keepalive
  * @param maxConnectionDuration {@code common_http_protocol_options.max_connection_duration}: a pooled
  *                          connection this old takes no new requests and closes once idle; null: none
+ * @param upstreamFilters   {@code filters}: upstream network filters run on every connection to a host
  */
 public record ClusterConfig(
         String name,
@@ -50,7 +51,8 @@ public record ClusterConfig(
         List<TransportSocketMatch> transportSocketMatches,
         OriginalDstLb originalDstLb,
         TcpKeepalive tcpKeepalive,
-        Duration maxConnectionDuration) {
+        Duration maxConnectionDuration,
+        List<NetworkFilterConfig> upstreamFilters) {
 
     /**
      * {@code original_dst_lb_config}.
@@ -66,36 +68,25 @@ public record ClusterConfig(
         healthChecks = healthChecks == null ? List.of() : List.copyOf(healthChecks);
         loadBalancing = loadBalancing == null ? LoadBalancingConfig.DEFAULT : loadBalancing;
         transportSocketMatches = transportSocketMatches == null ? List.of() : List.copyOf(transportSocketMatches);
+        upstreamFilters = upstreamFilters == null ? List.of() : List.copyOf(upstreamFilters);
     }
 
-    /** Without max_connection_duration. */
-    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
-                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
-                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
-                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
-                         int leastRequestChoiceCount, OutlierDetectionConfig outlierDetection,
-                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes,
-                         List<HealthCheckConfig> healthChecks, LoadBalancingConfig loadBalancing, BindConfig upstreamBind,
-                         List<TransportSocketMatch> transportSocketMatches, OriginalDstLb originalDstLb,
-                         TcpKeepalive tcpKeepalive) {
-        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
-                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
-                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks,
-                loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, null);
+    /** A cluster with Envoy's defaults for everything but its name. */
+    public static Builder builder(String name) {
+        return new Builder(name);
     }
 
-    /** Without transport_socket_matches, original_dst_lb_config and TCP keepalive. */
-    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
-                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
-                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
-                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
-                         int leastRequestChoiceCount, OutlierDetectionConfig outlierDetection,
-                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes,
-                         List<HealthCheckConfig> healthChecks, LoadBalancingConfig loadBalancing, BindConfig upstreamBind) {
-        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
-                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
-                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks,
-                loadBalancing, upstreamBind, List.of(), null, null);
+    public Builder toBuilder() {
+        return new Builder(name).altStatName(altStatName).type(type).lbPolicy(lbPolicy).connectTimeout(connectTimeout)
+                .loadAssignment(loadAssignment).edsServiceName(edsServiceName).protocol(protocol)
+                .http2Options(http2Options).dnsRefreshRate(dnsRefreshRate).dnsLookupFamily(dnsLookupFamily)
+                .circuitBreakers(circuitBreakers).upstreamIdleTimeout(upstreamIdleTimeout)
+                .maxRequestsPerConnection(maxRequestsPerConnection).leastRequestChoiceCount(leastRequestChoiceCount)
+                .outlierDetection(outlierDetection).transportSocket(transportSocket)
+                .perConnectionBufferLimitBytes(perConnectionBufferLimitBytes).healthChecks(healthChecks)
+                .loadBalancing(loadBalancing).upstreamBind(upstreamBind).transportSocketMatches(transportSocketMatches)
+                .originalDstLb(originalDstLb).tcpKeepalive(tcpKeepalive).maxConnectionDuration(maxConnectionDuration)
+                .upstreamFilters(upstreamFilters);
     }
 
     /**
@@ -108,19 +99,6 @@ public record ClusterConfig(
                                        TransportSocketConfig transportSocket) {
     }
 
-    /** Without health checks, upstream_bind_config, and with default load balancing settings. */
-    public ClusterConfig(String name, String altStatName, DiscoveryType type, LbPolicy lbPolicy, Duration connectTimeout,
-                         ClusterLoadAssignment loadAssignment, String edsServiceName, UpstreamProtocol protocol,
-                         Http2Options http2Options, Duration dnsRefreshRate, DnsLookupFamily dnsLookupFamily,
-                         CircuitBreakers circuitBreakers, Duration upstreamIdleTimeout, int maxRequestsPerConnection,
-                         int leastRequestChoiceCount, OutlierDetectionConfig outlierDetection,
-                         TransportSocketConfig transportSocket, int perConnectionBufferLimitBytes) {
-        this(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options,
-                dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection,
-                leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, List.of(),
-                LoadBalancingConfig.DEFAULT, null, null, null, null);
-    }
-
     /**
      * {@code config.core.v3.TcpKeepalive}: probes, idle time and interval; a null member keeps the
      * system's value (Istio's DestinationRule {@code tcpKeepalive}).
@@ -130,28 +108,17 @@ public record ClusterConfig(
 
     /** The same cluster with other endpoints (EDS delivered them). */
     public ClusterConfig withLoadAssignment(ClusterLoadAssignment a) {
-        return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, a, edsServiceName, protocol,
-                http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
-                maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
-                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches,
-                originalDstLb, tcpKeepalive, maxConnectionDuration);
+        return toBuilder().loadAssignment(a).build();
     }
 
     /** The same cluster with another max_connection_duration (null: none). */
     public ClusterConfig withMaxConnectionDuration(Duration d) {
-        return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
-                protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
-                maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket,
-                perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches,
-                originalDstLb, tcpKeepalive, d);
+        return toBuilder().maxConnectionDuration(d).build();
     }
 
     /** The same cluster with other health checks, outlier detection and balancing settings. */
     public ClusterConfig withResilience(OutlierDetectionConfig od, List<HealthCheckConfig> hcs, LoadBalancingConfig lb) {
-        return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName,
-                protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout,
-                maxRequestsPerConnection, leastRequestChoiceCount, od, transportSocket, perConnectionBufferLimitBytes,
-                hcs, lb, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration);
+        return toBuilder().outlierDetection(od).healthChecks(hcs).loadBalancing(lb).build();
     }
 
     public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }
@@ -179,5 +146,171 @@ public record ClusterConfig(
      * plus pending requests, but always at least {@code minRetryConcurrency}; it replaces max_retries.
      */
     public record RetryBudget(double budgetPercent, int minRetryConcurrency) {
+    }
+
+    /**
+     * Builds a {@link ClusterConfig}; unset members keep Envoy's defaults (STATIC, round robin,
+     * 5 s connect timeout, HTTP/1.1, 1 h idle timeout, 1 MiB buffer limit, default circuit breakers).
+     */
+    public static final class Builder {
+        private final String name;
+        private String altStatName = null;
+        private DiscoveryType type = DiscoveryType.STATIC;
+        private LbPolicy lbPolicy = LbPolicy.ROUND_ROBIN;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private ClusterLoadAssignment loadAssignment = null;
+        private String edsServiceName = null;
+        private UpstreamProtocol protocol = UpstreamProtocol.HTTP1;
+        private Http2Options http2Options = Http2Options.DEFAULT;
+        private Duration dnsRefreshRate = Duration.ofSeconds(5);
+        private DnsLookupFamily dnsLookupFamily = DnsLookupFamily.AUTO;
+        private CircuitBreakers circuitBreakers = CircuitBreakers.DEFAULT;
+        private Duration upstreamIdleTimeout = Duration.ofHours(1);
+        private int maxRequestsPerConnection = 0;
+        private int leastRequestChoiceCount = 2;
+        private OutlierDetectionConfig outlierDetection = null;
+        private TransportSocketConfig transportSocket = null;
+        private int perConnectionBufferLimitBytes = 1 << 20;
+        private List<HealthCheckConfig> healthChecks = List.of();
+        private LoadBalancingConfig loadBalancing = LoadBalancingConfig.DEFAULT;
+        private BindConfig upstreamBind = null;
+        private List<TransportSocketMatch> transportSocketMatches = List.of();
+        private OriginalDstLb originalDstLb = null;
+        private TcpKeepalive tcpKeepalive = null;
+        private Duration maxConnectionDuration = null;
+        private List<NetworkFilterConfig> upstreamFilters = List.of();
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder altStatName(String altStatName) {
+            this.altStatName = altStatName;
+            return this;
+        }
+
+        public Builder type(DiscoveryType type) {
+            this.type = type;
+            return this;
+        }
+
+        public Builder lbPolicy(LbPolicy lbPolicy) {
+            this.lbPolicy = lbPolicy;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration connectTimeout) {
+            this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        public Builder loadAssignment(ClusterLoadAssignment loadAssignment) {
+            this.loadAssignment = loadAssignment;
+            return this;
+        }
+
+        public Builder edsServiceName(String edsServiceName) {
+            this.edsServiceName = edsServiceName;
+            return this;
+        }
+
+        public Builder protocol(UpstreamProtocol protocol) {
+            this.protocol = protocol;
+            return this;
+        }
+
+        public Builder http2Options(Http2Options http2Options) {
+            this.http2Options = http2Options;
+            return this;
+        }
+
+        public Builder dnsRefreshRate(Duration dnsRefreshRate) {
+            this.dnsRefreshRate = dnsRefreshRate;
+            return this;
+        }
+
+        public Builder dnsLookupFamily(DnsLookupFamily dnsLookupFamily) {
+            this.dnsLookupFamily = dnsLookupFamily;
+            return this;
+        }
+
+        public Builder circuitBreakers(CircuitBreakers circuitBreakers) {
+            this.circuitBreakers = circuitBreakers;
+            return this;
+        }
+
+        public Builder upstreamIdleTimeout(Duration upstreamIdleTimeout) {
+            this.upstreamIdleTimeout = upstreamIdleTimeout;
+            return this;
+        }
+
+        public Builder maxRequestsPerConnection(int maxRequestsPerConnection) {
+            this.maxRequestsPerConnection = maxRequestsPerConnection;
+            return this;
+        }
+
+        public Builder leastRequestChoiceCount(int leastRequestChoiceCount) {
+            this.leastRequestChoiceCount = leastRequestChoiceCount;
+            return this;
+        }
+
+        public Builder outlierDetection(OutlierDetectionConfig outlierDetection) {
+            this.outlierDetection = outlierDetection;
+            return this;
+        }
+
+        public Builder transportSocket(TransportSocketConfig transportSocket) {
+            this.transportSocket = transportSocket;
+            return this;
+        }
+
+        public Builder perConnectionBufferLimitBytes(int perConnectionBufferLimitBytes) {
+            this.perConnectionBufferLimitBytes = perConnectionBufferLimitBytes;
+            return this;
+        }
+
+        public Builder healthChecks(List<HealthCheckConfig> healthChecks) {
+            this.healthChecks = healthChecks;
+            return this;
+        }
+
+        public Builder loadBalancing(LoadBalancingConfig loadBalancing) {
+            this.loadBalancing = loadBalancing;
+            return this;
+        }
+
+        public Builder upstreamBind(BindConfig upstreamBind) {
+            this.upstreamBind = upstreamBind;
+            return this;
+        }
+
+        public Builder transportSocketMatches(List<TransportSocketMatch> transportSocketMatches) {
+            this.transportSocketMatches = transportSocketMatches;
+            return this;
+        }
+
+        public Builder originalDstLb(OriginalDstLb originalDstLb) {
+            this.originalDstLb = originalDstLb;
+            return this;
+        }
+
+        public Builder tcpKeepalive(TcpKeepalive tcpKeepalive) {
+            this.tcpKeepalive = tcpKeepalive;
+            return this;
+        }
+
+        public Builder maxConnectionDuration(Duration maxConnectionDuration) {
+            this.maxConnectionDuration = maxConnectionDuration;
+            return this;
+        }
+
+        public Builder upstreamFilters(List<NetworkFilterConfig> upstreamFilters) {
+            this.upstreamFilters = upstreamFilters;
+            return this;
+        }
+
+        public ClusterConfig build() {
+            return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters);
+        }
     }
 }

@@ -55,39 +55,6 @@ public record HttpConnectionManagerConfig(
         clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
     }
 
-    /** Without tracing and x-forwarded-client-cert settings (Envoy's default, SANITIZE). */
-    public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
-                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
-                                       Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
-                                       int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
-                                       int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
-                                       boolean preserveExternalRequestId, String serverName,
-                                       ServerHeaderTransformation serverHeaderTransformation, Http2Options http2Options,
-                                       boolean normalizePath, boolean mergeSlashes, List<AccessLogConfig> accessLogs,
-                                       Duration requestHeadersTimeout) {
-        this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
-                drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
-                skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
-                http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, null,
-                ClientCertForwarding.SANITIZE, List.of());
-    }
-
-    /** Without a request_headers_timeout (disabled, as Envoy's default) and without tracing. */
-    public HttpConnectionManagerConfig(String statPrefix, CodecType codecType, RouteConfiguration routeConfig,
-                                       String rdsName, List<HttpFilterEntry> httpFilters, Duration streamIdleTimeout,
-                                       Duration requestTimeout, Duration idleTimeout, Duration drainTimeout,
-                                       int maxRequestHeadersKb, int maxRequestHeadersCount, boolean useRemoteAddress,
-                                       int xffNumTrustedHops, boolean skipXffAppend, boolean generateRequestId,
-                                       boolean preserveExternalRequestId, String serverName,
-                                       ServerHeaderTransformation serverHeaderTransformation, Http2Options http2Options,
-                                       boolean normalizePath, boolean mergeSlashes, List<AccessLogConfig> accessLogs) {
-        this(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout,
-                drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops,
-                skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation,
-                http2Options, normalizePath, mergeSlashes, accessLogs, null, null, ClientCertForwarding.SANITIZE,
-                List.of());
-    }
-
     public static final String NAME = "envoy.filters.network.http_connection_manager";
 
     public enum CodecType { AUTO, HTTP1, HTTP2 }
@@ -107,11 +74,41 @@ public record HttpConnectionManagerConfig(
 
     /** This config with {@code upgrade_configs} replaced. */
     public HttpConnectionManagerConfig withUpgrades(List<Upgrade> u) {
-        return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters,
-                streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb,
-                maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId,
-                preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath,
-                mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, u);
+        return toBuilder().upgrades(u).build();
+    }
+
+    /** A connection manager with Envoy's defaults for everything but its stat prefix. */
+    public static Builder builder(String statPrefix) {
+        return new Builder(statPrefix);
+    }
+
+    public Builder toBuilder() {
+        return new Builder(statPrefix)
+                .codecType(codecType)
+                .routeConfig(routeConfig)
+                .rdsName(rdsName)
+                .httpFilters(httpFilters)
+                .streamIdleTimeout(streamIdleTimeout)
+                .requestTimeout(requestTimeout)
+                .idleTimeout(idleTimeout)
+                .drainTimeout(drainTimeout)
+                .maxRequestHeadersKb(maxRequestHeadersKb)
+                .maxRequestHeadersCount(maxRequestHeadersCount)
+                .useRemoteAddress(useRemoteAddress)
+                .xffNumTrustedHops(xffNumTrustedHops)
+                .skipXffAppend(skipXffAppend)
+                .generateRequestId(generateRequestId)
+                .preserveExternalRequestId(preserveExternalRequestId)
+                .serverName(serverName)
+                .serverHeaderTransformation(serverHeaderTransformation)
+                .http2Options(http2Options)
+                .normalizePath(normalizePath)
+                .mergeSlashes(mergeSlashes)
+                .accessLogs(accessLogs)
+                .requestHeadersTimeout(requestHeadersTimeout)
+                .tracing(tracing)
+                .clientCertForwarding(clientCertForwarding)
+                .upgrades(upgrades);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -119,5 +116,171 @@ public record HttpConnectionManagerConfig(
     @Override
     public String filterName() {
         return NAME;
+    }
+
+    /**
+     * Builds an {@link HttpConnectionManagerConfig}; unset members keep Envoy's defaults (AUTO codec,
+     * 5 min stream idle, 1 h connection idle, 5 s drain, 60 KiB / 100 headers, request ids on).
+     */
+    public static final class Builder {
+        private final String statPrefix;
+        private CodecType codecType = CodecType.AUTO;
+        private RouteConfiguration routeConfig = null;
+        private String rdsName = null;
+        private List<HttpFilterEntry> httpFilters = List.of();
+        private Duration streamIdleTimeout = Duration.ofMinutes(5);
+        private Duration requestTimeout = Duration.ZERO;
+        private Duration idleTimeout = Duration.ofHours(1);
+        private Duration drainTimeout = Duration.ofSeconds(5);
+        private int maxRequestHeadersKb = 60;
+        private int maxRequestHeadersCount = 100;
+        private boolean useRemoteAddress = false;
+        private int xffNumTrustedHops = 0;
+        private boolean skipXffAppend = false;
+        private boolean generateRequestId = true;
+        private boolean preserveExternalRequestId = false;
+        private String serverName = "envoy";
+        private ServerHeaderTransformation serverHeaderTransformation = ServerHeaderTransformation.OVERWRITE;
+        private Http2Options http2Options = Http2Options.DEFAULT;
+        private boolean normalizePath = false;
+        private boolean mergeSlashes = false;
+        private List<AccessLogConfig> accessLogs = List.of();
+        private Duration requestHeadersTimeout = Duration.ZERO;
+        private TracingConfig tracing = null;
+        private ClientCertForwarding clientCertForwarding = ClientCertForwarding.SANITIZE;
+        private List<Upgrade> upgrades = List.of();
+
+        private Builder(String statPrefix) {
+            this.statPrefix = statPrefix;
+        }
+
+        public Builder codecType(CodecType codecType) {
+            this.codecType = codecType;
+            return this;
+        }
+
+        public Builder routeConfig(RouteConfiguration routeConfig) {
+            this.routeConfig = routeConfig;
+            return this;
+        }
+
+        public Builder rdsName(String rdsName) {
+            this.rdsName = rdsName;
+            return this;
+        }
+
+        public Builder httpFilters(List<HttpFilterEntry> httpFilters) {
+            this.httpFilters = httpFilters;
+            return this;
+        }
+
+        public Builder streamIdleTimeout(Duration streamIdleTimeout) {
+            this.streamIdleTimeout = streamIdleTimeout;
+            return this;
+        }
+
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = idleTimeout;
+            return this;
+        }
+
+        public Builder drainTimeout(Duration drainTimeout) {
+            this.drainTimeout = drainTimeout;
+            return this;
+        }
+
+        public Builder maxRequestHeadersKb(int maxRequestHeadersKb) {
+            this.maxRequestHeadersKb = maxRequestHeadersKb;
+            return this;
+        }
+
+        public Builder maxRequestHeadersCount(int maxRequestHeadersCount) {
+            this.maxRequestHeadersCount = maxRequestHeadersCount;
+            return this;
+        }
+
+        public Builder useRemoteAddress(boolean useRemoteAddress) {
+            this.useRemoteAddress = useRemoteAddress;
+            return this;
+        }
+
+        public Builder xffNumTrustedHops(int xffNumTrustedHops) {
+            this.xffNumTrustedHops = xffNumTrustedHops;
+            return this;
+        }
+
+        public Builder skipXffAppend(boolean skipXffAppend) {
+            this.skipXffAppend = skipXffAppend;
+            return this;
+        }
+
+        public Builder generateRequestId(boolean generateRequestId) {
+            this.generateRequestId = generateRequestId;
+            return this;
+        }
+
+        public Builder preserveExternalRequestId(boolean preserveExternalRequestId) {
+            this.preserveExternalRequestId = preserveExternalRequestId;
+            return this;
+        }
+
+        public Builder serverName(String serverName) {
+            this.serverName = serverName;
+            return this;
+        }
+
+        public Builder serverHeaderTransformation(ServerHeaderTransformation serverHeaderTransformation) {
+            this.serverHeaderTransformation = serverHeaderTransformation;
+            return this;
+        }
+
+        public Builder http2Options(Http2Options http2Options) {
+            this.http2Options = http2Options;
+            return this;
+        }
+
+        public Builder normalizePath(boolean normalizePath) {
+            this.normalizePath = normalizePath;
+            return this;
+        }
+
+        public Builder mergeSlashes(boolean mergeSlashes) {
+            this.mergeSlashes = mergeSlashes;
+            return this;
+        }
+
+        public Builder accessLogs(List<AccessLogConfig> accessLogs) {
+            this.accessLogs = accessLogs;
+            return this;
+        }
+
+        public Builder requestHeadersTimeout(Duration requestHeadersTimeout) {
+            this.requestHeadersTimeout = requestHeadersTimeout;
+            return this;
+        }
+
+        public Builder tracing(TracingConfig tracing) {
+            this.tracing = tracing;
+            return this;
+        }
+
+        public Builder clientCertForwarding(ClientCertForwarding clientCertForwarding) {
+            this.clientCertForwarding = clientCertForwarding;
+            return this;
+        }
+
+        public Builder upgrades(List<Upgrade> upgrades) {
+            this.upgrades = upgrades;
+            return this;
+        }
+
+        public HttpConnectionManagerConfig build() {
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades);
+        }
     }
 }

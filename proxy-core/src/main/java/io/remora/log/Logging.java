@@ -46,7 +46,7 @@ public final class Logging {
     }
 
     /**
-     * Packages whose classes log under their class name (System.Logger or JUL), by the Envoy
+     * Packages whose classes log under their class name, by the Envoy
      * component they belong to: a component's level applies to them, and their lines print the
      * component name.
      */

@@ -28,7 +28,7 @@ public final class FilterState {
         this.parent = parent;
     }
 
-    /** The connection-scoped state of a downstream channel (made on first use). */
+    /** The connection-scoped state of a channel, downstream or upstream (made on first use). */
     public static FilterState of(Channel channel) {
         FilterState s = channel.attr(CONNECTION).get();
         if (s == null) {

@@ -61,6 +61,22 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         ch.pipeline().addLast("remora-network-filters", new NetworkFilterManager(factories, info, context, terminal));
     }
 
+    /**
+     * Runs a cluster's upstream network filters on a connection to one of its hosts: they sit
+     * after the transport socket, before the caller's handlers, and {@code connected} (handing
+     * the connection to its caller) runs once they all let it through. Reads go through them in
+     * order, writes in reverse, as on a downstream connection.
+     */
+    public static void startUpstream(Channel ch, ConnectionInfo info, ServerContext context,
+                                     ConnectionFilterFactory[] factories, Runnable connected) {
+        NetworkFilterManager m = new NetworkFilterManager(factories, info, context, connected);
+        if (ch.pipeline().get("tls") != null) {
+            ch.pipeline().addAfter("tls", "remora-upstream-filters", m);
+        } else {
+            ch.pipeline().addFirst("remora-upstream-filters", m);
+        }
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -95,6 +111,16 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
             return;
         }
         readFrom(0, data, false);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (pending != null && pendingSeen && !ctx.channel().config().isAutoRead()) {
+            // A filter waits for more bytes (a header split across reads) on a connection whose
+            // reads its owner drives (a tcp_proxy relay): nothing reached the owner to read again.
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override

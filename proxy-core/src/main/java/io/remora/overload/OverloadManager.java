@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Envoy's overload manager: resource monitors sampled every refresh interval, overload actions
@@ -32,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class OverloadManager implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(OverloadManager.class.getName());
+    private static final Logger LOG = Logger.getLogger(OverloadManager.class.getName());
 
     private final OverloadManagerConfig config;
     private final List<Sampled> monitors = new ArrayList<>();
@@ -229,7 +231,7 @@ public final class OverloadManager implements AutoCloseable {
             double before = a.state.value();
             a.state.set(v);
             if ((before >= 1) != (v >= 1)) {
-                LOG.log(System.Logger.Level.WARNING, "overload action " + a.state.name
+                LOG.log(Level.WARNING, "overload action " + a.state.name
                         + (v >= 1 ? " active" : " inactive") + " (pressure " + pressures + ")");
             }
         }

@@ -6,16 +6,13 @@ import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
-import io.remora.config.FilterChainConfig;
 import io.remora.config.ListenerConfig;
-import io.remora.config.NetworkFilterConfig;
 import io.remora.config.ServerConfig;
 import io.remora.listener.ConnectionAcceptor;
 import io.remora.listener.FilterChainRuntime;
 import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
-import io.remora.network.NetworkFilter;
 import io.remora.route.RouteTable;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
@@ -58,13 +55,12 @@ public final class Server implements AutoCloseable {
 
     private final ServerOptions options;
     private final StatsRegistry stats;
-    private final List<NetworkFilterFactory<?>> filterFactories;
-    private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
     private final ClusterManagerImpl clusterManager;
     private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
     private final AtomicLong activeConnections = new AtomicLong();
     private final ListenerRegistry registry = new Registry();
+    private final ListenerRuntimeFactory runtimes;
     private volatile Snapshot snapshot = Snapshot.EMPTY;
     private volatile boolean draining;
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
@@ -86,13 +82,13 @@ public final class Server implements AutoCloseable {
                   List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders) {
         this.options = options;
         this.stats = stats;
-        this.filterFactories = List.copyOf(filterFactories);
-        this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
         this.clusterManager = new ClusterManagerImpl(stats, io.remora.upstream.DnsResolver.SYSTEM, secrets,
                 options.transport());
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining,
                 name -> snapshot.routeTables().get(name), () -> overload);
+        this.runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders, context, secrets, stats);
+        clusterManager.upstreamFilters(runtimes::connectionFilter, context);
     }
 
     /** The bootstrap's overload_manager (null: the defaults); takes effect at {@link #start}. */
@@ -190,7 +186,7 @@ public final class Server implements AutoCloseable {
                     continue;
                 }
                 ListenerRuntime previous = cur == null ? null : cur.runtime;
-                ListenerRuntime rt = buildRuntime(lc, previous);
+                ListenerRuntime rt = runtimes.build(lc, previous);
                 if (previous != null) {
                     toDrain.addAll(notReused(previous, rt));
                 }
@@ -277,84 +273,6 @@ public final class Server implements AutoCloseable {
         workers.next().schedule(() -> {
             fc.connections().close();
         }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);
-    }
-
-    private ListenerRuntime buildRuntime(ListenerConfig lc, ListenerRuntime previous) {
-        Map<FilterChainConfig, FilterChainRuntime> prevByConfig = new HashMap<>();
-        if (previous != null) {
-            for (FilterChainRuntime fc : previous.chains()) {
-                prevByConfig.putIfAbsent(fc.config(), fc);
-            }
-        }
-        Map<FilterChainConfig, FilterChainRuntime> chains = new IdentityHashMap<>();
-        Map<FilterChainConfig, FilterChainRuntime> built = new HashMap<>();
-        List<FilterChainConfig> all = new ArrayList<>(lc.filterChains());
-        if (lc.defaultFilterChain() != null) {
-            all.add(lc.defaultFilterChain());
-        }
-        for (FilterChainConfig fc : all) {
-            FilterChainRuntime rt = prevByConfig.get(fc);
-            if (rt == null) {
-                rt = built.get(fc);
-            }
-            if (rt == null) {
-                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context,
-                        fc.transportSocket() == null ? null
-                        : new io.remora.tls.DownstreamTransportSocket(fc.transportSocket(), secrets,
-                        io.remora.tls.TlsProvider.current(),
-                        io.remora.tls.TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
-                built.put(fc, rt);
-            }
-            chains.put(fc, rt);
-        }
-        String label = ListenerRuntime.statLabel(lc);
-        return new ListenerRuntime(lc, label, stats.listener(label), chains);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private NetworkFilter buildFilter(ListenerConfig lc, FilterChainConfig fc) {
-        if (fc.filters() == null || fc.filters().isEmpty()) {
-            throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
-                    + "' has no network filters");
-        }
-        NetworkFilterConfig terminal = fc.terminalFilter();
-        NetworkFilterFactory factory = null;
-        for (NetworkFilterFactory<?> f : filterFactories) {
-            if (f.configType() == terminal.getClass()) {
-                factory = f;
-                break;
-            }
-            if (factory == null && f.configType().isInstance(terminal)) {
-                factory = f;
-            }
-        }
-        if (factory == null) {
-            throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
-                    + "': no network filter factory for " + terminal.filterName());
-        }
-        return factory.create(terminal, context);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private ConnectionFilterFactory[] buildConnectionFilters(ListenerConfig lc, FilterChainConfig fc) {
-        List<NetworkFilterConfig> filters = fc.filters();
-        ConnectionFilterFactory[] out = new ConnectionFilterFactory[Math.max(0, filters.size() - 1)];
-        for (int i = 0; i < out.length; i++) {
-            NetworkFilterConfig c = filters.get(i);
-            ConnectionFilterFactory.Provider provider = null;
-            for (ConnectionFilterFactory.Provider<?> p : connectionFilterProviders) {
-                if (p.configType().isInstance(c)) {
-                    provider = p;
-                    break;
-                }
-            }
-            if (provider == null) {
-                throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
-                        + "': network filter " + c.filterName() + " has no runtime implementation in this build");
-            }
-            out[i] = provider.create(c, context);
-        }
-        return out;
     }
 
     /**

@@ -204,6 +204,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         clusterStats.upstreamCxActive.incrementAndGet();
         streamInfo.upstreamLocalAddress = upstream.localAddress();
         streamInfo.upstreamTls = upstream.attr(io.remora.tls.TlsConnection.UPSTREAM).get();
+        streamInfo.upstreamFilterState = io.remora.network.FilterState.of(upstream);
         upstream.closeFuture().addListener(f -> onUpstreamClosed());
         if (pending != null) {
             ByteBuf b;

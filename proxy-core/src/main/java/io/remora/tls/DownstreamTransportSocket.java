@@ -7,6 +7,8 @@ import io.remora.config.TransportSocketConfig;
 
 import javax.net.ssl.SSLException;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A filter chain's {@code DownstreamTlsContext} at accept time: puts a TLS server handler in
@@ -43,7 +45,7 @@ public final class DownstreamTransportSocket {
             ctx = tls.current(List.of());
         } catch (SSLException e) {
             tls.stats().connectionError();
-            System.getLogger(DownstreamTransportSocket.class.getName()).log(System.Logger.Level.DEBUG,
+            Logger.getLogger(DownstreamTransportSocket.class.getName()).log(Level.FINE,
                     "closing TLS connection: " + e.getMessage());
             ch.close();
             return null;

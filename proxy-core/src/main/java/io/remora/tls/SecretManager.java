@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The TLS secrets of the process by name (static_resources.secrets, SDS over ADS, separate SDS
@@ -96,7 +98,7 @@ public final class SecretManager {
             try {
                 r.run();
             } catch (RuntimeException e) {
-                System.getLogger(SecretManager.class.getName()).log(System.Logger.Level.WARNING,
+                Logger.getLogger(SecretManager.class.getName()).log(Level.WARNING,
                         "secret listener failed", e);
             }
         }

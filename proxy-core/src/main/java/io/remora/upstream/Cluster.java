@@ -42,6 +42,11 @@ public interface Cluster {
     /** Circuit breakers of this cluster. */
     ResourceLimits limits();
 
+    /** The cluster's upstream network filters ({@code filters}); none by default. */
+    default UpstreamFilterChain upstreamFilters() {
+        return UpstreamFilterChain.NONE;
+    }
+
     /**
      * Tells the cluster that a host's health changed in place (outlier ejection, health check),
      * so the load balancer rebuilds its healthy sets. Control-plane rate, not per request.

@@ -57,6 +57,7 @@ public final class ClusterImpl implements Cluster {
     private final io.remora.tls.SecretManager secrets;
     private final java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats;
     private volatile TransportSocketFactory transportSockets = TransportSocketFactory.RAW;
+    private volatile UpstreamFilterChain upstreamFilters;
     /** The last endpoints, so a health change or config change can rebuild the set. */
     private List<ResolvedEndpoint> endpoints = List.of();
     /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
@@ -113,6 +114,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public TransportSocketFactory transportSocketFactory() {
         return transportSockets;
+    }
+
+    @Override
+    public UpstreamFilterChain upstreamFilters() {
+        return upstreamFilters;
     }
 
     @Override
@@ -249,6 +255,10 @@ public final class ClusterImpl implements Cluster {
                 && (!java.util.Objects.equals(previous.transportSocket(), next.transportSocket())
                 || !previous.transportSocketMatches().equals(next.transportSocketMatches()))) {
             transportSockets = io.remora.tls.UpstreamTransportSockets.of(next, secrets, tlsStats);
+        }
+        if (upstreamFilters == null || !previous.upstreamFilters().equals(next.upstreamFilters())) {
+            upstreamFilters = runtime != null ? runtime.upstreamFilters(next.name(), next.upstreamFilters())
+                    : UpstreamFilterChain.NONE;
         }
         limits.thresholds(breakers(next));
         configureResilience(previous, next);

@@ -15,6 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * All clusters by name. {@link #update} runs on the control thread: it creates, updates in place
@@ -54,6 +56,15 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         this.resolver = resolver;
         this.secrets = secrets;
         this.runtime = new UpstreamRuntime(transport, stats.meterRegistry());
+    }
+
+    /**
+     * How clusters' upstream network filters ({@code filters}) become runtimes: the server's
+     * network filter providers, and the context the filters run in.
+     */
+    public void upstreamFilters(java.util.function.Function<io.remora.config.NetworkFilterConfig,
+            io.remora.network.ConnectionFilterFactory> factories, io.remora.server.ServerContext context) {
+        runtime.upstreamFilters(factories, context);
     }
 
     /** Bootstrap {@code cluster_manager.outlier_detection.event_log_path} (empty: no event log). */
@@ -159,7 +170,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 try {
                     DnsRefresher.refresh(cluster, resolver);
                 } catch (RuntimeException e) {
-                    System.getLogger(ClusterManagerImpl.class.getName()).log(System.Logger.Level.WARNING,
+                    Logger.getLogger(ClusterManagerImpl.class.getName()).log(Level.WARNING,
                             "DNS refresh of cluster " + c.name() + " failed", e);
                     cluster.markInitialized();
                 }

@@ -12,6 +12,8 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One resolution round of a STRICT_DNS or LOGICAL_DNS cluster, run on the DNS thread. STRICT_DNS
@@ -19,7 +21,7 @@ import java.util.List;
  * address of the first endpoint.
  */
 final class DnsRefresher {
-    private static final System.Logger LOG = System.getLogger(DnsRefresher.class.getName());
+    private static final Logger LOG = Logger.getLogger(DnsRefresher.class.getName());
 
     private DnsRefresher() {
     }
@@ -46,7 +48,7 @@ final class DnsRefresher {
                 try {
                     addrs = filter(resolver.resolve(tcp.host()), c.dnsLookupFamily());
                 } catch (UnknownHostException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "cluster {0}: cannot resolve {1}", c.name(), tcp.host());
+                    LOG.log(Level.FINE, "cluster {0}: cannot resolve {1}", new Object[] {c.name(), tcp.host()});
                     // Envoy keeps a name's last resolved hosts when a refresh of it fails.
                     for (ClusterImpl.ResolvedEndpoint prev : cluster.endpoints()) {
                         if (prev.configured().equals(ep.address())) {

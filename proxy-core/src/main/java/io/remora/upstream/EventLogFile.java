@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * An append-only file of JSON lines: the outlier detection and health check event logs. One
@@ -17,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * line is written and flushed at once. A failing file costs the event, never the caller.
  */
 public final class EventLogFile {
-    private static final System.Logger LOG = System.getLogger(EventLogFile.class.getName());
+    private static final Logger LOG = Logger.getLogger(EventLogFile.class.getName());
     private static final ConcurrentHashMap<String, EventLogFile> OPEN = new ConcurrentHashMap<>();
     /** proto3 JSON's Timestamp form. */
     private static final DateTimeFormatter TIMESTAMP =
@@ -49,7 +51,7 @@ public final class EventLogFile {
         } catch (IOException e) {
             if (!warned) {
                 warned = true;
-                LOG.log(System.Logger.Level.WARNING, "cannot write event log " + path + ": " + e);
+                LOG.log(Level.WARNING, "cannot write event log " + path + ": " + e);
             }
         }
     }

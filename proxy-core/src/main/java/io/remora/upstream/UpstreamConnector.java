@@ -15,6 +15,8 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.remora.config.BindConfig;
 import io.remora.config.ClusterConfig;
+import io.remora.network.ConnectionInfo;
+import io.remora.network.NetworkFilterManager;
 import io.remora.network.OriginalSource;
 import io.remora.server.Transport;
 
@@ -150,13 +152,13 @@ public final class UpstreamConnector {
                 return;
             }
             if (tls == null) {
-                callback.onConnected(ch);
+                connected(ch, cluster, null, callback);
                 return;
             }
             tls.handshakeFuture().addListener(hs -> {
                 if (hs.isSuccess()) {
                     ch.attr(io.remora.tls.TlsConnection.UPSTREAM).set(io.remora.tls.TlsConnection.of(tls));
-                    callback.onConnected(ch);
+                    connected(ch, cluster, tls, callback);
                 } else {
                     ch.close();
                     callback.onFailure(ch, hs.cause(), true);
@@ -164,6 +166,36 @@ public final class UpstreamConnector {
             });
         });
         return ch;
+    }
+
+    /**
+     * The connection is up: the cluster's upstream network filters (if any) see it first, and the
+     * caller gets it once they all let it through. A filter that closes it instead fails the connect.
+     */
+    private static void connected(Channel ch, Cluster cluster, SslHandler tls, Callback callback) {
+        UpstreamFilterChain filters = cluster.upstreamFilters();
+        if (filters.isEmpty()) {
+            callback.onConnected(ch);
+            return;
+        }
+        String alpn = tls == null ? null : tls.applicationProtocol();
+        ConnectionInfo info = new ConnectionInfo(cluster.name(), ch.localAddress(), ch.remoteAddress(), null,
+                tls == null ? null : ch.attr(io.remora.tls.TlsConnection.UPSTREAM).get().serverName(),
+                tls == null ? "raw_buffer" : "tls", alpn == null ? List.of() : List.of(alpn),
+                ch.attr(io.remora.tls.TlsConnection.UPSTREAM).get());
+        boolean[] handedOver = new boolean[1];
+        ch.closeFuture().addListener(f -> {
+            if (!handedOver[0]) {
+                handedOver[0] = true;
+                callback.onFailure(ch, new java.net.ConnectException("closed by an upstream network filter"), false);
+            }
+        });
+        NetworkFilterManager.startUpstream(ch, info, filters.context(), filters.factories(), () -> {
+            if (!handedOver[0]) {
+                handedOver[0] = true;
+                callback.onConnected(ch);
+            }
+        });
     }
 
     /** SO_MARK (SOL_SOCKET 1, optname 36), through Netty's raw option support. */

@@ -5,7 +5,13 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.remora.server.Transport;
 
+import io.remora.config.NetworkFilterConfig;
+import io.remora.network.ConnectionFilterFactory;
+import io.remora.server.ServerContext;
+
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * What outlier detectors and health checkers share: one upstream event loop (Envoy runs both on
@@ -16,6 +22,8 @@ public final class UpstreamRuntime implements AutoCloseable {
     private final Transport transport;
     private final MeterRegistry registry;
     private volatile EventLogFile outlierEventLog;
+    private volatile Function<NetworkFilterConfig, ConnectionFilterFactory> upstreamFilterFactories;
+    private volatile ServerContext context;
     private EventLoopGroup group;
     private EventLoop loop;
 
@@ -48,6 +56,30 @@ public final class UpstreamRuntime implements AutoCloseable {
 
     public EventLogFile outlierEventLog() {
         return outlierEventLog;
+    }
+
+    /** Where clusters' upstream network filter configs find their runtime, and the context they run in. */
+    void upstreamFilters(Function<NetworkFilterConfig, ConnectionFilterFactory> factories, ServerContext context) {
+        this.upstreamFilterFactories = factories;
+        this.context = context;
+    }
+
+    /** The runtime of a cluster's {@code filters}; fails naming a filter this build cannot run. */
+    UpstreamFilterChain upstreamFilters(String cluster, List<NetworkFilterConfig> configs) {
+        if (configs.isEmpty()) {
+            return UpstreamFilterChain.NONE;
+        }
+        Function<NetworkFilterConfig, ConnectionFilterFactory> f = upstreamFilterFactories;
+        ConnectionFilterFactory[] out = new ConnectionFilterFactory[configs.size()];
+        for (int i = 0; i < out.length; i++) {
+            ConnectionFilterFactory factory = f == null ? null : f.apply(configs.get(i));
+            if (factory == null) {
+                throw new IllegalArgumentException("cluster '" + cluster + "': upstream network filter "
+                        + configs.get(i).filterName() + " has no runtime implementation in this build");
+            }
+            out[i] = factory;
+        }
+        return new UpstreamFilterChain(out, context);
     }
 
     @Override

@@ -50,10 +50,7 @@ final class TestAdminContext implements AdminContext {
     }
 
     private Cluster cluster(String name, List<Host> hosts, ClusterConfig.CircuitBreakers cb) {
-        ClusterConfig config = new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC,
-                ClusterConfig.LbPolicy.ROUND_ROBIN, Duration.ofSeconds(1), null, null,
-                ClusterConfig.UpstreamProtocol.HTTP1, null, null, null, cb, Duration.ofHours(1), 0, 2, null, null,
-                1 << 20);
+        ClusterConfig config = ClusterConfig.builder(name).connectTimeout(Duration.ofSeconds(1)).circuitBreakers(cb).build();
         ClusterStats cs = stats.cluster(name);
         ResourceLimits limits = new ResourceLimits(cb);
         return new Cluster() {

@@ -12,7 +12,6 @@ import io.remora.config.AccessLogConfig;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.ForwardAction;
 import io.remora.config.HeaderMutation;
-import io.remora.config.Http2Options;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpFilterEntry;
 import io.remora.config.PerFilterConfig;
@@ -71,10 +70,8 @@ class FilterManagerTest {
                 new HttpFilterEntry("probe-b", new ProbeFilter.Config("b"), false),
                 new HttpFilterEntry("probe-c", new ProbeFilter.Config("c"), true),
                 HttpFilterEntry.of(new TestFilter.Config()));
-        HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("fm", HttpConnectionManagerConfig.CodecType.AUTO,
-                rc, null, filters, Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1),
-                Duration.ofSeconds(5), 60, 100, false, 0, false, true, false, null, null, Http2Options.DEFAULT,
-                false, false, List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));
+        HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("fm").routeConfig(rc).httpFilters(filters)
+                .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null))).build();
         NetworkFilter hcm = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER, ProbeFilter.PROVIDER))
                 .create(config, context);
         group = context.transport.newEventLoopGroup(1, "fm-test");

@@ -145,11 +145,14 @@ final class HcmServer implements AutoCloseable {
         }
 
         HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig("test", codec, null, "test-routes",
-                    List.of(HttpFilterEntry.of(new TestFilter.Config())), streamIdle, requestTimeout, idle, drain,
-                    maxHeadersKb, maxHeadersCount, useRemoteAddress, trustedHops, skipXff, generateRequestId,
-                    preserveExternalRequestId, null, null, http2, false, false,
-                    List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)), requestHeadersTimeout);
+            return HttpConnectionManagerConfig.builder("test").codecType(codec).rdsName("test-routes")
+                    .httpFilters(List.of(HttpFilterEntry.of(new TestFilter.Config()))).streamIdleTimeout(streamIdle)
+                    .requestTimeout(requestTimeout).idleTimeout(idle).drainTimeout(drain).maxRequestHeadersKb(maxHeadersKb)
+                    .maxRequestHeadersCount(maxHeadersCount).useRemoteAddress(useRemoteAddress).xffNumTrustedHops(trustedHops)
+                    .skipXffAppend(skipXff).generateRequestId(generateRequestId)
+                    .preserveExternalRequestId(preserveExternalRequestId).http2Options(http2)
+                    .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)))
+                    .requestHeadersTimeout(requestHeadersTimeout).build();
         }
     }
 }

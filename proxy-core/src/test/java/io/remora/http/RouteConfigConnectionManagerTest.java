@@ -17,7 +17,6 @@ import io.remora.config.HeaderMutation;
 import io.remora.config.HeaderMutation.AppendAction;
 import io.remora.config.HeaderMutation.HeaderValueOption;
 import io.remora.config.HttpConnectionManagerConfig;
-import io.remora.config.Http2Options;
 import io.remora.config.RedirectAction;
 import io.remora.config.Route;
 import io.remora.config.RouteAction;
@@ -86,10 +85,9 @@ class RouteConfigConnectionManagerTest {
     }
 
     private void start(RouteConfiguration inline, String rds) throws Exception {
-        HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("rt", HttpConnectionManagerConfig.CodecType.AUTO,
-                inline, rds, List.of(HttpFilterEntry.of(new TestFilter.Config())), Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1),
-                Duration.ofSeconds(5), 60, 100, false, 0, false, true, false, null, null, Http2Options.DEFAULT,
-                false, false, List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)));
+        HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("rt").routeConfig(inline).rdsName(rds)
+                .httpFilters(List.of(HttpFilterEntry.of(new TestFilter.Config())))
+                .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null))).build();
         NetworkFilter hcm = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER)).create(config, context);
         group = context.transport.newEventLoopGroup(1, "rt-test");
         Channel server = new ServerBootstrap().group(group).channel(context.transport.serverChannel())
@@ -164,9 +162,8 @@ class RouteConfigConnectionManagerTest {
                 return "envoy.filters.http.unknown";
             }
         }
-        HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("x", HttpConnectionManagerConfig.CodecType.AUTO,
-                routes("r"), null, List.of(HttpFilterEntry.of(new Unknown())), null, null, null, null, 60, 100, false, 0, false, true,
-                false, null, null, null, false, false, List.of());
+        HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("x").routeConfig(routes("r"))
+                .httpFilters(List.of(HttpFilterEntry.of(new Unknown()))).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER)).create(config, context));
         assertTrue(e.getMessage().contains("envoy.filters.http.unknown"), e.getMessage());

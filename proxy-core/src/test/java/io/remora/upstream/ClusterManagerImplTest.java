@@ -84,10 +84,7 @@ class ClusterManagerImplTest {
             cm.update(Map.of("a", c));
             ResourceLimits limits = cm.get("a").limits();
             assertTrue(limits.tryAcquireConnection());
-            ClusterConfig tight = new ClusterConfig(c.name(), c.altStatName(), c.type(), c.lbPolicy(),
-                    c.connectTimeout(), c.loadAssignment(), c.edsServiceName(), c.protocol(), c.http2Options(),
-                    c.dnsRefreshRate(), c.dnsLookupFamily(), new ClusterConfig.CircuitBreakers(1, 1, 1, 1),
-                    c.upstreamIdleTimeout(), 0, 2, null, null, 1 << 20);
+            ClusterConfig tight = c.toBuilder().circuitBreakers(new ClusterConfig.CircuitBreakers(1, 1, 1, 1)).build();
             cm.update(Map.of("a", tight));
             assertSame(limits, cm.get("a").limits());
             assertFalse(limits.tryAcquireConnection());
@@ -164,9 +161,8 @@ class ClusterManagerImplTest {
         };
         ClusterConfig base = TestClusters.cluster("s", DiscoveryType.STRICT_DNS, LbPolicy.ROUND_ROBIN,
                 cla("s", ep("stable", 80), ep("flaky", 80)));
-        ClusterConfig fast = new ClusterConfig(base.name(), null, base.type(), base.lbPolicy(), base.connectTimeout(),
-                base.loadAssignment(), null, base.protocol(), base.http2Options(), java.time.Duration.ofMillis(20),
-                base.dnsLookupFamily(), base.circuitBreakers(), base.upstreamIdleTimeout(), 0, 2, null, null, 1 << 20);
+        ClusterConfig fast = base.toBuilder().altStatName(null).edsServiceName(null)
+                .dnsRefreshRate(java.time.Duration.ofMillis(20)).build();
         try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry(), fake)) {
             cm.update(Map.of("s", fast));
             cm.initialized().get(10, TimeUnit.SECONDS);

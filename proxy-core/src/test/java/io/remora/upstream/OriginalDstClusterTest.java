@@ -16,12 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class OriginalDstClusterTest {
 
     private static ClusterConfig withLb(ClusterConfig c, ClusterConfig.OriginalDstLb lb) {
-        return new ClusterConfig(c.name(), c.altStatName(), c.type(), c.lbPolicy(), c.connectTimeout(),
-                c.loadAssignment(), c.edsServiceName(), c.protocol(), c.http2Options(), c.dnsRefreshRate(),
-                c.dnsLookupFamily(), c.circuitBreakers(), c.upstreamIdleTimeout(), c.maxRequestsPerConnection(),
-                c.leastRequestChoiceCount(), c.outlierDetection(), c.transportSocket(),
-                c.perConnectionBufferLimitBytes(), c.healthChecks(), c.loadBalancing(), c.upstreamBind(),
-                c.transportSocketMatches(), lb, c.tcpKeepalive());
+        return c.toBuilder().originalDstLb(lb).build();
     }
 
     private static LoadBalancerContext ctx(InetSocketAddress dst, String header) {

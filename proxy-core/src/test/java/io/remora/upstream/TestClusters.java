@@ -9,7 +9,6 @@ import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.ClusterLoadAssignment.LbEndpoint;
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
-import io.remora.config.Http2Options;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,10 +40,9 @@ public final class TestClusters {
     }
 
     public static ClusterConfig cluster(String name, DiscoveryType type, LbPolicy lb, ClusterLoadAssignment cla) {
-        return new ClusterConfig(name, null, type, lb, Duration.ofSeconds(1), cla,
-                type == DiscoveryType.EDS ? name : null, ClusterConfig.UpstreamProtocol.HTTP1, Http2Options.DEFAULT,
-                Duration.ofSeconds(5), ClusterConfig.DnsLookupFamily.V4_ONLY, ClusterConfig.CircuitBreakers.DEFAULT,
-                Duration.ofHours(1), 0, 2, null, null, 1 << 20);
+        return ClusterConfig.builder(name).type(type).lbPolicy(lb).connectTimeout(Duration.ofSeconds(1))
+                .loadAssignment(cla).edsServiceName(type == DiscoveryType.EDS ? name : null)
+                .dnsLookupFamily(ClusterConfig.DnsLookupFamily.V4_ONLY).build();
     }
 
     public static ClusterConfig staticCluster(String name, LbPolicy lb, LbEndpoint... eps) {

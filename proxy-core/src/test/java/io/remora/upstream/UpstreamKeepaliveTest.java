@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,10 +27,7 @@ class UpstreamKeepaliveTest {
                                    int port) throws Exception {
         ClusterConfig base = TestClusters.staticCluster("ka", ClusterConfig.LbPolicy.ROUND_ROBIN,
                 TestClusters.ep("127.0.0.1", port));
-        ClusterConfig c = new ClusterConfig(base.name(), null, base.type(), base.lbPolicy(), base.connectTimeout(),
-                base.loadAssignment(), null, base.protocol(), base.http2Options(), base.dnsRefreshRate(),
-                base.dnsLookupFamily(), base.circuitBreakers(), base.upstreamIdleTimeout(), 0, 2, null, null, 1 << 20,
-                List.of(), null, null, List.of(), null, keepalive);
+        ClusterConfig c = base.toBuilder().tcpKeepalive(keepalive).build();
         try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry(), DnsResolver.SYSTEM, new io.remora.tls.SecretManager(), transport)) {
             cm.update(Map.of("ka", c));
             Cluster cluster = cm.get("ka");

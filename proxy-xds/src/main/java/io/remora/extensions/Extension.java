@@ -11,8 +11,9 @@ import java.util.List;
  * {@code META-INF/services/io.remora.extensions.Extension}); {@link ExtensionRegistry} is the only
  * place that knows them all.
  *
- * <p>Implementations are one of {@link HttpFilterExtension}, {@link NetworkFilterExtension} or
- * {@link TerminalFilterExtension}, and need a public no-argument constructor.
+ * <p>Implementations are one of {@link HttpFilterExtension}, {@link NetworkFilterExtension},
+ * {@link TerminalFilterExtension} or {@link UpstreamNetworkFilterExtension}, and need a public
+ * no-argument constructor.
  */
 public interface Extension {
 

@@ -28,15 +28,30 @@ public final class ExtensionRegistry {
     private final Map<String, Extension> networkByConfigType = new HashMap<>();
     private final Map<String, Extension> networkByName = new HashMap<>();
     private final Map<String, HttpFilterExtension<?>> byPerRouteType = new HashMap<>();
+    /** Upstream network filters (a cluster's filters), by name and by config type, apart from the rest. */
+    private final Map<String, UpstreamNetworkFilterExtension<?>> upstreamByName = new HashMap<>();
+    private final Map<String, UpstreamNetworkFilterExtension<?>> upstreamByConfigType = new HashMap<>();
     private final Map<String, Descriptor> descriptors = new HashMap<>();
 
     ExtensionRegistry(List<Extension> extensions) {
         this.all = List.copyOf(extensions);
         for (Extension e : all) {
             if (!(e instanceof HttpFilterExtension<?> || e instanceof NetworkFilterExtension<?>
-                    || e instanceof TerminalFilterExtension<?>)) {
-                throw new IllegalStateException("extension " + e.getClass().getName()
-                        + " is none of HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension");
+                    || e instanceof TerminalFilterExtension<?> || e instanceof UpstreamNetworkFilterExtension<?>)) {
+                throw new IllegalStateException("extension " + e.getClass().getName() + " is none of"
+                        + " HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension, UpstreamNetworkFilterExtension");
+            }
+            for (Descriptor d : e.descriptors()) {
+                descriptors.put(d.getFullName(), d);
+            }
+            if (e instanceof UpstreamNetworkFilterExtension<?> u) {
+                for (String n : u.names()) {
+                    claim(upstreamByName, n, u, "upstream network filter name");
+                }
+                for (String t : u.configTypes()) {
+                    claim(upstreamByConfigType, t, u, "upstream network filter config type");
+                }
+                continue;
             }
             for (String n : e.names()) {
                 claimByKind(byName, networkByName, n, e, "name");
@@ -48,9 +63,6 @@ public final class ExtensionRegistry {
                 for (String t : h.perRouteConfigTypes()) {
                     claim(byPerRouteType, t, h, "per-route config type");
                 }
-            }
-            for (Descriptor d : e.descriptors()) {
-                descriptors.put(d.getFullName(), d);
             }
         }
     }
@@ -123,6 +135,16 @@ public final class ExtensionRegistry {
         return e != null ? e : byName.get(name);
     }
 
+    /** The upstream network filter taking this config type (a full proto name), or null. */
+    public UpstreamNetworkFilterExtension<?> upstreamByConfigType(String typeName) {
+        return upstreamByConfigType.get(typeName);
+    }
+
+    /** The upstream network filter registered under {@code name}, or null. */
+    public UpstreamNetworkFilterExtension<?> upstreamByName(String name) {
+        return upstreamByName.get(name);
+    }
+
     /** The extension registered under {@code name}, or null. */
     public Extension byName(String name) {
         return byName.get(name);
@@ -152,11 +174,14 @@ public final class ExtensionRegistry {
         return out;
     }
 
+    /** The runtimes of non-terminal network filters, listener and upstream ones alike (keyed by config class). */
     public List<ConnectionFilterFactory.Provider<?>> networkFilterRuntimes() {
         List<ConnectionFilterFactory.Provider<?>> out = new ArrayList<>();
         for (Extension e : all) {
-            if (e instanceof NetworkFilterExtension<?> n) {
-                out.add(n.runtime());
+            ConnectionFilterFactory.Provider<?> p = e instanceof NetworkFilterExtension<?> n ? n.runtime()
+                    : e instanceof UpstreamNetworkFilterExtension<?> u ? u.runtime() : null;
+            if (p != null && !out.contains(p)) {
+                out.add(p);
             }
         }
         return out;
@@ -178,7 +203,8 @@ public final class ExtensionRegistry {
         for (Extension e : all) {
             String kind = e instanceof HttpFilterExtension<?> ? "envoy.filters.http"
                     : e instanceof NetworkFilterExtension<?> || e instanceof TerminalFilterExtension<?>
-                    ? "envoy.filters.network" : "other";
+                    ? "envoy.filters.network"
+                    : e instanceof UpstreamNetworkFilterExtension<?> ? "envoy.filters.upstream_network" : "other";
             out.computeIfAbsent(kind, k -> new ArrayList<>()).add(e.names().get(0));
         }
         return out;

@@ -58,6 +58,7 @@ class IstioTelemetryE2ETest {
     static final io.grpc.MethodDescriptor<String, String> SAY = io.remora.testing.GrpcText.unary("demo.Echo/Say");
     static final io.grpc.MethodDescriptor<String, String> FAIL = io.remora.testing.GrpcText.unary("demo.Echo/Fail");
     static TestCerts.Leaf clientLeaf;
+    static int clientMtls;
 
     static String node(String name, String workload, String app, String canonical, String cluster) {
         return """
@@ -124,6 +125,7 @@ class IstioTelemetryE2ETest {
         ca = TestCerts.ca("mesh-ca");
         ca.issue("ratings", SERVER_SA, "127.0.0.1").write(dir, "server");
         clientLeaf = ca.issue("productpage", CLIENT_SA);
+        clientLeaf.write(dir, "client");
 
         int serverAdmin = ProxyProcess.freePort();
         int serverHttp = ProxyProcess.freePort();
@@ -262,6 +264,7 @@ class IstioTelemetryE2ETest {
         clientHttp = ProxyProcess.freePort();
         clientTcp = ProxyProcess.freePort();
         clientGrpc = ProxyProcess.freePort();
+        clientMtls = ProxyProcess.freePort();
         String clientYaml = node("productpage-v1-84975bc778-pxz2w", "productpage-v1", "productpage", "productpage-v1",
                 "client-cluster") + """
                 admin:
@@ -322,6 +325,20 @@ class IstioTelemetryE2ETest {
                           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                           stat_prefix: outbound|9000||echo.default.svc.cluster.local
                           cluster: outbound|9000||echo.default.svc.cluster.local
+                  - name: 0.0.0.0_9443
+                    address: { socket_address: { address: 127.0.0.1, port_value: %9$d } }
+                    traffic_direction: OUTBOUND
+                    filter_chains:
+                    - filters:
+                      - name: istio.stats
+                        typed_config:
+                          "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                          type_url: type.googleapis.com/stats.PluginConfig
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: outbound|9443||ratings.default.svc.cluster.local
+                          cluster: outbound|9443||ratings.default.svc.cluster.local
                   - name: 0.0.0.0_7070
                     address: { socket_address: { address: 127.0.0.1, port_value: %7$d } }
                     traffic_direction: OUTBOUND
@@ -356,12 +373,37 @@ class IstioTelemetryE2ETest {
                 %4$s
                 %6$s
                 %8$s
+                  - name: outbound|9443||ratings.default.svc.cluster.local
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment:
+                      cluster_name: outbound|9443||ratings.default.svc.cluster.local
+                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %10$d } } } }] }]
+                    filters:
+                    - name: istio.metadata_exchange
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
+                        protocol: istio-peer-exchange
+                    transport_socket:
+                      name: envoy.transport_sockets.tls
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        sni: outbound_.9443_._.ratings.default.svc.cluster.local
+                        common_tls_context:
+                          alpn_protocols: [istio-peer-exchange, istio]
+                          tls_certificates:
+                          - certificate_chain: { filename: "%11$s/client-cert.pem" }
+                            private_key: { filename: "%11$s/client-key.pem" }
+                          validation_context:
+                            trusted_ca: { filename: "%11$s/client-ca.pem" }
+                            match_typed_subject_alt_names:
+                            - { san_type: URI, matcher: { exact: "%12$s" } }
                 """.formatted(clientAdmin, clientHttp, clientTcp,
                 Bootstraps.indent(Bootstraps.cluster("outbound|9080||" + HOST, false, null, serverHttp), 2), HOST,
                 Bootstraps.indent(Bootstraps.cluster("outbound|9000||echo.default.svc.cluster.local", false, null,
                         serverTcp), 2), clientGrpc,
                 Bootstraps.indent(Bootstraps.cluster("outbound|7070||grpc.default.svc.cluster.local", true, null,
-                        serverGrpc), 2));
+                        serverGrpc), 2), clientMtls, serverTls, dir, SERVER_SA);
         client = ProxyProcess.start(clientYaml, clientAdmin);
     }
 
@@ -544,6 +586,24 @@ class IstioTelemetryE2ETest {
     @Test
     void tcpMetadataExchangeOverAlpnIdentifiesThePeer() throws Exception {
         var ctx = RbacMtlsE2ETest.client(clientLeaf, ca);
+        Map<String, String> destination = new HashMap<>();
+        destination.put("reporter", "destination");
+        destination.put("source_workload", "productpage-v1");
+        destination.put("source_canonical_service", "productpage-v1");
+        destination.put("source_canonical_revision", "version-1");
+        destination.put("source_app", "productpage");
+        destination.put("source_cluster", "client-cluster");
+        destination.put("source_principal", CLIENT_SA);
+        destination.put("source_workload_namespace", "default");
+        destination.put("destination_principal", SERVER_SA);
+        destination.put("destination_workload", "ratings-v1");
+        destination.put("connection_security_policy", "mutual_tls");
+        destination.put("request_protocol", "tcp");
+        // (shared with the test whose client sidecar speaks the exchange: counted from here)
+        double opened = PrometheusSamples.sampleSubset(server, "istio_tcp_connections_opened_total", destination);
+        double closed = PrometheusSamples.sampleSubset(server, "istio_tcp_connections_closed_total", destination);
+        double received = PrometheusSamples.sampleSubset(server, "istio_tcp_received_bytes_total", destination);
+        double sent = PrometheusSamples.sampleSubset(server, "istio_tcp_sent_bytes_total", destination);
         Map<String, Object> md = new LinkedHashMap<>();
         md.put("NAME", "productpage-v1-84975bc778-pxz2w");
         md.put("NAMESPACE", "default");
@@ -573,23 +633,46 @@ class IstioTelemetryE2ETest {
             assertEquals("sidecar~10.0.0.1~ratings-v1-84975bc778-pxz2w.default~default.svc.cluster.local", peer.id());
             assertEquals("hello", new String(in.readNBytes(5)), "the exchange never reaches the application");
         }
+        PrometheusSamples.awaitSample(server, "istio_tcp_connections_closed_total", destination, closed + 1);
+        assertEquals(opened + 1, PrometheusSamples.sampleSubset(server, "istio_tcp_connections_opened_total", destination));
+        assertEquals(received + 5, PrometheusSamples.sampleSubset(server, "istio_tcp_received_bytes_total", destination));
+        assertEquals(sent + 5, PrometheusSamples.sampleSubset(server, "istio_tcp_sent_bytes_total", destination));
+        assertTrue(server.metric("envoy_metadata_exchange_alpn_protocol_found") >= 1);
+    }
+
+    @Test
+    void clusterMetadataExchangeIdentifiesTheServerToTheClient() throws Exception {
+        byte[] payload = "ping over mutual TLS".getBytes();
+        // The server side's series are shared with the test that speaks the exchange itself.
         Map<String, String> destination = new HashMap<>();
         destination.put("reporter", "destination");
         destination.put("source_workload", "productpage-v1");
-        destination.put("source_canonical_service", "productpage-v1");
-        destination.put("source_canonical_revision", "version-1");
-        destination.put("source_app", "productpage");
         destination.put("source_cluster", "client-cluster");
         destination.put("source_principal", CLIENT_SA);
-        destination.put("source_workload_namespace", "default");
-        destination.put("destination_principal", SERVER_SA);
         destination.put("destination_workload", "ratings-v1");
         destination.put("connection_security_policy", "mutual_tls");
-        destination.put("request_protocol", "tcp");
-        PrometheusSamples.awaitSample(server, "istio_tcp_connections_closed_total", destination, 1);
-        assertEquals(1, PrometheusSamples.sampleSubset(server, "istio_tcp_connections_opened_total", destination));
-        assertEquals(5, PrometheusSamples.sampleSubset(server, "istio_tcp_received_bytes_total", destination));
-        assertEquals(5, PrometheusSamples.sampleSubset(server, "istio_tcp_sent_bytes_total", destination));
-        assertTrue(server.metric("envoy_metadata_exchange_alpn_protocol_found") >= 1);
+        double closedBefore = PrometheusSamples.sampleSubset(server, "istio_tcp_connections_closed_total", destination);
+        double receivedBefore = PrometheusSamples.sampleSubset(server, "istio_tcp_received_bytes_total", destination);
+        try (Socket s = new Socket("127.0.0.1", clientMtls)) {
+            s.getOutputStream().write(payload);
+            byte[] back = new DataInputStream(s.getInputStream()).readNBytes(payload.length);
+            assertArrayEquals(payload, back, "the exchange's bytes never reach either application");
+        }
+        // The client side learned the server's workload from the cluster's exchange filter...
+        Map<String, String> source = new HashMap<>();
+        source.put("reporter", "source");
+        source.put("source_workload", "productpage-v1");
+        source.put("destination_workload", "ratings-v1");
+        source.put("destination_cluster", "server-cluster");
+        source.put("destination_principal", SERVER_SA);
+        source.put("request_protocol", "tcp");
+        PrometheusSamples.awaitSample(client, "istio_tcp_connections_closed_total", source, 1);
+        assertEquals(1, PrometheusSamples.sampleSubset(client, "istio_tcp_connections_opened_total", source));
+        assertEquals(payload.length, PrometheusSamples.sampleSubset(client, "istio_tcp_sent_bytes_total", source));
+        // ... and the server side the client's, from the same exchange.
+        PrometheusSamples.awaitSample(server, "istio_tcp_connections_closed_total", destination, closedBefore + 1);
+        assertEquals(receivedBefore + payload.length,
+                PrometheusSamples.sampleSubset(server, "istio_tcp_received_bytes_total", destination));
+        assertTrue(client.metric("envoy_metadata_exchange_alpn_protocol_found") >= 1);
     }
 }

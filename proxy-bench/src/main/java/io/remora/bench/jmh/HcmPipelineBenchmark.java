@@ -7,7 +7,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.remora.config.HttpFilterEntry;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.HeaderMutation;
-import io.remora.config.Http2Options;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.Route;
 import io.remora.config.RouteConfiguration;
@@ -31,7 +30,6 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -63,12 +61,9 @@ public class HcmPipelineBenchmark {
                 HeaderMutation.NONE, null, false, VirtualHost.TlsRequirement.NONE);
         RouteConfiguration rc = new RouteConfiguration("bench", List.of(vh), HeaderMutation.NONE, HeaderMutation.NONE,
                 List.of(), 4096);
-        HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("bench",
-                HttpConnectionManagerConfig.CodecType.HTTP1, rc, null, List.of(HttpFilterEntry.of(new LocalReplyFilter.Config())),
-                Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(5), 60, 100,
-                false, 0, false, generateRequestId, false, "envoy",
-                HttpConnectionManagerConfig.ServerHeaderTransformation.OVERWRITE, Http2Options.DEFAULT, false, false,
-                List.of());
+        HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("bench").codecType(HttpConnectionManagerConfig.CodecType.HTTP1)
+                .routeConfig(rc).httpFilters(List.of(HttpFilterEntry.of(new LocalReplyFilter.Config())))
+                .generateRequestId(generateRequestId).build();
         NetworkFilter hcm = new HttpConnectionManagerFactory(List.of(new LocalReplyFilter.Provider()))
                 .create(config, new BenchServerContext());
         channel = new EmbeddedChannel();

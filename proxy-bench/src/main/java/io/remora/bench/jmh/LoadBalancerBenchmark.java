@@ -7,7 +7,6 @@ import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.ClusterLoadAssignment.LbEndpoint;
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
-import io.remora.config.Http2Options;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManagerImpl;
@@ -62,10 +61,8 @@ public class LoadBalancerBenchmark {
         }
         ClusterLoadAssignment cla = new ClusterLoadAssignment("backend",
                 List.of(new LocalityLbEndpoints(Locality.NONE, 0, 0, eps)), 0);
-        ClusterConfig config = new ClusterConfig("backend", null, ClusterConfig.DiscoveryType.STATIC, policy,
-                Duration.ofSeconds(1), cla, null, ClusterConfig.UpstreamProtocol.HTTP1, Http2Options.DEFAULT,
-                Duration.ofSeconds(5), ClusterConfig.DnsLookupFamily.V4_ONLY, ClusterConfig.CircuitBreakers.DEFAULT,
-                Duration.ofHours(1), 0, 2, null, null, 1 << 20);
+        ClusterConfig config = ClusterConfig.builder("backend").lbPolicy(policy).connectTimeout(Duration.ofSeconds(1))
+                .loadAssignment(cla).dnsLookupFamily(ClusterConfig.DnsLookupFamily.V4_ONLY).build();
         manager = new ClusterManagerImpl(new StatsRegistry());
         manager.update(Map.of("backend", config));
         cluster = manager.get("backend");

@@ -83,6 +83,11 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
+    public io.netty.channel.Channel connection() {
+        return channel;
+    }
+
+    @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {
         HttpRequest req = HeaderConversion.toHttp1Request(headers, endStream);
         headRequest = req.method() == HttpMethod.HEAD;

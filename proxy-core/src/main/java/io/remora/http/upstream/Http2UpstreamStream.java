@@ -48,6 +48,11 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
     }
 
     @Override
+    public io.netty.channel.Channel connection() {
+        return conn.channel;
+    }
+
+    @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {
         boolean connect = io.remora.http.Upgrades.isConnect(headers);
         if (!connect && io.remora.http.Upgrades.isUpgrade(headers)) {

@@ -141,6 +141,11 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         return channel.localAddress();
     }
 
+    @Override
+    public io.netty.channel.Channel connection() {
+        return channel;
+    }
+
     /** Nothing goes on the wire: the proxy answers 200 for the host, as Envoy's TcpUpstream. */
     @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {

@@ -13,6 +13,9 @@ public interface UpstreamStream {
 
     SocketAddress localAddress();
 
+    /** The upstream connection carrying the stream (its TLS state and filter state are on it). */
+    io.netty.channel.Channel connection();
+
     /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
     void writeHeaders(Http2Headers headers, boolean endStream);
 

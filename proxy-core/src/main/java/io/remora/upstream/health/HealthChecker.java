@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Envoy's active health checker of one cluster ({@code HealthCheckerImplBase}): one session per
@@ -25,7 +27,7 @@ import java.util.function.Consumer;
  * successes, or at the very first check.
  */
 public final class HealthChecker {
-    private static final System.Logger LOG = System.getLogger(HealthChecker.class.getName());
+    private static final Logger LOG = Logger.getLogger(HealthChecker.class.getName());
 
     enum Transition { UNCHANGED, CHANGED, CHANGE_PENDING }
 
@@ -200,7 +202,7 @@ public final class HealthChecker {
             try {
                 probe.check(this);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "health check of " + host + " failed to start", e);
+                LOG.log(Level.FINE, "health check of " + host + " failed to start", e);
                 failure(Probe.FailureType.NETWORK, false);
             }
         }

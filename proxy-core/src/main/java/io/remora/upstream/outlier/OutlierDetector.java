@@ -15,6 +15,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Envoy's outlier detector for one cluster ({@code Outlier::DetectorImpl}). Hosts report results
@@ -23,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * detector is cluster-wide, as Envoy's is: one ejection state that every worker's picks see.
  */
 public final class OutlierDetector {
-    private static final System.Logger LOG = System.getLogger(OutlierDetector.class.getName());
+    private static final Logger LOG = Logger.getLogger(OutlierDetector.class.getName());
 
     private final String clusterName;
     private final ScheduledExecutorService loop;
@@ -179,7 +181,7 @@ public final class OutlierDetector {
         long jitterMax = c.maxEjectionTimeJitter().toMillis();
         m.jitterMillis = jitterMax > 0 ? ThreadLocalRandom.current().nextLong(jitterMax + 1) : 0;
         log(m, type, true, now);
-        LOG.log(System.Logger.Level.DEBUG, () -> "cluster " + clusterName + ": ejected " + m.host + " (" + type + ")");
+        LOG.log(Level.FINE, () -> "cluster " + clusterName + ": ejected " + m.host + " (" + type + ")");
         healthChanged.run();
     }
 

@@ -4,12 +4,10 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
-import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.ClusterLoadAssignment.LbEndpoint;
 import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
-import io.remora.config.Http2Options;
 import io.remora.config.RetryPolicy;
 import io.remora.config.RetryPolicy.RetryOn;
 import io.remora.config.RouterFilterConfig;
@@ -53,10 +51,8 @@ class RouterWithClusterManagerTest {
                     new LbEndpoint(new Address.Tcp("127.0.0.1", bad.address().getPort()), 1, HealthStatus.HEALTHY, null),
                     new LbEndpoint(new Address.Tcp("127.0.0.1", good.address().getPort()), 1, HealthStatus.HEALTHY, null)))),
                     140);
-            cm.update(Map.of("pair", new ClusterConfig("pair", null, ClusterConfig.DiscoveryType.STATIC,
-                    ClusterConfig.LbPolicy.ROUND_ROBIN, Duration.ofSeconds(1), cla, null, UpstreamProtocol.HTTP1,
-                    Http2Options.DEFAULT, null, null, ClusterConfig.CircuitBreakers.DEFAULT, Duration.ofHours(1), 0, 2,
-                    null, null, 1 << 20)));
+            cm.update(Map.of("pair", ClusterConfig.builder("pair").connectTimeout(Duration.ofSeconds(1))
+                    .loadAssignment(cla).build()));
             RetryPolicy rp = new RetryPolicy(EnumSet.of(RetryOn.FIVE_XX), 1, null, null, Set.of(),
                     Duration.ofMillis(1), Duration.ofMillis(5), true, 5);
             RouterFilterConfig config = new RouterFilterConfig(false);

@@ -1,7 +1,6 @@
 package io.remora.http.testing;
 
 import io.remora.config.ClusterConfig;
-import io.remora.config.Http2Options;
 import io.remora.stats.ClusterStats;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
@@ -51,9 +50,8 @@ public final class FixedCluster implements Cluster {
     public static ClusterConfig config(String name, ClusterConfig.UpstreamProtocol protocol,
                                        ClusterConfig.CircuitBreakers cb, int maxRequestsPerConnection,
                                        Duration idleTimeout) {
-        return new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC, ClusterConfig.LbPolicy.ROUND_ROBIN,
-                Duration.ofSeconds(2), null, null, protocol, Http2Options.DEFAULT, null, null, cb,
-                idleTimeout, maxRequestsPerConnection, 2, null, null, 1 << 20);
+        return ClusterConfig.builder(name).connectTimeout(Duration.ofSeconds(2)).protocol(protocol).circuitBreakers(cb)
+                .upstreamIdleTimeout(idleTimeout).maxRequestsPerConnection(maxRequestsPerConnection).build();
     }
 
     public static Host host(InetSocketAddress addr) {

@@ -5,12 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.remora.config.HttpFilterEntry;
-import io.remora.config.AccessLogConfig;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.ForwardAction;
 import io.remora.config.HeaderMutation;
 import io.remora.config.HttpConnectionManagerConfig;
-import io.remora.config.Http2Options;
 import io.remora.config.RetryPolicy;
 import io.remora.config.Route;
 import io.remora.config.RouteConfiguration;
@@ -44,11 +42,8 @@ public final class HcmHarness implements AutoCloseable {
         RouteConfiguration rc = new RouteConfiguration("rc", List.of(new VirtualHost("vh", List.of("*"), routes,
                 HeaderMutation.NONE, HeaderMutation.NONE, null, false, VirtualHost.TlsRequirement.NONE)),
                 HeaderMutation.NONE, HeaderMutation.NONE, List.of(), 4096);
-        HttpConnectionManagerConfig config = new HttpConnectionManagerConfig("test",
-                HttpConnectionManagerConfig.CodecType.AUTO, rc, null, List.of(HttpFilterEntry.of(new RouterFilterConfig(false))),
-                Duration.ofMinutes(5), Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(5), 60, 100,
-                false, 0, false, true, false, null, null, Http2Options.DEFAULT, false, false,
-                List.<AccessLogConfig>of());
+        HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("test").routeConfig(rc)
+                .httpFilters(List.of(HttpFilterEntry.of(new RouterFilterConfig(false)))).build();
         NetworkFilter hcm = factory.create(config, ctx);
         workers = transport.newEventLoopGroup(1, "downstream");
         listener = new ServerBootstrap().group(workers).channel(transport.serverChannel())

@@ -16,7 +16,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.config.Http2Options;
 import io.remora.config.TransportSocketConfig;
 import io.remora.http.testing.FixedCluster;
 import io.remora.http.testing.H1Upstream;
@@ -108,10 +107,7 @@ class UpstreamTlsTest {
     }
 
     private static FixedCluster cluster(String name, TransportSocketConfig tls, StatsRegistry stats) {
-        ClusterConfig c = new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC,
-                ClusterConfig.LbPolicy.ROUND_ROBIN, Duration.ofSeconds(2), null, null, UpstreamProtocol.HTTP1,
-                Http2Options.DEFAULT, null, null, ClusterConfig.CircuitBreakers.DEFAULT, Duration.ofHours(1), 0, 2,
-                null, tls, 1 << 20);
+        ClusterConfig c = ClusterConfig.builder(name).connectTimeout(Duration.ofSeconds(2)).transportSocket(tls).build();
         return new FixedCluster(c, stats, FixedCluster.hosts((InetSocketAddress) server.localAddress()));
     }
 
@@ -173,10 +169,8 @@ class UpstreamTlsTest {
     }
 
     private static FixedCluster autoCluster(String name, TransportSocketConfig tls, InetSocketAddress address) {
-        ClusterConfig c = new ClusterConfig(name, null, ClusterConfig.DiscoveryType.STATIC,
-                ClusterConfig.LbPolicy.ROUND_ROBIN, Duration.ofSeconds(2), null, null, UpstreamProtocol.AUTO,
-                Http2Options.DEFAULT, null, null, ClusterConfig.CircuitBreakers.DEFAULT, Duration.ofHours(1), 0, 2,
-                null, tls, 1 << 20);
+        ClusterConfig c = ClusterConfig.builder(name).connectTimeout(Duration.ofSeconds(2)).protocol(UpstreamProtocol.AUTO)
+                .transportSocket(tls).build();
         return new FixedCluster(c, new StatsRegistry(), FixedCluster.hosts(address));
     }
 

@@ -18,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -77,9 +76,7 @@ public final class XdsClient implements AutoCloseable {
 
     private XdsSnapshot accepted = XdsSnapshot.EMPTY;
     private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
-    private ScheduledFuture<?> warmingTimer;
-    private long warmingRound;
-    private long warmingDeadline;
+    private final WarmingTimer warmingTimer;
     private boolean closed;
     /**
      * Initialization is over (Envoy's init manager is done): the first snapshot has been applied, or the first
@@ -102,6 +99,7 @@ public final class XdsClient implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         Node node = withUserAgent(options.node());
         XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
                 : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
@@ -152,7 +150,7 @@ public final class XdsClient implements AutoCloseable {
             awaitingFirst.addAll(options.adsTypes());
             awaitingFirst.addAll(options.fileSources().keySet());
             if (!awaitingFirst.isEmpty()) {
-                armWarmingTimer(options.initialFetchTimeout());
+                warmingTimer.arm(options.initialFetchTimeout());
             }
             for (Map.Entry<XdsResourceType, java.nio.file.Path> e : options.fileSources().entrySet()) {
                 FileConfigWatcher w = new FileConfigWatcher(e.getValue(), e.getKey(), options.typeRegistry(), this::onFileUpdate);
@@ -221,7 +219,7 @@ public final class XdsClient implements AutoCloseable {
         // a secret update that also came over a separate SDS stream stays: that stream will not send it again
         pending.entrySet().removeIf(e -> e.getValue().ads() && e.getValue().sds().isEmpty());
         if (pending.isEmpty() && awaitingFirst.isEmpty()) {
-            cancelWarmingTimer();
+            warmingTimer.cancel();
         }
         refreshSubscriptions(candidate());
     }
@@ -335,7 +333,7 @@ public final class XdsClient implements AutoCloseable {
             applyPending(pending.keySet());
             return;
         }
-        armWarmingTimer(verdict.maxWait());
+        warmingTimer.arm(verdict.maxWait());
         if (initialized && awaitingFirst.isEmpty()) {
             // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
             // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
@@ -351,47 +349,22 @@ public final class XdsClient implements AutoCloseable {
         }
     }
 
-    /** Arms, or brings forward, the one timer that releases whatever is warming. */
-    private void armWarmingTimer(Duration wait) {
-        if (wait == null) {
-            return;
-        }
-        long deadline = System.nanoTime() + wait.toNanos();
-        if (warmingTimer != null) {
-            if (deadline - warmingDeadline >= 0) {
-                return;
-            }
-            warmingTimer.cancel(false);
-        }
-        warmingDeadline = deadline;
-        long round = warmingRound;
-        warmingTimer = control.schedule(() -> {
-            if (round == warmingRound) {
-                warmingTimer = null;
-                log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
-                        + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
-                awaitingFirst.clear();
-                if (!pending.isEmpty()) {
-                    applyPending(pending.keySet());
-                } else {
-                    initializationDone(); // Envoy goes LIVE without the config that never came
-                }
-            }
-        }, wait.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    private void cancelWarmingTimer() {
-        warmingRound++;
-        if (warmingTimer != null) {
-            warmingTimer.cancel(false);
-            warmingTimer = null;
+    /** The warming timer fired: what is pending is applied without what never came. */
+    private void onWarmingExpired(Duration wait) {
+        log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
+                + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
+        awaitingFirst.clear();
+        if (!pending.isEmpty()) {
+            applyPending(pending.keySet());
+        } else {
+            initializationDone(); // Envoy goes LIVE without the config that never came
         }
     }
 
     /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
     private void applyPending(Set<XdsResourceType> types) {
         if (types.containsAll(pending.keySet())) {
-            cancelWarmingTimer();
+            warmingTimer.cancel();
             awaitingFirst.clear();
         }
         Map<XdsResourceType, Pending> applying = new EnumMap<>(XdsResourceType.class);
@@ -576,7 +549,7 @@ public final class XdsClient implements AutoCloseable {
         try {
             control.execute(() -> {
                 closed = true;
-                cancelWarmingTimer();
+                warmingTimer.cancel();
                 fileWatchers.forEach(FileConfigWatcher::close);
                 if (stream != null) {
                     stream.close();

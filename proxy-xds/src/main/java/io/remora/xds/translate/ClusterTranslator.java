@@ -199,14 +199,21 @@ public final class ClusterTranslator {
         io.remora.config.LoadBalancingConfig balancing = LoadBalancingTranslator.translate(c, path, ctx);
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
-        return new ClusterConfig(c.getName(), c.getAltStatName().isEmpty() ? null : c.getAltStatName(), type, lb,
-                connectTimeout, assignment, edsName, protocol, h2, dnsRefresh, family, breakers, idle,
-                maxRequests, choiceCount, outlier, tls, bufferLimit, healthChecks, balancing,
-                c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
-                        path.field("upstream_bind_config"), ctx) : null, socketMatches,
-                BindConfigTranslator.originalDstLb(c, type, path),
-                c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
-                        ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null, maxDuration);
+        return ClusterConfig.builder(c.getName())
+                .altStatName(c.getAltStatName().isEmpty() ? null : c.getAltStatName()).type(type).lbPolicy(lb)
+                .connectTimeout(connectTimeout).loadAssignment(assignment).edsServiceName(edsName).protocol(protocol)
+                .http2Options(h2).dnsRefreshRate(dnsRefresh).dnsLookupFamily(family).circuitBreakers(breakers)
+                .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
+                .outlierDetection(outlier).transportSocket(tls).perConnectionBufferLimitBytes(bufferLimit)
+                .healthChecks(healthChecks).loadBalancing(balancing)
+                .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
+                        path.field("upstream_bind_config"), ctx) : null)
+                .transportSocketMatches(socketMatches).originalDstLb(BindConfigTranslator.originalDstLb(c, type, path))
+                .tcpKeepalive(c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
+                        ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
+                .maxConnectionDuration(maxDuration)
+                .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
+                .build();
     }
 
     /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */

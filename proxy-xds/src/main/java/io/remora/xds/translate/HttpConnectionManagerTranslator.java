@@ -76,16 +76,19 @@ public final class HttpConnectionManagerTranslator {
                     + " supported");
         }
         var logs = AccessLogTranslator.translate(h.getAccessLogList(), path.field("access_log"), ctx);
-        return new HttpConnectionManagerConfig(h.getStatPrefix(), codec, routes, rds, filters, streamIdle,
-                requestTimeout, idle, drain, maxKb, maxCount,
-                Protos.bool(h.hasUseRemoteAddress(), h.getUseRemoteAddress(), false), h.getXffNumTrustedHops(),
-                h.getSkipXffAppend(), Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true),
-                h.getPreserveExternalRequestId(), h.getServerName().isEmpty() ? "envoy" : h.getServerName(), sht, h2,
-                Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false),
-                h.getMergeSlashes(), logs,
+        return HttpConnectionManagerConfig.builder(h.getStatPrefix()).codecType(codec).routeConfig(routes)
+                .rdsName(rds).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
+                .idleTimeout(idle).drainTimeout(drain).maxRequestHeadersKb(maxKb).maxRequestHeadersCount(maxCount)
+                .useRemoteAddress(Protos.bool(h.hasUseRemoteAddress(), h.getUseRemoteAddress(), false))
+                .xffNumTrustedHops(h.getXffNumTrustedHops()).skipXffAppend(h.getSkipXffAppend())
+                .generateRequestId(Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true))
+                .preserveExternalRequestId(h.getPreserveExternalRequestId())
+                .serverName(h.getServerName().isEmpty() ? "envoy" : h.getServerName()).serverHeaderTransformation(sht)
+                .http2Options(h2).normalizePath(Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false))
+                .mergeSlashes(h.getMergeSlashes()).accessLogs(logs)
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
-                Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO), tracing,
-                ClientCertTranslator.translate(h, path), upgrades);
+                .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
+                .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades).build();
     }
 
     /**

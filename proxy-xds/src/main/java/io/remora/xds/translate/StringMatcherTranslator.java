@@ -5,6 +5,8 @@ import io.remora.config.StringMatcher;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@code type.matcher.v3.StringMatcher} and {@code RegexMatcher}; regexes are compiled here, once,
@@ -14,7 +16,7 @@ import com.google.re2j.PatternSyntaxException;
  */
 public final class StringMatcherTranslator {
 
-    private static final System.Logger LOG = System.getLogger(StringMatcherTranslator.class.getName());
+    private static final Logger LOG = Logger.getLogger(StringMatcherTranslator.class.getName());
 
     /**
      * Envoy's runtime default for {@code re2.max_program_size.error_level}: a regex whose program
@@ -103,7 +105,7 @@ public final class StringMatcherTranslator {
                     + maxProgramSize + ". Increase configured max program size if necessary.");
         }
         if (size > warnProgramSize) {
-            LOG.log(System.Logger.Level.WARNING, "regex '" + regex + "' RE2 program size of " + size
+            LOG.log(Level.WARNING, "regex '" + regex + "' RE2 program size of " + size
                     + " > max program size of " + warnProgramSize + " set for the warn level threshold");
         }
         return p;

@@ -165,6 +165,12 @@ class MtlsE2ETest {
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                           stat_prefix: outbound
+                          access_log:
+                          - name: envoy.access_loggers.file
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                              path: %6$s
+                              log_format: { text_format_source: { inline_string: "http upstream peer=%%UPSTREAM_PEER_URI_SAN%% v=%%UPSTREAM_TLS_VERSION%%\\n" } }
                           route_config:
                             virtual_hosts:
                             - name: server
@@ -307,14 +313,13 @@ class MtlsE2ETest {
 
         // Access logs: identities of the accepted peer and the reasons for the refused ones.
         String log = awaitLog(serverLog, "CERTIFICATE_VERIFY_FAILED", 4);
-        // (HTTP access logs get the TLS fields once the HCM copies the connection's TLS into its
-        // stream info: see TlsConnection; the TCP log shows them now.)
         assertTrue(log.contains("tcp peer=" + CLIENT_ID + " subject=O=remora-test,CN=client failure=-"), log);
         assertTrue(log.contains("failure=TLS_error:|CERTIFICATE_VERIFY_FAILED:certificate verify failed: SAN matcher"), log);
         assertTrue(log.contains("certificate has expired"), log);
         assertTrue(log.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE"), log);
-        String clog = awaitLog(clientLog, "upstream peer=", 1);
-        assertTrue(clog.contains("upstream peer=" + SERVER_ID + " v=TLSv1.3"), clog);
+        String clog = awaitLog(clientLog, "http upstream peer=", 1);
+        assertTrue(clog.lines().anyMatch(l -> l.equals("upstream peer=" + SERVER_ID + " v=TLSv1.3")), clog);
+        assertTrue(clog.lines().anyMatch(l -> l.startsWith("http upstream peer=" + SERVER_ID + " v=TLSv1.")), clog);
 
         // The client sidecar refuses a server whose SAN it does not expect.
         assertEquals(0.0, client.metric("envoy_cluster_ssl_fail_verify_san", "envoy_cluster_name=\"server-h1\""));

@@ -278,4 +278,35 @@ class IstioExtensionsTranslationTest {
                 """)));
         assertEquals(HCM + ".http_filters[0].typed_config.alpn_override[1].upstream_protocol", e.path());
     }
+
+    @Test
+    void clusterFiltersBecomeUpstreamNetworkFilters() {
+        LoadedBootstrap lb = load("""
+                static_resources:
+                  clusters:
+                  - name: outbound|9000||echo
+                    filters:
+                    - name: istio.metadata_exchange
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
+                        protocol: istio-peer-exchange
+                    - name: envoy.filters.upstream_network.some_future_filter
+                """);
+        var filters = lb.model().clusters().get("outbound|9000||echo").upstreamFilters();
+        assertEquals(List.of(new MetadataExchangeConfig("istio.metadata_exchange", "istio-peer-exchange", true)), filters,
+                "the client side of the exchange, and nothing for the filter Remora does not have");
+        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("some_future_filter")
+                && w.contains("static_resources.clusters[0].filters[1]")), lb.warnings().toString());
+
+        TranslationException e = assertThrows(TranslationException.class, () -> load("""
+                static_resources:
+                  clusters:
+                  - name: c
+                    filters:
+                    - name: istio.metadata_exchange
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
+                """));
+        assertTrue(e.getMessage().contains("static_resources.clusters[0].filters[0].typed_config.protocol"), e.getMessage());
+    }
 }

@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * Istio's TCP metadata exchange network filter, {@code istio.metadata_exchange} with
  * {@code envoy.tcp.metadataexchange.config.MetadataExchange} (istio/api field numbers:
- * {@code protocol} 1, {@code enable_discovery} 2), on listeners (the downstream side).
+ * {@code protocol} 1, {@code enable_discovery} 2), on listeners (the server side);
+ * {@link MetadataExchangeUpstreamExtension} is the same exchange on a cluster's connections.
  */
 public final class MetadataExchangeExtension implements NetworkFilterExtension<MetadataExchangeConfig> {
 
@@ -38,6 +39,11 @@ public final class MetadataExchangeExtension implements NetworkFilterExtension<M
 
     @Override
     public MetadataExchangeConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        return translate(config, path, ctx, false);
+    }
+
+    /** The config of either side: {@code upstream} on a cluster's {@code filters}. */
+    static MetadataExchangeConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx, boolean upstream) {
         if (config == null) {
             throw path.error("missing required field (a MetadataExchange with its protocol)");
         }
@@ -51,11 +57,18 @@ public final class MetadataExchangeExtension implements NetworkFilterExtension<M
                     + " Istio's workload metadata xDS, which Remora does not have; ignored, at "
                     + path.field("enable_discovery"));
         }
-        return new MetadataExchangeConfig(NAME, protocol);
+        return new MetadataExchangeConfig(NAME, protocol, upstream);
     }
 
     @Override
     public ConnectionFilterFactory.Provider<MetadataExchangeConfig> runtime() {
+        return RUNTIME;
+    }
+
+    /** One runtime for both sides: the config says which. */
+    static final ConnectionFilterFactory.Provider<MetadataExchangeConfig> RUNTIME = runtimeProvider();
+
+    private static ConnectionFilterFactory.Provider<MetadataExchangeConfig> runtimeProvider() {
         return new ConnectionFilterFactory.Provider<>() {
             @Override
             public Class<MetadataExchangeConfig> configType() {

@@ -8,18 +8,22 @@ import io.remora.extensions.filters.istio.common.PeerState;
 import io.remora.network.ConnectionFilter;
 import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.NetworkFilterStatus;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
-import java.lang.System.Logger.Level;
 
 /**
- * The downstream side of Istio's TCP metadata exchange, for one connection: when TLS negotiated
- * the exchange's ALPN, this proxy writes its node metadata first (magic, length, an Any of a
- * Struct) and reads the peer's from the head of the stream before the bytes reach tcp_proxy.
- * Any other connection passes untouched and is marked "peer unknown", as istio-proxy does.
+ * Istio's TCP metadata exchange for one connection: when TLS negotiated the exchange's ALPN, this
+ * proxy writes its node metadata (magic, length, an Any of a Struct) ahead of the connection's
+ * bytes and reads the peer's from the head of the stream before the bytes go on. On a listener
+ * (the server side) it writes as soon as either side speaks; on a cluster's connection (the
+ * client side) with its first write, as istio-proxy's upstream filter does. The peer found is
+ * left in the connection's filter state; any other connection passes untouched and is marked
+ * "peer unknown".
  */
 final class MetadataExchangeFilter implements ConnectionFilter {
 
-    private static final System.Logger LOG = System.getLogger(MetadataExchangeFilter.class.getName());
+    private static final Logger LOG = Logger.getLogger(MetadataExchangeFilter.class.getName());
     /** A peer's metadata is a few KiB; a length beyond this is not Istio's exchange. */
     static final int MAX_PAYLOAD = 1 << 20;
 
@@ -29,6 +33,7 @@ final class MetadataExchangeFilter implements ConnectionFilter {
     private final MetadataExchangeStats stats;
     private ConnectionFilterCallbacks cb;
     private State state = State.PROTOCOL_NOT_READ;
+    private boolean wrote;
 
     MetadataExchangeFilter(MetadataExchangeConfig config, MetadataExchangeStats stats) {
         this.config = config;
@@ -42,8 +47,9 @@ final class MetadataExchangeFilter implements ConnectionFilter {
 
     @Override
     public NetworkFilterStatus onData(ByteBuf data, boolean endStream) {
-        if (state == State.PROTOCOL_NOT_READ) {
-            checkProtocolAndWrite();
+        checkProtocol();
+        if (!config.upstream()) {
+            writeOnce();
         }
         if (state != State.READING) {
             return NetworkFilterStatus.CONTINUE;
@@ -78,20 +84,22 @@ final class MetadataExchangeFilter implements ConnectionFilter {
             return invalid();
         }
         data.skipBytes(PeerMetadataCodec.INITIAL_HEADER_LENGTH + (int) length);
-        PeerState.set(cb.filterState(), true, peer.workload(), peer.id());
+        PeerState.set(cb.filterState(), !config.upstream(), peer.workload(), peer.id());
         state = State.DONE;
         return NetworkFilterStatus.CONTINUE;
     }
 
     @Override
     public NetworkFilterStatus onWrite(ByteBuf data, boolean endStream) {
-        if (state == State.PROTOCOL_NOT_READ) {
-            checkProtocolAndWrite(); // the server spoke first: our metadata still goes first
-        }
+        checkProtocol();
+        writeOnce(); // our metadata goes ahead of this side's first bytes
         return NetworkFilterStatus.CONTINUE;
     }
 
-    private void checkProtocolAndWrite() {
+    private void checkProtocol() {
+        if (state != State.PROTOCOL_NOT_READ) {
+            return;
+        }
         SslHandler ssl = cb.channel().pipeline().get(SslHandler.class);
         String alpn = ssl == null ? null : ssl.applicationProtocol();
         if (!config.protocol().equals(alpn)) {
@@ -101,11 +109,18 @@ final class MetadataExchangeFilter implements ConnectionFilter {
             return;
         }
         stats.alpnProtocolFound.increment();
+        state = State.READING;
+    }
+
+    private void writeOnce() {
+        if (wrote || state == State.INVALID || state == State.PROTOCOL_NOT_READ) {
+            return;
+        }
+        wrote = true;
         LocalWorkload local = LocalWorkload.of(cb.serverContext());
         byte[] payload = local.tcpPayload();
         ByteBuf out = cb.channel().alloc().buffer(PeerMetadataCodec.INITIAL_HEADER_LENGTH + payload.length);
         out.writeInt(PeerMetadataCodec.MAGIC).writeInt(payload.length).writeBytes(payload);
-        state = State.READING;
         cb.injectWriteDataToFilterChain(out, false);
         stats.metadataAdded.increment();
     }
@@ -118,9 +133,9 @@ final class MetadataExchangeFilter implements ConnectionFilter {
     }
 
     private void notFound() {
-        if (!cb.filterState().has(PeerState.WASM_DOWNSTREAM_PEER_ID)) {
-            cb.filterState().set(PeerState.WASM_DOWNSTREAM_PEER_ID, PeerState.PEER_UNKNOWN,
-                    io.remora.network.FilterState.Mutability.MUTABLE);
+        String key = config.upstream() ? PeerState.WASM_UPSTREAM_PEER_ID : PeerState.WASM_DOWNSTREAM_PEER_ID;
+        if (!cb.filterState().has(key)) {
+            cb.filterState().set(key, PeerState.PEER_UNKNOWN, io.remora.network.FilterState.Mutability.MUTABLE);
         }
     }
 }

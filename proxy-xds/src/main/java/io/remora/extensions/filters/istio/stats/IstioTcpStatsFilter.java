@@ -81,7 +81,7 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
         }
         closed = end;
         boolean server = settings.reporter().server();
-        if (labels == null && (end || PeerState.read(cb.filterState(), server))) {
+        if (labels == null && (end || PeerState.read(peerState(server), server))) {
             labels = labels(server);
             metrics.tcp(IstioMetrics.TCP_OPENED, labels, 1);
         }
@@ -96,11 +96,27 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
         }
     }
 
+    /**
+     * Where the metadata exchange left the peer: on the server side the downstream connection's
+     * filter state; on the client side the upstream connection's (the cluster's exchange filter),
+     * falling back to the downstream one.
+     */
+    private FilterState peerState(boolean server) {
+        if (!server) {
+            StreamInfo upstream = cb.filterState().get(TCP_PROXY_INFO, StreamInfo.class);
+            if (upstream != null && upstream.upstreamFilterState != null
+                    && PeerState.read(upstream.upstreamFilterState, false)) {
+                return upstream.upstreamFilterState;
+            }
+        }
+        return cb.filterState();
+    }
+
     private String[] labels(boolean server) {
         LocalWorkload local = LocalWorkload.of(cb.serverContext());
         metrics.recordBuild(local.istioVersion());
         FilterState state = cb.filterState();
-        WorkloadMetadata peer = PeerState.peer(state, server);
+        WorkloadMetadata peer = PeerState.peer(peerState(server), server);
         StreamInfo upstream = state.get(TCP_PROXY_INFO, StreamInfo.class);
         String peerSan;
         String localSan;

@@ -1,0 +1,130 @@
+package io.remora.server;
+
+import io.remora.config.FilterChainConfig;
+import io.remora.config.ListenerConfig;
+import io.remora.config.NetworkFilterConfig;
+import io.remora.listener.FilterChainRuntime;
+import io.remora.listener.ListenerRuntime;
+import io.remora.network.ConnectionFilterFactory;
+import io.remora.network.NetworkFilter;
+import io.remora.network.NetworkFilterFactory;
+import io.remora.stats.StatsRegistry;
+import io.remora.tls.DownstreamTransportSocket;
+import io.remora.tls.SecretManager;
+import io.remora.tls.TlsProvider;
+import io.remora.tls.TlsStats;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a listener's runtime from its config: one {@link FilterChainRuntime} per distinct filter
+ * chain (network filters, terminal filter, TLS), reusing the previous runtime's chains whose
+ * config did not change so their connections are not drained.
+ */
+final class ListenerRuntimeFactory {
+
+    private final List<NetworkFilterFactory<?>> filterFactories;
+    private final List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders;
+    private final ServerContext context;
+    private final SecretManager secrets;
+    private final StatsRegistry stats;
+
+    /**
+     * @param filterFactories           one per terminal network filter kind (tcp_proxy, HCM)
+     * @param connectionFilterProviders one per non-terminal network filter kind
+     */
+    ListenerRuntimeFactory(List<NetworkFilterFactory<?>> filterFactories,
+                           List<ConnectionFilterFactory.Provider<?>> connectionFilterProviders,
+                           ServerContext context, SecretManager secrets, StatsRegistry stats) {
+        this.filterFactories = List.copyOf(filterFactories);
+        this.connectionFilterProviders = List.copyOf(connectionFilterProviders);
+        this.context = context;
+        this.secrets = secrets;
+        this.stats = stats;
+    }
+
+    ListenerRuntime build(ListenerConfig lc, ListenerRuntime previous) {
+        Map<FilterChainConfig, FilterChainRuntime> prevByConfig = new HashMap<>();
+        if (previous != null) {
+            for (FilterChainRuntime fc : previous.chains()) {
+                prevByConfig.putIfAbsent(fc.config(), fc);
+            }
+        }
+        Map<FilterChainConfig, FilterChainRuntime> chains = new IdentityHashMap<>();
+        Map<FilterChainConfig, FilterChainRuntime> built = new HashMap<>();
+        List<FilterChainConfig> all = new ArrayList<>(lc.filterChains());
+        if (lc.defaultFilterChain() != null) {
+            all.add(lc.defaultFilterChain());
+        }
+        for (FilterChainConfig fc : all) {
+            FilterChainRuntime rt = prevByConfig.get(fc);
+            if (rt == null) {
+                rt = built.get(fc);
+            }
+            if (rt == null) {
+                rt = new FilterChainRuntime(fc, buildConnectionFilters(lc, fc), buildFilter(lc, fc), context,
+                        fc.transportSocket() == null ? null
+                        : new DownstreamTransportSocket(fc.transportSocket(), secrets,
+                        TlsProvider.current(),
+                        TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
+                built.put(fc, rt);
+            }
+            chains.put(fc, rt);
+        }
+        String label = ListenerRuntime.statLabel(lc);
+        return new ListenerRuntime(lc, label, stats.listener(label), chains);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private NetworkFilter buildFilter(ListenerConfig lc, FilterChainConfig fc) {
+        if (fc.filters() == null || fc.filters().isEmpty()) {
+            throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
+                    + "' has no network filters");
+        }
+        NetworkFilterConfig terminal = fc.terminalFilter();
+        NetworkFilterFactory factory = null;
+        for (NetworkFilterFactory<?> f : filterFactories) {
+            if (f.configType() == terminal.getClass()) {
+                factory = f;
+                break;
+            }
+            if (factory == null && f.configType().isInstance(terminal)) {
+                factory = f;
+            }
+        }
+        if (factory == null) {
+            throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
+                    + "': no network filter factory for " + terminal.filterName());
+        }
+        return factory.create(terminal, context);
+    }
+
+    private ConnectionFilterFactory[] buildConnectionFilters(ListenerConfig lc, FilterChainConfig fc) {
+        List<NetworkFilterConfig> filters = fc.filters();
+        ConnectionFilterFactory[] out = new ConnectionFilterFactory[Math.max(0, filters.size() - 1)];
+        for (int i = 0; i < out.length; i++) {
+            NetworkFilterConfig c = filters.get(i);
+            out[i] = connectionFilter(c);
+            if (out[i] == null) {
+                throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
+                        + "': network filter " + c.filterName() + " has no runtime implementation in this build");
+            }
+        }
+        return out;
+    }
+
+    /** The factory of a non-terminal (or upstream) network filter's config, or null when no provider takes it. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ConnectionFilterFactory connectionFilter(NetworkFilterConfig c) {
+        for (ConnectionFilterFactory.Provider p : connectionFilterProviders) {
+            if (p.configType().isInstance(c)) {
+                return p.create(c, context);
+            }
+        }
+        return null;
+    }
+}
