@@ -165,6 +165,12 @@ class RbacMatcherE2ETest {
                               "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                               stat_prefix: mtls_tcp
                               cluster: echo
+                              access_log:
+                              - name: envoy.access_loggers.file
+                                typed_config:
+                                  "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                                  path: %%LOG%%
+                                  log_format: { text_format_source: { inline_string: "tcp %%DOWNSTREAM_PEER_URI_SAN%% %%CONNECTION_TERMINATION_DETAILS%%\\n" } }
                     %s
                       clusters:
                     %s
@@ -211,6 +217,9 @@ class RbacMatcherE2ETest {
                 assertEquals(null, RbacMtlsE2ETest.echoOnce(RbacMtlsE2ETest.client(other, ca), tcpPort));
                 assertEquals(1.0, proxy.metric("envoy_rbac_denied{envoy_rbac_prefix=\"mtls_tcp\"}"));
                 assertEquals(1.0, proxy.metric("envoy_rbac_allowed{envoy_rbac_prefix=\"mtls_tcp\"}"));
+                assertEquals("tcp " + RbacMtlsE2ETest.OTHER + " rbac_access_denied_matched_policy[no-other]",
+                        awaitLine(log, "tcp " + RbacMtlsE2ETest.OTHER));
+                assertEquals("tcp " + RbacMtlsE2ETest.SLEEP + " -", awaitLine(log, "tcp " + RbacMtlsE2ETest.SLEEP));
             }
         }
     }
