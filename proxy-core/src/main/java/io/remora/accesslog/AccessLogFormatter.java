@@ -29,11 +29,8 @@ public final class AccessLogFormatter {
      * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
      * they print "-" instead of failing the whole config, so Istio's generated formats load.
      */
-    private static final Set<String> WITHOUT_DATA = Set.of("CLUSTER_METADATA",
-            "UPSTREAM_METADATA", "METADATA", "UPSTREAM_FILTER_STATE", "CEL", "FILTER_CHAIN_NAME",
-            "DOWNSTREAM_PEER_FINGERPRINT_1",
-            "CONNECTION_ID", "UPSTREAM_CONNECTION_ID",
-            "VIRTUAL_CLUSTER_NAME", "TRACE_ID");
+    private static final Set<String> WITHOUT_DATA = Set.of("UPSTREAM_FILTER_STATE", "CEL",
+            "DOWNSTREAM_PEER_FINGERPRINT_1");
 
     /** One piece of a format: a literal or a command operator. */
     abstract static class Op {
@@ -320,14 +317,36 @@ public final class AccessLogFormatter {
                 return num(i -> port(i.downstreamLocalAddress));
             case "ROUTE_NAME":
                 return str(i -> i.routeName, maxLen);
+            // From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector).
             case "REQUESTED_SERVER_NAME":
-                return str(i -> i.requestedServerName, maxLen);
+                return str(i -> i.requestedServerName != null ? i.requestedServerName
+                        : i.downstreamTls == null ? null : i.downstreamTls.serverName(), maxLen);
             case "HOSTNAME": {
                 String host = hostname();
                 return str(i -> host, maxLen);
             }
             case "DYNAMIC_METADATA":
-                return dynamicMetadata(requireArg(name, arg), maxLen);
+                return str(MetadataOperators.of(MetadataOperators.Source.DYNAMIC, requireArg(name, arg))::apply, maxLen);
+            case "UPSTREAM_METADATA":
+                return str(MetadataOperators.of(MetadataOperators.Source.UPSTREAM_HOST, requireArg(name, arg))::apply, maxLen);
+            case "CLUSTER_METADATA":
+                return str(MetadataOperators.of(MetadataOperators.Source.CLUSTER, requireArg(name, arg))::apply, maxLen);
+            case "METADATA":
+                return str(MetadataOperators.metadata(requireArg(name, arg))::apply, maxLen);
+            // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print.
+            case "CONNECTION_ID":
+                return num(i -> i.connectionId);
+            case "UPSTREAM_CONNECTION_ID":
+                return num(i -> i.upstreamConnectionId);
+            case "TRACE_ID":
+                return str(i -> i.traceId, maxLen);
+            case "FILTER_CHAIN_NAME":
+                return str(i -> i.filterChainName, maxLen);
+            case "VIRTUAL_CLUSTER_NAME":
+                return str(i -> i.virtualClusterName, maxLen);
+            // A new random UUID each time the operator is evaluated, as Envoy's.
+            case "UNIQUE_ID":
+                return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
             case "FILTER_STATE":
                 return filterState(requireArg(name, arg), maxLen);
             case "ENVIRONMENT": {
@@ -344,23 +363,6 @@ public final class AccessLogFormatter {
                 }
                 throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
         }
-    }
-
-    /** %DYNAMIC_METADATA(NAMESPACE:KEY*)%: the namespace as JSON, or the value under the key path. */
-    private static Op dynamicMetadata(String arg, int maxLen) {
-        String[] path = arg.split(":");
-        return str(i -> {
-            Object v = i.dynamicMetadata(path[0]);
-            if (((java.util.Map<?, ?>) v).isEmpty()) {
-                return null;
-            }
-            for (int k = 1; k < path.length; k++) {
-                if (!(v instanceof java.util.Map<?, ?> m) || (v = m.get(path[k])) == null) {
-                    return null;
-                }
-            }
-            return v instanceof String str ? str : io.remora.admin.Json.write(v);
-        }, maxLen);
     }
 
     /** %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString). */

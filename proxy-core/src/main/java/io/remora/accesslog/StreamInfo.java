@@ -36,6 +36,16 @@ public final class StreamInfo {
     public String routeName;
     /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
     public String requestedServerName;
+    /** {@code %CONNECTION_ID%}: the downstream connection's id (ConnectionIds), -1 when none. */
+    public long connectionId = -1;
+    /** {@code %FILTER_CHAIN_NAME%}: the name of the filter chain the connection took, or null. */
+    public String filterChainName;
+    /** {@code %TRACE_ID%}: the trace id of the stream's span when the connection manager traces, or null. */
+    public String traceId;
+    /** {@code %VIRTUAL_CLUSTER_NAME%}: the virtual cluster the request matched, or null. */
+    public String virtualClusterName;
+    /** Envoy's per-stream random id (debug lines' StreamId); 0 until first asked for. */
+    private long streamId;
     /**
      * The request's headers as received (after Envoy's request header processing), for
      * {@code %REQ(x)%} on any header; null for TCP. When null, %REQ% falls back to the fields above.
@@ -57,6 +67,15 @@ public final class StreamInfo {
     public String upstreamCluster;
     public SocketAddress upstreamHost;
     public SocketAddress upstreamLocalAddress;
+    /** {@code %UPSTREAM_CONNECTION_ID%}: the id of the upstream connection used, -1 when none. */
+    public long upstreamConnectionId = -1;
+    /**
+     * The metadata of the upstream host used by namespace ({@code %UPSTREAM_METADATA%}), or null;
+     * read only when a log asks.
+     */
+    public java.util.function.Function<String, Map<String, Object>> upstreamHostMetadata;
+    /** {@code %CLUSTER_METADATA%}: the upstream cluster's filter metadata by namespace, or null. */
+    public Map<String, Map<String, Object>> upstreamClusterMetadata;
     public String upstreamTransportFailureReason;
     /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
     public io.remora.tls.TlsConnection downstreamTls;
@@ -91,6 +110,34 @@ public final class StreamInfo {
     /** All namespaces (empty when none). */
     public Map<String, Map<String, Object>> dynamicMetadata() {
         return dynamicMetadata == null ? Map.of() : dynamicMetadata;
+    }
+
+    /**
+     * Copies what the connection knows (id, SNI, filter chain, TLS) into this stream's info.
+     * {@code info} may be null (connections set up without a listener, e.g. in tests).
+     */
+    public void fromConnection(io.remora.network.ConnectionInfo info, io.netty.channel.Channel channel) {
+        connectionId = io.remora.network.ConnectionIds.of(channel);
+        if (info != null) {
+            downstreamTls = info.tls();
+            requestedServerName = info.serverName();
+            filterChainName = info.filterChainName();
+        }
+    }
+
+    /** The stream's random 64-bit id (never 0), made on first use: debug lines print it unsigned. */
+    public long streamId() {
+        long id = streamId;
+        while (id == 0) {
+            id = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        }
+        streamId = id;
+        return id;
+    }
+
+    /** The prefix of this stream's debug lines: {@code [Tags: "ConnectionId":"5","StreamId":"…"] }. */
+    public String logTags() {
+        return io.remora.log.LogTags.stream(connectionId, streamId());
     }
 
     public void setFlag(ResponseFlag f) {

@@ -25,6 +25,7 @@ import java.util.List;
  * @param maxConnectionDuration {@code common_http_protocol_options.max_connection_duration}: a pooled
  *                          connection this old takes no new requests and closes once idle; null: none
  * @param upstreamFilters   {@code filters}: upstream network filters run on every connection to a host
+ * @param metadata          {@code metadata.filter_metadata} by namespace, for {@code %CLUSTER_METADATA%}
  */
 public record ClusterConfig(
         String name,
@@ -52,7 +53,8 @@ public record ClusterConfig(
         OriginalDstLb originalDstLb,
         TcpKeepalive tcpKeepalive,
         Duration maxConnectionDuration,
-        List<NetworkFilterConfig> upstreamFilters) {
+        List<NetworkFilterConfig> upstreamFilters,
+        java.util.Map<String, java.util.Map<String, Object>> metadata) {
 
     /**
      * {@code original_dst_lb_config}.
@@ -69,6 +71,7 @@ public record ClusterConfig(
         loadBalancing = loadBalancing == null ? LoadBalancingConfig.DEFAULT : loadBalancing;
         transportSocketMatches = transportSocketMatches == null ? List.of() : List.copyOf(transportSocketMatches);
         upstreamFilters = upstreamFilters == null ? List.of() : List.copyOf(upstreamFilters);
+        metadata = metadata == null ? java.util.Map.of() : java.util.Map.copyOf(metadata);
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -86,7 +89,7 @@ public record ClusterConfig(
                 .perConnectionBufferLimitBytes(perConnectionBufferLimitBytes).healthChecks(healthChecks)
                 .loadBalancing(loadBalancing).upstreamBind(upstreamBind).transportSocketMatches(transportSocketMatches)
                 .originalDstLb(originalDstLb).tcpKeepalive(tcpKeepalive).maxConnectionDuration(maxConnectionDuration)
-                .upstreamFilters(upstreamFilters);
+                .upstreamFilters(upstreamFilters).metadata(metadata);
     }
 
     /**
@@ -179,6 +182,7 @@ public record ClusterConfig(
         private TcpKeepalive tcpKeepalive = null;
         private Duration maxConnectionDuration = null;
         private List<NetworkFilterConfig> upstreamFilters = List.of();
+        private java.util.Map<String, java.util.Map<String, Object>> metadata = java.util.Map.of();
 
         private Builder(String name) {
             this.name = name;
@@ -310,7 +314,12 @@ public record ClusterConfig(
         }
 
         public ClusterConfig build() {
-            return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters);
+            return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata);
+        }
+
+        public Builder metadata(java.util.Map<String, java.util.Map<String, Object>> metadata) {
+            this.metadata = metadata;
+            return this;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.remora.config;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -7,12 +8,22 @@ import java.util.List;
  * terminal ({@link TcpProxyConfig} or {@link HttpConnectionManagerConfig}).
  *
  * @param transportSocket TLS settings for downstream, or null for raw TCP
+ * @param transportSocketConnectTimeout {@code transport_socket_connect_timeout}: how long an
+ *                        accepted connection may take to finish its transport socket's handshake
+ *                        before it is closed; null or zero for no limit
  */
 public record FilterChainConfig(
         String name,
         FilterChainMatch match,
         List<NetworkFilterConfig> filters,
-        TransportSocketConfig transportSocket) {
+        TransportSocketConfig transportSocket,
+        Duration transportSocketConnectTimeout) {
+
+    /** Without a transport_socket_connect_timeout. */
+    public FilterChainConfig(String name, FilterChainMatch match, List<NetworkFilterConfig> filters,
+                             TransportSocketConfig transportSocket) {
+        this(name, match, filters, transportSocket, null);
+    }
 
     public NetworkFilterConfig terminalFilter() {
         return filters.get(filters.size() - 1);

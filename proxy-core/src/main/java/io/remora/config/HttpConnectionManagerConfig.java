@@ -21,6 +21,10 @@ import java.util.List;
  * @param clientCertForwarding {@code forward_client_cert_details} / {@code set_current_client_cert_details}
  * @param upgrades         {@code upgrade_configs}: the upgrade types (websocket, CONNECT, ...) this
  *                         connection manager lets through unless a route says otherwise
+ * @param maxConnectionDuration {@code common_http_protocol_options.max_connection_duration}: a
+ *                         downstream connection older than this is drained; null or ZERO for none
+ * @param maxRequestsPerConnection {@code common_http_protocol_options.max_requests_per_connection}:
+ *                         the request that reaches it is a connection's last; 0 for unlimited
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -48,7 +52,9 @@ public record HttpConnectionManagerConfig(
         Duration requestHeadersTimeout,
         TracingConfig tracing,
         ClientCertForwarding clientCertForwarding,
-        List<Upgrade> upgrades) implements NetworkFilterConfig {
+        List<Upgrade> upgrades,
+        Duration maxConnectionDuration,
+        int maxRequestsPerConnection) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -108,7 +114,9 @@ public record HttpConnectionManagerConfig(
                 .requestHeadersTimeout(requestHeadersTimeout)
                 .tracing(tracing)
                 .clientCertForwarding(clientCertForwarding)
-                .upgrades(upgrades);
+                .upgrades(upgrades)
+                .maxConnectionDuration(maxConnectionDuration)
+                .maxRequestsPerConnection(maxRequestsPerConnection);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -149,6 +157,8 @@ public record HttpConnectionManagerConfig(
         private TracingConfig tracing = null;
         private ClientCertForwarding clientCertForwarding = ClientCertForwarding.SANITIZE;
         private List<Upgrade> upgrades = List.of();
+        private Duration maxConnectionDuration = null;
+        private int maxRequestsPerConnection = 0;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -279,8 +289,18 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder maxConnectionDuration(Duration maxConnectionDuration) {
+            this.maxConnectionDuration = maxConnectionDuration;
+            return this;
+        }
+
+        public Builder maxRequestsPerConnection(int maxRequestsPerConnection) {
+            this.maxRequestsPerConnection = maxRequestsPerConnection;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection);
         }
     }
 }

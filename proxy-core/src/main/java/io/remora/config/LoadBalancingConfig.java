@@ -40,10 +40,20 @@ public record LoadBalancingConfig(
 
     /**
      * {@code zone_aware_lb_config}: routingEnabled percent of requests are zone aware (100), only
-     * when the local cluster has at least minClusterSize hosts (6).
+     * when the upstream cluster has at least minClusterSize healthy hosts (6).
+     *
+     * @param failTrafficOnPanic         no host (503) instead of all hosts while a priority, or the
+     *                                   local cluster, is in panic
+     * @param forceLocalityDirectRouting all zone-aware load to the local locality while it has a
+     *                                   healthy host (the load balancing policy extensions' field)
      */
-    public record ZoneAware(double routingEnabled, long minClusterSize, boolean failTrafficOnPanic) {
-        public static final ZoneAware DEFAULT = new ZoneAware(100, 6, false);
+    public record ZoneAware(double routingEnabled, long minClusterSize, boolean failTrafficOnPanic,
+                            boolean forceLocalityDirectRouting) {
+        public static final ZoneAware DEFAULT = new ZoneAware(100, 6, false, false);
+
+        public ZoneAware(double routingEnabled, long minClusterSize, boolean failTrafficOnPanic) {
+            this(routingEnabled, minClusterSize, failTrafficOnPanic, false);
+        }
     }
 
     /** {@code slow_start_config}: new hosts ramp up over window, weight scaled by (t/window)^(1/aggression). */

@@ -8,13 +8,21 @@ import java.util.List;
  *
  * @param idleTimeout Duration.ZERO disables; Envoy's default is 1 hour
  * @param maxConnectAttempts total connect attempts (default 1)
+ * @param tunneling   {@code tunneling_config}, or null: a TCP connection to the host
  */
 public record TcpProxyConfig(
         String statPrefix,
         ClusterSpecifier cluster,
         Duration idleTimeout,
         int maxConnectAttempts,
-        List<AccessLogConfig> accessLogs) implements NetworkFilterConfig {
+        List<AccessLogConfig> accessLogs,
+        TunnelingConfig tunneling) implements NetworkFilterConfig {
+
+    /** A plain TCP relay (no tunneling_config). */
+    public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
+                          List<AccessLogConfig> accessLogs) {
+        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, null);
+    }
 
     public static final String NAME = "envoy.filters.network.tcp_proxy";
 

@@ -90,7 +90,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         info.downstreamDirectRemoteAddress = cx.remoteAddress;
         info.downstreamLocalAddress = cx.localAddress;
         info.protocol = cx.protocol;
-        info.downstreamTls = cx.info == null ? null : cx.info.tls();
+        info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain
         stats.downstreamRqTotal.increment();
         stats.downstreamRqActive.incrementAndGet();
         if ("HTTP/2".equals(cx.protocol)) {
@@ -211,7 +211,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     RouteEntry route() {
         if (!routeCached && requestHeaders != null) {
             routeCached = true;
-            route = routes.route(requestHeaders, random);
+            route = routes.route(requestHeaders, random, clusterRandom, info);
             clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom);
             info.routeName = route == null ? null : route.route().name();
             if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {

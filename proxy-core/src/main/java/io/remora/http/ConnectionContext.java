@@ -38,6 +38,15 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
     boolean draining;
     boolean closed;
     int activeStreams;
+    /** max_connection_duration / max_requests_per_connection; null when neither is set. */
+    ConnectionLifetime lifetime;
+    /** The header-phase guard's re-evaluation of its running timer under a new scale; null if none. */
+    Runnable headerPhaseRescale;
+    /**
+     * A request's headers are arriving: in Envoy its stream exists from the first byte, so the
+     * connection is not idle (the header-phase timeouts watch it instead).
+     */
+    boolean headerPhase;
     private long idleSinceNanos = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
     // Stream idle timeouts: one timer per connection, re-armed for the earliest deadline of the
@@ -71,6 +80,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
 
     void streamStarted() {
         activeStreams++;
+        if (lifetime != null) {
+            lifetime.onStream();
+        }
     }
 
     void streamEnded() {
@@ -98,6 +110,12 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         if (closed) {
             return;
         }
+        if (lifetime != null) {
+            lifetime.onTimerScaleChanged();
+        }
+        if (headerPhaseRescale != null) {
+            headerPhaseRescale.run();
+        }
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
@@ -117,7 +135,7 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         }
         long timeout = scaledIdleTimeout();
         long next = timeout;
-        if (activeStreams == 0) {
+        if (activeStreams == 0 && !headerPhase) {
             long idle = System.nanoTime() - idleSinceNanos;
             if (idle >= timeout) {
                 codec.onIdleTimeout();
@@ -213,6 +231,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
             worker.removeConnection(this);
             if (idleTimer != null) {
                 idleTimer.cancel(false);
+            }
+            if (lifetime != null) {
+                lifetime.onClosed();
             }
             if (streamIdleTimer != null) {
                 streamIdleTimer.cancel(false);

@@ -218,7 +218,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         s.requestComplete = noBody;
         s.skipLastContent = noBody;
         if (StreamLog.enabled()) {
-            StreamLog.requestHeaders(ctx.channel(), headers, noBody);
+            StreamLog.requestHeaders(s.stream.info, headers, noBody);
         }
         s.stream.decodeHeaders(headers, noBody);
     }
@@ -405,7 +405,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
+        LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
         ctx.close();
     }
 
@@ -496,7 +496,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         @Override
         public void encodeHeaders(Http2Headers headers, boolean endStream) {
             if (StreamLog.enabled()) {
-                StreamLog.responseHeaders(ctx.channel(), headers, endStream);
+                StreamLog.responseHeaders(stream.info, headers, endStream);
             }
             int status = AsciiString.of(headers.status()).parseInt();
             if (stream.tunnel()) {
@@ -531,11 +531,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
             HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h);
+            // No listener on these writes: a void promise saves one per write; a failure still
+            // reaches exceptionCaught, which closes the connection.
             if (endStream) {
-                ctx.write(resp);
-                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                ctx.write(resp, ctx.voidPromise());
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
             } else {
-                ctx.writeAndFlush(resp);
+                ctx.writeAndFlush(resp, ctx.voidPromise());
             }
         }
 
@@ -573,7 +575,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 }
                 return;
             }
-            ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data) : new DefaultHttpContent(data));
+            ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data, io.remora.http.upstream.HeaderConversion.NO_TRAILERS)
+                    : new DefaultHttpContent(data), ctx.voidPromise());
         }
 
         /** The upstream ended its half of the tunnel: so does this connection, after what is queued. */

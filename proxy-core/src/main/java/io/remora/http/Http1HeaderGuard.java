@@ -34,10 +34,12 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
     // The worker's timer: no scheduled task per request head.
     private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this::fire);
     private boolean firesAsHeadersTimeout;
+    private long phaseStartNanos;
 
     Http1HeaderGuard(ConnectionContext cx) {
         this.cx = cx;
         this.budget = cx.hcm.overload.headerBudget();
+        cx.headerPhaseRescale = this::rescale;
     }
 
     void timeout(Timeout t) {
@@ -64,6 +66,8 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
             held += n;
             if (!phaseStarted) {
                 phaseStarted = true;
+                cx.headerPhase = true;
+                phaseStartNanos = System.nanoTime();
                 armTimer();
             }
         }
@@ -74,6 +78,7 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
     void headersComplete() {
         awaitingHeaders = false;
         phaseStarted = false;
+        cx.headerPhase = false;
         release();
         cancelTimer();
     }
@@ -91,12 +96,29 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         long delay = headersFirst ? headers : idle;
         if (delay > 0) {
             firesAsHeadersTimeout = headersFirst;
-            WorkerTimer.of(ctx.executor()).arm(timer, delay);
+            // Counted from the phase's first byte, also when re-armed under a new scale.
+            long left = delay - (System.nanoTime() - phaseStartNanos);
+            if (left > 0) {
+                WorkerTimer.of(ctx.executor()).arm(timer, left);
+            } else {
+                cancelTimer();
+                fire();
+            }
+        }
+    }
+
+    /** reduce_timeouts changed strength: a running header phase is judged by the new stream idle timeout. */
+    private void rescale() {
+        if (phaseStarted && timer.isArmed() && ctx != null) {
+            armTimer();
         }
     }
 
     private void fire() {
         if (phaseStarted && timeout != null && ctx.channel().isActive()) {
+            if (firesAsHeadersTimeout) {
+                cx.hcm.stats.downstreamRqHeaderTimeout.increment();
+            }
             timeout.onHeaderPhaseTimeout(firesAsHeadersTimeout);
         }
     }

@@ -41,8 +41,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     static void install(ConnectionContext cx) {
         Http2Connection conn = switchTo(cx);
         // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
-        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME,
-                new io.remora.overload.Http2HeaderGuard(cx.hcm.overload.headerBudget()));
+        cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
         cx.channel.pipeline().addLast(frameCodec(cx), new Http2MultiplexHandler(streamInitializer(cx)), conn);
     }
 
@@ -57,7 +56,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
                 cx.codec = conn;
                 // Ahead of the frame codec the upgrade adds after ctx: header blocks count against the budget.
                 ctx.pipeline().addBefore(ctx.name(), io.remora.overload.Http2HeaderGuard.NAME,
-                        new io.remora.overload.Http2HeaderGuard(cx.hcm.overload.headerBudget()));
+                        Http2HeaderPhase.guard(cx));
                 super.upgradeTo(ctx, request);
             }
         };
@@ -128,7 +127,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
+        LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
         if (cause instanceof io.netty.handler.codec.http2.Http2Exception) {
             // The codec shows us its connection errors before it answers them: it sends the GOAWAY
             // with their code (ENHANCE_YOUR_CALM for floods and rapid reset) and closes. Closing

@@ -81,7 +81,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
                 }
                 stream = new ActiveStream(cx, this);
                 if (StreamLog.enabled()) {
-                    StreamLog.requestHeaders(ch, headers, hf.isEndStream());
+                    StreamLog.requestHeaders(stream.info, headers, hf.isEndStream());
                 }
                 stream.decodeHeaders(headers, hf.isEndStream());
             } else if (!stream.ended()) {
@@ -114,7 +114,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(java.util.logging.Level.FINE, "downstream connection error, closing: " + cause, cause);
+        LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
         if (stream != null && !stream.ended()) {
             stream.resetStream();
         } else {
@@ -149,7 +149,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements S
         }
         Http1Headers.stripConnectionSpecific(headers);
         if (StreamLog.enabled()) {
-            StreamLog.responseHeaders(ch, headers, endStream);
+            StreamLog.responseHeaders(stream == null ? new io.remora.accesslog.StreamInfo() : stream.info, headers, endStream);
         }
         ch.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
     }

@@ -43,6 +43,9 @@ public final class HttpConnectionManager implements NetworkFilter {
     final ServerHeaderTransformation serverHeaderTransformation;
     final int bufferLimit;
     final long requestHeadersTimeoutNanos;
+    /** Downstream max_connection_duration (0: none) and max_requests_per_connection (0: unlimited). */
+    final long maxConnectionDurationNanos;
+    final int maxRequestsPerConnection;
     final io.remora.overload.OverloadManager overload;
     private final ByteCounter byteCounter;
     private final Set<ConnectionContext> connections = ConcurrentHashMap.newKeySet();
@@ -75,6 +78,8 @@ public final class HttpConnectionManager implements NetworkFilter {
                 ? ServerHeaderTransformation.OVERWRITE : config.serverHeaderTransformation();
         this.bufferLimit = DEFAULT_BUFFER_LIMIT;
         this.requestHeadersTimeoutNanos = nanos(config.requestHeadersTimeout(), Duration.ZERO);
+        this.maxConnectionDurationNanos = nanos(config.maxConnectionDuration(), Duration.ZERO);
+        this.maxRequestsPerConnection = config.maxRequestsPerConnection();
         this.overload = context.overload();
         this.byteCounter = new ByteCounter(stats);
     }
@@ -111,6 +116,7 @@ public final class HttpConnectionManager implements NetworkFilter {
             }
         }
         cx.armIdleTimer();
+        cx.lifetime = ConnectionLifetime.start(cx);
     }
 
     void connectionClosed(ConnectionContext cx) {

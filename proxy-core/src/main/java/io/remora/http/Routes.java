@@ -1,6 +1,7 @@
 package io.remora.http;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.StreamInfo;
 import io.remora.config.RouteConfiguration;
 import io.remora.route.RouteEntry;
 import io.remora.route.RouteTable;
@@ -13,6 +14,15 @@ interface Routes {
 
     /** @return the matched route or null (404 NR) */
     RouteEntry route(Http2Headers headers, long random);
+
+    /**
+     * {@link #route(Http2Headers, long)} for a stream, whose ids tag the "router" debug lines;
+     * {@code clusterRandom} is the random the stream picks a weighted cluster with, so the line
+     * names the cluster the router will use.
+     */
+    default RouteEntry route(Http2Headers headers, long random, long clusterRandom, StreamInfo stream) {
+        return route(headers, random);
+    }
 
     /** {@code internal_only_headers} of the route configuration. */
     List<String> internalOnlyHeaders();
@@ -48,10 +58,15 @@ interface Routes {
         return new Routes() {
             @Override
             public RouteEntry route(Http2Headers headers, long random) {
+                return route(headers, random, random, null);
+            }
+
+            @Override
+            public RouteEntry route(Http2Headers headers, long random, long clusterRandom, StreamInfo stream) {
                 RouteEntry e = table.route(headers, random,
                         context == null ? io.remora.runtime.Runtime.EMPTY : context.runtime());
                 if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
-                    RouteLog.selected(headers, random, e, context);
+                    RouteLog.selected(stream, table, headers, clusterRandom, e, context);
                 }
                 return e;
             }
@@ -78,6 +93,25 @@ interface Routes {
      * its wrapper is cached by the table's identity.
      */
     static Provider rds(ServerContext context, String name) {
+        Routes pending = new Routes() {
+            @Override
+            public RouteEntry route(Http2Headers headers, long random) {
+                return route(headers, random, random, null);
+            }
+
+            @Override
+            public RouteEntry route(Http2Headers headers, long random, long clusterRandom, StreamInfo stream) {
+                if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
+                    RouteLog.notArrived(stream, name, headers);
+                }
+                return null;
+            }
+
+            @Override
+            public List<String> internalOnlyHeaders() {
+                return List.of();
+            }
+        };
         return new Provider() {
             private volatile Compiled cache;
 
@@ -85,10 +119,7 @@ interface Routes {
             public Routes current() {
                 RouteTable table = context.routeTable(name);
                 if (table == null) {
-                    if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
-                        RouteLog.LOG.fine("route config '" + name + "' has not arrived (RDS): no route");
-                    }
-                    return NONE;
+                    return pending; // logs when a stream asks for its route
                 }
                 Compiled c = cache;
                 if (c == null || c.table != table) {

@@ -1,7 +1,7 @@
 package io.remora.http;
 
-import io.netty.channel.Channel;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.StreamInfo;
 
 import java.util.Map;
 import java.util.logging.Level;
@@ -9,7 +9,8 @@ import java.util.logging.Logger;
 
 /**
  * Envoy's "http" debug lines for a stream's headers ("request headers complete (end_stream=...)",
- * "encoding headers via codec (end_stream=...)"), one header per line as Envoy prints them.
+ * "encoding headers via codec (end_stream=...)"), one header per line as Envoy prints them, each
+ * tagged with the stream's connection and stream ids as Envoy's ENVOY_STREAM_LOG does.
  * Callers check {@link #enabled()} first so the hot path builds nothing.
  */
 final class StreamLog {
@@ -23,16 +24,12 @@ final class StreamLog {
         return LOG.isLoggable(Level.FINE);
     }
 
-    static void requestHeaders(Channel ch, Http2Headers headers, boolean endStream) {
-        LOG.fine(prefix(ch) + "request headers complete (end_stream=" + endStream + "):" + lines(headers));
+    static void requestHeaders(StreamInfo stream, Http2Headers headers, boolean endStream) {
+        LOG.fine(stream.logTags() + "request headers complete (end_stream=" + endStream + "):" + lines(headers));
     }
 
-    static void responseHeaders(Channel ch, Http2Headers headers, boolean endStream) {
-        LOG.fine(prefix(ch) + "encoding headers via codec (end_stream=" + endStream + "):" + lines(headers));
-    }
-
-    private static String prefix(Channel ch) {
-        return ch == null ? "" : "[" + ch.id().asShortText() + "] ";
+    static void responseHeaders(StreamInfo stream, Http2Headers headers, boolean endStream) {
+        LOG.fine(stream.logTags() + "encoding headers via codec (end_stream=" + endStream + "):" + lines(headers));
     }
 
     private static String lines(Http2Headers headers) {

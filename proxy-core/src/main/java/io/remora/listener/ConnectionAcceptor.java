@@ -50,6 +50,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         ListenerRuntime listener = rt;
+        io.remora.network.ConnectionIds.of(ch); // ids in accept order, as Envoy numbers connections
         io.remora.overload.ConnectionLimits.Refusal refusal = registry.admit(listener.name());
         if (refusal != io.remora.overload.ConnectionLimits.Refusal.NONE) {
             // Over a connection limit or overloaded: closed at once, as Envoy's accept-time checks do.
@@ -62,7 +63,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             return;
         }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-            LOG.fine("[" + ch.id().asShortText() + "] new connection from " + ch.remoteAddress() + " on listener '"
+            LOG.fine(io.remora.log.LogTags.conn(ch) + "new connection from " + ch.remoteAddress() + " on listener '"
                     + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));
         }
         if (originalSrc == null) {
@@ -118,7 +119,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
             if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                LOG.fine("[" + ch.id().asShortText() + "] closing connection from " + remote
+                LOG.fine(io.remora.log.LogTags.conn(ch) + "closing connection from " + remote
                         + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
                         + ", server name " + sni + ", transport " + transportProtocol + ", alpn " + alpn + ")");
             }
@@ -127,20 +128,26 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
             String name = chain.config().name();
-            LOG.fine("[" + ch.id().asShortText() + "] filter chain " + (name == null || name.isEmpty() ? "(unnamed)"
+            LOG.fine(io.remora.log.LogTags.conn(ch) + "filter chain " + (name == null || name.isEmpty() ? "(unnamed)"
                     : "'" + name + "'") + " of listener '" + rt.name() + "' selected for destination " + local
                     + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
         }
         chain.track(ch);
         io.remora.tls.TlsConnection tls = null;
         if (chain.tls() != null) {
-            tls = chain.tls().install(ch, sni);
+            java.time.Duration connectTimeout = chain.config().transportSocketConnectTimeout();
+            boolean timed = TransportConnectTimeout.configured(connectTimeout);
+            tls = chain.tls().install(ch, sni, timed);
             if (tls == null) {
                 return false; // TLS could not be set up: closed, never served in plaintext
             }
+            if (timed) {
+                TransportConnectTimeout.start(ch, ch.pipeline().get(io.netty.handler.ssl.SslHandler.class),
+                        connectTimeout, chain.overload(), rt.stats().downstreamCxTransportSocketConnectTimeout);
+            }
         }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn, tls, ch.attr(OriginalSource.ATTR).get()));
+                transportProtocol, alpn, tls, ch.attr(OriginalSource.ATTR).get(), chain.config().name()));
         return true;
     }
 }

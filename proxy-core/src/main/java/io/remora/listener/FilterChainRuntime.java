@@ -57,6 +57,11 @@ public final class FilterChainRuntime {
         return tls;
     }
 
+    /** The overload manager whose reduce_timeouts scales this chain's transport_socket_connect_timeout. */
+    io.remora.overload.OverloadManager overload() {
+        return context == null ? io.remora.overload.OverloadManager.unmanaged() : context.overload();
+    }
+
     public NetworkFilter filter() {
         return filter;
     }

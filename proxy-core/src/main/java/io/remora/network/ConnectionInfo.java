@@ -16,6 +16,7 @@ import java.net.SocketAddress;
  *                            null for plaintext
  * @param originalSource      how upstream connections bind when the listener has original_src,
  *                            or null
+ * @param filterChainName     the name of the filter chain the connection took, or null
  */
 public record ConnectionInfo(
         String listenerName,
@@ -26,14 +27,24 @@ public record ConnectionInfo(
         String transportProtocol,
         java.util.List<String> applicationProtocols,
         io.remora.tls.TlsConnection tls,
-        OriginalSource originalSource) {
+        OriginalSource originalSource,
+        String filterChainName) {
+
+    /** A connection whose filter chain has no name. */
+    public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
+                          InetSocketAddress originalDestination, String serverName, String transportProtocol,
+                          java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls,
+                          OriginalSource originalSource) {
+        this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
+                applicationProtocols, tls, originalSource, null);
+    }
 
     /** A connection without original_src. */
     public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, tls, null);
+                applicationProtocols, tls, null, null);
     }
 
     /** A plaintext connection. */
@@ -41,6 +52,6 @@ public record ConnectionInfo(
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, null, null);
+                applicationProtocols, null, null, null);
     }
 }

@@ -10,8 +10,29 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * is whole) against the proxy-wide {@link HeaderBudget}, as the HTTP/1.1 guard counts unfinished
  * request heads: past the budget a connection holding more than the allowance is closed before its
  * bytes reach the codec. It reads frame headers only; the codec still validates everything.
+ *
+ * <p>It also times a header block left unfinished: in Envoy the stream exists from its HEADERS
+ * frame, so {@code request_headers_timeout} and the stream idle timeout run from there; here the
+ * codec makes no stream before the block is whole, so the guard arms the earlier of the two when a
+ * read ends with a block still open (never for blocks that arrive whole) and lets the connection
+ * act on expiry (no other frame may come between a HEADERS frame and its CONTINUATIONs: the
+ * connection is stuck until then).
  */
 public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
+
+    /** The header-phase timeouts of the connection, and what it does when one runs out. */
+    public interface Timeouts {
+        /** request_headers_timeout in nanoseconds; 0 for none. */
+        long requestHeadersNanos();
+
+        /** The stream idle timeout in nanoseconds as it applies now (scaled); 0 for none. */
+        long streamIdleNanos();
+
+        /** A header block is left open past a read (true), or has ended (false). */
+        void phase(boolean open);
+
+        void expired(boolean requestHeadersTimeout);
+    }
 
     public static final String NAME = "remora-http2-header-guard";
 
@@ -33,9 +54,30 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     private boolean endsBlock;
     private long held;
     private boolean shed;
+    private final Timeouts timeouts;
+    /** Between a HEADERS frame and the end of its block (END_HEADERS). */
+    private boolean blockOpen;
+    /** blockOpen as last seen at the end of a read: the phase the timer watches. */
+    private boolean phaseOpen;
+    private io.remora.util.WorkerTimer.Timeout timer;
+    private boolean timerArmed;
+    private boolean firesAsHeadersTimeout;
+    private long blockStartNanos;
+    private ChannelHandlerContext ctx;
 
     public Http2HeaderGuard(HeaderBudget budget) {
+        this(budget, null);
+    }
+
+    /** @param timeouts the header phase's timeouts, or null not to time it */
+    public Http2HeaderGuard(HeaderBudget budget, Timeouts timeouts) {
         this.budget = budget;
+        this.timeouts = timeouts;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     @Override
@@ -50,10 +92,68 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
             shed = true;
             b.release();
             release();
+            cancelTimer();
             ctx.close();
             return;
         }
+        if (blockOpen != phaseOpen) {
+            phaseOpen = blockOpen;
+            if (timeouts != null) {
+                timeouts.phase(phaseOpen);
+            }
+            if (phaseOpen) {
+                armTimer();
+            } else {
+                cancelTimer();
+            }
+        }
         ctx.fireChannelRead(msg);
+    }
+
+    private void armTimer() {
+        if (timeouts == null || ctx == null) {
+            return;
+        }
+        long headers = timeouts.requestHeadersNanos();
+        long idle = timeouts.streamIdleNanos();
+        boolean headersFirst = headers > 0 && (idle <= 0 || headers <= idle);
+        long delay = headersFirst ? headers : idle;
+        if (delay > 0) {
+            if (timer == null) {
+                timer = new io.remora.util.WorkerTimer.Timeout(this::fire);
+            }
+            firesAsHeadersTimeout = headersFirst;
+            timerArmed = true;
+            // Counted from the block's HEADERS frame, also when re-armed under a new scale.
+            long left = delay - (System.nanoTime() - blockStartNanos);
+            if (left > 0) {
+                io.remora.util.WorkerTimer.of(ctx.executor()).arm(timer, left);
+            } else {
+                timer.cancel();
+                fire();
+            }
+        }
+    }
+
+    /** reduce_timeouts changed strength: an unfinished block is judged by the new stream idle timeout. */
+    public void rescale() {
+        if (timerArmed && phaseOpen) {
+            armTimer();
+        }
+    }
+
+    private void cancelTimer() {
+        if (timerArmed) {
+            timerArmed = false;
+            timer.cancel();
+        }
+    }
+
+    private void fire() {
+        if (timerArmed && phaseOpen && !shed && ctx.channel().isActive()) {
+            timerArmed = false;
+            timeouts.expired(firesAsHeadersTimeout);
+        }
     }
 
     /** Follows the frame layout through {@code b} without consuming it; false to shed the connection. */
@@ -92,6 +192,10 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
                     payloadLeft = ((head[0] & 0xffL) << 16) | ((head[1] & 0xffL) << 8) | (head[2] & 0xffL);
                     headerPayload = type == HEADERS || type == CONTINUATION;
                     endsBlock = headerPayload && (flags & END_HEADERS) != 0;
+                    if (type == HEADERS) {
+                        blockOpen = true;
+                        blockStartNanos = System.nanoTime();
+                    }
                     if (payloadLeft == 0) {
                         frameDone();
                     }
@@ -105,6 +209,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
         if (endsBlock) {
             // The block is whole: the codec decodes it now, its bytes are no longer held.
             release();
+            blockOpen = false;
         }
         headerPayload = false;
         endsBlock = false;
@@ -118,11 +223,13 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         release();
+        cancelTimer();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         release();
+        cancelTimer();
     }
 }

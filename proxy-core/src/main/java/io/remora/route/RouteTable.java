@@ -13,7 +13,6 @@ import java.util.List;
  */
 public final class RouteTable {
 
-    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("router");
 
     /**
      * RouteConfiguration fields the core model does not carry (yet).
@@ -97,10 +96,7 @@ public final class RouteTable {
     public RouteEntry route(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
         CompiledVirtualHost vh = index.find(headers.authority());
         if (vh == null) {
-            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                LOG.fine("no virtual host match for authority '" + headers.authority() + "' in route config '"
-                        + config.name() + "'");
-            }
+            // The "router" debug line for this is RouteLog's, which knows the stream.
             return null;
         }
         CharSequence p = headers.path();

@@ -40,6 +40,12 @@ public final class HttpConnManagerStats {
     public final Counter downstreamRqOverloadClose;
     /** Connections closed (HTTP/1) or drained (HTTP/2) by disable_http_keepalive. */
     public final Counter downstreamCxOverloadDisableKeepalive;
+    /** Requests whose headers did not complete in request_headers_timeout. */
+    public final Counter downstreamRqHeaderTimeout;
+    /** Connections drained because max_connection_duration elapsed. */
+    public final Counter downstreamCxMaxDurationReached;
+    /** Connections closed (HTTP/1) or drained (HTTP/2) at max_requests_per_connection. */
+    public final Counter downstreamCxMaxRequestsReached;
     public final AtomicLong downstreamCxActive = new AtomicLong();
     public final AtomicLong downstreamRqActive = new AtomicLong();
     /** Downstream request time in milliseconds. */
@@ -77,6 +83,9 @@ public final class HttpConnManagerStats {
                 .tag(TAG, prefix).register(r);
         downstreamRqOverloadClose = c("envoy_http_downstream_rq_overload_close");
         downstreamCxOverloadDisableKeepalive = c("envoy_http_downstream_cx_overload_disable_keepalive");
+        downstreamRqHeaderTimeout = c("envoy_http_downstream_rq_header_timeout");
+        downstreamCxMaxDurationReached = c("envoy_http_downstream_cx_max_duration_reached");
+        downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)

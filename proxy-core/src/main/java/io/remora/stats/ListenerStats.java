@@ -18,6 +18,8 @@ public final class ListenerStats {
     public final Counter downstreamGlobalCxOverflow;
     public final Counter downstreamCxOverflow;
     public final Counter downstreamCxOverloadReject;
+    /** Closed because the transport socket (TLS handshake) did not connect in transport_socket_connect_timeout. */
+    public final Counter downstreamCxTransportSocketConnectTimeout;
 
     ListenerStats(MeterRegistry r, String label) {
         downstreamCxTotal = Counter.builder("envoy_listener_downstream_cx_total").tag(TAG, label).register(r);
@@ -26,6 +28,8 @@ public final class ListenerStats {
         downstreamGlobalCxOverflow = Counter.builder("envoy_listener_downstream_global_cx_overflow").tag(TAG, label).register(r);
         downstreamCxOverflow = Counter.builder("envoy_listener_downstream_cx_overflow").tag(TAG, label).register(r);
         downstreamCxOverloadReject = Counter.builder("envoy_listener_downstream_cx_overload_reject").tag(TAG, label).register(r);
+        downstreamCxTransportSocketConnectTimeout = Counter.builder(
+                "envoy_listener_downstream_cx_transport_socket_connect_timeout").tag(TAG, label).register(r);
         Gauge.builder("envoy_listener_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, label).register(r);
     }
 }

@@ -29,10 +29,17 @@ public final class StatsFlusher implements AutoCloseable {
     private final ScheduledExecutorService timer;
     /** Per meter (identity): the counter value, or the histogram count and sum, at the last flush. */
     private final Map<Meter, double[]> last = new IdentityHashMap<>();
+    private final HistogramSamples samples;
 
     public StatsFlusher(StatsRegistry stats, List<StatsSink> sinks, Duration interval) {
         this.stats = stats;
         this.sinks = List.copyOf(sinks);
+        // Histogram samples are kept only when a sink sends them, and only a sampling registry has them.
+        this.samples = stats.meterRegistry() instanceof SampledMeterRegistry r
+                && this.sinks.stream().anyMatch(StatsSink::wantsSamples) ? r.samples() : null;
+        if (samples != null) {
+            samples.enable();
+        }
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remora-stats-flush");
             t.setDaemon(true);
@@ -93,7 +100,15 @@ public final class StatsFlusher implements AutoCloseable {
                 }
             }
         }
-        return new StatsSnapshot(System.currentTimeMillis(), counters, gauges, histograms);
+        List<StatsSnapshot.Sample> recorded = null;
+        if (samples != null) {
+            List<HistogramSamples.Sample> drained = samples.drain();
+            recorded = new ArrayList<>(drained.size());
+            for (HistogramSamples.Sample s : drained) {
+                recorded.add(new StatsSnapshot.Sample(names.of(s.id()), s.value()));
+            }
+        }
+        return new StatsSnapshot(System.currentTimeMillis(), counters, gauges, histograms, recorded);
     }
 
     /** Flushes once more, then stops and closes the sinks. */

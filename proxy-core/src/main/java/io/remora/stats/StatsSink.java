@@ -5,6 +5,11 @@ public interface StatsSink extends AutoCloseable {
 
     void flush(StatsSnapshot snapshot);
 
+    /** Whether this sink sends each histogram sample ({@link StatsSnapshot#samples()}). */
+    default boolean wantsSamples() {
+        return false;
+    }
+
     @Override
     default void close() {
     }

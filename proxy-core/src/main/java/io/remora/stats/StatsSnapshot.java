@@ -9,9 +9,15 @@ import java.util.List;
  * and the exported (tag-extracted) name and labels.
  *
  * @param timestampMillis when the snapshot was taken (epoch milliseconds)
+ * @param samples         every value histograms recorded since the previous flush, oldest first,
+ *                        when a sink asked for them ({@link StatsSink#wantsSamples()}); else null
  */
 public record StatsSnapshot(long timestampMillis, List<Counter> counters, List<Gauge> gauges,
-                            List<Histogram> histograms) {
+                            List<Histogram> histograms, List<Sample> samples) {
+
+    /** One value recorded into the histogram {@code name}. */
+    public record Sample(ExportedNames.Exported name, double value) {
+    }
 
     /** @param used Envoy's "used" flag: the counter was ever incremented */
     public record Counter(ExportedNames.Exported name, long value, long delta, boolean used) {

@@ -23,6 +23,8 @@ final class TcpProxyFilter implements NetworkFilter {
     final long idleTimeoutNanos;
     final int maxConnectAttempts;
     final io.remora.upstream.UpstreamConnector connector;
+    /** tunneling_config, compiled; null for a plain relay. */
+    final HttpTunnelUpstream.Head tunnel;
 
     TcpProxyFilter(TcpProxyConfig config, ServerContext context) {
         this.config = config;
@@ -32,6 +34,7 @@ final class TcpProxyFilter implements NetworkFilter {
         this.idleTimeoutNanos = idle.toNanos();
         this.maxConnectAttempts = Math.max(1, config.maxConnectAttempts());
         this.connector = new io.remora.upstream.UpstreamConnector(context.transport());
+        this.tunnel = config.tunneling() == null ? null : HttpTunnelUpstream.Head.of(config.tunneling());
     }
 
     @Override

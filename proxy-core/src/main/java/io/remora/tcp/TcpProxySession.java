@@ -29,11 +29,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One proxied TCP connection, as Netty's HexDumpProxy: this handler sits on the downstream
- * channel, {@link Upstream} on the upstream one, both on the downstream's event loop. Bytes are
- * forwarded as the ByteBufs that arrived; a side that cannot keep up stops the other side's
- * reads; a FIN is passed on as a half-close; the connection ends when both directions have.
+ * channel, the {@link TcpUpstream} (a channel of its own, or an HTTP tunnel stream) on the
+ * downstream's event loop too. Bytes are forwarded as the ByteBufs that arrived; a side that
+ * cannot keep up stops the other side's reads; a FIN is passed on as a half-close; the connection
+ * ends when both directions have.
  */
-final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext {
+final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext,
+        io.remora.route.HeaderFormatter.Context {
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
     public static final String UPSTREAM_INFO_KEY = "remora.tcp_proxy.stream_info";
@@ -42,7 +45,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     private final StreamInfo streamInfo = new StreamInfo();
     private final List<Host> tried = new ArrayList<>(2);
     private Channel downstream;
-    private Channel upstream;
+    private TcpUpstream upstream;
     private Cluster cluster;
     private ClusterStats clusterStats;
     private Host host;
@@ -80,6 +83,23 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         return info.originalDestination();
     }
 
+    // --- HeaderFormatter.Context: what a tunnel's hostname and headers read ---
+
+    @Override
+    public java.net.SocketAddress downstreamRemoteAddress() {
+        return info.remoteAddress();
+    }
+
+    @Override
+    public java.net.SocketAddress downstreamLocalAddress() {
+        return info.localAddress();
+    }
+
+    @Override
+    public String protocol() {
+        return "";
+    }
+
     // --- downstream ---
 
     @Override
@@ -103,8 +123,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         started = true;
         streamInfo.downstreamRemoteAddress = info.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
-        streamInfo.downstreamTls = info.tls();
-        streamInfo.requestedServerName = info.serverName();
+        streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster();
         streamInfo.upstreamCluster = name;
@@ -126,6 +145,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     }
 
     private void connect() {
+        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+            LOG.fine(io.remora.log.LogTags.conn(downstream) + "Creating connection to cluster " + cluster.name());
+        }
         Host h = cluster.chooseHost(this);
         if (h == null) {
             streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
@@ -133,25 +155,31 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             downstream.close();
             return;
         }
+        if (filter.tunnel != null) {
+            // The pool's connections and circuit breakers govern the tunnel's stream.
+            attempt(h);
+            HttpTunnelUpstream tunnel = new HttpTunnelUpstream(this, h, filter.tunnel, this);
+            upstream = tunnel;
+            tunnel.open(io.remora.http.upstream.ConnectionPools.get(downstream.eventLoop(),
+                    filter.context.transport(), cluster, h,
+                    HttpTunnelUpstream.protocol(cluster.config().protocol()), info.originalSource()));
+            return;
+        }
         if (!cluster.limits().tryAcquireConnection()) {
             streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
             downstream.close();
             return;
         }
-        attempts++;
-        tried.add(h);
-        host = h;
-        streamInfo.upstreamHost = h.address();
-        streamInfo.attemptCount = attempts;
-        clusterStats.upstreamCxTotal.increment();
+        attempt(h);
         h.activeConnections.incrementAndGet();
         Host attemptHost = h;
-        Upstream handler = new Upstream();
+        ChannelUpstream handler = new ChannelUpstream(this);
+        upstream = handler;
         Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
-                        onConnect(channel, attemptHost);
+                        upstreamConnected(handler, attemptHost);
                     }
 
                     @Override
@@ -159,13 +187,24 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
                         if (channel == null) {
                             released(attemptHost); // no channel, no close future to release it
                         }
-                        onConnectFailure(cause, attemptHost);
+                        upstreamConnectFailed(cause, attemptHost);
                     }
                 });
-        upstream = ch;
         if (ch != null) {
+            handler.channel(ch);
             ch.closeFuture().addListener(c -> released(attemptHost));
+        } else {
+            upstream = null;
         }
+    }
+
+    private void attempt(Host h) {
+        attempts++;
+        tried.add(h);
+        host = h;
+        streamInfo.upstreamHost = h.address();
+        streamInfo.attemptCount = attempts;
+        clusterStats.upstreamCxTotal.increment();
     }
 
     private void released(Host h) {
@@ -173,7 +212,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         cluster.limits().connections.decrementAndGet();
     }
 
-    private void onConnectFailure(Throwable cause, Host h) {
+    /** The connect (or the tunnel's request) failed: another attempt, or the connection ends. */
+    void upstreamConnectFailed(Throwable cause, Host h) {
         clusterStats.upstreamCxConnectFail.increment();
         if (cause instanceof ConnectTimeoutException) {
             clusterStats.upstreamCxConnectTimeout.increment();
@@ -193,33 +233,40 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         }
     }
 
-    private void onConnect(Channel ch, Host h) {
+    /** The upstream is up (connected, or the tunnel answered 2xx): the relay starts. */
+    void upstreamConnected(TcpUpstream u, Host h) {
         if (!downstream.isActive()) {
-            ch.close();
+            u.close();
             return;
         }
         h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
         upstreamReady = true;
         connectionCounted = true;
         clusterStats.upstreamCxActive.incrementAndGet();
-        streamInfo.upstreamLocalAddress = upstream.localAddress();
-        streamInfo.upstreamTls = upstream.attr(io.remora.tls.TlsConnection.UPSTREAM).get();
-        streamInfo.upstreamFilterState = io.remora.network.FilterState.of(upstream);
-        upstream.closeFuture().addListener(f -> onUpstreamClosed());
+        streamInfo.upstreamLocalAddress = u.localAddress();
+        streamInfo.upstreamConnectionId = io.remora.network.ConnectionIds.of(u.connection());
+        streamInfo.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(h, ns);
+        streamInfo.upstreamTls = u.tls();
+        streamInfo.upstreamFilterState = u.filterState();
+        if (u instanceof ChannelUpstream c) {
+            c.channel().closeFuture().addListener(f -> upstreamClosed());
+        }
         if (pending != null) {
             ByteBuf b;
             while ((b = pending.poll()) != null) {
                 clusterStats.upstreamCxTxBytesTotal.increment(b.readableBytes());
-                upstream.write(b);
+                u.write(b);
             }
-            upstream.flush();
+            u.flush();
             pending = null;
         }
         if (downstreamEof) {
-            shutdownOutput(upstream);
+            u.shutdownOutput();
         }
-        downstream.config().setAutoRead(upstream.isWritable());
-        upstream.config().setAutoRead(downstream.isWritable());
+        // A downstream that already sent its FIN has nothing more to read; turning reads back on
+        // for it would fail (Netty closes a channel whose input is shut down when it begins a read).
+        downstream.config().setAutoRead(u.isWritable() && !downstreamEof);
+        u.readEnabled(downstream.isWritable());
     }
 
     @Override
@@ -239,7 +286,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             return;
         }
         clusterStats.upstreamCxTxBytesTotal.increment(n);
-        upstream.write(buf, upstream.voidPromise());
+        upstream.write(buf);
         if (!upstream.isWritable()) {
             downstream.config().setAutoRead(false);
         }
@@ -254,8 +301,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (upstreamReady && upstream.isActive()) {
-            upstream.config().setAutoRead(downstream.isWritable() && !upstreamEof);
+        if (upstreamReady) {
+            upstream.readEnabled(downstream.isWritable() && !upstreamEof);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -265,7 +312,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         if (evt instanceof ChannelInputShutdownEvent) {
             downstreamEof = true;
             if (upstreamReady) {
-                shutdownOutput(upstream);
+                upstream.shutdownOutput();
             }
             closeIfBothDone();
             return;
@@ -290,7 +337,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
      * Passes a FIN on once everything queued before it is written: Netty's shutdownOutput
      * fails whatever is still in the outbound buffer, so it must wait for the last write.
      */
-    private static void shutdownOutput(Channel ch) {
+    static void shutdownOutput(Channel ch) {
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (ch instanceof DuplexChannel d && ch.isActive()) {
                 d.shutdownOutput();
@@ -304,7 +351,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         if (downstreamEof && upstreamEof) {
             flushThenClose(downstream);
             if (upstream != null) {
-                flushThenClose(upstream);
+                upstream.closeAfterFlush();
             }
         }
     }
@@ -335,14 +382,24 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     }
 
     private void onDownstreamClosed() {
-        if (upstream != null && upstream.isActive()) {
+        if (upstream instanceof ChannelUpstream c && c.channel().isActive()) {
             // Let what is queued reach the upstream, then close.
-            upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            c.closeAfterFlush();
+        } else if (upstream instanceof HttpTunnelUpstream t) {
+            if (upstreamReady && downstreamEof) {
+                t.shutdownOutput();
+            } else {
+                t.close();
+            }
+            if (connectionCounted) {
+                upstreamClosed();
+            }
         }
         finish();
     }
 
-    private void onUpstreamClosed() {
+    /** The upstream connection closed, or the tunnel's stream ended or was reset. */
+    void upstreamClosed() {
         if (connectionCounted) {
             connectionCounted = false;
             clusterStats.upstreamCxActive.decrementAndGet();
@@ -399,51 +456,38 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         return new io.netty.channel.AdaptiveRecvByteBufAllocator(64, 16 * 1024, MAX_READ);
     }
 
-    /** The upstream side of the relay. */
-    private final class Upstream extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf buf)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            int n = buf.readableBytes();
-            streamInfo.bytesSent += n;
-            clusterStats.upstreamCxRxBytesTotal.increment(n);
-            lastActivity = System.nanoTime();
-            downstream.write(buf, downstream.voidPromise());
-            if (!downstream.isWritable()) {
-                ctx.channel().config().setAutoRead(false);
-            }
-        }
+    // --- what the upstream side reports ---
 
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            downstream.flush();
+    /** Bytes from upstream; ownership passes. */
+    void fromUpstream(ByteBuf buf) {
+        int n = buf.readableBytes();
+        streamInfo.bytesSent += n;
+        clusterStats.upstreamCxRxBytesTotal.increment(n);
+        lastActivity = System.nanoTime();
+        downstream.write(buf, downstream.voidPromise());
+        if (!downstream.isWritable()) {
+            upstream.readEnabled(false);
         }
+    }
 
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (downstream.isActive()) {
-                downstream.config().setAutoRead(ctx.channel().isWritable() && !downstreamEof);
-            }
-        }
+    void upstreamReadComplete() {
+        downstream.flush();
+    }
 
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof ChannelInputShutdownEvent) {
-                upstreamEof = true;
-                shutdownOutput(downstream);
-                closeIfBothDone();
-                return;
-            }
-            ctx.fireUserEventTriggered(evt);
+    void upstreamWritabilityChanged(boolean writable) {
+        if (downstream.isActive()) {
+            downstream.config().setAutoRead(writable && !downstreamEof);
         }
+    }
 
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
-            ctx.close();
-        }
+    /** The upstream's FIN (or the end of the tunnel's response). */
+    void upstreamEnded() {
+        upstreamEof = true;
+        shutdownOutput(downstream);
+        closeIfBothDone();
+    }
+
+    void upstreamFailed() {
+        streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
     }
 }

@@ -42,6 +42,15 @@ public final class DownstreamTransportSocket {
      *         be set up (the channel is being closed)
      */
     public TlsConnection install(Channel ch, String sni) {
+        return install(ch, sni, false);
+    }
+
+    /**
+     * As {@link #install(Channel, String)}; with {@code timedByCaller} the TLS handler's own
+     * handshake timeout is off, because the caller enforces the filter chain's
+     * transport_socket_connect_timeout instead.
+     */
+    public TlsConnection install(Channel ch, String sni, boolean timedByCaller) {
         SslContext ctx;
         try {
             ctx = tls.current(List.of());
@@ -53,6 +62,9 @@ public final class DownstreamTransportSocket {
             return null;
         }
         SslHandler h = ctx.newHandler(ch.alloc());
+        if (timedByCaller) {
+            h.setHandshakeTimeoutMillis(0); // read when the handler is added: set before
+        }
         TlsConnection conn = new TlsConnection();
         TransportSocketConfig c = tls.config();
         if (!c.sessionResumption() && h.engine() instanceof ReferenceCountedOpenSslEngine e) {

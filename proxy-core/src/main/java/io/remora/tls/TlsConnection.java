@@ -43,7 +43,7 @@ public final class TlsConnection {
         cipher = CipherNames.openSsl(s.getCipherSuite());
         byte[] id = s.getId();
         sessionId = id == null || id.length == 0 ? null : HexFormat.of().formatHex(id);
-        serverName = sni;
+        serverName = sni != null ? sni : requestedServerName(s);
         try {
             Certificate[] chain = s.getPeerCertificates();
             if (chain.length > 0 && chain[0] instanceof X509Certificate x) {
@@ -99,6 +99,22 @@ public final class TlsConnection {
         } catch (CertificateParsingException e) {
             return List.of();
         }
+    }
+
+    /** The SNI the peer sent in its hello (a chain with TLS but no tls_inspector), or null. */
+    private static String requestedServerName(SSLSession s) {
+        if (s instanceof javax.net.ssl.ExtendedSSLSession ex) {
+            try {
+                for (javax.net.ssl.SNIServerName n : ex.getRequestedServerNames()) {
+                    if (n instanceof javax.net.ssl.SNIHostName h) {
+                        return h.getAsciiName();
+                    }
+                }
+            } catch (UnsupportedOperationException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /** True once the handshake completed. */

@@ -71,6 +71,7 @@ public final class TracingFilter implements StreamFilter {
         startEpochNanos = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
         if (zipkin != null) {
             startZipkin(headers);
+            recordTraceId();
             return FilterStatus.CONTINUE;
         }
         TraceContext incoming = TraceContext.extract(headers);
@@ -79,6 +80,7 @@ public final class TracingFilter implements StreamFilter {
         parentSpanId = incoming != null ? incoming.spanId() : null;
         traceState = incoming != null ? incoming.traceState() : null;
         spanId = TraceContext.newSpanId();
+        recordTraceId();
         TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState,
                 incoming == null ? TraceContext.Format.W3C : incoming.format());
         if (sampled) {
@@ -112,6 +114,13 @@ public final class TracingFilter implements StreamFilter {
         TraceContext.injectB3(headers, traceId, spanId, parentSpanId, sampled);
         if (sampled) {
             requestTags = requestTags(headers);
+        }
+    }
+
+    /** %TRACE_ID%: the span's trace id, sampled or not, as Envoy's active span reports it. */
+    private void recordTraceId() {
+        if (decoder != null && decoder.streamInfo() != null) {
+            decoder.streamInfo().traceId = traceId;
         }
     }
 

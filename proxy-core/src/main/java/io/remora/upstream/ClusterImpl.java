@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The runtime of one cluster of any discovery type. Membership changes (config update, DNS
@@ -61,8 +60,7 @@ public final class ClusterImpl implements Cluster {
     /** The last endpoints, so a health change or config change can rebuild the set. */
     private List<ResolvedEndpoint> endpoints = List.of();
     /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
-    private final ConcurrentHashMap<InetSocketAddress, Host> originalDstHosts = new ConcurrentHashMap<>();
-    private Set<InetSocketAddress> idleAtLastSweep = Set.of();
+    private final OriginalDstHosts originalDstHosts;
     /** Null for a cluster built without a cluster manager (tests): no outlier detection, no health checks. */
     private final UpstreamRuntime runtime;
     private OutlierDetector outlierDetector;
@@ -71,6 +69,8 @@ public final class ClusterImpl implements Cluster {
     /** Zone-aware routing against the local cluster; null when the proxy has none. */
     private volatile LocalZone localZone;
     private volatile ZoneStats zoneStats;
+    /** {@code cluster.<name>.lb_healthy_panic}; null without a cluster manager (tests). */
+    private final io.micrometer.core.instrument.Counter healthyPanic;
 
     ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
                 java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
@@ -87,6 +87,9 @@ public final class ClusterImpl implements Cluster {
         this.stats = stats;
         this.runtime = runtime;
         this.limits = new ResourceLimits(breakers(config));
+        this.originalDstHosts = new OriginalDstHosts(this::config, stats);
+        this.healthyPanic = runtime == null ? null : io.micrometer.core.instrument.Counter
+                .builder("envoy_cluster_lb_healthy_panic").tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             initialized.complete(null);
         }
@@ -129,7 +132,7 @@ public final class ClusterImpl implements Cluster {
     @Override
     public List<Host> hosts() {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
-            return List.copyOf(originalDstHosts.values());
+            return originalDstHosts.hosts();
         }
         return prioritySet.hosts();
     }
@@ -142,7 +145,7 @@ public final class ClusterImpl implements Cluster {
     @Override
     public Host chooseHost(LoadBalancerContext context) {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
-            return originalDstHost(context);
+            return originalDstHosts.host(context);
         }
         LocalZone zone = localZone;
         return zone == null ? prioritySet.pick(context) : prioritySet.pick(context, zone, zoneStats);
@@ -158,93 +161,9 @@ public final class ClusterImpl implements Cluster {
         return prioritySet;
     }
 
-    private Host originalDstHost(LoadBalancerContext context) {
-        if (context == null) {
-            return null;
-        }
-        ClusterConfig.OriginalDstLb lb = config.originalDstLb();
-        InetSocketAddress dst = null;
-        CharSequence header = lb != null && lb.httpHeaderName() != null
-                ? context.downstreamHeader(lb.httpHeaderName()) : null;
-        if (header != null) {
-            // Envoy: a header that is there but not an IP:port leaves no host (503), it does
-            // not fall back to the connection's destination.
-            dst = ipAndPort(header.toString());
-            if (dst == null) {
-                return null;
-            }
-        } else {
-            dst = context.originalDestination();
-        }
-        if (dst == null) {
-            return null;
-        }
-        if (lb != null && lb.upstreamPortOverride() > 0) {
-            dst = new InetSocketAddress(dst.getAddress(), lb.upstreamPortOverride());
-        }
-        Host h = originalDstHosts.get(dst);
-        if (h == null) {
-            h = originalDstHosts.computeIfAbsent(dst, d -> new Host(
-                    new Address.Tcp(d.getAddress().getHostAddress(), d.getPort()), d, null,
-                    ClusterLoadAssignment.Locality.NONE, 1, HealthStatus.HEALTHY));
-            stats.membershipTotal.set(originalDstHosts.size());
-            stats.membershipHealthy.set(originalDstHosts.size());
-        }
-        return h;
-    }
-
-    /** A literal "ip:port" or "[v6]:port"; null when it is anything else (names are not resolved). */
-    static InetSocketAddress ipAndPort(String v) {
-        String s = v.trim();
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            return null;
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.indexOf(':') >= 0) {
-            return null; // an IPv6 address needs brackets before the port
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        if (port < 1 || port > 65535) {
-            return null;
-        }
-        byte[] addr = io.netty.util.NetUtil.createByteArrayFromIpAddressString(host);
-        if (addr == null) {
-            return null;
-        }
-        try {
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(addr), port);
-        } catch (java.net.UnknownHostException e) {
-            return null;
-        }
-    }
-
-    /**
-     * Drops ORIGINAL_DST hosts idle since the previous sweep (Envoy's cleanup_interval); pools
-     * keyed by a dropped host are recreated on next use.
-     */
-    synchronized void sweepOriginalDstHosts() {
-        Set<InetSocketAddress> idle = new HashSet<>();
-        for (Map.Entry<InetSocketAddress, Host> e : originalDstHosts.entrySet()) {
-            Host h = e.getValue();
-            if (h.activeRequests.get() == 0 && h.activeConnections.get() == 0) {
-                if (idleAtLastSweep.contains(e.getKey())) {
-                    originalDstHosts.remove(e.getKey(), h);
-                } else {
-                    idle.add(e.getKey());
-                }
-            }
-        }
-        idleAtLastSweep = idle;
-        stats.membershipTotal.set(originalDstHosts.size());
-        stats.membershipHealthy.set(originalDstHosts.size());
+    /** Drops ORIGINAL_DST hosts idle since the previous sweep (Envoy's cleanup_interval). */
+    void sweepOriginalDstHosts() {
+        originalDstHosts.sweep();
     }
 
     /** Applies a new config: thresholds in place; STATIC/EDS hosts from its load assignment. */
@@ -411,7 +330,7 @@ public final class ClusterImpl implements Cluster {
         int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0
                 ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
-                c.loadBalancing(), localityWeights(c.loadAssignment()));
+                c.loadBalancing(), localityWeights(c.loadAssignment()), healthyPanic);
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());

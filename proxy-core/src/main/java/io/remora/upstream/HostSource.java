@@ -16,17 +16,32 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The hosts one priority's healthy (or degraded, or panic) load picks from, with the balancer
  * over them: a consistent-hash table, a locality-weighted choice then the locality's balancer,
- * or the cluster's policy over all of them.
+ * or the cluster's policy over all of them. A source is built once per host-set change and
+ * shared; each worker picks through its own {@link Picker} (its own rotation state), while
+ * consistent-hash tables are immutable and one picker serves every worker.
  */
 abstract class HostSource {
-    static final HostSource EMPTY = new HostSource() {
-        @Override
-        Host pick(long hash, int attempt) {
-            return null;
-        }
-    };
 
-    abstract Host pick(long hash, int attempt);
+    /** One worker's way to pick from a source; called on that worker's thread only. */
+    @FunctionalInterface
+    interface Picker {
+        /** Null when the source has no host. */
+        Host pick(long hash, int attempt);
+    }
+
+    static final HostSource EMPTY = shared((hash, attempt) -> null);
+
+    /** A picker for the calling worker; stateless sources hand every worker the same one. */
+    abstract Picker newPicker();
+
+    private static HostSource shared(Picker picker) {
+        return new HostSource() {
+            @Override
+            Picker newPicker() {
+                return picker;
+            }
+        };
+    }
 
     /**
      * @param hosts      the hosts to pick from
@@ -45,12 +60,7 @@ abstract class HostSource {
             HashLoadBalancer table = policy == LbPolicy.RING_HASH
                     ? new RingHashLoadBalancer(hosts, w, lb.ringHash())
                     : new MaglevLoadBalancer(hosts, w, lb.maglev());
-            return new HostSource() {
-                @Override
-                Host pick(long hash, int attempt) {
-                    return table.chooseHost(hash, attempt);
-                }
-            };
+            return shared(table::chooseHost);
         }
         if (lb.localityWeighted() && !localityWeights.isEmpty()) {
             HostSource byLocality = LocalityWeighted.of(hosts, levelHosts, policy, choiceCount, lb, localityWeights,
@@ -59,11 +69,12 @@ abstract class HostSource {
                 return byLocality;
             }
         }
-        LoadBalancer balancer = LoadBalancer.create(policy, hosts, choiceCount, lb);
+        LoadBalancer.Factory balancer = LoadBalancer.factory(policy, hosts, choiceCount, lb);
         return new HostSource() {
             @Override
-            Host pick(long hash, int attempt) {
-                return balancer.pick();
+            Picker newPicker() {
+                LoadBalancer mine = balancer.newInstance();
+                return (hash, attempt) -> mine.pick();
             }
         };
     }
@@ -74,10 +85,10 @@ abstract class HostSource {
      * then a host within it by the cluster's policy.
      */
     static final class LocalityWeighted extends HostSource {
-        private final LoadBalancer[] balancers;
+        private final LoadBalancer.Factory[] balancers;
         private final double[] cumulative;
 
-        private LocalityWeighted(LoadBalancer[] balancers, double[] cumulative) {
+        private LocalityWeighted(LoadBalancer.Factory[] balancers, double[] cumulative) {
             this.balancers = balancers;
             this.cumulative = cumulative;
         }
@@ -92,7 +103,7 @@ abstract class HostSource {
             for (Host h : levelHosts) {
                 totals.merge(h.locality(), 1, Integer::sum);
             }
-            List<LoadBalancer> lbs = new ArrayList<>();
+            List<LoadBalancer.Factory> lbs = new ArrayList<>();
             List<Double> cum = new ArrayList<>();
             double sum = 0;
             for (Map.Entry<Locality, List<Host>> e : byLocality.entrySet()) {
@@ -108,7 +119,7 @@ abstract class HostSource {
                 }
                 sum += effective;
                 cum.add(sum);
-                lbs.add(LoadBalancer.create(policy, e.getValue().toArray(new Host[0]), choiceCount, lb));
+                lbs.add(LoadBalancer.factory(policy, e.getValue().toArray(new Host[0]), choiceCount, lb));
             }
             if (lbs.isEmpty()) {
                 return null;
@@ -117,18 +128,24 @@ abstract class HostSource {
             for (int i = 0; i < c.length; i++) {
                 c[i] = cum.get(i);
             }
-            return new LocalityWeighted(lbs.toArray(new LoadBalancer[0]), c);
+            return new LocalityWeighted(lbs.toArray(new LoadBalancer.Factory[0]), c);
         }
 
         @Override
-        Host pick(long hash, int attempt) {
-            double r = ThreadLocalRandom.current().nextDouble() * cumulative[cumulative.length - 1];
-            for (int i = 0; i < cumulative.length; i++) {
-                if (r < cumulative[i]) {
-                    return balancers[i].pick();
-                }
+        Picker newPicker() {
+            LoadBalancer[] mine = new LoadBalancer[balancers.length];
+            for (int i = 0; i < mine.length; i++) {
+                mine[i] = balancers[i].newInstance();
             }
-            return balancers[balancers.length - 1].pick();
+            return (hash, attempt) -> {
+                double r = ThreadLocalRandom.current().nextDouble() * cumulative[cumulative.length - 1];
+                for (int i = 0; i < cumulative.length; i++) {
+                    if (r < cumulative[i]) {
+                        return mine[i].pick();
+                    }
+                }
+                return mine[mine.length - 1].pick();
+            };
         }
     }
 }

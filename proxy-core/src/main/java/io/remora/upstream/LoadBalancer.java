@@ -1,38 +1,57 @@
 package io.remora.upstream;
 
 import io.remora.config.ClusterConfig.LbPolicy;
+import io.remora.config.LoadBalancingConfig;
 
 /**
- * Picks one host out of a fixed, non-empty host array. Built once per host-set change (control
- * thread) and then shared by all workers; a pick is lock-free.
+ * Picks one host out of a fixed, non-empty host array. An instance belongs to one worker (as
+ * Envoy's thread-local load balancers do): it keeps its own rotation or scheduler position
+ * without atomics and is only ever called on that worker's thread. What can be shared (the
+ * weighted schedule, the slow-start window) lives in the {@link Factory}, built once per
+ * host-set change.
  */
 interface LoadBalancer {
 
     Host pick();
 
+    /** The shared, immutable part of a balancer: gives each worker its own instance. */
+    @FunctionalInterface
+    interface Factory {
+        LoadBalancer newInstance();
+    }
+
     /** Envoy's default {@code choice_count} of LEAST_REQUEST. */
     int DEFAULT_CHOICE_COUNT = 2;
 
-    static LoadBalancer create(LbPolicy policy, Host[] hosts, int choiceCount) {
-        return create(policy, hosts, choiceCount, io.remora.config.LoadBalancingConfig.DEFAULT);
+    static Factory factory(LbPolicy policy, Host[] hosts, int choiceCount) {
+        return factory(policy, hosts, choiceCount, LoadBalancingConfig.DEFAULT);
     }
 
     /**
      * The balancer of a non-hash policy (hash policies are {@link io.remora.upstream.lb.HashLoadBalancer}s;
      * CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin).
      */
-    static LoadBalancer create(LbPolicy policy, Host[] hosts, int choiceCount, io.remora.config.LoadBalancingConfig lb) {
+    static Factory factory(LbPolicy policy, Host[] hosts, int choiceCount, LoadBalancingConfig lb) {
         if (hosts.length == 1) {
             Host only = hosts[0];
-            return () -> only;
+            LoadBalancer single = () -> only;
+            return () -> single;
         }
-        LoadBalancer base = switch (policy) {
-            case LEAST_REQUEST -> allWeightsEqual(hosts)
-                    ? new LeastRequestLoadBalancer(hosts, choiceCount > 0 ? choiceCount : DEFAULT_CHOICE_COUNT)
-                    : new WeightedLeastRequestLoadBalancer(hosts, lb.activeRequestBias());
-            case RANDOM -> new RandomLoadBalancer(hosts);
-            default -> allWeightsEqual(hosts) ? new RoundRobinLoadBalancer(hosts)
-                    : WeightedRoundRobinLoadBalancer.of(hosts);
+        Factory base = switch (policy) {
+            case LEAST_REQUEST -> {
+                // Stateless but for the hosts' active request counts, which are cluster-wide as
+                // Envoy's rq_active is: one instance serves every worker.
+                LoadBalancer lr = allWeightsEqual(hosts)
+                        ? new LeastRequestLoadBalancer(hosts, choiceCount > 0 ? choiceCount : DEFAULT_CHOICE_COUNT)
+                        : new WeightedLeastRequestLoadBalancer(hosts, lb.activeRequestBias());
+                yield () -> lr;
+            }
+            case RANDOM -> {
+                LoadBalancer random = new RandomLoadBalancer(hosts);
+                yield () -> random;
+            }
+            default -> allWeightsEqual(hosts) ? () -> new RoundRobinLoadBalancer(hosts)
+                    : WeightedRoundRobinLoadBalancer.factory(hosts);
         };
         if (lb.slowStart() != null && (policy == LbPolicy.ROUND_ROBIN || policy == LbPolicy.LEAST_REQUEST)) {
             return SlowStartLoadBalancer.wrap(hosts, lb.slowStart(), base);

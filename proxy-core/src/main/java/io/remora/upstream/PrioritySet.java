@@ -8,8 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * An immutable snapshot of a cluster's hosts by priority, with the load balancers and Envoy's
@@ -51,6 +49,12 @@ final class PrioritySet {
     private final int[] degradedAvailability;
     /** Computed on first use against the local cluster's host set of the moment. */
     private volatile ZoneRouting zoneRouting;
+    final boolean failTrafficOnPanic;
+    /** Per priority: fewer healthy and degraded hosts than the panic threshold (and not all load available). */
+    private final boolean[] panic;
+    private final io.micrometer.core.instrument.Counter healthyPanic;
+    /** The workers' balancers over this host set (Envoy's thread-local load balancers). */
+    private final WorkerBalancers workers = new WorkerBalancers(this);
 
     PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning) {
         this(all, levels, policy, choiceCount, overprovisioning, LoadBalancingConfig.DEFAULT, Map.of());
@@ -62,6 +66,14 @@ final class PrioritySet {
      */
     PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
                 LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights) {
+        this(all, levels, policy, choiceCount, overprovisioning, lbConfig, localityWeights, null);
+    }
+
+    /** @param healthyPanic {@code cluster.<name>.lb_healthy_panic}, counted per pick from a priority in panic; null: none */
+    PrioritySet(List<Host> all, List<List<Host>> levels, LbPolicy policy, int choiceCount, int overprovisioning,
+                LoadBalancingConfig lbConfig, Map<Integer, Map<Locality, Integer>> localityWeights,
+                io.micrometer.core.instrument.Counter healthyPanic) {
+        this.healthyPanic = healthyPanic;
         this.all = List.copyOf(all);
         this.hashed = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
         this.policy = policy;
@@ -118,6 +130,7 @@ final class PrioritySet {
         }
         double panicThreshold = Math.min(100, lbConfig.healthyPanicThreshold());
         boolean[] panic = new boolean[n];
+        this.panic = panic;
         boolean allPanic = n > 0;
         for (int p = 0; p < n; p++) {
             int size = levels.get(p).size();
@@ -144,12 +157,18 @@ final class PrioritySet {
             }
         }
         this.zoneEligible = n > 0 && !hashed && !lbConfig.localityWeighted() && !panic[0];
+        // Envoy reads it in its zone-aware balancers (round robin, least request, random) only.
+        this.failTrafficOnPanic = !hashed && lbConfig.zoneAware() != null && lbConfig.zoneAware().failTrafficOnPanic();
         this.healthySources = new HostSource[n];
         this.degradedSources = new HostSource[n];
         this.cumulative = new int[2 * n];
         for (int p = 0; p < n; p++) {
             Map<Locality, Integer> lw = localityWeights.getOrDefault(p, Map.of());
-            if (panic[p]) {
+            if (panic[p] && failTrafficOnPanic) {
+                // zone_aware_lb_config.fail_traffic_on_panic: a priority in panic has no host.
+                healthySources[p] = HostSource.EMPTY;
+                degradedSources[p] = HostSource.EMPTY;
+            } else if (panic[p]) {
                 Host[] everyone = levels.get(p).toArray(new Host[0]);
                 healthySources[p] = HostSource.of(everyone, everyone, policy, choiceCount, lbConfig, lw, overprovisioning);
                 degradedSources[p] = healthySources[p];
@@ -173,7 +192,7 @@ final class PrioritySet {
     }
 
     /** Envoy's distributeLoad: each level takes min(what is left, its share), in order. */
-    private static int distribute(int[] load, int[] availability, int total, int normalizedTotal, int[] first) {
+    static int distribute(int[] load, int[] availability, int total, int normalizedTotal, int[] first) {
         for (int p = 0; p < load.length; p++) {
             if (first[0] < 0 && availability[p] > 0) {
                 first[0] = p;
@@ -207,100 +226,70 @@ final class PrioritySet {
         return pick(context, null, null);
     }
 
-    /** As {@link #pick(LoadBalancerContext)}, zone aware when the proxy has a local cluster. */
+    /**
+     * As {@link #pick(LoadBalancerContext)}, zone aware when the proxy has a local cluster. The
+     * pick runs on the calling worker's own balancer over this host set.
+     */
     Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats zoneStats) {
-        int n = healthySources.length;
-        if (n == 0) {
+        if (healthySources.length == 0) {
             return null;
         }
-        long excluded = context == null ? 0 : context.excludedPriorities();
-        int[] cum = excluded == 0 ? cumulative : retryPriorityLoad(excluded);
-        if (zone != null && zoneEligible) {
-            return pickZoneAware(context, zone, zoneStats, cum);
+        return workers.pick(context, zone, zoneStats);
+    }
+
+    /** How many workers have their own balancer over this host set. */
+    int workerCount() {
+        return workers.workerCount();
+    }
+
+    /** Counts Envoy's lb_healthy_panic when a pick comes from a priority in panic. */
+    void countPanic(int priority) {
+        if (panic[priority] && healthyPanic != null) {
+            healthyPanic.increment();
         }
-        if (!hashed && cum[0] == 100 && (context == null || context.hostSelectionRetryCount() == 0)) {
-            // The common case: all load on P0's healthy hosts, no hash, no host predicate.
-            return healthySources[0].pick(0, 0);
-        }
-        long hash;
-        if (hashed) {
-            OptionalLong key = context == null ? OptionalLong.empty() : context.computeHashKey();
-            hash = key.isPresent() ? key.getAsLong() : ThreadLocalRandom.current().nextLong();
-        } else {
-            hash = ThreadLocalRandom.current().nextLong();
-        }
-        int retries = context == null ? 0 : context.hostSelectionRetryCount();
-        Host host = null;
-        for (int attempt = 0; attempt <= retries; attempt++) {
-            HostSource source = source(hashed ? hash : ThreadLocalRandom.current().nextLong(), cum);
-            if (source == null) {
-                return null;
-            }
-            host = source.pick(hash, hashed ? attempt : 0);
-            if (host == null || context == null || !context.shouldSelectAnotherHost(host)) {
-                break;
-            }
-        }
-        return host;
+    }
+
+    int priorityCount() {
+        return healthySources.length;
+    }
+
+    HostSource healthySource(int priority) {
+        return healthySources[priority];
+    }
+
+    HostSource degradedSource(int priority) {
+        return degradedSources[priority];
+    }
+
+    /** Cumulative load out of 100: healthy loads of P0..Pn, then degraded loads of P0..Pn. */
+    int[] cumulativeLoad() {
+        return cumulative;
+    }
+
+    boolean zoneEligible() {
+        return zoneEligible;
+    }
+
+    LoadBalancingConfig lbConfig() {
+        return lbConfig;
     }
 
     /**
-     * Envoy's chooseHost with zone-aware hostSourceToUse: when P0's healthy hosts take the pick,
-     * the locality comes from the zone routing state, then a host of it; every other source as
-     * without a local cluster.
+     * The zone routing of P0 against the local cluster's current host set, computed once per
+     * pair of host sets and shared by the workers.
      */
-    private Host pickZoneAware(LoadBalancerContext context, LocalZone zone, ZoneStats stats, int[] cum) {
-        int retries = context == null ? 0 : context.hostSelectionRetryCount();
-        Host host = null;
-        for (int attempt = 0; attempt <= retries; attempt++) {
-            long r = ThreadLocalRandom.current().nextLong();
-            HostSource source = source(r, cum);
-            if (source == null) {
-                return null;
-            }
-            host = null;
-            if (source == healthySources[0]) {
-                host = zoneHost(zone, stats);
-            }
-            if (host == null) {
-                host = source.pick(r, 0);
-            }
-            if (host == null || context == null || !context.shouldSelectAnotherHost(host)) {
-                break;
-            }
-        }
-        return host;
-    }
-
-    private Host zoneHost(LocalZone zone, ZoneStats stats) {
-        PrioritySet local = zone.hostSet();
-        if (local == null) {
-            return null;
-        }
+    ZoneRouting zoneRouting(LocalZone zone, PrioritySet local, ZoneStats stats) {
         ZoneRouting z = zoneRouting;
         if (z == null || z.localSet != local) {
             z = ZoneRouting.compute(p0Hosts, policy, choiceCount, lbConfig, zone.locality, local,
                     List.of(local.p0Hosts), stats);
             zoneRouting = z;
         }
-        if (z.state == ZoneRouting.State.NONE) {
-            return null;
-        }
-        LoadBalancingConfig.ZoneAware za = lbConfig.zoneAware() != null ? lbConfig.zoneAware()
-                : LoadBalancingConfig.ZoneAware.DEFAULT;
-        if (ThreadLocalRandom.current().nextDouble(100) >= za.routingEnabled()) {
-            return null;
-        }
-        if (local.p0InPanic(Math.min(100, lbConfig.healthyPanicThreshold()))) {
-            // The local proxies themselves are mostly unhealthy: their spread says nothing.
-            stats.localClusterNotOk.increment();
-            return null;
-        }
-        return z.pick(stats);
+        return z;
     }
 
     /** Envoy's isHostSetInPanic for P0: healthy and degraded hosts below the threshold percent. */
-    private boolean p0InPanic(double threshold) {
+    boolean p0InPanic(double threshold) {
         if (p0Hosts.length == 0) {
             return true;
         }
@@ -318,7 +307,7 @@ final class PrioritySet {
      * priorities (bit p set) had no healthy or degraded host; the original load when that leaves
      * nothing available.
      */
-    private int[] retryPriorityLoad(long excluded) {
+    int[] retryPriorityLoad(long excluded) {
         int n = health.length;
         int[] h = health.clone();
         int[] d = degradedAvailability.clone();
@@ -358,21 +347,6 @@ final class PrioritySet {
             cum[n + p] = c;
         }
         return cum;
-    }
-
-    private HostSource source(long hash, int[] cumulative) {
-        int n = healthySources.length;
-        int total = cumulative[2 * n - 1];
-        if (total == 0) {
-            return null;
-        }
-        int r = (int) Long.remainderUnsigned(hash, total);
-        for (int i = 0; i < 2 * n; i++) {
-            if (r < cumulative[i]) {
-                return i < n ? healthySources[i] : degradedSources[i - n];
-            }
-        }
-        return null;
     }
 
     /** True when picks follow a request hash (RING_HASH, MAGLEV). */

@@ -1,21 +1,23 @@
 package io.remora.upstream;
 
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** Plain rotation when every host weighs the same. */
+/** Plain rotation when every host weighs the same; one instance per worker. */
 final class RoundRobinLoadBalancer implements LoadBalancer {
     private final Host[] hosts;
-    // A random start, as Envoy does, so that many proxies do not all hit host 0 first.
-    private final AtomicInteger next;
+    // A random start, as Envoy seeds each worker's balancer, so that workers and proxies do not
+    // all begin with host 0.
+    private int next;
 
     RoundRobinLoadBalancer(Host[] hosts) {
         this.hosts = hosts;
-        this.next = new AtomicInteger(ThreadLocalRandom.current().nextInt(hosts.length));
+        this.next = ThreadLocalRandom.current().nextInt(hosts.length);
     }
 
     @Override
     public Host pick() {
-        return hosts[Math.floorMod(next.getAndIncrement(), hosts.length)];
+        int i = next;
+        next = i + 1 == hosts.length ? 0 : i + 1;
+        return hosts[i];
     }
 }

@@ -27,7 +27,8 @@ final class SlowStartLoadBalancer implements LoadBalancer {
         this.rampEndNanos = rampEndNanos;
     }
 
-    static LoadBalancer wrap(Host[] hosts, LoadBalancingConfig.SlowStart config, LoadBalancer steady) {
+    /** The steady factory itself when no host is in its window any more. */
+    static LoadBalancer.Factory wrap(Host[] hosts, LoadBalancingConfig.SlowStart config, LoadBalancer.Factory steady) {
         long newest = Long.MIN_VALUE;
         for (Host h : hosts) {
             newest = Math.max(newest, h.createdNanos());
@@ -36,7 +37,7 @@ final class SlowStartLoadBalancer implements LoadBalancer {
         if (end - System.nanoTime() <= 0) {
             return steady;
         }
-        return new SlowStartLoadBalancer(hosts, config, steady, end);
+        return () -> new SlowStartLoadBalancer(hosts, config, steady.newInstance(), end);
     }
 
     /** The fraction of its weight a host of this age takes. */

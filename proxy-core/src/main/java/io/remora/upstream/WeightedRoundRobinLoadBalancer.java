@@ -2,13 +2,13 @@ package io.remora.upstream;
 
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Weighted round robin as Envoy's EDF scheduler orders it. With static weights the EDF order is
  * periodic: over one period host i is picked weight(i) times, at deadlines k/weight(i). That
- * period is precomputed once, so a pick is one atomic increment and an array read instead of a
- * shared priority queue.
+ * period is precomputed once per host-set change and shared by the workers; each worker keeps its
+ * own position in it (starting at a random point, as Envoy seeds each worker's scheduler), so a
+ * pick is an increment and an array read instead of a priority queue.
  */
 final class WeightedRoundRobinLoadBalancer implements LoadBalancer {
     /** Bounds the schedule; larger weight sums are scaled down proportionally. */
@@ -16,15 +16,16 @@ final class WeightedRoundRobinLoadBalancer implements LoadBalancer {
 
     private final Host[] hosts;
     private final int[] schedule;
-    private final AtomicInteger next;
+    private int next;
 
     private WeightedRoundRobinLoadBalancer(Host[] hosts, int[] schedule) {
         this.hosts = hosts;
         this.schedule = schedule;
-        this.next = new AtomicInteger(ThreadLocalRandom.current().nextInt(schedule.length));
+        this.next = ThreadLocalRandom.current().nextInt(schedule.length);
     }
 
-    static WeightedRoundRobinLoadBalancer of(Host[] hosts) {
+    /** Computes the schedule once; every instance the factory makes shares it. */
+    static LoadBalancer.Factory factory(Host[] hosts) {
         int n = hosts.length;
         long[] w = new long[n];
         long sum = 0;
@@ -56,11 +57,13 @@ final class WeightedRoundRobinLoadBalancer implements LoadBalancer {
         for (int i = 0; i < entries.length; i++) {
             schedule[i] = (int) entries[i][1];
         }
-        return new WeightedRoundRobinLoadBalancer(hosts, schedule);
+        return () -> new WeightedRoundRobinLoadBalancer(hosts, schedule);
     }
 
     @Override
     public Host pick() {
-        return hosts[schedule[Math.floorMod(next.getAndIncrement(), schedule.length)]];
+        int i = next;
+        next = i + 1 == schedule.length ? 0 : i + 1;
+        return hosts[schedule[i]];
     }
 }

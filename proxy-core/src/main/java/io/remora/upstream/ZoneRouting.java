@@ -25,12 +25,15 @@ final class ZoneRouting {
     /** The local cluster host set this was computed from (identity: a new one means recompute). */
     final PrioritySet localSet;
     final State state;
-    /** Per upstream locality (the local one first when it has hosts), its healthy hosts' balancer or null. */
-    private final LoadBalancer[] localities;
+    /**
+     * Per upstream locality (the local one first when it has hosts), its healthy hosts' balancer
+     * or null; each worker makes its own instances ({@link #newBalancers()}).
+     */
+    private final LoadBalancer.Factory[] localities;
     private final long localPercentToRoute;
     private final long[] residualCapacity;
 
-    private ZoneRouting(PrioritySet localSet, State state, LoadBalancer[] localities, long localPercentToRoute,
+    private ZoneRouting(PrioritySet localSet, State state, LoadBalancer.Factory[] localities, long localPercentToRoute,
                         long[] residualCapacity) {
         this.localSet = localSet;
         this.state = state;
@@ -52,10 +55,11 @@ final class ZoneRouting {
         List<List<Host>> upstream = perLocality(List.of(upstreamHosts), nodeLocality);
         boolean upstreamHasLocal = !upstream.isEmpty() && nodeLocality.equals(upstream.get(0).get(0).locality());
         List<List<Host>> local = perLocality(localHosts, nodeLocality);
-        if (upstream.size() < 2 || local.size() < 2) {
+        boolean force = za.forceLocalityDirectRouting();
+        if (upstream.size() < 2 || local.size() < 2 && !force) {
             return none(localSet);
         }
-        if (!nodeLocality.equals(local.get(0).get(0).locality())) {
+        if (local.isEmpty() || !nodeLocality.equals(local.get(0).get(0).locality())) {
             // The local cluster does not list this proxy's locality: no basis for the split.
             stats.localClusterNotOk.increment();
             return none(localSet);
@@ -90,12 +94,13 @@ final class ZoneRouting {
             localPct[i] = localHealthy > 0 ? 10000L * localCounts.getOrDefault(l, 0L) / localHealthy : 0;
             upstreamPct[i] = 10000L * upstreamCounts[i] / upstreamHealthy;
         }
-        LoadBalancer[] balancers = new LoadBalancer[upstream.size()];
+        LoadBalancer.Factory[] balancers = new LoadBalancer.Factory[upstream.size()];
         for (int i = 0; i < balancers.length; i++) {
             Host[] h = healthyPerLocality.get(i);
-            balancers[i] = h.length == 0 ? null : LoadBalancer.create(policy, h, choiceCount, lb);
+            balancers[i] = h.length == 0 ? null : LoadBalancer.factory(policy, h, choiceCount, lb);
         }
-        if (upstreamHasLocal && upstreamPct[0] > 0 && upstreamPct[0] >= localPct[0]) {
+        if (upstreamHasLocal && upstreamPct[0] > 0 && (upstreamPct[0] >= localPct[0] || force)) {
+            // force_locality_direct_routing: all of it locally while a local host is healthy.
             return new ZoneRouting(localSet, State.DIRECT, balancers, 10000, null);
         }
         long toLocal = upstreamHasLocal && localPct[0] > 0 ? upstreamPct[0] * 10000 / localPct[0] : 0;
@@ -114,7 +119,7 @@ final class ZoneRouting {
     }
 
     private static ZoneRouting none(PrioritySet localSet) {
-        return new ZoneRouting(localSet, State.NONE, new LoadBalancer[0], 0, null);
+        return new ZoneRouting(localSet, State.NONE, new LoadBalancer.Factory[0], 0, null);
     }
 
     private static boolean healthy(Host h) {
@@ -143,11 +148,22 @@ final class ZoneRouting {
         return out;
     }
 
+    /** The calling worker's balancers of the localities, by index. */
+    LoadBalancer[] newBalancers() {
+        LoadBalancer[] mine = new LoadBalancer[localities.length];
+        for (int i = 0; i < mine.length; i++) {
+            mine[i] = localities[i] == null ? null : localities[i].newInstance();
+        }
+        return mine;
+    }
+
     /**
      * Envoy's tryChooseLocalLocalityHosts, then a host of that locality; null when the chosen
      * locality has no healthy host (the caller balances over the whole priority instead).
+     *
+     * @param balancers the calling worker's {@link #newBalancers()} of this routing
      */
-    Host pick(ZoneStats stats) {
+    Host pick(ZoneStats stats, LoadBalancer[] balancers) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         int index;
         if (state == State.DIRECT) {
@@ -170,7 +186,7 @@ final class ZoneRouting {
                 }
             }
         }
-        LoadBalancer b = localities[index];
+        LoadBalancer b = balancers[index];
         return b == null ? null : b.pick();
     }
 }

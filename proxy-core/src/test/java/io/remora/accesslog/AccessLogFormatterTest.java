@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class AccessLogFormatterTest {
@@ -170,5 +171,32 @@ class AccessLogFormatterTest {
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%REQ%"));
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%REQ(:PATH"));
         assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%DURATION"));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%METADATA(NOPE:ns)%"));
+        assertThrows(IllegalArgumentException.class, () -> AccessLogFormatter.text("%METADATA(DYNAMIC)%"));
+    }
+
+    @Test
+    void idsAreNumbersAndMetadataReadsItsSource() {
+        StreamInfo i = http();
+        i.connectionId = 5;
+        i.upstreamConnectionId = 7;
+        i.traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        i.filterChainName = "inbound|8080||";
+        i.setDynamicMetadata("envoy.filters.http.rbac", "shadow_engine_result", "denied");
+        i.upstreamHostMetadata = ns -> ns.equals("envoy.lb") ? Map.of("canary", true) : Map.of();
+        assertEquals("5 7 4bf92f3577b34da6a3ce929d0e0e4736 inbound|8080|| denied true {\"canary\":true} - - -",
+                AccessLogFormatter.text("%CONNECTION_ID% %UPSTREAM_CONNECTION_ID% %TRACE_ID% %FILTER_CHAIN_NAME% "
+                        + "%METADATA(DYNAMIC:envoy.filters.http.rbac:shadow_engine_result)% "
+                        + "%UPSTREAM_METADATA(envoy.lb:canary)% %METADATA(UPSTREAM_HOST:envoy.lb)% "
+                        + "%UPSTREAM_METADATA(istio)% %CLUSTER_METADATA(istio)% %VIRTUAL_CLUSTER_NAME%").format(i));
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("conn", "%CONNECTION_ID%");
+        f.put("up", "%UPSTREAM_CONNECTION_ID%");
+        assertEquals("{\"conn\":5,\"up\":7}\n", AccessLogFormatter.json(f).format(i));
+        StreamInfo tcp = new StreamInfo();
+        assertEquals("- - -", AccessLogFormatter.text("%CONNECTION_ID% %UPSTREAM_CONNECTION_ID% %TRACE_ID%").format(tcp));
+        String a = AccessLogFormatter.text("%UNIQUE_ID%").format(tcp);
+        assertEquals(36, a.length());
+        assertNotEquals(a, AccessLogFormatter.text("%UNIQUE_ID%").format(tcp));
     }
 }

@@ -4,6 +4,7 @@ import io.remora.http.testing.LeakCheck;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import io.remora.testing.RawH2;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -17,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Unfinished request heads do not live for the connection's idle timeout: request_headers_timeout
- * and the stream idle timeout run from a request's first byte, as in Envoy.
+ * and the stream idle timeout run from a request's first byte (HTTP/1.1) or HEADERS frame (HTTP/2),
+ * as in Envoy.
  */
 @ExtendWith(LeakCheck.class)
 class HeaderPhaseTimeoutTest {
@@ -53,6 +55,8 @@ class HeaderPhaseTimeoutTest {
         assertEquals("request header timeout", r.body());
         StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
         assertEquals("request_header_timeout", info.responseCodeDetails);
+        assertEquals(1.0, server.hcm.stats.downstreamRqHeaderTimeout.count());
+        assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
     }
 
     @Test
@@ -65,6 +69,49 @@ class HeaderPhaseTimeoutTest {
         assertEquals("stream_idle_timeout", info.responseCodeDetails);
         assertTrue(info.hasFlag(ResponseFlag.STREAM_IDLE_TIMEOUT));
         assertEquals(1.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+    }
+
+    /** An HTTP/2 HEADERS frame without END_HEADERS whose CONTINUATION never comes: GOAWAY and close. */
+    private void unfinishedHttp2HeaderBlock() throws Exception {
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0, 1, new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY for a header block that never ends");
+            assertEquals(RawH2.NO_ERROR, goAway.goAwayError());
+            assertEquals(-1, h2.socket().getInputStream().read(), "the connection stayed open");
+        }
+    }
+
+    @Test
+    void http2HeaderBlockThatNeverEndsIsClosedByTheStreamIdleTimeout() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO).streamIdle(Duration.ofMillis(300))));
+        unfinishedHttp2HeaderBlock();
+        assertEquals(1.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+    }
+
+    @Test
+    void http2HeaderBlockThatNeverEndsIsClosedByTheRequestHeadersTimeout() throws Exception {
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.HTTP2)
+                .requestHeadersTimeout(Duration.ofMillis(300))));
+        unfinishedHttp2HeaderBlock();
+        assertEquals(0.0, server.hcm.stats.downstreamRqIdleTimeout.count());
+        assertEquals(1.0, server.hcm.stats.downstreamRqHeaderTimeout.count());
+        // Whole header blocks are not timed: requests after a pause are served.
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck();
+            for (int id = 1; id <= 5; id += 2) {
+                h2.get(id, "a", "/", true).flush();
+                Thread.sleep(400);
+            }
+            int answered = 0;
+            for (RawH2.Frame f = h2.read(); f != null && answered < 3; f = answered == 3 ? null : h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY for whole header blocks");
+                if (f.type() == RawH2.HEADERS) {
+                    answered++;
+                }
+            }
+            assertEquals(3, answered);
+        }
     }
 
     @Test

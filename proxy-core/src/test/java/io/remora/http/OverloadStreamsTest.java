@@ -2,6 +2,7 @@ package io.remora.http;
 
 import io.micrometer.core.instrument.Counter;
 import io.remora.http.testing.LeakCheck;
+import io.remora.testing.RawH2;
 import io.remora.http.testing.TestServerContext;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -104,6 +105,24 @@ class OverloadStreamsTest {
         }
         assertEquals(1.0, counter("envoy_http_downstream_rq_idle_timeout"));
         TestFilter.EVENTS.clear();
+    }
+
+    @Test
+    void reduceTimeoutsShortensRunningHeaderPhases() throws Exception {
+        // An HTTP/1.1 head and an HTTP/2 header block, both unfinished with a one-minute stream idle
+        // timer running; pressure scales it to its 300 ms floor, which both have outlived.
+        try (RawHttp h1 = new RawHttp(server.port); RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h1.send("GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ");
+            h2.settingsAck().frame(RawH2.HEADERS, 0, 1, new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84}).flush();
+            Thread.sleep(500);
+            pressure("0.75");
+            RawHttp.Response r = h1.read();
+            assertEquals(408, r.status());
+            assertEquals("stream timeout", r.body());
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "the unfinished HTTP/2 header block outlived the scaled timeout");
+        }
+        assertEquals(2.0, counter("envoy_http_downstream_rq_idle_timeout"));
     }
 
     @Test

@@ -48,4 +48,9 @@ public final class TestClusters {
     public static ClusterConfig staticCluster(String name, LbPolicy lb, LbEndpoint... eps) {
         return cluster(name, DiscoveryType.STATIC, lb, cla(name, eps));
     }
+
+    /** An upstream runtime (health checks, outlier detection) for tests outside this package; close it after. */
+    public static UpstreamRuntime runtime(io.micrometer.core.instrument.MeterRegistry registry) {
+        return new UpstreamRuntime(io.remora.server.Transport.detect(), registry);
+    }
 }

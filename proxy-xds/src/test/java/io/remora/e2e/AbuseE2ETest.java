@@ -49,6 +49,7 @@ class AbuseE2ETest {
     static TestUpstream upstream;
     static ServerSocket switchingUpstream;
     static Thread switchingThread;
+    static ServerSocket informationalUpstream;
     static ProxyProcess proxy;
     static int port;
 
@@ -59,17 +60,24 @@ class AbuseE2ETest {
         switchingThread = new Thread(AbuseE2ETest::switchProtocolsToEveryone, "switching-upstream");
         switchingThread.setDaemon(true);
         switchingThread.start();
+        informationalUpstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread informational = new Thread(AbuseE2ETest::informationalThenFinal, "informational-upstream");
+        informational.setDaemon(true);
+        informational.start();
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
         String routes = """
                 - match: { prefix: "/switch" }
                   route: { cluster: switching }
+                - match: { prefix: "/informational" }
+                  route: { cluster: informational }
                 - match: { prefix: "/" }
                   route: { cluster: backend }
                 """;
         String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
                 Bootstraps.cluster("backend", false, null, upstream.port())
-                        + "\n" + Bootstraps.cluster("switching", false, null, switchingUpstream.getLocalPort()));
+                        + "\n" + Bootstraps.cluster("switching", false, null, switchingUpstream.getLocalPort())
+                        + "\n" + Bootstraps.cluster("informational", false, null, informationalUpstream.getLocalPort()));
         // Unfinished heads are reaped 10 s after their first byte.
         yaml = yaml.replaceFirst("( +)stat_prefix: ingress\n", "$1stat_prefix: ingress\n$1request_headers_timeout: 10s\n");
         // The container image's JVM flags. Paranoid leak detection keeps a stack trace per buffer
@@ -105,6 +113,38 @@ class AbuseE2ETest {
         }
     }
 
+    /** An upstream that reads a request (and its body) and answers 100, 103 and 102 before its 200. */
+    private static void informationalThenFinal() {
+        while (!informationalUpstream.isClosed()) {
+            try (Socket s = informationalUpstream.accept()) {
+                s.setSoTimeout(5000);
+                InputStream in = s.getInputStream();
+                StringBuilder head = new StringBuilder();
+                while (head.indexOf("\r\n\r\n") < 0) {
+                    int b = in.read();
+                    if (b < 0) {
+                        break;
+                    }
+                    head.append((char) b);
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+                if (m.find()) {
+                    in.readNBytes(Integer.parseInt(m.group(1)));
+                }
+                s.getOutputStream().write(("HTTP/1.1 100 Continue\r\n\r\n"
+                        + "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                        + "HTTP/1.1 102 Processing\r\n\r\n"
+                        + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfinal")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.getOutputStream().flush();
+                s.shutdownOutput();
+                in.read(); // until the proxy closes its side
+            } catch (IOException e) {
+                // next one
+            }
+        }
+    }
+
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
@@ -118,6 +158,9 @@ class AbuseE2ETest {
         }
         if (switchingUpstream != null) {
             switchingUpstream.close();
+        }
+        if (informationalUpstream != null) {
+            informationalUpstream.close();
         }
     }
 
@@ -139,6 +182,25 @@ class AbuseE2ETest {
             assertEquals(200, r.statusCode(), "new client " + i);
             assertEquals("fine", r.body());
         }
+    }
+
+    @Test
+    @Order(1)
+    void withoutAnOverloadManagerTheDefaultsWatchMemory() throws Exception {
+        // The bootstrap has no overload_manager: heap and direct memory are watched anyway, and the
+        // default actions stand ready (inactive at rest).
+        String stats = proxy.admin("/stats/prometheus");
+        for (String gauge : List.of("envoy_overload_envoy_resource_monitors_fixed_heap_pressure",
+                "envoy_overload_remora_resource_monitors_direct_memory_pressure",
+                "envoy_overload_envoy_overload_actions_stop_accepting_requests_active",
+                "envoy_overload_envoy_overload_actions_stop_accepting_connections_active",
+                "envoy_overload_envoy_overload_actions_disable_http_keepalive_active",
+                "envoy_overload_envoy_overload_actions_reset_high_memory_stream_active",
+                "envoy_overload_envoy_overload_actions_shrink_heap_active",
+                "envoy_overload_envoy_overload_actions_reduce_timeouts_scale_percent")) {
+            assertTrue(stats.contains("\n" + gauge + " "), gauge + " missing:\n" + stats);
+        }
+        assertEquals(0.0, proxy.metric("envoy_overload_envoy_overload_actions_stop_accepting_requests_active"));
     }
 
     @Test
@@ -169,6 +231,51 @@ class AbuseE2ETest {
         assertFalse(r.contains("INJECTED"), "upstream bytes reached the client: " + r);
         assertFalse(r.contains("101"), r);
         servesNewClients(1);
+    }
+
+    @Test
+    @Order(2)
+    void upstreamInformationalResponsesAreDroppedAndOnly100ContinueComesFromTheProxy() throws Exception {
+        String r = raw("GET /informational HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200"), r);
+        assertTrue(r.endsWith("final"), r);
+        assertFalse(r.contains(" 100 ") || r.contains(" 102 ") || r.contains(" 103 ") || r.contains("style.css"), r);
+        // Expect: 100-continue is answered by the proxy once; the upstream's own 100 never reaches the client.
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /informational HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder interim = new StringBuilder();
+            while (interim.indexOf("\r\n\r\n") < 0) {
+                int b = in.read();
+                assertTrue(b >= 0, "closed before 100 Continue: " + interim);
+                interim.append((char) b);
+            }
+            assertTrue(interim.toString().startsWith("HTTP/1.1 100 Continue"), interim.toString());
+            out.write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String rest = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertTrue(rest.startsWith("HTTP/1.1 200"), rest);
+            assertTrue(rest.endsWith("final"), rest);
+            assertFalse(rest.contains(" 100 ") || rest.contains(" 103 "), rest);
+        }
+        // HTTP/2: one HEADERS frame for the stream, the final one.
+        try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
+            h2.settingsAck().get(1, "a", "/informational", true).flush();
+            int headers = 0;
+            boolean ended = false;
+            for (RawH2.Frame f = h2.read(); f != null && !ended; f = ended ? null : h2.read()) {
+                if (f.streamId() == 1 && f.type() == RawH2.HEADERS) {
+                    headers++;
+                }
+                ended = f.streamId() == 1 && (f.flags() & 0x1) != 0;
+            }
+            assertTrue(ended, "the stream did not end");
+            assertEquals(1, headers, "informational HEADERS reached the HTTP/2 client");
+        }
     }
 
     @Test
@@ -315,7 +422,7 @@ class AbuseE2ETest {
 
     @Test
     @Order(6)
-    void http2RapidResetAndPingFloodGetEnhanceYourCalm() throws Exception {
+    void http2RapidResetPingAndSettingsFloodsGetEnhanceYourCalm() throws Exception {
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
             h2.settingsAck();
             for (int i = 0; i < 1000; i++) {
@@ -342,6 +449,24 @@ class AbuseE2ETest {
             }
             RawH2.Frame goAway = h2.awaitGoAway();
             assertNotNull(goAway, "no GOAWAY after a PING flood");
+            assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
+        }
+        // SETTINGS frames each owe an ACK: a peer that sends them without reading is cut off the same way.
+        try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
+            h2.socket().setReceiveBufferSize(4096);
+            h2.settingsAck();
+            for (int round = 0; round < 200; round++) {
+                for (int i = 0; i < 1000; i++) {
+                    h2.settings(0x3, 100 + i); // MAX_CONCURRENT_STREAMS
+                }
+                try {
+                    h2.flush();
+                } catch (IOException closed) {
+                    break;
+                }
+            }
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY after a SETTINGS flood");
             assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
         }
         assertTrue(proxy.process().isAlive());

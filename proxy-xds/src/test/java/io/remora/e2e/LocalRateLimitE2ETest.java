@@ -187,6 +187,8 @@ class LocalRateLimitE2ETest {
                       cluster: web
               clusters:
             ${CLUSTERS}
+            layered_runtime:
+              layers: [{ name: admin, admin_layer: {} }]
             """;
 
     @BeforeAll
@@ -262,6 +264,36 @@ class LocalRateLimitE2ETest {
         HttpResponse<String> again = get("/burst/after");
         assertEquals(200, again.statusCode());
         assertEquals("ok /burst/after shadow=null", again.body());
+    }
+
+    private static int runtimeModify(String query) throws Exception {
+        return client.send(HttpRequest.newBuilder(proxy.adminUri("/runtime_modify?" + query))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    /** filter_enabled / filter_enforced read their runtime keys per request, as Envoy's filter does. */
+    @Test
+    void runtimeKeysTurnEnforcementAndTheFilterOff() throws Exception {
+        try {
+            assertEquals(200, runtimeModify("rl_enforced=0"));
+            double enforced = stat("enforced", "global");
+            double limited = stat("rate_limited", "global");
+            for (int i = 0; i < 8; i++) {
+                assertEquals(200, get("/rt/shadow/" + i).statusCode(), "not enforced: request " + i);
+            }
+            assertTrue(stat("rate_limited", "global") > limited, "the bucket still runs dry (counted, not enforced)");
+            assertEquals(enforced, stat("enforced", "global"));
+
+            assertEquals(200, runtimeModify("rl_enforced=&rl_enabled=0"));
+            double enabled = stat("enabled", "global");
+            for (int i = 0; i < 8; i++) {
+                assertEquals(200, get("/rt/off/" + i).statusCode(), "disabled: request " + i);
+            }
+            assertEquals(enabled, stat("enabled", "global"), "a disabled filter does not look at the bucket");
+        } finally {
+            runtimeModify("rl_enforced=&rl_enabled=");
+            Thread.sleep(2100); // the global bucket refills for the other tests
+        }
     }
 
     @Test

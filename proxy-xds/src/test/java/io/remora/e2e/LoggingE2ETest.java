@@ -38,6 +38,10 @@ class LoggingE2ETest {
                 """, Bootstraps.cluster("api", false, null, upstream));
     }
 
+    private static boolean find(String log, String regex) {
+        return java.util.regex.Pattern.compile(regex).matcher(log).find();
+    }
+
     private static void awaitLog(ProxyProcess proxy, String text) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!proxy.log().contains(text) && System.nanoTime() < deadline) {
@@ -60,17 +64,19 @@ class LoggingE2ETest {
                 assertEquals(503, ghost.statusCode());
                 awaitLog(proxy, "unknown cluster 'missing'");
                 String log = proxy.log();
-                assertTrue(log.contains("[debug][router] no route match for URL '/nowhere'"), log);
-                assertTrue(log.contains("[debug][router] cluster 'api' match for URL '/api/v1'"), log);
-                assertTrue(log.contains("[debug][router] unknown cluster 'missing'"), log);
-                assertTrue(log.contains("[debug][conn_handler] ["), log);
-                assertTrue(log.contains("new connection from /127.0.0.1:"), log);
-                assertTrue(log.contains("[debug][http] [") && log.contains("request headers complete (end_stream=true):\n'"),
+                // Stream-scoped lines carry Envoy's tags: the connection id and the stream's id.
+                String stream = "\\[Tags: \"ConnectionId\":\"\\d+\",\"StreamId\":\"\\d+\"\\] ";
+                assertTrue(find(log, "\\[debug]\\[router] " + stream + "no route match for URL '/nowhere'"), log);
+                assertTrue(find(log, "\\[debug]\\[router] " + stream + "cluster 'api' match for URL '/api/v1'"), log);
+                assertTrue(find(log, "\\[debug]\\[router] " + stream + "unknown cluster 'missing'"), log);
+                assertTrue(find(log, "\\[debug]\\[conn_handler] \\[Tags: \"ConnectionId\":\"\\d+\"\\] "
+                        + "new connection from /127.0.0.1:"), log);
+                assertTrue(find(log, "\\[debug]\\[http] " + stream + "request headers complete \\(end_stream=true\\):\n'"),
                         log);
                 assertTrue(log.contains("\n':method', 'GET'\n"), log);
                 assertTrue(log.contains("':path', '/api/v1'"), log);
-                assertTrue(log.contains("[debug][pool] creating a new connection to /127.0.0.1:" + up.port()
-                        + " for cluster 'api'"), log);
+                assertTrue(find(log, "\\[debug]\\[pool] \\[Tags: \"ConnectionId\":\"\\d+\"\\] creating a new connection to "
+                        + "/127.0.0.1:" + up.port() + " for cluster 'api'"), log);
                 assertTrue(log.contains("[info][main] listener 'http' listening on 127.0.0.1:" + port), log);
             }
         }
@@ -94,7 +100,7 @@ class LoggingE2ETest {
                 assertEquals(200, get(port, "x", "/api").statusCode());
                 awaitLog(proxy, "cluster 'api' match");
                 String log = proxy.log();
-                assertTrue(log.contains("[debug][router] no route match for URL '/nowhere'"), log);
+                assertTrue(log.contains("no route match for URL '/nowhere'") && log.contains("[debug][router] [Tags: "), log);
                 assertFalse(log.contains("[debug][http]"), log);
                 assertFalse(log.contains("[debug][pool]"), log);
                 String levels = HttpClient.newHttpClient().send(HttpRequest.newBuilder(proxy.adminUri("/logging"))
@@ -120,7 +126,8 @@ class LoggingE2ETest {
                 }
                 String written = Files.readString(file);
                 assertTrue(written.contains("[info][main] listener 'http' listening on"), written);
-                assertTrue(written.contains("[debug][router] no route match for URL '/nowhere'"), written);
+                assertTrue(written.contains("no route match for URL '/nowhere'")
+                        && written.contains("[debug][router] [Tags: \"ConnectionId\":"), written);
                 assertFalse(proxy.log().contains("no route match"), "not on stderr: " + proxy.log());
             }
         }

@@ -53,7 +53,8 @@ class RouterDebugLogE2ETest {
                     Thread.sleep(50);
                 }
                 String log = proxy.log();
-                assertTrue(log.contains("[debug][router] [GET /fail -> 'up'] performing retry 1 of 2 in "), log);
+                assertTrue(java.util.regex.Pattern.compile("\\[debug]\\[router] \\[Tags: \"ConnectionId\":\"\\d+\",\"StreamId\":\"\\d+\"] "
+                        + "\\[GET /fail -> 'up'] performing retry 1 of 2 in ").matcher(log).find(), log);
                 assertTrue(log.contains("ms (upstream answered 503)"), log);
                 assertTrue(log.contains("performing retry 2 of 2 in "), log);
                 assertTrue(log.contains("retry limit exceeded (upstream answered 503): 2 of 2 retries done"), log);

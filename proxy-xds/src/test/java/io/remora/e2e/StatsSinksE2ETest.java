@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code stats_sinks}: a UDP statsd sink read from a real datagram socket, and two
+ * {@code stats_sinks}: UDP statsd and dog_statsd sinks read from real datagram sockets, and two
  * {@code metrics_service} sinks (default, and deltas with tags as labels) streaming to a real
  * grpc-java MetricsService, every {@code stats_flush_interval}.
  */
@@ -83,7 +83,7 @@ class StatsSinksE2ETest {
         }
     }
 
-    private static String bootstrap(int admin, int port, int upstream, int statsd, int metrics) throws Exception {
+    private static String bootstrap(int admin, int port, int upstream, int statsd, int dog, int metrics) throws Exception {
         return Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                 Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("metrics", true, null, metrics))
@@ -95,6 +95,12 @@ class StatsSinksE2ETest {
                   typed_config:
                     "@type": type.googleapis.com/envoy.config.metrics.v3.StatsdSink
                     address: { socket_address: { address: 127.0.0.1, port_value: %d, protocol: UDP } }
+                - name: envoy.stat_sinks.dog_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.DogStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    prefix: mesh
+                    max_bytes_per_datagram: 1400
                 - name: envoy.stat_sinks.metrics_service
                   typed_config:
                     "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
@@ -108,7 +114,7 @@ class StatsSinksE2ETest {
                     report_counters_as_deltas: true
                     emit_tags_as_labels: true
                     histogram_emit_mode: HISTOGRAM
-                """.formatted(statsd);
+                """.formatted(statsd, dog);
     }
 
     /** Reads every datagram from the start, so none is lost to a full socket buffer. */
@@ -128,6 +134,17 @@ class StatsSinksE2ETest {
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /** The values of the lines that start with prefix and end with suffix. */
+    private static long sum(List<String> lines, String prefix, String suffix) {
+        long n = 0;
+        for (String l : lines) {
+            if (l.startsWith(prefix) && l.endsWith(suffix)) {
+                n += Long.parseLong(l.substring(prefix.length(), l.length() - suffix.length()));
+            }
+        }
+        return n;
     }
 
     private static long sum(List<String> lines, String prefix) {
@@ -152,13 +169,16 @@ class StatsSinksE2ETest {
     @Test
     void statsdDatagramsAndMetricsServiceStreams() throws Exception {
         try (DatagramSocket statsd = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             DatagramSocket dog = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              MetricsReceiver metrics = new MetricsReceiver(); TestUpstream up = TestUpstream.text("ok")) {
             List<String> lines = new CopyOnWriteArrayList<>();
             reader(statsd, lines);
+            List<String> dogDatagrams = new CopyOnWriteArrayList<>();
+            reader(dog, dogDatagrams);
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), statsd.getLocalPort(),
-                    metrics.port()), admin)) {
+                    dog.getLocalPort(), metrics.port()), admin)) {
                 HttpClient client = HttpClient.newHttpClient();
                 for (int i = 0; i < 2; i++) {
                     assertEquals(200, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
@@ -169,8 +189,20 @@ class StatsSinksE2ETest {
                 assertEquals(2, sum(lines, "envoy.cluster.up.upstream_rq_total:"), String.join("\n", lines));
                 assertEquals(2, sum(lines, "envoy.cluster.up.upstream_rq_200:"), String.join("\n", lines));
                 assertTrue(lines.contains("envoy.server.live:1|g"), String.join("\n", lines));
-                assertTrue(lines.stream().anyMatch(l -> l.matches("envoy\\.cluster\\.up\\.upstream_rq_time:[0-9.]+\\|ms\\|@0\\.5")
-                        || l.matches("envoy\\.cluster\\.up\\.upstream_rq_time:[0-9.]+\\|ms")), String.join("\n", lines));
+                // Each request's time is one timer sample, in whole milliseconds, as Envoy sends them.
+                assertEquals(2, lines.stream().filter(l -> l.matches("envoy\\.cluster\\.up\\.upstream_rq_time:\\d+\\|ms"))
+                        .count(), String.join("\n", lines));
+                // DogStatsD: tag-extracted names with |#tags, several metrics per datagram.
+                List<String> dogLines = new java.util.ArrayList<>();
+                for (String d : dogDatagrams) {
+                    dogLines.addAll(List.of(d.split("\n")));
+                }
+                assertTrue(dogDatagrams.stream().anyMatch(d -> d.contains("\n")), String.join("\n---\n", dogDatagrams));
+                assertEquals(2, sum(dogLines, "mesh.cluster.upstream_rq_total:", "|c|#envoy.cluster_name:up"),
+                        String.join("\n", dogLines));
+                assertEquals(2, dogLines.stream().filter(l -> l.matches(
+                        "mesh\\.cluster\\.upstream_rq_time:\\d+\\|ms\\|#envoy\\.cluster_name:up")).count(),
+                        String.join("\n", dogLines));
                 assertFalse(lines.stream().anyMatch(l -> l.startsWith("envoy.cluster.up.upstream_rq_retry:")),
                         "counters never used are not sent");
 

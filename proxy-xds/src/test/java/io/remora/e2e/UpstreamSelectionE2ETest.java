@@ -41,6 +41,14 @@ class UpstreamSelectionE2ETest {
                 + "\n";
     }
 
+    /** An endpoint EDS calls unhealthy (nothing listens there either). */
+    static String unhealthy(String zone) {
+        return "  - locality: { region: r, zone: " + zone + " }\n"
+                + "    lb_endpoints:\n"
+                + "    - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: "
+                + ProxyProcess.freePort() + " } } }\n      health_status: UNHEALTHY\n";
+    }
+
     static String cluster(String name, String extra, String endpoints) {
         return """
                 - name: %s
@@ -69,6 +77,21 @@ class UpstreamSelectionE2ETest {
                 + cluster("residual", small, endpoint("a1", "a", null) + endpoint("b1", "b", null))
                 // Below the default min_cluster_size (6): no zone routing at all.
                 + cluster("small", "", endpoint("a1", "a", null) + endpoint("b1", "b", null))
+                // As "residual", but the round_robin policy's locality_lb_config forces direct routing.
+                + cluster("forced", """
+                          lb_policy: LOAD_BALANCING_POLICY_CONFIG
+                          load_balancing_policy:
+                            policies:
+                            - typed_extension_config:
+                                name: envoy.load_balancing_policies.round_robin
+                                typed_config:
+                                  "@type": type.googleapis.com/envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin
+                                  locality_lb_config:
+                                    zone_aware_lb_config: { min_cluster_size: 2, force_locality_direct_routing: true }
+                        """, endpoint("a1", "a", null) + endpoint("b1", "b", null))
+                // One healthy host of three: in panic, and fail_traffic_on_panic answers no host.
+                + cluster("failpanic", "  common_lb_config: { zone_aware_lb_config: { fail_traffic_on_panic: true } }\n",
+                        endpoint("a1", "a", null) + unhealthy("a") + unhealthy("b"))
                 + cluster("canaries", "", endpoint("canary", "a", "{ canary: true }") + endpoint("plain", "a", null))
                 + cluster("versions", "", endpoint("v1", "a", "{ version: v1 }") + endpoint("v2", "a", "{ version: v2 }"))
                 + cluster("priorities", "", endpoint("failing", "a", null)
@@ -80,6 +103,10 @@ class UpstreamSelectionE2ETest {
                   route: { cluster: direct }
                 - match: { prefix: "/residual" }
                   route: { cluster: residual }
+                - match: { prefix: "/forced" }
+                  route: { cluster: forced }
+                - match: { prefix: "/failpanic" }
+                  route: { cluster: failpanic }
                 - match: { prefix: "/small" }
                   route: { cluster: small }
                 - match: { prefix: "/canaries" }
@@ -176,6 +203,21 @@ class UpstreamSelectionE2ETest {
         assertTrue(local > n * 0.5 && local < n * 0.82, "local share " + local + "/" + n);
         assertEquals(local, stat("residual", "lb_zone_routing_sampled"));
         assertEquals(cross, stat("residual", "lb_zone_routing_cross_zone"));
+    }
+
+    @Test
+    void forceLocalityDirectRoutingKeepsEverythingInTheLocalZone() throws Exception {
+        // The capacity split alone would send a third of it to zone b (see the residual case).
+        Map<String, Integer> by = spread("/forced", 60);
+        assertEquals(Map.of("200 a1", 60), by);
+        assertEquals(60, stat("forced", "lb_zone_routing_all_directly"));
+    }
+
+    @Test
+    void failTrafficOnPanicAnswersNoHealthyUpstream() throws Exception {
+        Map<String, Integer> by = spread("/failpanic", 10);
+        assertEquals(Map.of("503 no healthy upstream", 10), by, "no host in panic rather than every host");
+        assertEquals(10, stat("failpanic", "upstream_cx_none_healthy"));
     }
 
     @Test

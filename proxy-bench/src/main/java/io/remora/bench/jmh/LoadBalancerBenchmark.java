@@ -34,6 +34,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Load-balancer pick ({@code Cluster.chooseHost} of ClusterManagerImpl's STATIC cluster) over 10
  * healthy hosts, by policy, with equal weights or weights 1..10 (the weighted variants).
+ * {@code chooseHostOnWorker} picks on a Netty event loop, through that worker's own balancer (the
+ * path requests take), in batches of 1000 per task; {@code chooseHost} picks from the benchmark
+ * thread, which is no event loop and shares one balancer under a lock.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -49,8 +52,12 @@ public class LoadBalancerBenchmark {
     @Param({"false", "true"})
     public boolean weighted;
 
+    private static final int BATCH = 1000;
+
     private ClusterManagerImpl manager;
     private Cluster cluster;
+    private io.netty.channel.DefaultEventLoop worker;
+    private java.util.concurrent.Callable<Host> batch;
 
     @Setup
     public void setup() {
@@ -69,11 +76,27 @@ public class LoadBalancerBenchmark {
         if (cluster.chooseHost(LoadBalancerContext.NONE) == null) {
             throw new IllegalStateException("no host picked");
         }
+        worker = new io.netty.channel.DefaultEventLoop();
+        Cluster c = cluster;
+        batch = () -> {
+            Host last = null;
+            for (int i = 0; i < BATCH; i++) {
+                last = c.chooseHost(LoadBalancerContext.NONE);
+            }
+            return last;
+        };
     }
 
     @TearDown
     public void tearDown() {
+        worker.shutdownGracefully();
         manager.close();
+    }
+
+    @Benchmark
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(BATCH)
+    public Host chooseHostOnWorker() throws Exception {
+        return worker.submit(batch).get();
     }
 
     @Benchmark

@@ -21,11 +21,14 @@ final class RetryLog {
         return LOG.isLoggable(Level.FINE);
     }
 
-    /** One line, naming the request (method, path) and the cluster so concurrent streams can be told apart. */
+    /**
+     * One line, tagged with the stream's connection and stream ids (Envoy's ENVOY_STREAM_LOG) and
+     * naming the request (method, path) and the cluster.
+     */
     static void log(DecoderFilterCallbacks cb, String message) {
-        String request = "";
+        String request = cb != null && cb.streamInfo() != null ? cb.streamInfo().logTags() : "";
         if (cb != null && cb.requestHeaders() != null) {
-            request = "[" + cb.requestHeaders().method() + " " + cb.requestHeaders().path() + " -> '"
+            request += "[" + cb.requestHeaders().method() + " " + cb.requestHeaders().path() + " -> '"
                     + cb.clusterName() + "'] ";
         }
         LOG.fine(request + message);

@@ -18,8 +18,9 @@ import java.util.List;
  * {@code HttpProtocolOptions.auto_config} for one (worker, host): the protocol is the one ALPN
  * negotiates with the host, offering h2 and http/1.1 (a host that picks neither, or a plaintext
  * one, speaks HTTP/1.1). The first request to a host whose choice is not known yet waits for one
- * TLS connection that learns it; the choice is kept on the host, and from then on requests go
- * straight to the HTTP/1.1 or HTTP/2 pool.
+ * TLS connection that learns it; that connection then joins the HTTP/1.1 or HTTP/2 pool and
+ * serves the waiting requests. The choice is kept on the host, and from then on requests go
+ * straight to that pool.
  */
 final class AlpnProbePool implements ConnectionPool {
 
@@ -90,22 +91,37 @@ final class AlpnProbePool implements ConnectionPool {
 
     private void probe() {
         probing = true;
-        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.withOriginalSource(source), ch -> {
-        }, new UpstreamConnector.Callback() {
+        // The probe is the first connection of the pool it ends up in: counted now, and opened
+        // even at the connection limit, as Envoy opens a pool's first connection regardless.
+        cluster.limits().connections.incrementAndGet();
+        cluster.stats().upstreamCxTotal.increment();
+        host.stats.cxTotal.increment();
+        HoldReads hold = new HoldReads();
+        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.withOriginalSource(source),
+                ch -> ch.pipeline().addLast(hold), new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {
                 SslHandler tls = channel.pipeline().get(SslHandler.class);
                 String alpn = tls == null ? null : tls.applicationProtocol();
                 host.negotiatedAlpn(alpn == null ? "http/1.1" : alpn);
-                // The probe only learns the protocol; the pools make their own connections.
-                channel.close();
                 probing = false;
+                // As Envoy's mixed pool: the connection that learned the protocol carries the
+                // requests. Handed over now, as the handshake completes, before the peer's
+                // first bytes (an h2 server's SETTINGS) are read.
+                ConnectionPool pool = ConnectionPools.get(loop, transport, cluster, host, known(cluster, host), source);
+                if (pool instanceof Http2ConnectionPool h2) {
+                    h2.adopt(channel);
+                } else {
+                    ((Http1ConnectionPool) pool).adopt(channel);
+                }
+                hold.passOn();
                 dispatch();
             }
 
             @Override
             public void onFailure(Channel channel, Throwable cause, boolean tls) {
                 probing = false;
+                cluster.limits().connections.decrementAndGet();
                 cluster.stats().upstreamCxConnectFail.increment();
                 host.stats.cxConnectFail.increment();
                 String why = PoolContext.describe(cause);
@@ -116,6 +132,55 @@ final class AlpnProbePool implements ConnectionPool {
                 onIdle.run();
             }
         });
+    }
+
+    /**
+     * Holds what the peer sends before the probe's connection has its protocol handlers (an h2
+     * server's SETTINGS may come with the handshake, or while upstream network filters run), then
+     * passes it on to them and leaves the pipeline.
+     */
+    private static final class HoldReads extends io.netty.channel.ChannelInboundHandlerAdapter {
+        private final ArrayDeque<Object> held = new ArrayDeque<>();
+        private io.netty.channel.ChannelHandlerContext ctx;
+
+        @Override
+        public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+            held.add(msg);
+        }
+
+        @Override
+        public void channelReadComplete(io.netty.channel.ChannelHandlerContext ctx) {
+        }
+
+        /** Called once the protocol handlers are in the pipeline after this one. */
+        void passOn() {
+            if (ctx == null || ctx.isRemoved()) {
+                return;
+            }
+            Object msg;
+            boolean any = false;
+            while ((msg = held.pollFirst()) != null) {
+                ctx.fireChannelRead(msg);
+                any = true;
+            }
+            if (any) {
+                ctx.fireChannelReadComplete();
+            }
+            ctx.pipeline().remove(this);
+        }
+
+        @Override
+        public void handlerRemoved(io.netty.channel.ChannelHandlerContext ctx) {
+            Object msg;
+            while ((msg = held.pollFirst()) != null) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
     }
 
     private void dispatch() {

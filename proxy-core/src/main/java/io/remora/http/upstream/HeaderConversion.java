@@ -67,6 +67,23 @@ public final class HeaderConversion {
         }
     }
 
+    /**
+     * For the last content of a message written without trailers: Netty's default makes an empty
+     * header map for every one.
+     */
+    public static final io.netty.handler.codec.http.HttpHeadersFactory NO_TRAILERS =
+            new io.netty.handler.codec.http.HttpHeadersFactory() {
+                @Override
+                public HttpHeaders newHeaders() {
+                    return io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
+                }
+
+                @Override
+                public HttpHeaders newEmptyHeaders() {
+                    return io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
+                }
+            };
+
     /** An HTTP/1.1 request head; chunked unless the body is known (content-length or none). */
     public static HttpRequest toHttp1Request(Http2Headers h, boolean endStream) {
         HttpMethod method = HttpMethod.valueOf(String.valueOf(h.method()));
@@ -77,6 +94,13 @@ public final class HeaderConversion {
         boolean tunnel = connect || io.remora.http.Upgrades.isUpgrade(h);
         CharSequence authority = h.authority();
         String target = connect ? (authority == null ? "" : authority.toString()) : path == null ? "/" : path.toString();
+        if (!tunnel && viewable(h)) {
+            // The common case: the encoder reads the block through a view, host first; no copy.
+            Http1HeaderView view = new Http1HeaderView(h, HeaderConversion::hiddenUpstream)
+                    .lead(HttpHeaderNames.HOST, authority);
+            frame(view, method, endStream);
+            return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, target, view);
+        }
         HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, target, HEADERS);
         HttpHeaders out = req.headers();
         if (authority != null) {
@@ -115,14 +139,45 @@ public final class HeaderConversion {
         if (cookies != null) {
             out.add(HttpHeaderNames.COOKIE, cookies.toString());
         }
-        if (!tunnel && !out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        if (!tunnel) {
+            frame(out, method, endStream);
+        }
+        return req;
+    }
+
+    /** Chunked unless the body is known: a content-length, or none (a bodiless POST/PUT/PATCH says 0). */
+    private static void frame(HttpHeaders out, HttpMethod method, boolean endStream) {
+        if (!out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             if (!endStream) {
                 out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             } else if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
                 out.add(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
             }
         }
-        return req;
+    }
+
+    /**
+     * Whether a request block reads as HTTP/1.1 headers without rewriting: at most one cookie
+     * header (HTTP/2 may split them; HTTP/1.1 wants one) and no {@code te} other than trailers.
+     */
+    private static boolean viewable(Http2Headers h) {
+        int cookies = 0;
+        for (Map.Entry<CharSequence, CharSequence> e : h) {
+            CharSequence name = e.getKey();
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE) && ++cookies > 1) {
+                return false;
+            }
+            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)
+                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), HttpHeaderValues.TRAILERS)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** What a request's view leaves out: hop-by-hop headers, and host (written from :authority). */
+    private static boolean hiddenUpstream(CharSequence name) {
+        return isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST);
     }
 
     /** Response head from HTTP/1.1, lower-cased, with :status first. */

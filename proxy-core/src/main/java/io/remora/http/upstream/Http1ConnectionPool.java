@@ -71,19 +71,10 @@ final class Http1ConnectionPool implements ConnectionPool {
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
         Http1UpstreamConnection conn = new Http1UpstreamConnection(this);
-        conn.channel = ctx.connect(ch -> {
-            // Request headers and body leave in one write per event-loop pass.
-            ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-            ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
-            ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
-            ch.pipeline().addLast(conn);
-        }, (ch, cause) -> {
+        conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
             connecting--;
             if (cause == null) {
-                ctx.connectionOpened();
-                conn.connected = true;
-                ctx.armMaxDuration(conn.channel, () -> durationReached(conn));
-                released(conn);
+                opened(conn);
             } else {
                 open--;
                 ctx.connectFailed(cause);
@@ -97,6 +88,34 @@ final class Http1ConnectionPool implements ConnectionPool {
                 maybeIdle();
             }
         });
+    }
+
+    /**
+     * Takes over a connection that is already up (auto_config's ALPN probe, which chose
+     * HTTP/1.1); it was counted in the connection stats and circuit breaker when it was opened.
+     */
+    void adopt(io.netty.channel.Channel ch) {
+        open++;
+        ctx.startSweeping(this);
+        Http1UpstreamConnection conn = new Http1UpstreamConnection(this);
+        conn.channel = ch;
+        install(ch, conn);
+        opened(conn);
+    }
+
+    private void install(io.netty.channel.Channel ch, Http1UpstreamConnection conn) {
+        // Request headers and body leave in one write per event-loop pass.
+        ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
+        ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
+        ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
+        ch.pipeline().addLast(conn);
+    }
+
+    private void opened(Http1UpstreamConnection conn) {
+        ctx.connectionOpened();
+        conn.connected = true;
+        ctx.armMaxDuration(conn.channel, () -> durationReached(conn));
+        released(conn);
     }
 
     /** A connection is free: serve the oldest waiting request or park it. */

@@ -21,7 +21,8 @@ import java.util.function.Predicate;
  * header on every proxied message. Pseudo-headers and the names {@code hidden} rejects (the
  * connection-specific ones) are skipped. What the codec adds or sets (content-length,
  * transfer-encoding, connection) goes to a small overlay, written after the block's own headers;
- * a removal hides the block's entries of that name. The block itself is never modified.
+ * a removal hides the block's entries of that name. A lead entry (a request's {@code host}, made from
+ * {@code :authority}) may be written before them. The block itself is never modified.
  *
  * <p>Names compare case-insensitively, as HTTP/1.1's do; the block's names are lower case.
  * Single-threaded, like the message it belongs to; built once, written once.
@@ -31,6 +32,7 @@ public final class Http1HeaderView extends HttpHeaders {
     private final Http2Headers source;
     private final Predicate<CharSequence> hidden;
     private final ArrayList<Map.Entry<CharSequence, CharSequence>> overlay = new ArrayList<>(2);
+    private Map.Entry<CharSequence, CharSequence> lead;
     private List<AsciiString> removed;
     private boolean cleared;
 
@@ -38,6 +40,16 @@ public final class Http1HeaderView extends HttpHeaders {
     public Http1HeaderView(Http2Headers source, Predicate<CharSequence> hidden) {
         this.source = source;
         this.hidden = hidden;
+    }
+
+    /** Writes {@code name: value} before the block's own headers (null value: none); returns this view. */
+    public Http1HeaderView lead(CharSequence name, CharSequence value) {
+        this.lead = value == null ? null : new AbstractMap.SimpleImmutableEntry<>(name, value);
+        return this;
+    }
+
+    private boolean isLead(CharSequence n) {
+        return lead != null && AsciiString.contentEqualsIgnoreCase(lead.getKey(), n);
     }
 
     private static AsciiString lower(CharSequence name) {
@@ -69,6 +81,9 @@ public final class Http1HeaderView extends HttpHeaders {
     @Override
     public String get(CharSequence name) {
         AsciiString n = lower(name);
+        if (isLead(n)) {
+            return lead.getValue().toString();
+        }
         for (Map.Entry<CharSequence, CharSequence> e : overlay) {
             if (AsciiString.contentEqualsIgnoreCase(e.getKey(), n)) {
                 return e.getValue().toString();
@@ -90,6 +105,9 @@ public final class Http1HeaderView extends HttpHeaders {
     public List<String> getAll(CharSequence name) {
         AsciiString n = lower(name);
         List<String> out = new ArrayList<>(2);
+        if (isLead(n)) {
+            out.add(lead.getValue().toString());
+        }
         if (fromSource(n)) {
             for (CharSequence v : source.getAll(n)) {
                 out.add(v.toString());
@@ -159,6 +177,9 @@ public final class Http1HeaderView extends HttpHeaders {
     @Override
     public boolean contains(CharSequence name) {
         AsciiString n = lower(name);
+        if (isLead(n)) {
+            return true;
+        }
         for (Map.Entry<CharSequence, CharSequence> e : overlay) {
             if (AsciiString.contentEqualsIgnoreCase(e.getKey(), n)) {
                 return true;
@@ -171,10 +192,15 @@ public final class Http1HeaderView extends HttpHeaders {
     public Iterator<Map.Entry<CharSequence, CharSequence>> iteratorCharSequence() {
         return new Iterator<>() {
             private final Iterator<Map.Entry<CharSequence, CharSequence>> src = cleared ? null : source.iterator();
+            private boolean leadDone = lead == null;
             private int overlayIndex;
             private Map.Entry<CharSequence, CharSequence> next = advance();
 
             private Map.Entry<CharSequence, CharSequence> advance() {
+                if (!leadDone) {
+                    leadDone = true;
+                    return lead;
+                }
                 if (src != null) {
                     while (src.hasNext()) {
                         Map.Entry<CharSequence, CharSequence> e = src.next();
@@ -328,6 +354,9 @@ public final class Http1HeaderView extends HttpHeaders {
     @Override
     public HttpHeaders remove(CharSequence name) {
         AsciiString n = lower(name);
+        if (isLead(n)) {
+            lead = null;
+        }
         overlay.removeIf(e -> AsciiString.contentEqualsIgnoreCase(e.getKey(), n));
         if (fromSource(n) && source.contains(n)) {
             if (removed == null) {
@@ -340,6 +369,7 @@ public final class Http1HeaderView extends HttpHeaders {
 
     @Override
     public HttpHeaders clear() {
+        lead = null;
         overlay.clear();
         cleared = true;
         return this;

@@ -93,12 +93,13 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         headRequest = req.method() == HttpMethod.HEAD;
         upgradeRequested = req.headers().contains(HttpHeaderNames.UPGRADE);
         connectRequested = req.method() == HttpMethod.CONNECT;
+        // Void promises: no listener is needed, and a failed write reaches exceptionCaught (close).
         if (endStream) {
-            channel.write(req);
-            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            channel.write(req, channel.voidPromise());
+            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
             requestDone = true;
         } else {
-            channel.writeAndFlush(req);
+            channel.writeAndFlush(req, channel.voidPromise());
         }
     }
 
@@ -114,10 +115,11 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         }
         if (endStream) {
             requestDone = true;
-            channel.writeAndFlush(new DefaultLastHttpContent(data));
+            channel.writeAndFlush(new DefaultLastHttpContent(data, HeaderConversion.NO_TRAILERS),
+                    channel.voidPromise());
             maybeRelease();
         } else {
-            channel.writeAndFlush(new DefaultHttpContent(data));
+            channel.writeAndFlush(new DefaultHttpContent(data), channel.voidPromise());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.remora.http.upstream;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2CodecUtil;
@@ -78,39 +79,11 @@ final class Http2ConnectionPool implements ConnectionPool {
         connecting++;
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
-        Http2Options o = options();
-        Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
-                .initialWindowSize(Math.min(o.initialStreamWindowSize(), Integer.MAX_VALUE));
         Http2UpstreamConnection conn = new Http2UpstreamConnection(this);
-        conn.channel = ctx.connect(ch -> {
-            Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
-                    .validateHeaders(false).autoAckPingFrame(true).build();
-            conn.codec = codec;
-            // Request headers and body leave in one write per event-loop pass.
-            ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-            ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
-            ch.pipeline().addLast(codec);
-            ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-            ch.pipeline().addLast(conn);
-        }, (ch, cause) -> {
+        conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
             connecting--;
             if (cause == null) {
-                ctx.connectionOpened();
-                conn.connected = true;
-                int extra = o.initialConnectionWindowSize() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
-                if (extra > 0) {
-                    // The connection window is not a SETTING; it grows by WINDOW_UPDATE on stream 0.
-                    conn.channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
-                }
-                connections.add(conn);
-                ctx.armMaxDuration(conn.channel, () -> {
-                    // Drained: streams in flight finish, new ones go to another connection.
-                    conn.goingAway = true;
-                    if (conn.activeStreams == 0) {
-                        conn.channel.close();
-                    }
-                });
-                serve(conn);
+                opened(conn);
             } else {
                 ctx.connectFailed(cause);
                 String why = PoolContext.describe(cause);
@@ -124,6 +97,52 @@ final class Http2ConnectionPool implements ConnectionPool {
                 maybeIdle();
             }
         });
+    }
+
+    /**
+     * Takes over a connection that is already up (auto_config's ALPN probe, which chose h2); it
+     * was counted in the connection stats and circuit breaker when it was opened. Called right
+     * as its TLS handshake completes, before any frame of the peer is read.
+     */
+    void adopt(Channel ch) {
+        ctx.startSweeping(this);
+        Http2UpstreamConnection conn = new Http2UpstreamConnection(this);
+        conn.channel = ch;
+        install(ch, conn);
+        opened(conn);
+    }
+
+    private void install(Channel ch, Http2UpstreamConnection conn) {
+        Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
+                .initialWindowSize(Math.min(options().initialStreamWindowSize(), Integer.MAX_VALUE));
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
+                .validateHeaders(false).autoAckPingFrame(true).build();
+        conn.codec = codec;
+        // Request headers and body leave in one write per event-loop pass.
+        ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
+        ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
+        ch.pipeline().addLast(codec);
+        ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+        ch.pipeline().addLast(conn);
+    }
+
+    private void opened(Http2UpstreamConnection conn) {
+        ctx.connectionOpened();
+        conn.connected = true;
+        int extra = options().initialConnectionWindowSize() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
+        if (extra > 0) {
+            // The connection window is not a SETTING; it grows by WINDOW_UPDATE on stream 0.
+            conn.channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
+        }
+        connections.add(conn);
+        ctx.armMaxDuration(conn.channel, () -> {
+            // Drained: streams in flight finish, new ones go to another connection.
+            conn.goingAway = true;
+            if (conn.activeStreams == 0) {
+                conn.channel.close();
+            }
+        });
+        serve(conn);
     }
 
     /** Hands waiting requests to a connection with room; opens another when they still wait. */

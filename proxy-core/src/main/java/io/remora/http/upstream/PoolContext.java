@@ -1,6 +1,7 @@
 package io.remora.http.upstream;
 
 import io.netty.channel.Channel;
+import io.remora.log.LogTags;
 import io.netty.channel.EventLoop;
 import io.remora.server.Transport;
 import io.remora.stats.ClusterStats;
@@ -55,20 +56,34 @@ final class PoolContext {
      */
     Channel connect(java.util.function.Consumer<Channel> pipeline, java.util.function.BiConsumer<Channel, Throwable> done) {
         host.stats.cxTotal.increment();
-        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
-            POOL_LOG.fine("creating a new connection to " + host.address() + " for cluster '" + cluster.name() + "'");
-        }
-        return connector.connect(loop, cluster, host, options, pipeline, new UpstreamConnector.Callback() {
+        Channel ch = connector.connect(loop, cluster, host, options, pipeline, new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {
+                if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+                    POOL_LOG.fine(LogTags.conn(channel) + "connected to " + host.address() + " for cluster '"
+                            + cluster.name() + "'");
+                    channel.closeFuture().addListener(f -> POOL_LOG.fine(LogTags.conn(channel)
+                            + "closed connection to " + host.address() + " of cluster '" + cluster.name() + "'"));
+                }
                 done.accept(channel, null);
             }
 
             @Override
             public void onFailure(Channel channel, Throwable cause, boolean tls) {
+                if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+                    POOL_LOG.fine(LogTags.conn(channel) + "connection failure to " + host.address() + " of cluster '"
+                            + cluster.name() + "': " + describe(cause));
+                }
                 done.accept(null, cause);
             }
         });
+        // The id now, so it follows the order connections are made in.
+        long id = io.remora.network.ConnectionIds.of(ch);
+        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
+            POOL_LOG.fine(LogTags.conn(id) + "creating a new connection to " + host.address() + " for cluster '"
+                    + cluster.name() + "'");
+        }
+        return ch;
     }
 
     /**
@@ -146,17 +161,11 @@ final class PoolContext {
     }
 
     void connectionOpened() {
-        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
-            POOL_LOG.fine("connected to " + host.address() + " for cluster '" + cluster.name() + "'");
-        }
         stats().upstreamCxActive.incrementAndGet();
         host.activeConnections.incrementAndGet();
     }
 
     void connectionClosed() {
-        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
-            POOL_LOG.fine("closed connection to " + host.address() + " of cluster '" + cluster.name() + "'");
-        }
         stats().upstreamCxActive.decrementAndGet();
         stats().upstreamCxDestroy.increment();
         host.activeConnections.decrementAndGet();
@@ -164,10 +173,6 @@ final class PoolContext {
     }
 
     void connectFailed(Throwable cause) {
-        if (POOL_LOG.isLoggable(java.util.logging.Level.FINE)) {
-            POOL_LOG.fine("connection failure to " + host.address() + " of cluster '" + cluster.name() + "': "
-                    + describe(cause));
-        }
         host.stats.cxConnectFail.increment();
         stats().upstreamCxConnectFail.increment();
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {

@@ -16,6 +16,11 @@ public interface UpstreamStream {
     /** The upstream connection carrying the stream (its TLS state and filter state are on it). */
     io.netty.channel.Channel connection();
 
+    /** The upstream connection's id ({@code %UPSTREAM_CONNECTION_ID%}, debug lines). */
+    default long connectionId() {
+        return io.remora.network.ConnectionIds.of(connection());
+    }
+
     /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
     void writeHeaders(Http2Headers headers, boolean endStream);
 

@@ -117,4 +117,46 @@ class Http1HeaderViewTest {
         assertEquals(1, v.size());
         assertEquals(List.of("a"), List.copyOf(v.names()));
     }
+
+    private static String encodeRequest(Http2Headers h, boolean endStream) {
+        EmbeddedChannel ch = new EmbeddedChannel(new io.netty.handler.codec.http.HttpRequestEncoder());
+        ch.writeOutbound(HeaderConversion.toHttp1Request(h, endStream));
+        StringBuilder out = new StringBuilder();
+        for (ByteBuf b; (b = ch.readOutbound()) != null; b.release()) {
+            out.append(b.toString(StandardCharsets.US_ASCII));
+        }
+        ch.finishAndReleaseAll();
+        return out.toString();
+    }
+
+    @Test
+    void upstreamRequestsReadTheBlockWithHostFirstAndFramingAfter() {
+        Http2Headers h = new DefaultHttp2Headers(false);
+        h.method("POST").path("/submit?x=1").scheme("http").authority("backend:8080");
+        h.add("user-agent", "curl/8");
+        h.add("connection", "keep-alive");
+        h.add("transfer-encoding", "chunked");
+        h.add("host", "stale");
+        h.add("te", "trailers");
+        h.add("cookie", "a=1");
+        assertEquals("POST /submit?x=1 HTTP/1.1\r\nhost: backend:8080\r\nuser-agent: curl/8\r\nte: trailers\r\n"
+                + "cookie: a=1\r\ntransfer-encoding: chunked\r\n\r\n", encodeRequest(h, false));
+        assertTrue(h.contains("connection"), "the block itself is left as it was");
+
+        Http2Headers get = new DefaultHttp2Headers(false);
+        get.method("GET").path("/").authority("a");
+        assertEquals("GET / HTTP/1.1\r\nhost: a\r\n\r\n", encodeRequest(get, true));
+        get.method("PUT");
+        assertEquals("PUT / HTTP/1.1\r\nhost: a\r\ncontent-length: 0\r\n\r\n", encodeRequest(get, true));
+    }
+
+    @Test
+    void splitCookiesAndOtherTeValuesAreRewrittenAsBefore() {
+        Http2Headers h = new DefaultHttp2Headers(false);
+        h.method("GET").path("/").authority("a");
+        h.add("cookie", "a=1");
+        h.add("cookie", "b=2");
+        h.add("te", "gzip");
+        assertEquals("GET / HTTP/1.1\r\nhost: a\r\ncookie: a=1; b=2\r\n\r\n", encodeRequest(h, true));
+    }
 }

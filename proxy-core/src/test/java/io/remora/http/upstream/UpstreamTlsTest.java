@@ -52,6 +52,7 @@ class UpstreamTlsTest {
     static String serverCert;
     static String otherCert;
     static final AtomicReference<String> sniSeen = new AtomicReference<>();
+    static final java.util.concurrent.atomic.AtomicInteger tlsAccepts = new java.util.concurrent.atomic.AtomicInteger();
     static Path certDir;
 
     @BeforeAll
@@ -68,6 +69,7 @@ class UpstreamTlsTest {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        tlsAccepts.incrementAndGet();
                         SslHandler h = ssl.newHandler(ch.alloc());
                         h.handshakeFuture().addListener(f -> {
                             if (f.isSuccess()) {
@@ -199,12 +201,18 @@ class UpstreamTlsTest {
             }
             assertEquals("h2", c.hosts().get(0).negotiatedAlpn());
             assertEquals(3, h2.requests.get());
+            assertEquals(1, h2.accepts.get(), "the connection that learned h2 carries the requests");
+            assertEquals(1, (long) c.stats().upstreamCxTotal.count());
         }
-        // A server that names no ALPN protocol: HTTP/1.1.
+        // A server that names no ALPN protocol: HTTP/1.1, on the probe's connection too.
         FixedCluster h1 = autoCluster("auto-h1", tls(serverCert), (InetSocketAddress) server.localAddress());
-        ConnectionPoolTest.Exchange e = autoGet(h1);
-        assertEquals("secure /tls", e.body.toString());
+        int acceptsBefore = tlsAccepts.get();
+        for (int i = 0; i < 2; i++) {
+            ConnectionPoolTest.Exchange e = autoGet(h1);
+            assertEquals("secure /tls", e.body.toString());
+        }
         assertEquals("http/1.1", h1.hosts().get(0).negotiatedAlpn());
+        assertEquals(1, tlsAccepts.get() - acceptsBefore, "one keep-alive connection: the probe's");
         // Plaintext: HTTP/1.1 straight away, nothing to negotiate.
         try (H1Upstream plain = new H1Upstream(TRANSPORT, H1Upstream.echoPath())) {
             FixedCluster p = autoCluster("auto-plain", null, plain.address());

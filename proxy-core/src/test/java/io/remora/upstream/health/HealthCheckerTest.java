@@ -180,6 +180,98 @@ class HealthCheckerTest {
         }
     }
 
+    private static long lines(Path log, String event) throws java.io.IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.contains("\"" + event + "\"")).count();
+    }
+
+    @Test
+    void noTrafficIntervalUntilTheClusterConnectsAndFailuresLoggedOnlyWhenAsked() throws Exception {
+        ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        int port = ss.getLocalPort();
+        ss.close(); // nothing listens: every check is a network failure
+        Duration fast = Duration.ofMillis(50);
+        HealthCheckConfig.Tcp tcp = new HealthCheckConfig.Tcp("", List.of());
+        Path quietLog = Files.createTempFile("hc-quiet", ".log");
+        Path loudLog = Files.createTempFile("hc-loud", ".log");
+        StatsRegistry quietStats = new StatsRegistry();
+        StatsRegistry loudStats = new StatsRegistry();
+        try (ClusterManagerImpl quiet = new ClusterManagerImpl(quietStats);
+             ClusterManagerImpl loud = new ClusterManagerImpl(loudStats)) {
+            // No connection made yet: after the first check the next waits no_traffic_interval (60 s).
+            cluster(quiet, port, new HealthCheckConfig(Duration.ofSeconds(1), fast, Duration.ZERO, Duration.ZERO, 0, 2, 1,
+                    fast, fast, fast, Duration.ofSeconds(60), Duration.ofSeconds(60), false, false, quietLog.toString(),
+                    true, tcp));
+            // A cluster that has connected: checks every unhealthy_interval (50 ms), each failure logged.
+            ClusterConfig plain = TestClusters.staticCluster("hc", ClusterConfig.LbPolicy.ROUND_ROBIN,
+                    TestClusters.ep("127.0.0.1", port));
+            loud.update(Map.of("hc", plain));
+            loud.get("hc").stats().upstreamCxTotal.increment();
+            cluster(loud, port, config(2, 1, loudLog.toString(), tcp));
+            await("checks keep running", () -> stat(loudStats, "network_failure") >= 6);
+            Thread.sleep(300);
+            assertEquals(1.0, stat(quietStats, "attempt"), "one check, then no_traffic_interval");
+            assertEquals(1, lines(quietLog, "health_check_failure_event"), "only the first failure without always_log");
+            assertTrue(lines(loudLog, "health_check_failure_event") >= 5, Files.readString(loudLog));
+        }
+    }
+
+    @Test
+    void aPeerThatNeverAnswersTimesOutAndIsFlagged() throws Exception {
+        // Accepted by the kernel, never read nor answered.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            StatsRegistry stats = new StatsRegistry();
+            Duration d = Duration.ofMillis(50);
+            HealthCheckConfig hc = new HealthCheckConfig(Duration.ofMillis(200), d, Duration.ZERO, Duration.ZERO, 0, 1, 1,
+                    d, d, d, d, d, false, false, null, true, new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47")));
+            try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
+                Host h = only(cluster(cm, silent.getLocalPort(), hc));
+                await("timeout flagged", () -> h.healthFlagGet(HealthFlag.ACTIVE_HC_TIMEOUT));
+                assertTrue(h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+                assertFalse(h.isHealthy());
+                assertTrue(stat(stats, "failure") >= 1);
+            }
+        }
+    }
+
+    private static void between(long low, long high, long v, String what) {
+        assertTrue(v >= low && v < high, what + ": " + v + " not in [" + low + ", " + high + ")");
+    }
+
+    @Test
+    void nextCheckFollowsTrafficTransitionsAndJitter() {
+        StatsRegistry stats = new StatsRegistry();
+        try (io.remora.upstream.UpstreamRuntime runtime = TestClusters.runtime(stats.meterRegistry())) {
+            HealthCheckConfig c = new HealthCheckConfig(Duration.ofSeconds(1), Duration.ofMillis(1000), Duration.ZERO,
+                    Duration.ofMillis(100), 10, 2, 2, Duration.ofMillis(2000), Duration.ofMillis(3000),
+                    Duration.ofMillis(4000), Duration.ofMillis(5000), Duration.ofMillis(6000), false, false, null, true,
+                    new HealthCheckConfig.Tcp("", List.of()));
+            io.remora.stats.ClusterStats cs = stats.cluster("timing");
+            HealthChecker hc = new HealthChecker("timing", c, runtime, cs, () -> { }, h -> { });
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 50; i++) {
+                // Every delay: base + up to interval_jitter_percent of it + up to interval_jitter.
+                long noTrafficUnhealthy = hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED);
+                between(5000, 5000 + 500 + 100, noTrafficUnhealthy, "no_traffic_interval");
+                between(6000, 6000 + 600 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED),
+                        "no_traffic_healthy_interval");
+                seen.add(noTrafficUnhealthy);
+            }
+            assertTrue(seen.size() > 5, "jittered: " + seen);
+            cs.upstreamCxTotal.increment(); // the cluster has made a connection
+            for (int i = 0; i < 50; i++) {
+                between(1000, 1000 + 100 + 100, hc.intervalMillis(false, HealthChecker.Transition.UNCHANGED), "interval");
+                between(4000, 4000 + 400 + 100, hc.intervalMillis(false, HealthChecker.Transition.CHANGED),
+                        "healthy_edge_interval");
+                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.UNCHANGED),
+                        "unhealthy_interval");
+                between(3000, 3000 + 300 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGED),
+                        "unhealthy_edge_interval");
+                between(2000, 2000 + 200 + 100, hc.intervalMillis(true, HealthChecker.Transition.CHANGE_PENDING),
+                        "unhealthy_interval while a transition is pending");
+            }
+        }
+    }
+
     private static final MethodDescriptor<byte[], byte[]> CHECK = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("grpc.health.v1.Health/Check")
             .setRequestMarshaller(Bytes.INSTANCE).setResponseMarshaller(Bytes.INSTANCE).build();

@@ -257,4 +257,25 @@ class OutlierDetectorTest {
                 .filter(g -> g.getId().getTag("envoy_cluster_name").equals("c" + (nextCluster - 1)))
                 .mapToDouble(io.micrometer.core.instrument.Gauge::value).sum());
     }
+
+    @Test
+    void maxEjectionTimeCapsTheGrowingEjectionTime() throws Exception {
+        List<Host> hs = hosts(2);
+        OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(1).maxEjectionPercent(100)
+                .baseEjectionTime(Duration.ofMillis(200));
+        b.maxEjectionTime = Duration.ofMillis(300);
+        OutlierDetector d = detector(b, hs, Files.createTempFile("outlier", ".log"));
+        Host h = hs.get(0);
+        h.outlier().reportResult(500);
+        flush();
+        Thread.sleep(250);
+        interval(d);
+        assertFalse(ejected(h), "back after base_ejection_time");
+        h.outlier().reportResult(500);
+        flush();
+        assertTrue(ejected(h));
+        Thread.sleep(350);
+        interval(d);
+        assertFalse(ejected(h), "the second ejection (2 x 200 ms) is capped at max_ejection_time 300 ms");
+    }
 }

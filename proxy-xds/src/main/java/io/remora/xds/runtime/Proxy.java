@@ -70,7 +70,8 @@ public final class Proxy implements AutoCloseable {
         io.remora.xds.translate.StatsConfigTranslator.Settings statsSettings =
                 io.remora.xds.translate.StatsConfigTranslator.settings(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient());
-        this.stats = new StatsRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+        // Its histograms can hand every sample to the statsd sinks (kept only when one is configured).
+        this.stats = new StatsRegistry(new io.remora.stats.SampledMeterRegistry(),
                 statsSettings.inclusion(), statsSettings.tags(), statsSettings.buckets());
         this.state = new ServerState(stats.server());
         this.bootstrapTracer = io.remora.xds.translate.TracingTranslator.bootstrapProvider(bootstrap,
@@ -135,6 +136,8 @@ public final class Proxy implements AutoCloseable {
         for (io.remora.xds.translate.StatsSinksTranslator.Sink s : config.sinks()) {
             if (s instanceof io.remora.xds.translate.StatsSinksTranslator.Statsd statsd) {
                 sinks.add(new io.remora.stats.UdpStatsdSink(statsd.address(), statsd.prefix()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.DogStatsd dog) {
+                sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(), true, dog.maxBytesPerDatagram()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
                 sinks.add(new io.remora.xds.stats.MetricsServiceSink(ms, bootstrap.getNode(), server.clusterManager()));
             }

@@ -41,7 +41,9 @@ public final class ClusterTranslator {
                     + c.getClusterType().getName() + "' is not supported");
             case CLUSTERDISCOVERYTYPE_NOT_SET -> ClusterConfig.DiscoveryType.STATIC;
         };
-        ClusterConfig.LbPolicy lb = lbPolicy(c, path, ctx);
+        TypedLbPolicyTranslator.Choice typedLb = c.getLbPolicy() == Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG
+                ? TypedLbPolicyTranslator.translate(c, path) : null;
+        ClusterConfig.LbPolicy lb = typedLb != null ? typedLb.policy() : lbPolicy(c, path, ctx);
         if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED && type != ClusterConfig.DiscoveryType.ORIGINAL_DST) {
             // Traffic still flows, but by round robin: say so once.
             ctx.warnOnce("lb_policy_" + lb, "lb_policy CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin"
@@ -166,7 +168,7 @@ public final class ClusterTranslator {
                                         t.getRetryBudget().getMinRetryConcurrency(), 3)) : null);
             }
         }
-        int choiceCount = c.hasLeastRequestLbConfig()
+        int choiceCount = typedLb != null ? typedLb.choiceCount() : c.hasLeastRequestLbConfig()
                 ? Protos.uint(c.getLeastRequestLbConfig().hasChoiceCount(), c.getLeastRequestLbConfig().getChoiceCount(), 2)
                 : 2;
         if (choiceCount < 2) {
@@ -196,7 +198,8 @@ public final class ClusterTranslator {
                 ? java.util.List.of()
                 : java.util.List.of(HealthCheckTranslator.translate(c.getHealthChecks(0),
                         path.field("health_checks").index(0), ctx));
-        io.remora.config.LoadBalancingConfig balancing = LoadBalancingTranslator.translate(c, path, ctx);
+        io.remora.config.LoadBalancingConfig balancing = typedLb != null ? typedLb.config()
+                : LoadBalancingTranslator.translate(c, path, ctx);
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
         return ClusterConfig.builder(c.getName())
@@ -213,6 +216,7 @@ public final class ClusterTranslator {
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
                 .maxConnectionDuration(maxDuration)
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
+                .metadata(filterMetadata(c.getMetadata()))
                 .build();
     }
 
@@ -241,43 +245,8 @@ public final class ClusterTranslator {
             case RING_HASH -> ClusterConfig.LbPolicy.RING_HASH;
             case MAGLEV -> ClusterConfig.LbPolicy.MAGLEV;
             case CLUSTER_PROVIDED -> ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
-            case LOAD_BALANCING_POLICY_CONFIG -> typedLbPolicy(c, path.field("load_balancing_policy"));
             default -> throw path.field("lb_policy").error("unknown lb_policy " + c.getLbPolicyValue());
         };
-    }
-
-    /** The first policy of load_balancing_policy that Remora knows, as Envoy picks the first it supports. */
-    private static ClusterConfig.LbPolicy typedLbPolicy(Cluster c, FieldPath path) {
-        for (var p : c.getLoadBalancingPolicy().getPoliciesList()) {
-            String t = p.hasTypedExtensionConfig() ? Protos.typeName(p.getTypedExtensionConfig().getTypedConfig()) : "";
-            String prefix = "envoy.extensions.load_balancing_policies.";
-            if (!t.startsWith(prefix)) {
-                continue;
-            }
-            switch (t.substring(prefix.length(), t.indexOf('.', prefix.length()))) {
-                case "round_robin" -> {
-                    return ClusterConfig.LbPolicy.ROUND_ROBIN;
-                }
-                case "least_request" -> {
-                    return ClusterConfig.LbPolicy.LEAST_REQUEST;
-                }
-                case "random" -> {
-                    return ClusterConfig.LbPolicy.RANDOM;
-                }
-                case "ring_hash" -> {
-                    return ClusterConfig.LbPolicy.RING_HASH;
-                }
-                case "maglev" -> {
-                    return ClusterConfig.LbPolicy.MAGLEV;
-                }
-                case "cluster_provided" -> {
-                    return ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
-                }
-                default -> {
-                }
-            }
-        }
-        throw path.error("none of the load balancing policies is supported");
     }
 
     static Http2Options http2(Http2ProtocolOptions o) {
@@ -288,5 +257,16 @@ public final class ClusterTranslator {
                 Protos.uint(o.hasInitialConnectionWindowSize(), o.getInitialConnectionWindowSize(),
                         d.initialConnectionWindowSize()),
                 o.getAllowConnect());
+    }
+
+    /** {@code metadata.filter_metadata} as plain Java values by namespace (for %CLUSTER_METADATA%). */
+    private static java.util.Map<String, java.util.Map<String, Object>> filterMetadata(
+            io.envoyproxy.envoy.config.core.v3.Metadata m) {
+        if (m.getFilterMetadataCount() == 0) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, java.util.Map<String, Object>> out = new java.util.TreeMap<>();
+        m.getFilterMetadataMap().forEach((ns, s) -> out.put(ns, Protos.structMap(s)));
+        return out;
     }
 }

@@ -25,7 +25,14 @@ public final class FilterChainTranslator {
         var filters = NetworkFilterTranslator.translate(fc.getFiltersList(), path.field("filters"), ctx);
         var tls = fc.hasTransportSocket()
                 ? TransportSocketTranslator.downstream(fc.getTransportSocket(), path.field("transport_socket")) : null;
-        return new FilterChainConfig(fc.getName(), match, filters, tls);
+        java.time.Duration connectTimeout = null;
+        if (fc.hasTransportSocketConnectTimeout()) {
+            connectTimeout = Protos.duration(fc.getTransportSocketConnectTimeout());
+            if (connectTimeout.isNegative()) {
+                throw path.field("transport_socket_connect_timeout").error("must not be negative");
+            }
+        }
+        return new FilterChainConfig(fc.getName(), match, filters, tls, connectTimeout);
     }
 
     @SuppressWarnings("deprecation")

@@ -54,6 +54,16 @@ public final class HttpConnectionManagerTranslator {
         if (maxKb < 1 || maxKb > 8192) {
             throw path.field("max_request_headers_kb").error("must be in [1, 8192], got " + maxKb);
         }
+        Duration maxConnectionDuration = null;
+        if (common.hasMaxConnectionDuration()) {
+            maxConnectionDuration = Protos.duration(common.getMaxConnectionDuration());
+            if (maxConnectionDuration.isNegative()) {
+                throw path.field("common_http_protocol_options").field("max_connection_duration")
+                        .error("must not be negative");
+            }
+        }
+        // uint32; 0 (and unset) is unlimited.
+        int maxRequests = Protos.uint(common.hasMaxRequestsPerConnection(), common.getMaxRequestsPerConnection(), 0);
         int maxCount = Protos.uint(common.hasMaxHeadersCount(), common.getMaxHeadersCount(), 100);
         if (maxCount < 1) {
             throw path.field("common_http_protocol_options").field("max_headers_count").error("must be at least 1");
@@ -88,7 +98,8 @@ public final class HttpConnectionManagerTranslator {
                 .mergeSlashes(h.getMergeSlashes()).accessLogs(logs)
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
                 .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
-                .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades).build();
+                .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades)
+                .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests).build();
     }
 
     /**

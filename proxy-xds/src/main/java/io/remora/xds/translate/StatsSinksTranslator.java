@@ -2,6 +2,7 @@ package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.metrics.v3.DogStatsdSink;
 import io.envoyproxy.envoy.config.metrics.v3.MetricsServiceConfig;
 import io.envoyproxy.envoy.config.metrics.v3.StatsSink;
 import io.envoyproxy.envoy.config.metrics.v3.StatsdSink;
@@ -13,13 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: UDP statsd and the gRPC
- * metrics service are built; other sink kinds (dog_statsd, hystrix, ...) are warned and skipped.
+ * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: UDP statsd, UDP DogStatsD
+ * and the gRPC metrics service are built; other sink kinds (hystrix, ...) are warned and skipped.
  */
 public final class StatsSinksTranslator {
 
     private static final String STATSD = "envoy.config.metrics.v3.StatsdSink";
     private static final String METRICS_SERVICE = "envoy.config.metrics.v3.MetricsServiceConfig";
+    private static final String DOG_STATSD = "envoy.config.metrics.v3.DogStatsdSink";
 
     /** A sink to build. */
     public sealed interface Sink {
@@ -27,6 +29,14 @@ public final class StatsSinksTranslator {
 
     /** {@code envoy.stat_sinks.statsd} with a UDP {@code address}. */
     public record Statsd(InetSocketAddress address, String prefix) implements Sink {
+    }
+
+    /**
+     * {@code envoy.stat_sinks.dog_statsd}.
+     *
+     * @param maxBytesPerDatagram {@code max_bytes_per_datagram}; 0 when unset (one metric per datagram)
+     */
+    public record DogStatsd(InetSocketAddress address, String prefix, int maxBytesPerDatagram) implements Sink {
     }
 
     /**
@@ -72,13 +82,17 @@ public final class StatsSinksTranslator {
                 if (sink != null) {
                     sinks.add(sink);
                 }
+            } else if (type.equals(DOG_STATSD)) {
+                sinks.add(dogStatsd(Protos.unpack(s.getTypedConfig(), DogStatsdSink.class, sp.field("typed_config")),
+                        sp.field("typed_config")));
             } else if (type.equals(METRICS_SERVICE)) {
                 sinks.add(metricsService(Protos.unpack(s.getTypedConfig(), MetricsServiceConfig.class,
                         sp.field("typed_config")), sp.field("typed_config"), ctx));
             } else {
                 ctx.warnOnce("stats_sinks:" + s.getName() + type, "stats sink '" + s.getName() + "' ("
                         + (type.isEmpty() ? "no typed_config" : type) + ") is not supported and is skipped, first at "
-                        + sp + "; supported: envoy.stat_sinks.statsd (UDP), envoy.stat_sinks.metrics_service");
+                        + sp + "; supported: envoy.stat_sinks.statsd (UDP), envoy.stat_sinks.dog_statsd (UDP),"
+                        + " envoy.stat_sinks.metrics_service");
             }
         }
         return new Sinks(List.copyOf(sinks), interval);
@@ -87,18 +101,7 @@ public final class StatsSinksTranslator {
     private static Sink statsd(StatsdSink s, FieldPath path, TranslationContext ctx) {
         switch (s.getStatsdSpecifierCase()) {
             case ADDRESS -> {
-                // Statsd is UDP whatever the address's protocol says (Envoy's sink reads only host and
-                // port), so the shared address rules are applied to it as if it were TCP.
-                io.envoyproxy.envoy.config.core.v3.Address addr = s.getAddress();
-                if (addr.hasSocketAddress()) {
-                    addr = addr.toBuilder().setSocketAddress(addr.getSocketAddress().toBuilder()
-                            .setProtocol(io.envoyproxy.envoy.config.core.v3.SocketAddress.Protocol.TCP)).build();
-                }
-                Address a = AddressTranslator.translate(addr, path.field("address"));
-                if (!(a instanceof Address.Tcp t)) {
-                    throw path.field("address").error("statsd needs a socket address");
-                }
-                return new Statsd(new InetSocketAddress(t.host(), t.port()), s.getPrefix());
+                return new Statsd(udpAddress(s.getAddress(), path.field("address")), s.getPrefix());
             }
             case TCP_CLUSTER_NAME -> {
                 ctx.warnOnce("stats_sinks:statsd-tcp", "statsd over TCP (tcp_cluster_name) is not supported; the sink"
@@ -107,6 +110,38 @@ public final class StatsSinksTranslator {
             }
             default -> throw path.error("one of address or tcp_cluster_name is required");
         }
+    }
+
+    private static Sink dogStatsd(DogStatsdSink s, FieldPath path) {
+        if (!s.hasAddress()) {
+            throw path.field("address").error("missing required field");
+        }
+        int maxBytes = 0;
+        if (s.hasMaxBytesPerDatagram()) {
+            long v = s.getMaxBytesPerDatagram().getValue();
+            if (v <= 0 || v > 65_507) {
+                throw path.field("max_bytes_per_datagram").error("must be greater than 0 and fit a UDP datagram"
+                        + " (65507), not " + v);
+            }
+            maxBytes = (int) v;
+        }
+        return new DogStatsd(udpAddress(s.getAddress(), path.field("address")), s.getPrefix(), maxBytes);
+    }
+
+    /**
+     * Statsd is UDP whatever the address's protocol says (Envoy's sinks read only host and port),
+     * so the shared address rules are applied to it as if it were TCP.
+     */
+    private static InetSocketAddress udpAddress(io.envoyproxy.envoy.config.core.v3.Address addr, FieldPath path) {
+        if (addr.hasSocketAddress()) {
+            addr = addr.toBuilder().setSocketAddress(addr.getSocketAddress().toBuilder()
+                    .setProtocol(io.envoyproxy.envoy.config.core.v3.SocketAddress.Protocol.TCP)).build();
+        }
+        Address a = AddressTranslator.translate(addr, path);
+        if (!(a instanceof Address.Tcp t)) {
+            throw path.error("statsd needs a socket address");
+        }
+        return new InetSocketAddress(t.host(), t.port());
     }
 
     private static Sink metricsService(MetricsServiceConfig m, FieldPath path, TranslationContext ctx) {

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.HeaderMutation;
 import io.remora.config.TcpProxyConfig;
+import io.remora.config.TunnelingConfig;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,16 +31,47 @@ public final class TcpProxyTranslator {
             case WEIGHTED_CLUSTERS -> weighted(t.getWeightedClusters(), path.field("weighted_clusters"), ctx);
             case CLUSTERSPECIFIER_NOT_SET -> throw path.error("missing required field: one of cluster, weighted_clusters");
         };
-        if (t.hasTunnelingConfig()) {
-            throw path.field("tunneling_config").error("tunneling over HTTP is not supported");
-        }
+        TunnelingConfig tunneling = t.hasTunnelingConfig()
+                ? tunneling(t.getTunnelingConfig(), path.field("tunneling_config"), ctx) : null;
         Duration idle = Protos.duration(t.hasIdleTimeout(), t.getIdleTimeout(), Duration.ofHours(1));
         int attempts = Protos.uint(t.hasMaxConnectAttempts(), t.getMaxConnectAttempts(), 1);
         if (attempts < 1) {
             throw path.field("max_connect_attempts").error("must be at least 1");
         }
         var logs = AccessLogTranslator.translate(t.getAccessLogList(), path.field("access_log"), ctx);
-        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs);
+        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs, tunneling);
+    }
+
+    /** {@code tunneling_config}: the bytes in an HTTP CONNECT (or POST) stream to the host. */
+    private static TunnelingConfig tunneling(TcpProxy.TunnelingConfig c, FieldPath path, TranslationContext ctx) {
+        if (c.getHostname().isEmpty()) {
+            throw path.field("hostname").error("missing required field");
+        }
+        List<String> problems = io.remora.route.HeaderFormatter.validate(c.getHostname());
+        if (!problems.isEmpty()) {
+            throw path.field("hostname").error(String.join("; ", problems));
+        }
+        if (!c.getPostPath().isEmpty()) {
+            if (!c.getUsePost()) {
+                throw path.field("post_path").error("can only be set when use_post is true");
+            }
+            if (!c.getPostPath().startsWith("/")) {
+                throw path.field("post_path").error("must start with '/'");
+            }
+        }
+        if (c.getPropagateResponseHeaders() || c.getPropagateResponseTrailers()) {
+            ctx.warnOnce("tunneling_config.propagate", "tcp_proxy tunneling_config: propagate_response_headers/"
+                    + "trailers are not kept in filter state by Remora; ignored, at " + path);
+        }
+        HeaderMutation headers = HeaderTranslator.mutation(c.getHeadersToAddList(), List.of(),
+                path.field("headers_to_add"), path);
+        for (int i = 0; i < headers.add().size(); i++) {
+            List<String> p = io.remora.route.HeaderFormatter.validate(headers.add().get(i).value());
+            if (!p.isEmpty()) {
+                throw path.field("headers_to_add").index(i).field("header").field("value").error(String.join("; ", p));
+            }
+        }
+        return new TunnelingConfig(c.getHostname(), c.getUsePost(), c.getPostPath(), headers.add());
     }
 
     private static ClusterSpecifier.Weighted weighted(TcpProxy.WeightedCluster w, FieldPath path,

@@ -113,7 +113,7 @@ class MtlsE2ETest {
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                               path: %4$s
-                              log_format: { text_format_source: { inline_string: "http %%RESPONSE_CODE%% peer=%%DOWNSTREAM_PEER_URI_SAN%% v=%%DOWNSTREAM_TLS_VERSION%% xfcc=%%REQ(X-FORWARDED-CLIENT-CERT)%%\\n" } }
+                              log_format: { text_format_source: { inline_string: "http %%RESPONSE_CODE%% peer=%%DOWNSTREAM_PEER_URI_SAN%% v=%%DOWNSTREAM_TLS_VERSION%% sni=%%REQUESTED_SERVER_NAME%% xfcc=%%REQ(X-FORWARDED-CLIENT-CERT)%%\\n" } }
                           route_config:
                             virtual_hosts:
                             - name: app
@@ -315,13 +315,18 @@ class MtlsE2ETest {
 
         // Access logs: identities of the accepted peer and the reasons for the refused ones.
         String log = awaitLog(serverLog, "CERTIFICATE_VERIFY_FAILED", 4);
+        // The connection manager's log has the connection's TLS fields and SNI too (curl's, and the
+        // client sidecar's cluster sni).
+        String httpLog = awaitLog(serverLog, "sni=server.test", 1);
+        assertTrue(httpLog.contains("http 200 peer=" + CLIENT_ID + " v=TLSv1.3 sni=server.test"), httpLog);
+        assertTrue(httpLog.contains(" v=TLSv1.3 sni=server.default.svc.cluster.local"), httpLog);
         assertTrue(log.contains("tcp peer=" + CLIENT_ID + " subject=O=remora-test,CN=client failure=-"), log);
         assertTrue(log.contains("failure=TLS_error:|CERTIFICATE_VERIFY_FAILED:certificate verify failed: SAN matcher"), log);
         assertTrue(log.contains("certificate has expired"), log);
         assertTrue(log.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE"), log);
         // HTTP: the peer's identity in the access log and in x-forwarded-client-cert (SANITIZE_SET
         // with the URI: By is this sidecar's own SAN, URI the client's).
-        assertTrue(log.contains("http 200 peer=" + CLIENT_ID + " v=TLSv1.3 xfcc=By=" + SERVER_ID + ";Hash="), log);
+        assertTrue(log.contains("http 200 peer=" + CLIENT_ID + " v=TLSv1.3 sni=server.test xfcc=By=" + SERVER_ID + ";Hash="), log);
         assertTrue(log.contains(";URI=" + CLIENT_ID), log);
         String clog = awaitLog(clientLog, "http upstream peer=", 1);
         assertTrue(clog.lines().anyMatch(l -> l.equals("upstream peer=" + SERVER_ID + " v=TLSv1.3")), clog);

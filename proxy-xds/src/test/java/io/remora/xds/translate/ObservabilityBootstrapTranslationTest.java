@@ -7,6 +7,7 @@ import io.remora.xds.bootstrap.BootstrapLoader;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,6 +67,21 @@ class ObservabilityBootstrapTranslationTest {
     }
 
     @Test
+    void dogStatsdSinkKeepsItsPrefixAndDatagramSize() {
+        StatsSinksTranslator.Sinks sinks = StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.dog_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.DogStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8125 } }
+                    prefix: mesh
+                    max_bytes_per_datagram: 512
+                """), TranslationContext.lenient());
+        assertEquals(List.of(new StatsSinksTranslator.DogStatsd(new java.net.InetSocketAddress("127.0.0.1", 8125),
+                "mesh", 512)), sinks.sinks());
+    }
+
+    @Test
     void badSinksAndTracersNameTheField() {
         TranslationContext known = new TranslationContext(Set.of("zipkin"));
         assertTrue(error(() -> StatsSinksTranslator.translate(load("""
@@ -83,6 +99,21 @@ class ObservabilityBootstrapTranslationTest {
                     transport_api_version: V3
                     grpc_service: { envoy_grpc: { cluster_name: metrics } }
                 """), known)).startsWith("stats_sinks[0].typed_config.grpc_service.envoy_grpc.cluster_name: unknown cluster"));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.dog_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.DogStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8125 } }
+                    max_bytes_per_datagram: 0
+                """), known)).startsWith("stats_sinks[0].typed_config.max_bytes_per_datagram: must be greater than 0"));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.dog_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.config.metrics.v3.DogStatsdSink
+                    prefix: p
+                """), known)).startsWith("stats_sinks[0].typed_config.address: missing required field"));
         assertTrue(error(() -> StatsSinksTranslator.translate(load("stats_flush_interval: 301s\n"), known))
                 .startsWith("stats_flush_interval: must be at least 1ms"));
         assertTrue(error(() -> TracingTranslator.bootstrapProvider(load("""

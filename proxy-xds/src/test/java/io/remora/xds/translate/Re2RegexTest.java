@@ -110,6 +110,26 @@ class Re2RegexTest {
     }
 
     @Test
+    void runtimeErrorLevelSetsTheLimitAsIstioDoes() {
+        String big = "- match: { safe_regex: { regex: \"/[a-z]{150}\" } }\n  route: { cluster: c1 }\n";
+        String istio = """
+                layered_runtime:
+                  layers:
+                  - name: global config
+                    static_layer:
+                      re2.max_program_size.error_level: 32768
+                """;
+        new BootstrapLoader().loadString(istio + HEAD + big.indent(14) + TAIL, "test.yaml");
+        String strict = istio.replace("32768", "20");
+        var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
+                strict + HEAD + "- match: { safe_regex: { regex: \"/[a-z]{40}\" } }\n  route: { cluster: c1 }\n"
+                        .indent(14) + TAIL, "test.yaml"));
+        assertEquals(ROUTES + ".match.safe_regex.regex", e.path());
+        // A bootstrap without the key is back to Envoy's default of 100.
+        refused(big);
+    }
+
+    @Test
     void rewriteSubstitutesRe2Groups() {
         LoadedBootstrap b = load("""
                 - match: { prefix: / }

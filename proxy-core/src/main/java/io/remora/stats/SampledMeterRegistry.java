@@ -1,0 +1,74 @@
+package io.remora.stats;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+/**
+ * The proxy's meter registry: Micrometer's simple registry whose histograms (distribution
+ * summaries) also offer each recorded value to {@link HistogramSamples}, for sinks that send
+ * every sample (statsd). Histograms are otherwise unchanged.
+ */
+public final class SampledMeterRegistry extends SimpleMeterRegistry {
+
+    private final HistogramSamples samples = new HistogramSamples();
+
+    public HistogramSamples samples() {
+        return samples;
+    }
+
+    @Override
+    protected DistributionSummary newDistributionSummary(Meter.Id id, DistributionStatisticConfig config, double scale) {
+        return new Sampled(super.newDistributionSummary(id, config, scale), samples);
+    }
+
+    /** Records into the real summary, then offers the value to the samples. */
+    private record Sampled(DistributionSummary delegate, HistogramSamples samples) implements DistributionSummary {
+
+        @Override
+        public void record(double amount) {
+            delegate.record(amount);
+            if (amount >= 0) {
+                samples.record(delegate.getId(), amount);
+            }
+        }
+
+        @Override
+        public long count() {
+            return delegate.count();
+        }
+
+        @Override
+        public double totalAmount() {
+            return delegate.totalAmount();
+        }
+
+        @Override
+        public double max() {
+            return delegate.max();
+        }
+
+        @Override
+        public HistogramSnapshot takeSnapshot() {
+            return delegate.takeSnapshot();
+        }
+
+        @Override
+        public Iterable<Measurement> measure() {
+            return delegate.measure();
+        }
+
+        @Override
+        public Id getId() {
+            return delegate.getId();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}

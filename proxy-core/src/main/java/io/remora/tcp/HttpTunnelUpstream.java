@@ -1,0 +1,249 @@
+package io.remora.tcp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.HeaderMutation;
+import io.remora.config.TunnelingConfig;
+import io.remora.http.upstream.Cancellable;
+import io.remora.http.upstream.ConnectionPool;
+import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.UpstreamCallbacks;
+import io.remora.http.upstream.UpstreamStream;
+import io.remora.network.FilterState;
+import io.remora.route.HeaderFormatter;
+import io.remora.tls.TlsConnection;
+import io.remora.upstream.Host;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+
+/**
+ * tcp_proxy's tunneling_config for one session: the bytes go in an HTTP stream from the cluster's
+ * connection pool, a CONNECT to {@code hostname} (or a POST with use_post) carrying the configured
+ * headers. Until a 2xx answers, the session counts as connecting; any other answer, or no stream,
+ * fails the connect as a refused TCP connection would. After it, downstream bytes are the request
+ * body and the response body goes downstream; each side's end is the other's FIN.
+ */
+final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
+
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("upstream");
+
+    /** What the tunnel request reads: the downstream connection's addresses. */
+    record Head(HeaderFormatter hostname, TunnelingConfig config, HeaderFormatter[] values) {
+        static Head of(TunnelingConfig c) {
+            HeaderFormatter[] values = new HeaderFormatter[c.headersToAdd().size()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = HeaderFormatter.compile(c.headersToAdd().get(i).value());
+            }
+            return new Head(HeaderFormatter.compile(c.hostname()), c, values);
+        }
+    }
+
+    private final TcpProxySession session;
+    private final Host host;
+    private final Head head;
+    private final HeaderFormatter.Context context;
+    private Cancellable pending;
+    private UpstreamStream stream;
+    private boolean established;
+    private boolean requestEnded;
+    private boolean done;
+
+    HttpTunnelUpstream(TcpProxySession session, Host host, Head head, HeaderFormatter.Context context) {
+        this.session = session;
+        this.host = host;
+        this.head = head;
+        this.context = context;
+    }
+
+    /** Asks the pool for the stream; the outcome comes back through the callbacks. */
+    void open(ConnectionPool pool) {
+        pending = pool.newStream(this);
+    }
+
+    /** The pool protocol a tunnel to this cluster uses: HTTP/2 CONNECT where the cluster speaks it. */
+    static UpstreamProtocol protocol(UpstreamProtocol cluster) {
+        return cluster == UpstreamProtocol.HTTP2 || cluster == UpstreamProtocol.AUTO ? cluster : UpstreamProtocol.HTTP1;
+    }
+
+    @Override
+    public void onPoolReady(UpstreamStream s) {
+        pending = null;
+        stream = s;
+        Http2Headers h = new DefaultHttp2Headers(false);
+        String authority = head.hostname().format(null, context);
+        if (head.config().usePost()) {
+            h.method("POST").scheme(tls() != null ? "https" : "http").path(head.config().postPath());
+        } else {
+            h.method("CONNECT");
+        }
+        h.authority(authority);
+        for (int i = 0; i < head.values().length; i++) {
+            HeaderMutation.HeaderValueOption o = head.config().headersToAdd().get(i);
+            String value = head.values()[i].format(h, context);
+            if (value.isEmpty() && !o.keepEmptyValue()) {
+                continue;
+            }
+            switch (o.action()) {
+                case OVERWRITE_IF_EXISTS_OR_ADD -> h.set(o.key(), value);
+                case ADD_IF_ABSENT -> {
+                    if (!h.contains(o.key())) {
+                        h.add(o.key(), value);
+                    }
+                }
+                case OVERWRITE_IF_EXISTS -> {
+                    if (h.contains(o.key())) {
+                        h.set(o.key(), value);
+                    }
+                }
+                default -> h.add(o.key(), value);
+            }
+        }
+        s.writeHeaders(h, false);
+    }
+
+    @Override
+    public void onPoolFailure(ResetReason reason, String transportFailureReason) {
+        pending = null;
+        done = true;
+        LOG.fine(() -> "no tunnel stream to " + host.address() + ": " + reason + " " + transportFailureReason);
+        session.upstreamConnectFailed(new IOException(transportFailureReason != null ? transportFailureReason
+                : "no tunnel stream: " + reason), host);
+    }
+
+    @Override
+    public void onResponseHeaders(Http2Headers headers, boolean endStream) {
+        CharSequence status = headers.status();
+        if (!established) {
+            if (status == null || status.length() != 3 || status.charAt(0) != '2') {
+                LOG.fine(() -> "tunnel to " + host.address() + " refused with status " + status);
+                done = true;
+                stream.reset();
+                session.upstreamConnectFailed(new IOException("tunnel refused with status " + status), host);
+                return;
+            }
+            established = true;
+            session.upstreamConnected(this, host);
+        }
+        if (endStream) {
+            ended();
+        }
+    }
+
+    @Override
+    public void onResponseData(ByteBuf data, boolean endStream) {
+        if (data.isReadable()) {
+            session.fromUpstream(data);
+            session.upstreamReadComplete();
+        } else {
+            data.release();
+        }
+        if (endStream) {
+            ended();
+        }
+    }
+
+    @Override
+    public void onResponseTrailers(Http2Headers trailers) {
+        ended();
+    }
+
+    private void ended() {
+        if (requestEnded) {
+            done = true;
+        }
+        session.upstreamEnded();
+    }
+
+    @Override
+    public void onReset(ResetReason reason) {
+        if (done) {
+            return;
+        }
+        LOG.fine(() -> "tunnel to " + host.address() + " reset: " + reason);
+        done = true;
+        if (!established) {
+            session.upstreamConnectFailed(new IOException("tunnel stream reset: " + reason), host);
+            return;
+        }
+        session.upstreamFailed();
+        session.upstreamClosed();
+    }
+
+    @Override
+    public void onWritabilityChanged(boolean writable) {
+        session.upstreamWritabilityChanged(writable);
+    }
+
+    // --- TcpUpstream ---
+
+    @Override
+    public void write(ByteBuf data) {
+        stream.writeData(data, false);
+    }
+
+    @Override
+    public void flush() {
+        // the stream writes through at once
+    }
+
+    @Override
+    public boolean isWritable() {
+        return stream != null && stream.isWritable();
+    }
+
+    @Override
+    public void readEnabled(boolean enabled) {
+        if (stream != null && !done) {
+            stream.readEnabled(enabled);
+        }
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (!requestEnded && stream != null && !done) {
+            requestEnded = true;
+            stream.writeData(Unpooled.EMPTY_BUFFER, true);
+        }
+    }
+
+    @Override
+    public void closeAfterFlush() {
+        shutdownOutput();
+    }
+
+    @Override
+    public void close() {
+        if (pending != null) {
+            pending.cancel();
+            pending = null;
+        }
+        if (stream != null && !done) {
+            done = true;
+            stream.reset();
+        }
+    }
+
+    @Override
+    public io.netty.channel.Channel connection() {
+        return stream == null ? null : stream.connection();
+    }
+
+    @Override
+    public SocketAddress localAddress() {
+        return stream == null ? null : stream.localAddress();
+    }
+
+    @Override
+    public TlsConnection tls() {
+        return stream == null ? null : stream.connection().attr(TlsConnection.UPSTREAM).get();
+    }
+
+    @Override
+    public FilterState filterState() {
+        return stream == null ? null : FilterState.of(stream.connection());
+    }
+}

@@ -1,0 +1,25 @@
+package io.remora.upstream;
+
+import java.util.Map;
+
+/**
+ * The endpoint metadata a host keeps, by filter namespace, for {@code %UPSTREAM_METADATA%}:
+ * Remora keeps the namespaces its runtime reads ({@code envoy.transport_socket_match},
+ * {@code envoy.lb}); others are empty.
+ */
+public final class HostMetadata {
+
+    private HostMetadata() {
+    }
+
+    public static Map<String, Object> of(Host host, String namespace) {
+        if (host == null || namespace == null) {
+            return Map.of();
+        }
+        return switch (namespace) {
+            case "envoy.transport_socket_match" -> host.socketMatchMetadata() == null ? Map.of() : host.socketMatchMetadata();
+            case "envoy.lb" -> host.lbMetadata();
+            default -> Map.of();
+        };
+    }
+}

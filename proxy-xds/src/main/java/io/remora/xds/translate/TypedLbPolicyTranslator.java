@@ -1,0 +1,178 @@
+package io.remora.xds.translate;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.ConsistentHashingLbConfig;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.maglev.v3.Maglev;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.random.v3.Random;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin;
+import io.remora.config.ClusterConfig.LbPolicy;
+import io.remora.config.LoadBalancingConfig;
+
+/**
+ * {@code load_balancing_policy}: the first of its policies Remora knows (as Envoy takes the first
+ * it supports), with that policy's typed config: {@code locality_lb_config} (zone aware, with
+ * {@code fail_traffic_on_panic} and {@code force_locality_direct_routing}, or locality weighted),
+ * {@code slow_start_config}, least request's {@code choice_count} and {@code active_request_bias},
+ * ring hash's and Maglev's table settings. {@code common_lb_config.healthy_panic_threshold} still
+ * applies, as in Envoy.
+ */
+final class TypedLbPolicyTranslator {
+    private static final String PREFIX = "envoy.extensions.load_balancing_policies.";
+    private static final long MAX_RING = 8L * 1024 * 1024;
+
+    /** The chosen policy, least request's choice count and the balancing config. */
+    record Choice(LbPolicy policy, int choiceCount, LoadBalancingConfig config) {
+    }
+
+    private TypedLbPolicyTranslator() {
+    }
+
+    /** @param clusterPath the cluster's path (errors name {@code load_balancing_policy.policies[i]...}) */
+    static Choice translate(Cluster c, FieldPath clusterPath) {
+        FieldPath path = clusterPath.field("load_balancing_policy");
+        double panic = LoadBalancingConfig.DEFAULT.healthyPanicThreshold();
+        if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasHealthyPanicThreshold()) {
+            panic = c.getCommonLbConfig().getHealthyPanicThreshold().getValue();
+            if (panic < 0 || panic > 100) {
+                throw clusterPath.field("common_lb_config").field("healthy_panic_threshold")
+                        .error("must be between 0 and 100");
+            }
+        }
+        LoadBalancingConfig base = LoadBalancingConfig.DEFAULT.withPanicThreshold(panic);
+        var policies = c.getLoadBalancingPolicy().getPoliciesList();
+        for (int i = 0; i < policies.size(); i++) {
+            var p = policies.get(i);
+            if (!p.hasTypedExtensionConfig()) {
+                continue;
+            }
+            Any any = p.getTypedExtensionConfig().getTypedConfig();
+            String t = Protos.typeName(any);
+            if (!t.startsWith(PREFIX) || t.indexOf('.', PREFIX.length()) < 0) {
+                continue;
+            }
+            FieldPath tp = path.field("policies").index(i).field("typed_extension_config").field("typed_config");
+            Choice choice = switch (t.substring(PREFIX.length(), t.indexOf('.', PREFIX.length()))) {
+                case "round_robin" -> roundRobin(Protos.unpack(any, RoundRobin.class, tp), base, tp);
+                case "least_request" -> leastRequest(Protos.unpack(any, LeastRequest.class, tp), base, tp);
+                case "random" -> {
+                    Random r = Protos.unpack(any, Random.class, tp);
+                    yield new Choice(LbPolicy.RANDOM, 2, locality(r.hasLocalityLbConfig(), r.getLocalityLbConfig(), base));
+                }
+                case "ring_hash" -> ringHash(Protos.unpack(any, RingHash.class, tp), base, tp);
+                case "maglev" -> maglev(Protos.unpack(any, Maglev.class, tp), base, tp);
+                case "cluster_provided" -> new Choice(LbPolicy.CLUSTER_PROVIDED, 2, base);
+                default -> null;
+            };
+            if (choice != null) {
+                return choice;
+            }
+        }
+        throw path.error("none of the load balancing policies is supported");
+    }
+
+    private static Choice roundRobin(RoundRobin rr, LoadBalancingConfig base, FieldPath path) {
+        LoadBalancingConfig lb = locality(rr.hasLocalityLbConfig(), rr.getLocalityLbConfig(), base);
+        if (rr.hasSlowStartConfig()) {
+            lb = withSlowStart(lb, slowStart(rr.getSlowStartConfig(), path.field("slow_start_config")));
+        }
+        return new Choice(LbPolicy.ROUND_ROBIN, 2, lb);
+    }
+
+    private static Choice leastRequest(LeastRequest lr, LoadBalancingConfig base, FieldPath path) {
+        int choiceCount = Protos.uint(lr.hasChoiceCount(), lr.getChoiceCount(), 2);
+        if (choiceCount < 2) {
+            throw path.field("choice_count").error("must be at least 2");
+        }
+        LoadBalancingConfig lb = locality(lr.hasLocalityLbConfig(), lr.getLocalityLbConfig(), base);
+        double bias = lb.activeRequestBias();
+        if (lr.hasActiveRequestBias()) {
+            bias = lr.getActiveRequestBias().getDefaultValue();
+            if (bias < 0) {
+                throw path.field("active_request_bias").error("must be at least 0");
+            }
+        }
+        LoadBalancingConfig.SlowStart slow = lr.hasSlowStartConfig()
+                ? slowStart(lr.getSlowStartConfig(), path.field("slow_start_config")) : null;
+        lb = new LoadBalancingConfig(lb.healthyPanicThreshold(), lb.localityWeighted(), lb.zoneAware(), lb.ringHash(),
+                lb.maglev(), bias, slow);
+        return new Choice(LbPolicy.LEAST_REQUEST, choiceCount, lb);
+    }
+
+    private static Choice ringHash(RingHash r, LoadBalancingConfig base, FieldPath path) {
+        LoadBalancingConfig.RingHash d = LoadBalancingConfig.RingHash.DEFAULT;
+        long min = r.hasMinimumRingSize() ? r.getMinimumRingSize().getValue() : d.minimumRingSize();
+        long max = r.hasMaximumRingSize() ? r.getMaximumRingSize().getValue() : d.maximumRingSize();
+        if (min < 1 || min > MAX_RING) {
+            throw path.field("minimum_ring_size").error("must be between 1 and " + MAX_RING);
+        }
+        if (max > MAX_RING) {
+            throw path.field("maximum_ring_size").error("must be at most " + MAX_RING);
+        }
+        if (min > max) {
+            throw path.field("minimum_ring_size").error("minimum_ring_size (" + min
+                    + ") must not exceed maximum_ring_size (" + max + ")");
+        }
+        LoadBalancingConfig.HashFunction fn = r.getHashFunction() == RingHash.HashFunction.MURMUR_HASH_2
+                ? LoadBalancingConfig.HashFunction.MURMUR_HASH_2 : LoadBalancingConfig.HashFunction.XX_HASH;
+        boolean byName = byHostname(r.hasConsistentHashingLbConfig(), r.getConsistentHashingLbConfig(),
+                r.getUseHostnameForHashing());
+        LoadBalancingConfig lb = new LoadBalancingConfig(base.healthyPanicThreshold(), r.hasLocalityWeightedLbConfig(),
+                null, new LoadBalancingConfig.RingHash(min, max, fn, byName), base.maglev(), base.activeRequestBias(),
+                null);
+        return new Choice(LbPolicy.RING_HASH, 2, lb);
+    }
+
+    private static Choice maglev(Maglev m, LoadBalancingConfig base, FieldPath path) {
+        long size = m.hasTableSize() ? m.getTableSize().getValue() : LoadBalancingConfig.Maglev.DEFAULT.tableSize();
+        if (!java.math.BigInteger.valueOf(size).isProbablePrime(30) || size > 5000011) {
+            throw path.field("table_size").error("must be a prime number no larger than 5000011, got " + size);
+        }
+        boolean byName = byHostname(m.hasConsistentHashingLbConfig(), m.getConsistentHashingLbConfig(), false);
+        LoadBalancingConfig lb = new LoadBalancingConfig(base.healthyPanicThreshold(), m.hasLocalityWeightedLbConfig(),
+                null, base.ringHash(), new LoadBalancingConfig.Maglev(size, byName), base.activeRequestBias(), null);
+        return new Choice(LbPolicy.MAGLEV, 2, lb);
+    }
+
+    private static boolean byHostname(boolean has, ConsistentHashingLbConfig ch, boolean deprecated) {
+        return has ? ch.getUseHostnameForHashing() : deprecated;
+    }
+
+    /** {@code locality_lb_config}: zone aware with its settings, or locality weighted. */
+    private static LoadBalancingConfig locality(boolean has, LocalityLbConfig l, LoadBalancingConfig base) {
+        if (!has) {
+            return base;
+        }
+        boolean weighted = l.hasLocalityWeightedLbConfig();
+        LoadBalancingConfig.ZoneAware zoneAware = null;
+        if (l.hasZoneAwareLbConfig()) {
+            var z = l.getZoneAwareLbConfig();
+            LoadBalancingConfig.ZoneAware d = LoadBalancingConfig.ZoneAware.DEFAULT;
+            zoneAware = new LoadBalancingConfig.ZoneAware(
+                    z.hasRoutingEnabled() ? z.getRoutingEnabled().getValue() : d.routingEnabled(),
+                    z.hasMinClusterSize() ? z.getMinClusterSize().getValue() : d.minClusterSize(),
+                    z.getFailTrafficOnPanic(), z.getForceLocalityDirectRouting());
+        }
+        return new LoadBalancingConfig(base.healthyPanicThreshold(), weighted, zoneAware, base.ringHash(), base.maglev(),
+                base.activeRequestBias(), base.slowStart());
+    }
+
+    private static LoadBalancingConfig withSlowStart(LoadBalancingConfig lb, LoadBalancingConfig.SlowStart s) {
+        return new LoadBalancingConfig(lb.healthyPanicThreshold(), lb.localityWeighted(), lb.zoneAware(), lb.ringHash(),
+                lb.maglev(), lb.activeRequestBias(), s);
+    }
+
+    private static LoadBalancingConfig.SlowStart slowStart(SlowStartConfig s, FieldPath path) {
+        java.time.Duration window = Protos.duration(s.hasSlowStartWindow(), s.getSlowStartWindow(), java.time.Duration.ZERO);
+        double aggression = s.hasAggression() ? s.getAggression().getDefaultValue() : 1.0;
+        if (aggression <= 0) {
+            throw path.field("aggression").error("must be greater than 0");
+        }
+        double minWeight = s.hasMinWeightPercent() ? s.getMinWeightPercent().getValue() : 10;
+        return window.isZero() ? null : new LoadBalancingConfig.SlowStart(window, aggression, minWeight);
+    }
+}

@@ -1,0 +1,165 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * tcp_proxy's tunneling_config end to end, in the shape of Istio's connect_originate (HBONE): a
+ * client proxy carries TCP connections in HTTP CONNECT streams, over HTTP/1.1 to a real CONNECT
+ * proxy, and over HTTP/2 to a second Remora whose connect_config route terminates them to a TCP
+ * echo. Half-closes cross the tunnel both ways; a refused tunnel fails the connection.
+ */
+class TcpTunnelingE2ETest {
+
+    static UpgradeE2ETest.TunnelEcho h1Proxy;
+    static UpgradeE2ETest.TunnelEcho echo;
+    static ProxyProcess server;
+    static ProxyProcess client;
+    static int viaH1;
+    static int viaH2;
+    static int refused;
+
+    @BeforeAll
+    static void start() throws Exception {
+        h1Proxy = new UpgradeE2ETest.TunnelEcho(true);
+        echo = new UpgradeE2ETest.TunnelEcho(false);
+        int serverAdmin = ProxyProcess.freePort();
+        int serverPort = ProxyProcess.freePort();
+        server = ProxyProcess.start("""
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                  - name: connect_terminate
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: connect_terminate
+                          codec_type: HTTP2
+                          upgrade_configs: [{ upgrade_type: CONNECT }]
+                          http2_protocol_options: { allow_connect: true }
+                          route_config:
+                            virtual_hosts:
+                            - name: refused
+                              domains: ["refused.test:1"]
+                              routes:
+                              - match: { connect_matcher: {} }
+                                direct_response: { status: 403 }
+                            - name: terminate
+                              domains: ["*"]
+                              routes:
+                              - match: { connect_matcher: {}, headers: [{ name: x-tunnel, exact_match: "from 127.0.0.1" }] }
+                                route:
+                                  cluster: echo
+                                  upgrade_configs: [{ upgrade_type: CONNECT, connect_config: {} }]
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                  clusters:
+                %s
+                """.formatted(serverAdmin, serverPort, Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.port()), 2)),
+                serverAdmin);
+
+        int clientAdmin = ProxyProcess.freePort();
+        viaH1 = ProxyProcess.freePort();
+        viaH2 = ProxyProcess.freePort();
+        refused = ProxyProcess.freePort();
+        client = ProxyProcess.start("""
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                static_resources:
+                  listeners:
+                %2$s
+                %3$s
+                %4$s
+                  clusters:
+                %5$s
+                %6$s
+                """.formatted(clientAdmin,
+                tunnelListener("via_h1", viaH1, "h1_proxy", "%DOWNSTREAM_LOCAL_ADDRESS%"),
+                tunnelListener("via_h2", viaH2, "hbone", "%DOWNSTREAM_LOCAL_ADDRESS%"),
+                tunnelListener("refused", refused, "hbone", "refused.test:1"),
+                Bootstraps.indent(Bootstraps.cluster("h1_proxy", false, null, h1Proxy.port()), 2),
+                Bootstraps.indent(Bootstraps.cluster("hbone", true, null, serverPort), 2)), clientAdmin);
+    }
+
+    private static String tunnelListener(String name, int port, String cluster, String hostname) {
+        return Bootstraps.indent("""
+                - name: %s
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: %1$s
+                        cluster: %s
+                        tunneling_config:
+                          hostname: "%s"
+                          headers_to_add:
+                          - header: { key: x-tunnel, value: "from %%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%%" }
+                """.formatted(name, port, cluster, hostname), 2);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[]{client, server, h1Proxy, echo}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    /** Sends, half-closes, and reads what comes back until the far side's FIN. */
+    private static String roundTrip(int port, String payload) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(payload.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void overHttp11TheBytesGoInsideAConnectToTheFormattedHostname() throws Exception {
+        assertEquals("over http/1.1bye", roundTrip(viaH1, "over http/1.1"), () -> client.log());
+        String head = h1Proxy.connectHeads.poll(5, TimeUnit.SECONDS);
+        assertNotNull(head, "the CONNECT proxy saw no request");
+        assertTrue(head.startsWith("CONNECT 127.0.0.1:" + viaH1 + " HTTP/1.1\r\n"), head);
+        assertTrue(head.toLowerCase().contains("\r\nx-tunnel: from 127.0.0.1\r\n"), head);
+    }
+
+    @Test
+    void overHttp2ARemoraConnectRouteTerminatesTheTunnel() throws Exception {
+        byte[] big = new byte[300_000];
+        java.util.Arrays.fill(big, (byte) 'x');
+        String payload = new String(big, StandardCharsets.US_ASCII);
+        assertEquals(payload + "bye", roundTrip(viaH2, payload), "every byte both ways, and each side's FIN");
+        assertTrue(server.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"echo\"}") >= 1);
+        assertTrue(client.metric("envoy_cluster_upstream_cx_total{envoy_cluster_name=\"hbone\"}") >= 1);
+    }
+
+    @Test
+    void aTunnelTheServerRefusesEndsTheConnection() throws Exception {
+        double failures = client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}");
+        assertEquals("", roundTrip(refused, "nobody hears this"), "the server answers 403: no tunnel");
+        assertEquals(failures + 1,
+                client.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"hbone\"}"),
+                () -> client.log() + server.log());
+    }
+}
