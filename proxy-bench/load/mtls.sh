@@ -3,13 +3,19 @@
 #   throughput over keep-alive connections, and handshakes per second (a new connection, a
 #   full TLS 1.3 handshake with client certificate, per request).
 #
-#   proxy-bench/load/mtls.sh                 (DURATION=15 CONNECTIONS=50 by default)
+#   proxy-bench/load/mtls.sh      (DURATION=15 WARMUP=5 CONNECTIONS=50 by default;
+#                                  RESULTS_DIR=proxy-bench/results writes <time>-mtls.md there)
 #
 # Certificates are made here with openssl (a CA, a server and a client with SPIFFE SANs).
 # The proxies run pinned to CPU 0 with the nginx upstream; the load generator on CPU 1.
+# "direct" is nginx itself terminating the same mTLS (no proxy hop): the ceiling of this setup.
+# No target resumes sessions (tickets and session caches off), so every new connection is a
+# full handshake.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-5}
+RESULTS_DIR=${RESULTS_DIR:-}
 CONNECTIONS=${CONNECTIONS:-50}
 REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
 BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
@@ -20,7 +26,7 @@ for c in haproxy nginx openssl taskset; do
   command -v "$c" >/dev/null || { echo "missing $c (apt-get install haproxy nginx openssl util-linux)" >&2; exit 1; }
 done
 if [[ ! -f "$REMORA_JAR" || ! -f "$BENCH_JAR" ]]; then
-  (cd "$ROOT" && mvn -B -q -DskipTests package -pl proxy-xds,proxy-bench -am)
+  (cd "$ROOT" && mvn -B -q -o -DskipTests package -pl proxy-core,proxy-xds,proxy-bench)
 fi
 
 WORK=$(mktemp -d /tmp/remora-mtls.XXXXXX)
@@ -44,14 +50,21 @@ cat server.pem server.key >server-bundle.pem
 
 # ---- upstream: nginx, one worker, a small 200
 UP=$(free_port)
+DP=$(free_port)
 cat >nginx.conf <<NGINX
 worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/nginx.err;
 events { worker_connections 4096; }
 http { access_log off; server { listen 127.0.0.1:$UP; keepalive_requests 1000000;
-  location / { return 200 "hello\n"; } } }
+  location / { return 200 "hello\n"; } }
+  server { listen 127.0.0.1:$DP ssl; keepalive_requests 1000000;
+    ssl_certificate $WORK/server.pem; ssl_certificate_key $WORK/server.key;
+    ssl_client_certificate $WORK/ca.pem; ssl_verify_client on;
+    ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache off; ssl_session_tickets off;
+    location / { return 200 "hello\n"; } } }
 NGINX
 taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK" & PIDS+=($!)
 wait_port "$UP"
+wait_port "$DP"
 
 # ---- HAProxy: one thread, mTLS required, same CA
 HP=$(free_port)
@@ -59,6 +72,7 @@ cat >haproxy.cfg <<HAP
 global
     nbthread 1
     maxconn 4096
+    tune.ssl.cachesize 0
     ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
 defaults
     mode http
@@ -125,13 +139,46 @@ wait_port "$RP"
 
 load() { # PORT EXTRA...
   taskset -c 1 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.MtlsLoad --port "$1" --cert client.pem --key client.key \
-    --duration "$DURATION" --connections "$CONNECTIONS" "${@:2}" | grep '^RESULT'
+    --duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" "${@:2}" | grep '^RESULT'
 }
+field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else '-')" "$1" "$2"; }
 
-echo "| Metric | Remora | HAProxy |"
-echo "|---|---:|---:|"
-r=$(load "$RP"); h=$(load "$HP")
-echo "| mTLS H1 keep-alive req/s ($CONNECTIONS conns) | ${r##*rps=} | ${h##*rps=} |"
-r=$(load "$RP" --new-connection-per-request); h=$(load "$HP" --new-connection-per-request)
-echo "| mTLS handshakes/s (new connection per request) | ${r##*rps=} | ${h##*rps=} |"
-echo "raw: remora: $r / haproxy: $h" >&2
+STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+declare -A KA HS
+for t in direct remora haproxy; do
+  case $t in direct) p=$DP ;; remora) p=$RP ;; haproxy) p=$HP ;; esac
+  KA[$t]=$(load "$p")
+  HS[$t]=$(load "$p" --new-connection-per-request)
+  echo "$t: keep-alive ${KA[$t]} / handshakes ${HS[$t]}" >&2
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+row() { # LABEL ARRAY-NAME
+  local -n a=$2
+  local d r h
+  d=$(field rps "${a[direct]}"); r=$(field rps "${a[remora]}"); h=$(field rps "${a[haproxy]}")
+  echo "| $1 | $d | $r | $h | $(ratio "$r" "$d") | $(ratio "$r" "$h") | $(field errors "${a[direct]}")/$(field errors "${a[remora]}")/$(field errors "${a[haproxy]}") |"
+}
+report() {
+  echo "# mTLS load run $STAMP"
+  echo
+  echo "- cores (nproc): $(nproc); kernel: $(uname -r); CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+  echo "- JDK: $("$JAVA" -version 2>&1 | head -1); Remora JVM flags: \`$REMORA_JAVA_OPTS\`; Remora TLS provider: default (BoringSSL via netty-tcnative)"
+  echo "- peers: $(haproxy -v | head -1 | cut -d' ' -f1-3), $(nginx -v 2>&1 | cut -d' ' -f3), $(openssl version)"
+  echo "- layout: Remora (--concurrency 1), HAProxy (nbthread 1), nginx (1 worker: the upstream, and \"direct\": nginx terminating the same mTLS itself) pinned to CPU 0; \`io.remora.bench.load.MtlsLoad\` (one event-loop thread, BoringSSL client, TLS 1.3, P-256 certificates with SPIFFE URI SANs) on CPU 1; loopback"
+  echo "- each figure: ${WARMUP}s warm-up then ${DURATION}s measured, $CONNECTIONS connections; handshakes/s = requests/s with a new connection (full handshake with client certificate, no resumption) per request"
+  echo "- load average (1/5/15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER"
+  echo
+  echo "| Metric | direct (nginx mTLS) | Remora | HAProxy | Remora/direct | Remora/HAProxy | errors d/R/H |"
+  echo "|---|---:|---:|---:|---:|---:|---|"
+  row "mTLS H1 keep-alive req/s ($CONNECTIONS conns)" KA
+  row "mTLS handshakes/s (new connection per request)" HS
+}
+if [[ -n "$RESULTS_DIR" ]]; then
+  mkdir -p "$RESULTS_DIR"
+  report | tee "$RESULTS_DIR/$STAMP-mtls.md"
+else
+  report
+fi

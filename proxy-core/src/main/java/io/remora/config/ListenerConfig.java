@@ -31,7 +31,7 @@ public record ListenerConfig(
         boolean bindToPort,
         Duration listenerFiltersTimeout,
         int perConnectionBufferLimitBytes,
-        FilterChainMatcher filterChainMatcher,
+        UnifiedMatcher<String> filterChainMatcher,
         OriginalSrc originalSrc,
         boolean freebind) {
 

@@ -3,6 +3,9 @@ package io.remora.listener;
 import io.remora.config.CidrRange;
 import io.remora.config.FilterChainConfig;
 import io.remora.config.FilterChainMatch;
+import io.remora.config.MatchInput;
+import io.remora.matching.CompiledCidr;
+import io.remora.matching.MatchingData;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +21,37 @@ import java.util.List;
  */
 public final class FilterChainSelector {
 
-    /** What is known of a connection when its chain is chosen. */
+    /**
+     * What is known of a connection when its chain is chosen; also the data a listener's
+     * {@code filter_chain_matcher} reads, rendered as Envoy's network inputs render it.
+     */
     public record Input(InetAddress destinationIp, int destinationPort, String serverName, String transportProtocol,
-                        List<String> applicationProtocols, InetAddress sourceIp, int sourcePort) {
+                        List<String> applicationProtocols, InetAddress sourceIp, int sourcePort)
+            implements MatchingData {
+
+        @Override
+        public String value(MatchInput input) {
+            return switch (input.kind()) {
+                case DESTINATION_IP, SOURCE_IP, DIRECT_SOURCE_IP -> MatchingData.address(address(input));
+                case DESTINATION_PORT -> MatchingData.port(destinationPort);
+                case SOURCE_PORT -> MatchingData.port(sourcePort);
+                case SOURCE_TYPE -> isLocalSource(this) ? "local" : null;
+                case SERVER_NAME -> MatchingData.emptyToNull(serverName);
+                case TRANSPORT_PROTOCOL -> MatchingData.emptyToNull(transportProtocol);
+                case APPLICATION_PROTOCOL -> MatchingData.applicationProtocols(applicationProtocols);
+                // The translator admits no other input for a filter chain matcher.
+                default -> null;
+            };
+        }
+
+        @Override
+        public InetAddress address(MatchInput input) {
+            return switch (input.kind()) {
+                case DESTINATION_IP -> destinationIp;
+                case SOURCE_IP, DIRECT_SOURCE_IP -> sourceIp;
+                default -> null;
+            };
+        }
     }
 
     private record Chain(FilterChainConfig config, FilterChainMatch m, List<CompiledCidr> dst, List<CompiledCidr> src) {
@@ -40,14 +71,7 @@ public final class FilterChainSelector {
     }
 
     static List<CompiledCidr> cidrs(List<CidrRange> ranges) {
-        if (ranges == null || ranges.isEmpty()) {
-            return List.of();
-        }
-        List<CompiledCidr> out = new ArrayList<>(ranges.size());
-        for (CidrRange r : ranges) {
-            out.add(CompiledCidr.of(r));
-        }
-        return out;
+        return CompiledCidr.of(ranges);
     }
 
     /** The matching filter chain, the default chain, or null (the connection is closed). */

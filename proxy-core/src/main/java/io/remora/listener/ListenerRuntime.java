@@ -2,6 +2,7 @@ package io.remora.listener;
 
 import io.remora.config.FilterChainConfig;
 import io.remora.config.ListenerConfig;
+import io.remora.matching.UnifiedMatcherEvaluator;
 import io.remora.stats.ListenerStats;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ public final class ListenerRuntime {
     private final ListenerStats stats;
     private final FilterChainSelector selector;
     /** Set when the listener has a filter_chain_matcher; then it alone picks the chain. */
-    private final FilterChainMatcherEvaluator matcher;
+    private final UnifiedMatcherEvaluator<String> matcher;
     private final Map<String, FilterChainConfig> chainsByName;
     private final Map<FilterChainConfig, FilterChainRuntime> chains;
 
@@ -39,7 +40,7 @@ public final class ListenerRuntime {
         this.stats = stats;
         this.selector = new FilterChainSelector(config.filterChains(), config.defaultFilterChain());
         this.matcher = config.filterChainMatcher() == null ? null
-                : new FilterChainMatcherEvaluator(config.filterChainMatcher());
+                : new UnifiedMatcherEvaluator<>(config.filterChainMatcher());
         this.chainsByName = new HashMap<>();
         for (FilterChainConfig fc : config.filterChains()) {
             chainsByName.putIfAbsent(fc.name(), fc);

@@ -25,6 +25,12 @@ public interface ConnectionFilterCallbacks {
     /** Writes bytes to downstream through the write filters after this one; ownership passes on. */
     void injectWriteDataToFilterChain(ByteBuf data, boolean endStream);
 
+    /**
+     * Where {@link #close(String)} records why, in the connection's filter state: the connection's
+     * {@code %CONNECTION_TERMINATION_DETAILS%} (tcp_proxy's access log reads it).
+     */
+    String TERMINATION_DETAILS_KEY = "remora.connection_termination_details";
+
     /** Closes the connection (Envoy: close with FlushWrite), recording why. */
     void close(String terminationDetails);
 }

@@ -337,7 +337,7 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         @Override
         public void close(String terminationDetails) {
             if (terminationDetails != null) {
-                filterState().set("remora.connection_termination_details", terminationDetails,
+                filterState().set(ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, terminationDetails,
                         FilterState.Mutability.MUTABLE);
             }
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

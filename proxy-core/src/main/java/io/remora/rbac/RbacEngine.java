@@ -1,66 +1,25 @@
 package io.remora.rbac;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-
 /**
- * Envoy's {@code RoleBasedAccessControlEngineImpl}: policies are tried in the order of their
- * names (Envoy keeps them in a sorted map), the first that matches is the effective policy,
- * and the action turns "matched" into a decision. An engine with no policies matches nothing:
- * ALLOW then denies everything, DENY allows everything.
+ * What an RBAC filter's {@code rules} or {@code matcher} (and their shadow twins) decide for a
+ * connection or request.
  */
-public final class RbacEngine {
+public sealed interface RbacEngine permits RbacPolicyEngine, RbacMatcherEngine {
 
     /** {@code config.rbac.v3.RBAC.Action}. */
-    public enum Action { ALLOW, DENY, LOG }
+    enum Action { ALLOW, DENY, LOG }
 
     /**
      * @param allowed  whether the request may pass (LOG always allows)
-     * @param policyId the name of the first policy that matched, or null when none did
+     * @param policyId the name of the first policy (or matcher action) that matched, or null when none did
+     * @param logHint  what an enforcing filter leaves as {@code envoy.common/access_log_hint}, or null
+     *                 when it leaves nothing (no LOG in play, or a matcher that matched nothing)
      */
-    public record Decision(boolean allowed, String policyId) {
+    record Decision(boolean allowed, String policyId, Boolean logHint) {
         public boolean matched() {
             return policyId != null;
         }
     }
 
-    private final Action action;
-    private final RbacPolicy[] policies;
-
-    public RbacEngine(Action action, List<RbacPolicy> policies) {
-        this.action = action;
-        List<RbacPolicy> sorted = new ArrayList<>(policies);
-        sorted.sort(Comparator.comparing(RbacPolicy::name));
-        for (int i = 1; i < sorted.size(); i++) {
-            if (sorted.get(i).name().equals(sorted.get(i - 1).name())) {
-                throw new IllegalArgumentException("duplicate policy name '" + sorted.get(i).name() + "'");
-            }
-        }
-        this.policies = sorted.toArray(new RbacPolicy[0]);
-    }
-
-    public Action action() {
-        return action;
-    }
-
-    public List<RbacPolicy> policies() {
-        return List.of(policies);
-    }
-
-    public Decision evaluate(RbacInput in) {
-        String matched = null;
-        for (RbacPolicy p : policies) {
-            if (p.matches(in)) {
-                matched = p.name();
-                break;
-            }
-        }
-        boolean allowed = switch (action) {
-            case ALLOW -> matched != null;
-            case DENY -> matched == null;
-            case LOG -> true;
-        };
-        return new Decision(allowed, matched);
-    }
+    Decision evaluate(RbacInput in);
 }

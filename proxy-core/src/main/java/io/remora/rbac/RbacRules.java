@@ -12,12 +12,14 @@ public record RbacRules(RbacEngine engine, RbacEngine shadowEngine) {
     /** Dynamic metadata keys of Envoy's RBAC filters. */
     public static final String SHADOW_EFFECTIVE_POLICY_ID = "shadow_effective_policy_id";
     public static final String SHADOW_ENGINE_RESULT = "shadow_engine_result";
+    /** The HTTP filter's enforced result, under its {@code rules_stat_prefix}. */
+    public static final String ENFORCED_EFFECTIVE_POLICY_ID = "enforced_effective_policy_id";
+    public static final String ENFORCED_ENGINE_RESULT = "enforced_engine_result";
     public static final String ENGINE_RESULT_ALLOWED = "allowed";
     public static final String ENGINE_RESULT_DENIED = "denied";
     /** LOG action: {@code access_log_hint} in the namespace shared by every filter. */
     public static final String COMMON_NAMESPACE = "envoy.common";
     public static final String ACCESS_LOG_HINT = "access_log_hint";
-
 
     /** Envoy's response code details / connection termination details for a denial. */
     public static String deniedDetails(String policyId) {

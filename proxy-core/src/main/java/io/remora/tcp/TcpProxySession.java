@@ -429,6 +429,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         if (idleTimer != null) {
             idleTimer.cancel(false);
         }
+        // A network filter that closed the connection (RBAC, ext_authz) said why; that is the reason.
+        String details = downstream == null ? null : io.remora.network.FilterState.of(downstream)
+                .get(io.remora.network.ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, String.class);
+        if (details != null) {
+            streamInfo.connectionTerminationDetails = details;
+        }
         streamInfo.finish();
         for (AccessLog log : filter.accessLogs) {
             try {

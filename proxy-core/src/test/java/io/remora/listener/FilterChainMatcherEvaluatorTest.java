@@ -1,20 +1,21 @@
 package io.remora.listener;
 
 import io.remora.config.CidrRange;
-import io.remora.config.FilterChainMatcher;
-import io.remora.config.FilterChainMatcher.And;
-import io.remora.config.FilterChainMatcher.ExactTree;
-import io.remora.config.FilterChainMatcher.FieldMatcher;
-import io.remora.config.FilterChainMatcher.Input;
-import io.remora.config.FilterChainMatcher.IpTree;
-import io.remora.config.FilterChainMatcher.MatcherList;
-import io.remora.config.FilterChainMatcher.Not;
-import io.remora.config.FilterChainMatcher.OnMatch;
-import io.remora.config.FilterChainMatcher.Or;
-import io.remora.config.FilterChainMatcher.PrefixTree;
-import io.remora.config.FilterChainMatcher.RangeMatcher;
-import io.remora.config.FilterChainMatcher.Single;
+import io.remora.config.MatchInput;
+import io.remora.config.UnifiedMatcher;
+import io.remora.config.UnifiedMatcher.And;
+import io.remora.config.UnifiedMatcher.ExactTree;
+import io.remora.config.UnifiedMatcher.FieldMatcher;
+import io.remora.config.UnifiedMatcher.IpTree;
+import io.remora.config.UnifiedMatcher.MatcherList;
+import io.remora.config.UnifiedMatcher.Not;
+import io.remora.config.UnifiedMatcher.OnMatch;
+import io.remora.config.UnifiedMatcher.Or;
+import io.remora.config.UnifiedMatcher.PrefixTree;
+import io.remora.config.UnifiedMatcher.RangeMatcher;
+import io.remora.config.UnifiedMatcher.Single;
 import io.remora.config.StringMatcher;
+import io.remora.matching.UnifiedMatcherEvaluator;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -37,26 +38,26 @@ class FilterChainMatcherEvaluatorTest {
         return conn(dst, dstPort, null, "raw_buffer", List.of(), src, 40000);
     }
 
-    private static OnMatch a(String chain) {
+    private static OnMatch<String> a(String chain) {
         return OnMatch.action(chain);
     }
 
-    private static OnMatch n(FilterChainMatcher m) {
+    private static OnMatch<String> n(UnifiedMatcher<String> m) {
         return OnMatch.nested(m);
     }
 
-    private static String eval(FilterChainMatcher m, FilterChainSelector.Input in) {
-        return new FilterChainMatcherEvaluator(m).match(in);
+    private static String eval(UnifiedMatcher<String> m, FilterChainSelector.Input in) {
+        return new UnifiedMatcherEvaluator<>(m).match(in);
     }
 
     /** The ambient waypoint's shape: destination IP first, then port (or ALPN) below it. */
     @Test
     void ipThenPortTree() throws Exception {
-        FilterChainMatcher m = new IpTree(Input.DESTINATION_IP, List.of(
-                new RangeMatcher(List.of(new CidrRange("10.104.171.68", 32)), n(new ExactTree(Input.DESTINATION_PORT,
+        UnifiedMatcher<String> m = new IpTree<>(MatchInput.DESTINATION_IP, List.of(
+                new RangeMatcher<>(List.of(new CidrRange("10.104.171.68", 32)), n(new ExactTree<>(MatchInput.DESTINATION_PORT,
                         Map.of("8000", a("vip-8000"), "8100", a("vip-8100")), null)), false),
-                new RangeMatcher(List.of(new CidrRange("192.168.195.248", 32)), n(new ExactTree(
-                        Input.APPLICATION_PROTOCOL, Map.of("'h2c'", a("direct-http"), "'http/1.1'", a("direct-http")),
+                new RangeMatcher<>(List.of(new CidrRange("192.168.195.248", 32)), n(new ExactTree<>(
+                        MatchInput.APPLICATION_PROTOCOL, Map.of("'h2c'", a("direct-http"), "'http/1.1'", a("direct-http")),
                         a("direct-tcp"))), false)), null);
         assertEquals("vip-8000", eval(m, conn("10.104.171.68", 8000, "10.0.0.9")));
         assertEquals("vip-8100", eval(m, conn("10.104.171.68", 8100, "10.0.0.9")));
@@ -69,8 +70,8 @@ class FilterChainMatcherEvaluatorTest {
 
     @Test
     void aNestedMatcherThatFindsNothingFallsBackToTheEnclosingOnNoMatch() throws Exception {
-        FilterChainMatcher m = new ExactTree(Input.DESTINATION_PORT, Map.of(
-                "8080", n(new ExactTree(Input.TRANSPORT_PROTOCOL, Map.of("tls", a("tls-8080")), null))),
+        UnifiedMatcher<String> m = new ExactTree<>(MatchInput.DESTINATION_PORT, Map.of(
+                "8080", n(new ExactTree<>(MatchInput.TRANSPORT_PROTOCOL, Map.of("tls", a("tls-8080")), null))),
                 a("passthrough"));
         assertEquals("tls-8080", eval(m, conn("1.2.3.4", 8080, null, "tls", List.of(), "5.6.7.8", 1)));
         assertEquals("passthrough", eval(m, conn("1.2.3.4", 8080, "5.6.7.8")));
@@ -79,9 +80,9 @@ class FilterChainMatcherEvaluatorTest {
 
     @Test
     void prefixTreeTriesTheLongestPrefixFirstThenShorterOnes() throws Exception {
-        FilterChainMatcher m = new PrefixTree(Input.SERVER_NAME, Map.of(
+        UnifiedMatcher<String> m = new PrefixTree<>(MatchInput.SERVER_NAME, Map.of(
                 "api.", a("api"),
-                "api.internal.", n(new ExactTree(Input.DESTINATION_PORT, Map.of("443", a("internal-443")), null))),
+                "api.internal.", n(new ExactTree<>(MatchInput.DESTINATION_PORT, Map.of("443", a("internal-443")), null))),
                 a("other"));
         assertEquals("internal-443", eval(m, conn("1.1.1.1", 443, "api.internal.example", "tls", List.of(), "2.2.2.2", 1)));
         // The longest prefix's nested matcher finds nothing: the shorter prefix still matches.
@@ -93,35 +94,35 @@ class FilterChainMatcherEvaluatorTest {
 
     @Test
     void ipRangesMostSpecificFirstAndExclusiveStopsTheFallback() throws Exception {
-        FilterChainMatcher dead = new ExactTree(Input.DESTINATION_PORT, Map.of("1", a("never")), null);
-        FilterChainMatcher wide = new IpTree(Input.SOURCE_IP, List.of(
-                new RangeMatcher(List.of(new CidrRange("10.0.0.0", 8)), a("ten"), false),
-                new RangeMatcher(List.of(new CidrRange("10.1.0.0", 16)), n(dead), false)), a("none"));
+        UnifiedMatcher<String> dead = new ExactTree<>(MatchInput.DESTINATION_PORT, Map.of("1", a("never")), null);
+        UnifiedMatcher<String> wide = new IpTree<>(MatchInput.SOURCE_IP, List.of(
+                new RangeMatcher<>(List.of(new CidrRange("10.0.0.0", 8)), a("ten"), false),
+                new RangeMatcher<>(List.of(new CidrRange("10.1.0.0", 16)), n(dead), false)), a("none"));
         assertEquals("ten", eval(wide, conn("9.9.9.9", 80, "10.1.2.3")), "a /16 that yields nothing falls to the /8");
-        FilterChainMatcher exclusive = new IpTree(Input.SOURCE_IP, List.of(
-                new RangeMatcher(List.of(new CidrRange("10.0.0.0", 8)), a("ten"), false),
-                new RangeMatcher(List.of(new CidrRange("10.1.0.0", 16)), n(dead), true)), a("none"));
+        UnifiedMatcher<String> exclusive = new IpTree<>(MatchInput.SOURCE_IP, List.of(
+                new RangeMatcher<>(List.of(new CidrRange("10.0.0.0", 8)), a("ten"), false),
+                new RangeMatcher<>(List.of(new CidrRange("10.1.0.0", 16)), n(dead), true)), a("none"));
         assertEquals("none", eval(exclusive, conn("9.9.9.9", 80, "10.1.2.3")));
         assertEquals("ten", eval(exclusive, conn("9.9.9.9", 80, "10.2.2.3")));
         assertEquals("none", eval(exclusive, conn("9.9.9.9", 80, "11.0.0.1")));
-        FilterChainMatcher v6 = new IpTree(Input.DESTINATION_IP, List.of(
-                new RangeMatcher(List.of(new CidrRange("fd00::", 8)), a("ula"), false)), null);
+        UnifiedMatcher<String> v6 = new IpTree<>(MatchInput.DESTINATION_IP, List.of(
+                new RangeMatcher<>(List.of(new CidrRange("fd00::", 8)), a("ula"), false)), null);
         assertEquals("ula", eval(v6, conn("fd00::1", 80, "::1")));
         assertNull(eval(v6, conn("10.0.0.1", 80, "::1")));
     }
 
     @Test
     void matcherListTakesTheFirstPredicateThatHoldsAndYields() throws Exception {
-        Single local = new Single(Input.SOURCE_TYPE, new StringMatcher.Exact("local", false), List.of());
-        Single port80 = new Single(Input.DESTINATION_PORT, new StringMatcher.Exact("80", false), List.of());
-        Single tenNet = new Single(Input.DIRECT_SOURCE_IP, null, List.of(new CidrRange("10.0.0.0", 8)));
-        Single highPort = new Single(Input.SOURCE_PORT, new StringMatcher.Regex(com.google.re2j.Pattern.compile("[5-9][0-9]{4}")),
+        Single local = new Single(MatchInput.SOURCE_TYPE, new StringMatcher.Exact("local", false), List.of());
+        Single port80 = new Single(MatchInput.DESTINATION_PORT, new StringMatcher.Exact("80", false), List.of());
+        Single tenNet = new Single(MatchInput.DIRECT_SOURCE_IP, null, List.of(new CidrRange("10.0.0.0", 8)));
+        Single highPort = new Single(MatchInput.SOURCE_PORT, new StringMatcher.Regex(com.google.re2j.Pattern.compile("[5-9][0-9]{4}")),
                 List.of());
-        FilterChainMatcher m = new MatcherList(List.of(
-                new FieldMatcher(new And(List.of(local, port80)), a("local-80")),
-                new FieldMatcher(port80, n(new ExactTree(Input.SERVER_NAME, Map.of("x", a("never")), null))),
-                new FieldMatcher(new Or(List.of(tenNet, highPort)), a("ten-or-high")),
-                new FieldMatcher(new Not(local), a("remote"))), a("fallback"));
+        UnifiedMatcher<String> m = new MatcherList<>(List.of(
+                new FieldMatcher<>(new And(List.of(local, port80)), a("local-80")),
+                new FieldMatcher<>(port80, n(new ExactTree<>(MatchInput.SERVER_NAME, Map.of("x", a("never")), null))),
+                new FieldMatcher<>(new Or(List.of(tenNet, highPort)), a("ten-or-high")),
+                new FieldMatcher<>(new Not(local), a("remote"))), a("fallback"));
         assertEquals("local-80", eval(m, conn("127.0.0.1", 80, "127.0.0.1")));
         assertEquals("local-80", eval(m, conn("10.9.9.9", 80, "10.9.9.9")), "same IP counts as local");
         // Second field matches but its nested matcher yields nothing: the list goes on.
@@ -134,15 +135,15 @@ class FilterChainMatcherEvaluatorTest {
     @Test
     void inputsRenderAsEnvoysNetworkInputs() throws Exception {
         var in = conn("2001:db8::1", 15006, "svc.local", "tls", List.of("h2", "http/1.1"), "::ffff:10.0.0.1", 5);
-        assertEquals("2001:db8::1", FilterChainMatcherEvaluator.value(Input.DESTINATION_IP, in));
-        assertEquals("15006", FilterChainMatcherEvaluator.value(Input.DESTINATION_PORT, in));
-        assertEquals("'h2','http/1.1'", FilterChainMatcherEvaluator.value(Input.APPLICATION_PROTOCOL, in));
-        assertEquals("svc.local", FilterChainMatcherEvaluator.value(Input.SERVER_NAME, in));
-        assertEquals("tls", FilterChainMatcherEvaluator.value(Input.TRANSPORT_PROTOCOL, in));
-        assertEquals("5", FilterChainMatcherEvaluator.value(Input.SOURCE_PORT, in));
-        assertNull(FilterChainMatcherEvaluator.value(Input.SOURCE_TYPE, in));
+        assertEquals("2001:db8::1", in.value(MatchInput.DESTINATION_IP));
+        assertEquals("15006", in.value(MatchInput.DESTINATION_PORT));
+        assertEquals("'h2','http/1.1'", in.value(MatchInput.APPLICATION_PROTOCOL));
+        assertEquals("svc.local", in.value(MatchInput.SERVER_NAME));
+        assertEquals("tls", in.value(MatchInput.TRANSPORT_PROTOCOL));
+        assertEquals("5", in.value(MatchInput.SOURCE_PORT));
+        assertNull(in.value(MatchInput.SOURCE_TYPE));
         var plain = conn("10.0.0.1", 80, "10.0.0.2");
-        assertNull(FilterChainMatcherEvaluator.value(Input.SERVER_NAME, plain));
-        assertNull(FilterChainMatcherEvaluator.value(Input.APPLICATION_PROTOCOL, plain));
+        assertNull(plain.value(MatchInput.SERVER_NAME));
+        assertNull(plain.value(MatchInput.APPLICATION_PROTOCOL));
     }
 }

@@ -1,25 +1,29 @@
 package io.remora.bench.load;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.remora.server.Transport;
 
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -34,14 +38,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code RESULT requests=.. errors=.. seconds=.. rps=..}. Runs on one event loop thread.
  */
 public final class MtlsLoad {
-    private static final ByteBuf REQUEST = Unpooled.unreleasableBuffer(Unpooled.copiedBuffer(
-            "GET / HTTP/1.1\r\nHost: bench\r\n\r\n", StandardCharsets.US_ASCII));
+    /** A request as an HttpRequest: the client codec pairs each response with the request's method. */
+    private static FullHttpRequest request() {
+        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER);
+        r.headers().set(HttpHeaderNames.HOST, "bench");
+        return r;
+    }
 
     private final SslContext ssl;
     private final Bootstrap bootstrap;
     private final boolean perRequest;
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean running = true;
 
     private MtlsLoad(EventLoopGroup group, Transport t, int port, SslContext ssl, boolean perRequest) {
@@ -61,7 +70,7 @@ public final class MtlsLoad {
     private final class Client extends SimpleChannelInboundHandler<FullHttpResponse> {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
-            ctx.writeAndFlush(REQUEST.duplicate());
+            ctx.writeAndFlush(request());
         }
 
         @Override
@@ -71,23 +80,33 @@ public final class MtlsLoad {
             } else {
                 errors.incrementAndGet();
             }
-            if (!running) {
+            if (!running || perRequest) {
                 ctx.close();
-            } else if (perRequest) {
-                ctx.close();
-                open();
             } else {
-                ctx.writeAndFlush(REQUEST.duplicate());
+                ctx.writeAndFlush(request());
             }
+        }
+
+        /** Every connection that ends (ours after a request, or the server's) is replaced while running. */
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (running) {
+                open();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (running && evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess() && reported.compareAndSet(false, true)) {
+                System.err.println("handshake failed: " + e.cause());
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             errors.incrementAndGet();
             ctx.close();
-            if (running) {
-                open();
-            }
         }
     }
 

@@ -6,7 +6,7 @@ import io.envoyproxy.envoy.extensions.filters.listener.original_src.v3.OriginalS
 import io.remora.config.Address;
 import io.remora.config.FilterChainConfig;
 import io.remora.config.FilterChainMatch;
-import io.remora.config.FilterChainMatcher;
+import io.remora.config.UnifiedMatcher;
 import io.remora.config.ListenerConfig;
 
 import java.time.Duration;
@@ -91,12 +91,12 @@ public final class ListenerTranslator {
             }
         }
         List<FilterChainConfig> chains = new ArrayList<>();
-        FilterChainMatcher matcher = null;
+        UnifiedMatcher<String> matcher = null;
         if (l.hasFilterChainMatcher()) {
             // The matcher alone picks the chain, by name; the chains' own matches are ignored.
             FieldPath mp = path.field("filter_chain_matcher");
             Set<String> actions = new LinkedHashSet<>();
-            matcher = FilterChainMatcherTranslator.translate(l.getFilterChainMatcher(), mp, actions);
+            matcher = UnifiedMatcherTranslator.filterChains(l.getFilterChainMatcher(), mp, actions);
             Map<String, Integer> byName = new HashMap<>();
             for (int i = 0; i < l.getFilterChainsCount(); i++) {
                 FieldPath fp = path.field("filter_chains").index(i);

@@ -106,12 +106,14 @@ class MtlsE2ETest {
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                           stat_prefix: inbound
+                          forward_client_cert_details: SANITIZE_SET
+                          set_current_client_cert_details: { uri: true }
                           access_log:
                           - name: envoy.access_loggers.file
                             typed_config:
                               "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                               path: %4$s
-                              log_format: { text_format_source: { inline_string: "http %%RESPONSE_CODE%% peer=%%DOWNSTREAM_PEER_URI_SAN%% v=%%DOWNSTREAM_TLS_VERSION%% sni=%%REQUESTED_SERVER_NAME%%\\n" } }
+                              log_format: { text_format_source: { inline_string: "http %%RESPONSE_CODE%% peer=%%DOWNSTREAM_PEER_URI_SAN%% v=%%DOWNSTREAM_TLS_VERSION%% sni=%%REQUESTED_SERVER_NAME%% xfcc=%%REQ(X-FORWARDED-CLIENT-CERT)%%\\n" } }
                           route_config:
                             virtual_hosts:
                             - name: app
@@ -322,6 +324,10 @@ class MtlsE2ETest {
         assertTrue(log.contains("failure=TLS_error:|CERTIFICATE_VERIFY_FAILED:certificate verify failed: SAN matcher"), log);
         assertTrue(log.contains("certificate has expired"), log);
         assertTrue(log.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE"), log);
+        // HTTP: the peer's identity in the access log and in x-forwarded-client-cert (SANITIZE_SET
+        // with the URI: By is this sidecar's own SAN, URI the client's).
+        assertTrue(log.contains("http 200 peer=" + CLIENT_ID + " v=TLSv1.3 sni=server.test xfcc=By=" + SERVER_ID + ";Hash="), log);
+        assertTrue(log.contains(";URI=" + CLIENT_ID), log);
         String clog = awaitLog(clientLog, "http upstream peer=", 1);
         assertTrue(clog.lines().anyMatch(l -> l.equals("upstream peer=" + SERVER_ID + " v=TLSv1.3")), clog);
         assertTrue(clog.lines().anyMatch(l -> l.startsWith("http upstream peer=" + SERVER_ID + " v=TLSv1.")), clog);

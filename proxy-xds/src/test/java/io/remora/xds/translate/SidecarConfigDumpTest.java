@@ -11,7 +11,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.remora.config.ClusterConfig;
-import io.remora.listener.FilterChainMatcherEvaluator;
+import io.remora.matching.UnifiedMatcherEvaluator;
 import io.remora.listener.FilterChainSelector;
 import io.remora.config.ListenerConfig;
 import io.remora.xds.TestResources;
@@ -99,7 +99,7 @@ class SidecarConfigDumpTest {
         Listener internal = unpack(ld.getDynamicListeners(0).getActiveState().getListener(), Listener.class);
         ListenerConfig lc = ListenerTranslator.translate(internal, FieldPath.of("main_internal"), CTX);
         assertEquals(new io.remora.config.Address.Internal("main_internal", ""), lc.address());
-        var eval = new FilterChainMatcherEvaluator(lc.filterChainMatcher());
+        var eval = new UnifiedMatcherEvaluator<>(lc.filterChainMatcher());
         assertEquals("inbound-vip|8000||httpbin.default.svc.cluster.local-http",
                 eval.match(conn("10.104.171.68", 8000, "raw_buffer", List.of())));
         assertEquals("inbound-vip|8100||httpbin.default.svc.cluster.local-http",
@@ -125,8 +125,8 @@ class SidecarConfigDumpTest {
         var m = ProtoJson.merge(ConfigDocuments.parseJson(json, "m.json"),
                 com.github.xds.type.matcher.v3.Matcher.newBuilder(), FieldPath.ROOT, CTX).build();
         java.util.Set<String> actions = new java.util.LinkedHashSet<>();
-        var eval = new FilterChainMatcherEvaluator(
-                FilterChainMatcherTranslator.translate(m, FieldPath.of("filter_chain_matcher"), actions));
+        var eval = new UnifiedMatcherEvaluator<>(
+                UnifiedMatcherTranslator.filterChains(m, FieldPath.of("filter_chain_matcher"), actions));
         assertEquals(java.util.Set.of("tls-8080", "http-8080", "tcp-8080", "passthrough"), actions);
         assertEquals("tls-8080", eval.match(conn("10.0.0.1", 8080, "tls", List.of("h2"))));
         assertEquals("http-8080", eval.match(conn("10.0.0.1", 8080, "raw_buffer", List.of("h2c"))));

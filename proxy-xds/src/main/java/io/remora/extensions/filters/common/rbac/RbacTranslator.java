@@ -1,5 +1,6 @@
 package io.remora.extensions.filters.common.rbac;
 
+import com.github.xds.type.matcher.v3.Matcher;
 import io.envoyproxy.envoy.config.rbac.v3.MetadataSource;
 import io.envoyproxy.envoy.config.rbac.v3.Permission;
 import io.envoyproxy.envoy.config.rbac.v3.Policy;
@@ -13,6 +14,7 @@ import io.remora.rbac.MetadataMatch;
 import io.remora.rbac.RbacEngine;
 import io.remora.rbac.RbacMatcher;
 import io.remora.rbac.RbacPolicy;
+import io.remora.rbac.RbacPolicyEngine;
 import io.remora.rbac.ValueMatch;
 import io.remora.route.CompiledHeaderMatcher;
 import io.remora.xds.translate.FieldPath;
@@ -26,9 +28,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code envoy.config.rbac.v3.RBAC} into an {@link RbacEngine}, shared by the network and HTTP
+ * {@code envoy.config.rbac.v3.RBAC} into an {@link RbacPolicyEngine}, shared by the network and HTTP
  * RBAC filters. Validates as Envoy's proto rules and factories do; what Remora cannot evaluate
- * (CEL conditions, matcher extensions, custom principals, route metadata, URI templates) is
+ * (CEL conditions, permission matcher extensions, custom principals, route metadata, URI templates) is
  * refused with its field path, since skipping part of a policy would change who may pass.
  */
 public final class RbacTranslator {
@@ -37,24 +39,40 @@ public final class RbacTranslator {
     }
 
     /**
-     * The enforced and shadow engines of a filter config; a matcher tree (which Envoy prefers over
-     * rules when both are set) is refused, as Remora does not evaluate it.
+     * The enforced and shadow engines of a filter config. A matcher wins over rules when both are
+     * set (Envoy ignores the rules then, with a warning).
+     *
+     * @param matcher       {@code matcher}, or null when unset
+     * @param shadowMatcher {@code shadow_matcher}, or null when unset
      */
-    public static io.remora.rbac.RbacRules rules(boolean hasRules, RBAC rules, boolean hasMatcher,
-                                                 boolean hasShadowRules, RBAC shadowRules, boolean hasShadowMatcher,
-                                                 FieldPath path, TranslationContext ctx) {
-        if (hasMatcher) {
-            throw path.field("matcher").error("the RBAC matcher tree is not supported; use rules");
+    public static io.remora.rbac.RbacRules rules(boolean hasRules, RBAC rules, Matcher matcher,
+                                                 boolean hasShadowRules, RBAC shadowRules, Matcher shadowMatcher,
+                                                 RbacMatcherTranslator.Filter filter, FieldPath path,
+                                                 TranslationContext ctx) {
+        RbacEngine engine = null;
+        if (matcher != null) {
+            if (hasRules) {
+                ctx.warnOnce("rbac:rules_and_matcher", "RBAC rules are ignored when matcher is configured, first at "
+                        + path.field("rules"));
+            }
+            engine = RbacMatcherTranslator.engine(matcher, path.field("matcher"), filter);
+        } else if (hasRules) {
+            engine = engine(rules, path.field("rules"), ctx);
         }
-        if (hasShadowMatcher) {
-            throw path.field("shadow_matcher").error("the RBAC matcher tree is not supported; use shadow_rules");
+        RbacEngine shadow = null;
+        if (shadowMatcher != null) {
+            if (hasShadowRules) {
+                ctx.warnOnce("rbac:shadow_rules_and_matcher", "RBAC shadow rules are ignored when shadow matcher is"
+                        + " configured, first at " + path.field("shadow_rules"));
+            }
+            shadow = RbacMatcherTranslator.engine(shadowMatcher, path.field("shadow_matcher"), filter);
+        } else if (hasShadowRules) {
+            shadow = engine(shadowRules, path.field("shadow_rules"), ctx);
         }
-        RbacEngine engine = hasRules ? engine(rules, path.field("rules"), ctx) : null;
-        RbacEngine shadow = hasShadowRules ? engine(shadowRules, path.field("shadow_rules"), ctx) : null;
         return new io.remora.rbac.RbacRules(engine, shadow);
     }
 
-    public static RbacEngine engine(RBAC rbac, FieldPath path, TranslationContext ctx) {
+    public static RbacPolicyEngine engine(RBAC rbac, FieldPath path, TranslationContext ctx) {
         RbacEngine.Action action = switch (rbac.getAction()) {
             case ALLOW -> RbacEngine.Action.ALLOW;
             case DENY -> RbacEngine.Action.DENY;
@@ -70,7 +88,7 @@ public final class RbacTranslator {
         for (Map.Entry<String, Policy> e : new TreeMap<>(rbac.getPoliciesMap()).entrySet()) {
             policies.add(policy(e.getKey(), e.getValue(), path.field("policies").key(e.getKey())));
         }
-        return new RbacEngine(action, policies);
+        return new RbacPolicyEngine(action, policies);
     }
 
     static RbacPolicy policy(String name, Policy p, FieldPath path) {

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBACPerRoute;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
+import io.remora.extensions.filters.common.rbac.RbacMatcherTranslator;
 import io.remora.extensions.filters.common.rbac.RbacTranslator;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.rbac.RbacRules;
@@ -46,8 +47,9 @@ public final class RbacExtension implements HttpFilterExtension<RbacConfig> {
             ctx.warnOnce("rbac:track_per_rule_stats", "ignoring RBAC track_per_rule_stats (per-policy counters are"
                     + " not kept), first at " + path.field("track_per_rule_stats"));
         }
-        RbacRules rules = RbacTranslator.rules(r.hasRules(), r.getRules(), r.hasMatcher(), r.hasShadowRules(),
-                r.getShadowRules(), r.hasShadowMatcher(), path, ctx);
+        RbacRules rules = RbacTranslator.rules(r.hasRules(), r.getRules(), r.hasMatcher() ? r.getMatcher() : null,
+                r.hasShadowRules(), r.getShadowRules(), r.hasShadowMatcher() ? r.getShadowMatcher() : null,
+                RbacMatcherTranslator.Filter.HTTP, path, ctx);
         return new RbacConfig(rules, r.getRulesStatPrefix(), r.getShadowRulesStatPrefix());
     }
 
@@ -59,8 +61,9 @@ public final class RbacExtension implements HttpFilterExtension<RbacConfig> {
         }
         RBAC r = pr.getRbac();
         FieldPath rp = path.field("rbac");
-        return new RbacPerRouteConfig(RbacTranslator.rules(r.hasRules(), r.getRules(), r.hasMatcher(),
-                r.hasShadowRules(), r.getShadowRules(), r.hasShadowMatcher(), rp, ctx));
+        return new RbacPerRouteConfig(RbacTranslator.rules(r.hasRules(), r.getRules(),
+                r.hasMatcher() ? r.getMatcher() : null, r.hasShadowRules(), r.getShadowRules(),
+                r.hasShadowMatcher() ? r.getShadowMatcher() : null, RbacMatcherTranslator.Filter.HTTP, rp, ctx));
     }
 
     @Override

@@ -71,9 +71,16 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
             return FilterStatus.CONTINUE;
         }
         RbacEngine.Decision d = engine.evaluate(this);
-        if (engine.action() == RbacEngine.Action.LOG) {
-            cb.streamInfo().setDynamicMetadata(RbacRules.COMMON_NAMESPACE, RbacRules.ACCESS_LOG_HINT, d.matched());
+        if (d.logHint() != null) {
+            cb.streamInfo().setDynamicMetadata(RbacRules.COMMON_NAMESPACE, RbacRules.ACCESS_LOG_HINT, d.logHint());
         }
+        String prefix = config.rulesStatPrefix();
+        if (d.policyId() != null) {
+            cb.streamInfo().setDynamicMetadata(RbacConfig.NAME, prefix + RbacRules.ENFORCED_EFFECTIVE_POLICY_ID,
+                    d.policyId());
+        }
+        cb.streamInfo().setDynamicMetadata(RbacConfig.NAME, prefix + RbacRules.ENFORCED_ENGINE_RESULT,
+                d.allowed() ? RbacRules.ENGINE_RESULT_ALLOWED : RbacRules.ENGINE_RESULT_DENIED);
         if (d.allowed()) {
             stats.allowed.increment();
             return FilterStatus.CONTINUE;

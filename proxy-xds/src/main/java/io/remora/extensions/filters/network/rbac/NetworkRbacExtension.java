@@ -2,6 +2,7 @@ package io.remora.extensions.filters.network.rbac;
 
 import io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC;
 import io.remora.extensions.NetworkFilterExtension;
+import io.remora.extensions.filters.common.rbac.RbacMatcherTranslator;
 import io.remora.extensions.filters.common.rbac.RbacTranslator;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.rbac.RbacRules;
@@ -53,8 +54,9 @@ public final class NetworkRbacExtension implements NetworkFilterExtension<Networ
             }
             delay = Duration.ofSeconds(d.getSeconds(), d.getNanos());
         }
-        RbacRules rules = RbacTranslator.rules(r.hasRules(), r.getRules(), r.hasMatcher(), r.hasShadowRules(),
-                r.getShadowRules(), r.hasShadowMatcher(), path, ctx);
+        RbacRules rules = RbacTranslator.rules(r.hasRules(), r.getRules(), r.hasMatcher() ? r.getMatcher() : null,
+                r.hasShadowRules(), r.getShadowRules(), r.hasShadowMatcher() ? r.getShadowMatcher() : null,
+                RbacMatcherTranslator.Filter.NETWORK, path, ctx);
         return new NetworkRbacConfig(rules, r.getStatPrefix(), r.getShadowRulesStatPrefix(), continuous, delay);
     }
 

@@ -107,9 +107,9 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
                     d.allowed() ? RbacRules.ENGINE_RESULT_ALLOWED : RbacRules.ENGINE_RESULT_DENIED);
             metadata().put(NetworkRbacConfig.NAME, ns);
         } else {
-            if (engine.action() == RbacEngine.Action.LOG) {
+            if (d.logHint() != null) {
                 metadata().computeIfAbsent(RbacRules.COMMON_NAMESPACE, k -> new HashMap<>(2))
-                        .put(RbacRules.ACCESS_LOG_HINT, d.matched());
+                        .put(RbacRules.ACCESS_LOG_HINT, d.logHint());
             }
             (d.allowed() ? stats.allowed : stats.denied).increment();
         }

@@ -118,7 +118,7 @@ public class IstioFixtureAuthorizationTest {
                 network++;
                 assertEquals("tcp.", n.statPrefix());
                 // rules: {} is an ALLOW engine without policies: every connection on these chains is denied.
-                assertTrue(n.rules().engine().policies().isEmpty());
+                assertTrue(((io.remora.rbac.RbacPolicyEngine) n.rules().engine()).policies().isEmpty());
             }
         }
         assertEquals(10, http);

@@ -5,6 +5,7 @@ import io.remora.config.HttpFilterEntry;
 import io.remora.config.PerFilterConfig;
 import io.remora.extensions.filters.network.rbac.NetworkRbacConfig;
 import io.remora.rbac.RbacEngine;
+import io.remora.rbac.RbacPolicyEngine;
 import io.remora.rbac.RbacRules;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.TranslationException;
@@ -101,16 +102,16 @@ class RbacTranslationTest {
         assertEquals("tcp.", net.statPrefix());
         assertTrue(net.continuous());
         assertEquals(Duration.ofMillis(500), net.delayDeny());
-        assertEquals(RbacEngine.Action.ALLOW, net.rules().engine().action());
-        assertTrue(net.rules().engine().policies().isEmpty());
+        assertEquals(RbacEngine.Action.ALLOW, ((RbacPolicyEngine) net.rules().engine()).action());
+        assertTrue(((RbacPolicyEngine) net.rules().engine()).policies().isEmpty());
         assertNull(net.rules().shadowEngine());
 
         HttpConnectionManagerConfig hcm = (HttpConnectionManagerConfig) chain.filters().get(1);
         HttpFilterEntry f = hcm.httpFilters().get(0);
         RbacConfig http = (RbacConfig) f.config();
         assertEquals("envoy.filters.http.rbac", f.name());
-        assertEquals(RbacEngine.Action.DENY, http.rules().engine().action());
-        assertEquals("deny-admin", http.rules().engine().policies().get(0).name());
+        assertEquals(RbacEngine.Action.DENY, ((RbacPolicyEngine) http.rules().engine()).action());
+        assertEquals("deny-admin", ((RbacPolicyEngine) http.rules().engine()).policies().get(0).name());
         assertEquals("dry_", http.shadowRulesStatPrefix());
         PerFilterConfig pf = hcm.routeConfig().virtualHosts().get(0).routes().get(0).perFilterConfigs()
                 .get("envoy.filters.http.rbac");
@@ -197,9 +198,9 @@ class RbacTranslationTest {
     }
 
     @Test
-    void matcherTreeRefused() {
+    void emptyMatcherListRefused() {
         var e = fail(NET_OK, "matcher: {matcher_list: {matchers: []}}", ROUTE_OK);
-        assertEquals(HTTP + ".matcher", e.path());
+        assertEquals(HTTP + ".matcher.matcher_list.matchers", e.path());
     }
 
     @Test

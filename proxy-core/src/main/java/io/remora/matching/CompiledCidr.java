@@ -1,13 +1,27 @@
-package io.remora.listener;
+package io.remora.matching;
 
 import io.remora.config.CidrRange;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A CIDR range as bytes, so a connection's address is tested without parsing or allocation. */
-record CompiledCidr(byte[] prefix, int len) {
+public record CompiledCidr(byte[] prefix, int len) {
 
-    static CompiledCidr of(CidrRange r) {
+    /** The ranges compiled; empty when there are none. */
+    public static List<CompiledCidr> of(List<CidrRange> ranges) {
+        if (ranges == null || ranges.isEmpty()) {
+            return List.of();
+        }
+        List<CompiledCidr> out = new ArrayList<>(ranges.size());
+        for (CidrRange r : ranges) {
+            out.add(of(r));
+        }
+        return out;
+    }
+
+    public static CompiledCidr of(CidrRange r) {
         try {
             byte[] p = InetAddress.getByName(r.addressPrefix()).getAddress();
             return new CompiledCidr(p, Math.min(r.prefixLen(), p.length * 8));
@@ -16,7 +30,7 @@ record CompiledCidr(byte[] prefix, int len) {
         }
     }
 
-    boolean contains(byte[] ip) {
+    public boolean contains(byte[] ip) {
         if (ip.length != prefix.length) {
             return false;
         }

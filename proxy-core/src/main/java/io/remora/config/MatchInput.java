@@ -1,0 +1,49 @@
+package io.remora.config;
+
+/**
+ * One data input of a {@link UnifiedMatcher}: the connection facts of Envoy's network inputs
+ * ({@code envoy.extensions.matching.common_inputs.network.v3.*}), the peer certificate's
+ * ({@code ...common_inputs.ssl.v3.*}), a request header ({@code HttpRequestHeaderMatchInput})
+ * or a filter state object ({@code FilterStateInput}).
+ *
+ * @param key the header name (lower case) or filter state key; null for the other kinds
+ */
+public record MatchInput(Kind kind, String key) {
+
+    public enum Kind {
+        DESTINATION_IP, DESTINATION_PORT, SOURCE_IP, SOURCE_PORT, DIRECT_SOURCE_IP, SOURCE_TYPE, SERVER_NAME,
+        TRANSPORT_PROTOCOL, APPLICATION_PROTOCOL, URI_SAN, DNS_SAN, SUBJECT, REQUEST_HEADER, FILTER_STATE
+    }
+
+    public static final MatchInput DESTINATION_IP = new MatchInput(Kind.DESTINATION_IP, null);
+    public static final MatchInput DESTINATION_PORT = new MatchInput(Kind.DESTINATION_PORT, null);
+    public static final MatchInput SOURCE_IP = new MatchInput(Kind.SOURCE_IP, null);
+    public static final MatchInput SOURCE_PORT = new MatchInput(Kind.SOURCE_PORT, null);
+    public static final MatchInput DIRECT_SOURCE_IP = new MatchInput(Kind.DIRECT_SOURCE_IP, null);
+    public static final MatchInput SOURCE_TYPE = new MatchInput(Kind.SOURCE_TYPE, null);
+    public static final MatchInput SERVER_NAME = new MatchInput(Kind.SERVER_NAME, null);
+    public static final MatchInput TRANSPORT_PROTOCOL = new MatchInput(Kind.TRANSPORT_PROTOCOL, null);
+    public static final MatchInput APPLICATION_PROTOCOL = new MatchInput(Kind.APPLICATION_PROTOCOL, null);
+    public static final MatchInput URI_SAN = new MatchInput(Kind.URI_SAN, null);
+    public static final MatchInput DNS_SAN = new MatchInput(Kind.DNS_SAN, null);
+    public static final MatchInput SUBJECT = new MatchInput(Kind.SUBJECT, null);
+
+    public MatchInput {
+        if ((kind == Kind.REQUEST_HEADER || kind == Kind.FILTER_STATE) == (key == null)) {
+            throw new IllegalArgumentException(kind + (key == null ? " needs a key" : " takes no key"));
+        }
+    }
+
+    public static MatchInput requestHeader(String name) {
+        return new MatchInput(Kind.REQUEST_HEADER, name.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    public static MatchInput filterState(String key) {
+        return new MatchInput(Kind.FILTER_STATE, key);
+    }
+
+    /** Whether the IP matchers can take it (an address input). */
+    public boolean isAddress() {
+        return kind == Kind.DESTINATION_IP || kind == Kind.SOURCE_IP || kind == Kind.DIRECT_SOURCE_IP;
+    }
+}

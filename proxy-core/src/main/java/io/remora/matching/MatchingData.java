@@ -1,0 +1,53 @@
+package io.remora.matching;
+
+import io.netty.util.NetUtil;
+import io.remora.config.MatchInput;
+
+import java.net.InetAddress;
+import java.util.List;
+
+/** What a {@link UnifiedMatcherEvaluator} reads its inputs from: a connection, or a request on one. */
+public interface MatchingData {
+
+    /** The input's value as Envoy's input renders it; null when it has none (it then matches no key). */
+    String value(MatchInput input);
+
+    /** An address input's address, or null when there is none. */
+    InetAddress address(MatchInput input);
+
+    /**
+     * False when the input cannot be had at all here (Envoy's {@code NotAvailable}: the peer
+     * certificate inputs on a plaintext connection); the whole evaluation then yields no action,
+     * whatever {@code on_no_match} says.
+     */
+    default boolean available(MatchInput input) {
+        return true;
+    }
+
+    static String address(InetAddress a) {
+        return a == null ? null : NetUtil.toAddressString(a);
+    }
+
+    static String port(int port) {
+        return port > 0 ? Integer.toString(port) : null;
+    }
+
+    /** Envoy's ApplicationProtocolInput: each protocol quoted, comma-separated; null when none. */
+    static String applicationProtocols(List<String> alpn) {
+        if (alpn == null || alpn.isEmpty()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String p : alpn) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append('\'').append(p).append('\'');
+        }
+        return sb.toString();
+    }
+
+    static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

@@ -1,0 +1,118 @@
+package io.remora.xds.translate;
+
+import io.remora.testing.TestCerts;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A listener's {@code DownstreamTlsContext} that cannot be honoured fails the config with its
+ * field path (it must never serve plaintext or a weaker TLS than asked); what can be honoured loads.
+ */
+class TransportSocketTranslatorTest {
+
+    static final String TS = "static_resources.listeners[0].filter_chains[0].transport_socket.typed_config";
+    static final TestCerts.Leaf LEAF = TestCerts.ca("ca").issue("server", "spiffe://cluster.local/ns/a/sa/b");
+    static final String CERTS = """
+            tls_certificates:
+            - certificate_chain: { inline_string: "%s" }
+              private_key: { inline_string: "%s" }
+            """.formatted(LEAF.certPem().replace("\n", "\\n"), LEAF.keyPem().replace("\n", "\\n"));
+
+    static String bootstrap(String tlsContext) {
+        return """
+                static_resources:
+                  listeners:
+                  - name: l
+                    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: t
+                          cluster: c
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                %s
+                  clusters:
+                  - name: c
+                    type: STATIC
+                    load_assignment:
+                      cluster_name: c
+                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+                """.formatted(tlsContext.indent(10).stripTrailing());
+    }
+
+    static Stream<Arguments> refused() {
+        return Stream.of(
+                Arguments.of("no certificate", "common_tls_context: {}", TS + ".common_tls_context", "needs tls_certificates"),
+                Arguments.of("client certificate required without a CA", "require_client_certificate: true\n"
+                        + "common_tls_context:\n" + CERTS.indent(2), TS + ".require_client_certificate", "validation context"),
+                Arguments.of("session ticket keys", "session_ticket_keys: { keys: [{ inline_string: x }] }\n"
+                        + "common_tls_context:\n" + CERTS.indent(2), TS, "session_ticket_keys"),
+                Arguments.of("require_sni", "require_sni: true\ncommon_tls_context:\n" + CERTS.indent(2),
+                        TS + ".require_sni", "require_sni"),
+                Arguments.of("SAN matcher without a trusted CA", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  validation_context:\n    match_typed_subject_alt_names: [{ san_type: URI, matcher: { exact: x } }]\n",
+                        TS + ".common_tls_context.validation_context", "without trusted CA"),
+                Arguments.of("minimum version above maximum", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  tls_params: { tls_minimum_protocol_version: TLSv1_3, tls_maximum_protocol_version: TLSv1_2 }\n",
+                        TS + ".common_tls_context.tls_params", "above"),
+                Arguments.of("combined validation without its SDS secret", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  combined_validation_context: { default_validation_context: {} }\n",
+                        TS + ".common_tls_context.combined_validation_context.validation_context_sds_secret_config",
+                        "required"),
+                Arguments.of("certificate provider", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  tls_certificate_provider_instance: { instance_name: x }\n", TS + ".common_tls_context",
+                        "certificate provider"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refused")
+    void refusesWithThePath(String name, String tls, String path, String message) {
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(bootstrap(tls), "tls.yaml"));
+        assertEquals(path, e.path(), e.getMessage());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void unknownTransportSocketIsRefused() {
+        String yaml = bootstrap("").replace(
+                "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+                "type.googleapis.com/envoy.extensions.transport_sockets.alts.v3.Alts");
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml, "tls.yaml"));
+        assertEquals(TS, e.path());
+        assertTrue(e.getMessage().contains("unsupported downstream transport socket"), e.getMessage());
+    }
+
+    @Test
+    void istioShapedContextLoads() {
+        String yaml = bootstrap("""
+                require_client_certificate: true
+                disable_stateless_session_resumption: true
+                common_tls_context:
+                  alpn_protocols: [h2, http/1.1, istio-peer-exchange, istio]
+                  tls_params: { tls_minimum_protocol_version: TLSv1_2, cipher_suites: [ECDHE-ECDSA-AES256-GCM-SHA384] }
+                  tls_certificate_sds_secret_configs: [{ name: default, sds_config: { ads: {} } }]
+                  combined_validation_context:
+                    default_validation_context:
+                      match_typed_subject_alt_names: [{ san_type: URI, matcher: { prefix: "spiffe://cluster.local/" } }]
+                    validation_context_sds_secret_config: { name: ROOTCA, sds_config: { ads: {} } }
+                """);
+        assertNotNull(new BootstrapLoader().loadString(yaml, "tls.yaml"));
+    }
+}
