@@ -72,7 +72,8 @@ final class TlsContextFactory {
         }
     }
 
-    static SslContext client(TransportSocketConfig ts, Material m, List<String> alpnFallback, TlsProvider provider,
+    /** @param alpn the protocols to offer (the context's own, an override, or the pool's); empty: none */
+    static SslContext client(TransportSocketConfig ts, Material m, List<String> alpn, TlsProvider provider,
                              TlsStats stats) throws SSLException {
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider.netty());
@@ -83,7 +84,6 @@ final class TlsContextFactory {
             b.trustManager(verifier != null ? verifier : new PeerCertificateVerifier(CertificateValidation.NONE, stats));
             // Hostname checks are Envoy's SAN matchers', not the JDK's.
             b.endpointIdentificationAlgorithm(null);
-            List<String> alpn = ts.alpnProtocols().isEmpty() ? alpnFallback : ts.alpnProtocols();
             common(b, ts, alpn, provider, false);
             return b.build();
         } catch (GeneralSecurityException | RuntimeException e) {

@@ -93,6 +93,12 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
 
     @Override
     public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback) throws SSLException {
+        return newHandler(alloc, host, alpnFallback, null);
+    }
+
+    @Override
+    public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
+                                 List<String> alpnOverride) throws SSLException {
         TlsContextProvider tls = select(host);
         if (tls == null) {
             return null;
@@ -100,8 +106,11 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
         TransportSocketConfig c = tls.config();
         String sni = c.sni() == null || c.sni().isEmpty() ? null : c.sni();
         int port = host.address() instanceof InetSocketAddress a ? a.getPort() : -1;
-        SslHandler h = sni == null ? tls.current(alpnFallback).newHandler(alloc)
-                : tls.current(alpnFallback).newHandler(alloc, sni, port);
+        // The context's own ALPN unless overridden; the pool's protocol when it names none.
+        List<String> alpn = alpnOverride != null ? alpnOverride
+                : c.alpnProtocols().isEmpty() ? alpnFallback : c.alpnProtocols();
+        SslHandler h = sni == null ? tls.current(alpn).newHandler(alloc)
+                : tls.current(alpn).newHandler(alloc, sni, port);
         HandshakeStats.count(h, tls.stats());
         return h;
     }

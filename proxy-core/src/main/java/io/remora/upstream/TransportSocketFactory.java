@@ -25,4 +25,14 @@ public interface TransportSocketFactory {
      *                      arrived): the connect fails with that reason
      */
     SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback) throws SSLException;
+
+    /**
+     * As {@link #newHandler(ByteBufAllocator, Host, List)}, offering {@code alpnOverride} (when
+     * not null) instead of the TLS context's protocols, as Envoy's upstream TLS does with an
+     * application protocol override.
+     */
+    default SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
+                                  List<String> alpnOverride) throws SSLException {
+        return newHandler(alloc, host, alpnFallback);
+    }
 }

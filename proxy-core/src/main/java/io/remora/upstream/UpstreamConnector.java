@@ -61,14 +61,23 @@ public final class UpstreamConnector {
      * @param alpnFallback ALPN to offer when the cluster's TLS context names none
      * @param relay        a byte relay (tcp_proxy): reads start off, half-close is kept, reads grow
      * @param recvAllocator read sizing, or null for Netty's default
+     * @param alpnOverride  ALPN to offer instead of the TLS context's (filter state
+     *                      {@code envoy.network.application_protocols}), or null
      */
     public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator,
-                          OriginalSource originalSource) {
+                          OriginalSource originalSource, List<String> alpnOverride) {
         public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, null);
         public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, null);
 
         public ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
-            this(alpnFallback, relay, recvAllocator, null);
+            this(alpnFallback, relay, recvAllocator, null, null);
+        }
+
+        /** These options binding as original_src says and offering {@code alpnOverride} (nulls: unchanged). */
+        public ConnectOptions with(OriginalSource os, List<String> override) {
+            return os == null && override == null ? this
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, os != null ? os : originalSource,
+                    override != null ? override : alpnOverride);
         }
 
         /**
@@ -81,7 +90,7 @@ public final class UpstreamConnector {
 
         /** These options binding as original_src says; unchanged for null. */
         public ConnectOptions withOriginalSource(OriginalSource os) {
-            return os == null ? this : new ConnectOptions(alpnFallback, relay, recvAllocator, os);
+            return with(os, null);
         }
     }
 
@@ -125,7 +134,8 @@ public final class UpstreamConnector {
         SslHandler tls;
         try {
             // Made before the socket opens: TLS material that is not there costs no connection.
-            tls = cluster.transportSocketFactory().newHandler(ByteBufAllocator.DEFAULT, host, options.alpnFallback());
+            tls = cluster.transportSocketFactory().newHandler(ByteBufAllocator.DEFAULT, host, options.alpnFallback(),
+                    options.alpnOverride());
         } catch (javax.net.ssl.SSLException | RuntimeException e) {
             loop.execute(() -> callback.onFailure(null, e, true));
             return null;

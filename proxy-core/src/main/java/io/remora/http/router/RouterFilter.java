@@ -22,6 +22,7 @@ import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.http.upstream.Cancellable;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.HeaderConversion;
+import io.remora.http.upstream.PoolOptions;
 import io.remora.http.upstream.ResetReason;
 import io.remora.network.ConnectionInfo;
 import io.remora.route.RouteEntry;
@@ -31,7 +32,6 @@ import io.remora.upstream.Host;
 import io.remora.upstream.LoadBalancerContext;
 import io.remora.upstream.OutlierMonitor;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -325,12 +325,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         host.activeRequests.incrementAndGet();
         info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
-        // original_src listeners: the upstream connection binds the downstream's address (pools keyed by it).
+        // original_src binds the downstream's address, filter state may override ALPN: pools keyed by both.
         Cancellable c = tunnel != null && tunnel.terminate
                 ? io.remora.http.upstream.TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
                         host, ci == null ? null : ci.originalSource(), a)
                 : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
-                        ci == null ? null : ci.originalSource()).newStream(a);
+                        PoolOptions.forRequest(ci == null ? null : ci.originalSource(), info.filterState)).newStream(a);
         if (a.stream == null && !a.finished) {
             a.pending = c;
         }

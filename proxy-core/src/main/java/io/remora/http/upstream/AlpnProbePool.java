@@ -3,7 +3,6 @@ package io.remora.http.upstream;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.network.OriginalSource;
 import io.remora.server.Transport;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
@@ -31,18 +30,18 @@ final class AlpnProbePool implements ConnectionPool {
     private final Transport transport;
     private final Cluster cluster;
     private final Host host;
-    private final OriginalSource source;
+    private final PoolOptions options;
     private final Runnable onIdle;
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private boolean probing;
 
-    AlpnProbePool(EventLoop loop, Transport transport, Cluster cluster, Host host, OriginalSource source,
+    AlpnProbePool(EventLoop loop, Transport transport, Cluster cluster, Host host, PoolOptions options,
                   Runnable onIdle) {
         this.loop = loop;
         this.transport = transport;
         this.cluster = cluster;
         this.host = host;
-        this.source = source;
+        this.options = options;
         this.onIdle = onIdle;
     }
 
@@ -79,7 +78,7 @@ final class AlpnProbePool implements ConnectionPool {
     public Cancellable newStream(UpstreamCallbacks callbacks) {
         UpstreamProtocol p = known(cluster, host);
         if (p != null) {
-            return ConnectionPools.get(loop, transport, cluster, host, p, source).newStream(callbacks);
+            return ConnectionPools.get(loop, transport, cluster, host, p, options).newStream(callbacks);
         }
         Waiting w = new Waiting(callbacks);
         waiting.add(w);
@@ -97,7 +96,7 @@ final class AlpnProbePool implements ConnectionPool {
         cluster.stats().upstreamCxTotal.increment();
         host.stats.cxTotal.increment();
         HoldReads hold = new HoldReads();
-        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.withOriginalSource(source),
+        new UpstreamConnector(transport).connect(loop, cluster, host, PROBE.with(options == null ? null : options.source(), options == null ? null : options.alpnOverride()),
                 ch -> ch.pipeline().addLast(hold), new UpstreamConnector.Callback() {
             @Override
             public void onConnected(Channel channel) {
@@ -108,7 +107,7 @@ final class AlpnProbePool implements ConnectionPool {
                 // As Envoy's mixed pool: the connection that learned the protocol carries the
                 // requests. Handed over now, as the handshake completes, before the peer's
                 // first bytes (an h2 server's SETTINGS) are read.
-                ConnectionPool pool = ConnectionPools.get(loop, transport, cluster, host, known(cluster, host), source);
+                ConnectionPool pool = ConnectionPools.get(loop, transport, cluster, host, known(cluster, host), options);
                 if (pool instanceof Http2ConnectionPool h2) {
                     h2.adopt(channel);
                 } else {
@@ -185,7 +184,7 @@ final class AlpnProbePool implements ConnectionPool {
 
     private void dispatch() {
         UpstreamProtocol p = known(cluster, host);
-        ConnectionPool pool = ConnectionPools.get(loop, transport, cluster, host, p, source);
+        ConnectionPool pool = ConnectionPools.get(loop, transport, cluster, host, p, options);
         Waiting w;
         while ((w = waiting.pollFirst()) != null) {
             if (!w.cancelled) {

@@ -26,7 +26,7 @@ public final class ConnectionPools {
         }
     };
 
-    /** Pools of original_src connections, by host (identity) and source. */
+    /** Pools of connections with their own options (original_src, ALPN override), by host (identity) and options. */
     private static final FastThreadLocal<Map<Object, ConnectionPool[]>> SOURCED_POOLS = new FastThreadLocal<>() {
         @Override
         protected Map<Object, ConnectionPool[]> initialValue() {
@@ -34,7 +34,7 @@ public final class ConnectionPools {
         }
     };
 
-    private record SourcedKey(Host host, OriginalSource source) {
+    private record OptionsKey(Host host, PoolOptions options) {
     }
 
     private ConnectionPools() {
@@ -47,7 +47,7 @@ public final class ConnectionPools {
      */
     public static ConnectionPool get(EventLoop loop, Transport transport, Cluster cluster, Host host,
                                      UpstreamProtocol protocol) {
-        return get(loop, transport, cluster, host, protocol, null);
+        return get(loop, transport, cluster, host, protocol, (PoolOptions) null);
     }
 
     /**
@@ -58,14 +58,23 @@ public final class ConnectionPools {
      */
     public static ConnectionPool get(EventLoop loop, Transport transport, Cluster cluster, Host host,
                                      UpstreamProtocol protocol, OriginalSource source) {
+        return get(loop, transport, cluster, host, protocol, PoolOptions.of(source, null));
+    }
+
+    /**
+     * The pool for {@code host} whose connections are made with {@code options} (original_src,
+     * ALPN override); null options are the host's plain pools.
+     */
+    public static ConnectionPool get(EventLoop loop, Transport transport, Cluster cluster, Host host,
+                                     UpstreamProtocol protocol, PoolOptions options) {
         assert loop.inEventLoop();
         if (protocol == UpstreamProtocol.AUTO) {
             // auto_config: the protocol ALPN chose for this host, once known.
             UpstreamProtocol known = AlpnProbePool.known(cluster, host);
             protocol = known != null ? known : protocol;
         }
-        Map<Object, ConnectionPool[]> map = source == null ? POOLS.get() : SOURCED_POOLS.get();
-        Object key = source == null ? host : new SourcedKey(host, source);
+        Map<Object, ConnectionPool[]> map = options == null ? POOLS.get() : SOURCED_POOLS.get();
+        Object key = options == null ? host : new OptionsKey(host, options);
         ConnectionPool[] pools = map.get(key);
         if (pools == null) {
             pools = new ConnectionPool[3];
@@ -85,12 +94,12 @@ public final class ConnectionPools {
                 }
             };
             if (i == 2) {
-                pool = new AlpnProbePool(loop, transport, cluster, host, source, onIdle);
+                pool = new AlpnProbePool(loop, transport, cluster, host, options, onIdle);
                 created[0] = pool;
                 pools[i] = pool;
                 return pool;
             }
-            PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle, i == 1, source);
+            PoolContext ctx = new PoolContext(loop, cluster, host, transport, onIdle, i == 1, options);
             pool = i == 1 ? new Http2ConnectionPool(ctx) : new Http1ConnectionPool(ctx);
             created[0] = pool;
             pools[i] = pool;

@@ -37,9 +37,9 @@ final class PoolContext {
         this(loop, cluster, host, transport, onIdle, http2, null);
     }
 
-    /** @param source original_src's binding for every connection of this pool, or null */
+    /** @param poolOptions original_src's binding and the ALPN override of every connection of this pool, or null */
     PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2,
-                io.remora.network.OriginalSource source) {
+                PoolOptions poolOptions) {
         this.loop = loop;
         this.cluster = cluster;
         this.host = host;
@@ -47,7 +47,8 @@ final class PoolContext {
         this.onIdle = onIdle;
         this.connector = new UpstreamConnector(transport);
         this.options = (http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1)
-                .withOriginalSource(source);
+                .with(poolOptions == null ? null : poolOptions.source(),
+                        poolOptions == null ? null : poolOptions.alpnOverride());
     }
 
     /**
