@@ -1,5 +1,6 @@
 package io.remora.rbac;
 
+import io.remora.matching.CompiledCidr;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.StringMatcher;
 import io.remora.network.FilterState;
@@ -104,7 +105,7 @@ public sealed interface RbacMatcher {
         REMOTE
     }
 
-    record Ip(AddressKind kind, IpRange range) implements RbacMatcher {
+    record Ip(AddressKind kind, CompiledCidr range) implements RbacMatcher {
         public boolean matches(RbacInput in) {
             SocketAddress a = switch (kind) {
                 case DESTINATION -> in.localAddress();
@@ -177,7 +178,7 @@ public sealed interface RbacMatcher {
      * booleans, addresses) must match {@code string}, or, as an address, fall in one of {@code ranges}.
      * Exactly one of the two is set.
      */
-    record FilterStateValue(String key, StringMatcher string, List<IpRange> ranges) implements RbacMatcher {
+    record FilterStateValue(String key, StringMatcher string, List<CompiledCidr> ranges) implements RbacMatcher {
         public FilterStateValue {
             ranges = ranges == null ? null : List.copyOf(ranges);
         }
@@ -196,11 +197,11 @@ public sealed interface RbacMatcher {
                     : o instanceof InetSocketAddress sa ? sa.getAddress()
                     : o instanceof CharSequence cs && io.netty.util.NetUtil.isValidIpV4Address(cs.toString())
                     || o instanceof CharSequence cs2 && io.netty.util.NetUtil.isValidIpV6Address(cs2.toString())
-                    ? IpRange.literal(o.toString()) : null;
+                    ? CompiledCidr.literal(o.toString()) : null;
             if (ip == null) {
                 return false;
             }
-            for (IpRange r : ranges) {
+            for (CompiledCidr r : ranges) {
                 if (r.contains(ip)) {
                     return true;
                 }

@@ -9,7 +9,7 @@ import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.type.matcher.v3.FilterStateMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
-import io.remora.rbac.IpRange;
+import io.remora.matching.CompiledCidr;
 import io.remora.rbac.MetadataMatch;
 import io.remora.rbac.RbacEngine;
 import io.remora.rbac.RbacMatcher;
@@ -235,12 +235,12 @@ public final class RbacTranslator {
                 path));
     }
 
-    private static IpRange range(String prefix, int len, FieldPath path) {
+    private static CompiledCidr range(String prefix, int len, FieldPath path) {
         if (prefix.isEmpty()) {
             throw path.field("address_prefix").error("missing required field");
         }
         try {
-            return new IpRange(prefix, len);
+            return CompiledCidr.parse(prefix, len);
         } catch (IllegalArgumentException e) {
             throw path.error("invalid ip/mask combo '" + prefix + "/" + len + "': " + e.getMessage());
         }
@@ -330,7 +330,7 @@ public final class RbacTranslator {
             case STRING_MATCH -> new RbacMatcher.FilterStateValue(f.getKey(),
                     StringMatcherTranslator.translate(f.getStringMatch(), path.field("string_match")), null);
             case ADDRESS_MATCH -> {
-                List<IpRange> ranges = new ArrayList<>();
+                List<CompiledCidr> ranges = new ArrayList<>();
                 var am = f.getAddressMatch();
                 for (int i = 0; i < am.getRangesCount(); i++) {
                     var r = am.getRanges(i);
