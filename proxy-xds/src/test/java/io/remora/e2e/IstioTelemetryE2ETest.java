@@ -337,8 +337,8 @@ class IstioTelemetryE2ETest {
                       - name: envoy.filters.network.tcp_proxy
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                          stat_prefix: outbound|9443||ratings.default.svc.cluster.local
-                          cluster: outbound|9443||ratings.default.svc.cluster.local
+                          stat_prefix: mtls-ratings
+                          cluster: mtls-ratings
                   - name: 0.0.0.0_7070
                     address: { socket_address: { address: 127.0.0.1, port_value: %7$d } }
                     traffic_direction: OUTBOUND
@@ -373,11 +373,15 @@ class IstioTelemetryE2ETest {
                 %4$s
                 %6$s
                 %8$s
-                  - name: outbound|9443||ratings.default.svc.cluster.local
+                  - name: mtls-ratings
                     type: STATIC
                     connect_timeout: 1s
+                    metadata:
+                      filter_metadata:
+                        istio:
+                          services: [{ host: ratings.default.svc.cluster.local, name: ratings, namespace: default }]
                     load_assignment:
-                      cluster_name: outbound|9443||ratings.default.svc.cluster.local
+                      cluster_name: mtls-ratings
                       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %10$d } } } }] }]
                     filters:
                     - name: istio.metadata_exchange
@@ -666,6 +670,9 @@ class IstioTelemetryE2ETest {
         source.put("destination_cluster", "server-cluster");
         source.put("destination_principal", SERVER_SA);
         source.put("request_protocol", "tcp");
+        // The cluster's name says nothing: the service comes from its istio.services metadata.
+        source.put("destination_service", "ratings.default.svc.cluster.local");
+        source.put("destination_service_name", "ratings");
         PrometheusSamples.awaitSample(client, "istio_tcp_connections_closed_total", source, 1);
         assertEquals(1, PrometheusSamples.sampleSubset(client, "istio_tcp_connections_opened_total", source));
         assertEquals(payload.length, PrometheusSamples.sampleSubset(client, "istio_tcp_sent_bytes_total", source));

@@ -76,7 +76,8 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         }
         String cluster = info.upstreamCluster != null ? info.upstreamCluster : callbacks.clusterName();
         PeerLabels.Facts facts = new PeerLabels.Facts(settings.reporter(), local.workload(), peer, peerSan, localSan,
-                host, info.routeName, cluster, grpc ? "grpc" : "http");
+                host, info.routeName, cluster, grpc ? "grpc" : "http",
+                PeerLabels.clusterIstio(callbacks.serverContext(), cluster));
         String[] values = PeerLabels.compute(facts, 4);
         int i = IstioMetrics.PEER_LABELS.size();
         values[i++] = Integer.toString(info.responseCode);

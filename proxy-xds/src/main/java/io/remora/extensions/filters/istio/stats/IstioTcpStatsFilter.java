@@ -134,7 +134,8 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
             localSan = upstream == null ? null : IstioStatsFilter.firstUriSan(upstream.upstreamTls, false);
         }
         PeerLabels.Facts facts = new PeerLabels.Facts(settings.reporter(), local.workload(), peer, peerSan, localSan,
-                null, null, upstream == null ? null : upstream.upstreamCluster, "tcp");
+                null, null, upstream == null ? null : upstream.upstreamCluster, "tcp",
+                PeerLabels.clusterIstio(cb.serverContext(), upstream == null ? null : upstream.upstreamCluster));
         String[] values = PeerLabels.compute(facts, 2);
         int i = IstioMetrics.PEER_LABELS.size();
         values[i++] = upstream == null ? "-" : upstream.responseFlagsString();

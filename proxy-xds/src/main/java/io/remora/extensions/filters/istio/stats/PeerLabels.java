@@ -19,10 +19,20 @@ final class PeerLabels {
     private PeerLabels() {
     }
 
-    /** What is known of one exchange. */
+    /**
+     * What is known of one exchange.
+     *
+     * @param clusterIstio the upstream cluster's {@code istio} filter metadata (its {@code services}), or null
+     */
     record Facts(StatsPluginSettings.Reporter reporter, WorkloadMetadata local, WorkloadMetadata peer,
                  String peerPrincipal, String localPrincipal, String hostHeader, String routeName, String cluster,
-                 String protocol) {
+                 String protocol, java.util.Map<String, Object> clusterIstio) {
+    }
+
+    /** A cluster's {@code istio} filter metadata, where istiod names the Service(s) behind it; null when none. */
+    static java.util.Map<String, Object> clusterIstio(io.remora.server.ServerContext ctx, String cluster) {
+        io.remora.upstream.Cluster c = cluster == null ? null : ctx.clusterManager().get(cluster);
+        return c == null ? null : c.config().metadata().get("istio");
     }
 
     /** The values of {@link IstioMetrics#PEER_LABELS} (the caller appends the protocol-specific ones). */
@@ -39,9 +49,15 @@ final class PeerLabels {
         } else if (f.cluster() != null && !f.cluster().isEmpty()) {
             if (PASSTHROUGH_CLUSTERS.contains(f.cluster())) {
                 serviceHostName = f.cluster();
+            } else if (service(f.clusterIstio()) instanceof java.util.Map<?, ?> svc && svc.get("host") != null) {
+                // As istio-proxy: the first of the cluster's istio.services.
+                serviceHost = String.valueOf(svc.get("host"));
+                Object name = svc.get("name");
+                int dot = serviceHost.indexOf('.');
+                serviceHostName = name != null ? String.valueOf(name) : dot < 0 ? serviceHost : serviceHost.substring(0, dot);
             } else {
-                // Istio reads the service from the cluster's istio.services metadata; its outbound
-                // clusters are named after that service: outbound|<port>|<subset>|<host>.
+                // Without that metadata: Istio's outbound clusters are named after the service,
+                // outbound|<port>|<subset>|<host>.
                 String host = serviceOf(f.cluster());
                 if (host != null) {
                     serviceHost = host;
@@ -101,6 +117,11 @@ final class PeerLabels {
         }
         out[i] = f.protocol();
         return out;
+    }
+
+    private static Object service(java.util.Map<String, Object> istio) {
+        Object services = istio == null ? null : istio.get("services");
+        return services instanceof java.util.List<?> l && !l.isEmpty() ? l.get(0) : null;
     }
 
     /** The service host of an Istio outbound cluster name ({@code outbound|9080|v1|reviews.default.svc.cluster.local}). */
