@@ -1,8 +1,5 @@
 package io.remora.extensions.filters.istio;
 
-import com.google.gson.JsonObject;
-import io.envoyproxy.envoy.admin.v3.ConfigDump;
-import io.envoyproxy.envoy.admin.v3.ListenersConfigDump;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.remora.config.FilterChainConfig;
 import io.remora.config.HttpConnectionManagerConfig;
@@ -17,8 +14,6 @@ import io.remora.extensions.filters.istio.stats.IstioStatsConfig;
 import io.remora.extensions.filters.istio.stats.IstioTcpStatsConfig;
 import io.remora.extensions.filters.istio.stats.StatsPluginSettings;
 import io.remora.xds.TestResources;
-import io.remora.xds.bootstrap.ConfigDocuments;
-import io.remora.xds.bootstrap.ProtoJson;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.ListenerTranslator;
 import io.remora.xds.translate.TranslationContext;
@@ -40,15 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IstioFixtureTelemetryTest {
 
-    private static List<Listener> listeners() throws Exception {
-        JsonObject root = ConfigDocuments.parseJson(TestResources.text("istio/sidecar-listeners.json"), "sidecar-listeners");
-        ConfigDump dump = ProtoJson.merge(root, ConfigDump.newBuilder(), FieldPath.ROOT, TranslationContext.lenient()).build();
-        ListenersConfigDump ld = dump.getConfigs(0).unpack(ListenersConfigDump.class);
-        List<Listener> out = new ArrayList<>();
-        for (var d : ld.getDynamicListenersList()) {
-            out.add(d.getActiveState().getListener().unpack(Listener.class));
-        }
-        return out;
+    private static List<Listener> listeners() {
+        return TestResources.sidecarListeners();
     }
 
     @Test

@@ -1,0 +1,152 @@
+package io.remora.e2e.xds;
+
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.remora.e2e.TestUpstream;
+import io.remora.testing.TestCerts;
+import io.remora.xds.TestResources;
+import io.remora.xds.ads.TestControlPlane;
+import io.remora.xds.ads.XdsTestResources;
+import io.remora.xds.ads.XdsResourceType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every listener of a real Istio sidecar ({@code sidecar-listeners.json}: virtualInbound's mTLS
+ * and plaintext chains, RBAC, ext_authz, Istio's own filters, the internal listeners and
+ * connect_originate's tunnel) served over ADS, state of the world and delta, with the clusters and
+ * routes they name and the SPIFFE secrets over a separate SDS stream to sds-grpc, as pilot-agent
+ * serves them: every type is ACKed, nothing is NACKed, and the proxy is live with all of them.
+ */
+class SidecarFixtureAdsE2ETest {
+
+    private static final String LDS = XdsResourceType.LISTENER.typeUrl;
+    private static final String CDS = XdsResourceType.CLUSTER.typeUrl;
+    private static final String RDS = XdsResourceType.ROUTE.typeUrl;
+
+    private final TestControlPlane cp = new TestControlPlane();
+    private TestUpstream app;
+    private XdsProxy proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        cp.startTcp(0);
+        app = TestUpstream.text("app");
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        cp.close();
+        app.close();
+    }
+
+    /** Names the fixture refers to by key (clusters, route configurations). */
+    private static Set<String> names(String json, String key) {
+        Set<String> out = new TreeSet<>();
+        Matcher m = Pattern.compile("\"" + key + "\": \"([^\"]+)\"").matcher(json);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    private Snapshot snapshot() throws Exception {
+        String json = TestResources.text("istio/sidecar-listeners.json");
+        List<Listener> listeners = new ArrayList<>();
+        for (Listener l : TestResources.sidecarListeners()) {
+            if (l.hasAddress() && l.getAddress().hasSocketAddress()
+                    && (!l.hasBindToPort() || l.getBindToPort().getValue())) {
+                // 15001, 15006, 15008: bound here, so on ports of the test's own.
+                l = l.toBuilder().setAddress(XdsTestResources.address(XdsProxy.freePort())).build();
+            }
+            listeners.add(l);
+        }
+        List<Cluster> clusters = new ArrayList<>();
+        Set<String> clusterNames = names(json, "cluster");
+        clusterNames.addAll(names(json, "cluster_name"));
+        clusterNames.remove("sds-grpc"); // the bootstrap's, as in Istio
+        for (String name : clusterNames) {
+            clusters.add(Cluster.newBuilder().setName(name).setType(Cluster.DiscoveryType.STATIC)
+                    .setConnectTimeout(com.google.protobuf.util.Durations.fromSeconds(1))
+                    .setLoadAssignment(XdsTestResources.endpoints(name, app.port())).build());
+        }
+        List<RouteConfiguration> routes = new ArrayList<>();
+        for (String name : names(json, "route_config_name")) {
+            routes.add(XdsTestResources.route(name, "PassthroughCluster"));
+        }
+        TestCerts.Ca ca = TestCerts.ca("cluster.local");
+        TestCerts.Leaf leaf = ca.issue("app", "spiffe://cluster.local/ns/default/sa/app");
+        List<Secret> secrets = List.of(
+                Secret.newBuilder().setName("default").setTlsCertificate(TlsCertificate.newBuilder()
+                        .setCertificateChain(DataSource.newBuilder().setInlineString(leaf.certPem()))
+                        .setPrivateKey(DataSource.newBuilder().setInlineString(leaf.keyPem()))).build(),
+                Secret.newBuilder().setName("ROOTCA").setValidationContext(CertificateValidationContext.newBuilder()
+                        .setTrustedCa(DataSource.newBuilder().setInlineString(ca.pem()))).build());
+        return Snapshot.create(clusters, "1", List.of(), "1", listeners, "1", routes, "1", secrets, "1");
+    }
+
+    private String bootstrap(boolean delta) {
+        return XdsProxy.adsBootstrap(cp.port, delta) + """
+                  - name: sds-grpc
+                    type: STATIC
+                    connect_timeout: 1s
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        explicit_http_config: { http2_protocol_options: {} }
+                    load_assignment:
+                      cluster_name: sds-grpc
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                """.formatted(cp.port);
+    }
+
+    @ParameterizedTest(name = "delta={0}")
+    @ValueSource(booleans = {false, true})
+    void everyListenerIsAckedAndServed(boolean delta) throws Exception {
+        Snapshot snapshot = snapshot();
+        cp.set(snapshot);
+        proxy = XdsProxy.start(bootstrap(delta));
+        for (String type : List.of(CDS, LDS, RDS)) {
+            XdsAdsE2ETest.awaitAck(cp, delta, type, "1");
+        }
+        List<String> nacks = new ArrayList<>();
+        if (delta) {
+            cp.deltaRequests.stream().filter(DeltaDiscoveryRequest::hasErrorDetail)
+                    .forEach(r -> nacks.add(r.getErrorDetail().getMessage()));
+        } else {
+            cp.requests.stream().filter(DiscoveryRequest::hasErrorDetail)
+                    .forEach(r -> nacks.add(r.getErrorDetail().getMessage()));
+        }
+        assertEquals(List.of(), nacks, "nothing of the sidecar's config is rejected");
+        TestControlPlane.await("every listener active", () -> {
+            String listeners = proxy.admin("/listeners");
+            return snapshot.listeners().resources().keySet().stream().allMatch(listeners::contains);
+        });
+        assertTrue(proxy.admin("/ready").contains("LIVE"), proxy.admin("/ready"));
+    }
+}
