@@ -50,6 +50,7 @@ class AbuseE2ETest {
     static ServerSocket switchingUpstream;
     static Thread switchingThread;
     static ServerSocket informationalUpstream;
+    static H2Informational informationalH2;
     static ProxyProcess proxy;
     static int port;
 
@@ -64,11 +65,14 @@ class AbuseE2ETest {
         Thread informational = new Thread(AbuseE2ETest::informationalThenFinal, "informational-upstream");
         informational.setDaemon(true);
         informational.start();
+        informationalH2 = new H2Informational();
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
         String routes = """
                 - match: { prefix: "/switch" }
                   route: { cluster: switching }
+                - match: { prefix: "/informational-h2" }
+                  route: { cluster: informational_h2 }
                 - match: { prefix: "/informational" }
                   route: { cluster: informational }
                 - match: { prefix: "/" }
@@ -77,7 +81,8 @@ class AbuseE2ETest {
         String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
                 Bootstraps.cluster("backend", false, null, upstream.port())
                         + "\n" + Bootstraps.cluster("switching", false, null, switchingUpstream.getLocalPort())
-                        + "\n" + Bootstraps.cluster("informational", false, null, informationalUpstream.getLocalPort()));
+                        + "\n" + Bootstraps.cluster("informational", false, null, informationalUpstream.getLocalPort())
+                        + "\n" + Bootstraps.cluster("informational_h2", true, null, informationalH2.port()));
         // Unfinished heads are reaped 10 s after their first byte.
         yaml = yaml.replaceFirst("( +)stat_prefix: ingress\n", "$1stat_prefix: ingress\n$1request_headers_timeout: 10s\n");
         // The container image's JVM flags. Paranoid leak detection keeps a stack trace per buffer
@@ -155,6 +160,9 @@ class AbuseE2ETest {
         }
         if (upstream != null) {
             upstream.close();
+        }
+        if (informationalH2 != null) {
+            informationalH2.close();
         }
         if (switchingUpstream != null) {
             switchingUpstream.close();
@@ -262,6 +270,11 @@ class AbuseE2ETest {
             assertTrue(rest.endsWith("final"), rest);
             assertFalse(rest.contains(" 100 ") || rest.contains(" 103 "), rest);
         }
+        // From an HTTP/2 upstream too: its 100 and 103 stay at the proxy.
+        String fromH2 = raw("GET /informational-h2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        assertTrue(fromH2.startsWith("HTTP/1.1 200"), fromH2);
+        assertTrue(fromH2.contains("\r\nfinal\r\n"), fromH2); // chunked: the upstream sent no length
+        assertFalse(fromH2.contains(" 100 ") || fromH2.contains(" 103 ") || fromH2.contains("style.css"), fromH2);
         // HTTP/2: one HEADERS frame for the stream, the final one.
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
             h2.settingsAck().get(1, "a", "/informational", true).flush();
@@ -478,5 +491,61 @@ class AbuseE2ETest {
     void sigtermStillExitsZero() throws Exception {
         servesNewClients(1);
         assertEquals(0, proxy.terminate(Duration.ofSeconds(30)), proxy.log());
+    }
+
+    /** An HTTP/2 upstream that answers every request with 100 and 103 before its 200 "final". */
+    static final class H2Informational implements AutoCloseable {
+        final io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.nio.NioIoHandler.newFactory());
+        final io.netty.channel.Channel channel;
+
+        H2Informational() throws InterruptedException {
+            channel = new io.netty.bootstrap.ServerBootstrap().group(group)
+                    .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+                    .childHandler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+                        @Override
+                        protected void initChannel(io.netty.channel.Channel ch) {
+                            ch.pipeline().addLast(io.netty.handler.codec.http2.Http2FrameCodecBuilder.forServer().build(),
+                                    new io.netty.handler.codec.http2.Http2MultiplexHandler(
+                                            new io.netty.channel.ChannelInitializer<io.netty.handler.codec.http2.Http2StreamChannel>() {
+                                                @Override
+                                                protected void initChannel(io.netty.handler.codec.http2.Http2StreamChannel s) {
+                                                    s.pipeline().addLast(new Answer());
+                                                }
+                                            }));
+                        }
+                    }).bind("127.0.0.1", 0).sync().channel();
+        }
+
+        private static final class Answer extends io.netty.channel.ChannelInboundHandlerAdapter {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                boolean end = msg instanceof io.netty.handler.codec.http2.Http2StreamFrame f
+                        && (f instanceof io.netty.handler.codec.http2.Http2HeadersFrame h && h.isEndStream()
+                        || f instanceof io.netty.handler.codec.http2.Http2DataFrame d && d.isEndStream());
+                io.netty.util.ReferenceCountUtil.release(msg);
+                if (!end) {
+                    return;
+                }
+                ctx.write(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
+                        new io.netty.handler.codec.http2.DefaultHttp2Headers().status("100")));
+                ctx.write(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
+                        new io.netty.handler.codec.http2.DefaultHttp2Headers().status("103").add("link", "</style.css>")));
+                ctx.write(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(
+                        new io.netty.handler.codec.http2.DefaultHttp2Headers().status("200")));
+                ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(
+                        io.netty.buffer.Unpooled.copiedBuffer("final", StandardCharsets.US_ASCII), true));
+            }
+        }
+
+        int port() {
+            return ((java.net.InetSocketAddress) channel.localAddress()).getPort();
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
     }
 }
