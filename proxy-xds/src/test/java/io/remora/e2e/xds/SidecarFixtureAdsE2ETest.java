@@ -109,20 +109,8 @@ class SidecarFixtureAdsE2ETest {
     }
 
     private String bootstrap(boolean delta) {
-        return XdsProxy.adsBootstrap(cp.port, delta) + """
-                  - name: sds-grpc
-                    type: STATIC
-                    connect_timeout: 1s
-                    typed_extension_protocol_options:
-                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                        explicit_http_config: { http2_protocol_options: {} }
-                    load_assignment:
-                      cluster_name: sds-grpc
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                """.formatted(cp.port);
+        return XdsProxy.adsBootstrap(cp.port, delta)
+                + XdsProxy.sdsGrpcCluster("{ socket_address: { address: 127.0.0.1, port_value: " + cp.port + " } }");
     }
 
     @ParameterizedTest(name = "delta={0}")

@@ -47,7 +47,13 @@ final class XdsProxy implements AutoCloseable {
      * api_config_source, a separate SDS stream to sds-grpc, each a static cluster on a Unix socket.
      */
     static String istioUdsBootstrap(String xdsPath, String sdsPath) {
-        return adsBootstrap("{ pipe: { path: \"" + xdsPath + "\" } }", true) + """
+        return adsBootstrap("{ pipe: { path: \"" + xdsPath + "\" } }", true)
+                + sdsGrpcCluster("{ pipe: { path: \"" + sdsPath + "\" } }");
+    }
+
+    /** pilot-agent's static sds-grpc cluster (HTTP/2) at {@code address}, to append to a bootstrap's clusters. */
+    static String sdsGrpcCluster(String address) {
+        return """
                   - name: sds-grpc
                     type: STATIC
                     connect_timeout: 1s
@@ -59,8 +65,8 @@ final class XdsProxy implements AutoCloseable {
                       cluster_name: sds-grpc
                       endpoints:
                       - lb_endpoints:
-                        - endpoint: { address: { pipe: { path: "%s" } } }
-                """.formatted(sdsPath);
+                        - endpoint: { address: %s }
+                """.formatted(address);
     }
 
     private static String adsBootstrap(String address, boolean delta) {
