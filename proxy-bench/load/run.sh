@@ -14,7 +14,7 @@
 #   DURATION=15        seconds of wrk and h2load
 #   CR_RATE=1000       constant-rate requests/s;  CR_DURATION=30 its seconds;  CR_CONNECTIONS=10
 #   TCP_BYTES=1073741824   bytes of the TCP transfer
-#   WARMUP=5           seconds of unmeasured wrk load per target before its measured runs
+#   WARMUP=5           seconds of unmeasured wrk (and h2load) load per target before its measured runs
 #   TARGETS="direct remora haproxy nginx"
 #   JAVA_HOME          JDK for Remora and the Java load tools (default: java on PATH, Java 17);
 #                      e.g. JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -211,6 +211,9 @@ run_wrk() { # TARGET PORT
 
 run_h2() { # TARGET PORT
   local t=$1 port=$2 out=$WORK/h2load-$1.txt
+  # Warmed up like the wrk run: without it the HTTP/2 row measured the JIT compiling the HTTP/2
+  # paths (C2 threads share the proxy's pinned CPU; ~3 CPU-s of C2 in the first ~100k requests).
+  taskset -c 1 timeout $((WARMUP + 30)) h2load -t1 -c50 -m10 -D "$WARMUP" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
   local c0; c0=$(cpu_ticks "${PIDS[@]}")
   taskset -c 1 timeout $((DURATION + 30)) h2load -t1 -c50 -m10 -D "$DURATION" --warm-up-time=1 "http://127.0.0.1:$port/" >"$out" 2>&1 || true
   local c1; c1=$(cpu_ticks "${PIDS[@]}")
@@ -402,7 +405,7 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   echo "- JDK: $("$JAVA" -version 2>&1 | head -1); Remora JVM flags: \`$REMORA_JAVA_OPTS\`"
   echo "- peers: $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}'), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), h2load $(h2load --version 2>&1 | awk '{print $NF}')"
   echo "- layout: proxy and upstream nginx (1 worker) pinned to CPU 0, load generators on CPU 1, loopback only;" \
-       "one worker thread per proxy; warm-up ${WARMUP}s wrk per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client"
+       "one worker thread per proxy; warm-up ${WARMUP}s wrk and ${WARMUP}s h2load per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client"
   echo "- CPU = proxy utime+stime (all its processes) per 1,000 requests, from /proc/PID/stat; RSS = peak (VmHWM, reset before the workload) in MiB"
   [[ "${QUICK:-0}" == 1 ]] && echo "- QUICK mode: short runs, figures only show the harness works"
   for t in direct remora haproxy nginx; do [[ -n "${NOTE[$t]:-}" ]] && echo "- note, $t: ${NOTE[$t]}"; done
