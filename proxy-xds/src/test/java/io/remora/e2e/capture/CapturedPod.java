@@ -50,6 +50,8 @@ final class CapturedPod implements AutoCloseable {
     final Netns peer;
     final List<IstioIptables.Rule> rules;
     ProxyProcess remora;
+    /** The peer's own sidecar, when the peer is a captured pod too ({@link #createMesh}). */
+    ProxyProcess peerRemora;
 
     private CapturedPod(Mode mode, Netns pod, Netns peer, List<IstioIptables.Rule> rules) {
         this.mode = mode;
@@ -88,6 +90,18 @@ final class CapturedPod implements AutoCloseable {
      * injector's default {@code --includeOutboundIPRanges '*'} (see {@link IstioIptables#OUTBOUND_ALL}).
      */
     static CapturedPod create(Mode mode) throws Exception {
+        return create(mode, false);
+    }
+
+    /**
+     * Two pods of the mesh: the peer gets Istio's REDIRECT rules too (and later its own sidecar,
+     * {@link #startPeerRemora}), so traffic between the two apps is captured on both sides.
+     */
+    static CapturedPod createMesh() throws Exception {
+        return create(Mode.REDIRECT, true);
+    }
+
+    private static CapturedPod create(Mode mode, boolean peerCaptured) throws Exception {
         assumeCapturePossible();
         long id = ProcessHandle.current().pid();
         Netns pod = null;
@@ -104,6 +118,11 @@ final class CapturedPod implements AutoCloseable {
                     mode == Mode.TPROXY ? "iptables-tproxy.golden" : "iptables-redirect.golden"));
             rules.add(IstioIptables.OUTBOUND_ALL);
             IstioIptables.install(pod, rules);
+            if (peerCaptured) {
+                List<IstioIptables.Rule> peerRules = new ArrayList<>(IstioIptables.golden("iptables-redirect.golden"));
+                peerRules.add(IstioIptables.OUTBOUND_ALL);
+                IstioIptables.install(peer, peerRules);
+            }
             if (mode == Mode.TPROXY) {
                 // What istio-iptables runs beside the rules in TPROXY mode (not part of the golden
                 // output): packets marked 1337 are delivered locally, to the transparent sockets.
@@ -132,7 +151,9 @@ final class CapturedPod implements AutoCloseable {
     void startWorkloads() throws Exception {
         awaitReady(pod.spawn(javaCommand("serve", "app", "http=" + APP_HTTP, "tcp=" + APP_TCP, "grpc=" + APP_GRPC)),
                 "app");
-        awaitReady(peer.spawn(javaCommand("serve", "peer", "http=" + PEER_HTTP, "tcp=" + PEER_TCP,
+        // The peer's service port is client-first, as a mesh peer's TCP must be for the metadata
+        // exchange (MtlsCaptureE2ETest); the unknown port keeps a server-first greeting.
+        awaitReady(peer.spawn(javaCommand("serve", "peer", "http=" + PEER_HTTP, "tcp-client-first=" + PEER_TCP,
                 "tcp=" + PEER_TCP_UNKNOWN, "grpc=" + PEER_GRPC)), "peer");
     }
 
@@ -145,7 +166,16 @@ final class CapturedPod implements AutoCloseable {
      * back, which a uid-1337 proxy's would be.
      */
     void startRemora(String bootstrapYaml) throws Exception {
-        List<String> prefix = new ArrayList<>(pod.prefix());
+        remora = startRemora(pod, mode, bootstrapYaml);
+    }
+
+    /** The peer's sidecar, as Istio runs it in REDIRECT mode (uid and gid 1337). */
+    void startPeerRemora(String bootstrapYaml) throws Exception {
+        peerRemora = startRemora(peer, Mode.REDIRECT, bootstrapYaml);
+    }
+
+    private static ProxyProcess startRemora(Netns ns, Mode mode, String bootstrapYaml) throws Exception {
+        List<String> prefix = new ArrayList<>(ns.prefix());
         if (mode == Mode.TPROXY) {
             prefix.addAll(List.of("setpriv", "--regid", String.valueOf(PROXY_UID), "--clear-groups",
                     "--bounding-set", "-all,+net_admin", "--inh-caps", "-all,+net_admin"));
@@ -153,12 +183,13 @@ final class CapturedPod implements AutoCloseable {
             prefix.addAll(List.of("setpriv", "--reuid", String.valueOf(PROXY_UID), "--regid", String.valueOf(PROXY_UID),
                     "--clear-groups"));
         }
-        ProxyProcess.Launch launch = new ProxyProcess.Launch(prefix, readableClasspath(), this::admin);
-        remora = ProxyProcess.start(launch, bootstrapYaml, ADMIN, List.of("-Xmx192m", "-XX:TieredStopAtLevel=1"));
+        ProxyProcess.Launch launch = new ProxyProcess.Launch(prefix, readableClasspath(),
+                (port, path) -> admin(ns, port, path));
+        return ProxyProcess.start(launch, bootstrapYaml, ADMIN, List.of("-Xmx192m", "-XX:TieredStopAtLevel=1"));
     }
 
-    private ProxyProcess.AdminResponse admin(int port, String path) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(pod.prefix());
+    private static ProxyProcess.AdminResponse admin(Netns ns, int port, String path) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(ns.prefix());
         cmd.addAll(List.of("curl", "-sS", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}",
                 "http://127.0.0.1:" + port + path));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -314,7 +345,8 @@ final class CapturedPod implements AutoCloseable {
     /** What to show when an assertion fails: the rules in force and the proxy's log. */
     String diagnostics() {
         return "\n--- iptables-save (pod) ---\n" + IstioIptables.dump(pod)
-                + "\n--- remora log ---\n" + (remora == null ? "<not started>" : remora.log());
+                + "\n--- remora log ---\n" + (remora == null ? "<not started>" : remora.log())
+                + (peerRemora == null ? "" : "\n--- peer's remora log ---\n" + peerRemora.log());
     }
 
     @Override
@@ -324,8 +356,14 @@ final class CapturedPod implements AutoCloseable {
                 remora.close();
             }
         } finally {
-            closeQuietly(pod);
-            closeQuietly(peer);
+            try {
+                if (peerRemora != null) {
+                    peerRemora.close();
+                }
+            } finally {
+                closeQuietly(pod);
+                closeQuietly(peer);
+            }
         }
     }
 }
