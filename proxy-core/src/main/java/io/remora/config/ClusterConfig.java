@@ -26,6 +26,8 @@ import java.util.List;
  *                          connection this old takes no new requests and closes once idle; null: none
  * @param upstreamFilters   {@code filters}: upstream network filters run on every connection to a host
  * @param metadata          {@code metadata.filter_metadata} by namespace, for {@code %CLUSTER_METADATA%}
+ * @param passthroughMetadata the {@code internal_upstream} transport socket's {@code passthrough_metadata}
+ *                          (towards internal listeners), when no transport socket match applies
  */
 public record ClusterConfig(
         String name,
@@ -54,7 +56,8 @@ public record ClusterConfig(
         TcpKeepalive tcpKeepalive,
         Duration maxConnectionDuration,
         List<NetworkFilterConfig> upstreamFilters,
-        java.util.Map<String, java.util.Map<String, Object>> metadata) {
+        java.util.Map<String, java.util.Map<String, Object>> metadata,
+        List<PassthroughMetadata> passthroughMetadata) {
 
     /**
      * {@code original_dst_lb_config}.
@@ -72,6 +75,7 @@ public record ClusterConfig(
         transportSocketMatches = transportSocketMatches == null ? List.of() : List.copyOf(transportSocketMatches);
         upstreamFilters = upstreamFilters == null ? List.of() : List.copyOf(upstreamFilters);
         metadata = metadata == null ? java.util.Map.of() : java.util.Map.copyOf(metadata);
+        passthroughMetadata = passthroughMetadata == null ? List.of() : List.copyOf(passthroughMetadata);
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -89,7 +93,7 @@ public record ClusterConfig(
                 .perConnectionBufferLimitBytes(perConnectionBufferLimitBytes).healthChecks(healthChecks)
                 .loadBalancing(loadBalancing).upstreamBind(upstreamBind).transportSocketMatches(transportSocketMatches)
                 .originalDstLb(originalDstLb).tcpKeepalive(tcpKeepalive).maxConnectionDuration(maxConnectionDuration)
-                .upstreamFilters(upstreamFilters).metadata(metadata);
+                .upstreamFilters(upstreamFilters).metadata(metadata).passthroughMetadata(passthroughMetadata);
     }
 
     /**
@@ -97,9 +101,39 @@ public record ClusterConfig(
      * {@code envoy.transport_socket_match} metadata holds every key/value of {@code match}.
      *
      * @param transportSocket null for plaintext (raw_buffer)
+     * @param passthroughMetadata its {@code internal_upstream} socket's {@code passthrough_metadata}
      */
     public record TransportSocketMatch(String name, java.util.Map<String, Object> match,
-                                       TransportSocketConfig transportSocket) {
+                                       TransportSocketConfig transportSocket,
+                                       List<PassthroughMetadata> passthroughMetadata) {
+        public TransportSocketMatch {
+            passthroughMetadata = passthroughMetadata == null ? List.of() : List.copyOf(passthroughMetadata);
+        }
+
+        public TransportSocketMatch(String name, java.util.Map<String, Object> match,
+                                    TransportSocketConfig transportSocket) {
+            this(name, match, transportSocket, List.of());
+        }
+
+        /** Envoy: every key of the match is in the endpoint's metadata with an equal value (empty matches all). */
+        public boolean matches(java.util.Map<String, Object> socketMatchMetadata) {
+            for (java.util.Map.Entry<String, Object> e : match.entrySet()) {
+                if (!e.getValue().equals(socketMatchMetadata.get(e.getKey()))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** The passthrough_metadata of the transport socket a host with this match metadata is reached through. */
+    public List<PassthroughMetadata> passthroughMetadataFor(java.util.Map<String, Object> socketMatchMetadata) {
+        for (TransportSocketMatch m : transportSocketMatches) {
+            if (m.matches(socketMatchMetadata)) {
+                return m.passthroughMetadata();
+            }
+        }
+        return passthroughMetadata;
     }
 
     /**
@@ -183,6 +217,7 @@ public record ClusterConfig(
         private Duration maxConnectionDuration = null;
         private List<NetworkFilterConfig> upstreamFilters = List.of();
         private java.util.Map<String, java.util.Map<String, Object>> metadata = java.util.Map.of();
+        private List<PassthroughMetadata> passthroughMetadata = List.of();
 
         private Builder(String name) {
             this.name = name;
@@ -314,11 +349,17 @@ public record ClusterConfig(
         }
 
         public ClusterConfig build() {
-            return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata);
+            return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
+                    passthroughMetadata);
         }
 
         public Builder metadata(java.util.Map<String, java.util.Map<String, Object>> metadata) {
             this.metadata = metadata;
+            return this;
+        }
+
+        public Builder passthroughMetadata(List<PassthroughMetadata> passthroughMetadata) {
+            this.passthroughMetadata = passthroughMetadata;
             return this;
         }
     }

@@ -22,12 +22,24 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
      * {@code lbMetadata} its {@code filter_metadata["envoy.lb"]} ({@code canary}, labels retry
      * host predicates match).
      */
+    /**
+     * @param filterMetadata the endpoint's other filter metadata by namespace (e.g. Istio's
+     *                       {@code istio.workload}), for the filters and formatters that read it
+     */
     public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
                              String hostname, java.util.Map<String, Object> socketMatchMetadata,
-                             java.util.Map<String, Object> lbMetadata) {
+                             java.util.Map<String, Object> lbMetadata,
+                             java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
         public LbEndpoint {
             socketMatchMetadata = socketMatchMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(socketMatchMetadata);
             lbMetadata = lbMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(lbMetadata);
+            filterMetadata = filterMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(filterMetadata);
+        }
+
+        /** Without other filter metadata. */
+        public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname,
+                          java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata) {
+            this(address, loadBalancingWeight, healthStatus, hostname, socketMatchMetadata, lbMetadata, java.util.Map.of());
         }
 
         /** Without {@code envoy.lb} metadata (canary, subset labels). */

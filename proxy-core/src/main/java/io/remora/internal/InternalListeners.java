@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 
 /**
  * Where internal listeners ({@code internal_listener}) live and how a cluster reaches them.
@@ -20,6 +21,18 @@ import java.util.HexFormat;
  */
 public final class InternalListeners {
     private static final long PID = ProcessHandle.current().pid();
+    /**
+     * What a cluster's connection hands to the internal listener that accepts it
+     * ({@code internal_upstream} passthrough_metadata), by the abstract address the connecting
+     * socket is bound to: the accepted side finds it as its peer's address. Entries leave when
+     * accepted or when the connecting channel closes.
+     */
+    private static final java.util.concurrent.ConcurrentMap<DomainSocketAddress, Map<String, Map<String, Object>>>
+            HANDED_OVER = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong();
+    /** The passthrough metadata an internal listener's accepted connection received, by namespace. */
+    public static final io.netty.util.AttributeKey<Map<String, Map<String, Object>>> PASSTHROUGH =
+            io.netty.util.AttributeKey.valueOf("remora.internal.passthrough");
     /** sun_path holds 108 bytes with the leading NUL. */
     private static final int MAX_NAME = 100;
 
@@ -33,6 +46,29 @@ public final class InternalListeners {
             name = "remora-" + PID + "-internal-" + sha256(listenerName);
         }
         return new DomainSocketAddress("\0" + name);
+    }
+
+    /**
+     * Registers metadata for the internal listener's side of a connection about to be made; the
+     * connecting socket binds to the returned abstract address so the acceptor can find it.
+     */
+    public static DomainSocketAddress handOver(Map<String, Map<String, Object>> metadata) {
+        DomainSocketAddress local = new DomainSocketAddress("\0remora-" + PID + "-upstream-" + NEXT.incrementAndGet());
+        HANDED_OVER.put(local, Map.copyOf(metadata));
+        return local;
+    }
+
+    /** Drops what was handed over from this address (the connection failed or closed). */
+    public static void forget(java.net.SocketAddress local) {
+        if (local instanceof DomainSocketAddress d) {
+            HANDED_OVER.remove(d);
+        }
+    }
+
+    /** Takes what the connecting side handed over, by the accepted channel's peer address; empty when nothing. */
+    public static Map<String, Map<String, Object>> take(java.net.SocketAddress peer) {
+        Map<String, Map<String, Object>> m = peer instanceof DomainSocketAddress d ? HANDED_OVER.remove(d) : null;
+        return m == null ? Map.of() : m;
     }
 
     /** The internal listener address a bound socket stands for, or null when it is not one of ours. */

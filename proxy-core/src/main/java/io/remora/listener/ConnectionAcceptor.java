@@ -40,7 +40,9 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         // as the socket options Envoy's filter sets do.
         ListenerConfig.OriginalSrc originalSrc = rt.config().originalSrc();
         InetSocketAddress originalDst = null;
-        if (rt.recoversOriginalDst()) {
+        if (rt.isInternal()) {
+            originalDst = InternalPassthrough.accept(ch, rt);
+        } else if (rt.recoversOriginalDst()) {
             originalDst = OriginalDst.of(ch, rt.config().transparent());
             if (rt.config().useOriginalDst() && originalDst != null) {
                 ListenerRuntime target = registry.forOriginalDestination(originalDst);

@@ -33,7 +33,15 @@ public final class ClusterImpl implements Cluster {
     record ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                             ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
                             int priority, java.util.Map<String, Object> socketMatchMetadata,
-                            java.util.Map<String, Object> lbMetadata) {
+                            java.util.Map<String, Object> lbMetadata,
+                            java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
+        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                         java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata) {
+            this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                    java.util.Map.of());
+        }
+
         ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                          ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
                          java.util.Map<String, Object> socketMatchMetadata) {
@@ -320,6 +328,7 @@ public final class ClusterImpl implements Cluster {
             }
             h.priority(ep.priority());
             h.lbMetadata(ep.lbMetadata());
+            h.filterMetadata(ep.filterMetadata());
             all.add(h);
             while (levels.size() <= ep.priority()) {
                 levels.add(new ArrayList<>());
@@ -363,7 +372,7 @@ public final class ClusterImpl implements Cluster {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
-                        ep.socketMatchMetadata(), ep.lbMetadata()));
+                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata()));
             }
         }
         return out;

@@ -41,7 +41,8 @@ final class DnsRefresher {
                 if (!(ep.address() instanceof Address.Tcp tcp)) {
                     out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), ClusterImpl.socketAddress(ep.address()),
                             ep.hostname(), lle.locality(), Math.max(1, ep.loadBalancingWeight()),
-                            ep.healthStatus(), lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata()));
+                            ep.healthStatus(), lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
+                            ep.filterMetadata()));
                     continue;
                 }
                 List<InetAddress> addrs;
@@ -64,7 +65,8 @@ final class DnsRefresher {
                 for (InetAddress a : addrs) {
                     out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
                             hostname, lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(),
-                            lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata()));
+                            lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
+                            ep.filterMetadata()));
                     if (logical) {
                         break outer;
                     }

@@ -24,6 +24,8 @@ public final class Host {
     private volatile int priority;
     /** The endpoint's {@code envoy.lb} metadata: {@code canary}, labels retry predicates match. */
     private volatile java.util.Map<String, Object> lbMetadata = java.util.Map.of();
+    /** The endpoint's other filter metadata by namespace (Istio's {@code istio.workload}). */
+    private volatile java.util.Map<String, java.util.Map<String, Object>> filterMetadata = java.util.Map.of();
     /** What ALPN chose with this host (auto_config), once a connection learned it; null before. */
     private volatile String negotiatedAlpn;
     private volatile HealthStatus health;
@@ -96,6 +98,15 @@ public final class Host {
 
     void lbMetadata(java.util.Map<String, Object> m) {
         lbMetadata = m == null ? java.util.Map.of() : m;
+    }
+
+    /** The endpoint's filter metadata in this namespace (not envoy.lb nor envoy.transport_socket_match); empty if none. */
+    public java.util.Map<String, Object> filterMetadata(String namespace) {
+        return filterMetadata.getOrDefault(namespace, java.util.Map.of());
+    }
+
+    void filterMetadata(java.util.Map<String, java.util.Map<String, Object>> m) {
+        filterMetadata = m == null ? java.util.Map.of() : m;
     }
 
     /** Envoy's canary host: {@code envoy.lb} metadata {@code canary: true}. */

@@ -4,8 +4,8 @@ import java.util.Map;
 
 /**
  * The endpoint metadata a host keeps, by filter namespace, for {@code %UPSTREAM_METADATA%}:
- * Remora keeps the namespaces its runtime reads ({@code envoy.transport_socket_match},
- * {@code envoy.lb}); others are empty.
+ * {@code envoy.transport_socket_match} and {@code envoy.lb} as the runtime reads them, every
+ * other namespace as the endpoint gave it.
  */
 public final class HostMetadata {
 
@@ -19,7 +19,7 @@ public final class HostMetadata {
         return switch (namespace) {
             case "envoy.transport_socket_match" -> host.socketMatchMetadata() == null ? Map.of() : host.socketMatchMetadata();
             case "envoy.lb" -> host.lbMetadata();
-            default -> Map.of();
+            default -> host.filterMetadata(namespace);
         };
     }
 }

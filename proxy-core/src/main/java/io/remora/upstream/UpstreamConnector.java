@@ -130,13 +130,16 @@ public final class UpstreamConnector {
         if (options.recvAllocator() != null) {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, options.recvAllocator());
         }
-        SocketAddress local = unix ? null : bind(b, cluster, remote, options.originalSource());
+        SocketAddress local = unix ? passthrough(config, host) : bind(b, cluster, remote, options.originalSource());
         SslHandler tls;
         try {
             // Made before the socket opens: TLS material that is not there costs no connection.
             tls = cluster.transportSocketFactory().newHandler(ByteBufAllocator.DEFAULT, host, options.alpnFallback(),
                     options.alpnOverride());
         } catch (javax.net.ssl.SSLException | RuntimeException e) {
+            if (unix) {
+                io.remora.internal.InternalListeners.forget(local);
+            }
             loop.execute(() -> callback.onFailure(null, e, true));
             return null;
         }
@@ -151,6 +154,10 @@ public final class UpstreamConnector {
         });
         ChannelFuture f = local == null ? b.connect(remote) : b.connect(remote, local);
         Channel ch = f.channel();
+        if (unix && local != null) {
+            SocketAddress handedOver = local;
+            ch.closeFuture().addListener(c -> io.remora.internal.InternalListeners.forget(handedOver));
+        }
         f.addListener(cf -> {
             if (!cf.isSuccess()) {
                 ch.close();
@@ -244,6 +251,25 @@ public final class UpstreamConnector {
                         k.probes());
             }
         }
+    }
+
+    /**
+     * Towards an internal listener: the host and cluster metadata its internal_upstream socket
+     * passes through, handed over under the local address returned (null when there is none).
+     */
+    private static SocketAddress passthrough(ClusterConfig config, Host host) {
+        if (!(host.configuredAddress() instanceof io.remora.config.Address.Internal)) {
+            return null;
+        }
+        java.util.Map<String, java.util.Map<String, Object>> md = new java.util.HashMap<>();
+        for (io.remora.config.PassthroughMetadata p : config.passthroughMetadataFor(host.socketMatchMetadata())) {
+            java.util.Map<String, Object> v = p.kind() == io.remora.config.PassthroughMetadata.Kind.HOST
+                    ? HostMetadata.of(host, p.namespace()) : config.metadata().get(p.namespace());
+            if (v != null && !v.isEmpty()) {
+                md.put(p.namespace(), v);
+            }
+        }
+        return md.isEmpty() ? null : io.remora.internal.InternalListeners.handOver(md);
     }
 
     private SocketAddress bind(Bootstrap b, Cluster cluster, SocketAddress remote, OriginalSource os) {

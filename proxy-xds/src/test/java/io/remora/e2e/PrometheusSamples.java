@@ -6,14 +6,14 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Series of one metric family read back from a proxy's {@code /stats/prometheus}, by their labels. */
-final class PrometheusSamples {
+public final class PrometheusSamples {
 
     private PrometheusSamples() {
     }
 
 
     /** The value of the series with exactly these labels (0 when absent). */
-    static double sample(ProxyProcess p, String name, Map<String, String> labels) throws Exception {
+    public static double sample(ProxyProcess p, String name, Map<String, String> labels) throws Exception {
         for (Map.Entry<Map<String, String>, Double> e : series(p, name).entrySet()) {
             if (e.getKey().equals(labels)) {
                 return e.getValue();
@@ -23,7 +23,7 @@ final class PrometheusSamples {
     }
 
     /** The sum over the series carrying at least these labels. */
-    static double sampleSubset(ProxyProcess p, String name, Map<String, String> labels) throws Exception {
+    public static double sampleSubset(ProxyProcess p, String name, Map<String, String> labels) throws Exception {
         double sum = 0;
         for (Map.Entry<Map<String, String>, Double> e : series(p, name).entrySet()) {
             if (e.getKey().entrySet().containsAll(labels.entrySet())) {
@@ -34,7 +34,7 @@ final class PrometheusSamples {
     }
 
     /** Waits (TCP series are reported when the proxy sees the close) for a series to reach a value. */
-    static void awaitSample(ProxyProcess p, String name, Map<String, String> labels, double value) throws Exception {
+    public static void awaitSample(ProxyProcess p, String name, Map<String, String> labels, double value) throws Exception {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (sampleSubset(p, name, labels) < value) {
             if (System.nanoTime() > deadline) {
@@ -45,7 +45,7 @@ final class PrometheusSamples {
         assertEquals(value, sampleSubset(p, name, labels));
     }
 
-    static Map<Map<String, String>, Double> series(ProxyProcess p, String name) throws Exception {
+    public static Map<Map<String, String>, Double> series(ProxyProcess p, String name) throws Exception {
         Map<Map<String, String>, Double> out = new HashMap<>();
         for (String line : p.admin("/stats/prometheus").split("\n")) {
             if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {

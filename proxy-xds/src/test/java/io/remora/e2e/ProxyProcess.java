@@ -9,11 +9,16 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Remora started the way a user starts it: its {@code main} in a separate JVM with a bootstrap
@@ -222,6 +227,82 @@ public final class ProxyProcess implements AutoCloseable {
     public void close() throws InterruptedException {
         if (process.isAlive()) {
             terminate(Duration.ofSeconds(10));
+        }
+    }
+
+    private static String readable;
+
+    /**
+     * The test's classpath as another uid (Istio's proxy runs as 1337) can read it: the Maven
+     * repository usually sits under a root-only home, so jars are hard-linked (copied across file systems) into a world-readable
+     * directory, and class directories copied when their path is not open to others.
+     */
+    public static synchronized String readableClasspath() throws IOException {
+        if (readable != null) {
+            return readable;
+        }
+        Path dir = Files.createTempDirectory("remora-cp");
+        Set<PosixFilePermission> open = PosixFilePermissions.fromString("rwxr-xr-x");
+        Files.setPosixFilePermissions(dir, open);
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path src = Path.of(entry);
+            if (!Files.exists(src)) {
+                continue;
+            }
+            if (openToOthers(src)) {
+                out.add(entry);
+                continue;
+            }
+            Path dst = dir.resolve((i++) + "-" + src.getFileName());
+            if (Files.isDirectory(src)) {
+                copyTree(src, dst, open);
+            } else {
+                try {
+                    Files.createLink(dst, src);
+                } catch (IOException | UnsupportedOperationException e) {
+                    Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+                Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
+            }
+            out.add(dst.toString());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        readable = String.join(java.io.File.pathSeparator, out);
+        return readable;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort at exit
+        }
+    }
+
+    private static boolean openToOthers(Path p) throws IOException {
+        Path abs = p.toAbsolutePath();
+        for (Path q = abs.getParent(); q != null; q = q.getParent()) {
+            if (!Files.getPosixFilePermissions(q).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                return false;
+            }
+        }
+        return Files.getPosixFilePermissions(abs).contains(PosixFilePermission.OTHERS_READ);
+    }
+
+    private static void copyTree(Path src, Path dst, Set<PosixFilePermission> dirPerms) throws IOException {
+        try (Stream<Path> walk = Files.walk(src)) {
+            for (Path s : (Iterable<Path>) walk::iterator) {
+                Path d = dst.resolve(src.relativize(s).toString());
+                if (Files.isDirectory(s)) {
+                    Files.createDirectories(d);
+                    Files.setPosixFilePermissions(d, dirPerms);
+                } else {
+                    Files.copy(s, d, StandardCopyOption.REPLACE_EXISTING);
+                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rw-r--r--"));
+                }
+            }
         }
     }
 }

@@ -177,18 +177,22 @@ public final class ClusterTranslator {
         io.remora.config.OutlierDetectionConfig outlier = c.hasOutlierDetection()
                 ? OutlierDetectionTranslator.translate(c.getOutlierDetection(), path.field("outlier_detection")) : null;
         io.remora.config.TransportSocketConfig tls = null;
+        java.util.List<io.remora.config.PassthroughMetadata> passthrough = java.util.List.of();
         if (c.hasTransportSocket()) {
             // internal_upstream wraps the socket used towards internal listeners.
-            var ts = InternalUpstreamTranslator.unwrap(c.getTransportSocket(), path.field("transport_socket"), ctx);
+            var ts = InternalUpstreamTranslator.unwrap(c.getTransportSocket(), path.field("transport_socket"));
             tls = ts.socket() == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path());
+            passthrough = ts.passthrough();
         }
         java.util.List<ClusterConfig.TransportSocketMatch> socketMatches = new java.util.ArrayList<>();
         for (int i = 0; i < c.getTransportSocketMatchesCount(); i++) {
             Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
             FieldPath mp = path.field("transport_socket_matches").index(i);
-            socketMatches.add(new ClusterConfig.TransportSocketMatch(m.getName(),
-                    Protos.structMap(m.getMatch()), m.hasTransportSocket()
-                    ? TransportSocketTranslator.upstream(m.getTransportSocket(), mp.field("transport_socket")) : null));
+            var ts = m.hasTransportSocket()
+                    ? InternalUpstreamTranslator.unwrap(m.getTransportSocket(), mp.field("transport_socket")) : null;
+            socketMatches.add(new ClusterConfig.TransportSocketMatch(m.getName(), Protos.structMap(m.getMatch()),
+                    ts == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path()),
+                    ts == null ? java.util.List.of() : ts.passthrough()));
         }
         if (c.getHealthChecksCount() > 1) {
             // As Envoy: one health checker per cluster.
@@ -216,7 +220,7 @@ public final class ClusterTranslator {
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
                 .maxConnectionDuration(maxDuration)
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
-                .metadata(filterMetadata(c.getMetadata()))
+                .metadata(filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .build();
     }
 

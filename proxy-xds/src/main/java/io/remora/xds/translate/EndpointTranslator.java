@@ -63,7 +63,15 @@ public final class EndpointTranslator {
         var md = e.getMetadata().getFilterMetadataMap().get("envoy.transport_socket_match");
         // envoy.lb: canary and the labels retry host predicates (omit_host_metadata) match.
         var lb = e.getMetadata().getFilterMetadataMap().get("envoy.lb");
+        // The rest, e.g. Istio's istio.workload that istio.stats falls back to without a peer exchange.
+        java.util.Map<String, java.util.Map<String, Object>> other = new java.util.HashMap<>();
+        e.getMetadata().getFilterMetadataMap().forEach((ns, struct) -> {
+            if (!ns.equals("envoy.transport_socket_match") && !ns.equals("envoy.lb")) {
+                other.put(ns, Protos.structMap(struct));
+            }
+        });
         return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname(),
-                md == null ? java.util.Map.of() : Protos.structMap(md), lb == null ? java.util.Map.of() : Protos.structMap(lb));
+                md == null ? java.util.Map.of() : Protos.structMap(md), lb == null ? java.util.Map.of() : Protos.structMap(lb),
+                other);
     }
 }

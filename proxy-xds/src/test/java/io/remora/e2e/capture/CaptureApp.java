@@ -17,8 +17,9 @@ import java.util.concurrent.Executors;
  * cannot enter one itself). Plain JDK code only, so it needs nothing but the test classes.
  *
  * <pre>
- * serve NAME http=PORT tcp=PORT ...   HTTP: answers "NAME saw REMOTE at LOCAL"; TCP: sends that
- *                                     line, then echoes lines. Prints "ready" once bound.
+ * serve NAME http=PORT tcp=PORT ...   HTTP: answers "NAME saw REMOTE at LOCAL path P [xfcc X]"; TCP: sends that
+ *                                     line, then echoes lines; tcp-client-first=PORT: the same once the
+ *                                     client's first line is in; grpc=PORT. Prints "ready" once bound.
  * tcp-client HOST PORT LINE           sends LINE, prints the greeting and the echo of LINE, exits 0
  * </pre>
  */
@@ -58,8 +59,11 @@ public final class CaptureApp {
             } else if (kv[0].equals("http")) {
                 HttpServer http = HttpServer.create(new InetSocketAddress("0.0.0.0", port), 128);
                 http.createContext("/", ex -> {
+                    // The client certificate a sidecar in front forwarded (Istio's inbound HCM sets it).
+                    String xfcc = ex.getRequestHeaders().getFirst("x-forwarded-client-cert");
                     byte[] body = (seen(name, ex.getRemoteAddress(), ex.getLocalAddress()) + " path "
-                            + ex.getRequestURI() + "\n").getBytes(StandardCharsets.UTF_8);
+                            + ex.getRequestURI() + (xfcc == null ? "" : " xfcc " + xfcc) + "\n")
+                            .getBytes(StandardCharsets.UTF_8);
                     ex.sendResponseHeaders(200, body.length);
                     try (OutputStream out = ex.getResponseBody()) {
                         out.write(body);
@@ -71,7 +75,8 @@ public final class CaptureApp {
                 ServerSocket server = new ServerSocket();
                 server.setReuseAddress(true);
                 server.bind(new InetSocketAddress("0.0.0.0", port), 128);
-                Thread t = new Thread(() -> acceptLoop(name, server), "tcp-" + port);
+                boolean clientFirst = kv[0].equals("tcp-client-first");
+                Thread t = new Thread(() -> acceptLoop(name, server, clientFirst), "tcp-" + port);
                 t.start();
             }
         }
@@ -81,22 +86,29 @@ public final class CaptureApp {
         Thread.currentThread().join();
     }
 
-    private static void acceptLoop(String name, ServerSocket server) {
+    private static void acceptLoop(String name, ServerSocket server, boolean clientFirst) {
         while (true) {
             try {
                 Socket s = server.accept();
-                new Thread(() -> echo(name, s)).start();
+                new Thread(() -> echo(name, s, clientFirst)).start();
             } catch (Exception e) {
                 return;
             }
         }
     }
 
-    private static void echo(String name, Socket s) {
+    private static void echo(String name, Socket s, boolean clientFirst) {
         try (s) {
             PrintStream out = new PrintStream(s.getOutputStream(), true, StandardCharsets.UTF_8);
-            out.println(seen(name, s.getRemoteSocketAddress(), s.getLocalSocketAddress()));
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            String first = clientFirst ? in.readLine() : null;
+            if (clientFirst && first == null) {
+                return;
+            }
+            out.println(seen(name, s.getRemoteSocketAddress(), s.getLocalSocketAddress()));
+            if (first != null) {
+                out.println("echo " + first);
+            }
             for (String line; (line = in.readLine()) != null; ) {
                 out.println("echo " + line);
             }

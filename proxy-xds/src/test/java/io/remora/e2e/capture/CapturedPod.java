@@ -8,14 +8,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -50,6 +45,8 @@ final class CapturedPod implements AutoCloseable {
     final Netns peer;
     final List<IstioIptables.Rule> rules;
     ProxyProcess remora;
+    /** The peer's own sidecar, when the peer is a captured pod too ({@link #createMesh}). */
+    ProxyProcess peerRemora;
 
     private CapturedPod(Mode mode, Netns pod, Netns peer, List<IstioIptables.Rule> rules) {
         this.mode = mode;
@@ -88,6 +85,18 @@ final class CapturedPod implements AutoCloseable {
      * injector's default {@code --includeOutboundIPRanges '*'} (see {@link IstioIptables#OUTBOUND_ALL}).
      */
     static CapturedPod create(Mode mode) throws Exception {
+        return create(mode, false);
+    }
+
+    /**
+     * Two pods of the mesh: the peer gets Istio's REDIRECT rules too (and later its own sidecar,
+     * {@link #startPeerRemora}), so traffic between the two apps is captured on both sides.
+     */
+    static CapturedPod createMesh() throws Exception {
+        return create(Mode.REDIRECT, true);
+    }
+
+    private static CapturedPod create(Mode mode, boolean peerCaptured) throws Exception {
         assumeCapturePossible();
         long id = ProcessHandle.current().pid();
         Netns pod = null;
@@ -104,6 +113,11 @@ final class CapturedPod implements AutoCloseable {
                     mode == Mode.TPROXY ? "iptables-tproxy.golden" : "iptables-redirect.golden"));
             rules.add(IstioIptables.OUTBOUND_ALL);
             IstioIptables.install(pod, rules);
+            if (peerCaptured) {
+                List<IstioIptables.Rule> peerRules = new ArrayList<>(IstioIptables.golden("iptables-redirect.golden"));
+                peerRules.add(IstioIptables.OUTBOUND_ALL);
+                IstioIptables.install(peer, peerRules);
+            }
             if (mode == Mode.TPROXY) {
                 // What istio-iptables runs beside the rules in TPROXY mode (not part of the golden
                 // output): packets marked 1337 are delivered locally, to the transparent sockets.
@@ -132,7 +146,9 @@ final class CapturedPod implements AutoCloseable {
     void startWorkloads() throws Exception {
         awaitReady(pod.spawn(javaCommand("serve", "app", "http=" + APP_HTTP, "tcp=" + APP_TCP, "grpc=" + APP_GRPC)),
                 "app");
-        awaitReady(peer.spawn(javaCommand("serve", "peer", "http=" + PEER_HTTP, "tcp=" + PEER_TCP,
+        // The peer's service port is client-first, as a mesh peer's TCP must be for the metadata
+        // exchange (MtlsCaptureE2ETest); the unknown port keeps a server-first greeting.
+        awaitReady(peer.spawn(javaCommand("serve", "peer", "http=" + PEER_HTTP, "tcp-client-first=" + PEER_TCP,
                 "tcp=" + PEER_TCP_UNKNOWN, "grpc=" + PEER_GRPC)), "peer");
     }
 
@@ -145,7 +161,16 @@ final class CapturedPod implements AutoCloseable {
      * back, which a uid-1337 proxy's would be.
      */
     void startRemora(String bootstrapYaml) throws Exception {
-        List<String> prefix = new ArrayList<>(pod.prefix());
+        remora = startRemora(pod, mode, bootstrapYaml);
+    }
+
+    /** The peer's sidecar, as Istio runs it in REDIRECT mode (uid and gid 1337). */
+    void startPeerRemora(String bootstrapYaml) throws Exception {
+        peerRemora = startRemora(peer, Mode.REDIRECT, bootstrapYaml);
+    }
+
+    private static ProxyProcess startRemora(Netns ns, Mode mode, String bootstrapYaml) throws Exception {
+        List<String> prefix = new ArrayList<>(ns.prefix());
         if (mode == Mode.TPROXY) {
             prefix.addAll(List.of("setpriv", "--regid", String.valueOf(PROXY_UID), "--clear-groups",
                     "--bounding-set", "-all,+net_admin", "--inh-caps", "-all,+net_admin"));
@@ -153,12 +178,13 @@ final class CapturedPod implements AutoCloseable {
             prefix.addAll(List.of("setpriv", "--reuid", String.valueOf(PROXY_UID), "--regid", String.valueOf(PROXY_UID),
                     "--clear-groups"));
         }
-        ProxyProcess.Launch launch = new ProxyProcess.Launch(prefix, readableClasspath(), this::admin);
-        remora = ProxyProcess.start(launch, bootstrapYaml, ADMIN, List.of("-Xmx192m", "-XX:TieredStopAtLevel=1"));
+        ProxyProcess.Launch launch = new ProxyProcess.Launch(prefix, ProxyProcess.readableClasspath(),
+                (port, path) -> admin(ns, port, path));
+        return ProxyProcess.start(launch, bootstrapYaml, ADMIN, List.of("-Xmx192m", "-XX:TieredStopAtLevel=1"));
     }
 
-    private ProxyProcess.AdminResponse admin(int port, String path) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(pod.prefix());
+    private static ProxyProcess.AdminResponse admin(Netns ns, int port, String path) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(ns.prefix());
         cmd.addAll(List.of("curl", "-sS", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}",
                 "http://127.0.0.1:" + port + path));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -235,86 +261,11 @@ final class CapturedPod implements AutoCloseable {
         drain.start();
     }
 
-    private static String readable;
-
-    /**
-     * The test's classpath as uid 1337 can read it: the Maven repository usually sits under a
-     * root-only home, so jars are hard-linked (copied across file systems) into a world-readable
-     * directory, and class directories copied when their path is not open to others.
-     */
-    static synchronized String readableClasspath() throws IOException {
-        if (readable != null) {
-            return readable;
-        }
-        Path dir = Files.createTempDirectory("remora-cp");
-        Set<PosixFilePermission> open = PosixFilePermissions.fromString("rwxr-xr-x");
-        Files.setPosixFilePermissions(dir, open);
-        List<String> out = new ArrayList<>();
-        int i = 0;
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
-            Path src = Path.of(entry);
-            if (!Files.exists(src)) {
-                continue;
-            }
-            if (openToOthers(src)) {
-                out.add(entry);
-                continue;
-            }
-            Path dst = dir.resolve((i++) + "-" + src.getFileName());
-            if (Files.isDirectory(src)) {
-                copyTree(src, dst, open);
-            } else {
-                try {
-                    Files.createLink(dst, src);
-                } catch (IOException | UnsupportedOperationException e) {
-                    Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-                Files.setPosixFilePermissions(dst, PosixFilePermissions.fromString("rw-r--r--"));
-            }
-            out.add(dst.toString());
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
-        readable = String.join(java.io.File.pathSeparator, out);
-        return readable;
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort at exit
-        }
-    }
-
-    private static boolean openToOthers(Path p) throws IOException {
-        Path abs = p.toAbsolutePath();
-        for (Path q = abs.getParent(); q != null; q = q.getParent()) {
-            if (!Files.getPosixFilePermissions(q).contains(PosixFilePermission.OTHERS_EXECUTE)) {
-                return false;
-            }
-        }
-        return Files.getPosixFilePermissions(abs).contains(PosixFilePermission.OTHERS_READ);
-    }
-
-    private static void copyTree(Path src, Path dst, Set<PosixFilePermission> dirPerms) throws IOException {
-        try (Stream<Path> walk = Files.walk(src)) {
-            for (Path s : (Iterable<Path>) walk::iterator) {
-                Path d = dst.resolve(src.relativize(s).toString());
-                if (Files.isDirectory(s)) {
-                    Files.createDirectories(d);
-                    Files.setPosixFilePermissions(d, dirPerms);
-                } else {
-                    Files.copy(s, d, StandardCopyOption.REPLACE_EXISTING);
-                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rw-r--r--"));
-                }
-            }
-        }
-    }
-
     /** What to show when an assertion fails: the rules in force and the proxy's log. */
     String diagnostics() {
         return "\n--- iptables-save (pod) ---\n" + IstioIptables.dump(pod)
-                + "\n--- remora log ---\n" + (remora == null ? "<not started>" : remora.log());
+                + "\n--- remora log ---\n" + (remora == null ? "<not started>" : remora.log())
+                + (peerRemora == null ? "" : "\n--- peer's remora log ---\n" + peerRemora.log());
     }
 
     @Override
@@ -324,8 +275,14 @@ final class CapturedPod implements AutoCloseable {
                 remora.close();
             }
         } finally {
-            closeQuietly(pod);
-            closeQuietly(peer);
+            try {
+                if (peerRemora != null) {
+                    peerRemora.close();
+                }
+            } finally {
+                closeQuietly(pod);
+                closeQuietly(peer);
+            }
         }
     }
 }

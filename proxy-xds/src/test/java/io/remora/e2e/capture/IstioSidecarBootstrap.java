@@ -39,12 +39,17 @@ final class IstioSidecarBootstrap {
     private IstioSidecarBootstrap() {
     }
 
-    private static String tcpProxy(String cluster) {
+    static String tcpProxy(String cluster) {
         return TCP_PROXY.formatted(cluster);
     }
 
     /** Istio's outbound HTTP listener for a service port: HTTP by sniffing, else passthrough TCP. */
     private static String outboundHttpListener(int port, String cluster) {
+        return outboundHttpListener(port, cluster, ROUTER);
+    }
+
+    /** As above, with these {@code http_filters} (YAML at the HCM's indentation, router last). */
+    static String outboundHttpListener(int port, String cluster, String httpFilters) {
         return """
                   - name: 0.0.0.0_%1$d
                     address: { socket_address: { address: 0.0.0.0, port_value: %1$d } }
@@ -79,7 +84,7 @@ final class IstioSidecarBootstrap {
                       filters:
                       - name: envoy.filters.network.tcp_proxy
                         typed_config: %6$s
-                """.formatted(port, SVC, PEER_IP, cluster, ROUTER, tcpProxy("PassthroughCluster"));
+                """.formatted(port, SVC, PEER_IP, cluster, httpFilters, tcpProxy("PassthroughCluster"));
     }
 
     /** A virtualInbound filter chain for an HTTP (or gRPC) port of the app. */
@@ -104,7 +109,7 @@ final class IstioSidecarBootstrap {
     }
 
     /** Istio's inbound cluster: ORIGINAL_DST, bound to 127.0.0.6, the downstream's HTTP version. */
-    private static String inboundCluster(String name) {
+    static String inboundCluster(String name) {
         return """
                   - name: "%s"
                     type: ORIGINAL_DST

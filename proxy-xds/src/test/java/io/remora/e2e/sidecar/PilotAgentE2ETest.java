@@ -59,6 +59,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pilot-agent's two Unix-socket servers: delta ADS on the xds-grpc pipe, SDS on the sds-grpc pipe
  * (./var/run/secrets/workload-spiffe-uds/test.sock, relative to the proxy's working directory as in the pod); a
  * stand-in for pilot-agent's status server answers the 15021 readiness route the way pilot-agent's probe does.
+ * The proxy runs as istio-proxy (uid and gid 1337), as the injected container does.
  */
 class PilotAgentE2ETest {
     private static final String SDS_SOCKET = "var/run/secrets/workload-spiffe-uds/test.sock";
@@ -149,6 +150,8 @@ class PilotAgentE2ETest {
             root = false;
         }
         org.junit.jupiter.api.Assumptions.assumeTrue(root, "needs root for a network namespace (Istio's fixed ports); skipped");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")),
+                "needs setpriv (util-linux) to run the proxy as uid 1337; skipped");
         TestCerts.Ca ca = TestCerts.ca("istio-ca");
         Path certs = dir.resolve("certs");
         ca.issue("client", CLIENT_ID).write(certs, "client");
@@ -170,6 +173,12 @@ class PilotAgentE2ETest {
         assertTrue(fixture.contains("\"/tmp/XDS\"") && fixture.contains("\"./" + SDS_SOCKET + "\""));
         Path bootstrap = cwd.resolve("envoy-rev.json");
         Files.writeString(bootstrap, fixture.replace("\"/tmp/XDS\"", "\"" + xdsSocket + "\""));
+        // The proxy runs as istio-proxy (1337), as in the pod: it must reach its bootstrap and both
+        // sockets, which pilot-agent (here root) serves; a socket is connected to with write permission.
+        openTo1337(dir, cwd.resolve(SDS_SOCKET).getParent(), bootstrap);
+        for (Path socket : List.of(xdsSocket, cwd.resolve(SDS_SOCKET))) {
+            Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        }
 
         Netns pod = Netns.create("pilot");
         closeables.add(pod);
@@ -183,6 +192,7 @@ class PilotAgentE2ETest {
         closeables.add(() -> stop(agent));
 
         List<String> envoy = new ArrayList<>(pod.prefix());
+        envoy.addAll(List.of("setpriv", "--reuid", PROXY_UID, "--regid", PROXY_UID, "--clear-groups"));
         envoy.add(repo.resolve("docker/istio/envoy").toString());
         envoy.addAll(List.of("-c", "envoy-rev.json"));
         envoy.addAll(PILOT_AGENT_ARGS);
@@ -190,7 +200,7 @@ class PilotAgentE2ETest {
                 .redirectOutput(dir.resolve("remora.log").toFile());
         Map<String, String> env = pb.environment();
         env.put("REMORA_HOME", repo.toString()); // the image's /opt/remora: bin/remora, here run from the classes
-        env.put("REMORA_CLASSPATH", System.getProperty("java.class.path"));
+        env.put("REMORA_CLASSPATH", io.remora.e2e.ProxyProcess.readableClasspath());
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("REMORA_JAVA_OPTS", "-Xmx256m -Dio.netty.leakDetection.level=paranoid");
         Process remora = pb.start();
@@ -205,6 +215,8 @@ class PilotAgentE2ETest {
         DeltaDiscoveryRequest first = xds.awaitDeltaRequest("the first delta request", DeltaDiscoveryRequest::hasNode);
         assertEquals("sidecar~1.2.3.4~foo~bar", first.getNode().getId(), log.get());
         assertEquals("remora", first.getNode().getUserAgentName());
+        // ip netns exec, setpriv, the wrapper and bin/remora each exec the next: the process is the JVM
+        assertEquals(PROXY_UID, uidOf(remora.pid()), "the proxy runs as istio-proxy");
         var sdsRequest = sds.awaitRequest("the secrets, asked for on the SDS socket",
                 r -> r.getTypeUrl().equals(XdsResourceType.SECRET.typeUrl) && r.getResourceNamesCount() == 2);
         assertEquals("sidecar~1.2.3.4~foo~bar", sdsRequest.getNode().getId());
@@ -237,6 +249,29 @@ class PilotAgentE2ETest {
         assertTrue(remora.waitFor(60, TimeUnit.SECONDS), log.get());
         assertEquals(0, remora.exitValue(), log.get());
         assertFalse(log.get().contains("LEAK"), log.get());
+    }
+
+    /** Istio's proxy uid and gid (istio-proxy), which its capture rules exempt. */
+    private static final String PROXY_UID = "1337";
+
+    /** Lets others traverse every directory from dir down to each path, and read the files. */
+    private static void openTo1337(Path dir, Path... paths) throws IOException {
+        for (Path p : paths) {
+            for (Path q = p; q != null && q.startsWith(dir); q = q.getParent()) {
+                Files.setPosixFilePermissions(q, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(q) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+    }
+
+    /** The real uid of a process, from /proc. */
+    private static String uidOf(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("Uid:")) {
+                return line.split("\\s+")[1];
+            }
+        }
+        return "?";
     }
 
     private static String curl(Netns ns, String... args) {

@@ -47,6 +47,8 @@ class SidecarFixtureAdsE2ETest {
     private final TestControlPlane cp = new TestControlPlane();
     private TestUpstream app;
     private XdsProxy proxy;
+    /** Where the fixture's bound listeners (15001, 15006, 15008) listen here, by name. */
+    private final java.util.Map<String, Integer> ports = new java.util.HashMap<>();
 
     @BeforeEach
     void start() throws Exception {
@@ -80,7 +82,9 @@ class SidecarFixtureAdsE2ETest {
             if (l.hasAddress() && l.getAddress().hasSocketAddress()
                     && (!l.hasBindToPort() || l.getBindToPort().getValue())) {
                 // 15001, 15006, 15008: bound here, so on ports of the test's own.
-                l = l.toBuilder().setAddress(XdsTestResources.address(XdsProxy.freePort())).build();
+                int port = XdsProxy.freePort();
+                ports.put(l.getName(), port);
+                l = l.toBuilder().setAddress(XdsTestResources.address(port)).build();
             }
             listeners.add(l);
         }
@@ -136,5 +140,46 @@ class SidecarFixtureAdsE2ETest {
             return snapshot.listeners().resources().keySet().stream().allMatch(listeners::contains);
         });
         assertTrue(proxy.admin("/ready").contains("LIVE"), proxy.admin("/ready"));
+        virtualInboundEnforcesTheFixturesAuthorizationPolicies();
+        virtualOutboundPassesUnknownTrafficThrough();
+    }
+
+    /**
+     * The fixture's virtualInbound as served, with Istio's AuthorizationPolicies in its RBAC
+     * filters: plaintext HTTP takes the catch-all HTTP chain, whose ALLOW policies need a principal
+     * and a JWT claim, so it is refused with Envoy's 403; other plaintext TCP takes the TCP
+     * catch-all, whose network RBAC has ALLOW rules with no policy (an HTTP-only policy), so the
+     * connection is closed before anything reaches the app.
+     */
+    private void virtualInboundEnforcesTheFixturesAuthorizationPolicies() throws Exception {
+        int inbound = ports.get("virtualInbound");
+        // tcp_proxy connects upstream when the connection opens, as Envoy's does; the RBAC
+        // filters in front keep every byte from it
+        double served = proxy.metric("envoy_cluster_upstream_cx_tx_bytes_total",
+                "envoy_cluster_name=\"InboundPassthroughClusterIpv4\"");
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + inbound + "/info")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, r.statusCode(), r.body());
+        assertEquals("RBAC: access denied", r.body());
+        assertTrue(proxy.metric("envoy_http_rbac_denied") >= 1, proxy.admin("/stats/prometheus"));
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", inbound)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("\u0001not http\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(-1, s.getInputStream().read(), "the network RBAC closes the connection");
+        }
+        TestControlPlane.await("the network RBAC's denial counted", () -> proxy.metric("envoy_rbac_denied") >= 1);
+        double after = proxy.metric("envoy_cluster_upstream_cx_tx_bytes_total",
+                "envoy_cluster_name=\"InboundPassthroughClusterIpv4\"");
+        assertEquals(served, after, "nothing denied reached the app");
+    }
+
+    /** virtualOutbound as served: traffic with no listener of its own takes its catch-all to PassthroughCluster. */
+    private void virtualOutboundPassesUnknownTrafficThrough() throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + ports.get("virtualOutbound")
+                        + "/out")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("app", r.body());
     }
 }

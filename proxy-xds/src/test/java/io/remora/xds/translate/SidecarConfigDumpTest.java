@@ -58,6 +58,11 @@ class SidecarConfigDumpTest {
             // Including the waypoint's inbound-vip clusters with the internal_upstream socket.
             ClusterConfig cc = ClusterTranslator.translate(c, FieldPath.of("cluster \"" + c.getName() + "\""), CTX);
             assertEquals(c.getName(), cc.name());
+            if (c.getName().startsWith("inbound-vip|")) {
+                // the destination each endpoint names passes through to connect_originate
+                assertEquals(List.of(new io.remora.config.PassthroughMetadata(io.remora.config.PassthroughMetadata.Kind.HOST,
+                        "envoy.filters.listener.original_dst")), cc.passthroughMetadataFor(java.util.Map.of()), c.getName());
+            }
         }
         assertFalse(clusters.isEmpty());
     }
@@ -84,6 +89,10 @@ class SidecarConfigDumpTest {
         var model = EndpointTranslator.translate(cla, FieldPath.of("eds"));
         assertEquals(new io.remora.config.Address.Internal("connect_originate", "192.168.195.248:800"),
                 model.endpoints().get(0).lbEndpoints().get(0).address());
+        // and their metadata: the destination for passthrough, the workload for istio.stats
+        var other = model.endpoints().get(0).lbEndpoints().get(0).filterMetadata();
+        assertEquals(java.util.Map.of("local", "192.168.195.248:800"), other.get("envoy.filters.listener.original_dst"));
+        assertEquals(java.util.Map.of("workload", "httpbin;default;httpbin;v1;snorlax"), other.get("istio"));
     }
 
     @Test

@@ -53,6 +53,9 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         boolean server = settings.reporter().server();
         FilterState state = callbacks.filterState();
         WorkloadMetadata peer = PeerState.peer(state, server);
+        if (peer == null && !server) {
+            peer = PeerLabels.endpointPeer(info);
+        }
         String peerSan;
         String localSan;
         Boolean mutualTls = null;

@@ -118,6 +118,9 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
         FilterState state = cb.filterState();
         WorkloadMetadata peer = PeerState.peer(peerState(server), server);
         StreamInfo upstream = state.get(TCP_PROXY_INFO, StreamInfo.class);
+        if (peer == null && !server) {
+            peer = PeerLabels.endpointPeer(upstream);
+        }
         String peerSan;
         String localSan;
         Boolean mutualTls = null;

@@ -35,6 +35,21 @@ final class PeerLabels {
         return c == null ? null : c.config().metadata().get("istio");
     }
 
+    /**
+     * The client side's fallback when no metadata exchange told it the peer (the peer is outside
+     * the mesh, or the exchange has not happened): the upstream host's {@code istio.workload}
+     * endpoint metadata, {@code name;namespace;canonical-service;canonical-revision;cluster}, as
+     * istio-proxy's stats filter reads it (no app, version or identity in that encoding); null
+     * when the host has none.
+     */
+    static WorkloadMetadata endpointPeer(io.remora.accesslog.StreamInfo upstream) {
+        if (upstream == null || upstream.upstreamHostMetadata == null) {
+            return null;
+        }
+        Object encoded = upstream.upstreamHostMetadata.apply("istio").get("workload");
+        return encoded instanceof String s ? WorkloadMetadata.fromEndpointEncoding(s) : null;
+    }
+
     /** The values of {@link IstioMetrics#PEER_LABELS} (the caller appends the protocol-specific ones). */
     static String[] compute(Facts f, int extra) {
         String[] out = new String[IstioMetrics.PEER_LABELS.size() + extra];

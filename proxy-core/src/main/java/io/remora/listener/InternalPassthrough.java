@@ -1,0 +1,64 @@
+package io.remora.listener;
+
+import io.netty.channel.Channel;
+import io.remora.config.ListenerConfig;
+import io.remora.internal.InternalListeners;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * The internal listener's side of {@code internal_upstream} passthrough_metadata: the metadata
+ * the connecting cluster handed over becomes the connection's (kept on the channel, see
+ * {@link InternalListeners#PASSTHROUGH}), and the listener's {@code original_dst} filter restores
+ * the destination from {@code envoy.filters.listener.original_dst} {@code local}, as Envoy's does
+ * for internal connections; Istio's waypoint picks its filter chain by that destination. No
+ * hand-off follows on an internal listener: the restored address only stands for the destination.
+ */
+final class InternalPassthrough {
+    static final String ORIGINAL_DST = "envoy.filters.listener.original_dst";
+
+    private InternalPassthrough() {
+    }
+
+    /** Takes the handed-over metadata; returns the destination to restore, or null. */
+    static InetSocketAddress accept(Channel ch, ListenerRuntime rt) {
+        Map<String, Map<String, Object>> md = InternalListeners.take(ch.remoteAddress());
+        if (md.isEmpty()) {
+            return null;
+        }
+        ch.attr(InternalListeners.PASSTHROUGH).set(md);
+        if (!rt.config().listenerFilters().contains(ListenerConfig.ListenerFilter.ORIGINAL_DST)) {
+            return null;
+        }
+        Map<String, Object> dst = md.get(ORIGINAL_DST);
+        return dst != null && dst.get("local") instanceof String s ? parse(s) : null;
+    }
+
+    /** {@code ip:port} or {@code [ipv6]:port}, literal addresses only (as Envoy parses it); null otherwise. */
+    static InetSocketAddress parse(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            return null;
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            return null;
+        }
+        int port;
+        try {
+            port = Integer.parseInt(s.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (port < 0 || port > 65535 || !io.netty.util.NetUtil.isValidIpV4Address(host)
+                && !io.netty.util.NetUtil.isValidIpV6Address(host)) {
+            return null;
+        }
+        InetAddress a = io.netty.util.NetUtil.createInetAddressFromIpAddressString(host);
+        return a == null ? null : new InetSocketAddress(a, port);
+    }
+}

@@ -1,0 +1,171 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The internal_upstream transport socket's {@code passthrough_metadata}, as Istio's waypoint uses
+ * it: endpoints of {@code envoy_internal_address} carry {@code envoy.filters.listener.original_dst}
+ * metadata ({@code local: "ip:port"}), the cluster passes that namespace through (from the host, or
+ * from the cluster's own metadata), and the internal listener's {@code original_dst} filter
+ * restores it as the connection's destination: the listener picks its filter chain by that
+ * destination port and {@code %DOWNSTREAM_LOCAL_ADDRESS%} is it. A cluster that passes nothing
+ * reaches the listener with no destination, so no chain matches.
+ */
+class InternalPassthroughE2ETest {
+
+    static ProxyProcess proxy;
+    static int http;
+
+    private static String cluster(String name, String hostLocal, String clusterLocal, String passthroughKind) {
+        return """
+                  - name: %1$s
+                    connect_timeout: 1s
+                %2$s    transport_socket:
+                      name: internal_upstream
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
+                %3$s        transport_socket:
+                          name: raw_buffer
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
+                    load_assignment:
+                      cluster_name: %1$s
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner, endpoint_id: "%4$s" } } }
+                %5$s""".formatted(name,
+                clusterLocal == null ? "" : """
+                    metadata: { filter_metadata: { envoy.filters.listener.original_dst: { local: "%s" } } }
+                """.formatted(clusterLocal),
+                passthroughKind == null ? "" : """
+                        passthrough_metadata:
+                        - { kind: { %s: {} }, name: envoy.filters.listener.original_dst }
+                        - { kind: { host: {} }, name: istio }
+                """.formatted(passthroughKind),
+                hostLocal == null ? "x" : hostLocal,
+                hostLocal == null ? "" : """
+                          metadata:
+                            filter_metadata:
+                              envoy.filters.listener.original_dst: { local: "%s" }
+                              istio: { workload: "httpbin;default;httpbin;v1;Kubernetes" }
+                """.formatted(hostLocal));
+    }
+
+    private static String innerChain(int port) {
+        return """
+                    - filter_chain_match: { destination_port: %1$d }
+                      filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: inner_%1$d
+                          route_config:
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes:
+                              - match: { prefix: / }
+                                direct_response: { status: 200, body: { inline_string: "chain %1$d" } }
+                                response_headers_to_add: [{ header: { key: x-dst, value: "%%DOWNSTREAM_LOCAL_ADDRESS%%" } }]
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                """.formatted(port);
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        int admin = ProxyProcess.freePort();
+        http = ProxyProcess.freePort();
+        String yaml = """
+                bootstrap_extensions:
+                - name: envoy.bootstrap.internal_listener
+                  typed_config:
+                    "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                    type_url: type.googleapis.com/envoy.extensions.bootstrap.internal_listener.v3.InternalListener
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                static_resources:
+                  listeners:
+                  - name: outer
+                    address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: outer
+                          route_config:
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes:
+                              - { match: { prefix: /a }, route: { cluster: host_a } }
+                              - { match: { prefix: /b }, route: { cluster: host_b } }
+                              - { match: { prefix: /c }, route: { cluster: from_cluster } }
+                              - { match: { prefix: /none }, route: { cluster: no_passthrough } }
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                  - name: inner
+                    internal_listener: {}
+                    listener_filters:
+                    - name: envoy.filters.listener.original_dst
+                      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst }
+                    filter_chains:
+                %3$s%4$s  clusters:
+                %5$s%6$s%7$s%8$s""".formatted(admin, http, innerChain(800), innerChain(900),
+                cluster("host_a", "10.1.2.3:800", null, "host"),
+                cluster("host_b", "10.1.2.4:900", null, "host"),
+                cluster("from_cluster", null, "10.1.2.5:900", "cluster"),
+                cluster("no_passthrough", "10.1.2.3:800", null, null));
+        proxy = ProxyProcess.start(yaml, admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + http + path))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void hostMetadataRestoresTheDestinationTheInternalListenerMatchesOn() throws Exception {
+        HttpResponse<String> a = get("/a");
+        assertEquals(200, a.statusCode(), a.body() + proxy.log());
+        assertEquals("chain 800", a.body());
+        assertEquals("10.1.2.3:800", a.headers().firstValue("x-dst").orElse(null));
+        HttpResponse<String> b = get("/b");
+        assertEquals("chain 900", b.body(), proxy.log());
+        assertEquals("10.1.2.4:900", b.headers().firstValue("x-dst").orElse(null));
+    }
+
+    @Test
+    void clusterMetadataPassesThroughToo() throws Exception {
+        HttpResponse<String> c = get("/c");
+        assertEquals("chain 900", c.body(), proxy.log());
+        assertEquals("10.1.2.5:900", c.headers().firstValue("x-dst").orElse(null));
+    }
+
+    @Test
+    void withoutPassthroughTheInternalListenerHasNoDestinationToMatch() throws Exception {
+        String noMatch = "envoy_listener_no_filter_chain_match{envoy_listener_address=\"inner\"}";
+        double before = proxy.metric(noMatch);
+        HttpResponse<String> none = get("/none");
+        assertEquals(503, none.statusCode(), none.body());
+        assertEquals(before + 1, proxy.metric(noMatch), proxy.admin("/stats/prometheus"));
+    }
+}
