@@ -82,10 +82,9 @@ public final class ListenerTranslator {
                 originalSrc = os;
                 continue;
             }
+            // The original_dst filter only recovers the destination (virtualInbound matches chains
+            // on it); handing the connection to the listener of that address is use_original_dst's.
             ListenerConfig.ListenerFilter lf = listenerFilter(l.getListenerFilters(i), fp, ctx);
-            if (lf == ListenerConfig.ListenerFilter.ORIGINAL_DST) {
-                useOriginalDst = true;
-            }
             if (lf != null && !lfs.contains(lf)) {
                 lfs.add(lf);
             }

@@ -13,6 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -90,7 +91,11 @@ class CaptureConfigTranslationTest {
                       typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.original_src.v3.OriginalSrc, mark: 1337 }
                 """, "")).listeners().get(0);
         assertEquals(new ListenerConfig.OriginalSrc(false, 1337), l.originalSrc());
-        assertTrue(l.transparent() && l.freebind() && l.useOriginalDst());
+        assertTrue(l.transparent() && l.freebind());
+        // As Istio's virtualInbound: the filter recovers the destination, but without
+        // use_original_dst the connection is never handed to the listener of that address.
+        assertTrue(l.listenerFilters().contains(ListenerConfig.ListenerFilter.ORIGINAL_DST));
+        assertFalse(l.useOriginalDst());
         assertNull(load(config("", "")).listeners().get(0).originalSrc());
     }
 

@@ -31,6 +31,7 @@ class OverridesTest {
                 address: { socket_address: { address: 0.0.0.0, port_value: 15006 } }
                 transparent: true
                 bind_to_port: false
+                use_original_dst: true
                 traffic_direction: INBOUND
                 listener_filters_timeout: 0s
                 listener_filters:
