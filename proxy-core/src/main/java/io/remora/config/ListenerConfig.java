@@ -57,5 +57,10 @@ public record ListenerConfig(
     public enum TrafficDirection { UNSPECIFIED, INBOUND, OUTBOUND }
 
     /** Listener filters Remora runs on accepted connections before a filter chain is chosen. */
-    public enum ListenerFilter { ORIGINAL_DST, TLS_INSPECTOR, HTTP_INSPECTOR }
+    /**
+     * Listener filters, in config order. SET_INTERNAL_DST_ADDRESS is Istio's
+     * {@code istio.set_internal_dst_address}: on an internal listener, the destination from the
+     * passed-through {@code tunnel} metadata.
+     */
+    public enum ListenerFilter { ORIGINAL_DST, TLS_INSPECTOR, HTTP_INSPECTOR, SET_INTERNAL_DST_ADDRESS }
 }

@@ -15,9 +15,14 @@ import java.util.Map;
  * the destination from {@code envoy.filters.listener.original_dst} {@code local}, as Envoy's does
  * for internal connections; Istio's waypoint picks its filter chain by that destination. No
  * hand-off follows on an internal listener: the restored address only stands for the destination.
+ * Istio's {@code set_internal_dst_address} does the same from {@code tunnel} {@code destination};
+ * its {@code tunnel} {@code address} (where an ORIGINAL_DST cluster should connect instead) is
+ * not applied.
  */
 final class InternalPassthrough {
     static final String ORIGINAL_DST = "envoy.filters.listener.original_dst";
+    /** Istio's namespace for HBONE: {@code destination} is the connection's (set_internal_dst_address). */
+    static final String TUNNEL = "tunnel";
 
     private InternalPassthrough() {
     }
@@ -29,11 +34,24 @@ final class InternalPassthrough {
             return null;
         }
         ch.attr(InternalListeners.PASSTHROUGH).set(md);
-        if (!rt.config().listenerFilters().contains(ListenerConfig.ListenerFilter.ORIGINAL_DST)) {
-            return null;
+        // Each filter that finds its address restores it; in config order, so the last one wins.
+        InetSocketAddress restored = null;
+        for (ListenerConfig.ListenerFilter f : rt.config().listenerFilters()) {
+            InetSocketAddress a = switch (f) {
+                case ORIGINAL_DST -> field(md, ORIGINAL_DST, "local");
+                case SET_INTERNAL_DST_ADDRESS -> field(md, TUNNEL, "destination");
+                default -> null;
+            };
+            if (a != null) {
+                restored = a;
+            }
         }
-        Map<String, Object> dst = md.get(ORIGINAL_DST);
-        return dst != null && dst.get("local") instanceof String s ? parse(s) : null;
+        return restored;
+    }
+
+    private static InetSocketAddress field(Map<String, Map<String, Object>> md, String namespace, String key) {
+        Map<String, Object> ns = md.get(namespace);
+        return ns != null && ns.get(key) instanceof String s ? parse(s) : null;
     }
 
     /** {@code ip:port} or {@code [ipv6]:port}, literal addresses only (as Envoy parses it); null otherwise. */

@@ -18,7 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * from the cluster's own metadata), and the internal listener's {@code original_dst} filter
  * restores it as the connection's destination: the listener picks its filter chain by that
  * destination port and {@code %DOWNSTREAM_LOCAL_ADDRESS%} is it. A cluster that passes nothing
- * reaches the listener with no destination, so no chain matches.
+ * reaches the listener with no destination, so no chain matches. Istio's
+ * {@code istio.set_internal_dst_address} restores it from the {@code tunnel} namespace's
+ * {@code destination} the same way.
  */
 class InternalPassthroughE2ETest {
 
@@ -112,6 +114,7 @@ class InternalPassthroughE2ETest {
                               - { match: { prefix: /b }, route: { cluster: host_b } }
                               - { match: { prefix: /c }, route: { cluster: from_cluster } }
                               - { match: { prefix: /none }, route: { cluster: no_passthrough } }
+                              - { match: { prefix: /tunnel }, route: { cluster: tunnel } }
                           http_filters:
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -121,7 +124,32 @@ class InternalPassthroughE2ETest {
                     - name: envoy.filters.listener.original_dst
                       typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst }
                     filter_chains:
-                %3$s%4$s  clusters:
+                %3$s%4$s  - name: inner_tunnel
+                    internal_listener: {}
+                    listener_filters:
+                    - name: set_dst_address
+                      typed_config:
+                        "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                        type_url: type.googleapis.com/istio.set_internal_dst_address.v1.Config
+                    filter_chains:
+                %4$s  clusters:
+                  - name: tunnel
+                    connect_timeout: 1s
+                    transport_socket:
+                      name: internal_upstream
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
+                        passthrough_metadata:
+                        - { kind: { host: {} }, name: tunnel }
+                        transport_socket:
+                          name: raw_buffer
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
+                    load_assignment:
+                      cluster_name: tunnel
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
+                          metadata: { filter_metadata: { tunnel: { destination: "10.1.2.6:900", address: "10.1.2.6:15008" } } }
                 %5$s%6$s%7$s%8$s""".formatted(admin, http, innerChain(800), innerChain(900),
                 cluster("host_a", "10.1.2.3:800", null, "host"),
                 cluster("host_b", "10.1.2.4:900", null, "host"),
@@ -158,6 +186,13 @@ class InternalPassthroughE2ETest {
         HttpResponse<String> c = get("/c");
         assertEquals("chain 900", c.body(), proxy.log());
         assertEquals("10.1.2.5:900", c.headers().firstValue("x-dst").orElse(null));
+    }
+
+    @Test
+    void istioSetInternalDstAddressRestoresTheTunnelDestination() throws Exception {
+        HttpResponse<String> t = get("/tunnel");
+        assertEquals("chain 900", t.body(), proxy.log());
+        assertEquals("10.1.2.6:900", t.headers().firstValue("x-dst").orElse(null));
     }
 
     @Test

@@ -177,10 +177,14 @@ public final class ListenerTranslator {
         return new ListenerConfig.OriginalSrc(os.getBindPort(), os.getMark());
     }
 
+    /** Istio's filter (istio/proxy), often sent wrapped in a TypedStruct. */
+    private static final String SET_INTERNAL_DST_ADDRESS_TYPE = "istio.set_internal_dst_address.v1.Config";
+
     private static ListenerConfig.ListenerFilter listenerFilter(ListenerFilter f, FieldPath path,
                                                                 TranslationContext ctx) {
         String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
         String kind = type.startsWith(FILTERS) ? type.substring(FILTERS.length(), type.indexOf('.', FILTERS.length()))
+                : type.equals(SET_INTERNAL_DST_ADDRESS_TYPE) ? "istio.set_internal_dst_address"
                 : f.getName().replace("envoy.filters.listener.", "").replace("envoy.listener.", "");
         if (f.hasFilterDisabled()) {
             ctx.warnOnce("listener_filter.filter_disabled", "listener filter filter_disabled predicates are ignored,"
@@ -190,6 +194,7 @@ public final class ListenerTranslator {
             case "original_dst" -> ListenerConfig.ListenerFilter.ORIGINAL_DST;
             case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
             case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
+            case "istio.set_internal_dst_address" -> ListenerConfig.ListenerFilter.SET_INTERNAL_DST_ADDRESS;
             case "proxy_protocol" -> throw path.error("listener filter '" + f.getName()
                     + "' is not supported");
             default -> {
