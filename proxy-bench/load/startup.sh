@@ -56,7 +56,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.send_header('content-length', '2'); self.end_headers(); self.wfile.write(b'ok')
     def log_message(self, *a): pass
 socketserver.TCPServer.allow_reuse_address = True
-http.server.ThreadingHTTPServer(('127.0.0.1', $up), H).serve_forever()" &
+http.server.ThreadingHTTPServer(('127.0.0.1', $up), H).serve_forever()" 2>/dev/null &
       upstream_pid=$!
       ;;
     istio)
