@@ -12,7 +12,9 @@ import java.util.ArrayDeque;
 final class Http1ConnectionPool implements ConnectionPool {
     /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
     private static final HttpDecoderConfig DECODER = new HttpDecoderConfig().setMaxInitialLineLength(4096)
-            .setMaxHeaderSize(65536).setMaxChunkSize(65536).setValidateHeaders(false);
+            .setMaxHeaderSize(65536).setMaxChunkSize(65536)
+            .setHeadersFactory(Http1DecodedHeaders.headers(false))
+            .setTrailersFactory(Http1DecodedHeaders.trailers(false));
     final PoolContext ctx;
     private final ArrayDeque<Http1UpstreamConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
