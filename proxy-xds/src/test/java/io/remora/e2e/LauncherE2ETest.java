@@ -86,6 +86,13 @@ class LauncherE2ETest {
 
         Run described = run(jar, cds, env, "--version");
         assertEquals(archives.get(0).toString(), line(described.out(), "remora launcher: class-data archive "));
+
+        // flags that only size memory or set properties keep the archive (a pod's -Xmx uses the image's)
+        Run sized = run(jar, cds, Map.of("REMORA_JAVA_OPTS", env.get("REMORA_JAVA_OPTS") + " -Xmx192m -Dremora.test=1"),
+                "hello");
+        assertEquals(new Run(0, "probe hello\n"), sized);
+        assertTrue(loadedFrom(classLog).contains("source: shared objects file (top)"), loadedFrom(classLog));
+        assertEquals(archives, files(cds), "nothing new made");
     }
 
     @Test
