@@ -11,6 +11,9 @@
 # proxy's peak RSS within the constant-rate phase (VmHWM, reset after a warm-up), its RSS at the
 # end, and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
 # MiB), plus the time from the JVM's start to the listener answering (startup to ready).
+# bin/remora's first run for a jar, JDK and flags runs with -XX:ArchiveClassesAtExit and writes its
+# class-data archive at exit; the runs after it map the archive. Run once before measuring (or set
+# REMORA_CDS=off) so that both runs below see the same thing.
 # NMT itself costs a little memory (its own category, reported); RSS figures without NMT are
 # taken in a second run when NMT_ONLY is unset.
 #
