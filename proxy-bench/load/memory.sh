@@ -11,10 +11,15 @@
 # proxy's peak RSS within the constant-rate phase (VmHWM, reset after a warm-up), its RSS at the
 # end, and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
 # MiB), plus the time from the JVM's start to the listener answering (startup to ready).
+# bin/remora's first run for a jar, JDK and flags runs with -XX:ArchiveClassesAtExit and writes its
+# class-data archive at exit; the runs after it map the archive. Run once before measuring (or set
+# REMORA_CDS=off) so that both runs below see the same thing.
 # NMT itself costs a little memory (its own category, reported); RSS figures without NMT are
 # taken in a second run when NMT_ONLY is unset.
 #
 # Environment: CR_RATE=1000 CR_DURATION=30 CR_CONNECTIONS=10 CONCURRENCY (default: not given)
+#   WRK_WARMUP=0 (seconds of wrk -c50 saturation before the constant-rate phase, as run.sh does;
+#   0: the constant rate meets a cold JVM, whose C2 compilations weigh on the peak)
 #   REMORA_JAR, REMORA_CMD (default "java $REMORA_JAVA_OPTS -jar $REMORA_JAR"), JAVA_HOME,
 #   OUT (a file to append the markdown lines to).
 set -euo pipefail
@@ -23,6 +28,7 @@ LOAD="$ROOT/proxy-bench/load"
 CR_RATE=${CR_RATE:-1000}
 CR_DURATION=${CR_DURATION:-30}
 CR_CONNECTIONS=${CR_CONNECTIONS:-10}
+WRK_WARMUP=${WRK_WARMUP:-0}
 REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
 BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -92,6 +98,11 @@ run_once() { # NMT(0|1): prints "key=value" lines
   # the JVM may be a child of a launcher script
   local jpid; jpid=$(pgrep -P "$pid" java || echo "$pid")
   echo "ready_ms=$ready"
+  if ((WRK_WARMUP > 0)); then
+    # as the load harness (run.sh) runs it: saturation first, so the JIT has compiled the hot
+    # path and the heap has met a burst before the constant-rate phase is measured
+    taskset -c 1 wrk -t1 -c50 -d"${WRK_WARMUP}s" "http://127.0.0.1:$P_HTTP_PORT/" >/dev/null
+  fi
   local res
   res=$(taskset -c 1 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.ConstantRateClient \
     --url "http://127.0.0.1:$P_HTTP_PORT/" --rate "$CR_RATE" --duration "$CR_DURATION" \
@@ -110,14 +121,15 @@ run_once() { # NMT(0|1): prints "key=value" lines
     cp "$WORK/nmt.txt" "${NMT_COPY:-/dev/null}" 2>/dev/null || true
   fi
   kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # up to 30 s: a launcher's first run writes its class-data archive at exit
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
 }
 
 for _ in $(seq 1 50); do http_ok "$P_UPSTREAM_PORT" && break; sleep 0.1; done
 log "command: $REMORA_CMD -c remora-http.yaml ${CONCURRENCY:+--concurrency $CONCURRENCY}"
 echo "# cores=$(nproc) kernel=$(uname -r) jdk=$("$JAVA" -version 2>&1 | head -1 | tr -d '"') load=$(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# command: $REMORA_CMD -c remora-http.yaml ${CONCURRENCY:+--concurrency $CONCURRENCY}; ConstantRateClient --rate $CR_RATE --duration $CR_DURATION --connections $CR_CONNECTIONS"
+echo "# command: $REMORA_CMD -c remora-http.yaml ${CONCURRENCY:+--concurrency $CONCURRENCY}; WRK_WARMUP=$WRK_WARMUP; ConstantRateClient --rate $CR_RATE --duration $CR_DURATION --connections $CR_CONNECTIONS"
 if [[ -z "${NMT_ONLY:-}" ]]; then
   echo "## without NMT"
   run_once 0

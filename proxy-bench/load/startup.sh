@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Remora's startup to ready: from exec to the admin's /ready answering 200 AND the first listener
+# answering a request, N times; prints each run and the best, median and max (ms), with the CPU
+# seconds the proxy had used when it became ready (utime+stime from /proc: less load-dependent
+# than wall time) and its RSS then.
+#
+#   proxy-bench/load/startup.sh                            bin/remora, both configs, 10 runs each
+#   RUNS=20 CONFIGS=istio proxy-bench/load/startup.sh
+#   REMORA_CMD="java -jar proxy-xds/target/remora.jar" proxy-bench/load/startup.sh
+#   REMORA_JAVA_OPTS=... JAVA_HOME=... proxy-bench/load/startup.sh    (passed on to bin/remora)
+#
+# Configs (CONFIGS, space separated):
+#   default  the load harness's HTTP bootstrap (remora-http.yaml: admin, two HCM listeners, one
+#            STATIC cluster); ready = /ready 200 and a GET through the HTTP/1.1 listener answered.
+#   istio    Istio's sidecar bootstrap as pilot-agent writes it (proxy-xds test resource
+#            istio/bootstrap-default.json: node metadata, stats_config with Istio's tag regexes,
+#            the 15090 Prometheus and 15021 health listeners, the xds-grpc/sds-grpc/agent clusters)
+#            without dynamic_resources (no istiod here), ports moved to free ones on 127.0.0.1;
+#            ready = /ready 200 and the 15021 listener answering (any status: its cluster is absent).
+#
+# bin/remora's first run for a jar, JDK and flags also writes its class-data archive when it exits
+# (that run is marked "archive made"): the other runs map it. REMORA_CDS=off measures without.
+# The proxy is pinned to CPU 0, this script's poller to CPU 1. Startup depends on the machine's
+# load: `uptime` is printed with the figures; take the best of N as well as the median.
+# Environment: RUNS=10 CONFIGS="default istio" REMORA_CMD (default: bin/remora), OUT (append).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOAD="$ROOT/proxy-bench/load"
+RUNS=${RUNS:-10}
+CONFIGS=${CONFIGS:-default istio}
+REMORA_CMD=${REMORA_CMD:-$ROOT/bin/remora}
+ISTIO_BOOTSTRAP=$ROOT/proxy-xds/src/test/resources/istio/bootstrap-default.json
+WORK=$(mktemp -d /tmp/remora-startup.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
+free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
+
+out() { echo "$*"; if [[ -n "${OUT:-}" ]]; then echo "$*" >>"$OUT"; fi; }
+
+out "# startup: cores=$(nproc) kernel=$(uname -r) jdk=$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1 | tr -d '"')"
+out "# command: $REMORA_CMD -c <config>; REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}; runs=$RUNS; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+for config in $CONFIGS; do
+  admin=$(free_port)
+  case $config in
+    default)
+      http=$(free_port); h2=$(free_port); up=$(free_port)
+      s=$(<"$LOAD/remora-http.yaml")
+      s=${s//@HTTP_PORT@/$http}; s=${s//@H2_PORT@/$h2}; s=${s//@ADMIN_PORT@/$admin}; s=${s//@UPSTREAM_PORT@/$up}
+      printf '%s\n' "$s" >"$WORK/default.yaml"
+      file=$WORK/default.yaml probe=$http
+      # an upstream that answers, so the probe through the listener gets a 200
+      python3 -c "
+import http.server, socketserver, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header('content-length', '2'); self.end_headers(); self.wfile.write(b'ok')
+    def log_message(self, *a): pass
+socketserver.TCPServer.allow_reuse_address = True
+http.server.ThreadingHTTPServer(('127.0.0.1', $up), H).serve_forever()" 2>/dev/null &
+      upstream_pid=$!
+      ;;
+    istio)
+      prom=$(free_port); health=$(free_port)
+      jq --argjson admin "$admin" --argjson prom "$prom" --argjson health "$health" '
+        del(.dynamic_resources)
+        | .admin.address.socket_address.port_value = $admin
+        | .static_resources.listeners |= map(
+            .address.socket_address.address = "127.0.0.1"
+            | if .address.socket_address.port_value == 15090 then .address.socket_address.port_value = $prom
+              elif .address.socket_address.port_value == 15021 then .address.socket_address.port_value = $health
+              else . end)' "$ISTIO_BOOTSTRAP" >"$WORK/istio.json"
+      file=$WORK/istio.json probe=$health upstream_pid=
+      ;;
+    *) echo "unknown config $config" >&2; exit 2 ;;
+  esac
+  out "## $config ($(basename "$file"))"
+  # shellcheck disable=SC2086
+  taskset -c 1 python3 - "$RUNS" "$admin" "$probe" "$WORK/$config.log" -- taskset -c 0 $REMORA_CMD -c "$file" <<'EOF' | while IFS= read -r line; do out "$line"; done
+import os, socket, statistics, subprocess, sys, time
+runs, admin, probe, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+cmd = sys.argv[sys.argv.index("--") + 1:]
+tick = os.sysconf("SC_CLK_TCK")
+
+def status(port, path):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: startup\r\nConnection: close\r\n\r\n".encode())
+            line = s.makefile("rb").readline().decode(errors="replace")
+            return int(line.split()[1]) if line.startswith("HTTP/") else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+def tree(pid):
+    # the launcher execs the JVM (same pid), except on a first run that writes the class-data
+    # archive: then the JVM is its child
+    pids = [pid]
+    try:
+        for t in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{t}/children") as f:
+                for c in f.read().split():
+                    pids += tree(int(c))
+    except OSError:
+        pass
+    return pids
+
+def cpu_and_rss(pid):
+    """CPU seconds and RSS (MiB) of the process and its descendants."""
+    cpu, rss = 0.0, 0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / tick
+            with open(f"/proc/{p}/status") as f:
+                for l in f:
+                    if l.startswith("VmRSS:"):
+                        rss += int(l.split()[1]) // 1024
+        except OSError:
+            pass
+    return cpu, rss
+
+ready_ms, cpus = [], []
+for i in range(runs):
+    with open(log, "wb") as lf:
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT)
+        admin_ok = listener_ok = False
+        while True:
+            if p.poll() is not None:
+                print(f"run {i + 1}: the proxy exited ({p.returncode}) before ready; log {log}", file=sys.stderr)
+                sys.stderr.write(open(log).read()[-3000:])
+                sys.exit(1)
+            admin_ok = admin_ok or status(admin, "/ready") == 200
+            listener_ok = listener_ok or (admin_ok and status(probe, "/healthz/ready") is not None)
+            if admin_ok and listener_ok:
+                break
+            if time.monotonic() - t0 > 120:
+                p.kill(); print("not ready in 120 s", file=sys.stderr); sys.exit(1)
+            time.sleep(0.005)
+        ms = (time.monotonic() - t0) * 1000
+        cpu, rss = cpu_and_rss(p.pid)
+        first = len(tree(p.pid)) > 1
+        p.terminate()
+        try:
+            p.wait(120)  # a first run writes its archive at exit
+        except subprocess.TimeoutExpired:
+            p.kill(); p.wait()
+    note = " (archive made at exit: not counted)" if first else ""
+    if not first:
+        ready_ms.append(ms); cpus.append(cpu)
+    print(f"run {i + 1}: ready {ms:.0f} ms, cpu {cpu:.2f} s, rss {rss} MiB, load {open('/proc/loadavg').read().split()[0]}{note}")
+if not ready_ms:
+    sys.exit("no run counted")
+print(f"RESULT ready_ms best={min(ready_ms):.0f} median={statistics.median(ready_ms):.0f} max={max(ready_ms):.0f}"
+      f" cpu_s best={min(cpus):.2f} median={statistics.median(cpus):.2f} runs={len(ready_ms)}")
+EOF
+  out "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [[ -n "${upstream_pid:-}" ]]; then kill "$upstream_pid" 2>/dev/null || true; wait "$upstream_pid" 2>/dev/null || true; fi
+done
