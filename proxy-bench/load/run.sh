@@ -18,7 +18,8 @@
 #   TARGETS="direct remora haproxy nginx"
 #   JAVA_HOME          JDK for Remora and the Java load tools (default: java on PATH, Java 17);
 #                      e.g. JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
-#   REMORA_JAVA_OPTS   JVM flags for Remora (default below)
+#   REMORA_JAVA_OPTS   extra JVM flags for Remora, after the launcher's own (default: none, so the
+#                      run measures what bin/remora gives every user)
 #   REMORA_JAR         default proxy-xds/target/remora.jar;  REBUILD=1 forces the Maven build
 #   RESULTS_DIR        default proxy-bench/results (QUICK=1: proxy-bench/results/quick)
 set -euo pipefail
@@ -43,11 +44,11 @@ BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
 if [[ "${QUICK:-0}" == 1 ]]; then RESULTS_DIR=${RESULTS_DIR:-$ROOT/proxy-bench/results/quick}; fi
 RESULTS_DIR=${RESULTS_DIR:-$ROOT/proxy-bench/results}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
-# Remora's JVM: a small fixed heap touched up front (RSS is steady from the start, no heap growth
-# pauses), the Serial collector (one worker thread: a parallel or concurrent collector only adds
-# threads competing for the same core), no leak-detection sampling (a production setting).
-# The container image's flags (docker/Dockerfile), so the harness measures what a sidecar runs.
-REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -Xmx128m -XX:MaxDirectMemorySize=64m -Xss256k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=1000 -Dio.netty.leakDetection.level=disabled"}
+# Remora runs through its launcher (bin/remora), as the README and the image start it: the launcher
+# picks the JVM flags and maps its class-data archive; REMORA_JAVA_OPTS only adds to them.
+REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}
+LAUNCHER=$ROOT/bin/remora
+export REMORA_JAR
 CLK_TCK=$(getconf CLK_TCK)
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
@@ -328,10 +329,12 @@ for t in $TARGETS; do
       if ! "$JAVA" -version >/dev/null 2>&1 || [[ ! -f "$REMORA_JAR" ]]; then NOTE[remora]="no remora.jar"; continue; fi
       render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
       # shellcheck disable=SC2086
-      start remora-http taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-http.yaml" --concurrency 1 --drain-time-s 1
+      # A first run per jar writes the launcher's class-data archive at exit: made here, unmeasured.
+      REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" --mode init_only -c "$WORK/remora-http.yaml" >/dev/null 2>&1 || true
+      start remora-http taskset -c 0 env REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" -c "$WORK/remora-http.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
       if wait_port "$P_HTTP_PORT" 60 "$RPID" && http_ok "$P_HTTP_PORT"; then
-        PIDS=("$RPID")
+        PIDS=($(proc_tree "$RPID")) # the JVM (the launcher execs it)
         run_wrk remora "$P_HTTP_PORT"
         if wait_port "$P_H2_PORT" 2; then run_h2 remora "$P_H2_PORT"; fi
         run_cr remora "$P_HTTP_PORT"
@@ -343,10 +346,10 @@ for t in $TARGETS; do
       stop "$RPID"
       render "$LOAD/remora-tcp.yaml" "$WORK/remora-tcp.yaml"
       # shellcheck disable=SC2086
-      start remora-tcp taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c "$WORK/remora-tcp.yaml" --concurrency 1 --drain-time-s 1
+      start remora-tcp taskset -c 0 env REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" -c "$WORK/remora-tcp.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
       if wait_port "$P_TCP_PORT" 60 "$RPID"; then
-        PIDS=("$RPID"); run_tcp remora "$P_TCP_PORT"
+        PIDS=($(proc_tree "$RPID")); run_tcp remora "$P_TCP_PORT"
       else
         NOTE[remora]="${NOTE[remora]:-} tcp_proxy listener did not start (log: $WORK/remora-tcp.log)"
       fi
@@ -402,7 +405,7 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   echo "# Remora load run $DATE"
   echo
   echo "- cores (nproc): $(nproc); kernel: $(uname -r); CPU: $(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
-  echo "- JDK: $("$JAVA" -version 2>&1 | head -1); Remora JVM flags: \`$REMORA_JAVA_OPTS\`"
+  echo "- JDK: $("$JAVA" -version 2>&1 | head -1); Remora started by bin/remora: $(REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" --version 2>&1 | sed -n 's/^remora launcher: //p' | paste -sd ';' -)"
   echo "- peers: $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}'), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), h2load $(h2load --version 2>&1 | awk '{print $NF}')"
   echo "- layout: proxy and upstream nginx (1 worker) pinned to CPU 0, load generators on CPU 1, loopback only;" \
        "one worker thread per proxy; warm-up ${WARMUP}s wrk and ${WARMUP}s h2load per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client"
