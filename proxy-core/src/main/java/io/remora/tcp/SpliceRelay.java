@@ -69,8 +69,9 @@ final class SpliceRelay {
 
     /**
      * Why this pair cannot be spliced, or null when it can: both plain epoll TCP sockets on one
-     * loop, and no handler but the relay's own in either pipeline (a TLS or PROXY protocol
-     * handler, a network filter or a byte counter reads the bytes, so they must stay in user space).
+     * loop, and no handler but the session's own in either pipeline (a TLS or PROXY protocol
+     * handler, a network filter that reads bytes or a byte counter needs them in user space);
+     * network filters that act only at the connection's start do not count.
      */
     static String ineligible(Channel downstream, Channel upstream, Object downHandler, Object upHandler) {
         if (!enabled) {
@@ -92,7 +93,8 @@ final class SpliceRelay {
 
     private static String onlyHandler(Channel ch, Object expected) {
         for (var e : ch.pipeline()) {
-            if (e.getValue() != expected) {
+            if (e.getValue() != expected
+                    && !(e.getValue() instanceof io.remora.network.NetworkFilterManager m && m.bytesUnobserved())) {
                 return e.getKey();
             }
         }

@@ -89,7 +89,7 @@ class SpliceRelayTest {
         Assumptions.assumeTrue(!splice || Transport.detect().kind() == Transport.Kind.EPOLL, "splice needs epoll");
         SpliceRelay.enabled = splice;
         Server server = new Server(new ServerOptions(1, Transport.detect(), Duration.ofSeconds(5), Duration.ofSeconds(10)),
-                new StatsRegistry(), List.of(new TcpProxyFactory()));
+                new StatsRegistry(), List.of(new TcpProxyFactory()), List.of(new StartOnlyProvider(), new ByteCountingProvider()));
         AccessLog log = logged::add;
         server.accessLogFactory(cfgs -> List.of(log));
         closeables.add(0, server);
@@ -305,5 +305,111 @@ class SpliceRelayTest {
         }
         assertEquals((double) total, cs.upstreamCxTxBytesTotal.count());
         writer.join(10_000);
+    }
+
+    // --- network filters before tcp_proxy: one that acts only at the start, one that reads bytes ---
+
+    record StartOnlyConfig() implements io.remora.config.NetworkFilterConfig {
+        @Override
+        public String filterName() {
+            return "test.start_only";
+        }
+    }
+
+    record ByteCountingConfig() implements io.remora.config.NetworkFilterConfig {
+        @Override
+        public String filterName() {
+            return "test.byte_counting";
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicLong READ = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong WRITTEN = new java.util.concurrent.atomic.AtomicLong();
+
+    static final class StartOnlyProvider implements io.remora.network.ConnectionFilterFactory.Provider<StartOnlyConfig> {
+        @Override
+        public Class<StartOnlyConfig> configType() {
+            return StartOnlyConfig.class;
+        }
+
+        @Override
+        public io.remora.network.ConnectionFilterFactory create(StartOnlyConfig config, io.remora.server.ServerContext ctx) {
+            return () -> new io.remora.network.ConnectionFilter() {
+                @Override
+                public io.remora.network.NetworkFilterStatus onNewConnection() {
+                    STARTED.incrementAndGet();
+                    return io.remora.network.NetworkFilterStatus.CONTINUE;
+                }
+            };
+        }
+    }
+
+    static final class ByteCountingProvider implements io.remora.network.ConnectionFilterFactory.Provider<ByteCountingConfig> {
+        @Override
+        public Class<ByteCountingConfig> configType() {
+            return ByteCountingConfig.class;
+        }
+
+        @Override
+        public io.remora.network.ConnectionFilterFactory create(ByteCountingConfig config, io.remora.server.ServerContext ctx) {
+            return () -> new io.remora.network.ConnectionFilter() {
+                @Override
+                public io.remora.network.NetworkFilterStatus onData(io.netty.buffer.ByteBuf data, boolean end) {
+                    READ.addAndGet(data.readableBytes());
+                    return io.remora.network.NetworkFilterStatus.CONTINUE;
+                }
+
+                @Override
+                public io.remora.network.NetworkFilterStatus onWrite(io.netty.buffer.ByteBuf data, boolean end) {
+                    WRITTEN.addAndGet(data.readableBytes());
+                    return io.remora.network.NetworkFilterStatus.CONTINUE;
+                }
+            };
+        }
+    }
+
+    private Server echoProxyWith(io.remora.config.NetworkFilterConfig filter) {
+        TestNet.EchoServer e = new TestNet.EchoServer();
+        closeables.add(e);
+        var chain = new io.remora.config.FilterChainConfig("c", FilterChainMatch.ANY, List.of(filter,
+                tcpProxy(new ClusterSpecifier.Single("echo"), Duration.ofHours(1), 1)), null);
+        return start(serverConfig(List.of(listener("l", 0, List.of(chain), List.of())),
+                List.of(staticCluster("echo", LbPolicy.ROUND_ROBIN, ep("127.0.0.1", e.port())))), true);
+    }
+
+    private static String echoOnce(Server s, int size) throws Exception {
+        try (Socket sock = connect(s)) {
+            byte[] data = new byte[size];
+            java.util.Arrays.fill(data, (byte) 'z');
+            sock.getOutputStream().write(data);
+            sock.shutdownOutput();
+            return new String(readAll(sock.getInputStream()));
+        }
+    }
+
+    /** A filter that only looks at the connection's start leaves the bytes to the kernel. */
+    @org.junit.jupiter.api.Test
+    void connectionStartFilterStillSplices() throws Exception {
+        STARTED.set(0);
+        Server s = echoProxyWith(new StartOnlyConfig());
+        assertEquals("z".repeat(300_000) + "bye", echoOnce(s, 300_000));
+        assertPath(true);
+        assertEquals(1, STARTED.get());
+        TcpProxyTest.waitFor(() -> logged.size() == 1);
+        assertEquals(300_000, logged.get(0).bytesReceived);
+    }
+
+    /** A filter that reads the bytes (as Istio's TCP stats do) keeps them in user space, and sees all. */
+    @org.junit.jupiter.api.Test
+    void byteReadingFilterKeepsTheCopy() throws Exception {
+        READ.set(0);
+        WRITTEN.set(0);
+        Server s = echoProxyWith(new ByteCountingConfig());
+        assertEquals("z".repeat(300_000) + "bye", echoOnce(s, 300_000));
+        assertTrue(debugLines.stream().anyMatch(l -> l.contains("copies (no splice): downstream handler")), debugLines.toString());
+        TcpProxyTest.waitFor(() -> logged.size() == 1);
+        assertEquals(300_000, READ.get());
+        assertEquals(300_003, WRITTEN.get());
     }
 }
