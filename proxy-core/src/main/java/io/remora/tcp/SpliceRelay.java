@@ -145,8 +145,21 @@ final class SpliceRelay {
         up.registration = register(up);
         updateInterest(down);
         updateInterest(up);
-        down.channel.closeFuture().addListener(f -> stop());
-        up.channel.closeFuture().addListener(f -> stop());
+        down.channel.closeFuture().addListener(f -> closedOutside(down.channel));
+        up.channel.closeFuture().addListener(f -> closedOutside(up.channel));
+    }
+
+    /**
+     * A channel closed while off Netty's loop (a drain, the server stopping) fires neither
+     * channelInactive nor channelUnregistered: fire them, so the pipeline's handlers (a network
+     * filter's onClose) see the end and are removed, as on any other connection.
+     */
+    private void closedOutside(Channel ch) {
+        stop();
+        if (!ch.isRegistered()) {
+            ch.pipeline().fireChannelInactive();
+            ch.pipeline().fireChannelUnregistered();
+        }
     }
 
     private IoRegistration register(Side side) {
@@ -270,14 +283,17 @@ final class SpliceRelay {
         up.channel.close();
     }
 
-    /** Both ways done (or one failed): the downstream first, as the copying relay's close does. */
+    /** Both ways done: the downstream first, as the copying relay's close does. */
     private void close() {
         stop();
         down.channel.close();
         up.channel.close();
     }
 
-    /** Ends the relay: off epoll, pipes closed; the channels themselves are the caller's. */
+    /**
+     * Ends the relay: off its epoll registration, pipes closed (what they held is dropped), the
+     * open channels back on Netty's loop with reads off, so their close is Netty's usual one.
+     */
     void stop() {
         if (stopped) {
             return;
@@ -287,6 +303,8 @@ final class SpliceRelay {
         up.cancel();
         toUp.closePipe();
         toDown.closePipe();
+        reRegister(down.channel);
+        reRegister(up.channel);
     }
 
     boolean stopped() {

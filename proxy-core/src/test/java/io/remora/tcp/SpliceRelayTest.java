@@ -324,6 +324,7 @@ class SpliceRelayTest {
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger CLOSED = new java.util.concurrent.atomic.AtomicInteger();
     private static final java.util.concurrent.atomic.AtomicLong READ = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong WRITTEN = new java.util.concurrent.atomic.AtomicLong();
 
@@ -340,6 +341,11 @@ class SpliceRelayTest {
                 public io.remora.network.NetworkFilterStatus onNewConnection() {
                     STARTED.incrementAndGet();
                     return io.remora.network.NetworkFilterStatus.CONTINUE;
+                }
+
+                @Override
+                public void onClose() {
+                    CLOSED.incrementAndGet();
                 }
             };
         }
@@ -392,12 +398,33 @@ class SpliceRelayTest {
     @org.junit.jupiter.api.Test
     void connectionStartFilterStillSplices() throws Exception {
         STARTED.set(0);
+        CLOSED.set(0);
         Server s = echoProxyWith(new StartOnlyConfig());
         assertEquals("z".repeat(300_000) + "bye", echoOnce(s, 300_000));
         assertPath(true);
         assertEquals(1, STARTED.get());
+        TcpProxyTest.waitFor(() -> CLOSED.get() == 1); // the filter saw the end of a spliced connection
         TcpProxyTest.waitFor(() -> logged.size() == 1);
         assertEquals(300_000, logged.get(0).bytesReceived);
+    }
+
+    /** A spliced connection closed from outside the relay (the server stopping) still ends in its filters. */
+    @org.junit.jupiter.api.Test
+    void closeFromOutsideReachesTheFilters() throws Exception {
+        CLOSED.set(0);
+        Server s = echoProxyWith(new StartOnlyConfig());
+        try (Socket sock = connect(s)) {
+            sock.getOutputStream().write("ping".getBytes());
+            byte[] b = new byte[4];
+            int off = 0;
+            while (off < 4) {
+                off += sock.getInputStream().read(b, off, 4 - off);
+            }
+            assertPath(true);
+            s.close();
+            assertEquals(-1, sock.getInputStream().read());
+        }
+        TcpProxyTest.waitFor(() -> CLOSED.get() == 1);
     }
 
     /** A filter that reads the bytes (as Istio's TCP stats do) keeps them in user space, and sees all. */
