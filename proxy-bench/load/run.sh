@@ -10,10 +10,11 @@
 #
 # Environment (all optional):
 #   QUICK=1            3 s workloads, 1 s warm-ups, 256 MiB TCP transfer
+#   (gRPC: GrpcLoad unary and stream modes, DURATION and WARMUP as wrk's)
 #   DURATION=15        seconds of wrk and h2load
 #   CR_RATE=1000       constant-rate requests/s;  CR_DURATION=30 its seconds;  CR_CONNECTIONS=10
 #   TCP_BYTES=1073741824   bytes of the TCP transfer
-#   WARMUP=5           seconds of unmeasured wrk load per target before its measured runs
+#   WARMUP=5           seconds of unmeasured wrk (and h2load) load per target before its measured runs
 #   TARGETS="direct remora haproxy nginx"
 #   JAVA_HOME          JDK for Remora and the Java load tools (default: java on PATH, Java 17);
 #                      e.g. JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -146,7 +147,7 @@ http_ok() {
 render() { # TEMPLATE OUT: substitutes @KEY@ with the values of the shell variables P_KEY
   local s; s=$(<"$1")
   local k
-  for k in HTTP_PORT H2_PORT TCP_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT TCP_UPSTREAM_PORT; do
+  for k in HTTP_PORT H2_PORT TCP_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT TCP_UPSTREAM_PORT GRPC_PORT GRPC_UPSTREAM_PORT; do
     local v="P_$k"; s=${s//@$k@/${!v}}
   done
   s=${s//@DIR@/$WORK}
@@ -210,6 +211,9 @@ run_wrk() { # TARGET PORT
 
 run_h2() { # TARGET PORT
   local t=$1 port=$2 out=$WORK/h2load-$1.txt
+  # Warmed up like the wrk run: without it the HTTP/2 row measured the JIT compiling the HTTP/2
+  # paths (C2 threads share the proxy's pinned CPU; ~3 CPU-s of C2 in the first ~100k requests).
+  taskset -c 1 timeout $((WARMUP + 30)) h2load -t1 -c50 -m10 -D "$WARMUP" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
   local c0; c0=$(cpu_ticks "${PIDS[@]}")
   taskset -c 1 timeout $((DURATION + 30)) h2load -t1 -c50 -m10 -D "$DURATION" --warm-up-time=1 "http://127.0.0.1:$port/" >"$out" 2>&1 || true
   local c1; c1=$(cpu_ticks "${PIDS[@]}")
@@ -266,9 +270,30 @@ run_tcp() { # TARGET PORT
   log "$t tcp: $(cat "$out" | tail -1)"
 }
 
+run_grpc() { # TARGET PORT: gRPC unary calls and bidirectional-stream messages through the target
+  local t=$1 port=$2 mode
+  local watch; watch=$(IFS=,; echo "${PIDS[*]:-}")
+  for mode in unary stream; do
+    local out=$WORK/grpc-$mode-$t.txt
+    taskset -c 1 timeout $((DURATION + WARMUP + 60)) "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.GrpcLoad "$mode" \
+      127.0.0.1 "$port" --duration "$DURATION" --warmup "$WARMUP" --connections 10 --concurrency 100 \
+      ${watch:+--watch-pids "$watch"} >"$out" 2>&1 || true
+    local line; line=$(grep '^RESULT' "$out" || true)
+    kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
+    put "$t" "grpc_${mode}_rate" "$(kv rate)"
+    put "$t" "grpc_${mode}_errors" "$(kv errors)"
+    put "$t" "grpc_${mode}_p99" "$(awk -v u="$(kv p99_us)" 'BEGIN{ if (u!="") printf "%.3f", u/1000}')"
+    if ((${#PIDS[@]})) && [[ -n "$(kv cpu_ticks)" ]]; then
+      put "$t" "grpc_${mode}_cpu" "$(awk -v d="$(kv cpu_ticks)" -v hz="$CLK_TCK" -v n="$(kv completed)" 'BEGIN{ if (n>0) printf "%.4f", d/hz/n*1000}')"
+    fi
+    log "$t grpc $mode: ${line:-no result, see $out}"
+  done
+}
+
 # ---------------------------------------------------------------- the run
 P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_TCP_UPSTREAM_PORT=$(free_port)
 P_HTTP_PORT=$(free_port); P_H2_PORT=$(free_port); P_TCP_PORT=$(free_port); P_ADMIN_PORT=$(free_port)
+P_GRPC_PORT=$(free_port); P_GRPC_UPSTREAM_PORT=$(free_port)
 log "work dir $WORK; upstream :$P_UPSTREAM_PORT (h2c :$P_UPSTREAM_H2_PORT), TCP source :$P_TCP_UPSTREAM_PORT"
 
 render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
@@ -283,6 +308,11 @@ start source taskset -c 0 "$JAVA" -Xmx64m -cp "$BENCH_JAR" io.remora.bench.load.
 SOURCE_PID=$LAST_PID
 wait_port "$P_TCP_UPSTREAM_PORT" 20 "$SOURCE_PID" || { cat "$WORK/source.log" >&2; exit 1; }
 
+# The gRPC upstream: grpc-java echo (unary and bidirectional streaming), beside nginx on CPU 0.
+start grpc-upstream taskset -c 0 "$JAVA" -XX:+UseSerialGC -Xmx128m -cp "$BENCH_JAR" io.remora.bench.load.GrpcLoad server "$P_GRPC_UPSTREAM_PORT"
+GRPC_UPSTREAM_PID=$LAST_PID
+wait_port "$P_GRPC_UPSTREAM_PORT" 30 "$GRPC_UPSTREAM_PID" || { cat "$WORK/grpc-upstream.log" >&2; exit 1; }
+
 declare -A NOTE=()
 for t in $TARGETS; do
   PIDS=()
@@ -291,6 +321,7 @@ for t in $TARGETS; do
       run_wrk direct "$P_UPSTREAM_PORT"
       if ((DIRECT_H2)); then run_h2 direct "$P_UPSTREAM_H2_PORT"; else NOTE[direct]="nginx upstream has no h2c port"; fi
       run_cr direct "$P_UPSTREAM_PORT"
+      run_grpc direct "$P_GRPC_UPSTREAM_PORT"
       run_tcp direct "$P_TCP_UPSTREAM_PORT"
       ;;
     remora)
@@ -304,6 +335,7 @@ for t in $TARGETS; do
         run_wrk remora "$P_HTTP_PORT"
         if wait_port "$P_H2_PORT" 2; then run_h2 remora "$P_H2_PORT"; fi
         run_cr remora "$P_HTTP_PORT"
+        run_grpc remora "$P_GRPC_PORT"
       else
         NOTE[remora]="HTTP listener did not answer 200 (log: $WORK/remora-http.log)"
         log "${NOTE[remora]}"; tail -20 "$WORK/remora-http.log" >&2 || true
@@ -326,7 +358,8 @@ for t in $TARGETS; do
       HPID=$LAST_PID
       if wait_port "$P_HTTP_PORT" 10 "$HPID" && http_ok "$P_HTTP_PORT"; then
         PIDS=($(proc_tree "$HPID"))
-        run_wrk haproxy "$P_HTTP_PORT"; run_h2 haproxy "$P_H2_PORT"; run_cr haproxy "$P_HTTP_PORT"; run_tcp haproxy "$P_TCP_PORT"
+        run_wrk haproxy "$P_HTTP_PORT"; run_h2 haproxy "$P_H2_PORT"; run_cr haproxy "$P_HTTP_PORT"; run_grpc haproxy "$P_GRPC_PORT"
+        run_tcp haproxy "$P_TCP_PORT"
       else
         NOTE[haproxy]="did not start (log: $WORK/haproxy.log)"; cat "$WORK/haproxy.log" >&2
       fi
@@ -338,7 +371,8 @@ for t in $TARGETS; do
       NPID=$LAST_PID
       if wait_port "$P_HTTP_PORT" 10 "$NPID" && http_ok "$P_HTTP_PORT"; then
         PIDS=($(proc_tree "$NPID"))
-        run_wrk nginx "$P_HTTP_PORT"; run_h2 nginx "$P_H2_PORT"; run_cr nginx "$P_HTTP_PORT"; run_tcp nginx "$P_TCP_PORT"
+        run_wrk nginx "$P_HTTP_PORT"; run_h2 nginx "$P_H2_PORT"; run_cr nginx "$P_HTTP_PORT"; run_grpc nginx "$P_GRPC_PORT"
+        run_tcp nginx "$P_TCP_PORT"
       else
         NOTE[nginx]="did not start (log: $WORK/nginx.log)"; cat "$WORK/nginx.log" "$WORK/nginx-proxy-error.log" >&2 || true
       fi
@@ -371,7 +405,7 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   echo "- JDK: $("$JAVA" -version 2>&1 | head -1); Remora JVM flags: \`$REMORA_JAVA_OPTS\`"
   echo "- peers: $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}'), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), h2load $(h2load --version 2>&1 | awk '{print $NF}')"
   echo "- layout: proxy and upstream nginx (1 worker) pinned to CPU 0, load generators on CPU 1, loopback only;" \
-       "one worker thread per proxy; warm-up ${WARMUP}s wrk per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); TCP ${TCP_BYTES} bytes upstream→client"
+       "one worker thread per proxy; warm-up ${WARMUP}s wrk and ${WARMUP}s h2load per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client"
   echo "- CPU = proxy utime+stime (all its processes) per 1,000 requests, from /proc/PID/stat; RSS = peak (VmHWM, reset before the workload) in MiB"
   [[ "${QUICK:-0}" == 1 ]] && echo "- QUICK mode: short runs, figures only show the harness works"
   for t in direct remora haproxy nginx; do [[ -n "${NOTE[$t]:-}" ]] && echo "- note, $t: ${NOTE[$t]}"; done
@@ -389,6 +423,14 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   row "H2 mean latency ms (h2load)" h2_mean
   row "H2 failed requests" h2_errors
   row "H2 proxy CPU s / 1k req" h2_cpu
+  row "gRPC unary calls/s (10 connections, 100 in flight)" grpc_unary_rate "≥ HAProxy" "$(verdict "$(get remora grpc_unary_rate)" "$(get haproxy grpc_unary_rate)" 'a>=b')"
+  row "gRPC unary p99 ms" grpc_unary_p99
+  row "gRPC unary errors" grpc_unary_errors
+  row "gRPC unary proxy CPU s / 1k calls" grpc_unary_cpu
+  row "gRPC streaming messages/s (100 ping-pong streams)" grpc_stream_rate "≥ HAProxy" "$(verdict "$(get remora grpc_stream_rate)" "$(get haproxy grpc_stream_rate)" 'a>=b')"
+  row "gRPC streaming p99 ms" grpc_stream_p99
+  row "gRPC streaming errors" grpc_stream_errors
+  row "gRPC streaming proxy CPU s / 1k messages" grpc_stream_cpu
   row "TCP transfer MB/s ($((TCP_BYTES / 1048576)) MiB, upstream→client)" tcp_mbs "≥ 90% of direct" "$(verdict "$(get remora tcp_mbs)" "$(get direct tcp_mbs)" 'a>=0.9*b')"
   row "TCP proxy CPU s / GB" tcp_cpu
   row "@${CR_RATE}/s achieved req/s" cr_rate

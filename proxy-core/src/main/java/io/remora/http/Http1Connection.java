@@ -20,12 +20,13 @@ import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.http.upstream.HeaderConversion;
+import io.remora.http.upstream.Http1DecodedHeaders;
 
 import java.util.ArrayDeque;
 
@@ -71,7 +72,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
                 .setMaxInitialLineLength(hcm.maxRequestHeadersBytes)
                 .setMaxHeaderSize(hcm.maxRequestHeadersBytes)
-                .setMaxChunkSize(64 * 1024);
+                .setMaxChunkSize(64 * 1024)
+                .setHeadersFactory(Http1DecodedHeaders.headers(true))
+                .setTrailersFactory(Http1DecodedHeaders.trailers(true));
         HttpServerCodec codec = new HttpServerCodec(decoderConfig);
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
@@ -289,11 +292,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 } else {
                     data.release();
                 }
-                DefaultHttp2Headers t = new DefaultHttp2Headers(false, trailers.size());
-                for (var e : trailers) {
-                    t.add(AsciiString.of(e.getKey()).toLowerCase(), e.getValue());
-                }
-                s.stream.decodeTrailers(t);
+                s.stream.decodeTrailers(HeaderConversion.toHttp2Headers(trailers));
             }
         } else if (data.isReadable()) {
             s.stream.decodeData(data, false);

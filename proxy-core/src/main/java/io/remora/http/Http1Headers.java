@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.upstream.Http1DecodedHeaders;
 import io.remora.http.upstream.Http1HeaderView;
 import io.remora.http.upstream.LowerCaseNames;
 
@@ -131,32 +132,11 @@ final class Http1Headers {
      */
     static Http2Headers toHttp2(HttpRequest req, String scheme, boolean upgrade) {
         HttpHeaders in = req.headers();
-        DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 4);
-        out.method(req.method().asciiName());
-        String uri = req.uri();
-        boolean connect = "CONNECT".equals(req.method().name());
-        if (connect) {
-            out.authority(uri);
-        } else {
-            int schemeEnd = uri.startsWith("/") ? -1 : uri.indexOf("://");
-            if (schemeEnd > 0) {
-                // absolute-form (a proxy request): the URI carries authority and path.
-                int hostStart = schemeEnd + 3;
-                int pathStart = uri.indexOf('/', hostStart);
-                int queryStart = uri.indexOf('?', hostStart);
-                if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
-                    int end = queryStart < 0 ? uri.length() : queryStart;
-                    out.authority(uri.substring(hostStart, end));
-                    out.path(queryStart < 0 ? "/" : "/" + uri.substring(queryStart));
-                } else {
-                    out.authority(uri.substring(hostStart, pathStart));
-                    out.path(uri.substring(pathStart));
-                }
-            } else {
-                out.path(uri);
-            }
-            out.scheme(scheme);
+        if (in instanceof Http1DecodedHeaders decoded) {
+            return inPlace(req, decoded, scheme, upgrade);
         }
+        DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 4);
+        requestLine(req, out, scheme);
         java.util.Set<AsciiString> nominated = in.contains(CONNECTION) ? nominatedHopByHop(in) : null;
         if (upgrade && nominated != null) {
             nominated.remove(UPGRADE);
@@ -185,6 +165,77 @@ final class Http1Headers {
             out.add(name, e.getValue());
         }
         return out;
+    }
+
+    /**
+     * The same normalization on the block the decoder filled ({@link Http1DecodedHeaders}): the
+     * request line becomes pseudo-headers on it and what must not travel is removed, no copy.
+     */
+    private static Http2Headers inPlace(HttpRequest req, Http1DecodedHeaders in, String scheme, boolean upgrade) {
+        Http2Headers out = in.block();
+        requestLine(req, out, scheme);
+        if (!in.hasSpecial()) {
+            return out;
+        }
+        java.util.Set<AsciiString> nominated = out.contains(CONNECTION) ? nominatedHopByHop(in) : null;
+        if (nominated != null) {
+            for (AsciiString name : nominated) {
+                if (!upgrade || !(UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
+                    out.remove(name);
+                }
+            }
+        }
+        if (!upgrade) {
+            out.remove(CONNECTION);
+            out.remove(UPGRADE);
+        }
+        out.remove(KEEP_ALIVE);
+        out.remove(PROXY_CONNECTION);
+        out.remove(TRANSFER_ENCODING);
+        out.remove(HTTP2_SETTINGS);
+        out.remove(EXPECT);
+        CharSequence host = out.get(HOST);
+        if (host != null) {
+            if (out.authority() == null) {
+                out.authority(host);
+            }
+            out.remove(HOST);
+        }
+        for (Iterator<CharSequence> te = out.valueIterator(TE); te.hasNext(); ) {
+            if (!AsciiString.contentEqualsIgnoreCase(TRAILERS, te.next())) {
+                te.remove();
+            }
+        }
+        return out;
+    }
+
+    /** :method, and :path/:scheme/:authority from the request-target (RFC 9112 3.2). */
+    private static void requestLine(HttpRequest req, Http2Headers out, String scheme) {
+        out.method(req.method().asciiName());
+        String uri = req.uri();
+        boolean connect = "CONNECT".equals(req.method().name());
+        if (connect) {
+            out.authority(uri);
+        } else {
+            int schemeEnd = uri.startsWith("/") ? -1 : uri.indexOf("://");
+            if (schemeEnd > 0) {
+                // absolute-form (a proxy request): the URI carries authority and path.
+                int hostStart = schemeEnd + 3;
+                int pathStart = uri.indexOf('/', hostStart);
+                int queryStart = uri.indexOf('?', hostStart);
+                if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
+                    int end = queryStart < 0 ? uri.length() : queryStart;
+                    out.authority(uri.substring(hostStart, end));
+                    out.path(queryStart < 0 ? "/" : "/" + uri.substring(queryStart));
+                } else {
+                    out.authority(uri.substring(hostStart, pathStart));
+                    out.path(uri.substring(pathStart));
+                }
+            } else {
+                out.path(uri);
+            }
+            out.scheme(scheme);
+        }
     }
 
     /**

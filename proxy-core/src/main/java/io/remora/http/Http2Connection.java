@@ -1,60 +1,103 @@
 package io.remora.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.remora.config.Http2Options;
 
+import java.util.logging.Level;
+
 /**
- * The HTTP/2 side of a downstream connection: Netty's {@link Http2FrameCodec} and
- * {@link Http2MultiplexHandler} (one child channel per stream, on the connection's event loop),
- * and this handler for connection-level matters: drain (GOAWAY), idle timeout, close.
+ * The HTTP/2 side of a downstream connection, frame-level as Envoy's codec is: one Netty
+ * {@link Http2ConnectionHandler} whose frame listener hands each stream's frames to its
+ * {@link Http2DownstreamStream} (kept as a property of Netty's stream), with no channel per stream.
+ * Connection-level matters live here too: the connection window, drain (GOAWAY), idle timeout.
+ *
+ * <p>Flushes: writes made while this connection is reading are flushed once at
+ * {@code channelReadComplete} (the handler does that); writes from any other event (an upstream's
+ * response) flush at once, which moves the flow-controlled DATA into the pipeline, where
+ * {@link FlushCoalescer} turns them into one socket write per event-loop pass.
  */
-final class Http2Connection extends ChannelInboundHandlerAdapter implements ConnectionContext.Codec {
+final class Http2Connection extends Http2ConnectionHandler implements ConnectionContext.Codec {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
 
     static final int MAX_OUTBOUND_CONTROL_FRAMES = 1000;
 
-    private final ConnectionContext cx;
-    private ChannelHandlerContext ctx;
+    final ConnectionContext cx;
+    private final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
+    private final Frames frames = new Frames();
+    ChannelHandlerContext ctx;
     private boolean goAwaySent;
     private boolean noticeSent;
+    /** Inside this connection's channelRead: the read's writes are flushed at channelReadComplete. */
+    private boolean reading;
+    /** Delivering the h2c upgrade request as stream 1: its body never passed through flow control. */
+    private boolean deliveringUpgrade;
 
-    private Http2Connection(ConnectionContext cx) {
+    private Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+                            ConnectionContext cx) {
+        super(decoder, encoder, settings);
         this.cx = cx;
+        this.streamKey = connection().newKey();
+        decoder.frameListener(frames);
+        connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                Http2DownstreamStream s = stream.getProperty(streamKey);
+                if (s != null) {
+                    s.onClosed();
+                }
+            }
+        });
+        // A stream's writability follows its send window (and the socket's): the remote flow
+        // controller reports each change.
+        encoder.flowController().listener(stream -> {
+            Http2DownstreamStream s = stream.getProperty(streamKey);
+            if (s != null) {
+                s.onWritabilityChanged();
+            }
+        });
     }
 
     /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
     static void install(ConnectionContext cx) {
-        Http2Connection conn = switchTo(cx);
+        Http2Connection conn = create(cx);
+        cx.protocol = "HTTP/2";
+        cx.codec = conn;
+        cx.hcm.stats.downstreamCxHttp2Total.increment();
         // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
         cx.channel.pipeline().addLast(io.remora.overload.Http2HeaderGuard.NAME, Http2HeaderPhase.guard(cx));
-        cx.channel.pipeline().addLast(frameCodec(cx), new Http2MultiplexHandler(streamInitializer(cx)), conn);
+        cx.channel.pipeline().addLast(conn);
     }
 
     /** The h2c upgrade codec for {@link io.netty.handler.codec.http.HttpServerUpgradeHandler}. */
     static HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(ConnectionContext cx) {
-        Http2Connection conn = new Http2Connection(cx);
-        return new Http2ServerUpgradeCodec(frameCodec(cx), new Http2MultiplexHandler(streamInitializer(cx)), conn) {
+        Http2Connection conn = create(cx);
+        return new Http2ServerUpgradeCodec(conn) {
             @Override
-            public void upgradeTo(ChannelHandlerContext ctx, io.netty.handler.codec.http.FullHttpRequest request) {
+            public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest request) {
                 cx.hcm.stats.downstreamCxHttp2Total.increment();
                 cx.protocol = "HTTP/2";
                 cx.codec = conn;
-                // Ahead of the frame codec the upgrade adds after ctx: header blocks count against the budget.
+                // Ahead of the connection handler the upgrade adds after ctx: header blocks count against the budget.
                 ctx.pipeline().addBefore(ctx.name(), io.remora.overload.Http2HeaderGuard.NAME,
                         Http2HeaderPhase.guard(cx));
                 super.upgradeTo(ctx, request);
@@ -62,15 +105,7 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
         };
     }
 
-    private static Http2Connection switchTo(ConnectionContext cx) {
-        Http2Connection conn = new Http2Connection(cx);
-        cx.protocol = "HTTP/2";
-        cx.codec = conn;
-        cx.hcm.stats.downstreamCxHttp2Total.increment();
-        return conn;
-    }
-
-    private static Http2FrameCodec frameCodec(ConnectionContext cx) {
+    private static Http2Connection create(ConnectionContext cx) {
         Http2Options o = cx.hcm.http2Options;
         Http2Settings settings = Http2Settings.defaultSettings()
                 .maxConcurrentStreams(Math.min(o.maxConcurrentStreams() & 0xffffffffL, 0xffffffffL))
@@ -80,70 +115,144 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
             // allow_connect: RFC 8441 extended CONNECT (WebSocket over HTTP/2 streams).
             settings.connectProtocolEnabled(true);
         }
-        return Http2FrameCodecBuilder.forServer()
-                .initialSettings(settings)
-                .validateHeaders(true)
-                // Envoy's max_outbound_control_frames: a peer that makes us queue more PING/SETTINGS
-                // ACKs and RST_STREAMs than this without reading them is cut off (ENHANCE_YOUR_CALM).
-                .encoderEnforceMaxQueuedControlFrames(MAX_OUTBOUND_CONTROL_FRAMES)
-                .build();
+        return new Builder(cx).create(settings);
     }
 
-    private static ChannelHandler streamInitializer(ConnectionContext cx) {
-        return new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel ch) {
-                ch.pipeline().addLast(new Http2StreamHandler(cx, ch));
-            }
-        };
+    /** Netty's builder keeps its flood protections (empty DATA, RST_STREAM rate) for the handler it builds. */
+    private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2Connection, Builder> {
+        private final ConnectionContext cx;
+
+        Builder(ConnectionContext cx) {
+            this.cx = cx;
+        }
+
+        Http2Connection create(Http2Settings settings) {
+            server(true);
+            initialSettings(settings);
+            validateHeaders(true);
+            // Envoy's max_outbound_control_frames: a peer that makes us queue more PING/SETTINGS
+            // ACKs and RST_STREAMs than this without reading them is cut off (ENHANCE_YOUR_CALM).
+            encoderEnforceMaxQueuedControlFrames(MAX_OUTBOUND_CONTROL_FRAMES);
+            return build();
+        }
+
+        @Override
+        protected Http2Connection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+                                        Http2Settings initialSettings) {
+            return new Http2Connection(decoder, encoder, initialSettings, cx);
+        }
     }
+
+    // ---------------------------------------------------------------- pipeline events
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
-        // The codec sized the connection window like a stream's; widen it to Envoy's setting.
-        Http2Options o = cx.hcm.http2Options;
-        int extra = o.initialConnectionWindowSize() - o.initialStreamWindowSize();
+        super.handlerAdded(ctx); // sends our preface (SETTINGS) on an active channel
+        // SETTINGS sizes stream windows only; the connection window is widened to Envoy's
+        // initial_connection_window_size with a WINDOW_UPDATE on stream 0.
+        Http2LocalFlowController local = connection().local().flowController();
+        int extra = cx.hcm.http2Options.initialConnectionWindowSize() - local.windowSize(connection().connectionStream());
         if (extra > 0) {
-            ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
+            local.incrementWindowSize(connection().connectionStream(), extra);
+            flush(ctx);
         }
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        reading = true;
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        reading = false;
+        super.channelReadComplete(ctx); // flushes what the read wrote
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        reading = false;
+        super.channelInactive(ctx); // closes the streams (each resets its request)
         cx.onClosed();
-        ctx.fireChannelInactive();
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent e) {
-            // Consumed: the frame codec already turned the upgrade request into stream 1.
-            ctx.fireUserEventTriggered(e);
-            return;
+            // The upgrade request is stream 1 (half-closed by the client already).
+            deliverUpgradeRequest(e.upgradeRequest());
         }
-        ctx.fireUserEventTriggered(evt);
+        super.userEventTriggered(ctx, evt);
     }
 
+    private void deliverUpgradeRequest(FullHttpRequest request) throws Http2Exception {
+        request.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), cx.scheme);
+        Http2Headers headers = HttpConversionUtil.toHttp2Headers(request, true);
+        headers.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+        boolean hasContent = request.content().isReadable();
+        deliveringUpgrade = true;
+        try {
+            frames.onHeadersRead(ctx, HTTP_UPGRADE_STREAM_ID, headers, 0, !hasContent);
+            if (hasContent) {
+                frames.onDataRead(ctx, HTTP_UPGRADE_STREAM_ID, request.content(), 0, true);
+            }
+        } finally {
+            deliveringUpgrade = false;
+        }
+        flush(ctx);
+    }
+
+    private static final int HTTP_UPGRADE_STREAM_ID = 1;
+
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
-        if (cause instanceof io.netty.handler.codec.http2.Http2Exception) {
-            // The codec shows us its connection errors before it answers them: it sends the GOAWAY
-            // with their code (ENHANCE_YOUR_CALM for floods and rapid reset) and closes. Closing
-            // here first would send GOAWAY(NO_ERROR) in its place.
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        LOG.log(Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error: " + cause, cause);
+        if (embeddedHttp2Exception(cause) != null) {
+            // A protocol error: the handler answers it (RST_STREAM for a stream's, GOAWAY with its
+            // code, ENHANCE_YOUR_CALM for floods and rapid reset, for the connection's).
+            super.exceptionCaught(ctx, cause);
             return;
         }
         // Anything else: a bad peer costs its connection.
-        ctx.close();
+        ctx.channel().close();
+    }
+
+    // ---------------------------------------------------------------- for the streams
+
+    /** Called after a stream wrote: flushed now unless this connection's read will flush it. */
+    void written() {
+        if (!reading && ctx != null) {
+            flush(ctx);
+        }
+    }
+
+    boolean isReading() {
+        return reading;
+    }
+
+    /** Returns request bytes to the flow-control windows (WINDOW_UPDATE when due). */
+    void consume(Http2Stream stream, int bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        try {
+            decoder().flowController().consumeBytes(stream, bytes);
+        } catch (Http2Exception e) {
+            onError(ctx, true, e);
+        }
+        written();
     }
 
     /** Called by streams as they end: a draining connection closes after its last stream. */
     void maybeCloseAfterDrain() {
         if (goAwaySent && cx.activeStreams == 0 && ctx != null) {
-            ctx.channel().eventLoop().execute(() -> ctx.close());
+            ctx.channel().eventLoop().execute(() -> ctx.channel().close());
         }
     }
+
+    // ---------------------------------------------------------------- ConnectionContext.Codec
 
     /**
      * Envoy's two-step drain: a first GOAWAY announcing shutdown without refusing streams already
@@ -162,8 +271,9 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
             return;
         }
         noticeSent = true;
-        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR).setExtraStreamIds(Integer.MAX_VALUE))
+        goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER, ctx.newPromise())
                 .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        flush(ctx);
         ctx.executor().schedule(() -> {
             sendGoAway();
             maybeCloseAfterDrain();
@@ -173,15 +283,97 @@ final class Http2Connection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public void onIdleTimeout() {
         sendGoAway();
-        ctx.flush();
-        ctx.close();
+        if (ctx != null) {
+            ctx.channel().close();
+        }
     }
 
     private void sendGoAway() {
-        if (!goAwaySent && ctx != null) {
+        if (!goAwaySent && ctx != null && ctx.channel().isActive()) {
             goAwaySent = true;
-            ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR))
-                    .addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                    ctx.newPromise()).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+            flush(ctx);
         }
+    }
+
+    // ---------------------------------------------------------------- frames
+
+    private Http2DownstreamStream streamFor(int streamId) {
+        Http2Stream s = connection().stream(streamId);
+        return s == null ? null : s.getProperty(streamKey);
+    }
+
+    /** The frame listener: each stream's frames to its {@link Http2DownstreamStream}. */
+    private final class Frames extends Http2FrameAdapter {
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                                  boolean endOfStream) {
+            Http2Stream stream = connection().stream(streamId);
+            if (stream == null) {
+                return;
+            }
+            Http2DownstreamStream s = stream.getProperty(streamKey);
+            try {
+                if (s == null) {
+                    s = new Http2DownstreamStream(Http2Connection.this, stream);
+                    stream.setProperty(streamKey, s);
+                    s.onRequestHeaders(headers, endOfStream);
+                } else {
+                    s.onTrailers(headers, endOfStream);
+                }
+            } catch (RuntimeException e) {
+                failed(s, e);
+            }
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                                  short weight, boolean exclusive, int padding, boolean endOfStream) {
+            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+        }
+
+        @Override
+        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+            Http2DownstreamStream s = streamFor(streamId);
+            int all = data.readableBytes() + padding;
+            if (s == null) {
+                return all;
+            }
+            try {
+                return s.onData(data, padding, endOfStream, !deliveringUpgrade);
+            } catch (RuntimeException e) {
+                failed(s, e);
+                return all;
+            }
+        }
+
+        @Override
+        public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+            Http2DownstreamStream s = streamFor(streamId);
+            if (s != null) {
+                s.onReset();
+            }
+        }
+
+        // A bug in one stream's processing costs that stream, not the connection.
+        private void failed(Http2DownstreamStream s, RuntimeException e) {
+            LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.channel) + "stream error, resetting: " + e, e);
+            if (s != null) {
+                s.failed();
+            }
+        }
+    }
+
+    /** As Netty's (package-private) Http2CodecUtil.getEmbeddedHttp2Exception. */
+    private static Http2Exception embeddedHttp2Exception(Throwable cause) {
+        while (cause != null) {
+            if (cause instanceof Http2Exception e) {
+                return e;
+            }
+            cause = cause.getCause();
+        }
+        return null;
     }
 }

@@ -18,16 +18,9 @@ import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -48,18 +41,13 @@ import static io.remora.util.JsonStrings.quote;
 public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
 
     private static final Logger LOG = io.remora.log.Logging.logger("tracing");
-    private static final int MAX_BUFFERED = 10_000;
-
     private final TracingConfig.Zipkin config;
     private final String serviceName;
     private final ClusterManager clusters;
     private final Supplier<Runtime> runtime;
-    private final ConcurrentLinkedQueue<FinishedSpan> buffer = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger buffered = new AtomicInteger();
-    private final ScheduledExecutorService timer;
+    private final SpanBatcher batcher;
     private final String localIpv4;
     private final Counter spansSent;
-    private final Counter timerFlushed;
     private final Counter reportsSent;
     private final Counter reportsDropped;
     private final Counter reportsFailed;
@@ -73,18 +61,13 @@ public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
         this.clusters = clusters;
         this.runtime = runtime;
         this.spansSent = Counter.builder("envoy_tracing_zipkin_spans_sent").register(registry);
-        this.timerFlushed = Counter.builder("envoy_tracing_zipkin_timer_flushed").register(registry);
         this.reportsSent = Counter.builder("envoy_tracing_zipkin_reports_sent").register(registry);
         this.reportsDropped = Counter.builder("envoy_tracing_zipkin_reports_dropped").register(registry);
         this.reportsFailed = Counter.builder("envoy_tracing_zipkin_reports_failed").register(registry);
         this.reportsSkippedNoCluster = Counter.builder("envoy_tracing_zipkin_reports_skipped_no_cluster").register(registry);
         this.localIpv4 = localIpv4();
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "remora-zipkin-" + config.cluster());
-            t.setDaemon(true);
-            return t;
-        });
-        scheduleTimer();
+        this.batcher = new SpanBatcher("remora-zipkin-" + config.cluster(), "tracing.zipkin", runtime,
+                Counter.builder("envoy_tracing_zipkin_timer_flushed").register(registry), this::send);
     }
 
     @Override
@@ -92,46 +75,13 @@ public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
         return config;
     }
 
-    private void scheduleTimer() {
-        long ms = Math.max(1, runtime.get().getInteger("tracing.zipkin.flush_interval_ms", 5000));
-        try {
-            timer.schedule(() -> {
-                timerFlushed.increment();
-                flush();
-                scheduleTimer();
-            }, ms, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException closed) {
-            // shutting down
-        }
-    }
-
     @Override
     public void export(FinishedSpan span) {
-        if (buffered.incrementAndGet() > MAX_BUFFERED) {
-            buffered.decrementAndGet();
-            return;
-        }
-        buffer.add(span);
-        if (buffered.get() >= runtime.get().getInteger("tracing.zipkin.min_flush_spans", 5)) {
-            try {
-                timer.execute(this::flush);
-            } catch (RejectedExecutionException closed) {
-                // shutting down
-            }
-        }
+        batcher.add(span);
     }
 
-    /** Sends what is buffered; runs on the exporter's own thread. */
-    private void flush() {
-        List<FinishedSpan> spans = new ArrayList<>();
-        FinishedSpan s;
-        while ((s = buffer.poll()) != null) {
-            buffered.decrementAndGet();
-            spans.add(s);
-        }
-        if (spans.isEmpty()) {
-            return;
-        }
+    /** Sends one report; runs on the batcher's thread. */
+    private void send(List<FinishedSpan> spans) {
         spansSent.increment(spans.size());
         SocketAddress target = target();
         if (target == null) {
@@ -277,11 +227,6 @@ public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
     /** Sends what is left, then stops. */
     @Override
     public void close() {
-        try {
-            timer.submit(this::flush).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // best effort at shutdown
-        }
-        timer.shutdownNow();
+        batcher.close();
     }
 }

@@ -229,6 +229,36 @@ class Http2ConnectionManagerTest {
     }
 
     @Test
+    void slowReaderFlipsTheResponseStreamsWritability() throws Exception {
+        start(b -> b);
+        try (H2Client c = new H2Client(server.port)) {
+            H2Client.Stream s = c.open();
+            // The client reads nothing of this stream yet: no WINDOW_UPDATE, its 65,535-byte window closes.
+            s.channel.config().setAutoRead(false);
+            s.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/big").set("x-test", "flood"), true));
+            assertEquals("above", TestFilter.EVENTS.poll(5, TimeUnit.SECONDS), "the stream's send window never closed");
+            assertEquals(null, TestFilter.EVENTS.poll(300, TimeUnit.MILLISECONDS), "writable again without a WINDOW_UPDATE");
+            // Another stream on the connection is not held up by the stalled one.
+            H2Client.Stream other = c.open();
+            other.channel.writeAndFlush(new DefaultHttp2HeadersFrame(request("GET", "/other"), true));
+            assertEquals("200", ((Http2HeadersFrame) other.next()).headers().status().toString());
+            s.channel.config().setAutoRead(true);
+            String e;
+            do {
+                e = TestFilter.EVENTS.poll(5, TimeUnit.SECONDS); // skipping the other stream's "destroy"
+            } while ("destroy".equals(e));
+            assertEquals("below", e);
+            Object f;
+            do {
+                f = s.next();
+            } while (!(f instanceof Object[] d && (Boolean) d[1]));
+            assertTrue(s.body.toString().endsWith("END"), "the response ended after the resume");
+            // The filter stopped writing at the first "above" (else 4,096 chunks of 64 KiB).
+            assertTrue(s.body.length() < 1024 * 1024, "body " + s.body.length());
+        }
+    }
+
+    @Test
     void streamIdleTimeoutOverH2() throws Exception {
         start(b -> b.streamIdle(java.time.Duration.ofMillis(200)));
         try (H2Client c = new H2Client(server.port)) {

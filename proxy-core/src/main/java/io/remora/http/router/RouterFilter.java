@@ -1,7 +1,6 @@
 package io.remora.http.router;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -311,7 +310,10 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         info.attemptCount++;
         attemptedHosts.add(host);
-        Http2Headers h = new DefaultHttp2Headers(false, requestHeaders.size() + 2).set(requestHeaders);
+        // The downstream request's own header map goes upstream, as Envoy's router sends it: what an
+        // attempt sets (attempt count, auto host rewrite) is set again by the next one. A codec
+        // that must rewrite the block for its hop (HTTP/2) works on its own copy.
+        Http2Headers h = requestHeaders;
         if (route.virtualHost().includeRequestAttemptCount()) {
             h.setInt(ATTEMPT_COUNT, info.attemptCount);
         }

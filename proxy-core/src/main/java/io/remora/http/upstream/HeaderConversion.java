@@ -198,6 +198,11 @@ public final class HeaderConversion {
 
     /** Response head from HTTP/1.1, lower-cased, with :status first. */
     public static Http2Headers toHttp2Response(HttpResponse res) {
+        if (res.headers() instanceof Http1DecodedHeaders decoded) {
+            Http2Headers h = inPlace(decoded);
+            h.status(res.status().codeAsText());
+            return h;
+        }
         Http2Headers h = new DefaultHttp2Headers(false, res.headers().size() + 1);
         h.status(res.status().codeAsText());
         copyHeaders(res.headers(), h);
@@ -206,8 +211,24 @@ public final class HeaderConversion {
 
     /** Trailers (or any header block) from HTTP/1.1. */
     public static Http2Headers toHttp2Headers(HttpHeaders in) {
+        if (in instanceof Http1DecodedHeaders decoded) {
+            return inPlace(decoded);
+        }
         Http2Headers h = new DefaultHttp2Headers(false, in.size());
         copyHeaders(in, h);
+        return h;
+    }
+
+    /** A block decoded straight into the internal form: only the hop-by-hop names to drop. */
+    private static Http2Headers inPlace(Http1DecodedHeaders decoded) {
+        Http2Headers h = decoded.block();
+        if (decoded.hasSpecial()) {
+            h.remove(HttpHeaderNames.CONNECTION);
+            h.remove(KEEP_ALIVE);
+            h.remove(PROXY_CONNECTION);
+            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+            h.remove(HttpHeaderNames.UPGRADE);
+        }
         return h;
     }
 

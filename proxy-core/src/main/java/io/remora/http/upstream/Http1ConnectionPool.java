@@ -12,31 +12,18 @@ import java.util.ArrayDeque;
 final class Http1ConnectionPool implements ConnectionPool {
     /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
     private static final HttpDecoderConfig DECODER = new HttpDecoderConfig().setMaxInitialLineLength(4096)
-            .setMaxHeaderSize(65536).setMaxChunkSize(65536).setValidateHeaders(false);
+            .setMaxHeaderSize(65536).setMaxChunkSize(65536)
+            .setHeadersFactory(Http1DecodedHeaders.headers(false))
+            .setTrailersFactory(Http1DecodedHeaders.trailers(false));
     final PoolContext ctx;
     private final ArrayDeque<Http1UpstreamConnection> idle = new ArrayDeque<>();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final PendingRequests pending;
     private int connecting;
     private int open;
 
     Http1ConnectionPool(PoolContext ctx) {
         this.ctx = ctx;
-    }
-
-    private final class Pending implements Cancellable {
-        final UpstreamCallbacks callbacks;
-
-        Pending(UpstreamCallbacks callbacks) {
-            this.callbacks = callbacks;
-        }
-
-        @Override
-        public void cancel() {
-            if (pending.remove(this)) {
-                ctx.cluster.limits().pendingRequests.decrementAndGet();
-                maybeIdle();
-            }
-        }
+        this.pending = new PendingRequests(ctx, this::maybeIdle);
     }
 
     @Override
@@ -49,13 +36,10 @@ final class Http1ConnectionPool implements ConnectionPool {
                 return Cancellable.NOOP;
             }
         }
-        if (!ctx.cluster.limits().tryAcquirePending()) {
-            ctx.stats().upstreamRqPendingOverflow.increment();
-            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+        Cancellable p = pending.offer(callbacks);
+        if (p == null) {
             return Cancellable.NOOP;
         }
-        Pending p = new Pending(callbacks);
-        pending.add(p);
         if (connecting < pending.size()) {
             connect();
         }
@@ -80,11 +64,7 @@ final class Http1ConnectionPool implements ConnectionPool {
                 ctx.connectFailed(cause);
                 String why = PoolContext.describe(cause);
                 // Envoy purges waiting requests a failed connect was meant to serve.
-                while (pending.size() > connecting) {
-                    Pending p = pending.pollFirst();
-                    ctx.cluster.limits().pendingRequests.decrementAndGet();
-                    p.callbacks.onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
-                }
+                pending.failBeyond(connecting, why);
                 maybeIdle();
             }
         });
@@ -124,10 +104,9 @@ final class Http1ConnectionPool implements ConnectionPool {
             conn.channel.close();
             return;
         }
-        Pending p = pending.pollFirst();
-        if (p != null) {
-            ctx.cluster.limits().pendingRequests.decrementAndGet();
-            conn.attach(p.callbacks);
+        UpstreamCallbacks waiting = pending.poll();
+        if (waiting != null) {
+            conn.attach(waiting);
             return;
         }
         conn.parkIdle();

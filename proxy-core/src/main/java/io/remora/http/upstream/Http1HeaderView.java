@@ -27,7 +27,7 @@ import java.util.function.Predicate;
  * <p>Names compare case-insensitively, as HTTP/1.1's do; the block's names are lower case.
  * Single-threaded, like the message it belongs to; built once, written once.
  */
-public final class Http1HeaderView extends HttpHeaders {
+public final class Http1HeaderView extends CharSequenceHttpHeaders {
 
     private final Http2Headers source;
     private final Predicate<CharSequence> hidden;
@@ -74,19 +74,14 @@ public final class Http1HeaderView extends HttpHeaders {
     // ------------------------------------------------------------------ reads
 
     @Override
-    public String get(String name) {
-        return get((CharSequence) name);
-    }
-
-    @Override
     public String get(CharSequence name) {
         AsciiString n = lower(name);
         if (isLead(n)) {
             return lead.getValue().toString();
         }
-        for (Map.Entry<CharSequence, CharSequence> e : overlay) {
-            if (AsciiString.contentEqualsIgnoreCase(e.getKey(), n)) {
-                return e.getValue().toString();
+        for (int i = 0; i < overlay.size(); i++) {
+            if (AsciiString.contentEqualsIgnoreCase(overlay.get(i).getKey(), n)) {
+                return overlay.get(i).getValue().toString();
             }
         }
         if (fromSource(n)) {
@@ -94,11 +89,6 @@ public final class Http1HeaderView extends HttpHeaders {
             return v == null ? null : v.toString();
         }
         return null;
-    }
-
-    @Override
-    public List<String> getAll(String name) {
-        return getAll((CharSequence) name);
     }
 
     @Override
@@ -122,56 +112,14 @@ public final class Http1HeaderView extends HttpHeaders {
     }
 
     @Override
-    public Integer getInt(CharSequence name) {
-        String v = get(name);
-        try {
-            return v == null ? null : Integer.valueOf(v.trim());
-        } catch (NumberFormatException e) {
-            return null;
+    public Iterator<CharSequence> valueCharSequenceIterator(CharSequence name) {
+        // The encoder asks every message for transfer-encoding; most have none: no list for them.
+        if (!contains(name)) {
+            return java.util.Collections.emptyIterator();
         }
-    }
-
-    @Override
-    public int getInt(CharSequence name, int defaultValue) {
-        Integer v = getInt(name);
-        return v == null ? defaultValue : v;
-    }
-
-    @Override
-    public Short getShort(CharSequence name) {
-        String v = get(name);
-        try {
-            return v == null ? null : Short.valueOf(v.trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
-    @Override
-    public short getShort(CharSequence name, short defaultValue) {
-        Short v = getShort(name);
-        return v == null ? defaultValue : v;
-    }
-
-    @Override
-    public Long getTimeMillis(CharSequence name) {
-        String v = get(name);
-        if (v == null) {
-            return null;
-        }
-        java.util.Date d = io.netty.handler.codec.DateFormatter.parseHttpDate(v);
-        return d == null ? null : d.getTime();
-    }
-
-    @Override
-    public long getTimeMillis(CharSequence name, long defaultValue) {
-        Long v = getTimeMillis(name);
-        return v == null ? defaultValue : v;
-    }
-
-    @Override
-    public boolean contains(String name) {
-        return contains((CharSequence) name);
+        @SuppressWarnings("unchecked") // a String iterator read as CharSequences
+        Iterator<CharSequence> values = (Iterator<CharSequence>) (Iterator<?>) getAll(name).iterator();
+        return values;
     }
 
     @Override
@@ -180,8 +128,8 @@ public final class Http1HeaderView extends HttpHeaders {
         if (isLead(n)) {
             return true;
         }
-        for (Map.Entry<CharSequence, CharSequence> e : overlay) {
-            if (AsciiString.contentEqualsIgnoreCase(e.getKey(), n)) {
+        for (int i = 0; i < overlay.size(); i++) { // indexed: no iterator per lookup
+            if (AsciiString.contentEqualsIgnoreCase(overlay.get(i).getKey(), n)) {
                 return true;
             }
         }
@@ -229,126 +177,13 @@ public final class Http1HeaderView extends HttpHeaders {
         };
     }
 
-    @Override
-    public Iterator<Map.Entry<String, String>> iterator() {
-        Iterator<Map.Entry<CharSequence, CharSequence>> it = iteratorCharSequence();
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public Map.Entry<String, String> next() {
-                Map.Entry<CharSequence, CharSequence> e = it.next();
-                return new AbstractMap.SimpleImmutableEntry<>(e.getKey().toString(), e.getValue().toString());
-            }
-        };
-    }
-
-    @Override
-    public List<Map.Entry<String, String>> entries() {
-        List<Map.Entry<String, String>> out = new ArrayList<>();
-        iterator().forEachRemaining(out::add);
-        return out;
-    }
-
-    @Override
-    public boolean isEmpty() {
-        return !iteratorCharSequence().hasNext();
-    }
-
-    @Override
-    public int size() {
-        int n = 0;
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = iteratorCharSequence(); it.hasNext(); it.next()) {
-            n++;
-        }
-        return n;
-    }
-
-    @Override
-    public Set<String> names() {
-        Set<String> out = new LinkedHashSet<>();
-        iteratorCharSequence().forEachRemaining(e -> out.add(e.getKey().toString()));
-        return out;
-    }
-
     // ------------------------------------------------------------------ writes (the overlay)
-
-    @Override
-    public HttpHeaders add(String name, Object value) {
-        return add((CharSequence) name, value);
-    }
 
     @Override
     public HttpHeaders add(CharSequence name, Object value) {
         Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(value, "value");
-        CharSequence v = value instanceof CharSequence cs ? cs : value.toString();
-        overlay.add(new AbstractMap.SimpleImmutableEntry<>(name, v));
+        overlay.add(new AbstractMap.SimpleImmutableEntry<>(name, text(value)));
         return this;
-    }
-
-    @Override
-    public HttpHeaders add(String name, Iterable<?> values) {
-        return add((CharSequence) name, values);
-    }
-
-    @Override
-    public HttpHeaders add(CharSequence name, Iterable<?> values) {
-        for (Object v : values) {
-            add(name, v);
-        }
-        return this;
-    }
-
-    @Override
-    public HttpHeaders addInt(CharSequence name, int value) {
-        return add(name, Integer.toString(value));
-    }
-
-    @Override
-    public HttpHeaders addShort(CharSequence name, short value) {
-        return add(name, Short.toString(value));
-    }
-
-    @Override
-    public HttpHeaders set(String name, Object value) {
-        return set((CharSequence) name, value);
-    }
-
-    @Override
-    public HttpHeaders set(CharSequence name, Object value) {
-        Objects.requireNonNull(value, "value");
-        remove(name);
-        return add(name, value);
-    }
-
-    @Override
-    public HttpHeaders set(String name, Iterable<?> values) {
-        return set((CharSequence) name, values);
-    }
-
-    @Override
-    public HttpHeaders set(CharSequence name, Iterable<?> values) {
-        remove(name);
-        return add(name, values);
-    }
-
-    @Override
-    public HttpHeaders setInt(CharSequence name, int value) {
-        return set(name, Integer.toString(value));
-    }
-
-    @Override
-    public HttpHeaders setShort(CharSequence name, short value) {
-        return set(name, Short.toString(value));
-    }
-
-    @Override
-    public HttpHeaders remove(String name) {
-        return remove((CharSequence) name);
     }
 
     @Override

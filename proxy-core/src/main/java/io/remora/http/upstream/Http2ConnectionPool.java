@@ -10,7 +10,6 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.remora.config.Http2Options;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,27 +21,12 @@ import java.util.List;
 final class Http2ConnectionPool implements ConnectionPool {
     final PoolContext ctx;
     private final List<Http2UpstreamConnection> connections = new ArrayList<>();
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final PendingRequests pending;
     private int connecting;
 
     Http2ConnectionPool(PoolContext ctx) {
         this.ctx = ctx;
-    }
-
-    private final class Pending implements Cancellable {
-        final UpstreamCallbacks callbacks;
-
-        Pending(UpstreamCallbacks callbacks) {
-            this.callbacks = callbacks;
-        }
-
-        @Override
-        public void cancel() {
-            if (pending.remove(this)) {
-                ctx.cluster.limits().pendingRequests.decrementAndGet();
-                maybeIdle();
-            }
-        }
+        this.pending = new PendingRequests(ctx, this::maybeIdle);
     }
 
     Http2Options options() {
@@ -59,13 +43,10 @@ final class Http2ConnectionPool implements ConnectionPool {
                 return Cancellable.NOOP;
             }
         }
-        if (!ctx.cluster.limits().tryAcquirePending()) {
-            ctx.stats().upstreamRqPendingOverflow.increment();
-            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+        Cancellable p = pending.offer(callbacks);
+        if (p == null) {
             return Cancellable.NOOP;
         }
-        Pending p = new Pending(callbacks);
-        pending.add(p);
         if (connecting == 0) {
             connect();
         }
@@ -88,11 +69,7 @@ final class Http2ConnectionPool implements ConnectionPool {
                 ctx.connectFailed(cause);
                 String why = PoolContext.describe(cause);
                 if (connecting == 0) {
-                    Pending p;
-                    while ((p = pending.pollFirst()) != null) {
-                        ctx.cluster.limits().pendingRequests.decrementAndGet();
-                        p.callbacks.onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
-                    }
+                    pending.failBeyond(0, why);
                 }
                 maybeIdle();
             }
@@ -148,9 +125,7 @@ final class Http2ConnectionPool implements ConnectionPool {
     /** Hands waiting requests to a connection with room; opens another when they still wait. */
     void serve(Http2UpstreamConnection conn) {
         while (!pending.isEmpty() && conn.canOpenStream()) {
-            Pending p = pending.pollFirst();
-            ctx.cluster.limits().pendingRequests.decrementAndGet();
-            conn.openStream(p.callbacks);
+            conn.openStream(pending.poll());
         }
         if (!pending.isEmpty() && connecting == 0) {
             connect();

@@ -53,7 +53,10 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
     }
 
     @Override
-    public void writeHeaders(Http2Headers headers, boolean endStream) {
+    public void writeHeaders(Http2Headers request, boolean endStream) {
+        // This hop's own copy: what it strips and rewrites stays in the downstream request (its
+        // access log, a retry over HTTP/1.1).
+        Http2Headers headers = new io.netty.handler.codec.http2.DefaultHttp2Headers(false, request.size() + 2).set(request);
         boolean connect = io.remora.http.Upgrades.isConnect(headers);
         if (!connect && io.remora.http.Upgrades.isUpgrade(headers)) {
             // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.

@@ -46,13 +46,20 @@ public final class LowerCaseNames {
 
     /** {@code name} in lower case; a shared constant for the names Netty knows. */
     public static AsciiString of(CharSequence name) {
-        AsciiString a = AsciiString.of(name);
-        // AsciiString's hash ignores case, so "Content-Type" finds "content-type".
-        for (int i = AsciiString.hashCode(a) & MASK; TABLE[i] != null; i = (i + 1) & MASK) {
-            if (TABLE[i].contentEqualsIgnoreCase(a)) {
+        AsciiString known = known(name);
+        return known != null ? known : AsciiString.of(name).toLowerCase();
+    }
+
+    /**
+     * The shared constant for a name Netty knows, in any case, or null. AsciiString's static hash
+     * and comparison ignore case and take any CharSequence: a decoded String is not copied.
+     */
+    public static AsciiString known(CharSequence name) {
+        for (int i = AsciiString.hashCode(name) & MASK; TABLE[i] != null; i = (i + 1) & MASK) {
+            if (AsciiString.contentEqualsIgnoreCase(TABLE[i], name)) {
                 return TABLE[i];
             }
         }
-        return a.toLowerCase();
+        return null;
     }
 }

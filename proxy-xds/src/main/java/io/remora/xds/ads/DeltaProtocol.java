@@ -20,12 +20,7 @@ import java.util.Set;
  * (initial_resource_versions), subscriptions change by difference, and ACK/NACK refer to a response by nonce.
  * Wildcard types (LDS, CDS) subscribe with an empty name list, as Envoy does.
  */
-final class DeltaProtocol implements XdsProtocol {
-    private final Node node;
-    private final boolean nodeOnFirstMessageOnly;
-    private final boolean secretService;
-    private StreamObserver<DeltaDiscoveryRequest> requests;
-    private boolean nodeSent;
+final class DeltaProtocol extends XdsProtocolStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse> {
 
     DeltaProtocol(Node node, boolean nodeOnFirstMessageOnly) {
         this(node, nodeOnFirstMessageOnly, false);
@@ -33,34 +28,20 @@ final class DeltaProtocol implements XdsProtocol {
 
     /** @param secretService the stream is SecretDiscoveryService.DeltaSecrets (a separate SDS config source) */
     DeltaProtocol(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
-        this.node = node;
-        this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
-        this.secretService = secretService;
+        super(node, nodeOnFirstMessageOnly, secretService);
     }
 
     @Override
-    public void open(Channel channel, Handler handler) {
-        nodeSent = false;
-        StreamObserver<DeltaDiscoveryResponse> responses = new StreamObserver<>() {
-            @Override
-            public void onNext(DeltaDiscoveryResponse response) {
-                XdsLog.received(response.getTypeUrl(), response.getSystemVersionInfo(), response.getNonce(),
-                        response.getResourcesCount());
-                handler.onUpdate(XdsUpdate.fromDelta(response, Instant.now()));
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                handler.onClosed(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                handler.onClosed(null);
-            }
-        };
-        requests = secretService ? SecretDiscoveryServiceGrpc.newStub(channel).deltaSecrets(responses)
+    StreamObserver<DeltaDiscoveryRequest> call(Channel channel, StreamObserver<DeltaDiscoveryResponse> responses) {
+        return secretService ? SecretDiscoveryServiceGrpc.newStub(channel).deltaSecrets(responses)
                 : AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(responses);
+    }
+
+    @Override
+    XdsUpdate update(DeltaDiscoveryResponse response) {
+        XdsLog.received(response.getTypeUrl(), response.getSystemVersionInfo(), response.getNonce(),
+                response.getResourcesCount());
+        return XdsUpdate.fromDelta(response, Instant.now());
     }
 
     @Override
@@ -69,7 +50,7 @@ final class DeltaProtocol implements XdsProtocol {
         if (!type.wildcard) {
             b.addAllResourceNamesSubscribe(names);
         }
-        send(b.build());
+        send(b.build(), type.typeUrl);
     }
 
     @Override
@@ -84,13 +65,14 @@ final class DeltaProtocol implements XdsProtocol {
         if (subscribe.isEmpty() && unsubscribe.isEmpty()) {
             return;
         }
-        send(builder(type).addAllResourceNamesSubscribe(subscribe).addAllResourceNamesUnsubscribe(unsubscribe).build());
+        send(builder(type).addAllResourceNamesSubscribe(subscribe).addAllResourceNamesUnsubscribe(unsubscribe).build(),
+                type.typeUrl);
     }
 
     @Override
     public void ack(XdsResourceType type, Set<String> names, String acceptedVersion, List<String> nonces) {
         for (String nonce : nonces) {
-            send(builder(type).setResponseNonce(nonce).build());
+            send(builder(type).setResponseNonce(nonce).build(), type.typeUrl);
         }
     }
 
@@ -99,35 +81,16 @@ final class DeltaProtocol implements XdsProtocol {
         for (String nonce : nonces) {
             send(builder(type).setResponseNonce(nonce)
                     .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(error))
-                    .build());
+                    .build(), type.typeUrl);
         }
     }
 
     private DeltaDiscoveryRequest.Builder builder(XdsResourceType type) {
         DeltaDiscoveryRequest.Builder b = DeltaDiscoveryRequest.newBuilder().setTypeUrl(type.typeUrl);
-        if (!nodeSent || !nodeOnFirstMessageOnly) {
+        Node node = nodeIfDue();
+        if (node != null) {
             b.setNode(node);
-            nodeSent = true;
         }
         return b;
-    }
-
-    private void send(DeltaDiscoveryRequest r) {
-        if (requests != null) {
-            XdsLog.sending("DeltaDiscoveryRequest", r.getTypeUrl(), r);
-            requests.onNext(r);
-        }
-    }
-
-    @Override
-    public void close() {
-        if (requests != null) {
-            try {
-                requests.onCompleted();
-            } catch (RuntimeException ignored) {
-                // the stream is already gone
-            }
-            requests = null;
-        }
     }
 }

@@ -18,12 +18,7 @@ import java.util.Set;
  * State of the world over ADS: every request repeats the full set of names, the version_info last accepted and
  * the nonce of the response it answers.
  */
-final class SotwProtocol implements XdsProtocol {
-    private final Node node;
-    private final boolean nodeOnFirstMessageOnly;
-    private final boolean secretService;
-    private StreamObserver<DiscoveryRequest> requests;
-    private boolean nodeSent;
+final class SotwProtocol extends XdsProtocolStream<DiscoveryRequest, DiscoveryResponse> {
 
     SotwProtocol(Node node, boolean nodeOnFirstMessageOnly) {
         this(node, nodeOnFirstMessageOnly, false);
@@ -34,56 +29,42 @@ final class SotwProtocol implements XdsProtocol {
      *                      Envoy calls pilot-agent's sds-grpc) rather than AggregatedDiscoveryService
      */
     SotwProtocol(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
-        this.node = node;
-        this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
-        this.secretService = secretService;
+        super(node, nodeOnFirstMessageOnly, secretService);
     }
 
     @Override
-    public void open(Channel channel, Handler handler) {
-        nodeSent = false;
-        StreamObserver<DiscoveryResponse> responses = new StreamObserver<>() {
-            @Override
-            public void onNext(DiscoveryResponse response) {
-                XdsLog.received(response.getTypeUrl(), response.getVersionInfo(), response.getNonce(),
-                        response.getResourcesCount());
-                handler.onUpdate(XdsUpdate.fromSotw(response, Instant.now()));
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                handler.onClosed(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                handler.onClosed(null);
-            }
-        };
-        requests = secretService ? SecretDiscoveryServiceGrpc.newStub(channel).streamSecrets(responses)
+    StreamObserver<DiscoveryRequest> call(Channel channel, StreamObserver<DiscoveryResponse> responses) {
+        return secretService ? SecretDiscoveryServiceGrpc.newStub(channel).streamSecrets(responses)
                 : AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(responses);
     }
 
     @Override
+    XdsUpdate update(DiscoveryResponse response) {
+        XdsLog.received(response.getTypeUrl(), response.getVersionInfo(), response.getNonce(),
+                response.getResourcesCount());
+        return XdsUpdate.fromSotw(response, Instant.now());
+    }
+
+    @Override
     public void start(XdsResourceType type, Set<String> names, String acceptedVersion, Map<String, String> heldVersions) {
-        send(request(type, names, acceptedVersion, ""));
+        send(request(type, names, acceptedVersion, ""), type.typeUrl);
     }
 
     @Override
     public void resubscribe(XdsResourceType type, Set<String> oldNames, Set<String> newNames, String acceptedVersion, String lastNonce) {
-        send(request(type, newNames, acceptedVersion, lastNonce));
+        send(request(type, newNames, acceptedVersion, lastNonce), type.typeUrl);
     }
 
     @Override
     public void ack(XdsResourceType type, Set<String> names, String acceptedVersion, List<String> nonces) {
-        send(request(type, names, acceptedVersion, nonces.get(nonces.size() - 1)));
+        send(request(type, names, acceptedVersion, nonces.get(nonces.size() - 1)), type.typeUrl);
     }
 
     @Override
     public void nack(XdsResourceType type, Set<String> names, String acceptedVersion, List<String> nonces, String error) {
         send(request(type, names, acceptedVersion, nonces.get(nonces.size() - 1)).toBuilder()
                 .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(Code.INVALID_ARGUMENT_VALUE).setMessage(error))
-                .build());
+                .build(), type.typeUrl);
     }
 
     private DiscoveryRequest request(XdsResourceType type, Set<String> names, String version, String nonce) {
@@ -94,29 +75,10 @@ final class SotwProtocol implements XdsProtocol {
         if (!type.wildcard) {
             b.addAllResourceNames(names);
         }
-        if (!nodeSent || !nodeOnFirstMessageOnly) {
+        Node node = nodeIfDue();
+        if (node != null) {
             b.setNode(node);
-            nodeSent = true;
         }
         return b.build();
-    }
-
-    private void send(DiscoveryRequest r) {
-        if (requests != null) {
-            XdsLog.sending("DiscoveryRequest", r.getTypeUrl(), r);
-            requests.onNext(r);
-        }
-    }
-
-    @Override
-    public void close() {
-        if (requests != null) {
-            try {
-                requests.onCompleted();
-            } catch (RuntimeException ignored) {
-                // the stream is already gone
-            }
-            requests = null;
-        }
     }
 }

@@ -18,6 +18,7 @@ import io.opentelemetry.proto.trace.v1.Status;
 import io.remora.config.TracingConfig;
 import io.remora.runtime.Runtime;
 import io.remora.tracing.FinishedSpan;
+import io.remora.tracing.SpanBatcher;
 import io.remora.tracing.SpanSink;
 import io.remora.upstream.ClusterManager;
 import io.remora.xds.grpc.ClusterChannel;
@@ -25,11 +26,7 @@ import io.remora.xds.grpc.ClusterChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -46,71 +43,31 @@ import java.util.logging.Logger;
 public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
 
     private static final Logger LOG = io.remora.log.Logging.logger("tracing");
-    private static final int MAX_BUFFERED = 10_000;
 
     private final TracingConfig.OpenTelemetry config;
-    private final Supplier<Runtime> runtime;
-    private final ConcurrentLinkedQueue<FinishedSpan> buffer = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger buffered = new AtomicInteger();
-    private final ScheduledExecutorService timer;
+    private final SpanBatcher batcher;
     private final Counter spansSent;
-    private final Counter timerFlushed;
     private final ClusterChannel channel;
 
     public OtlpSpanExporter(TracingConfig.OpenTelemetry config, ClusterManager clusters, Supplier<Runtime> runtime,
                             MeterRegistry registry) {
         this.config = config;
         this.channel = new ClusterChannel(clusters, config.cluster(), config.authority());
-        this.runtime = runtime;
         this.spansSent = Counter.builder("envoy_tracing_opentelemetry_spans_sent").register(registry);
-        this.timerFlushed = Counter.builder("envoy_tracing_opentelemetry_timer_flushed").register(registry);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "remora-otlp-" + config.cluster());
-            t.setDaemon(true);
-            return t;
-        });
-        scheduleTimer();
-    }
-
-    private void scheduleTimer() {
-        long ms = Math.max(1, runtime.get().getInteger("tracing.opentelemetry.flush_interval_ms", 5000));
-        try {
-            timer.schedule(() -> {
-                timerFlushed.increment();
-                flush();
-                scheduleTimer();
-            }, ms, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
-            // shutting down
-        }
+        this.batcher = new SpanBatcher("remora-otlp-" + config.cluster(), "tracing.opentelemetry", runtime,
+                Counter.builder("envoy_tracing_opentelemetry_timer_flushed").register(registry), this::send);
     }
 
     @Override
     public void export(FinishedSpan span) {
-        if (buffered.incrementAndGet() > MAX_BUFFERED) {
-            buffered.decrementAndGet();
-            return;
-        }
-        buffer.add(span);
-        if (buffered.get() >= runtime.get().getInteger("tracing.opentelemetry.min_flush_spans", 5)) {
-            try {
-                timer.execute(this::flush);
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
-                // shutting down
-            }
-        }
+        batcher.add(span);
     }
 
-    /** Sends what is buffered; runs on the exporter's own thread. */
-    private void flush() {
-        List<Span> spans = new ArrayList<>();
-        FinishedSpan s;
-        while ((s = buffer.poll()) != null) {
-            buffered.decrementAndGet();
+    /** Sends one export request; runs on the batcher's thread. */
+    private void send(List<FinishedSpan> finished) {
+        List<Span> spans = new ArrayList<>(finished.size());
+        for (FinishedSpan s : finished) {
             spans.add(toProto(s));
-        }
-        if (spans.isEmpty()) {
-            return;
         }
         ManagedChannel ch = channel.get();
         if (ch == null) {
@@ -179,12 +136,7 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
     /** Sends what is left, then stops. */
     @Override
     public void close() {
-        try {
-            timer.submit(this::flush).get(5, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // best effort at shutdown
-        }
-        timer.shutdownNow();
+        batcher.close();
         channel.close();
     }
 }

@@ -1,0 +1,298 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.AsciiString;
+
+import java.util.ArrayDeque;
+
+/**
+ * One downstream HTTP/2 stream of an {@link Http2Connection}, bound to its {@link ActiveStream}:
+ * the frames the connection hands it, and the stream's {@link StreamEncoder} (frames written
+ * through the connection's encoder).
+ *
+ * <p>Backpressure: request DATA is returned to the flow-control windows (WINDOW_UPDATE) as it is
+ * passed on; while the stream is read-disabled DATA is held unconsumed, so the client's window
+ * closes, and is passed on and consumed on resume. Writability follows the stream's send window.
+ */
+final class Http2DownstreamStream implements StreamEncoder {
+
+    private static final AsciiString STREAM_ID_EXT = AsciiString.cached("x-http2-stream-id");
+    private static final AsciiString HOST = AsciiString.cached("host");
+    private static final AsciiString PROTOCOL = Http2Headers.PseudoHeaderName.PROTOCOL.value();
+    private static final AsciiString GET = AsciiString.cached("GET");
+    private static final AsciiString STATUS_200 = AsciiString.cached("200");
+
+    /** Request data or trailers held while the stream is read-disabled, in arrival order. */
+    private record Held(ByteBuf data, boolean endStream, boolean counted, Http2Headers trailers) {
+    }
+
+    private final Http2Connection conn;
+    private final ConnectionContext cx;
+    private final Http2Stream stream;
+    private ActiveStream active;
+    private boolean done;
+    /** The client ended its side of the stream (END_STREAM seen). */
+    private boolean remoteEnded;
+    /** An extended CONNECT, handled inside as the HTTP/1.1 upgrade it stands for. */
+    private boolean extendedConnect;
+    private boolean readDisabled;
+    /** We sent END_STREAM, or reset the stream ourselves: its closing is no news to the active stream. */
+    private boolean localEnded;
+    private boolean localReset;
+    private ArrayDeque<Held> held;
+    /** Writability last reported to the active stream. */
+    private boolean writable = true;
+
+    Http2DownstreamStream(Http2Connection conn, Http2Stream stream) {
+        this.conn = conn;
+        this.cx = conn.cx;
+        this.stream = stream;
+    }
+
+    // ---------------------------------------------------------------- frames in
+
+    void onRequestHeaders(Http2Headers headers, boolean endStream) {
+        remoteEnded |= endStream;
+        if (stream.id() == 1) {
+            // An h2c upgrade request, converted from HTTP/1.1: drop what described the old connection.
+            headers.remove(STREAM_ID_EXT);
+            Http1Headers.stripConnectionSpecific(headers);
+            headers.remove(Http1Headers.HTTP2_SETTINGS);
+        }
+        if (headers.authority() == null && headers.contains(HOST)) {
+            headers.authority(headers.get(HOST));
+        }
+        headers.remove(HOST);
+        if (headers.contains(PROTOCOL)) {
+            if (!cx.hcm.http2Options.allowConnect() || !Upgrades.isConnect(headers)) {
+                // :protocol without allow_connect (SETTINGS_ENABLE_CONNECT_PROTOCOL) or off
+                // CONNECT is a malformed request (RFC 8441 4).
+                reset(Http2Error.PROTOCOL_ERROR);
+                return;
+            }
+            headers = fromExtendedConnect(headers);
+        }
+        active = new ActiveStream(cx, this);
+        if (StreamLog.enabled()) {
+            StreamLog.requestHeaders(active.info, headers, endStream);
+        }
+        active.decodeHeaders(headers, endStream);
+    }
+
+    void onTrailers(Http2Headers trailers, boolean endStream) {
+        remoteEnded |= endStream;
+        if (active == null || active.ended()) {
+            return;
+        }
+        if (held != null && !held.isEmpty()) {
+            held.add(new Held(null, true, false, trailers));
+            return;
+        }
+        active.decodeTrailers(trailers);
+    }
+
+    /** Returns the bytes processed now (the rest are consumed when passed on after a resume). */
+    int onData(ByteBuf data, int padding, boolean endStream, boolean counted) {
+        remoteEnded |= endStream;
+        int n = data.readableBytes();
+        if (active == null || active.ended()) {
+            return n + padding;
+        }
+        if (readDisabled || (held != null && !held.isEmpty())) {
+            if (held == null) {
+                held = new ArrayDeque<>(4);
+            }
+            held.add(new Held(data.retainedSlice(), endStream, counted, null));
+            return padding;
+        }
+        active.decodeData(data.retain(), endStream);
+        return n + padding;
+    }
+
+    void onReset() {
+        releaseHeld();
+        if (active != null && !active.ended()) {
+            active.onDownstreamReset();
+        }
+    }
+
+    /** Netty closed the stream (both sides ended, a reset, or the connection went away). */
+    void onClosed() {
+        releaseHeld();
+        if (localReset || (localEnded && remoteEnded)) {
+            return; // closed by our own reset or our END_STREAM: the active stream ends itself
+        }
+        if (active != null && !active.ended()) {
+            active.onDownstreamReset();
+        }
+    }
+
+    /** The stream's processing threw: the stream is reset, the connection goes on. */
+    void failed() {
+        releaseHeld();
+        if (active != null && !active.ended()) {
+            active.resetStream();
+        } else if (isOpen()) {
+            reset(Http2Error.INTERNAL_ERROR);
+        }
+    }
+
+    void onWritabilityChanged() {
+        boolean w = isWritable();
+        if (w != writable) {
+            writable = w;
+            if (active != null) {
+                active.onWritabilityChanged(w);
+            }
+        }
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            Held h;
+            while ((h = held.poll()) != null) {
+                if (h.data != null) {
+                    h.data.release();
+                }
+            }
+        }
+    }
+
+    /**
+     * RFC 8441 extended CONNECT to the HTTP/1.1 form the connection manager and router know
+     * (Envoy's transformUpgradeRequestFromH2toH1): GET with Upgrade: <:protocol>.
+     */
+    private Http2Headers fromExtendedConnect(Http2Headers in) {
+        extendedConnect = true;
+        Http2Headers out = new io.netty.handler.codec.http2.DefaultHttp2Headers(false, in.size() + 2);
+        for (var e : in) {
+            if (!PROTOCOL.contentEquals(e.getKey())) {
+                out.add(e.getKey(), e.getValue());
+            }
+        }
+        out.method(GET);
+        out.set(Upgrades.UPGRADE, in.get(PROTOCOL));
+        out.set(Upgrades.CONNECTION, Upgrades.UPGRADE);
+        return out;
+    }
+
+    // ---------------------------------------------------------------- StreamEncoder
+
+    private boolean isOpen() {
+        return conn.connection().stream(stream.id()) == stream && stream.state() != Http2Stream.State.CLOSED;
+    }
+
+    private boolean canSend() {
+        Http2Stream.State s = stream.state();
+        return isOpen() && (s == Http2Stream.State.OPEN || s == Http2Stream.State.HALF_CLOSED_REMOTE);
+    }
+
+    @Override
+    public void encodeHeaders(Http2Headers headers, boolean endStream) {
+        if (extendedConnect && active != null && active.tunnel()) {
+            headers.status(STATUS_200); // the upstream's 101, as HTTP/2 says "accepted"
+        }
+        Http1Headers.stripConnectionSpecific(headers);
+        if (StreamLog.enabled()) {
+            StreamLog.responseHeaders(active == null ? new io.remora.accesslog.StreamInfo() : active.info, headers, endStream);
+        }
+        if (!canSend()) {
+            return;
+        }
+        localEnded |= endStream;
+        conn.encoder().writeHeaders(conn.ctx, stream.id(), headers, 0, endStream, conn.ctx.newPromise());
+        conn.written();
+    }
+
+    @Override
+    public void encodeData(ByteBuf data, boolean endStream) {
+        if (!canSend()) {
+            data.release();
+            return;
+        }
+        localEnded |= endStream;
+        conn.encoder().writeData(conn.ctx, stream.id(), data, 0, endStream, conn.ctx.newPromise());
+        conn.written();
+    }
+
+    @Override
+    public void encodeTrailers(Http2Headers trailers) {
+        if (!canSend()) {
+            return;
+        }
+        localEnded = true;
+        conn.encoder().writeHeaders(conn.ctx, stream.id(), trailers, 0, true, conn.ctx.newPromise());
+        conn.written();
+    }
+
+    @Override
+    public void resetStream(boolean graceful) {
+        if (graceful && remoteEnded) {
+            // The response ended the stream on our side and the client had ended its own: closed.
+            return;
+        }
+        reset(graceful ? Http2Error.NO_ERROR : Http2Error.CANCEL);
+    }
+
+    private void reset(Http2Error error) {
+        releaseHeld();
+        if (isOpen() && conn.ctx.channel().isActive()) {
+            localReset = true;
+            conn.resetStream(conn.ctx, stream.id(), error.code(), conn.ctx.newPromise());
+            conn.written();
+        }
+    }
+
+    @Override
+    public void readDisable(boolean disable) {
+        readDisabled = disable;
+        if (!disable) {
+            passHeld();
+        }
+    }
+
+    // Held frames go on in order until the stream is read-disabled again; their bytes are consumed as they go.
+    private void passHeld() {
+        if (held == null) {
+            return;
+        }
+        Held h;
+        while (!readDisabled && (h = held.poll()) != null) {
+            if (active == null || active.ended()) {
+                if (h.data != null) {
+                    int n = h.data.readableBytes();
+                    h.data.release();
+                    if (h.counted) {
+                        conn.consume(stream, n);
+                    }
+                }
+                continue;
+            }
+            if (h.trailers != null) {
+                active.decodeTrailers(h.trailers);
+            } else {
+                int n = h.data.readableBytes();
+                active.decodeData(h.data, h.endStream);
+                if (h.counted) {
+                    conn.consume(stream, n);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean isWritable() {
+        return isOpen() && conn.encoder().flowController().isWritable(stream);
+    }
+
+    @Override
+    public void streamDone() {
+        if (!done) {
+            done = true;
+            conn.maybeCloseAfterDrain();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.remora.http.upstream;
+
+import java.util.ArrayDeque;
+
+/**
+ * Requests waiting for a pooled connection, oldest first, each counted against the cluster's
+ * {@code max_pending_requests} circuit breaker from the moment it queues until it leaves the
+ * queue: served, cancelled by its stream, or failed with the connection meant to serve it.
+ */
+final class PendingRequests {
+
+    private final PoolContext ctx;
+    /** Called when a waiting request is cancelled: the pool may have become idle. */
+    private final Runnable cancelled;
+    private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+
+    PendingRequests(PoolContext ctx, Runnable cancelled) {
+        this.ctx = ctx;
+        this.cancelled = cancelled;
+    }
+
+    private final class Entry implements Cancellable {
+        final UpstreamCallbacks callbacks;
+
+        Entry(UpstreamCallbacks callbacks) {
+            this.callbacks = callbacks;
+        }
+
+        @Override
+        public void cancel() {
+            if (queue.remove(this)) {
+                ctx.cluster.limits().pendingRequests.decrementAndGet();
+                cancelled.run();
+            }
+        }
+    }
+
+    /**
+     * Queues a request; its handle cancels the wait. Null when the circuit breaker is full: the
+     * request has then been failed with OVERFLOW, as Envoy's pools do.
+     */
+    Cancellable offer(UpstreamCallbacks callbacks) {
+        if (!ctx.cluster.limits().tryAcquirePending()) {
+            ctx.stats().upstreamRqPendingOverflow.increment();
+            callbacks.onPoolFailure(ResetReason.OVERFLOW, null);
+            return null;
+        }
+        Entry e = new Entry(callbacks);
+        queue.add(e);
+        return e;
+    }
+
+    /** The oldest waiting request, no longer counted as pending; null when none waits. */
+    UpstreamCallbacks poll() {
+        Entry e = queue.pollFirst();
+        if (e == null) {
+            return null;
+        }
+        ctx.cluster.limits().pendingRequests.decrementAndGet();
+        return e.callbacks;
+    }
+
+    /** Fails the oldest requests until {@code keep} remain (Envoy purges what a failed connect was to serve). */
+    void failBeyond(int keep, String why) {
+        while (queue.size() > keep) {
+            poll().onPoolFailure(ResetReason.CONNECTION_FAILURE, why);
+        }
+    }
+
+    int size() {
+        return queue.size();
+    }
+
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+}

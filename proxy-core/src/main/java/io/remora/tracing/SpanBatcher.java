@@ -1,0 +1,102 @@
+package io.remora.tracing;
+
+import io.micrometer.core.instrument.Counter;
+import io.remora.runtime.Runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The batching Envoy's tracers share: finished spans are buffered and handed to {@code send} as a
+ * batch when {@code <prefix>.min_flush_spans} are waiting (default 5) or every
+ * {@code <prefix>.flush_interval_ms} (default 5000), both runtime keys; {@code timerFlushed}
+ * counts the timer's flushes. Spans over the buffer bound are dropped, never blocking a worker.
+ * Batches are sent on the batcher's own thread, never on a worker.
+ */
+public final class SpanBatcher implements AutoCloseable {
+
+    private static final int MAX_BUFFERED = 10_000;
+
+    private final String runtimePrefix;
+    private final Supplier<Runtime> runtime;
+    private final Counter timerFlushed;
+    private final Consumer<List<FinishedSpan>> send;
+    private final ConcurrentLinkedQueue<FinishedSpan> buffer = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger buffered = new AtomicInteger();
+    private final ScheduledExecutorService thread;
+
+    /** @param threadName the sending thread's name; {@code runtimePrefix} e.g. {@code tracing.zipkin} */
+    public SpanBatcher(String threadName, String runtimePrefix, Supplier<Runtime> runtime, Counter timerFlushed,
+                       Consumer<List<FinishedSpan>> send) {
+        this.runtimePrefix = runtimePrefix;
+        this.runtime = runtime;
+        this.timerFlushed = timerFlushed;
+        this.send = send;
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+        scheduleTimer();
+    }
+
+    private void scheduleTimer() {
+        long ms = Math.max(1, runtime.get().getInteger(runtimePrefix + ".flush_interval_ms", 5000));
+        try {
+            thread.schedule(() -> {
+                timerFlushed.increment();
+                flush();
+                scheduleTimer();
+            }, ms, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closed) {
+            // shutting down
+        }
+    }
+
+    /** Buffers a span; called on workers. */
+    public void add(FinishedSpan span) {
+        if (buffered.incrementAndGet() > MAX_BUFFERED) {
+            buffered.decrementAndGet();
+            return;
+        }
+        buffer.add(span);
+        if (buffered.get() >= runtime.get().getInteger(runtimePrefix + ".min_flush_spans", 5)) {
+            try {
+                thread.execute(this::flush);
+            } catch (RejectedExecutionException closed) {
+                // shutting down
+            }
+        }
+    }
+
+    private void flush() {
+        List<FinishedSpan> spans = new ArrayList<>();
+        FinishedSpan s;
+        while ((s = buffer.poll()) != null) {
+            buffered.decrementAndGet();
+            spans.add(s);
+        }
+        if (!spans.isEmpty()) {
+            send.accept(spans);
+        }
+    }
+
+    /** Sends what is buffered (waiting up to 5 s), then stops the thread. */
+    @Override
+    public void close() {
+        try {
+            thread.submit(this::flush).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // best effort at shutdown
+        }
+        thread.shutdownNow();
+    }
+}

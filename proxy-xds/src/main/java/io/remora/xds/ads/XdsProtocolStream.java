@@ -1,0 +1,84 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Channel;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * What the two protocol variants share: one bidirectional gRPC stream (ADS's, or SDS's when the
+ * secrets have a config source of their own), the node on the first request or on every one, and
+ * a half-close on shutdown. Subclasses build the variant's requests and read its responses.
+ *
+ * @param <Q> the variant's request message
+ * @param <R> the variant's response message
+ */
+abstract class XdsProtocolStream<Q extends Message, R> implements XdsProtocol {
+    private final Node node;
+    private final boolean nodeOnFirstMessageOnly;
+    /** The stream is SecretDiscoveryService's (a separate SDS config source, as pilot-agent's sds-grpc). */
+    final boolean secretService;
+    private StreamObserver<Q> requests;
+    private boolean nodeSent;
+
+    XdsProtocolStream(Node node, boolean nodeOnFirstMessageOnly, boolean secretService) {
+        this.node = node;
+        this.nodeOnFirstMessageOnly = nodeOnFirstMessageOnly;
+        this.secretService = secretService;
+    }
+
+    /** Starts the variant's RPC on {@code channel}; returns its request side. */
+    abstract StreamObserver<Q> call(Channel channel, StreamObserver<R> responses);
+
+    /** A response as the client's update (and its log line). */
+    abstract XdsUpdate update(R response);
+
+    @Override
+    public final void open(Channel channel, Handler handler) {
+        nodeSent = false;
+        requests = call(channel, new StreamObserver<>() {
+            @Override
+            public void onNext(R response) {
+                handler.onUpdate(update(response));
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                handler.onClosed(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                handler.onClosed(null);
+            }
+        });
+    }
+
+    /** The node for the next request, or null when the stream's first request already carried it. */
+    final Node nodeIfDue() {
+        if (!nodeSent || !nodeOnFirstMessageOnly) {
+            nodeSent = true;
+            return node;
+        }
+        return null;
+    }
+
+    final void send(Q request, String typeUrl) {
+        if (requests != null) {
+            XdsLog.sending(request.getDescriptorForType().getName(), typeUrl, request);
+            requests.onNext(request);
+        }
+    }
+
+    @Override
+    public final void close() {
+        if (requests != null) {
+            try {
+                requests.onCompleted();
+            } catch (RuntimeException ignored) {
+                // the stream is already gone
+            }
+            requests = null;
+        }
+    }
+}
