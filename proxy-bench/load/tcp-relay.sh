@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tcp_proxy's two relays side by side, in the same minutes: direct, Remora splicing (epoll
-# splice(2)), Remora copying (-Dremora.tcp.splice=false). The layout of run.sh's TCP row: source
+# splice(2), -Dremora.tcp.splice=true), Remora copying (the default). The layout of run.sh's TCP row: source
 # and proxy pinned to CPU 0, TcpBulk fetch on CPU 1, one worker, 127.0.0.1; CPU = proxy
 # utime+stime per GB from /proc/PID/stat, and the source's beside it (CPU 0 carries both, so
 # their sum bounds the rate). Rounds alternate the targets so load drift hits all.
@@ -45,7 +45,7 @@ for mode in splice copy; do
   admin=$(free_port)
   sed -e "s/@TCP_PORT@/${PORT[$mode]}/" -e "s/@TCP_UPSTREAM_PORT@/$SRC_PORT/" -e "s/@ADMIN_PORT@/$admin/" \
     "$LOAD/remora-tcp.yaml" >"$WORK/$mode.yaml"
-  flag=""; [[ $mode == copy ]] && flag="-Dremora.tcp.splice=false"
+  flag="-Dremora.tcp.splice=false"; [[ $mode == splice ]] && flag="-Dremora.tcp.splice=true"
   # shellcheck disable=SC2086
   taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS $flag -jar "$REMORA_JAR" -c "$WORK/$mode.yaml" --concurrency 1 \
     >"$WORK/$mode.log" 2>&1 &

@@ -25,8 +25,13 @@ import java.io.IOException;
 final class SpliceRelay {
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
-    /** Off with -Dremora.tcp.splice=false: every session copies through user space (tests flip it). */
-    static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("remora.tcp.splice", "true"));
+    /**
+     * On with -Dremora.tcp.splice=true (tests flip it). Off by default until an intermittent
+     * failure is understood: TcpProxyTest.weightedSplitFollowsWeights (a greeting upstream,
+     * hundreds of short connections) saw a connection end without its first byte twice in six
+     * runs with splicing on.
+     */
+    static volatile boolean enabled = Boolean.parseBoolean(System.getProperty("remora.tcp.splice", "false"));
     /** Largest splice: the default pipe capacity (16 pages). */
     private static final int CHUNK = 64 * 1024;
     /** Splices into a pipe per readiness event, so one busy connection does not starve the loop. */
@@ -75,7 +80,7 @@ final class SpliceRelay {
      */
     static String ineligible(Channel downstream, Channel upstream, Object downHandler, Object upHandler) {
         if (!enabled) {
-            return "disabled (remora.tcp.splice=false)";
+            return "off (-Dremora.tcp.splice=true turns it on)";
         }
         if (!(downstream instanceof AbstractEpollStreamChannel) || !(upstream instanceof AbstractEpollStreamChannel)) {
             return "not the epoll transport";

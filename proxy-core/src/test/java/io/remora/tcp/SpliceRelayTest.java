@@ -53,6 +53,7 @@ class SpliceRelayTest {
     private final List<String> debugLines = new CopyOnWriteArrayList<>();
     private final Logger filterLog = io.remora.log.Logging.logger("filter");
     private Level oldLevel;
+    private final boolean spliceDefault = SpliceRelay.enabled;
     private final Handler capture = new Handler() {
         @Override
         public void publish(LogRecord r) {
@@ -82,7 +83,7 @@ class SpliceRelayTest {
         }
         filterLog.removeHandler(capture);
         filterLog.setLevel(oldLevel);
-        SpliceRelay.enabled = true;
+        SpliceRelay.enabled = spliceDefault;
     }
 
     private Server start(ServerConfig config, boolean splice) {
