@@ -102,6 +102,36 @@ public final class NetworkFilterManager extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * True once the terminal filter runs, nothing is held, and no filter of this connection
+     * looks at bytes (none overrides {@code onData} or {@code onWrite}: e.g. set_filter_state,
+     * local_ratelimit, which act at the connection's start): its bytes may then bypass the
+     * pipeline (tcp_proxy's splice) without a filter missing any.
+     */
+    public boolean bytesUnobserved() {
+        if (started != slots.length || pending != null || closed) {
+            return false;
+        }
+        for (Slot s : slots) {
+            if (OBSERVES_BYTES.get(s.filter.getClass())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final ClassValue<Boolean> OBSERVES_BYTES = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            try {
+                return type.getMethod("onData", ByteBuf.class, boolean.class).getDeclaringClass() != ConnectionFilter.class
+                        || type.getMethod("onWrite", ByteBuf.class, boolean.class).getDeclaringClass() != ConnectionFilter.class;
+            } catch (NoSuchMethodException e) {
+                return true;
+            }
+        }
+    };
+
     // ------------------------------------------------------------------ read path
 
     @Override

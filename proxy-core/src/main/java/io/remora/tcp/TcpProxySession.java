@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * ends when both directions have.
  */
 final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext,
-        io.remora.route.HeaderFormatter.Context {
+        io.remora.route.HeaderFormatter.Context, SpliceRelay.Listener {
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
@@ -60,6 +60,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     private boolean upstreamEof;
     private long lastActivity;
     private ScheduledFuture<?> idleTimer;
+    /** The kernel moves the bytes (splice); null while they pass through this handler. */
+    private SpliceRelay relay;
+    /** Both channels are being handed to a {@link SpliceRelay}: what Netty still reads waits. */
+    private boolean switching;
+    /** Netty read bytes or an EOF while switching: the switch is off, the copying relay runs. */
+    private boolean missedWhileSwitching;
 
     TcpProxySession(TcpProxyFilter filter, ConnectionInfo info) {
         this.filter = filter;
@@ -250,7 +256,45 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         streamInfo.upstreamFilterState = u.filterState();
         if (u instanceof ChannelUpstream c) {
             c.channel().closeFuture().addListener(f -> upstreamClosed());
+            String why = pending != null ? "bytes already read" : downstreamEof ? "downstream already ended"
+                    : SpliceRelay.ineligible(downstream, c.channel(), this, c);
+            if (why == null) {
+                startSplice(c);
+                return;
+            }
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine(io.remora.log.LogTags.conn(downstream) + "tcp_proxy copies (no splice): " + why);
+            }
         }
+        startCopying(u);
+    }
+
+    private void startSplice(ChannelUpstream c) {
+        switching = true;
+        SpliceRelay.start(this, downstream, c.channel(), () -> !missedWhileSwitching, r -> {
+            switching = false;
+            if (r != null) {
+                relay = r;
+                if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                    LOG.fine(io.remora.log.LogTags.conn(downstream) + "tcp_proxy splices");
+                }
+                return;
+            }
+            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
+                LOG.fine(io.remora.log.LogTags.conn(downstream) + "tcp_proxy copies (no splice): "
+                        + (missedWhileSwitching ? "bytes or an EOF arrived while switching" : "splice did not start"));
+            }
+            if (!downstream.isActive() || !c.channel().isActive()) {
+                downstream.close();
+                c.close();
+                return;
+            }
+            startCopying(c);
+        });
+    }
+
+    /** The bytes pass through this handler: what waited goes first, then reads start. */
+    private void startCopying(TcpUpstream u) {
         if (pending != null) {
             ByteBuf b;
             while ((b = pending.poll()) != null) {
@@ -260,13 +304,18 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             u.flush();
             pending = null;
         }
+        downstream.flush(); // what the upstream sent while switching
         if (downstreamEof) {
             u.shutdownOutput();
+        }
+        if (upstreamEof) {
+            shutdownOutput(downstream);
+            closeIfBothDone();
         }
         // A downstream that already sent its FIN has nothing more to read; turning reads back on
         // for it would fail (Netty closes a channel whose input is shut down when it begins a read).
         downstream.config().setAutoRead(u.isWritable() && !downstreamEof);
-        u.readEnabled(downstream.isWritable());
+        u.readEnabled(downstream.isWritable() && !upstreamEof);
     }
 
     @Override
@@ -278,7 +327,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         int n = buf.readableBytes();
         streamInfo.bytesReceived += n;
         lastActivity = System.nanoTime();
-        if (!upstreamReady) {
+        if (!upstreamReady || switching) {
+            missedWhileSwitching |= switching;
             if (pending == null) {
                 pending = new ArrayDeque<>(2);
             }
@@ -294,14 +344,14 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (upstreamReady) {
+        if (upstreamReady && !switching) {
             upstream.flush();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (upstreamReady) {
+        if (upstreamReady && !switching && relay == null) {
             upstream.readEnabled(downstream.isWritable() && !upstreamEof);
         }
         ctx.fireChannelWritabilityChanged();
@@ -311,6 +361,10 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
             downstreamEof = true;
+            if (switching) {
+                missedWhileSwitching = true;
+                return; // passed on once the copying relay runs
+            }
             if (upstreamReady) {
                 upstream.shutdownOutput();
             }
@@ -371,6 +425,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         long idle = System.nanoTime() - lastActivity;
         if (idle >= filter.idleTimeoutNanos) {
             streamInfo.connectionTerminationDetails = "idle_timeout";
+            if (relay != null) {
+                relay.stop();
+            }
             downstream.close();
             if (upstream != null) {
                 upstream.close();
@@ -382,7 +439,13 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     }
 
     private void onDownstreamClosed() {
-        if (upstream instanceof ChannelUpstream c && c.channel().isActive()) {
+        if (relay != null) {
+            // Off Netty's loop while spliced: what sits in the pipes goes with the connection.
+            relay.stop();
+            if (upstream != null) {
+                upstream.close();
+            }
+        } else if (upstream instanceof ChannelUpstream c && c.channel().isActive()) {
             // Let what is queued reach the upstream, then close.
             c.closeAfterFlush();
         } else if (upstream instanceof HttpTunnelUpstream t) {
@@ -405,7 +468,10 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             clusterStats.upstreamCxActive.decrementAndGet();
             clusterStats.upstreamCxDestroy.increment();
         }
-        if (downstream.isActive()) {
+        if (relay != null) {
+            relay.stop();
+            downstream.close();
+        } else if (downstream.isActive() && !switching) {
             downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -465,17 +531,24 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         clusterStats.upstreamCxRxBytesTotal.increment(n);
         lastActivity = System.nanoTime();
         downstream.write(buf, downstream.voidPromise());
+        if (switching) {
+            missedWhileSwitching = true; // flushed once the copying relay runs
+            return;
+        }
         if (!downstream.isWritable()) {
             upstream.readEnabled(false);
         }
     }
 
     void upstreamReadComplete() {
+        if (switching) {
+            return;
+        }
         downstream.flush();
     }
 
     void upstreamWritabilityChanged(boolean writable) {
-        if (downstream.isActive()) {
+        if (downstream.isActive() && !switching && relay == null) {
             downstream.config().setAutoRead(writable && !downstreamEof);
         }
     }
@@ -483,11 +556,38 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     /** The upstream's FIN (or the end of the tunnel's response). */
     void upstreamEnded() {
         upstreamEof = true;
+        if (switching) {
+            missedWhileSwitching = true;
+            return; // passed on once the copying relay runs
+        }
         shutdownOutput(downstream);
         closeIfBothDone();
     }
 
     void upstreamFailed() {
         streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_TERMINATION);
+    }
+
+    // --- what the splice relay reports ---
+
+    @Override
+    public void spliced(boolean toUpstream, int n) {
+        if (toUpstream) {
+            streamInfo.bytesReceived += n;
+            clusterStats.upstreamCxTxBytesTotal.increment(n);
+        } else {
+            streamInfo.bytesSent += n;
+            clusterStats.upstreamCxRxBytesTotal.increment(n);
+        }
+        lastActivity = System.nanoTime();
+    }
+
+    @Override
+    public void spliceFailed(boolean upstreamSide, java.io.IOException cause) {
+        if (upstreamSide) {
+            upstreamFailed();
+        } else {
+            streamInfo.connectionTerminationDetails = String.valueOf(cause);
+        }
     }
 }
