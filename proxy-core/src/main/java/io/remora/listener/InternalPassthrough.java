@@ -15,9 +15,9 @@ import java.util.Map;
  * the destination from {@code envoy.filters.listener.original_dst} {@code local}, as Envoy's does
  * for internal connections; Istio's waypoint picks its filter chain by that destination. No
  * hand-off follows on an internal listener: the restored address only stands for the destination.
- * Istio's {@code set_internal_dst_address} does the same from {@code tunnel} {@code destination};
- * its {@code tunnel} {@code address} (where an ORIGINAL_DST cluster should connect instead) is
- * not applied.
+ * Istio's {@code set_internal_dst_address} does the same from {@code tunnel} {@code destination},
+ * and leaves {@code tunnel} {@code address} (the HBONE endpoint) in the connection's filter state
+ * as the destination ORIGINAL_DST clusters connect to.
  */
 final class InternalPassthrough {
     static final String ORIGINAL_DST = "envoy.filters.listener.original_dst";
@@ -36,6 +36,14 @@ final class InternalPassthrough {
         ch.attr(InternalListeners.PASSTHROUGH).set(md);
         // Each filter that finds its address restores it; in config order, so the last one wins.
         InetSocketAddress restored = null;
+        if (rt.config().listenerFilters().contains(ListenerConfig.ListenerFilter.SET_INTERNAL_DST_ADDRESS)) {
+            // The HBONE endpoint: where an ORIGINAL_DST cluster connects for this connection.
+            InetSocketAddress tunnel = field(md, TUNNEL, "address");
+            if (tunnel != null) {
+                io.remora.network.FilterState.of(ch).set(io.remora.network.FilterState.ORIGINAL_DST_ADDRESS, tunnel,
+                        io.remora.network.FilterState.Mutability.READ_ONLY);
+            }
+        }
         for (ListenerConfig.ListenerFilter f : rt.config().listenerFilters()) {
             InetSocketAddress a = switch (f) {
                 case ORIGINAL_DST -> field(md, ORIGINAL_DST, "local");

@@ -21,6 +21,12 @@ public final class FilterState {
 
     private static final AttributeKey<FilterState> CONNECTION = AttributeKey.valueOf("remora.filterState");
 
+    /**
+     * Envoy's DestinationAddress object: where an ORIGINAL_DST cluster connects, ahead of the
+     * connection's own destination (an {@link java.net.InetSocketAddress}).
+     */
+    public static final String ORIGINAL_DST_ADDRESS = "envoy.network.transport_socket.original_dst_address";
+
     private final FilterState parent;
     private Map<String, Entry> entries;
 

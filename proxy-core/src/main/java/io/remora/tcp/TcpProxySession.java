@@ -89,6 +89,13 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         return info.originalDestination();
     }
 
+    @Override
+    public InetSocketAddress destinationOverride() {
+        return downstream != null
+                && io.remora.network.FilterState.of(downstream).get(io.remora.network.FilterState.ORIGINAL_DST_ADDRESS)
+                instanceof InetSocketAddress a ? a : null;
+    }
+
     // --- HeaderFormatter.Context: what a tunnel's hostname and headers read ---
 
     @Override

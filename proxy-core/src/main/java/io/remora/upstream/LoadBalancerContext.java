@@ -43,6 +43,15 @@ public interface LoadBalancerContext {
     }
 
     /**
+     * The destination a filter left in the filter state ({@link io.remora.network.FilterState#ORIGINAL_DST_ADDRESS},
+     * e.g. Istio's set_internal_dst_address), or null: ORIGINAL_DST clusters prefer it to the
+     * request header and to the connection's destination, as Envoy's do.
+     */
+    default java.net.InetSocketAddress destinationOverride() {
+        return null;
+    }
+
+    /**
      * The first value of a downstream request header (lower-case name), or null when absent or
      * there is no request (tcp_proxy): ORIGINAL_DST clusters with use_http_header read their
      * destination from {@code x-envoy-original-dst-host}.

@@ -15,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * The hosts of an ORIGINAL_DST cluster: one per destination a request names (the connection's
- * original destination or {@code x-envoy-original-dst-host}), made on first use and dropped once
- * idle for a whole cleanup interval.
+ * The hosts of an ORIGINAL_DST cluster: one per destination a request names (a filter-state
+ * destination, else {@code x-envoy-original-dst-host}, else the connection's original
+ * destination), made on first use and dropped once idle for a whole cleanup interval.
  */
 final class OriginalDstHosts {
     private final Supplier<ClusterConfig> config;
@@ -40,18 +40,21 @@ final class OriginalDstHosts {
             return null;
         }
         ClusterConfig.OriginalDstLb lb = config.get().originalDstLb();
-        InetSocketAddress dst = null;
-        CharSequence header = lb != null && lb.httpHeaderName() != null
-                ? context.downstreamHeader(lb.httpHeaderName()) : null;
-        if (header != null) {
-            // Envoy: a header that is there but not an IP:port leaves no host (503), it does
-            // not fall back to the connection's destination.
-            dst = ipAndPort(header.toString());
-            if (dst == null) {
-                return null;
+        // A filter-state destination goes first (Envoy's filterStateOverrideHost), then the header.
+        InetSocketAddress dst = context.destinationOverride();
+        if (dst == null) {
+            CharSequence header = lb != null && lb.httpHeaderName() != null
+                    ? context.downstreamHeader(lb.httpHeaderName()) : null;
+            if (header != null) {
+                // Envoy: a header that is there but not an IP:port leaves no host (503), it does
+                // not fall back to the connection's destination.
+                dst = ipAndPort(header.toString());
+                if (dst == null) {
+                    return null;
+                }
+            } else {
+                dst = context.originalDestination();
             }
-        } else {
-            dst = context.originalDestination();
         }
         if (dst == null) {
             return null;

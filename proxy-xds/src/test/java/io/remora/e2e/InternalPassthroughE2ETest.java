@@ -115,6 +115,7 @@ class InternalPassthroughE2ETest {
                               - { match: { prefix: /c }, route: { cluster: from_cluster } }
                               - { match: { prefix: /none }, route: { cluster: no_passthrough } }
                               - { match: { prefix: /tunnel }, route: { cluster: tunnel } }
+                              - { match: { prefix: /ready }, route: { cluster: tunnel_endpoint } }
                           http_filters:
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -132,7 +133,43 @@ class InternalPassthroughE2ETest {
                         "@type": type.googleapis.com/udpa.type.v1.TypedStruct
                         type_url: type.googleapis.com/istio.set_internal_dst_address.v1.Config
                     filter_chains:
-                %4$s  clusters:
+                %4$s    - filter_chain_match: { destination_port: 901 }
+                      filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: originate
+                          route_config:
+                            virtual_hosts:
+                            - name: all
+                              domains: ["*"]
+                              routes:
+                              - { match: { prefix: / }, route: { cluster: originate } }
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                  clusters:
+                  - name: originate
+                    type: ORIGINAL_DST
+                    lb_policy: CLUSTER_PROVIDED
+                    connect_timeout: 1s
+                  - name: tunnel_endpoint
+                    connect_timeout: 1s
+                    transport_socket:
+                      name: internal_upstream
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
+                        passthrough_metadata:
+                        - { kind: { host: {} }, name: tunnel }
+                        transport_socket:
+                          name: raw_buffer
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
+                    load_assignment:
+                      cluster_name: tunnel_endpoint
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
+                          metadata: { filter_metadata: { tunnel: { destination: "10.1.2.7:901", address: "127.0.0.1:%1$d" } } }
                   - name: tunnel
                     connect_timeout: 1s
                     transport_socket:
@@ -193,6 +230,15 @@ class InternalPassthroughE2ETest {
         HttpResponse<String> t = get("/tunnel");
         assertEquals("chain 900", t.body(), proxy.log());
         assertEquals("10.1.2.6:900", t.headers().firstValue("x-dst").orElse(null));
+    }
+
+    @Test
+    void theTunnelAddressIsWhereOriginalDstConnects() throws Exception {
+        // Chain 901 by the tunnel destination; its ORIGINAL_DST cluster connects to the tunnel
+        // address (the proxy's own admin port here), not to 10.1.2.7:901.
+        HttpResponse<String> r = get("/ready");
+        assertEquals(200, r.statusCode(), r.body() + proxy.log());
+        assertEquals("LIVE", r.body().trim());
     }
 
     @Test

@@ -86,6 +86,13 @@ final class RouterLbContext implements LoadBalancerContext {
         return router.requestHeaders == null ? null : router.requestHeaders.get(name);
     }
 
+    @Override
+    public InetSocketAddress destinationOverride() {
+        // The stream's state, which sees its connection's (where a listener filter left it).
+        return router.cb.filterState().get(io.remora.network.FilterState.ORIGINAL_DST_ADDRESS) instanceof InetSocketAddress a
+                ? a : null;
+    }
+
     /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */
     @Override
     public InetSocketAddress originalDestination() {
