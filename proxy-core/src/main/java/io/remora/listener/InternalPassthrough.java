@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.remora.config.ListenerConfig;
 import io.remora.internal.InternalListeners;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
@@ -59,32 +58,6 @@ final class InternalPassthrough {
 
     private static InetSocketAddress field(Map<String, Map<String, Object>> md, String namespace, String key) {
         Map<String, Object> ns = md.get(namespace);
-        return ns != null && ns.get(key) instanceof String s ? parse(s) : null;
-    }
-
-    /** {@code ip:port} or {@code [ipv6]:port}, literal addresses only (as Envoy parses it); null otherwise. */
-    static InetSocketAddress parse(String s) {
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            return null;
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.contains(":")) {
-            return null;
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        if (port < 0 || port > 65535 || !io.netty.util.NetUtil.isValidIpV4Address(host)
-                && !io.netty.util.NetUtil.isValidIpV6Address(host)) {
-            return null;
-        }
-        InetAddress a = io.netty.util.NetUtil.createInetAddressFromIpAddressString(host);
-        return a == null ? null : new InetSocketAddress(a, port);
+        return ns != null && ns.get(key) instanceof String s ? io.remora.util.IpPort.parse(s) : null;
     }
 }

@@ -118,6 +118,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         downstream = ctx.channel();
+        // An internal listener's connection carries what the connecting cluster passed through
+        // (internal_upstream passthrough_metadata): Envoy makes it the connection's dynamic metadata.
+        var passed = downstream.attr(io.remora.internal.InternalListeners.PASSTHROUGH).get();
+        if (passed != null) {
+            passed.forEach((ns, values) -> values.forEach((k, v) -> streamInfo.setDynamicMetadata(ns, k, v)));
+        }
         if (downstream.isActive()) {
             start();
         }

@@ -48,7 +48,7 @@ final class OriginalDstHosts {
             if (header != null) {
                 // Envoy: a header that is there but not an IP:port leaves no host (503), it does
                 // not fall back to the connection's destination.
-                dst = ipAndPort(header.toString());
+                dst = io.remora.util.IpPort.parse(header.toString());
                 if (dst == null) {
                     return null;
                 }
@@ -71,39 +71,6 @@ final class OriginalDstHosts {
             stats.membershipHealthy.set(hosts.size());
         }
         return h;
-    }
-
-    /** A literal "ip:port" or "[v6]:port"; null when it is anything else (names are not resolved). */
-    static InetSocketAddress ipAndPort(String v) {
-        String s = v.trim();
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            return null;
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.indexOf(':') >= 0) {
-            return null; // an IPv6 address needs brackets before the port
-        }
-        int port;
-        try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        if (port < 1 || port > 65535) {
-            return null;
-        }
-        byte[] addr = io.netty.util.NetUtil.createByteArrayFromIpAddressString(host);
-        if (addr == null) {
-            return null;
-        }
-        try {
-            return new InetSocketAddress(java.net.InetAddress.getByAddress(addr), port);
-        } catch (java.net.UnknownHostException e) {
-            return null;
-        }
     }
 
     /**

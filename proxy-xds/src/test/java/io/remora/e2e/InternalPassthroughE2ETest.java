@@ -26,6 +26,7 @@ class InternalPassthroughE2ETest {
 
     static ProxyProcess proxy;
     static int http;
+    static java.nio.file.Path tcpLog;
 
     private static String cluster(String name, String hostLocal, String clusterLocal, String passthroughKind) {
         return """
@@ -87,6 +88,7 @@ class InternalPassthroughE2ETest {
     static void start() throws Exception {
         int admin = ProxyProcess.freePort();
         http = ProxyProcess.freePort();
+        tcpLog = java.nio.file.Files.createTempFile("internal-tcp", ".log");
         String yaml = """
                 bootstrap_extensions:
                 - name: envoy.bootstrap.internal_listener
@@ -116,6 +118,7 @@ class InternalPassthroughE2ETest {
                               - { match: { prefix: /none }, route: { cluster: no_passthrough } }
                               - { match: { prefix: /tunnel }, route: { cluster: tunnel } }
                               - { match: { prefix: /ready }, route: { cluster: tunnel_endpoint } }
+                              - { match: { prefix: /server_info }, route: { cluster: tunnel_tcp } }
                           http_filters:
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -148,7 +151,43 @@ class InternalPassthroughE2ETest {
                           http_filters:
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                    - filter_chain_match: { destination_port: 902 }
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: originate_tcp
+                          cluster: originate
+                          access_log:
+                          - name: envoy.access_loggers.file
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                              path: %9$s
+                              log_format: { text_format_source: { inline_string: "tunnel=%%DYNAMIC_METADATA(tunnel:destination)%%\n" } }
                   clusters:
+                  - name: tunnel_tcp
+                    connect_timeout: 1s
+                    # One request per connection: the internal connection closes, so tcp_proxy logs it.
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        common_http_protocol_options: { max_requests_per_connection: 1 }
+                        explicit_http_config: { http_protocol_options: {} }
+                    transport_socket:
+                      name: internal_upstream
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
+                        passthrough_metadata:
+                        - { kind: { host: {} }, name: tunnel }
+                        transport_socket:
+                          name: raw_buffer
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
+                    load_assignment:
+                      cluster_name: tunnel_tcp
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
+                          metadata: { filter_metadata: { tunnel: { destination: "10.1.2.8:902", address: "127.0.0.1:%1$d" } } }
                   - name: originate
                     type: ORIGINAL_DST
                     lb_policy: CLUSTER_PROVIDED
@@ -191,7 +230,7 @@ class InternalPassthroughE2ETest {
                 cluster("host_a", "10.1.2.3:800", null, "host"),
                 cluster("host_b", "10.1.2.4:900", null, "host"),
                 cluster("from_cluster", null, "10.1.2.5:900", "cluster"),
-                cluster("no_passthrough", "10.1.2.3:800", null, null));
+                cluster("no_passthrough", "10.1.2.3:800", null, null), tcpLog);
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -239,6 +278,19 @@ class InternalPassthroughE2ETest {
         HttpResponse<String> r = get("/ready");
         assertEquals(200, r.statusCode(), r.body() + proxy.log());
         assertEquals("LIVE", r.body().trim());
+    }
+
+    @Test
+    void passedThroughMetadataIsTheTcpConnectionsDynamicMetadata() throws Exception {
+        HttpResponse<String> r = get("/server_info");
+        assertEquals(200, r.statusCode(), r.body() + proxy.log());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        String logged = "";
+        while (System.nanoTime() < deadline && !logged.contains("tunnel=")) {
+            Thread.sleep(50);
+            logged = java.nio.file.Files.readString(tcpLog);
+        }
+        assertEquals("tunnel=10.1.2.8:902", logged.strip(), proxy.log());
     }
 
     @Test
