@@ -28,7 +28,6 @@ import io.remora.route.RouteEntry;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
-import io.remora.upstream.LoadBalancerContext;
 import io.remora.upstream.OutlierMonitor;
 
 import java.util.ArrayList;
@@ -310,9 +309,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         info.attemptCount++;
         attemptedHosts.add(host);
-        // The downstream request's own header map goes upstream, as Envoy's router sends it: what an
-        // attempt sets (attempt count, auto host rewrite) is set again by the next one. A codec
-        // that must rewrite the block for its hop (HTTP/2) works on its own copy.
+        // As Envoy's router: the downstream map itself (each attempt sets its own count and host);
+        // a codec that rewrites for its hop (HTTP/2) takes a copy.
         Http2Headers h = requestHeaders;
         if (route.virtualHost().includeRequestAttemptCount()) {
             h.setInt(ATTEMPT_COUNT, info.attemptCount);
