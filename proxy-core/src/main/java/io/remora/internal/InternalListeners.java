@@ -97,4 +97,15 @@ public final class InternalListeners {
             throw new IllegalStateException(e);
         }
     }
+
+    /**
+     * What the connecting cluster passed through to an internal listener's connection
+     * (internal_upstream passthrough_metadata) becomes that connection's dynamic metadata, as in Envoy.
+     */
+    public static void passThrough(io.netty.channel.Channel ch, io.remora.accesslog.StreamInfo info) {
+        Map<String, Map<String, Object>> passed = ch.attr(PASSTHROUGH).get();
+        if (passed != null) {
+            passed.forEach((ns, values) -> values.forEach((k, v) -> info.setDynamicMetadata(ns, k, v)));
+        }
+    }
 }

@@ -75,6 +75,11 @@ public final class FilterState {
         return parent != null && parent.isReadOnly(name);
     }
 
+    /** The {@link #ORIGINAL_DST_ADDRESS} destination here or in the parent, or null. */
+    public java.net.InetSocketAddress originalDstAddress() {
+        return get(ORIGINAL_DST_ADDRESS) instanceof java.net.InetSocketAddress a ? a : null;
+    }
+
     /** The object under {@code name} here or in the parent, or null. */
     public Object get(String name) {
         Entry e = entries == null ? null : entries.get(name);

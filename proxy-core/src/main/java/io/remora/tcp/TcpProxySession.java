@@ -91,9 +91,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     @Override
     public InetSocketAddress destinationOverride() {
-        return downstream != null
-                && io.remora.network.FilterState.of(downstream).get(io.remora.network.FilterState.ORIGINAL_DST_ADDRESS)
-                instanceof InetSocketAddress a ? a : null;
+        return downstream == null ? null : io.remora.network.FilterState.of(downstream).originalDstAddress();
     }
 
     // --- HeaderFormatter.Context: what a tunnel's hostname and headers read ---
@@ -118,12 +116,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         downstream = ctx.channel();
-        // An internal listener's connection carries what the connecting cluster passed through
-        // (internal_upstream passthrough_metadata): Envoy makes it the connection's dynamic metadata.
-        var passed = downstream.attr(io.remora.internal.InternalListeners.PASSTHROUGH).get();
-        if (passed != null) {
-            passed.forEach((ns, values) -> values.forEach((k, v) -> streamInfo.setDynamicMetadata(ns, k, v)));
-        }
+        io.remora.internal.InternalListeners.passThrough(downstream, streamInfo);
         if (downstream.isActive()) {
             start();
         }

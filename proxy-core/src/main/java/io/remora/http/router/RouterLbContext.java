@@ -89,8 +89,7 @@ final class RouterLbContext implements LoadBalancerContext {
     @Override
     public InetSocketAddress destinationOverride() {
         // The stream's state, which sees its connection's (where a listener filter left it).
-        return router.cb.filterState().get(io.remora.network.FilterState.ORIGINAL_DST_ADDRESS) instanceof InetSocketAddress a
-                ? a : null;
+        return router.cb.filterState().originalDstAddress();
     }
 
     /** ORIGINAL_DST clusters connect where the downstream meant to go before iptables redirected it. */
