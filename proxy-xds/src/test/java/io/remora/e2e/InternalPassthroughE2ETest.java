@@ -62,6 +62,35 @@ class InternalPassthroughE2ETest {
                 """.formatted(hostLocal));
     }
 
+    /** A cluster to the inner_tunnel listener passing its endpoint's {@code tunnel} metadata through. */
+    private static String tunnelCluster(String name, String destination, String address, boolean oneRequestPerConnection) {
+        return """
+                  - name: %1$s
+                    connect_timeout: 1s
+                %2$s    transport_socket:
+                      name: internal_upstream
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
+                        passthrough_metadata:
+                        - { kind: { host: {} }, name: tunnel }
+                        transport_socket:
+                          name: raw_buffer
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
+                    load_assignment:
+                      cluster_name: %1$s
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
+                          metadata: { filter_metadata: { tunnel: { destination: "%3$s", address: "%4$s" } } }
+                """.formatted(name, !oneRequestPerConnection ? "" : """
+                    typed_extension_protocol_options:
+                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                        common_http_protocol_options: { max_requests_per_connection: 1 }
+                        explicit_http_config: { http_protocol_options: {} }
+                """, destination, address);
+    }
+
     private static String innerChain(int port) {
         return """
                     - filter_chain_match: { destination_port: %1$d }
@@ -165,72 +194,19 @@ class InternalPassthroughE2ETest {
                               path: %9$s
                               log_format: { text_format_source: { inline_string: "tunnel=%%DYNAMIC_METADATA(tunnel:destination)%%\n" } }
                   clusters:
-                  - name: tunnel_tcp
-                    connect_timeout: 1s
-                    # One request per connection: the internal connection closes, so tcp_proxy logs it.
-                    typed_extension_protocol_options:
-                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                        common_http_protocol_options: { max_requests_per_connection: 1 }
-                        explicit_http_config: { http_protocol_options: {} }
-                    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        passthrough_metadata:
-                        - { kind: { host: {} }, name: tunnel }
-                        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: tunnel_tcp
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
-                          metadata: { filter_metadata: { tunnel: { destination: "10.1.2.8:902", address: "127.0.0.1:%1$d" } } }
-                  - name: originate
+                %10$s  - name: originate
                     type: ORIGINAL_DST
                     lb_policy: CLUSTER_PROVIDED
                     connect_timeout: 1s
-                  - name: tunnel_endpoint
-                    connect_timeout: 1s
-                    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        passthrough_metadata:
-                        - { kind: { host: {} }, name: tunnel }
-                        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: tunnel_endpoint
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
-                          metadata: { filter_metadata: { tunnel: { destination: "10.1.2.7:901", address: "127.0.0.1:%1$d" } } }
-                  - name: tunnel
-                    connect_timeout: 1s
-                    transport_socket:
-                      name: internal_upstream
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.internal_upstream.v3.InternalUpstreamTransport
-                        passthrough_metadata:
-                        - { kind: { host: {} }, name: tunnel }
-                        transport_socket:
-                          name: raw_buffer
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                    load_assignment:
-                      cluster_name: tunnel
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { envoy_internal_address: { server_listener_name: inner_tunnel } } }
-                          metadata: { filter_metadata: { tunnel: { destination: "10.1.2.6:900", address: "10.1.2.6:15008" } } }
-                %5$s%6$s%7$s%8$s""".formatted(admin, http, innerChain(800), innerChain(900),
+                %11$s%12$s%5$s%6$s%7$s%8$s""".formatted(admin, http, innerChain(800), innerChain(900),
                 cluster("host_a", "10.1.2.3:800", null, "host"),
                 cluster("host_b", "10.1.2.4:900", null, "host"),
                 cluster("from_cluster", null, "10.1.2.5:900", "cluster"),
-                cluster("no_passthrough", "10.1.2.3:800", null, null), tcpLog);
+                cluster("no_passthrough", "10.1.2.3:800", null, null), tcpLog,
+                // One request per connection: the internal connection closes, so tcp_proxy logs it.
+                tunnelCluster("tunnel_tcp", "10.1.2.8:902", "127.0.0.1:" + admin, true),
+                tunnelCluster("tunnel_endpoint", "10.1.2.7:901", "127.0.0.1:" + admin, false),
+                tunnelCluster("tunnel", "10.1.2.6:900", "10.1.2.6:15008", false));
         proxy = ProxyProcess.start(yaml, admin);
     }
 
