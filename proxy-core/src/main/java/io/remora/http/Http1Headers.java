@@ -6,7 +6,6 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.upstream.Http1DecodedHeaders;
-import io.remora.http.upstream.Http1HeaderView;
 import io.remora.http.upstream.LowerCaseNames;
 
 import java.util.Iterator;
@@ -236,14 +235,6 @@ final class Http1Headers {
             }
             out.scheme(scheme);
         }
-    }
-
-    /**
-     * The regular (non-pseudo, non-connection) headers as HTTP/1 headers: a view of {@code in},
-     * not a copy; what the codec sets on it stays out of {@code in}.
-     */
-    static HttpHeaders toHttp1(Http2Headers in) {
-        return new Http1HeaderView(in, Http1Headers::connectionSpecific);
     }
 
     /** Removes what must not travel on an HTTP/2 stream. */

@@ -1,6 +1,5 @@
 package io.remora.http.upstream;
 
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 
 import java.util.ArrayDeque;
@@ -87,7 +86,7 @@ final class Http1ConnectionPool implements ConnectionPool {
         // Request headers and body leave in one write per event-loop pass.
         ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
         ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
-        ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
+        ch.pipeline().addLast(new Http1ResponseDecoder(DECODER, conn));
         ch.pipeline().addLast(conn);
     }
 
