@@ -83,9 +83,10 @@ final class Http1ConnectionPool implements ConnectionPool {
     }
 
     private void install(io.netty.channel.Channel ch, Http1UpstreamConnection conn) {
-        // Request headers and body leave in one write per event-loop pass.
-        ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-        ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
+        // Request headers and body leave in one write per event-loop pass; the same handler counts
+        // the connection's bytes.
+        ch.pipeline().addLast(new io.remora.http.FlushCoalescer(ctx.stats().upstreamCxRxBytesTotal,
+                ctx.stats().upstreamCxTxBytesTotal));
         ch.pipeline().addLast(new Http1ResponseDecoder(DECODER, conn));
         ch.pipeline().addLast(conn);
     }
