@@ -68,7 +68,7 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
                 phaseStarted = true;
                 cx.headerPhase = true;
                 phaseStartNanos = System.nanoTime();
-                armTimer();
+                armTimer(true);
             }
         }
         ctx.fireChannelRead(msg);
@@ -88,7 +88,12 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         awaitingHeaders = true;
     }
 
-    private void armTimer() {
+    /**
+     * Arms the phase's timer: {@code fresh} at its first byte, with the whole timeout (the worker
+     * timer keeps one queue per distinct duration, so every head must arm the same one); on a
+     * rescale, for what is left of the new timeout since the first byte.
+     */
+    private void armTimer(boolean fresh) {
         long headers = cx.hcm.requestHeadersTimeoutNanos;
         long idle = cx.hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE,
                 cx.hcm.streamIdleTimeoutNanos);
@@ -96,8 +101,7 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         long delay = headersFirst ? headers : idle;
         if (delay > 0) {
             firesAsHeadersTimeout = headersFirst;
-            // Counted from the phase's first byte, also when re-armed under a new scale.
-            long left = delay - (System.nanoTime() - phaseStartNanos);
+            long left = fresh ? delay : delay - (System.nanoTime() - phaseStartNanos);
             if (left > 0) {
                 WorkerTimer.of(ctx.executor()).arm(timer, left);
             } else {
@@ -110,7 +114,7 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
     /** reduce_timeouts changed strength: a running header phase is judged by the new stream idle timeout. */
     private void rescale() {
         if (phaseStarted && timer.isArmed() && ctx != null) {
-            armTimer();
+            armTimer(false);
         }
     }
 
