@@ -65,8 +65,12 @@ final class Http1Headers {
             }
         }
         int hosts = 0;
-        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HOST); it.hasNext() && hosts < 2; it.next()) {
-            hosts++;
+        if (h instanceof Http1DecodedHeaders decoded) {
+            hosts = decoded.hostCount();
+        } else {
+            for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HOST); it.hasNext() && hosts < 2; it.next()) {
+                hosts++;
+            }
         }
         if (hosts > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");

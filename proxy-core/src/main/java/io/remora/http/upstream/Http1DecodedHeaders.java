@@ -64,6 +64,8 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
     private DefaultHttp2Headers block;
     /** Whether a name the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived. */
     private boolean special;
+    /** How many host headers arrived (more than one is refused): counted, not looked up per request. */
+    private int hosts;
     private final DefaultHeaders.NameValidator<CharSequence> names;
     private final DefaultHeaders.ValueValidator<CharSequence> values;
 
@@ -83,6 +85,11 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
             block = new DefaultHttp2Headers(false, 8);
         }
         return block;
+    }
+
+    /** How many host headers were decoded. */
+    public int hostCount() {
+        return hosts;
     }
 
     /** Whether any of the names {@link #isSpecial} accepts was decoded: only then is there something to strip. */
@@ -114,13 +121,11 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
     @Override
     public List<String> getAll(CharSequence name) {
         // The decoder asks for every head's content-length: no list for none or one.
-        if (block == null) {
+        AsciiString n = lower(name);
+        if (block == null || !block.contains(n)) {
             return Collections.emptyList();
         }
-        Iterator<CharSequence> it = block.valueIterator(lower(name));
-        if (!it.hasNext()) {
-            return Collections.emptyList();
-        }
+        Iterator<CharSequence> it = block.valueIterator(n);
         String first = it.next().toString();
         if (!it.hasNext()) {
             return Collections.singletonList(first);
@@ -184,6 +189,9 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
         }
         AsciiString n = lower(name);
         special |= isSpecial(n);
+        if (n == HttpHeaderNames.HOST) {
+            hosts++;
+        }
         block().add(n, v);
         return this;
     }
@@ -202,6 +210,7 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
             block.clear();
         }
         special = false;
+        hosts = 0;
         return this;
     }
 }
