@@ -18,8 +18,10 @@ import java.util.Map;
  * headers both ways (RFC 9113 §8.2.2), since each hop has its own connection semantics.
  */
 public final class HeaderConversion {
-    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
-    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString KEEP_ALIVE = HttpHeaderNames.KEEP_ALIVE;
+    private static final AsciiString PROXY_CONNECTION = HttpHeaderNames.PROXY_CONNECTION;
+    private static final AsciiString[] HOP_BY_HOP = {HttpHeaderNames.CONNECTION, KEEP_ALIVE, PROXY_CONNECTION,
+        HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE};
 
     private HeaderConversion() {
     }
@@ -210,11 +212,12 @@ public final class HeaderConversion {
     private static Http2Headers inPlace(Http1DecodedHeaders decoded) {
         Http2Headers h = decoded.block();
         if (decoded.hasSpecial()) {
-            h.remove(HttpHeaderNames.CONNECTION);
-            h.remove(KEEP_ALIVE);
-            h.remove(PROXY_CONNECTION);
-            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-            h.remove(HttpHeaderNames.UPGRADE);
+            // Only the names the message had are looked for (usually just connection).
+            for (AsciiString name : HOP_BY_HOP) {
+                if (decoded.had(name)) {
+                    h.remove(name);
+                }
+            }
         }
         return h;
     }

@@ -62,8 +62,8 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
 
     /** Made on the first entry: trailer maps, made for every message end, are almost always empty. */
     private DefaultHttp2Headers block;
-    /** Whether a name the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived. */
-    private boolean special;
+    /** Which names the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived: bits. */
+    private int special;
     /** How many host headers arrived (more than one is refused): counted, not looked up per request. */
     private int hosts;
     private final DefaultHeaders.NameValidator<CharSequence> names;
@@ -92,18 +92,41 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
         return hosts;
     }
 
-    /** Whether any of the names {@link #isSpecial} accepts was decoded: only then is there something to strip. */
+    /** Whether any of the names {@link #specialBit} knows was decoded: only then is there something to strip. */
     public boolean hasSpecial() {
-        return special;
+        return special != 0;
     }
 
-    /** The names that never travel as decoded: connection-specific, and the ones a proxy rewrites. */
-    private static boolean isSpecial(AsciiString lower) {
-        return lower == HttpHeaderNames.CONNECTION || lower == HttpHeaderNames.KEEP_ALIVE
-                || lower == HttpHeaderNames.PROXY_CONNECTION || lower == HttpHeaderNames.TRANSFER_ENCODING
-                || lower == HttpHeaderNames.UPGRADE || lower == HttpHeaderNames.HOST || lower == HttpHeaderNames.TE
-                || lower == HttpHeaderNames.EXPECT
-                || HTTP2_SETTINGS.contentEquals(lower);
+    /**
+     * Whether the head had a header of one of the names {@link #specialBit} knows (given as that
+     * constant): a head without it needs no lookup to remove it.
+     */
+    public boolean had(AsciiString specialName) {
+        return (special & specialBit(specialName)) != 0;
+    }
+
+    /** The names that never travel as decoded (connection-specific, and the ones a proxy rewrites): a bit each. */
+    private static int specialBit(AsciiString lower) {
+        if (lower == HttpHeaderNames.CONNECTION) {
+            return 1;
+        } else if (lower == HttpHeaderNames.KEEP_ALIVE) {
+            return 1 << 1;
+        } else if (lower == HttpHeaderNames.PROXY_CONNECTION) {
+            return 1 << 2;
+        } else if (lower == HttpHeaderNames.TRANSFER_ENCODING) {
+            return 1 << 3;
+        } else if (lower == HttpHeaderNames.UPGRADE) {
+            return 1 << 4;
+        } else if (lower == HttpHeaderNames.HOST) {
+            return 1 << 5;
+        } else if (lower == HttpHeaderNames.TE) {
+            return 1 << 6;
+        } else if (lower == HttpHeaderNames.EXPECT) {
+            return 1 << 7;
+        } else if (HTTP2_SETTINGS.contentEquals(lower)) {
+            return 1 << 8;
+        }
+        return 0;
     }
 
     private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
@@ -188,7 +211,7 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
             values.validate(v);
         }
         AsciiString n = lower(name);
-        special |= isSpecial(n);
+        special |= specialBit(n);
         if (n == HttpHeaderNames.HOST) {
             hosts++;
         }
@@ -209,7 +232,7 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
         if (block != null) {
             block.clear();
         }
-        special = false;
+        special = 0;
         hosts = 0;
         return this;
     }
