@@ -82,8 +82,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
-        p.addLast(Http1HeaderGuard.NAME, conn.guard);
-        p.addLast(CODEC_NAME, new HttpRequestDecoder(decoderConfig));
+        p.addLast(CODEC_NAME, new Http1RequestDecoder(decoderConfig, conn.guard));
         if (h2cUpgrade) {
             HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
                     AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
@@ -240,9 +239,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private void switchToRawInput() {
         rawIn = true;
         ChannelPipeline p = ctx.pipeline();
-        if (p.get(Http1HeaderGuard.NAME) != null) {
-            p.remove(Http1HeaderGuard.NAME);
-        }
         // A FIN from the client ends its half of the tunnel, not the connection.
         ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
         if (p.get(CODEC_NAME) != null) {
@@ -407,7 +403,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         }
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // Upgraded to h2c: the HTTP/2 handlers took over the connection.
-            ctx.pipeline().remove(guard);
+            guard.stop();
             ctx.pipeline().remove(this);
             releasePending();
         }
