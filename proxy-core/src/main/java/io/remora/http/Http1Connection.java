@@ -9,18 +9,14 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
@@ -39,11 +35,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
     static final String NAME = "remora-http1";
-    private static final String UPGRADE_NAME = "remora-h2c-upgrade";
-    private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
     static final String CODEC_NAME = "remora-http1-codec";
-    /** Only while an h2c upgrade may happen: Netty's upgrade handler writes its 101 as an object. */
-    private static final String UPGRADE_ENCODER_NAME = "remora-h2c-encoder";
 
     private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
@@ -84,26 +76,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         cx.codec = conn;
         p.addLast(CODEC_NAME, new Http1RequestDecoder(decoderConfig, conn.guard));
         if (h2cUpgrade) {
-            HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
-                    AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                            ? Http2Connection.upgradeCodec(cx) : null;
-            // The 101 leaves through the encoder before the HTTP/1.1 handlers step aside.
-            HttpServerUpgradeHandler.SourceCodec source = ctx -> {
-                ctx.pipeline().remove(CODEC_NAME);
-                ctx.pipeline().remove(UPGRADE_ENCODER_NAME);
-            };
             conn.upgradeWindow = true;
-            p.addLast(UPGRADE_ENCODER_NAME, new HttpResponseEncoder());
-            p.addLast(UPGRADE_GUARD_NAME, new UpgradeGuard());
-            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(source, factory, 64 * 1024) {
-                @Override
-                protected boolean shouldHandleUpgradeRequest(HttpRequest req) {
-                    // Only h2c is this hop's own upgrade; WebSocket and the like are proxied
-                    // (and must not be aggregated: their tunnel bytes follow the head).
-                    String upgrade = req.headers().get(HttpHeaderNames.UPGRADE);
-                    return upgrade != null && Upgrades.hasToken(upgrade, "h2c");
-                }
-            });
+            Http1H2cUpgrade.install(cx, p, CODEC_NAME);
         }
         p.addLast(NAME, conn);
     }
@@ -192,12 +166,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             return;
         }
         upgradeWindow = false;
-        ChannelPipeline p = ctx.pipeline();
-        for (String name : new String[] {UPGRADE_NAME, UPGRADE_GUARD_NAME, UPGRADE_ENCODER_NAME}) {
-            if (p.get(name) != null) {
-                p.remove(name);
-            }
-        }
+        Http1H2cUpgrade.leave(ctx.pipeline());
     }
 
     private void onRequest(HttpRequest req) {
@@ -453,22 +422,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     public void onIdleTimeout() {
         if (current == null) {
             closeAfterFlush();
-        }
-    }
-
-    /**
-     * Netty's upgrade handler aggregates the body of an upgrade request: a request with a body
-     * is served over HTTP/1.1 instead (its Upgrade: h2c dropped), so bodies always stream.
-     */
-    private static final class UpgradeGuard extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest req && req.headers().contains(HttpHeaderNames.UPGRADE)
-                    && (HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0)) {
-                req.headers().remove(HttpHeaderNames.UPGRADE);
-                req.headers().remove(Http1Headers.HTTP2_SETTINGS);
-            }
-            ctx.fireChannelRead(msg);
         }
     }
 }
