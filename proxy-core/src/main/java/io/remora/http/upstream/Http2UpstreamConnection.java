@@ -45,6 +45,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private int served;
     private boolean reading;
     private ScheduledFuture<?> idleTimer;
+    private long idleSinceNanos;
 
     private Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool) {
@@ -122,10 +123,6 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
     /** Hands a stream to {@code callbacks} now; its id comes with its HEADERS. */
     void openStream(UpstreamCallbacks callbacks) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
         activeStreams++;
         served++;
         Http2UpstreamStream stream = new Http2UpstreamStream(this, callbacks);
@@ -143,13 +140,36 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         pool.serve(this);
     }
 
+    /**
+     * The connection has no stream: it closes after idle_timeout without one. The timer is not
+     * cancelled when a stream comes (a busy connection goes idle and busy again per request); when
+     * it runs it looks at how long the connection has really been idle and waits out the rest.
+     */
     void parkIdle() {
         long ms = pool.ctx.idleTimeoutMillis();
-        if (ms > 0 && idleTimer == null && channel.isActive()) {
-            idleTimer = channel.eventLoop().schedule(() -> {
-                idleTimer = null;
-                pool.idleTimedOut(this);
-            }, ms, TimeUnit.MILLISECONDS);
+        if (ms <= 0 || !channel.isActive()) {
+            return;
+        }
+        idleSinceNanos = System.nanoTime();
+        if (idleTimer == null) {
+            scheduleIdleCheck(TimeUnit.MILLISECONDS.toNanos(ms));
+        }
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        idleTimer = null;
+        if (activeStreams > 0 || !channel.isActive()) {
+            return; // busy: the next parkIdle schedules again
+        }
+        long left = TimeUnit.MILLISECONDS.toNanos(pool.ctx.idleTimeoutMillis()) - (System.nanoTime() - idleSinceNanos);
+        if (left > 0) {
+            scheduleIdleCheck(left);
+        } else {
+            pool.idleTimedOut(this);
         }
     }
 
