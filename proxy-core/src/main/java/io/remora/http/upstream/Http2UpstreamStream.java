@@ -28,6 +28,8 @@ final class Http2UpstreamStream implements UpstreamStream {
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString STATUS_101 = AsciiString.cached("101");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
+    private static final AsciiString TE = AsciiString.cached("te");
+    private static final AsciiString TRAILERS = AsciiString.cached("trailers");
 
     /** Response data or trailers held while the stream is read-disabled, in arrival order. */
     private record Held(ByteBuf data, boolean endStream, Http2Headers trailers) {
@@ -80,25 +82,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         if (stream != null || active == null) {
             return;
         }
-        // This hop's own copy: what it strips and rewrites stays in the downstream request (its
-        // access log, a retry over HTTP/1.1).
-        Http2Headers headers = new DefaultHttp2Headers(false, request.size() + 2).set(request);
-        boolean connect = Upgrades.isConnect(headers);
-        if (!connect && Upgrades.isUpgrade(headers)) {
-            // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.
-            upgradeProtocol = headers.get(Upgrades.UPGRADE).toString();
-            headers.method(Upgrades.CONNECT);
-            headers.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), upgradeProtocol);
-        }
-        tunnel = connect || upgradeProtocol != null;
-        HeaderConversion.stripHopByHop(headers);
-        headers.remove(HOST);
-        if (connect) {
-            // A plain CONNECT names only its authority (RFC 9113 8.5).
-            headers.remove(Http2Headers.PseudoHeaderName.PATH.value());
-            headers.remove(Http2Headers.PseudoHeaderName.SCHEME.value());
-        } else if (headers.scheme() == null) {
-            headers.scheme(HTTP);
+        Http2Headers headers = request;
+        if (!sendsAsIs(request)) {
+            headers = rewritten(request);
         }
         if (!conn.channel.isActive() || conn.connection().goAwayReceived()) {
             // The connection went (or is going) before this stream got an id: nothing was sent.
@@ -122,6 +108,54 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         conn.written();
+    }
+
+    /**
+     * Whether the request can go on this hop as it is, which is nearly always: no CONNECT or
+     * upgrade, a :scheme, no Host and no connection-specific header. The encoder only reads it.
+     */
+    private static boolean sendsAsIs(Http2Headers h) {
+        if (h.scheme() == null || Upgrades.isConnect(h)) {
+            return false;
+        }
+        for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
+            }
+            if (HeaderConversion.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HOST)
+                    || (AsciiString.contentEqualsIgnoreCase(name, TE)
+                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), TRAILERS))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * This hop's own copy of the request, rewritten: what it strips and changes stays out of the
+     * downstream request (its access log, a retry over HTTP/1.1).
+     */
+    private Http2Headers rewritten(Http2Headers request) {
+        Http2Headers headers = new DefaultHttp2Headers(false, request.size() + 2).set(request);
+        boolean connect = Upgrades.isConnect(headers);
+        if (!connect && Upgrades.isUpgrade(headers)) {
+            // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.
+            upgradeProtocol = headers.get(Upgrades.UPGRADE).toString();
+            headers.method(Upgrades.CONNECT);
+            headers.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), upgradeProtocol);
+        }
+        tunnel = connect || upgradeProtocol != null;
+        HeaderConversion.stripHopByHop(headers);
+        headers.remove(HOST);
+        if (connect) {
+            // A plain CONNECT names only its authority (RFC 9113 8.5).
+            headers.remove(Http2Headers.PseudoHeaderName.PATH.value());
+            headers.remove(Http2Headers.PseudoHeaderName.SCHEME.value());
+        } else if (headers.scheme() == null) {
+            headers.scheme(HTTP);
+        }
+        return headers;
     }
 
     @Override
