@@ -83,9 +83,9 @@ final class Http2ConnectionPool implements ConnectionPool {
     }
 
     private static void install(Channel ch, Http2UpstreamConnection conn) {
-        // Request headers and body leave in one write per event-loop pass.
-        ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-        ch.pipeline().addLast(new UpstreamByteCounter(conn.ctx().stats()));
+        // Frames leave in one write per event-loop pass; the same handler counts the connection's bytes.
+        ch.pipeline().addLast(new io.remora.http.FlushCoalescer(conn.ctx().stats().upstreamCxRxBytesTotal,
+                conn.ctx().stats().upstreamCxTxBytesTotal));
         ch.pipeline().addLast(conn);
     }
 
