@@ -1,5 +1,8 @@
 package io.remora.http;
 
+import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -14,13 +17,29 @@ import io.netty.channel.ChannelPromise;
  * <p>Unlike Netty's {@code FlushConsolidationHandler} it never flushes from inside a writability
  * event, so a writer always hears "above high watermark" before the matching "below low
  * watermark". Close and removal flush first, so nothing written before them is dropped.
+ *
+ * <p>It sits at the socket end of the pipeline, so it also counts the connection's bytes read and
+ * written (the rx/tx byte counters) when given them: one handler on every read and write, not two.
  */
 public final class FlushCoalescer extends ChannelDuplexHandler {
+    private final Counter rxBytes;
+    private final Counter txBytes;
     private boolean reading;
     private boolean pending;
     private boolean scheduled;
     private ChannelHandlerContext ctx;
     private final Runnable flushTask = this::scheduledFlush;
+
+    /** Coalesces flushes only. */
+    public FlushCoalescer() {
+        this(null, null);
+    }
+
+    /** Coalesces flushes and counts the bytes read into {@code rxBytes} and written into {@code txBytes}. */
+    public FlushCoalescer(Counter rxBytes, Counter txBytes) {
+        this.rxBytes = rxBytes;
+        this.txBytes = txBytes;
+    }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -35,7 +54,26 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         reading = true;
+        if (rxBytes != null) {
+            count(rxBytes, msg);
+        }
         ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (txBytes != null) {
+            count(txBytes, msg);
+        }
+        ctx.write(msg, promise);
+    }
+
+    private static void count(Counter counter, Object msg) {
+        int n = msg instanceof ByteBuf b ? b.readableBytes()
+                : msg instanceof ByteBufHolder h ? h.content().readableBytes() : 0;
+        if (n > 0) {
+            counter.increment(n);
+        }
     }
 
     @Override

@@ -7,18 +7,16 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -31,8 +29,8 @@ import io.remora.http.upstream.Http1DecodedHeaders;
 import java.util.ArrayDeque;
 
 /**
- * The HTTP/1.1 side of a downstream connection, after Netty's {@link HttpServerCodec}: one
- * request at a time. Pipelined requests wait (reading paused) until the response before them is
+ * The HTTP/1.1 side of a downstream connection, after Netty's {@link HttpRequestDecoder}: one
+ * request at a time; responses are written as bytes ({@link Http1Stream}). Pipelined requests wait (reading paused) until the response before them is
  * complete, so responses never interleave. Bodies stream; nothing is aggregated.
  */
 final class Http1Connection extends ChannelInboundHandlerAdapter
@@ -44,6 +42,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private static final String UPGRADE_NAME = "remora-h2c-upgrade";
     private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
     static final String CODEC_NAME = "remora-http1-codec";
+    /** Only while an h2c upgrade may happen: Netty's upgrade handler writes its 101 as an object. */
+    private static final String UPGRADE_ENCODER_NAME = "remora-h2c-encoder";
+
+    private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
+            "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
 
     final ConnectionContext cx;
     private final Http1HeaderGuard guard;
@@ -52,7 +55,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private Http1Stream current;
     private boolean processing;
     boolean closing;
-    private boolean sawRequest;
+    /** The h2c upgrade handlers (and the encoder for their 101) are still in the pipeline. */
+    private boolean upgradeWindow;
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;
     /** A pipelined upgrade head was refused: nothing after it is read as HTTP. */
@@ -75,18 +79,23 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
                 .setMaxChunkSize(64 * 1024)
                 .setHeadersFactory(Http1DecodedHeaders.headers(true))
                 .setTrailersFactory(Http1DecodedHeaders.trailers(true));
-        HttpServerCodec codec = new HttpServerCodec(decoderConfig);
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
-        p.addLast(Http1HeaderGuard.NAME, conn.guard);
-        p.addLast(CODEC_NAME, codec);
+        p.addLast(CODEC_NAME, new Http1RequestDecoder(decoderConfig, conn.guard));
         if (h2cUpgrade) {
             HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
                     AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                             ? Http2Connection.upgradeCodec(cx) : null;
+            // The 101 leaves through the encoder before the HTTP/1.1 handlers step aside.
+            HttpServerUpgradeHandler.SourceCodec source = ctx -> {
+                ctx.pipeline().remove(CODEC_NAME);
+                ctx.pipeline().remove(UPGRADE_ENCODER_NAME);
+            };
+            conn.upgradeWindow = true;
+            p.addLast(UPGRADE_ENCODER_NAME, new HttpResponseEncoder());
             p.addLast(UPGRADE_GUARD_NAME, new UpgradeGuard());
-            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(codec, factory, 64 * 1024) {
+            p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(source, factory, 64 * 1024) {
                 @Override
                 protected boolean shouldHandleUpgradeRequest(HttpRequest req) {
                     // Only h2c is this hop's own upgrade; WebSocket and the like are proxied
@@ -174,17 +183,25 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void onRequest(HttpRequest req) {
-        if (!sawRequest) {
-            sawRequest = true;
-            // h2c upgrade is offered on the first request only.
-            if (ctx.pipeline().get(UPGRADE_NAME) != null) {
-                ctx.pipeline().remove(UPGRADE_NAME);
-            }
-            if (ctx.pipeline().get(UPGRADE_GUARD_NAME) != null) {
-                ctx.pipeline().remove(UPGRADE_GUARD_NAME);
+    /**
+     * h2c upgrade is offered on the first request only; the upgrade handlers leave before it is
+     * served or anything else is written (the encoder would refuse response bytes).
+     */
+    void leaveUpgradeWindow() {
+        if (!upgradeWindow) {
+            return;
+        }
+        upgradeWindow = false;
+        ChannelPipeline p = ctx.pipeline();
+        for (String name : new String[] {UPGRADE_NAME, UPGRADE_GUARD_NAME, UPGRADE_ENCODER_NAME}) {
+            if (p.get(name) != null) {
+                p.remove(name);
             }
         }
+    }
+
+    private void onRequest(HttpRequest req) {
+        leaveUpgradeWindow();
         Http1Stream s = new Http1Stream(this, req);
         current = s;
         DecoderResult result = req.decoderResult();
@@ -208,8 +225,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         boolean noBody = !upgrade && !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
         if (HttpUtil.is100ContinueExpected(req) && !noBody) {
             // Envoy answers 100-continue itself (proxy_100_continue false).
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            ctx.writeAndFlush(CONTINUE.duplicate());
         }
         Http2Headers headers = Http1Headers.toHttp2(req, cx.scheme, upgrade);
         s.requestComplete = noBody;
@@ -223,13 +239,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private void switchToRawInput() {
         rawIn = true;
         ChannelPipeline p = ctx.pipeline();
-        if (p.get(Http1HeaderGuard.NAME) != null) {
-            p.remove(Http1HeaderGuard.NAME);
-        }
         // A FIN from the client ends its half of the tunnel, not the connection.
         ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
-        if (p.get(CODEC_NAME) instanceof HttpServerCodec codec) {
-            codec.removeInboundHandler();
+        if (p.get(CODEC_NAME) != null) {
+            // Hands on what the decoder had buffered after the head, as raw bytes.
+            p.remove(CODEC_NAME);
         }
         updateAutoRead();
     }
@@ -389,7 +403,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         }
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // Upgraded to h2c: the HTTP/2 handlers took over the connection.
-            ctx.pipeline().remove(guard);
+            guard.stop();
             ctx.pipeline().remove(this);
             releasePending();
         }

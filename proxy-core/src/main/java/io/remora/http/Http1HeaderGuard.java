@@ -1,23 +1,20 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.remora.config.OverloadManagerConfig.TimerType;
 import io.remora.overload.HeaderBudget;
 
 import io.remora.util.WorkerTimer;
 
 /**
- * Sits before the HTTP/1.1 decoder and watches each request's header phase, from its first byte
- * to the end of its headers, which Netty's decoder keeps to itself: the bytes count against the
- * proxy-wide {@link HeaderBudget} (a connection past it is shed), and the phase is timed by
- * {@code request_headers_timeout} and the stream idle timeout, which in Envoy run from the first
- * byte of a request, not from its completed headers.
+ * Watches each request's header phase, from its first byte to the end of its headers, which
+ * Netty's decoder keeps to itself: the bytes count against the proxy-wide {@link HeaderBudget} (a
+ * connection past it is shed), and the phase is timed by {@code request_headers_timeout} and the
+ * stream idle timeout, which in Envoy run from the first byte of a request, not from its completed
+ * headers. The decoder ({@link Http1RequestDecoder}) shows it every read before decoding it: no
+ * pipeline stage of its own.
  */
-final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
-
-    static final String NAME = "remora-http1-header-guard";
+final class Http1HeaderGuard {
 
     /** What the codec does when the header phase runs out of time. */
     interface Timeout {
@@ -27,7 +24,6 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
     private final ConnectionContext cx;
     private final HeaderBudget budget;
     private Timeout timeout;
-    private ChannelHandlerContext ctx;
     private boolean awaitingHeaders = true;
     private long held;
     private boolean phaseStarted;
@@ -46,32 +42,27 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         this.timeout = t;
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (awaitingHeaders && msg instanceof ByteBuf b && b.isReadable()) {
+    /**
+     * Bytes read, before they are decoded; false when they take the proxy past its budget for
+     * unfinished headers: this connection holds more than an ordinary request head, so it goes
+     * (the caller drops the bytes and closes it).
+     */
+    boolean admit(ByteBuf b) {
+        if (awaitingHeaders && b.isReadable()) {
             int n = b.readableBytes();
             if (!budget.reserve(held, n)) {
-                // Past the proxy's budget for unfinished headers: this connection holds more than
-                // an ordinary request head, so it goes; nothing of it reaches the decoder.
-                b.release();
                 release();
-                ctx.close();
-                return;
+                return false;
             }
             held += n;
             if (!phaseStarted) {
                 phaseStarted = true;
                 cx.headerPhase = true;
                 phaseStartNanos = System.nanoTime();
-                armTimer();
+                armTimer(true);
             }
         }
-        ctx.fireChannelRead(msg);
+        return true;
     }
 
     /** The decoder produced the request's head: its bytes are no longer held, its timers stop. */
@@ -88,7 +79,12 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         awaitingHeaders = true;
     }
 
-    private void armTimer() {
+    /**
+     * Arms the phase's timer: {@code fresh} at its first byte, with the whole timeout (the worker
+     * timer keeps one queue per distinct duration, so every head must arm the same one); on a
+     * rescale, for what is left of the new timeout since the first byte.
+     */
+    private void armTimer(boolean fresh) {
         long headers = cx.hcm.requestHeadersTimeoutNanos;
         long idle = cx.hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE,
                 cx.hcm.streamIdleTimeoutNanos);
@@ -96,10 +92,9 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         long delay = headersFirst ? headers : idle;
         if (delay > 0) {
             firesAsHeadersTimeout = headersFirst;
-            // Counted from the phase's first byte, also when re-armed under a new scale.
-            long left = delay - (System.nanoTime() - phaseStartNanos);
+            long left = fresh ? delay : delay - (System.nanoTime() - phaseStartNanos);
             if (left > 0) {
-                WorkerTimer.of(ctx.executor()).arm(timer, left);
+                WorkerTimer.of(cx.channel.eventLoop()).arm(timer, left);
             } else {
                 cancelTimer();
                 fire();
@@ -109,13 +104,13 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
 
     /** reduce_timeouts changed strength: a running header phase is judged by the new stream idle timeout. */
     private void rescale() {
-        if (phaseStarted && timer.isArmed() && ctx != null) {
-            armTimer();
+        if (phaseStarted && timer.isArmed()) {
+            armTimer(false);
         }
     }
 
     private void fire() {
-        if (phaseStarted && timeout != null && ctx.channel().isActive()) {
+        if (phaseStarted && timeout != null && cx.channel.isActive()) {
             if (firesAsHeadersTimeout) {
                 cx.hcm.stats.downstreamRqHeaderTimeout.increment();
             }
@@ -132,15 +127,8 @@ final class Http1HeaderGuard extends ChannelInboundHandlerAdapter {
         held = 0;
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        release();
-        cancelTimer();
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
+    /** The connection closed or stopped being HTTP/1.1: nothing is held, no timer runs. */
+    void stop() {
         release();
         cancelTimer();
     }

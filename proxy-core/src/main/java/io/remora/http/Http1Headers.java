@@ -1,12 +1,12 @@
 package io.remora.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.upstream.Http1DecodedHeaders;
-import io.remora.http.upstream.Http1HeaderView;
 import io.remora.http.upstream.LowerCaseNames;
 
 import java.util.Iterator;
@@ -15,16 +15,16 @@ import java.util.Map;
 /** HTTP/1.1 messages to and from the internal HTTP/2-style headers. */
 final class Http1Headers {
 
-    static final AsciiString CONNECTION = AsciiString.cached("connection");
-    static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
-    static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-    static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
-    static final AsciiString UPGRADE = AsciiString.cached("upgrade");
-    static final AsciiString HOST = AsciiString.cached("host");
-    static final AsciiString TE = AsciiString.cached("te");
-    static final AsciiString EXPECT = AsciiString.cached("expect");
+    static final AsciiString CONNECTION = HttpHeaderNames.CONNECTION;
+    static final AsciiString KEEP_ALIVE = HttpHeaderNames.KEEP_ALIVE;
+    static final AsciiString PROXY_CONNECTION = HttpHeaderNames.PROXY_CONNECTION;
+    static final AsciiString TRANSFER_ENCODING = HttpHeaderNames.TRANSFER_ENCODING;
+    static final AsciiString UPGRADE = HttpHeaderNames.UPGRADE;
+    static final AsciiString HOST = HttpHeaderNames.HOST;
+    static final AsciiString TE = HttpHeaderNames.TE;
+    static final AsciiString EXPECT = HttpHeaderNames.EXPECT;
     static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
-    static final AsciiString TRAILERS = AsciiString.cached("trailers");
+    static final AsciiString TRAILERS = io.netty.handler.codec.http.HttpHeaderValues.TRAILERS;
 
     private Http1Headers() {
     }
@@ -66,8 +66,12 @@ final class Http1Headers {
             }
         }
         int hosts = 0;
-        for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HOST); it.hasNext() && hosts < 2; it.next()) {
-            hosts++;
+        if (h instanceof Http1DecodedHeaders decoded) {
+            hosts = decoded.hostCount();
+        } else {
+            for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HOST); it.hasNext() && hosts < 2; it.next()) {
+                hosts++;
+            }
         }
         if (hosts > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");
@@ -102,7 +106,7 @@ final class Http1Headers {
         return out;
     }
 
-    static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
+    static final AsciiString CONTENT_LENGTH = HttpHeaderNames.CONTENT_LENGTH;
 
     /**
      * Whether a request head asks for an upgrade the proxy tunnels (Envoy's isUpgrade): Connection
@@ -177,7 +181,9 @@ final class Http1Headers {
         if (!in.hasSpecial()) {
             return out;
         }
-        java.util.Set<AsciiString> nominated = out.contains(CONNECTION) ? nominatedHopByHop(in) : null;
+        // Only the names the head had are looked for (HttpHeaderNames' constants, which the
+        // decoded block records by identity): usually just host.
+        java.util.Set<AsciiString> nominated = in.had(CONNECTION) ? nominatedHopByHop(in) : null;
         if (nominated != null) {
             for (AsciiString name : nominated) {
                 if (!upgrade || !(UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
@@ -186,27 +192,37 @@ final class Http1Headers {
             }
         }
         if (!upgrade) {
-            out.remove(CONNECTION);
-            out.remove(UPGRADE);
+            removeIfHad(in, out, CONNECTION);
+            removeIfHad(in, out, UPGRADE);
         }
-        out.remove(KEEP_ALIVE);
-        out.remove(PROXY_CONNECTION);
-        out.remove(TRANSFER_ENCODING);
-        out.remove(HTTP2_SETTINGS);
-        out.remove(EXPECT);
-        CharSequence host = out.get(HOST);
-        if (host != null) {
-            if (out.authority() == null) {
-                out.authority(host);
+        removeIfHad(in, out, KEEP_ALIVE);
+        removeIfHad(in, out, PROXY_CONNECTION);
+        removeIfHad(in, out, TRANSFER_ENCODING);
+        removeIfHad(in, out, HTTP2_SETTINGS);
+        removeIfHad(in, out, EXPECT);
+        if (in.had(HOST)) {
+            CharSequence host = out.get(HOST);
+            if (host != null) {
+                if (out.authority() == null) {
+                    out.authority(host);
+                }
+                out.remove(HOST);
             }
-            out.remove(HOST);
         }
-        for (Iterator<CharSequence> te = out.valueIterator(TE); te.hasNext(); ) {
-            if (!AsciiString.contentEqualsIgnoreCase(TRAILERS, te.next())) {
-                te.remove();
+        if (in.had(TE)) {
+            for (Iterator<CharSequence> te = out.valueIterator(TE); te.hasNext(); ) {
+                if (!AsciiString.contentEqualsIgnoreCase(TRAILERS, te.next())) {
+                    te.remove();
+                }
             }
         }
         return out;
+    }
+
+    private static void removeIfHad(Http1DecodedHeaders in, Http2Headers out, AsciiString name) {
+        if (in.had(name)) {
+            out.remove(name);
+        }
     }
 
     /** :method, and :path/:scheme/:authority from the request-target (RFC 9112 3.2). */
@@ -236,14 +252,6 @@ final class Http1Headers {
             }
             out.scheme(scheme);
         }
-    }
-
-    /**
-     * The regular (non-pseudo, non-connection) headers as HTTP/1 headers: a view of {@code in},
-     * not a copy; what the codec sets on it stays out of {@code in}.
-     */
-    static HttpHeaders toHttp1(Http2Headers in) {
-        return new Http1HeaderView(in, Http1Headers::connectionSpecific);
     }
 
     /** Removes what must not travel on an HTTP/2 stream. */

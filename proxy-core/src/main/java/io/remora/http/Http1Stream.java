@@ -3,22 +3,17 @@ package io.remora.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.http.upstream.HeaderConversion;
+import io.remora.http.upstream.Http1Wire;
+
+import java.util.Map;
 
 /** One request/response on an HTTP/1.1 connection ({@link Http1Connection}), and its encoder. */
 final class Http1Stream implements StreamEncoder {
@@ -31,6 +26,8 @@ final class Http1Stream implements StreamEncoder {
     boolean readDisabled;
     boolean closeAfterResponse;
     boolean chunked;
+    /** The response has no body (HEAD, 1xx, 204, 205, 304): whatever body is sent is dropped. */
+    private boolean bodyless;
     /** The request asked for an upgrade or is a CONNECT: its body is tunnel bytes. */
     boolean upgrade;
     /** The upstream accepted: responses are raw bytes too, written without HTTP framing. */
@@ -71,7 +68,8 @@ final class Http1Stream implements StreamEncoder {
         if (StreamLog.enabled()) {
             StreamLog.responseHeaders(stream.info, headers, endStream);
         }
-        int status = AsciiString.of(headers.status()).parseInt();
+        conn.leaveUpgradeWindow();
+        int status = HeaderConversion.parseStatus(headers.status());
         if (stream.tunnel()) {
             encodeTunnelHeaders(headers, status);
             return;
@@ -80,59 +78,108 @@ final class Http1Stream implements StreamEncoder {
         if (connection != null && AsciiString.contentEqualsIgnoreCase(connection, HttpHeaderValues.CLOSE)) {
             closeAfterResponse = true;
         }
-        HttpHeaders h = Http1Headers.toHttp1(headers);
-        boolean bodyless = status == 204 || status == 304 || (status >= 100 && status < 200) || stream.head;
-        if (endStream) {
-            if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-                h.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+        // As Netty's encoder: 1xx and 204 carry no framing headers; 205 says content-length: 0;
+        // 304 and a response to HEAD keep theirs; none of them has a body.
+        boolean noFraming = status == 204 || (status >= 100 && status < 200) || status == 205;
+        bodyless = noFraming || status == 304 || stream.head;
+        int size = Http1Wire.statusLineSize(status) + 2;
+        boolean hasLength = false;
+        for (Map.Entry<CharSequence, CharSequence> e : headers) {
+            CharSequence n = e.getKey();
+            if (written(n, noFraming)) {
+                size += Http1Wire.lineSize(n, e.getValue());
+                hasLength |= AsciiString.contentEqualsIgnoreCase(n, Http1Headers.CONTENT_LENGTH);
             }
-        } else if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (http10) {
+        }
+        CharSequence length = null;
+        if (status == 205) {
+            length = HttpHeaderValues.ZERO;
+        } else if (!bodyless && !hasLength) {
+            if (endStream) {
+                length = HttpHeaderValues.ZERO;
+            } else if (http10) {
                 // HTTP/1.0 has no chunked coding: the body ends with the connection.
                 closeAfterResponse = true;
             } else {
                 chunked = true;
-                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             }
         }
         if (!keepAlive || conn.cx.draining || conn.cx.hcm.draining() || (endStream && !requestComplete)) {
             closeAfterResponse = true;
         }
-        if (closeAfterResponse) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10) {
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        CharSequence connectionOut = closeAfterResponse ? HttpHeaderValues.CLOSE : http10 ? HttpHeaderValues.KEEP_ALIVE : null;
+        if (length != null) {
+            size += Http1Wire.lineSize(Http1Headers.CONTENT_LENGTH, length);
         }
-        HttpResponse resp = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h);
+        if (chunked) {
+            size += Http1Wire.lineSize(Http1Headers.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (connectionOut != null) {
+            size += Http1Wire.lineSize(Http1Headers.CONNECTION, connectionOut);
+        }
+        ByteBuf out = conn.ctx.alloc().buffer(size);
+        Http1Wire.statusLine(out, status);
+        for (Map.Entry<CharSequence, CharSequence> e : headers) {
+            if (written(e.getKey(), noFraming)) {
+                Http1Wire.header(out, e.getKey(), e.getValue());
+            }
+        }
+        if (length != null) {
+            Http1Wire.header(out, Http1Headers.CONTENT_LENGTH, length);
+        }
+        if (chunked) {
+            Http1Wire.header(out, Http1Headers.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        if (connectionOut != null) {
+            Http1Wire.header(out, Http1Headers.CONNECTION, connectionOut);
+        }
+        Http1Wire.endHead(out);
         // No listener on these writes: a void promise saves one per write; a failure still
         // reaches exceptionCaught, which closes the connection.
-        if (endStream) {
-            conn.ctx.write(resp, conn.ctx.voidPromise());
-            conn.ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, conn.ctx.voidPromise());
-        } else {
-            conn.ctx.writeAndFlush(resp, conn.ctx.voidPromise());
-        }
+        conn.ctx.writeAndFlush(out, conn.ctx.voidPromise());
+    }
+
+    /** Whether a response header is written: not pseudo, not this hop's, no length where none belongs. */
+    private static boolean written(CharSequence name, boolean noFraming) {
+        return !Http1Wire.pseudo(name) && !Http1Headers.connectionSpecific(name)
+                && !(noFraming && AsciiString.contentEqualsIgnoreCase(name, Http1Headers.CONTENT_LENGTH));
     }
 
     /**
      * The upstream accepted the upgrade: 101 with the Upgrade it agreed to, or 2xx to CONNECT
-     * without any body framing (RFC 9110 9.3.6); then the encoder leaves the pipeline.
+     * without any body framing (RFC 9110 9.3.6); after it, bytes pass as they are.
      */
     private void encodeTunnelHeaders(Http2Headers headers, int status) {
-        HttpHeaders h = Http1Headers.toHttp1(headers);
-        h.remove(HttpHeaderNames.CONTENT_LENGTH);
-        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        CharSequence upgrade = null;
         if (status == 101) {
             CharSequence agreed = headers.get(Http1Headers.UPGRADE);
             CharSequence asked = stream.requestHeaders == null ? null : stream.requestHeaders.get(Http1Headers.UPGRADE);
-            h.set(HttpHeaderNames.UPGRADE, agreed != null ? agreed : asked == null ? "" : asked);
-            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            upgrade = agreed != null ? agreed : asked == null ? "" : asked;
         }
+        int size = Http1Wire.statusLineSize(status) + 2;
+        for (Map.Entry<CharSequence, CharSequence> e : headers) {
+            if (written(e.getKey(), true)) {
+                size += Http1Wire.lineSize(e.getKey(), e.getValue());
+            }
+        }
+        if (upgrade != null) {
+            size += Http1Wire.lineSize(Http1Headers.UPGRADE, upgrade)
+                    + Http1Wire.lineSize(Http1Headers.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        ByteBuf out = conn.ctx.alloc().buffer(size);
+        Http1Wire.statusLine(out, status);
+        for (Map.Entry<CharSequence, CharSequence> e : headers) {
+            if (written(e.getKey(), true)) {
+                Http1Wire.header(out, e.getKey(), e.getValue());
+            }
+        }
+        if (upgrade != null) {
+            Http1Wire.header(out, Http1Headers.UPGRADE, upgrade);
+            Http1Wire.header(out, Http1Headers.CONNECTION, HttpHeaderValues.UPGRADE);
+        }
+        Http1Wire.endHead(out);
         rawOut = true;
-        conn.ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), h));
-        if (conn.ctx.pipeline().get(Http1Connection.CODEC_NAME) instanceof HttpServerCodec codec) {
-            codec.removeOutboundHandler();
-        }
+        conn.ctx.writeAndFlush(out);
     }
 
     @Override
@@ -148,8 +195,21 @@ final class Http1Stream implements StreamEncoder {
             }
             return;
         }
-        conn.ctx.writeAndFlush(endStream ? new DefaultLastHttpContent(data, io.remora.http.upstream.HeaderConversion.NO_TRAILERS)
-                : new DefaultHttpContent(data), conn.ctx.voidPromise());
+        ByteBuf out;
+        if (bodyless) {
+            data.release();
+            out = null;
+        } else if (chunked) {
+            out = Http1Wire.chunk(conn.ctx.alloc(), data, endStream);
+        } else if (data.isReadable()) {
+            out = data;
+        } else {
+            data.release();
+            out = null;
+        }
+        if (out != null) {
+            conn.ctx.writeAndFlush(out, conn.ctx.voidPromise());
+        }
     }
 
     /** The upstream ended its half of the tunnel: so does this connection, after what is queued. */
@@ -169,16 +229,10 @@ final class Http1Stream implements StreamEncoder {
             shutdownOutput(); // a tunnel has no trailers: only their end of stream counts
             return;
         }
-        LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
-        if (chunked) {
-            for (var e : trailers) {
-                CharSequence n = e.getKey();
-                if (n.length() > 0 && n.charAt(0) != ':') {
-                    last.trailingHeaders().add(n, e.getValue());
-                }
-            }
+        if (chunked && !bodyless) {
+            // Trailers exist only in chunked framing; after a content-length body they are dropped.
+            conn.ctx.writeAndFlush(Http1Wire.lastChunk(conn.ctx.alloc(), trailers), conn.ctx.voidPromise());
         }
-        conn.ctx.writeAndFlush(last);
     }
 
     @Override

@@ -47,7 +47,6 @@ public final class HttpConnectionManager implements NetworkFilter {
     final long maxConnectionDurationNanos;
     final int maxRequestsPerConnection;
     final io.remora.overload.OverloadManager overload;
-    private final ByteCounter byteCounter;
     private final Set<ConnectionContext> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
@@ -81,7 +80,6 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.maxConnectionDurationNanos = nanos(config.maxConnectionDuration(), Duration.ZERO);
         this.maxRequestsPerConnection = config.maxRequestsPerConnection();
         this.overload = context.overload();
-        this.byteCounter = new ByteCounter(stats);
     }
 
     /** One configured HTTP filter: its name, whether the HCM disabled it, and its factory. */
@@ -100,9 +98,10 @@ public final class HttpConnectionManager implements NetworkFilter {
         connections.add(cx);
         downstream.closeFuture().addListener((ChannelFutureListener) f -> cx.onClosed());
         // One socket write per event-loop pass instead of one per HTTP object: a response's
-        // headers and body (and a batch of HTTP/2 frames) leave in one writev.
-        downstream.pipeline().addLast("remora-flush", new FlushCoalescer());
-        downstream.pipeline().addLast("remora-bytes", byteCounter);
+        // headers and body (and a batch of HTTP/2 frames) leave in one writev. It counts the
+        // connection's bytes too (below the codecs, above TLS).
+        downstream.pipeline().addLast("remora-flush",
+                new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal));
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx, false);
             case HTTP2 -> Http2Connection.install(cx);

@@ -14,8 +14,8 @@ import java.util.Set;
  * Netty's {@link HttpHeaders} over a handful of CharSequence primitives: the String overloads,
  * the typed getters and setters, the String iterators and the bulk views all reduce to
  * {@code get/getAll/contains/iteratorCharSequence/add/remove/clear} of a subclass. Netty's codec
- * calls many of them; the header blocks Remora hands it ({@link Http1HeaderView},
- * {@link Http1DecodedHeaders}) only need to say how their entries are stored.
+ * calls many of them; the header blocks its decoders fill
+ * ({@link Http1DecodedHeaders}) only need to say how their entries are stored.
  */
 public abstract class CharSequenceHttpHeaders extends HttpHeaders {
 

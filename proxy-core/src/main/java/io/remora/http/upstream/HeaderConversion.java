@@ -1,13 +1,12 @@
 package io.remora.http.upstream;
 
-import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
@@ -19,10 +18,10 @@ import java.util.Map;
  * headers both ways (RFC 9113 §8.2.2), since each hop has its own connection semantics.
  */
 public final class HeaderConversion {
-    private static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
-    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
-    private static final io.netty.handler.codec.http.HttpHeadersFactory HEADERS =
-            io.netty.handler.codec.http.DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final AsciiString KEEP_ALIVE = HttpHeaderNames.KEEP_ALIVE;
+    private static final AsciiString PROXY_CONNECTION = HttpHeaderNames.PROXY_CONNECTION;
+    private static final AsciiString[] HOP_BY_HOP = {HttpHeaderNames.CONNECTION, KEEP_ALIVE, PROXY_CONNECTION,
+        HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE};
 
     private HeaderConversion() {
     }
@@ -68,116 +67,106 @@ public final class HeaderConversion {
     }
 
     /**
-     * For the last content of a message written without trailers: Netty's default makes an empty
-     * header map for every one.
+     * An HTTP/1.1 request head written from the block into one buffer: the request line, host
+     * (from :authority) first, the regular headers minus hop-by-hop ones, split cookies joined into
+     * one (RFC 9113 8.2.3), te only as "trailers", then the framing: {@code chunked} adds
+     * transfer-encoding: chunked; a bodiless POST/PUT/PATCH without content-length says 0. An
+     * upgrade or CONNECT ({@code tunnel}) carries tunnel bytes after its head: no framing, and an
+     * upgrade's Upgrade and Connection go along (Envoy's HTTP/1 codec does not chunk them).
      */
-    public static final io.netty.handler.codec.http.HttpHeadersFactory NO_TRAILERS =
-            new io.netty.handler.codec.http.HttpHeadersFactory() {
-                @Override
-                public HttpHeaders newHeaders() {
-                    return io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
-                }
-
-                @Override
-                public HttpHeaders newEmptyHeaders() {
-                    return io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
-                }
-            };
-
-    /** An HTTP/1.1 request head; chunked unless the body is known (content-length or none). */
-    public static HttpRequest toHttp1Request(Http2Headers h, boolean endStream) {
-        HttpMethod method = HttpMethod.valueOf(String.valueOf(h.method()));
-        CharSequence path = h.path();
-        boolean connect = method == HttpMethod.CONNECT;
-        // An upgrade or CONNECT carries tunnel bytes after its head: no chunked framing, and the
-        // upgrade headers go along (Envoy's HTTP/1 codec does not chunk-encode upgrade requests).
-        boolean tunnel = connect || io.remora.http.Upgrades.isUpgrade(h);
+    public static ByteBuf requestHead(ByteBufAllocator alloc, Http2Headers h, boolean endStream, boolean tunnel,
+            boolean chunked) {
+        CharSequence method = h.method();
+        if (method == null) {
+            method = HttpMethod.GET.asciiName();
+        }
+        boolean connect = AsciiString.contentEquals(CONNECT, method);
+        boolean upgrade = tunnel && !connect;
         CharSequence authority = h.authority();
-        String target = connect ? (authority == null ? "" : authority.toString()) : path == null ? "/" : path.toString();
-        if (!tunnel && viewable(h)) {
-            // The common case: the encoder reads the block through a view, host first; no copy.
-            Http1HeaderView view = new Http1HeaderView(h, HeaderConversion::hiddenUpstream)
-                    .lead(HttpHeaderNames.HOST, authority);
-            frame(view, method, endStream);
-            return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, target, view);
-        }
-        HttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, target, HEADERS);
-        HttpHeaders out = req.headers();
+        CharSequence path = h.path();
+        CharSequence target = connect ? (authority == null ? "" : authority) : path == null ? "/" : path;
+        int size = Http1Wire.requestLineSize(method, target) + 2;
         if (authority != null) {
-            out.add(HttpHeaderNames.HOST, authority);
+            size += Http1Wire.lineSize(HttpHeaderNames.HOST, authority);
         }
-        StringBuilder cookies = null;
-        for (Map.Entry<CharSequence, CharSequence> e : h) {
-            CharSequence name = e.getKey();
-            if (name.length() > 0 && name.charAt(0) == ':') {
-                continue;
-            }
-            if (tunnel && !connect && (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)
-                    || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION))) {
-                out.add(name, e.getValue());
-                continue;
-            }
-            if (isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
-                continue;
-            }
-            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)
-                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), HttpHeaderValues.TRAILERS)) {
-                continue;
-            }
-            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE)) {
-                // HTTP/2 may split cookies; HTTP/1.1 wants one header (RFC 9113 §8.2.3).
-                if (cookies == null) {
-                    cookies = new StringBuilder();
-                } else {
-                    cookies.append("; ");
-                }
-                cookies.append(e.getValue());
-                continue;
-            }
-            out.add(name, e.getValue());
-        }
-        if (cookies != null) {
-            out.add(HttpHeaderNames.COOKIE, cookies.toString());
-        }
-        if (!tunnel) {
-            frame(out, method, endStream);
-        }
-        return req;
-    }
-
-    /** Chunked unless the body is known: a content-length, or none (a bodiless POST/PUT/PATCH says 0). */
-    private static void frame(HttpHeaders out, HttpMethod method, boolean endStream) {
-        if (!out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            if (!endStream) {
-                out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            } else if (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH) {
-                out.add(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
-            }
-        }
-    }
-
-    /**
-     * Whether a request block reads as HTTP/1.1 headers without rewriting: at most one cookie
-     * header (HTTP/2 may split them; HTTP/1.1 wants one) and no {@code te} other than trailers.
-     */
-    private static boolean viewable(Http2Headers h) {
         int cookies = 0;
+        int cookieBytes = 0;
         for (Map.Entry<CharSequence, CharSequence> e : h) {
             CharSequence name = e.getKey();
-            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE) && ++cookies > 1) {
-                return false;
-            }
-            if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)
-                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), HttpHeaderValues.TRAILERS)) {
-                return false;
+            if (forwarded(name, e.getValue(), upgrade)) {
+                size += Http1Wire.lineSize(name, e.getValue());
+                if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE)) {
+                    cookies++;
+                    cookieBytes += e.getValue().length();
+                }
             }
         }
-        return true;
+        CharSequence framing = null;
+        if (!tunnel) {
+            if (chunked) {
+                framing = HttpHeaderValues.CHUNKED;
+                size += Http1Wire.lineSize(HttpHeaderNames.TRANSFER_ENCODING, framing);
+            } else if (endStream && !h.contains(HttpHeaderNames.CONTENT_LENGTH) && bodyExpected(method)) {
+                framing = HttpHeaderValues.ZERO;
+                size += Http1Wire.lineSize(HttpHeaderNames.CONTENT_LENGTH, framing);
+            }
+        }
+        ByteBuf out = alloc.buffer(size);
+        Http1Wire.requestLine(out, method, target);
+        if (authority != null) {
+            Http1Wire.header(out, HttpHeaderNames.HOST, authority);
+        }
+        for (Map.Entry<CharSequence, CharSequence> e : h) {
+            CharSequence name = e.getKey();
+            if (forwarded(name, e.getValue(), upgrade)
+                    && !(cookies > 1 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE))) {
+                Http1Wire.header(out, name, e.getValue());
+            }
+        }
+        if (cookies > 1) {
+            StringBuilder joined = new StringBuilder(cookieBytes + 2 * cookies);
+            for (Map.Entry<CharSequence, CharSequence> e : h) {
+                if (AsciiString.contentEqualsIgnoreCase(e.getKey(), HttpHeaderNames.COOKIE)) {
+                    if (joined.length() > 0) {
+                        joined.append("; ");
+                    }
+                    joined.append(e.getValue());
+                }
+            }
+            Http1Wire.header(out, HttpHeaderNames.COOKIE, joined);
+        }
+        if (framing == HttpHeaderValues.CHUNKED) {
+            Http1Wire.header(out, HttpHeaderNames.TRANSFER_ENCODING, framing);
+        } else if (framing != null) {
+            Http1Wire.header(out, HttpHeaderNames.CONTENT_LENGTH, framing);
+        }
+        Http1Wire.endHead(out);
+        return out;
     }
 
-    /** What a request's view leaves out: hop-by-hop headers, and host (written from :authority). */
-    private static boolean hiddenUpstream(CharSequence name) {
-        return isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST);
+    private static final AsciiString CONNECT = AsciiString.cached("CONNECT");
+
+    /** Methods whose request without a body still says content-length: 0. */
+    private static boolean bodyExpected(CharSequence method) {
+        return AsciiString.contentEquals(HttpMethod.POST.asciiName(), method)
+                || AsciiString.contentEquals(HttpMethod.PUT.asciiName(), method)
+                || AsciiString.contentEquals(HttpMethod.PATCH.asciiName(), method);
+    }
+
+    /** Whether a request header of the block goes upstream over HTTP/1.1. */
+    private static boolean forwarded(CharSequence name, CharSequence value, boolean upgrade) {
+        if (Http1Wire.pseudo(name)) {
+            return false;
+        }
+        if (upgrade && (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE)
+                || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION))) {
+            return true;
+        }
+        if (isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)) {
+            return false;
+        }
+        return !AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)
+                || AsciiString.contentEqualsIgnoreCase(value, HttpHeaderValues.TRAILERS);
     }
 
     /** A :status value as a number; 0 when it is not three digits. */
@@ -223,11 +212,12 @@ public final class HeaderConversion {
     private static Http2Headers inPlace(Http1DecodedHeaders decoded) {
         Http2Headers h = decoded.block();
         if (decoded.hasSpecial()) {
-            h.remove(HttpHeaderNames.CONNECTION);
-            h.remove(KEEP_ALIVE);
-            h.remove(PROXY_CONNECTION);
-            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-            h.remove(HttpHeaderNames.UPGRADE);
+            // Only the names the message had are looked for (usually just connection).
+            for (AsciiString name : HOP_BY_HOP) {
+                if (decoded.had(name)) {
+                    h.remove(name);
+                }
+            }
         }
         return h;
     }
@@ -241,15 +231,6 @@ public final class HeaderConversion {
                 continue;
             }
             out.add(LowerCaseNames.of(name), e.getValue());
-        }
-    }
-
-    /** HTTP/1.1 trailers from the internal form (pseudo-headers never appear in trailers). */
-    public static void copyTrailers(Http2Headers in, HttpHeaders out) {
-        for (Map.Entry<CharSequence, CharSequence> e : in) {
-            if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
-                out.add(e.getKey(), e.getValue());
-            }
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.remora.http.upstream;
 
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 
 import java.util.ArrayDeque;
@@ -84,10 +83,11 @@ final class Http1ConnectionPool implements ConnectionPool {
     }
 
     private void install(io.netty.channel.Channel ch, Http1UpstreamConnection conn) {
-        // Request headers and body leave in one write per event-loop pass.
-        ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-        ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
-        ch.pipeline().addLast(new HttpClientCodec(DECODER, false, false));
+        // Request headers and body leave in one write per event-loop pass; the same handler counts
+        // the connection's bytes.
+        ch.pipeline().addLast(new io.remora.http.FlushCoalescer(ctx.stats().upstreamCxRxBytesTotal,
+                ctx.stats().upstreamCxTxBytesTotal));
+        ch.pipeline().addLast(new Http1ResponseDecoder(DECODER, conn));
         ch.pipeline().addLast(conn);
     }
 

@@ -62,8 +62,10 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
 
     /** Made on the first entry: trailer maps, made for every message end, are almost always empty. */
     private DefaultHttp2Headers block;
-    /** Whether a name the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived. */
-    private boolean special;
+    /** Which names the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived: bits. */
+    private int special;
+    /** How many host headers arrived (more than one is refused): counted, not looked up per request. */
+    private int hosts;
     private final DefaultHeaders.NameValidator<CharSequence> names;
     private final DefaultHeaders.ValueValidator<CharSequence> values;
 
@@ -85,18 +87,46 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
         return block;
     }
 
-    /** Whether any of the names {@link #isSpecial} accepts was decoded: only then is there something to strip. */
-    public boolean hasSpecial() {
-        return special;
+    /** How many host headers were decoded. */
+    public int hostCount() {
+        return hosts;
     }
 
-    /** The names that never travel as decoded: connection-specific, and the ones a proxy rewrites. */
-    private static boolean isSpecial(AsciiString lower) {
-        return lower == HttpHeaderNames.CONNECTION || lower == HttpHeaderNames.KEEP_ALIVE
-                || lower == HttpHeaderNames.PROXY_CONNECTION || lower == HttpHeaderNames.TRANSFER_ENCODING
-                || lower == HttpHeaderNames.UPGRADE || lower == HttpHeaderNames.HOST || lower == HttpHeaderNames.TE
-                || lower == HttpHeaderNames.EXPECT
-                || HTTP2_SETTINGS.contentEquals(lower);
+    /** Whether any of the names {@link #specialBit} knows was decoded: only then is there something to strip. */
+    public boolean hasSpecial() {
+        return special != 0;
+    }
+
+    /**
+     * Whether the head had a header of one of the names {@link #specialBit} knows (given as that
+     * constant): a head without it needs no lookup to remove it.
+     */
+    public boolean had(AsciiString specialName) {
+        return (special & specialBit(specialName)) != 0;
+    }
+
+    /** The names that never travel as decoded (connection-specific, and the ones a proxy rewrites): a bit each. */
+    private static int specialBit(AsciiString lower) {
+        if (lower == HttpHeaderNames.CONNECTION) {
+            return 1;
+        } else if (lower == HttpHeaderNames.KEEP_ALIVE) {
+            return 1 << 1;
+        } else if (lower == HttpHeaderNames.PROXY_CONNECTION) {
+            return 1 << 2;
+        } else if (lower == HttpHeaderNames.TRANSFER_ENCODING) {
+            return 1 << 3;
+        } else if (lower == HttpHeaderNames.UPGRADE) {
+            return 1 << 4;
+        } else if (lower == HttpHeaderNames.HOST) {
+            return 1 << 5;
+        } else if (lower == HttpHeaderNames.TE) {
+            return 1 << 6;
+        } else if (lower == HttpHeaderNames.EXPECT) {
+            return 1 << 7;
+        } else if (HTTP2_SETTINGS.contentEquals(lower)) {
+            return 1 << 8;
+        }
+        return 0;
     }
 
     private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
@@ -114,13 +144,11 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
     @Override
     public List<String> getAll(CharSequence name) {
         // The decoder asks for every head's content-length: no list for none or one.
-        if (block == null) {
+        AsciiString n = lower(name);
+        if (block == null || !block.contains(n)) {
             return Collections.emptyList();
         }
-        Iterator<CharSequence> it = block.valueIterator(lower(name));
-        if (!it.hasNext()) {
-            return Collections.emptyList();
-        }
+        Iterator<CharSequence> it = block.valueIterator(n);
         String first = it.next().toString();
         if (!it.hasNext()) {
             return Collections.singletonList(first);
@@ -183,7 +211,10 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
             values.validate(v);
         }
         AsciiString n = lower(name);
-        special |= isSpecial(n);
+        special |= specialBit(n);
+        if (n == HttpHeaderNames.HOST) {
+            hosts++;
+        }
         block().add(n, v);
         return this;
     }
@@ -201,7 +232,8 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
         if (block != null) {
             block.clear();
         }
-        special = false;
+        special = 0;
+        hosts = 0;
         return this;
     }
 }

@@ -5,25 +5,24 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
+import io.remora.http.Upgrades;
 import io.remora.upstream.Host;
 import io.remora.util.WorkerTimer;
 
 import java.net.SocketAddress;
 
 /** One upstream HTTP/1.1 connection; serves one stream at a time, then returns to its pool. */
-final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
+final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
+        implements UpstreamStream, Http1ResponseDecoder.Request {
     private final Http1ConnectionPool pool;
     Channel channel;
     boolean connected;
@@ -38,6 +37,8 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
     private boolean headRequest;
     private boolean upgradeRequested;
     private boolean connectRequested;
+    /** The request body goes out in chunks (its length was not known with its head). */
+    private boolean chunkedRequest;
     /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
     private boolean upgraded;
     /** The HTTP codec left the pipeline: reads and writes are raw bytes. */
@@ -57,7 +58,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
         active = callbacks;
         served++;
         requestDone = responseDone = responseStarted = skipping1xx = swallowLast = false;
-        upgradeRequested = connectRequested = upgraded = false;
+        upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
         keepAlive = true;
         pool.ctx.host.stats.rqTotal.increment();
         callbacks.onPoolReady(this);
@@ -89,18 +90,30 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {
-        HttpRequest req = HeaderConversion.toHttp1Request(headers, endStream);
-        headRequest = req.method() == HttpMethod.HEAD;
-        upgradeRequested = req.headers().contains(HttpHeaderNames.UPGRADE);
-        connectRequested = req.method() == HttpMethod.CONNECT;
+        CharSequence method = headers.method();
+        headRequest = method != null && AsciiString.contentEquals(HEAD, method);
+        connectRequested = Upgrades.isConnect(headers);
+        upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
+        boolean tunnel = connectRequested || upgradeRequested;
+        chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+        ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest);
         // Void promises: no listener is needed, and a failed write reaches exceptionCaught (close).
+        channel.writeAndFlush(head, channel.voidPromise());
         if (endStream) {
-            channel.write(req, channel.voidPromise());
-            channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, channel.voidPromise());
             requestDone = true;
-        } else {
-            channel.writeAndFlush(req, channel.voidPromise());
         }
+    }
+
+    private static final AsciiString HEAD = HttpMethod.HEAD.asciiName();
+
+    @Override
+    public boolean isHead() {
+        return headRequest;
+    }
+
+    @Override
+    public boolean isConnect() {
+        return connectRequested;
     }
 
     @Override
@@ -113,23 +126,32 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
             writeTunnel(data, endStream);
             return;
         }
+        ByteBuf out = chunkedRequest ? Http1Wire.chunk(channel.alloc(), data, endStream) : body(data);
+        if (out != null) {
+            channel.writeAndFlush(out, channel.voidPromise());
+        }
         if (endStream) {
             requestDone = true;
-            channel.writeAndFlush(new DefaultLastHttpContent(data, HeaderConversion.NO_TRAILERS),
-                    channel.voidPromise());
             maybeRelease();
-        } else {
-            channel.writeAndFlush(new DefaultHttpContent(data), channel.voidPromise());
         }
     }
 
+    /** Body bytes of a request framed by its content-length: as they are. */
+    private static ByteBuf body(ByteBuf data) {
+        if (data.isReadable()) {
+            return data;
+        }
+        data.release();
+        return null;
+    }
+
     /**
-     * Tunnel bytes from the client: raw (the head had no body framing, so the encoder passes
-     * content through as it is); the end of the client's side is a FIN to the upstream.
+     * Tunnel bytes from the client: raw (the head had no body framing); the end of the client's
+     * side is a FIN to the upstream.
      */
     private void writeTunnel(ByteBuf data, boolean endStream) {
         if (data.isReadable()) {
-            channel.writeAndFlush(raw ? data : new DefaultHttpContent(data));
+            channel.writeAndFlush(data);
         } else {
             data.release();
         }
@@ -167,10 +189,11 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
             writeTunnel(Unpooled.EMPTY_BUFFER, true); // a tunnel has no trailers, only their end
             return;
         }
-        LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
-        HeaderConversion.copyTrailers(trailers, last.trailingHeaders());
         requestDone = true;
-        channel.writeAndFlush(last);
+        if (chunkedRequest) {
+            // Trailers exist only in chunked framing; after a content-length body they are dropped.
+            channel.writeAndFlush(Http1Wire.lastChunk(channel.alloc(), trailers), channel.voidPromise());
+        }
         maybeRelease();
     }
 
@@ -338,7 +361,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter impleme
             return;
         }
         raw = true;
-        HttpClientCodec codec = channel.pipeline().get(HttpClientCodec.class);
+        Http1ResponseDecoder codec = channel.pipeline().get(Http1ResponseDecoder.class);
         if (codec != null) {
             channel.pipeline().remove(codec);
         }

@@ -1,13 +1,6 @@
 package io.remora.http.upstream;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
-import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.remora.config.Http2Options;
 
 import java.util.ArrayList;
@@ -60,7 +53,7 @@ final class Http2ConnectionPool implements ConnectionPool {
         connecting++;
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
-        Http2UpstreamConnection conn = new Http2UpstreamConnection(this);
+        Http2UpstreamConnection conn = Http2UpstreamConnection.create(this);
         conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
             connecting--;
             if (cause == null) {
@@ -83,34 +76,23 @@ final class Http2ConnectionPool implements ConnectionPool {
      */
     void adopt(Channel ch) {
         ctx.startSweeping(this);
-        Http2UpstreamConnection conn = new Http2UpstreamConnection(this);
+        Http2UpstreamConnection conn = Http2UpstreamConnection.create(this);
         conn.channel = ch;
         install(ch, conn);
         opened(conn);
     }
 
-    private void install(Channel ch, Http2UpstreamConnection conn) {
-        Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
-                .initialWindowSize(Math.min(options().initialStreamWindowSize(), Integer.MAX_VALUE));
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forClient().initialSettings(settings)
-                .validateHeaders(false).autoAckPingFrame(true).build();
-        conn.codec = codec;
+    private static void install(Channel ch, Http2UpstreamConnection conn) {
         // Request headers and body leave in one write per event-loop pass.
         ch.pipeline().addLast(new io.remora.http.FlushCoalescer());
-        ch.pipeline().addLast(new UpstreamByteCounter(ctx.stats()));
-        ch.pipeline().addLast(codec);
-        ch.pipeline().addLast(new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+        ch.pipeline().addLast(new UpstreamByteCounter(conn.ctx().stats()));
         ch.pipeline().addLast(conn);
     }
 
     private void opened(Http2UpstreamConnection conn) {
         ctx.connectionOpened();
         conn.connected = true;
-        int extra = options().initialConnectionWindowSize() - Http2CodecUtil.DEFAULT_WINDOW_SIZE;
-        if (extra > 0) {
-            // The connection window is not a SETTING; it grows by WINDOW_UPDATE on stream 0.
-            conn.channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extra));
-        }
+        conn.widenConnectionWindow(options().initialConnectionWindowSize());
         connections.add(conn);
         ctx.armMaxDuration(conn.channel, () -> {
             // Drained: streams in flight finish, new ones go to another connection.

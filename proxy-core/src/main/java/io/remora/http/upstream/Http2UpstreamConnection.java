@@ -1,63 +1,136 @@
 package io.remora.http.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
-import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameAdapter;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2LocalFlowController;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 
-/** One upstream HTTP/2 connection; the parent-channel end of its multiplexed streams. */
-final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
+/**
+ * One upstream HTTP/2 connection, frame-level as the downstream codec is: one Netty
+ * {@link Http2ConnectionHandler} (client side) whose frame listener hands each stream's frames to
+ * its {@link Http2UpstreamStream}, kept as a property of Netty's stream; no channel per stream.
+ * The pool's bookkeeping lives here too: streams open (counted from hand-out, before a stream id
+ * exists), requests served, GOAWAY, the idle timer.
+ *
+ * <p>Flushes: writes made while this connection is reading flush at {@code channelReadComplete}
+ * (the handler does that); other writes flush at once, which moves flow-controlled DATA into the
+ * pipeline, where {@link io.remora.http.FlushCoalescer} makes one socket write per event-loop pass.
+ */
+final class Http2UpstreamConnection extends Http2ConnectionHandler {
+
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
+
     private final Http2ConnectionPool pool;
+    private final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     Channel channel;
-    Http2FrameCodec codec;
+    ChannelHandlerContext ctx;
     boolean connected;
     boolean goingAway;
+    /** Streams handed out and not yet over (a stream counts before its HEADERS give it an id). */
     int activeStreams;
     private int served;
+    private boolean reading;
     private ScheduledFuture<?> idleTimer;
+    private long idleSinceNanos;
 
-    Http2UpstreamConnection(Http2ConnectionPool pool) {
+    private Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+                                    Http2Settings settings, Http2ConnectionPool pool) {
+        super(decoder, encoder, settings);
         this.pool = pool;
+        this.streamKey = connection().newKey();
+        decoder.frameListener(new Frames());
+        connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                Http2UpstreamStream s = stream.getProperty(streamKey);
+                if (s != null) {
+                    s.onClosed(refusedByGoAway(stream));
+                }
+            }
+
+            @Override
+            public void onGoAwayReceived(int lastStreamId, long errorCode, ByteBuf debugData) {
+                // No new streams here; Netty closes ours above lastStreamId right after this.
+                goingAway = true;
+            }
+        });
+        encoder.flowController().listener(stream -> {
+            Http2UpstreamStream s = stream.getProperty(streamKey);
+            if (s != null) {
+                s.onWritabilityChanged();
+            }
+        });
     }
 
+    /** A connection for {@code pool}, with this cluster's HTTP/2 settings. */
+    static Http2UpstreamConnection create(Http2ConnectionPool pool) {
+        Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
+                .initialWindowSize(pool.options().initialStreamWindowSize());
+        return new Builder(pool).create(settings);
+    }
+
+    private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2UpstreamConnection, Builder> {
+        private final Http2ConnectionPool pool;
+
+        Builder(Http2ConnectionPool pool) {
+            this.pool = pool;
+        }
+
+        Http2UpstreamConnection create(Http2Settings settings) {
+            server(false);
+            initialSettings(settings);
+            // Response headers are the upstream's; the router inspects what it needs.
+            validateHeaders(false);
+            return build();
+        }
+
+        @Override
+        protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+                                                Http2Settings initialSettings) {
+            return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool);
+        }
+    }
+
+    /** A stream on the peer's GOAWAY list: never processed, as safe to retry as a refused one. */
+    private boolean refusedByGoAway(Http2Stream stream) {
+        return connection().goAwayReceived() && stream.id() > connection().local().lastStreamKnownByPeer();
+    }
+
+    // ---------------------------------------------------------------- pool side
+
     boolean canOpenStream() {
-        if (!connected || goingAway || !channel.isActive() || codec.connection().goAwayReceived()) {
+        if (!connected || goingAway || !channel.isActive() || connection().goAwayReceived()) {
             return false;
         }
-        int max = Math.min(pool.options().maxConcurrentStreams(), codec.connection().local().maxActiveStreams());
+        int max = Math.min(pool.options().maxConcurrentStreams(), connection().local().maxActiveStreams());
         int maxRequests = pool.ctx.maxRequestsPerConnection();
         return activeStreams < max && (maxRequests <= 0 || served < maxRequests);
     }
 
+    /** Hands a stream to {@code callbacks} now; its id comes with its HEADERS. */
     void openStream(UpstreamCallbacks callbacks) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-        }
         activeStreams++;
         served++;
         Http2UpstreamStream stream = new Http2UpstreamStream(this, callbacks);
-        new Http2StreamChannelBootstrap(channel).handler(stream).open()
-                .addListener((Future<Http2StreamChannel> f) -> {
-                    if (f.isSuccess()) {
-                        stream.child = f.getNow();
-                        ctx().host.stats.rqTotal.increment();
-                        callbacks.onPoolReady(stream);
-                    } else {
-                        activeStreams--;
-                        callbacks.onPoolFailure(ResetReason.CONNECTION_FAILURE, PoolContext.describe(f.cause()));
-                    }
-                });
+        ctx().host.stats.rqTotal.increment();
+        callbacks.onPoolReady(stream);
     }
 
+    /** A stream handed out is over (closed, or abandoned before it had an id). */
     void streamClosed() {
         activeStreams--;
         int maxRequests = pool.ctx.maxRequestsPerConnection();
@@ -67,13 +140,53 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         pool.serve(this);
     }
 
+    /**
+     * The connection has no stream: it closes after idle_timeout without one. The timer is not
+     * cancelled when a stream comes (a busy connection goes idle and busy again per request); when
+     * it runs it looks at how long the connection has really been idle and waits out the rest.
+     */
     void parkIdle() {
         long ms = pool.ctx.idleTimeoutMillis();
-        if (ms > 0 && idleTimer == null) {
-            idleTimer = channel.eventLoop().schedule(() -> {
-                idleTimer = null;
-                pool.idleTimedOut(this);
-            }, ms, TimeUnit.MILLISECONDS);
+        if (ms <= 0 || !channel.isActive()) {
+            return;
+        }
+        idleSinceNanos = System.nanoTime();
+        if (idleTimer == null) {
+            scheduleIdleCheck(TimeUnit.MILLISECONDS.toNanos(ms));
+        }
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleTimer = channel.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void checkIdle() {
+        idleTimer = null;
+        if (activeStreams > 0 || !channel.isActive()) {
+            return; // busy: the next parkIdle schedules again
+        }
+        long left = TimeUnit.MILLISECONDS.toNanos(pool.ctx.idleTimeoutMillis()) - (System.nanoTime() - idleSinceNanos);
+        if (left > 0) {
+            scheduleIdleCheck(left);
+        } else {
+            pool.idleTimedOut(this);
+        }
+    }
+
+    /**
+     * The connection window is not a SETTING: it grows to initial_connection_window_size by a
+     * WINDOW_UPDATE on stream 0, sent behind our preface.
+     */
+    void widenConnectionWindow(int target) {
+        Http2LocalFlowController local = connection().local().flowController();
+        int extra = target - local.windowSize(connection().connectionStream());
+        if (extra > 0 && ctx != null) {
+            try {
+                local.incrementWindowSize(connection().connectionStream(), extra);
+            } catch (Http2Exception e) {
+                onError(ctx, true, e);
+            }
+            written();
         }
     }
 
@@ -81,32 +194,166 @@ final class Http2UpstreamConnection extends ChannelInboundHandlerAdapter {
         return pool.ctx;
     }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof Http2GoAwayFrame) {
-            // No new streams here; streams above last_stream_id are closed by the codec.
-            goingAway = true;
-            if (activeStreams == 0) {
-                channel.close();
-            }
+    // ---------------------------------------------------------------- for the streams
+
+    void bind(Http2Stream stream, Http2UpstreamStream s) {
+        stream.setProperty(streamKey, s);
+    }
+
+    /** Called after a stream wrote: flushed now unless this connection's read will flush it. */
+    void written() {
+        if (!reading && ctx != null) {
+            flush(ctx);
         }
-        ReferenceCountUtil.release(msg);
+    }
+
+    /** Returns response bytes to the flow-control windows (WINDOW_UPDATE when due). */
+    void consume(Http2Stream stream, int bytes) {
+        if (bytes <= 0 || ctx == null) {
+            return;
+        }
+        try {
+            decoder().flowController().consumeBytes(stream, bytes);
+        } catch (Http2Exception e) {
+            onError(ctx, true, e);
+        }
+        written();
+    }
+
+    // ---------------------------------------------------------------- pipeline events
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        super.handlerAdded(ctx); // on an active channel (an adopted one) sends our preface now
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        reading = true;
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        reading = false;
+        super.channelReadComplete(ctx); // flushes what the read wrote
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        reading = false;
+        super.channelInactive(ctx); // closes the streams: each in flight is reset for its requester
         if (idleTimer != null) {
             idleTimer.cancel(false);
+            idleTimer = null;
         }
         if (connected) {
             connected = false;
             pool.closed(this);
         }
-        ctx.fireChannelInactive();
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
+    protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+                                 Http2Exception.StreamException http2Ex) {
+        if (!outbound) {
+            // A malformed frame of the upstream's on one stream: that stream's reset is a protocol error.
+            Http2Stream stream = connection().stream(http2Ex.streamId());
+            Http2UpstreamStream s = stream == null ? null : stream.getProperty(streamKey);
+            if (s != null) {
+                s.protocolError();
+            }
+        }
+        super.onStreamError(ctx, outbound, cause, http2Ex);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        LOG.log(Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "upstream connection error: " + cause, cause);
+        if (embeddedHttp2Exception(cause) != null) {
+            super.exceptionCaught(ctx, cause); // RST_STREAM or GOAWAY with the codec's error
+            return;
+        }
+        ctx.channel().close();
+    }
+
+    // ---------------------------------------------------------------- frames
+
+    private Http2UpstreamStream streamFor(int streamId) {
+        Http2Stream s = connection().stream(streamId);
+        return s == null ? null : s.getProperty(streamKey);
+    }
+
+    /** The frame listener: each stream's frames to its {@link Http2UpstreamStream}. */
+    private final class Frames extends Http2FrameAdapter {
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                                  boolean endOfStream) {
+            Http2UpstreamStream s = streamFor(streamId);
+            if (s != null) {
+                try {
+                    s.onHeaders(headers, endOfStream);
+                } catch (RuntimeException e) {
+                    failed(s, e);
+                }
+            }
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                                  short weight, boolean exclusive, int padding, boolean endOfStream) {
+            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+        }
+
+        @Override
+        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+            Http2UpstreamStream s = streamFor(streamId);
+            int all = data.readableBytes() + padding;
+            if (s == null) {
+                return all;
+            }
+            try {
+                return s.onData(data, padding, endOfStream);
+            } catch (RuntimeException e) {
+                failed(s, e);
+                return all;
+            }
+        }
+
+        @Override
+        public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+            Http2UpstreamStream s = streamFor(streamId);
+            if (s != null) {
+                s.onRemoteReset(errorCode);
+            }
+        }
+
+        @Override
+        public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+            // Streams above lastStreamId are closed by now; with none left the connection goes.
+            if (activeStreams == 0) {
+                ctx.channel().close();
+            }
+        }
+
+        // A bug in one stream's processing costs that stream, not the connection.
+        private void failed(Http2UpstreamStream s, RuntimeException e) {
+            LOG.log(Level.FINE, io.remora.log.LogTags.conn(channel) + "upstream stream error, resetting: " + e, e);
+            s.failed();
+        }
+    }
+
+    /** As Netty's (package-private) Http2CodecUtil.getEmbeddedHttp2Exception. */
+    private static Http2Exception embeddedHttp2Exception(Throwable cause) {
+        while (cause != null) {
+            if (cause instanceof Http2Exception e) {
+                return e;
+            }
+            cause = cause.getCause();
+        }
+        return null;
     }
 }

@@ -1,36 +1,59 @@
 package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.handler.codec.http2.Http2ResetFrame;
-import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
-import io.netty.util.ReferenceCountUtil;
+import io.remora.http.Upgrades;
 import io.remora.upstream.Host;
 
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 
-/** One stream on an upstream HTTP/2 connection: a Netty child channel and its handler. */
-final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements UpstreamStream {
+/**
+ * One stream on an upstream HTTP/2 connection: the request written through the connection's
+ * encoder, the response frames the connection hands it. Its HTTP/2 stream (and id) comes with
+ * the request's HEADERS.
+ *
+ * <p>Backpressure: response DATA is returned to the flow-control windows (WINDOW_UPDATE) as it is
+ * passed on; while the stream is read-disabled DATA and trailers are held unconsumed, so the
+ * upstream's window closes, and are passed on (and consumed) on resume. Writability follows the
+ * stream's send window and the socket's.
+ */
+final class Http2UpstreamStream implements UpstreamStream {
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HOST = AsciiString.cached("host");
+    private static final AsciiString STATUS_101 = AsciiString.cached("101");
+    private static final AsciiString STATUS_200 = AsciiString.cached("200");
+    private static final AsciiString TE = AsciiString.cached("te");
+    private static final AsciiString TRAILERS = AsciiString.cached("trailers");
+
+    /** Response data or trailers held while the stream is read-disabled, in arrival order. */
+    private record Held(ByteBuf data, boolean endStream, Http2Headers trailers) {
+    }
+
     private final Http2UpstreamConnection conn;
     private UpstreamCallbacks active;
-    Http2StreamChannel child;
+    /** Netty's stream, from the request's HEADERS on. */
+    private Http2Stream stream;
     private boolean headersReceived;
-    private boolean done;
+    /** The response is complete (END_STREAM seen), though held frames may not be passed on yet. */
+    private boolean responseDone;
     private boolean requestDone;
+    /** The slot on the connection was given back. */
+    private boolean released;
+    private boolean readDisabled;
+    private boolean malformed;
     /** The request is an upgrade (sent as extended CONNECT) or a CONNECT: half-close either way. */
     private boolean tunnel;
     /** The upgrade the extended CONNECT stands for, to give the 200 back as 101. */
     private CharSequence upgradeProtocol;
+    private ArrayDeque<Held> held;
+    /** Writability last reported to the requester. */
+    private boolean writable = true;
 
     Http2UpstreamStream(Http2UpstreamConnection conn, UpstreamCallbacks callbacks) {
         this.conn = conn;
@@ -52,21 +75,79 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
         return conn.channel;
     }
 
+    // ---------------------------------------------------------------- request
+
     @Override
     public void writeHeaders(Http2Headers request, boolean endStream) {
-        // This hop's own copy: what it strips and rewrites stays in the downstream request (its
-        // access log, a retry over HTTP/1.1).
-        Http2Headers headers = new io.netty.handler.codec.http2.DefaultHttp2Headers(false, request.size() + 2).set(request);
-        boolean connect = io.remora.http.Upgrades.isConnect(headers);
-        if (!connect && io.remora.http.Upgrades.isUpgrade(headers)) {
+        if (stream != null || active == null) {
+            return;
+        }
+        Http2Headers headers = request;
+        if (!sendsAsIs(request)) {
+            headers = rewritten(request);
+        }
+        if (!conn.channel.isActive() || conn.connection().goAwayReceived()) {
+            // The connection went (or is going) before this stream got an id: nothing was sent.
+            lost(conn.channel.isActive() ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.CONNECTION_TERMINATION);
+            return;
+        }
+        requestDone = endStream;
+        int id = conn.connection().local().incrementAndGetNextStreamId();
+        ChannelFuture f = conn.encoder().writeHeaders(conn.ctx, id, headers, 0, endStream, conn.ctx.newPromise());
+        Http2Stream s = conn.connection().stream(id);
+        if (s == null) {
+            // Not created (stream ids used up, the peer's stream limit): refused, nothing sent.
+            lost(f.cause() instanceof io.netty.handler.codec.http2.Http2Exception.StreamException
+                    ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.LOCAL_RESET);
+            return;
+        }
+        stream = s;
+        conn.bind(s, this);
+        if (s.state() == Http2Stream.State.CLOSED) {
+            onClosed(false); // failed to encode (HPACK limits) and reset at once
+            return;
+        }
+        conn.written();
+    }
+
+    /**
+     * Whether the request can go on this hop as it is, which is nearly always: no CONNECT or
+     * upgrade, a :scheme, no Host and no connection-specific header. The encoder only reads it.
+     */
+    private static boolean sendsAsIs(Http2Headers h) {
+        if (h.scheme() == null || Upgrades.isConnect(h)) {
+            return false;
+        }
+        for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) == ':') {
+                continue;
+            }
+            if (HeaderConversion.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HOST)
+                    || (AsciiString.contentEqualsIgnoreCase(name, TE)
+                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), TRAILERS))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * This hop's own copy of the request, rewritten: what it strips and changes stays out of the
+     * downstream request (its access log, a retry over HTTP/1.1).
+     */
+    private Http2Headers rewritten(Http2Headers request) {
+        Http2Headers headers = new DefaultHttp2Headers(false, request.size() + 2).set(request);
+        boolean connect = Upgrades.isConnect(headers);
+        if (!connect && Upgrades.isUpgrade(headers)) {
             // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.
-            upgradeProtocol = headers.get(io.remora.http.Upgrades.UPGRADE).toString();
-            headers.method(io.remora.http.Upgrades.CONNECT);
+            upgradeProtocol = headers.get(Upgrades.UPGRADE).toString();
+            headers.method(Upgrades.CONNECT);
             headers.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), upgradeProtocol);
         }
         tunnel = connect || upgradeProtocol != null;
         HeaderConversion.stripHopByHop(headers);
-        headers.remove("host");
+        headers.remove(HOST);
         if (connect) {
             // A plain CONNECT names only its authority (RFC 9113 8.5).
             headers.remove(Http2Headers.PseudoHeaderName.PATH.value());
@@ -74,143 +155,279 @@ final class Http2UpstreamStream extends ChannelInboundHandlerAdapter implements 
         } else if (headers.scheme() == null) {
             headers.scheme(HTTP);
         }
-        requestDone = endStream;
-        child.writeAndFlush(new DefaultHttp2HeadersFrame(headers, endStream));
+        return headers;
     }
 
     @Override
     public void writeData(ByteBuf data, boolean endStream) {
+        if (!canSend()) {
+            data.release();
+            return;
+        }
         requestDone = endStream;
-        child.writeAndFlush(new DefaultHttp2DataFrame(data, endStream));
+        conn.encoder().writeData(conn.ctx, stream.id(), data, 0, endStream, conn.ctx.newPromise());
+        conn.written();
     }
 
     @Override
     public void writeTrailers(Http2Headers trailers) {
+        if (!canSend()) {
+            return;
+        }
         requestDone = true;
-        child.writeAndFlush(new DefaultHttp2HeadersFrame(trailers, true));
+        conn.encoder().writeHeaders(conn.ctx, stream.id(), trailers, 0, true, conn.ctx.newPromise());
+        conn.written();
+    }
+
+    private boolean isOpen() {
+        return stream != null && stream.state() != Http2Stream.State.CLOSED;
+    }
+
+    private boolean canSend() {
+        if (stream == null || active == null || requestDone) {
+            return false;
+        }
+        Http2Stream.State s = stream.state();
+        return s == Http2Stream.State.OPEN || s == Http2Stream.State.HALF_CLOSED_REMOTE;
     }
 
     @Override
     public boolean isWritable() {
-        return child.isWritable();
+        if (requestDone) {
+            return true; // nothing more to send: no backpressure to give (the stream's end turns Netty's flag off)
+        }
+        if (stream == null) {
+            return conn.channel.isWritable();
+        }
+        return isOpen() && conn.encoder().flowController().isWritable(stream);
     }
 
     @Override
     public void readEnabled(boolean enabled) {
-        child.config().setAutoRead(enabled);
+        readDisabled = !enabled;
         if (enabled) {
-            child.read();
+            passHeld();
         }
     }
 
     @Override
     public void reset() {
         active = null;
-        // Closing an open child channel sends RST_STREAM(CANCEL).
-        child.close();
+        releaseHeld();
+        cancel();
     }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    /** Ends our side: RST_STREAM(CANCEL) on a live stream; a stream that never got an id just gives its slot back. */
+    private void cancel() {
+        if (isOpen()) {
+            if (conn.ctx.channel().isActive()) {
+                conn.resetStream(conn.ctx, stream.id(), Http2Error.CANCEL.code(), conn.ctx.newPromise());
+                conn.written();
+            }
+        } else if (stream == null) {
+            release();
+        }
+    }
+
+    // ---------------------------------------------------------------- response
+
+    void onHeaders(Http2Headers headers, boolean endStream) {
         UpstreamCallbacks cb = active;
         if (cb == null) {
-            ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg instanceof Http2HeadersFrame hf) {
-            if (!headersReceived) {
-                CharSequence status = hf.headers().status();
-                if (status != null && status.length() == 3 && status.charAt(0) == '1'
-                        && !AsciiString.contentEquals(status, "101") && !hf.isEndStream()) {
-                    return; // informational
+        if (headersReceived) {
+            // Trailers: in order behind held DATA.
+            responseDone = true;
+            if (readDisabled || (held != null && !held.isEmpty())) {
+                hold(new Held(null, true, headers));
+                return;
+            }
+            cb.onResponseTrailers(headers);
+            afterResponse();
+            return;
+        }
+        CharSequence status = headers.status();
+        if (status != null && status.length() == 3 && status.charAt(0) == '1'
+                && !AsciiString.contentEquals(status, STATUS_101) && !endStream) {
+            return; // informational
+        }
+        headersReceived = true;
+        conn.ctx().host.stats.response(status == null ? 0 : statusCode(status));
+        if (upgradeProtocol != null && status != null && AsciiString.contentEquals(status, STATUS_200)) {
+            // The extended CONNECT was accepted: to the router that is the upgrade's 101.
+            headers.status(STATUS_101);
+            headers.set(Upgrades.UPGRADE, upgradeProtocol);
+            headers.set(Upgrades.CONNECTION, Upgrades.UPGRADE);
+        }
+        responseDone = endStream;
+        cb.onResponseHeaders(headers, endStream);
+        if (endStream) {
+            afterResponse();
+        }
+    }
+
+    /** Returns the bytes processed now (the rest are consumed when passed on after a resume). */
+    int onData(ByteBuf data, int padding, boolean endStream) {
+        int n = data.readableBytes();
+        UpstreamCallbacks cb = active;
+        if (cb == null) {
+            return n + padding;
+        }
+        responseDone |= endStream;
+        if (readDisabled || (held != null && !held.isEmpty())) {
+            hold(new Held(data.retainedSlice(), endStream, null));
+            return padding;
+        }
+        cb.onResponseData(data.retain(), endStream);
+        if (endStream) {
+            afterResponse();
+        }
+        return n + padding;
+    }
+
+    private void hold(Held h) {
+        if (held == null) {
+            held = new ArrayDeque<>(4);
+        }
+        held.add(h);
+    }
+
+    /**
+     * The whole response was passed on. A request still unfinished is cancelled (the stream is
+     * over), unless this is a tunnel, whose halves close on their own.
+     */
+    private void afterResponse() {
+        if (active == null) {
+            return;
+        }
+        if (isOpen() && !requestDone && !tunnel) {
+            active = null;
+            cancel();
+        } else if (stream == null || stream.state() == Http2Stream.State.CLOSED) {
+            active = null;
+        }
+    }
+
+    // Held frames go on in order until the stream is read-disabled again; their bytes are consumed as they go.
+    private void passHeld() {
+        if (held == null) {
+            return;
+        }
+        Held h;
+        while (!readDisabled && (h = held.poll()) != null) {
+            UpstreamCallbacks cb = active;
+            if (h.trailers != null) {
+                if (cb != null) {
+                    cb.onResponseTrailers(h.trailers);
+                    afterResponse();
                 }
-                headersReceived = true;
-                conn.ctx().host.stats.response(status == null ? 0 : statusCode(status));
-                if (upgradeProtocol != null && status != null && AsciiString.contentEquals(status, "200")) {
-                    // The extended CONNECT was accepted: to the router that is the upgrade's 101.
-                    hf.headers().status("101");
-                    hf.headers().set(io.remora.http.Upgrades.UPGRADE, upgradeProtocol);
-                    hf.headers().set(io.remora.http.Upgrades.CONNECTION, io.remora.http.Upgrades.UPGRADE);
-                }
-                if (hf.isEndStream()) {
-                    finish();
-                }
-                cb.onResponseHeaders(hf.headers(), hf.isEndStream());
+                continue;
+            }
+            int n = h.data.readableBytes();
+            if (cb == null) {
+                h.data.release();
             } else {
-                finish();
-                cb.onResponseTrailers(hf.headers());
+                cb.onResponseData(h.data, h.endStream);
             }
-        } else if (msg instanceof Http2DataFrame df) {
-            if (df.isEndStream()) {
-                finish();
+            conn.consume(stream, n);
+            if (cb != null && h.endStream) {
+                afterResponse();
             }
-            cb.onResponseData(df.content(), df.isEndStream());
-        } else {
-            ReferenceCountUtil.release(msg);
         }
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        // Netty delivers RST_STREAM, and GOAWAY for streams above last_stream_id, as events.
-        UpstreamCallbacks cb = active;
-        if (evt instanceof Http2ResetFrame rf) {
-            active = null;
-            done = true;
-            if (cb != null) {
-                conn.ctx().host.stats.rqError.increment();
-                cb.onReset(rf.errorCode() == Http2Error.REFUSED_STREAM.code()
-                        ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.REMOTE_RESET);
+    private void releaseHeld() {
+        if (held != null) {
+            Held h;
+            while ((h = held.poll()) != null) {
+                if (h.data != null) {
+                    h.data.release();
+                }
             }
-        } else if (evt instanceof Http2GoAwayFrame) {
-            // The peer never processed this stream: as safe to retry as a refused one.
-            ReferenceCountUtil.release(evt);
-            active = null;
-            done = true;
-            if (cb != null) {
-                conn.ctx().host.stats.rqError.increment();
-                cb.onReset(ResetReason.REMOTE_REFUSED_STREAM_RESET);
-            }
-        } else {
-            ReferenceCountUtil.release(evt);
         }
     }
 
-    private void finish() {
-        done = true;
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (done && !requestDone && !tunnel && child.isActive()) {
-            // The response ended before our request did: the stream is over, cancel our half.
-            active = null;
-            child.close();
-        }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        UpstreamCallbacks cb = active;
-        if (cb != null) {
-            cb.onWritabilityChanged(child.isWritable());
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    void onRemoteReset(long errorCode) {
         UpstreamCallbacks cb = active;
         active = null;
-        conn.streamClosed();
-        if (cb != null && !done) {
+        releaseHeld();
+        if (cb != null) {
             conn.ctx().host.stats.rqError.increment();
-            cb.onReset(ResetReason.CONNECTION_TERMINATION);
+            cb.onReset(errorCode == Http2Error.REFUSED_STREAM.code()
+                    ? ResetReason.REMOTE_REFUSED_STREAM_RESET : ResetReason.REMOTE_RESET);
         }
     }
 
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
+    void protocolError() {
+        malformed = true;
+    }
+
+    /**
+     * Netty closed the stream: both sides ended, a reset either way, or the connection went.
+     * A complete response still held for a read-disabled requester stays to be passed on.
+     */
+    void onClosed(boolean refusedByGoAway) {
+        release();
+        UpstreamCallbacks cb = active;
+        if (cb == null) {
+            releaseHeld();
+            return;
+        }
+        if (responseDone && held != null && !held.isEmpty()) {
+            return;
+        }
+        active = null;
+        releaseHeld();
+        if (!responseDone) {
+            conn.ctx().host.stats.rqError.increment();
+            cb.onReset(refusedByGoAway ? ResetReason.REMOTE_REFUSED_STREAM_RESET
+                    : malformed ? ResetReason.PROTOCOL_ERROR : ResetReason.CONNECTION_TERMINATION);
+        }
+    }
+
+    /** The stream's processing threw: the stream is reset, the connection goes on. */
+    void failed() {
+        UpstreamCallbacks cb = active;
+        active = null;
+        releaseHeld();
+        cancel();
+        if (cb != null && !responseDone) {
+            conn.ctx().host.stats.rqError.increment();
+            cb.onReset(ResetReason.LOCAL_RESET);
+        }
+    }
+
+    /** Nothing was sent and no stream exists: the requester hears {@code reason}, the slot is given back. */
+    private void lost(ResetReason reason) {
+        UpstreamCallbacks cb = active;
+        active = null;
+        release();
+        if (cb != null) {
+            conn.ctx().host.stats.rqError.increment();
+            cb.onReset(reason);
+        }
+    }
+
+    private void release() {
+        if (!released) {
+            released = true;
+            conn.streamClosed();
+        }
+    }
+
+    void onWritabilityChanged() {
+        if (requestDone) {
+            return;
+        }
+        boolean w = isWritable();
+        if (w != writable) {
+            writable = w;
+            UpstreamCallbacks cb = active;
+            if (cb != null) {
+                cb.onWritabilityChanged(w);
+            }
+        }
     }
 
     private static int statusCode(CharSequence status) {

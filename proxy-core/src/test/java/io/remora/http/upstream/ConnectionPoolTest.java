@@ -60,6 +60,10 @@ class ConnectionPoolTest {
         volatile Http2Headers headers;
         volatile Http2Headers trailers;
         volatile ResetReason reset;
+        /** Read-disable the stream as soon as the request is written (a downstream that does not drain). */
+        boolean startPaused;
+        volatile UpstreamStream stream;
+        volatile long bytes;
 
         Exchange(Http2Headers request, String requestBody, Http2Headers requestTrailers) {
             this.request = request;
@@ -76,6 +80,10 @@ class ConnectionPoolTest {
             }
             if (requestTrailers != null) {
                 stream.writeTrailers(requestTrailers);
+            }
+            this.stream = stream;
+            if (startPaused) {
+                stream.readEnabled(false);
             }
         }
 
@@ -95,6 +103,7 @@ class ConnectionPoolTest {
 
         @Override
         public void onResponseData(ByteBuf data, boolean endStream) {
+            bytes += data.readableBytes();
             body.append(data.toString(StandardCharsets.UTF_8));
             data.release();
             if (endStream) {
@@ -263,6 +272,35 @@ class ConnectionPoolTest {
             assertEquals("slow", slow.done.get(10, TimeUnit.SECONDS).body.toString(), "the stream in flight finished");
             await(() -> stats.cluster("pool-maxdur-h2").upstreamCxActive.get() == 0);
             assertEquals(0L, stats.cluster("pool-maxdur-h2").upstreamCxActive.get());
+        }
+    }
+
+    @Test
+    void http2ResponseDataIsHeldUnconsumedWhileTheRequesterIsReadDisabled() throws Exception {
+        int size = 1 << 20;
+        try (H2Upstream up = new H2Upstream(TRANSPORT, 100, (ctx, h, body, tr, n) -> {
+            ctx.write(new io.netty.handler.codec.http2.DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200"), false));
+            ctx.writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[size]), true));
+        })) {
+            StatsRegistry stats = new StatsRegistry();
+            int window = 65_535;
+            FixedCluster c = new FixedCluster(FixedCluster.config("pool-h2-window", UpstreamProtocol.HTTP2).toBuilder()
+                    .http2Options(new io.remora.config.Http2Options(100, window, 4 * window, false)).build(),
+                    stats, FixedCluster.hosts(up.address()));
+            Exchange e = new Exchange(post(), null, null);
+            e.startPaused = true;
+            loop.submit(() -> ConnectionPools.get(loop, TRANSPORT, c, c.hosts().get(0), UpstreamProtocol.HTTP2)
+                    .newStream(e)).get(5, TimeUnit.SECONDS);
+            await(() -> e.headers != null);
+            Thread.sleep(300);
+            // Held, not consumed: no WINDOW_UPDATE, so the upstream stops at the stream's window.
+            assertEquals(0L, loop.submit(() -> e.bytes).get());
+            double rx = stats.cluster("pool-h2-window").upstreamCxRxBytesTotal.count();
+            assertTrue(rx < 2 * window, "received " + rx + " bytes while read-disabled");
+            loop.execute(() -> e.stream.readEnabled(true));
+            assertEquals(null, e.done.get(10, TimeUnit.SECONDS).reset);
+            assertEquals((long) size, loop.submit(() -> e.bytes).get());
+            assertTrue(stats.cluster("pool-h2-window").upstreamCxRxBytesTotal.count() >= size);
         }
     }
 }
