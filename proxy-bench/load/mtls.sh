@@ -10,7 +10,10 @@
 # The proxies run pinned to CPU 0 with the nginx upstream; the load generator on CPU 1.
 # "direct" is nginx itself terminating the same mTLS (no proxy hop): the ceiling of this setup.
 # No target resumes sessions (tickets and session caches off), so every new connection is a
-# full handshake.
+# full handshake. Each target's CPU (utime+stime from /proc, nginx with its worker) is taken over
+# the measured window only and reported per 1,000 requests: the figure that load elsewhere on
+# the machine moves least. Short runs under load leave Remora's JIT warming (C2 was 40-55 % of
+# its samples after 3k handshakes at load 15): raise WARMUP when handshakes are the question.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DURATION=${DURATION:-15}
@@ -137,9 +140,21 @@ YAML
 taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c remora.yaml --concurrency 1 -l warning & PIDS+=($!)
 wait_port "$RP"
 
-load() { # PORT EXTRA...
+NGINX_PID=${PIDS[0]} HAPROXY_PID=${PIDS[1]} REMORA_PID=${PIDS[2]}
+CLK_TCK=$(getconf CLK_TCK)
+# CPU ticks (utime+stime) of a process and its children (nginx: master and worker).
+cpu_ticks() { local p t=0; for p in "$1" $(pgrep -P "$1"); do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12+$13}'))); done; echo "$t"; }
+load() { # PORT PID EXTRA... -> the RESULT line plus the target's CPU seconds per 1,000 requests (measured window only)
+  local out c0 c1 rps
+  out=$(mktemp -p "$WORK")
   taskset -c 1 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.MtlsLoad --port "$1" --cert client.pem --key client.key \
-    --duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" "${@:2}" | grep '^RESULT'
+    --duration "$DURATION" --warmup "$WARMUP" --connections "$CONNECTIONS" "${@:3}" >"$out" 2>&1 &
+  local lp=$!
+  sleep "$WARMUP"; c0=$(cpu_ticks "$2")
+  wait "$lp"; c1=$(cpu_ticks "$2")
+  rps=$(sed -n 's/^RESULT.*rps=\([^ ]*\).*/\1/p' "$out")
+  echo "$(grep '^RESULT' "$out") cpu_s_per_1k=$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v r="${rps:-0}" -v s="$DURATION" \
+    'BEGIN{printf "%.4f", (r > 0 ? d/hz/(r*s/1000) : 0)}')"
 }
 field() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$2"; }
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}' if b else '-')" "$1" "$2"; }
@@ -148,9 +163,9 @@ STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A KA HS
 for t in direct remora haproxy; do
-  case $t in direct) p=$DP ;; remora) p=$RP ;; haproxy) p=$HP ;; esac
-  KA[$t]=$(load "$p")
-  HS[$t]=$(load "$p" --new-connection-per-request)
+  case $t in direct) p=$DP; pid=$NGINX_PID ;; remora) p=$RP; pid=$REMORA_PID ;; haproxy) p=$HP; pid=$HAPROXY_PID ;; esac
+  KA[$t]=$(load "$p" "$pid")
+  HS[$t]=$(load "$p" "$pid" --new-connection-per-request)
   echo "$t: keep-alive ${KA[$t]} / handshakes ${HS[$t]}" >&2
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -160,6 +175,12 @@ row() { # LABEL ARRAY-NAME
   local d r h
   d=$(field rps "${a[direct]}"); r=$(field rps "${a[remora]}"); h=$(field rps "${a[haproxy]}")
   echo "| $1 | $d | $r | $h | $(ratio "$r" "$d") | $(ratio "$r" "$h") | $(field errors "${a[direct]}")/$(field errors "${a[remora]}")/$(field errors "${a[haproxy]}") |"
+}
+cpu_row() { # LABEL ARRAY-NAME: CPU seconds per 1,000 requests of each target over the measured window
+  local -n a=$2
+  local d r h
+  d=$(field cpu_s_per_1k "${a[direct]}"); r=$(field cpu_s_per_1k "${a[remora]}"); h=$(field cpu_s_per_1k "${a[haproxy]}")
+  echo "| $1 | $d | $r | $h | $(ratio "$r" "$d") | $(ratio "$r" "$h") | - |"
 }
 report() {
   echo "# mTLS load run $STAMP"
@@ -175,6 +196,8 @@ report() {
   echo "|---|---:|---:|---:|---:|---:|---|"
   row "mTLS H1 keep-alive req/s ($CONNECTIONS conns)" KA
   row "mTLS handshakes/s (new connection per request)" HS
+  cpu_row "keep-alive: CPU s per 1k requests (lower is better)" KA
+  cpu_row "handshakes: CPU s per 1k handshakes (lower is better)" HS
 }
 if [[ -n "$RESULTS_DIR" ]]; then
   mkdir -p "$RESULTS_DIR"

@@ -32,6 +32,9 @@ import java.util.Set;
  * Envoy. Every rejection counts on {@link TlsStats} with Envoy's reason.
  */
 final class PeerCertificateVerifier extends X509ExtendedTrustManager {
+    /** Bound of {@link #validated}; past it the map starts over (a mesh sees few distinct chains). */
+    private static final int VALIDATED_MAX = 256;
+
     private final Set<TrustAnchor> anchors;
     private final X509Certificate[] acceptedIssuers;
     private final CertStore crls;
@@ -40,6 +43,16 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     private final boolean acceptUntrusted;
     private final SanMatchers sans;
     private final TlsStats stats;
+    /**
+     * Chains that passed path validation (by their DER bytes) and until when that result holds.
+     * A mesh peer presents the same chain on every connection; PKIX validation in Java (parsing,
+     * a signature check, algorithm constraints) was the largest Java cost of a handshake. Only
+     * when the result depends on nothing but the chain, the anchors and the clock: no CRLs (they
+     * have their own validity), expiry not forgiven. Failures are never kept.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<ChainKey, Long> validated;
+    /** Path validations run (tests read it). */
+    private final java.util.concurrent.atomic.LongAdder validations = new java.util.concurrent.atomic.LongAdder();
 
     PeerCertificateVerifier(CertificateValidation v, TlsStats stats) throws GeneralSecurityException {
         this.stats = stats;
@@ -67,6 +80,8 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         } else {
             crls = null;
         }
+        validated = anchors != null && crls == null && !allowExpired && !acceptUntrusted
+                ? new java.util.concurrent.ConcurrentHashMap<>() : null;
     }
 
     /** Whether this verifier asks anything of the peer at all (a client cert is requested then). */
@@ -117,9 +132,10 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         if (anchors == null) {
             return;
         }
-        if (!acceptUntrusted) {
+        if (!acceptUntrusted && !validatedBefore(chain)) {
             try {
                 validatePath(chain);
+                remember(chain);
             } catch (GeneralSecurityException e) {
                 stats.failVerifyError();
                 throw new VerificationException(VerificationException.Reason.VERIFY_ERROR,
@@ -133,7 +149,77 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         }
     }
 
+    /** Whether this exact chain passed validation before and the clock is still inside all its certificates' validity. */
+    private boolean validatedBefore(X509Certificate[] chain) {
+        if (validated == null) {
+            return false;
+        }
+        ChainKey key = ChainKey.of(chain);
+        Long until = key == null ? null : validated.get(key);
+        return until != null && System.currentTimeMillis() < until;
+    }
+
+    /**
+     * Keeps a validated chain until the first notAfter in it. Validation passed, so every
+     * notBefore is already behind us; the trust anchors are fixed for this verifier's life.
+     */
+    private void remember(X509Certificate[] chain) {
+        if (validated == null) {
+            return;
+        }
+        ChainKey key = ChainKey.of(chain);
+        if (key == null) {
+            return;
+        }
+        long until = Long.MAX_VALUE;
+        for (X509Certificate c : chain) {
+            until = Math.min(until, c.getNotAfter().getTime());
+        }
+        if (validated.size() >= VALIDATED_MAX) {
+            validated.clear();
+        }
+        validated.put(key, until);
+    }
+
+    long validations() {
+        return validations.sum();
+    }
+
+    /** A chain by the DER bytes of its certificates (Netty's lazy certificates hand them out unparsed). */
+    private static final class ChainKey {
+        private final byte[][] der;
+        private final int hash;
+
+        private ChainKey(byte[][] der) {
+            this.der = der;
+            this.hash = Arrays.deepHashCode(der);
+        }
+
+        static ChainKey of(X509Certificate[] chain) {
+            byte[][] der = new byte[chain.length][];
+            try {
+                for (int i = 0; i < chain.length; i++) {
+                    der[i] = chain[i].getEncoded();
+                }
+            } catch (java.security.cert.CertificateEncodingException e) {
+                return null; // not kept: validated every time
+            }
+            return new ChainKey(der);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ChainKey k && k.hash == hash && Arrays.deepEquals(k.der, der);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
     private void validatePath(X509Certificate[] chain) throws GeneralSecurityException {
+        validations.increment();
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
         PKIXParameters params = new PKIXParameters(anchors);
         if (crls != null) {

@@ -1,0 +1,73 @@
+package io.remora.tls;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.remora.config.CertificateValidation;
+import io.remora.testing.TestCerts;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The verifier's memory of validated chains never changes an answer, only how often PKIX runs. */
+class PeerCertificateVerifierTest {
+    private static final TestCerts.Ca CA = TestCerts.ca("verifier-ca");
+
+    private static PeerCertificateVerifier verifier(String caPem, String crlPem, boolean allowExpired) throws Exception {
+        return new PeerCertificateVerifier(new CertificateValidation(caPem, crlPem, List.of(), false, allowExpired, false),
+                TlsStats.none());
+    }
+
+    private static X509Certificate[] chain(TestCerts.Leaf leaf) {
+        return new X509Certificate[] {leaf.cert()};
+    }
+
+    @Test
+    void aChainSeenAgainIsNotValidatedAgain() throws Exception {
+        PeerCertificateVerifier v = verifier(CA.pem(), null, false);
+        TestCerts.Leaf a = CA.issue("a", "spiffe://cluster.local/ns/x/sa/a");
+        TestCerts.Leaf b = CA.issue("b", "spiffe://cluster.local/ns/x/sa/b");
+        v.checkClientTrusted(chain(a), "EC");
+        v.checkClientTrusted(chain(a), "EC");
+        v.checkClientTrusted(chain(a), "EC");
+        assertEquals(1, v.validations());
+        v.checkClientTrusted(chain(b), "EC"); // another chain: validated on its own
+        assertEquals(2, v.validations());
+    }
+
+    @Test
+    void aRejectedChainIsRejectedEveryTime() throws Exception {
+        PeerCertificateVerifier v = verifier(CA.pem(), null, false);
+        TestCerts.Leaf stranger = TestCerts.ca("other-ca").issue("s");
+        for (int i = 0; i < 3; i++) {
+            assertThrows(VerificationException.class, () -> v.checkClientTrusted(chain(stranger), "EC"));
+        }
+        assertEquals(3, v.validations());
+    }
+
+    @Test
+    void aRememberedChainExpiresWithItsCertificate() throws Exception {
+        PeerCertificateVerifier v = verifier(CA.pem(), null, false);
+        TestCerts.Leaf shortLived = CA.issue("short", Instant.now().minus(Duration.ofMinutes(1)),
+                Instant.now().plusMillis(1500));
+        v.checkClientTrusted(chain(shortLived), "EC");
+        Thread.sleep(2000);
+        VerificationException e = assertThrows(VerificationException.class,
+                () -> v.checkClientTrusted(chain(shortLived), "EC"));
+        assertTrue(e.getMessage().contains("expired"), e.getMessage());
+        assertEquals(2, v.validations());
+    }
+
+    @Test
+    void withCrlsOrForgivenExpiryEveryHandshakeValidates() throws Exception {
+        TestCerts.Leaf a = CA.issue("a");
+        for (PeerCertificateVerifier v : List.of(verifier(CA.pem(), CA.crl(), false), verifier(CA.pem(), null, true))) {
+            v.checkClientTrusted(chain(a), "EC");
+            v.checkClientTrusted(chain(a), "EC");
+            assertEquals(2, v.validations());
+        }
+    }
+}
