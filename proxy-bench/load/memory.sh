@@ -54,10 +54,10 @@ free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$
 now_ms() { date +%s%3N; }
 
 P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_HTTP_PORT=$(free_port)
-P_H2_PORT=$(free_port); P_ADMIN_PORT=$(free_port)
+P_H2_PORT=$(free_port); P_ADMIN_PORT=$(free_port); P_GRPC_PORT=$(free_port); P_GRPC_UPSTREAM_PORT=$(free_port)
 render() {
   local s k v; s=$(<"$1")
-  for k in HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT; do v="P_$k"; s=${s//@$k@/${!v}}; done
+  for k in HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT GRPC_PORT GRPC_UPSTREAM_PORT; do v="P_$k"; s=${s//@$k@/${!v}}; done
   s=${s//@DIR@/$WORK}
   printf '%s\n' "$s" >"$2"
 }
