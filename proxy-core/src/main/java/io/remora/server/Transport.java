@@ -7,7 +7,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -45,7 +44,8 @@ public final class Transport {
     }
 
     public EventLoopGroup newEventLoopGroup(int threads, String name) {
-        IoHandlerFactory factory = kind == Kind.EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        // Epoll loops keep half-closed channels in the epoll set (see EpollInterestGuard).
+        IoHandlerFactory factory = kind == Kind.EPOLL ? EpollInterestGuard.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
     }
 

@@ -50,6 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -508,6 +509,39 @@ class UpgradeE2ETest {
             assertEquals("bye", readAll(s.getInputStream()));
         }
         assertNotNull(awaitLog("CONNECT echo.test:1 - 200 via_upstream 4 7"));
+    }
+
+    /**
+     * A long two-way echo through the tunnel ending in two half-closes: every byte and the
+     * upstream's "bye" arrive (the client's FIN leaves the downstream channel asking epoll for
+     * nothing while the echo still outgrows the socket buffers).
+     */
+    @Test
+    void connectTunnelCarriesALongEchoPastTheClientsFin() throws Exception {
+        byte[] data = new byte[24 * 1024 * 1024 + 7];
+        new java.util.Random(11).nextBytes(data);
+        try (java.net.Socket s = connectTunnel("echo.test:1")) {
+            s.setSoTimeout(20_000);
+            java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread writer = new Thread(() -> {
+                try {
+                    for (int off = 0; off < data.length; off += 100_000) {
+                        s.getOutputStream().write(data, off, Math.min(100_000, data.length - off));
+                    }
+                    s.shutdownOutput();
+                } catch (Exception e) {
+                    failed.set(e);
+                }
+            });
+            writer.start();
+            byte[] got = s.getInputStream().readAllBytes();
+            writer.join();
+            assertNull(failed.get());
+            assertEquals(data.length + 3, got.length);
+            assertArrayEquals(data, java.util.Arrays.copyOf(got, data.length));
+            assertEquals("bye", new String(got, data.length, 3, StandardCharsets.US_ASCII));
+        }
+        assertNotNull(awaitLog("CONNECT echo.test:1 - 200 via_upstream " + data.length + " " + (data.length + 3)));
     }
 
     /** No CONNECT config on the route: the CONNECT goes upstream (HTTP/1.1) and its 200 opens the tunnel. */
