@@ -22,6 +22,8 @@
 #   0: the constant rate meets a cold JVM, whose C2 compilations weigh on the peak)
 #   REMORA_JAR, REMORA_CMD (default "java $REMORA_JAVA_OPTS -jar $REMORA_JAR"), JAVA_HOME,
 #   OUT (a file to append the markdown lines to).
+#   IDLE_CONNECTIONS=0: after the constant-rate phase (run without NMT), open this many keep-alive
+#   HTTP/1.1 connections (one request each) and hold them: RSS and live heap per idle connection.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOAD="$ROOT/proxy-bench/load"
@@ -29,6 +31,7 @@ CR_RATE=${CR_RATE:-1000}
 CR_DURATION=${CR_DURATION:-30}
 CR_CONNECTIONS=${CR_CONNECTIONS:-10}
 WRK_WARMUP=${WRK_WARMUP:-0}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-0}
 REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
 BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -54,10 +57,10 @@ free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$
 now_ms() { date +%s%3N; }
 
 P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_HTTP_PORT=$(free_port)
-P_H2_PORT=$(free_port); P_ADMIN_PORT=$(free_port)
+P_H2_PORT=$(free_port); P_ADMIN_PORT=$(free_port); P_GRPC_PORT=$(free_port); P_GRPC_UPSTREAM_PORT=$(free_port)
 render() {
   local s k v; s=$(<"$1")
-  for k in HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT; do v="P_$k"; s=${s//@$k@/${!v}}; done
+  for k in HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT GRPC_PORT GRPC_UPSTREAM_PORT; do v="P_$k"; s=${s//@$k@/${!v}}; done
   s=${s//@DIR@/$WORK}
   printf '%s\n' "$s" >"$2"
 }
@@ -71,6 +74,50 @@ http_ok() {
   local line
   line=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
   [[ "$line" == *" 200"* ]]
+}
+
+# IDLE_CONNECTIONS keep-alive HTTP/1.1 connections, one request each, then held idle: what each one
+# costs in RSS (first batch, and a second batch after closing the first, which reuses what the
+# first grew) and in live heap (class histograms before and after; the top growers are printed).
+idle_connections() {
+  local jpid=$1 n=$IDLE_CONNECTIONS fifo="$WORK/idle.fifo" r0 r1 h0 h1 r2 r3 batch
+  "$JCMD" "$jpid" GC.class_histogram >"$WORK/idle-h0.txt" 2>/dev/null || true
+  h0=$(awk '/^Total/{print $3}' "$WORK/idle-h0.txt")
+  for batch in 1 2; do
+    r0=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)
+    rm -f "$fifo"; mkfifo "$fifo"
+    taskset -c 1 python3 -c '
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+held = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: idle\r\n\r\n")
+    d = b""
+    while b"\r\n\r\n" not in d:
+        d += s.recv(4096)
+    held.append(s)
+print(len(held), flush=True)
+sys.stdin.read()' "$P_HTTP_PORT" "$n" <"$fifo" >"$WORK/idle.out" &
+    local holder=$!
+    exec 7>"$fifo"
+    for _ in $(seq 1 600); do [[ -s "$WORK/idle.out" ]] && break; sleep 0.1; done
+    sleep 3
+    r1=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)
+    echo "idle_batch${batch}_open=$(cat "$WORK/idle.out") idle_batch${batch}_rss_per_conn_b=$(( (r1 - r0) * 1024 / n ))"
+    if ((batch == 1)); then
+      "$JCMD" "$jpid" GC.class_histogram >"$WORK/idle-h1.txt" 2>/dev/null || true
+      h1=$(awk '/^Total/{print $3}' "$WORK/idle-h1.txt")
+      echo "idle_heap_per_conn_b=$(( (h1 - h0) / n ))"
+      # the classes that grew most, bytes per connection
+      awk 'FNR==NR { if ($1 ~ /^[0-9]+:$/) b[$4]=$3; next }
+           $1 ~ /^[0-9]+:$/ { d=$3-b[$4]; if (d>0) printf "%d %s\n", d/n, $4 }' n="$n" "$WORK/idle-h0.txt" "$WORK/idle-h1.txt" |
+        sort -nr | head -12 | awk '{printf "idle_heap_top=%s B %s\n", $1, $2}'
+    fi
+    exec 7>&-
+    wait "$holder" 2>/dev/null || true
+    sleep 5 # the closed batch's memory settles (GC, TrimNativeHeapInterval) before the next
+  done
 }
 
 run_once() { # NMT(0|1): prints "key=value" lines
@@ -110,6 +157,9 @@ run_once() { # NMT(0|1): prints "key=value" lines
   echo "cr=$res"
   echo "rss_end_kb=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)"
   echo "threads=$(ls /proc/$jpid/task | wc -l)"
+  if ((IDLE_CONNECTIONS > 0 && nmt == 0)); then
+    idle_connections "$jpid"
+  fi
   if ((nmt)); then
     "$JCMD" "$jpid" VM.native_memory summary scale=KB >"$WORK/nmt.txt" 2>&1 || true
     awk '/^Total:/{match($0,/committed=[0-9]+/); print "nmt_total_kb=" substr($0,RSTART+10,RLENGTH-10)}

@@ -31,7 +31,9 @@ CONFIGS=${CONFIGS:-default istio}
 REMORA_CMD=${REMORA_CMD:-$ROOT/bin/remora}
 ISTIO_BOOTSTRAP=$ROOT/proxy-xds/src/test/resources/istio/bootstrap-default.json
 WORK=$(mktemp -d /tmp/remora-startup.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+upstream_pid=
+# the upstream server is stopped on any exit (a failed run too: it would hold this script's stdout)
+trap 'if [[ -n "$upstream_pid" ]]; then kill "$upstream_pid" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
 free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
@@ -45,9 +47,10 @@ for config in $CONFIGS; do
   admin=$(free_port)
   case $config in
     default)
-      http=$(free_port); h2=$(free_port); up=$(free_port)
+      http=$(free_port); h2=$(free_port); up=$(free_port); grpc=$(free_port); grpc_up=$(free_port)
       s=$(<"$LOAD/remora-http.yaml")
       s=${s//@HTTP_PORT@/$http}; s=${s//@H2_PORT@/$h2}; s=${s//@ADMIN_PORT@/$admin}; s=${s//@UPSTREAM_PORT@/$up}
+      s=${s//@GRPC_PORT@/$grpc}; s=${s//@GRPC_UPSTREAM_PORT@/$grpc_up}
       printf '%s\n' "$s" >"$WORK/default.yaml"
       file=$WORK/default.yaml probe=$http
       # an upstream that answers, so the probe through the listener gets a 200
@@ -157,5 +160,5 @@ print(f"RESULT ready_ms best={min(ready_ms):.0f} median={statistics.median(ready
       f" cpu_s best={min(cpus):.2f} median={statistics.median(cpus):.2f} runs={len(ready_ms)}")
 EOF
   out "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [[ -n "${upstream_pid:-}" ]]; then kill "$upstream_pid" 2>/dev/null || true; wait "$upstream_pid" 2>/dev/null || true; fi
+  if [[ -n "${upstream_pid:-}" ]]; then kill "$upstream_pid" 2>/dev/null || true; wait "$upstream_pid" 2>/dev/null || true; upstream_pid=; fi
 done

@@ -31,7 +31,11 @@ public final class ExtensionRegistry {
     /** Upstream network filters (a cluster's filters), by name and by config type, apart from the rest. */
     private final Map<String, UpstreamNetworkFilterExtension<?>> upstreamByName = new HashMap<>();
     private final Map<String, UpstreamNetworkFilterExtension<?>> upstreamByConfigType = new HashMap<>();
-    private final Map<String, Descriptor> descriptors = new HashMap<>();
+    /**
+     * Extensions' own config messages by full name, built on the first lookup: building them
+     * (Istio's file descriptors) costs start-up CPU that a config naming none of them need not pay.
+     */
+    private volatile Map<String, Descriptor> descriptors;
 
     ExtensionRegistry(List<Extension> extensions) {
         this.all = List.copyOf(extensions);
@@ -40,9 +44,6 @@ public final class ExtensionRegistry {
                     || e instanceof TerminalFilterExtension<?> || e instanceof UpstreamNetworkFilterExtension<?>)) {
                 throw new IllegalStateException("extension " + e.getClass().getName() + " is none of"
                         + " HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension, UpstreamNetworkFilterExtension");
-            }
-            for (Descriptor d : e.descriptors()) {
-                descriptors.put(d.getFullName(), d);
             }
             if (e instanceof UpstreamNetworkFilterExtension<?> u) {
                 for (String n : u.names()) {
@@ -157,7 +158,18 @@ public final class ExtensionRegistry {
 
     /** A config message an extension defines itself (not in the Envoy API jar), or null. */
     public Descriptor descriptor(String typeName) {
-        return descriptors.get(typeName);
+        Map<String, Descriptor> d = descriptors;
+        if (d == null) {
+            Map<String, Descriptor> built = new HashMap<>();
+            for (Extension e : all) {
+                for (Descriptor x : e.descriptors()) {
+                    built.put(x.getFullName(), x);
+                }
+            }
+            // Racing threads build equal maps: either may win.
+            descriptors = d = Map.copyOf(built);
+        }
+        return d.get(typeName);
     }
 
     public List<Extension> all() {

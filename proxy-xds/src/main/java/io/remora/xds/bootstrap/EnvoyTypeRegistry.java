@@ -50,10 +50,14 @@ public final class EnvoyTypeRegistry {
     }
 
     private static Descriptor resolve(String name) {
-        Descriptor own = io.remora.extensions.ExtensionRegistry.get().descriptor(name);
-        if (own != null) {
-            return own; // a config message an extension defines (Istio's, say)
-        }
+        Descriptor builtIn = builtIn(name);
+        // else a config message an extension defines (Istio's, say); asked second, so that a config
+        // naming only Envoy's types does not build the extensions' descriptors at all
+        return builtIn != null ? builtIn : io.remora.extensions.ExtensionRegistry.get().descriptor(name);
+    }
+
+    /** The type's generated class in the API jars, by the package mapping above, or null. */
+    private static Descriptor builtIn(String name) {
         for (String[] p : PACKAGE_PREFIXES) {
             if (name.startsWith(p[0])) {
                 String className = p[1] + name.substring(p[0].length());

@@ -29,7 +29,7 @@ public final class AlpnOverrideExtension implements HttpFilterExtension<AlpnOver
 
     @Override
     public List<String> configTypes() {
-        return List.of(IstioProtos.ALPN.getFullName());
+        return List.of(IstioProtos.ALPN_NAME);
     }
 
     @Override

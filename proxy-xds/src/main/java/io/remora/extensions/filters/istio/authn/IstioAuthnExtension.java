@@ -28,7 +28,7 @@ public final class IstioAuthnExtension implements NetworkFilterExtension<IstioAu
 
     @Override
     public List<String> configTypes() {
-        return List.of(IstioProtos.AUTHN.getFullName());
+        return List.of(IstioProtos.AUTHN_NAME);
     }
 
     @Override

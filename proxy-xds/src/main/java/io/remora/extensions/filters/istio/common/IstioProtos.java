@@ -29,6 +29,15 @@ import java.util.List;
  */
 public final class IstioProtos {
 
+    /*
+     * The messages' full names as compile-time constants: the extensions name their config types
+     * with these, which (unlike the descriptors) does not build the descriptors below at start-up.
+     */
+    public static final String METADATA_EXCHANGE_NAME = "envoy.tcp.metadataexchange.config.MetadataExchange";
+    public static final String ALPN_NAME = "istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig";
+    public static final String PEER_METADATA_NAME = "io.istio.http.peer_metadata.Config";
+    public static final String AUTHN_NAME = "io.istio.network.authn.Config";
+
     /** {@code stats.PluginConfig}. */
     public static final Descriptor PLUGIN_CONFIG;
     /** {@code envoy.tcp.metadataexchange.config.MetadataExchange}. */

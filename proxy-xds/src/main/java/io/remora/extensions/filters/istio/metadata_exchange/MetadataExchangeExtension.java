@@ -29,7 +29,7 @@ public final class MetadataExchangeExtension implements NetworkFilterExtension<M
 
     @Override
     public List<String> configTypes() {
-        return List.of(IstioProtos.METADATA_EXCHANGE.getFullName());
+        return List.of(IstioProtos.METADATA_EXCHANGE_NAME);
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class MetadataExchangeUpstreamExtension implements UpstreamNetworkF
 
     @Override
     public List<String> configTypes() {
-        return List.of(IstioProtos.METADATA_EXCHANGE.getFullName());
+        return List.of(IstioProtos.METADATA_EXCHANGE_NAME);
     }
 
     @Override

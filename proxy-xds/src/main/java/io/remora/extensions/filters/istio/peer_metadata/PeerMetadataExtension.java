@@ -33,7 +33,7 @@ public final class PeerMetadataExtension implements HttpFilterExtension<PeerMeta
 
     @Override
     public List<String> configTypes() {
-        return List.of(IstioProtos.PEER_METADATA.getFullName());
+        return List.of(IstioProtos.PEER_METADATA_NAME);
     }
 
     @Override
