@@ -102,7 +102,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
                 timeouts.phase(phaseOpen);
             }
             if (phaseOpen) {
-                armTimer();
+                armTimer(true);
             } else {
                 cancelTimer();
             }
@@ -110,7 +110,12 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
         ctx.fireChannelRead(msg);
     }
 
-    private void armTimer() {
+    /**
+     * Arms the block's timer: {@code fresh} when the block opens, with the whole timeout (the
+     * worker timer keeps one queue per distinct duration, so every block must arm the same one);
+     * on a rescale, for what is left of the new timeout since the block's HEADERS frame.
+     */
+    private void armTimer(boolean fresh) {
         if (timeouts == null || ctx == null) {
             return;
         }
@@ -124,8 +129,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
             }
             firesAsHeadersTimeout = headersFirst;
             timerArmed = true;
-            // Counted from the block's HEADERS frame, also when re-armed under a new scale.
-            long left = delay - (System.nanoTime() - blockStartNanos);
+            long left = fresh ? delay : delay - (System.nanoTime() - blockStartNanos);
             if (left > 0) {
                 io.remora.util.WorkerTimer.of(ctx.executor()).arm(timer, left);
             } else {
@@ -138,7 +142,7 @@ public final class Http2HeaderGuard extends ChannelInboundHandlerAdapter {
     /** reduce_timeouts changed strength: an unfinished block is judged by the new stream idle timeout. */
     public void rescale() {
         if (timerArmed && phaseOpen) {
-            armTimer();
+            armTimer(false);
         }
     }
 

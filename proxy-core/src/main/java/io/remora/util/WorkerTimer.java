@@ -22,8 +22,8 @@ import java.util.logging.Logger;
  * they fire late only by the event loop's own scheduling delay.
  *
  * <p>Only the event loop's thread may use its timer. Durations past {@link #MAX_QUEUES} distinct
- * ones (a client choosing {@code x-envoy-upstream-rq-timeout-ms} per request, say) fall back to
- * the event loop's scheduler.
+ * ones armed at once (a client choosing {@code x-envoy-upstream-rq-timeout-ms} per request, say)
+ * fall back to the event loop's scheduler; a queue with nothing armed gives its slot up.
  */
 public final class WorkerTimer {
 
@@ -81,6 +81,13 @@ public final class WorkerTimer {
             }
         }
         if (queueCount == MAX_QUEUES) {
+            // A drained queue's slot is taken over (its pending wake-up, if any, finds it empty),
+            // so durations that come and go (a config change, a rescale) do not use the slots up.
+            for (int i = 0; i < queueCount; i++) {
+                if (queues[i].head == null) {
+                    return queues[i] = new DurationQueue(duration);
+                }
+            }
             return null;
         }
         DurationQueue q = new DurationQueue(duration);

@@ -149,6 +149,33 @@ class WorkerTimerTest {
     }
 
     @Test
+    void aDrainedQueueGivesItsSlotToANewDuration() throws Exception {
+        onLoop(() -> {
+            WorkerTimer timer = WorkerTimer.of(loop);
+            List<WorkerTimer.Timeout> armed = new ArrayList<>();
+            for (int i = 0; i < WorkerTimer.MAX_QUEUES; i++) {
+                WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> { });
+                timer.armMillis(t, 10_000 + i);
+                armed.add(t);
+            }
+            WorkerTimer.Timeout extra = new WorkerTimer.Timeout(() -> { });
+            int before = loop.scheduled.get();
+            timer.armMillis(extra, 20_000);
+            assertEquals(before + 1, loop.scheduled.get(), "all slots busy: the scheduler's fallback");
+            extra.cancel();
+            armed.get(3).cancel();
+            before = loop.scheduled.get();
+            timer.armMillis(extra, 20_000);
+            timer.armMillis(new WorkerTimer.Timeout(() -> { }), 20_000);
+            assertEquals(before + 1, loop.scheduled.get(), "one queue (one wake-up) for the new duration");
+            assertEquals(WorkerTimer.MAX_QUEUES, timer.queueCount());
+            armed.forEach(WorkerTimer.Timeout::cancel);
+            extra.cancel();
+            return null;
+        });
+    }
+
+    @Test
     void aTaskMayArmAnotherTimeoutOfItsOwnDuration() throws Exception {
         CountDownLatch second = new CountDownLatch(1);
         WorkerTimer.Timeout b = new WorkerTimer.Timeout(second::countDown);
