@@ -14,7 +14,10 @@
 #   DURATION=15        seconds of wrk and h2load
 #   CR_RATE=1000       constant-rate requests/s;  CR_DURATION=30 its seconds;  CR_CONNECTIONS=10
 #   TCP_BYTES=1073741824   bytes of the TCP transfer
-#   WARMUP=5           seconds of unmeasured wrk (and h2load) load per target before its measured runs
+#   WARMUP=15          seconds of unmeasured wrk (and h2load, gRPC) load per target before its measured
+#                      runs. Remora's JIT compiles its hot paths in the first seconds of load, on the
+#                      proxy's only CPU: with 5 s the measured window still held C2 (the same build's
+#                      H2 row moved between 0.43x and 0.62x HAProxy); every target gets the same warm-up
 #   TARGETS="direct remora haproxy nginx"
 #   JAVA_HOME          JDK for Remora and the Java load tools (default: java on PATH, Java 17);
 #                      e.g. JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -36,7 +39,7 @@ CR_RATE=${CR_RATE:-1000}
 CR_DURATION=${CR_DURATION:-30}
 CR_CONNECTIONS=${CR_CONNECTIONS:-10}
 TCP_BYTES=${TCP_BYTES:-1073741824}
-WARMUP=${WARMUP:-5}
+WARMUP=${WARMUP:-15}
 TARGETS=${TARGETS:-"direct remora haproxy nginx"}
 REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
 BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
