@@ -19,6 +19,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-5}
 RESULTS_DIR=${RESULTS_DIR:-}
+# The run works in a temporary directory: a relative RESULTS_DIR means relative to where it was started.
+[[ -z "$RESULTS_DIR" || "$RESULTS_DIR" == /* ]] || RESULTS_DIR=$PWD/$RESULTS_DIR
 CONNECTIONS=${CONNECTIONS:-50}
 REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
 BENCH_JAR=$ROOT/proxy-bench/target/benchmarks.jar
