@@ -84,9 +84,8 @@ final class IstioMtlsBootstrap {
                 certs.resolve(prefix + "-ca.pem"));
     }
 
-    /** The outbound HCM's filters: metadata exchange (null-VM Wasm form), istio.alpn, stats, router. */
-    private static final String OUTBOUND_HTTP_FILTERS = """
-                      http_filters:
+    /** Istio's HTTP metadata exchange in its null-VM Wasm form, an http_filters entry of both sides' HCMs. */
+    private static final String WASM_METADATA_EXCHANGE = """
                       - name: istio.metadata_exchange
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
@@ -96,6 +95,12 @@ final class IstioMtlsBootstrap {
                               code: { local: { inline_string: envoy.wasm.metadata_exchange } }
                             configuration:
                               "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
+            """;
+
+    /** The outbound HCM's filters: metadata exchange, istio.alpn, stats, router. */
+    private static final String OUTBOUND_HTTP_FILTERS = """
+                      http_filters:
+            """ + WASM_METADATA_EXCHANGE + """
                       - name: istio.alpn
                         typed_config:
                           "@type": type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig
@@ -261,21 +266,12 @@ final class IstioMtlsBootstrap {
                                 match: { prefix: / }
                                 route: { cluster: "%4$s", timeout: 0s }
                           http_filters:
-                          - name: istio.metadata_exchange
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
-                              config:
-                                vm_config:
-                                  runtime: envoy.wasm.runtime.null
-                                  code: { local: { inline_string: envoy.wasm.metadata_exchange } }
-                                configuration:
-                                  "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange
-                          - name: istio.stats
+                %6$s          - name: istio.stats
                             typed_config: { "@type": type.googleapis.com/stats.PluginConfig, disable_host_header_fallback: true }
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                 %5$s""".formatted(port, match, AUTHN_AND_EXCHANGE, cluster,
-                mtls ? downstreamTls("h2, http/1.1") : "");
+                mtls ? downstreamTls("h2, http/1.1") : "", WASM_METADATA_EXCHANGE);
     }
 
     /** The peer pod's sidecar: virtualInbound, 9080 PERMISSIVE, 9092 and 9090 STRICT. */
