@@ -192,7 +192,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         }
         s.requestComplete = true;
         if (!s.stream.ended()) {
-            if (trailers == null) {
+            // As Envoy's codec: trailers are read only with http_protocol_options.enable_trailers.
+            if (trailers == null || !cx.hcm.config.http1EnableTrailers()) {
                 s.stream.decodeData(Unpooled.EMPTY_BUFFER, true);
             } else {
                 s.stream.decodeTrailers(HeaderConversion.toHttp2Headers(trailers));

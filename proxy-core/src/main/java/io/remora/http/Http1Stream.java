@@ -233,7 +233,11 @@ final class Http1Stream implements StreamEncoder {
         }
         if (chunked && !bodyless) {
             // Trailers exist only in chunked framing; after a content-length body they are dropped.
-            conn.ctx.writeAndFlush(Http1Wire.lastChunk(conn.ctx.alloc(), trailers), conn.ctx.voidPromise());
+            // As Envoy's codec, they are written only with http_protocol_options.enable_trailers;
+            // otherwise the body just ends.
+            ByteBuf last = conn.cx.hcm.config.http1EnableTrailers()
+                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers) : Http1Wire.lastChunk();
+            conn.ctx.writeAndFlush(last, conn.ctx.voidPromise());
         }
     }
 

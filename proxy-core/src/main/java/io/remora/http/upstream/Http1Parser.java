@@ -154,16 +154,6 @@ public final class Http1Parser {
         return in == null ? 0 : in.readableBytes();
     }
 
-    /** Whether a message is partly parsed (a head or body begun, not ended). */
-    public boolean midMessage() {
-        return state != HEAD && state != STOPPED || (state == HEAD && in != null && scanned > 0);
-    }
-
-    /** Whether the body runs to the connection's end (a response without length or chunks). */
-    public boolean untilClose() {
-        return state == UNTIL_CLOSE;
-    }
-
     /**
      * The peer ended its side. A body framed by the connection's end ends now; the caller judges
      * any other partial message.
@@ -202,8 +192,9 @@ public final class Http1Parser {
         if (!in.isReadable()) {
             in.release();
             in = null;
-        } else if (in.readerIndex() > 0 && in.refCnt() == 1 && state != HEAD && state != TRAILERS) {
-            // Heads and trailers keep offsets from the reader index: they need no compaction to stay valid.
+        } else if (in.readerIndex() > 0 && in.refCnt() == 1) {
+            // Offsets are kept from the reader index, so moving the bytes keeps them valid; never
+            // while body slices of this buffer are out (they share its memory).
             in.discardSomeReadBytes();
         }
     }

@@ -179,7 +179,10 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         requestDone = true;
         if (chunkedRequest) {
             // Trailers exist only in chunked framing; after a content-length body they are dropped.
-            channel.writeAndFlush(Http1Wire.lastChunk(channel.alloc(), trailers), channel.voidPromise());
+            // As Envoy's codec, they are written only with the cluster's enable_trailers.
+            ByteBuf last = pool.ctx.cluster.config().http1EnableTrailers()
+                    ? Http1Wire.lastChunk(channel.alloc(), trailers) : Http1Wire.lastChunk();
+            channel.writeAndFlush(last, channel.voidPromise());
         }
         maybeRelease();
     }
@@ -312,7 +315,8 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             return;
         }
         responseDone = true;
-        if (trailers != null) {
+        // As Envoy's codec: trailers are read only with the cluster's enable_trailers.
+        if (trailers != null && pool.ctx.cluster.config().http1EnableTrailers()) {
             cb.onResponseTrailers(HeaderConversion.toHttp2Headers(trailers));
         } else {
             cb.onResponseData(Unpooled.EMPTY_BUFFER, true);

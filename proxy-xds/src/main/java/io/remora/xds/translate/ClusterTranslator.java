@@ -90,6 +90,8 @@ public final class ClusterTranslator {
         if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasMaxConnectionDuration()) {
             maxDuration = positive(Protos.duration(c.getCommonHttpProtocolOptions().getMaxConnectionDuration()));
         }
+        // http_protocol_options.enable_trailers: the deprecated cluster field, or the typed options'.
+        boolean trailers = c.getHttpProtocolOptions().getEnableTrailers();
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
@@ -109,10 +111,12 @@ public final class ClusterTranslator {
                                 .error("HTTP/3 upstreams are not supported");
                     } else {
                         protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+                        trailers = x.getHttpProtocolOptions().getEnableTrailers();
                     }
                 }
                 case USE_DOWNSTREAM_PROTOCOL_CONFIG -> {
                     protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
+                    trailers = o.getUseDownstreamProtocolConfig().getHttpProtocolOptions().getEnableTrailers();
                     if (o.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()) {
                         h2 = http2(o.getUseDownstreamProtocolConfig().getHttp2ProtocolOptions());
                     }
@@ -120,6 +124,7 @@ public final class ClusterTranslator {
                 case AUTO_CONFIG -> {
                     // ALPN with each host picks h2 or http/1.1 (plaintext: HTTP/1.1).
                     protocol = ClusterConfig.UpstreamProtocol.AUTO;
+                    trailers = o.getAutoConfig().getHttpProtocolOptions().getEnableTrailers();
                     if (o.getAutoConfig().hasHttp2ProtocolOptions()) {
                         h2 = http2(o.getAutoConfig().getHttp2ProtocolOptions());
                     }
@@ -211,6 +216,7 @@ public final class ClusterTranslator {
                 .connectTimeout(connectTimeout).loadAssignment(assignment).edsServiceName(edsName).protocol(protocol)
                 .http2Options(h2).dnsRefreshRate(dnsRefresh).dnsLookupFamily(family).circuitBreakers(breakers)
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
+                .http1EnableTrailers(trailers)
                 .outlierDetection(outlier).transportSocket(tls).perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),

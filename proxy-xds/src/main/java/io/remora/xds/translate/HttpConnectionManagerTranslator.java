@@ -99,7 +99,8 @@ public final class HttpConnectionManagerTranslator {
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
                 .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
                 .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades)
-                .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests).build();
+                .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests)
+                .http1EnableTrailers(h.getHttpProtocolOptions().getEnableTrailers()).build();
     }
 
     /**
