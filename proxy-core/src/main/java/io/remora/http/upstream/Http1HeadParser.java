@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * The grammar of a complete HTTP/1.1 head held in one array (RFC 9112 3, 4, 5): start line and
@@ -89,8 +90,50 @@ final class Http1HeadParser {
         return null;
     }
 
-    /** Field lines from {@code from} to {@code to} (the empty line included) into {@code out}. */
+    /**
+     * The worker's scratch copy of a head being parsed: only what the message keeps (values, the
+     * request-target, names not known) is copied out of it, into one array of just that size.
+     */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[1024];
+        }
+    };
+    /** Per field line of the head in scratch: name start and length, value start and length. */
+    private static final FastThreadLocal<int[]> LINES = new FastThreadLocal<>() {
+        @Override
+        protected int[] initialValue() {
+            return new int[4 * 32];
+        }
+    };
+    private static final FastThreadLocal<AsciiString[]> NAMES = new FastThreadLocal<>() {
+        @Override
+        protected AsciiString[] initialValue() {
+            return new AsciiString[32];
+        }
+    };
+
+    /** This thread's scratch array, at least {@code length} long. */
+    static byte[] scratch(int length) {
+        byte[] b = SCRATCH.get();
+        if (b.length < length) {
+            b = new byte[Math.max(length, b.length * 2)];
+            SCRATCH.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * Field lines from {@code from} to {@code to} (the empty line included) of {@code b} (the
+     * scratch) into {@code out}; for a head ({@code isHead}), its request-target (and a method not
+     * known) move out of the scratch too.
+     */
     static String fields(Http1Head head, Http1DecodedHeaders out, byte[] b, int from, int to, boolean isHead) {
+        int[] lines = LINES.get();
+        AsciiString[] names = NAMES.get();
+        int count = 0;
+        int keep = 0;
         int i = from;
         while (i < to) {
             int lf = i;
@@ -99,7 +142,7 @@ final class Http1HeadParser {
             }
             int end = lineEnd(b, lf + 1);
             if (end == i) {
-                return null; // the empty line
+                break; // the empty line
             }
             byte first = b[i];
             if (first == ' ' || first == '\t') {
@@ -129,17 +172,53 @@ final class Http1HeadParser {
                     return CODEC_ERROR;
                 }
             }
-            AsciiString name = LowerCaseNames.known(b, i, colon - i);
-            if (name == null) {
-                for (int k = i; k < colon; k++) {
-                    byte c = b[k];
-                    if (c >= 'A' && c <= 'Z') {
-                        b[k] = (byte) (c + 32);
-                    }
-                }
-                name = new AsciiString(b, i, colon - i, false);
+            if (4 * count + 4 > lines.length) {
+                lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+                names = java.util.Arrays.copyOf(names, names.length * 2);
+                LINES.set(lines);
+                NAMES.set(names);
             }
-            AsciiString value = new AsciiString(b, vs, ve - vs, false);
+            AsciiString known = LowerCaseNames.known(b, i, colon - i);
+            names[count] = known;
+            lines[4 * count] = i;
+            lines[4 * count + 1] = colon - i;
+            lines[4 * count + 2] = vs;
+            lines[4 * count + 3] = ve - vs;
+            keep += (known == null ? colon - i : 0) + ve - vs;
+            count++;
+            i = lf + 1;
+        }
+        boolean moveTarget = isHead && head.target != null && head.target.array() == b;
+        boolean moveMethod = isHead && head.method != null && head.method.array() == b;
+        boolean moveStatus = isHead && head.statusText != null && head.statusText.array() == b;
+        keep += (moveTarget ? head.target.length() : 0) + (moveMethod ? head.method.length() : 0)
+                + (moveStatus ? 3 : 0);
+        byte[] kept = keep == 0 ? null : new byte[keep];
+        int at = 0;
+        if (moveTarget) {
+            head.target = copy(b, head.target.arrayOffset(), head.target.length(), kept, at, false);
+            at += head.target.length();
+        }
+        if (moveMethod) {
+            head.method = copy(b, head.method.arrayOffset(), head.method.length(), kept, at, false);
+            at += head.method.length();
+        }
+        if (moveStatus) {
+            head.statusText = copy(b, head.statusText.arrayOffset(), 3, kept, at, false);
+            at += 3;
+        }
+        for (int n = 0; n < count; n++) {
+            AsciiString name = names[n];
+            names[n] = null;
+            if (name == null) {
+                int len = lines[4 * n + 1];
+                name = copy(b, lines[4 * n], len, kept, at, true);
+                at += len;
+            }
+            int len = lines[4 * n + 3];
+            System.arraycopy(b, lines[4 * n + 2], kept, at, len);
+            AsciiString value = len == 0 ? AsciiString.EMPTY_STRING : new AsciiString(kept, at, len, false);
+            at += len;
             if (isHead) {
                 String error = note(head, name, value);
                 if (error != null) {
@@ -147,9 +226,16 @@ final class Http1HeadParser {
                 }
             }
             out.addDecoded(name, value);
-            i = lf + 1;
         }
         return null;
+    }
+
+    /** {@code b[o, o + n)} copied into {@code into} at {@code at} (lower-cased with {@code lower}), as a view of it. */
+    private static AsciiString copy(byte[] b, int o, int n, byte[] into, int at, boolean lower) {
+        for (int k = 0; k < n; k++) {
+            into[at + k] = lower ? lower(b[o + k]) : b[o + k];
+        }
+        return new AsciiString(into, at, n, false);
     }
 
     /** What the framing and connection-management headers say, noted as they pass. */

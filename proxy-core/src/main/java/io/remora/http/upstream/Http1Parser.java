@@ -271,8 +271,9 @@ public final class Http1Parser {
         scanned = 0;
         lineStart = 0;
         startLineEnd = -1;
-        byte[] bytes = new byte[length];
-        in.readBytes(bytes);
+        // Parsed from the worker's scratch copy; what the message keeps is copied out of it.
+        byte[] bytes = Http1HeadParser.scratch(length);
+        in.readBytes(bytes, 0, length);
         head.reset();
         String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
                 : Http1HeadParser.statusLine(head, bytes, lineEnd);
@@ -424,8 +425,8 @@ public final class Http1Parser {
         lineStart = 0;
         Http1DecodedHeaders trailers = null;
         if (end > 2) { // more than the empty line
-            byte[] bytes = new byte[end];
-            in.readBytes(bytes);
+            byte[] bytes = Http1HeadParser.scratch(end);
+            in.readBytes(bytes, 0, end);
             trailers = Http1DecodedHeaders.create();
             String error = Http1HeadParser.fields(head, trailers, bytes, 0, end, false);
             if (error != null) {
