@@ -207,6 +207,16 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         }
     }
 
+    /** A DATA frame (not END_STREAM) written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
+    boolean writeDataNow(Http2Stream stream, ByteBuf data) {
+        try {
+            return io.remora.http.Http2DataWriter.tryWrite(this, ctx, stream, data);
+        } catch (Http2Exception e) {
+            onError(ctx, true, e);
+            return true; // the window was charged or the connection is going: the frame is not sent twice
+        }
+    }
+
     /** Returns response bytes to the flow-control windows (WINDOW_UPDATE when due). */
     void consume(Http2Stream stream, int bytes) {
         if (bytes <= 0 || ctx == null) {
