@@ -63,7 +63,9 @@ public final class Http2DataWriter {
         if (n <= COPY_LIMIT) {
             ByteBuf frame = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH + n);
             writeHeader(frame, n, stream.id());
-            frame.writeBytes(data, data.readerIndex(), n);
+            // getBytes into the frame: a memory copy; frame.writeBytes(data) would make two NIO views.
+            data.getBytes(data.readerIndex(), frame, frame.writerIndex(), n);
+            frame.writerIndex(frame.writerIndex() + n);
             data.release();
             ctx.write(frame, ctx.voidPromise());
         } else {
