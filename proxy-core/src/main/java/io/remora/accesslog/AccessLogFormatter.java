@@ -1,8 +1,7 @@
 package io.remora.accesslog;
 
 import static io.remora.util.JsonStrings.quote;
-import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
+import io.remora.accesslog.AccessLogOperators.Op;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -10,10 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
- * Envoy's access log format strings and JSON formats, compiled once into a list of operators.
+ * Envoy's access log format strings and JSON formats, parsed once into a list of operators
+ * ({@link AccessLogOperators}) and formatted per log line.
  * Missing values print as {@code -} in text; in JSON a value that is a single operator keeps its
  * type (numbers stay numbers) and is {@code null} when missing, as Envoy's json_format does.
  */
@@ -24,22 +23,6 @@ public final class AccessLogFormatter {
             + "%RESPONSE_CODE% %RESPONSE_FLAGS% %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "
             + "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" "
             + "\"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\"\n";
-
-    /**
-     * Envoy operators Remora parses but has no data for (metadata, filter state, ...):
-     * they print "-" instead of failing the whole config, so Istio's generated formats load.
-     */
-    private static final Set<String> WITHOUT_DATA = Set.of("UPSTREAM_FILTER_STATE", "CEL",
-            "DOWNSTREAM_PEER_FINGERPRINT_1");
-
-    /** One piece of a format: a literal or a command operator. */
-    abstract static class Op {
-        /** Appends the value, or "-" when missing. */
-        abstract void append(StringBuilder sb, StreamInfo i);
-
-        /** The JSON value: String, Long or null when missing. */
-        abstract Object json(StreamInfo i);
-    }
 
     private final Op[] text;
     private final String[] jsonKeys;
@@ -157,305 +140,20 @@ public final class AccessLogFormatter {
                 throw new IllegalArgumentException("access log format: unterminated %" + name + " in '" + format + "'");
             }
             if (lit.length() > 0) {
-                ops.add(literal(lit.toString()));
+                ops.add(AccessLogOperators.literal(lit.toString()));
                 lit.setLength(0);
             }
-            ops.add(operator(name, arg, maxLen));
+            ops.add(AccessLogOperators.operator(name, arg, maxLen));
             i = p + 1;
         }
         if (lit.length() > 0) {
-            ops.add(literal(lit.toString()));
+            ops.add(AccessLogOperators.literal(lit.toString()));
         }
         return ops.toArray(new Op[0]);
     }
 
     private static boolean isNameChar(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    }
-
-    private static Op literal(String s) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                sb.append(s);
-            }
-
-            @Override
-            Object json(StreamInfo i) {
-                return s;
-            }
-        };
-    }
-
-    private interface StrFn {
-        String get(StreamInfo i);
-    }
-
-    private interface LongFn {
-        /** Negative when missing. */
-        long get(StreamInfo i);
-    }
-
-    private static Op str(StrFn fn, int maxLen) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                String v = fn.get(i);
-                if (v == null || v.isEmpty()) {
-                    sb.append('-');
-                } else if (maxLen >= 0 && v.length() > maxLen) {
-                    sb.append(v, 0, maxLen);
-                } else {
-                    sb.append(v);
-                }
-            }
-
-            @Override
-            Object json(StreamInfo i) {
-                String v = fn.get(i);
-                if (v == null || v.isEmpty()) {
-                    return null;
-                }
-                return maxLen >= 0 && v.length() > maxLen ? v.substring(0, maxLen) : v;
-            }
-        };
-    }
-
-    private static Op num(LongFn fn) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                long v = fn.get(i);
-                if (v < 0) {
-                    sb.append('-');
-                } else {
-                    sb.append(v);
-                }
-            }
-
-            @Override
-            Object json(StreamInfo i) {
-                long v = fn.get(i);
-                return v < 0 ? null : (Object) v;
-            }
-        };
-    }
-
-    private static Op operator(String name, String arg, int maxLen) {
-        switch (name) {
-            case "START_TIME":
-                return startTime(new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg));
-            case "REQ":
-                return header(requireArg(name, arg), maxLen, Source.REQUEST);
-            case "RESP":
-                return header(requireArg(name, arg), maxLen, Source.RESPONSE);
-            case "TRAILER":
-                return header(requireArg(name, arg), maxLen, Source.TRAILER);
-            case "PROTOCOL":
-                return str(i -> i.protocol, maxLen);
-            // Envoy prints 0 when no response was sent (TCP, or a reset before headers).
-            case "RESPONSE_CODE":
-                return num(i -> i.responseCode);
-            case "RESPONSE_CODE_DETAILS":
-                return str(i -> i.responseCodeDetails, maxLen);
-            case "CONNECTION_TERMINATION_DETAILS":
-                return str(i -> i.connectionTerminationDetails, maxLen);
-            case "RESPONSE_FLAGS":
-                return str(StreamInfo::responseFlagsString, maxLen);
-            case "BYTES_RECEIVED":
-                return num(i -> i.bytesReceived);
-            case "BYTES_SENT":
-                return num(i -> i.bytesSent);
-            case "DURATION":
-                return num(i -> i.durationNanos < 0 ? -1 : i.durationNanos / 1_000_000);
-            case "RESPONSE_DURATION":
-                return num(i -> i.upstreamServiceTimeNanos < 0 ? -1 : i.upstreamServiceTimeNanos / 1_000_000);
-            case "UPSTREAM_REQUEST_ATTEMPT_COUNT":
-                return num(i -> i.attemptCount);
-            case "UPSTREAM_HOST":
-            case "UPSTREAM_REMOTE_ADDRESS":
-                return str(i -> address(i.upstreamHost, true), maxLen);
-            case "UPSTREAM_CLUSTER":
-            case "UPSTREAM_CLUSTER_RAW":
-                return str(i -> i.upstreamCluster, maxLen);
-            case "UPSTREAM_LOCAL_ADDRESS":
-                return str(i -> address(i.upstreamLocalAddress, true), maxLen);
-            case "UPSTREAM_TRANSPORT_FAILURE_REASON":
-                return str(i -> i.upstreamTransportFailureReason, maxLen);
-            case "DOWNSTREAM_REMOTE_ADDRESS":
-                return str(i -> address(i.downstreamRemoteAddress, true), maxLen);
-            case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
-                return str(i -> address(i.downstreamRemoteAddress, false), maxLen);
-            case "GRPC_STATUS": {
-                GrpcStatusField.Format f = GrpcStatusField.format(arg);
-                return f == GrpcStatusField.Format.NUMBER ? num(GrpcStatusField::code)
-                        : str(i -> GrpcStatusField.text(i, f), maxLen);
-            }
-            case "GRPC_STATUS_NUMBER":
-                return num(GrpcStatusField::code);
-            // The stream id provider of an HTTP stream is its x-request-id, as in Envoy.
-            case "STREAM_ID":
-                return str(i -> i.requestId != null ? i.requestId
-                        : i.requestHeaders == null ? null : str(i.requestHeaders.get("x-request-id")), maxLen);
-            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS":
-                return str(i -> address(direct(i), true), maxLen);
-            case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT":
-                return str(i -> address(direct(i), false), maxLen);
-            case "DOWNSTREAM_DIRECT_REMOTE_PORT":
-                return num(i -> port(direct(i)));
-            case "UPSTREAM_LOCAL_ADDRESS_WITHOUT_PORT":
-                return str(i -> address(i.upstreamLocalAddress, false), maxLen);
-            case "UPSTREAM_LOCAL_PORT":
-                return num(i -> port(i.upstreamLocalAddress));
-            case "DOWNSTREAM_REMOTE_PORT":
-                return num(i -> port(i.downstreamRemoteAddress));
-            case "DOWNSTREAM_LOCAL_ADDRESS":
-                return str(i -> address(i.downstreamLocalAddress, true), maxLen);
-            case "DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT":
-                return str(i -> address(i.downstreamLocalAddress, false), maxLen);
-            case "DOWNSTREAM_LOCAL_PORT":
-                return num(i -> port(i.downstreamLocalAddress));
-            case "ROUTE_NAME":
-                return str(i -> i.routeName, maxLen);
-            // From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector).
-            case "REQUESTED_SERVER_NAME":
-                return str(i -> i.requestedServerName != null ? i.requestedServerName
-                        : i.downstreamTls == null ? null : i.downstreamTls.serverName(), maxLen);
-            case "HOSTNAME": {
-                String host = hostname();
-                return str(i -> host, maxLen);
-            }
-            case "DYNAMIC_METADATA":
-                return str(MetadataOperators.of(MetadataOperators.Source.DYNAMIC, requireArg(name, arg))::apply, maxLen);
-            case "UPSTREAM_METADATA":
-                return str(MetadataOperators.of(MetadataOperators.Source.UPSTREAM_HOST, requireArg(name, arg))::apply, maxLen);
-            case "CLUSTER_METADATA":
-                return str(MetadataOperators.of(MetadataOperators.Source.CLUSTER, requireArg(name, arg))::apply, maxLen);
-            case "METADATA":
-                return str(MetadataOperators.metadata(requireArg(name, arg))::apply, maxLen);
-            // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print.
-            case "CONNECTION_ID":
-                return num(i -> i.connectionId);
-            case "UPSTREAM_CONNECTION_ID":
-                return num(i -> i.upstreamConnectionId);
-            case "TRACE_ID":
-                return str(i -> i.traceId, maxLen);
-            case "FILTER_CHAIN_NAME":
-                return str(i -> i.filterChainName, maxLen);
-            case "VIRTUAL_CLUSTER_NAME":
-                return str(i -> i.virtualClusterName, maxLen);
-            // A new random UUID each time the operator is evaluated, as Envoy's.
-            case "UNIQUE_ID":
-                return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
-            case "FILTER_STATE":
-                return filterState(requireArg(name, arg), maxLen);
-            case "ENVIRONMENT": {
-                String v = System.getenv(requireArg(name, arg));
-                return str(i -> v, maxLen);
-            }
-            default:
-                StrFn tls = tlsOperator(name);
-                if (tls != null) {
-                    return str(tls, maxLen);
-                }
-                if (WITHOUT_DATA.contains(name)) {
-                    return str(i -> null, maxLen);
-                }
-                throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
-        }
-    }
-
-    /** %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString). */
-    private static Op filterState(String arg, int maxLen) {
-        String[] parts = arg.split(":");
-        String key = parts[0];
-        return str(i -> {
-            Object v = i.filterState == null ? null : i.filterState.get(key);
-            return v == null ? null : v.toString();
-        }, maxLen);
-    }
-
-    private static StrFn tlsOperator(String name) {
-        java.util.function.Function<StreamInfo, String> f = TlsOperators.of(name);
-        return f == null ? null : f::apply;
-    }
-
-    private static Op startTime(StartTimeFormat f) {
-        return new Op() {
-            @Override
-            void append(StringBuilder sb, StreamInfo i) {
-                f.append(sb, i.startMillis); // straight into the line: no intermediate String
-            }
-
-            @Override
-            Object json(StreamInfo i) {
-                StringBuilder sb = new StringBuilder(32);
-                f.append(sb, i.startMillis);
-                return sb.toString();
-            }
-        };
-    }
-
-    private static String requireArg(String name, String arg) {
-        if (arg == null || arg.isEmpty()) {
-            throw new IllegalArgumentException("access log format: %" + name + "% needs an argument, e.g. %"
-                    + name + "(:AUTHORITY)%");
-        }
-        return arg;
-    }
-
-    private enum Source { REQUEST, RESPONSE, TRAILER }
-
-    /** %REQ(X?Y)%: X, or Y when X is absent; names are case-insensitive. */
-    private static Op header(String arg, int maxLen, Source source) {
-        int q = arg.indexOf('?');
-        AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
-        AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
-        return str(i -> {
-            String v = header(i, source, main);
-            if (v == null && alt != null) {
-                v = header(i, source, alt);
-            }
-            return v;
-        }, maxLen);
-    }
-
-    private static String header(StreamInfo i, Source source, AsciiString name) {
-        Http2Headers h = switch (source) {
-            case REQUEST -> i.requestHeaders;
-            case RESPONSE -> i.responseHeaders;
-            case TRAILER -> i.responseTrailers;
-        };
-        if (h != null) {
-            CharSequence v = h.get(name);
-            return v == null ? null : v.toString();
-        }
-        // No header map (the connection manager filled the dedicated fields only).
-        if (source == Source.REQUEST) {
-            return switch (name.toString()) {
-                case ":method" -> i.method;
-                case ":path" -> i.path;
-                case ":authority", "host" -> i.authority;
-                case "user-agent" -> i.userAgent;
-                case "x-forwarded-for" -> i.forwardedFor;
-                case "x-request-id" -> i.requestId;
-                case "x-envoy-original-path" -> i.originalPath;
-                default -> null;
-            };
-        }
-        if (source == Source.RESPONSE) {
-            if (name.contentEquals("x-envoy-upstream-service-time") && i.upstreamServiceTimeNanos >= 0) {
-                return Long.toString(i.upstreamServiceTimeNanos / 1_000_000);
-            }
-            if (name.contentEquals(":status") && i.responseCode > 0) {
-                return Integer.toString(i.responseCode);
-            }
-        }
-        return null;
-    }
-
-    private static String lower(String s) {
-        return s.trim().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Envoy's address form: 10.0.0.1:80, [::1]:80; without port: 10.0.0.1, ::1. */
@@ -478,26 +176,4 @@ public final class AccessLogFormatter {
         }
         return a.toString();
     }
-
-    /** The socket peer; TCP streams and tests that set only the remote address have no separate one. */
-    private static SocketAddress direct(StreamInfo i) {
-        return i.downstreamDirectRemoteAddress != null ? i.downstreamDirectRemoteAddress : i.downstreamRemoteAddress;
-    }
-
-    private static String str(CharSequence s) {
-        return s == null ? null : s.toString();
-    }
-
-    private static long port(SocketAddress a) {
-        return a instanceof InetSocketAddress in ? in.getPort() : -1;
-    }
-
-    private static String hostname() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
-            return null;
-        }
-    }
-
 }

@@ -4,34 +4,26 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.AccessLogConfig;
-import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ListenerConfig;
 import io.remora.config.ServerConfig;
-import io.remora.listener.ConnectionAcceptor;
 import io.remora.listener.FilterChainRuntime;
-import io.remora.listener.ListenerRegistry;
 import io.remora.listener.ListenerRuntime;
 import io.remora.network.ConnectionFilterFactory;
-import io.remora.route.RouteTable;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.stats.StatsRegistry;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterImpl;
 import io.remora.upstream.ClusterManagerImpl;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -39,29 +31,21 @@ import java.util.function.Function;
  * {@link ServerConfig} snapshots; {@link #update} diffs them against what runs.
  *
  * <p>All mutations run on the caller's (control) thread and are serialized by this object's
- * monitor; workers only read the published {@link Snapshot} and each listener's runtime.
+ * monitor; workers only read the published {@link ServerSnapshot} and each listener's runtime.
  */
 public final class Server implements AutoCloseable {
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
     /** How long start waits for DNS clusters' first answer (Envoy's cluster warming). */
     private static final Duration DNS_WARMING = Duration.ofSeconds(5);
 
-    /** Everything accept-time code reads, published with one volatile write. */
-    private record Snapshot(ServerConfig config, Map<String, ActiveListener> listeners,
-                            Map<InetSocketAddress, ActiveListener> byAddress,
-                            Map<Integer, ActiveListener> wildcardByPort, Map<String, RouteTable> routeTables) {
-        static final Snapshot EMPTY = new Snapshot(null, Map.of(), Map.of(), Map.of(), Map.of());
-    }
-
     private final ServerOptions options;
     private final StatsRegistry stats;
     private final ClusterManagerImpl clusterManager;
     private final io.remora.tls.SecretManager secrets = new io.remora.tls.SecretManager();
     private final ServerContextImpl context;
-    private final AtomicLong activeConnections = new AtomicLong();
-    private final ListenerRegistry registry = new Registry();
+    private final ServerListenerRegistry registry = new ServerListenerRegistry(this);
     private final ListenerRuntimeFactory runtimes;
-    private volatile Snapshot snapshot = Snapshot.EMPTY;
+    private volatile ServerSnapshot snapshot = ServerSnapshot.EMPTY;
     private volatile boolean draining;
     private volatile Function<List<AccessLogConfig>, List<AccessLog>> accessLogFactory = c -> List.of();
     private io.remora.config.OverloadManagerConfig overloadConfig;
@@ -172,60 +156,15 @@ public final class Server implements AutoCloseable {
     }
 
     private void apply(ServerConfig config) {
-        Snapshot old = snapshot;
-        Map<String, ActiveListener> next = new LinkedHashMap<>();
-        Map<ActiveListener, ListenerRuntime> runtimeSwaps = new IdentityHashMap<>();
-        List<ActiveListener> toStop = new ArrayList<>();
-        List<FilterChainRuntime> toDrain = new ArrayList<>();
-        List<ActiveListener> newlyBound = new ArrayList<>();
-        try {
-            for (ListenerConfig lc : config.listeners()) {
-                ActiveListener cur = old.listeners().get(lc.name());
-                if (cur != null && cur.runtime.config().equals(lc)) {
-                    next.put(lc.name(), cur);
-                    continue;
-                }
-                ListenerRuntime previous = cur == null ? null : cur.runtime;
-                ListenerRuntime rt = runtimes.build(lc, previous);
-                if (previous != null) {
-                    toDrain.addAll(notReused(previous, rt));
-                }
-                if (cur != null && sameSocket(cur.runtime.config(), lc)) {
-                    runtimeSwaps.put(cur, rt);
-                    next.put(lc.name(), cur);
-                } else {
-                    ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
-                    if (lc.bindToPort()) {
-                        al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
-                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al.boundAddress())
-                                + " (" + lc.filterChains().size() + " filter chain(s))");
-                    }
-                    newlyBound.add(al);
-                    next.put(lc.name(), al);
-                    if (cur != null) {
-                        toStop.add(cur);
-                    }
-                }
-            }
-        } catch (RuntimeException e) {
-            for (ActiveListener al : newlyBound) {
-                al.stopAccepting();
-            }
-            throw e;
-        }
-        for (Map.Entry<String, ActiveListener> e : old.listeners().entrySet()) {
-            if (!next.containsKey(e.getKey())) {
-                toStop.add(e.getValue());
-                toDrain.addAll(e.getValue().runtime.chains());
-            }
-        }
-        runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
-        snapshot = index(config, next, compileRoutes(config, old.routeTables()));
-        for (ActiveListener al : toStop) {
+        ServerSnapshot old = snapshot;
+        ListenerUpdate u = ListenerUpdate.bind(old, config, runtimes, binder, registry);
+        u.runtimeSwaps.forEach((al, rt) -> al.runtime = rt);
+        snapshot = ServerSnapshot.of(config, u.next, old);
+        for (ActiveListener al : u.toStop) {
             al.stopAccepting();
         }
         Duration drainTime = config.drainTime() != null ? config.drainTime() : options.drainTime();
-        for (FilterChainRuntime fc : toDrain) {
+        for (FilterChainRuntime fc : u.toDrain) {
             drainThenClose(fc, drainTime);
         }
     }
@@ -242,26 +181,6 @@ public final class Server implements AutoCloseable {
         return String.valueOf(a);
     }
 
-    private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
-        return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
-                && a.transparent() == b.transparent() && a.freebind() == b.freebind();
-    }
-
-    private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {
-        List<FilterChainRuntime> kept = next.chains();
-        List<FilterChainRuntime> out = new ArrayList<>();
-        for (FilterChainRuntime fc : previous.chains()) {
-            boolean reused = false;
-            for (FilterChainRuntime k : kept) {
-                reused |= k == fc;
-            }
-            if (!reused && !out.contains(fc)) {
-                out.add(fc);
-            }
-        }
-        return out;
-    }
-
     private void drainThenClose(FilterChainRuntime fc, Duration drainTime) {
         try {
             fc.filter().startDrain();
@@ -273,51 +192,6 @@ public final class Server implements AutoCloseable {
         workers.next().schedule(() -> {
             fc.connections().close();
         }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);
-    }
-
-    /**
-     * RDS route tables, compiled here on the control thread (never on a worker's request path);
-     * a configuration equal to the running one keeps its compiled table.
-     */
-    private static Map<String, RouteTable> compileRoutes(ServerConfig config, Map<String, RouteTable> previous) {
-        if (config.routeConfigs() == null || config.routeConfigs().isEmpty()) {
-            return Map.of();
-        }
-        Map<String, RouteTable> out = new HashMap<>();
-        config.routeConfigs().forEach((name, rc) -> {
-            RouteTable prev = previous.get(name);
-            out.put(name, prev != null && prev.config().equals(rc) ? prev : RouteTable.compile(rc));
-        });
-        return Map.copyOf(out);
-    }
-
-    private static Snapshot index(ServerConfig config, Map<String, ActiveListener> listeners,
-                                  Map<String, RouteTable> routeTables) {
-        Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
-        Map<Integer, ActiveListener> wildcard = new HashMap<>();
-        for (ActiveListener al : listeners.values()) {
-            if (!(al.runtime.config().address() instanceof Address.Tcp tcp)) {
-                continue;
-            }
-            InetAddress ip;
-            try {
-                ip = InetAddress.getByName(tcp.host());
-            } catch (java.net.UnknownHostException e) {
-                continue;
-            }
-            int port = tcp.port();
-            if (port == 0 && al.boundAddress() instanceof InetSocketAddress b) {
-                port = b.getPort();
-            }
-            if (ip.isAnyLocalAddress()) {
-                wildcard.putIfAbsent(port, al);
-            } else {
-                byAddress.putIfAbsent(new InetSocketAddress(ip, port), al);
-            }
-        }
-        // Listeners keep config order (/listeners, boundAddresses).
-        return new Snapshot(config, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
-                Map.copyOf(byAddress), Map.copyOf(wildcard), routeTables);
     }
 
     public ServerConfig config() {
@@ -343,9 +217,14 @@ public final class Server implements AutoCloseable {
         return registry.forOriginalDestination(destination);
     }
 
+    /** What accept-time code reads (the last published snapshot). */
+    ServerSnapshot snapshot() {
+        return snapshot;
+    }
+
     /** Connections currently open across all listeners. */
     public long activeConnections() {
-        return activeConnections.get();
+        return registry.activeConnections();
     }
 
     /** The address a listener is bound to (after port 0 was resolved), or null. */
@@ -434,10 +313,10 @@ public final class Server implements AutoCloseable {
                 LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
             }
         }
-        LOG.info(() -> "draining " + activeConnections.get() + " connection(s) (" + stats.activeRequests()
+        LOG.info(() -> "draining " + registry.activeConnections() + " connection(s) (" + stats.activeRequests()
                 + " request(s) in flight) for up to " + drainTime.toSeconds() + "s");
         long deadline = start + drainTime.toNanos();
-        while (activeConnections.get() > 0 && System.nanoTime() - deadline < 0) {
+        while (registry.activeConnections() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -445,7 +324,7 @@ public final class Server implements AutoCloseable {
                 break;
             }
         }
-        long connectionsLeft = activeConnections.get();
+        long connectionsLeft = registry.activeConnections();
         long requestsLeft = stats.activeRequests();
         close();
         DrainReport r = new DrainReport(Duration.ofNanos(System.nanoTime() - start), connectionsLeft > 0,
@@ -487,45 +366,4 @@ public final class Server implements AutoCloseable {
         clusterManager.close();
     }
 
-    private final class Registry implements ListenerRegistry {
-        @Override
-        public ListenerRuntime forOriginalDestination(InetSocketAddress destination) {
-            Snapshot s = snapshot;
-            ActiveListener al = s.byAddress().get(destination);
-            if (al == null) {
-                al = s.wildcardByPort().get(destination.getPort());
-            }
-            return al == null ? null : al.runtime;
-        }
-
-        @Override
-        public void connectionOpened() {
-            activeConnections.incrementAndGet();
-        }
-
-        @Override
-        public void connectionClosed() {
-            activeConnections.decrementAndGet();
-        }
-
-        @Override
-        public io.remora.overload.ConnectionLimits.Refusal admit(String listenerName) {
-            io.remora.overload.OverloadManager o = overload;
-            if (o == null) {
-                return io.remora.overload.ConnectionLimits.Refusal.NONE;
-            }
-            if (o.stopAcceptingConnections.isSaturated()) {
-                return io.remora.overload.ConnectionLimits.Refusal.OVERLOAD;
-            }
-            return o.connections().tryAcquire(listenerName);
-        }
-
-        @Override
-        public void released(String listenerName) {
-            io.remora.overload.OverloadManager o = overload;
-            if (o != null) {
-                o.connections().release(listenerName);
-            }
-        }
-    }
 }

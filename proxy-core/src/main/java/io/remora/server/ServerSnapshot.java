@@ -1,0 +1,80 @@
+package io.remora.server;
+
+import io.remora.config.Address;
+import io.remora.config.ServerConfig;
+import io.remora.listener.ListenerRuntime;
+import io.remora.route.RouteTable;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything accept-time code reads, built on the control thread and published with one volatile
+ * write: the config, the listeners in config order, the lookups use_original_dst hands a
+ * connection over by (exact address, then wildcard by port), and the compiled RDS route tables.
+ */
+record ServerSnapshot(ServerConfig config, Map<String, ActiveListener> listeners,
+                      Map<InetSocketAddress, ActiveListener> byAddress,
+                      Map<Integer, ActiveListener> wildcardByPort, Map<String, RouteTable> routeTables) {
+
+    static final ServerSnapshot EMPTY = new ServerSnapshot(null, Map.of(), Map.of(), Map.of(), Map.of());
+
+    /** The listener use_original_dst hands a connection to for this destination, or null. */
+    ListenerRuntime forOriginalDestination(InetSocketAddress destination) {
+        ActiveListener al = byAddress.get(destination);
+        if (al == null) {
+            al = wildcardByPort.get(destination.getPort());
+        }
+        return al == null ? null : al.runtime;
+    }
+
+    /** Indexes {@code listeners}; route tables equal to those of {@code previous} keep their compiled form. */
+    static ServerSnapshot of(ServerConfig config, Map<String, ActiveListener> listeners, ServerSnapshot previous) {
+        Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
+        Map<Integer, ActiveListener> wildcard = new HashMap<>();
+        for (ActiveListener al : listeners.values()) {
+            if (!(al.runtime.config().address() instanceof Address.Tcp tcp)) {
+                continue;
+            }
+            InetAddress ip;
+            try {
+                ip = InetAddress.getByName(tcp.host());
+            } catch (UnknownHostException e) {
+                continue;
+            }
+            int port = tcp.port();
+            if (port == 0 && al.boundAddress() instanceof InetSocketAddress b) {
+                port = b.getPort();
+            }
+            if (ip.isAnyLocalAddress()) {
+                wildcard.putIfAbsent(port, al);
+            } else {
+                byAddress.putIfAbsent(new InetSocketAddress(ip, port), al);
+            }
+        }
+        // Listeners keep config order (/listeners, boundAddresses).
+        return new ServerSnapshot(config, Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
+                Map.copyOf(byAddress), Map.copyOf(wildcard), compileRoutes(config, previous.routeTables()));
+    }
+
+    /**
+     * RDS route tables, compiled here on the control thread (never on a worker's request path);
+     * a configuration equal to the running one keeps its compiled table.
+     */
+    private static Map<String, RouteTable> compileRoutes(ServerConfig config, Map<String, RouteTable> previous) {
+        if (config.routeConfigs() == null || config.routeConfigs().isEmpty()) {
+            return Map.of();
+        }
+        Map<String, RouteTable> out = new HashMap<>();
+        config.routeConfigs().forEach((name, rc) -> {
+            RouteTable prev = previous.get(name);
+            out.put(name, prev != null && prev.config().equals(rc) ? prev : RouteTable.compile(rc));
+        });
+        return Map.copyOf(out);
+    }
+}
