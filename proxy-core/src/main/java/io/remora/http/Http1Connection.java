@@ -14,7 +14,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
-import io.remora.http.upstream.Http1DecodedHeaders;
 import io.remora.http.upstream.Http1Head;
 import io.remora.http.upstream.Http1Parser;
 
@@ -184,7 +183,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     }
 
     @Override
-    public void onEnd(Http1DecodedHeaders trailers) {
+    public void onEnd(Http2Headers trailers) {
         guard.requestComplete();
         Http1Stream s = current;
         if (s == null || s.requestComplete) {
@@ -196,7 +195,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             if (trailers == null || !cx.hcm.config.http1EnableTrailers()) {
                 s.stream.decodeData(Unpooled.EMPTY_BUFFER, true);
             } else {
-                s.stream.decodeTrailers(HeaderConversion.toHttp2Headers(trailers));
+                s.stream.decodeTrailers(HeaderConversion.trailers(trailers));
             }
         }
         pauseBehind(s);

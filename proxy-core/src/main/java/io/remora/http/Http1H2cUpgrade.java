@@ -70,7 +70,7 @@ final class Http1H2cUpgrade {
      */
     static HttpRequest offer(Http1Head head) {
         HttpHeaders headers = new DefaultHttpHeaders();
-        for (Map.Entry<CharSequence, CharSequence> e : head.headers.block()) {
+        for (Map.Entry<CharSequence, CharSequence> e : head.headers) {
             headers.add(e.getKey(), e.getValue());
         }
         return new DefaultHttpRequest(head.http10() ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,

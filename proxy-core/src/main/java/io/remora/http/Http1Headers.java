@@ -1,11 +1,9 @@
 package io.remora.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.remora.http.upstream.Http1DecodedHeaders;
 import io.remora.http.upstream.Http1Head;
 
 import java.util.Iterator;
@@ -56,7 +54,7 @@ final class Http1Headers {
                 return new Rejection(400, "Bad Request", "path_normalization_failed");
             }
         }
-        int hosts = head.headers.hostCount();
+        int hosts = head.hostCount();
         if (hosts > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");
         }
@@ -72,10 +70,10 @@ final class Http1Headers {
      * null when there are none. Framing and routing headers are never dropped this way: they were
      * already used for this hop, and dropping Host would change where the request goes.
      */
-    static java.util.Set<AsciiString> nominatedHopByHop(HttpHeaders in) {
+    static java.util.Set<AsciiString> nominatedHopByHop(Http2Headers in) {
         java.util.Set<AsciiString> out = null;
-        for (String v : in.getAll(CONNECTION)) {
-            for (String token : v.split(",")) {
+        for (Iterator<CharSequence> it = in.valueIterator(CONNECTION); it.hasNext(); ) {
+            for (String token : it.next().toString().split(",")) {
                 AsciiString t = AsciiString.of(token.trim()).toLowerCase();
                 if (t.isEmpty() || HOST.contentEquals(t) || CONTENT_LENGTH.contentEquals(t)
                         || t.contentEquals("close") || t.contentEquals("keep-alive")) {
@@ -111,15 +109,15 @@ final class Http1Headers {
      * and Connection headers are kept (Envoy forwards them verbatim for upgrades).
      */
     static Http2Headers toHttp2(Http1Head head, String scheme, boolean upgrade) {
-        Http1DecodedHeaders in = head.headers;
-        Http2Headers out = in.block();
+        Http1Head in = head;
+        Http2Headers out = head.headers;
         requestLine(head, out, scheme);
         if (!in.hasSpecial()) {
             return out;
         }
         // Only the names the head had are looked for (HttpHeaderNames' constants, which the
         // decoded block records by identity): usually just host.
-        java.util.Set<AsciiString> nominated = in.had(CONNECTION) ? nominatedHopByHop(in) : null;
+        java.util.Set<AsciiString> nominated = in.had(CONNECTION) ? nominatedHopByHop(out) : null;
         if (nominated != null) {
             for (AsciiString name : nominated) {
                 if (!upgrade || !(UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
@@ -155,7 +153,7 @@ final class Http1Headers {
         return out;
     }
 
-    private static void removeIfHad(Http1DecodedHeaders in, Http2Headers out, AsciiString name) {
+    private static void removeIfHad(Http1Head in, Http2Headers out, AsciiString name) {
         if (in.had(name)) {
             out.remove(name);
         }

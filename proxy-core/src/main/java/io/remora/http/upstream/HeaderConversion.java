@@ -4,10 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
@@ -185,46 +182,26 @@ public final class HeaderConversion {
         return n;
     }
 
-    /** Response head from HTTP/1.1, lower-cased, with :status first. */
+    /** Response head from HTTP/1.1, lower-cased, with :status first: the parsed block, hop-by-hop names dropped. */
     public static Http2Headers toHttp2Response(Http1Head head) {
-        Http2Headers h = inPlace(head.headers);
-        h.status(head.statusText);
-        return h;
-    }
-
-    /** Trailers (or any header block) from HTTP/1.1. */
-    public static Http2Headers toHttp2Headers(HttpHeaders in) {
-        if (in instanceof Http1DecodedHeaders decoded) {
-            return inPlace(decoded);
-        }
-        Http2Headers h = new DefaultHttp2Headers(false, in.size());
-        copyHeaders(in, h);
-        return h;
-    }
-
-    /** A block decoded straight into the internal form: only the hop-by-hop names to drop. */
-    private static Http2Headers inPlace(Http1DecodedHeaders decoded) {
-        Http2Headers h = decoded.block();
-        if (decoded.hasSpecial()) {
+        Http2Headers h = head.headers;
+        if (head.hasSpecial()) {
             // Only the names the message had are looked for (usually just connection).
             for (AsciiString name : HOP_BY_HOP) {
-                if (decoded.had(name)) {
+                if (head.had(name)) {
                     h.remove(name);
                 }
             }
         }
+        h.status(head.statusText);
         return h;
     }
 
-    private static void copyHeaders(HttpHeaders in, Http2Headers out) {
-        var it = in.iteratorCharSequence();
-        while (it.hasNext()) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            CharSequence name = e.getKey();
-            if (isHopByHop(name)) {
-                continue;
-            }
-            out.add(LowerCaseNames.of(name), e.getValue());
+    /** Trailers from HTTP/1.1 (rare): the parsed block, hop-by-hop names dropped. */
+    public static Http2Headers trailers(Http2Headers parsed) {
+        for (AsciiString name : HOP_BY_HOP) {
+            parsed.remove(name);
         }
+        return parsed;
     }
 }

@@ -1,5 +1,7 @@
 package io.remora.http.upstream;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
 /**
@@ -21,7 +23,12 @@ public final class Http1Head {
     public AsciiString statusText;
     /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
     public int minorVersion;
-    public Http1DecodedHeaders headers;
+    /** The header block, in the internal (HTTP/2-style) form: names lower case, no pseudo-headers yet. */
+    public Http2Headers headers;
+    /** Which names the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived: bits. */
+    private int special;
+    /** How many host headers arrived (more than one is refused): counted, not looked up per request. */
+    private int hosts;
     /** -1 without a content-length. */
     public long contentLength;
     public boolean chunked;
@@ -46,11 +53,64 @@ public final class Http1Head {
         status = 0;
         minorVersion = 1;
         headers = null;
+        special = hosts = 0;
         contentLength = -1;
         chunked = bodyless = teChunked = false;
         contentLengths = transferEncodings = 0;
         connectionClose = connectionKeepAlive = connectionUpgrade = expectContinue = false;
     }
+
+    /** Notes a header of the head as it goes into the block. */
+    void noted(AsciiString lowerName) {
+        special |= specialBit(lowerName);
+        if (lowerName == HttpHeaderNames.HOST) {
+            hosts++;
+        }
+    }
+
+    /** How many host headers the head had. */
+    public int hostCount() {
+        return hosts;
+    }
+
+    /** Whether any of the names {@link #specialBit} knows arrived: only then is there something to strip. */
+    public boolean hasSpecial() {
+        return special != 0;
+    }
+
+    /**
+     * Whether the head had a header of one of the names {@link #specialBit} knows (given as that
+     * constant): a head without it needs no lookup to remove it.
+     */
+    public boolean had(AsciiString specialName) {
+        return (special & specialBit(specialName)) != 0;
+    }
+
+    /** The names that never travel as decoded (connection-specific, and the ones a proxy rewrites): a bit each. */
+    private static int specialBit(AsciiString lower) {
+        if (lower == HttpHeaderNames.CONNECTION) {
+            return 1;
+        } else if (lower == HttpHeaderNames.KEEP_ALIVE) {
+            return 1 << 1;
+        } else if (lower == HttpHeaderNames.PROXY_CONNECTION) {
+            return 1 << 2;
+        } else if (lower == HttpHeaderNames.TRANSFER_ENCODING) {
+            return 1 << 3;
+        } else if (lower == HttpHeaderNames.UPGRADE) {
+            return 1 << 4;
+        } else if (lower == HttpHeaderNames.HOST) {
+            return 1 << 5;
+        } else if (lower == HttpHeaderNames.TE) {
+            return 1 << 6;
+        } else if (lower == HttpHeaderNames.EXPECT) {
+            return 1 << 7;
+        } else if (HTTP2_SETTINGS.contentEquals(lower)) {
+            return 1 << 8;
+        }
+        return 0;
+    }
+
+    private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
 
     /** The message ends with its head: no body follows it. */
     public boolean bodyless() {

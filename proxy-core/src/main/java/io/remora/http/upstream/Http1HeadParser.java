@@ -3,6 +3,7 @@ package io.remora.http.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 
@@ -129,7 +130,7 @@ final class Http1HeadParser {
      * scratch) into {@code out}; for a head ({@code isHead}), its request-target (and a method not
      * known) move out of the scratch too.
      */
-    static String fields(Http1Head head, Http1DecodedHeaders out, byte[] b, int from, int to, boolean isHead) {
+    static String fields(Http1Head head, Http2Headers out, byte[] b, int from, int to, boolean isHead) {
         int[] lines = LINES.get();
         AsciiString[] names = NAMES.get();
         int count = 0;
@@ -224,8 +225,9 @@ final class Http1HeadParser {
                 if (error != null) {
                     return error;
                 }
+                head.noted(name);
             }
-            out.addDecoded(name, value);
+            out.add(name, value);
         }
         return null;
     }

@@ -3,11 +3,13 @@ package io.remora.http.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ByteProcessor;
 
 /**
  * An incremental HTTP/1.1 message parser (RFC 9112), as Envoy's codec parses: bytes go straight
- * into the message's internal header block ({@link Http1DecodedHeaders}) and body bytes are handed
+ * into the message's internal header block ({@link Http1Head#headers}) and body bytes are handed
  * on as retained slices of what was read, with no message objects in between. One parser serves
  * one connection, requests ({@link Http1Head#request}) or responses, one message after another.
  *
@@ -37,7 +39,7 @@ public final class Http1Parser {
         void onBody(ByteBuf data, boolean last);
 
         /** The body ended (chunked, or with the connection); {@code trailers} is null when there were none. */
-        void onEnd(Http1DecodedHeaders trailers);
+        void onEnd(Http2Headers trailers);
 
         /**
          * The input is not HTTP/1.1 this parser accepts: the status Envoy answers a request with
@@ -278,7 +280,8 @@ public final class Http1Parser {
         String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
                 : Http1HeadParser.statusLine(head, bytes, lineEnd);
         if (error == null) {
-            head.headers = Http1DecodedHeaders.create();
+            // Eight buckets: a typical head has about as many headers.
+            head.headers = new DefaultHttp2Headers(false, 8);
             error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true);
         }
         if (error == null) {
@@ -423,11 +426,11 @@ public final class Http1Parser {
         }
         scanned = 0;
         lineStart = 0;
-        Http1DecodedHeaders trailers = null;
+        Http2Headers trailers = null;
         if (end > 2) { // more than the empty line
             byte[] bytes = Http1HeadParser.scratch(end);
             in.readBytes(bytes, 0, end);
-            trailers = Http1DecodedHeaders.create();
+            trailers = new DefaultHttp2Headers(false, 4);
             String error = Http1HeadParser.fields(head, trailers, bytes, 0, end, false);
             if (error != null) {
                 fail(400, error);

@@ -309,7 +309,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     }
 
     @Override
-    public void onEnd(Http1DecodedHeaders trailers) {
+    public void onEnd(Http2Headers trailers) {
         UpstreamCallbacks cb = active;
         if (cb == null) {
             return;
@@ -317,7 +317,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         responseDone = true;
         // As Envoy's codec: trailers are read only with the cluster's enable_trailers.
         if (trailers != null && pool.ctx.cluster.config().http1EnableTrailers()) {
-            cb.onResponseTrailers(HeaderConversion.toHttp2Headers(trailers));
+            cb.onResponseTrailers(HeaderConversion.trailers(trailers));
         } else {
             cb.onResponseData(Unpooled.EMPTY_BUFFER, true);
         }

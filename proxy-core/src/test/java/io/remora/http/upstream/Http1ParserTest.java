@@ -38,7 +38,7 @@ class Http1ParserTest {
             }
             StringBuilder s = new StringBuilder("HEAD ");
             s.append(h.request ? h.method + " " + h.target : h.statusText).append(" 1.").append(h.minorVersion);
-            for (Map.Entry<CharSequence, CharSequence> e : h.headers.block()) {
+            for (Map.Entry<CharSequence, CharSequence> e : h.headers) {
                 s.append(" [").append(e.getKey()).append(": ").append(e.getValue()).append(']');
             }
             s.append(h.bodyless() ? " bodyless" : h.chunked ? " chunked" : " length=" + h.contentLength);
@@ -60,11 +60,11 @@ class Http1ParserTest {
         }
 
         @Override
-        public void onEnd(Http1DecodedHeaders trailers) {
+        public void onEnd(io.netty.handler.codec.http2.Http2Headers trailers) {
             flushBody();
             StringBuilder s = new StringBuilder("END");
             if (trailers != null) {
-                for (Map.Entry<CharSequence, CharSequence> e : trailers.block()) {
+                for (Map.Entry<CharSequence, CharSequence> e : trailers) {
                     s.append(" [").append(e.getKey()).append(": ").append(e.getValue()).append(']');
                 }
             }
