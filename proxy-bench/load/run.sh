@@ -33,12 +33,14 @@ LOAD="$ROOT/proxy-bench/load"
 if [[ "${QUICK:-0}" == 1 ]]; then
   DURATION=${DURATION:-3}; CR_DURATION=${CR_DURATION:-3}; WARMUP=${WARMUP:-1}
   TCP_BYTES=${TCP_BYTES:-268435456}
+  IPERF_DURATION=${IPERF_DURATION:-3}
 fi
 DURATION=${DURATION:-15}
 CR_RATE=${CR_RATE:-1000}
 CR_DURATION=${CR_DURATION:-30}
 CR_CONNECTIONS=${CR_CONNECTIONS:-10}
 TCP_BYTES=${TCP_BYTES:-1073741824}
+IPERF_DURATION=${IPERF_DURATION:-10}
 WARMUP=${WARMUP:-15}
 TARGETS=${TARGETS:-"direct remora haproxy nginx"}
 REMORA_JAR=${REMORA_JAR:-$ROOT/proxy-xds/target/remora.jar}
@@ -63,6 +65,7 @@ install_missing() {
   command -v nginx >/dev/null || pkgs+=(nginx)
   command -v wrk >/dev/null || pkgs+=(wrk)
   command -v h2load >/dev/null || pkgs+=(nghttp2-client)
+  command -v iperf3 >/dev/null || pkgs+=(iperf3)
   command -v taskset >/dev/null || pkgs+=(util-linux)
   command -v getconf >/dev/null || pkgs+=(libc-bin)
   [[ -e /usr/lib/nginx/modules/ngx_stream_module.so ]] || pkgs+=(libnginx-mod-stream)
@@ -151,7 +154,7 @@ http_ok() {
 render() { # TEMPLATE OUT: substitutes @KEY@ with the values of the shell variables P_KEY
   local s; s=$(<"$1")
   local k
-  for k in HTTP_PORT H2_PORT TCP_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT TCP_UPSTREAM_PORT GRPC_PORT GRPC_UPSTREAM_PORT; do
+  for k in HTTP_PORT H2_PORT TCP_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT TCP_UPSTREAM_PORT GRPC_PORT GRPC_UPSTREAM_PORT IPERF_PORT IPERF_UPSTREAM_PORT; do
     local v="P_$k"; s=${s//@$k@/${!v}}
   done
   s=${s//@DIR@/$WORK}
@@ -274,6 +277,28 @@ run_tcp() { # TARGET PORT
   log "$t tcp: $(cat "$out" | tail -1)"
 }
 
+# iperf3 through the target (the issue's TCP measurement): client on CPU 1 sending for
+# IPERF_DURATION s to an iperf3 server on CPU 0 (the opposite direction to TcpBulk's row), after
+# 2 s unrecorded (-O 2). Gbit/s as the server received it, proxy CPU s per GB received.
+run_iperf() { # TARGET PORT
+  local t=$1 port=$2 out=$WORK/iperf-$1.json
+  local c0; c0=$(cpu_ticks "${PIDS[@]}")
+  if taskset -c 1 timeout $((IPERF_DURATION + 30)) iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_DURATION" -O 2 -J >"$out" 2>&1; then
+    local c1; c1=$(cpu_ticks "${PIDS[@]}")
+    local gbit bytes
+    read -r gbit bytes < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["end"]["sum_received"]; print("%.2f %d" % (r["bits_per_second"]/1e9, r["bytes"]))' "$out")
+    put "$t" iperf_gbit "$gbit"
+    if ((${#PIDS[@]})); then
+      # Ticks cover the omitted first 2 s too: scale the bytes by the same wall time.
+      put "$t" iperf_cpu "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v b="$bytes" -v s="$IPERF_DURATION" 'BEGIN{printf "%.3f", d/hz/(b*(s+2)/s/1e9)}')"
+    fi
+    log "$t iperf3: $gbit Gbit/s"
+  else
+    put "$t" iperf_gbit "fail"
+    log "$t iperf3 failed: $(tail -3 "$out")"
+  fi
+}
+
 run_grpc() { # TARGET PORT: gRPC unary calls and bidirectional-stream messages through the target
   local t=$1 port=$2 mode
   local watch; watch=$(IFS=,; echo "${PIDS[*]:-}")
@@ -298,6 +323,7 @@ run_grpc() { # TARGET PORT: gRPC unary calls and bidirectional-stream messages t
 P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_TCP_UPSTREAM_PORT=$(free_port)
 P_HTTP_PORT=$(free_port); P_H2_PORT=$(free_port); P_TCP_PORT=$(free_port); P_ADMIN_PORT=$(free_port)
 P_GRPC_PORT=$(free_port); P_GRPC_UPSTREAM_PORT=$(free_port)
+P_IPERF_PORT=$(free_port); P_IPERF_UPSTREAM_PORT=$(free_port)
 log "work dir $WORK; upstream :$P_UPSTREAM_PORT (h2c :$P_UPSTREAM_H2_PORT), TCP source :$P_TCP_UPSTREAM_PORT"
 
 render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
@@ -311,6 +337,9 @@ wait_port "$P_UPSTREAM_H2_PORT" 5 || DIRECT_H2=0
 start source taskset -c 0 "$JAVA" -Xmx64m -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk source "$P_TCP_UPSTREAM_PORT" "$TCP_BYTES"
 SOURCE_PID=$LAST_PID
 wait_port "$P_TCP_UPSTREAM_PORT" 20 "$SOURCE_PID" || { cat "$WORK/source.log" >&2; exit 1; }
+
+start iperf-server taskset -c 0 iperf3 -s -p "$P_IPERF_UPSTREAM_PORT"
+wait_port "$P_IPERF_UPSTREAM_PORT" 10 "$LAST_PID" || { cat "$WORK/iperf-server.log" >&2; exit 1; }
 
 # The gRPC upstream: grpc-java echo (unary and bidirectional streaming), beside nginx on CPU 0.
 start grpc-upstream taskset -c 0 "$JAVA" -XX:+UseSerialGC -Xmx128m -cp "$BENCH_JAR" io.remora.bench.load.GrpcLoad server "$P_GRPC_UPSTREAM_PORT"
@@ -327,6 +356,7 @@ for t in $TARGETS; do
       run_cr direct "$P_UPSTREAM_PORT"
       run_grpc direct "$P_GRPC_UPSTREAM_PORT"
       run_tcp direct "$P_TCP_UPSTREAM_PORT"
+      run_iperf direct "$P_IPERF_UPSTREAM_PORT"
       ;;
     remora)
       if ! "$JAVA" -version >/dev/null 2>&1 || [[ ! -f "$REMORA_JAR" ]]; then NOTE[remora]="no remora.jar"; continue; fi
@@ -352,7 +382,7 @@ for t in $TARGETS; do
       start remora-tcp taskset -c 0 env REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" -c "$WORK/remora-tcp.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
       if wait_port "$P_TCP_PORT" 60 "$RPID"; then
-        PIDS=($(proc_tree "$RPID")); run_tcp remora "$P_TCP_PORT"
+        PIDS=($(proc_tree "$RPID")); run_tcp remora "$P_TCP_PORT"; run_iperf remora "$P_IPERF_PORT"
       else
         NOTE[remora]="${NOTE[remora]:-} tcp_proxy listener did not start (log: $WORK/remora-tcp.log)"
       fi
@@ -365,7 +395,7 @@ for t in $TARGETS; do
       if wait_port "$P_HTTP_PORT" 10 "$HPID" && http_ok "$P_HTTP_PORT"; then
         PIDS=($(proc_tree "$HPID"))
         run_wrk haproxy "$P_HTTP_PORT"; run_h2 haproxy "$P_H2_PORT"; run_cr haproxy "$P_HTTP_PORT"; run_grpc haproxy "$P_GRPC_PORT"
-        run_tcp haproxy "$P_TCP_PORT"
+        run_tcp haproxy "$P_TCP_PORT"; run_iperf haproxy "$P_IPERF_PORT"
       else
         NOTE[haproxy]="did not start (log: $WORK/haproxy.log)"; cat "$WORK/haproxy.log" >&2
       fi
@@ -378,7 +408,7 @@ for t in $TARGETS; do
       if wait_port "$P_HTTP_PORT" 10 "$NPID" && http_ok "$P_HTTP_PORT"; then
         PIDS=($(proc_tree "$NPID"))
         run_wrk nginx "$P_HTTP_PORT"; run_h2 nginx "$P_H2_PORT"; run_cr nginx "$P_HTTP_PORT"; run_grpc nginx "$P_GRPC_PORT"
-        run_tcp nginx "$P_TCP_PORT"
+        run_tcp nginx "$P_TCP_PORT"; run_iperf nginx "$P_IPERF_PORT"
       else
         NOTE[nginx]="did not start (log: $WORK/nginx.log)"; cat "$WORK/nginx.log" "$WORK/nginx-proxy-error.log" >&2 || true
       fi
@@ -411,7 +441,7 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   echo "- JDK: $("$JAVA" -version 2>&1 | head -1); Remora started by bin/remora: $(REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" --version 2>&1 | sed -n 's/^remora launcher: //p' | paste -sd ';' -)"
   echo "- peers: $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}'), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), h2load $(h2load --version 2>&1 | awk '{print $NF}')"
   echo "- layout: proxy and upstream nginx (1 worker) pinned to CPU 0, load generators on CPU 1, loopback only;" \
-       "one worker thread per proxy; warm-up ${WARMUP}s wrk and ${WARMUP}s h2load per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client"
+       "one worker thread per proxy; warm-up ${WARMUP}s wrk and ${WARMUP}s h2load per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client; iperf3 client→server ${IPERF_DURATION}s after 2 s unrecorded, server on CPU 0"
   echo "- CPU = proxy utime+stime (all its processes) per 1,000 requests, from /proc/PID/stat; RSS = peak (VmHWM, reset before the workload) in MiB"
   [[ "${QUICK:-0}" == 1 ]] && echo "- QUICK mode: short runs, figures only show the harness works"
   for t in direct remora haproxy nginx; do [[ -n "${NOTE[$t]:-}" ]] && echo "- note, $t: ${NOTE[$t]}"; done
@@ -439,6 +469,8 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   row "gRPC streaming proxy CPU s / 1k messages" grpc_stream_cpu
   row "TCP transfer MB/s ($((TCP_BYTES / 1048576)) MiB, upstream→client)" tcp_mbs "≥ 90% of direct" "$(verdict "$(get remora tcp_mbs)" "$(get direct tcp_mbs)" 'a>=0.9*b')"
   row "TCP proxy CPU s / GB" tcp_cpu
+  row "TCP iperf3 Gbit/s (client→server, ${IPERF_DURATION} s)" iperf_gbit "≥ 90% of direct" "$(verdict "$(get remora iperf_gbit)" "$(get direct iperf_gbit)" 'a>=0.9*b')"
+  row "TCP iperf3 proxy CPU s / GB" iperf_cpu
   row "@${CR_RATE}/s achieved req/s" cr_rate
   row "@${CR_RATE}/s p50 ms (from intended send)" cr_p50
   row "@${CR_RATE}/s p90 ms" cr_p90

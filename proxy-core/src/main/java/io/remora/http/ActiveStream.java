@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.AccessLog;
@@ -10,7 +9,6 @@ import io.remora.accesslog.StreamInfo;
 import io.remora.config.ForwardAction;
 import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.network.FilterState;
-import io.remora.config.OverloadManagerConfig.TimerType;
 import io.remora.overload.WorkerOverload;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
@@ -24,14 +22,14 @@ import java.util.function.Consumer;
 /**
  * One request/response exchange on the downstream side, whatever the protocol (Envoy's
  * {@code ConnectionManagerImpl::ActiveStream}): Envoy's request header handling, the route cache,
- * the stream's {@link FilterManager}, the codec end of the response, local replies, timeouts,
- * stats and access logging. Confined to the connection's event loop.
+ * the stream's {@link FilterManager}, the codec end of the response, stats and access logging;
+ * its header checks ({@link RequestHeaderChecks}, {@link ResponseHeaderMutator}), local replies
+ * ({@link LocalReply}) and timeouts ({@link StreamTimeouts}) live beside it, static over its
+ * fields. Confined to the connection's event loop.
  */
 final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatter.Context {
 
-    private static final AsciiString SERVER = AsciiString.cached("server");
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
-    private static final AsciiString CLOSE = AsciiString.cached("close");
 
     final ConnectionContext cx;
     final HttpConnectionManager hcm;
@@ -49,23 +47,23 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     boolean grpc;
     boolean head;
     /** Null until the request headers passed Envoy's checks; local replies before go straight out. */
-    private FilterManager filters;
+    FilterManager filters;
     private FilterState filterState;
     /** A local reply was sent: no more request data reaches the filters. */
     private boolean decodingAborted;
     private WatermarkCallbacks watermarks;
     private boolean remoteComplete;
-    private boolean responseStarted;
-    private boolean localComplete;
+    boolean responseStarted;
+    boolean localComplete;
     private boolean ended;
     private int readDisables;
-    private long idleTimeoutNanos;
-    private long lastActivityNanos;
+    long idleTimeoutNanos;
+    long lastActivityNanos;
     /** Links in the connection's list of streams its stream-idle timer watches. */
     ActiveStream idlePrev;
     ActiveStream idleNext;
     boolean idleWatched;
-    private WorkerTimer.Timeout requestTimer;
+    WorkerTimer.Timeout requestTimer;
     /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
     String upgrade;
     /** Counted in downstream_cx_upgrades_active until the stream ends. */
@@ -74,7 +72,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
      * The upstream accepted the upgrade (101, or 2xx to CONNECT): both directions are now an
      * opaque byte stream that ends when both sides have ended (half-close either way).
      */
-    private boolean tunnel;
+    boolean tunnel;
 
     ActiveStream(ConnectionContext cx, StreamEncoder encoder) {
         this.cx = cx;
@@ -97,11 +95,8 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         cx.worker.addStream(this);
         lastActivityNanos = info.startNanos;
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
-        armIdleTimer();
-        if (hcm.requestTimeoutNanos > 0) {
-            requestTimer = new WorkerTimer.Timeout(this::onRequestTimeout);
-            WorkerTimer.of(cx.channel.eventLoop()).arm(requestTimer, hcm.requestTimeoutNanos);
-        }
+        StreamTimeouts.armIdleTimer(this);
+        StreamTimeouts.startRequestTimer(this);
     }
 
     boolean ended() {
@@ -118,6 +113,11 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     boolean decodingAborted() {
         return decodingAborted;
+    }
+
+    /** A local reply was sent (or the stream was reset for overload): no more request data reaches the filters. */
+    void abortDecoding() {
+        decodingAborted = true;
     }
 
     /** The upstream accepted this stream's upgrade: its bodies are raw tunnel bytes. */
@@ -141,26 +141,8 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         CharSequence ct = headers.get(CONTENT_TYPE);
         grpc = ct != null && AsciiString.regionMatches(ct, false, 0, "application/grpc", 0, 16);
 
-        if (hcm.overload.shouldStopAcceptingRequest()) {
-            // Envoy's stop_accepting_requests: no filter chain, 503 at once.
-            stats.downstreamRqOverloadClose.increment();
-            sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload");
+        if (RequestHeaderChecks.rejected(this, headers, method, path)) {
             return;
-        }
-        if (headers.size() > hcm.maxRequestHeadersCount) {
-            sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
-            return;
-        }
-        if (path == null && (method == null || !AsciiString.contentEquals("CONNECT", method))) {
-            sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "missing_path_rejected");
-            return;
-        }
-        if (path != null && (hcm.config.normalizePath() || hcm.config.mergeSlashes())) {
-            info.path = PathNormalizer.apply(headers, path, hcm.config.normalizePath(), hcm.config.mergeSlashes());
-            if (info.path == null) {
-                sendLocalReply(400, "Bad Request", null, "path_normalization_failed");
-                return;
-            }
         }
         routes = hcm.routes.current();
         io.remora.tls.ForwardedClientCert.apply(hcm.config.clientCertForwarding(),
@@ -198,7 +180,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             info.routeName = route == null ? null : route.route().name();
             if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {
                 idleTimeoutNanos = f.idleTimeout().toNanos();
-                armIdleTimer(); // a shorter route timeout pulls the connection's timer forward
+                StreamTimeouts.armIdleTimer(this); // a shorter route timeout pulls the connection's timer forward
             }
         }
         return route;
@@ -269,148 +251,14 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         }
     }
 
-    // ---------------------------------------------------------------- response path, codec end
-
-    /** Response headers that passed the encoder filters: Envoy's last touches, then the codec. */
-    void writeHeaders(Http2Headers headers, boolean endStream) {
-        if (ended || responseStarted) {
-            return;
-        }
-        int status = io.remora.http.upstream.HeaderConversion.parseStatus(headers.status());
-        if (status < 100 || status > 999) {
-            // Nothing valid to send downstream: a bug upstream of us costs only this stream.
-            resetStream();
-            return;
-        }
-        touch();
-        responseStarted = true;
-        info.responseCode = status;
-        if (info.responseCodeDetails == null) {
-            info.responseCodeDetails = "via_upstream";
-        }
-        switch (hcm.serverHeaderTransformation) {
-            case OVERWRITE -> headers.set(SERVER, hcm.serverName);
-            case APPEND_IF_ABSENT -> {
-                if (!headers.contains(SERVER)) {
-                    headers.set(SERVER, hcm.serverName);
-                }
-            }
-            default -> {
-            }
-        }
-        stats.response(status);
-        boolean upgradeAccepted = upgrade != null
-                && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300));
-        if (!upgradeAccepted && !cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {
-            // Envoy's disable_http_keepalive: HTTP/1 closes after this response, HTTP/2 drains
-            // (GOAWAY) once this stream's frames are out; an accepted upgrade is no longer HTTP.
-            stats.downstreamCxOverloadDisableKeepalive.increment();
-            if ("HTTP/2".equals(cx.protocol)) {
-                cx.channel.eventLoop().execute(cx::drain);
-            } else {
-                headers.set(Http1Headers.CONNECTION, CLOSE);
-            }
-        }
-        info.responseHeaders = headers;
-        if (upgradeAccepted) {
-            // No request or route timeout for the life of a tunnel; the stream idle timeout stays.
-            tunnel = true;
-            cancelRequestTimer();
-        }
-        if (endStream) {
-            localComplete = true;
-        }
-        encoder.encodeHeaders(headers, endStream);
-        if (endStream) {
-            onLocalComplete();
-        }
-    }
-
-    void writeData(ByteBuf data, boolean endStream) {
-        if (ended || !responseStarted || localComplete) {
-            data.release();
-            return;
-        }
-        touch();
-        info.bytesSent += data.readableBytes();
-        if (endStream) {
-            localComplete = true;
-        }
-        encoder.encodeData(data, endStream);
-        if (endStream) {
-            onLocalComplete();
-        }
-    }
-
-    void writeTrailers(Http2Headers trailers) {
-        if (ended || !responseStarted || localComplete) {
-            return;
-        }
-        touch();
-        localComplete = true;
-        info.responseTrailers = trailers;
-        encoder.encodeTrailers(trailers);
-        onLocalComplete();
-    }
-
-    private void onLocalComplete() {
-        if (ended) {
-            return;
-        }
-        if (!remoteComplete) {
-            if (tunnel) {
-                return; // half-closed: the client may still send until it ends its side
-            }
-            // The response is done before the request: abandon the rest of the request.
-            encoder.resetStream(true);
-        }
-        end();
-    }
-
     void sendLocalReply(int status, String body, ResponseFlag flag, String details) {
         sendLocalReply(status, body, flag, details, null, -1);
     }
 
-    /**
-     * Envoy's sendLocalReply: through the encoder filters when none has seen response headers yet,
-     * else straight to the codec; a reset once the codec has started the response.
-     */
+    /** Envoy's sendLocalReply (see {@link LocalReply#send}). */
     void sendLocalReply(int status, String body, ResponseFlag flag, String details,
                         Consumer<Http2Headers> modifyHeaders, int grpcStatus) {
-        if (ended) {
-            return;
-        }
-        if (flag != null) {
-            info.setFlag(flag);
-        }
-        info.responseCodeDetails = details;
-        decodingAborted = true;
-        if (responseStarted) {
-            resetStream();
-            return;
-        }
-        boolean viaFilters = filters != null && !filters.encode.headersStarted;
-        Http2Headers h = new DefaultHttp2Headers(false);
-        ByteBuf buf = LocalReply.build(h, status, body == null ? "" : body, grpc, grpcStatus, head, !remoteComplete,
-                cx.channel.alloc());
-        if (modifyHeaders != null) {
-            modifyHeaders.accept(h);
-        }
-        if (viaFilters) {
-            filters.encodeHeaders(h, buf == null);
-        } else {
-            writeHeaders(h, buf == null);
-        }
-        if (buf == null) {
-            return;
-        }
-        if (ended) {
-            buf.release();
-        } else if (viaFilters) {
-            filters.encodeData(buf, true);
-        } else {
-            writeData(buf, true);
-        }
+        LocalReply.send(this, status, body, flag, details, modifyHeaders, grpcStatus);
     }
 
     void resetStream() {
@@ -451,69 +299,23 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     // ---------------------------------------------------------------- timeouts
 
-    private void touch() {
+    void touch() {
         lastActivityNanos = System.nanoTime();
     }
 
-    // The connection's one stream-idle timer watches this stream: no timer scheduled per request.
-    private void armIdleTimer() {
-        if (idleTimeoutNanos > 0 && !ended) {
-            cx.watchStreamIdle(this, lastActivityNanos + scaledIdleTimeout());
-        }
-    }
-
-    /** The stream idle timeout now: reduce_timeouts (HTTP_DOWNSTREAM_STREAM_IDLE) shortens it under pressure. */
-    private long scaledIdleTimeout() {
-        return hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE, idleTimeoutNanos);
-    }
-
-    /**
-     * Called by the connection's stream-idle timer; times the stream out if it has been idle for
-     * its timeout, and returns when it next needs a look ({@code Long.MAX_VALUE}: never).
-     */
+    /** Called by the connection's stream-idle timer (see {@link StreamTimeouts#checkIdle}). */
     long checkIdle(long now) {
-        if (ended || idleTimeoutNanos <= 0) {
-            return Long.MAX_VALUE;
-        }
-        long idle = now - lastActivityNanos;
-        long timeout = scaledIdleTimeout();
-        if (idle < timeout) {
-            return now + (timeout - idle);
-        }
-        stats.downstreamRqIdleTimeout.increment();
-        info.setFlag(ResponseFlag.STREAM_IDLE_TIMEOUT);
-        if (responseStarted) {
-            info.responseCodeDetails = "stream_idle_timeout";
-            resetStream();
-        } else {
-            sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
-        }
-        return Long.MAX_VALUE;
+        return StreamTimeouts.checkIdle(this, now);
     }
 
-    private void onRequestTimeout() {
-        if (ended || remoteComplete) {
-            return;
-        }
-        stats.downstreamRqTimeout.increment();
-        if (responseStarted) {
-            info.responseCodeDetails = "request_overall_timeout";
-            resetStream();
-        } else {
-            sendLocalReply(408, "request timeout", null, "request_overall_timeout");
-        }
-    }
-
-    private void cancelRequestTimer() {
-        if (requestTimer != null) {
-            requestTimer.cancel();
-            requestTimer = null;
-        }
+    void cancelRequestTimer() {
+        StreamTimeouts.cancelRequestTimer(this);
     }
 
     // ---------------------------------------------------------------- end of stream
 
-    private void end() {
+    /** The stream is over (both halves, a reset, or a local reply's end): release it, count it, log it. */
+    void end() {
         if (ended) {
             return;
         }
@@ -565,7 +367,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         // Envoy's reset_high_memory_stream: a reset, not a reply, with flag OM and details overload.
         info.setFlag(ResponseFlag.OVERLOAD_MANAGER);
         info.responseCodeDetails = "overload";
-        decodingAborted = true;
+        abortDecoding();
         resetStream();
     }
 

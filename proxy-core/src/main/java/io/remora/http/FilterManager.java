@@ -219,17 +219,17 @@ final class FilterManager {
 
         @Override
         void emitHeaders(Http2Headers headers, boolean endStream) {
-            stream.writeHeaders(headers, endStream);
+            ResponseWriter.writeHeaders(stream, headers, endStream);
         }
 
         @Override
         void emitData(ByteBuf data, boolean endStream) {
-            stream.writeData(data, endStream);
+            ResponseWriter.writeData(stream, data, endStream);
         }
 
         @Override
         void emitTrailers(Http2Headers trailers) {
-            stream.writeTrailers(trailers);
+            ResponseWriter.writeTrailers(stream, trailers);
         }
 
         @Override

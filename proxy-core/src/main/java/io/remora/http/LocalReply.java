@@ -1,13 +1,21 @@
 package io.remora.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.accesslog.ResponseFlag;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
-/** Pieces of Envoy's local replies: status strings and the gRPC trailers-only form. */
+/**
+ * Envoy's local replies: sending one on a stream, its head and body (status strings, the gRPC
+ * trailers-only form).
+ */
 final class LocalReply {
 
     private static final AsciiString[] STATUS = new AsciiString[600];
@@ -27,13 +35,56 @@ final class LocalReply {
     }
 
     /**
+     * Envoy's sendLocalReply: through the encoder filters when none has seen response headers yet,
+     * else straight to the codec; a reset once the codec has started the response.
+     */
+    static void send(ActiveStream s, int status, String body, ResponseFlag flag, String details,
+                     Consumer<Http2Headers> modifyHeaders, int grpcStatus) {
+        if (s.ended()) {
+            return;
+        }
+        if (flag != null) {
+            s.info.setFlag(flag);
+        }
+        s.info.responseCodeDetails = details;
+        s.abortDecoding();
+        if (s.responseStarted()) {
+            s.resetStream();
+            return;
+        }
+        FilterManager filters = s.filters;
+        boolean viaFilters = filters != null && !filters.encode.headersStarted;
+        Http2Headers h = new DefaultHttp2Headers(false);
+        ByteBuf buf = build(h, status, body == null ? "" : body, s.grpc, grpcStatus, s.head, !s.remoteComplete(),
+                s.cx.channel.alloc());
+        if (modifyHeaders != null) {
+            modifyHeaders.accept(h);
+        }
+        if (viaFilters) {
+            filters.encodeHeaders(h, buf == null);
+        } else {
+            ResponseWriter.writeHeaders(s, h, buf == null);
+        }
+        if (buf == null) {
+            return;
+        }
+        if (s.ended()) {
+            buf.release();
+        } else if (viaFilters) {
+            filters.encodeData(buf, true);
+        } else {
+            ResponseWriter.writeData(s, buf, true);
+        }
+    }
+
+    /**
      * Fills {@code h} with a local reply's head and returns its body (null when it has none):
      * text/plain with its length, or gRPC's trailers-only form; a HEAD reply only says how long
      * the body would be. {@code closeAfter}: the rest of the request will not be read, so
      * HTTP/1.1 must close (HTTP/2 strips the header).
      */
-    static io.netty.buffer.ByteBuf build(Http2Headers h, int status, String text, boolean grpc, int grpcStatus,
-                                         boolean head, boolean closeAfter, io.netty.buffer.ByteBufAllocator alloc) {
+    static ByteBuf build(Http2Headers h, int status, String text, boolean grpc, int grpcStatus,
+                         boolean head, boolean closeAfter, ByteBufAllocator alloc) {
         if (closeAfter) {
             h.set(Http1Headers.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -46,7 +97,7 @@ final class LocalReply {
             h.setInt(HttpHeaderNames.CONTENT_LENGTH, head ? utf8Length(text) : 0);
             return null;
         }
-        io.netty.buffer.ByteBuf buf = alloc.buffer(text.length());
+        ByteBuf buf = alloc.buffer(text.length());
         buf.writeCharSequence(text, StandardCharsets.UTF_8);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
         h.set(CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);

@@ -110,7 +110,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         pending = null;
         done = true;
         LOG.fine(() -> "no tunnel stream to " + host.address() + ": " + reason + " " + transportFailureReason);
-        session.upstreamConnectFailed(new IOException(transportFailureReason != null ? transportFailureReason
+        TcpUpstreamAttempts.failed(session, new IOException(transportFailureReason != null ? transportFailureReason
                 : "no tunnel stream: " + reason), host);
     }
 
@@ -122,11 +122,11 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
                 LOG.fine(() -> "tunnel to " + host.address() + " refused with status " + status);
                 done = true;
                 stream.reset();
-                session.upstreamConnectFailed(new IOException("tunnel refused with status " + status), host);
+                TcpUpstreamAttempts.failed(session, new IOException("tunnel refused with status " + status), host);
                 return;
             }
             established = true;
-            session.upstreamConnected(this, host);
+            TcpUpstreamAttempts.connected(session, this, host);
         }
         if (endStream) {
             ended();
@@ -166,7 +166,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
         LOG.fine(() -> "tunnel to " + host.address() + " reset: " + reason);
         done = true;
         if (!established) {
-            session.upstreamConnectFailed(new IOException("tunnel stream reset: " + reason), host);
+            TcpUpstreamAttempts.failed(session, new IOException("tunnel stream reset: " + reason), host);
             return;
         }
         session.upstreamFailed();

@@ -41,7 +41,7 @@ final class TcpProxyFilter implements NetworkFilter {
     public void onAccept(Channel downstream, ConnectionInfo info) {
         downstream.config().setAutoRead(false);
         downstream.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        downstream.config().setRecvByteBufAllocator(TcpProxySession.bulkReads());
+        downstream.config().setRecvByteBufAllocator(TcpUpstreamAttempts.bulkReads());
         downstream.pipeline().addLast("tcp_proxy", new TcpProxySession(this, info));
     }
 

@@ -6,33 +6,29 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.remora.accesslog.AccessLog;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.network.ConnectionInfo;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
-import io.remora.upstream.OutlierMonitor;
 import io.remora.upstream.LoadBalancerContext;
-import io.remora.upstream.UpstreamConnector;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One proxied TCP connection, as Netty's HexDumpProxy: this handler sits on the downstream
  * channel, the {@link TcpUpstream} (a channel of its own, or an HTTP tunnel stream) on the
  * downstream's event loop too. Bytes are forwarded as the ByteBufs that arrived; a side that
  * cannot keep up stops the other side's reads; a FIN is passed on as a half-close; the connection
- * ends when both directions have.
+ * ends when both directions have. Getting the upstream (attempts, circuit breaker, tunnel) is
+ * {@link TcpUpstreamAttempts}; idle timeout and access logging are {@link TcpSessionLifetime}.
  */
 final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext,
         io.remora.route.HeaderFormatter.Context, SpliceRelay.Listener {
@@ -40,28 +36,28 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
     public static final String UPSTREAM_INFO_KEY = "remora.tcp_proxy.stream_info";
-    private final TcpProxyFilter filter;
-    private final ConnectionInfo info;
-    private final StreamInfo streamInfo = new StreamInfo();
-    private final List<Host> tried = new ArrayList<>(2);
-    private Channel downstream;
-    private TcpUpstream upstream;
-    private Cluster cluster;
-    private ClusterStats clusterStats;
-    private Host host;
+    final TcpProxyFilter filter;
+    final ConnectionInfo info;
+    final StreamInfo streamInfo = new StreamInfo();
+    /** Hosts this session tried (the load balancer avoids them on another attempt). */
+    final List<Host> tried = new ArrayList<>(2);
+    Channel downstream;
+    TcpUpstream upstream;
+    Cluster cluster;
+    ClusterStats clusterStats;
     private boolean started;
     private boolean upstreamReady;
-    private boolean connectionCounted;
-    private boolean finished;
-    private int attempts;
+    boolean connectionCounted;
+    boolean finished;
+    int attempts;
     /** Bytes replayed by the listener filters before the upstream was connected. */
     private ArrayDeque<ByteBuf> pending;
     private boolean downstreamEof;
     private boolean upstreamEof;
-    private long lastActivity;
-    private ScheduledFuture<?> idleTimer;
+    long lastActivity;
+    ScheduledFuture<?> idleTimer;
     /** The kernel moves the bytes (splice); null while they pass through this handler. */
-    private SpliceRelay relay;
+    SpliceRelay relay;
     /** Both channels are being handed to a {@link SpliceRelay}: what Netty still reads waits. */
     private boolean switching;
     /** Netty read bytes or an EOF while switching: the switch is off, the copying relay runs. */
@@ -149,117 +145,13 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             return;
         }
         clusterStats = cluster.stats();
-        lastActivity = System.nanoTime();
-        if (filter.idleTimeoutNanos > 0) {
-            idleTimer = downstream.eventLoop().schedule(this::checkIdle, filter.idleTimeoutNanos, TimeUnit.NANOSECONDS);
-        }
-        connect();
+        TcpSessionLifetime.startIdleTimer(this);
+        TcpUpstreamAttempts.connect(this);
     }
 
-    private void connect() {
-        if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-            LOG.fine(io.remora.log.LogTags.conn(downstream) + "Creating connection to cluster " + cluster.name());
-        }
-        Host h = cluster.chooseHost(this);
-        if (h == null) {
-            streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
-            clusterStats.upstreamCxNoneHealthy.increment();
-            downstream.close();
-            return;
-        }
-        if (filter.tunnel != null) {
-            // The pool's connections and circuit breakers govern the tunnel's stream.
-            attempt(h);
-            HttpTunnelUpstream tunnel = new HttpTunnelUpstream(this, h, filter.tunnel, this);
-            upstream = tunnel;
-            tunnel.open(io.remora.http.upstream.ConnectionPools.get(downstream.eventLoop(),
-                    filter.context.transport(), cluster, h,
-                    HttpTunnelUpstream.protocol(cluster.config().protocol()), info.originalSource()));
-            return;
-        }
-        if (!cluster.limits().tryAcquireConnection()) {
-            streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
-            downstream.close();
-            return;
-        }
-        attempt(h);
-        h.activeConnections.incrementAndGet();
-        Host attemptHost = h;
-        ChannelUpstream handler = new ChannelUpstream(this);
-        upstream = handler;
-        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream),
-                c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
-                    @Override
-                    public void onConnected(Channel channel) {
-                        upstreamConnected(handler, attemptHost);
-                    }
-
-                    @Override
-                    public void onFailure(Channel channel, Throwable cause, boolean tls) {
-                        if (channel == null) {
-                            released(attemptHost); // no channel, no close future to release it
-                        }
-                        upstreamConnectFailed(cause, attemptHost);
-                    }
-                });
-        if (ch != null) {
-            handler.channel(ch);
-            ch.closeFuture().addListener(c -> released(attemptHost));
-        } else {
-            upstream = null;
-        }
-    }
-
-    private void attempt(Host h) {
-        attempts++;
-        tried.add(h);
-        host = h;
-        streamInfo.upstreamHost = h.address();
-        streamInfo.attemptCount = attempts;
-        clusterStats.upstreamCxTotal.increment();
-    }
-
-    private void released(Host h) {
-        h.activeConnections.decrementAndGet();
-        cluster.limits().connections.decrementAndGet();
-    }
-
-    /** The connect (or the tunnel's request) failed: another attempt, or the connection ends. */
-    void upstreamConnectFailed(Throwable cause, Host h) {
-        clusterStats.upstreamCxConnectFail.increment();
-        if (cause instanceof ConnectTimeoutException) {
-            clusterStats.upstreamCxConnectTimeout.increment();
-            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
-        } else {
-            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
-        }
-        if (!downstream.isActive()) {
-            return;
-        }
-        if (attempts < filter.maxConnectAttempts) {
-            connect();
-        } else {
-            streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-            streamInfo.upstreamTransportFailureReason = String.valueOf(cause);
-            downstream.close();
-        }
-    }
-
-    /** The upstream is up (connected, or the tunnel answered 2xx): the relay starts. */
-    void upstreamConnected(TcpUpstream u, Host h) {
-        if (!downstream.isActive()) {
-            u.close();
-            return;
-        }
-        h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
+    /** The upstream is up and counted ({@link TcpUpstreamAttempts#connected}): the kernel's relay or this one. */
+    void startRelay(TcpUpstream u) {
         upstreamReady = true;
-        connectionCounted = true;
-        clusterStats.upstreamCxActive.incrementAndGet();
-        streamInfo.upstreamLocalAddress = u.localAddress();
-        streamInfo.upstreamConnectionId = io.remora.network.ConnectionIds.of(u.connection());
-        streamInfo.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(h, ns);
-        streamInfo.upstreamTls = u.tls();
-        streamInfo.upstreamFilterState = u.filterState();
         if (u instanceof ChannelUpstream c) {
             c.channel().closeFuture().addListener(f -> upstreamClosed());
             String why = pending != null ? "bytes already read" : downstreamEof ? "downstream already ended"
@@ -424,26 +316,6 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         }
     }
 
-    private void checkIdle() {
-        if (finished) {
-            return;
-        }
-        long idle = System.nanoTime() - lastActivity;
-        if (idle >= filter.idleTimeoutNanos) {
-            streamInfo.connectionTerminationDetails = "idle_timeout";
-            if (relay != null) {
-                relay.stop();
-            }
-            downstream.close();
-            if (upstream != null) {
-                upstream.close();
-            }
-        } else {
-            idleTimer = downstream.eventLoop().schedule(this::checkIdle, filter.idleTimeoutNanos - idle,
-                    TimeUnit.NANOSECONDS);
-        }
-    }
-
     private void onDownstreamClosed() {
         if (relay != null) {
             // Off Netty's loop while spliced: what sits in the pipes goes with the connection.
@@ -464,7 +336,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
                 upstreamClosed();
             }
         }
-        finish();
+        TcpSessionLifetime.finish(this);
     }
 
     /** The upstream connection closed, or the tunnel's stream ended or was reset. */
@@ -482,7 +354,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         }
     }
 
-    private void releasePending() {
+    void releasePending() {
         if (pending != null) {
             ByteBuf b;
             while ((b = pending.poll()) != null) {
@@ -490,42 +362,6 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             }
             pending = null;
         }
-    }
-
-    private void finish() {
-        if (finished) {
-            return;
-        }
-        finished = true;
-        releasePending();
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
-        // A network filter that closed the connection (RBAC, ext_authz) said why; that is the reason.
-        String details = downstream == null ? null : io.remora.network.FilterState.of(downstream)
-                .get(io.remora.network.ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, String.class);
-        if (details != null) {
-            streamInfo.connectionTerminationDetails = details;
-        }
-        streamInfo.finish();
-        for (AccessLog log : filter.accessLogs) {
-            try {
-                log.log(streamInfo);
-            } catch (RuntimeException e) {
-                // A broken logger must not cost the connection's cleanup.
-            }
-        }
-    }
-
-    /** Largest single read of a relay: bulk transfers move in fewer, larger syscalls. */
-    static final int MAX_READ = Integer.getInteger("remora.tcp.maxRead", 256 * 1024);
-
-    /** A byte relay: reads start off (turned on once both sides are up), FINs pass as half-closes. */
-    private static final UpstreamConnector.ConnectOptions RELAY = new UpstreamConnector.ConnectOptions(List.of(), true, bulkReads());
-
-    /** Reads that grow to {@link #MAX_READ} while the peer keeps them full, and shrink back when idle. */
-    static io.netty.channel.RecvByteBufAllocator bulkReads() {
-        return new io.netty.channel.AdaptiveRecvByteBufAllocator(64, 16 * 1024, MAX_READ);
     }
 
     // --- what the upstream side reports ---

@@ -41,10 +41,10 @@ public final class ForwardedClientCert {
             }
             case APPEND_FORWARD -> {
                 CharSequence existing = headers.get(XFCC);
-                String mine = details(policy, tls);
+                String mine = tls.xfccElement(policy);
                 headers.set(XFCC, existing == null || existing.length() == 0 ? mine : existing + "," + mine);
             }
-            case SANITIZE_SET -> headers.set(XFCC, details(policy, tls));
+            case SANITIZE_SET -> headers.set(XFCC, tls.xfccElement(policy));
         }
     }
 

@@ -26,15 +26,29 @@ public final class TlsConnection {
     private boolean established;
     private String protocol;
     private String cipher;
+    private byte[] sessionIdBytes;
     private String sessionId;
     private String serverName;
     private X509Certificate peer;
     private List<X509Certificate> peerChain = List.of();
     private X509Certificate local;
-    private List<String> peerUriSans = List.of();
-    private List<String> peerDnsSans = List.of();
-    private List<String> localUriSans = List.of();
-    private List<String> localDnsSans = List.of();
+    // What the certificates say is read from them on first use and kept for the connection's
+    // life: a handshake nobody asks about parses no certificate (the session's certificates are
+    // lazy), and a keep-alive connection answers its requests' RBAC, XFCC and access-log
+    // questions from here instead of re-reading the certificate per request. Written and read on
+    // the connection's event loop; each value is immutable, so a racing reader at worst computes
+    // it again.
+    private List<String> peerUriSans;
+    private List<String> peerDnsSans;
+    private List<String> localUriSans;
+    private List<String> localDnsSans;
+    private String peerSubject;
+    private String peerIssuer;
+    private String localSubject;
+    private String peerFingerprint;
+    /** The last x-forwarded-client-cert element built for this connection, and the policy it was built for. */
+    private io.remora.config.ClientCertForwarding xfccPolicy;
+    private String xfccElement;
     private String failureReason;
 
     void established(SSLSession s, String sni) {
@@ -42,7 +56,7 @@ public final class TlsConnection {
         protocol = s.getProtocol();
         cipher = CipherNames.openSsl(s.getCipherSuite());
         byte[] id = s.getId();
-        sessionId = id == null || id.length == 0 ? null : HexFormat.of().formatHex(id);
+        sessionIdBytes = id == null || id.length == 0 ? null : id;
         serverName = sni != null ? sni : requestedServerName(s);
         try {
             Certificate[] chain = s.getPeerCertificates();
@@ -63,10 +77,6 @@ public final class TlsConnection {
         if (mine != null && mine.length > 0 && mine[0] instanceof X509Certificate x) {
             local = x;
         }
-        peerUriSans = sans(peer, 6);
-        peerDnsSans = sans(peer, 2);
-        localUriSans = sans(local, 6);
-        localDnsSans = sans(local, 2);
     }
 
     /** The state of a completed handshake. */
@@ -96,8 +106,8 @@ public final class TlsConnection {
                 }
             }
             return List.copyOf(out);
-        } catch (CertificateParsingException e) {
-            return List.of();
+        } catch (CertificateParsingException | RuntimeException e) {
+            return List.of(); // see name(): parsed on first use
         }
     }
 
@@ -133,7 +143,8 @@ public final class TlsConnection {
     }
 
     public String sessionId() {
-        return sessionId;
+        String v = sessionId;
+        return v != null || sessionIdBytes == null ? v : (sessionId = HexFormat.of().formatHex(sessionIdBytes));
     }
 
     public String serverName() {
@@ -150,32 +161,52 @@ public final class TlsConnection {
     }
 
     public List<String> peerUriSans() {
-        return peerUriSans;
+        List<String> v = peerUriSans;
+        return v != null ? v : (peerUriSans = sans(peer, 6));
     }
 
     public List<String> peerDnsSans() {
-        return peerDnsSans;
+        List<String> v = peerDnsSans;
+        return v != null ? v : (peerDnsSans = sans(peer, 2));
     }
 
     public List<String> localUriSans() {
-        return localUriSans;
+        List<String> v = localUriSans;
+        return v != null ? v : (localUriSans = sans(local, 6));
     }
 
     public List<String> localDnsSans() {
-        return localDnsSans;
+        List<String> v = localDnsSans;
+        return v != null ? v : (localDnsSans = sans(local, 2));
     }
 
     /** The peer's subject as Envoy prints it (RFC 2253), or null. */
     public String peerSubject() {
-        return peer == null ? null : peer.getSubjectX500Principal().getName();
+        String v = peerSubject;
+        return v != null || peer == null ? v : (peerSubject = name(peer, true));
     }
 
     public String peerIssuer() {
-        return peer == null ? null : peer.getIssuerX500Principal().getName();
+        String v = peerIssuer;
+        return v != null || peer == null ? v : (peerIssuer = name(peer, false));
     }
 
     public String localSubject() {
-        return local == null ? null : local.getSubjectX500Principal().getName();
+        String v = localSubject;
+        return v != null || local == null ? v : (localSubject = name(local, true));
+    }
+
+    /**
+     * Subject or issuer in RFC 2253 form. The session's certificates are parsed on first use, so
+     * a certificate the TLS library took but Java cannot parse shows here: it reads as no name
+     * rather than failing the request that asked.
+     */
+    private static String name(X509Certificate c, boolean subject) {
+        try {
+            return (subject ? c.getSubjectX500Principal() : c.getIssuerX500Principal()).getName();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** The peer certificate's serial in lower-case hex, as Envoy prints it. */
@@ -193,14 +224,31 @@ public final class TlsConnection {
 
     /** SHA-256 of the peer's DER certificate, lower-case hex (XFCC's Hash, %..._FINGERPRINT_256%). */
     public String peerFingerprintSha256() {
-        if (peer == null) {
-            return null;
+        String v = peerFingerprint;
+        if (v != null || peer == null) {
+            return v;
         }
         try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(peer.getEncoded()));
+            return peerFingerprint = HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(peer.getEncoded()));
         } catch (CertificateEncodingException | java.security.NoSuchAlgorithmException e) {
             return null;
         }
+    }
+
+    /**
+     * This connection's x-forwarded-client-cert element under {@code policy}, built the first
+     * time and kept while the policy stays the same: it depends only on the connection's
+     * certificates and the policy, so a keep-alive connection builds it once.
+     */
+    String xfccElement(io.remora.config.ClientCertForwarding policy) {
+        if (xfccElement != null && (xfccPolicy == policy || policy.equals(xfccPolicy))) {
+            return xfccElement;
+        }
+        String v = ForwardedClientCert.details(policy, this);
+        xfccPolicy = policy;
+        xfccElement = v;
+        return v;
     }
 
     /** The peer's leaf as URL-encoded PEM, as Envoy's %DOWNSTREAM_PEER_CERT% and XFCC's Cert. */

@@ -14,7 +14,9 @@ import java.security.cert.Certificate;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** x-forwarded-client-cert per forward_client_cert_details, as Envoy documents it. */
@@ -80,5 +82,46 @@ class ForwardedClientCertTest {
         assertTrue(v.contains(";Subject=\"O=remora-test,CN=client\";URI=spiffe://td/ns/a/sa/client;DNS=client.a.svc"), v);
         String chain = v.substring(v.indexOf("Chain=\"") + 7, v.indexOf("\";Subject"));
         assertEquals(2, chain.split("BEGIN%20CERTIFICATE").length - 1, "the whole chain: " + chain);
+    }
+
+    /**
+     * A keep-alive connection builds its element once per policy: the same string for every
+     * request under one policy, the right one again when the policy differs (a listener update).
+     */
+    @Test
+    void elementKeptPerConnectionAndPolicy() {
+        TlsConnection tls = mtls();
+        ClientCertForwarding uri = new ClientCertForwarding(Mode.SANITIZE_SET, Set.of(Detail.URI));
+        ClientCertForwarding dns = new ClientCertForwarding(Mode.SANITIZE_SET, Set.of(Detail.DNS));
+        String first = after(uri, tls, null);
+        assertTrue(first.endsWith(";URI=spiffe://td/ns/a/sa/client"), first);
+        assertSame(first, after(uri, tls, "By=x"), "built once for the connection");
+        assertSame(first, after(new ClientCertForwarding(Mode.SANITIZE_SET, Set.of(Detail.URI)), tls, null),
+                "an equal policy is the same policy");
+        String other = after(dns, tls, null);
+        assertTrue(other.endsWith(";DNS=client.a.svc") && !other.contains("URI="), other);
+        assertEquals(first, after(uri, tls, null));
+        assertEquals("By=x," + first, after(new ClientCertForwarding(Mode.APPEND_FORWARD, Set.of(Detail.URI)), tls, "By=x"));
+        // Another connection's element is its own.
+        assertNotSame(first, after(uri, mtls(), null));
+    }
+
+    /** The certificate's fields are read once and kept; a connection without a peer certificate has none. */
+    @Test
+    void certificateFieldsKept() {
+        TlsConnection tls = mtls();
+        assertSame(tls.peerUriSans(), tls.peerUriSans());
+        assertEquals(java.util.List.of("spiffe://td/ns/a/sa/client"), tls.peerUriSans());
+        assertEquals(java.util.List.of("client.a.svc"), tls.peerDnsSans());
+        assertEquals(java.util.List.of("spiffe://td/ns/b/sa/server"), tls.localUriSans());
+        assertSame(tls.peerSubject(), tls.peerSubject());
+        assertEquals("O=remora-test,CN=client", tls.peerSubject());
+        assertSame(tls.peerFingerprintSha256(), tls.peerFingerprintSha256());
+        assertEquals("0102", tls.sessionId());
+        TlsConnection none = new TlsConnection();
+        assertEquals(java.util.List.of(), none.peerUriSans());
+        assertNull(none.peerSubject());
+        assertNull(none.peerFingerprintSha256());
+        assertNull(none.sessionId());
     }
 }

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -32,9 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * certificates): N connections each send GET / and wait for the response.
  *
  * <pre>java -cp benchmarks.jar io.remora.bench.load.MtlsLoad --port P --cert c.pem --key k.pem
- *     --duration 15 --connections 50 [--new-connection-per-request]</pre>
+ *     --duration 15 --connections 50 [--new-connection-per-request] [--plaintext]</pre>
  * Keep-alive mode measures throughput; with {@code --new-connection-per-request} every request
- * takes a full handshake (no resumption), which measures handshakes per second. Prints
+ * takes a full handshake (no resumption), which measures handshakes per second. With
+ * {@code --plaintext} the same client speaks HTTP/1.1 without TLS (no certificate needed): the
+ * same load shape against a plain listener, to tell TLS's share of a proxy's cost. Prints
  * {@code RESULT requests=.. errors=.. seconds=.. rps=..}. Runs on one event loop thread.
  */
 public final class MtlsLoad {
@@ -60,8 +61,10 @@ public final class MtlsLoad {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        SslHandler h = ssl.newHandler(ch.alloc(), "bench", port);
-                        ch.pipeline().addLast(h, new HttpClientCodec(), new HttpObjectAggregator(1 << 20), new Client());
+                        if (ssl != null) {
+                            ch.pipeline().addLast(ssl.newHandler(ch.alloc(), "bench", port));
+                        }
+                        ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(1 << 20), new Client());
                     }
                 });
     }
@@ -129,6 +132,7 @@ public final class MtlsLoad {
         String cert = null;
         String key = null;
         boolean perRequest = false;
+        boolean plaintext = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--port" -> port = Integer.parseInt(args[++i]);
@@ -138,14 +142,15 @@ public final class MtlsLoad {
                 case "--cert" -> cert = args[++i];
                 case "--key" -> key = args[++i];
                 case "--new-connection-per-request" -> perRequest = true;
+                case "--plaintext" -> plaintext = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        if (port == 0 || cert == null || key == null) {
-            throw new IllegalArgumentException("--port, --cert and --key are required");
+        if (port == 0 || !plaintext && (cert == null || key == null)) {
+            throw new IllegalArgumentException("--port, and --cert and --key unless --plaintext, are required");
         }
         // The client verifies nothing: the proxies under test are what is measured, not the client.
-        SslContext ssl = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
+        SslContext ssl = plaintext ? null : SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .keyManager(new File(cert), new File(key)).trustManager(InsecureTrustManagerFactory.INSTANCE)
                 .protocols("TLSv1.3").sessionCacheSize(1).build();
         Transport t = Transport.detect();

@@ -1,14 +1,18 @@
 package io.remora.http.router;
 
+import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * Whether one failed attempt may be retried, as Envoy's retry state decides: the policy must want
  * it, the response must not have started, the body must still be replayable, the retries left and
  * the cluster's max_retries circuit breaker must allow it. It holds the breaker's slot for the
- * retry it admitted until the next decision or the end of the stream. Event-loop confined.
+ * retry it admitted until the next decision or the end of the stream, and runs the retry's back-off
+ * timer. Event-loop confined.
  */
 final class RetryGate {
 
@@ -16,6 +20,7 @@ final class RetryGate {
 
     private boolean held;
     private String cause;
+    private ScheduledFuture<?> backoffTimer;
 
     /**
      * @param wanted     the policy retries this failure
@@ -57,6 +62,28 @@ final class RetryGate {
     /** What the last admitted retry is for. */
     String cause() {
         return cause;
+    }
+
+    /** Starts the admitted retry's next attempt after the policy's back-off (Envoy's doRetry on its timer). */
+    void scheduleRetry(RouterFilter r) {
+        r.current = null;
+        RetryState retry = r.retry;
+        long backoff = retry.backOff.nextMillis();
+        if (RetryLog.enabled()) {
+            RetryLog.log(r.cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
+                    + " ms (" + cause + ")");
+        }
+        backoffTimer = r.cb.eventLoop().schedule(() -> {
+            backoffTimer = null;
+            r.startAttempt();
+        }, backoff, TimeUnit.MILLISECONDS);
+    }
+
+    void cancelBackoff() {
+        if (backoffTimer != null) {
+            backoffTimer.cancel(false);
+            backoffTimer = null;
+        }
     }
 
     /** Gives the breaker's slot back, if one is held. */

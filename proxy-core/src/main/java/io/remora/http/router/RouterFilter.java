@@ -3,36 +3,26 @@ package io.remora.http.router;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.util.WorkerTimer;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
-import io.remora.config.DirectResponseAction;
 import io.remora.config.ForwardAction;
-import io.remora.config.RedirectAction;
-import io.remora.config.RouteAction;
 import io.remora.config.RetryPolicy;
 import io.remora.config.RouterFilterConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.WatermarkCallbacks;
-import io.remora.http.upstream.Cancellable;
-import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.HeaderConversion;
-import io.remora.http.upstream.PoolOptions;
 import io.remora.http.upstream.ResetReason;
-import io.remora.network.ConnectionInfo;
 import io.remora.route.RouteEntry;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
-import io.remora.upstream.OutlierMonitor;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,7 +32,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks,
         io.remora.overload.BufferedBytes {
-    static final AsciiString LOCATION = AsciiString.cached("location");
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
     static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
@@ -68,8 +57,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     private final RetryGate retryGate = new RetryGate();
     Timeouts timeouts;
     // From the worker's timer: no scheduled task per request (WorkerTimer).
-    final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(this::onGlobalTimeout);
-    private ScheduledFuture<?> backoffTimer;
+    final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(() -> Timeouts.onGlobalTimeout(this));
     UpstreamRequest current;
     final List<Host> attemptedHosts = new ArrayList<>(2);
     List<Cluster> mirrors;
@@ -99,45 +87,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         route = cb.route();
-        if (route == null) {
-            done = true;
-            cb.connectionManagerStats().noRoute.increment();
-            cb.sendLocalReply(404, "", ResponseFlag.NO_ROUTE_FOUND, "route_not_found");
-            return FilterStatus.STOP_ITERATION;
-        }
-        RouteAction ra = route.route().action();
-        if (ra instanceof DirectResponseAction d) {
-            done = true;
-            cb.connectionManagerStats().rqDirectResponse.increment();
-            cb.sendLocalReply(d.status(), d.body() == null ? "" : d.body(), null, "direct_response",
-                    this::mutateResponseHeaders, -1);
-            return FilterStatus.STOP_ITERATION;
-        }
-        if (ra instanceof RedirectAction r) {
-            done = true;
-            cb.connectionManagerStats().rqRedirect.increment();
-            String location = route.redirectLocation(headers);
-            cb.sendLocalReply(r.responseCode() == 0 ? 301 : r.responseCode(), "", null, "direct_response",
-                    h -> {
-                        h.set(LOCATION, location);
-                        mutateResponseHeaders(h);
-                    }, -1);
-            return FilterStatus.STOP_ITERATION;
-        }
-        if (!(ra instanceof ForwardAction fa)) {
-            done = true;
-            cb.connectionManagerStats().noRoute.increment();
-            cb.sendLocalReply(404, "", ResponseFlag.NO_ROUTE_FOUND, "route_not_found");
+        ForwardAction fa = RouteLocalReplies.forwardOrReply(this, headers);
+        if (fa == null) {
             return FilterStatus.STOP_ITERATION;
         }
         action = fa;
         String name = cb.clusterName();
-        cluster = name == null ? null : cb.serverContext().clusterManager().get(name);
-        info.upstreamCluster = name;
+        cluster = RouteLocalReplies.clusterOrReply(this, name);
         if (cluster == null) {
-            done = true;
-            cb.connectionManagerStats().noCluster.increment();
-            cb.sendLocalReply(503, "", ResponseFlag.NO_CLUSTER_FOUND, "cluster_not_found");
             return FilterStatus.STOP_ITERATION;
         }
         // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
@@ -146,24 +103,15 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         CharSequence rewritten = headers.path();
         info.path = rewritten == null ? null : rewritten.toString();
         stats = cluster.stats();
-        UpstreamProtocol p = cluster.config().protocol();
-        if (p == UpstreamProtocol.USE_DOWNSTREAM) {
-            p = "HTTP/2".equals(cb.downstreamProtocol()) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
-        }
-        protocol = p == null ? UpstreamProtocol.HTTP1 : p;
+        protocol = protocolOf(cluster, cb.downstreamProtocol());
 
         CharSequence ct = headers.get(CONTENT_TYPE);
         boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
         RetryPolicy policy = fa.retryPolicy() != null ? fa.retryPolicy() : route.virtualHost().retryPolicy();
         retry = RetryState.create(policy, headers);
         timeouts = Timeouts.compute(fa, retry == null ? null : retry.perTryTimeout, headers, grpc);
-        if (!config.suppressEnvoyHeaders() && timeouts.expectedMillis() > 0) {
-            headers.setLong(Timeouts.EXPECTED_RQ_TIMEOUT_MS, timeouts.expectedMillis());
-        }
-        if (grpc && fa.maxGrpcTimeout() != null && timeouts.expectedMillis() > 0) {
-            // As Envoy: the gRPC server learns the deadline this proxy will actually enforce.
-            headers.set(Timeouts.GRPC_TIMEOUT, Timeouts.grpcTimeoutValue(timeouts.expectedMillis()));
-        }
+        // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
+        timeouts.writeHeaders(headers, fa, grpc, !config.suppressEnvoyHeaders());
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
@@ -172,14 +120,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (tunnel != null) {
             // A byte stream can be neither replayed nor copied.
             retry = null;
-            if (tunnel.upgrade && protocol == UpstreamProtocol.HTTP2 && !allowsConnect(cluster)) {
-                // Extended CONNECT needs the cluster's allow_connect; without it the upgrade goes as HTTP/1.1.
-                protocol = UpstreamProtocol.HTTP1;
-            }
+            protocol = tunnel.upstreamProtocol(protocol, cluster);
         }
         requestHeaders = headers;
         if (tunnel == null) {
-            pickMirrors();
+            mirrors = ShadowRequest.sample(fa.mirrors(), cb);
         }
         body.retain = retry != null || mirrors != null;
         if (endStream) {
@@ -240,10 +185,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, timeouts.globalMillis);
         }
         if (mirrors != null && !done) {
-            for (Cluster m : mirrors) {
-                ShadowRequest.send(cb, m, requestHeaders, body.chunks(), requestTrailers, timeouts.globalMillis,
-                        protocolOf(m));
-            }
+            ShadowRequest.sendAll(this, mirrors);
             mirrors = null;
             if (retry == null) {
                 body.retain = false;
@@ -255,43 +197,18 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
     }
 
-    private void pickMirrors() {
-        List<ForwardAction.MirrorPolicy> policies = action.mirrors();
-        if (policies == null || policies.isEmpty()) {
-            return;
-        }
-        for (ForwardAction.MirrorPolicy mp : policies) {
-            Integer f = mp.fractionPerMillion();
-            if (f != null && ThreadLocalRandom.current().nextInt(1_000_000) >= f) {
-                continue;
-            }
-            Cluster m = cb.serverContext().clusterManager().get(mp.cluster());
-            if (m != null) {
-                if (mirrors == null) {
-                    mirrors = new ArrayList<>(1);
-                }
-                mirrors.add(m);
-            }
-        }
-    }
-
-    private static boolean allowsConnect(Cluster c) {
-        io.remora.config.Http2Options o = c.config().http2Options();
-        return o != null && o.allowConnect();
-    }
-
-    UpstreamProtocol protocolOf(Cluster c) {
+    /** The cluster's upstream protocol, USE_DOWNSTREAM resolved against the downstream's. */
+    static UpstreamProtocol protocolOf(Cluster c, String downstreamProtocol) {
         UpstreamProtocol p = c.config().protocol();
         if (p == UpstreamProtocol.USE_DOWNSTREAM) {
-            return "HTTP/2".equals(cb.downstreamProtocol()) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
+            return "HTTP/2".equals(downstreamProtocol) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
         }
         return p == null ? UpstreamProtocol.HTTP1 : p;
     }
 
     // ------------------------------------------------------------------ attempts
 
-    private void startAttempt() {
-        backoffTimer = null;
+    void startAttempt() {
         if (done) {
             return;
         }
@@ -320,20 +237,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         UpstreamRequest a = new UpstreamRequest(this, host, h);
         current = a;
-        stats.upstreamRqTotal.increment();
-        stats.upstreamRqActive.incrementAndGet();
-        host.activeRequests.incrementAndGet();
-        info.upstreamHost = host.address();
-        ConnectionInfo ci = cb.connection();
-        // original_src binds the downstream's address, filter state may override ALPN: pools keyed by both.
-        Cancellable c = tunnel != null && tunnel.terminate
-                ? io.remora.http.upstream.TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
-                        host, ci == null ? null : ci.originalSource(), a)
-                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
-                        PoolOptions.forRequest(ci == null ? null : ci.originalSource(), info.filterState)).newStream(a);
-        if (a.stream == null && !a.finished) {
-            a.pending = c;
-        }
+        a.start();
     }
 
     /** Writes what the current attempt has not seen yet; drops chunks nobody will need again. */
@@ -368,14 +272,20 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                 responseStarted || done);
     }
 
-    private void scheduleRetry() {
-        current = null;
-        long backoff = retry.backOff.nextMillis();
-        if (RetryLog.enabled()) {
-            RetryLog.log(cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
-                    + " ms (" + retryGate.cause() + ")");
+    /**
+     * Schedules a retry when the policy wants one and the gate admits it; flags URX when the
+     * retries are used up. True when a retry is coming.
+     */
+    boolean retryOrFlag(boolean wanted, String cause) {
+        RetryGate.Verdict rs = shouldRetry(wanted, cause);
+        if (rs == RetryGate.Verdict.YES) {
+            retryGate.scheduleRetry(this);
+            return true;
         }
-        backoffTimer = cb.eventLoop().schedule(this::startAttempt, backoff, TimeUnit.MILLISECONDS);
+        if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
+            info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        }
+        return false;
     }
 
     void onUpstreamHeaders(UpstreamRequest a, Http2Headers headers, boolean endStream) {
@@ -388,7 +298,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                     RetryLog.enabled() ? "upstream answered " + status : null);
             if (rs == RetryGate.Verdict.YES) {
                 a.abandon();
-                scheduleRetry();
+                retryGate.scheduleRetry(this);
                 return;
             }
             if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
@@ -434,30 +344,11 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     }
 
     void onUpstreamReset(UpstreamRequest a, ResetReason reason, String transportFailure) {
-        if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
-            stats.upstreamRqRxReset.increment();
-        }
-        a.release();
-        if (reason != ResetReason.OVERFLOW) {
-            // A circuit breaker's overflow says nothing about the host.
-            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
-        }
-        if (transportFailure != null) {
-            info.upstreamTransportFailureReason = transportFailure;
-        }
-        if (RetryLog.enabled()) {
-            RetryLog.log(cb, "upstream reset: reset reason: " + reason.text + ", transport failure reason: "
-                    + (transportFailure == null ? "" : transportFailure));
-        }
+        a.recordReset(reason, transportFailure);
         if (!responseStarted) {
-            RetryGate.Verdict rs = shouldRetry(retry != null && retry.wouldRetry(reason, a.headersSent),
-                    RetryLog.enabled() ? "reset: " + reason.text : null);
-            if (rs == RetryGate.Verdict.YES) {
-                scheduleRetry();
+            if (retryOrFlag(retry != null && retry.wouldRetry(reason, a.headersSent),
+                    RetryLog.enabled() ? "reset: " + reason.text : null)) {
                 return;
-            }
-            if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-                info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             }
             String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE
                     ? RESET_BEFORE_HEADERS + reason.text
@@ -471,79 +362,26 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
     }
 
-    void onPerTryTimeout(UpstreamRequest a, boolean idle) {
-        if (a != current || a.finished) {
-            return;
-        }
-        stats.upstreamRqPerTryTimeout.increment();
-        a.host.stats.rqTimeout.increment();
-        if (RetryLog.enabled()) {
-            RetryLog.log(cb, idle ? "upstream per try idle timeout" : "upstream per try timeout");
-        }
-        a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
-        a.abandon();
-        RetryGate.Verdict rs = shouldRetry(retry != null && retry.wouldRetryTimeout(), "per try timeout");
-        if (rs == RetryGate.Verdict.YES) {
-            scheduleRetry();
-            return;
-        }
-        if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-            info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
-        }
-        timedOut(idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
-    }
-
-    private void onGlobalTimeout() {
-        if (done) {
-            return;
-        }
-        stats.upstreamRqTimeout.increment();
-        if (RetryLog.enabled()) {
-            RetryLog.log(cb, "upstream timeout");
-        }
-        if (current != null) {
-            current.host.stats.rqTimeout.increment();
-            current.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
-            current.abandon();
-            current = null;
-        }
-        timedOut("upstream_response_timeout");
-    }
-
-    private void timedOut(String details) {
-        if (responseStarted) {
-            info.setFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
-            info.responseCodeDetails = details;
-            finish();
-            cb.resetStream();
-        } else {
-            localReply(timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
-        }
-    }
-
-    private void localReply(int status, String text, ResponseFlag flag, String details) {
+    void localReply(int status, String text, ResponseFlag flag, String details) {
         finish();
         cb.sendLocalReply(status, text, flag, details, this::mutateResponseHeaders, -1);
     }
 
     /** The route's response header mutations, on upstream responses and this filter's replies. */
-    private void mutateResponseHeaders(Http2Headers headers) {
+    void mutateResponseHeaders(Http2Headers headers) {
         if (route != null) {
             route.mutateResponseHeaders(headers, info.upstreamCluster, cb.formatterContext());
         }
     }
 
     /** The stream is over for the router: release everything it holds. Idempotent. */
-    private void finish() {
+    void finish() {
         if (done) {
             return;
         }
         done = true;
         globalTimer.cancel();
-        if (backoffTimer != null) {
-            backoffTimer.cancel(false);
-            backoffTimer = null;
-        }
+        retryGate.cancelBackoff();
         if (current != null && !current.finished) {
             current.abandon();
         }
@@ -593,8 +431,4 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             cb.resumeDecoding();
         }
     }
-
-    // ------------------------------------------------------------------ one try
-
-    /** One upstream request of this stream (Envoy's UpstreamRequest). */
 }

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.config.ForwardAction;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.ResetReason;
@@ -16,11 +17,14 @@ import io.remora.upstream.LoadBalancerContext;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A request_mirror_policies copy: fire-and-forget to the mirror cluster with "-shadow" appended
  * to the host, the response discarded. It owns duplicates of the body, so it outlives the stream.
+ * The static part samples a route's mirror policies when the request starts and sends the copies
+ * when the request has ended.
  */
 final class ShadowRequest implements UpstreamCallbacks {
     private final Cluster cluster;
@@ -38,6 +42,36 @@ final class ShadowRequest implements UpstreamCallbacks {
         this.headers = headers;
         this.body = body;
         this.trailers = trailers;
+    }
+
+    /** The mirror clusters this request goes to (each policy's runtime fraction sampled), or null for none. */
+    static List<Cluster> sample(List<ForwardAction.MirrorPolicy> policies, DecoderFilterCallbacks cb) {
+        if (policies == null || policies.isEmpty()) {
+            return null;
+        }
+        List<Cluster> mirrors = null;
+        for (ForwardAction.MirrorPolicy mp : policies) {
+            Integer f = mp.fractionPerMillion();
+            if (f != null && ThreadLocalRandom.current().nextInt(1_000_000) >= f) {
+                continue;
+            }
+            Cluster m = cb.serverContext().clusterManager().get(mp.cluster());
+            if (m != null) {
+                if (mirrors == null) {
+                    mirrors = new ArrayList<>(1);
+                }
+                mirrors.add(m);
+            }
+        }
+        return mirrors;
+    }
+
+    /** Sends the whole request (the router holds its body) to each mirror cluster. */
+    static void sendAll(RouterFilter r, List<Cluster> mirrors) {
+        for (Cluster m : mirrors) {
+            send(r.cb, m, r.requestHeaders, r.body.chunks(), r.requestTrailers, r.timeouts.globalMillis,
+                    RouterFilter.protocolOf(m, r.cb.downstreamProtocol()));
+        }
     }
 
     static void send(DecoderFilterCallbacks cb, Cluster cluster, Http2Headers request, List<ByteBuf> chunks,

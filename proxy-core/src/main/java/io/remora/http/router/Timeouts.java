@@ -2,11 +2,17 @@ package io.remora.http.router;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.accesslog.ResponseFlag;
 import io.remora.config.ForwardAction;
+import io.remora.upstream.OutlierMonitor;
 
 import java.time.Duration;
 
-/** Envoy's FilterUtility::finalTimeout: the route timeout as headers and gRPC adjust it. */
+/**
+ * Envoy's FilterUtility::finalTimeout: the route timeout as headers and gRPC adjust it; and what
+ * the router does when the route's or a try's timeout fires (Envoy's onResponseTimeout and
+ * onPerTryTimeout).
+ */
 final class Timeouts {
     static final AsciiString UPSTREAM_RQ_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-timeout-ms");
     static final AsciiString UPSTREAM_RQ_PER_TRY_TIMEOUT_MS = AsciiString.cached("x-envoy-upstream-rq-per-try-timeout-ms");
@@ -45,6 +51,72 @@ final class Timeouts {
             t.perTryMillis = 0; // the route timeout comes first anyway
         }
         return t;
+    }
+
+    /**
+     * Tells the upstream the deadline this proxy will enforce: x-envoy-expected-rq-timeout-ms
+     * (unless Envoy headers are suppressed) and, for gRPC under max_grpc_timeout, grpc-timeout.
+     */
+    void writeHeaders(Http2Headers headers, ForwardAction action, boolean grpc, boolean envoyHeaders) {
+        long expected = expectedMillis();
+        if (expected <= 0) {
+            return;
+        }
+        if (envoyHeaders) {
+            headers.setLong(EXPECTED_RQ_TIMEOUT_MS, expected);
+        }
+        if (grpc && action.maxGrpcTimeout() != null) {
+            headers.set(GRPC_TIMEOUT, grpcTimeoutValue(expected));
+        }
+    }
+
+    /** A try's timeout (or its idle timeout) fired: retry when the policy says so, else time the stream out. */
+    static void onPerTryTimeout(RouterFilter r, UpstreamRequest a, boolean idle) {
+        if (a != r.current || a.finished) {
+            return;
+        }
+        r.stats.upstreamRqPerTryTimeout.increment();
+        a.host.stats.rqTimeout.increment();
+        if (RetryLog.enabled()) {
+            RetryLog.log(r.cb, idle ? "upstream per try idle timeout" : "upstream per try timeout");
+        }
+        a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+        a.abandon();
+        if (r.retryOrFlag(r.retry != null && r.retry.wouldRetryTimeout(), "per try timeout")) {
+            return;
+        }
+        timedOut(r, idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
+    }
+
+    /** The route's timeout fired: it covers all tries, so no retry follows. */
+    static void onGlobalTimeout(RouterFilter r) {
+        if (r.done) {
+            return;
+        }
+        r.stats.upstreamRqTimeout.increment();
+        if (RetryLog.enabled()) {
+            RetryLog.log(r.cb, "upstream timeout");
+        }
+        UpstreamRequest a = r.current;
+        if (a != null) {
+            a.host.stats.rqTimeout.increment();
+            a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+            a.abandon();
+            r.current = null;
+        }
+        timedOut(r, "upstream_response_timeout");
+    }
+
+    /** 504 (or the asked-for 204) before the response started; a reset of the stream after. */
+    private static void timedOut(RouterFilter r, String details) {
+        if (r.responseStarted) {
+            r.info.setFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT);
+            r.info.responseCodeDetails = details;
+            r.finish();
+            r.cb.resetStream();
+        } else {
+            r.localReply(r.timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
+        }
     }
 
     /** What the upstream may expect: the per-try timeout when it is the tighter one. */

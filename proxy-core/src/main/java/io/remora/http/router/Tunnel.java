@@ -2,8 +2,11 @@ package io.remora.http.router;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.config.ForwardAction;
+import io.remora.config.Http2Options;
 import io.remora.http.Upgrades;
+import io.remora.upstream.Cluster;
 
 /**
  * What the router does differently for a request whose body is a byte stream: an upgrade
@@ -38,6 +41,17 @@ final class Tunnel {
             return null;
         }
         return new Tunnel(upgrade, connect, terminate);
+    }
+
+    /** Extended CONNECT needs the cluster's allow_connect; without it an upgrade goes upstream as HTTP/1.1. */
+    UpstreamProtocol upstreamProtocol(UpstreamProtocol p, Cluster cluster) {
+        if (upgrade && p == UpstreamProtocol.HTTP2) {
+            Http2Options o = cluster.config().http2Options();
+            if (o == null || !o.allowConnect()) {
+                return UpstreamProtocol.HTTP1;
+            }
+        }
+        return p;
     }
 
     /** Whether this response status means the upstream took the tunnel. */

@@ -3,10 +3,15 @@ package io.remora.http.router;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.util.WorkerTimer;
+import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.upstream.Cancellable;
+import io.remora.http.upstream.ConnectionPools;
+import io.remora.http.upstream.PoolOptions;
 import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.TcpTunnelStream;
 import io.remora.http.upstream.UpstreamCallbacks;
 import io.remora.http.upstream.UpstreamStream;
+import io.remora.network.ConnectionInfo;
 import io.remora.upstream.Host;
 import io.remora.upstream.OutlierMonitor;
 
@@ -39,6 +44,29 @@ final class UpstreamRequest implements UpstreamCallbacks {
         this.headers = headers;
     }
 
+    /**
+     * Counts the try and asks for its stream: from the host's pool, or a TCP connection of its own
+     * for a CONNECT this proxy terminates. The router has made this its current try.
+     */
+    void start() {
+        router.stats.upstreamRqTotal.increment();
+        router.stats.upstreamRqActive.incrementAndGet();
+        host.activeRequests.incrementAndGet();
+        DecoderFilterCallbacks cb = router.cb;
+        router.info.upstreamHost = host.address();
+        ConnectionInfo ci = cb.connection();
+        // original_src binds the downstream's address, filter state may override ALPN: pools keyed by both.
+        Cancellable c = router.tunnel != null && router.tunnel.terminate
+                ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), router.cluster,
+                        host, ci == null ? null : ci.originalSource(), this)
+                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), router.cluster, host,
+                        router.protocol, PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
+                                router.info.filterState)).newStream(this);
+        if (stream == null && !finished) {
+            pending = c;
+        }
+    }
+
     void flush() {
         if (!headersSent) {
             headersSent = true;
@@ -60,7 +88,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
 
     void startPerTryTimer() {
         if (router.timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
-            perTryTimer = new WorkerTimer.Timeout(() -> router.onPerTryTimeout(this, false));
+            perTryTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, false));
             WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryTimer, router.timeouts.perTryMillis);
         }
     }
@@ -77,7 +105,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         if (perTryIdleTimer == null) {
-            perTryIdleTimer = new WorkerTimer.Timeout(() -> router.onPerTryTimeout(this, true));
+            perTryIdleTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, true));
         }
         // re-armed on every byte: an unlink and an append, no scheduled task
         WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryIdleTimer, router.retry.perTryIdleTimeout.toMillis());
@@ -158,6 +186,25 @@ final class UpstreamRequest implements UpstreamCallbacks {
             router.cb.resumeDecoding();
         } else if (!s.isWritable()) {
             router.upstreamWritable(false);
+        }
+    }
+
+    /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
+    void recordReset(ResetReason reason, String transportFailure) {
+        if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
+            router.stats.upstreamRqRxReset.increment();
+        }
+        release();
+        if (reason != ResetReason.OVERFLOW) {
+            // A circuit breaker's overflow says nothing about the host.
+            host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
+        }
+        if (transportFailure != null) {
+            router.info.upstreamTransportFailureReason = transportFailure;
+        }
+        if (RetryLog.enabled()) {
+            RetryLog.log(router.cb, "upstream reset: reset reason: " + reason.text + ", transport failure reason: "
+                    + (transportFailure == null ? "" : transportFailure));
         }
     }
 

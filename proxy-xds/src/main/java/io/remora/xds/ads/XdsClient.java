@@ -29,37 +29,13 @@ import java.util.logging.Logger;
  * only complete snapshots: a new or changed listener once its route configurations have arrived, an EDS cluster
  * once its load assignment has, or when initial_fetch_timeout runs out.
  *
- * <p>All state lives on one control thread; gRPC callbacks, file events and public calls hop onto it.
+ * <p>All state lives on one control thread; gRPC callbacks, file events and public calls hop onto it. What is
+ * subscribed and ACKed on the stream is {@link AdsSubscriptions}; updates received and not yet applied are
+ * {@link PendingUpdates}; this class decides when they are applied, ACKed or NACKed.
  */
 public final class XdsClient implements AutoCloseable {
     private static final Logger log = Logger.getLogger(XdsClient.class.getName());
     static final String USER_AGENT = "remora";
-
-    /** Per type: the names subscribed and where the stream stands. */
-    private static final class TypeWatch {
-        Set<String> names = Set.of();
-        Set<String> explicit = Set.of();
-        String lastNonce = "";
-        boolean startedOnStream;
-    }
-
-    /**
-     * A received update of one type, merged over what was accepted, not yet applied: the ADS nonces it answers
-     * and, for secrets, those of each separate SDS stream with the version_info to ACK there.
-     */
-    private record Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads, Map<ApiConfigSource, SdsAck> sds) {
-        Pending(XdsSnapshot.TypeState state, List<String> nonces, boolean ads) {
-            this(state, nonces, ads, Map.of());
-        }
-    }
-
-    private record SdsAck(String version, List<String> nonces) {
-        SdsAck then(SdsAck later) {
-            List<String> all = new ArrayList<>(nonces);
-            all.addAll(later.nonces());
-            return new SdsAck(later.version(), all);
-        }
-    }
 
     private final XdsClientOptions options;
     private final XdsConfigApplier applier;
@@ -68,9 +44,9 @@ public final class XdsClient implements AutoCloseable {
     private final AdsStream stream;
     /** Secrets from api_config_source sds_configs, one stream per source (pilot-agent's sds-grpc). */
     private final SdsStreams sds;
+    private final AdsSubscriptions subscriptions;
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
-    private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
-    private final EnumMap<XdsResourceType, Pending> pending = new EnumMap<>(XdsResourceType.class);
+    private final PendingUpdates pending = new PendingUpdates();
     /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
     private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
 
@@ -107,7 +83,7 @@ public final class XdsClient implements AutoCloseable {
                 new JitteredBackOff(options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
-                        startTypes();
+                        subscriptions.startAll(accepted);
                     }
 
                     @Override
@@ -120,9 +96,6 @@ public final class XdsClient implements AutoCloseable {
                         dropUnackedUpdates();
                     }
                 });
-        for (XdsResourceType t : XdsResourceType.values()) {
-            watches.put(t, new TypeWatch());
-        }
         this.sds = new SdsStreams(node, control, options.sourceResolver(), options.backoffBaseMs(), options.backoffMaxMs(),
                 new SdsStreams.Sink() {
                     @Override
@@ -135,6 +108,7 @@ public final class XdsClient implements AutoCloseable {
                         onSdsStreamRestart(source);
                     }
                 });
+        this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sds);
     }
 
     /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */
@@ -184,44 +158,20 @@ public final class XdsClient implements AutoCloseable {
         Set<String> copy = Set.copyOf(names);
         // queued, so an applier may call this from apply(): it runs once that snapshot is settled
         control.execute(() -> {
-            watches.get(type).explicit = copy;
+            subscriptions.explicit(type, copy);
             evaluate(); // subscribes the new names and lets go of what is no longer asked for
         });
     }
 
     // ---- the stream -------------------------------------------------------------------------------------
 
-    private boolean streamOpen() {
-        return stream != null && stream.isOpen();
-    }
-
-    /** A new stream: announce every subscription with what is held of it. */
-    private void startTypes() {
-        for (XdsResourceType t : XdsResourceType.values()) {
-            TypeWatch w = watches.get(t);
-            w.lastNonce = "";
-            w.startedOnStream = false;
-            if (t.wildcard ? options.adsTypes().contains(t) : !w.names.isEmpty()) {
-                startType(t, w);
-            }
-        }
-    }
-
-    private void startType(XdsResourceType t, TypeWatch w) {
-        Map<String, String> held = new LinkedHashMap<>();
-        accepted.state(t).resources().forEach((name, r) -> held.put(name, r.version()));
-        stream.protocol().start(t, w.names, accepted.versionInfo(t), held);
-        w.startedOnStream = true;
-    }
-
     /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
     private void dropUnackedUpdates() {
-        // a secret update that also came over a separate SDS stream stays: that stream will not send it again
-        pending.entrySet().removeIf(e -> e.getValue().ads() && e.getValue().sds().isEmpty());
+        pending.dropUnackedAds();
         if (pending.isEmpty() && awaitingFirst.isEmpty()) {
             warmingTimer.cancel();
         }
-        refreshSubscriptions(candidate());
+        subscriptions.refresh(pending.over(accepted), accepted);
     }
 
     // ---- updates ----------------------------------------------------------------------------------------
@@ -231,7 +181,7 @@ public final class XdsClient implements AutoCloseable {
             log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
             return;
         }
-        watches.get(u.type()).lastNonce = u.nonce();
+        subscriptions.responseReceived(u.type(), u.nonce());
         onUpdate(u, true);
     }
 
@@ -254,26 +204,13 @@ public final class XdsClient implements AutoCloseable {
             evaluate();
             return;
         }
-        Pending prior = pending.get(XdsResourceType.SECRET);
-        XdsSnapshot.TypeState base = prior != null ? prior.state() : accepted.state(XdsResourceType.SECRET);
-        XdsSnapshot.TypeState merged = u.mergeInto(base, sds.names(source));
-        // version_info of the secret type stays that of the ADS stream; this stream's version is its own
-        merged = new XdsSnapshot.TypeState(base.versionInfo(), merged.lastUpdated(), merged.resources());
-        Map<ApiConfigSource, SdsAck> acks = new java.util.HashMap<>(prior != null ? prior.sds() : Map.of());
-        acks.merge(source, new SdsAck(u.versionInfo(), List.of(u.nonce())), SdsAck::then);
-        pending.put(XdsResourceType.SECRET, new Pending(merged, prior != null ? prior.nonces() : List.of(),
-                prior == null || prior.ads(), Map.copyOf(acks)));
+        pending.addSds(source, u, accepted, sds.names(source));
         evaluate();
     }
 
     /** A separate SDS stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
     private void onSdsStreamRestart(ApiConfigSource source) {
-        Pending p = pending.get(XdsResourceType.SECRET);
-        if (p != null && p.sds().containsKey(source)) {
-            Map<ApiConfigSource, SdsAck> acks = new java.util.HashMap<>(p.sds());
-            acks.remove(source);
-            pending.put(XdsResourceType.SECRET, new Pending(p.state(), p.nonces(), p.ads(), Map.copyOf(acks)));
-        }
+        pending.forgetSdsSource(source);
         sds.startIfOpen(source, accepted.state(XdsResourceType.SECRET).resources());
     }
 
@@ -297,30 +234,14 @@ public final class XdsClient implements AutoCloseable {
             evaluate();
             return;
         }
-        Pending prior = pending.get(type);
-        XdsSnapshot.TypeState merged = u.mergeInto(prior != null ? prior.state() : accepted.state(type), watches.get(type).names);
-        List<String> nonces = new ArrayList<>(prior != null ? prior.nonces() : List.of());
-        if (ads) {
-            nonces.add(u.nonce());
-        }
-        pending.put(type, new Pending(merged, nonces, ads, prior != null ? prior.sds() : Map.of()));
+        pending.add(u, ads, accepted, subscriptions.names(type));
         awaitingFirst.remove(type);
         evaluate();
     }
 
-    /** The snapshot that applying every pending update would give. */
-    private XdsSnapshot candidate() {
-        XdsSnapshot s = accepted;
-        for (Map.Entry<XdsResourceType, Pending> e : pending.entrySet()) {
-            s = s.with(e.getKey(), e.getValue().state());
-        }
-        return s;
-    }
-
     private void evaluate() {
-        XdsSnapshot candidate = candidate();
-        refreshSubscriptions(candidate);
-        candidate = pruneUnsubscribed(candidate());
+        subscriptions.refresh(pending.over(accepted), accepted);
+        XdsSnapshot candidate = pruneUnsubscribed(pending.over(accepted));
         if (pending.isEmpty()) {
             if (started && awaitingFirst.isEmpty()) {
                 initializationDone();
@@ -330,7 +251,7 @@ public final class XdsClient implements AutoCloseable {
         Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
                 (type, name) -> settled.getOrDefault(type, Set.of()).contains(name));
         if (!verdict.warming()) {
-            applyPending(pending.keySet());
+            applyPending(pending.types());
             return;
         }
         warmingTimer.arm(verdict.maxWait());
@@ -338,7 +259,7 @@ public final class XdsClient implements AutoCloseable {
             // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
             // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
             Set<XdsResourceType> ready = EnumSet.noneOf(XdsResourceType.class);
-            for (XdsResourceType t : pending.keySet()) {
+            for (XdsResourceType t : pending.types()) {
                 if (!t.wildcard) {
                     ready.add(t);
                 }
@@ -355,7 +276,7 @@ public final class XdsClient implements AutoCloseable {
                 + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
         awaitingFirst.clear();
         if (!pending.isEmpty()) {
-            applyPending(pending.keySet());
+            applyPending(pending.types());
         } else {
             initializationDone(); // Envoy goes LIVE without the config that never came
         }
@@ -363,16 +284,13 @@ public final class XdsClient implements AutoCloseable {
 
     /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
     private void applyPending(Set<XdsResourceType> types) {
-        if (types.containsAll(pending.keySet())) {
+        if (types.containsAll(pending.types())) {
             warmingTimer.cancel();
             awaitingFirst.clear();
         }
-        Map<XdsResourceType, Pending> applying = new EnumMap<>(XdsResourceType.class);
-        for (XdsResourceType t : EnumSet.copyOf(types)) {
-            applying.put(t, pending.remove(t));
-        }
+        Map<XdsResourceType, PendingUpdates.Pending> applying = pending.take(types);
         XdsSnapshot snapshot = accepted;
-        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             snapshot = snapshot.with(e.getKey(), e.getValue().state());
         }
         if (!snapshot.sameContent(accepted)) {
@@ -391,11 +309,11 @@ public final class XdsClient implements AutoCloseable {
         accepted = snapshot;
         initialized = true;
         current = snapshot;
-        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             XdsResourceType type = e.getKey();
-            Pending p = e.getValue();
-            if (p.ads() && !p.nonces().isEmpty() && streamOpen()) {
-                stream.protocol().ack(type, watches.get(type).names, snapshot.versionInfo(type), p.nonces());
+            PendingUpdates.Pending p = e.getValue();
+            if (p.ads() && !p.nonces().isEmpty()) {
+                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
             }
             p.sds().forEach((source, ack) -> sds.ack(source, ack.version(), ack.nonces()));
             if (!p.nonces().isEmpty() || !p.ads() || !p.sds().isEmpty()) {
@@ -412,10 +330,10 @@ public final class XdsClient implements AutoCloseable {
      * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
      * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
      */
-    private void onRejected(Map<XdsResourceType, Pending> applying, String resourceName, String error) {
+    private void onRejected(Map<XdsResourceType, PendingUpdates.Pending> applying, String resourceName, String error) {
         log.warning("xDS update rejected: " + error);
         Set<XdsResourceType> blamed = EnumSet.noneOf(XdsResourceType.class);
-        for (Map.Entry<XdsResourceType, Pending> e : applying.entrySet()) {
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
             if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
                 blamed.add(e.getKey());
             }
@@ -424,12 +342,12 @@ public final class XdsClient implements AutoCloseable {
             blamed.addAll(applying.keySet());
         }
         for (XdsResourceType t : blamed) {
-            Pending p = applying.remove(t);
+            PendingUpdates.Pending p = applying.remove(t);
             reject(t, p.nonces(), p.ads(), error);
             p.sds().forEach((source, ack) -> sds.nack(source, ack.nonces(), error));
             stats.perResource(t, accepted, accepted.with(t, p.state()), false);
         }
-        pending.putAll(applying);
+        pending.putBack(applying);
         // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
         evaluate();
     }
@@ -462,13 +380,9 @@ public final class XdsClient implements AutoCloseable {
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
         stats.rejected(type);
-        Set<String> subscribed = new HashSet<>(watches.get(type).names);
-        if (type == XdsResourceType.SECRET) {
-            subscribed.addAll(sds.names());
-        }
-        settle(type, subscribed);
-        if (ads && !nonces.isEmpty() && streamOpen()) {
-            stream.protocol().nack(type, watches.get(type).names, accepted.versionInfo(type), nonces, error);
+        settle(type, subscriptions.allNames(type));
+        if (ads && !nonces.isEmpty()) {
+            subscriptions.nack(type, accepted.versionInfo(type), nonces, error);
         } else if (!ads) {
             log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
         }
@@ -476,66 +390,18 @@ public final class XdsClient implements AutoCloseable {
 
     // ---- subscriptions ----------------------------------------------------------------------------------
 
-    /** RDS, EDS and (ADS-sourced) SDS names follow the listeners and clusters of {@code snapshot}; changes go out at once. */
-    private void refreshSubscriptions(XdsSnapshot candidate) {
-        // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
-        Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
-        rds.addAll(XdsDependencies.routeConfigNames(candidate));
-        rds.addAll(XdsDependencies.routeConfigNames(accepted));
-        Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
-        eds.addAll(XdsDependencies.edsServiceNames(candidate));
-        eds.addAll(XdsDependencies.edsServiceNames(accepted));
-        setNames(XdsResourceType.ROUTE, rds);
-        setNames(XdsResourceType.ENDPOINT, eds);
-        Set<String> adsSecrets = new HashSet<>(watches.get(XdsResourceType.SECRET).explicit);
-        adsSecrets.addAll(XdsDependencies.sdsSecretNames(candidate));
-        adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));
-        setNames(XdsResourceType.SECRET, adsSecrets);
-        Map<ApiConfigSource, Set<String>> sources = new java.util.HashMap<>();
-        for (XdsSnapshot s : List.of(candidate, accepted)) {
-            XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
-        }
-        sds.subscribe(sources, accepted.state(XdsResourceType.SECRET).resources());
-    }
-
-    private void setNames(XdsResourceType type, Set<String> names) {
-        TypeWatch w = watches.get(type);
-        if (w.names.equals(names)) {
-            return;
-        }
-        Set<String> old = w.names;
-        w.names = Set.copyOf(names);
-        if (!streamOpen()) {
-            return;
-        }
-        if (!w.startedOnStream) {
-            if (!names.isEmpty()) {
-                startType(type, w);
-            }
-        } else if (!names.isEmpty() || options.delta()) {
-            // An empty SotW request would be a wildcard subscription: Envoy sends none and ignores what comes.
-            stream.protocol().resubscribe(type, old, w.names, accepted.versionInfo(type), w.lastNonce);
-        }
-    }
-
     /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
     private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
         for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET)) {
             XdsSnapshot.TypeState st = s.state(t);
-            Set<String> names = watches.get(t).names;
-            if (t == XdsResourceType.SECRET) {
-                names = new HashSet<>(names);
-                names.addAll(sds.names());
-            }
+            Set<String> names = subscriptions.allNames(t);
             if (names.containsAll(st.resources().keySet())) {
                 continue;
             }
             Map<String, XdsResource> kept = new LinkedHashMap<>(st.resources());
             kept.keySet().retainAll(names);
             XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
-            Pending p = pending.get(t);
-            pending.put(t, new Pending(pruned, p == null ? List.of() : p.nonces(), p == null || p.ads(),
-                    p == null ? Map.of() : p.sds()));
+            pending.replaceState(t, pruned);
             s = s.with(t, pruned);
         }
         return s;

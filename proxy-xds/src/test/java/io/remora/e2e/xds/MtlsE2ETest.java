@@ -291,10 +291,11 @@ class MtlsE2ETest {
             assertTrue(reply.startsWith("HTTP/1.1 200") && reply.endsWith("hello from app"), reply);
         }
 
-        // curl as a real peer: with the client certificate it gets through, h2 by ALPN.
-        CommandResult ok = curl(inHttp, certs, "client");
+        // curl as a real peer: with the client certificate it gets through, h2 by ALPN; two
+        // requests on one connection (the second gets the XFCC element the connection keeps).
+        CommandResult ok = curl(inHttp, certs, "client", "/curl-again");
         assertEquals(0, ok.exit, ok.output);
-        assertTrue(ok.output.contains("hello from app"), ok.output);
+        assertEquals(2, ok.output.split("hello from app", -1).length - 1, ok.output);
 
         // Refusals, each with Envoy's stat, seen from curl (HTTP) and openssl s_client (TCP).
         assertRefused(curl(inHttp, certs, null), server, "envoy_listener_ssl_fail_verify_no_cert", inHttp);
@@ -317,8 +318,14 @@ class MtlsE2ETest {
         String log = awaitLog(serverLog, "CERTIFICATE_VERIFY_FAILED", 4);
         // The connection manager's log has the connection's TLS fields and SNI too (curl's, and the
         // client sidecar's cluster sni).
-        String httpLog = awaitLog(serverLog, "sni=server.test", 1);
+        String httpLog = awaitLog(serverLog, "sni=server.test", 2);
         assertTrue(httpLog.contains("http 200 peer=" + CLIENT_ID + " v=TLSv1.3 sni=server.test"), httpLog);
+        List<String> curlXfcc = httpLog.lines().filter(l -> l.contains("sni=server.test xfcc="))
+                .map(l -> l.substring(l.indexOf("xfcc="))).toList();
+        assertEquals(2, curlXfcc.size(), httpLog);
+        assertEquals(curlXfcc.get(0), curlXfcc.get(1), "both requests of curl's connection: " + httpLog);
+        assertTrue(curlXfcc.get(1).startsWith("xfcc=By=" + SERVER_ID + ";Hash=") && curlXfcc.get(1).endsWith(";URI=" + CLIENT_ID),
+                httpLog);
         assertTrue(httpLog.contains(" v=TLSv1.3 sni=server.default.svc.cluster.local"), httpLog);
         assertTrue(log.contains("tcp peer=" + CLIENT_ID + " subject=O=remora-test,CN=client failure=-"), log);
         assertTrue(log.contains("failure=TLS_error:|CERTIFICATE_VERIFY_FAILED:certificate verify failed: SAN matcher"), log);
@@ -546,7 +553,8 @@ class MtlsE2ETest {
         return new CommandResult(p.exitValue(), out);
     }
 
-    private static CommandResult curl(int port, Path certs, String who) throws Exception {
+    /** curl to /curl, then to each of {@code morePaths} on the same connection. */
+    private static CommandResult curl(int port, Path certs, String who, String... morePaths) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--http2", "--max-time", "10",
                 "--cacert", certs.resolve("server-ca.pem").toString(), "--resolve", "server.test:" + port + ":127.0.0.1"));
         if (who != null) {
@@ -556,6 +564,9 @@ class MtlsE2ETest {
         // The server's certificate carries only a SPIFFE URI: the peer identity check is the SAN, not a host name.
         cmd.add("-k");
         cmd.add("https://server.test:" + port + "/curl");
+        for (String path : morePaths) {
+            cmd.add("https://server.test:" + port + path);
+        }
         return run(cmd, null);
     }
 

@@ -1,0 +1,44 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+/**
+ * The connection manager's last touches on response headers (Envoy's
+ * ConnectionManagerUtility::mutateResponseHeaders and the overload manager's
+ * disable_http_keepalive): the server header as server_header_transformation says, and
+ * Connection: close (HTTP/1) or a drain (HTTP/2) while keep-alive is disabled. Static.
+ */
+final class ResponseHeaderMutator {
+    private static final AsciiString SERVER = AsciiString.cached("server");
+    private static final AsciiString CLOSE = AsciiString.cached("close");
+
+    private ResponseHeaderMutator() {
+    }
+
+    /** {@code upgradeAccepted}: the response turns the stream into a tunnel, no longer HTTP. */
+    static void mutate(Http2Headers headers, ActiveStream s, boolean upgradeAccepted) {
+        HttpConnectionManager hcm = s.hcm;
+        switch (hcm.serverHeaderTransformation) {
+            case OVERWRITE -> headers.set(SERVER, hcm.serverName);
+            case APPEND_IF_ABSENT -> {
+                if (!headers.contains(SERVER)) {
+                    headers.set(SERVER, hcm.serverName);
+                }
+            }
+            default -> {
+            }
+        }
+        ConnectionContext cx = s.cx;
+        if (!upgradeAccepted && !cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {
+            // Envoy's disable_http_keepalive: HTTP/1 closes after this response, HTTP/2 drains
+            // (GOAWAY) once this stream's frames are out.
+            s.stats.downstreamCxOverloadDisableKeepalive.increment();
+            if ("HTTP/2".equals(cx.protocol)) {
+                cx.channel.eventLoop().execute(cx::drain);
+            } else {
+                headers.set(Http1Headers.CONNECTION, CLOSE);
+            }
+        }
+    }
+}

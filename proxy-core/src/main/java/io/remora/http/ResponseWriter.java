@@ -1,0 +1,94 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.upstream.HeaderConversion;
+
+/**
+ * The codec end of a stream's response: what passed the encoder filters (or a local reply that
+ * skips them) gets Envoy's last touches and goes to the stream's codec; the stream ends when both
+ * halves have, or at once when the response finishes first. Static over {@link ActiveStream}'s
+ * fields, so the response path allocates nothing here.
+ */
+final class ResponseWriter {
+
+    private ResponseWriter() {
+    }
+
+    static void writeHeaders(ActiveStream s, Http2Headers headers, boolean endStream) {
+        if (s.ended() || s.responseStarted) {
+            return;
+        }
+        int status = HeaderConversion.parseStatus(headers.status());
+        if (status < 100 || status > 999) {
+            // Nothing valid to send downstream: a bug upstream of us costs only this stream.
+            s.resetStream();
+            return;
+        }
+        s.touch();
+        s.responseStarted = true;
+        s.info.responseCode = status;
+        if (s.info.responseCodeDetails == null) {
+            s.info.responseCodeDetails = "via_upstream";
+        }
+        s.stats.response(status);
+        String upgrade = s.upgrade;
+        boolean upgradeAccepted = upgrade != null
+                && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300));
+        ResponseHeaderMutator.mutate(headers, s, upgradeAccepted);
+        s.info.responseHeaders = headers;
+        if (upgradeAccepted) {
+            // No request or route timeout for the life of a tunnel; the stream idle timeout stays.
+            s.tunnel = true;
+            s.cancelRequestTimer();
+        }
+        if (endStream) {
+            s.localComplete = true;
+        }
+        s.encoder.encodeHeaders(headers, endStream);
+        if (endStream) {
+            onLocalComplete(s);
+        }
+    }
+
+    static void writeData(ActiveStream s, ByteBuf data, boolean endStream) {
+        if (s.ended() || !s.responseStarted || s.localComplete) {
+            data.release();
+            return;
+        }
+        s.touch();
+        s.info.bytesSent += data.readableBytes();
+        if (endStream) {
+            s.localComplete = true;
+        }
+        s.encoder.encodeData(data, endStream);
+        if (endStream) {
+            onLocalComplete(s);
+        }
+    }
+
+    static void writeTrailers(ActiveStream s, Http2Headers trailers) {
+        if (s.ended() || !s.responseStarted || s.localComplete) {
+            return;
+        }
+        s.touch();
+        s.localComplete = true;
+        s.info.responseTrailers = trailers;
+        s.encoder.encodeTrailers(trailers);
+        onLocalComplete(s);
+    }
+
+    private static void onLocalComplete(ActiveStream s) {
+        if (s.ended()) {
+            return;
+        }
+        if (!s.remoteComplete()) {
+            if (s.tunnel) {
+                return; // half-closed: the client may still send until it ends its side
+            }
+            // The response is done before the request: abandon the rest of the request.
+            s.encoder.resetStream(true);
+        }
+        s.end();
+    }
+}

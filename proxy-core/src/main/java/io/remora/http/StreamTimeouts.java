@@ -1,0 +1,82 @@
+package io.remora.http;
+
+import io.remora.accesslog.ResponseFlag;
+import io.remora.config.OverloadManagerConfig.TimerType;
+import io.remora.util.WorkerTimer;
+
+/**
+ * A downstream stream's timeouts, as Envoy's ActiveStream runs them: stream_idle_timeout (the
+ * route's idle_timeout replaces it; reduce_timeouts scales it under pressure), watched by the
+ * connection's one stream-idle timer, and request_timeout on the worker's timer. Static over the
+ * stream's own fields, so a request pays for no object here.
+ */
+final class StreamTimeouts {
+
+    private StreamTimeouts() {
+    }
+
+    static void startRequestTimer(ActiveStream s) {
+        long nanos = s.hcm.requestTimeoutNanos;
+        if (nanos > 0) {
+            s.requestTimer = new WorkerTimer.Timeout(() -> onRequestTimeout(s));
+            WorkerTimer.of(s.cx.channel.eventLoop()).arm(s.requestTimer, nanos);
+        }
+    }
+
+    static void cancelRequestTimer(ActiveStream s) {
+        WorkerTimer.Timeout t = s.requestTimer;
+        if (t != null) {
+            t.cancel();
+            s.requestTimer = null;
+        }
+    }
+
+    // The connection's one stream-idle timer watches this stream: no timer scheduled per request.
+    static void armIdleTimer(ActiveStream s) {
+        if (s.idleTimeoutNanos > 0 && !s.ended()) {
+            s.cx.watchStreamIdle(s, s.lastActivityNanos + scaledIdleTimeout(s));
+        }
+    }
+
+    /** The stream idle timeout now: reduce_timeouts (HTTP_DOWNSTREAM_STREAM_IDLE) shortens it under pressure. */
+    private static long scaledIdleTimeout(ActiveStream s) {
+        return s.hcm.overload.scaledTimeoutNanos(TimerType.HTTP_DOWNSTREAM_STREAM_IDLE, s.idleTimeoutNanos);
+    }
+
+    /**
+     * Times the stream out if it has been idle for its timeout, and returns when it next needs a
+     * look ({@code Long.MAX_VALUE}: never).
+     */
+    static long checkIdle(ActiveStream s, long now) {
+        if (s.ended() || s.idleTimeoutNanos <= 0) {
+            return Long.MAX_VALUE;
+        }
+        long idle = now - s.lastActivityNanos;
+        long timeout = scaledIdleTimeout(s);
+        if (idle < timeout) {
+            return now + (timeout - idle);
+        }
+        s.stats.downstreamRqIdleTimeout.increment();
+        s.info.setFlag(ResponseFlag.STREAM_IDLE_TIMEOUT);
+        if (s.responseStarted()) {
+            s.info.responseCodeDetails = "stream_idle_timeout";
+            s.resetStream();
+        } else {
+            s.sendLocalReply(408, "stream timeout", ResponseFlag.STREAM_IDLE_TIMEOUT, "stream_idle_timeout");
+        }
+        return Long.MAX_VALUE;
+    }
+
+    private static void onRequestTimeout(ActiveStream s) {
+        if (s.ended() || s.remoteComplete()) {
+            return;
+        }
+        s.stats.downstreamRqTimeout.increment();
+        if (s.responseStarted()) {
+            s.info.responseCodeDetails = "request_overall_timeout";
+            s.resetStream();
+        } else {
+            s.sendLocalReply(408, "request timeout", null, "request_overall_timeout");
+        }
+    }
+}

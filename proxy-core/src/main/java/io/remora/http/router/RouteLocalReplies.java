@@ -1,0 +1,75 @@
+package io.remora.http.router;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.config.DirectResponseAction;
+import io.remora.config.ForwardAction;
+import io.remora.config.RedirectAction;
+import io.remora.config.RouteAction;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.route.RouteEntry;
+import io.remora.upstream.Cluster;
+
+/**
+ * The answers the router gives before any upstream is involved, as Envoy's router does: 404
+ * {@code NR} without a route, the route's direct_response or redirect, 503 {@code NC} for a
+ * cluster that does not exist. Static so that the forwarding path allocates nothing for it.
+ */
+final class RouteLocalReplies {
+    private static final AsciiString LOCATION = AsciiString.cached("location");
+
+    private RouteLocalReplies() {
+    }
+
+    /** The route's forward action, or null once the stream has been answered here. */
+    static ForwardAction forwardOrReply(RouterFilter f, Http2Headers headers) {
+        DecoderFilterCallbacks cb = f.cb;
+        RouteEntry route = f.route;
+        if (route == null) {
+            return noRoute(f);
+        }
+        RouteAction ra = route.route().action();
+        if (ra instanceof ForwardAction fa) {
+            return fa;
+        }
+        if (ra instanceof DirectResponseAction d) {
+            f.done = true;
+            cb.connectionManagerStats().rqDirectResponse.increment();
+            cb.sendLocalReply(d.status(), d.body() == null ? "" : d.body(), null, "direct_response",
+                    f::mutateResponseHeaders, -1);
+            return null;
+        }
+        if (ra instanceof RedirectAction r) {
+            f.done = true;
+            cb.connectionManagerStats().rqRedirect.increment();
+            String location = route.redirectLocation(headers);
+            cb.sendLocalReply(r.responseCode() == 0 ? 301 : r.responseCode(), "", null, "direct_response",
+                    h -> {
+                        h.set(LOCATION, location);
+                        f.mutateResponseHeaders(h);
+                    }, -1);
+            return null;
+        }
+        return noRoute(f);
+    }
+
+    private static ForwardAction noRoute(RouterFilter f) {
+        f.done = true;
+        f.cb.connectionManagerStats().noRoute.increment();
+        f.cb.sendLocalReply(404, "", ResponseFlag.NO_ROUTE_FOUND, "route_not_found");
+        return null;
+    }
+
+    /** The route's cluster, or null once the stream has been answered with 503 NC. */
+    static Cluster clusterOrReply(RouterFilter f, String name) {
+        Cluster cluster = name == null ? null : f.cb.serverContext().clusterManager().get(name);
+        f.info.upstreamCluster = name;
+        if (cluster == null) {
+            f.done = true;
+            f.cb.connectionManagerStats().noCluster.increment();
+            f.cb.sendLocalReply(503, "", ResponseFlag.NO_CLUSTER_FOUND, "cluster_not_found");
+        }
+        return cluster;
+    }
+}

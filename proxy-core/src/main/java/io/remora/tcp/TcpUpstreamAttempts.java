@@ -1,0 +1,153 @@
+package io.remora.tcp;
+
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.RecvByteBufAllocator;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.accesslog.StreamInfo;
+import io.remora.http.upstream.ConnectionPools;
+import io.remora.log.LogTags;
+import io.remora.network.ConnectionIds;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+import io.remora.upstream.HostMetadata;
+import io.remora.upstream.OutlierMonitor;
+import io.remora.upstream.UpstreamConnector;
+
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * How a tcp_proxy session gets its upstream, as Envoy's TcpProxy::Filter does: a host from the
+ * cluster (hosts already tried avoided), the max_connections circuit breaker, a connection of its
+ * own or an HTTP tunnel stream from the cluster's pool, and another attempt after a failed connect
+ * until max_connect_attempts. Static over the session's fields: no object per connection.
+ */
+final class TcpUpstreamAttempts {
+    private static final Logger LOG = io.remora.log.Logging.logger("filter");
+
+    /** Largest single read of a relay: bulk transfers move in fewer, larger syscalls. */
+    static final int MAX_READ = Integer.getInteger("remora.tcp.maxRead", 256 * 1024);
+
+    /** A byte relay: reads start off (turned on once both sides are up), FINs pass as half-closes. */
+    private static final UpstreamConnector.ConnectOptions RELAY =
+            new UpstreamConnector.ConnectOptions(List.of(), true, bulkReads());
+
+    private TcpUpstreamAttempts() {
+    }
+
+    /** Reads that grow to {@link #MAX_READ} while the peer keeps them full, and shrink back when idle. */
+    static RecvByteBufAllocator bulkReads() {
+        return new AdaptiveRecvByteBufAllocator(64, 16 * 1024, MAX_READ);
+    }
+
+    /** One attempt: the session's upstream is set, or the downstream is closed with the reason flagged. */
+    static void connect(TcpProxySession s) {
+        Channel downstream = s.downstream;
+        Cluster cluster = s.cluster;
+        if (LOG.isLoggable(Level.FINE)) {
+            LOG.fine(LogTags.conn(downstream) + "Creating connection to cluster " + cluster.name());
+        }
+        Host h = cluster.chooseHost(s);
+        if (h == null) {
+            s.streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+            s.clusterStats.upstreamCxNoneHealthy.increment();
+            downstream.close();
+            return;
+        }
+        TcpProxyFilter filter = s.filter;
+        if (filter.tunnel != null) {
+            // The pool's connections and circuit breakers govern the tunnel's stream.
+            attempt(s, h);
+            HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s);
+            s.upstream = tunnel;
+            tunnel.open(ConnectionPools.get(downstream.eventLoop(), filter.context.transport(), cluster, h,
+                    HttpTunnelUpstream.protocol(cluster.config().protocol()), s.info.originalSource()));
+            return;
+        }
+        if (!cluster.limits().tryAcquireConnection()) {
+            s.streamInfo.setFlag(ResponseFlag.UPSTREAM_OVERFLOW);
+            downstream.close();
+            return;
+        }
+        attempt(s, h);
+        h.activeConnections.incrementAndGet();
+        ChannelUpstream handler = new ChannelUpstream(s);
+        s.upstream = handler;
+        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream),
+                c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
+                    @Override
+                    public void onConnected(Channel channel) {
+                        connected(s, handler, h);
+                    }
+
+                    @Override
+                    public void onFailure(Channel channel, Throwable cause, boolean tls) {
+                        if (channel == null) {
+                            released(cluster, h); // no channel, no close future to release it
+                        }
+                        failed(s, cause, h);
+                    }
+                });
+        if (ch != null) {
+            handler.channel(ch);
+            ch.closeFuture().addListener(c -> released(cluster, h));
+        } else {
+            s.upstream = null;
+        }
+    }
+
+    private static void attempt(TcpProxySession s, Host h) {
+        s.attempts++;
+        s.tried.add(h);
+        s.streamInfo.upstreamHost = h.address();
+        s.streamInfo.attemptCount = s.attempts;
+        s.clusterStats.upstreamCxTotal.increment();
+    }
+
+    private static void released(Cluster cluster, Host h) {
+        h.activeConnections.decrementAndGet();
+        cluster.limits().connections.decrementAndGet();
+    }
+
+    /** The upstream is up (connected, or the tunnel answered 2xx): counted, described, then the relay starts. */
+    static void connected(TcpProxySession s, TcpUpstream u, Host h) {
+        if (!s.downstream.isActive()) {
+            u.close();
+            return;
+        }
+        h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS_FINAL);
+        s.connectionCounted = true;
+        s.clusterStats.upstreamCxActive.incrementAndGet();
+        StreamInfo info = s.streamInfo;
+        info.upstreamLocalAddress = u.localAddress();
+        info.upstreamConnectionId = ConnectionIds.of(u.connection());
+        info.upstreamHostMetadata = ns -> HostMetadata.of(h, ns);
+        info.upstreamTls = u.tls();
+        info.upstreamFilterState = u.filterState();
+        s.startRelay(u);
+    }
+
+    /** The connect (or the tunnel's request) failed: another attempt, or the connection ends. */
+    static void failed(TcpProxySession s, Throwable cause, Host h) {
+        s.clusterStats.upstreamCxConnectFail.increment();
+        if (cause instanceof ConnectTimeoutException) {
+            s.clusterStats.upstreamCxConnectTimeout.increment();
+            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
+        } else {
+            h.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
+        }
+        if (!s.downstream.isActive()) {
+            return;
+        }
+        if (s.attempts < s.filter.maxConnectAttempts) {
+            connect(s);
+        } else {
+            s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+            s.streamInfo.upstreamTransportFailureReason = String.valueOf(cause);
+            s.downstream.close();
+        }
+    }
+}

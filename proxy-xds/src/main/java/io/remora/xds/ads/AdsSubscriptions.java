@@ -1,0 +1,151 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the xDS client subscribes to and where each type stands on the ADS stream: the names per
+ * type (LDS and CDS by wildcard; RDS, EDS and SDS by the names the listeners and clusters need,
+ * plus those asked for explicitly), the last nonce, whether the type was started on this stream;
+ * and the ACK/NACK, (re)subscribe and start requests that follow from it. Secrets from separate
+ * SDS streams are subscribed through {@link SdsStreams}. Control thread only.
+ */
+final class AdsSubscriptions {
+
+    /** Per type: the names subscribed and where the stream stands. */
+    private static final class TypeWatch {
+        Set<String> names = Set.of();
+        Set<String> explicit = Set.of();
+        String lastNonce = "";
+        boolean startedOnStream;
+    }
+
+    /** Null without an ADS target (files only). */
+    private final AdsStream stream;
+    private final Set<XdsResourceType> adsTypes;
+    private final boolean delta;
+    private final SdsStreams sds;
+    private final EnumMap<XdsResourceType, TypeWatch> watches = new EnumMap<>(XdsResourceType.class);
+
+    AdsSubscriptions(AdsStream stream, Set<XdsResourceType> adsTypes, boolean delta, SdsStreams sds) {
+        this.stream = stream;
+        this.adsTypes = adsTypes;
+        this.delta = delta;
+        this.sds = sds;
+        for (XdsResourceType t : XdsResourceType.values()) {
+            watches.put(t, new TypeWatch());
+        }
+    }
+
+    /** The names of a type subscribed on the ADS stream. */
+    Set<String> names(XdsResourceType type) {
+        return watches.get(type).names;
+    }
+
+    /** As {@link #names}, for secrets with those of the separate SDS streams too. */
+    Set<String> allNames(XdsResourceType type) {
+        Set<String> names = watches.get(type).names;
+        if (type != XdsResourceType.SECRET) {
+            return names;
+        }
+        Set<String> all = new HashSet<>(names);
+        all.addAll(sds.names());
+        return all;
+    }
+
+    /** Names asked for beyond those derived from the listeners and clusters; applied by the next {@link #refresh}. */
+    void explicit(XdsResourceType type, Set<String> names) {
+        watches.get(type).explicit = names;
+    }
+
+    void responseReceived(XdsResourceType type, String nonce) {
+        watches.get(type).lastNonce = nonce;
+    }
+
+    private boolean streamOpen() {
+        return stream != null && stream.isOpen();
+    }
+
+    /** A new stream: announce every subscription with what is held of it. */
+    void startAll(XdsSnapshot accepted) {
+        for (XdsResourceType t : XdsResourceType.values()) {
+            TypeWatch w = watches.get(t);
+            w.lastNonce = "";
+            w.startedOnStream = false;
+            if (t.wildcard ? adsTypes.contains(t) : !w.names.isEmpty()) {
+                start(t, w, accepted);
+            }
+        }
+    }
+
+    private void start(XdsResourceType t, TypeWatch w, XdsSnapshot accepted) {
+        Map<String, String> held = new LinkedHashMap<>();
+        accepted.state(t).resources().forEach((name, r) -> held.put(name, r.version()));
+        stream.protocol().start(t, w.names, accepted.versionInfo(t), held);
+        w.startedOnStream = true;
+    }
+
+    void ack(XdsResourceType type, String versionInfo, List<String> nonces) {
+        if (streamOpen()) {
+            stream.protocol().ack(type, watches.get(type).names, versionInfo, nonces);
+        }
+    }
+
+    void nack(XdsResourceType type, String acceptedVersionInfo, List<String> nonces, String error) {
+        if (streamOpen()) {
+            stream.protocol().nack(type, watches.get(type).names, acceptedVersionInfo, nonces, error);
+        }
+    }
+
+    /**
+     * RDS, EDS and (ADS-sourced) SDS names follow the listeners and clusters of {@code candidate}
+     * and {@code accepted}; changes go out at once.
+     */
+    void refresh(XdsSnapshot candidate, XdsSnapshot accepted) {
+        // What runs keeps its routes and endpoints while its replacement warms: both sets stay subscribed.
+        Set<String> rds = new HashSet<>(watches.get(XdsResourceType.ROUTE).explicit);
+        rds.addAll(XdsDependencies.routeConfigNames(candidate));
+        rds.addAll(XdsDependencies.routeConfigNames(accepted));
+        Set<String> eds = new HashSet<>(watches.get(XdsResourceType.ENDPOINT).explicit);
+        eds.addAll(XdsDependencies.edsServiceNames(candidate));
+        eds.addAll(XdsDependencies.edsServiceNames(accepted));
+        setNames(XdsResourceType.ROUTE, rds, accepted);
+        setNames(XdsResourceType.ENDPOINT, eds, accepted);
+        Set<String> adsSecrets = new HashSet<>(watches.get(XdsResourceType.SECRET).explicit);
+        adsSecrets.addAll(XdsDependencies.sdsSecretNames(candidate));
+        adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));
+        setNames(XdsResourceType.SECRET, adsSecrets, accepted);
+        Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
+        for (XdsSnapshot s : List.of(candidate, accepted)) {
+            XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
+        }
+        sds.subscribe(sources, accepted.state(XdsResourceType.SECRET).resources());
+    }
+
+    private void setNames(XdsResourceType type, Set<String> names, XdsSnapshot accepted) {
+        TypeWatch w = watches.get(type);
+        if (w.names.equals(names)) {
+            return;
+        }
+        Set<String> old = w.names;
+        w.names = Set.copyOf(names);
+        if (!streamOpen()) {
+            return;
+        }
+        if (!w.startedOnStream) {
+            if (!names.isEmpty()) {
+                start(type, w, accepted);
+            }
+        } else if (!names.isEmpty() || delta) {
+            // An empty SotW request would be a wildcard subscription: Envoy sends none and ignores what comes.
+            stream.protocol().resubscribe(type, old, w.names, accepted.versionInfo(type), w.lastNonce);
+        }
+    }
+}
