@@ -85,10 +85,7 @@ public final class UpstreamConnector {
          * listener has original_src ({@code downstream}'s {@link UpstreamBind#ORIGINAL_SOURCE}).
          */
         public ConnectOptions forDownstream(Channel downstream) {
-            // hasAttr first: attr() would add an empty attribute to every downstream connection
-            // that ever asks (an entry held for the connection's life, idle keep-alives included)
-            return withOriginalSource(downstream == null || !downstream.hasAttr(OriginalSource.ATTR) ? null
-                    : downstream.attr(OriginalSource.ATTR).get());
+            return withOriginalSource(downstream == null ? null : downstream.attr(OriginalSource.ATTR).get());
         }
 
         /** These options binding as original_src says; unchanged for null. */
