@@ -83,6 +83,8 @@ class Http2KeepaliveTest {
             Thread.sleep(10);
         }
         assertEquals(1, timeouts());
+        assertEquals("http2.keepalive_timeout", io.remora.stats.StatNames.envoyName(
+                server.context.stats.meterRegistry().find("envoy_http2_keepalive_timeout").counter().getId()));
     }
 
     @Test

@@ -88,6 +88,8 @@ class Http2UpstreamKeepaliveTest {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         assertTrue(ms < 5_000, "took " + ms + " ms");
         assertEquals(1, timeouts());
+        assertEquals("cluster.h2ka.http2.keepalive_timeout",
+                io.remora.stats.StatNames.envoyName(ctx.stats.cluster("h2ka").http2KeepaliveTimeout.getId()));
         assertTrue(upstream.pings.get() >= 1);
         long deadline = System.nanoTime() + 2_000_000_000L;
         while (upstream.closed.get() < 1 && System.nanoTime() < deadline) {
