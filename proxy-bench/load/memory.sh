@@ -21,7 +21,7 @@
 #   WRK_WARMUP=0 (seconds of wrk -c50 saturation before the constant-rate phase, as run.sh does;
 #   0: the constant rate meets a cold JVM, whose C2 compilations weigh on the peak)
 #   REMORA_JAR, REMORA_CMD (default "java $REMORA_JAVA_OPTS -jar $REMORA_JAR"), JAVA_HOME,
-#   OUT (a file to append the markdown lines to).
+#   OUT (a file to append the markdown lines to), PORT_RANGE=20000-49999 (where the ports are picked).
 #   IDLE_CONNECTIONS=0: after the constant-rate phase (run without NMT), open this many keep-alive
 #   HTTP/1.1 connections (one request each) and hold them: RSS and live heap per idle connection.
 set -euo pipefail
@@ -53,7 +53,12 @@ trap 'exit 130' INT TERM
 log() { echo "[memory.sh $(date +%H:%M:%S)] $*" >&2; }
 
 port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
-free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
+# PORT_RANGE=LOW-HIGH keeps the ports inside a range (a shared machine hands each user its own)
+PORT_RANGE=${PORT_RANGE:-20000-49999}
+free_port() {
+  local p lo=${PORT_RANGE%-*} hi=${PORT_RANGE#*-}
+  while :; do p=$((lo + RANDOM % (hi - lo + 1))); port_in_use "$p" || { echo "$p"; return; }; done
+}
 now_ms() { date +%s%3N; }
 
 P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_HTTP_PORT=$(free_port)

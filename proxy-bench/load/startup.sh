@@ -22,7 +22,8 @@
 # (that run is marked "archive made"): the other runs map it. REMORA_CDS=off measures without.
 # The proxy is pinned to CPU 0, this script's poller to CPU 1. Startup depends on the machine's
 # load: `uptime` is printed with the figures; take the best of N as well as the median.
-# Environment: RUNS=10 CONFIGS="default istio" REMORA_CMD (default: bin/remora), OUT (append).
+# Environment: RUNS=10 CONFIGS="default istio" REMORA_CMD (default: bin/remora), OUT (append),
+#   PORT_RANGE=20000-49999 (where the ports are picked).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOAD="$ROOT/proxy-bench/load"
@@ -36,7 +37,12 @@ upstream_pid=
 trap 'if [[ -n "$upstream_pid" ]]; then kill "$upstream_pid" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
 
 port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
-free_port() { local p; while :; do p=$((20000 + RANDOM % 30000)); port_in_use "$p" || { echo "$p"; return; }; done; }
+# PORT_RANGE=LOW-HIGH keeps the ports inside a range (a shared machine hands each user its own)
+PORT_RANGE=${PORT_RANGE:-20000-49999}
+free_port() {
+  local p lo=${PORT_RANGE%-*} hi=${PORT_RANGE#*-}
+  while :; do p=$((lo + RANDOM % (hi - lo + 1))); port_in_use "$p" || { echo "$p"; return; }; done
+}
 
 out() { echo "$*"; if [[ -n "${OUT:-}" ]]; then echo "$*" >>"$OUT"; fi; }
 

@@ -28,6 +28,8 @@ import java.util.List;
  * @param metadata          {@code metadata.filter_metadata} by namespace, for {@code %CLUSTER_METADATA%}
  * @param passthroughMetadata the {@code internal_upstream} transport socket's {@code passthrough_metadata}
  *                          (towards internal listeners), when no transport socket match applies
+ * @param http1EnableTrailers {@code http_protocol_options.enable_trailers}: HTTP/1.1 trailers are
+ *                          written to and read from this cluster's connections; otherwise dropped
  */
 public record ClusterConfig(
         String name,
@@ -57,7 +59,8 @@ public record ClusterConfig(
         Duration maxConnectionDuration,
         List<NetworkFilterConfig> upstreamFilters,
         java.util.Map<String, java.util.Map<String, Object>> metadata,
-        List<PassthroughMetadata> passthroughMetadata) {
+        List<PassthroughMetadata> passthroughMetadata,
+        boolean http1EnableTrailers) {
 
     /**
      * {@code original_dst_lb_config}.
@@ -93,7 +96,8 @@ public record ClusterConfig(
                 .perConnectionBufferLimitBytes(perConnectionBufferLimitBytes).healthChecks(healthChecks)
                 .loadBalancing(loadBalancing).upstreamBind(upstreamBind).transportSocketMatches(transportSocketMatches)
                 .originalDstLb(originalDstLb).tcpKeepalive(tcpKeepalive).maxConnectionDuration(maxConnectionDuration)
-                .upstreamFilters(upstreamFilters).metadata(metadata).passthroughMetadata(passthroughMetadata);
+                .upstreamFilters(upstreamFilters).metadata(metadata).passthroughMetadata(passthroughMetadata)
+                .http1EnableTrailers(http1EnableTrailers);
     }
 
     /**
@@ -218,6 +222,7 @@ public record ClusterConfig(
         private List<NetworkFilterConfig> upstreamFilters = List.of();
         private java.util.Map<String, java.util.Map<String, Object>> metadata = java.util.Map.of();
         private List<PassthroughMetadata> passthroughMetadata = List.of();
+        private boolean http1EnableTrailers;
 
         private Builder(String name) {
             this.name = name;
@@ -350,7 +355,7 @@ public record ClusterConfig(
 
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
-                    passthroughMetadata);
+                    passthroughMetadata, http1EnableTrailers);
         }
 
         public Builder metadata(java.util.Map<String, java.util.Map<String, Object>> metadata) {
@@ -360,6 +365,11 @@ public record ClusterConfig(
 
         public Builder passthroughMetadata(List<PassthroughMetadata> passthroughMetadata) {
             this.passthroughMetadata = passthroughMetadata;
+            return this;
+        }
+
+        public Builder http1EnableTrailers(boolean http1EnableTrailers) {
+            this.http1EnableTrailers = http1EnableTrailers;
             return this;
         }
     }

@@ -25,6 +25,8 @@ import java.util.List;
  *                         downstream connection older than this is drained; null or ZERO for none
  * @param maxRequestsPerConnection {@code common_http_protocol_options.max_requests_per_connection}:
  *                         the request that reaches it is a connection's last; 0 for unlimited
+ * @param http1EnableTrailers {@code http_protocol_options.enable_trailers}: HTTP/1.1 trailers are
+ *                         read from and written to downstream connections; otherwise dropped
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -54,7 +56,8 @@ public record HttpConnectionManagerConfig(
         ClientCertForwarding clientCertForwarding,
         List<Upgrade> upgrades,
         Duration maxConnectionDuration,
-        int maxRequestsPerConnection) implements NetworkFilterConfig {
+        int maxRequestsPerConnection,
+        boolean http1EnableTrailers) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -116,7 +119,8 @@ public record HttpConnectionManagerConfig(
                 .clientCertForwarding(clientCertForwarding)
                 .upgrades(upgrades)
                 .maxConnectionDuration(maxConnectionDuration)
-                .maxRequestsPerConnection(maxRequestsPerConnection);
+                .maxRequestsPerConnection(maxRequestsPerConnection)
+                .http1EnableTrailers(http1EnableTrailers);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -159,6 +163,7 @@ public record HttpConnectionManagerConfig(
         private List<Upgrade> upgrades = List.of();
         private Duration maxConnectionDuration = null;
         private int maxRequestsPerConnection = 0;
+        private boolean http1EnableTrailers;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -299,8 +304,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder http1EnableTrailers(boolean http1EnableTrailers) {
+            this.http1EnableTrailers = http1EnableTrailers;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers);
         }
     }
 }

@@ -6,31 +6,27 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.Http1DecodedHeaders;
-
-import java.util.ArrayDeque;
+import io.remora.http.upstream.Http1Head;
+import io.remora.http.upstream.Http1Parser;
 
 /**
- * The HTTP/1.1 side of a downstream connection, after Netty's {@link HttpRequestDecoder}: one
- * request at a time; responses are written as bytes ({@link Http1Stream}). Pipelined requests wait (reading paused) until the response before them is
- * complete, so responses never interleave. Bodies stream; nothing is aggregated.
+ * The HTTP/1.1 side of a downstream connection: the events of its {@link Http1Parser} (fed by
+ * {@link Http1RequestDecoder}), one request at a time; responses are written as bytes
+ * ({@link Http1Stream}). Once a request has been read, parsing waits (reading paused) until its
+ * response is complete, so pipelined responses never interleave. Bodies stream; nothing is
+ * aggregated.
  */
 final class Http1Connection extends ChannelInboundHandlerAdapter
-        implements ConnectionContext.Codec, Http1HeaderGuard.Timeout {
+        implements ConnectionContext.Codec, Http1HeaderGuard.Timeout, Http1Parser.Listener {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
@@ -42,22 +38,22 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     final ConnectionContext cx;
     private final Http1HeaderGuard guard;
-    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    private final Http1RequestDecoder decoder;
     ChannelHandlerContext ctx;
     private Http1Stream current;
-    private boolean processing;
     boolean closing;
     /** The h2c upgrade handlers (and the encoder for their 101) are still in the pipeline. */
     private boolean upgradeWindow;
+    /** The upgrade handlers took the h2c offer: HTTP/2 owns the connection now. */
+    private boolean h2cUpgraded;
     /** After an upgrade or CONNECT head: what the client sends is tunnel bytes, not HTTP. */
     private boolean rawIn;
-    /** A pipelined upgrade head was refused: nothing after it is read as HTTP. */
-    private boolean discardRest;
 
     private Http1Connection(ConnectionContext cx) {
         this.cx = cx;
         this.guard = new Http1HeaderGuard(cx);
         guard.timeout(this);
+        this.decoder = new Http1RequestDecoder(guard, cx.hcm.maxRequestHeadersBytes, this);
     }
 
     /** Installs the HTTP/1.1 codec; with {@code h2cUpgrade}, a request may upgrade to HTTP/2. */
@@ -65,16 +61,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         HttpConnectionManager hcm = cx.hcm;
         cx.protocol = "HTTP/1.1";
         hcm.stats.downstreamCxHttp1Total.increment();
-        HttpDecoderConfig decoderConfig = new HttpDecoderConfig()
-                .setMaxInitialLineLength(hcm.maxRequestHeadersBytes)
-                .setMaxHeaderSize(hcm.maxRequestHeadersBytes)
-                .setMaxChunkSize(64 * 1024)
-                .setHeadersFactory(Http1DecodedHeaders.headers(true))
-                .setTrailersFactory(Http1DecodedHeaders.trailers(true));
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
-        p.addLast(CODEC_NAME, new Http1RequestDecoder(decoderConfig, conn.guard));
+        p.addLast(CODEC_NAME, conn.decoder);
         if (h2cUpgrade) {
             conn.upgradeWindow = true;
             Http1H2cUpgrade.install(cx, p, CODEC_NAME);
@@ -87,73 +77,169 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         this.ctx = ctx;
     }
 
+    /**
+     * Past the decoder come only tunnel bytes (after an upgrade or CONNECT head), and the h2c
+     * offer the upgrade handlers declined to take (served as HTTP/1.1 from the parsed head).
+     */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpObject offer) {
+            ReferenceCountUtil.release(offer);
+            return;
+        }
         if (rawIn) {
             onRawRead(msg);
             return;
         }
-        if (msg instanceof LastHttpContent last && current != null && current.upgrade && pending.isEmpty()) {
-            // The decoder's end of an upgrade head (it has no body): from here on the bytes are the
-            // tunnel's. Removing the decoder hands us what it had buffered, as raw bytes.
-            last.release();
-            guard.headersComplete();
-            switchToRawInput();
-            return;
-        }
-        if (closing || discardRest || !(msg instanceof HttpObject)) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
-        // The header phase is over when the decoder hands over the head, even if it waits in line.
-        if (msg instanceof HttpRequest) {
-            guard.headersComplete();
-        }
-        if (msg instanceof LastHttpContent) {
-            guard.requestComplete();
-        }
-        if (msg instanceof LastHttpContent last && pending.isEmpty() && current != null && current.skipLastContent) {
-            // The end of a request that had no body: already signalled with its headers.
-            current.skipLastContent = false;
-            last.release();
-            return;
-        }
-        if (!pending.isEmpty() || (current != null && current.requestComplete)) {
-            if (msg instanceof HttpRequest r && ("CONNECT".equals(r.method().name()) || Http1Headers.isTunnelUpgrade(r))) {
-                // An upgrade pipelined behind another request: what follows it was already parsed
-                // as HTTP, so it cannot become a tunnel. Not served; the connection closes after
-                // the responses before it.
-                ReferenceCountUtil.release(msg);
-                discardRest = true;
-                if (current != null) {
-                    current.closeAfterResponse = true;
-                } else {
-                    closeAfterFlush();
-                }
-                return;
-            }
-            pending.add(msg);
-            updateAutoRead();
-            return;
-        }
-        dispatch((HttpObject) msg);
-        updateAutoRead();
+        ReferenceCountUtil.release(msg);
     }
 
-    private void dispatch(HttpObject msg) {
-        if (msg instanceof HttpRequest req) {
-            onRequest(req);
-            if (msg instanceof HttpContent c) {
-                // Netty's invalid-message placeholder, or a head aggregated with its (empty) end.
-                c.release();
-                if (current != null && current.upgrade && !rawIn && msg instanceof LastHttpContent) {
-                    switchToRawInput();
-                }
+    // ---- the parser's events ----
+
+    @Override
+    public void onHead(Http1Parser parser) {
+        Http1Head head = parser.head();
+        guard.headersComplete();
+        if (closing) {
+            parser.stop();
+            return;
+        }
+        if (upgradeWindow && head.upgrade != null && head.bodyless() && Upgrades.hasToken(head.upgrade, "h2c")) {
+            // The h2c offer goes to Netty's upgrade handlers; a request with a body stays HTTP/1.1
+            // (its Upgrade dropped with the other connection headers), so bodies always stream.
+            decoder.context().fireChannelRead(Http1H2cUpgrade.offer(head));
+            decoder.context().fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (h2cUpgraded) {
+                parser.stop(); // what follows is HTTP/2, for the codec that took over
+                return;
             }
-        } else if (msg instanceof HttpContent c) {
-            onContent(c);
+        }
+        // WebSocket-style upgrades and CONNECT: the head is followed by tunnel bytes that are never
+        // parsed as HTTP, whether the connection manager lets the upgrade through or refuses it.
+        boolean upgrade = HttpMethod.CONNECT.asciiName().contentEquals(head.method) || Http1Headers.isTunnelUpgrade(head);
+        if (upgrade && decoder.resuming()) {
+            // Read behind another request: the client sent what follows it before the upgrade was
+            // answered, so it was not meant as tunnel bytes. Not served; the connection closes.
+            parser.stop();
+            closeAfterFlush();
+            return;
+        }
+        leaveUpgradeWindow();
+        Http1Stream s = new Http1Stream(this, head);
+        current = s;
+        Http1Headers.Rejection rejection = Http1Headers.validate(head);
+        if (rejection != null) {
+            parser.stop();
+            s.reject(rejection.status(), rejection.reason(), rejection.details());
+            return;
+        }
+        boolean noBody = !upgrade && head.bodyless();
+        if (upgrade) {
+            s.upgrade = true;
+            s.closeAfterResponse = true; // an upgraded connection is never reused for HTTP
+            parser.stop();
+        } else if (head.expectContinue && !noBody) {
+            // Envoy answers 100-continue itself (proxy_100_continue false).
+            ctx.writeAndFlush(CONTINUE.duplicate());
+        }
+        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme, upgrade);
+        s.requestComplete = noBody;
+        if (noBody) {
+            guard.requestComplete();
+        }
+        if (StreamLog.enabled()) {
+            StreamLog.requestHeaders(s.stream.info, headers, noBody);
+        }
+        s.stream.decodeHeaders(headers, noBody);
+        if (upgrade) {
+            if (!closing) {
+                switchToRawInput();
+            }
+        } else if (noBody) {
+            pauseBehind(s);
+        }
+    }
+
+    @Override
+    public void onBody(ByteBuf data, boolean last) {
+        Http1Stream s = current;
+        if (last) {
+            guard.requestComplete();
+        }
+        if (s == null || s.requestComplete) {
+            data.release();
+            return;
+        }
+        if (last) {
+            s.requestComplete = true;
+        }
+        if (s.stream.ended() || (!last && !data.isReadable())) {
+            data.release();
         } else {
-            ReferenceCountUtil.release(msg);
+            s.stream.decodeData(data, last);
+        }
+        if (last) {
+            pauseBehind(s);
+        }
+    }
+
+    @Override
+    public void onEnd(Http1DecodedHeaders trailers) {
+        guard.requestComplete();
+        Http1Stream s = current;
+        if (s == null || s.requestComplete) {
+            return;
+        }
+        s.requestComplete = true;
+        if (!s.stream.ended()) {
+            // As Envoy's codec: trailers are read only with http_protocol_options.enable_trailers.
+            if (trailers == null || !cx.hcm.config.http1EnableTrailers()) {
+                s.stream.decodeData(Unpooled.EMPTY_BUFFER, true);
+            } else {
+                s.stream.decodeTrailers(HeaderConversion.toHttp2Headers(trailers));
+            }
+        }
+        pauseBehind(s);
+    }
+
+    @Override
+    public void onError(int status, String details) {
+        Http1Stream s = current;
+        if (closing) {
+            return;
+        }
+        if (s != null && !s.requestComplete) {
+            // The body broke its framing.
+            s.requestComplete = true;
+            s.closeAfterResponse = true;
+            s.stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+            cx.hcm.stats.downstreamCxProtocolError.increment();
+            if (!s.stream.responseStarted()) {
+                s.stream.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
+            } else {
+                s.stream.resetStream();
+            }
+            return;
+        }
+        if (s != null) {
+            // A head behind a request still being answered: closes after that response.
+            s.closeAfterResponse = true;
+            return;
+        }
+        leaveUpgradeWindow();
+        s = new Http1Stream(this, null);
+        current = s;
+        s.protocolError(status, details);
+    }
+
+    /**
+     * Requests are answered in order: the parser waits (and reading stops) until the response to
+     * the request that just ended is complete, as Envoy's codec pauses between pipelined requests.
+     */
+    private void pauseBehind(Http1Stream s) {
+        if (current == s && !closing) {
+            decoder.parser.pause();
+            updateAutoRead();
         }
     }
 
@@ -169,49 +255,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         Http1H2cUpgrade.leave(ctx.pipeline());
     }
 
-    private void onRequest(HttpRequest req) {
-        leaveUpgradeWindow();
-        Http1Stream s = new Http1Stream(this, req);
-        current = s;
-        DecoderResult result = req.decoderResult();
-        Http1Headers.Rejection rejection = Http1Headers.validate(req);
-        if (result.isFailure() && (rejection == null || rejection.status() != 501)) {
-            // An unknown transfer coding is answered 501 even when it also broke Netty's framing.
-            s.protocolError(result.cause());
-            return;
-        }
-        if (rejection != null) {
-            s.reject(rejection.status(), rejection.reason(), rejection.details());
-            return;
-        }
-        // WebSocket-style upgrades and CONNECT: the head is followed by tunnel bytes that are never
-        // parsed as HTTP, whether the connection manager lets the upgrade through or refuses it.
-        boolean upgrade = "CONNECT".equals(req.method().name()) || Http1Headers.isTunnelUpgrade(req);
-        if (upgrade) {
-            s.upgrade = true;
-            s.closeAfterResponse = true; // an upgraded connection is never reused for HTTP
-        }
-        boolean noBody = !upgrade && !HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0;
-        if (HttpUtil.is100ContinueExpected(req) && !noBody) {
-            // Envoy answers 100-continue itself (proxy_100_continue false).
-            ctx.writeAndFlush(CONTINUE.duplicate());
-        }
-        Http2Headers headers = Http1Headers.toHttp2(req, cx.scheme, upgrade);
-        s.requestComplete = noBody;
-        s.skipLastContent = noBody;
-        if (StreamLog.enabled()) {
-            StreamLog.requestHeaders(s.stream.info, headers, noBody);
-        }
-        s.stream.decodeHeaders(headers, noBody);
-    }
-
     private void switchToRawInput() {
         rawIn = true;
         ChannelPipeline p = ctx.pipeline();
         // A FIN from the client ends its half of the tunnel, not the connection.
         ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
         if (p.get(CODEC_NAME) != null) {
-            // Hands on what the decoder had buffered after the head, as raw bytes.
+            // Hands on what the parser had not parsed after the head, as raw bytes.
             p.remove(CODEC_NAME);
         }
         updateAutoRead();
@@ -243,47 +293,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void onContent(HttpContent c) {
-        Http1Stream s = current;
-        if (s == null || s.stream.ended() || (s.skipLastContent)) {
-            if (s != null && c instanceof LastHttpContent) {
-                s.skipLastContent = false;
-            }
-            c.release();
-            return;
-        }
-        if (c.decoderResult().isFailure()) {
-            c.release();
-            s.stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
-            cx.hcm.stats.downstreamCxProtocolError.increment();
-            if (!s.stream.responseStarted()) {
-                s.stream.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
-            } else {
-                s.stream.resetStream();
-            }
-            return;
-        }
-        ByteBuf data = c.content();
-        if (c instanceof LastHttpContent last) {
-            s.requestComplete = true;
-            HttpHeaders trailers = last.trailingHeaders();
-            if (trailers.isEmpty()) {
-                s.stream.decodeData(data, true);
-            } else {
-                if (data.isReadable()) {
-                    s.stream.decodeData(data, false);
-                } else {
-                    data.release();
-                }
-                s.stream.decodeTrailers(HeaderConversion.toHttp2Headers(trailers));
-            }
-        } else if (data.isReadable()) {
-            s.stream.decodeData(data, false);
-        } else {
-            data.release();
-        }
-    }
-
     /** The current stream is over: start on what was pipelined behind it. */
     void onStreamDone(Http1Stream s) {
         if (current != s) {
@@ -302,16 +311,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     }
 
     private void processPending() {
-        if (processing) {
-            return;
-        }
-        processing = true;
-        try {
-            while (!closing && !pending.isEmpty() && !(current != null && current.requestComplete)) {
-                dispatch((HttpObject) pending.poll());
-            }
-        } finally {
-            processing = false;
+        if (decoder.parser.paused()) {
+            decoder.resume();
         }
         updateAutoRead();
     }
@@ -321,7 +322,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             return;
         }
         boolean paused = current != null && current.readDisabled;
-        boolean read = pending.isEmpty() && !paused;
+        boolean read = !decoder.parser.paused() && !paused;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -332,15 +333,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             return;
         }
         closing = true;
-        releasePending();
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    void releasePending() {
-        Object m;
-        while ((m = pending.poll()) != null) {
-            ReferenceCountUtil.release(m);
-        }
     }
 
     @Override
@@ -354,7 +347,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        releasePending();
         Http1Stream s = current;
         current = null;
         if (s != null && !s.stream.ended()) {
@@ -372,9 +364,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         }
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // Upgraded to h2c: the HTTP/2 handlers took over the connection.
+            h2cUpgraded = true;
             guard.stop();
             ctx.pipeline().remove(this);
-            releasePending();
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -400,6 +392,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             current.closeAfterResponse = true;
             return;
         }
+        decoder.parser.stop(); // the connection closes after the 408: nothing more is parsed
         Http1Stream s = new Http1Stream(this, null);
         current = s;
         s.requestComplete = true;

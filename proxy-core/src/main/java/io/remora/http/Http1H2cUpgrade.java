@@ -1,27 +1,32 @@
 package io.remora.http;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.util.AsciiString;
+import io.remora.http.upstream.Http1Head;
+
+import java.util.Map;
 
 /**
  * The h2c upgrade offered on an HTTP/1.1 connection's first request (RFC 7540 3.2): Netty's upgrade
- * handler, the encoder its 101 needs (responses are otherwise written as bytes, which an encoder
- * would refuse) and a guard that keeps request bodies streaming. All three leave the pipeline when
+ * handler and the encoder its 101 needs (responses are otherwise written as bytes, which an encoder
+ * would refuse). Only a bodyless first request is offered to it ({@link #offer}), so request
+ * bodies always stream. Both leave the pipeline when
  * the first request is served or anything else is written ({@link #leave}), or when the upgrade
  * happens (the HTTP/2 codec takes over).
  */
 final class Http1H2cUpgrade {
 
     private static final String UPGRADE_NAME = "remora-h2c-upgrade";
-    private static final String UPGRADE_GUARD_NAME = "remora-h2c-guard";
     private static final String UPGRADE_ENCODER_NAME = "remora-h2c-encoder";
 
     private Http1H2cUpgrade() {
@@ -38,7 +43,6 @@ final class Http1H2cUpgrade {
             ctx.pipeline().remove(UPGRADE_ENCODER_NAME);
         };
         p.addLast(UPGRADE_ENCODER_NAME, new HttpResponseEncoder());
-        p.addLast(UPGRADE_GUARD_NAME, new BodyGuard());
         p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(source, factory, 64 * 1024) {
             @Override
             protected boolean shouldHandleUpgradeRequest(HttpRequest req) {
@@ -52,7 +56,7 @@ final class Http1H2cUpgrade {
 
     /** The offer is over: the upgrade handlers leave (those still there). */
     static void leave(ChannelPipeline p) {
-        for (String name : new String[] {UPGRADE_NAME, UPGRADE_GUARD_NAME, UPGRADE_ENCODER_NAME}) {
+        for (String name : new String[] {UPGRADE_NAME, UPGRADE_ENCODER_NAME}) {
             if (p.get(name) != null) {
                 p.remove(name);
             }
@@ -60,18 +64,16 @@ final class Http1H2cUpgrade {
     }
 
     /**
-     * Netty's upgrade handler aggregates the body of an upgrade request: a request with a body
-     * is served over HTTP/1.1 instead (its Upgrade: h2c dropped), so bodies always stream.
+     * The h2c offer's head as the upgrade handler takes it, in Netty's form, made only for this
+     * (rare) head; an empty last content follows it. The handler answers 101 and installs HTTP/2,
+     * or passes the request on.
      */
-    private static final class BodyGuard extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof HttpRequest req && req.headers().contains(HttpHeaderNames.UPGRADE)
-                    && (HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0)) {
-                req.headers().remove(HttpHeaderNames.UPGRADE);
-                req.headers().remove(Http1Headers.HTTP2_SETTINGS);
-            }
-            ctx.fireChannelRead(msg);
+    static HttpRequest offer(Http1Head head) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        for (Map.Entry<CharSequence, CharSequence> e : head.headers.block()) {
+            headers.add(e.getKey(), e.getValue());
         }
+        return new DefaultHttpRequest(head.http10() ? HttpVersion.HTTP_1_0 : HttpVersion.HTTP_1_1,
+                HttpMethod.valueOf(head.method.toString()), head.target.toString(), headers);
     }
 }

@@ -1,6 +1,5 @@
 package io.remora.http;
 
-import io.netty.buffer.ByteBuf;
 import io.remora.config.OverloadManagerConfig.TimerType;
 import io.remora.overload.HeaderBudget;
 
@@ -8,7 +7,7 @@ import io.remora.util.WorkerTimer;
 
 /**
  * Watches each request's header phase, from its first byte to the end of its headers, which
- * Netty's decoder keeps to itself: the bytes count against the proxy-wide {@link HeaderBudget} (a
+ * the parser does not time: the bytes count against the proxy-wide {@link HeaderBudget} (a
  * connection past it is shed), and the phase is timed by {@code request_headers_timeout} and the
  * stream idle timeout, which in Envoy run from the first byte of a request, not from its completed
  * headers. The decoder ({@link Http1RequestDecoder}) shows it every read before decoding it: no
@@ -43,13 +42,12 @@ final class Http1HeaderGuard {
     }
 
     /**
-     * Bytes read, before they are decoded; false when they take the proxy past its budget for
+     * {@code n} bytes read (or waiting to be parsed), before they are parsed; false when they take the proxy past its budget for
      * unfinished headers: this connection holds more than an ordinary request head, so it goes
      * (the caller drops the bytes and closes it).
      */
-    boolean admit(ByteBuf b) {
-        if (awaitingHeaders && b.isReadable()) {
-            int n = b.readableBytes();
+    boolean admit(int n) {
+        if (awaitingHeaders && n > 0) {
             if (!budget.reserve(held, n)) {
                 release();
                 return false;

@@ -2,15 +2,13 @@ package io.remora.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.upstream.Http1DecodedHeaders;
-import io.remora.http.upstream.LowerCaseNames;
+import io.remora.http.upstream.Http1Head;
 
 import java.util.Iterator;
-import java.util.Map;
 
 /** HTTP/1.1 messages to and from the internal HTTP/2-style headers. */
 final class Http1Headers {
@@ -43,20 +41,13 @@ final class Http1Headers {
     }
 
     /**
-     * Envoy's HTTP/1.1 codec and connection manager checks that Netty's decoder does not make, or
+     * Envoy's HTTP/1.1 codec and connection manager checks the parser leaves to the request, or
      * null when the request head is acceptable. Each rejection closes the connection after the reply.
      */
-    static Rejection validate(HttpRequest req) {
-        HttpHeaders h = req.headers();
-        // Looked at only when present: getAll makes a list and Strings.
-        java.util.List<String> te = h.contains(TRANSFER_ENCODING) ? h.getAll(TRANSFER_ENCODING) : java.util.List.of();
-        if (!te.isEmpty() && (te.size() > 1 || !CHUNKED.contentEqualsIgnoreCase(te.get(0).trim()))) {
-            // Only "chunked" on its own is a coding Envoy knows how to frame (RFC 9112 6.1).
-            return new Rejection(501, "Not Implemented", "http1.invalid_transfer_encoding");
-        }
-        String uri = req.uri();
+    static Rejection validate(Http1Head head) {
+        AsciiString uri = head.target;
         for (int i = 0; i < uri.length(); i++) {
-            char c = uri.charAt(i);
+            int c = uri.byteAt(i) & 0xff;
             if (c <= 0x20 || c >= 0x7f) {
                 return new Rejection(400, "Bad Request", "http1.codec_error");
             }
@@ -65,19 +56,12 @@ final class Http1Headers {
                 return new Rejection(400, "Bad Request", "path_normalization_failed");
             }
         }
-        int hosts = 0;
-        if (h instanceof Http1DecodedHeaders decoded) {
-            hosts = decoded.hostCount();
-        } else {
-            for (Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HOST); it.hasNext() && hosts < 2; it.next()) {
-                hosts++;
-            }
-        }
+        int hosts = head.headers.hostCount();
         if (hosts > 1) {
             return new Rejection(400, "Bad Request", "http1.codec_error");
         }
-        boolean connect = "CONNECT".equals(req.method().name());
-        if (hosts == 0 && !connect && req.protocolVersion().minorVersion() >= 1 && !uri.contains("://")) {
+        boolean connect = HttpMethod.CONNECT.asciiName().contentEquals(head.method);
+        if (hosts == 0 && !connect && !head.http10() && uri.indexOf("://", 0) < 0) {
             return new Rejection(400, "Bad Request", "missing_host_header");
         }
         return null;
@@ -112,72 +96,24 @@ final class Http1Headers {
      * Whether a request head asks for an upgrade the proxy tunnels (Envoy's isUpgrade): Connection
      * names "upgrade" and Upgrade is set, h2c excepted (never proxied: it is about this hop).
      */
-    static boolean isTunnelUpgrade(HttpRequest req) {
-        String upgrade = req.headers().get(UPGRADE);
-        if (upgrade == null || upgrade.isEmpty() || "h2c".equalsIgnoreCase(upgrade.trim())) {
-            return false;
-        }
-        for (String c : req.headers().getAll(CONNECTION)) {
-            if (Upgrades.hasToken(c, "upgrade")) {
-                return true;
-            }
-        }
-        return false;
+    static boolean isTunnelUpgrade(Http1Head head) {
+        AsciiString upgrade = head.upgrade;
+        return head.connectionUpgrade && upgrade != null && !upgrade.isEmpty()
+                && !H2C.contentEqualsIgnoreCase(upgrade.trim());
     }
 
-    /** Normalizes a request: :method, :scheme, :authority (Host or absolute URI), :path. */
-    static Http2Headers toHttp2(HttpRequest req, String scheme) {
-        return toHttp2(req, scheme, false);
-    }
+    private static final AsciiString H2C = AsciiString.cached("h2c");
 
     /**
-     * As {@link #toHttp2(HttpRequest, String)}; with {@code upgrade} the Upgrade and Connection
-     * headers are kept (Envoy forwards them verbatim for upgrades).
+     * Normalizes a request head into the internal form, on the block the parser filled: the
+     * request line becomes pseudo-headers (:method, :scheme, :authority from Host or an absolute
+     * URI, :path) and what must not travel is removed, no copy. With {@code upgrade} the Upgrade
+     * and Connection headers are kept (Envoy forwards them verbatim for upgrades).
      */
-    static Http2Headers toHttp2(HttpRequest req, String scheme, boolean upgrade) {
-        HttpHeaders in = req.headers();
-        if (in instanceof Http1DecodedHeaders decoded) {
-            return inPlace(req, decoded, scheme, upgrade);
-        }
-        DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 4);
-        requestLine(req, out, scheme);
-        java.util.Set<AsciiString> nominated = in.contains(CONNECTION) ? nominatedHopByHop(in) : null;
-        if (upgrade && nominated != null) {
-            nominated.remove(UPGRADE);
-        }
-        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
-        while (it.hasNext()) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            AsciiString name = LowerCaseNames.of(e.getKey());
-            if (upgrade && (UPGRADE.contentEquals(name) || CONNECTION.contentEquals(name))) {
-                out.add(name, e.getValue());
-                continue;
-            }
-            if (connectionSpecific(name) || EXPECT.contentEquals(name)
-                    || (nominated != null && nominated.contains(name))) {
-                continue;
-            }
-            if (HOST.contentEquals(name)) {
-                if (out.authority() == null) {
-                    out.authority(e.getValue());
-                }
-                continue;
-            }
-            if (TE.contentEquals(name) && !AsciiString.contentEqualsIgnoreCase(TRAILERS, e.getValue())) {
-                continue;
-            }
-            out.add(name, e.getValue());
-        }
-        return out;
-    }
-
-    /**
-     * The same normalization on the block the decoder filled ({@link Http1DecodedHeaders}): the
-     * request line becomes pseudo-headers on it and what must not travel is removed, no copy.
-     */
-    private static Http2Headers inPlace(HttpRequest req, Http1DecodedHeaders in, String scheme, boolean upgrade) {
+    static Http2Headers toHttp2(Http1Head head, String scheme, boolean upgrade) {
+        Http1DecodedHeaders in = head.headers;
         Http2Headers out = in.block();
-        requestLine(req, out, scheme);
+        requestLine(head, out, scheme);
         if (!in.hasSpecial()) {
             return out;
         }
@@ -225,34 +161,35 @@ final class Http1Headers {
         }
     }
 
-    /** :method, and :path/:scheme/:authority from the request-target (RFC 9112 3.2). */
-    private static void requestLine(HttpRequest req, Http2Headers out, String scheme) {
-        out.method(req.method().asciiName());
-        String uri = req.uri();
-        boolean connect = "CONNECT".equals(req.method().name());
-        if (connect) {
+    /** :method, and :path/:scheme/:authority from the request-target (RFC 9112 3.2), as views of it. */
+    private static void requestLine(Http1Head head, Http2Headers out, String scheme) {
+        out.method(head.method);
+        AsciiString uri = head.target;
+        if (HttpMethod.CONNECT.asciiName().contentEquals(head.method)) {
             out.authority(uri);
-        } else {
-            int schemeEnd = uri.startsWith("/") ? -1 : uri.indexOf("://");
-            if (schemeEnd > 0) {
-                // absolute-form (a proxy request): the URI carries authority and path.
-                int hostStart = schemeEnd + 3;
-                int pathStart = uri.indexOf('/', hostStart);
-                int queryStart = uri.indexOf('?', hostStart);
-                if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
-                    int end = queryStart < 0 ? uri.length() : queryStart;
-                    out.authority(uri.substring(hostStart, end));
-                    out.path(queryStart < 0 ? "/" : "/" + uri.substring(queryStart));
-                } else {
-                    out.authority(uri.substring(hostStart, pathStart));
-                    out.path(uri.substring(pathStart));
-                }
-            } else {
-                out.path(uri);
-            }
-            out.scheme(scheme);
+            return;
         }
+        int schemeEnd = uri.byteAt(0) == '/' ? -1 : uri.indexOf("://", 0);
+        if (schemeEnd > 0) {
+            // absolute-form (a proxy request): the URI carries authority and path.
+            int hostStart = schemeEnd + 3;
+            int pathStart = uri.indexOf('/', hostStart);
+            int queryStart = uri.indexOf('?', hostStart);
+            if (pathStart < 0 || (queryStart >= 0 && queryStart < pathStart)) {
+                int end = queryStart < 0 ? uri.length() : queryStart;
+                out.authority(uri.subSequence(hostStart, end, false));
+                out.path(queryStart < 0 ? SLASH : SLASH.concat(uri.subSequence(queryStart, uri.length(), false)));
+            } else {
+                out.authority(uri.subSequence(hostStart, pathStart, false));
+                out.path(uri.subSequence(pathStart, uri.length(), false));
+            }
+        } else {
+            out.path(uri);
+        }
+        out.scheme(scheme);
     }
+
+    private static final AsciiString SLASH = AsciiString.cached("/");
 
     /** Removes what must not travel on an HTTP/2 stream. */
     static void stripConnectionSpecific(Http2Headers h) {

@@ -2,15 +2,12 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
+import io.remora.http.upstream.Http1Head;
 import io.remora.http.upstream.Http1Wire;
 
 import java.util.Map;
@@ -34,23 +31,28 @@ final class Http1Stream implements StreamEncoder {
     boolean rawOut;
 
     /** A stream for this request head; null for a head that never completed. */
-    Http1Stream(Http1Connection conn, HttpRequest req) {
+    Http1Stream(Http1Connection conn, Http1Head head) {
         this.conn = conn;
-        this.keepAlive = req != null && HttpUtil.isKeepAlive(req);
-        this.http10 = req != null && req.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.keepAlive = head != null && head.keepAlive();
+        this.http10 = head != null && head.http10();
         this.stream = new ActiveStream(conn.cx, this);
     }
 
-    void protocolError(Throwable cause) {
+    /** A head the parser refused: {@code status} with Envoy's details, then the connection closes. */
+    void protocolError(int status, String details) {
+        if (status == 501) {
+            reject(501, "Not Implemented", details);
+            return;
+        }
         requestComplete = true;
         closeAfterResponse = true;
         ActiveStream s = stream;
         s.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
-        if (cause instanceof TooLongFrameException) {
-            s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.headers_too_large");
+        if (status == 431) {
+            s.sendLocalReply(431, "Request Header Fields Too Large", null, details);
         } else {
             conn.cx.hcm.stats.downstreamCxProtocolError.increment();
-            s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
+            s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, details);
         }
     }
 
@@ -231,7 +233,11 @@ final class Http1Stream implements StreamEncoder {
         }
         if (chunked && !bodyless) {
             // Trailers exist only in chunked framing; after a content-length body they are dropped.
-            conn.ctx.writeAndFlush(Http1Wire.lastChunk(conn.ctx.alloc(), trailers), conn.ctx.voidPromise());
+            // As Envoy's codec, they are written only with http_protocol_options.enable_trailers;
+            // otherwise the body just ends.
+            ByteBuf last = conn.cx.hcm.config.http1EnableTrailers()
+                    ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers) : Http1Wire.lastChunk();
+            conn.ctx.writeAndFlush(last, conn.ctx.voidPromise());
         }
     }
 
@@ -242,7 +248,6 @@ final class Http1Stream implements StreamEncoder {
             return; // closes once the response is flushed (onStreamDone)
         }
         conn.closing = true;
-        conn.releasePending();
         conn.ctx.close();
     }
 

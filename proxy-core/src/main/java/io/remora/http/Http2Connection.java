@@ -51,12 +51,16 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     private boolean reading;
     /** Delivering the h2c upgrade request as stream 1: its body never passed through flow control. */
     private boolean deliveringUpgrade;
+    /** connection_keepalive, or null. */
+    private final Http2Keepalive keepalive;
 
     private Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
                             ConnectionContext cx) {
         super(decoder, encoder, settings);
         this.cx = cx;
         this.streamKey = connection().newKey();
+        Http2Options.Keepalive k = cx.hcm.http2Options.keepalive();
+        this.keepalive = k == null ? null : new Http2Keepalive(this, k, cx.hcm.stats.http2KeepaliveTimeout);
         decoder.frameListener(frames);
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
@@ -149,6 +153,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         super.handlerAdded(ctx); // sends our preface (SETTINGS) on an active channel
+        if (keepalive != null && ctx.channel().isActive()) {
+            keepalive.start(ctx);
+        }
         // SETTINGS sizes stream windows only; the connection window is widened to Envoy's
         // initial_connection_window_size with a WINDOW_UPDATE on stream 0.
         Http2LocalFlowController local = connection().local().flowController();
@@ -162,6 +169,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         reading = true;
+        if (keepalive != null) {
+            keepalive.onRead();
+        }
         super.channelRead(ctx, msg);
     }
 
@@ -174,6 +184,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         reading = false;
+        if (keepalive != null) {
+            keepalive.stop();
+        }
         super.channelInactive(ctx); // closes the streams (each resets its request)
         cx.onClosed();
     }
@@ -225,6 +238,16 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     void written() {
         if (!reading && ctx != null) {
             flush(ctx);
+        }
+    }
+
+    /** A DATA frame (not END_STREAM) written at once when the windows allow: see {@link Http2DataWriter}. */
+    boolean writeDataNow(Http2Stream stream, ByteBuf data) {
+        try {
+            return Http2DataWriter.tryWrite(this, ctx, stream, data);
+        } catch (Http2Exception e) {
+            onError(ctx, true, e);
+            return true; // the window was charged or the connection is going: the frame is not sent twice
         }
     }
 
@@ -346,6 +369,13 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
             } catch (RuntimeException e) {
                 failed(s, e);
                 return all;
+            }
+        }
+
+        @Override
+        public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+            if (keepalive != null) {
+                keepalive.onPingAck();
             }
         }
 

@@ -30,6 +30,8 @@ public final class ClusterStats {
     public final Counter upstreamCxIdleTimeout;
     /** Pooled connections drained because max_connection_duration elapsed. */
     public final Counter upstreamCxMaxDurationReached;
+    /** {@code cluster.<name>.http2.keepalive_timeout}: upstream connections closed for want of a PING ACK. */
+    public final Counter http2KeepaliveTimeout;
     public final AtomicLong upstreamCxActive = new AtomicLong();
     public final AtomicLong upstreamRqActive = new AtomicLong();
     public final AtomicLong membershipHealthy = new AtomicLong();
@@ -64,6 +66,7 @@ public final class ClusterStats {
         upstreamCxNoneHealthy = c("envoy_cluster_upstream_cx_none_healthy");
         upstreamCxMaxDurationReached = c("envoy_cluster_upstream_cx_max_duration_reached");
         upstreamCxIdleTimeout = c("envoy_cluster_upstream_cx_idle_timeout");
+        http2KeepaliveTimeout = c("envoy_cluster_http2_keepalive_timeout");
         Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_upstream_rq_active", upstreamRqActive, AtomicLong::get).tag(TAG, name).register(r);
         Gauge.builder("envoy_cluster_membership_healthy", membershipHealthy, AtomicLong::get).tag(TAG, name).register(r);

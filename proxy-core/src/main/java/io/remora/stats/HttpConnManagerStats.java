@@ -48,6 +48,8 @@ public final class HttpConnManagerStats {
     public final Counter downstreamCxMaxRequestsReached;
     public final AtomicLong downstreamCxActive = new AtomicLong();
     public final AtomicLong downstreamRqActive = new AtomicLong();
+    /** Envoy's {@code http2.keepalive_timeout} (downstream codecs, not per prefix): connections closed for want of a PING ACK. */
+    public final Counter http2KeepaliveTimeout;
     /** Downstream request time in milliseconds. */
     public final DistributionSummary downstreamRqTime;
     private final Counter[] rqClass = new Counter[6];
@@ -86,6 +88,7 @@ public final class HttpConnManagerStats {
         downstreamRqHeaderTimeout = c("envoy_http_downstream_rq_header_timeout");
         downstreamCxMaxDurationReached = c("envoy_http_downstream_cx_max_duration_reached");
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
+        http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)

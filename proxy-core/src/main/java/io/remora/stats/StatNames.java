@@ -120,9 +120,10 @@ public final class StatNames {
     private static final String[][] DOTTED_PREFIXES = {
             {"tracing_zipkin_", "tracing.zipkin."},
             {"tracing_opentelemetry_", "tracing.opentelemetry."},
+            {"http2_", "http2."}, // the downstream HTTP/2 codecs' stats
     };
 
-    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check"};
+    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2"};
 
     /**
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},

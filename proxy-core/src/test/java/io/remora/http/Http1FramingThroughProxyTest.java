@@ -45,6 +45,7 @@ class Http1FramingThroughProxyTest {
     private static Thread upstreamThread;
     private static final BlockingQueue<String> RECEIVED = new LinkedBlockingQueue<>();
     private static HcmHarness hcm;
+    private static HcmHarness withTrailers;
 
     @BeforeAll
     static void start() throws Exception {
@@ -56,12 +57,21 @@ class Http1FramingThroughProxyTest {
         ctx.add(new FixedCluster(FixedCluster.config("up", UpstreamProtocol.HTTP1), ctx.stats,
                 FixedCluster.hosts(new java.net.InetSocketAddress("127.0.0.1", upstream.getLocalPort()))));
         hcm = new HcmHarness(TRANSPORT, ctx, new RouterFilterProvider(), List.of(HcmHarness.route("/", "up", null, null)));
+        // The same upstream with http_protocol_options.enable_trailers on both hops.
+        ctx.add(new FixedCluster(FixedCluster.config("up-trailers", UpstreamProtocol.HTTP1).toBuilder()
+                .http1EnableTrailers(true).build(), ctx.stats,
+                FixedCluster.hosts(new java.net.InetSocketAddress("127.0.0.1", upstream.getLocalPort()))));
+        withTrailers = new HcmHarness(TRANSPORT, ctx, new RouterFilterProvider(),
+                List.of(HcmHarness.route("/", "up-trailers", null, null)), b -> b.http1EnableTrailers(true));
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (hcm != null) {
             hcm.close();
+        }
+        if (withTrailers != null) {
+            withTrailers.close();
         }
         upstream.close();
         List<String> leaks = LeakCheck.leaks();
@@ -245,6 +255,37 @@ class Http1FramingThroughProxyTest {
             assertTrue(body.endsWith("0\r\n\r\n"), body);
             assertEquals("abc" + BIG, dechunk(body));
             assertStillUsable(c);
+        }
+    }
+
+    @Test
+    void trailersTravelOnlyWhereEnableTrailersIsSet() throws Exception {
+        String upload = "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\nx-req: 1\r\n\r\n";
+        // Envoy's default: the HTTP/1.1 codec neither reads nor writes trailers; bodies still end.
+        try (RawHttp c = client()) {
+            c.send("GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals("hello" + BIG, r.body());
+            assertNull(r.header("trailer:x-trailer"));
+            RECEIVED.clear();
+            c.send(upload);
+            assertEquals(200, c.read().status());
+            String seen = RECEIVED.poll(5, TimeUnit.SECONDS);
+            assertTrue(seen.endsWith("\r\n0\r\n\r\n"), seen);
+            assertFalse(seen.contains("x-req: 1"), seen);
+        }
+        // enable_trailers on the connection manager and on the cluster: both ways.
+        try (RawHttp c = new RawHttp(withTrailers.address().getPort())) {
+            c.send("GET /chunked HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals("hello" + BIG, r.body());
+            assertEquals("t", r.header("trailer:x-trailer"));
+            RECEIVED.clear();
+            c.send(upload);
+            assertEquals(200, c.read().status());
+            String seen = RECEIVED.poll(5, TimeUnit.SECONDS);
+            assertTrue(seen.endsWith("\r\n0\r\nx-req: 1\r\n\r\n"), seen);
         }
     }
 

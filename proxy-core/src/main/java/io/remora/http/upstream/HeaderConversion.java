@@ -186,15 +186,9 @@ public final class HeaderConversion {
     }
 
     /** Response head from HTTP/1.1, lower-cased, with :status first. */
-    public static Http2Headers toHttp2Response(HttpResponse res) {
-        if (res.headers() instanceof Http1DecodedHeaders decoded) {
-            Http2Headers h = inPlace(decoded);
-            h.status(res.status().codeAsText());
-            return h;
-        }
-        Http2Headers h = new DefaultHttp2Headers(false, res.headers().size() + 1);
-        h.status(res.status().codeAsText());
-        copyHeaders(res.headers(), h);
+    public static Http2Headers toHttp2Response(Http1Head head) {
+        Http2Headers h = inPlace(head.headers);
+        h.status(head.statusText);
         return h;
     }
 

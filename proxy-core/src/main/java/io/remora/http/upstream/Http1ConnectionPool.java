@@ -1,7 +1,5 @@
 package io.remora.http.upstream;
 
-import io.netty.handler.codec.http.HttpDecoderConfig;
-
 import java.util.ArrayDeque;
 
 /**
@@ -9,11 +7,6 @@ import java.util.ArrayDeque;
  * recently used first, new ones opened while requests wait (bounded by the circuit breakers).
  */
 final class Http1ConnectionPool implements ConnectionPool {
-    /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
-    private static final HttpDecoderConfig DECODER = new HttpDecoderConfig().setMaxInitialLineLength(4096)
-            .setMaxHeaderSize(65536).setMaxChunkSize(65536)
-            .setHeadersFactory(Http1DecodedHeaders.headers(false))
-            .setTrailersFactory(Http1DecodedHeaders.trailers(false));
     final PoolContext ctx;
     private final ArrayDeque<Http1UpstreamConnection> idle = new ArrayDeque<>();
     private final PendingRequests pending;
@@ -87,7 +80,6 @@ final class Http1ConnectionPool implements ConnectionPool {
         // the connection's bytes.
         ch.pipeline().addLast(new io.remora.http.FlushCoalescer(ctx.stats().upstreamCxRxBytesTotal,
                 ctx.stats().upstreamCxTxBytesTotal));
-        ch.pipeline().addLast(new Http1ResponseDecoder(DECODER, conn));
         ch.pipeline().addLast(conn);
     }
 

@@ -1,10 +1,7 @@
 package io.remora.http.upstream;
 
-import io.netty.handler.codec.DefaultHeaders;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
@@ -16,63 +13,38 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The header map Netty's HTTP/1.1 decoders fill, stored directly in the internal (HTTP/2-style)
+ * The header block {@link Http1Parser} fills, stored directly in the internal (HTTP/2-style)
  * form: names lower-cased as they arrive, in a {@link DefaultHttp2Headers} that becomes the
- * message's header block. Decoding into Netty's own map and then copying every entry into a
- * second one cost two maps and an entry per header per proxied message. Names and values are
- * validated as Netty's default factory validates them, so a malformed head still fails decoding.
+ * message's header block, with no second map to copy from. The parser checks names and values;
+ * the block notes which names the internal form must drop or rewrite, so heads without them need
+ * no lookups. Seen as Netty's {@link HttpHeaders} where HTTP/1.1 header code expects one.
  *
  * <p>Reads ignore case, as HTTP/1.1's do. Single-threaded, like the message it belongs to.
  */
 public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
 
-    /** Validating as Netty's default header and trailer factories do, or trusting (an upstream's). */
-    private static final HttpHeadersFactory HEADERS = factoryLike(DefaultHttpHeadersFactory.headersFactory());
-    private static final HttpHeadersFactory TRAILERS = factoryLike(DefaultHttpHeadersFactory.trailersFactory());
-    private static final HttpHeadersFactory TRUSTING = factoryLike(null);
-
-    /**
-     * For {@link io.netty.handler.codec.http.HttpDecoderConfig#setHeadersFactory}: with
-     * {@code validate}, names and values are checked as Netty's default factory checks them.
-     */
-    public static HttpHeadersFactory headers(boolean validate) {
-        return validate ? HEADERS : TRUSTING;
+    /** An empty block for {@link Http1Parser}, which checks names and values itself. */
+    static Http1DecodedHeaders create() {
+        return new Http1DecodedHeaders();
     }
 
-    /** For {@link io.netty.handler.codec.http.HttpDecoderConfig#setTrailersFactory}, as {@link #headers}. */
-    public static HttpHeadersFactory trailers(boolean validate) {
-        return validate ? TRAILERS : TRUSTING;
+    /** An entry the parser checked: a lower-case name (a shared constant when known) and its value. */
+    void addDecoded(AsciiString lowerName, AsciiString value) {
+        special |= specialBit(lowerName);
+        if (lowerName == HttpHeaderNames.HOST) {
+            hosts++;
+        }
+        block().add(lowerName, value);
     }
 
-    private static HttpHeadersFactory factoryLike(DefaultHttpHeadersFactory validation) {
-        DefaultHeaders.NameValidator<CharSequence> names = validation == null ? null : validation.getNameValidator();
-        DefaultHeaders.ValueValidator<CharSequence> values = validation == null ? null : validation.getValueValidator();
-        return new HttpHeadersFactory() {
-            @Override
-            public HttpHeaders newHeaders() {
-                return new Http1DecodedHeaders(names, values);
-            }
-
-            @Override
-            public HttpHeaders newEmptyHeaders() {
-                return new Http1DecodedHeaders(names, values);
-            }
-        };
-    }
-
-    /** Made on the first entry: trailer maps, made for every message end, are almost always empty. */
+    /** Made on the first entry. */
     private DefaultHttp2Headers block;
     /** Which names the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived: bits. */
     private int special;
     /** How many host headers arrived (more than one is refused): counted, not looked up per request. */
     private int hosts;
-    private final DefaultHeaders.NameValidator<CharSequence> names;
-    private final DefaultHeaders.ValueValidator<CharSequence> values;
 
-    private Http1DecodedHeaders(DefaultHeaders.NameValidator<CharSequence> names,
-                                DefaultHeaders.ValueValidator<CharSequence> values) {
-        this.names = names;
-        this.values = values;
+    private Http1DecodedHeaders() {
     }
 
     /**
@@ -206,10 +178,6 @@ public final class Http1DecodedHeaders extends CharSequenceHttpHeaders {
     public HttpHeaders add(CharSequence name, Object value) {
         java.util.Objects.requireNonNull(name, "name");
         CharSequence v = text(value);
-        if (names != null) {
-            names.validateName(name);
-            values.validate(v);
-        }
         AsciiString n = lower(name);
         special |= specialBit(n);
         if (n == HttpHeaderNames.HOST) {

@@ -5,12 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -22,7 +18,7 @@ import java.net.SocketAddress;
 
 /** One upstream HTTP/1.1 connection; serves one stream at a time, then returns to its pool. */
 final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
-        implements UpstreamStream, Http1ResponseDecoder.Request {
+        implements UpstreamStream, Http1Parser.Listener {
     private final Http1ConnectionPool pool;
     Channel channel;
     boolean connected;
@@ -32,8 +28,6 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     private boolean responseDone;
     private boolean responseStarted;
     private boolean keepAlive;
-    private boolean skipping1xx;
-    private boolean swallowLast;
     private boolean headRequest;
     private boolean upgradeRequested;
     private boolean connectRequested;
@@ -48,6 +42,9 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     /** max_connection_duration elapsed: no request after the current one. */
     boolean expired;
 
+    /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
+    private final Http1Parser parser = new Http1Parser(false, 4096, 65536, this);
+
     Http1UpstreamConnection(Http1ConnectionPool pool) {
         this.pool = pool;
         this.idleTimer = new WorkerTimer.Timeout(() -> pool.idleTimedOut(this));
@@ -57,7 +54,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         idleTimer.cancel();
         active = callbacks;
         served++;
-        requestDone = responseDone = responseStarted = skipping1xx = swallowLast = false;
+        requestDone = responseDone = responseStarted = false;
         upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
         keepAlive = true;
         pool.ctx.host.stats.rqTotal.increment();
@@ -105,16 +102,6 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     }
 
     private static final AsciiString HEAD = HttpMethod.HEAD.asciiName();
-
-    @Override
-    public boolean isHead() {
-        return headRequest;
-    }
-
-    @Override
-    public boolean isConnect() {
-        return connectRequested;
-    }
 
     @Override
     public void writeData(ByteBuf data, boolean endStream) {
@@ -192,7 +179,10 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         requestDone = true;
         if (chunkedRequest) {
             // Trailers exist only in chunked framing; after a content-length body they are dropped.
-            channel.writeAndFlush(Http1Wire.lastChunk(channel.alloc(), trailers), channel.voidPromise());
+            // As Envoy's codec, they are written only with the cluster's enable_trailers.
+            ByteBuf last = pool.ctx.cluster.config().http1EnableTrailers()
+                    ? Http1Wire.lastChunk(channel.alloc(), trailers) : Http1Wire.lastChunk();
+            channel.writeAndFlush(last, channel.voidPromise());
         }
         maybeRelease();
     }
@@ -226,126 +216,123 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             channel.close();
             return;
         }
-        if (upgraded) {
+        if (raw) {
             onTunnelRead(cb, msg);
             return;
         }
-        if (msg instanceof HttpResponse res) {
-            if (res.decoderResult().isFailure()) {
-                ReferenceCountUtil.release(msg);
-                fail(ResetReason.PROTOCOL_ERROR);
-                return;
-            }
-            int code = res.status().code();
-            if (code == 101 && !upgradeRequested) {
-                // As Envoy: switching protocols for a request that asked for no upgrade is an upstream
-                // protocol error (503 UPE), never a raw pipe between the client and this upstream.
-                ReferenceCountUtil.release(msg);
-                fail(ResetReason.PROTOCOL_ERROR);
-                return;
-            }
-            if ((code == 101 && upgradeRequested) || (connectRequested && code >= 200 && code < 300)) {
-                // Accepted: from here on the connection carries the tunnel, never pooled again.
-                upgraded = true;
-                responseStarted = true;
-                keepAlive = false;
-                pool.ctx.host.stats.response(code);
-                channel.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
-                if (requestDone && channel instanceof io.netty.channel.socket.DuplexChannel d) {
-                    // The client ended its half before the upstream accepted: pass that on now.
-                    channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-                        if (d.isActive()) {
-                            d.shutdownOutput();
-                        }
-                    });
-                }
-                cb.onResponseHeaders(HeaderConversion.toHttp2Response(res), false);
-                if (msg instanceof HttpContent c) {
-                    c.release();
-                    switchToRaw();
-                }
-                return;
-            }
-            if (code >= 100 && code < 200 && code != 101) {
-                // 100 Continue was answered to the client by the proxy; other 1xx are dropped.
-                skipping1xx = true;
-            } else {
-                responseStarted = true;
-                pool.ctx.host.stats.response(code);
-                keepAlive = HttpUtil.isKeepAlive(res);
-                Http2Headers h = HeaderConversion.toHttp2Response(res);
-                boolean noBody = headRequest || code == 204 || code == 304
-                        || HttpUtil.getContentLength(res, -1L) == 0;
-                if (noBody) {
-                    swallowLast = true;
-                    responseDone = true;
-                    cb.onResponseHeaders(h, true);
-                    if (active == cb) {
-                        maybeRelease();
-                    }
-                } else {
-                    cb.onResponseHeaders(h, false);
-                }
-            }
-        }
-        if (msg instanceof HttpContent content) {
-            if (skipping1xx) {
-                if (content instanceof LastHttpContent) {
-                    skipping1xx = false;
-                }
-                content.release();
-                return;
-            }
-            if (swallowLast) {
-                if (content instanceof LastHttpContent) {
-                    swallowLast = false;
-                }
-                content.release();
-                return;
-            }
-            if (content.decoderResult().isFailure()) {
-                content.release();
-                fail(ResetReason.PROTOCOL_ERROR);
-                return;
-            }
-            ByteBuf data = content.content();
-            if (content instanceof LastHttpContent last) {
-                responseDone = true;
-                if (!last.trailingHeaders().isEmpty()) {
-                    Http2Headers trailers = HeaderConversion.toHttp2Headers(last.trailingHeaders());
-                    if (data.isReadable()) {
-                        cb.onResponseData(data, false);
-                    } else {
-                        data.release();
-                    }
-                    if (active == cb) {
-                        cb.onResponseTrailers(trailers);
-                    }
-                } else {
-                    cb.onResponseData(data, true);
-                }
-                if (active == cb) {
-                    maybeRelease();
-                }
-            } else {
-                cb.onResponseData(data, false);
-            }
-        } else if (!(msg instanceof HttpResponse)) {
-            // Raw bytes after a switch of protocols, or anything else the codec passes through.
+        if (!(msg instanceof ByteBuf data)) {
             ReferenceCountUtil.release(msg);
-            fail(ResetReason.PROTOCOL_ERROR);
+            return;
+        }
+        parser.feed(ctx.alloc(), data);
+        if (upgraded && !raw) {
+            // The upstream accepted the upgrade or CONNECT: what followed its head is tunnel bytes.
+            raw = true;
+            ByteBuf rest = parser.takeRemaining();
+            parser.release();
+            if (rest != null) {
+                onTunnelRead(active, rest);
+            }
         }
     }
 
-    private void onTunnelRead(UpstreamCallbacks cb, Object msg) {
-        if (msg instanceof LastHttpContent last && !raw) {
-            // The decoder's end of the 101 / 2xx head; whatever it buffered after it comes next, raw.
-            last.release();
-            switchToRaw();
+    @Override
+    public void onHead(Http1Parser p) {
+        UpstreamCallbacks cb = active;
+        if (cb == null) {
+            p.stop();
             return;
         }
-        ByteBuf data = msg instanceof ByteBuf b ? b : msg instanceof HttpContent c ? c.content() : null;
-        if (data == null || responseDone) {
+        Http1Head head = p.head();
+        int code = head.status;
+        if (code == 101 && !upgradeRequested) {
+            // As Envoy: switching protocols for a request that asked for no upgrade is an upstream
+            // protocol error (503 UPE), never a raw pipe between the client and this upstream.
+            p.stop();
+            fail(ResetReason.PROTOCOL_ERROR);
+            return;
+        }
+        if ((code == 101 && upgradeRequested) || (connectRequested && code >= 200 && code < 300)) {
+            // Accepted: from here on the connection carries the tunnel, never pooled again.
+            p.stop();
+            upgraded = true;
+            responseStarted = true;
+            keepAlive = false;
+            pool.ctx.host.stats.response(code);
+            channel.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
+            if (requestDone && channel instanceof io.netty.channel.socket.DuplexChannel d) {
+                // The client ended its half before the upstream accepted: pass that on now.
+                channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                    if (d.isActive()) {
+                        d.shutdownOutput();
+                    }
+                });
+            }
+            cb.onResponseHeaders(HeaderConversion.toHttp2Response(head), false);
+            return;
+        }
+        if (code < 200) {
+            return; // 100 Continue was answered to the client by the proxy; other 1xx are dropped
+        }
+        if (headRequest) {
+            p.noBody(); // whatever its headers say
+        }
+        responseStarted = true;
+        pool.ctx.host.stats.response(code);
+        keepAlive = head.keepAlive();
+        Http2Headers h = HeaderConversion.toHttp2Response(head);
+        if (head.bodyless()) {
+            responseDone = true;
+            cb.onResponseHeaders(h, true);
+            if (active == cb) {
+                maybeRelease();
+            }
+        } else {
+            cb.onResponseHeaders(h, false);
+        }
+    }
+
+    @Override
+    public void onBody(ByteBuf data, boolean last) {
+        UpstreamCallbacks cb = active;
+        if (cb == null) {
+            data.release();
+            return;
+        }
+        if (last) {
+            responseDone = true;
+        }
+        cb.onResponseData(data, last);
+        if (last && active == cb) {
+            maybeRelease();
+        }
+    }
+
+    @Override
+    public void onEnd(Http1DecodedHeaders trailers) {
+        UpstreamCallbacks cb = active;
+        if (cb == null) {
+            return;
+        }
+        responseDone = true;
+        // As Envoy's codec: trailers are read only with the cluster's enable_trailers.
+        if (trailers != null && pool.ctx.cluster.config().http1EnableTrailers()) {
+            cb.onResponseTrailers(HeaderConversion.toHttp2Headers(trailers));
+        } else {
+            cb.onResponseData(Unpooled.EMPTY_BUFFER, true);
+        }
+        if (active == cb) {
+            maybeRelease();
+        }
+    }
+
+    @Override
+    public void onError(int status, String details) {
+        fail(ResetReason.PROTOCOL_ERROR);
+    }
+
+    private void onTunnelRead(UpstreamCallbacks cb, Object msg) {
+        if (!(msg instanceof ByteBuf data) || cb == null || responseDone) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -353,17 +340,6 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             cb.onResponseData(data, false);
         } else {
             data.release();
-        }
-    }
-
-    private void switchToRaw() {
-        if (raw) {
-            return;
-        }
-        raw = true;
-        Http1ResponseDecoder codec = channel.pipeline().get(Http1ResponseDecoder.class);
-        if (codec != null) {
-            channel.pipeline().remove(codec);
         }
     }
 
@@ -405,7 +381,8 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         }
         active = null;
         int max = pool.ctx.maxRequestsPerConnection();
-        if (!keepAlive || expired || (max > 0 && served >= max) || !channel.isActive()) {
+        // Bytes already read past the response were not asked for: the connection is not reused.
+        if (!keepAlive || expired || (max > 0 && served >= max) || !channel.isActive() || parser.buffered() > 0) {
             channel.close();
         } else {
             // Whoever paused this connection for downstream backpressure is gone.
@@ -426,6 +403,10 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         idleTimer.cancel();
+        if (!raw) {
+            parser.endOfInput(); // a body framed by the connection's end ends here
+            parser.release();
+        }
         UpstreamCallbacks cb = active;
         active = null;
         pool.closed(this);

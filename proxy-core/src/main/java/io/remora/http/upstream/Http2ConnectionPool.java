@@ -93,6 +93,7 @@ final class Http2ConnectionPool implements ConnectionPool {
         ctx.connectionOpened();
         conn.connected = true;
         conn.widenConnectionWindow(options().initialConnectionWindowSize());
+        conn.startKeepalive();
         connections.add(conn);
         ctx.armMaxDuration(conn.channel, () -> {
             // Drained: streams in flight finish, new ones go to another connection.

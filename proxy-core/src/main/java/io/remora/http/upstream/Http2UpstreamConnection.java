@@ -46,12 +46,17 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private boolean reading;
     private ScheduledFuture<?> idleTimer;
     private long idleSinceNanos;
+    /** connection_keepalive, or null. */
+    private final io.remora.http.Http2Keepalive keepalive;
 
     private Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool) {
         super(decoder, encoder, settings);
         this.pool = pool;
         this.streamKey = connection().newKey();
+        io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
+        this.keepalive = k == null ? null
+                : new io.remora.http.Http2Keepalive(this, k, pool.ctx.stats().http2KeepaliveTimeout);
         decoder.frameListener(new Frames());
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
@@ -123,6 +128,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
     /** Hands a stream to {@code callbacks} now; its id comes with its HEADERS. */
     void openStream(UpstreamCallbacks callbacks) {
+        if (keepalive != null) {
+            keepalive.pingIfIdle(); // connection_idle_interval: a PING ahead of the stream
+        }
         activeStreams++;
         served++;
         Http2UpstreamStream stream = new Http2UpstreamStream(this, callbacks);
@@ -194,6 +202,13 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         return pool.ctx;
     }
 
+    /** Connected: keepalive PINGs start. */
+    void startKeepalive() {
+        if (keepalive != null && ctx != null) {
+            keepalive.start(ctx);
+        }
+    }
+
     // ---------------------------------------------------------------- for the streams
 
     void bind(Http2Stream stream, Http2UpstreamStream s) {
@@ -204,6 +219,16 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     void written() {
         if (!reading && ctx != null) {
             flush(ctx);
+        }
+    }
+
+    /** A DATA frame (not END_STREAM) written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
+    boolean writeDataNow(Http2Stream stream, ByteBuf data) {
+        try {
+            return io.remora.http.Http2DataWriter.tryWrite(this, ctx, stream, data);
+        } catch (Http2Exception e) {
+            onError(ctx, true, e);
+            return true; // the window was charged or the connection is going: the frame is not sent twice
         }
     }
 
@@ -232,6 +257,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         reading = true;
+        if (keepalive != null) {
+            keepalive.onRead();
+        }
         super.channelRead(ctx, msg);
     }
 
@@ -244,6 +272,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         reading = false;
+        if (keepalive != null) {
+            keepalive.stop();
+        }
         super.channelInactive(ctx); // closes the streams: each in flight is reset for its requester
         if (idleTimer != null) {
             idleTimer.cancel(false);
@@ -328,6 +359,13 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
             Http2UpstreamStream s = streamFor(streamId);
             if (s != null) {
                 s.onRemoteReset(errorCode);
+            }
+        }
+
+        @Override
+        public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+            if (keepalive != null) {
+                keepalive.onPingAck();
             }
         }
 

@@ -165,7 +165,9 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         requestDone = endStream;
-        conn.encoder().writeData(conn.ctx, stream.id(), data, 0, endStream, conn.ctx.newPromise());
+        if (endStream || !conn.writeDataNow(stream, data)) {
+            conn.encoder().writeData(conn.ctx, stream.id(), data, 0, endStream, conn.ctx.newPromise());
+        }
         conn.written();
     }
 

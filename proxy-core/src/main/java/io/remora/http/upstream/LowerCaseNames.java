@@ -51,6 +51,19 @@ public final class LowerCaseNames {
     }
 
     /**
+     * As {@link #known(CharSequence)} for a name in {@code b[off, off + len)}: the parser's names,
+     * looked up without an object for them.
+     */
+    public static AsciiString known(byte[] b, int off, int len) {
+        for (int i = io.netty.util.internal.PlatformDependent.hashCodeAscii(b, off, len) & MASK; TABLE[i] != null; i = (i + 1) & MASK) {
+            if (Http1HeadParser.sameBytes(TABLE[i], b, off, len, true)) {
+                return TABLE[i];
+            }
+        }
+        return null;
+    }
+
+    /**
      * The shared constant for a name Netty knows, in any case, or null. AsciiString's static hash
      * and comparison ignore case and take any CharSequence: a decoded String is not copied.
      */

@@ -38,13 +38,20 @@ public final class HcmHarness implements AutoCloseable {
 
     public HcmHarness(Transport transport, TestServerContext ctx, HttpFilterFactory.Provider<?> router,
                       List<Route> routes) throws Exception {
+        this(transport, ctx, router, routes, b -> b);
+    }
+
+    /** As above, with {@code config} setting more of the connection manager's configuration. */
+    public HcmHarness(Transport transport, TestServerContext ctx, HttpFilterFactory.Provider<?> router,
+                      List<Route> routes, java.util.function.UnaryOperator<HttpConnectionManagerConfig.Builder> config)
+            throws Exception {
         NetworkFilterFactory<HttpConnectionManagerConfig> factory = factory(router);
         RouteConfiguration rc = new RouteConfiguration("rc", List.of(new VirtualHost("vh", List.of("*"), routes,
                 HeaderMutation.NONE, HeaderMutation.NONE, null, false, VirtualHost.TlsRequirement.NONE)),
                 HeaderMutation.NONE, HeaderMutation.NONE, List.of(), 4096);
-        HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("test").routeConfig(rc)
-                .httpFilters(List.of(HttpFilterEntry.of(new RouterFilterConfig(false)))).build();
-        NetworkFilter hcm = factory.create(config, ctx);
+        HttpConnectionManagerConfig hcmConfig = config.apply(HttpConnectionManagerConfig.builder("test").routeConfig(rc)
+                .httpFilters(List.of(HttpFilterEntry.of(new RouterFilterConfig(false))))).build();
+        NetworkFilter hcm = factory.create(hcmConfig, ctx);
         workers = transport.newEventLoopGroup(1, "downstream");
         listener = new ServerBootstrap().group(workers).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {

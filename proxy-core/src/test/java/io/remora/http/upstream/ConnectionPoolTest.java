@@ -142,14 +142,20 @@ class ConnectionPoolTest {
     void http1ChunkedRequestWithTrailers() throws Exception {
         try (H1Upstream up = new H1Upstream(TRANSPORT, (ctx, req, n) -> ctx.writeAndFlush(H1Upstream.text(200,
                 req.content().toString(StandardCharsets.UTF_8) + "|" + req.trailingHeaders().get("x-sum"))))) {
-            FixedCluster c = new FixedCluster(FixedCluster.config("pool-chunked", UpstreamProtocol.HTTP1),
-                    new StatsRegistry(), FixedCluster.hosts(up.address()));
+            // http_protocol_options.enable_trailers on the cluster: the trailers go upstream.
+            FixedCluster c = new FixedCluster(FixedCluster.config("pool-chunked", UpstreamProtocol.HTTP1).toBuilder()
+                    .http1EnableTrailers(true).build(), new StatsRegistry(), FixedCluster.hosts(up.address()));
             Exchange e = new Exchange(post().add("te", "gzip").add("connection", "x-foo").add("x-foo", "bar"), "abc",
                     new DefaultHttp2Headers().add("x-sum", "42")).run(c);
             assertEquals("200", e.headers.status().toString());
             assertEquals("abc|42", e.body.toString());
             assertEquals("up.local", up.seen.get(0).headers().get("host"));
             assertEquals(null, up.seen.get(0).headers().get("te"));
+            // Envoy's default: the HTTP/1.1 codec drops them, and the body still ends.
+            FixedCluster off = new FixedCluster(FixedCluster.config("pool-chunked-off", UpstreamProtocol.HTTP1),
+                    new StatsRegistry(), FixedCluster.hosts(up.address()));
+            Exchange dropped = new Exchange(post(), "abc", new DefaultHttp2Headers().add("x-sum", "42")).run(off);
+            assertEquals("abc|null", dropped.body.toString());
         }
     }
 

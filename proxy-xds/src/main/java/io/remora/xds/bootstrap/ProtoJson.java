@@ -1,6 +1,7 @@
 package io.remora.xds.bootstrap;
 
 import com.google.gson.JsonObject;
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
@@ -23,7 +24,20 @@ public final class ProtoJson {
                                                       TranslationContext ctx) {
         UnknownExtensions.check(json, path, ctx);
         try {
-            JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(json)).merge(json.toString(), builder);
+            JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(json));
+            if (isEmpty(builder)) {
+                // Parsed by descriptor into a DynamicMessage, then into the generated builder from its
+                // bytes: the same message, but the generated classes' reflection tables (a Method per
+                // accessor of every field of every type touched, ~1 MB of heap held for good, and their
+                // start-up CPU) are never built. JsonFormat works from descriptors alone, so what it
+                // accepts and refuses, and its messages, are the same either way.
+                DynamicMessage.Builder dynamic = DynamicMessage.newBuilder(builder.getDescriptorForType());
+                parser.merge(json.toString(), dynamic);
+                builder.mergeFrom(dynamic.build().toByteString());
+            } else {
+                // JsonFormat replaces a set message field where a merge of bytes would merge into it
+                parser.merge(json.toString(), builder);
+            }
             return builder;
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             JsonFieldLocator.Problem p = JsonFieldLocator.locate(json, builder.getDescriptorForType(), path);
@@ -33,6 +47,11 @@ public final class ProtoJson {
             throw new TranslationException(path.toString(), "invalid " + builder.getDescriptorForType().getFullName()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /** True when the builder holds nothing (its generated code says so, without reflection). */
+    private static boolean isEmpty(Message.Builder builder) {
+        return builder.buildPartial().getSerializedSize() == 0;
     }
 
     /**

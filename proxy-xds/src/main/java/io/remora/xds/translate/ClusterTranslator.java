@@ -2,7 +2,6 @@ package io.remora.xds.translate;
 
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.remora.config.ClusterConfig;
@@ -78,7 +77,7 @@ public final class ClusterTranslator {
         int maxRequests = c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
         if (c.hasHttp2ProtocolOptions()) {
             protocol = ClusterConfig.UpstreamProtocol.HTTP2;
-            h2 = http2(c.getHttp2ProtocolOptions());
+            h2 = Http2OptionsTranslator.translate(c.getHttp2ProtocolOptions(), path.field("http2_protocol_options"));
         }
         if (c.getProtocolSelection() == Cluster.ClusterProtocolSelection.USE_DOWNSTREAM_PROTOCOL) {
             protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
@@ -90,6 +89,8 @@ public final class ClusterTranslator {
         if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasMaxConnectionDuration()) {
             maxDuration = positive(Protos.duration(c.getCommonHttpProtocolOptions().getMaxConnectionDuration()));
         }
+        // http_protocol_options.enable_trailers: the deprecated cluster field, or the typed options'.
+        boolean trailers = c.getHttpProtocolOptions().getEnableTrailers();
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
@@ -103,25 +104,31 @@ public final class ClusterTranslator {
                     var x = o.getExplicitHttpConfig();
                     if (x.hasHttp2ProtocolOptions()) {
                         protocol = ClusterConfig.UpstreamProtocol.HTTP2;
-                        h2 = http2(x.getHttp2ProtocolOptions());
+                        h2 = Http2OptionsTranslator.translate(x.getHttp2ProtocolOptions(),
+                                op.field("explicit_http_config").field("http2_protocol_options"));
                     } else if (x.hasHttp3ProtocolOptions()) {
                         throw op.field("explicit_http_config").field("http3_protocol_options")
                                 .error("HTTP/3 upstreams are not supported");
                     } else {
                         protocol = ClusterConfig.UpstreamProtocol.HTTP1;
+                        trailers = x.getHttpProtocolOptions().getEnableTrailers();
                     }
                 }
                 case USE_DOWNSTREAM_PROTOCOL_CONFIG -> {
                     protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
+                    trailers = o.getUseDownstreamProtocolConfig().getHttpProtocolOptions().getEnableTrailers();
                     if (o.getUseDownstreamProtocolConfig().hasHttp2ProtocolOptions()) {
-                        h2 = http2(o.getUseDownstreamProtocolConfig().getHttp2ProtocolOptions());
+                        h2 = Http2OptionsTranslator.translate(o.getUseDownstreamProtocolConfig().getHttp2ProtocolOptions(),
+                                op.field("use_downstream_protocol_config").field("http2_protocol_options"));
                     }
                 }
                 case AUTO_CONFIG -> {
                     // ALPN with each host picks h2 or http/1.1 (plaintext: HTTP/1.1).
                     protocol = ClusterConfig.UpstreamProtocol.AUTO;
+                    trailers = o.getAutoConfig().getHttpProtocolOptions().getEnableTrailers();
                     if (o.getAutoConfig().hasHttp2ProtocolOptions()) {
-                        h2 = http2(o.getAutoConfig().getHttp2ProtocolOptions());
+                        h2 = Http2OptionsTranslator.translate(o.getAutoConfig().getHttp2ProtocolOptions(),
+                                op.field("auto_config").field("http2_protocol_options"));
                     }
                     if (o.getAutoConfig().hasHttp3ProtocolOptions()) {
                         throw op.field("auto_config").field("http3_protocol_options")
@@ -211,6 +218,7 @@ public final class ClusterTranslator {
                 .connectTimeout(connectTimeout).loadAssignment(assignment).edsServiceName(edsName).protocol(protocol)
                 .http2Options(h2).dnsRefreshRate(dnsRefresh).dnsLookupFamily(family).circuitBreakers(breakers)
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
+                .http1EnableTrailers(trailers)
                 .outlierDetection(outlier).transportSocket(tls).perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
@@ -251,16 +259,6 @@ public final class ClusterTranslator {
             case CLUSTER_PROVIDED -> ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
             default -> throw path.field("lb_policy").error("unknown lb_policy " + c.getLbPolicyValue());
         };
-    }
-
-    static Http2Options http2(Http2ProtocolOptions o) {
-        Http2Options d = Http2Options.DEFAULT;
-        return new Http2Options(
-                Protos.uint(o.hasMaxConcurrentStreams(), o.getMaxConcurrentStreams(), d.maxConcurrentStreams()),
-                Protos.uint(o.hasInitialStreamWindowSize(), o.getInitialStreamWindowSize(), d.initialStreamWindowSize()),
-                Protos.uint(o.hasInitialConnectionWindowSize(), o.getInitialConnectionWindowSize(),
-                        d.initialConnectionWindowSize()),
-                o.getAllowConnect());
     }
 
     /** {@code metadata.filter_metadata} as plain Java values by namespace (for %CLUSTER_METADATA%). */

@@ -73,7 +73,8 @@ public final class HttpConnectionManagerTranslator {
             case PASS_THROUGH -> HttpConnectionManagerConfig.ServerHeaderTransformation.PASS_THROUGH;
             default -> HttpConnectionManagerConfig.ServerHeaderTransformation.OVERWRITE;
         };
-        Http2Options h2 = h.hasHttp2ProtocolOptions() ? ClusterTranslator.http2(h.getHttp2ProtocolOptions())
+        Http2Options h2 = h.hasHttp2ProtocolOptions()
+                ? Http2OptionsTranslator.translate(h.getHttp2ProtocolOptions(), path.field("http2_protocol_options"))
                 : Http2Options.DEFAULT;
         io.remora.config.TracingConfig tracing = h.hasTracing()
                 ? TracingTranslator.translate(h.getTracing(), path.field("tracing"), ctx) : null;
@@ -99,7 +100,8 @@ public final class HttpConnectionManagerTranslator {
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
                 .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
                 .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades)
-                .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests).build();
+                .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests)
+                .http1EnableTrailers(h.getHttpProtocolOptions().getEnableTrailers()).build();
     }
 
     /**

@@ -1,0 +1,86 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Stream;
+
+/**
+ * Writes a DATA frame that fits the peer's windows straight to the channel, for both directions
+ * of HTTP/2 ({@code Http2Connection}, {@code Http2UpstreamConnection}).
+ *
+ * <p>Why: Netty's encoder queues every DATA frame in its remote flow controller and writes it at
+ * the next flush, at six or seven objects a frame (the queued frame, a buffer queue with its array,
+ * three promises, a listener list, a promise aggregator) and a separate 9-byte header buffer. A
+ * gRPC message is one small frame each way, so that queue was half of what the worker allocated
+ * per streamed message. When the frame can go at once anyway, the windows are charged here through
+ * the flow controller (which keeps its accounting and its writability events) and header and
+ * payload leave as one buffer.
+ *
+ * <p>When it cannot (nothing is written and the caller uses the encoder): END_STREAM (the encoder
+ * also closes our side of the stream), frames already queued for the stream (order), a payload
+ * larger than the stream or connection window or the peer's max frame size, or a channel that is
+ * not writable (the flow controller waits for it).
+ */
+public final class Http2DataWriter {
+
+    /** Payloads up to this size are copied behind their header: cheaper than a second buffer and iovec. */
+    static final int COPY_LIMIT = 1024;
+    private static final int FRAME_HEADER_LENGTH = 9;
+    private static final byte DATA = 0x0;
+
+    private Http2DataWriter() {
+    }
+
+    /**
+     * Writes {@code data} (not END_STREAM, no padding) as one DATA frame on {@code stream} now, or
+     * returns false and leaves {@code data} untouched. On true or an exception the data was taken
+     * over (written or released); the caller still flushes.
+     */
+    public static boolean tryWrite(Http2ConnectionHandler handler, ChannelHandlerContext ctx, Http2Stream stream,
+                                   ByteBuf data) throws Http2Exception {
+        int n = data.readableBytes();
+        Http2ConnectionEncoder encoder = handler.encoder();
+        Http2RemoteFlowController flow = encoder.flowController();
+        Http2Stream connectionStream = handler.connection().connectionStream();
+        if (!ctx.channel().isWritable() || flow.hasFlowControlled(stream)
+                || n > encoder.configuration().frameSizePolicy().maxFrameSize()
+                || n > flow.windowSize(stream) || n > flow.windowSize(connectionStream)) {
+            return false;
+        }
+        // The flow controller's own path decrements both windows by the bytes it wrote; through
+        // incrementWindowSize the stream's writability listener hears any change as well.
+        try {
+            flow.incrementWindowSize(connectionStream, -n);
+            flow.incrementWindowSize(stream, -n);
+        } catch (Http2Exception e) {
+            data.release(); // taken over: the caller answers the error, the frame is not sent
+            throw e;
+        }
+        if (n <= COPY_LIMIT) {
+            ByteBuf frame = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH + n);
+            writeHeader(frame, n, stream.id());
+            // getBytes into the frame: a memory copy; frame.writeBytes(data) would make two NIO views.
+            data.getBytes(data.readerIndex(), frame, frame.writerIndex(), n);
+            frame.writerIndex(frame.writerIndex() + n);
+            data.release();
+            ctx.write(frame, ctx.voidPromise());
+        } else {
+            ByteBuf header = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH);
+            writeHeader(header, n, stream.id());
+            ctx.write(header, ctx.voidPromise());
+            ctx.write(data, ctx.voidPromise());
+        }
+        return true;
+    }
+
+    private static void writeHeader(ByteBuf out, int length, int streamId) {
+        out.writeMedium(length);
+        out.writeByte(DATA);
+        out.writeByte(0); // flags: no END_STREAM, no padding
+        out.writeInt(streamId);
+    }
+}

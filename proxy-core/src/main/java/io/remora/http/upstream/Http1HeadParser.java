@@ -1,0 +1,411 @@
+package io.remora.http.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
+
+/**
+ * The grammar of a complete HTTP/1.1 head held in one array (RFC 9112 3, 4, 5): start line and
+ * field lines, checked as Envoy's codec checks them. Names are the shared lower-case constants
+ * when known ({@link LowerCaseNames}), otherwise lower-cased in place; values view the array.
+ * Each method answers null, or the response code details of what is wrong (400).
+ */
+final class Http1HeadParser {
+
+    private static final String CODEC_ERROR = "http1.codec_error";
+    private static final boolean[] TCHAR = new boolean[256];
+    private static final AsciiString[] METHODS = {
+            HttpMethod.GET.asciiName(), HttpMethod.POST.asciiName(), HttpMethod.PUT.asciiName(),
+            HttpMethod.HEAD.asciiName(), HttpMethod.DELETE.asciiName(), HttpMethod.OPTIONS.asciiName(),
+            HttpMethod.PATCH.asciiName(), HttpMethod.CONNECT.asciiName(), HttpMethod.TRACE.asciiName()};
+    private static final AsciiString[] STATUS = new AsciiString[600];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TCHAR[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TCHAR[c] = true;
+            TCHAR[c - 32] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TCHAR[c] = true;
+        }
+        for (int i = 100; i < STATUS.length; i++) {
+            STATUS[i] = AsciiString.cached(Integer.toString(i));
+        }
+    }
+
+    private Http1HeadParser() {
+    }
+
+    /** method SP request-target SP HTTP-version, ending at {@code end} (after its LF). */
+    static String requestLine(Http1Head head, byte[] b, int end) {
+        int lineEnd = lineEnd(b, end);
+        int i = 0;
+        while (i < lineEnd && b[i] != ' ') {
+            if (!TCHAR[b[i] & 0xff]) {
+                return CODEC_ERROR;
+            }
+            i++;
+        }
+        if (i == 0 || i == lineEnd) {
+            return CODEC_ERROR;
+        }
+        head.method = method(b, i);
+        int t = i + 1;
+        int sp = t;
+        while (sp < lineEnd && b[sp] != ' ') {
+            sp++;
+        }
+        // The request-target's characters are judged with the request (Http1Headers.validate).
+        if (sp == t || sp == lineEnd) {
+            return CODEC_ERROR;
+        }
+        head.target = new AsciiString(b, t, sp - t, false);
+        return version(head, b, sp + 1, lineEnd) ? null : CODEC_ERROR;
+    }
+
+    /** HTTP-version SP status-code SP [ reason-phrase ]. */
+    static String statusLine(Http1Head head, byte[] b, int end) {
+        int lineEnd = lineEnd(b, end);
+        if (lineEnd < 12 || !version(head, b, 0, 8) || b[8] != ' ') {
+            return CODEC_ERROR;
+        }
+        int code = 0;
+        for (int i = 9; i < 12; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return CODEC_ERROR;
+            }
+            code = code * 10 + d;
+        }
+        if (code < 100 || (lineEnd > 12 && b[12] != ' ')) {
+            return CODEC_ERROR;
+        }
+        head.status = code;
+        head.statusText = code < STATUS.length ? STATUS[code] : new AsciiString(b, 9, 3, false);
+        return null;
+    }
+
+    /**
+     * The worker's scratch copy of a head being parsed: only what the message keeps (values, the
+     * request-target, names not known) is copied out of it, into one array of just that size.
+     */
+    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[1024];
+        }
+    };
+    /** Per field line of the head in scratch: name start and length, value start and length. */
+    private static final FastThreadLocal<int[]> LINES = new FastThreadLocal<>() {
+        @Override
+        protected int[] initialValue() {
+            return new int[4 * 32];
+        }
+    };
+    private static final FastThreadLocal<AsciiString[]> NAMES = new FastThreadLocal<>() {
+        @Override
+        protected AsciiString[] initialValue() {
+            return new AsciiString[32];
+        }
+    };
+
+    /** This thread's scratch array, at least {@code length} long. */
+    static byte[] scratch(int length) {
+        byte[] b = SCRATCH.get();
+        if (b.length < length) {
+            b = new byte[Math.max(length, b.length * 2)];
+            SCRATCH.set(b);
+        }
+        return b;
+    }
+
+    /**
+     * Field lines from {@code from} to {@code to} (the empty line included) of {@code b} (the
+     * scratch) into {@code out}; for a head ({@code isHead}), its request-target (and a method not
+     * known) move out of the scratch too.
+     */
+    static String fields(Http1Head head, Http1DecodedHeaders out, byte[] b, int from, int to, boolean isHead) {
+        int[] lines = LINES.get();
+        AsciiString[] names = NAMES.get();
+        int count = 0;
+        int keep = 0;
+        int i = from;
+        while (i < to) {
+            int lf = i;
+            while (b[lf] != '\n') {
+                lf++;
+            }
+            int end = lineEnd(b, lf + 1);
+            if (end == i) {
+                break; // the empty line
+            }
+            byte first = b[i];
+            if (first == ' ' || first == '\t') {
+                return CODEC_ERROR; // obs-fold (RFC 9112 5.2: rejected by a server)
+            }
+            int colon = i;
+            while (colon < end && b[colon] != ':') {
+                if (!TCHAR[b[colon] & 0xff]) {
+                    return CODEC_ERROR; // not a token: whitespace before the colon, or a control
+                }
+                colon++;
+            }
+            if (colon == i || colon == end) {
+                return CODEC_ERROR;
+            }
+            int vs = colon + 1;
+            while (vs < end && (b[vs] == ' ' || b[vs] == '\t')) {
+                vs++;
+            }
+            int ve = end;
+            while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+                ve--;
+            }
+            for (int k = vs; k < ve; k++) {
+                int c = b[k] & 0xff;
+                if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                    return CODEC_ERROR;
+                }
+            }
+            if (4 * count + 4 > lines.length) {
+                lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+                names = java.util.Arrays.copyOf(names, names.length * 2);
+                LINES.set(lines);
+                NAMES.set(names);
+            }
+            AsciiString known = LowerCaseNames.known(b, i, colon - i);
+            names[count] = known;
+            lines[4 * count] = i;
+            lines[4 * count + 1] = colon - i;
+            lines[4 * count + 2] = vs;
+            lines[4 * count + 3] = ve - vs;
+            keep += (known == null ? colon - i : 0) + ve - vs;
+            count++;
+            i = lf + 1;
+        }
+        boolean moveTarget = isHead && head.target != null && head.target.array() == b;
+        boolean moveMethod = isHead && head.method != null && head.method.array() == b;
+        boolean moveStatus = isHead && head.statusText != null && head.statusText.array() == b;
+        keep += (moveTarget ? head.target.length() : 0) + (moveMethod ? head.method.length() : 0)
+                + (moveStatus ? 3 : 0);
+        byte[] kept = keep == 0 ? null : new byte[keep];
+        int at = 0;
+        if (moveTarget) {
+            head.target = copy(b, head.target.arrayOffset(), head.target.length(), kept, at, false);
+            at += head.target.length();
+        }
+        if (moveMethod) {
+            head.method = copy(b, head.method.arrayOffset(), head.method.length(), kept, at, false);
+            at += head.method.length();
+        }
+        if (moveStatus) {
+            head.statusText = copy(b, head.statusText.arrayOffset(), 3, kept, at, false);
+            at += 3;
+        }
+        for (int n = 0; n < count; n++) {
+            AsciiString name = names[n];
+            names[n] = null;
+            if (name == null) {
+                int len = lines[4 * n + 1];
+                name = copy(b, lines[4 * n], len, kept, at, true);
+                at += len;
+            }
+            int len = lines[4 * n + 3];
+            System.arraycopy(b, lines[4 * n + 2], kept, at, len);
+            AsciiString value = len == 0 ? AsciiString.EMPTY_STRING : new AsciiString(kept, at, len, false);
+            at += len;
+            if (isHead) {
+                String error = note(head, name, value);
+                if (error != null) {
+                    return error;
+                }
+            }
+            out.addDecoded(name, value);
+        }
+        return null;
+    }
+
+    /** {@code b[o, o + n)} copied into {@code into} at {@code at} (lower-cased with {@code lower}), as a view of it. */
+    private static AsciiString copy(byte[] b, int o, int n, byte[] into, int at, boolean lower) {
+        for (int k = 0; k < n; k++) {
+            into[at + k] = lower ? lower(b[o + k]) : b[o + k];
+        }
+        return new AsciiString(into, at, n, false);
+    }
+
+    /** What the framing and connection-management headers say, noted as they pass. */
+    private static String note(Http1Head head, AsciiString name, AsciiString value) {
+        if (name == HttpHeaderNames.CONTENT_LENGTH) {
+            long n = digits(value);
+            if (n < 0 || (head.contentLengths > 0 && (head.request || n != head.contentLength))) {
+                return CODEC_ERROR; // RFC 9112 6.3: invalid or conflicting lengths are unrecoverable
+            }
+            head.contentLengths++;
+            head.contentLength = n;
+        } else if (name == HttpHeaderNames.TRANSFER_ENCODING) {
+            head.transferEncodings++;
+            head.teChunked = head.request ? AsciiString.contentEqualsIgnoreCase(value, CHUNKED) : lastCodingChunked(value);
+        } else if (name == HttpHeaderNames.CONNECTION) {
+            connectionTokens(head, value);
+        } else if (name == HttpHeaderNames.EXPECT) {
+            head.expectContinue |= head.minorVersion == 1 && AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
+        } else if (name == HttpHeaderNames.UPGRADE && head.upgrade == null) {
+            head.upgrade = value;
+        }
+        return null;
+    }
+
+    private static final AsciiString CHUNKED = AsciiString.cached("chunked");
+    private static final AsciiString CONTINUE = AsciiString.cached("100-continue");
+
+    private static void connectionTokens(Http1Head head, AsciiString value) {
+        int n = value.length();
+        int start = 0;
+        while (start < n) {
+            int comma = value.indexOf(',', start);
+            int end = comma < 0 ? n : comma;
+            int s = start;
+            int e = end;
+            while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (regionIs(value, s, e, "close")) {
+                head.connectionClose = true;
+            } else if (regionIs(value, s, e, "keep-alive")) {
+                head.connectionKeepAlive = true;
+            } else if (regionIs(value, s, e, "upgrade")) {
+                head.connectionUpgrade = true;
+            }
+            start = end + 1;
+        }
+    }
+
+    private static boolean lastCodingChunked(AsciiString value) {
+        int e = value.length();
+        while (e > 0 && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+            e--;
+        }
+        int s = value.lastIndexOf(",", e) + 1;
+        while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+            s++;
+        }
+        return regionIs(value, s, e, "chunked");
+    }
+
+    private static boolean regionIs(AsciiString v, int s, int e, String token) {
+        return e - s == token.length() && v.regionMatches(true, s, token, 0, e - s);
+    }
+
+    /** A content-length's digits, or -1 (signs, spaces, lists and overflow are not a length). */
+    private static long digits(AsciiString v) {
+        int n = v.length();
+        if (n == 0 || n > 18) {
+            return -1;
+        }
+        long x = 0;
+        for (int i = 0; i < n; i++) {
+            int d = v.byteAt(i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            x = x * 10 + d;
+        }
+        return x;
+    }
+
+    /**
+     * chunk-size [ chunk-ext ] between {@code from} and the LF at {@code lf}: the size, or -1.
+     * Extensions are skipped (RFC 9112 7.1.1: a recipient ignores those it does not understand)
+     * but may not hold control characters.
+     */
+    static long chunkSize(ByteBuf in, int from, int lf) {
+        int end = lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        long size = 0;
+        int i = from;
+        for (; i < end; i++) {
+            int c = in.getByte(i);
+            int d = Character.digit(c, 16);
+            if (d < 0) {
+                break;
+            }
+            if (i - from >= 15) {
+                return -1; // past 2^60: no body is that long
+            }
+            size = size << 4 | d;
+        }
+        if (i == from) {
+            return -1;
+        }
+        while (i < end && (in.getByte(i) == ' ' || in.getByte(i) == '\t')) {
+            i++;
+        }
+        if (i < end && in.getByte(i) != ';') {
+            return -1;
+        }
+        for (; i < end; i++) {
+            int c = in.getByte(i) & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return -1;
+            }
+        }
+        return size;
+    }
+
+    private static byte lower(byte c) {
+        return c >= 'A' && c <= 'Z' ? (byte) (c + 32) : c;
+    }
+
+    /** HTTP/1.1 or HTTP/1.0 exactly, in {@code [from, to)}. */
+    private static boolean version(Http1Head head, byte[] b, int from, int to) {
+        if (to - from != 8 || b[from] != 'H' || b[from + 1] != 'T' || b[from + 2] != 'T' || b[from + 3] != 'P'
+                || b[from + 4] != '/' || b[from + 5] != '1' || b[from + 6] != '.') {
+            return false;
+        }
+        byte minor = b[from + 7];
+        if (minor != '0' && minor != '1') {
+            return false;
+        }
+        head.minorVersion = minor - '0';
+        return true;
+    }
+
+    /** Where the line ending at {@code end} (just after its LF) has its content end: before CR LF or LF. */
+    private static int lineEnd(byte[] b, int end) {
+        int e = end - 1; // the LF
+        return e > 0 && b[e - 1] == '\r' ? e - 1 : e;
+    }
+
+    private static AsciiString method(byte[] b, int len) {
+        for (AsciiString m : METHODS) {
+            if (m.length() == len && sameBytes(m, b, 0, len, false)) {
+                return m;
+            }
+        }
+        return new AsciiString(b, 0, len, false);
+    }
+
+    /** Whether {@code b[off, off + len)} spells {@code s}, in any case with {@code ignoreCase}. */
+    static boolean sameBytes(AsciiString s, byte[] b, int off, int len, boolean ignoreCase) {
+        if (s.length() != len) {
+            return false;
+        }
+        byte[] a = s.array();
+        int ao = s.arrayOffset();
+        for (int k = 0; k < len; k++) {
+            byte x = a[ao + k];
+            byte y = b[off + k];
+            if (x != y && !(ignoreCase && lower(x) == lower(y))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

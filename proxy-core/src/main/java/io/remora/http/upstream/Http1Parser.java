@@ -1,0 +1,451 @@
+package io.remora.http.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ByteProcessor;
+
+/**
+ * An incremental HTTP/1.1 message parser (RFC 9112), as Envoy's codec parses: bytes go straight
+ * into the message's internal header block ({@link Http1DecodedHeaders}) and body bytes are handed
+ * on as retained slices of what was read, with no message objects in between. One parser serves
+ * one connection, requests ({@link Http1Head#request}) or responses, one message after another.
+ *
+ * <p>A head (start line and header fields) is parsed once it is complete: its bytes are scanned
+ * for the empty line as they arrive, then copied once into a single array that every name and
+ * value of the head views. Bodies are framed by chunked coding, content-length, or (responses)
+ * the connection's end. The parser holds the bytes not yet consumed; arbitrary splits of the input
+ * give the same events.
+ *
+ * <p>Not thread-safe; driven by its channel's event loop.
+ */
+public final class Http1Parser {
+
+    /** What the parser found, in order: a head, body slices, an end (with trailers), or an error. */
+    public interface Listener {
+        /**
+         * A head is complete: its fields are on {@link #head()}. When {@link Http1Head#bodyless()} is
+         * set (no body framing, or the listener called {@link #noBody()}), the message ends here and
+         * no {@link #onEnd} follows.
+         */
+        void onHead(Http1Parser parser);
+
+        /**
+         * Body bytes: a retained slice the listener owns (and releases). With {@code last} the
+         * message ends with them (a body of known length), and no {@link #onEnd} follows.
+         */
+        void onBody(ByteBuf data, boolean last);
+
+        /** The body ended (chunked, or with the connection); {@code trailers} is null when there were none. */
+        void onEnd(Http1DecodedHeaders trailers);
+
+        /**
+         * The input is not HTTP/1.1 this parser accepts: the status Envoy answers a request with
+         * (400, 413, 431, 501) and its response code details. Nothing more is parsed.
+         */
+        void onError(int status, String details);
+    }
+
+    private static final int HEAD = 0;
+    private static final int LENGTH = 1;
+    private static final int CHUNK_SIZE = 2;
+    private static final int CHUNK_DATA = 3;
+    private static final int CHUNK_END = 4;
+    private static final int TRAILERS = 5;
+    private static final int UNTIL_CLOSE = 6;
+    /** The rest of the input is not HTTP (an upgrade, CONNECT, or after an error). */
+    private static final int STOPPED = 7;
+
+    /** Longest chunk-size line (with extensions) accepted. */
+    private static final int MAX_CHUNK_LINE = 4096;
+
+    private final Http1Head head;
+    private final Listener listener;
+    private final int maxLineBytes;
+    private final int maxHeaderBytes;
+    private ByteBuf in;
+    private int state = HEAD;
+    /** Bytes of the head (or trailers, or chunk line) already searched for its end, from the reader index. */
+    private int scanned;
+    /** Where the line being scanned starts, from the reader index. */
+    private int lineStart;
+    /** The start line's length (with its line end), once found. */
+    private int startLineEnd = -1;
+    private long remaining;
+    private boolean paused;
+    private boolean parsing;
+
+    /**
+     * @param request        requests (downstream) or responses (upstream)
+     * @param maxLineBytes   longest start line accepted
+     * @param maxHeaderBytes longest header section (and trailer section) accepted
+     */
+    public Http1Parser(boolean request, int maxLineBytes, int maxHeaderBytes, Listener listener) {
+        this.head = new Http1Head(request);
+        this.listener = listener;
+        this.maxLineBytes = maxLineBytes;
+        this.maxHeaderBytes = maxHeaderBytes;
+    }
+
+    /** The current message's head: valid from {@link Listener#onHead} until the next head begins. */
+    public Http1Head head() {
+        return head;
+    }
+
+    /** Takes {@code data} (its reference) and parses what it can. */
+    public void feed(ByteBufAllocator alloc, ByteBuf data) {
+        if (state == STOPPED) {
+            data.release();
+            return;
+        }
+        in = in == null ? data : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, in, data);
+        parse();
+    }
+
+    /** Parses what is buffered, unless paused or stopped. */
+    public void parse() {
+        if (parsing) {
+            return; // a listener resumed from inside a callback: the running loop goes on
+        }
+        parsing = true;
+        try {
+            while (in != null && !paused && state != STOPPED && in.isReadable() && step()) {
+                // each step consumed something or produced an event
+            }
+        } finally {
+            parsing = false;
+            compact();
+        }
+    }
+
+    /** No new message is parsed until {@link #resume()}: the one before it is still being answered. */
+    public void pause() {
+        paused = true;
+    }
+
+    public boolean paused() {
+        return paused;
+    }
+
+    /** Parses what was buffered while paused. */
+    public void resume() {
+        paused = false;
+        parse();
+    }
+
+    /**
+     * From {@link Listener#onHead}: the message has no body whatever its headers say (a response to
+     * HEAD, 1xx, 204, 304).
+     */
+    public void noBody() {
+        head.bodyless = true;
+    }
+
+    /**
+     * From {@link Listener#onHead}, or later: what follows is not HTTP (an upgrade or CONNECT
+     * tunnel); {@link #takeRemaining()} hands it over.
+     */
+    public void stop() {
+        state = STOPPED;
+    }
+
+    /** Bytes read and not yet parsed. */
+    public int buffered() {
+        return in == null ? 0 : in.readableBytes();
+    }
+
+    /**
+     * The peer ended its side. A body framed by the connection's end ends now; the caller judges
+     * any other partial message.
+     */
+    public void endOfInput() {
+        if (state == UNTIL_CLOSE) {
+            state = HEAD;
+            listener.onEnd(null);
+        }
+    }
+
+    /** The bytes not parsed, after {@link #stop()}: the caller owns them. Null when there are none. */
+    public ByteBuf takeRemaining() {
+        ByteBuf b = in;
+        in = null;
+        if (b != null && !b.isReadable()) {
+            b.release();
+            return null;
+        }
+        return b;
+    }
+
+    /** Releases what is buffered; nothing more is parsed. */
+    public void release() {
+        state = STOPPED;
+        if (in != null) {
+            in.release();
+            in = null;
+        }
+    }
+
+    private void compact() {
+        if (in == null) {
+            return;
+        }
+        if (!in.isReadable()) {
+            in.release();
+            in = null;
+        } else if (in.readerIndex() > 0 && in.refCnt() == 1) {
+            // Offsets are kept from the reader index, so moving the bytes keeps them valid; never
+            // while body slices of this buffer are out (they share its memory).
+            in.discardSomeReadBytes();
+        }
+    }
+
+    /** One step of the state machine; false when more input is needed. */
+    private boolean step() {
+        switch (state) {
+            case HEAD:
+                return parseHead();
+            case LENGTH: {
+                int n = (int) Math.min(remaining, in.readableBytes());
+                remaining -= n;
+                ByteBuf slice = in.readRetainedSlice(n);
+                if (remaining == 0) {
+                    state = HEAD;
+                    listener.onBody(slice, true);
+                } else {
+                    listener.onBody(slice, false);
+                }
+                return true;
+            }
+            case CHUNK_SIZE:
+                return chunkSize();
+            case CHUNK_DATA: {
+                int n = (int) Math.min(remaining, in.readableBytes());
+                remaining -= n;
+                if (remaining == 0) {
+                    state = CHUNK_END;
+                }
+                listener.onBody(in.readRetainedSlice(n), false);
+                return true;
+            }
+            case CHUNK_END:
+                return chunkEnd();
+            case TRAILERS:
+                return trailers();
+            case UNTIL_CLOSE:
+                listener.onBody(in.readRetainedSlice(in.readableBytes()), false);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // ---- heads ----
+
+    private boolean parseHead() {
+        if (scanned == 0) {
+            // Empty lines before a message are tolerated (RFC 9112 2.2).
+            int r = in.readerIndex();
+            int w = in.writerIndex();
+            while (r < w) {
+                byte b = in.getByte(r);
+                if (b != '\r' && b != '\n') {
+                    break;
+                }
+                r++;
+            }
+            in.readerIndex(r);
+            if (r == w) {
+                return false;
+            }
+        }
+        int end = findSectionEnd(true);
+        if (end == -2) {
+            fail(head.request ? 431 : 502, "http1.headers_too_large");
+            return false;
+        }
+        if (end < 0) {
+            return false;
+        }
+        int length = end;
+        int lineEnd = startLineEnd;
+        scanned = 0;
+        lineStart = 0;
+        startLineEnd = -1;
+        // Parsed from the worker's scratch copy; what the message keeps is copied out of it.
+        byte[] bytes = Http1HeadParser.scratch(length);
+        in.readBytes(bytes, 0, length);
+        head.reset();
+        String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
+                : Http1HeadParser.statusLine(head, bytes, lineEnd);
+        if (error == null) {
+            head.headers = Http1DecodedHeaders.create();
+            error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true);
+        }
+        if (error == null) {
+            error = head.frame();
+        }
+        if (error != null) {
+            fail(error == Http1Head.NOT_IMPLEMENTED ? 501 : 400, error == Http1Head.NOT_IMPLEMENTED
+                    ? "http1.invalid_transfer_encoding" : error);
+            return false;
+        }
+        listener.onHead(this);
+        if (state == STOPPED) {
+            return false;
+        }
+        if (head.bodyless) {
+            state = HEAD;
+        } else if (head.chunked) {
+            state = CHUNK_SIZE;
+        } else if (head.contentLength > 0) {
+            state = LENGTH;
+            remaining = head.contentLength;
+        } else if (head.contentLength < 0 && !head.request) {
+            state = UNTIL_CLOSE;
+        } else {
+            // Set in frame(): a request without length or chunks, or a length of zero, is bodyless.
+            state = HEAD;
+        }
+        return true;
+    }
+
+    /**
+     * Searches for the empty line that ends a head (with {@code startLine}) or a trailer section,
+     * from where the last search stopped: the section's length, -1 for more input, -2 when it is
+     * longer than allowed.
+     */
+    private int findSectionEnd(boolean startLine) {
+        int base = in.readerIndex();
+        int limit = startLine ? maxLineBytes + maxHeaderBytes : maxHeaderBytes;
+        while (true) {
+            int from = base + scanned;
+            int lf = in.forEachByte(from, in.writerIndex() - from, ByteProcessor.FIND_LF);
+            if (lf < 0) {
+                scanned = in.readableBytes();
+                return tooLong(startLine, limit) ? -2 : -1;
+            }
+            int rel = lf - base;
+            int lineLength = rel - lineStart;
+            boolean empty = lineLength == 0 || (lineLength == 1 && in.getByte(base + lineStart) == '\r');
+            scanned = rel + 1;
+            if (startLine && startLineEnd < 0) {
+                startLineEnd = scanned;
+                if (startLineEnd > maxLineBytes) {
+                    return -2;
+                }
+                lineStart = scanned;
+                continue;
+            }
+            lineStart = scanned;
+            if (empty) {
+                return scanned;
+            }
+            if (tooLong(startLine, limit)) {
+                return -2;
+            }
+        }
+    }
+
+    private boolean tooLong(boolean startLine, int limit) {
+        if (startLine) {
+            return startLineEnd < 0 ? scanned > maxLineBytes : scanned - startLineEnd > maxHeaderBytes;
+        }
+        return scanned > limit;
+    }
+
+    // ---- chunked coding ----
+
+    /** chunk-size [ chunk-ext ] CRLF. */
+    private boolean chunkSize() {
+        int base = in.readerIndex();
+        int lf = in.forEachByte(base, in.readableBytes(), ByteProcessor.FIND_LF);
+        if (lf < 0) {
+            if (in.readableBytes() > MAX_CHUNK_LINE) {
+                fail(400, "http1.codec_error");
+            }
+            return false;
+        }
+        if (lf - base > MAX_CHUNK_LINE) {
+            fail(400, "http1.codec_error");
+            return false;
+        }
+        long size = Http1HeadParser.chunkSize(in, base, lf);
+        if (size < 0) {
+            fail(400, "http1.codec_error");
+            return false;
+        }
+        in.readerIndex(lf + 1);
+        if (size == 0) {
+            state = TRAILERS;
+            scanned = 0;
+            lineStart = 0;
+        } else {
+            state = CHUNK_DATA;
+            remaining = size;
+        }
+        return true;
+    }
+
+    /** The CRLF after a chunk's data. */
+    private boolean chunkEnd() {
+        int r = in.readerIndex();
+        byte b = in.getByte(r);
+        if (b == '\n') {
+            in.readerIndex(r + 1);
+            state = CHUNK_SIZE;
+            return true;
+        }
+        if (b != '\r') {
+            fail(400, "http1.codec_error");
+            return false;
+        }
+        if (in.readableBytes() < 2) {
+            return false;
+        }
+        if (in.getByte(r + 1) != '\n') {
+            fail(400, "http1.codec_error");
+            return false;
+        }
+        in.readerIndex(r + 2);
+        state = CHUNK_SIZE;
+        return true;
+    }
+
+    /** The trailer section after the last chunk, up to its empty line. */
+    private boolean trailers() {
+        int end = findSectionEnd(false);
+        if (end == -2) {
+            fail(head.request ? 431 : 502, "http1.headers_too_large");
+            return false;
+        }
+        if (end < 0) {
+            return false;
+        }
+        scanned = 0;
+        lineStart = 0;
+        Http1DecodedHeaders trailers = null;
+        if (end > 2) { // more than the empty line
+            byte[] bytes = Http1HeadParser.scratch(end);
+            in.readBytes(bytes, 0, end);
+            trailers = Http1DecodedHeaders.create();
+            String error = Http1HeadParser.fields(head, trailers, bytes, 0, end, false);
+            if (error != null) {
+                fail(400, error);
+                return false;
+            }
+        } else {
+            in.skipBytes(end);
+        }
+        state = HEAD;
+        listener.onEnd(trailers != null && !trailers.isEmpty() ? trailers : null);
+        return true;
+    }
+
+    private void fail(int status, String details) {
+        state = STOPPED;
+        if (in != null) {
+            in.skipBytes(in.readableBytes());
+        }
+        listener.onError(status, details);
+    }
+}

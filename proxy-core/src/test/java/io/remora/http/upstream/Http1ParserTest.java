@@ -1,0 +1,268 @@
+package io.remora.http.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The HTTP/1.1 parser on its own: the same events whatever the input's splits (every split point,
+ * and one byte at a time), every buffer released once, and Envoy's answers to malformed input.
+ */
+class Http1ParserTest {
+
+    /** Writes the parser's events as lines; body bytes of consecutive slices are joined. */
+    private static class Transcript implements Http1Parser.Listener {
+        final List<String> lines = new ArrayList<>();
+        private final StringBuilder body = new StringBuilder();
+        /** Responses: the request was HEAD (decided per head, as the upstream connection does). */
+        boolean headRequest;
+        boolean pauseAtEnd;
+
+        @Override
+        public void onHead(Http1Parser p) {
+            flushBody();
+            Http1Head h = p.head();
+            if (!h.request && headRequest && h.status >= 200) {
+                p.noBody();
+            }
+            StringBuilder s = new StringBuilder("HEAD ");
+            s.append(h.request ? h.method + " " + h.target : h.statusText).append(" 1.").append(h.minorVersion);
+            for (Map.Entry<CharSequence, CharSequence> e : h.headers.block()) {
+                s.append(" [").append(e.getKey()).append(": ").append(e.getValue()).append(']');
+            }
+            s.append(h.bodyless() ? " bodyless" : h.chunked ? " chunked" : " length=" + h.contentLength);
+            s.append(h.keepAlive() ? " keep-alive" : " close");
+            lines.add(s.toString());
+            if (h.bodyless() && pauseAtEnd) {
+                p.pause();
+            }
+        }
+
+        @Override
+        public void onBody(ByteBuf data, boolean last) {
+            body.append(data.toString(StandardCharsets.ISO_8859_1));
+            data.release();
+            if (last) {
+                flushBody();
+                lines.add("END");
+            }
+        }
+
+        @Override
+        public void onEnd(Http1DecodedHeaders trailers) {
+            flushBody();
+            StringBuilder s = new StringBuilder("END");
+            if (trailers != null) {
+                for (Map.Entry<CharSequence, CharSequence> e : trailers.block()) {
+                    s.append(" [").append(e.getKey()).append(": ").append(e.getValue()).append(']');
+                }
+            }
+            lines.add(s.toString());
+        }
+
+        @Override
+        public void onError(int status, String details) {
+            flushBody();
+            lines.add("ERROR " + status + " " + details);
+        }
+
+        void flushBody() {
+            if (body.length() > 0) {
+                lines.add("BODY " + body);
+                body.setLength(0);
+            }
+        }
+    }
+
+    private static final int LIMIT = 1024;
+
+    /** Feeds {@code input} in the pieces {@code cuts} makes; checks every piece was released. */
+    private static List<String> parse(boolean request, String input, int[] cuts, boolean endOfInput) {
+        Transcript t = new Transcript();
+        Http1Parser p = new Http1Parser(request, LIMIT, LIMIT, t);
+        List<ByteBuf> fed = new ArrayList<>();
+        int from = 0;
+        for (int i = 0; i <= cuts.length; i++) {
+            int to = i < cuts.length ? cuts[i] : input.length();
+            ByteBuf b = PooledByteBufAllocator.DEFAULT.directBuffer(Math.max(1, to - from));
+            b.writeBytes(input.substring(from, to).getBytes(StandardCharsets.ISO_8859_1));
+            fed.add(b);
+            p.feed(PooledByteBufAllocator.DEFAULT, b);
+            from = to;
+        }
+        if (endOfInput) {
+            p.endOfInput();
+        }
+        t.flushBody();
+        p.release();
+        for (ByteBuf b : fed) {
+            assertEquals(0, b.refCnt(), "a buffer fed to the parser was not released");
+        }
+        return t.lines;
+    }
+
+    /** Every split point, and one byte at a time, give the same events as one read. */
+    private static List<String> everySplit(boolean request, String input, boolean endOfInput) {
+        List<String> whole = parse(request, input, new int[0], endOfInput);
+        for (int cut = 1; cut < input.length(); cut++) {
+            assertEquals(whole, parse(request, input, new int[] {cut}, endOfInput), "split at " + cut);
+        }
+        int[] bytes = new int[input.length() - 1];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = i + 1;
+        }
+        assertEquals(whole, parse(request, input, bytes, endOfInput), "one byte at a time");
+        return whole;
+    }
+
+    @Test
+    void pipelinedRequestsWithChunksExtensionsAndTrailersParseTheSameAcrossEverySplit() {
+        String input = "\r\n\r\nGET /a?b HTTP/1.1\r\nHost: h\r\nX-A:  v1 \r\nCookie: a\r\nCOOKIE: b\r\n\r\n"
+                + "POST http://x.example/p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                + "5;ext=1;q=\"v\"\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-T: t\r\nX-U: u\r\n\r\n"
+                + "PUT /q HTTP/1.0\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nabc"
+                + "DELETE /d HTTP/1.1\nHost: h\nConnection: close\n\n"
+                + "OPTIONS * HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+        assertEquals(List.of(
+                "HEAD GET /a?b 1.1 [host: h] [x-a: v1] [cookie: a] [cookie: b] bodyless keep-alive",
+                "HEAD POST http://x.example/p 1.1 [host: h] [transfer-encoding: Chunked] chunked keep-alive",
+                "BODY helloabcdefghijklmnopqrstuvwxyz",
+                "END [x-t: t] [x-u: u]",
+                "HEAD PUT /q 1.0 [content-length: 3] [connection: keep-alive] length=3 keep-alive",
+                "BODY abc",
+                "END",
+                "HEAD DELETE /d 1.1 [host: h] [connection: close] bodyless close",
+                "HEAD OPTIONS * 1.1 [host: h] [transfer-encoding: chunked] chunked keep-alive",
+                "END"), everySplit(true, input, false));
+    }
+
+    @Test
+    void responsesOfEveryFramingParseTheSameAcrossEverySplit() {
+        String input = "HTTP/1.1 100 Continue\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+                + "HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n"
+                + "HTTP/1.1 304\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\nContent-Length: 99\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
+                + "HTTP/1.0 200 OK\r\nServer: s\r\n\r\nuntil the end";
+        assertEquals(List.of(
+                "HEAD 100 1.1 bodyless keep-alive",
+                "HEAD 200 1.1 [content-length: 2] length=2 keep-alive",
+                "BODY hi",
+                "END",
+                "HEAD 204 1.1 [content-length: 7] bodyless keep-alive",
+                "HEAD 304 1.1 bodyless keep-alive",
+                "HEAD 200 1.1 [transfer-encoding: gzip, chunked] [content-length: 99] chunked keep-alive",
+                "BODY abc",
+                "END",
+                "HEAD 200 1.0 [server: s] length=-1 close",
+                "BODY until the end",
+                "END"), everySplit(false, input, true));
+    }
+
+    @Test
+    void aResponseToHeadHasNoBodyWhateverItsLength() {
+        Transcript t = new Transcript();
+        t.headRequest = true;
+        Http1Parser p = new Http1Parser(false, LIMIT, LIMIT, t);
+        p.feed(PooledByteBufAllocator.DEFAULT, Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", StandardCharsets.ISO_8859_1));
+        p.release();
+        assertEquals(List.of("HEAD 200 1.1 [content-length: 5] bodyless keep-alive",
+                "HEAD 200 1.1 [content-length: 0] bodyless keep-alive"), t.lines);
+    }
+
+    @Test
+    void pausedParserKeepsTheNextRequestUntilResumed() {
+        Transcript t = new Transcript();
+        t.pauseAtEnd = true;
+        Http1Parser p = new Http1Parser(true, LIMIT, LIMIT, t);
+        p.feed(PooledByteBufAllocator.DEFAULT, Unpooled.copiedBuffer(
+                "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n", StandardCharsets.ISO_8859_1));
+        assertEquals(1, t.lines.size());
+        assertTrue(p.buffered() > 0);
+        p.resume();
+        assertEquals(2, t.lines.size());
+        assertEquals(0, p.buffered());
+        p.release();
+    }
+
+    @Test
+    void tunnelBytesAfterAStoppedHeadAreHandedOverUnparsed() {
+        Transcript t = new Transcript() {
+            @Override
+            public void onHead(Http1Parser p) {
+                super.onHead(p);
+                p.stop();
+            }
+        };
+        Http1Parser p = new Http1Parser(true, LIMIT, LIMIT, t);
+        p.feed(PooledByteBufAllocator.DEFAULT, Unpooled.copiedBuffer(
+                "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\nGET /not-http HTTP/1.1\r\n\r\n", StandardCharsets.ISO_8859_1));
+        ByteBuf rest = p.takeRemaining();
+        assertEquals("GET /not-http HTTP/1.1\r\n\r\n", rest.toString(StandardCharsets.ISO_8859_1));
+        rest.release();
+        p.release();
+        assertEquals(1, t.lines.size());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "GET / HTTP/1.1\\r\\nHost: h\\r\\n folded\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/1.1\\r\\nHost : h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/1.1\\r\\n: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/1.1\\r\\nNo-Colon\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/1.1\\r\\nX-A: a\\u0001b\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/1.1\\r\\nX-A: a\\rb\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/2.0\\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET / HTTP/1.1 \\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET  / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "G(T / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "GET /\\r\\nHost: h\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "POST / HTTP/1.1\\r\\nContent-Length: 5\\r\\nContent-Length: 5\\r\\n\\r\\nhello|ERROR 400 http1.codec_error",
+        "POST / HTTP/1.1\\r\\nContent-Length: 5, 5\\r\\n\\r\\nhello|ERROR 400 http1.codec_error",
+        "POST / HTTP/1.1\\r\\nContent-Length: -1\\r\\n\\r\\n|ERROR 400 http1.codec_error",
+        "POST / HTTP/1.1\\r\\nContent-Length: 5\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|ERROR 400 http1.content_length_and_chunked_not_allowed",
+        "POST / HTTP/1.1\\r\\nTransfer-Encoding: gzip, chunked\\r\\n\\r\\n|ERROR 501 http1.invalid_transfer_encoding",
+        "POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n|ERROR 501 http1.invalid_transfer_encoding",
+        "POST / HTTP/1.1\\r\\nTransfer-Encoding: identity\\r\\n\\r\\n|ERROR 501 http1.invalid_transfer_encoding",
+    })
+    void malformedRequestHeadsGetEnvoysAnswer(String raw, String expected) {
+        String input = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\u0001", "\u0001");
+        assertEquals(List.of(expected), everySplit(true, input, false));
+    }
+
+    @Test
+    void brokenChunksEndTheBodyWithAnError() {
+        String head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+        String headLine = "HEAD POST / 1.1 [host: h] [transfer-encoding: chunked] chunked keep-alive";
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "zz\r\n", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"), everySplit(true, head + "\r\n", false));
+        assertEquals(List.of(headLine, "BODY abc", "ERROR 400 http1.codec_error"),
+                everySplit(true, head + "3\r\nabcX\r\n", false));
+        assertEquals(List.of(headLine, "ERROR 400 http1.codec_error"),
+                everySplit(true, head + "1" + "0".repeat(16) + "\r\n", false));
+    }
+
+    @Test
+    void headsPastTheLimitAre431() {
+        String big = "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + "y".repeat(LIMIT) + "\r\n\r\n";
+        assertEquals(List.of("ERROR 431 http1.headers_too_large"), parse(true, big, new int[0], false));
+        assertEquals(List.of("ERROR 431 http1.headers_too_large"), parse(true, big, new int[] {20, 600}, false));
+        String longLine = "GET /" + "a".repeat(LIMIT) + " HTTP/1.1\r\nHost: h\r\n\r\n";
+        assertEquals(List.of("ERROR 431 http1.headers_too_large"), parse(true, longLine, new int[0], false));
+        // Just under: a line and a header section each up to the limit.
+        String fits = "GET /" + "a".repeat(LIMIT - 20) + " HTTP/1.1\r\nX-Big: " + "y".repeat(LIMIT - 20) + "\r\n\r\n";
+        assertEquals(1, parse(true, fits, new int[] {7}, false).size());
+    }
+}
