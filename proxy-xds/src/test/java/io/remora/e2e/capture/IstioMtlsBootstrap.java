@@ -8,10 +8,12 @@ import static io.remora.e2e.capture.CapturedPod.PEER_HTTP;
 import static io.remora.e2e.capture.CapturedPod.PEER_IP;
 import static io.remora.e2e.capture.CapturedPod.PEER_TCP;
 import static io.remora.e2e.capture.CapturedPod.POD_IP;
+import static io.remora.e2e.capture.IstioSidecarBootstrap.BLACKHOLE_AND_PASSTHROUGH;
 import static io.remora.e2e.capture.IstioSidecarBootstrap.OUT_GRPC;
 import static io.remora.e2e.capture.IstioSidecarBootstrap.OUT_HTTP;
 import static io.remora.e2e.capture.IstioSidecarBootstrap.OUT_TCP;
 import static io.remora.e2e.capture.IstioSidecarBootstrap.SVC;
+import static io.remora.e2e.capture.IstioSidecarBootstrap.VIRTUAL_OUTBOUND;
 import static io.remora.e2e.capture.IstioSidecarBootstrap.inboundCluster;
 import static io.remora.e2e.capture.IstioSidecarBootstrap.outboundHttpListener;
 import static io.remora.e2e.capture.IstioSidecarBootstrap.tcpProxy;
@@ -171,21 +173,7 @@ final class IstioMtlsBootstrap {
         return node(POD_IP, CLIENT_WORKLOAD, "app") + """
                 static_resources:
                 %1$s  listeners:
-                  - name: virtualOutbound
-                    address: { socket_address: { address: 0.0.0.0, port_value: 15001 } }
-                    use_original_dst: true
-                    traffic_direction: OUTBOUND
-                    filter_chains:
-                    - name: virtualOutbound-blackhole
-                      filter_chain_match: { destination_port: 15001 }
-                      filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config: %2$s
-                    - name: virtualOutbound-catchall-tcp
-                      filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config: %3$s
-                %4$s%5$s  - name: %6$s_%7$d
+                %2$s%4$s%5$s  - name: %6$s_%7$d
                     address: { socket_address: { address: %6$s, port_value: %7$d } }
                     bind_to_port: false
                     traffic_direction: OUTBOUND
@@ -196,15 +184,7 @@ final class IstioMtlsBootstrap {
                       - name: envoy.filters.network.tcp_proxy
                         typed_config: %8$s
                   clusters:
-                  - name: BlackHoleCluster
-                    type: STATIC
-                    connect_timeout: 10s
-                  - name: PassthroughCluster
-                    type: ORIGINAL_DST
-                    lb_policy: CLUSTER_PROVIDED
-                    connect_timeout: 10s
-                %9$s%10$s%11$s""".formatted(secrets(certs, "app"), tcpProxy("BlackHoleCluster"),
-                tcpProxy("PassthroughCluster"),
+                %3$s%9$s%10$s%11$s""".formatted(secrets(certs, "app"), VIRTUAL_OUTBOUND, BLACKHOLE_AND_PASSTHROUGH,
                 outboundHttpListener(PEER_HTTP, OUT_HTTP, OUTBOUND_HTTP_FILTERS),
                 outboundHttpListener(PEER_GRPC, OUT_GRPC, OUTBOUND_HTTP_FILTERS),
                 PEER_IP, PEER_TCP, tcpProxy(OUT_TCP),

@@ -36,6 +36,38 @@ final class IstioSidecarBootstrap {
                         typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
             """;
 
+    /**
+     * Istio's virtualOutbound listener (15001, use_original_dst): connections to its own port go
+     * to BlackHoleCluster, the rest not claimed by a listener of their address pass through.
+     */
+    static final String VIRTUAL_OUTBOUND = """
+              - name: virtualOutbound
+                address: { socket_address: { address: 0.0.0.0, port_value: 15001 } }
+                use_original_dst: true
+                traffic_direction: OUTBOUND
+                filter_chains:
+                - name: virtualOutbound-blackhole
+                  filter_chain_match: { destination_port: 15001 }
+                  filters:
+                  - name: envoy.filters.network.tcp_proxy
+                    typed_config: %1$s
+                - name: virtualOutbound-catchall-tcp
+                  filters:
+                  - name: envoy.filters.network.tcp_proxy
+                    typed_config: %2$s
+            """.formatted(TCP_PROXY.formatted("BlackHoleCluster"), TCP_PROXY.formatted("PassthroughCluster"));
+
+    /** The two clusters every sidecar has: BlackHoleCluster and PassthroughCluster (ORIGINAL_DST). */
+    static final String BLACKHOLE_AND_PASSTHROUGH = """
+              - name: BlackHoleCluster
+                type: STATIC
+                connect_timeout: 10s
+              - name: PassthroughCluster
+                type: ORIGINAL_DST
+                lb_policy: CLUSTER_PROVIDED
+                connect_timeout: 10s
+            """;
+
     private IstioSidecarBootstrap() {
     }
 
@@ -162,21 +194,7 @@ final class IstioSidecarBootstrap {
                   address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
                 static_resources:
                   listeners:
-                  - name: virtualOutbound
-                    address: { socket_address: { address: 0.0.0.0, port_value: 15001 } }
-                    use_original_dst: true
-                    traffic_direction: OUTBOUND
-                    filter_chains:
-                    - name: virtualOutbound-blackhole
-                      filter_chain_match: { destination_port: 15001 }
-                      filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config: %3$s
-                    - name: virtualOutbound-catchall-tcp
-                      filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config: %4$s
-                %5$s%6$s  - name: %7$s_%8$d
+                %4$s%5$s%6$s  - name: %7$s_%8$d
                     address: { socket_address: { address: %7$s, port_value: %8$d } }
                     bind_to_port: false
                     traffic_direction: OUTBOUND
@@ -206,20 +224,13 @@ final class IstioSidecarBootstrap {
                       - name: envoy.filters.network.tcp_proxy
                         typed_config: %16$s
                   clusters:
-                  - name: BlackHoleCluster
-                    type: STATIC
-                    connect_timeout: 10s
-                  - name: PassthroughCluster
-                    type: ORIGINAL_DST
-                    lb_policy: CLUSTER_PROVIDED
-                    connect_timeout: 10s
-                  - name: InboundPassthroughClusterIpv4
+                %23$s  - name: InboundPassthroughClusterIpv4
                     type: ORIGINAL_DST
                     lb_policy: CLUSTER_PROVIDED
                     connect_timeout: 10s
                     upstream_bind_config: { source_address: { address: 127.0.0.6, port_value: 0 } }
                 %17$s%18$s%19$s%20$s%21$s%22$s""".formatted(
-                POD_IP, CapturedPod.ADMIN, tcpProxy("BlackHoleCluster"), tcpProxy("PassthroughCluster"),
+                POD_IP, CapturedPod.ADMIN, tcpProxy("BlackHoleCluster"), VIRTUAL_OUTBOUND,
                 outboundHttpListener(PEER_HTTP, OUT_HTTP), outboundHttpListener(PEER_GRPC, OUT_GRPC),
                 PEER_IP, PEER_TCP, tcpProxy(OUT_TCP),
                 tproxy, inboundFilters,
@@ -227,6 +238,6 @@ final class IstioSidecarBootstrap {
                 APP_TCP, tcpProxy(IN_TCP), tcpProxy("InboundPassthroughClusterIpv4"),
                 inboundCluster(IN_HTTP), inboundCluster(IN_GRPC), inboundCluster(IN_TCP),
                 serviceCluster(OUT_HTTP, PEER_HTTP, false), serviceCluster(OUT_GRPC, PEER_GRPC, true),
-                serviceCluster(OUT_TCP, PEER_TCP, false));
+                serviceCluster(OUT_TCP, PEER_TCP, false), BLACKHOLE_AND_PASSTHROUGH);
     }
 }
