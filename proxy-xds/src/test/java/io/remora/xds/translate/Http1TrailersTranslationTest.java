@@ -16,32 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Http1TrailersTranslationTest {
 
-    private static final String HCM = """
-            static_resources:
-              listeners:
-              - name: l0
-                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: p
-                      OPTIONS
-                      http_filters:
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: all
-                          domains: ["*"]
-                          routes:
-                          - match: { prefix: "/" }
-                            direct_response: { status: 200 }
-            """;
-
     private static HttpConnectionManagerConfig hcm(String options) {
-        var lb = new BootstrapLoader().loadString(HCM.replace("OPTIONS", options), "test.yaml");
+        var lb = new BootstrapLoader().loadString(
+                HcmListenerYaml.listener(options, "direct_response: { status: 200 }"), "test.yaml");
         return assertInstanceOf(HttpConnectionManagerConfig.class,
                 lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
     }

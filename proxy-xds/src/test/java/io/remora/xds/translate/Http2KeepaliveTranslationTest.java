@@ -14,24 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class Http2KeepaliveTranslationTest {
 
     private static String bootstrap(String hcmH2, String clusterH2) {
-        return """
-                static_resources:
-                  listeners:
-                  - name: l0
-                    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: p
-                """ + hcmH2 + """
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                          route_config:
-                            virtual_hosts:
-                            - { name: v, domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: c } }] }
+        return HcmListenerYaml.listener(hcmH2, "route: { cluster: c }") + """
                   clusters:
                   - name: c
                     load_assignment: { cluster_name: c }
@@ -50,7 +33,7 @@ class Http2KeepaliveTranslationTest {
     }
 
     private static String hcm(String keepalive) {
-        return "          http2_protocol_options: { connection_keepalive: " + keepalive + " }\n";
+        return "http2_protocol_options: { connection_keepalive: " + keepalive + " }";
     }
 
     private static Http2Options hcmOptions(ServerConfig m) {
@@ -79,7 +62,7 @@ class Http2KeepaliveTranslationTest {
 
     @Test
     void withoutItNoKeepalive() {
-        ServerConfig m = load(bootstrap("          http2_protocol_options: { max_concurrent_streams: 5 }\n",
+        ServerConfig m = load(bootstrap("http2_protocol_options: { max_concurrent_streams: 5 }",
                 "        explicit_http_config: { http2_protocol_options: {} }\n"));
         assertNull(m.clusters().get("c").http2Options().keepalive());
         assertNull(hcmOptions(m).keepalive());
