@@ -232,6 +232,17 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         ctx.channel().close();
     }
 
+    @Override
+    protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+                                     Http2Exception http2Ex) {
+        // Only the outbound control-frame limit raises ENHANCE_YOUR_CALM while writing. The peer
+        // is not reading, so the GOAWAY that follows may never reach it: the stat is the record.
+        if (outbound && http2Ex != null && http2Ex.error() == Http2Error.ENHANCE_YOUR_CALM) {
+            cx.hcm.stats.http2OutboundControlFlood.increment();
+        }
+        super.onConnectionError(ctx, outbound, cause, http2Ex);
+    }
+
     // ---------------------------------------------------------------- for the streams
 
     /** Called after a stream wrote: flushed now unless this connection's read will flush it. */

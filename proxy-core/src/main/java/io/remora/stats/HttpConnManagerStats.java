@@ -50,6 +50,8 @@ public final class HttpConnManagerStats {
     public final AtomicLong downstreamRqActive = new AtomicLong();
     /** Envoy's {@code http2.keepalive_timeout} (downstream codecs, not per prefix): connections closed for want of a PING ACK. */
     public final Counter http2KeepaliveTimeout;
+    /** Envoy's {@code http2.outbound_control_flood}: connections cut off for leaving too many PING/SETTINGS ACKs and RST_STREAMs unread. */
+    public final Counter http2OutboundControlFlood;
     /** Downstream request time in milliseconds. */
     public final DistributionSummary downstreamRqTime;
     private final Counter[] rqClass = new Counter[6];
@@ -89,6 +91,7 @@ public final class HttpConnManagerStats {
         downstreamCxMaxDurationReached = c("envoy_http_downstream_cx_max_duration_reached");
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
+        http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)

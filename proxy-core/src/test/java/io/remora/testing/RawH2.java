@@ -32,6 +32,7 @@ public final class RawH2 implements AutoCloseable {
     private final OutputStream out;
     private final DataInputStream in;
     private final ByteArrayOutputStream batch = new ByteArrayOutputStream();
+    private boolean closedByPeer;
 
     /** Connects and sends the client preface and an empty SETTINGS. */
     public RawH2(String host, int port) throws IOException {
@@ -113,6 +114,9 @@ public final class RawH2 implements AutoCloseable {
 
     /** The next frame, or null at end of stream or after the socket timeout. */
     public Frame read() throws IOException {
+        if (closedByPeer) {
+            return null;
+        }
         try {
             int len = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
             int type = in.readUnsignedByte();
@@ -121,9 +125,38 @@ public final class RawH2 implements AutoCloseable {
             byte[] payload = new byte[len];
             in.readFully(payload);
             return new Frame(type, flags, stream, payload);
-        } catch (EOFException | SocketTimeoutException | java.net.SocketException e) {
+        } catch (SocketTimeoutException e) {
+            return null;
+        } catch (EOFException | java.net.SocketException e) {
+            closedByPeer = true;
             return null;
         }
+    }
+
+    /**
+     * How a connection ended: the GOAWAY read on the way (null when none came, e.g. a reset
+     * overtook it) and whether the peer closed it ({@code false}: still open at the socket timeout).
+     */
+    public record Ending(Frame goAway, boolean closed) {
+        /**
+         * Closed by the peer, after a GOAWAY with this error code or none. A flood's GOAWAY is best
+         * effort when the flooder is not reading: closing a socket whose input is unread resets it,
+         * and the reset can overtake the GOAWAY (Envoy's flood tests, too, check the close and the stat).
+         */
+        public boolean closedWith(int error) {
+            return closed && (goAway == null || goAway.goAwayError() == error);
+        }
+    }
+
+    /** Reads until the peer closes the connection or the socket timeout passes. */
+    public Ending awaitEnd() throws IOException {
+        Frame goAway = null;
+        for (Frame f = read(); f != null; f = read()) {
+            if (f.type == GOAWAY && goAway == null) {
+                goAway = f;
+            }
+        }
+        return new Ending(goAway, closedByPeer);
     }
 
     /** Reads until a GOAWAY (returned) or the end of the connection (null). */

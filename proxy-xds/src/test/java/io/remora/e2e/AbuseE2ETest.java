@@ -447,6 +447,7 @@ class AbuseE2ETest {
             assertNotNull(goAway, "no GOAWAY after rapid reset");
             assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
         }
+        double floods = proxy.metric("envoy_http2_outbound_control_flood");
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
             h2.socket().setReceiveBufferSize(4096);
             h2.settingsAck();
@@ -460,9 +461,9 @@ class AbuseE2ETest {
                     break;
                 }
             }
-            RawH2.Frame goAway = h2.awaitGoAway();
-            assertNotNull(goAway, "no GOAWAY after a PING flood");
-            assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
+            RawH2.Ending end = h2.awaitEnd();
+            assertTrue(end.closedWith(RawH2.ENHANCE_YOUR_CALM), "PING flood: " + end);
+            assertEquals(floods + 1, proxy.metric("envoy_http2_outbound_control_flood"));
         }
         // SETTINGS frames each owe an ACK: a peer that sends them without reading is cut off the same way.
         try (RawH2 h2 = new RawH2("127.0.0.1", port)) {
@@ -478,9 +479,9 @@ class AbuseE2ETest {
                     break;
                 }
             }
-            RawH2.Frame goAway = h2.awaitGoAway();
-            assertNotNull(goAway, "no GOAWAY after a SETTINGS flood");
-            assertEquals(RawH2.ENHANCE_YOUR_CALM, goAway.goAwayError());
+            RawH2.Ending end = h2.awaitEnd();
+            assertTrue(end.closedWith(RawH2.ENHANCE_YOUR_CALM), "SETTINGS flood: " + end);
+            assertEquals(floods + 2, proxy.metric("envoy_http2_outbound_control_flood"));
         }
         assertTrue(proxy.process().isAlive());
         servesNewClients(3);
