@@ -98,6 +98,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     @Override
     public void onHead(Http1Parser parser) {
         Http1Head head = parser.head();
+        try {
+            onHead(parser, head);
+        } finally {
+            head.dropBlock();
+        }
+    }
+
+    private void onHead(Http1Parser parser, Http1Head head) {
         guard.headersComplete();
         if (closing) {
             parser.stop();

@@ -60,6 +60,16 @@ public final class Http1Head {
         connectionClose = connectionKeepAlive = connectionUpgrade = expectContinue = false;
     }
 
+    /**
+     * Lets go of the start line's strings and the header block once the listener has taken them
+     * (the block travels on with the stream): a keep-alive connection waiting for its next request
+     * then holds no part of the last one. The framing fields stay for the body that follows.
+     */
+    public void dropBlock() {
+        method = target = statusText = upgrade = null;
+        headers = null;
+    }
+
     /** Notes a header of the head as it goes into the block. */
     void noted(AsciiString lowerName) {
         special |= specialBit(lowerName);
