@@ -48,12 +48,18 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
      */
     boolean headerPhase;
     private long idleSinceNanos = System.nanoTime();
-    private ScheduledFuture<?> idleTimer;
-    // Stream idle timeouts: one timer per connection, re-armed for the earliest deadline of the
-    // streams it watches, instead of a schedule and a cancel per request.
+    // One scheduled task per connection serves both of its timeouts: the connection idle timeout
+    // and the stream idle timeouts (re-armed for the earliest deadline of the streams it watches,
+    // instead of a schedule and a cancel per request). An idle keep-alive connection holds one
+    // task, not two. Each timeout keeps its own deadline; the task runs at the earlier.
+    private ScheduledFuture<?> timer;
+    private long timerAt;
+    private final Runnable onTimer = this::onTimer;
+    private boolean idleArmed;
+    private long idleAt;
     private ActiveStream idleHead;
-    private ScheduledFuture<?> streamIdleTimer;
-    private long streamIdleDeadline;
+    private boolean streamIdleArmed;
+    private long streamIdleAt;
 
     ConnectionContext(HttpConnectionManager hcm, Channel channel, ConnectionInfo info) {
         this.hcm = hcm;
@@ -94,8 +100,53 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
     /** Arms the connection idle timeout (idle = no active stream), if configured. */
     void armIdleTimer() {
         if (hcm.idleTimeoutNanos > 0) {
-            idleTimer = channel.eventLoop().schedule(this::checkIdle, scaledIdleTimeout(), TimeUnit.NANOSECONDS);
+            idleArmed = true;
+            idleAt = System.nanoTime() + scaledIdleTimeout();
+            schedule();
         }
+    }
+
+    /** Makes sure the task runs by the earlier armed deadline; a task due earlier stays (it re-arms). */
+    private void schedule() {
+        if (closed) {
+            return;
+        }
+        long at;
+        if (idleArmed) {
+            at = idleAt;
+            if (streamIdleArmed && streamIdleAt - at < 0) {
+                at = streamIdleAt;
+            }
+        } else if (streamIdleArmed) {
+            at = streamIdleAt;
+        } else {
+            return;
+        }
+        if (timer != null) {
+            if (timerAt - at <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerAt = at;
+        timer = channel.eventLoop().schedule(onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        if (closed) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (idleArmed && idleAt - now <= 0) {
+            idleArmed = false;
+            checkIdle(now);
+        }
+        if (streamIdleArmed && streamIdleAt - now <= 0) {
+            streamIdleArmed = false;
+            checkStreamIdle(now);
+        }
+        schedule();
     }
 
     // reduce_timeouts shortens the idle timeout while the proxy is under memory pressure.
@@ -116,34 +167,35 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         if (headerPhaseRescale != null) {
             headerPhaseRescale.run();
         }
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
-            checkIdle();
+        long now = System.nanoTime();
+        if (idleArmed) {
+            idleArmed = false;
+            checkIdle(now);
         }
-        if (streamIdleTimer != null) {
-            streamIdleTimer.cancel(false);
-            streamIdleTimer = null;
-            checkStreamIdle();
+        if (streamIdleArmed) {
+            streamIdleArmed = false;
+            checkStreamIdle(now);
         }
+        schedule();
     }
 
-    // One timer re-armed for the remaining time, rather than one reschedule per stream.
-    private void checkIdle() {
+    // One deadline moved on for the remaining time, rather than one reschedule per stream.
+    private void checkIdle(long now) {
         if (closed) {
             return;
         }
         long timeout = scaledIdleTimeout();
         long next = timeout;
         if (activeStreams == 0 && !headerPhase) {
-            long idle = System.nanoTime() - idleSinceNanos;
+            long idle = now - idleSinceNanos;
             if (idle >= timeout) {
                 codec.onIdleTimeout();
                 return;
             }
             next = timeout - idle;
         }
-        idleTimer = channel.eventLoop().schedule(this::checkIdle, next, TimeUnit.NANOSECONDS);
+        idleArmed = true;
+        idleAt = now + next;
     }
 
     void watchStreamIdle(ActiveStream s, long deadlineNanos) {
@@ -159,11 +211,12 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         if (closed) {
             return;
         }
-        if (streamIdleTimer == null || deadlineNanos - streamIdleDeadline < 0) {
-            if (streamIdleTimer != null) {
-                streamIdleTimer.cancel(false);
-            }
-            armStreamIdle(deadlineNanos);
+        // A deadline already armed and due earlier stays: when it passes, the walk below finds
+        // this stream's and moves on to it.
+        if (!streamIdleArmed || deadlineNanos - streamIdleAt < 0) {
+            streamIdleArmed = true;
+            streamIdleAt = deadlineNanos;
+            schedule();
         }
     }
 
@@ -184,14 +237,7 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         s.idleNext = null;
     }
 
-    private void armStreamIdle(long deadlineNanos) {
-        streamIdleDeadline = deadlineNanos;
-        streamIdleTimer = channel.eventLoop().schedule(this::checkStreamIdle,
-                Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void checkStreamIdle() {
-        streamIdleTimer = null;
+    private void checkStreamIdle(long now) {
         if (closed || idleHead == null) {
             return;
         }
@@ -200,7 +246,6 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         for (ActiveStream s = idleHead; s != null; s = s.idleNext) {
             watched.add(s);
         }
-        long now = System.nanoTime();
         long next = Long.MAX_VALUE;
         boolean any = false;
         for (ActiveStream s : watched) {
@@ -210,11 +255,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
                 any = true;
             }
         }
-        if (any && !closed && (streamIdleTimer == null || next - streamIdleDeadline < 0)) {
-            if (streamIdleTimer != null) {
-                streamIdleTimer.cancel(false);
-            }
-            armStreamIdle(next);
+        if (any && !closed && (!streamIdleArmed || next - streamIdleAt < 0)) {
+            streamIdleArmed = true;
+            streamIdleAt = next;
         }
     }
 
@@ -229,15 +272,13 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         if (!closed) {
             closed = true;
             worker.removeConnection(this);
-            if (idleTimer != null) {
-                idleTimer.cancel(false);
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
             }
+            idleArmed = streamIdleArmed = false;
             if (lifetime != null) {
                 lifetime.onClosed();
-            }
-            if (streamIdleTimer != null) {
-                streamIdleTimer.cancel(false);
-                streamIdleTimer = null;
             }
             hcm.connectionClosed(this);
         }
