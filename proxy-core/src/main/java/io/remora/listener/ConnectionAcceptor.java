@@ -20,6 +20,17 @@ import java.util.function.Supplier;
  */
 public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("conn_handler");
+    /** The last limit's marks: immutable, so every connection of a listener shares one (not 24 B each). */
+    private static volatile WriteBufferWaterMark lastMark = new WriteBufferWaterMark(1, 2);
+
+    static WriteBufferWaterMark waterMark(int limit) {
+        WriteBufferWaterMark m = lastMark;
+        if (m.high() != limit) {
+            lastMark = m = new WriteBufferWaterMark(Math.max(1, limit / 2), limit);
+        }
+        return m;
+    }
+
     private final Supplier<ListenerRuntime> current;
     private final ListenerRegistry registry;
 
@@ -87,7 +98,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         });
         int limit = listener.config().perConnectionBufferLimitBytes();
         if (limit > 0) {
-            ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(Math.max(1, limit / 2), limit));
+            ch.config().setWriteBufferWaterMark(waterMark(limit));
         }
         if (listener.inspectsTls() || listener.inspectsHttp()) {
             ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, originalDst));
