@@ -238,12 +238,20 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
 
     @Override
     public void onHead(Http1Parser p) {
+        try {
+            onHead(p, p.head());
+        } finally {
+            // A pooled connection waiting for its next request holds nothing of this response.
+            p.head().dropBlock();
+        }
+    }
+
+    private void onHead(Http1Parser p, Http1Head head) {
         UpstreamCallbacks cb = active;
         if (cb == null) {
             p.stop();
             return;
         }
-        Http1Head head = p.head();
         int code = head.status;
         if (code == 101 && !upgradeRequested) {
             // As Envoy: switching protocols for a request that asked for no upgrade is an upstream
