@@ -29,14 +29,17 @@ public final class StreamInfo {
     public SocketAddress downstreamLocalAddress;
     /** "HTTP/1.1", "HTTP/2"; null for TCP. */
     public String protocol;
-    public String method;
-    public String path;
+    // The request line and a few headers as received: kept as the header values themselves (the
+    // header map replaces a value, never changes one) and made Strings only when asked for, since
+    // most streams end without anyone reading them (see text()).
+    private CharSequence method;
+    private CharSequence path;
     /** The path before any rewrite ({@code X-ENVOY-ORIGINAL-PATH}), null when not rewritten. */
     public String originalPath;
-    public String authority;
-    public String userAgent;
-    public String forwardedFor;
-    public String requestId;
+    private CharSequence authority;
+    private CharSequence userAgent;
+    private CharSequence forwardedFor;
+    private CharSequence requestId;
     public String routeName;
     /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
     public String requestedServerName;
@@ -107,20 +110,78 @@ public final class StreamInfo {
 
     /** The request's method, path, authority and user agent, as the request arrived. */
     public void requestLine(Http2Headers headers) {
-        method = string(headers.method());
-        path = string(headers.path());
-        authority = string(headers.authority());
-        userAgent = string(headers.get(USER_AGENT));
+        method = value(headers.method());
+        path = value(headers.path());
+        authority = value(headers.authority());
+        userAgent = value(headers.get(USER_AGENT));
     }
 
     /** x-forwarded-for and x-request-id, as the connection manager forwards them. */
     public void forwarding(Http2Headers headers) {
-        forwardedFor = string(headers.get(X_FORWARDED_FOR));
-        requestId = string(headers.get(X_REQUEST_ID));
+        forwardedFor = value(headers.get(X_FORWARDED_FOR));
+        requestId = value(headers.get(X_REQUEST_ID));
     }
 
-    private static String string(CharSequence s) {
-        return s == null ? null : s.toString();
+    /**
+     * A header value to keep: Strings and AsciiStrings are immutable and kept as they are; any
+     * other CharSequence (a builder a filter may change later) is copied now.
+     */
+    private static CharSequence value(CharSequence s) {
+        return s == null || s instanceof String || s instanceof io.netty.util.AsciiString ? s : s.toString();
+    }
+
+    public String method() {
+        return (String) (method = text(method));
+    }
+
+    public void method(CharSequence v) {
+        method = value(v);
+    }
+
+    /** The request's path: as received, then as normalized and rewritten. */
+    public String path() {
+        return (String) (path = text(path));
+    }
+
+    public void path(CharSequence v) {
+        path = value(v);
+    }
+
+    public String authority() {
+        return (String) (authority = text(authority));
+    }
+
+    public void authority(CharSequence v) {
+        authority = value(v);
+    }
+
+    public String userAgent() {
+        return (String) (userAgent = text(userAgent));
+    }
+
+    public void userAgent(CharSequence v) {
+        userAgent = value(v);
+    }
+
+    public String forwardedFor() {
+        return (String) (forwardedFor = text(forwardedFor));
+    }
+
+    public void forwardedFor(CharSequence v) {
+        forwardedFor = value(v);
+    }
+
+    public String requestId() {
+        return (String) (requestId = text(requestId));
+    }
+
+    public void requestId(CharSequence v) {
+        requestId = value(v);
+    }
+
+    /** The String of a kept value, made once: the getters store it back. */
+    private static String text(CharSequence s) {
+        return s == null || s instanceof String ? (String) s : s.toString();
     }
 
     /** The dynamic metadata of one namespace (empty when none). */

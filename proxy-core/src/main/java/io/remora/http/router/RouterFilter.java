@@ -100,8 +100,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
         // configuration's header mutations (seeing the original path), then host and path rewrites.
         route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !config.suppressEnvoyHeaders());
-        CharSequence rewritten = headers.path();
-        info.path = rewritten == null ? null : rewritten.toString();
+        info.path(headers.path());
         stats = cluster.stats();
         protocol = protocolOf(cluster, cb.downstreamProtocol());
 
