@@ -3,6 +3,7 @@ package io.remora.http.router;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.util.AsciiNumbers;
 import io.remora.util.WorkerTimer;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
@@ -229,7 +230,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         // a codec that rewrites for its hop (HTTP/2) takes a copy.
         Http2Headers h = requestHeaders;
         if (route.virtualHost().includeRequestAttemptCount()) {
-            h.setInt(ATTEMPT_COUNT, info.attemptCount);
+            h.set(ATTEMPT_COUNT, AsciiNumbers.of(info.attemptCount));
         }
         if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
             h.authority(host.hostname());
@@ -315,7 +316,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         info.upstreamServiceTimeNanos = now - info.startNanos;
         if (!config.suppressEnvoyHeaders()) {
             long since = downstreamEnded ? downstreamEndNanos : info.startNanos;
-            headers.setLong(UPSTREAM_SERVICE_TIME, TimeUnit.NANOSECONDS.toMillis(now - since));
+            headers.set(UPSTREAM_SERVICE_TIME, AsciiNumbers.of(TimeUnit.NANOSECONDS.toMillis(now - since)));
         }
         info.responseCodeDetails = "via_upstream";
         mutateResponseHeaders(headers);

@@ -63,7 +63,7 @@ final class Timeouts {
             return;
         }
         if (envoyHeaders) {
-            headers.setLong(EXPECTED_RQ_TIMEOUT_MS, expected);
+            headers.set(EXPECTED_RQ_TIMEOUT_MS, io.remora.util.AsciiNumbers.of(expected));
         }
         if (grpc && action.maxGrpcTimeout() != null) {
             headers.set(GRPC_TIMEOUT, grpcTimeoutValue(expected));
