@@ -55,12 +55,17 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     boolean downstreamEnded;
     long downstreamEndNanos;
     RetryState retry;
-    private final RetryGate retryGate = new RetryGate();
-    Timeouts timeouts;
+    /** Made at the first retry decision: most streams never need one. */
+    private RetryGate retryGate;
+    /** The route's timeout and a try's, as {@link Timeouts#compute} found them; 0 = none. */
+    long globalTimeoutMillis;
+    long perTryTimeoutMillis;
     // From the worker's timer: no scheduled task per request (WorkerTimer).
     final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(() -> Timeouts.onGlobalTimeout(this));
     UpstreamRequest current;
-    final List<Host> attemptedHosts = new ArrayList<>(2);
+    /** The hosts tried, in order: the first in a field, the others (retries) in a list made for them. */
+    private Host firstAttempted;
+    private List<Host> laterAttempted;
     List<Cluster> mirrors;
     boolean responseStarted;
     boolean done;
@@ -109,9 +114,9 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
         RetryPolicy policy = fa.retryPolicy() != null ? fa.retryPolicy() : route.virtualHost().retryPolicy();
         retry = RetryState.create(policy, headers);
-        timeouts = Timeouts.compute(fa, retry == null ? null : retry.perTryTimeout, headers, grpc);
+        Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout, headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
-        timeouts.writeHeaders(headers, fa, grpc, !config.suppressEnvoyHeaders());
+        Timeouts.writeHeaders(this, headers, fa, grpc, !config.suppressEnvoyHeaders());
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
@@ -181,8 +186,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
-        if (timeouts.globalMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
-            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, timeouts.globalMillis);
+        if (globalTimeoutMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
+            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, globalTimeoutMillis);
         }
         if (mirrors != null && !done) {
             ShadowRequest.sendAll(this, mirrors);
@@ -225,7 +230,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         info.attemptCount++;
-        attemptedHosts.add(host);
+        if (firstAttempted == null) {
+            firstAttempted = host;
+        } else {
+            if (laterAttempted == null) {
+                laterAttempted = new ArrayList<>(2);
+            }
+            laterAttempted.add(host);
+        }
         // As Envoy's router: the downstream map itself (each attempt sets its own count and host);
         // a codec that rewrites for its hop (HTTP/2) takes a copy.
         Http2Headers h = requestHeaders;
@@ -267,8 +279,28 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         return body.replayable();
     }
 
+    /** How many hosts this stream has tried. */
+    int attemptedHostCount() {
+        return firstAttempted == null ? 0 : 1 + (laterAttempted == null ? 0 : laterAttempted.size());
+    }
+
+    /** The {@code i}th host tried (0 = the first). */
+    Host attemptedHost(int i) {
+        return i == 0 ? firstAttempted : laterAttempted.get(i - 1);
+    }
+
+    private RetryGate retryGate() {
+        if (retryGate == null) {
+            retryGate = new RetryGate();
+        }
+        return retryGate;
+    }
+
     private RetryGate.Verdict shouldRetry(boolean wanted, String cause) {
-        return retryGate.admit(retry, wanted, !responseStarted && !done && replayable(), cause, cb, cluster, stats,
+        if (retry == null) {
+            return RetryGate.Verdict.NO; // what the gate answers without a policy, without making one
+        }
+        return retryGate().admit(retry, wanted, !responseStarted && !done && replayable(), cause, cb, cluster, stats,
                 responseStarted || done);
     }
 
@@ -279,7 +311,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     boolean retryOrFlag(boolean wanted, String cause) {
         RetryGate.Verdict rs = shouldRetry(wanted, cause);
         if (rs == RetryGate.Verdict.YES) {
-            retryGate.scheduleRetry(this);
+            retryGate().scheduleRetry(this);
             return true;
         }
         if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
@@ -298,7 +330,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                     RetryLog.enabled() ? "upstream answered " + status : null);
             if (rs == RetryGate.Verdict.YES) {
                 a.abandon();
-                retryGate.scheduleRetry(this);
+                retryGate().scheduleRetry(this);
                 return;
             }
             if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
@@ -381,12 +413,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         done = true;
         globalTimer.cancel();
-        retryGate.cancelBackoff();
+        if (retryGate != null) {
+            retryGate.cancelBackoff();
+        }
         if (current != null && !current.finished) {
             current.abandon();
         }
         current = null;
-        if (cluster != null) {
+        if (cluster != null && retryGate != null) {
             retryGate.release(cluster);
         }
         body.retain = false;

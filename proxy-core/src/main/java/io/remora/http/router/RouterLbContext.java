@@ -30,9 +30,18 @@ final class RouterLbContext implements LoadBalancerContext {
             return false;
         }
         // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
-        return router.retry.retryOtherHosts && router.attemptedHosts.contains(host)
+        return router.retry.retryOtherHosts && attempted(host)
                 || router.retry.omitCanaryHosts && host.canary()
                 || !router.retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(router.retry.omitHostMetadata, host.lbMetadata());
+    }
+
+    private boolean attempted(Host host) {
+        for (int i = 0, n = router.attemptedHostCount(); i < n; i++) {
+            if (router.attemptedHost(i).equals(host)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -47,13 +56,14 @@ final class RouterLbContext implements LoadBalancerContext {
     @Override
     public long excludedPriorities() {
         int f = router.retry == null ? 0 : router.retry.previousPrioritiesUpdateFrequency;
-        int n = router.attemptedHosts.size();
+        int n = router.attemptedHostCount();
         if (f <= 0 || n < f) {
             return 0;
         }
         if (n % f == 0) {
             long mask = 0;
-            for (Host h : router.attemptedHosts) {
+            for (int i = 0; i < n; i++) {
+                Host h = router.attemptedHost(i);
                 if (h.priority() < 64) {
                     mask |= 1L << h.priority();
                 }

@@ -87,9 +87,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
     }
 
     void startPerTryTimer() {
-        if (router.timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
+        if (router.perTryTimeoutMillis > 0 && perTryTimer == null && !finished) {
             perTryTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, false));
-            WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryTimer, router.timeouts.perTryMillis);
+            WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryTimer, router.perTryTimeoutMillis);
         }
     }
 

@@ -37,22 +37,29 @@ class RouterPiecesTest {
     void routeTimeoutHeadersAndGrpcTimeout() {
         Http2Headers h = new DefaultHttp2Headers().set("x-envoy-upstream-rq-timeout-ms", "250")
                 .set("x-envoy-upstream-rq-per-try-timeout-ms", "100");
-        Timeouts t = Timeouts.compute(TestRoute.action("c", null, null, null), null, h, false);
-        assertEquals(250, t.globalMillis);
-        assertEquals(100, t.perTryMillis);
-        assertEquals(100, t.expectedMillis());
+        RouterFilter t = new RouterFilter(new io.remora.config.RouterFilterConfig(false));
+        var action = TestRoute.action("c", null, null, null);
+        Timeouts.compute(t, action, null, h, false);
+        assertEquals(250, t.globalTimeoutMillis);
+        assertEquals(100, t.perTryTimeoutMillis);
         assertNull(h.get("x-envoy-upstream-rq-timeout-ms"));
+        Timeouts.writeHeaders(t, h, action, false, true);
+        assertEquals("100", h.get("x-envoy-expected-rq-timeout-ms").toString(), "the tighter per-try timeout");
 
-        Timeouts none = Timeouts.compute(TestRoute.action("c", Duration.ZERO, null, null), null,
-                new DefaultHttp2Headers(), false);
-        assertEquals(0, none.globalMillis);
+        RouterFilter none = new RouterFilter(new io.remora.config.RouterFilterConfig(false));
+        Http2Headers noneHeaders = new DefaultHttp2Headers();
+        Timeouts.compute(none, TestRoute.action("c", Duration.ZERO, null, null), null, noneHeaders, false);
+        assertEquals(0, none.globalTimeoutMillis);
+        Timeouts.writeHeaders(none, noneHeaders, TestRoute.action("c", Duration.ZERO, null, null), false, true);
+        assertNull(noneHeaders.get("x-envoy-expected-rq-timeout-ms"), "no timeout, no header");
 
         var grpcRoute = new io.remora.config.ForwardAction(new io.remora.config.ClusterSpecifier.Single("c"), null, null,
                 null, false, null, Duration.ofSeconds(15), null, null, null, Duration.ofSeconds(2), null);
-        Timeouts g = Timeouts.compute(grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "500m"), true);
-        assertEquals(500, g.globalMillis);
-        Timeouts capped = Timeouts.compute(grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "9S"), true);
-        assertEquals(2000, capped.globalMillis);
+        RouterFilter g = new RouterFilter(new io.remora.config.RouterFilterConfig(false));
+        Timeouts.compute(g, grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "500m"), true);
+        assertEquals(500, g.globalTimeoutMillis);
+        Timeouts.compute(g, grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "9S"), true);
+        assertEquals(2000, g.globalTimeoutMillis);
         assertEquals(3_600_000, Timeouts.grpcTimeoutMillis("1H"));
         assertEquals(-1, Timeouts.grpcTimeoutMillis("12x"));
         assertEquals("250m", Timeouts.grpcTimeoutValue(250));
