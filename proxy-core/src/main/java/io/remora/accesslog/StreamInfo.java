@@ -17,9 +17,18 @@ public final class StreamInfo {
     private static final io.netty.util.AsciiString USER_AGENT = io.netty.util.AsciiString.cached("user-agent");
     private static final io.netty.util.AsciiString X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
     private static final io.netty.util.AsciiString X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
+    private static final ResponseFlag[] FLAGS = ResponseFlag.values();
+
+    static {
+        if (FLAGS.length > 64) {
+            throw new AssertionError("ResponseFlag outgrew StreamInfo's 64 flag bits");
+        }
+    }
+
     public final long startMillis = System.currentTimeMillis();
     public final long startNanos = System.nanoTime();
-    public final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
+    /** The response flags set, one bit per ResponseFlag ordinal (fewer than 64): no set object per stream. */
+    private long flagBits;
 
     // downstream
     /** The client as the connection manager trusts it: the socket peer, or from x-forwarded-for (port 0). */
@@ -224,24 +233,37 @@ public final class StreamInfo {
     }
 
     public void setFlag(ResponseFlag f) {
-        flags.add(f);
+        flagBits |= 1L << f.ordinal();
     }
 
     public boolean hasFlag(ResponseFlag f) {
-        return flags.contains(f);
+        return (flagBits & (1L << f.ordinal())) != 0;
     }
 
-    /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' or "-" when none. */
+    /** The flags set (a new set each call, in declaration order). */
+    public EnumSet<ResponseFlag> flags() {
+        EnumSet<ResponseFlag> s = EnumSet.noneOf(ResponseFlag.class);
+        for (ResponseFlag f : FLAGS) {
+            if (hasFlag(f)) {
+                s.add(f);
+            }
+        }
+        return s;
+    }
+
+    /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' (in declaration order) or "-" when none. */
     public String responseFlagsString() {
-        if (flags.isEmpty()) {
+        if (flagBits == 0) {
             return "-";
         }
         StringBuilder sb = new StringBuilder();
-        for (ResponseFlag f : flags) {
-            if (sb.length() > 0) {
-                sb.append(',');
+        for (ResponseFlag f : FLAGS) {
+            if (hasFlag(f)) {
+                if (sb.length() > 0) {
+                    sb.append(',');
+                }
+                sb.append(f.code);
             }
-            sb.append(f.code);
         }
         return sb.toString();
     }

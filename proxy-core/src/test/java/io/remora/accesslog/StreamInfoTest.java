@@ -6,8 +6,10 @@ import io.netty.util.AsciiString;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The request line and forwarding headers StreamInfo keeps as values and turns into Strings on demand. */
 class StreamInfoTest {
@@ -35,6 +37,25 @@ class StreamInfoTest {
         assertSame(i.method(), i.method(), "the String is made once");
         i.path(h.path());
         assertEquals("/b", i.path());
+    }
+
+    @Test
+    void responseFlagsInDeclarationOrderWhateverTheOrderSet() {
+        StreamInfo i = new StreamInfo();
+        assertEquals("-", i.responseFlagsString());
+        assertTrue(i.flags().isEmpty());
+        i.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        i.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
+        i.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        assertEquals("UH,URX", i.responseFlagsString());
+        assertEquals(java.util.EnumSet.of(ResponseFlag.NO_HEALTHY_UPSTREAM, ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED),
+                i.flags());
+        assertTrue(i.hasFlag(ResponseFlag.NO_HEALTHY_UPSTREAM));
+        assertFalse(i.hasFlag(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT));
+        ResponseFlag last = ResponseFlag.values()[ResponseFlag.values().length - 1];
+        i.setFlag(last);
+        assertTrue(i.hasFlag(last));
+        assertTrue(i.responseFlagsString().endsWith("," + last.code));
     }
 
     @Test
