@@ -132,11 +132,12 @@ public final class StreamInfo {
     }
 
     /**
-     * A header value to keep: Strings and AsciiStrings are immutable and kept as they are; any
-     * other CharSequence (a builder a filter may change later) is copied now.
+     * A header value to keep: Strings, AsciiStrings and generated request ids are immutable and
+     * kept as they are; any other CharSequence (a builder a filter may change later) is copied now.
      */
     private static CharSequence value(CharSequence s) {
-        return s == null || s instanceof String || s instanceof io.netty.util.AsciiString ? s : s.toString();
+        return s == null || s instanceof String || s instanceof io.netty.util.AsciiString
+                || s instanceof io.remora.util.Uuid4 ? s : s.toString();
     }
 
     public String method() {
