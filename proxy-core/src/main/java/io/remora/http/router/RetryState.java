@@ -27,7 +27,8 @@ final class RetryState {
     private static final EnumSet<RetryOn> GRPC = EnumSet.of(RetryOn.GRPC_CANCELLED, RetryOn.GRPC_DEADLINE_EXCEEDED,
             RetryOn.GRPC_INTERNAL, RetryOn.GRPC_RESOURCE_EXHAUSTED, RetryOn.GRPC_UNAVAILABLE);
 
-    final EnumSet<RetryOn> retryOn;
+    /** Read only: the route policy's own sets when no request header adds to them (not copied per request). */
+    final Set<RetryOn> retryOn;
     final Set<Integer> statusCodes;
     final int maxRetries;
     final boolean retryOtherHosts;
@@ -38,10 +39,13 @@ final class RetryState {
     final int previousPrioritiesUpdateFrequency;
     final Duration perTryTimeout;
     final Duration perTryIdleTimeout;
-    final JitteredBackOff backOff;
+    private final long backOffBaseMillis;
+    private final long backOffMaxMillis;
+    /** Made for the first retry: most requests are never retried. */
+    private JitteredBackOff backOff;
     int retriesDone;
 
-    private RetryState(EnumSet<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
+    private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
         this.retryOn = retryOn;
         this.statusCodes = statusCodes;
         this.maxRetries = maxRetries;
@@ -55,7 +59,16 @@ final class RetryState {
         this.perTryIdleTimeout = p == null ? null : p.perTryIdleTimeout();
         long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
         long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
-        this.backOff = new JitteredBackOff(base, max);
+        this.backOffBaseMillis = base;
+        this.backOffMaxMillis = max;
+    }
+
+    /** The back-off between this request's retries (its intervals grow retry after retry). */
+    JitteredBackOff backOff() {
+        if (backOff == null) {
+            backOff = new JitteredBackOff(backOffBaseMillis, backOffMaxMillis);
+        }
+        return backOff;
     }
 
     /**
@@ -83,6 +96,17 @@ final class RetryState {
         if (policy == null && on == null && grpcOn == null) {
             return null;
         }
+        CharSequence rc = headers.get(RETRIABLE_STATUS_CODES);
+        if (on == null && grpcOn == null && rc == null) {
+            // The route's policy alone, the usual case (Istio gives every route one): its sets are
+            // read-only config, used as they are.
+            Set<RetryOn> conditions = policy.retryOn() == null ? Set.of() : policy.retryOn();
+            if (conditions.isEmpty()) {
+                return null;
+            }
+            Set<Integer> codes = policy.retriableStatusCodes() == null ? Set.of() : policy.retriableStatusCodes();
+            return new RetryState(conditions, codes, maxRetries(policy.numRetries(), headers), policy);
+        }
         EnumSet<RetryOn> conditions = EnumSet.noneOf(RetryOn.class);
         Set<Integer> codes = new HashSet<>();
         int num = 1;
@@ -97,15 +121,7 @@ final class RetryState {
         }
         addTokens(on, conditions, false);
         addTokens(grpcOn, conditions, true);
-        CharSequence max = headers.get(MAX_RETRIES);
-        if (max != null) {
-            try {
-                num = Integer.parseInt(max.toString().trim());
-            } catch (NumberFormatException ignored) {
-                // Envoy ignores an unparsable value.
-            }
-        }
-        CharSequence rc = headers.get(RETRIABLE_STATUS_CODES);
+        num = maxRetries(num, headers);
         if (rc != null) {
             for (String s : rc.toString().split(",")) {
                 try {
@@ -119,6 +135,19 @@ final class RetryState {
             return null;
         }
         return new RetryState(conditions, codes, num, policy);
+    }
+
+    /** x-envoy-max-retries when present and a number, else {@code num}. */
+    private static int maxRetries(int num, Http2Headers headers) {
+        CharSequence max = headers.get(MAX_RETRIES);
+        if (max != null) {
+            try {
+                num = Integer.parseInt(max.toString().trim());
+            } catch (NumberFormatException ignored) {
+                // Envoy ignores an unparsable value.
+            }
+        }
+        return num;
     }
 
     private static void addTokens(CharSequence value, EnumSet<RetryOn> into, boolean grpcOnly) {

@@ -297,8 +297,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     }
 
     private RetryGate.Verdict shouldRetry(boolean wanted, String cause) {
-        if (retry == null) {
-            return RetryGate.Verdict.NO; // what the gate answers without a policy, without making one
+        if (retry == null || !wanted) {
+            return RetryGate.Verdict.NO; // what the gate answers then, without making one
         }
         return retryGate().admit(retry, wanted, !responseStarted && !done && replayable(), cause, cb, cluster, stats,
                 responseStarted || done);
