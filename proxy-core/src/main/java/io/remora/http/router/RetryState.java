@@ -31,16 +31,8 @@ final class RetryState {
     final Set<RetryOn> retryOn;
     final Set<Integer> statusCodes;
     final int maxRetries;
-    final boolean retryOtherHosts;
-    final int hostSelectionAttempts;
-    final boolean omitCanaryHosts;
-    final java.util.Map<String, Object> omitHostMetadata;
-    final boolean hasHostPredicate;
-    final int previousPrioritiesUpdateFrequency;
-    final Duration perTryTimeout;
-    final Duration perTryIdleTimeout;
-    private final long backOffBaseMillis;
-    private final long backOffMaxMillis;
+    /** The route's policy (null: the request headers alone asked for retries); the rest is read from it. */
+    private final RetryPolicy policy;
     /** Made for the first retry: most requests are never retried. */
     private JitteredBackOff backOff;
     int retriesDone;
@@ -49,24 +41,49 @@ final class RetryState {
         this.retryOn = retryOn;
         this.statusCodes = statusCodes;
         this.maxRetries = maxRetries;
-        this.retryOtherHosts = p != null && p.retryOtherHosts();
-        this.hostSelectionAttempts = p == null ? 0 : Math.max(1, p.hostSelectionRetryMaxAttempts());
-        this.omitCanaryHosts = p != null && p.omitCanaryHosts();
-        this.omitHostMetadata = p == null ? java.util.Map.of() : p.omitHostMetadata();
-        this.hasHostPredicate = p != null && p.hasHostPredicate();
-        this.previousPrioritiesUpdateFrequency = p == null ? 0 : p.previousPrioritiesUpdateFrequency();
-        this.perTryTimeout = p == null ? null : p.perTryTimeout();
-        this.perTryIdleTimeout = p == null ? null : p.perTryIdleTimeout();
-        long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
-        long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
-        this.backOffBaseMillis = base;
-        this.backOffMaxMillis = max;
+        this.policy = p;
+    }
+
+    /** {@code previous_hosts}: avoid the hosts already tried. */
+    boolean retryOtherHosts() {
+        return policy != null && policy.retryOtherHosts();
+    }
+
+    int hostSelectionAttempts() {
+        return policy == null ? 0 : Math.max(1, policy.hostSelectionRetryMaxAttempts());
+    }
+
+    boolean omitCanaryHosts() {
+        return policy != null && policy.omitCanaryHosts();
+    }
+
+    java.util.Map<String, Object> omitHostMetadata() {
+        return policy == null ? java.util.Map.of() : policy.omitHostMetadata();
+    }
+
+    boolean hasHostPredicate() {
+        return policy != null && policy.hasHostPredicate();
+    }
+
+    int previousPrioritiesUpdateFrequency() {
+        return policy == null ? 0 : policy.previousPrioritiesUpdateFrequency();
+    }
+
+    Duration perTryTimeout() {
+        return policy == null ? null : policy.perTryTimeout();
+    }
+
+    Duration perTryIdleTimeout() {
+        return policy == null ? null : policy.perTryIdleTimeout();
     }
 
     /** The back-off between this request's retries (its intervals grow retry after retry). */
     JitteredBackOff backOff() {
         if (backOff == null) {
-            backOff = new JitteredBackOff(backOffBaseMillis, backOffMaxMillis);
+            RetryPolicy p = policy;
+            long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
+            long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
+            backOff = new JitteredBackOff(base, max);
         }
         return backOff;
     }

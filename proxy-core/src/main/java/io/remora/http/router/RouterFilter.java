@@ -114,7 +114,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
         RetryPolicy policy = fa.retryPolicy() != null ? fa.retryPolicy() : route.virtualHost().retryPolicy();
         retry = RetryState.create(policy, headers);
-        Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout, headers, grpc);
+        Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout(), headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
         Timeouts.writeHeaders(this, headers, fa, grpc, !config.suppressEnvoyHeaders());
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {

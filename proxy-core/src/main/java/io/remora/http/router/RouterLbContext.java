@@ -30,9 +30,10 @@ final class RouterLbContext implements LoadBalancerContext {
             return false;
         }
         // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
-        return router.retry.retryOtherHosts && attempted(host)
-                || router.retry.omitCanaryHosts && host.canary()
-                || !router.retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(router.retry.omitHostMetadata, host.lbMetadata());
+        RetryState r = router.retry;
+        return r.retryOtherHosts() && attempted(host)
+                || r.omitCanaryHosts() && host.canary()
+                || !r.omitHostMetadata().isEmpty() && RetryState.labelsMatch(r.omitHostMetadata(), host.lbMetadata());
     }
 
     private boolean attempted(Host host) {
@@ -46,7 +47,7 @@ final class RouterLbContext implements LoadBalancerContext {
 
     @Override
     public int hostSelectionRetryCount() {
-        return router.retry != null && router.retry.hasHostPredicate ? router.retry.hostSelectionAttempts : 0;
+        return router.retry != null && router.retry.hasHostPredicate() ? router.retry.hostSelectionAttempts() : 0;
     }
 
     /**
@@ -55,7 +56,7 @@ final class RouterLbContext implements LoadBalancerContext {
      */
     @Override
     public long excludedPriorities() {
-        int f = router.retry == null ? 0 : router.retry.previousPrioritiesUpdateFrequency;
+        int f = router.retry == null ? 0 : router.retry.previousPrioritiesUpdateFrequency();
         int n = router.attemptedHostCount();
         if (f <= 0 || n < f) {
             return 0;

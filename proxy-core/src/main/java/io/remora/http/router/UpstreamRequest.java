@@ -101,14 +101,14 @@ final class UpstreamRequest implements UpstreamCallbacks {
     }
 
     private void armIdleTimer() {
-        if ((router.tunnel != null && router.tunnel.established) || router.retry == null || router.retry.perTryIdleTimeout == null || router.retry.perTryIdleTimeout.isZero() || finished) {
+        if ((router.tunnel != null && router.tunnel.established) || router.retry == null || router.retry.perTryIdleTimeout() == null || router.retry.perTryIdleTimeout().isZero() || finished) {
             return;
         }
         if (perTryIdleTimer == null) {
             perTryIdleTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, true));
         }
         // re-armed on every byte: an unlink and an append, no scheduled task
-        WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryIdleTimer, router.retry.perTryIdleTimeout.toMillis());
+        WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryIdleTimer, router.retry.perTryIdleTimeout().toMillis());
     }
 
     void cancelPerTryTimer() {

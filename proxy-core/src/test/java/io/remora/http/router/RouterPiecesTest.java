@@ -105,7 +105,7 @@ class RouterPiecesTest {
         assertTrue(alone.wouldRetry(503, new DefaultHttp2Headers(), true));
         assertFalse(alone.wouldRetry(502, new DefaultHttp2Headers(), true));
         assertTrue(alone.wouldRetry(ResetReason.CONNECTION_FAILURE));
-        assertTrue(alone.retryOtherHosts);
+        assertTrue(alone.retryOtherHosts());
 
         RetryState maxFromHeader = RetryState.create(p, new DefaultHttp2Headers().set("x-envoy-max-retries", "0"));
         assertEquals(0, maxFromHeader.maxRetries);
