@@ -170,7 +170,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamHost = host.address();
         router.info.upstreamLocalAddress = s.localAddress();
         router.info.upstreamConnectionId = s.connectionId();
-        router.info.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(host, ns);
+        router.info.upstreamHostMetadata = host.metadataByNamespace;
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();
         router.info.upstreamTls = s.connection().attr(io.remora.tls.TlsConnection.UPSTREAM).get();
         if (router.downstreamBlocked) {
