@@ -10,7 +10,6 @@ import io.remora.http.filter.StreamEncoderFilter;
 import io.remora.http.filter.StreamFilterBase;
 import io.remora.route.RouteEntry;
 
-
 /**
  * The HTTP filters of one stream (Envoy's {@code FilterManager}): decoders in configuration order
  * on the request, encoders in reverse order on the response (upstream responses and local replies

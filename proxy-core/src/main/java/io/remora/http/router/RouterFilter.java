@@ -22,7 +22,6 @@ import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -63,9 +62,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     // From the worker's timer: no scheduled task per request (WorkerTimer).
     final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(() -> Timeouts.onGlobalTimeout(this));
     UpstreamRequest current;
-    /** The hosts tried, in order: the first in a field, the others (retries) in a list made for them. */
-    private Host firstAttempted;
-    private List<Host> laterAttempted;
     List<Cluster> mirrors;
     boolean responseStarted;
     boolean done;
@@ -230,14 +226,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         info.attemptCount++;
-        if (firstAttempted == null) {
-            firstAttempted = host;
-        } else {
-            if (laterAttempted == null) {
-                laterAttempted = new ArrayList<>(2);
-            }
-            laterAttempted.add(host);
-        }
+        lb.onAttempt(host);
         // As Envoy's router: the downstream map itself (each attempt sets its own count and host);
         // a codec that rewrites for its hop (HTTP/2) takes a copy.
         Http2Headers h = requestHeaders;
@@ -277,16 +266,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     boolean replayable() {
         return body.replayable();
-    }
-
-    /** How many hosts this stream has tried. */
-    int attemptedHostCount() {
-        return firstAttempted == null ? 0 : 1 + (laterAttempted == null ? 0 : laterAttempted.size());
-    }
-
-    /** The {@code i}th host tried (0 = the first). */
-    Host attemptedHost(int i) {
-        return i == 0 ? firstAttempted : laterAttempted.get(i - 1);
     }
 
     private RetryGate retryGate() {
