@@ -154,7 +154,7 @@ final class AccessLogOperators {
                 return num(GrpcStatusField::code);
             // The stream id provider of an HTTP stream is its x-request-id, as in Envoy.
             case "STREAM_ID":
-                return str(i -> i.requestId != null ? i.requestId
+                return str(i -> i.requestId() != null ? i.requestId()
                         : i.requestHeaders == null ? null : str(i.requestHeaders.get("x-request-id")), maxLen);
             case "DOWNSTREAM_DIRECT_REMOTE_ADDRESS":
                 return str(i -> AccessLogFormatter.address(direct(i), true), maxLen);
@@ -292,12 +292,12 @@ final class AccessLogOperators {
         // No header map (the connection manager filled the dedicated fields only).
         if (source == Source.REQUEST) {
             return switch (name.toString()) {
-                case ":method" -> i.method;
-                case ":path" -> i.path;
-                case ":authority", "host" -> i.authority;
-                case "user-agent" -> i.userAgent;
-                case "x-forwarded-for" -> i.forwardedFor;
-                case "x-request-id" -> i.requestId;
+                case ":method" -> i.method();
+                case ":path" -> i.path();
+                case ":authority", "host" -> i.authority();
+                case "user-agent" -> i.userAgent();
+                case "x-forwarded-for" -> i.forwardedFor();
+                case "x-request-id" -> i.requestId();
                 case "x-envoy-original-path" -> i.originalPath;
                 default -> null;
             };

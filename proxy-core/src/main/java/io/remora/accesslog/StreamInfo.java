@@ -17,9 +17,18 @@ public final class StreamInfo {
     private static final io.netty.util.AsciiString USER_AGENT = io.netty.util.AsciiString.cached("user-agent");
     private static final io.netty.util.AsciiString X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
     private static final io.netty.util.AsciiString X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
+    private static final ResponseFlag[] FLAGS = ResponseFlag.values();
+
+    static {
+        if (FLAGS.length > 64) {
+            throw new AssertionError("ResponseFlag outgrew StreamInfo's 64 flag bits");
+        }
+    }
+
     public final long startMillis = System.currentTimeMillis();
     public final long startNanos = System.nanoTime();
-    public final EnumSet<ResponseFlag> flags = EnumSet.noneOf(ResponseFlag.class);
+    /** The response flags set, one bit per ResponseFlag ordinal (fewer than 64): no set object per stream. */
+    private long flagBits;
 
     // downstream
     /** The client as the connection manager trusts it: the socket peer, or from x-forwarded-for (port 0). */
@@ -29,14 +38,17 @@ public final class StreamInfo {
     public SocketAddress downstreamLocalAddress;
     /** "HTTP/1.1", "HTTP/2"; null for TCP. */
     public String protocol;
-    public String method;
-    public String path;
+    // The request line and a few headers as received: kept as the header values themselves (the
+    // header map replaces a value, never changes one) and made Strings only when asked for, since
+    // most streams end without anyone reading them (see text()).
+    private CharSequence method;
+    private CharSequence path;
     /** The path before any rewrite ({@code X-ENVOY-ORIGINAL-PATH}), null when not rewritten. */
     public String originalPath;
-    public String authority;
-    public String userAgent;
-    public String forwardedFor;
-    public String requestId;
+    private CharSequence authority;
+    private CharSequence userAgent;
+    private CharSequence forwardedFor;
+    private CharSequence requestId;
     public String routeName;
     /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
     public String requestedServerName;
@@ -107,20 +119,79 @@ public final class StreamInfo {
 
     /** The request's method, path, authority and user agent, as the request arrived. */
     public void requestLine(Http2Headers headers) {
-        method = string(headers.method());
-        path = string(headers.path());
-        authority = string(headers.authority());
-        userAgent = string(headers.get(USER_AGENT));
+        method = value(headers.method());
+        path = value(headers.path());
+        authority = value(headers.authority());
+        userAgent = value(headers.get(USER_AGENT));
     }
 
     /** x-forwarded-for and x-request-id, as the connection manager forwards them. */
     public void forwarding(Http2Headers headers) {
-        forwardedFor = string(headers.get(X_FORWARDED_FOR));
-        requestId = string(headers.get(X_REQUEST_ID));
+        forwardedFor = value(headers.get(X_FORWARDED_FOR));
+        requestId = value(headers.get(X_REQUEST_ID));
     }
 
-    private static String string(CharSequence s) {
-        return s == null ? null : s.toString();
+    /**
+     * A header value to keep: Strings, AsciiStrings and generated request ids are immutable and
+     * kept as they are; any other CharSequence (a builder a filter may change later) is copied now.
+     */
+    private static CharSequence value(CharSequence s) {
+        return s == null || s instanceof String || s instanceof io.netty.util.AsciiString
+                || s instanceof io.remora.util.Uuid4 ? s : s.toString();
+    }
+
+    public String method() {
+        return (String) (method = text(method));
+    }
+
+    public void method(CharSequence v) {
+        method = value(v);
+    }
+
+    /** The request's path: as received, then as normalized and rewritten. */
+    public String path() {
+        return (String) (path = text(path));
+    }
+
+    public void path(CharSequence v) {
+        path = value(v);
+    }
+
+    public String authority() {
+        return (String) (authority = text(authority));
+    }
+
+    public void authority(CharSequence v) {
+        authority = value(v);
+    }
+
+    public String userAgent() {
+        return (String) (userAgent = text(userAgent));
+    }
+
+    public void userAgent(CharSequence v) {
+        userAgent = value(v);
+    }
+
+    public String forwardedFor() {
+        return (String) (forwardedFor = text(forwardedFor));
+    }
+
+    public void forwardedFor(CharSequence v) {
+        forwardedFor = value(v);
+    }
+
+    public String requestId() {
+        return (String) (requestId = text(requestId));
+    }
+
+    public void requestId(CharSequence v) {
+        requestId = value(v);
+    }
+
+    /** The String of a kept value, made once: the getters store it back. */
+    private static String text(CharSequence s) {
+        return s == null || s instanceof String ? (String) s : s.toString();
     }
 
     /** The dynamic metadata of one namespace (empty when none). */
@@ -163,24 +234,37 @@ public final class StreamInfo {
     }
 
     public void setFlag(ResponseFlag f) {
-        flags.add(f);
+        flagBits |= 1L << f.ordinal();
     }
 
     public boolean hasFlag(ResponseFlag f) {
-        return flags.contains(f);
+        return (flagBits & (1L << f.ordinal())) != 0;
     }
 
-    /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' or "-" when none. */
+    /** The flags set (a new set each call, in declaration order). */
+    public EnumSet<ResponseFlag> flags() {
+        EnumSet<ResponseFlag> s = EnumSet.noneOf(ResponseFlag.class);
+        for (ResponseFlag f : FLAGS) {
+            if (hasFlag(f)) {
+                s.add(f);
+            }
+        }
+        return s;
+    }
+
+    /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' (in declaration order) or "-" when none. */
     public String responseFlagsString() {
-        if (flags.isEmpty()) {
+        if (flagBits == 0) {
             return "-";
         }
         StringBuilder sb = new StringBuilder();
-        for (ResponseFlag f : flags) {
-            if (sb.length() > 0) {
-                sb.append(',');
+        for (ResponseFlag f : FLAGS) {
+            if (hasFlag(f)) {
+                if (sb.length() > 0) {
+                    sb.append(',');
+                }
+                sb.append(f.code);
             }
-            sb.append(f.code);
         }
         return sb.toString();
     }

@@ -212,8 +212,8 @@ public final class AdminServer implements AutoCloseable {
                 try {
                     info.requestHeaders = HttpConversionUtil.toHttp2Headers(req, false);
                 } catch (RuntimeException e) {
-                    info.method = req.method().name();
-                    info.path = req.uri();
+                    info.method(req.method().name());
+                    info.path(req.uri());
                 }
                 info.responseCode = r.status();
                 info.bytesReceived = req.content().readableBytes();

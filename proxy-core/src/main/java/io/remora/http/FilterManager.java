@@ -10,9 +10,6 @@ import io.remora.http.filter.StreamEncoderFilter;
 import io.remora.http.filter.StreamFilterBase;
 import io.remora.route.RouteEntry;
 
-import java.util.ArrayList;
-import java.util.List;
-
 /**
  * The HTTP filters of one stream (Envoy's {@code FilterManager}): decoders in configuration order
  * on the request, encoders in reverse order on the response (upstream responses and local replies
@@ -23,10 +20,14 @@ final class FilterManager {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
+    private static final DecoderFilterSlot[] NO_DECODERS = new DecoderFilterSlot[0];
+    private static final EncoderFilterSlot[] NO_ENCODERS = new EncoderFilterSlot[0];
+
     final ActiveStream stream;
     private final DecoderFilterSlot[] decoders;
     private final EncoderFilterSlot[] encoders;
-    private final List<StreamFilterBase> filters;
+    /** Filters that are neither decoder nor encoder (none in practice): they still get onDestroy. */
+    private final StreamFilterBase[] others;
     final FilterIteration decode;
     final FilterIteration encode;
     /** The response headers once encoding started (for encoder filters and access logs). */
@@ -36,32 +37,49 @@ final class FilterManager {
     FilterManager(ActiveStream stream, HttpConnectionManager.FilterFactoryEntry[] entries, RouteEntry route,
                   String cluster) {
         this.stream = stream;
-        List<DecoderFilterSlot> dec = new ArrayList<>(entries.length);
-        List<StreamEncoderFilter> enc = new ArrayList<>(2);
-        List<String> encNames = new ArrayList<>(2);
-        List<StreamFilterBase> all = new ArrayList<>(entries.length);
-        for (HttpConnectionManager.FilterFactoryEntry e : entries) {
+        // Arrays sized once, per stream; most chains have no encoder and one or two decoders.
+        int n = entries.length;
+        DecoderFilterSlot[] dec = n == 0 ? NO_DECODERS : new DecoderFilterSlot[n];
+        int decoderCount = 0;
+        int encoderCount = 0;
+        int otherCount = 0;
+        StreamFilterBase[] made = null; // only when some filter encodes (or does neither)
+        for (int k = 0; k < n; k++) {
+            HttpConnectionManager.FilterFactoryEntry e = entries[k];
             if (disabled(e, route, cluster)) {
                 continue;
             }
             StreamFilterBase f = e.factory().newFilter();
-            all.add(f);
             if (f instanceof StreamDecoderFilter d) {
-                dec.add(new DecoderFilterSlot(stream, this, dec.size(), e.name(), d));
+                dec[decoderCount] = new DecoderFilterSlot(stream, this, decoderCount, e.name(), d);
+                decoderCount++;
             }
-            if (f instanceof StreamEncoderFilter en) {
-                enc.add(en);
-                encNames.add(e.name());
+            if (f instanceof StreamEncoderFilter) {
+                encoderCount++;
+            } else if (!(f instanceof StreamDecoderFilter)) {
+                otherCount++;
+            }
+            if (!(f instanceof StreamDecoderFilter) || f instanceof StreamEncoderFilter) {
+                if (made == null) {
+                    made = new StreamFilterBase[n];
+                }
+                made[k] = f;
             }
         }
-        this.filters = all;
-        this.decoders = dec.toArray(new DecoderFilterSlot[0]);
-        EncoderFilterSlot[] es = new EncoderFilterSlot[enc.size()];
-        for (int i = 0; i < es.length; i++) {
-            int configIndex = es.length - 1 - i;
-            es[i] = new EncoderFilterSlot(stream, this, i, encNames.get(configIndex), enc.get(configIndex));
+        this.decoders = decoderCount == n ? dec : java.util.Arrays.copyOf(dec, decoderCount);
+        EncoderFilterSlot[] es = encoderCount == 0 ? NO_ENCODERS : new EncoderFilterSlot[encoderCount];
+        StreamFilterBase[] os = otherCount == 0 ? null : new StreamFilterBase[otherCount];
+        // Encoders run in reverse configuration order: index 0 is the last configured one.
+        for (int k = n - 1, i = 0, o = 0; made != null && k >= 0; k--) {
+            if (made[k] instanceof StreamEncoderFilter en) {
+                es[i] = new EncoderFilterSlot(stream, this, i, entries[k].name(), en);
+                i++;
+            } else if (made[k] != null) {
+                os[o++] = made[k];
+            }
         }
         this.encoders = es;
+        this.others = os;
         this.decode = new Decode(decoders.length);
         this.encode = new Encode(encoders.length);
         for (DecoderFilterSlot s : decoders) {
@@ -115,15 +133,23 @@ final class FilterManager {
     /** Body bytes this stream's filters hold: what the chain buffers, and what filters keep themselves. */
     long bufferedBytes() {
         long n = decode.bufferedBytes() + encode.bufferedBytes();
-        for (StreamFilterBase f : filters) {
-            if (f instanceof io.remora.overload.BufferedBytes b) {
+        for (DecoderFilterSlot s : decoders) {
+            if (s.filter instanceof io.remora.overload.BufferedBytes b) {
+                n += b.bufferedBytes();
+            }
+        }
+        for (EncoderFilterSlot s : encoders) {
+            if (!(s.filter instanceof StreamDecoderFilter) && s.filter instanceof io.remora.overload.BufferedBytes b) {
                 n += b.bufferedBytes();
             }
         }
         return n;
     }
 
-    /** Calls onDestroy on every filter once and releases what the chain holds. */
+    /**
+     * Calls onDestroy on every filter once (decoders first, then encoders that are not also
+     * decoders) and releases what the chain holds.
+     */
     void destroy() {
         if (destroyed) {
             return;
@@ -131,13 +157,27 @@ final class FilterManager {
         destroyed = true;
         decode.release();
         encode.release();
-        for (StreamFilterBase f : filters) {
-            try {
-                f.onDestroy();
-            } catch (RuntimeException e) {
-                // One misbehaving filter must not keep the others from cleaning up.
-                LOG.log(java.util.logging.Level.WARNING, "HTTP filter onDestroy failed", e);
+        for (DecoderFilterSlot s : decoders) {
+            destroy(s.filter);
+        }
+        for (EncoderFilterSlot s : encoders) {
+            if (!(s.filter instanceof StreamDecoderFilter)) {
+                destroy(s.filter);
             }
+        }
+        if (others != null) {
+            for (StreamFilterBase f : others) {
+                destroy(f);
+            }
+        }
+    }
+
+    private static void destroy(StreamFilterBase f) {
+        try {
+            f.onDestroy();
+        } catch (RuntimeException e) {
+            // One misbehaving filter must not keep the others from cleaning up.
+            LOG.log(java.util.logging.Level.WARNING, "HTTP filter onDestroy failed", e);
         }
     }
 

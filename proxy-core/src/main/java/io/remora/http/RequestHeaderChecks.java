@@ -32,8 +32,9 @@ final class RequestHeaderChecks {
             return true;
         }
         if (path != null && (hcm.config.normalizePath() || hcm.config.mergeSlashes())) {
-            s.info.path = PathNormalizer.apply(headers, path, hcm.config.normalizePath(), hcm.config.mergeSlashes());
-            if (s.info.path == null) {
+            String normalized = PathNormalizer.apply(headers, path, hcm.config.normalizePath(), hcm.config.mergeSlashes());
+            s.info.path(normalized);
+            if (normalized == null) {
                 s.sendLocalReply(400, "Bad Request", null, "path_normalization_failed");
                 return true;
             }

@@ -114,7 +114,7 @@ final class RequestHeaderMutator {
         }
         if (cfg.generateRequestId()) {
             if (!h.contains(X_REQUEST_ID) || (edge && !cfg.preserveExternalRequestId())) {
-                h.set(X_REQUEST_ID, RequestIds.uuid4());
+                h.set(X_REQUEST_ID, io.remora.util.Uuid4.random());
             }
         }
     }

@@ -11,7 +11,6 @@ import io.remora.log.LogTags;
 import io.remora.network.ConnectionIds;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
-import io.remora.upstream.HostMetadata;
 import io.remora.upstream.OutlierMonitor;
 import io.remora.upstream.UpstreamConnector;
 
@@ -124,7 +123,7 @@ final class TcpUpstreamAttempts {
         StreamInfo info = s.streamInfo;
         info.upstreamLocalAddress = u.localAddress();
         info.upstreamConnectionId = ConnectionIds.of(u.connection());
-        info.upstreamHostMetadata = ns -> HostMetadata.of(h, ns);
+        info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();
         info.upstreamFilterState = u.filterState();
         s.startRelay(u);

@@ -2,7 +2,6 @@ package io.remora.tracing;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.TracingConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -224,13 +223,6 @@ public final class TracingFilter implements StreamFilter {
     }
 
     private static String flags(StreamInfo info) {
-        if (info.flags.isEmpty()) {
-            return "-";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (ResponseFlag f : info.flags) {
-            sb.append(sb.length() == 0 ? "" : ",").append(f.code);
-        }
-        return sb.toString();
+        return info.responseFlagsString();
     }
 }

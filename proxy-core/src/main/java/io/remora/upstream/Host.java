@@ -38,6 +38,12 @@ public final class Host {
     public final AtomicInteger activeConnections = new AtomicInteger();
     /** Envoy's per-host counters, for {@code /clusters}. */
     public final HostStats stats = new HostStats();
+    /**
+     * {@link HostMetadata#of} over this host, made once: every request routed here hands it to its
+     * StreamInfo for {@code %UPSTREAM_METADATA%} (a lambda per request otherwise).
+     */
+    public final java.util.function.Function<String, java.util.Map<String, Object>> metadataByNamespace =
+            ns -> HostMetadata.of(this, ns);
 
     public Host(Address configured, SocketAddress address, String hostname, Locality locality,
                 int weight, HealthStatus health) {

@@ -57,12 +57,12 @@ class AccessLogFormatterTest {
     @Test
     void defaultFormatFromDedicatedFieldsAndFlags() {
         StreamInfo i = new StreamInfo();
-        i.method = "GET";
-        i.path = "/new";
+        i.method("GET");
+        i.path("/new");
         i.originalPath = "/old";
-        i.authority = "example.com";
-        i.userAgent = "curl/8.5.0";
-        i.requestId = "abc";
+        i.authority("example.com");
+        i.userAgent("curl/8.5.0");
+        i.requestId("abc");
         i.protocol = "HTTP/1.1";
         i.responseCode = 503;
         i.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);

@@ -35,7 +35,7 @@ class AccessLogWriterTest {
             List<AccessLog> built = logs.create(List.of(a, b));
             assertSame(logs.writer(a), logs.writer(b));
             StreamInfo i = new StreamInfo();
-            i.method = "GET";
+            i.method("GET");
             i.responseCode = 200;
             built.get(0).log(i);
             built.get(1).log(i);

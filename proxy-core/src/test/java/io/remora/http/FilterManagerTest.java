@@ -55,6 +55,7 @@ class FilterManagerTest {
     @BeforeEach
     void start() throws Exception {
         TestFilter.REQUESTS.clear();
+        ProbeFilter.DESTROYED.clear();
         VirtualHost vh = new VirtualHost("vh", List.of("*"), List.of(
                 route("off", "/off", "c1", Map.of("probe-b", PerFilterConfig.DISABLED)),
                 route("enable-c", "/enable-c", "c1", Map.of("probe-c", PerFilterConfig.ENABLED)),
@@ -127,6 +128,16 @@ class FilterManagerTest {
         assertEquals(200, r.statusCode());
         assertEquals("a,b", upstreamSaw().get("x-decode-order").toString());
         assertEquals("b,a", r.headers().firstValue("x-encode-order").orElse(null));
+    }
+
+    @Test
+    void everyFilterMadeIsDestroyedOnceWhenTheStreamEnds() throws Exception {
+        assertEquals(200, send("/x", null).statusCode());
+        logged(); // the stream has ended
+        assertEquals(List.of("a", "b"), List.copyOf(ProbeFilter.DESTROYED), "c is disabled: never made");
+        assertEquals(200, send("/off", null).statusCode());
+        logged();
+        assertEquals(List.of("a", "b", "a"), List.copyOf(ProbeFilter.DESTROYED), "b is off on this route");
     }
 
     @Test

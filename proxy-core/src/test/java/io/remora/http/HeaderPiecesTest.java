@@ -35,7 +35,7 @@ class HeaderPiecesTest {
     void requestIdsAreVersion4Uuids() {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
-            String id = RequestIds.uuid4().toString();
+            String id = io.remora.util.Uuid4.random().toString();
             assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), id);
             seen.add(id);
         }

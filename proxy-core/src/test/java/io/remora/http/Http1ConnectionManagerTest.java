@@ -76,7 +76,7 @@ class Http1ConnectionManagerTest {
         assertTrue(server.hcm.stats.downstreamCxTxBytesTotal.count() > 100);
         StreamInfo info = logged();
         assertEquals("HTTP/1.1", info.protocol);
-        assertEquals("GET", info.method);
+        assertEquals("GET", info.method());
         assertEquals(200, info.responseCode);
         assertEquals("default", info.routeName);
         assertEquals("via_upstream", info.responseCodeDetails);
@@ -236,7 +236,7 @@ class Http1ConnectionManagerTest {
         assertEquals("5xx", seen.get("x-envoy-retry-on").toString(), "internal requests keep x-envoy-*");
         String id = seen.get("x-request-id").toString();
         assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), id);
-        assertEquals(id, logged().requestId);
+        assertEquals(id, logged().requestId());
     }
 
     @Test

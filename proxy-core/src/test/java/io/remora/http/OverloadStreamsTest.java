@@ -160,7 +160,7 @@ class OverloadStreamsTest {
             assertTrue(big.closedByPeer());
             StreamInfo info = server.context.logged.poll(5, TimeUnit.SECONDS);
             assertNotNull(info);
-            assertEquals("/big", info.path);
+            assertEquals("/big", info.path());
             assertTrue(info.hasFlag(ResponseFlag.OVERLOAD_MANAGER));
             assertEquals("overload", info.responseCodeDetails);
             pressure("0.45");

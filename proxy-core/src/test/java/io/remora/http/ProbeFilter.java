@@ -48,6 +48,9 @@ final class ProbeFilter implements StreamFilter {
         }
     };
 
+    /** The ids of probes whose onDestroy ran, in order (a probe is decoder and encoder: once each). */
+    static final java.util.concurrent.ConcurrentLinkedQueue<String> DESTROYED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private final String id;
     private DecoderFilterCallbacks decoder;
     private EncoderFilterCallbacks encoder;
@@ -57,6 +60,11 @@ final class ProbeFilter implements StreamFilter {
 
     ProbeFilter(String id) {
         this.id = id;
+    }
+
+    @Override
+    public void onDestroy() {
+        DESTROYED.add(id);
     }
 
     @Override

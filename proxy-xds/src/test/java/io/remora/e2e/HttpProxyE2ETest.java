@@ -72,7 +72,9 @@ class HttpProxyE2ETest {
         assertEquals("GET /hello?x=1 body=", get.body());
         assertEquals("envoy", get.headers().firstValue("server").orElse(null));
         assertTrue(get.headers().firstValue("x-envoy-upstream-service-time").isPresent());
-        assertNotNull(upstream.lastHeaders.get("x-request-id"), "x-request-id generated");
+        String requestId = upstream.lastHeaders.get("x-request-id");
+        assertNotNull(requestId, "x-request-id generated");
+        assertTrue(requestId.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), requestId);
         assertNotNull(upstream.lastHeaders.get("x-forwarded-proto"));
 
         HttpResponse<String> post = send(HttpClient.Version.HTTP_1_1,

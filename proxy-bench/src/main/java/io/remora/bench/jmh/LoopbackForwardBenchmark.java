@@ -82,6 +82,14 @@ public class LoopbackForwardBenchmark {
     @Param({"proxy", "direct"})
     public String target;
 
+    /**
+     * plain: the route names its cluster only. istio: the route also carries the retry policy
+     * istiod gives every HTTP route (sidecar-http-config.json in the Istio fixtures), so the
+     * per-request retry state is in the figure ({@code -p route=istio}).
+     */
+    @Param({"plain"})
+    public String route;
+
     @Setup(Level.Trial)
     public void setup() throws Exception {
         Transport transport = Transport.detect();
@@ -119,7 +127,12 @@ public class LoopbackForwardBenchmark {
                 "              domains: [\"*\"]",
                 "              routes:",
                 "              - match: { prefix: \"/\" }",
-                "                route: { cluster: upstream }",
+                "istio".equals(route)
+                        ? "                route: { cluster: upstream, retry_policy: { retry_on: \"connect-failure,"
+                                + "refused-stream,unavailable,cancelled,retriable-status-codes\", num_retries: 2,"
+                                + " retry_host_predicate: [{ name: envoy.retry_host_predicates.previous_hosts }],"
+                                + " host_selection_retry_max_attempts: 5, retriable_status_codes: [503] } }"
+                        : "                route: { cluster: upstream }",
                 "          http_filters:",
                 "          - name: envoy.filters.http.router",
                 "            typed_config:",

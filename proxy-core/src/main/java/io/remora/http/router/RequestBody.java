@@ -12,8 +12,8 @@ import java.util.List;
  */
 final class RequestBody {
 
-    /** Chunks still held; index 0 is chunk number {@link #base}. */
-    private final ArrayList<ByteBuf> chunks = new ArrayList<>(2);
+    /** Chunks still held; index 0 is chunk number {@link #base}. Made with the first chunk: most requests have none. */
+    private ArrayList<ByteBuf> chunks;
     private int base;
     private int count;
     private long bytes;
@@ -23,6 +23,9 @@ final class RequestBody {
 
     /** A chunk from downstream; the body owns it. */
     void add(ByteBuf data) {
+        if (chunks == null) {
+            chunks = new ArrayList<>(2);
+        }
         chunks.add(data);
         count++;
         bytes += data.readableBytes();
@@ -39,7 +42,7 @@ final class RequestBody {
     }
 
     boolean isEmpty() {
-        return chunks.isEmpty();
+        return chunks == null || chunks.isEmpty();
     }
 
     /** Bytes received so far. */
@@ -59,11 +62,14 @@ final class RequestBody {
 
     /** The held chunks, for a mirror that duplicates them. */
     List<ByteBuf> chunks() {
-        return chunks;
+        return chunks == null ? List.of() : chunks;
     }
 
     /** Lets go of every held chunk; their numbers stay taken. */
     void release() {
+        if (chunks == null) {
+            return;
+        }
         for (ByteBuf b : chunks) {
             released += b.readableBytes();
             b.release();

@@ -68,7 +68,7 @@ final class RetryGate {
     void scheduleRetry(RouterFilter r) {
         r.current = null;
         RetryState retry = r.retry;
-        long backoff = retry.backOff.nextMillis();
+        long backoff = retry.backOff().nextMillis();
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
                     + " ms (" + cause + ")");

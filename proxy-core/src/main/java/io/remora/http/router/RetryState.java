@@ -27,35 +27,65 @@ final class RetryState {
     private static final EnumSet<RetryOn> GRPC = EnumSet.of(RetryOn.GRPC_CANCELLED, RetryOn.GRPC_DEADLINE_EXCEEDED,
             RetryOn.GRPC_INTERNAL, RetryOn.GRPC_RESOURCE_EXHAUSTED, RetryOn.GRPC_UNAVAILABLE);
 
-    final EnumSet<RetryOn> retryOn;
+    /** Read only: the route policy's own sets when no request header adds to them (not copied per request). */
+    final Set<RetryOn> retryOn;
     final Set<Integer> statusCodes;
     final int maxRetries;
-    final boolean retryOtherHosts;
-    final int hostSelectionAttempts;
-    final boolean omitCanaryHosts;
-    final java.util.Map<String, Object> omitHostMetadata;
-    final boolean hasHostPredicate;
-    final int previousPrioritiesUpdateFrequency;
-    final Duration perTryTimeout;
-    final Duration perTryIdleTimeout;
-    final JitteredBackOff backOff;
+    /** The route's policy (null: the request headers alone asked for retries); the rest is read from it. */
+    private final RetryPolicy policy;
+    /** Made for the first retry: most requests are never retried. */
+    private JitteredBackOff backOff;
     int retriesDone;
 
-    private RetryState(EnumSet<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
+    private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
         this.retryOn = retryOn;
         this.statusCodes = statusCodes;
         this.maxRetries = maxRetries;
-        this.retryOtherHosts = p != null && p.retryOtherHosts();
-        this.hostSelectionAttempts = p == null ? 0 : Math.max(1, p.hostSelectionRetryMaxAttempts());
-        this.omitCanaryHosts = p != null && p.omitCanaryHosts();
-        this.omitHostMetadata = p == null ? java.util.Map.of() : p.omitHostMetadata();
-        this.hasHostPredicate = p != null && p.hasHostPredicate();
-        this.previousPrioritiesUpdateFrequency = p == null ? 0 : p.previousPrioritiesUpdateFrequency();
-        this.perTryTimeout = p == null ? null : p.perTryTimeout();
-        this.perTryIdleTimeout = p == null ? null : p.perTryIdleTimeout();
-        long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
-        long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
-        this.backOff = new JitteredBackOff(base, max);
+        this.policy = p;
+    }
+
+    /** {@code previous_hosts}: avoid the hosts already tried. */
+    boolean retryOtherHosts() {
+        return policy != null && policy.retryOtherHosts();
+    }
+
+    int hostSelectionAttempts() {
+        return policy == null ? 0 : Math.max(1, policy.hostSelectionRetryMaxAttempts());
+    }
+
+    boolean omitCanaryHosts() {
+        return policy != null && policy.omitCanaryHosts();
+    }
+
+    java.util.Map<String, Object> omitHostMetadata() {
+        return policy == null ? java.util.Map.of() : policy.omitHostMetadata();
+    }
+
+    boolean hasHostPredicate() {
+        return policy != null && policy.hasHostPredicate();
+    }
+
+    int previousPrioritiesUpdateFrequency() {
+        return policy == null ? 0 : policy.previousPrioritiesUpdateFrequency();
+    }
+
+    Duration perTryTimeout() {
+        return policy == null ? null : policy.perTryTimeout();
+    }
+
+    Duration perTryIdleTimeout() {
+        return policy == null ? null : policy.perTryIdleTimeout();
+    }
+
+    /** The back-off between this request's retries (its intervals grow retry after retry). */
+    JitteredBackOff backOff() {
+        if (backOff == null) {
+            RetryPolicy p = policy;
+            long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
+            long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
+            backOff = new JitteredBackOff(base, max);
+        }
+        return backOff;
     }
 
     /**
@@ -83,6 +113,17 @@ final class RetryState {
         if (policy == null && on == null && grpcOn == null) {
             return null;
         }
+        CharSequence rc = headers.get(RETRIABLE_STATUS_CODES);
+        if (on == null && grpcOn == null && rc == null) {
+            // The route's policy alone, the usual case (Istio gives every route one): its sets are
+            // read-only config, used as they are.
+            Set<RetryOn> conditions = policy.retryOn() == null ? Set.of() : policy.retryOn();
+            if (conditions.isEmpty()) {
+                return null;
+            }
+            Set<Integer> codes = policy.retriableStatusCodes() == null ? Set.of() : policy.retriableStatusCodes();
+            return new RetryState(conditions, codes, maxRetries(policy.numRetries(), headers), policy);
+        }
         EnumSet<RetryOn> conditions = EnumSet.noneOf(RetryOn.class);
         Set<Integer> codes = new HashSet<>();
         int num = 1;
@@ -97,15 +138,7 @@ final class RetryState {
         }
         addTokens(on, conditions, false);
         addTokens(grpcOn, conditions, true);
-        CharSequence max = headers.get(MAX_RETRIES);
-        if (max != null) {
-            try {
-                num = Integer.parseInt(max.toString().trim());
-            } catch (NumberFormatException ignored) {
-                // Envoy ignores an unparsable value.
-            }
-        }
-        CharSequence rc = headers.get(RETRIABLE_STATUS_CODES);
+        num = maxRetries(num, headers);
         if (rc != null) {
             for (String s : rc.toString().split(",")) {
                 try {
@@ -119,6 +152,19 @@ final class RetryState {
             return null;
         }
         return new RetryState(conditions, codes, num, policy);
+    }
+
+    /** x-envoy-max-retries when present and a number, else {@code num}. */
+    private static int maxRetries(int num, Http2Headers headers) {
+        CharSequence max = headers.get(MAX_RETRIES);
+        if (max != null) {
+            try {
+                num = Integer.parseInt(max.toString().trim());
+            } catch (NumberFormatException ignored) {
+                // Envoy ignores an unparsable value.
+            }
+        }
+        return num;
     }
 
     private static void addTokens(CharSequence value, EnumSet<RetryOn> into, boolean grpcOnly) {

@@ -3,6 +3,7 @@ package io.remora.http.router;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.util.AsciiNumbers;
 import io.remora.util.WorkerTimer;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
@@ -21,7 +22,6 @@ import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -54,12 +54,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     boolean downstreamEnded;
     long downstreamEndNanos;
     RetryState retry;
-    private final RetryGate retryGate = new RetryGate();
-    Timeouts timeouts;
+    /** Made at the first retry decision: most streams never need one. */
+    private RetryGate retryGate;
+    /** The route's timeout and a try's, as {@link Timeouts#compute} found them; 0 = none. */
+    long globalTimeoutMillis;
+    long perTryTimeoutMillis;
     // From the worker's timer: no scheduled task per request (WorkerTimer).
     final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(() -> Timeouts.onGlobalTimeout(this));
     UpstreamRequest current;
-    final List<Host> attemptedHosts = new ArrayList<>(2);
     List<Cluster> mirrors;
     boolean responseStarted;
     boolean done;
@@ -100,8 +102,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
         // configuration's header mutations (seeing the original path), then host and path rewrites.
         route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !config.suppressEnvoyHeaders());
-        CharSequence rewritten = headers.path();
-        info.path = rewritten == null ? null : rewritten.toString();
+        info.path(headers.path());
         stats = cluster.stats();
         protocol = protocolOf(cluster, cb.downstreamProtocol());
 
@@ -109,9 +110,9 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
         RetryPolicy policy = fa.retryPolicy() != null ? fa.retryPolicy() : route.virtualHost().retryPolicy();
         retry = RetryState.create(policy, headers);
-        timeouts = Timeouts.compute(fa, retry == null ? null : retry.perTryTimeout, headers, grpc);
+        Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout(), headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
-        timeouts.writeHeaders(headers, fa, grpc, !config.suppressEnvoyHeaders());
+        Timeouts.writeHeaders(this, headers, fa, grpc, !config.suppressEnvoyHeaders());
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
@@ -181,8 +182,8 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
-        if (timeouts.globalMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
-            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, timeouts.globalMillis);
+        if (globalTimeoutMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
+            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, globalTimeoutMillis);
         }
         if (mirrors != null && !done) {
             ShadowRequest.sendAll(this, mirrors);
@@ -225,12 +226,12 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         info.attemptCount++;
-        attemptedHosts.add(host);
+        lb.onAttempt(host);
         // As Envoy's router: the downstream map itself (each attempt sets its own count and host);
         // a codec that rewrites for its hop (HTTP/2) takes a copy.
         Http2Headers h = requestHeaders;
         if (route.virtualHost().includeRequestAttemptCount()) {
-            h.setInt(ATTEMPT_COUNT, info.attemptCount);
+            h.set(ATTEMPT_COUNT, AsciiNumbers.of(info.attemptCount));
         }
         if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
             h.authority(host.hostname());
@@ -267,8 +268,18 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         return body.replayable();
     }
 
+    private RetryGate retryGate() {
+        if (retryGate == null) {
+            retryGate = new RetryGate();
+        }
+        return retryGate;
+    }
+
     private RetryGate.Verdict shouldRetry(boolean wanted, String cause) {
-        return retryGate.admit(retry, wanted, !responseStarted && !done && replayable(), cause, cb, cluster, stats,
+        if (retry == null || !wanted) {
+            return RetryGate.Verdict.NO; // what the gate answers then, without making one
+        }
+        return retryGate().admit(retry, wanted, !responseStarted && !done && replayable(), cause, cb, cluster, stats,
                 responseStarted || done);
     }
 
@@ -279,7 +290,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     boolean retryOrFlag(boolean wanted, String cause) {
         RetryGate.Verdict rs = shouldRetry(wanted, cause);
         if (rs == RetryGate.Verdict.YES) {
-            retryGate.scheduleRetry(this);
+            retryGate().scheduleRetry(this);
             return true;
         }
         if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
@@ -298,7 +309,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
                     RetryLog.enabled() ? "upstream answered " + status : null);
             if (rs == RetryGate.Verdict.YES) {
                 a.abandon();
-                retryGate.scheduleRetry(this);
+                retryGate().scheduleRetry(this);
                 return;
             }
             if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
@@ -316,7 +327,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         info.upstreamServiceTimeNanos = now - info.startNanos;
         if (!config.suppressEnvoyHeaders()) {
             long since = downstreamEnded ? downstreamEndNanos : info.startNanos;
-            headers.setLong(UPSTREAM_SERVICE_TIME, TimeUnit.NANOSECONDS.toMillis(now - since));
+            headers.set(UPSTREAM_SERVICE_TIME, AsciiNumbers.of(TimeUnit.NANOSECONDS.toMillis(now - since)));
         }
         info.responseCodeDetails = "via_upstream";
         mutateResponseHeaders(headers);
@@ -381,12 +392,14 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         }
         done = true;
         globalTimer.cancel();
-        retryGate.cancelBackoff();
+        if (retryGate != null) {
+            retryGate.cancelBackoff();
+        }
         if (current != null && !current.finished) {
             current.abandon();
         }
         current = null;
-        if (cluster != null) {
+        if (cluster != null && retryGate != null) {
             retryGate.release(cluster);
         }
         body.retain = false;

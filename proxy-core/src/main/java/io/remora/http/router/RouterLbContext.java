@@ -19,6 +19,9 @@ final class RouterLbContext implements LoadBalancerContext {
     private java.util.OptionalLong hashKey;
     /** Cookies a hash policy with a ttl generated; the router sets them on the response. */
     List<String> setCookies;
+    /** The hosts tried, in order: the first in a field, the others (retries) in a list made for them. */
+    private Host firstAttempted;
+    private List<Host> laterAttempted;
 
     RouterLbContext(RouterFilter router) {
         this.router = router;
@@ -30,14 +33,44 @@ final class RouterLbContext implements LoadBalancerContext {
             return false;
         }
         // Envoy's retry host predicates: previous_hosts, omit_canary_hosts, omit_host_metadata.
-        return router.retry.retryOtherHosts && router.attemptedHosts.contains(host)
-                || router.retry.omitCanaryHosts && host.canary()
-                || !router.retry.omitHostMetadata.isEmpty() && RetryState.labelsMatch(router.retry.omitHostMetadata, host.lbMetadata());
+        RetryState r = router.retry;
+        return r.retryOtherHosts() && alreadyTried(host)
+                || r.omitCanaryHosts() && host.canary()
+                || !r.omitHostMetadata().isEmpty() && RetryState.labelsMatch(r.omitHostMetadata(), host.lbMetadata());
+    }
+
+    /** The router is trying {@code host}. */
+    void onAttempt(Host host) {
+        if (firstAttempted == null) {
+            firstAttempted = host;
+        } else {
+            if (laterAttempted == null) {
+                laterAttempted = new ArrayList<>(2);
+            }
+            laterAttempted.add(host);
+        }
+    }
+
+    private int attemptedCount() {
+        return firstAttempted == null ? 0 : 1 + (laterAttempted == null ? 0 : laterAttempted.size());
+    }
+
+    private Host attemptedHost(int i) {
+        return i == 0 ? firstAttempted : laterAttempted.get(i - 1);
+    }
+
+    private boolean alreadyTried(Host host) {
+        for (int i = 0, n = attemptedCount(); i < n; i++) {
+            if (attemptedHost(i).equals(host)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public int hostSelectionRetryCount() {
-        return router.retry != null && router.retry.hasHostPredicate ? router.retry.hostSelectionAttempts : 0;
+        return router.retry != null && router.retry.hasHostPredicate() ? router.retry.hostSelectionAttempts() : 0;
     }
 
     /**
@@ -46,14 +79,15 @@ final class RouterLbContext implements LoadBalancerContext {
      */
     @Override
     public long excludedPriorities() {
-        int f = router.retry == null ? 0 : router.retry.previousPrioritiesUpdateFrequency;
-        int n = router.attemptedHosts.size();
+        int f = router.retry == null ? 0 : router.retry.previousPrioritiesUpdateFrequency();
+        int n = attemptedCount();
         if (f <= 0 || n < f) {
             return 0;
         }
         if (n % f == 0) {
             long mask = 0;
-            for (Host h : router.attemptedHosts) {
+            for (int i = 0; i < n; i++) {
+                Host h = attemptedHost(i);
                 if (h.priority() < 64) {
                     mask |= 1L << h.priority();
                 }

@@ -69,7 +69,7 @@ final class ShadowRequest implements UpstreamCallbacks {
     /** Sends the whole request (the router holds its body) to each mirror cluster. */
     static void sendAll(RouterFilter r, List<Cluster> mirrors) {
         for (Cluster m : mirrors) {
-            send(r.cb, m, r.requestHeaders, r.body.chunks(), r.requestTrailers, r.timeouts.globalMillis,
+            send(r.cb, m, r.requestHeaders, r.body.chunks(), r.requestTrailers, r.globalTimeoutMillis,
                     RouterFilter.protocolOf(m, r.cb.downstreamProtocol()));
         }
     }

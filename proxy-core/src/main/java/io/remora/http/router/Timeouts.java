@@ -20,50 +20,52 @@ final class Timeouts {
     static final AsciiString GRPC_TIMEOUT = AsciiString.cached("grpc-timeout");
     static final long DEFAULT_ROUTE_TIMEOUT_MS = 15_000;
 
-    /** 0 = none. */
-    long globalMillis;
-    long perTryMillis;
+    private Timeouts() {
+    }
 
-    static Timeouts compute(ForwardAction action, Duration policyPerTry, Http2Headers headers, boolean grpc) {
-        Timeouts t = new Timeouts();
-        t.globalMillis = action.timeout() == null ? DEFAULT_ROUTE_TIMEOUT_MS : action.timeout().toMillis();
-        t.perTryMillis = policyPerTry == null ? 0 : policyPerTry.toMillis();
+    /** Sets the router's route and per-try timeouts (0 = none) from the route, its retry policy and the request. */
+    static void compute(RouterFilter r, ForwardAction action, Duration policyPerTry, Http2Headers headers, boolean grpc) {
+        long globalMillis = action.timeout() == null ? DEFAULT_ROUTE_TIMEOUT_MS : action.timeout().toMillis();
+        long perTryMillis = policyPerTry == null ? 0 : policyPerTry.toMillis();
         if (grpc && action.maxGrpcTimeout() != null) {
             long max = action.maxGrpcTimeout().toMillis();
             long g = grpcTimeoutMillis(headers.get(GRPC_TIMEOUT));
             if (max != 0 && (g <= 0 || g > max)) {
                 g = max;
             }
-            t.globalMillis = Math.max(0, g);
+            globalMillis = Math.max(0, g);
         }
         long h = parseMillis(headers.get(UPSTREAM_RQ_TIMEOUT_MS));
         if (h >= 0) {
-            t.globalMillis = h;
+            globalMillis = h;
         }
         long p = parseMillis(headers.get(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS));
         if (p >= 0) {
-            t.perTryMillis = p;
+            perTryMillis = p;
         }
         // Envoy consumes these two; the upstream learns the deadline from x-envoy-expected-rq-timeout-ms.
         headers.remove(UPSTREAM_RQ_TIMEOUT_MS);
         headers.remove(UPSTREAM_RQ_PER_TRY_TIMEOUT_MS);
-        if (t.perTryMillis > 0 && t.globalMillis > 0 && t.perTryMillis >= t.globalMillis) {
-            t.perTryMillis = 0; // the route timeout comes first anyway
+        if (perTryMillis > 0 && globalMillis > 0 && perTryMillis >= globalMillis) {
+            perTryMillis = 0; // the route timeout comes first anyway
         }
-        return t;
+        r.globalTimeoutMillis = globalMillis;
+        r.perTryTimeoutMillis = perTryMillis;
     }
 
     /**
      * Tells the upstream the deadline this proxy will enforce: x-envoy-expected-rq-timeout-ms
      * (unless Envoy headers are suppressed) and, for gRPC under max_grpc_timeout, grpc-timeout.
      */
-    void writeHeaders(Http2Headers headers, ForwardAction action, boolean grpc, boolean envoyHeaders) {
-        long expected = expectedMillis();
+    static void writeHeaders(RouterFilter r, Http2Headers headers, ForwardAction action, boolean grpc,
+                             boolean envoyHeaders) {
+        // What the upstream may expect: the per-try timeout when it is the tighter one.
+        long expected = r.perTryTimeoutMillis > 0 ? r.perTryTimeoutMillis : r.globalTimeoutMillis;
         if (expected <= 0) {
             return;
         }
         if (envoyHeaders) {
-            headers.setLong(EXPECTED_RQ_TIMEOUT_MS, expected);
+            headers.set(EXPECTED_RQ_TIMEOUT_MS, io.remora.util.AsciiNumbers.of(expected));
         }
         if (grpc && action.maxGrpcTimeout() != null) {
             headers.set(GRPC_TIMEOUT, grpcTimeoutValue(expected));
@@ -117,11 +119,6 @@ final class Timeouts {
         } else {
             r.localReply(r.timeoutStatus, "upstream request timeout", ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, details);
         }
-    }
-
-    /** What the upstream may expect: the per-try timeout when it is the tighter one. */
-    long expectedMillis() {
-        return perTryMillis > 0 ? perTryMillis : globalMillis;
     }
 
     private static long parseMillis(CharSequence v) {

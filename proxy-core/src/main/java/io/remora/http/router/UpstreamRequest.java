@@ -87,9 +87,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
     }
 
     void startPerTryTimer() {
-        if (router.timeouts.perTryMillis > 0 && perTryTimer == null && !finished) {
+        if (router.perTryTimeoutMillis > 0 && perTryTimer == null && !finished) {
             perTryTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, false));
-            WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryTimer, router.timeouts.perTryMillis);
+            WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryTimer, router.perTryTimeoutMillis);
         }
     }
 
@@ -101,14 +101,14 @@ final class UpstreamRequest implements UpstreamCallbacks {
     }
 
     private void armIdleTimer() {
-        if ((router.tunnel != null && router.tunnel.established) || router.retry == null || router.retry.perTryIdleTimeout == null || router.retry.perTryIdleTimeout.isZero() || finished) {
+        if ((router.tunnel != null && router.tunnel.established) || router.retry == null || router.retry.perTryIdleTimeout() == null || router.retry.perTryIdleTimeout().isZero() || finished) {
             return;
         }
         if (perTryIdleTimer == null) {
             perTryIdleTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, true));
         }
         // re-armed on every byte: an unlink and an append, no scheduled task
-        WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryIdleTimer, router.retry.perTryIdleTimeout.toMillis());
+        WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryIdleTimer, router.retry.perTryIdleTimeout().toMillis());
     }
 
     void cancelPerTryTimer() {
@@ -170,7 +170,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamHost = host.address();
         router.info.upstreamLocalAddress = s.localAddress();
         router.info.upstreamConnectionId = s.connectionId();
-        router.info.upstreamHostMetadata = ns -> io.remora.upstream.HostMetadata.of(host, ns);
+        router.info.upstreamHostMetadata = host.metadataByNamespace;
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();
         router.info.upstreamTls = s.connection().attr(io.remora.tls.TlsConnection.UPSTREAM).get();
         if (router.downstreamBlocked) {

@@ -143,7 +143,7 @@ class RouterFilterTest {
             assertEquals(1.0, count(ctx, c, "retry_success"));
             assertEquals(2, s.info.attemptCount);
             assertEquals("2", up.seen.get(1).headers().get("x-envoy-attempt-count"));
-            assertTrue(s.info.flags.isEmpty());
+            assertTrue(s.info.flags().isEmpty());
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The router's small decisions: back-off bounds, timeouts from headers, retry conditions. */
@@ -37,22 +38,29 @@ class RouterPiecesTest {
     void routeTimeoutHeadersAndGrpcTimeout() {
         Http2Headers h = new DefaultHttp2Headers().set("x-envoy-upstream-rq-timeout-ms", "250")
                 .set("x-envoy-upstream-rq-per-try-timeout-ms", "100");
-        Timeouts t = Timeouts.compute(TestRoute.action("c", null, null, null), null, h, false);
-        assertEquals(250, t.globalMillis);
-        assertEquals(100, t.perTryMillis);
-        assertEquals(100, t.expectedMillis());
+        RouterFilter t = new RouterFilter(new io.remora.config.RouterFilterConfig(false));
+        var action = TestRoute.action("c", null, null, null);
+        Timeouts.compute(t, action, null, h, false);
+        assertEquals(250, t.globalTimeoutMillis);
+        assertEquals(100, t.perTryTimeoutMillis);
         assertNull(h.get("x-envoy-upstream-rq-timeout-ms"));
+        Timeouts.writeHeaders(t, h, action, false, true);
+        assertEquals("100", h.get("x-envoy-expected-rq-timeout-ms").toString(), "the tighter per-try timeout");
 
-        Timeouts none = Timeouts.compute(TestRoute.action("c", Duration.ZERO, null, null), null,
-                new DefaultHttp2Headers(), false);
-        assertEquals(0, none.globalMillis);
+        RouterFilter none = new RouterFilter(new io.remora.config.RouterFilterConfig(false));
+        Http2Headers noneHeaders = new DefaultHttp2Headers();
+        Timeouts.compute(none, TestRoute.action("c", Duration.ZERO, null, null), null, noneHeaders, false);
+        assertEquals(0, none.globalTimeoutMillis);
+        Timeouts.writeHeaders(none, noneHeaders, TestRoute.action("c", Duration.ZERO, null, null), false, true);
+        assertNull(noneHeaders.get("x-envoy-expected-rq-timeout-ms"), "no timeout, no header");
 
         var grpcRoute = new io.remora.config.ForwardAction(new io.remora.config.ClusterSpecifier.Single("c"), null, null,
                 null, false, null, Duration.ofSeconds(15), null, null, null, Duration.ofSeconds(2), null);
-        Timeouts g = Timeouts.compute(grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "500m"), true);
-        assertEquals(500, g.globalMillis);
-        Timeouts capped = Timeouts.compute(grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "9S"), true);
-        assertEquals(2000, capped.globalMillis);
+        RouterFilter g = new RouterFilter(new io.remora.config.RouterFilterConfig(false));
+        Timeouts.compute(g, grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "500m"), true);
+        assertEquals(500, g.globalTimeoutMillis);
+        Timeouts.compute(g, grpcRoute, null, new DefaultHttp2Headers().set("grpc-timeout", "9S"), true);
+        assertEquals(2000, g.globalTimeoutMillis);
         assertEquals(3_600_000, Timeouts.grpcTimeoutMillis("1H"));
         assertEquals(-1, Timeouts.grpcTimeoutMillis("12x"));
         assertEquals("250m", Timeouts.grpcTimeoutValue(250));
@@ -85,6 +93,40 @@ class RouterPiecesTest {
         assertEquals(4, fromHeaders.maxRetries);
         assertTrue(fromHeaders.wouldRetry(200, new DefaultHttp2Headers().set("grpc-status", "14"), true));
         assertFalse(fromHeaders.wouldRetry(200, new DefaultHttp2Headers().set("grpc-status", "13"), true));
+    }
+
+    @Test
+    void routePolicyAloneOrWithRequestHeaders() {
+        // Istio's route policy: retriable-status-codes 503 among the conditions.
+        RetryPolicy p = new RetryPolicy(EnumSet.of(RetryOn.CONNECT_FAILURE, RetryOn.RETRIABLE_STATUS_CODES), 2,
+                null, null, Set.of(503), null, null, true, 5);
+        RetryState alone = RetryState.create(p, new DefaultHttp2Headers());
+        assertEquals(2, alone.maxRetries);
+        assertTrue(alone.wouldRetry(503, new DefaultHttp2Headers(), true));
+        assertFalse(alone.wouldRetry(502, new DefaultHttp2Headers(), true));
+        assertTrue(alone.wouldRetry(ResetReason.CONNECTION_FAILURE));
+        assertTrue(alone.retryOtherHosts());
+
+        RetryState maxFromHeader = RetryState.create(p, new DefaultHttp2Headers().set("x-envoy-max-retries", "0"));
+        assertEquals(0, maxFromHeader.maxRetries);
+
+        // Header conditions and codes add to the route's (and do not leak into the route's sets).
+        RetryState merged = RetryState.create(p, new DefaultHttp2Headers().set("x-envoy-retry-on", "5xx")
+                .set("x-envoy-retriable-status-codes", "418"));
+        assertTrue(merged.wouldRetry(500, new DefaultHttp2Headers(), true));
+        assertTrue(merged.wouldRetry(418, new DefaultHttp2Headers(), true));
+        assertTrue(merged.wouldRetry(503, new DefaultHttp2Headers(), true));
+        assertEquals(EnumSet.of(RetryOn.CONNECT_FAILURE, RetryOn.RETRIABLE_STATUS_CODES), p.retryOn());
+        assertEquals(Set.of(503), p.retriableStatusCodes());
+        RetryState again = RetryState.create(p, new DefaultHttp2Headers());
+        assertFalse(again.wouldRetry(500, new DefaultHttp2Headers(), true));
+        assertFalse(again.wouldRetry(418, new DefaultHttp2Headers(), true));
+
+        assertNull(RetryState.create(new RetryPolicy(Set.of(), 2, null, null, Set.of(), null, null, false, 1),
+                new DefaultHttp2Headers()), "a policy without conditions retries nothing");
+        long first = alone.backOff().nextMillis();
+        assertTrue(first >= 0 && first < 25, "base interval 25 ms: " + first);
+        assertSame(alone.backOff(), alone.backOff(), "one back-off per request, its interval growing");
     }
 
     @Test

@@ -75,7 +75,7 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         if (!settings.disableHostHeaderFallback()) {
             Http2Headers req = info.requestHeaders != null ? info.requestHeaders : callbacks.requestHeaders();
             CharSequence a = req == null ? null : req.authority();
-            host = a != null ? a.toString() : info.authority;
+            host = a != null ? a.toString() : info.authority();
         }
         String cluster = info.upstreamCluster != null ? info.upstreamCluster : callbacks.clusterName();
         PeerLabels.Facts facts = new PeerLabels.Facts(settings.reporter(), local.workload(), peer, peerSan, localSan,
