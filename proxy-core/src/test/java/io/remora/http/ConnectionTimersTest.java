@@ -2,11 +2,7 @@ package io.remora.http;
 
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
-import io.remora.http.testing.LeakCheck;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -21,29 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * off, whichever was armed first. The far deadline is seconds away, the near one a fraction of a
  * second: a task left waiting for the far one fails these by seconds, not milliseconds.
  */
-@ExtendWith(LeakCheck.class)
-class ConnectionTimersTest {
-
-    private HcmServer server;
-
-    @BeforeEach
-    void clear() {
-        TestFilter.REQUESTS.clear();
-        TestFilter.EVENTS.clear();
-        TestFilter.DESTROYED.set(0);
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+class ConnectionTimersTest extends HcmServerTestBase {
 
     @Test
     void streamIdleTimeoutFiresBeforeAFarConnectionIdleTimeout() throws Exception {
         // The connection's idle deadline (30 s) is armed at accept; the stream's (200 ms) after it.
-        server = new HcmServer(HcmServer.config(b -> b.idle(Duration.ofSeconds(30)).streamIdle(Duration.ofMillis(200))));
+        start(b -> b.idle(Duration.ofSeconds(30)).streamIdle(Duration.ofMillis(200)));
         try (RawHttp c = new RawHttp(server.port)) {
             long start = System.nanoTime();
             c.send("GET / HTTP/1.1\r\nHost: a\r\nx-test: hang\r\n\r\n");
@@ -62,7 +41,7 @@ class ConnectionTimersTest {
     void connectionIdleTimeoutFiresBeforeAFarStreamIdleDeadline() throws Exception {
         // The request arms a stream idle deadline 30 s out, which stays armed after the response;
         // the connection's own idle timeout (200 ms from the end of that response) closes it first.
-        server = new HcmServer(HcmServer.config(b -> b.idle(Duration.ofMillis(200)).streamIdle(Duration.ofSeconds(30))));
+        start(b -> b.idle(Duration.ofMillis(200)).streamIdle(Duration.ofSeconds(30)));
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
             assertEquals(200, c.read().status());
@@ -76,7 +55,7 @@ class ConnectionTimersTest {
     @Test
     void connectionIdleTimeoutCountsFromTheLastResponse() throws Exception {
         // Requests keep the connection busy past its idle timeout: it closes only once they stop.
-        server = new HcmServer(HcmServer.config(b -> b.idle(Duration.ofSeconds(2)).streamIdle(Duration.ofSeconds(30))));
+        start(b -> b.idle(Duration.ofSeconds(2)).streamIdle(Duration.ofSeconds(30)));
         try (RawHttp c = new RawHttp(server.port)) {
             for (int i = 0; i < 8; i++) {
                 c.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");

@@ -1,15 +1,11 @@
 package io.remora.http;
 
-import io.remora.http.testing.LeakCheck;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.AccessLogFormatter;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -26,29 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(LeakCheck.class)
-class Http1ConnectionManagerTest {
-
-    private HcmServer server;
-
-    @BeforeEach
-    void clear() {
-        TestFilter.REQUESTS.clear();
-        TestFilter.EVENTS.clear();
-        TestFilter.DESTROYED.set(0);
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private HcmServer start(java.util.function.UnaryOperator<HcmServer.Builder> c) throws Exception {
-        server = new HcmServer(HcmServer.config(c));
-        return server;
-    }
+class Http1ConnectionManagerTest extends HcmServerTestBase {
 
     private StreamInfo logged() throws InterruptedException {
         StreamInfo i = server.context.logged.poll(5, TimeUnit.SECONDS);

@@ -1,6 +1,5 @@
 package io.remora.http;
 
-import io.remora.http.testing.LeakCheck;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -13,10 +12,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,35 +20,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(LeakCheck.class)
-class Http2ConnectionManagerTest {
-
-    private HcmServer server;
-
-    @BeforeEach
-    void clear() {
-        TestFilter.REQUESTS.clear();
-        TestFilter.EVENTS.clear();
-        TestFilter.DESTROYED.set(0);
-    }
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private HcmServer start(UnaryOperator<HcmServer.Builder> c) throws Exception {
-        server = new HcmServer(HcmServer.config(c));
-        return server;
-    }
+class Http2ConnectionManagerTest extends HcmServerTestBase {
 
     private StreamInfo logged() throws InterruptedException {
         StreamInfo i = server.context.logged.poll(5, TimeUnit.SECONDS);
