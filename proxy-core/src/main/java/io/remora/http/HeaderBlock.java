@@ -80,6 +80,13 @@ public final class HeaderBlock extends TypedHeaderAccess {
         return b;
     }
 
+    /** Room for {@code capacity} headers in all, so that filling it up to that allocates nothing more. */
+    public void ensureCapacity(int capacity) {
+        if (kv.length < 2 * capacity) {
+            kv = Arrays.copyOf(kv, 2 * capacity);
+        }
+    }
+
     /** Validation ends with decoding: what filters add later is theirs to get right, as with any block. */
     void stopValidating() {
         validate = false;

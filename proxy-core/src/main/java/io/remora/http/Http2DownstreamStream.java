@@ -167,7 +167,7 @@ final class Http2DownstreamStream implements StreamEncoder {
      */
     private Http2Headers fromExtendedConnect(Http2Headers in) {
         extendedConnect = true;
-        Http2Headers out = new io.netty.handler.codec.http2.DefaultHttp2Headers(false, in.size() + 2);
+        Http2Headers out = new HeaderBlock(in.size() + 2);
         for (var e : in) {
             if (!PROTOCOL.contentEquals(e.getKey())) {
                 out.add(e.getKey(), e.getValue());

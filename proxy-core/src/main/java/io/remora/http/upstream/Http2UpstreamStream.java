@@ -2,9 +2,9 @@ package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import io.remora.http.Upgrades;
@@ -118,14 +118,12 @@ final class Http2UpstreamStream implements UpstreamStream {
         if (h.scheme() == null || Upgrades.isConnect(h)) {
             return false;
         }
-        for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
-            CharSequence name = e.getKey();
-            if (name.length() > 0 && name.charAt(0) == ':') {
-                continue;
-            }
+        HeaderBlock block = HeaderBlock.of(h);
+        for (int i = block.pseudoCount(); i < block.size(); i++) {
+            CharSequence name = block.name(i);
             if (HeaderConversion.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HOST)
                     || (AsciiString.contentEqualsIgnoreCase(name, TE)
-                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), TRAILERS))) {
+                    && !AsciiString.contentEqualsIgnoreCase(block.value(i), TRAILERS))) {
                 return false;
             }
         }
@@ -137,7 +135,7 @@ final class Http2UpstreamStream implements UpstreamStream {
      * downstream request (its access log, a retry over HTTP/1.1).
      */
     private Http2Headers rewritten(Http2Headers request) {
-        Http2Headers headers = new DefaultHttp2Headers(false, request.size() + 2).set(request);
+        Http2Headers headers = HeaderBlock.of(request).copy(2);
         boolean connect = Upgrades.isConnect(headers);
         if (!connect && Upgrades.isUpgrade(headers)) {
             // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.
