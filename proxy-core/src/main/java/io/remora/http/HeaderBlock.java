@@ -44,6 +44,9 @@ public final class HeaderBlock extends TypedHeaderAccess {
     /** Entries [0, pseudo) are pseudo-headers. */
     private int pseudo;
     private boolean validate;
+    /** Set between {@link #beginSinglePass()} and {@link #endSinglePass()}; the cursor lent then. */
+    private boolean singlePass;
+    private HeaderBlockCursors.SinglePass cursor;
 
     /** A block with room for {@code capacity} headers before it grows. */
     public HeaderBlock(int capacity) {
@@ -387,7 +390,27 @@ public final class HeaderBlock extends TypedHeaderAccess {
 
     @Override
     public Iterator<Map.Entry<CharSequence, CharSequence>> iterator() {
+        if (singlePass) {
+            if (cursor == null) {
+                cursor = new HeaderBlockCursors.SinglePass(this);
+            }
+            return cursor.reset();
+        }
         return new HeaderBlockCursors.Entries(this);
+    }
+
+    /**
+     * Until {@link #endSinglePass()}, {@link #iterator()} lends one reused cursor that is its own
+     * entry: for handing the block to Netty's HPACK encoder, which reads each entry's name and
+     * value before asking for the next and keeps none (no entry object per header, no iterator per
+     * walk). Anything else that walks the block in between must not keep entries either.
+     */
+    public void beginSinglePass() {
+        singlePass = true;
+    }
+
+    public void endSinglePass() {
+        singlePass = false;
     }
 
     /** The values of {@code name} in insertion order; {@code remove()} removes the last one returned. */

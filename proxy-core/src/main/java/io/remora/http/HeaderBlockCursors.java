@@ -45,6 +45,65 @@ final class HeaderBlockCursors {
         }
     }
 
+    /**
+     * The iterator lent to a reader that takes each entry's name and value before asking for the
+     * next and keeps no entry (Netty's HPACK encoder): it is its own entry, and reused for the
+     * block's next single pass.
+     */
+    static final class SinglePass implements Iterator<Map.Entry<CharSequence, CharSequence>>,
+            Map.Entry<CharSequence, CharSequence> {
+        private final HeaderBlock b;
+        private int next;
+
+        SinglePass(HeaderBlock b) {
+            this.b = b;
+        }
+
+        SinglePass reset() {
+            next = 0;
+            return this;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < b.size();
+        }
+
+        @Override
+        public Map.Entry<CharSequence, CharSequence> next() {
+            if (next >= b.size()) {
+                throw new NoSuchElementException();
+            }
+            next++;
+            return this;
+        }
+
+        @Override
+        public CharSequence getKey() {
+            return b.name(next - 1);
+        }
+
+        @Override
+        public CharSequence getValue() {
+            return b.value(next - 1);
+        }
+
+        @Override
+        public CharSequence setValue(CharSequence value) {
+            CharSequence old = b.value(next - 1);
+            b.value(next - 1, value);
+            return old;
+        }
+
+        @Override
+        public void remove() {
+            if (next == 0) {
+                throw new IllegalStateException();
+            }
+            b.removeAt(--next);
+        }
+    }
+
     /** One header as the entry iterator hands it out; {@code setValue} writes through while the entry is still there. */
     static final class Entry implements Map.Entry<CharSequence, CharSequence> {
         private final HeaderBlock b;

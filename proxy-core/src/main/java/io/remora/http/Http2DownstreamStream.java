@@ -203,7 +203,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded |= endStream;
-        conn.encoder().writeHeaders(conn.ctx, stream.id(), headers, 0, endStream, conn.ctx.newPromise());
+        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), headers, endStream);
         conn.written();
     }
 
@@ -226,7 +226,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded = true;
-        conn.encoder().writeHeaders(conn.ctx, stream.id(), trailers, 0, true, conn.ctx.newPromise());
+        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), trailers, true);
         conn.written();
     }
 

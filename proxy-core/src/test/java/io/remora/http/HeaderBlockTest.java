@@ -188,6 +188,28 @@ class HeaderBlockTest {
     }
 
     @Test
+    void aSinglePassLendsOneReusedCursorAndThenOrdinaryEntries() {
+        HeaderBlock h = new HeaderBlock();
+        h.status("200").add("a", "1").add("b", "2");
+        h.beginSinglePass();
+        Iterator<Map.Entry<CharSequence, CharSequence>> first = h.iterator();
+        List<String> seen = new ArrayList<>();
+        Map.Entry<CharSequence, CharSequence> previous = null;
+        while (first.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> e = first.next();
+            seen.add(e.getKey() + "=" + e.getValue());
+            assertTrue(previous == null || previous == e, "one entry object for the pass");
+            previous = e;
+        }
+        assertSame(first, h.iterator(), "the cursor is reused by the next walk");
+        assertEquals(List.of(":status=200", "a=1", "b=2"), seen);
+        assertEquals(seen, entries(h));
+        h.endSinglePass();
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iterator();
+        assertFalse(it.next() == it.next(), "entries are their own objects again");
+    }
+
+    @Test
     void aValidatingBlockRefusesWhatRfc9113Forbids() {
         assertRefused(b -> b.add("Upper", "x"));
         assertRefused(b -> b.add(":bogus", "x"));

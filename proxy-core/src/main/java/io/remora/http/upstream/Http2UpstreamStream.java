@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.http.HeaderBlock;
+import io.remora.http.HeaderFrames;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import io.remora.http.Upgrades;
@@ -93,7 +94,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         }
         requestDone = endStream;
         int id = conn.connection().local().incrementAndGetNextStreamId();
-        ChannelFuture f = conn.encoder().writeHeaders(conn.ctx, id, headers, 0, endStream, conn.ctx.newPromise());
+        ChannelFuture f = HeaderFrames.write(conn.encoder(), conn.ctx, id, headers, endStream);
         Http2Stream s = conn.connection().stream(id);
         if (s == null) {
             // Not created (stream ids used up, the peer's stream limit): refused, nothing sent.
@@ -175,7 +176,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         requestDone = true;
-        conn.encoder().writeHeaders(conn.ctx, stream.id(), trailers, 0, true, conn.ctx.newPromise());
+        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), trailers, true);
         conn.written();
     }
 
