@@ -72,14 +72,29 @@ public final class ProxyProcess implements AutoCloseable {
         return new AdminResponse(r.statusCode(), r.body());
     }
 
-    /** A port that was free a moment ago. */
+    private static final int PORTS_FROM = 20_000;
+    /** Linux's ephemeral range starts at 32768 by default. */
+    private static final int PORTS_TO = 32_767;
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT = new java.util.concurrent.atomic.AtomicInteger(
+            java.util.concurrent.ThreadLocalRandom.current().nextInt(PORTS_TO - PORTS_FROM + 1));
+
+    /**
+     * A port that was free a moment ago, below the ephemeral range: a port the kernel picked
+     * (ServerSocket(0)) could be handed to some outgoing connection before the listener under
+     * test binds it, which made a test fail with "Address already in use". Handed out in turn,
+     * so two calls never return the same port.
+     */
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        int span = PORTS_TO - PORTS_FROM + 1;
+        for (int tries = 0; tries < span; tries++) {
+            int port = PORTS_FROM + Math.floorMod(NEXT_PORT.getAndIncrement(), span);
+            try (ServerSocket s = new ServerSocket(port)) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // the next one
+            }
         }
+        throw new IllegalStateException("no free port in " + PORTS_FROM + "-" + PORTS_TO);
     }
 
     /** Substitutes {@code ${NAME}} placeholders in a bootstrap template. */

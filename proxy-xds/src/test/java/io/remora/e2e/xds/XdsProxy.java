@@ -7,7 +7,6 @@ import io.remora.xds.bootstrap.LoadedBootstrap;
 import io.remora.xds.runtime.Proxy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,9 +26,7 @@ final class XdsProxy implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.remora.e2e.ProxyProcess.freePort();
     }
 
     /** ADS over TCP at 127.0.0.1:port, state of the world or delta. */
