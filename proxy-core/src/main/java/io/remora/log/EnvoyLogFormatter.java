@@ -29,7 +29,7 @@ public final class EnvoyLogFormatter extends Formatter {
     private final ZoneId zone;
 
     public EnvoyLogFormatter() {
-        this(Logging.DEFAULT_FORMAT, ZoneId.systemDefault());
+        this(Logging.DEFAULT_FORMAT, LogZone.local());
     }
 
     public EnvoyLogFormatter(String pattern, ZoneId zone) {

@@ -24,9 +24,12 @@ public final class Logging {
     public static final String ROOT = "remora";
     public static final String DEFAULT_FORMAT = "[%Y-%m-%d %T.%e][%t][%l][%n] %v";
 
-    /** JUL has no level above SEVERE; Envoy's critical sits there. */
-    public static final Level CRITICAL = new Level("CRITICAL", 1100) {
-    };
+    /**
+     * JUL has no level above SEVERE; Envoy's critical sits there. A plain Level by value (its name is
+     * "1100"; {@link #levelName} names it): a subclass, the only way to name it, made JUL spin method
+     * handles to register the custom class, 35-55 ms of start-up CPU.
+     */
+    public static final Level CRITICAL = Level.parse("1100");
 
     /** Envoy's logger ids that Remora's code logs under (listed by /logging even before first use). */
     public static final List<String> COMPONENTS = List.of("admin", "config", "connection", "conn_handler",
@@ -91,7 +94,7 @@ public final class Logging {
         Level global = parseLevel(level == null ? "info" : level);
         Map<String, Level> perComponent = parseComponentLevels(componentLevels);
         StreamHandler h = new StreamHandler(out, new EnvoyLogFormatter(
-                format == null ? DEFAULT_FORMAT : format, java.time.ZoneId.systemDefault())) {
+                format == null ? DEFAULT_FORMAT : format, LogZone.local())) {
             @Override
             public synchronized void publish(java.util.logging.LogRecord record) {
                 super.publish(record);
