@@ -136,7 +136,7 @@ final class CompiledRoute implements RouteEntry {
     }
 
     /** Whether the request takes this route; {@code pathEnd} ends the path part of {@code path}. */
-    boolean matches(Http2Headers headers, String path, int pathEnd, long random, io.remora.runtime.Runtime runtime) {
+    boolean matches(Http2Headers headers, CharSequence path, int pathEnd, long random, io.remora.runtime.Runtime runtime) {
         if (!pathMatcher.matches(headers, path, pathEnd)) {
             return false;
         }
@@ -157,7 +157,8 @@ final class CompiledRoute implements RouteEntry {
             }
         }
         for (CompiledQueryParameterMatcher q : queryMatchers) {
-            if (!q.matches(path, pathEnd)) {
+            // Query matchers are rare: they read a String (an AsciiString keeps the one it makes).
+            if (!q.matches(path.toString(), pathEnd)) {
                 return false;
             }
         }

@@ -11,10 +11,10 @@ import com.google.re2j.Pattern;
  */
 abstract sealed class PathMatcher {
 
-    abstract boolean matches(Http2Headers headers, String path, int pathEnd);
+    abstract boolean matches(Http2Headers headers, CharSequence path, int pathEnd);
 
     /** How much of the path {@code prefix_rewrite} replaces (Envoy's "matched path"). */
-    int matchedLength(String path, int pathEnd) {
+    int matchedLength(CharSequence path, int pathEnd) {
         return pathEnd;
     }
 
@@ -34,7 +34,7 @@ abstract sealed class PathMatcher {
     }
 
     /** End of the path part: the first '?' or '#', else the length. */
-    static int pathEnd(String path) {
+    static int pathEnd(CharSequence path) {
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
             if (c == '?' || c == '#') {
@@ -42,6 +42,15 @@ abstract sealed class PathMatcher {
             }
         }
         return path.length();
+    }
+
+    /**
+     * Whether the path starts with {@code s}; with {@code ignoreCase}, folding ASCII case only, as
+     * Envoy's {@code absl::StartsWithIgnoreCase}. The path is the header's value as it came (no
+     * String made per request).
+     */
+    private static boolean region(CharSequence path, String s, boolean ignoreCase) {
+        return ignoreCase ? AsciiCase.regionEqualsIgnoreCase(path, 0, s) : AsciiCase.regionEquals(path, 0, s);
     }
 
     static final class Prefix extends PathMatcher {
@@ -54,12 +63,12 @@ abstract sealed class PathMatcher {
         }
 
         @Override
-        boolean matches(Http2Headers headers, String path, int pathEnd) {
-            return pathEnd >= prefix.length() && path.regionMatches(ignoreCase, 0, prefix, 0, prefix.length());
+        boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
+            return pathEnd >= prefix.length() && region(path, prefix, ignoreCase);
         }
 
         @Override
-        int matchedLength(String path, int pathEnd) {
+        int matchedLength(CharSequence path, int pathEnd) {
             return Math.min(prefix.length(), path.length());
         }
     }
@@ -74,8 +83,8 @@ abstract sealed class PathMatcher {
         }
 
         @Override
-        boolean matches(Http2Headers headers, String path, int pathEnd) {
-            return pathEnd == value.length() && path.regionMatches(ignoreCase, 0, value, 0, pathEnd);
+        boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
+            return pathEnd == value.length() && region(path, value, ignoreCase);
         }
     }
 
@@ -87,9 +96,11 @@ abstract sealed class PathMatcher {
         }
 
         @Override
-        boolean matches(Http2Headers headers, String path, int pathEnd) {
+        boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
             // RE2 full match of the path part (Envoy's RE2::FullMatch), in linear time.
-            return pattern.matches(pathEnd == path.length() ? path : path.substring(0, pathEnd));
+            // re2j matches Strings: a regex route pays for one (an AsciiString keeps it).
+            String s = path.toString();
+            return pattern.matches(pathEnd == s.length() ? s : s.substring(0, pathEnd));
         }
     }
 
@@ -103,14 +114,13 @@ abstract sealed class PathMatcher {
         }
 
         @Override
-        boolean matches(Http2Headers headers, String path, int pathEnd) {
+        boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
             int n = prefix.length();
-            return pathEnd >= n && path.regionMatches(ignoreCase, 0, prefix, 0, n)
-                    && (pathEnd == n || path.charAt(n) == '/');
+            return pathEnd >= n && region(path, prefix, ignoreCase) && (pathEnd == n || path.charAt(n) == '/');
         }
 
         @Override
-        int matchedLength(String path, int pathEnd) {
+        int matchedLength(CharSequence path, int pathEnd) {
             return Math.min(prefix.length(), path.length());
         }
     }
@@ -119,7 +129,7 @@ abstract sealed class PathMatcher {
         private static final String CONNECT = "CONNECT";
 
         @Override
-        boolean matches(Http2Headers headers, String path, int pathEnd) {
+        boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
             CharSequence method = headers.method();
             return method != null && AsciiCase.regionEquals(method, 0, CONNECT) && method.length() == CONNECT.length();
         }

@@ -100,7 +100,7 @@ public final class RouteTable {
             return null;
         }
         CharSequence p = headers.path();
-        String path = p == null ? "" : p.toString();
+        CharSequence path = p == null ? "" : p;
         int pathEnd = PathMatcher.pathEnd(path);
         for (CompiledRoute r : vh.routes()) {
             if (r.matches(headers, path, pathEnd, random, runtime)) {

@@ -1,7 +1,8 @@
 package io.remora.route;
 
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.http.HeaderBlock;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.ForwardAction;
 import io.remora.config.HeaderMatcher;
@@ -78,8 +79,10 @@ final class Fixtures {
         return new ForwardAction.RegexRewrite(Pattern.compile(pattern), substitution);
     }
 
+    /** A request as the codecs hand it to routing: a {@link HeaderBlock} whose values are AsciiStrings. */
     static Http2Headers request(String authority, String path) {
-        Http2Headers h = new DefaultHttp2Headers().method("GET").scheme("http").path(path);
+        Http2Headers h = new HeaderBlock().method(AsciiString.of("GET")).scheme(AsciiString.of("http"))
+                .path(AsciiString.of(path));
         if (authority != null) {
             h.authority(authority);
         }

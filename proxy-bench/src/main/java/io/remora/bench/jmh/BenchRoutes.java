@@ -1,7 +1,7 @@
 package io.remora.bench.jmh;
 
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.ForwardAction;
 import io.remora.config.HeaderMutation;
@@ -80,7 +80,7 @@ final class BenchRoutes {
 
     /** A typical proxied GET as the connection manager hands it to the router. */
     static Http2Headers request(String authority, String path) {
-        Http2Headers h = new DefaultHttp2Headers();
+        Http2Headers h = new HeaderBlock();
         h.method("GET").path(path).authority(authority).scheme("http");
         h.add("user-agent", "bench/1.0");
         h.add("accept", "*/*");

@@ -2,8 +2,8 @@ package io.remora.bench.jmh;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
 import io.remora.config.HttpFilterConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -73,7 +73,7 @@ final class LocalReplyFilter implements StreamDecoderFilter {
     }
 
     private void respond() {
-        Http2Headers h = new DefaultHttp2Headers();
+        Http2Headers h = new HeaderBlock(4);
         h.status("200");
         h.set("content-type", "text/plain");
         h.setInt("content-length", BODY.readableBytes());
