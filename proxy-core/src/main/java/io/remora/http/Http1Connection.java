@@ -20,8 +20,9 @@ import io.remora.http.upstream.Http1Parser;
 /**
  * The HTTP/1.1 side of a downstream connection: the events of its {@link Http1Parser} (fed by
  * {@link Http1RequestDecoder}), one request at a time; responses are written as bytes
- * ({@link Http1Stream}). Once a request has been read, parsing waits (reading paused) until its
- * response is complete, so pipelined responses never interleave. Bodies stream; nothing is
+ * ({@link Http1Stream}). Once a request has been read, parsing waits until its response is
+ * complete, so pipelined responses never interleave (socket reads stop only once pipelined bytes
+ * wait). Bodies stream; nothing is
  * aggregated.
  */
 final class Http1Connection extends ChannelInboundHandlerAdapter
@@ -240,8 +241,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     }
 
     /**
-     * Requests are answered in order: the parser waits (and reading stops) until the response to
-     * the request that just ended is complete, as Envoy's codec pauses between pipelined requests.
+     * Requests are answered in order: the parser waits until the response to the request that just
+     * ended is complete, as Envoy's codec pauses between pipelined requests ({@link #updateAutoRead}).
      */
     private void pauseBehind(Http1Stream s) {
         if (current == s && !closing) {
@@ -324,15 +325,32 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         updateAutoRead();
     }
 
+    /**
+     * Reading stops for the stream's back-pressure, and once bytes wait behind a request still
+     * being answered: not merely because the parser is paused. Socket reads stay on between a
+     * request and its response (a client that sends nothing more costs no epoll_ctl pair per
+     * request), and a close or reset from the client is seen at once, as Envoy's early-close
+     * detection sees it while reading is disabled.
+     */
     void updateAutoRead() {
         if (closing) {
             return;
         }
         boolean paused = current != null && current.readDisabled;
-        boolean read = !decoder.parser.paused() && !paused;
+        boolean waiting = decoder.parser.paused() && decoder.parser.buffered() > 0;
+        boolean read = !waiting && !paused;
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
+    }
+
+    /** Pipelined bytes may have arrived behind the request in progress: they wait, unread further. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (decoder.parser.paused()) {
+            updateAutoRead();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     private void closeAfterFlush() {

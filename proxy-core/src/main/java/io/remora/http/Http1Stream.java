@@ -86,10 +86,12 @@ final class Http1Stream implements StreamEncoder {
         bodyless = noFraming || status == 304 || stream.head;
         int size = Http1Wire.statusLineSize(status) + 2;
         boolean hasLength = false;
-        for (Map.Entry<CharSequence, CharSequence> e : headers) {
-            CharSequence n = e.getKey();
+        HeaderBlock block = HeaderBlock.of(headers);
+        int count = block.size();
+        for (int i = block.pseudoCount(); i < count; i++) {
+            CharSequence n = block.name(i);
             if (written(n, noFraming)) {
-                size += Http1Wire.lineSize(n, e.getValue());
+                size += Http1Wire.lineSize(n, block.value(i));
                 hasLength |= AsciiString.contentEqualsIgnoreCase(n, Http1Headers.CONTENT_LENGTH);
             }
         }
@@ -121,9 +123,10 @@ final class Http1Stream implements StreamEncoder {
         }
         ByteBuf out = conn.ctx.alloc().buffer(size);
         Http1Wire.statusLine(out, status);
-        for (Map.Entry<CharSequence, CharSequence> e : headers) {
-            if (written(e.getKey(), noFraming)) {
-                Http1Wire.header(out, e.getKey(), e.getValue());
+        for (int i = block.pseudoCount(); i < count; i++) {
+            CharSequence n = block.name(i);
+            if (written(n, noFraming)) {
+                Http1Wire.header(out, n, block.value(i));
             }
         }
         if (length != null) {

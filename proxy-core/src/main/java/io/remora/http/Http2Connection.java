@@ -143,6 +143,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         @Override
         protected Http2Connection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                         Http2Settings initialSettings) {
+            // Requests decode into flat header blocks, with the checks validateHeaders(true) makes.
+            HeaderBlockDecoder.install(decoder, true);
             return new Http2Connection(decoder, encoder, initialSettings, cx);
         }
     }

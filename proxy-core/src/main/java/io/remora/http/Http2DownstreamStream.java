@@ -167,7 +167,7 @@ final class Http2DownstreamStream implements StreamEncoder {
      */
     private Http2Headers fromExtendedConnect(Http2Headers in) {
         extendedConnect = true;
-        Http2Headers out = new io.netty.handler.codec.http2.DefaultHttp2Headers(false, in.size() + 2);
+        Http2Headers out = new HeaderBlock(in.size() + 2);
         for (var e : in) {
             if (!PROTOCOL.contentEquals(e.getKey())) {
                 out.add(e.getKey(), e.getValue());
@@ -203,7 +203,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded |= endStream;
-        conn.encoder().writeHeaders(conn.ctx, stream.id(), headers, 0, endStream, conn.ctx.newPromise());
+        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), headers, endStream);
         conn.written();
     }
 
@@ -226,7 +226,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded = true;
-        conn.encoder().writeHeaders(conn.ctx, stream.id(), trailers, 0, true, conn.ctx.newPromise());
+        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), trailers, true);
         conn.written();
     }
 

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
@@ -54,7 +53,7 @@ final class LocalReply {
         }
         FilterManager filters = s.filters;
         boolean viaFilters = filters != null && !filters.encode.headersStarted;
-        Http2Headers h = new DefaultHttp2Headers(false);
+        Http2Headers h = new HeaderBlock(6);
         ByteBuf buf = build(h, status, body == null ? "" : body, s.grpc, grpcStatus, s.head, !s.remoteComplete(),
                 s.cx.channel.alloc());
         if (modifyHeaders != null) {

@@ -2,8 +2,8 @@ package io.remora.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.config.HeaderMutation;
 import io.remora.config.TunnelingConfig;
@@ -73,7 +73,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
     public void onPoolReady(UpstreamStream s) {
         pending = null;
         stream = s;
-        Http2Headers h = new DefaultHttp2Headers(false);
+        Http2Headers h = new HeaderBlock();
         String authority = head.hostname().format(null, context);
         if (head.config().usePost()) {
             h.method("POST").scheme(tls() != null ? "https" : "http").path(head.config().postPath());

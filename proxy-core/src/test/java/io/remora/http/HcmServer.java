@@ -25,6 +25,8 @@ final class HcmServer implements AutoCloseable {
     final EventLoopGroup group;
     final Channel server;
     final int port;
+    /** The accepted connections, in order. */
+    final java.util.concurrent.LinkedBlockingQueue<Channel> accepted = new java.util.concurrent.LinkedBlockingQueue<>();
 
     HcmServer(HttpConnectionManagerConfig config) throws InterruptedException {
         this(config, null);
@@ -46,6 +48,7 @@ final class HcmServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        accepted.add(ch);
                         if (tls != null) {
                             ch.pipeline().addLast(tls.newHandler(ch.alloc()));
                         }

@@ -104,6 +104,30 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.downstreamCxTotal.count());
     }
 
+    /**
+     * Between a request and its response the socket stays readable (no epoll_ctl pair per request;
+     * a client's close is seen at once); once pipelined bytes wait behind it, reading stops until
+     * the response is done, so a client cannot make the proxy buffer what it pipelines.
+     */
+    @Test
+    void readingStopsOnlyOncePipelinedBytesWait() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /held HTTP/1.1\r\nHost: a\r\nx-test: hang\r\n\r\n");
+            assertNotNull(TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS));
+            io.netty.channel.Channel ch = server.accepted.poll(5, TimeUnit.SECONDS);
+            assertNotNull(ch);
+            assertTrue(ch.eventLoop().submit(() -> ch.config().isAutoRead()).get(), "reading paused with nothing waiting");
+            c.send("GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (ch.eventLoop().submit(() -> ch.config().isAutoRead()).get() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertFalse(ch.eventLoop().submit(() -> ch.config().isAutoRead()).get(), "still reading behind a pipelined request");
+            assertNull(TestFilter.REQUESTS.poll(200, TimeUnit.MILLISECONDS), "the pipelined request started early");
+        }
+    }
+
     @Test
     void malformedRequestLineIs400AndCloses() throws Exception {
         start(b -> b.codec(CodecType.HTTP1));

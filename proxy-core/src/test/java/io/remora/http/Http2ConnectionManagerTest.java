@@ -12,6 +12,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
+import io.remora.testing.RawH2;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -66,6 +67,48 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         assertEquals("over h2", post.body());
         assertEquals(1.0, server.hcm.stats.downstreamCxTotal.count());
         assertEquals(1.0, server.hcm.stats.downstreamCxHttp2Total.count());
+    }
+
+    /**
+     * HPACK decodes requests into {@link HeaderBlock}s, keeping the checks Netty's validating block
+     * made: an upper-case name resets its own stream with PROTOCOL_ERROR and the connection goes on.
+     */
+    @Test
+    void requestsDecodeIntoHeaderBlocksAndAnUpperCaseNameResetsOnlyItsStream() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        TestFilter.REQUESTS.clear();
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+            block.write(0x82); // :method GET
+            block.write(0x86); // :scheme http
+            block.write(0x84); // :path /
+            block.write(0x41); // :authority, literal with indexing
+            block.write(1);
+            block.write('a');
+            block.write(0x00); // a new name, literal without indexing: X-Upper: 1
+            block.write(7);
+            block.writeBytes("X-Upper".getBytes(StandardCharsets.US_ASCII));
+            block.write(1);
+            block.write('1');
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, block.toByteArray()).flush();
+            RawH2.Frame f = h2.read();
+            while (f != null && f.type() != RawH2.RST_STREAM) {
+                assertTrue(f.type() != RawH2.GOAWAY, "the connection was closed for one stream's header");
+                f = h2.read();
+            }
+            assertNotNull(f, "no RST_STREAM");
+            assertEquals(1, f.streamId());
+            assertEquals(1, f.payload()[3]); // PROTOCOL_ERROR
+            h2.get(3, "a", "/ok", true).flush();
+            for (f = h2.read(); f != null && !(f.type() == RawH2.HEADERS && f.streamId() == 3); f = h2.read()) {
+                assertTrue(f.type() != RawH2.GOAWAY, "GOAWAY after a stream error");
+            }
+            assertNotNull(f, "the next stream was not answered");
+        }
+        Http2Headers seen = TestFilter.REQUESTS.poll(5, TimeUnit.SECONDS);
+        assertTrue(seen instanceof HeaderBlock, String.valueOf(seen));
+        assertEquals("/ok", seen.path().toString());
+        assertEquals(null, TestFilter.REQUESTS.poll(), "the reset request never reached the filters");
     }
 
     @Test

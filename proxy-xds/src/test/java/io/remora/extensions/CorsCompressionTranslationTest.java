@@ -17,6 +17,7 @@ import io.remora.runtime.FractionalPercent;
 import io.remora.xds.TestResources;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
+import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,34 +41,9 @@ class CorsCompressionTranslationTest {
 
     /** One listener whose HCM has {@code filters} (YAML list items) before the router, and a virtual host. */
     private static String bootstrap(String filters, String vhostExtra, String routeExtra) {
-        return """
-                static_resources:
-                  listeners:
-                  - name: l0
-                    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: p
-                          route_config:
-                            virtual_hosts:
-                            - name: v
-                              domains: ["*"]
-                %s
-                              routes:
-                              - match: { prefix: "/" }
-                                route: { cluster: c1 }
-                %s
-                          http_filters:
-                %s
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                  clusters:
-                  - name: c1
-                """.formatted(vhostExtra.stripTrailing().indent(14).stripTrailing(),
-                routeExtra.stripTrailing().indent(16).stripTrailing(), filters.stripTrailing().indent(10).stripTrailing());
+        return HcmListenerYaml.listener("", filters,
+                HcmListenerYaml.catchAllHost(vhostExtra, "route: { cluster: c1 }\n" + routeExtra))
+                + HcmListenerYaml.CLUSTER_C1;
     }
 
     private static HttpConnectionManagerConfig hcm(String yaml) {

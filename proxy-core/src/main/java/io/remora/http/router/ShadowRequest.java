@@ -1,8 +1,8 @@
 package io.remora.http.router;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.config.ForwardAction;
@@ -80,7 +80,7 @@ final class ShadowRequest implements UpstreamCallbacks {
         if (host == null || !cluster.limits().tryAcquireRequest()) {
             return;
         }
-        Http2Headers h = new DefaultHttp2Headers(false, request.size()).set(request);
+        Http2Headers h = HeaderBlock.of(request).copy(0);
         CharSequence authority = h.authority();
         if (authority != null) {
             h.authority(shadowHost(authority.toString()));

@@ -7,8 +7,8 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.HeaderBlock;
 
-import java.util.Map;
 
 /**
  * Between the internal HTTP/2-style headers and HTTP/1.1 messages, dropping connection-specific
@@ -88,13 +88,16 @@ public final class HeaderConversion {
         }
         int cookies = 0;
         int cookieBytes = 0;
-        for (Map.Entry<CharSequence, CharSequence> e : h) {
-            CharSequence name = e.getKey();
-            if (forwarded(name, e.getValue(), upgrade)) {
-                size += Http1Wire.lineSize(name, e.getValue());
+        HeaderBlock block = HeaderBlock.of(h);
+        int count = block.size();
+        for (int i = block.pseudoCount(); i < count; i++) {
+            CharSequence name = block.name(i);
+            CharSequence value = block.value(i);
+            if (forwarded(name, value, upgrade)) {
+                size += Http1Wire.lineSize(name, value);
                 if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE)) {
                     cookies++;
-                    cookieBytes += e.getValue().length();
+                    cookieBytes += value.length();
                 }
             }
         }
@@ -113,21 +116,22 @@ public final class HeaderConversion {
         if (authority != null) {
             Http1Wire.header(out, HttpHeaderNames.HOST, authority);
         }
-        for (Map.Entry<CharSequence, CharSequence> e : h) {
-            CharSequence name = e.getKey();
-            if (forwarded(name, e.getValue(), upgrade)
+        for (int i = block.pseudoCount(); i < count; i++) {
+            CharSequence name = block.name(i);
+            CharSequence value = block.value(i);
+            if (forwarded(name, value, upgrade)
                     && !(cookies > 1 && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE))) {
-                Http1Wire.header(out, name, e.getValue());
+                Http1Wire.header(out, name, value);
             }
         }
         if (cookies > 1) {
             StringBuilder joined = new StringBuilder(cookieBytes + 2 * cookies);
-            for (Map.Entry<CharSequence, CharSequence> e : h) {
-                if (AsciiString.contentEqualsIgnoreCase(e.getKey(), HttpHeaderNames.COOKIE)) {
+            for (int i = block.pseudoCount(); i < count; i++) {
+                if (AsciiString.contentEqualsIgnoreCase(block.name(i), HttpHeaderNames.COOKIE)) {
                     if (joined.length() > 0) {
                         joined.append("; ");
                     }
-                    joined.append(e.getValue());
+                    joined.append(block.value(i));
                 }
             }
             Http1Wire.header(out, HttpHeaderNames.COOKIE, joined);

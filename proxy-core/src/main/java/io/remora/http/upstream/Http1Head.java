@@ -1,8 +1,8 @@
 package io.remora.http.upstream;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.HeaderBlock;
 
 /**
  * The head of the HTTP/1.1 message an {@link Http1Parser} is on: start line, header block, and
@@ -24,7 +24,7 @@ public final class Http1Head {
     /** 0 for HTTP/1.0, 1 for HTTP/1.1. */
     public int minorVersion;
     /** The header block, in the internal (HTTP/2-style) form: names lower case, no pseudo-headers yet. */
-    public Http2Headers headers;
+    public HeaderBlock headers;
     /** Which names the internal form must drop or rewrite (hop-by-hop, host, te, expect) arrived: bits. */
     private int special;
     /** How many host headers arrived (more than one is refused): counted, not looked up per request. */

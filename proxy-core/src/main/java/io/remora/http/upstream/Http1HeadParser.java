@@ -3,9 +3,9 @@ package io.remora.http.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.remora.http.HeaderBlock;
 
 /**
  * The grammar of a complete HTTP/1.1 head held in one array (RFC 9112 3, 4, 5): start line and
@@ -130,7 +130,7 @@ final class Http1HeadParser {
      * scratch) into {@code out}; for a head ({@code isHead}), its request-target (and a method not
      * known) move out of the scratch too.
      */
-    static String fields(Http1Head head, Http2Headers out, byte[] b, int from, int to, boolean isHead) {
+    static String fields(Http1Head head, HeaderBlock out, byte[] b, int from, int to, boolean isHead) {
         int[] lines = LINES.get();
         AsciiString[] names = NAMES.get();
         int count = 0;
@@ -189,6 +189,9 @@ final class Http1HeadParser {
             count++;
             i = lf + 1;
         }
+        // Room for the lines, and for a request the pseudo-headers and what the proxy adds
+        // (x-forwarded-proto, x-request-id, timeouts...); a response's :status and its additions.
+        out.ensureCapacity(count + (!isHead ? 0 : head.request ? 8 : 4));
         boolean moveTarget = isHead && head.target != null && head.target.array() == b;
         boolean moveMethod = isHead && head.method != null && head.method.array() == b;
         boolean moveStatus = isHead && head.statusText != null && head.statusText.array() == b;

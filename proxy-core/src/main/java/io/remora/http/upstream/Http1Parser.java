@@ -3,9 +3,9 @@ package io.remora.http.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ByteProcessor;
+import io.remora.http.HeaderBlock;
 
 /**
  * An incremental HTTP/1.1 message parser (RFC 9112), as Envoy's codec parses: bytes go straight
@@ -280,8 +280,8 @@ public final class Http1Parser {
         String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
                 : Http1HeadParser.statusLine(head, bytes, lineEnd);
         if (error == null) {
-            // Eight buckets: a typical head has about as many headers.
-            head.headers = new DefaultHttp2Headers(false, 8);
+            // Sized by fields() once it has counted the lines.
+            head.headers = new HeaderBlock(0);
             error = Http1HeadParser.fields(head, head.headers, bytes, lineEnd, length, true);
         }
         if (error == null) {
@@ -426,11 +426,11 @@ public final class Http1Parser {
         }
         scanned = 0;
         lineStart = 0;
-        Http2Headers trailers = null;
+        HeaderBlock trailers = null;
         if (end > 2) { // more than the empty line
             byte[] bytes = Http1HeadParser.scratch(end);
             in.readBytes(bytes, 0, end);
-            trailers = new DefaultHttp2Headers(false, 4);
+            trailers = new HeaderBlock(0);
             String error = Http1HeadParser.fields(head, trailers, bytes, 0, end, false);
             if (error != null) {
                 fail(400, error);

@@ -7,9 +7,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.http.HeaderBlock;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * HTTP/1.1 framing written straight from the internal header block into one buffer, as Envoy's
@@ -125,17 +125,14 @@ public final class Http1Wire {
     /** The zero-size chunk with trailers (pseudo-headers never travel): the end of a chunked body. */
     public static ByteBuf lastChunk(ByteBufAllocator alloc, Http2Headers trailers) {
         int size = 5;
-        for (Map.Entry<CharSequence, CharSequence> e : trailers) {
-            if (!pseudo(e.getKey())) {
-                size += lineSize(e.getKey(), e.getValue());
-            }
+        HeaderBlock block = HeaderBlock.of(trailers);
+        for (int i = block.pseudoCount(); i < block.size(); i++) {
+            size += lineSize(block.name(i), block.value(i));
         }
         ByteBuf out = alloc.buffer(size);
         out.writeByte('0').writeBytes(CRLF);
-        for (Map.Entry<CharSequence, CharSequence> e : trailers) {
-            if (!pseudo(e.getKey())) {
-                header(out, e.getKey(), e.getValue());
-            }
+        for (int i = block.pseudoCount(); i < block.size(); i++) {
+            header(out, block.name(i), block.value(i));
         }
         out.writeBytes(CRLF);
         return out;

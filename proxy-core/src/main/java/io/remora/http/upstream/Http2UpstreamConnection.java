@@ -106,6 +106,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         @Override
         protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                                 Http2Settings initialSettings) {
+            io.remora.http.HeaderBlockDecoder.install(decoder, false);
             return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool);
         }
     }

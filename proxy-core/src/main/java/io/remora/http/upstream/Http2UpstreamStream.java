@@ -2,9 +2,10 @@ package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
+import io.remora.http.HeaderFrames;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AsciiString;
 import io.remora.http.Upgrades;
@@ -93,7 +94,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         }
         requestDone = endStream;
         int id = conn.connection().local().incrementAndGetNextStreamId();
-        ChannelFuture f = conn.encoder().writeHeaders(conn.ctx, id, headers, 0, endStream, conn.ctx.newPromise());
+        ChannelFuture f = HeaderFrames.write(conn.encoder(), conn.ctx, id, headers, endStream);
         Http2Stream s = conn.connection().stream(id);
         if (s == null) {
             // Not created (stream ids used up, the peer's stream limit): refused, nothing sent.
@@ -118,14 +119,12 @@ final class Http2UpstreamStream implements UpstreamStream {
         if (h.scheme() == null || Upgrades.isConnect(h)) {
             return false;
         }
-        for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
-            CharSequence name = e.getKey();
-            if (name.length() > 0 && name.charAt(0) == ':') {
-                continue;
-            }
+        HeaderBlock block = HeaderBlock.of(h);
+        for (int i = block.pseudoCount(); i < block.size(); i++) {
+            CharSequence name = block.name(i);
             if (HeaderConversion.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HOST)
                     || (AsciiString.contentEqualsIgnoreCase(name, TE)
-                    && !AsciiString.contentEqualsIgnoreCase(e.getValue(), TRAILERS))) {
+                    && !AsciiString.contentEqualsIgnoreCase(block.value(i), TRAILERS))) {
                 return false;
             }
         }
@@ -137,7 +136,7 @@ final class Http2UpstreamStream implements UpstreamStream {
      * downstream request (its access log, a retry over HTTP/1.1).
      */
     private Http2Headers rewritten(Http2Headers request) {
-        Http2Headers headers = new DefaultHttp2Headers(false, request.size() + 2).set(request);
+        Http2Headers headers = HeaderBlock.of(request).copy(2);
         boolean connect = Upgrades.isConnect(headers);
         if (!connect && Upgrades.isUpgrade(headers)) {
             // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.
@@ -177,7 +176,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         requestDone = true;
-        conn.encoder().writeHeaders(conn.ctx, stream.id(), trailers, 0, true, conn.ctx.newPromise());
+        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), trailers, true);
         conn.written();
     }
 

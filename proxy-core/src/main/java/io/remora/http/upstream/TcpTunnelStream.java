@@ -9,8 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.network.OriginalSource;
 import io.remora.server.Transport;
@@ -153,7 +153,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         if (cb == null) {
             return;
         }
-        cb.onResponseHeaders(new DefaultHttp2Headers(false, 1).status("200"), false);
+        cb.onResponseHeaders(new HeaderBlock(1).status("200"), false);
         if (endStream && callbacks == cb) {
             writeData(Unpooled.EMPTY_BUFFER, true);
         }

@@ -9,11 +9,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.HeaderBlock;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
@@ -101,7 +101,7 @@ final class GrpcProbe implements Probe {
             Http2StreamChannel stream = (Http2StreamChannel) sf.getNow();
             String authority = config.authority() == null || config.authority().isEmpty()
                     ? checker.clusterName() : config.authority();
-            Http2Headers h = new DefaultHttp2Headers().method("POST").scheme("http").authority(authority)
+            Http2Headers h = new HeaderBlock().method("POST").scheme("http").authority(authority)
                     .path("/grpc.health.v1.Health/Check");
             h.set("content-type", "application/grpc");
             h.set("te", "trailers");

@@ -15,38 +15,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** safe_regex everywhere has RE2's semantics: RE2 syntax in, backtracking constructs and big programs out. */
 class Re2RegexTest {
 
-    private static final String HEAD = """
-            static_resources:
-              listeners:
-              - name: l0
-                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: p
-                      http_filters:
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: v0
-                          domains: ['*']
-                          routes:
-            """;
-    private static final String TAIL = """
-              clusters:
-              - name: c1
-                load_assignment:
-                  cluster_name: c1
-                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
-            """;
+    /** The bootstrap with these items in virtual host v0's routes, all to cluster c1. */
+    private static String yaml(String routes) {
+        return HcmListenerYaml.listener("", "", "- name: v0\n  domains: ['*']\n  routes:\n" + routes.indent(2))
+                + HcmListenerYaml.CLUSTER_C1;
+    }
+
     private static final String ROUTES = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config"
             + ".route_config.virtual_hosts[0].routes[0]";
 
     private static LoadedBootstrap load(String route) {
-        return new BootstrapLoader().loadString(HEAD + route.indent(14) + TAIL, "test.yaml");
+        return new BootstrapLoader().loadString(yaml(route), "test.yaml");
     }
 
     private static TranslationException refused(String route) {
@@ -119,11 +98,11 @@ class Re2RegexTest {
                     static_layer:
                       re2.max_program_size.error_level: 32768
                 """;
-        new BootstrapLoader().loadString(istio + HEAD + big.indent(14) + TAIL, "test.yaml");
+        new BootstrapLoader().loadString(istio + yaml(big), "test.yaml");
         String strict = istio.replace("32768", "20");
         var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
-                strict + HEAD + "- match: { safe_regex: { regex: \"/[a-z]{40}\" } }\n  route: { cluster: c1 }\n"
-                        .indent(14) + TAIL, "test.yaml"));
+                strict + yaml("- match: { safe_regex: { regex: \"/[a-z]{40}\" } }\n  route: { cluster: c1 }\n"),
+                "test.yaml"));
         assertEquals(ROUTES + ".match.safe_regex.regex", e.path());
         // A bootstrap without the key is back to Envoy's default of 100.
         refused(big);

@@ -23,36 +23,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** DestinationRule-shaped cluster and route config (Istio's output) into the model, and bad values refused by path. */
 class ResilienceTranslationTest {
 
-    private static final String ROUTE = """
-            static_resources:
-              listeners:
-              - name: l0
-                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: p
-                      http_filters:
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: v
-                          domains: ["*"]
-                          routes:
-                          - match: { prefix: "/" }
-                            route:
-                              cluster: c
-                              hash_policy:
-                              - cookie: { name: user, ttl: 60s, path: / }
-                              - header: { header_name: X-User }
-                                terminal: true
-                              - connection_properties: { source_ip: true }
-                              - query_parameter: { name: q }
-              clusters:
-            """;
+    private static final String ROUTE = HcmListenerYaml.listener("", "", HcmListenerYaml.catchAllHost("", """
+            route:
+              cluster: c
+              hash_policy:
+              - cookie: { name: user, ttl: 60s, path: / }
+              - header: { header_name: X-User }
+                terminal: true
+              - connection_properties: { source_ip: true }
+              - query_parameter: { name: q }
+            """)) + "  clusters:\n";
 
     private static final String CLUSTER = """
               - name: c

@@ -10,23 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Refused configs name the exact field path and the reason. */
 class ValidationErrorTest {
 
-    private static final String HCM_HEAD = """
-            static_resources:
-              listeners:
-              - name: l0
-                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: p
-                      http_filters:
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-            """;
+    private static final String HCM_HEAD = HcmListenerYaml.listener("", "", "");
 
     private static final String CLUSTERS = """
               clusters:

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.ext_authz;
 
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
@@ -14,42 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** ext_authz configs in a bootstrap: what they become, and errors naming the field. */
 class ExtAuthzTranslationTest {
 
-    private static final String HEAD = """
-            static_resources:
-              listeners:
-              - name: l0
-                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: p
-                      http_filters:
-                      - name: envoy.filters.http.ext_authz
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
-            %s
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: v
-                          domains: ['*']
-                          routes:
-                          - match: { prefix: / }
-                            route: { cluster: authz }
-                            typed_per_filter_config:
-                              envoy.filters.http.ext_authz:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
-            %s
-              clusters:
-              - name: authz
-                load_assignment:
-                  cluster_name: authz
-                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
-            """;
-
     static final String F = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config";
     static final String R = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
             + ".virtual_hosts[0].routes[0].typed_per_filter_config[\"envoy.filters.http.ext_authz\"]";
@@ -57,7 +22,15 @@ class ExtAuthzTranslationTest {
     static final String ROUTE = "check_settings: { context_extensions: { k: v } }";
 
     static String yaml(String filter, String route) {
-        return HEAD.formatted(filter.indent(14).stripTrailing(), route.indent(20).stripTrailing());
+        return HcmListenerYaml.listener("",
+                HcmListenerYaml.filter("envoy.filters.http.ext_authz",
+                        "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz", filter),
+                HcmListenerYaml.catchAllHost("", """
+                        route: { cluster: authz }
+                        typed_per_filter_config:
+                          envoy.filters.http.ext_authz:
+                            "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute
+                        """ + route.indent(4))) + HcmListenerYaml.clusters("authz");
     }
 
     static TranslationException fail(String filter, String route) {

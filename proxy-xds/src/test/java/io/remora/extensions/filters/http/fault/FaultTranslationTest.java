@@ -6,6 +6,7 @@ import io.remora.config.PerFilterConfig;
 import io.remora.runtime.FractionalPercent;
 import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
@@ -26,39 +27,11 @@ class FaultTranslationTest {
 
     /** A bootstrap whose connection manager runs the fault filter with this typed_config body. */
     static String bootstrap(String faultBody, String routeExtra) {
-        return """
-                static_resources:
-                  listeners:
-                  - name: l0
-                    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: p
-                          http_filters:
-                          - name: envoy.filters.http.fault
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                %s
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                          route_config:
-                            virtual_hosts:
-                            - name: v
-                              domains: ["*"]
-                              routes:
-                              - match: { prefix: "/" }
-                                route: { cluster: c1 }
-                %s
-                  clusters:
-                  - name: c1
-                    load_assignment:
-                      cluster_name: c1
-                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
-                """.formatted(faultBody.stripTrailing().indent(14).stripTrailing(),
-                routeExtra.stripTrailing().indent(14).stripTrailing());
+        return HcmListenerYaml.listener("",
+                HcmListenerYaml.filter("envoy.filters.http.fault",
+                        "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault", faultBody),
+                HcmListenerYaml.catchAllHost("", "route: { cluster: c1 }") + routeExtra.indent(2))
+                + HcmListenerYaml.CLUSTER_C1;
     }
 
     static HttpConnectionManagerConfig hcm(String yaml) {

@@ -8,6 +8,7 @@ import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.extensions.filters.common.TokenBucketSpec;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
 import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
@@ -27,38 +28,11 @@ class LocalRateLimitTranslationTest {
             + ".http_filters[0].typed_config";
 
     static String bootstrap(String body, String perRoute) {
-        return """
-                static_resources:
-                  listeners:
-                  - name: l0
-                    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: p
-                          http_filters:
-                          - name: envoy.filters.http.local_ratelimit
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
-                %s
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                          route_config:
-                            virtual_hosts:
-                            - name: v
-                              domains: ["*"]
-                              routes:
-                              - match: { prefix: "/" }
-                                route: { cluster: c1 }
-                %s
-                  clusters:
-                  - name: c1
-                    load_assignment:
-                      cluster_name: c1
-                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
-                """.formatted(body.stripTrailing().indent(14).stripTrailing(), perRoute.stripTrailing().indent(16).stripTrailing());
+        return HcmListenerYaml.listener("",
+                HcmListenerYaml.filter("envoy.filters.http.local_ratelimit",
+                        "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit", body),
+                HcmListenerYaml.catchAllHost("", "route: { cluster: c1 }\n" + perRoute))
+                + HcmListenerYaml.CLUSTER_C1;
     }
 
     static HttpConnectionManagerConfig hcm(String yaml) {

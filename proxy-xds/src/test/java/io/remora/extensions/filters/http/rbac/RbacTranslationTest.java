@@ -8,6 +8,7 @@ import io.remora.rbac.RbacEngine;
 import io.remora.rbac.RbacPolicyEngine;
 import io.remora.rbac.RbacRules;
 import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
@@ -20,48 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** RBAC configs in a bootstrap: good ones become the model, bad ones fail naming the field. */
 class RbacTranslationTest {
-
-    private static final String HEAD = """
-            static_resources:
-              listeners:
-              - name: l0
-                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.rbac
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
-            %s
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: p
-                      http_filters:
-                      - name: envoy.filters.http.rbac
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-            %s
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: v
-                          domains: ['*']
-                          routes:
-                          - match: { prefix: /open }
-                            route: { cluster: c1 }
-                            typed_per_filter_config:
-                              envoy.filters.http.rbac:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute
-            %s
-                          - match: { prefix: / }
-                            route: { cluster: c1 }
-              clusters:
-              - name: c1
-                load_assignment:
-                  cluster_name: c1
-                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
-            """;
 
     static final String NET_OK = "stat_prefix: tcp.\nrules: {}";
     static final String HTTP_OK = """
@@ -77,8 +36,21 @@ class RbacTranslationTest {
     static final String ROUTE_OK = "rbac: {}";
 
     static String yaml(String net, String http, String route) {
-        return HEAD.formatted(net.indent(10).stripTrailing(), http.indent(14).stripTrailing(),
-                route.indent(20).stripTrailing());
+        String rbacRoute = """
+                route: { cluster: c1 }
+                typed_per_filter_config:
+                  envoy.filters.http.rbac:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute
+                """ + route.indent(4);
+        return HcmListenerYaml.networkListener(
+                HcmListenerYaml.filter("envoy.filters.network.rbac",
+                        "type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC", net)
+                + HcmListenerYaml.connectionManager("",
+                        HcmListenerYaml.filter("envoy.filters.http.rbac",
+                                "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC", http),
+                        "- name: v\n  domains: ['*']\n  routes:\n  - match: { prefix: /open }\n" + rbacRoute.indent(4)
+                        + "  - match: { prefix: / }\n    route: { cluster: c1 }\n"))
+                + HcmListenerYaml.CLUSTER_C1;
     }
 
     static TranslationException fail(String net, String http, String route) {

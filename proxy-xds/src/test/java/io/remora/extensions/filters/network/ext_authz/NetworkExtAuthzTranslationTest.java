@@ -1,6 +1,7 @@
 package io.remora.extensions.filters.network.ext_authz;
 
 import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
@@ -12,33 +13,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** The network ext_authz filter in a bootstrap: its model, and errors naming the field. */
 class NetworkExtAuthzTranslationTest {
 
-    private static final String YAML = """
-            static_resources:
-              listeners:
-              - name: l0
-                address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.ext_authz
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.ext_authz.v3.ExtAuthz
-            %s
-                  - name: envoy.filters.network.tcp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                      stat_prefix: t
-                      cluster: authz
-              clusters:
-              - name: authz
-                load_assignment:
-                  cluster_name: authz
-                  endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
-            """;
-
     static final String F = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config";
 
     static String yaml(String config) {
-        return YAML.formatted(config.indent(10).stripTrailing());
+        return HcmListenerYaml.networkListener(
+                HcmListenerYaml.filter("envoy.filters.network.ext_authz",
+                        "type.googleapis.com/envoy.extensions.filters.network.ext_authz.v3.ExtAuthz", config)
+                + HcmListenerYaml.filter("envoy.filters.network.tcp_proxy",
+                        "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                        "stat_prefix: t\ncluster: authz"))
+                + HcmListenerYaml.clusters("authz");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.network.local_ratelimit;
 
 import io.remora.extensions.filters.common.TokenBucketSpec;
 import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
@@ -17,28 +18,13 @@ class NetworkRateLimitTranslationTest {
     static final String FILTER = "static_resources.listeners[0].filter_chains[0].filters[0]";
 
     static String bootstrap(String body) {
-        return """
-                static_resources:
-                  listeners:
-                  - name: l0
-                    address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.local_ratelimit
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit
-                %s
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                          stat_prefix: tcp
-                          cluster: c1
-                  clusters:
-                  - name: c1
-                    load_assignment:
-                      cluster_name: c1
-                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
-                """.formatted(body.stripTrailing().indent(10).stripTrailing());
+        return HcmListenerYaml.networkListener(
+                HcmListenerYaml.filter("envoy.filters.network.local_ratelimit",
+                        "type.googleapis.com/envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit", body)
+                + HcmListenerYaml.filter("envoy.filters.network.tcp_proxy",
+                        "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                        "stat_prefix: tcp\ncluster: c1"))
+                + HcmListenerYaml.CLUSTER_C1;
     }
 
     static NetworkRateLimitConfig config(String body) {

@@ -1,0 +1,473 @@
+package io.remora.http;
+
+import io.netty.handler.codec.Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A header block as Envoy keeps one: names and values side by side in one array, in insertion
+ * order, pseudo-headers first (as Netty's {@code DefaultHttp2Headers} keeps them, so they lead on
+ * the wire). A request has a dozen headers, so a lookup is a linear scan, of the pseudo-headers
+ * or of the others only, comparing names ASCII case-insensitively (RFC 9110 5.1); values compare
+ * as the caller asks. No entry object per header, no hash buckets, no head entry: one object and
+ * one array per block.
+ *
+ * <p>It is Netty's {@link Http2Headers}, so HPACK, the HTTP/1.1 writer, filters and matchers use
+ * it unchanged, with {@code DefaultHttp2Headers}' semantics: {@code set} removes every value of
+ * the name and appends the new one; {@code get} answers the first value; {@code getAll} and
+ * {@link #valueIterator} keep insertion order. Hot paths walk it by index ({@link #name(int)},
+ * {@link #value(int)}) instead of iterating entries.
+ *
+ * <p>A block decoding an HTTP/2 request ({@link #validating}) refuses what Netty's validating
+ * block refused (empty or upper-case names, unknown, repeated or empty pseudo-headers) with the
+ * same {@code Http2Exception} ({@link Http2FieldRules}), which the HPACK decoder turns into a stream error.
+ *
+ * <p>Not thread-safe; one stream's block lives on its event loop.
+ */
+public final class HeaderBlock extends TypedHeaderAccess {
+
+    private static final CharSequence[] EMPTY = {};
+
+    /** name at 2i, value at 2i + 1. */
+    private CharSequence[] kv;
+    private int size;
+    /** Entries [0, pseudo) are pseudo-headers. */
+    private int pseudo;
+    private boolean validate;
+    /** Set between {@link #beginSinglePass()} and {@link #endSinglePass()}; the cursor lent then. */
+    private boolean singlePass;
+    private HeaderBlockCursors.SinglePass cursor;
+
+    /** A block with room for {@code capacity} headers before it grows. */
+    public HeaderBlock(int capacity) {
+        kv = capacity <= 0 ? EMPTY : new CharSequence[2 * capacity];
+    }
+
+    public HeaderBlock() {
+        this(8);
+    }
+
+    /** A block that refuses what RFC 9113 8.2 and 8.3 forbid as it is filled (HPACK decoding of requests). */
+    public static HeaderBlock validating(int capacity) {
+        HeaderBlock b = new HeaderBlock(capacity);
+        b.validate = true;
+        return b;
+    }
+
+    /** {@code h} itself when it is a block, otherwise a copy of it: for walking any header map by index. */
+    public static HeaderBlock of(Http2Headers h) {
+        if (h instanceof HeaderBlock b) {
+            return b;
+        }
+        HeaderBlock b = new HeaderBlock(h.size());
+        b.add(h);
+        return b;
+    }
+
+    /** A copy with room for {@code extra} more headers. */
+    public HeaderBlock copy(int extra) {
+        HeaderBlock b = new HeaderBlock(size + extra);
+        System.arraycopy(kv, 0, b.kv, 0, 2 * size);
+        b.size = size;
+        b.pseudo = pseudo;
+        return b;
+    }
+
+    /** Room for {@code capacity} headers in all, so that filling it up to that allocates nothing more. */
+    public void ensureCapacity(int capacity) {
+        if (kv.length < 2 * capacity) {
+            kv = Arrays.copyOf(kv, 2 * capacity);
+        }
+    }
+
+    /** Validation ends with decoding: what filters add later is theirs to get right, as with any block. */
+    void stopValidating() {
+        validate = false;
+    }
+
+    // ---------------------------------------------------------------- by index
+
+    /** The i-th name, pseudo-headers first. */
+    public CharSequence name(int i) {
+        Objects.checkIndex(i, size);
+        return kv[2 * i];
+    }
+
+    public CharSequence value(int i) {
+        Objects.checkIndex(i, size);
+        return kv[2 * i + 1];
+    }
+
+    /** How many of the entries are pseudo-headers (they come first). */
+    public int pseudoCount() {
+        return pseudo;
+    }
+
+    /** Replaces the i-th value in place. */
+    public void value(int i, CharSequence value) {
+        Objects.checkIndex(i, size);
+        kv[2 * i + 1] = Objects.requireNonNull(value, "value");
+    }
+
+    /** Removes the i-th entry; the ones after it move up. */
+    public void removeAt(int i) {
+        Objects.checkIndex(i, size);
+        System.arraycopy(kv, 2 * i + 2, kv, 2 * i, 2 * (size - i - 1));
+        size--;
+        kv[2 * size] = kv[2 * size + 1] = null;
+        if (i < pseudo) {
+            pseudo--;
+        }
+    }
+
+    /** The index of the first entry named {@code name} from {@code from}, or -1. */
+    public int indexOf(CharSequence name, int from) {
+        boolean p = isPseudo(name);
+        int end = p ? pseudo : size;
+        for (int i = Math.max(from, p ? 0 : pseudo); i < end; i++) {
+            if (sameName(kv[2 * i], name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether two names are the same header: ASCII case-insensitive, the cheap checks first. */
+    public static boolean sameName(CharSequence a, CharSequence b) {
+        if (a == b) {
+            return true;
+        }
+        int n = a.length();
+        if (n != b.length()) {
+            return false;
+        }
+        if (a instanceof AsciiString x && b instanceof AsciiString y) {
+            byte[] xa = x.array();
+            byte[] ya = y.array();
+            int xo = x.arrayOffset();
+            int yo = y.arrayOffset();
+            for (int i = 0; i < n; i++) {
+                byte c = xa[xo + i];
+                byte d = ya[yo + i];
+                if (c != d && lower(c) != lower(d)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = a.charAt(i);
+            char d = b.charAt(i);
+            if (c != d && lower(c) != lower(d)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    private static boolean isPseudo(CharSequence name) {
+        return name.length() > 0 && name.charAt(0) == ':';
+    }
+
+    // ---------------------------------------------------------------- text operations
+
+    @Override
+    public CharSequence get(CharSequence name) {
+        int i = indexOf(Objects.requireNonNull(name, "name"), 0);
+        return i < 0 ? null : kv[2 * i + 1];
+    }
+
+    /** Removes every value of {@code name}; answers the first. */
+    @Override
+    public CharSequence getAndRemove(CharSequence name) {
+        int i = indexOf(Objects.requireNonNull(name, "name"), 0);
+        if (i < 0) {
+            return null;
+        }
+        CharSequence v = kv[2 * i + 1];
+        removeFrom(name, i);
+        return v;
+    }
+
+    @Override
+    public List<CharSequence> getAll(CharSequence name) {
+        int i = indexOf(Objects.requireNonNull(name, "name"), 0);
+        if (i < 0) {
+            return Collections.emptyList();
+        }
+        List<CharSequence> out = new ArrayList<>(4);
+        for (; i >= 0; i = indexOf(name, i + 1)) {
+            out.add(kv[2 * i + 1]);
+        }
+        return out;
+    }
+
+    @Override
+    public List<CharSequence> getAllAndRemove(CharSequence name) {
+        List<CharSequence> all = getAll(name);
+        if (!all.isEmpty()) {
+            remove(name);
+        }
+        return all;
+    }
+
+    @Override
+    public boolean contains(CharSequence name) {
+        return indexOf(Objects.requireNonNull(name, "name"), 0) >= 0;
+    }
+
+    @Override
+    public boolean contains(CharSequence name, CharSequence value, boolean caseInsensitive) {
+        Objects.requireNonNull(name, "name");
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+            if (caseInsensitive ? AsciiString.contentEqualsIgnoreCase(kv[2 * i + 1], value)
+                    : AsciiString.contentEquals(kv[2 * i + 1], value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** The distinct names, in order of first appearance. */
+    @Override
+    public Set<CharSequence> names() {
+        Set<CharSequence> out = new LinkedHashSet<>(2 * size);
+        for (int i = 0; i < size; i++) {
+            if (indexOf(kv[2 * i], 0) == i) {
+                out.add(kv[2 * i]);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Http2Headers add(CharSequence name, CharSequence value) {
+        check(name, value, true);
+        if (isPseudo(name)) {
+            insert(pseudo, name, value);
+            pseudo++;
+        } else {
+            insert(size, name, value);
+        }
+        return this;
+    }
+
+    @Override
+    public Http2Headers add(Headers<? extends CharSequence, ? extends CharSequence, ?> headers) {
+        if (headers == this) {
+            throw new IllegalArgumentException("can't add to itself.");
+        }
+        if (headers instanceof HeaderBlock b) {
+            for (int i = 0; i < b.size; i++) {
+                add(b.kv[2 * i], b.kv[2 * i + 1]);
+            }
+        } else {
+            for (Map.Entry<? extends CharSequence, ? extends CharSequence> e : headers) {
+                add(e.getKey(), e.getValue());
+            }
+        }
+        return this;
+    }
+
+    /** Removes every value of {@code name}, then adds {@code value} (last of its section). */
+    @Override
+    public Http2Headers set(CharSequence name, CharSequence value) {
+        check(name, value, false);
+        int i = indexOf(name, 0);
+        if (i >= 0) {
+            removeFrom(name, i);
+        }
+        if (isPseudo(name)) {
+            insert(pseudo, name, value);
+            pseudo++;
+        } else {
+            insert(size, name, value);
+        }
+        return this;
+    }
+
+    @Override
+    public Http2Headers set(Headers<? extends CharSequence, ? extends CharSequence, ?> headers) {
+        if (headers != this) {
+            clear();
+            if (headers instanceof HeaderBlock b) {
+                if (kv.length < 2 * b.size) {
+                    kv = new CharSequence[2 * b.size];
+                }
+                System.arraycopy(b.kv, 0, kv, 0, 2 * b.size);
+                size = b.size;
+                pseudo = b.pseudo;
+            } else {
+                add(headers);
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public boolean remove(CharSequence name) {
+        int i = indexOf(Objects.requireNonNull(name, "name"), 0);
+        if (i < 0) {
+            return false;
+        }
+        removeFrom(name, i);
+        return true;
+    }
+
+    @Override
+    public Http2Headers clear() {
+        Arrays.fill(kv, 0, 2 * size, null);
+        size = pseudo = 0;
+        return this;
+    }
+
+    /** Removes the entries named {@code name} from {@code first} (the first of them) on, in one pass. */
+    private void removeFrom(CharSequence name, int first) {
+        boolean pseudoName = first < pseudo;
+        int end = pseudoName ? pseudo : size;
+        int w = first;
+        for (int r = first + 1; r < end; r++) {
+            if (!sameName(kv[2 * r], name)) {
+                kv[2 * w] = kv[2 * r];
+                kv[2 * w + 1] = kv[2 * r + 1];
+                w++;
+            }
+        }
+        int removed = end - w;
+        if (pseudoName) { // the regular headers move up behind the pseudo-headers left
+            System.arraycopy(kv, 2 * end, kv, 2 * w, 2 * (size - end));
+            pseudo -= removed;
+        }
+        Arrays.fill(kv, 2 * (size - removed), 2 * size, null);
+        size -= removed;
+    }
+
+    private void insert(int at, CharSequence name, CharSequence value) {
+        if (2 * size == kv.length) {
+            kv = Arrays.copyOf(kv, Math.max(8, 2 * kv.length));
+        }
+        if (at < size) {
+            System.arraycopy(kv, 2 * at, kv, 2 * at + 2, 2 * (size - at));
+        }
+        kv[2 * at] = name;
+        kv[2 * at + 1] = value;
+        size++;
+    }
+
+    private void check(CharSequence name, CharSequence value, boolean forAdd) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        if (validate) {
+            Http2FieldRules.check(this, name, value, forAdd);
+        }
+    }
+
+    // ---------------------------------------------------------------- iteration
+
+    @Override
+    public Iterator<Map.Entry<CharSequence, CharSequence>> iterator() {
+        if (singlePass) {
+            if (cursor == null) {
+                cursor = new HeaderBlockCursors.SinglePass(this);
+            }
+            return cursor.reset();
+        }
+        return new HeaderBlockCursors.Entries(this);
+    }
+
+    /**
+     * Until {@link #endSinglePass()}, {@link #iterator()} lends one reused cursor that is its own
+     * entry: for handing the block to Netty's HPACK encoder, which reads each entry's name and
+     * value before asking for the next and keeps none (no entry object per header, no iterator per
+     * walk). Anything else that walks the block in between must not keep entries either.
+     */
+    public void beginSinglePass() {
+        singlePass = true;
+    }
+
+    public void endSinglePass() {
+        singlePass = false;
+    }
+
+    /** The values of {@code name} in insertion order; {@code remove()} removes the last one returned. */
+    @Override
+    public Iterator<CharSequence> valueIterator(CharSequence name) {
+        return new HeaderBlockCursors.Values(this, Objects.requireNonNull(name, "name"));
+    }
+
+    // ---------------------------------------------------------------- Object
+
+    /** Equal to any {@link Http2Headers} with the same names and, per name, the same values in the same order. */
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Http2Headers h) || h.size() != size) {
+            return false;
+        }
+        for (int i = 0; i < size; i++) {
+            CharSequence name = kv[2 * i];
+            if (indexOf(name, 0) != i) {
+                continue; // compared with the name's first entry
+            }
+            List<CharSequence> theirs = h.getAll(name);
+            int n = 0;
+            for (int j = i; j >= 0; j = indexOf(name, j + 1), n++) {
+                if (n >= theirs.size() || !AsciiString.contentEquals(kv[2 * j + 1], theirs.get(n))) {
+                    return false;
+                }
+            }
+            if (n != theirs.size()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = 0;
+        for (int i = 0; i < size; i++) {
+            // Order-free across names, as equals is; names hash case-insensitively, as they compare.
+            h += 31 * AsciiString.hashCode(kv[2 * i]) + AsciiString.hashCode(kv[2 * i + 1]);
+        }
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("HeaderBlock[");
+        for (int i = 0; i < size; i++) {
+            if (i > 0) {
+                b.append(", ");
+            }
+            b.append(kv[2 * i]).append(": ").append(kv[2 * i + 1]);
+        }
+        return b.append(']').toString();
+    }
+}

@@ -1,0 +1,113 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.DecoratingHttp2ConnectionDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2ConnectionDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameReader;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersDecoder;
+
+import java.lang.reflect.Field;
+import java.util.logging.Level;
+
+/**
+ * Netty's HPACK decoding into {@link HeaderBlock}s instead of {@code DefaultHttp2Headers}: the
+ * same decoder ({@link DefaultHttp2HeadersDecoder}, its limits and checks), with only
+ * {@link #newHeaders()} changed.
+ *
+ * <p>Netty's connection-handler builder makes its own headers decoder and offers no option for
+ * another, while it alone applies Netty's flood protections (control-frame and RST limits, empty
+ * DATA frames), which are not public to assemble by hand. So {@link #install} lets the builder
+ * build, then puts this decoder in the place of the one it made, inside the frame reader, before
+ * the connection reads a byte. Should a Netty release move those fields, nothing breaks: the
+ * connection keeps Netty's block (logged once); {@code HeaderBlockDecoderTest} fails so that the
+ * loss is seen.
+ */
+public final class HeaderBlockDecoder extends DefaultHttp2HeadersDecoder {
+
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
+
+    /** Headers the proxy adds to a decoded block (x-forwarded-proto, x-request-id...) fit without growing it. */
+    private static final int ROOM = 4;
+
+    private static final Field DELEGATE = field(DecoratingHttp2ConnectionDecoder.class, Http2ConnectionDecoder.class);
+    private static final Field FRAME_READER = field(DefaultHttp2ConnectionDecoder.class, Http2FrameReader.class);
+    private static final Field HEADERS_DECODER = field(DefaultHttp2FrameReader.class, Http2HeadersDecoder.class);
+    private static volatile boolean warned;
+
+    HeaderBlockDecoder(boolean validate, long maxHeaderListSize) {
+        super(validate, maxHeaderListSize, -1);
+    }
+
+    @Override
+    protected Http2Headers newHeaders() {
+        int capacity = numberOfHeadersGuess() + ROOM;
+        return validateHeaders() ? HeaderBlock.validating(capacity) : new HeaderBlock(capacity);
+    }
+
+    @Override
+    public Http2Headers decodeHeaders(int streamId, ByteBuf headerBlock) throws Http2Exception {
+        Http2Headers h = super.decodeHeaders(streamId, headerBlock);
+        if (h instanceof HeaderBlock b) {
+            b.stopValidating();
+        }
+        return h;
+    }
+
+    /**
+     * Replaces the headers decoder of a codec Netty's builder made with one of these, with the
+     * same validation and header-list limit. True when it did.
+     */
+    public static boolean install(Http2ConnectionDecoder decoder, boolean validate) {
+        try {
+            Http2ConnectionDecoder d = decoder;
+            while (d instanceof DecoratingHttp2ConnectionDecoder && DELEGATE != null) {
+                d = (Http2ConnectionDecoder) DELEGATE.get(d);
+            }
+            if (d instanceof DefaultHttp2ConnectionDecoder && FRAME_READER != null && HEADERS_DECODER != null
+                    && FRAME_READER.get(d) instanceof DefaultHttp2FrameReader reader
+                    && HEADERS_DECODER.get(reader) instanceof DefaultHttp2HeadersDecoder old) {
+                if (old instanceof HeaderBlockDecoder) {
+                    return true;
+                }
+                HeaderBlockDecoder mine = new HeaderBlockDecoder(validate, old.maxHeaderListSize());
+                mine.maxHeaderListSize(old.maxHeaderListSize(), old.maxHeaderListSizeGoAway());
+                mine.maxHeaderTableSize(old.maxHeaderTableSize());
+                HEADERS_DECODER.set(reader, mine);
+                return true;
+            }
+        } catch (ReflectiveOperationException | RuntimeException | Http2Exception e) {
+            LOG.log(Level.FINE, "HPACK decoding keeps Netty's header block: " + e, e);
+        }
+        if (!warned) {
+            warned = true;
+            LOG.fine("HPACK decoding keeps Netty's header block: this Netty's codec is not laid out as expected");
+        }
+        return false;
+    }
+
+    /** The one field of {@code owner} of type {@code type}, made accessible; null when there is not exactly one. */
+    private static Field field(Class<?> owner, Class<?> type) {
+        Field found = null;
+        for (Field f : owner.getDeclaredFields()) {
+            if (f.getType() == type && !java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                if (found != null) {
+                    return null;
+                }
+                found = f;
+            }
+        }
+        try {
+            if (found != null) {
+                found.setAccessible(true);
+            }
+            return found;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

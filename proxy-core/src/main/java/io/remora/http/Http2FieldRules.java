@@ -1,0 +1,47 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.internal.PlatformDependent;
+
+/**
+ * What a {@link HeaderBlock#validating validating} block refuses as HPACK fills it, as Netty's
+ * validating {@code DefaultHttp2Headers} did (RFC 9113 8.2.1, 8.3): an empty or upper-case name,
+ * an unknown pseudo-header, a repeated or empty one. The {@link Http2Exception} is thrown as
+ * Netty's is; the HPACK decoder turns it into a stream error (RST_STREAM PROTOCOL_ERROR).
+ * Pseudo-headers after regular ones, and connection-specific headers, the HPACK decoder checks itself.
+ */
+final class Http2FieldRules {
+
+    private Http2FieldRules() {
+    }
+
+    static void check(HeaderBlock block, CharSequence name, CharSequence value, boolean forAdd) {
+        if (name.length() == 0) {
+            refuse("empty headers are not allowed [%s]", name);
+        }
+        if (name.charAt(0) == ':') {
+            if (!Http2Headers.PseudoHeaderName.isPseudoHeader(name)) {
+                refuse("Invalid HTTP/2 pseudo-header '%s' encountered.", name);
+            }
+            if (forAdd && block.contains(name)) {
+                refuse("Duplicate HTTP/2 pseudo-header '%s' encountered.", name);
+            }
+            if (value.length() == 0) {
+                refuse("HTTP/2 pseudo-header '%s' must not be empty.", name);
+            }
+            return;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                refuse("invalid header name [%s]", name);
+            }
+        }
+    }
+
+    private static void refuse(String format, CharSequence name) {
+        PlatformDependent.throwException(Http2Exception.connectionError(Http2Error.PROTOCOL_ERROR, format, name));
+    }
+}
