@@ -144,7 +144,6 @@ public final class Main {
             }
             // Envoy's local address: what x-forwarded-for gets for a loopback peer
             proxy.server().localAddress(io.remora.server.LocalAddress.of("v6".equals(o.localAddressIpVersion())));
-            collectStartupGarbage();
             proxy.start();
             if (o.mode() == Options.Mode.INIT_ONLY) {
                 return 0;
@@ -171,19 +170,6 @@ public final class Main {
                 demo.close();
             }
         }
-    }
-
-    /**
-     * One full collection before any listener opens. Reading the bootstrap leaves its JSON tree,
-     * builders and descriptor protos in the old generation (bin/remora starts it at 8 MiB, which
-     * start-up nearly fills): collected now, while nothing is served, the first full collection
-     * under traffic comes only once requests' own survivors fill the old generation, instead of
-     * seconds after start (a Serial full collection stops every event loop: in memory.sh's cold
-     * runs it was the p99, 0.4-1.3 s on a loaded machine), and the old generation is sized from
-     * what stays live. Disabled by -XX:+DisableExplicitGC.
-     */
-    static void collectStartupGarbage() {
-        System.gc();
     }
 
     /** {@code /server_info}'s command_line_options, in Envoy's field names. */

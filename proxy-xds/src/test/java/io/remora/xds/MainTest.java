@@ -106,20 +106,6 @@ class MainTest {
     }
 
     @Test
-    void startUpCollectsItsGarbageBeforeServing() {
-        long before = fullCollections();
-        assertEquals(0, run("--mode", "init_only", "--config-yaml", "static_resources: {}", "-l", "error"), err());
-        assertTrue(fullCollections() > before, "a full collection between reading the bootstrap and serving");
-    }
-
-    /** Collections of the old generation (Serial's MarkSweepCompact, G1's and Parallel's old). */
-    private static long fullCollections() {
-        return java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .filter(b -> b.getName().contains("Old") || b.getName().contains("MarkSweep"))
-                .mapToLong(java.lang.management.GarbageCollectorMXBean::getCollectionCount).sum();
-    }
-
-    @Test
     void helpAndVersionExit0() {
         assertEquals(0, run("--help"));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("--config-path"));
