@@ -144,43 +144,11 @@ public final class HeaderBlock extends TypedHeaderAccess {
 
     /** Whether two names are the same header: ASCII case-insensitive, the cheap checks first. */
     public static boolean sameName(CharSequence a, CharSequence b) {
-        if (a == b) {
-            return true;
-        }
-        int n = a.length();
-        if (n != b.length()) {
-            return false;
-        }
-        if (a instanceof AsciiString x && b instanceof AsciiString y) {
-            byte[] xa = x.array();
-            byte[] ya = y.array();
-            int xo = x.arrayOffset();
-            int yo = y.arrayOffset();
-            for (int i = 0; i < n; i++) {
-                byte c = xa[xo + i];
-                byte d = ya[yo + i];
-                if (c != d && lower(c) != lower(d)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        for (int i = 0; i < n; i++) {
-            char c = a.charAt(i);
-            char d = b.charAt(i);
-            if (c != d && lower(c) != lower(d)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int lower(int c) {
-        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+        return HeaderNames.same(a, b);
     }
 
     private static boolean isPseudo(CharSequence name) {
-        return name.length() > 0 && name.charAt(0) == ':';
+        return HeaderNames.isPseudo(name);
     }
 
     // ---------------------------------------------------------------- text operations
@@ -267,13 +235,7 @@ public final class HeaderBlock extends TypedHeaderAccess {
     @Override
     public Http2Headers add(CharSequence name, CharSequence value) {
         check(name, value, true);
-        if (isPseudo(name)) {
-            insert(pseudo, name, value);
-            pseudo++;
-        } else {
-            insert(size, name, value);
-        }
-        return this;
+        return append(name, value);
     }
 
     @Override
@@ -301,6 +263,11 @@ public final class HeaderBlock extends TypedHeaderAccess {
         if (i >= 0) {
             removeFrom(name, i);
         }
+        return append(name, value);
+    }
+
+    /** At the end of its section: pseudo-headers before the rest, as Netty's block keeps them. */
+    private Http2Headers append(CharSequence name, CharSequence value) {
         if (isPseudo(name)) {
             insert(pseudo, name, value);
             pseudo++;
