@@ -223,10 +223,10 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         }
     }
 
-    /** A DATA frame (not END_STREAM) written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
-    boolean writeDataNow(Http2Stream stream, ByteBuf data) {
+    /** A DATA frame written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
+    boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return io.remora.http.Http2DataWriter.tryWrite(this, ctx, stream, data);
+            return io.remora.http.Http2DataWriter.tryWrite(this, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice
