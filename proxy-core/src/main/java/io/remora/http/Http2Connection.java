@@ -131,7 +131,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
 
         Http2Connection create(Http2Settings settings) {
-            server(true);
+            connection(Http2Connections.create(true));
             initialSettings(settings);
             validateHeaders(true);
             // Envoy's max_outbound_control_frames: a peer that makes us queue more PING/SETTINGS

@@ -96,7 +96,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         }
 
         Http2UpstreamConnection create(Http2Settings settings) {
-            server(false);
+            connection(io.remora.http.Http2Connections.create(false));
             initialSettings(settings);
             // Response headers are the upstream's; the router inspects what it needs.
             validateHeaders(false);
