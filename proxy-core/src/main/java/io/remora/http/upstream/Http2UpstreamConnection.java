@@ -37,6 +37,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private final Http2ConnectionPool pool;
     private final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     Channel channel;
+    private UpstreamConnectionFacts facts;
     ChannelHandlerContext ctx;
     boolean connected;
     boolean goingAway;
@@ -221,6 +222,13 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         if (!reading && ctx != null) {
             flush(ctx);
         }
+    }
+
+    UpstreamConnectionFacts facts() {
+        if (facts == null) {
+            facts = UpstreamConnectionFacts.of(channel);
+        }
+        return facts;
     }
 
     /** A DATA frame written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */

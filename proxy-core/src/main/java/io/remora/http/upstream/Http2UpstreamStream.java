@@ -76,6 +76,16 @@ final class Http2UpstreamStream implements UpstreamStream {
         return conn.channel;
     }
 
+    @Override
+    public long connectionId() {
+        return conn.facts().id();
+    }
+
+    @Override
+    public io.remora.tls.TlsConnection tls() {
+        return conn.facts().tls();
+    }
+
     // ---------------------------------------------------------------- request
 
     @Override
