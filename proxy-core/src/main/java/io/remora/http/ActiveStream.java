@@ -332,7 +332,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             stats.downstreamCxUpgradesActive.decrementAndGet();
         }
         stats.downstreamRqActive.decrementAndGet();
-        stats.downstreamRqTime.record(info.durationNanos / 1_000_000.0);
+        stats.downstreamRqTime.record(info.durationNanos / 1_000_000); // whole milliseconds, as Envoy records it
         for (AccessLog log : hcm.accessLogs) {
             try {
                 log.log(info);
