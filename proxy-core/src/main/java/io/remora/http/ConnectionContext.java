@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * One downstream connection as its streams see it: addresses, TLS, protocol, drain state and the
  * connection idle timeout. Lives on the connection's event loop.
  */
-final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked {
+final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
+        implements Runnable, io.netty.channel.ChannelFutureListener {
 
     /** What the codec does when the connection idles out or drains. */
     interface Codec {
@@ -54,7 +55,6 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
     // task, not two. Each timeout keeps its own deadline; the task runs at the earlier.
     private ScheduledFuture<?> timer;
     private long timerAt;
-    private final Runnable onTimer = this::onTimer;
     private boolean idleArmed;
     private long idleAt;
     private ActiveStream idleHead;
@@ -129,10 +129,15 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
             timer.cancel(false);
         }
         timerAt = at;
-        timer = channel.eventLoop().schedule(onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer = channel.eventLoop().schedule(this, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    private void onTimer() {
+    /**
+     * The timer's task: the context itself rather than a method reference, which would be one
+     * more object for every connection, idle ones included.
+     */
+    @Override
+    public void run() {
         timer = null;
         if (closed) {
             return;
@@ -266,6 +271,12 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
             draining = true;
             codec.startDrain();
         }
+    }
+
+    /** The channel's close future: the context is its listener (no lambda per connection). */
+    @Override
+    public void operationComplete(io.netty.channel.ChannelFuture f) {
+        onClosed();
     }
 
     void onClosed() {

@@ -21,14 +21,13 @@ import io.netty.channel.ChannelPromise;
  * <p>It sits at the socket end of the pipeline, so it also counts the connection's bytes read and
  * written (the rx/tx byte counters) when given them: one handler on every read and write, not two.
  */
-public final class FlushCoalescer extends ChannelDuplexHandler {
+public final class FlushCoalescer extends ChannelDuplexHandler implements Runnable {
     private final Counter rxBytes;
     private final Counter txBytes;
     private boolean reading;
     private boolean pending;
     private boolean scheduled;
     private ChannelHandlerContext ctx;
-    private final Runnable flushTask = this::scheduledFlush;
 
     /** Coalesces flushes only. */
     public FlushCoalescer() {
@@ -88,11 +87,16 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
         pending = true;
         if (!reading && !scheduled) {
             scheduled = true;
-            ctx.channel().eventLoop().execute(flushTask);
+            ctx.channel().eventLoop().execute(this);
         }
     }
 
-    private void scheduledFlush() {
+    /**
+     * The flush task scheduled from another channel's read: the handler itself, not a method
+     * reference held by every connection.
+     */
+    @Override
+    public void run() {
         scheduled = false;
         if (!reading) {
             flushPending(ctx);

@@ -13,7 +13,7 @@ import io.remora.util.WorkerTimer;
  * headers. The decoder ({@link Http1RequestDecoder}) shows it every read before decoding it: no
  * pipeline stage of its own.
  */
-final class Http1HeaderGuard {
+final class Http1HeaderGuard implements Runnable {
 
     /** What the codec does when the header phase runs out of time. */
     interface Timeout {
@@ -26,8 +26,9 @@ final class Http1HeaderGuard {
     private boolean awaitingHeaders = true;
     private long held;
     private boolean phaseStarted;
-    // The worker's timer: no scheduled task per request head.
-    private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this::fire);
+    // The worker's timer: no scheduled task per request head. Its task is the guard itself
+    // ({@link #run}), not a method reference kept by every connection.
+    private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this);
     private boolean firesAsHeadersTimeout;
     private long phaseStartNanos;
 
@@ -95,7 +96,7 @@ final class Http1HeaderGuard {
                 WorkerTimer.of(cx.channel.eventLoop()).arm(timer, left);
             } else {
                 cancelTimer();
-                fire();
+                run();
             }
         }
     }
@@ -107,7 +108,9 @@ final class Http1HeaderGuard {
         }
     }
 
-    private void fire() {
+    /** The header phase's timer ran out. */
+    @Override
+    public void run() {
         if (phaseStarted && timeout != null && cx.channel.isActive()) {
             if (firesAsHeadersTimeout) {
                 cx.hcm.stats.downstreamRqHeaderTimeout.increment();

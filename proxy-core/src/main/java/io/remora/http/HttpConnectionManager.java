@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpConnectionManagerConfig.ServerHeaderTransformation;
@@ -96,7 +95,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         stats.downstreamCxTotal.increment();
         stats.downstreamCxActive.incrementAndGet();
         connections.add(cx);
-        downstream.closeFuture().addListener((ChannelFutureListener) f -> cx.onClosed());
+        downstream.closeFuture().addListener(cx);
         // One socket write per event-loop pass instead of one per HTTP object: a response's
         // headers and body (and a batch of HTTP/2 frames) leave in one writev. It counts the
         // connection's bytes too (below the codecs, above TLS).

@@ -109,6 +109,9 @@ final class ListenerBinder {
         }
     }
 
+    private static final io.netty.channel.AdaptiveRecvByteBufAllocator SHARED_RECV_ALLOCATOR =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator();
+
     private static ServerBootstrap base(ListenerConfig lc, ChannelHandler acceptor) {
         return new ServerBootstrap()
                 .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
@@ -116,6 +119,9 @@ final class ListenerBinder {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // Envoy leaves downstream keepalive off unless socket_options ask for it.
                 .childOption(ChannelOption.SO_KEEPALIVE, false)
+                // One allocator for every accepted channel: it holds only its sizes (the per-read
+                // state is each channel's handle), and Netty otherwise keeps one per channel (32 B).
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, SHARED_RECV_ALLOCATOR)
                 .childHandler(acceptor);
     }
 
