@@ -6,9 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ReferenceCountUtil;
@@ -18,8 +16,8 @@ import io.remora.http.upstream.Http1Head;
 import io.remora.http.upstream.Http1Parser;
 
 /**
- * The HTTP/1.1 side of a downstream connection: the events of its {@link Http1Parser} (fed by
- * {@link Http1RequestDecoder}), one request at a time; responses are written as bytes
+ * The HTTP/1.1 side of a downstream connection, and its one pipeline stage: the reads go to its
+ * {@link Http1RequestDecoder}, whose parser's events come back here, one request at a time; responses are written as bytes
  * ({@link Http1Stream}). Once a request has been read, parsing waits until its response is
  * complete, so pipelined responses never interleave (socket reads stop only once pipelined bytes
  * wait). Bodies stream; nothing is
@@ -31,7 +29,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
     static final String NAME = "remora-http1";
-    static final String CODEC_NAME = "remora-http1-codec";
 
     private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
@@ -64,12 +61,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
-        p.addLast(CODEC_NAME, conn.decoder);
+        p.addLast(NAME, conn);
         if (h2cUpgrade) {
             conn.upgradeWindow = true;
-            Http1H2cUpgrade.install(cx, p, CODEC_NAME);
+            Http1H2cUpgrade.install(cx, p, conn::onH2cUpgrade);
         }
-        p.addLast(NAME, conn);
     }
 
     @Override
@@ -77,21 +73,27 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         this.ctx = ctx;
     }
 
-    /**
-     * Past the decoder come only tunnel bytes (after an upgrade or CONNECT head), and the h2c
-     * offer the upgrade handlers declined to take (served as HTTP/1.1 from the parsed head).
-     */
+    /** Bytes go to the decoder until an upgrade or CONNECT head makes them tunnel bytes. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpObject offer) {
-            ReferenceCountUtil.release(offer);
-            return;
-        }
         if (rawIn) {
             onRawRead(msg);
-            return;
+        } else if (msg instanceof ByteBuf b && !decoder.removed()) {
+            decoder.read(ctx, b);
+        } else {
+            ReferenceCountUtil.release(msg);
         }
-        ReferenceCountUtil.release(msg);
+    }
+
+    /**
+     * The upgrade handlers took the h2c offer (they answer 101 and install HTTP/2 after them):
+     * this stage leaves, handing what it had not parsed on to the HTTP/2 codec.
+     */
+    private void onH2cUpgrade() {
+        h2cUpgraded = true;
+        upgradeWindow = false;
+        decoder.leave(ctx::fireChannelRead);
+        ctx.pipeline().remove(this);
     }
 
     // ---- the parser's events ----
@@ -115,8 +117,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         if (upgradeWindow && head.upgrade != null && head.bodyless() && Upgrades.hasToken(head.upgrade, "h2c")) {
             // The h2c offer goes to Netty's upgrade handlers; a request with a body stays HTTP/1.1
             // (its Upgrade dropped with the other connection headers), so bodies always stream.
-            decoder.context().fireChannelRead(Http1H2cUpgrade.offer(head));
-            decoder.context().fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            // The upgrade handlers sit after this stage; an offer they decline ends at the tail.
+            ctx.fireChannelRead(Http1H2cUpgrade.offer(head));
+            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
             if (h2cUpgraded) {
                 parser.stop(); // what follows is HTTP/2, for the codec that took over
                 return;
@@ -265,13 +268,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     private void switchToRawInput() {
         rawIn = true;
-        ChannelPipeline p = ctx.pipeline();
         // A FIN from the client ends its half of the tunnel, not the connection.
         ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
-        if (p.get(CODEC_NAME) != null) {
-            // Hands on what the parser had not parsed after the head, as raw bytes.
-            p.remove(CODEC_NAME);
-        }
+        // Hands on what the parser had not parsed after the head, as raw bytes.
+        decoder.leave(this::onRawRead);
         updateAutoRead();
     }
 
@@ -320,7 +320,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     private void processPending() {
         if (decoder.parser.paused()) {
-            decoder.resume();
+            decoder.resume(ctx);
         }
         updateAutoRead();
     }
@@ -372,6 +372,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        decoder.close();
         Http1Stream s = current;
         current = null;
         if (s != null && !s.stream.ended()) {
@@ -386,12 +387,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         if (rawIn && evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
             onRawInputShutdown();
             return;
-        }
-        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
-            // Upgraded to h2c: the HTTP/2 handlers took over the connection.
-            h2cUpgraded = true;
-            guard.stop();
-            ctx.pipeline().remove(this);
         }
         ctx.fireUserEventTriggered(evt);
     }
