@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
@@ -20,14 +21,18 @@ import io.netty.channel.ChannelPromise;
  *
  * <p>It sits at the socket end of the pipeline, so it also counts the connection's bytes read and
  * written (the rx/tx byte counters) when given them: one handler on every read and write, not two.
+ *
+ * <p>A codec that is the connection's only stage may be one ({@link Http1Connection}): its own
+ * writes, which its outbound methods do not see, go through {@link #send}. That saves the
+ * connection a handler and its context, which every idle connection would hold.
  */
-public final class FlushCoalescer extends ChannelDuplexHandler implements Runnable {
+public class FlushCoalescer extends ChannelDuplexHandler implements Runnable {
     private final Counter rxBytes;
     private final Counter txBytes;
     private boolean reading;
     private boolean pending;
     private boolean scheduled;
-    private ChannelHandlerContext ctx;
+    ChannelHandlerContext ctx;
 
     /** Coalesces flushes only. */
     public FlushCoalescer() {
@@ -52,11 +57,35 @@ public final class FlushCoalescer extends ChannelDuplexHandler implements Runnab
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        onRead(msg);
+        ctx.fireChannelRead(msg);
+    }
+
+    /** A read arrived: flushes wait for its end; its bytes are counted. */
+    final void onRead(Object msg) {
         reading = true;
         if (rxBytes != null) {
             count(rxBytes, msg);
         }
-        ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * A write (and flush) from this handler's own stage: counted, and flushed with the rest of
+     * this pass, as the writes from the stages after it are.
+     */
+    final void send(Object msg, ChannelPromise promise) {
+        if (txBytes != null) {
+            count(txBytes, msg);
+        }
+        ctx.write(msg, promise);
+        flush(ctx);
+    }
+
+    /** {@link #send(Object, ChannelPromise)} with a promise of its own, for a listener. */
+    final ChannelFuture send(Object msg) {
+        ChannelPromise p = ctx.newPromise();
+        send(msg, p);
+        return p;
     }
 
     @Override

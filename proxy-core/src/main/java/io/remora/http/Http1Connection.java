@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -21,9 +20,10 @@ import io.remora.http.upstream.Http1Parser;
  * ({@link Http1Stream}). Once a request has been read, parsing waits until its response is
  * complete, so pipelined responses never interleave (socket reads stop only once pipelined bytes
  * wait). Bodies stream; nothing is
- * aggregated.
+ * aggregated. It coalesces its own flushes and counts the connection's bytes ({@link FlushCoalescer}):
+ * the connection's only stage.
  */
-final class Http1Connection extends ChannelInboundHandlerAdapter
+final class Http1Connection extends FlushCoalescer
         implements ConnectionContext.Codec, Http1HeaderGuard.Timeout, Http1Parser.Listener {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
@@ -36,7 +36,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     final ConnectionContext cx;
     private final Http1HeaderGuard guard;
     private final Http1RequestDecoder decoder;
-    ChannelHandlerContext ctx;
     private Http1Stream current;
     boolean closing;
     /** The h2c upgrade handlers (and the encoder for their 101) are still in the pipeline. */
@@ -47,6 +46,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private boolean rawIn;
 
     private Http1Connection(ConnectionContext cx) {
+        super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
         this.cx = cx;
         this.guard = new Http1HeaderGuard(cx);
         guard.timeout(this);
@@ -68,14 +68,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         }
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
     /** Bytes go to the decoder until an upgrade or CONNECT head makes them tunnel bytes. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        onRead(msg);
         if (rawIn) {
             onRawRead(msg);
         } else if (msg instanceof ByteBuf b && !decoder.removed()) {
@@ -92,6 +88,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private void onH2cUpgrade() {
         h2cUpgraded = true;
         upgradeWindow = false;
+        // HTTP/2 writes through a coalescer of its own, where this stage was.
+        ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer());
         decoder.leave(ctx::fireChannelRead);
         ctx.pipeline().remove(this);
     }
@@ -151,7 +149,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             parser.stop();
         } else if (head.expectContinue && !noBody) {
             // Envoy answers 100-continue itself (proxy_100_continue false).
-            ctx.writeAndFlush(CONTINUE.duplicate());
+            send(CONTINUE.duplicate(), ctx.voidPromise());
         }
         Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme, upgrade);
         s.requestComplete = noBody;
@@ -350,7 +348,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         if (decoder.parser.paused()) {
             updateAutoRead();
         }
-        ctx.fireChannelReadComplete();
+        super.channelReadComplete(ctx); // flushes what this read's responses wrote
     }
 
     private void closeAfterFlush() {
@@ -379,7 +377,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             s.stream.onDownstreamReset();
         }
         cx.onClosed();
-        ctx.fireChannelInactive();
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -394,7 +392,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
-        ctx.close();
+        ctx.channel().close(); // through this stage's close: what was written is flushed first
     }
 
     /**

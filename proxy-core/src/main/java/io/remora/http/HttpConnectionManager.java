@@ -22,6 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class HttpConnectionManager implements NetworkFilter {
 
+    /** The pipeline name of the HTTP/2 codec's {@link FlushCoalescer}. */
+    static final String FLUSH_NAME = "remora-flush";
+
     /** Envoy's default per_connection_buffer_limit_bytes. */
     static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
@@ -97,16 +100,19 @@ public final class HttpConnectionManager implements NetworkFilter {
         connections.add(cx);
         downstream.closeFuture().addListener(cx);
         // One socket write per event-loop pass instead of one per HTTP object: a response's
-        // headers and body (and a batch of HTTP/2 frames) leave in one writev. It counts the
-        // connection's bytes too (below the codecs, above TLS).
-        downstream.pipeline().addLast("remora-flush",
-                new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal));
+        // headers and body (and a batch of HTTP/2 frames) leave in one writev. A FlushCoalescer
+        // does it, counting the connection's bytes too (below the codecs, above TLS): in front of
+        // HTTP/2, while HTTP/1.1's one stage is one itself. The sniffer installs it for HTTP/2.
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx, false);
-            case HTTP2 -> Http2Connection.install(cx);
+            case HTTP2 -> {
+                downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer());
+                Http2Connection.install(cx);
+            }
             default -> {
                 io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
                 if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
+                    downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer());
                     Http2Connection.install(cx); // ALPN already chose HTTP/2
                 } else {
                     ProtocolSniffer.install(cx); // the first bytes decide (covers ALPN finishing later)
@@ -115,6 +121,11 @@ public final class HttpConnectionManager implements NetworkFilter {
         }
         cx.armIdleTimer();
         cx.lifetime = ConnectionLifetime.start(cx);
+    }
+
+    /** The coalescer in front of an HTTP/2 codec, counting this connection manager's bytes. */
+    FlushCoalescer newFlushCoalescer() {
+        return new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal);
     }
 
     void connectionClosed(ConnectionContext cx) {
