@@ -112,6 +112,11 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         return c;
     }
 
+    // attr(key).get() would give every connection an empty attribute (24 B) for a key rarely set.
+    private static OriginalSource originalSource(Channel ch) {
+        return ch.hasAttr(OriginalSource.ATTR) ? ch.attr(OriginalSource.ATTR).get() : null;
+    }
+
     /** What a listener's connection undoes when it closes; holds nothing of the connection. */
     private static final class CloseAccounting implements io.netty.channel.ChannelFutureListener {
         final ListenerRuntime listener;
@@ -184,7 +189,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn, tls, ch.attr(OriginalSource.ATTR).get(), chain.config().name()));
+                transportProtocol, alpn, tls, originalSource(ch), chain.config().name()));
         return true;
     }
 }
