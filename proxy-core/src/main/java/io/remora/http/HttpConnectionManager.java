@@ -13,8 +13,6 @@ import io.remora.stats.HttpConnManagerStats;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The runtime of one {@code http_connection_manager} config: everything compiled once (filter
@@ -49,7 +47,11 @@ public final class HttpConnectionManager implements NetworkFilter {
     final long maxConnectionDurationNanos;
     final int maxRequestsPerConnection;
     final io.remora.overload.OverloadManager overload;
-    private final Set<ConnectionContext> connections = ConcurrentHashMap.newKeySet();
+    /**
+     * Connections open. They are not kept in a set of their own (a node each): each worker's
+     * overload part links its connections already, which a drain walks.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
 
     HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
@@ -97,7 +99,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         ConnectionContext cx = new ConnectionContext(this, downstream, info);
         stats.downstreamCxTotal.increment();
         stats.downstreamCxActive.incrementAndGet();
-        connections.add(cx);
+        open.incrementAndGet();
         downstream.closeFuture().addListener(cx);
         // One socket write per event-loop pass instead of one per HTTP object: a response's
         // headers and body (and a batch of HTTP/2 frames) leave in one writev. A FlushCoalescer
@@ -128,11 +130,11 @@ public final class HttpConnectionManager implements NetworkFilter {
         return new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal);
     }
 
+    /** Once per connection (its context calls it when it first learns of the close). */
     void connectionClosed(ConnectionContext cx) {
-        if (connections.remove(cx)) {
-            stats.downstreamCxActive.decrementAndGet();
-            stats.downstreamCxDestroy.increment();
-        }
+        open.decrementAndGet();
+        stats.downstreamCxActive.decrementAndGet();
+        stats.downstreamCxDestroy.increment();
     }
 
     /** True while this filter or the whole server drains: responses then carry connection: close. */
@@ -143,13 +145,15 @@ public final class HttpConnectionManager implements NetworkFilter {
     @Override
     public void startDrain() {
         draining = true;
-        for (ConnectionContext cx : connections) {
-            cx.channel.eventLoop().execute(cx::drain);
-        }
+        overload.onEachWorker(w -> w.forEachConnection(t -> {
+            if (t instanceof ConnectionContext cx && cx.hcm == this) {
+                cx.drain();
+            }
+        }));
     }
 
     /** Connections currently open (for tests and admin). */
     int connectionCount() {
-        return connections.size();
+        return open.get();
     }
 }
