@@ -109,8 +109,13 @@ final class ListenerBinder {
         }
     }
 
-    private static final io.netty.channel.AdaptiveRecvByteBufAllocator SHARED_RECV_ALLOCATOR =
-            new io.netty.channel.AdaptiveRecvByteBufAllocator();
+    /**
+     * Netty's default for an accepted channel, as its config would make it: adaptive sizes and up to
+     * 16 reads per readiness event (the channel metadata's default, which Netty applies only to the
+     * allocator it creates itself; a bare AdaptiveRecvByteBufAllocator reads once).
+     */
+    private static final io.netty.channel.RecvByteBufAllocator SHARED_RECV_ALLOCATOR =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator().maxMessagesPerRead(16);
 
     private static ServerBootstrap base(ListenerConfig lc, ChannelHandler acceptor) {
         return new ServerBootstrap()
