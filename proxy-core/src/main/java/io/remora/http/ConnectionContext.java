@@ -23,6 +23,10 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         void startDrain();
 
         void onIdleTimeout();
+
+        /** reduce_timeouts changed strength: a running header phase is judged by the new timeouts. */
+        default void onTimerScaleChanged() {
+        }
     }
 
     final HttpConnectionManager hcm;
@@ -41,7 +45,10 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     int activeStreams;
     /** max_connection_duration / max_requests_per_connection; null when neither is set. */
     ConnectionLifetime lifetime;
-    /** The header-phase guard's re-evaluation of its running timer under a new scale; null if none. */
+    /**
+     * The header-phase guard's re-evaluation of its running timer under a new scale, when the codec
+     * does not do it ({@link Codec#onTimerScaleChanged}); null if none.
+     */
     Runnable headerPhaseRescale;
     /**
      * A request's headers are arriving: in Envoy its stream exists from the first byte, so the
@@ -168,6 +175,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         }
         if (lifetime != null) {
             lifetime.onTimerScaleChanged();
+        }
+        if (codec != null) {
+            codec.onTimerScaleChanged();
         }
         if (headerPhaseRescale != null) {
             headerPhaseRescale.run();

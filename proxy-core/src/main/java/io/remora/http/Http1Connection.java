@@ -429,6 +429,14 @@ final class Http1Connection extends FlushCoalescer
         // it; idle connections are left to the listener's drain time.
     }
 
+    /** The guard's timer, no rescale hook of its own on the connection (one object less each). */
+    @Override
+    public void onTimerScaleChanged() {
+        if (!h2cUpgraded) {
+            guard.rescale();
+        }
+    }
+
     @Override
     public void onIdleTimeout() {
         if (current == null) {

@@ -35,7 +35,6 @@ final class Http1HeaderGuard implements Runnable {
     Http1HeaderGuard(ConnectionContext cx) {
         this.cx = cx;
         this.budget = cx.hcm.overload.headerBudget();
-        cx.headerPhaseRescale = this::rescale;
     }
 
     void timeout(Timeout t) {
@@ -102,7 +101,7 @@ final class Http1HeaderGuard implements Runnable {
     }
 
     /** reduce_timeouts changed strength: a running header phase is judged by the new stream idle timeout. */
-    private void rescale() {
+    void rescale() {
         if (phaseStarted && timer.isArmed()) {
             armTimer(false);
         }
