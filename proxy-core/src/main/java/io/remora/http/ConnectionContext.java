@@ -61,7 +61,6 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     // instead of a schedule and a cancel per request). An idle keep-alive connection holds one
     // task, not two. Each timeout keeps its own deadline; the task runs at the earlier.
     private ScheduledFuture<?> timer;
-    private long timerAt;
     private boolean idleArmed;
     private long idleAt;
     private ActiveStream idleHead;
@@ -130,12 +129,14 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
             return;
         }
         if (timer != null) {
+            // When the task runs, from its own delay rather than a field: every idle connection
+            // holds this context, and one long less takes it down a size class.
+            long timerAt = System.nanoTime() + timer.getDelay(TimeUnit.NANOSECONDS);
             if (timerAt - at <= 0) {
                 return;
             }
             timer.cancel(false);
         }
-        timerAt = at;
         timer = channel.eventLoop().schedule(this, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
