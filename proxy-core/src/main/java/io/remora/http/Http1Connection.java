@@ -49,7 +49,6 @@ final class Http1Connection extends FlushCoalescer
         super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
         this.cx = cx;
         this.guard = new Http1HeaderGuard(cx);
-        guard.timeout(this);
         this.decoder = new Http1RequestDecoder(guard, cx.hcm.maxRequestHeadersBytes, this);
     }
 

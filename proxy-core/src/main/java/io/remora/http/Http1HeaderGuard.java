@@ -15,14 +15,14 @@ import io.remora.util.WorkerTimer;
  */
 final class Http1HeaderGuard implements Runnable {
 
-    /** What the codec does when the header phase runs out of time. */
+    /** What the codec (the connection's {@link ConnectionContext#codec}) does when the header phase runs out of time. */
     interface Timeout {
         void onHeaderPhaseTimeout(boolean requestHeadersTimeout);
     }
 
     private final ConnectionContext cx;
-    private final HeaderBudget budget;
-    private Timeout timeout;
+    // No fields for the budget and the codec to tell (the connection has them): every
+    // connection keeps its guard while idle, and two references less take it down a size class.
     private boolean awaitingHeaders = true;
     private long held;
     private boolean phaseStarted;
@@ -34,11 +34,10 @@ final class Http1HeaderGuard implements Runnable {
 
     Http1HeaderGuard(ConnectionContext cx) {
         this.cx = cx;
-        this.budget = cx.hcm.overload.headerBudget();
     }
 
-    void timeout(Timeout t) {
-        this.timeout = t;
+    private HeaderBudget budget() {
+        return cx.hcm.overload.headerBudget();
     }
 
     /**
@@ -48,7 +47,7 @@ final class Http1HeaderGuard implements Runnable {
      */
     boolean admit(int n) {
         if (awaitingHeaders && n > 0) {
-            if (!budget.reserve(held, n)) {
+            if (!budget().reserve(held, n)) {
                 release();
                 return false;
             }
@@ -110,7 +109,7 @@ final class Http1HeaderGuard implements Runnable {
     /** The header phase's timer ran out. */
     @Override
     public void run() {
-        if (phaseStarted && timeout != null && cx.channel.isActive()) {
+        if (phaseStarted && cx.codec instanceof Timeout timeout && cx.channel.isActive()) {
             if (firesAsHeadersTimeout) {
                 cx.hcm.stats.downstreamRqHeaderTimeout.increment();
             }
@@ -123,7 +122,7 @@ final class Http1HeaderGuard implements Runnable {
     }
 
     private void release() {
-        budget.release(held);
+        budget().release(held);
         held = 0;
     }
 
