@@ -15,13 +15,12 @@ import io.remora.http.upstream.Http1Head;
 import io.remora.http.upstream.Http1Parser;
 
 /**
- * The HTTP/1.1 side of a downstream connection, and its one pipeline stage: the reads go to its
- * {@link Http1RequestDecoder}, whose parser's events come back here, one request at a time; responses are written as bytes
- * ({@link Http1Stream}). Once a request has been read, parsing waits until its response is
- * complete, so pipelined responses never interleave (socket reads stop only once pipelined bytes
- * wait). Bodies stream; nothing is
- * aggregated. It coalesces its own flushes and counts the connection's bytes ({@link FlushCoalescer}):
- * the connection's only stage.
+ * The HTTP/1.1 side of a downstream connection, and its only pipeline stage: reads go to its
+ * {@link Http1RequestDecoder}, whose parser's events come back here, one request at a time;
+ * responses are written as bytes ({@link Http1Stream}). Once a request has been read, parsing
+ * waits until its response is complete, so pipelined responses never interleave (socket reads
+ * stop only once pipelined bytes wait). Bodies stream; nothing is aggregated. It coalesces its
+ * flushes and counts the connection's bytes itself ({@link FlushCoalescer}).
  */
 final class Http1Connection extends FlushCoalescer
         implements ConnectionContext.Codec, Http1HeaderGuard.Timeout, Http1Parser.Listener {

@@ -15,7 +15,7 @@ import io.remora.util.WorkerTimer;
  */
 final class Http1HeaderGuard implements Runnable {
 
-    /** What the codec (the connection's {@link ConnectionContext#codec}) does when the header phase runs out of time. */
+    /** What the codec ({@link ConnectionContext#codec}) does when the header phase runs out of time. */
     interface Timeout {
         void onHeaderPhaseTimeout(boolean requestHeadersTimeout);
     }
