@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * One downstream connection as its streams see it: addresses, TLS, protocol, drain state and the
  * connection idle timeout. Lives on the connection's event loop.
  */
-final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked {
+final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
+        implements Runnable, io.netty.channel.ChannelFutureListener {
 
     /** What the codec does when the connection idles out or drains. */
     interface Codec {
@@ -22,6 +23,10 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         void startDrain();
 
         void onIdleTimeout();
+
+        /** reduce_timeouts changed strength: a running header phase is judged by the new timeouts. */
+        default void onTimerScaleChanged() {
+        }
     }
 
     final HttpConnectionManager hcm;
@@ -40,7 +45,10 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
     int activeStreams;
     /** max_connection_duration / max_requests_per_connection; null when neither is set. */
     ConnectionLifetime lifetime;
-    /** The header-phase guard's re-evaluation of its running timer under a new scale; null if none. */
+    /**
+     * The header-phase guard's re-evaluation of its running timer under a new scale, when the codec
+     * does not do it ({@link Codec#onTimerScaleChanged}); null if none.
+     */
     Runnable headerPhaseRescale;
     /**
      * A request's headers are arriving: in Envoy its stream exists from the first byte, so the
@@ -53,8 +61,6 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
     // instead of a schedule and a cancel per request). An idle keep-alive connection holds one
     // task, not two. Each timeout keeps its own deadline; the task runs at the earlier.
     private ScheduledFuture<?> timer;
-    private long timerAt;
-    private final Runnable onTimer = this::onTimer;
     private boolean idleArmed;
     private long idleAt;
     private ActiveStream idleHead;
@@ -123,16 +129,23 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
             return;
         }
         if (timer != null) {
+            // When the task runs, from its own delay rather than a field: every idle connection
+            // holds this context, and one long less takes it down a size class.
+            long timerAt = System.nanoTime() + timer.getDelay(TimeUnit.NANOSECONDS);
             if (timerAt - at <= 0) {
                 return;
             }
             timer.cancel(false);
         }
-        timerAt = at;
-        timer = channel.eventLoop().schedule(onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer = channel.eventLoop().schedule(this, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
-    private void onTimer() {
+    /**
+     * The timer's task: the context itself rather than a method reference, which would be one
+     * more object for every connection, idle ones included.
+     */
+    @Override
+    public void run() {
         timer = null;
         if (closed) {
             return;
@@ -163,6 +176,9 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
         }
         if (lifetime != null) {
             lifetime.onTimerScaleChanged();
+        }
+        if (codec != null) {
+            codec.onTimerScaleChanged();
         }
         if (headerPhaseRescale != null) {
             headerPhaseRescale.run();
@@ -266,6 +282,12 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked 
             draining = true;
             codec.startDrain();
         }
+    }
+
+    /** The channel's close future: the context is its listener (no lambda per connection). */
+    @Override
+    public void operationComplete(io.netty.channel.ChannelFuture f) {
+        onClosed();
     }
 
     void onClosed() {

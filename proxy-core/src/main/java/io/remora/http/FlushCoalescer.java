@@ -3,7 +3,7 @@ package io.remora.http;
 import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
-import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
@@ -21,20 +21,22 @@ import io.netty.channel.ChannelPromise;
  * <p>It sits at the socket end of the pipeline, so it also counts the connection's bytes read and
  * written (the rx/tx byte counters) when given them: one handler on every read and write, not two.
  *
- * <p>Small buffers written in one pass are gathered into one ({@link WriteBatch}) when nothing but
- * the socket is below this handler: a burst of HTTP/2 frames, or a response head and a short
- * body, reaches the channel's outbound buffer as one entry and the kernel as one iovec. A TLS
+ * <p>Small buffers written in one pass are gathered into one (its {@link WriteBatch} part) when
+ * nothing but the socket is below this handler: a burst of HTTP/2 frames, or a response head and a
+ * short body, reaches the channel's outbound buffer as one entry and the kernel as one iovec. A TLS
  * handler below does that gathering itself, so it is left to it.
+ *
+ * <p>A codec that is the connection's only stage may be one ({@link Http1Connection}): its own
+ * writes, which its outbound methods do not see, go through {@link #send}. That saves the
+ * connection a handler and its context, which every idle connection would hold.
  */
-public final class FlushCoalescer extends ChannelDuplexHandler {
+public class FlushCoalescer extends WriteBatch implements Runnable {
     private final Counter rxBytes;
     private final Counter txBytes;
     private boolean reading;
     private boolean pending;
     private boolean scheduled;
-    private ChannelHandlerContext ctx;
-    private final Runnable flushTask = this::scheduledFlush;
-    private final WriteBatch batch = new WriteBatch();
+    ChannelHandlerContext ctx;
 
     /** Coalesces flushes only. */
     public FlushCoalescer() {
@@ -59,11 +61,32 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        onRead(msg);
+        ctx.fireChannelRead(msg);
+    }
+
+    /** A read arrived: flushes wait for its end; its bytes are counted. */
+    final void onRead(Object msg) {
         reading = true;
         if (rxBytes != null) {
             count(rxBytes, msg);
         }
-        ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * A write (and flush) from this handler's own stage: counted, and flushed with the rest of
+     * this pass, as the writes from the stages after it are.
+     */
+    final void send(Object msg, ChannelPromise promise) {
+        write(ctx, msg, promise);
+        flush(ctx);
+    }
+
+    /** {@link #send(Object, ChannelPromise)} with a promise of its own, for a listener. */
+    final ChannelFuture send(Object msg) {
+        ChannelPromise p = ctx.newPromise();
+        send(msg, p);
+        return p;
     }
 
     @Override
@@ -72,11 +95,10 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
             count(txBytes, msg);
         }
         // A closed channel gets its writes at once: they fail, and no flush may come to hand them on.
-        if (msg instanceof ByteBuf b && WriteBatch.fits(b) && ctx.pipeline().firstContext() == ctx
-                && ctx.channel().isActive()) {
-            batch.add(ctx, b, promise);
+        if (msg instanceof ByteBuf b && fits(b) && ctx.pipeline().firstContext() == ctx && ctx.channel().isActive()) {
+            gather(ctx, b, promise);
         } else {
-            batch.emit(ctx);
+            emit(ctx);
             ctx.write(msg, promise);
         }
     }
@@ -101,11 +123,16 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
         pending = true;
         if (!reading && !scheduled) {
             scheduled = true;
-            ctx.channel().eventLoop().execute(flushTask);
+            ctx.channel().eventLoop().execute(this);
         }
     }
 
-    private void scheduledFlush() {
+    /**
+     * The flush task scheduled from another channel's read: the handler itself, not a method
+     * reference held by every connection.
+     */
+    @Override
+    public void run() {
         scheduled = false;
         if (!reading) {
             flushPending(ctx);
@@ -113,7 +140,7 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
     }
 
     private void flushPending(ChannelHandlerContext ctx) {
-        batch.emit(ctx);
+        emit(ctx);
         if (pending) {
             pending = false;
             ctx.flush();
@@ -136,7 +163,7 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         reading = false;
         pending = false;
-        batch.emit(ctx); // the closed channel fails the write: the buffer is released, its writers told
+        emit(ctx); // the closed channel fails the write: the buffer is released, its writers told
         ctx.fireChannelInactive();
     }
 }

@@ -4,11 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.ReferenceCountUtil;
@@ -18,20 +15,19 @@ import io.remora.http.upstream.Http1Head;
 import io.remora.http.upstream.Http1Parser;
 
 /**
- * The HTTP/1.1 side of a downstream connection: the events of its {@link Http1Parser} (fed by
- * {@link Http1RequestDecoder}), one request at a time; responses are written as bytes
- * ({@link Http1Stream}). Once a request has been read, parsing waits until its response is
- * complete, so pipelined responses never interleave (socket reads stop only once pipelined bytes
- * wait). Bodies stream; nothing is
- * aggregated.
+ * The HTTP/1.1 side of a downstream connection, and its only pipeline stage: reads go to its
+ * {@link Http1RequestDecoder}, whose parser's events come back here, one request at a time;
+ * responses are written as bytes ({@link Http1Stream}). Once a request has been read, parsing
+ * waits until its response is complete, so pipelined responses never interleave (socket reads
+ * stop only once pipelined bytes wait). Bodies stream; nothing is aggregated. It coalesces its
+ * flushes and counts the connection's bytes itself ({@link FlushCoalescer}).
  */
-final class Http1Connection extends ChannelInboundHandlerAdapter
+final class Http1Connection extends FlushCoalescer
         implements ConnectionContext.Codec, Http1HeaderGuard.Timeout, Http1Parser.Listener {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
     static final String NAME = "remora-http1";
-    static final String CODEC_NAME = "remora-http1-codec";
 
     private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
@@ -39,7 +35,6 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     final ConnectionContext cx;
     private final Http1HeaderGuard guard;
     private final Http1RequestDecoder decoder;
-    ChannelHandlerContext ctx;
     private Http1Stream current;
     boolean closing;
     /** The h2c upgrade handlers (and the encoder for their 101) are still in the pipeline. */
@@ -50,9 +45,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     private boolean rawIn;
 
     private Http1Connection(ConnectionContext cx) {
+        super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
         this.cx = cx;
         this.guard = new Http1HeaderGuard(cx);
-        guard.timeout(this);
         this.decoder = new Http1RequestDecoder(guard, cx.hcm.maxRequestHeadersBytes, this);
     }
 
@@ -64,34 +59,37 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
         cx.codec = conn;
-        p.addLast(CODEC_NAME, conn.decoder);
+        p.addLast(NAME, conn);
         if (h2cUpgrade) {
             conn.upgradeWindow = true;
-            Http1H2cUpgrade.install(cx, p, CODEC_NAME);
+            Http1H2cUpgrade.install(cx, p, conn::onH2cUpgrade);
         }
-        p.addLast(NAME, conn);
     }
 
+    /** Bytes go to the decoder until an upgrade or CONNECT head makes them tunnel bytes. */
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        onRead(msg);
+        if (rawIn) {
+            onRawRead(msg);
+        } else if (msg instanceof ByteBuf b && !decoder.removed()) {
+            decoder.read(ctx, b);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     /**
-     * Past the decoder come only tunnel bytes (after an upgrade or CONNECT head), and the h2c
-     * offer the upgrade handlers declined to take (served as HTTP/1.1 from the parsed head).
+     * The upgrade handlers took the h2c offer (they answer 101 and install HTTP/2 after them):
+     * this stage leaves, handing what it had not parsed on to the HTTP/2 codec.
      */
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof HttpObject offer) {
-            ReferenceCountUtil.release(offer);
-            return;
-        }
-        if (rawIn) {
-            onRawRead(msg);
-            return;
-        }
-        ReferenceCountUtil.release(msg);
+    private void onH2cUpgrade() {
+        h2cUpgraded = true;
+        upgradeWindow = false;
+        // HTTP/2 writes through a coalescer of its own, where this stage was.
+        ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer());
+        decoder.leave(ctx::fireChannelRead);
+        ctx.pipeline().remove(this);
     }
 
     // ---- the parser's events ----
@@ -115,8 +113,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         if (upgradeWindow && head.upgrade != null && head.bodyless() && Upgrades.hasToken(head.upgrade, "h2c")) {
             // The h2c offer goes to Netty's upgrade handlers; a request with a body stays HTTP/1.1
             // (its Upgrade dropped with the other connection headers), so bodies always stream.
-            decoder.context().fireChannelRead(Http1H2cUpgrade.offer(head));
-            decoder.context().fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            // The upgrade handlers sit after this stage; an offer they decline ends at the tail.
+            ctx.fireChannelRead(Http1H2cUpgrade.offer(head));
+            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
             if (h2cUpgraded) {
                 parser.stop(); // what follows is HTTP/2, for the codec that took over
                 return;
@@ -148,7 +147,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             parser.stop();
         } else if (head.expectContinue && !noBody) {
             // Envoy answers 100-continue itself (proxy_100_continue false).
-            ctx.writeAndFlush(CONTINUE.duplicate());
+            send(CONTINUE.duplicate(), ctx.voidPromise());
         }
         Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme, upgrade);
         s.requestComplete = noBody;
@@ -265,13 +264,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     private void switchToRawInput() {
         rawIn = true;
-        ChannelPipeline p = ctx.pipeline();
         // A FIN from the client ends its half of the tunnel, not the connection.
         ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
-        if (p.get(CODEC_NAME) != null) {
-            // Hands on what the parser had not parsed after the head, as raw bytes.
-            p.remove(CODEC_NAME);
-        }
+        // Hands on what the parser had not parsed after the head, as raw bytes.
+        decoder.leave(this::onRawRead);
         updateAutoRead();
     }
 
@@ -320,7 +316,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
 
     private void processPending() {
         if (decoder.parser.paused()) {
-            decoder.resume();
+            decoder.resume(ctx);
         }
         updateAutoRead();
     }
@@ -350,7 +346,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
         if (decoder.parser.paused()) {
             updateAutoRead();
         }
-        ctx.fireChannelReadComplete();
+        super.channelReadComplete(ctx); // flushes what this read's responses wrote
     }
 
     private void closeAfterFlush() {
@@ -372,13 +368,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        decoder.close();
         Http1Stream s = current;
         current = null;
         if (s != null && !s.stream.ended()) {
             s.stream.onDownstreamReset();
         }
         cx.onClosed();
-        ctx.fireChannelInactive();
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -387,19 +384,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
             onRawInputShutdown();
             return;
         }
-        if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
-            // Upgraded to h2c: the HTTP/2 handlers took over the connection.
-            h2cUpgraded = true;
-            guard.stop();
-            ctx.pipeline().remove(this);
-        }
         ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error, closing: " + cause, cause);
-        ctx.close();
+        ctx.channel().close(); // through this stage's close: what was written is flushed first
     }
 
     /**
@@ -434,6 +425,14 @@ final class Http1Connection extends ChannelInboundHandlerAdapter
     public void startDrain() {
         // As Envoy: the next response carries connection: close and the connection closes after
         // it; idle connections are left to the listener's drain time.
+    }
+
+    /** The guard's timer, no rescale hook of its own on the connection (one object less each). */
+    @Override
+    public void onTimerScaleChanged() {
+        if (!h2cUpgraded) {
+            guard.rescale();
+        }
     }
 
     @Override

@@ -19,10 +19,11 @@ import java.util.Map;
 /**
  * The h2c upgrade offered on an HTTP/1.1 connection's first request (RFC 7540 3.2): Netty's upgrade
  * handler and the encoder its 101 needs (responses are otherwise written as bytes, which an encoder
- * would refuse). Only a bodyless first request is offered to it ({@link #offer}), so request
- * bodies always stream. Both leave the pipeline when
- * the first request is served or anything else is written ({@link #leave}), or when the upgrade
- * happens (the HTTP/2 codec takes over).
+ * would refuse). They sit after the HTTP/1.1 stage, which hands them the offer and writes its
+ * own responses from before them. Only a bodyless first request is offered to it ({@link #offer}),
+ * so request bodies always stream. Both leave the pipeline when the first request is served or
+ * anything else is written ({@link #leave}), or when the upgrade happens (the HTTP/2 codec takes
+ * over).
  */
 final class Http1H2cUpgrade {
 
@@ -32,15 +33,18 @@ final class Http1H2cUpgrade {
     private Http1H2cUpgrade() {
     }
 
-    /** Adds the upgrade handlers after the decoder named {@code decoderName}. */
-    static void install(ConnectionContext cx, ChannelPipeline p, String decoderName) {
+    /**
+     * Adds the upgrade handlers at the end of the pipeline; {@code upgraded} runs when they take
+     * the offer (the HTTP/1.1 stage then leaves).
+     */
+    static void install(ConnectionContext cx, ChannelPipeline p, Runnable upgraded) {
         HttpServerUpgradeHandler.UpgradeCodecFactory factory = protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                         ? Http2Connection.upgradeCodec(cx) : null;
         // The 101 leaves through the encoder before the HTTP/1.1 handlers step aside.
         HttpServerUpgradeHandler.SourceCodec source = ctx -> {
-            ctx.pipeline().remove(decoderName);
             ctx.pipeline().remove(UPGRADE_ENCODER_NAME);
+            upgraded.run();
         };
         p.addLast(UPGRADE_ENCODER_NAME, new HttpResponseEncoder());
         p.addLast(UPGRADE_NAME, new HttpServerUpgradeHandler(source, factory, 64 * 1024) {

@@ -13,32 +13,31 @@ import io.remora.util.WorkerTimer;
  * headers. The decoder ({@link Http1RequestDecoder}) shows it every read before decoding it: no
  * pipeline stage of its own.
  */
-final class Http1HeaderGuard {
+final class Http1HeaderGuard implements Runnable {
 
-    /** What the codec does when the header phase runs out of time. */
+    /** What the codec ({@link ConnectionContext#codec}) does when the header phase runs out of time. */
     interface Timeout {
         void onHeaderPhaseTimeout(boolean requestHeadersTimeout);
     }
 
     private final ConnectionContext cx;
-    private final HeaderBudget budget;
-    private Timeout timeout;
+    // No fields for the budget and the codec to tell (the connection has them): every
+    // connection keeps its guard while idle, and two references less take it down a size class.
     private boolean awaitingHeaders = true;
     private long held;
     private boolean phaseStarted;
-    // The worker's timer: no scheduled task per request head.
-    private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this::fire);
+    // The worker's timer: no scheduled task per request head. Its task is the guard itself
+    // ({@link #run}), not a method reference kept by every connection.
+    private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this);
     private boolean firesAsHeadersTimeout;
     private long phaseStartNanos;
 
     Http1HeaderGuard(ConnectionContext cx) {
         this.cx = cx;
-        this.budget = cx.hcm.overload.headerBudget();
-        cx.headerPhaseRescale = this::rescale;
     }
 
-    void timeout(Timeout t) {
-        this.timeout = t;
+    private HeaderBudget budget() {
+        return cx.hcm.overload.headerBudget();
     }
 
     /**
@@ -48,7 +47,7 @@ final class Http1HeaderGuard {
      */
     boolean admit(int n) {
         if (awaitingHeaders && n > 0) {
-            if (!budget.reserve(held, n)) {
+            if (!budget().reserve(held, n)) {
                 release();
                 return false;
             }
@@ -95,20 +94,22 @@ final class Http1HeaderGuard {
                 WorkerTimer.of(cx.channel.eventLoop()).arm(timer, left);
             } else {
                 cancelTimer();
-                fire();
+                run();
             }
         }
     }
 
     /** reduce_timeouts changed strength: a running header phase is judged by the new stream idle timeout. */
-    private void rescale() {
+    void rescale() {
         if (phaseStarted && timer.isArmed()) {
             armTimer(false);
         }
     }
 
-    private void fire() {
-        if (phaseStarted && timeout != null && cx.channel.isActive()) {
+    /** The header phase's timer ran out. */
+    @Override
+    public void run() {
+        if (phaseStarted && cx.codec instanceof Timeout timeout && cx.channel.isActive()) {
             if (firesAsHeadersTimeout) {
                 cx.hcm.stats.downstreamRqHeaderTimeout.increment();
             }
@@ -121,7 +122,7 @@ final class Http1HeaderGuard {
     }
 
     private void release() {
-        budget.release(held);
+        budget().release(held);
         held = 0;
     }
 

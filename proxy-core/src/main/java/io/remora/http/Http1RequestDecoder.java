@@ -2,27 +2,30 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.remora.http.upstream.Http1Parser;
+
+import java.util.function.Consumer;
 
 /**
  * The downstream connection's bytes into its {@link Http1Parser}, whose events go straight to the
  * {@link Http1Connection} (no message objects travel the pipeline). The {@link Http1HeaderGuard}
  * sees every read before it is parsed: header budget and header-phase timers.
  *
- * <p>When an upgrade or tunnel takes the connection over, this stage leaves the pipeline and
- * hands on the bytes it had not parsed, as they are, to the stages after it: the tunnel, or the
- * HTTP/2 codec an h2c upgrade installs (once it is there: removal while a read is being parsed
- * defers the hand-over to the end of that read).
+ * <p>No pipeline stage of its own: the connection's handler hands it each read, so an idle
+ * connection keeps one handler context less. When an upgrade or tunnel takes the connection over
+ * it {@link #leave leaves} and hands on the bytes it had not parsed, as they are: to the tunnel,
+ * or to the HTTP/2 codec an h2c upgrade installs (once it is there: leaving while a read is being
+ * parsed defers the hand-over to the end of that read).
  */
-final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
+final class Http1RequestDecoder {
 
     private final Http1HeaderGuard guard;
     final Http1Parser parser;
-    private ChannelHandlerContext ctx;
     private boolean reading;
     private boolean resuming;
     private boolean removed;
+    /** Where the unparsed bytes go once the decoder left; set only then. */
+    private Consumer<ByteBuf> rest;
 
     Http1RequestDecoder(Http1HeaderGuard guard, int maxHeadBytes, Http1Parser.Listener listener) {
         this.guard = guard;
@@ -30,21 +33,13 @@ final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         this.parser = new Http1Parser(true, maxHeadBytes, maxHeadBytes, listener);
     }
 
-    ChannelHandlerContext context() {
-        return ctx;
+    /** Whether the decoder left: what is read now is not HTTP/1.1 any more. */
+    boolean removed() {
+        return removed;
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf b) || removed) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
+    /** One read of the connection. */
+    void read(ChannelHandlerContext ctx, ByteBuf b) {
         if (!guard.admit(b.readableBytes())) {
             // Shed: nothing of it is parsed.
             b.release();
@@ -63,7 +58,7 @@ final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     }
 
     /** Parses what waited while the request before it was answered; the header phase restarts if bytes wait. */
-    void resume() {
+    void resume(ChannelHandlerContext ctx) {
         if (removed) {
             return;
         }
@@ -91,18 +86,23 @@ final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
         return resuming;
     }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    /** The connection closed. */
+    void close() {
         guard.stop();
         parser.release();
-        ctx.fireChannelInactive();
     }
 
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
-        // An upgrade or tunnel took the connection over: no head is awaited any more.
+    /**
+     * An upgrade or tunnel took the connection over: no head is awaited any more, and the bytes
+     * not parsed yet go to {@code rest} (now, or at the end of the read being parsed).
+     */
+    void leave(Consumer<ByteBuf> rest) {
+        if (removed) {
+            return;
+        }
         guard.stop();
         removed = true;
+        this.rest = rest;
         parser.stop();
         if (!reading) {
             handOver();
@@ -110,10 +110,16 @@ final class Http1RequestDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void handOver() {
-        ByteBuf rest = parser.takeRemaining();
+        ByteBuf b = parser.takeRemaining();
         parser.release();
-        if (rest != null) {
-            ctx.fireChannelRead(rest);
+        Consumer<ByteBuf> to = rest;
+        rest = null;
+        if (b != null) {
+            if (to != null) {
+                to.accept(b);
+            } else {
+                b.release();
+            }
         }
     }
 }

@@ -141,7 +141,7 @@ final class Http1Stream implements StreamEncoder {
         Http1Wire.endHead(out);
         // No listener on these writes: a void promise saves one per write; a failure still
         // reaches exceptionCaught, which closes the connection.
-        conn.ctx.writeAndFlush(out, conn.ctx.voidPromise());
+        conn.send(out, conn.ctx.voidPromise());
     }
 
     /** Whether a response header is written: not pseudo, not this hop's, no length where none belongs. */
@@ -184,14 +184,14 @@ final class Http1Stream implements StreamEncoder {
         }
         Http1Wire.endHead(out);
         rawOut = true;
-        conn.ctx.writeAndFlush(out);
+        conn.send(out);
     }
 
     @Override
     public void encodeData(ByteBuf data, boolean endStream) {
         if (rawOut) {
             if (data.isReadable()) {
-                conn.ctx.writeAndFlush(data);
+                conn.send(data);
             } else {
                 data.release();
             }
@@ -213,14 +213,14 @@ final class Http1Stream implements StreamEncoder {
             out = null;
         }
         if (out != null) {
-            conn.ctx.writeAndFlush(out, conn.ctx.voidPromise());
+            conn.send(out, conn.ctx.voidPromise());
         }
     }
 
     /** The upstream ended its half of the tunnel: so does this connection, after what is queued. */
     private void shutdownOutput() {
         if (conn.ctx.channel() instanceof io.netty.channel.socket.DuplexChannel d) {
-            conn.ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            conn.send(Unpooled.EMPTY_BUFFER).addListener(f -> {
                 if (d.isActive()) {
                     d.shutdownOutput();
                 }
@@ -240,7 +240,7 @@ final class Http1Stream implements StreamEncoder {
             // otherwise the body just ends.
             ByteBuf last = conn.cx.hcm.config.http1EnableTrailers()
                     ? Http1Wire.lastChunk(conn.ctx.alloc(), trailers) : Http1Wire.lastChunk();
-            conn.ctx.writeAndFlush(last, conn.ctx.voidPromise());
+            conn.send(last, conn.ctx.voidPromise());
         }
     }
 
@@ -251,7 +251,7 @@ final class Http1Stream implements StreamEncoder {
             return; // closes once the response is flushed (onStreamDone)
         }
         conn.closing = true;
-        conn.ctx.close();
+        conn.ctx.channel().close(); // through the connection's close: what was written is flushed first
     }
 
     @Override

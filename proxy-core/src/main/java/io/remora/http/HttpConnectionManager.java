@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.remora.accesslog.AccessLog;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpConnectionManagerConfig.ServerHeaderTransformation;
@@ -14,14 +13,15 @@ import io.remora.stats.HttpConnManagerStats;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The runtime of one {@code http_connection_manager} config: everything compiled once (filter
  * factories, routes, stats, access logs) and shared by all connections of its filter chain.
  */
 public final class HttpConnectionManager implements NetworkFilter {
+
+    /** The pipeline name of the HTTP/2 codec's {@link FlushCoalescer}. */
+    static final String FLUSH_NAME = "remora-flush";
 
     /** Envoy's default per_connection_buffer_limit_bytes. */
     static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
@@ -47,7 +47,11 @@ public final class HttpConnectionManager implements NetworkFilter {
     final long maxConnectionDurationNanos;
     final int maxRequestsPerConnection;
     final io.remora.overload.OverloadManager overload;
-    private final Set<ConnectionContext> connections = ConcurrentHashMap.newKeySet();
+    /**
+     * Connections open. They are not kept in a set of their own (a node each): each worker's
+     * overload part links its connections already, which a drain walks.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
 
     HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
@@ -95,19 +99,22 @@ public final class HttpConnectionManager implements NetworkFilter {
         ConnectionContext cx = new ConnectionContext(this, downstream, info);
         stats.downstreamCxTotal.increment();
         stats.downstreamCxActive.incrementAndGet();
-        connections.add(cx);
-        downstream.closeFuture().addListener((ChannelFutureListener) f -> cx.onClosed());
+        open.incrementAndGet();
+        downstream.closeFuture().addListener(cx);
         // One socket write per event-loop pass instead of one per HTTP object: a response's
-        // headers and body (and a batch of HTTP/2 frames) leave in one writev. It counts the
-        // connection's bytes too (below the codecs, above TLS).
-        downstream.pipeline().addLast("remora-flush",
-                new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal));
+        // headers and body (and a batch of HTTP/2 frames) leave in one writev. A FlushCoalescer
+        // does it, counting the connection's bytes too (below the codecs, above TLS): in front of
+        // HTTP/2, while HTTP/1.1's one stage is one itself. The sniffer installs it for HTTP/2.
         switch (config.codecType() == null ? HttpConnectionManagerConfig.CodecType.AUTO : config.codecType()) {
             case HTTP1 -> Http1Connection.install(cx, false);
-            case HTTP2 -> Http2Connection.install(cx);
+            case HTTP2 -> {
+                downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer());
+                Http2Connection.install(cx);
+            }
             default -> {
                 io.netty.handler.ssl.SslHandler ssl = downstream.pipeline().get(io.netty.handler.ssl.SslHandler.class);
                 if (ssl != null && "h2".equals(ssl.applicationProtocol())) {
+                    downstream.pipeline().addLast(FLUSH_NAME, newFlushCoalescer());
                     Http2Connection.install(cx); // ALPN already chose HTTP/2
                 } else {
                     ProtocolSniffer.install(cx); // the first bytes decide (covers ALPN finishing later)
@@ -118,11 +125,16 @@ public final class HttpConnectionManager implements NetworkFilter {
         cx.lifetime = ConnectionLifetime.start(cx);
     }
 
+    /** The coalescer in front of an HTTP/2 codec, counting this connection manager's bytes. */
+    FlushCoalescer newFlushCoalescer() {
+        return new FlushCoalescer(stats.downstreamCxRxBytesTotal, stats.downstreamCxTxBytesTotal);
+    }
+
+    /** Once per connection (its context calls it when it first learns of the close). */
     void connectionClosed(ConnectionContext cx) {
-        if (connections.remove(cx)) {
-            stats.downstreamCxActive.decrementAndGet();
-            stats.downstreamCxDestroy.increment();
-        }
+        open.decrementAndGet();
+        stats.downstreamCxActive.decrementAndGet();
+        stats.downstreamCxDestroy.increment();
     }
 
     /** True while this filter or the whole server drains: responses then carry connection: close. */
@@ -133,13 +145,15 @@ public final class HttpConnectionManager implements NetworkFilter {
     @Override
     public void startDrain() {
         draining = true;
-        for (ConnectionContext cx : connections) {
-            cx.channel.eventLoop().execute(cx::drain);
-        }
+        overload.onEachWorker(w -> w.forEachConnection(t -> {
+            if (t instanceof ConnectionContext cx && cx.hcm == this) {
+                cx.drain();
+            }
+        }));
     }
 
     /** Connections currently open (for tests and admin). */
     int connectionCount() {
-        return connections.size();
+        return open.get();
     }
 }

@@ -64,6 +64,9 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
 
     private void decide(ChannelHandlerContext ctx, boolean http2) {
         if (http2) {
+            // HTTP/2 flushes through a coalescer below it; it did not see what was read so far.
+            ctx.pipeline().addBefore(ctx.name(), HttpConnectionManager.FLUSH_NAME, cx.hcm.newFlushCoalescer());
+            cx.hcm.stats.downstreamCxRxBytesTotal.increment(buffered.readableBytes());
             Http2Connection.install(cx);
         } else {
             Http1Connection.install(cx, true);
@@ -83,6 +86,9 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (buffered != null) {
+            cx.hcm.stats.downstreamCxRxBytesTotal.increment(buffered.readableBytes()); // read, never decided on
+        }
         release();
         cx.onClosed();
         ctx.fireChannelInactive();

@@ -2,12 +2,14 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
 /**
  * Small buffers written to a channel in one event-loop pass, gathered into one buffer that is
- * handed on as a single write ({@link FlushCoalescer}).
+ * handed on as a single write: the gathering part of {@link FlushCoalescer} (its base class, so that
+ * a connection holds no object more for it).
  *
  * <p>Why: every buffer written is an entry of Netty's outbound buffer (a recycled entry, an atomic
  * update of the pending-bytes count, a promise to complete, an iovec for {@code writev}, a release
@@ -20,7 +22,7 @@ import io.netty.channel.ChannelPromise;
  * otherwise both go into a buffer of {@link #CAPACITY}. Writers' promises complete when the batch
  * is written.
  */
-final class WriteBatch {
+public abstract class WriteBatch extends ChannelDuplexHandler {
 
     /** Buffers up to this size are gathered; larger ones are written as they are, after the batch. */
     static final int SMALL = 2048;
@@ -36,12 +38,15 @@ final class WriteBatch {
     private ChannelPromise[] morePromises;
     private int morePromiseCount;
 
+    WriteBatch() {
+    }
+
     static boolean fits(ByteBuf b) {
         return b.readableBytes() <= SMALL;
     }
 
     /** Takes {@code b} (released once copied) and its promise into the batch. */
-    void add(ChannelHandlerContext ctx, ByteBuf b, ChannelPromise p) {
+    final void gather(ChannelHandlerContext ctx, ByteBuf b, ChannelPromise p) {
         int n = b.readableBytes();
         if (buf != null && !(appendable && buf.writableBytes() >= n)) {
             if (!appendable && buf.readableBytes() + n <= CAPACITY) {
@@ -65,7 +70,7 @@ final class WriteBatch {
     }
 
     /** Hands the batch on as one write (not flushed). */
-    void emit(ChannelHandlerContext ctx) {
+    final void emit(ChannelHandlerContext ctx) {
         if (buf != null) {
             ByteBuf b = buf;
             buf = null;

@@ -267,6 +267,13 @@ public final class OverloadManager implements AutoCloseable {
         return scale == null ? configuredNanos : scale.scaledNanos(configuredNanos, strength);
     }
 
+    /** Runs {@code action} on each worker's event loop, with that worker's part. */
+    public void onEachWorker(java.util.function.Consumer<WorkerOverload> action) {
+        for (WorkerOverload w : workers.values()) {
+            w.loop.execute(() -> action.accept(w));
+        }
+    }
+
     /** This event loop's part of the overload manager (created on first use). */
     public WorkerOverload worker(io.netty.util.concurrent.EventExecutor loop) {
         WorkerOverload w = workers.get(loop);

@@ -136,6 +136,18 @@ public final class WorkerOverload {
         return Math.min(shifted, MEMORY_CLASSES - 1);
     }
 
+    /**
+     * Runs {@code action} for each connection tracked on this worker (on its event loop); the
+     * action may close them.
+     */
+    public void forEachConnection(java.util.function.Consumer<Tracked> action) {
+        List<Tracked> copy = new ArrayList<>();
+        for (Tracked t = connections; t != null; t = t.next) {
+            copy.add(t);
+        }
+        copy.forEach(action);
+    }
+
     void timerScaleChanged() {
         List<Tracked> copy = new ArrayList<>();
         for (Tracked t = connections; t != null; t = t.next) {
