@@ -51,7 +51,7 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
         if (buf != null && !(appendable && buf.writableBytes() >= n)) {
             if (!appendable && buf.readableBytes() + n <= CAPACITY) {
                 ByteBuf copy = ctx.alloc().directBuffer(CAPACITY);
-                copy.writeBytes(buf);
+                append(copy, buf);
                 buf.release();
                 buf = copy;
                 appendable = true;
@@ -63,10 +63,20 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
             buf = b;
             appendable = isPlain(b);
         } else {
-            buf.writeBytes(b);
+            append(buf, b);
             b.release();
         }
         keep(p);
+    }
+
+    /**
+     * A memory copy: {@code to.writeBytes(from)} would take an NIO view of a sliced source (a
+     * {@code DirectByteBuffer} per copy), which is what a response body read from the upstream is.
+     */
+    private static void append(ByteBuf to, ByteBuf from) {
+        int n = from.readableBytes();
+        from.getBytes(from.readerIndex(), to, to.writerIndex(), n);
+        to.writerIndex(to.writerIndex() + n);
     }
 
     /** Hands the batch on as one write (not flushed). */
