@@ -10,7 +10,8 @@ import io.remora.http.HeaderBlock;
 /**
  * The grammar of a complete HTTP/1.1 head held in one array (RFC 9112 3, 4, 5): start line and
  * field lines, checked as Envoy's codec checks them. Names are the shared lower-case constants
- * when known ({@link LowerCaseNames}), otherwise lower-cased in place; values view the array.
+ * when known ({@link LowerCaseNames}), otherwise lower-cased in place; values view the array, or
+ * are shared ones for names whose values repeat ({@link HeaderValueCache}).
  * Each method answers null, or the response code details of what is wrong (400).
  */
 final class Http1HeadParser {
@@ -114,6 +115,13 @@ final class Http1HeadParser {
             return new AsciiString[32];
         }
     };
+    /** Per field line, the shared value from {@link HeaderValueCache}, or null when the line's own bytes are kept. */
+    private static final FastThreadLocal<AsciiString[]> VALUES = new FastThreadLocal<>() {
+        @Override
+        protected AsciiString[] initialValue() {
+            return new AsciiString[32];
+        }
+    };
 
     /** This thread's scratch array, at least {@code length} long. */
     static byte[] scratch(int length) {
@@ -133,6 +141,8 @@ final class Http1HeadParser {
     static String fields(Http1Head head, HeaderBlock out, byte[] b, int from, int to, boolean isHead) {
         int[] lines = LINES.get();
         AsciiString[] names = NAMES.get();
+        AsciiString[] values = VALUES.get();
+        HeaderValueCache cache = null;
         int count = 0;
         int keep = 0;
         int i = from;
@@ -167,25 +177,32 @@ final class Http1HeadParser {
             while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
                 ve--;
             }
+            int hash = 0;
             for (int k = vs; k < ve; k++) {
                 int c = b[k] & 0xff;
                 if ((c < 0x20 && c != '\t') || c == 0x7f) {
                     return CODEC_ERROR;
                 }
+                hash = HeaderValueCache.hash(hash, b[k]);
             }
             if (4 * count + 4 > lines.length) {
                 lines = java.util.Arrays.copyOf(lines, lines.length * 2);
                 names = java.util.Arrays.copyOf(names, names.length * 2);
+                values = java.util.Arrays.copyOf(values, values.length * 2);
                 LINES.set(lines);
                 NAMES.set(names);
+                VALUES.set(values);
             }
             AsciiString known = LowerCaseNames.known(b, i, colon - i);
+            AsciiString shared = HeaderValueCache.repeats(known)
+                    ? (cache == null ? cache = HeaderValueCache.current() : cache).get(b, vs, ve - vs, hash) : null;
             names[count] = known;
+            values[count] = shared;
             lines[4 * count] = i;
             lines[4 * count + 1] = colon - i;
             lines[4 * count + 2] = vs;
             lines[4 * count + 3] = ve - vs;
-            keep += (known == null ? colon - i : 0) + ve - vs;
+            keep += (known == null ? colon - i : 0) + (shared == null ? ve - vs : 0);
             count++;
             i = lf + 1;
         }
@@ -219,10 +236,14 @@ final class Http1HeadParser {
                 name = copy(b, lines[4 * n], len, kept, at, true);
                 at += len;
             }
-            int len = lines[4 * n + 3];
-            System.arraycopy(b, lines[4 * n + 2], kept, at, len);
-            AsciiString value = len == 0 ? AsciiString.EMPTY_STRING : new AsciiString(kept, at, len, false);
-            at += len;
+            AsciiString value = values[n];
+            values[n] = null;
+            if (value == null) {
+                int len = lines[4 * n + 3];
+                System.arraycopy(b, lines[4 * n + 2], kept, at, len);
+                value = len == 0 ? AsciiString.EMPTY_STRING : new AsciiString(kept, at, len, false);
+                at += len;
+            }
             if (isHead) {
                 String error = note(head, name, value);
                 if (error != null) {
