@@ -29,7 +29,13 @@ final class FilterManager {
     /** Filters that are neither decoder nor encoder (none in practice): they still get onDestroy. */
     private final StreamFilterBase[] others;
     final FilterIteration decode;
+    /**
+     * Null when no filter encodes (most chains: the router alone): the response then goes
+     * straight to the codec, as an iteration over no filters would pass it, without one per stream.
+     */
     final FilterIteration encode;
+    /** Response headers went out, when there is no {@link #encode} to say so. */
+    private boolean passedHeaders;
     /** The response headers once encoding started (for encoder filters and access logs). */
     Http2Headers responseHeaders;
     private boolean destroyed;
@@ -81,7 +87,7 @@ final class FilterManager {
         this.encoders = es;
         this.others = os;
         this.decode = new Decode(decoders.length);
-        this.encode = new Encode(encoders.length);
+        this.encode = encoders.length == 0 ? null : new Encode(encoders.length);
         for (DecoderFilterSlot s : decoders) {
             s.filter.setDecoderFilterCallbacks(s);
         }
@@ -103,8 +109,13 @@ final class FilterManager {
 
     // ------------------------------------------------------------------ response entry points
 
+    /** Whether response headers entered the encoders (or, with none, went out). */
+    boolean encodingStarted() {
+        return encode != null ? encode.headersStarted : passedHeaders;
+    }
+
     void encodeHeaders(Http2Headers headers, boolean endStream) {
-        if (encode.headersStarted) {
+        if (encodingStarted()) {
             return;
         }
         int status = io.remora.http.upstream.HeaderConversion.parseStatus(headers.status());
@@ -113,26 +124,40 @@ final class FilterManager {
             return;
         }
         responseHeaders = headers;
-        encode.headers(0, headers, endStream);
+        if (encode != null) {
+            encode.headers(0, headers, endStream);
+        } else {
+            passedHeaders = true;
+            ResponseWriter.writeHeaders(stream, headers, endStream);
+        }
     }
 
     void encodeData(ByteBuf data, boolean endStream) {
-        if (!encode.headersStarted) {
+        if (!encodingStarted()) {
             data.release();
-            return;
+        } else if (encode != null) {
+            encode.data(0, data, endStream);
+        } else if (stream.ended()) {
+            data.release();
+        } else {
+            ResponseWriter.writeData(stream, data, endStream);
         }
-        encode.data(0, data, endStream);
     }
 
     void encodeTrailers(Http2Headers trailers) {
-        if (encode.headersStarted) {
+        if (!encodingStarted()) {
+            return;
+        }
+        if (encode != null) {
             encode.trailers(0, trailers);
+        } else if (!stream.ended()) {
+            ResponseWriter.writeTrailers(stream, trailers);
         }
     }
 
     /** Body bytes this stream's filters hold: what the chain buffers, and what filters keep themselves. */
     long bufferedBytes() {
-        long n = decode.bufferedBytes() + encode.bufferedBytes();
+        long n = decode.bufferedBytes() + (encode == null ? 0 : encode.bufferedBytes());
         for (DecoderFilterSlot s : decoders) {
             if (s.filter instanceof io.remora.overload.BufferedBytes b) {
                 n += b.bufferedBytes();
@@ -156,7 +181,9 @@ final class FilterManager {
         }
         destroyed = true;
         decode.release();
-        encode.release();
+        if (encode != null) {
+            encode.release();
+        }
         for (DecoderFilterSlot s : decoders) {
             destroy(s.filter);
         }
