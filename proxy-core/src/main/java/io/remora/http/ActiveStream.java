@@ -42,7 +42,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     /** The cluster the route picked for this stream (weighted pick, header), or null. */
     String clusterName;
     private boolean routeCached;
-    long random;
     private long clusterRandom;
     boolean grpc;
     boolean head;
@@ -150,7 +149,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         RequestHeaderMutator.mutate(headers, this);
         info.forwarding(headers);
 
-        random = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         HttpConnectionManager.FilterFactoryEntry[] chain = hcm.filterFactories;
         String requested = Upgrades.requested(headers);
@@ -175,7 +173,8 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     RouteEntry route() {
         if (!routeCached && requestHeaders != null) {
             routeCached = true;
-            route = routes.route(requestHeaders, random, clusterRandom, info);
+            // As Envoy: the stream's random id is the random of runtime-fraction route matches.
+            route = routes.route(requestHeaders, info.streamId() & Long.MAX_VALUE, clusterRandom, info);
             clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom);
             info.routeName = route == null ? null : route.route().name();
             if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {
@@ -189,7 +188,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     FilterState filterState() {
         if (filterState == null) {
             filterState = new FilterState(cx.filterState());
-            info.filterState = filterState;
+            info.filterState(filterState);
         }
         return filterState;
     }
