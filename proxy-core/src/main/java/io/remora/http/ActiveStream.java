@@ -166,7 +166,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             stats.downstreamCxUpgradesActive.incrementAndGet();
         }
         filters = new FilterManager(this, chain, route(), clusterName);
-        filters.decode.headers(0, headers, endStream);
+        filters.headers(0, headers, endStream);
     }
 
     /** The route cache (Envoy's cached route): resolved on first use after each clear. */
@@ -208,7 +208,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             data.release();
             return;
         }
-        filters.decode.data(0, data, endStream);
+        filters.data(0, data, endStream);
         if (endStream && tunnel && localComplete) {
             end(); // the second half of the tunnel closed
         }
@@ -222,7 +222,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         remoteComplete = true;
         cancelRequestTimer();
         if (filters != null) {
-            filters.decode.trailers(0, trailers);
+            filters.trailers(0, trailers);
         }
     }
 
@@ -347,7 +347,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     @Override
     protected long bufferedBytes() {
-        long n = filters == null ? 0 : filters.bufferedBytes();
+        long n = filters == null ? 0 : filters.heldBytes();
         if (!"HTTP/2".equals(cx.protocol)) {
             // HTTP/1.1 runs one stream at a time: the connection's unsent response bytes are its.
             io.netty.channel.ChannelOutboundBuffer out = cx.channel.unsafe().outboundBuffer();
