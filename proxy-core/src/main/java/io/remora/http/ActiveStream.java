@@ -33,7 +33,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     final ConnectionContext cx;
     final HttpConnectionManager hcm;
-    final HttpConnManagerStats stats;
     final StreamEncoder encoder;
     final StreamInfo info = new StreamInfo();
     Http2Headers requestHeaders;
@@ -47,7 +46,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     boolean head;
     /** Null until the request headers passed Envoy's checks; local replies before go straight out. */
     FilterManager filters;
-    private FilterState filterState;
     /** A local reply was sent: no more request data reaches the filters. */
     private boolean decodingAborted;
     private WatermarkCallbacks watermarks;
@@ -76,19 +74,18 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     ActiveStream(ConnectionContext cx, StreamEncoder encoder) {
         this.cx = cx;
         this.hcm = cx.hcm;
-        this.stats = hcm.stats;
         this.encoder = encoder;
         info.downstreamRemoteAddress = cx.remoteAddress;
         info.downstreamDirectRemoteAddress = cx.remoteAddress;
         info.downstreamLocalAddress = cx.localAddress;
         info.protocol = cx.protocol;
         info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain
-        stats.downstreamRqTotal.increment();
-        stats.downstreamRqActive.incrementAndGet();
+        hcm.stats.downstreamRqTotal.increment();
+        hcm.stats.downstreamRqActive.incrementAndGet();
         if ("HTTP/2".equals(cx.protocol)) {
-            stats.downstreamRqHttp2Total.increment();
+            hcm.stats.downstreamRqHttp2Total.increment();
         } else {
-            stats.downstreamRqHttp1Total.increment();
+            hcm.stats.downstreamRqHttp1Total.increment();
         }
         cx.streamStarted();
         cx.worker.addStream(this);
@@ -156,14 +153,14 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             // Envoy's createUpgradeFilterChain: the route's upgrade_configs, else the connection manager's.
             chain = hcm.upgrades.chain(requested, route(), hcm.filterFactories);
             if (chain == null) {
-                stats.downstreamRqWsOnNonWsRoute.increment();
+                hcm.stats.downstreamRqWsOnNonWsRoute.increment();
                 sendLocalReply(403, "", null, "upgrade_failed");
                 return;
             }
             upgrade = requested;
             upgradeActive = true;
-            stats.downstreamCxUpgradesTotal.increment();
-            stats.downstreamCxUpgradesActive.incrementAndGet();
+            hcm.stats.downstreamCxUpgradesTotal.increment();
+            hcm.stats.downstreamCxUpgradesActive.incrementAndGet();
         }
         filters = new FilterManager(this, chain, route(), clusterName);
         filters.headers(0, headers, endStream);
@@ -186,11 +183,12 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     }
 
     FilterState filterState() {
-        if (filterState == null) {
-            filterState = new FilterState(cx.filterState());
-            info.filterState(filterState);
+        FilterState f = info.filterState();
+        if (f == null) {
+            f = new FilterState(cx.filterState());
+            info.filterState(f);
         }
-        return filterState;
+        return f;
     }
 
     void decodeData(ByteBuf data, boolean endStream) {
@@ -231,7 +229,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         if (ended) {
             return;
         }
-        stats.downstreamRqRxReset.increment();
+        hcm.stats.downstreamRqRxReset.increment();
         info.setFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
         if (info.responseCodeDetails == null) {
             info.responseCodeDetails = "downstream_remote_disconnect";
@@ -264,7 +262,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         if (ended) {
             return;
         }
-        stats.downstreamRqTxReset.increment();
+        hcm.stats.downstreamRqTxReset.increment();
         encoder.resetStream(false);
         end();
     }
@@ -328,10 +326,10 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         }
         if (upgradeActive) {
             upgradeActive = false;
-            stats.downstreamCxUpgradesActive.decrementAndGet();
+            hcm.stats.downstreamCxUpgradesActive.decrementAndGet();
         }
-        stats.downstreamRqActive.decrementAndGet();
-        stats.downstreamRqTime.record(info.durationNanos / 1_000_000.0);
+        hcm.stats.downstreamRqActive.decrementAndGet();
+        hcm.stats.downstreamRqTime.record(info.durationNanos / 1_000_000.0);
         for (AccessLog log : hcm.accessLogs) {
             try {
                 log.log(info);

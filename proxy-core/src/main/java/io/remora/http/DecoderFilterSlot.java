@@ -64,6 +64,6 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
 
     @Override
     public HttpConnManagerStats connectionManagerStats() {
-        return stream.stats;
+        return stream.hcm.stats;
     }
 }
