@@ -178,8 +178,8 @@ final class AccessLogOperators {
                 return str(i -> i.routeName, maxLen);
             // From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector).
             case "REQUESTED_SERVER_NAME":
-                return str(i -> i.requestedServerName != null ? i.requestedServerName
-                        : i.downstreamTls == null ? null : i.downstreamTls.serverName(), maxLen);
+                return str(i -> i.requestedServerName() != null ? i.requestedServerName()
+                        : i.downstreamTls() == null ? null : i.downstreamTls().serverName(), maxLen);
             case "HOSTNAME": {
                 String host = hostname();
                 return str(i -> host, maxLen);
@@ -200,7 +200,7 @@ final class AccessLogOperators {
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
             case "FILTER_CHAIN_NAME":
-                return str(i -> i.filterChainName, maxLen);
+                return str(i -> i.filterChainName(), maxLen);
             case "VIRTUAL_CLUSTER_NAME":
                 return str(i -> i.virtualClusterName(), maxLen);
             // A new random UUID each time the operator is evaluated, as Envoy's.

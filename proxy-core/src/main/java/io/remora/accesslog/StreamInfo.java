@@ -48,12 +48,14 @@ public final class StreamInfo {
     private CharSequence forwardedFor;
     private CharSequence requestId;
     public String routeName;
-    /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
-    public String requestedServerName;
+    /**
+     * What the listener learned of the downstream connection (SNI, filter chain name, TLS), shared
+     * by its streams rather than copied into each; null when none (a connection set up without a
+     * listener, e.g. in tests).
+     */
+    private io.remora.network.ConnectionInfo connection;
     /** {@code %CONNECTION_ID%}: the downstream connection's id (ConnectionIds), -1 when none. */
     public long connectionId = -1;
-    /** {@code %FILTER_CHAIN_NAME%}: the name of the filter chain the connection took, or null. */
-    public String filterChainName;
     /** Envoy's per-stream random id (debug lines' StreamId); 0 until first asked for. */
     private long streamId;
     /**
@@ -85,8 +87,6 @@ public final class StreamInfo {
     public java.util.function.Function<String, Map<String, Object>> upstreamHostMetadata;
     /** {@code %CLUSTER_METADATA%}: the upstream cluster's filter metadata by namespace, or null. */
     public Map<String, Map<String, Object>> upstreamClusterMetadata;
-    /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
-    public io.remora.tls.TlsConnection downstreamTls;
     /** TLS of the upstream connection used (null: plaintext or none). */
     public io.remora.tls.TlsConnection upstreamTls;
     /** Nanos from start to the first upstream response byte; -1 when none. */
@@ -297,16 +297,47 @@ public final class StreamInfo {
     }
 
     /**
-     * Copies what the connection knows (id, SNI, filter chain, TLS) into this stream's info.
+     * What the connection knows (id, SNI, filter chain, TLS), for this stream's info.
      * {@code info} may be null (connections set up without a listener, e.g. in tests).
      */
     public void fromConnection(io.remora.network.ConnectionInfo info, io.netty.channel.Channel channel) {
         connectionId = io.remora.network.ConnectionIds.of(channel);
-        if (info != null) {
-            downstreamTls = info.tls();
-            requestedServerName = info.serverName();
-            filterChainName = info.filterChainName();
-        }
+        connection = info;
+    }
+
+    /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
+    public String requestedServerName() {
+        return connection == null ? null : connection.serverName();
+    }
+
+    /** {@code %FILTER_CHAIN_NAME%}: the name of the filter chain the connection took, or null. */
+    public String filterChainName() {
+        return connection == null ? null : connection.filterChainName();
+    }
+
+    /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
+    public io.remora.tls.TlsConnection downstreamTls() {
+        return connection == null ? null : connection.tls();
+    }
+
+    /** Sets the SNI (a stream info made without the listener's view, or a test): a copy of the connection's view. */
+    public void requestedServerName(String sni) {
+        io.remora.network.ConnectionInfo c = connection;
+        connection = c == null
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, sni, null, null, null, null, null)
+                : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
+                        c.originalDestination(), sni, c.transportProtocol(), c.applicationProtocols(), c.tls(),
+                        c.originalSource(), c.filterChainName());
+    }
+
+    /** Sets the filter chain name (a test): a copy of the connection's view. */
+    public void filterChainName(String name) {
+        io.remora.network.ConnectionInfo c = connection;
+        connection = c == null
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, null, null, null, null, null, name)
+                : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
+                        c.originalDestination(), c.serverName(), c.transportProtocol(), c.applicationProtocols(),
+                        c.tls(), c.originalSource(), name);
     }
 
     /** The stream's random 64-bit id (never 0), made on first use: debug lines print it unsigned. */

@@ -127,7 +127,7 @@ class AccessLogFormatterTest {
         i.responseCodeDetails = "via_upstream";
         i.connectionTerminationDetails(null);
         i.routeName = "default";
-        i.requestedServerName = "outbound_.80_._.locations";
+        i.requestedServerName("outbound_.80_._.locations");
         i.upstreamLocalAddress = new InetSocketAddress("10.0.0.5", 40000);
         i.upstreamTransportFailureReason("delayed connect error: 111");
         i.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
@@ -181,7 +181,7 @@ class AccessLogFormatterTest {
         i.connectionId = 5;
         i.upstreamConnectionId = 7;
         i.traceId("4bf92f3577b34da6a3ce929d0e0e4736");
-        i.filterChainName = "inbound|8080||";
+        i.filterChainName("inbound|8080||");
         i.setDynamicMetadata("envoy.filters.http.rbac", "shadow_engine_result", "denied");
         i.upstreamHostMetadata = ns -> ns.equals("envoy.lb") ? Map.of("canary", true) : Map.of();
         assertEquals("5 7 4bf92f3577b34da6a3ce929d0e0e4736 inbound|8080|| denied true {\"canary\":true} - - -",
