@@ -329,7 +329,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             hcm.stats.downstreamCxUpgradesActive.decrementAndGet();
         }
         hcm.stats.downstreamRqActive.decrementAndGet();
-        hcm.stats.downstreamRqTime.record(info.durationNanos / 1_000_000.0);
+        hcm.stats.downstreamRqTime.record(info.durationNanos / 1_000_000); // whole milliseconds, as Envoy records it
         for (AccessLog log : hcm.accessLogs) {
             try {
                 log.log(info);

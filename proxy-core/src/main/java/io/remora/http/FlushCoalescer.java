@@ -20,6 +20,11 @@ import io.netty.channel.ChannelPromise;
  *
  * <p>It sits at the socket end of the pipeline, so it also counts the connection's bytes read and
  * written (the rx/tx byte counters) when given them: one handler on every read and write, not two.
+ *
+ * <p>Small buffers written in one pass are gathered into one ({@link WriteBatch}) when nothing but
+ * the socket is below this handler: a burst of HTTP/2 frames, or a response head and a short
+ * body, reaches the channel's outbound buffer as one entry and the kernel as one iovec. A TLS
+ * handler below does that gathering itself, so it is left to it.
  */
 public final class FlushCoalescer extends ChannelDuplexHandler {
     private final Counter rxBytes;
@@ -29,6 +34,7 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
     private boolean scheduled;
     private ChannelHandlerContext ctx;
     private final Runnable flushTask = this::scheduledFlush;
+    private final WriteBatch batch = new WriteBatch();
 
     /** Coalesces flushes only. */
     public FlushCoalescer() {
@@ -65,7 +71,14 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
         if (txBytes != null) {
             count(txBytes, msg);
         }
-        ctx.write(msg, promise);
+        // A closed channel gets its writes at once: they fail, and no flush may come to hand them on.
+        if (msg instanceof ByteBuf b && WriteBatch.fits(b) && ctx.pipeline().firstContext() == ctx
+                && ctx.channel().isActive()) {
+            batch.add(ctx, b, promise);
+        } else {
+            batch.emit(ctx);
+            ctx.write(msg, promise);
+        }
     }
 
     private static void count(Counter counter, Object msg) {
@@ -100,6 +113,7 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
     }
 
     private void flushPending(ChannelHandlerContext ctx) {
+        batch.emit(ctx);
         if (pending) {
             pending = false;
             ctx.flush();
@@ -122,6 +136,7 @@ public final class FlushCoalescer extends ChannelDuplexHandler {
     public void channelInactive(ChannelHandlerContext ctx) {
         reading = false;
         pending = false;
+        batch.emit(ctx); // the closed channel fails the write: the buffer is released, its writers told
         ctx.fireChannelInactive();
     }
 }

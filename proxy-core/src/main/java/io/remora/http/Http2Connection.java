@@ -131,7 +131,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
 
         Http2Connection create(Http2Settings settings) {
-            server(true);
+            connection(Http2Connections.create(true));
             initialSettings(settings);
             validateHeaders(true);
             // Envoy's max_outbound_control_frames: a peer that makes us queue more PING/SETTINGS
@@ -254,10 +254,10 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         }
     }
 
-    /** A DATA frame (not END_STREAM) written at once when the windows allow: see {@link Http2DataWriter}. */
-    boolean writeDataNow(Http2Stream stream, ByteBuf data) {
+    /** A DATA frame written at once when the windows allow: see {@link Http2DataWriter}. */
+    boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return Http2DataWriter.tryWrite(this, ctx, stream, data);
+            return Http2DataWriter.tryWrite(this, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice

@@ -2,6 +2,7 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -20,10 +21,13 @@ import io.netty.handler.codec.http2.Http2Stream;
  * the flow controller (which keeps its accounting and its writability events) and header and
  * payload leave as one buffer.
  *
- * <p>When it cannot (nothing is written and the caller uses the encoder): END_STREAM (the encoder
- * also closes our side of the stream), frames already queued for the stream (order), a payload
- * larger than the stream or connection window or the peer's max frame size, or a channel that is
- * not writable (the flow controller waits for it).
+ * <p>END_STREAM goes the same way, most often the whole body of a small response: the frame
+ * carries the flag, and our side of the stream is closed through the handler's lifecycle, as the
+ * encoder would after writing it (a stream the client had ended closes once the frame is written).
+ *
+ * <p>When it cannot (nothing is written and the caller uses the encoder): frames already queued for
+ * the stream (order), a payload larger than the stream or connection window or the peer's max frame
+ * size, or a channel that is not writable (the flow controller waits for it).
  */
 public final class Http2DataWriter {
 
@@ -31,17 +35,18 @@ public final class Http2DataWriter {
     static final int COPY_LIMIT = 1024;
     private static final int FRAME_HEADER_LENGTH = 9;
     private static final byte DATA = 0x0;
+    private static final int END_STREAM = 0x1;
 
     private Http2DataWriter() {
     }
 
     /**
-     * Writes {@code data} (not END_STREAM, no padding) as one DATA frame on {@code stream} now, or
-     * returns false and leaves {@code data} untouched. On true or an exception the data was taken
-     * over (written or released); the caller still flushes.
+     * Writes {@code data} (no padding) as one DATA frame on {@code stream} now, or returns false and
+     * leaves {@code data} untouched. On true or an exception the data was taken over (written or
+     * released); the caller still flushes.
      */
     public static boolean tryWrite(Http2ConnectionHandler handler, ChannelHandlerContext ctx, Http2Stream stream,
-                                   ByteBuf data) throws Http2Exception {
+                                   ByteBuf data, boolean endStream) throws Http2Exception {
         int n = data.readableBytes();
         Http2ConnectionEncoder encoder = handler.encoder();
         Http2RemoteFlowController flow = encoder.flowController();
@@ -60,27 +65,32 @@ public final class Http2DataWriter {
             data.release(); // taken over: the caller answers the error, the frame is not sent
             throw e;
         }
+        // The stream closes when its last frame is on the wire, so END_STREAM's write is watched.
+        ChannelPromise last = endStream ? ctx.newPromise() : ctx.voidPromise();
         if (n <= COPY_LIMIT) {
             ByteBuf frame = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH + n);
-            writeHeader(frame, n, stream.id());
+            writeHeader(frame, n, stream.id(), endStream);
             // getBytes into the frame: a memory copy; frame.writeBytes(data) would make two NIO views.
             data.getBytes(data.readerIndex(), frame, frame.writerIndex(), n);
             frame.writerIndex(frame.writerIndex() + n);
             data.release();
-            ctx.write(frame, ctx.voidPromise());
+            ctx.write(frame, last);
         } else {
             ByteBuf header = ctx.alloc().directBuffer(FRAME_HEADER_LENGTH);
-            writeHeader(header, n, stream.id());
+            writeHeader(header, n, stream.id(), endStream);
             ctx.write(header, ctx.voidPromise());
-            ctx.write(data, ctx.voidPromise());
+            ctx.write(data, last);
+        }
+        if (endStream) {
+            handler.closeStreamLocal(stream, last);
         }
         return true;
     }
 
-    private static void writeHeader(ByteBuf out, int length, int streamId) {
+    private static void writeHeader(ByteBuf out, int length, int streamId, boolean endStream) {
         out.writeMedium(length);
         out.writeByte(DATA);
-        out.writeByte(0); // flags: no END_STREAM, no padding
+        out.writeByte(endStream ? END_STREAM : 0); // no padding
         out.writeInt(streamId);
     }
 }

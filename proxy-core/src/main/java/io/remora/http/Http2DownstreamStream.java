@@ -214,7 +214,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded |= endStream;
-        if (endStream || !conn.writeDataNow(stream, data)) {
+        if (!conn.writeDataNow(stream, data, endStream)) {
             conn.encoder().writeData(conn.ctx, stream.id(), data, 0, endStream, conn.ctx.newPromise());
         }
         conn.written();

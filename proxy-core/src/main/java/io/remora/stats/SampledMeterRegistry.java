@@ -10,7 +10,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 /**
  * The proxy's meter registry: Micrometer's simple registry whose histograms (distribution
  * summaries) also offer each recorded value to {@link HistogramSamples}, for sinks that send
- * every sample (statsd). Histograms are otherwise unchanged.
+ * every sample (statsd). A histogram with fixed buckets and no percentiles, as every Envoy
+ * histogram is, is a {@link CumulativeHistogram}.
  */
 public final class SampledMeterRegistry extends SimpleMeterRegistry {
 
@@ -22,11 +23,16 @@ public final class SampledMeterRegistry extends SimpleMeterRegistry {
 
     @Override
     protected DistributionSummary newDistributionSummary(Meter.Id id, DistributionStatisticConfig config, double scale) {
-        return new Sampled(super.newDistributionSummary(id, config, scale), samples);
+        double[] bounds = config.getServiceLevelObjectiveBoundaries();
+        boolean envoyStyle = bounds != null && bounds.length > 0 && scale == 1.0
+                && (config.getPercentiles() == null || config.getPercentiles().length == 0)
+                && !Boolean.TRUE.equals(config.isPercentileHistogram());
+        return new Sampled(envoyStyle ? new CumulativeHistogram(id, bounds) : super.newDistributionSummary(id, config, scale),
+                samples);
     }
 
     /** Records into the real summary, then offers the value to the samples. */
-    private record Sampled(DistributionSummary delegate, HistogramSamples samples) implements DistributionSummary {
+    record Sampled(DistributionSummary delegate, HistogramSamples samples) implements DistributionSummary {
 
         @Override
         public void record(double amount) {

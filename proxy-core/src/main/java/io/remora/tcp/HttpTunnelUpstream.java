@@ -239,7 +239,7 @@ final class HttpTunnelUpstream implements TcpUpstream, UpstreamCallbacks {
 
     @Override
     public TlsConnection tls() {
-        return stream == null ? null : stream.connection().attr(TlsConnection.UPSTREAM).get();
+        return stream == null ? null : stream.tls();
     }
 
     @Override

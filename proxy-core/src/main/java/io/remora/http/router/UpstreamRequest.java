@@ -172,7 +172,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamConnectionId = s.connectionId();
         router.info.upstreamHostMetadata = host.metadataByNamespace;
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();
-        router.info.upstreamTls = s.connection().attr(io.remora.tls.TlsConnection.UPSTREAM).get();
+        router.info.upstreamTls = s.tls();
         if (router.downstreamBlocked) {
             s.readEnabled(false);
         }

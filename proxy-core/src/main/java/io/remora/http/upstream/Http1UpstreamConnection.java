@@ -21,6 +21,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         implements UpstreamStream, Http1Parser.Listener {
     private final Http1ConnectionPool pool;
     Channel channel;
+    private UpstreamConnectionFacts facts;
     boolean connected;
     private UpstreamCallbacks active;
     private int served;
@@ -83,6 +84,23 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     @Override
     public io.netty.channel.Channel connection() {
         return channel;
+    }
+
+    @Override
+    public long connectionId() {
+        return facts().id();
+    }
+
+    @Override
+    public io.remora.tls.TlsConnection tls() {
+        return facts().tls();
+    }
+
+    private UpstreamConnectionFacts facts() {
+        if (facts == null) {
+            facts = UpstreamConnectionFacts.of(channel);
+        }
+        return facts;
     }
 
     @Override

@@ -37,6 +37,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private final Http2ConnectionPool pool;
     private final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     Channel channel;
+    private UpstreamConnectionFacts facts;
     ChannelHandlerContext ctx;
     boolean connected;
     boolean goingAway;
@@ -96,7 +97,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         }
 
         Http2UpstreamConnection create(Http2Settings settings) {
-            server(false);
+            connection(io.remora.http.Http2Connections.create(false));
             initialSettings(settings);
             // Response headers are the upstream's; the router inspects what it needs.
             validateHeaders(false);
@@ -223,10 +224,17 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         }
     }
 
-    /** A DATA frame (not END_STREAM) written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
-    boolean writeDataNow(Http2Stream stream, ByteBuf data) {
+    UpstreamConnectionFacts facts() {
+        if (facts == null) {
+            facts = UpstreamConnectionFacts.of(channel);
+        }
+        return facts;
+    }
+
+    /** A DATA frame written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
+    boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return io.remora.http.Http2DataWriter.tryWrite(this, ctx, stream, data);
+            return io.remora.http.Http2DataWriter.tryWrite(this, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice

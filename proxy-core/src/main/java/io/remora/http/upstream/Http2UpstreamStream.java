@@ -76,6 +76,16 @@ final class Http2UpstreamStream implements UpstreamStream {
         return conn.channel;
     }
 
+    @Override
+    public long connectionId() {
+        return conn.facts().id();
+    }
+
+    @Override
+    public io.remora.tls.TlsConnection tls() {
+        return conn.facts().tls();
+    }
+
     // ---------------------------------------------------------------- request
 
     @Override
@@ -164,7 +174,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         requestDone = endStream;
-        if (endStream || !conn.writeDataNow(stream, data)) {
+        if (!conn.writeDataNow(stream, data, endStream)) {
             conn.encoder().writeData(conn.ctx, stream.id(), data, 0, endStream, conn.ctx.newPromise());
         }
         conn.written();

@@ -146,6 +146,16 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         return channel;
     }
 
+    @Override
+    public long connectionId() {
+        return io.remora.network.ConnectionIds.of(channel);
+    }
+
+    @Override
+    public io.remora.tls.TlsConnection tls() {
+        return channel == null ? null : channel.attr(io.remora.tls.TlsConnection.UPSTREAM).get();
+    }
+
     /** Nothing goes on the wire: the proxy answers 200 for the host, as Envoy's TcpUpstream. */
     @Override
     public void writeHeaders(Http2Headers headers, boolean endStream) {

@@ -17,9 +17,10 @@ public interface UpstreamStream {
     io.netty.channel.Channel connection();
 
     /** The upstream connection's id ({@code %UPSTREAM_CONNECTION_ID%}, debug lines). */
-    default long connectionId() {
-        return io.remora.network.ConnectionIds.of(connection());
-    }
+    long connectionId();
+
+    /** The upstream connection's TLS session, or null in plaintext. */
+    io.remora.tls.TlsConnection tls();
 
     /** Headers are HTTP/2-style; the pool converts them for HTTP/1.1. */
     void writeHeaders(Http2Headers headers, boolean endStream);
