@@ -118,7 +118,7 @@ final class AccessLogOperators {
             case "RESPONSE_CODE_DETAILS":
                 return str(i -> i.responseCodeDetails, maxLen);
             case "CONNECTION_TERMINATION_DETAILS":
-                return str(i -> i.connectionTerminationDetails, maxLen);
+                return str(i -> i.connectionTerminationDetails(), maxLen);
             case "RESPONSE_FLAGS":
                 return str(StreamInfo::responseFlagsString, maxLen);
             case "BYTES_RECEIVED":
@@ -140,7 +140,7 @@ final class AccessLogOperators {
             case "UPSTREAM_LOCAL_ADDRESS":
                 return str(i -> AccessLogFormatter.address(i.upstreamLocalAddress, true), maxLen);
             case "UPSTREAM_TRANSPORT_FAILURE_REASON":
-                return str(i -> i.upstreamTransportFailureReason, maxLen);
+                return str(i -> i.upstreamTransportFailureReason(), maxLen);
             case "DOWNSTREAM_REMOTE_ADDRESS":
                 return str(i -> AccessLogFormatter.address(i.downstreamRemoteAddress, true), maxLen);
             case "DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT":
@@ -178,8 +178,8 @@ final class AccessLogOperators {
                 return str(i -> i.routeName, maxLen);
             // From tls_inspector, else from the TLS handshake (a chain with TLS and no inspector).
             case "REQUESTED_SERVER_NAME":
-                return str(i -> i.requestedServerName != null ? i.requestedServerName
-                        : i.downstreamTls == null ? null : i.downstreamTls.serverName(), maxLen);
+                return str(i -> i.requestedServerName() != null ? i.requestedServerName()
+                        : i.downstreamTls() == null ? null : i.downstreamTls().serverName(), maxLen);
             case "HOSTNAME": {
                 String host = hostname();
                 return str(i -> host, maxLen);
@@ -198,11 +198,11 @@ final class AccessLogOperators {
             case "UPSTREAM_CONNECTION_ID":
                 return num(i -> i.upstreamConnectionId);
             case "TRACE_ID":
-                return str(i -> i.traceId, maxLen);
+                return str(i -> i.traceId(), maxLen);
             case "FILTER_CHAIN_NAME":
-                return str(i -> i.filterChainName, maxLen);
+                return str(i -> i.filterChainName(), maxLen);
             case "VIRTUAL_CLUSTER_NAME":
-                return str(i -> i.virtualClusterName, maxLen);
+                return str(i -> i.virtualClusterName(), maxLen);
             // A new random UUID each time the operator is evaluated, as Envoy's.
             case "UNIQUE_ID":
                 return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
@@ -229,7 +229,7 @@ final class AccessLogOperators {
         String[] parts = arg.split(":");
         String key = parts[0];
         return str(i -> {
-            Object v = i.filterState == null ? null : i.filterState.get(key);
+            Object v = i.filterState() == null ? null : i.filterState().get(key);
             return v == null ? null : v.toString();
         }, maxLen);
     }
@@ -298,7 +298,7 @@ final class AccessLogOperators {
                 case "user-agent" -> i.userAgent();
                 case "x-forwarded-for" -> i.forwardedFor();
                 case "x-request-id" -> i.requestId();
-                case "x-envoy-original-path" -> i.originalPath;
+                case "x-envoy-original-path" -> i.originalPath();
                 default -> null;
             };
         }

@@ -43,23 +43,19 @@ public final class StreamInfo {
     // most streams end without anyone reading them (see text()).
     private CharSequence method;
     private CharSequence path;
-    /** The path before any rewrite ({@code X-ENVOY-ORIGINAL-PATH}), null when not rewritten. */
-    public String originalPath;
     private CharSequence authority;
     private CharSequence userAgent;
     private CharSequence forwardedFor;
     private CharSequence requestId;
     public String routeName;
-    /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
-    public String requestedServerName;
+    /**
+     * What the listener learned of the downstream connection (SNI, filter chain name, TLS), shared
+     * by its streams rather than copied into each; null when none (a connection set up without a
+     * listener, e.g. in tests).
+     */
+    private io.remora.network.ConnectionInfo connection;
     /** {@code %CONNECTION_ID%}: the downstream connection's id (ConnectionIds), -1 when none. */
     public long connectionId = -1;
-    /** {@code %FILTER_CHAIN_NAME%}: the name of the filter chain the connection took, or null. */
-    public String filterChainName;
-    /** {@code %TRACE_ID%}: the trace id of the stream's span when the connection manager traces, or null. */
-    public String traceId;
-    /** {@code %VIRTUAL_CLUSTER_NAME%}: the virtual cluster the request matched, or null. */
-    public String virtualClusterName;
     /** Envoy's per-stream random id (debug lines' StreamId); 0 until first asked for. */
     private long streamId;
     /**
@@ -77,7 +73,6 @@ public final class StreamInfo {
     public int responseCode;
     /** Envoy's {@code %RESPONSE_CODE_DETAILS%}, e.g. via_upstream, route_not_found. */
     public String responseCodeDetails;
-    public String connectionTerminationDetails;
 
     // upstream
     public String upstreamCluster;
@@ -92,29 +87,123 @@ public final class StreamInfo {
     public java.util.function.Function<String, Map<String, Object>> upstreamHostMetadata;
     /** {@code %CLUSTER_METADATA%}: the upstream cluster's filter metadata by namespace, or null. */
     public Map<String, Map<String, Object>> upstreamClusterMetadata;
-    public String upstreamTransportFailureReason;
-    /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
-    public io.remora.tls.TlsConnection downstreamTls;
     /** TLS of the upstream connection used (null: plaintext or none). */
     public io.remora.tls.TlsConnection upstreamTls;
-    /** The upstream connection's filter state (its upstream network filters'), or null. */
-    public FilterState upstreamFilterState;
     /** Nanos from start to the first upstream response byte; -1 when none. */
     public long upstreamServiceTimeNanos = -1;
     /** Nanos from start to the last byte sent downstream; -1 until done. */
     public long durationNanos = -1;
     public int attemptCount;
+    /** What few streams have; made when one of its fields is first set. */
+    private Seldom seldom;
+
+    /**
+     * The fields most streams leave null (a rewritten path, a trace, filter state, metadata,
+     * failure details): one object for them when one is set, rather than a field each in every
+     * stream's info.
+     */
+    private static final class Seldom {
+        String originalPath;
+        String traceId;
+        String virtualClusterName;
+        String connectionTerminationDetails;
+        String upstreamTransportFailureReason;
+        FilterState upstreamFilterState;
+        FilterState filterState;
+        Map<String, Map<String, Object>> dynamicMetadata;
+    }
+
+    private Seldom seldom() {
+        if (seldom == null) {
+            seldom = new Seldom();
+        }
+        return seldom;
+    }
+
+    /** The path before any rewrite ({@code X-ENVOY-ORIGINAL-PATH}), null when not rewritten. */
+    public String originalPath() {
+        return seldom == null ? null : seldom.originalPath;
+    }
+
+    public void originalPath(String v) {
+        if (v != null || seldom != null) {
+            seldom().originalPath = v;
+        }
+    }
+
+    /** {@code %TRACE_ID%}: the trace id of the stream's span when the connection manager traces, or null. */
+    public String traceId() {
+        return seldom == null ? null : seldom.traceId;
+    }
+
+    public void traceId(String v) {
+        if (v != null || seldom != null) {
+            seldom().traceId = v;
+        }
+    }
+
+    /** {@code %VIRTUAL_CLUSTER_NAME%}: the virtual cluster the request matched, or null. */
+    public String virtualClusterName() {
+        return seldom == null ? null : seldom.virtualClusterName;
+    }
+
+    public void virtualClusterName(String v) {
+        if (v != null || seldom != null) {
+            seldom().virtualClusterName = v;
+        }
+    }
+
+    /** {@code %CONNECTION_TERMINATION_DETAILS%}, or null. */
+    public String connectionTerminationDetails() {
+        return seldom == null ? null : seldom.connectionTerminationDetails;
+    }
+
+    public void connectionTerminationDetails(String v) {
+        if (v != null || seldom != null) {
+            seldom().connectionTerminationDetails = v;
+        }
+    }
+
+    /** {@code %UPSTREAM_TRANSPORT_FAILURE_REASON%}, or null. */
+    public String upstreamTransportFailureReason() {
+        return seldom == null ? null : seldom.upstreamTransportFailureReason;
+    }
+
+    public void upstreamTransportFailureReason(String v) {
+        if (v != null || seldom != null) {
+            seldom().upstreamTransportFailureReason = v;
+        }
+    }
+
+    /** The upstream connection's filter state (its upstream network filters'), or null. */
+    public FilterState upstreamFilterState() {
+        return seldom == null ? null : seldom.upstreamFilterState;
+    }
+
+    public void upstreamFilterState(FilterState v) {
+        if (v != null || seldom != null) {
+            seldom().upstreamFilterState = v;
+        }
+    }
+
     /** Filter state (request-scoped, its parent the connection's); null when no filter used it. */
-    public FilterState filterState;
-    /** Dynamic metadata by filter namespace (e.g. envoy.filters.http.rbac); null until set. */
-    private Map<String, Map<String, Object>> dynamicMetadata;
+    public FilterState filterState() {
+        return seldom == null ? null : seldom.filterState;
+    }
+
+    public void filterState(FilterState v) {
+        if (v != null || seldom != null) {
+            seldom().filterState = v;
+        }
+    }
 
     /** Sets {@code key} in the {@code namespace} of the dynamic metadata (Envoy's setDynamicMetadata). */
     public void setDynamicMetadata(String namespace, String key, Object value) {
-        if (dynamicMetadata == null) {
-            dynamicMetadata = new LinkedHashMap<>(2);
+        Seldom x = seldom();
+        if (x.dynamicMetadata == null) {
+            x.dynamicMetadata = new LinkedHashMap<>(2);
         }
-        dynamicMetadata.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4)).put(key, value);
+        x.dynamicMetadata.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4)).put(key, value);
     }
 
     /** The request's method, path, authority and user agent, as the request arrived. */
@@ -196,26 +285,59 @@ public final class StreamInfo {
 
     /** The dynamic metadata of one namespace (empty when none). */
     public Map<String, Object> dynamicMetadata(String namespace) {
-        Map<String, Object> m = dynamicMetadata == null ? null : dynamicMetadata.get(namespace);
+        Map<String, Map<String, Object>> all = seldom == null ? null : seldom.dynamicMetadata;
+        Map<String, Object> m = all == null ? null : all.get(namespace);
         return m == null ? Map.of() : m;
     }
 
     /** All namespaces (empty when none). */
     public Map<String, Map<String, Object>> dynamicMetadata() {
-        return dynamicMetadata == null ? Map.of() : dynamicMetadata;
+        Map<String, Map<String, Object>> all = seldom == null ? null : seldom.dynamicMetadata;
+        return all == null ? Map.of() : all;
     }
 
     /**
-     * Copies what the connection knows (id, SNI, filter chain, TLS) into this stream's info.
+     * What the connection knows (id, SNI, filter chain, TLS), for this stream's info.
      * {@code info} may be null (connections set up without a listener, e.g. in tests).
      */
     public void fromConnection(io.remora.network.ConnectionInfo info, io.netty.channel.Channel channel) {
         connectionId = io.remora.network.ConnectionIds.of(channel);
-        if (info != null) {
-            downstreamTls = info.tls();
-            requestedServerName = info.serverName();
-            filterChainName = info.filterChainName();
-        }
+        connection = info;
+    }
+
+    /** SNI of the downstream TLS connection ({@code %REQUESTED_SERVER_NAME%}), or null. */
+    public String requestedServerName() {
+        return connection == null ? null : connection.serverName();
+    }
+
+    /** {@code %FILTER_CHAIN_NAME%}: the name of the filter chain the connection took, or null. */
+    public String filterChainName() {
+        return connection == null ? null : connection.filterChainName();
+    }
+
+    /** TLS of the downstream connection (null: plaintext), for the TLS operators and filters. */
+    public io.remora.tls.TlsConnection downstreamTls() {
+        return connection == null ? null : connection.tls();
+    }
+
+    /** Sets the SNI (a stream info made without the listener's view, or a test): a copy of the connection's view. */
+    public void requestedServerName(String sni) {
+        io.remora.network.ConnectionInfo c = connection;
+        connection = c == null
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, sni, null, null, null, null, null)
+                : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
+                        c.originalDestination(), sni, c.transportProtocol(), c.applicationProtocols(), c.tls(),
+                        c.originalSource(), c.filterChainName());
+    }
+
+    /** Sets the filter chain name (a test): a copy of the connection's view. */
+    public void filterChainName(String name) {
+        io.remora.network.ConnectionInfo c = connection;
+        connection = c == null
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, null, null, null, null, null, name)
+                : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
+                        c.originalDestination(), c.serverName(), c.transportProtocol(), c.applicationProtocols(),
+                        c.tls(), c.originalSource(), name);
     }
 
     /** The stream's random 64-bit id (never 0), made on first use: debug lines print it unsigned. */

@@ -18,7 +18,7 @@ final class TlsOperators {
     /** The value function of a TLS operator, or null when {@code name} is not one. */
     static Function<StreamInfo, String> of(String name) {
         if (name.equals("DOWNSTREAM_TRANSPORT_FAILURE_REASON")) {
-            return i -> i.downstreamTls == null ? null : i.downstreamTls.failureReason();
+            return i -> i.downstreamTls() == null ? null : i.downstreamTls().failureReason();
         }
         Function<TlsConnection, String> f;
         String stem;
@@ -54,7 +54,7 @@ final class TlsOperators {
         boolean downstream = name.startsWith("DOWNSTREAM_");
         Function<TlsConnection, String> g = f;
         return i -> {
-            TlsConnection t = downstream ? i.downstreamTls : i.upstreamTls;
+            TlsConnection t = downstream ? i.downstreamTls() : i.upstreamTls;
             return t == null || !t.established() ? null : g.apply(t);
         };
     }

@@ -33,7 +33,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     final ConnectionContext cx;
     final HttpConnectionManager hcm;
-    final HttpConnManagerStats stats;
     final StreamEncoder encoder;
     final StreamInfo info = new StreamInfo();
     Http2Headers requestHeaders;
@@ -42,13 +41,11 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     /** The cluster the route picked for this stream (weighted pick, header), or null. */
     String clusterName;
     private boolean routeCached;
-    long random;
     private long clusterRandom;
     boolean grpc;
     boolean head;
     /** Null until the request headers passed Envoy's checks; local replies before go straight out. */
     FilterManager filters;
-    private FilterState filterState;
     /** A local reply was sent: no more request data reaches the filters. */
     private boolean decodingAborted;
     private WatermarkCallbacks watermarks;
@@ -77,19 +74,18 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     ActiveStream(ConnectionContext cx, StreamEncoder encoder) {
         this.cx = cx;
         this.hcm = cx.hcm;
-        this.stats = hcm.stats;
         this.encoder = encoder;
         info.downstreamRemoteAddress = cx.remoteAddress;
         info.downstreamDirectRemoteAddress = cx.remoteAddress;
         info.downstreamLocalAddress = cx.localAddress;
         info.protocol = cx.protocol;
         info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain
-        stats.downstreamRqTotal.increment();
-        stats.downstreamRqActive.incrementAndGet();
+        hcm.stats.downstreamRqTotal.increment();
+        hcm.stats.downstreamRqActive.incrementAndGet();
         if ("HTTP/2".equals(cx.protocol)) {
-            stats.downstreamRqHttp2Total.increment();
+            hcm.stats.downstreamRqHttp2Total.increment();
         } else {
-            stats.downstreamRqHttp1Total.increment();
+            hcm.stats.downstreamRqHttp1Total.increment();
         }
         cx.streamStarted();
         cx.worker.addStream(this);
@@ -150,7 +146,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         RequestHeaderMutator.mutate(headers, this);
         info.forwarding(headers);
 
-        random = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
         HttpConnectionManager.FilterFactoryEntry[] chain = hcm.filterFactories;
         String requested = Upgrades.requested(headers);
@@ -158,24 +153,25 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             // Envoy's createUpgradeFilterChain: the route's upgrade_configs, else the connection manager's.
             chain = hcm.upgrades.chain(requested, route(), hcm.filterFactories);
             if (chain == null) {
-                stats.downstreamRqWsOnNonWsRoute.increment();
+                hcm.stats.downstreamRqWsOnNonWsRoute.increment();
                 sendLocalReply(403, "", null, "upgrade_failed");
                 return;
             }
             upgrade = requested;
             upgradeActive = true;
-            stats.downstreamCxUpgradesTotal.increment();
-            stats.downstreamCxUpgradesActive.incrementAndGet();
+            hcm.stats.downstreamCxUpgradesTotal.increment();
+            hcm.stats.downstreamCxUpgradesActive.incrementAndGet();
         }
         filters = new FilterManager(this, chain, route(), clusterName);
-        filters.decode.headers(0, headers, endStream);
+        filters.headers(0, headers, endStream);
     }
 
     /** The route cache (Envoy's cached route): resolved on first use after each clear. */
     RouteEntry route() {
         if (!routeCached && requestHeaders != null) {
             routeCached = true;
-            route = routes.route(requestHeaders, random, clusterRandom, info);
+            // As Envoy: the stream's random id is the random of runtime-fraction route matches.
+            route = routes.route(requestHeaders, info.streamId() & Long.MAX_VALUE, clusterRandom, info);
             clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom);
             info.routeName = route == null ? null : route.route().name();
             if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {
@@ -187,11 +183,12 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     }
 
     FilterState filterState() {
-        if (filterState == null) {
-            filterState = new FilterState(cx.filterState());
-            info.filterState = filterState;
+        FilterState f = info.filterState();
+        if (f == null) {
+            f = new FilterState(cx.filterState());
+            info.filterState(f);
         }
-        return filterState;
+        return f;
     }
 
     void decodeData(ByteBuf data, boolean endStream) {
@@ -209,7 +206,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             data.release();
             return;
         }
-        filters.decode.data(0, data, endStream);
+        filters.data(0, data, endStream);
         if (endStream && tunnel && localComplete) {
             end(); // the second half of the tunnel closed
         }
@@ -223,7 +220,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         remoteComplete = true;
         cancelRequestTimer();
         if (filters != null) {
-            filters.decode.trailers(0, trailers);
+            filters.trailers(0, trailers);
         }
     }
 
@@ -232,7 +229,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         if (ended) {
             return;
         }
-        stats.downstreamRqRxReset.increment();
+        hcm.stats.downstreamRqRxReset.increment();
         info.setFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
         if (info.responseCodeDetails == null) {
             info.responseCodeDetails = "downstream_remote_disconnect";
@@ -265,7 +262,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         if (ended) {
             return;
         }
-        stats.downstreamRqTxReset.increment();
+        hcm.stats.downstreamRqTxReset.increment();
         encoder.resetStream(false);
         end();
     }
@@ -329,10 +326,10 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         }
         if (upgradeActive) {
             upgradeActive = false;
-            stats.downstreamCxUpgradesActive.decrementAndGet();
+            hcm.stats.downstreamCxUpgradesActive.decrementAndGet();
         }
-        stats.downstreamRqActive.decrementAndGet();
-        stats.downstreamRqTime.record(info.durationNanos / 1_000_000); // whole milliseconds, as Envoy records it
+        hcm.stats.downstreamRqActive.decrementAndGet();
+        hcm.stats.downstreamRqTime.record(info.durationNanos / 1_000_000); // whole milliseconds, as Envoy records it
         for (AccessLog log : hcm.accessLogs) {
             try {
                 log.log(info);
@@ -348,7 +345,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     @Override
     protected long bufferedBytes() {
-        long n = filters == null ? 0 : filters.bufferedBytes();
+        long n = filters == null ? 0 : filters.heldBytes();
         if (!"HTTP/2".equals(cx.protocol)) {
             // HTTP/1.1 runs one stream at a time: the connection's unsent response bytes are its.
             io.netty.channel.ChannelOutboundBuffer out = cx.channel.unsafe().outboundBuffer();

@@ -19,17 +19,17 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
 
     @Override
     public void continueDecoding() {
-        manager.decode.continueFrom(index);
+        manager.continueFrom(index);
     }
 
     @Override
     public ByteBuf decodingBuffer() {
-        return manager.decode.bufferedAfter(index);
+        return manager.bufferedAfter(index);
     }
 
     @Override
     public void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream) {
-        manager.decode.data(index + 1, data, endStream);
+        manager.data(index + 1, data, endStream);
     }
 
     @Override
@@ -64,6 +64,6 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
 
     @Override
     public HttpConnManagerStats connectionManagerStats() {
-        return stream.stats;
+        return stream.hcm.stats;
     }
 }

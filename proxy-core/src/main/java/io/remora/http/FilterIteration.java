@@ -15,7 +15,6 @@ import io.remora.http.filter.FilterStatus;
  */
 abstract class FilterIteration {
 
-    private final int size;
     /** The filter holding the headers, or -1. */
     private int headersAt = -1;
     /** That filter asked to hold body and trailers too (they are buffered before it). */
@@ -31,9 +30,8 @@ abstract class FilterIteration {
     /** Headers have been handed to some filter (or past the chain). */
     boolean headersStarted;
 
-    FilterIteration(int size) {
-        this.size = size;
-    }
+    /** How many filters this direction has (fixed for the stream). */
+    abstract int size();
 
     abstract FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream);
 
@@ -62,7 +60,7 @@ abstract class FilterIteration {
 
     void headers(int from, Http2Headers headers, boolean endStream) {
         headersStarted = true;
-        for (int i = from; i < size; i++) {
+        for (int i = from, size = size(); i < size; i++) {
             FilterStatus s = callHeaders(i, headers, endStream);
             if (done()) {
                 return;
@@ -79,7 +77,7 @@ abstract class FilterIteration {
     }
 
     void data(int from, ByteBuf data, boolean endStream) {
-        for (int i = from; i < size; i++) {
+        for (int i = from, size = size(); i < size; i++) {
             if (done()) {
                 data.release();
                 return;
@@ -120,7 +118,7 @@ abstract class FilterIteration {
     }
 
     void trailers(int from, Http2Headers trailers) {
-        for (int i = from; i < size; i++) {
+        for (int i = from, size = size(); i < size; i++) {
             if (done()) {
                 return;
             }

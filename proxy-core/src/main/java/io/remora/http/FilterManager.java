@@ -16,7 +16,7 @@ import io.remora.route.RouteEntry;
  * alike). Built once the route is known, so a route can disable a filter or enable one the
  * connection manager declared {@code disabled}. Event-loop confined.
  */
-final class FilterManager {
+final class FilterManager extends FilterIteration {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
@@ -28,8 +28,13 @@ final class FilterManager {
     private final EncoderFilterSlot[] encoders;
     /** Filters that are neither decoder nor encoder (none in practice): they still get onDestroy. */
     private final StreamFilterBase[] others;
-    final FilterIteration decode;
+    /**
+     * Null when no filter encodes (most chains: the router alone): the response then goes
+     * straight to the codec, as an iteration over no filters would pass it, without one per stream.
+     */
     final FilterIteration encode;
+    /** Response headers went out, when there is no {@link #encode} to say so. */
+    private boolean passedHeaders;
     /** The response headers once encoding started (for encoder filters and access logs). */
     Http2Headers responseHeaders;
     private boolean destroyed;
@@ -80,8 +85,7 @@ final class FilterManager {
         }
         this.encoders = es;
         this.others = os;
-        this.decode = new Decode(decoders.length);
-        this.encode = new Encode(encoders.length);
+        this.encode = encoders.length == 0 ? null : new Encode();
         for (DecoderFilterSlot s : decoders) {
             s.filter.setDecoderFilterCallbacks(s);
         }
@@ -103,8 +107,13 @@ final class FilterManager {
 
     // ------------------------------------------------------------------ response entry points
 
+    /** Whether response headers entered the encoders (or, with none, went out). */
+    boolean encodingStarted() {
+        return encode != null ? encode.headersStarted : passedHeaders;
+    }
+
     void encodeHeaders(Http2Headers headers, boolean endStream) {
-        if (encode.headersStarted) {
+        if (encodingStarted()) {
             return;
         }
         int status = io.remora.http.upstream.HeaderConversion.parseStatus(headers.status());
@@ -113,26 +122,40 @@ final class FilterManager {
             return;
         }
         responseHeaders = headers;
-        encode.headers(0, headers, endStream);
+        if (encode != null) {
+            encode.headers(0, headers, endStream);
+        } else {
+            passedHeaders = true;
+            ResponseWriter.writeHeaders(stream, headers, endStream);
+        }
     }
 
     void encodeData(ByteBuf data, boolean endStream) {
-        if (!encode.headersStarted) {
+        if (!encodingStarted()) {
             data.release();
-            return;
+        } else if (encode != null) {
+            encode.data(0, data, endStream);
+        } else if (stream.ended()) {
+            data.release();
+        } else {
+            ResponseWriter.writeData(stream, data, endStream);
         }
-        encode.data(0, data, endStream);
     }
 
     void encodeTrailers(Http2Headers trailers) {
-        if (encode.headersStarted) {
+        if (!encodingStarted()) {
+            return;
+        }
+        if (encode != null) {
             encode.trailers(0, trailers);
+        } else if (!stream.ended()) {
+            ResponseWriter.writeTrailers(stream, trailers);
         }
     }
 
     /** Body bytes this stream's filters hold: what the chain buffers, and what filters keep themselves. */
-    long bufferedBytes() {
-        long n = decode.bufferedBytes() + encode.bufferedBytes();
+    long heldBytes() {
+        long n = super.bufferedBytes() + (encode == null ? 0 : encode.bufferedBytes());
         for (DecoderFilterSlot s : decoders) {
             if (s.filter instanceof io.remora.overload.BufferedBytes b) {
                 n += b.bufferedBytes();
@@ -155,8 +178,10 @@ final class FilterManager {
             return;
         }
         destroyed = true;
-        decode.release();
-        encode.release();
+        release();
+        if (encode != null) {
+            encode.release();
+        }
         for (DecoderFilterSlot s : decoders) {
             destroy(s.filter);
         }
@@ -181,65 +206,69 @@ final class FilterManager {
         }
     }
 
-    private final class Decode extends FilterIteration {
-        Decode(int size) {
-            super(size);
-        }
+    // ------------------------------------------------------------------ the request's iteration
+    // The manager is itself the iteration over the decoders (one object less per stream); the
+    // response's, when some filter encodes, is {@link #encode}.
 
-        @Override
-        FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream) {
-            return decoders[i].filter.decodeHeaders(headers, endStream);
-        }
+    @Override
+    int size() {
+        return decoders.length;
+    }
 
-        @Override
-        FilterStatus callData(int i, ByteBuf data, boolean endStream) {
-            return decoders[i].filter.decodeData(data, endStream);
-        }
+    @Override
+    FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream) {
+        return decoders[i].filter.decodeHeaders(headers, endStream);
+    }
 
-        @Override
-        FilterStatus callTrailers(int i, Http2Headers trailers) {
-            return decoders[i].filter.decodeTrailers(trailers);
-        }
+    @Override
+    FilterStatus callData(int i, ByteBuf data, boolean endStream) {
+        return decoders[i].filter.decodeData(data, endStream);
+    }
 
-        @Override
-        void emitHeaders(Http2Headers headers, boolean endStream) {
-            // Past the last decoder: nothing terminal took the request (the router always stops).
-        }
+    @Override
+    FilterStatus callTrailers(int i, Http2Headers trailers) {
+        return decoders[i].filter.decodeTrailers(trailers);
+    }
 
-        @Override
-        void emitData(ByteBuf data, boolean endStream) {
-            data.release();
-        }
+    @Override
+    void emitHeaders(Http2Headers headers, boolean endStream) {
+        // Past the last decoder: nothing terminal took the request (the router always stops).
+    }
 
-        @Override
-        void emitTrailers(Http2Headers trailers) {
-        }
+    @Override
+    void emitData(ByteBuf data, boolean endStream) {
+        data.release();
+    }
 
-        @Override
-        boolean done() {
-            return stream.ended() || stream.decodingAborted();
-        }
+    @Override
+    void emitTrailers(Http2Headers trailers) {
+    }
 
-        @Override
-        int bufferLimit() {
-            return stream.hcm.bufferLimit;
-        }
+    @Override
+    boolean done() {
+        return stream.ended() || stream.decodingAborted();
+    }
 
-        @Override
-        void onBufferOverflow() {
-            stream.hcm.stats.downstreamRqTooLarge.increment();
-            stream.sendLocalReply(413, "Payload Too Large", null, "request_payload_too_large", null, -1);
-        }
+    @Override
+    int bufferLimit() {
+        return stream.hcm.bufferLimit;
+    }
 
-        @Override
-        CompositeByteBuf newComposite() {
-            return stream.cx.channel.alloc().compositeBuffer();
-        }
+    @Override
+    void onBufferOverflow() {
+        stream.hcm.stats.downstreamRqTooLarge.increment();
+        stream.sendLocalReply(413, "Payload Too Large", null, "request_payload_too_large", null, -1);
+    }
+
+    @Override
+    CompositeByteBuf newComposite() {
+        return stream.cx.channel.alloc().compositeBuffer();
     }
 
     private final class Encode extends FilterIteration {
-        Encode(int size) {
-            super(size);
+        @Override
+        int size() {
+            return encoders.length;
         }
 
         @Override

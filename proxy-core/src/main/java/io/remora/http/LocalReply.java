@@ -52,7 +52,7 @@ final class LocalReply {
             return;
         }
         FilterManager filters = s.filters;
-        boolean viaFilters = filters != null && !filters.encode.headersStarted;
+        boolean viaFilters = filters != null && !filters.encodingStarted();
         Http2Headers h = new HeaderBlock(6);
         ByteBuf buf = build(h, status, body == null ? "" : body, s.grpc, grpcStatus, s.head, !s.remoteComplete(),
                 s.cx.channel.alloc());

@@ -19,7 +19,7 @@ final class RequestHeaderChecks {
         HttpConnectionManager hcm = s.hcm;
         if (hcm.overload.shouldStopAcceptingRequest()) {
             // Envoy's stop_accepting_requests: no filter chain, 503 at once.
-            s.stats.downstreamRqOverloadClose.increment();
+            s.hcm.stats.downstreamRqOverloadClose.increment();
             s.sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload");
             return true;
         }

@@ -33,7 +33,7 @@ final class ResponseHeaderMutator {
         if (!upgradeAccepted && !cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {
             // Envoy's disable_http_keepalive: HTTP/1 closes after this response, HTTP/2 drains
             // (GOAWAY) once this stream's frames are out.
-            s.stats.downstreamCxOverloadDisableKeepalive.increment();
+            s.hcm.stats.downstreamCxOverloadDisableKeepalive.increment();
             if ("HTTP/2".equals(cx.protocol)) {
                 cx.channel.eventLoop().execute(cx::drain);
             } else {

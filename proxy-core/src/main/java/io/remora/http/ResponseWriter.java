@@ -31,7 +31,7 @@ final class ResponseWriter {
         if (s.info.responseCodeDetails == null) {
             s.info.responseCodeDetails = "via_upstream";
         }
-        s.stats.response(status);
+        s.hcm.stats.response(status);
         String upgrade = s.upgrade;
         boolean upgradeAccepted = upgrade != null
                 && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300));

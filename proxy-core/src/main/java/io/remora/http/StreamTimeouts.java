@@ -56,7 +56,7 @@ final class StreamTimeouts {
         if (idle < timeout) {
             return now + (timeout - idle);
         }
-        s.stats.downstreamRqIdleTimeout.increment();
+        s.hcm.stats.downstreamRqIdleTimeout.increment();
         s.info.setFlag(ResponseFlag.STREAM_IDLE_TIMEOUT);
         if (s.responseStarted()) {
             s.info.responseCodeDetails = "stream_idle_timeout";
@@ -71,7 +71,7 @@ final class StreamTimeouts {
         if (s.ended() || s.remoteComplete()) {
             return;
         }
-        s.stats.downstreamRqTimeout.increment();
+        s.hcm.stats.downstreamRqTimeout.increment();
         if (s.responseStarted()) {
             s.info.responseCodeDetails = "request_overall_timeout";
             s.resetStream();

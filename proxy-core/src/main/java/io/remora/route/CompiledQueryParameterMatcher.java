@@ -18,8 +18,12 @@ final class CompiledQueryParameterMatcher {
         this.matcher = spec.stringMatch();
     }
 
-    /** @param pathEnd index of the '?' (or '#', or the length) in {@code path} */
-    boolean matches(String path, int pathEnd) {
+    /**
+     * @param path    the request's :path as it is (an AsciiString from the codecs): read in place,
+     *                no String of it per request
+     * @param pathEnd index of the '?' (or '#', or the length) in {@code path}
+     */
+    boolean matches(CharSequence path, int pathEnd) {
         String value = firstValue(path, pathEnd, name);
         if (value == null) {
             return false;
@@ -31,19 +35,19 @@ final class CompiledQueryParameterMatcher {
      * The decoded first value of {@code name} in the query of {@code path}, "" for a bare key, or
      * null. As Envoy's parseAndDecodeQueryString, the query runs from the first '?' to the end.
      */
-    static String firstValue(String path, int pathEnd, String name) {
-        int q = pathEnd < path.length() && path.charAt(pathEnd) == '?' ? pathEnd : path.indexOf('?', pathEnd);
+    static String firstValue(CharSequence path, int pathEnd, String name) {
+        int q = pathEnd < path.length() && path.charAt(pathEnd) == '?' ? pathEnd : indexOf(path, '?', pathEnd);
         if (q < 0) {
             return null;
         }
         int end = path.length();
         int start = q + 1;
         while (start < end) {
-            int amp = path.indexOf('&', start);
+            int amp = indexOf(path, '&', start);
             if (amp < 0) {
                 amp = end;
             }
-            int eq = path.indexOf('=', start);
+            int eq = indexOf(path, '=', start);
             int keyEnd = eq >= 0 && eq < amp ? eq : amp;
             if (keyEquals(path, start, keyEnd, name)) {
                 return keyEnd == amp ? "" : PercentDecoder.decode(path, keyEnd + 1, amp);
@@ -53,13 +57,30 @@ final class CompiledQueryParameterMatcher {
         return null;
     }
 
-    private static boolean keyEquals(String path, int from, int to, String name) {
+    private static int indexOf(CharSequence s, char c, int from) {
+        for (int i = Math.max(from, 0), n = s.length(); i < n; i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean keyEquals(CharSequence path, int from, int to, String name) {
         boolean encoded = false;
         for (int i = from; i < to && !encoded; i++) {
             encoded = path.charAt(i) == '%' || path.charAt(i) >= 0x80;
         }
         if (!encoded) {
-            return to - from == name.length() && path.regionMatches(from, name, 0, name.length());
+            if (to - from != name.length()) {
+                return false;
+            }
+            for (int i = 0; i < to - from; i++) {
+                if (path.charAt(from + i) != name.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
         }
         return PercentDecoder.decode(path, from, to).equals(name);
     }

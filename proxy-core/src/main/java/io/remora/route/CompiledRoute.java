@@ -157,8 +157,7 @@ final class CompiledRoute implements RouteEntry {
             }
         }
         for (CompiledQueryParameterMatcher q : queryMatchers) {
-            // Query matchers are rare: they read a String (an AsciiString keeps the one it makes).
-            if (!q.matches(path.toString(), pathEnd)) {
+            if (!q.matches(path, pathEnd)) {
                 return false;
             }
         }

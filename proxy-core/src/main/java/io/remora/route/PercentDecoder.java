@@ -13,14 +13,15 @@ final class PercentDecoder {
     private PercentDecoder() {
     }
 
-    static String decode(String s, int from, int to) {
+    /** {@code s[from, to)} decoded; any CharSequence (a header value), read in place. */
+    static String decode(CharSequence s, int from, int to) {
         boolean plain = true;
         for (int i = from; i < to && plain; i++) {
             char c = s.charAt(i);
             plain = c != '%' && c < 0x80;
         }
         if (plain) {
-            return s.substring(from, to);
+            return s instanceof String str ? str.substring(from, to) : s.subSequence(from, to).toString();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(to - from);
         for (int i = from; i < to; i++) {

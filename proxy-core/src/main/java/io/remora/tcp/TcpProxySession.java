@@ -274,7 +274,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        streamInfo.connectionTerminationDetails = String.valueOf(cause);
+        streamInfo.connectionTerminationDetails(String.valueOf(cause));
         ctx.close();
     }
 
@@ -429,7 +429,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         if (upstreamSide) {
             upstreamFailed();
         } else {
-            streamInfo.connectionTerminationDetails = String.valueOf(cause);
+            streamInfo.connectionTerminationDetails(String.valueOf(cause));
         }
     }
 }

@@ -31,7 +31,7 @@ final class TcpSessionLifetime {
         long idle = System.nanoTime() - s.lastActivity;
         long timeout = s.filter.idleTimeoutNanos;
         if (idle >= timeout) {
-            s.streamInfo.connectionTerminationDetails = "idle_timeout";
+            s.streamInfo.connectionTerminationDetails("idle_timeout");
             if (s.relay != null) {
                 s.relay.stop();
             }
@@ -58,7 +58,7 @@ final class TcpSessionLifetime {
         String details = s.downstream == null ? null : FilterState.of(s.downstream)
                 .get(ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, String.class);
         if (details != null) {
-            s.streamInfo.connectionTerminationDetails = details;
+            s.streamInfo.connectionTerminationDetails(details);
         }
         s.streamInfo.finish();
         for (AccessLog log : s.filter.accessLogs) {

@@ -125,7 +125,7 @@ final class TcpUpstreamAttempts {
         info.upstreamConnectionId = ConnectionIds.of(u.connection());
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();
-        info.upstreamFilterState = u.filterState();
+        info.upstreamFilterState(u.filterState());
         s.startRelay(u);
     }
 
@@ -145,7 +145,7 @@ final class TcpUpstreamAttempts {
             connect(s);
         } else {
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-            s.streamInfo.upstreamTransportFailureReason = String.valueOf(cause);
+            s.streamInfo.upstreamTransportFailureReason(String.valueOf(cause));
             s.downstream.close();
         }
     }

@@ -119,7 +119,7 @@ public final class TracingFilter implements StreamFilter {
     /** %TRACE_ID%: the span's trace id, sampled or not, as Envoy's active span reports it. */
     private void recordTraceId() {
         if (decoder != null && decoder.streamInfo() != null) {
-            decoder.streamInfo().traceId = traceId;
+            decoder.streamInfo().traceId(traceId);
         }
     }
 

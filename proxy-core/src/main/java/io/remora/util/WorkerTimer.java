@@ -102,9 +102,10 @@ public final class WorkerTimer {
 
     /**
      * One timeout: a task, armed at most once at a time. Allocate it once per owner (a stream, a
-     * filter) and re-arm it; {@link #cancel()} is idempotent.
+     * filter) and re-arm it; {@link #cancel()} is idempotent. An owner made per request may extend
+     * it instead, overriding {@link #fire()}: no timeout object and no task object of its own.
      */
-    public static final class Timeout implements Runnable {
+    public static class Timeout implements Runnable {
         private final Runnable task;
         private DurationQueue queue;
         private Timeout prev;
@@ -113,14 +114,24 @@ public final class WorkerTimer {
         private ScheduledFuture<?> fallback;
 
         public Timeout(Runnable task) {
-            this.task = task;
+            this.task = java.util.Objects.requireNonNull(task, "task");
         }
 
-        public boolean isArmed() {
+        /** For a subclass that overrides {@link #fire()}. */
+        protected Timeout() {
+            this.task = null;
+        }
+
+        /** What runs when the timeout expires: the task given. */
+        protected void fire() {
+            task.run();
+        }
+
+        public final boolean isArmed() {
             return queue != null || fallback != null;
         }
 
-        public void cancel() {
+        public final void cancel() {
             if (queue != null) {
                 queue.unlink(this);
             }
@@ -132,9 +143,9 @@ public final class WorkerTimer {
 
         /** The fallback path's entry point (scheduled directly on the event loop). */
         @Override
-        public void run() {
+        public final void run() {
             fallback = null;
-            task.run();
+            fire();
         }
     }
 
@@ -191,7 +202,7 @@ public final class WorkerTimer {
             while ((t = head) != null && t.deadline - now <= 0) {
                 unlink(t);
                 try {
-                    t.task.run();
+                    t.fire();
                 } catch (RuntimeException e) {
                     // One owner's failure must not keep the other timeouts from firing.
                     LOG.log(Level.WARNING, "a timeout's task failed", e);

@@ -59,7 +59,7 @@ class AccessLogFormatterTest {
         StreamInfo i = new StreamInfo();
         i.method("GET");
         i.path("/new");
-        i.originalPath = "/old";
+        i.originalPath("/old");
         i.authority("example.com");
         i.userAgent("curl/8.5.0");
         i.requestId("abc");
@@ -125,11 +125,11 @@ class AccessLogFormatterTest {
         StreamInfo i = http();
         i.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "0");
         i.responseCodeDetails = "via_upstream";
-        i.connectionTerminationDetails = null;
+        i.connectionTerminationDetails(null);
         i.routeName = "default";
-        i.requestedServerName = "outbound_.80_._.locations";
+        i.requestedServerName("outbound_.80_._.locations");
         i.upstreamLocalAddress = new InetSocketAddress("10.0.0.5", 40000);
-        i.upstreamTransportFailureReason = "delayed connect error: 111";
+        i.upstreamTransportFailureReason("delayed connect error: 111");
         i.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
         String f = "%REQ(:PATH):4% %REQ(X-MISSING?User-Agent)% %RESP(:STATUS)% %TRAILER(GRPC-STATUS)% "
                 + "%RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% %RESPONSE_FLAGS% %ROUTE_NAME% "
@@ -180,8 +180,8 @@ class AccessLogFormatterTest {
         StreamInfo i = http();
         i.connectionId = 5;
         i.upstreamConnectionId = 7;
-        i.traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        i.filterChainName = "inbound|8080||";
+        i.traceId("4bf92f3577b34da6a3ce929d0e0e4736");
+        i.filterChainName("inbound|8080||");
         i.setDynamicMetadata("envoy.filters.http.rbac", "shadow_engine_result", "denied");
         i.upstreamHostMetadata = ns -> ns.equals("envoy.lb") ? Map.of("canary", true) : Map.of();
         assertEquals("5 7 4bf92f3577b34da6a3ce929d0e0e4736 inbound|8080|| denied true {\"canary\":true} - - -",

@@ -272,7 +272,7 @@ class SpliceRelayTest {
         }
         assertPath(splice);
         TcpProxyTest.waitFor(() -> logged.size() == 1);
-        assertEquals("idle_timeout", logged.get(0).connectionTerminationDetails);
+        assertEquals("idle_timeout", logged.get(0).connectionTerminationDetails());
         assertEquals(12, logged.get(0).bytesReceived);
         TcpProxyTest.waitFor(() -> s.clusterManager().get("echo").stats().upstreamCxActive.get() == 0);
     }

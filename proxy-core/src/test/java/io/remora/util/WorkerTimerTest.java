@@ -63,6 +63,50 @@ class WorkerTimerTest {
         assertFalse(onLoop(t::isArmed));
     }
 
+    /** An owner that is its own timeout (as the router is): fire() runs, on the queue and on the fallback. */
+    static final class Owner extends WorkerTimer.Timeout {
+        final List<String> fired = new ArrayList<>();
+        final CountDownLatch done;
+        final String name;
+
+        Owner(String name, CountDownLatch done) {
+            this.name = name;
+            this.done = done;
+        }
+
+        @Override
+        protected void fire() {
+            fired.add(name);
+            done.countDown();
+        }
+    }
+
+    @Test
+    void aSubclassFiresItsOwnFireOnceWhetherQueuedOrScheduledDirectly() throws Exception {
+        CountDownLatch done = new CountDownLatch(WorkerTimer.MAX_QUEUES + 2);
+        List<Owner> owners = new ArrayList<>();
+        Owner cancelled = new Owner("cancelled", new CountDownLatch(1));
+        onLoop(() -> {
+            WorkerTimer timer = WorkerTimer.of(loop);
+            timer.armMillis(cancelled, 20);
+            // More distinct durations than queues: the last ones take the event loop's scheduler.
+            for (int i = 0; i < WorkerTimer.MAX_QUEUES + 2; i++) {
+                Owner o = new Owner("o" + i, done);
+                owners.add(o);
+                timer.armMillis(o, 20 + i);
+            }
+            cancelled.cancel();
+            return null;
+        });
+        assertTrue(done.await(5, TimeUnit.SECONDS));
+        Thread.sleep(100);
+        for (Owner o : owners) {
+            assertEquals(List.of(o.name), o.fired);
+            assertFalse(onLoop(o::isArmed));
+        }
+        assertEquals(List.of(), cancelled.fired);
+    }
+
     @Test
     void aCancelledTimeoutNeverRunsAndTheOthersStillDo() throws Exception {
         List<String> ran = new ArrayList<>();

@@ -7,10 +7,16 @@ import java.util.List;
 
 /**
  * The request body a router holds, as chunks numbered from the stream's first: kept whole while
- * a retry or a mirror may replay it ({@link #retain}), else released once the current attempt has
+ * a retry or a mirror may replay it ({@code RouterFilter.retainBody}), else released once the current attempt has
  * written them. Event-loop confined.
  */
 final class RequestBody {
+
+    /**
+     * The body of a request that has none (yet): read-only, shared; the router makes its own with
+     * the first chunk, so a bodyless request (most are) costs no object.
+     */
+    static final RequestBody NONE = new RequestBody();
 
     /** Chunks still held; index 0 is chunk number {@link #base}. Made with the first chunk: most requests have none. */
     private ArrayList<ByteBuf> chunks;
@@ -18,11 +24,12 @@ final class RequestBody {
     private int count;
     private long bytes;
     private long released;
-    /** Keep every chunk for a replay (until the buffer limit says otherwise). */
-    boolean retain;
 
     /** A chunk from downstream; the body owns it. */
     void add(ByteBuf data) {
+        if (this == NONE) {
+            throw new IllegalStateException("the shared empty body takes no chunk");
+        }
         if (chunks == null) {
             chunks = new ArrayList<>(2);
         }
@@ -55,9 +62,9 @@ final class RequestBody {
         return bytes - released;
     }
 
-    /** Whether an attempt can be replayed from the first byte. */
-    boolean replayable() {
-        return retain && base == 0;
+    /** Whether no chunk was let go of yet: with the chunks kept, an attempt can be replayed from the first byte. */
+    boolean whole() {
+        return base == 0;
     }
 
     /** The held chunks, for a mirror that duplicates them. */

@@ -21,6 +21,8 @@ final class RetryGate {
     private boolean held;
     private String cause;
     private ScheduledFuture<?> backoffTimer;
+    /** The request's back-off between retries, made with the first retry. */
+    private io.remora.util.JitteredBackOff backOff;
 
     /**
      * @param wanted     the policy retries this failure
@@ -59,6 +61,14 @@ final class RetryGate {
         return Verdict.YES;
     }
 
+    /** The request's back-off between retries (one per request: its intervals grow retry after retry). */
+    io.remora.util.JitteredBackOff backOff(RetryState retry) {
+        if (backOff == null) {
+            backOff = retry.newBackOff();
+        }
+        return backOff;
+    }
+
     /** What the last admitted retry is for. */
     String cause() {
         return cause;
@@ -68,7 +78,7 @@ final class RetryGate {
     void scheduleRetry(RouterFilter r) {
         r.current = null;
         RetryState retry = r.retry;
-        long backoff = retry.backOff().nextMillis();
+        long backoff = backOff(retry).nextMillis();
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, "performing retry " + retry.retriesDone + " of " + retry.maxRetries + " in " + backoff
                     + " ms (" + cause + ")");

@@ -33,8 +33,6 @@ final class RetryState {
     final int maxRetries;
     /** The route's policy (null: the request headers alone asked for retries); the rest is read from it. */
     private final RetryPolicy policy;
-    /** Made for the first retry: most requests are never retried. */
-    private JitteredBackOff backOff;
     int retriesDone;
 
     private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
@@ -77,15 +75,15 @@ final class RetryState {
         return policy == null ? null : policy.perTryIdleTimeout();
     }
 
-    /** The back-off between this request's retries (its intervals grow retry after retry). */
-    JitteredBackOff backOff() {
-        if (backOff == null) {
-            RetryPolicy p = policy;
-            long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
-            long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
-            backOff = new JitteredBackOff(base, max);
-        }
-        return backOff;
+    /**
+     * A new back-off for this request's retries (its intervals grow retry after retry); the
+     * request's {@link RetryGate} keeps it, made at the first retry as the gate is.
+     */
+    JitteredBackOff newBackOff() {
+        RetryPolicy p = policy;
+        long base = p == null || p.baseInterval() == null ? 25 : Math.max(1, p.baseInterval().toMillis());
+        long max = p == null || p.maxInterval() == null ? base * 10 : p.maxInterval().toMillis();
+        return new JitteredBackOff(base, max);
     }
 
     /**

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
  * per-worker connection pool, streams the response back, and retries, times out and mirrors
  * as the route says. Event-loop confined.
  */
-public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbacks,
+public final class RouterFilter extends WorkerTimer.Timeout implements StreamDecoderFilter, WatermarkCallbacks,
         io.remora.overload.BufferedBytes {
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
@@ -50,7 +50,9 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     Http2Headers requestHeaders;
     Http2Headers requestTrailers;
     /** Kept whole for a retry or a mirror until it outgrows the buffer limit. */
-    final RequestBody body = new RequestBody();
+    RequestBody body = RequestBody.NONE;
+    /** Keep every chunk of {@link #body} for a replay (until the buffer limit says otherwise). */
+    boolean retainBody;
     boolean downstreamEnded;
     long downstreamEndNanos;
     RetryState retry;
@@ -59,8 +61,6 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     /** The route's timeout and a try's, as {@link Timeouts#compute} found them; 0 = none. */
     long globalTimeoutMillis;
     long perTryTimeoutMillis;
-    // From the worker's timer: no scheduled task per request (WorkerTimer).
-    final WorkerTimer.Timeout globalTimer = new WorkerTimer.Timeout(() -> Timeouts.onGlobalTimeout(this));
     UpstreamRequest current;
     List<Cluster> mirrors;
     boolean responseStarted;
@@ -75,6 +75,19 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
 
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
+    }
+
+    /**
+     * The route's timeout expired. The router is its own timeout on the worker's timer (no
+     * scheduled task, no timeout object per request: WorkerTimer).
+     */
+    @Override
+    protected void fire() {
+        Timeouts.onGlobalTimeout(this);
+    }
+
+    private void cancelRouteTimeout() {
+        cancel();
     }
 
     @Override
@@ -127,7 +140,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (tunnel == null) {
             mirrors = ShadowRequest.sample(fa.mirrors(), cb);
         }
-        body.retain = retry != null || mirrors != null;
+        retainBody = retry != null || mirrors != null;
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
@@ -142,10 +155,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             data.release();
             return FilterStatus.STOP_ITERATION;
         }
+        if (body == RequestBody.NONE) {
+            body = new RequestBody();
+        }
         body.add(data);
-        if (body.retain && body.received() > cb.bufferLimit()) {
+        if (retainBody && body.received() > cb.bufferLimit()) {
             // Envoy's "retry buffer overflow": the body can no longer be replayed.
-            body.retain = false;
+            retainBody = false;
             mirrors = null;
         }
         if (endStream) {
@@ -183,13 +199,13 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         downstreamEnded = true;
         downstreamEndNanos = System.nanoTime();
         if (globalTimeoutMillis > 0 && !done && (tunnel == null || !tunnel.established)) {
-            WorkerTimer.of(cb.eventLoop()).armMillis(globalTimer, globalTimeoutMillis);
+            WorkerTimer.of(cb.eventLoop()).armMillis(this, globalTimeoutMillis);
         }
         if (mirrors != null && !done) {
             ShadowRequest.sendAll(this, mirrors);
             mirrors = null;
             if (retry == null) {
-                body.retain = false;
+                retainBody = false;
             }
         }
         UpstreamRequest a = current;
@@ -247,7 +263,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (a != null && a.stream != null && !a.finished) {
             a.flush();
         }
-        if (!body.retain && !body.isEmpty()) {
+        if (!retainBody && !body.isEmpty()) {
             if (a != null && a.stream != null && a.written == body.count()) {
                 body.release();
             } else if (body.held() > cb.bufferLimit() && !decodingPaused && !done) {
@@ -265,7 +281,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
     }
 
     boolean replayable() {
-        return body.replayable();
+        return retainBody && body.whole();
     }
 
     private RetryGate retryGate() {
@@ -320,7 +336,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (tunnel != null && tunnel.accepts(status)) {
             // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
             tunnel.established = true;
-            globalTimer.cancel();
+            cancelRouteTimeout();
             a.cancelIdleTimer();
         }
         long now = System.nanoTime();
@@ -391,7 +407,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
             return;
         }
         done = true;
-        globalTimer.cancel();
+        cancelRouteTimeout();
         if (retryGate != null) {
             retryGate.cancelBackoff();
         }
@@ -402,7 +418,7 @@ public final class RouterFilter implements StreamDecoderFilter, WatermarkCallbac
         if (cluster != null && retryGate != null) {
             retryGate.release(cluster);
         }
-        body.retain = false;
+        retainBody = false;
         body.release();
         if (decodingPaused) {
             decodingPaused = false;

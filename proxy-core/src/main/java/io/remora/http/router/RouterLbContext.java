@@ -109,7 +109,7 @@ final class RouterLbContext implements LoadBalancerContext {
                             setCookies = new ArrayList<>(1);
                         }
                         setCookies.add(c);
-                    }, k -> router.info.filterState == null ? null : router.info.filterState.get(k));
+                    }, k -> router.info.filterState() == null ? null : router.info.filterState().get(k));
         }
         return hashKey;
     }

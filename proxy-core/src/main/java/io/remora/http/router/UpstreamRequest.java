@@ -61,7 +61,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
                         host, ci == null ? null : ci.originalSource(), this)
                 : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), router.cluster, host,
                         router.protocol, PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
-                                router.info.filterState)).newStream(this);
+                                router.info.filterState())).newStream(this);
         if (stream == null && !finished) {
             pending = c;
         }
@@ -200,7 +200,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
             host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_FAILED);
         }
         if (transportFailure != null) {
-            router.info.upstreamTransportFailureReason = transportFailure;
+            router.info.upstreamTransportFailureReason(transportFailure);
         }
         if (RetryLog.enabled()) {
             RetryLog.log(router.cb, "upstream reset: reset reason: " + reason.text + ", transport failure reason: "

@@ -1,7 +1,6 @@
 package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -10,7 +9,8 @@ import io.remora.http.HeaderBlock;
 /**
  * The grammar of a complete HTTP/1.1 head held in one array (RFC 9112 3, 4, 5): start line and
  * field lines, checked as Envoy's codec checks them. Names are the shared lower-case constants
- * when known ({@link LowerCaseNames}), otherwise lower-cased in place; values view the array.
+ * when known ({@link LowerCaseNames}), otherwise lower-cased in place; values view the array, or
+ * are shared ones for names whose values repeat ({@link HeaderValueCache}).
  * Each method answers null, or the response code details of what is wrong (400).
  */
 final class Http1HeadParser {
@@ -114,6 +114,13 @@ final class Http1HeadParser {
             return new AsciiString[32];
         }
     };
+    /** Per field line, the shared value from {@link HeaderValueCache}, or null when the line's own bytes are kept. */
+    private static final FastThreadLocal<AsciiString[]> VALUES = new FastThreadLocal<>() {
+        @Override
+        protected AsciiString[] initialValue() {
+            return new AsciiString[32];
+        }
+    };
 
     /** This thread's scratch array, at least {@code length} long. */
     static byte[] scratch(int length) {
@@ -133,6 +140,8 @@ final class Http1HeadParser {
     static String fields(Http1Head head, HeaderBlock out, byte[] b, int from, int to, boolean isHead) {
         int[] lines = LINES.get();
         AsciiString[] names = NAMES.get();
+        AsciiString[] values = VALUES.get();
+        HeaderValueCache cache = null;
         int count = 0;
         int keep = 0;
         int i = from;
@@ -167,25 +176,32 @@ final class Http1HeadParser {
             while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
                 ve--;
             }
+            int hash = 0;
             for (int k = vs; k < ve; k++) {
                 int c = b[k] & 0xff;
                 if ((c < 0x20 && c != '\t') || c == 0x7f) {
                     return CODEC_ERROR;
                 }
+                hash = HeaderValueCache.hash(hash, b[k]);
             }
             if (4 * count + 4 > lines.length) {
                 lines = java.util.Arrays.copyOf(lines, lines.length * 2);
                 names = java.util.Arrays.copyOf(names, names.length * 2);
+                values = java.util.Arrays.copyOf(values, values.length * 2);
                 LINES.set(lines);
                 NAMES.set(names);
+                VALUES.set(values);
             }
             AsciiString known = LowerCaseNames.known(b, i, colon - i);
+            AsciiString shared = HeaderValueCache.repeats(known)
+                    ? (cache == null ? cache = HeaderValueCache.current() : cache).get(b, vs, ve - vs, hash) : null;
             names[count] = known;
+            values[count] = shared;
             lines[4 * count] = i;
             lines[4 * count + 1] = colon - i;
             lines[4 * count + 2] = vs;
             lines[4 * count + 3] = ve - vs;
-            keep += (known == null ? colon - i : 0) + ve - vs;
+            keep += (known == null ? colon - i : 0) + (shared == null ? ve - vs : 0);
             count++;
             i = lf + 1;
         }
@@ -219,12 +235,16 @@ final class Http1HeadParser {
                 name = copy(b, lines[4 * n], len, kept, at, true);
                 at += len;
             }
-            int len = lines[4 * n + 3];
-            System.arraycopy(b, lines[4 * n + 2], kept, at, len);
-            AsciiString value = len == 0 ? AsciiString.EMPTY_STRING : new AsciiString(kept, at, len, false);
-            at += len;
+            AsciiString value = values[n];
+            values[n] = null;
+            if (value == null) {
+                int len = lines[4 * n + 3];
+                System.arraycopy(b, lines[4 * n + 2], kept, at, len);
+                value = len == 0 ? AsciiString.EMPTY_STRING : new AsciiString(kept, at, len, false);
+                at += len;
+            }
             if (isHead) {
-                String error = note(head, name, value);
+                String error = Http1FieldNotes.note(head, name, value);
                 if (error != null) {
                     return error;
                 }
@@ -241,89 +261,6 @@ final class Http1HeadParser {
             into[at + k] = lower ? lower(b[o + k]) : b[o + k];
         }
         return new AsciiString(into, at, n, false);
-    }
-
-    /** What the framing and connection-management headers say, noted as they pass. */
-    private static String note(Http1Head head, AsciiString name, AsciiString value) {
-        if (name == HttpHeaderNames.CONTENT_LENGTH) {
-            long n = digits(value);
-            if (n < 0 || (head.contentLengths > 0 && (head.request || n != head.contentLength))) {
-                return CODEC_ERROR; // RFC 9112 6.3: invalid or conflicting lengths are unrecoverable
-            }
-            head.contentLengths++;
-            head.contentLength = n;
-        } else if (name == HttpHeaderNames.TRANSFER_ENCODING) {
-            head.transferEncodings++;
-            head.teChunked = head.request ? AsciiString.contentEqualsIgnoreCase(value, CHUNKED) : lastCodingChunked(value);
-        } else if (name == HttpHeaderNames.CONNECTION) {
-            connectionTokens(head, value);
-        } else if (name == HttpHeaderNames.EXPECT) {
-            head.expectContinue |= head.minorVersion == 1 && AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
-        } else if (name == HttpHeaderNames.UPGRADE && head.upgrade == null) {
-            head.upgrade = value;
-        }
-        return null;
-    }
-
-    private static final AsciiString CHUNKED = AsciiString.cached("chunked");
-    private static final AsciiString CONTINUE = AsciiString.cached("100-continue");
-
-    private static void connectionTokens(Http1Head head, AsciiString value) {
-        int n = value.length();
-        int start = 0;
-        while (start < n) {
-            int comma = value.indexOf(',', start);
-            int end = comma < 0 ? n : comma;
-            int s = start;
-            int e = end;
-            while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
-                s++;
-            }
-            while (e > s && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
-                e--;
-            }
-            if (regionIs(value, s, e, "close")) {
-                head.connectionClose = true;
-            } else if (regionIs(value, s, e, "keep-alive")) {
-                head.connectionKeepAlive = true;
-            } else if (regionIs(value, s, e, "upgrade")) {
-                head.connectionUpgrade = true;
-            }
-            start = end + 1;
-        }
-    }
-
-    private static boolean lastCodingChunked(AsciiString value) {
-        int e = value.length();
-        while (e > 0 && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
-            e--;
-        }
-        int s = value.lastIndexOf(",", e) + 1;
-        while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
-            s++;
-        }
-        return regionIs(value, s, e, "chunked");
-    }
-
-    private static boolean regionIs(AsciiString v, int s, int e, String token) {
-        return e - s == token.length() && v.regionMatches(true, s, token, 0, e - s);
-    }
-
-    /** A content-length's digits, or -1 (signs, spaces, lists and overflow are not a length). */
-    private static long digits(AsciiString v) {
-        int n = v.length();
-        if (n == 0 || n > 18) {
-            return -1;
-        }
-        long x = 0;
-        for (int i = 0; i < n; i++) {
-            int d = v.byteAt(i) - '0';
-            if (d < 0 || d > 9) {
-                return -1;
-            }
-            x = x * 10 + d;
-        }
-        return x;
     }
 
     /**

@@ -209,7 +209,7 @@ public final class Http1Parser {
             case LENGTH: {
                 int n = (int) Math.min(remaining, in.readableBytes());
                 remaining -= n;
-                ByteBuf slice = in.readRetainedSlice(n);
+                ByteBuf slice = take(n);
                 if (remaining == 0) {
                     state = HEAD;
                     listener.onBody(slice, true);
@@ -226,7 +226,7 @@ public final class Http1Parser {
                 if (remaining == 0) {
                     state = CHUNK_END;
                 }
-                listener.onBody(in.readRetainedSlice(n), false);
+                listener.onBody(take(n), false);
                 return true;
             }
             case CHUNK_END:
@@ -234,11 +234,25 @@ public final class Http1Parser {
             case TRAILERS:
                 return trailers();
             case UNTIL_CLOSE:
-                listener.onBody(in.readRetainedSlice(in.readableBytes()), false);
+                listener.onBody(take(in.readableBytes()), false);
                 return true;
             default:
                 return false;
         }
+    }
+
+    /**
+     * The next {@code n} body bytes, for the listener to own: the buffer itself when they are all
+     * it holds (a body read with or after its head, the usual case: no slice object per body),
+     * otherwise a retained slice of it.
+     */
+    private ByteBuf take(int n) {
+        if (n == in.readableBytes()) {
+            ByteBuf all = in;
+            in = null;
+            return all;
+        }
+        return in.readRetainedSlice(n);
     }
 
     // ---- heads ----

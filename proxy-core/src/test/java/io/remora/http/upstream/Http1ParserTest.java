@@ -171,6 +171,42 @@ class Http1ParserTest {
     }
 
     @Test
+    void repeatingValuesAreSharedOnceSeenTwiceAndEveryValueIsAsSent() {
+        // Thousands of distinct values through the worker's 256 slots (collisions included), a
+        // repeated one among them: each head reads back exactly as sent, and the repeated value is
+        // one shared object from its second sighting on, unless a colliding value took its slot.
+        List<CharSequence> hosts = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        Http1Parser p = new Http1Parser(true, LIMIT, LIMIT, new Transcript() {
+            @Override
+            public void onHead(Http1Parser parser) {
+                hosts.add(parser.head().headers.get("host"));
+                seen.add(parser.head().headers.get("host") + " " + parser.head().headers.get("content-type")
+                        + " " + parser.head().headers.get("x-other"));
+            }
+        });
+        for (int i = 0; i < 3000; i++) {
+            String host = i % 2 == 0 ? "same.example" : "h" + i + ".example";
+            String type = "text/t" + (i % 700);
+            String msg = "GET / HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + type + "\r\nX-Other: " + host
+                    + "\r\n\r\n";
+            expected.add(host + " " + type + " " + host);
+            p.feed(PooledByteBufAllocator.DEFAULT, Unpooled.copiedBuffer(msg, StandardCharsets.ISO_8859_1));
+        }
+        p.release();
+        assertEquals(expected, seen);
+        int shared = 0;
+        for (int i = 4; i < hosts.size(); i += 2) {
+            if (hosts.get(i) == hosts.get(i - 2)) {
+                shared++;
+            }
+        }
+        assertTrue(shared > 0, "a host seen on every other request is never shared");
+        assertTrue(hosts.get(2) != hosts.get(0), "a value is kept as the message's own the first time");
+    }
+
+    @Test
     void aResponseToHeadHasNoBodyWhateverItsLength() {
         Transcript t = new Transcript();
         t.headRequest = true;

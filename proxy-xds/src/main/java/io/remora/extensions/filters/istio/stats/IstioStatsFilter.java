@@ -63,8 +63,8 @@ final class IstioStatsFilter implements StreamDecoderFilter {
             peerSan = state.get(PeerState.PEER_PRINCIPAL, String.class);
             localSan = state.get(PeerState.LOCAL_PRINCIPAL, String.class);
             if (peerSan == null && localSan == null) {
-                peerSan = firstUriSan(info.downstreamTls, true);
-                localSan = firstUriSan(info.downstreamTls, false);
+                peerSan = firstUriSan(info.downstreamTls(), true);
+                localSan = firstUriSan(info.downstreamTls(), false);
             }
             mutualTls = peerSan != null && !peerSan.isEmpty() && localSan != null && !localSan.isEmpty();
         } else {

@@ -104,9 +104,9 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
     private FilterState peerState(boolean server) {
         if (!server) {
             StreamInfo upstream = cb.filterState().get(TCP_PROXY_INFO, StreamInfo.class);
-            if (upstream != null && upstream.upstreamFilterState != null
-                    && PeerState.read(upstream.upstreamFilterState, false)) {
-                return upstream.upstreamFilterState;
+            if (upstream != null && upstream.upstreamFilterState() != null
+                    && PeerState.read(upstream.upstreamFilterState(), false)) {
+                return upstream.upstreamFilterState();
             }
         }
         return cb.filterState();

@@ -74,7 +74,7 @@ public final class NetworkSetFilterStateExtension
                         StreamInfo info = new StreamInfo();
                         info.downstreamRemoteAddress = ci.remoteAddress();
                         info.downstreamLocalAddress = ci.localAddress();
-                        info.requestedServerName = ci.serverName();
+                        info.requestedServerName(ci.serverName());
                         setter.apply(info, cb.filterState());
                         return NetworkFilterStatus.CONTINUE;
                     }

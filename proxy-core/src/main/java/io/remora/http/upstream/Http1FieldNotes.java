@@ -1,0 +1,100 @@
+package io.remora.http.upstream;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.util.AsciiString;
+
+/**
+ * What the framing and connection-management fields of an HTTP/1.1 head say (content-length,
+ * transfer-encoding, connection, expect, upgrade), noted on the {@link Http1Head} as the parser
+ * passes them, with Envoy's codec's refusals (RFC 9112 6.1, 6.3).
+ */
+final class Http1FieldNotes {
+
+    private static final String CODEC_ERROR = "http1.codec_error";
+
+    private Http1FieldNotes() {
+    }
+
+    /** What the framing and connection-management headers say, noted as they pass. */
+    static String note(Http1Head head, AsciiString name, AsciiString value) {
+        if (name == HttpHeaderNames.CONTENT_LENGTH) {
+            long n = digits(value);
+            if (n < 0 || (head.contentLengths > 0 && (head.request || n != head.contentLength))) {
+                return CODEC_ERROR; // RFC 9112 6.3: invalid or conflicting lengths are unrecoverable
+            }
+            head.contentLengths++;
+            head.contentLength = n;
+        } else if (name == HttpHeaderNames.TRANSFER_ENCODING) {
+            head.transferEncodings++;
+            head.teChunked = head.request ? AsciiString.contentEqualsIgnoreCase(value, CHUNKED) : lastCodingChunked(value);
+        } else if (name == HttpHeaderNames.CONNECTION) {
+            connectionTokens(head, value);
+        } else if (name == HttpHeaderNames.EXPECT) {
+            head.expectContinue |= head.minorVersion == 1 && AsciiString.contentEqualsIgnoreCase(value, CONTINUE);
+        } else if (name == HttpHeaderNames.UPGRADE && head.upgrade == null) {
+            head.upgrade = value;
+        }
+        return null;
+    }
+
+    private static final AsciiString CHUNKED = AsciiString.cached("chunked");
+    private static final AsciiString CONTINUE = AsciiString.cached("100-continue");
+
+    private static void connectionTokens(Http1Head head, AsciiString value) {
+        int n = value.length();
+        int start = 0;
+        while (start < n) {
+            int comma = value.indexOf(',', start);
+            int end = comma < 0 ? n : comma;
+            int s = start;
+            int e = end;
+            while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (regionIs(value, s, e, "close")) {
+                head.connectionClose = true;
+            } else if (regionIs(value, s, e, "keep-alive")) {
+                head.connectionKeepAlive = true;
+            } else if (regionIs(value, s, e, "upgrade")) {
+                head.connectionUpgrade = true;
+            }
+            start = end + 1;
+        }
+    }
+
+    private static boolean lastCodingChunked(AsciiString value) {
+        int e = value.length();
+        while (e > 0 && (value.charAt(e - 1) == ' ' || value.charAt(e - 1) == '\t')) {
+            e--;
+        }
+        int s = value.lastIndexOf(",", e) + 1;
+        while (s < e && (value.charAt(s) == ' ' || value.charAt(s) == '\t')) {
+            s++;
+        }
+        return regionIs(value, s, e, "chunked");
+    }
+
+    private static boolean regionIs(AsciiString v, int s, int e, String token) {
+        return e - s == token.length() && v.regionMatches(true, s, token, 0, e - s);
+    }
+
+    /** A content-length's digits, or -1 (signs, spaces, lists and overflow are not a length). */
+    private static long digits(AsciiString v) {
+        int n = v.length();
+        if (n == 0 || n > 18) {
+            return -1;
+        }
+        long x = 0;
+        for (int i = 0; i < n; i++) {
+            int d = v.byteAt(i) - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            x = x * 10 + d;
+        }
+        return x;
+    }
+}
