@@ -203,7 +203,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded |= endStream;
-        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), headers, endStream);
+        HeaderFrames.write(conn, conn.ctx, stream.id(), headers, endStream);
         conn.written();
     }
 
@@ -226,7 +226,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded = true;
-        HeaderFrames.write(conn.encoder(), conn.ctx, stream.id(), trailers, true);
+        HeaderFrames.write(conn, conn.ctx, stream.id(), trailers, true);
         conn.written();
     }
 
