@@ -109,13 +109,6 @@ final class ListenerBinder {
         }
     }
 
-    /**
-     * Netty's default for an accepted channel, as its config would make it: adaptive sizes and up to
-     * 16 reads per readiness event (the channel metadata's default, which Netty applies only to the
-     * allocator it creates itself), with a smaller handle per channel.
-     */
-    private static final io.netty.channel.RecvByteBufAllocator SHARED_RECV_ALLOCATOR = new CompactRecvAllocator(16);
-
     private static ServerBootstrap base(ListenerConfig lc, ChannelHandler acceptor) {
         return new ServerBootstrap()
                 .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
@@ -125,7 +118,7 @@ final class ListenerBinder {
                 .childOption(ChannelOption.SO_KEEPALIVE, false)
                 // One allocator for every accepted channel: it holds only its settings (the per-read
                 // state is each channel's handle), and Netty otherwise keeps one per channel (32 B).
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, SHARED_RECV_ALLOCATOR)
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, CompactRecvAllocator.SHARED)
                 .childHandler(acceptor);
     }
 

@@ -18,6 +18,7 @@ import io.remora.config.ClusterConfig;
 import io.remora.network.ConnectionInfo;
 import io.remora.network.NetworkFilterManager;
 import io.remora.network.OriginalSource;
+import io.remora.server.CompactRecvAllocator;
 import io.remora.server.Transport;
 
 import java.net.SocketAddress;
@@ -66,8 +67,8 @@ public final class UpstreamConnector {
      */
     public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator,
                           OriginalSource originalSource, List<String> alpnOverride) {
-        public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, null);
-        public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, null);
+        public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, CompactRecvAllocator.SHARED);
+        public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, CompactRecvAllocator.SHARED);
 
         public ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
             this(alpnFallback, relay, recvAllocator, null, null);

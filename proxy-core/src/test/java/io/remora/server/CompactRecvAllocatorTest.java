@@ -1,6 +1,7 @@
 package io.remora.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelConfig;
@@ -19,11 +20,12 @@ class CompactRecvAllocatorTest {
     void sizesAndStopsAsNettysAdaptiveAllocator() {
         ChannelConfig config = new EmbeddedChannel().config();
         RecvByteBufAllocator.ExtendedHandle netty = (RecvByteBufAllocator.ExtendedHandle)
-                new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(16).newHandle();
+                new AdaptiveRecvByteBufAllocator(64, 2048, CompactRecvAllocator.MAXIMUM).maxMessagesPerRead(16).newHandle();
         RecvByteBufAllocator.ExtendedHandle compact = (RecvByteBufAllocator.ExtendedHandle)
                 new CompactRecvAllocator(16).newHandle();
         Random r = new Random(42);
         int steps = 0;
+        int maxGuess = 0;
         for (int loop = 0; loop < 2_000; loop++) {
             netty.reset(config);
             compact.reset(config);
@@ -31,6 +33,7 @@ class CompactRecvAllocatorTest {
             boolean burst = (loop / 50) % 2 == 0;
             do {
                 int guess = netty.guess();
+                maxGuess = Math.max(maxGuess, guess);
                 assertEquals(guess, compact.guess(), "guess at step " + steps);
                 netty.attemptedBytesRead(guess);
                 compact.attemptedBytesRead(guess);
@@ -54,5 +57,8 @@ class CompactRecvAllocatorTest {
             compact.readComplete();
         }
         assertEquals(netty.guess(), compact.guess());
+        assertEquals(CompactRecvAllocator.MAXIMUM, maxGuess, "bursts reach the largest size");
+        // The largest size Netty's adaptive pool keeps pooled in its low-memory mode.
+        assertTrue(maxGuess <= 16_896, "largest read " + maxGuess);
     }
 }

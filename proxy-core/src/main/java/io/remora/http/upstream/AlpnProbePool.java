@@ -3,6 +3,7 @@ package io.remora.http.upstream;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.server.CompactRecvAllocator;
 import io.remora.server.Transport;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
@@ -24,7 +25,7 @@ import java.util.List;
 final class AlpnProbePool implements ConnectionPool {
 
     private static final UpstreamConnector.ConnectOptions PROBE =
-            new UpstreamConnector.ConnectOptions(List.of("h2", "http/1.1"), false, null);
+            new UpstreamConnector.ConnectOptions(List.of("h2", "http/1.1"), false, CompactRecvAllocator.SHARED);
 
     private final EventLoop loop;
     private final Transport transport;
