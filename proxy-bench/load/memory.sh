@@ -10,7 +10,9 @@
 # CPU 0, then runs ConstantRateClient at CR_RATE req/s for CR_DURATION s from CPU 1. Reports the
 # proxy's peak RSS within the constant-rate phase (VmHWM, reset after a warm-up), its RSS at the
 # end, and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
-# MiB), plus the time from the JVM's start to the listener answering (startup to ready).
+# MiB), plus the time from the JVM's start to the listener answering (startup to ready), and where the
+# RSS lies at the end (smaps.py: heap, class-data archives, libjvm, other files, anonymous) with the
+# generations' sizes and GC counts.
 # bin/remora's first run for a jar, JDK and flags runs with -XX:ArchiveClassesAtExit and writes its
 # class-data archive at exit; the runs after it map the archive. Run once before measuring (or set
 # REMORA_CDS=off) so that both runs below see the same thing.
