@@ -10,7 +10,9 @@
 # CPU 0, then runs ConstantRateClient at CR_RATE req/s for CR_DURATION s from CPU 1. Reports the
 # proxy's peak RSS within the constant-rate phase (VmHWM, reset after a warm-up), its RSS at the
 # end, and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
-# MiB), plus the time from the JVM's start to the listener answering (startup to ready).
+# MiB), plus the time from the JVM's start to the listener answering (startup to ready), and where the
+# RSS lies at the end (smaps.py: heap, class-data archives, libjvm, other files, anonymous) with the
+# generations' sizes and GC counts.
 # bin/remora's first run for a jar, JDK and flags runs with -XX:ArchiveClassesAtExit and writes its
 # class-data archive at exit; the runs after it map the archive. Run once before measuring (or set
 # REMORA_CDS=off) so that both runs below see the same thing.
@@ -21,7 +23,8 @@
 #   WRK_WARMUP=0 (seconds of wrk -c50 saturation before the constant-rate phase, as run.sh does;
 #   0: the constant rate meets a cold JVM, whose C2 compilations weigh on the peak)
 #   REMORA_JAR, REMORA_CMD (default "java $REMORA_JAVA_OPTS -jar $REMORA_JAR"), JAVA_HOME,
-#   OUT (a file to append the markdown lines to), PORT_RANGE=20000-49999 (where the ports are picked).
+#   OUT (a file to append the markdown lines to), PORT_RANGE=20000-49999 (where the ports are picked),
+#   NMT_ONLY=1 (only the run with NMT), SKIP_NMT=1 (only the run without: A/B series).
 #   IDLE_CONNECTIONS=0: after the constant-rate phase (run without NMT), open this many keep-alive
 #   HTTP/1.1 connections (one request each) and hold them: RSS and live heap per idle connection.
 set -euo pipefail
@@ -162,6 +165,14 @@ run_once() { # NMT(0|1): prints "key=value" lines
   echo "cr=$res"
   echo "rss_end_kb=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)"
   echo "threads=$(ls /proc/$jpid/task | wc -l)"
+  # where the RSS lies (heap, archives, libjvm, files, anonymous) and the generations' sizes: the
+  # old generation's capacity is set by when its full collections ran, the run-to-run variable
+  "$JCMD" "$jpid" GC.heap_info >"$WORK/heap-$nmt.txt" 2>/dev/null || true
+  python3 "$LOAD/smaps.py" "$jpid" "$WORK/heap-$nmt.txt" || true
+  awk '/generation/{ g=$1; for (i=1;i<=NF;i++) { if ($i=="total") t=$(i+1); if ($i=="used") u=$(i+1) }
+        gsub(/[K,]/,"",t); gsub(/[K,]/,"",u); print "gen_" g "_kb=" t " used " u }' "$WORK/heap-$nmt.txt"
+  "$JCMD" "$jpid" PerfCounter.print 2>/dev/null |
+    awk -F= '/sun.gc.collector.0.invocations=/{y=$2} /sun.gc.collector.1.invocations=/{o=$2} END{print "gcs=young " y " full " o}'
   if ((IDLE_CONNECTIONS > 0 && nmt == 0)); then
     idle_connections "$jpid"
   fi
@@ -189,5 +200,7 @@ if [[ -z "${NMT_ONLY:-}" ]]; then
   echo "## without NMT"
   run_once 0
 fi
-echo "## with NMT (-XX:NativeMemoryTracking=summary)"
-run_once 1
+if [[ -z "${SKIP_NMT:-}" ]]; then
+  echo "## with NMT (-XX:NativeMemoryTracking=summary)"
+  run_once 1
+fi

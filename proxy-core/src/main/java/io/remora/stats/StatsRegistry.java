@@ -62,7 +62,7 @@ public final class StatsRegistry {
     public StatsRegistry(MeterRegistry registry, StatsInclusion inclusion, TagProducer tags, HistogramBuckets buckets) {
         this.registry = registry;
         this.exportedNames = new ExportedNames(tags);
-        if (inclusion != null && !inclusion.equals(StatsInclusion.ALL)) {
+        if (inclusion != null && !inclusion.acceptsAll()) {
             registry.config().meterFilter(io.micrometer.core.instrument.config.MeterFilter.deny(
                     id -> !inclusion.accepts(StatNames.envoyName(id))));
         }

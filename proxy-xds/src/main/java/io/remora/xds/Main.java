@@ -85,6 +85,7 @@ public final class Main {
             out.println("remora version " + VERSION);
             return 0;
         }
+        StartupWarmup.start(o.mode() != Options.Mode.VALIDATE);
         try {
             configureLogging(o);
         } catch (IOException e) {

@@ -54,7 +54,7 @@ final class XdsDependencies {
             }
             HttpConnectionManager hcm;
             try {
-                hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
+                hcm = io.remora.xds.translate.GeneratedMessages.unpack(f.getTypedConfig(), HttpConnectionManager.class);
             } catch (InvalidProtocolBufferException e) {
                 continue; // the translator rejects it with the field path; nothing to subscribe to here
             }
@@ -186,9 +186,9 @@ final class XdsDependencies {
         Any any = ts.getTypedConfig();
         try {
             if (any.is(DownstreamTlsContext.class)) {
-                addSds(any.unpack(DownstreamTlsContext.class).getCommonTlsContext(), out);
+                addSds(io.remora.xds.translate.GeneratedMessages.unpack(any, DownstreamTlsContext.class).getCommonTlsContext(), out);
             } else if (any.is(UpstreamTlsContext.class)) {
-                addSds(any.unpack(UpstreamTlsContext.class).getCommonTlsContext(), out);
+                addSds(io.remora.xds.translate.GeneratedMessages.unpack(any, UpstreamTlsContext.class).getCommonTlsContext(), out);
             }
         } catch (InvalidProtocolBufferException e) {
             // the translator rejects it with the field path; nothing to subscribe to here

@@ -44,12 +44,12 @@ public enum XdsResourceType {
     /** Unpacks one resource, accepting an {@code envoy.service.discovery.v3.Resource} wrapper as Envoy does. */
     public Message unpack(Any any) throws InvalidProtocolBufferException {
         if (any.getTypeUrl().equals("type.googleapis.com/envoy.service.discovery.v3.Resource")) {
-            return unpack(any.unpack(Resource.class).getResource());
+            return unpack(io.remora.xds.translate.GeneratedMessages.unpack(any, Resource.class).getResource());
         }
         if (!any.getTypeUrl().equals(typeUrl)) {
             throw new InvalidProtocolBufferException("resource of type " + any.getTypeUrl() + " in a " + typeUrl + " response");
         }
-        return any.unpack(messageClass);
+        return io.remora.xds.translate.GeneratedMessages.unpack(any, messageClass);
     }
 
     /** The resource's name: what removals, subscriptions and warming refer to. */

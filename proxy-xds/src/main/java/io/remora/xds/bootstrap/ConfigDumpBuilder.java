@@ -82,7 +82,7 @@ public final class ConfigDumpBuilder {
         for (var f : fc.getFiltersList()) {
             if (f.hasTypedConfig() && f.getTypedConfig().is(HttpConnectionManager.class)) {
                 try {
-                    HttpConnectionManager h = f.getTypedConfig().unpack(HttpConnectionManager.class);
+                    HttpConnectionManager h = io.remora.xds.translate.GeneratedMessages.unpack(f.getTypedConfig(), HttpConnectionManager.class);
                     if (h.hasRouteConfig()) {
                         b.addStaticRouteConfigs(RoutesConfigDump.StaticRouteConfig.newBuilder()
                                 .setRouteConfig(Any.pack(h.getRouteConfig())).setLastUpdated(loadedAt));

@@ -85,7 +85,7 @@ public final class EnvoyTypeRegistry {
             if (!Message.class.isAssignableFrom(c)) {
                 return null;
             }
-            return (Descriptor) c.getMethod("getDescriptor").invoke(null);
+            return io.remora.xds.translate.GeneratedMessages.descriptor(c);
         } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
             return null;
         }

@@ -44,7 +44,7 @@ public final class PerFilterConfigTranslator {
         if (Protos.typeName(any).equals(FILTER_CONFIG) && !Protos.isTypedStruct(any)) {
             FilterConfig fc;
             try {
-                fc = any.unpack(FilterConfig.class);
+                fc = GeneratedMessages.unpack(any, FilterConfig.class);
             } catch (InvalidProtocolBufferException e) {
                 throw path.error("malformed FilterConfig: " + e.getMessage());
             }

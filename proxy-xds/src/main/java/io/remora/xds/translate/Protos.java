@@ -51,8 +51,8 @@ public final class Protos {
         if (name.equals(TYPED_STRUCT_UDPA) || name.equals(TYPED_STRUCT_XDS)) {
             try {
                 String inner = name.equals(TYPED_STRUCT_UDPA)
-                        ? any.unpack(com.github.udpa.udpa.type.v1.TypedStruct.class).getTypeUrl()
-                        : any.unpack(com.github.xds.type.v3.TypedStruct.class).getTypeUrl();
+                        ? GeneratedMessages.unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.class).getTypeUrl()
+                        : GeneratedMessages.unpack(any, com.github.xds.type.v3.TypedStruct.class).getTypeUrl();
                 return inner.substring(inner.lastIndexOf('/') + 1);
             } catch (InvalidProtocolBufferException e) {
                 return name;
@@ -71,7 +71,7 @@ public final class Protos {
                     + " is not supported here; give the typed proto itself");
         }
         try {
-            return any.unpack(type);
+            return GeneratedMessages.unpack(any, type);
         } catch (InvalidProtocolBufferException e) {
             throw path.error("expected a " + type.getSimpleName() + " but got '" + any.getTypeUrl() + "': "
                     + e.getMessage());

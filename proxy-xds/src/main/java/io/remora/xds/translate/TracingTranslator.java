@@ -76,7 +76,7 @@ public final class TracingTranslator {
     private static TracingConfig.Provider zipkin(Any any, FieldPath path, TranslationContext ctx) {
         ZipkinConfig z;
         try {
-            z = any.unpack(ZipkinConfig.class);
+            z = GeneratedMessages.unpack(any, ZipkinConfig.class);
         } catch (InvalidProtocolBufferException e) {
             throw path.error("invalid ZipkinConfig: " + e.getMessage());
         }
@@ -113,7 +113,7 @@ public final class TracingTranslator {
     private static TracingConfig.Provider openTelemetry(Any any, FieldPath path, TranslationContext ctx) {
         OpenTelemetryConfig o;
         try {
-            o = any.unpack(OpenTelemetryConfig.class);
+            o = GeneratedMessages.unpack(any, OpenTelemetryConfig.class);
         } catch (InvalidProtocolBufferException e) {
             throw path.error("invalid OpenTelemetryConfig: " + e.getMessage());
         }

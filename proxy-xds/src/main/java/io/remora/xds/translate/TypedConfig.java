@@ -33,11 +33,11 @@ public final class TypedConfig {
         String name = url.substring(url.lastIndexOf('/') + 1);
         try {
             if (name.equals(Protos.TYPED_STRUCT_UDPA)) {
-                var ts = any.unpack(com.github.udpa.udpa.type.v1.TypedStruct.class);
+                var ts = GeneratedMessages.unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.class);
                 return new TypedConfig(any, innerName(ts.getTypeUrl()), ts.getValue());
             }
             if (name.equals(Protos.TYPED_STRUCT_XDS)) {
-                var ts = any.unpack(com.github.xds.type.v3.TypedStruct.class);
+                var ts = GeneratedMessages.unpack(any, com.github.xds.type.v3.TypedStruct.class);
                 return new TypedConfig(any, innerName(ts.getTypeUrl()), ts.getValue());
             }
         } catch (InvalidProtocolBufferException e) {
@@ -69,14 +69,14 @@ public final class TypedConfig {
         if (struct == null) {
             return Protos.unpack(any, type, path);
         }
+        Message.Builder b;
         try {
-            @SuppressWarnings("unchecked")
-            Message.Builder b = ((Message) type.getMethod("getDefaultInstance").invoke(null)).newBuilderForType();
-            mergeStruct(b, path);
-            return type.cast(b.build());
-        } catch (ReflectiveOperationException e) {
-            throw path.error("cannot build " + type.getSimpleName() + ": " + e);
+            b = GeneratedMessages.defaultInstance(type).newBuilderForType();
+        } catch (IllegalArgumentException e) {
+            throw path.error("cannot build " + type.getSimpleName() + ": " + e.getCause());
         }
+        mergeStruct(b, path);
+        return type.cast(b.build());
     }
 
     /** The config as a message of a descriptor an extension defines (no generated class). */

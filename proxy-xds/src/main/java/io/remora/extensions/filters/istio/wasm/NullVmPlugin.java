@@ -75,7 +75,7 @@ record NullVmPlugin(String code, Any configuration) {
                 return DynamicMessage.parseFrom(IstioProtos.PLUGIN_CONFIG, configuration.getValue());
             }
             if (url.endsWith("/google.protobuf.StringValue")) {
-                String json = configuration.unpack(StringValue.class).getValue();
+                String json = io.remora.xds.translate.GeneratedMessages.unpack(configuration, StringValue.class).getValue();
                 if (json.isBlank()) {
                     return null;
                 }
