@@ -2,7 +2,6 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMethod;
@@ -70,6 +69,10 @@ final class Http1Connection extends FlushCoalescer
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         onRead(msg);
+        if (closing) {
+            ReferenceCountUtil.release(msg); // read only so that the close is a FIN (DelayedClose)
+            return;
+        }
         if (rawIn) {
             onRawRead(msg);
         } else if (msg instanceof ByteBuf b && !decoder.removed()) {
@@ -354,7 +357,8 @@ final class Http1Connection extends FlushCoalescer
             return;
         }
         closing = true;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        // Through this stage's own write, so it completes after what this stage gathered has gone out.
+        send(Unpooled.EMPTY_BUFFER).addListener(DelayedClose.INSTANCE);
     }
 
     @Override

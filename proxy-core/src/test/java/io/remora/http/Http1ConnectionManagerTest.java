@@ -156,6 +156,21 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * The rest of a refused request is still arriving when the 431 is sent: the connection ends
+     * with a FIN after the response (DelayedClose), not a reset, which would lose the response.
+     */
+    @Test
+    void a431WhileTheRequestIsStillArrivingEndsWithFinNotReset() throws Exception {
+        start(b -> b.maxHeadersKb(1));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nx-big: " + "y".repeat(2048) + "\r\nx-more: " + "z".repeat(200_000));
+            RawHttp.Response r = c.read();
+            assertEquals(431, r.status());
+            assertEquals(-1, c.socket.getInputStream().read(), "end of stream, not a reset");
+        }
+    }
+
     @Test
     void noRouteIs404WithNr() throws Exception {
         start(b -> b);
