@@ -29,7 +29,7 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
     /** A batch buffer allocated here. */
     static final int CAPACITY = 8192;
     /** Room below which a writer's buffer is not worth appending to. */
-    private static final int MIN_ROOM = 64;
+    static final int MIN_ROOM = 64;
 
     private ByteBuf buf;
     /** {@link #buf} may be appended to: ours, or a writer's plain unshared buffer. */
