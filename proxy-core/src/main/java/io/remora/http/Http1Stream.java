@@ -96,7 +96,7 @@ final class Http1Stream implements StreamEncoder {
                 size += Http1Wire.lineSize(n, v);
                 if (AsciiString.contentEqualsIgnoreCase(n, Http1Headers.CONTENT_LENGTH)) {
                     hasLength = true;
-                    bodyRoom = bodyless || endStream ? 0 : smallLength(v);
+                    bodyRoom = bodyless || endStream ? 0 : Http1Wire.smallLength(v);
                 }
             }
         }
@@ -129,8 +129,7 @@ final class Http1Stream implements StreamEncoder {
         // Room for a small body behind the head: the connection's write batch appends a body
         // that comes in the same pass to a head with room, where a head without room and its body
         // are both copied into a fresh batch buffer (two allocations, two copies per response).
-        ByteBuf out = conn.ctx.alloc().buffer(bodyRoom > 0 && size + bodyRoom <= WriteBatch.SMALL
-                ? size + Math.max(bodyRoom, WriteBatch.MIN_ROOM) : size);
+        ByteBuf out = conn.ctx.alloc().buffer(WriteBatch.headCapacity(size, bodyRoom));
         Http1Wire.statusLine(out, status);
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence n = block.name(i);
@@ -151,23 +150,6 @@ final class Http1Stream implements StreamEncoder {
         // No listener on these writes: a void promise saves one per write; a failure still
         // reaches exceptionCaught, which closes the connection.
         conn.send(out, conn.ctx.voidPromise());
-    }
-
-    /** A content-length of at most {@link WriteBatch#SMALL} bytes, else 0 (none, larger, or not a number). */
-    private static int smallLength(CharSequence v) {
-        int n = v.length();
-        if (n == 0 || n > 4) {
-            return 0;
-        }
-        int len = 0;
-        for (int i = 0; i < n; i++) {
-            int d = v.charAt(i) - '0';
-            if (d < 0 || d > 9) {
-                return 0;
-            }
-            len = len * 10 + d;
-        }
-        return len <= WriteBatch.SMALL ? len : 0;
     }
 
     /** Whether a response header is written: not pseudo, not this hop's, no length where none belongs. */

@@ -29,7 +29,7 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
     /** A batch buffer allocated here. */
     static final int CAPACITY = 8192;
     /** Room below which a writer's buffer is not worth appending to. */
-    static final int MIN_ROOM = 64;
+    private static final int MIN_ROOM = 64;
 
     private ByteBuf buf;
     /** {@link #buf} may be appended to: ours, or a writer's plain unshared buffer. */
@@ -39,6 +39,15 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
     private int morePromiseCount;
 
     WriteBatch() {
+    }
+
+    /**
+     * The capacity for a message head of {@code head} bytes that a body of {@code body} bytes
+     * written in the same pass is appended to (one buffer, no batch buffer and no second copy):
+     * {@code head} alone when the body is empty or would not be gathered.
+     */
+    public static int headCapacity(int head, int body) {
+        return body > 0 && head + body <= SMALL ? head + Math.max(body, MIN_ROOM) : head;
     }
 
     static boolean fits(ByteBuf b) {
