@@ -30,6 +30,8 @@ final class Http1HeaderGuard implements Runnable {
     // ({@link #run}), not a method reference kept by every connection.
     private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this);
     private boolean firesAsHeadersTimeout;
+    /** The phase started in the read being parsed; its timer is armed after the read, if it still runs. */
+    private boolean armAfterRead;
     private long phaseStartNanos;
 
     Http1HeaderGuard(ConnectionContext cx) {
@@ -56,14 +58,32 @@ final class Http1HeaderGuard implements Runnable {
                 phaseStarted = true;
                 cx.headerPhase = true;
                 phaseStartNanos = System.nanoTime();
-                armTimer(true);
+                // Not armed yet: most heads end in the read that starts them, and a timer armed
+                // and cancelled within one read (nothing can fire in between) costs a clock read
+                // and a queue insert and unlink per request.
+                armAfterRead = true;
             }
         }
         return true;
     }
 
+    /**
+     * The read that started a header phase was parsed: a head still unfinished gets its timer, for
+     * the whole timeout (the worker timer keeps one queue per duration), so it fires later than the
+     * first byte by the time one read took to parse, as it fires late by the loop's own delays.
+     */
+    void readDone() {
+        if (armAfterRead) {
+            armAfterRead = false;
+            if (phaseStarted) {
+                armTimer(true);
+            }
+        }
+    }
+
     /** The decoder produced the request's head: its bytes are no longer held, its timers stop. */
     void headersComplete() {
+        armAfterRead = false;
         awaitingHeaders = false;
         phaseStarted = false;
         cx.headerPhase = false;
@@ -128,6 +148,7 @@ final class Http1HeaderGuard implements Runnable {
 
     /** The connection closed or stopped being HTTP/1.1: nothing is held, no timer runs. */
     void stop() {
+        armAfterRead = false;
         release();
         cancelTimer();
     }

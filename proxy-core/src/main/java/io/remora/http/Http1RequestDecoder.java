@@ -51,6 +51,7 @@ final class Http1RequestDecoder {
             parser.feed(ctx.alloc(), b);
         } finally {
             reading = false;
+            guard.readDone();
             if (removed) {
                 handOver();
             }
@@ -74,6 +75,7 @@ final class Http1RequestDecoder {
             parser.resume();
         } finally {
             reading = false;
+            guard.readDone();
             resuming = false;
             if (removed) {
                 handOver();

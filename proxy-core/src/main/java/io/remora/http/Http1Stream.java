@@ -86,13 +86,18 @@ final class Http1Stream implements StreamEncoder {
         bodyless = noFraming || status == 304 || stream.head;
         int size = Http1Wire.statusLineSize(status) + 2;
         boolean hasLength = false;
+        int bodyRoom = 0;
         HeaderBlock block = HeaderBlock.of(headers);
         int count = block.size();
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence n = block.name(i);
             if (written(n, noFraming)) {
-                size += Http1Wire.lineSize(n, block.value(i));
-                hasLength |= AsciiString.contentEqualsIgnoreCase(n, Http1Headers.CONTENT_LENGTH);
+                CharSequence v = block.value(i);
+                size += Http1Wire.lineSize(n, v);
+                if (AsciiString.contentEqualsIgnoreCase(n, Http1Headers.CONTENT_LENGTH)) {
+                    hasLength = true;
+                    bodyRoom = bodyless || endStream ? 0 : Http1Wire.smallLength(v);
+                }
             }
         }
         CharSequence length = null;
@@ -121,7 +126,10 @@ final class Http1Stream implements StreamEncoder {
         if (connectionOut != null) {
             size += Http1Wire.lineSize(Http1Headers.CONNECTION, connectionOut);
         }
-        ByteBuf out = conn.ctx.alloc().buffer(size);
+        // Room for a small body behind the head: the connection's write batch appends a body
+        // that comes in the same pass to a head with room, where a head without room and its body
+        // are both copied into a fresh batch buffer (two allocations, two copies per response).
+        ByteBuf out = conn.ctx.alloc().buffer(WriteBatch.headCapacity(size, bodyRoom));
         Http1Wire.statusLine(out, status);
         for (int i = block.pseudoCount(); i < count; i++) {
             CharSequence n = block.name(i);

@@ -41,6 +41,15 @@ public abstract class WriteBatch extends ChannelDuplexHandler {
     WriteBatch() {
     }
 
+    /**
+     * The capacity for a message head of {@code head} bytes that a body of {@code body} bytes
+     * written in the same pass is appended to (one buffer, no batch buffer and no second copy):
+     * {@code head} alone when the body is empty or would not be gathered.
+     */
+    public static int headCapacity(int head, int body) {
+        return body > 0 && head + body <= SMALL ? head + Math.max(body, MIN_ROOM) : head;
+    }
+
     static boolean fits(ByteBuf b) {
         return b.readableBytes() <= SMALL;
     }

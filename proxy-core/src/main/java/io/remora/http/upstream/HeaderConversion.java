@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.http.HeaderBlock;
+import io.remora.http.WriteBatch;
 
 
 /**
@@ -88,6 +89,7 @@ public final class HeaderConversion {
         }
         int cookies = 0;
         int cookieBytes = 0;
+        int bodyRoom = 0;
         HeaderBlock block = HeaderBlock.of(h);
         int count = block.size();
         for (int i = block.pseudoCount(); i < count; i++) {
@@ -98,6 +100,9 @@ public final class HeaderConversion {
                 if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.COOKIE)) {
                     cookies++;
                     cookieBytes += value.length();
+                } else if (!endStream && !tunnel && !chunked
+                        && AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)) {
+                    bodyRoom = Http1Wire.smallLength(value);
                 }
             }
         }
@@ -111,7 +116,8 @@ public final class HeaderConversion {
                 size += Http1Wire.lineSize(HttpHeaderNames.CONTENT_LENGTH, framing);
             }
         }
-        ByteBuf out = alloc.buffer(size);
+        // Room for a small body sent in the same pass: the connection's write batch appends it.
+        ByteBuf out = alloc.buffer(WriteBatch.headCapacity(size, bodyRoom));
         Http1Wire.requestLine(out, method, target);
         if (authority != null) {
             Http1Wire.header(out, HttpHeaderNames.HOST, authority);

@@ -33,6 +33,26 @@ public final class Http1Wire {
     private Http1Wire() {
     }
 
+    /**
+     * A content-length of at most 2,048 bytes (what a write batch gathers), else 0: none, larger, or
+     * not a number. For sizing a head's buffer only: framing reads the parsed length.
+     */
+    public static int smallLength(CharSequence v) {
+        int n = v.length();
+        if (n == 0 || n > 4) {
+            return 0;
+        }
+        int len = 0;
+        for (int i = 0; i < n; i++) {
+            int d = v.charAt(i) - '0';
+            if (d < 0 || d > 9) {
+                return 0;
+            }
+            len = len * 10 + d;
+        }
+        return len <= 2048 ? len : 0;
+    }
+
     /** The bytes one header line takes. */
     public static int lineSize(CharSequence name, CharSequence value) {
         return name.length() + value.length() + 4;
