@@ -139,16 +139,18 @@ class WorkerTimerTest {
             firedAt[0] = System.nanoTime();
             fired.countDown();
         });
+        // Re-armed every 10 ms with a deadline far beyond that: only a stall of the test thread
+        // longer than the deadline (CI under load once took 40 ms) could let an earlier arm fire.
         for (int i = 0; i < 5; i++) {
             onLoop(() -> {
                 lastArm[0] = System.nanoTime();
-                WorkerTimer.of(loop).armMillis(t, 40);
+                WorkerTimer.of(loop).armMillis(t, 300);
                 return null;
             });
             Thread.sleep(10);
         }
         assertTrue(fired.await(5, TimeUnit.SECONDS));
-        assertTrue(firedAt[0] - lastArm[0] >= TimeUnit.MILLISECONDS.toNanos(40), "fired before the last arm's deadline");
+        assertTrue(firedAt[0] - lastArm[0] >= TimeUnit.MILLISECONDS.toNanos(300), "fired before the last arm's deadline");
     }
 
     @Test
