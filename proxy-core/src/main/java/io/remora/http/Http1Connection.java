@@ -357,6 +357,9 @@ final class Http1Connection extends FlushCoalescer
             return;
         }
         closing = true;
+        // No head is parsed any more: what it held leaves the header budget now, not when the
+        // delayed close ends, and no header timer runs.
+        guard.stop();
         // Through this stage's own write, so it completes after what this stage gathered has gone out.
         send(Unpooled.EMPTY_BUFFER).addListener(DelayedClose.INSTANCE);
     }
