@@ -12,6 +12,9 @@ import java.util.List;
  * @param requestTimeout   default ZERO (disabled)
  * @param idleTimeout      downstream connection idle timeout (common_http_protocol_options), default 1 h
  * @param drainTimeout     default 5 s
+ * @param delayedCloseTimeout how long a downstream connection this manager closes waits for the
+ *                         client to close first, reading and dropping what it still sends; default
+ *                         1 s, ZERO closes as soon as the last bytes are written
  * @param maxRequestHeadersKb default 60; over it → 431
  * @param maxRequestHeadersCount default 100
  * @param serverName       value of the {@code server} response header (default "envoy")
@@ -38,6 +41,7 @@ public record HttpConnectionManagerConfig(
         Duration requestTimeout,
         Duration idleTimeout,
         Duration drainTimeout,
+        Duration delayedCloseTimeout,
         int maxRequestHeadersKb,
         int maxRequestHeadersCount,
         boolean useRemoteAddress,
@@ -62,6 +66,7 @@ public record HttpConnectionManagerConfig(
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
         clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
+        delayedCloseTimeout = delayedCloseTimeout == null ? Duration.ofSeconds(1) : delayedCloseTimeout;
     }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";
@@ -101,6 +106,7 @@ public record HttpConnectionManagerConfig(
                 .requestTimeout(requestTimeout)
                 .idleTimeout(idleTimeout)
                 .drainTimeout(drainTimeout)
+                .delayedCloseTimeout(delayedCloseTimeout)
                 .maxRequestHeadersKb(maxRequestHeadersKb)
                 .maxRequestHeadersCount(maxRequestHeadersCount)
                 .useRemoteAddress(useRemoteAddress)
@@ -132,7 +138,7 @@ public record HttpConnectionManagerConfig(
 
     /**
      * Builds an {@link HttpConnectionManagerConfig}; unset members keep Envoy's defaults (AUTO codec,
-     * 5 min stream idle, 1 h connection idle, 5 s drain, 60 KiB / 100 headers, request ids on).
+     * 5 min stream idle, 1 h connection idle, 5 s drain, 1 s delayed close, 60 KiB / 100 headers, request ids on).
      */
     public static final class Builder {
         private final String statPrefix;
@@ -144,6 +150,7 @@ public record HttpConnectionManagerConfig(
         private Duration requestTimeout = Duration.ZERO;
         private Duration idleTimeout = Duration.ofHours(1);
         private Duration drainTimeout = Duration.ofSeconds(5);
+        private Duration delayedCloseTimeout = Duration.ofSeconds(1);
         private int maxRequestHeadersKb = 60;
         private int maxRequestHeadersCount = 100;
         private boolean useRemoteAddress = false;
@@ -206,6 +213,11 @@ public record HttpConnectionManagerConfig(
 
         public Builder drainTimeout(Duration drainTimeout) {
             this.drainTimeout = drainTimeout;
+            return this;
+        }
+
+        public Builder delayedCloseTimeout(Duration delayedCloseTimeout) {
+            this.delayedCloseTimeout = delayedCloseTimeout;
             return this;
         }
 
@@ -310,7 +322,7 @@ public record HttpConnectionManagerConfig(
         }
 
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers);
         }
     }
 }

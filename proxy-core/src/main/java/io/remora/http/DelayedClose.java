@@ -5,41 +5,70 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Closing a downstream HTTP/1.1 connection once its last response is flushed, as Envoy's delayed
- * close does (the connection manager's {@code delayed_close_timeout}, 1 s by default).
+ * close does (the connection manager's {@code delayed_close_timeout}, 1 s by default; zero closes
+ * as soon as the write completes).
  *
  * <p>Why not close at once: a client may still be sending (the rest of a request refused with 431
  * or 413, a body nobody read, pipelined requests behind a {@code connection: close}). Closing a
  * socket with unread bytes makes the kernel send a reset instead of a FIN, and a reset can arrive
- * before the client has read the response, which it then loses. So a plaintext connection sends
- * its FIN at once (a client reading to the end sees it without waiting), reads and drops whatever
- * still comes, and closes when the client closes or after the delay. Behind TLS the connection
- * closes at once as before: a FIN below the TLS layer would cut it without close_notify.
+ * before the client has read the response, which it then loses. So the connection sends its FIN
+ * at once (a client reading to the end sees it without waiting), reads and drops whatever still
+ * comes, and closes when the client closes or after the delay. Behind TLS the FIN follows the
+ * close_notify alert, so the client sees a TLS stream that ended, not one that was cut.
  */
 final class DelayedClose implements ChannelFutureListener {
 
-    static final long DELAY_MS = 1000;
+    private static final DelayedClose ENVOY_DEFAULT = new DelayedClose(1000);
 
-    static final DelayedClose INSTANCE = new DelayedClose();
+    private final long delayMs;
 
-    private DelayedClose() {
+    private DelayedClose(long delayMs) {
+        this.delayMs = delayMs;
+    }
+
+    /** What to run when the last write of a connection closing with {@code delay} completes. */
+    static ChannelFutureListener after(Duration delay) {
+        long ms = delay.toMillis();
+        if (ms <= 0) {
+            return ChannelFutureListener.CLOSE;
+        }
+        return ms == ENVOY_DEFAULT.delayMs ? ENVOY_DEFAULT : new DelayedClose(ms);
     }
 
     @Override
     public void operationComplete(ChannelFuture written) {
         Channel ch = written.channel();
-        if (!written.isSuccess() || !ch.isActive() || !(ch instanceof DuplexChannel d) || d.isInputShutdown()
-                || ch.pipeline().get(SslHandler.class) != null) {
+        if (!written.isSuccess() || !ch.isActive() || !(ch instanceof DuplexChannel d) || d.isInputShutdown()) {
             ch.close();
             return;
         }
+        SslHandler tls = ch.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            halfClose(d);
+        } else {
+            tls.closeOutbound().addListener((ChannelFuture alert) -> {
+                if (alert.isSuccess() && ch.isActive()) {
+                    halfClose(d);
+                } else {
+                    ch.close();
+                }
+            });
+        }
+    }
+
+    private void halfClose(DuplexChannel d) {
         d.shutdownOutput();
         // Reads go on, dropped by the connection's handler, until the client's FIN closes the channel.
-        ch.config().setAutoRead(true);
-        ch.eventLoop().schedule((Runnable) ch::close, DELAY_MS, TimeUnit.MILLISECONDS);
+        d.config().setAutoRead(true);
+        ScheduledFuture<?> timer = d.eventLoop().schedule((Runnable) d::close, delayMs, TimeUnit.MILLISECONDS);
+        // Most clients close first: the timer must not keep the closed channel for the whole delay.
+        d.closeFuture().addListener(closed -> timer.cancel(false));
     }
 }

@@ -361,7 +361,7 @@ final class Http1Connection extends FlushCoalescer
         // delayed close ends, and no header timer runs.
         guard.stop();
         // Through this stage's own write, so it completes after what this stage gathered has gone out.
-        send(Unpooled.EMPTY_BUFFER).addListener(DelayedClose.INSTANCE);
+        send(Unpooled.EMPTY_BUFFER).addListener(DelayedClose.after(cx.hcm.config.delayedCloseTimeout()));
     }
 
     @Override

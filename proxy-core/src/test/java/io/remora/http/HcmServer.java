@@ -122,6 +122,13 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        Duration delayedClose = Duration.ofSeconds(1);
+
+        Builder delayedClose(Duration d) {
+            delayedClose = d;
+            return this;
+        }
+
         Builder idle(Duration d) {
             idle = d;
             return this;
@@ -150,7 +157,8 @@ final class HcmServer implements AutoCloseable {
         HttpConnectionManagerConfig build() {
             return HttpConnectionManagerConfig.builder("test").codecType(codec).rdsName("test-routes")
                     .httpFilters(List.of(HttpFilterEntry.of(new TestFilter.Config()))).streamIdleTimeout(streamIdle)
-                    .requestTimeout(requestTimeout).idleTimeout(idle).drainTimeout(drain).maxRequestHeadersKb(maxHeadersKb)
+                    .requestTimeout(requestTimeout).idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)
+                    .maxRequestHeadersKb(maxHeadersKb)
                     .maxRequestHeadersCount(maxHeadersCount).useRemoteAddress(useRemoteAddress).xffNumTrustedHops(trustedHops)
                     .skipXffAppend(skipXff).generateRequestId(generateRequestId)
                     .preserveExternalRequestId(preserveExternalRequestId).http2Options(http2)

@@ -171,6 +171,46 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
         }
     }
 
+    /**
+     * {@code delayed_close_timeout}: the connection stays readable (what the client still sends is
+     * dropped, not answered with a reset) for the configured time after a {@code connection: close}
+     * response, and zero closes it as soon as the response is written.
+     */
+    @Test
+    void delayedCloseTimeoutKeepsReadingForItsDurationAndZeroClosesAtOnce() throws Exception {
+        start(b -> b.delayedClose(Duration.ofSeconds(30)));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nconnection: close\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertEquals(-1, c.socket.getInputStream().read(), "the FIN comes with the response");
+            for (int i = 0; i < 10; i++) {
+                c.send("late bytes, dropped\r\n"); // a closed socket would answer them with a reset
+                Thread.sleep(50);
+            }
+        }
+        server.close();
+        server = null;
+
+        start(b -> b.delayedClose(Duration.ZERO));
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET / HTTP/1.1\r\nHost: a\r\nconnection: close\r\n\r\n");
+            assertEquals(200, c.read().status());
+            assertEquals(-1, c.socket.getInputStream().read());
+            // Well before Envoy's default delay of 1 s would end.
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(700);
+            java.io.IOException reset = null;
+            while (reset == null && System.nanoTime() < deadline) {
+                try {
+                    c.send("late bytes\r\n");
+                    Thread.sleep(50);
+                } catch (java.io.IOException e) {
+                    reset = e;
+                }
+            }
+            assertNotNull(reset, "a connection closed at once resets what arrives after it, within 700 ms");
+        }
+    }
+
     @Test
     void noRouteIs404WithNr() throws Exception {
         start(b -> b);

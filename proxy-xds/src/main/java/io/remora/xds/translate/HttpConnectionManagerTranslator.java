@@ -50,6 +50,10 @@ public final class HttpConnectionManagerTranslator {
         Duration requestTimeout = Protos.duration(h.hasRequestTimeout(), h.getRequestTimeout(), Duration.ZERO);
         Duration idle = Protos.duration(common.hasIdleTimeout(), common.getIdleTimeout(), Duration.ofHours(1));
         Duration drain = Protos.duration(h.hasDrainTimeout(), h.getDrainTimeout(), Duration.ofSeconds(5));
+        Duration delayedClose = Protos.duration(h.hasDelayedCloseTimeout(), h.getDelayedCloseTimeout(), Duration.ofSeconds(1));
+        if (delayedClose.isNegative()) {
+            throw path.field("delayed_close_timeout").error("must not be negative");
+        }
         int maxKb = Protos.uint(h.hasMaxRequestHeadersKb(), h.getMaxRequestHeadersKb(), 60);
         if (maxKb < 1 || maxKb > 8192) {
             throw path.field("max_request_headers_kb").error("must be in [1, 8192], got " + maxKb);
@@ -89,7 +93,8 @@ public final class HttpConnectionManagerTranslator {
         var logs = AccessLogTranslator.translate(h.getAccessLogList(), path.field("access_log"), ctx);
         return HttpConnectionManagerConfig.builder(h.getStatPrefix()).codecType(codec).routeConfig(routes)
                 .rdsName(rds).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
-                .idleTimeout(idle).drainTimeout(drain).maxRequestHeadersKb(maxKb).maxRequestHeadersCount(maxCount)
+                .idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)
+                .maxRequestHeadersKb(maxKb).maxRequestHeadersCount(maxCount)
                 .useRemoteAddress(Protos.bool(h.hasUseRemoteAddress(), h.getUseRemoteAddress(), false))
                 .xffNumTrustedHops(h.getXffNumTrustedHops()).skipXffAppend(h.getSkipXffAppend())
                 .generateRequestId(Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true))

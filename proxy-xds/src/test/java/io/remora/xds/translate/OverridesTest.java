@@ -58,6 +58,7 @@ class OverridesTest {
                       stream_idle_timeout: 0s
                       request_timeout: 30s
                       drain_timeout: 1s
+                      delayed_close_timeout: 0s
                       max_request_headers_kb: 96
                       common_http_protocol_options: { idle_timeout: 0s, max_headers_count: 50 }
                       generate_request_id: false
@@ -121,6 +122,7 @@ class OverridesTest {
         assertEquals(Duration.ofSeconds(30), h.requestTimeout());
         assertEquals(Duration.ZERO, h.idleTimeout());
         assertEquals(Duration.ofSeconds(1), h.drainTimeout());
+        assertEquals(Duration.ZERO, h.delayedCloseTimeout());
         assertEquals(96, h.maxRequestHeadersKb());
         assertEquals(50, h.maxRequestHeadersCount());
         assertFalse(h.generateRequestId());

@@ -95,6 +95,7 @@ class RepresentativeConfigTest {
         assertEquals(Duration.ZERO, h.requestTimeout());
         assertEquals(Duration.ofHours(1), h.idleTimeout());
         assertEquals(Duration.ofSeconds(5), h.drainTimeout());
+        assertEquals(Duration.ofSeconds(1), h.delayedCloseTimeout(), "Envoy's default delayed_close_timeout");
         assertEquals(60, h.maxRequestHeadersKb());
         assertEquals(100, h.maxRequestHeadersCount());
         assertTrue(h.useRemoteAddress());

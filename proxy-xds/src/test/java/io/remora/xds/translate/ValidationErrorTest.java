@@ -66,6 +66,14 @@ class ValidationErrorTest {
     }
 
     @Test
+    void negativeDelayedCloseTimeout() {
+        var e = fail(HCM_HEAD.replace("stat_prefix: p", "stat_prefix: p\n          delayed_close_timeout: -1s")
+                + "            - name: v\n              domains: ['*']\n");
+        assertEquals(HCM + ".delayed_close_timeout", e.path());
+        assertEquals("must not be negative", e.reason());
+    }
+
+    @Test
     void routeToMissingCluster() {
         var e = fail(withVhosts("""
                 - name: v
