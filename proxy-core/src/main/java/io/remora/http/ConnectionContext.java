@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * connection idle timeout. Lives on the connection's event loop.
  */
 final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
-        implements Runnable, io.netty.channel.ChannelFutureListener {
+        implements Runnable {
 
     /** What the codec does when the connection idles out or drains. */
     interface Codec {
@@ -284,12 +284,7 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         }
     }
 
-    /** The channel's close future: the context is its listener (no lambda per connection). */
-    @Override
-    public void operationComplete(io.netty.channel.ChannelFuture f) {
-        onClosed();
-    }
-
+    /** Once the connection closed: each codec's channelInactive calls it (it runs once). */
     void onClosed() {
         if (!closed) {
             closed = true;
