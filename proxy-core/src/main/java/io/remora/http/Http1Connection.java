@@ -53,7 +53,6 @@ final class Http1Connection extends FlushCoalescer
     /** Installs the HTTP/1.1 codec; with {@code h2cUpgrade}, a request may upgrade to HTTP/2. */
     static void install(ConnectionContext cx, boolean h2cUpgrade) {
         HttpConnectionManager hcm = cx.hcm;
-        cx.protocol = "HTTP/1.1";
         hcm.stats.downstreamCxHttp1Total.increment();
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
@@ -152,7 +151,7 @@ final class Http1Connection extends FlushCoalescer
             // Envoy answers 100-continue itself (proxy_100_continue false).
             send(CONTINUE.duplicate(), ctx.voidPromise());
         }
-        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme, upgrade);
+        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade);
         s.requestComplete = noBody;
         if (noBody) {
             guard.requestComplete();
