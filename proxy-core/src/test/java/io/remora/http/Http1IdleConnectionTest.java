@@ -1,5 +1,6 @@
 package io.remora.http;
 
+import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpConnectionManagerConfig.CodecType;
 import io.remora.http.testing.LeakCheck;
 import org.junit.jupiter.api.AfterEach;
@@ -40,6 +41,34 @@ class Http1IdleConnectionTest {
         RawHttp.Response r = c.read();
         assertNotNull(r, "no response to " + path);
         assertEquals(200, r.status());
+    }
+
+    /**
+     * The context ends from its codec's channelInactive, not a close listener: a connection handed
+     * to the connection manager after it closed (its network filters decided late) ends at once.
+     */
+    @Test
+    void aConnectionHandedOverAfterItClosedLeavesNothingBehind() throws Exception {
+        HttpConnectionManagerConfig config = HcmServer.config(b -> b.codec(CodecType.HTTP1));
+        server = new HcmServer(config);
+        HttpConnectionManager late = (HttpConnectionManager) new HttpConnectionManagerFactory(
+                List.of(TestFilter.PROVIDER), (c, ctx) -> TestRoutes.PROVIDER).create(config, server.context);
+        io.netty.channel.Channel ch;
+        try (RawHttp c = new RawHttp(server.port)) {
+            request(c, "/direct");
+            ch = server.accepted.poll(5, TimeUnit.SECONDS);
+            assertNotNull(ch);
+            ch.close().sync();
+        }
+        io.netty.channel.Channel closed = ch;
+        closed.eventLoop().submit(() -> late.onAccept(closed, new io.remora.network.ConnectionInfo("test",
+                closed.localAddress(), closed.remoteAddress(), null, null, "raw_buffer", List.of()))).get(5, TimeUnit.SECONDS);
+        Thread.sleep(100); // an inactive event still due would come now
+        assertEquals(0, late.stats.downstreamCxActive.get(), "the late connection is still counted");
+        int[] left = {0};
+        closed.eventLoop().submit(() -> server.context.overload().worker(closed.eventLoop())
+                .forEachConnection(t -> left[0]++)).get(5, TimeUnit.SECONDS);
+        assertEquals(0, left[0], "a closed connection's context is still on its worker");
     }
 
     @Test
