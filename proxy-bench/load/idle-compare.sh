@@ -155,7 +155,7 @@ for round in $(seq 1 "$ROUNDS"); do
   awk -F'[ =]' -v r="$round" '{ for (i=1;i<NF;i+=2) v[$i]=$(i+1) }
     END { for (b=1;b<=2;b++) {
             h=v["haproxy_b" b "_rss_per_conn_b"]; rr=v["remora_b" b "_rss_per_conn_b"]; rh=v["remora_b" b "_heap_per_conn_b"]
-            if (h > 0) printf "ratio_b%d: remora RSS / haproxy RSS = %d / %d = %.2f; remora heap / haproxy RSS = %d / %d = %.2f\n", b, rr, h, rr/h, rh, h, rh/h
+            if (h >= 100) printf "ratio_b%d: remora RSS / haproxy RSS = %d / %d = %.2f; remora heap / haproxy RSS = %d / %d = %.2f\n", b, rr, h, rr/h, rh, h, rh/h
             else printf "ratio_b%d: n/a (haproxy grew %d B per connection: it reused what the first batch grew)\n", b, h } }' "$WORK/figures"
   : >"$WORK/figures"
 done
