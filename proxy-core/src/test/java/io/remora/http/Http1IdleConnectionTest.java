@@ -60,6 +60,13 @@ class Http1IdleConnectionTest {
             assertNotNull(ch);
             ch.close().sync();
         }
+        // As when its network filters decide late: closed, inactive, off the event loop, its
+        // handlers gone.
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (ch.isRegistered() && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertEquals(false, ch.isRegistered());
         io.netty.channel.Channel closed = ch;
         closed.eventLoop().submit(() -> late.onAccept(closed, new io.remora.network.ConnectionInfo("test",
                 closed.localAddress(), closed.remoteAddress(), null, null, "raw_buffer", List.of()))).get(5, TimeUnit.SECONDS);
