@@ -75,14 +75,15 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         this.cx = cx;
         this.hcm = cx.hcm;
         this.encoder = encoder;
-        info.downstreamRemoteAddress = cx.remoteAddress;
-        info.downstreamDirectRemoteAddress = cx.remoteAddress;
-        info.downstreamLocalAddress = cx.localAddress;
-        info.protocol = cx.protocol;
+        SocketAddress remote = cx.remoteAddress();
+        info.downstreamRemoteAddress = remote;
+        info.downstreamDirectRemoteAddress = remote;
+        info.downstreamLocalAddress = cx.localAddress();
+        info.protocol = cx.protocol();
         info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain
         hcm.stats.downstreamRqTotal.increment();
         hcm.stats.downstreamRqActive.incrementAndGet();
-        if ("HTTP/2".equals(cx.protocol)) {
+        if (cx.http2) {
             hcm.stats.downstreamRqHttp2Total.increment();
         } else {
             hcm.stats.downstreamRqHttp1Total.increment();
@@ -346,7 +347,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     @Override
     protected long bufferedBytes() {
         long n = filters == null ? 0 : filters.heldBytes();
-        if (!"HTTP/2".equals(cx.protocol)) {
+        if (!cx.http2) {
             // HTTP/1.1 runs one stream at a time: the connection's unsent response bytes are its.
             io.netty.channel.ChannelOutboundBuffer out = cx.channel.unsafe().outboundBuffer();
             if (out != null) {
@@ -377,12 +378,12 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     @Override
     public SocketAddress downstreamLocalAddress() {
-        return cx.localAddress;
+        return cx.localAddress();
     }
 
     @Override
     public String protocol() {
-        return cx.protocol;
+        return cx.protocol();
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * connection idle timeout. Lives on the connection's event loop.
  */
 final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
-        implements Runnable, io.netty.channel.ChannelFutureListener {
+        implements Runnable {
 
     /** What the codec does when the connection idles out or drains. */
     interface Codec {
@@ -33,12 +33,10 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     final Channel channel;
     final ConnectionInfo info;
     final boolean tls;
-    final String scheme;
-    final SocketAddress remoteAddress;
-    final SocketAddress localAddress;
     /** This event loop's part of the overload manager: tracks our streams, re-arms our timers. */
     final io.remora.overload.WorkerOverload worker;
-    String protocol;
+    /** HTTP/2 (prior knowledge, ALPN or an h2c upgrade) rather than HTTP/1.1. */
+    boolean http2;
     Codec codec;
     boolean draining;
     boolean closed;
@@ -73,21 +71,35 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         this.info = info;
         this.tls = channel.pipeline().get(SslHandler.class) != null
                 || (info != null && "tls".equals(info.transportProtocol()));
-        this.scheme = tls ? "https" : "http";
-        SocketAddress remote = info != null && info.remoteAddress() != null ? info.remoteAddress() : channel.remoteAddress();
-        SocketAddress local = info != null && info.localAddress() != null ? info.localAddress() : channel.localAddress();
-        this.remoteAddress = remote;
-        this.localAddress = local;
         this.worker = hcm.overload.worker(channel.eventLoop());
         worker.addConnection(this);
     }
 
+    // Derived, not fields: every idle connection keeps its context, and three references less
+    // take it down a size class.
+    String protocol() {
+        return http2 ? "HTTP/2" : "HTTP/1.1";
+    }
+
+    String scheme() {
+        return tls ? "https" : "http";
+    }
+
+    SocketAddress remoteAddress() {
+        return info != null && info.remoteAddress() != null ? info.remoteAddress() : channel.remoteAddress();
+    }
+
+    /** The (original, when recovered) destination. */
+    SocketAddress localAddress() {
+        return info != null && info.localAddress() != null ? info.localAddress() : channel.localAddress();
+    }
+
     InetSocketAddress remoteInet() {
-        return remoteAddress instanceof InetSocketAddress i ? i : null;
+        return remoteAddress() instanceof InetSocketAddress i ? i : null;
     }
 
     InetSocketAddress localInet() {
-        return localAddress instanceof InetSocketAddress i ? i : null;
+        return localAddress() instanceof InetSocketAddress i ? i : null;
     }
 
     void streamStarted() {
@@ -284,12 +296,7 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         }
     }
 
-    /** The channel's close future: the context is its listener (no lambda per connection). */
-    @Override
-    public void operationComplete(io.netty.channel.ChannelFuture f) {
-        onClosed();
-    }
-
+    /** Once the connection closed: each codec's channelInactive calls it (it runs once). */
     void onClosed() {
         if (!closed) {
             closed = true;

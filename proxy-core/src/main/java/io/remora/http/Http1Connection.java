@@ -32,7 +32,6 @@ final class Http1Connection extends FlushCoalescer
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
 
     final ConnectionContext cx;
-    private final Http1HeaderGuard guard;
     private final Http1RequestDecoder decoder;
     private Http1Stream current;
     boolean closing;
@@ -46,14 +45,12 @@ final class Http1Connection extends FlushCoalescer
     private Http1Connection(ConnectionContext cx) {
         super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
         this.cx = cx;
-        this.guard = new Http1HeaderGuard(cx);
-        this.decoder = new Http1RequestDecoder(guard, cx.hcm.maxRequestHeadersBytes, this);
+        this.decoder = new Http1RequestDecoder(cx, cx.hcm.maxRequestHeadersBytes, this);
     }
 
     /** Installs the HTTP/1.1 codec; with {@code h2cUpgrade}, a request may upgrade to HTTP/2. */
     static void install(ConnectionContext cx, boolean h2cUpgrade) {
         HttpConnectionManager hcm = cx.hcm;
-        cx.protocol = "HTTP/1.1";
         hcm.stats.downstreamCxHttp1Total.increment();
         ChannelPipeline p = cx.channel.pipeline();
         Http1Connection conn = new Http1Connection(cx);
@@ -108,7 +105,7 @@ final class Http1Connection extends FlushCoalescer
     }
 
     private void onHead(Http1Parser parser, Http1Head head) {
-        guard.headersComplete();
+        decoder.headersComplete();
         if (closing) {
             parser.stop();
             return;
@@ -152,10 +149,10 @@ final class Http1Connection extends FlushCoalescer
             // Envoy answers 100-continue itself (proxy_100_continue false).
             send(CONTINUE.duplicate(), ctx.voidPromise());
         }
-        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme, upgrade);
+        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade);
         s.requestComplete = noBody;
         if (noBody) {
-            guard.requestComplete();
+            decoder.requestComplete();
         }
         if (StreamLog.enabled()) {
             StreamLog.requestHeaders(s.stream.info, headers, noBody);
@@ -174,7 +171,7 @@ final class Http1Connection extends FlushCoalescer
     public void onBody(ByteBuf data, boolean last) {
         Http1Stream s = current;
         if (last) {
-            guard.requestComplete();
+            decoder.requestComplete();
         }
         if (s == null || s.requestComplete) {
             data.release();
@@ -195,7 +192,7 @@ final class Http1Connection extends FlushCoalescer
 
     @Override
     public void onEnd(Http2Headers trailers) {
-        guard.requestComplete();
+        decoder.requestComplete();
         Http1Stream s = current;
         if (s == null || s.requestComplete) {
             return;
@@ -359,7 +356,7 @@ final class Http1Connection extends FlushCoalescer
         closing = true;
         // No head is parsed any more: what it held leaves the header budget now, not when the
         // delayed close ends, and no header timer runs.
-        guard.stop();
+        decoder.stopGuard();
         // Through this stage's own write, so it completes after what this stage gathered has gone out.
         send(Unpooled.EMPTY_BUFFER).addListener(DelayedClose.after(cx.hcm.config.delayedCloseTimeout()));
     }
@@ -438,7 +435,7 @@ final class Http1Connection extends FlushCoalescer
     @Override
     public void onTimerScaleChanged() {
         if (!h2cUpgraded) {
-            guard.rescale();
+            decoder.rescale();
         }
     }
 

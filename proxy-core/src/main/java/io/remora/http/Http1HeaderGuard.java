@@ -12,30 +12,80 @@ import io.remora.util.WorkerTimer;
  * stream idle timeout, which in Envoy run from the first byte of a request, not from its completed
  * headers. The decoder ({@link Http1RequestDecoder}) shows it every read before decoding it: no
  * pipeline stage of its own.
+ *
+ * <p>A connection holds a guard only from the first byte of a request to the end of the request
+ * ({@link #acquire}, {@link #release}): between requests a guard has nothing to remember, so an
+ * idle keep-alive connection keeps none. Guards are reused from a free list of the worker's, so a
+ * request allocates none either.
  */
-final class Http1HeaderGuard implements Runnable {
+final class Http1HeaderGuard extends WorkerTimer.Timeout {
 
     /** What the codec ({@link ConnectionContext#codec}) does when the header phase runs out of time. */
     interface Timeout {
         void onHeaderPhaseTimeout(boolean requestHeadersTimeout);
     }
 
-    private final ConnectionContext cx;
+    /** Free guards of the worker whose thread this is: a few, for the heads in progress at once. */
+    private static final io.netty.util.concurrent.FastThreadLocal<java.util.ArrayDeque<Http1HeaderGuard>> FREE =
+            new io.netty.util.concurrent.FastThreadLocal<>() {
+                @Override
+                protected java.util.ArrayDeque<Http1HeaderGuard> initialValue() {
+                    return new java.util.ArrayDeque<>();
+                }
+            };
+    /** A burst of slow heads (thousands of connections mid-head) is not kept once it is over. */
+    static final int MAX_FREE = 256;
+
+    private ConnectionContext cx;
     // No fields for the budget and the codec to tell (the connection has them): every
     // connection keeps its guard while idle, and two references less take it down a size class.
     private boolean awaitingHeaders = true;
     private long held;
     private boolean phaseStarted;
-    // The worker's timer: no scheduled task per request head. Its task is the guard itself
-    // ({@link #run}), not a method reference kept by every connection.
-    private final WorkerTimer.Timeout timer = new WorkerTimer.Timeout(this);
+    // The worker's timer: no scheduled task per request head. The guard is its own timeout
+    // ({@link #fire}): every connection keeps its guard while idle, and one object is 16 B less
+    // than a guard and a timeout.
     private boolean firesAsHeadersTimeout;
     /** The phase started in the read being parsed; its timer is armed after the read, if it still runs. */
     private boolean armAfterRead;
     private long phaseStartNanos;
 
-    Http1HeaderGuard(ConnectionContext cx) {
-        this.cx = cx;
+    private Http1HeaderGuard() {
+    }
+
+    /** A guard for {@code cx}'s request, from the worker's free list when it has one. */
+    static Http1HeaderGuard acquire(ConnectionContext cx) {
+        Http1HeaderGuard g = FREE.get().pollFirst();
+        if (g == null) {
+            g = new Http1HeaderGuard();
+        }
+        g.cx = cx;
+        return g;
+    }
+
+    /** Free guards of the calling worker (tests: on the worker's thread). */
+    static int freeOnThisWorker() {
+        return FREE.get().size();
+    }
+
+    /**
+     * Whether the guard is back where a connection starts: awaiting a head, nothing held, no
+     * timer. Only then may it be {@link #release released}.
+     */
+    boolean idle() {
+        return awaitingHeaders && !phaseStarted && held == 0 && !armAfterRead && !isArmed();
+    }
+
+    /** Gives the guard back to the worker's free list; it must be {@link #stop stopped} or {@link #idle}. */
+    void release() {
+        cx = null;
+        awaitingHeaders = true;
+        phaseStarted = false;
+        firesAsHeadersTimeout = false;
+        java.util.ArrayDeque<Http1HeaderGuard> free = FREE.get();
+        if (free.size() < MAX_FREE) {
+            free.addFirst(this);
+        }
     }
 
     private HeaderBudget budget() {
@@ -50,7 +100,7 @@ final class Http1HeaderGuard implements Runnable {
     boolean admit(int n) {
         if (awaitingHeaders && n > 0) {
             if (!budget().reserve(held, n)) {
-                release();
+                releaseBudget();
                 return false;
             }
             held += n;
@@ -87,7 +137,7 @@ final class Http1HeaderGuard implements Runnable {
         awaitingHeaders = false;
         phaseStarted = false;
         cx.headerPhase = false;
-        release();
+        releaseBudget();
         cancelTimer();
     }
 
@@ -111,24 +161,24 @@ final class Http1HeaderGuard implements Runnable {
             firesAsHeadersTimeout = headersFirst;
             long left = fresh ? delay : delay - (System.nanoTime() - phaseStartNanos);
             if (left > 0) {
-                WorkerTimer.of(cx.channel.eventLoop()).arm(timer, left);
+                WorkerTimer.of(cx.channel.eventLoop()).arm(this, left);
             } else {
                 cancelTimer();
-                run();
+                fire();
             }
         }
     }
 
     /** reduce_timeouts changed strength: a running header phase is judged by the new stream idle timeout. */
     void rescale() {
-        if (phaseStarted && timer.isArmed()) {
+        if (phaseStarted && isArmed()) {
             armTimer(false);
         }
     }
 
     /** The header phase's timer ran out. */
     @Override
-    public void run() {
+    protected void fire() {
         if (phaseStarted && cx.codec instanceof Timeout timeout && cx.channel.isActive()) {
             if (firesAsHeadersTimeout) {
                 cx.hcm.stats.downstreamRqHeaderTimeout.increment();
@@ -138,10 +188,10 @@ final class Http1HeaderGuard implements Runnable {
     }
 
     private void cancelTimer() {
-        timer.cancel();
+        cancel();
     }
 
-    private void release() {
+    private void releaseBudget() {
         budget().release(held);
         held = 0;
     }
@@ -149,7 +199,7 @@ final class Http1HeaderGuard implements Runnable {
     /** The connection closed or stopped being HTTP/1.1: nothing is held, no timer runs. */
     void stop() {
         armAfterRead = false;
-        release();
+        releaseBudget();
         cancelTimer();
     }
 }

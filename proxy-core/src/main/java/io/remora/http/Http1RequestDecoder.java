@@ -19,7 +19,9 @@ import java.util.function.Consumer;
  */
 final class Http1RequestDecoder {
 
-    private final Http1HeaderGuard guard;
+    private final ConnectionContext cx;
+    /** From a request's first byte to its end; null between requests (the worker keeps it meanwhile). */
+    private Http1HeaderGuard guard;
     final Http1Parser parser;
     private boolean reading;
     private boolean resuming;
@@ -27,8 +29,8 @@ final class Http1RequestDecoder {
     /** Where the unparsed bytes go once the decoder left; set only then. */
     private Consumer<ByteBuf> rest;
 
-    Http1RequestDecoder(Http1HeaderGuard guard, int maxHeadBytes, Http1Parser.Listener listener) {
-        this.guard = guard;
+    Http1RequestDecoder(ConnectionContext cx, int maxHeadBytes, Http1Parser.Listener listener) {
+        this.cx = cx;
         // As before with Netty's decoder: the request line and the header section each up to the limit.
         this.parser = new Http1Parser(true, maxHeadBytes, maxHeadBytes, listener);
     }
@@ -40,7 +42,7 @@ final class Http1RequestDecoder {
 
     /** One read of the connection. */
     void read(ChannelHandlerContext ctx, ByteBuf b) {
-        if (!guard.admit(b.readableBytes())) {
+        if (!guard().admit(b.readableBytes())) {
             // Shed: nothing of it is parsed.
             b.release();
             ctx.close();
@@ -51,7 +53,7 @@ final class Http1RequestDecoder {
             parser.feed(ctx.alloc(), b);
         } finally {
             reading = false;
-            guard.readDone();
+            readDone();
             if (removed) {
                 handOver();
             }
@@ -64,7 +66,7 @@ final class Http1RequestDecoder {
             return;
         }
         int buffered = parser.buffered();
-        if (buffered > 0 && !guard.admit(buffered)) {
+        if (buffered > 0 && !guard().admit(buffered)) {
             parser.release();
             ctx.close();
             return;
@@ -75,7 +77,7 @@ final class Http1RequestDecoder {
             parser.resume();
         } finally {
             reading = false;
-            guard.readDone();
+            readDone();
             resuming = false;
             if (removed) {
                 handOver();
@@ -90,8 +92,57 @@ final class Http1RequestDecoder {
 
     /** The connection closed. */
     void close() {
-        guard.stop();
+        stopGuard();
         parser.release();
+    }
+
+    private Http1HeaderGuard guard() {
+        Http1HeaderGuard g = guard;
+        if (g == null) {
+            guard = g = Http1HeaderGuard.acquire(cx);
+        }
+        return g;
+    }
+
+    /** A read was parsed: the guard arms what it must, and goes back to the worker if the request is over. */
+    private void readDone() {
+        Http1HeaderGuard g = guard;
+        if (g != null) {
+            g.readDone();
+            if (g.idle()) {
+                guard = null;
+                g.release();
+            }
+        }
+    }
+
+    /** The request's head was parsed. */
+    void headersComplete() {
+        guard().headersComplete();
+    }
+
+    /** The request ended: the next bytes start the next request's head. */
+    void requestComplete() {
+        if (guard != null) {
+            guard.requestComplete(); // null: nothing was read since the last one ended
+        }
+    }
+
+    /** reduce_timeouts changed strength: a head in progress is judged by the new timeouts. */
+    void rescale() {
+        if (guard != null) {
+            guard.rescale();
+        }
+    }
+
+    /** No head is parsed any more: nothing is held, no header timer runs; the guard goes back. */
+    void stopGuard() {
+        Http1HeaderGuard g = guard;
+        if (g != null) {
+            guard = null;
+            g.stop();
+            g.release();
+        }
     }
 
     /**
@@ -102,7 +153,7 @@ final class Http1RequestDecoder {
         if (removed) {
             return;
         }
-        guard.stop();
+        stopGuard();
         removed = true;
         this.rest = rest;
         parser.stop();

@@ -84,7 +84,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
     static void install(ConnectionContext cx) {
         Http2Connection conn = create(cx);
-        cx.protocol = "HTTP/2";
+        cx.http2 = true;
         cx.codec = conn;
         cx.hcm.stats.downstreamCxHttp2Total.increment();
         // Unfinished header blocks count against the proxy-wide header budget, as HTTP/1.1 heads do.
@@ -99,7 +99,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
             @Override
             public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest request) {
                 cx.hcm.stats.downstreamCxHttp2Total.increment();
-                cx.protocol = "HTTP/2";
+                cx.http2 = true;
                 cx.codec = conn;
                 // Ahead of the connection handler the upgrade adds after ctx: header blocks count against the budget.
                 ctx.pipeline().addBefore(ctx.name(), io.remora.overload.Http2HeaderGuard.NAME,
@@ -203,7 +203,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     }
 
     private void deliverUpgradeRequest(FullHttpRequest request) throws Http2Exception {
-        request.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), cx.scheme);
+        request.headers().set(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(), cx.scheme());
         Http2Headers headers = HttpConversionUtil.toHttp2Headers(request, true);
         headers.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
         boolean hasContent = request.content().isReadable();

@@ -100,7 +100,6 @@ public final class HttpConnectionManager implements NetworkFilter {
         stats.downstreamCxTotal.increment();
         stats.downstreamCxActive.incrementAndGet();
         open.incrementAndGet();
-        downstream.closeFuture().addListener(cx);
         // One socket write per event-loop pass instead of one per HTTP object: a response's
         // headers and body (and a batch of HTTP/2 frames) leave in one writev. A FlushCoalescer
         // does it, counting the connection's bytes too (below the codecs, above TLS): in front of
@@ -123,6 +122,12 @@ public final class HttpConnectionManager implements NetworkFilter {
         }
         cx.armIdleTimer();
         cx.lifetime = ConnectionLifetime.start(cx);
+        // The codec's channelInactive ends the context, not a close listener (one more would cost
+        // every connection a listener list). The filter may have been handed a channel that closed
+        // while its network filters decided; one whose inactive event is still due is ended twice.
+        if (!downstream.isActive()) {
+            cx.onClosed();
+        }
     }
 
     /** The coalescer in front of an HTTP/2 codec, counting this connection manager's bytes. */

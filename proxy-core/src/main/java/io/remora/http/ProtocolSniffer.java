@@ -22,7 +22,6 @@ final class ProtocolSniffer extends ChannelInboundHandlerAdapter {
     }
 
     static void install(ConnectionContext cx) {
-        cx.protocol = "HTTP/1.1";
         ProtocolSniffer sniffer = new ProtocolSniffer(cx);
         cx.codec = new ConnectionContext.Codec() {
             @Override

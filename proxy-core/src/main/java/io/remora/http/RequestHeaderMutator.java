@@ -78,7 +78,7 @@ final class RequestHeaderMutator {
                 h.set(XFF, xff == null ? ip : xff + "," + ip);
             }
             if (cfg.xffNumTrustedHops() == 0) {
-                h.set(XFP, cx.scheme);
+                h.set(XFP, cx.scheme());
             }
         } else {
             trusted = xff == null ? null : fromRight(xff, cfg.xffNumTrustedHops());
@@ -91,7 +91,7 @@ final class RequestHeaderMutator {
             s.info.downstreamRemoteAddress = new InetSocketAddress(fromXff, 0);
         }
         if (!h.contains(XFP)) {
-            h.set(XFP, cx.scheme);
+            h.set(XFP, cx.scheme());
         }
         boolean internal = singleAddress && trusted != null && isInternal(trusted);
         boolean edge = cfg.useRemoteAddress() && !internal;

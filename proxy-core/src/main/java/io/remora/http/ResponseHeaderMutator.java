@@ -34,7 +34,7 @@ final class ResponseHeaderMutator {
             // Envoy's disable_http_keepalive: HTTP/1 closes after this response, HTTP/2 drains
             // (GOAWAY) once this stream's frames are out.
             s.hcm.stats.downstreamCxOverloadDisableKeepalive.increment();
-            if ("HTTP/2".equals(cx.protocol)) {
+            if (cx.http2) {
                 cx.channel.eventLoop().execute(cx::drain);
             } else {
                 headers.set(Http1Headers.CONNECTION, CLOSE);

@@ -34,7 +34,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
     private final Supplier<ListenerRuntime> current;
     private final ListenerRegistry registry;
     /** The last runtime's close accounting: shared by its connections instead of a lambda each. */
-    private volatile CloseAccounting lastClose;
+    private volatile ConnectionCloseAccounting lastClose;
 
     public ConnectionAcceptor(Supplier<ListenerRuntime> current, ListenerRegistry registry) {
         this.current = current;
@@ -92,22 +92,23 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         listener.stats().downstreamCxTotal.increment();
         listener.stats().downstreamCxActive.incrementAndGet();
         registry.connectionOpened();
-        ch.closeFuture().addListener(closeAccounting(listener));
+        ConnectionCloseAccounting closeAccounting = closeAccounting(listener);
+        ch.closeFuture().addListener(closeAccounting);
         int limit = listener.config().perConnectionBufferLimitBytes();
         if (limit > 0) {
             ch.config().setWriteBufferWaterMark(waterMark(limit));
         }
         if (listener.inspectsTls() || listener.inspectsHttp()) {
-            ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, originalDst));
+            ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, closeAccounting, originalDst));
         } else {
-            dispatch(ch, listener, originalDst, null, "raw_buffer", List.of());
+            dispatch(ch, listener, closeAccounting, originalDst, null, "raw_buffer", List.of());
         }
     }
 
-    private CloseAccounting closeAccounting(ListenerRuntime listener) {
-        CloseAccounting c = lastClose;
+    private ConnectionCloseAccounting closeAccounting(ListenerRuntime listener) {
+        ConnectionCloseAccounting c = lastClose;
         if (c == null || c.listener != listener) {
-            lastClose = c = new CloseAccounting(listener, registry);
+            lastClose = c = new ConnectionCloseAccounting(listener, registry);
         }
         return c;
     }
@@ -117,30 +118,13 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         return ch.hasAttr(OriginalSource.ATTR) ? ch.attr(OriginalSource.ATTR).get() : null;
     }
 
-    /** What a listener's connection undoes when it closes; holds nothing of the connection. */
-    private static final class CloseAccounting implements io.netty.channel.ChannelFutureListener {
-        final ListenerRuntime listener;
-        private final ListenerRegistry registry;
-
-        CloseAccounting(ListenerRuntime listener, ListenerRegistry registry) {
-            this.listener = listener;
-            this.registry = registry;
-        }
-
-        @Override
-        public void operationComplete(io.netty.channel.ChannelFuture f) {
-            listener.stats().downstreamCxActive.decrementAndGet();
-            listener.stats().downstreamCxDestroy.increment();
-            registry.connectionClosed();
-            registry.released(listener.name());
-        }
-    }
-
     /**
      * Chooses the filter chain and lets its network filter take the channel; closes the
-     * channel when nothing matches. Returns false when the channel was closed.
+     * channel when nothing matches. Returns false when the channel was closed. {@code close} is
+     * the channel's close listener, which the chain's takes over.
      */
-    static boolean dispatch(Channel ch, ListenerRuntime rt, InetSocketAddress originalDst, String sni,
+    static boolean dispatch(Channel ch, ListenerRuntime rt, ConnectionCloseAccounting close,
+                            InetSocketAddress originalDst, String sni,
                             String transportProtocol, List<String> alpn) {
         SocketAddress local = originalDst != null ? originalDst : ch.localAddress();
         SocketAddress remote = ch.remoteAddress();
@@ -174,7 +158,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                     : "'" + name + "'") + " of listener '" + rt.name() + "' selected for destination " + local
                     + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
         }
-        chain.track(ch);
+        close.handOver(ch, chain);
         io.remora.tls.TlsConnection tls = null;
         if (chain.tls() != null) {
             java.time.Duration connectTimeout = chain.config().transportSocketConnectTimeout();

@@ -1,9 +1,6 @@
 package io.remora.listener;
 
 import io.netty.channel.Channel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.remora.config.FilterChainConfig;
 import io.remora.network.ConnectionFilterFactory;
 import io.remora.network.ConnectionInfo;
@@ -21,7 +18,7 @@ public final class FilterChainRuntime {
     private final NetworkFilter filter;
     private final ConnectionFilterFactory[] connectionFilters;
     private final ServerContext context;
-    private final ChannelGroup connections;
+    private final ChainConnections connections;
     private final io.remora.tls.DownstreamTransportSocket tls;
 
     public FilterChainRuntime(FilterChainConfig config, NetworkFilter filter) {
@@ -44,8 +41,7 @@ public final class FilterChainRuntime {
         this.connectionFilters = connectionFilters.clone();
         this.context = context;
         this.tls = tls;
-        this.connections = new DefaultChannelGroup(config.name() == null ? "chain" : config.name(),
-                GlobalEventExecutor.INSTANCE);
+        this.connections = new ChainConnections(config.name() == null ? "chain" : config.name());
     }
 
     public FilterChainConfig config() {
@@ -71,11 +67,8 @@ public final class FilterChainRuntime {
         NetworkFilterManager.start(ch, info, context, connectionFilters, () -> filter.onAccept(ch, info));
     }
 
-    public ChannelGroup connections() {
+    /** Its connections join when the chain takes them ({@link ConnectionCloseAccounting#handOver}). */
+    public ChainConnections connections() {
         return connections;
-    }
-
-    void track(Channel ch) {
-        connections.add(ch); // the group forgets a channel when it closes
     }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ListenerFilterHandler extends ByteToMessageDecoder {
     private final ListenerRuntime rt;
+    private final ConnectionCloseAccounting close;
     private final InetSocketAddress originalDst;
     private boolean tlsDone;
     private boolean httpDone;
@@ -26,8 +27,9 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     private boolean finished;
     private Future<?> timeout;
 
-    ListenerFilterHandler(ListenerRuntime rt, InetSocketAddress originalDst) {
+    ListenerFilterHandler(ListenerRuntime rt, ConnectionCloseAccounting close, InetSocketAddress originalDst) {
         this.rt = rt;
+        this.close = close;
         this.originalDst = originalDst;
         this.tlsDone = !rt.inspectsTls();
         this.httpDone = !rt.inspectsHttp();
@@ -83,7 +85,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
         if (timeout != null) {
             timeout.cancel(false);
         }
-        if (!ConnectionAcceptor.dispatch(ctx.channel(), rt, originalDst, sni, transportProtocol, alpn)) {
+        if (!ConnectionAcceptor.dispatch(ctx.channel(), rt, close, originalDst, sni, transportProtocol, alpn)) {
             in.skipBytes(in.readableBytes());
             return;
         }

@@ -44,8 +44,40 @@ public final class Http1Head {
     /** The first Upgrade header's value, or null. */
     public AsciiString upgrade;
 
+    /** Free heads of the worker whose thread this is, requests' and responses': a few, for the messages in progress. */
+    private static final io.netty.util.concurrent.FastThreadLocal<java.util.ArrayDeque<Http1Head>[]> FREE =
+            new io.netty.util.concurrent.FastThreadLocal<>() {
+                @Override
+                @SuppressWarnings("unchecked")
+                protected java.util.ArrayDeque<Http1Head>[] initialValue() {
+                    return new java.util.ArrayDeque[] {new java.util.ArrayDeque<Http1Head>(), new java.util.ArrayDeque<Http1Head>()};
+                }
+            };
+    /** A burst of messages in progress at once is not kept once it is over. */
+    static final int MAX_FREE = 256;
+
     Http1Head(boolean request) {
         this.request = request;
+    }
+
+    /** A head from the worker's free list when it has one: a parser holds one only while a message is in progress. */
+    static Http1Head acquire(boolean request) {
+        Http1Head h = FREE.get()[request ? 1 : 0].pollFirst();
+        return h != null ? h : new Http1Head(request);
+    }
+
+    /** Back to the worker's free list; nothing of the message stays with it. */
+    void release() {
+        reset();
+        java.util.ArrayDeque<Http1Head> free = FREE.get()[request ? 1 : 0];
+        if (free.size() < MAX_FREE) {
+            free.addFirst(this);
+        }
+    }
+
+    /** Free heads of the calling worker, requests' or responses' (tests: on the worker's thread). */
+    static int freeOnThisWorker(boolean request) {
+        return FREE.get()[request ? 1 : 0].size();
     }
 
     void reset() {

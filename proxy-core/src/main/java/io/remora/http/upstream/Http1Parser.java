@@ -61,7 +61,12 @@ public final class Http1Parser {
     /** Longest chunk-size line (with extensions) accepted. */
     private static final int MAX_CHUNK_LINE = 4096;
 
-    private final Http1Head head;
+    private final boolean request;
+    /**
+     * The message's head, from its parsing to the message's end; between messages the worker's
+     * (an idle keep-alive connection keeps none, a message allocates none: {@link Http1Head#acquire}).
+     */
+    private Http1Head head;
     private final Listener listener;
     private final int maxLineBytes;
     private final int maxHeaderBytes;
@@ -83,13 +88,13 @@ public final class Http1Parser {
      * @param maxHeaderBytes longest header section (and trailer section) accepted
      */
     public Http1Parser(boolean request, int maxLineBytes, int maxHeaderBytes, Listener listener) {
-        this.head = new Http1Head(request);
+        this.request = request;
         this.listener = listener;
         this.maxLineBytes = maxLineBytes;
         this.maxHeaderBytes = maxHeaderBytes;
     }
 
-    /** The current message's head: valid from {@link Listener#onHead} until the next head begins. */
+    /** The current message's head: valid in {@link Listener#onHead} (after it, the message's end gives it back). */
     public Http1Head head() {
         return head;
     }
@@ -117,6 +122,12 @@ public final class Http1Parser {
         } finally {
             parsing = false;
             compact();
+            if (state == HEAD && head != null) {
+                // Between messages, once every callback of this pass has returned: no one holds it.
+                Http1Head h = head;
+                head = null;
+                h.release();
+            }
         }
     }
 
@@ -276,7 +287,7 @@ public final class Http1Parser {
         }
         int end = findSectionEnd(true);
         if (end == -2) {
-            fail(head.request ? 431 : 502, "http1.headers_too_large");
+            fail(request ? 431 : 502, "http1.headers_too_large");
             return false;
         }
         if (end < 0) {
@@ -290,6 +301,9 @@ public final class Http1Parser {
         // Parsed from the worker's scratch copy; what the message keeps is copied out of it.
         byte[] bytes = Http1HeadParser.scratch(length);
         in.readBytes(bytes, 0, length);
+        if (head == null) {
+            head = Http1Head.acquire(request);
+        }
         head.reset();
         String error = head.request ? Http1HeadParser.requestLine(head, bytes, lineEnd)
                 : Http1HeadParser.statusLine(head, bytes, lineEnd);
@@ -432,7 +446,7 @@ public final class Http1Parser {
     private boolean trailers() {
         int end = findSectionEnd(false);
         if (end == -2) {
-            fail(head.request ? 431 : 502, "http1.headers_too_large");
+            fail(request ? 431 : 502, "http1.headers_too_large");
             return false;
         }
         if (end < 0) {

@@ -170,6 +170,39 @@ class Http1ParserTest {
                 "END"), everySplit(false, input, true));
     }
 
+    private static void feed(Http1Parser p, String s) {
+        p.feed(PooledByteBufAllocator.DEFAULT, Unpooled.copiedBuffer(s, StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * An idle keep-alive connection's parser keeps no head: it takes one from the worker when a
+     * head is complete and gives it back at the message's end, so messages after the first
+     * allocate none and a head in progress (a body still coming) keeps its own.
+     */
+    @Test
+    void aParserHoldsAHeadOnlyFromAHeadToItsMessagesEnd() {
+        int before = Http1Head.freeOnThisWorker(true); // what earlier tests left on this thread's list
+        int free = Math.max(1, before);
+        Transcript t = new Transcript();
+        Http1Parser p = new Http1Parser(true, LIMIT, LIMIT, t);
+        feed(p, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        assertEquals(null, p.head(), "an idle parser kept its head");
+        assertEquals(free, Http1Head.freeOnThisWorker(true));
+        feed(p, "GET /b HTTP/1.1\r\nHo");
+        assertEquals(null, p.head(), "a head still arriving needs none yet");
+        feed(p, "st: h\r\n\r\nPOST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nab");
+        assertTrue(p.head() != null && p.head().contentLength == 4, "a body in progress without its head");
+        assertEquals(free - 1, Http1Head.freeOnThisWorker(true));
+        Http1Parser other = new Http1Parser(true, LIMIT, LIMIT, new Transcript());
+        feed(other, "GET /d HTTP/1.1\r\nHost: h\r\n\r\n"); // another connection's message meanwhile
+        feed(p, "cd");
+        assertEquals(null, p.head());
+        // Two messages were in progress at once: two heads, both back.
+        assertEquals(Math.max(2, before), Http1Head.freeOnThisWorker(true), "a head lost or given back twice");
+        assertEquals(List.of("HEAD GET /a 1.1 [host: h] bodyless keep-alive", "HEAD GET /b 1.1 [host: h] bodyless keep-alive",
+                "HEAD POST /c 1.1 [host: h] [content-length: 4] length=4 keep-alive", "BODY abcd", "END"), t.lines);
+    }
+
     @Test
     void repeatingValuesAreSharedOnceSeenTwiceAndEveryValueIsAsSent() {
         // Thousands of distinct values through the worker's 256 slots (collisions included), a
