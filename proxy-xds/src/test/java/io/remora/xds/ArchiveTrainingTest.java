@@ -24,6 +24,7 @@ class ArchiveTrainingTest {
     @AfterEach
     void clear() {
         System.clearProperty(ArchiveTraining.PROPERTY);
+        io.remora.log.Logging.uninstall(); // the training set the JVM's log level to off
     }
 
     private int train(String yaml) {
