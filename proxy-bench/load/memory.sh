@@ -13,8 +13,8 @@
 # MiB), plus the time from the JVM's start to the listener answering (startup to ready), and where the
 # RSS lies at the end (smaps.py: heap, class-data archives, libjvm, other files, anonymous) with the
 # generations' sizes and GC counts.
-# bin/remora's first run for a jar, JDK and flags runs with -XX:ArchiveClassesAtExit and writes its
-# class-data archive at exit; the runs after it map the archive. Run once before measuring (or set
+# bin/remora's first run for a jar, JDK and flags first makes its class-data archive in a training
+# JVM (ready_ms includes it), then maps it as the runs after it do. Run once before measuring (or set
 # REMORA_CDS=off) so that both runs below see the same thing.
 # NMT itself costs a little memory (its own category, reported); RSS figures without NMT are
 # taken in a second run when NMT_ONLY is unset.
@@ -187,7 +187,7 @@ run_once() { # NMT(0|1): prints "key=value" lines
     cp "$WORK/nmt.txt" "${NMT_COPY:-/dev/null}" 2>/dev/null || true
   fi
   kill -TERM "$pid" 2>/dev/null || true
-  # up to 30 s: a launcher's first run writes its class-data archive at exit
+  # up to 30 s: the drain
   for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
 }

@@ -362,7 +362,7 @@ for t in $TARGETS; do
       if ! "$JAVA" -version >/dev/null 2>&1 || [[ ! -f "$REMORA_JAR" ]]; then NOTE[remora]="no remora.jar"; continue; fi
       render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
       # shellcheck disable=SC2086
-      # A first run per jar writes the launcher's class-data archive at exit: made here, unmeasured.
+      # A first run per jar makes the launcher's class-data archive (a training JVM first): here, unmeasured.
       REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" --mode init_only -c "$WORK/remora-http.yaml" >/dev/null 2>&1 || true
       start remora-http taskset -c 0 env REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" -c "$WORK/remora-http.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID

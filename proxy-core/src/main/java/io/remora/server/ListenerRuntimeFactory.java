@@ -55,14 +55,17 @@ final class ListenerRuntimeFactory {
             }
         }
         Map<FilterChainConfig, FilterChainRuntime> chains = new IdentityHashMap<>();
-        Map<FilterChainConfig, FilterChainRuntime> built = new HashMap<>();
         List<FilterChainConfig> all = new ArrayList<>(lc.filterChains());
         if (lc.defaultFilterChain() != null) {
             all.add(lc.defaultFilterChain());
         }
+        // Equal chains of one listener share a runtime. With one chain there is nothing to share,
+        // and not hashing the config keeps its records' first hashCode (the ObjectMethods bootstrap
+        // of every record class in the chain) out of start-up.
+        Map<FilterChainConfig, FilterChainRuntime> built = all.size() > 1 ? new HashMap<>() : null;
         for (FilterChainConfig fc : all) {
-            FilterChainRuntime rt = prevByConfig.get(fc);
-            if (rt == null) {
+            FilterChainRuntime rt = prevByConfig.isEmpty() ? null : prevByConfig.get(fc);
+            if (rt == null && built != null) {
                 rt = built.get(fc);
             }
             if (rt == null) {
@@ -71,7 +74,9 @@ final class ListenerRuntimeFactory {
                         : new DownstreamTransportSocket(fc.transportSocket(), secrets,
                         TlsProvider.current(),
                         TlsStats.listener(stats.meterRegistry(), ListenerRuntime.statLabel(lc))));
-                built.put(fc, rt);
+                if (built != null) {
+                    built.put(fc, rt);
+                }
             }
             chains.put(fc, rt);
         }

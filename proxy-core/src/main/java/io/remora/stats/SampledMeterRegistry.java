@@ -27,12 +27,29 @@ public final class SampledMeterRegistry extends SimpleMeterRegistry {
         boolean envoyStyle = bounds != null && bounds.length > 0 && scale == 1.0
                 && (config.getPercentiles() == null || config.getPercentiles().length == 0)
                 && !Boolean.TRUE.equals(config.isPercentileHistogram());
-        return new Sampled(envoyStyle ? new CumulativeHistogram(id, bounds) : super.newDistributionSummary(id, config, scale),
+        return new SampledSummary(envoyStyle ? new CumulativeHistogram(id, bounds) : super.newDistributionSummary(id, config, scale),
                 samples);
     }
 
-    /** Records into the real summary, then offers the value to the samples. */
-    record Sampled(DistributionSummary delegate, HistogramSamples samples) implements DistributionSummary {
+    /**
+     * Records into the real summary, then offers the value to the samples. A class, not a record:
+     * Micrometer keeps its meters in hash maps, and a record's first {@code hashCode} links its
+     * {@code ObjectMethods} bootstrap (method handles spun at start-up); a meter is equal only to
+     * itself anyway.
+     */
+    static final class SampledSummary implements DistributionSummary {
+
+        private final DistributionSummary delegate;
+        private final HistogramSamples samples;
+
+        SampledSummary(DistributionSummary delegate, HistogramSamples samples) {
+            this.delegate = delegate;
+            this.samples = samples;
+        }
+
+        DistributionSummary delegate() {
+            return delegate;
+        }
 
         @Override
         public void record(double amount) {

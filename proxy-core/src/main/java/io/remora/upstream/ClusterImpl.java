@@ -338,8 +338,11 @@ public final class ClusterImpl implements Cluster {
         ClusterConfig c = config;
         int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0
                 ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
+        // only locality-weighted balancing reads the weights; not building them otherwise keeps the
+        // Locality record's first hashCode (its ObjectMethods bootstrap) out of start-up
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
-                c.loadBalancing(), localityWeights(c.loadAssignment()), healthyPanic);
+                c.loadBalancing(), c.loadBalancing().localityWeighted() ? localityWeights(c.loadAssignment()) : Map.of(),
+                healthyPanic);
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());

@@ -26,7 +26,7 @@ class CumulativeHistogramTest {
         DistributionSummary b = DistributionSummary.builder("envoy_cluster_upstream_rq_time").tag("envoy_cluster_name", "c")
                 .serviceLevelObjectives(BOUNDS).register(theirs.meterRegistry());
         // Through the registry's wrapper: the histogram itself is ours, Micrometer's on the other side.
-        assertInstanceOf(CumulativeHistogram.class, ((SampledMeterRegistry.Sampled) a).delegate());
+        assertInstanceOf(CumulativeHistogram.class, ((SampledMeterRegistry.SampledSummary) a).delegate());
         Random r = new Random(7);
         for (int i = 0; i < 20_000; i++) {
             // Whole milliseconds, as the proxy records them (Micrometer's buckets round a fraction

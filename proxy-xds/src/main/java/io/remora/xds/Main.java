@@ -122,6 +122,18 @@ public final class Main {
             err.println("error: " + (e.path().isEmpty() ? e.reason() : e.path() + ": " + e.reason()));
             return 1;
         }
+        if (ArchiveTraining.requested()) {
+            try {
+                ArchiveTraining.run();
+                return 0;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            } catch (RuntimeException e) {
+                err.println("error: " + startupError(e));
+                return 1;
+            }
+        }
         try {
             applyBootstrapLogFormat(o, loaded);
         } catch (IOException e) {
@@ -226,6 +238,11 @@ public final class Main {
     }
 
     private static void configureLogging(Options o) throws IOException {
+        if (ArchiveTraining.requested()) {
+            // the training run's output is discarded, and it must not append to the user's --log-path
+            Logging.install("off", null, null);
+            return;
+        }
         StringBuilder components = new StringBuilder();
         o.componentLogLevels().forEach((c, l) -> components.append(components.length() == 0 ? "" : ",")
                 .append(c).append(':').append(l));

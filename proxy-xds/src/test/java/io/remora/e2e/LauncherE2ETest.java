@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * bin/remora as a user runs it, in real processes: the flags it prints, and its class-data archive
- * (AppCDS) - made by a first run that exits cleanly, mapped by later runs (the JVM's own class-load
- * log says so), and a silent fallback when the directory is unusable or the archive is damaged or
+ * (AppCDS) - made by a training run before the first serving run, mapped by that run and later
+ * ones (the JVM's own class-load log says so), and a silent fallback when the directory is unusable or the archive is damaged or
  * belongs to another jar. The jar it runs is {@link LauncherProbe}'s, not Remora's: the launcher
  * runs any jar, and the shaded jar only exists after the test phase.
  */
@@ -63,20 +63,23 @@ class LauncherE2ETest {
         // the same flags in both runs (they are part of the archive's key)
         Map<String, String> env = Map.of("REMORA_JAVA_OPTS", "-Xlog:class+load=info:file=" + classLog);
 
-        // the first run serves until SIGTERM, to the launcher's pid as pilot-agent sends it
+        // the first run: a training run makes the archive, then the proxy maps it and serves until
+        // SIGTERM, sent to the launcher's pid as pilot-agent sends it (the launcher exec'd the JVM)
         Path firstLog = dir.resolve("first.log");
         Process first = start(jar, cds, env, "wait").redirectOutput(firstLog.toFile()).start();
         awaitLine(first, firstLog, "probe waiting");
-        assertNoArchive(cds);
+        List<Path> archives = files(cds);
+        assertEquals(1, archives.size(), "one archive before the proxy serves, no temporary file: " + archives);
+        assertTrue(archives.get(0).getFileName().toString().matches("remora-[0-9]+\\.jsa"), archives.toString());
+        assertTrue(loadedFrom(classLog).contains("source: shared objects file (top)"),
+                "the first serving run maps the archive already: " + loadedFrom(classLog));
         first.destroy();
         assertTrue(first.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS));
         String firstOut = Files.readString(firstLog);
         assertEquals(0, first.exitValue(), firstOut);
         assertTrue(firstOut.contains("probe stopped"), "SIGTERM reached the JVM: " + firstOut);
-        assertTrue(loadedFrom(classLog).contains("source: file:"), "the first run loads from the jar");
-        List<Path> archives = files(cds);
-        assertEquals(1, archives.size(), "one archive, no temporary file: " + archives);
-        assertTrue(archives.get(0).getFileName().toString().matches("remora-[0-9]+\\.jsa"), archives.toString());
+        assertTrue(!firstOut.contains("probe training"), "the training run's output is not the proxy's: " + firstOut);
+        assertEquals(archives, files(cds), "nothing new made");
 
         Run second = run(jar, cds, env, "hello");
         assertEquals(new Run(0, "probe hello\n"), second);

@@ -115,11 +115,12 @@ public final class ListenerTranslator {
                 }
             }
         } else {
-            Map<FilterChainMatch, Integer> seen = new HashMap<>();
+            // a single chain cannot repeat a match: no record hashCode (its bootstrap) at start-up
+            Map<FilterChainMatch, Integer> seen = l.getFilterChainsCount() > 1 ? new HashMap<>() : null;
             for (int i = 0; i < l.getFilterChainsCount(); i++) {
                 FieldPath fp = path.field("filter_chains").index(i);
                 FilterChainConfig fc = FilterChainTranslator.translate(l.getFilterChains(i), fp, ctx);
-                Integer prev = seen.putIfAbsent(canonical(fc.match()), i);
+                Integer prev = seen == null ? null : seen.putIfAbsent(canonical(fc.match()), i);
                 if (prev != null) {
                     throw fp.field("filter_chain_match").error("the same match as filter_chains[" + prev + "]");
                 }

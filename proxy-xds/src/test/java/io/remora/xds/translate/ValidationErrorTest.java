@@ -65,6 +65,31 @@ class ValidationErrorTest {
         assertTrue(e.reason().contains("unknown field"), e.reason());
     }
 
+    /** Two chains with one match (in another order) are refused; one chain has nothing to repeat. */
+    @Test
+    void filterChainsWithTheSameMatch() {
+        String chain = """
+                    - filter_chain_match: { server_names: [%s] }
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: t
+                          cluster: c1
+                """;
+        String head = """
+                static_resources:
+                  listeners:
+                  - name: l
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                """;
+        var e = fail(head + chain.formatted("a, b") + chain.formatted("b, a") + CLUSTERS);
+        assertEquals("static_resources.listeners[0].filter_chains[1].filter_chain_match", e.path());
+        assertEquals("the same match as filter_chains[0]", e.reason());
+        new BootstrapLoader().loadString(head + chain.formatted("a, b") + CLUSTERS, "test.yaml");
+    }
+
     @Test
     void negativeDelayedCloseTimeout() {
         var e = fail(HCM_HEAD.replace("stat_prefix: p", "stat_prefix: p\n          delayed_close_timeout: -1s")

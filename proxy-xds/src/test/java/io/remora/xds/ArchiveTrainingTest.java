@@ -1,0 +1,70 @@
+package io.remora.xds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bin/remora's training run ({@code -Dremora.cds.training=true}): it reads the user's config but
+ * binds none of its listeners (here held by the test: a bind would fail the run), and a bad
+ * config still fails it, naming the field.
+ */
+class ArchiveTrainingTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @AfterEach
+    void clear() {
+        System.clearProperty(ArchiveTraining.PROPERTY);
+        io.remora.log.Logging.uninstall(); // the training set the JVM's log level to off
+    }
+
+    private int train(String yaml) {
+        System.setProperty(ArchiveTraining.PROPERTY, "true");
+        return new Main(new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(new String[] {"--config-yaml", yaml});
+    }
+
+    @Test
+    void readsTheConfigAndBindsNoneOfItsListeners() throws Exception {
+        InetAddress lo = InetAddress.getLoopbackAddress();
+        try (ServerSocket admin = new ServerSocket(0, 50, lo); ServerSocket listener = new ServerSocket(0, 50, lo)) {
+            String yaml = """
+                    admin: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
+                    static_resources:
+                      listeners:
+                      - name: l
+                        address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                        filter_chains:
+                        - filters:
+                          - name: envoy.filters.network.tcp_proxy
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                              stat_prefix: t
+                              cluster: c
+                      clusters:
+                      - name: c
+                        load_assignment:
+                          cluster_name: c
+                          endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 1 } } } }] }]
+                    """.formatted(admin.getLocalPort(), listener.getLocalPort());
+            assertEquals(0, train(yaml), err.toString(StandardCharsets.UTF_8));
+            assertEquals("", out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aBadConfigFailsNamingTheField() {
+        assertEquals(1, train("static_resources: { clusters: [ { name: c, lb_policy: FASTEST } ] }"));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.contains("static_resources.clusters[0].lb_policy"), e);
+    }
+}
