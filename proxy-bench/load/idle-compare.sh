@@ -37,29 +37,10 @@ if (( $(ulimit -n) < 2 * N + 200 )); then
 fi
 
 WORK=$(mktemp -d /tmp/remora-idle.XXXXXX)
-STARTED=()
-cleanup() {
-  local p
-  for p in "${STARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+. "$LOAD/lib.sh"
 log() { echo "[idle-compare.sh $(date +%H:%M:%S)] $*" >&2; }
 
-port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
-PORT_RANGE=${PORT_RANGE:-20000-49999}
-TAKEN=" "
-free_port() {
-  local p lo=${PORT_RANGE%-*} hi=${PORT_RANGE#*-}
-  while :; do
-    p=$((lo + RANDOM % (hi - lo + 1)))
-    [[ "$TAKEN" == *" $p "* ]] && continue
-    port_in_use "$p" || { TAKEN+="$p "; echo "$p"; return; }
-  done
-}
 KEYS="HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT GRPC_PORT GRPC_UPSTREAM_PORT TCP_PORT TCP_UPSTREAM_PORT IPERF_PORT IPERF_UPSTREAM_PORT"
 declare -A PORT
 for k in $KEYS; do PORT[$k]=$(free_port); done

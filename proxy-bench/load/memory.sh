@@ -43,25 +43,10 @@ REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}
 REMORA_CMD=${REMORA_CMD:-"$JAVA $REMORA_JAVA_OPTS -jar $REMORA_JAR"}
 
 WORK=$(mktemp -d /tmp/remora-mem.XXXXXX)
-STARTED=()
-cleanup() {
-  local p
-  for p in "${STARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+. "$LOAD/lib.sh"
 log() { echo "[memory.sh $(date +%H:%M:%S)] $*" >&2; }
 
-port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
-# PORT_RANGE=LOW-HIGH keeps the ports inside a range (a shared machine hands each user its own)
-PORT_RANGE=${PORT_RANGE:-20000-49999}
-free_port() {
-  local p lo=${PORT_RANGE%-*} hi=${PORT_RANGE#*-}
-  while :; do p=$((lo + RANDOM % (hi - lo + 1))); port_in_use "$p" || { echo "$p"; return; }; done
-}
 now_ms() { date +%s%3N; }
 
 P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_HTTP_PORT=$(free_port)

@@ -94,16 +94,8 @@ fi
 
 # ---------------------------------------------------------------- processes and cleanup
 WORK=$(mktemp -d /tmp/remora-bench.XXXXXX)
-STARTED=()
-cleanup() {
-  local p
-  for p in "${STARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  sleep 0.5
-  for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+. "$LOAD/lib.sh"
 
 # start NAME CMD...: runs CMD in the background, logs to $WORK/NAME.log, sets LAST_PID.
 start() {
@@ -121,18 +113,6 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-declare -A TAKEN=()
-port_in_use() {
-  local hex; hex=$(printf ':%04X ' "$1")
-  grep -qi "$hex" /proc/net/tcp /proc/net/tcp6 2>/dev/null
-}
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    [[ -z "${TAKEN[$p]:-}" ]] && ! port_in_use "$p" && { TAKEN[$p]=1; echo "$p"; return; }
-  done
-}
 
 wait_port() { # PORT SECONDS PID
   local deadline=$((SECONDS + $2))

@@ -1,0 +1,27 @@
+# Sourced by the load scripts (after they set WORK): the processes they start in the background
+# are stopped on any exit, and the ports they pick are free and handed out once.
+
+STARTED=()
+cleanup() {
+  local p
+  for p in "${STARTED[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  sleep 0.5
+  for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
+# PORT_RANGE=LOW-HIGH keeps the ports inside a range (a shared machine hands each user its own)
+PORT_RANGE=${PORT_RANGE:-20000-49999}
+# Called as $(free_port), a subshell: the ports already handed out are kept in a file, since a
+# variable set there would not reach the next call.
+free_port() {
+  local p lo=${PORT_RANGE%-*} hi=${PORT_RANGE#*-}
+  while :; do
+    p=$((lo + RANDOM % (hi - lo + 1)))
+    grep -qx "$p" "$WORK/.ports" 2>/dev/null && continue
+    port_in_use "$p" || { echo "$p" >>"$WORK/.ports"; echo "$p"; return; }
+  done
+}
