@@ -90,19 +90,7 @@ hold() { # pid port tag
   local pid=$1 port=$2 tag=$3 fifo="$WORK/hold.fifo" r0 r1
   r0=$(rss_kb "$pid")
   rm -f "$fifo" "$WORK/hold.out"; mkfifo "$fifo"
-  taskset -c 1 python3 -c '
-import socket, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-held = []
-for _ in range(n):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GET / HTTP/1.1\r\nHost: idle\r\n\r\n")
-    d = b""
-    while b"\r\n\r\n" not in d:
-        d += s.recv(4096)
-    held.append(s)
-print(len(held), flush=True)
-sys.stdin.read()' "$port" "$N" <"$fifo" >"$WORK/hold.out" &
+  taskset -c 1 python3 "$LOAD/idle_holder.py" "$port" "$N" <"$fifo" >"$WORK/hold.out" &
   HOLDER=$!
   exec 7>"$fifo"
   for _ in $(seq 1 1200); do [[ -s "$WORK/hold.out" ]] && break; sleep 0.1; done

@@ -79,19 +79,7 @@ idle_connections() {
   for batch in 1 2; do
     r0=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)
     rm -f "$fifo"; mkfifo "$fifo"
-    taskset -c 1 python3 -c '
-import socket, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-held = []
-for _ in range(n):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"GET / HTTP/1.1\r\nHost: idle\r\n\r\n")
-    d = b""
-    while b"\r\n\r\n" not in d:
-        d += s.recv(4096)
-    held.append(s)
-print(len(held), flush=True)
-sys.stdin.read()' "$P_HTTP_PORT" "$n" <"$fifo" >"$WORK/idle.out" &
+    taskset -c 1 python3 "$LOAD/idle_holder.py" "$P_HTTP_PORT" "$n" <"$fifo" >"$WORK/idle.out" &
     local holder=$!
     exec 7>"$fifo"
     for _ in $(seq 1 600); do [[ -s "$WORK/idle.out" ]] && break; sleep 0.1; done
