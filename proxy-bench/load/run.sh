@@ -25,6 +25,7 @@
 #                      run measures what bin/remora gives every user)
 #   REMORA_JAR         default proxy-xds/target/remora.jar;  REBUILD=1 forces the Maven build
 #   RESULTS_DIR        default proxy-bench/results (QUICK=1: proxy-bench/results/quick)
+#   PORT_RANGE         where the free ports are picked (default 20000-49999)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
