@@ -78,7 +78,7 @@ final class Http1ConnectionPool implements ConnectionPool {
     private void install(io.netty.channel.Channel ch, Http1UpstreamConnection conn) {
         // Request headers and body leave in one write per event-loop pass; the same handler counts
         // the connection's bytes.
-        ch.pipeline().addLast(new io.remora.http.FlushCoalescer(ctx.stats().upstreamCxRxBytesTotal,
+        ch.pipeline().addLast(io.remora.http.FlushCoalescer.upstream(ctx.stats().upstreamCxRxBytesTotal,
                 ctx.stats().upstreamCxTxBytesTotal));
         ch.pipeline().addLast(conn);
     }

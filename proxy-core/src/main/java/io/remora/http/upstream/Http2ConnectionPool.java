@@ -84,7 +84,7 @@ final class Http2ConnectionPool implements ConnectionPool {
 
     private static void install(Channel ch, Http2UpstreamConnection conn) {
         // Frames leave in one write per event-loop pass; the same handler counts the connection's bytes.
-        ch.pipeline().addLast(new io.remora.http.FlushCoalescer(conn.ctx().stats().upstreamCxRxBytesTotal,
+        ch.pipeline().addLast(io.remora.http.FlushCoalescer.upstream(conn.ctx().stats().upstreamCxRxBytesTotal,
                 conn.ctx().stats().upstreamCxTxBytesTotal));
         ch.pipeline().addLast(conn);
     }
