@@ -32,8 +32,8 @@ import io.netty.channel.SingleThreadEventLoop;
  * pass, so the responses for the downstream leave before the requests for the upstream. Each write
  * to an upstream that waits in {@code epoll_wait} on this CPU wakes it, and it usually takes the
  * CPU at once: with the downstream writes done first, the upstream is woken fewer times and finds
- * more requests each time (HTTP/1.1 through a co-pinned nginx: ~12 % fewer context switches per
- * request, +2-9 % requests per second).
+ * more requests each time (HTTP/1.1 through a co-pinned nginx: 10-15 % fewer context switches
+ * per request).
  *
  * <p>A codec that is the connection's only stage may be one ({@link Http1Connection}): its own
  * writes, which its outbound methods do not see, go through {@link #send}. That saves the
