@@ -301,7 +301,7 @@ public final class StreamInfo {
      * {@code info} may be null (connections set up without a listener, e.g. in tests).
      */
     public void fromConnection(io.remora.network.ConnectionInfo info, io.netty.channel.Channel channel) {
-        connectionId = io.remora.network.ConnectionIds.of(channel);
+        connectionId = io.remora.network.ConnectionIds.of(info, channel);
         connection = info;
     }
 
@@ -324,20 +324,20 @@ public final class StreamInfo {
     public void requestedServerName(String sni) {
         io.remora.network.ConnectionInfo c = connection;
         connection = c == null
-                ? new io.remora.network.ConnectionInfo(null, null, null, null, sni, null, null, null, null, null)
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, sni, null, null, null, null, null, -1)
                 : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
                         c.originalDestination(), sni, c.transportProtocol(), c.applicationProtocols(), c.tls(),
-                        c.originalSource(), c.filterChainName());
+                        c.originalSource(), c.filterChainName(), c.connectionId());
     }
 
     /** Sets the filter chain name (a test): a copy of the connection's view. */
     public void filterChainName(String name) {
         io.remora.network.ConnectionInfo c = connection;
         connection = c == null
-                ? new io.remora.network.ConnectionInfo(null, null, null, null, null, null, null, null, null, name)
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, null, null, null, null, null, name, -1)
                 : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
                         c.originalDestination(), c.serverName(), c.transportProtocol(), c.applicationProtocols(),
-                        c.tls(), c.originalSource(), name);
+                        c.tls(), c.originalSource(), name, c.connectionId());
     }
 
     /** The stream's random 64-bit id (never 0), made on first use: debug lines print it unsigned. */

@@ -75,6 +75,11 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         worker.addConnection(this);
     }
 
+    /** The connection's id (%CONNECTION_ID%, the debug log's tags). */
+    long connectionId() {
+        return io.remora.network.ConnectionIds.of(info, channel);
+    }
+
     // Derived, not fields: every idle connection keeps its context, and three references less
     // take it down a size class.
     String protocol() {

@@ -60,7 +60,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         this.cx = cx;
         this.streamKey = connection().newKey();
         Http2Options.Keepalive k = cx.hcm.http2Options.keepalive();
-        this.keepalive = k == null ? null : new Http2Keepalive(this, k, cx.hcm.stats.http2KeepaliveTimeout);
+        this.keepalive = k == null ? null : new Http2Keepalive(this, k, cx.hcm.stats.http2KeepaliveTimeout, cx.connectionId());
         decoder.frameListener(frames);
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
@@ -223,7 +223,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-        LOG.log(Level.FINE, io.remora.log.LogTags.conn(ctx.channel()) + "downstream connection error: " + cause, cause);
+        LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.connectionId()) + "downstream connection error: " + cause, cause);
         if (embeddedHttp2Exception(cause) != null) {
             // A protocol error: the handler answers it (RST_STREAM for a stream's, GOAWAY with its
             // code, ENHANCE_YOUR_CALM for floods and rapid reset, for the connection's).
@@ -402,7 +402,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
         // A bug in one stream's processing costs that stream, not the connection.
         private void failed(Http2DownstreamStream s, RuntimeException e) {
-            LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.channel) + "stream error, resetting: " + e, e);
+            LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.connectionId()) + "stream error, resetting: " + e, e);
             if (s != null) {
                 s.failed();
             }

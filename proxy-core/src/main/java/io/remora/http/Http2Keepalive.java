@@ -29,6 +29,8 @@ public final class Http2Keepalive {
     private final Http2ConnectionHandler handler;
     private final Http2Options.Keepalive config;
     private final Counter timeouts;
+    /** The connection's id for the log when its channel does not hold it (an accepted one), else -1. */
+    private final long connectionId;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> intervalTimer;
     private ScheduledFuture<?> timeoutTimer;
@@ -36,10 +38,12 @@ public final class Http2Keepalive {
     private long pingSentNanos;
     private boolean stopped;
 
-    public Http2Keepalive(Http2ConnectionHandler handler, Http2Options.Keepalive config, Counter timeouts) {
+    public Http2Keepalive(Http2ConnectionHandler handler, Http2Options.Keepalive config, Counter timeouts,
+                          long connectionId) {
         this.handler = handler;
         this.config = config;
         this.timeouts = timeouts;
+        this.connectionId = connectionId;
     }
 
     /** The connection is up: the first interval starts now (Envoy arms it when the codec is made). */
@@ -129,7 +133,8 @@ public final class Http2Keepalive {
             return;
         }
         timeouts.increment();
-        LOG.log(Level.FINE, () -> io.remora.log.LogTags.conn(ctx.channel())
+        LOG.log(Level.FINE, () -> (connectionId >= 0 ? io.remora.log.LogTags.conn(connectionId)
+                : io.remora.log.LogTags.conn(ctx.channel()))
                 + "closing connection: no PING ACK within the keepalive timeout");
         stopped = true;
         // ctx.close() starts below the HTTP/2 handler: its own close() would wait (up to its graceful

@@ -65,7 +65,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         ListenerRuntime listener = rt;
-        io.remora.network.ConnectionIds.of(ch); // ids in accept order, as Envoy numbers connections
+        long id = io.remora.network.ConnectionIds.next(); // in accept order, as Envoy numbers connections
         io.remora.overload.ConnectionLimits.Refusal refusal = registry.admit(listener.name());
         if (refusal != io.remora.overload.ConnectionLimits.Refusal.NONE) {
             // Over a connection limit or overloaded: closed at once, as Envoy's accept-time checks do.
@@ -78,7 +78,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             return;
         }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-            LOG.fine(io.remora.log.LogTags.conn(ch) + "new connection from " + ch.remoteAddress() + " on listener '"
+            LOG.fine(io.remora.log.LogTags.conn(id) + "new connection from " + ch.remoteAddress() + " on listener '"
                     + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));
         }
         if (originalSrc == null) {
@@ -99,9 +99,9 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             ch.config().setWriteBufferWaterMark(waterMark(limit));
         }
         if (listener.inspectsTls() || listener.inspectsHttp()) {
-            ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, closeAccounting, originalDst));
+            ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, closeAccounting, originalDst, id));
         } else {
-            dispatch(ch, listener, closeAccounting, originalDst, null, "raw_buffer", List.of());
+            dispatch(ch, id, listener, closeAccounting, originalDst, null, "raw_buffer", List.of());
         }
     }
 
@@ -123,7 +123,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
      * channel when nothing matches. Returns false when the channel was closed. {@code close} is
      * the channel's close listener, which the chain's takes over.
      */
-    static boolean dispatch(Channel ch, ListenerRuntime rt, ConnectionCloseAccounting close,
+    static boolean dispatch(Channel ch, long id, ListenerRuntime rt, ConnectionCloseAccounting close,
                             InetSocketAddress originalDst, String sni,
                             String transportProtocol, List<String> alpn) {
         SocketAddress local = originalDst != null ? originalDst : ch.localAddress();
@@ -145,7 +145,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
             if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                LOG.fine(io.remora.log.LogTags.conn(ch) + "closing connection from " + remote
+                LOG.fine(io.remora.log.LogTags.conn(id) + "closing connection from " + remote
                         + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
                         + ", server name " + sni + ", transport " + transportProtocol + ", alpn " + alpn + ")");
             }
@@ -154,7 +154,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
             String name = chain.config().name();
-            LOG.fine(io.remora.log.LogTags.conn(ch) + "filter chain " + (name == null || name.isEmpty() ? "(unnamed)"
+            LOG.fine(io.remora.log.LogTags.conn(id) + "filter chain " + (name == null || name.isEmpty() ? "(unnamed)"
                     : "'" + name + "'") + " of listener '" + rt.name() + "' selected for destination " + local
                     + (sni != null ? " server name " + sni : "") + " transport " + transportProtocol);
         }
@@ -173,7 +173,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn, tls, originalSource(ch), chain.config().name()));
+                transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id));
         return true;
     }
 }

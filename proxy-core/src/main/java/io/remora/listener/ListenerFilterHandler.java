@@ -18,6 +18,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     private final ListenerRuntime rt;
     private final ConnectionCloseAccounting close;
     private final InetSocketAddress originalDst;
+    private final long connectionId;
     private boolean tlsDone;
     private boolean httpDone;
     private String sni;
@@ -27,10 +28,12 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     private boolean finished;
     private Future<?> timeout;
 
-    ListenerFilterHandler(ListenerRuntime rt, ConnectionCloseAccounting close, InetSocketAddress originalDst) {
+    ListenerFilterHandler(ListenerRuntime rt, ConnectionCloseAccounting close, InetSocketAddress originalDst,
+                          long connectionId) {
         this.rt = rt;
         this.close = close;
         this.originalDst = originalDst;
+        this.connectionId = connectionId;
         this.tlsDone = !rt.inspectsTls();
         this.httpDone = !rt.inspectsHttp();
     }
@@ -85,7 +88,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
         if (timeout != null) {
             timeout.cancel(false);
         }
-        if (!ConnectionAcceptor.dispatch(ctx.channel(), rt, close, originalDst, sni, transportProtocol, alpn)) {
+        if (!ConnectionAcceptor.dispatch(ctx.channel(), connectionId, rt, close, originalDst, sni, transportProtocol, alpn)) {
             in.skipBytes(in.readableBytes());
             return;
         }

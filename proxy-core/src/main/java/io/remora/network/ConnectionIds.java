@@ -12,6 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * alike, so an id names one connection in the debug log ({@code "ConnectionId":"5"}) and in the
  * access log ({@code %CONNECTION_ID%}, {@code %UPSTREAM_CONNECTION_ID%}). A connection gets its
  * id when accepted or dialled, or at first use for channels made elsewhere (tests, in-process).
+ *
+ * <p>An accepted connection's id travels in its {@link ConnectionInfo} rather than a channel
+ * attribute: the attribute cost every idle connection ~60 B and every request a lookup. Code that
+ * has the connection's info asks {@link #of(ConnectionInfo, Channel)}; an attribute is made only
+ * for channels without one (upstream connections, connections built in tests).
  */
 public final class ConnectionIds {
 
@@ -21,7 +26,23 @@ public final class ConnectionIds {
     private ConnectionIds() {
     }
 
-    /** The connection's id; an HTTP/2 stream channel answers its connection's. -1 for null. */
+    /** A new id, for a connection that keeps its own (an accepted one, in its ConnectionInfo). */
+    public static long next() {
+        return NEXT.getAndIncrement();
+    }
+
+    /** The id in {@code info} when it has one, else the channel's. */
+    public static long of(ConnectionInfo info, Channel ch) {
+        if (info != null && info.connectionId() >= 0) {
+            return info.connectionId();
+        }
+        return of(ch);
+    }
+
+    /**
+     * The channel's id, kept in an attribute; an HTTP/2 stream channel answers its connection's.
+     * -1 for null. Not for an accepted connection, whose id is in its ConnectionInfo.
+     */
     public static long of(Channel ch) {
         if (ch == null) {
             return -1;

@@ -17,6 +17,8 @@ import java.net.SocketAddress;
  * @param originalSource      how upstream connections bind when the listener has original_src,
  *                            or null
  * @param filterChainName     the name of the filter chain the connection took, or null
+ * @param connectionId        the connection's id ({@link ConnectionIds#next()}) when the listener
+ *                            gave it one, else -1 (the channel's attribute holds it)
  */
 public record ConnectionInfo(
         String listenerName,
@@ -28,15 +30,16 @@ public record ConnectionInfo(
         java.util.List<String> applicationProtocols,
         io.remora.tls.TlsConnection tls,
         OriginalSource originalSource,
-        String filterChainName) {
+        String filterChainName,
+        long connectionId) {
 
-    /** A connection whose filter chain has no name. */
+    /** A connection whose filter chain has no name and whose id is the channel's. */
     public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls,
                           OriginalSource originalSource) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, tls, originalSource, null);
+                applicationProtocols, tls, originalSource, null, -1);
     }
 
     /** A connection without original_src. */
@@ -44,7 +47,7 @@ public record ConnectionInfo(
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, tls, null, null);
+                applicationProtocols, tls, null, null, -1);
     }
 
     /** A plaintext connection. */
@@ -52,6 +55,6 @@ public record ConnectionInfo(
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, null, null, null);
+                applicationProtocols, null, null, null, -1);
     }
 }

@@ -57,7 +57,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         this.streamKey = connection().newKey();
         io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
         this.keepalive = k == null ? null
-                : new io.remora.http.Http2Keepalive(this, k, pool.ctx.stats().http2KeepaliveTimeout);
+                : new io.remora.http.Http2Keepalive(this, k, pool.ctx.stats().http2KeepaliveTimeout, -1);
         decoder.frameListener(new Frames());
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
