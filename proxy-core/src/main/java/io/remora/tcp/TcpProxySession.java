@@ -161,7 +161,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
                 return;
             }
             if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                LOG.fine(io.remora.log.LogTags.conn(io.remora.network.ConnectionIds.of(info, downstream)) + "tcp_proxy copies (no splice): " + why);
+                LOG.fine(io.remora.log.LogTags.conn(streamInfo.connectionId) + "tcp_proxy copies (no splice): " + why);
             }
         }
         startCopying(u);
@@ -174,12 +174,12 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
             if (r != null) {
                 relay = r;
                 if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                    LOG.fine(io.remora.log.LogTags.conn(io.remora.network.ConnectionIds.of(info, downstream)) + "tcp_proxy splices");
+                    LOG.fine(io.remora.log.LogTags.conn(streamInfo.connectionId) + "tcp_proxy splices");
                 }
                 return;
             }
             if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                LOG.fine(io.remora.log.LogTags.conn(io.remora.network.ConnectionIds.of(info, downstream)) + "tcp_proxy copies (no splice): "
+                LOG.fine(io.remora.log.LogTags.conn(streamInfo.connectionId) + "tcp_proxy copies (no splice): "
                         + (missedWhileSwitching ? "bytes or an EOF arrived while switching" : "splice did not start"));
             }
             if (!downstream.isActive() || !c.channel().isActive()) {

@@ -47,7 +47,7 @@ final class TcpUpstreamAttempts {
         Channel downstream = s.downstream;
         Cluster cluster = s.cluster;
         if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine(LogTags.conn(ConnectionIds.of(s.info, downstream)) + "Creating connection to cluster " + cluster.name());
+            LOG.fine(LogTags.conn(s.streamInfo.connectionId) + "Creating connection to cluster " + cluster.name());
         }
         Host h = cluster.chooseHost(s);
         if (h == null) {
