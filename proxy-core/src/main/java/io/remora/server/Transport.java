@@ -3,7 +3,6 @@ package io.remora.server;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -46,7 +45,7 @@ public final class Transport {
     public EventLoopGroup newEventLoopGroup(int threads, String name) {
         // Epoll loops keep half-closed channels in the epoll set (see EpollInterestGuard).
         IoHandlerFactory factory = kind == Kind.EPOLL ? EpollInterestGuard.newFactory() : NioIoHandler.newFactory();
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+        return new ClosingIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
     }
 
     public Class<? extends ServerChannel> serverChannel() {

@@ -58,7 +58,12 @@ class FlushOrderTest {
             downstream.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'r'}));
             group.next().execute(() -> order.add("task"));
         }).get(5, TimeUnit.SECONDS);
-        group.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        // The upstream flush is a tail task of the loop's iteration: a task submitted now may still
+        // run in the same iteration, before it, so wait for all three.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (order.size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
         assertEquals(List.of("downstream", "task", "upstream"), order);
         upstream.close().syncUninterruptibly();
         downstream.close().syncUninterruptibly();
