@@ -12,8 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.remora.server.Transport;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterSpecifier;
@@ -37,7 +36,7 @@ public final class TestNet {
 
     /** A Netty echo server; on the client's FIN it finishes echoing and sends its own FIN. */
     public static final class EchoServer implements AutoCloseable {
-        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-echo");
         private final Channel channel;
         public final AtomicInteger accepted = new AtomicInteger();
         /** Optional greeting sent on accept (identifies the server in split tests). */
@@ -103,7 +102,7 @@ public final class TestNet {
 
     /** An upstream that accepts and does not read until told to; counts what it then reads. */
     public static final class SlowSink implements AutoCloseable {
-        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        private final EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-sink");
         private final Channel channel;
         private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
         private final java.util.List<Channel> children = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -8,8 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -23,6 +21,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
+import io.remora.server.Transport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -354,7 +353,7 @@ class UpgradeE2ETest {
     /** RFC 8441: an HTTP/2 client's extended CONNECT reaches the HTTP/1.1 WebSocket server as an upgrade. */
     @Test
     void http2ExtendedConnectToHttp1WebSocketUpstream() throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-ws-upstream");
         try {
             BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
             Channel conn = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -588,7 +587,7 @@ class UpgradeE2ETest {
      * SETTINGS_ENABLE_CONNECT_PROTOCOL), answers 200 and echoes the stream's DATA.
      */
     static final class H2ConnectEcho implements AutoCloseable {
-        final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        final EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-h2-connect");
         final BlockingQueue<Http2Headers> requests = new LinkedBlockingQueue<>();
         final Channel channel;
 
