@@ -353,7 +353,7 @@ class UpgradeE2ETest {
     /** RFC 8441: an HTTP/2 client's extended CONNECT reaches the HTTP/1.1 WebSocket server as an upgrade. */
     @Test
     void http2ExtendedConnectToHttp1WebSocketUpstream() throws Exception {
-        EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-ws-upstream");
+        EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-h2-client");
         try {
             BlockingQueue<Object> frames = new LinkedBlockingQueue<>();
             Channel conn = new Bootstrap().group(group).channel(NioSocketChannel.class)
