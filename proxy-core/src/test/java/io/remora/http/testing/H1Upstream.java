@@ -39,6 +39,7 @@ public final class H1Upstream implements AutoCloseable {
     private final Channel server;
 
     public final List<Channel> children = new CopyOnWriteArrayList<>();
+    private volatile boolean paused;
 
     public H1Upstream(Transport transport, Handler handler) throws InterruptedException {
         this(transport, false, handler);
@@ -46,6 +47,7 @@ public final class H1Upstream implements AutoCloseable {
 
     /** startPaused: accepted connections do not read until {@link #resumeReading()}. */
     public H1Upstream(Transport transport, boolean startPaused, Handler handler) throws InterruptedException {
+        paused = startPaused;
         group = transport.newEventLoopGroup(1, "h1-upstream");
         server = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -53,7 +55,7 @@ public final class H1Upstream implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         accepts.incrementAndGet();
                         children.add(ch);
-                        if (startPaused) {
+                        if (paused) {
                             ch.config().setAutoRead(false);
                         }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 20),
@@ -71,9 +73,15 @@ public final class H1Upstream implements AutoCloseable {
                 }).bind("127.0.0.1", 0).sync().channel();
     }
 
+    /**
+     * Also for a connection not accepted yet (a client's connect completes in the kernel, and it may
+     * fill the socket buffers before this server's loop accepts): it starts reading. On each
+     * channel's loop, so that it lands after the initialiser that paused it.
+     */
     public void resumeReading() {
+        paused = false;
         for (Channel c : children) {
-            c.config().setAutoRead(true);
+            c.eventLoop().execute(() -> c.config().setAutoRead(true));
         }
     }
 
