@@ -106,6 +106,7 @@ public final class TestNet {
         private final Channel channel;
         private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
         private final java.util.List<Channel> children = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean reading;
 
         public SlowSink() {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -115,6 +116,9 @@ public final class TestNet {
                         @Override
                         protected void initChannel(Channel ch) {
                             children.add(ch);
+                            if (reading) {
+                                ch.config().setAutoRead(true);
+                            }
                             ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -130,9 +134,14 @@ public final class TestNet {
             return ((InetSocketAddress) channel.localAddress()).getPort();
         }
 
+        /**
+         * Also for a connection accepted after this call (its client may have filled the socket
+         * buffers before this loop accepted it); on each channel's loop, after its initialiser.
+         */
         public void startReading() {
+            reading = true;
             for (Channel ch : children) {
-                ch.config().setAutoRead(true);
+                ch.eventLoop().execute(() -> ch.config().setAutoRead(true));
             }
         }
 
