@@ -12,6 +12,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.remora.http.testing.ReadGate;
 import io.remora.server.Transport;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
@@ -105,8 +106,7 @@ public final class TestNet {
         private final EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-sink");
         private final Channel channel;
         private final java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
-        private final java.util.List<Channel> children = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private volatile boolean reading;
+        private final ReadGate gate = new ReadGate(false);
 
         public SlowSink() {
             channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -115,10 +115,7 @@ public final class TestNet {
                     .childHandler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            children.add(ch);
-                            if (reading) {
-                                ch.config().setAutoRead(true);
-                            }
+                            gate.admit(ch);
                             ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                                 @Override
                                 public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -134,15 +131,9 @@ public final class TestNet {
             return ((InetSocketAddress) channel.localAddress()).getPort();
         }
 
-        /**
-         * Also for a connection accepted after this call (its client may have filled the socket
-         * buffers before this loop accepted it); on each channel's loop, after its initialiser.
-         */
+        /** Accepted connections read, also those accepted after this call. */
         public void startReading() {
-            reading = true;
-            for (Channel ch : children) {
-                ch.eventLoop().execute(() -> ch.config().setAutoRead(true));
-            }
+            gate.open();
         }
 
         public long received() {

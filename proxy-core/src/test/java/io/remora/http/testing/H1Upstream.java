@@ -38,8 +38,7 @@ public final class H1Upstream implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel server;
 
-    public final List<Channel> children = new CopyOnWriteArrayList<>();
-    private volatile boolean paused;
+    private final ReadGate gate;
 
     public H1Upstream(Transport transport, Handler handler) throws InterruptedException {
         this(transport, false, handler);
@@ -47,17 +46,14 @@ public final class H1Upstream implements AutoCloseable {
 
     /** startPaused: accepted connections do not read until {@link #resumeReading()}. */
     public H1Upstream(Transport transport, boolean startPaused, Handler handler) throws InterruptedException {
-        paused = startPaused;
+        gate = new ReadGate(!startPaused);
         group = transport.newEventLoopGroup(1, "h1-upstream");
         server = new ServerBootstrap().group(group).channel(transport.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepts.incrementAndGet();
-                        children.add(ch);
-                        if (paused) {
-                            ch.config().setAutoRead(false);
-                        }
+                        gate.admit(ch);
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 << 20),
                                 new SimpleChannelInboundHandler<FullHttpRequest>() {
                                     @Override
@@ -73,16 +69,9 @@ public final class H1Upstream implements AutoCloseable {
                 }).bind("127.0.0.1", 0).sync().channel();
     }
 
-    /**
-     * Also for a connection not accepted yet (a client's connect completes in the kernel, and it may
-     * fill the socket buffers before this server's loop accepts): it starts reading. On each
-     * channel's loop, so that it lands after the initialiser that paused it.
-     */
+    /** Accepted connections read, also those accepted after this call. */
     public void resumeReading() {
-        paused = false;
-        for (Channel c : children) {
-            c.eventLoop().execute(() -> c.config().setAutoRead(true));
-        }
+        gate.open();
     }
 
     public InetSocketAddress address() {
