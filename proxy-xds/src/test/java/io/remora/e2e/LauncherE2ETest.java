@@ -99,6 +99,22 @@ class LauncherE2ETest {
     }
 
     @Test
+    void onlyTheFourNewestArchivesAreKept() throws Exception {
+        // every build is a new jar, so a new archive: the cache must not grow by ~30 MB a build
+        Path cds = dir.resolve("cds");
+        List<Path> made = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            assertEquals(new Run(0, "probe hello\n"), run(probeJar(dir.resolve("jar" + i)), cds, Map.of(), "hello"));
+            List<Path> now = files(cds);
+            now.stream().filter(p -> !made.contains(p)).forEach(made::add);
+            // mtimes are compared by ls -t: one second apart, so "newest" is unambiguous
+            Thread.sleep(1100);
+        }
+        assertEquals(6, made.size(), "each jar made its own archive: " + made);
+        assertEquals(made.subList(2, 6).stream().sorted().toList(), files(cds), "the four newest, nothing else");
+    }
+
+    @Test
     void aFailedRunLeavesNoArchiveAndKeepsItsExitStatus() throws Exception {
         Path jar = probeJar(dir.resolve("a"));
         Path cds = dir.resolve("cds");
