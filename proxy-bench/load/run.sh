@@ -161,6 +161,14 @@ cpu_ticks() { # PIDS...: utime+stime summed
   done
   echo "$sum"
 }
+sys_ticks() { # PIDS...: stime summed (the kernel's share of cpu_ticks)
+  local sum=0 p t
+  for p in "$@"; do
+    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $13}') || t=0
+    sum=$((sum + ${t:-0}))
+  done
+  echo "$sum"
+}
 reset_hwm() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
 hwm_kb() { local p; for p in "$@"; do awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null; done | awk '{s+=$1} END{print s+0}'; }
 
@@ -178,9 +186,12 @@ run_wrk() { # TARGET PORT
   local t=$1 port=$2 out=$WORK/wrk-$1.txt
   taskset -c 1 wrk -t1 -c50 -d"${WARMUP}s" "http://127.0.0.1:$port/" >/dev/null 2>&1 || true
   reset_hwm "${PIDS[@]}"
-  local c0; c0=$(cpu_ticks "${PIDS[@]}")
+  # The upstream nginx shares CPU 0: its CPU per request bounds the proxy's req/s as much as the
+  # proxy's own does. The proxy's system time is the loopback TCP work of its calls.
+  local up; up=($(proc_tree "$UPSTREAM_PID"))
+  local c0 s0 u0; c0=$(cpu_ticks "${PIDS[@]}"); s0=$(sys_ticks "${PIDS[@]}"); u0=$(cpu_ticks "${up[@]}")
   taskset -c 1 wrk -t1 -c50 -d"${DURATION}s" --latency "http://127.0.0.1:$port/" >"$out" 2>&1 || true
-  local c1; c1=$(cpu_ticks "${PIDS[@]}")
+  local c1 s1 u1; c1=$(cpu_ticks "${PIDS[@]}"); s1=$(sys_ticks "${PIDS[@]}"); u1=$(cpu_ticks "${up[@]}")
   local rps reqs errs
   rps=$(awk '/^Requests\/sec:/{print $2}' "$out")
   reqs=$(awk '/requests in/{print $1}' "$out")
@@ -190,8 +201,12 @@ run_wrk() { # TARGET PORT
   put "$t" h1_p50 "$(to_ms "$(awk '$1=="50%"{print $2}' "$out")")"
   put "$t" h1_p90 "$(to_ms "$(awk '$1=="90%"{print $2}' "$out")")"
   put "$t" h1_p99 "$(to_ms "$(awk '$1=="99%"{print $2}' "$out")")"
+  if [[ -n "$reqs" && "$reqs" != 0 ]]; then
+    put "$t" h1_up_cpu "$(awk -v d=$((u1 - u0)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN{printf "%.4f", d/hz/n*1000}')"
+  fi
   if ((${#PIDS[@]})) && [[ -n "$reqs" && "$reqs" != 0 ]]; then
     put "$t" h1_cpu "$(awk -v d=$((c1 - c0)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN{printf "%.4f", d/hz/n*1000}')"
+    put "$t" h1_sys "$(awk -v d=$((s1 - s0)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN{printf "%.4f", d/hz/n*1000}')"
     put "$t" h1_rss "$(awk -v k="$(hwm_kb "${PIDS[@]}")" 'BEGIN{printf "%.1f", k/1024}')"
   fi
   log "$t h1: $rps req/s, errors $errs"
@@ -423,7 +438,7 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   echo "- peers: $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}'), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), h2load $(h2load --version 2>&1 | awk '{print $NF}')"
   echo "- layout: proxy and upstream nginx (1 worker) pinned to CPU 0, load generators on CPU 1, loopback only;" \
        "one worker thread per proxy; warm-up ${WARMUP}s wrk and ${WARMUP}s h2load per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client; iperf3 client→server ${IPERF_DURATION}s after 2 s unrecorded, server on CPU 0"
-  echo "- CPU = proxy utime+stime (all its processes) per 1,000 requests, from /proc/PID/stat; RSS = peak (VmHWM, reset before the workload) in MiB"
+  echo "- CPU = proxy utime+stime (all its processes) per 1,000 requests, from /proc/PID/stat (system = stime alone); RSS = peak (VmHWM, reset before the workload) in MiB"
   [[ "${QUICK:-0}" == 1 ]] && echo "- QUICK mode: short runs, figures only show the harness works"
   for t in direct remora haproxy nginx; do [[ -n "${NOTE[$t]:-}" ]] && echo "- note, $t: ${NOTE[$t]}"; done
   echo
@@ -435,6 +450,8 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   row "H1 latency p99 ms (wrk)" h1_p99
   row "H1 errors (non-2xx + socket)" h1_errors
   row "H1 proxy CPU s / 1k req" h1_cpu "≤ HAProxy" "$(verdict "$(get remora h1_cpu)" "$(get haproxy h1_cpu)" 'a<=b')"
+  row "H1 proxy system (kernel) CPU s / 1k req" h1_sys
+  row "H1 upstream nginx CPU s / 1k req (on the proxy's CPU)" h1_up_cpu
   row "H1 proxy peak RSS MiB" h1_rss
   row "H2 req/s (h2load -c50 -m10, h2c)" h2_rps "≥ HAProxy" "$(verdict "$(get remora h2_rps)" "$(get haproxy h2_rps)" 'a>=b')"
   row "H2 mean latency ms (h2load)" h2_mean
