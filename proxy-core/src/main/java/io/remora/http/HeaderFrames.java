@@ -6,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http2.Http2Connection;
-import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -45,24 +44,23 @@ public final class HeaderFrames {
     private HeaderFrames() {
     }
 
-    public static ChannelFuture write(Http2ConnectionHandler handler, ChannelHandlerContext ctx, int streamId,
-                                      Http2Headers headers, boolean endStream) {
+    public static ChannelFuture write(Http2ConnectionHandler handler, Http2EncoderParts parts, ChannelHandlerContext ctx,
+                                      int streamId, Http2Headers headers, boolean endStream) {
         HeaderBlock block = headers instanceof HeaderBlock b ? b : null;
         if (block != null) {
             block.beginSinglePass();
         }
         try {
-            Http2ConnectionEncoder encoder = handler.encoder();
             Http2Connection connection = handler.connection();
             Http2Stream stream = connection.stream(streamId);
-            if (encoder.frameWriter().configuration().headersConfiguration() instanceof Http2HeadersEncoder hpack
-                    && (stream != null || (stream = openLocal(connection, streamId)) != null)) {
-                Boolean informational = directWritable(connection, encoder, stream, headers, endStream);
+            Http2HeadersEncoder hpack = parts.hpack();
+            if (hpack != null && (stream != null || (stream = openLocal(connection, streamId)) != null)) {
+                Boolean informational = directWritable(connection, parts, stream, headers, endStream);
                 if (informational != null) {
-                    return writeDirect(handler, ctx, hpack, stream, headers, endStream, informational);
+                    return writeDirect(handler, parts, ctx, hpack, stream, headers, endStream, informational);
                 }
             }
-            return encoder.writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise());
+            return handler.encoder().writeHeaders(ctx, streamId, headers, 0, endStream, ctx.newPromise());
         } finally {
             if (block != null) {
                 block.endSinglePass();
@@ -86,13 +84,13 @@ public final class HeaderFrames {
     }
 
     /** Whether the 1xx mark applies when the frame can go here, or null when Netty's encoder must take it. */
-    private static Boolean directWritable(Http2Connection connection, Http2ConnectionEncoder encoder,
+    private static Boolean directWritable(Http2Connection connection, Http2EncoderParts parts,
                                           Http2Stream stream, Http2Headers headers, boolean endStream) {
         Http2Stream.State state = stream.state();
         if (state != Http2Stream.State.OPEN && state != Http2Stream.State.HALF_CLOSED_REMOTE) {
             return null;
         }
-        if (endStream && encoder.flowController().hasFlowControlled(stream)) {
+        if (endStream && parts.flow().hasFlowControlled(stream)) {
             return null;
         }
         boolean informational = connection.isServer() && headers.status() != null
@@ -103,8 +101,8 @@ public final class HeaderFrames {
         return informational;
     }
 
-    private static ChannelFuture writeDirect(Http2ConnectionHandler handler, ChannelHandlerContext ctx,
-                                             Http2HeadersEncoder hpack, Http2Stream stream, Http2Headers headers,
+    private static ChannelFuture writeDirect(Http2ConnectionHandler handler, Http2EncoderParts parts,
+                                             ChannelHandlerContext ctx, Http2HeadersEncoder hpack, Http2Stream stream, Http2Headers headers,
                                              boolean endStream, boolean informational) {
         // END_STREAM's write is watched: our side closes when it is on the wire. Other frames fail
         // into the pipeline, where the handler treats a failed write as a connection error.
@@ -124,7 +122,7 @@ public final class HeaderFrames {
             }
             return failed;
         }
-        int maxFrame = handler.encoder().configuration().frameSizePolicy().maxFrameSize();
+        int maxFrame = parts.frameSizes().maxFrameSize();
         int block = frame.readableBytes() - FRAME_HEADER_LENGTH;
         int flags = endStream ? END_STREAM : 0;
         if (block <= maxFrame) {

@@ -3,7 +3,6 @@ package io.remora.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
@@ -45,14 +44,13 @@ public final class Http2DataWriter {
      * leaves {@code data} untouched. On true or an exception the data was taken over (written or
      * released); the caller still flushes.
      */
-    public static boolean tryWrite(Http2ConnectionHandler handler, ChannelHandlerContext ctx, Http2Stream stream,
-                                   ByteBuf data, boolean endStream) throws Http2Exception {
+    public static boolean tryWrite(Http2ConnectionHandler handler, Http2EncoderParts parts, ChannelHandlerContext ctx,
+                                   Http2Stream stream, ByteBuf data, boolean endStream) throws Http2Exception {
         int n = data.readableBytes();
-        Http2ConnectionEncoder encoder = handler.encoder();
-        Http2RemoteFlowController flow = encoder.flowController();
+        Http2RemoteFlowController flow = parts.flow();
         Http2Stream connectionStream = handler.connection().connectionStream();
         if (!ctx.channel().isWritable() || flow.hasFlowControlled(stream)
-                || n > encoder.configuration().frameSizePolicy().maxFrameSize()
+                || n > parts.frameSizes().maxFrameSize()
                 || n > flow.windowSize(stream) || n > flow.windowSize(connectionStream)) {
             return false;
         }

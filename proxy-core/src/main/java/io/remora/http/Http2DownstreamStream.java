@@ -203,7 +203,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded |= endStream;
-        HeaderFrames.write(conn, conn.ctx, stream.id(), headers, endStream);
+        HeaderFrames.write(conn, conn.parts, conn.ctx, stream.id(), headers, endStream);
         conn.written();
     }
 
@@ -226,7 +226,7 @@ final class Http2DownstreamStream implements StreamEncoder {
             return;
         }
         localEnded = true;
-        HeaderFrames.write(conn, conn.ctx, stream.id(), trailers, true);
+        HeaderFrames.write(conn, conn.parts, conn.ctx, stream.id(), trailers, true);
         conn.written();
     }
 
@@ -287,7 +287,7 @@ final class Http2DownstreamStream implements StreamEncoder {
 
     @Override
     public boolean isWritable() {
-        return isOpen() && conn.encoder().flowController().isWritable(stream);
+        return isOpen() && conn.parts.flow().isWritable(stream);
     }
 
     @Override

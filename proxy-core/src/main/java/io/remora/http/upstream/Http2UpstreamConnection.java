@@ -49,10 +49,16 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private long idleSinceNanos;
     /** connection_keepalive, or null. */
     private final io.remora.http.Http2Keepalive keepalive;
+    /** Netty's connection state, held here rather than reached through the encoder's decorators on every call. */
+    private final io.netty.handler.codec.http2.Http2Connection state;
+    /** The encoder's parts the direct frame writers use: see {@link io.remora.http.Http2EncoderParts}. */
+    final io.remora.http.Http2EncoderParts parts;
 
     private Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool) {
         super(decoder, encoder, settings);
+        this.state = encoder.connection();
+        this.parts = io.remora.http.Http2EncoderParts.of(encoder);
         this.pool = pool;
         this.streamKey = connection().newKey();
         io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
@@ -80,6 +86,11 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
                 s.onWritabilityChanged();
             }
         });
+    }
+
+    @Override
+    public io.netty.handler.codec.http2.Http2Connection connection() {
+        return state;
     }
 
     /** A connection for {@code pool}, with this cluster's HTTP/2 settings. */
@@ -234,7 +245,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     /** A DATA frame written at once when the windows allow: see {@link io.remora.http.Http2DataWriter}. */
     boolean writeDataNow(Http2Stream stream, ByteBuf data, boolean endStream) {
         try {
-            return io.remora.http.Http2DataWriter.tryWrite(this, ctx, stream, data, endStream);
+            return io.remora.http.Http2DataWriter.tryWrite(this, parts, ctx, stream, data, endStream);
         } catch (Http2Exception e) {
             onError(ctx, true, e);
             return true; // the window was charged or the connection is going: the frame is not sent twice

@@ -104,7 +104,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         }
         requestDone = endStream;
         int id = conn.connection().local().incrementAndGetNextStreamId();
-        ChannelFuture f = HeaderFrames.write(conn, conn.ctx, id, headers, endStream);
+        ChannelFuture f = HeaderFrames.write(conn, conn.parts, conn.ctx, id, headers, endStream);
         Http2Stream s = conn.connection().stream(id);
         if (s == null) {
             // Not created (stream ids used up, the peer's stream limit): refused, nothing sent.
@@ -186,7 +186,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         requestDone = true;
-        HeaderFrames.write(conn, conn.ctx, stream.id(), trailers, true);
+        HeaderFrames.write(conn, conn.parts, conn.ctx, stream.id(), trailers, true);
         conn.written();
     }
 
@@ -210,7 +210,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         if (stream == null) {
             return conn.channel.isWritable();
         }
-        return isOpen() && conn.encoder().flowController().isWritable(stream);
+        return isOpen() && conn.parts.flow().isWritable(stream);
     }
 
     @Override
