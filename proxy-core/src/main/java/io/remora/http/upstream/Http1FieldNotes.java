@@ -1,6 +1,7 @@
 package io.remora.http.upstream;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.util.AsciiString;
 
 /**
@@ -41,6 +42,15 @@ final class Http1FieldNotes {
     private static final AsciiString CONTINUE = AsciiString.cached("100-continue");
 
     private static void connectionTokens(Http1Head head, AsciiString value) {
+        // Nearly every peer sends one bare token: matched whole, without the list scan.
+        if (value.contentEqualsIgnoreCase(HttpHeaderValues.KEEP_ALIVE)) {
+            head.connectionKeepAlive = true;
+            return;
+        }
+        if (value.contentEqualsIgnoreCase(HttpHeaderValues.CLOSE)) {
+            head.connectionClose = true;
+            return;
+        }
         int n = value.length();
         int start = 0;
         while (start < n) {
