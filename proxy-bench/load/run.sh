@@ -153,22 +153,17 @@ proc_tree() {
   done
   return 0
 }
-cpu_ticks() { # PIDS...: utime+stime summed
-  local sum=0 p t
+stat_ticks() { # AWK_EXPR PIDS...: an expression over /proc/PID/stat's fields after the name, summed
+  local expr=$1 sum=0 p t
+  shift
   for p in "$@"; do
-    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12+$13}') || t=0
+    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk "{print $expr}") || t=0
     sum=$((sum + ${t:-0}))
   done
   echo "$sum"
 }
-sys_ticks() { # PIDS...: stime summed (the kernel's share of cpu_ticks)
-  local sum=0 p t
-  for p in "$@"; do
-    t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $13}') || t=0
-    sum=$((sum + ${t:-0}))
-  done
-  echo "$sum"
-}
+cpu_ticks() { stat_ticks '$12+$13' "$@"; } # PIDS...: utime+stime
+sys_ticks() { stat_ticks '$13' "$@"; }     # PIDS...: stime (the kernel's share of cpu_ticks)
 reset_hwm() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null || true; done; }
 hwm_kb() { local p; for p in "$@"; do awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null; done | awk '{s+=$1} END{print s+0}'; }
 
