@@ -44,8 +44,9 @@ public final class HeaderFrames {
     private HeaderFrames() {
     }
 
-    public static ChannelFuture write(Http2ConnectionHandler handler, Http2EncoderParts parts, ChannelHandlerContext ctx,
-                                      int streamId, Http2Headers headers, boolean endStream) {
+    public static ChannelFuture write(Http2ConnectionHandler handler, Http2EncoderParts parts,
+                                      ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+                                      boolean endStream) {
         HeaderBlock block = headers instanceof HeaderBlock b ? b : null;
         if (block != null) {
             block.beginSinglePass();
@@ -102,8 +103,8 @@ public final class HeaderFrames {
     }
 
     private static ChannelFuture writeDirect(Http2ConnectionHandler handler, Http2EncoderParts parts,
-                                             ChannelHandlerContext ctx, Http2HeadersEncoder hpack, Http2Stream stream, Http2Headers headers,
-                                             boolean endStream, boolean informational) {
+                                             ChannelHandlerContext ctx, Http2HeadersEncoder hpack, Http2Stream stream,
+                                             Http2Headers headers, boolean endStream, boolean informational) {
         // END_STREAM's write is watched: our side closes when it is on the wire. Other frames fail
         // into the pipeline, where the handler treats a failed write as a connection error.
         ChannelPromise promise = endStream ? ctx.newPromise() : ctx.voidPromise();

@@ -53,18 +53,12 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
     private boolean deliveringUpgrade;
     /** connection_keepalive, or null. */
     private final Http2Keepalive keepalive;
-    /**
-     * Netty's connection state, which the encoder would otherwise reach through its chain of
-     * decorators on every call (each stream's writes ask for it: ~1 % of an HTTP/2 worker).
-     */
-    private final io.netty.handler.codec.http2.Http2Connection state;
-    /** The encoder's parts the direct frame writers use: see {@link Http2EncoderParts}. */
+    /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
     final Http2EncoderParts parts;
 
     private Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
                             ConnectionContext cx) {
         super(decoder, encoder, settings);
-        this.state = encoder.connection();
         this.parts = Http2EncoderParts.of(encoder);
         this.cx = cx;
         this.streamKey = connection().newKey();
@@ -133,7 +127,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     @Override
     public io.netty.handler.codec.http2.Http2Connection connection() {
-        return state;
+        return parts.connection();
     }
 
     /** Netty's builder keeps its flood protections (empty DATA, RST_STREAM rate) for the handler it builds. */

@@ -164,7 +164,7 @@ class HeaderFramesTest {
         HeaderBlock response = new HeaderBlock();
         response.status("200").add("content-type", "text/plain").add("x-b", "2");
 
-        HeaderFrames.write(server, Http2EncoderParts.of(server.encoder()), serverCtx(), 3, response, true);
+        HeaderFrames.write(server, parts(server), serverCtx(), 3, response, true);
         List<ByteBuf> writes = serverWrites();
         assertEquals(1, writes.size(), "frame header and block in one buffer");
         List<String> frames = frames(writes);
@@ -189,7 +189,7 @@ class HeaderFramesTest {
         HeaderBlock response = new HeaderBlock();
         response.status("200").add("x-big", big);
 
-        HeaderFrames.write(server, Http2EncoderParts.of(server.encoder()), serverCtx(), 3, response, false);
+        HeaderFrames.write(server, parts(server), serverCtx(), 3, response, false);
         List<ByteBuf> writes = serverWrites();
         List<String> frames = frames(writes);
         assertTrue(frames.size() >= 2, frames.toString());
@@ -214,7 +214,7 @@ class HeaderFramesTest {
         req.method("GET").scheme("http").authority("a").path("/").add("x-big", "v".repeat(4096));
         int id = client.connection().local().incrementAndGetNextStreamId();
 
-        ChannelFuture f = HeaderFrames.write(client, Http2EncoderParts.of(client.encoder()), ctx, id, req, false);
+        ChannelFuture f = HeaderFrames.write(client, parts(client), ctx, id, req, false);
         assertNotNull(f.cause());
         clientCh.flushOutbound();
         List<ByteBuf> writes = new ArrayList<>();
@@ -230,7 +230,7 @@ class HeaderFramesTest {
 
         // The connection's HPACK table was left as it was: the next request decodes on the server.
         int next = client.connection().local().incrementAndGetNextStreamId();
-        HeaderFrames.write(client, Http2EncoderParts.of(client.encoder()), ctx, next, new HeaderBlock().method("GET").scheme("http").authority("a").path("/ok"), true);
+        HeaderFrames.write(client, parts(client), ctx, next, new HeaderBlock().method("GET").scheme("http").authority("a").path("/ok"), true);
         pump();
         assertEquals(List.of("headers " + next + " end"), serverHeard.events);
         assertEquals("/ok", serverHeard.headers.get(0).path().toString());
@@ -240,10 +240,10 @@ class HeaderFramesTest {
     void anInformationalResponseThenTheFinalOne() {
         connect(Http2Settings.defaultSettings());
         request(false);
-        HeaderFrames.write(server, Http2EncoderParts.of(server.encoder()), serverCtx(), 3, new HeaderBlock().status("100"), false);
+        HeaderFrames.write(server, parts(server), serverCtx(), 3, new HeaderBlock().status("100"), false);
         HeaderBlock last = new HeaderBlock();
         last.status("204");
-        HeaderFrames.write(server, Http2EncoderParts.of(server.encoder()), serverCtx(), 3, last, true);
+        HeaderFrames.write(server, parts(server), serverCtx(), 3, last, true);
         List<ByteBuf> writes = serverWrites();
         assertEquals(2, frames(writes).size());
 
@@ -258,12 +258,12 @@ class HeaderFramesTest {
         connect(Http2Settings.defaultSettings());
         request(true);
         ChannelHandlerContext ctx = serverCtx();
-        HeaderFrames.write(server, Http2EncoderParts.of(server.encoder()), ctx, 3, new HeaderBlock().status("200"), false);
+        HeaderFrames.write(server, parts(server), ctx, 3, new HeaderBlock().status("200"), false);
         int size = 100_000; // over the client's 65,535-byte window: the rest waits in the flow controller
         server.encoder().writeData(ctx, 3, Unpooled.wrappedBuffer(new byte[size]), 0, false, ctx.newPromise());
         HeaderBlock trailers = new HeaderBlock();
         trailers.add("grpc-status", "0");
-        HeaderFrames.write(server, Http2EncoderParts.of(server.encoder()), ctx, 3, trailers, true);
+        HeaderFrames.write(server, parts(server), ctx, 3, trailers, true);
         pump();
 
         List<String> events = clientHeard.events;
@@ -283,7 +283,7 @@ class HeaderFramesTest {
         req.method("POST").scheme("http").authority("a").path("/x").add("te", "trailers");
         int id = client.connection().local().incrementAndGetNextStreamId();
 
-        HeaderFrames.write(client, Http2EncoderParts.of(client.encoder()), ctx, id, req, false);
+        HeaderFrames.write(client, parts(client), ctx, id, req, false);
         assertEquals(Http2Stream.State.OPEN, client.connection().stream(id).state());
         clientCh.flushOutbound();
         List<ByteBuf> writes = new ArrayList<>();
@@ -297,5 +297,9 @@ class HeaderFramesTest {
         pump();
         assertEquals(List.of("headers " + id), serverHeard.events);
         assertEquals("/x", serverHeard.headers.get(0).path().toString());
+    }
+
+    private static Http2EncoderParts parts(io.netty.handler.codec.http2.Http2ConnectionHandler handler) {
+        return Http2EncoderParts.of(handler.encoder());
     }
 }

@@ -49,15 +49,12 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private long idleSinceNanos;
     /** connection_keepalive, or null. */
     private final io.remora.http.Http2Keepalive keepalive;
-    /** Netty's connection state, held here rather than reached through the encoder's decorators on every call. */
-    private final io.netty.handler.codec.http2.Http2Connection state;
-    /** The encoder's parts the direct frame writers use: see {@link io.remora.http.Http2EncoderParts}. */
+    /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
     final io.remora.http.Http2EncoderParts parts;
 
     private Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool) {
         super(decoder, encoder, settings);
-        this.state = encoder.connection();
         this.parts = io.remora.http.Http2EncoderParts.of(encoder);
         this.pool = pool;
         this.streamKey = connection().newKey();
@@ -90,7 +87,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
     @Override
     public io.netty.handler.codec.http2.Http2Connection connection() {
-        return state;
+        return parts.connection();
     }
 
     /** A connection for {@code pool}, with this cluster's HTTP/2 settings. */
