@@ -9,7 +9,8 @@
 # bootstrap and the default --concurrency (one worker per core, as the README runs it), pinned to
 # CPU 0, then runs ConstantRateClient at CR_RATE req/s for CR_DURATION s from CPU 1. Reports the
 # proxy's peak RSS within the constant-rate phase (VmHWM, reset after a warm-up), its RSS at the
-# end, and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
+# end of that phase (rss_at_rate_kb: the client's connections still open) and once the client has
+# closed them (rss_end_kb), and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
 # MiB), plus the time from the JVM's start to the listener answering (startup to ready), and where the
 # RSS lies at the end (smaps.py: heap, class-data archives, libjvm, other files, anonymous) with the
 # generations' sizes and GC counts.
@@ -136,6 +137,8 @@ run_once() { # NMT(0|1): prints "key=value" lines
     --url "http://127.0.0.1:$P_HTTP_PORT/" --rate "$CR_RATE" --duration "$CR_DURATION" \
     --connections "$CR_CONNECTIONS" --warmup 2 --watch-pids "$jpid" 2>&1 | grep '^RESULT' || true)
   echo "cr=$res"
+  # at the rate: read by the client before its connections close; then after it
+  echo "rss_at_rate_kb=$(sed -n 's/.* rss_kb=\([0-9]*\).*/\1/p' <<<"$res")"
   echo "rss_end_kb=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)"
   echo "threads=$(ls /proc/$jpid/task | wc -l)"
   # where the RSS lies (heap, archives, libjvm, files, anonymous) and the generations' sizes: the

@@ -126,24 +126,33 @@ public final class ConstantRateClient {
         }
         Options options = new Options(url, rate, duration, connections, warmup, watch);
         ProcWatch proc = new ProcWatch(watch);
-        long[] before = new long[1];
+        // [ticks before, ticks during, VmHWM, VmRSS]: read while the measured phase's connections
+        // are still open, so they are the proxy's at this rate, without its handling of the closes
+        long[] at = new long[4];
         Result r = run(options, () -> {
             proc.resetPeak();
-            before[0] = proc.cpuTicks();
+            at[0] = proc.cpuTicks();
+        }, () -> {
+            at[1] = proc.cpuTicks() - at[0];
+            at[2] = proc.statusKb("VmHWM");
+            at[3] = proc.statusKb("VmRSS");
         });
-        long ticks = proc.cpuTicks() - before[0];
         System.out.println(r.summary() + (watch.isEmpty() ? "" : String.format(Locale.ROOT,
-                " cpu_ticks=%d hwm_kb=%d rss_kb=%d", ticks, proc.statusKb("VmHWM"), proc.statusKb("VmRSS"))));
+                " cpu_ticks=%d hwm_kb=%d rss_kb=%d", at[1], at[2], at[3])));
         System.exit(r.errors() == 0 ? 0 : 2);
     }
 
     /** Runs an optional unrecorded warm-up at the same rate, then the measured run. */
     public static Result run(Options options) throws InterruptedException {
-        return run(options, () -> { });
+        return run(options, () -> { }, () -> { });
     }
 
-    /** As {@link #run(Options)}; {@code beforeMeasured} runs between the warm-up and the measured run. */
-    public static Result run(Options options, Runnable beforeMeasured) throws InterruptedException {
+    /**
+     * As {@link #run(Options)}; {@code beforeMeasured} runs between the warm-up and the measured
+     * run, {@code afterMeasured} right after it, before the connections close.
+     */
+    public static Result run(Options options, Runnable beforeMeasured, Runnable afterMeasured)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable() && !"nio".equals(System.getProperty("bench.transport"));
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("load", true), io);
@@ -154,7 +163,9 @@ public final class ConstantRateClient {
                 runPhase(options, loop, conns, Math.round(options.rate() * options.warmupSeconds()));
             }
             beforeMeasured.run();
-            return runPhase(options, loop, conns, options.requests());
+            Result measured = runPhase(options, loop, conns, options.requests());
+            afterMeasured.run();
+            return measured;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
