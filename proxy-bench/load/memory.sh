@@ -10,8 +10,8 @@
 # CPU 0, then runs ConstantRateClient at CR_RATE req/s for CR_DURATION s from CPU 1. Reports the
 # proxy's peak RSS within the constant-rate phase (VmHWM, reset after a warm-up), its RSS at the
 # end of that phase (rss_at_rate_kb: the client's connections still open) and once the client has
-# closed them (rss_end_kb), and `jcmd VM.native_memory summary` taken at the end, one line per NMT category (committed
-# MiB), plus the time from the JVM's start to the listener answering (startup to ready), and where the
+# closed them (rss_end_kb), and `jcmd VM.native_memory summary` taken at the end, one line per NMT
+# category (committed MiB), plus the time from the JVM's start to the listener answering (startup to ready), and where the
 # RSS lies at the end (smaps.py: heap, class-data archives, libjvm, other files, anonymous) with the
 # generations' sizes and GC counts.
 # bin/remora's first run for a jar, JDK and flags first makes its class-data archive in a training
