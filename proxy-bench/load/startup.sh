@@ -21,7 +21,7 @@
 # bin/remora's first run for a jar, JDK and flags first makes its class-data archive in a training
 # JVM, a child of the launcher (that run is marked "archive made"): the other runs map it.
 # REMORA_CDS=off measures without.
-# The proxy is pinned to CPU 0, this script's poller to CPU 1. Startup depends on the machine's
+# The proxy is pinned to CPU 0, this script's poller to CPU 1 (PROXY_CPUS= : neither is pinned). Startup depends on the machine's
 # load: `uptime` is printed with the figures; take the best of N as well as the median.
 # Environment: RUNS=10 CONFIGS="default istio" REMORA_CMD (default: bin/remora), OUT (append),
 #   PORT_RANGE=20000-49999 (where the ports are picked).
@@ -31,6 +31,10 @@ LOAD="$ROOT/proxy-bench/load"
 RUNS=${RUNS:-10}
 CONFIGS=${CONFIGS:-default istio}
 REMORA_CMD=${REMORA_CMD:-$ROOT/bin/remora}
+# PROXY_CPUS=0 (default) pins the proxy to CPU 0 and the poller to CPU 1; PROXY_CPUS= (empty) leaves
+# the proxy on every CPU, as a sidecar with more than one core starts (the poller then shares them)
+PROXY_CPUS=${PROXY_CPUS-0}
+if [[ -n "$PROXY_CPUS" ]]; then pin="taskset -c $PROXY_CPUS" POLLER_CPUS=1; else pin= POLLER_CPUS=0-$(($(nproc) - 1)); fi
 ISTIO_BOOTSTRAP=$ROOT/proxy-xds/src/test/resources/istio/bootstrap-default.json
 WORK=$(mktemp -d /tmp/remora-startup.XXXXXX)
 upstream_pid=
@@ -48,7 +52,7 @@ free_port() {
 out() { echo "$*"; if [[ -n "${OUT:-}" ]]; then echo "$*" >>"$OUT"; fi; }
 
 out "# startup: cores=$(nproc) kernel=$(uname -r) jdk=$("${JAVA_HOME:+$JAVA_HOME/bin/}java" -version 2>&1 | head -1 | tr -d '"')"
-out "# command: $REMORA_CMD -c <config>; REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}; runs=$RUNS; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+out "# command: $REMORA_CMD -c <config>; REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}; runs=$RUNS; proxy CPUs: ${PROXY_CPUS:-all}; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for config in $CONFIGS; do
   admin=$(free_port)
@@ -87,7 +91,7 @@ http.server.ThreadingHTTPServer(('127.0.0.1', $up), H).serve_forever()" 2>/dev/n
   esac
   out "## $config ($(basename "$file"))"
   # shellcheck disable=SC2086
-  taskset -c 1 python3 - "$RUNS" "$admin" "$probe" "$WORK/$config.log" -- taskset -c 0 $REMORA_CMD -c "$file" <<'EOF' | while IFS= read -r line; do out "$line"; done
+  taskset -c "$POLLER_CPUS" python3 - "$RUNS" "$admin" "$probe" "$WORK/$config.log" -- $pin $REMORA_CMD -c "$file" <<'EOF' | while IFS= read -r line; do out "$line"; done
 import os, socket, statistics, subprocess, sys, time
 runs, admin, probe, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 cmd = sys.argv[sys.argv.index("--") + 1:]
