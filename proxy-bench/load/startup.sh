@@ -21,10 +21,11 @@
 # bin/remora's first run for a jar, JDK and flags first makes its class-data archive in a training
 # JVM, a child of the launcher (that run is marked "archive made"): the other runs map it.
 # REMORA_CDS=off measures without.
-# The proxy is pinned to CPU 0, this script's poller to CPU 1 (PROXY_CPUS= : neither is pinned). Startup depends on the machine's
-# load: `uptime` is printed with the figures; take the best of N as well as the median.
+# The proxy is pinned to CPU 0, this script's poller to CPU 1 (PROXY_CPUS= pins neither). Startup
+# depends on the machine's load: `uptime` is printed with the figures; take the best of N as well
+# as the median.
 # Environment: RUNS=10 CONFIGS="default istio" REMORA_CMD (default: bin/remora), OUT (append),
-#   PORT_RANGE=20000-49999 (where the ports are picked).
+#   PORT_RANGE=20000-49999 (where the ports are picked), PROXY_CPUS=0 (empty: not pinned).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOAD="$ROOT/proxy-bench/load"
