@@ -65,11 +65,6 @@ HPID=$!; STARTED+=($HPID)
 taskset -c 0 $REMORA_CMD -c "$WORK/remora-http.yaml" --concurrency "$CONCURRENCY" >"$WORK/remora.log" 2>&1 &
 RPID=$!; STARTED+=($RPID)
 
-http_ok() {
-  local line
-  line=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
-  [[ "$line" == *" 200"* ]]
-}
 for port in "${PORT[UPSTREAM_PORT]}" "$H_PORT" "${PORT[HTTP_PORT]}"; do
   for _ in $(seq 1 300); do http_ok "$port" && break; sleep 0.1; done
   http_ok "$port" || { log "port $port does not answer"; tail -5 "$WORK"/*.log >&2; exit 1; }

@@ -1,5 +1,6 @@
 # Sourced by the load scripts (after they set WORK): the processes they start in the background
-# are stopped on any exit, and the ports they pick are free and handed out once.
+# are stopped on any exit, the ports they pick are free and handed out once, and http_ok
+# checks that a port answers.
 
 STARTED=()
 cleanup() {
@@ -24,4 +25,11 @@ free_port() {
     grep -qx "$p" "$WORK/.ports" 2>/dev/null && continue
     port_in_use "$p" || { echo "$p" >>"$WORK/.ports"; echo "$p"; return; }
   done
+}
+
+# http_ok PORT [SECONDS=2]: one HTTP/1.1 GET to 127.0.0.1:PORT, true on a 200.
+http_ok() {
+  local line
+  line=$(timeout "${2:-2}" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
+  [[ "$line" == *" 200"* ]]
 }

@@ -64,11 +64,6 @@ mkdir -p "$WORK"/up-{body,temp,fastcgi,uwsgi,scgi}
 taskset -c 0 nginx -c "$WORK/nginx-upstream.conf" -g 'daemon off;' >"$WORK/nginx.log" 2>&1 &
 STARTED+=($!)
 
-http_ok() {
-  local line
-  line=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
-  [[ "$line" == *" 200"* ]]
-}
 
 # IDLE_CONNECTIONS keep-alive HTTP/1.1 connections, one request each, then held idle: what each one
 # costs in RSS (first batch, and a second batch after closing the first, which reuses what the

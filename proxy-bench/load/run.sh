@@ -125,12 +125,6 @@ wait_port() { # PORT SECONDS PID
   return 1
 }
 
-# http_ok PORT: one HTTP/1.1 GET, true on a 200.
-http_ok() {
-  local line
-  line=$(timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
-  [[ "$line" == *" 200"* ]]
-}
 
 render() { # TEMPLATE OUT: substitutes @KEY@ with the values of the shell variables P_KEY
   local s; s=$(<"$1")
@@ -321,7 +315,7 @@ render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
 start upstream taskset -c 0 nginx -p "$WORK" -c "$WORK/nginx-upstream.conf" -g 'daemon off;'
 UPSTREAM_PID=$LAST_PID
 wait_port "$P_UPSTREAM_PORT" 10 "$UPSTREAM_PID" || { cat "$WORK/upstream.log" >&2; exit 1; }
-http_ok "$P_UPSTREAM_PORT" || { log "upstream does not answer 200"; exit 1; }
+http_ok "$P_UPSTREAM_PORT" 5 || { log "upstream does not answer 200"; exit 1; }
 DIRECT_H2=1
 wait_port "$P_UPSTREAM_H2_PORT" 5 || DIRECT_H2=0
 
@@ -357,7 +351,7 @@ for t in $TARGETS; do
       REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" --mode init_only -c "$WORK/remora-http.yaml" >/dev/null 2>&1 || true
       start remora-http taskset -c 0 env REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" -c "$WORK/remora-http.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
-      if wait_port "$P_HTTP_PORT" 60 "$RPID" && http_ok "$P_HTTP_PORT"; then
+      if wait_port "$P_HTTP_PORT" 60 "$RPID" && http_ok "$P_HTTP_PORT" 5; then
         PIDS=($(proc_tree "$RPID")) # the JVM (the launcher execs it)
         run_wrk remora "$P_HTTP_PORT"
         if wait_port "$P_H2_PORT" 2; then run_h2 remora "$P_H2_PORT"; fi
@@ -383,7 +377,7 @@ for t in $TARGETS; do
       render "$LOAD/haproxy.cfg" "$WORK/haproxy.cfg"
       start haproxy taskset -c 0 haproxy -db -f "$WORK/haproxy.cfg"
       HPID=$LAST_PID
-      if wait_port "$P_HTTP_PORT" 10 "$HPID" && http_ok "$P_HTTP_PORT"; then
+      if wait_port "$P_HTTP_PORT" 10 "$HPID" && http_ok "$P_HTTP_PORT" 5; then
         PIDS=($(proc_tree "$HPID"))
         run_wrk haproxy "$P_HTTP_PORT"; run_h2 haproxy "$P_H2_PORT"; run_cr haproxy "$P_HTTP_PORT"; run_grpc haproxy "$P_GRPC_PORT"
         run_tcp haproxy "$P_TCP_PORT"; run_iperf haproxy "$P_IPERF_PORT"
@@ -396,7 +390,7 @@ for t in $TARGETS; do
       render "$LOAD/nginx-proxy.conf" "$WORK/nginx-proxy.conf"
       start nginx taskset -c 0 nginx -p "$WORK" -c "$WORK/nginx-proxy.conf" -g 'daemon off;'
       NPID=$LAST_PID
-      if wait_port "$P_HTTP_PORT" 10 "$NPID" && http_ok "$P_HTTP_PORT"; then
+      if wait_port "$P_HTTP_PORT" 10 "$NPID" && http_ok "$P_HTTP_PORT" 5; then
         PIDS=($(proc_tree "$NPID"))
         run_wrk nginx "$P_HTTP_PORT"; run_h2 nginx "$P_H2_PORT"; run_cr nginx "$P_HTTP_PORT"; run_grpc nginx "$P_GRPC_PORT"
         run_tcp nginx "$P_TCP_PORT"; run_iperf nginx "$P_IPERF_PORT"

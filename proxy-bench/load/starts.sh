@@ -58,11 +58,6 @@ render "$LOAD/haproxy.cfg" "$WORK/haproxy.cfg"
 if [[ $PROTOCOL == h1 ]]; then port=${PORT[HTTP_PORT]}; else port=${PORT[H2_PORT]}; fi
 mkdir -p "$WORK"/up-{body,temp,fastcgi,uwsgi,scgi}
 
-http_ok() {
-  local line
-  line=$(timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1; printf 'GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&3; head -1 <&3" 2>/dev/null || true)
-  [[ "$line" == *" 200"* ]]
-}
 h2_ok() { # h2c with prior knowledge, as h2load speaks it
   [[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' --http2-prior-knowledge "http://127.0.0.1:$1/" || true)" == 200 ]]
 }
