@@ -10,6 +10,7 @@ import io.remora.config.OverloadManagerConfig;
 import io.remora.config.OverloadManagerConfig.Action;
 import io.remora.config.OverloadManagerConfig.Trigger;
 import io.remora.overload.OverloadManager;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class OverloadActionsTest {
 
     @BeforeEach
     void start() throws Exception {
-        pressure = Files.createTempFile("pressure", ".txt");
+        pressure = TempPaths.file("pressure", ".txt");
         Files.writeString(pressure, "0.1");
         String r = OverloadManagerConfig.INJECTED_RESOURCE;
         TestServerContext context = new TestServerContext();

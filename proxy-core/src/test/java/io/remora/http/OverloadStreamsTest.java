@@ -18,6 +18,7 @@ import io.remora.config.OverloadManagerConfig.Trigger;
 import io.remora.http.testing.LeakCheck;
 import io.remora.http.testing.TestServerContext;
 import io.remora.overload.OverloadManager;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class OverloadStreamsTest {
 
     @BeforeEach
     void start() throws Exception {
-        pressure = Files.createTempFile("pressure", ".txt");
+        pressure = TempPaths.file("pressure", ".txt");
         Files.writeString(pressure, "0.0");
         String r = OverloadManagerConfig.INJECTED_RESOURCE;
         TestServerContext context = new TestServerContext();

@@ -25,6 +25,7 @@ import io.remora.stats.ListenerStats;
 import io.remora.stats.StatsRegistry;
 import io.remora.tcp.TcpProxyFactory;
 import io.remora.tcp.TestNet;
+import io.remora.testing.TempPaths;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -288,7 +289,7 @@ class ServerTest {
     void unixDomainSocketListener() throws Exception {
         Assumptions.assumeTrue(Transport.detect().kind() == Transport.Kind.EPOLL, "UDS listeners need epoll");
         TestNet.EchoServer a = echo(null);
-        Path dir = Files.createTempDirectory("remora-uds");
+        Path dir = TempPaths.directory("remora-uds");
         Path path = dir.resolve("l.sock");
         ListenerConfig lc = new ListenerConfig("uds", new Address.Pipe(path.toString()), "uds",
                 ListenerConfig.TrafficDirection.UNSPECIFIED, List.of(),

@@ -1,6 +1,7 @@
 package io.remora.e2e;
 
 import io.remora.testing.RawH2;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -18,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +78,7 @@ class AbuseE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: backend }
                 """;
-        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("backend", false, null, upstream.port())
                         + "\n" + Bootstraps.cluster("switching", false, null, switchingUpstream.getLocalPort())
                         + "\n" + Bootstraps.cluster("informational", false, null, informationalUpstream.getLocalPort())

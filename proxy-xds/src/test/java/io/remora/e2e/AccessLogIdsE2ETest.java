@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
@@ -146,8 +147,8 @@ class AccessLogIdsE2ETest {
             int admin = ProxyProcess.freePort();
             int http = ProxyProcess.freePort();
             int tcp = ProxyProcess.freePort();
-            Path httpLog = Files.createTempFile("http-access", ".log");
-            Path tcpLog = Files.createTempFile("tcp-access", ".log");
+            Path httpLog = TempPaths.file("http-access", ".log");
+            Path tcpLog = TempPaths.file("tcp-access", ".log");
             // The collector port has nobody listening: spans are dropped, ids are still made.
             String yaml = bootstrap(admin, http, tcp, up.port(), ProxyProcess.freePort(), httpLog, tcpLog);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"), "-l", "debug")) {

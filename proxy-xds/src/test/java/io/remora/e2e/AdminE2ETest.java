@@ -3,13 +3,13 @@ package io.remora.e2e;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -52,7 +52,7 @@ class AdminE2ETest {
         try (TestUpstream stable = TestUpstream.text("stable"); TestUpstream canary = TestUpstream.text("canary")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String routes = """
                     - match:
                         prefix: "/"
@@ -104,7 +104,7 @@ class AdminE2ETest {
         try (TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String yaml = Bootstraps.http(admin, port, log.toString(),
                     "- match: { prefix: \"/\" }\n  route: { cluster: up }", Bootstraps.cluster("up", false, null, up.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
@@ -124,7 +124,7 @@ class AdminE2ETest {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             int dead = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String routes = """
                     - match: { prefix: "/dead" }
                       route: { cluster: dead }
@@ -189,7 +189,7 @@ class AdminE2ETest {
         try (TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String yaml = Bootstraps.http(admin, port, log.toString(),
                     "- match: { prefix: \"/\" }\n  route: { cluster: up }", Bootstraps.cluster("up", false, null, up.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
@@ -213,7 +213,7 @@ class AdminE2ETest {
         try (TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String yaml = Bootstraps.http(admin, port, log.toString(),
                     "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                     Bootstraps.cluster("up", false, null, up.port()) + "\n" + Bootstraps.cluster("other", false, null, up.port()));
@@ -274,7 +274,7 @@ class AdminE2ETest {
         try (TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String yaml = Bootstraps.http(admin, port, log.toString(),
                     "- match: { prefix: \"/\" }\n  route: { cluster: keep }",
                     Bootstraps.cluster("keep", false, null, up.port()) + "\n" + Bootstraps.cluster("drop", false, null, up.port()))

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.remora.extensions.compression.BrotliCodec;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -129,7 +129,7 @@ class CompressionE2ETest {
                 %s- match: { prefix: "/" }
                   route: { cluster: app, timeout: 120s }
                 """.formatted(off);
-        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()));
         // Three compressors (gzip with the deprecated top-level fields, brotli and zstd with
         // response_direction_config), then a gzip decompressor for requests and upstream responses.

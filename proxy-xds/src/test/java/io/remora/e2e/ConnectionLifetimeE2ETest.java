@@ -1,6 +1,7 @@
 package io.remora.e2e;
 
 import io.remora.testing.RawH2;
+import io.remora.testing.TempPaths;
 import io.remora.testing.TestCerts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,9 +53,9 @@ class ConnectionLifetimeE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        certs = Files.createTempDirectory("lifetime-certs");
+        certs = TempPaths.directory("lifetime-certs");
         TestCerts.ca("lifetime-ca").issue("proxy", "127.0.0.1", "localhost").write(certs, "server");
-        pressure = Files.createTempFile("pressure", ".txt");
+        pressure = TempPaths.file("pressure", ".txt");
         Files.writeString(pressure, "0");
         // Answers after 5 s: a request still in flight when a connection's duration runs out.
         slow = TestUpstream.start((ctx, req, n) -> ctx.executor().schedule(

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,7 +39,7 @@ class ConnectionLimitE2ETest {
                     delay: 0.3s
                     runtime_enabled: { runtime_key: limits.inbound, default_value: true }
                 """;
-        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: backend }\n",
                 Bootstraps.cluster("backend", false, null, upstream.port()), limit, "")
                 + """

@@ -1,12 +1,12 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -67,7 +67,7 @@ class ConsistentHashE2ETest {
             int port = ProxyProcess.freePort();
             String clusters = Bootstraps.cluster("ring", false, "  lb_policy: RING_HASH\n", ports)
                     + Bootstraps.cluster("maglev", false, "  lb_policy: MAGLEV\n", ports);
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes(),
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes(),
                     clusters);
             List<String> users = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
@@ -104,7 +104,7 @@ class ConsistentHashE2ETest {
             }
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes(),
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes(),
                     Bootstraps.cluster("ring", false, "  lb_policy: RING_HASH\n", ports)
                             + Bootstraps.cluster("maglev", false, "  lb_policy: MAGLEV\n", ports));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {

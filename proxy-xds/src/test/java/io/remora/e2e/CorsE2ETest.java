@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -8,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +49,7 @@ class CorsE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: app }
                 """;
-        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()));
         // The CORS filter before the router; a policy on the catch-all virtual host; and a virtual
         // host configured the deprecated way, as some Istio versions still do.

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 record Curl(int status, Map<String, String> headers, byte[] body) {
 
     static Curl run(String... args) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("curl");
+        Path dir = TempPaths.directory("curl");
         Path head = dir.resolve("headers");
         Path body = dir.resolve("body");
         List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--max-time", "60", "-D", head.toString(),

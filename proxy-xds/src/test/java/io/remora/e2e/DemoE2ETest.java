@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -96,7 +97,7 @@ class DemoE2ETest {
         InetAddress outside = outsideAddress();
         assumeTrue(outside != null, "no non-loopback IPv4 address on this machine");
         URI fromOutside = URI.create("http://" + outside.getHostAddress() + ":9901/ready");
-        Path log = Files.createTempFile("demo", ".log");
+        Path log = TempPaths.file("demo", ".log");
 
         Process p = demo("0.0.0.0", log);
         try {

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.ConnectException;
@@ -8,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +37,7 @@ class DrainE2ETest {
         })) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), """
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), """
                     - match: { prefix: "/" }
                       route: { cluster: slow }
                     """, Bootstraps.cluster("slow", false, null, up.port()));

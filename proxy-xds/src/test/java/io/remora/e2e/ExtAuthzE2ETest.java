@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,7 +145,7 @@ class ExtAuthzE2ETest {
         int deadPort = ProxyProcess.freePort();
         netAllowPort = ProxyProcess.freePort();
         netDenyPort = ProxyProcess.freePort();
-        accessLog = Files.createTempFile("extauthz-access", ".log");
+        accessLog = TempPaths.file("extauthz-access", ".log");
         String httpFilter = """
                 - name: envoy.filters.http.ext_authz
                   typed_config:

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,7 +43,7 @@ class FailureE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: backend }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 routes, Bootstraps.cluster("backend", false, null, upstream.port())), admin,
                 List.of("-Xmx128m"));
     }

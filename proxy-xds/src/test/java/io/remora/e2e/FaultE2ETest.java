@@ -12,6 +12,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.remora.testing.GrpcText;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -161,7 +161,7 @@ class FaultE2ETest {
                 .build().start();
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
-        accessLog = Files.createTempFile("fault-access", ".log");
+        accessLog = TempPaths.file("fault-access", ".log");
         String clusters = Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()) + "\n"
                 + Bootstraps.cluster("grpc", true, null, grpcServer.getPort()), 2);
         proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,

@@ -13,12 +13,12 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -71,7 +71,7 @@ class GrpcE2ETest {
                 - match: { prefix: "/demo.Echo/", grpc: {} }
                   route: { cluster: grpc_backend, timeout: 0s }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 routes, Bootstraps.cluster("grpc_backend", true, null, server.getPort())), admin);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     }

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class HttpProxyE2ETest {
                 req.method() + " " + req.uri() + " body=" + req.content().toString(java.nio.charset.StandardCharsets.UTF_8)));
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
-        accessLog = Files.createTempFile("remora-access", ".log");
+        accessLog = TempPaths.file("remora-access", ".log");
         String routes = """
                 - match: { prefix: "/api/" }
                   route: { cluster: backend, prefix_rewrite: "/v2/" }

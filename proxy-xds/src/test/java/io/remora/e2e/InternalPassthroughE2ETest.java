@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,7 @@ class InternalPassthroughE2ETest {
     static void start() throws Exception {
         int admin = ProxyProcess.freePort();
         http = ProxyProcess.freePort();
-        tcpLog = java.nio.file.Files.createTempFile("internal-tcp", ".log");
+        tcpLog = TempPaths.file("internal-tcp", ".log");
         String yaml = """
                 bootstrap_extensions:
                 - name: envoy.bootstrap.internal_listener

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InvalidBootstrapE2ETest {
 
     private static Result run(String yaml) throws Exception {
-        Path f = Files.createTempFile("bad", ".yaml");
+        Path f = TempPaths.file("bad", ".yaml");
         Files.writeString(f, yaml);
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.remora.xds.Main", "-c", f.toString())

@@ -1,12 +1,12 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import io.remora.testing.TestCerts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +27,7 @@ class IstioAlpnE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory("alpn");
+        dir = TempPaths.directory("alpn");
         TestCerts.Ca ca = TestCerts.ca("mesh-ca");
         ca.issue("ratings", "spiffe://cluster.local/ns/default/sa/ratings", "127.0.0.1").write(dir, "server");
         int serverAdmin = ProxyProcess.freePort();

@@ -13,6 +13,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.remora.extensions.filters.common.rbac.IstioFixtureAuthorizationTest;
 import io.remora.extensions.filters.common.rbac.IstioFixtureAuthorizationTest.Found;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -92,7 +93,7 @@ class IstioAuthorizationE2ETest {
         int admin = ProxyProcess.freePort();
         httpPort = ProxyProcess.freePort();
         tcpPort = ProxyProcess.freePort();
-        accessLog = Files.createTempFile("istio-authz", ".log");
+        accessLog = TempPaths.file("istio-authz", ".log");
         String filters = """
                 - name: %s
                 - name: envoy.filters.http.rbac

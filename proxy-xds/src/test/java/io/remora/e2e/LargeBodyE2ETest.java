@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -9,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32;
@@ -38,7 +38,7 @@ class LargeBodyE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: big, timeout: 120s }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                         routes, Bootstraps.cluster("big", false, null, upstream.port())), admin,
                 List.of("-Xmx48m", "-XX:MaxDirectMemorySize=48m"));
     }

@@ -1,11 +1,11 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,7 +27,7 @@ class ListenerAddressE2ETest {
     }
 
     private static String bootstrap(int admin, int port, String address, boolean ipv4Compat, int upstream) throws IOException {
-        Path log = Files.createTempFile("access", ".log");
+        Path log = TempPaths.file("access", ".log");
         String yaml = Bootstraps.http(admin, port, log.toString(), "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                 Bootstraps.cluster("up", false, null, upstream));
         return yaml.replace("address: { socket_address: { address: 127.0.0.1, port_value: " + port + " } }",

@@ -1,13 +1,13 @@
 package io.remora.e2e;
 
 import io.remora.server.LocalAddress;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +27,7 @@ class LocalAddressE2ETest {
         try (TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), """
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), """
                     - match: { prefix: "/" }
                       route: { cluster: app }
                     """, Bootstraps.cluster("app", false, null, up.port()));

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -198,7 +198,7 @@ class LocalRateLimitE2ETest {
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
         tcpPort = ProxyProcess.freePort();
-        accessLog = Files.createTempFile("ratelimit-access", ".log");
+        accessLog = TempPaths.file("ratelimit-access", ".log");
         proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,
                 "TCP_PORT", tcpPort, "LOG", accessLog, "ROUTE_LIMIT", ROUTE_LIMIT.indent(20).stripTrailing(),
                 "DESC_LIMIT", DESC_LIMIT.indent(20).stripTrailing(),

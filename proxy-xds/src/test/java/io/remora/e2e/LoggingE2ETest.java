@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.ServerSocket;
@@ -29,7 +30,7 @@ class LoggingE2ETest {
     }
 
     private static String bootstrap(int admin, int port, int upstream) throws Exception {
-        Path log = Files.createTempFile("access", ".log");
+        Path log = TempPaths.file("access", ".log");
         return Bootstraps.http(admin, port, log.toString(), """
                 - match: { prefix: "/api" }
                   route: { cluster: api }
@@ -116,7 +117,7 @@ class LoggingE2ETest {
         try (TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path file = Files.createTempDirectory("logs").resolve("remora.log");
+            Path file = TempPaths.directory("logs").resolve("remora.log");
             try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port()), admin, List.of("-Xmx256m"),
                     "--log-path", file.toString(), "-l", "debug")) {
                 assertEquals(404, get(port, "x", "/nowhere").statusCode());
@@ -148,7 +149,7 @@ class LoggingE2ETest {
     @Test
     void portInUseIsOneClearLine() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-            Path f = Files.createTempFile("bootstrap", ".yaml");
+            Path f = TempPaths.file("bootstrap", ".yaml");
             Files.writeString(f, bootstrap(ProxyProcess.freePort(), taken.getLocalPort(), 1));
             Exit e = run("-c", f.toString());
             assertNotEquals(0, e.code());
@@ -158,7 +159,7 @@ class LoggingE2ETest {
             assertFalse(e.output().contains("Exception"), e.output());
         }
         try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
-            Path f = Files.createTempFile("bootstrap", ".yaml");
+            Path f = TempPaths.file("bootstrap", ".yaml");
             Files.writeString(f, bootstrap(taken.getLocalPort(), ProxyProcess.freePort(), 1));
             Exit e = run("-c", f.toString());
             assertNotEquals(0, e.code());

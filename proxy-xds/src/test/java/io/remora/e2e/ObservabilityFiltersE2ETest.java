@@ -13,6 +13,7 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.remora.testing.GrpcText;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class ObservabilityFiltersE2ETest {
         http = TestUpstream.text("plain");
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
-        accessLog = Files.createTempFile("access", ".log");
+        accessLog = TempPaths.file("access", ".log");
         String routes = """
                 - match: { prefix: "/demo.Echo/", grpc: {} }
                   route: { cluster: grpc_backend, timeout: 0s }

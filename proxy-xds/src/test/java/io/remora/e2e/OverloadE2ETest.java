@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -36,7 +37,7 @@ class OverloadE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        pressure = Files.createTempFile("pressure", ".txt");
+        pressure = TempPaths.file("pressure", ".txt");
         Files.writeString(pressure, "0");
         int admin = ProxyProcess.freePort();
         open = ProxyProcess.freePort();

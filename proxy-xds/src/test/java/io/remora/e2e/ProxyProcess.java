@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -121,7 +122,7 @@ public final class ProxyProcess implements AutoCloseable {
     /** As {@link #start(String, int, List, String...)}, started and reached as launch says. */
     public static ProxyProcess start(Launch launch, String bootstrapYaml, int adminPort, List<String> jvmArgs,
                                      String... extraArgs) throws Exception {
-        Path dir = Files.createTempDirectory("remora-e2e");
+        Path dir = TempPaths.directory("remora-e2e");
         Path config = dir.resolve("bootstrap.yaml");
         Files.writeString(config, bootstrapYaml);
         if (!launch.prefix().isEmpty()) {
@@ -256,7 +257,7 @@ public final class ProxyProcess implements AutoCloseable {
         if (readable != null) {
             return readable;
         }
-        Path dir = Files.createTempDirectory("remora-cp");
+        Path dir = TempPaths.directory("remora-cp");
         Set<PosixFilePermission> open = PosixFilePermissions.fromString("rwxr-xr-x");
         Files.setPosixFilePermissions(dir, open);
         List<String> out = new ArrayList<>();

@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -96,7 +97,7 @@ class RbacE2ETest {
         backend = TestUpstream.text("backend");
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
-        accessLog = Files.createTempFile("rbac-access", ".log");
+        accessLog = TempPaths.file("rbac-access", ".log");
         String yaml = Bootstraps.http(admin, port, accessLog.toString(), ROUTES,
                 Bootstraps.cluster("backend", false, null, backend.port()), "", HTTP_RBAC);
         yaml = withLogFormat(yaml, accessLog, "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%");

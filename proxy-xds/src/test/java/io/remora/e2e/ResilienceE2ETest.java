@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -166,7 +167,7 @@ class ResilienceE2ETest {
 
     @Test
     void consecutive5xxEjectsUnderLoadAndTheHostReturnsAfterTheEjectionTime() throws Exception {
-        Path events = Files.createTempFile("outlier", ".log");
+        Path events = TempPaths.file("outlier", ".log");
         try (Switchable a = new Switchable("a", 0, false); Switchable b = new Switchable("b", 0, false);
              Switchable c = new Switchable("c", 0, false); Switchable bad = new Switchable("bad", 0, true)) {
             int admin = ProxyProcess.freePort();
@@ -178,7 +179,7 @@ class ResilienceE2ETest {
                         base_ejection_time: 1s
                         max_ejection_percent: 50
                     """;
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                     route("od"), Bootstraps.cluster("od", false, extra, a.port(), b.port(), c.port(), bad.port()))
                     + "cluster_manager:\n  outlier_detection:\n    event_log_path: " + events + "\n";
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Load load = new Load(port, 4)) {
@@ -214,7 +215,7 @@ class ResilienceE2ETest {
     @Test
     void healthChecksTakeOutA503HostAndADownHostAndBringThemBack() throws Exception {
         int downPort = ProxyProcess.freePort();
-        Path hcEvents = Files.createTempFile("hc", ".log");
+        Path hcEvents = TempPaths.file("hc", ".log");
         try (Switchable a = new Switchable("a", 0, false); Switchable b = new Switchable("b", 0, false);
              Switchable c = new Switchable("c", 0, false); Switchable bad = new Switchable("bad", 0, true)) {
             int admin = ProxyProcess.freePort();
@@ -234,7 +235,7 @@ class ResilienceE2ETest {
                         event_log_path: %s
                         http_health_check: { path: /healthz }
                     """.formatted(hcEvents);
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                     route("hc"), Bootstraps.cluster("hc", false, extra, a.port(), b.port(), c.port(), bad.port(),
                             downPort));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Load load = new Load(port, 4)) {

@@ -1,12 +1,12 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,7 +44,7 @@ class RetryE2ETest {
                 TestUpstream.send(ctx, req, n == 1 ? 503 : 200, n == 1 ? "busy" : "ok"))) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String yaml = Bootstraps.http(admin, port, log.toString(),
                     route("flaky", "retry_on: 5xx\nnum_retries: 2"), Bootstraps.cluster("flaky", false, null, up.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
@@ -63,7 +63,7 @@ class RetryE2ETest {
         try (TestUpstream live = TestUpstream.text("alive")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                     route("pair", "retry_on: connect-failure\nnum_retries: 3"),
                     Bootstraps.cluster("pair", false, null, dead, live.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
@@ -94,7 +94,7 @@ class RetryE2ETest {
         })) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                     route("slow", "retry_on: 5xx\nnum_retries: 1\nper_try_timeout: 0.2s"),
                     Bootstraps.cluster("slow", false, null, up.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
@@ -111,7 +111,7 @@ class RetryE2ETest {
         try (TestUpstream up = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 503, "down"))) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            Path log = Files.createTempFile("access", ".log");
+            Path log = TempPaths.file("access", ".log");
             String yaml = Bootstraps.http(admin, port, log.toString(),
                     route("down", "retry_on: 5xx\nnum_retries: 2"), Bootstraps.cluster("down", false, null, up.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {

@@ -1,12 +1,12 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +42,7 @@ class RouterDebugLogE2ETest {
                     - match: { prefix: "/slow" }
                       route: { cluster: up, timeout: 0.5s }
                     """;
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                     Bootstraps.cluster("up", false, null, up.port()));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m"),
                     "-l", "info", "--component-log-level", "router:debug")) {

@@ -2,6 +2,7 @@ package io.remora.e2e;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -45,7 +46,7 @@ class RuntimeDiskLayerE2ETest {
 
     @Test
     void diskLayerValuesSteerRoutesAndReloadWhenTheSymlinkIsSwapped() throws Exception {
-        Path root = Files.createTempDirectory("runtime");
+        Path root = TempPaths.directory("runtime");
         try (TestUpstream stable = TestUpstream.text("stable"); TestUpstream canary = TestUpstream.text("canary")) {
             write(root, "v1", "0");
             write(root, "v2", "100");
@@ -62,7 +63,7 @@ class RuntimeDiskLayerE2ETest {
                     - match: { prefix: "/" }
                       route: { cluster: stable }
                     """;
-            String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(), routes,
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                     Bootstraps.cluster("canary", false, null, canary.port()) + "\n"
                             + Bootstraps.cluster("stable", false, null, stable.port()))
                     + "node: { id: n1, cluster: shop }\n"

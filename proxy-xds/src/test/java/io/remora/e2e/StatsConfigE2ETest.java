@@ -3,6 +3,7 @@ package io.remora.e2e;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.remora.testing.TempPaths;
 import io.remora.xds.TestResources;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,7 +34,7 @@ class StatsConfigE2ETest {
         JsonObject prefix = new JsonObject();
         prefix.addProperty("prefix", "cluster.up;");
         patterns.add(prefix);
-        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                 Bootstraps.cluster("up", false, "  alt_stat_name: \"up;\"\n", upstream));
         return yaml + "stats_config: " + stats + "\n"

@@ -7,6 +7,7 @@ import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.client.Metrics;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.DatagramPacket;
@@ -18,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,7 +84,7 @@ class StatsSinksE2ETest {
     }
 
     private static String bootstrap(int admin, int port, int upstream, int statsd, int dog, int metrics) throws Exception {
-        return Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        return Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                 Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("metrics", true, null, metrics))
                 + """

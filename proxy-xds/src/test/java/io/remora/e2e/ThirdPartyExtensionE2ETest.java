@@ -1,12 +1,12 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +27,7 @@ class ThirdPartyExtensionE2ETest {
         try (TestUpstream upstream = TestUpstream.text("hello")) {
             int admin = ProxyProcess.freePort();
             int listener = ProxyProcess.freePort();
-            Path dir = Files.createTempDirectory("stamp");
+            Path dir = TempPaths.directory("stamp");
             String routes = """
                     - match: { prefix: "/override" }
                       route: { cluster: backend }

@@ -9,6 +9,7 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -16,7 +17,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -78,7 +78,7 @@ class TracingE2ETest {
     }
 
     private static String bootstrap(int admin, int port, int upstream, int collector, String sampling) throws Exception {
-        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                 Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("otel", true, null, collector));
         int at = yaml.indexOf("stat_prefix: ingress");

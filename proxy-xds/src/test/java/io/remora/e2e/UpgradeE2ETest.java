@@ -22,6 +22,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 import io.remora.server.Transport;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,7 +81,7 @@ class UpgradeE2ETest {
         httpProxy = new TunnelEcho(true);
         h2ws = new H2ConnectEcho();
         web = TestUpstream.text("through the tunnel");
-        accessLog = Files.createTempFile("remora-upgrade", ".log");
+        accessLog = TempPaths.file("remora-upgrade", ".log");
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
         plainPort = ProxyProcess.freePort();

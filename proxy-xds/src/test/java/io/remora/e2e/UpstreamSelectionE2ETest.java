@@ -1,5 +1,6 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -145,7 +146,7 @@ class UpstreamSelectionE2ETest {
                 """;
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
-        String yaml = Bootstraps.http(admin, port, java.nio.file.Files.createTempFile("access", ".log").toString(),
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 routes, clusters)
                 + """
                 node:

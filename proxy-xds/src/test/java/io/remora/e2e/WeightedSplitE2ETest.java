@@ -1,12 +1,12 @@
 package io.remora.e2e;
 
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,7 +37,7 @@ class WeightedSplitE2ETest {
             String clusters = Bootstraps.cluster("v1", false, null, v1.port()) + "\n"
                     + Bootstraps.cluster("v2", false, null, v2.port());
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.http(admin, port,
-                    Files.createTempFile("access", ".log").toString(), routes, clusters), admin)) {
+                    TempPaths.file("access", ".log").toString(), routes, clusters), admin)) {
                 HttpClient client = HttpClient.newHttpClient();
                 HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/split")).build();
                 int total = 10_000;

@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.sun.net.httpserver.HttpServer;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -13,7 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -95,7 +95,7 @@ class ZipkinTracingE2ETest {
     /** hcmProvider null: the connection manager's tracing names none and the bootstrap's applies. */
     private static String bootstrap(int admin, int port, int upstream, int collector, String hcmProvider,
                                     String bootstrapProvider) throws Exception {
-        String yaml = Bootstraps.http(admin, port, Files.createTempFile("access", ".log").toString(),
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                 Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("zipkin", false, null, collector));
         int at = yaml.indexOf("stat_prefix: ingress");

@@ -22,6 +22,7 @@ import io.remora.http.testing.H1Upstream;
 import io.remora.http.testing.LeakCheck;
 import io.remora.server.Transport;
 import io.remora.stats.StatsRegistry;
+import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class UpstreamTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory("tls");
+        Path dir = TempPaths.directory("tls");
         certDir = dir;
         openssl(dir, "server", "upstream.test");
         openssl(dir, "other", "someone.else");

@@ -11,6 +11,7 @@ import io.remora.config.HeaderMutation;
 import io.remora.config.HealthCheckConfig;
 import io.remora.config.LoadBalancingConfig;
 import io.remora.stats.StatsRegistry;
+import io.remora.testing.TempPaths;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManagerImpl;
 import io.remora.upstream.HealthFlag;
@@ -88,7 +89,7 @@ class HealthCheckerTest {
             ex.close();
         });
         server.start();
-        Path log = Files.createTempFile("hc", ".log");
+        Path log = TempPaths.file("hc", ".log");
         StatsRegistry stats = new StatsRegistry();
         try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
             HealthCheckConfig.Http http = new HealthCheckConfig.Http("svc.local", "/ready",
@@ -191,8 +192,8 @@ class HealthCheckerTest {
         ss.close(); // nothing listens: every check is a network failure
         Duration fast = Duration.ofMillis(50);
         HealthCheckConfig.Tcp tcp = new HealthCheckConfig.Tcp("", List.of());
-        Path quietLog = Files.createTempFile("hc-quiet", ".log");
-        Path loudLog = Files.createTempFile("hc-loud", ".log");
+        Path quietLog = TempPaths.file("hc-quiet", ".log");
+        Path loudLog = TempPaths.file("hc-loud", ".log");
         StatsRegistry quietStats = new StatsRegistry();
         StatsRegistry loudStats = new StatsRegistry();
         try (ClusterManagerImpl quiet = new ClusterManagerImpl(quietStats);

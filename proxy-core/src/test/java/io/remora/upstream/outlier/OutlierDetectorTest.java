@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.remora.config.Address;
 import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.OutlierDetectionConfig;
+import io.remora.testing.TempPaths;
 import io.remora.upstream.EventLogFile;
 import io.remora.upstream.HealthFlag;
 import io.remora.upstream.Host;
@@ -79,7 +80,7 @@ class OutlierDetectorTest {
     @Test
     void consecutive5xxEjectsAtTheThresholdAndASuccessResetsTheCount() throws Exception {
         List<Host> hs = hosts(4);
-        Path log = Files.createTempFile("outlier", ".log");
+        Path log = TempPaths.file("outlier", ".log");
         OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(3).maxEjectionPercent(100);
         OutlierDetector d = detector(b, hs, log);
         Host h = hs.get(0);
@@ -128,7 +129,7 @@ class OutlierDetectorTest {
     @Test
     void gatewayFailuresAreDetectedButNotEnforcedByDefault() throws Exception {
         List<Host> hs = hosts(2);
-        Path log = Files.createTempFile("outlier", ".log");
+        Path log = TempPaths.file("outlier", ".log");
         OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(100).maxEjectionPercent(100);
         b.consecutiveGatewayFailure = 2;
         OutlierDetector d = detector(b, hs, log);
@@ -234,7 +235,7 @@ class OutlierDetectorTest {
         OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(1).maxEjectionPercent(100)
                 .baseEjectionTime(Duration.ofMillis(200));
         b.maxEjectionTime = Duration.ofSeconds(10);
-        Path log = Files.createTempFile("outlier", ".log");
+        Path log = TempPaths.file("outlier", ".log");
         OutlierDetector d = detector(b, hs, log);
         Host h = hs.get(0);
         h.outlier().reportResult(500);
@@ -264,7 +265,7 @@ class OutlierDetectorTest {
         OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(1).maxEjectionPercent(100)
                 .baseEjectionTime(Duration.ofMillis(200));
         b.maxEjectionTime = Duration.ofMillis(300);
-        OutlierDetector d = detector(b, hs, Files.createTempFile("outlier", ".log"));
+        OutlierDetector d = detector(b, hs, TempPaths.file("outlier", ".log"));
         Host h = hs.get(0);
         h.outlier().reportResult(500);
         flush();

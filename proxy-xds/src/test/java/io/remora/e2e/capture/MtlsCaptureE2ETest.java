@@ -1,6 +1,7 @@
 package io.remora.e2e.capture;
 
 import io.remora.e2e.ProxyProcess;
+import io.remora.testing.TempPaths;
 import io.remora.testing.TestCerts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,7 +54,7 @@ class MtlsCaptureE2ETest {
     void setUp() throws Exception {
         pods = CapturedPod.createMesh();
         try {
-            certs = Files.createTempDirectory("remora-mesh-certs");
+            certs = TempPaths.directory("remora-mesh-certs");
             TestCerts.Ca ca = TestCerts.ca("cluster.local");
             ca.issue("app", CLIENT_SA).write(certs, "app");
             ca.issue("peer", SERVER_SA).write(certs, "peer");
