@@ -41,20 +41,12 @@ WORK=$(mktemp -d /tmp/remora-idle.XXXXXX)
 . "$LOAD/lib.sh"
 log() { echo "[idle-compare.sh $(date +%H:%M:%S)] $*" >&2; }
 
-KEYS="HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT GRPC_PORT GRPC_UPSTREAM_PORT TCP_PORT TCP_UPSTREAM_PORT IPERF_PORT IPERF_UPSTREAM_PORT"
-declare -A PORT
-for k in $KEYS; do PORT[$k]=$(free_port); done
+pick_ports
 H_PORT=$(free_port) # HAProxy's HTTP/1.1 front; everything else of its config gets ports nobody uses
-render() { # template out HTTP_PORT-override
-  local s k; s=$(<"$1")
-  for k in $KEYS; do s=${s//@$k@/${PORT[$k]}}; done
-  [[ -n "${3:-}" ]] && s=${s//bind 127.0.0.1:${PORT[HTTP_PORT]}/bind 127.0.0.1:$3}
-  s=${s//@DIR@/$WORK}
-  printf '%s\n' "$s" >"$2"
-}
 render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
 render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
-render "$LOAD/haproxy.cfg" "$WORK/haproxy.cfg" "$H_PORT"
+render "$LOAD/haproxy.cfg" "$WORK/haproxy.cfg"
+sed -i "s/bind 127.0.0.1:${PORT[HTTP_PORT]}\b/bind 127.0.0.1:$H_PORT/" "$WORK/haproxy.cfg"
 sed -i "s/^\( *maxconn\) .*/\1 $((N + 100))/" "$WORK/haproxy.cfg"
 mkdir -p "$WORK"/up-{body,temp,fastcgi,uwsgi,scgi}
 

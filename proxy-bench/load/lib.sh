@@ -1,6 +1,6 @@
 # Sourced by the load scripts (after they set WORK): the processes they start in the background
-# are stopped on any exit, the ports they pick are free and handed out once, and http_ok
-# checks that a port answers.
+# are stopped on any exit, the ports they pick are free and handed out once, the templates beside
+# them are rendered with those ports, and http_ok checks that a port answers.
 
 STARTED=()
 cleanup() {
@@ -25,6 +25,24 @@ free_port() {
     grep -qx "$p" "$WORK/.ports" 2>/dev/null && continue
     port_in_use "$p" || { echo "$p" >>"$WORK/.ports"; echo "$p"; return; }
   done
+}
+
+# The templates' ports (@HTTP_PORT@ ... in remora-*.yaml, haproxy.cfg, nginx-*.conf): pick_ports
+# gives each its own free port in PORT[KEY]; render TEMPLATE OUT writes the template with them,
+# @DIR@ as $WORK and @STREAM_MODULE@ as Debian's nginx stream module.
+TEMPLATE_PORTS="HTTP_PORT H2_PORT TCP_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT TCP_UPSTREAM_PORT GRPC_PORT GRPC_UPSTREAM_PORT IPERF_PORT IPERF_UPSTREAM_PORT"
+declare -A PORT
+pick_ports() {
+  local k
+  for k in $TEMPLATE_PORTS; do PORT[$k]=$(free_port); done
+}
+render() {
+  local s k
+  s=$(<"$1")
+  for k in $TEMPLATE_PORTS; do s=${s//@$k@/${PORT[$k]}}; done
+  s=${s//@DIR@/$WORK}
+  s=${s//@STREAM_MODULE@//usr/lib/nginx/modules/ngx_stream_module.so}
+  printf '%s\n' "$s" >"$2"
 }
 
 # http_ok PORT [SECONDS=2]: one HTTP/1.1 GET to 127.0.0.1:PORT, true on a 200.

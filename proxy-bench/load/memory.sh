@@ -50,14 +50,7 @@ log() { echo "[memory.sh $(date +%H:%M:%S)] $*" >&2; }
 
 now_ms() { date +%s%3N; }
 
-P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_HTTP_PORT=$(free_port)
-P_H2_PORT=$(free_port); P_ADMIN_PORT=$(free_port); P_GRPC_PORT=$(free_port); P_GRPC_UPSTREAM_PORT=$(free_port)
-render() {
-  local s k v; s=$(<"$1")
-  for k in HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT GRPC_PORT GRPC_UPSTREAM_PORT; do v="P_$k"; s=${s//@$k@/${!v}}; done
-  s=${s//@DIR@/$WORK}
-  printf '%s\n' "$s" >"$2"
-}
+pick_ports
 render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
 render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
 mkdir -p "$WORK"/up-{body,temp,fastcgi,uwsgi,scgi}
@@ -75,7 +68,7 @@ idle_connections() {
   for batch in 1 2; do
     r0=$(awk '/^VmRSS:/{print $2}' /proc/$jpid/status)
     rm -f "$fifo"; mkfifo "$fifo"
-    taskset -c 1 python3 "$LOAD/idle_holder.py" "$P_HTTP_PORT" "$n" <"$fifo" >"$WORK/idle.out" &
+    taskset -c 1 python3 "$LOAD/idle_holder.py" "${PORT[HTTP_PORT]}" "$n" <"$fifo" >"$WORK/idle.out" &
     local holder=$!
     exec 7>"$fifo"
     for _ in $(seq 1 600); do [[ -s "$WORK/idle.out" ]] && break; sleep 0.1; done
@@ -114,7 +107,7 @@ run_once() { # NMT(0|1): prints "key=value" lines
   STARTED+=("$pid")
   local ready=""
   for _ in $(seq 1 600); do
-    if http_ok "$P_HTTP_PORT"; then ready=$(($(now_ms) - t0)); break; fi
+    if http_ok "${PORT[HTTP_PORT]}"; then ready=$(($(now_ms) - t0)); break; fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.02
   done
@@ -125,11 +118,11 @@ run_once() { # NMT(0|1): prints "key=value" lines
   if ((WRK_WARMUP > 0)); then
     # as the load harness (run.sh) runs it: saturation first, so the JIT has compiled the hot
     # path and the heap has met a burst before the constant-rate phase is measured
-    taskset -c 1 wrk -t1 -c50 -d"${WRK_WARMUP}s" "http://127.0.0.1:$P_HTTP_PORT/" >/dev/null
+    taskset -c 1 wrk -t1 -c50 -d"${WRK_WARMUP}s" "http://127.0.0.1:${PORT[HTTP_PORT]}/" >/dev/null
   fi
   local res
   res=$(taskset -c 1 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.ConstantRateClient \
-    --url "http://127.0.0.1:$P_HTTP_PORT/" --rate "$CR_RATE" --duration "$CR_DURATION" \
+    --url "http://127.0.0.1:${PORT[HTTP_PORT]}/" --rate "$CR_RATE" --duration "$CR_DURATION" \
     --connections "$CR_CONNECTIONS" --warmup 2 --watch-pids "$jpid" 2>&1 | grep '^RESULT' || true)
   echo "cr=$res"
   # at the rate: read by the client before its connections close; then after it
@@ -163,7 +156,7 @@ run_once() { # NMT(0|1): prints "key=value" lines
   kill -KILL "$pid" 2>/dev/null || true
 }
 
-for _ in $(seq 1 50); do http_ok "$P_UPSTREAM_PORT" && break; sleep 0.1; done
+for _ in $(seq 1 50); do http_ok "${PORT[UPSTREAM_PORT]}" && break; sleep 0.1; done
 log "command: $REMORA_CMD -c remora-http.yaml ${CONCURRENCY:+--concurrency $CONCURRENCY}"
 echo "# cores=$(nproc) kernel=$(uname -r) jdk=$("$JAVA" -version 2>&1 | head -1 | tr -d '"') load=$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# command: $REMORA_CMD -c remora-http.yaml ${CONCURRENCY:+--concurrency $CONCURRENCY}; WRK_WARMUP=$WRK_WARMUP; ConstantRateClient --rate $CR_RATE --duration $CR_DURATION --connections $CR_CONNECTIONS"

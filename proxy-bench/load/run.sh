@@ -125,18 +125,6 @@ wait_port() { # PORT SECONDS PID
   return 1
 }
 
-
-render() { # TEMPLATE OUT: substitutes @KEY@ with the values of the shell variables P_KEY
-  local s; s=$(<"$1")
-  local k
-  for k in HTTP_PORT H2_PORT TCP_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT TCP_UPSTREAM_PORT GRPC_PORT GRPC_UPSTREAM_PORT IPERF_PORT IPERF_UPSTREAM_PORT; do
-    local v="P_$k"; s=${s//@$k@/${!v}}
-  done
-  s=${s//@DIR@/$WORK}
-  s=${s//@STREAM_MODULE@//usr/lib/nginx/modules/ngx_stream_module.so}
-  printf '%s\n' "$s" >"$2"
-}
-
 # proc_tree PID: the process and its children (nginx master and worker).
 proc_tree() {
   local root=$1 d ppid
@@ -305,43 +293,40 @@ run_grpc() { # TARGET PORT: gRPC unary calls and bidirectional-stream messages t
 }
 
 # ---------------------------------------------------------------- the run
-P_UPSTREAM_PORT=$(free_port); P_UPSTREAM_H2_PORT=$(free_port); P_TCP_UPSTREAM_PORT=$(free_port)
-P_HTTP_PORT=$(free_port); P_H2_PORT=$(free_port); P_TCP_PORT=$(free_port); P_ADMIN_PORT=$(free_port)
-P_GRPC_PORT=$(free_port); P_GRPC_UPSTREAM_PORT=$(free_port)
-P_IPERF_PORT=$(free_port); P_IPERF_UPSTREAM_PORT=$(free_port)
-log "work dir $WORK; upstream :$P_UPSTREAM_PORT (h2c :$P_UPSTREAM_H2_PORT), TCP source :$P_TCP_UPSTREAM_PORT"
+pick_ports
+log "work dir $WORK; upstream :${PORT[UPSTREAM_PORT]} (h2c :${PORT[UPSTREAM_H2_PORT]}), TCP source :${PORT[TCP_UPSTREAM_PORT]}"
 
 render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
 start upstream taskset -c 0 nginx -p "$WORK" -c "$WORK/nginx-upstream.conf" -g 'daemon off;'
 UPSTREAM_PID=$LAST_PID
-wait_port "$P_UPSTREAM_PORT" 10 "$UPSTREAM_PID" || { cat "$WORK/upstream.log" >&2; exit 1; }
-http_ok "$P_UPSTREAM_PORT" 5 || { log "upstream does not answer 200"; exit 1; }
+wait_port "${PORT[UPSTREAM_PORT]}" 10 "$UPSTREAM_PID" || { cat "$WORK/upstream.log" >&2; exit 1; }
+http_ok "${PORT[UPSTREAM_PORT]}" 5 || { log "upstream does not answer 200"; exit 1; }
 DIRECT_H2=1
-wait_port "$P_UPSTREAM_H2_PORT" 5 || DIRECT_H2=0
+wait_port "${PORT[UPSTREAM_H2_PORT]}" 5 || DIRECT_H2=0
 
-start source taskset -c 0 "$JAVA" -Xmx64m -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk source "$P_TCP_UPSTREAM_PORT" "$TCP_BYTES"
+start source taskset -c 0 "$JAVA" -Xmx64m -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk source "${PORT[TCP_UPSTREAM_PORT]}" "$TCP_BYTES"
 SOURCE_PID=$LAST_PID
-wait_port "$P_TCP_UPSTREAM_PORT" 20 "$SOURCE_PID" || { cat "$WORK/source.log" >&2; exit 1; }
+wait_port "${PORT[TCP_UPSTREAM_PORT]}" 20 "$SOURCE_PID" || { cat "$WORK/source.log" >&2; exit 1; }
 
-start iperf-server taskset -c 0 iperf3 -s -p "$P_IPERF_UPSTREAM_PORT"
-wait_port "$P_IPERF_UPSTREAM_PORT" 10 "$LAST_PID" || { cat "$WORK/iperf-server.log" >&2; exit 1; }
+start iperf-server taskset -c 0 iperf3 -s -p "${PORT[IPERF_UPSTREAM_PORT]}"
+wait_port "${PORT[IPERF_UPSTREAM_PORT]}" 10 "$LAST_PID" || { cat "$WORK/iperf-server.log" >&2; exit 1; }
 
 # The gRPC upstream: grpc-java echo (unary and bidirectional streaming), beside nginx on CPU 0.
-start grpc-upstream taskset -c 0 "$JAVA" -XX:+UseSerialGC -Xmx128m -cp "$BENCH_JAR" io.remora.bench.load.GrpcLoad server "$P_GRPC_UPSTREAM_PORT"
+start grpc-upstream taskset -c 0 "$JAVA" -XX:+UseSerialGC -Xmx128m -cp "$BENCH_JAR" io.remora.bench.load.GrpcLoad server "${PORT[GRPC_UPSTREAM_PORT]}"
 GRPC_UPSTREAM_PID=$LAST_PID
-wait_port "$P_GRPC_UPSTREAM_PORT" 30 "$GRPC_UPSTREAM_PID" || { cat "$WORK/grpc-upstream.log" >&2; exit 1; }
+wait_port "${PORT[GRPC_UPSTREAM_PORT]}" 30 "$GRPC_UPSTREAM_PID" || { cat "$WORK/grpc-upstream.log" >&2; exit 1; }
 
 declare -A NOTE=()
 for t in $TARGETS; do
   PIDS=()
   case $t in
     direct)
-      run_wrk direct "$P_UPSTREAM_PORT"
-      if ((DIRECT_H2)); then run_h2 direct "$P_UPSTREAM_H2_PORT"; else NOTE[direct]="nginx upstream has no h2c port"; fi
-      run_cr direct "$P_UPSTREAM_PORT"
-      run_grpc direct "$P_GRPC_UPSTREAM_PORT"
-      run_tcp direct "$P_TCP_UPSTREAM_PORT"
-      run_iperf direct "$P_IPERF_UPSTREAM_PORT"
+      run_wrk direct "${PORT[UPSTREAM_PORT]}"
+      if ((DIRECT_H2)); then run_h2 direct "${PORT[UPSTREAM_H2_PORT]}"; else NOTE[direct]="nginx upstream has no h2c port"; fi
+      run_cr direct "${PORT[UPSTREAM_PORT]}"
+      run_grpc direct "${PORT[GRPC_UPSTREAM_PORT]}"
+      run_tcp direct "${PORT[TCP_UPSTREAM_PORT]}"
+      run_iperf direct "${PORT[IPERF_UPSTREAM_PORT]}"
       ;;
     remora)
       if ! "$JAVA" -version >/dev/null 2>&1 || [[ ! -f "$REMORA_JAR" ]]; then NOTE[remora]="no remora.jar"; continue; fi
@@ -351,12 +336,12 @@ for t in $TARGETS; do
       REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" --mode init_only -c "$WORK/remora-http.yaml" >/dev/null 2>&1 || true
       start remora-http taskset -c 0 env REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" -c "$WORK/remora-http.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
-      if wait_port "$P_HTTP_PORT" 60 "$RPID" && http_ok "$P_HTTP_PORT" 5; then
+      if wait_port "${PORT[HTTP_PORT]}" 60 "$RPID" && http_ok "${PORT[HTTP_PORT]}" 5; then
         PIDS=($(proc_tree "$RPID")) # the JVM (the launcher execs it)
-        run_wrk remora "$P_HTTP_PORT"
-        if wait_port "$P_H2_PORT" 2; then run_h2 remora "$P_H2_PORT"; fi
-        run_cr remora "$P_HTTP_PORT"
-        run_grpc remora "$P_GRPC_PORT"
+        run_wrk remora "${PORT[HTTP_PORT]}"
+        if wait_port "${PORT[H2_PORT]}" 2; then run_h2 remora "${PORT[H2_PORT]}"; fi
+        run_cr remora "${PORT[HTTP_PORT]}"
+        run_grpc remora "${PORT[GRPC_PORT]}"
       else
         NOTE[remora]="HTTP listener did not answer 200 (log: $WORK/remora-http.log)"
         log "${NOTE[remora]}"; tail -20 "$WORK/remora-http.log" >&2 || true
@@ -366,8 +351,8 @@ for t in $TARGETS; do
       # shellcheck disable=SC2086
       start remora-tcp taskset -c 0 env REMORA_JAVA_OPTS="$REMORA_JAVA_OPTS" "$LAUNCHER" -c "$WORK/remora-tcp.yaml" --concurrency 1 --drain-time-s 1
       RPID=$LAST_PID
-      if wait_port "$P_TCP_PORT" 60 "$RPID"; then
-        PIDS=($(proc_tree "$RPID")); run_tcp remora "$P_TCP_PORT"; run_iperf remora "$P_IPERF_PORT"
+      if wait_port "${PORT[TCP_PORT]}" 60 "$RPID"; then
+        PIDS=($(proc_tree "$RPID")); run_tcp remora "${PORT[TCP_PORT]}"; run_iperf remora "${PORT[IPERF_PORT]}"
       else
         NOTE[remora]="${NOTE[remora]:-} tcp_proxy listener did not start (log: $WORK/remora-tcp.log)"
       fi
@@ -377,10 +362,10 @@ for t in $TARGETS; do
       render "$LOAD/haproxy.cfg" "$WORK/haproxy.cfg"
       start haproxy taskset -c 0 haproxy -db -f "$WORK/haproxy.cfg"
       HPID=$LAST_PID
-      if wait_port "$P_HTTP_PORT" 10 "$HPID" && http_ok "$P_HTTP_PORT" 5; then
+      if wait_port "${PORT[HTTP_PORT]}" 10 "$HPID" && http_ok "${PORT[HTTP_PORT]}" 5; then
         PIDS=($(proc_tree "$HPID"))
-        run_wrk haproxy "$P_HTTP_PORT"; run_h2 haproxy "$P_H2_PORT"; run_cr haproxy "$P_HTTP_PORT"; run_grpc haproxy "$P_GRPC_PORT"
-        run_tcp haproxy "$P_TCP_PORT"; run_iperf haproxy "$P_IPERF_PORT"
+        run_wrk haproxy "${PORT[HTTP_PORT]}"; run_h2 haproxy "${PORT[H2_PORT]}"; run_cr haproxy "${PORT[HTTP_PORT]}"; run_grpc haproxy "${PORT[GRPC_PORT]}"
+        run_tcp haproxy "${PORT[TCP_PORT]}"; run_iperf haproxy "${PORT[IPERF_PORT]}"
       else
         NOTE[haproxy]="did not start (log: $WORK/haproxy.log)"; cat "$WORK/haproxy.log" >&2
       fi
@@ -390,10 +375,10 @@ for t in $TARGETS; do
       render "$LOAD/nginx-proxy.conf" "$WORK/nginx-proxy.conf"
       start nginx taskset -c 0 nginx -p "$WORK" -c "$WORK/nginx-proxy.conf" -g 'daemon off;'
       NPID=$LAST_PID
-      if wait_port "$P_HTTP_PORT" 10 "$NPID" && http_ok "$P_HTTP_PORT" 5; then
+      if wait_port "${PORT[HTTP_PORT]}" 10 "$NPID" && http_ok "${PORT[HTTP_PORT]}" 5; then
         PIDS=($(proc_tree "$NPID"))
-        run_wrk nginx "$P_HTTP_PORT"; run_h2 nginx "$P_H2_PORT"; run_cr nginx "$P_HTTP_PORT"; run_grpc nginx "$P_GRPC_PORT"
-        run_tcp nginx "$P_TCP_PORT"; run_iperf nginx "$P_IPERF_PORT"
+        run_wrk nginx "${PORT[HTTP_PORT]}"; run_h2 nginx "${PORT[H2_PORT]}"; run_cr nginx "${PORT[HTTP_PORT]}"; run_grpc nginx "${PORT[GRPC_PORT]}"
+        run_tcp nginx "${PORT[TCP_PORT]}"; run_iperf nginx "${PORT[IPERF_PORT]}"
       else
         NOTE[nginx]="did not start (log: $WORK/nginx.log)"; cat "$WORK/nginx.log" "$WORK/nginx-proxy-error.log" >&2 || true
       fi
