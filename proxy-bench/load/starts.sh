@@ -14,10 +14,15 @@
 # ticks per 1,000 requests (the whole process), the involuntary context switches per 1,000
 # requests of its serving thread (Remora's worker, HAProxy's one thread) and the voluntary ones of
 # nginx's worker; then each proxy's median and the ratio of the medians.
+# With SEGMENTS=N (and WARMUP=0) the same load runs as N consecutive windows of DURATION s from
+# each fresh start, each reported on its own with Remora's JIT compiler threads' CPU in it, and
+# the medians and ratio per window: how fast a cold proxy reaches its rate (a sidecar meets its
+# first traffic cold; HAProxy has nothing to warm up).
+#   WARMUP=0 SEGMENTS=4 DURATION=8 PROTOCOL=h2 STARTS=4 proxy-bench/load/starts.sh
 # The proxies take turns on the same ports (HAProxy's frontends where Remora's listeners are).
-# Environment: PROTOCOL=h1 (or h2) STARTS=6 WARMUP=20 DURATION=10 REMORA_CMD (default bin/remora;
-#   --concurrency 1 is added), PORT_RANGE=20000-49999, OUT (a file to append the markdown lines
-#   to), JAVA_HOME
+# Environment: PROTOCOL=h1 (or h2) STARTS=6 WARMUP=20 DURATION=10 SEGMENTS=1 REMORA_CMD (default
+#   bin/remora; --concurrency 1 is added), PORT_RANGE=20000-49999, OUT (a file to append the
+#   markdown lines to), JAVA_HOME
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOAD="$ROOT/proxy-bench/load"
@@ -25,6 +30,7 @@ PROTOCOL=${PROTOCOL:-h1}
 STARTS=${STARTS:-6}
 WARMUP=${WARMUP:-20}
 DURATION=${DURATION:-10}
+SEGMENTS=${SEGMENTS:-1}
 REMORA_CMD=${REMORA_CMD:-$ROOT/bin/remora}
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
@@ -43,15 +49,7 @@ for tool in nginx haproxy curl "$client"; do
   command -v "$tool" >/dev/null || { echo "starts.sh needs $tool" >&2; exit 1; }
 done
 
-KEYS="HTTP_PORT H2_PORT ADMIN_PORT UPSTREAM_PORT UPSTREAM_H2_PORT GRPC_PORT GRPC_UPSTREAM_PORT TCP_PORT TCP_UPSTREAM_PORT IPERF_PORT IPERF_UPSTREAM_PORT"
-declare -A PORT
-for k in $KEYS; do PORT[$k]=$(free_port); done
-render() { # template out
-  local s k; s=$(<"$1")
-  for k in $KEYS; do s=${s//@$k@/${PORT[$k]}}; done
-  s=${s//@DIR@/$WORK}
-  printf '%s\n' "$s" >"$2"
-}
+pick_ports
 render "$LOAD/nginx-upstream.conf" "$WORK/nginx-upstream.conf"
 render "$LOAD/remora-http.yaml" "$WORK/remora-http.yaml"
 render "$LOAD/haproxy.cfg" "$WORK/haproxy.cfg"
@@ -87,6 +85,13 @@ stop() { # pids...: asked to stop, killed if still running 5 s later (Remora dra
 }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 switches() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+compiler_ticks() { # pid: CPU ticks of the JVM's C1 and C2 compiler threads (0 for HAProxy)
+  local t sum=0
+  for t in /proc/"$1"/task/*; do
+    [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]" CompilerThre"* ]] && sum=$((sum + $(awk '{print $14 + $15}' "$t/stat")))
+  done
+  echo "$sum"
+}
 
 if [[ "$REMORA_CMD" == "$ROOT/bin/remora" ]]; then
   # the class-data archive is made before the first measured start, not in it
@@ -94,7 +99,7 @@ if [[ "$REMORA_CMD" == "$ROOT/bin/remora" ]]; then
 fi
 
 out "# $(if [[ $PROTOCOL == h1 ]]; then echo "HTTP/1.1 (wrk -c50)"; else echo "HTTP/2 h2c (h2load -c50 -m10)"; fi) across starts: cores=$(nproc) kernel=$(uname -r) jdk=$("$JAVA" -version 2>&1 | head -1 | tr -d '"')"
-out "# $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}') nbthread 1; remora: $REMORA_CMD --concurrency 1; nginx $(nginx -v 2>&1 | sed 's/.*\///'); $STARTS starts each, ${WARMUP}s warm-up + ${DURATION}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+out "# $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}') nbthread 1; remora: $REMORA_CMD --concurrency 1; nginx $(nginx -v 2>&1 | sed 's/.*\///'); $STARTS starts each, ${WARMUP}s warm-up + $SEGMENTS × ${DURATION}s; load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A RPS
 for start in $(seq 1 "$STARTS"); do
   for proxy in haproxy remora; do
@@ -113,24 +118,30 @@ for start in $(seq 1 "$STARTS"); do
     if [[ $PROTOCOL == h1 ]]; then wait_ok "$port"; else wait_ok "$port" h2_ok; fi
     pid=$(pgrep -P "$ppid" java || echo "$ppid") # the JVM may be a launcher's child
     nginx_worker=$(pgrep -P "$npid" | head -1)
-    load "$WARMUP" >/dev/null
-    tid=$pid
-    if [[ $proxy == remora ]]; then # Netty starts the worker's thread with its first connection
-      tid=$(grep -l '^remora-worker' /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
-    fi
-    t0=$(ticks "$pid"); i0=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
-    n0=$(switches "$nginx_worker" voluntary_ctxt_switches)
-    rps=$(load "$DURATION")
-    t1=$(ticks "$pid"); i1=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
-    n1=$(switches "$nginx_worker" voluntary_ctxt_switches)
-    line=$(awk -v p="$proxy" -v s="$start" -v r="$rps" -v d="$DURATION" -v t="$((t1 - t0))" -v i="$((i1 - i0))" -v n="$((n1 - n0))" \
-      'BEGIN { k = r * d / 1000; printf "%s start %d: %.0f req/s, %.2f ticks per 1k, involuntary switches %.0f per 1k, nginx voluntary %.0f per 1k", p, s, r, t / k, i / k, n / k }')
-    out "$line"
-    RPS[$proxy]="${RPS[$proxy]:-} $rps"
+    if ((WARMUP > 0)); then load "$WARMUP" >/dev/null; fi
+    for seg in $(seq 1 "$SEGMENTS"); do
+      tid=$pid
+      if [[ $proxy == remora ]]; then # Netty starts the worker's thread with its first connection
+        tid=$(grep -l '^remora-worker' /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
+      fi
+      t0=$(ticks "$pid"); i0=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
+      n0=$(switches "$nginx_worker" voluntary_ctxt_switches); c0=$(compiler_ticks "$pid")
+      rps=$(load "$DURATION")
+      t1=$(ticks "$pid"); i1=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
+      n1=$(switches "$nginx_worker" voluntary_ctxt_switches); c1=$(compiler_ticks "$pid")
+      label="$proxy start $start"; ((SEGMENTS == 1)) || label="$label window $seg"
+      line=$(awk -v p="$label" -v r="$rps" -v d="$DURATION" -v t="$((t1 - t0))" -v i="$((i1 - i0))" -v n="$((n1 - n0))" -v c="$((c1 - c0))" \
+        'BEGIN { k = r * d / 1000; printf "%s: %.0f req/s, %.2f ticks per 1k, involuntary switches %.0f per 1k, nginx voluntary %.0f per 1k, JIT compilers %d ticks", p, r, t / k, i / k, n / k, c }')
+      out "$line"
+      RPS[$proxy,$seg]="${RPS[$proxy,$seg]:-} $rps"
+    done
     stop "$ppid" "$npid"
   done
 done
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-mr=$(median <<<"${RPS[remora]}"); mh=$(median <<<"${RPS[haproxy]}")
-out "$(awk -v r="$mr" -v h="$mh" 'BEGIN { printf "RESULT remora_median_rps=%.0f haproxy_median_rps=%.0f ratio=%.2f", r, h, r / h }')"
+for seg in $(seq 1 "$SEGMENTS"); do
+  mr=$(median <<<"${RPS[remora,$seg]}"); mh=$(median <<<"${RPS[haproxy,$seg]}")
+  window=; ((SEGMENTS == 1)) || window="window=$seg "
+  out "$(awk -v w="$window" -v r="$mr" -v h="$mh" 'BEGIN { printf "RESULT %sremora_median_rps=%.0f haproxy_median_rps=%.0f ratio=%.2f", w, r, h, r / h }')"
+done
 out "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
