@@ -88,7 +88,8 @@ switches() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 compiler_ticks() { # pid: CPU ticks of the JVM's C1 and C2 compiler threads (0 for HAProxy)
   local t sum=0
   for t in /proc/"$1"/task/*; do
-    [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]" CompilerThre"* ]] && sum=$((sum + $(awk '{print $14 + $15}' "$t/stat")))
+    # a compiler thread the JVM retires between the two reads counts 0
+    [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]" CompilerThre"* ]] && sum=$((sum + $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)))
   done
   echo "$sum"
 }
