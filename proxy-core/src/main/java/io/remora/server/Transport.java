@@ -30,8 +30,31 @@ public final class Transport {
 
     /** Epoll unless it is unavailable or {@code -Dremora.transport=nio} asks for NIO. */
     public static Transport detect() {
-        boolean wantNio = "nio".equalsIgnoreCase(System.getProperty("remora.transport"));
-        return new Transport(!wantNio && Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO);
+        return new Transport(!nioRequested() && Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO);
+    }
+
+    private static boolean nioRequested() {
+        return "nio".equalsIgnoreCase(System.getProperty("remora.transport"));
+    }
+
+    /**
+     * Why {@link #detect()} falls back to NIO although NIO was not asked for, or null when it does
+     * not: Netty's reason for epoll being unavailable with its root cause (for a library that could
+     * not be copied out of the jar, the file system's error).
+     */
+    public static String epollFallbackReason() {
+        if (nioRequested() || Epoll.isAvailable()) {
+            return null;
+        }
+        Throwable cause = Epoll.unavailabilityCause();
+        if (cause == null) {
+            return "no reason given";
+        }
+        Throwable deepest = cause;
+        while (deepest.getCause() != null && deepest.getCause() != deepest) {
+            deepest = deepest.getCause();
+        }
+        return deepest == cause ? String.valueOf(cause.getMessage()) : cause.getMessage() + ": " + deepest;
     }
 
     public static Transport of(Kind kind) {

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -24,7 +25,8 @@ import java.util.Map;
  * 127.0.0.1:1, where nothing listens: a 503) and one to the admin's {@code /ready}, and stopped,
  * so the archive holds this config's translation and the classes of the server, the admin and
  * the HTTP/1.1 request path. The user's listeners are not bound and no xDS server is reached (the
- * user's config is never started).
+ * user's config is never started). It also leaves Netty's native libraries where
+ * {@code -Dremora.native.dir} says, for the launcher to put on later runs' library path.
  *
  * A serving run that makes the archive itself (at its exit) keeps every class of Remora's in
  * metaspace for its whole life: ~6 MB more RSS than a run that maps the archive.
@@ -72,8 +74,15 @@ final class ArchiveTraining {
         return Boolean.getBoolean(PROPERTY);
     }
 
-    /** After the user's bootstrap loaded: starts, exercises and stops the training config. */
-    static void run() throws InterruptedException {
+    /**
+     * After the user's bootstrap loaded: writes Netty's native libraries where the launcher asks
+     * ({@link NativeLibraries}), then starts, exercises and stops the training config.
+     */
+    static void run() throws InterruptedException, IOException {
+        String nativeDir = System.getProperty(NativeLibraries.PROPERTY);
+        if (nativeDir != null) {
+            NativeLibraries.extract(Path.of(nativeDir));
+        }
         LoadedBootstrap training = new BootstrapLoader().loadString(CONFIG, "training.yaml");
         ServerOptions so = new ServerOptions(1, Transport.detect(), Duration.ZERO, Duration.ZERO);
         try (Proxy proxy = new Proxy(training.proto(), training.model(), so, Duration.ofSeconds(10), Map.of(), () -> {

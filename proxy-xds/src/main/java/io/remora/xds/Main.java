@@ -129,7 +129,7 @@ public final class Main {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return 1;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | IOException e) {
                 err.println("error: " + startupError(e));
                 return 1;
             }
@@ -153,6 +153,12 @@ public final class Main {
             System.setProperty(io.remora.tls.TlsProvider.PROPERTY, o.tlsProvider());
         }
         Transport transport = Transport.detect();
+        String fallback = Transport.epollFallbackReason();
+        if (fallback != null) {
+            LOG.warning(() -> "epoll is unavailable (" + fallback + "): running on Java NIO, which cannot recover the"
+                    + " original destination of redirected connections, bind transparently (TPROXY), use Unix domain"
+                    + " sockets or splice");
+        }
         ServerOptions so = new ServerOptions(o.concurrency(), transport, o.drainTime(), o.parentShutdownTime());
         DemoUpstreams demo = null;
         try (Proxy proxy = new Proxy(loaded.proto(), loaded.model(), so, o.fileFlushInterval(),

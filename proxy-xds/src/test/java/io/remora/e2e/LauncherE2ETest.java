@@ -99,6 +99,37 @@ class LauncherE2ETest {
     }
 
     @Test
+    void theLibrariesTheTrainingLeavesComeFirstOnTheLibraryPath() throws Exception {
+        Path jar = probeJar(dir.resolve("a"));
+        Path cds = dir.resolve("cds");
+        Run first = run(jar, cds, Map.of(), "natives");
+        assertEquals(0, first.exit(), first.out());
+        List<Path> made = files(cds);
+        assertEquals(2, made.size(), "the archive and its libraries' directory, no temporary: " + made);
+        Path libraries = made.get(0).resolveSibling(made.get(0).getFileName().toString().replace(".jsa", ".native"));
+        assertEquals(List.of(made.get(0), libraries), made);
+        assertEquals("probe", Files.readString(libraries.resolve("libprobe.so")));
+        // the run that made them and every later one: the JVM's library path starts there, then
+        // whatever LD_LIBRARY_PATH held, then the JVM's own directories
+        String path = line(first.out(), "probe library path ");
+        assertTrue(path.startsWith(libraries + ":") && path.endsWith(":/usr/lib"), path);
+        String later = line(run(jar, cds, Map.of("LD_LIBRARY_PATH", "/opt/elsewhere"), "natives").out(),
+                "probe library path ");
+        assertTrue(later.startsWith(libraries + ":/opt/elsewhere:") && later.endsWith(":/usr/lib"), later);
+        assertEquals(libraries.toString(), line(run(jar, cds, Map.of(), "--version").out(),
+                "remora launcher: native libraries "));
+
+        // without the archive (off, or none made) the libraries are not used: Netty copies its own
+        String off = line(run(jar, cds, Map.of("REMORA_CDS", "off"), "natives").out(), "probe library path ");
+        assertTrue(!off.contains(libraries.toString()), off);
+
+        // a failed training leaves neither, though it wrote its libraries
+        Path other = dir.resolve("cds-failed");
+        assertEquals(3, run(probeJar(dir.resolve("b")), other, Map.of(), "natives-fail").exit());
+        assertNoArchive(other);
+    }
+
+    @Test
     void onlyTheFourNewestArchivesAreKept() throws Exception {
         // every build is a new jar, so a new archive: the cache must not grow by ~30 MB a build
         Path cds = dir.resolve("cds");

@@ -1,13 +1,18 @@
 package io.remora.xds;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.remora.testing.TempPaths;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +29,7 @@ class ArchiveTrainingTest {
     @AfterEach
     void clear() {
         System.clearProperty(ArchiveTraining.PROPERTY);
+        System.clearProperty(NativeLibraries.PROPERTY);
         io.remora.log.Logging.uninstall(); // the training set the JVM's log level to off
     }
 
@@ -58,6 +64,26 @@ class ArchiveTrainingTest {
                     """.formatted(admin.getLocalPort(), listener.getLocalPort());
             assertEquals(0, train(yaml), err.toString(StandardCharsets.UTF_8));
             assertEquals("", out.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void leavesNettysNativeLibrariesWhereTheLauncherAsks() throws Exception {
+        Path dir = TempPaths.directory("remora-native").resolve("remora-1.jsa.7.native");
+        System.setProperty(NativeLibraries.PROPERTY, dir.toString());
+        assertEquals(0, train("admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }"),
+                err.toString(StandardCharsets.UTF_8));
+        String arch = io.netty.util.internal.PlatformDependent.normalizedArch();
+        // the names Netty's loader asks the library path for, each the jar's copy byte for byte
+        for (String name : List.of("netty_transport_native_epoll_" + arch, "netty_tcnative_linux_" + arch)) {
+            Path lib = dir.resolve(System.mapLibraryName(name));
+            try (var in = getClass().getClassLoader().getResourceAsStream("META-INF/native/" + lib.getFileName())) {
+                assertTrue(in != null, "the test classpath holds " + lib.getFileName());
+                assertArrayEquals(in.readAllBytes(), Files.readAllBytes(lib));
+            }
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "nothing else");
         }
     }
 

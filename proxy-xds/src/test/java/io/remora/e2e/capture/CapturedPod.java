@@ -1,12 +1,12 @@
 package io.remora.e2e.capture;
 
 import io.remora.e2e.ProxyProcess;
+import io.remora.testing.HostTools;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,26 +57,11 @@ final class CapturedPod implements AutoCloseable {
 
     /** Skips (with the reason) where namespaces and iptables cannot be used: not root, no iptables. */
     static void assumeCapturePossible() {
-        boolean root;
-        try {
-            root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (Exception e) {
-            root = false;
-        }
-        assumeTrue(root, "capture tests need root (network namespaces, iptables); skipped");
-        assumeTrue(onPath("iptables"), "capture tests need iptables (apt-get install iptables); skipped");
-        assumeTrue(onPath("ip"), "capture tests need ip (apt-get install iproute2); skipped");
-        assumeTrue(onPath("setpriv"), "capture tests need setpriv (util-linux) to run the proxy as uid 1337; skipped");
-        assumeTrue(onPath("curl"), "capture tests need curl; skipped");
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+        assumeTrue(HostTools.root(), "capture tests need root (network namespaces, iptables); skipped");
+        assumeTrue(HostTools.onPath("iptables"), "capture tests need iptables (apt-get install iptables); skipped");
+        assumeTrue(HostTools.onPath("ip"), "capture tests need ip (apt-get install iproute2); skipped");
+        assumeTrue(HostTools.onPath("setpriv"), "capture tests need setpriv (util-linux) to run the proxy as uid 1337; skipped");
+        assumeTrue(HostTools.onPath("curl"), "capture tests need curl; skipped");
     }
 
     /**

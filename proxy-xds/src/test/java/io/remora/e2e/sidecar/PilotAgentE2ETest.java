@@ -143,13 +143,7 @@ class PilotAgentE2ETest {
 
     @Test
     void pilotAgentStartsRemoraInEnvoysPlace() throws Exception {
-        boolean root;
-        try {
-            root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-        } catch (IOException | UnsupportedOperationException e) {
-            root = false;
-        }
-        org.junit.jupiter.api.Assumptions.assumeTrue(root, "needs root for a network namespace (Istio's fixed ports); skipped");
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.remora.testing.HostTools.root(), "needs root for a network namespace (Istio's fixed ports); skipped");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")),
                 "needs setpriv (util-linux) to run the proxy as uid 1337; skipped");
         TestCerts.Ca ca = TestCerts.ca("istio-ca");

@@ -1,0 +1,67 @@
+package io.remora.xds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.remora.e2e.ProxyProcess;
+import io.remora.testing.HostTools;
+import io.remora.testing.TempPaths;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A sidecar's root file system is read-only (Istio's {@code readOnlyRootFilesystem}), so Netty
+ * cannot copy its epoll library into /tmp. Each proxy here runs in a mount namespace of its own
+ * whose /tmp is the host's, remounted read-only: without the libraries on its library path it
+ * falls back to NIO and says why; with the directory {@link NativeLibraries} wrote first on it
+ * (what bin/remora arranges), it runs on epoll.
+ */
+class NativeLibrariesE2ETest {
+
+    /** Remounts /tmp read-only for the command that follows (a private mount namespace). */
+    private static final String READ_ONLY_TMP =
+            "mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp && exec \"$0\" \"$@\"";
+
+    @BeforeAll
+    static void needsRootAndUnshare() {
+        assumeTrue(HostTools.root(), "a mount namespace needs root; skipped");
+        assumeTrue(HostTools.onPath("unshare"), "needs unshare (util-linux); skipped");
+    }
+
+    @Test
+    void epollWithAReadOnlyTmpOnlyFromTheLibrariesDirectory() throws Exception {
+        Path libraries = TempPaths.directory("remora-native");
+        assertEquals(2, NativeLibraries.extract(libraries).size());
+
+        String withoutLog = startAndStop(null);
+        assertTrue(withoutLog.contains("nio transport"), withoutLog);
+        assertTrue(withoutLog.contains("epoll is unavailable (") && withoutLog.contains("Read-only file system")
+                && withoutLog.contains("cannot recover the original destination"), withoutLog);
+
+        String withLog = startAndStop(libraries);
+        assertTrue(withLog.contains("epoll transport"), withLog);
+        assertTrue(!withLog.contains("epoll is unavailable"), withLog);
+    }
+
+    /** The proxy's log from start to exit, its /tmp read-only and libraries (if any) first on LD_LIBRARY_PATH. */
+    private static String startAndStop(Path libraries) throws Exception {
+        List<String> prefix = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private"));
+        if (libraries != null) {
+            prefix.addAll(List.of("env", "LD_LIBRARY_PATH=" + libraries));
+        }
+        prefix.addAll(List.of("sh", "-c", READ_ONLY_TMP));
+        ProxyProcess.Launch launch = new ProxyProcess.Launch(prefix, System.getProperty("java.class.path"),
+                ProxyProcess.Launch.local().admin());
+        int admin = ProxyProcess.freePort();
+        String yaml = "admin: { address: { socket_address: { address: 127.0.0.1, port_value: " + admin + " } } }\n";
+        try (ProxyProcess proxy = ProxyProcess.start(launch, yaml, admin, List.of("-Xmx128m"))) {
+            assertEquals(0, proxy.terminate(Duration.ofSeconds(30)), proxy.log());
+            return proxy.log();
+        }
+    }
+}
