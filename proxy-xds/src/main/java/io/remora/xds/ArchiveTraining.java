@@ -25,7 +25,7 @@ import java.util.Map;
  * 127.0.0.1:1, where nothing listens: a 503) and one to the admin's {@code /ready}, and stopped,
  * so the archive holds this config's translation and the classes of the server, the admin and
  * the HTTP/1.1 request path. The user's listeners are not bound and no xDS server is reached (the
- * user's config is never started). It also leaves Netty's native libraries where
+ * user's config is never started). It also leaves the jar's native libraries where
  * {@code -Dremora.native.dir} says, for the launcher to put on later runs' library path.
  *
  * A serving run that makes the archive itself (at its exit) keeps every class of Remora's in
@@ -75,7 +75,7 @@ final class ArchiveTraining {
     }
 
     /**
-     * After the user's bootstrap loaded: writes Netty's native libraries where the launcher asks
+     * After the user's bootstrap loaded: writes the jar's native libraries where the launcher asks
      * ({@link NativeLibraries}), then starts, exercises and stops the training config.
      */
     static void run() throws InterruptedException, IOException {

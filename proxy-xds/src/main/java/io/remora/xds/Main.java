@@ -43,6 +43,7 @@ public final class Main {
 
     public static void main(String[] args) {
         sidecarDefaults();
+        NativeLibraries.useDirectory();
         System.exit(new Main(System.out, System.err).run(args));
     }
 

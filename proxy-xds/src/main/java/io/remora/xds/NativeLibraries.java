@@ -11,21 +11,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Netty's JNI libraries (epoll and BoringSSL) copied out of the jar into a directory, for the JVM
- * to load from its library path. Netty otherwise copies each one into java.io.tmpdir at every
- * start and loads the copy; where that directory is read-only, as in Istio's sidecar container
- * ({@code readOnlyRootFilesystem}), epoll is unavailable and Remora runs on Java NIO, which cannot
- * recover a redirected connection's original destination. Netty looks on the library path before
- * it copies anything, so a directory on it made once is enough: bin/remora has the training run
- * that makes the class-data archive write them ({@code -Dremora.native.dir}) beside the archive,
- * and puts that directory first on the library path of every later run.
+ * The JNI libraries in the jar (Netty's epoll and BoringSSL, brotli4j's, zstd-jni's) copied out
+ * into a directory, for the JVM to load in place. Their loaders otherwise copy each one into
+ * java.io.tmpdir at every start and load the copy; where that directory is read-only, as in
+ * Istio's sidecar container ({@code readOnlyRootFilesystem}), epoll is unavailable and Remora runs
+ * on Java NIO, which cannot recover a redirected connection's original destination, and the
+ * brotli and zstd codecs fail. Netty's and brotli4j's loaders look on the library path first;
+ * zstd-jni's is pointed at its file ({@code ZstdNativePath}). bin/remora has the training run that
+ * makes the class-data archive write them ({@code -Dremora.native.dir}) beside the archive, then
+ * puts that directory first on the library path of every run that maps the archive and names it
+ * in the same property.
  */
 final class NativeLibraries {
 
     static final String PROPERTY = "remora.native.dir";
+    private static final String ZSTD_PATH = "ZstdNativePath";
 
-    /** Netty's names for its libraries, completed with its name for this machine's architecture. */
-    private static final List<String> NETTY = List.of("netty_transport_native_epoll_", "netty_tcnative_linux_");
+    /** A library: where the jar holds it, and the file name its loader asks for. */
+    private record Library(String resource, String file) {
+    }
 
     private NativeLibraries() {
     }
@@ -33,21 +37,51 @@ final class NativeLibraries {
     /** Copies this platform's libraries found on the classpath into dir (made if absent); returns them. */
     static List<Path> extract(Path dir) throws IOException {
         List<Path> written = new ArrayList<>();
-        if (!"linux".equals(PlatformDependent.normalizedOs())) {
-            return written;
-        }
-        for (String name : NETTY) {
-            String file = "lib" + name + PlatformDependent.normalizedArch() + ".so";
-            try (InputStream in = NativeLibraries.class.getClassLoader().getResourceAsStream("META-INF/native/" + file)) {
+        for (Library l : forThisMachine()) {
+            try (InputStream in = NativeLibraries.class.getClassLoader().getResourceAsStream(l.resource())) {
                 if (in == null) {
                     continue;
                 }
                 Files.createDirectories(dir);
-                Path target = dir.resolve(file);
+                Path target = dir.resolve(l.file());
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
                 written.add(target);
             }
         }
         return written;
+    }
+
+    /**
+     * A serving run given the directory ({@value #PROPERTY}): zstd-jni, which does not look on the
+     * library path, is pointed at its copy there unless told otherwise.
+     */
+    static void useDirectory() {
+        String dir = System.getProperty(PROPERTY);
+        if (dir == null || System.getProperty(ZSTD_PATH) != null) {
+            return;
+        }
+        Path zstd = Path.of(dir, zstdFile());
+        if (Files.isRegularFile(zstd)) {
+            System.setProperty(ZSTD_PATH, zstd.toString());
+        }
+    }
+
+    private static List<Library> forThisMachine() {
+        if (!"linux".equals(PlatformDependent.normalizedOs())) {
+            return List.of();
+        }
+        String nettyArch = PlatformDependent.normalizedArch(); // x86_64, aarch_64
+        String javaArch = System.getProperty("os.arch"); // amd64, aarch64
+        String brotliArch = "amd64".equals(javaArch) ? "x86_64" : javaArch;
+        String epoll = "libnetty_transport_native_epoll_" + nettyArch + ".so";
+        String boringSsl = "libnetty_tcnative_linux_" + nettyArch + ".so";
+        return List.of(new Library("META-INF/native/" + epoll, epoll),
+                new Library("META-INF/native/" + boringSsl, boringSsl),
+                new Library("lib/linux-" + brotliArch + "/libbrotli.so", "libbrotli.so"),
+                new Library("linux/" + javaArch + "/" + zstdFile(), zstdFile()));
+    }
+
+    private static String zstdFile() {
+        return "libzstd-jni-" + com.github.luben.zstd.util.ZstdVersion.VERSION + ".so";
     }
 }

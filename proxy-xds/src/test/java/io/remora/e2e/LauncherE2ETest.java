@@ -113,6 +113,7 @@ class LauncherE2ETest {
         // whatever LD_LIBRARY_PATH held, then the JVM's own directories
         String path = line(first.out(), "probe library path ");
         assertTrue(path.startsWith(libraries + ":") && path.endsWith(":/usr/lib"), path);
+        assertEquals(libraries.toString(), line(first.out(), "probe native dir "), "named to Remora too (zstd)");
         String later = line(run(jar, cds, Map.of("LD_LIBRARY_PATH", "/opt/elsewhere"), "natives").out(),
                 "probe library path ");
         assertTrue(later.startsWith(libraries + ":/opt/elsewhere:") && later.endsWith(":/usr/lib"), later);
@@ -120,8 +121,10 @@ class LauncherE2ETest {
                 "remora launcher: native libraries "));
 
         // without the archive (off, or none made) the libraries are not used: Netty copies its own
-        String off = line(run(jar, cds, Map.of("REMORA_CDS", "off"), "natives").out(), "probe library path ");
+        Run offRun = run(jar, cds, Map.of("REMORA_CDS", "off"), "natives");
+        String off = line(offRun.out(), "probe library path ");
         assertTrue(!off.contains(libraries.toString()), off);
+        assertEquals("null", line(offRun.out(), "probe native dir "));
 
         // a failed training leaves neither, though it wrote its libraries
         Path other = dir.resolve("cds-failed");

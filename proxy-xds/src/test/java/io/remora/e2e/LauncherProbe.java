@@ -41,7 +41,10 @@ public final class LauncherProbe {
                 System.exit(0);
             }
             case "fail", "natives-fail" -> System.exit(3);
-            case "natives" -> System.out.println("probe library path " + System.getProperty("java.library.path"));
+            case "natives" -> {
+                System.out.println("probe library path " + System.getProperty("java.library.path"));
+                System.out.println("probe native dir " + System.getProperty("remora.native.dir"));
+            }
             default -> System.out.println("probe " + String.join(" ", args));
         }
     }

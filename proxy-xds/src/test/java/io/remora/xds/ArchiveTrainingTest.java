@@ -68,7 +68,7 @@ class ArchiveTrainingTest {
     }
 
     @Test
-    void leavesNettysNativeLibrariesWhereTheLauncherAsks() throws Exception {
+    void leavesTheJarsNativeLibrariesWhereTheLauncherAsks() throws Exception {
         Path dir = TempPaths.directory("remora-native").resolve("remora-1.jsa.7.native");
         System.setProperty(NativeLibraries.PROPERTY, dir.toString());
         assertEquals(0, train("admin: { address: { socket_address: { address: 127.0.0.1, port_value: 0 } } }"),
@@ -82,8 +82,13 @@ class ArchiveTrainingTest {
                 assertArrayEquals(in.readAllBytes(), Files.readAllBytes(lib));
             }
         }
+        // brotli4j's (asked for as "brotli") and zstd-jni's (by file: ZstdNativePath)
+        for (String file : List.of(System.mapLibraryName("brotli"),
+                "libzstd-jni-" + com.github.luben.zstd.util.ZstdVersion.VERSION + ".so")) {
+            assertTrue(Files.size(dir.resolve(file)) > 100_000, file);
+        }
         try (var files = Files.list(dir)) {
-            assertEquals(2, files.count(), "nothing else");
+            assertEquals(4, files.count(), "nothing else");
         }
     }
 
