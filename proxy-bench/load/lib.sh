@@ -1,6 +1,7 @@
 # Sourced by the load scripts (after they set WORK): the processes they start in the background
 # are stopped on any exit, the ports they pick are free and handed out once, the templates beside
-# them are rendered with those ports, and http_ok checks that a port answers.
+# them are rendered with those ports, wait_port waits for a listener and http_ok checks that a
+# port answers.
 
 STARTED=()
 cleanup() {
@@ -43,6 +44,18 @@ render() {
   s=${s//@DIR@/$WORK}
   s=${s//@STREAM_MODULE@//usr/lib/nginx/modules/ngx_stream_module.so}
   printf '%s\n' "$s" >"$2"
+}
+
+# wait_port PORT [SECONDS=10] [PID]: until something accepts on 127.0.0.1:PORT; false after
+# SECONDS, or as soon as PID (the process that should listen) has exited.
+wait_port() {
+  local deadline=$((SECONDS + ${2:-10}))
+  while ((SECONDS < deadline)); do
+    if [[ -n "${3:-}" ]] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
 }
 
 # http_ok PORT [SECONDS=2]: one HTTP/1.1 GET to 127.0.0.1:PORT, true on a 200.

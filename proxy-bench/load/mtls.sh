@@ -4,7 +4,8 @@
 #   full TLS 1.3 handshake with client certificate, per request).
 #
 #   proxy-bench/load/mtls.sh      (DURATION=15 WARMUP=5 CONNECTIONS=50 by default;
-#                                  RESULTS_DIR=proxy-bench/results writes <time>-mtls.md there)
+#                                  RESULTS_DIR=proxy-bench/results writes <time>-mtls.md there;
+#                                  PORT_RANGE=LOW-HIGH: where its ports are picked)
 #
 # Certificates are made here with openssl (a CA, a server and a client with SPIFFE SANs).
 # The proxies run pinned to CPU 0 with the nginx upstream; the load generator on CPU 1.
@@ -35,12 +36,9 @@ if [[ ! -f "$REMORA_JAR" || ! -f "$BENCH_JAR" ]]; then
 fi
 
 WORK=$(mktemp -d /tmp/remora-mtls.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# shellcheck source=lib.sh
+. "$ROOT/proxy-bench/load/lib.sh"
+trap 'cleanup; rm -rf "$WORK"' EXIT
 
 # ---- certificates
 cd "$WORK"
@@ -67,7 +65,7 @@ http { access_log off; server { listen 127.0.0.1:$UP; keepalive_requests 1000000
     ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache off; ssl_session_tickets off;
     location / { return 200 "hello\n"; } } }
 NGINX
-taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK" & PIDS+=($!)
+taskset -c 0 nginx -c "$WORK/nginx.conf" -p "$WORK" & STARTED+=($!)
 wait_port "$UP"
 wait_port "$DP"
 
@@ -91,7 +89,7 @@ backend up
     http-reuse always
     server s1 127.0.0.1:$UP
 HAP
-taskset -c 0 haproxy -f haproxy.cfg -db & PIDS+=($!)
+taskset -c 0 haproxy -f haproxy.cfg -db & STARTED+=($!)
 wait_port "$HP"
 
 # ---- Remora: one worker, the same TLS (client certificate required, SPIFFE SAN checked)
@@ -139,10 +137,10 @@ static_resources:
       endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: $UP } } } } ] } ]
 YAML
 # shellcheck disable=SC2086
-taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c remora.yaml --concurrency 1 -l warning & PIDS+=($!)
-wait_port "$RP"
+taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS -jar "$REMORA_JAR" -c remora.yaml --concurrency 1 -l warning & STARTED+=($!)
+wait_port "$RP" 60 "${STARTED[2]}"
 
-NGINX_PID=${PIDS[0]} HAPROXY_PID=${PIDS[1]} REMORA_PID=${PIDS[2]}
+NGINX_PID=${STARTED[0]} HAPROXY_PID=${STARTED[1]} REMORA_PID=${STARTED[2]}
 CLK_TCK=$(getconf CLK_TCK)
 # CPU ticks (utime+stime) of a process and its children (nginx: master and worker).
 cpu_ticks() { local p t=0; for p in "$1" $(pgrep -P "$1"); do t=$((t + $(sed 's/.*) //' "/proc/$p/stat" | awk '{print $12+$13}'))); done; echo "$t"; }

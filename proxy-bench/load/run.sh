@@ -115,16 +115,6 @@ stop() {
 }
 
 
-wait_port() { # PORT SECONDS PID
-  local deadline=$((SECONDS + $2))
-  while ((SECONDS < deadline)); do
-    if [[ -n "${3:-}" ]] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
 # proc_tree PID: the process and its children (nginx master and worker).
 proc_tree() {
   local root=$1 d ppid

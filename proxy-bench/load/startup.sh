@@ -38,17 +38,11 @@ PROXY_CPUS=${PROXY_CPUS-0}
 if [[ -n "$PROXY_CPUS" ]]; then pin="taskset -c $PROXY_CPUS" POLLER_CPUS=1; else pin= POLLER_CPUS=0-$(($(nproc) - 1)); fi
 ISTIO_BOOTSTRAP=$ROOT/proxy-xds/src/test/resources/istio/bootstrap-default.json
 WORK=$(mktemp -d /tmp/remora-startup.XXXXXX)
+# shellcheck source=lib.sh
+. "$LOAD/lib.sh"
 upstream_pid=
 # the upstream server is stopped on any exit (a failed run too: it would hold this script's stdout)
-trap 'if [[ -n "$upstream_pid" ]]; then kill "$upstream_pid" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
-
-port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }
-# PORT_RANGE=LOW-HIGH keeps the ports inside a range (a shared machine hands each user its own)
-PORT_RANGE=${PORT_RANGE:-20000-49999}
-free_port() {
-  local p lo=${PORT_RANGE%-*} hi=${PORT_RANGE#*-}
-  while :; do p=$((lo + RANDOM % (hi - lo + 1))); port_in_use "$p" || { echo "$p"; return; }; done
-}
+trap 'cleanup; rm -rf "$WORK"' EXIT
 
 out() { echo "$*"; if [[ -n "${OUT:-}" ]]; then echo "$*" >>"$OUT"; fi; }
 
@@ -56,15 +50,13 @@ out "# startup: cores=$(nproc) kernel=$(uname -r) jdk=$("${JAVA_HOME:+$JAVA_HOME
 out "# command: $REMORA_CMD -c <config>; REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-}; runs=$RUNS; proxy CPUs: ${PROXY_CPUS:-all}; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for config in $CONFIGS; do
-  admin=$(free_port)
+  pick_ports
+  admin=${PORT[ADMIN_PORT]}
   case $config in
     default)
-      http=$(free_port); h2=$(free_port); up=$(free_port); grpc=$(free_port); grpc_up=$(free_port)
-      s=$(<"$LOAD/remora-http.yaml")
-      s=${s//@HTTP_PORT@/$http}; s=${s//@H2_PORT@/$h2}; s=${s//@ADMIN_PORT@/$admin}; s=${s//@UPSTREAM_PORT@/$up}
-      s=${s//@GRPC_PORT@/$grpc}; s=${s//@GRPC_UPSTREAM_PORT@/$grpc_up}
-      printf '%s\n' "$s" >"$WORK/default.yaml"
-      file=$WORK/default.yaml probe=$http
+      render "$LOAD/remora-http.yaml" "$WORK/default.yaml"
+      up=${PORT[UPSTREAM_PORT]}
+      file=$WORK/default.yaml probe=${PORT[HTTP_PORT]}
       # an upstream that answers, so the probe through the listener gets a 200
       python3 -c "
 import http.server, socketserver, sys
@@ -75,6 +67,7 @@ class H(http.server.BaseHTTPRequestHandler):
 socketserver.TCPServer.allow_reuse_address = True
 http.server.ThreadingHTTPServer(('127.0.0.1', $up), H).serve_forever()" 2>/dev/null &
       upstream_pid=$!
+      STARTED+=($!)
       ;;
     istio)
       prom=$(free_port); health=$(free_port)

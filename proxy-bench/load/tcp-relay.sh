@@ -9,7 +9,7 @@
 # opposite direction), with HAProxy (one thread, CPU 0) beside them: Gbit/s and proxy CPU s/GB.
 #
 #   proxy-bench/load/tcp-relay.sh            3 rounds of 1 GiB, then 3 rounds of 5 s iperf3
-#   ROUNDS=5 TCP_BYTES=268435456 IPERF_DURATION=10 proxy-bench/load/tcp-relay.sh
+#   ROUNDS=5 TCP_BYTES=268435456 IPERF_DURATION=10 PORT_RANGE=23000-23999 proxy-bench/load/tcp-relay.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,37 +23,29 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 REMORA_JAVA_OPTS=${REMORA_JAVA_OPTS:-"-XX:+UseSerialGC -Xms32m -Xmx128m -XX:MaxDirectMemorySize=64m -Xss256k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=1000 -Dio.netty.leakDetection.level=disabled"}
 CLK_TCK=$(getconf CLK_TCK)
 WORK=$(mktemp -d /tmp/remora-tcp-relay.XXXXXX)
-PIDS=()
-
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# shellcheck source=lib.sh
+. "$LOAD/lib.sh"
+trap 'cleanup; rm -rf "$WORK"' EXIT
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12+$13}'; }
 
 SRC_PORT=$(free_port)
 taskset -c 0 "$JAVA" -Xmx64m -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk source "$SRC_PORT" "$TCP_BYTES" \
   >"$WORK/source.log" 2>&1 &
-PIDS+=($!)
-wait_port "$SRC_PORT"
+STARTED+=($!)
+SOURCE_PID=$!
+wait_port "$SRC_PORT" 30 "$SOURCE_PID"
 
 IPERF_UPSTREAM_PORT=$(free_port)
 taskset -c 0 iperf3 -s -p "$IPERF_UPSTREAM_PORT" >"$WORK/iperf-server.log" 2>&1 &
-PIDS+=($!)
+STARTED+=($!)
 wait_port "$IPERF_UPSTREAM_PORT"
 
-declare -A PORT PID IPORT
+declare -A RELAY_PORT PID IPORT
 for mode in splice copy; do
-  PORT[$mode]=$(free_port)
+  RELAY_PORT[$mode]=$(free_port)
   IPORT[$mode]=$(free_port)
   admin=$(free_port)
-  sed -e "s/@TCP_PORT@/${PORT[$mode]}/" -e "s/@TCP_UPSTREAM_PORT@/$SRC_PORT/" -e "s/@ADMIN_PORT@/$admin/" \
+  sed -e "s/@TCP_PORT@/${RELAY_PORT[$mode]}/" -e "s/@TCP_UPSTREAM_PORT@/$SRC_PORT/" -e "s/@ADMIN_PORT@/$admin/" \
     -e "s/@IPERF_PORT@/${IPORT[$mode]}/" -e "s/@IPERF_UPSTREAM_PORT@/$IPERF_UPSTREAM_PORT/" \
     "$LOAD/remora-tcp.yaml" >"$WORK/$mode.yaml"
   flag="-Dremora.tcp.splice=false"; [[ $mode == splice ]] && flag="-Dremora.tcp.splice=true"
@@ -61,8 +53,8 @@ for mode in splice copy; do
   taskset -c 0 "$JAVA" $REMORA_JAVA_OPTS $flag -jar "$REMORA_JAR" -c "$WORK/$mode.yaml" --concurrency 1 \
     >"$WORK/$mode.log" 2>&1 &
   PID[$mode]=$!
-  PIDS+=($!)
-  wait_port "${PORT[$mode]}"
+  STARTED+=($!)
+  wait_port "${RELAY_PORT[$mode]}" 60 "${PID[$mode]}"
 done
 
 fetch() { taskset -c 1 "$JAVA" -cp "$BENCH_JAR" io.remora.bench.load.TcpBulk fetch 127.0.0.1 "$1" "$TCP_BYTES" 2>&1 | tail -1; }
@@ -70,18 +62,18 @@ mbs() { sed -n 's/.*mb_per_s=\([^ ]*\).*/\1/p'; }
 
 echo "# $(date -u +%FT%TZ) nproc=$(nproc) kernel=$(uname -r) $("$JAVA" -version 2>&1 | head -1)"
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg); bytes per transfer: $TCP_BYTES"
-fetch "$SRC_PORT" >/dev/null; fetch "${PORT[splice]}" >/dev/null; fetch "${PORT[copy]}" >/dev/null # warm-up
+fetch "$SRC_PORT" >/dev/null; fetch "${RELAY_PORT[splice]}" >/dev/null; fetch "${RELAY_PORT[copy]}" >/dev/null # warm-up
 per_gb() { awk -v d="$1" -v hz="$CLK_TCK" -v b="$TCP_BYTES" 'BEGIN{printf "%.3f", d/hz/(b/1e9)}'; }
 printf '%-6s %-7s %10s %10s %13s %14s\n' round target MB/s vs_direct proxy_cpu_s/GB source_cpu_s/GB
 for r in $(seq 1 "$ROUNDS"); do
-  s0=$(cpu_ticks "${PIDS[0]}")
+  s0=$(cpu_ticks "$SOURCE_PID")
   d=$(fetch "$SRC_PORT" | mbs)
-  s1=$(cpu_ticks "${PIDS[0]}")
+  s1=$(cpu_ticks "$SOURCE_PID")
   printf '%-6s %-7s %10s %10s %13s %14s\n' "$r" direct "$d" 1.00 - "$(per_gb $((s1 - s0)))"
   for mode in splice copy; do
-    c0=$(cpu_ticks "${PID[$mode]}"); s0=$(cpu_ticks "${PIDS[0]}")
-    m=$(fetch "${PORT[$mode]}" | mbs)
-    c1=$(cpu_ticks "${PID[$mode]}"); s1=$(cpu_ticks "${PIDS[0]}")
+    c0=$(cpu_ticks "${PID[$mode]}"); s0=$(cpu_ticks "$SOURCE_PID")
+    m=$(fetch "${RELAY_PORT[$mode]}" | mbs)
+    c1=$(cpu_ticks "${PID[$mode]}"); s1=$(cpu_ticks "$SOURCE_PID")
     printf '%-6s %-7s %10s %10s %13s %14s\n' "$r" "$mode" "$m" "$(awk -v a="$m" -v b="$d" 'BEGIN{printf "%.2f", a/b}')" \
       "$(per_gb $((c1 - c0)))" "$(per_gb $((s1 - s0)))"
   done
@@ -91,7 +83,7 @@ printf 'global\n  nbthread 1\ndefaults\n  mode tcp\n  timeout connect 5s\n  time
   "${IPORT[haproxy]}" "$IPERF_UPSTREAM_PORT" >"$WORK/haproxy.cfg"
 taskset -c 0 haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
 PID[haproxy]=$!
-PIDS+=($!)
+STARTED+=($!)
 wait_port "${IPORT[haproxy]}"
 # iperf3 TARGET PORT PID: Gbit/s received by the server, and PID's CPU s per GB over the run
 # (the 1 s omitted at the start included, bytes scaled to the same wall time).
