@@ -15,11 +15,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A sidecar's root file system is read-only (Istio's {@code readOnlyRootFilesystem}), so Netty
- * cannot copy its epoll library into /tmp. Each proxy here runs in a mount namespace of its own
- * whose /tmp is the host's, remounted read-only: without the libraries on its library path it
- * falls back to NIO and says why; with the directory {@link NativeLibraries} wrote first on it
- * (what bin/remora arranges), it runs on epoll.
+ * A sidecar's root file system is read-only (Istio's {@code readOnlyRootFilesystem}), so the JNI
+ * loaders cannot copy their libraries into /tmp. Each JVM here runs in a mount namespace of its
+ * own whose /tmp is the host's, remounted read-only. Without the directory {@link NativeLibraries}
+ * wrote, none of epoll, BoringSSL, brotli and zstd loads, and the proxy falls back to NIO and says
+ * why; with it first on the library path and named by {@code -Dremora.native.dir} (what bin/remora
+ * arranges), all four load and the proxy runs on epoll.
  */
 class NativeLibrariesE2ETest {
 
