@@ -18,9 +18,9 @@ import java.util.List;
  * on Java NIO, which cannot recover a redirected connection's original destination, and the
  * brotli and zstd codecs fail. Netty's and brotli4j's loaders look on the library path first;
  * zstd-jni's is pointed at its file ({@code ZstdNativePath}). bin/remora has the training run that
- * makes the class-data archive write them ({@code -Dremora.native.dir}) beside the archive, then
- * puts that directory first on the library path of every run that maps the archive and names it
- * in the same property.
+ * makes the class-data archive write them ({@code -Dremora.native.dir}) beside the archive, one
+ * directory per jar, then puts that directory first on the library path of every later run of the
+ * jar and names it in the same property.
  */
 final class NativeLibraries {
 

@@ -105,9 +105,12 @@ class LauncherE2ETest {
         Run first = run(jar, cds, Map.of(), "natives");
         assertEquals(0, first.exit(), first.out());
         List<Path> made = files(cds);
-        assertEquals(2, made.size(), "the archive and its libraries' directory, no temporary: " + made);
-        Path libraries = made.get(0).resolveSibling(made.get(0).getFileName().toString().replace(".jsa", ".native"));
-        assertEquals(List.of(made.get(0), libraries), made);
+        assertEquals(2, made.size(), "the archive and the jar's libraries, no temporary: " + made);
+        assertTrue(made.get(0).getFileName().toString().matches("remora-[0-9]+\\.jsa"), made.toString());
+        Path libraries = made.get(1);
+        // named by the jar alone, as the JVM identifies it for the archive: its size and mtime
+        assertEquals("remora-native-" + Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toMillis() / 1000,
+                libraries.getFileName().toString());
         assertEquals("probe", Files.readString(libraries.resolve("libprobe.so")));
         // the run that made them and every later one: the JVM's library path starts there, then
         // whatever LD_LIBRARY_PATH held, then the JVM's own directories
@@ -119,6 +122,16 @@ class LauncherE2ETest {
         assertTrue(later.startsWith(libraries + ":/opt/elsewhere:") && later.endsWith(":/usr/lib"), later);
         assertEquals(libraries.toString(), line(run(jar, cds, Map.of(), "--version").out(),
                 "remora launcher: native libraries "));
+
+        // other flags: no archive for them yet (in an image's read-only directory, none ever),
+        // the same libraries all the same; their own training does not write them again
+        Files.writeString(libraries.resolve("libprobe.so"), "kept");
+        Map<String, String> otherFlags = Map.of("REMORA_JAVA_OPTS", "-XX:-UsePerfData");
+        assertTrue(line(run(jar, cds, otherFlags, "--version").out(), "remora launcher: class-data archive ")
+                .startsWith("none yet ("));
+        assertTrue(line(run(jar, cds, otherFlags, "natives").out(), "probe library path ").startsWith(libraries + ":"));
+        assertEquals(3, files(cds).size(), "a second archive, no second directory: " + files(cds));
+        assertEquals("kept", Files.readString(libraries.resolve("libprobe.so")));
 
         // without the archive (off, or none made) the libraries are not used: Netty copies its own
         Run offRun = run(jar, cds, Map.of("REMORA_CDS", "off"), "natives");
