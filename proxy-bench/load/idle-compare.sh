@@ -39,7 +39,6 @@ fi
 WORK=$(mktemp -d /tmp/remora-idle.XXXXXX)
 # shellcheck source=lib.sh
 . "$LOAD/lib.sh"
-trap 'cleanup; rm -rf "$WORK"' EXIT
 log() { echo "[idle-compare.sh $(date +%H:%M:%S)] $*" >&2; }
 
 pick_ports

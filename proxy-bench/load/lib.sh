@@ -1,7 +1,7 @@
 # Sourced by the load scripts (after they set WORK): the processes they start in the background
-# are stopped on any exit, the ports they pick are free and handed out once, the templates beside
-# them are rendered with those ports, wait_port waits for a listener and http_ok checks that a
-# port answers.
+# are stopped on any exit and WORK is removed (unless KEEP_WORK is set: run.sh keeps its raw
+# outputs there), the ports they pick are free and handed out once, the templates beside them are
+# rendered with those ports, wait_port waits for a listener and http_ok checks that a port answers.
 
 STARTED=()
 cleanup() {
@@ -11,7 +11,7 @@ cleanup() {
   for p in "${STARTED[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
-trap cleanup EXIT
+trap 'cleanup; [[ -n "${KEEP_WORK:-}" ]] || rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 port_in_use() { grep -qi "$(printf ':%04X ' "$1")" /proc/net/tcp /proc/net/tcp6 2>/dev/null; }

@@ -46,7 +46,6 @@ REMORA_CMD=${REMORA_CMD:-"$JAVA $REMORA_JAVA_OPTS -jar $REMORA_JAR"}
 WORK=$(mktemp -d /tmp/remora-mem.XXXXXX)
 # shellcheck source=lib.sh
 . "$LOAD/lib.sh"
-trap 'cleanup; rm -rf "$WORK"' EXIT
 log() { echo "[memory.sh $(date +%H:%M:%S)] $*" >&2; }
 
 now_ms() { date +%s%3N; }

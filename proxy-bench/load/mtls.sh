@@ -38,7 +38,6 @@ fi
 WORK=$(mktemp -d /tmp/remora-mtls.XXXXXX)
 # shellcheck source=lib.sh
 . "$ROOT/proxy-bench/load/lib.sh"
-trap 'cleanup; rm -rf "$WORK"' EXIT
 
 # ---- certificates
 cd "$WORK"

@@ -95,6 +95,7 @@ fi
 
 # ---------------------------------------------------------------- processes and cleanup
 WORK=$(mktemp -d /tmp/remora-bench.XXXXXX)
+KEEP_WORK=1 # the raw outputs stay, named in the results file
 # shellcheck source=lib.sh
 . "$LOAD/lib.sh"
 

@@ -37,7 +37,6 @@ JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 WORK=$(mktemp -d /tmp/remora-starts.XXXXXX)
 # shellcheck source=lib.sh
 . "$LOAD/lib.sh"
-trap 'cleanup; rm -rf "$WORK"' EXIT
 log() { echo "[starts.sh $(date +%H:%M:%S)] $*" >&2; }
 out() { echo "$*"; if [[ -n "${OUT:-}" ]]; then echo "$*" >>"$OUT"; fi; }
 case $PROTOCOL in

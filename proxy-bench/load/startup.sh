@@ -40,9 +40,7 @@ ISTIO_BOOTSTRAP=$ROOT/proxy-xds/src/test/resources/istio/bootstrap-default.json
 WORK=$(mktemp -d /tmp/remora-startup.XXXXXX)
 # shellcheck source=lib.sh
 . "$LOAD/lib.sh"
-upstream_pid=
-# the upstream server is stopped on any exit (a failed run too: it would hold this script's stdout)
-trap 'cleanup; rm -rf "$WORK"' EXIT
+upstream_pid= # the default config's upstream, stopped after its runs (lib.sh's cleanup on any exit)
 
 out() { echo "$*"; if [[ -n "${OUT:-}" ]]; then echo "$*" >>"$OUT"; fi; }
 

@@ -25,7 +25,6 @@ CLK_TCK=$(getconf CLK_TCK)
 WORK=$(mktemp -d /tmp/remora-tcp-relay.XXXXXX)
 # shellcheck source=lib.sh
 . "$LOAD/lib.sh"
-trap 'cleanup; rm -rf "$WORK"' EXIT
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12+$13}'; }
 
 SRC_PORT=$(free_port)
