@@ -28,6 +28,19 @@ free_port() {
   done
 }
 
+# The machine's share of the run: cpu_mark prints the CPUs' stolen and total ticks so far
+# (/proc/stat); machine_since MARK says the load average now and the share of CPU time the
+# hypervisor took from this machine since MARK. On a shared host every peer reads lower when the
+# steal is high, so a run's figures compare only with runs of a similar steal.
+cpu_mark() { awk '/^cpu / {print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
+machine_since() {
+  local s0 t0 s1 t1
+  read -r s0 t0 <<<"$1"
+  read -r s1 t1 < <(cpu_mark)
+  awk -v s="$((s1 - s0))" -v t="$((t1 - t0))" -v l="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    'BEGIN { printf "load average %s, CPU time stolen by the hypervisor %.1f %%", l, (t > 0 ? 100 * s / t : 0) }'
+}
+
 # The templates' ports (@HTTP_PORT@ ... in remora-*.yaml, haproxy.cfg, nginx-*.conf): pick_ports
 # gives each its own free port in PORT[KEY]; render TEMPLATE OUT writes the template with them,
 # @DIR@ as $WORK and @STREAM_MODULE@ as Debian's nginx stream module.

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Remora's load harness: one command, one run, the same upstream for every target.
 #
-#   proxy-bench/load/run.sh                 full run (~6 min)
+#   proxy-bench/load/run.sh                 full run (~12 min)
 #   QUICK=1 proxy-bench/load/run.sh         3-second workloads, to check the harness end to end
 #
 # Targets, in turn: direct (the upstream itself: the physical limit), Remora, HAProxy, nginx.
 # Each proxy gets one worker thread and is pinned with the upstream to CPU 0; every load
 # generator runs on CPU 1. Traffic stays on 127.0.0.1, ports are chosen free at start.
+# The results file also gives the machine's load average before and after the run and the share
+# of CPU time the hypervisor took during it: on a shared host every target reads lower when that
+# is high, so compare runs of a similar share.
 #
 # Environment (all optional):
 #   QUICK=1            3 s workloads, 1 s warm-ups, 256 MiB TCP transfer
@@ -98,6 +101,8 @@ WORK=$(mktemp -d /tmp/remora-bench.XXXXXX)
 KEEP_WORK=1 # the raw outputs stay, named in the results file
 # shellcheck source=lib.sh
 . "$LOAD/lib.sh"
+RUN_MARK=$(cpu_mark)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # start NAME CMD...: runs CMD in the background, logs to $WORK/NAME.log, sets LAST_PID.
 start() {
@@ -403,6 +408,7 @@ OUTFILE="$RESULTS_DIR/$DATE.md"
   echo "- peers: $(haproxy -v 2>&1 | head -1 | awk '{print $1, $2, $3}'), $(nginx -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}'), h2load $(h2load --version 2>&1 | awk '{print $NF}')"
   echo "- layout: proxy and upstream nginx (1 worker) pinned to CPU 0, load generators on CPU 1, loopback only;" \
        "one worker thread per proxy; warm-up ${WARMUP}s wrk and ${WARMUP}s h2load per target; wrk/h2load ${DURATION}s; constant rate ${CR_RATE}/s for ${CR_DURATION}s over ${CR_CONNECTIONS} connections (after 2 s unrecorded); gRPC (grpc-java client and echo upstream, 128-byte messages, upstream on CPU 0) ${WARMUP}s warm-up + ${DURATION}s per mode; TCP ${TCP_BYTES} bytes upstream→client; iperf3 client→server ${IPERF_DURATION}s after 2 s unrecorded, server on CPU 0"
+  echo "- machine: load average $LOAD_BEFORE before the run; at its end $(machine_since "$RUN_MARK") over the run"
   echo "- CPU = proxy utime+stime (all its processes) per 1,000 requests, from /proc/PID/stat (system = stime alone); RSS = peak (VmHWM, reset before the workload) in MiB"
   [[ "${QUICK:-0}" == 1 ]] && echo "- QUICK mode: short runs, figures only show the harness works"
   for t in direct remora haproxy nginx; do [[ -n "${NOTE[$t]:-}" ]] && echo "- note, $t: ${NOTE[$t]}"; done

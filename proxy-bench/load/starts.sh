@@ -13,7 +13,8 @@
 # then measured for DURATION s with the same load. Per start: req/s, the proxy's CPU
 # ticks per 1,000 requests (the whole process), the involuntary context switches per 1,000
 # requests of its serving thread (Remora's worker, HAProxy's one thread) and the voluntary ones of
-# nginx's worker; then each proxy's median and the ratio of the medians.
+# nginx's worker, the load average and the share of CPU time the hypervisor took in the window;
+# then each proxy's median and the ratio of the medians.
 # With SEGMENTS=N (and WARMUP=0) the same load runs as N consecutive windows of DURATION s from
 # each fresh start, each reported on its own with Remora's JIT compiler threads' CPU in it, and
 # the medians and ratio per window: how fast a cold proxy reaches its rate (a sidecar meets its
@@ -125,14 +126,14 @@ for start in $(seq 1 "$STARTS"); do
         tid=$(grep -l '^remora-worker' /proc/"$pid"/task/*/comm | head -1 | cut -d/ -f5)
       fi
       t0=$(ticks "$pid"); i0=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
-      n0=$(switches "$nginx_worker" voluntary_ctxt_switches); c0=$(compiler_ticks "$pid")
+      n0=$(switches "$nginx_worker" voluntary_ctxt_switches); c0=$(compiler_ticks "$pid"); m0=$(cpu_mark)
       rps=$(load "$DURATION")
       t1=$(ticks "$pid"); i1=$(switches "$pid/task/$tid" nonvoluntary_ctxt_switches)
       n1=$(switches "$nginx_worker" voluntary_ctxt_switches); c1=$(compiler_ticks "$pid")
       label="$proxy start $start"; ((SEGMENTS == 1)) || label="$label window $seg"
       line=$(awk -v p="$label" -v r="$rps" -v d="$DURATION" -v t="$((t1 - t0))" -v i="$((i1 - i0))" -v n="$((n1 - n0))" -v c="$((c1 - c0))" \
         'BEGIN { k = r * d / 1000; printf "%s: %.0f req/s, %.2f ticks per 1k, involuntary switches %.0f per 1k, nginx voluntary %.0f per 1k, JIT compilers %d ticks", p, r, t / k, i / k, n / k, c }')
-      out "$line"
+      out "$line; $(machine_since "$m0")"
       RPS[$proxy,$seg]="${RPS[$proxy,$seg]:-} $rps"
     done
     stop "$ppid" "$npid"
