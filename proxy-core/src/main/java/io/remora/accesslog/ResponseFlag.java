@@ -2,6 +2,7 @@ package io.remora.accesslog;
 
 /** Envoy's response flags, as {@code %RESPONSE_FLAGS%} prints them. */
 public enum ResponseFlag {
+    FAILED_LOCAL_HEALTH_CHECK("LH"),
     NO_HEALTHY_UPSTREAM("UH"),
     UPSTREAM_CONNECTION_FAILURE("UF"),
     UPSTREAM_OVERFLOW("UO"),

@@ -98,6 +98,12 @@ public final class Server implements AutoCloseable {
         return this;
     }
 
+    /** Where {@link ServerContext#healthCheckFailed()} reads the admin's health-check state; the default: never failed. */
+    public Server healthCheckFailed(java.util.function.BooleanSupplier failed) {
+        context.healthCheckFailed(failed);
+        return this;
+    }
+
     /** Envoy's local address ({@code --local-address-ip-version}), see {@link LocalAddress}. */
     public Server localAddress(java.net.InetAddress address) {
         context.localAddress(address);

@@ -40,8 +40,16 @@ public interface ServerContext {
     /** Builds the access logs of a filter (files are opened once and shared). */
     List<AccessLog> accessLogs(List<AccessLogConfig> configs);
 
-    /** True once the server drains (SIGTERM, /healthcheck/fail, listener removal). */
+    /** True once the server drains (SIGTERM, /drain_listeners, listener removal). */
     boolean draining();
+
+    /**
+     * Envoy's server health-check state: failed from the admin's {@code POST /healthcheck/fail}
+     * until {@code POST /healthcheck/ok}. The health_check HTTP filter answers 503 meanwhile.
+     */
+    default boolean healthCheckFailed() {
+        return false;
+    }
 
     /**
      * The current snapshot of the layered runtime ({@code layered_runtime}, {@code /runtime_modify}).

@@ -85,6 +85,16 @@ final class ServerContextImpl implements ServerContext {
     }
 
     private volatile java.net.InetAddress localAddress;
+    private volatile BooleanSupplier healthCheckFailed = () -> false;
+
+    void healthCheckFailed(BooleanSupplier failed) {
+        this.healthCheckFailed = failed;
+    }
+
+    @Override
+    public boolean healthCheckFailed() {
+        return healthCheckFailed.getAsBoolean();
+    }
 
     void localAddress(java.net.InetAddress address) {
         this.localAddress = address;

@@ -93,6 +93,7 @@ public final class Proxy implements AutoCloseable {
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
+                .healthCheckFailed(state::healthCheckFailed)
                 .spanSinks(this::spanSink)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()));
