@@ -37,6 +37,14 @@ public final class AccessLogs implements AutoCloseable {
         this.queueCapacity = queueCapacity;
     }
 
+    private volatile java.util.function.Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
+
+    /** Where the logs' filters read runtime keys (status_code/duration values, runtime_filter); default: empty. */
+    public AccessLogs runtime(java.util.function.Supplier<io.remora.runtime.Runtime> runtime) {
+        this.runtime = runtime;
+        return this;
+    }
+
     /** One access log per config; throws IllegalArgumentException on a bad format, UncheckedIOException if a file cannot be opened. */
     public List<AccessLog> create(List<AccessLogConfig> configs) {
         List<AccessLog> out = new ArrayList<>(configs.size());
@@ -44,7 +52,16 @@ public final class AccessLogs implements AutoCloseable {
             AccessLogFormatter f = c.jsonFormat() != null ? AccessLogFormatter.json(c.jsonFormat())
                     : AccessLogFormatter.text(c.textFormat());
             AccessLogWriter w = writer(c);
-            out.add(info -> w.write(f.format(info)));
+            if (c.filter() == null) {
+                out.add(info -> w.write(f.format(info)));
+            } else {
+                java.util.function.Predicate<StreamInfo> logged = AccessLogFilters.compile(c.filter(), () -> runtime.get());
+                out.add(info -> {
+                    if (logged.test(info)) {
+                        w.write(f.format(info));
+                    }
+                });
+            }
         }
         return List.copyOf(out);
     }

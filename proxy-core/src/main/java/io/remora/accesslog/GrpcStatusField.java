@@ -38,6 +38,15 @@ final class GrpcStatusField {
         if (!isGrpc(i.requestHeaders)) {
             return -1;
         }
+        return ofResponse(i);
+    }
+
+    /**
+     * Envoy's {@code Grpc::Common::getGrpcStatus(trailers, headers, info)}, whatever the request:
+     * the response trailers' grpc-status, else the headers', else mapped from the HTTP status; -1
+     * when there is none of them.
+     */
+    static long ofResponse(StreamInfo i) {
         long fromTrailers = parse(i.responseTrailers);
         if (fromTrailers >= 0) {
             return fromTrailers;

@@ -111,6 +111,7 @@ public final class StreamInfo {
         FilterState upstreamFilterState;
         FilterState filterState;
         Map<String, Map<String, Object>> dynamicMetadata;
+        boolean healthCheck;
     }
 
     private Seldom seldom() {
@@ -128,6 +129,17 @@ public final class StreamInfo {
     public void originalPath(String v) {
         if (v != null || seldom != null) {
             seldom().originalPath = v;
+        }
+    }
+
+    /** A health check of this proxy, as the health_check filter recognised it (access logs' not_health_check_filter). */
+    public boolean healthCheck() {
+        return seldom != null && seldom.healthCheck;
+    }
+
+    public void healthCheck(boolean v) {
+        if (v || seldom != null) {
+            seldom().healthCheck = v;
         }
     }
 
@@ -357,6 +369,11 @@ public final class StreamInfo {
 
     public void setFlag(ResponseFlag f) {
         flagBits |= 1L << f.ordinal();
+    }
+
+    /** Whether any response flag is set. */
+    public boolean hasAnyFlag() {
+        return flagBits != 0;
     }
 
     public boolean hasFlag(ResponseFlag f) {

@@ -85,6 +85,7 @@ public final class Proxy implements AutoCloseable {
                 io.remora.xds.translate.RuntimeTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
+        accessLogs.runtime(runtime::snapshot);
         try {
             this.runtimeWatcher = io.remora.runtime.RuntimeWatcher.start(runtime);
         } catch (java.io.IOException e) {

@@ -16,8 +16,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers. Other loggers
- * (gRPC ALS, OpenTelemetry, ...) and access log filters are observability, skipped with a warning.
+ * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers, with their
+ * {@code filter} ({@link AccessLogFilterTranslator}). Other loggers (gRPC ALS, OpenTelemetry, ...)
+ * are observability, skipped with a warning.
  */
 public final class AccessLogTranslator {
 
@@ -43,10 +44,8 @@ public final class AccessLogTranslator {
         if (!log.hasTypedConfig()) {
             throw path.field("typed_config").error("missing required field");
         }
-        if (log.hasFilter()) {
-            ctx.warnOnce("access_log.filter", "access log filters are ignored (every request is logged), first at "
-                    + path.field("filter"));
-        }
+        io.remora.config.AccessLogFilter filter = log.hasFilter()
+                ? AccessLogFilterTranslator.translate(log.getFilter(), path.field("filter"), ctx) : null;
         FieldPath tp = path.field("typed_config");
         String type = Protos.typeName(log.getTypedConfig());
         switch (type) {
@@ -56,17 +55,17 @@ public final class AccessLogTranslator {
                     throw tp.field("path").error("missing required field");
                 }
                 Format fmt = format(f, tp);
-                return new AccessLogConfig(AccessLogConfig.Sink.FILE, f.getPath(), fmt.text, fmt.json);
+                return new AccessLogConfig(AccessLogConfig.Sink.FILE, f.getPath(), fmt.text, fmt.json, filter);
             }
             case STDOUT -> {
                 StdoutAccessLog s = Protos.unpack(log.getTypedConfig(), StdoutAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
-                return new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, fmt.text, fmt.json);
+                return new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, fmt.text, fmt.json, filter);
             }
             case STDERR -> {
                 StderrAccessLog s = Protos.unpack(log.getTypedConfig(), StderrAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
-                return new AccessLogConfig(AccessLogConfig.Sink.STDERR, null, fmt.text, fmt.json);
+                return new AccessLogConfig(AccessLogConfig.Sink.STDERR, null, fmt.text, fmt.json, filter);
             }
             default -> {
                 ctx.warnOnce("access_log:" + type, "skipping unsupported access logger '" + log.getName() + "' ("

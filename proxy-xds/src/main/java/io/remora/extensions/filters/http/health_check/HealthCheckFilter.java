@@ -26,7 +26,8 @@ import java.util.Map;
  * </ul>
  * Health-check responses, local or the upstream's, carry {@code x-envoy-upstream-healthchecked-cluster}
  * (this proxy's {@code --service-cluster}); while the server fails its health checks every other
- * response carries {@code x-envoy-immediate-health-check-fail: true}.
+ * response carries {@code x-envoy-immediate-health-check-fail: true}. The stream is marked a health
+ * check for access logs' {@code not_health_check_filter}.
  */
 final class HealthCheckFilter implements StreamFilter {
 
@@ -67,6 +68,7 @@ final class HealthCheckFilter implements StreamFilter {
             }
         }
         healthCheck = true;
+        decoder.streamInfo().healthCheck(true);
         handling = !config.passThrough() || context.healthCheckFailed()
                 || (cache != null && cache.fresh(System.nanoTime()) != null);
         if (!handling) {

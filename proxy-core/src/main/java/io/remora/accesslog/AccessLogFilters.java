@@ -1,0 +1,134 @@
+package io.remora.accesslog;
+
+import io.netty.handler.codec.http2.EmptyHttp2Headers;
+import io.remora.config.AccessLogFilter;
+import io.remora.route.CompiledHeaderMatcher;
+import io.remora.runtime.Runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Evaluates {@link AccessLogFilter}s as Envoy's access log filters do, once a stream has finished.
+ * Compiled once per log (header matchers, flag sets); the runtime is read at each evaluation, so
+ * {@code /runtime_modify} and disk layers take effect on the next stream.
+ */
+final class AccessLogFilters {
+
+    private static final long GRPC_UNKNOWN = 2;
+
+    private AccessLogFilters() {
+    }
+
+    static Predicate<StreamInfo> compile(AccessLogFilter filter, Supplier<Runtime> runtime) {
+        if (filter instanceof AccessLogFilter.StatusCode f) {
+            return i -> compare(f.comparison(), i.responseCode, runtime);
+        }
+        if (filter instanceof AccessLogFilter.Duration f) {
+            return i -> compare(f.comparison(), durationMillis(i), runtime);
+        }
+        if (filter instanceof AccessLogFilter.NotHealthCheck) {
+            return i -> !i.healthCheck();
+        }
+        if (filter instanceof AccessLogFilter.RuntimeSampled f) {
+            return i -> runtime.get().featureEnabled(f.runtimeKey(), f.percent(),
+                    f.independentRandomness() ? ThreadLocalRandom.current().nextLong() : requestIdRandom(i));
+        }
+        if (filter instanceof AccessLogFilter.And f) {
+            List<Predicate<StreamInfo>> all = compileAll(f.filters(), runtime);
+            return i -> {
+                for (Predicate<StreamInfo> p : all) {
+                    if (!p.test(i)) {
+                        return false;
+                    }
+                }
+                return true;
+            };
+        }
+        if (filter instanceof AccessLogFilter.Or f) {
+            List<Predicate<StreamInfo>> any = compileAll(f.filters(), runtime);
+            return i -> {
+                for (Predicate<StreamInfo> p : any) {
+                    if (p.test(i)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+        }
+        if (filter instanceof AccessLogFilter.Header f) {
+            CompiledHeaderMatcher m = new CompiledHeaderMatcher(f.matcher());
+            return i -> m.matches(i.requestHeaders != null ? i.requestHeaders : EmptyHttp2Headers.INSTANCE);
+        }
+        if (filter instanceof AccessLogFilter.ResponseFlags f) {
+            if (f.codes().isEmpty()) {
+                return StreamInfo::hasAnyFlag;
+            }
+            List<ResponseFlag> flags = new ArrayList<>();
+            for (ResponseFlag rf : ResponseFlag.values()) {
+                if (f.codes().contains(rf.code)) {
+                    flags.add(rf);
+                }
+            }
+            ResponseFlag[] wanted = flags.toArray(new ResponseFlag[0]);
+            return i -> {
+                for (ResponseFlag rf : wanted) {
+                    if (i.hasFlag(rf)) {
+                        return true;
+                    }
+                }
+                return false;
+            };
+        }
+        if (filter instanceof AccessLogFilter.GrpcStatus f) {
+            return i -> {
+                long status = GrpcStatusField.ofResponse(i);
+                boolean listed = f.statuses().contains(status < 0 ? GRPC_UNKNOWN : status);
+                return f.exclude() != listed;
+            };
+        }
+        return i -> true;
+    }
+
+    private static List<Predicate<StreamInfo>> compileAll(List<AccessLogFilter> filters, Supplier<Runtime> runtime) {
+        List<Predicate<StreamInfo>> out = new ArrayList<>(filters.size());
+        for (AccessLogFilter f : filters) {
+            out.add(compile(f, runtime));
+        }
+        return out;
+    }
+
+    private static boolean compare(AccessLogFilter.Comparison c, long actual, Supplier<Runtime> runtime) {
+        long value = c.runtimeKey() == null ? c.value() : runtime.get().getInteger(c.runtimeKey(), c.value());
+        return switch (c.op()) {
+            case EQ -> actual == value;
+            case GE -> actual >= value;
+            case LE -> actual <= value;
+        };
+    }
+
+    /** The stream's duration in milliseconds: to its last byte, or until now when it has not finished. */
+    private static long durationMillis(StreamInfo i) {
+        long nanos = i.durationNanos >= 0 ? i.durationNanos : System.nanoTime() - i.startNanos;
+        return nanos / 1_000_000;
+    }
+
+    /**
+     * Envoy's request-id sampling: the x-request-id's first eight hex digits as a number, so that
+     * every proxy a request crosses decides alike; a random value when the id is not such a UUID.
+     */
+    static long requestIdRandom(StreamInfo i) {
+        String id = i.requestId();
+        if (id != null && id.length() >= 8) {
+            try {
+                return Long.parseLong(id.substring(0, 8), 16);
+            } catch (NumberFormatException e) {
+                // not hex: random below
+            }
+        }
+        return ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+    }
+}

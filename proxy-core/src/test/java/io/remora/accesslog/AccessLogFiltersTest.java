@@ -1,0 +1,126 @@
+package io.remora.accesslog;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.remora.config.AccessLogFilter;
+import io.remora.config.AccessLogFilter.Comparison;
+import io.remora.config.HeaderMatcher;
+import io.remora.config.StringMatcher;
+import io.remora.runtime.FractionalPercent;
+import io.remora.runtime.LayeredRuntimeConfig;
+import io.remora.runtime.Runtime;
+import io.remora.runtime.RuntimeEntry;
+import io.remora.runtime.RuntimeLoader;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Access log filters evaluated on finished streams as Envoy's are. */
+class AccessLogFiltersTest {
+
+    static final Runtime NONE = Runtime.EMPTY;
+
+    static Runtime runtime(Map<String, String> values) {
+        Map<String, RuntimeEntry> entries = new java.util.HashMap<>();
+        values.forEach((k, v) -> entries.put(k, RuntimeEntry.parse(v)));
+        return new RuntimeLoader(new LayeredRuntimeConfig(List.of(new LayeredRuntimeConfig.Static("base", entries))),
+                "svc", new SimpleMeterRegistry()).snapshot();
+    }
+
+    static Predicate<StreamInfo> compile(AccessLogFilter f, Runtime r) {
+        return AccessLogFilters.compile(f, () -> r);
+    }
+
+    static StreamInfo stream(int status) {
+        StreamInfo i = new StreamInfo();
+        i.responseCode = status;
+        i.durationNanos = 0;
+        return i;
+    }
+
+    @Test
+    void statusCodeComparesWithTheRuntimesValueFirst() {
+        AccessLogFilter errors = new AccessLogFilter.StatusCode(new Comparison(Comparison.Op.GE, 400, "log.min"));
+        assertTrue(compile(errors, NONE).test(stream(503)));
+        assertFalse(compile(errors, NONE).test(stream(200)));
+        assertTrue(compile(errors, runtime(Map.of("log.min", "200"))).test(stream(200)));
+        assertTrue(compile(new AccessLogFilter.StatusCode(new Comparison(Comparison.Op.EQ, 0, null)), NONE)
+                .test(stream(0)), "no response: code 0");
+        assertTrue(compile(new AccessLogFilter.StatusCode(new Comparison(Comparison.Op.LE, 299, null)), NONE)
+                .test(stream(204)));
+    }
+
+    @Test
+    void durationInMilliseconds() {
+        StreamInfo slow = stream(200);
+        slow.durationNanos = 1_500_000_000L;
+        AccessLogFilter overASecond = new AccessLogFilter.Duration(new Comparison(Comparison.Op.GE, 1000, null));
+        assertTrue(compile(overASecond, NONE).test(slow));
+        assertFalse(compile(overASecond, NONE).test(stream(200)));
+    }
+
+    @Test
+    void healthChecksAndFlags() {
+        StreamInfo hc = stream(200);
+        hc.healthCheck(true);
+        assertFalse(compile(new AccessLogFilter.NotHealthCheck(), NONE).test(hc));
+        assertTrue(compile(new AccessLogFilter.NotHealthCheck(), NONE).test(stream(200)));
+
+        StreamInfo noRoute = stream(404);
+        noRoute.setFlag(ResponseFlag.NO_ROUTE_FOUND);
+        assertTrue(compile(new AccessLogFilter.ResponseFlags(Set.of()), NONE).test(noRoute), "none listed: any flag");
+        assertFalse(compile(new AccessLogFilter.ResponseFlags(Set.of()), NONE).test(stream(200)));
+        assertTrue(compile(new AccessLogFilter.ResponseFlags(Set.of("UH", "NR")), NONE).test(noRoute));
+        assertFalse(compile(new AccessLogFilter.ResponseFlags(Set.of("UH", "RLSE")), NONE).test(noRoute));
+    }
+
+    @Test
+    void runtimeSamplingFollowsTheRequestId() {
+        StreamInfo s = stream(200);
+        s.requestId("0000000a-0000-4000-8000-000000000000"); // 10 % 100 = 10
+        AccessLogFilter eleven = new AccessLogFilter.RuntimeSampled("log.sample",
+                new FractionalPercent(11, FractionalPercent.Denominator.HUNDRED), false);
+        AccessLogFilter ten = new AccessLogFilter.RuntimeSampled("log.sample",
+                new FractionalPercent(10, FractionalPercent.Denominator.HUNDRED), false);
+        assertTrue(compile(eleven, NONE).test(s));
+        assertFalse(compile(ten, NONE).test(s));
+        assertTrue(compile(ten, runtime(Map.of("log.sample", "100"))).test(s), "the runtime key overrides");
+    }
+
+    @Test
+    void grpcStatusFromTrailersHeadersOrHttp() {
+        AccessLogFilter unavailable = new AccessLogFilter.GrpcStatus(Set.of(14L), false);
+        StreamInfo trailers = stream(200);
+        trailers.responseTrailers = new DefaultHttp2Headers().add("grpc-status", "14");
+        assertTrue(compile(unavailable, NONE).test(trailers));
+        StreamInfo http503 = stream(503);
+        assertTrue(compile(unavailable, NONE).test(http503), "503 maps to UNAVAILABLE");
+        assertFalse(compile(new AccessLogFilter.GrpcStatus(Set.of(14L), true), NONE).test(http503), "exclude");
+        AccessLogFilter unknown = new AccessLogFilter.GrpcStatus(Set.of(2L), false);
+        assertTrue(compile(unknown, NONE).test(stream(0)), "no status at all reads UNKNOWN");
+    }
+
+    @Test
+    void headersAndCombinations() {
+        HeaderMatcher debug = new HeaderMatcher("x-debug", new StringMatcher.Exact("1", false), null, null, false, false);
+        StreamInfo withHeader = stream(500);
+        withHeader.requestHeaders = new DefaultHttp2Headers().add("x-debug", "1");
+        StreamInfo tcp = stream(0);
+        AccessLogFilter header = new AccessLogFilter.Header(debug);
+        assertTrue(compile(header, NONE).test(withHeader));
+        assertFalse(compile(header, NONE).test(tcp), "no request headers: TCP");
+
+        AccessLogFilter errors = new AccessLogFilter.StatusCode(new Comparison(Comparison.Op.GE, 500, null));
+        assertTrue(compile(new AccessLogFilter.And(List.of(header, errors)), NONE).test(withHeader));
+        assertFalse(compile(new AccessLogFilter.And(List.of(header, errors)), NONE).test(stream(500)));
+        assertTrue(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(500)));
+        assertFalse(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(200)));
+        assertTrue(compile(new AccessLogFilter.Unsupported("traceable_filter"), NONE).test(stream(200)));
+    }
+}

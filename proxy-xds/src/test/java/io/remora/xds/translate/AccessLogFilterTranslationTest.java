@@ -1,0 +1,91 @@
+package io.remora.xds.translate;
+
+import io.remora.config.AccessLogConfig;
+import io.remora.config.AccessLogFilter;
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.runtime.FractionalPercent;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** access_log filters as Envoy reads them, and refused ones naming the field. */
+class AccessLogFilterTranslationTest {
+
+    static final String LOG = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.access_log[0]";
+
+    static String bootstrap(String filter) {
+        return HcmListenerYaml.listener("""
+                access_log:
+                - name: envoy.access_loggers.stdout
+                  typed_config: { "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog }
+                  filter:
+                """ + filter.indent(4), "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1;
+    }
+
+    static LoadedBootstrap load(String filter) {
+        return new BootstrapLoader().loadString(bootstrap(filter), "test.yaml");
+    }
+
+    static AccessLogFilter filter(String yaml) {
+        var hcm = (HttpConnectionManagerConfig) load(yaml).model().listeners().get(0).filterChains().get(0)
+                .terminalFilter();
+        AccessLogConfig log = hcm.accessLogs().get(0);
+        return log.filter();
+    }
+
+    static TranslationException refused(String yaml) {
+        return assertThrows(TranslationException.class, () -> load(yaml));
+    }
+
+    @Test
+    void everyEvaluatedKind() {
+        assertEquals(new AccessLogFilter.StatusCode(new AccessLogFilter.Comparison(AccessLogFilter.Comparison.Op.GE,
+                400, "access_log.min_status")), filter("""
+                status_code_filter: { comparison: { op: GE, value: { default_value: 400, runtime_key: access_log.min_status } } }
+                """));
+        assertEquals(new AccessLogFilter.And(List.of(new AccessLogFilter.NotHealthCheck(),
+                new AccessLogFilter.Or(List.of(new AccessLogFilter.ResponseFlags(Set.of("UH", "NR")),
+                        new AccessLogFilter.GrpcStatus(Set.of(14L, 4L), true))))), filter("""
+                and_filter:
+                  filters:
+                  - not_health_check_filter: {}
+                  - or_filter:
+                      filters:
+                      - response_flag_filter: { flags: [UH, NR] }
+                      - grpc_status_filter: { statuses: [UNAVAILABLE, DEADLINE_EXCEEDED], exclude: true }
+                """));
+        assertEquals(new AccessLogFilter.RuntimeSampled("log.sample",
+                new FractionalPercent(5, FractionalPercent.Denominator.TEN_THOUSAND), true), filter("""
+                runtime_filter: { runtime_key: log.sample, percent_sampled: { numerator: 5, denominator: TEN_THOUSAND }, use_independent_randomness: true }
+                """));
+        assertTrue(filter("header_filter: { header: { name: x-debug, present_match: true } }")
+                instanceof AccessLogFilter.Header);
+    }
+
+    @Test
+    void kindsNotEvaluatedPassWithAWarning() {
+        LoadedBootstrap b = load("traceable_filter: {}");
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("traceable_filter") && w.contains(LOG + ".filter")),
+                b.warnings().toString());
+    }
+
+    @Test
+    void refusedNamingTheField() {
+        assertEquals(LOG + ".filter.response_flag_filter.flags[1]",
+                refused("response_flag_filter: { flags: [UH, XX] }").path());
+        assertEquals(LOG + ".filter.and_filter.filters",
+                refused("and_filter: { filters: [{ not_health_check_filter: {} }] }").path());
+        assertEquals(LOG + ".filter.status_code_filter.comparison",
+                refused("status_code_filter: {}").path());
+        assertEquals(LOG + ".filter.runtime_filter.runtime_key",
+                refused("runtime_filter: { percent_sampled: { numerator: 5 } }").path());
+        assertEquals(LOG + ".filter", refused("{}").path());
+    }
+}
