@@ -15,7 +15,17 @@ public final class RetryPolicyTranslator {
     private RetryPolicyTranslator() {
     }
 
-    public static RetryPolicy translate(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, FieldPath path) {
+    public static RetryPolicy translate(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, FieldPath path,
+                                        TranslationContext ctx) {
+        // not implemented: said once rather than retrying less than the config asks, silently
+        if (p.getRetriableHeadersCount() > 0) {
+            ctx.warnOnce("retry_policy.retriable_headers", "retry_policy.retriable_headers are ignored (no retry on"
+                    + " response headers), first at " + path.field("retriable_headers"));
+        }
+        if (p.getRetriableRequestHeadersCount() > 0) {
+            ctx.warnOnce("retry_policy.retriable_request_headers", "retry_policy.retriable_request_headers are ignored"
+                    + " (every request may be retried), first at " + path.field("retriable_request_headers"));
+        }
         Set<RetryPolicy.RetryOn> on = EnumSet.noneOf(RetryPolicy.RetryOn.class);
         for (String raw : p.getRetryOn().split(",")) {
             String token = raw.trim();

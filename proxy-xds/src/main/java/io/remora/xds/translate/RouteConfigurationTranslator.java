@@ -94,7 +94,11 @@ public final class RouteConfigurationTranslator {
                 vh.getResponseHeadersToRemoveList(), path.field("response_headers_to_add"),
                 path.field("response_headers_to_remove"));
         var retry = vh.hasRetryPolicy()
-                ? RetryPolicyTranslator.translate(vh.getRetryPolicy(), path.field("retry_policy")) : null;
+                ? RetryPolicyTranslator.translate(vh.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        if (vh.hasHedgePolicy()) {
+            ctx.warnOnce("hedge_policy", "hedge_policy is ignored (requests are not hedged), first at "
+                    + path.field("hedge_policy"));
+        }
         VirtualHost.TlsRequirement tls = switch (vh.getRequireTls()) {
             case EXTERNAL_ONLY -> VirtualHost.TlsRequirement.EXTERNAL_ONLY;
             case ALL -> VirtualHost.TlsRequirement.ALL;

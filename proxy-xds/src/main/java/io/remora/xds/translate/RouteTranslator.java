@@ -146,7 +146,11 @@ public final class RouteTranslator {
         Duration timeout = Protos.duration(a.hasTimeout(), a.getTimeout(), DEFAULT_ROUTE_TIMEOUT);
         Duration idle = a.hasIdleTimeout() ? Protos.duration(a.getIdleTimeout()) : null;
         var retry = a.hasRetryPolicy()
-                ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy")) : null;
+                ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        if (a.hasHedgePolicy()) {
+            ctx.warnOnce("hedge_policy", "hedge_policy is ignored (requests are not hedged), first at "
+                    + path.field("hedge_policy"));
+        }
         List<ForwardAction.MirrorPolicy> mirrors = new ArrayList<>();
         for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
             var m = a.getRequestMirrorPolicies(i);

@@ -227,4 +227,19 @@ class ResilienceTranslationTest {
         assertEquals("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
                 + ".virtual_hosts[0].routes[0].route.retry_policy.retry_priority.typed_config.update_frequency", e.path());
     }
+
+    @Test
+    void retryAndHedgingFieldsNotImplementedAreSaid() {
+        var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1,"
+                + " retry_policy: { retry_on: retriable-headers, retriable_headers: [{ name: x-retry, present_match: true }],"
+                + " retriable_request_headers: [{ name: \":method\", exact_match: GET }] },"
+                + " hedge_policy: { hedge_on_per_try_timeout: true } }") + HcmListenerYaml.CLUSTER_C1, "test.yaml");
+        String route = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
+                + ".virtual_hosts[0].routes[0].route.";
+        for (String field : List.of("retry_policy.retriable_headers", "retry_policy.retriable_request_headers",
+                "hedge_policy")) {
+            assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith(route + field)), field + " in "
+                    + loaded.warnings());
+        }
+    }
 }
