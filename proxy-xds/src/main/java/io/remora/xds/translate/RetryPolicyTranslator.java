@@ -17,7 +17,7 @@ public final class RetryPolicyTranslator {
 
     public static RetryPolicy translate(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, FieldPath path,
                                         TranslationContext ctx) {
-        // not implemented: said once rather than retrying less than the config asks, silently
+        // no runtime behind these fields: one warning, rather than retrying less than asked without a word
         if (p.getRetriableHeadersCount() > 0) {
             ctx.warnOnce("retry_policy.retriable_headers", "retry_policy.retriable_headers are ignored (no retry on"
                     + " response headers), first at " + path.field("retriable_headers"));
