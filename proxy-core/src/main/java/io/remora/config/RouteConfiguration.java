@@ -6,7 +6,11 @@ import java.util.Map;
 /**
  * {@code config.route.v3.RouteConfiguration}.
  *
- * @param internalOnlyHeaders headers stripped from requests coming from outside (not internal)
+ * @param internalOnlyHeaders             headers stripped from requests coming from outside (not internal)
+ * @param ignorePortInHostMatching        {@code ignore_port_in_host_matching}: a numeric port in the
+ *                                        Host is left out when the virtual host is selected
+ * @param mostSpecificHeaderMutationsWins {@code most_specific_header_mutations_wins}: the route's
+ *                                        header mutations apply last, the configuration's first
  */
 public record RouteConfiguration(
         String name,
@@ -15,7 +19,9 @@ public record RouteConfiguration(
         HeaderMutation responseHeaders,
         List<String> internalOnlyHeaders,
         int maxDirectResponseBodySizeBytes,
-        Map<String, PerFilterConfig> perFilterConfigs) {
+        Map<String, PerFilterConfig> perFilterConfigs,
+        boolean ignorePortInHostMatching,
+        boolean mostSpecificHeaderMutationsWins) {
 
     public RouteConfiguration {
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
@@ -25,6 +31,13 @@ public record RouteConfiguration(
                               HeaderMutation responseHeaders, List<String> internalOnlyHeaders,
                               int maxDirectResponseBodySizeBytes) {
         this(name, virtualHosts, requestHeaders, responseHeaders, internalOnlyHeaders,
-                maxDirectResponseBodySizeBytes, PerFilterConfig.NONE);
+                maxDirectResponseBodySizeBytes, PerFilterConfig.NONE, false, false);
+    }
+
+    /** This configuration with the two host and header options set. */
+    public RouteConfiguration withOptions(boolean ignorePortInHostMatching, boolean mostSpecificHeaderMutationsWins) {
+        return new RouteConfiguration(name, virtualHosts, requestHeaders, responseHeaders, internalOnlyHeaders,
+                maxDirectResponseBodySizeBytes, perFilterConfigs, ignorePortInHostMatching,
+                mostSpecificHeaderMutationsWins);
     }
 }

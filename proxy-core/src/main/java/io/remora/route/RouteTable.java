@@ -13,22 +13,10 @@ import java.util.List;
  */
 public final class RouteTable {
 
-
-    /**
-     * RouteConfiguration fields the core model does not carry (yet).
-     *
-     * @param ignorePortInHostMatching        {@code ignore_port_in_host_matching}: strip a numeric
-     *                                        port from the Host before selecting the virtual host
-     * @param mostSpecificHeaderMutationsWins {@code most_specific_header_mutations_wins}
-     */
-    public record Options(boolean ignorePortInHostMatching, boolean mostSpecificHeaderMutationsWins) {
-        public static final Options DEFAULT = new Options(false, false);
-    }
-
     private final RouteConfiguration config;
     private final VirtualHostIndex<CompiledVirtualHost> index;
 
-    private RouteTable(RouteConfiguration config, Options options) {
+    private RouteTable(RouteConfiguration config) {
         this.config = config;
         HeaderMutator globalRequest = HeaderMutator.of(config.requestHeaders());
         HeaderMutator globalResponse = HeaderMutator.of(config.responseHeaders());
@@ -36,18 +24,14 @@ public final class RouteTable {
         List<CompiledVirtualHost> compiled = new ArrayList<>(hosts.size());
         for (VirtualHost vh : hosts) {
             compiled.add(new CompiledVirtualHost(config, vh, globalRequest, globalResponse,
-                    options.mostSpecificHeaderMutationsWins()));
+                    config.mostSpecificHeaderMutationsWins()));
         }
-        this.index = new VirtualHostIndex<>(hosts, compiled, options.ignorePortInHostMatching());
+        this.index = new VirtualHostIndex<>(hosts, compiled, config.ignorePortInHostMatching());
     }
 
     /** @throws IllegalArgumentException when the configuration is invalid (see {@link #validate}) */
     public static RouteTable compile(RouteConfiguration config) {
-        return compile(config, Options.DEFAULT);
-    }
-
-    public static RouteTable compile(RouteConfiguration config, Options options) {
-        return new RouteTable(config, options);
+        return new RouteTable(config);
     }
 
     /**

@@ -51,7 +51,7 @@ class HeaderMutationTest {
                 null, false, VirtualHost.TlsRequirement.NONE);
         RouteConfiguration rc = new RouteConfiguration("rc", List.of(vh), response ? none : global,
                 response ? global : none, List.of(), 4096);
-        return RouteTable.compile(rc, new RouteTable.Options(false, mostSpecificWins));
+        return RouteTable.compile(rc.withOptions(false, mostSpecificWins));
     }
 
     private static Http2Headers mutateRequest(RouteTable t, Http2Headers h) {

@@ -90,8 +90,7 @@ class VirtualHostSelectionTest {
                 vhost("foo", List.of("foo.com"), route("r", prefix("/"))),
                 vhost("wild", List.of("*.foo.com"), route("r", prefix("/"))),
                 vhost("v6", List.of("[::1]"), route("r", prefix("/"))),
-                vhost("default", List.of("*"), route("r", prefix("/")))),
-                new RouteTable.Options(true, false));
+                vhost("default", List.of("*"), route("r", prefix("/")))).withOptions(true, false));
         assertEquals(expected, vhostName(t, request(host, "/")));
     }
 

@@ -77,7 +77,8 @@ public final class RouteConfigurationTranslator {
                 .map(h -> h.toLowerCase(Locale.ROOT)).toList();
         return new RouteConfiguration(rc.getName(), List.copyOf(vhosts), req, resp, internalOnly, maxBody,
                 PerFilterConfigTranslator.translate(rc.getTypedPerFilterConfigMap(),
-                        path.field("typed_per_filter_config"), ctx));
+                        path.field("typed_per_filter_config"), ctx),
+                rc.getIgnorePortInHostMatching(), rc.getMostSpecificHeaderMutationsWins());
     }
 
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,

@@ -74,6 +74,8 @@ class OverridesTest {
                         typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                       route_config:
                         max_direct_response_body_size_bytes: 8
+                        ignore_port_in_host_matching: true
+                        most_specific_header_mutations_wins: true
                         virtual_hosts:
                         - name: v
                           domains: ['*']
@@ -136,6 +138,8 @@ class OverridesTest {
         assertEquals(7, h.http2Options().maxConcurrentStreams());
         assertTrue(h.http2Options().allowConnect());
 
+        assertTrue(h.routeConfig().ignorePortInHostMatching());
+        assertTrue(h.routeConfig().mostSpecificHeaderMutationsWins());
         var vh = h.routeConfig().virtualHosts().get(0);
         assertEquals(io.remora.config.VirtualHost.TlsRequirement.ALL, vh.requireTls());
         var r0 = vh.routes().get(0);
