@@ -12,18 +12,19 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Evaluates {@link AccessLogFilter}s as Envoy's access log filters do, once a stream has finished.
- * Compiled once per log (header matchers, flag sets); the runtime is read at each evaluation, so
+ * Evaluates {@link AccessLogFilter}s as Envoy's access log filters do, once a stream has finished
+ * (and, for {@code local_reply_config}'s mappers, when a local reply is made). Compiled once per log (header matchers, flag sets); the runtime is read at each evaluation, so
  * {@code /runtime_modify} and disk layers take effect on the next stream.
  */
-final class AccessLogFilters {
+public final class AccessLogFilters {
 
     private static final long GRPC_UNKNOWN = 2;
 
     private AccessLogFilters() {
     }
 
-    static Predicate<StreamInfo> compile(AccessLogFilter filter, Supplier<Runtime> runtime) {
+    /** The filter as a test of a stream's info; runtime keys are read from {@code runtime} per test. */
+    public static Predicate<StreamInfo> compile(AccessLogFilter filter, Supplier<Runtime> runtime) {
         if (filter instanceof AccessLogFilter.StatusCode f) {
             return i -> compare(f.comparison(), i.responseCode, runtime);
         }

@@ -27,64 +27,90 @@ public final class AccessLogFormatter {
     private final Op[] text;
     private final String[] jsonKeys;
     private final Op[][] jsonValues;
+    /** {@code omit_empty_values}: a missing value prints as nothing in text, its key is left out in JSON. */
+    private final boolean omitEmpty;
 
-    private AccessLogFormatter(Op[] text, String[] jsonKeys, Op[][] jsonValues) {
+    private AccessLogFormatter(Op[] text, String[] jsonKeys, Op[][] jsonValues, boolean omitEmpty) {
         this.text = text;
         this.jsonKeys = jsonKeys;
         this.jsonValues = jsonValues;
+        this.omitEmpty = omitEmpty;
     }
 
     /** A text formatter; null means Envoy's default format. Throws IllegalArgumentException on a bad format. */
     public static AccessLogFormatter text(String format) {
-        return new AccessLogFormatter(parse(format == null ? DEFAULT_FORMAT : format), null, null);
+        return text(format, false);
+    }
+
+    public static AccessLogFormatter text(String format, boolean omitEmptyValues) {
+        return new AccessLogFormatter(parse(format == null ? DEFAULT_FORMAT : format), null, null, omitEmptyValues);
     }
 
     /** A JSON formatter from {@code json_format} (keys in the map's order); one object per line. */
     public static AccessLogFormatter json(Map<String, String> format) {
+        return json(format, false);
+    }
+
+    public static AccessLogFormatter json(Map<String, String> format, boolean omitEmptyValues) {
         Map<String, String> ordered = new LinkedHashMap<>(format);
         String[] keys = ordered.keySet().toArray(new String[0]);
         Op[][] values = new Op[keys.length][];
         for (int k = 0; k < keys.length; k++) {
             values[k] = parse(ordered.get(keys[k]));
         }
-        return new AccessLogFormatter(null, keys, values);
+        return new AccessLogFormatter(null, keys, values, omitEmptyValues);
     }
 
     public String format(StreamInfo info) {
         StringBuilder sb = new StringBuilder(256);
         if (text != null) {
-            for (Op op : text) {
-                op.append(sb, info);
-            }
+            appendText(sb, text, info);
             return sb.toString();
         }
         sb.append('{');
+        boolean first = true;
         for (int k = 0; k < jsonKeys.length; k++) {
-            if (k > 0) {
-                sb.append(',');
-            }
-            quote(sb, jsonKeys[k]);
-            sb.append(':');
             Op[] ops = jsonValues[k];
+            Object v;
             if (ops.length == 1) {
-                Object v = ops[0].json(info);
-                if (v == null) {
-                    sb.append("null");
-                } else if (v instanceof Long l) {
-                    sb.append(l.longValue());
-                } else {
-                    quote(sb, v.toString());
-                }
+                v = ops[0].json(info);
             } else {
                 StringBuilder s = new StringBuilder();
-                for (Op op : ops) {
-                    op.append(s, info);
-                }
-                quote(sb, s.toString());
+                appendText(s, ops, info);
+                v = s.toString();
+            }
+            if (v == null && omitEmpty) {
+                continue;
+            }
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            quote(sb, jsonKeys[k]);
+            sb.append(':');
+            if (v == null) {
+                sb.append("null");
+            } else if (v instanceof Long l) {
+                sb.append(l.longValue());
+            } else {
+                quote(sb, v.toString());
             }
         }
         sb.append("}\n");
         return sb.toString();
+    }
+
+    private void appendText(StringBuilder sb, Op[] ops, StreamInfo info) {
+        for (Op op : ops) {
+            if (!omitEmpty) {
+                op.append(sb, info);
+                continue;
+            }
+            Object v = op.json(info);
+            if (v != null) {
+                sb.append(v);
+            }
+        }
     }
 
     // ---- parsing ----

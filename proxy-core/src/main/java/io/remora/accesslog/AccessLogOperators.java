@@ -208,6 +208,8 @@ final class AccessLogOperators {
                 return str(i -> java.util.UUID.randomUUID().toString(), maxLen);
             case "FILTER_STATE":
                 return filterState(requireArg(name, arg), maxLen);
+            case "LOCAL_REPLY_BODY":
+                return localReplyBody();
             case "ENVIRONMENT": {
                 String v = System.getenv(requireArg(name, arg));
                 return str(i -> v, maxLen);
@@ -222,6 +224,25 @@ final class AccessLogOperators {
                 }
                 throw new IllegalArgumentException("access log format: unsupported command operator %" + name + "%");
         }
+    }
+
+    /** As Envoy's: the body as it is, even empty (never "-"), so that a body format can wrap it. */
+    private static Op localReplyBody() {
+        return new Op() {
+            @Override
+            void append(StringBuilder sb, StreamInfo i) {
+                String v = i.localReplyBody();
+                if (v != null) {
+                    sb.append(v);
+                }
+            }
+
+            @Override
+            Object json(StreamInfo i) {
+                String v = i.localReplyBody();
+                return v == null ? "" : v;
+            }
+        };
     }
 
     /** %FILTER_STATE(KEY[:PLAIN])%: the object's text form (Envoy's serializeAsString). */

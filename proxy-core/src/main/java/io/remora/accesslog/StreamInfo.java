@@ -112,6 +112,7 @@ public final class StreamInfo {
         FilterState filterState;
         Map<String, Map<String, Object>> dynamicMetadata;
         boolean healthCheck;
+        String localReplyBody;
     }
 
     private Seldom seldom() {
@@ -140,6 +141,17 @@ public final class StreamInfo {
     public void healthCheck(boolean v) {
         if (v || seldom != null) {
             seldom().healthCheck = v;
+        }
+    }
+
+    /** {@code %LOCAL_REPLY_BODY%}: the body of the reply this proxy made itself, or null. */
+    public String localReplyBody() {
+        return seldom == null ? null : seldom.localReplyBody;
+    }
+
+    public void localReplyBody(String v) {
+        if (v != null || seldom != null) {
+            seldom().localReplyBody = v;
         }
     }
 

@@ -9,10 +9,17 @@ import java.util.Map;
  * @param textFormat Envoy format string, or null for Envoy's default format
  * @param jsonFormat key → format string for JSON logs, or null for text
  * @param filter     which streams are logged ({@code filter}); null: all of them
+ * @param omitEmptyValues {@code omit_empty_values}: a missing value prints as nothing in text (not
+ *                   "-") and its key is left out of JSON
  */
 public record AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
-                              AccessLogFilter filter) {
+                              AccessLogFilter filter, boolean omitEmptyValues) {
     public enum Sink { FILE, STDOUT, STDERR }
+
+    public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
+                           AccessLogFilter filter) {
+        this(sink, path, textFormat, jsonFormat, filter, false);
+    }
 
     /** A log of every stream. */
     public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat) {

@@ -21,7 +21,8 @@ import java.util.List;
  * @param requestHeadersTimeout from the first byte of a request to the end of its headers; null
  *                         or ZERO disables (Envoy's default)
  * @param tracing          the HCM's {@code tracing}, or null
- * @param clientCertForwarding {@code forward_client_cert_details} / {@code set_current_client_cert_details}
+ * @param clientCertForwarding {@code forward_client_cert_details} / {@code
+ *                         set_current_client_cert_details}
  * @param upgrades         {@code upgrade_configs}: the upgrade types (websocket, CONNECT, ...) this
  *                         connection manager lets through unless a route says otherwise
  * @param maxConnectionDuration {@code common_http_protocol_options.max_connection_duration}: a
@@ -30,6 +31,23 @@ import java.util.List;
  *                         the request that reaches it is a connection's last; 0 for unlimited
  * @param http1EnableTrailers {@code http_protocol_options.enable_trailers}: HTTP/1.1 trailers are
  *                         read from and written to downstream connections; otherwise dropped
+ * @param localReply {@code local_reply_config}: how the replies this manager makes itself are
+ *                         rewritten; null: as made
+ * @param via {@code via}: appended to the Via header of requests and responses; null or empty: none
+ * @param alwaysSetRequestIdInResponse {@code always_set_request_id_in_response}: the request's
+ *                         x-request-id is returned in the response
+ * @param appendXForwardedPort {@code append_x_forwarded_port}: x-forwarded-port set to the
+ *                         listener's port when absent (or untrusted)
+ * @param schemeToOverwrite {@code scheme_header_transformation.scheme_to_overwrite}: :scheme and
+ *                         x-forwarded-proto set to it; null: as received
+ * @param stripPortMode {@code strip_matching_host_port} / {@code strip_any_host_port}: which port
+ *                         is dropped from the Host before filters and routing
+ * @param stripTrailingHostDot {@code strip_trailing_host_dot}: a trailing dot of the Host's name is
+ *                         dropped
+ * @param escapedSlashesAction {@code path_with_escaped_slashes_action}: what %2F and %5C in the
+ *                         path lead to
+ * @param appendLocalOverload {@code append_local_overload}: the overload manager's 503s carry
+ *                         x-envoy-local-overloaded: true
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -61,11 +79,22 @@ public record HttpConnectionManagerConfig(
         List<Upgrade> upgrades,
         Duration maxConnectionDuration,
         int maxRequestsPerConnection,
-        boolean http1EnableTrailers) implements NetworkFilterConfig {
+        boolean http1EnableTrailers,
+        LocalReplyConfig localReply,
+        String via,
+        boolean alwaysSetRequestIdInResponse,
+        boolean appendXForwardedPort,
+        String schemeToOverwrite,
+        StripPortMode stripPortMode,
+        boolean stripTrailingHostDot,
+        EscapedSlashesAction escapedSlashesAction,
+        boolean appendLocalOverload) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
         clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
+        stripPortMode = stripPortMode == null ? StripPortMode.NONE : stripPortMode;
+        escapedSlashesAction = escapedSlashesAction == null ? EscapedSlashesAction.KEEP_UNCHANGED : escapedSlashesAction;
         delayedCloseTimeout = delayedCloseTimeout == null ? Duration.ofSeconds(1) : delayedCloseTimeout;
     }
 
@@ -126,10 +155,25 @@ public record HttpConnectionManagerConfig(
                 .upgrades(upgrades)
                 .maxConnectionDuration(maxConnectionDuration)
                 .maxRequestsPerConnection(maxRequestsPerConnection)
-                .http1EnableTrailers(http1EnableTrailers);
+                .http1EnableTrailers(http1EnableTrailers)
+                .localReply(localReply)
+                .via(via)
+                .alwaysSetRequestIdInResponse(alwaysSetRequestIdInResponse)
+                .appendXForwardedPort(appendXForwardedPort)
+                .schemeToOverwrite(schemeToOverwrite)
+                .stripPortMode(stripPortMode)
+                .stripTrailingHostDot(stripTrailingHostDot)
+                .escapedSlashesAction(escapedSlashesAction)
+                .appendLocalOverload(appendLocalOverload);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
+
+    /** Which port of the Host is dropped: none, only the listener's own, or any. */
+    public enum StripPortMode { NONE, MATCHING, ANY }
+
+    /** Envoy's PathWithEscapedSlashesAction (its IMPLEMENTATION_SPECIFIC_DEFAULT is KEEP_UNCHANGED). */
+    public enum EscapedSlashesAction { KEEP_UNCHANGED, REJECT_REQUEST, UNESCAPE_AND_REDIRECT, UNESCAPE_AND_FORWARD }
 
     @Override
     public String filterName() {
@@ -171,6 +215,15 @@ public record HttpConnectionManagerConfig(
         private Duration maxConnectionDuration = null;
         private int maxRequestsPerConnection = 0;
         private boolean http1EnableTrailers;
+        private LocalReplyConfig localReply;
+        private String via;
+        private boolean alwaysSetRequestIdInResponse;
+        private boolean appendXForwardedPort;
+        private String schemeToOverwrite;
+        private StripPortMode stripPortMode = StripPortMode.NONE;
+        private boolean stripTrailingHostDot;
+        private EscapedSlashesAction escapedSlashesAction = EscapedSlashesAction.KEEP_UNCHANGED;
+        private boolean appendLocalOverload;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -321,8 +374,53 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder localReply(LocalReplyConfig localReply) {
+            this.localReply = localReply;
+            return this;
+        }
+
+        public Builder via(String via) {
+            this.via = via;
+            return this;
+        }
+
+        public Builder alwaysSetRequestIdInResponse(boolean alwaysSetRequestIdInResponse) {
+            this.alwaysSetRequestIdInResponse = alwaysSetRequestIdInResponse;
+            return this;
+        }
+
+        public Builder appendXForwardedPort(boolean appendXForwardedPort) {
+            this.appendXForwardedPort = appendXForwardedPort;
+            return this;
+        }
+
+        public Builder schemeToOverwrite(String schemeToOverwrite) {
+            this.schemeToOverwrite = schemeToOverwrite;
+            return this;
+        }
+
+        public Builder stripPortMode(StripPortMode stripPortMode) {
+            this.stripPortMode = stripPortMode;
+            return this;
+        }
+
+        public Builder stripTrailingHostDot(boolean stripTrailingHostDot) {
+            this.stripTrailingHostDot = stripTrailingHostDot;
+            return this;
+        }
+
+        public Builder escapedSlashesAction(EscapedSlashesAction escapedSlashesAction) {
+            this.escapedSlashesAction = escapedSlashesAction;
+            return this;
+        }
+
+        public Builder appendLocalOverload(boolean appendLocalOverload) {
+            this.appendLocalOverload = appendLocalOverload;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload);
         }
     }
 }

@@ -47,6 +47,8 @@ public final class HttpConnectionManager implements NetworkFilter {
     final long maxConnectionDurationNanos;
     final int maxRequestsPerConnection;
     final io.remora.overload.OverloadManager overload;
+    /** {@code local_reply_config}, compiled; null when not configured. */
+    final LocalReplyRewriter localReply;
     /**
      * Connections open. They are not kept in a set of their own (a node each): each worker's
      * overload part links its connections already, which a drain walks.
@@ -84,6 +86,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.maxConnectionDurationNanos = nanos(config.maxConnectionDuration(), Duration.ZERO);
         this.maxRequestsPerConnection = config.maxRequestsPerConnection();
         this.overload = context.overload();
+        this.localReply = LocalReplyRewriter.of(config.localReply(), context::runtime);
     }
 
     /** One configured HTTP filter: its name, whether the HCM disabled it, and its factory. */

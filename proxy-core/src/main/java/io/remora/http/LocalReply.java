@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -54,11 +53,7 @@ final class LocalReply {
         FilterManager filters = s.filters;
         boolean viaFilters = filters != null && !filters.encodingStarted();
         Http2Headers h = new HeaderBlock(6);
-        ByteBuf buf = build(h, status, body == null ? "" : body, s.grpc, grpcStatus, s.head, !s.remoteComplete(),
-                s.cx.channel.alloc());
-        if (modifyHeaders != null) {
-            modifyHeaders.accept(h);
-        }
+        ByteBuf buf = prepare(s, h, status, body == null ? "" : body, modifyHeaders, grpcStatus);
         if (viaFilters) {
             filters.encodeHeaders(h, buf == null);
         } else {
@@ -77,29 +72,61 @@ final class LocalReply {
     }
 
     /**
-     * Fills {@code h} with a local reply's head and returns its body (null when it has none):
-     * text/plain with its length, or gRPC's trailers-only form; a HEAD reply only says how long
-     * the body would be. {@code closeAfter}: the rest of the request will not be read, so
+     * Envoy's prepareLocalReply: fills {@code h} with the reply's head and returns its body (null
+     * when it has none). The status first, then the caller's headers, then the connection
+     * manager's local_reply_config; then text with its length (a content type the caller set is
+     * kept unless the rewrite changed the body and set none), or gRPC's trailers-only form. A HEAD
+     * reply only says how long the body would be. When the rest of the request will not be read,
      * HTTP/1.1 must close (HTTP/2 strips the header).
      */
-    static ByteBuf build(Http2Headers h, int status, String text, boolean grpc, int grpcStatus,
-                         boolean head, boolean closeAfter, ByteBufAllocator alloc) {
-        if (closeAfter) {
+    private static ByteBuf prepare(ActiveStream s, Http2Headers h, int status, String text,
+                                   Consumer<Http2Headers> modifyHeaders, int grpcStatus) {
+        h.status(statusText(status));
+        if (modifyHeaders != null) {
+            modifyHeaders.accept(h);
+        }
+        CharSequence contentType = HttpHeaderValues.TEXT_PLAIN;
+        boolean customContentType = false;
+        boolean bodyChanged = false;
+        LocalReplyRewriter rewriter = s.hcm.localReply;
+        if (rewriter != null) {
+            CharSequence before = h.get(CONTENT_TYPE);
+            LocalReplyRewriter.Result r = rewriter.rewrite(s, h, status, text);
+            status = r.status();
+            bodyChanged = !r.body().equals(text);
+            text = r.body();
+            contentType = r.contentType();
+            CharSequence after = h.get(CONTENT_TYPE);
+            customContentType = after != null && (before == null || !before.toString().contentEquals(after));
+        }
+        if (!s.remoteComplete()) {
             h.set(Http1Headers.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        if (grpc) {
-            grpcTrailersOnly(h, status, text, grpcStatus);
+        if (s.grpc) {
+            String message = text;
+            // A JSON body format ends its object with a newline, which has no place in a header.
+            if (message.endsWith("\n") && "application/json".contentEquals(contentType)) {
+                message = message.substring(0, message.length() - 1);
+            }
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+            grpcTrailersOnly(h, status, s.head ? "" : message, grpcStatus);
             return null;
         }
-        h.status(statusText(status));
-        if (text.isEmpty() || head) {
-            h.setInt(HttpHeaderNames.CONTENT_LENGTH, head ? utf8Length(text) : 0);
+        if (text.isEmpty()) {
+            h.remove(CONTENT_TYPE);
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
             return null;
         }
-        ByteBuf buf = alloc.buffer(text.length());
+        if (!h.contains(CONTENT_TYPE) || (bodyChanged && !customContentType)) {
+            h.set(CONTENT_TYPE, contentType);
+        }
+        if (s.head) {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, utf8Length(text));
+            return null;
+        }
+        ByteBuf buf = s.cx.channel.alloc().buffer(text.length());
         buf.writeCharSequence(text, StandardCharsets.UTF_8);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
-        h.set(CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
         return buf;
     }
 
@@ -119,16 +146,17 @@ final class LocalReply {
         };
     }
 
-    /** A gRPC trailers-only response: {@code :status 200} and the status in the headers. */
-    static void grpcTrailersOnly(Http2Headers h, int httpStatus, String message) {
-        grpcTrailersOnly(h, httpStatus, message, -1);
-    }
-
-    /** As above; {@code grpcStatus} &gt;= 0 replaces the status mapped from {@code httpStatus}. */
+    /**
+     * A gRPC trailers-only response: {@code :status 200} and the status in the headers, mapped
+     * from {@code httpStatus} unless {@code grpcStatus} &gt;= 0. A grpc-status already in {@code h}
+     * (a local_reply_config mapper's) stays.
+     */
     static void grpcTrailersOnly(Http2Headers h, int httpStatus, String message, int grpcStatus) {
         h.status(STATUS[200]);
         h.set(CONTENT_TYPE, APPLICATION_GRPC);
-        h.setInt(GRPC_STATUS, grpcStatus >= 0 ? grpcStatus : httpToGrpcStatus(httpStatus));
+        if (!h.contains(GRPC_STATUS)) {
+            h.setInt(GRPC_STATUS, grpcStatus >= 0 ? grpcStatus : httpToGrpcStatus(httpStatus));
+        }
         if (!message.isEmpty()) {
             h.set(GRPC_MESSAGE, percentEncode(message));
         }

@@ -23,6 +23,37 @@ final class PathNormalizer {
         return normalized;
     }
 
+    /**
+     * Envoy's PathUtil::unescapeSlashes: %2F and %5C (either case) in the path, not the query,
+     * decoded to '/' and '\\'; null when there is none.
+     */
+    static String unescapeSlashes(CharSequence path) {
+        String p = path.toString();
+        int q = p.indexOf('?');
+        int end = q < 0 ? p.length() : q;
+        int pct = p.indexOf('%');
+        if (pct < 0 || pct >= end) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder(p.length());
+        boolean found = false;
+        for (int i = 0; i < end; i++) {
+            char c = p.charAt(i);
+            if (c == '%' && i + 2 < end) {
+                char a = p.charAt(i + 1);
+                char b = Character.toUpperCase(p.charAt(i + 2));
+                if ((a == '2' && b == 'F') || (a == '5' && b == 'C')) {
+                    sb.append(a == '2' ? '/' : '\\');
+                    i += 2;
+                    found = true;
+                    continue;
+                }
+            }
+            sb.append(c);
+        }
+        return found ? sb.append(p, end, p.length()).toString() : null;
+    }
+
     static String normalize(String path, boolean normalize, boolean mergeSlashes) {
         int q = path.indexOf('?');
         String p = q < 0 ? path : path.substring(0, q);

@@ -3,13 +3,19 @@ package io.remora.http;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.route.HostPort;
 
 /**
  * Envoy's checks of a request's headers before any filter sees them (ConnectionManagerImpl's
  * decodeHeaders): overload's stop_accepting_requests, max_headers_count, a path (but for CONNECT),
- * path normalization. A request that fails gets its local reply here. Static: nothing per request.
+ * escaped slashes and path normalization, then the Host's normalization. A request that fails gets
+ * its local reply here. Static: nothing per request.
  */
 final class RequestHeaderChecks {
+    private static final AsciiString LOCATION = AsciiString.cached("location");
+    private static final AsciiString LOCAL_OVERLOADED = AsciiString.cached("x-envoy-local-overloaded");
+    private static final AsciiString TRUE = AsciiString.cached("true");
 
     private RequestHeaderChecks() {
     }
@@ -20,7 +26,8 @@ final class RequestHeaderChecks {
         if (hcm.overload.shouldStopAcceptingRequest()) {
             // Envoy's stop_accepting_requests: no filter chain, 503 at once.
             s.hcm.stats.downstreamRqOverloadClose.increment();
-            s.sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload");
+            s.sendLocalReply(503, "envoy overloaded", ResponseFlag.OVERLOAD_MANAGER, "overload",
+                    hcm.config.appendLocalOverload() ? h -> h.set(LOCAL_OVERLOADED, TRUE) : null, -1);
             return true;
         }
         if (headers.size() > hcm.maxRequestHeadersCount) {
@@ -31,14 +38,84 @@ final class RequestHeaderChecks {
             s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "missing_path_rejected");
             return true;
         }
+        HttpConnectionManagerConfig.EscapedSlashesAction slashes = hcm.config.escapedSlashesAction();
+        boolean redirect = false;
+        if (path != null && slashes != HttpConnectionManagerConfig.EscapedSlashesAction.KEEP_UNCHANGED) {
+            String unescaped = PathNormalizer.unescapeSlashes(path);
+            if (unescaped != null) {
+                if (slashes == HttpConnectionManagerConfig.EscapedSlashesAction.REJECT_REQUEST) {
+                    return failedNormalization(s);
+                }
+                redirect = slashes == HttpConnectionManagerConfig.EscapedSlashesAction.UNESCAPE_AND_REDIRECT;
+                headers.path(unescaped);
+                s.info.path(unescaped);
+                path = unescaped;
+            }
+        }
         if (path != null && (hcm.config.normalizePath() || hcm.config.mergeSlashes())) {
             String normalized = PathNormalizer.apply(headers, path, hcm.config.normalizePath(), hcm.config.mergeSlashes());
             s.info.path(normalized);
             if (normalized == null) {
-                s.sendLocalReply(400, "Bad Request", null, "path_normalization_failed");
-                return true;
+                return failedNormalization(s);
             }
         }
+        if (redirect) {
+            // gRPC clients do not follow redirects: they get the rejection instead.
+            if (s.grpc) {
+                return failedNormalization(s);
+            }
+            hcm.stats.downstreamRqRedirectedWithNormalizedPath.increment();
+            CharSequence location = headers.path();
+            s.sendLocalReply(307, "", null, "path_normalization_failed", h -> h.set(LOCATION, location), -1);
+            return true;
+        }
+        normalizeHost(s, headers, method);
         return false;
+    }
+
+    private static boolean failedNormalization(ActiveStream s) {
+        s.hcm.stats.downstreamRqFailedPathNormalization.increment();
+        s.sendLocalReply(400, "Bad Request", null, "path_normalization_failed");
+        return true;
+    }
+
+    /**
+     * Envoy's maybeNormalizeHost: strip_trailing_host_dot, then strip_any_host_port or
+     * strip_matching_host_port (the listener's port: after original_dst, the original
+     * destination's). A CONNECT's authority keeps its port, which names the tunnel's target.
+     */
+    private static void normalizeHost(ActiveStream s, Http2Headers headers, CharSequence method) {
+        HttpConnectionManagerConfig cfg = s.hcm.config;
+        HttpConnectionManagerConfig.StripPortMode strip = cfg.stripPortMode();
+        if (!cfg.stripTrailingHostDot() && strip == HttpConnectionManagerConfig.StripPortMode.NONE) {
+            return;
+        }
+        CharSequence host = headers.authority();
+        if (host == null) {
+            return;
+        }
+        if (cfg.stripTrailingHostDot()) {
+            String v = HostPort.withoutTrailingDot(host);
+            if (v != null) {
+                headers.authority(v);
+                host = v;
+            }
+        }
+        if (strip == HttpConnectionManagerConfig.StripPortMode.NONE
+                || (method != null && AsciiString.contentEquals("CONNECT", method))) {
+            return;
+        }
+        int only = -1;
+        if (strip == HttpConnectionManagerConfig.StripPortMode.MATCHING) {
+            java.net.InetSocketAddress local = s.cx.localInet();
+            if (local == null) {
+                return;
+            }
+            only = local.getPort();
+        }
+        String v = HostPort.withoutPort(host, only);
+        if (v != null) {
+            headers.authority(v);
+        }
     }
 }

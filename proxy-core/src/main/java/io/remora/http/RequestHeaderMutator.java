@@ -23,6 +23,8 @@ final class RequestHeaderMutator {
     static final AsciiString X_ENVOY_INTERNAL = AsciiString.cached("x-envoy-internal");
     static final AsciiString X_ENVOY_EXTERNAL_ADDRESS = AsciiString.cached("x-envoy-external-address");
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    static final AsciiString VIA = AsciiString.cached("via");
     private static final AsciiString TRUE = AsciiString.cached("true");
 
     /** Headers only Envoy itself (an internal hop) may set; removed from external requests. */
@@ -79,6 +81,9 @@ final class RequestHeaderMutator {
             }
             if (cfg.xffNumTrustedHops() == 0) {
                 h.set(XFP, cx.scheme());
+                if (cfg.appendXForwardedPort()) {
+                    setForwardedPort(h, cx);
+                }
             }
         } else {
             trusted = xff == null ? null : fromRight(xff, cfg.xffNumTrustedHops());
@@ -92,6 +97,13 @@ final class RequestHeaderMutator {
         }
         if (!h.contains(XFP)) {
             h.set(XFP, cx.scheme());
+        }
+        if (cfg.appendXForwardedPort() && !h.contains(X_FORWARDED_PORT)) {
+            setForwardedPort(h, cx);
+        }
+        if (cfg.schemeToOverwrite() != null) {
+            h.scheme(cfg.schemeToOverwrite());
+            h.set(XFP, cfg.schemeToOverwrite());
         }
         boolean internal = singleAddress && trusted != null && isInternal(trusted);
         boolean edge = cfg.useRemoteAddress() && !internal;
@@ -112,11 +124,27 @@ final class RequestHeaderMutator {
                 h.remove(AsciiString.of(internalOnly.get(i)).toLowerCase());
             }
         }
+        if (cfg.via() != null) {
+            appendVia(h, cfg.via());
+        }
         if (cfg.generateRequestId()) {
             if (!h.contains(X_REQUEST_ID) || (edge && !cfg.preserveExternalRequestId())) {
                 h.set(X_REQUEST_ID, io.remora.util.Uuid4.random());
             }
         }
+    }
+
+    private static void setForwardedPort(Http2Headers h, ConnectionContext cx) {
+        InetSocketAddress local = cx.localInet();
+        if (local != null) {
+            h.setInt(X_FORWARDED_PORT, local.getPort());
+        }
+    }
+
+    /** Envoy's appendVia: the value joins an existing Via after ", ". */
+    static void appendVia(Http2Headers h, String via) {
+        CharSequence existing = h.get(VIA);
+        h.set(VIA, existing == null || existing.length() == 0 ? via : existing + ", " + via);
     }
 
     /** The address {@code skip} entries from the right end of an XFF list, or null. */

@@ -6,12 +6,14 @@ import io.netty.util.AsciiString;
 /**
  * The connection manager's last touches on response headers (Envoy's
  * ConnectionManagerUtility::mutateResponseHeaders and the overload manager's
- * disable_http_keepalive): the server header as server_header_transformation says, and
- * Connection: close (HTTP/1) or a drain (HTTP/2) while keep-alive is disabled. Static.
+ * disable_http_keepalive): the server header as server_header_transformation says, the request's
+ * x-request-id (always_set_request_id_in_response, or a forced trace), Via, and Connection: close
+ * (HTTP/1) or a drain (HTTP/2) while keep-alive is disabled. Static.
  */
 final class ResponseHeaderMutator {
     private static final AsciiString SERVER = AsciiString.cached("server");
     private static final AsciiString CLOSE = AsciiString.cached("close");
+    private static final AsciiString FORCE_TRACE = AsciiString.cached("x-envoy-force-trace");
 
     private ResponseHeaderMutator() {
     }
@@ -28,6 +30,16 @@ final class ResponseHeaderMutator {
             }
             default -> {
             }
+        }
+        Http2Headers request = s.requestHeaders;
+        if (request != null && (hcm.config.alwaysSetRequestIdInResponse() || request.contains(FORCE_TRACE))) {
+            CharSequence id = request.get(RequestHeaderMutator.X_REQUEST_ID);
+            if (id != null) {
+                headers.set(RequestHeaderMutator.X_REQUEST_ID, id);
+            }
+        }
+        if (hcm.config.via() != null) {
+            RequestHeaderMutator.appendVia(headers, hcm.config.via());
         }
         ConnectionContext cx = s.cx;
         if (!upgradeAccepted && !cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {

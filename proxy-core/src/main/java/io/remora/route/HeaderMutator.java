@@ -13,7 +13,7 @@ import java.util.List;
  * append action decided against the headers as they were before this level's additions; then
  * overwrites are set; then additions appended. An empty value is skipped unless keep_empty_value.
  */
-final class HeaderMutator {
+public final class HeaderMutator {
 
     static final HeaderMutator NONE = new HeaderMutator(HeaderMutation.NONE);
 
@@ -40,7 +40,7 @@ final class HeaderMutator {
         }
     }
 
-    static HeaderMutator of(HeaderMutation m) {
+    public static HeaderMutator of(HeaderMutation m) {
         return m == null || m.isEmpty() ? NONE : new HeaderMutator(m);
     }
 
@@ -52,7 +52,7 @@ final class HeaderMutator {
      * @param target         the headers to change
      * @param requestHeaders what %REQ()% reads (the target itself for request headers)
      */
-    void apply(Http2Headers target, Http2Headers requestHeaders, HeaderFormatter.Context context) {
+    public void apply(Http2Headers target, Http2Headers requestHeaders, HeaderFormatter.Context context) {
         for (AsciiString r : removes) {
             target.remove(r);
         }

@@ -77,7 +77,7 @@ final class VirtualHostIndex<V> {
         }
         int end = host.length();
         if (ignorePort) {
-            int portStart = portStart(host);
+            int portStart = HostPort.portStart(host);
             if (portStart >= 0) {
                 end = portStart;
             }
@@ -100,35 +100,6 @@ final class VirtualHostIndex<V> {
             }
         }
         return defaultHost;
-    }
-
-    /**
-     * Envoy's {@code HeaderUtility::getPortStart}: the index of the ':' before a numeric port, or -1
-     * (an IPv6 literal's colons are inside "[...]").
-     */
-    static int portStart(CharSequence host) {
-        int colon = -1;
-        int bracket = -1;
-        for (int i = host.length() - 1; i >= 0; i--) {
-            char c = host.charAt(i);
-            if (c == ':' && colon < 0) {
-                colon = i;
-            } else if (c == ']') {
-                bracket = i;
-                break;
-            }
-        }
-        if (colon < 0 || (bracket >= 0 && bracket > colon) || colon + 1 >= host.length()) {
-            return -1;
-        }
-        long port = 0;
-        for (int i = colon + 1; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c < '0' || c > '9' || (port = port * 10 + (c - '0')) > 0xFFFFFFFFL) {
-                return -1;
-            }
-        }
-        return colon;
     }
 
     /** Envoy's domain rules: one "*" in the whole configuration, no domain listed twice. */

@@ -40,6 +40,10 @@ public final class HttpConnManagerStats {
     public final Counter downstreamRqOverloadClose;
     /** Connections closed (HTTP/1) or drained (HTTP/2) by disable_http_keepalive. */
     public final Counter downstreamCxOverloadDisableKeepalive;
+    /** Requests answered 400 for a path that could not be normalized (or escaped slashes refused). */
+    public final Counter downstreamRqFailedPathNormalization;
+    /** Requests answered 307 to their path with its escaped slashes decoded. */
+    public final Counter downstreamRqRedirectedWithNormalizedPath;
     /** Requests whose headers did not complete in request_headers_timeout. */
     public final Counter downstreamRqHeaderTimeout;
     /** Connections drained because max_connection_duration elapsed. */
@@ -88,6 +92,8 @@ public final class HttpConnManagerStats {
         downstreamRqOverloadClose = c("envoy_http_downstream_rq_overload_close");
         downstreamCxOverloadDisableKeepalive = c("envoy_http_downstream_cx_overload_disable_keepalive");
         downstreamRqHeaderTimeout = c("envoy_http_downstream_rq_header_timeout");
+        downstreamRqFailedPathNormalization = c("envoy_http_downstream_rq_failed_path_normalization");
+        downstreamRqRedirectedWithNormalizedPath = c("envoy_http_downstream_rq_redirected_with_normalized_path");
         downstreamCxMaxDurationReached = c("envoy_http_downstream_cx_max_duration_reached");
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);

@@ -74,6 +74,22 @@ class AccessLogFormatterTest {
     }
 
     @Test
+    void omitEmptyValuesAndTheLocalReplyBody() {
+        StreamInfo i = http();
+        String f = "a=%REQ(x-none)% b=%RESPONSE_CODE% c=%LOCAL_REPLY_BODY%.";
+        assertEquals("a=- b=204 c=.", AccessLogFormatter.text(f).format(i), "the body is never \"-\"");
+        assertEquals("a= b=204 c=.", AccessLogFormatter.text(f, true).format(i));
+        i.localReplyBody("no route");
+        assertEquals("a= b=204 c=no route.", AccessLogFormatter.text(f, true).format(i));
+        java.util.Map<String, String> json = new java.util.LinkedHashMap<>();
+        json.put("none", "%REQ(x-none)%");
+        json.put("code", "%RESPONSE_CODE%");
+        json.put("body", "%LOCAL_REPLY_BODY%");
+        assertEquals("{\"none\":null,\"code\":204,\"body\":\"no route\"}\n", AccessLogFormatter.json(json).format(i));
+        assertEquals("{\"code\":204,\"body\":\"no route\"}\n", AccessLogFormatter.json(json, true).format(i));
+    }
+
+    @Test
     void directRemoteAddressIsTheSocketPeer() {
         StreamInfo i = http();
         i.downstreamRemoteAddress = new InetSocketAddress("203.0.113.9", 0);

@@ -26,7 +26,7 @@ class HeaderPiecesTest {
         assertEquals(14, LocalReply.httpToGrpcStatus(504));
         assertEquals(2, LocalReply.httpToGrpcStatus(500));
         Http2Headers h = new DefaultHttp2Headers();
-        LocalReply.grpcTrailersOnly(h, 503, "50% down\n");
+        LocalReply.grpcTrailersOnly(h, 503, "50% down\n", -1);
         assertEquals("200", h.status().toString());
         assertEquals("50%25 down%0A", h.get("grpc-message").toString());
     }

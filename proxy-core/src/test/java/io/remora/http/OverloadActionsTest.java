@@ -54,7 +54,8 @@ class OverloadActionsTest {
                         new Action(OverloadManagerConfig.DISABLE_HTTP_KEEPALIVE, List.of(Trigger.threshold(r, 0.8)), null)),
                 0, Map.of()), context.stats);
         context.overload = overload;
-        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO)), null, context);
+        server = new HcmServer(HcmServer.config(b -> b.codec(CodecType.AUTO)).toBuilder().appendLocalOverload(true)
+                .build(), null, context);
     }
 
     @AfterEach
@@ -86,6 +87,7 @@ class OverloadActionsTest {
         HttpResponse<String> r = h1.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(503, r.statusCode());
         assertEquals("envoy overloaded", r.body());
+        assertEquals("true", r.headers().firstValue("x-envoy-local-overloaded").orElse(null), "append_local_overload");
         assertOverloadLogged();
         // HTTP/2 (a client that copes with the GOAWAY disable_http_keepalive sends after the answer).
         try (H2Client c = new H2Client(server.port)) {

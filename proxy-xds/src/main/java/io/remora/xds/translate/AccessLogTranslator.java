@@ -55,17 +55,20 @@ public final class AccessLogTranslator {
                     throw tp.field("path").error("missing required field");
                 }
                 Format fmt = format(f, tp);
-                return new AccessLogConfig(AccessLogConfig.Sink.FILE, f.getPath(), fmt.text, fmt.json, filter);
+                return new AccessLogConfig(AccessLogConfig.Sink.FILE, f.getPath(), fmt.text, fmt.json, filter,
+                        f.hasLogFormat() && f.getLogFormat().getOmitEmptyValues());
             }
             case STDOUT -> {
                 StdoutAccessLog s = Protos.unpack(log.getTypedConfig(), StdoutAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
-                return new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, fmt.text, fmt.json, filter);
+                return new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, fmt.text, fmt.json, filter,
+                        s.getLogFormat().getOmitEmptyValues());
             }
             case STDERR -> {
                 StderrAccessLog s = Protos.unpack(log.getTypedConfig(), StderrAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
-                return new AccessLogConfig(AccessLogConfig.Sink.STDERR, null, fmt.text, fmt.json, filter);
+                return new AccessLogConfig(AccessLogConfig.Sink.STDERR, null, fmt.text, fmt.json, filter,
+                        s.getLogFormat().getOmitEmptyValues());
             }
             default -> {
                 ctx.warnOnce("access_log:" + type, "skipping unsupported access logger '" + log.getName() + "' ("
@@ -75,7 +78,7 @@ public final class AccessLogTranslator {
         }
     }
 
-    private record Format(String text, Map<String, String> json) {
+    record Format(String text, Map<String, String> json) {
         static final Format DEFAULT = new Format(null, null);
     }
 
@@ -109,8 +112,9 @@ public final class AccessLogTranslator {
         return text;
     }
 
+    /** A substitution format's text or JSON form ({@code formatters} extensions are refused). */
     @SuppressWarnings("deprecation")
-    private static Format format(SubstitutionFormatString s, FieldPath path) {
+    static Format format(SubstitutionFormatString s, FieldPath path) {
         if (s.getFormattersCount() > 0) {
             throw path.field("formatters").error("custom formatter extensions are not supported");
         }

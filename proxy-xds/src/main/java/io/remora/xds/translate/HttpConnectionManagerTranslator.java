@@ -82,16 +82,16 @@ public final class HttpConnectionManagerTranslator {
                 : Http2Options.DEFAULT;
         io.remora.config.TracingConfig tracing = h.hasTracing()
                 ? TracingTranslator.translate(h.getTracing(), path.field("tracing"), ctx) : null;
-        if (h.hasLocalReplyConfig()) {
-            ctx.warnOnce("hcm.local_reply_config", "local_reply_config is not supported; local replies keep"
-                    + " Envoy's default bodies, first at " + path.field("local_reply_config"));
-        }
+        io.remora.config.LocalReplyConfig localReply = h.hasLocalReplyConfig()
+                ? LocalReplyTranslator.translate(h.getLocalReplyConfig(), path.field("local_reply_config"), ctx) : null;
         if (h.getOriginalIpDetectionExtensionsCount() > 0) {
             throw path.field("original_ip_detection_extensions").error("original IP detection extensions are not"
                     + " supported");
         }
         var logs = AccessLogTranslator.translate(h.getAccessLogList(), path.field("access_log"), ctx);
-        return HttpConnectionManagerConfig.builder(h.getStatPrefix()).codecType(codec).routeConfig(routes)
+        var b = HttpConnectionManagerConfig.builder(h.getStatPrefix());
+        HcmHeaderOptionsTranslator.translate(h, path, ctx, b);
+        return b.codecType(codec).routeConfig(routes)
                 .rdsName(rds).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
                 .idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)
                 .maxRequestHeadersKb(maxKb).maxRequestHeadersCount(maxCount)
@@ -106,7 +106,7 @@ public final class HttpConnectionManagerTranslator {
                 .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
                 .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades)
                 .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests)
-                .http1EnableTrailers(h.getHttpProtocolOptions().getEnableTrailers()).build();
+                .http1EnableTrailers(h.getHttpProtocolOptions().getEnableTrailers()).localReply(localReply).build();
     }
 
     /**

@@ -1,0 +1,71 @@
+package io.remora.route;
+
+/**
+ * A Host (:authority) value's port as Envoy's HeaderUtility reads it, and the connection
+ * manager's host normalization ({@code strip_trailing_host_dot}, {@code strip_*_host_port}).
+ */
+public final class HostPort {
+
+    private HostPort() {
+    }
+
+    /**
+     * Envoy's {@code HeaderUtility::getPortStart}: the index of the ':' before a numeric port, or -1
+     * (an IPv6 literal's colons are inside "[...]").
+     */
+    public static int portStart(CharSequence host) {
+        int colon = -1;
+        int bracket = -1;
+        for (int i = host.length() - 1; i >= 0; i--) {
+            char c = host.charAt(i);
+            if (c == ':' && colon < 0) {
+                colon = i;
+            } else if (c == ']') {
+                bracket = i;
+                break;
+            }
+        }
+        if (colon < 0 || (bracket >= 0 && bracket > colon) || colon + 1 >= host.length()) {
+            return -1;
+        }
+        long port = 0;
+        for (int i = colon + 1; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (c < '0' || c > '9' || (port = port * 10 + (c - '0')) > 0xFFFFFFFFL) {
+                return -1;
+            }
+        }
+        return colon;
+    }
+
+    /**
+     * Envoy's {@code stripTrailingHostDot}: the host without the dot that ends its name (before
+     * any port), or null when there is none.
+     */
+    public static String withoutTrailingDot(CharSequence host) {
+        int port = portStart(host);
+        int end = port >= 0 ? port : host.length();
+        if (end == 0 || host.charAt(end - 1) != '.') {
+            return null;
+        }
+        return host.subSequence(0, end - 1).toString() + host.subSequence(end, host.length());
+    }
+
+    /**
+     * Envoy's {@code stripPortFromHost}: the host without its numeric port, or null when it has
+     * none or (with {@code onlyPort} &gt;= 0) another one.
+     */
+    public static String withoutPort(CharSequence host, int onlyPort) {
+        int start = portStart(host);
+        if (start < 0) {
+            return null;
+        }
+        if (onlyPort >= 0) {
+            long port = Long.parseLong(host.subSequence(start + 1, host.length()).toString());
+            if (port != onlyPort) {
+                return null;
+            }
+        }
+        return host.subSequence(0, start).toString();
+    }
+}

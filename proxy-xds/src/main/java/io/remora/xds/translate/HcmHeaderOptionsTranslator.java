@@ -1,0 +1,103 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpConnectionManagerConfig.EscapedSlashesAction;
+import io.remora.config.HttpConnectionManagerConfig.StripPortMode;
+
+/**
+ * The connection manager's fields that shape a request's and a response's headers beside
+ * forwarding (Via, x-request-id in responses, x-forwarded-port, the scheme, the Host's port and
+ * dot, escaped slashes), and the warnings for the fields of that kind Remora does not act on.
+ */
+final class HcmHeaderOptionsTranslator {
+
+    private static final String UUID_REQUEST_ID =
+            "envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig";
+
+    private HcmHeaderOptionsTranslator() {
+    }
+
+    static void translate(HttpConnectionManager h, FieldPath path, TranslationContext ctx,
+                          HttpConnectionManagerConfig.Builder b) {
+        String via = h.getVia();
+        for (int i = 0; i < via.length(); i++) {
+            char c = via.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw path.field("via").error("not a valid header value");
+            }
+        }
+        b.via(via.isEmpty() ? null : via);
+        b.alwaysSetRequestIdInResponse(h.getAlwaysSetRequestIdInResponse());
+        b.appendXForwardedPort(h.getAppendXForwardedPort());
+        b.appendLocalOverload(h.getAppendLocalOverload());
+        if (h.hasSchemeHeaderTransformation()) {
+            var t = h.getSchemeHeaderTransformation();
+            String scheme = t.getSchemeToOverwrite();
+            if (!scheme.isEmpty()) {
+                if (!scheme.equals("http") && !scheme.equals("https")) {
+                    throw path.field("scheme_header_transformation").field("scheme_to_overwrite")
+                            .error("must be http or https, got '" + scheme + "'");
+                }
+                b.schemeToOverwrite(scheme);
+            } else if (t.getMatchUpstream()) {
+                warn(ctx, path, "scheme_header_transformation.match_upstream", ":scheme stays as received");
+            }
+        }
+        b.stripPortMode(h.getStripAnyHostPort() ? StripPortMode.ANY
+                : h.getStripMatchingHostPort() ? StripPortMode.MATCHING : StripPortMode.NONE);
+        b.stripTrailingHostDot(h.getStripTrailingHostDot());
+        b.escapedSlashesAction(switch (h.getPathWithEscapedSlashesAction()) {
+            case REJECT_REQUEST -> EscapedSlashesAction.REJECT_REQUEST;
+            case UNESCAPE_AND_REDIRECT -> EscapedSlashesAction.UNESCAPE_AND_REDIRECT;
+            case UNESCAPE_AND_FORWARD -> EscapedSlashesAction.UNESCAPE_AND_FORWARD;
+            default -> EscapedSlashesAction.KEEP_UNCHANGED;
+        });
+        warnUnsupported(h, path, ctx);
+    }
+
+    /** Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence. */
+    private static void warnUnsupported(HttpConnectionManager h, FieldPath path, TranslationContext ctx) {
+        if (h.hasAddUserAgent() && h.getAddUserAgent().getValue()) {
+            warn(ctx, path, "add_user_agent", "no x-envoy-downstream-service-cluster/node headers are added");
+        }
+        if (h.getProxy100Continue()) {
+            warn(ctx, path, "proxy_100_continue", "100-continue is answered by the proxy");
+        }
+        if (h.getRepresentIpv4RemoteAddressAsIpv4MappedIpv6()) {
+            warn(ctx, path, "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "IPv4 peers stay IPv4");
+        }
+        if (h.hasInternalAddressConfig()) {
+            warn(ctx, path, "internal_address_config", "RFC 1918, loopback and unique local addresses are internal");
+        }
+        if (h.getEarlyHeaderMutationExtensionsCount() > 0) {
+            warn(ctx, path, "early_header_mutation_extensions", "no early header mutation runs");
+        }
+        if (h.hasRequestIdExtension() && h.getRequestIdExtension().hasTypedConfig()
+                && !UUID_REQUEST_ID.equals(Protos.typeName(h.getRequestIdExtension().getTypedConfig()))) {
+            warn(ctx, path, "request_id_extension", "request ids are UUIDs");
+        }
+        if (h.hasTypedHeaderValidationConfig()) {
+            warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
+        }
+        if (h.hasProxyStatusConfig()) {
+            warn(ctx, path, "proxy_status_config", "no Proxy-Status header is added");
+        }
+        if (h.hasAccessLogOptions() || h.hasAccessLogFlushInterval() || h.getFlushAccessLogOnNewRequest()) {
+            warn(ctx, path, "access_log_options", "streams are logged when they end only");
+        }
+        if (h.getHttp1SafeMaxConnectionDuration()) {
+            warn(ctx, path, "http1_safe_max_connection_duration", "HTTP/1.1 connections close at max_connection_duration");
+        }
+        if (h.hasStreamErrorOnInvalidHttpMessage() && h.getStreamErrorOnInvalidHttpMessage().getValue()) {
+            warn(ctx, path, "stream_error_on_invalid_http_message", "invalid messages close the connection");
+        }
+        if (h.hasPathNormalizationOptions()) {
+            warn(ctx, path, "path_normalization_options", "normalize_path and merge_slashes apply as set");
+        }
+    }
+
+    private static void warn(TranslationContext ctx, FieldPath path, String field, String effect) {
+        ctx.warnOnce("hcm." + field, field + " is not supported (" + effect + "), first at " + path.field(field));
+    }
+}

@@ -1,0 +1,178 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The connection manager's header options through real sockets and curl: via,
+ * always_set_request_id_in_response, append_x_forwarded_port, scheme_to_overwrite,
+ * strip_trailing_host_dot with strip_matching_host_port or strip_any_host_port, and each
+ * path_with_escaped_slashes_action. The upstream answers with the request head it received.
+ */
+class HcmHeaderOptionsE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static final Map<String, Integer> PORTS = new HashMap<>();
+
+    static String listener(String name, String fields) {
+        return """
+                - name: NAME
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                        stat_prefix: NAME
+                FIELDS
+                        http_filters:
+                        - name: envoy.filters.http.router
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                        route_config:
+                          virtual_hosts:
+                          - name: named
+                            domains: ["example.com"]
+                            routes: [{ match: { prefix: "/" }, direct_response: { status: 200, body: { inline_string: "example.com" } } }]
+                          - name: all
+                            domains: ["*"]
+                            routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
+                """.replace("NAME", name).replace("FIELDS", fields.indent(8).stripTrailing());
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> {
+            StringBuilder head = new StringBuilder(":path=" + req.uri() + "\n");
+            req.headers().forEach(e -> head.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
+                    .append(e.getValue()).append('\n'));
+            TestUpstream.send(ctx, req, 200, head.toString());
+        });
+        int admin = ProxyProcess.freePort();
+        for (String l : List.of("a", "b", "c")) {
+            PORTS.put(l, ProxyProcess.freePort());
+        }
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+                static_resources:
+                  listeners:
+                """
+                + (listener("a", """
+                        via: remora-a
+                        always_set_request_id_in_response: true
+                        append_x_forwarded_port: true
+                        scheme_header_transformation: { scheme_to_overwrite: https }
+                        strip_matching_host_port: true
+                        strip_trailing_host_dot: true
+                        path_with_escaped_slashes_action: UNESCAPE_AND_REDIRECT
+                        """)
+                + listener("b", """
+                        strip_any_host_port: true
+                        path_with_escaped_slashes_action: REJECT_REQUEST
+                        """)
+                + listener("c", """
+                        path_with_escaped_slashes_action: UNESCAPE_AND_FORWARD
+                        merge_slashes: true
+                        """)).indent(2)
+                + """
+                  clusters:
+                ${CLUSTERS}
+                """;
+        Map<String, Object> vars = new HashMap<>(PORTS);
+        vars.put("ADMIN", admin);
+        vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2));
+        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    static Curl curl(String listener, String path, String... args) throws Exception {
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.add("--path-as-is");
+        all.add("http://127.0.0.1:" + PORTS.get(listener) + path);
+        return Curl.run(all.toArray(new String[0]));
+    }
+
+    /** The request head the upstream received, by lower-case name. */
+    static Map<String, String> upstreamSaw(Curl r) {
+        assertEquals(200, r.status(), r.text());
+        Map<String, String> m = new HashMap<>();
+        for (String line : r.text().split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                m.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void viaRequestIdForwardedPortAndScheme() throws Exception {
+        Curl r = curl("a", "/x", "-H", "via: 1.1 client");
+        Map<String, String> up = upstreamSaw(r);
+        assertEquals("1.1 client, remora-a", up.get("via"));
+        assertEquals(String.valueOf(PORTS.get("a")), up.get("x-forwarded-port"));
+        assertEquals("https", up.get("x-forwarded-proto"));
+        assertEquals("remora-a", r.header("via"));
+        assertNotNull(up.get("x-request-id"));
+        assertEquals(up.get("x-request-id"), r.header("x-request-id"));
+
+        Map<String, String> plain = upstreamSaw(curl("b", "/x"));
+        assertNull(plain.get("via"));
+        assertNull(plain.get("x-forwarded-port"));
+        assertEquals("http", plain.get("x-forwarded-proto"));
+        assertNull(curl("b", "/x").header("x-request-id"), "only with always_set_request_id_in_response");
+    }
+
+    @Test
+    void theHostLosesItsTrailingDotAndTheListenersPort() throws Exception {
+        int a = PORTS.get("a");
+        assertEquals("example.com", curl("a", "/", "-H", "host: example.com.:" + a).text(),
+                "example.com.:PORT became example.com, which has its own virtual host");
+        assertEquals("other.org:1234", upstreamSaw(curl("a", "/", "-H", "host: other.org.:1234")).get("host"),
+                "another port stays");
+        assertEquals("other.org", upstreamSaw(curl("b", "/", "-H", "host: other.org:1234")).get("host"),
+                "strip_any_host_port");
+        assertEquals("other.org.:1234", upstreamSaw(curl("c", "/", "-H", "host: other.org.:1234")).get("host"),
+                "neither option set");
+    }
+
+    @Test
+    void escapedSlashes() throws Exception {
+        Curl redirect = curl("a", "/a%2Fb%5cc?q=%2F");
+        assertEquals(307, redirect.status());
+        assertEquals("/a/b\\c?q=%2F", redirect.header("location"));
+        // gRPC cannot follow a redirect: a 400, which gRPC's trailers-only form carries as INTERNAL.
+        Curl grpc = curl("a", "/a%2fb", "-H", "content-type: application/grpc");
+        assertEquals("13", grpc.header("grpc-status"), grpc.headers().toString());
+
+        assertEquals(400, curl("b", "/a%2fb").status());
+        assertEquals("/a%41", upstreamSaw(curl("b", "/a%41")).get(":path"), "other escapes pass");
+
+        assertEquals("/a/b?q=%2F", upstreamSaw(curl("c", "/a%2F%2fb?q=%2F")).get(":path"),
+                "unescaped, then merged");
+
+        Curl stats = Curl.run(proxy.adminUri("/stats").toString());
+        assertTrue(stats.text().contains("http.a.downstream_rq_redirected_with_normalized_path: 1"),
+                stats.text());
+    }
+}

@@ -1,0 +1,80 @@
+package io.remora.xds.translate;
+
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.config.HttpConnectionManagerConfig.EscapedSlashesAction;
+import io.remora.config.HttpConnectionManagerConfig.StripPortMode;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The connection manager's header options, Envoy's defaults, refusals and the fields only warned about. */
+class HcmHeaderOptionsTranslationTest {
+
+    static final String HCM = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config";
+
+    static LoadedBootstrap load(String fields) {
+        return new BootstrapLoader().loadString(HcmListenerYaml.listener(fields, "route: { cluster: c1 }")
+                + HcmListenerYaml.CLUSTER_C1, "test.yaml");
+    }
+
+    static HttpConnectionManagerConfig hcm(LoadedBootstrap b) {
+        return (HttpConnectionManagerConfig) b.model().listeners().get(0).filterChains().get(0).terminalFilter();
+    }
+
+    @Test
+    void defaultsAndValues() {
+        HttpConnectionManagerConfig d = hcm(load(""));
+        assertNull(d.via());
+        assertFalse(d.alwaysSetRequestIdInResponse());
+        assertNull(d.schemeToOverwrite());
+        assertEquals(StripPortMode.NONE, d.stripPortMode());
+        assertEquals(EscapedSlashesAction.KEEP_UNCHANGED, d.escapedSlashesAction());
+
+        HttpConnectionManagerConfig h = hcm(load("""
+                via: edge
+                always_set_request_id_in_response: true
+                append_x_forwarded_port: true
+                append_local_overload: true
+                scheme_header_transformation: { scheme_to_overwrite: http }
+                strip_any_host_port: true
+                strip_trailing_host_dot: true
+                path_with_escaped_slashes_action: UNESCAPE_AND_FORWARD
+                """));
+        assertEquals("edge", h.via());
+        assertTrue(h.alwaysSetRequestIdInResponse());
+        assertTrue(h.appendXForwardedPort());
+        assertTrue(h.appendLocalOverload());
+        assertEquals("http", h.schemeToOverwrite());
+        assertEquals(StripPortMode.ANY, h.stripPortMode());
+        assertTrue(h.stripTrailingHostDot());
+        assertEquals(EscapedSlashesAction.UNESCAPE_AND_FORWARD, h.escapedSlashesAction());
+        assertEquals(StripPortMode.MATCHING, hcm(load("strip_matching_host_port: true")).stripPortMode());
+    }
+
+    @Test
+    void refusedAndWarned() {
+        String scheme = assertThrows(TranslationException.class,
+                () -> load("scheme_header_transformation: { scheme_to_overwrite: ftp }")).getMessage();
+        assertTrue(scheme.contains(HCM + ".scheme_header_transformation.scheme_to_overwrite"), scheme);
+        String via = assertThrows(TranslationException.class, () -> load("via: \"a\\nb\"")).getMessage();
+        assertTrue(via.contains(HCM + ".via"), via);
+
+        LoadedBootstrap b = load("""
+                proxy_100_continue: true
+                add_user_agent: true
+                stream_error_on_invalid_http_message: false
+                request_id_extension:
+                  typed_config: { "@type": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig }
+                """);
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".proxy_100_continue")), b.warnings().toString());
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".add_user_agent")), b.warnings().toString());
+        assertFalse(b.warnings().stream().anyMatch(w -> w.contains("stream_error_on_invalid_http_message")
+                || w.contains("request_id_extension")), "Envoy's defaults, stated: " + b.warnings());
+    }
+}
