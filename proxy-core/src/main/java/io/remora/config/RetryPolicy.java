@@ -1,6 +1,7 @@
 package io.remora.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -18,6 +19,10 @@ import java.util.Set;
  *                         holds all these labels; empty for none
  * @param previousPrioritiesUpdateFrequency {@code previous_priorities} retry priority: every this
  *                         many attempts, priorities already tried are excluded; 0 for none
+ * @param retriableHeaders {@code retriable_headers}: with {@code retriable-headers}, a response
+ *                         matching any of them is retried
+ * @param retriableRequestHeaders {@code retriable_request_headers}: when not empty, only requests
+ *                         matching one of them are retried at all
  */
 public record RetryPolicy(
         Set<RetryOn> retryOn,
@@ -31,10 +36,14 @@ public record RetryPolicy(
         int hostSelectionRetryMaxAttempts,
         boolean omitCanaryHosts,
         java.util.Map<String, Object> omitHostMetadata,
-        int previousPrioritiesUpdateFrequency) {
+        int previousPrioritiesUpdateFrequency,
+        List<HeaderMatcher> retriableHeaders,
+        List<HeaderMatcher> retriableRequestHeaders) {
 
     public RetryPolicy {
         omitHostMetadata = omitHostMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(omitHostMetadata);
+        retriableHeaders = retriableHeaders == null ? List.of() : List.copyOf(retriableHeaders);
+        retriableRequestHeaders = retriableRequestHeaders == null ? List.of() : List.copyOf(retriableRequestHeaders);
     }
 
     /** Without the canary/metadata predicates and retry priority. */
@@ -42,7 +51,105 @@ public record RetryPolicy(
                        Set<Integer> retriableStatusCodes, Duration baseInterval, Duration maxInterval,
                        boolean retryOtherHosts, int hostSelectionRetryMaxAttempts) {
         this(retryOn, numRetries, perTryTimeout, perTryIdleTimeout, retriableStatusCodes, baseInterval, maxInterval,
-                retryOtherHosts, hostSelectionRetryMaxAttempts, false, java.util.Map.of(), 0);
+                retryOtherHosts, hostSelectionRetryMaxAttempts, false, java.util.Map.of(), 0, List.of(), List.of());
+    }
+
+    /** A policy with Envoy's defaults: no conditions, one retry, one host pick, no predicates. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link RetryPolicy}; unset members keep Envoy's defaults. */
+    public static final class Builder {
+        private Set<RetryOn> retryOn = Set.of();
+        private int numRetries = 1;
+        private Duration perTryTimeout;
+        private Duration perTryIdleTimeout;
+        private Set<Integer> retriableStatusCodes = Set.of();
+        private Duration baseInterval;
+        private Duration maxInterval;
+        private boolean retryOtherHosts;
+        private int hostSelectionRetryMaxAttempts = 1;
+        private boolean omitCanaryHosts;
+        private java.util.Map<String, Object> omitHostMetadata = java.util.Map.of();
+        private int previousPrioritiesUpdateFrequency;
+        private List<HeaderMatcher> retriableHeaders = List.of();
+        private List<HeaderMatcher> retriableRequestHeaders = List.of();
+
+        private Builder() {
+        }
+
+        public Builder retryOn(Set<RetryOn> v) {
+            retryOn = v;
+            return this;
+        }
+
+        public Builder numRetries(int v) {
+            numRetries = v;
+            return this;
+        }
+
+        public Builder perTryTimeout(Duration v) {
+            perTryTimeout = v;
+            return this;
+        }
+
+        public Builder perTryIdleTimeout(Duration v) {
+            perTryIdleTimeout = v;
+            return this;
+        }
+
+        public Builder retriableStatusCodes(Set<Integer> v) {
+            retriableStatusCodes = v;
+            return this;
+        }
+
+        public Builder backoff(Duration base, Duration max) {
+            baseInterval = base;
+            maxInterval = max;
+            return this;
+        }
+
+        public Builder retryOtherHosts(boolean v) {
+            retryOtherHosts = v;
+            return this;
+        }
+
+        public Builder hostSelectionRetryMaxAttempts(int v) {
+            hostSelectionRetryMaxAttempts = v;
+            return this;
+        }
+
+        public Builder omitCanaryHosts(boolean v) {
+            omitCanaryHosts = v;
+            return this;
+        }
+
+        public Builder omitHostMetadata(java.util.Map<String, Object> v) {
+            omitHostMetadata = v;
+            return this;
+        }
+
+        public Builder previousPrioritiesUpdateFrequency(int v) {
+            previousPrioritiesUpdateFrequency = v;
+            return this;
+        }
+
+        public Builder retriableHeaders(List<HeaderMatcher> v) {
+            retriableHeaders = v;
+            return this;
+        }
+
+        public Builder retriableRequestHeaders(List<HeaderMatcher> v) {
+            retriableRequestHeaders = v;
+            return this;
+        }
+
+        public RetryPolicy build() {
+            return new RetryPolicy(retryOn, numRetries, perTryTimeout, perTryIdleTimeout, retriableStatusCodes,
+                    baseInterval, maxInterval, retryOtherHosts, hostSelectionRetryMaxAttempts, omitCanaryHosts,
+                    omitHostMetadata, previousPrioritiesUpdateFrequency, retriableHeaders, retriableRequestHeaders);
+        }
     }
 
     /** Whether any host predicate is configured (picks may then be redone). */

@@ -53,6 +53,7 @@ final class CompiledRoute implements RouteEntry {
     private final RedirectUri location;
 
     private final PerFilterConfigs perFilter;
+    private final RetryHeaderMatchers retryHeaders;
 
     CompiledRoute(RouteConfiguration config, Route route, VirtualHost vh, HeaderMutator vhRequest,
                   HeaderMutator vhResponse, HeaderMutator globalRequest, HeaderMutator globalResponse,
@@ -60,6 +61,7 @@ final class CompiledRoute implements RouteEntry {
         this.route = route;
         this.virtualHost = vh;
         this.perFilter = new PerFilterConfigs(config, vh, route);
+        this.retryHeaders = RetryHeaderMatchers.of(retryPolicy());
         RouteMatch m = route.match();
         pathMatcher = PathMatcher.of(m.path(), m.caseSensitive());
         headerMatchers = m.headers() == null ? new CompiledHeaderMatcher[0]
@@ -192,6 +194,11 @@ final class CompiledRoute implements RouteEntry {
     @Override
     public VirtualHost virtualHost() {
         return virtualHost;
+    }
+
+    @Override
+    public RetryHeaderMatchers retryHeaderMatchers() {
+        return retryHeaders;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package io.remora.route;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.ForwardAction;
 import io.remora.config.PerFilterConfig;
+import io.remora.config.RetryPolicy;
 import io.remora.config.Route;
 import io.remora.config.RouteFilterConfig;
 import io.remora.config.VirtualHost;
@@ -34,6 +36,17 @@ public interface RouteEntry {
     Route route();
 
     VirtualHost virtualHost();
+
+    /** The retry policy in force: the route's, else its virtual host's; null for none. */
+    default RetryPolicy retryPolicy() {
+        RetryPolicy p = route().action() instanceof ForwardAction fa ? fa.retryPolicy() : null;
+        return p != null || virtualHost() == null ? p : virtualHost().retryPolicy();
+    }
+
+    /** That policy's header matchers (a compiled route keeps them compiled; this default compiles). */
+    default RetryHeaderMatchers retryHeaderMatchers() {
+        return RetryHeaderMatchers.of(retryPolicy());
+    }
 
     /**
      * The cluster to use: the single cluster, a weighted pick (by {@code random} modulo the total

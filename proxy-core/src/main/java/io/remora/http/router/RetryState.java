@@ -3,13 +3,18 @@ package io.remora.http.router;
 import io.remora.util.JitteredBackOff;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.config.HeaderMatcher;
 import io.remora.config.RetryPolicy;
 import io.remora.config.RetryPolicy.RetryOn;
 import io.remora.http.upstream.ResetReason;
+import io.remora.route.CompiledHeaderMatcher;
+import io.remora.route.RetryHeaderMatchers;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -21,6 +26,7 @@ final class RetryState {
     static final AsciiString RETRY_GRPC_ON = AsciiString.cached("x-envoy-retry-grpc-on");
     static final AsciiString MAX_RETRIES = AsciiString.cached("x-envoy-max-retries");
     static final AsciiString RETRIABLE_STATUS_CODES = AsciiString.cached("x-envoy-retriable-status-codes");
+    static final AsciiString RETRIABLE_HEADER_NAMES = AsciiString.cached("x-envoy-retriable-header-names");
     static final AsciiString RATELIMITED = AsciiString.cached("x-envoy-ratelimited");
     static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
 
@@ -31,15 +37,19 @@ final class RetryState {
     final Set<RetryOn> retryOn;
     final Set<Integer> statusCodes;
     final int maxRetries;
+    /** retriable_headers, and x-envoy-retriable-header-names as presence matchers. */
+    private final CompiledHeaderMatcher[] retriableHeaders;
     /** The route's policy (null: the request headers alone asked for retries); the rest is read from it. */
     private final RetryPolicy policy;
     int retriesDone;
 
-    private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p) {
+    private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p,
+                       CompiledHeaderMatcher[] retriableHeaders) {
         this.retryOn = retryOn;
         this.statusCodes = statusCodes;
         this.maxRetries = maxRetries;
         this.policy = p;
+        this.retriableHeaders = retriableHeaders;
     }
 
     /** {@code previous_hosts}: avoid the hosts already tried. */
@@ -104,15 +114,27 @@ final class RetryState {
         return true;
     }
 
-    /** The retry state of a request, or null when it may not be retried at all. */
+    /** As below, for a policy without header matchers. */
     static RetryState create(RetryPolicy policy, Http2Headers headers) {
+        return create(policy, headers, RetryHeaderMatchers.of(policy));
+    }
+
+    /**
+     * The retry state of a request, or null when it may not be retried at all (no condition, or
+     * retriable_request_headers that it does not match).
+     */
+    static RetryState create(RetryPolicy policy, Http2Headers headers, RetryHeaderMatchers matchers) {
         CharSequence on = headers.get(RETRY_ON);
         CharSequence grpcOn = headers.get(RETRY_GRPC_ON);
         if (policy == null && on == null && grpcOn == null) {
             return null;
         }
+        if (!matchers.requestRetriable(headers)) {
+            return null;
+        }
         CharSequence rc = headers.get(RETRIABLE_STATUS_CODES);
-        if (on == null && grpcOn == null && rc == null) {
+        CharSequence names = headers.get(RETRIABLE_HEADER_NAMES);
+        if (on == null && grpcOn == null && rc == null && names == null) {
             // The route's policy alone, the usual case (Istio gives every route one): its sets are
             // read-only config, used as they are.
             Set<RetryOn> conditions = policy.retryOn() == null ? Set.of() : policy.retryOn();
@@ -120,7 +142,8 @@ final class RetryState {
                 return null;
             }
             Set<Integer> codes = policy.retriableStatusCodes() == null ? Set.of() : policy.retriableStatusCodes();
-            return new RetryState(conditions, codes, maxRetries(policy.numRetries(), headers), policy);
+            return new RetryState(conditions, codes, maxRetries(policy.numRetries(), headers), policy,
+                    matchers.response());
         }
         EnumSet<RetryOn> conditions = EnumSet.noneOf(RetryOn.class);
         Set<Integer> codes = new HashSet<>();
@@ -149,7 +172,22 @@ final class RetryState {
         if (conditions.isEmpty()) {
             return null;
         }
-        return new RetryState(conditions, codes, num, policy);
+        return new RetryState(conditions, codes, num, policy, withNamed(matchers.response(), names));
+    }
+
+    /** Envoy's x-envoy-retriable-header-names: a response carrying any of the names is retriable. */
+    private static CompiledHeaderMatcher[] withNamed(CompiledHeaderMatcher[] configured, CharSequence names) {
+        if (names == null) {
+            return configured;
+        }
+        List<CompiledHeaderMatcher> all = new ArrayList<>(List.of(configured));
+        for (String n : names.toString().split(",")) {
+            String name = n.trim().toLowerCase(java.util.Locale.ROOT);
+            if (!name.isEmpty()) {
+                all.add(new CompiledHeaderMatcher(new HeaderMatcher(name, null, true, null, false, false)));
+            }
+        }
+        return all.toArray(new CompiledHeaderMatcher[0]);
     }
 
     /** x-envoy-max-retries when present and a number, else {@code num}. */
@@ -193,6 +231,13 @@ final class RetryState {
         }
         if (retryOn.contains(RetryOn.RETRIABLE_STATUS_CODES) && statusCodes.contains(status)) {
             return true;
+        }
+        if (retryOn.contains(RetryOn.RETRIABLE_HEADERS)) {
+            for (CompiledHeaderMatcher m : retriableHeaders) {
+                if (m.matches(response)) {
+                    return true;
+                }
+            }
         }
         CharSequence gs = response.get(GRPC_STATUS);
         if (gs != null) {

@@ -9,7 +9,6 @@ import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.config.ForwardAction;
-import io.remora.config.RetryPolicy;
 import io.remora.config.RouterFilterConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -37,6 +36,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
     static final AsciiString TIMEOUT_ALT_RESPONSE = AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response");
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
+    private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
+    private static final AsciiString TRUE = AsciiString.cached("true");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
     final RouterFilterConfig config;
@@ -121,8 +122,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
         CharSequence ct = headers.get(CONTENT_TYPE);
         boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
-        RetryPolicy policy = fa.retryPolicy() != null ? fa.retryPolicy() : route.virtualHost().retryPolicy();
-        retry = RetryState.create(policy, headers);
+        retry = RetryState.create(route.retryPolicy(), headers, route.retryHeaderMatchers());
         Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout(), headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
         Timeouts.writeHeaders(this, headers, fa, grpc, !config.suppressEnvoyHeaders());
@@ -391,6 +391,14 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
     void localReply(int status, String text, ResponseFlag flag, String details) {
         finish();
+        if (flag == ResponseFlag.UPSTREAM_OVERFLOW && !config.suppressEnvoyHeaders()) {
+            // Envoy's router marks a request a circuit breaker dropped, so callers can back off.
+            cb.sendLocalReply(status, text, flag, details, h -> {
+                h.set(X_ENVOY_OVERLOADED, TRUE);
+                mutateResponseHeaders(h);
+            }, -1);
+            return;
+        }
         cb.sendLocalReply(status, text, flag, details, this::mutateResponseHeaders, -1);
     }
 

@@ -3,7 +3,10 @@ package io.remora.http.router;
 import io.remora.util.JitteredBackOff;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.HeaderMatcher;
 import io.remora.config.RetryPolicy;
+import io.remora.config.StringMatcher;
+import io.remora.route.RetryHeaderMatchers;
 import io.remora.config.RetryPolicy.RetryOn;
 import io.remora.http.testing.TestRoute;
 import io.remora.http.upstream.ResetReason;
@@ -11,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -93,6 +97,32 @@ class RouterPiecesTest {
         assertEquals(4, fromHeaders.maxRetries);
         assertTrue(fromHeaders.wouldRetry(200, new DefaultHttp2Headers().set("grpc-status", "14"), true));
         assertFalse(fromHeaders.wouldRetry(200, new DefaultHttp2Headers().set("grpc-status", "13"), true));
+    }
+
+    @Test
+    void retriableHeadersAndRequestHeaders() {
+        RetryPolicy p = RetryPolicy.builder().retryOn(EnumSet.of(RetryOn.RETRIABLE_HEADERS)).numRetries(2)
+                .retriableHeaders(List.of(new HeaderMatcher("x-upstream-retry", null, true, null, false, false)))
+                .retriableRequestHeaders(List.of(new HeaderMatcher(":method", new StringMatcher.Exact("GET", false),
+                        null, null, false, false)))
+                .build();
+        RetryHeaderMatchers m = RetryHeaderMatchers.of(p);
+        RetryState get = RetryState.create(p, new DefaultHttp2Headers().method("GET"), m);
+        assertTrue(get.wouldRetry(200, new DefaultHttp2Headers().set("x-upstream-retry", "1"), true));
+        assertFalse(get.wouldRetry(500, new DefaultHttp2Headers(), true), "only the headers are a condition here");
+        assertNull(RetryState.create(p, new DefaultHttp2Headers().method("POST"), m),
+                "retriable_request_headers: a POST is never retried");
+
+        // x-envoy-retriable-header-names adds presence matchers, with retriable-headers from the request too.
+        RetryState named = RetryState.create(null, new DefaultHttp2Headers().method("GET")
+                .set("x-envoy-retry-on", "retriable-headers").set("x-envoy-retriable-header-names", "X-A, x-b"),
+                RetryHeaderMatchers.NONE);
+        assertTrue(named.wouldRetry(200, new DefaultHttp2Headers().set("x-b", ""), true));
+        assertFalse(named.wouldRetry(200, new DefaultHttp2Headers().set("x-c", "1"), true));
+        RetryState withoutCondition = RetryState.create(TestRoute.retry(1, null, RetryOn.FIVE_XX),
+                new DefaultHttp2Headers().set("x-envoy-retriable-header-names", "x-a"), RetryHeaderMatchers.NONE);
+        assertFalse(withoutCondition.wouldRetry(200, new DefaultHttp2Headers().set("x-a", "1"), true),
+                "names alone are no condition");
     }
 
     @Test

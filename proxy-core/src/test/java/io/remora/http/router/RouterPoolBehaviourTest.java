@@ -92,6 +92,7 @@ class RouterPoolBehaviourTest {
             TestStream s = stream(ctx, c, null).start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
             assertEquals(503, s.status());
             assertTrue(s.info.hasFlag(ResponseFlag.UPSTREAM_OVERFLOW));
+            assertEquals("true", String.valueOf(s.responseHeaders.get("x-envoy-overloaded")));
             assertEquals(0, up.requests.get());
         }
     }

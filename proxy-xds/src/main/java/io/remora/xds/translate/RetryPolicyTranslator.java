@@ -17,15 +17,6 @@ public final class RetryPolicyTranslator {
 
     public static RetryPolicy translate(io.envoyproxy.envoy.config.route.v3.RetryPolicy p, FieldPath path,
                                         TranslationContext ctx) {
-        // no runtime behind these fields: one warning, rather than retrying less than asked without a word
-        if (p.getRetriableHeadersCount() > 0) {
-            ctx.warnOnce("retry_policy.retriable_headers", "retry_policy.retriable_headers are ignored (no retry on"
-                    + " response headers), first at " + path.field("retriable_headers"));
-        }
-        if (p.getRetriableRequestHeadersCount() > 0) {
-            ctx.warnOnce("retry_policy.retriable_request_headers", "retry_policy.retriable_request_headers are ignored"
-                    + " (every request may be retried), first at " + path.field("retriable_request_headers"));
-        }
         Set<RetryPolicy.RetryOn> on = EnumSet.noneOf(RetryPolicy.RetryOn.class);
         for (String raw : p.getRetryOn().split(",")) {
             String token = raw.trim();
@@ -120,7 +111,13 @@ public final class RetryPolicyTranslator {
                 ? (int) Math.min(p.getHostSelectionRetryMaxAttempts(), Integer.MAX_VALUE) : 1;
         Duration perTry = p.hasPerTryTimeout() ? Protos.duration(p.getPerTryTimeout()) : null;
         Duration perTryIdle = p.hasPerTryIdleTimeout() ? Protos.duration(p.getPerTryIdleTimeout()) : null;
-        return new RetryPolicy(Set.copyOf(on), numRetries, perTry, perTryIdle, Set.copyOf(codes), base, max,
-                otherHosts, hostAttempts, omitCanary, omitMetadata, previousPriorities);
+        return RetryPolicy.builder().retryOn(Set.copyOf(on)).numRetries(numRetries).perTryTimeout(perTry)
+                .perTryIdleTimeout(perTryIdle).retriableStatusCodes(Set.copyOf(codes)).backoff(base, max)
+                .retryOtherHosts(otherHosts).hostSelectionRetryMaxAttempts(hostAttempts).omitCanaryHosts(omitCanary)
+                .omitHostMetadata(omitMetadata).previousPrioritiesUpdateFrequency(previousPriorities)
+                .retriableHeaders(HeaderTranslator.matchers(p.getRetriableHeadersList(), path.field("retriable_headers")))
+                .retriableRequestHeaders(HeaderTranslator.matchers(p.getRetriableRequestHeadersList(),
+                        path.field("retriable_request_headers")))
+                .build();
     }
 }

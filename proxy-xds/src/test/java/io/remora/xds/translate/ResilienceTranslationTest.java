@@ -229,17 +229,22 @@ class ResilienceTranslationTest {
     }
 
     @Test
-    void retryAndHedgingFieldsNotImplementedAreSaid() {
+    void retriableHeadersAreTranslatedAndHedgingIsSaid() {
         var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1,"
                 + " retry_policy: { retry_on: retriable-headers, retriable_headers: [{ name: x-retry, present_match: true }],"
                 + " retriable_request_headers: [{ name: \":method\", exact_match: GET }] },"
                 + " hedge_policy: { hedge_on_per_try_timeout: true } }") + HcmListenerYaml.CLUSTER_C1, "test.yaml");
         String route = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
                 + ".virtual_hosts[0].routes[0].route.";
-        for (String field : List.of("retry_policy.retriable_headers", "retry_policy.retriable_request_headers",
-                "hedge_policy")) {
-            assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith(route + field)), field + " in "
-                    + loaded.warnings());
-        }
+        var forward = (ForwardAction) ((io.remora.config.HttpConnectionManagerConfig) loaded.model()
+                .listeners().get(0).filterChains().get(0).terminalFilter()).routeConfig().virtualHosts().get(0)
+                .routes().get(0).action();
+        io.remora.config.RetryPolicy retry = forward.retryPolicy();
+        assertEquals(List.of(new io.remora.config.HeaderMatcher("x-retry", null, true, null, false, false)),
+                retry.retriableHeaders());
+        assertEquals(":method", retry.retriableRequestHeaders().get(0).name());
+        assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith(route + "hedge_policy")), loaded.warnings()
+                .toString());
+        assertFalse(loaded.warnings().stream().anyMatch(w -> w.contains("retriable")), loaded.warnings().toString());
     }
 }

@@ -1,0 +1,100 @@
+package io.remora.e2e;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A retry policy's retriable_headers and retriable_request_headers through a running proxy: the
+ * upstream's first answer to each path carries x-upstream-retry, later ones do not.
+ */
+class RetriableHeadersE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static int port;
+    static final Map<String, AtomicInteger> SEEN = new ConcurrentHashMap<>();
+    static final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> {
+            int attempt = SEEN.computeIfAbsent(req.uri(), k -> new AtomicInteger()).incrementAndGet();
+            ByteBuf body = Unpooled.copiedBuffer("attempt " + attempt, StandardCharsets.UTF_8);
+            var resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+            resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            if (attempt == 1) {
+                resp.headers().set("x-upstream-retry", "please");
+            }
+            ctx.writeAndFlush(resp);
+        });
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String routes = """
+                - match: { prefix: "/" }
+                  route:
+                    cluster: web
+                    retry_policy:
+                      retry_on: retriable-headers
+                      num_retries: 2
+                      retriable_headers: [{ name: x-upstream-retry, present_match: true }]
+                      retriable_request_headers: [{ name: ":method", string_match: { exact: GET } }]
+                """;
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("retriable-headers", ".log").toString(), routes,
+                Bootstraps.cluster("web", false, null, upstream.port()));
+        proxy = ProxyProcess.start(yaml, admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    static HttpResponse<String> send(String method, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aResponseWithARetriableHeaderIsRetried() throws Exception {
+        HttpResponse<String> r = send("GET", "/get");
+        assertEquals(200, r.statusCode());
+        assertEquals("attempt 2", r.body());
+        assertFalse(r.headers().firstValue("x-upstream-retry").isPresent());
+        assertEquals(2, SEEN.get("/get").get());
+    }
+
+    @Test
+    void aRequestNotMatchingRetriableRequestHeadersIsNot() throws Exception {
+        HttpResponse<String> r = send("POST", "/post");
+        assertEquals("attempt 1", r.body());
+        assertTrue(r.headers().firstValue("x-upstream-retry").isPresent());
+        assertEquals(1, SEEN.get("/post").get());
+    }
+}
