@@ -9,6 +9,8 @@ import java.util.List;
  * @param idleTimeout Duration.ZERO disables; Envoy's default is 1 hour
  * @param maxConnectAttempts total connect attempts (default 1)
  * @param tunneling   {@code tunneling_config}, or null: a TCP connection to the host
+ * @param maxDownstreamConnectionDuration {@code max_downstream_connection_duration}: a session this
+ *                    old is closed; null for none
  */
 public record TcpProxyConfig(
         String statPrefix,
@@ -16,7 +18,13 @@ public record TcpProxyConfig(
         Duration idleTimeout,
         int maxConnectAttempts,
         List<AccessLogConfig> accessLogs,
-        TunnelingConfig tunneling) implements NetworkFilterConfig {
+        TunnelingConfig tunneling,
+        Duration maxDownstreamConnectionDuration) implements NetworkFilterConfig {
+
+    public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
+                          List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
+        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null);
+    }
 
     /** A plain TCP relay (no tunneling_config). */
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,

@@ -19,7 +19,7 @@ public final class StatNames {
             {"cluster", ClusterStats.TAG},
             {"http", HttpConnManagerStats.TAG},
             {"listener", ListenerStats.TAG},
-            {"tcp", "envoy_tcp_prefix"},
+            {"tcp", TcpProxyStats.TAG},
             {"server", null},
             {"runtime", null},
     };

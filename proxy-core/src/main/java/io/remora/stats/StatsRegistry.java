@@ -22,6 +22,7 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, ClusterStats> clusters = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, TcpProxyStats> tcp = new ConcurrentHashMap<>();
     private final ServerStats server;
     private final RecentLookups recentLookups = new RecentLookups();
     private final ExportedNames exportedNames;
@@ -119,6 +120,12 @@ public final class StatsRegistry {
     public HttpConnManagerStats http(String statPrefix) {
         recentLookups.record("http." + statPrefix);
         return http.computeIfAbsent(statPrefix, p -> new HttpConnManagerStats(registry, p));
+    }
+
+    /** The stats of a tcp_proxy, by its {@code stat_prefix}. */
+    public TcpProxyStats tcp(String statPrefix) {
+        recentLookups.record("tcp." + statPrefix);
+        return tcp.computeIfAbsent(statPrefix, p -> new TcpProxyStats(registry, p));
     }
 
     /** The stats of a listener, by Envoy's listener label (stat_prefix, or address as {@code 0.0.0.0_15001}). */

@@ -25,6 +25,9 @@ final class TcpProxyFilter implements NetworkFilter {
     final io.remora.upstream.UpstreamConnector connector;
     /** tunneling_config, compiled; null for a plain relay. */
     final HttpTunnelUpstream.Head tunnel;
+    final io.remora.stats.TcpProxyStats stats;
+    /** max_downstream_connection_duration; 0 for none. */
+    final long maxDurationNanos;
 
     TcpProxyFilter(TcpProxyConfig config, ServerContext context) {
         this.config = config;
@@ -35,6 +38,9 @@ final class TcpProxyFilter implements NetworkFilter {
         this.maxConnectAttempts = Math.max(1, config.maxConnectAttempts());
         this.connector = new io.remora.upstream.UpstreamConnector(context.transport());
         this.tunnel = config.tunneling() == null ? null : HttpTunnelUpstream.Head.of(config.tunneling());
+        this.stats = context.stats().tcp(config.statPrefix() == null ? "" : config.statPrefix());
+        this.maxDurationNanos = config.maxDownstreamConnectionDuration() == null ? 0
+                : config.maxDownstreamConnectionDuration().toNanos();
     }
 
     @Override

@@ -56,6 +56,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     private boolean upstreamEof;
     long lastActivity;
     ScheduledFuture<?> idleTimer;
+    ScheduledFuture<?> durationTimer;
     /** The kernel moves the bytes (splice); null while they pass through this handler. */
     SpliceRelay relay;
     /** Both channels are being handed to a {@link SpliceRelay}: what Netty still reads waits. */
@@ -132,6 +133,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         streamInfo.downstreamRemoteAddress = info.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
         streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
+        filter.stats.downstreamCxTotal.increment();
+        filter.stats.downstreamCxActive.incrementAndGet();
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
         String name = filter.pickCluster();
         streamInfo.upstreamCluster = name;
@@ -140,12 +143,13 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
                 io.remora.network.FilterState.Mutability.READ_ONLY);
         cluster = name == null ? null : filter.context.clusterManager().get(name);
         if (cluster == null) {
+            filter.stats.downstreamCxNoRoute.increment();
             streamInfo.setFlag(ResponseFlag.NO_CLUSTER_FOUND);
             downstream.close();
             return;
         }
         clusterStats = cluster.stats();
-        TcpSessionLifetime.startIdleTimer(this);
+        TcpSessionLifetime.startTimers(this);
         TcpUpstreamAttempts.connect(this);
     }
 
@@ -224,6 +228,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         }
         int n = buf.readableBytes();
         streamInfo.bytesReceived += n;
+        filter.stats.downstreamCxRxBytesTotal.increment(n);
         lastActivity = System.nanoTime();
         if (!upstreamReady || switching) {
             missedWhileSwitching |= switching;
@@ -235,7 +240,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         }
         clusterStats.upstreamCxTxBytesTotal.increment(n);
         upstream.write(buf);
-        if (!upstream.isWritable()) {
+        if (!upstream.isWritable() && downstream.config().isAutoRead()) {
+            filter.stats.downstreamFlowControlPausedReadingTotal.increment();
             downstream.config().setAutoRead(false);
         }
     }
@@ -317,6 +323,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     }
 
     private void onDownstreamClosed() {
+        filter.stats.downstreamCxActive.decrementAndGet();
         if (relay != null) {
             // Off Netty's loop while spliced: what sits in the pipes goes with the connection.
             relay.stop();
@@ -371,6 +378,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         int n = buf.readableBytes();
         streamInfo.bytesSent += n;
         clusterStats.upstreamCxRxBytesTotal.increment(n);
+        filter.stats.downstreamCxTxBytesTotal.increment(n);
         lastActivity = System.nanoTime();
         downstream.write(buf, downstream.voidPromise());
         if (switching) {
@@ -391,7 +399,11 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     void upstreamWritabilityChanged(boolean writable) {
         if (downstream.isActive() && !switching && relay == null) {
-            downstream.config().setAutoRead(writable && !downstreamEof);
+            boolean read = writable && !downstreamEof;
+            if (read && !downstream.config().isAutoRead()) {
+                filter.stats.downstreamFlowControlResumedReadingTotal.increment();
+            }
+            downstream.config().setAutoRead(read);
         }
     }
 
@@ -417,9 +429,11 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
         if (toUpstream) {
             streamInfo.bytesReceived += n;
             clusterStats.upstreamCxTxBytesTotal.increment(n);
+            filter.stats.downstreamCxRxBytesTotal.increment(n);
         } else {
             streamInfo.bytesSent += n;
             clusterStats.upstreamCxRxBytesTotal.increment(n);
+            filter.stats.downstreamCxTxBytesTotal.increment(n);
         }
         lastActivity = System.nanoTime();
     }

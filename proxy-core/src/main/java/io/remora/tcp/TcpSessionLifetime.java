@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The life of a tcp_proxy session beside its relay: the idle_timeout (one timer, re-armed for
- * what is left of it rather than on every byte) and the end, when the access logs get the
+ * what is left of it rather than on every byte), max_downstream_connection_duration, and the end, when the access logs get the
  * session's StreamInfo. Static over the session's fields: no object per connection.
  */
 final class TcpSessionLifetime {
@@ -16,11 +16,32 @@ final class TcpSessionLifetime {
     private TcpSessionLifetime() {
     }
 
-    static void startIdleTimer(TcpProxySession s) {
+    /** The idle timer, and max_downstream_connection_duration's. */
+    static void startTimers(TcpProxySession s) {
         s.lastActivity = System.nanoTime();
         if (s.filter.idleTimeoutNanos > 0) {
             s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.filter.idleTimeoutNanos,
                     TimeUnit.NANOSECONDS);
+        }
+        if (s.filter.maxDurationNanos > 0) {
+            s.durationTimer = s.downstream.eventLoop().schedule(() -> {
+                if (!s.finished) {
+                    s.filter.stats.maxDownstreamConnectionDuration.increment();
+                    s.streamInfo.setFlag(io.remora.accesslog.ResponseFlag.DURATION_TIMEOUT);
+                    close(s, "max_downstream_connection_duration");
+                }
+            }, s.filter.maxDurationNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static void close(TcpProxySession s, String details) {
+        s.streamInfo.connectionTerminationDetails(details);
+        if (s.relay != null) {
+            s.relay.stop();
+        }
+        s.downstream.close();
+        if (s.upstream != null) {
+            s.upstream.close();
         }
     }
 
@@ -31,20 +52,14 @@ final class TcpSessionLifetime {
         long idle = System.nanoTime() - s.lastActivity;
         long timeout = s.filter.idleTimeoutNanos;
         if (idle >= timeout) {
-            s.streamInfo.connectionTerminationDetails("idle_timeout");
-            if (s.relay != null) {
-                s.relay.stop();
-            }
-            s.downstream.close();
-            if (s.upstream != null) {
-                s.upstream.close();
-            }
+            s.filter.stats.idleTimeout.increment();
+            close(s, "idle_timeout");
         } else {
             s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), timeout - idle, TimeUnit.NANOSECONDS);
         }
     }
 
-    /** The downstream closed: the timer stops and the access logs get the session. Idempotent. */
+    /** The downstream closed: the timers stop and the access logs get the session. Idempotent. */
     static void finish(TcpProxySession s) {
         if (s.finished) {
             return;
@@ -53,6 +68,9 @@ final class TcpSessionLifetime {
         s.releasePending();
         if (s.idleTimer != null) {
             s.idleTimer.cancel(false);
+        }
+        if (s.durationTimer != null) {
+            s.durationTimer.cancel(false);
         }
         // A network filter that closed the connection (RBAC, ext_authz) said why; that is the reason.
         String details = s.downstream == null ? null : FilterState.of(s.downstream)

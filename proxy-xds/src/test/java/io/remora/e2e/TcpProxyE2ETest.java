@@ -83,6 +83,50 @@ class TcpProxyE2ETest {
                 assertEquals("bye", new String(bye));
                 writer.join();
                 assertEquals(1.0, proxy.metric("envoy_listener_downstream_cx_total{envoy_listener_address=\"127.0.0.1_" + port + "\"}"));
+                assertEquals(1.0, proxy.metric("envoy_tcp_downstream_cx_total{envoy_tcp_prefix=\"tcp\"}"));
+                assertEquals(size, proxy.metric("envoy_tcp_downstream_cx_rx_bytes_total{envoy_tcp_prefix=\"tcp\"}"));
+                assertEquals(size + 3, proxy.metric("envoy_tcp_downstream_cx_tx_bytes_total{envoy_tcp_prefix=\"tcp\"}"));
+                assertTrue(proxy.admin("/stats").contains("tcp.tcp.downstream_cx_total: 1"), "Envoy's dotted name");
+            }
+        }
+    }
+
+    @Test
+    void maxDownstreamConnectionDurationClosesTheSession() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = """
+                    admin:
+                      address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    static_resources:
+                      listeners:
+                      - name: tcp
+                        address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                        filter_chains:
+                        - filters:
+                          - name: envoy.filters.network.tcp_proxy
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                              stat_prefix: short
+                              cluster: silent
+                              max_downstream_connection_duration: 0.3s
+                      clusters:
+                    %s
+                    """.formatted(admin, port, Bootstraps.indent(Bootstraps.cluster("silent", false, null,
+                    silent.getLocalPort()), 2));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
+                 Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(20_000);
+                long start = System.nanoTime();
+                assertEquals(-1, s.getInputStream().read(), "the proxy ends the session; the upstream never does");
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(ms >= 200 && ms < 10_000, ms + " ms");
+                for (int i = 0; i < 50 && proxy.metric(
+                        "envoy_tcp_max_downstream_connection_duration{envoy_tcp_prefix=\"short\"}") < 1; i++) {
+                    Thread.sleep(100);
+                }
+                assertEquals(1.0, proxy.metric("envoy_tcp_max_downstream_connection_duration{envoy_tcp_prefix=\"short\"}"));
             }
         }
     }

@@ -39,7 +39,35 @@ public final class TcpProxyTranslator {
             throw path.field("max_connect_attempts").error("must be at least 1");
         }
         var logs = AccessLogTranslator.translate(t.getAccessLogList(), path.field("access_log"), ctx);
-        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs, tunneling);
+        Duration maxDuration = null;
+        if (t.hasMaxDownstreamConnectionDuration()) {
+            maxDuration = Protos.duration(t.getMaxDownstreamConnectionDuration());
+            if (maxDuration.toMillis() < 1) {
+                throw path.field("max_downstream_connection_duration").error("must be at least 1ms");
+            }
+        }
+        warnUnsupported(t, path, ctx);
+        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs, tunneling, maxDuration);
+    }
+
+    /** Fields Remora does not act on: one warning each, naming the first place, never silence. */
+    private static void warnUnsupported(TcpProxy t, FieldPath path, TranslationContext ctx) {
+        java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
+        set.put("metadata_match", t.hasMetadataMatch());
+        set.put("hash_policy", t.getHashPolicyCount() > 0);
+        set.put("on_demand", t.hasOnDemand());
+        set.put("access_log_options", t.hasAccessLogOptions() || t.hasAccessLogFlushInterval()
+                || t.getFlushAccessLogOnConnected());
+        set.put("backoff_options", t.hasBackoffOptions());
+        set.put("proxy_protocol_tlvs", t.getProxyProtocolTlvsCount() > 0);
+        set.put("downstream_idle_timeout", t.hasDownstreamIdleTimeout());
+        set.put("upstream_idle_timeout", t.hasUpstreamIdleTimeout());
+        set.forEach((field, present) -> {
+            if (present) {
+                ctx.warnOnce("tcp_proxy." + field, "tcp_proxy " + field + " is not supported and is ignored,"
+                        + " first at " + path.field(field));
+            }
+        });
     }
 
     /** {@code tunneling_config}: the bytes in an HTTP CONNECT (or POST) stream to the host. */
