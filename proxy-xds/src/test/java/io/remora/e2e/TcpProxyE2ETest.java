@@ -39,23 +39,7 @@ class TcpProxyE2ETest {
             server.start();
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = """
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    static_resources:
-                      listeners:
-                      - name: tcp
-                        address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                        filter_chains:
-                        - filters:
-                          - name: envoy.filters.network.tcp_proxy
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                              stat_prefix: tcp
-                              cluster: echo
-                      clusters:
-                    %s
-                    """.formatted(admin, port, Bootstraps.indent(Bootstraps.cluster("echo", false, null, echo.getLocalPort()), 2));
+            String yaml = bootstrap(admin, port, "tcp", echo.getLocalPort(), "");
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
                  Socket s = new Socket("127.0.0.1", port)) {
                 s.setSoTimeout(20_000);
@@ -96,25 +80,8 @@ class TcpProxyE2ETest {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = """
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                    static_resources:
-                      listeners:
-                      - name: tcp
-                        address: { socket_address: { address: 127.0.0.1, port_value: %d } }
-                        filter_chains:
-                        - filters:
-                          - name: envoy.filters.network.tcp_proxy
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                              stat_prefix: short
-                              cluster: silent
-                              max_downstream_connection_duration: 0.3s
-                      clusters:
-                    %s
-                    """.formatted(admin, port, Bootstraps.indent(Bootstraps.cluster("silent", false, null,
-                    silent.getLocalPort()), 2));
+            String yaml = bootstrap(admin, port, "short", silent.getLocalPort(),
+                    "max_downstream_connection_duration: 0.3s");
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
                  Socket s = new Socket("127.0.0.1", port)) {
                 s.setSoTimeout(20_000);
@@ -129,5 +96,28 @@ class TcpProxyE2ETest {
                 assertEquals(1.0, proxy.metric("envoy_tcp_max_downstream_connection_duration{envoy_tcp_prefix=\"short\"}"));
             }
         }
+    }
+
+    /** One tcp_proxy listener (stat prefix and cluster named {@code prefix}) with these extra fields. */
+    private static String bootstrap(int admin, int port, String prefix, int upstreamPort, String fields) {
+        return """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                  - name: tcp
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                          stat_prefix: %s
+                          cluster: %s
+                %s
+                  clusters:
+                %s
+                """.formatted(admin, port, prefix, prefix, fields.indent(10).stripTrailing(),
+                Bootstraps.indent(Bootstraps.cluster(prefix, false, null, upstreamPort), 2));
     }
 }
