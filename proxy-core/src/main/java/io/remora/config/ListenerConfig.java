@@ -17,6 +17,7 @@ import java.util.List;
  *                           name) and the chains' own matches are ignored, as in Envoy; null when unset
  * @param originalSrc        the {@code original_src} listener filter, or null
  * @param freebind           {@code freebind}: IP_FREEBIND on the listening sockets
+ * @param proxyProtocol      the {@code proxy_protocol} listener filter, or null
  */
 public record ListenerConfig(
         String name,
@@ -33,7 +34,19 @@ public record ListenerConfig(
         int perConnectionBufferLimitBytes,
         UnifiedMatcher<String> filterChainMatcher,
         OriginalSrc originalSrc,
-        boolean freebind) {
+        boolean freebind,
+        ProxyProtocolConfig proxyProtocol) {
+
+    /** A listener without the proxy_protocol filter. */
+    public ListenerConfig(String name, Address address, String statPrefix, TrafficDirection direction,
+                          List<ListenerFilter> listenerFilters, List<FilterChainConfig> filterChains,
+                          FilterChainConfig defaultFilterChain, boolean useOriginalDst, boolean transparent,
+                          boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes,
+                          UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind) {
+        this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
+                transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
+                originalSrc, freebind, null);
+    }
 
     /** A listener without filter_chain_matcher, original_src or freebind. */
     public ListenerConfig(String name, Address address, String statPrefix, TrafficDirection direction,
@@ -41,7 +54,7 @@ public record ListenerConfig(
                           FilterChainConfig defaultFilterChain, boolean useOriginalDst, boolean transparent,
                           boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
-                transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false);
+                transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null);
     }
 
     /**

@@ -98,10 +98,10 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         if (limit > 0) {
             ch.config().setWriteBufferWaterMark(waterMark(limit));
         }
-        if (listener.inspectsTls() || listener.inspectsHttp()) {
+        if (listener.inspectsTls() || listener.inspectsHttp() || listener.proxyProtocol() != null) {
             ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, closeAccounting, originalDst, id));
         } else {
-            dispatch(ch, id, listener, closeAccounting, originalDst, null, "raw_buffer", List.of());
+            dispatch(ch, id, listener, closeAccounting, originalDst, null, null, "raw_buffer", List.of());
         }
     }
 
@@ -121,13 +121,14 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
     /**
      * Chooses the filter chain and lets its network filter take the channel; closes the
      * channel when nothing matches. Returns false when the channel was closed. {@code close} is
-     * the channel's close listener, which the chain's takes over.
+     * the channel's close listener, which the chain's takes over. {@code proxiedSource}: the
+     * client a PROXY protocol header named (its destination comes as {@code originalDst}), or null.
      */
     static boolean dispatch(Channel ch, long id, ListenerRuntime rt, ConnectionCloseAccounting close,
-                            InetSocketAddress originalDst, String sni,
+                            InetSocketAddress originalDst, InetSocketAddress proxiedSource, String sni,
                             String transportProtocol, List<String> alpn) {
         SocketAddress local = originalDst != null ? originalDst : ch.localAddress();
-        SocketAddress remote = ch.remoteAddress();
+        SocketAddress remote = proxiedSource != null ? proxiedSource : ch.remoteAddress();
         InetAddress dstIp = null;
         int dstPort = 0;
         if (local instanceof InetSocketAddress l) {

@@ -9,16 +9,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs tls_inspector and http_inspector over the first bytes of a connection without consuming
- * them. Once both have decided it installs the chosen filter chain, replays channelActive (held
- * back so the chain's handlers see it) and removes itself, which hands the buffered bytes on.
- * A connection still undecided after listener_filters_timeout is closed, as Envoy does.
+ * Runs the listener filters that read a connection's first bytes: proxy_protocol (which consumes
+ * its header and takes the client and destination from it), then tls_inspector and
+ * http_inspector (which consume nothing). Once all have decided it installs the chosen filter
+ * chain, replays channelActive (held back so the chain's handlers see it) and removes itself,
+ * which hands the buffered bytes on. A connection still undecided after listener_filters_timeout
+ * is closed, as Envoy does.
  */
 final class ListenerFilterHandler extends ByteToMessageDecoder {
     private final ListenerRuntime rt;
     private final ConnectionCloseAccounting close;
-    private final InetSocketAddress originalDst;
+    private InetSocketAddress originalDst;
+    private InetSocketAddress proxiedSource;
     private final long connectionId;
+    private boolean proxyDone;
     private boolean tlsDone;
     private boolean httpDone;
     private String sni;
@@ -34,6 +38,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
         this.close = close;
         this.originalDst = originalDst;
         this.connectionId = connectionId;
+        this.proxyDone = rt.proxyProtocol() == null;
         this.tlsDone = !rt.inspectsTls();
         this.httpDone = !rt.inspectsHttp();
     }
@@ -60,6 +65,14 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (finished) {
             return;
+        }
+        if (!proxyDone) {
+            if (!readProxyHeader(ctx, in)) {
+                return;
+            }
+            if (!in.isReadable() && !(tlsDone && httpDone)) {
+                return; // the inspectors wait for the bytes after the header
+            }
         }
         if (!tlsDone) {
             TlsInspector.Result r = TlsInspector.inspect(in);
@@ -88,7 +101,8 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
         if (timeout != null) {
             timeout.cancel(false);
         }
-        if (!ConnectionAcceptor.dispatch(ctx.channel(), connectionId, rt, close, originalDst, sni, transportProtocol, alpn)) {
+        if (!ConnectionAcceptor.dispatch(ctx.channel(), connectionId, rt, close, originalDst, proxiedSource, sni,
+                transportProtocol, alpn)) {
             in.skipBytes(in.readableBytes());
             return;
         }
@@ -96,6 +110,51 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
             ctx.fireChannelActive();
         }
         ctx.pipeline().remove(this); // hands the buffered bytes to the chain's handlers
+    }
+
+    /**
+     * proxy_protocol: true once it has decided (the header consumed, or allowed to be absent);
+     * false while it needs more bytes or after it closed the connection.
+     */
+    private boolean readProxyHeader(ChannelHandlerContext ctx, ByteBuf in) {
+        io.remora.config.ProxyProtocolConfig config = rt.proxyProtocol();
+        ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(in);
+        switch (r.status()) {
+            case NEED_MORE -> {
+                return false;
+            }
+            case ABSENT -> {
+                if (!config.allowRequestsWithoutProxyProtocol()) {
+                    return refuse(ctx, in);
+                }
+            }
+            case INVALID -> {
+                return refuse(ctx, in);
+            }
+            case FOUND -> {
+                if (config.disallowedVersions().contains(r.version())) {
+                    return refuse(ctx, in);
+                }
+                in.skipBytes(r.length());
+                if (r.source() != null) {
+                    proxiedSource = r.source();
+                    originalDst = r.destination();
+                }
+            }
+        }
+        proxyDone = true;
+        return true;
+    }
+
+    private boolean refuse(ChannelHandlerContext ctx, ByteBuf in) {
+        finished = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        rt.stats().downstreamCxProxyProtoError.increment();
+        in.skipBytes(in.readableBytes());
+        ctx.close();
+        return false;
     }
 
     @Override

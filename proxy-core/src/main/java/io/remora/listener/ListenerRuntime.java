@@ -84,6 +84,11 @@ public final class ListenerRuntime {
         return config.listenerFilters().contains(ListenerConfig.ListenerFilter.TLS_INSPECTOR);
     }
 
+    /** The proxy_protocol listener filter's config, or null. */
+    public io.remora.config.ProxyProtocolConfig proxyProtocol() {
+        return config.proxyProtocol();
+    }
+
     public boolean inspectsHttp() {
         return config.listenerFilters().contains(ListenerConfig.ListenerFilter.HTTP_INSPECTOR);
     }

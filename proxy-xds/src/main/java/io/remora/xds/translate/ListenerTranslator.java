@@ -75,11 +75,17 @@ public final class ListenerTranslator {
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
         ListenerConfig.OriginalSrc originalSrc = null;
+        io.remora.config.ProxyProtocolConfig proxyProtocol = null;
         for (int i = 0; i < l.getListenerFiltersCount(); i++) {
             FieldPath fp = path.field("listener_filters").index(i);
             ListenerConfig.OriginalSrc os = originalSrc(l.getListenerFilters(i), fp);
             if (os != null) {
                 originalSrc = os;
+                continue;
+            }
+            io.remora.config.ProxyProtocolConfig pp = ProxyProtocolTranslator.translate(l.getListenerFilters(i), fp, ctx);
+            if (pp != null) {
+                proxyProtocol = pp;
                 continue;
             }
             // The original_dst filter only recovers the destination (virtualInbound matches chains
@@ -142,7 +148,8 @@ public final class ListenerTranslator {
                 DEFAULT_BUFFER_LIMIT);
         return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
                 defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
-                lfTimeout, buffer, matcher, originalSrc, Protos.bool(l.hasFreebind(), l.getFreebind(), false));
+                lfTimeout, buffer, matcher, originalSrc, Protos.bool(l.hasFreebind(), l.getFreebind(), false),
+                proxyProtocol);
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
@@ -196,8 +203,6 @@ public final class ListenerTranslator {
             case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
             case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
             case "istio.set_internal_dst_address" -> ListenerConfig.ListenerFilter.SET_INTERNAL_DST_ADDRESS;
-            case "proxy_protocol" -> throw path.error("listener filter '" + f.getName()
-                    + "' is not supported");
             default -> {
                 ctx.warnOnce("listener_filter:" + kind, "skipping unsupported listener filter '" + f.getName()
                         + "', first at " + path);

@@ -1,0 +1,84 @@
+package io.remora.listener;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** PROXY protocol headers of both versions, fed whole and byte by byte. */
+class ProxyProtocolHeaderTest {
+
+    static ByteBuf ascii(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII);
+    }
+
+    static ByteBuf v2(int verCmd, int fam, byte[] body) {
+        ByteBuf b = Unpooled.buffer();
+        b.writeBytes(new byte[]{0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A});
+        b.writeByte(verCmd).writeByte(fam).writeShort(body.length).writeBytes(body);
+        return b;
+    }
+
+    @Test
+    void version1() {
+        ByteBuf b = ascii("PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\nGET / HTTP/1.1\r\n");
+        ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(b);
+        assertEquals(ProxyProtocolHeader.Status.FOUND, r.status());
+        assertEquals(1, r.version());
+        assertEquals("PROXY TCP4 203.0.113.7 10.0.0.1 5555 80\r\n".length(), r.length());
+        assertEquals(new InetSocketAddress("203.0.113.7", 5555), r.source());
+        assertEquals(new InetSocketAddress("10.0.0.1", 80), r.destination());
+        assertEquals(0, b.readerIndex(), "nothing consumed");
+
+        ProxyProtocolHeader.Result v6 = ProxyProtocolHeader.parse(ascii("PROXY TCP6 2001:db8::1 ::1 1 2\r\n"));
+        assertEquals(new InetSocketAddress("2001:db8::1", 1), v6.source());
+        ProxyProtocolHeader.Result unknown = ProxyProtocolHeader.parse(ascii("PROXY UNKNOWN whatever\r\n"));
+        assertEquals(ProxyProtocolHeader.Status.FOUND, unknown.status());
+        assertNull(unknown.source());
+
+        for (String bad : new String[]{"PROXY TCP4 ::1 10.0.0.1 1 2\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 65536\r\n",
+                "PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", "PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n",
+                "PROXY TCP4 host 5.6.7.8 1 2\r\n", "PROXY " + "x".repeat(120)}) {
+            assertEquals(ProxyProtocolHeader.Status.INVALID, ProxyProtocolHeader.parse(ascii(bad)).status(), bad);
+        }
+    }
+
+    @Test
+    void version2() {
+        byte[] v4 = {(byte) 203, 0, 113, 7, 10, 0, 0, 1, 0x15, (byte) 0xB3, 0, 80, /* a TLV */ 0x04, 0, 1, 9};
+        ProxyProtocolHeader.Result r = ProxyProtocolHeader.parse(v2(0x21, 0x11, v4));
+        assertEquals(ProxyProtocolHeader.Status.FOUND, r.status());
+        assertEquals(2, r.version());
+        assertEquals(16 + v4.length, r.length(), "TLVs are part of the header");
+        assertEquals(new InetSocketAddress("203.0.113.7", 5555), r.source());
+        assertEquals(new InetSocketAddress("10.0.0.1", 80), r.destination());
+
+        ProxyProtocolHeader.Result local = ProxyProtocolHeader.parse(v2(0x20, 0x00, new byte[0]));
+        assertEquals(ProxyProtocolHeader.Status.FOUND, local.status());
+        assertNull(local.source(), "LOCAL keeps the connection's addresses");
+        assertEquals(ProxyProtocolHeader.Status.INVALID, ProxyProtocolHeader.parse(v2(0x31, 0x11, v4)).status(),
+                "version 3");
+        assertEquals(ProxyProtocolHeader.Status.INVALID,
+                ProxyProtocolHeader.parse(v2(0x21, 0x11, new byte[4])).status(), "too short for IPv4");
+    }
+
+    @Test
+    void everySplitPointNeedsMoreUntilTheEnd() {
+        for (ByteBuf whole : new ByteBuf[]{ascii("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n"),
+                v2(0x21, 0x11, new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 0, 2})}) {
+            int n = whole.readableBytes();
+            for (int i = 1; i < n; i++) {
+                assertEquals(ProxyProtocolHeader.Status.NEED_MORE,
+                        ProxyProtocolHeader.parse(whole.slice(0, i)).status(), "first " + i + " of " + n);
+            }
+            assertEquals(ProxyProtocolHeader.Status.FOUND, ProxyProtocolHeader.parse(whole).status());
+        }
+        assertEquals(ProxyProtocolHeader.Status.ABSENT, ProxyProtocolHeader.parse(ascii("GET / HTTP/1.1\r\n")).status());
+        assertEquals(ProxyProtocolHeader.Status.ABSENT, ProxyProtocolHeader.parse(ascii("PRI * HTTP/2.0")).status());
+    }
+}

@@ -1,0 +1,135 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The proxy_protocol listener filter through real sockets: the client a PROXY header (version 1
+ * or 2) names is the connection's remote address (x-forwarded-for with use_remote_address); a
+ * connection without one is closed, unless allow_requests_without_proxy_protocol.
+ */
+class ProxyProtocolE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static final Map<String, Integer> PORTS = new HashMap<>();
+
+    static String listener(String name, String proxyProtocol) {
+        return """
+                - name: NAME
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
+                  listener_filters:
+                  - name: envoy.filters.listener.proxy_protocol
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                PP
+                  - name: envoy.filters.listener.http_inspector
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.http_inspector.v3.HttpInspector }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                        stat_prefix: NAME
+                        use_remote_address: true
+                        http_filters:
+                        - name: envoy.filters.http.router
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                        route_config:
+                          virtual_hosts:
+                          - name: all
+                            domains: ["*"]
+                            routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
+                """.replace("NAME", name).replace("PP", proxyProtocol.indent(6).stripTrailing());
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "xff=" + req.headers().get("x-forwarded-for")));
+        int admin = ProxyProcess.freePort();
+        PORTS.put("strict", ProxyProcess.freePort());
+        PORTS.put("lax", ProxyProcess.freePort());
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+                static_resources:
+                  listeners:
+                """
+                + (listener("strict", "disallowed_versions: [V1]")
+                + listener("lax", "allow_requests_without_proxy_protocol: true")).indent(2)
+                + """
+                  clusters:
+                ${CLUSTERS}
+                """;
+        Map<String, Object> vars = new HashMap<>(PORTS);
+        vars.put("ADMIN", admin);
+        vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2));
+        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    /** Sends the bytes then a GET, and returns everything the proxy answered before it closed. */
+    static String exchange(String listener, byte[] header) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", PORTS.get(listener))) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(header);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            s.getInputStream().transferTo(out);
+            return out.toString(StandardCharsets.US_ASCII);
+        }
+    }
+
+    static byte[] v2(byte[] client, int clientPort, byte[] destination, int destinationPort) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(28);
+        b.put(new byte[]{0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0, 12});
+        b.put(client).put(destination).putShort((short) clientPort).putShort((short) destinationPort);
+        return b.array();
+    }
+
+    @Test
+    void theHeadersClientIsTheRemoteAddress() throws Exception {
+        String v2 = exchange("strict", v2(new byte[]{(byte) 198, 51, 100, 9}, 4000, new byte[]{127, 0, 0, 1},
+                PORTS.get("strict")));
+        assertTrue(v2.startsWith("HTTP/1.1 200"), v2);
+        assertTrue(v2.endsWith("xff=198.51.100.9"), v2);
+
+        String v1 = exchange("lax", ("PROXY TCP4 203.0.113.7 127.0.0.1 5555 " + PORTS.get("lax") + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertTrue(v1.endsWith("xff=203.0.113.7"), v1);
+    }
+
+    @Test
+    void withoutAHeaderOrWithADisallowedOne() throws Exception {
+        String plain = exchange("lax", new byte[0]);
+        assertTrue(plain.startsWith("HTTP/1.1 200") && !plain.contains("203.0.113.7"),
+                "allow_requests_without_proxy_protocol: served as the socket's peer: " + plain);
+        assertEquals("", exchange("strict", new byte[0]), "no header: closed unanswered");
+        assertEquals("", exchange("strict", "PROXY TCP4 203.0.113.7 127.0.0.1 5555 80\r\n"
+                .getBytes(StandardCharsets.US_ASCII)), "version 1 is disallowed here");
+        assertEquals(2.0, proxy.metric("envoy_listener_downstream_cx_proxy_proto_error{envoy_listener_address=\"127.0.0.1_"
+                + PORTS.get("strict") + "\"}"));
+    }
+}

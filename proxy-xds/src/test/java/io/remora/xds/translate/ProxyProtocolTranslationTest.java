@@ -1,0 +1,42 @@
+package io.remora.xds.translate;
+
+import io.remora.config.ProxyProtocolConfig;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The proxy_protocol listener filter's config, and the parts of it only warned about. */
+class ProxyProtocolTranslationTest {
+
+    static LoadedBootstrap load(String filter) {
+        return new BootstrapLoader().loadString(HcmListenerYaml.networkListener(
+                HcmListenerYaml.connectionManager("", "", "- { name: v, domains: [\"*\"], routes: [{ match: { prefix: \"/\" },"
+                        + " route: { cluster: c1 } }] }")).replace("    filter_chains:\n",
+                "    listener_filters:\n" + filter.indent(4) + "    filter_chains:\n") + HcmListenerYaml.CLUSTER_C1,
+                "test.yaml");
+    }
+
+    @Test
+    void readAsEnvoy() {
+        LoadedBootstrap b = load("""
+                - name: envoy.filters.listener.proxy_protocol
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                    allow_requests_without_proxy_protocol: true
+                    disallowed_versions: [V2]
+                    rules: [{ tlv_type: 4, on_tlv_present: { key: k } }]
+                """);
+        assertEquals(new ProxyProtocolConfig(true, Set.of(2)), b.model().listeners().get(0).proxyProtocol());
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("listener_filters[0].typed_config.rules")),
+                b.warnings().toString());
+
+        ProxyProtocolConfig byName = load("- name: envoy.filters.listener.proxy_protocol").model().listeners().get(0)
+                .proxyProtocol();
+        assertEquals(new ProxyProtocolConfig(false, Set.of()), byName);
+    }
+}
