@@ -18,6 +18,9 @@ import java.util.List;
  * @param originalSrc        the {@code original_src} listener filter, or null
  * @param freebind           {@code freebind}: IP_FREEBIND on the listening sockets
  * @param proxyProtocol      the {@code proxy_protocol} listener filter, or null
+ * @param continueOnListenerFiltersTimeout {@code continue_on_listener_filters_timeout}: at
+ *                           listener_filters_timeout the connection goes on with what the
+ *                           listener filters found so far, rather than being closed
  */
 public record ListenerConfig(
         String name,
@@ -35,9 +38,10 @@ public record ListenerConfig(
         UnifiedMatcher<String> filterChainMatcher,
         OriginalSrc originalSrc,
         boolean freebind,
-        ProxyProtocolConfig proxyProtocol) {
+        ProxyProtocolConfig proxyProtocol,
+        boolean continueOnListenerFiltersTimeout) {
 
-    /** A listener without the proxy_protocol filter. */
+    /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
     public ListenerConfig(String name, Address address, String statPrefix, TrafficDirection direction,
                           List<ListenerFilter> listenerFilters, List<FilterChainConfig> filterChains,
                           FilterChainConfig defaultFilterChain, boolean useOriginalDst, boolean transparent,
@@ -45,7 +49,7 @@ public record ListenerConfig(
                           UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
-                originalSrc, freebind, null);
+                originalSrc, freebind, null, false);
     }
 
     /** A listener without filter_chain_matcher, original_src or freebind. */
@@ -54,7 +58,8 @@ public record ListenerConfig(
                           FilterChainConfig defaultFilterChain, boolean useOriginalDst, boolean transparent,
                           boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
-                transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null);
+                transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null,
+                false);
     }
 
     /**

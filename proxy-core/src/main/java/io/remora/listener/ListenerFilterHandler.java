@@ -48,7 +48,15 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
         long ms = rt.listenerFiltersTimeout().toMillis();
         if (ms > 0) {
             timeout = ctx.executor().schedule(() -> {
-                if (!finished) {
+                if (finished) {
+                    return;
+                }
+                if (rt.config().continueOnListenerFiltersTimeout()) {
+                    // What the filters found so far decides: a client that has not spoken (a
+                    // server-first protocol) gets the plain chain.
+                    finished = true;
+                    handOver(ctx);
+                } else {
                     ctx.close();
                 }
             }, ms, TimeUnit.MILLISECONDS);
@@ -101,15 +109,22 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
         if (timeout != null) {
             timeout.cancel(false);
         }
+        if (!handOver(ctx)) {
+            in.skipBytes(in.readableBytes());
+        }
+    }
+
+    /** Chooses the chain and leaves the pipeline to it; false when no chain took the connection. */
+    private boolean handOver(ChannelHandlerContext ctx) {
         if (!ConnectionAcceptor.dispatch(ctx.channel(), connectionId, rt, close, originalDst, proxiedSource, sni,
                 transportProtocol, alpn)) {
-            in.skipBytes(in.readableBytes());
-            return;
+            return false;
         }
         if (activeHeld) {
             ctx.fireChannelActive();
         }
         ctx.pipeline().remove(this); // hands the buffered bytes to the chain's handlers
+        return true;
     }
 
     /**

@@ -149,7 +149,7 @@ public final class ListenerTranslator {
         return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
                 defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
                 lfTimeout, buffer, matcher, originalSrc, Protos.bool(l.hasFreebind(), l.getFreebind(), false),
-                proxyProtocol);
+                proxyProtocol, l.getContinueOnListenerFiltersTimeout());
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */

@@ -34,6 +34,7 @@ class OverridesTest {
                 use_original_dst: true
                 traffic_direction: INBOUND
                 listener_filters_timeout: 0s
+                continue_on_listener_filters_timeout: true
                 listener_filters:
                 - name: envoy.filters.listener.original_dst
                   typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst }
@@ -110,6 +111,7 @@ class OverridesTest {
         assertTrue(l.useOriginalDst());
         assertEquals(ListenerConfig.TrafficDirection.INBOUND, l.direction());
         assertEquals(Duration.ZERO, l.listenerFiltersTimeout());
+        assertTrue(l.continueOnListenerFiltersTimeout());
         assertEquals(List.of(ListenerConfig.ListenerFilter.ORIGINAL_DST, ListenerConfig.ListenerFilter.HTTP_INSPECTOR),
                 l.listenerFilters());
         assertEquals(9000, l.filterChains().get(0).match().destinationPort());

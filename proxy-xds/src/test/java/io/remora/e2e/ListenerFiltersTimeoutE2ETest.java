@@ -1,0 +1,117 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * listener_filters_timeout with a server-first protocol (the upstream speaks first, the client
+ * waits): tls_inspector never gets a byte; with continue_on_listener_filters_timeout the
+ * connection goes on to the plain chain at the timeout, as Istio's protocol detection needs,
+ * without it the connection is closed.
+ */
+class ListenerFiltersTimeoutE2ETest {
+
+    static ServerSocket greeter;
+    static ProxyProcess proxy;
+    static final Map<String, Integer> PORTS = new HashMap<>();
+
+    static String listener(String name, boolean continueOnTimeout) {
+        return """
+                - name: NAME
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
+                  listener_filters_timeout: 0.3s
+                  continue_on_listener_filters_timeout: CONTINUE
+                  listener_filters:
+                  - name: envoy.filters.listener.tls_inspector
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: NAME
+                        cluster: greeter
+                """.replace("NAME", name).replace("CONTINUE", String.valueOf(continueOnTimeout));
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        greeter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            while (!greeter.isClosed()) {
+                try (Socket s = greeter.accept()) {
+                    s.getOutputStream().write("220 hello\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    s.getInputStream().read(); // until the client goes
+                } catch (Exception e) {
+                    // next connection, or closed
+                }
+            }
+        }, "greeter");
+        t.setDaemon(true);
+        t.start();
+        int admin = ProxyProcess.freePort();
+        PORTS.put("continues", ProxyProcess.freePort());
+        PORTS.put("closes", ProxyProcess.freePort());
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+                static_resources:
+                  listeners:
+                """
+                + (listener("continues", true) + listener("closes", false)).indent(2)
+                + """
+                  clusters:
+                ${CLUSTERS}
+                """;
+        Map<String, Object> vars = new HashMap<>(PORTS);
+        vars.put("ADMIN", admin);
+        vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("greeter", false, null, greeter.getLocalPort()), 2));
+        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (greeter != null) {
+            greeter.close();
+        }
+    }
+
+    /** What the proxy sends a client that says nothing, until it closes or the line ends. */
+    static String greeting(String listener) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", PORTS.get(listener))) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            StringBuilder sb = new StringBuilder();
+            for (int c; (c = in.read()) >= 0 && c != '\n'; ) {
+                sb.append((char) c);
+            }
+            return sb.toString();
+        }
+    }
+
+    @Test
+    void aSilentClientGetsThePlainChainAtTheTimeout() throws Exception {
+        assertEquals("220 hello\r", greeting("continues"));
+    }
+
+    @Test
+    void withoutContinueItIsClosed() throws Exception {
+        assertEquals("", greeting("closes"));
+    }
+}
