@@ -2,17 +2,35 @@ package io.remora.config;
 
 import java.util.Map;
 
-/** {@code config.route.v3.Route}: a match and exactly one action. */
+/**
+ * {@code config.route.v3.Route}: a match and exactly one action.
+ *
+ * @param decorator the route's {@code decorator} (its tracing operation), or null
+ */
 public record Route(
         String name,
         RouteMatch match,
         RouteAction action,
         HeaderMutation requestHeaders,
         HeaderMutation responseHeaders,
-        Map<String, PerFilterConfig> perFilterConfigs) {
+        Map<String, PerFilterConfig> perFilterConfigs,
+        Decorator decorator) {
 
     public Route {
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
+    }
+
+    /**
+     * {@code decorator}: the name of the span of requests taking this route.
+     *
+     * @param propagate an egress span's operation is sent upstream in x-envoy-decorator-operation
+     */
+    public record Decorator(String operation, boolean propagate) {
+    }
+
+    public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,
+                 HeaderMutation responseHeaders, Map<String, PerFilterConfig> perFilterConfigs) {
+        this(name, match, action, requestHeaders, responseHeaders, perFilterConfigs, null);
     }
 
     public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,

@@ -12,6 +12,8 @@ import java.util.List;
  * @param overallSampling   percent cap applied after the other two (default 100)
  * @param maxPathTagLength  {@code http.url} is cut to this length (default 256)
  * @param customTags        literal and request-header tags
+ * @param egress            the listener's traffic_direction is OUTBOUND: client spans named
+ *                          "egress &lt;host&gt;", else server spans named "ingress", as Envoy
  */
 public record TracingConfig(
         Provider provider,
@@ -19,10 +21,17 @@ public record TracingConfig(
         double clientSampling,
         double overallSampling,
         int maxPathTagLength,
-        List<CustomTag> customTags) {
+        List<CustomTag> customTags,
+        boolean egress) {
 
     public TracingConfig {
         customTags = customTags == null ? List.of() : List.copyOf(customTags);
+    }
+
+    /** Ingress tracing. */
+    public TracingConfig(Provider provider, double randomSampling, double clientSampling, double overallSampling,
+                         int maxPathTagLength, List<CustomTag> customTags) {
+        this(provider, randomSampling, clientSampling, overallSampling, maxPathTagLength, customTags, false);
     }
 
     /** A tracer provider. */

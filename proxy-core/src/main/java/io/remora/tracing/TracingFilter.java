@@ -29,6 +29,7 @@ public final class TracingFilter implements StreamFilter {
     private static final AsciiString CLIENT_TRACE_ID = AsciiString.cached("x-client-trace-id");
     private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
     private static final AsciiString DOWNSTREAM_CLUSTER = AsciiString.cached("x-envoy-downstream-service-cluster");
+    private static final AsciiString DECORATOR_OPERATION = AsciiString.cached("x-envoy-decorator-operation");
 
     private final TracingConfig config;
     private final SpanSink sink;
@@ -43,6 +44,8 @@ public final class TracingFilter implements StreamFilter {
     private boolean sampled;
     private long startEpochNanos;
     private Map<String, String> requestTags;
+    /** The span's name: the route's decorator, an ingress caller's x-envoy-decorator-operation, or Envoy's default. */
+    private String operation;
 
     private TracingFilter(TracingConfig config, SpanSink sink) {
         this.config = config;
@@ -68,6 +71,7 @@ public final class TracingFilter implements StreamFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         startEpochNanos = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;
+        operation = operation(headers);
         if (zipkin != null) {
             startZipkin(headers);
             recordTraceId();
@@ -114,6 +118,32 @@ public final class TracingFilter implements StreamFilter {
         if (sampled) {
             requestTags = requestTags(headers);
         }
+    }
+
+    /**
+     * Envoy's span naming: "ingress", or "egress" and the host; a route's decorator replaces it
+     * (and an egress span sends it upstream unless the decorator says not to); on ingress the
+     * caller's x-envoy-decorator-operation wins and goes no further.
+     */
+    private String operation(Http2Headers headers) {
+        io.remora.route.RouteEntry route = decoder == null ? null : decoder.route();
+        io.remora.config.Route.Decorator decorator = route == null ? null : route.route().decorator();
+        String op = decorator != null ? decorator.operation()
+                : config.egress() ? "egress " + (headers.authority() == null ? "" : headers.authority()) : "ingress";
+        if (config.egress()) {
+            if (decorator != null && decorator.propagate()) {
+                headers.set(DECORATOR_OPERATION, op);
+            }
+        } else {
+            CharSequence override = headers.get(DECORATOR_OPERATION);
+            if (override != null) {
+                if (override.length() > 0) {
+                    op = override.toString();
+                }
+                headers.remove(DECORATOR_OPERATION);
+            }
+        }
+        return op;
     }
 
     /** %TRACE_ID%: the span's trace id, sampled or not, as Envoy's active span reports it. */
@@ -218,7 +248,8 @@ public final class TracingFilter implements StreamFilter {
         if (error) {
             tags.put("error", "true");
         }
-        sink.export(new FinishedSpan(traceId, spanId, parentSpanId, "ingress", FinishedSpan.Kind.SERVER,
+        sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
+                config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
                 startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState, shared));
     }
 

@@ -78,8 +78,12 @@ class TracingE2ETest {
     }
 
     private static String bootstrap(int admin, int port, int upstream, int collector, String sampling) throws Exception {
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
-                "- match: { prefix: \"/\" }\n  route: { cluster: up }",
+        return bootstrap(admin, port, upstream, collector, sampling, "- match: { prefix: \"/\" }\n  route: { cluster: up }");
+    }
+
+    private static String bootstrap(int admin, int port, int upstream, int collector, String sampling, String routes)
+            throws Exception {
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("otel", true, null, collector));
         int at = yaml.indexOf("stat_prefix: ingress");
         String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
@@ -144,7 +148,7 @@ class TracingE2ETest {
                 assertEquals(traceId, hex(s.getTraceId()));
                 assertEquals(parent, hex(s.getParentSpanId()));
                 assertEquals(tp[2], hex(s.getSpanId()), "the upstream's parent is the proxy's span");
-                assertEquals("ingress", s.getName());
+                assertEquals("ingress", s.getName(), "no decorator, no traffic_direction");
                 assertEquals(Span.SpanKind.SPAN_KIND_SERVER, s.getKind());
                 assertTrue(s.getEndTimeUnixNano() >= s.getStartTimeUnixNano() && s.getStartTimeUnixNano() > 0);
                 assertEquals("GET", attr(s, "http.method"));
@@ -209,6 +213,37 @@ class TracingE2ETest {
                 assertNotNull(forced);
                 assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(forced.getTraceId()));
                 assertNull(collector.spans.poll(1, TimeUnit.SECONDS), "only the forced request was traced");
+            }
+        }
+    }
+
+    @Test
+    void egressSpansAreClientSpansNamedByTheRoutesDecorator() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/orders" }
+                      route: { cluster: up }
+                      decorator: { operation: "orders.shop.svc.cluster.local:80/*" }
+                    - match: { prefix: "/" }
+                      route: { cluster: up }
+                    """;
+            String yaml = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 100 }", routes)
+                    .replace("  - name: http\n", "  - name: http\n    traffic_direction: OUTBOUND\n");
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, get(port, Map.of()).statusCode());
+                Span decorated = collector.next();
+                assertEquals("orders.shop.svc.cluster.local:80/*", decorated.getName());
+                assertEquals(Span.SpanKind.SPAN_KIND_CLIENT, decorated.getKind());
+                assertEquals("orders.shop.svc.cluster.local:80/*", up.lastHeaders.get("x-envoy-decorator-operation"),
+                        "an egress decorator propagates");
+
+                HttpResponse<String> other = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/other")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, other.statusCode());
+                assertEquals("egress 127.0.0.1:" + port, collector.next().getName());
+                assertNull(up.lastHeaders.get("x-envoy-decorator-operation"));
             }
         }
     }

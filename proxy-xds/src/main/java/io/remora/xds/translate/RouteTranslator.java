@@ -52,7 +52,15 @@ public final class RouteTranslator {
             perFilter = CorsExtension.withDeprecatedPolicy(perFilter, r.getRoute().hasCors(), r.getRoute().getCors(),
                     path.field("route").field("cors"), ctx);
         }
-        return new Route(r.getName(), match, action, req, resp, perFilter);
+        Route.Decorator decorator = null;
+        if (r.hasDecorator()) {
+            if (r.getDecorator().getOperation().isEmpty()) {
+                throw path.field("decorator").field("operation").error("must not be empty");
+            }
+            decorator = new Route.Decorator(r.getDecorator().getOperation(),
+                    Protos.bool(r.getDecorator().hasPropagate(), r.getDecorator().getPropagate(), true));
+        }
+        return new Route(r.getName(), match, action, req, resp, perFilter, decorator);
     }
 
     static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, FieldPath path) {

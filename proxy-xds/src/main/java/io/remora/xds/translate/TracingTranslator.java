@@ -46,7 +46,7 @@ public final class TracingTranslator {
                 t.hasRandomSampling() ? percent(t.getRandomSampling().getValue(), path.field("random_sampling")) : 100,
                 t.hasClientSampling() ? percent(t.getClientSampling().getValue(), path.field("client_sampling")) : 100,
                 t.hasOverallSampling() ? percent(t.getOverallSampling().getValue(), path.field("overall_sampling")) : 100,
-                maxPath, tags);
+                maxPath, tags, ctx.trafficDirection() == io.remora.config.ListenerConfig.TrafficDirection.OUTBOUND);
     }
 
     /** The bootstrap's {@code tracing.http}: the provider of connection managers that name none. */
