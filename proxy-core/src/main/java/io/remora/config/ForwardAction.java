@@ -18,6 +18,10 @@ import com.google.re2j.Pattern;
  * @param hashPolicies       {@code hash_policy}: what RING_HASH/MAGLEV clusters hash; empty = none
  * @param rateLimits         {@code rate_limits}: descriptors for rate limit filters that take them from the route
  * @param includeVhRateLimits {@code include_vh_rate_limits}: the virtual host's rate_limits apply as well
+ * @param hostRewritePathRegex {@code host_rewrite_path_regex}: the host is the path (without its
+ *                           query) rewritten by it; null when unset
+ * @param appendXForwardedHost {@code append_x_forwarded_host}: a host rewrite appends the original
+ *                           host to x-forwarded-host
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -34,12 +38,25 @@ public record ForwardAction(
         UpgradeConfig upgrades,
         List<HashPolicy> hashPolicies,
         List<RateLimitPolicy> rateLimits,
-        boolean includeVhRateLimits) implements RouteAction {
+        boolean includeVhRateLimits,
+        RegexRewrite hostRewritePathRegex,
+        boolean appendXForwardedHost) implements RouteAction {
 
     public ForwardAction {
         upgrades = upgrades == null ? UpgradeConfig.NONE : upgrades;
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    }
+
+    /** Without host_rewrite_path_regex and append_x_forwarded_host. */
+    public ForwardAction(ClusterSpecifier cluster, String prefixRewrite, RegexRewrite regexRewrite,
+                         String hostRewriteLiteral, boolean autoHostRewrite, String hostRewriteHeader, Duration timeout,
+                         Duration idleTimeout, RetryPolicy retryPolicy, List<MirrorPolicy> mirrors,
+                         Duration maxGrpcTimeout, UpgradeConfig upgrades, List<HashPolicy> hashPolicies,
+                         List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
+        this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
+                idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
+                includeVhRateLimits, null, false);
     }
 
     /** Without rate limits. */

@@ -8,6 +8,8 @@ import java.util.Map;
  *
  * @param retryPolicy applies to routes that set none; null when unset
  * @param rateLimits  {@code rate_limits}, for rate limit filters that take descriptors from the route
+ * @param includeAttemptCountInResponse {@code include_attempt_count_in_response}: upstream
+ *                    responses carry x-envoy-attempt-count
  */
 public record VirtualHost(
         String name,
@@ -19,11 +21,20 @@ public record VirtualHost(
         boolean includeRequestAttemptCount,
         TlsRequirement requireTls,
         Map<String, PerFilterConfig> perFilterConfigs,
-        List<RateLimitPolicy> rateLimits) {
+        List<RateLimitPolicy> rateLimits,
+        boolean includeAttemptCountInResponse) {
 
     public VirtualHost {
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    }
+
+    public VirtualHost(String name, List<String> domains, List<Route> routes, HeaderMutation requestHeaders,
+                       HeaderMutation responseHeaders, RetryPolicy retryPolicy, boolean includeRequestAttemptCount,
+                       TlsRequirement requireTls, Map<String, PerFilterConfig> perFilterConfigs,
+                       List<RateLimitPolicy> rateLimits) {
+        this(name, domains, routes, requestHeaders, responseHeaders, retryPolicy, includeRequestAttemptCount,
+                requireTls, perFilterConfigs, rateLimits, false);
     }
 
     /** Without rate limits. */

@@ -44,6 +44,8 @@ final class CompiledRoute implements RouteEntry {
     private final PathRewriter pathRewriter;
     private final String hostRewriteLiteral;
     private final AsciiString hostRewriteHeader;
+    private final RegexRewriter hostRewritePath;
+    private final boolean appendForwardedHost;
 
     // Route, virtual host and route configuration levels, in the order they are applied.
     private final HeaderMutator[] requestLevels;
@@ -96,6 +98,8 @@ final class CompiledRoute implements RouteEntry {
             hostRewriteLiteral = emptyToNull(f.hostRewriteLiteral());
             hostRewriteHeader = f.hostRewriteHeader() == null || f.hostRewriteHeader().isEmpty()
                     ? null : AsciiString.of(AsciiCase.lower(f.hostRewriteHeader()));
+            hostRewritePath = f.hostRewritePathRegex() == null ? null : new RegexRewriter(f.hostRewritePathRegex());
+            appendForwardedHost = f.appendXForwardedHost();
         } else {
             picker = null;
             weightedRequest = weightedResponse = null;
@@ -103,6 +107,8 @@ final class CompiledRoute implements RouteEntry {
             pathRewriter = null;
             hostRewriteLiteral = null;
             hostRewriteHeader = null;
+            hostRewritePath = null;
+            appendForwardedHost = false;
         }
 
         if (route.action() instanceof RedirectAction r) {
@@ -214,11 +220,17 @@ final class CompiledRoute implements RouteEntry {
     @Override
     public void rewriteRequest(Http2Headers headers, boolean insertEnvoyOriginalPath) {
         if (hostRewriteLiteral != null) {
-            headers.authority(hostRewriteLiteral);
+            HostPort.rewrite(headers, hostRewriteLiteral, appendForwardedHost);
         } else if (hostRewriteHeader != null) {
             CharSequence v = headers.get(hostRewriteHeader);
             if (v != null && v.length() > 0) {
-                headers.authority(v);
+                HostPort.rewrite(headers, v, appendForwardedHost);
+            }
+        } else if (hostRewritePath != null && headers.path() != null) {
+            String p = headers.path().toString();
+            String host = hostRewritePath.replaceAll(p.substring(0, PathMatcher.pathEnd(p)));
+            if (!host.isEmpty()) {
+                HostPort.rewrite(headers, host, appendForwardedHost);
             }
         }
         if (pathRewriter == null) {
@@ -257,7 +269,7 @@ final class CompiledRoute implements RouteEntry {
         if (wc >= 0) {
             weightedRequest[wc].apply(headers, headers, context);
             if (weightedHostRewrite[wc] != null) {
-                headers.authority(weightedHostRewrite[wc]);
+                HostPort.rewrite(headers, weightedHostRewrite[wc], appendForwardedHost);
             }
         }
         for (HeaderMutator m : requestLevels) {

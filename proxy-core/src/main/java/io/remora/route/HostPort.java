@@ -68,4 +68,24 @@ public final class HostPort {
         }
         return host.subSequence(0, start).toString();
     }
+
+    private static final io.netty.util.AsciiString X_FORWARDED_HOST = io.netty.util.AsciiString.cached("x-forwarded-host");
+
+    /**
+     * Envoy's updateAuthority: the Host becomes {@code host}; with {@code appendForwardedHost} the
+     * old one is appended to x-forwarded-host unless it already ends that list.
+     */
+    public static void rewrite(io.netty.handler.codec.http2.Http2Headers headers, CharSequence host,
+                               boolean appendForwardedHost) {
+        CharSequence old = headers.authority();
+        if (appendForwardedHost && old != null && old.length() > 0) {
+            CharSequence xfh = headers.get(X_FORWARDED_HOST);
+            if (xfh == null || xfh.length() == 0) {
+                headers.set(X_FORWARDED_HOST, old.toString());
+            } else if (!xfh.toString().endsWith(old.toString())) {
+                headers.set(X_FORWARDED_HOST, xfh + "," + old);
+            }
+        }
+        headers.authority(host);
+    }
 }

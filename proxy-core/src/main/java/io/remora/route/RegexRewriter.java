@@ -64,7 +64,7 @@ public final class RegexRewriter {
                 i++;
                 if (n >= '0' && n <= '9') {
                     if (n - '0' > groupCount) {
-                        throw new IllegalArgumentException("regex_rewrite substitution '" + re2
+                        throw new IllegalArgumentException("substitution '" + re2
                                 + "' refers to group " + n + " but the pattern has " + groupCount);
                     }
                     b.append('$').append(n);

@@ -149,6 +149,25 @@ class RewriteTest {
     }
 
     @Test
+    void hostRewritePathRegexAndAppendXForwardedHost() {
+        ForwardAction byPath = new ForwardAction(new ClusterSpecifier.Single("c"), null, null, null, false, null,
+                Duration.ofSeconds(15), null, null, List.of(), null, ForwardAction.UpgradeConfig.NONE, List.of(),
+                List.of(), false, new ForwardAction.RegexRewrite(com.google.re2j.Pattern.compile("^/([^/]+)/.*$"), "\\1"),
+                true);
+        Http2Headers h = request("front.example", "/envoyproxy.io/some/path?q=/x/y");
+        h.set("x-forwarded-host", "edge.example");
+        RouteTable.compile(config(vhost("v", List.of("*"), route("r", match(new RouteMatch.Prefix("/")), byPath))))
+                .route(h, 0).rewriteRequest(h);
+        assertEquals("envoyproxy.io", h.authority().toString(), "the path without its query");
+        assertEquals("edge.example,front.example", h.get("x-forwarded-host").toString());
+        HostPort.rewrite(h, "again", true);
+        HostPort.rewrite(h, "again", true);
+        HostPort.rewrite(h, "again", true);
+        assertEquals("edge.example,front.example,envoyproxy.io,again", h.get("x-forwarded-host").toString(),
+                "a host already last in the list is not appended twice");
+    }
+
+    @Test
     void hostRewriteHeader() {
         RouteTable t = RouteTable.compile(config(vhost("v", List.of("*"),
                 route("r", match(new RouteMatch.Prefix("/")), hostRewrite(null, "X-Target-Host")))));

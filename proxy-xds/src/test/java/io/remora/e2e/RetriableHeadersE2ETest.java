@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A retry policy's retriable_headers and retriable_request_headers through a running proxy: the
- * upstream's first answer to each path carries x-upstream-retry, later ones do not.
+ * A retry policy's retriable_headers and retriable_request_headers through a running proxy (the
+ * upstream's first answer to each path carries x-upstream-retry, later ones do not), and the
+ * virtual host's include_attempt_count_in_response.
  */
 class RetriableHeadersE2ETest {
 
@@ -63,6 +64,9 @@ class RetriableHeadersE2ETest {
                 """;
         String yaml = Bootstraps.http(admin, port, TempPaths.file("retriable-headers", ".log").toString(), routes,
                 Bootstraps.cluster("web", false, null, upstream.port()));
+        int at = yaml.indexOf("domains: [\"*\"]");
+        String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
+        yaml = yaml.replace("domains: [\"*\"]\n", "domains: [\"*\"]\n" + indent + "include_attempt_count_in_response: true\n");
         proxy = ProxyProcess.start(yaml, admin, List.of());
     }
 
@@ -87,6 +91,8 @@ class RetriableHeadersE2ETest {
         assertEquals(200, r.statusCode());
         assertEquals("attempt 2", r.body());
         assertFalse(r.headers().firstValue("x-upstream-retry").isPresent());
+        assertEquals("2", r.headers().firstValue("x-envoy-attempt-count").orElse(null),
+                "include_attempt_count_in_response");
         assertEquals(2, SEEN.get("/get").get());
     }
 
@@ -94,6 +100,7 @@ class RetriableHeadersE2ETest {
     void aRequestNotMatchingRetriableRequestHeadersIsNot() throws Exception {
         HttpResponse<String> r = send("POST", "/post");
         assertEquals("attempt 1", r.body());
+        assertEquals("1", r.headers().firstValue("x-envoy-attempt-count").orElse(null));
         assertTrue(r.headers().firstValue("x-upstream-retry").isPresent());
         assertEquals(1, SEEN.get("/post").get());
     }

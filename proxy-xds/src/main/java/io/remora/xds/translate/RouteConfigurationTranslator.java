@@ -105,6 +105,10 @@ public final class RouteConfigurationTranslator {
             case ALL -> VirtualHost.TlsRequirement.ALL;
             default -> VirtualHost.TlsRequirement.NONE;
         };
+        if (vh.getIncludeIsTimeoutRetryHeader()) {
+            ctx.warnOnce("include_is_timeout_retry_header", "include_is_timeout_retry_header is not supported"
+                    + " (no x-envoy-is-timeout-retry), first at " + path.field("include_is_timeout_retry_header"));
+        }
         if (vh.getVirtualClustersCount() > 0) {
             ctx.warnOnce("virtual_clusters", "virtual_clusters are ignored, first at " + path.field("virtual_clusters"));
         }
@@ -112,6 +116,7 @@ public final class RouteConfigurationTranslator {
                 List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls,
                 CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
                         path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx),
-                RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")));
+                RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")),
+                vh.getIncludeAttemptCountInResponse());
     }
 }

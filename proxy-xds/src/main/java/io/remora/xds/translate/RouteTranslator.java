@@ -141,13 +141,19 @@ public final class RouteTranslator {
             }
         }
         String hostLiteral = null;
+        ForwardAction.RegexRewrite hostPathRegex = null;
         boolean autoHost = false;
         String hostHeader = null;
         switch (a.getHostRewriteSpecifierCase()) {
             case HOST_REWRITE_LITERAL -> hostLiteral = a.getHostRewriteLiteral();
             case AUTO_HOST_REWRITE -> autoHost = a.getAutoHostRewrite().getValue();
             case HOST_REWRITE_HEADER -> hostHeader = a.getHostRewriteHeader().toLowerCase(java.util.Locale.ROOT);
-            case HOST_REWRITE_PATH_REGEX -> throw path.field("host_rewrite_path_regex").error("not supported");
+            case HOST_REWRITE_PATH_REGEX -> {
+                FieldPath hp = path.field("host_rewrite_path_regex");
+                hostPathRegex = new ForwardAction.RegexRewrite(StringMatcherTranslator.regex(
+                        a.getHostRewritePathRegex().getPattern(), hp.field("pattern")),
+                        a.getHostRewritePathRegex().getSubstitution());
+            }
             default -> {
             }
         }
@@ -186,7 +192,8 @@ public final class RouteTranslator {
                 hostLiteral, autoHost, hostHeader, timeout, idle, retry, List.copyOf(mirrors), maxGrpc,
                 upgrades, hashPolicies,
                 RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")),
-                a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue());
+                a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue(), hostPathRegex,
+                a.getAppendXForwardedHost());
     }
 
     /**

@@ -99,6 +99,8 @@ class OverridesTest {
                             route:
                               cluster: c
                               idle_timeout: 10s
+                              host_rewrite_path_regex: { pattern: { regex: "^/([^/]+)/.*$" }, substitution: "\\\\1" }
+                              append_x_forwarded_host: true
                               retry_policy: { per_try_timeout: 2s, retry_on: "cancelled,unavailable" }
             """;
 
@@ -159,6 +161,9 @@ class OverridesTest {
 
         var f = assertInstanceOf(io.remora.config.ForwardAction.class, vh.routes().get(1).action());
         assertEquals(Duration.ofSeconds(10), f.idleTimeout());
+        assertEquals("^/([^/]+)/.*$", f.hostRewritePathRegex().pattern().pattern());
+        assertEquals("\\1", f.hostRewritePathRegex().substitution());
+        assertTrue(f.appendXForwardedHost());
         assertEquals(Duration.ofSeconds(2), f.retryPolicy().perTryTimeout());
         assertEquals(1, f.retryPolicy().numRetries());
         // No upgrade_configs on the route: the connection manager's (none here) decide per stream.
