@@ -213,6 +213,7 @@ public final class ClusterTranslator {
                 : LoadBalancingTranslator.translate(c, path, ctx);
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
+        ClusterWarnings.warn(c, path, ctx);
         return ClusterConfig.builder(c.getName())
                 .altStatName(c.getAltStatName().isEmpty() ? null : c.getAltStatName()).type(type).lbPolicy(lb)
                 .connectTimeout(connectTimeout).loadAssignment(assignment).edsServiceName(edsName).protocol(protocol)

@@ -161,6 +161,15 @@ public final class RouteTranslator {
         Duration idle = a.hasIdleTimeout() ? Protos.duration(a.getIdleTimeout()) : null;
         var retry = a.hasRetryPolicy()
                 ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        if (a.hasMetadataMatch()) {
+            ctx.warnOnce("route.metadata_match", "route metadata_match is not supported (no subset load balancing:"
+                    + " any of the cluster's hosts may be picked), first at " + path.field("metadata_match"));
+        }
+        if (a.hasInternalRedirectPolicy() || a.getInternalRedirectAction()
+                == io.envoyproxy.envoy.config.route.v3.RouteAction.InternalRedirectAction.HANDLE_INTERNAL_REDIRECT) {
+            ctx.warnOnce("route.internal_redirect_policy", "internal redirects are not supported (redirects go to"
+                    + " the client), first at " + path.field("internal_redirect_policy"));
+        }
         if (a.hasHedgePolicy()) {
             ctx.warnOnce("hedge_policy", "hedge_policy is ignored (requests are not hedged), first at "
                     + path.field("hedge_policy"));

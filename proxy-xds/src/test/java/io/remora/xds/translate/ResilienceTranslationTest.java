@@ -247,4 +247,17 @@ class ResilienceTranslationTest {
                 .toString());
         assertFalse(loaded.warnings().stream().anyMatch(w -> w.contains("retriable")), loaded.warnings().toString());
     }
+
+    @Test
+    void subsetLoadBalancingIsSaidNotSilentlyIgnored() {
+        var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1,"
+                + " metadata_match: { filter_metadata: { envoy.lb: { version: v1 } } } }")
+                + HcmListenerYaml.CLUSTER_C1.replace("  - name: c1\n", "  - name: c1\n    respect_dns_ttl: true\n"
+                + "    lb_subset_config: { subset_selectors: [{ keys: [version] }] }\n"), "test.yaml");
+        for (String field : List.of("route.metadata_match", "clusters[0].lb_subset_config",
+                "clusters[0].respect_dns_ttl")) {
+            assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith("." + field)), field + " in "
+                    + loaded.warnings());
+        }
+    }
 }

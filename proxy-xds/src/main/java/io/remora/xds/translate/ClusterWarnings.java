@@ -1,0 +1,56 @@
+package io.remora.xds.translate;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The cluster fields Remora does not act on: one warning each, naming the first place and what
+ * happens instead, rather than silence.
+ */
+final class ClusterWarnings {
+
+    private ClusterWarnings() {
+    }
+
+    @SuppressWarnings("deprecation")
+    static void warn(Cluster c, FieldPath path, TranslationContext ctx) {
+        Map<String, String> set = new LinkedHashMap<>();
+        if (c.hasLbSubsetConfig()) {
+            set.put("lb_subset_config", "requests are balanced over all the cluster's hosts, whatever a route's"
+                    + " metadata_match");
+        }
+        if (c.getCloseConnectionsOnHostHealthFailure()) {
+            set.put("close_connections_on_host_health_failure", "connections to a host that fails its health"
+                    + " check stay open until idle");
+        }
+        if (c.getIgnoreHealthOnHostRemoval()) {
+            set.put("ignore_health_on_host_removal", "hosts leave as soon as EDS removes them");
+        }
+        if (c.getRespectDnsTtl()) {
+            set.put("respect_dns_ttl", "names are resolved again every dns_refresh_rate");
+        }
+        if (c.hasPreconnectPolicy()) {
+            set.put("preconnect_policy", "connections are opened on demand");
+        }
+        if (c.getConnectionPoolPerDownstreamConnection()) {
+            set.put("connection_pool_per_downstream_connection", "each worker shares its pools");
+        }
+        if (c.hasUpstreamConfig()) {
+            set.put("upstream_config", "the generic upstream of the cluster's protocol is used");
+        }
+        if (c.getDnsResolversCount() > 0 || c.hasDnsResolutionConfig() || c.hasTypedDnsResolverConfig()
+                || c.getUseTcpForDnsLookups()) {
+            set.put("dns_resolvers", "the system resolver answers");
+        }
+        if (c.hasLrsServer()) {
+            set.put("lrs_server", "no load reports are sent");
+        }
+        if (c.hasUpstreamHttpProtocolOptions()) {
+            set.put("upstream_http_protocol_options", "no automatic SNI or SAN check from the Host");
+        }
+        set.forEach((field, effect) -> ctx.warnOnce("cluster." + field, "cluster " + field + " is not supported ("
+                + effect + "), first at " + path.field(field)));
+    }
+}
