@@ -27,6 +27,7 @@ import java.util.List;
  * @param upstreamFilters   {@code filters}: upstream network filters run on every connection to a host
  * @param metadata          {@code metadata.filter_metadata} by namespace, for {@code %CLUSTER_METADATA%}
  * @param passthroughMetadata the {@code internal_upstream} transport socket's {@code passthrough_metadata}
+ * @param subsets    {@code lb_subset_config}, or null: hosts are picked from the whole cluster
  *                          (towards internal listeners), when no transport socket match applies
  * @param http1EnableTrailers {@code http_protocol_options.enable_trailers}: HTTP/1.1 trailers are
  *                          written to and read from this cluster's connections; otherwise dropped
@@ -60,7 +61,27 @@ public record ClusterConfig(
         List<NetworkFilterConfig> upstreamFilters,
         java.util.Map<String, java.util.Map<String, Object>> metadata,
         List<PassthroughMetadata> passthroughMetadata,
-        boolean http1EnableTrailers) {
+        boolean http1EnableTrailers,
+        SubsetConfig subsets) {
+
+    /**
+     * {@code lb_subset_config}: a route's {@code metadata_match} picks among the hosts whose
+     * {@code envoy.lb} metadata has those values, when one of {@code selectors} names exactly its
+     * keys; otherwise, and for requests without criteria, the fallback decides.
+     *
+     * @param selectors     {@code subset_selectors}: each a set of keys subsets are made for
+     * @param defaultSubset {@code default_subset}: the hosts DEFAULT_SUBSET falls back to
+     */
+    public record SubsetConfig(Fallback fallback, java.util.Map<String, Object> defaultSubset,
+                               List<java.util.Set<String>> selectors) {
+        public SubsetConfig {
+            defaultSubset = defaultSubset == null ? java.util.Map.of() : java.util.Map.copyOf(defaultSubset);
+            selectors = selectors == null ? List.of() : selectors.stream().map(java.util.Set::copyOf).toList();
+        }
+
+        /** {@code fallback_policy}. */
+        public enum Fallback { NO_FALLBACK, ANY_ENDPOINT, DEFAULT_SUBSET }
+    }
 
     /**
      * {@code original_dst_lb_config}.
@@ -97,7 +118,7 @@ public record ClusterConfig(
                 .loadBalancing(loadBalancing).upstreamBind(upstreamBind).transportSocketMatches(transportSocketMatches)
                 .originalDstLb(originalDstLb).tcpKeepalive(tcpKeepalive).maxConnectionDuration(maxConnectionDuration)
                 .upstreamFilters(upstreamFilters).metadata(metadata).passthroughMetadata(passthroughMetadata)
-                .http1EnableTrailers(http1EnableTrailers);
+                .http1EnableTrailers(http1EnableTrailers).subsets(subsets);
     }
 
     /**
@@ -353,9 +374,16 @@ public record ClusterConfig(
             return this;
         }
 
+        private SubsetConfig subsets;
+
+        public Builder subsets(SubsetConfig subsets) {
+            this.subsets = subsets;
+            return this;
+        }
+
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
-                    passthroughMetadata, http1EnableTrailers);
+                    passthroughMetadata, http1EnableTrailers, subsets);
         }
 
         public Builder metadata(java.util.Map<String, java.util.Map<String, Object>> metadata) {

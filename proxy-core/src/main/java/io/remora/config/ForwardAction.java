@@ -22,6 +22,8 @@ import com.google.re2j.Pattern;
  *                           query) rewritten by it; null when unset
  * @param appendXForwardedHost {@code append_x_forwarded_host}: a host rewrite appends the original
  *                           host to x-forwarded-host
+ * @param metadataMatch      {@code metadata_match}'s {@code envoy.lb} criteria for subset load
+ *                           balancing; empty for none
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -40,15 +42,17 @@ public record ForwardAction(
         List<RateLimitPolicy> rateLimits,
         boolean includeVhRateLimits,
         RegexRewrite hostRewritePathRegex,
-        boolean appendXForwardedHost) implements RouteAction {
+        boolean appendXForwardedHost,
+        java.util.Map<String, Object> metadataMatch) implements RouteAction {
 
     public ForwardAction {
+        metadataMatch = metadataMatch == null ? java.util.Map.of() : java.util.Map.copyOf(metadataMatch);
         upgrades = upgrades == null ? UpgradeConfig.NONE : upgrades;
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     }
 
-    /** Without host_rewrite_path_regex and append_x_forwarded_host. */
+    /** Without host_rewrite_path_regex, append_x_forwarded_host and metadata_match. */
     public ForwardAction(ClusterSpecifier cluster, String prefixRewrite, RegexRewrite regexRewrite,
                          String hostRewriteLiteral, boolean autoHostRewrite, String hostRewriteHeader, Duration timeout,
                          Duration idleTimeout, RetryPolicy retryPolicy, List<MirrorPolicy> mirrors,
@@ -56,7 +60,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false);
+                includeVhRateLimits, null, false, null);
     }
 
     /** Without rate limits. */

@@ -61,6 +61,8 @@ public final class ClusterImpl implements Cluster {
     private final CompletableFuture<Void> initialized = new CompletableFuture<>();
     private volatile ClusterConfig config;
     private volatile PrioritySet prioritySet = PrioritySet.EMPTY;
+    /** lb_subset_config's subsets of the host set; null when the cluster has none. */
+    private volatile SubsetSets subsets;
     private final io.remora.tls.SecretManager secrets;
     private final java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats;
     private volatile TransportSocketFactory transportSockets = TransportSocketFactory.RAW;
@@ -156,6 +158,10 @@ public final class ClusterImpl implements Cluster {
             return originalDstHosts.host(context);
         }
         LocalZone zone = localZone;
+        SubsetSets ss = subsets;
+        if (ss != null) {
+            return ss.pick(context, zone, zoneStats);
+        }
         return zone == null ? prioritySet.pick(context) : prioritySet.pick(context, zone, zoneStats);
     }
 
@@ -340,9 +346,13 @@ public final class ClusterImpl implements Cluster {
                 ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
         // only locality-weighted balancing reads the weights; not building them otherwise keeps the
         // Locality record's first hashCode (its ObjectMethods bootstrap) out of start-up
+        Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> weights = c.loadBalancing().localityWeighted()
+                ? localityWeights(c.loadAssignment()) : Map.of();
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
-                c.loadBalancing(), c.loadBalancing().localityWeighted() ? localityWeights(c.loadAssignment()) : Map.of(),
-                healthyPanic);
+                c.loadBalancing(), weights, healthyPanic);
+        subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels,
+                lv -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
+                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), weights, healthyPanic));
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());

@@ -59,4 +59,12 @@ public interface LoadBalancerContext {
     default CharSequence downstreamHeader(String name) {
         return null;
     }
+
+    /**
+     * The route's {@code metadata_match} criteria ({@code envoy.lb} keys and values) for a
+     * cluster with subset load balancing; null or empty for none.
+     */
+    default java.util.Map<String, Object> metadataMatch() {
+        return null;
+    }
 }

@@ -153,7 +153,7 @@ class RewriteTest {
         ForwardAction byPath = new ForwardAction(new ClusterSpecifier.Single("c"), null, null, null, false, null,
                 Duration.ofSeconds(15), null, null, List.of(), null, ForwardAction.UpgradeConfig.NONE, List.of(),
                 List.of(), false, new ForwardAction.RegexRewrite(com.google.re2j.Pattern.compile("^/([^/]+)/.*$"), "\\1"),
-                true);
+                true, null);
         Http2Headers h = request("front.example", "/envoyproxy.io/some/path?q=/x/y");
         h.set("x-forwarded-host", "edge.example");
         RouteTable.compile(config(vhost("v", List.of("*"), route("r", match(new RouteMatch.Prefix("/")), byPath))))

@@ -28,6 +28,11 @@ final class RouterLbContext implements LoadBalancerContext {
     }
 
     @Override
+    public java.util.Map<String, Object> metadataMatch() {
+        return router.action == null ? null : router.action.metadataMatch();
+    }
+
+    @Override
     public boolean shouldSelectAnotherHost(Host host) {
         if (router.retry == null) {
             return false;

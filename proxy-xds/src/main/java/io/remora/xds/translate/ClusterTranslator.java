@@ -230,6 +230,8 @@ public final class ClusterTranslator {
                 .maxConnectionDuration(maxDuration)
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
                 .metadata(filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
+                .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
+                        path.field("lb_subset_config"), ctx) : null)
                 .build();
     }
 

@@ -161,10 +161,9 @@ public final class RouteTranslator {
         Duration idle = a.hasIdleTimeout() ? Protos.duration(a.getIdleTimeout()) : null;
         var retry = a.hasRetryPolicy()
                 ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
-        if (a.hasMetadataMatch()) {
-            ctx.warnOnce("route.metadata_match", "route metadata_match is not supported (no subset load balancing:"
-                    + " any of the cluster's hosts may be picked), first at " + path.field("metadata_match"));
-        }
+        // Subset load balancing reads the envoy.lb criteria only, as Envoy's.
+        var lbCriteria = a.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
+        java.util.Map<String, Object> metadataMatch = lbCriteria == null ? null : Protos.structMap(lbCriteria);
         if (a.hasInternalRedirectPolicy() || a.getInternalRedirectAction()
                 == io.envoyproxy.envoy.config.route.v3.RouteAction.InternalRedirectAction.HANDLE_INTERNAL_REDIRECT) {
             ctx.warnOnce("route.internal_redirect_policy", "internal redirects are not supported (redirects go to"
@@ -202,7 +201,7 @@ public final class RouteTranslator {
                 upgrades, hashPolicies,
                 RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")),
                 a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue(), hostPathRegex,
-                a.getAppendXForwardedHost());
+                a.getAppendXForwardedHost(), metadataMatch);
     }
 
     /**
@@ -293,6 +292,10 @@ public final class RouteTranslator {
                         : "cluster_header in weighted clusters is not supported");
             }
             ctx.requireCluster(cp.field("name"), c.getName());
+            if (c.hasMetadataMatch()) {
+                ctx.warnOnce("weighted_clusters.metadata_match", "a weighted cluster's metadata_match is not"
+                        + " supported (the route's applies), first at " + cp.field("metadata_match"));
+            }
             int weight = c.hasWeight() ? Protos.clampInt(c.getWeight().getValue()) : 0;
             total += weight;
             HeaderMutation req = HeaderTranslator.mutation(c.getRequestHeadersToAddList(),

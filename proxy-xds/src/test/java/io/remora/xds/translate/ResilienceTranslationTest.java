@@ -249,13 +249,21 @@ class ResilienceTranslationTest {
     }
 
     @Test
-    void subsetLoadBalancingIsSaidNotSilentlyIgnored() {
+    void subsetLoadBalancingIsTranslated() {
         var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1,"
-                + " metadata_match: { filter_metadata: { envoy.lb: { version: v1 } } } }")
+                + " metadata_match: { filter_metadata: { envoy.lb: { version: v1 }, other: { x: y } } } }")
                 + HcmListenerYaml.CLUSTER_C1.replace("  - name: c1\n", "  - name: c1\n    respect_dns_ttl: true\n"
-                + "    lb_subset_config: { subset_selectors: [{ keys: [version] }] }\n"), "test.yaml");
-        for (String field : List.of("route.metadata_match", "clusters[0].lb_subset_config",
-                "clusters[0].respect_dns_ttl")) {
+                + "    lb_subset_config: { fallback_policy: DEFAULT_SUBSET, default_subset: { stage: prod },"
+                + " subset_selectors: [{ keys: [version] }, { keys: [version, stage] }], panic_mode_any: true }\n"),
+                "test.yaml");
+        var cluster = loaded.model().clusters().get("c1");
+        assertEquals(new ClusterConfig.SubsetConfig(ClusterConfig.SubsetConfig.Fallback.DEFAULT_SUBSET,
+                java.util.Map.of("stage", "prod"), List.of(java.util.Set.of("version"),
+                java.util.Set.of("version", "stage"))), cluster.subsets());
+        var forward = (ForwardAction) ((io.remora.config.HttpConnectionManagerConfig) loaded.model().listeners().get(0)
+                .filterChains().get(0).terminalFilter()).routeConfig().virtualHosts().get(0).routes().get(0).action();
+        assertEquals(java.util.Map.of("version", "v1"), forward.metadataMatch(), "envoy.lb only");
+        for (String field : List.of("clusters[0].lb_subset_config", "clusters[0].respect_dns_ttl")) {
             assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith("." + field)), field + " in "
                     + loaded.warnings());
         }

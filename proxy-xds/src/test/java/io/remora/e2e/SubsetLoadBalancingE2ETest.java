@@ -1,0 +1,107 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * lb_subset_config with a route's metadata_match through a running proxy: three upstreams whose
+ * endpoints carry envoy.lb version and stage; a route's criteria pick their subset, other requests
+ * take the fallback (default_subset, or none).
+ */
+class SubsetLoadBalancingE2ETest {
+
+    static final List<TestUpstream> UPSTREAMS = new java.util.ArrayList<>();
+    static ProxyProcess proxy;
+    static int port;
+    static final HttpClient client = HttpClient.newHttpClient();
+
+    static String endpoint(int port, String version, String stage) {
+        return "{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: " + port + " } } },"
+                + " metadata: { filter_metadata: { envoy.lb: { version: " + version + ", stage: " + stage + " } } } }";
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        for (String name : List.of("v1-prod", "v1-canary", "v2-prod")) {
+            UPSTREAMS.add(TestUpstream.text(name));
+        }
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String endpoints = "[" + endpoint(UPSTREAMS.get(0).port(), "v1", "prod") + ", "
+                + endpoint(UPSTREAMS.get(1).port(), "v1", "canary") + ", "
+                + endpoint(UPSTREAMS.get(2).port(), "v2", "prod") + "]";
+        String routes = """
+                - match: { prefix: "/v1-canary" }
+                  route: { cluster: fallback-default, metadata_match: { filter_metadata: { envoy.lb: { version: v1, stage: canary } } } }
+                - match: { prefix: "/v1" }
+                  route: { cluster: fallback-default, metadata_match: { filter_metadata: { envoy.lb: { version: v1 } } } }
+                - match: { prefix: "/v9" }
+                  route: { cluster: fallback-default, metadata_match: { filter_metadata: { envoy.lb: { version: v9 } } } }
+                - match: { prefix: "/strict" }
+                  route: { cluster: no-fallback }
+                - match: { prefix: "/" }
+                  route: { cluster: fallback-default }
+                """;
+        String clusters = """
+                - name: fallback-default
+                  connect_timeout: 1s
+                  lb_subset_config:
+                    fallback_policy: DEFAULT_SUBSET
+                    default_subset: { version: v2 }
+                    subset_selectors: [{ keys: [version] }, { keys: [version, stage] }]
+                  load_assignment: { cluster_name: fallback-default, endpoints: [{ lb_endpoints: EPS }] }
+                - name: no-fallback
+                  connect_timeout: 1s
+                  lb_subset_config: { subset_selectors: [{ keys: [version] }] }
+                  load_assignment: { cluster_name: no-fallback, endpoints: [{ lb_endpoints: EPS }] }
+                """.replace("EPS", endpoints);
+        String yaml = Bootstraps.http(admin, port, io.remora.testing.TempPaths.file("subset", ".log").toString(),
+                routes, clusters);
+        proxy = ProxyProcess.start(yaml, admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        for (TestUpstream u : UPSTREAMS) {
+            u.close();
+        }
+    }
+
+    /** The upstreams that answered ten requests to this path; a status other than 200 is its own entry. */
+    static Set<String> answers(String path) throws Exception {
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            seen.add(r.statusCode() == 200 ? r.body() : r.statusCode() + " " + r.body());
+        }
+        return seen;
+    }
+
+    @Test
+    void criteriaPickTheirSubset() throws Exception {
+        assertEquals(Set.of("v1-prod", "v1-canary"), answers("/v1"));
+        assertEquals(Set.of("v1-canary"), answers("/v1-canary"), "a selector of two keys");
+    }
+
+    @Test
+    void everythingElseTakesTheFallback() throws Exception {
+        assertEquals(Set.of("v2-prod"), answers("/"), "no criteria: default_subset");
+        assertEquals(Set.of("v2-prod"), answers("/v9"), "values no host has: default_subset");
+        assertEquals(Set.of("503 no healthy upstream"), answers("/strict"), "NO_FALLBACK, Envoy's default");
+    }
+}
