@@ -10,7 +10,8 @@ import java.util.List;
  * @param rdsName          RDS route configuration name, or null for inline
  * @param streamIdleTimeout default 5 min; ZERO disables
  * @param requestTimeout   default ZERO (disabled)
- * @param idleTimeout      downstream connection idle timeout (common_http_protocol_options), default 1 h
+ * @param idleTimeout      downstream connection idle timeout (common_http_protocol_options),
+ *                         default 1 h
  * @param drainTimeout     default 5 s
  * @param delayedCloseTimeout how long a downstream connection this manager closes waits for the
  *                         client to close first, reading and dropping what it still sends; default
@@ -48,6 +49,8 @@ import java.util.List;
  *                         path lead to
  * @param appendLocalOverload {@code append_local_overload}: the overload manager's 503s carry
  *                         x-envoy-local-overloaded: true
+ * @param bypassOverloadManager the listener's {@code bypass_overload_manager}: no overload action
+ *                         applies to its streams
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -88,7 +91,8 @@ public record HttpConnectionManagerConfig(
         StripPortMode stripPortMode,
         boolean stripTrailingHostDot,
         EscapedSlashesAction escapedSlashesAction,
-        boolean appendLocalOverload) implements NetworkFilterConfig {
+        boolean appendLocalOverload,
+        boolean bypassOverloadManager) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -164,7 +168,8 @@ public record HttpConnectionManagerConfig(
                 .stripPortMode(stripPortMode)
                 .stripTrailingHostDot(stripTrailingHostDot)
                 .escapedSlashesAction(escapedSlashesAction)
-                .appendLocalOverload(appendLocalOverload);
+                .appendLocalOverload(appendLocalOverload)
+                .bypassOverloadManager(bypassOverloadManager);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -224,6 +229,7 @@ public record HttpConnectionManagerConfig(
         private boolean stripTrailingHostDot;
         private EscapedSlashesAction escapedSlashesAction = EscapedSlashesAction.KEEP_UNCHANGED;
         private boolean appendLocalOverload;
+        private boolean bypassOverloadManager;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -419,8 +425,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder bypassOverloadManager(boolean bypassOverloadManager) {
+            this.bypassOverloadManager = bypassOverloadManager;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager);
         }
     }
 }

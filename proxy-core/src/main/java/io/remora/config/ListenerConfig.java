@@ -39,7 +39,9 @@ public record ListenerConfig(
         OriginalSrc originalSrc,
         boolean freebind,
         ProxyProtocolConfig proxyProtocol,
-        boolean continueOnListenerFiltersTimeout) {
+        boolean continueOnListenerFiltersTimeout,
+        boolean ignoreGlobalConnLimit,
+        boolean bypassOverloadManager) {
 
     /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
     public ListenerConfig(String name, Address address, String statPrefix, TrafficDirection direction,
@@ -49,7 +51,7 @@ public record ListenerConfig(
                           UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
-                originalSrc, freebind, null, false);
+                originalSrc, freebind, null, false, false, false);
     }
 
     /** A listener without filter_chain_matcher, original_src or freebind. */
@@ -59,7 +61,7 @@ public record ListenerConfig(
                           boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null,
-                false);
+                false, false, false);
     }
 
     /**

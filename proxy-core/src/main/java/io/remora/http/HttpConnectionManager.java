@@ -85,7 +85,8 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.requestHeadersTimeoutNanos = nanos(config.requestHeadersTimeout(), Duration.ZERO);
         this.maxConnectionDurationNanos = nanos(config.maxConnectionDuration(), Duration.ZERO);
         this.maxRequestsPerConnection = config.maxRequestsPerConnection();
-        this.overload = context.overload();
+        this.overload = config.bypassOverloadManager() ? io.remora.overload.OverloadManager.unmanaged()
+                : context.overload();
         this.localReply = LocalReplyRewriter.of(config.localReply(), context::runtime);
     }
 

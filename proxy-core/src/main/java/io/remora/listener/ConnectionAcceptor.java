@@ -66,7 +66,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         }
         ListenerRuntime listener = rt;
         long id = io.remora.network.ConnectionIds.next(); // in accept order, as Envoy numbers connections
-        io.remora.overload.ConnectionLimits.Refusal refusal = registry.admit(listener.name());
+        io.remora.overload.ConnectionLimits.Refusal refusal = registry.admit(listener.config());
         if (refusal != io.remora.overload.ConnectionLimits.Refusal.NONE) {
             // Over a connection limit or overloaded: closed at once, as Envoy's accept-time checks do.
             switch (refusal) {

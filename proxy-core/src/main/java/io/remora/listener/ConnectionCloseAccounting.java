@@ -57,6 +57,6 @@ final class ConnectionCloseAccounting implements ChannelFutureListener {
         listener.stats().downstreamCxActive.decrementAndGet();
         listener.stats().downstreamCxDestroy.increment();
         registry.connectionClosed();
-        registry.released(listener.name());
+        registry.released(listener.config());
     }
 }

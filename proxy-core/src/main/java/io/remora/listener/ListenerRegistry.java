@@ -16,12 +16,15 @@ public interface ListenerRegistry {
 
     void connectionClosed();
 
-    /** Whether the connection limits and the overload manager let this listener take one more connection. */
-    default io.remora.overload.ConnectionLimits.Refusal admit(String listenerName) {
+    /**
+     * Whether the connection limits and the overload manager let this listener take one more
+     * connection (its ignore_global_conn_limit and bypass_overload_manager exempt it).
+     */
+    default io.remora.overload.ConnectionLimits.Refusal admit(io.remora.config.ListenerConfig listener) {
         return io.remora.overload.ConnectionLimits.Refusal.NONE;
     }
 
     /** Gives back the slot of a connection {@link #admit} let in. */
-    default void released(String listenerName) {
+    default void released(io.remora.config.ListenerConfig listener) {
     }
 }

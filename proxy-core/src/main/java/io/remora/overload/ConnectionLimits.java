@@ -27,18 +27,30 @@ public final class ConnectionLimits {
 
     /** Takes a slot for a new connection of this listener, or says which limit refuses it. */
     public Refusal tryAcquire(String listener) {
-        if (globalMax > 0 && global.incrementAndGet() > globalMax) {
-            global.decrementAndGet();
-            return Refusal.GLOBAL;
-        } else if (globalMax <= 0) {
-            global.incrementAndGet();
+        return tryAcquire(listener, true);
+    }
+
+    /**
+     * As above; {@code global} false for a listener with ignore_global_conn_limit, whose
+     * connections the global limit neither counts nor refuses.
+     */
+    public Refusal tryAcquire(String listener, boolean global) {
+        if (global) {
+            if (globalMax > 0 && this.global.incrementAndGet() > globalMax) {
+                this.global.decrementAndGet();
+                return Refusal.GLOBAL;
+            } else if (globalMax <= 0) {
+                this.global.incrementAndGet();
+            }
         }
         Long max = listenerMax.get(listener);
         if (max != null) {
             AtomicLong n = perListener.computeIfAbsent(listener, k -> new AtomicLong());
             if (n.incrementAndGet() > max) {
                 n.decrementAndGet();
-                global.decrementAndGet();
+                if (global) {
+                    this.global.decrementAndGet();
+                }
                 return Refusal.LISTENER;
             }
         }
@@ -47,7 +59,13 @@ public final class ConnectionLimits {
 
     /** Gives back the slot of a connection that {@link #tryAcquire} admitted. */
     public void release(String listener) {
-        global.decrementAndGet();
+        release(listener, true);
+    }
+
+    public void release(String listener, boolean global) {
+        if (global) {
+            this.global.decrementAndGet();
+        }
         if (listenerMax.containsKey(listener)) {
             AtomicLong n = perListener.get(listener);
             if (n != null) {

@@ -41,22 +41,22 @@ final class ServerListenerRegistry implements ListenerRegistry {
     }
 
     @Override
-    public ConnectionLimits.Refusal admit(String listenerName) {
+    public ConnectionLimits.Refusal admit(io.remora.config.ListenerConfig listener) {
         OverloadManager o = server.overload();
         if (o == null) {
             return ConnectionLimits.Refusal.NONE;
         }
-        if (o.stopAcceptingConnections.isSaturated()) {
+        if (!listener.bypassOverloadManager() && o.stopAcceptingConnections.isSaturated()) {
             return ConnectionLimits.Refusal.OVERLOAD;
         }
-        return o.connections().tryAcquire(listenerName);
+        return o.connections().tryAcquire(listener.name(), !listener.ignoreGlobalConnLimit());
     }
 
     @Override
-    public void released(String listenerName) {
+    public void released(io.remora.config.ListenerConfig listener) {
         OverloadManager o = server.overload();
         if (o != null) {
-            o.connections().release(listenerName);
+            o.connections().release(listener.name(), !listener.ignoreGlobalConnLimit());
         }
     }
 }

@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The overload manager's connection-level answers through real sockets, on the proxy as shipped:
  * the global_downstream_max_connections monitor and the runtime's per-listener connection limit
  * refuse connections at accept, stop_accepting_connections refuses them while pressure (Envoy's
- * injected resource monitor) is high, shrink_heap runs while it is saturated, and everything
+ * injected resource monitor) is high (but not on a listener with ignore_global_conn_limit and
+ * bypass_overload_manager), shrink_heap runs while it is saturated, and everything
  * recovers when pressure falls. Refusals are counted in the listener's stats.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -34,6 +35,8 @@ class OverloadE2ETest {
     static Path pressure;
     static int open;
     static int limited;
+    /** Istio's health and metrics listeners' shape: ignore_global_conn_limit and bypass_overload_manager. */
+    static int exempt;
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,6 +45,7 @@ class OverloadE2ETest {
         int admin = ProxyProcess.freePort();
         open = ProxyProcess.freePort();
         limited = ProxyProcess.freePort();
+        exempt = ProxyProcess.freePort();
         String yaml = """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
@@ -82,7 +86,14 @@ class OverloadE2ETest {
                     filter_chains:
                     - filters:
                 %s
-                """.formatted(admin, pressure, open, hcm("open"), limited, hcm("limited"));
+                  - name: exempt
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    ignore_global_conn_limit: true
+                    bypass_overload_manager: true
+                    filter_chains:
+                    - filters:
+                %s
+                """.formatted(admin, pressure, open, hcm("open"), limited, hcm("limited"), exempt, hcm("exempt"));
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -191,6 +202,7 @@ class OverloadE2ETest {
             awaitGauge("envoy_overload_envoy_resource_monitors_global_downstream_max_connections_pressure", 100);
             refused(open);
             assertEquals(1.0, listenerStat("downstream_global_cx_overflow", open));
+            served(exempt).close(); // ignore_global_conn_limit
         } finally {
             for (Socket s : held) {
                 s.close();
@@ -210,6 +222,7 @@ class OverloadE2ETest {
             assertEquals(1.0, proxy.metric("envoy_overload_envoy_overload_actions_shrink_heap_active"));
             refused(open);
             refused(limited);
+            served(exempt).close(); // bypass_overload_manager
             assertEquals(1.0, listenerStat("downstream_cx_overload_reject", open));
             assertEquals(1.0, listenerStat("downstream_cx_overload_reject", limited));
             // Connections accepted before keep being served.

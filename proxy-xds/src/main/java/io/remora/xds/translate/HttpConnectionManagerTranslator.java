@@ -91,6 +91,7 @@ public final class HttpConnectionManagerTranslator {
         var logs = AccessLogTranslator.translate(h.getAccessLogList(), path.field("access_log"), ctx);
         var b = HttpConnectionManagerConfig.builder(h.getStatPrefix());
         HcmHeaderOptionsTranslator.translate(h, path, ctx, b);
+        b.bypassOverloadManager(ctx.bypassOverloadManager());
         return b.codecType(codec).routeConfig(routes)
                 .rdsName(rds).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
                 .idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)

@@ -34,7 +34,7 @@ public final class ListenerTranslator {
             case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
             default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
         };
-        ctx = ctx.withTrafficDirection(dir);
+        ctx = ctx.withTrafficDirection(dir).withBypassOverloadManager(l.getBypassOverloadManager());
         if (l.hasApiListener()) {
             throw path.field("api_listener").error("API listeners are not supported");
         }
@@ -149,7 +149,8 @@ public final class ListenerTranslator {
         return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
                 defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
                 lfTimeout, buffer, matcher, originalSrc, Protos.bool(l.hasFreebind(), l.getFreebind(), false),
-                proxyProtocol, l.getContinueOnListenerFiltersTimeout());
+                proxyProtocol, l.getContinueOnListenerFiltersTimeout(), l.getIgnoreGlobalConnLimit(),
+                l.getBypassOverloadManager());
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */

@@ -19,21 +19,25 @@ public final class TranslationContext {
     private final List<String> warnings;
     private final Set<String> warnedKeys;
     private final io.remora.config.ListenerConfig.TrafficDirection direction;
+    private final boolean bypassOverloadManager;
 
     /**
      * @param knownClusters the clusters a reference may name, or null when they are not all known
      *                      here (e.g. CDS delivers them later), which turns the check off
      */
     public TranslationContext(Set<String> knownClusters) {
-        this(knownClusters, new ArrayList<>(), new HashSet<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED);
+        this(knownClusters, new ArrayList<>(), new HashSet<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
+                false);
     }
 
     private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
-                               io.remora.config.ListenerConfig.TrafficDirection direction) {
+                               io.remora.config.ListenerConfig.TrafficDirection direction,
+                               boolean bypassOverloadManager) {
         this.knownClusters = knownClusters;
         this.warnings = warnings;
         this.warnedKeys = warnedKeys;
         this.direction = direction;
+        this.bypassOverloadManager = bypassOverloadManager;
     }
 
     /**
@@ -42,7 +46,17 @@ public final class TranslationContext {
      * context gives them the listener's direction.
      */
     public TranslationContext withTrafficDirection(io.remora.config.ListenerConfig.TrafficDirection direction) {
-        return new TranslationContext(knownClusters, warnings, warnedKeys, direction);
+        return new TranslationContext(knownClusters, warnings, warnedKeys, direction, bypassOverloadManager);
+    }
+
+    /** The same context inside a listener with this {@code bypass_overload_manager}. */
+    public TranslationContext withBypassOverloadManager(boolean bypass) {
+        return new TranslationContext(knownClusters, warnings, warnedKeys, direction, bypass);
+    }
+
+    /** The enclosing listener's {@code bypass_overload_manager} (false outside a listener). */
+    public boolean bypassOverloadManager() {
+        return bypassOverloadManager;
     }
 
     /** The enclosing listener's {@code traffic_direction} (UNSPECIFIED outside a listener). */
@@ -52,12 +66,12 @@ public final class TranslationContext {
 
     /** The same warnings, with cluster references unchecked (validate_clusters: false). */
     public TranslationContext withoutClusterCheck() {
-        return new TranslationContext(null, warnings, warnedKeys, direction);
+        return new TranslationContext(null, warnings, warnedKeys, direction, bypassOverloadManager);
     }
 
     /** The same warnings, checking references against these clusters. */
     public TranslationContext withClusters(Set<String> clusters) {
-        return new TranslationContext(clusters, warnings, warnedKeys, direction);
+        return new TranslationContext(clusters, warnings, warnedKeys, direction, bypassOverloadManager);
     }
 
     public static TranslationContext lenient() {

@@ -35,6 +35,8 @@ class OverridesTest {
                 traffic_direction: INBOUND
                 listener_filters_timeout: 0s
                 continue_on_listener_filters_timeout: true
+                bypass_overload_manager: true
+                ignore_global_conn_limit: true
                 listener_filters:
                 - name: envoy.filters.listener.original_dst
                   typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst }
@@ -114,6 +116,8 @@ class OverridesTest {
         assertEquals(ListenerConfig.TrafficDirection.INBOUND, l.direction());
         assertEquals(Duration.ZERO, l.listenerFiltersTimeout());
         assertTrue(l.continueOnListenerFiltersTimeout());
+        assertTrue(l.bypassOverloadManager());
+        assertTrue(l.ignoreGlobalConnLimit());
         assertEquals(List.of(ListenerConfig.ListenerFilter.ORIGINAL_DST, ListenerConfig.ListenerFilter.HTTP_INSPECTOR),
                 l.listenerFilters());
         assertEquals(9000, l.filterChains().get(0).match().destinationPort());
@@ -124,6 +128,7 @@ class OverridesTest {
 
         var h = assertInstanceOf(HttpConnectionManagerConfig.class, l.filterChains().get(1).terminalFilter());
         assertEquals(HttpConnectionManagerConfig.CodecType.HTTP2, h.codecType());
+        assertTrue(h.bypassOverloadManager(), "the listener's bypass reaches its connection managers");
         assertEquals(Duration.ZERO, h.streamIdleTimeout());
         assertEquals(Duration.ofSeconds(30), h.requestTimeout());
         assertEquals(Duration.ZERO, h.idleTimeout());
