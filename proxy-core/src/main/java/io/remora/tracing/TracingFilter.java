@@ -46,6 +46,8 @@ public final class TracingFilter implements StreamFilter {
     private Map<String, String> requestTags;
     /** The span's name: the route's decorator, an ingress caller's x-envoy-decorator-operation, or Envoy's default. */
     private String operation;
+    /** Ingress: the route's decorator named the span and propagates, so the response carries it. */
+    private boolean returnOperation;
 
     private TracingFilter(TracingConfig config, SpanSink sink) {
         this.config = config;
@@ -122,8 +124,9 @@ public final class TracingFilter implements StreamFilter {
 
     /**
      * Envoy's span naming: "ingress", or "egress" and the host; a route's decorator replaces it
-     * (and an egress span sends it upstream unless the decorator says not to); on ingress the
-     * caller's x-envoy-decorator-operation wins and goes no further.
+     * (and an egress span sends it upstream, an ingress span back to the caller, unless the
+     * decorator says not to); on ingress the caller's x-envoy-decorator-operation wins and goes
+     * no further.
      */
     private String operation(Http2Headers headers) {
         io.remora.route.RouteEntry route = decoder == null ? null : decoder.route();
@@ -135,10 +138,12 @@ public final class TracingFilter implements StreamFilter {
                 headers.set(DECORATOR_OPERATION, op);
             }
         } else {
+            returnOperation = decorator != null && decorator.propagate();
             CharSequence override = headers.get(DECORATOR_OPERATION);
             if (override != null) {
                 if (override.length() > 0) {
                     op = override.toString();
+                    returnOperation = false;
                 }
                 headers.remove(DECORATOR_OPERATION);
             }
@@ -223,6 +228,22 @@ public final class TracingFilter implements StreamFilter {
 
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        // Envoy's: an ingress span tells the caller its operation; on egress the upstream's answer
+        // names the span and goes no further.
+        if (operation == null) {
+            return FilterStatus.CONTINUE;
+        }
+        if (returnOperation) {
+            headers.set(DECORATOR_OPERATION, operation);
+        } else if (config.egress()) {
+            CharSequence named = headers.get(DECORATOR_OPERATION);
+            if (named != null) {
+                if (named.length() > 0) {
+                    operation = named.toString();
+                }
+                headers.remove(DECORATOR_OPERATION);
+            }
+        }
         return FilterStatus.CONTINUE;
     }
 

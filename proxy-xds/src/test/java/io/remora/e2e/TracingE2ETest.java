@@ -247,4 +247,31 @@ class TracingE2ETest {
             }
         }
     }
+
+    @Test
+    void anIngressDecoratorNamesTheSpanAndIsReturnedToTheCaller() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/" }
+                      route: { cluster: up }
+                      decorator: { operation: "orders-inbound" }
+                    """;
+            try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), collector.port(),
+                    "random_sampling: { value: 100 }", routes), admin)) {
+                HttpResponse<String> r = get(port, Map.of());
+                assertEquals("orders-inbound", r.headers().firstValue("x-envoy-decorator-operation").orElse(null));
+                Span s = collector.next();
+                assertEquals("orders-inbound", s.getName());
+                assertEquals(Span.SpanKind.SPAN_KIND_SERVER, s.getKind());
+                assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "ingress does not propagate upstream");
+
+                HttpResponse<String> named = get(port, Map.of("x-envoy-decorator-operation", "caller-named"));
+                assertEquals("caller-named", collector.next().getName());
+                assertTrue(named.headers().firstValue("x-envoy-decorator-operation").isEmpty());
+                assertNull(up.lastHeaders.get("x-envoy-decorator-operation"), "the caller's name stops here");
+            }
+        }
+    }
 }
