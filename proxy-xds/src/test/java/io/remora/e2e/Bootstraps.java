@@ -1,5 +1,7 @@
 package io.remora.e2e;
 
+import java.util.Map;
+
 /** Bootstrap YAML for end-to-end tests, written as a user would write it for Envoy. */
 final class Bootstraps {
 
@@ -81,6 +83,24 @@ final class Bootstraps {
                     endpoints:
                     - lb_endpoints:
                 %s""".formatted(name, protocol, extra == null ? "" : extra, name, eps);
+    }
+
+    /**
+     * A bootstrap of several listeners: the admin on {@code adminPort}, then these listeners and
+     * clusters (YAML list items, unindented), with each {@code ${NAME}} replaced from {@code ports}
+     * (a test's listener ports by name).
+     */
+    static String listeners(int adminPort, String listeners, String clusters, Map<String, Integer> ports) {
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                %s
+                  clusters:
+                %s
+                """.formatted(adminPort, indent(listeners, 2), indent(clusters, 2));
+        return ProxyProcess.render(yaml, ports);
     }
 
     static String indent(String block, int spaces) {

@@ -62,13 +62,7 @@ class HcmHeaderOptionsE2ETest {
         for (String l : List.of("a", "b", "c")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
-                static_resources:
-                  listeners:
-                """
-                + (listener("a", """
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("a", """
                         via: remora-a
                         always_set_request_id_in_response: true
                         append_x_forwarded_port: true
@@ -84,15 +78,8 @@ class HcmHeaderOptionsE2ETest {
                 + listener("c", """
                         path_with_escaped_slashes_action: UNESCAPE_AND_FORWARD
                         merge_slashes: true
-                        """)).indent(2)
-                + """
-                  clusters:
-                ${CLUSTERS}
-                """;
-        Map<String, Object> vars = new HashMap<>(PORTS);
-        vars.put("ADMIN", admin);
-        vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2));
-        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of());
+                        """),
+                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
     }
 
     @AfterAll

@@ -65,21 +65,8 @@ class ListenerFiltersTimeoutE2ETest {
         int admin = ProxyProcess.freePort();
         PORTS.put("continues", ProxyProcess.freePort());
         PORTS.put("closes", ProxyProcess.freePort());
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
-                static_resources:
-                  listeners:
-                """
-                + (listener("continues", true) + listener("closes", false)).indent(2)
-                + """
-                  clusters:
-                ${CLUSTERS}
-                """;
-        Map<String, Object> vars = new HashMap<>(PORTS);
-        vars.put("ADMIN", admin);
-        vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("greeter", false, null, greeter.getLocalPort()), 2));
-        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of());
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("continues", true) + listener("closes", false),
+                Bootstraps.cluster("greeter", false, null, greeter.getLocalPort()), PORTS), admin, List.of());
     }
 
     @AfterAll

@@ -61,22 +61,9 @@ class ProxyProtocolE2ETest {
         int admin = ProxyProcess.freePort();
         PORTS.put("strict", ProxyProcess.freePort());
         PORTS.put("lax", ProxyProcess.freePort());
-        String yaml = """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
-                static_resources:
-                  listeners:
-                """
-                + (listener("strict", "disallowed_versions: [V1]")
-                + listener("lax", "allow_requests_without_proxy_protocol: true")).indent(2)
-                + """
-                  clusters:
-                ${CLUSTERS}
-                """;
-        Map<String, Object> vars = new HashMap<>(PORTS);
-        vars.put("ADMIN", admin);
-        vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2));
-        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of());
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("strict", "disallowed_versions: [V1]")
+                + listener("lax", "allow_requests_without_proxy_protocol: true"),
+                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
     }
 
     @AfterAll
