@@ -11,6 +11,8 @@ import java.util.List;
  * @param tunneling   {@code tunneling_config}, or null: a TCP connection to the host
  * @param maxDownstreamConnectionDuration {@code max_downstream_connection_duration}: a session this
  *                    old is closed; null for none
+ * @param hashPolicies {@code hash_policy}: what a RING_HASH or MAGLEV cluster hashes (the
+ *                    downstream's source IP, or a filter state object); empty for none
  */
 public record TcpProxyConfig(
         String statPrefix,
@@ -19,11 +21,16 @@ public record TcpProxyConfig(
         int maxConnectAttempts,
         List<AccessLogConfig> accessLogs,
         TunnelingConfig tunneling,
-        Duration maxDownstreamConnectionDuration) implements NetworkFilterConfig {
+        Duration maxDownstreamConnectionDuration,
+        List<HashPolicy> hashPolicies) implements NetworkFilterConfig {
+
+    public TcpProxyConfig {
+        hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
+    }
 
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
                           List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
-        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null);
+        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of());
     }
 
     /** A plain TCP relay (no tunneling_config). */

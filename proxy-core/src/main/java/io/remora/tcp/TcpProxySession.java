@@ -71,6 +71,21 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
 
     // --- LoadBalancerContext: avoid hosts already tried, hand ORIGINAL_DST its destination ---
 
+    /** hash_policy's hash, computed once so that connect retries hash alike; null until asked. */
+    private java.util.OptionalLong hashKey;
+
+    @Override
+    public java.util.OptionalLong computeHashKey() {
+        if (hashKey == null) {
+            List<io.remora.config.HashPolicy> policies = filter.config.hashPolicies();
+            hashKey = policies.isEmpty() ? java.util.OptionalLong.empty()
+                    : io.remora.upstream.lb.RequestHash.compute(policies,
+                    io.netty.handler.codec.http2.EmptyHttp2Headers.INSTANCE, info.remoteAddress(), info.localAddress(),
+                    cookie -> { }, key -> downstream == null ? null : io.remora.network.FilterState.of(downstream).get(key));
+        }
+        return hashKey;
+    }
+
     @Override
     public boolean shouldSelectAnotherHost(Host h) {
         return tried.contains(h);

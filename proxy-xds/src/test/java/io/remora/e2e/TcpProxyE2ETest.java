@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32;
 
@@ -39,7 +40,7 @@ class TcpProxyE2ETest {
             server.start();
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "tcp", echo.getLocalPort(), "");
+            String yaml = bootstrap(admin, port, "tcp", "", null, echo.getLocalPort());
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
                  Socket s = new Socket("127.0.0.1", port)) {
                 s.setSoTimeout(20_000);
@@ -80,8 +81,8 @@ class TcpProxyE2ETest {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = bootstrap(admin, port, "short", silent.getLocalPort(),
-                    "max_downstream_connection_duration: 0.3s");
+            String yaml = bootstrap(admin, port, "short", "max_downstream_connection_duration: 0.3s", null,
+                    silent.getLocalPort());
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin);
                  Socket s = new Socket("127.0.0.1", port)) {
                 s.setSoTimeout(20_000);
@@ -98,8 +99,55 @@ class TcpProxyE2ETest {
         }
     }
 
-    /** One tcp_proxy listener (stat prefix and cluster named {@code prefix}) with these extra fields. */
-    private static String bootstrap(int admin, int port, String prefix, int upstreamPort, String fields) {
+    @Test
+    void sourceIpHashPolicyPinsAClientToOneHost() throws Exception {
+        List<ServerSocket> servers = new java.util.ArrayList<>();
+        try {
+            int[] ports = new int[3];
+            for (int i = 0; i < 3; i++) {
+                ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                servers.add(ss);
+                ports[i] = ss.getLocalPort();
+                String name = "host" + i;
+                Thread t = new Thread(() -> {
+                    while (!ss.isClosed()) {
+                        try (Socket c = ss.accept()) {
+                            c.getOutputStream().write(name.getBytes());
+                        } catch (Exception e) {
+                            // closed
+                        }
+                    }
+                }, name);
+                t.setDaemon(true);
+                t.start();
+            }
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = bootstrap(admin, port, "hashed", "hash_policy: [{ source_ip: {} }]", "  lb_policy: RING_HASH\n",
+                    ports);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                java.util.Set<String> seen = new java.util.HashSet<>();
+                for (int i = 0; i < 12; i++) {
+                    try (Socket s = new Socket("127.0.0.1", port)) {
+                        s.setSoTimeout(10_000);
+                        seen.add(new String(s.getInputStream().readAllBytes()));
+                    }
+                }
+                assertEquals(1, seen.size(), "one client address, one host: " + seen);
+            }
+        } finally {
+            for (ServerSocket ss : servers) {
+                ss.close();
+            }
+        }
+    }
+
+    /**
+     * One tcp_proxy listener (stat prefix and cluster named {@code prefix}) with these extra fields,
+     * its cluster with {@code clusterFields} (or null) over these ports.
+     */
+    private static String bootstrap(int admin, int port, String prefix, String fields, String clusterFields,
+                                    int... upstreamPorts) {
         return """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
@@ -118,6 +166,6 @@ class TcpProxyE2ETest {
                   clusters:
                 %s
                 """.formatted(admin, port, prefix, prefix, fields.indent(10).stripTrailing(),
-                Bootstraps.indent(Bootstraps.cluster(prefix, false, null, upstreamPort), 2));
+                Bootstraps.indent(Bootstraps.cluster(prefix, false, clusterFields, upstreamPorts), 2));
     }
 }

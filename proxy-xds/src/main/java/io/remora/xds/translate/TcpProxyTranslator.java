@@ -47,14 +47,36 @@ public final class TcpProxyTranslator {
             }
         }
         warnUnsupported(t, path, ctx);
-        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs, tunneling, maxDuration);
+        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs, tunneling, maxDuration,
+                hashPolicies(t, path.field("hash_policy")));
+    }
+
+    /** {@code hash_policy} (type.v3.HashPolicy, at most one): the source IP or a filter state object. */
+    private static List<io.remora.config.HashPolicy> hashPolicies(TcpProxy t, FieldPath path) {
+        if (t.getHashPolicyCount() > 1) {
+            throw path.error("at most one hash policy");
+        }
+        List<io.remora.config.HashPolicy> out = new java.util.ArrayList<>();
+        for (int i = 0; i < t.getHashPolicyCount(); i++) {
+            var h = t.getHashPolicy(i);
+            switch (h.getPolicySpecifierCase()) {
+                case SOURCE_IP -> out.add(new io.remora.config.HashPolicy.SourceIp(false));
+                case FILTER_STATE -> {
+                    if (h.getFilterState().getKey().isEmpty()) {
+                        throw path.index(i).field("filter_state").field("key").error("missing required field");
+                    }
+                    out.add(new io.remora.config.HashPolicy.FilterState(h.getFilterState().getKey(), false));
+                }
+                default -> throw path.index(i).error("missing required field: one of source_ip, filter_state");
+            }
+        }
+        return out;
     }
 
     /** Fields Remora does not act on: one warning each, naming the first place, never silence. */
     private static void warnUnsupported(TcpProxy t, FieldPath path, TranslationContext ctx) {
         java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
         set.put("metadata_match", t.hasMetadataMatch());
-        set.put("hash_policy", t.getHashPolicyCount() > 0);
         set.put("on_demand", t.hasOnDemand());
         set.put("access_log_options", t.hasAccessLogOptions() || t.hasAccessLogFlushInterval()
                 || t.getFlushAccessLogOnConnected());
