@@ -77,7 +77,9 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         this.encoder = encoder;
         SocketAddress remote = cx.remoteAddress();
         info.downstreamRemoteAddress = remote;
-        info.downstreamDirectRemoteAddress = remote;
+        // The socket's peer, even when a PROXY header named another client, as Envoy's.
+        SocketAddress peer = cx.channel.remoteAddress();
+        info.downstreamDirectRemoteAddress = peer != null ? peer : remote;
         info.downstreamLocalAddress = cx.localAddress();
         info.protocol = cx.protocol();
         info.fromConnection(cx.info, cx.channel); // id, TLS, SNI, filter chain

@@ -24,6 +24,7 @@ class ProxyProtocolE2ETest {
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static final Map<String, Integer> PORTS = new HashMap<>();
+    static java.nio.file.Path accessLog;
 
     static String listener(String name, String proxyProtocol) {
         return """
@@ -43,6 +44,12 @@ class ProxyProtocolE2ETest {
                         "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
                         stat_prefix: NAME
                         use_remote_address: true
+                        access_log:
+                        - name: envoy.access_loggers.file
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                            path: LOG
+                            log_format: { text_format_source: { inline_string: "NAME %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT% %DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT%\\n" } }
                         http_filters:
                         - name: envoy.filters.http.router
                           typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -51,7 +58,8 @@ class ProxyProtocolE2ETest {
                           - name: all
                             domains: ["*"]
                             routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
-                """.replace("NAME", name).replace("PP", proxyProtocol.indent(6).stripTrailing());
+                """.replace("NAME", name).replace("LOG", accessLog.toString())
+                .replace("PP", proxyProtocol.indent(6).stripTrailing());
     }
 
     @BeforeAll
@@ -59,11 +67,13 @@ class ProxyProtocolE2ETest {
         upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "xff=" + req.headers().get("x-forwarded-for")));
         int admin = ProxyProcess.freePort();
+        accessLog = io.remora.testing.TempPaths.file("proxy-protocol", ".log");
         PORTS.put("strict", ProxyProcess.freePort());
         PORTS.put("lax", ProxyProcess.freePort());
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("strict", "disallowed_versions: [V1]")
                 + listener("lax", "allow_requests_without_proxy_protocol: true"),
-                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
+                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of(),
+                "--file-flush-interval-msec", "100");
     }
 
     @AfterAll
@@ -102,6 +112,12 @@ class ProxyProtocolE2ETest {
                 PORTS.get("strict")));
         assertTrue(v2.startsWith("HTTP/1.1 200"), v2);
         assertTrue(v2.endsWith("xff=198.51.100.9"), v2);
+        String logged = "strict 198.51.100.9 127.0.0.1";
+        for (int i = 0; i < 100 && !java.nio.file.Files.readAllLines(accessLog).contains(logged); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(java.nio.file.Files.readAllLines(accessLog).contains(logged),
+                "the direct remote address stays the socket's peer: " + java.nio.file.Files.readString(accessLog));
 
         String v1 = exchange("lax", ("PROXY TCP4 203.0.113.7 127.0.0.1 5555 " + PORTS.get("lax") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
