@@ -51,6 +51,10 @@ import java.util.List;
  *                         x-envoy-local-overloaded: true
  * @param bypassOverloadManager the listener's {@code bypass_overload_manager}: no overload action
  *                         applies to its streams
+ * @param http1AcceptHttp10 {@code http_protocol_options.accept_http_10}: HTTP/1.0 requests are
+ *                         served; otherwise 426 Upgrade Required, as Envoy's default
+ * @param http1DefaultHostForHttp10 {@code http_protocol_options.default_host_for_http_10}: the Host
+ *                         of an HTTP/1.0 request without one; null for none
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -92,7 +96,9 @@ public record HttpConnectionManagerConfig(
         boolean stripTrailingHostDot,
         EscapedSlashesAction escapedSlashesAction,
         boolean appendLocalOverload,
-        boolean bypassOverloadManager) implements NetworkFilterConfig {
+        boolean bypassOverloadManager,
+        boolean http1AcceptHttp10,
+        String http1DefaultHostForHttp10) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -169,7 +175,9 @@ public record HttpConnectionManagerConfig(
                 .stripTrailingHostDot(stripTrailingHostDot)
                 .escapedSlashesAction(escapedSlashesAction)
                 .appendLocalOverload(appendLocalOverload)
-                .bypassOverloadManager(bypassOverloadManager);
+                .bypassOverloadManager(bypassOverloadManager)
+                .http1AcceptHttp10(http1AcceptHttp10)
+                .http1DefaultHostForHttp10(http1DefaultHostForHttp10);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -230,6 +238,8 @@ public record HttpConnectionManagerConfig(
         private EscapedSlashesAction escapedSlashesAction = EscapedSlashesAction.KEEP_UNCHANGED;
         private boolean appendLocalOverload;
         private boolean bypassOverloadManager;
+        private boolean http1AcceptHttp10;
+        private String http1DefaultHostForHttp10;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -430,8 +440,18 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder http1AcceptHttp10(boolean http1AcceptHttp10) {
+            this.http1AcceptHttp10 = http1AcceptHttp10;
+            return this;
+        }
+
+        public Builder http1DefaultHostForHttp10(String http1DefaultHostForHttp10) {
+            this.http1DefaultHostForHttp10 = http1DefaultHostForHttp10;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10);
         }
     }
 }

@@ -8,7 +8,8 @@ import io.remora.route.HostPort;
 
 /**
  * Envoy's checks of a request's headers before any filter sees them (ConnectionManagerImpl's
- * decodeHeaders): overload's stop_accepting_requests, max_headers_count, a path (but for CONNECT),
+ * decodeHeaders): overload's stop_accepting_requests, max_headers_count, HTTP/1.0 (426 unless
+ * accept_http_10), a path (but for CONNECT),
  * escaped slashes and path normalization, then the Host's normalization. A request that fails gets
  * its local reply here. Static: nothing per request.
  */
@@ -33,6 +34,16 @@ final class RequestHeaderChecks {
         if (headers.size() > hcm.maxRequestHeadersCount) {
             s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
             return true;
+        }
+        if (s.encoder instanceof Http1Stream h1 && h1.http10) {
+            // Envoy's connection manager: HTTP/1.0 only when accept_http_10 says so.
+            if (!hcm.config.http1AcceptHttp10()) {
+                s.sendLocalReply(426, "", null, "low_version");
+                return true;
+            }
+            if (headers.authority() == null && hcm.config.http1DefaultHostForHttp10() != null) {
+                headers.authority(hcm.config.http1DefaultHostForHttp10());
+            }
         }
         if (path == null && (method == null || !AsciiString.contentEquals("CONNECT", method))) {
             s.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "missing_path_rejected");

@@ -154,6 +154,13 @@ final class HcmServer implements AutoCloseable {
             return this;
         }
 
+        boolean acceptHttp10;
+
+        Builder acceptHttp10(boolean accept) {
+            acceptHttp10 = accept;
+            return this;
+        }
+
         HttpConnectionManagerConfig build() {
             return HttpConnectionManagerConfig.builder("test").codecType(codec).rdsName("test-routes")
                     .httpFilters(List.of(HttpFilterEntry.of(new TestFilter.Config()))).streamIdleTimeout(streamIdle)
@@ -163,7 +170,7 @@ final class HcmServer implements AutoCloseable {
                     .skipXffAppend(skipXff).generateRequestId(generateRequestId)
                     .preserveExternalRequestId(preserveExternalRequestId).http2Options(http2)
                     .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)))
-                    .requestHeadersTimeout(requestHeadersTimeout).build();
+                    .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10).build();
         }
     }
 }

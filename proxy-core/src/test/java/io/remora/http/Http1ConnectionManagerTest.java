@@ -383,12 +383,24 @@ class Http1ConnectionManagerTest extends HcmServerTestBase {
 
     @Test
     void http10GetsAnAnswerAndTheConnectionCloses() throws Exception {
-        start(b -> b);
+        start(b -> b.acceptHttp10(true));
         try (RawHttp c = new RawHttp(server.port)) {
             c.send("GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
             RawHttp.Response r = c.read();
             assertEquals(200, r.status());
             assertEquals("ok", r.body());
+            assertTrue(c.closedByPeer());
+        }
+    }
+
+    @Test
+    void http10IsUpgradeRequiredUnlessAccepted() throws Exception {
+        start(b -> b);
+        try (RawHttp c = new RawHttp(server.port)) {
+            c.send("GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertEquals(426, r.status(), "Envoy's default: accept_http_10 false");
+            assertEquals("", r.body());
             assertTrue(c.closedByPeer());
         }
     }

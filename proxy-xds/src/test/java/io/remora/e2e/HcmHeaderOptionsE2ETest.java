@@ -78,6 +78,7 @@ class HcmHeaderOptionsE2ETest {
                 + listener("c", """
                         path_with_escaped_slashes_action: UNESCAPE_AND_FORWARD
                         merge_slashes: true
+                        http_protocol_options: { accept_http_10: true }
                         """),
                 Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
     }
@@ -161,5 +162,12 @@ class HcmHeaderOptionsE2ETest {
         Curl stats = Curl.run(proxy.adminUri("/stats").toString());
         assertTrue(stats.text().contains("http.a.downstream_rq_redirected_with_normalized_path: 1"),
                 stats.text());
+    }
+
+    @Test
+    void http10IsUpgradeRequiredUnlessAccepted() throws Exception {
+        Curl refused = curl("a", "/x", "--http1.0");
+        assertEquals(426, refused.status(), "Envoy's default");
+        assertEquals("/x", upstreamSaw(curl("c", "/x", "--http1.0")).get(":path"), "accept_http_10");
     }
 }

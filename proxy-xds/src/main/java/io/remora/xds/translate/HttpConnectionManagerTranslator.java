@@ -107,7 +107,11 @@ public final class HttpConnectionManagerTranslator {
                 .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
                 .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades)
                 .maxConnectionDuration(maxConnectionDuration).maxRequestsPerConnection(maxRequests)
-                .http1EnableTrailers(h.getHttpProtocolOptions().getEnableTrailers()).localReply(localReply).build();
+                .http1EnableTrailers(h.getHttpProtocolOptions().getEnableTrailers())
+                .http1AcceptHttp10(h.getHttpProtocolOptions().getAcceptHttp10())
+                .http1DefaultHostForHttp10(h.getHttpProtocolOptions().getDefaultHostForHttp10().isEmpty() ? null
+                        : h.getHttpProtocolOptions().getDefaultHostForHttp10())
+                .localReply(localReply).build();
     }
 
     /**

@@ -72,6 +72,7 @@ class OverridesTest {
                       normalize_path: true
                       merge_slashes: true
                       http2_protocol_options: { max_concurrent_streams: 7, allow_connect: true }
+                      http_protocol_options: { accept_http_10: true, default_host_for_http_10: legacy.local }
                       http_filters:
                       - name: envoy.filters.http.router
                         typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
@@ -146,6 +147,8 @@ class OverridesTest {
         assertTrue(h.mergeSlashes());
         assertEquals(7, h.http2Options().maxConcurrentStreams());
         assertTrue(h.http2Options().allowConnect());
+        assertTrue(h.http1AcceptHttp10());
+        assertEquals("legacy.local", h.http1DefaultHostForHttp10());
 
         assertTrue(h.routeConfig().ignorePortInHostMatching());
         assertTrue(h.routeConfig().mostSpecificHeaderMutationsWins());
