@@ -9,9 +9,9 @@ import io.remora.route.HostPort;
 /**
  * Envoy's checks of a request's headers before any filter sees them (ConnectionManagerImpl's
  * decodeHeaders): overload's stop_accepting_requests, max_headers_count, HTTP/1.0 (426 unless
- * accept_http_10), a path (but for CONNECT),
- * escaped slashes and path normalization, then the Host's normalization. A request that fails gets
- * its local reply here. Static: nothing per request.
+ * accept_http_10), a path (but for CONNECT), escaped slashes and path normalization, then the
+ * Host's normalization (which access logs see). A request that fails gets its local reply here.
+ * Static: nothing per request.
  */
 final class RequestHeaderChecks {
     private static final AsciiString LOCATION = AsciiString.cached("location");
@@ -43,6 +43,7 @@ final class RequestHeaderChecks {
             }
             if (headers.authority() == null && hcm.config.http1DefaultHostForHttp10() != null) {
                 headers.authority(hcm.config.http1DefaultHostForHttp10());
+                s.info.authority(hcm.config.http1DefaultHostForHttp10());
             }
         }
         if (path == null && (method == null || !AsciiString.contentEquals("CONNECT", method))) {
@@ -109,6 +110,7 @@ final class RequestHeaderChecks {
             String v = HostPort.withoutTrailingDot(host);
             if (v != null) {
                 headers.authority(v);
+                s.info.authority(v);
                 host = v;
             }
         }
@@ -127,6 +129,7 @@ final class RequestHeaderChecks {
         String v = HostPort.withoutPort(host, only);
         if (v != null) {
             headers.authority(v);
+            s.info.authority(v);
         }
     }
 }
