@@ -1,7 +1,9 @@
 package io.remora.config;
 
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code config.listener.v3.Listener}.
@@ -21,6 +23,7 @@ import java.util.List;
  * @param continueOnListenerFiltersTimeout {@code continue_on_listener_filters_timeout}: at
  *                           listener_filters_timeout the connection goes on with what the
  *                           listener filters found so far, rather than being closed
+ * @param filtersDisabled    the listener filters' {@code filter_disabled} predicates, by filter
  */
 public record ListenerConfig(
         String name,
@@ -41,7 +44,13 @@ public record ListenerConfig(
         ProxyProtocolConfig proxyProtocol,
         boolean continueOnListenerFiltersTimeout,
         boolean ignoreGlobalConnLimit,
-        boolean bypassOverloadManager) {
+        boolean bypassOverloadManager,
+        Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled) {
+
+    public ListenerConfig {
+        filtersDisabled = filtersDisabled == null || filtersDisabled.isEmpty() ? Map.of()
+                : java.util.Collections.unmodifiableMap(new EnumMap<>(filtersDisabled));
+    }
 
     /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
     public ListenerConfig(String name, Address address, String statPrefix, TrafficDirection direction,
@@ -51,7 +60,7 @@ public record ListenerConfig(
                           UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
-                originalSrc, freebind, null, false, false, false);
+                originalSrc, freebind, null, false, false, false, Map.of());
     }
 
     /** A listener without filter_chain_matcher, original_src or freebind. */
@@ -61,7 +70,7 @@ public record ListenerConfig(
                           boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null,
-                false, false, false);
+                false, false, false, Map.of());
     }
 
     /**
@@ -76,11 +85,147 @@ public record ListenerConfig(
 
     public enum TrafficDirection { UNSPECIFIED, INBOUND, OUTBOUND }
 
-    /** Listener filters Remora runs on accepted connections before a filter chain is chosen. */
+    /** Whether {@code filter} is disabled for a connection whose local address has {@code destinationPort}. */
+    public boolean filterDisabled(ListenerFilter filter, int destinationPort) {
+        ListenerFilterPredicate p = filtersDisabled.isEmpty() ? null : filtersDisabled.get(filter);
+        return p != null && p.matches(destinationPort);
+    }
+
     /**
-     * Listener filters, in config order. SET_INTERNAL_DST_ADDRESS is Istio's
-     * {@code istio.set_internal_dst_address}: on an internal listener, the destination from the
-     * passed-through {@code tunnel} metadata.
+     * Listener filters Remora runs on accepted connections before a filter chain is chosen.
+     * SET_INTERNAL_DST_ADDRESS is Istio's {@code istio.set_internal_dst_address}: on an internal
+     * listener, the destination from the passed-through {@code tunnel} metadata. PROXY_PROTOCOL's
+     * settings are {@link #proxyProtocol}.
      */
-    public enum ListenerFilter { ORIGINAL_DST, TLS_INSPECTOR, HTTP_INSPECTOR, SET_INTERNAL_DST_ADDRESS }
+    public enum ListenerFilter { ORIGINAL_DST, PROXY_PROTOCOL, TLS_INSPECTOR, HTTP_INSPECTOR, SET_INTERNAL_DST_ADDRESS }
+
+    public static Builder builder(String name, Address address) {
+        return new Builder(name, address);
+    }
+
+    /** Defaults as Envoy's: binds, 15 s listener_filters_timeout, 1 MiB buffers, no filters. */
+    public static final class Builder {
+        private final String name;
+        private final Address address;
+        private String statPrefix = "";
+        private TrafficDirection direction = TrafficDirection.UNSPECIFIED;
+        private List<ListenerFilter> listenerFilters = List.of();
+        private List<FilterChainConfig> filterChains = List.of();
+        private FilterChainConfig defaultFilterChain;
+        private boolean useOriginalDst;
+        private boolean transparent;
+        private boolean bindToPort = true;
+        private Duration listenerFiltersTimeout = Duration.ofSeconds(15);
+        private int perConnectionBufferLimitBytes = 1024 * 1024;
+        private UnifiedMatcher<String> filterChainMatcher;
+        private OriginalSrc originalSrc;
+        private boolean freebind;
+        private ProxyProtocolConfig proxyProtocol;
+        private boolean continueOnListenerFiltersTimeout;
+        private boolean ignoreGlobalConnLimit;
+        private boolean bypassOverloadManager;
+        private Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled = Map.of();
+
+        private Builder(String name, Address address) {
+            this.name = name;
+            this.address = address;
+        }
+
+        public Builder statPrefix(String v) {
+            statPrefix = v;
+            return this;
+        }
+
+        public Builder direction(TrafficDirection v) {
+            direction = v;
+            return this;
+        }
+
+        public Builder listenerFilters(List<ListenerFilter> v) {
+            listenerFilters = List.copyOf(v);
+            return this;
+        }
+
+        public Builder filterChains(List<FilterChainConfig> v) {
+            filterChains = List.copyOf(v);
+            return this;
+        }
+
+        public Builder defaultFilterChain(FilterChainConfig v) {
+            defaultFilterChain = v;
+            return this;
+        }
+
+        public Builder useOriginalDst(boolean v) {
+            useOriginalDst = v;
+            return this;
+        }
+
+        public Builder transparent(boolean v) {
+            transparent = v;
+            return this;
+        }
+
+        public Builder bindToPort(boolean v) {
+            bindToPort = v;
+            return this;
+        }
+
+        public Builder listenerFiltersTimeout(Duration v) {
+            listenerFiltersTimeout = v;
+            return this;
+        }
+
+        public Builder perConnectionBufferLimitBytes(int v) {
+            perConnectionBufferLimitBytes = v;
+            return this;
+        }
+
+        public Builder filterChainMatcher(UnifiedMatcher<String> v) {
+            filterChainMatcher = v;
+            return this;
+        }
+
+        public Builder originalSrc(OriginalSrc v) {
+            originalSrc = v;
+            return this;
+        }
+
+        public Builder freebind(boolean v) {
+            freebind = v;
+            return this;
+        }
+
+        public Builder proxyProtocol(ProxyProtocolConfig v) {
+            proxyProtocol = v;
+            return this;
+        }
+
+        public Builder continueOnListenerFiltersTimeout(boolean v) {
+            continueOnListenerFiltersTimeout = v;
+            return this;
+        }
+
+        public Builder ignoreGlobalConnLimit(boolean v) {
+            ignoreGlobalConnLimit = v;
+            return this;
+        }
+
+        public Builder bypassOverloadManager(boolean v) {
+            bypassOverloadManager = v;
+            return this;
+        }
+
+        public Builder filtersDisabled(Map<ListenerFilter, ListenerFilterPredicate> v) {
+            filtersDisabled = v;
+            return this;
+        }
+
+        public ListenerConfig build() {
+            return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
+                    defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
+                    perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
+                    continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled);
+        }
+    }
 }

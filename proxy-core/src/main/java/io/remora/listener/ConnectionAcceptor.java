@@ -55,7 +55,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         InetSocketAddress originalDst = null;
         if (rt.isInternal()) {
             originalDst = InternalPassthrough.accept(ch, rt);
-        } else if (rt.recoversOriginalDst()) {
+        } else if (rt.recoversOriginalDst(ListenerRuntime.port(ch.localAddress()))) {
             originalDst = OriginalDst.of(ch, rt.config().transparent());
             if (rt.config().useOriginalDst() && originalDst != null) {
                 ListenerRuntime target = registry.forOriginalDestination(originalDst);
@@ -98,8 +98,13 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         if (limit > 0) {
             ch.config().setWriteBufferWaterMark(waterMark(limit));
         }
-        if (listener.inspectsTls() || listener.inspectsHttp() || listener.proxyProtocol() != null) {
-            ch.pipeline().addLast("listener-filters", new ListenerFilterHandler(listener, closeAccounting, originalDst, id));
+        // Each filter's filter_disabled sees the destination as the filters before it left it.
+        int port = ListenerRuntime.port(originalDst != null ? originalDst : ch.localAddress());
+        boolean proxyHeader = listener.readsProxyHeader(port);
+        if (proxyHeader || listener.runs(ListenerConfig.ListenerFilter.TLS_INSPECTOR, port)
+                || listener.runs(ListenerConfig.ListenerFilter.HTTP_INSPECTOR, port)) {
+            ch.pipeline().addLast("listener-filters",
+                    new ListenerFilterHandler(listener, closeAccounting, originalDst, id, proxyHeader, port));
         } else {
             dispatch(ch, id, listener, closeAccounting, originalDst, null, null, "raw_buffer", List.of());
         }

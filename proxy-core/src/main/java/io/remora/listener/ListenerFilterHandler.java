@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.Future;
+import io.remora.config.ListenerConfig;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the listener filters that read a connection's first bytes: proxy_protocol (which consumes
  * its header and takes the client and destination from it), then tls_inspector and
- * http_inspector (which consume nothing). Once all have decided it installs the chosen filter
+ * http_inspector (which consume nothing), each unless its filter_disabled matches the
+ * destination. Once all have decided it installs the chosen filter
  * chain, replays channelActive (held back so the chain's handlers see it) and removes itself,
  * which hands the buffered bytes on. A connection still undecided after listener_filters_timeout
  * is closed, as Envoy does.
@@ -32,15 +34,24 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
     private boolean finished;
     private Future<?> timeout;
 
+    /**
+     * @param proxyHeader whether proxy_protocol runs (configured and not disabled)
+     * @param port        the destination port the inspectors' filter_disabled see, until a
+     *                    PROXY header names another
+     */
     ListenerFilterHandler(ListenerRuntime rt, ConnectionCloseAccounting close, InetSocketAddress originalDst,
-                          long connectionId) {
+                          long connectionId, boolean proxyHeader, int port) {
         this.rt = rt;
         this.close = close;
         this.originalDst = originalDst;
         this.connectionId = connectionId;
-        this.proxyDone = rt.proxyProtocol() == null;
-        this.tlsDone = !rt.inspectsTls();
-        this.httpDone = !rt.inspectsHttp();
+        this.proxyDone = !proxyHeader;
+        chooseInspectors(port);
+    }
+
+    private void chooseInspectors(int port) {
+        tlsDone = !rt.runs(ListenerConfig.ListenerFilter.TLS_INSPECTOR, port);
+        httpDone = !rt.runs(ListenerConfig.ListenerFilter.HTTP_INSPECTOR, port);
     }
 
     @Override
@@ -154,6 +165,7 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
                 if (r.source() != null) {
                     proxiedSource = r.source();
                     originalDst = r.destination();
+                    chooseInspectors(ListenerRuntime.port(originalDst));
                 }
             }
         }

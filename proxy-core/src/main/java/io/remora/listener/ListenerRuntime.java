@@ -80,8 +80,18 @@ public final class ListenerRuntime {
         return new ArrayList<>(chains.values());
     }
 
-    public boolean inspectsTls() {
-        return config.listenerFilters().contains(ListenerConfig.ListenerFilter.TLS_INSPECTOR);
+    /**
+     * Whether listener filter {@code f} is configured and its {@code filter_disabled} does not
+     * match a connection to {@code destinationPort} (-1 when the local address has none).
+     */
+    public boolean runs(ListenerConfig.ListenerFilter f, int destinationPort) {
+        return config.listenerFilters().contains(f) && !config.filterDisabled(f, destinationPort);
+    }
+
+    /** Whether the proxy_protocol filter reads a header on a connection to {@code destinationPort}. */
+    public boolean readsProxyHeader(int destinationPort) {
+        return config.proxyProtocol() != null
+                && !config.filterDisabled(ListenerConfig.ListenerFilter.PROXY_PROTOCOL, destinationPort);
     }
 
     /** The proxy_protocol listener filter's config, or null. */
@@ -89,17 +99,18 @@ public final class ListenerRuntime {
         return config.proxyProtocol();
     }
 
-    public boolean inspectsHttp() {
-        return config.listenerFilters().contains(ListenerConfig.ListenerFilter.HTTP_INSPECTOR);
-    }
-
     public boolean isInternal() {
         return config.address() instanceof io.remora.config.Address.Internal;
     }
 
-    public boolean recoversOriginalDst() {
-        return config.useOriginalDst()
-                || config.listenerFilters().contains(ListenerConfig.ListenerFilter.ORIGINAL_DST);
+    /** use_original_dst (which brings its own filter), or an original_dst filter not disabled for {@code localPort}. */
+    public boolean recoversOriginalDst(int localPort) {
+        return config.useOriginalDst() || runs(ListenerConfig.ListenerFilter.ORIGINAL_DST, localPort);
+    }
+
+    /** The port of a socket address, -1 when it has none (a pipe, an internal address). */
+    static int port(java.net.SocketAddress a) {
+        return a instanceof java.net.InetSocketAddress i ? i.getPort() : -1;
     }
 
     public Duration listenerFiltersTimeout() {

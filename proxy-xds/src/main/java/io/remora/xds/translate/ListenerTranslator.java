@@ -8,9 +8,11 @@ import io.remora.config.FilterChainConfig;
 import io.remora.config.FilterChainMatch;
 import io.remora.config.UnifiedMatcher;
 import io.remora.config.ListenerConfig;
+import io.remora.config.ListenerFilterPredicate;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -76,23 +78,46 @@ public final class ListenerTranslator {
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
         ListenerConfig.OriginalSrc originalSrc = null;
         io.remora.config.ProxyProtocolConfig proxyProtocol = null;
+        Map<ListenerConfig.ListenerFilter, ListenerFilterPredicate> disabled =
+                new EnumMap<>(ListenerConfig.ListenerFilter.class);
         for (int i = 0; i < l.getListenerFiltersCount(); i++) {
             FieldPath fp = path.field("listener_filters").index(i);
-            ListenerConfig.OriginalSrc os = originalSrc(l.getListenerFilters(i), fp);
+            ListenerFilter f = l.getListenerFilters(i);
+            ListenerConfig.OriginalSrc os = originalSrc(f, fp);
             if (os != null) {
+                if (f.hasFilterDisabled()) {
+                    ctx.warnOnce("original_src.filter_disabled", "original_src's filter_disabled is not supported"
+                            + " (it applies to every connection), first at " + fp.field("filter_disabled"));
+                }
                 originalSrc = os;
                 continue;
             }
-            io.remora.config.ProxyProtocolConfig pp = ProxyProtocolTranslator.translate(l.getListenerFilters(i), fp, ctx);
-            if (pp != null) {
-                proxyProtocol = pp;
-                continue;
-            }
+            io.remora.config.ProxyProtocolConfig pp = ProxyProtocolTranslator.translate(f, fp, ctx);
             // The original_dst filter only recovers the destination (virtualInbound matches chains
             // on it); handing the connection to the listener of that address is use_original_dst's.
-            ListenerConfig.ListenerFilter lf = listenerFilter(l.getListenerFilters(i), fp, ctx);
-            if (lf != null && !lfs.contains(lf)) {
+            ListenerConfig.ListenerFilter lf = pp != null ? ListenerConfig.ListenerFilter.PROXY_PROTOCOL
+                    : listenerFilter(f, fp, ctx);
+            if (pp != null) {
+                proxyProtocol = pp;
+            }
+            if (lf == null) {
+                continue;
+            }
+            ListenerFilterPredicate off = f.hasFilterDisabled()
+                    ? ListenerFilterPredicateTranslator.translate(f.getFilterDisabled(), fp.field("filter_disabled"))
+                    : null;
+            if (!lfs.contains(lf)) {
                 lfs.add(lf);
+                if (off != null) {
+                    disabled.put(lf, off);
+                }
+            } else if (disabled.containsKey(lf)) {
+                // A repeated filter runs once here: it is off only where every copy of it is.
+                if (off == null) {
+                    disabled.remove(lf);
+                } else {
+                    disabled.put(lf, new ListenerFilterPredicate.And(List.of(disabled.get(lf), off)));
+                }
             }
         }
         List<FilterChainConfig> chains = new ArrayList<>();
@@ -146,11 +171,26 @@ public final class ListenerTranslator {
                 Duration.ofSeconds(15));
         int buffer = Protos.uint(l.hasPerConnectionBufferLimitBytes(), l.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
-        return new ListenerConfig(name, address, l.getStatPrefix(), dir, List.copyOf(lfs), List.copyOf(chains),
-                defaultChain, useOriginalDst, Protos.bool(l.hasTransparent(), l.getTransparent(), false), bind,
-                lfTimeout, buffer, matcher, originalSrc, Protos.bool(l.hasFreebind(), l.getFreebind(), false),
-                proxyProtocol, l.getContinueOnListenerFiltersTimeout(), l.getIgnoreGlobalConnLimit(),
-                l.getBypassOverloadManager());
+        return ListenerConfig.builder(name, address)
+                .statPrefix(l.getStatPrefix())
+                .direction(dir)
+                .listenerFilters(lfs)
+                .filterChains(chains)
+                .defaultFilterChain(defaultChain)
+                .useOriginalDst(useOriginalDst)
+                .transparent(Protos.bool(l.hasTransparent(), l.getTransparent(), false))
+                .bindToPort(bind)
+                .listenerFiltersTimeout(lfTimeout)
+                .perConnectionBufferLimitBytes(buffer)
+                .filterChainMatcher(matcher)
+                .originalSrc(originalSrc)
+                .freebind(Protos.bool(l.hasFreebind(), l.getFreebind(), false))
+                .proxyProtocol(proxyProtocol)
+                .continueOnListenerFiltersTimeout(l.getContinueOnListenerFiltersTimeout())
+                .ignoreGlobalConnLimit(l.getIgnoreGlobalConnLimit())
+                .bypassOverloadManager(l.getBypassOverloadManager())
+                .filtersDisabled(disabled)
+                .build();
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
@@ -195,10 +235,6 @@ public final class ListenerTranslator {
         String kind = type.startsWith(FILTERS) ? type.substring(FILTERS.length(), type.indexOf('.', FILTERS.length()))
                 : type.equals(SET_INTERNAL_DST_ADDRESS_TYPE) ? "istio.set_internal_dst_address"
                 : f.getName().replace("envoy.filters.listener.", "").replace("envoy.listener.", "");
-        if (f.hasFilterDisabled()) {
-            ctx.warnOnce("listener_filter.filter_disabled", "listener filter filter_disabled predicates are ignored,"
-                    + " first at " + path.field("filter_disabled"));
-        }
         return switch (kind) {
             case "original_dst" -> ListenerConfig.ListenerFilter.ORIGINAL_DST;
             case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
