@@ -185,11 +185,11 @@ final class AccessLogOperators {
                 return str(i -> host, maxLen);
             }
             case "DYNAMIC_METADATA":
-                return str(MetadataOperators.of(MetadataOperators.Source.DYNAMIC, requireArg(name, arg))::apply, maxLen);
+                return str(MetadataOperators.of(io.remora.config.MetadataSource.DYNAMIC, requireArg(name, arg))::apply, maxLen);
             case "UPSTREAM_METADATA":
-                return str(MetadataOperators.of(MetadataOperators.Source.UPSTREAM_HOST, requireArg(name, arg))::apply, maxLen);
+                return str(MetadataOperators.of(io.remora.config.MetadataSource.UPSTREAM_HOST, requireArg(name, arg))::apply, maxLen);
             case "CLUSTER_METADATA":
-                return str(MetadataOperators.of(MetadataOperators.Source.CLUSTER, requireArg(name, arg))::apply, maxLen);
+                return str(MetadataOperators.of(io.remora.config.MetadataSource.CLUSTER, requireArg(name, arg))::apply, maxLen);
             case "METADATA":
                 return str(MetadataOperators.metadata(requireArg(name, arg))::apply, maxLen);
             // Connection ids as Envoy's: one process-wide sequence, the ids debug lines print.

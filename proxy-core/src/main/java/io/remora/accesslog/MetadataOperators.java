@@ -1,6 +1,7 @@
 package io.remora.accesslog;
 
-import java.util.Map;
+import io.remora.config.MetadataSource;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -12,9 +13,6 @@ import java.util.function.Function;
  */
 final class MetadataOperators {
 
-    /** Which metadata an operator reads. */
-    enum Source { DYNAMIC, UPSTREAM_HOST, CLUSTER, ROUTE, LISTENER, VIRTUAL_HOST }
-
     private MetadataOperators() {
     }
 
@@ -22,9 +20,9 @@ final class MetadataOperators {
     static Function<StreamInfo, String> metadata(String arg) {
         int colon = arg.indexOf(':');
         String type = colon < 0 ? arg : arg.substring(0, colon);
-        Source source;
+        MetadataSource source;
         try {
-            source = Source.valueOf(type);
+            source = MetadataSource.valueOf(type);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("access log format: %METADATA(" + arg + ")%: unknown metadata type '"
                     + type + "' (expected DYNAMIC, CLUSTER, ROUTE, UPSTREAM_HOST, LISTENER or VIRTUAL_HOST)");
@@ -37,34 +35,13 @@ final class MetadataOperators {
     }
 
     /** The operator reading {@code NS:KEY*} of one source. */
-    static Function<StreamInfo, String> of(Source source, String arg) {
-        String[] path = arg.split(":");
-        return i -> value(namespace(source, i, path[0]), path);
-    }
-
-    private static Map<String, Object> namespace(Source source, StreamInfo i, String ns) {
-        return switch (source) {
-            case DYNAMIC -> i.dynamicMetadata(ns);
-            case UPSTREAM_HOST -> i.upstreamHostMetadata == null ? Map.of() : i.upstreamHostMetadata.apply(ns);
-            case CLUSTER -> {
-                Map<String, Object> m = i.upstreamClusterMetadata == null ? null : i.upstreamClusterMetadata.get(ns);
-                yield m == null ? Map.of() : m;
-            }
-            // Remora's model keeps no route, listener or virtual host metadata (yet).
-            case ROUTE, LISTENER, VIRTUAL_HOST -> Map.of();
+    static Function<StreamInfo, String> of(MetadataSource source, String arg) {
+        String[] parts = arg.split(":");
+        String ns = parts[0];
+        List<String> path = List.of(parts).subList(1, parts.length);
+        return i -> {
+            Object v = i.metadata(source, ns, path);
+            return v == null ? null : v instanceof String s ? s : io.remora.admin.Json.write(v);
         };
-    }
-
-    private static String value(Map<String, Object> ns, String[] path) {
-        if (ns == null || ns.isEmpty()) {
-            return null;
-        }
-        Object v = ns;
-        for (int k = 1; k < path.length; k++) {
-            if (!(v instanceof Map<?, ?> m) || (v = m.get(path[k])) == null) {
-                return null;
-            }
-        }
-        return v instanceof String s ? s : io.remora.admin.Json.write(v);
     }
 }

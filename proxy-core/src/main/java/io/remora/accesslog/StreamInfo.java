@@ -113,6 +113,20 @@ public final class StreamInfo {
         Map<String, Map<String, Object>> dynamicMetadata;
         boolean healthCheck;
         String localReplyBody;
+        Map<String, Map<String, Object>> routeMetadata;
+        Map<String, Map<String, Object>> virtualHostMetadata;
+    }
+
+    /**
+     * The filter metadata of the route taken and of its virtual host, by namespace (null or empty
+     * when they have none; most routes have none and cost nothing here).
+     */
+    public void routeMetadata(Map<String, Map<String, Object>> route, Map<String, Map<String, Object>> virtualHost) {
+        boolean none = (route == null || route.isEmpty()) && (virtualHost == null || virtualHost.isEmpty());
+        if (!none || seldom != null) {
+            seldom().routeMetadata = route;
+            seldom().virtualHostMetadata = virtualHost;
+        }
     }
 
     private Seldom seldom() {
@@ -308,6 +322,30 @@ public final class StreamInfo {
     }
 
     /** The dynamic metadata of one namespace (empty when none). */
+    /**
+     * The value at {@code path} (keys, outermost first; empty for the whole namespace) in
+     * namespace {@code ns} of {@code source}'s metadata: a String, Boolean, Double, List or Map,
+     * or null when a namespace or key is missing. The listener's metadata is not kept.
+     */
+    public Object metadata(io.remora.config.MetadataSource source, String ns, java.util.List<String> path) {
+        Object v = switch (source) {
+            case DYNAMIC -> dynamicMetadata(ns);
+            case UPSTREAM_HOST -> upstreamHostMetadata == null ? null : upstreamHostMetadata.apply(ns);
+            case CLUSTER -> upstreamClusterMetadata == null ? null : upstreamClusterMetadata.get(ns);
+            case ROUTE -> seldom == null || seldom.routeMetadata == null ? null : seldom.routeMetadata.get(ns);
+            case VIRTUAL_HOST -> seldom == null || seldom.virtualHostMetadata == null ? null
+                    : seldom.virtualHostMetadata.get(ns);
+            case LISTENER -> null;
+        };
+        if (v instanceof Map<?, ?> m && m.isEmpty()) {
+            return null;
+        }
+        for (int k = 0; k < path.size() && v != null; k++) {
+            v = v instanceof Map<?, ?> m ? m.get(path.get(k)) : null;
+        }
+        return v;
+    }
+
     public Map<String, Object> dynamicMetadata(String namespace) {
         Map<String, Map<String, Object>> all = seldom == null ? null : seldom.dynamicMetadata;
         Map<String, Object> m = all == null ? null : all.get(namespace);

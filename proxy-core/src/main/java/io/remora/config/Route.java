@@ -6,6 +6,8 @@ import java.util.Map;
  * {@code config.route.v3.Route}: a match and exactly one action.
  *
  * @param decorator the route's {@code decorator} (its tracing operation), or null
+ * @param metadata  {@code metadata.filter_metadata} by namespace ({@code %METADATA(ROUTE:...)%},
+ *                  tracing's route metadata tags)
  */
 public record Route(
         String name,
@@ -14,10 +16,12 @@ public record Route(
         HeaderMutation requestHeaders,
         HeaderMutation responseHeaders,
         Map<String, PerFilterConfig> perFilterConfigs,
-        Decorator decorator) {
+        Decorator decorator,
+        Map<String, Map<String, Object>> metadata) {
 
     public Route {
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
+        metadata = metadata == null ? Map.of() : metadata;
     }
 
     /**
@@ -30,7 +34,7 @@ public record Route(
 
     public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,
                  HeaderMutation responseHeaders, Map<String, PerFilterConfig> perFilterConfigs) {
-        this(name, match, action, requestHeaders, responseHeaders, perFilterConfigs, null);
+        this(name, match, action, requestHeaders, responseHeaders, perFilterConfigs, null, Map.of());
     }
 
     public Route(String name, RouteMatch match, RouteAction action, HeaderMutation requestHeaders,

@@ -62,10 +62,27 @@ public record TracingConfig(
                          boolean sharedSpanContext) implements Provider {
     }
 
+    /** A tag added to every span ({@code custom_tags}); a tag whose value comes out empty is left out. */
+    public sealed interface CustomTag {
+        String tag();
+    }
+
+    /** {@code literal}, and {@code environment} (read once, when the config is built). */
+    public record LiteralTag(String tag, String value) implements CustomTag {
+    }
+
+    /** {@code request_header}: the header's value, else {@code defaultValue}. */
+    public record RequestHeaderTag(String tag, String header, String defaultValue) implements CustomTag {
+    }
+
     /**
-     * A tag added to every span: {@code literal} as is, or the value of request header
-     * {@code requestHeader} (else {@code defaultValue}, else no tag).
+     * {@code metadata}: the value at {@code path} in {@code namespace} of the request's dynamic
+     * metadata, the route's, the upstream cluster's or the upstream host's; else {@code defaultValue}.
      */
-    public record CustomTag(String tag, String literal, String requestHeader, String defaultValue) {
+    public record MetadataTag(String tag, MetadataSource source, String namespace, List<String> path,
+                              String defaultValue) implements CustomTag {
+        public MetadataTag {
+            path = List.copyOf(path);
+        }
     }
 }

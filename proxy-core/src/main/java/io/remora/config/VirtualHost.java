@@ -22,9 +22,11 @@ public record VirtualHost(
         TlsRequirement requireTls,
         Map<String, PerFilterConfig> perFilterConfigs,
         List<RateLimitPolicy> rateLimits,
-        boolean includeAttemptCountInResponse) {
+        boolean includeAttemptCountInResponse,
+        Map<String, Map<String, Object>> metadata) {
 
     public VirtualHost {
+        metadata = metadata == null ? Map.of() : metadata;
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     }
@@ -34,7 +36,7 @@ public record VirtualHost(
                        TlsRequirement requireTls, Map<String, PerFilterConfig> perFilterConfigs,
                        List<RateLimitPolicy> rateLimits) {
         this(name, domains, routes, requestHeaders, responseHeaders, retryPolicy, includeRequestAttemptCount,
-                requireTls, perFilterConfigs, rateLimits, false);
+                requireTls, perFilterConfigs, rateLimits, false, Map.of());
     }
 
     /** Without rate limits. */

@@ -177,6 +177,8 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             route = routes.route(requestHeaders, info.streamId() & Long.MAX_VALUE, clusterRandom, info);
             clusterName = route == null ? null : route.pickCluster(requestHeaders, clusterRandom);
             info.routeName = route == null ? null : route.route().name();
+            info.routeMetadata(route == null ? null : route.route().metadata(),
+                    route == null || route.virtualHost() == null ? null : route.virtualHost().metadata());
             if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {
                 idleTimeoutNanos = f.idleTimeout().toNanos();
                 StreamTimeouts.armIdleTimer(this); // a shorter route timeout pulls the connection's timer forward

@@ -201,15 +201,11 @@ public final class TracingFilter implements StreamFilter {
             tags.put("peer.address", a.getAddress().getHostAddress());
         }
         for (TracingConfig.CustomTag t : config.customTags()) {
-            if (t.literal() != null) {
-                tags.put(t.tag(), t.literal());
-            } else if (t.requestHeader() != null) {
-                CharSequence v = h.get(AsciiString.of(t.requestHeader().toLowerCase(java.util.Locale.ROOT)));
-                if (v != null) {
-                    tags.put(t.tag(), v.toString());
-                } else if (t.defaultValue() != null && !t.defaultValue().isEmpty()) {
-                    tags.put(t.tag(), t.defaultValue());
-                }
+            if (t instanceof TracingConfig.LiteralTag l) {
+                putIfNotEmpty(tags, l.tag(), l.value());
+            } else if (t instanceof TracingConfig.RequestHeaderTag r) {
+                CharSequence v = h.get(AsciiString.of(r.header().toLowerCase(java.util.Locale.ROOT)));
+                putIfNotEmpty(tags, r.tag(), v != null ? v.toString() : r.defaultValue());
             }
         }
         tags.put("component", "proxy");
@@ -262,6 +258,13 @@ public final class TracingFilter implements StreamFilter {
             tags.put("upstream_cluster", cluster);
             tags.put("upstream_cluster.name", cluster);
         }
+        // Metadata tags are read as the span ends, as Envoy's: filters and the upstream have set it by then.
+        for (TracingConfig.CustomTag t : config.customTags()) {
+            if (t instanceof TracingConfig.MetadataTag m) {
+                String v = MetadataTagValue.of(info.metadata(m.source(), m.namespace(), m.path()));
+                putIfNotEmpty(tags, m.tag(), v != null ? v : m.defaultValue());
+            }
+        }
         int code = info.responseCode;
         tags.put("http.status_code", Integer.toString(code));
         tags.put("response_flags", flags(info));
@@ -272,6 +275,12 @@ public final class TracingFilter implements StreamFilter {
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
                 config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
                 startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState, shared));
+    }
+
+    private static void putIfNotEmpty(Map<String, String> tags, String tag, String value) {
+        if (value != null && !value.isEmpty()) {
+            tags.put(tag, value);
+        }
     }
 
     private static String flags(StreamInfo info) {

@@ -205,6 +205,9 @@ class AccessLogFormatterTest {
                         + "%METADATA(DYNAMIC:envoy.filters.http.rbac:shadow_engine_result)% "
                         + "%UPSTREAM_METADATA(envoy.lb:canary)% %METADATA(UPSTREAM_HOST:envoy.lb)% "
                         + "%UPSTREAM_METADATA(istio)% %CLUSTER_METADATA(istio)% %VIRTUAL_CLUSTER_NAME%").format(i));
+        i.routeMetadata(Map.of("istio", Map.of("config", "/vs/orders")), Map.of("acme", Map.of("team", "shop")));
+        assertEquals("/vs/orders {\"team\":\"shop\"} - -", AccessLogFormatter.text("%METADATA(ROUTE:istio:config)% "
+                + "%METADATA(VIRTUAL_HOST:acme)% %METADATA(ROUTE:acme)% %METADATA(LISTENER:istio)%").format(i));
         Map<String, String> f = new LinkedHashMap<>();
         f.put("conn", "%CONNECTION_ID%");
         f.put("up", "%UPSTREAM_CONNECTION_ID%");

@@ -83,13 +83,24 @@ class TracingE2ETest {
 
     private static String bootstrap(int admin, int port, int upstream, int collector, String sampling, String routes)
             throws Exception {
+        return bootstrap(admin, port, upstream, collector, sampling, routes, null, "", "");
+    }
+
+    /**
+     * With {@code upExtra} in the upstream cluster (YAML, e.g. its metadata), {@code httpFilters}
+     * before the router, and {@code tags} after the two custom tags every test has (flow-style
+     * list items, each starting with a comma).
+     */
+    private static String bootstrap(int admin, int port, int upstream, int collector, String sampling, String routes,
+                                    String upExtra, String httpFilters, String tags) throws Exception {
         String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("otel", true, null, collector));
+                Bootstraps.cluster("up", false, upExtra, upstream) + "\n"
+                        + Bootstraps.cluster("otel", true, null, collector), "", httpFilters);
         int at = yaml.indexOf("stat_prefix: ingress");
         String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
         String tracing = "tracing:\n"
                 + "  " + sampling + "\n"
-                + "  custom_tags: [{ tag: team, literal: { value: payments } }, { tag: tenant, request_header: { name: x-tenant, default_value: none } }]\n"
+                + "  custom_tags: [{ tag: team, literal: { value: payments } }, { tag: tenant, request_header: { name: x-tenant, default_value: none } }" + tags + "]\n"
                 + "  provider:\n"
                 + "    name: envoy.tracers.opentelemetry\n"
                 + "    typed_config:\n"
@@ -192,6 +203,56 @@ class TracingE2ETest {
                 assertEquals(fresh[1], hex(root.getTraceId()), "the unsampled request sent no span before this one");
                 assertTrue(root.getParentSpanId().isEmpty());
                 assertTrue(proxy.metric("envoy_tracing_opentelemetry_spans_sent") >= 4);
+            }
+        }
+    }
+
+    /**
+     * Metadata tags as Istio sends them: the RBAC filter's dry-run result from the request's
+     * dynamic metadata, the route's and the cluster's metadata, read as the span ends.
+     */
+    @Test
+    void metadataTagsReadTheRequestsRoutesAndClustersMetadata() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/" }
+                      route: { cluster: up }
+                      metadata: { filter_metadata: { istio: { config: /apis/networking.istio.io/v1/namespaces/shop/virtual-service/orders } } }
+                    """;
+            String rbac = """
+                    - name: envoy.filters.http.rbac
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+                        shadow_rules:
+                          action: ALLOW
+                          policies:
+                            ns[shop]-policy[dry]-rule[0]: { permissions: [{ any: true }], principals: [{ any: true }] }
+                        shadow_rules_stat_prefix: istio_dry_run_allow_
+                    """;
+            String tags = ", { tag: dry_run.policy, metadata: { kind: { request: {} }, metadata_key: { key: envoy.filters.http.rbac,"
+                    + " path: [{ key: istio_dry_run_allow_shadow_effective_policy_id }] } } }"
+                    + ", { tag: dry_run.result, metadata: { kind: { request: {} }, metadata_key: { key: envoy.filters.http.rbac,"
+                    + " path: [{ key: istio_dry_run_allow_shadow_engine_result }] } } }"
+                    + ", { tag: vs, metadata: { kind: { route: {} }, metadata_key: { key: istio, path: [{ key: config }] } } }"
+                    + ", { tag: tier, metadata: { kind: { cluster: {} }, metadata_key: { key: acme, path: [{ key: tier }] } } }"
+                    + ", { tag: owner, metadata: { kind: { cluster: {} }, metadata_key: { key: acme, path: [{ key: owner }] },"
+                    + " default_value: nobody } }"
+                    + ", { tag: absent, metadata: { kind: { host: {} }, metadata_key: { key: acme, path: [{ key: x }] } } }";
+            String yaml = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 100 }", routes,
+                    "  metadata: { filter_metadata: { acme: { tier: 2, canary: true } } }\n", rbac, tags);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, get(port, Map.of()).statusCode());
+                Span s = collector.next();
+                assertNotNull(s, "a span reached the collector");
+                assertEquals("ns[shop]-policy[dry]-rule[0]", attr(s, "dry_run.policy"));
+                assertEquals("allowed", attr(s, "dry_run.result"));
+                assertEquals("/apis/networking.istio.io/v1/namespaces/shop/virtual-service/orders", attr(s, "vs"));
+                assertEquals("2", attr(s, "tier"), "a number in its shortest form");
+                assertEquals("nobody", attr(s, "owner"), "the default when the key is missing");
+                assertNull(attr(s, "absent"), "no value and no default: no tag");
+                assertEquals("payments", attr(s, "team"));
             }
         }
     }

@@ -229,7 +229,7 @@ public final class ClusterTranslator {
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
                 .maxConnectionDuration(maxDuration)
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
-                .metadata(filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
+                .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
                 .build();
@@ -262,16 +262,5 @@ public final class ClusterTranslator {
             case CLUSTER_PROVIDED -> ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
             default -> throw path.field("lb_policy").error("unknown lb_policy " + c.getLbPolicyValue());
         };
-    }
-
-    /** {@code metadata.filter_metadata} as plain Java values by namespace (for %CLUSTER_METADATA%). */
-    private static java.util.Map<String, java.util.Map<String, Object>> filterMetadata(
-            io.envoyproxy.envoy.config.core.v3.Metadata m) {
-        if (m.getFilterMetadataCount() == 0) {
-            return java.util.Map.of();
-        }
-        java.util.Map<String, java.util.Map<String, Object>> out = new java.util.TreeMap<>();
-        m.getFilterMetadataMap().forEach((ns, s) -> out.put(ns, Protos.structMap(s)));
-        return out;
     }
 }

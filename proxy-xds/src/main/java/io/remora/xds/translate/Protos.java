@@ -118,6 +118,17 @@ public final class Protos {
      * A Struct as plain Java values for equality matching (transport_socket_matches against
      * endpoint metadata): strings, numbers as Double, booleans, nested maps and lists.
      */
+    /** {@code metadata.filter_metadata} as plain Java values by namespace. */
+    static java.util.Map<String, java.util.Map<String, Object>> filterMetadata(
+            io.envoyproxy.envoy.config.core.v3.Metadata m) {
+        if (m.getFilterMetadataCount() == 0) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, java.util.Map<String, Object>> out = new java.util.TreeMap<>();
+        m.getFilterMetadataMap().forEach((ns, s) -> out.put(ns, structMap(s)));
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
     static java.util.Map<String, Object> structMap(com.google.protobuf.Struct s) {
         java.util.Map<String, Object> out = new java.util.TreeMap<>();
         s.getFieldsMap().forEach((k, v) -> out.put(k, value(v)));

@@ -117,6 +117,6 @@ public final class RouteConfigurationTranslator {
                 CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
                         path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx),
                 RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")),
-                vh.getIncludeAttemptCountInResponse());
+                vh.getIncludeAttemptCountInResponse(), Protos.filterMetadata(vh.getMetadata()));
     }
 }

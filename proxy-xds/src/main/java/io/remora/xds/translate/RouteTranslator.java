@@ -60,7 +60,8 @@ public final class RouteTranslator {
             decorator = new Route.Decorator(r.getDecorator().getOperation(),
                     Protos.bool(r.getDecorator().hasPropagate(), r.getDecorator().getPropagate(), true));
         }
-        return new Route(r.getName(), match, action, req, resp, perFilter, decorator);
+        return new Route(r.getName(), match, action, req, resp, perFilter, decorator,
+                Protos.filterMetadata(r.getMetadata()));
     }
 
     static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, FieldPath path) {

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
+import io.remora.config.MetadataSource;
 import io.remora.config.TracingConfig;
 
 import java.util.ArrayList;
@@ -20,6 +21,54 @@ public final class TracingTranslator {
     private TracingTranslator() {
     }
 
+    private static TracingConfig.CustomTag customTag(CustomTag c, FieldPath path) {
+        return switch (c.getTypeCase()) {
+            case LITERAL -> new TracingConfig.LiteralTag(c.getTag(), c.getLiteral().getValue());
+            case ENVIRONMENT -> {
+                if (c.getEnvironment().getName().isEmpty()) {
+                    throw path.field("environment").field("name").error("missing required field");
+                }
+                // Read once, as Envoy reads it when the tag is built.
+                String v = System.getenv(c.getEnvironment().getName());
+                yield new TracingConfig.LiteralTag(c.getTag(), v != null ? v : c.getEnvironment().getDefaultValue());
+            }
+            case REQUEST_HEADER -> {
+                if (c.getRequestHeader().getName().isEmpty()) {
+                    throw path.field("request_header").field("name").error("missing required field");
+                }
+                yield new TracingConfig.RequestHeaderTag(c.getTag(), c.getRequestHeader().getName(),
+                        c.getRequestHeader().getDefaultValue());
+            }
+            case METADATA -> metadataTag(c.getTag(), c.getMetadata(), path.field("metadata"));
+            case TYPE_NOT_SET -> throw path.error("needs one of literal, environment, request_header, metadata");
+        };
+    }
+
+    private static TracingConfig.MetadataTag metadataTag(String tag, CustomTag.Metadata m, FieldPath path) {
+        MetadataSource source = switch (m.getKind().getKindCase()) {
+            case REQUEST -> MetadataSource.DYNAMIC;
+            case ROUTE -> MetadataSource.ROUTE;
+            case CLUSTER -> MetadataSource.CLUSTER;
+            case HOST -> MetadataSource.UPSTREAM_HOST;
+            case KIND_NOT_SET -> throw path.field("kind").error("needs one of request, route, cluster, host");
+        };
+        if (m.getMetadataKey().getKey().isEmpty()) {
+            throw path.field("metadata_key").field("key").error("missing required field");
+        }
+        if (m.getMetadataKey().getPathCount() == 0) {
+            throw path.field("metadata_key").field("path").error("needs at least one key");
+        }
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < m.getMetadataKey().getPathCount(); i++) {
+            String key = m.getMetadataKey().getPath(i).getKey();
+            if (key.isEmpty()) {
+                throw path.field("metadata_key").field("path").index(i).field("key").error("missing required field");
+            }
+            keys.add(key);
+        }
+        return new TracingConfig.MetadataTag(tag, source, m.getMetadataKey().getKey(), keys, m.getDefaultValue());
+    }
+
     static TracingConfig translate(HttpConnectionManager.Tracing t, FieldPath path, TranslationContext ctx) {
         TracingConfig.Provider provider = null;
         if (t.hasProvider()) {
@@ -32,14 +81,7 @@ public final class TracingTranslator {
             if (c.getTag().isEmpty()) {
                 throw cp.field("tag").error("missing required field");
             }
-            switch (c.getTypeCase()) {
-                case LITERAL -> tags.add(new TracingConfig.CustomTag(c.getTag(), c.getLiteral().getValue(), null, null));
-                case REQUEST_HEADER -> tags.add(new TracingConfig.CustomTag(c.getTag(), null,
-                        c.getRequestHeader().getName(), c.getRequestHeader().getDefaultValue()));
-                default -> ctx.warnOnce("tracing.custom_tags:" + c.getTypeCase(), "custom tags of kind "
-                        + c.getTypeCase().name().toLowerCase(java.util.Locale.ROOT) + " are not supported and are"
-                        + " left out of spans, first at " + cp);
-            }
+            tags.add(customTag(c, cp));
         }
         int maxPath = t.hasMaxPathTagLength() ? t.getMaxPathTagLength().getValue() : 256;
         return new TracingConfig(provider,
