@@ -27,8 +27,26 @@ public final class InternalListeners {
      * socket is bound to: the accepted side finds it as its peer's address. Entries leave when
      * accepted or when the connecting channel closes.
      */
-    private static final java.util.concurrent.ConcurrentMap<DomainSocketAddress, Map<String, Map<String, Object>>>
+    private static final java.util.concurrent.ConcurrentMap<DomainSocketAddress, HandedOver>
             HANDED_OVER = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * What a connection to an internal listener carries over: the passed-through metadata by
+     * namespace, and the filter state objects shared with the upstream connection.
+     */
+    public record HandedOver(Map<String, Map<String, Object>> metadata,
+                             java.util.List<io.remora.network.FilterState.Shared> filterState) {
+        public static final HandedOver NONE = new HandedOver(Map.of(), java.util.List.of());
+
+        public HandedOver {
+            metadata = Map.copyOf(metadata);
+            filterState = java.util.List.copyOf(filterState);
+        }
+
+        public boolean isEmpty() {
+            return metadata.isEmpty() && filterState.isEmpty();
+        }
+    }
     private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong();
     /** The passthrough metadata an internal listener's accepted connection received, by namespace. */
     public static final io.netty.util.AttributeKey<Map<String, Map<String, Object>>> PASSTHROUGH =
@@ -49,12 +67,12 @@ public final class InternalListeners {
     }
 
     /**
-     * Registers metadata for the internal listener's side of a connection about to be made; the
+     * Registers what the internal listener's side of a connection about to be made receives; the
      * connecting socket binds to the returned abstract address so the acceptor can find it.
      */
-    public static DomainSocketAddress handOver(Map<String, Map<String, Object>> metadata) {
+    public static DomainSocketAddress handOver(HandedOver what) {
         DomainSocketAddress local = new DomainSocketAddress("\0remora-" + PID + "-upstream-" + NEXT.incrementAndGet());
-        HANDED_OVER.put(local, Map.copyOf(metadata));
+        HANDED_OVER.put(local, what);
         return local;
     }
 
@@ -65,10 +83,10 @@ public final class InternalListeners {
         }
     }
 
-    /** Takes what the connecting side handed over, by the accepted channel's peer address; empty when nothing. */
-    public static Map<String, Map<String, Object>> take(java.net.SocketAddress peer) {
-        Map<String, Map<String, Object>> m = peer instanceof DomainSocketAddress d ? HANDED_OVER.remove(d) : null;
-        return m == null ? Map.of() : m;
+    /** Takes what the connecting side handed over, by the accepted channel's peer address; NONE when nothing. */
+    public static HandedOver take(java.net.SocketAddress peer) {
+        HandedOver h = peer instanceof DomainSocketAddress d ? HANDED_OVER.remove(d) : null;
+        return h == null ? HandedOver.NONE : h;
     }
 
     /** The internal listener address a bound socket stands for, or null when it is not one of ours. */

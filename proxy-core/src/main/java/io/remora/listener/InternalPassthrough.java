@@ -3,6 +3,8 @@ package io.remora.listener;
 import io.netty.channel.Channel;
 import io.remora.config.ListenerConfig;
 import io.remora.internal.InternalListeners;
+import io.remora.network.FilterState;
+import io.remora.network.InternalDstAuthority;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -16,7 +18,8 @@ import java.util.Map;
  * hand-off follows on an internal listener: the restored address only stands for the destination.
  * Istio's {@code set_internal_dst_address} does the same from {@code tunnel} {@code destination},
  * and leaves {@code tunnel} {@code address} (the HBONE endpoint) in the connection's filter state
- * as the destination ORIGINAL_DST clusters connect to.
+ * as the destination ORIGINAL_DST clusters connect to; without that metadata it takes the
+ * authority Istio's connect_authority left in the filter state handed over with the connection.
  */
 final class InternalPassthrough {
     static final String ORIGINAL_DST = "envoy.filters.listener.original_dst";
@@ -28,25 +31,28 @@ final class InternalPassthrough {
 
     /** Takes the handed-over metadata; returns the destination to restore, or null. */
     static InetSocketAddress accept(Channel ch, ListenerRuntime rt) {
-        Map<String, Map<String, Object>> md = InternalListeners.take(ch.remoteAddress());
-        if (md.isEmpty()) {
+        InternalListeners.HandedOver handed = InternalListeners.take(ch.remoteAddress());
+        if (handed.isEmpty()) {
             return null;
         }
-        ch.attr(InternalListeners.PASSTHROUGH).set(md);
+        Map<String, Map<String, Object>> md = handed.metadata();
+        if (!md.isEmpty()) {
+            ch.attr(InternalListeners.PASSTHROUGH).set(md);
+        }
+        FilterState state = handed.filterState().isEmpty() ? null : FilterState.of(ch);
+        for (FilterState.Shared o : handed.filterState()) {
+            // Still shared: a connection this one makes carries them on, as Envoy's do.
+            state.set(o.name(), o.value(), o.mutability(), FilterState.Sharing.SHARED_WITH_UPSTREAM_CONNECTION);
+        }
         // Each filter that finds its address restores it; in config order, so the last one wins.
         InetSocketAddress restored = null;
-        if (rt.config().listenerFilters().contains(ListenerConfig.ListenerFilter.SET_INTERNAL_DST_ADDRESS)) {
-            // The HBONE endpoint: where an ORIGINAL_DST cluster connects for this connection.
-            InetSocketAddress tunnel = field(md, TUNNEL, "address");
-            if (tunnel != null) {
-                io.remora.network.FilterState.of(ch).set(io.remora.network.FilterState.ORIGINAL_DST_ADDRESS, tunnel,
-                        io.remora.network.FilterState.Mutability.READ_ONLY);
-            }
-        }
         for (ListenerConfig.ListenerFilter f : rt.config().listenerFilters()) {
+            if (!rt.runs(f, -1)) {
+                continue;
+            }
             InetSocketAddress a = switch (f) {
                 case ORIGINAL_DST -> field(md, ORIGINAL_DST, "local");
-                case SET_INTERNAL_DST_ADDRESS -> field(md, TUNNEL, "destination");
+                case SET_INTERNAL_DST_ADDRESS -> setInternalDstAddress(ch, md, state);
                 default -> null;
             };
             if (a != null) {
@@ -54,6 +60,30 @@ final class InternalPassthrough {
             }
         }
         return restored;
+    }
+
+    /**
+     * Istio's filter: the {@code tunnel} metadata when the connection has it, else the authority
+     * {@code connect_authority} left in the filter state. Either may also name the HBONE endpoint
+     * an ORIGINAL_DST cluster connects to for this connection.
+     */
+    private static InetSocketAddress setInternalDstAddress(Channel ch, Map<String, Map<String, Object>> md,
+                                                          FilterState state) {
+        if (md.containsKey(TUNNEL)) {
+            InetSocketAddress tunnel = field(md, TUNNEL, "address");
+            if (tunnel != null) {
+                FilterState.of(ch).set(FilterState.ORIGINAL_DST_ADDRESS, tunnel, FilterState.Mutability.READ_ONLY);
+            }
+            return field(md, TUNNEL, "destination");
+        }
+        InternalDstAuthority authority = state == null ? null : state.get(InternalDstAuthority.KEY,
+                InternalDstAuthority.class);
+        InetSocketAddress local = authority == null ? null : io.remora.util.IpPort.parse(authority.authority());
+        if (local != null && authority.port() != 0) {
+            state.set(FilterState.ORIGINAL_DST_ADDRESS, new InetSocketAddress(local.getAddress(), authority.port()),
+                    FilterState.Mutability.READ_ONLY);
+        }
+        return local;
     }
 
     private static InetSocketAddress field(Map<String, Map<String, Object>> md, String namespace, String key) {

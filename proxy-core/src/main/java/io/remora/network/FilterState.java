@@ -16,7 +16,18 @@ public final class FilterState {
     /** Whether a later filter may replace an object (Envoy's StateType). */
     public enum Mutability { READ_ONLY, MUTABLE }
 
-    private record Entry(Object value, Mutability mutability) {
+    /**
+     * Envoy's StreamSharing: whether an object goes with the connections made for this request or
+     * connection. Remora hands such objects to an internal listener's connection (Istio's
+     * connect_authority and connect_baggage leave theirs for main_internal this way).
+     */
+    public enum Sharing { NONE, SHARED_WITH_UPSTREAM_CONNECTION }
+
+    private record Entry(Object value, Mutability mutability, Sharing sharing) {
+    }
+
+    /** An object shared with the upstream connection, as it is handed over. */
+    public record Shared(String name, Object value, Mutability mutability) {
     }
 
     private static final AttributeKey<FilterState> CONNECTION = AttributeKey.valueOf("remora.filterState");
@@ -44,6 +55,11 @@ public final class FilterState {
         return s;
     }
 
+    /** The connection-scoped state of a channel, or null when nothing set one. */
+    public static FilterState existing(Channel channel) {
+        return channel.hasAttr(CONNECTION) ? channel.attr(CONNECTION).get() : null;
+    }
+
     public FilterState parent() {
         return parent;
     }
@@ -53,6 +69,11 @@ public final class FilterState {
      * there, here or in the parent.
      */
     public boolean set(String name, Object value, Mutability mutability) {
+        return set(name, value, mutability, Sharing.NONE);
+    }
+
+    /** As {@link #set(String, Object, Mutability)}, with the object's sharing. */
+    public boolean set(String name, Object value, Mutability mutability, Sharing sharing) {
         Entry e = entries == null ? null : entries.get(name);
         if (e != null && e.mutability == Mutability.READ_ONLY) {
             return false;
@@ -63,7 +84,7 @@ public final class FilterState {
         if (entries == null) {
             entries = new HashMap<>(4);
         }
-        entries.put(name, new Entry(value, mutability));
+        entries.put(name, new Entry(value, mutability, sharing));
         return true;
     }
 
@@ -96,6 +117,28 @@ public final class FilterState {
 
     public boolean has(String name) {
         return get(name) != null;
+    }
+
+    /** The objects shared with upstream connections, here and in the parent (this level's win); empty when none. */
+    public java.util.List<Shared> sharedWithUpstream() {
+        Map<String, Shared> out = new java.util.LinkedHashMap<>();
+        collectShared(out);
+        return out.isEmpty() ? java.util.List.of() : java.util.List.copyOf(out.values());
+    }
+
+    private void collectShared(Map<String, Shared> out) {
+        if (parent != null) {
+            parent.collectShared(out);
+        }
+        if (entries != null) {
+            entries.forEach((k, e) -> {
+                if (e.sharing == Sharing.SHARED_WITH_UPSTREAM_CONNECTION) {
+                    out.put(k, new Shared(k, e.value, e.mutability));
+                } else {
+                    out.remove(k);
+                }
+            });
+        }
     }
 
     /** Names set here and in the parent (this level's win), for access logs and admin. */

@@ -64,29 +64,40 @@ public final class UpstreamConnector {
      * @param recvAllocator read sizing, or null for Netty's default
      * @param alpnOverride  ALPN to offer instead of the TLS context's (filter state
      *                      {@code envoy.network.application_protocols}), or null
+     * @param filterState   the filter state of the request or connection this one is made for,
+     *                      whose objects shared with the upstream connection an internal
+     *                      listener receives; null for none
      */
     public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator,
-                          OriginalSource originalSource, List<String> alpnOverride) {
+                          OriginalSource originalSource, List<String> alpnOverride,
+                          io.remora.network.FilterState filterState) {
         public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, CompactRecvAllocator.SHARED);
         public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, CompactRecvAllocator.SHARED);
 
         public ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
-            this(alpnFallback, relay, recvAllocator, null, null);
+            this(alpnFallback, relay, recvAllocator, null, null, null);
         }
 
         /** These options binding as original_src says and offering {@code alpnOverride} (nulls: unchanged). */
         public ConnectOptions with(OriginalSource os, List<String> override) {
             return os == null && override == null ? this
                     : new ConnectOptions(alpnFallback, relay, recvAllocator, os != null ? os : originalSource,
-                    override != null ? override : alpnOverride);
+                    override != null ? override : alpnOverride, filterState);
+        }
+
+        /** These options handing {@code state}'s shared objects to an internal listener; unchanged for null. */
+        public ConnectOptions withFilterState(io.remora.network.FilterState state) {
+            return state == null ? this
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, state);
         }
 
         /**
-         * These options for a connection made on behalf of a downstream connection whose
-         * listener has original_src ({@code downstream}'s {@link UpstreamBind#ORIGINAL_SOURCE}).
+         * These options for a connection made on behalf of a downstream connection: binding as its
+         * listener's original_src says, handing its shared filter state to an internal listener.
          */
         public ConnectOptions forDownstream(Channel downstream) {
-            return withOriginalSource(downstream == null ? null : downstream.attr(OriginalSource.ATTR).get());
+            return downstream == null ? this : withOriginalSource(downstream.attr(OriginalSource.ATTR).get())
+                    .withFilterState(io.remora.network.FilterState.existing(downstream));
         }
 
         /** These options binding as original_src says; unchanged for null. */
@@ -131,7 +142,7 @@ public final class UpstreamConnector {
         if (options.recvAllocator() != null) {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, options.recvAllocator());
         }
-        SocketAddress local = unix ? passthrough(config, host) : bind(b, cluster, remote, options.originalSource());
+        SocketAddress local = unix ? passthrough(config, host, options.filterState()) : bind(b, cluster, remote, options.originalSource());
         SslHandler tls;
         try {
             // Made before the socket opens: TLS material that is not there costs no connection.
@@ -256,12 +267,14 @@ public final class UpstreamConnector {
 
     /**
      * Towards an internal listener: the host and cluster metadata its internal_upstream socket
-     * passes through, handed over under the local address returned (null when there is none).
+     * passes through and the filter state objects shared with the upstream connection, handed
+     * over under the local address returned (null when there is nothing to hand over).
      */
-    private static SocketAddress passthrough(ClusterConfig config, Host host) {
+    private static SocketAddress passthrough(ClusterConfig config, Host host, io.remora.network.FilterState state) {
         if (!(host.configuredAddress() instanceof io.remora.config.Address.Internal)) {
             return null;
         }
+        List<io.remora.network.FilterState.Shared> shared = state == null ? List.of() : state.sharedWithUpstream();
         java.util.Map<String, java.util.Map<String, Object>> md = new java.util.HashMap<>();
         for (io.remora.config.PassthroughMetadata p : config.passthroughMetadataFor(host.socketMatchMetadata())) {
             java.util.Map<String, Object> v = p.kind() == io.remora.config.PassthroughMetadata.Kind.HOST
@@ -270,7 +283,9 @@ public final class UpstreamConnector {
                 md.put(p.namespace(), v);
             }
         }
-        return md.isEmpty() ? null : io.remora.internal.InternalListeners.handOver(md);
+        return md.isEmpty() && shared.isEmpty() ? null
+                : io.remora.internal.InternalListeners.handOver(new io.remora.internal.InternalListeners.HandedOver(md,
+                shared));
     }
 
     private SocketAddress bind(Bootstrap b, Cluster cluster, SocketAddress remote, OriginalSource os) {

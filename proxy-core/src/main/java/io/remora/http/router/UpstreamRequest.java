@@ -58,7 +58,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         // original_src binds the downstream's address, filter state may override ALPN: pools keyed by both.
         Cancellable c = router.tunnel != null && router.tunnel.terminate
                 ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), router.cluster,
-                        host, ci == null ? null : ci.originalSource(), this)
+                        host, ci == null ? null : ci.originalSource(), cb.filterState(), this)
                 : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), router.cluster, host,
                         router.protocol, PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
                                 router.info.filterState())).newStream(this);

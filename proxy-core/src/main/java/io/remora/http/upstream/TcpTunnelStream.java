@@ -50,9 +50,13 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         this.callbacks = callbacks;
     }
 
-    /** Connects to {@code host}; {@code callbacks} hears onPoolReady or onPoolFailure on {@code loop}. */
+    /**
+     * Connects to {@code host}; {@code callbacks} hears onPoolReady or onPoolFailure on {@code loop}.
+     * {@code state}: the request's filter state, whose shared objects go to an internal listener.
+     */
     public static Cancellable open(EventLoop loop, Transport transport, Cluster cluster, Host host,
-                                   OriginalSource source, UpstreamCallbacks callbacks) {
+                                   OriginalSource source, io.remora.network.FilterState state,
+                                   UpstreamCallbacks callbacks) {
         TcpTunnelStream t = new TcpTunnelStream(cluster, host, callbacks);
         if (!cluster.limits().tryAcquireConnection()) {
             stats(cluster).upstreamRqPendingOverflow.increment();
@@ -67,7 +71,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         }
         t.stats.upstreamCxTotal.increment();
         host.stats.cxTotal.increment();
-        t.channel = new UpstreamConnector(transport).connect(loop, cluster, host, RAW.withOriginalSource(source), ch -> {
+        t.channel = new UpstreamConnector(transport).connect(loop, cluster, host, RAW.withOriginalSource(source).withFilterState(state), ch -> {
             ch.pipeline().addLast(new UpstreamByteCounter(t.stats));
             ch.pipeline().addLast(t);
         }, new UpstreamConnector.Callback() {

@@ -203,6 +203,33 @@ class IstioExtensionsTranslationTest {
         assertEquals(1, lb.warnings().stream().filter(w -> w.contains("my.wasm")).count(), lb.warnings().toString());
     }
 
+    /** The HBONE filters of a sidecar's connect_terminate: connect_authority acts by its per-route config. */
+    @Test
+    void connectFilters() {
+        String route = """
+                - name: connect_baggage
+                  typed_config: { "@type": type.googleapis.com/udpa.type.v1.TypedStruct, type_url: type.googleapis.com/io.istio.http.connect_baggage.Config }
+                - name: connect_authority
+                  typed_config: { "@type": type.googleapis.com/udpa.type.v1.TypedStruct, type_url: type.googleapis.com/io.istio.http.connect_authority.Config }
+                """;
+        String perRoute = "routes: [{ match: { connect_matcher: {} }, route: { cluster: c }, typed_per_filter_config: {"
+                + " connect_authority: { \"@type\": type.googleapis.com/udpa.type.v1.TypedStruct,"
+                + " type_url: type.googleapis.com/io.istio.http.connect_authority.Config, value: PORT } } }]";
+        LoadedBootstrap lb = load(http("INBOUND", route).replace("routes: []",
+                perRoute.replace("PORT", "{ enabled: true, port: 15008 }")));
+        List<HttpFilterEntry> filters = httpFilters(lb);
+        assertEquals(List.of("connect_baggage", "connect_authority", "envoy.filters.http.router"),
+                filters.stream().map(HttpFilterEntry::name).toList());
+        var hcm = assertInstanceOf(HttpConnectionManagerConfig.class,
+                lb.model().listeners().get(0).filterChains().get(0).terminalFilter());
+        assertEquals(new io.remora.extensions.filters.istio.connect.ConnectAuthorityRouteConfig(true, 15008),
+                hcm.routeConfig().virtualHosts().get(0).routes().get(0).perFilterConfigs().get("connect_authority")
+                        .config());
+        TranslationException e = assertThrows(TranslationException.class, () -> load(http("INBOUND", route)
+                .replace("routes: []", perRoute.replace("PORT", "{ enabled: true, port: 70000 }"))));
+        assertTrue(e.path().endsWith("typed_per_filter_config[\"connect_authority\"].port"), e.path());
+    }
+
     @Test
     void networkFilters() {
         LoadedBootstrap lb = load(tcp("""
@@ -229,6 +256,8 @@ class IstioExtensionsTranslationTest {
                 """));
         var filters = lb.model().listeners().get(0).filterChains().get(0).filters();
         assertEquals(4, filters.size());
+        assertTrue(assertInstanceOf(io.remora.extensions.filters.istio.authn.IstioAuthnConfig.class, filters.get(0))
+                .shared());
         assertEquals("istio-peer-exchange", assertInstanceOf(MetadataExchangeConfig.class, filters.get(1)).protocol());
         IstioTcpStatsConfig stats = assertInstanceOf(IstioTcpStatsConfig.class, filters.get(2));
         assertEquals(2000, stats.settings().tcpReportingMillis());

@@ -15,7 +15,8 @@ import java.util.List;
  * Istio's {@code istio_authn} network filter ({@code io.istio.network.authn.Config}, sent wrapped
  * in a TypedStruct): it only records the connection's SPIFFE principals for the filters after it
  * (stats, RBAC-by-principal in Istio's proxy); it enforces nothing, in Istio's proxy as here.
- * {@code shared} (sharing with upstream tunnel connections) has no effect: Remora has no tunnels.
+ * With {@code shared} the principals go with the connections made for this one, as far as an
+ * internal listener (a sidecar's HBONE inbound: connect_terminate, then main_internal).
  */
 public final class IstioAuthnExtension implements NetworkFilterExtension<IstioAuthnConfig> {
 
@@ -38,10 +39,8 @@ public final class IstioAuthnExtension implements NetworkFilterExtension<IstioAu
 
     @Override
     public IstioAuthnConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
-        if (config != null) {
-            config.unpack(IstioProtos.AUTHN, path); // validates the fields
-        }
-        return new IstioAuthnConfig(NAME);
+        boolean shared = config != null && IstioProtos.bool(config.unpack(IstioProtos.AUTHN, path), "shared");
+        return new IstioAuthnConfig(NAME, shared);
     }
 
     @Override
@@ -54,7 +53,7 @@ public final class IstioAuthnExtension implements NetworkFilterExtension<IstioAu
 
             @Override
             public ConnectionFilterFactory create(IstioAuthnConfig config, ServerContext context) {
-                return IstioAuthnFilter::new;
+                return () -> new IstioAuthnFilter(config.shared());
             }
         };
     }

@@ -18,8 +18,13 @@ import java.util.List;
  */
 final class IstioAuthnFilter implements ConnectionFilter {
 
+    private final FilterState.Sharing sharing;
     private ConnectionFilterCallbacks cb;
     private boolean done;
+
+    IstioAuthnFilter(boolean shared) {
+        this.sharing = shared ? FilterState.Sharing.SHARED_WITH_UPSTREAM_CONNECTION : FilterState.Sharing.NONE;
+    }
 
     @Override
     public void initialize(ConnectionFilterCallbacks callbacks) {
@@ -57,7 +62,7 @@ final class IstioAuthnFilter implements ConnectionFilter {
     private void set(String key, List<String> sans) {
         for (String san : sans) {
             if (san.startsWith("spiffe://")) {
-                cb.filterState().set(key, san, FilterState.Mutability.READ_ONLY);
+                cb.filterState().set(key, san, FilterState.Mutability.READ_ONLY, sharing);
                 return;
             }
         }

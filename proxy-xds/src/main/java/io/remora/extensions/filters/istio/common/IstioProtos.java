@@ -37,6 +37,8 @@ public final class IstioProtos {
     public static final String ALPN_NAME = "istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig";
     public static final String PEER_METADATA_NAME = "io.istio.http.peer_metadata.Config";
     public static final String AUTHN_NAME = "io.istio.network.authn.Config";
+    public static final String CONNECT_AUTHORITY_NAME = "io.istio.http.connect_authority.Config";
+    public static final String CONNECT_BAGGAGE_NAME = "io.istio.http.connect_baggage.Config";
 
     /** {@code stats.PluginConfig}. */
     public static final Descriptor PLUGIN_CONFIG;
@@ -48,6 +50,10 @@ public final class IstioProtos {
     public static final Descriptor PEER_METADATA;
     /** {@code io.istio.network.authn.Config}. */
     public static final Descriptor AUTHN;
+    /** {@code io.istio.http.connect_authority.Config}. */
+    public static final Descriptor CONNECT_AUTHORITY;
+    /** {@code io.istio.http.connect_baggage.Config}. */
+    public static final Descriptor CONNECT_BAGGAGE;
 
     static {
         try {
@@ -155,6 +161,23 @@ public final class IstioProtos {
                             .addField(field("shared", 1, Type.TYPE_BOOL)))
                     .build();
             AUTHN = FileDescriptor.buildFrom(authn, new FileDescriptor[0]).findMessageTypeByName("Config");
+
+            FileDescriptorProto authority = FileDescriptorProto.newBuilder()
+                    .setName("source/extensions/filters/http/connect_authority/config.proto")
+                    .setPackage("io.istio.http.connect_authority").setSyntax("proto3")
+                    .addMessageType(DescriptorProto.newBuilder().setName("Config")
+                            .addField(field("enabled", 1, Type.TYPE_BOOL))
+                            .addField(field("port", 2, Type.TYPE_UINT32)))
+                    .build();
+            CONNECT_AUTHORITY = FileDescriptor.buildFrom(authority, new FileDescriptor[0])
+                    .findMessageTypeByName("Config");
+
+            FileDescriptorProto baggage = FileDescriptorProto.newBuilder()
+                    .setName("source/extensions/filters/http/connect_baggage/config.proto")
+                    .setPackage("io.istio.http.connect_baggage").setSyntax("proto3")
+                    .addMessageType(DescriptorProto.newBuilder().setName("Config"))
+                    .build();
+            CONNECT_BAGGAGE = FileDescriptor.buildFrom(baggage, new FileDescriptor[0]).findMessageTypeByName("Config");
         } catch (DescriptorValidationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -255,6 +278,6 @@ public final class IstioProtos {
 
     /** Every descriptor above, for {@link io.remora.extensions.Extension#descriptors()}. */
     public static List<Descriptor> all() {
-        return List.of(PLUGIN_CONFIG, METADATA_EXCHANGE, ALPN, PEER_METADATA, AUTHN);
+        return List.of(PLUGIN_CONFIG, METADATA_EXCHANGE, ALPN, PEER_METADATA, AUTHN, CONNECT_AUTHORITY, CONNECT_BAGGAGE);
     }
 }
