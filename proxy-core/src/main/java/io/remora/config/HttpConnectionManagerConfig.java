@@ -55,6 +55,7 @@ import java.util.List;
  *                         served; otherwise 426 Upgrade Required, as Envoy's default
  * @param http1DefaultHostForHttp10 {@code http_protocol_options.default_host_for_http_10}: the Host
  *                         of an HTTP/1.0 request without one; null for none
+ * @param internalAddressConfig {@code internal_address_config}; never null
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -98,7 +99,8 @@ public record HttpConnectionManagerConfig(
         boolean appendLocalOverload,
         boolean bypassOverloadManager,
         boolean http1AcceptHttp10,
-        String http1DefaultHostForHttp10) implements NetworkFilterConfig {
+        String http1DefaultHostForHttp10,
+        InternalAddressConfig internalAddressConfig) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -106,6 +108,7 @@ public record HttpConnectionManagerConfig(
         stripPortMode = stripPortMode == null ? StripPortMode.NONE : stripPortMode;
         escapedSlashesAction = escapedSlashesAction == null ? EscapedSlashesAction.KEEP_UNCHANGED : escapedSlashesAction;
         delayedCloseTimeout = delayedCloseTimeout == null ? Duration.ofSeconds(1) : delayedCloseTimeout;
+        internalAddressConfig = internalAddressConfig == null ? InternalAddressConfig.DEFAULT : internalAddressConfig;
     }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";
@@ -177,7 +180,8 @@ public record HttpConnectionManagerConfig(
                 .appendLocalOverload(appendLocalOverload)
                 .bypassOverloadManager(bypassOverloadManager)
                 .http1AcceptHttp10(http1AcceptHttp10)
-                .http1DefaultHostForHttp10(http1DefaultHostForHttp10);
+                .http1DefaultHostForHttp10(http1DefaultHostForHttp10)
+                .internalAddressConfig(internalAddressConfig);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -240,6 +244,7 @@ public record HttpConnectionManagerConfig(
         private boolean bypassOverloadManager;
         private boolean http1AcceptHttp10;
         private String http1DefaultHostForHttp10;
+        private InternalAddressConfig internalAddressConfig = InternalAddressConfig.DEFAULT;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -450,8 +455,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder internalAddressConfig(InternalAddressConfig internalAddressConfig) {
+            this.internalAddressConfig = internalAddressConfig;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig);
         }
     }
 }

@@ -49,12 +49,38 @@ public final class HttpConnectionManager implements NetworkFilter {
     final io.remora.overload.OverloadManager overload;
     /** {@code local_reply_config}, compiled; null when not configured. */
     final LocalReplyRewriter localReply;
+    /** {@code internal_address_config}'s ranges, compiled; empty: Envoy's default internal set. */
+    private final List<io.remora.matching.CompiledCidr> internalRanges;
     /**
      * Connections open. They are not kept in a set of their own (a node each): each worker's
      * overload part links its connections already, which a drain walks.
      */
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
+
+    /**
+     * Envoy's InternalAddressConfig: a Unix socket peer is internal with {@code unix_sockets}; an
+     * IP is internal when in {@code cidr_ranges}, or without ranges when RFC 1918, loopback or
+     * unique local.
+     */
+    boolean isInternal(java.net.SocketAddress peer) {
+        if (peer instanceof java.net.InetSocketAddress i) {
+            return i.getAddress() != null && isInternal(i.getAddress());
+        }
+        return peer instanceof io.netty.channel.unix.DomainSocketAddress && config.internalAddressConfig().unixSockets();
+    }
+
+    boolean isInternal(java.net.InetAddress ip) {
+        if (internalRanges.isEmpty()) {
+            return RequestHeaderMutator.isRfc1918OrLocal(ip);
+        }
+        for (int i = 0; i < internalRanges.size(); i++) {
+            if (internalRanges.get(i).contains(ip)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
                           List<FilterFactoryEntry> filterFactories, List<AccessLog> accessLogs) {
@@ -88,6 +114,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.overload = config.bypassOverloadManager() ? io.remora.overload.OverloadManager.unmanaged()
                 : context.overload();
         this.localReply = LocalReplyRewriter.of(config.localReply(), context::runtime);
+        this.internalRanges = io.remora.matching.CompiledCidr.of(config.internalAddressConfig().cidrRanges());
     }
 
     /** One configured HTTP filter: its name, whether the HCM disabled it, and its factory. */

@@ -105,7 +105,9 @@ final class RequestHeaderMutator {
             h.scheme(cfg.schemeToOverwrite());
             h.set(XFP, cfg.schemeToOverwrite());
         }
-        boolean internal = singleAddress && trusted != null && isInternal(trusted);
+        // A Unix socket peer has no address to trust: internal only as internal_address_config says.
+        boolean internal = singleAddress && (trusted != null ? s.hcm.isInternal(trusted)
+                : cfg.useRemoteAddress() && fromXff == null && s.hcm.isInternal(cx.remoteAddress()));
         boolean edge = cfg.useRemoteAddress() && !internal;
         if (internal) {
             h.set(X_ENVOY_INTERNAL, TRUE);
@@ -162,7 +164,7 @@ final class RequestHeaderMutator {
     }
 
     /** RFC 1918, loopback and IPv6 unique-local addresses, Envoy's default internal set. */
-    static boolean isInternal(InetAddress a) {
+    static boolean isRfc1918OrLocal(InetAddress a) {
         if (a.isLoopbackAddress() || a.isSiteLocalAddress()) {
             return true;
         }

@@ -48,10 +48,10 @@ class HeaderPiecesTest {
         assertEquals("2.2.2.2", NetUtil.toAddressString(RequestHeaderMutator.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 1)));
         assertNull(RequestHeaderMutator.fromRight("1.1.1.1", 1));
         assertNull(RequestHeaderMutator.fromRight("not-an-ip", 0));
-        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("10.1.2.3")));
-        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("192.168.0.1")));
-        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("::1")));
-        assertTrue(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("fd00::1")));
-        assertFalse(RequestHeaderMutator.isInternal(NetUtil.createInetAddressFromIpAddressString("8.8.8.8")));
+        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("10.1.2.3")));
+        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("192.168.0.1")));
+        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("::1")));
+        assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("fd00::1")));
+        assertFalse(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("8.8.8.8")));
     }
 }

@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The connection manager's header options through real sockets and curl: via,
  * always_set_request_id_in_response, append_x_forwarded_port, scheme_to_overwrite,
- * strip_trailing_host_dot with strip_matching_host_port or strip_any_host_port, and each
- * path_with_escaped_slashes_action. The upstream answers with the request head it received.
+ * strip_trailing_host_dot with strip_matching_host_port or strip_any_host_port, each
+ * path_with_escaped_slashes_action, and internal_address_config. The upstream answers with the request head it received.
  */
 class HcmHeaderOptionsE2ETest {
 
@@ -59,7 +59,7 @@ class HcmHeaderOptionsE2ETest {
             TestUpstream.send(ctx, req, 200, head.toString());
         });
         int admin = ProxyProcess.freePort();
-        for (String l : List.of("a", "b", "c")) {
+        for (String l : List.of("a", "b", "c", "d", "e")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("a", """
@@ -79,6 +79,11 @@ class HcmHeaderOptionsE2ETest {
                         path_with_escaped_slashes_action: UNESCAPE_AND_FORWARD
                         merge_slashes: true
                         http_protocol_options: { accept_http_10: true }
+                        """)
+                + listener("d", "use_remote_address: true")
+                + listener("e", """
+                        use_remote_address: true
+                        internal_address_config: { cidr_ranges: [{ address_prefix: 192.0.2.0, prefix_len: 24 }] }
                         """),
                 Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
     }
@@ -162,6 +167,23 @@ class HcmHeaderOptionsE2ETest {
         Curl stats = Curl.run(proxy.adminUri("/stats").toString());
         assertTrue(stats.text().contains("http.a.downstream_rq_redirected_with_normalized_path: 1"),
                 stats.text());
+    }
+
+    /**
+     * With use_remote_address a loopback peer is internal by Envoy's default: x-envoy-internal
+     * is set and Envoy's request headers stay. With cidr_ranges that leave loopback out it is an
+     * external peer: no x-envoy-internal, those headers are stripped, x-envoy-external-address set.
+     */
+    @Test
+    void internalAddressConfigDecidesWhoIsInternal() throws Exception {
+        Map<String, String> internal = upstreamSaw(curl("d", "/x", "-H", "x-envoy-retry-on: 5xx"));
+        assertEquals("true", internal.get("x-envoy-internal"));
+        assertEquals("5xx", internal.get("x-envoy-retry-on"));
+
+        Map<String, String> external = upstreamSaw(curl("e", "/x", "-H", "x-envoy-retry-on: 5xx"));
+        assertNull(external.get("x-envoy-internal"));
+        assertNull(external.get("x-envoy-retry-on"));
+        assertEquals("127.0.0.1", external.get("x-envoy-external-address"));
     }
 
     @Test

@@ -56,6 +56,9 @@ public final class AddressTranslator {
         if (prefix.isEmpty()) {
             throw path.field("address_prefix").error("missing required field");
         }
+        if (io.netty.util.NetUtil.createByteArrayFromIpAddressString(prefix) == null) {
+            throw path.field("address_prefix").error("'" + prefix + "' is not an IP address");
+        }
         int max = prefix.indexOf(':') >= 0 ? 128 : 32;
         int len = c.hasPrefixLen() ? c.getPrefixLen().getValue() : max;
         if (len < 0 || len > max) {

@@ -8,7 +8,7 @@ import io.remora.config.HttpConnectionManagerConfig.StripPortMode;
 /**
  * The connection manager's fields that shape a request's and a response's headers beside
  * forwarding (Via, x-request-id in responses, x-forwarded-port, the scheme, the Host's port and
- * dot, escaped slashes), and the warnings for the fields of that kind Remora does not act on.
+ * dot, escaped slashes, which peers are internal), and the warnings for the fields of that kind Remora does not act on.
  */
 final class HcmHeaderOptionsTranslator {
 
@@ -47,6 +47,15 @@ final class HcmHeaderOptionsTranslator {
         b.stripPortMode(h.getStripAnyHostPort() ? StripPortMode.ANY
                 : h.getStripMatchingHostPort() ? StripPortMode.MATCHING : StripPortMode.NONE);
         b.stripTrailingHostDot(h.getStripTrailingHostDot());
+        if (h.hasInternalAddressConfig()) {
+            var c = h.getInternalAddressConfig();
+            FieldPath cp = path.field("internal_address_config").field("cidr_ranges");
+            java.util.List<io.remora.config.CidrRange> ranges = new java.util.ArrayList<>();
+            for (int i = 0; i < c.getCidrRangesCount(); i++) {
+                ranges.add(AddressTranslator.cidr(c.getCidrRanges(i), cp.index(i)));
+            }
+            b.internalAddressConfig(new io.remora.config.InternalAddressConfig(c.getUnixSockets(), ranges));
+        }
         b.escapedSlashesAction(switch (h.getPathWithEscapedSlashesAction()) {
             case REJECT_REQUEST -> EscapedSlashesAction.REJECT_REQUEST;
             case UNESCAPE_AND_REDIRECT -> EscapedSlashesAction.UNESCAPE_AND_REDIRECT;
@@ -66,9 +75,6 @@ final class HcmHeaderOptionsTranslator {
         }
         if (h.getRepresentIpv4RemoteAddressAsIpv4MappedIpv6()) {
             warn(ctx, path, "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "IPv4 peers stay IPv4");
-        }
-        if (h.hasInternalAddressConfig()) {
-            warn(ctx, path, "internal_address_config", "RFC 1918, loopback and unique local addresses are internal");
         }
         if (h.getEarlyHeaderMutationExtensionsCount() > 0) {
             warn(ctx, path, "early_header_mutation_extensions", "no early header mutation runs");

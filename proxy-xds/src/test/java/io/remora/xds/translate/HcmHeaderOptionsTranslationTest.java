@@ -55,6 +55,11 @@ class HcmHeaderOptionsTranslationTest {
         assertTrue(h.stripTrailingHostDot());
         assertEquals(EscapedSlashesAction.UNESCAPE_AND_FORWARD, h.escapedSlashesAction());
         assertEquals(StripPortMode.MATCHING, hcm(load("strip_matching_host_port: true")).stripPortMode());
+        assertEquals(io.remora.config.InternalAddressConfig.DEFAULT, d.internalAddressConfig());
+        assertEquals(new io.remora.config.InternalAddressConfig(true, java.util.List.of(
+                new io.remora.config.CidrRange("10.0.0.0", 8), new io.remora.config.CidrRange("fd00::", 8))),
+                hcm(load("internal_address_config: { unix_sockets: true, cidr_ranges: [{ address_prefix: 10.0.0.0,"
+                        + " prefix_len: 8 }, { address_prefix: \"fd00::\", prefix_len: 8 }] }")).internalAddressConfig());
     }
 
     @Test
@@ -64,6 +69,10 @@ class HcmHeaderOptionsTranslationTest {
         assertTrue(scheme.contains(HCM + ".scheme_header_transformation.scheme_to_overwrite"), scheme);
         String via = assertThrows(TranslationException.class, () -> load("via: \"a\\nb\"")).getMessage();
         assertTrue(via.contains(HCM + ".via"), via);
+        String cidr = assertThrows(TranslationException.class, () -> load(
+                "internal_address_config: { cidr_ranges: [{ address_prefix: 10.0.0.0 }, { address_prefix: corp }] }"))
+                .getMessage();
+        assertTrue(cidr.contains(HCM + ".internal_address_config.cidr_ranges[1].address_prefix"), cidr);
 
         LoadedBootstrap b = load("""
                 proxy_100_continue: true
