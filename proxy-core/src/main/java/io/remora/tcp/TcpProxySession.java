@@ -16,8 +16,6 @@ import io.remora.network.ConnectionInfo;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
-import io.remora.upstream.LoadBalancerContext;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +28,7 @@ import java.util.List;
  * ends when both directions have. Getting the upstream (attempts, circuit breaker, tunnel) is
  * {@link TcpUpstreamAttempts}; idle timeout and access logging are {@link TcpSessionLifetime}.
  */
-final class TcpProxySession extends ChannelInboundHandlerAdapter implements LoadBalancerContext,
-        io.remora.route.HeaderFormatter.Context, SpliceRelay.Listener {
+final class TcpProxySession extends ChannelInboundHandlerAdapter implements SpliceRelay.Listener {
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
@@ -41,6 +38,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     final StreamInfo streamInfo = new StreamInfo();
     /** Hosts this session tried (the load balancer avoids them on another attempt). */
     final List<Host> tried = new ArrayList<>(2);
+    /** What the load balancer and a tunnel's headers read of this session. */
+    final TcpLbContext lb = new TcpLbContext(this);
     Channel downstream;
     TcpUpstream upstream;
     Cluster cluster;
@@ -67,60 +66,6 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Load
     TcpProxySession(TcpProxyFilter filter, ConnectionInfo info) {
         this.filter = filter;
         this.info = info;
-    }
-
-    // --- LoadBalancerContext: avoid hosts already tried, hand ORIGINAL_DST its destination ---
-
-    /** hash_policy's hash, computed once so that connect retries hash alike; null until asked. */
-    private java.util.OptionalLong hashKey;
-
-    @Override
-    public java.util.OptionalLong computeHashKey() {
-        if (hashKey == null) {
-            List<io.remora.config.HashPolicy> policies = filter.config.hashPolicies();
-            hashKey = policies.isEmpty() ? java.util.OptionalLong.empty()
-                    : io.remora.upstream.lb.RequestHash.compute(policies,
-                    io.netty.handler.codec.http2.EmptyHttp2Headers.INSTANCE, info.remoteAddress(), info.localAddress(),
-                    cookie -> { }, key -> downstream == null ? null : io.remora.network.FilterState.of(downstream).get(key));
-        }
-        return hashKey;
-    }
-
-    @Override
-    public boolean shouldSelectAnotherHost(Host h) {
-        return tried.contains(h);
-    }
-
-    @Override
-    public int hostSelectionRetryCount() {
-        return tried.isEmpty() ? 0 : 8;
-    }
-
-    @Override
-    public InetSocketAddress originalDestination() {
-        return info.originalDestination();
-    }
-
-    @Override
-    public InetSocketAddress destinationOverride() {
-        return downstream == null ? null : io.remora.network.FilterState.of(downstream).originalDstAddress();
-    }
-
-    // --- HeaderFormatter.Context: what a tunnel's hostname and headers read ---
-
-    @Override
-    public java.net.SocketAddress downstreamRemoteAddress() {
-        return info.remoteAddress();
-    }
-
-    @Override
-    public java.net.SocketAddress downstreamLocalAddress() {
-        return info.localAddress();
-    }
-
-    @Override
-    public String protocol() {
-        return "";
     }
 
     // --- downstream ---

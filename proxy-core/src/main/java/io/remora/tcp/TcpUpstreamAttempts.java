@@ -49,7 +49,7 @@ final class TcpUpstreamAttempts {
         if (LOG.isLoggable(Level.FINE)) {
             LOG.fine(LogTags.conn(s.streamInfo.connectionId) + "Creating connection to cluster " + cluster.name());
         }
-        Host h = cluster.chooseHost(s);
+        Host h = cluster.chooseHost(s.lb);
         if (h == null) {
             s.streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
             s.clusterStats.upstreamCxNoneHealthy.increment();
@@ -60,7 +60,7 @@ final class TcpUpstreamAttempts {
         if (filter.tunnel != null) {
             // The pool's connections and circuit breakers govern the tunnel's stream.
             attempt(s, h);
-            HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s);
+            HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s.lb);
             s.upstream = tunnel;
             tunnel.open(ConnectionPools.get(downstream.eventLoop(), filter.context.transport(), cluster, h,
                     HttpTunnelUpstream.protocol(cluster.config().protocol()), s.info.originalSource()));

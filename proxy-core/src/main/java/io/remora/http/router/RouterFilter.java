@@ -22,7 +22,6 @@ import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Envoy's router for one stream: picks cluster and host, forwards the request through a
@@ -32,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 public final class RouterFilter extends WorkerTimer.Timeout implements StreamDecoderFilter, WatermarkCallbacks,
         io.remora.overload.BufferedBytes {
     static final AsciiString ATTEMPT_COUNT = AsciiString.cached("x-envoy-attempt-count");
-    static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
     static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
     static final AsciiString TIMEOUT_ALT_RESPONSE = AsciiString.cached("x-envoy-upstream-rq-timeout-alt-response");
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
@@ -74,6 +72,10 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     Tunnel tunnel;
     private final RouterLbContext lb = new RouterLbContext(this);
 
+    RouterLbContext lbContext() {
+        return lb;
+    }
+
     RouterFilter(RouterFilterConfig config) {
         this.config = config;
     }
@@ -85,10 +87,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     @Override
     protected void fire() {
         Timeouts.onGlobalTimeout(this);
-    }
-
-    private void cancelRouteTimeout() {
-        cancel();
     }
 
     @Override
@@ -176,7 +174,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     private void completeTunnelIfBothEnded() {
         UpstreamRequest a = current;
         if (tunnel != null && downstreamEnded && a != null && a.responseEnded && !a.finished && !done) {
-            onUpstreamComplete(a, a.status);
+            UpstreamResponse.onComplete(this, a, a.status);
         }
     }
 
@@ -284,114 +282,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         return retainBody && body.whole();
     }
 
-    private RetryGate retryGate() {
-        if (retryGate == null) {
-            retryGate = new RetryGate();
-        }
-        return retryGate;
-    }
-
-    private RetryGate.Verdict shouldRetry(boolean wanted, String cause) {
-        if (retry == null || !wanted) {
-            return RetryGate.Verdict.NO; // what the gate answers then, without making one
-        }
-        return retryGate().admit(retry, wanted, !responseStarted && !done && replayable(), cause, cb, cluster, stats,
-                responseStarted || done);
-    }
-
-    /**
-     * Schedules a retry when the policy wants one and the gate admits it; flags URX when the
-     * retries are used up. True when a retry is coming.
-     */
-    boolean retryOrFlag(boolean wanted, String cause) {
-        RetryGate.Verdict rs = shouldRetry(wanted, cause);
-        if (rs == RetryGate.Verdict.YES) {
-            retryGate().scheduleRetry(this);
-            return true;
-        }
-        if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-            info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
-        }
-        return false;
-    }
-
-    void onUpstreamHeaders(UpstreamRequest a, Http2Headers headers, boolean endStream) {
-        int status = HeaderConversion.parseStatus(headers.status());
-        stats.response(status);
-        a.host.outlier().reportResult(status);
-        a.cancelPerTryTimer();
-        if (retry != null) {
-            RetryGate.Verdict rs = shouldRetry(retry.wouldRetry(status, headers, endStream),
-                    RetryLog.enabled() ? "upstream answered " + status : null);
-            if (rs == RetryGate.Verdict.YES) {
-                a.abandon();
-                retryGate().scheduleRetry(this);
-                return;
-            }
-            if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-                info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
-            }
-        }
-        responseStarted = true;
-        if (tunnel != null && tunnel.accepts(status)) {
-            // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
-            tunnel.established = true;
-            cancelRouteTimeout();
-            a.cancelIdleTimer();
-        }
-        long now = System.nanoTime();
-        info.upstreamServiceTimeNanos = now - info.startNanos;
-        if (!config.suppressEnvoyHeaders()) {
-            long since = downstreamEnded ? downstreamEndNanos : info.startNanos;
-            headers.set(UPSTREAM_SERVICE_TIME, AsciiNumbers.of(TimeUnit.NANOSECONDS.toMillis(now - since)));
-        }
-        info.responseCodeDetails = "via_upstream";
-        if (route.virtualHost().includeAttemptCountInResponse()) {
-            headers.set(ATTEMPT_COUNT, AsciiNumbers.of(info.attemptCount));
-        }
-        mutateResponseHeaders(headers);
-        if (lb.setCookies != null) {
-            // Cookies generated by a hash policy (Istio's httpCookie) pin the client from now on.
-            for (String c : lb.setCookies) {
-                headers.add("set-cookie", c);
-            }
-        }
-        if (endStream) {
-            onUpstreamComplete(a, status);
-        } else {
-            a.status = status;
-        }
-        cb.encodeHeaders(headers, endStream);
-    }
-
-    void onUpstreamComplete(UpstreamRequest a, int status) {
-        a.complete();
-        stats.upstreamRqTime.record(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos));
-        if (info.attemptCount > 1 && status < 500) {
-            stats.upstreamRqRetrySuccess.increment();
-        }
-        finish();
-    }
-
-    void onUpstreamReset(UpstreamRequest a, ResetReason reason, String transportFailure) {
-        a.recordReset(reason, transportFailure);
-        if (!responseStarted) {
-            if (retryOrFlag(retry != null && retry.wouldRetry(reason, a.headersSent),
-                    RetryLog.enabled() ? "reset: " + reason.text : null)) {
-                return;
-            }
-            String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE
-                    ? RESET_BEFORE_HEADERS + reason.text
-                    : RESET_BEFORE_HEADERS + reason.text + ", transport failure reason: " + transportFailure;
-            localReply(503, body, reason.responseFlag(), "upstream_reset_before_response_started{" + reason.detail + "}");
-        } else {
-            info.setFlag(reason.responseFlag());
-            info.responseCodeDetails = "upstream_reset_after_response_started{" + reason.detail + "}";
-            finish();
-            cb.resetStream();
-        }
-    }
-
     void localReply(int status, String text, ResponseFlag flag, String details) {
         finish();
         if (flag == ResponseFlag.UPSTREAM_OVERFLOW && !config.suppressEnvoyHeaders()) {
@@ -418,7 +308,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             return;
         }
         done = true;
-        cancelRouteTimeout();
+        cancel();
         if (retryGate != null) {
             retryGate.cancelBackoff();
         }
@@ -435,6 +325,14 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             decodingPaused = false;
             cb.resumeDecoding();
         }
+    }
+
+    /** Made at the first retry decision: most streams never need one. */
+    RetryGate retryGate() {
+        if (retryGate == null) {
+            retryGate = new RetryGate();
+        }
+        return retryGate;
     }
 
     @Override

@@ -84,7 +84,7 @@ final class Timeouts {
         }
         a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
         a.abandon();
-        if (r.retryOrFlag(r.retry != null && r.retry.wouldRetryTimeout(), "per try timeout")) {
+        if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetryTimeout(), "per try timeout")) {
             return;
         }
         timedOut(r, idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");

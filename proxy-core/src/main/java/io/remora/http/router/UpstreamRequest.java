@@ -214,7 +214,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         if (finished || router.current != this) {
             return;
         }
-        router.onUpstreamReset(this, reason, transportFailureReason);
+        UpstreamResponse.onReset(router, this, reason, transportFailureReason);
     }
 
     @Override
@@ -223,7 +223,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
-        router.onUpstreamHeaders(this, h, endStream);
+        UpstreamResponse.onHeaders(router, this, h, endStream);
     }
 
     @Override
@@ -237,7 +237,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
             // Half-close: keep forwarding the client's bytes until it ends its side too.
             responseEnded = true;
         } else if (endStream) {
-            router.onUpstreamComplete(this, status);
+            UpstreamResponse.onComplete(router, this, status);
         }
         router.cb.encodeData(data, endStream);
     }
@@ -247,7 +247,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         if (finished || router.current != this || router.done) {
             return;
         }
-        router.onUpstreamComplete(this, status);
+        UpstreamResponse.onComplete(router, this, status);
         router.cb.encodeTrailers(trailers);
     }
 
@@ -256,7 +256,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         if (finished || router.current != this || router.done) {
             return;
         }
-        router.onUpstreamReset(this, reason, null);
+        UpstreamResponse.onReset(router, this, reason, null);
     }
 
     @Override
