@@ -24,6 +24,7 @@ import com.google.re2j.Pattern;
  *                           host to x-forwarded-host
  * @param metadataMatch      {@code metadata_match}'s {@code envoy.lb} criteria for subset load
  *                           balancing; empty for none
+ * @param clusterNotFoundStatus {@code cluster_not_found_response_code}: 503 (Envoy's default), 404 or 500
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -43,9 +44,11 @@ public record ForwardAction(
         boolean includeVhRateLimits,
         RegexRewrite hostRewritePathRegex,
         boolean appendXForwardedHost,
-        java.util.Map<String, Object> metadataMatch) implements RouteAction {
+        java.util.Map<String, Object> metadataMatch,
+        int clusterNotFoundStatus) implements RouteAction {
 
     public ForwardAction {
+        clusterNotFoundStatus = clusterNotFoundStatus == 0 ? 503 : clusterNotFoundStatus;
         metadataMatch = metadataMatch == null ? java.util.Map.of() : java.util.Map.copyOf(metadataMatch);
         upgrades = upgrades == null ? UpgradeConfig.NONE : upgrades;
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
@@ -60,7 +63,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null);
+                includeVhRateLimits, null, false, null, 503);
     }
 
     /** Without rate limits. */
@@ -79,6 +82,134 @@ public record ForwardAction(
                          Duration maxGrpcTimeout, UpgradeConfig upgrades) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, List.of());
+    }
+
+    public static Builder builder(ClusterSpecifier cluster) {
+        return new Builder(cluster);
+    }
+
+    /** Defaults as Envoy's: 15 s timeout, no rewrites, retries or mirrors, 503 for a missing cluster. */
+    public static final class Builder {
+        private final ClusterSpecifier cluster;
+        private String prefixRewrite;
+        private RegexRewrite regexRewrite;
+        private String hostRewriteLiteral;
+        private boolean autoHostRewrite;
+        private String hostRewriteHeader;
+        private Duration timeout = Duration.ofSeconds(15);
+        private Duration idleTimeout;
+        private RetryPolicy retryPolicy;
+        private List<MirrorPolicy> mirrors = List.of();
+        private Duration maxGrpcTimeout;
+        private UpgradeConfig upgrades = UpgradeConfig.NONE;
+        private List<HashPolicy> hashPolicies = List.of();
+        private List<RateLimitPolicy> rateLimits = List.of();
+        private boolean includeVhRateLimits;
+        private RegexRewrite hostRewritePathRegex;
+        private boolean appendXForwardedHost;
+        private java.util.Map<String, Object> metadataMatch = java.util.Map.of();
+        private int clusterNotFoundStatus = 503;
+
+        private Builder(ClusterSpecifier cluster) {
+            this.cluster = cluster;
+        }
+
+        public Builder prefixRewrite(String v) {
+            prefixRewrite = v;
+            return this;
+        }
+
+        public Builder regexRewrite(RegexRewrite v) {
+            regexRewrite = v;
+            return this;
+        }
+
+        public Builder hostRewriteLiteral(String v) {
+            hostRewriteLiteral = v;
+            return this;
+        }
+
+        public Builder autoHostRewrite(boolean v) {
+            autoHostRewrite = v;
+            return this;
+        }
+
+        public Builder hostRewriteHeader(String v) {
+            hostRewriteHeader = v;
+            return this;
+        }
+
+        public Builder timeout(Duration v) {
+            timeout = v;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration v) {
+            idleTimeout = v;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy v) {
+            retryPolicy = v;
+            return this;
+        }
+
+        public Builder mirrors(List<MirrorPolicy> v) {
+            mirrors = List.copyOf(v);
+            return this;
+        }
+
+        public Builder maxGrpcTimeout(Duration v) {
+            maxGrpcTimeout = v;
+            return this;
+        }
+
+        public Builder upgrades(UpgradeConfig v) {
+            upgrades = v;
+            return this;
+        }
+
+        public Builder hashPolicies(List<HashPolicy> v) {
+            hashPolicies = v;
+            return this;
+        }
+
+        public Builder rateLimits(List<RateLimitPolicy> v) {
+            rateLimits = v;
+            return this;
+        }
+
+        public Builder includeVhRateLimits(boolean v) {
+            includeVhRateLimits = v;
+            return this;
+        }
+
+        public Builder hostRewritePathRegex(RegexRewrite v) {
+            hostRewritePathRegex = v;
+            return this;
+        }
+
+        public Builder appendXForwardedHost(boolean v) {
+            appendXForwardedHost = v;
+            return this;
+        }
+
+        public Builder metadataMatch(java.util.Map<String, Object> v) {
+            metadataMatch = v;
+            return this;
+        }
+
+        public Builder clusterNotFoundStatus(int v) {
+            clusterNotFoundStatus = v;
+            return this;
+        }
+
+        public ForwardAction build() {
+            return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
+                    hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
+                    hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
+                    metadataMatch, clusterNotFoundStatus);
+        }
     }
 
     /** {@code regex_rewrite}: replace every match of pattern in the path by substitution (\1 groups). */

@@ -11,6 +11,8 @@ import com.google.re2j.Pattern;
  * @param grpc            {@code grpc: {}}: only gRPC requests (content-type application/grpc*)
  * @param runtimeKey      {@code runtime_fraction.runtime_key}: the runtime value overrides the default
  *                        fraction (an integer is a percentage); null or empty = the default only
+ * @param dynamicMetadata {@code dynamic_metadata}: each must match the request's dynamic metadata
+ *                        as the filters before the router left it
  */
 public record RouteMatch(
         PathMatch path,
@@ -19,7 +21,18 @@ public record RouteMatch(
         List<QueryParameterMatcher> queryParameters,
         boolean grpc,
         Integer runtimeFractionPerMillion,
-        String runtimeKey) {
+        String runtimeKey,
+        List<MetadataMatch> dynamicMetadata) {
+
+    public RouteMatch {
+        dynamicMetadata = dynamicMetadata == null ? List.of() : List.copyOf(dynamicMetadata);
+    }
+
+    public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
+                      List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion,
+                      String runtimeKey) {
+        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, runtimeKey, List.of());
+    }
 
     public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
                       List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion) {

@@ -64,7 +64,7 @@ interface Routes {
             @Override
             public RouteEntry route(Http2Headers headers, long random, long clusterRandom, StreamInfo stream) {
                 RouteEntry e = table.route(headers, random,
-                        context == null ? io.remora.runtime.Runtime.EMPTY : context.runtime());
+                        context == null ? io.remora.runtime.Runtime.EMPTY : context.runtime(), stream);
                 if (RouteLog.LOG.isLoggable(java.util.logging.Level.FINE)) {
                     RouteLog.selected(stream, table, headers, clusterRandom, e, context);
                 }

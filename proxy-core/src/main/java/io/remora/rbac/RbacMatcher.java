@@ -1,6 +1,7 @@
 package io.remora.rbac;
 
 import io.remora.matching.CompiledCidr;
+import io.remora.config.MetadataMatch;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.StringMatcher;
 import io.remora.network.FilterState;

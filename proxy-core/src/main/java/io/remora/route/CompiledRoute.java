@@ -31,6 +31,8 @@ final class CompiledRoute implements RouteEntry {
     private final PathMatcher pathMatcher;
     private final CompiledHeaderMatcher[] headerMatchers;
     private final CompiledQueryParameterMatcher[] queryMatchers;
+    /** {@code dynamic_metadata}; null when the route has none. */
+    private final io.remora.config.MetadataMatch[] metadataMatchers;
     private final boolean grpc;
     private final long runtimePerMillion;
     private final String runtimeKey;
@@ -71,6 +73,8 @@ final class CompiledRoute implements RouteEntry {
         queryMatchers = m.queryParameters() == null ? new CompiledQueryParameterMatcher[0]
                 : m.queryParameters().stream().map(CompiledQueryParameterMatcher::new)
                 .toArray(CompiledQueryParameterMatcher[]::new);
+        metadataMatchers = m.dynamicMetadata().isEmpty() ? null
+                : m.dynamicMetadata().toArray(new io.remora.config.MetadataMatch[0]);
         grpc = m.grpc();
         runtimePerMillion = m.runtimeFractionPerMillion() == null ? -1 : m.runtimeFractionPerMillion();
         runtimeKey = m.runtimeKey() == null || m.runtimeKey().isEmpty() ? null : m.runtimeKey();
@@ -143,8 +147,12 @@ final class CompiledRoute implements RouteEntry {
         return s == null || s.isEmpty() ? null : s;
     }
 
-    /** Whether the request takes this route; {@code pathEnd} ends the path part of {@code path}. */
-    boolean matches(Http2Headers headers, CharSequence path, int pathEnd, long random, io.remora.runtime.Runtime runtime) {
+    /**
+     * Whether the request takes this route; {@code pathEnd} ends the path part of {@code path};
+     * {@code stream} (null: none) holds the dynamic metadata the filters before the router set.
+     */
+    boolean matches(Http2Headers headers, CharSequence path, int pathEnd, long random, io.remora.runtime.Runtime runtime,
+                    io.remora.accesslog.StreamInfo stream) {
         if (!pathMatcher.matches(headers, path, pathEnd)) {
             return false;
         }
@@ -167,6 +175,15 @@ final class CompiledRoute implements RouteEntry {
         for (CompiledQueryParameterMatcher q : queryMatchers) {
             if (!q.matches(path, pathEnd)) {
                 return false;
+            }
+        }
+        if (metadataMatchers != null) {
+            java.util.Map<String, java.util.Map<String, Object>> md = stream == null ? java.util.Map.of()
+                    : stream.dynamicMetadata();
+            for (io.remora.config.MetadataMatch mm : metadataMatchers) {
+                if (!mm.matches(md)) {
+                    return false;
+                }
             }
         }
         return !grpc || isGrpc(headers);

@@ -78,6 +78,12 @@ public final class RouteTable {
 
     /** {@link #route(Http2Headers, long)} with the runtime that {@code runtime_fraction.runtime_key} reads. */
     public RouteEntry route(Http2Headers headers, long random, io.remora.runtime.Runtime runtime) {
+        return route(headers, random, runtime, null);
+    }
+
+    /** As above, for a stream whose dynamic metadata {@code dynamic_metadata} matches read (null: none). */
+    public RouteEntry route(Http2Headers headers, long random, io.remora.runtime.Runtime runtime,
+                            io.remora.accesslog.StreamInfo stream) {
         CompiledVirtualHost vh = index.find(headers.authority());
         if (vh == null) {
             // The "router" debug line for this is RouteLog's, which knows the stream.
@@ -87,7 +93,7 @@ public final class RouteTable {
         CharSequence path = p == null ? "" : p;
         int pathEnd = PathMatcher.pathEnd(path);
         for (CompiledRoute r : vh.routes()) {
-            if (r.matches(headers, path, pathEnd, random, runtime)) {
+            if (r.matches(headers, path, pathEnd, random, runtime, stream)) {
                 return r;
             }
         }

@@ -150,10 +150,11 @@ class RewriteTest {
 
     @Test
     void hostRewritePathRegexAndAppendXForwardedHost() {
-        ForwardAction byPath = new ForwardAction(new ClusterSpecifier.Single("c"), null, null, null, false, null,
-                Duration.ofSeconds(15), null, null, List.of(), null, ForwardAction.UpgradeConfig.NONE, List.of(),
-                List.of(), false, new ForwardAction.RegexRewrite(com.google.re2j.Pattern.compile("^/([^/]+)/.*$"), "\\1"),
-                true, null);
+        ForwardAction byPath = ForwardAction.builder(new ClusterSpecifier.Single("c"))
+                .hostRewritePathRegex(new ForwardAction.RegexRewrite(com.google.re2j.Pattern.compile("^/([^/]+)/.*$"),
+                        "\\1"))
+                .appendXForwardedHost(true)
+                .build();
         Http2Headers h = request("front.example", "/envoyproxy.io/some/path?q=/x/y");
         h.set("x-forwarded-host", "edge.example");
         RouteTable.compile(config(vhost("v", List.of("*"), route("r", match(new RouteMatch.Prefix("/")), byPath))))

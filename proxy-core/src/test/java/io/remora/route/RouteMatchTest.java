@@ -338,4 +338,25 @@ class RouteMatchTest {
         RouteTable t = RouteTable.compile(config(vhost("v", List.of("*"), route("r", prefix("/api")))));
         assertNull(t.route(request("h", "/web"), 0));
     }
+
+    /** dynamic_metadata: every matcher against the stream's dynamic metadata; none without a stream. */
+    @Test
+    void dynamicMetadata() {
+        io.remora.config.MetadataMatch tierGold = new io.remora.config.MetadataMatch("acme", List.of("tier"),
+                new io.remora.config.ValueMatch.StringValue(new io.remora.config.StringMatcher.Exact("gold", false)),
+                false);
+        io.remora.config.MetadataMatch notBlocked = new io.remora.config.MetadataMatch("acme", List.of("blocked"),
+                new io.remora.config.ValueMatch.BoolValue(true), true);
+        RouteMatch m = new RouteMatch(new RouteMatch.Prefix("/"), true, List.of(), List.of(), false, null, null,
+                List.of(tierGold, notBlocked));
+        RouteTable t = RouteTable.compile(config(vhost("v", List.of("*"), route("gold", m), route("rest", prefix("/")))));
+        io.remora.accesslog.StreamInfo info = new io.remora.accesslog.StreamInfo();
+        assertEquals("rest", t.route(request("h", "/"), 0, io.remora.runtime.Runtime.EMPTY, info).route().name());
+        info.setDynamicMetadata("acme", "tier", "gold");
+        assertEquals("gold", t.route(request("h", "/"), 0, io.remora.runtime.Runtime.EMPTY, info).route().name());
+        info.setDynamicMetadata("acme", "blocked", true);
+        assertEquals("rest", t.route(request("h", "/"), 0, io.remora.runtime.Runtime.EMPTY, info).route().name(),
+                "the inverted matcher");
+        assertEquals("rest", t.route(request("h", "/"), 0).route().name(), "no stream, no metadata");
+    }
 }

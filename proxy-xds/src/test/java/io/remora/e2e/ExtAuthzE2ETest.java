@@ -59,6 +59,7 @@ class ExtAuthzE2ETest {
     static ProxyProcess proxy;
     static int httpPort;
     static int grpcPort;
+    static int metadataRoutePort;
     static int downClosedPort;
     static int downOpenPort;
     static int netAllowPort;
@@ -140,6 +141,7 @@ class ExtAuthzE2ETest {
         int admin = ProxyProcess.freePort();
         httpPort = ProxyProcess.freePort();
         grpcPort = ProxyProcess.freePort();
+        metadataRoutePort = ProxyProcess.freePort();
         downClosedPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
@@ -194,11 +196,32 @@ class ExtAuthzE2ETest {
                     status_on_error: { code: 503 }
                 """;
         String plainRoutes = "- match: { prefix: / }\n  route: { cluster: backend }\n";
+        // The authorizer changes a header, so with clear_route_cache the route is chosen again,
+        // now seeing the dynamic metadata the authorizer returned.
+        String metadataRoutes = """
+                - match:
+                    prefix: /
+                    dynamic_metadata:
+                    - filter: envoy.filters.http.ext_authz
+                      path: [{ key: checked_by }]
+                      value: { string_match: { exact: http } }
+                  direct_response: { status: 200, body: { inline_string: "the wrong route" } }
+                - match:
+                    prefix: /
+                    dynamic_metadata:
+                    - filter: envoy.filters.http.ext_authz
+                      path: [{ key: checked_by }]
+                      value: { string_match: { exact: grpc } }
+                  direct_response: { status: 200, body: { inline_string: "routed by the authorizer's metadata" } }
+                - match: { prefix: / }
+                  route: { cluster: backend }
+                """;
         String yaml = """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: %d } }
                 static_resources:
                   listeners:
+                %s
                 %s
                 %s
                 %s
@@ -213,6 +236,8 @@ class ExtAuthzE2ETest {
                 """.formatted(admin,
                 listener("http_authz_l", httpPort, "with_http_authz", httpFilter, plainRoutes),
                 listener("grpc_authz_l", grpcPort, "with_grpc_authz", grpcFilter, grpcRoutes),
+                listener("metadata_route_l", metadataRoutePort, "metadata_route",
+                        grpcFilter + "    clear_route_cache: true\n", metadataRoutes),
                 listener("down_closed", downClosedPort, "down_closed", downFilter.formatted("false"), plainRoutes),
                 listener("down_open", downOpenPort, "down_open", downFilter.formatted("true"), plainRoutes),
                 tcpListener("net_allow", netAllowPort), tcpListener("net_deny", netDenyPort),
@@ -386,6 +411,14 @@ class ExtAuthzE2ETest {
         assertEquals("shop", c.getAttributes().getContextExtensionsMap().get("service"));
         assertEquals("127.0.0.1", c.getAttributes().getSource().getAddress().getSocketAddress().getAddress());
         assertEquals(grpcPort, c.getAttributes().getDestination().getAddress().getSocketAddress().getPortValue());
+    }
+
+    /** A route's dynamic_metadata matches what the authorizer returned, once the route cache is cleared. */
+    @Test
+    void routesMatchTheDynamicMetadataTheAuthorizerSet() throws Exception {
+        HttpResponse<String> r = send(metadataRoutePort, "GET", "/orders", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("routed by the authorizer's metadata", r.body());
     }
 
     @Test

@@ -68,7 +68,7 @@ final class RouteLocalReplies {
         if (cluster == null) {
             f.done = true;
             f.cb.connectionManagerStats().noCluster.increment();
-            f.cb.sendLocalReply(503, "", ResponseFlag.NO_CLUSTER_FOUND, "cluster_not_found");
+            f.cb.sendLocalReply(f.action.clusterNotFoundStatus(), "", ResponseFlag.NO_CLUSTER_FOUND, "cluster_not_found");
         }
         return cluster;
     }

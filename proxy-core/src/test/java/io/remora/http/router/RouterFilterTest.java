@@ -459,6 +459,11 @@ class RouterFilterTest {
         nc.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
         assertEquals(503, nc.status());
         assertTrue(nc.info.hasFlag(ResponseFlag.NO_CLUSTER_FOUND));
+        TestStream nf = stream(ctx, io.remora.config.ForwardAction.builder(
+                new io.remora.config.ClusterSpecifier.Single("nope")).clusterNotFoundStatus(404).build());
+        nf.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
+        assertEquals(404, nf.status(), "cluster_not_found_response_code");
+        assertTrue(nf.info.hasFlag(ResponseFlag.NO_CLUSTER_FOUND));
         TestStream uh = stream(ctx, TestRoute.action(c, null, null, null));
         uh.start(new RouterFilter(CONFIG), TestStream.get("/"), true).await();
         assertEquals(503, uh.status());

@@ -92,8 +92,10 @@ public final class RouteTranslator {
             fraction = Protos.perMillion(m.getRuntimeFraction().getDefaultValue());
             runtimeKey = m.getRuntimeFraction().getRuntimeKey();
         }
-        if (m.getDynamicMetadataCount() > 0) {
-            throw path.field("dynamic_metadata").error("dynamic metadata matching is not supported");
+        java.util.List<io.remora.config.MetadataMatch> dynamicMetadata = new java.util.ArrayList<>();
+        for (int i = 0; i < m.getDynamicMetadataCount(); i++) {
+            dynamicMetadata.add(MetadataMatcherTranslator.translate(m.getDynamicMetadata(i),
+                    path.field("dynamic_metadata").index(i)));
         }
         if (m.hasTlsContext()) {
             throw path.field("tls_context").error("TLS context matching is not supported");
@@ -101,7 +103,7 @@ public final class RouteTranslator {
         return new RouteMatch(pm, caseSensitive,
                 HeaderTranslator.matchers(m.getHeadersList(), path.field("headers")),
                 HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")),
-                m.hasGrpc(), fraction, runtimeKey);
+                m.hasGrpc(), fraction, runtimeKey, dynamicMetadata);
     }
 
     static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
@@ -126,11 +128,6 @@ public final class RouteTranslator {
             case CLUSTERSPECIFIER_NOT_SET -> throw path.error(
                     "missing required field: one of cluster, cluster_header, weighted_clusters");
         };
-        if (a.getClusterNotFoundResponseCode() != ClusterNotFoundResponseCode.SERVICE_UNAVAILABLE
-                && a.getClusterNotFoundResponseCodeValue() != 0) {
-            ctx.warnOnce("cluster_not_found_response_code", "cluster_not_found_response_code is ignored (503 is"
-                    + " used), first at " + path.field("cluster_not_found_response_code"));
-        }
         ForwardAction.RegexRewrite regexRewrite = null;
         if (a.hasRegexRewrite()) {
             FieldPath rp = path.field("regex_rewrite");
@@ -197,12 +194,32 @@ public final class RouteTranslator {
         for (int i = 0; i < a.getHashPolicyCount(); i++) {
             hashPolicies.add(hashPolicy(a.getHashPolicy(i), path.field("hash_policy").index(i)));
         }
-        return new ForwardAction(cluster, a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite(), regexRewrite,
-                hostLiteral, autoHost, hostHeader, timeout, idle, retry, List.copyOf(mirrors), maxGrpc,
-                upgrades, hashPolicies,
-                RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")),
-                a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue(), hostPathRegex,
-                a.getAppendXForwardedHost(), metadataMatch);
+        return ForwardAction.builder(cluster)
+                .prefixRewrite(a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite())
+                .regexRewrite(regexRewrite)
+                .hostRewriteLiteral(hostLiteral)
+                .autoHostRewrite(autoHost)
+                .hostRewriteHeader(hostHeader)
+                .timeout(timeout)
+                .idleTimeout(idle)
+                .retryPolicy(retry)
+                .mirrors(mirrors)
+                .maxGrpcTimeout(maxGrpc)
+                .upgrades(upgrades)
+                .hashPolicies(hashPolicies)
+                .rateLimits(RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")))
+                .includeVhRateLimits(a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue())
+                .hostRewritePathRegex(hostPathRegex)
+                .appendXForwardedHost(a.getAppendXForwardedHost())
+                .metadataMatch(metadataMatch)
+                .clusterNotFoundStatus(switch (a.getClusterNotFoundResponseCode()) {
+                    case NOT_FOUND -> 404;
+                    case INTERNAL_SERVER_ERROR -> 500;
+                    case SERVICE_UNAVAILABLE -> 503;
+                    case UNRECOGNIZED -> throw path.field("cluster_not_found_response_code")
+                            .error("unknown code " + a.getClusterNotFoundResponseCodeValue());
+                })
+                .build();
     }
 
     /**

@@ -98,9 +98,13 @@ class OverridesTest {
                               append_action: ADD_IF_ABSENT
                               keep_empty_value: true
                             request_headers_to_remove: [X-Drop]
-                          - match: { prefix: / }
+                          - match:
+                              prefix: /
+                              dynamic_metadata:
+                              - { filter: acme, path: [{ key: tier }], value: { string_match: { exact: gold } }, invert: true }
                             route:
                               cluster: c
+                              cluster_not_found_response_code: NOT_FOUND
                               idle_timeout: 10s
                               host_rewrite_path_regex: { pattern: { regex: "^/([^/]+)/.*$" }, substitution: "\\\\1" }
                               append_x_forwarded_host: true
@@ -169,6 +173,10 @@ class OverridesTest {
 
         var f = assertInstanceOf(io.remora.config.ForwardAction.class, vh.routes().get(1).action());
         assertEquals(Duration.ofSeconds(10), f.idleTimeout());
+        assertEquals(404, f.clusterNotFoundStatus());
+        assertEquals(List.of(new io.remora.config.MetadataMatch("acme", List.of("tier"),
+                new io.remora.config.ValueMatch.StringValue(new StringMatcher.Exact("gold", false)), true)),
+                vh.routes().get(1).match().dynamicMetadata());
         assertEquals("^/([^/]+)/.*$", f.hostRewritePathRegex().pattern().pattern());
         assertEquals("\\1", f.hostRewritePathRegex().substitution());
         assertTrue(f.appendXForwardedHost());
@@ -177,6 +185,14 @@ class OverridesTest {
         // No upgrade_configs on the route: the connection manager's (none here) decide per stream.
         assertEquals(ForwardAction.UpgradeConfig.NONE, f.upgrades());
         assertEquals(List.of(), h.upgrades());
+    }
+
+    @Test
+    void badDynamicMetadataMatcherNamesItsField() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(YAML.replace("{ filter: acme, path: [{ key: tier }]",
+                        "{ filter: acme, path: []"), "o.yaml"));
+        assertTrue(e.path().endsWith("virtual_hosts[0].routes[1].match.dynamic_metadata[0].path"), e.getMessage());
     }
 
     @Test

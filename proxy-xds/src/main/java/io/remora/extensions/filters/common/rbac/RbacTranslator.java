@@ -7,18 +7,15 @@ import io.envoyproxy.envoy.config.rbac.v3.Policy;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.type.matcher.v3.FilterStateMatcher;
-import io.envoyproxy.envoy.type.matcher.v3.MetadataMatcher;
-import io.envoyproxy.envoy.type.matcher.v3.ValueMatcher;
 import io.remora.matching.CompiledCidr;
-import io.remora.rbac.MetadataMatch;
 import io.remora.rbac.RbacEngine;
 import io.remora.rbac.RbacMatcher;
 import io.remora.rbac.RbacPolicy;
 import io.remora.rbac.RbacPolicyEngine;
-import io.remora.rbac.ValueMatch;
 import io.remora.route.CompiledHeaderMatcher;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.HeaderTranslator;
+import io.remora.xds.translate.MetadataMatcherTranslator;
 import io.remora.xds.translate.StringMatcherTranslator;
 import io.remora.xds.translate.TranslationContext;
 
@@ -153,7 +150,7 @@ public final class RbacTranslator {
                 }
                 yield new RbacMatcher.DestinationPortRange(start, end);
             }
-            case METADATA -> new RbacMatcher.Metadata(metadata(p.getMetadata(), path.field("metadata")));
+            case METADATA -> new RbacMatcher.Metadata(MetadataMatcherTranslator.translate(p.getMetadata(), path.field("metadata")));
             case SOURCED_METADATA -> sourced(p.getSourcedMetadata(), path.field("sourced_metadata"));
             case NOT_RULE -> new RbacMatcher.Not(permission(p.getNotRule(), path.field("not_rule")));
             case REQUESTED_SERVER_NAME -> new RbacMatcher.ServerName(
@@ -185,7 +182,7 @@ public final class RbacTranslator {
             case REMOTE_IP -> ip(RbacMatcher.AddressKind.REMOTE, p.getRemoteIp(), path.field("remote_ip"));
             case HEADER -> header(p.getHeader(), path.field("header"));
             case URL_PATH -> urlPath(p.getUrlPath(), path.field("url_path"));
-            case METADATA -> new RbacMatcher.Metadata(metadata(p.getMetadata(), path.field("metadata")));
+            case METADATA -> new RbacMatcher.Metadata(MetadataMatcherTranslator.translate(p.getMetadata(), path.field("metadata")));
             case SOURCED_METADATA -> sourced(p.getSourcedMetadata(), path.field("sourced_metadata"));
             case FILTER_STATE -> filterState(p.getFilterState(), path.field("filter_state"));
             case NOT_ID -> new RbacMatcher.Not(principal(p.getNotId(), path.field("not_id")));
@@ -256,70 +253,8 @@ public final class RbacTranslator {
         if (!s.hasMetadataMatcher()) {
             throw path.field("metadata_matcher").error("missing required field");
         }
-        return new RbacMatcher.Metadata(metadata(s.getMetadataMatcher(), path.field("metadata_matcher")));
-    }
-
-    public static MetadataMatch metadata(MetadataMatcher m, FieldPath path) {
-        if (m.getFilter().isEmpty()) {
-            throw path.field("filter").error("must not be empty");
-        }
-        if (m.getPathCount() == 0) {
-            throw path.field("path").error("must have at least 1 item");
-        }
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < m.getPathCount(); i++) {
-            String k = m.getPath(i).getKey();
-            if (k.isEmpty()) {
-                throw path.field("path").index(i).field("key").error("must not be empty");
-            }
-            keys.add(k);
-        }
-        if (!m.hasValue()) {
-            throw path.field("value").error("missing required field");
-        }
-        return new MetadataMatch(m.getFilter(), keys, value(m.getValue(), path.field("value")), m.getInvert());
-    }
-
-    static ValueMatch value(ValueMatcher v, FieldPath path) {
-        return switch (v.getMatchPatternCase()) {
-            case NULL_MATCH -> new ValueMatch.NullValue();
-            case DOUBLE_MATCH -> {
-                var d = v.getDoubleMatch();
-                yield switch (d.getMatchPatternCase()) {
-                    case EXACT -> new ValueMatch.DoubleValue(d.getExact(), 0, 0);
-                    case RANGE -> {
-                        if (d.getRange().getStart() >= d.getRange().getEnd()) {
-                            throw path.field("double_match").field("range").error("start must be less than end");
-                        }
-                        yield new ValueMatch.DoubleValue(null, d.getRange().getStart(), d.getRange().getEnd());
-                    }
-                    case MATCHPATTERN_NOT_SET -> throw path.field("double_match")
-                            .error("missing required field: one of range, exact");
-                };
-            }
-            case STRING_MATCH -> new ValueMatch.StringValue(
-                    StringMatcherTranslator.translate(v.getStringMatch(), path.field("string_match")));
-            case BOOL_MATCH -> new ValueMatch.BoolValue(v.getBoolMatch());
-            case PRESENT_MATCH -> new ValueMatch.Present(v.getPresentMatch());
-            case LIST_MATCH -> {
-                if (!v.getListMatch().hasOneOf()) {
-                    throw path.field("list_match").error("missing required field: one_of");
-                }
-                yield new ValueMatch.ListOneOf(value(v.getListMatch().getOneOf(), path.field("list_match").field("one_of")));
-            }
-            case OR_MATCH -> {
-                var or = v.getOrMatch();
-                if (or.getValueMatchersCount() < 2) {
-                    throw path.field("or_match").field("value_matchers").error("must have at least 2 items");
-                }
-                List<ValueMatch> out = new ArrayList<>();
-                for (int i = 0; i < or.getValueMatchersCount(); i++) {
-                    out.add(value(or.getValueMatchers(i), path.field("or_match").field("value_matchers").index(i)));
-                }
-                yield new ValueMatch.AnyOf(out);
-            }
-            case MATCHPATTERN_NOT_SET -> throw path.error("missing required field: one of the value matchers");
-        };
+        return new RbacMatcher.Metadata(MetadataMatcherTranslator.translate(s.getMetadataMatcher(),
+                path.field("metadata_matcher")));
     }
 
     private static RbacMatcher filterState(FilterStateMatcher f, FieldPath path) {

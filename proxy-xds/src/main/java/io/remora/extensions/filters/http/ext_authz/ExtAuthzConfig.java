@@ -2,7 +2,7 @@ package io.remora.extensions.filters.http.ext_authz;
 
 import io.remora.config.HttpFilterConfig;
 import io.remora.config.StringMatcher;
-import io.remora.rbac.MetadataMatch;
+import io.remora.config.MetadataMatch;
 
 import java.util.List;
 

@@ -88,7 +88,7 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
             b.withRequestBody(buffer(e.getWithRequestBody(), path.field("with_request_body")));
         }
         if (e.hasFilterEnabledMetadata()) {
-            b.filterEnabledMetadata(RbacTranslator.metadata(e.getFilterEnabledMetadata(),
+            b.filterEnabledMetadata(io.remora.xds.translate.MetadataMatcherTranslator.translate(e.getFilterEnabledMetadata(),
                     path.field("filter_enabled_metadata")));
         }
         if (e.hasFilterEnabled()) {

@@ -4,7 +4,7 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.remora.rbac.ValueMatch;
+import io.remora.config.ValueMatch;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

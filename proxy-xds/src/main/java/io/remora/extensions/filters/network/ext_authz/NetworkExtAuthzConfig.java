@@ -2,7 +2,7 @@ package io.remora.extensions.filters.network.ext_authz;
 
 import io.remora.config.NetworkFilterConfig;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
-import io.remora.rbac.MetadataMatch;
+import io.remora.config.MetadataMatch;
 
 /**
  * {@code envoy.filters.network.ext_authz}: each new connection is checked with the gRPC

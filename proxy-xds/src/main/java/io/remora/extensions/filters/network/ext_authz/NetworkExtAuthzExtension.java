@@ -52,7 +52,7 @@ public final class NetworkExtAuthzExtension implements NetworkFilterExtension<Ne
         return new NetworkExtAuthzConfig(e.getStatPrefix(),
                 ExtAuthzExtension.grpcService(e.getGrpcService(), false, path.field("grpc_service"), ctx),
                 e.getFailureModeAllow(),
-                e.hasFilterEnabledMetadata() ? RbacTranslator.metadata(e.getFilterEnabledMetadata(),
+                e.hasFilterEnabledMetadata() ? io.remora.xds.translate.MetadataMatcherTranslator.translate(e.getFilterEnabledMetadata(),
                         path.field("filter_enabled_metadata")) : null);
     }
 

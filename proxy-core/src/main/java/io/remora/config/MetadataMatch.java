@@ -1,4 +1,4 @@
-package io.remora.rbac;
+package io.remora.config;
 
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,4 @@
-package io.remora.rbac;
-
-import io.remora.config.StringMatcher;
+package io.remora.config;
 
 import java.util.List;
 
