@@ -13,6 +13,7 @@ import com.google.re2j.Pattern;
  *                        fraction (an integer is a percentage); null or empty = the default only
  * @param dynamicMetadata {@code dynamic_metadata}: each must match the request's dynamic metadata
  *                        as the filters before the router left it
+ * @param tlsContext      {@code tls_context}, or null when unset
  */
 public record RouteMatch(
         PathMatch path,
@@ -22,7 +23,8 @@ public record RouteMatch(
         boolean grpc,
         Integer runtimeFractionPerMillion,
         String runtimeKey,
-        List<MetadataMatch> dynamicMetadata) {
+        List<MetadataMatch> dynamicMetadata,
+        TlsContextMatch tlsContext) {
 
     public RouteMatch {
         dynamicMetadata = dynamicMetadata == null ? List.of() : List.copyOf(dynamicMetadata);
@@ -31,7 +33,15 @@ public record RouteMatch(
     public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,
                       List<QueryParameterMatcher> queryParameters, boolean grpc, Integer runtimeFractionPerMillion,
                       String runtimeKey) {
-        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, runtimeKey, List.of());
+        this(path, caseSensitive, headers, queryParameters, grpc, runtimeFractionPerMillion, runtimeKey, List.of(),
+                null);
+    }
+
+    /**
+     * {@code tls_context}: whether the downstream presented a certificate, and whether it was
+     * validated against trusted CAs; null for a criterion not set. A plaintext request has neither.
+     */
+    public record TlsContextMatch(Boolean presented, Boolean validated) {
     }
 
     public RouteMatch(PathMatch path, boolean caseSensitive, List<HeaderMatcher> headers,

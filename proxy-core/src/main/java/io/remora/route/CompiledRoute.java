@@ -33,6 +33,7 @@ final class CompiledRoute implements RouteEntry {
     private final CompiledQueryParameterMatcher[] queryMatchers;
     /** {@code dynamic_metadata}; null when the route has none. */
     private final io.remora.config.MetadataMatch[] metadataMatchers;
+    private final RouteMatch.TlsContextMatch tlsContext;
     private final boolean grpc;
     private final long runtimePerMillion;
     private final String runtimeKey;
@@ -75,6 +76,7 @@ final class CompiledRoute implements RouteEntry {
                 .toArray(CompiledQueryParameterMatcher[]::new);
         metadataMatchers = m.dynamicMetadata().isEmpty() ? null
                 : m.dynamicMetadata().toArray(new io.remora.config.MetadataMatch[0]);
+        tlsContext = m.tlsContext();
         grpc = m.grpc();
         runtimePerMillion = m.runtimeFractionPerMillion() == null ? -1 : m.runtimeFractionPerMillion();
         runtimeKey = m.runtimeKey() == null || m.runtimeKey().isEmpty() ? null : m.runtimeKey();
@@ -186,7 +188,17 @@ final class CompiledRoute implements RouteEntry {
                 }
             }
         }
+        if (tlsContext != null && !tlsMatches(stream == null ? null : stream.downstreamTls())) {
+            return false;
+        }
         return !grpc || isGrpc(headers);
+    }
+
+    private boolean tlsMatches(io.remora.tls.TlsConnection tls) {
+        boolean presented = tls != null && tls.peerCertificate() != null;
+        boolean validated = tls != null && tls.peerCertificateValidated();
+        return (tlsContext.presented() == null || tlsContext.presented() == presented)
+                && (tlsContext.validated() == null || tlsContext.validated() == validated);
     }
 
     /** Envoy's isGrpcRequestHeaders: a :path and content-type application/grpc or application/grpc+*. */

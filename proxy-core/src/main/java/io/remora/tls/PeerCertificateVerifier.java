@@ -91,12 +91,27 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verify(chain);
+        markValidated(engine, verify(chain));
+    }
+
+    /**
+     * Envoy's peerCertificateValidated: the chain was checked against trusted CAs and passed,
+     * recorded on the handshake session for {@link TlsConnection#peerCertificateValidated()}.
+     */
+    private static void markValidated(SSLEngine engine, boolean validated) {
+        javax.net.ssl.SSLSession s = validated && engine != null ? engine.getHandshakeSession() : null;
+        if (s != null) {
+            try {
+                s.putValue(TlsConnection.PEER_VALIDATED, Boolean.TRUE);
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                // a session that keeps no values: the peer counts as presented, not validated
+            }
+        }
     }
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        verify(chain);
+        markValidated(engine, verify(chain));
     }
 
     @Override
@@ -124,13 +139,14 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         return acceptedIssuers.clone();
     }
 
-    private void verify(X509Certificate[] chain) throws CertificateException {
+    /** Throws when the chain is refused; true when it was checked against trusted CAs and passed. */
+    private boolean verify(X509Certificate[] chain) throws CertificateException {
         if (chain == null || chain.length == 0) {
             stats.failVerifyNoCert();
             throw new CertificateException("peer presented no certificate");
         }
         if (anchors == null) {
-            return;
+            return false;
         }
         if (!acceptUntrusted && !validatedBefore(chain)) {
             try {
@@ -147,6 +163,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
             throw new VerificationException(VerificationException.Reason.SAN,
                     "certificate verify failed: SAN matcher", null);
         }
+        return !acceptUntrusted;
     }
 
     /** Whether this exact chain passed validation before and the clock is still inside all its certificates' validity. */

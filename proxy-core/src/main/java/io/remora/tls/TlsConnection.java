@@ -50,9 +50,13 @@ public final class TlsConnection {
     private io.remora.config.ClientCertForwarding xfccPolicy;
     private String xfccElement;
     private String failureReason;
+    private boolean peerValidated;
+    /** The handshake session value the peer verifier leaves when the peer's chain passed its CAs. */
+    static final String PEER_VALIDATED = "remora.peer_validated";
 
     void established(SSLSession s, String sni) {
         established = true;
+        peerValidated = s.getValue(PEER_VALIDATED) != null;
         protocol = s.getProtocol();
         cipher = CipherNames.openSsl(s.getCipherSuite());
         byte[] id = s.getId();
@@ -152,6 +156,14 @@ public final class TlsConnection {
     }
 
     /** The peer's leaf certificate, or null when it sent none. */
+    /**
+     * Envoy's peerCertificateValidated: the peer's certificate was checked against trusted CAs
+     * and passed (not so without a validation context, nor with ACCEPT_UNTRUSTED).
+     */
+    public boolean peerCertificateValidated() {
+        return peerValidated && peer != null;
+    }
+
     public X509Certificate peerCertificate() {
         return peer;
     }

@@ -348,7 +348,7 @@ class RouteMatchTest {
         io.remora.config.MetadataMatch notBlocked = new io.remora.config.MetadataMatch("acme", List.of("blocked"),
                 new io.remora.config.ValueMatch.BoolValue(true), true);
         RouteMatch m = new RouteMatch(new RouteMatch.Prefix("/"), true, List.of(), List.of(), false, null, null,
-                List.of(tierGold, notBlocked));
+                List.of(tierGold, notBlocked), null);
         RouteTable t = RouteTable.compile(config(vhost("v", List.of("*"), route("gold", m), route("rest", prefix("/")))));
         io.remora.accesslog.StreamInfo info = new io.remora.accesslog.StreamInfo();
         assertEquals("rest", t.route(request("h", "/"), 0, io.remora.runtime.Runtime.EMPTY, info).route().name());

@@ -97,13 +97,13 @@ public final class RouteTranslator {
             dynamicMetadata.add(MetadataMatcherTranslator.translate(m.getDynamicMetadata(i),
                     path.field("dynamic_metadata").index(i)));
         }
-        if (m.hasTlsContext()) {
-            throw path.field("tls_context").error("TLS context matching is not supported");
-        }
+        RouteMatch.TlsContextMatch tls = !m.hasTlsContext() ? null : new RouteMatch.TlsContextMatch(
+                m.getTlsContext().hasPresented() ? m.getTlsContext().getPresented().getValue() : null,
+                m.getTlsContext().hasValidated() ? m.getTlsContext().getValidated().getValue() : null);
         return new RouteMatch(pm, caseSensitive,
                 HeaderTranslator.matchers(m.getHeadersList(), path.field("headers")),
                 HeaderTranslator.queryParameters(m.getQueryParametersList(), path.field("query_parameters")),
-                m.hasGrpc(), fraction, runtimeKey, dynamicMetadata);
+                m.hasGrpc(), fraction, runtimeKey, dynamicMetadata, tls);
     }
 
     static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,

@@ -1,0 +1,111 @@
+package io.remora.e2e;
+
+import io.remora.testing.TempPaths;
+import io.remora.testing.TestCerts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A route's {@code tls_context} match over real TLS with curl: a client certificate presented
+ * and validated against the listener's CA, one presented but not validated (the listener accepts
+ * untrusted chains), none presented, and a plaintext request, each taking its own route.
+ */
+class TlsContextRouteMatchE2ETest {
+
+    static ProxyProcess proxy;
+    static Path certs;
+    static final Map<String, Integer> PORTS = new HashMap<>();
+
+    static String listener(String name, String trust) {
+        String tls = trust == null ? "" : """
+                  transport_socket:
+                    name: tls
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                      common_tls_context:
+                        tls_certificates:
+                        - certificate_chain: { filename: "CERTS/server-cert.pem" }
+                          private_key: { filename: "CERTS/server-key.pem" }
+                        validation_context: { trusted_ca: { filename: "CERTS/server-ca.pem" }, trust_chain_verification: TRUST }
+                """.replace("TRUST", trust);
+        return """
+                - name: NAME
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                        stat_prefix: NAME
+                        http_filters:
+                        - name: envoy.filters.http.router
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                        route_config:
+                          virtual_hosts:
+                          - name: all
+                            domains: ["*"]
+                            routes:
+                            - match: { prefix: "/", tls_context: { presented: true, validated: true } }
+                              direct_response: { status: 200, body: { inline_string: "validated" } }
+                            - match: { prefix: "/", tls_context: { presented: true } }
+                              direct_response: { status: 200, body: { inline_string: "presented" } }
+                            - match: { prefix: "/", tls_context: { presented: false, validated: false } }
+                              direct_response: { status: 200, body: { inline_string: "none" } }
+                TLS""".replace("NAME", name).replace("TLS", tls.indent(2)).replace("CERTS", certs.toString());
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        certs = TempPaths.directory("tls-route");
+        TestCerts.Ca ca = TestCerts.ca("route-ca");
+        ca.issue("server", "server.test").write(certs, "server");
+        ca.issue("client", "spiffe://cluster.local/ns/a/sa/client").write(certs, "client");
+        TestCerts.ca("stranger-ca").issue("stranger", "spiffe://elsewhere/ns/b/sa/x").write(certs, "stranger");
+        int admin = ProxyProcess.freePort();
+        for (String l : List.of("verify", "untrusted", "plain")) {
+            PORTS.put(l, ProxyProcess.freePort());
+        }
+        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("verify", "VERIFY_TRUST_CHAIN")
+                + listener("untrusted", "ACCEPT_UNTRUSTED") + listener("plain", null), "", PORTS), admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    static String get(String listener, String who) throws Exception {
+        List<String> args = new ArrayList<>();
+        if (who != null) {
+            args.addAll(List.of("--cert", certs.resolve(who + "-cert.pem").toString(),
+                    "--key", certs.resolve(who + "-key.pem").toString()));
+        }
+        boolean tls = !listener.equals("plain");
+        if (tls) {
+            args.addAll(List.of("--cacert", certs.resolve("server-ca.pem").toString(),
+                    "--resolve", "server.test:" + PORTS.get(listener) + ":127.0.0.1"));
+        }
+        args.add((tls ? "https://server.test:" : "http://127.0.0.1:") + PORTS.get(listener) + "/");
+        Curl c = Curl.run(args.toArray(new String[0]));
+        return c.status() + " " + c.text();
+    }
+
+    @Test
+    void eachRequestTakesTheRouteItsCertificateFits() throws Exception {
+        assertEquals("200 validated", get("verify", "client"));
+        assertEquals("200 none", get("verify", null));
+        assertEquals("200 presented", get("untrusted", "stranger"), "accepted, never validated");
+        assertEquals("200 none", get("plain", null), "plaintext: neither presented nor validated");
+    }
+}
