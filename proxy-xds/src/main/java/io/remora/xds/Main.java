@@ -60,8 +60,19 @@ public final class Main {
      * zeroing each 256 KiB relay read was 7 % of a tcp_proxy worker. It needs java.nio opened to
      * Netty, which the jar's manifest does ({@code Add-Opens}) when run with {@code java -jar};
      * otherwise Netty keeps allocateDirect. Set before any Netty class reads them.
+     *
+     * <p>And no caching of name lookups in the JVM (by default it keeps answers 30 s, failures
+     * 10 s): STRICT_DNS and LOGICAL_DNS clusters ask again every {@code dns_refresh_rate} and must
+     * get the resolver's current answer then, as Envoy's do. Set before InetAddress is first used.
      */
     static void sidecarDefaults() {
+        if (java.security.Security.getProperty("networkaddress.cache.ttl") == null
+                && System.getProperty("sun.net.inetaddr.ttl") == null) {
+            java.security.Security.setProperty("networkaddress.cache.ttl", "0");
+        }
+        if (System.getProperty("sun.net.inetaddr.negative.ttl") == null) {
+            java.security.Security.setProperty("networkaddress.cache.negative.ttl", "0");
+        }
         System.getProperties().putIfAbsent("io.netty.tryReflectionSetAccessible", "true");
         System.getProperties().putIfAbsent("io.netty.leakDetection.level", "disabled");
         System.getProperties().putIfAbsent("io.netty.jfr.enabled", "false");
