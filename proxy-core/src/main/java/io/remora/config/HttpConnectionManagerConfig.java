@@ -56,6 +56,7 @@ import java.util.List;
  * @param http1DefaultHostForHttp10 {@code http_protocol_options.default_host_for_http_10}: the Host
  *                         of an HTTP/1.0 request without one; null for none
  * @param internalAddressConfig {@code internal_address_config}; never null
+ * @param headersWithUnderscoresAction {@code common_http_protocol_options.headers_with_underscores_action}
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -100,7 +101,8 @@ public record HttpConnectionManagerConfig(
         boolean bypassOverloadManager,
         boolean http1AcceptHttp10,
         String http1DefaultHostForHttp10,
-        InternalAddressConfig internalAddressConfig) implements NetworkFilterConfig {
+        InternalAddressConfig internalAddressConfig,
+        HeadersWithUnderscoresAction headersWithUnderscoresAction) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -109,6 +111,8 @@ public record HttpConnectionManagerConfig(
         escapedSlashesAction = escapedSlashesAction == null ? EscapedSlashesAction.KEEP_UNCHANGED : escapedSlashesAction;
         delayedCloseTimeout = delayedCloseTimeout == null ? Duration.ofSeconds(1) : delayedCloseTimeout;
         internalAddressConfig = internalAddressConfig == null ? InternalAddressConfig.DEFAULT : internalAddressConfig;
+        headersWithUnderscoresAction = headersWithUnderscoresAction == null ? HeadersWithUnderscoresAction.ALLOW
+                : headersWithUnderscoresAction;
     }
 
     public static final String NAME = "envoy.filters.network.http_connection_manager";
@@ -181,7 +185,8 @@ public record HttpConnectionManagerConfig(
                 .bypassOverloadManager(bypassOverloadManager)
                 .http1AcceptHttp10(http1AcceptHttp10)
                 .http1DefaultHostForHttp10(http1DefaultHostForHttp10)
-                .internalAddressConfig(internalAddressConfig);
+                .internalAddressConfig(internalAddressConfig)
+                .headersWithUnderscoresAction(headersWithUnderscoresAction);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -191,6 +196,9 @@ public record HttpConnectionManagerConfig(
 
     /** Envoy's PathWithEscapedSlashesAction (its IMPLEMENTATION_SPECIFIC_DEFAULT is KEEP_UNCHANGED). */
     public enum EscapedSlashesAction { KEEP_UNCHANGED, REJECT_REQUEST, UNESCAPE_AND_REDIRECT, UNESCAPE_AND_FORWARD }
+
+    /** Envoy's HeadersWithUnderscoresAction for request header names with '_'. */
+    public enum HeadersWithUnderscoresAction { ALLOW, REJECT_REQUEST, DROP_HEADER }
 
     @Override
     public String filterName() {
@@ -245,6 +253,7 @@ public record HttpConnectionManagerConfig(
         private boolean http1AcceptHttp10;
         private String http1DefaultHostForHttp10;
         private InternalAddressConfig internalAddressConfig = InternalAddressConfig.DEFAULT;
+        private HeadersWithUnderscoresAction headersWithUnderscoresAction = HeadersWithUnderscoresAction.ALLOW;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -460,8 +469,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder headersWithUnderscoresAction(HeadersWithUnderscoresAction headersWithUnderscoresAction) {
+            this.headersWithUnderscoresAction = headersWithUnderscoresAction;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction);
         }
     }
 }

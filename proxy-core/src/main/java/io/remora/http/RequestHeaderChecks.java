@@ -5,10 +5,12 @@ import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.route.HostPort;
+import io.remora.stats.HttpConnManagerStats;
 
 /**
  * Envoy's checks of a request's headers before any filter sees them (ConnectionManagerImpl's
- * decodeHeaders): overload's stop_accepting_requests, max_headers_count, HTTP/1.0 (426 unless
+ * decodeHeaders): overload's stop_accepting_requests, max_headers_count, header names with '_'
+ * (headers_with_underscores_action, which Envoy's codecs apply), HTTP/1.0 (426 unless
  * accept_http_10), a path (but for CONNECT), escaped slashes and path normalization, then the
  * Host's normalization (which access logs see). A request that fails gets its local reply here.
  * Static: nothing per request.
@@ -33,6 +35,10 @@ final class RequestHeaderChecks {
         }
         if (headers.size() > hcm.maxRequestHeadersCount) {
             s.sendLocalReply(431, "Request Header Fields Too Large", null, "http1.too_many_headers");
+            return true;
+        }
+        if (hcm.config.headersWithUnderscoresAction() != HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW
+                && underscores(s, headers)) {
             return true;
         }
         if (s.encoder instanceof Http1Stream h1 && h1.http10) {
@@ -83,6 +89,47 @@ final class RequestHeaderChecks {
         }
         normalizeHost(s, headers, method);
         return false;
+    }
+
+    /**
+     * headers_with_underscores_action, as Envoy's codecs apply it: DROP_HEADER removes each header
+     * whose name has '_'; REJECT_REQUEST answers HTTP/1 with 400 (then closes) and resets an HTTP/2
+     * stream. True when the request was refused.
+     */
+    private static boolean underscores(ActiveStream s, Http2Headers headers) {
+        java.util.List<CharSequence> found = null;
+        for (java.util.Map.Entry<CharSequence, CharSequence> e : headers) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) != ':' && AsciiString.indexOf(name, '_', 0) >= 0) {
+                if (found == null) {
+                    found = new java.util.ArrayList<>(2);
+                }
+                found.add(name);
+            }
+        }
+        if (found == null) {
+            return false;
+        }
+        HttpConnManagerStats stats = s.hcm.stats;
+        boolean h1 = s.encoder instanceof Http1Stream;
+        if (s.hcm.config.headersWithUnderscoresAction()
+                == HttpConnectionManagerConfig.HeadersWithUnderscoresAction.DROP_HEADER) {
+            for (CharSequence name : found) {
+                headers.remove(name);
+                (h1 ? stats.http1DroppedHeadersWithUnderscores : stats.http2DroppedHeadersWithUnderscores).increment();
+            }
+            return false;
+        }
+        if (s.encoder instanceof Http1Stream stream) {
+            stats.http1RequestsRejectedWithUnderscores.increment();
+            stream.protocolError(400, "http1.unexpected_underscore");
+        } else {
+            stats.http2RequestsRejectedWithUnderscores.increment();
+            s.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+            s.info.responseCodeDetails = "http2.unexpected_underscore";
+            s.resetStream();
+        }
+        return true;
     }
 
     private static boolean failedNormalization(ActiveStream s) {

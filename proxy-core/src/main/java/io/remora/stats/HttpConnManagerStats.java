@@ -11,6 +11,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class HttpConnManagerStats {
     public static final String TAG = "envoy_http_conn_manager_prefix";
 
+    /** The downstream codecs' headers_with_underscores_action counts (Envoy's http1./http2. scopes). */
+    public final Counter http1DroppedHeadersWithUnderscores;
+    public final Counter http1RequestsRejectedWithUnderscores;
+    public final Counter http2DroppedHeadersWithUnderscores;
+    public final Counter http2RequestsRejectedWithUnderscores;
     public final Counter downstreamRqTotal;
     public final Counter downstreamCxTotal;
     public final Counter downstreamCxHttp1Total;
@@ -98,6 +103,12 @@ public final class HttpConnManagerStats {
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
         http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);
+        http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
+        http1RequestsRejectedWithUnderscores =
+                Counter.builder("envoy_http1_requests_rejected_with_underscores_in_headers").register(r);
+        http2DroppedHeadersWithUnderscores = Counter.builder("envoy_http2_dropped_headers_with_underscores").register(r);
+        http2RequestsRejectedWithUnderscores =
+                Counter.builder("envoy_http2_requests_rejected_with_underscores_in_headers").register(r);
         Gauge.builder("envoy_http_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix).register(r);
         Gauge.builder("envoy_http_downstream_rq_active", downstreamRqActive, AtomicLong::get).tag(TAG, prefix).register(r);
         downstreamRqTime = DistributionSummary.builder("envoy_http_downstream_rq_time").tag(TAG, prefix)

@@ -121,6 +121,7 @@ public final class StatNames {
             {"tracing_zipkin_", "tracing.zipkin."},
             {"tracing_opentelemetry_", "tracing.opentelemetry."},
             {"http2_", "http2."}, // the downstream HTTP/2 codecs' stats
+            {"http1_", "http1."}, // the downstream HTTP/1 codecs'
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2"};

@@ -11,13 +11,14 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The connection manager's header options through real sockets and curl: via,
  * always_set_request_id_in_response, append_x_forwarded_port, scheme_to_overwrite,
  * strip_trailing_host_dot with strip_matching_host_port or strip_any_host_port, each
- * path_with_escaped_slashes_action, and internal_address_config. The upstream answers with the request head it received.
+ * path_with_escaped_slashes_action, internal_address_config and headers_with_underscores_action. The upstream answers with the request head it received.
  */
 class HcmHeaderOptionsE2ETest {
 
@@ -59,7 +60,7 @@ class HcmHeaderOptionsE2ETest {
             TestUpstream.send(ctx, req, 200, head.toString());
         });
         int admin = ProxyProcess.freePort();
-        for (String l : List.of("a", "b", "c", "d", "e")) {
+        for (String l : List.of("a", "b", "c", "d", "e", "f", "g")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("a", """
@@ -84,7 +85,9 @@ class HcmHeaderOptionsE2ETest {
                 + listener("e", """
                         use_remote_address: true
                         internal_address_config: { cidr_ranges: [{ address_prefix: 192.0.2.0, prefix_len: 24 }] }
-                        """),
+                        """)
+                + listener("f", "common_http_protocol_options: { headers_with_underscores_action: DROP_HEADER }")
+                + listener("g", "common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }"),
                 Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
     }
 
@@ -184,6 +187,25 @@ class HcmHeaderOptionsE2ETest {
         assertNull(external.get("x-envoy-internal"));
         assertNull(external.get("x-envoy-retry-on"));
         assertEquals("127.0.0.1", external.get("x-envoy-external-address"));
+    }
+
+    /** headers_with_underscores_action: dropped, or the request refused (400 on HTTP/1, a reset on HTTP/2). */
+    @Test
+    void headersWithUnderscores() throws Exception {
+        Map<String, String> dropped = upstreamSaw(curl("f", "/x", "-H", "x_tenant: a", "-H", "x-tenant: b"));
+        assertNull(dropped.get("x_tenant"));
+        assertEquals("b", dropped.get("x-tenant"));
+
+        Curl refused = curl("g", "/x", "-H", "x_tenant: a");
+        assertEquals(400, refused.status());
+        assertEquals("b", upstreamSaw(curl("g", "/x", "-H", "x-tenant: b")).get("x-tenant"), "no underscore: served");
+        assertThrows(java.io.IOException.class, () -> curl("g", "/x", "--http2-prior-knowledge", "-H", "x_tenant: a"),
+                "HTTP/2: the stream is reset");
+
+        String stats = Curl.run(proxy.adminUri("/stats").toString()).text();
+        assertTrue(stats.contains("http1.dropped_headers_with_underscores: 1"), stats);
+        assertTrue(stats.contains("http1.requests_rejected_with_underscores_in_headers: 1"), stats);
+        assertTrue(stats.contains("http2.requests_rejected_with_underscores_in_headers: 1"), stats);
     }
 
     @Test

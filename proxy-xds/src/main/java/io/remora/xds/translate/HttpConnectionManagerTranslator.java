@@ -68,6 +68,15 @@ public final class HttpConnectionManagerTranslator {
         }
         // uint32; 0 (and unset) is unlimited.
         int maxRequests = Protos.uint(common.hasMaxRequestsPerConnection(), common.getMaxRequestsPerConnection(), 0);
+        HttpConnectionManagerConfig.HeadersWithUnderscoresAction underscores =
+                switch (common.getHeadersWithUnderscoresAction()) {
+                    case REJECT_REQUEST -> HttpConnectionManagerConfig.HeadersWithUnderscoresAction.REJECT_REQUEST;
+                    case DROP_HEADER -> HttpConnectionManagerConfig.HeadersWithUnderscoresAction.DROP_HEADER;
+                    case ALLOW -> HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW;
+                    case UNRECOGNIZED -> throw path.field("common_http_protocol_options")
+                            .field("headers_with_underscores_action")
+                            .error("unknown action " + common.getHeadersWithUnderscoresActionValue());
+                };
         int maxCount = Protos.uint(common.hasMaxHeadersCount(), common.getMaxHeadersCount(), 100);
         if (maxCount < 1) {
             throw path.field("common_http_protocol_options").field("max_headers_count").error("must be at least 1");
@@ -96,6 +105,7 @@ public final class HttpConnectionManagerTranslator {
                 .rdsName(rds).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
                 .idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)
                 .maxRequestHeadersKb(maxKb).maxRequestHeadersCount(maxCount)
+                .headersWithUnderscoresAction(underscores)
                 .useRemoteAddress(Protos.bool(h.hasUseRemoteAddress(), h.getUseRemoteAddress(), false))
                 .xffNumTrustedHops(h.getXffNumTrustedHops()).skipXffAppend(h.getSkipXffAppend())
                 .generateRequestId(Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true))
