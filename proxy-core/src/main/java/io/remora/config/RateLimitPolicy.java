@@ -63,13 +63,14 @@ public record RateLimitPolicy(int stage, String disableKey, List<Action> actions
     }
 
     /**
-     * {@code metadata} (and the deprecated {@code dynamic_metadata}) with source DYNAMIC: the string
-     * value at {@code path} in the request's dynamic metadata {@code namespace}, else
-     * {@code defaultValue}; no value and no default drops the descriptor unless skipIfAbsent.
+     * {@code metadata} (and the deprecated {@code dynamic_metadata}): the string value at
+     * {@code path} in {@code namespace} of the request's dynamic metadata ({@code DYNAMIC}) or the
+     * route's ({@code ROUTE}, Envoy's ROUTE_ENTRY), else {@code defaultValue}; no value and no
+     * default drops the descriptor unless skipIfAbsent.
      */
-    public record DynamicMetadata(String descriptorKey, String namespace, List<String> path, String defaultValue,
-                                  boolean skipIfAbsent) implements Action {
-        public DynamicMetadata {
+    public record MetadataValue(String descriptorKey, MetadataSource source, String namespace, List<String> path,
+                                String defaultValue, boolean skipIfAbsent) implements Action {
+        public MetadataValue {
             path = List.copyOf(path);
             defaultValue = defaultValue == null ? "" : defaultValue;
         }

@@ -141,9 +141,14 @@ public sealed interface RbacMatcher {
     }
 
     /** {@code metadata} / {@code sourced_metadata} with the DYNAMIC source. */
-    record Metadata(MetadataMatch matcher) implements RbacMatcher {
+    /** {@code metadata} / {@code sourced_metadata}: the request's dynamic metadata, or the route's. */
+    record Metadata(MetadataMatch matcher, boolean route) implements RbacMatcher {
+        public Metadata(MetadataMatch matcher) {
+            this(matcher, false);
+        }
+
         public boolean matches(RbacInput in) {
-            return matcher.matches(in.dynamicMetadata());
+            return matcher.matches(route ? in.routeMetadata() : in.dynamicMetadata());
         }
     }
 

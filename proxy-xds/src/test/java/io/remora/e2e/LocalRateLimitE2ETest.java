@@ -60,6 +60,8 @@ class LocalRateLimitE2ETest {
               token_bucket: { max_tokens: 1, fill_interval: 60s }
             - entries: [{ key: generic_key, value: staged }]
               token_bucket: { max_tokens: 1, fill_interval: 60s }
+            - entries: [{ key: plan, value: gold }]
+              token_bucket: { max_tokens: 1, fill_interval: 60s }
             """;
 
     static final String BOOTSTRAP = """
@@ -145,6 +147,15 @@ class LocalRateLimitE2ETest {
                               - actions: [{ request_headers: { header_name: x-client, descriptor_key: client } }]
                               - stage: 1
                                 actions: [{ generic_key: { descriptor_value: staged } }]
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
+                          - match: { prefix: "/mdesc" }
+                            metadata: { filter_metadata: { acme: { plan: gold } } }
+                            route:
+                              cluster: web
+                              rate_limits:
+                              - actions: [{ metadata: { descriptor_key: plan, source: ROUTE_ENTRY, metadata_key: { key: acme, path: [{ key: plan }] } } }]
                             typed_per_filter_config:
                               envoy.filters.http.local_ratelimit:
             ${DESC_LIMIT}
@@ -348,6 +359,13 @@ class LocalRateLimitE2ETest {
             // virtual host's make a descriptor, so dave only meets the 1000-token default bucket.
             assertEquals(200, get("/rdesc/d" + i, "x-client", "dave").statusCode());
         }
+    }
+
+    /** A metadata action with source ROUTE_ENTRY reads the route's own metadata. */
+    @Test
+    void routeMetadataMakesADescriptor() throws Exception {
+        assertEquals(200, get("/mdesc/1").statusCode());
+        assertEquals(429, get("/mdesc/2").statusCode(), "the plan=gold descriptor's one token is spent");
     }
 
     @Test

@@ -101,15 +101,18 @@ public final class RateLimitPolicyTranslator {
             case METADATA -> {
                 var m = a.getMetadata();
                 FieldPath mp = path.field("metadata");
-                if (m.getSource() == RateLimit.Action.MetaData.Source.ROUTE_ENTRY) {
-                    throw mp.field("source").error("ROUTE_ENTRY metadata is not supported by Remora (routes carry no metadata)");
-                }
-                return metadata(m.getDescriptorKey(), m.getMetadataKey(), m.getDefaultValue(), m.getSkipIfAbsent(), mp);
+                io.remora.config.MetadataSource source = switch (m.getSource()) {
+                    case DYNAMIC -> io.remora.config.MetadataSource.DYNAMIC;
+                    case ROUTE_ENTRY -> io.remora.config.MetadataSource.ROUTE;
+                    case UNRECOGNIZED -> throw mp.field("source").error("unknown source " + m.getSourceValue());
+                };
+                return metadata(m.getDescriptorKey(), source, m.getMetadataKey(), m.getDefaultValue(),
+                        m.getSkipIfAbsent(), mp);
             }
             case DYNAMIC_METADATA -> {
                 var m = a.getDynamicMetadata();
-                return metadata(m.getDescriptorKey(), m.getMetadataKey(), m.getDefaultValue(), false,
-                        path.field("dynamic_metadata"));
+                return metadata(m.getDescriptorKey(), io.remora.config.MetadataSource.DYNAMIC, m.getMetadataKey(),
+                        m.getDefaultValue(), false, path.field("dynamic_metadata"));
             }
             case QUERY_PARAMETERS -> {
                 var q = a.getQueryParameters();
@@ -128,8 +131,9 @@ public final class RateLimitPolicyTranslator {
         }
     }
 
-    private static RateLimitPolicy.Action metadata(String descriptorKey, MetadataKey key, String defaultValue,
-                                                   boolean skipIfAbsent, FieldPath path) {
+    private static RateLimitPolicy.Action metadata(String descriptorKey, io.remora.config.MetadataSource source,
+                                                   MetadataKey key, String defaultValue, boolean skipIfAbsent,
+                                                   FieldPath path) {
         if (descriptorKey.isEmpty()) {
             throw path.field("descriptor_key").error("missing required field");
         }
@@ -143,6 +147,7 @@ public final class RateLimitPolicyTranslator {
         for (int i = 0; i < key.getPathCount(); i++) {
             segments.add(key.getPath(i).getKey());
         }
-        return new RateLimitPolicy.DynamicMetadata(descriptorKey, key.getKey(), segments, defaultValue, skipIfAbsent);
+        return new RateLimitPolicy.MetadataValue(descriptorKey, source, key.getKey(), segments, defaultValue,
+                skipIfAbsent);
     }
 }

@@ -244,17 +244,14 @@ public final class RbacTranslator {
     }
 
     private static RbacMatcher sourced(io.envoyproxy.envoy.config.rbac.v3.SourcedMetadata s, FieldPath path) {
-        if (s.getMetadataSource() == MetadataSource.ROUTE) {
-            throw path.field("metadata_source").error("route metadata is not supported; only DYNAMIC");
-        }
-        if (s.getMetadataSource() != MetadataSource.DYNAMIC) {
+        if (s.getMetadataSource() != MetadataSource.DYNAMIC && s.getMetadataSource() != MetadataSource.ROUTE) {
             throw path.field("metadata_source").error("unknown metadata source " + s.getMetadataSourceValue());
         }
         if (!s.hasMetadataMatcher()) {
             throw path.field("metadata_matcher").error("missing required field");
         }
         return new RbacMatcher.Metadata(MetadataMatcherTranslator.translate(s.getMetadataMatcher(),
-                path.field("metadata_matcher")));
+                path.field("metadata_matcher")), s.getMetadataSource() == MetadataSource.ROUTE);
     }
 
     private static RbacMatcher filterState(FilterStateMatcher f, FieldPath path) {

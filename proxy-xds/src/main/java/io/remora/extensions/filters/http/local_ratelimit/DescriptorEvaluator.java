@@ -150,8 +150,15 @@ final class DescriptorEvaluator {
             out.add(new DescriptorEntry("source_cluster", node == null || node.cluster() == null ? "" : node.cluster()));
             return true;
         }
-        if (a instanceof RateLimitPolicy.DynamicMetadata m) {
-            String v = metadataString(cb.streamInfo().dynamicMetadata(m.namespace()), m.path());
+        if (a instanceof RateLimitPolicy.MetadataValue m) {
+            Map<String, Object> ns;
+            if (m.source() == io.remora.config.MetadataSource.ROUTE) {
+                io.remora.route.RouteEntry r = cb.route();
+                ns = r == null ? null : r.route().metadata().get(m.namespace());
+            } else {
+                ns = cb.streamInfo().dynamicMetadata(m.namespace());
+            }
+            String v = metadataString(ns, m.path());
             if (v.isEmpty()) {
                 v = m.defaultValue();
             }

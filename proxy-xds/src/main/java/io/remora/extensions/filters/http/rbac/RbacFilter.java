@@ -135,6 +135,12 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     }
 
     @Override
+    public Map<String, Map<String, Object>> routeMetadata() {
+        io.remora.route.RouteEntry r = cb.route();
+        return r == null ? Map.of() : r.route().metadata();
+    }
+
+    @Override
     public FilterState filterState() {
         return cb.filterState();
     }

@@ -234,6 +234,55 @@ class RbacEngineTableTest {
         return rows.stream();
     }
 
+    /** sourced_metadata ROUTE reads the route's metadata, DYNAMIC (the default) the request's. */
+    @Test
+    void sourcedMetadataFromTheRoute() {
+        Input r = Input.request().metadata(Map.of("acme", Map.of("open", false)));
+        RbacInput withRoute = new RbacInput() {
+            public Http2Headers headers() {
+                return r.headers();
+            }
+
+            public SocketAddress localAddress() {
+                return r.localAddress();
+            }
+
+            public SocketAddress directRemoteAddress() {
+                return r.directRemoteAddress();
+            }
+
+            public SocketAddress remoteAddress() {
+                return r.remoteAddress();
+            }
+
+            public String requestedServerName() {
+                return r.requestedServerName();
+            }
+
+            public PeerIdentity peerIdentity() {
+                return r.peerIdentity();
+            }
+
+            public Map<String, Map<String, Object>> dynamicMetadata() {
+                return r.dynamicMetadata();
+            }
+
+            public Map<String, Map<String, Object>> routeMetadata() {
+                return Map.of("acme", Map.of("open", true));
+            }
+
+            public FilterState filterState() {
+                return r.filterState();
+            }
+        };
+        String matcher = "metadata_matcher: {filter: acme, path: [{key: open}], value: {bool_match: true}}";
+        assertTrue(permission("{sourced_metadata: {metadata_source: ROUTE, " + matcher + "}}").evaluate(withRoute)
+                .allowed());
+        assertFalse(permission("{sourced_metadata: {" + matcher + "}}").evaluate(withRoute).allowed());
+        assertFalse(permission("{sourced_metadata: {metadata_source: ROUTE, " + matcher + "}}").evaluate(r).allowed(),
+                "no route, no route metadata");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("permissions")
     void permission(String name, String rule, Input input, boolean matches) {

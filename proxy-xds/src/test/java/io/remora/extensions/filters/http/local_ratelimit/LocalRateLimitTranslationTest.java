@@ -126,7 +126,8 @@ class LocalRateLimitTranslationTest {
         var forward = (io.remora.config.ForwardAction) vh.routes().get(0).action();
         assertTrue(forward.includeVhRateLimits());
         assertEquals(new RateLimitPolicy(2, "rl_off", List.of(new RateLimitPolicy.SourceCluster(),
-                new RateLimitPolicy.DynamicMetadata("tier", "ns", List.of("a", "b"), "std", true))), forward.rateLimits().get(0));
+                new RateLimitPolicy.MetadataValue("tier", io.remora.config.MetadataSource.DYNAMIC, "ns", List.of("a", "b"),
+                        "std", true))), forward.rateLimits().get(0));
 
         TranslationException e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
                 yaml.replace("stage: 2", "stage: 11"), "test.yaml"));

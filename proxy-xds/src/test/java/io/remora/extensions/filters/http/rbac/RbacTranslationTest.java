@@ -189,12 +189,12 @@ class RbacTranslationTest {
     }
 
     @Test
-    void routeMetadataSourceRefused() {
+    void unknownMetadataSourceRefused() {
         var e = fail(NET_OK, """
                 rules:
                   policies:
                     p:
-                      permissions: [{sourced_metadata: {metadata_source: ROUTE, metadata_matcher: {filter: f, path: [{key: k}], value: {present_match: true}}}}]
+                      permissions: [{sourced_metadata: {metadata_source: 7, metadata_matcher: {filter: f, path: [{key: k}], value: {present_match: true}}}}]
                       principals: [{any: true}]
                 """, ROUTE_OK);
         assertEquals(HTTP + ".rules.policies[\"p\"].permissions[0].sourced_metadata.metadata_source", e.path());
