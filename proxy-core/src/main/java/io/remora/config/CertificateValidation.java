@@ -19,9 +19,21 @@ public record CertificateValidation(
         List<SanMatcher> sanMatchers,
         boolean onlyVerifyLeafCertCrl,
         boolean allowExpiredCertificate,
-        boolean acceptUntrusted) {
+        boolean acceptUntrusted,
+        int maxVerifyDepth) {
 
     public static final CertificateValidation NONE = new CertificateValidation(null, null, List.of(), false, false, false);
+
+    /** Without max_verify_depth (Envoy's default, 100). */
+    public CertificateValidation(String trustedCaPem, String crlPem, List<SanMatcher> sanMatchers,
+                                 boolean onlyVerifyLeafCertCrl, boolean allowExpiredCertificate,
+                                 boolean acceptUntrusted) {
+        this(trustedCaPem, crlPem, sanMatchers, onlyVerifyLeafCertCrl, allowExpiredCertificate, acceptUntrusted,
+                DEFAULT_MAX_VERIFY_DEPTH);
+    }
+
+    /** BoringSSL's default, which Envoy keeps. */
+    public static final int DEFAULT_MAX_VERIFY_DEPTH = 100;
 
     /**
      * {@code combined_validation_context}: the SDS-delivered context with the default one merged
@@ -39,6 +51,7 @@ public record CertificateValidation(
                 List.copyOf(sans),
                 dynamic.onlyVerifyLeafCertCrl() || defaults.onlyVerifyLeafCertCrl(),
                 dynamic.allowExpiredCertificate() || defaults.allowExpiredCertificate(),
-                dynamic.acceptUntrusted() || defaults.acceptUntrusted());
+                dynamic.acceptUntrusted() || defaults.acceptUntrusted(),
+                defaults.maxVerifyDepth() != DEFAULT_MAX_VERIFY_DEPTH ? defaults.maxVerifyDepth() : dynamic.maxVerifyDepth());
     }
 }

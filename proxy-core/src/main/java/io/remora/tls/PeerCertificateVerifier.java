@@ -41,6 +41,8 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     private final boolean onlyLeafCrl;
     private final boolean allowExpired;
     private final boolean acceptUntrusted;
+    /** max_verify_depth: the certificates above the leaf, its trust anchor included. */
+    private final int maxDepth;
     private final SanMatchers sans;
     private final TlsStats stats;
     /**
@@ -60,6 +62,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         this.onlyLeafCrl = v.onlyVerifyLeafCertCrl();
         this.allowExpired = v.allowExpiredCertificate();
         this.acceptUntrusted = v.acceptUntrusted();
+        this.maxDepth = v.maxVerifyDepth();
         if (v.trustedCaPem() == null) {
             anchors = null;
             acceptedIssuers = new X509Certificate[0];
@@ -262,6 +265,11 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         List<X509Certificate> path = new ArrayList<>(Arrays.asList(chain));
         while (path.size() > 1 && isSelfSigned(path.get(path.size() - 1))) {
             path.remove(path.size() - 1);
+        }
+        if (path.size() > maxDepth) {
+            // Above the leaf: path.size() - 1 intermediates, then the anchor.
+            throw new java.security.cert.CertPathValidatorException("max_verify_depth " + maxDepth
+                    + " exceeded: " + path.size() + " certificates above the leaf");
         }
         CertPathValidator.getInstance("PKIX").validate(cf.generateCertPath(path), params);
     }

@@ -70,4 +70,23 @@ class PeerCertificateVerifierTest {
             assertEquals(2, v.validations());
         }
     }
+
+    /** max_verify_depth counts the certificates above the leaf, the trust anchor included. */
+    @Test
+    void maxVerifyDepth() throws Exception {
+        TestCerts.Ca intermediate = CA.intermediate("verifier-intermediate");
+        TestCerts.Leaf leaf = intermediate.issue("deep", "spiffe://cluster.local/ns/x/sa/deep");
+        X509Certificate[] withIntermediate = {leaf.cert(), intermediate.cert()};
+        X509Certificate[] withRootToo = {leaf.cert(), intermediate.cert(), CA.cert()};
+        new PeerCertificateVerifier(new CertificateValidation(CA.pem(), null, List.of(), false, false, false, 2),
+                TlsStats.none()).checkClientTrusted(withIntermediate, "EC");
+        new PeerCertificateVerifier(new CertificateValidation(CA.pem(), null, List.of(), false, false, false, 2),
+                TlsStats.none()).checkClientTrusted(withRootToo, "EC");
+        PeerCertificateVerifier shallow = new PeerCertificateVerifier(
+                new CertificateValidation(CA.pem(), null, List.of(), false, false, false, 1), TlsStats.none());
+        VerificationException e = assertThrows(VerificationException.class,
+                () -> shallow.checkClientTrusted(withIntermediate, "EC"));
+        assertTrue(e.getMessage().contains("max_verify_depth"), e.getMessage());
+        shallow.checkClientTrusted(chain(CA.issue("direct")), "EC");
+    }
 }

@@ -91,8 +91,11 @@ public final class SecretTranslator {
         if (v.hasCustomValidatorConfig()) {
             throw path.field("custom_validator_config").error("custom validators are not supported");
         }
-        if (v.hasMaxVerifyDepth()) {
-            throw path.field("max_verify_depth").error("max_verify_depth is not supported");
+        int depth = v.hasMaxVerifyDepth() ? v.getMaxVerifyDepth().getValue()
+                : CertificateValidation.DEFAULT_MAX_VERIFY_DEPTH;
+        if (depth < 1) {
+            // A chain always has its trust anchor, which counts: 0 could verify nothing.
+            throw path.field("max_verify_depth").error("must be at least 1");
         }
         if (v.hasCaCertificateProviderInstance()) {
             throw path.field("ca_certificate_provider_instance").error("certificate providers are not supported");
@@ -111,7 +114,7 @@ public final class SecretTranslator {
         boolean untrusted = v.getTrustChainVerification()
                 == CertificateValidationContext.TrustChainVerification.ACCEPT_UNTRUSTED;
         return new CertificateValidation(ca, crl, List.copyOf(sans), v.getOnlyVerifyLeafCertCrl(),
-                v.getAllowExpiredCertificate(), untrusted);
+                v.getAllowExpiredCertificate(), untrusted, depth);
     }
 
     /** The PEM must parse: a broken CA or chain fails the config, not every later handshake. */

@@ -67,6 +67,9 @@ class TransportSocketTranslatorTest {
                 Arguments.of("SAN matcher without a trusted CA", "common_tls_context:\n" + CERTS.indent(2)
                         + "  validation_context:\n    match_typed_subject_alt_names: [{ san_type: URI, matcher: { exact: x } }]\n",
                         TS + ".common_tls_context.validation_context", "without trusted CA"),
+                Arguments.of("max_verify_depth 0", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  validation_context: { trusted_ca: { inline_string: x }, max_verify_depth: 0 }\n",
+                        TS + ".common_tls_context.validation_context.max_verify_depth", "at least 1"),
                 Arguments.of("minimum version above maximum", "common_tls_context:\n" + CERTS.indent(2)
                         + "  tls_params: { tls_minimum_protocol_version: TLSv1_3, tls_maximum_protocol_version: TLSv1_2 }\n",
                         TS + ".common_tls_context.tls_params", "above"),
