@@ -17,6 +17,7 @@ import java.util.List;
  * @param sessionResumption        downstream: session tickets/cache kept (Istio turns them off)
  * @param autoSni                  upstream: SNI from the request's host (HTTP)
  * @param autoSanValidation        upstream: SAN checked against the SNI sent
+ * @param requireSni               downstream: a client hello without SNI fails the handshake
  */
 public record TransportSocketConfig(
         List<TlsCertificate> certificates,
@@ -29,7 +30,16 @@ public record TransportSocketConfig(
         TlsParams params,
         boolean sessionResumption,
         boolean autoSni,
-        boolean autoSanValidation) {
+        boolean autoSanValidation,
+        boolean requireSni) {
+
+    public TransportSocketConfig(List<TlsCertificate> certificates, List<String> certificateSdsNames,
+                                 CertificateValidation validation, String validationSdsName, List<String> alpnProtocols,
+                                 boolean requireClientCertificate, String sni, TlsParams params,
+                                 boolean sessionResumption, boolean autoSni, boolean autoSanValidation) {
+        this(certificates, certificateSdsNames, validation, validationSdsName, alpnProtocols, requireClientCertificate,
+                sni, params, sessionResumption, autoSni, autoSanValidation, false);
+    }
 
     /** Whether any of this socket's material comes from SDS. */
     public boolean usesSds() {

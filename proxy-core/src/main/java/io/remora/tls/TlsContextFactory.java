@@ -47,7 +47,8 @@ final class TlsContextFactory {
             throws SSLException {
         try {
             KeyManagerFactory kmf = keyManagers(m.certificates());
-            SslContextBuilder b = SslContextBuilder.forServer(kmf).sslProvider(provider.netty());
+            SslContextBuilder b = (ts.requireSni() ? SslContextBuilder.forServer(SniRequiredKeyManager.wrap(kmf))
+                    : SslContextBuilder.forServer(kmf)).sslProvider(provider.netty());
             PeerCertificateVerifier verifier = verifier(m.validation(), stats);
             if (verifier != null) {
                 b.trustManager(verifier);

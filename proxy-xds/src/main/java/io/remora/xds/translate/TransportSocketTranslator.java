@@ -82,16 +82,13 @@ public final class TransportSocketTranslator {
         if (d.hasSessionTicketKeys() || d.hasSessionTicketKeysSdsSecretConfig()) {
             throw tp.error("session_ticket_keys are not supported (resumption is by session id only)");
         }
-        if (Protos.bool(d.hasRequireSni(), d.getRequireSni(), false)) {
-            throw tp.field("require_sni").error("require_sni is not supported");
-        }
         if (d.getOcspStaplePolicy() == DownstreamTlsContext.OcspStaplePolicy.MUST_STAPLE) {
             throw tp.field("ocsp_staple_policy").error("MUST_STAPLE is not supported");
         }
         boolean resumption = !d.getDisableStatelessSessionResumption() && !d.getDisableStatefulSessionResumption();
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
                 List.copyOf(c.getAlpnProtocolsList()), requireClientCert, null, common.params, resumption,
-                false, false);
+                false, false, Protos.bool(d.hasRequireSni(), d.getRequireSni(), false));
     }
 
     private static boolean isRaw(TransportSocket ts) {

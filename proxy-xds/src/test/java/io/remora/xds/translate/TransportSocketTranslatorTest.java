@@ -62,8 +62,6 @@ class TransportSocketTranslatorTest {
                         + "common_tls_context:\n" + CERTS.indent(2), TS + ".require_client_certificate", "validation context"),
                 Arguments.of("session ticket keys", "session_ticket_keys: { keys: [{ inline_string: x }] }\n"
                         + "common_tls_context:\n" + CERTS.indent(2), TS, "session_ticket_keys"),
-                Arguments.of("require_sni", "require_sni: true\ncommon_tls_context:\n" + CERTS.indent(2),
-                        TS + ".require_sni", "require_sni"),
                 Arguments.of("SAN matcher without a trusted CA", "common_tls_context:\n" + CERTS.indent(2)
                         + "  validation_context:\n    match_typed_subject_alt_names: [{ san_type: URI, matcher: { exact: x } }]\n",
                         TS + ".common_tls_context.validation_context", "without trusted CA"),

@@ -15,28 +15,34 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A route's {@code tls_context} match over real TLS with curl: a client certificate presented
- * and validated against the listener's CA, one presented but not validated (the listener accepts
- * untrusted chains), none presented, and a plaintext request, each taking its own route.
+ * Downstream TLS options over real TLS with curl. A route's {@code tls_context} match: a client
+ * certificate presented and validated against the listener's CA, one presented but not validated
+ * (the listener accepts untrusted chains), none presented, and a plaintext request, each taking
+ * its own route. {@code require_sni}: a hello without a server name fails the handshake.
  */
-class TlsContextRouteMatchE2ETest {
+class DownstreamTlsOptionsE2ETest {
 
     static ProxyProcess proxy;
     static Path certs;
     static final Map<String, Integer> PORTS = new HashMap<>();
 
     static String listener(String name, String trust) {
+        return listener(name, trust, false);
+    }
+
+    static String listener(String name, String trust, boolean requireSni) {
         String tls = trust == null ? "" : """
                   transport_socket:
                     name: tls
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                      require_sni: REQUIRE_SNI
                       common_tls_context:
                         tls_certificates:
                         - certificate_chain: { filename: "CERTS/server-cert.pem" }
                           private_key: { filename: "CERTS/server-key.pem" }
                         validation_context: { trusted_ca: { filename: "CERTS/server-ca.pem" }, trust_chain_verification: TRUST }
-                """.replace("TRUST", trust);
+                """.replace("TRUST", trust).replace("REQUIRE_SNI", String.valueOf(requireSni));
         return """
                 - name: NAME
                   address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
@@ -71,11 +77,12 @@ class TlsContextRouteMatchE2ETest {
         ca.issue("client", "spiffe://cluster.local/ns/a/sa/client").write(certs, "client");
         TestCerts.ca("stranger-ca").issue("stranger", "spiffe://elsewhere/ns/b/sa/x").write(certs, "stranger");
         int admin = ProxyProcess.freePort();
-        for (String l : List.of("verify", "untrusted", "plain")) {
+        for (String l : List.of("verify", "untrusted", "plain", "sni")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("verify", "VERIFY_TRUST_CHAIN")
-                + listener("untrusted", "ACCEPT_UNTRUSTED") + listener("plain", null), "", PORTS), admin, List.of());
+                + listener("untrusted", "ACCEPT_UNTRUSTED") + listener("plain", null)
+                + listener("sni", "VERIFY_TRUST_CHAIN", true), "", PORTS), admin, List.of());
     }
 
     @AfterAll
@@ -107,5 +114,17 @@ class TlsContextRouteMatchE2ETest {
         assertEquals("200 none", get("verify", null));
         assertEquals("200 presented", get("untrusted", "stranger"), "accepted, never validated");
         assertEquals("200 none", get("plain", null), "plaintext: neither presented nor validated");
+    }
+
+    /** require_sni: curl names server.test (SNI sent) or an IP (no SNI, so no certificate is chosen). */
+    @Test
+    void requireSniRefusesAHelloWithoutOne() throws Exception {
+        assertEquals("200 none", get("sni", null));
+        String cacert = certs.resolve("server-ca.pem").toString();
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Curl.run("--cacert", cacert, "-k", "https://127.0.0.1:" + PORTS.get("sni") + "/"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("SSL") || e.getMessage().contains("alert")
+                || e.getMessage().contains("handshake"), e.getMessage());
+        assertEquals("200 none", get("sni", null), "the listener still serves hellos that name it");
     }
 }
