@@ -31,6 +31,8 @@ import java.util.List;
  *                          (towards internal listeners), when no transport socket match applies
  * @param http1EnableTrailers {@code http_protocol_options.enable_trailers}: HTTP/1.1 trailers are
  *                          written to and read from this cluster's connections; otherwise dropped
+ * @param ignoreHealthOnHostRemoval {@code ignore_health_on_host_removal}: a host service discovery
+ *                          drops leaves at once, even while it passes its active health checks
  */
 public record ClusterConfig(
         String name,
@@ -62,7 +64,8 @@ public record ClusterConfig(
         java.util.Map<String, java.util.Map<String, Object>> metadata,
         List<PassthroughMetadata> passthroughMetadata,
         boolean http1EnableTrailers,
-        SubsetConfig subsets) {
+        SubsetConfig subsets,
+        boolean ignoreHealthOnHostRemoval) {
 
     /**
      * {@code lb_subset_config}: a route's {@code metadata_match} picks among the hosts whose
@@ -118,7 +121,8 @@ public record ClusterConfig(
                 .loadBalancing(loadBalancing).upstreamBind(upstreamBind).transportSocketMatches(transportSocketMatches)
                 .originalDstLb(originalDstLb).tcpKeepalive(tcpKeepalive).maxConnectionDuration(maxConnectionDuration)
                 .upstreamFilters(upstreamFilters).metadata(metadata).passthroughMetadata(passthroughMetadata)
-                .http1EnableTrailers(http1EnableTrailers).subsets(subsets);
+                .http1EnableTrailers(http1EnableTrailers).subsets(subsets)
+                .ignoreHealthOnHostRemoval(ignoreHealthOnHostRemoval);
     }
 
     /**
@@ -244,6 +248,7 @@ public record ClusterConfig(
         private java.util.Map<String, java.util.Map<String, Object>> metadata = java.util.Map.of();
         private List<PassthroughMetadata> passthroughMetadata = List.of();
         private boolean http1EnableTrailers;
+        private boolean ignoreHealthOnHostRemoval;
 
         private Builder(String name) {
             this.name = name;
@@ -383,7 +388,12 @@ public record ClusterConfig(
 
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
-                    passthroughMetadata, http1EnableTrailers, subsets);
+                    passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval);
+        }
+
+        public Builder ignoreHealthOnHostRemoval(boolean v) {
+            this.ignoreHealthOnHostRemoval = v;
+            return this;
         }
 
         public Builder metadata(java.util.Map<String, java.util.Map<String, Object>> metadata) {

@@ -332,6 +332,9 @@ public final class ClusterImpl implements Cluster {
                 h.weight(ep.weight());
                 h.health(ep.health());
             }
+            if (h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL)) {
+                h.healthFlagClear(HealthFlag.PENDING_DYNAMIC_REMOVAL); // service discovery has it again
+            }
             h.priority(ep.priority());
             h.lbMetadata(ep.lbMetadata());
             h.filterMetadata(ep.filterMetadata());
@@ -341,6 +344,7 @@ public final class ClusterImpl implements Cluster {
             }
             levels.get(ep.priority()).add(h);
         }
+        boolean pendingDropped = keepHealthyRemovedHosts(previous, seen, all, levels);
         ClusterConfig c = config;
         int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0
                 ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
@@ -356,7 +360,7 @@ public final class ClusterImpl implements Cluster {
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());
-        if (applyConfigHealth) {
+        if (applyConfigHealth || pendingDropped) {
             if (outlierDetector != null) {
                 outlierDetector.hostsChanged(all);
             }
@@ -364,6 +368,37 @@ public final class ClusterImpl implements Cluster {
                 healthChecker.hostsChanged(all);
             }
         }
+    }
+
+    /**
+     * Envoy's rule for hosts service discovery no longer lists, in an actively health-checked EDS
+     * or DNS cluster: one still passing its checks (and not unhealthy by EDS) stays, flagged
+     * PENDING_DYNAMIC_REMOVAL, until a check fails; {@code ignore_health_on_host_removal} drops it
+     * at once, as a cluster without health checks does. True when a host kept so far has now left.
+     */
+    private boolean keepHealthyRemovedHosts(List<Host> previous, Set<SocketAddress> listed, List<Host> all,
+                                            List<List<Host>> levels) {
+        ClusterConfig c = config;
+        boolean keep = healthChecker != null && !c.ignoreHealthOnHostRemoval()
+                && c.type() != ClusterConfig.DiscoveryType.STATIC && c.type() != ClusterConfig.DiscoveryType.ORIGINAL_DST;
+        boolean dropped = false;
+        for (Host h : previous) {
+            if (listed.contains(h.address())) {
+                continue;
+            }
+            if (!keep || h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC) || h.healthFlagGet(HealthFlag.FAILED_EDS_HEALTH)) {
+                dropped |= h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL);
+                continue;
+            }
+            h.healthFlagSet(HealthFlag.PENDING_DYNAMIC_REMOVAL);
+            listed.add(h.address());
+            all.add(h);
+            while (levels.size() <= h.priority()) {
+                levels.add(new ArrayList<>());
+            }
+            levels.get(h.priority()).add(h);
+        }
+        return dropped;
     }
 
     /** Each priority's locality weights, for locality-weighted balancing. */

@@ -220,6 +220,7 @@ public final class ClusterTranslator {
                 .http2Options(h2).dnsRefreshRate(dnsRefresh).dnsLookupFamily(family).circuitBreakers(breakers)
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
                 .http1EnableTrailers(trailers)
+                .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval())
                 .outlierDetection(outlier).transportSocket(tls).perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),

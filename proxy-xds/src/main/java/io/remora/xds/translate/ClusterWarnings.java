@@ -21,9 +21,6 @@ final class ClusterWarnings {
             set.put("close_connections_on_host_health_failure", "connections to a host that fails its health"
                     + " check stay open until idle");
         }
-        if (c.getIgnoreHealthOnHostRemoval()) {
-            set.put("ignore_health_on_host_removal", "hosts leave as soon as EDS removes them");
-        }
         if (c.getRespectDnsTtl()) {
             set.put("respect_dns_ttl", "names are resolved again every dns_refresh_rate");
         }
