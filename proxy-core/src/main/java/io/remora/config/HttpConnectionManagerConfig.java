@@ -57,6 +57,7 @@ import java.util.List;
  *                         of an HTTP/1.0 request without one; null for none
  * @param internalAddressConfig {@code internal_address_config}; never null
  * @param headersWithUnderscoresAction {@code common_http_protocol_options.headers_with_underscores_action}
+ * @param addUserAgent {@code add_user_agent}: x-envoy-downstream-service-cluster/-node from this proxy's node, and a missing user-agent set to its cluster
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -102,7 +103,8 @@ public record HttpConnectionManagerConfig(
         boolean http1AcceptHttp10,
         String http1DefaultHostForHttp10,
         InternalAddressConfig internalAddressConfig,
-        HeadersWithUnderscoresAction headersWithUnderscoresAction) implements NetworkFilterConfig {
+        HeadersWithUnderscoresAction headersWithUnderscoresAction,
+        boolean addUserAgent) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -186,7 +188,8 @@ public record HttpConnectionManagerConfig(
                 .http1AcceptHttp10(http1AcceptHttp10)
                 .http1DefaultHostForHttp10(http1DefaultHostForHttp10)
                 .internalAddressConfig(internalAddressConfig)
-                .headersWithUnderscoresAction(headersWithUnderscoresAction);
+                .headersWithUnderscoresAction(headersWithUnderscoresAction)
+                .addUserAgent(addUserAgent);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -254,6 +257,7 @@ public record HttpConnectionManagerConfig(
         private String http1DefaultHostForHttp10;
         private InternalAddressConfig internalAddressConfig = InternalAddressConfig.DEFAULT;
         private HeadersWithUnderscoresAction headersWithUnderscoresAction = HeadersWithUnderscoresAction.ALLOW;
+        private boolean addUserAgent;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -474,8 +478,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder addUserAgent(boolean addUserAgent) {
+            this.addUserAgent = addUserAgent;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent);
         }
     }
 }

@@ -48,6 +48,11 @@ final class RequestHeaderMutator {
             AsciiString.cached("x-envoy-hedge-on-per-try-timeout"),
     };
 
+    private static final AsciiString DOWNSTREAM_SERVICE_CLUSTER =
+            AsciiString.cached("x-envoy-downstream-service-cluster");
+    private static final AsciiString DOWNSTREAM_SERVICE_NODE = AsciiString.cached("x-envoy-downstream-service-node");
+    private static final AsciiString USER_AGENT = AsciiString.cached("user-agent");
+
     private RequestHeaderMutator() {
     }
 
@@ -128,6 +133,19 @@ final class RequestHeaderMutator {
         }
         if (cfg.via() != null) {
             appendVia(h, cfg.via());
+        }
+        if (cfg.addUserAgent()) {
+            // Envoy's userAgent(): this proxy's service cluster names the downstream to the next hop.
+            io.remora.config.NodeInfo node = s.hcm.context.node();
+            String cluster = node.cluster() == null ? "" : node.cluster();
+            h.set(DOWNSTREAM_SERVICE_CLUSTER, cluster);
+            CharSequence ua = h.get(USER_AGENT);
+            if (ua == null || ua.length() == 0) {
+                h.set(USER_AGENT, cluster);
+            }
+            if (node.id() != null && !node.id().isEmpty()) {
+                h.set(DOWNSTREAM_SERVICE_NODE, node.id());
+            }
         }
         if (cfg.generateRequestId()) {
             if (!h.contains(X_REQUEST_ID) || (edge && !cfg.preserveExternalRequestId())) {

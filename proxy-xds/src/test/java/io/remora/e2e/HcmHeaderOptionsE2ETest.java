@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The connection manager's header options through real sockets and curl: via,
  * always_set_request_id_in_response, append_x_forwarded_port, scheme_to_overwrite,
  * strip_trailing_host_dot with strip_matching_host_port or strip_any_host_port, each
- * path_with_escaped_slashes_action, internal_address_config and headers_with_underscores_action. The upstream answers with the request head it received.
+ * path_with_escaped_slashes_action, internal_address_config, headers_with_underscores_action and
+ * add_user_agent. The upstream answers with the request head it received.
  */
 class HcmHeaderOptionsE2ETest {
 
@@ -60,7 +61,7 @@ class HcmHeaderOptionsE2ETest {
             TestUpstream.send(ctx, req, 200, head.toString());
         });
         int admin = ProxyProcess.freePort();
-        for (String l : List.of("a", "b", "c", "d", "e", "f", "g")) {
+        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("a", """
@@ -87,8 +88,10 @@ class HcmHeaderOptionsE2ETest {
                         internal_address_config: { cidr_ranges: [{ address_prefix: 192.0.2.0, prefix_len: 24 }] }
                         """)
                 + listener("f", "common_http_protocol_options: { headers_with_underscores_action: DROP_HEADER }")
-                + listener("g", "common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }"),
-                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
+                + listener("g", "common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }")
+                + listener("h", "add_user_agent: true"),
+                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of(),
+                "--service-cluster", "orders", "--service-node", "orders-7f9c");
     }
 
     @AfterAll
@@ -206,6 +209,17 @@ class HcmHeaderOptionsE2ETest {
         assertTrue(stats.contains("http1.dropped_headers_with_underscores: 1"), stats);
         assertTrue(stats.contains("http1.requests_rejected_with_underscores_in_headers: 1"), stats);
         assertTrue(stats.contains("http2.requests_rejected_with_underscores_in_headers: 1"), stats);
+    }
+
+    /** add_user_agent: the next hop learns this proxy's service cluster and node, and a user-agent if none came. */
+    @Test
+    void addUserAgent() throws Exception {
+        Map<String, String> up = upstreamSaw(curl("h", "/x", "-H", "User-Agent:"));
+        assertEquals("orders", up.get("x-envoy-downstream-service-cluster"));
+        assertEquals("orders-7f9c", up.get("x-envoy-downstream-service-node"));
+        assertEquals("orders", up.get("user-agent"));
+        assertEquals("curl/test", upstreamSaw(curl("h", "/x", "-A", "curl/test")).get("user-agent"), "kept");
+        assertNull(upstreamSaw(curl("a", "/x")).get("x-envoy-downstream-service-cluster"), "only with add_user_agent");
     }
 
     @Test

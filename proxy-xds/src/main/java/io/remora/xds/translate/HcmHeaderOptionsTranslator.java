@@ -31,6 +31,7 @@ final class HcmHeaderOptionsTranslator {
         b.alwaysSetRequestIdInResponse(h.getAlwaysSetRequestIdInResponse());
         b.appendXForwardedPort(h.getAppendXForwardedPort());
         b.appendLocalOverload(h.getAppendLocalOverload());
+        b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
         if (h.hasSchemeHeaderTransformation()) {
             var t = h.getSchemeHeaderTransformation();
             String scheme = t.getSchemeToOverwrite();
@@ -67,9 +68,6 @@ final class HcmHeaderOptionsTranslator {
 
     /** Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence. */
     private static void warnUnsupported(HttpConnectionManager h, FieldPath path, TranslationContext ctx) {
-        if (h.hasAddUserAgent() && h.getAddUserAgent().getValue()) {
-            warn(ctx, path, "add_user_agent", "no x-envoy-downstream-service-cluster/node headers are added");
-        }
         if (h.getProxy100Continue()) {
             warn(ctx, path, "proxy_100_continue", "100-continue is answered by the proxy");
         }

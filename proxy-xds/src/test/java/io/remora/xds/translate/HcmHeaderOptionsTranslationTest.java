@@ -82,7 +82,8 @@ class HcmHeaderOptionsTranslationTest {
                   typed_config: { "@type": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig }
                 """);
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".proxy_100_continue")), b.warnings().toString());
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".add_user_agent")), b.warnings().toString());
+        assertFalse(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".add_user_agent")), b.warnings().toString());
+        assertTrue(hcm(b).addUserAgent());
         assertFalse(b.warnings().stream().anyMatch(w -> w.contains("stream_error_on_invalid_http_message")
                 || w.contains("request_id_extension")), "Envoy's defaults, stated: " + b.warnings());
     }
