@@ -25,6 +25,8 @@ import com.google.re2j.Pattern;
  * @param metadataMatch      {@code metadata_match}'s {@code envoy.lb} criteria for subset load
  *                           balancing; empty for none
  * @param clusterNotFoundStatus {@code cluster_not_found_response_code}: 503 (Envoy's default), 404 or 500
+ * @param maxStreamDuration  {@code max_stream_duration.max_stream_duration}: replaces the connection
+ *                           manager's; null when unset, ZERO disables
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -45,7 +47,8 @@ public record ForwardAction(
         RegexRewrite hostRewritePathRegex,
         boolean appendXForwardedHost,
         java.util.Map<String, Object> metadataMatch,
-        int clusterNotFoundStatus) implements RouteAction {
+        int clusterNotFoundStatus,
+        Duration maxStreamDuration) implements RouteAction {
 
     public ForwardAction {
         clusterNotFoundStatus = clusterNotFoundStatus == 0 ? 503 : clusterNotFoundStatus;
@@ -63,7 +66,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null, 503);
+                includeVhRateLimits, null, false, null, 503, null);
     }
 
     /** Without rate limits. */
@@ -109,6 +112,7 @@ public record ForwardAction(
         private boolean appendXForwardedHost;
         private java.util.Map<String, Object> metadataMatch = java.util.Map.of();
         private int clusterNotFoundStatus = 503;
+        private Duration maxStreamDuration;
 
         private Builder(ClusterSpecifier cluster) {
             this.cluster = cluster;
@@ -204,11 +208,16 @@ public record ForwardAction(
             return this;
         }
 
+        public Builder maxStreamDuration(Duration v) {
+            maxStreamDuration = v;
+            return this;
+        }
+
         public ForwardAction build() {
             return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
                     hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
                     hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
-                    metadataMatch, clusterNotFoundStatus);
+                    metadataMatch, clusterNotFoundStatus, maxStreamDuration);
         }
     }
 

@@ -58,6 +58,7 @@ import java.util.List;
  * @param internalAddressConfig {@code internal_address_config}; never null
  * @param headersWithUnderscoresAction {@code common_http_protocol_options.headers_with_underscores_action}
  * @param addUserAgent {@code add_user_agent}: x-envoy-downstream-service-cluster/-node from this proxy's node, and a missing user-agent set to its cluster
+ * @param maxStreamDuration {@code common_http_protocol_options.max_stream_duration}: a stream's longest life (408 or 504 then); null or zero for none
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -104,7 +105,8 @@ public record HttpConnectionManagerConfig(
         String http1DefaultHostForHttp10,
         InternalAddressConfig internalAddressConfig,
         HeadersWithUnderscoresAction headersWithUnderscoresAction,
-        boolean addUserAgent) implements NetworkFilterConfig {
+        boolean addUserAgent,
+        java.time.Duration maxStreamDuration) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -189,7 +191,8 @@ public record HttpConnectionManagerConfig(
                 .http1DefaultHostForHttp10(http1DefaultHostForHttp10)
                 .internalAddressConfig(internalAddressConfig)
                 .headersWithUnderscoresAction(headersWithUnderscoresAction)
-                .addUserAgent(addUserAgent);
+                .addUserAgent(addUserAgent)
+                .maxStreamDuration(maxStreamDuration);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -258,6 +261,7 @@ public record HttpConnectionManagerConfig(
         private InternalAddressConfig internalAddressConfig = InternalAddressConfig.DEFAULT;
         private HeadersWithUnderscoresAction headersWithUnderscoresAction = HeadersWithUnderscoresAction.ALLOW;
         private boolean addUserAgent;
+        private java.time.Duration maxStreamDuration;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -483,8 +487,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder maxStreamDuration(java.time.Duration maxStreamDuration) {
+            this.maxStreamDuration = maxStreamDuration;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration);
         }
     }
 }

@@ -61,6 +61,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     ActiveStream idleNext;
     boolean idleWatched;
     WorkerTimer.Timeout requestTimer;
+    WorkerTimer.Timeout durationTimer;
     /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
     String upgrade;
     /** Counted in downstream_cx_upgrades_active until the stream ends. */
@@ -179,6 +180,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             info.routeName = route == null ? null : route.route().name();
             info.routeMetadata(route == null ? null : route.route().metadata(),
                     route == null || route.virtualHost() == null ? null : route.virtualHost().metadata());
+            StreamTimeouts.startDurationTimer(this, route);
             if (route != null && route.route().action() instanceof ForwardAction f && f.idleTimeout() != null) {
                 idleTimeoutNanos = f.idleTimeout().toNanos();
                 StreamTimeouts.armIdleTimer(this); // a shorter route timeout pulls the connection's timer forward
@@ -324,6 +326,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         ended = true;
         cx.worker.removeStream(this);
         cancelRequestTimer();
+        StreamTimeouts.cancelDurationTimer(this);
         cx.unwatchStreamIdle(this);
         info.finish();
         if (filters != null) {

@@ -7,7 +7,7 @@ import io.remora.util.WorkerTimer;
 /**
  * A downstream stream's timeouts, as Envoy's ActiveStream runs them: stream_idle_timeout (the
  * route's idle_timeout replaces it; reduce_timeouts scales it under pressure), watched by the
- * connection's one stream-idle timer, and request_timeout on the worker's timer. Static over the
+ * connection's one stream-idle timer, request_timeout and max_stream_duration on the worker's timer. Static over the
  * stream's own fields, so a request pays for no object here.
  */
 final class StreamTimeouts {
@@ -28,6 +28,44 @@ final class StreamTimeouts {
         if (t != null) {
             t.cancel();
             s.requestTimer = null;
+        }
+    }
+
+    /**
+     * Envoy's refreshDurationTimeout, once the route is known: the route's max_stream_duration,
+     * else the connection manager's, counted from the stream's start.
+     */
+    static void startDurationTimer(ActiveStream s, io.remora.route.RouteEntry route) {
+        java.time.Duration d = route != null && route.route().action() instanceof io.remora.config.ForwardAction f
+                && f.maxStreamDuration() != null ? f.maxStreamDuration() : s.hcm.config.maxStreamDuration();
+        if (d == null || d.isZero() || s.durationTimer != null) {
+            return;
+        }
+        long left = d.toNanos() - (System.nanoTime() - s.info.startNanos);
+        s.durationTimer = new WorkerTimer.Timeout(() -> onMaxDuration(s));
+        WorkerTimer.of(s.cx.channel.eventLoop()).arm(s.durationTimer, Math.max(1, left));
+    }
+
+    static void cancelDurationTimer(ActiveStream s) {
+        WorkerTimer.Timeout t = s.durationTimer;
+        if (t != null) {
+            t.cancel();
+            s.durationTimer = null;
+        }
+    }
+
+    /** 408 while the request is still arriving, else 504 (gRPC: DEADLINE_EXCEEDED); a reset once answering. */
+    private static void onMaxDuration(ActiveStream s) {
+        if (s.ended()) {
+            return;
+        }
+        s.hcm.stats.downstreamRqMaxDurationReached.increment();
+        if (s.responseStarted()) {
+            s.info.responseCodeDetails = "max_duration_timeout";
+            s.resetStream();
+        } else {
+            s.sendLocalReply(s.remoteComplete() ? 504 : 408, "downstream duration timeout", null,
+                    "max_duration_timeout", null, 4);
         }
     }
 

@@ -66,6 +66,14 @@ public final class HttpConnectionManagerTranslator {
                         .error("must not be negative");
             }
         }
+        Duration maxStreamDuration = null;
+        if (common.hasMaxStreamDuration()) {
+            maxStreamDuration = Protos.duration(common.getMaxStreamDuration());
+            if (maxStreamDuration.isNegative()) {
+                throw path.field("common_http_protocol_options").field("max_stream_duration")
+                        .error("must not be negative");
+            }
+        }
         // uint32; 0 (and unset) is unlimited.
         int maxRequests = Protos.uint(common.hasMaxRequestsPerConnection(), common.getMaxRequestsPerConnection(), 0);
         HttpConnectionManagerConfig.HeadersWithUnderscoresAction underscores =
@@ -105,7 +113,7 @@ public final class HttpConnectionManagerTranslator {
                 .rdsName(rds).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
                 .idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)
                 .maxRequestHeadersKb(maxKb).maxRequestHeadersCount(maxCount)
-                .headersWithUnderscoresAction(underscores)
+                .headersWithUnderscoresAction(underscores).maxStreamDuration(maxStreamDuration)
                 .useRemoteAddress(Protos.bool(h.hasUseRemoteAddress(), h.getUseRemoteAddress(), false))
                 .xffNumTrustedHops(h.getXffNumTrustedHops()).skipXffAppend(h.getSkipXffAppend())
                 .generateRequestId(Protos.bool(h.hasGenerateRequestId(), h.getGenerateRequestId(), true))

@@ -212,6 +212,9 @@ public final class RouteTranslator {
                 .hostRewritePathRegex(hostPathRegex)
                 .appendXForwardedHost(a.getAppendXForwardedHost())
                 .metadataMatch(metadataMatch)
+                .maxStreamDuration(a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasMaxStreamDuration()
+                        ? nonNegative(Protos.duration(a.getMaxStreamDuration().getMaxStreamDuration()),
+                        path.field("max_stream_duration").field("max_stream_duration")) : null)
                 .clusterNotFoundStatus(switch (a.getClusterNotFoundResponseCode()) {
                     case NOT_FOUND -> 404;
                     case INTERNAL_SERVER_ERROR -> 500;
@@ -220,6 +223,13 @@ public final class RouteTranslator {
                             .error("unknown code " + a.getClusterNotFoundResponseCodeValue());
                 })
                 .build();
+    }
+
+    private static Duration nonNegative(Duration d, FieldPath path) {
+        if (d.isNegative()) {
+            throw path.error("must not be negative");
+        }
+        return d;
     }
 
     /**
