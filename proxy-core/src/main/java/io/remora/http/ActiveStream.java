@@ -60,8 +60,8 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     ActiveStream idlePrev;
     ActiveStream idleNext;
     boolean idleWatched;
-    WorkerTimer.Timeout requestTimer;
-    WorkerTimer.Timeout durationTimer;
+    /** request_timeout's and max_stream_duration's timers; null while neither runs (most streams). */
+    StreamTimeouts.Timers timers;
     /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
     String upgrade;
     /** Counted in downstream_cx_upgrades_active until the stream ends. */

@@ -15,19 +15,33 @@ final class StreamTimeouts {
     private StreamTimeouts() {
     }
 
+    /** The timers a stream has only when configured: one field in every stream instead of two. */
+    static final class Timers {
+        WorkerTimer.Timeout request;
+        WorkerTimer.Timeout duration;
+    }
+
+    private static Timers timers(ActiveStream s) {
+        if (s.timers == null) {
+            s.timers = new Timers();
+        }
+        return s.timers;
+    }
+
     static void startRequestTimer(ActiveStream s) {
         long nanos = s.hcm.requestTimeoutNanos;
         if (nanos > 0) {
-            s.requestTimer = new WorkerTimer.Timeout(() -> onRequestTimeout(s));
-            WorkerTimer.of(s.cx.channel.eventLoop()).arm(s.requestTimer, nanos);
+            WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> onRequestTimeout(s));
+            timers(s).request = t;
+            WorkerTimer.of(s.cx.channel.eventLoop()).arm(t, nanos);
         }
     }
 
     static void cancelRequestTimer(ActiveStream s) {
-        WorkerTimer.Timeout t = s.requestTimer;
+        WorkerTimer.Timeout t = s.timers == null ? null : s.timers.request;
         if (t != null) {
             t.cancel();
-            s.requestTimer = null;
+            s.timers.request = null;
         }
     }
 
@@ -38,19 +52,20 @@ final class StreamTimeouts {
     static void startDurationTimer(ActiveStream s, io.remora.route.RouteEntry route) {
         java.time.Duration d = route != null && route.route().action() instanceof io.remora.config.ForwardAction f
                 && f.maxStreamDuration() != null ? f.maxStreamDuration() : s.hcm.config.maxStreamDuration();
-        if (d == null || d.isZero() || s.durationTimer != null) {
+        if (d == null || d.isZero() || s.timers != null && s.timers.duration != null) {
             return;
         }
         long left = d.toNanos() - (System.nanoTime() - s.info.startNanos);
-        s.durationTimer = new WorkerTimer.Timeout(() -> onMaxDuration(s));
-        WorkerTimer.of(s.cx.channel.eventLoop()).arm(s.durationTimer, Math.max(1, left));
+        WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> onMaxDuration(s));
+        timers(s).duration = t;
+        WorkerTimer.of(s.cx.channel.eventLoop()).arm(t, Math.max(1, left));
     }
 
     static void cancelDurationTimer(ActiveStream s) {
-        WorkerTimer.Timeout t = s.durationTimer;
+        WorkerTimer.Timeout t = s.timers == null ? null : s.timers.duration;
         if (t != null) {
             t.cancel();
-            s.durationTimer = null;
+            s.timers.duration = null;
         }
     }
 
