@@ -103,7 +103,7 @@ public final class HealthChecker {
     private Probe newProbe(Host h) {
         HealthCheckConfig.Checker c = config.checker();
         if (c instanceof HealthCheckConfig.Http http) {
-            return new HttpProbe(this, h, http);
+            return http.http2() ? new Http2HttpProbe(this, h, http) : new HttpProbe(this, h, http);
         }
         if (c instanceof HealthCheckConfig.Tcp tcp) {
             return new TcpProbe(this, h, tcp);

@@ -15,12 +15,15 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.HeaderMutation;
+import io.remora.http.HeaderBlock;
 import io.remora.config.HealthCheckConfig;
 import io.remora.upstream.Host;
 
 /**
- * {@code http_health_check} over HTTP/1.1: GET the path with the configured host and headers; a
+ * {@code http_health_check} over HTTP/1.1 ({@link Http2HttpProbe} with {@code codec_client_type:
+ * HTTP2}): GET the path with the configured host and headers; a
  * status in {@code expected_statuses} passes ({@code x-envoy-degraded} marks the host degraded),
  * one in {@code retriable_statuses} counts towards the unhealthy threshold, any other fails at
  * once. The connection is kept between checks ({@code reuse_connection}, default true) while
@@ -68,30 +71,46 @@ final class HttpProbe implements Probe {
         });
     }
 
-    private void send(Channel ch) {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                config.path() == null || config.path().isEmpty() ? "/" : config.path());
+    /**
+     * The check's request head, either codec's: GET the path ("/" when empty) with the host (the
+     * cluster's name when empty), Envoy's user-agent, then request_headers_to_add/_to_remove.
+     */
+    static Http2Headers requestHeaders(HealthChecker checker, HealthCheckConfig.Http config) {
         String authority = config.host() == null || config.host().isEmpty() ? checker.clusterName() : config.host();
-        req.headers().set(HttpHeaderNames.HOST, authority);
-        req.headers().set(HttpHeaderNames.USER_AGENT, "Envoy/HC");
-        for (HeaderMutation.HeaderValueOption h : config.requestHeadersToAdd()) {
-            switch (h.action()) {
-                case APPEND_IF_EXISTS_OR_ADD -> req.headers().add(h.key(), h.value());
+        Http2Headers h = new HeaderBlock().method("GET").scheme("http").authority(authority)
+                .path(config.path() == null || config.path().isEmpty() ? "/" : config.path());
+        h.set("user-agent", "Envoy/HC");
+        for (HeaderMutation.HeaderValueOption o : config.requestHeadersToAdd()) {
+            String name = o.key().toLowerCase(java.util.Locale.ROOT);
+            switch (o.action()) {
+                case APPEND_IF_EXISTS_OR_ADD -> h.add(name, o.value());
                 case ADD_IF_ABSENT -> {
-                    if (!req.headers().contains(h.key())) {
-                        req.headers().add(h.key(), h.value());
+                    if (!h.contains(name)) {
+                        h.add(name, o.value());
                     }
                 }
                 case OVERWRITE_IF_EXISTS -> {
-                    if (req.headers().contains(h.key())) {
-                        req.headers().set(h.key(), h.value());
+                    if (h.contains(name)) {
+                        h.set(name, o.value());
                     }
                 }
-                default -> req.headers().set(h.key(), h.value());
+                default -> h.set(name, o.value());
             }
         }
         for (String name : config.requestHeadersToRemove()) {
-            req.headers().remove(name);
+            h.remove(name.toLowerCase(java.util.Locale.ROOT));
+        }
+        return h;
+    }
+
+    private void send(Channel ch) {
+        Http2Headers head = requestHeaders(checker, config);
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, head.path().toString());
+        req.headers().set(HttpHeaderNames.HOST, head.authority());
+        for (java.util.Map.Entry<CharSequence, CharSequence> e : head) {
+            if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
+                req.headers().add(e.getKey(), e.getValue());
+            }
         }
         if (!checker.config.reuseConnection()) {
             HttpUtil.setKeepAlive(req, false);

@@ -126,6 +126,32 @@ class HealthCheckerTest {
         }
     }
 
+    /** codec_client_type HTTP2: the same request and verdicts as one h2c stream per check, the connection kept. */
+    @Test
+    void http2CheckOverH2c() throws Exception {
+        AtomicInteger status = new AtomicInteger(200);
+        try (io.remora.http.testing.H2Upstream up = new io.remora.http.testing.H2Upstream(
+                io.remora.server.Transport.detect(), 100,
+                (ctx, h, body, tr, n) -> io.remora.http.testing.H2Upstream.respond(ctx, status.get(), "ok"));
+             ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            HealthCheckConfig.Http http = new HealthCheckConfig.Http("", "/healthz",
+                    List.of(new HealthCheckConfig.StatusRange(200, 201)), List.of(), List.of(), Set.of(), true);
+            Cluster c = cluster(cm, ((InetSocketAddress) up.address()).getPort(), config(1, 1, null, http));
+            Host h = only(c);
+            await("first check passes", h::isHealthy);
+            io.netty.handler.codec.http2.Http2Headers seen = up.seen.get(0);
+            assertEquals("GET", seen.method().toString());
+            assertEquals("/healthz", seen.path().toString());
+            assertEquals("hc", seen.authority().toString(), "the cluster's name without a host");
+            assertEquals("Envoy/HC", seen.get("user-agent").toString());
+            status.set(503);
+            await("a failing status fails the host", () -> h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC));
+            status.set(200);
+            await("healthy again", h::isHealthy);
+            assertEquals(1, up.accepts.get(), "one connection, a stream per check");
+        }
+    }
+
     @Test
     void tcpCheckSendsThePayloadAndExpectsTheBlocksInOrder() throws Exception {
         AtomicReference<String> answer = new AtomicReference<>("xxPONGyyOK");

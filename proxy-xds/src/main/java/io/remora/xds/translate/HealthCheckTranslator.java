@@ -102,11 +102,11 @@ final class HealthCheckTranslator {
             add.add(HeaderTranslator.option(c.getRequestHeadersToAdd(i), path.field("request_headers_to_add").index(i)));
         }
         boolean h2 = c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP2;
-        if (h2 || c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP3) {
-            throw path.field("codec_client_type").error("only HTTP1 health checks are supported");
+        if (c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP3) {
+            throw path.field("codec_client_type").error("HTTP/3 health checks are not supported");
         }
         return new HealthCheckConfig.Http(c.getHost(), c.getPath(), expected, retriable, List.copyOf(add),
-                new LinkedHashSet<>(c.getRequestHeadersToRemoveList()), false);
+                new LinkedHashSet<>(c.getRequestHeadersToRemoveList()), h2);
     }
 
     private static List<HealthCheckConfig.StatusRange> ranges(List<Int64Range> in, FieldPath path) {
