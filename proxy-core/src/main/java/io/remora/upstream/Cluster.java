@@ -53,4 +53,11 @@ public interface Cluster {
      */
     default void hostHealthChanged() {
     }
+
+    /**
+     * An upstream response carried {@code x-envoy-immediate-health-check-fail} (its Envoy-style
+     * health check filter is failing): with active health checking the host is failed at once.
+     */
+    default void immediateHealthCheckFail(Host host) {
+    }
 }

@@ -74,7 +74,7 @@ public final class ClusterImpl implements Cluster {
     /** Null for a cluster built without a cluster manager (tests): no outlier detection, no health checks. */
     private final UpstreamRuntime runtime;
     private OutlierDetector outlierDetector;
-    private HealthChecker healthChecker;
+    private volatile HealthChecker healthChecker;
     private boolean closed;
     /** Zone-aware routing against the local cluster; null when the proxy has none. */
     private volatile LocalZone localZone;
@@ -289,6 +289,14 @@ public final class ClusterImpl implements Cluster {
         if (healthChecker != null) {
             healthChecker.stop();
             healthChecker = null;
+        }
+    }
+
+    @Override
+    public void immediateHealthCheckFail(Host host) {
+        HealthChecker c = healthChecker;
+        if (c != null) {
+            c.immediateFail(host);
         }
     }
 

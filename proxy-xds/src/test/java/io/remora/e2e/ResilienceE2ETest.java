@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -208,6 +209,40 @@ class ResilienceE2ETest {
                 assertTrue(log.contains("\"action\":\"UNEJECT\""), log);
                 assertEquals(0.0, proxy.metric("envoy_cluster_outlier_detection_ejections_active{envoy_cluster_name=\"od\"}"),
                         "no host is ejected after recovery");
+            }
+        }
+    }
+
+    /**
+     * An upstream answering with x-envoy-immediate-health-check-fail (an Envoy draining behind its
+     * health_check filter) is failed at once, without waiting for its next check, and flagged so.
+     */
+    @Test
+    void anImmediateHealthCheckFailHeaderFailsTheHostAtOnce() throws Exception {
+        try (TestUpstream up = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok",
+                req.uri().equals("/bye") ? Map.of("x-envoy-immediate-health-check-fail", "true") : Map.of()))) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String extra = """
+                      health_checks:
+                      - timeout: 2s
+                        interval: 60s
+                        no_traffic_interval: 60s
+                        unhealthy_threshold: 3
+                        healthy_threshold: 1
+                        http_health_check: { path: /healthz }
+                    """;
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), route("imm"),
+                    Bootstraps.cluster("imm", false, extra, up.port()));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                await("the first check passes", Duration.ofSeconds(30), () -> flags(proxy, "imm", up.port(), "healthy"));
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/bye")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode());
+                await("failed at once, not after three checks a minute apart", Duration.ofSeconds(10),
+                        () -> hasFlag(proxy, "imm", up.port(), "/excluded_via_immediate_hc_fail")
+                                && hasFlag(proxy, "imm", up.port(), "/failed_active_hc"));
+                assertEquals(1.0, proxy.metric("envoy_cluster_health_check_passive_failure{envoy_cluster_name=\"imm\"}"));
             }
         }
     }

@@ -91,11 +91,18 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     public static void send(ChannelHandlerContext ctx, FullHttpRequest req, int status, String body) {
+        send(ctx, req, status, body, Map.of());
+    }
+
+    /** As {@link #send(ChannelHandlerContext, FullHttpRequest, int, String)}, with extra response headers. */
+    public static void send(ChannelHandlerContext ctx, FullHttpRequest req, int status, String body,
+                            Map<String, String> headers) {
         ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(status), buf);
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, buf.readableBytes());
+        headers.forEach(resp.headers()::set);
         if (HttpUtil.isKeepAlive(req)) {
             ctx.writeAndFlush(resp);
         } else {

@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class UpstreamResponse {
     static final AsciiString UPSTREAM_SERVICE_TIME = AsciiString.cached("x-envoy-upstream-service-time");
+    private static final AsciiString IMMEDIATE_HEALTH_CHECK_FAIL =
+            AsciiString.cached("x-envoy-immediate-health-check-fail");
 
     private UpstreamResponse() {
     }
@@ -48,6 +50,9 @@ final class UpstreamResponse {
         int status = HeaderConversion.parseStatus(headers.status());
         r.stats.response(status);
         a.host.outlier().reportResult(status);
+        if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
+            r.cluster.immediateHealthCheckFail(a.host);
+        }
         a.cancelPerTryTimer();
         if (r.retry != null) {
             RetryGate.Verdict rs = shouldRetry(r, r.retry.wouldRetry(status, headers, endStream),

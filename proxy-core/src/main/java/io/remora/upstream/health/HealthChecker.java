@@ -92,6 +92,19 @@ public final class HealthChecker {
         });
     }
 
+    /**
+     * Envoy's ImmediateHealthCheckFail from a response header: the host fails at once (a passive
+     * failure, flagged excluded_via_immediate_hc_fail) until its next passing check. Any thread.
+     */
+    public void immediateFail(Host host) {
+        loop.execute(() -> {
+            Session s = stopped ? null : sessions.get(host);
+            if (s != null) {
+                s.immediateFail();
+            }
+        });
+    }
+
     public void stop() {
         loop.execute(() -> {
             stopped = true;
@@ -242,6 +255,7 @@ public final class HealthChecker {
                 if (firstCheck || ++numHealthy == config.healthyThreshold()) {
                     host.healthFlagClear(HealthFlag.ACTIVE_HC_TIMEOUT);
                     host.healthFlagClear(HealthFlag.FAILED_ACTIVE_HC);
+                    host.healthFlagClear(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
                     t = Transition.CHANGED;
                     logEvent("add_healthy_event", "{\"first_check\":" + firstCheck + "}", 5);
                 } else {
@@ -301,6 +315,23 @@ public final class HealthChecker {
             }
             firstCheck = false;
             done(t);
+        }
+
+        void immediateFail() {
+            stats.failure.increment();
+            stats.passiveFailure.increment();
+            numHealthy = 0;
+            boolean changed = !host.healthFlagGet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
+            host.healthFlagSet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
+            if (!host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
+                host.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
+                logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
+                changed = true;
+            }
+            if (changed) {
+                recountHealthy();
+                healthChanged.run();
+            }
         }
 
         private Transition clearPending(Transition t) {
