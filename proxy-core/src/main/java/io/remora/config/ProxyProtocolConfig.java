@@ -9,9 +9,23 @@ import java.util.Set;
  *        connection that does not start with a PROXY header is served as it is, not closed
  * @param disallowedVersions {@code disallowed_versions}: 1 and/or 2; a header of such a version
  *        closes the connection
+ * @param rules {@code rules}: TLVs kept as the connection's dynamic metadata
  */
-public record ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions) {
+public record ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions,
+                                  java.util.List<TlvRule> rules) {
     public ProxyProtocolConfig {
         disallowedVersions = disallowedVersions == null ? Set.of() : Set.copyOf(disallowedVersions);
+        rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
+    }
+
+    public ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions) {
+        this(allowRequestsWithoutProxyProtocol, disallowedVersions, java.util.List.of());
+    }
+
+    /**
+     * A {@code rules} entry: a TLV of {@code type} in a version 2 header becomes the connection's
+     * dynamic metadata {@code key} in {@code namespace}, its bytes as a string.
+     */
+    public record TlvRule(int type, String namespace, String key) {
     }
 }

@@ -48,9 +48,6 @@ public final class InternalListeners {
         }
     }
     private static final java.util.concurrent.atomic.AtomicLong NEXT = new java.util.concurrent.atomic.AtomicLong();
-    /** The passthrough metadata an internal listener's accepted connection received, by namespace. */
-    public static final io.netty.util.AttributeKey<Map<String, Map<String, Object>>> PASSTHROUGH =
-            io.netty.util.AttributeKey.valueOf("remora.internal.passthrough");
     /** sun_path holds 108 bytes with the leading NUL. */
     private static final int MAX_NAME = 100;
 
@@ -113,17 +110,6 @@ public final class InternalListeners {
             return HexFormat.of().formatHex(d, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * What the connecting cluster passed through to an internal listener's connection
-     * (internal_upstream passthrough_metadata) becomes that connection's dynamic metadata, as in Envoy.
-     */
-    public static void passThrough(io.netty.channel.Channel ch, io.remora.accesslog.StreamInfo info) {
-        Map<String, Map<String, Object>> passed = ch.attr(PASSTHROUGH).get();
-        if (passed != null) {
-            passed.forEach((ns, values) -> values.forEach((k, v) -> info.setDynamicMetadata(ns, k, v)));
         }
     }
 }

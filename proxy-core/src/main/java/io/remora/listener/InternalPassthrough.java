@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * The internal listener's side of {@code internal_upstream} passthrough_metadata: the metadata
- * the connecting cluster handed over becomes the connection's (kept on the channel, see
- * {@link InternalListeners#PASSTHROUGH}), and the listener's {@code original_dst} filter restores
+ * the connecting cluster handed over becomes the connection's
+ * ({@link io.remora.network.ConnectionMetadata}), and the listener's {@code original_dst} filter restores
  * the destination from {@code envoy.filters.listener.original_dst} {@code local}, as Envoy's does
  * for internal connections; Istio's waypoint picks its filter chain by that destination. No
  * hand-off follows on an internal listener: the restored address only stands for the destination.
@@ -37,7 +37,7 @@ final class InternalPassthrough {
         }
         Map<String, Map<String, Object>> md = handed.metadata();
         if (!md.isEmpty()) {
-            ch.attr(InternalListeners.PASSTHROUGH).set(md);
+            io.remora.network.ConnectionMetadata.putAll(ch, md);
         }
         FilterState state = handed.filterState().isEmpty() ? null : FilterState.of(ch);
         for (FilterState.Shared o : handed.filterState()) {

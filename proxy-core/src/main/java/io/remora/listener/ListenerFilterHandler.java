@@ -162,6 +162,13 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
                     return refuse(ctx, in);
                 }
                 in.skipBytes(r.length());
+                for (io.remora.config.ProxyProtocolConfig.TlvRule rule : config.rules()) {
+                    byte[] v = r.tlvs().get(rule.type());
+                    if (v != null) {
+                        io.remora.network.ConnectionMetadata.put(ctx.channel(), rule.namespace(), rule.key(),
+                                new String(v, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
                 if (r.source() != null) {
                     proxiedSource = r.source();
                     originalDst = r.destination();

@@ -30,11 +30,17 @@ final class ProxyProtocolHeader {
      * @param source      the client, or null when the header carries no addresses (v1 UNKNOWN, v2
      *                    LOCAL or an address family other than TCP/UDP over IPv4/IPv6)
      * @param destination the address the client connected to, null with {@code source}
+     * @param tlvs        version 2's TLVs after the addresses, by type (the last of a type wins)
      */
-    record Result(Status status, int length, int version, InetSocketAddress source, InetSocketAddress destination) {
-        static final Result NEED_MORE = new Result(Status.NEED_MORE, 0, 0, null, null);
-        static final Result ABSENT = new Result(Status.ABSENT, 0, 0, null, null);
-        static final Result INVALID = new Result(Status.INVALID, 0, 0, null, null);
+    record Result(Status status, int length, int version, InetSocketAddress source, InetSocketAddress destination,
+                  java.util.Map<Integer, byte[]> tlvs) {
+        static final Result NEED_MORE = new Result(Status.NEED_MORE, 0, 0, null, null, java.util.Map.of());
+        static final Result ABSENT = new Result(Status.ABSENT, 0, 0, null, null, java.util.Map.of());
+        static final Result INVALID = new Result(Status.INVALID, 0, 0, null, null, java.util.Map.of());
+
+        Result(Status status, int length, int version, InetSocketAddress source, InetSocketAddress destination) {
+            this(status, length, version, source, destination, java.util.Map.of());
+        }
     }
 
     private ProxyProtocolHeader() {
@@ -146,19 +152,47 @@ final class ProxyProtocolHeader {
         if (proto != 1 && proto != 2) {
             return new Result(Status.FOUND, length, 2, null, null); // UNSPEC: addresses not carried
         }
+        // The address block's size by family; TLVs follow it up to the header's end.
+        int addresses = af == 1 ? 12 : af == 2 ? 36 : af == 3 ? 216 : 0;
+        if (len < addresses) {
+            return Result.INVALID;
+        }
+        java.util.Map<Integer, byte[]> tlvs = tlvs(in, r + 16 + addresses, r + length);
+        if (tlvs == null) {
+            return Result.INVALID;
+        }
         if (af == 1) {
-            if (len < 12) {
-                return Result.INVALID;
-            }
-            return new Result(Status.FOUND, length, 2, socket(in, r + 16, 4, r + 24), socket(in, r + 20, 4, r + 26));
+            return new Result(Status.FOUND, length, 2, socket(in, r + 16, 4, r + 24), socket(in, r + 20, 4, r + 26),
+                    tlvs);
         }
         if (af == 2) {
-            if (len < 36) {
-                return Result.INVALID;
-            }
-            return new Result(Status.FOUND, length, 2, socket(in, r + 16, 16, r + 48), socket(in, r + 32, 16, r + 50));
+            return new Result(Status.FOUND, length, 2, socket(in, r + 16, 16, r + 48), socket(in, r + 32, 16, r + 50),
+                    tlvs);
         }
-        return new Result(Status.FOUND, length, 2, null, null); // AF_UNIX and unspecified: not IP
+        return new Result(Status.FOUND, length, 2, null, null, tlvs); // AF_UNIX and unspecified: not IP
+    }
+
+    /** Type-length-value records from {@code at} to {@code end}; null when one runs past the end. */
+    private static java.util.Map<Integer, byte[]> tlvs(ByteBuf in, int at, int end) {
+        if (at >= end) {
+            return java.util.Map.of();
+        }
+        java.util.Map<Integer, byte[]> out = new java.util.HashMap<>(4);
+        while (at < end) {
+            if (end - at < 3) {
+                return null;
+            }
+            int type = in.getUnsignedByte(at);
+            int len = in.getUnsignedShort(at + 1);
+            if (at + 3 + len > end) {
+                return null;
+            }
+            byte[] v = new byte[len];
+            in.getBytes(at + 3, v);
+            out.put(type, v);
+            at += 3 + len;
+        }
+        return out;
     }
 
     private static InetSocketAddress socket(ByteBuf in, int at, int size, int portAt) {

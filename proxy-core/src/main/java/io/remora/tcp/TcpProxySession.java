@@ -73,7 +73,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         downstream = ctx.channel();
-        io.remora.internal.InternalListeners.passThrough(downstream, streamInfo);
+        io.remora.network.ConnectionMetadata.copyTo(downstream, streamInfo);
         if (downstream.isActive()) {
             start();
         }

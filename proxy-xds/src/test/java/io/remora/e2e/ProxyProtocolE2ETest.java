@@ -70,8 +70,33 @@ class ProxyProtocolE2ETest {
         accessLog = io.remora.testing.TempPaths.file("proxy-protocol", ".log");
         PORTS.put("strict", ProxyProcess.freePort());
         PORTS.put("lax", ProxyProcess.freePort());
+        PORTS.put("tlv", ProxyProcess.freePort());
+        String tlv = """
+                - name: tlv
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${tlv} } }
+                  listener_filters:
+                  - name: envoy.filters.listener.proxy_protocol
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
+                      rules:
+                      - { tlv_type: 234, on_tlv_present: { key: vpce } }
+                      - { tlv_type: 5, on_tlv_present: { key: id, metadata_namespace: acme } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: tlv
+                        cluster: web
+                        access_log:
+                        - name: envoy.access_loggers.file
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                            path: LOG
+                            log_format: { text_format_source: { inline_string: "tlv %DYNAMIC_METADATA(envoy.filters.listener.proxy_protocol:vpce)% %DYNAMIC_METADATA(acme:id)%\\n" } }
+                """.replace("LOG", accessLog.toString());
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("strict", "disallowed_versions: [V1]")
-                + listener("lax", "allow_requests_without_proxy_protocol: true"),
+                + listener("lax", "allow_requests_without_proxy_protocol: true") + tlv,
                 Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of(),
                 "--file-flush-interval-msec", "100");
     }
@@ -122,6 +147,33 @@ class ProxyProtocolE2ETest {
         String v1 = exchange("lax", ("PROXY TCP4 203.0.113.7 127.0.0.1 5555 " + PORTS.get("lax") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         assertTrue(v1.endsWith("xff=203.0.113.7"), v1);
+    }
+
+    /** rules: a version 2 header's TLVs become the connection's dynamic metadata, which tcp_proxy logs. */
+    @Test
+    void tlvRulesMakeConnectionMetadata() throws Exception {
+        byte[] vpce = "vpce-0abc123".getBytes(StandardCharsets.US_ASCII);
+        byte[] base = v2(new byte[]{(byte) 198, 51, 100, 9}, 4000, new byte[]{127, 0, 0, 1}, PORTS.get("tlv"));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(base.length + 3 + vpce.length + 3 + 2 + 3 + 1);
+        b.put(base).put((byte) 234).putShort((short) vpce.length).put(vpce)
+                .put((byte) 5).putShort((short) 2).put("42".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 0x20).putShort((short) 1).put((byte) 0); // a TLV no rule asks for
+        byte[] header = b.array();
+        header[14] = 0;
+        header[15] = (byte) (12 + 3 + vpce.length + 3 + 2 + 3 + 1); // the length now covers the TLVs
+        assertTrue(exchange("tlv", header).startsWith("HTTP/1.1 200"));
+        String logged = "tlv vpce-0abc123 42";
+        for (int i = 0; i < 100 && !java.nio.file.Files.readAllLines(accessLog).contains(logged); i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(java.nio.file.Files.readAllLines(accessLog).contains(logged), java.nio.file.Files.readString(accessLog));
+
+        header[15] += 5; // past the bytes sent: the last TLV now runs over the header's end
+        byte[] broken = java.util.Arrays.copyOf(header, header.length + 5);
+        broken[broken.length - 5] = 0x20;
+        broken[broken.length - 4] = 0;
+        broken[broken.length - 3] = 9;
+        assertEquals("", exchange("tlv", broken), "a TLV past the header's end: closed");
     }
 
     @Test

@@ -33,14 +33,24 @@ final class ProxyProtocolTranslator {
                 default -> throw tp.field("disallowed_versions").index(i).error("unknown version");
             }
         }
-        if (p.getRulesCount() > 0) {
-            ctx.warnOnce("proxy_protocol.rules", "proxy_protocol rules are not supported (TLVs do not become"
-                    + " dynamic metadata), first at " + tp.field("rules"));
+        java.util.List<ProxyProtocolConfig.TlvRule> rules = new java.util.ArrayList<>();
+        for (int i = 0; i < p.getRulesCount(); i++) {
+            var rule = p.getRules(i);
+            FieldPath rp = tp.field("rules").index(i);
+            if (rule.getTlvType() > 255) {
+                throw rp.field("tlv_type").error("must be below 256, got " + rule.getTlvType());
+            }
+            if (!rule.hasOnTlvPresent() || rule.getOnTlvPresent().getKey().isEmpty()) {
+                throw rp.field("on_tlv_present").field("key").error("missing required field");
+            }
+            String ns = rule.getOnTlvPresent().getMetadataNamespace();
+            rules.add(new ProxyProtocolConfig.TlvRule(rule.getTlvType(),
+                    ns.isEmpty() ? "envoy.filters.listener.proxy_protocol" : ns, rule.getOnTlvPresent().getKey()));
         }
         if (p.hasPassThroughTlvs()) {
             ctx.warnOnce("proxy_protocol.pass_through_tlvs", "proxy_protocol pass_through_tlvs are not supported"
                     + " (TLVs are dropped), first at " + tp.field("pass_through_tlvs"));
         }
-        return new ProxyProtocolConfig(p.getAllowRequestsWithoutProxyProtocol(), disallowed);
+        return new ProxyProtocolConfig(p.getAllowRequestsWithoutProxyProtocol(), disallowed, rules);
     }
 }
