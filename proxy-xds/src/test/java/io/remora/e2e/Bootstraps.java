@@ -103,6 +103,38 @@ final class Bootstraps {
         return ProxyProcess.render(yaml, ports);
     }
 
+    /**
+     * A listener list item for {@link #listeners}: 127.0.0.1 on port {@code ${NAME}}, one filter
+     * chain ({@code chainFields}, e.g. its transport_socket, beside its filters) whose connection
+     * manager has stat prefix NAME, {@code hcmFields}, the router, and one catch-all virtual host
+     * with {@code routes} (each block YAML, unindented; empty for none).
+     */
+    static String httpListener(String name, String chainFields, String hcmFields, String routes) {
+        return """
+                - name: NAME
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.http_connection_manager
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                        stat_prefix: NAME
+                HCM
+                        http_filters:
+                        - name: envoy.filters.http.router
+                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                        route_config:
+                          virtual_hosts:
+                          - name: all
+                            domains: ["*"]
+                            routes:
+                ROUTES
+                CHAIN
+                """.replace("NAME", name).replace("HCM\n", hcmFields.isBlank() ? "" : indent(hcmFields, 8) + "\n")
+                .replace("ROUTES\n", indent(routes, 12) + "\n")
+                .replace("CHAIN\n", chainFields.isBlank() ? "" : indent(chainFields, 4) + "\n");
+    }
+
     static String indent(String block, int spaces) {
         String pad = " ".repeat(spaces);
         StringBuilder sb = new StringBuilder();

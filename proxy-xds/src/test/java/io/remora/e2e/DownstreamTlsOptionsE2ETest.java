@@ -32,41 +32,26 @@ class DownstreamTlsOptionsE2ETest {
 
     static String listener(String name, String trust, boolean requireSni) {
         String tls = trust == null ? "" : """
-                  transport_socket:
-                    name: tls
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                      require_sni: REQUIRE_SNI
-                      common_tls_context:
-                        tls_certificates:
-                        - certificate_chain: { filename: "CERTS/server-cert.pem" }
-                          private_key: { filename: "CERTS/server-key.pem" }
-                        validation_context: { trusted_ca: { filename: "CERTS/server-ca.pem" }, trust_chain_verification: TRUST }
-                """.replace("TRUST", trust).replace("REQUIRE_SNI", String.valueOf(requireSni));
-        return """
-                - name: NAME
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.http_connection_manager
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                        stat_prefix: NAME
-                        http_filters:
-                        - name: envoy.filters.http.router
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                        route_config:
-                          virtual_hosts:
-                          - name: all
-                            domains: ["*"]
-                            routes:
-                            - match: { prefix: "/", tls_context: { presented: true, validated: true } }
-                              direct_response: { status: 200, body: { inline_string: "validated" } }
-                            - match: { prefix: "/", tls_context: { presented: true } }
-                              direct_response: { status: 200, body: { inline_string: "presented" } }
-                            - match: { prefix: "/", tls_context: { presented: false, validated: false } }
-                              direct_response: { status: 200, body: { inline_string: "none" } }
-                TLS""".replace("NAME", name).replace("TLS", tls.indent(2)).replace("CERTS", certs.toString());
+                transport_socket:
+                  name: tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                    require_sni: REQUIRE_SNI
+                    common_tls_context:
+                      tls_certificates:
+                      - certificate_chain: { filename: "CERTS/server-cert.pem" }
+                        private_key: { filename: "CERTS/server-key.pem" }
+                      validation_context: { trusted_ca: { filename: "CERTS/server-ca.pem" }, trust_chain_verification: TRUST }
+                """.replace("TRUST", trust).replace("REQUIRE_SNI", String.valueOf(requireSni))
+                .replace("CERTS", certs.toString());
+        return Bootstraps.httpListener(name, tls, "", """
+                - match: { prefix: "/", tls_context: { presented: true, validated: true } }
+                  direct_response: { status: 200, body: { inline_string: "validated" } }
+                - match: { prefix: "/", tls_context: { presented: true } }
+                  direct_response: { status: 200, body: { inline_string: "presented" } }
+                - match: { prefix: "/", tls_context: { presented: false, validated: false } }
+                  direct_response: { status: 200, body: { inline_string: "none" } }
+                """);
     }
 
     @BeforeAll

@@ -35,29 +35,13 @@ class MaxStreamDurationE2ETest {
         });
         int admin = ProxyProcess.freePort();
         PORTS.put("http", ProxyProcess.freePort());
-        String listener = """
-                - name: http
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${http} } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.http_connection_manager
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                        stat_prefix: dur
-                        common_http_protocol_options: { max_stream_duration: 0.3s }
-                        http_filters:
-                        - name: envoy.filters.http.router
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                        route_config:
-                          virtual_hosts:
-                          - name: all
-                            domains: ["*"]
-                            routes:
-                            - match: { prefix: "/unlimited" }
-                              route: { cluster: web, max_stream_duration: { max_stream_duration: 0s } }
-                            - match: { prefix: "/" }
-                              route: { cluster: web }
-                """;
+        String listener = Bootstraps.httpListener("http", "", "common_http_protocol_options: { max_stream_duration: 0.3s }",
+                """
+                - match: { prefix: "/unlimited" }
+                  route: { cluster: web, max_stream_duration: { max_stream_duration: 0s } }
+                - match: { prefix: "/" }
+                  route: { cluster: web }
+                """);
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener,
                 Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
     }
@@ -88,6 +72,6 @@ class MaxStreamDurationE2ETest {
         Curl whole = Curl.run(url("/unlimited"));
         assertEquals(200, whole.status());
         assertEquals("slow", whole.text());
-        assertTrue(proxy.metric("envoy_http_downstream_rq_max_duration_reached{envoy_http_conn_manager_prefix=\"dur\"}") >= 2);
+        assertTrue(proxy.metric("envoy_http_downstream_rq_max_duration_reached{envoy_http_conn_manager_prefix=\"http\"}") >= 2);
     }
 }
