@@ -104,7 +104,7 @@ final class RequestHeaderChecks {
                 if (found == null) {
                     found = new java.util.ArrayList<>(2);
                 }
-                found.add(name);
+                found.add(name.toString()); // a copy: the removals below may move the block's bytes
             }
         }
         if (found == null) {
