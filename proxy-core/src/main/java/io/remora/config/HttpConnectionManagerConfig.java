@@ -59,6 +59,7 @@ import java.util.List;
  * @param headersWithUnderscoresAction {@code common_http_protocol_options.headers_with_underscores_action}
  * @param addUserAgent {@code add_user_agent}: x-envoy-downstream-service-cluster/-node from this proxy's node, and a missing user-agent set to its cluster
  * @param maxStreamDuration {@code common_http_protocol_options.max_stream_duration}: a stream's longest life (408 or 504 then); null or zero for none
+ * @param proxyStatus {@code proxy_status_config}, or null
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -106,7 +107,8 @@ public record HttpConnectionManagerConfig(
         InternalAddressConfig internalAddressConfig,
         HeadersWithUnderscoresAction headersWithUnderscoresAction,
         boolean addUserAgent,
-        java.time.Duration maxStreamDuration) implements NetworkFilterConfig {
+        java.time.Duration maxStreamDuration,
+        ProxyStatusConfig proxyStatus) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -192,7 +194,8 @@ public record HttpConnectionManagerConfig(
                 .internalAddressConfig(internalAddressConfig)
                 .headersWithUnderscoresAction(headersWithUnderscoresAction)
                 .addUserAgent(addUserAgent)
-                .maxStreamDuration(maxStreamDuration);
+                .maxStreamDuration(maxStreamDuration)
+                .proxyStatus(proxyStatus);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -262,6 +265,7 @@ public record HttpConnectionManagerConfig(
         private HeadersWithUnderscoresAction headersWithUnderscoresAction = HeadersWithUnderscoresAction.ALLOW;
         private boolean addUserAgent;
         private java.time.Duration maxStreamDuration;
+        private ProxyStatusConfig proxyStatus;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -492,8 +496,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder proxyStatus(ProxyStatusConfig proxyStatus) {
+            this.proxyStatus = proxyStatus;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus);
         }
     }
 }

@@ -7,7 +7,8 @@ import io.netty.util.AsciiString;
  * The connection manager's last touches on response headers (Envoy's
  * ConnectionManagerUtility::mutateResponseHeaders and the overload manager's
  * disable_http_keepalive): the server header as server_header_transformation says, the request's
- * x-request-id (always_set_request_id_in_response, or a forced trace), Via, and Connection: close
+ * x-request-id (always_set_request_id_in_response, or a forced trace), Via, Proxy-Status
+ * (proxy_status_config), and Connection: close
  * (HTTP/1) or a drain (HTTP/2) while keep-alive is disabled. Static.
  */
 final class ResponseHeaderMutator {
@@ -40,6 +41,11 @@ final class ResponseHeaderMutator {
         }
         if (hcm.config.via() != null) {
             RequestHeaderMutator.appendVia(headers, hcm.config.via());
+        }
+        io.remora.config.ProxyStatusConfig proxyStatus = hcm.config.proxyStatus();
+        if (proxyStatus != null) {
+            ProxyStatusHeader.apply(headers, s.info, proxyStatus, proxyStatus.proxyName() != null
+                    ? proxyStatus.proxyName() : proxyStatus.useNodeId() ? hcm.context.node().id() : hcm.serverName);
         }
         ConnectionContext cx = s.cx;
         if (!upgradeAccepted && !cx.draining && !hcm.draining() && hcm.overload.shouldDisableKeepalive()) {

@@ -18,12 +18,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The connection manager's header options through real sockets and curl: via,
  * always_set_request_id_in_response, append_x_forwarded_port, scheme_to_overwrite,
  * strip_trailing_host_dot with strip_matching_host_port or strip_any_host_port, each
- * path_with_escaped_slashes_action, internal_address_config, headers_with_underscores_action and
- * add_user_agent. The upstream answers with the request head it received.
+ * path_with_escaped_slashes_action, internal_address_config, headers_with_underscores_action,
+ * add_user_agent and proxy_status_config. The upstream answers with the request head it received.
  */
 class HcmHeaderOptionsE2ETest {
 
     static TestUpstream upstream;
+    /** Answers with the request head it received. */
+    static final TestUpstream.Responder upstreamResponder = (ctx, req, n) -> {
+        StringBuilder head = new StringBuilder(":path=" + req.uri() + "\n");
+        req.headers().forEach(e -> head.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
+                .append(e.getValue()).append('\n'));
+        TestUpstream.send(ctx, req, 200, head.toString());
+    };
     static ProxyProcess proxy;
     static final Map<String, Integer> PORTS = new HashMap<>();
 
@@ -54,14 +61,9 @@ class HcmHeaderOptionsE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
-            StringBuilder head = new StringBuilder(":path=" + req.uri() + "\n");
-            req.headers().forEach(e -> head.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
-                    .append(e.getValue()).append('\n'));
-            TestUpstream.send(ctx, req, 200, head.toString());
-        });
+        upstream = TestUpstream.start(upstreamResponder);
         int admin = ProxyProcess.freePort();
-        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h")) {
+        for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("a", """
@@ -89,8 +91,17 @@ class HcmHeaderOptionsE2ETest {
                         """)
                 + listener("f", "common_http_protocol_options: { headers_with_underscores_action: DROP_HEADER }")
                 + listener("g", "common_http_protocol_options: { headers_with_underscores_action: REJECT_REQUEST }")
-                + listener("h", "add_user_agent: true"),
-                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of(),
+                + listener("h", "add_user_agent: true")
+                + Bootstraps.httpListener("i", "", "proxy_status_config: { set_recommended_response_code: true }", """
+                        - match: { prefix: "/dead" }
+                          route: { cluster: dead }
+                        - match: { prefix: "/direct" }
+                          direct_response: { status: 200, body: { inline_string: "here" } }
+                        - match: { prefix: "/" }
+                          route: { cluster: web }
+                        """),
+                Bootstraps.cluster("web", false, null, upstream.port()) + "\n"
+                        + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort()), PORTS), admin, List.of(),
                 "--service-cluster", "orders", "--service-node", "orders-7f9c");
     }
 
@@ -220,6 +231,28 @@ class HcmHeaderOptionsE2ETest {
         assertEquals("orders", up.get("user-agent"));
         assertEquals("curl/test", upstreamSaw(curl("h", "/x", "-A", "curl/test")).get("user-agent"), "kept");
         assertNull(upstreamSaw(curl("a", "/x")).get("x-envoy-downstream-service-cluster"), "only with add_user_agent");
+    }
+
+    /**
+     * proxy_status_config: a response to a stream that failed says why in Proxy-Status (RFC 9209),
+     * with the recommended status; the upstream's own answers carry none.
+     */
+    @Test
+    void proxyStatus() throws Exception {
+        Curl direct = curl("i", "/direct");
+        assertEquals(200, direct.status(), "a direct response is no error");
+        assertNull(direct.header("proxy-status"));
+        assertNull(curl("i", "/x").header("proxy-status"), "a proxied answer");
+        Curl old = curl("i", "/x", "--http1.0");
+        assertEquals(426, old.status(), "refused without a response flag: no header, status kept");
+        assertNull(old.header("proxy-status"));
+
+        Curl refused = curl("i", "/dead");
+        assertEquals(502, refused.status(), "connection_refused recommends 502 over Envoy's 503");
+        String ps = refused.header("proxy-status");
+        assertTrue(ps != null && ps.startsWith("envoy; error=connection_refused; details=\"upstream_reset_before_response_started{"),
+                String.valueOf(ps));
+        assertTrue(ps.endsWith("; UF\""), ps);
     }
 
     @Test

@@ -32,6 +32,23 @@ final class HcmHeaderOptionsTranslator {
         b.appendXForwardedPort(h.getAppendXForwardedPort());
         b.appendLocalOverload(h.getAppendLocalOverload());
         b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
+        if (h.hasProxyStatusConfig()) {
+            var p = h.getProxyStatusConfig();
+            String name = switch (p.getProxyNameCase()) {
+                case LITERAL_PROXY_NAME -> {
+                    if (p.getLiteralProxyName().isEmpty()) {
+                        throw path.field("proxy_status_config").field("literal_proxy_name").error("must not be empty");
+                    }
+                    yield p.getLiteralProxyName();
+                }
+                case USE_NODE_ID, PROXYNAME_NOT_SET -> null;
+            };
+            b.proxyStatus(new io.remora.config.ProxyStatusConfig(p.getRemoveDetails(),
+                    p.getRemoveConnectionTerminationDetails(), p.getRemoveResponseFlags(),
+                    p.getSetRecommendedResponseCode(), name, p.getProxyNameCase()
+                    == io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                    .ProxyStatusConfig.ProxyNameCase.USE_NODE_ID));
+        }
         if (h.hasSchemeHeaderTransformation()) {
             var t = h.getSchemeHeaderTransformation();
             String scheme = t.getSchemeToOverwrite();
@@ -83,9 +100,6 @@ final class HcmHeaderOptionsTranslator {
         }
         if (h.hasTypedHeaderValidationConfig()) {
             warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
-        }
-        if (h.hasProxyStatusConfig()) {
-            warn(ctx, path, "proxy_status_config", "no Proxy-Status header is added");
         }
         if (h.hasAccessLogOptions() || h.hasAccessLogFlushInterval() || h.getFlushAccessLogOnNewRequest()) {
             warn(ctx, path, "access_log_options", "streams are logged when they end only");
