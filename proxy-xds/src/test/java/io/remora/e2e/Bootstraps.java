@@ -110,6 +110,12 @@ final class Bootstraps {
      * with {@code routes} (each block YAML, unindented; empty for none).
      */
     static String httpListener(String name, String chainFields, String hcmFields, String routes) {
+        return httpListenerWithHosts(name, chainFields, hcmFields,
+                "- name: all\n  domains: [\"*\"]\n  routes:\n" + indent(routes, 2));
+    }
+
+    /** As {@link #httpListener}, with the route configuration's {@code virtualHosts} given whole. */
+    static String httpListenerWithHosts(String name, String chainFields, String hcmFields, String virtualHosts) {
         return """
                 - name: NAME
                   address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
@@ -125,13 +131,10 @@ final class Bootstraps {
                           typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                         route_config:
                           virtual_hosts:
-                          - name: all
-                            domains: ["*"]
-                            routes:
-                ROUTES
+                HOSTS
                 CHAIN
                 """.replace("NAME", name).replace("HCM\n", hcmFields.isBlank() ? "" : indent(hcmFields, 8) + "\n")
-                .replace("ROUTES\n", indent(routes, 12) + "\n")
+                .replace("HOSTS\n", indent(virtualHosts, 10) + "\n")
                 .replace("CHAIN\n", chainFields.isBlank() ? "" : indent(chainFields, 4) + "\n");
     }
 

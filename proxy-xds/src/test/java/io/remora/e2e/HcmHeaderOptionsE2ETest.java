@@ -35,28 +35,14 @@ class HcmHeaderOptionsE2ETest {
     static final Map<String, Integer> PORTS = new HashMap<>();
 
     static String listener(String name, String fields) {
-        return """
-                - name: NAME
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.http_connection_manager
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                        stat_prefix: NAME
-                FIELDS
-                        http_filters:
-                        - name: envoy.filters.http.router
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                        route_config:
-                          virtual_hosts:
-                          - name: named
-                            domains: ["example.com"]
-                            routes: [{ match: { prefix: "/" }, direct_response: { status: 200, body: { inline_string: "example.com" } } }]
-                          - name: all
-                            domains: ["*"]
-                            routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
-                """.replace("NAME", name).replace("FIELDS", fields.indent(8).stripTrailing());
+        return Bootstraps.httpListenerWithHosts(name, "", fields, """
+                - name: named
+                  domains: ["example.com"]
+                  routes: [{ match: { prefix: "/" }, direct_response: { status: 200, body: { inline_string: "example.com" } } }]
+                - name: all
+                  domains: ["*"]
+                  routes: [{ match: { prefix: "/" }, route: { cluster: web } }]
+                """);
     }
 
     @BeforeAll
