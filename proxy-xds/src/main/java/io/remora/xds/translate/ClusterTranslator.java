@@ -83,6 +83,9 @@ public final class ClusterTranslator {
             protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
         }
         Duration maxDuration = null;
+        if (c.hasCommonHttpProtocolOptions()) {
+            warnUpstreamLimits(c.getCommonHttpProtocolOptions(), path.field("common_http_protocol_options"), ctx);
+        }
         if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasIdleTimeout()) {
             idle = Protos.duration(c.getCommonHttpProtocolOptions().getIdleTimeout());
         }
@@ -140,6 +143,7 @@ public final class ClusterTranslator {
             }
             if (o.hasCommonHttpProtocolOptions()) {
                 var common = o.getCommonHttpProtocolOptions();
+                warnUpstreamLimits(common, op.field("common_http_protocol_options"), ctx);
                 if (common.hasIdleTimeout()) {
                     idle = Protos.duration(common.getIdleTimeout());
                 }
@@ -238,6 +242,23 @@ public final class ClusterTranslator {
 
     /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */
     /** Envoy: a zero max_connection_duration means none. */
+    /** A cluster's common HTTP options Remora does not apply to upstream streams: one warning each. */
+    private static void warnUpstreamLimits(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common,
+                                           FieldPath path, TranslationContext ctx) {
+        if (common.hasMaxStreamDuration()) {
+            ctx.warnOnce("cluster.max_stream_duration", "a cluster's max_stream_duration is not supported (upstream"
+                    + " streams are bounded by the route's timeouts only), first at " + path.field("max_stream_duration"));
+        }
+        if (common.hasMaxHeadersCount() || common.hasMaxResponseHeadersKb()) {
+            ctx.warnOnce("cluster.max_response_headers", "a cluster's max_headers_count and max_response_headers_kb"
+                    + " are not supported (the codec's limits apply), first at " + path);
+        }
+        if (common.getHeadersWithUnderscoresActionValue() != 0) {
+            ctx.warnOnce("cluster.headers_with_underscores_action", "a cluster's headers_with_underscores_action is"
+                    + " not supported (response headers pass), first at " + path.field("headers_with_underscores_action"));
+        }
+    }
+
     private static Duration positive(Duration d) {
         return d == null || d.isZero() || d.isNegative() ? null : d;
     }
