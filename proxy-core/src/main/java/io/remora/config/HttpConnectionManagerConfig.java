@@ -60,6 +60,7 @@ import java.util.List;
  * @param addUserAgent {@code add_user_agent}: x-envoy-downstream-service-cluster/-node from this proxy's node, and a missing user-agent set to its cluster
  * @param maxStreamDuration {@code common_http_protocol_options.max_stream_duration}: a stream's longest life (408 or 504 then); null or zero for none
  * @param proxyStatus {@code proxy_status_config}, or null
+ * @param proxy100Continue Envoy's proxy_100_continue: Expect: 100-continue goes upstream and the upstream's 100 comes back, rather than the proxy answering it
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -108,7 +109,8 @@ public record HttpConnectionManagerConfig(
         HeadersWithUnderscoresAction headersWithUnderscoresAction,
         boolean addUserAgent,
         java.time.Duration maxStreamDuration,
-        ProxyStatusConfig proxyStatus) implements NetworkFilterConfig {
+        ProxyStatusConfig proxyStatus,
+        boolean proxy100Continue) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -195,7 +197,8 @@ public record HttpConnectionManagerConfig(
                 .headersWithUnderscoresAction(headersWithUnderscoresAction)
                 .addUserAgent(addUserAgent)
                 .maxStreamDuration(maxStreamDuration)
-                .proxyStatus(proxyStatus);
+                .proxyStatus(proxyStatus)
+                .proxy100Continue(proxy100Continue);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -266,6 +269,7 @@ public record HttpConnectionManagerConfig(
         private boolean addUserAgent;
         private java.time.Duration maxStreamDuration;
         private ProxyStatusConfig proxyStatus;
+        private boolean proxy100Continue;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -501,8 +505,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder proxy100Continue(boolean proxy100Continue) {
+            this.proxy100Continue = proxy100Continue;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue);
         }
     }
 }

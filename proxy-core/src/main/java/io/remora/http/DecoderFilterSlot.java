@@ -38,6 +38,11 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
     }
 
     @Override
+    public void encode100Continue() {
+        manager.encode100Continue();
+    }
+
+    @Override
     public void encodeData(ByteBuf data, boolean endStream) {
         manager.encodeData(data, endStream);
     }

@@ -130,6 +130,12 @@ final class FilterManager extends FilterIteration {
         }
     }
 
+    void encode100Continue() {
+        if (stream.hcm.config.proxy100Continue() && !encodingStarted()) {
+            ResponseWriter.write100Continue(stream);
+        }
+    }
+
     void encodeData(ByteBuf data, boolean endStream) {
         if (!encodingStarted()) {
             data.release();

@@ -28,7 +28,7 @@ final class Http1Connection extends FlushCoalescer
 
     static final String NAME = "remora-http1";
 
-    private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
+    static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
             "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))).asReadOnly();
 
     final ConnectionContext cx;
@@ -145,11 +145,12 @@ final class Http1Connection extends FlushCoalescer
             s.upgrade = true;
             s.closeAfterResponse = true; // an upgraded connection is never reused for HTTP
             parser.stop();
-        } else if (head.expectContinue && !noBody) {
-            // Envoy answers 100-continue itself (proxy_100_continue false).
-            send(CONTINUE.duplicate(), ctx.voidPromise());
         }
-        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade);
+        boolean proxyContinue = cx.hcm.config.proxy100Continue();
+        if (head.expectContinue && !noBody && !proxyContinue) {
+            ResponseWriter.write100Continue(s.stream); // Envoy answers it itself unless proxy_100_continue
+        }
+        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade, head.expectContinue && !proxyContinue);
         s.requestComplete = noBody;
         if (noBody) {
             decoder.requestComplete();

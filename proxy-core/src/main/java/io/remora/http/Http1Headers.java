@@ -108,7 +108,7 @@ final class Http1Headers {
      * URI, :path) and what must not travel is removed, no copy. With {@code upgrade} the Upgrade
      * and Connection headers are kept (Envoy forwards them verbatim for upgrades).
      */
-    static Http2Headers toHttp2(Http1Head head, String scheme, boolean upgrade) {
+    static Http2Headers toHttp2(Http1Head head, String scheme, boolean upgrade, boolean answeredExpect) {
         Http1Head in = head;
         Http2Headers out = head.headers;
         requestLine(head, out, scheme);
@@ -133,7 +133,9 @@ final class Http1Headers {
         removeIfHad(in, out, PROXY_CONNECTION);
         removeIfHad(in, out, TRANSFER_ENCODING);
         removeIfHad(in, out, HTTP2_SETTINGS);
-        removeIfHad(in, out, EXPECT);
+        if (answeredExpect) {
+            removeIfHad(in, out, EXPECT); // else it goes upstream, as Envoy's codec leaves it
+        }
         if (in.had(HOST)) {
             CharSequence host = out.get(HOST);
             if (host != null) {

@@ -66,6 +66,11 @@ final class Http1Stream implements StreamEncoder {
     }
 
     @Override
+    public void encode100Continue() {
+        conn.send(Http1Connection.CONTINUE.duplicate(), conn.ctx.voidPromise());
+    }
+
+    @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         if (StreamLog.enabled()) {
             StreamLog.responseHeaders(stream.info, headers, endStream);

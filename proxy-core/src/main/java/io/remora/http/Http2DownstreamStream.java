@@ -1,6 +1,7 @@
 package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -24,6 +25,7 @@ final class Http2DownstreamStream implements StreamEncoder {
     private static final AsciiString PROTOCOL = Http2Headers.PseudoHeaderName.PROTOCOL.value();
     private static final AsciiString GET = AsciiString.cached("GET");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
+    private static final AsciiString STATUS_100 = AsciiString.cached("100");
 
     /** Request data or trailers held while the stream is read-disabled, in arrival order. */
     private record Held(ByteBuf data, boolean endStream, boolean counted, Http2Headers trailers) {
@@ -76,6 +78,9 @@ final class Http2DownstreamStream implements StreamEncoder {
             headers = fromExtendedConnect(headers);
         }
         active = new ActiveStream(cx, this);
+        if (!cx.hcm.config.proxy100Continue()) {
+            answerExpectContinue(headers, endStream);
+        }
         if (StreamLog.enabled()) {
             StreamLog.requestHeaders(active.info, headers, endStream);
         }
@@ -188,6 +193,25 @@ final class Http2DownstreamStream implements StreamEncoder {
     private boolean canSend() {
         Http2Stream.State s = stream.state();
         return isOpen() && (s == Http2Stream.State.OPEN || s == Http2Stream.State.HALF_CLOSED_REMOTE);
+    }
+
+    /** As Envoy without proxy_100_continue: the proxy answers the expectation and the upstream never sees it. */
+    private void answerExpectContinue(Http2Headers headers, boolean endStream) {
+        CharSequence expect = headers.get(Http1Headers.EXPECT);
+        if (expect != null && AsciiString.contentEqualsIgnoreCase(expect, HttpHeaderValues.CONTINUE)) {
+            headers.remove(Http1Headers.EXPECT);
+            if (!endStream) {
+                ResponseWriter.write100Continue(active);
+            }
+        }
+    }
+
+    @Override
+    public void encode100Continue() {
+        if (canSend()) {
+            HeaderFrames.write(conn, conn.parts, conn.ctx, stream.id(), new HeaderBlock(1).status(STATUS_100), false);
+            conn.written();
+        }
     }
 
     @Override

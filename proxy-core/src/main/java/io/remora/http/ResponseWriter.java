@@ -51,6 +51,15 @@ final class ResponseWriter {
         }
     }
 
+    /** An interim 100 (the proxy's own, or the upstream's when proxied), counted as Envoy counts it. */
+    static void write100Continue(ActiveStream s) {
+        if (s.ended() || s.responseStarted) {
+            return;
+        }
+        s.hcm.stats.response(100);
+        s.encoder.encode100Continue();
+    }
+
     static void writeData(ActiveStream s, ByteBuf data, boolean endStream) {
         if (s.ended() || !s.responseStarted || s.localComplete) {
             data.release();

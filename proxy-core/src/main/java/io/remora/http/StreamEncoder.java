@@ -11,6 +11,9 @@ interface StreamEncoder {
 
     void encodeHeaders(Http2Headers headers, boolean endStream);
 
+    /** An interim "100 Continue", before the response's headers; the stream stays where it was. */
+    void encode100Continue();
+
     /** Takes ownership of data. */
     void encodeData(ByteBuf data, boolean endStream);
 

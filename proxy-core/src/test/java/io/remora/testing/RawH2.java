@@ -76,6 +76,23 @@ public final class RawH2 implements AutoCloseable {
         return frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), streamId, h.toByteArray());
     }
 
+    /** A request with these header fields (name, value, ...; pseudo-headers first), each a literal. */
+    public RawH2 request(int streamId, boolean endStream, String... fields) {
+        ByteArrayOutputStream h = new ByteArrayOutputStream();
+        for (int i = 0; i < fields.length; i += 2) {
+            h.write(0); // literal without indexing, new name
+            literal(h, fields[i]);
+            literal(h, fields[i + 1]);
+        }
+        return frame(HEADERS, 0x4 | (endStream ? 0x1 : 0), streamId, h.toByteArray());
+    }
+
+    private static void literal(ByteArrayOutputStream h, String s) {
+        byte[] v = s.getBytes(StandardCharsets.US_ASCII);
+        h.write(v.length); // no Huffman, length < 127
+        h.write(v, 0, v.length);
+    }
+
     private static void literal(ByteArrayOutputStream h, int nameIndex, String value) {
         byte[] v = value.getBytes(StandardCharsets.US_ASCII);
         h.write(nameIndex); // literal without indexing, indexed name (index < 15)

@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * The curl binary as an end-to-end client: runs one request and returns the final response's
  * status, headers (lower-case names; repeated ones joined with ", ") and body bytes as curl
- * saved them (decoded when {@code --compressed} is among the arguments).
+ * saved them (decoded when {@code --compressed} is among the arguments), and the statuses of the
+ * informational responses before it.
  */
-record Curl(int status, Map<String, String> headers, byte[] body) {
+record Curl(int status, Map<String, String> headers, byte[] body, List<Integer> informational) {
 
     static Curl run(String... args) throws IOException, InterruptedException {
         Path dir = TempPaths.directory("curl");
@@ -36,6 +37,10 @@ record Curl(int status, Map<String, String> headers, byte[] body) {
             String[] blocks = Files.readString(head).trim().split("\r\n\r\n");
             String[] lines = blocks[blocks.length - 1].split("\r\n");
             int status = Integer.parseInt(lines[0].split(" ")[1]);
+            List<Integer> informational = new ArrayList<>();
+            for (int i = 0; i < blocks.length - 1; i++) {
+                informational.add(Integer.parseInt(blocks[i].split("\r\n")[0].split(" ")[1]));
+            }
             Map<String, String> headers = new LinkedHashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 int c = lines[i].indexOf(':');
@@ -45,7 +50,7 @@ record Curl(int status, Map<String, String> headers, byte[] body) {
                 }
             }
             byte[] bytes = Files.exists(body) ? Files.readAllBytes(body) : new byte[0];
-            return new Curl(status, headers, bytes);
+            return new Curl(status, headers, bytes, List.copyOf(informational));
         } finally {
             Files.deleteIfExists(head);
             Files.deleteIfExists(body);

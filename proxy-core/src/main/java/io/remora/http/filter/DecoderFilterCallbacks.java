@@ -35,6 +35,14 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
 
     void encodeTrailers(Http2Headers trailers);
 
+    /**
+     * Passes the upstream's "100 Continue" downstream when the connection manager proxies
+     * 100-continue (else the proxy answered it already and this does nothing). Encoder filters do
+     * not see it.
+     */
+    default void encode100Continue() {
+    }
+
     // --- flow control ---
 
     /** Stop reading request data from downstream (an upstream is not writable). */

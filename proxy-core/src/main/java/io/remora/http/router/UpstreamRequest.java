@@ -227,6 +227,14 @@ final class UpstreamRequest implements UpstreamCallbacks {
     }
 
     @Override
+    public void onResponse100Continue() {
+        if (finished || router.current != this || router.done) {
+            return;
+        }
+        UpstreamResponse.on100Continue(router);
+    }
+
+    @Override
     public void onResponseData(ByteBuf data, boolean endStream) {
         if (finished || router.current != this || router.done) {
             data.release();

@@ -108,6 +108,17 @@ final class UpstreamResponse {
         r.finish();
     }
 
+    /**
+     * As Envoy's router: the response counts as started (no retry, as the next try's 100 could not be
+     * told apart; a reset or timeout now resets the stream) and the 100 goes on to the connection
+     * manager, which passes it downstream only when it proxies 100-continue.
+     */
+    static void on100Continue(RouterFilter r) {
+        r.stats.response(100);
+        r.responseStarted = true;
+        r.cb.encode100Continue();
+    }
+
     static void onReset(RouterFilter r, UpstreamRequest a, ResetReason reason, String transportFailure) {
         a.recordReset(reason, transportFailure);
         if (!r.responseStarted) {

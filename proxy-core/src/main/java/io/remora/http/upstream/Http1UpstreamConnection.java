@@ -298,7 +298,10 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             return;
         }
         if (code < 200) {
-            return; // 100 Continue was answered to the client by the proxy; other 1xx are dropped
+            if (code == 100) {
+                cb.onResponse100Continue();
+            }
+            return;
         }
         if (headRequest) {
             p.noBody(); // whatever its headers say

@@ -28,6 +28,7 @@ final class Http2UpstreamStream implements UpstreamStream {
     private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString HOST = AsciiString.cached("host");
     private static final AsciiString STATUS_101 = AsciiString.cached("101");
+    private static final AsciiString STATUS_100 = AsciiString.cached("100");
     private static final AsciiString STATUS_200 = AsciiString.cached("200");
     private static final AsciiString TE = AsciiString.cached("te");
     private static final AsciiString TRAILERS = AsciiString.cached("trailers");
@@ -261,7 +262,10 @@ final class Http2UpstreamStream implements UpstreamStream {
         CharSequence status = headers.status();
         if (status != null && status.length() == 3 && status.charAt(0) == '1'
                 && !AsciiString.contentEquals(status, STATUS_101) && !endStream) {
-            return; // informational
+            if (AsciiString.contentEquals(status, STATUS_100)) {
+                cb.onResponse100Continue();
+            }
+            return;
         }
         headersReceived = true;
         conn.ctx().host.stats.response(status == null ? 0 : statusCode(status));

@@ -19,6 +19,10 @@ public interface UpstreamCallbacks {
     /** Response headers with :status (1xx informational responses are not passed). */
     void onResponseHeaders(Http2Headers headers, boolean endStream);
 
+    /** The upstream answered the request's Expect: 100-continue; other 1xx are dropped, as Envoy's codecs do. */
+    default void onResponse100Continue() {
+    }
+
     /** Ownership of data passes to the callee. */
     void onResponseData(ByteBuf data, boolean endStream);
 

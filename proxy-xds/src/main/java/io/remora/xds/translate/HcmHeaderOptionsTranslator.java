@@ -32,6 +32,7 @@ final class HcmHeaderOptionsTranslator {
         b.appendXForwardedPort(h.getAppendXForwardedPort());
         b.appendLocalOverload(h.getAppendLocalOverload());
         b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
+        b.proxy100Continue(h.getProxy100Continue());
         if (h.hasProxyStatusConfig()) {
             var p = h.getProxyStatusConfig();
             String name = switch (p.getProxyNameCase()) {
@@ -85,9 +86,6 @@ final class HcmHeaderOptionsTranslator {
 
     /** Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence. */
     private static void warnUnsupported(HttpConnectionManager h, FieldPath path, TranslationContext ctx) {
-        if (h.getProxy100Continue()) {
-            warn(ctx, path, "proxy_100_continue", "100-continue is answered by the proxy");
-        }
         if (h.getRepresentIpv4RemoteAddressAsIpv4MappedIpv6()) {
             warn(ctx, path, "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "IPv4 peers stay IPv4");
         }

@@ -81,9 +81,11 @@ class HcmHeaderOptionsTranslationTest {
                 request_id_extension:
                   typed_config: { "@type": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig }
                 """);
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".proxy_100_continue")), b.warnings().toString());
-        assertFalse(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".add_user_agent")), b.warnings().toString());
+        assertFalse(b.warnings().stream().anyMatch(w -> w.contains(HCM + ".proxy_100_continue")
+                || w.contains(HCM + ".add_user_agent")), b.warnings().toString());
         assertTrue(hcm(b).addUserAgent());
+        assertTrue(hcm(b).proxy100Continue());
+        assertFalse(hcm(load("add_user_agent: true")).proxy100Continue());
         assertFalse(b.warnings().stream().anyMatch(w -> w.contains("stream_error_on_invalid_http_message")
                 || w.contains("request_id_extension")), "Envoy's defaults, stated: " + b.warnings());
     }
