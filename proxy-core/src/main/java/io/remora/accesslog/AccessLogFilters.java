@@ -91,6 +91,19 @@ public final class AccessLogFilters {
                 return f.exclude() != listed;
             };
         }
+        if (filter instanceof AccessLogFilter.LogType f) {
+            return i -> f.types().contains(i.accessLogType()) != f.exclude();
+        }
+        if (filter instanceof AccessLogFilter.Metadata f) {
+            // As Envoy's: the matcher's invert plays no part here.
+            return i -> {
+                Object v = f.matcher() == null ? null : f.matcher().lookup(i.dynamicMetadata());
+                return v == null ? f.matchIfKeyNotFound() : f.matcher().value().matches(v);
+            };
+        }
+        if (filter instanceof AccessLogFilter.Traceable) {
+            return StreamInfo::traceForced;
+        }
         return i -> true;
     }
 

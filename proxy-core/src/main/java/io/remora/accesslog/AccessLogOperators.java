@@ -199,6 +199,8 @@ final class AccessLogOperators {
                 return num(i -> i.upstreamConnectionId);
             case "TRACE_ID":
                 return str(i -> i.traceId(), maxLen);
+            case "ACCESS_LOG_TYPE":
+                return str(i -> i.accessLogType().envoyName, maxLen);
             case "FILTER_CHAIN_NAME":
                 return str(i -> i.filterChainName(), maxLen);
             case "VIRTUAL_CLUSTER_NAME":

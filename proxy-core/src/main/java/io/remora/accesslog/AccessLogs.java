@@ -66,6 +66,21 @@ public final class AccessLogs implements AutoCloseable {
         return List.copyOf(out);
     }
 
+    /**
+     * Writes one entry per log for the event {@code type}; a failing log never costs the stream or
+     * connection it describes, nor the logs after it.
+     */
+    public static void emit(AccessLog[] logs, StreamInfo info, io.remora.config.AccessLogType type) {
+        info.accessLogType(type);
+        for (AccessLog log : logs) {
+            try {
+                log.log(info);
+            } catch (RuntimeException e) {
+                // as documented: skipped
+            }
+        }
+    }
+
     /** The writer of a sink (shared per path). */
     public AccessLogWriter writer(AccessLogConfig c) {
         return switch (c.sink()) {

@@ -1,6 +1,7 @@
 package io.remora.accesslog;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.AccessLogType;
 import io.remora.network.FilterState;
 
 import java.net.SocketAddress;
@@ -115,6 +116,31 @@ public final class StreamInfo {
         String localReplyBody;
         Map<String, Map<String, Object>> routeMetadata;
         Map<String, Map<String, Object>> virtualHostMetadata;
+        AccessLogType accessLogType;
+        boolean traceForced;
+    }
+
+    /** The event the access logs are being written for now: the stream's end unless set otherwise. */
+    public AccessLogType accessLogType() {
+        AccessLogType t = seldom == null ? null : seldom.accessLogType;
+        return t == null ? AccessLogType.DOWNSTREAM_END : t;
+    }
+
+    public void accessLogType(AccessLogType t) {
+        if (seldom != null || t != AccessLogType.DOWNSTREAM_END) {
+            seldom().accessLogType = t;
+        }
+    }
+
+    /** Traced because the service forced it (Envoy's trace reason ServiceForced), what traceable_filter tests. */
+    public boolean traceForced() {
+        return seldom != null && seldom.traceForced;
+    }
+
+    public void traceForced(boolean forced) {
+        if (forced || seldom != null) {
+            seldom().traceForced = forced;
+        }
     }
 
     /**

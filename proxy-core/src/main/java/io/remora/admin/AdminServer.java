@@ -49,7 +49,7 @@ public final class AdminServer implements AutoCloseable {
     private final Address address;
     private final Transport transport;
     private final AdminEndpoints endpoints;
-    private volatile List<AccessLog> accessLogs = List.of();
+    private volatile AccessLog[] accessLogs = new AccessLog[0];
     private EventLoopGroup group;
     private Channel channel;
 
@@ -102,7 +102,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** The admin's own access logs ({@code admin.access_log} / {@code access_log_path}). */
     public AdminServer accessLogs(List<AccessLog> logs) {
-        this.accessLogs = List.copyOf(logs);
+        this.accessLogs = logs.toArray(new AccessLog[0]);
         return this;
     }
 
@@ -180,7 +180,7 @@ public final class AdminServer implements AutoCloseable {
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext c, FullHttpRequest req) {
-            StreamInfo info = accessLogs.isEmpty() ? null : new StreamInfo();
+            StreamInfo info = accessLogs.length == 0 ? null : new StreamInfo();
             AdminResponse r = req.decoderResult().isSuccess()
                     ? dispatch(req.method(), req.uri(), formBody(req))
                     : AdminResponse.text(400, "bad request\n");
@@ -220,9 +220,7 @@ public final class AdminServer implements AutoCloseable {
                 info.bytesSent = bodyBytes;
                 f.addListener(x -> {
                     info.finish();
-                    for (AccessLog log : accessLogs) {
-                        log.log(info);
-                    }
+                    io.remora.accesslog.AccessLogs.emit(accessLogs, info, io.remora.config.AccessLogType.NOT_SET);
                 });
             }
             if (r.afterSent() != null) {

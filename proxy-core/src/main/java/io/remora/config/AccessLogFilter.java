@@ -69,7 +69,26 @@ public sealed interface AccessLogFilter {
         }
     }
 
-    /** A filter kind that is not evaluated (traceable, metadata, log type, extensions): passes. */
+    /** {@code log_type_filter}: the entry's {@link AccessLogType} is, or with exclude is not, listed. */
+    record LogType(Set<AccessLogType> types, boolean exclude) implements AccessLogFilter {
+        public LogType {
+            types = Set.copyOf(types);
+        }
+    }
+
+    /**
+     * {@code metadata_filter} over the stream's dynamic metadata: where the matcher's path reaches a
+     * value, whether the matcher accepts it; where it does not (or there is no matcher),
+     * {@code matchIfKeyNotFound}.
+     */
+    record Metadata(MetadataMatch matcher, boolean matchIfKeyNotFound) implements AccessLogFilter {
+    }
+
+    /** {@code traceable_filter}: the request is traced because the service forced it (x-envoy-force-trace). */
+    record Traceable() implements AccessLogFilter {
+    }
+
+    /** A filter kind that is not evaluated (extensions): passes. */
     record Unsupported(String kind) implements AccessLogFilter {
     }
 }

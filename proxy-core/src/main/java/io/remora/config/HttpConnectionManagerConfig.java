@@ -61,6 +61,7 @@ import java.util.List;
  * @param maxStreamDuration {@code common_http_protocol_options.max_stream_duration}: a stream's longest life (408 or 504 then); null or zero for none
  * @param proxyStatus {@code proxy_status_config}, or null
  * @param proxy100Continue Envoy's proxy_100_continue: Expect: 100-continue goes upstream and the upstream's 100 comes back, rather than the proxy answering it
+ * @param accessLogOptions {@code access_log_options}: entries at a stream's start, periodically and when its tunnel is established, besides its end
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -110,7 +111,8 @@ public record HttpConnectionManagerConfig(
         boolean addUserAgent,
         java.time.Duration maxStreamDuration,
         ProxyStatusConfig proxyStatus,
-        boolean proxy100Continue) implements NetworkFilterConfig {
+        boolean proxy100Continue,
+        AccessLogOptions accessLogOptions) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -198,7 +200,8 @@ public record HttpConnectionManagerConfig(
                 .addUserAgent(addUserAgent)
                 .maxStreamDuration(maxStreamDuration)
                 .proxyStatus(proxyStatus)
-                .proxy100Continue(proxy100Continue);
+                .proxy100Continue(proxy100Continue)
+                .accessLogOptions(accessLogOptions);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -270,6 +273,7 @@ public record HttpConnectionManagerConfig(
         private java.time.Duration maxStreamDuration;
         private ProxyStatusConfig proxyStatus;
         private boolean proxy100Continue;
+        private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -510,8 +514,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder accessLogOptions(AccessLogOptions accessLogOptions) {
+            this.accessLogOptions = accessLogOptions;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions);
         }
     }
 }

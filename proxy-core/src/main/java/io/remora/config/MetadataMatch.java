@@ -18,7 +18,8 @@ public record MetadataMatch(String filter, List<String> path, ValueMatch value, 
         return value.matches(lookup(metadata)) != invert;
     }
 
-    private Object lookup(Map<String, Map<String, Object>> metadata) {
+    /** The value at the path ({@link ValueMatch#NULL} for a present null), or null when the path reaches none. */
+    public Object lookup(Map<String, Map<String, Object>> metadata) {
         Object current = metadata == null ? null : metadata.get(filter);
         for (String key : path) {
             if (!(current instanceof Map<?, ?> struct) || !struct.containsKey(key)) {

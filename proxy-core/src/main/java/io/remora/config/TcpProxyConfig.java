@@ -22,15 +22,17 @@ public record TcpProxyConfig(
         List<AccessLogConfig> accessLogs,
         TunnelingConfig tunneling,
         Duration maxDownstreamConnectionDuration,
-        List<HashPolicy> hashPolicies) implements NetworkFilterConfig {
+        List<HashPolicy> hashPolicies,
+        AccessLogOptions accessLogOptions) implements NetworkFilterConfig {
 
     public TcpProxyConfig {
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
+        accessLogOptions = accessLogOptions == null ? AccessLogOptions.NONE : accessLogOptions;
     }
 
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
                           List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
-        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of());
+        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null);
     }
 
     /** A plain TCP relay (no tunneling_config). */

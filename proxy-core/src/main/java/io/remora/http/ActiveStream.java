@@ -3,7 +3,8 @@ package io.remora.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.remora.accesslog.AccessLog;
+import io.remora.accesslog.AccessLogs;
+import io.remora.config.AccessLogType;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ForwardAction;
@@ -60,7 +61,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     ActiveStream idlePrev;
     ActiveStream idleNext;
     boolean idleWatched;
-    /** request_timeout's and max_stream_duration's timers; null while neither runs (most streams). */
+    /** request_timeout's, max_stream_duration's and periodic access logs' timers; null while none runs (most streams). */
     StreamTimeouts.Timers timers;
     /** The upgrade this stream asked for and was allowed (its Upgrade value, or CONNECT), or null. */
     String upgrade;
@@ -97,6 +98,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         idleTimeoutNanos = hcm.streamIdleTimeoutNanos;
         StreamTimeouts.armIdleTimer(this);
         StreamTimeouts.startRequestTimer(this);
+        StreamAccessLogs.startPeriodic(this);
     }
 
     boolean ended() {
@@ -166,6 +168,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
             hcm.stats.downstreamCxUpgradesTotal.increment();
             hcm.stats.downstreamCxUpgradesActive.incrementAndGet();
         }
+        StreamAccessLogs.onNewRequest(this);
         filters = new FilterManager(this, chain, route(), clusterName);
         filters.headers(0, headers, endStream);
     }
@@ -327,6 +330,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         cx.worker.removeStream(this);
         cancelRequestTimer();
         StreamTimeouts.cancelDurationTimer(this);
+        StreamAccessLogs.cancelPeriodic(this);
         cx.unwatchStreamIdle(this);
         info.finish();
         if (filters != null) {
@@ -338,13 +342,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         }
         hcm.stats.downstreamRqActive.decrementAndGet();
         hcm.stats.downstreamRqTime.record(info.durationNanos / 1_000_000); // whole milliseconds, as Envoy records it
-        for (AccessLog log : hcm.accessLogs) {
-            try {
-                log.log(info);
-            } catch (RuntimeException e) {
-                // An access log failure never fails the stream.
-            }
-        }
+        AccessLogs.emit(hcm.accessLogs, info, AccessLogType.DOWNSTREAM_END);
         cx.streamEnded();
         encoder.streamDone();
     }

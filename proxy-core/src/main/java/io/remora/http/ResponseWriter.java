@@ -37,6 +37,9 @@ final class ResponseWriter {
                 && (status == 101 || (Upgrades.CONNECT.equals(upgrade) && status >= 200 && status < 300));
         ResponseHeaderMutator.mutate(headers, s, upgradeAccepted);
         s.info.responseHeaders = headers;
+        if (upgradeAccepted && Upgrades.CONNECT.equals(upgrade)) {
+            StreamAccessLogs.onTunnelEstablished(s);
+        }
         if (upgradeAccepted) {
             // No request or route timeout for the life of a tunnel; the stream idle timeout stays.
             s.tunnel = true;

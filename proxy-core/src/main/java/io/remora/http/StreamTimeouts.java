@@ -15,13 +15,15 @@ final class StreamTimeouts {
     private StreamTimeouts() {
     }
 
-    /** The timers a stream has only when configured: one field in every stream instead of two. */
+    /** The timers a stream has only when configured: one field in every stream instead of three. */
     static final class Timers {
         WorkerTimer.Timeout request;
         WorkerTimer.Timeout duration;
+        /** {@link StreamAccessLogs}'s periodic entry. */
+        WorkerTimer.Timeout accessLogFlush;
     }
 
-    private static Timers timers(ActiveStream s) {
+    static Timers timers(ActiveStream s) {
         if (s.timers == null) {
             s.timers = new Timers();
         }

@@ -9,7 +9,6 @@ import io.remora.network.ConnectionInfo;
 import io.remora.network.NetworkFilter;
 import io.remora.server.ServerContext;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** The tcp_proxy of one filter chain: shared, immutable; each connection gets a {@link TcpProxySession}. */
@@ -19,7 +18,7 @@ final class TcpProxyFilter implements NetworkFilter {
 
     final TcpProxyConfig config;
     final ServerContext context;
-    final List<AccessLog> accessLogs;
+    final AccessLog[] accessLogs;
     final long idleTimeoutNanos;
     final int maxConnectAttempts;
     final io.remora.upstream.UpstreamConnector connector;
@@ -32,7 +31,7 @@ final class TcpProxyFilter implements NetworkFilter {
     TcpProxyFilter(TcpProxyConfig config, ServerContext context) {
         this.config = config;
         this.context = context;
-        this.accessLogs = context.accessLogs(config.accessLogs());
+        this.accessLogs = context.accessLogs(config.accessLogs()).toArray(new AccessLog[0]);
         Duration idle = config.idleTimeout() != null ? config.idleTimeout() : DEFAULT_IDLE_TIMEOUT;
         this.idleTimeoutNanos = idle.toNanos();
         this.maxConnectAttempts = Math.max(1, config.maxConnectAttempts());

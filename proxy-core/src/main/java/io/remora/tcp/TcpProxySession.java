@@ -56,6 +56,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     long lastActivity;
     ScheduledFuture<?> idleTimer;
     ScheduledFuture<?> durationTimer;
+    /** access_log_flush_interval's. */
+    ScheduledFuture<?> accessLogTimer;
     /** The kernel moves the bytes (splice); null while they pass through this handler. */
     SpliceRelay relay;
     /** Both channels are being handed to a {@link SpliceRelay}: what Netty still reads waits. */
@@ -116,6 +118,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     /** The upstream is up and counted ({@link TcpUpstreamAttempts#connected}): the kernel's relay or this one. */
     void startRelay(TcpUpstream u) {
         upstreamReady = true;
+        TcpSessionLifetime.upstreamConnected(this);
         if (u instanceof ChannelUpstream c) {
             c.channel().closeFuture().addListener(f -> upstreamClosed());
             String why = pending != null ? "bytes already read" : downstreamEof ? "downstream already ended"

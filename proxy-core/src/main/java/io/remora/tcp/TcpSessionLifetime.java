@@ -1,6 +1,7 @@
 package io.remora.tcp;
 
-import io.remora.accesslog.AccessLog;
+import io.remora.accesslog.AccessLogs;
+import io.remora.config.AccessLogType;
 import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.FilterState;
 
@@ -16,8 +17,12 @@ final class TcpSessionLifetime {
     private TcpSessionLifetime() {
     }
 
-    /** The idle timer, and max_downstream_connection_duration's. */
+    /** The idle timer, max_downstream_connection_duration's and access_log_flush_interval's. */
     static void startTimers(TcpProxySession s) {
+        java.time.Duration flush = s.filter.config.accessLogOptions().flushInterval();
+        if (flush != null && s.filter.accessLogs.length > 0) {
+            schedulePeriodicLog(s, flush.toNanos());
+        }
         s.lastActivity = System.nanoTime();
         if (s.filter.idleTimeoutNanos > 0) {
             s.idleTimer = s.downstream.eventLoop().schedule(() -> checkIdle(s), s.filter.idleTimeoutNanos,
@@ -31,6 +36,22 @@ final class TcpSessionLifetime {
                     close(s, "max_downstream_connection_duration");
                 }
             }, s.filter.maxDurationNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static void schedulePeriodicLog(TcpProxySession s, long nanos) {
+        s.accessLogTimer = s.downstream.eventLoop().schedule(() -> {
+            if (!s.finished) {
+                AccessLogs.emit(s.filter.accessLogs, s.streamInfo, AccessLogType.TCP_PERIODIC);
+                schedulePeriodicLog(s, nanos);
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** flush_access_log_on_connected: an entry once the upstream connection is up, with its addresses. */
+    static void upstreamConnected(TcpProxySession s) {
+        if (s.filter.config.accessLogOptions().flushOnStart()) {
+            AccessLogs.emit(s.filter.accessLogs, s.streamInfo, AccessLogType.TCP_UPSTREAM_CONNECTED);
         }
     }
 
@@ -72,6 +93,9 @@ final class TcpSessionLifetime {
         if (s.durationTimer != null) {
             s.durationTimer.cancel(false);
         }
+        if (s.accessLogTimer != null) {
+            s.accessLogTimer.cancel(false);
+        }
         // A network filter that closed the connection (RBAC, ext_authz) said why; that is the reason.
         String details = s.downstream == null ? null : FilterState.of(s.downstream)
                 .get(ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY, String.class);
@@ -79,12 +103,6 @@ final class TcpSessionLifetime {
             s.streamInfo.connectionTerminationDetails(details);
         }
         s.streamInfo.finish();
-        for (AccessLog log : s.filter.accessLogs) {
-            try {
-                log.log(s.streamInfo);
-            } catch (RuntimeException e) {
-                // A broken logger must not cost the connection's cleanup.
-            }
-        }
+        AccessLogs.emit(s.filter.accessLogs, s.streamInfo, AccessLogType.TCP_CONNECTION_END);
     }
 }

@@ -42,6 +42,8 @@ public final class TracingFilter implements StreamFilter {
     private String parentSpanId;
     private String traceState;
     private boolean sampled;
+    /** The service forced the trace (x-envoy-force-trace): Envoy's trace reason ServiceForced. */
+    private boolean forced;
     private long startEpochNanos;
     private Map<String, String> requestTags;
     /** The span's name: the route's decorator, an ingress caller's x-envoy-decorator-operation, or Envoy's default. */
@@ -151,10 +153,11 @@ public final class TracingFilter implements StreamFilter {
         return op;
     }
 
-    /** %TRACE_ID%: the span's trace id, sampled or not, as Envoy's active span reports it. */
+    /** %TRACE_ID%: the span's trace id, sampled or not, as Envoy's active span reports it; traceable_filter's reason. */
     private void recordTraceId() {
         if (decoder != null && decoder.streamInfo() != null) {
             decoder.streamInfo().traceId(traceId);
+            decoder.streamInfo().traceForced(sampled && forced);
         }
     }
 
@@ -162,6 +165,7 @@ public final class TracingFilter implements StreamFilter {
         boolean traced;
         if (h.contains(FORCE_TRACE)) {
             traced = true;
+            forced = true;
         } else if (h.contains(CLIENT_TRACE_ID)) {
             traced = percent(config.clientSampling(), ThreadLocalRandom.current().nextInt(10_000));
         } else {

@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.remora.config.AccessLogFilter;
 import io.remora.config.AccessLogFilter.Comparison;
+import io.remora.config.AccessLogType;
+import io.remora.config.MetadataMatch;
+import io.remora.config.ValueMatch;
 import io.remora.config.HeaderMatcher;
 import io.remora.config.StringMatcher;
 import io.remora.runtime.FractionalPercent;
@@ -122,5 +125,39 @@ class AccessLogFiltersTest {
         assertTrue(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(500)));
         assertFalse(compile(new AccessLogFilter.Or(List.of(header, errors)), NONE).test(stream(200)));
         assertTrue(compile(new AccessLogFilter.Unsupported("traceable_filter"), NONE).test(stream(200)));
+    }
+
+    @Test
+    void logTypeIsTheEventTheEntryIsWrittenFor() {
+        AccessLogFilter ends = new AccessLogFilter.LogType(Set.of(AccessLogType.DOWNSTREAM_END, AccessLogType.TCP_CONNECTION_END), false);
+        StreamInfo i = stream(200);
+        assertTrue(compile(ends, NONE).test(i), "a stream's entry is its end's unless said otherwise");
+        i.accessLogType(AccessLogType.DOWNSTREAM_PERIODIC);
+        assertFalse(compile(ends, NONE).test(i));
+        assertTrue(compile(new AccessLogFilter.LogType(Set.of(AccessLogType.DOWNSTREAM_END), true), NONE).test(i));
+        i.accessLogType(AccessLogType.TCP_CONNECTION_END);
+        assertTrue(compile(ends, NONE).test(i));
+    }
+
+    @Test
+    void metadataMatchesWhereTheKeyIsAndDefaultsWhereItIsNot() {
+        MetadataMatch denied = new MetadataMatch("envoy.filters.http.rbac", List.of("shadow_effective_policy_id"),
+                new ValueMatch.StringValue(new StringMatcher.Prefix("deny", false)), true);
+        StreamInfo i = stream(200);
+        assertTrue(compile(new AccessLogFilter.Metadata(denied, true), NONE).test(i), "no key: match_if_key_not_found");
+        assertFalse(compile(new AccessLogFilter.Metadata(denied, false), NONE).test(i));
+        i.setDynamicMetadata("envoy.filters.http.rbac", "shadow_effective_policy_id", "deny-all");
+        assertTrue(compile(new AccessLogFilter.Metadata(denied, false), NONE).test(i), "invert plays no part, as Envoy's");
+        i.setDynamicMetadata("envoy.filters.http.rbac", "shadow_effective_policy_id", "allow-all");
+        assertFalse(compile(new AccessLogFilter.Metadata(denied, true), NONE).test(i));
+        assertFalse(compile(new AccessLogFilter.Metadata(null, false), NONE).test(i), "no matcher: never found");
+    }
+
+    @Test
+    void traceableWhenTheServiceForcedTheTrace() {
+        StreamInfo i = stream(200);
+        assertFalse(compile(new AccessLogFilter.Traceable(), NONE).test(i));
+        i.traceForced(true);
+        assertTrue(compile(new AccessLogFilter.Traceable(), NONE).test(i));
     }
 }

@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -111,19 +110,6 @@ class AccessLogIdsE2ETest {
                 Bootstraps.indent(Bootstraps.cluster("otel", true, null, collector), 2));
     }
 
-    private static List<String> awaitLines(Path file, int n) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        List<String> lines = List.of();
-        while (System.nanoTime() < deadline) {
-            lines = Files.readAllLines(file);
-            if (lines.size() >= n) {
-                return lines;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("expected " + n + " access log lines in " + file + ", got " + lines);
-    }
-
     /** One request written as raw bytes; the whole answer (the peer closes). */
     private static String raw(int port, String request) throws Exception {
         try (Socket s = new Socket("127.0.0.1", port)) {
@@ -160,7 +146,7 @@ class AccessLogIdsE2ETest {
                     assertEquals(200, r.statusCode());
                     traceparent = up.lastHeaders.get("traceparent");
                 }
-                List<String> lines = awaitLines(httpLog, 2);
+                List<String> lines = LogFiles.await(httpLog, 2);
                 String first = lines.get(0);
                 String second = lines.get(1);
                 // One keep-alive downstream connection and one pooled upstream connection: same ids.
@@ -215,7 +201,7 @@ class AccessLogIdsE2ETest {
                 // tcp_proxy: its own downstream and upstream connections, its chain's name; no trace.
                 String answer = raw(tcp, "GET /t HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
                 assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
-                String tcpLine = awaitLines(tcpLog, 1).get(0);
+                String tcpLine = LogFiles.await(tcpLog, 1).get(0);
                 String tcpConn = field(tcpLine, "conn");
                 String tcpUp = field(tcpLine, "up");
                 assertTrue(tcpConn.matches("\\d+") && tcpUp.matches("\\d+"), tcpLine);

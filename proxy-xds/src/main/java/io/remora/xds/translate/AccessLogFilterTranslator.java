@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * {@code config.accesslog.v3.AccessLogFilter} into {@link io.remora.config.AccessLogFilter}, checked
- * as Envoy checks it. The traceable, metadata, log type and extension (CEL) filters are not
- * evaluated: they pass, with one warning naming the first.
+ * as Envoy checks it. Extension filters (CEL) are not evaluated: they pass, with one warning naming
+ * the first.
  */
 final class AccessLogFilterTranslator {
 
@@ -80,7 +80,22 @@ final class AccessLogFilterTranslator {
                 }
                 yield new io.remora.config.AccessLogFilter.GrpcStatus(statuses, g.getExclude());
             }
-            case TRACEABLE_FILTER, METADATA_FILTER, LOG_TYPE_FILTER, EXTENSION_FILTER -> {
+            case LOG_TYPE_FILTER -> {
+                Set<io.remora.config.AccessLogType> types = new HashSet<>();
+                List<io.envoyproxy.envoy.data.accesslog.v3.AccessLogType> listed = f.getLogTypeFilter().getTypesList();
+                for (int i = 0; i < listed.size(); i++) {
+                    types.add(logType(listed.get(i), path.field("log_type_filter").field("types").index(i)));
+                }
+                yield new io.remora.config.AccessLogFilter.LogType(types, f.getLogTypeFilter().getExclude());
+            }
+            case METADATA_FILTER -> {
+                var m = f.getMetadataFilter();
+                yield new io.remora.config.AccessLogFilter.Metadata(m.hasMatcher()
+                        ? MetadataMatcherTranslator.translate(m.getMatcher(), path.field("metadata_filter").field("matcher"))
+                        : null, Protos.bool(m.hasMatchIfKeyNotFound(), m.getMatchIfKeyNotFound(), true));
+            }
+            case TRACEABLE_FILTER -> new io.remora.config.AccessLogFilter.Traceable();
+            case EXTENSION_FILTER -> {
                 String kind = f.getFilterSpecifierCase().name().toLowerCase(java.util.Locale.ROOT);
                 ctx.warnOnce("access_log.filter:" + kind, "access log " + kind + " is not evaluated (it passes), first at "
                         + path);
@@ -88,6 +103,16 @@ final class AccessLogFilterTranslator {
             }
             case FILTERSPECIFIER_NOT_SET -> throw path.error("an access log filter needs one filter kind");
         };
+    }
+
+    private static io.remora.config.AccessLogType logType(io.envoyproxy.envoy.data.accesslog.v3.AccessLogType t,
+                                                          FieldPath path) {
+        for (io.remora.config.AccessLogType known : io.remora.config.AccessLogType.values()) {
+            if (t != io.envoyproxy.envoy.data.accesslog.v3.AccessLogType.UNRECOGNIZED && known.envoyName.equals(t.name())) {
+                return known;
+            }
+        }
+        throw path.error("unknown access log type " + t.getNumber());
     }
 
     private static List<io.remora.config.AccessLogFilter> all(List<AccessLogFilter> filters, FieldPath path,

@@ -99,9 +99,6 @@ final class HcmHeaderOptionsTranslator {
         if (h.hasTypedHeaderValidationConfig()) {
             warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
         }
-        if (h.hasAccessLogOptions() || h.hasAccessLogFlushInterval() || h.getFlushAccessLogOnNewRequest()) {
-            warn(ctx, path, "access_log_options", "streams are logged when they end only");
-        }
         if (h.getHttp1SafeMaxConnectionDuration()) {
             warn(ctx, path, "http1_safe_max_connection_duration", "HTTP/1.1 connections close at max_connection_duration");
         }

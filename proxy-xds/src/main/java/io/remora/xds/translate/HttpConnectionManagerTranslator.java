@@ -121,6 +121,7 @@ public final class HttpConnectionManagerTranslator {
                 .serverName(h.getServerName().isEmpty() ? "envoy" : h.getServerName()).serverHeaderTransformation(sht)
                 .http2Options(h2).normalizePath(Protos.bool(h.hasNormalizePath(), h.getNormalizePath(), false))
                 .mergeSlashes(h.getMergeSlashes()).accessLogs(logs)
+                .accessLogOptions(AccessLogOptionsTranslator.hcm(h, path))
                 // Envoy: off unless set; from a request's first byte to the end of its headers.
                 .requestHeadersTimeout(Protos.duration(h.hasRequestHeadersTimeout(), h.getRequestHeadersTimeout(), Duration.ZERO))
                 .tracing(tracing).clientCertForwarding(ClientCertTranslator.translate(h, path)).upgrades(upgrades)

@@ -48,7 +48,7 @@ public final class TcpProxyTranslator {
         }
         warnUnsupported(t, path, ctx);
         return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs, tunneling, maxDuration,
-                hashPolicies(t, path.field("hash_policy")));
+                hashPolicies(t, path.field("hash_policy")), AccessLogOptionsTranslator.tcpProxy(t, path));
     }
 
     /** {@code hash_policy} (type.v3.HashPolicy, at most one): the source IP or a filter state object. */
@@ -78,8 +78,6 @@ public final class TcpProxyTranslator {
         java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
         set.put("metadata_match", t.hasMetadataMatch());
         set.put("on_demand", t.hasOnDemand());
-        set.put("access_log_options", t.hasAccessLogOptions() || t.hasAccessLogFlushInterval()
-                || t.getFlushAccessLogOnConnected());
         set.put("backoff_options", t.hasBackoffOptions());
         set.put("proxy_protocol_tlvs", t.getProxyProtocolTlvsCount() > 0);
         set.put("downstream_idle_timeout", t.hasDownstreamIdleTimeout());

@@ -2,6 +2,7 @@ package io.remora.xds.translate;
 
 import io.remora.config.AccessLogConfig;
 import io.remora.config.AccessLogFilter;
+import io.remora.config.AccessLogType;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.runtime.FractionalPercent;
 import io.remora.xds.bootstrap.BootstrapLoader;
@@ -67,12 +68,30 @@ class AccessLogFilterTranslationTest {
                 """));
         assertTrue(filter("header_filter: { header: { name: x-debug, present_match: true } }")
                 instanceof AccessLogFilter.Header);
+        assertEquals(new AccessLogFilter.LogType(Set.of(AccessLogType.DOWNSTREAM_START, AccessLogType.DOWNSTREAM_PERIODIC),
+                true), filter("log_type_filter: { types: [DownstreamStart, DownstreamPeriodic], exclude: true }"));
+        AccessLogFilter.Metadata m = (AccessLogFilter.Metadata) filter("""
+                metadata_filter:
+                  matcher: { filter: envoy.filters.http.rbac, path: [{ key: shadow_effective_policy_id }], value: { string_match: { prefix: deny } } }
+                  match_if_key_not_found: false
+                """);
+        assertEquals("envoy.filters.http.rbac", m.matcher().filter());
+        assertEquals(List.of("shadow_effective_policy_id"), m.matcher().path());
+        assertEquals(false, m.matchIfKeyNotFound());
+        assertEquals(new AccessLogFilter.Metadata(null, true), filter("metadata_filter: {}"));
+        LoadedBootstrap traceable = load("traceable_filter: {}");
+        assertEquals(new AccessLogFilter.Traceable(), filter("traceable_filter: {}"));
+        assertTrue(traceable.warnings().isEmpty(), traceable.warnings().toString());
     }
 
     @Test
-    void kindsNotEvaluatedPassWithAWarning() {
-        LoadedBootstrap b = load("traceable_filter: {}");
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("traceable_filter") && w.contains(LOG + ".filter")),
+    void extensionFiltersPassWithAWarning() {
+        LoadedBootstrap b = load("""
+                extension_filter:
+                  name: cel
+                  typed_config: { "@type": type.googleapis.com/google.protobuf.Struct }
+                """);
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("extension_filter") && w.contains(LOG + ".filter")),
                 b.warnings().toString());
     }
 
