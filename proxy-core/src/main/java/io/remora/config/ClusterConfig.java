@@ -33,6 +33,12 @@ import java.util.List;
  *                          written to and read from this cluster's connections; otherwise dropped
  * @param ignoreHealthOnHostRemoval {@code ignore_health_on_host_removal}: a host service discovery
  *                          drops leaves at once, even while it passes its active health checks
+ * @param dnsResolver       how a DNS cluster resolves its names; null: as the bootstrap says (the
+ *                          system resolver when it says nothing)
+ * @param respectDnsTtl     {@code respect_dns_ttl}: the next resolution comes after the answer's
+ *                          smallest TTL instead of {@code dnsRefreshRate} (a TTL of 0 keeps the rate)
+ * @param dnsFailureRefresh {@code dns_failure_refresh_rate}: the backoff after a failed resolution;
+ *                          null: {@code dnsRefreshRate}
  */
 public record ClusterConfig(
         String name,
@@ -65,7 +71,17 @@ public record ClusterConfig(
         List<PassthroughMetadata> passthroughMetadata,
         boolean http1EnableTrailers,
         SubsetConfig subsets,
-        boolean ignoreHealthOnHostRemoval) {
+        boolean ignoreHealthOnHostRemoval,
+        DnsResolverConfig dnsResolver,
+        boolean respectDnsTtl,
+        DnsFailureRefresh dnsFailureRefresh) {
+
+    /**
+     * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
+     * starts at {@code base} and doubles up to {@code max}; a success starts over.
+     */
+    public record DnsFailureRefresh(Duration base, Duration max) {
+    }
 
     /**
      * {@code lb_subset_config}: a route's {@code metadata_match} picks among the hosts whose
@@ -122,7 +138,8 @@ public record ClusterConfig(
                 .originalDstLb(originalDstLb).tcpKeepalive(tcpKeepalive).maxConnectionDuration(maxConnectionDuration)
                 .upstreamFilters(upstreamFilters).metadata(metadata).passthroughMetadata(passthroughMetadata)
                 .http1EnableTrailers(http1EnableTrailers).subsets(subsets)
-                .ignoreHealthOnHostRemoval(ignoreHealthOnHostRemoval);
+                .ignoreHealthOnHostRemoval(ignoreHealthOnHostRemoval).dnsResolver(dnsResolver)
+                .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh);
     }
 
     /**
@@ -388,7 +405,27 @@ public record ClusterConfig(
 
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
-                    passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval);
+                    passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
+                    dnsFailureRefresh);
+        }
+
+        private DnsResolverConfig dnsResolver;
+        private boolean respectDnsTtl;
+        private DnsFailureRefresh dnsFailureRefresh;
+
+        public Builder dnsResolver(DnsResolverConfig v) {
+            this.dnsResolver = v;
+            return this;
+        }
+
+        public Builder respectDnsTtl(boolean v) {
+            this.respectDnsTtl = v;
+            return this;
+        }
+
+        public Builder dnsFailureRefresh(DnsFailureRefresh v) {
+            this.dnsFailureRefresh = v;
+            return this;
         }
 
         public Builder ignoreHealthOnHostRemoval(boolean v) {

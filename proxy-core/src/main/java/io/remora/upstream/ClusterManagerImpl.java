@@ -15,13 +15,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * All clusters by name. {@link #update} runs on the control thread: it creates, updates in place
  * and removes clusters and publishes the new name map with one volatile write. Workers read
- * the map without locks. DNS clusters re-resolve on one DNS thread every {@code dns_refresh_rate}.
+ * the map without locks. DNS clusters re-resolve on one DNS thread every {@code dns_refresh_rate}
+ * (or as their TTLs and failure backoff say), through the resolver {@link DnsResolvers} picks.
  */
 public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     /** Envoy's default dns_refresh_rate. */
@@ -30,11 +29,12 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     static final Duration ORIGINAL_DST_CLEANUP = Duration.ofSeconds(5);
 
     private final StatsRegistry stats;
-    private final DnsResolver resolver;
+    private final DnsResolvers resolvers;
     private final io.remora.tls.SecretManager secrets;
     private final UpstreamRuntime runtime;
     private volatile Map<String, Cluster> clusters = Map.of();
-    private final Map<String, ScheduledFuture<?>> refreshers = new HashMap<>();
+    /** How each cluster's periodic task (DNS rounds, ORIGINAL_DST sweeps) is stopped. */
+    private final Map<String, Runnable> refreshers = new HashMap<>();
     private ScheduledExecutorService dnsThread;
     private LocalZone localZone;
 
@@ -53,7 +53,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     public ClusterManagerImpl(StatsRegistry stats, DnsResolver resolver, io.remora.tls.SecretManager secrets,
                               Transport transport) {
         this.stats = stats;
-        this.resolver = resolver;
+        this.resolvers = new DnsResolvers(resolver);
         this.secrets = secrets;
         this.runtime = new UpstreamRuntime(transport, stats.meterRegistry());
     }
@@ -65,6 +65,14 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     public void upstreamFilters(java.util.function.Function<io.remora.config.NetworkFilterConfig,
             io.remora.network.ConnectionFilterFactory> factories, io.remora.server.ServerContext context) {
         runtime.upstreamFilters(factories, context);
+    }
+
+    /**
+     * The bootstrap's {@code typed_dns_resolver_config} / {@code dns_resolution_config}: the
+     * resolver of DNS clusters that have none of their own; null: the system resolver.
+     */
+    public void defaultDnsResolver(io.remora.config.DnsResolverConfig config) {
+        resolvers.bootstrap(config);
     }
 
     /** Bootstrap {@code cluster_manager.outlier_detection.event_log_path} (empty: no event log). */
@@ -126,7 +134,10 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             } else {
                 boolean endpointsChanged = !java.util.Objects.equals(existing.config().loadAssignment(), c.loadAssignment())
                         || existing.config().dnsLookupFamily() != c.dnsLookupFamily();
-                boolean rateChanged = !java.util.Objects.equals(existing.config().dnsRefreshRate(), c.dnsRefreshRate());
+                boolean rateChanged = !java.util.Objects.equals(existing.config().dnsRefreshRate(), c.dnsRefreshRate())
+                        || !java.util.Objects.equals(existing.config().dnsResolver(), c.dnsResolver())
+                        || existing.config().respectDnsTtl() != c.respectDnsTtl()
+                        || !java.util.Objects.equals(existing.config().dnsFailureRefresh(), c.dnsFailureRefresh());
                 existing.update(c);
                 next.put(c.name(), existing);
                 if (isDns(c) && (endpointsChanged || rateChanged)) {
@@ -166,26 +177,21 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         if (isDns(c)) {
             Duration rate = c.dnsRefreshRate() != null && !c.dnsRefreshRate().isZero()
                     ? c.dnsRefreshRate() : DEFAULT_DNS_REFRESH;
-            refreshers.put(c.name(), dns().scheduleWithFixedDelay(() -> {
-                try {
-                    DnsRefresher.refresh(cluster, resolver);
-                } catch (RuntimeException e) {
-                    Logger.getLogger(ClusterManagerImpl.class.getName()).log(Level.WARNING,
-                            "DNS refresh of cluster " + c.name() + " failed", e);
-                    cluster.markInitialized();
-                }
-            }, 0, rate.toMillis(), TimeUnit.MILLISECONDS));
+            DnsRefreshTask task = new DnsRefreshTask(cluster, resolvers, dns(), rate);
+            refreshers.put(c.name(), task::stop);
+            task.start();
         } else if (c.type() == DiscoveryType.ORIGINAL_DST) {
             long ms = ORIGINAL_DST_CLEANUP.toMillis();
-            refreshers.put(c.name(), dns().scheduleWithFixedDelay(cluster::sweepOriginalDstHosts, ms, ms,
-                    TimeUnit.MILLISECONDS));
+            ScheduledFuture<?> sweeps = dns().scheduleWithFixedDelay(cluster::sweepOriginalDstHosts, ms, ms,
+                    TimeUnit.MILLISECONDS);
+            refreshers.put(c.name(), () -> sweeps.cancel(false));
         }
     }
 
     private void stopRefresher(String name) {
-        ScheduledFuture<?> f = refreshers.remove(name);
-        if (f != null) {
-            f.cancel(false);
+        Runnable stop = refreshers.remove(name);
+        if (stop != null) {
+            stop.run();
         }
     }
 
@@ -202,7 +208,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
 
     @Override
     public synchronized void close() {
-        refreshers.values().forEach(f -> f.cancel(false));
+        refreshers.values().forEach(Runnable::run);
         refreshers.clear();
         for (Cluster c : clusters.values()) {
             ((ClusterImpl) c).close();
@@ -211,5 +217,6 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         if (dnsThread != null) {
             dnsThread.shutdownNow();
         }
+        resolvers.close();
     }
 }

@@ -26,13 +26,25 @@ final class DnsRefresher {
     private DnsRefresher() {
     }
 
-    static void refresh(ClusterImpl cluster, DnsResolver resolver) {
+    /**
+     * What one round saw, for choosing when the next one runs.
+     *
+     * @param minTtl the smallest TTL among the names answered with addresses; null: none known
+     */
+    record Round(boolean anyResolved, boolean anyFailed, java.time.Duration minTtl) {
+        static final Round NOTHING = new Round(false, false, null);
+    }
+
+    static Round refresh(ClusterImpl cluster, DnsResolver resolver) {
         ClusterConfig c = cluster.config();
         if (c.loadAssignment() == null) {
             cluster.setEndpoints(List.of());
             cluster.markInitialized();
-            return;
+            return Round.NOTHING;
         }
+        boolean anyResolved = false;
+        boolean anyFailed = false;
+        java.time.Duration minTtl = null;
         boolean logical = c.type() == ClusterConfig.DiscoveryType.LOGICAL_DNS;
         List<ClusterImpl.ResolvedEndpoint> out = new ArrayList<>();
         outer:
@@ -47,8 +59,16 @@ final class DnsRefresher {
                 }
                 List<InetAddress> addrs;
                 try {
-                    addrs = filter(resolver.resolve(tcp.host()), c.dnsLookupFamily());
+                    DnsAnswer answer = resolver.resolve(tcp.host(), c.dnsLookupFamily());
+                    addrs = answer.addresses();
+                    anyResolved = true;
+                    // Envoy: an empty answer, or a TTL of 0, leaves the refresh rate in force.
+                    if (!addrs.isEmpty() && answer.ttl() != null && !answer.ttl().isZero()
+                            && (minTtl == null || answer.ttl().compareTo(minTtl) < 0)) {
+                        minTtl = answer.ttl();
+                    }
                 } catch (UnknownHostException e) {
+                    anyFailed = true;
                     LOG.log(Level.FINE, "cluster {0}: cannot resolve {1}", new Object[] {c.name(), tcp.host()});
                     // Envoy keeps a name's last resolved hosts when a refresh of it fails.
                     for (ClusterImpl.ResolvedEndpoint prev : cluster.endpoints()) {
@@ -78,6 +98,7 @@ final class DnsRefresher {
         }
         cluster.setEndpoints(out);
         cluster.markInitialized();
+        return new Round(anyResolved, anyFailed, minTtl);
     }
 
     /** Envoy's dns_lookup_family over the system resolver's answer. */

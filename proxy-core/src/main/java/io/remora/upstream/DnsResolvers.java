@@ -1,0 +1,66 @@
+package io.remora.upstream;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.remora.config.ClusterConfig;
+import io.remora.config.DnsResolverConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Picks each DNS cluster's resolver as Envoy does: the cluster's own resolver config, else the
+ * bootstrap's, else the default. Remora's default is the system resolver (getaddrinfo, which
+ * honours /etc/hosts and nsswitch), except that respect_dns_ttl needs TTLs and so gets the
+ * name servers of /etc/resolv.conf, as Envoy's default c-ares resolver would ask. Equal configs
+ * share one resolver; resolvers live until the cluster manager closes (there are few distinct
+ * configs), on one event loop thread of their own.
+ */
+final class DnsResolvers implements AutoCloseable {
+    private final DnsResolver system;
+    private final Map<DnsResolverConfig, NameServerResolver> byConfig = new HashMap<>();
+    private DnsResolverConfig bootstrap;
+    private EventLoopGroup group;
+    private boolean closed;
+
+    /** @param system the platform resolver (or a test's stand-in for it) */
+    DnsResolvers(DnsResolver system) {
+        this.system = system;
+    }
+
+    /** The bootstrap's resolver config, for clusters without their own; null: none. */
+    synchronized void bootstrap(DnsResolverConfig config) {
+        this.bootstrap = config;
+    }
+
+    synchronized DnsResolver forCluster(ClusterConfig c) {
+        DnsResolverConfig config = c.dnsResolver() != null ? c.dnsResolver() : bootstrap;
+        if (config == null) {
+            config = c.respectDnsTtl() ? DnsResolverConfig.RESOLV_CONF : DnsResolverConfig.SYSTEM;
+        }
+        if (config.kind() == DnsResolverConfig.Kind.SYSTEM || closed) {
+            return system;
+        }
+        return byConfig.computeIfAbsent(config, k -> new NameServerResolver(k, group()));
+    }
+
+    private EventLoopGroup group() {
+        if (group == null) {
+            group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("remora-dns-io", true),
+                    NioIoHandler.newFactory());
+        }
+        return group;
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        byConfig.values().forEach(NameServerResolver::close);
+        byConfig.clear();
+        if (group != null) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+}
