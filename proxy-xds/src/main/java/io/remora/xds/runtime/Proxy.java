@@ -103,6 +103,9 @@ public final class Proxy implements AutoCloseable {
         stats.server().concurrency.set(options.concurrency());
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
+        // typed_dns_resolver_config / dns_resolution_config: DNS clusters without their own resolver use it.
+        server.clusterManager().defaultDnsResolver(io.remora.xds.translate.DnsResolverTranslator.bootstrap(bootstrap,
+                io.remora.xds.translate.TranslationContext.lenient()));
         // cluster_manager.local_cluster_name with the node's locality: zone-aware routing.
         io.remora.config.NodeInfo node = config.node();
         server.clusterManager().localCluster(bootstrap.getClusterManager().getLocalClusterName(), node == null ? null

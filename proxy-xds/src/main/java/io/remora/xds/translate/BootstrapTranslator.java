@@ -82,6 +82,7 @@ public final class BootstrapTranslator {
         TracingTranslator.bootstrapProvider(b, ctx); // validated here; the proxy builds the tracer from it
         RuntimeTranslator.translate(b, ctx); // validated here; the proxy builds its loader from it
         StatsConfigTranslator.settings(b, ctx); // likewise for its stats registry
+        DnsResolverTranslator.bootstrap(b, ctx); // likewise for the DNS clusters' default resolver
         return new ServerConfig(node, admin, List.copyOf(listeners), Collections.unmodifiableMap(clusters),
                 Collections.unmodifiableMap(routes), drainTime);
     }

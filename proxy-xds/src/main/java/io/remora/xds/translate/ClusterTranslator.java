@@ -164,6 +164,12 @@ public final class ClusterTranslator {
             case ALL -> ClusterConfig.DnsLookupFamily.ALL;
             default -> ClusterConfig.DnsLookupFamily.AUTO;
         };
+        boolean dnsType = type == ClusterConfig.DiscoveryType.STRICT_DNS
+                || type == ClusterConfig.DiscoveryType.LOGICAL_DNS;
+        // Envoy reads the resolver and refresh settings only in its DNS cluster factories.
+        io.remora.config.DnsResolverConfig dnsResolver = dnsType ? DnsResolverTranslator.cluster(c, path, ctx) : null;
+        ClusterConfig.DnsFailureRefresh dnsFailure = dnsType && c.hasDnsFailureRefreshRate()
+                ? dnsFailureRefresh(c.getDnsFailureRefreshRate(), path.field("dns_failure_refresh_rate")) : null;
         ClusterConfig.CircuitBreakers breakers = ClusterConfig.CircuitBreakers.DEFAULT;
         for (var t : c.getCircuitBreakers().getThresholdsList()) {
             if (t.getPriority() == RoutingPriority.DEFAULT) {
@@ -222,6 +228,7 @@ public final class ClusterTranslator {
                 .altStatName(c.getAltStatName().isEmpty() ? null : c.getAltStatName()).type(type).lbPolicy(lb)
                 .connectTimeout(connectTimeout).loadAssignment(assignment).edsServiceName(edsName).protocol(protocol)
                 .http2Options(h2).dnsRefreshRate(dnsRefresh).dnsLookupFamily(family).circuitBreakers(breakers)
+                .dnsResolver(dnsResolver).respectDnsTtl(c.getRespectDnsTtl()).dnsFailureRefresh(dnsFailure)
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
                 .http1EnableTrailers(trailers)
                 .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval())
@@ -238,6 +245,22 @@ public final class ClusterTranslator {
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
                 .build();
+    }
+
+    /** Envoy's prepareDnsRefreshStrategy: base_interval required, max_interval 10 × base by default. */
+    private static ClusterConfig.DnsFailureRefresh dnsFailureRefresh(Cluster.RefreshRate r, FieldPath path) {
+        if (!r.hasBaseInterval()) {
+            throw path.field("base_interval").error("missing required field");
+        }
+        Duration base = Protos.duration(r.getBaseInterval());
+        if (base.toMillis() < 1) {
+            throw path.field("base_interval").error("must be at least 1ms");
+        }
+        Duration max = r.hasMaxInterval() ? Protos.duration(r.getMaxInterval()) : base.multipliedBy(10);
+        if (max.compareTo(base) < 0) {
+            throw path.field("max_interval").error("must be greater than or equal to the base_interval");
+        }
+        return new ClusterConfig.DnsFailureRefresh(base, max);
     }
 
     /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */

@@ -21,8 +21,8 @@ final class ClusterWarnings {
             set.put("close_connections_on_host_health_failure", "connections to a host that fails its health"
                     + " check stay open until idle");
         }
-        if (c.getRespectDnsTtl()) {
-            set.put("respect_dns_ttl", "names are resolved again every dns_refresh_rate");
+        if (c.hasDnsJitter()) {
+            set.put("dns_jitter", "DNS refreshes are not delayed at random");
         }
         if (c.hasPreconnectPolicy()) {
             set.put("preconnect_policy", "connections are opened on demand");
@@ -32,10 +32,6 @@ final class ClusterWarnings {
         }
         if (c.hasUpstreamConfig()) {
             set.put("upstream_config", "the generic upstream of the cluster's protocol is used");
-        }
-        if (c.getDnsResolversCount() > 0 || c.hasDnsResolutionConfig() || c.hasTypedDnsResolverConfig()
-                || c.getUseTcpForDnsLookups()) {
-            set.put("dns_resolvers", "the system resolver answers");
         }
         if (c.hasLrsServer()) {
             set.put("lrs_server", "no load reports are sent");
