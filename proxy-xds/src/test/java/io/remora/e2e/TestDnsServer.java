@@ -1,0 +1,158 @@
+package io.remora.e2e;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
+import io.netty.handler.codec.dns.DatagramDnsResponse;
+import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
+import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DefaultDnsResponse;
+import io.netty.handler.codec.dns.DnsQuery;
+import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import io.netty.handler.codec.dns.TcpDnsQueryDecoder;
+import io.netty.handler.codec.dns.TcpDnsResponseEncoder;
+import io.remora.server.Transport;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A tiny authoritative DNS server for tests, on 127.0.0.1 with one ephemeral port for UDP and
+ * TCP: A records (with a TTL) the test sets and changes, NXDOMAIN for other names, and a count of
+ * the queries each transport carried.
+ */
+final class TestDnsServer implements AutoCloseable {
+    private record Answer(List<InetAddress> addresses, int ttlSeconds) {
+    }
+
+    private final EventLoopGroup group = Transport.of(Transport.Kind.NIO).newEventLoopGroup(1, "test-dns");
+    private final Map<String, Answer> answers = new ConcurrentHashMap<>();
+    private final AtomicInteger udpQueries = new AtomicInteger();
+    private final AtomicInteger tcpQueries = new AtomicInteger();
+    private final Channel udp;
+    private final Channel tcp;
+
+    private TestDnsServer() throws InterruptedException {
+        Channel u = null;
+        Channel t = null;
+        // The UDP port is ephemeral; TCP takes the same number, which another socket may hold: retry.
+        for (int attempt = 0; attempt < 20 && t == null; attempt++) {
+            u = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                    .handler(new ChannelInitializer<NioDatagramChannel>() {
+                        @Override
+                        protected void initChannel(NioDatagramChannel ch) {
+                            ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(),
+                                    new SimpleChannelInboundHandler<DatagramDnsQuery>() {
+                                        @Override
+                                        protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery q) {
+                                            udpQueries.incrementAndGet();
+                                            DatagramDnsResponse r = new DatagramDnsResponse(q.recipient(), q.sender(),
+                                                    q.id());
+                                            ctx.writeAndFlush(fill(q, r));
+                                        }
+                                    });
+                        }
+                    }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            int port = ((InetSocketAddress) u.localAddress()).getPort();
+            try {
+                t = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                        .childHandler(new ChannelInitializer<Channel>() {
+                            @Override
+                            protected void initChannel(Channel ch) {
+                                ch.pipeline().addLast(new TcpDnsQueryDecoder(), new TcpDnsResponseEncoder(),
+                                        new SimpleChannelInboundHandler<DnsQuery>() {
+                                            @Override
+                                            protected void channelRead0(ChannelHandlerContext ctx, DnsQuery q) {
+                                                tcpQueries.incrementAndGet();
+                                                ctx.writeAndFlush(fill(q, new DefaultDnsResponse(q.id())));
+                                            }
+                                        });
+                            }
+                        }).bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+            } catch (Exception e) {
+                u.close().sync();
+                u = null;
+            }
+        }
+        if (t == null) {
+            group.shutdownGracefully();
+            throw new IllegalStateException("no port free for both UDP and TCP");
+        }
+        this.udp = u;
+        this.tcp = t;
+    }
+
+    static TestDnsServer start() throws InterruptedException {
+        return new TestDnsServer();
+    }
+
+    /** From now on, {@code name} answers these IPv4 addresses with this TTL. */
+    TestDnsServer answer(String name, int ttlSeconds, String... ipv4) throws Exception {
+        InetAddress[] addrs = new InetAddress[ipv4.length];
+        for (int i = 0; i < ipv4.length; i++) {
+            addrs[i] = InetAddress.getByName(ipv4[i]);
+        }
+        answers.put(key(name), new Answer(List.of(addrs), ttlSeconds));
+        return this;
+    }
+
+    int port() {
+        return ((InetSocketAddress) udp.localAddress()).getPort();
+    }
+
+    int udpQueries() {
+        return udpQueries.get();
+    }
+
+    int tcpQueries() {
+        return tcpQueries.get();
+    }
+
+    private static String key(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".") ? n : n + ".";
+    }
+
+    private <R extends DnsResponse> R fill(DnsQuery q, R r) {
+        DnsQuestion question = q.recordAt(DnsSection.QUESTION);
+        r.setAuthoritativeAnswer(true).setRecursionAvailable(true);
+        r.addRecord(DnsSection.QUESTION, new DefaultDnsQuestion(question.name(), question.type()));
+        Answer a = answers.get(key(question.name()));
+        if (a == null) {
+            r.setCode(DnsResponseCode.NXDOMAIN);
+            return r;
+        }
+        if (question.type() == DnsRecordType.A) {
+            for (InetAddress addr : a.addresses()) {
+                r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(question.name(), DnsRecordType.A,
+                        a.ttlSeconds(), Unpooled.wrappedBuffer(addr.getAddress())));
+            }
+        }
+        return r; // other types: the name exists, without such records
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        udp.close().sync();
+        tcp.close().sync();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).sync();
+    }
+}
