@@ -39,6 +39,8 @@ import java.util.List;
  *                          smallest TTL instead of {@code dnsRefreshRate} (a TTL of 0 keeps the rate)
  * @param dnsFailureRefresh {@code dns_failure_refresh_rate}: the backoff after a failed resolution;
  *                          null: {@code dnsRefreshRate}
+ * @param autoSni           {@code upstream_http_protocol_options}: SNI and SAN check from each
+ *                          request's host; null when off
  */
 public record ClusterConfig(
         String name,
@@ -74,7 +76,8 @@ public record ClusterConfig(
         boolean ignoreHealthOnHostRemoval,
         DnsResolverConfig dnsResolver,
         boolean respectDnsTtl,
-        DnsFailureRefresh dnsFailureRefresh) {
+        DnsFailureRefresh dnsFailureRefresh,
+        AutoSniConfig autoSni) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -139,7 +142,8 @@ public record ClusterConfig(
                 .upstreamFilters(upstreamFilters).metadata(metadata).passthroughMetadata(passthroughMetadata)
                 .http1EnableTrailers(http1EnableTrailers).subsets(subsets)
                 .ignoreHealthOnHostRemoval(ignoreHealthOnHostRemoval).dnsResolver(dnsResolver)
-                .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh);
+                .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh)
+                .autoSni(autoSni);
     }
 
     /**
@@ -266,6 +270,7 @@ public record ClusterConfig(
         private List<PassthroughMetadata> passthroughMetadata = List.of();
         private boolean http1EnableTrailers;
         private boolean ignoreHealthOnHostRemoval;
+        private AutoSniConfig autoSni;
 
         private Builder(String name) {
             this.name = name;
@@ -406,7 +411,7 @@ public record ClusterConfig(
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
-                    dnsFailureRefresh);
+                    dnsFailureRefresh, autoSni);
         }
 
         private DnsResolverConfig dnsResolver;
@@ -425,6 +430,11 @@ public record ClusterConfig(
 
         public Builder dnsFailureRefresh(DnsFailureRefresh v) {
             this.dnsFailureRefresh = v;
+            return this;
+        }
+
+        public Builder autoSni(AutoSniConfig autoSni) {
+            this.autoSni = autoSni;
             return this;
         }
 

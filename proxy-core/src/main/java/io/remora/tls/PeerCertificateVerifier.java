@@ -44,6 +44,8 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     /** max_verify_depth: the certificates above the leaf, its trust anchor included. */
     private final int maxDepth;
     private final SanMatchers sans;
+    /** Upstream auto_san_validation: the server's certificate must carry a SAN for the engine's peer host. */
+    private final boolean peerHostSan;
     private final TlsStats stats;
     /**
      * Chains that passed path validation (by their DER bytes) and until when that result holds.
@@ -57,7 +59,13 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     private final java.util.concurrent.atomic.LongAdder validations = new java.util.concurrent.atomic.LongAdder();
 
     PeerCertificateVerifier(CertificateValidation v, TlsStats stats) throws GeneralSecurityException {
+        this(v, stats, false);
+    }
+
+    PeerCertificateVerifier(CertificateValidation v, TlsStats stats, boolean peerHostSan)
+            throws GeneralSecurityException {
         this.stats = stats;
+        this.peerHostSan = peerHostSan;
         this.sans = new SanMatchers(v.sanMatchers());
         this.onlyLeafCrl = v.onlyVerifyLeafCertCrl();
         this.allowExpired = v.allowExpiredCertificate();
@@ -114,7 +122,16 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        markValidated(engine, verify(chain));
+        boolean validated = verify(chain);
+        // Envoy checks a SAN list from transport socket options only where it verifies at all:
+        // with a trusted CA, and accept_untrusted lets every failure pass.
+        if (peerHostSan && validated && engine != null && engine.getPeerHost() != null
+                && !SanMatchers.hasName(chain[0], engine.getPeerHost())) {
+            stats.failVerifySan();
+            throw new VerificationException(VerificationException.Reason.SAN,
+                    "certificate verify failed: verify SAN list, expected " + engine.getPeerHost(), null);
+        }
+        markValidated(engine, validated);
     }
 
     @Override

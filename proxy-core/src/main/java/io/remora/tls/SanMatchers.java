@@ -70,4 +70,60 @@ final class SanMatchers {
         }
         return false;
     }
+
+    /**
+     * Envoy's {@code verifySubjectAltName}: some SAN of the leaf is {@code name}: a DNS SAN by
+     * {@link #dnsNameMatch} (wildcards), any other type by equal text.
+     */
+    static boolean hasName(X509Certificate leaf, String name) {
+        Collection<List<?>> sans;
+        try {
+            sans = leaf.getSubjectAlternativeNames();
+        } catch (CertificateParsingException e) {
+            return false;
+        }
+        if (sans == null) {
+            return false;
+        }
+        for (List<?> san : sans) {
+            if (san.get(0) instanceof Integer type && san.get(1) instanceof String value
+                    && (type == DNS ? dnsNameMatch(name, value) : value.equals(name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Envoy's {@code Utility::dnsNameMatch}: equal ignoring case, or a pattern whose left-most label
+     * holds one '*' (not an A-label) matching the name's first label, the rest equal.
+     */
+    static boolean dnsNameMatch(String name, String pattern) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        String p = pattern.toLowerCase(java.util.Locale.ROOT);
+        if (n.equals(p)) {
+            return true;
+        }
+        int pd = p.indexOf('.');
+        int nd = n.indexOf('.');
+        if (pd < 0 || nd < 0) {
+            return false;
+        }
+        String pLabel = p.substring(0, pd);
+        String pRest = p.substring(pd + 1);
+        String nLabel = n.substring(0, nd);
+        if (pLabel.indexOf('*') < 0 || pRest.indexOf('*') >= 0 || pLabel.startsWith("xn--")
+                || !n.substring(nd + 1).equals(pRest)) {
+            return false;
+        }
+        if (pLabel.equals("*")) {
+            return true;
+        }
+        int star = pLabel.indexOf('*');
+        if (pLabel.indexOf('*', star + 1) >= 0) {
+            return false;
+        }
+        return pLabel.length() <= nLabel.length() + 1 && nLabel.startsWith(pLabel.substring(0, star))
+                && nLabel.endsWith(pLabel.substring(star + 1));
+    }
 }

@@ -73,16 +73,19 @@ final class TlsContextFactory {
         }
     }
 
-    /** @param alpn the protocols to offer (the context's own, an override, or the pool's); empty: none */
+    /**
+     * @param alpn        the protocols to offer (the context's own, an override, or the pool's); empty: none
+     * @param peerHostSan the peer must also carry a SAN for the engine's peer host (auto_san_validation)
+     */
     static SslContext client(TransportSocketConfig ts, Material m, List<String> alpn, TlsProvider provider,
-                             TlsStats stats) throws SSLException {
+                             TlsStats stats, boolean peerHostSan) throws SSLException {
         try {
             SslContextBuilder b = SslContextBuilder.forClient().sslProvider(provider.netty());
             if (!m.certificates().isEmpty()) {
                 b.keyManager(keyManagers(m.certificates()));
             }
-            PeerCertificateVerifier verifier = verifier(m.validation(), stats);
-            b.trustManager(verifier != null ? verifier : new PeerCertificateVerifier(CertificateValidation.NONE, stats));
+            CertificateValidation v = m.validation() == null ? CertificateValidation.NONE : m.validation();
+            b.trustManager(new PeerCertificateVerifier(v, stats, peerHostSan));
             // Hostname checks are Envoy's SAN matchers', not the JDK's.
             b.endpointIdentificationAlgorithm(null);
             common(b, ts, alpn, provider, false);

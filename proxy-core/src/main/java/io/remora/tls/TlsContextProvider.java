@@ -25,6 +25,8 @@ public final class TlsContextProvider {
     private final TlsProvider provider;
     private final TlsStats stats;
     private final Map<List<String>, Cached> cache = new ConcurrentHashMap<>();
+    /** Contexts whose verifier also insists on a SAN for the engine's peer host (auto_san_validation). */
+    private final Map<List<String>, Cached> peerHostCache = new ConcurrentHashMap<>();
 
     private record Cached(long version, TlsContextFactory.Material material, SslContext context) {
     }
@@ -50,6 +52,13 @@ public final class TlsContextProvider {
     void refresh() {
         for (List<String> alpn : List.copyOf(cache.keySet())) {
             refresh(alpn);
+        }
+        for (List<String> alpn : List.copyOf(peerHostCache.keySet())) {
+            try {
+                currentCheckingPeerHost(alpn);
+            } catch (SSLException e) {
+                // as below
+            }
         }
     }
 
@@ -103,6 +112,19 @@ public final class TlsContextProvider {
 
     /** The context for a new handshake; fails when a secret is missing or its material is bad. */
     public SslContext current(List<String> alpnFallback) throws SSLException {
+        return current(alpnFallback, cache, false);
+    }
+
+    /**
+     * As {@link #current(List)}, but the peer certificate must also carry a SAN for the host the
+     * engine is made for (upstream only): Envoy's SAN list from transport socket options.
+     */
+    public SslContext currentCheckingPeerHost(List<String> alpnFallback) throws SSLException {
+        return current(alpnFallback, peerHostCache, true);
+    }
+
+    private SslContext current(List<String> alpnFallback, Map<List<String>, Cached> cache, boolean peerHostSan)
+            throws SSLException {
         List<String> key = alpnFallback == null ? List.of() : alpnFallback;
         long v = secrets.version();
         Cached c = cache.get(key);
@@ -115,7 +137,7 @@ public final class TlsContextProvider {
             return c.context;
         }
         SslContext ctx = server ? TlsContextFactory.server(config, m, provider, stats)
-                : TlsContextFactory.client(config, m, key, provider, stats);
+                : TlsContextFactory.client(config, m, key, provider, stats, peerHostSan);
         cache.put(key, new Cached(v, m, ctx));
         return ctx;
     }

@@ -6,8 +6,12 @@ import io.remora.config.ClusterConfig;
 import io.remora.config.TransportSocketConfig;
 import io.remora.upstream.Host;
 import io.remora.upstream.TransportSocketFactory;
+import io.remora.upstream.UpstreamTlsNames;
 
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +22,9 @@ import java.util.function.Supplier;
  * A cluster's upstream transport sockets: the first of its {@code transport_socket_matches}
  * whose {@code match} the endpoint's {@code envoy.transport_socket_match} metadata satisfies
  * (Istio: {@code tlsMode: istio} → mTLS), else the cluster's {@code transport_socket}; raw or
- * TLS with SNI, ALPN, client certificate and peer verification. Handshakes count in
- * {@code cluster.<name>.ssl.*}.
+ * TLS with SNI, ALPN, client certificate and peer verification. A request's
+ * {@link UpstreamTlsNames} (auto_sni, auto_san_validation) replace the SNI and add a SAN the peer
+ * must carry. Handshakes count in {@code cluster.<name>.ssl.*}.
  */
 public final class UpstreamTransportSockets implements TransportSocketFactory {
     /** One candidate socket; tls null means plaintext. */
@@ -99,19 +104,46 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
     @Override
     public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
                                  List<String> alpnOverride) throws SSLException {
+        return newHandler(alloc, host, alpnFallback, alpnOverride, null);
+    }
+
+    @Override
+    public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
+                                 List<String> alpnOverride, UpstreamTlsNames names) throws SSLException {
         TlsContextProvider tls = select(host);
         if (tls == null) {
             return null;
         }
         TransportSocketConfig c = tls.config();
-        String sni = c.sni() == null || c.sni().isEmpty() ? null : c.sni();
+        String sni = names != null && names.serverName() != null ? names.serverName()
+                : c.sni() == null || c.sni().isEmpty() ? null : c.sni();
+        String san = names == null ? null : names.subjectAltName();
         int port = host.address() instanceof InetSocketAddress a ? a.getPort() : -1;
         // The context's own ALPN unless overridden; the pool's protocol when it names none.
         List<String> alpn = alpnOverride != null ? alpnOverride
                 : c.alpnProtocols().isEmpty() ? alpnFallback : c.alpnProtocols();
-        SslHandler h = sni == null ? tls.current(alpn).newHandler(alloc)
-                : tls.current(alpn).newHandler(alloc, sni, port);
+        SslHandler h;
+        if (san == null) {
+            h = sni == null ? tls.current(alpn).newHandler(alloc) : tls.current(alpn).newHandler(alloc, sni, port);
+        } else {
+            // The verifier of this context reads the SAN to insist on from the engine's peer host.
+            h = tls.currentCheckingPeerHost(alpn).newHandler(alloc, san, port);
+            if (sni != null && !sni.equals(san)) {
+                serverName(h.engine(), sni);
+            }
+        }
         HandshakeStats.count(h, tls.stats());
         return h;
+    }
+
+    /** Sends {@code sni} rather than the peer host the engine was made for. */
+    private static void serverName(SSLEngine engine, String sni) {
+        try {
+            SSLParameters p = engine.getSSLParameters();
+            p.setServerNames(List.of(new SNIHostName(sni)));
+            engine.setSSLParameters(p);
+        } catch (IllegalArgumentException e) {
+            // not a name SNI can carry: the peer host stays the one sent
+        }
     }
 }

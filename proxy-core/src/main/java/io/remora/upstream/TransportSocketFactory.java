@@ -35,4 +35,13 @@ public interface TransportSocketFactory {
                                   List<String> alpnOverride) throws SSLException {
         return newHandler(alloc, host, alpnFallback);
     }
+
+    /**
+     * As {@link #newHandler(ByteBufAllocator, Host, List, List)}, for a request whose
+     * {@code names} (when not null) replace the TLS context's SNI and add a SAN the peer must carry.
+     */
+    default SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
+                                  List<String> alpnOverride, UpstreamTlsNames names) throws SSLException {
+        return newHandler(alloc, host, alpnFallback, alpnOverride);
+    }
 }

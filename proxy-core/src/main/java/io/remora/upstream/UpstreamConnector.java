@@ -67,28 +67,37 @@ public final class UpstreamConnector {
      * @param filterState   the filter state of the request or connection this one is made for,
      *                      whose objects shared with the upstream connection an internal
      *                      listener receives; null for none
+     * @param tlsNames      the SNI and SAN of the request this connection is made for, or null
      */
     public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator,
                           OriginalSource originalSource, List<String> alpnOverride,
-                          io.remora.network.FilterState filterState) {
+                          io.remora.network.FilterState filterState, UpstreamTlsNames tlsNames) {
         public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, CompactRecvAllocator.SHARED);
         public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, CompactRecvAllocator.SHARED);
 
         public ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
-            this(alpnFallback, relay, recvAllocator, null, null, null);
+            this(alpnFallback, relay, recvAllocator, null, null, null, null);
         }
 
         /** These options binding as original_src says and offering {@code alpnOverride} (nulls: unchanged). */
         public ConnectOptions with(OriginalSource os, List<String> override) {
             return os == null && override == null ? this
                     : new ConnectOptions(alpnFallback, relay, recvAllocator, os != null ? os : originalSource,
-                    override != null ? override : alpnOverride, filterState);
+                    override != null ? override : alpnOverride, filterState, tlsNames);
         }
 
         /** These options handing {@code state}'s shared objects to an internal listener; unchanged for null. */
         public ConnectOptions withFilterState(io.remora.network.FilterState state) {
             return state == null ? this
-                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, state);
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, state,
+                    tlsNames);
+        }
+
+        /** These options sending and verifying {@code names} (auto_sni, auto_san_validation); unchanged for null. */
+        public ConnectOptions withTlsNames(UpstreamTlsNames names) {
+            return names == null ? this
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, filterState,
+                    names);
         }
 
         /**
@@ -147,7 +156,7 @@ public final class UpstreamConnector {
         try {
             // Made before the socket opens: TLS material that is not there costs no connection.
             tls = cluster.transportSocketFactory().newHandler(ByteBufAllocator.DEFAULT, host, options.alpnFallback(),
-                    options.alpnOverride());
+                    options.alpnOverride(), options.tlsNames());
         } catch (javax.net.ssl.SSLException | RuntimeException e) {
             if (unix) {
                 io.remora.internal.InternalListeners.forget(local);

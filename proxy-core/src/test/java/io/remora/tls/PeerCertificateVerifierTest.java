@@ -1,6 +1,7 @@
 package io.remora.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,5 +89,17 @@ class PeerCertificateVerifierTest {
                 () -> shallow.checkClientTrusted(withIntermediate, "EC"));
         assertTrue(e.getMessage().contains("max_verify_depth"), e.getMessage());
         shallow.checkClientTrusted(chain(CA.issue("direct")), "EC");
+    }
+
+    @Test
+    void dnsNameMatchIsEnvoys() {
+        assertTrue(SanMatchers.dnsNameMatch("a.example.com", "A.EXAMPLE.com"));
+        assertTrue(SanMatchers.dnsNameMatch("a.example.com", "*.example.com"));
+        assertTrue(SanMatchers.dnsNameMatch("api-1.example.com", "api*.example.com"));
+        assertTrue(SanMatchers.dnsNameMatch("api.example.com", "api*.example.com"), "'*' may match nothing");
+        assertFalse(SanMatchers.dnsNameMatch("a.b.example.com", "*.example.com"), "one label only");
+        assertFalse(SanMatchers.dnsNameMatch("example.com", "*.example.com"));
+        assertFalse(SanMatchers.dnsNameMatch("xn--a.example.com", "xn--*.example.com"), "not in an A-label");
+        assertFalse(SanMatchers.dnsNameMatch("a.example.com", "a.*.com"));
     }
 }

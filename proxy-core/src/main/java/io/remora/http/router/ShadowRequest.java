@@ -96,8 +96,10 @@ final class ShadowRequest implements UpstreamCallbacks {
             s.timer = cb.eventLoop().schedule(s::timeout, timeoutMillis, TimeUnit.MILLISECONDS);
         }
         io.remora.network.ConnectionInfo ci = cb.connection();
+        // Envoy's shadow runs its own router: auto_sni sees the "-shadow" host.
         ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
-                ci == null ? null : ci.originalSource()).newStream(s);
+                io.remora.http.upstream.PoolOptions.of(ci == null ? null : ci.originalSource(), null,
+                        AutoSniNames.forCluster(cluster, h))).newStream(s);
     }
 
     /** Envoy appends "-shadow" to the host, before any port. */

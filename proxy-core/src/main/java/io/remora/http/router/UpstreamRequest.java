@@ -55,13 +55,14 @@ final class UpstreamRequest implements UpstreamCallbacks {
         DecoderFilterCallbacks cb = router.cb;
         router.info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
-        // original_src binds the downstream's address, filter state may override ALPN: pools keyed by both.
+        // original_src binds the downstream's address, filter state may override ALPN, auto_sni names
+        // the server: pools keyed by all three.
         Cancellable c = router.tunnel != null && router.tunnel.terminate
                 ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), router.cluster,
                         host, ci == null ? null : ci.originalSource(), cb.filterState(), this)
                 : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), router.cluster, host,
                         router.protocol, PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
-                                router.info.filterState())).newStream(this);
+                                router.info.filterState(), router.tlsNames)).newStream(this);
         if (stream == null && !finished) {
             pending = c;
         }

@@ -37,7 +37,7 @@ final class PoolContext {
         this(loop, cluster, host, transport, onIdle, http2, null);
     }
 
-    /** @param poolOptions original_src's binding and the ALPN override of every connection of this pool, or null */
+    /** @param poolOptions original_src's binding, ALPN override and TLS names of every connection of this pool, or null */
     PoolContext(EventLoop loop, Cluster cluster, Host host, Transport transport, Runnable onIdle, boolean http2,
                 PoolOptions poolOptions) {
         this.loop = loop;
@@ -48,7 +48,8 @@ final class PoolContext {
         this.connector = new UpstreamConnector(transport);
         this.options = (http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1)
                 .with(poolOptions == null ? null : poolOptions.source(),
-                        poolOptions == null ? null : poolOptions.alpnOverride());
+                        poolOptions == null ? null : poolOptions.alpnOverride())
+                .withTlsNames(poolOptions == null ? null : poolOptions.tlsNames());
     }
 
     /**

@@ -1,19 +1,22 @@
 package io.remora.http.upstream;
 
 import io.remora.network.OriginalSource;
+import io.remora.upstream.UpstreamTlsNames;
 
 import java.util.List;
 
 /**
  * What sets a request's upstream connections apart from the host's plain ones, as Envoy keys
- * pools by the transport socket options: original_src's binding (the downstream's source), and
- * an ALPN override from filter state ({@code envoy.network.application_protocols}, Istio's
- * {@code istio.alpn}). Connections are shared only among requests with equal options.
+ * pools by the transport socket options: original_src's binding (the downstream's source), an
+ * ALPN override from filter state ({@code envoy.network.application_protocols}, Istio's
+ * {@code istio.alpn}), and the SNI and SAN of {@code auto_sni}/{@code auto_san_validation}.
+ * Connections are shared only among requests with equal options.
  *
  * @param source       original_src's binding, or null
  * @param alpnOverride the protocols to offer instead of the TLS context's, or null
+ * @param tlsNames     the request's SNI and SAN to verify, or null for the cluster's own
  */
-public record PoolOptions(OriginalSource source, List<String> alpnOverride) {
+public record PoolOptions(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames) {
 
     public PoolOptions {
         alpnOverride = alpnOverride == null || alpnOverride.isEmpty() ? null : List.copyOf(alpnOverride);
@@ -21,8 +24,13 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride) {
 
     /** The options, or null when there are none (the host's plain pools). */
     public static PoolOptions of(OriginalSource source, List<String> alpnOverride) {
-        return source == null && (alpnOverride == null || alpnOverride.isEmpty()) ? null
-                : new PoolOptions(source, alpnOverride);
+        return of(source, alpnOverride, null);
+    }
+
+    /** The options, or null when there are none (the host's plain pools). */
+    public static PoolOptions of(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames) {
+        return source == null && (alpnOverride == null || alpnOverride.isEmpty()) && tlsNames == null ? null
+                : new PoolOptions(source, alpnOverride, tlsNames);
     }
 
     /** The filter state key Envoy's upstream TLS reads an ALPN override from. */
@@ -30,9 +38,15 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride) {
 
     /** A request's options: the connection's original_src and the ALPN override its filters left. */
     public static PoolOptions forRequest(OriginalSource source, io.remora.network.FilterState state) {
+        return forRequest(source, state, null);
+    }
+
+    /** As {@link #forRequest(OriginalSource, io.remora.network.FilterState)}, with the request's TLS names. */
+    public static PoolOptions forRequest(OriginalSource source, io.remora.network.FilterState state,
+                                         UpstreamTlsNames tlsNames) {
         Object alpn = state == null ? null : state.get(APPLICATION_PROTOCOLS);
         @SuppressWarnings("unchecked")
         List<String> override = alpn instanceof List<?> l ? (List<String>) l : null;
-        return of(source, override);
+        return of(source, override, tlsNames);
     }
 }
