@@ -53,23 +53,46 @@ public final class TestUpstream implements AutoCloseable {
     private final Channel channel;
     public final AtomicInteger connections = new AtomicInteger();
     public final AtomicInteger requests = new AtomicInteger();
-    /** The last request headers seen, by lower-case name. */
+    /**
+     * The last request headers seen, by lower-case name; {@code :path} is the request's target and,
+     * over TLS, {@code :sni} the server name its connection's client hello asked for ("" for none).
+     */
     public final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+    /** Over TLS: the server name of each connection's client hello, in order ("" for none). */
+    public final java.util.List<String> serverNames = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private static final io.netty.util.AttributeKey<String> SNI = io.netty.util.AttributeKey.valueOf("test-upstream-sni");
 
     private TestUpstream(Responder responder) throws InterruptedException {
-        this(responder, 0);
+        this(responder, 0, null);
     }
 
-    private TestUpstream(Responder responder, int port) throws InterruptedException {
+    private TestUpstream(Responder responder, int port, io.netty.handler.ssl.SslContext tls) throws InterruptedException {
         channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.incrementAndGet();
+                        if (tls != null) {
+                            // Reads the client hello itself, so the name is the one on the wire.
+                            ch.pipeline().addLast(new io.netty.handler.ssl.SniHandler(
+                                    (io.netty.util.Mapping<String, io.netty.handler.ssl.SslContext>) name -> {
+                                        String sni = name == null ? "" : name;
+                                        serverNames.add(sni);
+                                        ch.attr(SNI).set(sni);
+                                        return tls;
+                                    }));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new Streaming(),
                                 new HttpObjectAggregator(1 << 20), new Small(responder));
                     }
                 }).bind("127.0.0.1", port).sync().channel();
+    }
+
+    /** An HTTPS upstream presenting {@code leaf}, recording the SNI of each connection. */
+    public static TestUpstream startTls(io.remora.testing.TestCerts.Leaf leaf, Responder responder) throws Exception {
+        io.netty.handler.ssl.SslContext ctx = io.netty.handler.ssl.SslContextBuilder
+                .forServer(leaf.keys().getPrivate(), leaf.cert()).build();
+        return new TestUpstream(responder, 0, ctx);
     }
 
     public static TestUpstream start(Responder responder) throws InterruptedException {
@@ -78,7 +101,7 @@ public final class TestUpstream implements AutoCloseable {
 
     /** On a given port (an upstream that comes back where it was). */
     public static TestUpstream startOn(int port, Responder responder) throws InterruptedException {
-        return new TestUpstream(responder, port);
+        return new TestUpstream(responder, port, null);
     }
 
     /** Always 200 with this text. */
@@ -137,6 +160,10 @@ public final class TestUpstream implements AutoCloseable {
             lastHeaders.clear();
             req.headers().forEach(e -> lastHeaders.put(e.getKey().toLowerCase(java.util.Locale.ROOT), e.getValue()));
             lastHeaders.put(":path", req.uri());
+            String sni = ctx.channel().attr(SNI).get();
+            if (sni != null) {
+                lastHeaders.put(":sni", sni);
+            }
             responder.respond(ctx, req, requests.incrementAndGet());
         }
     }

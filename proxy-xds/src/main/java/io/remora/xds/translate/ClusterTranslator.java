@@ -94,6 +94,9 @@ public final class ClusterTranslator {
         }
         // http_protocol_options.enable_trailers: the deprecated cluster field, or the typed options'.
         boolean trailers = c.getHttpProtocolOptions().getEnableTrailers();
+        // upstream_http_protocol_options: the typed options' when there are typed options at all, as Envoy.
+        io.remora.config.AutoSniConfig autoSni = c.hasUpstreamHttpProtocolOptions()
+                ? autoSni(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
@@ -102,6 +105,8 @@ public final class ClusterTranslator {
                 continue;
             }
             HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
+            autoSni = o.hasUpstreamHttpProtocolOptions() ? autoSni(o.getUpstreamHttpProtocolOptions(),
+                    op.field("upstream_http_protocol_options")) : null;
             switch (o.getUpstreamProtocolOptionsCase()) {
                 case EXPLICIT_HTTP_CONFIG -> {
                     var x = o.getExplicitHttpConfig();
@@ -224,6 +229,10 @@ public final class ClusterTranslator {
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
         ClusterWarnings.warn(c, path, ctx);
+        if (autoSni != null && autoSni.autoSanValidation() && !verifiesPeer(tls, socketMatches)) {
+            ctx.warnOnce("cluster.auto_san_validation", "auto_san_validation checks nothing without a trusted CA"
+                    + " (as in Envoy), first at cluster " + c.getName());
+        }
         return ClusterConfig.builder(c.getName())
                 .altStatName(c.getAltStatName().isEmpty() ? null : c.getAltStatName()).type(type).lbPolicy(lb)
                 .connectTimeout(connectTimeout).loadAssignment(assignment).edsServiceName(edsName).protocol(protocol)
@@ -231,7 +240,7 @@ public final class ClusterTranslator {
                 .dnsResolver(dnsResolver).respectDnsTtl(c.getRespectDnsTtl()).dnsFailureRefresh(dnsFailure)
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
                 .http1EnableTrailers(trailers)
-                .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval())
+                .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval()).autoSni(autoSni)
                 .outlierDetection(outlier).transportSocket(tls).perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
@@ -280,6 +289,35 @@ public final class ClusterTranslator {
             ctx.warnOnce("cluster.headers_with_underscores_action", "a cluster's headers_with_underscores_action is"
                     + " not supported (response headers pass), first at " + path.field("headers_with_underscores_action"));
         }
+    }
+
+    /** {@code upstream_http_protocol_options}; null when it asks for nothing. */
+    private static io.remora.config.AutoSniConfig autoSni(io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions o,
+                                                          FieldPath path) {
+        String header = o.getOverrideAutoSniHeader();
+        if (!header.isEmpty() && !HEADER_NAME.matcher(header).matches()) {
+            throw path.field("override_auto_sni_header").error("'" + header + "' is not an HTTP header name");
+        }
+        return io.remora.config.AutoSniConfig.of(o.getAutoSni(), o.getAutoSanValidation(), header);
+    }
+
+    /** Envoy's HTTP_HEADER_NAME rule (RFC 7230 token, a leading ':' allowed). */
+    private static final java.util.regex.Pattern HEADER_NAME =
+            java.util.regex.Pattern.compile("^:?[0-9a-zA-Z!#$%&'*+\\-.^_|~`]+$");
+
+    /** Whether some transport socket of the cluster verifies its peer (a trusted CA, inline or from SDS). */
+    private static boolean verifiesPeer(io.remora.config.TransportSocketConfig tls,
+                                        java.util.List<ClusterConfig.TransportSocketMatch> matches) {
+        boolean any = verifies(tls);
+        for (ClusterConfig.TransportSocketMatch m : matches) {
+            any |= verifies(m.transportSocket());
+        }
+        return any;
+    }
+
+    private static boolean verifies(io.remora.config.TransportSocketConfig ts) {
+        return ts != null && (ts.validationSdsName() != null
+                || ts.validation() != null && ts.validation().trustedCaPem() != null);
     }
 
     private static Duration positive(Duration d) {

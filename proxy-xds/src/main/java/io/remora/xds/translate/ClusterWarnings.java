@@ -36,9 +36,6 @@ final class ClusterWarnings {
         if (c.hasLrsServer()) {
             set.put("lrs_server", "no load reports are sent");
         }
-        if (c.hasUpstreamHttpProtocolOptions()) {
-            set.put("upstream_http_protocol_options", "no automatic SNI or SAN check from the Host");
-        }
         set.forEach((field, effect) -> ctx.warnOnce("cluster." + field, "cluster " + field + " is not supported ("
                 + effect + "), first at " + path.field(field)));
     }
