@@ -41,6 +41,9 @@ import java.util.List;
  *                          null: {@code dnsRefreshRate}
  * @param autoSni           {@code upstream_http_protocol_options}: SNI and SAN check from each
  *                          request's host; null when off
+ * @param closeConnectionsOnHostHealthFailure {@code close_connections_on_host_health_failure}: a host
+ *                          that fails its active health check has its pools drained and its
+ *                          {@code tcp_proxy} connections closed
  */
 public record ClusterConfig(
         String name,
@@ -77,7 +80,8 @@ public record ClusterConfig(
         DnsResolverConfig dnsResolver,
         boolean respectDnsTtl,
         DnsFailureRefresh dnsFailureRefresh,
-        AutoSniConfig autoSni) {
+        AutoSniConfig autoSni,
+        boolean closeConnectionsOnHostHealthFailure) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -143,7 +147,8 @@ public record ClusterConfig(
                 .http1EnableTrailers(http1EnableTrailers).subsets(subsets)
                 .ignoreHealthOnHostRemoval(ignoreHealthOnHostRemoval).dnsResolver(dnsResolver)
                 .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh)
-                .autoSni(autoSni);
+                .autoSni(autoSni)
+                .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure);
     }
 
     /**
@@ -271,6 +276,7 @@ public record ClusterConfig(
         private boolean http1EnableTrailers;
         private boolean ignoreHealthOnHostRemoval;
         private AutoSniConfig autoSni;
+        private boolean closeConnectionsOnHostHealthFailure;
 
         private Builder(String name) {
             this.name = name;
@@ -411,7 +417,7 @@ public record ClusterConfig(
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
-                    dnsFailureRefresh, autoSni);
+                    dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure);
         }
 
         private DnsResolverConfig dnsResolver;
@@ -430,6 +436,11 @@ public record ClusterConfig(
 
         public Builder dnsFailureRefresh(DnsFailureRefresh v) {
             this.dnsFailureRefresh = v;
+            return this;
+        }
+
+        public Builder closeConnectionsOnHostHealthFailure(boolean v) {
+            this.closeConnectionsOnHostHealthFailure = v;
             return this;
         }
 

@@ -126,6 +126,11 @@ final class TcpUpstreamAttempts {
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();
         info.upstreamFilterState(u.filterState());
+        if (u instanceof ChannelUpstream c && s.cluster.config().closeConnectionsOnHostHealthFailure()) {
+            // Envoy closes the host's TCP connections outright (no flush) when it fails its health check.
+            var watch = h.healthFailure.add(c.channel().eventLoop(), u::close);
+            c.channel().closeFuture().addListener(f -> h.healthFailure.remove(watch));
+        }
         s.startRelay(u);
     }
 

@@ -38,6 +38,8 @@ public final class Host {
     public final AtomicInteger activeConnections = new AtomicInteger();
     /** Envoy's per-host counters, for {@code /clusters}. */
     public final HostStats stats = new HostStats();
+    /** Told when this host fails its active health check (close_connections_on_host_health_failure). */
+    public final HealthFailureWatchers healthFailure = new HealthFailureWatchers();
     /**
      * {@link HostMetadata#of} over this host, made once: every request routed here hands it to its
      * StreamInfo for {@code %UPSTREAM_METADATA%} (a lambda per request otherwise).

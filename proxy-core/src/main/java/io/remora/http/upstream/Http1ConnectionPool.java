@@ -12,6 +12,8 @@ final class Http1ConnectionPool implements ConnectionPool {
     private final PendingRequests pending;
     private int connecting;
     private int open;
+    /** How often the pool was drained (host gone, health check failed). */
+    private int drains;
 
     Http1ConnectionPool(PoolContext ctx) {
         this.ctx = ctx;
@@ -47,6 +49,7 @@ final class Http1ConnectionPool implements ConnectionPool {
         ctx.startSweeping(this);
         ctx.stats().upstreamCxTotal.increment();
         Http1UpstreamConnection conn = new Http1UpstreamConnection(this);
+        conn.drainsSeen = drains;
         conn.channel = ctx.connect(ch -> install(ch, conn), (ch, cause) -> {
             connecting--;
             if (cause == null) {
@@ -70,6 +73,7 @@ final class Http1ConnectionPool implements ConnectionPool {
         open++;
         ctx.startSweeping(this);
         Http1UpstreamConnection conn = new Http1UpstreamConnection(this);
+        conn.drainsSeen = drains;
         conn.channel = ch;
         install(ch, conn);
         opened(conn);
@@ -92,7 +96,7 @@ final class Http1ConnectionPool implements ConnectionPool {
 
     /** A connection is free: serve the oldest waiting request or park it. */
     void released(Http1UpstreamConnection conn) {
-        if (ctx.hostRemoved() && pending.isEmpty()) {
+        if ((ctx.hostRemoved() && pending.isEmpty()) || conn.drainsSeen != drains) {
             conn.channel.close();
             return;
         }
@@ -147,6 +151,7 @@ final class Http1ConnectionPool implements ConnectionPool {
 
     @Override
     public void drainAndClose() {
+        drains++; // the busy ones close when their request is done
         Http1UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) {
             c.channel.close();

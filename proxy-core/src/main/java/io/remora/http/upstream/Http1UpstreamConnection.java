@@ -42,6 +42,8 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     private final WorkerTimer.Timeout idleTimer;
     /** max_connection_duration elapsed: no request after the current one. */
     boolean expired;
+    /** The pool's drain count when this connection was made: a later drain closes it once free. */
+    int drainsSeen;
 
     /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
     private final Http1Parser parser = new Http1Parser(false, 4096, 65536, this);

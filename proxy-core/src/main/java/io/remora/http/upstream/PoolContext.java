@@ -29,6 +29,7 @@ final class PoolContext {
     private List<Host> lastHosts;
     private boolean hostRemoved;
     private ScheduledFuture<?> sweeper;
+    private io.remora.upstream.HealthFailureWatchers.Watch healthWatch;
 
     private final UpstreamConnector connector;
     private final UpstreamConnector.ConnectOptions options;
@@ -108,8 +109,14 @@ final class PoolContext {
         return hostRemoved;
     }
 
-    /** While the pool has connections, checks now and then that its host still exists. */
+    /**
+     * While the pool has connections, checks now and then that its host still exists and, with
+     * close_connections_on_host_health_failure, drains when the host fails its health check.
+     */
     void startSweeping(ConnectionPool pool) {
+        if (healthWatch == null && cluster.config().closeConnectionsOnHostHealthFailure()) {
+            healthWatch = host.healthFailure.add(loop, pool::drainAndClose);
+        }
         if (sweeper == null) {
             sweeper = loop.scheduleAtFixedRate(() -> {
                 if (hostRemoved()) {
@@ -120,6 +127,8 @@ final class PoolContext {
     }
 
     void stopSweeping() {
+        host.healthFailure.remove(healthWatch);
+        healthWatch = null;
         if (sweeper != null) {
             sweeper.cancel(false);
             sweeper = null;

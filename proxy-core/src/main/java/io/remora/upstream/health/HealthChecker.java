@@ -303,6 +303,7 @@ public final class HealthChecker {
                 if ((!retriable && type == Probe.FailureType.ACTIVE) || ++numUnhealthy == config.unhealthyThreshold()) {
                     host.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
                     t = Transition.CHANGED;
+                    host.healthFailure.fire();
                     logEvent("eject_unhealthy_event", "{\"failure_type\":\"" + type + "\"}", 4);
                 } else {
                     t = Transition.CHANGE_PENDING;
@@ -327,6 +328,7 @@ public final class HealthChecker {
                 host.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
                 logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
                 changed = true;
+                host.healthFailure.fire();
             }
             if (changed) {
                 recountHealthy();

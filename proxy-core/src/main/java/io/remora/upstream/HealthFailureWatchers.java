@@ -1,0 +1,54 @@
+package io.remora.upstream;
+
+import io.netty.channel.EventLoop;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Who must hear that a host failed its active health check, for
+ * {@code close_connections_on_host_health_failure}: each worker's pools of the host and each
+ * {@code tcp_proxy} connection to it register while they hold connections. The checker's loop
+ * only posts; every action runs on the loop that owns the connections, as Envoy posts the
+ * failure to each worker. Clusters without the option register nothing.
+ */
+public final class HealthFailureWatchers {
+
+    /** One registration: {@code action} runs on {@code loop}. */
+    public static final class Watch {
+        private final EventLoop loop;
+        private final Runnable action;
+
+        private Watch(EventLoop loop, Runnable action) {
+            this.loop = loop;
+            this.action = action;
+        }
+    }
+
+    private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
+
+    /** Runs {@code action} on {@code loop} at each failure until {@link #remove}d. */
+    public Watch add(EventLoop loop, Runnable action) {
+        Watch w = new Watch(loop, action);
+        watches.add(w);
+        return w;
+    }
+
+    public void remove(Watch w) {
+        if (w != null) {
+            watches.remove(w);
+        }
+    }
+
+    /** The host just became unhealthy: every action, each on its own loop. */
+    public void fire() {
+        for (Watch w : watches) {
+            w.loop.execute(w.action);
+        }
+    }
+
+    /** How many are registered (tests). */
+    public int size() {
+        return watches.size();
+    }
+}
