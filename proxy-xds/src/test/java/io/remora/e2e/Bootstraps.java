@@ -138,6 +138,21 @@ final class Bootstraps {
                 .replace("CHAIN\n", chainFields.isBlank() ? "" : indent(chainFields, 4) + "\n");
     }
 
+    /** A listener list item for {@link #listeners}: 127.0.0.1 on port {@code ${NAME}}, tcp_proxy to {@code cluster}. */
+    static String tcpListener(String name, String cluster) {
+        return """
+                - name: NAME
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: NAME
+                        cluster: CLUSTER
+                """.replace("NAME", name).replace("CLUSTER", cluster);
+    }
+
     static String indent(String block, int spaces) {
         String pad = " ".repeat(spaces);
         StringBuilder sb = new StringBuilder();

@@ -118,7 +118,7 @@ class ResilienceE2ETest {
         }
     }
 
-    private static String healthFlags(ProxyProcess proxy, String cluster, int port) throws Exception {
+    static String healthFlags(ProxyProcess proxy, String cluster, int port) throws Exception {
         String prefix = cluster + "::127.0.0.1:" + port + "::health_flags::";
         for (String line : proxy.admin("/clusters").split("\n")) {
             if (line.startsWith(prefix)) {

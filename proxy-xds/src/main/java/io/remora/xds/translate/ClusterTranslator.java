@@ -241,6 +241,7 @@ public final class ClusterTranslator {
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
                 .http1EnableTrailers(trailers)
                 .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval()).autoSni(autoSni)
+                .closeConnectionsOnHostHealthFailure(c.getCloseConnectionsOnHostHealthFailure())
                 .outlierDetection(outlier).transportSocket(tls).perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),

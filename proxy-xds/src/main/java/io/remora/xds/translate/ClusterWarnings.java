@@ -17,10 +17,6 @@ final class ClusterWarnings {
     @SuppressWarnings("deprecation")
     static void warn(Cluster c, FieldPath path, TranslationContext ctx) {
         Map<String, String> set = new LinkedHashMap<>();
-        if (c.getCloseConnectionsOnHostHealthFailure()) {
-            set.put("close_connections_on_host_health_failure", "connections to a host that fails its health"
-                    + " check stay open until idle");
-        }
         if (c.hasDnsJitter()) {
             set.put("dns_jitter", "DNS refreshes are not delayed at random");
         }

@@ -271,4 +271,17 @@ class ResilienceTranslationTest {
                     + loaded.warnings());
         }
     }
+
+    @Test
+    void closeConnectionsOnHostHealthFailureIsTranslatedNotWarned() {
+        var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1 }")
+                + HcmListenerYaml.CLUSTER_C1.replace("  - name: c1\n",
+                "  - name: c1\n    close_connections_on_host_health_failure: true\n"), "test.yaml");
+        assertTrue(loaded.model().clusters().get("c1").closeConnectionsOnHostHealthFailure());
+        assertFalse(loaded.warnings().stream().anyMatch(w -> w.contains("close_connections")),
+                loaded.warnings().toString());
+        assertFalse(new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1 }")
+                + HcmListenerYaml.CLUSTER_C1, "test.yaml").model().clusters().get("c1")
+                .closeConnectionsOnHostHealthFailure());
+    }
 }
