@@ -252,7 +252,7 @@ class ResilienceTranslationTest {
     void subsetLoadBalancingIsTranslated() {
         var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1,"
                 + " metadata_match: { filter_metadata: { envoy.lb: { version: v1 }, other: { x: y } } } }")
-                + HcmListenerYaml.CLUSTER_C1.replace("  - name: c1\n", "  - name: c1\n    respect_dns_ttl: true\n"
+                + HcmListenerYaml.CLUSTER_C1.replace("  - name: c1\n", "  - name: c1\n"
                 + "    common_http_protocol_options: { max_stream_duration: 5s, headers_with_underscores_action: DROP_HEADER }\n"
                 + "    lb_subset_config: { fallback_policy: DEFAULT_SUBSET, default_subset: { stage: prod },"
                 + " subset_selectors: [{ keys: [version] }, { keys: [version, stage] }], panic_mode_any: true }\n"),
@@ -264,7 +264,7 @@ class ResilienceTranslationTest {
         var forward = (ForwardAction) ((io.remora.config.HttpConnectionManagerConfig) loaded.model().listeners().get(0)
                 .filterChains().get(0).terminalFilter()).routeConfig().virtualHosts().get(0).routes().get(0).action();
         assertEquals(java.util.Map.of("version", "v1"), forward.metadataMatch(), "envoy.lb only");
-        for (String field : List.of("clusters[0].lb_subset_config", "clusters[0].respect_dns_ttl",
+        for (String field : List.of("clusters[0].lb_subset_config",
                 "clusters[0].common_http_protocol_options.max_stream_duration",
                 "clusters[0].common_http_protocol_options.headers_with_underscores_action")) {
             assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith("." + field)), field + " in "
