@@ -6,11 +6,12 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Who must hear that a host failed its active health check, for
- * {@code close_connections_on_host_health_failure}: each worker's pools of the host and each
- * {@code tcp_proxy} connection to it register while they hold connections. The checker's loop
+ * Who must hear that a host failed its active health check or was ejected as an outlier (Envoy's
+ * onHostHealthFailure): each worker's HTTP pools of the host, which drain, and, with
+ * {@code close_connections_on_host_health_failure}, each {@code tcp_proxy} connection to it,
+ * which closes; they register while they hold connections. The checker's or detector's thread
  * only posts; every action runs on the loop that owns the connections, as Envoy posts the
- * failure to each worker. Clusters without the option register nothing.
+ * failure to each worker.
  */
 public final class HealthFailureWatchers {
 

@@ -110,11 +110,12 @@ final class PoolContext {
     }
 
     /**
-     * While the pool has connections, checks now and then that its host still exists and, with
-     * close_connections_on_host_health_failure, drains when the host fails its health check.
+     * While the pool has connections, checks now and then that its host still exists, and drains
+     * when the host fails its health check or is ejected (Envoy's onHostHealthFailure drains HTTP
+     * pools whatever close_connections_on_host_health_failure says: new connections may fare better).
      */
     void startSweeping(ConnectionPool pool) {
-        if (healthWatch == null && cluster.config().closeConnectionsOnHostHealthFailure()) {
+        if (healthWatch == null) {
             healthWatch = host.healthFailure.add(loop, pool::drainAndClose);
         }
         if (sweeper == null) {

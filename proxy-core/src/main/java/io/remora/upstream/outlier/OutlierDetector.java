@@ -170,6 +170,7 @@ public final class OutlierDetector {
         stats.ejectionsActive.incrementAndGet();
         stats.enforced(type);
         m.host.healthFlagSet(HealthFlag.FAILED_OUTLIER_CHECK);
+        m.host.healthFailure.fire();
         m.numEjections++;
         m.lastEjectionNanos = now;
         long base = c.baseEjectionTime().toMillis();

@@ -84,6 +84,10 @@ class OutlierDetectorTest {
         OutlierDetectionConfig.Builder b = OutlierDetectionConfig.builder().consecutive5xx(3).maxEjectionPercent(100);
         OutlierDetector d = detector(b, hs, log);
         Host h = hs.get(0);
+        // What a worker's HTTP pool of the host registers: it drains when the host is ejected.
+        io.netty.channel.DefaultEventLoop worker = new io.netty.channel.DefaultEventLoop();
+        java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
+        h.healthFailure.add(worker, drained::countDown);
         h.outlier().reportResult(500);
         h.outlier().reportResult(502);
         h.outlier().reportResult(200);
@@ -95,6 +99,8 @@ class OutlierDetectorTest {
         flush();
         assertTrue(ejected(h));
         assertFalse(h.isHealthy());
+        assertTrue(drained.await(5, java.util.concurrent.TimeUnit.SECONDS), "the host's pools were told");
+        worker.shutdownGracefully();
         assertEquals(1, changes.get());
         assertEquals(1, counter(d, "ejections_enforced_consecutive_5xx"));
         assertEquals(1, counter(d, "ejections_detected_consecutive_5xx"));
