@@ -10,6 +10,8 @@ import java.util.Map;
  * @param rateLimits  {@code rate_limits}, for rate limit filters that take descriptors from the route
  * @param includeAttemptCountInResponse {@code include_attempt_count_in_response}: upstream
  *                    responses carry x-envoy-attempt-count
+ * @param includeIsTimeoutRetryHeader {@code include_is_timeout_retry_header}: a retried request
+ *                    carries x-envoy-is-timeout-retry, true when a per-try timeout caused it
  */
 public record VirtualHost(
         String name,
@@ -23,7 +25,8 @@ public record VirtualHost(
         Map<String, PerFilterConfig> perFilterConfigs,
         List<RateLimitPolicy> rateLimits,
         boolean includeAttemptCountInResponse,
-        Map<String, Map<String, Object>> metadata) {
+        Map<String, Map<String, Object>> metadata,
+        boolean includeIsTimeoutRetryHeader) {
 
     public VirtualHost {
         metadata = metadata == null ? Map.of() : metadata;
@@ -36,7 +39,7 @@ public record VirtualHost(
                        TlsRequirement requireTls, Map<String, PerFilterConfig> perFilterConfigs,
                        List<RateLimitPolicy> rateLimits) {
         this(name, domains, routes, requestHeaders, responseHeaders, retryPolicy, includeRequestAttemptCount,
-                requireTls, perFilterConfigs, rateLimits, false, Map.of());
+                requireTls, perFilterConfigs, rateLimits, false, Map.of(), false);
     }
 
     /** Without rate limits. */
@@ -55,4 +58,83 @@ public record VirtualHost(
     }
 
     public enum TlsRequirement { NONE, EXTERNAL_ONLY, ALL }
+
+    public static Builder builder(String name, List<String> domains, List<Route> routes) {
+        return new Builder(name, domains, routes);
+    }
+
+    /** Envoy's defaults for every field not set. */
+    public static final class Builder {
+        private final String name;
+        private final List<String> domains;
+        private final List<Route> routes;
+        private HeaderMutation requestHeaders = HeaderMutation.NONE;
+        private HeaderMutation responseHeaders = HeaderMutation.NONE;
+        private RetryPolicy retryPolicy;
+        private boolean includeRequestAttemptCount;
+        private TlsRequirement requireTls = TlsRequirement.NONE;
+        private Map<String, PerFilterConfig> perFilterConfigs;
+        private List<RateLimitPolicy> rateLimits;
+        private boolean includeAttemptCountInResponse;
+        private Map<String, Map<String, Object>> metadata;
+        private boolean includeIsTimeoutRetryHeader;
+
+        private Builder(String name, List<String> domains, List<Route> routes) {
+            this.name = name;
+            this.domains = domains;
+            this.routes = routes;
+        }
+
+        public Builder headers(HeaderMutation request, HeaderMutation response) {
+            this.requestHeaders = request;
+            this.responseHeaders = response;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy v) {
+            this.retryPolicy = v;
+            return this;
+        }
+
+        public Builder includeRequestAttemptCount(boolean v) {
+            this.includeRequestAttemptCount = v;
+            return this;
+        }
+
+        public Builder requireTls(TlsRequirement v) {
+            this.requireTls = v;
+            return this;
+        }
+
+        public Builder perFilterConfigs(Map<String, PerFilterConfig> v) {
+            this.perFilterConfigs = v;
+            return this;
+        }
+
+        public Builder rateLimits(List<RateLimitPolicy> v) {
+            this.rateLimits = v;
+            return this;
+        }
+
+        public Builder includeAttemptCountInResponse(boolean v) {
+            this.includeAttemptCountInResponse = v;
+            return this;
+        }
+
+        public Builder metadata(Map<String, Map<String, Object>> v) {
+            this.metadata = v;
+            return this;
+        }
+
+        public Builder includeIsTimeoutRetryHeader(boolean v) {
+            this.includeIsTimeoutRetryHeader = v;
+            return this;
+        }
+
+        public VirtualHost build() {
+            return new VirtualHost(name, domains, routes, requestHeaders, responseHeaders, retryPolicy,
+                    includeRequestAttemptCount, requireTls, perFilterConfigs, rateLimits, includeAttemptCountInResponse,
+                    metadata, includeIsTimeoutRetryHeader);
+        }
+    }
 }

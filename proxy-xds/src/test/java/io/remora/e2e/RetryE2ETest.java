@@ -38,20 +38,30 @@ class RetryE2ETest {
                 %s""".formatted(cluster, Bootstraps.indent(retryPolicy, 6));
     }
 
+    /** The virtual host sends x-envoy-is-timeout-retry on retries. */
+    private static String withTimeoutRetryHeader(String yaml) {
+        return yaml.replaceFirst("( +)domains: \\[\"\\*\"\\]\n", "$1domains: [\"*\"]\n$1include_is_timeout_retry_header: true\n");
+    }
+
     @Test
     void a503ThenA200IsRetriedOnce() throws Exception {
-        try (TestUpstream up = TestUpstream.start((ctx, req, n) ->
-                TestUpstream.send(ctx, req, n == 1 ? 503 : 200, n == 1 ? "busy" : "ok"))) {
+        java.util.Queue<String> timeoutRetry = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        try (TestUpstream up = TestUpstream.start((ctx, req, n) -> {
+            timeoutRetry.add(String.valueOf(req.headers().get("x-envoy-is-timeout-retry")));
+            TestUpstream.send(ctx, req, n == 1 ? 503 : 200, n == 1 ? "busy" : "ok");
+        })) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             Path log = TempPaths.file("access", ".log");
-            String yaml = Bootstraps.http(admin, port, log.toString(),
-                    route("flaky", "retry_on: 5xx\nnum_retries: 2"), Bootstraps.cluster("flaky", false, null, up.port()));
+            String yaml = withTimeoutRetryHeader(Bootstraps.http(admin, port, log.toString(),
+                    route("flaky", "retry_on: 5xx\nnum_retries: 2"), Bootstraps.cluster("flaky", false, null, up.port())));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 HttpResponse<String> r = get(port, "/once");
                 assertEquals(200, r.statusCode());
                 assertEquals("ok", r.body());
                 assertEquals(2, up.requests.get());
+                assertEquals(java.util.List.of("null", "false"), java.util.List.copyOf(timeoutRetry),
+                        "x-envoy-is-timeout-retry on the retry only, false for a 503");
                 assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_retry{envoy_cluster_name=\"flaky\"}"));
             }
         }
@@ -81,7 +91,9 @@ class RetryE2ETest {
     @Test
     void perTryTimeoutFiresAndTheRetrySucceeds() throws Exception {
         // The first request is answered after 3 s, far past the 200 ms per-try timeout.
+        java.util.Queue<String> timeoutRetry = new java.util.concurrent.ConcurrentLinkedQueue<>();
         try (TestUpstream up = TestUpstream.start((ctx, req, n) -> {
+            timeoutRetry.add(String.valueOf(req.headers().get("x-envoy-is-timeout-retry")));
             if (n == 1) {
                 req.retain();
                 LATER.schedule(() -> {
@@ -94,13 +106,14 @@ class RetryE2ETest {
         })) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+            String yaml = withTimeoutRetryHeader(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                     route("slow", "retry_on: 5xx\nnum_retries: 1\nper_try_timeout: 0.2s"),
-                    Bootstraps.cluster("slow", false, null, up.port()));
+                    Bootstraps.cluster("slow", false, null, up.port())));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 HttpResponse<String> r = get(port, "/pt");
                 assertEquals(200, r.statusCode());
                 assertEquals("fast", r.body());
+                assertEquals(java.util.List.of("null", "true"), java.util.List.copyOf(timeoutRetry));
                 assertEquals(1.0, proxy.metric("envoy_cluster_upstream_rq_per_try_timeout{envoy_cluster_name=\"slow\"}"));
             }
         }

@@ -42,6 +42,8 @@ final class RetryState {
     /** The route's policy (null: the request headers alone asked for retries); the rest is read from it. */
     private final RetryPolicy policy;
     int retriesDone;
+    /** The retry coming was caused by a per-try timeout (x-envoy-is-timeout-retry). */
+    boolean timeoutRetry;
 
     private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p,
                        CompiledHeaderMatcher[] retriableHeaders) {

@@ -36,6 +36,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
     private static final AsciiString TRUE = AsciiString.cached("true");
+    private static final AsciiString FALSE = AsciiString.cached("false");
+    private static final AsciiString IS_TIMEOUT_RETRY = AsciiString.cached("x-envoy-is-timeout-retry");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
     final RouterFilterConfig config;
@@ -250,6 +252,12 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         Http2Headers h = requestHeaders;
         if (route.virtualHost().includeRequestAttemptCount()) {
             h.set(ATTEMPT_COUNT, AsciiNumbers.of(info.attemptCount));
+        }
+        if (retry != null) {
+            if (info.attemptCount > 1 && route.virtualHost().includeIsTimeoutRetryHeader()) {
+                h.set(IS_TIMEOUT_RETRY, retry.timeoutRetry ? TRUE : FALSE);
+            }
+            retry.timeoutRetry = false;
         }
         if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
             io.remora.route.HostPort.rewrite(h, host.hostname(), action.appendXForwardedHost());

@@ -84,6 +84,9 @@ final class Timeouts {
         }
         a.host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.TIMEOUT);
         a.abandon();
+        if (r.retry != null) {
+            r.retry.timeoutRetry = true;
+        }
         if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetryTimeout(), "per try timeout")) {
             return;
         }

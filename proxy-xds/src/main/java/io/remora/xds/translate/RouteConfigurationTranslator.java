@@ -105,18 +105,20 @@ public final class RouteConfigurationTranslator {
             case ALL -> VirtualHost.TlsRequirement.ALL;
             default -> VirtualHost.TlsRequirement.NONE;
         };
-        if (vh.getIncludeIsTimeoutRetryHeader()) {
-            ctx.warnOnce("include_is_timeout_retry_header", "include_is_timeout_retry_header is not supported"
-                    + " (no x-envoy-is-timeout-retry), first at " + path.field("include_is_timeout_retry_header"));
-        }
         if (vh.getVirtualClustersCount() > 0) {
             ctx.warnOnce("virtual_clusters", "virtual_clusters are ignored, first at " + path.field("virtual_clusters"));
         }
-        return new VirtualHost(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
-                List.copyOf(routes), req, resp, retry, vh.getIncludeRequestAttemptCount(), tls,
-                CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(vh.getTypedPerFilterConfigMap(),
-                        path.field("typed_per_filter_config"), ctx), vh.hasCors(), vh.getCors(), path.field("cors"), ctx),
-                RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")),
-                vh.getIncludeAttemptCountInResponse(), Protos.filterMetadata(vh.getMetadata()));
+        return VirtualHost.builder(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
+                        List.copyOf(routes))
+                .headers(req, resp).retryPolicy(retry).includeRequestAttemptCount(vh.getIncludeRequestAttemptCount())
+                .requireTls(tls)
+                .perFilterConfigs(CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(
+                        vh.getTypedPerFilterConfigMap(), path.field("typed_per_filter_config"), ctx), vh.hasCors(),
+                        vh.getCors(), path.field("cors"), ctx))
+                .rateLimits(RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")))
+                .includeAttemptCountInResponse(vh.getIncludeAttemptCountInResponse())
+                .metadata(Protos.filterMetadata(vh.getMetadata()))
+                .includeIsTimeoutRetryHeader(vh.getIncludeIsTimeoutRetryHeader())
+                .build();
     }
 }
