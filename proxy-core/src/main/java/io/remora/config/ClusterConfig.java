@@ -35,6 +35,8 @@ import java.util.List;
  *                          drops leaves at once, even while it passes its active health checks
  * @param dnsResolver       how a DNS cluster resolves its names; null: as the bootstrap says (the
  *                          system resolver when it says nothing)
+ * @param dnsJitter         {@code dns_jitter}: a random delay below it added to the next resolution
+ *                          after a successful one; null or zero: none
  * @param respectDnsTtl     {@code respect_dns_ttl}: the next resolution comes after the answer's
  *                          smallest TTL instead of {@code dnsRefreshRate} (a TTL of 0 keeps the rate)
  * @param dnsFailureRefresh {@code dns_failure_refresh_rate}: the backoff after a failed resolution;
@@ -81,7 +83,8 @@ public record ClusterConfig(
         boolean respectDnsTtl,
         DnsFailureRefresh dnsFailureRefresh,
         AutoSniConfig autoSni,
-        boolean closeConnectionsOnHostHealthFailure) {
+        boolean closeConnectionsOnHostHealthFailure,
+        Duration dnsJitter) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -148,7 +151,7 @@ public record ClusterConfig(
                 .ignoreHealthOnHostRemoval(ignoreHealthOnHostRemoval).dnsResolver(dnsResolver)
                 .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh)
                 .autoSni(autoSni)
-                .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure);
+                .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter);
     }
 
     /**
@@ -417,7 +420,7 @@ public record ClusterConfig(
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
-                    dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure);
+                    dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter);
         }
 
         private DnsResolverConfig dnsResolver;
@@ -426,6 +429,13 @@ public record ClusterConfig(
 
         public Builder dnsResolver(DnsResolverConfig v) {
             this.dnsResolver = v;
+            return this;
+        }
+
+        private Duration dnsJitter;
+
+        public Builder dnsJitter(Duration v) {
+            this.dnsJitter = v;
             return this;
         }
 

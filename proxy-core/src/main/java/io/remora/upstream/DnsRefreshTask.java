@@ -12,7 +12,7 @@ import java.util.logging.Logger;
 /**
  * The resolution rounds of one STRICT_DNS or LOGICAL_DNS cluster on the DNS thread, each
  * scheduling the next as Envoy's resolve timer does: after a success, respect_dns_ttl's smallest
- * TTL or else dns_refresh_rate; after a failure, dns_failure_refresh_rate's backoff or else
+ * TTL or else dns_refresh_rate, plus a random part of dns_jitter; after a failure, dns_failure_refresh_rate's backoff or else
  * dns_refresh_rate. Envoy times each name on its own; here a cluster's names share one round,
  * whose next run is the earliest any of them asks for.
  */
@@ -70,14 +70,24 @@ final class DnsRefreshTask {
         schedule(delay);
     }
 
+    /** The delay after a successful round: the TTL or the rate, plus dns_jitter's random part. */
+    static long afterSuccess(ClusterConfig c, DnsRefresher.Round round, long rateMillis) {
+        long delay = c.respectDnsTtl() && round.minTtl() != null ? round.minTtl().toMillis() : rateMillis;
+        Duration jitter = c.dnsJitter();
+        if (jitter != null && jitter.toMillis() > 0) {
+            // As Envoy's: only after a success, so that many proxies do not ask in step.
+            delay += java.util.concurrent.ThreadLocalRandom.current().nextLong(jitter.toMillis());
+        }
+        return delay;
+    }
+
     long nextDelay(DnsRefresher.Round round) {
         long delay = Long.MAX_VALUE;
         if (round.anyResolved()) {
             if (backoff != null) {
                 backoff.reset();
             }
-            delay = cluster.config().respectDnsTtl() && round.minTtl() != null
-                    ? round.minTtl().toMillis() : rate.toMillis();
+            delay = afterSuccess(cluster.config(), round, rate.toMillis());
         }
         if (round.anyFailed()) {
             delay = Math.min(delay, backoff != null ? backoff.nextMillis() : rate.toMillis());

@@ -229,6 +229,10 @@ public final class ClusterTranslator {
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
         ClusterWarnings.warn(c, path, ctx);
+        java.time.Duration dnsJitter = c.hasDnsJitter() ? Protos.duration(c.getDnsJitter()) : null;
+        if (dnsJitter != null && dnsJitter.isNegative()) {
+            throw path.field("dns_jitter").error("must not be negative");
+        }
         if (autoSni != null && autoSni.autoSanValidation() && !verifiesPeer(tls, socketMatches)) {
             ctx.warnOnce("cluster.auto_san_validation", "auto_san_validation checks nothing without a trusted CA"
                     + " (as in Envoy), first at cluster " + c.getName());
@@ -238,6 +242,7 @@ public final class ClusterTranslator {
                 .connectTimeout(connectTimeout).loadAssignment(assignment).edsServiceName(edsName).protocol(protocol)
                 .http2Options(h2).dnsRefreshRate(dnsRefresh).dnsLookupFamily(family).circuitBreakers(breakers)
                 .dnsResolver(dnsResolver).respectDnsTtl(c.getRespectDnsTtl()).dnsFailureRefresh(dnsFailure)
+                .dnsJitter(dnsJitter)
                 .upstreamIdleTimeout(idle).maxRequestsPerConnection(maxRequests).leastRequestChoiceCount(choiceCount)
                 .http1EnableTrailers(trailers)
                 .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval()).autoSni(autoSni)

@@ -17,9 +17,6 @@ final class ClusterWarnings {
     @SuppressWarnings("deprecation")
     static void warn(Cluster c, FieldPath path, TranslationContext ctx) {
         Map<String, String> set = new LinkedHashMap<>();
-        if (c.hasDnsJitter()) {
-            set.put("dns_jitter", "DNS refreshes are not delayed at random");
-        }
         if (c.hasPreconnectPolicy()) {
             set.put("preconnect_policy", "connections are opened on demand");
         }

@@ -154,6 +154,14 @@ class DnsResolverTranslationTest {
     }
 
     @Test
+    void dnsJitter() {
+        assertEquals(Duration.ofMillis(1500), cluster("dns_jitter: 1.5s").dnsJitter());
+        assertNull(cluster("").dnsJitter());
+        TranslationException e = assertThrows(TranslationException.class, () -> cluster("dns_jitter: -1s"));
+        assertTrue(e.getMessage().startsWith("static_resources.clusters[0].dns_jitter: "), e.getMessage());
+    }
+
+    @Test
     void respectDnsTtlAndResolversAreNoLongerWarned() {
         var lb = load("""
                 respect_dns_ttl: true
