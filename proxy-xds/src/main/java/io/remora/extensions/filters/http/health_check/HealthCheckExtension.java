@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code envoy.filters.http.health_check}: answers health checks of this proxy (see {@link HealthCheckFilter}). */
-public final class HealthCheckExtension implements HttpFilterExtension<HealthCheckConfig> {
+public final class HealthCheckExtension implements HttpFilterExtension<HealthCheckFilterConfig> {
 
     @Override
     public List<String> names() {
-        return List.of(HealthCheckConfig.NAME);
+        return List.of(HealthCheckFilterConfig.NAME);
     }
 
     @Override
@@ -28,7 +28,7 @@ public final class HealthCheckExtension implements HttpFilterExtension<HealthChe
     }
 
     @Override
-    public HealthCheckConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
+    public HealthCheckFilterConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         if (config == null) {
             throw path.error("missing required typed_config (pass_through_mode)");
         }
@@ -58,20 +58,20 @@ public final class HealthCheckExtension implements HttpFilterExtension<HealthChe
             }
             min.put(cluster, (long) v);
         });
-        return new HealthCheckConfig(passThrough, cacheNanos, min,
+        return new HealthCheckFilterConfig(passThrough, cacheNanos, min,
                 HeaderTranslator.matchers(c.getHeadersList(), path.field("headers")));
     }
 
     @Override
-    public HttpFilterFactory.Provider<HealthCheckConfig> runtime() {
+    public HttpFilterFactory.Provider<HealthCheckFilterConfig> runtime() {
         return new HttpFilterFactory.Provider<>() {
             @Override
-            public Class<HealthCheckConfig> configType() {
-                return HealthCheckConfig.class;
+            public Class<HealthCheckFilterConfig> configType() {
+                return HealthCheckFilterConfig.class;
             }
 
             @Override
-            public HttpFilterFactory create(HealthCheckConfig config, ServerContext context) {
+            public HttpFilterFactory create(HealthCheckFilterConfig config, ServerContext context) {
                 CompiledHeaderMatcher[] matchers = config.headers().stream().map(CompiledHeaderMatcher::new)
                         .toArray(CompiledHeaderMatcher[]::new);
                 HealthCheckCache cache = config.passThrough() && config.cacheTimeNanos() > 0

@@ -35,7 +35,7 @@ final class HealthCheckFilter implements StreamFilter {
     static final AsciiString IMMEDIATE_FAIL = AsciiString.cached("x-envoy-immediate-health-check-fail");
     static final AsciiString DEGRADED = AsciiString.cached("x-envoy-degraded");
 
-    private final HealthCheckConfig config;
+    private final HealthCheckFilterConfig config;
     private final CompiledHeaderMatcher[] matchers;
     private final HealthCheckCache cache;
     private final ServerContext context;
@@ -43,7 +43,7 @@ final class HealthCheckFilter implements StreamFilter {
     private boolean healthCheck;
     private boolean handling;
 
-    HealthCheckFilter(HealthCheckConfig config, CompiledHeaderMatcher[] matchers, HealthCheckCache cache,
+    HealthCheckFilter(HealthCheckFilterConfig config, CompiledHeaderMatcher[] matchers, HealthCheckCache cache,
                       ServerContext context) {
         this.config = config;
         this.matchers = matchers;

@@ -28,12 +28,12 @@ class HealthCheckTranslationTest {
                 + HcmListenerYaml.CLUSTER_C1;
     }
 
-    static HealthCheckConfig config(String body) {
+    static HealthCheckFilterConfig config(String body) {
         var model = new BootstrapLoader().loadString(bootstrap(body), "test.yaml").model();
         HttpFilterEntry e = ((HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0)
                 .terminalFilter()).httpFilters().get(0);
         assertEquals("envoy.filters.http.health_check", e.name());
-        return (HealthCheckConfig) e.config();
+        return (HealthCheckFilterConfig) e.config();
     }
 
     static TranslationException refused(String body) {
@@ -43,7 +43,7 @@ class HealthCheckTranslationTest {
 
     @Test
     void nonPassThroughWithClusterMinimums() {
-        HealthCheckConfig c = config("""
+        HealthCheckFilterConfig c = config("""
                 pass_through_mode: false
                 headers: [{ name: ":path", string_match: { exact: /healthz } }]
                 cluster_min_healthy_percentages: { c1: { value: 12.5 }, c2: { value: 0 } }
@@ -57,7 +57,7 @@ class HealthCheckTranslationTest {
 
     @Test
     void passThroughCachesInWholeMilliseconds() {
-        HealthCheckConfig c = config("""
+        HealthCheckFilterConfig c = config("""
                 pass_through_mode: true
                 cache_time: 2.0005s
                 headers: [{ name: x-envoy-livenessprobe, present_match: true }]

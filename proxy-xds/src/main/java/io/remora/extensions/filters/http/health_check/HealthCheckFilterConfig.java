@@ -16,12 +16,12 @@ import java.util.Map;
  *                             Envoy reads them (not pass-through)
  * @param headers              {@code headers}: a request is a health check when all of them match
  */
-record HealthCheckConfig(boolean passThrough, long cacheTimeNanos, Map<String, Long> minHealthyPercent,
+record HealthCheckFilterConfig(boolean passThrough, long cacheTimeNanos, Map<String, Long> minHealthyPercent,
                          List<HeaderMatcher> headers) implements HttpFilterConfig {
 
     static final String NAME = "envoy.filters.http.health_check";
 
-    HealthCheckConfig {
+    HealthCheckFilterConfig {
         minHealthyPercent = Map.copyOf(minHealthyPercent);
         headers = List.copyOf(headers);
     }
