@@ -26,16 +26,7 @@ final class SanMatchers {
     }
 
     boolean matches(X509Certificate leaf) {
-        Collection<List<?>> sans;
-        try {
-            sans = leaf.getSubjectAlternativeNames();
-        } catch (CertificateParsingException e) {
-            return false;
-        }
-        if (sans == null) {
-            return false;
-        }
-        for (List<?> san : sans) {
+        for (List<?> san : sans(leaf)) {
             if (!(san.get(0) instanceof Integer type) || !(san.get(1) instanceof String value)) {
                 continue;
             }
@@ -76,16 +67,7 @@ final class SanMatchers {
      * {@link #dnsNameMatch} (wildcards), any other type by equal text.
      */
     static boolean hasName(X509Certificate leaf, String name) {
-        Collection<List<?>> sans;
-        try {
-            sans = leaf.getSubjectAlternativeNames();
-        } catch (CertificateParsingException e) {
-            return false;
-        }
-        if (sans == null) {
-            return false;
-        }
-        for (List<?> san : sans) {
+        for (List<?> san : sans(leaf)) {
             if (san.get(0) instanceof Integer type && san.get(1) instanceof String value
                     && (type == DNS ? dnsNameMatch(name, value) : value.equals(name))) {
                 return true;
@@ -125,5 +107,15 @@ final class SanMatchers {
         }
         return pLabel.length() <= nLabel.length() + 1 && nLabel.startsWith(pLabel.substring(0, star))
                 && nLabel.endsWith(pLabel.substring(star + 1));
+    }
+
+    /** The leaf's SANs; none when it has none or they cannot be parsed (nothing then matches). */
+    private static Collection<List<?>> sans(X509Certificate leaf) {
+        try {
+            Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
+            return sans == null ? List.of() : sans;
+        } catch (CertificateParsingException e) {
+            return List.of();
+        }
     }
 }

@@ -77,19 +77,9 @@ class AccessLogOptionsE2ETest {
                   name: main
                   route: { cluster: web }
                 """);
-        String tcp = """
-                - name: tcp
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${tcp} } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.tcp_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                        stat_prefix: tcp
-                        cluster: web
-                        access_log_options: { flush_access_log_on_connected: true, access_log_flush_interval: 0.25s }
-                        access_log:
-                """ + Bootstraps.indent(fileLog(tcpLog, "%ACCESS_LOG_TYPE% %UPSTREAM_HOST% %BYTES_RECEIVED%", null), 8);
+        String tcp = Bootstraps.tcpListener("tcp", "web",
+                "access_log_options: { flush_access_log_on_connected: true, access_log_flush_interval: 0.25s }\n"
+                        + "access_log:\n" + fileLog(tcpLog, "%ACCESS_LOG_TYPE% %UPSTREAM_HOST% %BYTES_RECEIVED%", null));
         proxy = ProxyProcess.start(Bootstraps.listeners(admin, http + tcp,
                 Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
     }

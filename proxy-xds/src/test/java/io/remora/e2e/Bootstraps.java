@@ -140,6 +140,11 @@ final class Bootstraps {
 
     /** A listener list item for {@link #listeners}: 127.0.0.1 on port {@code ${NAME}}, tcp_proxy to {@code cluster}. */
     static String tcpListener(String name, String cluster) {
+        return tcpListener(name, cluster, "");
+    }
+
+    /** As {@link #tcpListener(String, String)}, with more tcp_proxy fields (YAML, unindented). */
+    static String tcpListener(String name, String cluster, String proxyFields) {
         return """
                 - name: NAME
                   address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
@@ -150,7 +155,9 @@ final class Bootstraps {
                         "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                         stat_prefix: NAME
                         cluster: CLUSTER
-                """.replace("NAME", name).replace("CLUSTER", cluster);
+                FIELDS
+                """.replace("NAME", name).replace("CLUSTER", cluster)
+                .replace("FIELDS\n", proxyFields.isBlank() ? "" : indent(proxyFields, 8) + "\n");
     }
 
     static String indent(String block, int spaces) {

@@ -70,17 +70,7 @@ class DnsRefreshE2ETest {
         try (ServerSocket one = greeter("127.0.0.1", port, "one"); ServerSocket two = greeter("127.0.0.2", port, "two")) {
             int admin = ProxyProcess.freePort();
             int listener = ProxyProcess.freePort();
-            String yaml = Bootstraps.listeners(admin, """
-                    - name: tcp
-                      address: { socket_address: { address: 127.0.0.1, port_value: ${tcp} } }
-                      filter_chains:
-                      - filters:
-                        - name: envoy.filters.network.tcp_proxy
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                            stat_prefix: tcp
-                            cluster: svc
-                    """, """
+            String yaml = Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "svc"), """
                     - name: svc
                       type: STRICT_DNS
                       dns_refresh_rate: 0.2s

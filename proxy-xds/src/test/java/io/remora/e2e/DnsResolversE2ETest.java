@@ -22,17 +22,7 @@ class DnsResolversE2ETest {
 
     /** A tcp_proxy listener to cluster svc (STRICT_DNS on NAME:port) with these cluster fields. */
     private static String bootstrap(int admin, int listener, int port, String clusterFields) {
-        return Bootstraps.listeners(admin, """
-                - name: tcp
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${tcp} } }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.tcp_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                        stat_prefix: tcp
-                        cluster: svc
-                """, """
+        return Bootstraps.listeners(admin, Bootstraps.tcpListener("tcp", "svc"), """
                 - name: svc
                   type: STRICT_DNS
                   dns_lookup_family: V4_ONLY
