@@ -61,12 +61,22 @@ class ListenerFiltersTimeoutE2ETest {
         greeter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread t = new Thread(() -> {
             while (!greeter.isClosed()) {
-                try (Socket s = greeter.accept()) {
-                    s.getOutputStream().write("220 hello\r\n".getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().flush();
-                    s.getInputStream().read(); // until the client goes
+                try {
+                    Socket s = greeter.accept();
+                    // One thread per connection: a test's connection that lingers never holds up the next.
+                    Thread c = new Thread(() -> {
+                        try (s) {
+                            s.getOutputStream().write("220 hello\r\n".getBytes(StandardCharsets.US_ASCII));
+                            s.getOutputStream().flush();
+                            s.getInputStream().read(); // until the client goes
+                        } catch (Exception e) {
+                            // the client went
+                        }
+                    }, "greeting");
+                    c.setDaemon(true);
+                    c.start();
                 } catch (Exception e) {
-                    // next connection, or closed
+                    // closed
                 }
             }
         }, "greeter");
