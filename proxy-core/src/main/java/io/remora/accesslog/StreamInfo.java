@@ -118,6 +118,18 @@ public final class StreamInfo {
         Map<String, Map<String, Object>> virtualHostMetadata;
         AccessLogType accessLogType;
         boolean traceForced;
+        boolean schemeMatchUpstream;
+    }
+
+    /** Envoy's shouldSchemeMatchUpstream: the router sets :scheme to its upstream connection's. */
+    public boolean schemeMatchUpstream() {
+        return seldom != null && seldom.schemeMatchUpstream;
+    }
+
+    public void schemeMatchUpstream(boolean match) {
+        if (match || seldom != null) {
+            seldom().schemeMatchUpstream = match;
+        }
     }
 
     /** The event the access logs are being written for now: the stream's end unless set otherwise. */

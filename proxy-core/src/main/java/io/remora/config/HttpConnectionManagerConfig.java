@@ -62,6 +62,7 @@ import java.util.List;
  * @param proxyStatus {@code proxy_status_config}, or null
  * @param proxy100Continue Envoy's proxy_100_continue: Expect: 100-continue goes upstream and the upstream's 100 comes back, rather than the proxy answering it
  * @param accessLogOptions {@code access_log_options}: entries at a stream's start, periodically and when its tunnel is established, besides its end
+ * @param schemeMatchUpstream {@code scheme_header_transformation.match_upstream}: :scheme set to the upstream connection's (https over TLS, else http) per attempt, unless schemeToOverwrite is set
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -112,7 +113,8 @@ public record HttpConnectionManagerConfig(
         java.time.Duration maxStreamDuration,
         ProxyStatusConfig proxyStatus,
         boolean proxy100Continue,
-        AccessLogOptions accessLogOptions) implements NetworkFilterConfig {
+        AccessLogOptions accessLogOptions,
+        boolean schemeMatchUpstream) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -201,7 +203,8 @@ public record HttpConnectionManagerConfig(
                 .maxStreamDuration(maxStreamDuration)
                 .proxyStatus(proxyStatus)
                 .proxy100Continue(proxy100Continue)
-                .accessLogOptions(accessLogOptions);
+                .accessLogOptions(accessLogOptions)
+                .schemeMatchUpstream(schemeMatchUpstream);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -274,6 +277,7 @@ public record HttpConnectionManagerConfig(
         private ProxyStatusConfig proxyStatus;
         private boolean proxy100Continue;
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
+        private boolean schemeMatchUpstream;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -519,8 +523,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder schemeMatchUpstream(boolean schemeMatchUpstream) {
+            this.schemeMatchUpstream = schemeMatchUpstream;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream);
         }
     }
 }

@@ -109,6 +109,8 @@ final class RequestHeaderMutator {
         if (cfg.schemeToOverwrite() != null) {
             h.scheme(cfg.schemeToOverwrite());
             h.set(XFP, cfg.schemeToOverwrite());
+        } else if (cfg.schemeMatchUpstream()) {
+            s.info.schemeMatchUpstream(true); // the router sets :scheme once it knows the upstream
         }
         // A Unix socket peer has no address to trust: internal only as internal_address_config says.
         boolean internal = singleAddress && (trusted != null ? s.hcm.isInternal(trusted)

@@ -86,6 +86,11 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
         return fallback;
     }
 
+    @Override
+    public boolean usesTls(Host host) {
+        return select(host) != null;
+    }
+
     /** Envoy: every key of the match must be in the metadata with an equal value (an empty match takes all). */
     private static boolean matches(Map<String, Object> match, Map<String, Object> md) {
         for (Map.Entry<String, Object> e : match.entrySet()) {

@@ -26,6 +26,11 @@ public interface TransportSocketFactory {
      */
     SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback) throws SSLException;
 
+    /** Whether connections to {@code host} speak TLS (Envoy: the host's transport socket has an SSL context). */
+    default boolean usesTls(Host host) {
+        return false;
+    }
+
     /**
      * As {@link #newHandler(ByteBufAllocator, Host, List)}, offering {@code alpnOverride} (when
      * not null) instead of the TLS context's protocols, as Envoy's upstream TLS does with an

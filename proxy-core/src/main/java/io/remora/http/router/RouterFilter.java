@@ -37,6 +37,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
     private static final AsciiString TRUE = AsciiString.cached("true");
     private static final AsciiString FALSE = AsciiString.cached("false");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
+    private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString IS_TIMEOUT_RETRY = AsciiString.cached("x-envoy-is-timeout-retry");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
@@ -258,6 +260,9 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
                 h.set(IS_TIMEOUT_RETRY, retry.timeoutRetry ? TRUE : FALSE);
             }
             retry.timeoutRetry = false;
+        }
+        if (info.schemeMatchUpstream()) {
+            h.scheme(cluster.transportSocketFactory().usesTls(host) ? HTTPS : HTTP);
         }
         if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
             io.remora.route.HostPort.rewrite(h, host.hostname(), action.appendXForwardedHost());

@@ -59,8 +59,8 @@ final class HcmHeaderOptionsTranslator {
                             .error("must be http or https, got '" + scheme + "'");
                 }
                 b.schemeToOverwrite(scheme);
-            } else if (t.getMatchUpstream()) {
-                warn(ctx, path, "scheme_header_transformation.match_upstream", ":scheme stays as received");
+            } else {
+                b.schemeMatchUpstream(t.getMatchUpstream()); // as Envoy: scheme_to_overwrite wins
             }
         }
         b.stripPortMode(h.getStripAnyHostPort() ? StripPortMode.ANY

@@ -51,6 +51,10 @@ class HcmHeaderOptionsTranslationTest {
         assertTrue(h.appendXForwardedPort());
         assertTrue(h.appendLocalOverload());
         assertEquals("http", h.schemeToOverwrite());
+        assertFalse(h.schemeMatchUpstream());
+        assertTrue(hcm(load("scheme_header_transformation: { match_upstream: true }")).schemeMatchUpstream());
+        assertFalse(hcm(load("scheme_header_transformation: { scheme_to_overwrite: https, match_upstream: true }"))
+                .schemeMatchUpstream(), "scheme_to_overwrite wins, as Envoy");
         assertEquals(StripPortMode.ANY, h.stripPortMode());
         assertTrue(h.stripTrailingHostDot());
         assertEquals(EscapedSlashesAction.UNESCAPE_AND_FORWARD, h.escapedSlashesAction());
