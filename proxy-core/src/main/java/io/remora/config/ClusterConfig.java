@@ -35,6 +35,8 @@ import java.util.List;
  *                          drops leaves at once, even while it passes its active health checks
  * @param dnsResolver       how a DNS cluster resolves its names; null: as the bootstrap says (the
  *                          system resolver when it says nothing)
+ * @param maxStreamDuration {@code common_http_protocol_options.max_stream_duration}: an upstream
+ *                          stream still open this long after it was made is reset; null: none
  * @param dnsJitter         {@code dns_jitter}: a random delay below it added to the next resolution
  *                          after a successful one; null or zero: none
  * @param respectDnsTtl     {@code respect_dns_ttl}: the next resolution comes after the answer's
@@ -84,7 +86,8 @@ public record ClusterConfig(
         DnsFailureRefresh dnsFailureRefresh,
         AutoSniConfig autoSni,
         boolean closeConnectionsOnHostHealthFailure,
-        Duration dnsJitter) {
+        Duration dnsJitter,
+        Duration maxStreamDuration) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -151,7 +154,8 @@ public record ClusterConfig(
                 .ignoreHealthOnHostRemoval(ignoreHealthOnHostRemoval).dnsResolver(dnsResolver)
                 .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh)
                 .autoSni(autoSni)
-                .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter);
+                .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter)
+                .maxStreamDuration(maxStreamDuration);
     }
 
     /**
@@ -420,7 +424,8 @@ public record ClusterConfig(
         public ClusterConfig build() {
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
-                    dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter);
+                    dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
+                    maxStreamDuration);
         }
 
         private DnsResolverConfig dnsResolver;
@@ -433,6 +438,12 @@ public record ClusterConfig(
         }
 
         private Duration dnsJitter;
+        private Duration maxStreamDuration;
+
+        public Builder maxStreamDuration(Duration v) {
+            this.maxStreamDuration = v;
+            return this;
+        }
 
         public Builder dnsJitter(Duration v) {
             this.dnsJitter = v;

@@ -30,6 +30,7 @@ public final class ClusterStats {
     public final Counter upstreamCxIdleTimeout;
     /** Pooled connections drained because max_connection_duration elapsed. */
     public final Counter upstreamCxMaxDurationReached;
+    public final Counter upstreamRqMaxDurationReached;
     /** {@code cluster.<name>.http2.keepalive_timeout}: upstream connections closed for want of a PING ACK. */
     public final Counter http2KeepaliveTimeout;
     public final AtomicLong upstreamCxActive = new AtomicLong();
@@ -65,6 +66,7 @@ public final class ClusterStats {
         upstreamRqRxReset = c("envoy_cluster_upstream_rq_rx_reset");
         upstreamCxNoneHealthy = c("envoy_cluster_upstream_cx_none_healthy");
         upstreamCxMaxDurationReached = c("envoy_cluster_upstream_cx_max_duration_reached");
+        upstreamRqMaxDurationReached = c("envoy_cluster_upstream_rq_max_duration_reached");
         upstreamCxIdleTimeout = c("envoy_cluster_upstream_cx_idle_timeout");
         http2KeepaliveTimeout = c("envoy_cluster_http2_keepalive_timeout");
         Gauge.builder("envoy_cluster_upstream_cx_active", upstreamCxActive, AtomicLong::get).tag(TAG, name).register(r);

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.ForwardAction;
+import io.remora.http.upstream.ResetReason;
 import io.remora.upstream.OutlierMonitor;
 
 import java.time.Duration;
@@ -91,6 +92,32 @@ final class Timeouts {
             return;
         }
         timedOut(r, idle ? "upstream_per_try_idle_timeout" : "upstream_per_try_timeout");
+    }
+
+    /**
+     * The cluster's max_stream_duration ended a try's stream, as Envoy's onStreamMaxDurationReached:
+     * reset it, retry as for a local reset when the policy says so, else UMSDR with 408 while the
+     * request is still arriving and 504 after (a reset of the stream once answering).
+     */
+    static void onMaxStreamDuration(RouterFilter r, UpstreamRequest a) {
+        if (a != r.current || a.finished) {
+            return;
+        }
+        r.stats.upstreamRqMaxDurationReached.increment();
+        a.abandon();
+        if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
+                "upstream max stream duration reached")) {
+            return;
+        }
+        r.info.setFlag(ResponseFlag.UPSTREAM_MAX_STREAM_DURATION_REACHED);
+        if (r.responseStarted) {
+            r.info.responseCodeDetails = "upstream_max_stream_duration_reached";
+            r.finish();
+            r.cb.resetStream();
+        } else {
+            r.localReply(r.downstreamEnded ? 504 : 408, "upstream max stream duration reached",
+                    ResponseFlag.UPSTREAM_MAX_STREAM_DURATION_REACHED, "upstream_max_stream_duration_reached");
+        }
     }
 
     /** The route's timeout fired: it covers all tries, so no retry follows. */

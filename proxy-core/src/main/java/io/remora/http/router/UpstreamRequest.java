@@ -21,7 +21,7 @@ import io.remora.upstream.OutlierMonitor;
  * the response to the router while it is the current try.
  */
 final class UpstreamRequest implements UpstreamCallbacks {
-    private final RouterFilter router;
+    final RouterFilter router;
     final Host host;
     final Http2Headers headers;
     final long startNanos = System.nanoTime();
@@ -35,8 +35,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
     int written;
     int status;
     private boolean limitsHeld = true;
-    private WorkerTimer.Timeout perTryTimer;
-    private WorkerTimer.Timeout perTryIdleTimer;
+    /** Made when one of the try's timers runs. */
+    TryTimers timers;
 
     UpstreamRequest(RouterFilter router, Host host, Http2Headers headers) {
         this.router = router;
@@ -88,35 +88,19 @@ final class UpstreamRequest implements UpstreamCallbacks {
     }
 
     void startPerTryTimer() {
-        if (router.perTryTimeoutMillis > 0 && perTryTimer == null && !finished) {
-            perTryTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, false));
-            WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryTimer, router.perTryTimeoutMillis);
-        }
+        TryTimers.startPerTry(this);
     }
 
     void cancelIdleTimer() {
-        if (perTryIdleTimer != null) {
-            perTryIdleTimer.cancel();
-            perTryIdleTimer = null;
-        }
+        TryTimers.cancelIdle(this);
     }
 
     private void armIdleTimer() {
-        if ((router.tunnel != null && router.tunnel.established) || router.retry == null || router.retry.perTryIdleTimeout() == null || router.retry.perTryIdleTimeout().isZero() || finished) {
-            return;
-        }
-        if (perTryIdleTimer == null) {
-            perTryIdleTimer = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(router, this, true));
-        }
-        // re-armed on every byte: an unlink and an append, no scheduled task
-        WorkerTimer.of(router.cb.eventLoop()).armMillis(perTryIdleTimer, router.retry.perTryIdleTimeout().toMillis());
+        TryTimers.armIdle(this);
     }
 
     void cancelPerTryTimer() {
-        if (perTryTimer != null) {
-            perTryTimer.cancel();
-            perTryTimer = null;
-        }
+        TryTimers.cancelPerTry(this);
     }
 
     /** Stops this try (retry, timeout, downstream gone): resets the upstream stream. */
@@ -142,11 +126,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
     /** Gives back timers and circuit-breaker counts; idempotent. */
     void release() {
         finished = true;
-        cancelPerTryTimer();
-        if (perTryIdleTimer != null) {
-            perTryIdleTimer.cancel();
-            perTryIdleTimer = null;
-        }
+        TryTimers.cancelAll(this);
         if (limitsHeld) {
             limitsHeld = false;
             router.cluster.limits().requests.decrementAndGet();
@@ -177,6 +157,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         if (router.downstreamBlocked) {
             s.readEnabled(false);
         }
+        TryTimers.startMaxDuration(this);
         armIdleTimer();
         router.flushCurrent();
         if (router.downstreamEnded) {

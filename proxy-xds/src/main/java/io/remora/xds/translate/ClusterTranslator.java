@@ -92,6 +92,10 @@ public final class ClusterTranslator {
         if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasMaxConnectionDuration()) {
             maxDuration = positive(Protos.duration(c.getCommonHttpProtocolOptions().getMaxConnectionDuration()));
         }
+        Duration maxStreamDuration = null;
+        if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasMaxStreamDuration()) {
+            maxStreamDuration = positive(Protos.duration(c.getCommonHttpProtocolOptions().getMaxStreamDuration()));
+        }
         // http_protocol_options.enable_trailers: the deprecated cluster field, or the typed options'.
         boolean trailers = c.getHttpProtocolOptions().getEnableTrailers();
         // upstream_http_protocol_options: the typed options' when there are typed options at all, as Envoy.
@@ -157,6 +161,9 @@ public final class ClusterTranslator {
                 }
                 if (common.hasMaxConnectionDuration()) {
                     maxDuration = positive(Protos.duration(common.getMaxConnectionDuration()));
+                }
+                if (common.hasMaxStreamDuration()) {
+                    maxStreamDuration = positive(Protos.duration(common.getMaxStreamDuration()));
                 }
             }
         }
@@ -254,7 +261,7 @@ public final class ClusterTranslator {
                 .transportSocketMatches(socketMatches).originalDstLb(BindConfigTranslator.originalDstLb(c, type, path))
                 .tcpKeepalive(c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
-                .maxConnectionDuration(maxDuration)
+                .maxConnectionDuration(maxDuration).maxStreamDuration(maxStreamDuration)
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
@@ -278,15 +285,9 @@ public final class ClusterTranslator {
         return new ClusterConfig.DnsFailureRefresh(base, max);
     }
 
-    /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */
-    /** Envoy: a zero max_connection_duration means none. */
     /** A cluster's common HTTP options Remora does not apply to upstream streams: one warning each. */
     private static void warnUpstreamLimits(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common,
                                            FieldPath path, TranslationContext ctx) {
-        if (common.hasMaxStreamDuration()) {
-            ctx.warnOnce("cluster.max_stream_duration", "a cluster's max_stream_duration is not supported (upstream"
-                    + " streams are bounded by the route's timeouts only), first at " + path.field("max_stream_duration"));
-        }
         if (common.hasMaxHeadersCount() || common.hasMaxResponseHeadersKb()) {
             ctx.warnOnce("cluster.max_response_headers", "a cluster's max_headers_count and max_response_headers_kb"
                     + " are not supported (the codec's limits apply), first at " + path);
@@ -326,10 +327,12 @@ public final class ClusterTranslator {
                 || ts.validation() != null && ts.validation().trustedCaPem() != null);
     }
 
+    /** Envoy: a zero max_connection_duration (or max_stream_duration) means none. */
     private static Duration positive(Duration d) {
         return d == null || d.isZero() || d.isNegative() ? null : d;
     }
 
+    /** {@code upstream_connection_options.tcp_keepalive}; unset members keep the system's values. */
     private static ClusterConfig.TcpKeepalive keepalive(io.envoyproxy.envoy.config.core.v3.TcpKeepalive k) {
         return new ClusterConfig.TcpKeepalive(
                 k.hasKeepaliveProbes() ? k.getKeepaliveProbes().getValue() : null,

@@ -264,8 +264,8 @@ class ResilienceTranslationTest {
         var forward = (ForwardAction) ((io.remora.config.HttpConnectionManagerConfig) loaded.model().listeners().get(0)
                 .filterChains().get(0).terminalFilter()).routeConfig().virtualHosts().get(0).routes().get(0).action();
         assertEquals(java.util.Map.of("version", "v1"), forward.metadataMatch(), "envoy.lb only");
+        assertEquals(java.time.Duration.ofSeconds(5), cluster.maxStreamDuration());
         for (String field : List.of("clusters[0].lb_subset_config",
-                "clusters[0].common_http_protocol_options.max_stream_duration",
                 "clusters[0].common_http_protocol_options.headers_with_underscores_action")) {
             assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith("." + field)), field + " in "
                     + loaded.warnings());

@@ -1,0 +1,84 @@
+package io.remora.http.router;
+
+import io.remora.util.WorkerTimer;
+
+import java.time.Duration;
+
+/**
+ * A try's timers, made only when one runs (most tries have none): the route's per_try_timeout
+ * (from the request's end), per_try_idle_timeout (re-armed on every byte) and the cluster's
+ * max_stream_duration (from the upstream stream's start). One field in every try instead of three.
+ */
+final class TryTimers {
+    private WorkerTimer.Timeout perTry;
+    private WorkerTimer.Timeout perTryIdle;
+    private WorkerTimer.Timeout maxDuration;
+
+    private static TryTimers of(UpstreamRequest a) {
+        if (a.timers == null) {
+            a.timers = new TryTimers();
+        }
+        return a.timers;
+    }
+
+    static void startPerTry(UpstreamRequest a) {
+        RouterFilter r = a.router;
+        if (r.perTryTimeoutMillis > 0 && (a.timers == null || a.timers.perTry == null) && !a.finished) {
+            WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(r, a, false));
+            of(a).perTry = t;
+            WorkerTimer.of(r.cb.eventLoop()).armMillis(t, r.perTryTimeoutMillis);
+        }
+    }
+
+    static void cancelPerTry(UpstreamRequest a) {
+        if (a.timers != null && a.timers.perTry != null) {
+            a.timers.perTry.cancel();
+            a.timers.perTry = null;
+        }
+    }
+
+    static void armIdle(UpstreamRequest a) {
+        RouterFilter r = a.router;
+        if ((r.tunnel != null && r.tunnel.established) || r.retry == null || r.retry.perTryIdleTimeout() == null
+                || r.retry.perTryIdleTimeout().isZero() || a.finished) {
+            return;
+        }
+        TryTimers t = of(a);
+        if (t.perTryIdle == null) {
+            t.perTryIdle = new WorkerTimer.Timeout(() -> Timeouts.onPerTryTimeout(r, a, true));
+        }
+        // re-armed on every byte: an unlink and an append, no scheduled task
+        WorkerTimer.of(r.cb.eventLoop()).armMillis(t.perTryIdle, r.retry.perTryIdleTimeout().toMillis());
+    }
+
+    static void cancelIdle(UpstreamRequest a) {
+        if (a.timers != null && a.timers.perTryIdle != null) {
+            a.timers.perTryIdle.cancel();
+            a.timers.perTryIdle = null;
+        }
+    }
+
+    /** Envoy's UpstreamRequest max_stream_duration_timer_, armed when the pool hands over the stream. */
+    static void startMaxDuration(UpstreamRequest a) {
+        Duration d = a.router.cluster.config().maxStreamDuration();
+        if (d != null && !a.finished) {
+            WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> Timeouts.onMaxStreamDuration(a.router, a));
+            of(a).maxDuration = t;
+            WorkerTimer.of(a.router.cb.eventLoop()).armMillis(t, d.toMillis());
+        }
+    }
+
+    /** Every timer of the try, when it ends however it ends. */
+    static void cancelAll(UpstreamRequest a) {
+        TryTimers t = a.timers;
+        if (t == null) {
+            return;
+        }
+        for (WorkerTimer.Timeout x : new WorkerTimer.Timeout[] {t.perTry, t.perTryIdle, t.maxDuration}) {
+            if (x != null) {
+                x.cancel();
+            }
+        }
+        a.timers = null;
+    }
+}
