@@ -11,4 +11,7 @@ package io.remora.upstream;
  *                       validation context asks, or null
  */
 public record UpstreamTlsNames(String serverName, String subjectAltName) {
+
+    /** Where the router leaves a request's names, in the stream's filter state (Envoy keeps them there too). */
+    public static final String FILTER_STATE_KEY = "remora.upstream_tls_names";
 }

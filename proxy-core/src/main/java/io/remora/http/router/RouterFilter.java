@@ -74,8 +74,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     int timeoutStatus = 504;
     /** An upgrade, CONNECT or connect_config request: its body is a byte stream (see {@link Tunnel}). */
     Tunnel tunnel;
-    /** The SNI and SAN this request's upstream TLS uses (auto_sni, auto_san_validation); null: the cluster's own. */
-    io.remora.upstream.UpstreamTlsNames tlsNames;
     private final RouterLbContext lb = new RouterLbContext(this);
 
     RouterLbContext lbContext() {
@@ -121,8 +119,13 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         // configuration's header mutations (seeing the original path), then host and path rewrites.
         route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !config.suppressEnvoyHeaders());
         info.path(headers.path());
-        // As Envoy: from the host after the route's rewrites, before any attempt's auto_host_rewrite.
-        tlsNames = AutoSniNames.forCluster(cluster, headers);
+        // As Envoy: from the host after the route's rewrites, before any attempt's auto_host_rewrite;
+        // kept in filter state, where the pools read them, so a request without them pays nothing.
+        io.remora.upstream.UpstreamTlsNames tlsNames = AutoSniNames.forCluster(cluster, headers);
+        if (tlsNames != null) {
+            cb.filterState().set(io.remora.upstream.UpstreamTlsNames.FILTER_STATE_KEY, tlsNames,
+                    io.remora.network.FilterState.Mutability.MUTABLE);
+        }
         stats = cluster.stats();
         protocol = protocolOf(cluster, cb.downstreamProtocol());
 

@@ -62,7 +62,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
                         host, ci == null ? null : ci.originalSource(), cb.filterState(), this)
                 : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), router.cluster, host,
                         router.protocol, PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
-                                router.info.filterState(), router.tlsNames)).newStream(this);
+                                router.info.filterState())).newStream(this);
         if (stream == null && !finished) {
             pending = c;
         }

@@ -36,17 +36,15 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride, Upst
     /** The filter state key Envoy's upstream TLS reads an ALPN override from. */
     public static final String APPLICATION_PROTOCOLS = "envoy.network.application_protocols";
 
-    /** A request's options: the connection's original_src and the ALPN override its filters left. */
+    /**
+     * A request's options: the connection's original_src, the ALPN override its filters left and the
+     * TLS names the router left ({@link UpstreamTlsNames#FILTER_STATE_KEY}).
+     */
     public static PoolOptions forRequest(OriginalSource source, io.remora.network.FilterState state) {
-        return forRequest(source, state, null);
-    }
-
-    /** As {@link #forRequest(OriginalSource, io.remora.network.FilterState)}, with the request's TLS names. */
-    public static PoolOptions forRequest(OriginalSource source, io.remora.network.FilterState state,
-                                         UpstreamTlsNames tlsNames) {
         Object alpn = state == null ? null : state.get(APPLICATION_PROTOCOLS);
         @SuppressWarnings("unchecked")
         List<String> override = alpn instanceof List<?> l ? (List<String>) l : null;
-        return of(source, override, tlsNames);
+        UpstreamTlsNames names = state == null ? null : state.get(UpstreamTlsNames.FILTER_STATE_KEY, UpstreamTlsNames.class);
+        return of(source, override, names);
     }
 }
