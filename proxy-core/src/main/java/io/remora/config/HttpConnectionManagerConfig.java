@@ -63,6 +63,7 @@ import java.util.List;
  * @param proxy100Continue Envoy's proxy_100_continue: Expect: 100-continue goes upstream and the upstream's 100 comes back, rather than the proxy answering it
  * @param accessLogOptions {@code access_log_options}: entries at a stream's start, periodically and when its tunnel is established, besides its end
  * @param schemeMatchUpstream {@code scheme_header_transformation.match_upstream}: :scheme set to the upstream connection's (https over TLS, else http) per attempt, unless schemeToOverwrite is set
+ * @param http1SafeMaxConnectionDuration {@code http1_safe_max_connection_duration}: at max_connection_duration an HTTP/1.1 connection is not closed while idle; its next response carries connection: close and it closes after that
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -114,7 +115,8 @@ public record HttpConnectionManagerConfig(
         ProxyStatusConfig proxyStatus,
         boolean proxy100Continue,
         AccessLogOptions accessLogOptions,
-        boolean schemeMatchUpstream) implements NetworkFilterConfig {
+        boolean schemeMatchUpstream,
+        boolean http1SafeMaxConnectionDuration) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -204,7 +206,8 @@ public record HttpConnectionManagerConfig(
                 .proxyStatus(proxyStatus)
                 .proxy100Continue(proxy100Continue)
                 .accessLogOptions(accessLogOptions)
-                .schemeMatchUpstream(schemeMatchUpstream);
+                .schemeMatchUpstream(schemeMatchUpstream)
+                .http1SafeMaxConnectionDuration(http1SafeMaxConnectionDuration);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -278,6 +281,7 @@ public record HttpConnectionManagerConfig(
         private boolean proxy100Continue;
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
         private boolean schemeMatchUpstream;
+        private boolean http1SafeMaxConnectionDuration;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -528,8 +532,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder http1SafeMaxConnectionDuration(boolean http1SafeMaxConnectionDuration) {
+            this.http1SafeMaxConnectionDuration = http1SafeMaxConnectionDuration;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration);
         }
     }
 }

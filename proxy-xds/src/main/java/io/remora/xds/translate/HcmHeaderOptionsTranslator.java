@@ -33,6 +33,7 @@ final class HcmHeaderOptionsTranslator {
         b.appendLocalOverload(h.getAppendLocalOverload());
         b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
         b.proxy100Continue(h.getProxy100Continue());
+        b.http1SafeMaxConnectionDuration(h.getHttp1SafeMaxConnectionDuration());
         if (h.hasProxyStatusConfig()) {
             var p = h.getProxyStatusConfig();
             String name = switch (p.getProxyNameCase()) {
@@ -98,9 +99,6 @@ final class HcmHeaderOptionsTranslator {
         }
         if (h.hasTypedHeaderValidationConfig()) {
             warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
-        }
-        if (h.getHttp1SafeMaxConnectionDuration()) {
-            warn(ctx, path, "http1_safe_max_connection_duration", "HTTP/1.1 connections close at max_connection_duration");
         }
         if (h.hasStreamErrorOnInvalidHttpMessage() && h.getStreamErrorOnInvalidHttpMessage().getValue()) {
             warn(ctx, path, "stream_error_on_invalid_http_message", "invalid messages close the connection");

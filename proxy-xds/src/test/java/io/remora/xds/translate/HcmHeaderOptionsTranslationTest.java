@@ -52,6 +52,8 @@ class HcmHeaderOptionsTranslationTest {
         assertTrue(h.appendLocalOverload());
         assertEquals("http", h.schemeToOverwrite());
         assertFalse(h.schemeMatchUpstream());
+        assertFalse(h.http1SafeMaxConnectionDuration());
+        assertTrue(hcm(load("http1_safe_max_connection_duration: true")).http1SafeMaxConnectionDuration());
         assertTrue(hcm(load("scheme_header_transformation: { match_upstream: true }")).schemeMatchUpstream());
         assertFalse(hcm(load("scheme_header_transformation: { scheme_to_overwrite: https, match_upstream: true }"))
                 .schemeMatchUpstream(), "scheme_to_overwrite wins, as Envoy");
