@@ -20,13 +20,19 @@ public sealed interface ClusterSpecifier
 
     /**
      * One member of a split. Header mutations and hostRewriteLiteral may be
-     * {@link HeaderMutation#NONE}/null.
+     * {@link HeaderMutation#NONE}/null; {@code metadataMatch} is its own {@code envoy.lb} criteria
+     * (null: none), which override the route's key by key.
      */
     record WeightedCluster(String name, int weight, HeaderMutation requestHeaders,
                            HeaderMutation responseHeaders, String hostRewriteLiteral,
-                           Map<String, PerFilterConfig> perFilterConfigs) {
+                           Map<String, PerFilterConfig> perFilterConfigs, Map<String, Object> metadataMatch) {
         public WeightedCluster {
             perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
+        }
+
+        public WeightedCluster(String name, int weight, HeaderMutation requestHeaders, HeaderMutation responseHeaders,
+                               String hostRewriteLiteral, Map<String, PerFilterConfig> perFilterConfigs) {
+            this(name, weight, requestHeaders, responseHeaders, hostRewriteLiteral, perFilterConfigs, null);
         }
 
         public WeightedCluster(String name, int weight, HeaderMutation requestHeaders,

@@ -44,6 +44,8 @@ final class CompiledRoute implements RouteEntry {
     private final HeaderMutator[] weightedRequest;
     private final HeaderMutator[] weightedResponse;
     private final String[] weightedHostRewrite;
+    /** Each weighted cluster's merged envoy.lb criteria; null when none has its own. */
+    private final java.util.Map<String, Object>[] weightedMetadataMatch;
     private final PathRewriter pathRewriter;
     private final String hostRewriteLiteral;
     private final AsciiString hostRewriteHeader;
@@ -96,9 +98,11 @@ final class CompiledRoute implements RouteEntry {
                     weightedResponse[i] = HeaderMutator.of(c.responseHeaders());
                     weightedHostRewrite[i] = emptyToNull(c.hostRewriteLiteral());
                 }
+                weightedMetadataMatch = mergedCriteria(f.metadataMatch(), w.clusters());
             } else {
                 weightedRequest = weightedResponse = null;
                 weightedHostRewrite = null;
+                weightedMetadataMatch = null;
             }
             pathRewriter = PathRewriter.of(f.prefixRewrite(), f.regexRewrite(), pathMatcher);
             hostRewriteLiteral = emptyToNull(f.hostRewriteLiteral());
@@ -110,6 +114,7 @@ final class CompiledRoute implements RouteEntry {
             picker = null;
             weightedRequest = weightedResponse = null;
             weightedHostRewrite = null;
+            weightedMetadataMatch = null;
             pathRewriter = null;
             hostRewriteLiteral = null;
             hostRewriteHeader = null;
@@ -214,6 +219,32 @@ final class CompiledRoute implements RouteEntry {
     @Override
     public Route route() {
         return route;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Map<String, Object>[] mergedCriteria(java.util.Map<String, Object> route,
+                                                                  List<ClusterSpecifier.WeightedCluster> clusters) {
+        if (clusters.stream().allMatch(c -> c.metadataMatch() == null)) {
+            return null;
+        }
+        java.util.Map<String, Object>[] out = new java.util.Map[clusters.size()];
+        for (int i = 0; i < out.length; i++) {
+            java.util.Map<String, Object> own = clusters.get(i).metadataMatch();
+            if (own == null) {
+                out[i] = route;
+            } else {
+                java.util.Map<String, Object> merged = new java.util.TreeMap<>(route == null ? java.util.Map.of() : route);
+                merged.putAll(own);
+                out[i] = java.util.Collections.unmodifiableMap(merged);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public java.util.Map<String, Object> metadataMatch(String cluster) {
+        int i = weightedMetadataMatch == null ? -1 : picker.weightedIndex(cluster);
+        return i >= 0 ? weightedMetadataMatch[i] : RouteEntry.super.metadataMatch(cluster);
     }
 
     @Override

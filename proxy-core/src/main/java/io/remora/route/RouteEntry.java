@@ -37,6 +37,15 @@ public interface RouteEntry {
 
     VirtualHost virtualHost();
 
+    /**
+     * The subset load balancer's criteria for a request to {@code cluster}: the route's
+     * {@code metadata_match}, with a weighted cluster's own overriding it key by key (Envoy's
+     * mergeMatchCriteria); null for none.
+     */
+    default java.util.Map<String, Object> metadataMatch(String cluster) {
+        return route().action() instanceof ForwardAction fa ? fa.metadataMatch() : null;
+    }
+
     /** The retry policy in force: the route's, else its virtual host's; null for none. */
     default RetryPolicy retryPolicy() {
         RetryPolicy p = route().action() instanceof ForwardAction fa ? fa.retryPolicy() : null;

@@ -46,6 +46,14 @@ class SubsetLoadBalancingE2ETest {
                   route: { cluster: fallback-default, metadata_match: { filter_metadata: { envoy.lb: { version: v1, stage: canary } } } }
                 - match: { prefix: "/v1" }
                   route: { cluster: fallback-default, metadata_match: { filter_metadata: { envoy.lb: { version: v1 } } } }
+                - match: { prefix: "/weighted" }
+                  route:
+                    metadata_match: { filter_metadata: { envoy.lb: { version: v1 } } }
+                    weighted_clusters:
+                      clusters:
+                      - name: fallback-default
+                        weight: 1
+                        metadata_match: { filter_metadata: { envoy.lb: { stage: canary } } }
                 - match: { prefix: "/v9" }
                   route: { cluster: fallback-default, metadata_match: { filter_metadata: { envoy.lb: { version: v9 } } } }
                 - match: { prefix: "/strict" }
@@ -96,6 +104,7 @@ class SubsetLoadBalancingE2ETest {
     void criteriaPickTheirSubset() throws Exception {
         assertEquals(Set.of("v1-prod", "v1-canary"), answers("/v1"));
         assertEquals(Set.of("v1-canary"), answers("/v1-canary"), "a selector of two keys");
+        assertEquals(Set.of("v1-canary"), answers("/weighted"), "the weighted cluster's criteria merged into the route's");
     }
 
     @Test

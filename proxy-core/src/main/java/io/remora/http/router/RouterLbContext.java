@@ -29,7 +29,8 @@ final class RouterLbContext implements LoadBalancerContext {
 
     @Override
     public java.util.Map<String, Object> metadataMatch() {
-        return router.action == null ? null : router.action.metadataMatch();
+        return router.route == null || router.cluster == null ? null
+                : router.route.metadataMatch(router.cluster.config().name());
     }
 
     @Override

@@ -320,10 +320,6 @@ public final class RouteTranslator {
                         : "cluster_header in weighted clusters is not supported");
             }
             ctx.requireCluster(cp.field("name"), c.getName());
-            if (c.hasMetadataMatch()) {
-                ctx.warnOnce("weighted_clusters.metadata_match", "a weighted cluster's metadata_match is not"
-                        + " supported (the route's applies), first at " + cp.field("metadata_match"));
-            }
             int weight = c.hasWeight() ? Protos.clampInt(c.getWeight().getValue()) : 0;
             total += weight;
             HeaderMutation req = HeaderTranslator.mutation(c.getRequestHeadersToAddList(),
@@ -332,10 +328,12 @@ public final class RouteTranslator {
             HeaderMutation resp = HeaderTranslator.mutation(c.getResponseHeadersToAddList(),
                     c.getResponseHeadersToRemoveList(), cp.field("response_headers_to_add"),
                     cp.field("response_headers_to_remove"));
+            // As the route's: the subset load balancer reads the envoy.lb criteria only.
+            var lb = c.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
             out.add(new ClusterSpecifier.WeightedCluster(c.getName(), weight, req, resp,
                     c.getHostRewriteLiteral().isEmpty() ? null : c.getHostRewriteLiteral(),
                     PerFilterConfigTranslator.translate(c.getTypedPerFilterConfigMap(),
-                            cp.field("typed_per_filter_config"), ctx)));
+                            cp.field("typed_per_filter_config"), ctx), lb == null ? null : Protos.structMap(lb)));
         }
         if (total == 0) {
             throw path.error("the total weight of the clusters is 0");
