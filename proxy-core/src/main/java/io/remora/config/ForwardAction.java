@@ -27,6 +27,8 @@ import com.google.re2j.Pattern;
  * @param clusterNotFoundStatus {@code cluster_not_found_response_code}: 503 (Envoy's default), 404 or 500
  * @param maxStreamDuration  {@code max_stream_duration.max_stream_duration}: replaces the connection
  *                           manager's; null when unset, ZERO disables
+ * @param internalRedirectPolicy {@code internal_redirect_policy}: upstream redirects the router
+ *                           follows itself; null: every redirect goes to the client
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -48,7 +50,8 @@ public record ForwardAction(
         boolean appendXForwardedHost,
         java.util.Map<String, Object> metadataMatch,
         int clusterNotFoundStatus,
-        Duration maxStreamDuration) implements RouteAction {
+        Duration maxStreamDuration,
+        InternalRedirectPolicy internalRedirectPolicy) implements RouteAction {
 
     public ForwardAction {
         clusterNotFoundStatus = clusterNotFoundStatus == 0 ? 503 : clusterNotFoundStatus;
@@ -66,7 +69,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null, 503, null);
+                includeVhRateLimits, null, false, null, 503, null, null);
     }
 
     /** Without rate limits. */
@@ -113,6 +116,7 @@ public record ForwardAction(
         private java.util.Map<String, Object> metadataMatch = java.util.Map.of();
         private int clusterNotFoundStatus = 503;
         private Duration maxStreamDuration;
+        private InternalRedirectPolicy internalRedirectPolicy;
 
         private Builder(ClusterSpecifier cluster) {
             this.cluster = cluster;
@@ -213,11 +217,16 @@ public record ForwardAction(
             return this;
         }
 
+        public Builder internalRedirectPolicy(InternalRedirectPolicy v) {
+            internalRedirectPolicy = v;
+            return this;
+        }
+
         public ForwardAction build() {
             return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
                     hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
                     hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
-                    metadataMatch, clusterNotFoundStatus, maxStreamDuration);
+                    metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy);
         }
     }
 
