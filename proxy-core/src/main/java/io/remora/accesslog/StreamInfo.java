@@ -121,6 +121,31 @@ public final class StreamInfo {
         boolean schemeMatchUpstream;
     }
 
+    /**
+     * An internal redirect runs the request again (Envoy's recreateStream makes a new stream info and
+     * copies only the downstream's facts into it): forgets what the first pass learned of its
+     * upstream and response. Filter state stays, as Envoy keeps request-scoped objects.
+     */
+    public void restartForInternalRedirect() {
+        flagBits = 0;
+        responseCode = 0;
+        responseCodeDetails = null;
+        responseHeaders = null;
+        upstreamCluster = null;
+        upstreamHost = null;
+        upstreamLocalAddress = null;
+        upstreamConnectionId = -1;
+        upstreamHostMetadata = null;
+        upstreamClusterMetadata = null;
+        upstreamTls = null;
+        upstreamServiceTimeNanos = -1;
+        attemptCount = 0;
+        if (seldom != null) {
+            seldom.upstreamTransportFailureReason = null;
+            seldom.upstreamFilterState = null;
+        }
+    }
+
     /** Envoy's shouldSchemeMatchUpstream: the router sets :scheme to its upstream connection's. */
     public boolean schemeMatchUpstream() {
         return seldom != null && seldom.schemeMatchUpstream;

@@ -53,6 +53,11 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
     }
 
     @Override
+    public boolean recreateStream(ByteBuf body) {
+        return stream.recreateStream(body);
+    }
+
+    @Override
     public void pauseDecoding() {
         stream.pauseDecoding();
     }

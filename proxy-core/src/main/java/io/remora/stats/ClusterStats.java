@@ -15,6 +15,9 @@ public final class ClusterStats {
     public final Counter upstreamRqRetry;
     public final Counter upstreamRqRetrySuccess;
     public final Counter upstreamRqRetryOverflow;
+    /** Redirects an internal redirect policy followed, and those it had to pass to the client. */
+    public final Counter upstreamInternalRedirectSucceededTotal;
+    public final Counter upstreamInternalRedirectFailedTotal;
     public final Counter upstreamRqTimeout;
     public final Counter upstreamRqPerTryTimeout;
     public final Counter upstreamRqPendingOverflow;
@@ -53,6 +56,8 @@ public final class ClusterStats {
         upstreamRqRetry = c("envoy_cluster_upstream_rq_retry");
         upstreamRqRetrySuccess = c("envoy_cluster_upstream_rq_retry_success");
         upstreamRqRetryOverflow = c("envoy_cluster_upstream_rq_retry_overflow");
+        upstreamInternalRedirectSucceededTotal = c("envoy_cluster_upstream_internal_redirect_succeeded_total");
+        upstreamInternalRedirectFailedTotal = c("envoy_cluster_upstream_internal_redirect_failed_total");
         upstreamRqTimeout = c("envoy_cluster_upstream_rq_timeout");
         upstreamRqPerTryTimeout = c("envoy_cluster_upstream_rq_per_try_timeout");
         upstreamRqPendingOverflow = c("envoy_cluster_upstream_rq_pending_overflow");

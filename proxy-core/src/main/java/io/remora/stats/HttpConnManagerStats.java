@@ -36,6 +36,12 @@ public final class HttpConnManagerStats {
     public final Counter noCluster;
     public final Counter rqDirectResponse;
     public final Counter rqRedirect;
+    /** Upstream redirects an internal redirect policy let through to the client, by Envoy's reason. */
+    public final Counter passthroughInternalRedirectBadLocation;
+    public final Counter passthroughInternalRedirectUnsafeScheme;
+    public final Counter passthroughInternalRedirectTooManyRedirects;
+    public final Counter passthroughInternalRedirectNoRoute;
+    public final Counter passthroughInternalRedirectPredicate;
     /** Streams that took an upgrade filter chain (WebSocket, CONNECT), and those still open. */
     public final Counter downstreamCxUpgradesTotal;
     public final AtomicLong downstreamCxUpgradesActive = new AtomicLong();
@@ -91,6 +97,12 @@ public final class HttpConnManagerStats {
         noCluster = c("envoy_http_no_cluster");
         rqDirectResponse = c("envoy_http_rq_direct_response");
         rqRedirect = c("envoy_http_rq_redirect");
+        passthroughInternalRedirectBadLocation = c("envoy_http_passthrough_internal_redirect_bad_location");
+        passthroughInternalRedirectUnsafeScheme = c("envoy_http_passthrough_internal_redirect_unsafe_scheme");
+        passthroughInternalRedirectTooManyRedirects =
+                c("envoy_http_passthrough_internal_redirect_too_many_redirects");
+        passthroughInternalRedirectNoRoute = c("envoy_http_passthrough_internal_redirect_no_route");
+        passthroughInternalRedirectPredicate = c("envoy_http_passthrough_internal_redirect_predicate");
         downstreamCxUpgradesTotal = c("envoy_http_downstream_cx_upgrades_total");
         downstreamRqWsOnNonWsRoute = c("envoy_http_downstream_rq_ws_on_non_ws_route");
         Gauge.builder("envoy_http_downstream_cx_upgrades_active", downstreamCxUpgradesActive, AtomicLong::get)

@@ -43,6 +43,19 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
     default void encode100Continue() {
     }
 
+    /**
+     * Envoy's recreateStream, for an internal redirect: this stream's filters are destroyed and the
+     * request, its headers as they are now (the redirect's target) and {@code body} (may be null;
+     * ownership passes), runs again from the route lookup through a new filter chain. Only for a
+     * request that arrived whole and whose response has not started; false (body released) otherwise.
+     */
+    default boolean recreateStream(ByteBuf body) {
+        if (body != null) {
+            body.release();
+        }
+        return false;
+    }
+
     // --- flow control ---
 
     /** Stop reading request data from downstream (an upstream is not writable). */

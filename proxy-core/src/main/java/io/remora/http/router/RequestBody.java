@@ -72,6 +72,30 @@ final class RequestBody {
         return chunks == null ? List.of() : chunks;
     }
 
+    /**
+     * Hands every held chunk over as one buffer (null when none), for the request's next run after
+     * an internal redirect; the body holds nothing afterwards.
+     */
+    ByteBuf takeAll(io.netty.buffer.ByteBufAllocator alloc) {
+        if (chunks == null || chunks.isEmpty()) {
+            return null;
+        }
+        ByteBuf all;
+        if (chunks.size() == 1) {
+            all = chunks.get(0);
+        } else {
+            io.netty.buffer.CompositeByteBuf c = alloc.compositeBuffer(chunks.size());
+            c.addComponents(true, chunks);
+            all = c;
+        }
+        for (ByteBuf b : chunks) {
+            released += b.readableBytes();
+        }
+        base += chunks.size();
+        chunks.clear();
+        return all;
+    }
+
     /** Lets go of every held chunk; their numbers stay taken. */
     void release() {
         if (chunks == null) {

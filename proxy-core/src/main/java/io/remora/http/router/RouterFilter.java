@@ -149,7 +149,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (tunnel == null) {
             mirrors = ShadowRequest.sample(fa.mirrors(), cb);
         }
-        retainBody = retry != null || mirrors != null;
+        retainBody = retry != null || mirrors != null || (tunnel == null && fa.internalRedirectPolicy() != null);
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
@@ -213,7 +213,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (mirrors != null && !done) {
             ShadowRequest.sendAll(this, mirrors);
             mirrors = null;
-            if (retry == null) {
+            if (retry == null && action.internalRedirectPolicy() == null) {
                 retainBody = false;
             }
         }

@@ -66,6 +66,10 @@ final class UpstreamResponse {
                 r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             }
         }
+        if (r.action.internalRedirectPolicy() != null && r.action.internalRedirectPolicy().followsStatus(status)
+                && InternalRedirect.follow(r, a, headers, status, endStream)) {
+            return;
+        }
         r.responseStarted = true;
         if (r.tunnel != null && r.tunnel.accepts(status)) {
             // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
