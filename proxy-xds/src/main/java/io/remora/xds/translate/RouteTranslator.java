@@ -162,11 +162,6 @@ public final class RouteTranslator {
         // Subset load balancing reads the envoy.lb criteria only, as Envoy's.
         var lbCriteria = a.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
         java.util.Map<String, Object> metadataMatch = lbCriteria == null ? null : Protos.structMap(lbCriteria);
-        if (a.hasInternalRedirectPolicy() || a.getInternalRedirectAction()
-                == io.envoyproxy.envoy.config.route.v3.RouteAction.InternalRedirectAction.HANDLE_INTERNAL_REDIRECT) {
-            ctx.warnOnce("route.internal_redirect_policy", "internal redirects are not supported (redirects go to"
-                    + " the client), first at " + path.field("internal_redirect_policy"));
-        }
         if (a.hasHedgePolicy()) {
             ctx.warnOnce("hedge_policy", "hedge_policy is ignored (requests are not hedged), first at "
                     + path.field("hedge_policy"));
@@ -215,6 +210,7 @@ public final class RouteTranslator {
                 .maxStreamDuration(a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasMaxStreamDuration()
                         ? nonNegative(Protos.duration(a.getMaxStreamDuration().getMaxStreamDuration()),
                         path.field("max_stream_duration").field("max_stream_duration")) : null)
+                .internalRedirectPolicy(InternalRedirectPolicyTranslator.translate(a, path))
                 .clusterNotFoundStatus(switch (a.getClusterNotFoundResponseCode()) {
                     case NOT_FOUND -> 404;
                     case INTERNAL_SERVER_ERROR -> 500;
