@@ -80,9 +80,15 @@ public final class StatNames {
      * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
      * {@code local_rate_limit.<stat_prefix>.<stat>}, connection_limit's
-     * {@code connection_limit.<stat_prefix>.<stat>}; null for any other meter.
+     * {@code connection_limit.<stat_prefix>.<stat>}, a virtual cluster's
+     * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}; null for any other meter.
      */
     private static String filterScope(Meter.Id id, String rest) {
+        String vcluster = id.getTag(VirtualClusterStats.VIRTUAL_CLUSTER_TAG);
+        String vhost = id.getTag(VirtualClusterStats.VIRTUAL_HOST_TAG);
+        if (vcluster != null && vhost != null && rest.startsWith("vhost_vcluster_")) {
+            return "vhost." + vhost + ".vcluster." + vcluster + "." + rest.substring("vhost_vcluster_".length());
+        }
         if (rest.startsWith("http_fault_")) {
             String hcm = id.getTag(HttpConnManagerStats.TAG);
             String downstream = id.getTag("envoy_fault_downstream_cluster");

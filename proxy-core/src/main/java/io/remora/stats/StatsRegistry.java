@@ -23,6 +23,8 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TcpProxyStats> tcp = new ConcurrentHashMap<>();
+    private final ConcurrentMap<java.util.List<String>, VirtualClusterStats> virtualClusters =
+            new ConcurrentHashMap<>();
     private final ServerStats server;
     private final RecentLookups recentLookups = new RecentLookups();
     private final ExportedNames exportedNames;
@@ -126,6 +128,16 @@ public final class StatsRegistry {
     public TcpProxyStats tcp(String statPrefix) {
         recentLookups.record("tcp." + statPrefix);
         return tcp.computeIfAbsent(statPrefix, p -> new TcpProxyStats(registry, p));
+    }
+
+    /**
+     * The stats of a virtual cluster of a virtual host ({@link VirtualClusterStats#OTHER} for the
+     * catch-all); one object per pair, whichever route table asks.
+     */
+    public VirtualClusterStats virtualCluster(String virtualHost, String virtualCluster) {
+        recentLookups.record("vhost." + virtualHost + ".vcluster." + virtualCluster);
+        return virtualClusters.computeIfAbsent(java.util.List.of(virtualHost, virtualCluster),
+                k -> new VirtualClusterStats(registry, virtualHost, virtualCluster));
     }
 
     /** The stats of a listener, by Envoy's listener label (stat_prefix, or address as {@code 0.0.0.0_15001}). */

@@ -28,4 +28,25 @@ class FilterStatNamesTest {
         assertEquals("local_rate_limit.tcp.rate_limited",
                 name("envoy_local_rate_limit_rate_limited", "envoy_local_network_ratelimit_prefix", "tcp"));
     }
+
+    @Test
+    void virtualClusterStatsLiveUnderTheirVirtualHost() {
+        String[] tags = {VirtualClusterStats.VIRTUAL_HOST_TAG, "shop", VirtualClusterStats.VIRTUAL_CLUSTER_TAG, "writes"};
+        assertEquals("vhost.shop.vcluster.writes.upstream_rq_total", name("envoy_vhost_vcluster_upstream_rq_total", tags));
+        assertEquals("vhost.shop.vcluster.writes.upstream_rq_503", name("envoy_vhost_vcluster_upstream_rq",
+                VirtualClusterStats.VIRTUAL_HOST_TAG, "shop", VirtualClusterStats.VIRTUAL_CLUSTER_TAG, "writes",
+                StatNames.RESPONSE_CODE, "503"));
+        assertEquals("vhost.shop.vcluster.writes.upstream_rq_5xx", name("envoy_vhost_vcluster_upstream_rq_xx",
+                VirtualClusterStats.VIRTUAL_HOST_TAG, "shop", VirtualClusterStats.VIRTUAL_CLUSTER_TAG, "writes",
+                StatNames.RESPONSE_CODE_CLASS, "5"));
+    }
+
+    @Test
+    void envoysDefaultTagsTakeVirtualClusterNamesApartAsRegistered() {
+        TagProducer.Extracted x = new TagProducer(true, java.util.List.of())
+                .produce("vhost.shop.vcluster.writes.upstream_rq_retry");
+        assertEquals("vhost.vcluster.upstream_rq_retry", x.name());
+        assertEquals(java.util.List.of(io.micrometer.core.instrument.Tag.of("envoy.virtual_cluster", "writes"),
+                io.micrometer.core.instrument.Tag.of("envoy.virtual_host", "shop")), x.tags());
+    }
 }
