@@ -12,6 +12,7 @@ import java.util.Map;
  *                    responses carry x-envoy-attempt-count
  * @param includeIsTimeoutRetryHeader {@code include_is_timeout_retry_header}: a retried request
  *                    carries x-envoy-is-timeout-retry, true when a per-try timeout caused it
+ * @param virtualClusters {@code virtual_clusters}, in match order; empty for none
  */
 public record VirtualHost(
         String name,
@@ -26,9 +27,11 @@ public record VirtualHost(
         List<RateLimitPolicy> rateLimits,
         boolean includeAttemptCountInResponse,
         Map<String, Map<String, Object>> metadata,
-        boolean includeIsTimeoutRetryHeader) {
+        boolean includeIsTimeoutRetryHeader,
+        List<VirtualCluster> virtualClusters) {
 
     public VirtualHost {
+        virtualClusters = virtualClusters == null ? List.of() : List.copyOf(virtualClusters);
         metadata = metadata == null ? Map.of() : metadata;
         perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
@@ -39,7 +42,7 @@ public record VirtualHost(
                        TlsRequirement requireTls, Map<String, PerFilterConfig> perFilterConfigs,
                        List<RateLimitPolicy> rateLimits) {
         this(name, domains, routes, requestHeaders, responseHeaders, retryPolicy, includeRequestAttemptCount,
-                requireTls, perFilterConfigs, rateLimits, false, Map.of(), false);
+                requireTls, perFilterConfigs, rateLimits, false, Map.of(), false, List.of());
     }
 
     /** Without rate limits. */
@@ -78,6 +81,7 @@ public record VirtualHost(
         private boolean includeAttemptCountInResponse;
         private Map<String, Map<String, Object>> metadata;
         private boolean includeIsTimeoutRetryHeader;
+        private List<VirtualCluster> virtualClusters = List.of();
 
         private Builder(String name, List<String> domains, List<Route> routes) {
             this.name = name;
@@ -131,10 +135,15 @@ public record VirtualHost(
             return this;
         }
 
+        public Builder virtualClusters(List<VirtualCluster> v) {
+            this.virtualClusters = v;
+            return this;
+        }
+
         public VirtualHost build() {
             return new VirtualHost(name, domains, routes, requestHeaders, responseHeaders, retryPolicy,
                     includeRequestAttemptCount, requireTls, perFilterConfigs, rateLimits, includeAttemptCountInResponse,
-                    metadata, includeIsTimeoutRetryHeader);
+                    metadata, includeIsTimeoutRetryHeader, virtualClusters);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.remora.xds.translate;
 import io.remora.config.HeaderMutation;
 import io.remora.config.Route;
 import io.remora.config.RouteConfiguration;
+import io.remora.config.VirtualCluster;
 import io.remora.config.VirtualHost;
 import io.remora.extensions.filters.http.cors.CorsExtension;
 
@@ -105,9 +106,6 @@ public final class RouteConfigurationTranslator {
             case ALL -> VirtualHost.TlsRequirement.ALL;
             default -> VirtualHost.TlsRequirement.NONE;
         };
-        if (vh.getVirtualClustersCount() > 0) {
-            ctx.warnOnce("virtual_clusters", "virtual_clusters are ignored, first at " + path.field("virtual_clusters"));
-        }
         return VirtualHost.builder(vh.getName(), vh.getDomainsList().stream().map(d -> d.toLowerCase(Locale.ROOT)).toList(),
                         List.copyOf(routes))
                 .headers(req, resp).retryPolicy(retry).includeRequestAttemptCount(vh.getIncludeRequestAttemptCount())
@@ -119,6 +117,26 @@ public final class RouteConfigurationTranslator {
                 .includeAttemptCountInResponse(vh.getIncludeAttemptCountInResponse())
                 .metadata(Protos.filterMetadata(vh.getMetadata()))
                 .includeIsTimeoutRetryHeader(vh.getIncludeIsTimeoutRetryHeader())
+                .virtualClusters(virtualClusters(vh.getVirtualClustersList(), path.field("virtual_clusters")))
                 .build();
+    }
+
+    /** {@code virtual_clusters}: a name and at least one header matcher each, as Envoy requires. */
+    static List<VirtualCluster> virtualClusters(List<io.envoyproxy.envoy.config.route.v3.VirtualCluster> in,
+                                                FieldPath path) {
+        List<VirtualCluster> out = new ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            FieldPath vp = path.index(i);
+            var vc = in.get(i);
+            if (vc.getName().isEmpty()) {
+                throw vp.field("name").error("missing required field");
+            }
+            if (vc.getHeadersCount() == 0) {
+                throw vp.field("headers").error("virtual clusters must define 'headers'");
+            }
+            out.add(new VirtualCluster(vc.getName(), HeaderTranslator.matchers(vc.getHeadersList(),
+                    vp.field("headers"))));
+        }
+        return List.copyOf(out);
     }
 }
