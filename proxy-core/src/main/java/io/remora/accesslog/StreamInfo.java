@@ -107,6 +107,7 @@ public final class StreamInfo {
         String originalPath;
         String traceId;
         String virtualClusterName;
+        io.remora.stats.VirtualClusterStats virtualClusterStats;
         String connectionTerminationDetails;
         String upstreamTransportFailureReason;
         FilterState upstreamFilterState;
@@ -252,6 +253,22 @@ public final class StreamInfo {
         if (v != null || seldom != null) {
             seldom().virtualClusterName = v;
         }
+    }
+
+    /**
+     * The router's virtual cluster of this request: its name ({@code %VIRTUAL_CLUSTER_NAME%}; null
+     * for Envoy's catch-all) and the stats the router charges. Set only for a virtual host with
+     * virtual clusters, so other requests make no holder for it.
+     */
+    public void virtualCluster(String name, io.remora.stats.VirtualClusterStats stats) {
+        Seldom x = seldom();
+        x.virtualClusterName = name;
+        x.virtualClusterStats = stats;
+    }
+
+    /** The stats of the request's virtual cluster (the catch-all's included), or null. */
+    public io.remora.stats.VirtualClusterStats virtualClusterStats() {
+        return seldom == null ? null : seldom.virtualClusterStats;
     }
 
     /** {@code %CONNECTION_TERMINATION_DETAILS%}, or null. */

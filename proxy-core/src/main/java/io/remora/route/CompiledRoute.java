@@ -61,12 +61,15 @@ final class CompiledRoute implements RouteEntry {
 
     private final PerFilterConfigs perFilter;
     private final RetryHeaderMatchers retryHeaders;
+    /** The virtual host's, shared by its routes; null when it has none. */
+    private final CompiledVirtualCluster[] virtualClusters;
 
     CompiledRoute(RouteConfiguration config, Route route, VirtualHost vh, HeaderMutator vhRequest,
                   HeaderMutator vhResponse, HeaderMutator globalRequest, HeaderMutator globalResponse,
-                  boolean mostSpecificWins) {
+                  boolean mostSpecificWins, CompiledVirtualCluster[] virtualClusters) {
         this.route = route;
         this.virtualHost = vh;
+        this.virtualClusters = virtualClusters;
         this.perFilter = new PerFilterConfigs(config, vh, route);
         this.retryHeaders = RetryHeaderMatchers.of(retryPolicy());
         RouteMatch m = route.match();
@@ -263,6 +266,11 @@ final class CompiledRoute implements RouteEntry {
     }
 
     @Override
+    public CompiledVirtualCluster virtualCluster(Http2Headers headers) {
+        return CompiledVirtualCluster.select(virtualClusters, headers);
+    }
+
+    @Override
     public RetryHeaderMatchers retryHeaderMatchers() {
         return retryHeaders;
     }
@@ -368,7 +376,7 @@ final class CompiledRoute implements RouteEntry {
         }
         try {
             new CompiledRoute(null, route, null, HeaderMutator.NONE, HeaderMutator.NONE, HeaderMutator.NONE,
-                    HeaderMutator.NONE, false);
+                    HeaderMutator.NONE, false, null);
         } catch (RuntimeException e) {
             problems.add(path + ": " + e.getMessage());
         }

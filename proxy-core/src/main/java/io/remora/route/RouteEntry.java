@@ -52,6 +52,14 @@ public interface RouteEntry {
         return p != null || virtualHost() == null ? p : virtualHost().retryPolicy();
     }
 
+    /**
+     * Envoy's virtual cluster of this request: the first of the virtual host's virtual clusters
+     * whose header matchers all match, else its catch-all; null when the virtual host has none.
+     */
+    default CompiledVirtualCluster virtualCluster(Http2Headers headers) {
+        return null;
+    }
+
     /** That policy's header matchers (a compiled route keeps them compiled; this default compiles). */
     default RetryHeaderMatchers retryHeaderMatchers() {
         return RetryHeaderMatchers.of(retryPolicy());

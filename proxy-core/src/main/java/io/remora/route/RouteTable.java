@@ -118,9 +118,10 @@ public final class RouteTable {
                                                      HeaderMutator globalResponse, boolean mostSpecificWins) {
             HeaderMutator vhRequest = HeaderMutator.of(vh.requestHeaders());
             HeaderMutator vhResponse = HeaderMutator.of(vh.responseHeaders());
+            CompiledVirtualCluster[] virtualClusters = CompiledVirtualCluster.compile(vh);
             return (vh.routes() == null ? List.<io.remora.config.Route>of() : vh.routes()).stream()
                     .map(r -> new CompiledRoute(config, r, vh, vhRequest, vhResponse, globalRequest, globalResponse,
-                            mostSpecificWins))
+                            mostSpecificWins, virtualClusters))
                     .toArray(CompiledRoute[]::new);
         }
     }

@@ -3,6 +3,7 @@ package io.remora.http.router;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.stats.ClusterStats;
+import io.remora.stats.VirtualClusterStats;
 import io.remora.upstream.Cluster;
 
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,11 @@ final class RetryGate {
             }
             return Verdict.NO;
         }
+        VirtualClusterStats vcs = cb.streamInfo().virtualClusterStats();
         if (retry.retriesDone >= retry.maxRetries) {
+            if (vcs != null) {
+                vcs.upstreamRqRetryLimitExceeded.increment();
+            }
             if (RetryLog.enabled()) {
                 RetryLog.log(cb, "retry limit exceeded (" + cause + "): " + retry.retriesDone + " of "
                         + retry.maxRetries + " retries done");
@@ -48,6 +53,9 @@ final class RetryGate {
         release(cluster);
         if (!cluster.limits().tryAcquireRetry()) {
             stats.upstreamRqRetryOverflow.increment();
+            if (vcs != null) {
+                vcs.upstreamRqRetryOverflow.increment();
+            }
             if (RetryLog.enabled()) {
                 RetryLog.log(cb, "retry overflow (" + cause + "): cluster '" + cluster.name()
                         + "' max_retries circuit breaker is open");
@@ -57,6 +65,9 @@ final class RetryGate {
         held = true;
         retry.retriesDone++;
         stats.upstreamRqRetry.increment();
+        if (vcs != null) {
+            vcs.upstreamRqRetry.increment();
+        }
         this.cause = cause;
         return Verdict.YES;
     }

@@ -115,6 +115,11 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (cluster == null) {
             return FilterStatus.STOP_ITERATION;
         }
+        io.remora.route.CompiledVirtualCluster vc = route.virtualCluster(headers);
+        if (vc != null) {
+            // As Envoy: chosen once the cluster is known, from the request before the route's rewrites.
+            info.virtualCluster(vc.name(), vc.stats(cb.serverContext().stats()));
+        }
         // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
         // configuration's header mutations (seeing the original path), then host and path rewrites.
         route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !config.suppressEnvoyHeaders());

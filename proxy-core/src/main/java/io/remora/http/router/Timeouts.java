@@ -126,6 +126,10 @@ final class Timeouts {
             return;
         }
         r.stats.upstreamRqTimeout.increment();
+        io.remora.stats.VirtualClusterStats vcs = r.info.virtualClusterStats();
+        if (vcs != null) {
+            vcs.upstreamRqTimeout.increment();
+        }
         if (RetryLog.enabled()) {
             RetryLog.log(r.cb, "upstream timeout");
         }

@@ -12,6 +12,7 @@ import io.remora.http.upstream.TcpTunnelStream;
 import io.remora.http.upstream.UpstreamCallbacks;
 import io.remora.http.upstream.UpstreamStream;
 import io.remora.network.ConnectionInfo;
+import io.remora.stats.VirtualClusterStats;
 import io.remora.upstream.Host;
 import io.remora.upstream.OutlierMonitor;
 
@@ -50,6 +51,10 @@ final class UpstreamRequest implements UpstreamCallbacks {
      */
     void start() {
         router.stats.upstreamRqTotal.increment();
+        VirtualClusterStats vcs = router.info.virtualClusterStats();
+        if (vcs != null) {
+            vcs.upstreamRqTotal.increment();
+        }
         router.stats.upstreamRqActive.incrementAndGet();
         host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;

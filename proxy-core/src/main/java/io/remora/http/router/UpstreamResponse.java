@@ -5,6 +5,7 @@ import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.upstream.HeaderConversion;
 import io.remora.http.upstream.ResetReason;
+import io.remora.stats.VirtualClusterStats;
 import io.remora.util.AsciiNumbers;
 
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,10 @@ final class UpstreamResponse {
     static void onHeaders(RouterFilter r, UpstreamRequest a, Http2Headers headers, boolean endStream) {
         int status = HeaderConversion.parseStatus(headers.status());
         r.stats.response(status);
+        VirtualClusterStats vcs = r.info.virtualClusterStats();
+        if (vcs != null) {
+            vcs.response(status);
+        }
         a.host.outlier().reportResult(status);
         if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
             r.cluster.immediateHealthCheckFail(a.host);
@@ -105,9 +110,18 @@ final class UpstreamResponse {
 
     static void onComplete(RouterFilter r, UpstreamRequest a, int status) {
         a.complete();
-        r.stats.upstreamRqTime.record(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos));
-        if (r.info.attemptCount > 1 && status < 500) {
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - a.startNanos);
+        r.stats.upstreamRqTime.record(millis);
+        boolean retrySucceeded = r.info.attemptCount > 1 && status < 500;
+        if (retrySucceeded) {
             r.stats.upstreamRqRetrySuccess.increment();
+        }
+        VirtualClusterStats vcs = r.info.virtualClusterStats();
+        if (vcs != null) {
+            vcs.upstreamRqTime.record(millis);
+            if (retrySucceeded) {
+                vcs.upstreamRqRetrySuccess.increment();
+            }
         }
         r.finish();
     }
@@ -119,6 +133,10 @@ final class UpstreamResponse {
      */
     static void on100Continue(RouterFilter r) {
         r.stats.response(100);
+        VirtualClusterStats vcs = r.info.virtualClusterStats();
+        if (vcs != null) {
+            vcs.response(100);
+        }
         r.responseStarted = true;
         r.cb.encode100Continue();
     }
