@@ -173,13 +173,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         filters.headers(0, headers, endStream);
     }
 
-    /**
-     * Envoy's recreateStream (an internal redirect): the first run's filters are destroyed and the
-     * request runs again on this same downstream stream, with its headers as the router left them.
-     * As Envoy's internally created stream it skips the first run's header sanitizing (XFF,
-     * x-request-id, internal headers: x-envoy-original-url must survive) but not the header checks.
-     * The new run starts from the event loop rather than under the upstream callback that asked.
-     */
+    /** Envoy's recreateStream, for an internal redirect: see {@link StreamRecreation}. */
     boolean recreateStream(ByteBuf body) {
         if (ended || !remoteComplete || filters == null || filters.encodingStarted() || tunnel) {
             if (body != null) {
@@ -192,37 +186,8 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         watermarks = null;
         first.destroy();
         info.restartForInternalRedirect();
-        cx.channel.eventLoop().execute(() -> decodeRedirected(body));
+        cx.channel.eventLoop().execute(() -> StreamRecreation.decode(this, body));
         return true;
-    }
-
-    private void decodeRedirected(ByteBuf body) {
-        if (ended) {
-            if (body != null) {
-                body.release();
-            }
-            return;
-        }
-        Http2Headers headers = requestHeaders;
-        info.requestLine(headers);
-        CharSequence method = headers.method();
-        head = method != null && AsciiString.contentEquals("HEAD", method);
-        if (RequestHeaderChecks.rejected(this, headers, method, headers.path())) {
-            if (body != null) {
-                body.release();
-            }
-            return;
-        }
-        // The route table the router matched the target against, looked up again for the checked headers.
-        clearRouteCache();
-        filters = new FilterManager(this, hcm.filterFactories, route(), clusterName);
-        boolean hasBody = body != null && body.isReadable();
-        filters.headers(0, headers, !hasBody);
-        if (hasBody) {
-            filters.data(0, body, true);
-        } else if (body != null) {
-            body.release();
-        }
     }
 
     /** The route cache (Envoy's cached route): resolved on first use after each clear. */
