@@ -42,12 +42,9 @@ public final class ClusterStats {
     public final AtomicLong membershipTotal = new AtomicLong();
     /** Upstream request time in milliseconds, with Envoy's histogram buckets. */
     public final DistributionSummary upstreamRqTime;
-    private final Counter[] rqClass = new Counter[6];
+    private final ResponseCodeCounters codes;
     private final MeterRegistry registry;
     private final String name;
-    /** upstream_rq_<code> by status code, bound on first sight; an array read, no boxing, on the hot path. */
-    private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> rqCode =
-            new java.util.concurrent.atomic.AtomicReferenceArray<>(600);
 
     ClusterStats(MeterRegistry r, String name) {
         this.registry = r;
@@ -80,10 +77,7 @@ public final class ClusterStats {
         Gauge.builder("envoy_cluster_membership_total", membershipTotal, AtomicLong::get).tag(TAG, name).register(r);
         upstreamRqTime = DistributionSummary.builder("envoy_cluster_upstream_rq_time").tag(TAG, name)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
-        for (int i = 1; i <= 5; i++) {
-            rqClass[i] = Counter.builder("envoy_cluster_upstream_rq_xx").tag(TAG, name)
-                    .tag("envoy_response_code_class", Integer.toString(i)).register(r);
-        }
+        codes = new ResponseCodeCounters(r, "envoy_cluster_upstream_rq", io.micrometer.core.instrument.Tags.of(TAG, name));
     }
 
     private Counter c(String metric) {
@@ -96,21 +90,6 @@ public final class ClusterStats {
 
     /** Counts one upstream response: {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
     public void response(int status) {
-        int cls = status / 100;
-        if (cls >= 1 && cls <= 5) {
-            rqClass[cls].increment();
-        }
-        if (status < 100 || status >= 600) {
-            return;
-        }
-        Counter code = rqCode.get(status);
-        if (code == null) {
-            // A handful of distinct codes per cluster. Registering the same id twice returns the
-            // same meter, so a race here costs a lookup, never a lost count.
-            code = Counter.builder("envoy_cluster_upstream_rq")
-                    .tag("envoy_response_code", Integer.toString(status)).tag(TAG, name).register(registry);
-            rqCode.set(status, code);
-        }
-        code.increment();
+        codes.count(status);
     }
 }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Envoy's {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.*} stats: its VirtualClusterStats
@@ -27,8 +26,7 @@ public final class VirtualClusterStats {
     public final Counter upstreamRqCompleted;
     /** Upstream request time in milliseconds, with Envoy's histogram buckets. */
     public final DistributionSummary upstreamRqTime;
-    private final Counter[] rqClass = new Counter[6];
-    private final AtomicReferenceArray<Counter> rqCode = new AtomicReferenceArray<>(600);
+    private final ResponseCodeCounters codes;
     private final MeterRegistry registry;
     private final String virtualHost;
     private final String virtualCluster;
@@ -47,11 +45,8 @@ public final class VirtualClusterStats {
         upstreamRqTime = DistributionSummary.builder("envoy_vhost_vcluster_upstream_rq_time")
                 .tag(VIRTUAL_HOST_TAG, virtualHost).tag(VIRTUAL_CLUSTER_TAG, virtualCluster)
                 .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(r);
-        for (int i = 1; i <= 5; i++) {
-            rqClass[i] = Counter.builder("envoy_vhost_vcluster_upstream_rq_xx")
-                    .tag(VIRTUAL_HOST_TAG, virtualHost).tag(VIRTUAL_CLUSTER_TAG, virtualCluster)
-                    .tag(StatNames.RESPONSE_CODE_CLASS, Integer.toString(i)).register(r);
-        }
+        codes = new ResponseCodeCounters(r, "envoy_vhost_vcluster_upstream_rq",
+                io.micrometer.core.instrument.Tags.of(VIRTUAL_HOST_TAG, virtualHost, VIRTUAL_CLUSTER_TAG, virtualCluster));
     }
 
     private Counter c(String metric) {
@@ -74,21 +69,6 @@ public final class VirtualClusterStats {
      */
     public void response(int status) {
         upstreamRqCompleted.increment();
-        int cls = status / 100;
-        if (cls >= 1 && cls <= 5) {
-            rqClass[cls].increment();
-        }
-        if (status < 100 || status >= 600) {
-            return;
-        }
-        Counter code = rqCode.get(status);
-        if (code == null) {
-            // Registering the same id twice returns the same meter: a race costs a lookup, no count.
-            code = Counter.builder("envoy_vhost_vcluster_upstream_rq")
-                    .tag(StatNames.RESPONSE_CODE, Integer.toString(status))
-                    .tag(VIRTUAL_HOST_TAG, virtualHost).tag(VIRTUAL_CLUSTER_TAG, virtualCluster).register(registry);
-            rqCode.set(status, code);
-        }
-        code.increment();
+        codes.count(status);
     }
 }
