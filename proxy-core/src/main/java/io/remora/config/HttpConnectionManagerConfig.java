@@ -64,6 +64,7 @@ import java.util.List;
  * @param accessLogOptions {@code access_log_options}: entries at a stream's start, periodically and when its tunnel is established, besides its end
  * @param schemeMatchUpstream {@code scheme_header_transformation.match_upstream}: :scheme set to the upstream connection's (https over TLS, else http) per attempt, unless schemeToOverwrite is set
  * @param http1SafeMaxConnectionDuration {@code http1_safe_max_connection_duration}: at max_connection_duration an HTTP/1.1 connection is not closed while idle; its next response carries connection: close and it closes after that
+ * @param streamErrorOnInvalidHttpMessage {@code stream_error_on_invalid_http_message} (or {@code http2_protocol_options.override_stream_error_on_invalid_http_message}, which wins): an invalid HTTP/2 request resets its stream only; false (Envoy's default) terminates its connection. HTTP/1.1 closes the connection either way
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -116,7 +117,8 @@ public record HttpConnectionManagerConfig(
         boolean proxy100Continue,
         AccessLogOptions accessLogOptions,
         boolean schemeMatchUpstream,
-        boolean http1SafeMaxConnectionDuration) implements NetworkFilterConfig {
+        boolean http1SafeMaxConnectionDuration,
+        boolean streamErrorOnInvalidHttpMessage) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
@@ -207,7 +209,8 @@ public record HttpConnectionManagerConfig(
                 .proxy100Continue(proxy100Continue)
                 .accessLogOptions(accessLogOptions)
                 .schemeMatchUpstream(schemeMatchUpstream)
-                .http1SafeMaxConnectionDuration(http1SafeMaxConnectionDuration);
+                .http1SafeMaxConnectionDuration(http1SafeMaxConnectionDuration)
+                .streamErrorOnInvalidHttpMessage(streamErrorOnInvalidHttpMessage);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -282,6 +285,7 @@ public record HttpConnectionManagerConfig(
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
         private boolean schemeMatchUpstream;
         private boolean http1SafeMaxConnectionDuration;
+        private boolean streamErrorOnInvalidHttpMessage;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -537,8 +541,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder streamErrorOnInvalidHttpMessage(boolean streamErrorOnInvalidHttpMessage) {
+            this.streamErrorOnInvalidHttpMessage = streamErrorOnInvalidHttpMessage;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage);
         }
     }
 }

@@ -68,6 +68,8 @@ public final class HttpConnManagerStats {
     public final Counter http2KeepaliveTimeout;
     /** Envoy's {@code http2.outbound_control_flood}: connections cut off for leaving too many PING/SETTINGS ACKs and RST_STREAMs unread. */
     public final Counter http2OutboundControlFlood;
+    /** Envoy's {@code http2.rx_messaging_error}: invalid requests (a stream's, or its connection's by default). */
+    public final Counter http2RxMessagingError;
     /** Downstream request time in milliseconds. */
     public final DistributionSummary downstreamRqTime;
     private final Counter[] rqClass = new Counter[6];
@@ -117,6 +119,7 @@ public final class HttpConnManagerStats {
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
         http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);
+        http2RxMessagingError = Counter.builder("envoy_http2_rx_messaging_error").register(r);
         http1DroppedHeadersWithUnderscores = Counter.builder("envoy_http1_dropped_headers_with_underscores").register(r);
         http1RequestsRejectedWithUnderscores =
                 Counter.builder("envoy_http1_requests_rejected_with_underscores_in_headers").register(r);

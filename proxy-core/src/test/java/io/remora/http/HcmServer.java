@@ -155,9 +155,15 @@ final class HcmServer implements AutoCloseable {
         }
 
         boolean acceptHttp10;
+        boolean streamErrorOnInvalid;
 
         Builder acceptHttp10(boolean accept) {
             acceptHttp10 = accept;
+            return this;
+        }
+
+        Builder streamErrorOnInvalidHttpMessage(boolean streamError) {
+            streamErrorOnInvalid = streamError;
             return this;
         }
 
@@ -170,7 +176,8 @@ final class HcmServer implements AutoCloseable {
                     .skipXffAppend(skipXff).generateRequestId(generateRequestId)
                     .preserveExternalRequestId(preserveExternalRequestId).http2Options(http2)
                     .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)))
-                    .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10).build();
+                    .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
+                    .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
         }
     }
 }

@@ -69,28 +69,47 @@ class Http2ConnectionManagerTest extends HcmServerTestBase {
         assertEquals(1.0, server.hcm.stats.downstreamCxHttp2Total.count());
     }
 
+    /** GET / for authority a with the header X-Upper: 1, whose upper-case name makes it invalid. */
+    static byte[] upperCaseNameRequest() {
+        java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
+        block.write(0x82); // :method GET
+        block.write(0x86); // :scheme http
+        block.write(0x84); // :path /
+        block.write(0x41); // :authority, literal with indexing
+        block.write(1);
+        block.write('a');
+        block.write(0x00); // a new name, literal without indexing: X-Upper: 1
+        block.write(7);
+        block.writeBytes("X-Upper".getBytes(StandardCharsets.US_ASCII));
+        block.write(1);
+        block.write('1');
+        return block.toByteArray();
+    }
+
+    /** As Envoy's codec by default: an invalid request costs its connection (GOAWAY PROTOCOL_ERROR). */
+    @Test
+    void anUpperCaseNameTerminatesTheConnectionByDefault() throws Exception {
+        start(b -> b.codec(CodecType.HTTP2));
+        try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, upperCaseNameRequest()).flush();
+            RawH2.Frame goAway = h2.awaitGoAway();
+            assertNotNull(goAway, "no GOAWAY");
+            assertEquals(1, goAway.goAwayError()); // PROTOCOL_ERROR
+        }
+        assertEquals(1.0, server.hcm.stats.http2RxMessagingError.count());
+    }
+
     /**
      * HPACK decodes requests into {@link HeaderBlock}s, keeping the checks Netty's validating block
-     * made: an upper-case name resets its own stream with PROTOCOL_ERROR and the connection goes on.
+     * made: with stream_error_on_invalid_http_message an upper-case name resets its own stream
+     * with PROTOCOL_ERROR and the connection goes on.
      */
     @Test
     void requestsDecodeIntoHeaderBlocksAndAnUpperCaseNameResetsOnlyItsStream() throws Exception {
-        start(b -> b.codec(CodecType.HTTP2));
+        start(b -> b.codec(CodecType.HTTP2).streamErrorOnInvalidHttpMessage(true));
         TestFilter.REQUESTS.clear();
         try (RawH2 h2 = new RawH2("127.0.0.1", server.port)) {
-            java.io.ByteArrayOutputStream block = new java.io.ByteArrayOutputStream();
-            block.write(0x82); // :method GET
-            block.write(0x86); // :scheme http
-            block.write(0x84); // :path /
-            block.write(0x41); // :authority, literal with indexing
-            block.write(1);
-            block.write('a');
-            block.write(0x00); // a new name, literal without indexing: X-Upper: 1
-            block.write(7);
-            block.writeBytes("X-Upper".getBytes(StandardCharsets.US_ASCII));
-            block.write(1);
-            block.write('1');
-            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, block.toByteArray()).flush();
+            h2.settingsAck().frame(RawH2.HEADERS, 0x5, 1, upperCaseNameRequest()).flush();
             RawH2.Frame f = h2.read();
             while (f != null && f.type() != RawH2.RST_STREAM) {
                 assertTrue(f.type() != RawH2.GOAWAY, "the connection was closed for one stream's header");

@@ -33,6 +33,11 @@ final class HcmHeaderOptionsTranslator {
         b.appendLocalOverload(h.getAppendLocalOverload());
         b.addUserAgent(h.hasAddUserAgent() && h.getAddUserAgent().getValue());
         b.proxy100Continue(h.getProxy100Continue());
+        // As Envoy's initializeAndValidateOptions: the HTTP/2 override wins over the connection manager's.
+        var h2 = h.getHttp2ProtocolOptions();
+        b.streamErrorOnInvalidHttpMessage(h2.hasOverrideStreamErrorOnInvalidHttpMessage()
+                ? h2.getOverrideStreamErrorOnInvalidHttpMessage().getValue()
+                : h.hasStreamErrorOnInvalidHttpMessage() && h.getStreamErrorOnInvalidHttpMessage().getValue());
         b.http1SafeMaxConnectionDuration(h.getHttp1SafeMaxConnectionDuration());
         if (h.hasProxyStatusConfig()) {
             var p = h.getProxyStatusConfig();
@@ -99,9 +104,6 @@ final class HcmHeaderOptionsTranslator {
         }
         if (h.hasTypedHeaderValidationConfig()) {
             warn(ctx, path, "typed_header_validation_config", "headers are validated as Envoy's default codec does");
-        }
-        if (h.hasStreamErrorOnInvalidHttpMessage() && h.getStreamErrorOnInvalidHttpMessage().getValue()) {
-            warn(ctx, path, "stream_error_on_invalid_http_message", "invalid messages close the connection");
         }
         if (h.hasPathNormalizationOptions()) {
             warn(ctx, path, "path_normalization_options", "normalize_path and merge_slashes apply as set");

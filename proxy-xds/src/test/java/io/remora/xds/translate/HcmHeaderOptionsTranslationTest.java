@@ -54,6 +54,11 @@ class HcmHeaderOptionsTranslationTest {
         assertFalse(h.schemeMatchUpstream());
         assertFalse(h.http1SafeMaxConnectionDuration());
         assertTrue(hcm(load("http1_safe_max_connection_duration: true")).http1SafeMaxConnectionDuration());
+        assertFalse(h.streamErrorOnInvalidHttpMessage());
+        assertTrue(hcm(load("stream_error_on_invalid_http_message: true")).streamErrorOnInvalidHttpMessage());
+        assertFalse(hcm(load("stream_error_on_invalid_http_message: true\n"
+                + "http2_protocol_options: { override_stream_error_on_invalid_http_message: false }"))
+                .streamErrorOnInvalidHttpMessage(), "the HTTP/2 override wins, as Envoy");
         assertTrue(hcm(load("scheme_header_transformation: { match_upstream: true }")).schemeMatchUpstream());
         assertFalse(hcm(load("scheme_header_transformation: { scheme_to_overwrite: https, match_upstream: true }"))
                 .schemeMatchUpstream(), "scheme_to_overwrite wins, as Envoy");
