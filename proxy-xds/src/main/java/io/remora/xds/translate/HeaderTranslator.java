@@ -93,7 +93,7 @@ public final class HeaderTranslator {
         return new HeaderMutation(List.copyOf(adds), List.copyOf(removes));
     }
 
-    static HeaderMutation.HeaderValueOption option(HeaderValueOption o, FieldPath path) {
+    public static HeaderMutation.HeaderValueOption option(HeaderValueOption o, FieldPath path) {
         if (!o.hasHeader() || o.getHeader().getKey().isEmpty()) {
             throw path.field("header").field("key").error("missing required field");
         }

@@ -1,0 +1,56 @@
+package io.remora.extensions.filters.http.header_mutation;
+
+import io.remora.config.HeaderMutation.HeaderValueOption;
+import io.remora.config.HttpFilterConfig;
+import io.remora.config.RouteFilterConfig;
+import io.remora.route.HeaderFormatter;
+
+import java.util.List;
+
+/**
+ * {@code envoy.filters.http.header_mutation}: ordered mutations of request and response headers,
+ * the filter's and each route level's ({@code HeaderMutationPerRoute}, which carries no
+ * {@code mostSpecificWins} of its own).
+ *
+ * @param mostSpecificWins {@code most_specific_header_mutations_wins}: route levels run least
+ *                         specific first, so the most specific has the last word
+ */
+record HeaderMutationConfig(List<Mutation> request, List<Mutation> response, boolean mostSpecificWins)
+        implements HttpFilterConfig, RouteFilterConfig {
+
+    static final String NAME = "envoy.filters.http.header_mutation";
+
+    HeaderMutationConfig {
+        request = List.copyOf(request);
+        response = List.copyOf(response);
+    }
+
+    @Override
+    public String filterName() {
+        return NAME;
+    }
+
+    /** {@code config.common.mutation_rules.v3.HeaderMutation}: one action, applied in order. */
+    sealed interface Mutation {
+    }
+
+    record Remove(String name) implements Mutation {
+    }
+
+    /** Its value compiled once; equal as its option is, so equal configs stay equal. */
+    record Append(HeaderValueOption option, HeaderFormatter value) implements Mutation {
+        Append(HeaderValueOption option) {
+            this(option, HeaderFormatter.compile(option.value() == null ? "" : option.value()));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Append a && a.option.equals(option);
+        }
+
+        @Override
+        public int hashCode() {
+            return option.hashCode();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.remora.extensions.filters.http.header_mutation;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.config.HeaderMutation.AppendAction;
+import io.remora.config.HeaderMutation.HeaderValueOption;
+import io.remora.config.RouteFilterConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.EncoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamFilter;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one stream's header mutations as Envoy's header_mutation filter: the filter's own first,
+ * then the route levels' (route, virtual host, route configuration: most specific first, or last
+ * with most_specific_header_mutations_wins), each list in order.
+ */
+final class HeaderMutationFilter implements StreamFilter {
+
+    private final HeaderMutationConfig config;
+    private DecoderFilterCallbacks decoder;
+    private List<HeaderMutationConfig> levels;
+
+    HeaderMutationFilter(HeaderMutationConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.decoder = callbacks;
+    }
+
+    @Override
+    public void setEncoderFilterCallbacks(EncoderFilterCallbacks callbacks) {
+    }
+
+    /** The route levels in the order they run, found once per stream. */
+    private List<HeaderMutationConfig> levels() {
+        if (levels == null) {
+            List<HeaderMutationConfig> found = new ArrayList<>();
+            for (RouteFilterConfig c : decoder.perFilterConfigs()) { // least specific first
+                if (c instanceof HeaderMutationConfig m) {
+                    found.add(m);
+                }
+            }
+            if (!config.mostSpecificWins()) {
+                java.util.Collections.reverse(found);
+            }
+            levels = found;
+        }
+        return levels;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        apply(config.request(), headers, headers);
+        for (HeaderMutationConfig level : levels()) {
+            apply(level.request(), headers, headers);
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        Http2Headers request = decoder.requestHeaders();
+        apply(config.response(), headers, request);
+        for (HeaderMutationConfig level : levels()) {
+            apply(level.response(), headers, request);
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    private void apply(List<HeaderMutationConfig.Mutation> mutations, Http2Headers target, Http2Headers request) {
+        for (HeaderMutationConfig.Mutation m : mutations) {
+            if (m instanceof HeaderMutationConfig.Remove r) {
+                target.remove(r.name());
+            } else if (m instanceof HeaderMutationConfig.Append a) {
+                append(a, target, request);
+            }
+        }
+    }
+
+    private void append(HeaderMutationConfig.Append a, Http2Headers target, Http2Headers request) {
+        HeaderValueOption o = a.option();
+        String value = a.value().format(request, decoder.formatterContext());
+        if (value.isEmpty() && !o.keepEmptyValue()) {
+            return;
+        }
+        AsciiString key = AsciiString.of(o.key());
+        AppendAction action = o.action() == null ? AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action();
+        switch (action) {
+            case APPEND_IF_EXISTS_OR_ADD -> target.add(key, value);
+            case ADD_IF_ABSENT -> {
+                if (!target.contains(key)) {
+                    target.add(key, value);
+                }
+            }
+            case OVERWRITE_IF_EXISTS_OR_ADD -> target.set(key, value);
+            case OVERWRITE_IF_EXISTS -> {
+                if (target.contains(key)) {
+                    target.set(key, value);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.remora.e2e;
+
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code envoy.filters.http.header_mutation}: the filter's request and response mutations run in
+ * order (remove, append with each append action, command operators in values), then a route's
+ * {@code HeaderMutationPerRoute}, which here undoes one of the filter's.
+ */
+class HeaderMutationE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> {
+            StringBuilder head = new StringBuilder();
+            req.headers().forEach(e -> head.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
+                    .append(e.getValue()).append('\n'));
+            TestUpstream.send(ctx, req, 200, head.toString());
+        });
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String filter = """
+                - name: envoy.filters.http.header_mutation
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation
+                    mutations:
+                      request_mutations:
+                      - remove: x-drop
+                      - append: { header: { key: x-added, value: "%REQ(x-src)%-1" } }
+                      - append: { header: { key: x-over, value: new }, append_action: OVERWRITE_IF_EXISTS }
+                      - append: { header: { key: x-absent, value: set }, append_action: OVERWRITE_IF_EXISTS }
+                      - append: { header: { key: x-src, value: second }, append_action: ADD_IF_ABSENT }
+                      response_mutations:
+                      - append: { header: { key: x-resp, value: "seen %REQ(x-src)%" } }
+                """;
+        String routes = """
+                - match: { prefix: "/route" }
+                  route: { cluster: web }
+                  typed_per_filter_config:
+                    envoy.filters.http.header_mutation:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute
+                      mutations:
+                        request_mutations:
+                        - remove: x-added
+                        - append: { header: { key: x-route, value: "on" } }
+                - match: { prefix: "/" }
+                  route: { cluster: web }
+                """;
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                Bootstraps.cluster("web", false, null, upstream.port()), "", filter), admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @Test
+    void theFiltersMutationsThenTheRoutes() throws Exception {
+        Curl r = Curl.run("-H", "x-drop: 1", "-H", "x-src: abc", "-H", "x-over: old",
+                "http://127.0.0.1:" + port + "/plain");
+        String seen = r.text();
+        assertFalse(seen.contains("x-drop="), seen);
+        assertTrue(seen.contains("x-added=abc-1\n"), seen);
+        assertTrue(seen.contains("x-over=new\n") && !seen.contains("x-over=old"), seen);
+        assertFalse(seen.contains("x-absent="), "OVERWRITE_IF_EXISTS adds nothing: " + seen);
+        assertTrue(seen.contains("x-src=abc\n") && !seen.contains("x-src=second"), seen);
+        assertEquals("seen abc", r.header("x-resp"), "the request is what %REQ()% reads on the way back");
+
+        String routed = Curl.run("-H", "x-src: abc", "http://127.0.0.1:" + port + "/route").text();
+        assertFalse(routed.contains("x-added="), "the route's mutations run after the filter's: " + routed);
+        assertTrue(routed.contains("x-route=on\n"), routed);
+    }
+}
