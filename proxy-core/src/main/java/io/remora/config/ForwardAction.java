@@ -29,6 +29,7 @@ import com.google.re2j.Pattern;
  *                           manager's; null when unset, ZERO disables
  * @param internalRedirectPolicy {@code internal_redirect_policy}: upstream redirects the router
  *                           follows itself; null: every redirect goes to the client
+ * @param hedgePolicy        {@code hedge_policy}: null inherits the virtual host's
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -51,7 +52,8 @@ public record ForwardAction(
         java.util.Map<String, Object> metadataMatch,
         int clusterNotFoundStatus,
         Duration maxStreamDuration,
-        InternalRedirectPolicy internalRedirectPolicy) implements RouteAction {
+        InternalRedirectPolicy internalRedirectPolicy,
+        HedgePolicy hedgePolicy) implements RouteAction {
 
     public ForwardAction {
         clusterNotFoundStatus = clusterNotFoundStatus == 0 ? 503 : clusterNotFoundStatus;
@@ -69,7 +71,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null, 503, null, null);
+                includeVhRateLimits, null, false, null, 503, null, null, null);
     }
 
     /** Without rate limits. */
@@ -117,6 +119,7 @@ public record ForwardAction(
         private int clusterNotFoundStatus = 503;
         private Duration maxStreamDuration;
         private InternalRedirectPolicy internalRedirectPolicy;
+        private HedgePolicy hedgePolicy;
 
         private Builder(ClusterSpecifier cluster) {
             this.cluster = cluster;
@@ -222,11 +225,16 @@ public record ForwardAction(
             return this;
         }
 
+        public Builder hedgePolicy(HedgePolicy v) {
+            hedgePolicy = v;
+            return this;
+        }
+
         public ForwardAction build() {
             return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
                     hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
                     hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
-                    metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy);
+                    metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy, hedgePolicy);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param includeIsTimeoutRetryHeader {@code include_is_timeout_retry_header}: a retried request
  *                    carries x-envoy-is-timeout-retry, true when a per-try timeout caused it
  * @param virtualClusters {@code virtual_clusters}, in match order; empty for none
+ * @param hedgePolicy applies to routes that set none; null when unset
  */
 public record VirtualHost(
         String name,
@@ -28,7 +29,8 @@ public record VirtualHost(
         boolean includeAttemptCountInResponse,
         Map<String, Map<String, Object>> metadata,
         boolean includeIsTimeoutRetryHeader,
-        List<VirtualCluster> virtualClusters) {
+        List<VirtualCluster> virtualClusters,
+        HedgePolicy hedgePolicy) {
 
     public VirtualHost {
         virtualClusters = virtualClusters == null ? List.of() : List.copyOf(virtualClusters);
@@ -42,7 +44,7 @@ public record VirtualHost(
                        TlsRequirement requireTls, Map<String, PerFilterConfig> perFilterConfigs,
                        List<RateLimitPolicy> rateLimits) {
         this(name, domains, routes, requestHeaders, responseHeaders, retryPolicy, includeRequestAttemptCount,
-                requireTls, perFilterConfigs, rateLimits, false, Map.of(), false, List.of());
+                requireTls, perFilterConfigs, rateLimits, false, Map.of(), false, List.of(), null);
     }
 
     /** Without rate limits. */
@@ -82,6 +84,7 @@ public record VirtualHost(
         private Map<String, Map<String, Object>> metadata;
         private boolean includeIsTimeoutRetryHeader;
         private List<VirtualCluster> virtualClusters = List.of();
+        private HedgePolicy hedgePolicy;
 
         private Builder(String name, List<String> domains, List<Route> routes) {
             this.name = name;
@@ -140,10 +143,15 @@ public record VirtualHost(
             return this;
         }
 
+        public Builder hedgePolicy(HedgePolicy v) {
+            this.hedgePolicy = v;
+            return this;
+        }
+
         public VirtualHost build() {
             return new VirtualHost(name, domains, routes, requestHeaders, responseHeaders, retryPolicy,
                     includeRequestAttemptCount, requireTls, perFilterConfigs, rateLimits, includeAttemptCountInResponse,
-                    metadata, includeIsTimeoutRetryHeader, virtualClusters);
+                    metadata, includeIsTimeoutRetryHeader, virtualClusters, hedgePolicy);
         }
     }
 }

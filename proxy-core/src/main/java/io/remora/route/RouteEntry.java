@@ -2,6 +2,7 @@ package io.remora.route;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.ForwardAction;
+import io.remora.config.HedgePolicy;
 import io.remora.config.PerFilterConfig;
 import io.remora.config.RetryPolicy;
 import io.remora.config.Route;
@@ -50,6 +51,12 @@ public interface RouteEntry {
     default RetryPolicy retryPolicy() {
         RetryPolicy p = route().action() instanceof ForwardAction fa ? fa.retryPolicy() : null;
         return p != null || virtualHost() == null ? p : virtualHost().retryPolicy();
+    }
+
+    /** The hedge policy in force: the route's, else its virtual host's; null for none. */
+    default HedgePolicy hedgePolicy() {
+        HedgePolicy p = route().action() instanceof ForwardAction fa ? fa.hedgePolicy() : null;
+        return p != null || virtualHost() == null ? p : virtualHost().hedgePolicy();
     }
 
     /**

@@ -24,6 +24,8 @@ final class RetryGate {
     private ScheduledFuture<?> backoffTimer;
     /** The request's back-off between retries, made with the first retry. */
     private io.remora.util.JitteredBackOff backOff;
+    /** The tries a hedge on per-try timeout left running, made with the first hedge. */
+    Hedging hedging;
 
     /**
      * @param wanted     the policy retries this failure
@@ -98,6 +100,11 @@ final class RetryGate {
             backoffTimer = null;
             r.startAttempt();
         }, backoff, TimeUnit.MILLISECONDS);
+    }
+
+    /** A retry is admitted and waits for its back-off: it may still answer. */
+    boolean backoffPending() {
+        return backoffTimer != null;
     }
 
     void cancelBackoff() {

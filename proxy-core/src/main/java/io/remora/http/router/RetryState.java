@@ -44,6 +44,11 @@ final class RetryState {
     int retriesDone;
     /** The retry coming was caused by a per-try timeout (x-envoy-is-timeout-retry). */
     boolean timeoutRetry;
+    /**
+     * Envoy's hedging_params_: kept here, where the padding has room for it, since hedging needs a
+     * retry state to start a try.
+     */
+    boolean hedgeOnPerTryTimeout;
 
     private RetryState(Set<RetryOn> retryOn, Set<Integer> statusCodes, int maxRetries, RetryPolicy p,
                        CompiledHeaderMatcher[] retriableHeaders) {

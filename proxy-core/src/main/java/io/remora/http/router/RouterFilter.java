@@ -60,7 +60,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     long downstreamEndNanos;
     RetryState retry;
     /** Made at the first retry decision: most streams never need one. */
-    private RetryGate retryGate;
+    RetryGate retryGate;
     /** The route's timeout and a try's, as {@link Timeouts#compute} found them; 0 = none. */
     long globalTimeoutMillis;
     long perTryTimeoutMillis;
@@ -137,9 +137,13 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         CharSequence ct = headers.get(CONTENT_TYPE);
         boolean grpc = ct != null && AsciiString.regionMatches(ct, true, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length());
         retry = RetryState.create(route.retryPolicy(), headers, route.retryHeaderMatchers());
+        boolean hedge = Hedging.requested(route, headers);
+        if (retry != null) {
+            retry.hedgeOnPerTryTimeout = hedge;
+        }
         Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout(), headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
-        Timeouts.writeHeaders(this, headers, fa, grpc, !config.suppressEnvoyHeaders());
+        Timeouts.writeHeaders(this, headers, fa, grpc, !config.suppressEnvoyHeaders(), hedge);
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
@@ -182,16 +186,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             onDownstreamEnd();
         }
         flushCurrent();
-        completeTunnelIfBothEnded();
+        Tunnel.completeIfBothEnded(this);
         return FilterStatus.STOP_ITERATION;
-    }
-
-    /** A tunnel whose upstream half ended first completes when the client's half ends too. */
-    private void completeTunnelIfBothEnded() {
-        UpstreamRequest a = current;
-        if (tunnel != null && downstreamEnded && a != null && a.responseEnded && !a.finished && !done) {
-            UpstreamResponse.onComplete(this, a, a.status);
-        }
     }
 
     @Override
@@ -202,7 +198,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         requestTrailers = trailers;
         onDownstreamEnd();
         flushCurrent();
-        completeTunnelIfBothEnded();
+        Tunnel.completeIfBothEnded(this);
         return FilterStatus.STOP_ITERATION;
     }
 
@@ -336,6 +332,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         cancel();
         if (retryGate != null) {
             retryGate.cancelBackoff();
+            Hedging.abandonAll(retryGate);
         }
         if (current != null && !current.finished) {
             current.abandon();

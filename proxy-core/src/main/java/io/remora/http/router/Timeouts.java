@@ -59,9 +59,10 @@ final class Timeouts {
      * (unless Envoy headers are suppressed) and, for gRPC under max_grpc_timeout, grpc-timeout.
      */
     static void writeHeaders(RouterFilter r, Http2Headers headers, ForwardAction action, boolean grpc,
-                             boolean envoyHeaders) {
-        // What the upstream may expect: the per-try timeout when it is the tighter one.
-        long expected = r.perTryTimeoutMillis > 0 ? r.perTryTimeoutMillis : r.globalTimeoutMillis;
+                             boolean envoyHeaders, boolean hedge) {
+        // What the upstream may expect: the per-try timeout when it is the tighter one, unless a try
+        // outliving it is hedged rather than reset.
+        long expected = r.perTryTimeoutMillis > 0 && !hedge ? r.perTryTimeoutMillis : r.globalTimeoutMillis;
         if (expected <= 0) {
             return;
         }
@@ -76,6 +77,10 @@ final class Timeouts {
     /** A try's timeout (or its idle timeout) fired: retry when the policy says so, else time the stream out. */
     static void onPerTryTimeout(RouterFilter r, UpstreamRequest a, boolean idle) {
         if (a != r.current || a.finished) {
+            return;
+        }
+        if (r.retry != null && r.retry.hedgeOnPerTryTimeout) {
+            Hedging.onPerTryTimeout(r, a, idle);
             return;
         }
         r.stats.upstreamRqPerTryTimeout.increment();
@@ -100,12 +105,15 @@ final class Timeouts {
      * request is still arriving and 504 after (a reset of the stream once answering).
      */
     static void onMaxStreamDuration(RouterFilter r, UpstreamRequest a) {
-        if (a != r.current || a.finished) {
+        if (a.finished || (a != r.current && !Hedging.isEarlier(r, a))) {
             return;
         }
         r.stats.upstreamRqMaxDurationReached.increment();
         a.abandon();
-        if (UpstreamResponse.retryOrFlag(r, r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
+        // As Envoy: a hedged try that already caused a retry is not retried again, and this ends
+        // the stream even while other tries run.
+        if (a == r.current && UpstreamResponse.retryOrFlag(r,
+                r.retry != null && r.retry.wouldRetry(ResetReason.LOCAL_RESET, a.headersSent),
                 "upstream max stream duration reached")) {
             return;
         }
@@ -140,6 +148,7 @@ final class Timeouts {
             a.abandon();
             r.current = null;
         }
+        Hedging.onGlobalTimeout(r);
         timedOut(r, "upstream_response_timeout");
     }
 

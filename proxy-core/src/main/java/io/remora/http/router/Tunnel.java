@@ -54,6 +54,14 @@ final class Tunnel {
         return p;
     }
 
+    /** A tunnel whose upstream half ended first completes when the client's half ends too. */
+    static void completeIfBothEnded(RouterFilter r) {
+        UpstreamRequest a = r.current;
+        if (r.tunnel != null && r.downstreamEnded && a != null && a.responseEnded && !a.finished && !r.done) {
+            UpstreamResponse.onComplete(r, a, a.status);
+        }
+    }
+
     /** Whether this response status means the upstream took the tunnel. */
     boolean accepts(int status) {
         if (upgrade) {

@@ -153,12 +153,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         }
         stream = s;
         host.outlier().reportLocalOrigin(OutlierMonitor.LocalOriginEvent.CONNECT_SUCCESS);
-        router.info.upstreamHost = host.address();
-        router.info.upstreamLocalAddress = s.localAddress();
-        router.info.upstreamConnectionId = s.connectionId();
-        router.info.upstreamHostMetadata = host.metadataByNamespace;
-        router.info.upstreamClusterMetadata = router.cluster.config().metadata();
-        router.info.upstreamTls = s.tls();
+        describeUpstream();
         if (router.downstreamBlocked) {
             s.readEnabled(false);
         }
@@ -176,7 +171,25 @@ final class UpstreamRequest implements UpstreamCallbacks {
         }
     }
 
-    /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
+    /** The stream's upstream details are this try's: the latest's, or a hedged try's that won. */
+    void describeUpstream() {
+        router.info.upstreamHost = host.address();
+        router.info.upstreamLocalAddress = stream.localAddress();
+        router.info.upstreamConnectionId = stream.connectionId();
+        router.info.upstreamHostMetadata = host.metadataByNamespace;
+        router.info.upstreamClusterMetadata = router.cluster.config().metadata();
+        router.info.upstreamTls = stream.tls();
+    }
+
+    /**
+     * Whether the router still wants this try's response: it is the current try, or an earlier one
+     * a hedge left running (looked up only when it is not current, which is rare).
+     */
+    private boolean answers() {
+        return !finished && (router.current == this || Hedging.isEarlier(router, this));
+    }
+
+        /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
     void recordReset(ResetReason reason, String transportFailure) {
         if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
             router.stats.upstreamRqRxReset.increment();
@@ -198,7 +211,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
     @Override
     public void onPoolFailure(ResetReason reason, String transportFailureReason) {
         pending = null;
-        if (finished || router.current != this) {
+        if (!answers()) {
             return;
         }
         UpstreamResponse.onReset(router, this, reason, transportFailureReason);
@@ -206,7 +219,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
 
     @Override
     public void onResponseHeaders(Http2Headers h, boolean endStream) {
-        if (finished || router.current != this) {
+        if (!answers()) {
             return;
         }
         armIdleTimer();
@@ -215,10 +228,10 @@ final class UpstreamRequest implements UpstreamCallbacks {
 
     @Override
     public void onResponse100Continue() {
-        if (finished || router.current != this || router.done) {
+        if (router.done || !answers()) {
             return;
         }
-        UpstreamResponse.on100Continue(router);
+        UpstreamResponse.on100Continue(router, this);
     }
 
     @Override
@@ -248,7 +261,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
 
     @Override
     public void onReset(ResetReason reason) {
-        if (finished || router.current != this || router.done) {
+        if (router.done || !answers()) {
             return;
         }
         UpstreamResponse.onReset(router, this, reason, null);

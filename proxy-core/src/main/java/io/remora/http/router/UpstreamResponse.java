@@ -59,22 +59,34 @@ final class UpstreamResponse {
             r.cluster.immediateHealthCheckFail(a.host);
         }
         a.cancelPerTryTimer();
+        // A response the policy would retry but that may not be: another hedged try may do better.
+        boolean couldNotRetry = false;
         if (r.retry != null) {
-            RetryGate.Verdict rs = shouldRetry(r, r.retry.wouldRetry(status, headers, endStream),
-                    RetryLog.enabled() ? "upstream answered " + status : null);
-            if (rs == RetryGate.Verdict.YES) {
-                a.abandon();
-                r.retryGate().scheduleRetry(r);
-                return;
-            }
-            if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
-                r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+            boolean wanted = r.retry.wouldRetry(status, headers, endStream);
+            if (a != r.current) {
+                // An earlier hedged try already caused its retry: never retried again (Envoy's retried()).
+                couldNotRetry = wanted;
+            } else {
+                RetryGate.Verdict rs = shouldRetry(r, wanted, RetryLog.enabled() ? "upstream answered " + status : null);
+                if (rs == RetryGate.Verdict.YES) {
+                    a.abandon();
+                    r.retryGate().scheduleRetry(r);
+                    return;
+                }
+                if (rs == RetryGate.Verdict.LIMIT_EXCEEDED) {
+                    r.info.setFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+                }
+                couldNotRetry = wanted;
             }
         }
         if (r.action.internalRedirectPolicy() != null && r.action.internalRedirectPolicy().followsStatus(status)
                 && InternalRedirect.follow(r, a, headers, status, endStream)) {
             return;
         }
+        if (couldNotRetry && Hedging.awaitOthers(r, a)) {
+            return;
+        }
+        Hedging.settle(r, a);
         r.responseStarted = true;
         if (r.tunnel != null && r.tunnel.accepts(status)) {
             // Established: the route timeout and per-try timeouts do not apply to a tunnel's life.
@@ -131,7 +143,8 @@ final class UpstreamResponse {
      * told apart; a reset or timeout now resets the stream) and the 100 goes on to the connection
      * manager, which passes it downstream only when it proxies 100-continue.
      */
-    static void on100Continue(RouterFilter r) {
+    static void on100Continue(RouterFilter r, UpstreamRequest a) {
+        Hedging.settle(r, a);
         r.stats.response(100);
         VirtualClusterStats vcs = r.info.virtualClusterStats();
         if (vcs != null) {
@@ -144,8 +157,9 @@ final class UpstreamResponse {
     static void onReset(RouterFilter r, UpstreamRequest a, ResetReason reason, String transportFailure) {
         a.recordReset(reason, transportFailure);
         if (!r.responseStarted) {
-            if (retryOrFlag(r, r.retry != null && r.retry.wouldRetry(reason, a.headersSent),
-                    RetryLog.enabled() ? "reset: " + reason.text : null)) {
+            // An earlier hedged try already caused its retry; the others may still answer.
+            if ((a == r.current && retryOrFlag(r, r.retry != null && r.retry.wouldRetry(reason, a.headersSent),
+                    RetryLog.enabled() ? "reset: " + reason.text : null)) || Hedging.awaitOthers(r, a)) {
                 return;
             }
             String body = transportFailure == null || reason != ResetReason.CONNECTION_FAILURE

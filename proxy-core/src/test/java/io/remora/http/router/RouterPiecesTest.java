@@ -48,14 +48,17 @@ class RouterPiecesTest {
         assertEquals(250, t.globalTimeoutMillis);
         assertEquals(100, t.perTryTimeoutMillis);
         assertNull(h.get("x-envoy-upstream-rq-timeout-ms"));
-        Timeouts.writeHeaders(t, h, action, false, true);
+        Timeouts.writeHeaders(t, h, action, false, true, false);
         assertEquals("100", h.get("x-envoy-expected-rq-timeout-ms").toString(), "the tighter per-try timeout");
+        Timeouts.writeHeaders(t, h, action, false, true, true);
+        assertEquals("250", h.get("x-envoy-expected-rq-timeout-ms").toString(),
+                "a hedged try may run on to the route timeout");
 
         RouterFilter none = new RouterFilter(new io.remora.config.RouterFilterConfig(false));
         Http2Headers noneHeaders = new DefaultHttp2Headers();
         Timeouts.compute(none, TestRoute.action("c", Duration.ZERO, null, null), null, noneHeaders, false);
         assertEquals(0, none.globalTimeoutMillis);
-        Timeouts.writeHeaders(none, noneHeaders, TestRoute.action("c", Duration.ZERO, null, null), false, true);
+        Timeouts.writeHeaders(none, noneHeaders, TestRoute.action("c", Duration.ZERO, null, null), false, true, false);
         assertNull(noneHeaders.get("x-envoy-expected-rq-timeout-ms"), "no timeout, no header");
 
         var grpcRoute = new io.remora.config.ForwardAction(new io.remora.config.ClusterSpecifier.Single("c"), null, null,
