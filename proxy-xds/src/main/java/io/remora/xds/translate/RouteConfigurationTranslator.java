@@ -97,10 +97,6 @@ public final class RouteConfigurationTranslator {
                 path.field("response_headers_to_remove"));
         var retry = vh.hasRetryPolicy()
                 ? RetryPolicyTranslator.translate(vh.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
-        if (vh.hasHedgePolicy()) {
-            ctx.warnOnce("hedge_policy", "hedge_policy is ignored (requests are not hedged), first at "
-                    + path.field("hedge_policy"));
-        }
         VirtualHost.TlsRequirement tls = switch (vh.getRequireTls()) {
             case EXTERNAL_ONLY -> VirtualHost.TlsRequirement.EXTERNAL_ONLY;
             case ALL -> VirtualHost.TlsRequirement.ALL;
@@ -118,6 +114,8 @@ public final class RouteConfigurationTranslator {
                 .metadata(Protos.filterMetadata(vh.getMetadata()))
                 .includeIsTimeoutRetryHeader(vh.getIncludeIsTimeoutRetryHeader())
                 .virtualClusters(virtualClusters(vh.getVirtualClustersList(), path.field("virtual_clusters")))
+                .hedgePolicy(vh.hasHedgePolicy()
+                        ? HedgePolicyTranslator.translate(vh.getHedgePolicy(), path.field("hedge_policy"), ctx) : null)
                 .build();
     }
 

@@ -162,10 +162,6 @@ public final class RouteTranslator {
         // Subset load balancing reads the envoy.lb criteria only, as Envoy's.
         var lbCriteria = a.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
         java.util.Map<String, Object> metadataMatch = lbCriteria == null ? null : Protos.structMap(lbCriteria);
-        if (a.hasHedgePolicy()) {
-            ctx.warnOnce("hedge_policy", "hedge_policy is ignored (requests are not hedged), first at "
-                    + path.field("hedge_policy"));
-        }
         List<ForwardAction.MirrorPolicy> mirrors = new ArrayList<>();
         for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
             var m = a.getRequestMirrorPolicies(i);
@@ -211,6 +207,8 @@ public final class RouteTranslator {
                         ? nonNegative(Protos.duration(a.getMaxStreamDuration().getMaxStreamDuration()),
                         path.field("max_stream_duration").field("max_stream_duration")) : null)
                 .internalRedirectPolicy(InternalRedirectPolicyTranslator.translate(a, path))
+                .hedgePolicy(a.hasHedgePolicy()
+                        ? HedgePolicyTranslator.translate(a.getHedgePolicy(), path.field("hedge_policy"), ctx) : null)
                 .clusterNotFoundStatus(switch (a.getClusterNotFoundResponseCode()) {
                     case NOT_FOUND -> 404;
                     case INTERNAL_SERVER_ERROR -> 500;

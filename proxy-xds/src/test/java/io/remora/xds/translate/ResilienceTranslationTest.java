@@ -229,7 +229,7 @@ class ResilienceTranslationTest {
     }
 
     @Test
-    void retriableHeadersAreTranslatedAndHedgingIsSaid() {
+    void retriableHeadersAndHedgingAreTranslated() {
         var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "route: { cluster: c1,"
                 + " retry_policy: { retry_on: retriable-headers, retriable_headers: [{ name: x-retry, present_match: true }],"
                 + " retriable_request_headers: [{ name: \":method\", exact_match: GET }] },"
@@ -243,9 +243,34 @@ class ResilienceTranslationTest {
         assertEquals(List.of(new io.remora.config.HeaderMatcher("x-retry", null, true, null, false, false)),
                 retry.retriableHeaders());
         assertEquals(":method", retry.retriableRequestHeaders().get(0).name());
-        assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith(route + "hedge_policy")), loaded.warnings()
-                .toString());
-        assertFalse(loaded.warnings().stream().anyMatch(w -> w.contains("retriable")), loaded.warnings().toString());
+        assertEquals(io.remora.config.HedgePolicy.ON_PER_TRY_TIMEOUT, forward.hedgePolicy());
+        assertFalse(loaded.warnings().stream().anyMatch(w -> w.contains("hedge") || w.contains("retriable")),
+                loaded.warnings().toString());
+    }
+
+    @Test
+    void hedgePolicyOfTheVirtualHostAndWhatEnvoyIgnoresInIt() {
+        String vhost = "hedge_policy: { hedge_on_per_try_timeout: true, initial_requests: 2,"
+                + " additional_request_chance: { numerator: 10 } }";
+        var loaded = new BootstrapLoader().loadString(HcmListenerYaml.listener("", "", HcmListenerYaml.catchAllHost(
+                vhost, "route: { cluster: c1, hedge_policy: {} }")) + HcmListenerYaml.CLUSTER_C1, "test.yaml");
+        var vh = ((io.remora.config.HttpConnectionManagerConfig) loaded.model().listeners().get(0).filterChains()
+                .get(0).terminalFilter()).routeConfig().virtualHosts().get(0);
+        assertEquals(io.remora.config.HedgePolicy.ON_PER_TRY_TIMEOUT, vh.hedgePolicy());
+        assertEquals(io.remora.config.HedgePolicy.NONE, ((ForwardAction) vh.routes().get(0).action()).hedgePolicy(),
+                "a route's own policy, even an empty one, replaces the virtual host's");
+        String at = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
+                + ".virtual_hosts[0].hedge_policy.";
+        assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith(at + "initial_requests")),
+                loaded.warnings().toString());
+        assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith(at + "additional_request_chance")),
+                loaded.warnings().toString());
+
+        var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
+                HcmListenerYaml.listener("", "route: { cluster: c1, hedge_policy: { initial_requests: 0 } }")
+                        + HcmListenerYaml.CLUSTER_C1, "test.yaml"));
+        assertEquals("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config"
+                + ".virtual_hosts[0].routes[0].route.hedge_policy.initial_requests", e.path());
     }
 
     @Test
