@@ -1,0 +1,174 @@
+package io.remora.extensions.filters.http.jwt_authn;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.math.BigInteger;
+import java.security.AlgorithmParameters;
+import java.security.Key;
+import java.security.KeyFactory;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import java.security.spec.RSAPublicKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * A provider's JSON Web Key Set, parsed once. As jwt_verify_lib, a key that cannot be used
+ * (unknown kty, bad field) is skipped, not fatal; a set left with no key makes every token of the
+ * provider fail with "Jwks doesn't have any valid public key".
+ *
+ * @param keys    the usable keys, in JWKS order
+ * @param problem why the set (or some key) was rejected, for the translator's warning; null if none
+ */
+record JwksKeys(List<Jwk> keys, String problem) {
+
+    static final JwksKeys EMPTY = new JwksKeys(List.of(), null);
+
+    /**
+     * One usable key.
+     *
+     * @param kty {@code RSA}, {@code EC}, {@code oct} or {@code OKP}
+     * @param kid empty when the key has none (then it may verify any token)
+     * @param alg empty when the key has none (then the kty decides which algorithms it serves)
+     * @param crv the curve of an EC or OKP key
+     */
+    record Jwk(String kty, String kid, String alg, String crv, Key key) {
+    }
+
+    JwksKeys {
+        keys = List.copyOf(keys);
+    }
+
+    static JwksKeys parse(String json) {
+        JsonObject root;
+        try {
+            JsonElement e = JsonParser.parseString(json);
+            if (!e.isJsonObject()) {
+                return new JwksKeys(List.of(), "Jwks is an invalid JSON");
+            }
+            root = e.getAsJsonObject();
+        } catch (RuntimeException e) {
+            return new JwksKeys(List.of(), "Jwks is an invalid JSON");
+        }
+        if (!root.has("keys")) {
+            return new JwksKeys(List.of(), "Jwks does not have [keys] field");
+        }
+        if (!root.get("keys").isJsonArray()) {
+            return new JwksKeys(List.of(), "[keys] in Jwks is not an array");
+        }
+        JsonArray array = root.getAsJsonArray("keys");
+        List<Jwk> keys = new ArrayList<>();
+        String problem = null;
+        for (int i = 0; i < array.size(); i++) {
+            try {
+                if (!array.get(i).isJsonObject()) {
+                    throw new IllegalArgumentException("is not an object");
+                }
+                keys.add(key(array.get(i).getAsJsonObject()));
+            } catch (Exception e) {
+                problem = "key " + i + " skipped: " + e.getMessage();
+            }
+        }
+        if (keys.isEmpty() && problem == null) {
+            problem = "Jwks doesn't have any valid public key";
+        }
+        return new JwksKeys(keys, problem);
+    }
+
+    private static Jwk key(JsonObject k) throws Exception {
+        String kty = string(k, "kty", true);
+        String kid = string(k, "kid", false);
+        String alg = string(k, "alg", false);
+        return switch (kty) {
+            case "RSA" -> {
+                if (!alg.isEmpty() && !alg.startsWith("RS") && !alg.startsWith("PS")) {
+                    throw new IllegalArgumentException("[alg] is not started with [RS] for a RSA key");
+                }
+                RSAPublicKeySpec spec = new RSAPublicKeySpec(unsigned(k, "n"), unsigned(k, "e"));
+                yield new Jwk(kty, kid, alg, "", KeyFactory.getInstance("RSA").generatePublic(spec));
+            }
+            case "EC" -> {
+                String crv = string(k, "crv", false);
+                if (crv.isEmpty()) {
+                    // jwt_verify_lib infers the curve from the algorithm when the key names none.
+                    crv = switch (alg) {
+                        case "ES384" -> "P-384";
+                        case "ES512" -> "P-521";
+                        default -> "P-256";
+                    };
+                }
+                if (!alg.isEmpty() && !alg.equals(JwtAlgorithms.ecAlgorithm(crv))) {
+                    throw new IllegalArgumentException("[crv] field specified is not compatible with [alg]");
+                }
+                AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
+                params.init(new ECGenParameterSpec(switch (crv) {
+                    case "P-256" -> "secp256r1";
+                    case "P-384" -> "secp384r1";
+                    case "P-521" -> "secp521r1";
+                    default -> throw new IllegalArgumentException("[crv] or [alg] field is not supported for an EC key");
+                }));
+                ECPoint w = new ECPoint(unsigned(k, "x"), unsigned(k, "y"));
+                ECPublicKeySpec spec = new ECPublicKeySpec(w, params.getParameterSpec(ECParameterSpec.class));
+                yield new Jwk(kty, kid, alg, crv, KeyFactory.getInstance("EC").generatePublic(spec));
+            }
+            case "oct" -> {
+                if (!alg.isEmpty() && !alg.startsWith("HS")) {
+                    throw new IllegalArgumentException("[alg] does not start with [HS] for an HMAC key");
+                }
+                yield new Jwk(kty, kid, alg, "", new SecretKeySpec(bytes(k, "k"), "HMAC"));
+            }
+            case "OKP" -> {
+                String crv = string(k, "crv", true);
+                if (!crv.equals("Ed25519") || !alg.isEmpty() && !alg.equals("EdDSA")) {
+                    throw new IllegalArgumentException("[crv] or [alg] field is not supported for an OKP key");
+                }
+                byte[] x = bytes(k, "x");
+                if (x.length != 32) {
+                    throw new IllegalArgumentException("[x] field is not a 32-byte Ed25519 key");
+                }
+                // The JDK takes Ed25519 keys as SubjectPublicKeyInfo: a fixed DER prefix, then x.
+                byte[] der = new byte[44];
+                byte[] prefix = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+                System.arraycopy(prefix, 0, der, 0, 12);
+                System.arraycopy(x, 0, der, 12, 32);
+                yield new Jwk(kty, kid, alg, crv,
+                        KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der)));
+            }
+            default -> throw new IllegalArgumentException("[kty] is not supported in [keys]: " + kty);
+        };
+    }
+
+    private static String string(JsonObject k, String field, boolean required) {
+        JsonElement e = k.get(field);
+        if (e == null || e.isJsonNull()) {
+            if (required) {
+                throw new IllegalArgumentException("[" + field + "] is missing");
+            }
+            return "";
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException("[" + field + "] is not a string");
+        }
+        return e.getAsString();
+    }
+
+    private static byte[] bytes(JsonObject k, String field) {
+        try {
+            return Base64.getUrlDecoder().decode(string(k, field, true));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("[" + field + "] is an invalid Base64url: " + e.getMessage());
+        }
+    }
+
+    private static BigInteger unsigned(JsonObject k, String field) {
+        return new BigInteger(1, bytes(k, field));
+    }
+}

@@ -1,0 +1,135 @@
+package io.remora.extensions.filters.http.jwt_authn;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Envoy's jwt_authn {@code Authenticator}: the tokens one requirement leaf extracted, verified
+ * one by one (last found first, as Envoy pops them). Unless missing or failed tokens are allowed,
+ * the first failure ends it, so a good token cannot carry a bad one past the filter. A good
+ * token's effects on the request (payload header, claim headers, token removal, metadata) happen
+ * as it is accepted.
+ */
+final class JwtAuthenticator {
+
+    private JwtAuthenticator() {
+    }
+
+    /**
+     * @param provider  the leaf's provider, or null to pick one by the token's issuer
+     * @param audiences overriding audiences, or null
+     */
+    static JwtStatus authenticate(JwtVerification v, List<JwtExtractor.Location> tokens, JwtProviderConfig provider,
+                                  List<String> audiences, boolean allowFailed, boolean allowMissing) {
+        if (tokens.isEmpty()) {
+            return allowMissing || allowFailed ? JwtStatus.OK : JwtStatus.MISSING;
+        }
+        JwtStatus status = JwtStatus.OK;
+        for (int i = tokens.size() - 1; i >= 0; i--) {
+            status = one(v, tokens.get(i), provider, audiences);
+            if (status != JwtStatus.OK && !allowFailed && !allowMissing) {
+                return status;
+            }
+        }
+        if (allowFailed) {
+            return JwtStatus.OK;
+        }
+        return status;
+    }
+
+    private static JwtStatus one(JwtVerification v, JwtExtractor.Location at, JwtProviderConfig provider,
+                                 List<String> audiences) {
+        JwtToken.Parsed parsed = JwtToken.parse(at.token);
+        if (parsed.status() != JwtStatus.OK) {
+            return parsed.status();
+        }
+        JwtToken t = parsed.token();
+        if (!at.issuerAllowed(t.iss())) {
+            return JwtStatus.UNKNOWN_ISSUER;
+        }
+        JwtProviderConfig p = provider != null ? provider : v.providerOfIssuer(t.iss());
+        if (p == null) {
+            return JwtStatus.UNKNOWN_ISSUER;
+        }
+        JwtStatus s = JwtVerifier.verify(t, p, audiences, v.nowSeconds);
+        if (s != JwtStatus.OK) {
+            return s;
+        }
+        accept(v, at, t, p);
+        return JwtStatus.OK;
+    }
+
+    private static void accept(JwtVerification v, JwtExtractor.Location at, JwtToken t, JwtProviderConfig p) {
+        Http2Headers h = v.headers;
+        if (!p.forwardPayloadHeader().isEmpty()) {
+            String payload = t.payloadBase64url();
+            if (p.padForwardPayloadHeader()) {
+                int r = payload.length() % 4;
+                payload += r == 2 ? "==" : r == 3 ? "=" : "";
+            }
+            h.add(AsciiString.of(p.forwardPayloadHeader()), payload);
+        }
+        boolean claimHeaderAdded = false;
+        for (JwtProviderConfig.ClaimToHeader c : p.claimToHeaders()) {
+            String value = claimText(t.payload(), c.claimName());
+            if (value != null && !value.isEmpty()) {
+                h.add(AsciiString.of(c.headerName()), value);
+                claimHeaderAdded = true;
+            }
+        }
+        if (!p.forward()) {
+            at.remove(h);
+        }
+        if (!p.headerInMetadata().isEmpty()) {
+            v.extracted.put(p.headerInMetadata(), t.header());
+        }
+        if (!p.payloadInMetadata().isEmpty()) {
+            v.extracted.put(p.payloadInMetadata(), normalized(t.payload(), p));
+        }
+        if (p.clearRouteCache() && claimHeaderAdded) {
+            v.clearRouteCache = true;
+        }
+    }
+
+    /** {@code normalize_payload_in_metadata}: space-delimited string claims (scope) become lists. */
+    private static Map<String, Object> normalized(Map<String, Object> payload, JwtProviderConfig p) {
+        for (String claim : p.spaceDelimitedClaims()) {
+            if (payload.get(claim) instanceof String s) {
+                List<Object> parts = new ArrayList<>(Arrays.asList((Object[]) s.trim().split(" +")));
+                parts.removeIf(x -> ((String) x).isEmpty());
+                payload.put(claim, parts);
+            }
+        }
+        return payload;
+    }
+
+    /** A primitive claim (dotted names reach into objects) as header text; null for others. */
+    private static String claimText(Map<String, Object> payload, String name) {
+        Object value = payload;
+        for (String part : name.split("\\.")) {
+            if (!(value instanceof Map<?, ?> m)) {
+                return null;
+            }
+            value = m.get(part);
+        }
+        if (value instanceof String s) {
+            return s;
+        }
+        if (value instanceof Boolean b) {
+            return b.toString();
+        }
+        if (value instanceof Double d) {
+            if (d >= 0 && d < 1.8e19 && d == Math.rint(d)) {
+                return Long.toUnsignedString(d.longValue());
+            }
+            return String.format(Locale.ROOT, "%f", d);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,138 @@
+package io.remora.extensions.filters.http.jwt_authn;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.config.RouteFilterConfig;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamDecoderFilter;
+
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Envoy's jwt_authn filter on one request. Keys are local, so the verification completes within
+ * {@code decodeHeaders}: the request continues, or is answered 401 (403 for a disallowed audience
+ * or an unknown per-route requirement) with the failure as body and a
+ * {@code www-authenticate: Bearer realm="<uri>"} challenge.
+ */
+final class JwtAuthnFilter implements StreamDecoderFilter {
+
+    private static final AsciiString WWW_AUTHENTICATE = AsciiString.cached("www-authenticate");
+    private static final AsciiString ORIGIN = AsciiString.cached("origin");
+    private static final AsciiString ACCESS_CONTROL_REQUEST_METHOD =
+            AsciiString.cached("access-control-request-method");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final int MAX_URI_PATH = 256;
+    private static final String DETAILS_PREFIX = "jwt_authn_access_denied";
+
+    private final JwtAuthnFilterProvider.Factory factory;
+    private DecoderFilterCallbacks cb;
+
+    JwtAuthnFilter(JwtAuthnFilterProvider.Factory factory) {
+        this.factory = factory;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.cb = callbacks;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        JwtAuthnConfig config = factory.config;
+        JwtAuthnStats stats = factory.stats(cb.connectionManagerStats().prefix());
+        if (config.bypassCorsPreflight() && isCorsPreflight(headers)) {
+            // A preflight carries no credentials, whatever the requirement.
+            stats.corsPreflightBypassed.increment();
+            stats.allowed.increment();
+            return FilterStatus.CONTINUE;
+        }
+        JwtRequirement requirement;
+        RouteFilterConfig perRoute = cb.perFilterConfig();
+        if (perRoute instanceof JwtAuthnPerRouteConfig r) {
+            requirement = r.disabled() ? null : config.requirementMap().get(r.requirementName());
+            if (!r.disabled() && requirement == null) {
+                String error = "Wrong requirement_name: " + r.requirementName() + ". It should be one of ["
+                        + String.join(",", new TreeSet<>(config.requirementMap().keySet())) + "]";
+                stats.denied.increment();
+                cb.sendLocalReply(403, config.stripFailureResponse() ? "" : "Failed JWT authentication: " + error,
+                        null, details(error));
+                return FilterStatus.STOP_ITERATION;
+            }
+        } else {
+            requirement = find(config, headers);
+        }
+        if (requirement == null) {
+            stats.allowed.increment();
+            return FilterStatus.CONTINUE;
+        }
+        String uri = originalUri(headers);
+        JwtVerification v = new JwtVerification(headers, config.providers(), System.currentTimeMillis() / 1000);
+        JwtStatus status = v.evaluate(requirement);
+        if (status != JwtStatus.OK) {
+            stats.denied.increment();
+            int code = status == JwtStatus.AUDIENCE_NOT_ALLOWED ? 403 : 401;
+            if (config.stripFailureResponse()) {
+                cb.sendLocalReply(code, "", null, details(status.message));
+            } else {
+                String challenge = "Bearer realm=\"" + uri + "\""
+                        + (status == JwtStatus.MISSING ? "" : ", error=\"invalid_token\"");
+                cb.sendLocalReply(code, status.message, null, details(status.message),
+                        h -> h.set(WWW_AUTHENTICATE, challenge), -1);
+            }
+            return FilterStatus.STOP_ITERATION;
+        }
+        for (Map.Entry<String, Object> e : v.extracted.entrySet()) {
+            cb.streamInfo().setDynamicMetadata(JwtAuthnConfig.NAME, e.getKey(), e.getValue());
+        }
+        if (v.clearRouteCache) {
+            cb.clearRouteCache();
+        }
+        stats.allowed.increment();
+        return FilterStatus.CONTINUE;
+    }
+
+    /** The rules first (first match wins), then the filter state rules (Envoy's findVerifier). */
+    private JwtRequirement find(JwtAuthnConfig config, Http2Headers headers) {
+        for (JwtAuthnConfig.Rule rule : config.rules()) {
+            if (rule.match().matches(headers)) {
+                return rule.requirement();
+            }
+        }
+        if (!config.filterStateName().isEmpty()) {
+            Object state = cb.filterState().get(config.filterStateName());
+            if (state != null) {
+                return config.filterStateRequires().get(state.toString());
+            }
+        }
+        return null;
+    }
+
+    private static boolean isCorsPreflight(Http2Headers h) {
+        return "OPTIONS".contentEquals(h.method() == null ? "" : h.method())
+                && notEmpty(h.get(ORIGIN)) && notEmpty(h.get(ACCESS_CONTROL_REQUEST_METHOD));
+    }
+
+    private static boolean notEmpty(CharSequence s) {
+        return s != null && s.length() > 0;
+    }
+
+    /** Envoy's buildOriginalUri: forwarded proto, host, and the path cut at 256 characters. */
+    private static String originalUri(Http2Headers h) {
+        CharSequence proto = h.get(X_FORWARDED_PROTO);
+        if (proto == null) {
+            proto = h.scheme() == null ? "http" : h.scheme();
+        }
+        String path = h.path() == null ? "" : h.path().toString();
+        if (path.length() > MAX_URI_PATH) {
+            path = path.substring(0, MAX_URI_PATH);
+        }
+        return proto + "://" + (h.authority() == null ? "" : h.authority()) + path;
+    }
+
+    /** Response details without spaces, since access log processors split on them. */
+    private static String details(String message) {
+        return DETAILS_PREFIX + "{" + message.replaceAll("\\s", "_") + "}";
+    }
+}

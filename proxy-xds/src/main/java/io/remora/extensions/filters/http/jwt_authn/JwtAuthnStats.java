@@ -1,0 +1,38 @@
+package io.remora.extensions.filters.http.jwt_authn;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.stats.HttpConnManagerStats;
+
+/**
+ * Envoy's {@code http.<hcm_prefix>.jwt_authn.[<stat_prefix>]*} counters; in Prometheus form
+ * {@code envoy_http_jwt_authn_allowed{envoy_http_conn_manager_prefix="..."}}. The JWKS fetch and
+ * JWT cache counters are not kept (local JWKS only, no cache).
+ */
+final class JwtAuthnStats {
+
+    final Counter allowed;
+    final Counter denied;
+    final Counter corsPreflightBypassed;
+
+    JwtAuthnStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
+        String base = "envoy_http_jwt_authn_" + sanitize(statPrefix);
+        allowed = c(r, base + "allowed", hcmPrefix);
+        denied = c(r, base + "denied", hcmPrefix);
+        corsPreflightBypassed = c(r, base + "cors_preflight_bypassed", hcmPrefix);
+    }
+
+    private static Counter c(MeterRegistry r, String name, String hcmPrefix) {
+        return Counter.builder(name).tag(HttpConnManagerStats.TAG, hcmPrefix).register(r);
+    }
+
+    /** Envoy appends stat_prefix as is (it usually ends with a dot); dots become underscores here. */
+    private static String sanitize(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(Character.isLetterOrDigit(c) && c < 128 || c == '_' ? c : '_');
+        }
+        return b.toString();
+    }
+}

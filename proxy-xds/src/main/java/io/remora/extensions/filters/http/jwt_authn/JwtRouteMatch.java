@@ -1,0 +1,66 @@
+package io.remora.extensions.filters.http.jwt_authn;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.route.CompiledHeaderMatcher;
+
+import java.util.List;
+import java.util.Locale;
+import com.google.re2j.Pattern;
+
+/**
+ * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): a prefix is compared with
+ * the whole path, query included, as Envoy does; exact paths, path-separated prefixes and regexes
+ * with the path alone. Then every header matcher must match.
+ */
+record JwtRouteMatch(Kind kind, String value, Pattern regex, boolean caseSensitive,
+                     List<CompiledHeaderMatcher> headers) {
+
+    enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX }
+
+    JwtRouteMatch {
+        headers = List.copyOf(headers);
+        if (!caseSensitive && value != null) {
+            value = value.toLowerCase(Locale.ROOT);
+        }
+    }
+
+    boolean matches(Http2Headers h) {
+        CharSequence p = h.path();
+        String path = p == null ? "" : p.toString();
+        if (!pathMatches(path)) {
+            return false;
+        }
+        for (CompiledHeaderMatcher m : headers) {
+            if (!m.matches(h)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean pathMatches(String path) {
+        if (kind == Kind.REGEX) {
+            return regex.matcher(withoutQuery(path)).matches();
+        }
+        String subject = kind == Kind.PREFIX ? path : withoutQuery(path);
+        if (!caseSensitive) {
+            subject = subject.toLowerCase(Locale.ROOT);
+        }
+        return switch (kind) {
+            case PREFIX -> subject.startsWith(value);
+            case PATH -> subject.equals(value);
+            default -> subject.startsWith(value)
+                    && (subject.length() == value.length() || subject.charAt(value.length()) == '/');
+        };
+    }
+
+    private static String withoutQuery(String path) {
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '?' || c == '#') {
+                return path.substring(0, i);
+            }
+        }
+        return path;
+    }
+}

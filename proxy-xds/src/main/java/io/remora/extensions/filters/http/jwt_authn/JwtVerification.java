@@ -1,0 +1,94 @@
+package io.remora.extensions.filters.http.jwt_authn;
+
+import io.netty.handler.codec.http2.Http2Headers;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request's verification: the headers the requirement reads and rewrites, and what the good
+ * tokens leave (Envoy's verifier {@code Context}). Metadata is published only when the whole
+ * requirement passes.
+ */
+final class JwtVerification {
+
+    final Http2Headers headers;
+    final long nowSeconds;
+    private final List<JwtProviderConfig> providers;
+    /** {@code payload_in_metadata} / {@code header_in_metadata} key → struct, for dynamic metadata. */
+    final Map<String, Object> extracted = new LinkedHashMap<>();
+    boolean clearRouteCache;
+
+    JwtVerification(Http2Headers headers, List<JwtProviderConfig> providers, long nowSeconds) {
+        this.headers = headers;
+        this.providers = providers;
+        this.nowSeconds = nowSeconds;
+    }
+
+    /**
+     * For allow_missing leaves, which serve every provider: the first with this issuer, else the
+     * first that names no issuer (Envoy's {@code JwksCache::findByIssuer}).
+     */
+    JwtProviderConfig providerOfIssuer(String iss) {
+        for (JwtProviderConfig p : providers) {
+            if (p.issuer().equals(iss)) {
+                return p;
+            }
+        }
+        for (JwtProviderConfig p : providers) {
+            if (p.issuer().isEmpty()) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    JwtStatus evaluate(JwtRequirement r) {
+        if (r instanceof JwtRequirement.Provider p) {
+            p.extractor().sanitize(headers);
+            return JwtAuthenticator.authenticate(this, p.extractor().extract(headers), p.provider(),
+                    p.audiences(), false, false);
+        }
+        if (r instanceof JwtRequirement.AllowMissing m) {
+            m.extractor().sanitize(headers);
+            return JwtAuthenticator.authenticate(this, m.extractor().extract(headers), null, null,
+                    m.orFailed(), true);
+        }
+        if (r instanceof JwtRequirement.All all) {
+            for (JwtRequirement c : all.children()) {
+                JwtStatus s = evaluate(c);
+                if (s != JwtStatus.OK) {
+                    return s;
+                }
+            }
+            return JwtStatus.OK;
+        }
+        if (r instanceof JwtRequirement.Any any) {
+            return any(any);
+        }
+        return JwtStatus.OK;
+    }
+
+    /**
+     * Envoy's AnyVerifier: the first child that passes ends it; else the children's failures are
+     * aggregated preferring a real error over "missing" or "issuer not configured" (a token meant
+     * for another provider), and "issuer not configured" over "missing".
+     */
+    private JwtStatus any(JwtRequirement.Any any) {
+        JwtStatus aggregated = JwtStatus.MISSING;
+        for (JwtRequirement c : any.children()) {
+            JwtStatus s = evaluate(c);
+            if (s == JwtStatus.OK) {
+                return s;
+            }
+            if (s != JwtStatus.MISSING && s != JwtStatus.UNKNOWN_ISSUER || aggregated == JwtStatus.MISSING) {
+                aggregated = s;
+            }
+        }
+        if (any.allowMissingOrFailed() || any.allowMissing() && aggregated == JwtStatus.MISSING) {
+            return JwtStatus.OK;
+        }
+        return aggregated;
+    }
+}

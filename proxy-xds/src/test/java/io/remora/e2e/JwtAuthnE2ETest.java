@@ -1,0 +1,270 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * jwt_authn on real traffic, in the shape Istio's RequestAuthentication generates (one provider,
+ * inline JWKS, {@code requires_any: [provider, allow_missing]}, payload in metadata under
+ * {@code payload}), followed by RBAC matching the request principal ({@code iss} and {@code sub}
+ * of that payload) as Istio's AuthorizationPolicy does. Keys are made and tokens signed here.
+ */
+class JwtAuthnE2ETest {
+
+    static final String ISSUER = "https://issuer.example";
+    static KeyPair rsa;
+    static KeyPair ec;
+    static TestUpstream backend;
+    static ProxyProcess proxy;
+    static int port;
+    static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    static final String RBAC = """
+            - name: envoy.filters.http.rbac
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+                rules:
+                  action: ALLOW
+                  policies:
+                    open:
+                      permissions: [{ not_rule: { url_path: { path: { prefix: /rbac } } } }]
+                      principals: [{ any: true }]
+                    ns[foo]-policy[alice]-rule[0]:
+                      permissions: [{ url_path: { path: { prefix: /rbac } } }]
+                      principals:
+                      - and_ids:
+                          ids:
+                          - metadata:
+                              filter: envoy.filters.http.jwt_authn
+                              path: [{ key: payload }, { key: iss }]
+                              value: { string_match: { exact: "%s" } }
+                          - metadata:
+                              filter: envoy.filters.http.jwt_authn
+                              path: [{ key: payload }, { key: sub }]
+                              value: { string_match: { exact: alice } }
+            """.formatted(ISSUER);
+
+    static String jwtFilter(String jwks) {
+        return """
+                - name: envoy.filters.http.jwt_authn
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication
+                    providers:
+                      origins-0:
+                        issuer: "%s"
+                        local_jwks: { inline_string: '%s' }
+                        payload_in_metadata: payload
+                        normalize_payload_in_metadata: { space_delimited_claims: [scope] }
+                    rules:
+                    - match: { prefix: /aud }
+                      requires:
+                        provider_and_audiences: { provider_name: origins-0, audiences: [api.example] }
+                    - match: { prefix: / }
+                      requires:
+                        requires_any:
+                          requirements:
+                          - provider_name: origins-0
+                          - allow_missing: {}
+                    bypass_cors_preflight: true
+                """.formatted(ISSUER, jwks) + RBAC;
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyPairGenerator rg = KeyPairGenerator.getInstance("RSA");
+        rg.initialize(2048);
+        rsa = rg.generateKeyPair();
+        KeyPairGenerator eg = KeyPairGenerator.getInstance("EC");
+        eg.initialize(new ECGenParameterSpec("secp256r1"));
+        ec = eg.generateKeyPair();
+        RSAPublicKey rp = (RSAPublicKey) rsa.getPublic();
+        ECPublicKey ep = (ECPublicKey) ec.getPublic();
+        String jwks = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"rsa-1\",\"alg\":\"RS256\",\"n\":\"" + b64(rp.getModulus())
+                + "\",\"e\":\"" + b64(rp.getPublicExponent()) + "\"},{\"kty\":\"EC\",\"kid\":\"ec-1\",\"crv\":\"P-256\",\"x\":\""
+                + b64(ep.getW().getAffineX(), 32) + "\",\"y\":\"" + b64(ep.getW().getAffineY(), 32) + "\"}]}";
+        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "authorization=" + req.headers().get("authorization")));
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String yaml = Bootstraps.http(admin, port, "/dev/null", "- match: { prefix: / }\n  route: { cluster: backend }",
+                Bootstraps.cluster("backend", false, null, backend.port()), "", jwtFilter(jwks));
+        proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ tokens
+
+    static String b64(BigInteger i) {
+        byte[] b = i.toByteArray();
+        if (b[0] == 0 && b.length > 1) {
+            b = Arrays.copyOfRange(b, 1, b.length);
+        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+
+    static String b64(BigInteger i, int size) {
+        byte[] b = i.toByteArray();
+        byte[] out = new byte[size];
+        int n = Math.min(b.length, size);
+        System.arraycopy(b, b.length - n, out, size - n, n);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+    }
+
+    static String b64(String s) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    static String claims(String iss, String sub, long exp, String extra) {
+        return "{\"iss\":\"" + iss + "\",\"sub\":\"" + sub + "\",\"exp\":" + exp + extra + "}";
+    }
+
+    static String rs256(String payload) throws Exception {
+        return sign("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"typ\":\"JWT\"}", payload, "SHA256withRSA", rsa.getPrivate());
+    }
+
+    static String es256(String payload) throws Exception {
+        return sign("{\"alg\":\"ES256\",\"kid\":\"ec-1\"}", payload, "SHA256withECDSAinP1363Format", ec.getPrivate());
+    }
+
+    static String sign(String header, String payload, String alg, PrivateKey key) throws Exception {
+        String input = b64(header) + "." + b64(payload);
+        Signature s = Signature.getInstance(alg);
+        s.initSign(key);
+        s.update(input.getBytes(StandardCharsets.US_ASCII));
+        return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(s.sign());
+    }
+
+    static HttpResponse<String> get(String path, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            b.header("authorization", "Bearer " + token);
+        }
+        return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static double metric(String name) throws Exception {
+        return proxy.metric(name + "{envoy_http_conn_manager_prefix=\"ingress\"}");
+    }
+
+    // ------------------------------------------------------------------ cases
+
+    @Test
+    void validTokensPassAndTheTokenIsNotForwarded() throws Exception {
+        double allowed = metric("envoy_http_jwt_authn_allowed");
+        HttpResponse<String> r = get("/page", rs256(claims(ISSUER, "bob", now() + 600, "")));
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("authorization=null", r.body());
+        assertEquals(200, get("/page", es256(claims(ISSUER, "bob", now() + 600, ""))).statusCode());
+        assertEquals(allowed + 2, metric("envoy_http_jwt_authn_allowed"));
+    }
+
+    @Test
+    void missingTokenPassesUnderAllowMissing() throws Exception {
+        HttpResponse<String> r = get("/page", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("authorization=null", r.body());
+    }
+
+    @Test
+    void badSignatureIsRejected() throws Exception {
+        double denied = metric("envoy_http_jwt_authn_denied");
+        String good = rs256(claims(ISSUER, "bob", now() + 600, ""));
+        String other = es256(claims(ISSUER, "bob", now() + 600, ""));
+        // A signature of another key, under the RSA header.
+        String forged = good.substring(0, good.lastIndexOf('.')) + other.substring(other.lastIndexOf('.'));
+        String tampered = good.substring(0, good.indexOf('.') + 1) + b64(claims(ISSUER, "alice", now() + 600, ""))
+                + good.substring(good.lastIndexOf('.'));
+        for (String t : new String[] {forged, tampered}) {
+            HttpResponse<String> r = get("/page?x=1", t);
+            assertEquals(401, r.statusCode());
+            assertEquals("Jwt verification fails", r.body());
+            assertEquals("Bearer realm=\"http://127.0.0.1:" + port + "/page?x=1\", error=\"invalid_token\"",
+                    r.headers().firstValue("www-authenticate").orElse(null));
+        }
+        assertEquals(denied + 2, metric("envoy_http_jwt_authn_denied"));
+    }
+
+    @Test
+    void expiredAndNotYetValidTokensAreRejected() throws Exception {
+        HttpResponse<String> r = get("/page", rs256(claims(ISSUER, "bob", now() - 120, "")));
+        assertEquals(401, r.statusCode());
+        assertEquals("Jwt is expired", r.body());
+        // Within the default 60 s clock skew.
+        assertEquals(200, get("/page", rs256(claims(ISSUER, "bob", now() - 10, ""))).statusCode());
+        r = get("/page", rs256(claims(ISSUER, "bob", now() + 600, ",\"nbf\":" + (now() + 300))));
+        assertEquals(401, r.statusCode());
+        assertEquals("Jwt not yet valid", r.body());
+    }
+
+    @Test
+    void wrongIssuerIsRejected() throws Exception {
+        HttpResponse<String> r = get("/page", rs256(claims("https://other.example", "bob", now() + 600, "")));
+        assertEquals(401, r.statusCode());
+        assertEquals("Jwt issuer is not configured", r.body());
+    }
+
+    @Test
+    void audiencesAreCheckedWith403() throws Exception {
+        HttpResponse<String> r = get("/aud", rs256(claims(ISSUER, "bob", now() + 600, ",\"aud\":[\"other\"]")));
+        assertEquals(403, r.statusCode());
+        assertEquals("Audiences in Jwt are not allowed", r.body());
+        assertEquals(200, get("/aud", rs256(claims(ISSUER, "bob", now() + 600,
+                ",\"aud\":[\"other\",\"https://api.example/\"]"))).statusCode());
+        r = get("/aud", null);
+        assertEquals(401, r.statusCode());
+        assertEquals("Jwt is missing", r.body());
+        assertEquals("Bearer realm=\"http://127.0.0.1:" + port + "/aud\"",
+                r.headers().firstValue("www-authenticate").orElse(null));
+    }
+
+    @Test
+    void rbacMatchesTheRequestPrincipalFromThePayload() throws Exception {
+        assertEquals(200, get("/rbac/x", rs256(claims(ISSUER, "alice", now() + 600, ""))).statusCode());
+        HttpResponse<String> r = get("/rbac/x", rs256(claims(ISSUER, "bob", now() + 600, "")));
+        assertEquals(403, r.statusCode());
+        assertEquals("RBAC: access denied", r.body());
+        // No token: allowed by jwt_authn, but no principal for RBAC.
+        assertEquals(403, get("/rbac/x", null).statusCode());
+    }
+
+    @Test
+    void malformedTokenIsRejected() throws Exception {
+        HttpResponse<String> r = get("/page", "not-a-jwt");
+        assertEquals(401, r.statusCode());
+        assertEquals("Jwt is not in the form of Header.Payload.Signature", r.body());
+    }
+}
