@@ -60,17 +60,6 @@ public final class RbacStats {
             tags = tags.and(Tag.of(prefixTag, rest.substring(0, dot)));
             rest = rest.substring(dot + 1);
         }
-        return Counter.builder(name + sanitize(rest) + stat).tags(tags).register(r);
-    }
-
-    /** Prometheus metric names allow [a-zA-Z0-9_:]; Envoy turns everything else into '_'. */
-    static String sanitize(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            b.append(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == ':'
-                    ? c : '_');
-        }
-        return b.toString();
+        return Counter.builder(name + io.remora.stats.StatNames.sanitize(rest) + stat).tags(tags).register(r);
     }
 }

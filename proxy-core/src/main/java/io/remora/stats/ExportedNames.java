@@ -63,18 +63,8 @@ public final class ExportedNames {
         TagProducer.Extracted x = producer.produce(dotted);
         List<Tag> labels = new ArrayList<>(x.tags().size());
         for (Tag t : x.tags()) {
-            labels.add(Tag.of(sanitize(t.getKey()), t.getValue()));
+            labels.add(Tag.of(StatNames.sanitize(t.getKey()), t.getValue()));
         }
-        return new Exported("envoy_" + sanitize(x.name()), List.copyOf(labels), dotted, x.name(), x.name(), x.tags());
-    }
-
-    /** Envoy's Prometheus sanitizing: every character outside [a-zA-Z0-9_] becomes '_'. */
-    static String sanitize(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
-        }
-        return sb.toString();
+        return new Exported("envoy_" + StatNames.sanitize(x.name()), List.copyOf(labels), dotted, x.name(), x.name(), x.tags());
     }
 }

@@ -146,4 +146,14 @@ public final class StatNames {
     }
 
     private static final String[] MANAGER_SUB_SCOPES = {"cds", "lds"};
+
+    /** Envoy's Prometheus sanitizing: every character outside [a-zA-Z0-9_] becomes '_'. */
+    public static String sanitize(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            sb.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ? c : '_');
+        }
+        return sb.toString();
+    }
 }

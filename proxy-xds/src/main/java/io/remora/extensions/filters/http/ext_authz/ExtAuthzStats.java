@@ -17,7 +17,7 @@ final class ExtAuthzStats {
     final Counter failureModeAllowed;
 
     ExtAuthzStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
-        String base = "envoy_http_ext_authz_" + (statPrefix.isEmpty() ? "" : sanitize(statPrefix) + "_");
+        String base = "envoy_http_ext_authz_" + (statPrefix.isEmpty() ? "" : io.remora.stats.StatNames.sanitize(statPrefix) + "_");
         ok = c(r, base + "ok", hcmPrefix);
         denied = c(r, base + "denied", hcmPrefix);
         error = c(r, base + "error", hcmPrefix);
@@ -27,14 +27,5 @@ final class ExtAuthzStats {
 
     private static Counter c(MeterRegistry r, String name, String hcmPrefix) {
         return Counter.builder(name).tag(HttpConnManagerStats.TAG, hcmPrefix).register(r);
-    }
-
-    private static String sanitize(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            b.append(Character.isLetterOrDigit(c) && c < 128 || c == '_' ? c : '_');
-        }
-        return b.toString();
     }
 }

@@ -16,7 +16,7 @@ final class JwtAuthnStats {
     final Counter corsPreflightBypassed;
 
     JwtAuthnStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
-        String base = "envoy_http_jwt_authn_" + sanitize(statPrefix);
+        String base = "envoy_http_jwt_authn_" + io.remora.stats.StatNames.sanitize(statPrefix);
         allowed = c(r, base + "allowed", hcmPrefix);
         denied = c(r, base + "denied", hcmPrefix);
         corsPreflightBypassed = c(r, base + "cors_preflight_bypassed", hcmPrefix);
@@ -24,15 +24,5 @@ final class JwtAuthnStats {
 
     private static Counter c(MeterRegistry r, String name, String hcmPrefix) {
         return Counter.builder(name).tag(HttpConnManagerStats.TAG, hcmPrefix).register(r);
-    }
-
-    /** Envoy appends stat_prefix as is (it usually ends with a dot); dots become underscores here. */
-    private static String sanitize(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            b.append(Character.isLetterOrDigit(c) && c < 128 || c == '_' ? c : '_');
-        }
-        return b.toString();
     }
 }
