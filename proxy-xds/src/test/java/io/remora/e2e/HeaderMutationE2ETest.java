@@ -25,7 +25,7 @@ class HeaderMutationE2ETest {
     @BeforeAll
     static void start() throws Exception {
         upstream = TestUpstream.start((ctx, req, n) -> {
-            StringBuilder head = new StringBuilder();
+            StringBuilder head = new StringBuilder("uri=" + req.uri() + "\n");
             req.headers().forEach(e -> head.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
                     .append(e.getValue()).append('\n'));
             TestUpstream.send(ctx, req, 200, head.toString());
@@ -43,6 +43,10 @@ class HeaderMutationE2ETest {
                       - append: { header: { key: x-over, value: new }, append_action: OVERWRITE_IF_EXISTS }
                       - append: { header: { key: x-absent, value: set }, append_action: OVERWRITE_IF_EXISTS }
                       - append: { header: { key: x-src, value: second }, append_action: ADD_IF_ABSENT }
+                      query_parameter_mutations:
+                      - remove: drop
+                      - append: { record: { key: from, value: "%REQ(x-src)% 2" } }
+                      - append: { record: { key: keep, value: other }, action: ADD_IF_ABSENT }
                       response_mutations:
                       - append: { header: { key: x-resp, value: "seen %REQ(x-src)%" } }
                 """;
@@ -76,8 +80,9 @@ class HeaderMutationE2ETest {
     @Test
     void theFiltersMutationsThenTheRoutes() throws Exception {
         Curl r = Curl.run("-H", "x-drop: 1", "-H", "x-src: abc", "-H", "x-over: old",
-                "http://127.0.0.1:" + port + "/plain");
+                "http://127.0.0.1:" + port + "/plain?drop=1&keep=a%20b&drop=2");
         String seen = r.text();
+        assertTrue(seen.startsWith("uri=/plain?keep=a%20b&from=abc%202\n"), "query mutations after the header ones: " + seen);
         assertFalse(seen.contains("x-drop="), seen);
         assertTrue(seen.contains("x-added=abc-1\n"), seen);
         assertTrue(seen.contains("x-over=new\n") && !seen.contains("x-over=old"), seen);
@@ -86,6 +91,7 @@ class HeaderMutationE2ETest {
         assertEquals("seen abc", r.header("x-resp"), "the request is what %REQ()% reads on the way back");
 
         String routed = Curl.run("-H", "x-src: abc", "http://127.0.0.1:" + port + "/route").text();
+        assertTrue(routed.startsWith("uri=/route?from=abc%202&keep=other\n"), routed);
         assertFalse(routed.contains("x-added="), "the route's mutations run after the filter's: " + routed);
         assertTrue(routed.contains("x-route=on\n"), routed);
     }

@@ -15,19 +15,42 @@ import java.util.List;
  * @param mostSpecificWins {@code most_specific_header_mutations_wins}: route levels run least
  *                         specific first, so the most specific has the last word
  */
-record HeaderMutationConfig(List<Mutation> request, List<Mutation> response, boolean mostSpecificWins)
-        implements HttpFilterConfig, RouteFilterConfig {
+record HeaderMutationConfig(List<Mutation> request, List<QueryMutation> query, List<Mutation> response,
+                            boolean mostSpecificWins) implements HttpFilterConfig, RouteFilterConfig {
 
     static final String NAME = "envoy.filters.http.header_mutation";
 
     HeaderMutationConfig {
         request = List.copyOf(request);
+        query = List.copyOf(query);
         response = List.copyOf(response);
     }
 
     @Override
     public String filterName() {
         return NAME;
+    }
+
+    /**
+     * {@code config.core.v3.KeyValueMutation} of the path's query: {@code remove} (value null) drops
+     * every parameter of that name; else the formatted value is added as {@code action} says.
+     */
+    record QueryMutation(String key, String value, io.remora.config.HeaderMutation.AppendAction action,
+                         HeaderFormatter formatter) {
+        QueryMutation(String key, String value, io.remora.config.HeaderMutation.AppendAction action) {
+            this(key, value, action, value == null ? null : HeaderFormatter.compile(value));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof QueryMutation m && java.util.Objects.equals(m.key, key)
+                    && java.util.Objects.equals(m.value, value) && m.action == action;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(key, value, action);
+        }
     }
 
     /** {@code config.common.mutation_rules.v3.HeaderMutation}: one action, applied in order. */

@@ -41,7 +41,7 @@ public final class HeaderMutationExtension implements HttpFilterExtension<Header
     @Override
     public HeaderMutationConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         if (config == null) {
-            return new HeaderMutationConfig(List.of(), List.of(), false);
+            return new HeaderMutationConfig(List.of(), List.of(), List.of(), false);
         }
         HeaderMutation c = config.unpack(HeaderMutation.class, path);
         return mutations(c.getMutations(), path.field("mutations"), c.getMostSpecificHeaderMutationsWins(), ctx);
@@ -55,12 +55,52 @@ public final class HeaderMutationExtension implements HttpFilterExtension<Header
 
     private static HeaderMutationConfig mutations(Mutations m, FieldPath path, boolean mostSpecificWins,
                                                   TranslationContext ctx) {
-        if (m.getQueryParameterMutationsCount() > 0) {
-            ctx.warnOnce("header_mutation.query_parameter_mutations", "header_mutation query_parameter_mutations are"
-                    + " not supported and are ignored, first at " + path.field("query_parameter_mutations"));
-        }
         return new HeaderMutationConfig(list(m.getRequestMutationsList(), path.field("request_mutations")),
+                query(m.getQueryParameterMutationsList(), path.field("query_parameter_mutations")),
                 list(m.getResponseMutationsList(), path.field("response_mutations")), mostSpecificWins);
+    }
+
+    private static List<HeaderMutationConfig.QueryMutation> query(
+            List<io.envoyproxy.envoy.config.core.v3.KeyValueMutation> in, FieldPath path) {
+        List<HeaderMutationConfig.QueryMutation> out = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            var m = in.get(i);
+            FieldPath p = path.index(i);
+            if (!m.getRemove().isEmpty()) {
+                out.add(new HeaderMutationConfig.QueryMutation(m.getRemove(), null, null));
+                continue;
+            }
+            if (!m.hasAppend()) {
+                throw p.error("missing required field: one of append, remove");
+            }
+            var a = m.getAppend();
+            String key;
+            String value;
+            if (a.hasEntry()) {
+                key = a.getEntry().getKey();
+                value = a.getEntry().getValue().toStringUtf8();
+            } else if (a.hasRecord()) {
+                key = a.getRecord().getKey();
+                value = a.getRecord().getValue().getStringValue();
+            } else {
+                throw p.field("append").error("missing required field: one of entry, record");
+            }
+            if (key.isEmpty()) {
+                throw p.field("append").field(a.hasEntry() ? "entry" : "record").field("key").error("missing required field");
+            }
+            List<String> problems = HeaderFormatter.validate(value);
+            if (!problems.isEmpty()) {
+                throw p.field("append").field(a.hasEntry() ? "entry" : "record").field("value").error(String.join("; ", problems));
+            }
+            var action = switch (a.getAction()) {
+                case ADD_IF_ABSENT -> io.remora.config.HeaderMutation.AppendAction.ADD_IF_ABSENT;
+                case OVERWRITE_IF_EXISTS_OR_ADD -> io.remora.config.HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
+                case OVERWRITE_IF_EXISTS -> io.remora.config.HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS;
+                default -> io.remora.config.HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD;
+            };
+            out.add(new HeaderMutationConfig.QueryMutation(key, value, action));
+        }
+        return out;
     }
 
     private static List<HeaderMutationConfig.Mutation> list(

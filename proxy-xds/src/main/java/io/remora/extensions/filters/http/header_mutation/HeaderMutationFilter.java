@@ -57,8 +57,10 @@ final class HeaderMutationFilter implements StreamFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         apply(config.request(), headers, headers);
+        QueryMutator.apply(config.query(), headers, decoder.formatterContext());
         for (HeaderMutationConfig level : levels()) {
             apply(level.request(), headers, headers);
+            QueryMutator.apply(level.query(), headers, decoder.formatterContext());
         }
         return FilterStatus.CONTINUE;
     }

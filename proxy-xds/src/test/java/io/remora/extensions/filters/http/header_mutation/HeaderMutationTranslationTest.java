@@ -57,7 +57,14 @@ class HeaderMutationTranslationTest {
         assertEquals(AppendAction.ADD_IF_ABSENT, a.option().action());
         assertEquals(1, c.response().size());
         assertTrue(c.mostSpecificWins());
-        assertEquals(config("mutations: {}"), new HeaderMutationConfig(List.of(), List.of(), false));
+        assertEquals(config("mutations: {}"), new HeaderMutationConfig(List.of(), List.of(), List.of(), false));
+        assertEquals(List.of(new HeaderMutationConfig.QueryMutation("q", null, null),
+                new HeaderMutationConfig.QueryMutation("k", "v", AppendAction.OVERWRITE_IF_EXISTS)), config("""
+                mutations:
+                  query_parameter_mutations:
+                  - remove: q
+                  - append: { record: { key: k, value: v }, action: OVERWRITE_IF_EXISTS }
+                """).query());
     }
 
     @Test
@@ -68,6 +75,8 @@ class HeaderMutationTranslationTest {
                 refusedAt("mutations: { request_mutations: [{ append: { header: { key: \":path\", value: x } } }] }"));
         assertEquals(FILTER + ".mutations.response_mutations[0]",
                 refusedAt("mutations: { response_mutations: [{}] }"));
+        assertEquals(FILTER + ".mutations.query_parameter_mutations[0].append.record.key",
+                refusedAt("mutations: { query_parameter_mutations: [{ append: { record: { value: v } } }] }"));
         assertEquals(FILTER + ".mutations.request_mutations[0].append.header.value",
                 refusedAt("mutations: { request_mutations: [{ append: { header: { key: x, value: \"%NOPE%\" } } }] }"));
     }

@@ -1,0 +1,89 @@
+package io.remora.extensions.filters.http.header_mutation;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.HeaderMutation.AppendAction;
+import io.remora.route.HeaderFormatter;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * header_mutation's {@code query_parameter_mutations} on the request's {@code :path}, after its
+ * header mutations: parameters are matched by their decoded name, the ones left alone keep their
+ * bytes, and added names and values are percent-encoded as Envoy's urlEncodeQueryParameter does.
+ */
+final class QueryMutator {
+
+    private QueryMutator() {
+    }
+
+    static void apply(List<HeaderMutationConfig.QueryMutation> mutations, Http2Headers headers,
+                      HeaderFormatter.Context context) {
+        CharSequence path = headers.path();
+        if (mutations.isEmpty() || path == null) {
+            return;
+        }
+        String p = path.toString();
+        int q = p.indexOf('?');
+        int hash = p.indexOf('#', q < 0 ? 0 : q);
+        String base = q < 0 ? (hash < 0 ? p : p.substring(0, hash)) : p.substring(0, q);
+        String fragment = hash < 0 ? "" : p.substring(hash);
+        List<String[]> params = new ArrayList<>(); // raw name, raw pair
+        if (q >= 0) {
+            for (String pair : p.substring(q + 1, hash < 0 ? p.length() : hash).split("&")) {
+                if (!pair.isEmpty()) {
+                    int eq = pair.indexOf('=');
+                    params.add(new String[] {decode(eq < 0 ? pair : pair.substring(0, eq)), pair});
+                }
+            }
+        }
+        for (HeaderMutationConfig.QueryMutation m : mutations) {
+            if (m.value() == null) {
+                params.removeIf(x -> x[0].equals(m.key()));
+                continue;
+            }
+            String value = m.formatter().format(headers, context);
+            String pair = encode(m.key()) + "=" + encode(value);
+            boolean exists = params.stream().anyMatch(x -> x[0].equals(m.key()));
+            AppendAction action = m.action();
+            if (action == AppendAction.ADD_IF_ABSENT && exists || action == AppendAction.OVERWRITE_IF_EXISTS && !exists) {
+                continue;
+            }
+            if (action == AppendAction.OVERWRITE_IF_EXISTS || action == AppendAction.OVERWRITE_IF_EXISTS_OR_ADD) {
+                params.removeIf(x -> x[0].equals(m.key()));
+            }
+            params.add(new String[] {m.key(), pair});
+        }
+        StringBuilder out = new StringBuilder(base);
+        for (int i = 0; i < params.size(); i++) {
+            out.append(i == 0 ? '?' : '&').append(params.get(i)[1]);
+        }
+        headers.path(out.append(fragment).toString());
+    }
+
+    /** Envoy's urlEncodeQueryParameter: every byte but RFC 3986's unreserved ones as %XX. */
+    static String encode(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
+            int c = x & 0xff;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_'
+                    || c == '~') {
+                b.append((char) c);
+            } else {
+                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return b.toString();
+    }
+
+    private static String decode(String s) {
+        try {
+            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return s; // a malformed escape: compared as sent
+        }
+    }
+}
