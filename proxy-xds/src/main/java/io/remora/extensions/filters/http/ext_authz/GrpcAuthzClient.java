@@ -15,6 +15,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.NetUtil;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.extensions.filters.http.common.ClusterCall;
 import io.remora.http.upstream.Cancellable;
 import io.remora.server.ServerContext;
 
@@ -57,7 +58,7 @@ public final class GrpcAuthzClient implements AuthzClient {
         for (Map.Entry<String, String> e : config.initialMetadata()) {
             h.add(e.getKey(), e.getValue());
         }
-        return AuthzUpstreamCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP2, h, framed,
+        return ClusterCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP2, h, framed,
                 config.timeout(), r -> done.accept(decide(r)));
     }
 
@@ -109,7 +110,7 @@ public final class GrpcAuthzClient implements AuthzClient {
         return s == null ? "" : s;
     }
 
-    AuthzDecision decide(AuthzUpstreamCall.Response r) {
+    AuthzDecision decide(ClusterCall.Response r) {
         if (r.headers() == null || r.status() != 200) {
             return AuthzDecision.error();
         }

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.extensions.filters.http.common.ClusterCall;
 import io.remora.http.upstream.Cancellable;
 import io.remora.server.ServerContext;
 
@@ -64,11 +65,11 @@ final class HttpAuthzClient implements AuthzClient {
         for (Map.Entry<String, String> e : config.headersToAdd()) {
             h.set(e.getKey(), e.getValue());
         }
-        return AuthzUpstreamCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP1, h, body,
+        return ClusterCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP1, h, body,
                 config.timeout(), r -> done.accept(decide(r)));
     }
 
-    AuthzDecision decide(AuthzUpstreamCall.Response r) {
+    AuthzDecision decide(ClusterCall.Response r) {
         int status = r.status();
         if (r.headers() == null || status < 200 || status >= 500) {
             return AuthzDecision.error();

@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.type.v3.StatusCode;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.StringMatcher;
+import io.remora.extensions.filters.http.common.ClusterCall;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -29,12 +30,12 @@ class AuthzDecisionTest {
     static final GrpcAuthzClient GRPC = new GrpcAuthzClient(new GrpcServiceConfig("c", "c", Duration.ofSeconds(1),
             List.of(), false));
 
-    static AuthzUpstreamCall.Response grpc(CheckResponse r, String grpcStatus) {
+    static ClusterCall.Response grpc(CheckResponse r, String grpcStatus) {
         byte[] m = r.toByteArray();
         byte[] framed = ByteBuffer.allocate(5 + m.length).put((byte) 0).putInt(m.length).put(m).array();
         Http2Headers h = new DefaultHttp2Headers().status("200");
         h.set("content-type", "application/grpc");
-        return new AuthzUpstreamCall.Response(h, framed, new DefaultHttp2Headers().set("grpc-status", grpcStatus), null);
+        return new ClusterCall.Response(h, framed, new DefaultHttp2Headers().set("grpc-status", grpcStatus), null);
     }
 
     static HeaderValueOption hv(String k, String v, Boolean append) {
@@ -83,12 +84,12 @@ class AuthzDecisionTest {
     void grpcCallFailureIsAnError() {
         CheckResponse ok = CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(0)).build();
         assertEquals(AuthzDecision.Kind.ERROR, GRPC.decide(grpc(ok, "14")).kind());
-        assertEquals(AuthzDecision.Kind.ERROR, GRPC.decide(new AuthzUpstreamCall.Response(null, null, null, "reset")).kind());
+        assertEquals(AuthzDecision.Kind.ERROR, GRPC.decide(new ClusterCall.Response(null, null, null, "reset")).kind());
         // Trailers-only (grpc-status in the headers), not OK.
         Http2Headers h = new DefaultHttp2Headers().status("200").set("grpc-status", "7");
-        assertEquals(AuthzDecision.Kind.ERROR, GRPC.decide(new AuthzUpstreamCall.Response(h, new byte[0], null, null)).kind());
+        assertEquals(AuthzDecision.Kind.ERROR, GRPC.decide(new ClusterCall.Response(h, new byte[0], null, null)).kind());
         // A garbled message.
-        assertEquals(AuthzDecision.Kind.ERROR, GRPC.decide(new AuthzUpstreamCall.Response(new DefaultHttp2Headers()
+        assertEquals(AuthzDecision.Kind.ERROR, GRPC.decide(new ClusterCall.Response(new DefaultHttp2Headers()
                 .status("200"), new byte[]{0, 0, 0, 0, 9, 1}, new DefaultHttp2Headers().set("grpc-status", "0"), null)).kind());
     }
 
@@ -96,12 +97,12 @@ class AuthzDecisionTest {
             List.of(), List.of(), List.of(new StringMatcher.Exact("x-user", false)), List.of(new StringMatcher.Prefix("x-add-", false)),
             List.of(), List.of(new StringMatcher.Exact("x-on-success", false)), List.of(new StringMatcher.Exact("x-md", false))));
 
-    static AuthzUpstreamCall.Response http(int status, String body, String... headers) {
+    static ClusterCall.Response http(int status, String body, String... headers) {
         Http2Headers h = new DefaultHttp2Headers().status(Integer.toString(status));
         for (int i = 0; i < headers.length; i += 2) {
             h.add(headers[i], headers[i + 1]);
         }
-        return new AuthzUpstreamCall.Response(h, body.getBytes(StandardCharsets.UTF_8), null, null);
+        return new ClusterCall.Response(h, body.getBytes(StandardCharsets.UTF_8), null, null);
     }
 
     @Test

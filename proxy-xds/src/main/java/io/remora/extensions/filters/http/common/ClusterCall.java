@@ -1,4 +1,4 @@
-package io.remora.extensions.filters.http.ext_authz;
+package io.remora.extensions.filters.http.common;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -27,11 +27,11 @@ import java.util.function.Consumer;
  * The answer is whole: headers, body (bounded) and trailers; any failure is a null response.
  * Event-loop confined.
  */
-final class AuthzUpstreamCall implements UpstreamCallbacks, Cancellable {
+public final class ClusterCall implements UpstreamCallbacks, Cancellable {
 
     /** What came back; {@code headers} is null when the exchange failed. */
-    record Response(Http2Headers headers, byte[] body, Http2Headers trailers, String failure) {
-        int status() {
+    public record Response(Http2Headers headers, byte[] body, Http2Headers trailers, String failure) {
+        public int status() {
             CharSequence s = headers == null ? null : headers.status();
             try {
                 return s == null ? -1 : Integer.parseInt(s.toString());
@@ -41,7 +41,7 @@ final class AuthzUpstreamCall implements UpstreamCallbacks, Cancellable {
         }
     }
 
-    /** Authorization answers are small; a larger one is a failed call rather than a memory sink. */
+    /** Answers of control services are small; a larger one is a failed call rather than a memory sink. */
     private static final int MAX_BODY = 1 << 20;
 
     private final Cluster cluster;
@@ -56,7 +56,7 @@ final class AuthzUpstreamCall implements UpstreamCallbacks, Cancellable {
     private final ByteArrayOutputStream responseBody = new ByteArrayOutputStream();
     private boolean finished;
 
-    private AuthzUpstreamCall(Cluster cluster, Host host, Http2Headers headers, byte[] body, Consumer<Response> done) {
+    private ClusterCall(Cluster cluster, Host host, Http2Headers headers, byte[] body, Consumer<Response> done) {
         this.cluster = cluster;
         this.host = host;
         this.headers = headers;
@@ -65,7 +65,7 @@ final class AuthzUpstreamCall implements UpstreamCallbacks, Cancellable {
     }
 
     /** Starts the exchange; {@code done} may run before this returns (no cluster, no host, overflow). */
-    static Cancellable start(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
+    public static Cancellable start(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
                              Http2Headers headers, byte[] body, Duration timeout, Consumer<Response> done) {
         Cluster cluster = ctx.clusterManager().get(clusterName);
         if (cluster == null) {
@@ -83,7 +83,7 @@ final class AuthzUpstreamCall implements UpstreamCallbacks, Cancellable {
             done.accept(new Response(null, null, null, "overflow"));
             return Cancellable.NOOP;
         }
-        AuthzUpstreamCall call = new AuthzUpstreamCall(cluster, host, headers, body, done);
+        ClusterCall call = new ClusterCall(cluster, host, headers, body, done);
         cluster.stats().upstreamRqTotal.increment();
         cluster.stats().upstreamRqActive.incrementAndGet();
         host.activeRequests.incrementAndGet();
@@ -200,7 +200,7 @@ final class AuthzUpstreamCall implements UpstreamCallbacks, Cancellable {
             }
             if (responseBody.size() + data.readableBytes() > MAX_BODY) {
                 abandon();
-                finish(new Response(null, null, null, "authorization response body over " + MAX_BODY + " bytes"));
+                finish(new Response(null, null, null, "response body over " + MAX_BODY + " bytes"));
                 return;
             }
             responseBody.writeBytes(ByteBufUtil.getBytes(data));
