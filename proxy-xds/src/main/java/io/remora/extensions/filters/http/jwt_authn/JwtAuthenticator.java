@@ -57,7 +57,10 @@ final class JwtAuthenticator {
         if (p == null) {
             return JwtStatus.UNKNOWN_ISSUER;
         }
-        JwtStatus s = JwtVerifier.verify(t, p, audiences, v.nowSeconds);
+        JwtStatus s = JwtVerifier.claims(t, p, audiences, v.nowSeconds);
+        if (s == JwtStatus.OK) {
+            s = v.signature(t, p);
+        }
         if (s != JwtStatus.OK) {
             return s;
         }

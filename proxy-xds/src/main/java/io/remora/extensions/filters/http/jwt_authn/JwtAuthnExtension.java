@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtAuthenticatio
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtHeader;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.JwtProvider;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig;
+import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks;
 import io.envoyproxy.envoy.extensions.filters.http.jwt_authn.v3.RequirementRule;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
@@ -17,6 +18,9 @@ import io.remora.xds.translate.StringMatcherTranslator;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +30,8 @@ import java.util.Set;
 
 /**
  * {@code envoy.filters.http.jwt_authn} ({@code JwtAuthentication}, per route {@code PerRouteConfig}):
- * what Istio's RequestAuthentication becomes. Keys must be local ({@code local_jwks}, which Istio
- * inlines by default); a provider with {@code remote_jwks} is refused rather than run unverified.
+ * what Istio's RequestAuthentication becomes. Keys are inline ({@code local_jwks}, Istio's default)
+ * or fetched through a cluster ({@code remote_jwks}, with PILOT_JWT_ENABLE_REMOTE_JWKS).
  */
 public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConfig> {
 
@@ -110,11 +114,7 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
     }
 
     private static JwtProviderConfig provider(String name, JwtProvider p, FieldPath path, TranslationContext ctx) {
-        if (p.hasRemoteJwks()) {
-            throw path.field("remote_jwks").error("remote JWKS fetching is not supported: inline the keys in"
-                    + " local_jwks (Istio does so unless PILOT_JWT_ENABLE_REMOTE_JWKS is set)");
-        }
-        if (!p.hasLocalJwks()) {
+        if (!p.hasLocalJwks() && !p.hasRemoteJwks()) {
             throw path.error("missing required field: one of remote_jwks, local_jwks");
         }
         if (p.hasSubjects()) {
@@ -130,9 +130,14 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
             ctx.warnOnce("jwt_authn:failed_status_in_metadata", "ignoring jwt_authn failed_status_in_metadata,"
                     + " first at " + path.field("failed_status_in_metadata"));
         }
-        String jwks = Protos.dataSource(p.getLocalJwks(), path.field("local_jwks"));
-        JwksKeys keys = JwksKeys.parse(jwks == null ? "" : jwks);
-        if (keys.problem() != null) {
+        RemoteJwksConfig remote = p.hasRemoteJwks()
+                ? remote(p.getRemoteJwks(), path.field("remote_jwks"), ctx) : null;
+        JwksKeys keys = JwksKeys.EMPTY;
+        if (remote == null) {
+            String jwks = Protos.dataSource(p.getLocalJwks(), path.field("local_jwks"));
+            keys = JwksKeys.parse(jwks == null ? "" : jwks);
+        }
+        if (remote == null && keys.problem() != null) {
             // As Envoy: a bad key set is not a config error; its tokens fail verification.
             ctx.warnOnce("jwt_authn:jwks:" + name, "jwt_authn provider '" + name + "': " + keys.problem()
                     + " (" + keys.keys().size() + " usable keys), at " + path.field("local_jwks"));
@@ -166,6 +171,7 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
                 .issuer(p.getIssuer())
                 .audiences(p.getAudiencesList())
                 .keys(keys)
+                .remote(remote)
                 .forward(p.getForward())
                 .headers(headers)
                 .params(params)
@@ -180,6 +186,93 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
                 .claimToHeaders(claims)
                 .clearRouteCache(p.getClearRouteCache())
                 .build();
+    }
+
+    static RemoteJwksConfig remote(RemoteJwks r, FieldPath path, TranslationContext ctx) {
+        FieldPath up = path.field("http_uri");
+        if (!r.hasHttpUri()) {
+            throw up.error("missing required field");
+        }
+        var h = r.getHttpUri();
+        if (h.getUri().isEmpty()) {
+            throw up.field("uri").error("must not be empty");
+        }
+        URI uri;
+        try {
+            uri = new URI(h.getUri());
+        } catch (URISyntaxException e) {
+            throw up.field("uri").error("is not a URI: " + e.getMessage());
+        }
+        if (uri.getRawAuthority() == null) {
+            throw up.field("uri").error("must be absolute (scheme://host/path): " + h.getUri());
+        }
+        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        if (h.getCluster().isEmpty()) {
+            throw up.field("cluster").error("missing required field: the JWKS is fetched through a cluster");
+        }
+        ctx.requireCluster(up.field("cluster"), h.getCluster());
+        if (!h.hasTimeout()) {
+            throw up.field("timeout").error("missing required field");
+        }
+        Duration timeout = Protos.duration(h.getTimeout());
+        if (timeout.isNegative()) {
+            throw up.field("timeout").error("must not be negative");
+        }
+        Duration cache = Protos.duration(r.hasCacheDuration(), r.getCacheDuration(),
+                RemoteJwksConfig.DEFAULT_CACHE_DURATION);
+        if (cache.isNegative() || cache.isZero()) {
+            throw path.field("cache_duration").error("must be positive");
+        }
+        RemoteJwksConfig.AsyncFetch async = null;
+        if (r.hasAsyncFetch()) {
+            var a = r.getAsyncFetch();
+            Duration failed = Protos.duration(a.hasFailedRefetchDuration(), a.getFailedRefetchDuration(),
+                    RemoteJwksConfig.DEFAULT_FAILED_REFETCH);
+            if (failed.isNegative() || failed.isZero()) {
+                throw path.field("async_fetch").field("failed_refetch_duration").error("must be positive");
+            }
+            if (!a.getFastListener()) {
+                // Remora's listeners have no init targets: the listener serves at once and the
+                // first requests wait for the fetch, as with fast_listener.
+                ctx.warnOnce("jwt_authn:async_fetch:fast_listener", "jwt_authn async_fetch: the listener does"
+                        + " not wait for the first JWKS fetch (as fast_listener: true), first at "
+                        + path.field("async_fetch"));
+            }
+            async = new RemoteJwksConfig.AsyncFetch(a.getFastListener(), failed);
+        }
+        return new RemoteJwksConfig(h.getUri(), uri.getRawAuthority(), target, h.getCluster(), timeout, cache,
+                async, r.hasRetryPolicy() ? retry(r.getRetryPolicy(), path.field("retry_policy"), ctx) : null);
+    }
+
+    /** Envoy's defaults for a JWKS retry policy: one retry, back-off from 1 s up to ten times that. */
+    private static RemoteJwksConfig.Retry retry(io.envoyproxy.envoy.config.core.v3.RetryPolicy p, FieldPath path,
+                                                TranslationContext ctx) {
+        int retries = p.hasNumRetries() ? p.getNumRetries().getValue() : 1;
+        Duration base = Duration.ofSeconds(1);
+        Duration max = null;
+        if (p.hasRetryBackOff()) {
+            var b = p.getRetryBackOff();
+            if (!b.hasBaseInterval()) {
+                throw path.field("retry_back_off").field("base_interval").error("missing required field");
+            }
+            base = Protos.duration(b.getBaseInterval());
+            if (base.isNegative() || base.isZero()) {
+                throw path.field("retry_back_off").field("base_interval").error("must be positive");
+            }
+            if (b.hasMaxInterval()) {
+                max = Protos.duration(b.getMaxInterval());
+                if (max.compareTo(base) < 0) {
+                    throw path.field("retry_back_off").field("max_interval")
+                            .error("must not be below base_interval");
+                }
+            }
+        }
+        if (!p.getRetryOn().isEmpty() || p.hasRetryPriority() || p.getRetryHostPredicateCount() > 0) {
+            ctx.warnOnce("jwt_authn:retry_policy", "jwt_authn remote_jwks retries on 5xx, resets and connect"
+                    + " failures only; ignoring retry_on, retry_priority and retry_host_predicate, first at " + path);
+        }
+        return new RemoteJwksConfig.Retry(retries, base, max != null ? max : base.multipliedBy(10));
     }
 
     private static JwtAuthnConfig.Rule rule(RequirementRule r, Map<String, JwtRequirement> requirementMap,

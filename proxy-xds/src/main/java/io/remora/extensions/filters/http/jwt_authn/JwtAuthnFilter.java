@@ -1,5 +1,6 @@
 package io.remora.extensions.filters.http.jwt_authn;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.RouteFilterConfig;
@@ -8,13 +9,15 @@ import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Envoy's jwt_authn filter on one request. Keys are local, so the verification completes within
- * {@code decodeHeaders}: the request continues, or is answered 401 (403 for a disallowed audience
- * or an unknown per-route requirement) with the failure as body and a
- * {@code www-authenticate: Bearer realm="<uri>"} challenge.
+ * Envoy's jwt_authn filter on one request: the request continues, or is answered 401 (403 for a
+ * disallowed audience or an unknown per-route requirement) with the failure as body and a
+ * {@code www-authenticate: Bearer realm="<uri>"} challenge. With local or cached keys that happens
+ * within {@code decodeHeaders}; when a token needs remote keys not at hand the request is held
+ * while they are fetched and verified again once they (or the failure) are back on its loop.
  */
 final class JwtAuthnFilter implements StreamDecoderFilter {
 
@@ -28,6 +31,13 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
 
     private final JwtAuthnFilterProvider.Factory factory;
     private DecoderFilterCallbacks cb;
+    private JwtAuthnStats stats;
+    private JwtRequirement requirement;
+    private String uri;
+    private JwtVerification verification;
+    /** Key fetches this request waits for; while above zero, the request is held. */
+    private int fetches;
+    private boolean destroyed;
 
     JwtAuthnFilter(JwtAuthnFilterProvider.Factory factory) {
         this.factory = factory;
@@ -41,14 +51,13 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         JwtAuthnConfig config = factory.config;
-        JwtAuthnStats stats = factory.stats(cb.connectionManagerStats().prefix());
+        stats = factory.stats(cb.connectionManagerStats().prefix());
         if (config.bypassCorsPreflight() && isCorsPreflight(headers)) {
             // A preflight carries no credentials, whatever the requirement.
             stats.corsPreflightBypassed.increment();
             stats.allowed.increment();
             return FilterStatus.CONTINUE;
         }
-        JwtRequirement requirement;
         RouteFilterConfig perRoute = cb.perFilterConfig();
         if (perRoute instanceof JwtAuthnPerRouteConfig r) {
             requirement = r.disabled() ? null : config.requirementMap().get(r.requirementName());
@@ -67,8 +76,67 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
             stats.allowed.increment();
             return FilterStatus.CONTINUE;
         }
-        String uri = originalUri(headers);
-        JwtVerification v = new JwtVerification(headers, config.providers(), System.currentTimeMillis() / 1000);
+        uri = originalUri(headers);
+        verification = new JwtVerification(headers, config.providers(), System.currentTimeMillis() / 1000,
+                factory.freshRemoteKeys());
+        return verify();
+    }
+
+    @Override
+    public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        return fetches > 0 ? FilterStatus.STOP_ITERATION_AND_BUFFER : FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus decodeTrailers(Http2Headers trailers) {
+        return fetches > 0 ? FilterStatus.STOP_ITERATION : FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public void onDestroy() {
+        destroyed = true;
+    }
+
+    /** Verifies, unless remote keys are needed first: then fetches them and holds the request. */
+    private FilterStatus verify() {
+        Set<String> needed = missingKeys();
+        if (!needed.isEmpty()) {
+            fetches = needed.size();
+            for (String provider : needed) {
+                factory.jwks(provider).fetch(cb.eventLoop(), keys -> onKeys(provider, keys));
+            }
+            return FilterStatus.STOP_ITERATION;
+        }
+        return decide();
+    }
+
+    /**
+     * The remote key sets a trial run reaches without having them. Found by trying rather than from
+     * the requirement, since Envoy fetches only for a token that names the provider and passes its
+     * claims: a request without one never waits.
+     */
+    private Set<String> missingKeys() {
+        if (factory.allRemoteKeysIn(verification.remoteKeys)) {
+            return Set.of();
+        }
+        JwtVerification trial = verification.trial();
+        trial.evaluate(requirement);
+        return trial.unresolved;
+    }
+
+    private void onKeys(String provider, JwksKeys keys) {
+        if (destroyed) {
+            return;
+        }
+        verification.remoteKeys.put(provider, keys == null ? JwtVerification.FETCH_FAILED : keys);
+        if (--fetches == 0 && verify() == FilterStatus.CONTINUE) {
+            cb.continueDecoding();
+        }
+    }
+
+    private FilterStatus decide() {
+        JwtAuthnConfig config = factory.config;
+        JwtVerification v = verification;
         JwtStatus status = v.evaluate(requirement);
         if (status != JwtStatus.OK) {
             stats.denied.increment();

@@ -3,6 +3,9 @@ package io.remora.extensions.filters.http.jwt_authn;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.server.ServerContext;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /** Builds the per-stream {@link JwtAuthnFilter}s of one configured jwt_authn filter. */
 final class JwtAuthnFilterProvider implements HttpFilterFactory.Provider<JwtAuthnConfig> {
 
@@ -26,10 +29,39 @@ final class JwtAuthnFilterProvider implements HttpFilterFactory.Provider<JwtAuth
          * workers register the same meters.
          */
         private volatile JwtAuthnStats stats;
+        /** By provider name; made with the factory, so async fetches start as the config is applied. */
+        private final Map<String, JwksCache> jwks;
 
         Factory(JwtAuthnConfig config, ServerContext context) {
             this.config = config;
             this.context = context;
+            Map<String, JwksCache> m = new HashMap<>();
+            for (JwtProviderConfig p : config.providers()) {
+                if (p.remote() != null) {
+                    m.put(p.name(), new JwksCache(p.remote(), context));
+                }
+            }
+            this.jwks = Map.copyOf(m);
+        }
+
+        /** The remote providers' key sets trusted now, by provider name, for one request. */
+        Map<String, JwksKeys> freshRemoteKeys() {
+            Map<String, JwksKeys> keys = new HashMap<>();
+            jwks.forEach((name, cache) -> {
+                JwksKeys k = cache.fresh();
+                if (k != null) {
+                    keys.put(name, k);
+                }
+            });
+            return keys;
+        }
+
+        boolean allRemoteKeysIn(Map<String, JwksKeys> keys) {
+            return keys.size() == jwks.size();
+        }
+
+        JwksCache jwks(String provider) {
+            return jwks.get(provider);
         }
 
         JwtAuthnStats stats(String hcmPrefix) {

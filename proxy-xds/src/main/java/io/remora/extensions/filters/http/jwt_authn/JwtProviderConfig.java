@@ -12,11 +12,14 @@ import java.util.Set;
  * @param audiences                empty: any audience
  * @param headers                  {@code from_headers}; with params and cookies empty, Envoy's
  *                                 defaults ({@code Authorization: Bearer}, {@code access_token})
+ * @param keys                     {@code local_jwks}; empty with {@code remote}
+ * @param remote                   {@code remote_jwks}, or null for local keys
  * @param clockSkewSeconds         already defaulted (60)
  * @param spaceDelimitedClaims     {@code normalize_payload_in_metadata}: string claims turned into
  *                                 lists in the metadata
  */
-record JwtProviderConfig(String name, String issuer, List<String> audiences, JwksKeys keys, boolean forward,
+record JwtProviderConfig(String name, String issuer, List<String> audiences, JwksKeys keys, RemoteJwksConfig remote,
+                         boolean forward,
                          List<HeaderLocation> headers, List<String> params, List<String> cookies,
                          String forwardPayloadHeader, boolean padForwardPayloadHeader, String payloadInMetadata,
                          String headerInMetadata, Set<String> spaceDelimitedClaims, long clockSkewSeconds,
@@ -50,6 +53,7 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         private String issuer = "";
         private List<String> audiences = List.of();
         private JwksKeys keys = JwksKeys.EMPTY;
+        private RemoteJwksConfig remote;
         private boolean forward;
         private List<HeaderLocation> headers = List.of();
         private List<String> params = List.of();
@@ -70,6 +74,7 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         Builder issuer(String v) { issuer = v; return this; }
         Builder audiences(List<String> v) { audiences = v; return this; }
         Builder keys(JwksKeys v) { keys = v; return this; }
+        Builder remote(RemoteJwksConfig v) { remote = v; return this; }
         Builder forward(boolean v) { forward = v; return this; }
         Builder headers(List<HeaderLocation> v) { headers = v; return this; }
         Builder params(List<String> v) { params = v; return this; }
@@ -84,7 +89,7 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         Builder clearRouteCache(boolean v) { clearRouteCache = v; return this; }
 
         JwtProviderConfig build() {
-            return new JwtProviderConfig(name, issuer, audiences, keys, forward, headers, params, cookies,
+            return new JwtProviderConfig(name, issuer, audiences, keys, remote, forward, headers, params, cookies,
                     forwardPayloadHeader, padForwardPayloadHeader, payloadInMetadata, headerInMetadata,
                     spaceDelimitedClaims, clockSkewSeconds, claimToHeaders, clearRouteCache);
         }

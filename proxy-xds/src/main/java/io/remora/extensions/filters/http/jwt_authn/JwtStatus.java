@@ -20,7 +20,8 @@ enum JwtStatus {
     AUDIENCE_NOT_ALLOWED("Audiences in Jwt are not allowed"),
     VERIFICATION_FAILS("Jwt verification fails"),
     JWKS_NO_VALID_KEYS("Jwks doesn't have any valid public key"),
-    JWKS_KID_ALG_MISMATCH("Jwks doesn't have key to match kid or alg from Jwt");
+    JWKS_KID_ALG_MISMATCH("Jwks doesn't have key to match kid or alg from Jwt"),
+    JWKS_FETCH_FAILED("Jwks remote fetch is failed");
 
     final String message;
 

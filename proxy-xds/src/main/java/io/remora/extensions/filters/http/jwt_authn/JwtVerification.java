@@ -1,10 +1,14 @@
 package io.remora.extensions.filters.http.jwt_authn;
 
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One request's verification: the headers the requirement reads and rewrites, and what the good
@@ -13,17 +17,54 @@ import java.util.Map;
  */
 final class JwtVerification {
 
+    /** Stands for a remote key set whose fetch failed, for the rest of the request. */
+    static final JwksKeys FETCH_FAILED = new JwksKeys(List.of(), "Jwks remote fetch is failed");
+
     final Http2Headers headers;
     final long nowSeconds;
     private final List<JwtProviderConfig> providers;
     /** {@code payload_in_metadata} / {@code header_in_metadata} key → struct, for dynamic metadata. */
     final Map<String, Object> extracted = new LinkedHashMap<>();
     boolean clearRouteCache;
+    /**
+     * Remote providers' keys by provider name, taken once per request so that one request sees
+     * one key set even if the cache changes under it.
+     */
+    final Map<String, JwksKeys> remoteKeys;
+    /** Remote providers a token reached whose keys are not in {@link #remoteKeys}. */
+    final Set<String> unresolved = new LinkedHashSet<>();
 
     JwtVerification(Http2Headers headers, List<JwtProviderConfig> providers, long nowSeconds) {
+        this(headers, providers, nowSeconds, new HashMap<>());
+    }
+
+    JwtVerification(Http2Headers headers, List<JwtProviderConfig> providers, long nowSeconds,
+                    Map<String, JwksKeys> remoteKeys) {
         this.headers = headers;
         this.providers = providers;
         this.nowSeconds = nowSeconds;
+        this.remoteKeys = remoteKeys;
+    }
+
+    /**
+     * A run on a copy of the headers, sharing the keys: evaluating it tells which remote key sets
+     * the request needs without touching the request (evaluation rewrites headers).
+     */
+    JwtVerification trial() {
+        return new JwtVerification(new DefaultHttp2Headers(false).add(headers), providers, nowSeconds, remoteKeys);
+    }
+
+    /** The signature check with the provider's keys; a remote provider without them yet is noted. */
+    JwtStatus signature(JwtToken t, JwtProviderConfig p) {
+        if (p.remote() == null) {
+            return JwtVerifier.signature(t, p.keys());
+        }
+        JwksKeys keys = remoteKeys.get(p.name());
+        if (keys == null) {
+            unresolved.add(p.name());
+            return JwtStatus.JWKS_FETCH_FAILED;
+        }
+        return keys == FETCH_FAILED ? JwtStatus.JWKS_FETCH_FAILED : JwtVerifier.signature(t, keys);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,13 +79,81 @@ class JwtAuthnTranslationTest {
         assertEquals(60, p.clockSkewSeconds());
     }
 
+    static JwtProviderConfig provider(String body) {
+        var model = new BootstrapLoader().loadString(yaml(body), "jwt.yaml").model();
+        var hcm = (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+        return ((JwtAuthnConfig) hcm.httpFilters().get(0).config()).providers().get(0);
+    }
+
     @Test
-    void remoteJwksIsRefused() {
-        var e = fail("""
+    void remoteJwksFieldsTranslate() {
+        RemoteJwksConfig r = provider("""
                 providers:
-                  p: { remote_jwks: { http_uri: { uri: "https://x/jwks", cluster: c1, timeout: 1s } } }
+                  p:
+                    remote_jwks:
+                      http_uri: { uri: "https://keys.example:8443/a/jwks?v=2", cluster: c1, timeout: 1.5s }
+                      cache_duration: 30s
+                      async_fetch: { fast_listener: true, failed_refetch_duration: 2s }
+                      retry_policy: { num_retries: 3, retry_back_off: { base_interval: 0.2s, max_interval: 1s } }
+                """).remote();
+        assertEquals("keys.example:8443", r.authority());
+        assertEquals("/a/jwks?v=2", r.path());
+        assertEquals("c1", r.cluster());
+        assertEquals(Duration.ofMillis(1500), r.timeout());
+        assertEquals(Duration.ofSeconds(30), r.cacheDuration());
+        assertEquals(Duration.ofSeconds(25), r.goodRefetch());
+        assertEquals(new RemoteJwksConfig.AsyncFetch(true, Duration.ofSeconds(2)), r.asyncFetch());
+        assertEquals(new RemoteJwksConfig.Retry(3, Duration.ofMillis(200), Duration.ofSeconds(1)), r.retry());
+    }
+
+    @Test
+    void remoteJwksDefaults() {
+        JwtProviderConfig p = provider("""
+                providers:
+                  p:
+                    remote_jwks:
+                      http_uri: { uri: "http://keys.example", cluster: c1, timeout: 1s }
+                      async_fetch: {}
+                      retry_policy: {}
                 """);
-        assertEquals(HTTP + ".providers[\"p\"].remote_jwks", e.path());
+        RemoteJwksConfig r = p.remote();
+        assertEquals("/", r.path());
+        assertEquals(Duration.ofSeconds(600), r.cacheDuration());
+        assertEquals(new RemoteJwksConfig.AsyncFetch(false, Duration.ofSeconds(1)), r.asyncFetch());
+        assertEquals(new RemoteJwksConfig.Retry(1, Duration.ofSeconds(1), Duration.ofSeconds(10)), r.retry());
+        assertEquals(0, p.keys().keys().size());
+        assertEquals(null, provider("""
+                providers: { p: { remote_jwks: { http_uri: { uri: "http://k/j", cluster: c1, timeout: 1s } } } }
+                """).remote().asyncFetch());
+    }
+
+    @Test
+    void remoteJwksRefusalsNameTheField() {
+        String at = HTTP + ".providers[\"p\"].remote_jwks";
+        assertEquals(at + ".http_uri.cluster", fail("""
+                providers: { p: { remote_jwks: { http_uri: { uri: "http://k/j", timeout: 1s } } } }
+                """).path());
+        var unknown = fail("""
+                providers: { p: { remote_jwks: { http_uri: { uri: "http://k/j", cluster: nope, timeout: 1s } } } }
+                """);
+        assertEquals(at + ".http_uri.cluster", unknown.path());
+        assertTrue(unknown.getMessage().contains("unknown cluster 'nope'"), unknown.getMessage());
+        assertEquals(at + ".http_uri.timeout", fail("""
+                providers: { p: { remote_jwks: { http_uri: { uri: "http://k/j", cluster: c1 } } } }
+                """).path());
+        assertEquals(at + ".http_uri.uri", fail("""
+                providers: { p: { remote_jwks: { http_uri: { uri: "/jwks", cluster: c1, timeout: 1s } } } }
+                """).path());
+        assertEquals(at + ".http_uri", fail("""
+                providers: { p: { remote_jwks: { cache_duration: 5s } } }
+                """).path());
+        assertEquals(at + ".retry_policy.retry_back_off.max_interval", fail("""
+                providers:
+                  p:
+                    remote_jwks:
+                      http_uri: { uri: "http://k/j", cluster: c1, timeout: 1s }
+                      retry_policy: { retry_back_off: { base_interval: 2s, max_interval: 1s } }
+                """).path());
     }
 
     @Test
