@@ -4,36 +4,28 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.Base64;
 
+import static io.remora.e2e.JwtTokens.b64;
+import static io.remora.e2e.JwtTokens.claims;
+import static io.remora.e2e.JwtTokens.es256;
+import static io.remora.e2e.JwtTokens.now;
+import static io.remora.e2e.JwtTokens.rs256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * jwt_authn on real traffic, in the shape Istio's RequestAuthentication generates (one provider,
  * inline JWKS, {@code requires_any: [provider, allow_missing]}, payload in metadata under
  * {@code payload}), followed by RBAC matching the request principal ({@code iss} and {@code sub}
- * of that payload) as Istio's AuthorizationPolicy does. Keys are made and tokens signed here.
+ * of that payload) as Istio's AuthorizationPolicy does. Keys and tokens come from {@link JwtTokens}.
  */
 class JwtAuthnE2ETest {
 
     static final String ISSUER = "https://issuer.example";
-    static KeyPair rsa;
-    static KeyPair ec;
     static TestUpstream backend;
     static ProxyProcess proxy;
     static int port;
@@ -91,17 +83,7 @@ class JwtAuthnE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        KeyPairGenerator rg = KeyPairGenerator.getInstance("RSA");
-        rg.initialize(2048);
-        rsa = rg.generateKeyPair();
-        KeyPairGenerator eg = KeyPairGenerator.getInstance("EC");
-        eg.initialize(new ECGenParameterSpec("secp256r1"));
-        ec = eg.generateKeyPair();
-        RSAPublicKey rp = (RSAPublicKey) rsa.getPublic();
-        ECPublicKey ep = (ECPublicKey) ec.getPublic();
-        String jwks = "{\"keys\":[{\"kty\":\"RSA\",\"kid\":\"rsa-1\",\"alg\":\"RS256\",\"n\":\"" + b64(rp.getModulus())
-                + "\",\"e\":\"" + b64(rp.getPublicExponent()) + "\"},{\"kty\":\"EC\",\"kid\":\"ec-1\",\"crv\":\"P-256\",\"x\":\""
-                + b64(ep.getW().getAffineX(), 32) + "\",\"y\":\"" + b64(ep.getW().getAffineY(), 32) + "\"}]}";
+        String jwks = JwtTokens.jwks();
         backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "authorization=" + req.headers().get("authorization")));
         int admin = ProxyProcess.freePort();
@@ -119,52 +101,6 @@ class JwtAuthnE2ETest {
         if (backend != null) {
             backend.close();
         }
-    }
-
-    // ------------------------------------------------------------------ tokens
-
-    static String b64(BigInteger i) {
-        byte[] b = i.toByteArray();
-        if (b[0] == 0 && b.length > 1) {
-            b = Arrays.copyOfRange(b, 1, b.length);
-        }
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-    }
-
-    static String b64(BigInteger i, int size) {
-        byte[] b = i.toByteArray();
-        byte[] out = new byte[size];
-        int n = Math.min(b.length, size);
-        System.arraycopy(b, b.length - n, out, size - n, n);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(out);
-    }
-
-    static String b64(String s) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    static long now() {
-        return System.currentTimeMillis() / 1000;
-    }
-
-    static String claims(String iss, String sub, long exp, String extra) {
-        return "{\"iss\":\"" + iss + "\",\"sub\":\"" + sub + "\",\"exp\":" + exp + extra + "}";
-    }
-
-    static String rs256(String payload) throws Exception {
-        return sign("{\"alg\":\"RS256\",\"kid\":\"rsa-1\",\"typ\":\"JWT\"}", payload, "SHA256withRSA", rsa.getPrivate());
-    }
-
-    static String es256(String payload) throws Exception {
-        return sign("{\"alg\":\"ES256\",\"kid\":\"ec-1\"}", payload, "SHA256withECDSAinP1363Format", ec.getPrivate());
-    }
-
-    static String sign(String header, String payload, String alg, PrivateKey key) throws Exception {
-        String input = b64(header) + "." + b64(payload);
-        Signature s = Signature.getInstance(alg);
-        s.initSign(key);
-        s.update(input.getBytes(StandardCharsets.US_ASCII));
-        return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(s.sign());
     }
 
     static HttpResponse<String> get(String path, String token) throws Exception {
