@@ -13,8 +13,6 @@ import io.remora.network.FilterState;
 import io.remora.overload.WorkerOverload;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
-import io.remora.stats.HttpConnManagerStats;
-import io.remora.util.WorkerTimer;
 
 import java.net.SocketAddress;
 import java.util.concurrent.ThreadLocalRandom;

@@ -2,7 +2,6 @@ package io.remora.http.router;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.util.WorkerTimer;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.upstream.Cancellable;
 import io.remora.http.upstream.ConnectionPools;

@@ -1,6 +1,5 @@
 package io.remora.xds.translate;
 
-import io.envoyproxy.envoy.config.route.v3.RouteAction.ClusterNotFoundResponseCode;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.DirectResponseAction;
