@@ -44,6 +44,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
     /** max_verify_depth: the certificates above the leaf, its trust anchor included. */
     private final int maxDepth;
     private final SanMatchers sans;
+    private final CertificatePins pins;
     /** Upstream auto_san_validation: the server's certificate must carry a SAN for the engine's peer host. */
     private final boolean peerHostSan;
     private final TlsStats stats;
@@ -67,6 +68,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         this.stats = stats;
         this.peerHostSan = peerHostSan;
         this.sans = new SanMatchers(v.sanMatchers());
+        this.pins = new CertificatePins(v.certificateHashes(), v.spkiHashes());
         this.onlyLeafCrl = v.onlyVerifyLeafCertCrl();
         this.allowExpired = v.allowExpiredCertificate();
         this.acceptUntrusted = v.acceptUntrusted();
@@ -97,7 +99,7 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
 
     /** Whether this verifier asks anything of the peer at all (a client cert is requested then). */
     boolean verifies() {
-        return anchors != null;
+        return anchors != null || !pins.isEmpty();
     }
 
     @Override
@@ -159,29 +161,39 @@ final class PeerCertificateVerifier extends X509ExtendedTrustManager {
         return acceptedIssuers.clone();
     }
 
-    /** Throws when the chain is refused; true when it was checked against trusted CAs and passed. */
+    /** Throws when the chain is refused; true when it was checked against trusted CAs or pins and passed. */
     private boolean verify(X509Certificate[] chain) throws CertificateException {
         if (chain == null || chain.length == 0) {
             stats.failVerifyNoCert();
             throw new CertificateException("peer presented no certificate");
         }
-        if (anchors == null) {
+        if (anchors == null && pins.isEmpty()) {
             return false;
         }
-        if (!acceptUntrusted && !validatedBefore(chain)) {
-            try {
-                validatePath(chain);
-                remember(chain);
-            } catch (GeneralSecurityException e) {
-                stats.failVerifyError();
-                throw new VerificationException(VerificationException.Reason.VERIFY_ERROR,
-                        "certificate verify failed: " + reasonOf(e), e);
+        if (anchors != null) {
+            if (!acceptUntrusted && !validatedBefore(chain)) {
+                try {
+                    validatePath(chain);
+                    remember(chain);
+                } catch (GeneralSecurityException e) {
+                    stats.failVerifyError();
+                    throw new VerificationException(VerificationException.Reason.VERIFY_ERROR,
+                            "certificate verify failed: " + reasonOf(e), e);
+                }
+            }
+            if (!sans.isEmpty() && !sans.matches(chain[0])) {
+                stats.failVerifySan();
+                throw new VerificationException(VerificationException.Reason.SAN,
+                        "certificate verify failed: SAN matcher", null);
             }
         }
-        if (!sans.isEmpty() && !sans.matches(chain[0])) {
-            stats.failVerifySan();
-            throw new VerificationException(VerificationException.Reason.SAN,
-                    "certificate verify failed: SAN matcher", null);
+        if (!pins.isEmpty() && !pins.matches(chain[0])) {
+            stats.failVerifyCertHash();
+            // Envoy counts the mismatch even when untrusted chains are accepted.
+            if (!acceptUntrusted) {
+                throw new VerificationException(VerificationException.Reason.CERT_HASH,
+                        "certificate verify failed: cert hash and spki", null);
+            }
         }
         return !acceptUntrusted;
     }

@@ -24,6 +24,7 @@ public final class TlsStats {
     private final Counter failVerifyError;
     private final Counter failVerifySan;
     private final Counter failVerifyNoCert;
+    private final Counter failVerifyCertHash;
     private final Counter noCertificate;
     private final Counter sessionReused;
     private final ConcurrentMap<String, Counter> dynamic = new ConcurrentHashMap<>();
@@ -38,6 +39,7 @@ public final class TlsStats {
         failVerifyError = c("fail_verify_error");
         failVerifySan = c("fail_verify_san");
         failVerifyNoCert = c("fail_verify_no_cert");
+        failVerifyCertHash = c("fail_verify_cert_hash");
         noCertificate = c("no_certificate");
         sessionReused = c("session_reused");
     }
@@ -72,6 +74,10 @@ public final class TlsStats {
 
     void failVerifyNoCert() {
         failVerifyNoCert.increment();
+    }
+
+    void failVerifyCertHash() {
+        failVerifyCertHash.increment();
     }
 
     /** A handshake that completed: counts it with its version, cipher and curve. */

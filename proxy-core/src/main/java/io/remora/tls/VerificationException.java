@@ -4,7 +4,7 @@ import java.security.cert.CertificateException;
 
 /** A peer certificate the validation context rejected, with Envoy's reason. */
 public final class VerificationException extends CertificateException {
-    public enum Reason { VERIFY_ERROR, SAN, NO_CERT }
+    public enum Reason { VERIFY_ERROR, SAN, CERT_HASH, NO_CERT }
 
     private final Reason reason;
 

@@ -18,7 +18,8 @@ class PeerCertificateVerifierTest {
     private static final TestCerts.Ca CA = TestCerts.ca("verifier-ca");
 
     private static PeerCertificateVerifier verifier(String caPem, String crlPem, boolean allowExpired) throws Exception {
-        return new PeerCertificateVerifier(new CertificateValidation(caPem, crlPem, List.of(), false, allowExpired, false),
+        return new PeerCertificateVerifier(CertificateValidation.builder().trustedCaPem(caPem).crlPem(crlPem)
+                .allowExpiredCertificate(allowExpired).build(),
                 TlsStats.none());
     }
 
@@ -79,16 +80,49 @@ class PeerCertificateVerifierTest {
         TestCerts.Leaf leaf = intermediate.issue("deep", "spiffe://cluster.local/ns/x/sa/deep");
         X509Certificate[] withIntermediate = {leaf.cert(), intermediate.cert()};
         X509Certificate[] withRootToo = {leaf.cert(), intermediate.cert(), CA.cert()};
-        new PeerCertificateVerifier(new CertificateValidation(CA.pem(), null, List.of(), false, false, false, 2),
+        new PeerCertificateVerifier(CertificateValidation.builder().trustedCaPem(CA.pem()).maxVerifyDepth(2).build(),
                 TlsStats.none()).checkClientTrusted(withIntermediate, "EC");
-        new PeerCertificateVerifier(new CertificateValidation(CA.pem(), null, List.of(), false, false, false, 2),
+        new PeerCertificateVerifier(CertificateValidation.builder().trustedCaPem(CA.pem()).maxVerifyDepth(2).build(),
                 TlsStats.none()).checkClientTrusted(withRootToo, "EC");
         PeerCertificateVerifier shallow = new PeerCertificateVerifier(
-                new CertificateValidation(CA.pem(), null, List.of(), false, false, false, 1), TlsStats.none());
+                CertificateValidation.builder().trustedCaPem(CA.pem()).maxVerifyDepth(1).build(), TlsStats.none());
         VerificationException e = assertThrows(VerificationException.class,
                 () -> shallow.checkClientTrusted(withIntermediate, "EC"));
         assertTrue(e.getMessage().contains("max_verify_depth"), e.getMessage());
         shallow.checkClientTrusted(chain(CA.issue("direct")), "EC");
+    }
+
+    /** verify_certificate_hash / _spki: either list's pin passes the leaf; with a CA, both must hold. */
+    @Test
+    void pinsByHashOrSpki() throws Exception {
+        TestCerts.Leaf pinned = CA.issue("pinned");
+        TestCerts.Leaf other = CA.issue("other");
+        String hash = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(pinned.cert().getEncoded()));
+        String spki = java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(pinned.cert().getPublicKey().getEncoded()));
+        for (CertificateValidation.Builder b : List.of(
+                CertificateValidation.builder().certificateHashes(List.of(hash)),
+                CertificateValidation.builder().spkiHashes(List.of(spki)),
+                CertificateValidation.builder().certificateHashes(List.of("00".repeat(32))).spkiHashes(List.of(spki)),
+                CertificateValidation.builder().trustedCaPem(CA.pem()).certificateHashes(List.of(hash)))) {
+            PeerCertificateVerifier v = new PeerCertificateVerifier(b.build(), TlsStats.none());
+            assertTrue(v.verifies(), "a pin alone asks for the peer's certificate");
+            v.checkClientTrusted(chain(pinned), "EC");
+            VerificationException e = assertThrows(VerificationException.class,
+                    () -> v.checkClientTrusted(chain(other), "EC"));
+            assertEquals(VerificationException.Reason.CERT_HASH, e.reason());
+        }
+        TestCerts.Ca stranger = TestCerts.ca("stranger");
+        TestCerts.Leaf foreign = stranger.issue("pinned-elsewhere");
+        String foreignHash = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(foreign.cert().getEncoded()));
+        PeerCertificateVerifier both = new PeerCertificateVerifier(CertificateValidation.builder()
+                .trustedCaPem(CA.pem()).certificateHashes(List.of(foreignHash)).build(), TlsStats.none());
+        assertEquals(VerificationException.Reason.VERIFY_ERROR, assertThrows(VerificationException.class,
+                () -> both.checkClientTrusted(chain(foreign), "EC")).reason(), "a pin does not replace the CA");
+        new PeerCertificateVerifier(CertificateValidation.builder().certificateHashes(List.of(hash))
+                .acceptUntrusted(true).build(), TlsStats.none()).checkClientTrusted(chain(other), "EC");
     }
 
     @Test

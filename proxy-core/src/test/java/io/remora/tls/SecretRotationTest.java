@@ -57,7 +57,7 @@ class SecretRotationTest {
         for (TestCerts.Ca ca : cas) {
             pem.append(ca.pem());
         }
-        return new SecretConfig(name, null, new CertificateValidation(pem.toString(), null, List.of(), false, false, false));
+        return new SecretConfig(name, null, CertificateValidation.builder().trustedCaPem(pem.toString()).build());
     }
 
     @ParameterizedTest

@@ -119,7 +119,7 @@ class UpstreamTlsTest {
     }
 
     private static io.remora.config.CertificateValidation validation(String ca, List<io.remora.config.SanMatcher> sans) {
-        return new io.remora.config.CertificateValidation(ca, null, sans, false, false, false);
+        return io.remora.config.CertificateValidation.builder().trustedCaPem(ca).sanMatchers(sans).build();
     }
 
     private static ConnectionPoolTest.Exchange get(FixedCluster c) throws Exception {

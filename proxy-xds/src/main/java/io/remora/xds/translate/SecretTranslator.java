@@ -9,7 +9,9 @@ import io.remora.config.SanMatcher;
 import io.remora.config.SecretConfig;
 
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code extensions.transport_sockets.tls.v3.Secret} (static_resources.secrets, SDS) and the
@@ -82,12 +84,6 @@ public final class SecretTranslator {
             sans.add(new SanMatcher(SanMatcher.Type.ANY, StringMatcherTranslator.translate(v.getMatchSubjectAltNames(i),
                     path.field("match_subject_alt_names").index(i))));
         }
-        if (v.getVerifyCertificateSpkiCount() > 0) {
-            throw path.field("verify_certificate_spki").error("SPKI pinning is not supported");
-        }
-        if (v.getVerifyCertificateHashCount() > 0) {
-            throw path.field("verify_certificate_hash").error("certificate hash pinning is not supported");
-        }
         if (v.hasCustomValidatorConfig()) {
             throw path.field("custom_validator_config").error("custom validators are not supported");
         }
@@ -113,8 +109,45 @@ public final class SecretTranslator {
         }
         boolean untrusted = v.getTrustChainVerification()
                 == CertificateValidationContext.TrustChainVerification.ACCEPT_UNTRUSTED;
-        return new CertificateValidation(ca, crl, List.copyOf(sans), v.getOnlyVerifyLeafCertCrl(),
-                v.getAllowExpiredCertificate(), untrusted, depth);
+        return CertificateValidation.builder().trustedCaPem(ca).crlPem(crl).sanMatchers(sans)
+                .onlyVerifyLeafCertCrl(v.getOnlyVerifyLeafCertCrl())
+                .allowExpiredCertificate(v.getAllowExpiredCertificate()).acceptUntrusted(untrusted)
+                .maxVerifyDepth(depth)
+                .certificateHashes(certificateHashes(v.getVerifyCertificateHashList(),
+                        path.field("verify_certificate_hash")))
+                .spkiHashes(spkiHashes(v.getVerifyCertificateSpkiList(), path.field("verify_certificate_spki")))
+                .build();
+    }
+
+    /** Hex SHA-256 digests, colons allowed (as OpenSSL prints them), kept lower-case without them. */
+    private static List<String> certificateHashes(List<String> hashes, FieldPath path) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < hashes.size(); i++) {
+            String hex = hashes.get(i).replace(":", "").toLowerCase(Locale.ROOT);
+            if (hex.length() != 64 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+                throw path.index(i).error("Invalid hex-encoded SHA-256 " + hashes.get(i));
+            }
+            out.add(hex);
+        }
+        return out;
+    }
+
+    /** Base64 SHA-256 digests of a SubjectPublicKeyInfo, kept in standard padded form. */
+    private static List<String> spkiHashes(List<String> spkis, FieldPath path) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < spkis.size(); i++) {
+            byte[] digest;
+            try {
+                digest = Base64.getDecoder().decode(spkis.get(i));
+            } catch (IllegalArgumentException e) {
+                digest = null;
+            }
+            if (digest == null || digest.length != 32) {
+                throw path.index(i).error("Invalid base64-encoded SHA-256 " + spkis.get(i));
+            }
+            out.add(Base64.getEncoder().encodeToString(digest));
+        }
+        return out;
     }
 
     /** The PEM must parse: a broken CA or chain fails the config, not every later handshake. */

@@ -68,6 +68,12 @@ class TransportSocketTranslatorTest {
                 Arguments.of("max_verify_depth 0", "common_tls_context:\n" + CERTS.indent(2)
                         + "  validation_context: { trusted_ca: { inline_string: x }, max_verify_depth: 0 }\n",
                         TS + ".common_tls_context.validation_context.max_verify_depth", "at least 1"),
+                Arguments.of("certificate hash not SHA-256", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  validation_context: { verify_certificate_hash: [ \"AB:CD\" ] }\n",
+                        TS + ".common_tls_context.validation_context.verify_certificate_hash[0]", "Invalid hex-encoded"),
+                Arguments.of("SPKI pin not base64", "common_tls_context:\n" + CERTS.indent(2)
+                        + "  validation_context: { verify_certificate_spki: [ \"!!\" ] }\n",
+                        TS + ".common_tls_context.validation_context.verify_certificate_spki[0]", "Invalid base64-encoded"),
                 Arguments.of("minimum version above maximum", "common_tls_context:\n" + CERTS.indent(2)
                         + "  tls_params: { tls_minimum_protocol_version: TLSv1_3, tls_maximum_protocol_version: TLSv1_2 }\n",
                         TS + ".common_tls_context.tls_params", "above"),
