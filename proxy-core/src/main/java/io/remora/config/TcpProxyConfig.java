@@ -43,6 +43,12 @@ public record TcpProxyConfig(
 
     public static final String NAME = "envoy.filters.network.tcp_proxy";
 
+    /**
+     * Connection filter state naming the cluster for this connection over the configured one
+     * (Envoy's PerConnectionCluster: set by sni_cluster or set_filter_state).
+     */
+    public static final String PER_CONNECTION_CLUSTER = "envoy.tcp_proxy.cluster";
+
     @Override
     public String filterName() {
         return NAME;

@@ -6,6 +6,7 @@ import io.remora.accesslog.AccessLog;
 import io.remora.config.ClusterSpecifier;
 import io.remora.config.TcpProxyConfig;
 import io.remora.network.ConnectionInfo;
+import io.remora.network.FilterState;
 import io.remora.network.NetworkFilter;
 import io.remora.server.ServerContext;
 import java.time.Duration;
@@ -50,8 +51,13 @@ final class TcpProxyFilter implements NetworkFilter {
         downstream.pipeline().addLast("tcp_proxy", new TcpProxySession(this, info));
     }
 
-    /** The cluster for one connection: the single one, or a weighted random pick. */
-    String pickCluster() {
+    /** The cluster for one connection: the filter state's, else the single one, or a weighted random pick. */
+    String pickCluster(Channel downstream) {
+        FilterState state = FilterState.existing(downstream);
+        Object perConnection = state == null ? null : state.get(TcpProxyConfig.PER_CONNECTION_CLUSTER);
+        if (perConnection != null) {
+            return perConnection.toString();
+        }
         ClusterSpecifier spec = config.cluster();
         if (spec instanceof ClusterSpecifier.Single single) {
             return single.cluster();

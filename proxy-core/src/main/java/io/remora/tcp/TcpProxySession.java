@@ -98,7 +98,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         filter.stats.downstreamCxTotal.increment();
         filter.stats.downstreamCxActive.incrementAndGet();
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
-        String name = filter.pickCluster();
+        String name = filter.pickCluster(downstream);
         streamInfo.upstreamCluster = name;
         // Network filters before tcp_proxy (Istio's stats) read the upstream side from here.
         io.remora.network.FilterState.of(downstream).set(UPSTREAM_INFO_KEY, streamInfo,

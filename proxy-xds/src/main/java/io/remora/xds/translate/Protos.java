@@ -102,6 +102,24 @@ public final class Protos {
         };
     }
 
+    /** A data source's bytes as they are (inline bytes, a file), for payloads that need not be text. */
+    public static byte[] dataSourceBytes(DataSource ds, FieldPath path) {
+        return switch (ds.getSpecifierCase()) {
+            case INLINE_BYTES -> ds.getInlineBytes().toByteArray();
+            case FILENAME -> {
+                try {
+                    yield Files.readAllBytes(Path.of(ds.getFilename()));
+                } catch (IOException e) {
+                    throw path.field("filename").error("cannot read '" + ds.getFilename() + "': " + e);
+                }
+            }
+            default -> {
+                String text = dataSource(ds, path);
+                yield text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+            }
+        };
+    }
+
     /** A fraction as parts per million. */
     public static int perMillion(FractionalPercent f) {
         long n = Integer.toUnsignedLong(f.getNumerator());
