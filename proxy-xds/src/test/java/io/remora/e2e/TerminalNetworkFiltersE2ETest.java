@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Envoy's small network filters with real sockets: {@code echo} (a megabyte back, then the
  * client's half-close), {@code direct_response} (its bytes, then the close), and
- * {@code sni_cluster} picking tcp_proxy's cluster from the SNI openssl sends.
+ * {@code sni_cluster} picking tcp_proxy's cluster from the SNI openssl sends (and
+ * set_filter_state naming it).
  */
 class TerminalNetworkFiltersE2ETest {
 
@@ -30,7 +31,7 @@ class TerminalNetworkFiltersE2ETest {
             AtomicInteger fallbackAccepted = acceptAndClose(fallback);
             int admin = ProxyProcess.freePort();
             Map<String, Integer> ports = Map.of("echo", ProxyProcess.freePort(), "direct", ProxyProcess.freePort(),
-                    "sni", ProxyProcess.freePort());
+                    "sni", ProxyProcess.freePort(), "state", ProxyProcess.freePort());
             String listeners = """
                     - name: echo
                       address: { socket_address: { address: 127.0.0.1, port_value: ${echo} } }
@@ -59,6 +60,21 @@ class TerminalNetworkFiltersE2ETest {
                           typed_config:
                             "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
                             stat_prefix: sni
+                            cluster: fallback
+                    - name: state
+                      address: { socket_address: { address: 127.0.0.1, port_value: ${state} } }
+                      filter_chains:
+                      - filters:
+                        - name: envoy.filters.network.set_filter_state
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.set_filter_state.v3.Config
+                            on_new_connection:
+                            - object_key: envoy.tcp_proxy.cluster
+                              format_string: { text_format_source: { inline_string: "alpha" } }
+                        - name: envoy.filters.network.tcp_proxy
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                            stat_prefix: state
                             cluster: fallback
                     """;
             String clusters = Bootstraps.cluster("alpha", false, "", alpha.getLocalPort()) + "\n"
@@ -92,6 +108,13 @@ class TerminalNetworkFiltersE2ETest {
                 sClient(ports.get("sni"), "-noservername");
                 assertEquals(1, fallbackAccepted.get(), "no SNI: tcp_proxy's own cluster");
                 assertEquals(1, alphaAccepted.get());
+
+                try (Socket s = new Socket("127.0.0.1", ports.get("state"))) {
+                    s.setSoTimeout(20_000);
+                    s.getInputStream().readAllBytes();
+                }
+                assertEquals(2, alphaAccepted.get(), "set_filter_state's envoy.tcp_proxy.cluster");
+                assertEquals(1, fallbackAccepted.get());
             }
         }
     }
