@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.filters.http.common.OriginalUri;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
@@ -25,8 +26,6 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
     private static final AsciiString ORIGIN = AsciiString.cached("origin");
     private static final AsciiString ACCESS_CONTROL_REQUEST_METHOD =
             AsciiString.cached("access-control-request-method");
-    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
-    private static final int MAX_URI_PATH = 256;
     private static final String DETAILS_PREFIX = "jwt_authn_access_denied";
 
     private final JwtAuthnFilterProvider.Factory factory;
@@ -76,7 +75,7 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
             stats.allowed.increment();
             return FilterStatus.CONTINUE;
         }
-        uri = originalUri(headers);
+        uri = OriginalUri.of(headers);
         verification = new JwtVerification(headers, config.providers(), System.currentTimeMillis() / 1000,
                 factory.freshRemoteKeys());
         return verify();
@@ -184,19 +183,6 @@ final class JwtAuthnFilter implements StreamDecoderFilter {
 
     private static boolean notEmpty(CharSequence s) {
         return s != null && s.length() > 0;
-    }
-
-    /** Envoy's buildOriginalUri: forwarded proto, host, and the path cut at 256 characters. */
-    private static String originalUri(Http2Headers h) {
-        CharSequence proto = h.get(X_FORWARDED_PROTO);
-        if (proto == null) {
-            proto = h.scheme() == null ? "http" : h.scheme();
-        }
-        String path = h.path() == null ? "" : h.path().toString();
-        if (path.length() > MAX_URI_PATH) {
-            path = path.substring(0, MAX_URI_PATH);
-        }
-        return proto + "://" + (h.authority() == null ? "" : h.authority()) + path;
     }
 
     /** Response details without spaces, since access log processors split on them. */
