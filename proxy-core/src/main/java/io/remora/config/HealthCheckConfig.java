@@ -42,10 +42,36 @@ public record HealthCheckConfig(
     public record StatusRange(int start, int end) {
     }
 
-    /** {@code http_health_check}. expectedStatuses default to [200, 201). */
-    public record Http(String host, String path, List<StatusRange> expectedStatuses, List<StatusRange> retriableStatuses,
+    /**
+     * {@code http_health_check}. expectedStatuses default to [200, 201).
+     *
+     * @param method             the request method (GET unless set)
+     * @param sendHex            the request body (hex), empty for none
+     * @param receiveHex         blocks (hex) the response body must hold, in order, within
+     *                           {@code responseBufferSize} bytes (0: the whole body)
+     * @param serviceNameMatcher what {@code x-envoy-upstream-healthchecked-cluster} must match, or null
+     */
+    public record Http(String host, String path, String method, String sendHex, List<String> receiveHex,
+                       long responseBufferSize, List<StatusRange> expectedStatuses, List<StatusRange> retriableStatuses,
                        List<HeaderMutation.HeaderValueOption> requestHeadersToAdd,
-                       Set<String> requestHeadersToRemove, boolean http2) implements Checker {
+                       Set<String> requestHeadersToRemove, boolean http2, StringMatcher serviceNameMatcher)
+            implements Checker {
+
+        /** Envoy's default response_buffer_size. */
+        public static final long DEFAULT_RESPONSE_BUFFER_SIZE = 1024;
+
+        public Http {
+            receiveHex = List.copyOf(receiveHex);
+            expectedStatuses = List.copyOf(expectedStatuses);
+            retriableStatuses = List.copyOf(retriableStatuses);
+            requestHeadersToAdd = List.copyOf(requestHeadersToAdd);
+            requestHeadersToRemove = Set.copyOf(requestHeadersToRemove);
+        }
+
+        public static Builder builder(String path) {
+            return new Builder(path);
+        }
+
         /** True when the status is one the checker accepts. */
         public boolean expected(int status) {
             return inRanges(expectedStatuses, status);
@@ -62,6 +88,86 @@ public record HealthCheckConfig(
                 }
             }
             return false;
+        }
+
+        /** Defaults: GET, no body, nothing to find in the answer, 200 expected, HTTP/1.1. */
+        public static final class Builder {
+            private String host = "";
+            private final String path;
+            private String method = "GET";
+            private String sendHex = "";
+            private List<String> receiveHex = List.of();
+            private long responseBufferSize = DEFAULT_RESPONSE_BUFFER_SIZE;
+            private List<StatusRange> expectedStatuses = List.of(new StatusRange(200, 201));
+            private List<StatusRange> retriableStatuses = List.of();
+            private List<HeaderMutation.HeaderValueOption> requestHeadersToAdd = List.of();
+            private Set<String> requestHeadersToRemove = Set.of();
+            private boolean http2;
+            private StringMatcher serviceNameMatcher;
+
+            private Builder(String path) {
+                this.path = path;
+            }
+
+            public Builder host(String v) {
+                host = v;
+                return this;
+            }
+
+            public Builder method(String v) {
+                method = v;
+                return this;
+            }
+
+            public Builder sendHex(String v) {
+                sendHex = v;
+                return this;
+            }
+
+            public Builder receiveHex(List<String> v) {
+                receiveHex = v;
+                return this;
+            }
+
+            public Builder responseBufferSize(long v) {
+                responseBufferSize = v;
+                return this;
+            }
+
+            public Builder expectedStatuses(List<StatusRange> v) {
+                expectedStatuses = v;
+                return this;
+            }
+
+            public Builder retriableStatuses(List<StatusRange> v) {
+                retriableStatuses = v;
+                return this;
+            }
+
+            public Builder requestHeadersToAdd(List<HeaderMutation.HeaderValueOption> v) {
+                requestHeadersToAdd = v;
+                return this;
+            }
+
+            public Builder requestHeadersToRemove(Set<String> v) {
+                requestHeadersToRemove = v;
+                return this;
+            }
+
+            public Builder http2(boolean v) {
+                http2 = v;
+                return this;
+            }
+
+            public Builder serviceNameMatcher(StringMatcher v) {
+                serviceNameMatcher = v;
+                return this;
+            }
+
+            public Http build() {
+                return new Http(host, path, method, sendHex, receiveHex, responseBufferSize, expectedStatuses,
+                        retriableStatuses, requestHeadersToAdd, requestHeadersToRemove, http2, serviceNameMatcher);
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package io.remora.upstream.health;
 
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,6 +10,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -21,33 +24,36 @@ import io.remora.http.HeaderBlock;
 import io.remora.config.HealthCheckConfig;
 import io.remora.upstream.Host;
 
+import java.io.ByteArrayOutputStream;
+
 /**
  * {@code http_health_check} over HTTP/1.1 ({@link Http2HttpProbe} with {@code codec_client_type:
- * HTTP2}): GET the path with the configured host and headers; a
- * status in {@code expected_statuses} passes ({@code x-envoy-degraded} marks the host degraded),
- * one in {@code retriable_statuses} counts towards the unhealthy threshold, any other fails at
- * once. The connection is kept between checks ({@code reuse_connection}, default true) while
- * the upstream keeps it alive.
+ * HTTP2}): the configured method (GET by default) on the path, with the host, headers and
+ * {@code send} body; the answer is judged by {@link HttpVerdict}. The connection is kept between
+ * checks ({@code reuse_connection}, default true) while the upstream keeps it alive.
  */
 final class HttpProbe implements Probe {
     private final HealthChecker checker;
     private final Host host;
     private final HealthCheckConfig.Http config;
+    private final HttpVerdict verdict;
     private Channel channel;
     private Outcome outcome;
-    private int status;
-    private boolean degraded;
+    private HttpResponse response;
+    private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private boolean keepAlive;
 
     HttpProbe(HealthChecker checker, Host host, HealthCheckConfig.Http config) {
         this.checker = checker;
         this.host = host;
         this.config = config;
+        this.verdict = new HttpVerdict(config);
     }
 
     @Override
     public void check(Outcome o) {
-        this.status = 0;
+        this.response = null;
+        this.body.reset();
         if (channel != null && channel.isActive()) {
             this.outcome = o;
             send(channel);
@@ -64,7 +70,7 @@ final class HttpProbe implements Probe {
         channel = f.channel();
         f.addListener((ChannelFutureListener) cf -> {
             if (!cf.isSuccess()) {
-                report(false, FailureType.NETWORK);
+                networkFailure();
             } else {
                 send(cf.channel());
             }
@@ -72,14 +78,17 @@ final class HttpProbe implements Probe {
     }
 
     /**
-     * The check's request head, either codec's: GET the path ("/" when empty) with the host (the
+     * The check's request head, either codec's: the method on the path ("/" when empty) with the host (the
      * cluster's name when empty), Envoy's user-agent, then request_headers_to_add/_to_remove.
      */
     static Http2Headers requestHeaders(HealthChecker checker, HealthCheckConfig.Http config) {
         String authority = config.host() == null || config.host().isEmpty() ? checker.clusterName() : config.host();
-        Http2Headers h = new HeaderBlock().method("GET").scheme("http").authority(authority)
+        Http2Headers h = new HeaderBlock().method(config.method()).scheme("http").authority(authority)
                 .path(config.path() == null || config.path().isEmpty() ? "/" : config.path());
         h.set("user-agent", "Envoy/HC");
+        if (!config.sendHex().isEmpty()) {
+            h.setInt("content-length", config.sendHex().length() / 2);
+        }
         for (HeaderMutation.HeaderValueOption o : config.requestHeadersToAdd()) {
             String name = o.key().toLowerCase(java.util.Locale.ROOT);
             switch (o.action()) {
@@ -105,8 +114,11 @@ final class HttpProbe implements Probe {
 
     private void send(Channel ch) {
         Http2Headers head = requestHeaders(checker, config);
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, head.path().toString());
+        byte[] payload = verdict.requestBody();
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(config.method()),
+                head.path().toString(), payload == null ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(payload));
         req.headers().set(HttpHeaderNames.HOST, head.authority());
+
         for (java.util.Map.Entry<CharSequence, CharSequence> e : head) {
             if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
                 req.headers().add(e.getKey(), e.getValue());
@@ -117,23 +129,16 @@ final class HttpProbe implements Probe {
         }
         ch.writeAndFlush(req).addListener((ChannelFutureListener) wf -> {
             if (!wf.isSuccess()) {
-                report(false, FailureType.NETWORK);
+                networkFailure();
             }
         });
     }
 
-    private void report(boolean success, FailureType type) {
+    private void networkFailure() {
         Outcome o = outcome;
         outcome = null;
-        if (o == null) {
-            return;
-        }
-        if (success) {
-            o.success(degraded);
-        } else if (type == FailureType.ACTIVE) {
-            o.failure(type, config.retriable(status));
-        } else {
-            o.failure(type, false);
+        if (o != null) {
+            o.failure(FailureType.NETWORK, false);
         }
     }
 
@@ -141,19 +146,30 @@ final class HttpProbe implements Probe {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
             if (msg instanceof HttpResponse r) {
-                status = r.status().code();
-                degraded = r.headers().contains("x-envoy-degraded");
+                response = r;
                 keepAlive = HttpUtil.isKeepAlive(r);
             }
-            if (msg instanceof LastHttpContent) {
-                boolean ok = config.expected(status);
+            if (msg instanceof HttpContent c) {
+                long wanted = verdict.bodyBytesWanted();
+                int n = c.content().readableBytes();
+                if (wanted < 0 || body.size() < wanted) {
+                    int take = wanted < 0 ? n : (int) Math.min(n, wanted - body.size());
+                    body.writeBytes(ByteBufUtil.getBytes(c.content(), c.content().readerIndex(), take));
+                }
+            }
+            if (msg instanceof LastHttpContent && response != null) {
                 if (!keepAlive || !checker.config.reuseConnection()) {
                     ctx.close();
                     if (channel == ctx.channel()) {
                         channel = null;
                     }
                 }
-                report(ok, FailureType.ACTIVE);
+                Outcome o = outcome;
+                outcome = null;
+                if (o != null) {
+                    HttpResponse r = response;
+                    verdict.judge(r.status().code(), r.headers()::get, body.toByteArray(), checker.stats, o);
+                }
             }
         }
 
@@ -162,7 +178,7 @@ final class HttpProbe implements Probe {
             // Only the current connection speaks for the current check.
             if (channel == ctx.channel()) {
                 channel = null;
-                report(false, FailureType.NETWORK);
+                networkFailure();
             }
         }
 

@@ -32,7 +32,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -92,10 +91,11 @@ class HealthCheckerTest {
         Path log = TempPaths.file("hc", ".log");
         StatsRegistry stats = new StatsRegistry();
         try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
-            HealthCheckConfig.Http http = new HealthCheckConfig.Http("svc.local", "/ready",
-                    List.of(new HealthCheckConfig.StatusRange(200, 300)), List.of(new HealthCheckConfig.StatusRange(503, 504)),
-                    List.of(new HeaderMutation.HeaderValueOption("x-check", "yes",
-                            HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false)), Set.of(), false);
+            HealthCheckConfig.Http http = HealthCheckConfig.Http.builder("/ready").host("svc.local")
+                    .expectedStatuses(List.of(new HealthCheckConfig.StatusRange(200, 300)))
+                    .retriableStatuses(List.of(new HealthCheckConfig.StatusRange(503, 504)))
+                    .requestHeadersToAdd(List.of(new HeaderMutation.HeaderValueOption("x-check", "yes",
+                            HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false))).build();
             Cluster c = cluster(cm, server.getAddress().getPort(), config(3, 2, log.toString(), http));
             Host h = only(c);
             assertTrue(h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC), "a new host waits for its first check");
@@ -134,8 +134,7 @@ class HealthCheckerTest {
                 io.remora.server.Transport.detect(), 100,
                 (ctx, h, body, tr, n) -> io.remora.http.testing.H2Upstream.respond(ctx, status.get(), "ok"));
              ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
-            HealthCheckConfig.Http http = new HealthCheckConfig.Http("", "/healthz",
-                    List.of(new HealthCheckConfig.StatusRange(200, 201)), List.of(), List.of(), Set.of(), true);
+            HealthCheckConfig.Http http = HealthCheckConfig.Http.builder("/healthz").http2(true).build();
             Cluster c = cluster(cm, ((InetSocketAddress) up.address()).getPort(), config(1, 1, null, http));
             Host h = only(c);
             await("first check passes", h::isHealthy);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /** {@code config.core.v3.HealthCheck}: HTTP, TCP and gRPC checkers with Envoy's defaults. */
 final class HealthCheckTranslator {
@@ -88,8 +89,33 @@ final class HealthCheckTranslator {
         if (c.getPath().isEmpty()) {
             throw path.field("path").error("missing required field");
         }
-        if (c.hasSend() || c.getReceiveCount() > 0) {
-            throw path.field(c.hasSend() ? "send" : "receive").error("HTTP health check payloads are not supported");
+        String method = switch (c.getMethod()) {
+            case METHOD_UNSPECIFIED -> "GET";
+            case CONNECT -> throw path.field("method").error("CONNECT cannot be a health check's method");
+            case UNRECOGNIZED -> throw path.field("method").error("unknown method");
+            default -> c.getMethod().name();
+        };
+        String send = "";
+        if (c.hasSend()) {
+            if (Set.of("GET", "HEAD", "DELETE", "TRACE").contains(method)) {
+                throw path.field("send").error("HTTP health check cannot specify a request payload with method '"
+                        + method + "'. Only methods that support a request body (POST, PUT, PATCH, OPTIONS) can be"
+                        + " used with payload.");
+            }
+            send = hex(c.getSend(), path.field("send"));
+        }
+        List<String> receive = new ArrayList<>();
+        long receiveBytes = 0;
+        for (int i = 0; i < c.getReceiveCount(); i++) {
+            String block = hex(c.getReceive(i), path.field("receive").index(i));
+            receive.add(block);
+            receiveBytes += block.length() / 2;
+        }
+        long bufferSize = c.hasResponseBufferSize() ? c.getResponseBufferSize().getValue()
+                : HealthCheckConfig.Http.DEFAULT_RESPONSE_BUFFER_SIZE;
+        if (bufferSize != 0 && receiveBytes > bufferSize) {
+            throw path.field("receive").error("The expected response length '" + receiveBytes
+                    + "' is over than http health response buffer size '" + bufferSize + "'");
         }
         List<HealthCheckConfig.StatusRange> expected = ranges(c.getExpectedStatusesList(), path.field("expected_statuses"));
         if (expected.isEmpty()) {
@@ -105,8 +131,14 @@ final class HealthCheckTranslator {
         if (c.getCodecClientType() == io.envoyproxy.envoy.type.v3.CodecClientType.HTTP3) {
             throw path.field("codec_client_type").error("HTTP/3 health checks are not supported");
         }
-        return new HealthCheckConfig.Http(c.getHost(), c.getPath(), expected, retriable, List.copyOf(add),
-                new LinkedHashSet<>(c.getRequestHeadersToRemoveList()), h2);
+        return HealthCheckConfig.Http.builder(c.getPath()).host(c.getHost()).method(method).sendHex(send)
+                .receiveHex(receive).responseBufferSize(bufferSize).expectedStatuses(expected)
+                .retriableStatuses(retriable).requestHeadersToAdd(add)
+                .requestHeadersToRemove(new LinkedHashSet<>(c.getRequestHeadersToRemoveList())).http2(h2)
+                .serviceNameMatcher(c.hasServiceNameMatcher()
+                        ? StringMatcherTranslator.translate(c.getServiceNameMatcher(), path.field("service_name_matcher"))
+                        : null)
+                .build();
     }
 
     private static List<HealthCheckConfig.StatusRange> ranges(List<Int64Range> in, FieldPath path) {
