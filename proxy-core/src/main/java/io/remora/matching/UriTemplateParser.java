@@ -78,7 +78,7 @@ final class UriTemplateParser {
     private int segment(int pos) {
         char c = template.charAt(pos);
         if (c == '*') {
-            return operator(pos);
+            return operator(template, pos);
         }
         if (c == '{') {
             return variable(pos);
@@ -90,8 +90,9 @@ final class UriTemplateParser {
         return end;
     }
 
-    private int operator(int pos) {
-        boolean text = template.startsWith("**", pos);
+    /** The {@code *} or {@code **} at {@code pos} of {@code s}; returns where it ends. */
+    private int operator(String s, int pos) {
+        boolean text = s.startsWith("**", pos);
         if (seenTextGlob) {
             throw fail("no operator may follow '**'");
         }
@@ -144,14 +145,7 @@ final class UriTemplateParser {
         int pos = 0;
         while (pos < m.length()) {
             if (m.charAt(pos) == '*') {
-                boolean text = m.startsWith("**", pos);
-                if (seenTextGlob) {
-                    throw fail("no operator may follow '**'");
-                }
-                seenTextGlob = text;
-                kinds.add(text ? UriTemplate.TEXT_GLOB : UriTemplate.PATH_GLOB);
-                literals.add(null);
-                pos += text ? 2 : 1;
+                pos = operator(m, pos);
             } else {
                 int slash = m.indexOf('/', pos);
                 int end = slash < 0 ? m.length() : slash;
