@@ -47,7 +47,8 @@ final class UriTemplateParser {
                 break;
             }
             if (template.charAt(pos) == '/') {
-                // A single trailing '/' is an empty last segment.
+                // A separator; at the very end it stands for Envoy's empty last segment, so the
+                // path must end with '/' too.
                 literal("/");
                 pos++;
                 continue;

@@ -83,7 +83,8 @@ public final class RouteTranslator {
             case PATH_MATCH_POLICY -> new RouteMatch.PathTemplate(
                     UriTemplateTranslator.match(m.getPathMatchPolicy(), path.field("path_match_policy")));
             case PATHSPECIFIER_NOT_SET -> throw path.error(
-                    "missing required field: one of prefix, path, safe_regex, path_separated_prefix, connect_matcher");
+                    "missing required field: one of prefix, path, safe_regex, path_separated_prefix, connect_matcher,"
+                    + " path_match_policy");
         };
         boolean caseSensitive = Protos.bool(m.hasCaseSensitive(), m.getCaseSensitive(), true);
         Integer fraction = null;

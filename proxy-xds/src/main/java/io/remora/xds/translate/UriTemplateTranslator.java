@@ -14,8 +14,8 @@ import io.remora.matching.UriTemplateRewrite;
  */
 public final class UriTemplateTranslator {
 
-    static final String MATCH_TYPE = "envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig";
-    static final String REWRITE_TYPE = "envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig";
+    private static final String MATCH_TYPE = "envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig";
+    private static final String REWRITE_TYPE = "envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig";
     /** The proto rules of both configs' template strings. */
     private static final int MAX_LENGTH = 256;
 
