@@ -30,6 +30,8 @@ import com.google.re2j.Pattern;
  * @param internalRedirectPolicy {@code internal_redirect_policy}: upstream redirects the router
  *                           follows itself; null: every redirect goes to the client
  * @param hedgePolicy        {@code hedge_policy}: null inherits the virtual host's
+ * @param pathTemplateRewrite {@code path_rewrite_policy} (a URI template rewrite of the route's
+ *                           {@code path_match_policy} captures); null when unset
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -53,7 +55,8 @@ public record ForwardAction(
         int clusterNotFoundStatus,
         Duration maxStreamDuration,
         InternalRedirectPolicy internalRedirectPolicy,
-        HedgePolicy hedgePolicy) implements RouteAction {
+        HedgePolicy hedgePolicy,
+        io.remora.matching.UriTemplateRewrite pathTemplateRewrite) implements RouteAction {
 
     public ForwardAction {
         clusterNotFoundStatus = clusterNotFoundStatus == 0 ? 503 : clusterNotFoundStatus;
@@ -71,7 +74,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null, 503, null, null, null);
+                includeVhRateLimits, null, false, null, 503, null, null, null, null);
     }
 
     /** Without rate limits. */
@@ -120,6 +123,7 @@ public record ForwardAction(
         private Duration maxStreamDuration;
         private InternalRedirectPolicy internalRedirectPolicy;
         private HedgePolicy hedgePolicy;
+        private io.remora.matching.UriTemplateRewrite pathTemplateRewrite;
 
         private Builder(ClusterSpecifier cluster) {
             this.cluster = cluster;
@@ -230,11 +234,17 @@ public record ForwardAction(
             return this;
         }
 
+        public Builder pathTemplateRewrite(io.remora.matching.UriTemplateRewrite v) {
+            pathTemplateRewrite = v;
+            return this;
+        }
+
         public ForwardAction build() {
             return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
                     hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
                     hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
-                    metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy, hedgePolicy);
+                    metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy, hedgePolicy,
+                    pathTemplateRewrite);
         }
     }
 

@@ -68,6 +68,13 @@ public record RouteMatch(
     public record PathSeparatedPrefix(String prefix) implements PathMatch {
     }
 
+    /**
+     * {@code path_match_policy} with {@code envoy.path.match.uri_template}: the path (without query)
+     * must match the template; case-sensitive whatever {@code case_sensitive} says, as Envoy's.
+     */
+    public record PathTemplate(io.remora.matching.UriTemplate template) implements PathMatch {
+    }
+
     /** {@code connect_matcher}: CONNECT requests. */
     public record ConnectMatcher() implements PathMatch {
     }

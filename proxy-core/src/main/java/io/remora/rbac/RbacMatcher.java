@@ -94,6 +94,18 @@ public sealed interface RbacMatcher {
         }
     }
 
+    /**
+     * {@code uri_template} ({@code envoy.path.match.uri_template}): the {@code :path} without query
+     * and fragment must match the template; nothing matches without a path.
+     */
+    record UriTemplatePath(io.remora.matching.UriTemplate template) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            Http2Headers h = in.headers();
+            CharSequence p = h == null ? null : h.path();
+            return p != null && template.matchesPath(p);
+        }
+    }
+
     /** Which address an IP matcher checks. */
     enum AddressKind {
         /** {@code destination_ip}: the downstream local address. */

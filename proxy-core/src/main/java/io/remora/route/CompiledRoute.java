@@ -107,7 +107,7 @@ final class CompiledRoute implements RouteEntry {
                 weightedHostRewrite = null;
                 weightedMetadataMatch = null;
             }
-            pathRewriter = PathRewriter.of(f.prefixRewrite(), f.regexRewrite(), pathMatcher);
+            pathRewriter = PathRewriter.of(f, pathMatcher);
             hostRewriteLiteral = emptyToNull(f.hostRewriteLiteral());
             hostRewriteHeader = f.hostRewriteHeader() == null || f.hostRewriteHeader().isEmpty()
                     ? null : AsciiString.of(AsciiCase.lower(f.hostRewriteHeader()));

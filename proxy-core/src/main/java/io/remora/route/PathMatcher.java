@@ -29,6 +29,8 @@ abstract sealed class PathMatcher {
             return new SeparatedPrefix(p.prefix(), !caseSensitive);
         } else if (spec instanceof RouteMatch.ConnectMatcher) {
             return new Connect();
+        } else if (spec instanceof RouteMatch.PathTemplate t) {
+            return new Template(t.template());
         }
         throw new IllegalArgumentException("unsupported path match " + spec);
     }
@@ -122,6 +124,19 @@ abstract sealed class PathMatcher {
         @Override
         int matchedLength(CharSequence path, int pathEnd) {
             return Math.min(prefix.length(), path.length());
+        }
+    }
+
+    static final class Template extends PathMatcher {
+        private final io.remora.matching.UriTemplate template;
+
+        Template(io.remora.matching.UriTemplate template) {
+            this.template = template;
+        }
+
+        @Override
+        boolean matches(Http2Headers headers, CharSequence path, int pathEnd) {
+            return template.matches(path, pathEnd);
         }
     }
 

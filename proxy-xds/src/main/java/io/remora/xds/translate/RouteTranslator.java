@@ -33,7 +33,8 @@ public final class RouteTranslator {
         }
         RouteMatch match = match(r.getMatch(), path.field("match"));
         RouteAction action = switch (r.getActionCase()) {
-            case ROUTE -> forward(r.getRoute(), path.field("route"), ctx);
+            case ROUTE -> forward(r.getRoute(), path.field("route"), ctx,
+                    match.path() instanceof RouteMatch.PathTemplate t ? t.template() : null);
             case REDIRECT -> redirect(r.getRedirect(), path.field("redirect"));
             case DIRECT_RESPONSE -> direct(r.getDirectResponse(), path.field("direct_response"), maxBodyBytes);
             case NON_FORWARDING_ACTION -> new RouteAction.NonForwarding();
@@ -79,10 +80,11 @@ public final class RouteTranslator {
                 yield new RouteMatch.PathSeparatedPrefix(p);
             }
             case CONNECT_MATCHER -> new RouteMatch.ConnectMatcher();
-            case PATH_MATCH_POLICY -> throw path.field("path_match_policy").error("path match policies (URI"
-                    + " templates) are not supported");
+            case PATH_MATCH_POLICY -> new RouteMatch.PathTemplate(
+                    UriTemplateTranslator.match(m.getPathMatchPolicy(), path.field("path_match_policy")));
             case PATHSPECIFIER_NOT_SET -> throw path.error(
-                    "missing required field: one of prefix, path, safe_regex, path_separated_prefix, connect_matcher");
+                    "missing required field: one of prefix, path, safe_regex, path_separated_prefix, connect_matcher,"
+                    + " path_match_policy");
         };
         boolean caseSensitive = Protos.bool(m.hasCaseSensitive(), m.getCaseSensitive(), true);
         Integer fraction = null;
@@ -105,8 +107,9 @@ public final class RouteTranslator {
                 m.hasGrpc(), fraction, runtimeKey, dynamicMetadata, tls);
     }
 
+    /** @param matchTemplate the route's path_match_policy template; null when it has another match */
     static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
-                                 TranslationContext ctx) {
+                                 TranslationContext ctx, io.remora.matching.UriTemplate matchTemplate) {
         ClusterSpecifier cluster = switch (a.getClusterSpecifierCase()) {
             case CLUSTER -> {
                 if (a.getCluster().isEmpty()) {
@@ -137,6 +140,7 @@ public final class RouteTranslator {
                 throw rp.error("prefix_rewrite and regex_rewrite are mutually exclusive");
             }
         }
+        io.remora.matching.UriTemplateRewrite templateRewrite = templateRewrite(a, path, matchTemplate);
         String hostLiteral = null;
         ForwardAction.RegexRewrite hostPathRegex = null;
         boolean autoHost = false;
@@ -187,6 +191,7 @@ public final class RouteTranslator {
         return ForwardAction.builder(cluster)
                 .prefixRewrite(a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite())
                 .regexRewrite(regexRewrite)
+                .pathTemplateRewrite(templateRewrite)
                 .hostRewriteLiteral(hostLiteral)
                 .autoHostRewrite(autoHost)
                 .hostRewriteHeader(hostHeader)
@@ -216,6 +221,23 @@ public final class RouteTranslator {
                             .error("unknown code " + a.getClusterNotFoundResponseCodeValue());
                 })
                 .build();
+    }
+
+    /** {@code path_rewrite_policy}, and Envoy's rules on combining rewrites with a template match. */
+    private static io.remora.matching.UriTemplateRewrite templateRewrite(
+            io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
+            io.remora.matching.UriTemplate matchTemplate) {
+        if (matchTemplate != null && !a.getPrefixRewrite().isEmpty()) {
+            throw path.field("prefix_rewrite").error("prefix_rewrite cannot be used with a path_match_policy");
+        }
+        if (!a.hasPathRewritePolicy()) {
+            return null;
+        }
+        FieldPath pp = path.field("path_rewrite_policy");
+        if (!a.getPrefixRewrite().isEmpty() || a.hasRegexRewrite()) {
+            throw pp.error("only one of prefix_rewrite, regex_rewrite or path_rewrite_policy may be set");
+        }
+        return UriTemplateTranslator.rewrite(a.getPathRewritePolicy(), matchTemplate, pp);
     }
 
     private static Duration nonNegative(Duration d, FieldPath path) {

@@ -18,6 +18,7 @@ import io.remora.xds.translate.HeaderTranslator;
 import io.remora.xds.translate.MetadataMatcherTranslator;
 import io.remora.xds.translate.StringMatcherTranslator;
 import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.UriTemplateTranslator;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.TreeMap;
 /**
  * {@code envoy.config.rbac.v3.RBAC} into an {@link RbacPolicyEngine}, shared by the network and HTTP
  * RBAC filters. Validates as Envoy's proto rules and factories do; what Remora cannot evaluate
- * (CEL conditions, permission matcher extensions, custom principals, route metadata, URI templates) is
+ * (CEL conditions, permission matcher extensions, custom principals, route metadata) is
  * refused with its field path, since skipping part of a policy would change who may pass.
  */
 public final class RbacTranslator {
@@ -157,7 +158,8 @@ public final class RbacTranslator {
                     StringMatcherTranslator.translate(p.getRequestedServerName(), path.field("requested_server_name")));
             case MATCHER -> throw path.field("matcher").error("RBAC matcher extension '"
                     + p.getMatcher().getName() + "' is not supported");
-            case URI_TEMPLATE -> throw path.field("uri_template").error("uri_template permissions are not supported");
+            case URI_TEMPLATE -> new RbacMatcher.UriTemplatePath(
+                    UriTemplateTranslator.match(p.getUriTemplate(), path.field("uri_template")));
             case RULE_NOT_SET -> throw path.error("missing required field: one of the permission rules");
         };
     }

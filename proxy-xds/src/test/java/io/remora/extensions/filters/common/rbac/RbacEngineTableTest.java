@@ -12,6 +12,7 @@ import io.remora.xds.bootstrap.ConfigDocuments;
 import io.remora.xds.bootstrap.ProtoJson;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,6 +30,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -120,6 +122,12 @@ class RbacEngineTableTest {
                 + id.replace("\n", "\n      ") + "\n");
     }
 
+    static String uriTemplate(String template) {
+        return "{uri_template: {name: envoy.path.match.uri_template.uri_template_matcher, typed_config: {'@type':"
+                + " type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig,"
+                + " path_template: '" + template + "'}}}";
+    }
+
     static Stream<Arguments> permissions() {
         Input r = Input.request();
         List<Arguments> rows = new ArrayList<>();
@@ -143,6 +151,13 @@ class RbacEngineTableTest {
         rows.add(Arguments.of("url_path ignore_case", "{url_path: {path: {exact: /API/V1/ITEMS, ignore_case: true}}}", r, true));
         rows.add(Arguments.of("url_path other", "{url_path: {path: {exact: /api}}}", r, false));
         rows.add(Arguments.of("url_path on a connection", "{url_path: {path: {prefix: /}}}", r.headers(EmptyHttp2Headers.INSTANCE), false));
+        // uri_template: envoy.path.match.uri_template on the path without query and fragment
+        rows.add(Arguments.of("uri_template *", uriTemplate("/api/*/items"), r, true));
+        rows.add(Arguments.of("uri_template ** (Istio's {**})", uriTemplate("/api/**"), r, true));
+        rows.add(Arguments.of("uri_template variables", uriTemplate("/{a}/{v=v1}/{rest=**}"), r, true));
+        rows.add(Arguments.of("uri_template * is one segment", uriTemplate("/api/*"), r, false));
+        rows.add(Arguments.of("uri_template literal other", uriTemplate("/api/*/item"), r, false));
+        rows.add(Arguments.of("uri_template on a connection", uriTemplate("/**"), r.headers(EmptyHttp2Headers.INSTANCE), false));
         // destination ip / port / range
         rows.add(Arguments.of("destination_ip /8", "{destination_ip: {address_prefix: 10.0.0.0, prefix_len: 8}}", r, true));
         rows.add(Arguments.of("destination_ip /32 other", "{destination_ip: {address_prefix: 10.0.0.6, prefix_len: 32}}", r, false));
@@ -339,6 +354,22 @@ class RbacEngineTableTest {
         RbacEngine.Decision miss = e.evaluate(Input.request().headers(new DefaultHttp2Headers().method("POST").path("/x")));
         assertTrue(miss.allowed());
         assertFalse(miss.matched());
+    }
+
+    @Test
+    void badUriTemplatesAreRefusedNamingTheField() {
+        var bad = assertThrows(TranslationException.class,
+                () -> permission(uriTemplate("/api/**/*")));
+        assertTrue(bad.getMessage().contains("rules.policies[\"p\"].permissions[0].uri_template.typed_config"
+                + ".path_template"), bad.getMessage());
+        var query = assertThrows(TranslationException.class,
+                () -> permission(uriTemplate("/api?x=1")));
+        assertTrue(query.getMessage().contains("path_template"), query.getMessage());
+        var type = assertThrows(TranslationException.class,
+                () -> permission("{uri_template: {name: x, typed_config: {'@type':"
+                        + " type.googleapis.com/envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig,"
+                        + " path_template_rewrite: /x}}}"));
+        assertTrue(type.getMessage().contains("uri_template.typed_config"), type.getMessage());
     }
 
     @Test
