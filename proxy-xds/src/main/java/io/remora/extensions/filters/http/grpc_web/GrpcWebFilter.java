@@ -111,29 +111,10 @@ final class GrpcWebFilter implements StreamFilter, BufferedBytes {
         return FilterStatus.CONTINUE;
     }
 
-    /** Envoy counts only calls whose :path is {@code /<service>/<method>} (query and empty segments ignored). */
     private void trackStats(CharSequence path) {
         String cluster = decoder.clusterName();
-        if (cluster == null) {
-            return;
-        }
-        String p = path.toString();
-        int q = p.indexOf('?');
-        if (q >= 0) {
-            p = p.substring(0, q);
-        }
-        String[] parts = new String[2];
-        int n = 0;
-        for (String s : p.split("/")) {
-            if (!s.isEmpty()) {
-                if (n == 2) {
-                    return;
-                }
-                parts[n++] = s;
-            }
-        }
-        if (n == 2) {
-            call = stats.call(cluster, parts[0], parts[1]);
+        if (cluster != null) {
+            call = stats.call(cluster, path.toString());
         }
     }
 

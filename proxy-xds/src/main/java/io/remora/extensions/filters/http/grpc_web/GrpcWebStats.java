@@ -6,6 +6,7 @@ import io.remora.stats.ClusterStats;
 import io.remora.stats.StatNames;
 
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Envoy's gRPC-Web call counters ({@code Grpc::Context::chargeStat} with protocol grpc-web):
@@ -23,20 +24,49 @@ final class GrpcWebStats {
     static final int MAX_CALLS = 10_000;
 
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, Call> calls = new ConcurrentHashMap<>();
+    /** By cluster, then by :path without its query. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Call>> calls = new ConcurrentHashMap<>();
+    private final AtomicInteger callCount = new AtomicInteger();
 
     GrpcWebStats(MeterRegistry registry) {
         this.registry = registry;
     }
 
-    /** The counters of one cluster, service and method; null past {@link #MAX_CALLS}. */
-    Call call(String cluster, String service, String method) {
-        String key = cluster + '\u0000' + service + '\u0000' + method;
-        Call c = calls.get(key);
-        if (c == null && calls.size() < MAX_CALLS) {
-            c = calls.computeIfAbsent(key, k -> new Call(cluster, StatNames.sanitize(service + "." + method) + "_"));
+    /**
+     * The counters of a call to {@code cluster} on {@code path}; null when the path is not
+     * {@code /<service>/<method>} (Envoy counts nothing then) or past {@link #MAX_CALLS}.
+     */
+    Call call(String cluster, String path) {
+        int q = path.indexOf('?');
+        String key = q >= 0 ? path.substring(0, q) : path;
+        ConcurrentHashMap<String, Call> byPath = calls.computeIfAbsent(cluster, c -> new ConcurrentHashMap<>());
+        Call c = byPath.get(key);
+        if (c == null) {
+            String[] names = serviceAndMethod(key);
+            if (names == null || callCount.get() >= MAX_CALLS) {
+                return null;
+            }
+            c = byPath.computeIfAbsent(key, k -> {
+                callCount.incrementAndGet();
+                return new Call(cluster, StatNames.sanitize(names[0] + "." + names[1]) + "_");
+            });
         }
         return c;
+    }
+
+    /** Envoy's resolveServiceAndMethod: exactly two non-empty '/'-separated segments. */
+    private static String[] serviceAndMethod(String path) {
+        String[] out = new String[2];
+        int n = 0;
+        for (String s : path.split("/")) {
+            if (!s.isEmpty()) {
+                if (n == 2) {
+                    return null;
+                }
+                out[n++] = s;
+            }
+        }
+        return n == 2 ? out : null;
     }
 
     /** One call's counters; the per-status ones made on first use (0..16, else "other"). */
