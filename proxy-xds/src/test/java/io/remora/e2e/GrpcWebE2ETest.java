@@ -140,6 +140,18 @@ class GrpcWebE2ETest {
     }
 
     @Test
+    void largeTextMessageSpanningManyDataFrames() throws Exception {
+        // Larger than an HTTP/2 DATA frame both ways: frames are reassembled before they are encoded.
+        String big = "x".repeat(200_000);
+        Curl r = call("/demo.Echo/Say", "application/grpc-web-text+proto", Base64.getEncoder().encode(frame(0, big)),
+                "--http2-prior-knowledge", "-H", "accept: application/grpc-web-text+proto");
+        assertEquals(200, r.status());
+        List<byte[]> frames = frames(decodeSegments(r.body()), 0x00);
+        assertEquals("hello " + big, text(frames.get(0)));
+        assertEquals(List.of("grpc-status:0"), trailerLines(frames));
+    }
+
+    @Test
     void textBodyStreamedInPiecesThatSplitBase64Groups() throws Exception {
         byte[] b64 = Base64.getEncoder().encode(frame(0, "pieces of a longer request message"));
         List<byte[]> pieces = List.of(slice(b64, 0, 3), slice(b64, 3, 9), slice(b64, 9, 10), slice(b64, 10, b64.length));

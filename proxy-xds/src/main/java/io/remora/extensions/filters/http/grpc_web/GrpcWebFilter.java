@@ -50,6 +50,7 @@ final class GrpcWebFilter implements StreamFilter, BufferedBytes {
     static final int MAX_BUFFERED_PLAINTEXT = 16384;
     private static final int TRAILER_FLAG = 0x80;
     private static final int FRAME_HEADER = 5;
+    private static final int MAX_FRAME_PIECES = 1024;
 
     private final GrpcWebStats stats;
     private DecoderFilterCallbacks decoder;
@@ -315,8 +316,9 @@ final class GrpcWebFilter implements StreamFilter, BufferedBytes {
     }
 
     private static ByteBuf append(ByteBuf head, ByteBuf tail) {
+        // Room for many pieces: a large message arriving in small frames is not copied over and over.
         CompositeByteBuf c = head instanceof CompositeByteBuf existing ? existing
-                : ByteBufAllocator.DEFAULT.compositeBuffer().addComponent(true, head);
+                : ByteBufAllocator.DEFAULT.compositeBuffer(MAX_FRAME_PIECES).addComponent(true, head);
         return c.addComponent(true, tail);
     }
 
