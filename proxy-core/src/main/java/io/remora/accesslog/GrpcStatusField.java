@@ -94,13 +94,6 @@ final class GrpcStatusField {
 
     /** Envoy's Grpc::Utility::httpToGrpcStatus. */
     static long fromHttp(int http) {
-        return switch (http) {
-            case 400 -> 13;
-            case 401 -> 16;
-            case 403 -> 7;
-            case 404 -> 12;
-            case 429, 502, 503, 504 -> 14;
-            default -> 2;
-        };
+        return io.remora.http.GrpcHttpStatus.fromHttp(http);
     }
 }

@@ -139,7 +139,10 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         CharSequence path = headers.path();
         head = method != null && AsciiString.contentEquals("HEAD", method);
         CharSequence ct = headers.get(CONTENT_TYPE);
-        grpc = ct != null && AsciiString.regionMatches(ct, false, 0, "application/grpc", 0, 16);
+        // Envoy's hasGrpcContentType: exactly application/grpc or application/grpc+<subtype>; a
+        // gRPC-Web request is not gRPC (its local replies are HTTP ones the grpc_web filter maps).
+        grpc = ct != null && AsciiString.regionMatches(ct, false, 0, "application/grpc", 0, 16)
+                && (ct.length() == 16 || ct.charAt(16) == '+');
 
         if (RequestHeaderChecks.rejected(this, headers, method, path)) {
             return;
