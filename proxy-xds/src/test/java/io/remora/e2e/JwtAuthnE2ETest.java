@@ -71,6 +71,13 @@ class JwtAuthnE2ETest {
                     - match: { prefix: /aud }
                       requires:
                         provider_and_audiences: { provider_name: origins-0, audiences: [api.example] }
+                    - match:
+                        path_match_policy:
+                          name: envoy.path.match.uri_template.uri_template_matcher
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig
+                            path_template: "/orders/{id}/secret"
+                      requires: { provider_name: origins-0 }
                     - match: { prefix: / }
                       requires:
                         requires_any:
@@ -126,6 +133,13 @@ class JwtAuthnE2ETest {
         assertEquals("authorization=null", r.body());
         assertEquals(200, get("/page", es256(claims(ISSUER, "bob", now() + 600, ""))).statusCode());
         assertEquals(allowed + 2, metric("envoy_http_jwt_authn_allowed"));
+    }
+
+    @Test
+    void aUriTemplateRuleRequiresItsToken() throws Exception {
+        assertEquals(401, get("/orders/7/secret?x=1", null).statusCode());
+        assertEquals(200, get("/orders/7/secret", rs256(claims(ISSUER, "bob", now() + 600, ""))).statusCode());
+        assertEquals(200, get("/orders/7/public", null).statusCode(), "another path: the catch-all rule");
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.HeaderTranslator;
 import io.remora.xds.translate.Protos;
 import io.remora.xds.translate.StringMatcherTranslator;
+import io.remora.xds.translate.UriTemplateTranslator;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
 
@@ -308,13 +309,17 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
         List<CompiledHeaderMatcher> headers = HeaderTranslator.matchers(m.getHeadersList(), path.field("headers"))
                 .stream().map(CompiledHeaderMatcher::new).toList();
         return switch (m.getPathSpecifierCase()) {
-            case PREFIX -> new JwtRouteMatch(JwtRouteMatch.Kind.PREFIX, m.getPrefix(), null, caseSensitive, headers);
-            case PATH -> new JwtRouteMatch(JwtRouteMatch.Kind.PATH, m.getPath(), null, caseSensitive, headers);
+            case PREFIX -> new JwtRouteMatch(JwtRouteMatch.Kind.PREFIX, m.getPrefix(), null, null, caseSensitive,
+                    headers);
+            case PATH -> new JwtRouteMatch(JwtRouteMatch.Kind.PATH, m.getPath(), null, null, caseSensitive, headers);
             case PATH_SEPARATED_PREFIX -> new JwtRouteMatch(JwtRouteMatch.Kind.PATH_SEPARATED_PREFIX,
-                    m.getPathSeparatedPrefix(), null, caseSensitive, headers);
+                    m.getPathSeparatedPrefix(), null, null, caseSensitive, headers);
             case SAFE_REGEX -> new JwtRouteMatch(JwtRouteMatch.Kind.REGEX, null,
-                    StringMatcherTranslator.regex(m.getSafeRegex(), path.field("safe_regex")), true, headers);
-            default -> throw path.error("jwt_authn rules take prefix, path, path_separated_prefix or safe_regex");
+                    StringMatcherTranslator.regex(m.getSafeRegex(), path.field("safe_regex")), null, true, headers);
+            case PATH_MATCH_POLICY -> new JwtRouteMatch(JwtRouteMatch.Kind.TEMPLATE, null, null,
+                    UriTemplateTranslator.match(m.getPathMatchPolicy(), path.field("path_match_policy")), true, headers);
+            default -> throw path.error("jwt_authn rules take prefix, path, path_separated_prefix, safe_regex or"
+                    + " path_match_policy");
         };
     }
 

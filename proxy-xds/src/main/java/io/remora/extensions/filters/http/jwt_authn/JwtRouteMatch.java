@@ -1,6 +1,7 @@
 package io.remora.extensions.filters.http.jwt_authn;
 
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.matching.UriTemplate;
 import io.remora.route.CompiledHeaderMatcher;
 
 import java.util.List;
@@ -9,13 +10,13 @@ import com.google.re2j.Pattern;
 
 /**
  * A {@code RequirementRule.match} (Envoy's jwt_authn {@code Matcher}): a prefix is compared with
- * the whole path, query included, as Envoy does; exact paths, path-separated prefixes and regexes
- * with the path alone. Then every header matcher must match.
+ * the whole path, query included, as Envoy does; exact paths, path-separated prefixes, regexes and
+ * URI templates ({@code path_match_policy}) with the path alone. Then every header matcher must match.
  */
-record JwtRouteMatch(Kind kind, String value, Pattern regex, boolean caseSensitive,
+record JwtRouteMatch(Kind kind, String value, Pattern regex, UriTemplate template, boolean caseSensitive,
                      List<CompiledHeaderMatcher> headers) {
 
-    enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX }
+    enum Kind { PREFIX, PATH, PATH_SEPARATED_PREFIX, REGEX, TEMPLATE }
 
     JwtRouteMatch {
         headers = List.copyOf(headers);
@@ -41,6 +42,9 @@ record JwtRouteMatch(Kind kind, String value, Pattern regex, boolean caseSensiti
     private boolean pathMatches(String path) {
         if (kind == Kind.REGEX) {
             return regex.matcher(withoutQuery(path)).matches();
+        }
+        if (kind == Kind.TEMPLATE) {
+            return template.matchesPath(path);
         }
         String subject = kind == Kind.PREFIX ? path : withoutQuery(path);
         if (!caseSensitive) {
