@@ -5,7 +5,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -55,29 +54,7 @@ class ListenerAccessLogE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        greeter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!greeter.isClosed()) {
-                try {
-                    Socket s = greeter.accept();
-                    Thread c = new Thread(() -> {
-                        try (s) {
-                            s.getOutputStream().write("220 hello\r\n".getBytes(StandardCharsets.US_ASCII));
-                            s.getOutputStream().flush();
-                            s.getInputStream().read(); // until the client goes
-                        } catch (Exception e) {
-                            // the client went
-                        }
-                    }, "greeting");
-                    c.setDaemon(true);
-                    c.start();
-                } catch (Exception e) {
-                    // closed
-                }
-            }
-        }, "greeter");
-        t.setDaemon(true);
-        t.start();
+        greeter = GreetingServer.start();
         nrLog = io.remora.testing.TempPaths.file("listener-nr", ".log");
         allLog = io.remora.testing.TempPaths.file("listener-all", ".log");
         ppLog = io.remora.testing.TempPaths.file("listener-pp", ".log");
