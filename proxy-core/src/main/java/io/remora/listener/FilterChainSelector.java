@@ -13,8 +13,8 @@ import java.util.List;
 /**
  * Envoy's filter chain match. The criteria are applied in Envoy's order — destination port,
  * destination IP, server name, transport protocol, application protocols, direct source IP,
- * source type, source IP, source port — and at each step only the chains with the most specific matching
- * value survive (an exact port over no port, the longest prefix over shorter ones and over
+ * source type, source IP, source port — and at each step only the chains with the most
+ * specific matching value survive (an exact port over no port, the longest prefix over shorter ones and over
  * none, an exact server name over {@code *.suffix} wildcards, longest suffix first, over none).
  * There is no backtracking: when a step leaves nothing, the default chain (or none) applies.
  * Runs once per connection, not per request.
@@ -70,6 +70,8 @@ public final class FilterChainSelector {
 
     private final List<Chain> chains;
     private final FilterChainConfig defaultChain;
+    /** Whether any chain has direct_source_prefix_ranges: without, that step is skipped (no lists per connection). */
+    private final boolean byDirectSource;
 
     public FilterChainSelector(List<FilterChainConfig> filterChains, FilterChainConfig defaultChain) {
         List<Chain> list = new ArrayList<>(filterChains.size());
@@ -80,6 +82,7 @@ public final class FilterChainSelector {
         }
         this.chains = List.copyOf(list);
         this.defaultChain = defaultChain;
+        this.byDirectSource = list.stream().anyMatch(ch -> !ch.directSrc().isEmpty());
     }
 
     static List<CompiledCidr> cidrs(List<CidrRange> ranges) {
@@ -94,7 +97,9 @@ public final class FilterChainSelector {
         c = byServerName(c, in.serverName());
         c = byTransportProtocol(c, in.transportProtocol());
         c = byApplicationProtocols(c, in.applicationProtocols());
-        c = byIp(c, in.directSourceIp(), Chain::directSrc);
+        if (byDirectSource) {
+            c = byIp(c, in.directSourceIp(), Chain::directSrc);
+        }
         c = bySourceType(c, in);
         c = byIp(c, in.sourceIp(), Chain::src);
         c = bySourcePort(c, in.sourcePort());

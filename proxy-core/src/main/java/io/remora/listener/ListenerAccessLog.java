@@ -92,8 +92,14 @@ final class ListenerAccessLog {
         StreamInfo info = tcp != null ? tcp : own;
         if (info == own) {
             io.remora.network.ConnectionMetadata.copyTo(ch, info);
-            if (state != null && info.filterState() == null) {
+            if (state != null) {
                 info.filterState(state);
+                // A network filter that closed the connection (RBAC, ext_authz) said why.
+                String details = state.get(io.remora.network.ConnectionFilterCallbacks.TERMINATION_DETAILS_KEY,
+                        String.class);
+                if (details != null) {
+                    info.connectionTerminationDetails(details);
+                }
             }
         }
         info.finish();

@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * A listener that runs: its bound server channels (one per worker with SO_REUSEPORT, or one
- * acceptor, for each of its addresses) and its current runtime. Sockets stay when only the filter chains change.
+ * acceptor, for each of its addresses) and its current runtime. Sockets stay when only the
+ * filter chains change.
  */
 final class ActiveListener {
     final String name;

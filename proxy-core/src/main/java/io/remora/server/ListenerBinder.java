@@ -24,8 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binds a listener's sockets, those of its additional addresses too. Under epoll every worker gets its own server socket on the same
- * port with SO_REUSEPORT, so the kernel spreads accepts and each connection lives on the loop
+ * Binds a listener's sockets, those of its additional addresses too. Under epoll every worker
+ * gets its own server socket on the same port with SO_REUSEPORT, so the kernel spreads accepts and each connection lives on the loop
  * that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
  */
 final class ListenerBinder {

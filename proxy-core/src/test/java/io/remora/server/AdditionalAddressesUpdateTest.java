@@ -60,7 +60,8 @@ class AdditionalAddressesUpdateTest {
 
     private static ServerConfig config(ListenerConfig l, List<ClusterConfig> clusters) {
         ServerConfig c = serverConfig(List.of(l), clusters);
-        return new ServerConfig(c.node(), c.admin(), c.listeners(), c.clusters(), c.routeConfigs(), Duration.ofMillis(300));
+        return new ServerConfig(c.node(), c.admin(), c.listeners(), c.clusters(), c.routeConfigs(),
+                Duration.ofMillis(300));
     }
 
     private static String first(Socket s) throws Exception {

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** A listener's access_log, additional_addresses and filter_chain_match.direct_source_prefix_ranges. */
 class ListenerSocketsTranslationTest {
 
-    /** Listener l0 with {@code listenerFields} and a filter chain with {@code matchFields} as its filter_chain_match. */
+    /** Listener l0 with {@code listenerFields} and one filter chain whose filter_chain_match is {@code match}. */
     static String yaml(String listenerFields, String match) {
         String base = HcmListenerYaml.networkListener(HcmListenerYaml.connectionManager("", "",
                 "- { name: v, domains: [\"*\"], routes: [{ match: { prefix: \"/\" }, route: { cluster: c1 } }] }"))
