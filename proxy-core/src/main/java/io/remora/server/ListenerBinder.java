@@ -25,8 +25,8 @@ import java.util.List;
 
 /**
  * Binds a listener's sockets, those of its additional addresses too. Under epoll every worker
- * gets its own server socket on the same port with SO_REUSEPORT, so the kernel spreads accepts and each connection lives on the loop
- * that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
+ * gets its own server socket on the same port with SO_REUSEPORT, so the kernel spreads accepts
+ * and each connection lives on the loop that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
  */
 final class ListenerBinder {
     /** setsockopt(IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26): Linux's numbers, as epoll is Linux only. */

@@ -152,7 +152,8 @@ class FilterChainSelectorTest {
         FilterChainSelector sel = new FilterChainSelector(List.of(
                 fc("direct", direct),
                 fc("direct-24", narrowDirect),
-                fc("local", m(0, List.of(), List.of(), "", List.of(), SourceType.SAME_IP_OR_LOOPBACK, List.of(), List.of())),
+                fc("local", m(0, List.of(), List.of(), "", List.of(), SourceType.SAME_IP_OR_LOOPBACK, List.of(),
+                        List.of())),
                 fc("src", m(0, List.of(), List.of(), "", List.of(), SourceType.ANY, List.of(cidr("10.9.0.0", 16)),
                         List.of()))), fc("default", any()));
         assertEquals("direct", proxied(sel, "192.168.2.2", "127.0.0.1"), "over a loopback client's source type");
