@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A listener's additional_addresses: it listens on each of them too (127.0.0.2, and ::1 where
@@ -93,5 +94,17 @@ class AdditionalAddressesE2ETest {
         // One listener: its stats (named by the main address) count every socket's connections.
         assertEquals(connections, proxy.metric("envoy_listener_downstream_cx_total{envoy_listener_address=\"127.0.0.1_"
                 + PORTS.get("main") + "\"}"));
+    }
+
+    /** /listeners as Envoy's: a line per socket, and the additional ones under additional_local_addresses. */
+    @Test
+    void adminListsEveryAddress() throws Exception {
+        String text = proxy.admin("/listeners");
+        String expected = "dual::127.0.0.1:" + PORTS.get("main") + "\ndual::127.0.0.2:" + PORTS.get("second") + "\n"
+                + (ipv6 ? "dual::[::1]:" + PORTS.get("v6") + "\n" : "");
+        assertEquals(expected, text.substring(text.indexOf("dual::")));
+        String json = proxy.admin("/listeners?format=json").replaceAll("\\s", "");
+        assertTrue(json.contains("\"additional_local_addresses\":[{\"socket_address\":{\"address\":\"127.0.0.2\","
+                + "\"port_value\":" + PORTS.get("second") + "}}"), json);
     }
 }
