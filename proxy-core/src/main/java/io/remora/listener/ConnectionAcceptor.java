@@ -153,7 +153,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                 alpn, srcIp, srcPort, directSrcIp));
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
-            ListenerAccessLog.noFilterChain(ch, local, remote, sni);
+            ListenerAccessLog.noFilterChain(ch, rt, local, remote, sni);
             if (LOG.isLoggable(java.util.logging.Level.FINE)) {
                 LOG.fine(io.remora.log.LogTags.conn(id) + "closing connection from " + remote
                         + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
@@ -184,7 +184,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         }
         ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
                 transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id);
-        ListenerAccessLog.chainChosen(ch, info);
+        ListenerAccessLog.chainChosen(ch, rt, info);
         chain.accept(ch, info);
         return true;
     }

@@ -41,8 +41,8 @@ final class ListenerAccessLog {
     }
 
     /** No filter chain matched: the entry says NR; {@code local}/{@code remote} as the match saw them. */
-    static void noFilterChain(Channel ch, SocketAddress local, SocketAddress remote, String sni) {
-        StreamInfo info = info(ch);
+    static void noFilterChain(Channel ch, ListenerRuntime rt, SocketAddress local, SocketAddress remote, String sni) {
+        StreamInfo info = rt.accessLogs().length == 0 ? null : info(ch);
         if (info == null) {
             return;
         }
@@ -56,8 +56,8 @@ final class ListenerAccessLog {
     }
 
     /** A filter chain took the connection. */
-    static void chainChosen(Channel ch, ConnectionInfo conn) {
-        StreamInfo info = info(ch);
+    static void chainChosen(Channel ch, ListenerRuntime rt, ConnectionInfo conn) {
+        StreamInfo info = rt.accessLogs().length == 0 ? null : info(ch);
         if (info == null) {
             return;
         }
