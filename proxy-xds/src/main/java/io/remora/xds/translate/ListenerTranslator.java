@@ -66,6 +66,10 @@ public final class ListenerTranslator {
             }
             name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         }
+        if (l.getSocketOptionsCount() > 0) {
+            ctx.warnOnce("listener.socket_options", "listener socket_options are not supported and are ignored,"
+                    + " first at " + path.field("socket_options"));
+        }
         List<Address> additional = additionalAddresses(l, address, path.field("additional_addresses"), ctx);
         var accessLogs = AccessLogTranslator.translate(l.getAccessLogList(), path.field("access_log"), ctx);
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
@@ -191,7 +195,7 @@ public final class ListenerTranslator {
 
     /**
      * {@code additional_addresses}: socket addresses as the main one is (Envoy wants one socket type
-     * for all). Their {@code socket_options} are warned about, as the listener's own are not applied.
+     * for all). Their {@code socket_options} are warned about, as the listener's own are.
      */
     private static List<Address> additionalAddresses(Listener l, Address main, FieldPath path, TranslationContext ctx) {
         List<Address> out = new ArrayList<>(l.getAdditionalAddressesCount());

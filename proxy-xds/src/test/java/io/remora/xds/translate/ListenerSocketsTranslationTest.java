@@ -52,7 +52,7 @@ class ListenerSocketsTranslationTest {
     }
 
     @Test
-    void additionalAddressSocketOptionsAreWarnedAbout() {
+    void socketOptionsAreWarnedAbout() {
         LoadedBootstrap b = load("""
                 additional_addresses:
                 - address: { socket_address: { address: 127.0.0.2, port_value: 10000 } }
@@ -60,6 +60,9 @@ class ListenerSocketsTranslationTest {
                 """, "{}");
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains("additional_addresses[0].socket_options")),
                 b.warnings().toString());
+        LoadedBootstrap own = load("socket_options: [{ level: 1, name: 9, int_value: 1 }]", "{}");
+        assertTrue(own.warnings().stream().anyMatch(w -> w.contains("listeners[0].socket_options")),
+                own.warnings().toString());
     }
 
     @Test
