@@ -86,7 +86,13 @@ public interface AdminContext {
     default void reopenLogs() {
     }
 
-    /** A listener as {@code /listeners} shows it; the address is the bound one (port 0 resolved). */
-    record ListenerStatus(String name, Address address) {
+    /**
+     * A listener as {@code /listeners} shows it; the addresses are the bound ones (port 0 resolved),
+     * {@code additionalAddresses} those of its additional_addresses.
+     */
+    record ListenerStatus(String name, Address address, List<Address> additionalAddresses) {
+        public ListenerStatus(String name, Address address) {
+            this(name, address, List.of());
+        }
     }
 }

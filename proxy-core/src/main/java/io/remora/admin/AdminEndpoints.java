@@ -280,14 +280,16 @@ final class AdminEndpoints {
             for (AdminContext.ListenerStatus l : listeners) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("name", l.name());
-                Address a = l.address();
-                if (a instanceof Address.Tcp t) {
-                    m.put("local_address", Map.of("socket_address", socketAddress(t.host(), t.port())));
-                } else if (a instanceof Address.Pipe p) {
-                    m.put("local_address", Map.of("pipe", Map.of("path", p.path())));
-                } else if (a instanceof Address.Internal i) {
-                    m.put("local_address", Map.of("envoy_internal_address",
-                            Map.of("server_listener_name", i.serverListenerName())));
+                Object local = addressJson(l.address());
+                if (local != null) {
+                    m.put("local_address", local);
+                }
+                if (!l.additionalAddresses().isEmpty()) {
+                    List<Object> more = new ArrayList<>();
+                    for (Address a : l.additionalAddresses()) {
+                        more.add(addressJson(a));
+                    }
+                    m.put("additional_local_addresses", more);
                 }
                 out.add(m);
             }
@@ -295,9 +297,25 @@ final class AdminEndpoints {
         }
         StringBuilder sb = new StringBuilder();
         for (AdminContext.ListenerStatus l : listeners) {
+            // One line per socket, as Envoy's: the main address, then the additional ones.
             sb.append(l.name()).append("::").append(l.address()).append('\n');
+            for (Address a : l.additionalAddresses()) {
+                sb.append(l.name()).append("::").append(a).append('\n');
+            }
         }
         return AdminResponse.ok(sb.toString());
+    }
+
+    /** An address as the admin API's {@code config.core.v3.Address} JSON, or null when it has none. */
+    private static Object addressJson(Address a) {
+        if (a instanceof Address.Tcp t) {
+            return Map.of("socket_address", socketAddress(t.host(), t.port()));
+        } else if (a instanceof Address.Pipe p) {
+            return Map.of("pipe", Map.of("path", p.path()));
+        } else if (a instanceof Address.Internal i) {
+            return Map.of("envoy_internal_address", Map.of("server_listener_name", i.serverListenerName()));
+        }
+        return null;
     }
 
     // ---- /logging ----

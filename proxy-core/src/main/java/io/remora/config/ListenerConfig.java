@@ -24,6 +24,10 @@ import java.util.Map;
  *                           listener_filters_timeout the connection goes on with what the
  *                           listener filters found so far, rather than being closed
  * @param filtersDisabled    the listener filters' {@code filter_disabled} predicates, by filter
+ * @param accessLogs         {@code access_log}: written for each connection when it ends, those that
+ *                           found no filter chain (flag NR) or never got past the listener filters included
+ * @param additionalAddresses {@code additional_addresses}: more sockets (same family of address as
+ *                           {@code address}) feeding the same filter chains and stats
  */
 public record ListenerConfig(
         String name,
@@ -45,9 +49,13 @@ public record ListenerConfig(
         boolean continueOnListenerFiltersTimeout,
         boolean ignoreGlobalConnLimit,
         boolean bypassOverloadManager,
-        Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled) {
+        Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled,
+        List<AccessLogConfig> accessLogs,
+        List<Address> additionalAddresses) {
 
     public ListenerConfig {
+        accessLogs = accessLogs == null ? List.of() : List.copyOf(accessLogs);
+        additionalAddresses = additionalAddresses == null ? List.of() : List.copyOf(additionalAddresses);
         filtersDisabled = filtersDisabled == null || filtersDisabled.isEmpty() ? Map.of()
                 : java.util.Collections.unmodifiableMap(new EnumMap<>(filtersDisabled));
     }
@@ -60,7 +68,7 @@ public record ListenerConfig(
                           UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
-                originalSrc, freebind, null, false, false, false, Map.of());
+                originalSrc, freebind, null, false, false, false, Map.of(), List.of(), List.of());
     }
 
     /** A listener without filter_chain_matcher, original_src or freebind. */
@@ -70,7 +78,7 @@ public record ListenerConfig(
                           boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null,
-                false, false, false, Map.of());
+                false, false, false, Map.of(), List.of(), List.of());
     }
 
     /**
@@ -125,6 +133,8 @@ public record ListenerConfig(
         private boolean ignoreGlobalConnLimit;
         private boolean bypassOverloadManager;
         private Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled = Map.of();
+        private List<AccessLogConfig> accessLogs = List.of();
+        private List<Address> additionalAddresses = List.of();
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -221,11 +231,22 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder accessLogs(List<AccessLogConfig> v) {
+            accessLogs = v;
+            return this;
+        }
+
+        public Builder additionalAddresses(List<Address> v) {
+            additionalAddresses = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
-                    continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled);
+                    continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
+                    accessLogs, additionalAddresses);
         }
     }
 }

@@ -92,6 +92,7 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
         listener.stats().downstreamCxTotal.increment();
         listener.stats().downstreamCxActive.incrementAndGet();
         registry.connectionOpened();
+        ListenerAccessLog.accepted(ch, listener, id, originalDst != null ? originalDst : ch.localAddress());
         ConnectionCloseAccounting closeAccounting = closeAccounting(listener);
         ch.closeFuture().addListener(closeAccounting);
         int limit = listener.config().perConnectionBufferLimitBytes();
@@ -146,10 +147,13 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             srcIp = r.getAddress();
             srcPort = r.getPort();
         }
+        InetAddress directSrcIp = proxiedSource == null ? srcIp
+                : ch.remoteAddress() instanceof InetSocketAddress d ? d.getAddress() : null;
         FilterChainRuntime chain = rt.select(new FilterChainSelector.Input(dstIp, dstPort, sni, transportProtocol,
-                alpn, srcIp, srcPort));
+                alpn, srcIp, srcPort, directSrcIp));
         if (chain == null) {
             rt.stats().noFilterChainMatch.increment();
+            ListenerAccessLog.noFilterChain(ch, rt, local, remote, sni);
             if (LOG.isLoggable(java.util.logging.Level.FINE)) {
                 LOG.fine(io.remora.log.LogTags.conn(id) + "closing connection from " + remote
                         + ": no matching filter chain found (listener '" + rt.name() + "', destination " + local
@@ -178,8 +182,10 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                         connectTimeout, chain.overload(), rt.stats().downstreamCxTransportSocketConnectTimeout);
             }
         }
-        chain.accept(ch, new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id));
+        ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
+                transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id);
+        ListenerAccessLog.chainChosen(ch, rt, info);
+        chain.accept(ch, info);
         return true;
     }
 }

@@ -6,7 +6,8 @@ import io.netty.channel.ChannelFutureListener;
 
 /**
  * What an accepted connection undoes when it closes: the listener's connection counts and limits,
- * and, once a filter chain took it, its membership of the chain's connections. It is the
+ * and, once a filter chain took it, its membership of the chain's connections; then the
+ * listener's access log gets the connection. It is the
  * connection's only close listener in the listener layer (a second one makes Netty keep a
  * listener list per connection), and holds nothing of the connection: one is shared by all
  * connections of a listener runtime, and one more by those of each of its chains.
@@ -58,5 +59,6 @@ final class ConnectionCloseAccounting implements ChannelFutureListener {
         listener.stats().downstreamCxDestroy.increment();
         registry.connectionClosed();
         registry.released(listener.config());
+        ListenerAccessLog.closed(f.channel(), listener);
     }
 }

@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Envoy's filter chain match. The criteria are applied in the documented order — destination
- * port, destination IP, server name, transport protocol, application protocols, source type,
- * source IP, source port — and at each step only the chains with the most specific matching
- * value survive (an exact port over no port, the longest prefix over shorter ones and over
+ * Envoy's filter chain match. The criteria are applied in Envoy's order — destination port,
+ * destination IP, server name, transport protocol, application protocols, direct source IP,
+ * source type, source IP, source port — and at each step only the chains with the most
+ * specific matching value survive (an exact port over no port, the longest prefix over shorter ones and over
  * none, an exact server name over {@code *.suffix} wildcards, longest suffix first, over none).
  * There is no backtracking: when a step leaves nothing, the default chain (or none) applies.
  * Runs once per connection, not per request.
@@ -24,10 +24,19 @@ public final class FilterChainSelector {
     /**
      * What is known of a connection when its chain is chosen; also the data a listener's
      * {@code filter_chain_matcher} reads, rendered as Envoy's network inputs render it.
+     * {@code sourceIp} is the client (a PROXY header's source), {@code directSourceIp} the socket's peer.
      */
     public record Input(InetAddress destinationIp, int destinationPort, String serverName, String transportProtocol,
-                        List<String> applicationProtocols, InetAddress sourceIp, int sourcePort)
+                        List<String> applicationProtocols, InetAddress sourceIp, int sourcePort,
+                        InetAddress directSourceIp)
             implements MatchingData {
+
+        /** A connection whose client is its socket's peer. */
+        public Input(InetAddress destinationIp, int destinationPort, String serverName, String transportProtocol,
+                     List<String> applicationProtocols, InetAddress sourceIp, int sourcePort) {
+            this(destinationIp, destinationPort, serverName, transportProtocol, applicationProtocols, sourceIp,
+                    sourcePort, sourceIp);
+        }
 
         @Override
         public String value(MatchInput input) {
@@ -48,26 +57,32 @@ public final class FilterChainSelector {
         public InetAddress address(MatchInput input) {
             return switch (input.kind()) {
                 case DESTINATION_IP -> destinationIp;
-                case SOURCE_IP, DIRECT_SOURCE_IP -> sourceIp;
+                case SOURCE_IP -> sourceIp;
+                case DIRECT_SOURCE_IP -> directSourceIp;
                 default -> null;
             };
         }
     }
 
-    private record Chain(FilterChainConfig config, FilterChainMatch m, List<CompiledCidr> dst, List<CompiledCidr> src) {
+    private record Chain(FilterChainConfig config, FilterChainMatch m, List<CompiledCidr> dst, List<CompiledCidr> src,
+                         List<CompiledCidr> directSrc) {
     }
 
     private final List<Chain> chains;
     private final FilterChainConfig defaultChain;
+    /** Whether any chain has direct_source_prefix_ranges: without, that step is skipped (no lists per connection). */
+    private final boolean byDirectSource;
 
     public FilterChainSelector(List<FilterChainConfig> filterChains, FilterChainConfig defaultChain) {
         List<Chain> list = new ArrayList<>(filterChains.size());
         for (FilterChainConfig fc : filterChains) {
             FilterChainMatch m = fc.match() != null ? fc.match() : FilterChainMatch.ANY;
-            list.add(new Chain(fc, m, cidrs(m.prefixRanges()), cidrs(m.sourcePrefixRanges())));
+            list.add(new Chain(fc, m, cidrs(m.prefixRanges()), cidrs(m.sourcePrefixRanges()),
+                    cidrs(m.directSourcePrefixRanges())));
         }
         this.chains = List.copyOf(list);
         this.defaultChain = defaultChain;
+        this.byDirectSource = list.stream().anyMatch(ch -> !ch.directSrc().isEmpty());
     }
 
     static List<CompiledCidr> cidrs(List<CidrRange> ranges) {
@@ -78,12 +93,15 @@ public final class FilterChainSelector {
     public FilterChainConfig select(Input in) {
         List<Chain> c = chains;
         c = byDestinationPort(c, in.destinationPort());
-        c = byIp(c, in.destinationIp(), true);
+        c = byIp(c, in.destinationIp(), Chain::dst);
         c = byServerName(c, in.serverName());
         c = byTransportProtocol(c, in.transportProtocol());
         c = byApplicationProtocols(c, in.applicationProtocols());
+        if (byDirectSource) {
+            c = byIp(c, in.directSourceIp(), Chain::directSrc);
+        }
         c = bySourceType(c, in);
-        c = byIp(c, in.sourceIp(), false);
+        c = byIp(c, in.sourceIp(), Chain::src);
         c = bySourcePort(c, in.sourcePort());
         return c.isEmpty() ? defaultChain : c.get(0).config();
     }
@@ -102,7 +120,8 @@ public final class FilterChainSelector {
         return exact.isEmpty() ? any : exact;
     }
 
-    private static List<Chain> byIp(List<Chain> in, InetAddress ip, boolean destination) {
+    private static List<Chain> byIp(List<Chain> in, InetAddress ip,
+                                    java.util.function.Function<Chain, List<CompiledCidr>> rangesOf) {
         if (in.isEmpty()) {
             return in;
         }
@@ -111,7 +130,7 @@ public final class FilterChainSelector {
         List<Chain> bestChains = new ArrayList<>();
         List<Chain> any = new ArrayList<>();
         for (Chain ch : in) {
-            List<CompiledCidr> ranges = destination ? ch.dst() : ch.src();
+            List<CompiledCidr> ranges = rangesOf.apply(ch);
             if (ranges.isEmpty()) {
                 any.add(ch);
                 continue;

@@ -28,13 +28,22 @@ public final class ListenerRuntime {
     private final UnifiedMatcherEvaluator<String> matcher;
     private final Map<String, FilterChainConfig> chainsByName;
     private final Map<FilterChainConfig, FilterChainRuntime> chains;
+    private final io.remora.accesslog.AccessLog[] accessLogs;
 
-    /**
-     * @param chains the built chains for every filter chain of config (and its default chain),
-     *               keyed by the config object
-     */
     public ListenerRuntime(ListenerConfig config, String statLabel, ListenerStats stats,
                            Map<FilterChainConfig, FilterChainRuntime> chains) {
+        this(config, statLabel, stats, chains, java.util.List.of());
+    }
+
+    /**
+     * @param chains     the built chains for every filter chain of config (and its default chain),
+     *                   keyed by the config object
+     * @param accessLogs the listener's access logs, built from {@code config.accessLogs()}
+     */
+    public ListenerRuntime(ListenerConfig config, String statLabel, ListenerStats stats,
+                           Map<FilterChainConfig, FilterChainRuntime> chains,
+                           List<io.remora.accesslog.AccessLog> accessLogs) {
+        this.accessLogs = accessLogs.toArray(new io.remora.accesslog.AccessLog[0]);
         this.config = config;
         this.statLabel = statLabel;
         this.stats = stats;
@@ -62,6 +71,11 @@ public final class ListenerRuntime {
 
     public ListenerStats stats() {
         return stats;
+    }
+
+    /** The listener's access_log (empty: none). */
+    io.remora.accesslog.AccessLog[] accessLogs() {
+        return accessLogs;
     }
 
     /** The built chain for the connection, or null when no chain matches and there is no default. */

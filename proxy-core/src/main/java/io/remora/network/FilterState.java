@@ -38,6 +38,9 @@ public final class FilterState {
      */
     public static final String ORIGINAL_DST_ADDRESS = "envoy.network.transport_socket.original_dst_address";
 
+    /** tcp_proxy's session StreamInfo (an {@link io.remora.accesslog.StreamInfo}): upstream, flags, bytes. */
+    public static final String TCP_PROXY_STREAM_INFO = "remora.tcp_proxy.stream_info";
+
     private final FilterState parent;
     private Map<String, Entry> entries;
 

@@ -3,11 +3,14 @@ package io.remora.server;
 import io.netty.channel.Channel;
 import io.remora.listener.ListenerRuntime;
 import java.net.SocketAddress;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A listener that runs: its bound server channels (one per worker with SO_REUSEPORT, or one
- * acceptor) and its current runtime. Sockets stay when only the filter chains change.
+ * acceptor, for each of its addresses) and its current runtime. Sockets stay when only the
+ * filter chains change.
  */
 final class ActiveListener {
     final String name;
@@ -22,6 +25,15 @@ final class ActiveListener {
 
     SocketAddress boundAddress() {
         return serverChannels.isEmpty() ? null : serverChannels.get(0).localAddress();
+    }
+
+    /** Where its sockets listen, each address once (its additional addresses after the main one). */
+    Set<SocketAddress> boundAddresses() {
+        Set<SocketAddress> out = new LinkedHashSet<>();
+        for (Channel ch : serverChannels) {
+            out.add(ch.localAddress());
+        }
+        return out;
     }
 
     void stopAccepting() {

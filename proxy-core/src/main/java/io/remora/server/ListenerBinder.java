@@ -24,9 +24,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Binds a listener's sockets. Under epoll every worker gets its own server socket on the same
- * port with SO_REUSEPORT, so the kernel spreads accepts and each connection lives on the loop
- * that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
+ * Binds a listener's sockets, those of its additional addresses too. Under epoll every worker
+ * gets its own server socket on the same port with SO_REUSEPORT, so the kernel spreads accepts
+ * and each connection lives on the loop that accepted it (Envoy's model). Under NIO one acceptor hands connections to the workers.
  */
 final class ListenerBinder {
     /** setsockopt(IPPROTO_IPV6 = 41, IPV6_V6ONLY = 26): Linux's numbers, as epoll is Linux only. */
@@ -41,6 +41,7 @@ final class ListenerBinder {
 
     List<Channel> bind(ListenerConfig lc, ChannelHandler acceptor) {
         List<Channel> bound = new ArrayList<>();
+        Address current = lc.address(); // the one a failure names
         try {
             if (lc.address() instanceof Address.Internal) {
                 if (transport.serverDomainSocketChannel() == null) {
@@ -60,52 +61,60 @@ final class ListenerBinder {
                         .channel(transport.serverDomainSocketChannel()).bind(new DomainSocketAddress(path))));
                 return bound;
             }
-            Address.Tcp tcp = (Address.Tcp) lc.address();
-            InetSocketAddress addr = new InetSocketAddress(tcp.host(), tcp.port());
-            if (addr.isUnresolved()) {
-                throw new IllegalStateException("cannot resolve " + tcp.host());
-            }
-            // Envoy's sockets have the address's own family: 0.0.0.0 is IPv4 only (a dual-stack
-            // socket would take [::1] too), and an IPv6 socket is IPv6 only unless ipv4_compat.
-            boolean v6 = addr.getAddress() instanceof java.net.Inet6Address;
-            SocketProtocolFamily family = v6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
-            if (transport.kind() == Transport.Kind.EPOLL) {
-                for (EventExecutor e : workers) {
-                    EventLoop loop = (EventLoop) e;
-                    ServerBootstrap b = base(lc, acceptor).group(loop, loop)
-                            .channelFactory(() -> new EpollServerSocketChannel(family))
-                            .option(EpollChannelOption.SO_REUSEPORT, true);
-                    if (v6) {
-                        b.option(IPV6_V6ONLY, tcp.ipv4Compat() ? 0 : 1);
-                    }
-                    if (lc.transparent()) {
-                        b.option(EpollChannelOption.IP_TRANSPARENT, true);
-                    }
-                    if (lc.freebind()) {
-                        // Bind to an address the host does not (yet) have.
-                        b.option(EpollChannelOption.IP_FREEBIND, true);
-                    }
-                    Channel ch = sync(b.bind(addr));
-                    bound.add(ch);
-                    // Port 0: the first bind picked the port; the others join it.
-                    addr = (InetSocketAddress) ch.localAddress();
-                }
-            } else {
-                if (lc.transparent() || lc.freebind()) {
-                    throw new IllegalStateException("transparent and freebind listeners need the epoll transport");
-                }
-                // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there.
-                bound.add(sync(base(lc, acceptor).group(workers, workers)
-                        .channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family))
-                        .bind(addr)));
+            bindTcp(lc, (Address.Tcp) lc.address(), acceptor, bound);
+            for (Address extra : lc.additionalAddresses()) {
+                current = extra;
+                bindTcp(lc, (Address.Tcp) extra, acceptor, bound);
             }
             return bound;
         } catch (RuntimeException e) {
             for (Channel ch : bound) {
                 ch.close().syncUninterruptibly();
             }
-            throw new IllegalStateException("listener '" + lc.name() + "': cannot bind " + lc.address() + ": "
+            throw new IllegalStateException("listener '" + lc.name() + "': cannot bind " + current + ": "
                     + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        }
+    }
+
+    /** The sockets of one of the listener's addresses, added to {@code bound} as they are bound. */
+    private void bindTcp(ListenerConfig lc, Address.Tcp tcp, ChannelHandler acceptor, List<Channel> bound) {
+        InetSocketAddress addr = new InetSocketAddress(tcp.host(), tcp.port());
+        if (addr.isUnresolved()) {
+            throw new IllegalStateException("cannot resolve " + tcp.host());
+        }
+        // Envoy's sockets have the address's own family: 0.0.0.0 is IPv4 only (a dual-stack
+        // socket would take [::1] too), and an IPv6 socket is IPv6 only unless ipv4_compat.
+        boolean v6 = addr.getAddress() instanceof java.net.Inet6Address;
+        SocketProtocolFamily family = v6 ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        if (transport.kind() == Transport.Kind.EPOLL) {
+            for (EventExecutor e : workers) {
+                EventLoop loop = (EventLoop) e;
+                ServerBootstrap b = base(lc, acceptor).group(loop, loop)
+                        .channelFactory(() -> new EpollServerSocketChannel(family))
+                        .option(EpollChannelOption.SO_REUSEPORT, true);
+                if (v6) {
+                    b.option(IPV6_V6ONLY, tcp.ipv4Compat() ? 0 : 1);
+                }
+                if (lc.transparent()) {
+                    b.option(EpollChannelOption.IP_TRANSPARENT, true);
+                }
+                if (lc.freebind()) {
+                    // Bind to an address the host does not (yet) have.
+                    b.option(EpollChannelOption.IP_FREEBIND, true);
+                }
+                Channel ch = sync(b.bind(addr));
+                bound.add(ch);
+                // Port 0: the first bind picked the port; the others join it.
+                addr = (InetSocketAddress) ch.localAddress();
+            }
+        } else {
+            if (lc.transparent() || lc.freebind()) {
+                throw new IllegalStateException("transparent and freebind listeners need the epoll transport");
+            }
+            // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there.
+            bound.add(sync(base(lc, acceptor).group(workers, workers)
+                    .channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family))
+                    .bind(addr)));
         }
     }
 

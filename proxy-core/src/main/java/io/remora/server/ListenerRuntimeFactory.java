@@ -81,7 +81,8 @@ final class ListenerRuntimeFactory {
             chains.put(fc, rt);
         }
         String label = ListenerRuntime.statLabel(lc);
-        return new ListenerRuntime(lc, label, stats.listener(label), chains);
+        return new ListenerRuntime(lc, label, stats.listener(label), chains,
+                lc.accessLogs().isEmpty() ? List.of() : context.accessLogs(lc.accessLogs()));
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -57,7 +57,7 @@ final class ListenerUpdate {
                     ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
                     if (lc.bindToPort()) {
                         al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
-                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + Server.describe(al.boundAddress())
+                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al)
                                 + " (" + lc.filterChains().size() + " filter chain(s))");
                     }
                     newlyBound.add(al);
@@ -82,8 +82,17 @@ final class ListenerUpdate {
         return u;
     }
 
+    private static String describe(ActiveListener al) {
+        StringBuilder sb = new StringBuilder();
+        for (java.net.SocketAddress a : al.boundAddresses()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(Server.describe(a));
+        }
+        return sb.toString();
+    }
+
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
-        return a.address().equals(b.address()) && a.bindToPort() == b.bindToPort()
+        return a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())
+                && a.bindToPort() == b.bindToPort()
                 && a.transparent() == b.transparent() && a.freebind() == b.freebind();
     }
 

@@ -239,7 +239,19 @@ public final class Server implements AutoCloseable {
         return al == null ? null : al.boundAddress();
     }
 
-    /** Listener names and bound addresses (null when not bound), in config order; for /listeners. */
+    /**
+     * Listener names and every address their sockets are bound to (the main one first, then the
+     * additional ones; empty when not bound), in config order; for /listeners.
+     */
+    public Map<String, List<SocketAddress>> listenerAddresses() {
+        Map<String, List<SocketAddress>> out = new LinkedHashMap<>();
+        for (ActiveListener al : snapshot.listeners().values()) {
+            out.put(al.name, List.copyOf(al.boundAddresses()));
+        }
+        return out;
+    }
+
+    /** Listener names and bound addresses (null when not bound), in config order. */
     public Map<String, SocketAddress> boundAddresses() {
         Map<String, SocketAddress> out = new LinkedHashMap<>();
         for (ActiveListener al : snapshot.listeners().values()) {

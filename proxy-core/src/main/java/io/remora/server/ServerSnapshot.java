@@ -8,9 +8,11 @@ import io.remora.route.RouteTable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,28 +40,49 @@ record ServerSnapshot(ServerConfig config, Map<String, ActiveListener> listeners
         Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
         Map<Integer, ActiveListener> wildcard = new HashMap<>();
         for (ActiveListener al : listeners.values()) {
-            if (!(al.runtime.config().address() instanceof Address.Tcp tcp)) {
-                continue;
-            }
-            InetAddress ip;
-            try {
-                ip = InetAddress.getByName(tcp.host());
-            } catch (UnknownHostException e) {
-                continue;
-            }
-            int port = tcp.port();
-            if (port == 0 && al.boundAddress() instanceof InetSocketAddress b) {
-                port = b.getPort();
-            }
-            if (ip.isAnyLocalAddress()) {
-                wildcard.putIfAbsent(port, al);
-            } else {
-                byAddress.putIfAbsent(new InetSocketAddress(ip, port), al);
+            for (InetSocketAddress a : addresses(al)) {
+                if (a.getAddress().isAnyLocalAddress()) {
+                    wildcard.putIfAbsent(a.getPort(), al);
+                } else {
+                    byAddress.putIfAbsent(a, al);
+                }
             }
         }
         // Listeners keep config order (/listeners, boundAddresses).
         return new ServerSnapshot(config, Collections.unmodifiableMap(new LinkedHashMap<>(listeners)),
                 Map.copyOf(byAddress), Map.copyOf(wildcard), compileRoutes(config, previous.routeTables()));
+    }
+
+    /**
+     * The IP addresses a listener takes connections for: where its sockets are bound (a port 0
+     * resolved), or for one that does not bind, its configured addresses, additional ones included.
+     */
+    private static List<InetSocketAddress> addresses(ActiveListener al) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        if (!(al.runtime.config().address() instanceof Address.Tcp)) {
+            return out;
+        }
+        if (!al.serverChannels.isEmpty()) {
+            for (java.net.SocketAddress a : al.boundAddresses()) {
+                if (a instanceof InetSocketAddress i && i.getAddress() != null) {
+                    out.add(i);
+                }
+            }
+            return out;
+        }
+        List<Address> configured = new ArrayList<>();
+        configured.add(al.runtime.config().address());
+        configured.addAll(al.runtime.config().additionalAddresses());
+        for (Address a : configured) {
+            if (a instanceof Address.Tcp tcp) {
+                try {
+                    out.add(new InetSocketAddress(InetAddress.getByName(tcp.host()), tcp.port()));
+                } catch (UnknownHostException e) {
+                    // not a listener use_original_dst can reach
+                }
+            }
+        }
+        return out;
     }
 
     /**

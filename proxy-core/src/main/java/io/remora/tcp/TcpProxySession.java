@@ -32,7 +32,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
 
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
-    public static final String UPSTREAM_INFO_KEY = "remora.tcp_proxy.stream_info";
+    public static final String UPSTREAM_INFO_KEY = io.remora.network.FilterState.TCP_PROXY_STREAM_INFO;
     final TcpProxyFilter filter;
     final ConnectionInfo info;
     final StreamInfo streamInfo = new StreamInfo();
@@ -93,6 +93,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         }
         started = true;
         streamInfo.downstreamRemoteAddress = info.remoteAddress();
+        // A PROXY header's client is the remote address; the socket's peer stays the direct one.
+        streamInfo.downstreamDirectRemoteAddress = downstream.remoteAddress();
         streamInfo.downstreamLocalAddress = info.localAddress();
         streamInfo.fromConnection(info, downstream); // id, TLS, SNI, filter chain
         filter.stats.downstreamCxTotal.increment();

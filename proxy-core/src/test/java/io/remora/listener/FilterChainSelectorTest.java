@@ -135,4 +135,36 @@ class FilterChainSelectorTest {
                 c("10.0.0.1", 80, null, "raw_buffer", List.of(), "::1", 1, "v4"),
                 c("fe80::1", 80, null, "raw_buffer", List.of(), "::1", 1, "default")));
     }
+
+    /** The chain for a PROXY-protocol connection whose socket peer is {@code direct} and client {@code src}. */
+    private static String proxied(FilterChainSelector sel, String direct, String src) throws Exception {
+        FilterChainConfig got = sel.select(new FilterChainSelector.Input(InetAddress.getByName("10.0.0.1"), 80, null,
+                "raw_buffer", List.of(), InetAddress.getByName(src), 1, InetAddress.getByName(direct)));
+        return got == null ? null : got.name();
+    }
+
+    @Test
+    void directSourceComesAfterApplicationProtocolsAndBeforeSourceTypeAndSourceIp() throws Exception {
+        FilterChainMatch direct = new FilterChainMatch(0, List.of(), List.of(), "", List.of(), SourceType.ANY,
+                List.of(), List.of(), List.of(cidr("192.168.0.0", 16)));
+        FilterChainMatch narrowDirect = new FilterChainMatch(0, List.of(), List.of(), "", List.of(), SourceType.ANY,
+                List.of(), List.of(), List.of(cidr("192.168.1.0", 24)));
+        FilterChainSelector sel = new FilterChainSelector(List.of(
+                fc("direct", direct),
+                fc("direct-24", narrowDirect),
+                fc("local", m(0, List.of(), List.of(), "", List.of(), SourceType.SAME_IP_OR_LOOPBACK, List.of(),
+                        List.of())),
+                fc("src", m(0, List.of(), List.of(), "", List.of(), SourceType.ANY, List.of(cidr("10.9.0.0", 16)),
+                        List.of()))), fc("default", any()));
+        assertEquals("direct", proxied(sel, "192.168.2.2", "127.0.0.1"), "over a loopback client's source type");
+        assertEquals("direct-24", proxied(sel, "192.168.1.2", "10.9.1.1"), "the longest direct prefix");
+        assertEquals("src", proxied(sel, "172.16.0.1", "10.9.1.1"), "the client's address is not the direct one");
+        assertEquals("local", proxied(sel, "10.9.1.1", "127.0.0.1"));
+        // No backtracking: a direct match leaves only chains that match the later steps or the default.
+        FilterChainSelector withPort = new FilterChainSelector(List.of(
+                fc("direct-port", new FilterChainMatch(0, List.of(), List.of(), "", List.of(), SourceType.ANY,
+                        List.of(), List.of(5), List.of(cidr("192.168.0.0", 16)))),
+                fc("any", any())), null);
+        assertEquals(null, proxied(withPort, "192.168.2.2", "10.9.1.1"));
+    }
 }

@@ -5,10 +5,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,30 +56,7 @@ class ListenerFiltersTimeoutE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        greeter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!greeter.isClosed()) {
-                try {
-                    Socket s = greeter.accept();
-                    // One thread per connection: a test's connection that lingers never holds up the next.
-                    Thread c = new Thread(() -> {
-                        try (s) {
-                            s.getOutputStream().write("220 hello\r\n".getBytes(StandardCharsets.US_ASCII));
-                            s.getOutputStream().flush();
-                            s.getInputStream().read(); // until the client goes
-                        } catch (Exception e) {
-                            // the client went
-                        }
-                    }, "greeting");
-                    c.setDaemon(true);
-                    c.start();
-                } catch (Exception e) {
-                    // closed
-                }
-            }
-        }, "greeter");
-        t.setDaemon(true);
-        t.start();
+        greeter = GreetingServer.start();
         int admin = ProxyProcess.freePort();
         PORTS.put("continues", ProxyProcess.freePort());
         PORTS.put("closes", ProxyProcess.freePort());

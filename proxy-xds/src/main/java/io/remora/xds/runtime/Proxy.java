@@ -274,9 +274,15 @@ public final class Proxy implements AutoCloseable {
         @Override
         public List<ListenerStatus> listeners() {
             List<ListenerStatus> out = new ArrayList<>();
-            for (Map.Entry<String, SocketAddress> e : server.boundAddresses().entrySet()) {
-                Address internal = io.remora.internal.InternalListeners.addressOf(e.getKey(), e.getValue());
-                out.add(new ListenerStatus(e.getKey(), internal != null ? internal : toAddress(e.getValue())));
+            for (Map.Entry<String, List<SocketAddress>> e : server.listenerAddresses().entrySet()) {
+                List<SocketAddress> bound = e.getValue();
+                SocketAddress main = bound.isEmpty() ? null : bound.get(0);
+                Address internal = io.remora.internal.InternalListeners.addressOf(e.getKey(), main);
+                List<Address> additional = new ArrayList<>();
+                for (SocketAddress a : bound.subList(Math.min(1, bound.size()), bound.size())) {
+                    additional.add(toAddress(a));
+                }
+                out.add(new ListenerStatus(e.getKey(), internal != null ? internal : toAddress(main), additional));
             }
             return out;
         }

@@ -44,11 +44,12 @@ public final class FilterChainTranslator {
                 throw path.field("destination_port").error("must be in [1, 65535]");
             }
         }
-        if (m.getDirectSourcePrefixRangesCount() > 0) {
-            throw path.field("direct_source_prefix_ranges").error("not supported");
-        }
-        if (m.hasSuffixLen() || !m.getAddressSuffix().isEmpty()) {
+        // Envoy does not implement them either (not-implemented-hide in its API).
+        if (!m.getAddressSuffix().isEmpty()) {
             throw path.field("address_suffix").error("not supported");
+        }
+        if (m.hasSuffixLen()) {
+            throw path.field("suffix_len").error("not supported");
         }
         String tp = m.getTransportProtocol();
         if (!tp.isEmpty() && !tp.equals("raw_buffer") && !tp.equals("tls")) {
@@ -69,7 +70,8 @@ public final class FilterChainTranslator {
         }
         return new FilterChainMatch(port, cidrs(m.getPrefixRangesList(), path.field("prefix_ranges")),
                 List.copyOf(m.getServerNamesList()), tp, List.copyOf(m.getApplicationProtocolsList()), st,
-                cidrs(m.getSourcePrefixRangesList(), path.field("source_prefix_ranges")), List.copyOf(sourcePorts));
+                cidrs(m.getSourcePrefixRangesList(), path.field("source_prefix_ranges")), List.copyOf(sourcePorts),
+                cidrs(m.getDirectSourcePrefixRangesList(), path.field("direct_source_prefix_ranges")));
     }
 
     static List<CidrRange> cidrs(List<io.envoyproxy.envoy.config.core.v3.CidrRange> in, FieldPath path) {

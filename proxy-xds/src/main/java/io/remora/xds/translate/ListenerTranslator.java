@@ -66,14 +66,12 @@ public final class ListenerTranslator {
             }
             name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         }
-        if (l.getAdditionalAddressesCount() > 0) {
-            ctx.warnOnce("additional_addresses", "listener additional_addresses are not supported; listening on"
-                    + " the main address only, first at " + path.field("additional_addresses"));
+        if (l.getSocketOptionsCount() > 0) {
+            ctx.warnOnce("listener.socket_options", "listener socket_options are not supported and are ignored,"
+                    + " first at " + path.field("socket_options"));
         }
-        if (l.getAccessLogCount() > 0) {
-            ctx.warnOnce("listener.access_log", "listener-level access logs are not supported and are ignored,"
-                    + " first at " + path.field("access_log"));
-        }
+        List<Address> additional = additionalAddresses(l, address, path.field("additional_addresses"), ctx);
+        var accessLogs = AccessLogTranslator.translate(l.getAccessLogList(), path.field("access_log"), ctx);
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
         ListenerConfig.OriginalSrc originalSrc = null;
@@ -190,7 +188,41 @@ public final class ListenerTranslator {
                 .ignoreGlobalConnLimit(l.getIgnoreGlobalConnLimit())
                 .bypassOverloadManager(l.getBypassOverloadManager())
                 .filtersDisabled(disabled)
+                .accessLogs(accessLogs)
+                .additionalAddresses(additional)
                 .build();
+    }
+
+    /**
+     * {@code additional_addresses}: socket addresses as the main one is (Envoy wants one socket type
+     * for all). Their {@code socket_options} are warned about, as the listener's own are.
+     */
+    private static List<Address> additionalAddresses(Listener l, Address main, FieldPath path, TranslationContext ctx) {
+        List<Address> out = new ArrayList<>(l.getAdditionalAddressesCount());
+        for (int i = 0; i < l.getAdditionalAddressesCount(); i++) {
+            FieldPath ap = path.index(i);
+            var aa = l.getAdditionalAddresses(i);
+            if (!(main instanceof Address.Tcp)) {
+                throw ap.error("only a listener on a socket address can have additional addresses");
+            }
+            if (!aa.hasAddress()) {
+                throw ap.field("address").error("missing required field");
+            }
+            Address a = AddressTranslator.translate(aa.getAddress(), ap.field("address"));
+            if (!(a instanceof Address.Tcp)) {
+                throw ap.field("address").error("must be a socket address, as the listener's address is");
+            }
+            // Port 0 picks a port per socket: repeating it is not a conflict.
+            if (((Address.Tcp) a).port() != 0 && (a.equals(main) || out.contains(a))) {
+                throw ap.field("address").error("the listener already listens on " + a);
+            }
+            if (aa.hasSocketOptions()) {
+                ctx.warnOnce("additional_addresses.socket_options", "socket_options of listener additional"
+                        + " addresses are not supported and are ignored, first at " + ap.field("socket_options"));
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
@@ -201,7 +233,7 @@ public final class ListenerTranslator {
     private static FilterChainMatch canonical(FilterChainMatch m) {
         return new FilterChainMatch(m.destinationPort(), sorted(m.prefixRanges()), sorted(m.serverNames()),
                 m.transportProtocol(), sorted(m.applicationProtocols()), m.sourceType(), sorted(m.sourcePrefixRanges()),
-                sorted(m.sourcePorts()));
+                sorted(m.sourcePorts()), sorted(m.directSourcePrefixRanges()));
     }
 
     private static <T> List<T> sorted(List<T> in) {

@@ -1,0 +1,91 @@
+package io.remora.xds.translate;
+
+import io.remora.config.Address;
+import io.remora.config.CidrRange;
+import io.remora.config.ListenerConfig;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.bootstrap.LoadedBootstrap;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A listener's access_log, additional_addresses and filter_chain_match.direct_source_prefix_ranges. */
+class ListenerSocketsTranslationTest {
+
+    /** Listener l0 with {@code listenerFields} and one filter chain whose filter_chain_match is {@code match}. */
+    static String yaml(String listenerFields, String match) {
+        String base = HcmListenerYaml.networkListener(HcmListenerYaml.connectionManager("", "",
+                "- { name: v, domains: [\"*\"], routes: [{ match: { prefix: \"/\" }, route: { cluster: c1 } }] }"))
+                + HcmListenerYaml.CLUSTER_C1;
+        return base.replace("    filter_chains:\n    - filters:\n", listenerFields.indent(4) + "    filter_chains:\n"
+                + "    - filter_chain_match: " + match + "\n      filters:\n");
+    }
+
+    static LoadedBootstrap load(String listenerFields, String match) {
+        return new BootstrapLoader().loadString(yaml(listenerFields, match), "test.yaml");
+    }
+
+    static TranslationException refused(String listenerFields, String match) {
+        return assertThrows(TranslationException.class, () -> load(listenerFields, match));
+    }
+
+    @Test
+    void allThreeAreTranslated() {
+        LoadedBootstrap b = load("""
+                additional_addresses:
+                - address: { socket_address: { address: "::1", port_value: 10000 } }
+                access_log:
+                - name: envoy.access_loggers.stdout
+                  typed_config: { "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog }
+                  filter: { response_flag_filter: { flags: [NR] } }
+                """, "{ direct_source_prefix_ranges: [{ address_prefix: 10.0.0.0, prefix_len: 8 }] }");
+        ListenerConfig l = b.model().listeners().get(0);
+        assertEquals(List.of(new Address.Tcp("::1", 10000, false)), l.additionalAddresses());
+        assertEquals(1, l.accessLogs().size());
+        assertEquals(List.of(new CidrRange("10.0.0.0", 8)), l.filterChains().get(0).match().directSourcePrefixRanges());
+        assertTrue(b.warnings().stream().noneMatch(w -> w.contains("additional_addresses") || w.contains("access log")),
+                b.warnings().toString());
+    }
+
+    @Test
+    void socketOptionsAreWarnedAbout() {
+        LoadedBootstrap b = load("""
+                additional_addresses:
+                - address: { socket_address: { address: 127.0.0.2, port_value: 10000 } }
+                  socket_options: { socket_options: [{ level: 1, name: 9, int_value: 1 }] }
+                """, "{}");
+        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("additional_addresses[0].socket_options")),
+                b.warnings().toString());
+        LoadedBootstrap own = load("socket_options: [{ level: 1, name: 9, int_value: 1 }]", "{}");
+        assertTrue(own.warnings().stream().anyMatch(w -> w.contains("listeners[0].socket_options")),
+                own.warnings().toString());
+    }
+
+    @Test
+    void badAdditionalAddressesNameTheField() {
+        var pipe = refused("""
+                additional_addresses:
+                - address: { pipe: { path: /tmp/x.sock } }
+                """, "{}");
+        assertEquals("static_resources.listeners[0].additional_addresses[0].address", pipe.path());
+        var same = refused("""
+                additional_addresses:
+                - address: { socket_address: { address: 127.0.0.1, port_value: 10000 } }
+                """, "{}");
+        assertEquals("static_resources.listeners[0].additional_addresses[0].address", same.path());
+        var missing = refused("additional_addresses: [{}]", "{}");
+        assertEquals("static_resources.listeners[0].additional_addresses[0].address", missing.path());
+    }
+
+    @Test
+    void addressSuffixStaysRefusedAsEnvoyDoesNotImplementIt() {
+        var e = refused("", "{ address_suffix: \"0.0.0.1\" }");
+        assertEquals("static_resources.listeners[0].filter_chains[0].filter_chain_match.address_suffix", e.path());
+        var len = refused("", "{ suffix_len: 8 }");
+        assertEquals("static_resources.listeners[0].filter_chains[0].filter_chain_match.suffix_len", len.path());
+    }
+}
