@@ -57,9 +57,7 @@ class BufferFilterE2ETest {
                 """;
         String yaml = Bootstraps.http(admin, port, accessLog.toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()), "", filters);
-        yaml = yaml.replace("path: " + accessLog, "path: " + accessLog + "\n"
-                + "              log_format: { text_format_source: { inline_string: \""
-                + "%REQ(:PATH)% %RESPONSE_CODE% cl=%REQ(CONTENT-LENGTH)%\\n\" } }");
+        yaml = Bootstraps.logFormat(yaml, accessLog, "%REQ(:PATH)% %RESPONSE_CODE% cl=%REQ(CONTENT-LENGTH)%");
         proxy = ProxyProcess.start(yaml, admin);
     }
 

@@ -59,11 +59,9 @@ class SetMetadataE2ETest {
                 """;
         String yaml = Bootstraps.http(admin, port, accessLog.toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()), "", filters);
-        yaml = yaml.replace("path: " + accessLog, "path: " + accessLog + "\n"
-                + "              log_format: { text_format_source: { inline_string: \""
-                + "%REQ(:PATH)% %DYNAMIC_METADATA(app:tier)% %DYNAMIC_METADATA(app:tags)% "
-                + "%DYNAMIC_METADATA(app:nested)% %DYNAMIC_METADATA(app:kept)% %DYNAMIC_METADATA(legacy:version)% "
-                + "%DYNAMIC_METADATA(fresh:enabled)%\\n\" } }");
+        yaml = Bootstraps.logFormat(yaml, accessLog, "%REQ(:PATH)% %DYNAMIC_METADATA(app:tier)% "
+                + "%DYNAMIC_METADATA(app:tags)% %DYNAMIC_METADATA(app:nested)% %DYNAMIC_METADATA(app:kept)% "
+                + "%DYNAMIC_METADATA(legacy:version)% %DYNAMIC_METADATA(fresh:enabled)%");
         proxy = ProxyProcess.start(yaml, admin);
     }
 
