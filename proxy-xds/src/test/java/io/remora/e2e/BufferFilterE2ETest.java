@@ -150,4 +150,15 @@ class BufferFilterE2ETest {
         assertEquals("/upload 200 cl=2000000", logged("/upload"));
         assertEquals(413, chunked("/upload2", body(3_000_001)).status());
     }
+
+    @Test
+    void http2BodyLargerThanTheFlowControlWindowsIsBuffered() throws Exception {
+        // Buffering must keep granting HTTP/2 window: 2 MB is far past the initial 64 KiB windows.
+        Path f = body(2_000_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(Files.readAllBytes(f));
+        Curl r = Curl.run("--http2-prior-knowledge", "--data-binary", "@" + f, url("/upload?h2"));
+        assertEquals(200, r.status());
+        assertEquals(Long.toHexString(crc.getValue()) + " 2000000", r.text());
+    }
 }
