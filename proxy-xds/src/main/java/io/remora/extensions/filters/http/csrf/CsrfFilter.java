@@ -23,6 +23,10 @@ final class CsrfFilter implements StreamDecoderFilter {
     static final String MISSING_SOURCE_ORIGIN = "envoy_http_csrf_missing_source_origin";
     static final String REQUEST_INVALID = "envoy_http_csrf_request_invalid";
     static final String REQUEST_VALID = "envoy_http_csrf_request_valid";
+    /** Indexes of the counters in {@link HcmCounters#of}, in the order the names are given. */
+    private static final int MISSING = 0;
+    private static final int INVALID = 1;
+    private static final int VALID = 2;
 
     private static final AsciiString ORIGIN = AsciiString.cached("origin");
     private static final AsciiString REFERER = AsciiString.cached("referer");
@@ -57,14 +61,14 @@ final class CsrfFilter implements StreamDecoderFilter {
         }
         if (source.isEmpty()) {
             valid = false;
-            stats[0].increment();
+            stats[MISSING].increment();
         }
         if (!allowed(policy, source, headers.authority())) {
             valid = false;
-            stats[1].increment();
+            stats[INVALID].increment();
         }
         if (valid) {
-            stats[2].increment();
+            stats[VALID].increment();
             return FilterStatus.CONTINUE;
         }
         if (!enabled) {
