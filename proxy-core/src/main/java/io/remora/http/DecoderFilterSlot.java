@@ -73,6 +73,16 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
     }
 
     @Override
+    public int bufferLimit() {
+        return manager.bufferLimit();
+    }
+
+    @Override
+    public void setDecoderBufferLimit(int limit) {
+        manager.decoderBufferLimit(limit);
+    }
+
+    @Override
     public HttpConnManagerStats connectionManagerStats() {
         return stream.hcm.stats;
     }

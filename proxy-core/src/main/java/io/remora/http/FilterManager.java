@@ -38,10 +38,13 @@ final class FilterManager extends FilterIteration {
     /** The response headers once encoding started (for encoder filters and access logs). */
     Http2Headers responseHeaders;
     private boolean destroyed;
+    /** What the request's buffering may hold; a filter (buffer) may change it for its stream. */
+    private int decoderBufferLimit;
 
     FilterManager(ActiveStream stream, HttpConnectionManager.FilterFactoryEntry[] entries, RouteEntry route,
                   String cluster) {
         this.stream = stream;
+        this.decoderBufferLimit = stream.hcm.bufferLimit;
         // Arrays sized once, per stream; most chains have no encoder and one or two decoders.
         int n = entries.length;
         DecoderFilterSlot[] dec = n == 0 ? NO_DECODERS : new DecoderFilterSlot[n];
@@ -257,7 +260,12 @@ final class FilterManager extends FilterIteration {
 
     @Override
     int bufferLimit() {
-        return stream.hcm.bufferLimit;
+        return decoderBufferLimit;
+    }
+
+    /** Envoy's setDecoderBufferLimit: the limit past which buffered request body gets a 413. */
+    void decoderBufferLimit(int limit) {
+        decoderBufferLimit = limit;
     }
 
     @Override

@@ -77,7 +77,8 @@ public final class StatNames {
 
     /**
      * Filters' scopes that Envoy's tag extractors take apart differently: the fault filter's
-     * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, the HTTP local rate limit's
+     * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, csrf's and set_metadata's
+     * {@code http.<prefix>.<filter>.<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
      * {@code local_rate_limit.<stat_prefix>.<stat>}, connection_limit's
      * {@code connection_limit.<stat_prefix>.<stat>}, a virtual cluster's
@@ -97,6 +98,12 @@ public final class StatNames {
                         + rest.substring("http_fault_".length());
             }
         }
+        String hcm = id.getTag(HttpConnManagerStats.TAG);
+        for (String filter : HCM_FILTER_SCOPES) {
+            if (hcm != null && rest.startsWith("http_" + filter + "_")) {
+                return "http." + hcm + "." + filter + "." + rest.substring(filter.length() + 6);
+            }
+        }
         String local = id.getTag("envoy_local_http_ratelimit_prefix");
         if (local != null && rest.startsWith("http_local_rate_limit_")) {
             return local + ".http_local_rate_limit." + rest.substring("http_local_rate_limit_".length());
@@ -111,6 +118,9 @@ public final class StatNames {
         }
         return null;
     }
+
+    /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
+    private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** /stats names of the fault and local rate limit filters' meters, as Envoy prints them. */
+/** /stats names of filters' meters (fault, csrf, set_metadata, local rate limits...), as Envoy prints them. */
 class FilterStatNamesTest {
 
     private static String name(String metric, String... tags) {
@@ -19,6 +19,14 @@ class FilterStatNamesTest {
                 name("envoy_http_fault_aborts_injected", HttpConnManagerStats.TAG, "ingress"));
         assertEquals("http.ingress.fault.frontend.delays_injected", name("envoy_http_fault_delays_injected",
                 HttpConnManagerStats.TAG, "ingress", "envoy_fault_downstream_cluster", "frontend"));
+    }
+
+    @Test
+    void csrfAndSetMetadataStatsHaveTheirScopeUnderTheConnectionManager() {
+        assertEquals("http.ingress.csrf.missing_source_origin",
+                name("envoy_http_csrf_missing_source_origin", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.in.set_metadata.overwrite_denied",
+                name("envoy_http_set_metadata_overwrite_denied", HttpConnManagerStats.TAG, "in"));
     }
 
     @Test

@@ -61,6 +61,15 @@ final class Bootstraps {
                 indent(httpFilters, 10), indent(clusters, 2));
     }
 
+    /**
+     * {@link #http}'s bootstrap with its file access log (at {@code accessLogPath}) written as
+     * {@code format}, one line per request (a text format; double quotes must be escaped for YAML).
+     */
+    static String logFormat(String yaml, Object accessLogPath, String format) {
+        return yaml.replace("path: " + accessLogPath, "path: " + accessLogPath + "\n"
+                + "              log_format: { text_format_source: { inline_string: \"" + format + "\\n\" } }");
+    }
+
     /** A STATIC cluster over 127.0.0.1 ports; http2 when the upstream speaks HTTP/2 (gRPC). */
     static String cluster(String name, boolean http2, String extra, int... ports) {
         StringBuilder eps = new StringBuilder();

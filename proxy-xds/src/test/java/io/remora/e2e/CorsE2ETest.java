@@ -11,7 +11,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,9 +91,7 @@ class CorsE2ETest {
     @AfterAll
     static void stop() throws Exception {
         if (proxy != null) {
-            String log = proxy.log();
-            proxy.close();
-            assertFalse(log.contains("LEAK:"), log);
+            proxy.closeCheckingLeaks();
         }
         if (upstream != null) {
             upstream.close();

@@ -415,9 +415,7 @@ class IstioTelemetryE2ETest {
     static void stop() throws Exception {
         for (ProxyProcess p : new ProxyProcess[]{client, server}) {
             if (p != null) {
-                String log = p.log();
-                p.close();
-                assertFalse(log.contains("LEAK:"), log);
+                p.closeCheckingLeaks();
             }
         }
         if (app != null) {

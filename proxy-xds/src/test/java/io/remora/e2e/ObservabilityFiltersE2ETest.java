@@ -135,11 +135,9 @@ class ObservabilityFiltersE2ETest {
                 Bootstraps.cluster("grpc_backend", true, null, grpc.getPort())
                         + Bootstraps.cluster("http_backend", false, null, http.port()),
                 networkFilters, httpFilters);
-        bootstrap = bootstrap.replace("path: " + accessLog, "path: " + accessLog + "\n"
-                + "              log_format: { text_format_source: { inline_string: \""
-                + "%REQ(:PATH)% %FILTER_STATE(tenant)% %FILTER_STATE(skipped)% %FILTER_STATE(peer)% "
-                + "%FILTER_STATE(envoy.filters.http.grpc_stats)% %DYNAMIC_METADATA(envoy.lb:version)% "
-                + "%DYNAMIC_METADATA(envoy.filters.http.header_to_metadata)%\\n\" } }");
+        bootstrap = Bootstraps.logFormat(bootstrap, accessLog, "%REQ(:PATH)% %FILTER_STATE(tenant)% "
+                + "%FILTER_STATE(skipped)% %FILTER_STATE(peer)% %FILTER_STATE(envoy.filters.http.grpc_stats)% "
+                + "%DYNAMIC_METADATA(envoy.lb:version)% %DYNAMIC_METADATA(envoy.filters.http.header_to_metadata)%");
         proxy = ProxyProcess.start(bootstrap, admin);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     }

@@ -239,6 +239,15 @@ public final class ProxyProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Stops the proxy, failing (with its output) if Netty reported a leaked buffer ("LEAK:"). */
+    public void closeCheckingLeaks() throws InterruptedException {
+        String out = log();
+        close();
+        if (out.contains("LEAK:")) {
+            throw new AssertionError("buffer leak reported:\n" + out);
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

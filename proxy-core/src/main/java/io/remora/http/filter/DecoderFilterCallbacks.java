@@ -22,6 +22,12 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
      */
     void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream);
 
+    /**
+     * Sets how much request body this stream may buffer (Envoy's setDecoderBufferLimit): past it,
+     * body buffered with STOP_ITERATION_AND_BUFFER gets a 413; {@link #bufferLimit()} reports it.
+     */
+    void setDecoderBufferLimit(int limit);
+
     // --- response path, towards downstream, through every encoder filter ---
 
     /**

@@ -279,6 +279,11 @@ public final class TestStream implements DecoderFilterCallbacks {
         return bufferLimit;
     }
 
+    @Override
+    public void setDecoderBufferLimit(int limit) {
+        bufferLimit = limit;
+    }
+
     public String body() {
         synchronized (responseBody) {
             return responseBody.toString();

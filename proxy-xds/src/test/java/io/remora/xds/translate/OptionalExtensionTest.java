@@ -46,8 +46,8 @@ class OptionalExtensionTest {
                             typed_config:
                               "@type": type.googleapis.com/udpa.type.v1.TypedStruct
                               type_url: type.googleapis.com/istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig
-                          - name: envoy.filters.http.buffer
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer }
+                          - name: envoy.filters.http.file_system_buffer
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.file_system_buffer.v3.FileSystemBufferFilterConfig }
                           - name: custom.optional
                             is_optional: true
                             typed_config: { "@type": type.googleapis.com/acme.filters.Custom }
@@ -100,7 +100,7 @@ class OptionalExtensionTest {
                     hcm.httpFilters().stream().map(HttpFilterEntry::name).toList());
         }
         List<String> w = lb.warnings();
-        for (String name : List.of("envoy.filters.http.buffer", "envoy.filters.http.wasm",
+        for (String name : List.of("envoy.filters.http.file_system_buffer", "envoy.filters.http.wasm",
                 "acme.filters.Custom", "mystery.v1.Sink", "mystery.v1.Tracer")) {
             assertEquals(1, w.stream().filter(s -> s.contains(name)).count(), name + " in " + w);
         }

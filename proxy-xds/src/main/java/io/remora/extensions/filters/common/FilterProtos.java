@@ -3,6 +3,7 @@ package io.remora.extensions.filters.common;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.remora.runtime.FractionalPercent.Denominator;
@@ -13,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Translation of the API messages the fault and rate limit filters share. */
+/** Translation of the API messages several filters share (fault, rate limits, csrf...). */
 public final class FilterProtos {
 
     /** Envoy's minimum fill interval for local rate limit token buckets. */
@@ -30,6 +31,14 @@ public final class FilterProtos {
             default -> throw path.field("denominator").error("unknown denominator " + p.getDenominatorValue());
         };
         return new io.remora.runtime.FractionalPercent(Integer.toUnsignedLong(p.getNumerator()), denominator);
+    }
+
+    /** A {@code config.core.v3.RuntimeFractionalPercent}'s required {@code default_value}. */
+    public static io.remora.runtime.FractionalPercent runtimeDefault(RuntimeFractionalPercent p, FieldPath path) {
+        if (!p.hasDefaultValue()) {
+            throw path.field("default_value").error("missing required field");
+        }
+        return fraction(p.getDefaultValue(), path.field("default_value"));
     }
 
     /**

@@ -1,0 +1,161 @@
+package io.remora.e2e;
+
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The CSRF filter through a real proxy: curl sends mutating and safe requests with Origin or
+ * Referer headers against the request's own host, additional origins, and routes whose policy is
+ * shadow-only or off; the filter's counters are read from the admin.
+ */
+class CsrfE2ETest {
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static int port;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "upstream saw " + req.method() + " " + req.uri()));
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String routes = """
+                - match: { prefix: "/shadow" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.csrf:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.csrf.v3.CsrfPolicy
+                      filter_enabled: { default_value: { numerator: 0 } }
+                      shadow_enabled: { default_value: { numerator: 100 } }
+                - match: { prefix: "/off" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.csrf:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.csrf.v3.CsrfPolicy
+                      filter_enabled: { runtime_key: csrf.off, default_value: { numerator: 100 } }
+                - match: { prefix: "/" }
+                  route: { cluster: app }
+                """;
+        String filters = """
+                - name: envoy.filters.http.csrf
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.csrf.v3.CsrfPolicy
+                    filter_enabled: { default_value: { numerator: 100 } }
+                    additional_origins:
+                    - exact: trusted.example
+                    - suffix: .partner.example
+                """;
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("csrf-access", ".log").toString(), routes,
+                Bootstraps.cluster("app", false, null, upstream.port()), "", filters);
+        // The /off route's policy is turned off through its runtime key.
+        yaml = "layered_runtime: { layers: [{ name: static, static_layer: { csrf.off: 0 } }] }\n" + yaml;
+        proxy = ProxyProcess.start(yaml, admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.closeCheckingLeaks();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    static Curl request(String method, String path, String... headers) throws Exception {
+        List<String> args = new ArrayList<>(List.of("-X", method));
+        for (String h : headers) {
+            args.add("-H");
+            args.add(h);
+        }
+        args.add("http://127.0.0.1:" + port + path);
+        return Curl.run(args.toArray(String[]::new));
+    }
+
+    static double stat(String name) throws Exception {
+        return proxy.metric("envoy_http_csrf_" + name + "{envoy_http_conn_manager_prefix=\"ingress\"}");
+    }
+
+    static void assertForbidden(Curl r) {
+        assertEquals(403, r.status());
+        assertEquals("Invalid origin", r.text());
+    }
+
+    @Test
+    void crossOriginMutationsAreRefused() throws Exception {
+        int before = upstream.requests.get();
+        for (String method : List.of("POST", "PUT", "DELETE", "PATCH")) {
+            assertForbidden(request(method, "/api", "Origin: https://evil.example"));
+        }
+        assertForbidden(request("POST", "/api", "Origin: null"));
+        assertForbidden(request("POST", "/api", "Origin: http://127.0.0.1:" + (port + 1)));
+        assertForbidden(request("POST", "/api", "Referer: https://evil.example/page"));
+        assertEquals(before, upstream.requests.get(), "none reached the upstream");
+    }
+
+    @Test
+    void sameOriginAndSafeMethodsPass() throws Exception {
+        String self = "http://127.0.0.1:" + port;
+        assertEquals("upstream saw POST /api", request("POST", "/api", "Origin: " + self).text());
+        assertEquals("upstream saw PUT /api", request("PUT", "/api", "Origin: https://127.0.0.1:" + port)
+                .text(), "the scheme is not compared");
+        assertEquals("upstream saw DELETE /api", request("DELETE", "/api", "Referer: " + self + "/page?q=1")
+                .text(), "Referer when there is no Origin");
+        assertEquals("upstream saw POST /api", request("POST", "/api", "Origin: https://app.example",
+                "Host: app.example").text(), "compared with the request's own host");
+        assertEquals("upstream saw GET /api", request("GET", "/api", "Origin: https://evil.example").text());
+        assertEquals("upstream saw OPTIONS /api", request("OPTIONS", "/api", "Origin: https://evil.example").text());
+    }
+
+    @Test
+    void additionalOriginsAreMatchedOnHostAndPort() throws Exception {
+        assertEquals(200, request("POST", "/api", "Origin: https://trusted.example").status());
+        assertEquals(200, request("POST", "/api", "Origin: https://shop.partner.example").status());
+        assertForbidden(request("POST", "/api", "Origin: https://shop.partner.example:8443"));
+        assertForbidden(request("POST", "/api", "Origin: https://trusted.example.evil"));
+    }
+
+    @Test
+    void shadowModeCountsButPasses() throws Exception {
+        double invalid = stat("request_invalid");
+        double missing = stat("missing_source_origin");
+        double valid = stat("request_valid");
+        assertEquals("upstream saw POST /shadow", request("POST", "/shadow", "Origin: https://evil.example").text());
+        assertEquals("upstream saw POST /shadow", request("POST", "/shadow").text());
+        assertEquals(200, request("POST", "/shadow", "Origin: http://127.0.0.1:" + port).status());
+        // The route's policy replaces the filter's whole: its additional origins do not apply.
+        assertEquals(200, request("POST", "/shadow", "Origin: https://trusted.example").status());
+        assertEquals(invalid + 3, stat("request_invalid"));
+        assertEquals(missing + 1, stat("missing_source_origin"));
+        assertEquals(valid + 1, stat("request_valid"));
+    }
+
+    @Test
+    void policyOffThroughTheRuntimeNeitherChecksNorCounts() throws Exception {
+        double invalid = stat("request_invalid");
+        assertEquals("upstream saw POST /off", request("POST", "/off", "Origin: https://evil.example").text());
+        assertEquals(invalid, stat("request_invalid"));
+    }
+
+    @Test
+    void statsCountEachCheckedRequest() throws Exception {
+        double invalid = stat("request_invalid");
+        double missing = stat("missing_source_origin");
+        double valid = stat("request_valid");
+        request("POST", "/count", "Origin: http://127.0.0.1:" + port);
+        request("POST", "/count", "Origin: https://evil.example");
+        assertForbidden(request("POST", "/count"));
+        request("GET", "/count", "Origin: https://evil.example");
+        assertEquals(valid + 1, stat("request_valid"));
+        assertEquals(invalid + 2, stat("request_invalid"), "a missing origin is also an invalid one");
+        assertEquals(missing + 1, stat("missing_source_origin"));
+    }
+}
