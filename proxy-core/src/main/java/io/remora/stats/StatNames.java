@@ -77,8 +77,8 @@ public final class StatNames {
 
     /**
      * Filters' scopes that Envoy's tag extractors take apart differently: the fault filter's
-     * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, csrf's and set_metadata's
-     * {@code http.<prefix>.<filter>.<stat>}, the HTTP local rate limit's
+     * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, csrf's, set_metadata's, cors',
+     * rbac's, jwt_authn's, ext_authz's and basic_auth's {@code http.<prefix>.<filter>.<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
      * {@code local_rate_limit.<stat_prefix>.<stat>}, connection_limit's
      * {@code connection_limit.<stat_prefix>.<stat>}, a virtual cluster's
@@ -101,7 +101,10 @@ public final class StatNames {
         String hcm = id.getTag(HttpConnManagerStats.TAG);
         for (String filter : HCM_FILTER_SCOPES) {
             if (hcm != null && rest.startsWith("http_" + filter + "_")) {
-                return "http." + hcm + "." + filter + "." + rest.substring(filter.length() + 6);
+                // RBAC's rules prefix up to its dot became a label; it goes back in front of the stat.
+                String rulesPrefix = filter.equals("rbac") ? id.getTag(io.remora.rbac.RbacStats.HTTP_PREFIX_TAG) : null;
+                return "http." + hcm + "." + filter + "." + (rulesPrefix == null ? "" : rulesPrefix + ".")
+                        + rest.substring(filter.length() + 6);
             }
         }
         String local = id.getTag("envoy_local_http_ratelimit_prefix");
@@ -120,7 +123,8 @@ public final class StatNames {
     }
 
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
-    private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata"};
+    private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
+        "ext_authz", "basic_auth"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

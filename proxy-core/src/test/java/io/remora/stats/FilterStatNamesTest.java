@@ -30,6 +30,23 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void authorizationAndCorsStatsHaveTheirScopeUnderTheConnectionManager() {
+        assertEquals("http.ingress.cors.origin_valid",
+                name("envoy_http_cors_origin_valid", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.jwt_authn.allowed",
+                name("envoy_http_jwt_authn_allowed", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.ext_authz.ok", name("envoy_http_ext_authz_ok", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.basic_auth.denied",
+                name("envoy_http_basic_auth_denied", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.rbac.shadow_allowed",
+                name("envoy_http_rbac_shadow_allowed", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.rbac.istio_dry_run_allow_shadow_denied",
+                name("envoy_http_rbac_istio_dry_run_allow_shadow_denied", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.rbac.team.allowed", name("envoy_http_rbac_allowed", HttpConnManagerStats.TAG,
+                "ingress", io.remora.rbac.RbacStats.HTTP_PREFIX_TAG, "team"));
+    }
+
+    @Test
     void localRateLimitPrefixes() {
         assertEquals("rl.http_local_rate_limit.rate_limited",
                 name("envoy_http_local_rate_limit_rate_limited", "envoy_local_http_ratelimit_prefix", "rl"));
