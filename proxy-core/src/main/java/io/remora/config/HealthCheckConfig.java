@@ -14,6 +14,10 @@ import java.util.Set;
  * @param noTrafficHealthyInterval defaults to noTrafficInterval
  * @param intervalJitterPercent extra random delay, percent of the interval
  * @param eventLogPath          file of health check events (JSON lines), or null
+ * @param alpnProtocols         {@code tls_options.alpn_protocols}: offered instead of the transport
+ *                              socket's on TLS check connections; null without tls_options
+ * @param transportSocketMatchCriteria picks the cluster's {@code transport_socket_matches} entry for
+ *                              check connections instead of the host's metadata; null: the host's
  */
 public record HealthCheckConfig(
         Duration timeout,
@@ -32,7 +36,132 @@ public record HealthCheckConfig(
         boolean alwaysLogHealthCheckSuccess,
         String eventLogPath,
         boolean reuseConnection,
-        Checker checker) {
+        Checker checker,
+        List<String> alpnProtocols,
+        java.util.Map<String, Object> transportSocketMatchCriteria) {
+
+    /** Envoy's default no_traffic_interval. */
+    public static final Duration DEFAULT_NO_TRAFFIC_INTERVAL = Duration.ofSeconds(60);
+
+    public static Builder builder(Duration timeout, Duration interval, Checker checker) {
+        return new Builder(timeout, interval, checker);
+    }
+
+    /**
+     * Defaults as Envoy's: no jitter, thresholds of 1, the unhealthy and edge intervals from
+     * {@code interval}, no_traffic_interval 60 s, connections reused, nothing logged.
+     */
+    public static final class Builder {
+        private final Duration timeout;
+        private final Duration interval;
+        private final Checker checker;
+        private Duration initialJitter = Duration.ZERO;
+        private Duration intervalJitter = Duration.ZERO;
+        private int intervalJitterPercent;
+        private int unhealthyThreshold = 1;
+        private int healthyThreshold = 1;
+        private Duration unhealthyInterval;
+        private Duration unhealthyEdgeInterval;
+        private Duration healthyEdgeInterval;
+        private Duration noTrafficInterval = DEFAULT_NO_TRAFFIC_INTERVAL;
+        private Duration noTrafficHealthyInterval;
+        private boolean alwaysLogHealthCheckFailures;
+        private boolean alwaysLogHealthCheckSuccess;
+        private String eventLogPath;
+        private boolean reuseConnection = true;
+        private List<String> alpnProtocols;
+        private java.util.Map<String, Object> transportSocketMatchCriteria;
+
+        private Builder(Duration timeout, Duration interval, Checker checker) {
+            this.timeout = timeout;
+            this.interval = interval;
+            this.checker = checker;
+        }
+
+        public Builder initialJitter(Duration v) {
+            initialJitter = v;
+            return this;
+        }
+
+        public Builder intervalJitter(Duration v) {
+            intervalJitter = v;
+            return this;
+        }
+
+        public Builder intervalJitterPercent(int v) {
+            intervalJitterPercent = v;
+            return this;
+        }
+
+        public Builder thresholds(int unhealthy, int healthy) {
+            unhealthyThreshold = unhealthy;
+            healthyThreshold = healthy;
+            return this;
+        }
+
+        public Builder unhealthyInterval(Duration v) {
+            unhealthyInterval = v;
+            return this;
+        }
+
+        public Builder unhealthyEdgeInterval(Duration v) {
+            unhealthyEdgeInterval = v;
+            return this;
+        }
+
+        public Builder healthyEdgeInterval(Duration v) {
+            healthyEdgeInterval = v;
+            return this;
+        }
+
+        public Builder noTrafficInterval(Duration v) {
+            noTrafficInterval = v;
+            return this;
+        }
+
+        public Builder noTrafficHealthyInterval(Duration v) {
+            noTrafficHealthyInterval = v;
+            return this;
+        }
+
+        public Builder alwaysLog(boolean failures, boolean success) {
+            alwaysLogHealthCheckFailures = failures;
+            alwaysLogHealthCheckSuccess = success;
+            return this;
+        }
+
+        public Builder eventLogPath(String v) {
+            eventLogPath = v;
+            return this;
+        }
+
+        public Builder reuseConnection(boolean v) {
+            reuseConnection = v;
+            return this;
+        }
+
+        public Builder alpnProtocols(List<String> v) {
+            alpnProtocols = v == null ? null : List.copyOf(v);
+            return this;
+        }
+
+        public Builder transportSocketMatchCriteria(java.util.Map<String, Object> v) {
+            transportSocketMatchCriteria = v == null ? null : java.util.Map.copyOf(v);
+            return this;
+        }
+
+        public HealthCheckConfig build() {
+            Duration unhealthy = unhealthyInterval != null ? unhealthyInterval : interval;
+            Duration noTraffic = noTrafficInterval;
+            return new HealthCheckConfig(timeout, interval, initialJitter, intervalJitter, intervalJitterPercent,
+                    unhealthyThreshold, healthyThreshold, unhealthy,
+                    unhealthyEdgeInterval != null ? unhealthyEdgeInterval : unhealthy,
+                    healthyEdgeInterval != null ? healthyEdgeInterval : interval, noTraffic,
+                    noTrafficHealthyInterval != null ? noTrafficHealthyInterval : noTraffic,
+                    alwaysLogHealthCheckFailures, alwaysLogHealthCheckSuccess, eventLogPath, reuseConnection, checker,
+                    alpnProtocols, transportSocketMatchCriteria);
+        }
+    }
 
     /** What one check does. */
     public sealed interface Checker permits Http, Tcp, Grpc {

@@ -77,7 +77,10 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
     }
 
     private TlsContextProvider select(Host host) {
-        Map<String, Object> md = host.socketMatchMetadata();
+        return select(host.socketMatchMetadata());
+    }
+
+    private TlsContextProvider select(Map<String, Object> md) {
         for (Choice c : matches) {
             if (matches(c.match, md)) {
                 return c.tls;
@@ -115,7 +118,19 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
     @Override
     public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
                                  List<String> alpnOverride, UpstreamTlsNames names) throws SSLException {
-        TlsContextProvider tls = select(host);
+        return handler(select(host), alloc, host, alpnFallback, alpnOverride, names);
+    }
+
+    @Override
+    public SslHandler newHealthCheckHandler(ByteBufAllocator alloc, Host host, Map<String, Object> matchCriteria,
+                                            List<String> alpnOverride) throws SSLException {
+        TlsContextProvider tls = matchCriteria == null ? select(host) : select(matchCriteria);
+        return handler(tls, alloc, host, List.of(), alpnOverride, null);
+    }
+
+    private static SslHandler handler(TlsContextProvider tls, ByteBufAllocator alloc, Host host,
+                                      List<String> alpnFallback, List<String> alpnOverride, UpstreamTlsNames names)
+            throws SSLException {
         if (tls == null) {
             return null;
         }

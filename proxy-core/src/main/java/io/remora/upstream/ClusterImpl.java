@@ -263,7 +263,7 @@ public final class ClusterImpl implements Cluster {
                             if (d != null) {
                                 d.onSuccessfulHealthCheck(h);
                             }
-                        });
+                        }, this::transportSocketFactory);
                 // Existing hosts wait for their first check, as new hosts of a checked cluster do.
                 for (Host h : prioritySet.hosts()) {
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);

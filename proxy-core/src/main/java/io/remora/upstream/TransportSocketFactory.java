@@ -5,6 +5,7 @@ import io.netty.handler.ssl.SslHandler;
 
 import javax.net.ssl.SSLException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a cluster's connections get their transport socket: raw bytes or a TLS client handler
@@ -48,5 +49,16 @@ public interface TransportSocketFactory {
     default SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
                                   List<String> alpnOverride, UpstreamTlsNames names) throws SSLException {
         return newHandler(alloc, host, alpnFallback, alpnOverride);
+    }
+
+    /**
+     * A TLS handler for a health check connection to {@code host}, or null for plaintext (Envoy's
+     * createHealthCheckConnection): the transport socket that {@code matchCriteria} selects among
+     * the cluster's {@code transport_socket_matches} (null: the one the host's metadata selects),
+     * offering {@code alpnOverride} (null: the context's own protocols).
+     */
+    default SslHandler newHealthCheckHandler(ByteBufAllocator alloc, Host host, Map<String, Object> matchCriteria,
+                                             List<String> alpnOverride) throws SSLException {
+        return newHandler(alloc, host, List.of(), alpnOverride);
     }
 }

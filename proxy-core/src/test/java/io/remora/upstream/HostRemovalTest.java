@@ -26,8 +26,8 @@ class HostRemovalTest {
 
     private static HealthCheckConfig tcpCheck() {
         Duration d = Duration.ofMillis(50);
-        return new HealthCheckConfig(Duration.ofSeconds(2), d, Duration.ZERO, Duration.ZERO, 0, 1, 1, d, d, d, d, d,
-                false, false, null, true, new HealthCheckConfig.Tcp("", List.of()));
+        return HealthCheckConfig.builder(Duration.ofSeconds(2), d, new HealthCheckConfig.Tcp("", List.of()))
+                .noTrafficInterval(d).build();
     }
 
     private static ClusterConfig eds(boolean ignoreHealth, int... ports) {

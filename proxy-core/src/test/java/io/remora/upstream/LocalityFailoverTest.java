@@ -33,8 +33,8 @@ class LocalityFailoverTest {
 
     private static HealthCheckConfig tcpCheck() {
         Duration d = Duration.ofMillis(100);
-        return new HealthCheckConfig(Duration.ofSeconds(2), d, Duration.ZERO, Duration.ZERO, 0, 1, 1, d, d, d, d, d,
-                false, false, null, true, new HealthCheckConfig.Tcp("", List.of()));
+        return HealthCheckConfig.builder(Duration.ofSeconds(2), d, new HealthCheckConfig.Tcp("", List.of()))
+                .noTrafficInterval(d).build();
     }
 
     private static LbEndpoint ep(int port) {

@@ -40,6 +40,7 @@ public final class HealthChecker {
     private final Runnable healthChanged;
     private final Consumer<Host> onSuccess;
     private final EventLogFile eventLog;
+    private final java.util.function.Supplier<io.remora.upstream.TransportSocketFactory> transportSockets;
     /** Upstream loop only. */
     private final Map<Host, Session> sessions = new IdentityHashMap<>();
     private boolean stopped;
@@ -47,9 +48,11 @@ public final class HealthChecker {
     /**
      * @param healthChanged runs after a host's health changed (the cluster regroups its hosts)
      * @param onSuccess     runs after every passed check (outlier detection may uneject the host)
+     * @param transportSockets the cluster's current transport sockets, which checks connect through
      */
     public HealthChecker(String clusterName, HealthCheckConfig config, UpstreamRuntime runtime, ClusterStats clusterStats,
-                         Runnable healthChanged, Consumer<Host> onSuccess) {
+                         Runnable healthChanged, Consumer<Host> onSuccess,
+                         java.util.function.Supplier<io.remora.upstream.TransportSocketFactory> transportSockets) {
         this.clusterName = clusterName;
         this.config = config;
         this.runtime = runtime;
@@ -59,6 +62,11 @@ public final class HealthChecker {
         this.healthChanged = healthChanged;
         this.onSuccess = onSuccess;
         this.eventLog = EventLogFile.of(config.eventLogPath());
+        this.transportSockets = transportSockets;
+    }
+
+    io.remora.upstream.TransportSocketFactory transportSockets() {
+        return transportSockets.get();
     }
 
     String clusterName() {

@@ -46,8 +46,8 @@ class HealthCheckerTest {
 
     private static HealthCheckConfig config(int unhealthy, int healthy, String eventLog, HealthCheckConfig.Checker c) {
         Duration d = Duration.ofMillis(50);
-        return new HealthCheckConfig(Duration.ofSeconds(3), d, Duration.ZERO, Duration.ZERO, 0, unhealthy, healthy,
-                d, d, d, d, d, true, false, eventLog, true, c);
+        return HealthCheckConfig.builder(Duration.ofSeconds(3), d, c).thresholds(unhealthy, healthy)
+                .noTrafficInterval(d).alwaysLog(true, false).eventLogPath(eventLog).build();
     }
 
     private static Cluster cluster(ClusterManagerImpl cm, int port, HealthCheckConfig hc) {
@@ -224,9 +224,8 @@ class HealthCheckerTest {
         try (ClusterManagerImpl quiet = new ClusterManagerImpl(quietStats);
              ClusterManagerImpl loud = new ClusterManagerImpl(loudStats)) {
             // No connection made yet: after the first check the next waits no_traffic_interval (60 s).
-            cluster(quiet, port, new HealthCheckConfig(Duration.ofSeconds(1), fast, Duration.ZERO, Duration.ZERO, 0, 2, 1,
-                    fast, fast, fast, Duration.ofSeconds(60), Duration.ofSeconds(60), false, false, quietLog.toString(),
-                    true, tcp));
+            cluster(quiet, port, HealthCheckConfig.builder(Duration.ofSeconds(1), fast, tcp).thresholds(2, 1)
+                    .eventLogPath(quietLog.toString()).build());
             // A cluster that has connected: checks every unhealthy_interval (50 ms), each failure logged.
             ClusterConfig plain = TestClusters.staticCluster("hc", ClusterConfig.LbPolicy.ROUND_ROBIN,
                     TestClusters.ep("127.0.0.1", port));
@@ -247,8 +246,8 @@ class HealthCheckerTest {
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             StatsRegistry stats = new StatsRegistry();
             Duration d = Duration.ofMillis(50);
-            HealthCheckConfig hc = new HealthCheckConfig(Duration.ofMillis(200), d, Duration.ZERO, Duration.ZERO, 0, 1, 1,
-                    d, d, d, d, d, false, false, null, true, new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47")));
+            HealthCheckConfig hc = HealthCheckConfig.builder(Duration.ofMillis(200), d,
+                    new HealthCheckConfig.Tcp("50494e47", List.of("504f4e47"))).noTrafficInterval(d).build();
             try (ClusterManagerImpl cm = new ClusterManagerImpl(stats)) {
                 Host h = only(cluster(cm, silent.getLocalPort(), hc));
                 await("timeout flagged", () -> h.healthFlagGet(HealthFlag.ACTIVE_HC_TIMEOUT));
@@ -267,12 +266,14 @@ class HealthCheckerTest {
     void nextCheckFollowsTrafficTransitionsAndJitter() {
         StatsRegistry stats = new StatsRegistry();
         try (io.remora.upstream.UpstreamRuntime runtime = TestClusters.runtime(stats.meterRegistry())) {
-            HealthCheckConfig c = new HealthCheckConfig(Duration.ofSeconds(1), Duration.ofMillis(1000), Duration.ZERO,
-                    Duration.ofMillis(100), 10, 2, 2, Duration.ofMillis(2000), Duration.ofMillis(3000),
-                    Duration.ofMillis(4000), Duration.ofMillis(5000), Duration.ofMillis(6000), false, false, null, true,
-                    new HealthCheckConfig.Tcp("", List.of()));
+            HealthCheckConfig c = HealthCheckConfig.builder(Duration.ofSeconds(1), Duration.ofMillis(1000),
+                    new HealthCheckConfig.Tcp("", List.of())).intervalJitter(Duration.ofMillis(100)).intervalJitterPercent(10)
+                    .thresholds(2, 2).unhealthyInterval(Duration.ofMillis(2000)).unhealthyEdgeInterval(Duration.ofMillis(3000))
+                    .healthyEdgeInterval(Duration.ofMillis(4000)).noTrafficInterval(Duration.ofMillis(5000))
+                    .noTrafficHealthyInterval(Duration.ofMillis(6000)).build();
             io.remora.stats.ClusterStats cs = stats.cluster("timing");
-            HealthChecker hc = new HealthChecker("timing", c, runtime, cs, () -> { }, h -> { });
+            HealthChecker hc = new HealthChecker("timing", c, runtime, cs, () -> { }, h -> { },
+                    () -> io.remora.upstream.TransportSocketFactory.RAW);
             java.util.Set<Long> seen = new java.util.HashSet<>();
             for (int i = 0; i < 50; i++) {
                 // Every delay: base + up to interval_jitter_percent of it + up to interval_jitter.

@@ -16,7 +16,6 @@ import java.util.Set;
 /** {@code config.core.v3.HealthCheck}: HTTP, TCP and gRPC checkers with Envoy's defaults. */
 final class HealthCheckTranslator {
     static final String FILE_SINK = "envoy.extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink";
-    private static final Duration DEFAULT_NO_TRAFFIC = Duration.ofSeconds(60);
 
     private HealthCheckTranslator() {
     }
@@ -46,7 +45,7 @@ final class HealthCheckTranslator {
                 ? positive(Protos.duration(h.getHealthyEdgeInterval()), path.field("healthy_edge_interval")) : interval;
         Duration noTraffic = h.hasNoTrafficInterval()
                 ? positive(Protos.duration(h.getNoTrafficInterval()), path.field("no_traffic_interval"))
-                : DEFAULT_NO_TRAFFIC;
+                : HealthCheckConfig.DEFAULT_NO_TRAFFIC_INTERVAL;
         Duration noTrafficHealthy = h.hasNoTrafficHealthyInterval()
                 ? positive(Protos.duration(h.getNoTrafficHealthyInterval()), path.field("no_traffic_healthy_interval"))
                 : noTraffic;
@@ -72,17 +71,20 @@ final class HealthCheckTranslator {
                     .error("custom health checker '" + h.getCustomHealthCheck().getName() + "' is not supported");
             default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check is required");
         };
-        if (h.hasTlsOptions()) {
-            ctx.warnOnce("hc_tls_options", "health check tls_options are ignored, first at " + path.field("tls_options"));
-        }
-        return new HealthCheckConfig(timeout, interval,
-                Protos.duration(h.hasInitialJitter(), h.getInitialJitter(), Duration.ZERO),
-                Protos.duration(h.hasIntervalJitter(), h.getIntervalJitter(), Duration.ZERO),
-                h.getIntervalJitterPercent(),
-                Math.max(1, h.getUnhealthyThreshold().getValue()), Math.max(1, h.getHealthyThreshold().getValue()),
-                unhealthyInterval, unhealthyEdge, healthyEdge, noTraffic, noTrafficHealthy,
-                h.getAlwaysLogHealthCheckFailures(), h.getAlwaysLogHealthCheckSuccess(), eventLog,
-                Protos.bool(h.hasReuseConnection(), h.getReuseConnection(), true), checker);
+        return HealthCheckConfig.builder(timeout, interval, checker)
+                .initialJitter(Protos.duration(h.hasInitialJitter(), h.getInitialJitter(), Duration.ZERO))
+                .intervalJitter(Protos.duration(h.hasIntervalJitter(), h.getIntervalJitter(), Duration.ZERO))
+                .intervalJitterPercent(h.getIntervalJitterPercent())
+                .thresholds(Math.max(1, h.getUnhealthyThreshold().getValue()), Math.max(1, h.getHealthyThreshold().getValue()))
+                .unhealthyInterval(unhealthyInterval).unhealthyEdgeInterval(unhealthyEdge).healthyEdgeInterval(healthyEdge)
+                .noTrafficInterval(noTraffic).noTrafficHealthyInterval(noTrafficHealthy)
+                .alwaysLog(h.getAlwaysLogHealthCheckFailures(), h.getAlwaysLogHealthCheckSuccess())
+                .eventLogPath(eventLog)
+                .reuseConnection(Protos.bool(h.hasReuseConnection(), h.getReuseConnection(), true))
+                .alpnProtocols(h.hasTlsOptions() ? h.getTlsOptions().getAlpnProtocolsList() : null)
+                .transportSocketMatchCriteria(h.hasTransportSocketMatchCriteria()
+                        ? Protos.structMap(h.getTransportSocketMatchCriteria()) : null)
+                .build();
     }
 
     private static HealthCheckConfig.Http http(HealthCheck.HttpHealthCheck c, FieldPath path) {
