@@ -116,11 +116,27 @@ public final class StatNames {
     private static String subScope(String stat) {
         for (String sub : CLUSTER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
-                return sub + "." + stat.substring(sub.length() + 1);
+                String rest = stat.substring(sub.length() + 1);
+                return sub + "." + (sub.equals("ratelimit") ? rateLimitStat(rest) : rest);
             }
         }
         return stat;
     }
+
+    /**
+     * The global rate limit filter's {@code ratelimit[.<stat_prefix>].<stat>}: Envoy extracts no tag
+     * from the stat_prefix, so it stays in the Prometheus name and is told apart by the known stats.
+     */
+    private static String rateLimitStat(String rest) {
+        for (String stat : RATE_LIMIT_STATS) {
+            if (rest.length() > stat.length() + 1 && rest.endsWith("_" + stat)) {
+                return rest.substring(0, rest.length() - stat.length() - 1) + "." + stat;
+            }
+        }
+        return rest;
+    }
+
+    private static final String[] RATE_LIMIT_STATS = {"ok", "over_limit", "error", "failure_mode_allowed"};
 
     /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */
     private static final String[][] DOTTED_PREFIXES = {
@@ -130,7 +146,7 @@ public final class StatNames {
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
     };
 
-    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2"};
+    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit"};
 
     /**
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},
