@@ -79,7 +79,8 @@ public final class StatNames {
      * Filters' scopes that Envoy's tag extractors take apart differently: the fault filter's
      * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
-     * {@code local_rate_limit.<stat_prefix>.<stat>}, connection_limit's
+     * {@code local_rate_limit.<stat_prefix>.<stat>}, the network global rate limit's
+     * {@code ratelimit.<stat_prefix>.<stat>}, connection_limit's
      * {@code connection_limit.<stat_prefix>.<stat>}, a virtual cluster's
      * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}; null for any other meter.
      */
@@ -104,6 +105,10 @@ public final class StatNames {
         String network = id.getTag("envoy_local_network_ratelimit_prefix");
         if (network != null && rest.startsWith("local_rate_limit_")) {
             return "local_rate_limit." + network + "." + rest.substring("local_rate_limit_".length());
+        }
+        String global = id.getTag("envoy_ratelimit_prefix");
+        if (global != null && rest.startsWith("ratelimit_")) {
+            return "ratelimit." + global + "." + rest.substring("ratelimit_".length());
         }
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {

@@ -118,7 +118,7 @@ class RateLimitE2ETest {
                     }
                 }).build().start();
         int admin = ProxyProcess.freePort();
-        for (String name : List.of("main", "down_closed", "down_open")) {
+        for (String name : List.of("main", "down_closed", "down_open", "net_ok", "net_over", "net_down")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         int dead = ProxyProcess.freePort();
@@ -126,7 +126,10 @@ class RateLimitE2ETest {
         String listeners = listener("main", FILTER.replace("FAIL_DENY", "false").replace("RLS_CLUSTER", "rls"), HOSTS)
                 + "\n" + listener("down_closed", FILTER.replace("FAIL_DENY", "true").replace("RLS_CLUSTER", "dead_rls"),
                 HOSTS) + "\n" + listener("down_open", FILTER.replace("FAIL_DENY", "false")
-                .replace("RLS_CLUSTER", "dead_rls"), HOSTS);
+                .replace("RLS_CLUSTER", "dead_rls"), HOSTS)
+                + "\n" + tcpListener("net_ok", "allowed", "rls", false)
+                + "\n" + tcpListener("net_over", "over", "rls", false)
+                + "\n" + tcpListener("net_down", "allowed", "dead_rls", true);
         String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
                 + Bootstraps.cluster("rls", true, null, rls.getPort()) + "\n"
                 + Bootstraps.cluster("dead_rls", true, null, dead);
@@ -151,6 +154,33 @@ class RateLimitE2ETest {
         // The rate limit filter goes before the router the helper adds.
         return Bootstraps.httpListenerWithHosts(name, "", hcm, hosts)
                 .replaceFirst("\n        http_filters:\n        - name: envoy.filters.http.router", "\n        - name: envoy.filters.http.router");
+    }
+
+    /** A TCP listener: the network rate limit filter, then tcp_proxy to the backend. */
+    static String tcpListener(String name, String value, String rlsCluster, boolean failureModeDeny) {
+        return """
+                - name: %1$s
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${%1$s} } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.ratelimit
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.ratelimit.v3.RateLimit
+                        stat_prefix: %1$s
+                        domain: tcp-domain
+                        timeout: 5s
+                        failure_mode_deny: %4$s
+                        descriptors:
+                        - entries: [{ key: tcp, value: %2$s }, { key: from, value: "%%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%%" }]
+                        rate_limit_service:
+                          grpc_service: { envoy_grpc: { cluster_name: %3$s } }
+                          transport_api_version: V3
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: %1$s
+                        cluster: backend
+                """.formatted(name, value, rlsCluster, failureModeDeny);
     }
 
     /** OVER_LIMIT for a descriptor with an entry "over", else OK; each with statuses and headers. */
@@ -351,5 +381,54 @@ class RateLimitE2ETest {
         assertEquals("backend added=null", r.body());
         assertEquals(allowed + 1, stat("cluster.backend.ratelimit.failure_mode_allowed"));
         assertEquals(allowed + 1, proxy.metric("envoy_cluster_ratelimit_failure_mode_allowed{envoy_cluster_name=\"backend\"}"));
+    }
+
+    /** Sends an HTTP/1.1 request over a raw connection; the response's status line, or null when closed. */
+    static String rawExchange(String listener) throws Exception {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", PORTS.get(listener))) {
+            sock.setSoTimeout(10_000);
+            sock.getOutputStream().write("GET /tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] head = new byte[12];
+            int n = 0;
+            try {
+                while (n < head.length) {
+                    int r = sock.getInputStream().read(head, n, head.length - n);
+                    if (r < 0) {
+                        break;
+                    }
+                    n += r;
+                }
+            } catch (java.net.SocketException reset) {
+                return null;
+            }
+            return n == 0 ? null : new String(head, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void networkFilterLetsConnectionsUnderTheLimitThrough() throws Exception {
+        int before = received.size();
+        assertEquals("HTTP/1.1 200", rawExchange("net_ok"));
+        RateLimitRequest sent = onlyRequestSince(before);
+        assertEquals("tcp-domain", sent.getDomain());
+        assertEquals(List.of("tcp=allowed,from=127.0.0.1"), descriptors(sent));
+        assertEquals(1, stat("ratelimit.net_ok.ok"));
+        assertEquals(1, stat("ratelimit.net_ok.total"));
+    }
+
+    @Test
+    void networkFilterClosesConnectionsOverTheLimit() throws Exception {
+        assertEquals(null, rawExchange("net_over"));
+        assertEquals(1, stat("ratelimit.net_over.over_limit"));
+        assertEquals(1, stat("ratelimit.net_over.cx_closed"));
+        assertEquals(1.0, proxy.metric("envoy_ratelimit_cx_closed{envoy_ratelimit_prefix=\"net_over\"}"));
+    }
+
+    @Test
+    void networkFilterClosesOnErrorWithFailureModeDeny() throws Exception {
+        assertEquals(null, rawExchange("net_down"));
+        assertEquals(1, stat("ratelimit.net_down.error"));
+        assertEquals(1, stat("ratelimit.net_down.cx_closed"));
     }
 }

@@ -28,7 +28,7 @@ import java.util.List;
 public final class RateLimitExtension implements HttpFilterExtension<RateLimitConfig> {
 
     /** Envoy's default for the rate limit service call. */
-    static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofMillis(20);
+    public static final java.time.Duration DEFAULT_TIMEOUT = java.time.Duration.ofMillis(20);
 
     @Override
     public List<String> names() {
