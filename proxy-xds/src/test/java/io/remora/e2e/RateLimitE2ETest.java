@@ -118,7 +118,7 @@ class RateLimitE2ETest {
                     }
                 }).build().start();
         int admin = ProxyProcess.freePort();
-        for (String name : List.of("main", "down_closed", "down_open", "net_ok", "net_over", "net_down")) {
+        for (String name : List.of("main", "shadow", "down_closed", "down_open", "net_ok", "net_over", "net_down")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         int dead = ProxyProcess.freePort();
@@ -127,6 +127,8 @@ class RateLimitE2ETest {
                 + "\n" + listener("down_closed", FILTER.replace("FAIL_DENY", "true").replace("RLS_CLUSTER", "dead_rls"),
                 HOSTS) + "\n" + listener("down_open", FILTER.replace("FAIL_DENY", "false")
                 .replace("RLS_CLUSTER", "dead_rls"), HOSTS)
+                + "\n" + listener("shadow", FILTER.replace("FAIL_DENY", "false\n    filter_enforced: { default_value: { numerator: 0 } }")
+                .replace("RLS_CLUSTER", "rls"), HOSTS)
                 + "\n" + tcpListener("net_ok", "allowed", "rls", false)
                 + "\n" + tcpListener("net_over", "over", "rls", false)
                 + "\n" + tcpListener("net_down", "allowed", "dead_rls", true);
@@ -329,6 +331,18 @@ class RateLimitE2ETest {
         assertEquals("main /api/orders 429 RL request_rate_limited", awaitLogLine("main /api/orders 429"));
         assertEquals(over + 1, stat("cluster.backend.ratelimit.over_limit"));
         assertEquals(rq429 + 1, stat("cluster.backend.upstream_rq_429"));
+    }
+
+    /** filter_enforced 0%: over the limit is counted and marked, not answered. */
+    @Test
+    void notEnforcedOverLimitGoesUpstream() throws Exception {
+        long over = stat("cluster.backend.ratelimit.over_limit");
+        HttpResponse<String> r = get("shadow", "/api/orders", "x-user", "over");
+        assertEquals(200, r.statusCode());
+        assertEquals("backend added=null", r.body());
+        assertEquals("true", r.headers().firstValue("x-envoy-ratelimited").orElse(null));
+        assertTrue(r.headers().firstValue("x-limited-by").isEmpty());
+        assertEquals(over + 1, stat("cluster.backend.ratelimit.over_limit"));
     }
 
     @Test
