@@ -19,7 +19,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -151,11 +150,8 @@ class RateLimitE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                     path: %s
                     log_format: { text_format_source: { inline_string: "%s %%REQ(:PATH)%% %%RESPONSE_CODE%% %%RESPONSE_FLAGS%% %%RESPONSE_CODE_DETAILS%%\\n" } }
-                http_filters:
-                %s""".formatted(accessLog, name, Bootstraps.indent(filter, 0));
-        // The rate limit filter goes before the router the helper adds.
-        return Bootstraps.httpListenerWithHosts(name, "", hcm, hosts)
-                .replaceFirst("\n        http_filters:\n        - name: envoy.filters.http.router", "\n        - name: envoy.filters.http.router");
+                """.formatted(accessLog, name);
+        return Bootstraps.httpListenerWithFilters(name, "", hcm, filter, hosts);
     }
 
     /** A TCP listener: the network rate limit filter, then tcp_proxy to the backend. */
@@ -267,16 +263,8 @@ class RateLimitE2ETest {
     static final String STREAM_DONE = "generic_key=after-the-stream";
 
     static String awaitLogLine(String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            for (String l : Files.readAllLines(accessLog)) {
-                if (l.startsWith(prefix)) {
-                    return l;
-                }
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("no access log line for " + prefix + " in:\n" + Files.readString(accessLog));
+        return LogFiles.await(accessLog, lines -> lines.stream().anyMatch(l -> l.startsWith(prefix))).stream()
+                .filter(l -> l.startsWith(prefix)).findFirst().orElseThrow();
     }
 
     /** A counter from the admin /stats text, e.g. cluster.backend.ratelimit.ok; 0 when absent. */
