@@ -117,7 +117,7 @@ class RateLimitE2ETest {
                     }
                 }).build().start();
         int admin = ProxyProcess.freePort();
-        for (String name : List.of("main", "shadow", "down_closed", "down_open", "net_ok", "net_over", "net_down")) {
+        for (String name : List.of("main", "shadow", "external_only", "down_closed", "down_open", "net_ok", "net_over", "net_down")) {
             PORTS.put(name, ProxyProcess.freePort());
         }
         int dead = ProxyProcess.freePort();
@@ -128,6 +128,8 @@ class RateLimitE2ETest {
                 .replace("RLS_CLUSTER", "dead_rls"), HOSTS)
                 + "\n" + listener("shadow", FILTER.replace("FAIL_DENY", "false\n    filter_enforced: { default_value: { numerator: 0 } }")
                 .replace("RLS_CLUSTER", "rls"), HOSTS)
+                + "\n" + listener("external_only", FILTER.replace("FAIL_DENY", "false\n    request_type: external")
+                .replace("RLS_CLUSTER", "rls"), HOSTS, "use_remote_address: true")
                 + "\n" + tcpListener("net_ok", "allowed", "rls", false)
                 + "\n" + tcpListener("net_over", "over", "rls", false)
                 + "\n" + tcpListener("net_down", "allowed", "dead_rls", true);
@@ -143,7 +145,12 @@ class RateLimitE2ETest {
 
     /** An HTTP listener with the rate limit filter before the router and an access log of flags and details. */
     static String listener(String name, String filter, String hosts) {
-        String hcm = """
+        return listener(name, filter, hosts, "");
+    }
+
+    /** As {@link #listener(String, String, String)}, with more connection manager fields. */
+    static String listener(String name, String filter, String hosts, String hcmFields) {
+        String hcm = hcmFields + "\n" + """
                 access_log:
                 - name: envoy.access_loggers.file
                   typed_config:
@@ -331,6 +338,15 @@ class RateLimitE2ETest {
         assertEquals("true", r.headers().firstValue("x-envoy-ratelimited").orElse(null));
         assertTrue(r.headers().firstValue("x-limited-by").isEmpty());
         assertEquals(over + 1, stat("cluster.backend.ratelimit.over_limit"));
+    }
+
+    /** request_type external: a loopback client of a use_remote_address connection manager is internal. */
+    @Test
+    void internalRequestsSkippedByAnExternalOnlyFilter() throws Exception {
+        int before = received.size();
+        HttpResponse<String> r = get("external_only", "/api/orders", "x-user", "over");
+        assertEquals(200, r.statusCode());
+        assertEquals(before, received.size());
     }
 
     @Test

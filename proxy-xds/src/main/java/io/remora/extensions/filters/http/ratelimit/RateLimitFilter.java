@@ -39,7 +39,7 @@ final class RateLimitFilter implements StreamFilter {
     /** Filter state whose number replaces the request's hits_addend (Envoy's UInt32 accessor). */
     static final String HITS_ADDEND = "envoy.ratelimit.hits_addend";
     private static final AsciiString X_ENVOY_INTERNAL = AsciiString.cached("x-envoy-internal");
-    private static final String X_ENVOY_RATELIMITED = "x-envoy-ratelimited";
+    private static final Map.Entry<String, String> X_ENVOY_RATELIMITED_TRUE = Map.entry("x-envoy-ratelimited", "true");
     private static final int GRPC_RESOURCE_EXHAUSTED = 8;
 
     private enum State { IDLE, CALLING, COMPLETE, RESPONDED }
@@ -130,16 +130,26 @@ final class RateLimitFilter implements StreamFilter {
     /** The request of the descriptors applied now, or on stream done; null when there are none. */
     private static RateLimitRequest request(String domain, List<List<DescriptorEntry>> descriptors,
                                             List<RateLimitPolicy> policies, boolean streamDone, long hitsAddend) {
-        List<List<DescriptorEntry>> selected = new ArrayList<>(descriptors.size());
-        long[] addends = new long[descriptors.size()];
+        int n = 0;
+        for (RateLimitPolicy p : policies) {
+            n += p.applyOnStreamDone() == streamDone ? 1 : 0;
+        }
+        if (n == 0) {
+            return null;
+        }
+        List<List<DescriptorEntry>> selected = n == descriptors.size() ? descriptors : new ArrayList<>(n);
+        long[] addends = new long[n];
+        int at = 0;
         for (int i = 0; i < descriptors.size(); i++) {
             RateLimitPolicy p = policies.get(i);
             if (p.applyOnStreamDone() == streamDone) {
-                addends[selected.size()] = p.hitsAddend();
-                selected.add(descriptors.get(i));
+                addends[at++] = p.hitsAddend();
+                if (selected != descriptors) {
+                    selected.add(descriptors.get(i));
+                }
             }
         }
-        return selected.isEmpty() ? null : RateLimitClient.request(domain, selected, addends, hitsAddend);
+        return RateLimitClient.request(domain, selected, addends, hitsAddend);
     }
 
     /** The request's hits_addend from filter state; 0 (unset) when absent or not a uint32. */
@@ -166,7 +176,7 @@ final class RateLimitFilter implements StreamFilter {
         if (!r.dynamicMetadata().isEmpty()) {
             r.dynamicMetadata().forEach((k, v) -> cb.streamInfo().setDynamicMetadata(RateLimitConfig.NAME, k, v));
         }
-        List<Map.Entry<String, String>> toAdd = new ArrayList<>(r.responseHeaders());
+        boolean over = r.status() == LimitResult.Status.OVER_LIMIT;
         switch (r.status()) {
             case OK -> stats.ok.increment();
             case ERROR -> stats.error.increment();
@@ -174,17 +184,20 @@ final class RateLimitFilter implements StreamFilter {
                 stats.overLimit.increment();
                 // As Envoy, the limited request counts as a 429 from the cluster.
                 cluster.stats().response(429);
-                if (config.xEnvoyRateLimited()) {
-                    toAdd.add(Map.entry(X_ENVOY_RATELIMITED, "true"));
-                }
             }
         }
-        if (config.xRateLimitHeaders()) {
-            XRateLimitHeaders.add(r.statuses(), toAdd);
+        List<Map.Entry<String, String>> toAdd = r.responseHeaders();
+        if (over && config.xEnvoyRateLimited() || config.xRateLimitHeaders() && !r.statuses().isEmpty()) {
+            toAdd = new ArrayList<>(toAdd);
+            if (over && config.xEnvoyRateLimited()) {
+                toAdd.add(X_ENVOY_RATELIMITED_TRUE);
+            }
+            if (config.xRateLimitHeaders()) {
+                XRateLimitHeaders.add(r.statuses(), toAdd);
+            }
         }
         responseHeadersToAdd = toAdd.isEmpty() ? null : toAdd;
-        if (r.status() == LimitResult.Status.OVER_LIMIT
-                && fraction(config.filterEnforced(), "ratelimit.http_filter_enforcing")) {
+        if (over && fraction(config.filterEnforced(), "ratelimit.http_filter_enforcing")) {
             state = State.RESPONDED;
             Http2Headers request = requestHeaders;
             cb.sendLocalReply(config.rateLimitedStatus(), r.body(), ResponseFlag.RATE_LIMITED, DETAILS_LIMITED, h -> {
