@@ -54,7 +54,7 @@ public final class RateLimitExtension implements HttpFilterExtension<RateLimitCo
         if (c.getDomain().isEmpty()) {
             throw path.field("domain").error("missing required field");
         }
-        if (c.getStage() > 10) {
+        if (Integer.compareUnsigned(c.getStage(), 10) > 0) {
             throw path.field("stage").error("must be at most 10, got " + Integer.toUnsignedString(c.getStage()));
         }
         RateLimitConfig.RequestType type = switch (c.getRequestType()) {
