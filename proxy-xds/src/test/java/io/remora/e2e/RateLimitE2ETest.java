@@ -407,27 +407,20 @@ class RateLimitE2ETest {
             sock.setSoTimeout(10_000);
             sock.getOutputStream().write("GET /tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            byte[] head = new byte[12];
-            int n = 0;
+            String head;
             try {
-                while (n < head.length) {
-                    int r = sock.getInputStream().read(head, n, head.length - n);
-                    if (r < 0) {
-                        break;
-                    }
-                    n += r;
-                }
+                head = UpgradeE2ETest.readHead(sock.getInputStream());
             } catch (java.net.SocketException reset) {
                 return null;
             }
-            return n == 0 ? null : new String(head, 0, n, java.nio.charset.StandardCharsets.US_ASCII);
+            return head.isEmpty() ? null : head.substring(0, head.indexOf("\r\n"));
         }
     }
 
     @Test
     void networkFilterLetsConnectionsUnderTheLimitThrough() throws Exception {
         int before = received.size();
-        assertEquals("HTTP/1.1 200", rawExchange("net_ok"));
+        assertEquals("HTTP/1.1 200 OK", rawExchange("net_ok"));
         RateLimitRequest sent = onlyRequestSince(before);
         assertEquals("tcp-domain", sent.getDomain());
         assertEquals(List.of("tcp=allowed,from=127.0.0.1"), descriptors(sent));
