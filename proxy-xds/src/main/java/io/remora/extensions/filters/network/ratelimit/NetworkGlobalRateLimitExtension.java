@@ -28,6 +28,11 @@ public final class NetworkGlobalRateLimitExtension implements NetworkFilterExten
     }
 
     @Override
+    public boolean enforcesAccess() {
+        return true;
+    }
+
+    @Override
     public NetworkGlobalRateLimitConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         if (config == null) {
             throw path.error("missing required field: the ratelimit filter needs a typed_config");
