@@ -10,12 +10,20 @@ import java.util.List;
  *
  * @param stage      only filters configured with the same stage use it
  * @param disableKey {@code disable_key}; local rate limiting skips policies that set one, as Envoy does
+ * @param hitsAddend {@code hits_addend.number} sent with the descriptor to a rate limit service; 0: unset
+ * @param applyOnStreamDone {@code apply_on_stream_done}: the global rate limit filter sends this
+ *                          descriptor when the stream ends, without enforcing it
  */
-public record RateLimitPolicy(int stage, String disableKey, List<Action> actions) {
+public record RateLimitPolicy(int stage, String disableKey, List<Action> actions, long hitsAddend,
+                              boolean applyOnStreamDone) {
 
     public RateLimitPolicy {
         disableKey = disableKey == null ? "" : disableKey;
         actions = List.copyOf(actions);
+    }
+
+    public RateLimitPolicy(int stage, String disableKey, List<Action> actions) {
+        this(stage, disableKey, actions, 0, false);
     }
 
     public RateLimitPolicy(List<Action> actions) {

@@ -80,7 +80,8 @@ public final class StatNames {
      * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, csrf's, set_metadata's, cors',
      * rbac's, jwt_authn's, ext_authz's and basic_auth's {@code http.<prefix>.<filter>.<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
-     * {@code local_rate_limit.<stat_prefix>.<stat>}, connection_limit's
+     * {@code local_rate_limit.<stat_prefix>.<stat>}, the network global rate limit's
+     * {@code ratelimit.<stat_prefix>.<stat>}, connection_limit's
      * {@code connection_limit.<stat_prefix>.<stat>}, a virtual cluster's
      * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}; null for any other meter.
      */
@@ -115,6 +116,10 @@ public final class StatNames {
         if (network != null && rest.startsWith("local_rate_limit_")) {
             return "local_rate_limit." + network + "." + rest.substring("local_rate_limit_".length());
         }
+        String global = id.getTag("envoy_ratelimit_prefix");
+        if (global != null && rest.startsWith("ratelimit_")) {
+            return "ratelimit." + global + "." + rest.substring("ratelimit_".length());
+        }
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
@@ -130,11 +135,27 @@ public final class StatNames {
     private static String subScope(String stat) {
         for (String sub : CLUSTER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
-                return sub + "." + stat.substring(sub.length() + 1);
+                String rest = stat.substring(sub.length() + 1);
+                return sub + "." + (sub.equals("ratelimit") ? rateLimitStat(rest) : rest);
             }
         }
         return stat;
     }
+
+    /**
+     * The global rate limit filter's {@code ratelimit[.<stat_prefix>].<stat>}: Envoy extracts no tag
+     * from the stat_prefix, so it stays in the Prometheus name and is told apart by the known stats.
+     */
+    private static String rateLimitStat(String rest) {
+        for (String stat : RATE_LIMIT_STATS) {
+            if (rest.length() > stat.length() + 1 && rest.endsWith("_" + stat)) {
+                return rest.substring(0, rest.length() - stat.length() - 1) + "." + stat;
+            }
+        }
+        return rest;
+    }
+
+    private static final String[] RATE_LIMIT_STATS = {"ok", "over_limit", "error", "failure_mode_allowed"};
 
     /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */
     private static final String[][] DOTTED_PREFIXES = {
@@ -144,7 +165,7 @@ public final class StatNames {
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
     };
 
-    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2"};
+    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit"};
 
     /**
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},

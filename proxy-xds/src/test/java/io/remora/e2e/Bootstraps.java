@@ -125,6 +125,12 @@ final class Bootstraps {
 
     /** As {@link #httpListener}, with the route configuration's {@code virtualHosts} given whole. */
     static String httpListenerWithHosts(String name, String chainFields, String hcmFields, String virtualHosts) {
+        return httpListenerWithFilters(name, chainFields, hcmFields, "", virtualHosts);
+    }
+
+    /** As {@link #httpListenerWithHosts}, with {@code httpFilters} (list items, unindented) before the router. */
+    static String httpListenerWithFilters(String name, String chainFields, String hcmFields, String httpFilters,
+                                          String virtualHosts) {
         return """
                 - name: NAME
                   address: { socket_address: { address: 127.0.0.1, port_value: ${NAME} } }
@@ -136,6 +142,7 @@ final class Bootstraps {
                         stat_prefix: NAME
                 HCM
                         http_filters:
+                FILTERS
                         - name: envoy.filters.http.router
                           typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                         route_config:
@@ -143,6 +150,7 @@ final class Bootstraps {
                 HOSTS
                 CHAIN
                 """.replace("NAME", name).replace("HCM\n", hcmFields.isBlank() ? "" : indent(hcmFields, 8) + "\n")
+                .replace("FILTERS\n", httpFilters.isBlank() ? "" : indent(httpFilters, 8) + "\n")
                 .replace("HOSTS\n", indent(virtualHosts, 10) + "\n")
                 .replace("CHAIN\n", chainFields.isBlank() ? "" : indent(chainFields, 4) + "\n");
     }

@@ -40,7 +40,20 @@ public final class RateLimitPolicyTranslator {
         for (int i = 0; i < r.getActionsCount(); i++) {
             actions.add(action(r.getActions(i), path.field("actions").index(i)));
         }
-        return new RateLimitPolicy(stage, r.getDisableKey(), actions);
+        long hitsAddend = 0;
+        if (r.hasHitsAddend()) {
+            FieldPath hp = path.field("hits_addend");
+            var h = r.getHitsAddend();
+            if (!h.getFormat().isEmpty()) {
+                // Counting one hit where the format asked for more would under-enforce the limit.
+                throw hp.field("format").error("substitution formats are not supported by Remora; use number");
+            }
+            if (h.hasNumber() && h.getNumber().getValue() > 1_000_000_000L) {
+                throw hp.field("number").error("must be at most 1000000000");
+            }
+            hitsAddend = h.getNumber().getValue();
+        }
+        return new RateLimitPolicy(stage, r.getDisableKey(), actions, hitsAddend, r.getApplyOnStreamDone());
     }
 
     private static RateLimitPolicy.Action action(RateLimit.Action a, FieldPath path) {

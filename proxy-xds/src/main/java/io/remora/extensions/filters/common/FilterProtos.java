@@ -6,8 +6,11 @@ import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.remora.config.HeaderMutation;
+import io.remora.route.HeaderFormatter;
 import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.HeaderTranslator;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,6 +77,26 @@ public final class FilterProtos {
             throw path.field("fill_interval").error("local rate limit token bucket fill timer must be >= 50ms");
         }
         return new TokenBucketSpec(max, perFill, ms);
+    }
+
+    /**
+     * A filter's {@code repeated HeaderValueOption} of headers to add (at most 10, as the rate limit
+     * filters' validation says), with their values' command operators checked.
+     */
+    public static List<HeaderMutation.HeaderValueOption> headersToAdd(
+            List<io.envoyproxy.envoy.config.core.v3.HeaderValueOption> in, FieldPath path) {
+        if (in.size() > 10) {
+            throw path.error("at most 10 headers, got " + in.size());
+        }
+        List<HeaderMutation.HeaderValueOption> out = HeaderTranslator.mutation(in, List.of(), path, path)
+                .add();
+        for (int i = 0; i < out.size(); i++) {
+            List<String> problems = HeaderFormatter.validate(out.get(i).value());
+            if (!problems.isEmpty()) {
+                throw path.index(i).field("header").field("value").error(String.join("; ", problems));
+            }
+        }
+        return out;
     }
 
     /** A Struct as plain Java values (String, Double, Boolean, List, Map); JSON nulls are dropped. */

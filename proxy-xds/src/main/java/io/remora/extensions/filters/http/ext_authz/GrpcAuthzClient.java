@@ -11,11 +11,9 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.NetUtil;
-import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.extensions.filters.http.common.ClusterCall;
+import io.remora.extensions.filters.http.common.GrpcUnaryCall;
 import io.remora.http.upstream.Cancellable;
 import io.remora.server.ServerContext;
 
@@ -46,20 +44,8 @@ public final class GrpcAuthzClient implements AuthzClient {
 
     @Override
     public Cancellable check(AuthzCheck check, EventLoop loop, ServerContext context, Consumer<AuthzDecision> done) {
-        byte[] message = request(check).toByteArray();
-        byte[] framed = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
-        Http2Headers h = new DefaultHttp2Headers(false).method("POST").path(PATH).scheme("http")
-                .authority(config.authority());
-        h.set("content-type", "application/grpc");
-        h.set("te", "trailers");
-        if (config.timeout() != null && !config.timeout().isZero()) {
-            h.set("grpc-timeout", Math.max(1, config.timeout().toMillis()) + "m");
-        }
-        for (Map.Entry<String, String> e : config.initialMetadata()) {
-            h.add(e.getKey(), e.getValue());
-        }
-        return ClusterCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP2, h, framed,
-                config.timeout(), r -> done.accept(decide(r)));
+        return GrpcUnaryCall.start(loop, context, config.cluster(), config.authority(), config.initialMetadata(), PATH,
+                request(check).toByteArray(), config.timeout(), r -> done.accept(decide(r)));
     }
 
     CheckRequest request(AuthzCheck c) {
@@ -111,28 +97,13 @@ public final class GrpcAuthzClient implements AuthzClient {
     }
 
     AuthzDecision decide(ClusterCall.Response r) {
-        if (r.headers() == null || r.status() != 200) {
-            return AuthzDecision.error();
-        }
-        // grpc-status is in the trailers, or in the headers of a trailers-only answer.
-        CharSequence gs = r.trailers() != null ? r.trailers().get("grpc-status") : null;
-        if (gs == null) {
-            gs = r.headers().get("grpc-status");
-        }
-        if (gs == null || !gs.toString().trim().equals("0")) {
-            return AuthzDecision.error();
-        }
-        byte[] b = r.body();
-        if (b.length < 5 || b[0] != 0) {
-            return AuthzDecision.error();
-        }
-        int len = ByteBuffer.wrap(b, 1, 4).getInt();
-        if (len < 0 || len > b.length - 5) {
+        ByteBuffer message = GrpcUnaryCall.message(r);
+        if (message == null) {
             return AuthzDecision.error();
         }
         CheckResponse resp;
         try {
-            resp = CheckResponse.parseFrom(ByteBuffer.wrap(b, 5, len));
+            resp = CheckResponse.parseFrom(message);
         } catch (InvalidProtocolBufferException e) {
             return AuthzDecision.error();
         }

@@ -4,7 +4,10 @@ import io.remora.config.HeaderMutation;
 import io.remora.config.HttpFilterConfig;
 import io.remora.config.RateLimitPolicy;
 import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.extensions.filters.http.common.DescriptorEntry;
+import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
 
 import java.util.List;
 
@@ -48,17 +51,6 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
 
     public static Builder builder(String statPrefix) {
         return new Builder(statPrefix);
-    }
-
-    /** {@code common.ratelimit.v3.VhRateLimitsOptions}. */
-    public enum VhRateLimits { OVERRIDE, INCLUDE, IGNORE }
-
-    /** {@code config.core.v3.RuntimeFractionalPercent}. */
-    public record RuntimeFraction(String runtimeKey, io.remora.runtime.FractionalPercent defaultValue) {
-    }
-
-    /** One entry of a descriptor; an empty configured value matches any value (one bucket per value). */
-    public record DescriptorEntry(String key, String value) {
     }
 
     /** {@code LocalRateLimitDescriptor}: the entries a request descriptor must have, and their bucket. */

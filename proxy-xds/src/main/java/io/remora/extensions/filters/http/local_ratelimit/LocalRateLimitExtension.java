@@ -1,21 +1,19 @@
 package io.remora.extensions.filters.http.local_ratelimit;
 
-import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
-import io.remora.config.HeaderMutation;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
 import io.remora.extensions.filters.common.FilterProtos;
+import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.common.TokenBucketSpec;
-import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
+import io.remora.extensions.filters.http.common.DescriptorEntry;
+import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorLimit;
 import io.remora.http.filter.HttpFilterFactory;
-import io.remora.route.HeaderFormatter;
 import io.remora.xds.translate.FieldPath;
-import io.remora.xds.translate.HeaderTranslator;
 import io.remora.xds.translate.RateLimitPolicyTranslator;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
@@ -84,14 +82,14 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
             throw path.field("token_bucket").error("local rate limit token bucket must be set for per filter configs");
         }
         if (c.hasFilterEnabled()) {
-            b.filterEnabled(runtimeFraction(c.getFilterEnabled(), path.field("filter_enabled")));
+            b.filterEnabled(RuntimeFraction.of(c.getFilterEnabled(), path.field("filter_enabled")));
         }
         if (c.hasFilterEnforced()) {
-            b.filterEnforced(runtimeFraction(c.getFilterEnforced(), path.field("filter_enforced")));
+            b.filterEnforced(RuntimeFraction.of(c.getFilterEnforced(), path.field("filter_enforced")));
         }
-        b.requestHeadersToAddWhenNotEnforced(headers(c.getRequestHeadersToAddWhenNotEnforcedList(),
+        b.requestHeadersToAddWhenNotEnforced(FilterProtos.headersToAdd(c.getRequestHeadersToAddWhenNotEnforcedList(),
                 path.field("request_headers_to_add_when_not_enforced")));
-        b.responseHeadersToAdd(headers(c.getResponseHeadersToAddList(), path.field("response_headers_to_add")));
+        b.responseHeadersToAdd(FilterProtos.headersToAdd(c.getResponseHeadersToAddList(), path.field("response_headers_to_add")));
         b.descriptors(descriptors(c.getDescriptorsList(), bucket, path.field("descriptors")));
         if (c.getStage() > 10) {
             throw path.field("stage").error("must be at most 10");
@@ -120,35 +118,12 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
         }
         b.rateLimits(RateLimitPolicyTranslator.policies(c.getRateLimitsList(), path.field("rate_limits")));
         b.vhRateLimits(switch (c.getVhRateLimits()) {
-            case OVERRIDE -> LocalRateLimitConfig.VhRateLimits.OVERRIDE;
-            case INCLUDE -> LocalRateLimitConfig.VhRateLimits.INCLUDE;
-            case IGNORE -> LocalRateLimitConfig.VhRateLimits.IGNORE;
+            case OVERRIDE -> VhRateLimits.OVERRIDE;
+            case INCLUDE -> VhRateLimits.INCLUDE;
+            case IGNORE -> VhRateLimits.IGNORE;
             default -> throw path.field("vh_rate_limits").error("unknown value " + c.getVhRateLimitsValue());
         });
         return b.build();
-    }
-
-    private static LocalRateLimitConfig.RuntimeFraction runtimeFraction(RuntimeFractionalPercent p, FieldPath path) {
-        if (!p.hasDefaultValue()) {
-            throw path.field("default_value").error("missing required field");
-        }
-        return new LocalRateLimitConfig.RuntimeFraction(p.getRuntimeKey(),
-                FilterProtos.fraction(p.getDefaultValue(), path.field("default_value")));
-    }
-
-    private static List<HeaderMutation.HeaderValueOption> headers(
-            List<io.envoyproxy.envoy.config.core.v3.HeaderValueOption> in, FieldPath path) {
-        if (in.size() > 10) {
-            throw path.error("at most 10 headers, got " + in.size());
-        }
-        List<HeaderMutation.HeaderValueOption> out = HeaderTranslator.mutation(in, List.of(), path, path).add();
-        for (int i = 0; i < out.size(); i++) {
-            List<String> problems = HeaderFormatter.validate(out.get(i).value());
-            if (!problems.isEmpty()) {
-                throw path.index(i).field("header").field("value").error(String.join("; ", problems));
-            }
-        }
-        return out;
     }
 
     private static List<DescriptorLimit> descriptors(List<LocalRateLimitDescriptor> in, TokenBucketSpec global,

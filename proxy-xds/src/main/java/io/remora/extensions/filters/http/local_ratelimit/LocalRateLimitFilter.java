@@ -3,20 +3,19 @@ package io.remora.extensions.filters.http.local_ratelimit;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
-import io.remora.config.ForwardAction;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.common.LocalTokenBucket;
-import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
+import io.remora.extensions.filters.common.RuntimeFraction;
+import io.remora.extensions.filters.http.common.DescriptorEntry;
+import io.remora.extensions.filters.http.common.DescriptorEvaluator;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.network.FilterState;
-import io.remora.route.RouteEntry;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code envoy.filters.http.local_ratelimit} for one stream, as Envoy's: when enabled (filter_enabled)
@@ -106,22 +105,9 @@ final class LocalRateLimitFilter implements StreamFilter {
         if (!used.descriptors.isEmpty()) {
             return used.descriptors.descriptors(headers, decoder);
         }
-        RouteEntry route = decoder.route();
-        if (route == null || !(route.route().action() instanceof ForwardAction forward)) {
-            return List.of();
-        }
         List<List<DescriptorEntry>> out = new ArrayList<>();
-        DescriptorEvaluator.of(forward.rateLimits()).addDescriptors(headers, decoder, config.stage(), out);
-        LocalRateLimitConfig.VhRateLimits vh = forward.includeVhRateLimits()
-                ? LocalRateLimitConfig.VhRateLimits.INCLUDE : config.vhRateLimits();
-        boolean withVirtualHost = switch (vh) {
-            case INCLUDE -> true;
-            case OVERRIDE -> forward.rateLimits().isEmpty();
-            case IGNORE -> false;
-        };
-        if (withVirtualHost && route.virtualHost() != null) {
-            DescriptorEvaluator.of(route.virtualHost().rateLimits()).addDescriptors(headers, decoder, config.stage(), out);
-        }
+        DescriptorEvaluator.addRouteDescriptors(decoder.route(), config.vhRateLimits(), config.stage(),
+                DescriptorEvaluator.DisableKeys.SKIP, headers, decoder, out, null);
         return out;
     }
 
@@ -145,8 +131,7 @@ final class LocalRateLimitFilter implements StreamFilter {
      * A RuntimeFractionalPercent through the runtime (its key's value, else its default); unset is
      * 0%, Envoy's default for filter_enabled and filter_enforced.
      */
-    private boolean enabled(LocalRateLimitConfig.RuntimeFraction f) {
-        return f != null && decoder.serverContext().runtime().featureEnabled(f.runtimeKey(), f.defaultValue(),
-                ThreadLocalRandom.current().nextLong());
+    private boolean enabled(RuntimeFraction f) {
+        return f != null && f.enabled(decoder.serverContext().runtime());
     }
 }

@@ -1,6 +1,7 @@
 package io.remora.extensions.filters.http.local_ratelimit;
 
 import io.remora.extensions.filters.common.HeaderAdditions;
+import io.remora.extensions.filters.http.common.DescriptorEvaluator;
 import io.remora.server.ServerContext;
 
 /**

@@ -1,7 +1,7 @@
 package io.remora.extensions.filters.http.local_ratelimit;
 
 import io.remora.extensions.filters.common.LocalTokenBucket;
-import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
+import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorLimit;
 
 import java.util.ArrayList;

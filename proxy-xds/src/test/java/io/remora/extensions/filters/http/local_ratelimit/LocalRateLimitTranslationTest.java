@@ -6,7 +6,9 @@ import io.remora.config.RateLimitPolicy;
 import io.remora.runtime.FractionalPercent;
 import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.extensions.filters.common.TokenBucketSpec;
-import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
+import io.remora.extensions.filters.common.RuntimeFraction;
+import io.remora.extensions.filters.http.common.DescriptorEntry;
+import io.remora.extensions.filters.http.common.DescriptorEvaluator;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
@@ -85,7 +87,7 @@ class LocalRateLimitTranslationTest {
         assertEquals("http_local_rate_limiter", c.statPrefix());
         assertEquals(503, c.status());
         assertEquals(new TokenBucketSpec(10, 5, 2000), c.tokenBucket());
-        assertEquals(new LocalRateLimitConfig.RuntimeFraction("le", new FractionalPercent(100, Denominator.HUNDRED)), c.filterEnabled());
+        assertEquals(new RuntimeFraction("le", new FractionalPercent(100, Denominator.HUNDRED)), c.filterEnabled());
         assertEquals(new FractionalPercent(50, Denominator.TEN_THOUSAND), c.filterEnforced().defaultValue());
         assertEquals(new HeaderMutation.HeaderValueOption("x-local-rate-limit", "true",
                 HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD, false), c.responseHeadersToAdd().get(0));
@@ -120,7 +122,7 @@ class LocalRateLimitTranslationTest {
                                 + " default_value: std, skip_if_absent: true }"))
                 .replace("domains: [\"*\"]", "domains: [\"*\"]\n              rate_limits: [{ actions: [{ destination_cluster: {} }] }]");
         HttpConnectionManagerConfig hcm = hcm(yaml);
-        assertEquals(LocalRateLimitConfig.VhRateLimits.INCLUDE, ((LocalRateLimitConfig) hcm.httpFilters().get(0).config()).vhRateLimits());
+        assertEquals(DescriptorEvaluator.VhRateLimits.INCLUDE, ((LocalRateLimitConfig) hcm.httpFilters().get(0).config()).vhRateLimits());
         var vh = hcm.routeConfig().virtualHosts().get(0);
         assertEquals(List.of(new RateLimitPolicy(List.of(new RateLimitPolicy.DestinationCluster()))), vh.rateLimits());
         var forward = (io.remora.config.ForwardAction) vh.routes().get(0).action();

@@ -1,15 +1,16 @@
-package io.remora.extensions.filters.http.local_ratelimit;
+package io.remora.extensions.filters.http.common;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
+import io.remora.config.ForwardAction;
 import io.remora.config.NodeInfo;
 import io.remora.config.RateLimitPolicy;
 import io.remora.config.RateLimitPolicy.Action;
 import io.remora.extensions.filters.common.RequestHeaderMatch;
-import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorEntry;
 import io.remora.http.filter.StreamFilterCallbacks;
+import io.remora.route.RouteEntry;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,9 +26,19 @@ import java.util.WeakHashMap;
 /**
  * Makes a request's descriptors from {@code rate_limits} (Envoy's
  * RateLimitPolicyEntry::populateDescriptors): one descriptor per policy whose actions all produced
- * their entry. Compiled once per config, or once per route for route-level rate limits.
+ * their entry. Compiled once per config, or once per route for route-level rate limits. Shared by
+ * the local and the global rate limit filters.
  */
-final class DescriptorEvaluator {
+public final class DescriptorEvaluator {
+
+    /** {@code vh_rate_limits}: whether a virtual host's rate_limits join its route's. */
+    public enum VhRateLimits { OVERRIDE, INCLUDE, IGNORE }
+
+    /**
+     * Policies that set a {@code disable_key}: the local rate limit skips them; the global one skips
+     * them only while runtime {@code ratelimit.<disable_key>.http_filter_enabled} (default 100%) is off.
+     */
+    public enum DisableKeys { SKIP, RUNTIME }
 
     /** Route and virtual host rate_limits compiled on first use; weak, so replaced routes go. */
     private static final Map<List<RateLimitPolicy>, DescriptorEvaluator> COMPILED =
@@ -39,7 +50,7 @@ final class DescriptorEvaluator {
     private record Compiled(Action action, AsciiString header, RequestHeaderMatch match) {
     }
 
-    DescriptorEvaluator(List<RateLimitPolicy> rateLimits) {
+    public DescriptorEvaluator(List<RateLimitPolicy> rateLimits) {
         source = rateLimits;
         policies = new Compiled[rateLimits.size()][];
         for (int i = 0; i < policies.length; i++) {
@@ -56,32 +67,32 @@ final class DescriptorEvaluator {
         }
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return policies.length == 0;
     }
 
     /** The evaluator of a route's or virtual host's rate_limits. */
-    static DescriptorEvaluator of(List<RateLimitPolicy> rateLimits) {
+    public static DescriptorEvaluator of(List<RateLimitPolicy> rateLimits) {
         return COMPILED.computeIfAbsent(rateLimits, DescriptorEvaluator::new);
     }
 
     /** Descriptors from every policy (the filter's own rate_limits). */
-    List<List<DescriptorEntry>> descriptors(Http2Headers headers, StreamFilterCallbacks callbacks) {
+    public List<List<DescriptorEntry>> descriptors(Http2Headers headers, StreamFilterCallbacks callbacks) {
         List<List<DescriptorEntry>> out = new ArrayList<>(policies.length);
-        addDescriptors(headers, callbacks, -1, out);
+        addDescriptors(headers, callbacks, -1, DisableKeys.SKIP, out, null);
         return out;
     }
 
     /**
-     * Adds the descriptors of the policies of this {@code stage} that set no disable_key (stage -1:
-     * every policy), as Envoy's local rate limit reads a route's rate_limits.
+     * Adds the descriptors of the policies of this {@code stage} (-1: every policy, disable_key not
+     * consulted); {@code policiesOut}, when given, gets each descriptor's policy at the same index.
      */
-    void addDescriptors(Http2Headers headers, StreamFilterCallbacks callbacks, int stage,
-                        List<List<DescriptorEntry>> out) {
+    public void addDescriptors(Http2Headers headers, StreamFilterCallbacks callbacks, int stage, DisableKeys disableKeys,
+                               List<List<DescriptorEntry>> out, List<RateLimitPolicy> policiesOut) {
         for (int i = 0; i < policies.length; i++) {
             Compiled[] policy = policies[i];
             RateLimitPolicy p = source.get(i);
-            if (stage >= 0 && (p.stage() != stage || !p.disableKey().isEmpty())) {
+            if (stage >= 0 && (p.stage() != stage || disabled(p, disableKeys, callbacks))) {
                 continue;
             }
             List<DescriptorEntry> entries = new ArrayList<>(policy.length);
@@ -94,7 +105,39 @@ final class DescriptorEvaluator {
             }
             if (ok && !entries.isEmpty()) {
                 out.add(entries);
+                if (policiesOut != null) {
+                    policiesOut.add(p);
+                }
             }
+        }
+    }
+
+    private static boolean disabled(RateLimitPolicy p, DisableKeys disableKeys, StreamFilterCallbacks cb) {
+        if (p.disableKey().isEmpty()) {
+            return false;
+        }
+        return disableKeys == DisableKeys.SKIP || !cb.serverContext().runtime()
+                .featureEnabled("ratelimit." + p.disableKey() + ".http_filter_enabled", 100);
+    }
+
+    /**
+     * Adds the descriptors of the request's route's rate_limits of this stage and, as Envoy decides
+     * with the route's include_vh_rate_limits (which wins) or else {@code vh}, its virtual host's.
+     */
+    public static void addRouteDescriptors(RouteEntry route, VhRateLimits vh, int stage, DisableKeys disableKeys,
+                                           Http2Headers headers, StreamFilterCallbacks cb,
+                                           List<List<DescriptorEntry>> out, List<RateLimitPolicy> policiesOut) {
+        if (route == null || !(route.route().action() instanceof ForwardAction forward)) {
+            return;
+        }
+        of(forward.rateLimits()).addDescriptors(headers, cb, stage, disableKeys, out, policiesOut);
+        boolean withVirtualHost = switch (forward.includeVhRateLimits() ? VhRateLimits.INCLUDE : vh) {
+            case INCLUDE -> true;
+            case OVERRIDE -> forward.rateLimits().isEmpty();
+            case IGNORE -> false;
+        };
+        if (withVirtualHost && route.virtualHost() != null) {
+            of(route.virtualHost().rateLimits()).addDescriptors(headers, cb, stage, disableKeys, out, policiesOut);
         }
     }
 

@@ -1,0 +1,68 @@
+package io.remora.extensions.filters.http.common;
+
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.http.upstream.Cancellable;
+import io.remora.server.ServerContext;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One unary gRPC call through a cluster ({@code envoy_grpc}), as the control-service clients
+ * (ext_authz, rate limit) make it: length-prefixed protobuf over HTTP/2 with {@code grpc-timeout},
+ * the answer's message read once the call ended with {@code grpc-status} 0.
+ */
+public final class GrpcUnaryCall {
+
+    private GrpcUnaryCall() {
+    }
+
+    /** Sends {@code message} to {@code path}; {@code done} gets the whole {@link ClusterCall.Response}. */
+    public static Cancellable start(EventLoop loop, ServerContext context, String cluster, String authority,
+                                    List<Map.Entry<String, String>> initialMetadata, String path, byte[] message,
+                                    Duration timeout, Consumer<ClusterCall.Response> done) {
+        byte[] framed = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
+        Http2Headers h = new DefaultHttp2Headers(false).method("POST").path(path).scheme("http").authority(authority);
+        h.set("content-type", "application/grpc");
+        h.set("te", "trailers");
+        if (timeout != null && !timeout.isZero()) {
+            h.set("grpc-timeout", Math.max(1, timeout.toMillis()) + "m");
+        }
+        for (Map.Entry<String, String> e : initialMetadata) {
+            h.add(e.getKey(), e.getValue());
+        }
+        return ClusterCall.start(loop, context, cluster, UpstreamProtocol.HTTP2, h, framed, timeout, done);
+    }
+
+    /**
+     * The answer's one message, or null when the call failed: no HTTP/2 200, a grpc-status other
+     * than 0 (in the trailers, or the headers of a trailers-only answer), a missing or malformed frame.
+     */
+    public static ByteBuffer message(ClusterCall.Response r) {
+        if (r.headers() == null || r.status() != 200) {
+            return null;
+        }
+        CharSequence gs = r.trailers() != null ? r.trailers().get("grpc-status") : null;
+        if (gs == null) {
+            gs = r.headers().get("grpc-status");
+        }
+        if (gs == null || !gs.toString().trim().equals("0")) {
+            return null;
+        }
+        byte[] b = r.body();
+        if (b.length < 5 || b[0] != 0) {
+            return null;
+        }
+        int len = ByteBuffer.wrap(b, 1, 4).getInt();
+        if (len < 0 || len > b.length - 5) {
+            return null;
+        }
+        return ByteBuffer.wrap(b, 5, len);
+    }
+}

@@ -1,0 +1,21 @@
+package io.remora.extensions.filters.http.ratelimit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code rate_limit_service}: {@code envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit}
+ * over HTTP/2 to {@code cluster} ({@code grpc_service.envoy_grpc}).
+ *
+ * @param authority       {@code :authority} of the calls ({@code envoy_grpc.authority}, else the cluster name)
+ * @param initialMetadata {@code grpc_service.initial_metadata}
+ * @param timeout         the filter's {@code timeout} (Envoy's default 20 ms); zero: none
+ */
+public record RlsConfig(String cluster, String authority, List<Map.Entry<String, String>> initialMetadata,
+                        Duration timeout) {
+
+    public RlsConfig {
+        initialMetadata = List.copyOf(initialMetadata);
+    }
+}
