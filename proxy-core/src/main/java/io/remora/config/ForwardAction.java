@@ -253,7 +253,20 @@ public record ForwardAction(
     }
 
     /** {@code request_mirror_policies} entry; fractionPerMillion null = all requests. */
-    public record MirrorPolicy(String cluster, Integer fractionPerMillion) {
+    /**
+     * One of {@code request_mirror_policies}.
+     *
+     * @param cluster       the mirror cluster, or null when {@code clusterHeader} names it per request
+     * @param clusterHeader the request header naming the cluster (lower case), or null
+     * @param fractionPerMillion the runtime fraction's default, or null for every request
+     * @param disableShadowHostSuffixAppend the mirror keeps the request's host (no "-shadow")
+     */
+    public record MirrorPolicy(String cluster, String clusterHeader, Integer fractionPerMillion,
+                               boolean disableShadowHostSuffixAppend) {
+        /** A mirror to one named cluster, with Envoy's "-shadow" host. */
+        public static MirrorPolicy of(String cluster, Integer fractionPerMillion) {
+            return new MirrorPolicy(cluster, null, fractionPerMillion, false);
+        }
     }
 
     /**

@@ -65,7 +65,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     long globalTimeoutMillis;
     long perTryTimeoutMillis;
     UpstreamRequest current;
-    List<Cluster> mirrors;
+    List<ShadowRequest.Mirror> mirrors;
     boolean responseStarted;
     boolean done;
     boolean decodingPaused;

@@ -44,45 +44,58 @@ final class ShadowRequest implements UpstreamCallbacks {
         this.trailers = trailers;
     }
 
-    /** The mirror clusters this request goes to (each policy's runtime fraction sampled), or null for none. */
-    static List<Cluster> sample(List<ForwardAction.MirrorPolicy> policies, DecoderFilterCallbacks cb) {
+    /** A mirror this request goes to; {@code hostSuffix}: "-shadow" is appended to its host. */
+    record Mirror(Cluster cluster, boolean hostSuffix) {
+    }
+
+    /**
+     * The mirrors this request goes to (each policy's runtime fraction sampled; a
+     * {@code cluster_header} naming no known cluster mirrors nothing), or null for none.
+     */
+    static List<Mirror> sample(List<ForwardAction.MirrorPolicy> policies, DecoderFilterCallbacks cb) {
         if (policies == null || policies.isEmpty()) {
             return null;
         }
-        List<Cluster> mirrors = null;
+        List<Mirror> mirrors = null;
         for (ForwardAction.MirrorPolicy mp : policies) {
             Integer f = mp.fractionPerMillion();
             if (f != null && ThreadLocalRandom.current().nextInt(1_000_000) >= f) {
                 continue;
             }
-            Cluster m = cb.serverContext().clusterManager().get(mp.cluster());
+            String name = mp.cluster();
+            if (name == null) {
+                Http2Headers request = cb.requestHeaders();
+                CharSequence v = request == null ? null : request.get(mp.clusterHeader());
+                name = v == null || v.length() == 0 ? null : v.toString();
+            }
+            Cluster m = name == null ? null : cb.serverContext().clusterManager().get(name);
             if (m != null) {
                 if (mirrors == null) {
                     mirrors = new ArrayList<>(1);
                 }
-                mirrors.add(m);
+                mirrors.add(new Mirror(m, !mp.disableShadowHostSuffixAppend()));
             }
         }
         return mirrors;
     }
 
-    /** Sends the whole request (the router holds its body) to each mirror cluster. */
-    static void sendAll(RouterFilter r, List<Cluster> mirrors) {
-        for (Cluster m : mirrors) {
-            send(r.cb, m, r.requestHeaders, r.body.chunks(), r.requestTrailers, r.globalTimeoutMillis,
-                    RouterFilter.protocolOf(m, r.cb.downstreamProtocol()));
+    /** Sends the whole request (the router holds its body) to each mirror. */
+    static void sendAll(RouterFilter r, List<Mirror> mirrors) {
+        for (Mirror m : mirrors) {
+            send(r.cb, m.cluster(), m.hostSuffix(), r.requestHeaders, r.body.chunks(), r.requestTrailers,
+                    r.globalTimeoutMillis, RouterFilter.protocolOf(m.cluster(), r.cb.downstreamProtocol()));
         }
     }
 
-    static void send(DecoderFilterCallbacks cb, Cluster cluster, Http2Headers request, List<ByteBuf> chunks,
-                     Http2Headers trailers, long timeoutMillis, UpstreamProtocol protocol) {
+    static void send(DecoderFilterCallbacks cb, Cluster cluster, boolean hostSuffix, Http2Headers request,
+                     List<ByteBuf> chunks, Http2Headers trailers, long timeoutMillis, UpstreamProtocol protocol) {
         Host host = cluster.chooseHost(LoadBalancerContext.NONE);
         if (host == null || !cluster.limits().tryAcquireRequest()) {
             return;
         }
         Http2Headers h = HeaderBlock.of(request).copy(0);
         CharSequence authority = h.authority();
-        if (authority != null) {
+        if (authority != null && hostSuffix) {
             h.authority(shadowHost(authority.toString()));
         }
         List<ByteBuf> copy = new ArrayList<>(chunks.size());

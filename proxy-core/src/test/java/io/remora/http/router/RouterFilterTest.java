@@ -481,7 +481,7 @@ class RouterFilterTest {
             TestServerContext ctx = context(c, UpstreamProtocol.HTTP1, main.address());
             ctx.add(new FixedCluster(FixedCluster.config(m, UpstreamProtocol.HTTP1), ctx.stats,
                     FixedCluster.hosts(shadow.address())));
-            ForwardAction fa = TestRoute.action(c, null, null, List.of(new ForwardAction.MirrorPolicy(m, null)));
+            ForwardAction fa = TestRoute.action(c, null, null, List.of(ForwardAction.MirrorPolicy.of(m, null)));
             TestStream s = stream(ctx, fa);
             s.start(new RouterFilter(CONFIG), TestStream.post("/m"), false);
             s.run(() -> s.filter.decodeData(Unpooled.copiedBuffer("payload", StandardCharsets.UTF_8), true));

@@ -169,13 +169,16 @@ public final class RouteTranslator {
         for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
             var m = a.getRequestMirrorPolicies(i);
             FieldPath mp = path.field("request_mirror_policies").index(i);
-            if (m.getCluster().isEmpty()) {
-                throw mp.field("cluster").error(m.getClusterHeader().isEmpty() ? "missing required field"
-                        : "cluster_header mirrors are not supported");
+            if (m.getCluster().isEmpty() == m.getClusterHeader().isEmpty()) {
+                throw mp.field("cluster").error("exactly one of cluster and cluster_header is required");
             }
-            ctx.requireCluster(mp.field("cluster"), m.getCluster());
-            mirrors.add(new ForwardAction.MirrorPolicy(m.getCluster(),
-                    m.hasRuntimeFraction() ? Protos.perMillion(m.getRuntimeFraction().getDefaultValue()) : null));
+            if (!m.getCluster().isEmpty()) {
+                ctx.requireCluster(mp.field("cluster"), m.getCluster());
+            }
+            mirrors.add(new ForwardAction.MirrorPolicy(m.getCluster().isEmpty() ? null : m.getCluster(),
+                    m.getClusterHeader().isEmpty() ? null : m.getClusterHeader().toLowerCase(java.util.Locale.ROOT),
+                    m.hasRuntimeFraction() ? Protos.perMillion(m.getRuntimeFraction().getDefaultValue()) : null,
+                    m.getDisableShadowHostSuffixAppend()));
         }
         Duration maxGrpc = null;
         if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {

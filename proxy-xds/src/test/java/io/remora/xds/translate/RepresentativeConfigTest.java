@@ -153,7 +153,7 @@ class RepresentativeConfigTest {
         assertEquals(Duration.ofSeconds(1), rp.maxInterval());
         assertTrue(rp.retryOtherHosts());
         assertEquals(5, rp.hostSelectionRetryMaxAttempts());
-        assertEquals(List.of(new ForwardAction.MirrorPolicy("dns_backend", 100_000)), fwd.mirrors());
+        assertEquals(List.of(ForwardAction.MirrorPolicy.of("dns_backend", 100_000)), fwd.mirrors());
 
         var r1 = api.routes().get(1);
         var re = assertInstanceOf(RouteMatch.SafeRegex.class, r1.match().path());
