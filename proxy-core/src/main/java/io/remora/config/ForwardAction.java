@@ -252,7 +252,6 @@ public record ForwardAction(
     public record RegexRewrite(Pattern pattern, String substitution) {
     }
 
-    /** {@code request_mirror_policies} entry; fractionPerMillion null = all requests. */
     /**
      * One of {@code request_mirror_policies}.
      *

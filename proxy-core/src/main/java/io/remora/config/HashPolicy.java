@@ -10,8 +10,11 @@ public sealed interface HashPolicy {
 
     boolean terminal();
 
-    /** A request header's value. */
-    record Header(String name, boolean terminal) implements HashPolicy {
+    /** A request header's value, each value first rewritten by {@code regexRewrite} when not null. */
+    record Header(String name, ForwardAction.RegexRewrite regexRewrite, boolean terminal) implements HashPolicy {
+        public Header(String name, boolean terminal) {
+            this(name, null, terminal);
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.HashPolicy;
+import io.remora.route.RegexRewriter;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -62,12 +63,16 @@ public final class RequestHash {
             if (values.isEmpty()) {
                 return OptionalLong.empty();
             }
+            RegexRewriter rewrite = h.regexRewrite() == null ? null
+                    : new RegexRewriter(h.regexRewrite().pattern(), h.regexRewrite().substitution());
             if (values.size() == 1) {
-                return OptionalLong.of(XxHash64.hash(values.get(0).toString()));
+                String v = values.get(0).toString();
+                return OptionalLong.of(XxHash64.hash(rewrite == null ? v : rewrite.replaceAll(v)));
             }
             // Several values: sorted, each hashed with the previous hash as seed (order-free, as Envoy).
             long h2 = 0;
-            for (String v : values.stream().map(CharSequence::toString).sorted().toList()) {
+            for (String v : values.stream().map(CharSequence::toString)
+                    .map(v -> rewrite == null ? v : rewrite.replaceAll(v)).sorted().toList()) {
                 h2 = XxHash64.hash(v, h2);
             }
             return OptionalLong.of(h2);

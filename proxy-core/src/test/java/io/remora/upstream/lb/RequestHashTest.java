@@ -44,6 +44,16 @@ class RequestHashTest {
         assertTrue(c.isEmpty());
     }
 
+    /** Envoy's header regex_rewrite: the hash key is the rewritten value (here the path's first segment). */
+    @Test
+    void aHeadersRegexRewriteMakesTheKey() {
+        var rewrite = new io.remora.config.ForwardAction.RegexRewrite(
+                com.google.re2j.Pattern.compile("^/(\\w+)/.*$"), "\\1");
+        Http2Headers h = headers().set("x-path", "/tenant/orders/7");
+        assertEquals(XxHash64.hash("tenant"), hash(List.of(new HashPolicy.Header("x-path", rewrite, false)), h,
+                new ArrayList<>()).getAsLong());
+    }
+
     @Test
     void hashesFoldWithARotationAndATerminalPolicyStops() {
         List<String> c = new ArrayList<>();

@@ -292,11 +292,20 @@ public final class RouteTranslator {
                 if (h.getHeader().getHeaderName().isEmpty()) {
                     throw path.field("header").field("header_name").error("missing required field");
                 }
+                ForwardAction.RegexRewrite rewrite = null;
                 if (h.getHeader().hasRegexRewrite()) {
-                    throw path.field("header").field("regex_rewrite").error("regex_rewrite of a hashed header is not supported");
+                    FieldPath rp = path.field("header").field("regex_rewrite");
+                    var r = h.getHeader().getRegexRewrite();
+                    rewrite = new ForwardAction.RegexRewrite(StringMatcherTranslator.regex(r.getPattern(),
+                            rp.field("pattern")), r.getSubstitution());
+                    try {
+                        new io.remora.route.RegexRewriter(rewrite.pattern(), rewrite.substitution());
+                    } catch (IllegalArgumentException e) {
+                        throw rp.field("substitution").error(e.getMessage());
+                    }
                 }
                 yield new io.remora.config.HashPolicy.Header(h.getHeader().getHeaderName().toLowerCase(java.util.Locale.ROOT),
-                        terminal);
+                        rewrite, terminal);
             }
             case COOKIE -> {
                 var c = h.getCookie();
