@@ -39,13 +39,33 @@ public record TracingConfig(
     }
 
     /**
-     * {@code envoy.tracers.opentelemetry}: spans exported over OTLP/gRPC to a cluster.
+     * {@code envoy.tracers.opentelemetry}: spans exported over OTLP/gRPC, or OTLP/HTTP, to a cluster.
      *
-     * @param cluster     {@code grpc_service.envoy_grpc.cluster_name}
+     * @param cluster     {@code grpc_service.envoy_grpc.cluster_name}, or {@code http_service}'s cluster
      * @param authority   {@code grpc_service.envoy_grpc.authority}, or empty for the cluster name
      * @param serviceName the {@code service.name} resource attribute (Envoy's default "unknown_service:envoy")
+     * @param http        null for OTLP/gRPC
      */
-    public record OpenTelemetry(String cluster, String authority, String serviceName) implements Provider {
+    public record OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http)
+            implements Provider {
+        /** Spans over OTLP/gRPC to {@code cluster}. */
+        public OpenTelemetry(String cluster, String authority, String serviceName) {
+            this(cluster, authority, serviceName, null);
+        }
+    }
+
+    /**
+     * {@code http_service}: spans POSTed as a binary {@code ExportTraceServiceRequest}
+     * ({@code application/x-protobuf}) instead of OTLP/gRPC.
+     *
+     * @param host    the {@code http_uri}'s host (and port), the request's Host
+     * @param path    the {@code http_uri}'s path
+     * @param headers {@code request_headers_to_add}, set on every request
+     */
+    public record OtlpHttp(String host, String path, java.time.Duration timeout, java.util.Map<String, String> headers) {
+        public OtlpHttp {
+            headers = java.util.Map.copyOf(headers);
+        }
     }
 
     /**

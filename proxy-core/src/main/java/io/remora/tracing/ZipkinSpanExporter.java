@@ -4,18 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.remora.config.TracingConfig;
 import io.remora.runtime.Runtime;
-import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManager;
-import io.remora.upstream.Host;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.Socket;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
@@ -83,7 +77,7 @@ public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
     /** Sends one report; runs on the batcher's thread. */
     private void send(List<FinishedSpan> spans) {
         spansSent.increment(spans.size());
-        SocketAddress target = target();
+        SocketAddress target = CollectorPost.target(clusters, config.cluster());
         if (target == null) {
             reportsSkippedNoCluster.increment();
             LOG.fine(() -> "zipkin: no healthy host in cluster '" + config.cluster() + "': dropping "
@@ -105,52 +99,10 @@ public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
         }
     }
 
-    private SocketAddress target() {
-        Cluster c = clusters.get(config.cluster());
-        if (c == null) {
-            return null;
-        }
-        for (Host h : c.hosts()) {
-            if (h.isHealthy() && h.address() instanceof InetSocketAddress) {
-                return h.address();
-            }
-        }
-        return null;
-    }
-
     private int post(SocketAddress target, byte[] body) throws IOException {
         int timeout = (int) Math.max(1, runtime.get().getInteger("tracing.zipkin.request_timeout", 5000));
-        try (Socket socket = new Socket()) {
-            socket.connect(target, timeout);
-            socket.setSoTimeout(timeout);
-            String host = config.hostname().isEmpty() ? config.cluster() : config.hostname();
-            String head = "POST " + config.endpoint() + " HTTP/1.1\r\nHost: " + host
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                    + "\r\nConnection: close\r\n\r\n";
-            OutputStream out = socket.getOutputStream();
-            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-            out.write(body);
-            out.flush();
-            return statusCode(socket.getInputStream());
-        }
-    }
-
-    /** The status of an HTTP/1.x status line ({@code HTTP/1.1 202 Accepted}). */
-    private static int statusCode(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n' && line.length() < 256) {
-            line.append((char) c);
-        }
-        String[] parts = line.toString().trim().split(" ");
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
-            throw new IOException("not an HTTP response: '" + line + "'");
-        }
-        try {
-            return Integer.parseInt(parts[1]);
-        } catch (NumberFormatException e) {
-            throw new IOException("bad status line: '" + line + "'");
-        }
+        String host = config.hostname().isEmpty() ? config.cluster() : config.hostname();
+        return CollectorPost.post(target, config.endpoint(), host, "application/json", Map.of(), body, timeout);
     }
 
     /** Zipkin v2 JSON: ids in hex (a trace id with a zero upper half as 16 digits), times in microseconds. */

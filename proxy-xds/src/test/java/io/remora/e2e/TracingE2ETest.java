@@ -257,6 +257,48 @@ class TracingE2ETest {
         }
     }
 
+    /** {@code http_service}: the batch POSTed as a binary ExportTraceServiceRequest to the uri's path. */
+    @Test
+    void otlpOverHttpPostsTheProtobufToTheCollectorsPath() throws Exception {
+        java.util.concurrent.BlockingQueue<io.netty.handler.codec.http.FullHttpRequest> posts =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        try (TestUpstream collector = TestUpstream.start((ctx, req, n) -> {
+                 posts.add(req.retainedDuplicate());
+                 TestUpstream.send(ctx, req, 200, "");
+             });
+             TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 100 }")
+                    .replace("grpc_service: { envoy_grpc: { cluster_name: otel }, timeout: 1s }",
+                            "http_service: { http_uri: { uri: \"http://collector.example:4318/v1/traces\", cluster: otel,"
+                                    + " timeout: 2s }, request_headers_to_add: [ { header: { key: x-api-key, value: secret } } ] }");
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, get(port, Map.of("x-tenant", "acme")).statusCode());
+                io.netty.handler.codec.http.FullHttpRequest post = posts.poll(20, TimeUnit.SECONDS);
+                assertNotNull(post, "a report reached the collector");
+                try {
+                    assertEquals("POST", post.method().name());
+                    assertEquals("/v1/traces", post.uri());
+                    assertEquals("collector.example:4318", post.headers().get("host"));
+                    assertEquals("application/x-protobuf", post.headers().get("content-type"));
+                    assertEquals("secret", post.headers().get("x-api-key"));
+                    byte[] body = new byte[post.content().readableBytes()];
+                    post.content().readBytes(body);
+                    ResourceSpans rs = ExportTraceServiceRequest.parseFrom(body).getResourceSpans(0);
+                    assertEquals("remora-test", rs.getResource().getAttributes(0).getValue().getStringValue());
+                    Span s = rs.getScopeSpans(0).getSpans(0);
+                    assertEquals(up.lastHeaders.get("traceparent").split("-")[1], hex(s.getTraceId()));
+                    assertEquals("acme", attr(s, "tenant"));
+                } finally {
+                    post.release();
+                }
+                assertEquals(1.0, proxy.metric("envoy_tracing_opentelemetry_http_reports_sent"));
+                assertEquals(1.0, proxy.metric("envoy_tracing_opentelemetry_http_reports_success"));
+            }
+        }
+    }
+
     @Test
     void randomSamplingZeroStillPropagatesButExportsNothing() throws Exception {
         try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {

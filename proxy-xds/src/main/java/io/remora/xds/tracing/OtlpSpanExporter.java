@@ -17,12 +17,14 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.remora.config.TracingConfig;
 import io.remora.runtime.Runtime;
+import io.remora.tracing.CollectorPost;
 import io.remora.tracing.FinishedSpan;
 import io.remora.tracing.SpanBatcher;
 import io.remora.tracing.SpanSink;
 import io.remora.upstream.ClusterManager;
 import io.remora.xds.grpc.ClusterChannel;
 
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,12 +50,20 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
     private final SpanBatcher batcher;
     private final Counter spansSent;
     private final ClusterChannel channel;
+    private final ClusterManager clusters;
+    private final Counter httpReportsSent;
+    private final Counter httpReportsSuccess;
+    private final Counter httpReportsFailed;
 
     public OtlpSpanExporter(TracingConfig.OpenTelemetry config, ClusterManager clusters, Supplier<Runtime> runtime,
                             MeterRegistry registry) {
         this.config = config;
-        this.channel = new ClusterChannel(clusters, config.cluster(), config.authority());
+        this.clusters = clusters;
+        this.channel = config.http() == null ? new ClusterChannel(clusters, config.cluster(), config.authority()) : null;
         this.spansSent = Counter.builder("envoy_tracing_opentelemetry_spans_sent").register(registry);
+        this.httpReportsSent = Counter.builder("envoy_tracing_opentelemetry_http_reports_sent").register(registry);
+        this.httpReportsSuccess = Counter.builder("envoy_tracing_opentelemetry_http_reports_success").register(registry);
+        this.httpReportsFailed = Counter.builder("envoy_tracing_opentelemetry_http_reports_failed").register(registry);
         this.batcher = new SpanBatcher("remora-otlp-" + config.cluster(), "tracing.opentelemetry", runtime,
                 Counter.builder("envoy_tracing_opentelemetry_timer_flushed").register(registry), this::send);
     }
@@ -69,16 +79,20 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
         for (FinishedSpan s : finished) {
             spans.add(toProto(s));
         }
-        ManagedChannel ch = channel.get();
-        if (ch == null) {
-            LOG.fine(() -> "no healthy host in cluster '" + config.cluster() + "': dropping " + spans.size() + " span(s)");
-            return;
-        }
         ExportTraceServiceRequest request = ExportTraceServiceRequest.newBuilder()
                 .addResourceSpans(ResourceSpans.newBuilder()
                         .setResource(Resource.newBuilder().addAttributes(kv("service.name", config.serviceName())))
                         .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(spans)))
                 .build();
+        if (config.http() != null) {
+            post(request, spans.size());
+            return;
+        }
+        ManagedChannel ch = channel.get();
+        if (ch == null) {
+            LOG.fine(() -> "no healthy host in cluster '" + config.cluster() + "': dropping " + spans.size() + " span(s)");
+            return;
+        }
         int n = spans.size();
         TraceServiceGrpc.newStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS).export(request,
                 new StreamObserver<ExportTraceServiceResponse>() {
@@ -96,6 +110,29 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
                     public void onCompleted() {
                     }
                 });
+    }
+
+    /** OTLP/HTTP: one POST of the batch to a healthy host of the collector's cluster. */
+    private void post(ExportTraceServiceRequest request, int n) {
+        TracingConfig.OtlpHttp http = config.http();
+        SocketAddress target = CollectorPost.target(clusters, config.cluster());
+        if (target == null) {
+            LOG.fine(() -> "no healthy host in cluster '" + config.cluster() + "': dropping " + n + " span(s)");
+            return;
+        }
+        spansSent.increment(n);
+        httpReportsSent.increment();
+        try {
+            int status = CollectorPost.post(target, http.path(), http.host(), "application/x-protobuf", http.headers(),
+                    request.toByteArray(), (int) Math.max(1, Math.min(Integer.MAX_VALUE, http.timeout().toMillis())));
+            httpReportsSuccess.increment();
+            if (status != 200) {
+                LOG.fine(() -> "OTLP/HTTP collector answered " + status);
+            }
+        } catch (java.io.IOException e) {
+            httpReportsFailed.increment();
+            LOG.log(Level.FINE, "OTLP/HTTP export to cluster '" + config.cluster() + "' failed: " + e);
+        }
     }
 
     static Span toProto(FinishedSpan s) {
@@ -137,6 +174,8 @@ public final class OtlpSpanExporter implements SpanSink, AutoCloseable {
     @Override
     public void close() {
         batcher.close();
-        channel.close();
+        if (channel != null) {
+            channel.close();
+        }
     }
 }

@@ -159,11 +159,13 @@ public final class TracingTranslator {
         } catch (InvalidProtocolBufferException e) {
             throw path.error("invalid OpenTelemetryConfig: " + e.getMessage());
         }
+        warnSampler(o, path, ctx);
+        String serviceName = o.getServiceName().isEmpty() ? "unknown_service:envoy" : o.getServiceName();
         if (o.hasHttpService()) {
-            throw path.field("http_service").error("OTLP over HTTP is not supported; use grpc_service");
+            return otlpHttp(o, serviceName, path.field("http_service"), ctx);
         }
         if (!o.hasGrpcService()) {
-            throw path.field("grpc_service").error("missing required field (Remora exports spans over OTLP/gRPC)");
+            throw path.field("grpc_service").error("missing required field: one of grpc_service, http_service");
         }
         if (!o.getGrpcService().hasEnvoyGrpc()) {
             throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
@@ -173,11 +175,50 @@ public final class TracingTranslator {
             throw path.field("grpc_service").field("envoy_grpc").field("cluster_name").error("missing required field");
         }
         ctx.requireCluster(path.field("grpc_service").field("envoy_grpc").field("cluster_name"), cluster);
+        return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(), serviceName);
+    }
+
+    private static void warnSampler(OpenTelemetryConfig o, FieldPath path, TranslationContext ctx) {
         if (o.hasSampler()) {
             ctx.warnOnce("tracing.otel.sampler", "OpenTelemetry samplers are not supported; the connection manager's"
                     + " sampling decides, first at " + path.field("sampler"));
         }
-        return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(),
-                o.getServiceName().isEmpty() ? "unknown_service:envoy" : o.getServiceName());
+    }
+
+    /** {@code http_service}: the collector's cluster, host and path from {@code http_uri}, its timeout and headers. */
+    private static TracingConfig.Provider otlpHttp(OpenTelemetryConfig o, String serviceName, FieldPath path,
+                                                   TranslationContext ctx) {
+        var service = o.getHttpService();
+        if (!service.hasHttpUri()) {
+            throw path.field("http_uri").error("missing required field");
+        }
+        var uri = service.getHttpUri();
+        FieldPath up = path.field("http_uri");
+        if (uri.getCluster().isEmpty()) {
+            throw up.field("cluster").error("missing required field");
+        }
+        ctx.requireCluster(up.field("cluster"), uri.getCluster());
+        if (!uri.hasTimeout()) {
+            throw up.field("timeout").error("missing required field");
+        }
+        // Envoy's extractHostPathFromUri: the authority after the scheme, the rest (or "/") the path.
+        String rest = uri.getUri();
+        int scheme = rest.indexOf("://");
+        if (scheme >= 0) {
+            rest = rest.substring(scheme + 3);
+        }
+        int slash = rest.indexOf('/');
+        String host = slash < 0 ? rest : rest.substring(0, slash);
+        String requestPath = slash < 0 ? "/" : rest.substring(slash);
+        if (host.isEmpty()) {
+            throw up.field("uri").error("no host in '" + uri.getUri() + "'");
+        }
+        java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < service.getRequestHeadersToAddCount(); i++) {
+            var h = HeaderTranslator.option(service.getRequestHeadersToAdd(i), path.field("request_headers_to_add").index(i));
+            headers.put(h.key().toLowerCase(java.util.Locale.ROOT), h.value() == null ? "" : h.value());
+        }
+        return new TracingConfig.OpenTelemetry(uri.getCluster(), "", serviceName,
+                new TracingConfig.OtlpHttp(host, requestPath, Protos.duration(uri.getTimeout()), headers));
     }
 }
