@@ -45,12 +45,13 @@ public record TracingConfig(
      * @param authority   {@code grpc_service.envoy_grpc.authority}, or empty for the cluster name
      * @param serviceName the {@code service.name} resource attribute (Envoy's default "unknown_service:envoy")
      * @param http        null for OTLP/gRPC
+     * @param alwaysOnSampler the {@code always_on} sampler: every span sampled, whatever was decided before
      */
-    public record OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http)
-            implements Provider {
-        /** Spans over OTLP/gRPC to {@code cluster}. */
+    public record OpenTelemetry(String cluster, String authority, String serviceName, OtlpHttp http,
+                                boolean alwaysOnSampler) implements Provider {
+        /** Spans over OTLP/gRPC to {@code cluster}, sampled as the connection manager decides. */
         public OpenTelemetry(String cluster, String authority, String serviceName) {
-            this(cluster, authority, serviceName, null);
+            this(cluster, authority, serviceName, null, false);
         }
     }
 

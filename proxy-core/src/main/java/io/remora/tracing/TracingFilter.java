@@ -50,12 +50,15 @@ public final class TracingFilter implements StreamFilter {
     private String operation;
     /** Ingress: the route's decorator named the span and propagates, so the response carries it. */
     private boolean returnOperation;
+    /** OpenTelemetry's always_on sampler: every span is sampled, whatever the parent or the connection manager decided. */
+    private final boolean alwaysOn;
 
     private TracingFilter(TracingConfig config, SpanSink sink) {
         this.config = config;
         this.sink = sink;
         TracingConfig.Provider p = config.provider() != null ? config.provider() : sink.provider();
         this.zipkin = p instanceof TracingConfig.Zipkin z ? z : null;
+        this.alwaysOn = p instanceof TracingConfig.OpenTelemetry o && o.alwaysOnSampler();
     }
 
     /** The per-stream factory for one connection manager's tracing. */
@@ -82,7 +85,7 @@ public final class TracingFilter implements StreamFilter {
             return FilterStatus.CONTINUE;
         }
         TraceContext incoming = TraceContext.extract(headers);
-        sampled = incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers);
+        sampled = (incoming != null && incoming.sampled() != null ? incoming.sampled() : decide(headers)) || alwaysOn;
         traceId = incoming != null ? incoming.traceId() : TraceContext.newTraceId();
         parentSpanId = incoming != null ? incoming.spanId() : null;
         traceState = incoming != null ? incoming.traceState() : null;

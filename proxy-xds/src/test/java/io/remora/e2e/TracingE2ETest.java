@@ -320,6 +320,33 @@ class TracingE2ETest {
         }
     }
 
+    /** The always_on sampler samples what random_sampling 0 and an unsampled parent would not. */
+    @Test
+    void theAlwaysOnSamplerOverridesTheConnectionManagersDecision() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String base = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 0 }");
+            String yaml = base.replace("service_name: remora-test", "service_name: remora-test\n"
+                            + " ".repeat(indentOf(base, "service_name:"))
+                            + "sampler: { name: envoy.tracers.opentelemetry.samplers.always_on, typed_config: { \"@type\":"
+                            + " type.googleapis.com/envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig } }");
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals(200, get(port, Map.of()).statusCode());
+                assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), up.lastHeaders.toString());
+                assertNotNull(collector.next(), "sampled though random_sampling is 0");
+                assertEquals(200, get(port, Map.of("traceparent",
+                        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")).statusCode());
+                assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", hex(collector.next().getTraceId()));
+            }
+        }
+    }
+
+    private static int indentOf(String yaml, String key) {
+        int at = yaml.indexOf(key);
+        return at - yaml.lastIndexOf('\n', at) - 1;
+    }
+
     @Test
     void egressSpansAreClientSpansNamedByTheRoutesDecorator() throws Exception {
         try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {

@@ -159,10 +159,10 @@ public final class TracingTranslator {
         } catch (InvalidProtocolBufferException e) {
             throw path.error("invalid OpenTelemetryConfig: " + e.getMessage());
         }
-        warnSampler(o, path, ctx);
+        boolean alwaysOn = alwaysOn(o, path, ctx);
         String serviceName = o.getServiceName().isEmpty() ? "unknown_service:envoy" : o.getServiceName();
         if (o.hasHttpService()) {
-            return otlpHttp(o, serviceName, path.field("http_service"), ctx);
+            return otlpHttp(o, serviceName, alwaysOn, path.field("http_service"), ctx);
         }
         if (!o.hasGrpcService()) {
             throw path.field("grpc_service").error("missing required field: one of grpc_service, http_service");
@@ -175,19 +175,28 @@ public final class TracingTranslator {
             throw path.field("grpc_service").field("envoy_grpc").field("cluster_name").error("missing required field");
         }
         ctx.requireCluster(path.field("grpc_service").field("envoy_grpc").field("cluster_name"), cluster);
-        return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(), serviceName);
+        return new TracingConfig.OpenTelemetry(cluster, o.getGrpcService().getEnvoyGrpc().getAuthority(), serviceName,
+                null, alwaysOn);
     }
 
-    private static void warnSampler(OpenTelemetryConfig o, FieldPath path, TranslationContext ctx) {
-        if (o.hasSampler()) {
-            ctx.warnOnce("tracing.otel.sampler", "OpenTelemetry samplers are not supported; the connection manager's"
-                    + " sampling decides, first at " + path.field("sampler"));
+    /** The always_on sampler is built; others are warned about and the connection manager's sampling decides. */
+    private static boolean alwaysOn(OpenTelemetryConfig o, FieldPath path, TranslationContext ctx) {
+        if (!o.hasSampler()) {
+            return false;
         }
+        String type = o.getSampler().hasTypedConfig() ? Protos.typeName(o.getSampler().getTypedConfig()) : "";
+        if (type.equals("envoy.extensions.tracers.opentelemetry.samplers.v3.AlwaysOnSamplerConfig")) {
+            return true;
+        }
+        ctx.warnOnce("tracing.otel.sampler:" + type, "OpenTelemetry sampler " + (type.isEmpty() ? "'"
+                + o.getSampler().getName() + "'" : type) + " is not supported; the connection manager's sampling"
+                + " decides, first at " + path.field("sampler"));
+        return false;
     }
 
     /** {@code http_service}: the collector's cluster, host and path from {@code http_uri}, its timeout and headers. */
-    private static TracingConfig.Provider otlpHttp(OpenTelemetryConfig o, String serviceName, FieldPath path,
-                                                   TranslationContext ctx) {
+    private static TracingConfig.Provider otlpHttp(OpenTelemetryConfig o, String serviceName, boolean alwaysOn,
+                                                   FieldPath path, TranslationContext ctx) {
         var service = o.getHttpService();
         if (!service.hasHttpUri()) {
             throw path.field("http_uri").error("missing required field");
@@ -219,6 +228,6 @@ public final class TracingTranslator {
             headers.put(h.key().toLowerCase(java.util.Locale.ROOT), h.value() == null ? "" : h.value());
         }
         return new TracingConfig.OpenTelemetry(uri.getCluster(), "", serviceName,
-                new TracingConfig.OtlpHttp(host, requestPath, Protos.duration(uri.getTimeout()), headers));
+                new TracingConfig.OtlpHttp(host, requestPath, Protos.duration(uri.getTimeout()), headers), alwaysOn);
     }
 }
