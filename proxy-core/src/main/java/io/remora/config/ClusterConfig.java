@@ -87,7 +87,8 @@ public record ClusterConfig(
         AutoSniConfig autoSni,
         boolean closeConnectionsOnHostHealthFailure,
         Duration dnsJitter,
-        Duration maxStreamDuration) {
+        Duration maxStreamDuration,
+        ResponseHeaderLimits responseHeaderLimits) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -132,6 +133,7 @@ public record ClusterConfig(
         upstreamFilters = upstreamFilters == null ? List.of() : List.copyOf(upstreamFilters);
         metadata = metadata == null ? java.util.Map.of() : java.util.Map.copyOf(metadata);
         passthroughMetadata = passthroughMetadata == null ? List.of() : List.copyOf(passthroughMetadata);
+        responseHeaderLimits = responseHeaderLimits == null ? ResponseHeaderLimits.DEFAULT : responseHeaderLimits;
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -155,7 +157,7 @@ public record ClusterConfig(
                 .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh)
                 .autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter)
-                .maxStreamDuration(maxStreamDuration);
+                .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits);
     }
 
     /**
@@ -415,6 +417,12 @@ public record ClusterConfig(
         }
 
         private SubsetConfig subsets;
+        private ResponseHeaderLimits responseHeaderLimits = ResponseHeaderLimits.DEFAULT;
+
+        public Builder responseHeaderLimits(ResponseHeaderLimits v) {
+            this.responseHeaderLimits = v;
+            return this;
+        }
 
         public Builder subsets(SubsetConfig subsets) {
             this.subsets = subsets;
@@ -425,7 +433,7 @@ public record ClusterConfig(
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
-                    maxStreamDuration);
+                    maxStreamDuration, responseHeaderLimits);
         }
 
         private DnsResolverConfig dnsResolver;

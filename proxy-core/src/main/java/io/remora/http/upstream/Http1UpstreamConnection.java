@@ -45,11 +45,12 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     /** The pool's drain count when this connection was made: a later drain closes it once free. */
     int drainsSeen;
 
-    /** Response heads up to 64 KiB, as Envoy's default max_response_headers_kb allows at least. */
-    private final Http1Parser parser = new Http1Parser(false, 4096, 65536, this);
+    /** Response heads up to the cluster's max_response_headers_kb (Envoy's default 60 KiB). */
+    private final Http1Parser parser;
 
     Http1UpstreamConnection(Http1ConnectionPool pool) {
         this.pool = pool;
+        this.parser = new Http1Parser(false, 4096, pool.ctx.cluster.config().responseHeaderLimits().maxBytes(), this);
         this.idleTimer = new WorkerTimer.Timeout(() -> pool.idleTimedOut(this));
     }
 
@@ -276,6 +277,11 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         if (code == 101 && !upgradeRequested) {
             // As Envoy: switching protocols for a request that asked for no upgrade is an upstream
             // protocol error (503 UPE), never a raw pipe between the client and this upstream.
+            p.stop();
+            fail(ResetReason.PROTOCOL_ERROR);
+            return;
+        }
+        if (!ResponseHeaderChecks.accept(pool.ctx.cluster.config().responseHeaderLimits(), head.headers)) {
             p.stop();
             fail(ResetReason.PROTOCOL_ERROR);
             return;

@@ -93,7 +93,8 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     /** A connection for {@code pool}, with this cluster's HTTP/2 settings. */
     static Http2UpstreamConnection create(Http2ConnectionPool pool) {
         Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
-                .initialWindowSize(pool.options().initialStreamWindowSize());
+                .initialWindowSize(pool.options().initialStreamWindowSize())
+                .maxHeaderListSize(pool.ctx.cluster.config().responseHeaderLimits().maxBytes());
         return new Builder(pool).create(settings);
     }
 

@@ -267,6 +267,10 @@ final class Http2UpstreamStream implements UpstreamStream {
             }
             return;
         }
+        if (!ResponseHeaderChecks.accept(conn.ctx().cluster.config().responseHeaderLimits(), headers)) {
+            refuseResponse();
+            return;
+        }
         headersReceived = true;
         conn.ctx().host.stats.response(status == null ? 0 : statusCode(status));
         if (upgradeProtocol != null && status != null && AsciiString.contentEquals(status, STATUS_200)) {
@@ -376,6 +380,18 @@ final class Http2UpstreamStream implements UpstreamStream {
 
     void protocolError() {
         malformed = true;
+    }
+
+    /**
+     * The response broke the cluster's header limits: RST_STREAM(PROTOCOL_ERROR), which the close
+     * that follows reports to the requester as an upstream protocol error.
+     */
+    private void refuseResponse() {
+        malformed = true;
+        if (isOpen() && conn.ctx.channel().isActive()) {
+            conn.resetStream(conn.ctx, stream.id(), Http2Error.PROTOCOL_ERROR.code(), conn.ctx.newPromise());
+            conn.written();
+        }
     }
 
     /**

@@ -83,8 +83,9 @@ public final class ClusterTranslator {
             protocol = ClusterConfig.UpstreamProtocol.USE_DOWNSTREAM;
         }
         Duration maxDuration = null;
+        io.remora.config.ResponseHeaderLimits responseLimits = io.remora.config.ResponseHeaderLimits.DEFAULT;
         if (c.hasCommonHttpProtocolOptions()) {
-            warnUpstreamLimits(c.getCommonHttpProtocolOptions(), path.field("common_http_protocol_options"), ctx);
+            responseLimits = responseLimits(c.getCommonHttpProtocolOptions(), path.field("common_http_protocol_options"));
         }
         if (c.hasCommonHttpProtocolOptions() && c.getCommonHttpProtocolOptions().hasIdleTimeout()) {
             idle = Protos.duration(c.getCommonHttpProtocolOptions().getIdleTimeout());
@@ -152,7 +153,7 @@ public final class ClusterTranslator {
             }
             if (o.hasCommonHttpProtocolOptions()) {
                 var common = o.getCommonHttpProtocolOptions();
-                warnUpstreamLimits(common, op.field("common_http_protocol_options"), ctx);
+                responseLimits = responseLimits(common, op.field("common_http_protocol_options"));
                 if (common.hasIdleTimeout()) {
                     idle = Protos.duration(common.getIdleTimeout());
                 }
@@ -262,6 +263,7 @@ public final class ClusterTranslator {
                 .tcpKeepalive(c.hasUpstreamConnectionOptions() && c.getUpstreamConnectionOptions().hasTcpKeepalive()
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
                 .maxConnectionDuration(maxDuration).maxStreamDuration(maxStreamDuration)
+                .responseHeaderLimits(responseLimits)
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
@@ -285,17 +287,24 @@ public final class ClusterTranslator {
         return new ClusterConfig.DnsFailureRefresh(base, max);
     }
 
-    /** A cluster's common HTTP options Remora does not apply to upstream streams: one warning each. */
-    private static void warnUpstreamLimits(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common,
-                                           FieldPath path, TranslationContext ctx) {
-        if (common.hasMaxHeadersCount() || common.hasMaxResponseHeadersKb()) {
-            ctx.warnOnce("cluster.max_response_headers", "a cluster's max_headers_count and max_response_headers_kb"
-                    + " are not supported (the codec's limits apply), first at " + path);
+    /** A cluster's common HTTP options for its upstreams' responses (Envoy's defaults: 100 headers, 60 KiB). */
+    private static io.remora.config.ResponseHeaderLimits responseLimits(
+            io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common, FieldPath path) {
+        int count = common.hasMaxHeadersCount() ? common.getMaxHeadersCount().getValue()
+                : io.remora.config.ResponseHeaderLimits.DEFAULT.maxCount();
+        if (common.hasMaxHeadersCount() && count < 1) {
+            throw path.field("max_headers_count").error("must be at least 1");
         }
-        if (common.getHeadersWithUnderscoresActionValue() != 0) {
-            ctx.warnOnce("cluster.headers_with_underscores_action", "a cluster's headers_with_underscores_action is"
-                    + " not supported (response headers pass), first at " + path.field("headers_with_underscores_action"));
+        int kb = common.hasMaxResponseHeadersKb() ? common.getMaxResponseHeadersKb().getValue() : 60;
+        if (kb < 1 || kb > 8192) {
+            throw path.field("max_response_headers_kb").error("must be between 1 and 8192");
         }
+        var underscores = switch (common.getHeadersWithUnderscoresAction()) {
+            case REJECT_REQUEST -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.REJECT_REQUEST;
+            case DROP_HEADER -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.DROP_HEADER;
+            default -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW;
+        };
+        return new io.remora.config.ResponseHeaderLimits(count, kb * 1024, underscores);
     }
 
     /** {@code upstream_http_protocol_options}; null when it asks for nothing. */
