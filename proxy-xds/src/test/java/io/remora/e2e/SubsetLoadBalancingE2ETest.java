@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * lb_subset_config with a route's metadata_match through a running proxy: three upstreams whose
  * endpoints carry envoy.lb version and stage; a route's criteria pick their subset, other requests
- * take the fallback (default_subset, or none).
+ * take the fallback (default_subset, or none), or their selector's own.
  */
 class SubsetLoadBalancingE2ETest {
 
@@ -58,6 +58,16 @@ class SubsetLoadBalancingE2ETest {
                   route: { cluster: fallback-default, metadata_match: { filter_metadata: { envoy.lb: { version: v9 } } } }
                 - match: { prefix: "/strict" }
                   route: { cluster: no-fallback }
+                - match: { prefix: "/ps/v9" }
+                  route: { cluster: per-selector, metadata_match: { filter_metadata: { envoy.lb: { version: v9 } } } }
+                - match: { prefix: "/ps/v1-gamma" }
+                  route: { cluster: per-selector, metadata_match: { filter_metadata: { envoy.lb: { version: v1, stage: gamma } } } }
+                - match: { prefix: "/ps/beta" }
+                  route: { cluster: per-selector, metadata_match: { filter_metadata: { envoy.lb: { stage: beta } } } }
+                - match: { prefix: "/ps/no-stage" }
+                  route: { cluster: per-selector, metadata_match: { filter_metadata: { envoy.lb: { stage: none } } } }
+                - match: { prefix: "/ps/zone" }
+                  route: { cluster: per-selector, metadata_match: { filter_metadata: { envoy.lb: { zone: a } } } }
                 - match: { prefix: "/" }
                   route: { cluster: fallback-default }
                 """;
@@ -73,7 +83,19 @@ class SubsetLoadBalancingE2ETest {
                   connect_timeout: 1s
                   lb_subset_config: { subset_selectors: [{ keys: [version] }] }
                   load_assignment: { cluster_name: no-fallback, endpoints: [{ lb_endpoints: EPS }] }
-                """.replace("EPS", endpoints);
+                - name: per-selector
+                  connect_timeout: 1s
+                  lb_subset_config:
+                    fallback_policy: NO_FALLBACK
+                    default_subset: { version: v2 }
+                    list_as_any: true
+                    subset_selectors:
+                    - { keys: [version], fallback_policy: ANY_ENDPOINT }
+                    - { keys: [version, stage], fallback_policy: KEYS_SUBSET, fallback_keys_subset: [version] }
+                    - { keys: [stage], fallback_policy: DEFAULT_SUBSET }
+                  load_assignment: { cluster_name: per-selector, endpoints: [{ lb_endpoints: LISTED }] }
+                """.replace("EPS", endpoints).replace("LISTED", endpoints.replace("version: v1, stage: prod",
+                "version: v1, stage: [prod, beta]"));
         String yaml = Bootstraps.http(admin, port, io.remora.testing.TempPaths.file("subset", ".log").toString(),
                 routes, clusters);
         proxy = ProxyProcess.start(yaml, admin, List.of());
@@ -112,5 +134,15 @@ class SubsetLoadBalancingE2ETest {
         assertEquals(Set.of("v2-prod"), answers("/"), "no criteria: default_subset");
         assertEquals(Set.of("v2-prod"), answers("/v9"), "values no host has: default_subset");
         assertEquals(Set.of("503 no healthy upstream"), answers("/strict"), "NO_FALLBACK, Envoy's default");
+    }
+
+    /** Selectors' own fallback_policy, KEYS_SUBSET narrowing the criteria, and list_as_any. */
+    @Test
+    void selectorsFallBackTheirOwnWay() throws Exception {
+        assertEquals(Set.of("v1-prod", "v1-canary", "v2-prod"), answers("/ps/v9"), "ANY_ENDPOINT of [version]");
+        assertEquals(Set.of("v1-prod", "v1-canary"), answers("/ps/v1-gamma"), "KEYS_SUBSET: version alone");
+        assertEquals(Set.of("v1-prod"), answers("/ps/beta"), "list_as_any: stage [prod, beta] holds beta");
+        assertEquals(Set.of("v2-prod"), answers("/ps/no-stage"), "DEFAULT_SUBSET of [stage]");
+        assertEquals(Set.of("503 no healthy upstream"), answers("/ps/zone"), "no such selector: the cluster's NO_FALLBACK");
     }
 }

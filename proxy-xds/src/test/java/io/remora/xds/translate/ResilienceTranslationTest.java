@@ -173,6 +173,17 @@ class ResilienceTranslationTest {
         assertEquals("static_resources.clusters[0].maglev_lb_config.table_size", e.path());
         e = refused(head + "    lb_policy: RING_HASH\n    ring_hash_lb_config: { minimum_ring_size: 10, maximum_ring_size: 5 }\n");
         assertEquals("static_resources.clusters[0].ring_hash_lb_config.minimum_ring_size", e.path());
+        for (String keys : List.of("[]", "[zone]", "[version, stage]")) {
+            e = refused(head + "    lb_subset_config: { subset_selectors: [{ keys: [version, stage],"
+                    + " fallback_policy: KEYS_SUBSET, fallback_keys_subset: " + keys + " }] }\n");
+            assertEquals("static_resources.clusters[0].lb_subset_config.subset_selectors[0].fallback_keys_subset",
+                    e.path(), keys);
+        }
+        e = refused(head + "    common_http_protocol_options: { max_response_headers_kb: 9000 }\n");
+        assertEquals("static_resources.clusters[0].common_http_protocol_options.max_response_headers_kb", e.path());
+        e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " http_health_check: { path: /h, send: { text: \"00\" } } }]\n");
+        assertEquals("static_resources.clusters[0].health_checks[0].http_health_check.send", e.path(), "GET with a body");
     }
 
     @Test
@@ -284,14 +295,15 @@ class ResilienceTranslationTest {
                 "test.yaml");
         var cluster = loaded.model().clusters().get("c1");
         assertEquals(new ClusterConfig.SubsetConfig(ClusterConfig.SubsetConfig.Fallback.DEFAULT_SUBSET,
-                java.util.Map.of("stage", "prod"), List.of(java.util.Set.of("version"),
-                java.util.Set.of("version", "stage"))), cluster.subsets());
+                java.util.Map.of("stage", "prod"), List.of(ClusterConfig.SubsetConfig.Selector.of(java.util.Set.of("version")),
+                ClusterConfig.SubsetConfig.Selector.of(java.util.Set.of("version", "stage"))), false), cluster.subsets());
         var forward = (ForwardAction) ((io.remora.config.HttpConnectionManagerConfig) loaded.model().listeners().get(0)
                 .filterChains().get(0).terminalFilter()).routeConfig().virtualHosts().get(0).routes().get(0).action();
         assertEquals(java.util.Map.of("version", "v1"), forward.metadataMatch(), "envoy.lb only");
         assertEquals(java.time.Duration.ofSeconds(5), cluster.maxStreamDuration());
-        for (String field : List.of("clusters[0].lb_subset_config",
-                "clusters[0].common_http_protocol_options.headers_with_underscores_action")) {
+        assertEquals(io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.DROP_HEADER,
+                cluster.responseHeaderLimits().underscores());
+        for (String field : List.of("clusters[0].lb_subset_config")) {
             assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith("." + field)), field + " in "
                     + loaded.warnings());
         }
