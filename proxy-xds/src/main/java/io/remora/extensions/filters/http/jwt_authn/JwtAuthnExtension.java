@@ -118,15 +118,9 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
         if (!p.hasLocalJwks() && !p.hasRemoteJwks()) {
             throw path.error("missing required field: one of remote_jwks, local_jwks");
         }
-        if (p.hasSubjects()) {
-            throw path.field("subjects").error("subject matching is not supported");
-        }
-        if (p.getRequireExpiration()) {
-            throw path.field("require_expiration").error("is not supported");
-        }
-        if (p.hasMaxLifetime()) {
-            throw path.field("max_lifetime").error("is not supported");
-        }
+        // As Envoy: max_lifetime wins over require_expiration, which only asks for an exp.
+        long maxLifetime = p.hasMaxLifetime() ? Math.max(0, p.getMaxLifetime().getSeconds())
+                : p.getRequireExpiration() ? Long.MAX_VALUE : JwtProviderConfig.NO_LIFETIME_LIMIT;
         if (!p.getFailedStatusInMetadata().isEmpty()) {
             ctx.warnOnce("jwt_authn:failed_status_in_metadata", "ignoring jwt_authn failed_status_in_metadata,"
                     + " first at " + path.field("failed_status_in_metadata"));
@@ -186,6 +180,8 @@ public final class JwtAuthnExtension implements HttpFilterExtension<JwtAuthnConf
                         : JwtProviderConfig.DEFAULT_CLOCK_SKEW_SECONDS)
                 .claimToHeaders(claims)
                 .clearRouteCache(p.getClearRouteCache())
+                .subjects(p.hasSubjects() ? StringMatcherTranslator.translate(p.getSubjects(), path.field("subjects")) : null)
+                .maxLifetimeSeconds(maxLifetime)
                 .build();
     }
 

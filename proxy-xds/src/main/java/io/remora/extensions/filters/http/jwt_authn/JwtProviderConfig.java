@@ -17,13 +17,22 @@ import java.util.Set;
  * @param clockSkewSeconds         already defaulted (60)
  * @param spaceDelimitedClaims     {@code normalize_payload_in_metadata}: string claims turned into
  *                                 lists in the metadata
+ * @param subjects                 what the {@code sub} claim must match, or null
+ * @param maxLifetimeSeconds       the longest remaining lifetime ({@code exp} - now) a token may
+ *                                 have ({@code max_lifetime}; {@code require_expiration} alone:
+ *                                 {@link Long#MAX_VALUE}), {@link #NO_LIFETIME_LIMIT} when {@code exp}
+ *                                 may be absent
  */
 record JwtProviderConfig(String name, String issuer, List<String> audiences, JwksKeys keys, RemoteJwksConfig remote,
                          boolean forward,
                          List<HeaderLocation> headers, List<String> params, List<String> cookies,
                          String forwardPayloadHeader, boolean padForwardPayloadHeader, String payloadInMetadata,
                          String headerInMetadata, Set<String> spaceDelimitedClaims, long clockSkewSeconds,
-                         List<ClaimToHeader> claimToHeaders, boolean clearRouteCache) {
+                         List<ClaimToHeader> claimToHeaders, boolean clearRouteCache,
+                         io.remora.config.StringMatcher subjects, long maxLifetimeSeconds) {
+
+    /** {@link #maxLifetimeSeconds} when a token needs no {@code exp}. */
+    static final long NO_LIFETIME_LIMIT = -1;
 
     static final long DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
@@ -66,6 +75,8 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         private long clockSkewSeconds = DEFAULT_CLOCK_SKEW_SECONDS;
         private List<ClaimToHeader> claimToHeaders = List.of();
         private boolean clearRouteCache;
+        private io.remora.config.StringMatcher subjects;
+        private long maxLifetimeSeconds = NO_LIFETIME_LIMIT;
 
         private Builder(String name) {
             this.name = name;
@@ -87,11 +98,14 @@ record JwtProviderConfig(String name, String issuer, List<String> audiences, Jwk
         Builder clockSkewSeconds(long v) { clockSkewSeconds = v; return this; }
         Builder claimToHeaders(List<ClaimToHeader> v) { claimToHeaders = v; return this; }
         Builder clearRouteCache(boolean v) { clearRouteCache = v; return this; }
+        Builder subjects(io.remora.config.StringMatcher v) { subjects = v; return this; }
+        Builder maxLifetimeSeconds(long v) { maxLifetimeSeconds = v; return this; }
 
         JwtProviderConfig build() {
             return new JwtProviderConfig(name, issuer, audiences, keys, remote, forward, headers, params, cookies,
                     forwardPayloadHeader, padForwardPayloadHeader, payloadInMetadata, headerInMetadata,
-                    spaceDelimitedClaims, clockSkewSeconds, claimToHeaders, clearRouteCache);
+                    spaceDelimitedClaims, clockSkewSeconds, claimToHeaders, clearRouteCache, subjects,
+                    maxLifetimeSeconds);
         }
     }
 }

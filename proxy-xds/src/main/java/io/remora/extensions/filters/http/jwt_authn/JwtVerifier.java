@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The checks of one parsed token against one provider, in jwt_verify_lib's order: time window
- * (with clock skew) and audiences, then the signature with a key chosen by kid and alg. The issuer
+ * (with clock skew), the provider's {@code subjects} and lifetime limit, and audiences, then the signature with a key chosen by kid and alg. The issuer
  * was checked by the caller, which needs it to find the provider; the keys come from the caller
  * too, since remote ones are fetched only for a token that passed the claims (as Envoy).
  */
@@ -23,6 +23,14 @@ final class JwtVerifier {
             return JwtStatus.NOT_YET_VALID;
         }
         if (t.exp() != 0 && t.exp() < nowSeconds - skew) {
+            return JwtStatus.EXPIRED;
+        }
+        if (p.subjects() != null && !p.subjects().matches(t.payload().get("sub") instanceof String sub ? sub : "")) {
+            return JwtStatus.VERIFICATION_FAILS;
+        }
+        // Envoy's isLifetimeAllowed: the remaining lifetime, exp - now, must be under the limit.
+        if (p.maxLifetimeSeconds() != JwtProviderConfig.NO_LIFETIME_LIMIT
+                && (t.exp() == 0 || t.exp() - nowSeconds >= p.maxLifetimeSeconds())) {
             return JwtStatus.EXPIRED;
         }
         if (!audiencesAllowed(audiences != null ? audiences : p.audiences(), t.audiences())) {

@@ -186,6 +186,32 @@ class JwtAuthnVerificationTest {
         return v;
     }
 
+    /** A provider's subjects, require_expiration and max_lifetime (the remaining lifetime, exp - now). */
+    @Test
+    void subjectsAndLifetimeLimits() {
+        JwtProviderConfig spiffe = JwtProviderConfig.builder("s").issuer("i")
+                .subjects(new io.remora.config.StringMatcher.Prefix("spiffe://example.org/", false)).build();
+        JwtProviderConfig requireExp = JwtProviderConfig.builder("r").issuer("i").maxLifetimeSeconds(Long.MAX_VALUE).build();
+        JwtProviderConfig day = JwtProviderConfig.builder("d").issuer("i").maxLifetimeSeconds(86_400).build();
+        JwtToken ours = JwtToken.parse(unsigned("{\"iss\":\"i\",\"sub\":\"spiffe://example.org/ns/a\",\"exp\":"
+                + (NOW + 3600) + "}")).token();
+        JwtToken theirs = JwtToken.parse(unsigned("{\"iss\":\"i\",\"sub\":\"spiffe://other.org/x\"}")).token();
+        JwtToken twoDays = JwtToken.parse(unsigned("{\"iss\":\"i\",\"exp\":" + (NOW + 2 * 86_400) + "}")).token();
+        assertEquals(JwtStatus.OK, JwtVerifier.claims(ours, spiffe, null, NOW));
+        assertEquals(JwtStatus.VERIFICATION_FAILS, JwtVerifier.claims(theirs, spiffe, null, NOW));
+        assertEquals(JwtStatus.OK, JwtVerifier.claims(twoDays, requireExp, null, NOW));
+        assertEquals(JwtStatus.EXPIRED, JwtVerifier.claims(theirs, requireExp, null, NOW), "no exp");
+        assertEquals(JwtStatus.OK, JwtVerifier.claims(ours, day, null, NOW));
+        assertEquals(JwtStatus.EXPIRED, JwtVerifier.claims(twoDays, day, null, NOW), "lives longer than max_lifetime");
+        assertEquals(JwtStatus.OK, JwtVerifier.claims(theirs, JwtProviderConfig.builder("n").issuer("i").build(), null, NOW));
+    }
+
+    /** A token whose signature these claim checks never look at. */
+    private static String unsigned(String payload) {
+        return b64("{\"alg\":\"HS256\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64(payload.getBytes(StandardCharsets.UTF_8)) + "." + b64(new byte[] {1});
+    }
+
     @Test
     void istioShapeAnyWithAllowMissing() throws Exception {
         JwtRequirement r = new JwtRequirement.Any(List.of(leaf(P1)), true, false);
