@@ -51,9 +51,11 @@ public record ListenerConfig(
         boolean bypassOverloadManager,
         Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled,
         List<AccessLogConfig> accessLogs,
-        List<Address> additionalAddresses) {
+        List<Address> additionalAddresses,
+        List<SocketOption> socketOptions) {
 
     public ListenerConfig {
+        socketOptions = socketOptions == null ? List.of() : List.copyOf(socketOptions);
         accessLogs = accessLogs == null ? List.of() : List.copyOf(accessLogs);
         additionalAddresses = additionalAddresses == null ? List.of() : List.copyOf(additionalAddresses);
         filtersDisabled = filtersDisabled == null || filtersDisabled.isEmpty() ? Map.of()
@@ -68,7 +70,7 @@ public record ListenerConfig(
                           UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
-                originalSrc, freebind, null, false, false, false, Map.of(), List.of(), List.of());
+                originalSrc, freebind, null, false, false, false, Map.of(), List.of(), List.of(), List.of());
     }
 
     /** A listener without filter_chain_matcher, original_src or freebind. */
@@ -78,7 +80,7 @@ public record ListenerConfig(
                           boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null,
-                false, false, false, Map.of(), List.of(), List.of());
+                false, false, false, Map.of(), List.of(), List.of(), List.of());
     }
 
     /**
@@ -135,6 +137,7 @@ public record ListenerConfig(
         private Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled = Map.of();
         private List<AccessLogConfig> accessLogs = List.of();
         private List<Address> additionalAddresses = List.of();
+        private List<SocketOption> socketOptions = List.of();
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -241,12 +244,17 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder socketOptions(List<SocketOption> v) {
+            socketOptions = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
                     continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
-                    accessLogs, additionalAddresses);
+                    accessLogs, additionalAddresses, socketOptions);
         }
     }
 }

@@ -18,6 +18,7 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.remora.config.Address;
 import io.remora.config.ListenerConfig;
+import io.remora.config.SocketOption;
 import io.remora.internal.InternalListeners;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -102,14 +103,16 @@ final class ListenerBinder {
                     // Bind to an address the host does not (yet) have.
                     b.option(EpollChannelOption.IP_FREEBIND, true);
                 }
+                socketOptions(b, lc.socketOptions());
                 Channel ch = sync(b.bind(addr));
                 bound.add(ch);
                 // Port 0: the first bind picked the port; the others join it.
                 addr = (InetSocketAddress) ch.localAddress();
             }
         } else {
-            if (lc.transparent() || lc.freebind()) {
-                throw new IllegalStateException("transparent and freebind listeners need the epoll transport");
+            if (lc.transparent() || lc.freebind() || !lc.socketOptions().isEmpty()) {
+                throw new IllegalStateException("transparent, freebind and socket_options listeners need the epoll"
+                        + " transport");
             }
             // NIO offers no IPV6_V6ONLY: an IPv6 wildcard stays dual-stack there.
             bound.add(sync(base(lc, acceptor).group(workers, workers)
@@ -122,13 +125,28 @@ final class ListenerBinder {
         return new ServerBootstrap()
                 .option(ChannelOption.SO_BACKLOG, NetUtil.SOMAXCONN)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // Accepted sockets keep what they inherit from the listening one (Linux: keepalive
+                // and buffer options among others), as Envoy's do: keepalive off unless
+                // socket_options turn it on.
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                // Envoy leaves downstream keepalive off unless socket_options ask for it.
-                .childOption(ChannelOption.SO_KEEPALIVE, false)
                 // One allocator for every accepted channel: it holds only its settings (the per-read
                 // state is each channel's handle), and Netty otherwise keeps one per channel (32 B).
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, CompactRecvAllocator.SHARED)
                 .childHandler(acceptor);
+    }
+
+    /** The listener's socket_options, set on each listening socket before it binds (epoll's raw options). */
+    private static void socketOptions(ServerBootstrap b, List<SocketOption> options) {
+        for (SocketOption o : options) {
+            String name = o.description().isEmpty() ? "socket option " + o.level() + "/" + o.name() : o.description();
+            if (o.bufValueHex() == null) {
+                b.option(new IntegerUnixChannelOption(name, o.level(), o.name()), o.intValue());
+            } else {
+                byte[] value = java.util.HexFormat.of().parseHex(o.bufValueHex());
+                b.option(new io.netty.channel.unix.RawUnixChannelOption(name, o.level(), o.name(), value.length),
+                        java.nio.ByteBuffer.wrap(value));
+            }
+        }
     }
 
     private static Channel sync(ChannelFuture f) {

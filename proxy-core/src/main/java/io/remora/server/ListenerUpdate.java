@@ -93,7 +93,8 @@ final class ListenerUpdate {
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         return a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())
                 && a.bindToPort() == b.bindToPort()
-                && a.transparent() == b.transparent() && a.freebind() == b.freebind();
+                && a.transparent() == b.transparent() && a.freebind() == b.freebind()
+                && a.socketOptions().equals(b.socketOptions());
     }
 
     private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {

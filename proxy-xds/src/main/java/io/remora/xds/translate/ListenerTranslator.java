@@ -66,10 +66,8 @@ public final class ListenerTranslator {
             }
             name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         }
-        if (l.getSocketOptionsCount() > 0) {
-            ctx.warnOnce("listener.socket_options", "listener socket_options are not supported and are ignored,"
-                    + " first at " + path.field("socket_options"));
-        }
+        List<io.remora.config.SocketOption> socketOptions = socketOptions(l.getSocketOptionsList(),
+                path.field("socket_options"));
         List<Address> additional = additionalAddresses(l, address, path.field("additional_addresses"), ctx);
         var accessLogs = AccessLogTranslator.translate(l.getAccessLogList(), path.field("access_log"), ctx);
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
@@ -189,7 +187,7 @@ public final class ListenerTranslator {
                 .bypassOverloadManager(l.getBypassOverloadManager())
                 .filtersDisabled(disabled)
                 .accessLogs(accessLogs)
-                .additionalAddresses(additional)
+                .additionalAddresses(additional).socketOptions(socketOptions)
                 .build();
     }
 
@@ -223,6 +221,41 @@ public final class ListenerTranslator {
             out.add(a);
         }
         return out;
+    }
+
+    /**
+     * {@code socket_options}: set on the listening sockets before they bind, whatever their
+     * {@code state} (a listening socket gets each option either way; accepted connections inherit
+     * what Linux passes on, e.g. keepalive and buffer sizes).
+     */
+    static List<io.remora.config.SocketOption> socketOptions(List<io.envoyproxy.envoy.config.core.v3.SocketOption> in,
+                                                             FieldPath path) {
+        List<io.remora.config.SocketOption> out = new ArrayList<>(in.size());
+        for (int i = 0; i < in.size(); i++) {
+            var o = in.get(i);
+            FieldPath op = path.index(i);
+            if (o.getLevel() < 0 || o.getLevel() > Integer.MAX_VALUE) {
+                throw op.field("level").error("out of range");
+            }
+            if (o.getName() < 0 || o.getName() > Integer.MAX_VALUE) {
+                throw op.field("name").error("out of range");
+            }
+            String buf = null;
+            int value = 0;
+            switch (o.getValueCase()) {
+                case INT_VALUE -> {
+                    if (o.getIntValue() < Integer.MIN_VALUE || o.getIntValue() > Integer.MAX_VALUE) {
+                        throw op.field("int_value").error("out of range of a C int");
+                    }
+                    value = (int) o.getIntValue();
+                }
+                case BUF_VALUE -> buf = java.util.HexFormat.of().formatHex(o.getBufValue().toByteArray());
+                default -> throw op.error("missing required field: one of int_value, buf_value");
+            }
+            out.add(new io.remora.config.SocketOption(o.getDescription(), (int) o.getLevel(), (int) o.getName(), value,
+                    buf));
+        }
+        return List.copyOf(out);
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */

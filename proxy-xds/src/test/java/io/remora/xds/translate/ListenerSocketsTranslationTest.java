@@ -52,7 +52,7 @@ class ListenerSocketsTranslationTest {
     }
 
     @Test
-    void socketOptionsAreWarnedAbout() {
+    void additionalAddressSocketOptionsAreWarnedAboutTheListenersTranslated() {
         LoadedBootstrap b = load("""
                 additional_addresses:
                 - address: { socket_address: { address: 127.0.0.2, port_value: 10000 } }
@@ -60,9 +60,14 @@ class ListenerSocketsTranslationTest {
                 """, "{}");
         assertTrue(b.warnings().stream().anyMatch(w -> w.contains("additional_addresses[0].socket_options")),
                 b.warnings().toString());
-        LoadedBootstrap own = load("socket_options: [{ level: 1, name: 9, int_value: 1 }]", "{}");
-        assertTrue(own.warnings().stream().anyMatch(w -> w.contains("listeners[0].socket_options")),
-                own.warnings().toString());
+        LoadedBootstrap own = load("socket_options: [{ level: 1, name: 9, int_value: 1 },"
+                + " { description: mark, level: 1, name: 36, buf_value: \"AQAAAA==\" }]", "{}");
+        assertTrue(own.warnings().stream().noneMatch(w -> w.contains("socket_options")), own.warnings().toString());
+        assertEquals(java.util.List.of(new io.remora.config.SocketOption("", 1, 9, 1, null),
+                        new io.remora.config.SocketOption("mark", 1, 36, 0, "01000000")),
+                own.model().listeners().get(0).socketOptions());
+        assertEquals("static_resources.listeners[0].socket_options[0]",
+                refused("socket_options: [{ level: 1, name: 9 }]", "{}").path());
     }
 
     @Test

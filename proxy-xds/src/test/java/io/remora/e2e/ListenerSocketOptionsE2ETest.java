@@ -1,0 +1,65 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A listener's {@code socket_options} reach the kernel, as {@code ss} shows them: SO_RCVBUF on the
+ * listening socket (Linux reports twice the value), and SO_KEEPALIVE inherited by the connections
+ * it accepts (a keepalive timer); a listener without options accepts connections without one.
+ */
+class ListenerSocketOptionsE2ETest {
+
+    @Test
+    void optionsAreSetOnTheListeningSocket() throws Exception {
+        try (TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            Map<String, Integer> ports = Map.of("opts", ProxyProcess.freePort(), "plain", ProxyProcess.freePort());
+            String listeners = Bootstraps.tcpListener("opts", "up").replaceFirst("  filter_chains:",
+                    "  socket_options:\n  - { description: SO_RCVBUF, level: 1, name: 8, int_value: 65536 }\n"
+                            + "  - { description: SO_KEEPALIVE, level: 1, name: 9, int_value: 1 }\n  filter_chains:")
+                    + "\n" + Bootstraps.tcpListener("plain", "up");
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
+                    Bootstraps.cluster("up", false, null, up.port()), ports), admin)) {
+                String listening = ss("-tlmn", "sport = :" + ports.get("opts"));
+                assertTrue(listening.contains("rb131072"), listening);
+                try (Socket withOpts = new Socket("127.0.0.1", ports.get("opts"));
+                     Socket without = new Socket("127.0.0.1", ports.get("plain"))) {
+                    withOpts.setSoTimeout(5000);
+                    String accepted = "";
+                    for (int i = 0; i < 50 && !accepted.contains("keepalive"); i++) {
+                        accepted = ss("-tnoH", "state", "established", "sport = :" + ports.get("opts"));
+                        Thread.sleep(50);
+                    }
+                    assertTrue(accepted.contains("timer:(keepalive"), accepted);
+                    String plain = ss("-tnoH", "state", "established", "sport = :" + ports.get("plain"));
+                    assertFalse(plain.isBlank(), "the plain listener's connection is there");
+                    assertFalse(plain.contains("keepalive"), plain);
+                }
+            }
+        }
+    }
+
+    private static String ss(String... args) throws Exception {
+        String[] cmd = new String[args.length + 1];
+        cmd[0] = "ss";
+        System.arraycopy(args, 0, cmd, 1, args.length);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out;
+        try (InputStream in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+}
