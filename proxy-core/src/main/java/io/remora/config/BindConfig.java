@@ -11,6 +11,17 @@ import java.util.List;
  * @param freebind           IP_FREEBIND: bind even when the address is not (yet) local
  * @param extraSourceAddresses further addresses (extra/additional_source_addresses): the first
  *                           address of the upstream's IP family is used
+ * @param socketOptions      set on each upstream socket before it binds and connects
  */
-public record BindConfig(Address.Tcp sourceAddress, boolean freebind, List<Address.Tcp> extraSourceAddresses) {
+public record BindConfig(Address.Tcp sourceAddress, boolean freebind, List<Address.Tcp> extraSourceAddresses,
+                         List<SocketOption> socketOptions) {
+    public BindConfig {
+        extraSourceAddresses = List.copyOf(extraSourceAddresses);
+        socketOptions = socketOptions == null ? List.of() : List.copyOf(socketOptions);
+    }
+
+    /** Without socket options. */
+    public BindConfig(Address.Tcp sourceAddress, boolean freebind, List<Address.Tcp> extraSourceAddresses) {
+        this(sourceAddress, freebind, extraSourceAddresses, List.of());
+    }
 }

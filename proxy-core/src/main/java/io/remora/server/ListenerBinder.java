@@ -18,7 +18,6 @@ import io.netty.util.NetUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.remora.config.Address;
 import io.remora.config.ListenerConfig;
-import io.remora.config.SocketOption;
 import io.remora.internal.InternalListeners;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -103,7 +102,7 @@ final class ListenerBinder {
                     // Bind to an address the host does not (yet) have.
                     b.option(EpollChannelOption.IP_FREEBIND, true);
                 }
-                socketOptions(b, lc.socketOptions());
+                RawSocketOptions.apply(b, lc.socketOptions());
                 Channel ch = sync(b.bind(addr));
                 bound.add(ch);
                 // Port 0: the first bind picked the port; the others join it.
@@ -133,20 +132,6 @@ final class ListenerBinder {
                 // state is each channel's handle), and Netty otherwise keeps one per channel (32 B).
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, CompactRecvAllocator.SHARED)
                 .childHandler(acceptor);
-    }
-
-    /** The listener's socket_options, set on each listening socket before it binds (epoll's raw options). */
-    private static void socketOptions(ServerBootstrap b, List<SocketOption> options) {
-        for (SocketOption o : options) {
-            String name = o.description().isEmpty() ? "socket option " + o.level() + "/" + o.name() : o.description();
-            if (o.bufValueHex() == null) {
-                b.option(new IntegerUnixChannelOption(name, o.level(), o.name()), o.intValue());
-            } else {
-                byte[] value = java.util.HexFormat.of().parseHex(o.bufValueHex());
-                b.option(new io.netty.channel.unix.RawUnixChannelOption(name, o.level(), o.name(), value.length),
-                        java.nio.ByteBuffer.wrap(value));
-            }
-        }
     }
 
     private static Channel sync(ChannelFuture f) {

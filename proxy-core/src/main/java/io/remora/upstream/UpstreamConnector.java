@@ -313,6 +313,7 @@ public final class UpstreamConnector {
         if (bind.freebind()) {
             b.option(EpollChannelOption.IP_FREEBIND, true);
         }
+        io.remora.server.RawSocketOptions.apply(b, bind.socketOptions());
         return UpstreamBind.select(bind, remote);
     }
 

@@ -41,10 +41,6 @@ final class BindConfigTranslator {
         if (source == null && !extra.isEmpty()) {
             throw path.field("source_address").error("required when extra source addresses are set");
         }
-        if (b.getSocketOptionsCount() > 0) {
-            ctx.warnOnce("bind_config.socket_options", "bind_config socket_options are not supported and are ignored,"
-                    + " first at " + path.field("socket_options"));
-        }
         if (b.hasLocalAddressSelector()) {
             throw path.field("local_address_selector").error("custom local address selectors are not supported");
         }
@@ -59,7 +55,8 @@ final class BindConfigTranslator {
                         + " than source_address");
             }
         }
-        return new BindConfig(source, freebind, List.copyOf(extra));
+        return new BindConfig(source, freebind, List.copyOf(extra),
+                ListenerTranslator.socketOptions(b.getSocketOptionsList(), path.field("socket_options")));
     }
 
     /** {@code original_dst_lb_config}; null when unset or nothing in it applies. */

@@ -15,9 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A listener's {@code socket_options} reach the kernel, as {@code ss} shows them: SO_RCVBUF on the
  * listening socket (Linux reports twice the value), and SO_KEEPALIVE inherited by the connections
- * it accepts (a keepalive timer); a listener without options accepts connections without one.
+ * it accepts (a keepalive timer); a listener without options accepts connections without one. A
+ * cluster's {@code upstream_bind_config.socket_options} are set on its upstream connections.
  */
-class ListenerSocketOptionsE2ETest {
+class SocketOptionsE2ETest {
 
     @Test
     void optionsAreSetOnTheListeningSocket() throws Exception {
@@ -28,8 +29,12 @@ class ListenerSocketOptionsE2ETest {
                     "  socket_options:\n  - { description: SO_RCVBUF, level: 1, name: 8, int_value: 65536 }\n"
                             + "  - { description: SO_KEEPALIVE, level: 1, name: 9, int_value: 1 }\n  filter_chains:")
                     + "\n" + Bootstraps.tcpListener("plain", "up");
+            String bind = """
+                      upstream_bind_config:
+                        socket_options: [ { description: SO_KEEPALIVE, level: 1, name: 9, int_value: 1 } ]
+                    """;
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
-                    Bootstraps.cluster("up", false, null, up.port()), ports), admin)) {
+                    Bootstraps.cluster("up", false, bind, up.port()), ports), admin)) {
                 String listening = ss("-tlmn", "sport = :" + ports.get("opts"));
                 assertTrue(listening.contains("rb131072"), listening);
                 try (Socket withOpts = new Socket("127.0.0.1", ports.get("opts"));
@@ -44,6 +49,12 @@ class ListenerSocketOptionsE2ETest {
                     String plain = ss("-tnoH", "state", "established", "sport = :" + ports.get("plain"));
                     assertFalse(plain.isBlank(), "the plain listener's connection is there");
                     assertFalse(plain.contains("keepalive"), plain);
+                    String upstream = "";
+                    for (int i = 0; i < 50 && !upstream.contains("keepalive"); i++) {
+                        upstream = ss("-tnoH", "state", "established", "dport = :" + up.port());
+                        Thread.sleep(50);
+                    }
+                    assertTrue(upstream.contains("timer:(keepalive"), "the cluster's bind options: " + upstream);
                 }
             }
         }
