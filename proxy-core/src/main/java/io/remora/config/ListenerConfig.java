@@ -28,6 +28,9 @@ import java.util.Map;
  *                           found no filter chain (flag NR) or never got past the listener filters included
  * @param additionalAddresses {@code additional_addresses}: more sockets (same family of address as
  *                           {@code address}) feeding the same filter chains and stats
+ * @param socketOptions      {@code socket_options}, set on every listening socket before it binds
+ * @param addressSocketOptions an additional address's own {@code socket_options}, replacing the
+ *                           listener's for that address (an empty list: none)
  */
 public record ListenerConfig(
         String name,
@@ -52,10 +55,12 @@ public record ListenerConfig(
         Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled,
         List<AccessLogConfig> accessLogs,
         List<Address> additionalAddresses,
-        List<SocketOption> socketOptions) {
+        List<SocketOption> socketOptions,
+        Map<Address, List<SocketOption>> addressSocketOptions) {
 
     public ListenerConfig {
         socketOptions = socketOptions == null ? List.of() : List.copyOf(socketOptions);
+        addressSocketOptions = addressSocketOptions == null ? Map.of() : Map.copyOf(addressSocketOptions);
         accessLogs = accessLogs == null ? List.of() : List.copyOf(accessLogs);
         additionalAddresses = additionalAddresses == null ? List.of() : List.copyOf(additionalAddresses);
         filtersDisabled = filtersDisabled == null || filtersDisabled.isEmpty() ? Map.of()
@@ -70,7 +75,7 @@ public record ListenerConfig(
                           UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
-                originalSrc, freebind, null, false, false, false, Map.of(), List.of(), List.of(), List.of());
+                originalSrc, freebind, null, false, false, false, Map.of(), List.of(), List.of(), List.of(), Map.of());
     }
 
     /** A listener without filter_chain_matcher, original_src or freebind. */
@@ -80,7 +85,7 @@ public record ListenerConfig(
                           boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes) {
         this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, null, null, false, null,
-                false, false, false, Map.of(), List.of(), List.of(), List.of());
+                false, false, false, Map.of(), List.of(), List.of(), List.of(), Map.of());
     }
 
     /**
@@ -138,6 +143,7 @@ public record ListenerConfig(
         private List<AccessLogConfig> accessLogs = List.of();
         private List<Address> additionalAddresses = List.of();
         private List<SocketOption> socketOptions = List.of();
+        private Map<Address, List<SocketOption>> addressSocketOptions = Map.of();
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -249,12 +255,17 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder addressSocketOptions(Map<Address, List<SocketOption>> v) {
+            addressSocketOptions = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
                     continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
-                    accessLogs, additionalAddresses, socketOptions);
+                    accessLogs, additionalAddresses, socketOptions, addressSocketOptions);
         }
     }
 }

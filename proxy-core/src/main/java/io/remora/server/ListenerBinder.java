@@ -102,14 +102,14 @@ final class ListenerBinder {
                     // Bind to an address the host does not (yet) have.
                     b.option(EpollChannelOption.IP_FREEBIND, true);
                 }
-                RawSocketOptions.apply(b, lc.socketOptions());
+                RawSocketOptions.apply(b, lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()));
                 Channel ch = sync(b.bind(addr));
                 bound.add(ch);
                 // Port 0: the first bind picked the port; the others join it.
                 addr = (InetSocketAddress) ch.localAddress();
             }
         } else {
-            if (lc.transparent() || lc.freebind() || !lc.socketOptions().isEmpty()) {
+            if (lc.transparent() || lc.freebind() || !lc.addressSocketOptions().getOrDefault(tcp, lc.socketOptions()).isEmpty()) {
                 throw new IllegalStateException("transparent, freebind and socket_options listeners need the epoll"
                         + " transport");
             }

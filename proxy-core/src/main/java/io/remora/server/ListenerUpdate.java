@@ -94,7 +94,8 @@ final class ListenerUpdate {
         return a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())
                 && a.bindToPort() == b.bindToPort()
                 && a.transparent() == b.transparent() && a.freebind() == b.freebind()
-                && a.socketOptions().equals(b.socketOptions());
+                && a.socketOptions().equals(b.socketOptions())
+                && a.addressSocketOptions().equals(b.addressSocketOptions());
     }
 
     private static List<FilterChainRuntime> notReused(ListenerRuntime previous, ListenerRuntime next) {

@@ -68,7 +68,8 @@ public final class ListenerTranslator {
         }
         List<io.remora.config.SocketOption> socketOptions = socketOptions(l.getSocketOptionsList(),
                 path.field("socket_options"));
-        List<Address> additional = additionalAddresses(l, address, path.field("additional_addresses"), ctx);
+        Map<Address, List<io.remora.config.SocketOption>> addressOptions = new java.util.HashMap<>();
+        List<Address> additional = additionalAddresses(l, address, addressOptions, path.field("additional_addresses"));
         var accessLogs = AccessLogTranslator.translate(l.getAccessLogList(), path.field("access_log"), ctx);
         boolean useOriginalDst = Protos.bool(l.hasUseOriginalDst(), l.getUseOriginalDst(), false);
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
@@ -187,15 +188,17 @@ public final class ListenerTranslator {
                 .bypassOverloadManager(l.getBypassOverloadManager())
                 .filtersDisabled(disabled)
                 .accessLogs(accessLogs)
-                .additionalAddresses(additional).socketOptions(socketOptions)
+                .additionalAddresses(additional).socketOptions(socketOptions).addressSocketOptions(addressOptions)
                 .build();
     }
 
     /**
      * {@code additional_addresses}: socket addresses as the main one is (Envoy wants one socket type
-     * for all). Their {@code socket_options} are warned about, as the listener's own are.
+     * for all). Their own {@code socket_options}, when set, replace the listener's ({@code overrides}).
      */
-    private static List<Address> additionalAddresses(Listener l, Address main, FieldPath path, TranslationContext ctx) {
+    private static List<Address> additionalAddresses(Listener l, Address main,
+                                                     Map<Address, List<io.remora.config.SocketOption>> overrides,
+                                                     FieldPath path) {
         List<Address> out = new ArrayList<>(l.getAdditionalAddressesCount());
         for (int i = 0; i < l.getAdditionalAddressesCount(); i++) {
             FieldPath ap = path.index(i);
@@ -215,8 +218,8 @@ public final class ListenerTranslator {
                 throw ap.field("address").error("the listener already listens on " + a);
             }
             if (aa.hasSocketOptions()) {
-                ctx.warnOnce("additional_addresses.socket_options", "socket_options of listener additional"
-                        + " addresses are not supported and are ignored, first at " + ap.field("socket_options"));
+                overrides.put(a, socketOptions(aa.getSocketOptions().getSocketOptionsList(),
+                        ap.field("socket_options").field("socket_options")));
             }
             out.add(a);
         }

@@ -52,14 +52,19 @@ class ListenerSocketsTranslationTest {
     }
 
     @Test
-    void additionalAddressSocketOptionsAreWarnedAboutTheListenersTranslated() {
+    void socketOptionsOfTheListenerAndOfAnAdditionalAddress() {
         LoadedBootstrap b = load("""
                 additional_addresses:
                 - address: { socket_address: { address: 127.0.0.2, port_value: 10000 } }
                   socket_options: { socket_options: [{ level: 1, name: 9, int_value: 1 }] }
+                - address: { socket_address: { address: 127.0.0.3, port_value: 10000 } }
+                  socket_options: {}
                 """, "{}");
-        assertTrue(b.warnings().stream().anyMatch(w -> w.contains("additional_addresses[0].socket_options")),
-                b.warnings().toString());
+        assertEquals(java.util.Map.of(
+                        new io.remora.config.Address.Tcp("127.0.0.2", 10000),
+                        java.util.List.of(new io.remora.config.SocketOption("", 1, 9, 1, null)),
+                        new io.remora.config.Address.Tcp("127.0.0.3", 10000), java.util.List.of()),
+                b.model().listeners().get(0).addressSocketOptions(), "an empty override applies none");
         LoadedBootstrap own = load("socket_options: [{ level: 1, name: 9, int_value: 1 },"
                 + " { description: mark, level: 1, name: 36, buf_value: \"AQAAAA==\" }]", "{}");
         assertTrue(own.warnings().stream().noneMatch(w -> w.contains("socket_options")), own.warnings().toString());
