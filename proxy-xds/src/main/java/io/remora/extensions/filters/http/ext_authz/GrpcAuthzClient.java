@@ -11,11 +11,11 @@ import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
 import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
 import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.NetUtil;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.extensions.filters.http.common.ClusterCall;
+import io.remora.extensions.filters.http.common.GrpcCalls;
 import io.remora.http.upstream.Cancellable;
 import io.remora.server.ServerContext;
 
@@ -46,18 +46,8 @@ public final class GrpcAuthzClient implements AuthzClient {
 
     @Override
     public Cancellable check(AuthzCheck check, EventLoop loop, ServerContext context, Consumer<AuthzDecision> done) {
-        byte[] message = request(check).toByteArray();
-        byte[] framed = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
-        Http2Headers h = new DefaultHttp2Headers(false).method("POST").path(PATH).scheme("http")
-                .authority(config.authority());
-        h.set("content-type", "application/grpc");
-        h.set("te", "trailers");
-        if (config.timeout() != null && !config.timeout().isZero()) {
-            h.set("grpc-timeout", Math.max(1, config.timeout().toMillis()) + "m");
-        }
-        for (Map.Entry<String, String> e : config.initialMetadata()) {
-            h.add(e.getKey(), e.getValue());
-        }
+        byte[] framed = GrpcCalls.frame(request(check).toByteArray());
+        Http2Headers h = GrpcCalls.requestHeaders(PATH, config.authority(), config.timeout(), config.initialMetadata());
         return ClusterCall.start(loop, context, config.cluster(), UpstreamProtocol.HTTP2, h, framed,
                 config.timeout(), r -> done.accept(decide(r)));
     }
