@@ -114,6 +114,12 @@ final class Bootstraps {
                 "- name: all\n  domains: [\"*\"]\n  routes:\n" + indent(routes, 2));
     }
 
+    /** As {@link #httpListener}, with {@code httpFilters} (a YAML list, unindented) before the router. */
+    static String httpListenerWithFilters(String name, String httpFilters, String routes) {
+        return httpListener(name, "", "", routes).replace("        - name: envoy.filters.http.router\n",
+                indent(httpFilters, 8) + "\n        - name: envoy.filters.http.router\n");
+    }
+
     /** As {@link #httpListener}, with the route configuration's {@code virtualHosts} given whole. */
     static String httpListenerWithHosts(String name, String chainFields, String hcmFields, String virtualHosts) {
         return """
