@@ -3,6 +3,7 @@ package io.remora.e2e;
 import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
@@ -82,6 +83,8 @@ class ExtProcE2ETest {
                     grpc_service: { envoy_grpc: { cluster_name: %s } }
                     failure_mode_allow: %s
                     message_timeout: 0.5s
+                    max_message_timeout: 5s
+                    allow_mode_override: true
                     stat_prefix: %s
                     processing_mode: { request_body_mode: BUFFERED }
                 """;
@@ -92,6 +95,12 @@ class ExtProcE2ETest {
                     envoy.filters.http.ext_proc:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
                       overrides: { processing_mode: { response_header_mode: SKIP } }
+                - match: { prefix: /respbody }
+                  route: { cluster: backend }
+                  typed_per_filter_config:
+                    envoy.filters.http.ext_proc:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
+                      overrides: { processing_mode: { response_header_mode: SKIP, response_body_mode: BUFFERED } }
                 - match: { prefix: /off }
                   route: { cluster: backend }
                   typed_per_filter_config:
@@ -145,7 +154,17 @@ class ExtProcE2ETest {
                     if (path.startsWith("/slow")) {
                         sleep(2000);
                     }
-                    out.onNext(ProcessingResponse.newBuilder().setRequestHeaders(HeadersResponse.newBuilder()
+                    if (path.startsWith("/extend")) {
+                        out.onNext(ProcessingResponse.newBuilder().setOverrideMessageTimeout(
+                                com.google.protobuf.Duration.newBuilder().setSeconds(4)).build());
+                        sleep(1000);
+                    }
+                    ProcessingResponse.Builder answer = ProcessingResponse.newBuilder();
+                    if (path.startsWith("/modeoverride")) {
+                        answer.setModeOverride(ProcessingMode.newBuilder()
+                                .setResponseHeaderMode(ProcessingMode.HeaderSendMode.SKIP));
+                    }
+                    out.onNext(answer.setRequestHeaders(HeadersResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setHeaderMutation(HeaderMutation.newBuilder()
                                     .addSetHeaders(set("x-added", "by-processor"))
                                     .addRemoveHeaders("x-remove-me")
@@ -157,6 +176,13 @@ class ExtProcE2ETest {
                     out.onNext(ProcessingResponse.newBuilder().setRequestBody(BodyResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
                                     .setBody(ByteString.copyFromUtf8("replaced:" + r.getRequestBody().getBody()
+                                            .toStringUtf8()))))).build());
+                }
+                case RESPONSE_BODY -> {
+                    log.add("response_body");
+                    out.onNext(ProcessingResponse.newBuilder().setResponseBody(BodyResponse.newBuilder()
+                            .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
+                                    .setBody(ByteString.copyFromUtf8("processed: " + r.getResponseBody().getBody()
                                             .toStringUtf8()))))).build());
                 }
                 case RESPONSE_HEADERS -> {
@@ -286,5 +312,29 @@ class ExtProcE2ETest {
         HttpResponse<String> r = send(mainPort, "/slow", null);
         assertEquals(504, r.statusCode());
         assertEquals(timeouts + 1, stat("message_timeouts", "main", "main"));
+    }
+
+    @Test
+    void responseBodyBufferedAndReplaced() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/respbody", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("processed: added=by-processor removed=null body=", r.body());
+        assertEquals(List.of("headers", "response_body"), seen.get("/respbody"));
+    }
+
+    @Test
+    void processorExtendsTheMessageTimeout() throws Exception {
+        double extended = stat("override_message_timeout_received", "main", "main");
+        HttpResponse<String> r = send(mainPort, "/extend", null);
+        assertEquals(200, r.statusCode());
+        assertEquals(extended + 1, stat("override_message_timeout_received", "main", "main"));
+    }
+
+    @Test
+    void processorSkipsTheResponseWithModeOverride() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/modeoverride", null);
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("x-processed").isEmpty());
+        assertEquals(List.of("headers"), seen.get("/modeoverride"));
     }
 }

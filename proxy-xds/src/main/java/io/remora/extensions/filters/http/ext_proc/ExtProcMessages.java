@@ -4,11 +4,12 @@ import com.google.protobuf.ByteString;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.micrometer.core.instrument.Counter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.config.HeaderMutation;
 import io.remora.config.StringMatcher;
+import io.remora.extensions.filters.common.HeaderAdditions;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -51,7 +52,7 @@ final class ExtProcMessages {
      * Applies {@code m} to {@code h}: removals, then sets with their append action. A mutation the
      * rules forbid is skipped and counted; returns the error when the rules make that fatal, else null.
      */
-    static String apply(HeaderMutation m, Http2Headers h, HeaderMutationChecker rules, Counter rejected) {
+    static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, HeaderMutationChecker rules, Counter rejected) {
         for (String raw : m.getRemoveHeadersList()) {
             String name = raw.toLowerCase(Locale.ROOT);
             if (!validName(name)) {
@@ -97,21 +98,12 @@ final class ExtProcMessages {
     }
 
     private static void set(Http2Headers h, String name, String value, HeaderValueOption.HeaderAppendAction action) {
-        AsciiString k = AsciiString.of(name);
-        switch (action) {
-            case ADD_IF_ABSENT -> {
-                if (!h.contains(k)) {
-                    h.add(k, value);
-                }
-            }
-            case OVERWRITE_IF_EXISTS_OR_ADD -> h.set(k, value);
-            case OVERWRITE_IF_EXISTS -> {
-                if (h.contains(k)) {
-                    h.set(k, value);
-                }
-            }
-            default -> h.add(k, value);
-        }
+        HeaderAdditions.applyOne(h, AsciiString.of(name), value, switch (action) {
+            case ADD_IF_ABSENT -> HeaderMutation.AppendAction.ADD_IF_ABSENT;
+            case OVERWRITE_IF_EXISTS_OR_ADD -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
+            case OVERWRITE_IF_EXISTS -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS;
+            default -> HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD;
+        });
     }
 
     /** RFC 7230 token characters (and the leading ':' of pseudo-headers). */
