@@ -2,7 +2,6 @@ package io.remora.extensions.filters.http.ext_proc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
-import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.HttpTrailers;
@@ -39,7 +38,7 @@ import java.util.logging.Logger;
  */
 final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
-    private static final Logger LOG = Logger.getLogger(ExtProcFilter.class.getName());
+    private static final Logger LOG = io.remora.log.Logging.logger("filter");
     static final String PATH = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
     static final String ERROR_PREFIX = "ext_proc_error";
 
