@@ -82,8 +82,8 @@ class ExtProcE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
                     grpc_service: { envoy_grpc: { cluster_name: %s } }
                     failure_mode_allow: %s
-                    message_timeout: 0.5s
-                    max_message_timeout: 5s
+                    message_timeout: 2s
+                    max_message_timeout: 10s
                     allow_mode_override: true
                     stat_prefix: %s
                     processing_mode: { request_body_mode: BUFFERED }
@@ -152,12 +152,12 @@ class ExtProcE2ETest {
                         return;
                     }
                     if (path.startsWith("/slow")) {
-                        sleep(2000);
+                        sleep(3500);
                     }
                     if (path.startsWith("/extend")) {
                         out.onNext(ProcessingResponse.newBuilder().setOverrideMessageTimeout(
-                                com.google.protobuf.Duration.newBuilder().setSeconds(4)).build());
-                        sleep(1000);
+                                com.google.protobuf.Duration.newBuilder().setSeconds(8)).build());
+                        sleep(3000);
                     }
                     ProcessingResponse.Builder answer = ProcessingResponse.newBuilder();
                     if (path.startsWith("/modeoverride")) {

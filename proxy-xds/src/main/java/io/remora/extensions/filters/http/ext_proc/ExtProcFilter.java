@@ -22,7 +22,6 @@ import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -203,7 +202,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         }
         if (stream == null) {
             List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()
-                    : concat(service.initialMetadata(), extraMetadata);
+                    : ExtProcPerRouteConfig.mergeMetadata(service.initialMetadata(), extraMetadata);
             stream = GrpcClusterStream.open(cb.eventLoop(), cb.serverContext(), service.cluster(),
                     GrpcCalls.requestHeaders(PATH, service.authority(), null, md), this);
             stats.streamsStarted.increment();
@@ -215,13 +214,6 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     private io.netty.util.concurrent.ScheduledFuture<?> schedule(long nanos) {
         return cb.eventLoop().schedule(this::onMessageTimeout, nanos, TimeUnit.NANOSECONDS);
-    }
-
-    private static List<Map.Entry<String, String>> concat(List<Map.Entry<String, String>> a,
-                                                          List<Map.Entry<String, String>> b) {
-        List<Map.Entry<String, String>> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
     }
 
     /** Ends our side of the stream once nothing more will be sent (Envoy's closeStream). */
