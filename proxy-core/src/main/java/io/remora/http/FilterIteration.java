@@ -77,6 +77,11 @@ abstract class FilterIteration {
     }
 
     void data(int from, ByteBuf data, boolean endStream) {
+        if (from >= size() && !done() && blocked(from)) {
+            // Injected by the last filter while its headers are still held: the body waits behind them.
+            addToBuffer(data, from, endStream);
+            return;
+        }
         for (int i = from, size = size(); i < size; i++) {
             if (done()) {
                 data.release();

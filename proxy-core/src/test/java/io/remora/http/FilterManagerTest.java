@@ -171,6 +171,14 @@ class FilterManagerTest {
     }
 
     @Test
+    void bodyInjectedByTheLastEncoderLeavesAfterItsHeldHeaders() throws Exception {
+        String body = "z".repeat(50_000);
+        HttpResponse<String> r = send("/x", body, "x-probe-a", "own-response");
+        assertEquals(200, r.statusCode());
+        assertEquals(body, r.body());
+    }
+
+    @Test
     void localReplyPassesThroughEveryEncoder() throws Exception {
         HttpResponse<String> r = send("/x", null, "x-probe-b", "reply");
         assertEquals(418, r.statusCode());

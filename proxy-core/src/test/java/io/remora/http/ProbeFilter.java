@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * everything, continue 30 ms later), {@code buffer-body} (buffer the whole body, then add
  * {@code x-body-length} to the held headers and continue), {@code reply} (local reply 418),
  * {@code reroute} (path /b, clear the route cache), {@code buffer-response} (buffer the response
- * body, then add {@code x-response-length}). Every probe appends its id to the request's
+ * body, then add {@code x-response-length}), {@code own-response} (take the response body, then
+ * inject it and continue on a later turn). Every probe appends its id to the request's
  * {@code x-decode-order} and to the response's {@code x-encode-order}, and reports its per-route
  * config in {@code x-config-<id>}.
  */
@@ -54,6 +55,7 @@ final class ProbeFilter implements StreamFilter {
     private final String id;
     private DecoderFilterCallbacks decoder;
     private EncoderFilterCallbacks encoder;
+    private ByteBuf owned;
     private String mode = "";
     private Http2Headers held;
     private long bodyBytes;
@@ -134,7 +136,7 @@ final class ProbeFilter implements StreamFilter {
         if (encoder.clusterName() != null) {
             headers.set("x-cluster", encoder.clusterName());
         }
-        if (mode.equals("buffer-response") && !endStream) {
+        if ((mode.equals("buffer-response") || mode.equals("own-response")) && !endStream) {
             held = headers;
             headers.remove("content-length");
             return FilterStatus.STOP_ITERATION;
@@ -144,6 +146,20 @@ final class ProbeFilter implements StreamFilter {
 
     @Override
     public FilterStatus encodeData(ByteBuf data, boolean endStream) {
+        if (mode.equals("own-response")) {
+            // Takes the body, then (later, as an external service's answer would) hands it on and
+            // lets the held headers go: the body must still leave after them.
+            owned = owned == null ? data : io.netty.buffer.Unpooled.wrappedBuffer(owned, data);
+            if (endStream) {
+                ByteBuf all = owned;
+                owned = null;
+                encoder.eventLoop().execute(() -> {
+                    encoder.injectEncodedDataToFilterChain(all, true);
+                    encoder.continueEncoding();
+                });
+            }
+            return FilterStatus.STOP_ITERATION;
+        }
         if (!mode.equals("buffer-response")) {
             return FilterStatus.CONTINUE;
         }

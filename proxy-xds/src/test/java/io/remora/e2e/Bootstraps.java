@@ -119,8 +119,17 @@ final class Bootstraps {
      * with {@code routes} (each block YAML, unindented; empty for none).
      */
     static String httpListener(String name, String chainFields, String hcmFields, String routes) {
-        return httpListenerWithHosts(name, chainFields, hcmFields,
-                "- name: all\n  domains: [\"*\"]\n  routes:\n" + indent(routes, 2));
+        return httpListenerWithHosts(name, chainFields, hcmFields, catchAll(routes));
+    }
+
+    /** One virtual host for every domain with these routes (YAML, unindented). */
+    private static String catchAll(String routes) {
+        return "- name: all\n  domains: [\"*\"]\n  routes:\n" + indent(routes, 2);
+    }
+
+    /** As {@link #httpListener}, with {@code httpFilters} (a YAML list, unindented) before the router. */
+    static String httpListenerWithFilters(String name, String httpFilters, String routes) {
+        return httpListenerWithFilters(name, "", "", httpFilters, catchAll(routes));
     }
 
     /** As {@link #httpListener}, with the route configuration's {@code virtualHosts} given whole. */

@@ -7,14 +7,9 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.http.upstream.Cancellable;
-import io.remora.http.upstream.ConnectionPools;
 import io.remora.http.upstream.ResetReason;
-import io.remora.http.upstream.UpstreamCallbacks;
 import io.remora.http.upstream.UpstreamStream;
 import io.remora.server.ServerContext;
-import io.remora.upstream.Cluster;
-import io.remora.upstream.Host;
-import io.remora.upstream.LoadBalancerContext;
 
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
@@ -27,38 +22,27 @@ import java.util.function.Consumer;
  * The answer is whole: headers, body (bounded) and trailers; any failure is a null response.
  * Event-loop confined.
  */
-public final class ClusterCall implements UpstreamCallbacks, Cancellable {
+public final class ClusterCall extends ClusterExchange {
 
     /** What came back; {@code headers} is null when the exchange failed. */
     public record Response(Http2Headers headers, byte[] body, Http2Headers trailers, String failure) {
         public int status() {
-            CharSequence s = headers == null ? null : headers.status();
-            try {
-                return s == null ? -1 : Integer.parseInt(s.toString());
-            } catch (NumberFormatException e) {
-                return -1;
-            }
+            int s = statusOf(headers);
+            return s == 0 ? -1 : s;
         }
     }
 
     /** Answers of control services are small; a larger one is a failed call rather than a memory sink. */
     private static final int MAX_BODY = 1 << 20;
 
-    private final Cluster cluster;
-    private final Host host;
     private final Http2Headers headers;
     private final byte[] body;
     private final Consumer<Response> done;
-    private Cancellable pending;
-    private UpstreamStream stream;
     private ScheduledFuture<?> timer;
     private Http2Headers responseHeaders;
     private final ByteArrayOutputStream responseBody = new ByteArrayOutputStream();
-    private boolean finished;
 
-    private ClusterCall(Cluster cluster, Host host, Http2Headers headers, byte[] body, Consumer<Response> done) {
-        this.cluster = cluster;
-        this.host = host;
+    private ClusterCall(Http2Headers headers, byte[] body, Consumer<Response> done) {
         this.headers = headers;
         this.body = body;
         this.done = done;
@@ -67,32 +51,14 @@ public final class ClusterCall implements UpstreamCallbacks, Cancellable {
     /** Starts the exchange; {@code done} may run before this returns (no cluster, no host, overflow). */
     public static Cancellable start(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol,
                              Http2Headers headers, byte[] body, Duration timeout, Consumer<Response> done) {
-        Cluster cluster = ctx.clusterManager().get(clusterName);
-        if (cluster == null) {
-            done.accept(new Response(null, null, null, "cluster '" + clusterName + "' does not exist"));
+        ClusterCall call = new ClusterCall(headers, body, done);
+        String refused = call.connect(loop, ctx, clusterName, protocol);
+        if (refused != null) {
+            done.accept(new Response(null, null, null, refused));
             return Cancellable.NOOP;
         }
-        Host host = cluster.chooseHost(LoadBalancerContext.NONE);
-        if (host == null) {
-            cluster.stats().upstreamCxNoneHealthy.increment();
-            done.accept(new Response(null, null, null, "no healthy upstream"));
-            return Cancellable.NOOP;
-        }
-        if (!cluster.limits().tryAcquireRequest()) {
-            cluster.stats().upstreamRqPendingOverflow.increment();
-            done.accept(new Response(null, null, null, "overflow"));
-            return Cancellable.NOOP;
-        }
-        ClusterCall call = new ClusterCall(cluster, host, headers, body, done);
-        cluster.stats().upstreamRqTotal.increment();
-        cluster.stats().upstreamRqActive.incrementAndGet();
-        host.activeRequests.incrementAndGet();
-        if (timeout != null && !timeout.isZero()) {
+        if (!call.finished && timeout != null && !timeout.isZero()) {
             call.timer = loop.schedule(call::onTimeout, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        }
-        Cancellable c = ConnectionPools.get(loop, ctx.transport(), cluster, host, protocol).newStream(call);
-        if (call.stream == null && !call.finished) {
-            call.pending = c;
         }
         return call;
     }
@@ -100,7 +66,7 @@ public final class ClusterCall implements UpstreamCallbacks, Cancellable {
     private void onTimeout() {
         timer = null;
         if (!finished) {
-            cluster.stats().upstreamRqTimeout.increment();
+            countTimeout();
             abandon();
             finish(new Response(null, null, null, "timeout"));
         }
@@ -111,33 +77,15 @@ public final class ClusterCall implements UpstreamCallbacks, Cancellable {
         if (!finished) {
             abandon();
             release();
+            stopTimer();
         }
     }
 
-    private void abandon() {
-        if (pending != null) {
-            pending.cancel();
-            pending = null;
-        }
-        if (stream != null) {
-            cluster.stats().upstreamRqTxReset.increment();
-            stream.reset();
-            stream = null;
-        }
-    }
-
-    private void release() {
-        if (finished) {
-            return;
-        }
-        finished = true;
+    private void stopTimer() {
         if (timer != null) {
             timer.cancel(false);
             timer = null;
         }
-        cluster.limits().requests.decrementAndGet();
-        cluster.stats().upstreamRqActive.decrementAndGet();
-        host.activeRequests.decrementAndGet();
     }
 
     private void finish(Response r) {
@@ -145,17 +93,12 @@ public final class ClusterCall implements UpstreamCallbacks, Cancellable {
             return;
         }
         release();
+        stopTimer();
         done.accept(r);
     }
 
     @Override
-    public void onPoolReady(UpstreamStream s) {
-        pending = null;
-        if (finished) {
-            s.reset();
-            return;
-        }
-        stream = s;
+    void onStream(UpstreamStream s) {
         boolean hasBody = body != null && body.length > 0;
         s.writeHeaders(headers, !hasBody);
         if (hasBody) {
@@ -164,12 +107,8 @@ public final class ClusterCall implements UpstreamCallbacks, Cancellable {
     }
 
     @Override
-    public void onPoolFailure(ResetReason reason, String transportFailureReason) {
-        pending = null;
-        if (!finished) {
-            finish(new Response(null, null, null, "upstream connect failure: " + reason
-                    + (transportFailureReason == null ? "" : " " + transportFailureReason)));
-        }
+    void onConnectFailure(String why) {
+        finish(new Response(null, null, null, why));
     }
 
     @Override
@@ -178,17 +117,9 @@ public final class ClusterCall implements UpstreamCallbacks, Cancellable {
             return;
         }
         responseHeaders = h;
-        cluster.stats().response(statusOf(h));
+        countResponse(h);
         if (endStream) {
             complete(null);
-        }
-    }
-
-    private static int statusOf(Http2Headers h) {
-        try {
-            return h.status() == null ? 0 : Integer.parseInt(h.status().toString());
-        } catch (NumberFormatException e) {
-            return 0;
         }
     }
 
@@ -228,7 +159,7 @@ public final class ClusterCall implements UpstreamCallbacks, Cancellable {
     public void onReset(ResetReason reason) {
         stream = null;
         if (!finished) {
-            cluster.stats().upstreamRqRxReset.increment();
+            countRemoteReset();
             finish(new Response(null, null, null, "upstream reset: " + reason));
         }
     }

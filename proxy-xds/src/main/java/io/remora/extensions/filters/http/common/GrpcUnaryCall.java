@@ -1,7 +1,6 @@
 package io.remora.extensions.filters.http.common;
 
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
 import io.remora.http.upstream.Cancellable;
@@ -27,16 +26,8 @@ public final class GrpcUnaryCall {
     public static Cancellable start(EventLoop loop, ServerContext context, String cluster, String authority,
                                     List<Map.Entry<String, String>> initialMetadata, String path, byte[] message,
                                     Duration timeout, Consumer<ClusterCall.Response> done) {
-        byte[] framed = ByteBuffer.allocate(5 + message.length).put((byte) 0).putInt(message.length).put(message).array();
-        Http2Headers h = new DefaultHttp2Headers(false).method("POST").path(path).scheme("http").authority(authority);
-        h.set("content-type", "application/grpc");
-        h.set("te", "trailers");
-        if (timeout != null && !timeout.isZero()) {
-            h.set("grpc-timeout", Math.max(1, timeout.toMillis()) + "m");
-        }
-        for (Map.Entry<String, String> e : initialMetadata) {
-            h.add(e.getKey(), e.getValue());
-        }
+        byte[] framed = GrpcCalls.frame(message);
+        Http2Headers h = GrpcCalls.requestHeaders(path, authority, timeout, initialMetadata);
         return ClusterCall.start(loop, context, cluster, UpstreamProtocol.HTTP2, h, framed, timeout, done);
     }
 

@@ -191,7 +191,7 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
     }
 
     /** Header-name matchers: Envoy compares them with lower-case names. */
-    private static List<StringMatcher> matchers(ListStringMatcher l, FieldPath path) {
+    public static List<StringMatcher> matchers(ListStringMatcher l, FieldPath path) {
         List<StringMatcher> out = new ArrayList<>();
         for (int i = 0; i < l.getPatternsCount(); i++) {
             out.add(StringMatcherTranslator.translate(l.getPatterns(i), path.field("patterns").index(i)));

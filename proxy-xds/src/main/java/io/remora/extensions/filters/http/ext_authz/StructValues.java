@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Dynamic metadata between its protobuf form (Struct) and the data plane's (maps, lists, strings...). */
-final class StructValues {
+public final class StructValues {
 
     private StructValues() {
     }
 
-    static Map<String, Object> toMap(Struct s) {
+    public static Map<String, Object> toMap(Struct s) {
         Map<String, Object> out = new LinkedHashMap<>();
         s.getFieldsMap().forEach((k, v) -> out.put(k, toObject(v)));
         return out;
@@ -41,7 +41,7 @@ final class StructValues {
         };
     }
 
-    static Struct toStruct(Map<String, ?> m) {
+    public static Struct toStruct(Map<String, ?> m) {
         Struct.Builder b = Struct.newBuilder();
         m.forEach((k, v) -> b.putFields(k, toValue(v)));
         return b.build();

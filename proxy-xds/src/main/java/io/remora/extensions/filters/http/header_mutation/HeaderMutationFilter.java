@@ -5,6 +5,7 @@ import io.netty.util.AsciiString;
 import io.remora.config.HeaderMutation.AppendAction;
 import io.remora.config.HeaderMutation.HeaderValueOption;
 import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.filters.common.HeaderAdditions;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -91,21 +92,7 @@ final class HeaderMutationFilter implements StreamFilter {
         if (value.isEmpty() && !o.keepEmptyValue()) {
             return;
         }
-        AsciiString key = AsciiString.of(o.key());
-        AppendAction action = o.action() == null ? AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action();
-        switch (action) {
-            case APPEND_IF_EXISTS_OR_ADD -> target.add(key, value);
-            case ADD_IF_ABSENT -> {
-                if (!target.contains(key)) {
-                    target.add(key, value);
-                }
-            }
-            case OVERWRITE_IF_EXISTS_OR_ADD -> target.set(key, value);
-            case OVERWRITE_IF_EXISTS -> {
-                if (target.contains(key)) {
-                    target.set(key, value);
-                }
-            }
-        }
+        HeaderAdditions.applyOne(target, AsciiString.of(o.key()), value,
+                o.action() == null ? AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action());
     }
 }

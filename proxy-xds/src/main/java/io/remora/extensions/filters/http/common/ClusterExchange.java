@@ -1,0 +1,133 @@
+package io.remora.extensions.filters.http.common;
+
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.ClusterConfig.UpstreamProtocol;
+import io.remora.http.upstream.Cancellable;
+import io.remora.http.upstream.ConnectionPools;
+import io.remora.http.upstream.ResetReason;
+import io.remora.http.upstream.UpstreamCallbacks;
+import io.remora.http.upstream.UpstreamStream;
+import io.remora.server.ServerContext;
+import io.remora.upstream.Cluster;
+import io.remora.upstream.Host;
+import io.remora.upstream.LoadBalancerContext;
+
+/**
+ * One stream to a cluster through the worker's connection pools, with what the router's upstream
+ * requests also pay: host choice, the request circuit breaker, the cluster's request stats and
+ * the host's active count, all given back once in {@link #release()}. Event-loop confined.
+ */
+abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
+
+    private Cluster cluster;
+    private Host host;
+    private Cancellable pending;
+    /** The pool's stream while the exchange is open. */
+    UpstreamStream stream;
+    boolean finished;
+
+    /**
+     * Asks the cluster's pool for a stream ({@link #onStream} follows, or a pool failure); returns
+     * why none can be asked for (then nothing is held), or null.
+     */
+    final String connect(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol) {
+        Cluster c = ctx.clusterManager().get(clusterName);
+        if (c == null) {
+            return "cluster '" + clusterName + "' does not exist";
+        }
+        Host h = c.chooseHost(LoadBalancerContext.NONE);
+        if (h == null) {
+            c.stats().upstreamCxNoneHealthy.increment();
+            return "no healthy upstream";
+        }
+        if (!c.limits().tryAcquireRequest()) {
+            c.stats().upstreamRqPendingOverflow.increment();
+            return "overflow";
+        }
+        cluster = c;
+        host = h;
+        c.stats().upstreamRqTotal.increment();
+        c.stats().upstreamRqActive.incrementAndGet();
+        h.activeRequests.incrementAndGet();
+        Cancellable p = ConnectionPools.get(loop, ctx.transport(), c, h, protocol).newStream(this);
+        if (stream == null && !finished) {
+            pending = p;
+        }
+        return null;
+    }
+
+    /** The stream is ready: write the request. */
+    abstract void onStream(UpstreamStream s);
+
+    @Override
+    public final void onPoolReady(UpstreamStream s) {
+        pending = null;
+        if (finished) {
+            s.reset();
+            return;
+        }
+        stream = s;
+        onStream(s);
+    }
+
+    /** No stream could be made; {@code why} names the pool's reason. */
+    abstract void onConnectFailure(String why);
+
+    @Override
+    public final void onPoolFailure(ResetReason reason, String transportFailureReason) {
+        pending = null;
+        if (!finished) {
+            onConnectFailure("upstream connect failure: " + reason
+                    + (transportFailureReason == null ? "" : " " + transportFailureReason));
+        }
+    }
+
+    /** Drops the pending pool request or resets the stream (counted as a local reset). */
+    final void abandon() {
+        if (pending != null) {
+            pending.cancel();
+            pending = null;
+        }
+        if (stream != null) {
+            cluster.stats().upstreamRqTxReset.increment();
+            stream.reset();
+            stream = null;
+        }
+    }
+
+    /** Gives back the circuit-breaker slot and active counts; false if already given back. */
+    final boolean release() {
+        if (finished) {
+            return false;
+        }
+        finished = true;
+        if (cluster != null) {
+            cluster.limits().requests.decrementAndGet();
+            cluster.stats().upstreamRqActive.decrementAndGet();
+            host.activeRequests.decrementAndGet();
+        }
+        return true;
+    }
+
+    /** Counts the response in the cluster's stats (upstream_rq_2xx...). */
+    final void countResponse(Http2Headers h) {
+        cluster.stats().response(statusOf(h));
+    }
+
+    final void countTimeout() {
+        cluster.stats().upstreamRqTimeout.increment();
+    }
+
+    final void countRemoteReset() {
+        cluster.stats().upstreamRqRxReset.increment();
+    }
+
+    static int statusOf(Http2Headers h) {
+        try {
+            return h == null || h.status() == null ? 0 : Integer.parseInt(h.status().toString());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

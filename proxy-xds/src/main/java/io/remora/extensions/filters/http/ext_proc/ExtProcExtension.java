@@ -1,0 +1,260 @@
+package io.remora.extensions.filters.http.ext_proc;
+
+import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutationRules;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcOverrides;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.MetadataOptions;
+import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
+import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.HttpFilterExtension;
+import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
+import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
+import io.remora.http.filter.HttpFilterFactory;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.StringMatcherTranslator;
+import io.remora.xds.translate.TranslationContext;
+import io.remora.xds.translate.TypedConfig;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code envoy.filters.http.ext_proc} ({@code envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor},
+ * per route {@code ExtProcPerRoute}). Body modes other than NONE and BUFFERED, and options that
+ * would change what the processor sees or may do in ways Remora cannot honour, are refused;
+ * attributes that only add information for the processor are ignored with a warning.
+ */
+public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig> {
+
+    private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
+
+    @Override
+    public List<String> names() {
+        return List.of(ExtProcConfig.NAME);
+    }
+
+    @Override
+    public List<String> configTypes() {
+        return List.of("envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor");
+    }
+
+    @Override
+    public List<String> perRouteConfigTypes() {
+        return List.of("envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute");
+    }
+
+    @Override
+    public boolean enforcesAccess() {
+        return true;
+    }
+
+    @Override
+    public ExtProcConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        if (config == null) {
+            throw path.error("missing required field: the ext_proc filter needs a typed_config");
+        }
+        ExternalProcessor e = config.unpack(ExternalProcessor.class, path);
+        if (e.hasHttpService()) {
+            throw path.field("http_service").error("an HTTP external processor is not supported; use grpc_service");
+        }
+        if (!e.hasGrpcService()) {
+            throw path.error("missing required field: grpc_service");
+        }
+        ExtProcConfig.Builder b = ExtProcConfig.builder(service(e.getGrpcService(), path.field("grpc_service"), ctx))
+                .failureModeAllow(e.getFailureModeAllow())
+                .statPrefix(e.getStatPrefix())
+                .allowModeOverride(e.getAllowModeOverride())
+                .disableClearRouteCache(e.getDisableClearRouteCache())
+                .disableImmediateResponse(e.getDisableImmediateResponse());
+        if (e.hasProcessingMode()) {
+            b.mode(mode(e.getProcessingMode(), path.field("processing_mode")));
+        }
+        List<ExtProcMode> overrideModes = new ArrayList<>();
+        for (int i = 0; i < e.getAllowedOverrideModesCount(); i++) {
+            overrideModes.add(mode(e.getAllowedOverrideModes(i), path.field("allowed_override_modes").index(i)));
+        }
+        b.allowedOverrideModes(overrideModes);
+        if (e.hasMessageTimeout()) {
+            b.messageTimeout(timeout(e.getMessageTimeout(), path.field("message_timeout")));
+        }
+        if (e.hasMaxMessageTimeout()) {
+            b.maxMessageTimeout(timeout(e.getMaxMessageTimeout(), path.field("max_message_timeout")));
+        }
+        switch (e.getRouteCacheAction()) {
+            case DEFAULT -> { }
+            case CLEAR -> b.routeCacheAction(ExtProcConfig.RouteCacheAction.CLEAR);
+            case RETAIN -> b.routeCacheAction(ExtProcConfig.RouteCacheAction.RETAIN);
+            default -> throw path.field("route_cache_action").error("unknown value " + e.getRouteCacheActionValue());
+        }
+        if (e.getDisableClearRouteCache() && e.getRouteCacheActionValue() != 0) {
+            throw path.field("route_cache_action").error("cannot be set together with disable_clear_route_cache");
+        }
+        if (e.hasMutationRules()) {
+            b.mutationRules(rules(e.getMutationRules(), path.field("mutation_rules")));
+        }
+        if (e.hasForwardRules()) {
+            FieldPath fr = path.field("forward_rules");
+            if (e.getForwardRules().hasAllowedHeaders()) {
+                b.allowedHeaders(ExtAuthzExtension.matchers(e.getForwardRules().getAllowedHeaders(),
+                        fr.field("allowed_headers")));
+            }
+            if (e.getForwardRules().hasDisallowedHeaders()) {
+                b.disallowedHeaders(ExtAuthzExtension.matchers(e.getForwardRules().getDisallowedHeaders(),
+                        fr.field("disallowed_headers")));
+            }
+        }
+        if (e.hasMetadataOptions()) {
+            MetadataOptions m = e.getMetadataOptions();
+            FieldPath mp = path.field("metadata_options");
+            List<String> forwarding = forwarding(m, mp);
+            List<String> receiving = receiving(m, mp);
+            b.forwardingNamespaces(forwarding == null ? List.of() : forwarding);
+            b.receivingNamespaces(receiving == null ? List.of() : receiving);
+        }
+        if (e.getObservabilityMode()) {
+            throw path.field("observability_mode").error("observability mode is not supported");
+        }
+        if (e.getSendBodyWithoutWaitingForHeaderResponse()) {
+            throw path.field("send_body_without_waiting_for_header_response").error("not supported: bodies are sent"
+                    + " after the processor answered the headers");
+        }
+        if (e.hasOnProcessingResponse()) {
+            throw path.field("on_processing_response").error("processing response extensions are not supported");
+        }
+        if (e.getRequestAttributesCount() > 0 || e.getResponseAttributesCount() > 0 || e.hasFilterMetadata()) {
+            ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes, response_attributes and"
+                    + " filter_metadata (not sent to the processor), first at " + path);
+        }
+        if (e.hasDeferredCloseTimeout()) {
+            ctx.warnOnce("ext_proc:deferred_close", "ignoring ext_proc deferred_close_timeout (observability mode"
+                    + " only), first at " + path.field("deferred_close_timeout"));
+        }
+        return b.build();
+    }
+
+    private static GrpcServiceConfig service(io.envoyproxy.envoy.config.core.v3.GrpcService g, FieldPath path,
+                                             TranslationContext ctx) {
+        GrpcServiceConfig s = ExtAuthzExtension.grpcService(g, false, path, ctx);
+        // The stream lives as long as the request; message_timeout bounds each answer instead.
+        return new GrpcServiceConfig(s.cluster(), s.authority(), null, s.initialMetadata(), false);
+    }
+
+    static ExtProcMode mode(ProcessingMode m, FieldPath path) {
+        return new ExtProcMode(
+                sendHeaders(m.getRequestHeaderMode(), path.field("request_header_mode")),
+                buffered(m.getRequestBodyMode(), path.field("request_body_mode")),
+                sendTrailers(m.getRequestTrailerMode(), path.field("request_trailer_mode")),
+                sendHeaders(m.getResponseHeaderMode(), path.field("response_header_mode")),
+                buffered(m.getResponseBodyMode(), path.field("response_body_mode")),
+                sendTrailers(m.getResponseTrailerMode(), path.field("response_trailer_mode")));
+    }
+
+    private static boolean sendHeaders(ProcessingMode.HeaderSendMode m, FieldPath path) {
+        return switch (m) {
+            case DEFAULT, SEND -> true;
+            case SKIP -> false;
+            default -> throw path.error("unknown value");
+        };
+    }
+
+    private static boolean sendTrailers(ProcessingMode.HeaderSendMode m, FieldPath path) {
+        return switch (m) {
+            case DEFAULT, SKIP -> false;
+            case SEND -> true;
+            default -> throw path.error("unknown value");
+        };
+    }
+
+    /** Whether a body mode from the processor's {@code mode_override} is one Remora runs. */
+    static boolean supported(ProcessingMode.BodySendMode m) {
+        return m == ProcessingMode.BodySendMode.NONE || m == ProcessingMode.BodySendMode.BUFFERED;
+    }
+
+    private static boolean buffered(ProcessingMode.BodySendMode m, FieldPath path) {
+        if (!supported(m)) {
+            throw path.error("body mode " + m + " is not supported; only NONE and BUFFERED");
+        }
+        return m == ProcessingMode.BodySendMode.BUFFERED;
+    }
+
+    private static Duration timeout(com.google.protobuf.Duration d, FieldPath path) {
+        Duration t = Duration.ofSeconds(d.getSeconds(), d.getNanos());
+        if (t.isNegative() || t.compareTo(MAX_TIMEOUT) > 0) {
+            throw path.error("must be between 0s and 3600s");
+        }
+        return t;
+    }
+
+    private static HeaderMutationChecker rules(HeaderMutationRules r, FieldPath path) {
+        return new HeaderMutationChecker(r.getAllowAllRouting().getValue(), r.getAllowEnvoy().getValue(),
+                r.getDisallowSystem().getValue(), r.getDisallowAll().getValue(),
+                r.hasAllowExpression() ? StringMatcherTranslator.regex(r.getAllowExpression(),
+                        path.field("allow_expression")) : null,
+                r.hasDisallowExpression() ? StringMatcherTranslator.regex(r.getDisallowExpression(),
+                        path.field("disallow_expression")) : null,
+                r.getDisallowIsError().getValue());
+    }
+
+    private static List<String> forwarding(MetadataOptions m, FieldPath path) {
+        if (m.getForwardingNamespaces().getTypedCount() > 0) {
+            throw path.field("forwarding_namespaces").field("typed").error("typed metadata is not supported");
+        }
+        return m.hasForwardingNamespaces() ? m.getForwardingNamespaces().getUntypedList() : null;
+    }
+
+    private static List<String> receiving(MetadataOptions m, FieldPath path) {
+        if (m.getReceivingNamespaces().getTypedCount() > 0) {
+            throw path.field("receiving_namespaces").field("typed").error("typed metadata is not supported");
+        }
+        return m.hasReceivingNamespaces() ? m.getReceivingNamespaces().getUntypedList() : null;
+    }
+
+    @Override
+    public RouteFilterConfig translatePerRoute(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        ExtProcPerRoute p = config.unpack(ExtProcPerRoute.class, path);
+        return switch (p.getOverrideCase()) {
+            case DISABLED -> {
+                if (!p.getDisabled()) {
+                    throw path.field("disabled").error("must be true");
+                }
+                yield new ExtProcPerRouteConfig(true, null, null, List.of(), null, null);
+            }
+            case OVERRIDES -> overrides(p.getOverrides(), path.field("overrides"), ctx);
+            case OVERRIDE_NOT_SET -> throw path.error("missing required field: one of disabled, overrides");
+        };
+    }
+
+    private static ExtProcPerRouteConfig overrides(ExtProcOverrides o, FieldPath path, TranslationContext ctx) {
+        if (o.getAsyncMode()) {
+            throw path.field("async_mode").error("asynchronous processing is not supported");
+        }
+        if (o.getRequestAttributesCount() > 0 || o.getResponseAttributesCount() > 0) {
+            ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes and response_attributes"
+                    + " (not sent to the processor), first at " + path);
+        }
+        List<Map.Entry<String, String>> md = new ArrayList<>();
+        for (int i = 0; i < o.getGrpcInitialMetadataCount(); i++) {
+            HeaderValue h = o.getGrpcInitialMetadata(i);
+            if (h.getKey().isEmpty()) {
+                throw path.field("grpc_initial_metadata").index(i).field("key").error("must not be empty");
+            }
+            md.add(Map.entry(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+        }
+        FieldPath mp = path.field("metadata_options");
+        return new ExtProcPerRouteConfig(false,
+                o.hasProcessingMode() ? mode(o.getProcessingMode(), path.field("processing_mode")) : null,
+                o.hasGrpcService() ? service(o.getGrpcService(), path.field("grpc_service"), ctx) : null, md,
+                o.hasMetadataOptions() ? forwarding(o.getMetadataOptions(), mp) : null,
+                o.hasMetadataOptions() ? receiving(o.getMetadataOptions(), mp) : null);
+    }
+
+    @Override
+    public HttpFilterFactory.Provider<ExtProcConfig> runtime() {
+        return new ExtProcFilterProvider();
+    }
+}

@@ -1,0 +1,363 @@
+package io.remora.extensions.filters.http.ext_proc;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
+import io.envoyproxy.envoy.service.ext_proc.v3.HttpTrailers;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.filters.http.common.GrpcCalls;
+import io.remora.extensions.filters.http.common.GrpcClusterStream;
+import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
+import io.remora.extensions.filters.http.ext_authz.StructValues;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.EncoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamFilter;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Envoy's ext_proc filter on one request: one {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}
+ * stream, opened with the first message and ended when nothing more will be sent. Each message
+ * waits for its answer for at most the message timeout; answers are applied by
+ * {@link ExtProcResponses}. A failed stream or a timeout fails the request (500 / 504) unless
+ * {@code failure_mode_allow}, which lets it go on unprocessed. Event-loop confined.
+ */
+final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
+
+    private static final Logger LOG = io.remora.log.Logging.logger("filter");
+    static final String PATH = "/envoy.service.ext_proc.v3.ExternalProcessor/Process";
+    static final String ERROR_PREFIX = "ext_proc_error";
+
+    final ExtProcConfig config;
+    private final ExtProcFilterProvider.Factory factory;
+    final ExtProcPhase requestPhase = new ExtProcPhase(this, true);
+    final ExtProcPhase responsePhase = new ExtProcPhase(this, false);
+    DecoderFilterCallbacks cb;
+    private EncoderFilterCallbacks encoderCb;
+    ExtProcStats stats;
+    private ExtProcMode mode;
+    private GrpcServiceConfig service;
+    private List<Map.Entry<String, String>> extraMetadata = List.of();
+    private List<String> forwardingNamespaces;
+    List<String> receivingNamespaces;
+    private GrpcClusterStream stream;
+    /** We ended the stream (or it ended): later answers and its close are not ours to act on. */
+    private boolean streamClosed;
+    private boolean protocolSent;
+    private boolean processingComplete;
+
+    ExtProcFilter(ExtProcFilterProvider.Factory factory) {
+        this.factory = factory;
+        this.config = factory.config;
+        this.mode = config.mode();
+        this.service = config.service();
+        this.forwardingNamespaces = config.forwardingNamespaces();
+        this.receivingNamespaces = config.receivingNamespaces();
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.cb = callbacks;
+    }
+
+    @Override
+    public void setEncoderFilterCallbacks(EncoderFilterCallbacks callbacks) {
+        this.encoderCb = callbacks;
+    }
+
+    ExtProcMode mode() {
+        return mode;
+    }
+
+    void setMode(ExtProcMode m) {
+        mode = m;
+    }
+
+    boolean processingComplete() {
+        return processingComplete;
+    }
+
+    int bufferLimit() {
+        return cb.bufferLimit();
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        stats = factory.stats(cb.connectionManagerStats().prefix());
+        mergePerRoute();
+        return requestPhase.onHeaders(headers, endStream);
+    }
+
+    private void mergePerRoute() {
+        ExtProcPerRouteConfig merged = null;
+        for (RouteFilterConfig c : cb.perFilterConfigs()) {
+            if (c instanceof ExtProcPerRouteConfig p) {
+                merged = merged == null ? p : merged.merge(p);
+            }
+        }
+        if (merged == null) {
+            return;
+        }
+        if (merged.disabled()) {
+            mode = ExtProcMode.NONE;
+            return;
+        }
+        if (merged.mode() != null) {
+            mode = merged.mode();
+        }
+        if (merged.service() != null) {
+            service = merged.service();
+        }
+        extraMetadata = merged.initialMetadata();
+        if (merged.forwardingNamespaces() != null) {
+            forwardingNamespaces = merged.forwardingNamespaces();
+        }
+        if (merged.receivingNamespaces() != null) {
+            receivingNamespaces = merged.receivingNamespaces();
+        }
+    }
+
+    @Override
+    public FilterStatus decodeData(ByteBuf data, boolean endStream) {
+        return requestPhase.onData(data, endStream);
+    }
+
+    @Override
+    public FilterStatus decodeTrailers(Http2Headers trailers) {
+        return requestPhase.onTrailers(trailers);
+    }
+
+    @Override
+    public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        if (stats == null) {
+            // A reply made before this filter saw the request: nothing to process.
+            return FilterStatus.CONTINUE;
+        }
+        return responsePhase.onHeaders(headers, endStream);
+    }
+
+    @Override
+    public FilterStatus encodeData(ByteBuf data, boolean endStream) {
+        return stats == null ? FilterStatus.CONTINUE : responsePhase.onData(data, endStream);
+    }
+
+    @Override
+    public FilterStatus encodeTrailers(Http2Headers trailers) {
+        return stats == null ? FilterStatus.CONTINUE : responsePhase.onTrailers(trailers);
+    }
+
+    // ------------------------------------------------------------------ towards the processor
+
+    void sendHeaders(ExtProcPhase phase, Http2Headers h, boolean endStream) {
+        HttpHeaders m = HttpHeaders.newBuilder().setEndOfStream(endStream)
+                .setHeaders(ExtProcMessages.headerMap(h, config.allowedHeaders(), config.disallowedHeaders())).build();
+        ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
+        send(phase, phase.request ? r.setRequestHeaders(m) : r.setResponseHeaders(m));
+    }
+
+    void sendBody(ExtProcPhase phase, ByteBuf body, boolean endStream) {
+        HttpBody m = HttpBody.newBuilder().setEndOfStream(endStream)
+                .setBody(com.google.protobuf.UnsafeByteOperations.unsafeWrap(io.netty.buffer.ByteBufUtil.getBytes(body)))
+                .build();
+        ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
+        send(phase, phase.request ? r.setRequestBody(m) : r.setResponseBody(m));
+    }
+
+    void sendTrailers(ExtProcPhase phase, Http2Headers t) {
+        HttpTrailers m = HttpTrailers.newBuilder()
+                .setTrailers(ExtProcMessages.headerMap(t, config.allowedHeaders(), config.disallowedHeaders())).build();
+        ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
+        send(phase, phase.request ? r.setRequestTrailers(m) : r.setResponseTrailers(m));
+    }
+
+    private void send(ExtProcPhase phase, ProcessingRequest.Builder r) {
+        if (!forwardingNamespaces.isEmpty()) {
+            Metadata.Builder md = Metadata.newBuilder();
+            for (String ns : forwardingNamespaces) {
+                Map<String, Object> m = cb.streamInfo().dynamicMetadata(ns);
+                if (m != null && !m.isEmpty()) {
+                    md.putFilterMetadata(ns, StructValues.toStruct(m));
+                }
+            }
+            r.setMetadataContext(md);
+        }
+        if (!protocolSent) {
+            protocolSent = true;
+            r.setProtocolConfig(ProtocolConfiguration.newBuilder()
+                    .setRequestBodyModeValue(mode.bufferRequestBody() ? 1 : 0)
+                    .setResponseBodyModeValue(mode.bufferResponseBody() ? 1 : 0));
+        }
+        if (stream == null) {
+            List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()
+                    : ExtProcPerRouteConfig.mergeMetadata(service.initialMetadata(), extraMetadata);
+            stream = GrpcClusterStream.open(cb.eventLoop(), cb.serverContext(), service.cluster(),
+                    GrpcCalls.requestHeaders(PATH, service.authority(), null, md), this);
+            stats.streamsStarted.increment();
+        }
+        stream.send(r.build().toByteArray());
+        stats.streamMsgsSent.increment();
+        phase.startTimer(schedule(config.messageTimeout().toNanos()));
+    }
+
+    private io.netty.util.concurrent.ScheduledFuture<?> schedule(long nanos) {
+        return cb.eventLoop().schedule(this::onMessageTimeout, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Ends our side of the stream once nothing more will be sent (Envoy's closeStream). */
+    void closeStream() {
+        if (stream != null && !streamClosed) {
+            streamClosed = true;
+            stream.halfClose();
+            stats.streamsClosed.increment();
+        }
+    }
+
+    void closeStreamIfFinished() {
+        if (!processingComplete && requestPhase.finished() && responsePhase.finished()) {
+            closeStream();
+        }
+    }
+
+    // ------------------------------------------------------------------ from the processor
+
+    @Override
+    public void onMessage(ByteBuf message) {
+        if (processingComplete || streamClosed) {
+            return;
+        }
+        ProcessingResponse r;
+        try {
+            r = ProcessingResponse.parseFrom(new ByteBufInputStream(message));
+        } catch (InvalidProtocolBufferException e) {
+            stream.cancel();
+            onClose(GrpcClusterStream.INTERNAL, "unparsable ProcessingResponse");
+            return;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        if (r.hasOverrideMessageTimeout()) {
+            ExtProcResponses.overrideTimeout(this, r.getOverrideMessageTimeout());
+            return;
+        }
+        ExtProcResponses.handle(this, r);
+        closeStreamIfFinished();
+    }
+
+    /** Restarts the running message timer with {@code nanos}; false when none runs. */
+    boolean restartTimer(long nanos) {
+        return requestPhase.restartTimer(() -> schedule(nanos)) || responsePhase.restartTimer(() -> schedule(nanos));
+    }
+
+    @Override
+    public void onClose(int status, String message) {
+        if (streamClosed || processingComplete) {
+            if (status != 0) {
+                stats.streamsFailed.increment();
+            }
+            return;
+        }
+        if (status == 0) {
+            // The processor ended the stream: the rest of the request goes on unprocessed.
+            streamClosed = true;
+            stats.streamsClosed.increment();
+            giveUp();
+            return;
+        }
+        stats.streamsFailed.increment();
+        streamClosed = true;
+        if (config.failureModeAllow()) {
+            stats.streamsClosed.increment();
+            stats.failureModeAllowed.increment();
+            giveUp();
+        } else {
+            LOG.log(Level.FINE, "ext_proc stream failed: {0} {1}", new Object[]{status, message});
+            fail(500, ERROR_PREFIX + "_gRPC_error_" + status + "{" + message + "}");
+        }
+    }
+
+    private void onMessageTimeout() {
+        stats.messageTimeouts.increment();
+        if (processingComplete) {
+            return;
+        }
+        closeStream();
+        if (config.failureModeAllow()) {
+            stats.failureModeAllowed.increment();
+            giveUp();
+        } else {
+            fail(504, ERROR_PREFIX + "_per-message_timeout_exceeded");
+        }
+    }
+
+    /** Lets the request and response go on without the processor. */
+    void giveUp() {
+        processingComplete = true;
+        requestPhase.abandon();
+        responsePhase.abandon();
+    }
+
+    /** Ends the request with a local reply of {@code status} (Envoy's handleErrorResponse). */
+    void fail(int status, String details) {
+        stopProcessing();
+        cb.sendLocalReply(status, "", null, details.replaceAll("\\s", "_"));
+    }
+
+    /** Nothing more goes to or comes from the processor; a local reply follows. */
+    void stopProcessing() {
+        processingComplete = true;
+        requestPhase.stopTimer();
+        responsePhase.stopTimer();
+        closeStream();
+    }
+
+    // ------------------------------------------------------------------ towards the next filters
+
+    void resume(boolean request) {
+        if (request) {
+            cb.continueDecoding();
+        } else {
+            encoderCb.continueEncoding();
+        }
+    }
+
+    void inject(boolean request, ByteBuf body, boolean endStream) {
+        if (request) {
+            cb.injectDecodedDataToFilterChain(body, endStream);
+        } else {
+            encoderCb.injectEncodedDataToFilterChain(body, endStream);
+        }
+    }
+
+    /** A buffered body outgrew the buffer limit: as the filter manager answers it. */
+    void bufferOverflow(boolean request) {
+        stopProcessing();
+        if (request) {
+            cb.sendLocalReply(413, "Payload Too Large", null, "request_payload_too_large");
+        } else {
+            cb.sendLocalReply(500, "Internal Server Error", null, "response_payload_too_large");
+        }
+    }
+
+    @Override
+    public void onDestroy() {
+        processingComplete = true;
+        requestPhase.destroy();
+        responsePhase.destroy();
+        if (stream != null) {
+            stream.cancel();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.remora.extensions.filters.http.ext_proc;
+
+import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.HcmListenerYaml;
+import io.remora.xds.translate.TranslationException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ext_proc configs in a bootstrap: what they become, and refusals naming the field. */
+class ExtProcTranslationTest {
+
+    static final String F = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config";
+    static final String GRPC = "grpc_service: { envoy_grpc: { cluster_name: proc } }\n";
+
+    static String yaml(String filter, String route) {
+        return HcmListenerYaml.listener("",
+                HcmListenerYaml.filter("envoy.filters.http.ext_proc",
+                        "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor", filter),
+                HcmListenerYaml.catchAllHost("", """
+                        route: { cluster: proc }
+                        typed_per_filter_config:
+                          envoy.filters.http.ext_proc:
+                            "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
+                        """ + route.indent(4))) + HcmListenerYaml.clusters("proc");
+    }
+
+    static HttpConnectionManagerConfig hcm(String filter, String route) {
+        var model = new BootstrapLoader().loadString(yaml(filter, route), "ext_proc.yaml").model();
+        return (HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0).filters().get(0);
+    }
+
+    static String refusal(String filter) {
+        return assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml(filter, "disabled: true"), "ext_proc.yaml")).getMessage();
+    }
+
+    @Test
+    void defaultsAndPerRouteOverrides() {
+        var h = hcm(GRPC, "overrides: { processing_mode: { response_header_mode: SKIP, request_body_mode: BUFFERED } }");
+        ExtProcConfig c = (ExtProcConfig) h.httpFilters().get(0).config();
+        assertEquals("proc", c.service().cluster());
+        assertNull(c.service().timeout());
+        assertEquals(ExtProcMode.DEFAULT, c.mode());
+        assertEquals(Duration.ofMillis(200), c.messageTimeout());
+        assertEquals(Duration.ZERO, c.maxMessageTimeout());
+        assertEquals(HeaderMutationChecker.DEFAULT, c.mutationRules());
+        var pr = (ExtProcPerRouteConfig) h.routeConfig().virtualHosts().get(0).routes().get(0).perFilterConfigs()
+                .get("envoy.filters.http.ext_proc").config();
+        assertEquals(new ExtProcMode(true, true, false, false, false, false), pr.mode());
+    }
+
+    @Test
+    void mutationRulesAreBuilt() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "mutation_rules: { allow_all_routing: true, disallow_is_error: true,"
+                + " disallow_expression: { regex: \"x-secret.*\" } }\n", "disabled: true").httpFilters().get(0).config();
+        HeaderMutationChecker r = c.mutationRules();
+        assertEquals(HeaderMutationChecker.Result.OK, r.check(HeaderMutationChecker.Operation.SET, ":authority", "a.b"));
+        assertEquals(HeaderMutationChecker.Result.FAIL, r.check(HeaderMutationChecker.Operation.SET, "x-secret-1", "v"));
+        assertEquals(HeaderMutationChecker.Result.FAIL, r.check(HeaderMutationChecker.Operation.REMOVE, ":path", ""));
+        assertEquals(HeaderMutationChecker.Result.IGNORE,
+                HeaderMutationChecker.DEFAULT.check(HeaderMutationChecker.Operation.SET, "x-envoy-foo", "v"));
+    }
+
+    @Test
+    void unsupportedOptionsAreRefusedWithTheirPath() {
+        assertTrue(refusal(GRPC + "processing_mode: { request_body_mode: STREAMED }")
+                .contains(F + ".processing_mode.request_body_mode"));
+        assertTrue(refusal(GRPC + "observability_mode: true").contains(F + ".observability_mode"));
+        assertTrue(refusal(GRPC + "send_body_without_waiting_for_header_response: true")
+                .contains(F + ".send_body_without_waiting_for_header_response"));
+        assertTrue(refusal("http_service: { http_service: { http_uri: { uri: x, cluster: proc, timeout: 1s } } }")
+                .contains(F + ".http_service"));
+        assertTrue(refusal(GRPC + "metadata_options: { forwarding_namespaces: { typed: [a] } }")
+                .contains(F + ".metadata_options.forwarding_namespaces.typed"));
+        assertTrue(refusal(GRPC + "message_timeout: 7200s").contains(F + ".message_timeout"));
+    }
+}
