@@ -164,22 +164,39 @@ public final class TracingFilter implements StreamFilter {
         }
     }
 
+    /**
+     * Envoy's mutateTracingRequestHeader: a reason already packed in x-request-id stands (another
+     * Envoy or Remora decided); otherwise a client trace id (client_sampling), x-envoy-force-trace,
+     * or random_sampling by the id's bucket decide; overall_sampling, by the same bucket, can veto.
+     * The outcome is packed back into the id the upstream sees. Without a UUID-like id nothing is
+     * traced, as in Envoy.
+     */
     private boolean decide(Http2Headers h) {
-        boolean traced;
-        if (h.contains(FORCE_TRACE)) {
-            traced = true;
-            forced = true;
-        } else if (h.contains(CLIENT_TRACE_ID)) {
-            traced = percent(config.clientSampling(), ThreadLocalRandom.current().nextInt(10_000));
-        } else {
-            // Envoy keys the random decision on x-request-id, so every proxy a request passes
-            // through decides the same way.
-            CharSequence rid = h.get(REQUEST_ID);
-            int bucket = rid == null ? ThreadLocalRandom.current().nextInt(10_000)
-                    : Math.floorMod(rid.toString().hashCode(), 10_000);
-            traced = percent(config.randomSampling(), bucket);
+        CharSequence rid = h.get(REQUEST_ID);
+        int bucket = RequestIdTraceReason.bucket(rid);
+        if (bucket < 0) {
+            return false;
         }
-        return traced && percent(config.overallSampling(), ThreadLocalRandom.current().nextInt(10_000));
+        RequestIdTraceReason reason = RequestIdTraceReason.of(rid);
+        if (reason == RequestIdTraceReason.NOT_TRACEABLE) {
+            if (h.contains(CLIENT_TRACE_ID)
+                    && percent(config.clientSampling(), ThreadLocalRandom.current().nextInt(10_000))) {
+                reason = RequestIdTraceReason.CLIENT_FORCED;
+            } else if (h.contains(FORCE_TRACE)) {
+                reason = RequestIdTraceReason.SERVICE_FORCED;
+            } else if (percent(config.randomSampling(), bucket)) {
+                reason = RequestIdTraceReason.SAMPLING;
+            }
+        }
+        if (!percent(config.overallSampling(), bucket)) {
+            reason = RequestIdTraceReason.NOT_TRACEABLE;
+        }
+        CharSequence packed = reason.packInto(rid);
+        if (packed != rid) {
+            h.set(REQUEST_ID, packed);
+        }
+        forced = reason == RequestIdTraceReason.SERVICE_FORCED;
+        return reason != RequestIdTraceReason.NOT_TRACEABLE;
     }
 
     /** True when bucket (0..9999) falls under the percentage (two decimals, as Envoy's 10000 buckets). */

@@ -320,6 +320,34 @@ class TracingE2ETest {
         }
     }
 
+    /**
+     * Envoy's trace reason in x-request-id: a request another proxy sampled ('9' at index 14) is
+     * traced whatever random_sampling says, and a fresh one leaves with its decision packed in.
+     */
+    @Test
+    void theRequestIdCarriesTheTracingDecision() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String base = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: 0 }");
+            String yaml = base.replace("stat_prefix: ingress", "stat_prefix: ingress\n"
+                    + " ".repeat(indentOf(base, "stat_prefix:")) + "preserve_external_request_id: true");
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                String sampled = "125a4afb-6f55-94ba-ad80-413f09f48a28";
+                assertEquals(200, get(port, Map.of("x-request-id", sampled)).statusCode());
+                assertEquals(sampled, up.lastHeaders.get("x-request-id"));
+                assertNotNull(collector.next(), "sampled upstream of this proxy: traced here too");
+                assertEquals(200, get(port, Map.of("x-request-id", "125a4afb-6f55-44ba-ad80-413f09f48a28",
+                        "x-envoy-force-trace", "true")).statusCode());
+                assertEquals("125a4afb-6f55-a4ba-ad80-413f09f48a28", up.lastHeaders.get("x-request-id"),
+                        "forced: 'a' packed in");
+                assertNotNull(collector.next());
+                assertEquals(200, get(port, Map.of()).statusCode());
+                assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), "random_sampling 0: not traced");
+            }
+        }
+    }
+
     /** The always_on sampler samples what random_sampling 0 and an unsampled parent would not. */
     @Test
     void theAlwaysOnSamplerOverridesTheConnectionManagersDecision() throws Exception {
