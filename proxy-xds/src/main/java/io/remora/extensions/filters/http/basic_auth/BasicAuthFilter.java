@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.basic_auth;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.RouteFilterConfig;
+import io.remora.extensions.filters.http.common.HcmCounters;
 import io.remora.extensions.filters.http.common.OriginalUri;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -22,11 +23,13 @@ final class BasicAuthFilter implements StreamDecoderFilter {
     private static final AsciiString AUTHORIZATION = AsciiString.cached("authorization");
     private static final AsciiString WWW_AUTHENTICATE = AsciiString.cached("www-authenticate");
 
-    private final BasicAuthFilterProvider.Factory factory;
+    private final BasicAuthConfig config;
+    private final HcmCounters counters;
     private DecoderFilterCallbacks cb;
 
-    BasicAuthFilter(BasicAuthFilterProvider.Factory factory) {
-        this.factory = factory;
+    BasicAuthFilter(BasicAuthConfig config, HcmCounters counters) {
+        this.config = config;
+        this.counters = counters;
     }
 
     @Override
@@ -36,7 +39,6 @@ final class BasicAuthFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        BasicAuthConfig config = factory.config;
         HtpasswdUsers users = config.users();
         RouteFilterConfig perRoute = cb.perFilterConfig();
         if (perRoute instanceof BasicAuthPerRouteConfig p) {
@@ -67,7 +69,7 @@ final class BasicAuthFilter implements StreamDecoderFilter {
         if (config.forwardUsernameHeader() != null) {
             headers.set(config.forwardUsernameHeader(), username);
         }
-        factory.stats(cb.connectionManagerStats().prefix()).allowed().increment();
+        counters.of(cb.connectionManagerStats().prefix())[BasicAuthFilterProvider.ALLOWED].increment();
         return FilterStatus.CONTINUE;
     }
 
@@ -94,7 +96,7 @@ final class BasicAuthFilter implements StreamDecoderFilter {
     }
 
     private FilterStatus denied(Http2Headers request, String body, String details) {
-        factory.stats(cb.connectionManagerStats().prefix()).denied().increment();
+        counters.of(cb.connectionManagerStats().prefix())[BasicAuthFilterProvider.DENIED].increment();
         String challenge = "Basic realm=\"" + OriginalUri.of(request) + "\"";
         cb.sendLocalReply(401, body, null, details, h -> h.set(WWW_AUTHENTICATE, challenge), -1);
         return FilterStatus.STOP_ITERATION;

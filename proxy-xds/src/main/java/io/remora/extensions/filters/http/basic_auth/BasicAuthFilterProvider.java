@@ -1,13 +1,15 @@
 package io.remora.extensions.filters.http.basic_auth;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.extensions.filters.http.common.HcmCounters;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.server.ServerContext;
-import io.remora.stats.HttpConnManagerStats;
 
 /** Builds the per-stream {@link BasicAuthFilter}s of one configured basic_auth filter. */
 final class BasicAuthFilterProvider implements HttpFilterFactory.Provider<BasicAuthConfig> {
+
+    /** Indexes in {@link HcmCounters#of}: Envoy's {@code http.<stat_prefix>.basic_auth.allowed} / {@code .denied}. */
+    static final int ALLOWED = 0;
+    static final int DENIED = 1;
 
     @Override
     public Class<BasicAuthConfig> configType() {
@@ -16,41 +18,8 @@ final class BasicAuthFilterProvider implements HttpFilterFactory.Provider<BasicA
 
     @Override
     public HttpFilterFactory create(BasicAuthConfig config, ServerContext context) {
-        return new Factory(config, context.stats().meterRegistry());
-    }
-
-    /** Envoy's {@code http.<stat_prefix>.basic_auth.allowed} / {@code .denied}. */
-    record Stats(String prefix, Counter allowed, Counter denied) {
-        static Stats of(MeterRegistry registry, String prefix) {
-            return new Stats(prefix,
-                    Counter.builder("envoy_http_basic_auth_allowed").tag(HttpConnManagerStats.TAG, prefix).register(registry),
-                    Counter.builder("envoy_http_basic_auth_denied").tag(HttpConnManagerStats.TAG, prefix).register(registry));
-        }
-    }
-
-    /** One per connection manager; the stats bind to its stat prefix on the first request. */
-    static final class Factory implements HttpFilterFactory {
-        final BasicAuthConfig config;
-        private final MeterRegistry registry;
-        private volatile Stats stats;
-
-        Factory(BasicAuthConfig config, MeterRegistry registry) {
-            this.config = config;
-            this.registry = registry;
-        }
-
-        Stats stats(String prefix) {
-            Stats s = stats;
-            if (s == null || !s.prefix().equals(prefix)) {
-                s = Stats.of(registry, prefix);
-                stats = s;
-            }
-            return s;
-        }
-
-        @Override
-        public BasicAuthFilter newFilter() {
-            return new BasicAuthFilter(this);
-        }
+        HcmCounters counters = new HcmCounters(context.stats().meterRegistry(),
+                "envoy_http_basic_auth_allowed", "envoy_http_basic_auth_denied");
+        return () -> new BasicAuthFilter(config, counters);
     }
 }
