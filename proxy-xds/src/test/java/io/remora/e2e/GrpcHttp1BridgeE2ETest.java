@@ -49,7 +49,6 @@ class GrpcHttp1BridgeE2ETest {
                         out.onError(Status.NOT_FOUND.withDescription("no " + req).asRuntimeException())))
                 // One message, then an error: the status comes in real trailers.
                 .addMethod(PARTIAL, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
-                    ((io.grpc.stub.ServerCallStreamObserver<String>) out).setCompression("identity");
                     out.onNext("partial " + req);
                     out.onError(Status.PERMISSION_DENIED.withDescription("no " + req).asRuntimeException());
                 }))

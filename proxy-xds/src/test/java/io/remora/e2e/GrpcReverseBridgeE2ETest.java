@@ -1,0 +1,114 @@
+package io.remora.e2e;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.remora.testing.GrpcText;
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The grpc_http1_reverse_bridge filter between a grpc-java client (h2c) and a plain HTTP/1.1
+ * server answering bare protobuf bodies: the frame header is taken off the request and put back
+ * on the response, and the upstream's HTTP status becomes the grpc-status trailer.
+ */
+class GrpcReverseBridgeE2ETest {
+
+    static final String PROTOBUF = "application/x-protobuf";
+
+    static TestUpstream upstream;
+    static ProxyProcess proxy;
+    static ManagedChannel channel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> {
+            String body = req.content().toString(StandardCharsets.UTF_8);
+            String ct = req.headers().get("content-type");
+            String accept = req.headers().get("accept");
+            String path = req.uri();
+            if (path.endsWith("/Missing")) {
+                TestUpstream.send(ctx, req, 404, "", Map.of("content-type", PROTOBUF));
+            } else if (path.endsWith("/Plain")) {
+                TestUpstream.send(ctx, req, 200, "not protobuf");
+            } else if (path.endsWith("/Broken")) {
+                TestUpstream.send(ctx, req, 503, "x", Map.of("content-type", PROTOBUF));
+            } else {
+                // What the upstream saw comes back in the message, so the test can check it.
+                TestUpstream.send(ctx, req, 200, "got " + body + " as " + ct + " accepting " + accept,
+                        Map.of("content-type", PROTOBUF));
+            }
+        });
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        String routes = """
+                - match: { prefix: "/" }
+                  route: { cluster: http1_backend, timeout: 0s }
+                """;
+        String filters = """
+                - name: envoy.filters.http.grpc_http1_reverse_bridge
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfig
+                    content_type: application/x-protobuf
+                    withhold_grpc_frames: true
+                """;
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                Bootstraps.cluster("http1_backend", false, null, upstream.port()), "", filters), admin);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    @Test
+    void bareProtobufAnswerBecomesGrpcMessageWithOk() {
+        String reply = ClientCalls.blockingUnaryCall(channel, method("Say"), CallOptions.DEFAULT, "remora");
+        assertEquals("got remora as application/x-protobuf accepting application/x-protobuf", reply);
+    }
+
+    @Test
+    void upstreamErrorStatusesMapToGrpcStatuses() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(channel, method("Missing"), CallOptions.DEFAULT, "x"));
+        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        e = assertThrows(StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(channel, method("Broken"), CallOptions.DEFAULT, "x"));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    }
+
+    @Test
+    void answerOfAnotherContentTypeIsUnknown() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(channel, method("Plain"), CallOptions.DEFAULT, "x"));
+        assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("unsupported content-type text/plain, status code 200"),
+                e.getStatus().toString());
+    }
+
+    private static MethodDescriptor<String, String> method(String name) {
+        return GrpcText.unary("demo.Bridge/" + name);
+    }
+}
