@@ -32,6 +32,9 @@ class GrpcReverseBridgeE2ETest {
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static ManagedChannel channel;
+    static ProxyProcess sizedProxy;
+    static ManagedChannel sizedChannel;
+    static volatile String seenByDisabledRoute;
 
     @BeforeAll
     static void start() throws Exception {
@@ -44,6 +47,13 @@ class GrpcReverseBridgeE2ETest {
                 TestUpstream.send(ctx, req, 404, "", Map.of("content-type", PROTOBUF));
             } else if (path.endsWith("/Plain")) {
                 TestUpstream.send(ctx, req, 200, "not protobuf");
+            } else if (path.endsWith("/Sized")) {
+                String reply = "sized " + body;
+                TestUpstream.send(ctx, req, 200, reply, Map.of("content-type", PROTOBUF,
+                        "x-message-size", Integer.toString(reply.length())));
+            } else if (path.startsWith("/demo.Off/")) {
+                TestUpstream.send(ctx, req, 200, "", Map.of("content-type", PROTOBUF, "x-seen-type", ct));
+                seenByDisabledRoute = ct;
             } else if (path.endsWith("/Broken")) {
                 TestUpstream.send(ctx, req, 503, "x", Map.of("content-type", PROTOBUF));
             } else {
@@ -55,6 +65,12 @@ class GrpcReverseBridgeE2ETest {
         int admin = ProxyProcess.freePort();
         int port = ProxyProcess.freePort();
         String routes = """
+                - match: { prefix: "/demo.Off/" }
+                  route: { cluster: http1_backend, timeout: 0s }
+                  typed_per_filter_config:
+                    envoy.filters.http.grpc_http1_reverse_bridge:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfigPerRoute
+                      disabled: true
                 - match: { prefix: "/" }
                   route: { cluster: http1_backend, timeout: 0s }
                 """;
@@ -68,6 +84,13 @@ class GrpcReverseBridgeE2ETest {
         proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("http1_backend", false, null, upstream.port()), "", filters), admin);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+
+        int sizedAdmin = ProxyProcess.freePort();
+        int sizedPort = ProxyProcess.freePort();
+        sizedProxy = ProxyProcess.start(Bootstraps.http(sizedAdmin, sizedPort, TempPaths.file("access", ".log").toString(),
+                routes, Bootstraps.cluster("http1_backend", false, null, upstream.port()), "",
+                filters + "    response_size_header: X-Message-Size\n"), sizedAdmin);
+        sizedChannel = NettyChannelBuilder.forAddress("127.0.0.1", sizedPort).usePlaintext().build();
     }
 
     @AfterAll
@@ -75,8 +98,14 @@ class GrpcReverseBridgeE2ETest {
         if (channel != null) {
             channel.shutdownNow();
         }
+        if (sizedChannel != null) {
+            sizedChannel.shutdownNow();
+        }
         if (proxy != null) {
             proxy.close();
+        }
+        if (sizedProxy != null) {
+            sizedProxy.close();
         }
         if (upstream != null) {
             upstream.close();
@@ -106,6 +135,27 @@ class GrpcReverseBridgeE2ETest {
         assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("unsupported content-type text/plain, status code 200"),
                 e.getStatus().toString());
+    }
+
+    @Test
+    void responseSizeHeaderGivesTheFrameLength() {
+        assertEquals("sized s", ClientCalls.blockingUnaryCall(sizedChannel, method("Sized"), CallOptions.DEFAULT, "s"));
+    }
+
+    @Test
+    void responseWithoutTheSizeHeaderIsInternal() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(sizedChannel, method("Say"), CallOptions.DEFAULT, "x"));
+        assertEquals(Status.Code.INTERNAL, e.getStatus().getCode());
+        assertEquals("envoy reverse bridge: upstream did not set content length", e.getStatus().getDescription());
+    }
+
+    @Test
+    void disabledRouteLeavesTheRequestGrpc() {
+        // The answer is not gRPC then, so the client fails; the upstream saw the gRPC content-type.
+        assertThrows(StatusRuntimeException.class, () -> ClientCalls.blockingUnaryCall(channel,
+                GrpcText.unary("demo.Off/Say"), CallOptions.DEFAULT, "x"));
+        assertEquals("application/grpc", seenByDisabledRoute);
     }
 
     private static MethodDescriptor<String, String> method(String name) {
