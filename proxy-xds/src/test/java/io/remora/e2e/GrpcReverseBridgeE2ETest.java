@@ -71,6 +71,8 @@ class GrpcReverseBridgeE2ETest {
                     envoy.filters.http.grpc_http1_reverse_bridge:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_http1_reverse_bridge.v3.FilterConfigPerRoute
                       disabled: true
+                - match: { prefix: "/demo.Down/" }
+                  route: { cluster: down }
                 - match: { prefix: "/" }
                   route: { cluster: http1_backend, timeout: 0s }
                 """;
@@ -81,14 +83,16 @@ class GrpcReverseBridgeE2ETest {
                     content_type: application/x-protobuf
                     withhold_grpc_frames: true
                 """;
+        String clusters = Bootstraps.cluster("http1_backend", false, null, upstream.port())
+                + Bootstraps.cluster("down", false, null, ProxyProcess.freePort());
         proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("http1_backend", false, null, upstream.port()), "", filters), admin);
+                clusters, "", filters), admin);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
 
         int sizedAdmin = ProxyProcess.freePort();
         int sizedPort = ProxyProcess.freePort();
         sizedProxy = ProxyProcess.start(Bootstraps.http(sizedAdmin, sizedPort, TempPaths.file("access", ".log").toString(),
-                routes, Bootstraps.cluster("http1_backend", false, null, upstream.port()), "",
+                routes, clusters, "",
                 filters + "    response_size_header: X-Message-Size\n"), sizedAdmin);
         sizedChannel = NettyChannelBuilder.forAddress("127.0.0.1", sizedPort).usePlaintext().build();
     }
@@ -126,6 +130,15 @@ class GrpcReverseBridgeE2ETest {
         e = assertThrows(StatusRuntimeException.class,
                 () -> ClientCalls.blockingUnaryCall(channel, method("Broken"), CallOptions.DEFAULT, "x"));
         assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    }
+
+    @Test
+    void unreachableUpstreamFailsTheCall() {
+        // The router's gRPC local reply is not of the upstream's type either: the filter answers
+        // for it, as Envoy's does; the call ends with an error, not a hang.
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(channel, GrpcText.unary("demo.Down/Say"), CallOptions.DEFAULT, "x"));
+        assertEquals(Status.Code.UNKNOWN, e.getStatus().getCode(), e.getStatus().toString());
     }
 
     @Test
