@@ -1,10 +1,9 @@
 package io.remora.extensions.filters.http.grpc_http1_bridge;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.extensions.filters.http.common.GrpcMessageBuffer;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -28,7 +27,6 @@ final class GrpcHttp1BridgeFilter implements StreamFilter, BufferedBytes {
     private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     private static final AsciiString X_PROTOBUF = AsciiString.cached("application/x-protobuf");
     private static final AsciiString SERVICE_UNAVAILABLE = AsciiString.cached("503");
-    private static final int FRAME_HEADER = 5;
 
     private final GrpcHttp1BridgeConfig config;
     private DecoderFilterCallbacks decoder;
@@ -36,9 +34,9 @@ final class GrpcHttp1BridgeFilter implements StreamFilter, BufferedBytes {
     private boolean bridging;
     private boolean framing;
     /** Framed request: its body until the end, when the frame's length is known. */
-    private CompositeByteBuf requestBody;
+    private final GrpcMessageBuffer requestBody = new GrpcMessageBuffer();
     /** Upgraded request: bytes of the response's frame header still to drop. */
-    private int frameHeaderLeft = FRAME_HEADER;
+    private int frameHeaderLeft = GrpcMessageBuffer.FRAME_HEADER;
     private Http2Headers heldResponseHeaders;
 
     GrpcHttp1BridgeFilter(GrpcHttp1BridgeConfig config) {
@@ -65,7 +63,7 @@ final class GrpcHttp1BridgeFilter implements StreamFilter, BufferedBytes {
             headers.remove(CONTENT_LENGTH);
             decoder.clearRouteCache();
         }
-        bridging = path != null && isGrpc(headers.get(CONTENT_TYPE)) && !"HTTP/2".equals(decoder.downstreamProtocol());
+        bridging = path != null && GrpcMessageBuffer.isGrpcContentType(headers.get(CONTENT_TYPE)) && !"HTTP/2".equals(decoder.downstreamProtocol());
         if (bridging && config.ignoreQueryParameters()) {
             // gRPC servers answer "unknown method" to a path with a query.
             int q = AsciiString.indexOf(path, '?', 0);
@@ -76,48 +74,29 @@ final class GrpcHttp1BridgeFilter implements StreamFilter, BufferedBytes {
         return FilterStatus.CONTINUE;
     }
 
-    /** Envoy's hasGrpcContentType: application/grpc exactly or with a +subtype. */
-    private static boolean isGrpc(CharSequence ct) {
-        return ct != null && AsciiString.regionMatches(ct, false, 0, APPLICATION_GRPC, 0, APPLICATION_GRPC.length())
-                && (ct.length() == APPLICATION_GRPC.length() || ct.charAt(APPLICATION_GRPC.length()) == '+');
-    }
-
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
         if (!bridging || !framing) {
             return FilterStatus.CONTINUE;
         }
-        if (requestBody == null) {
-            requestBody = ByteBufAllocator.DEFAULT.compositeBuffer(Integer.MAX_VALUE);
-        }
-        requestBody.addComponent(true, data);
-        if (requestBody.readableBytes() > decoder.bufferLimit()) {
-            release();
+        requestBody.add(data);
+        if (requestBody.size() > decoder.bufferLimit()) {
+            requestBody.release();
             decoder.sendLocalReply(413, "Payload Too Large", null, "request_payload_too_large");
             return FilterStatus.STOP_ITERATION;
         }
         if (!endStream) {
             return FilterStatus.STOP_ITERATION;
         }
-        ByteBuf header = ByteBufAllocator.DEFAULT.buffer(FRAME_HEADER);
-        header.writeByte(0).writeInt(requestBody.readableBytes());
-        requestBody.addComponent(true, 0, header);
-        ByteBuf framed = requestBody;
-        requestBody = null;
-        decoder.injectDecodedDataToFilterChain(framed, true);
+        decoder.injectDecodedDataToFilterChain(requestBody.takeFramed(), true);
         return FilterStatus.STOP_ITERATION;
     }
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
-        if (requestBody != null) {
+        if (!requestBody.isEmpty()) {
             // An HTTP/1 chunked body with trailers: the body ends here.
-            ByteBuf header = ByteBufAllocator.DEFAULT.buffer(FRAME_HEADER);
-            header.writeByte(0).writeInt(requestBody.readableBytes());
-            requestBody.addComponent(true, 0, header);
-            ByteBuf framed = requestBody;
-            requestBody = null;
-            decoder.injectDecodedDataToFilterChain(framed, false);
+            decoder.injectDecodedDataToFilterChain(requestBody.takeFramed(), false);
         }
         return FilterStatus.CONTINUE;
     }
@@ -179,18 +158,11 @@ final class GrpcHttp1BridgeFilter implements StreamFilter, BufferedBytes {
 
     @Override
     public long bufferedBytes() {
-        return requestBody == null ? 0 : requestBody.readableBytes();
-    }
-
-    private void release() {
-        if (requestBody != null) {
-            requestBody.release();
-            requestBody = null;
-        }
+        return requestBody.size();
     }
 
     @Override
     public void onDestroy() {
-        release();
+        requestBody.release();
     }
 }

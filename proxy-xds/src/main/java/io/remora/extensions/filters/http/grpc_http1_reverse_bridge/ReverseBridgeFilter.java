@@ -1,11 +1,10 @@
 package io.remora.extensions.filters.http.grpc_http1_reverse_bridge;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.extensions.filters.http.common.GrpcMessageBuffer;
 import io.remora.http.GrpcHttpStatus;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
@@ -28,9 +27,8 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
     private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
     private static final AsciiString ACCEPT = AsciiString.cached("accept");
     private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
-    private static final AsciiString GRPC = AsciiString.cached("application/grpc");
     private static final AsciiString OK = AsciiString.cached("200");
-    private static final int FRAME_HEADER = 5;
+    private static final int FRAME_HEADER = GrpcMessageBuffer.FRAME_HEADER;
     private static final int UNKNOWN = 2;
     private static final int INTERNAL = 13;
 
@@ -46,7 +44,7 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
     private long responseLength;
     private long upstreamBytes;
     /** Buffered response (withhold_grpc_frames without response_size_header). */
-    private CompositeByteBuf body;
+    private final GrpcMessageBuffer body = new GrpcMessageBuffer();
 
     ReverseBridgeFilter(ReverseBridgeConfig config) {
         this.config = config;
@@ -72,7 +70,7 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
             return FilterStatus.CONTINUE;
         }
         CharSequence ct = headers.get(CONTENT_TYPE);
-        if (headers.path() == null || !isGrpc(ct)) {
+        if (headers.path() == null || !GrpcMessageBuffer.isGrpcContentType(ct)) {
             return FilterStatus.CONTINUE;
         }
         enabled = true;
@@ -85,11 +83,6 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
         }
         decoder.clearRouteCache();
         return FilterStatus.CONTINUE;
-    }
-
-    private static boolean isGrpc(CharSequence ct) {
-        return ct != null && AsciiString.regionMatches(ct, false, 0, GRPC, 0, GRPC.length())
-                && (ct.length() == GRPC.length() || ct.charAt(GRPC.length()) == '+');
     }
 
     /** Envoy's adjustContentLength: only a parsable, non-zero length changes. */
@@ -184,7 +177,7 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
             if (config.responseSizeHeader() != null) {
                 if (!frameHeaderAdded) {
                     frameHeaderAdded = true;
-                    out = prependFrameHeader(data, responseLength);
+                    out = GrpcMessageBuffer.prependFrameHeader(data, responseLength);
                 }
                 if (endStream && upstreamBytes != responseLength) {
                     out.release();
@@ -193,19 +186,16 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
                     return FilterStatus.STOP_ITERATION;
                 }
             } else {
-                if (body == null) {
-                    body = ByteBufAllocator.DEFAULT.compositeBuffer(Integer.MAX_VALUE);
-                }
-                body.addComponent(true, data);
-                if (body.readableBytes() > encoder.bufferLimit()) {
-                    releaseBody();
+                body.add(data);
+                if (body.size() > encoder.bufferLimit()) {
+                    body.release();
                     encoder.resetStream();
                     return FilterStatus.STOP_ITERATION;
                 }
                 if (!endStream) {
                     return FilterStatus.STOP_ITERATION;
                 }
-                out = takeFramedBody();
+                out = body.takeFramed();
             }
         } else if (!endStream) {
             return FilterStatus.CONTINUE;
@@ -225,38 +215,19 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
             return FilterStatus.CONTINUE;
         }
         trailers.setInt(GRPC_STATUS, grpcStatus);
-        if (body != null || (config.withholdGrpcFrames() && config.responseSizeHeader() == null)) {
-            encoder.injectEncodedDataToFilterChain(takeFramedBody(), false);
+        if (config.withholdGrpcFrames() && config.responseSizeHeader() == null) {
+            encoder.injectEncodedDataToFilterChain(body.takeFramed(), false);
         }
         return FilterStatus.CONTINUE;
     }
 
-    private ByteBuf takeFramedBody() {
-        ByteBuf b = body == null ? ByteBufAllocator.DEFAULT.buffer(FRAME_HEADER) : body;
-        body = null;
-        return prependFrameHeader(b, b.readableBytes());
-    }
-
-    private static ByteBuf prependFrameHeader(ByteBuf data, long length) {
-        ByteBuf header = ByteBufAllocator.DEFAULT.buffer(FRAME_HEADER);
-        header.writeByte(0).writeInt((int) length);
-        return ByteBufAllocator.DEFAULT.compositeBuffer(2).addComponents(true, header, data);
-    }
-
     @Override
     public long bufferedBytes() {
-        return body == null ? 0 : body.readableBytes();
-    }
-
-    private void releaseBody() {
-        if (body != null) {
-            body.release();
-            body = null;
-        }
+        return body.size();
     }
 
     @Override
     public void onDestroy() {
-        releaseBody();
+        body.release();
     }
 }
