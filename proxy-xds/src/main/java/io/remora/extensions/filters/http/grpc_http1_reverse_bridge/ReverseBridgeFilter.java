@@ -197,13 +197,15 @@ final class ReverseBridgeFilter implements StreamFilter, BufferedBytes {
                 }
                 out = body.takeFramed();
             }
-        } else if (!endStream) {
-            return FilterStatus.CONTINUE;
         }
         if (!endStream) {
+            if (out == data) {
+                return FilterStatus.CONTINUE;
+            }
             encoder.injectEncodedDataToFilterChain(out, false);
             return FilterStatus.STOP_ITERATION;
         }
+        // The upstream's body ends here; the gRPC response ends with the status trailer.
         encoder.injectEncodedDataToFilterChain(out, false);
         encoder.injectEncodedTrailersToFilterChain(new DefaultHttp2Headers().setInt(GRPC_STATUS, grpcStatus));
         return FilterStatus.STOP_ITERATION;
