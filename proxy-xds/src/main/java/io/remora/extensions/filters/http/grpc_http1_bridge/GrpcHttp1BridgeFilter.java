@@ -63,7 +63,8 @@ final class GrpcHttp1BridgeFilter implements StreamFilter, BufferedBytes {
             headers.remove(CONTENT_LENGTH);
             decoder.clearRouteCache();
         }
-        bridging = path != null && GrpcMessageBuffer.isGrpcContentType(headers.get(CONTENT_TYPE)) && !"HTTP/2".equals(decoder.downstreamProtocol());
+        bridging = path != null && GrpcMessageBuffer.isGrpcContentType(headers.get(CONTENT_TYPE))
+                && !"HTTP/2".equals(decoder.downstreamProtocol());
         if (bridging && config.ignoreQueryParameters()) {
             // gRPC servers answer "unknown method" to a path with a query.
             int q = AsciiString.indexOf(path, '?', 0);
