@@ -46,9 +46,9 @@ class GrpcWebE2ETest {
     static ProxyProcess proxy;
     static int port;
 
-    @BeforeAll
-    static void start() throws Exception {
-        ServerServiceDefinition service = ServerServiceDefinition.builder("demo.Echo")
+    /** demo.Echo: Say answers "hello <req>", Fail is NOT_FOUND, Partial one message then NOT_FOUND in trailers. */
+    static ServerServiceDefinition echoService() {
+        return ServerServiceDefinition.builder("demo.Echo")
                 .addMethod(SAY, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
                     out.onNext("hello " + req);
                     out.onCompleted();
@@ -72,7 +72,11 @@ class GrpcWebE2ETest {
                     }
                 }))
                 .build();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(echoService()).build().start();
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
         // A gRPC-Web request is not gRPC to the route match (as in Envoy): prefixes, no grpc: {}.

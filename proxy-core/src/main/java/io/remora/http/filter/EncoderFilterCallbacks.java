@@ -15,6 +15,12 @@ public interface EncoderFilterCallbacks extends StreamFilterCallbacks {
     /** Hands body data to the encoder filters after this one; ownership passes to the manager. */
     void injectEncodedDataToFilterChain(ByteBuf data, boolean endStream);
 
+    /**
+     * Hands trailers to the encoder filters after this one, ending the response (Envoy's
+     * addEncodedTrailers, for a filter that turns a body's end into trailers).
+     */
+    void injectEncodedTrailersToFilterChain(Http2Headers trailers);
+
     /** The response headers (null before they are encoded). */
     Http2Headers responseHeaders();
 }
