@@ -157,12 +157,32 @@ public final class ClusterImpl implements Cluster {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHosts.host(context);
         }
+        OverrideHost override = context == null ? null : context.overrideHost();
+        if (override != null) {
+            Host h = overrideHost(override.address());
+            if (h != null || override.strict()) {
+                return h;
+            }
+        }
         LocalZone zone = localZone;
         SubsetSets ss = subsets;
         if (ss != null) {
             return ss.pick(context, zone, zoneStats);
         }
         return zone == null ? prioritySet.pick(context) : prioritySet.pick(context, zone, zoneStats);
+    }
+
+    /**
+     * The cluster's host at {@code address} when it may take traffic (Envoy's default
+     * override_host_status: UNKNOWN, HEALTHY, DEGRADED; not unhealthy, draining or ejected).
+     */
+    private Host overrideHost(java.net.InetSocketAddress address) {
+        for (Host h : prioritySet.hosts()) {
+            if (address.equals(h.address())) {
+                return h.isHealthy() ? h : null;
+            }
+        }
+        return null;
     }
 
     /** Routes zone aware against this local cluster from now on (null: not). */

@@ -120,6 +120,12 @@ final class RouterLbContext implements LoadBalancerContext {
         return hashKey;
     }
 
+    @Override
+    public io.remora.upstream.OverrideHost overrideHost() {
+        return router.cb.filterState().get(io.remora.upstream.OverrideHost.FILTER_STATE_KEY,
+                io.remora.upstream.OverrideHost.class);
+    }
+
     /** ORIGINAL_DST clusters with use_http_header read x-envoy-original-dst-host from the request. */
     @Override
     public CharSequence downstreamHeader(String name) {
