@@ -173,16 +173,29 @@ public final class ClusterImpl implements Cluster {
     }
 
     /**
-     * The cluster's host at {@code address} when it may take traffic (Envoy's default
-     * override_host_status: UNKNOWN, HEALTHY, DEGRADED; not unhealthy, draining or ejected).
+     * The cluster's host at {@code address} when its status is one of the cluster's
+     * override_host_status (Envoy's default: UNKNOWN, HEALTHY, DEGRADED).
      */
     private Host overrideHost(java.net.InetSocketAddress address) {
         for (Host h : prioritySet.hosts()) {
             if (address.equals(h.address())) {
-                return h.isHealthy() ? h : null;
+                return config.loadBalancing().overrideAllowed(overrideStatus(h)) ? h : null;
             }
         }
         return null;
+    }
+
+    /**
+     * Envoy's coarse host status: a failed active health check or outlier ejection makes an EDS
+     * HEALTHY/UNKNOWN/DEGRADED host UNHEALTHY, a degraded one DEGRADED; otherwise its EDS status.
+     */
+    private static io.remora.config.ClusterLoadAssignment.HealthStatus overrideStatus(Host h) {
+        var eds = h.health() == null ? io.remora.config.ClusterLoadAssignment.HealthStatus.UNKNOWN : h.health();
+        return switch (eds) {
+            case UNKNOWN, HEALTHY, DEGRADED -> !h.isHealthy() ? io.remora.config.ClusterLoadAssignment.HealthStatus.UNHEALTHY
+                    : h.isDegraded() ? io.remora.config.ClusterLoadAssignment.HealthStatus.DEGRADED : eds;
+            default -> eds;
+        };
     }
 
     /** Routes zone aware against this local cluster from now on (null: not). */

@@ -45,6 +45,18 @@ class StatefulSessionE2ETest {
                       typed_config:
                         "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
                         cookie: { name: sticky }
+            - match: { prefix: "/limited" }
+              route: { cluster: limited }
+              typed_per_filter_config:
+                envoy.filters.http.stateful_session:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
+                  stateful_session:
+                    strict: true
+                    session_state:
+                      name: envoy.http.stateful_session.cookie
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
+                        cookie: { name: sticky }
             - match: { prefix: "/off" }
               route: { cluster: pair }
               typed_per_filter_config:
@@ -84,7 +96,10 @@ class StatefulSessionE2ETest {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), ROUTES,
-                    Bootstraps.cluster("pair", false, "", u0.port(), u1.port()), "", FILTER);
+                    Bootstraps.cluster("pair", false, "", u0.port(), u1.port())
+                            + Bootstraps.cluster("limited", false,
+                            "  common_lb_config: { override_host_status: { statuses: [DRAINING] } }\n",
+                            u0.port(), u1.port()), "", FILTER);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
                 HttpClient client = HttpClient.newHttpClient();
                 int[] ports = {u0.port(), u1.port()};
@@ -119,6 +134,9 @@ class StatefulSessionE2ETest {
                 HttpResponse<String> strictNew = get(client, port, "/strict", null, null);
                 assertEquals(200, strictNew.statusCode());
                 assertTrue(strictNew.headers().firstValue("set-cookie").orElse("").endsWith("\"; HttpOnly"));
+
+                // The cluster's override_host_status leaves out UNKNOWN (a static host's status).
+                assertEquals(503, get(client, port, "/limited", "cookie", "sticky=" + encode(u1.port())).statusCode());
 
                 // Disabled on the route: round robin despite the cookie, and no cookie set.
                 Set<String> seen = new HashSet<>();
