@@ -57,6 +57,17 @@ class StatefulSessionE2ETest {
                       typed_config:
                         "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
                         cookie: { name: sticky }
+            - match: { prefix: "/scope" }
+              route: { cluster: pair }
+              typed_per_filter_config:
+                envoy.filters.http.stateful_session:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
+                  stateful_session:
+                    session_state:
+                      name: envoy.http.stateful_session.cookie
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
+                        cookie: { name: scoped, path: /scoped }
             - match: { prefix: "/off" }
               route: { cluster: pair }
               typed_per_filter_config:
@@ -137,6 +148,11 @@ class StatefulSessionE2ETest {
 
                 // The cluster's override_host_status leaves out UNKNOWN (a static host's status).
                 assertEquals(503, get(client, port, "/limited", "cookie", "sticky=" + encode(u1.port())).statusCode());
+
+                // The cookie's path scopes the session: /scoped and below, not /scopedx.
+                String scoped = get(client, port, "/scoped/x", null, null).headers().firstValue("set-cookie").orElse("");
+                assertTrue(scoped.startsWith("scoped=\"") && scoped.endsWith("\"; Path=/scoped; HttpOnly"), scoped);
+                assertTrue(get(client, port, "/scopedx", null, null).headers().firstValue("set-cookie").isEmpty());
 
                 // Disabled on the route: round robin despite the cookie, and no cookie set.
                 Set<String> seen = new HashSet<>();

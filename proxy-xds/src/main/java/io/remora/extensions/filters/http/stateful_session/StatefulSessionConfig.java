@@ -25,6 +25,26 @@ record StatefulSessionConfig(String cookieName, String cookiePath, Duration cook
         return cookieName == null && headerName == null;
     }
 
+    /**
+     * Envoy's cookie state applies only to requests under the cookie's path: all without one (or
+     * "/"), a prefix ending in '/', else the path itself or it followed by '/', '?' or '#'.
+     */
+    boolean pathMatches(CharSequence requestPath) {
+        String p = cookiePath;
+        if (p.isEmpty() || p.equals("/")) {
+            return true;
+        }
+        if (requestPath == null || requestPath.length() < p.length()
+                || !p.contentEquals(requestPath.subSequence(0, p.length()))) {
+            return false;
+        }
+        if (p.endsWith("/") || requestPath.length() == p.length()) {
+            return true;
+        }
+        char next = requestPath.charAt(p.length());
+        return next == '/' || next == '?' || next == '#';
+    }
+
     @Override
     public String filterName() {
         return NAME;

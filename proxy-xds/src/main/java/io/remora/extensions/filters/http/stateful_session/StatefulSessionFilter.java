@@ -48,7 +48,7 @@ final class StatefulSessionFilter implements StreamFilter {
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         StatefulSessionConfig config = cb.perFilterConfig() instanceof StatefulSessionConfig route ? route : filterConfig;
-        if (config.disabled()) {
+        if (config.disabled() || config.cookieName() != null && !config.pathMatches(headers.path())) {
             return FilterStatus.CONTINUE;
         }
         active = config;
