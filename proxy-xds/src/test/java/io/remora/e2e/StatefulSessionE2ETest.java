@@ -22,69 +22,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class StatefulSessionE2ETest {
 
+    private static final String COOKIE_TYPE =
+            "type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState";
+
+    /** A session_state of the given extension name, type and config fields (a YAML flow map's body). */
+    private static String state(String name, String type, String fields) {
+        return "session_state: { name: %s, typed_config: { \"@type\": \"%s\", %s } }".formatted(name, type, fields);
+    }
+
+    private static String cookie(String fields) {
+        return state("envoy.http.stateful_session.cookie", COOKIE_TYPE, "cookie: { " + fields + " }");
+    }
+
     private static final String FILTER = """
             - name: envoy.filters.http.stateful_session
               typed_config:
                 "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSession
-                session_state:
-                  name: envoy.http.stateful_session.cookie
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
-                    cookie: { name: sticky, path: /, ttl: 120s }""";
+                %s""".formatted(cookie("name: sticky, path: /, ttl: 120s"));
 
-    private static final String ROUTES = """
-            - match: { prefix: "/strict" }
-              route: { cluster: pair }
-              typed_per_filter_config:
-                envoy.filters.http.stateful_session:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
-                  stateful_session:
-                    strict: true
-                    session_state:
-                      name: envoy.http.stateful_session.cookie
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
-                        cookie: { name: sticky }
-            - match: { prefix: "/limited" }
-              route: { cluster: limited }
-              typed_per_filter_config:
-                envoy.filters.http.stateful_session:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
-                  stateful_session:
-                    strict: true
-                    session_state:
-                      name: envoy.http.stateful_session.cookie
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
-                        cookie: { name: sticky }
-            - match: { prefix: "/scope" }
-              route: { cluster: pair }
-              typed_per_filter_config:
-                envoy.filters.http.stateful_session:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
-                  stateful_session:
-                    session_state:
-                      name: envoy.http.stateful_session.cookie
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState
-                        cookie: { name: scoped, path: /scoped }
-            - match: { prefix: "/off" }
-              route: { cluster: pair }
-              typed_per_filter_config:
-                envoy.filters.http.stateful_session:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
-                  disabled: true
-            - match: { prefix: "/header" }
-              route: { cluster: pair }
-              typed_per_filter_config:
-                envoy.filters.http.stateful_session:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
-                  stateful_session:
-                    session_state:
-                      name: envoy.http.stateful_session.header
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState
-                        name: x-session
+    /** A route to {@code cluster} whose StatefulSessionPerRoute has {@code override} (one YAML line). */
+    private static String route(String prefix, String cluster, String override) {
+        return """
+                - match: { prefix: "%s" }
+                  route: { cluster: %s }
+                  typed_per_filter_config:
+                    envoy.filters.http.stateful_session:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute
+                      %s
+                """.formatted(prefix, cluster, override);
+    }
+
+    private static final String ROUTES = route("/strict", "pair",
+            "stateful_session: { strict: true, " + cookie("name: sticky") + " }")
+            + route("/limited", "limited", "stateful_session: { strict: true, " + cookie("name: sticky") + " }")
+            + route("/scope", "pair", "stateful_session: { " + cookie("name: scoped, path: /scoped") + " }")
+            + route("/off", "pair", "disabled: true")
+            + route("/header", "pair", "stateful_session: { " + state("envoy.http.stateful_session.header",
+            "type.googleapis.com/envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState",
+            "name: x-session") + " }")
+            + """
             - match: { prefix: "/" }
               route: { cluster: pair }""";
 
