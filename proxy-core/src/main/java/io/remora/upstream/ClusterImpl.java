@@ -176,7 +176,7 @@ public final class ClusterImpl implements Cluster {
      * The cluster's host at {@code address} when its status is one of the cluster's
      * override_host_status (Envoy's default: UNKNOWN, HEALTHY, DEGRADED).
      */
-    private Host overrideHost(java.net.InetSocketAddress address) {
+    private Host overrideHost(InetSocketAddress address) {
         for (Host h : prioritySet.hosts()) {
             if (address.equals(h.address())) {
                 return config.loadBalancing().overrideAllowed(overrideStatus(h)) ? h : null;
@@ -189,11 +189,11 @@ public final class ClusterImpl implements Cluster {
      * Envoy's coarse host status: a failed active health check or outlier ejection makes an EDS
      * HEALTHY/UNKNOWN/DEGRADED host UNHEALTHY, a degraded one DEGRADED; otherwise its EDS status.
      */
-    private static io.remora.config.ClusterLoadAssignment.HealthStatus overrideStatus(Host h) {
-        var eds = h.health() == null ? io.remora.config.ClusterLoadAssignment.HealthStatus.UNKNOWN : h.health();
+    private static HealthStatus overrideStatus(Host h) {
+        HealthStatus eds = h.health() == null ? HealthStatus.UNKNOWN : h.health();
         return switch (eds) {
-            case UNKNOWN, HEALTHY, DEGRADED -> !h.isHealthy() ? io.remora.config.ClusterLoadAssignment.HealthStatus.UNHEALTHY
-                    : h.isDegraded() ? io.remora.config.ClusterLoadAssignment.HealthStatus.DEGRADED : eds;
+            case UNKNOWN, HEALTHY, DEGRADED -> !h.isHealthy() ? HealthStatus.UNHEALTHY
+                    : h.isDegraded() ? HealthStatus.DEGRADED : eds;
             default -> eds;
         };
     }
