@@ -153,4 +153,38 @@ class StatefulSessionE2ETest {
             }
         }
     }
+
+    @Test
+    void aRetryLeavesTheSessionHostAndTheCookieFollows() throws Exception {
+        try (TestUpstream failing = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 503, "down"));
+             TestUpstream ok = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String routes = """
+                    - match: { prefix: "/" }
+                      route:
+                        cluster: pair
+                        retry_policy:
+                          retry_on: 5xx
+                          num_retries: 1
+                          retry_host_predicate:
+                          - name: envoy.retry_host_predicates.previous_hosts
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate
+                          host_selection_retry_max_attempts: 5
+                          retry_back_off: { base_interval: 0.005s, max_interval: 0.02s }""";
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                    Bootstraps.cluster("pair", false, "", failing.port(), ok.port()), "", FILTER);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                HttpClient client = HttpClient.newHttpClient();
+                for (int n = 0; n < 3; n++) {
+                    HttpResponse<String> r = get(client, port, "/", "cookie", "sticky=" + encode(failing.port()));
+                    assertEquals("ok", r.body());
+                    assertEquals("sticky=\"" + encode(ok.port()) + "\"; Max-Age=120; Path=/; HttpOnly",
+                            r.headers().firstValue("set-cookie").orElse(""));
+                }
+                assertEquals(3, failing.requests.get());
+            }
+        }
+    }
 }
