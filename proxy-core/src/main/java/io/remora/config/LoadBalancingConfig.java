@@ -12,6 +12,9 @@ import java.time.Duration;
  * @param zoneAware             {@code zone_aware_lb_config}; null disables zone-aware routing
  * @param activeRequestBias     LEAST_REQUEST's {@code active_request_bias} (1.0)
  * @param slowStart             {@code slow_start_config} of round robin / least request; null when unset
+ * @param overrideHostStatus    {@code override_host_status}: the host statuses (bit per
+ *                              {@link ClusterLoadAssignment.HealthStatus} ordinal) an override host
+ *                              (stateful session) may have to be picked
  */
 public record LoadBalancingConfig(
         double healthyPanicThreshold,
@@ -20,7 +23,13 @@ public record LoadBalancingConfig(
         RingHash ringHash,
         Maglev maglev,
         double activeRequestBias,
-        SlowStart slowStart) {
+        SlowStart slowStart,
+        int overrideHostStatus) {
+
+    /** Envoy's default override_host_status: UNKNOWN, HEALTHY, DEGRADED. */
+    public static final int DEFAULT_OVERRIDE_HOST_STATUS = 1 << ClusterLoadAssignment.HealthStatus.UNKNOWN.ordinal()
+            | 1 << ClusterLoadAssignment.HealthStatus.HEALTHY.ordinal()
+            | 1 << ClusterLoadAssignment.HealthStatus.DEGRADED.ordinal();
 
     public static final LoadBalancingConfig DEFAULT = new LoadBalancingConfig(50, false, null, RingHash.DEFAULT,
             Maglev.DEFAULT, 1.0, null);
@@ -60,7 +69,23 @@ public record LoadBalancingConfig(
     public record SlowStart(Duration window, double aggression, double minWeightPercent) {
     }
 
+    public LoadBalancingConfig(double healthyPanicThreshold, boolean localityWeighted, ZoneAware zoneAware,
+                               RingHash ringHash, Maglev maglev, double activeRequestBias, SlowStart slowStart) {
+        this(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart,
+                DEFAULT_OVERRIDE_HOST_STATUS);
+    }
+
     public LoadBalancingConfig withPanicThreshold(double v) {
-        return new LoadBalancingConfig(v, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart);
+        return new LoadBalancingConfig(v, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart,
+                overrideHostStatus);
+    }
+
+    public LoadBalancingConfig withOverrideHostStatus(int statuses) {
+        return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
+                activeRequestBias, slowStart, statuses);
+    }
+
+    public boolean overrideAllowed(ClusterLoadAssignment.HealthStatus status) {
+        return (overrideHostStatus & 1 << status.ordinal()) != 0;
     }
 }

@@ -157,12 +157,45 @@ public final class ClusterImpl implements Cluster {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHosts.host(context);
         }
+        OverrideHost override = context == null ? null : context.overrideHost();
+        if (override != null) {
+            Host h = overrideHost(override.address());
+            if (h != null || override.strict()) {
+                return h;
+            }
+        }
         LocalZone zone = localZone;
         SubsetSets ss = subsets;
         if (ss != null) {
             return ss.pick(context, zone, zoneStats);
         }
         return zone == null ? prioritySet.pick(context) : prioritySet.pick(context, zone, zoneStats);
+    }
+
+    /**
+     * The cluster's host at {@code address} when its status is one of the cluster's
+     * override_host_status (Envoy's default: UNKNOWN, HEALTHY, DEGRADED).
+     */
+    private Host overrideHost(InetSocketAddress address) {
+        for (Host h : prioritySet.hosts()) {
+            if (address.equals(h.address())) {
+                return config.loadBalancing().overrideAllowed(overrideStatus(h)) ? h : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Envoy's coarse host status: a failed active health check or outlier ejection makes an EDS
+     * HEALTHY/UNKNOWN/DEGRADED host UNHEALTHY, a degraded one DEGRADED; otherwise its EDS status.
+     */
+    private static HealthStatus overrideStatus(Host h) {
+        HealthStatus eds = h.health() == null ? HealthStatus.UNKNOWN : h.health();
+        return switch (eds) {
+            case UNKNOWN, HEALTHY, DEGRADED -> !h.isHealthy() ? HealthStatus.UNHEALTHY
+                    : h.isDegraded() ? HealthStatus.DEGRADED : eds;
+            default -> eds;
+        };
     }
 
     /** Routes zone aware against this local cluster from now on (null: not). */

@@ -67,4 +67,9 @@ public interface LoadBalancerContext {
     default java.util.Map<String, Object> metadataMatch() {
         return null;
     }
+
+    /** The host a filter asked for (stateful session), or null: tried before any balancing. */
+    default OverrideHost overrideHost() {
+        return null;
+    }
 }

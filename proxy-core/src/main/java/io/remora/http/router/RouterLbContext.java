@@ -120,6 +120,16 @@ final class RouterLbContext implements LoadBalancerContext {
         return hashKey;
     }
 
+    /** Only the first attempt: as Envoy's router, a retry (or hedge) balances normally. */
+    @Override
+    public io.remora.upstream.OverrideHost overrideHost() {
+        if (firstAttempted != null) {
+            return null;
+        }
+        return router.cb.filterState().get(io.remora.upstream.OverrideHost.FILTER_STATE_KEY,
+                io.remora.upstream.OverrideHost.class);
+    }
+
     /** ORIGINAL_DST clusters with use_http_header read x-envoy-original-dst-host from the request. */
     @Override
     public CharSequence downstreamHeader(String name) {

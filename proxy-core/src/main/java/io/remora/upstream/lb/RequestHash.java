@@ -112,7 +112,7 @@ public final class RequestHash {
         return OptionalLong.empty();
     }
 
-    private static String cookie(Http2Headers headers, String name) {
+    public static String cookie(Http2Headers headers, String name) {
         for (CharSequence header : headers.getAll("cookie")) {
             for (Cookie c : ServerCookieDecoder.LAX.decodeAll(header.toString())) {
                 if (c.name().equals(name)) {
@@ -124,7 +124,7 @@ public final class RequestHash {
     }
 
     /** Envoy's {@code makeSetCookieValue}: quoted value, Max-Age unless a session cookie, Path, HttpOnly. */
-    static String setCookieValue(String name, String value, String path, Duration ttl) {
+    public static String setCookieValue(String name, String value, String path, Duration ttl) {
         StringBuilder sb = new StringBuilder(name).append("=\"").append(value).append('"');
         if (!ttl.isZero()) {
             sb.append("; Max-Age=").append(ttl.toSeconds());
@@ -135,7 +135,7 @@ public final class RequestHash {
         return sb.append("; HttpOnly").toString();
     }
 
-    private static String asString(SocketAddress a) {
+    public static String asString(SocketAddress a) {
         if (a instanceof InetSocketAddress i && i.getAddress() != null) {
             String ip = i.getAddress().getHostAddress();
             return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + i.getPort();

@@ -234,6 +234,10 @@ public final class ClusterTranslator {
                         path.field("health_checks").index(0), ctx));
         io.remora.config.LoadBalancingConfig balancing = typedLb != null ? typedLb.config()
                 : LoadBalancingTranslator.translate(c, path, ctx);
+        if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasOverrideHostStatus()) {
+            balancing = balancing.withOverrideHostStatus(
+                    LoadBalancingTranslator.healthStatuses(c.getCommonLbConfig().getOverrideHostStatus()));
+        }
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
                 DEFAULT_BUFFER_LIMIT);
         ClusterWarnings.warn(c, path, ctx);

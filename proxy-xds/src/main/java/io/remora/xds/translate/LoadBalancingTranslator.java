@@ -106,4 +106,15 @@ final class LoadBalancingTranslator {
         double minWeight = s.hasMinWeightPercent() ? s.getMinWeightPercent().getValue() : 10;
         return window.isZero() ? null : new LoadBalancingConfig.SlowStart(window, aggression, minWeight);
     }
+
+    /** {@code override_host_status}: a bit per status (ordinals as the proto's numbers). */
+    static int healthStatuses(io.envoyproxy.envoy.config.core.v3.HealthStatusSet set) {
+        int bits = 0;
+        for (var st : set.getStatusesList()) {
+            if (st != io.envoyproxy.envoy.config.core.v3.HealthStatus.UNRECOGNIZED) {
+                bits |= 1 << io.remora.config.ClusterLoadAssignment.HealthStatus.valueOf(st.name()).ordinal();
+            }
+        }
+        return bits;
+    }
 }

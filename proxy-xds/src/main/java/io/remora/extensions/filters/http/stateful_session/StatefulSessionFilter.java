@@ -1,0 +1,120 @@
+package io.remora.extensions.filters.http.stateful_session;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.NetUtil;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.EncoderFilterCallbacks;
+import io.remora.http.filter.FilterStatus;
+import io.remora.http.filter.StreamFilter;
+import io.remora.network.FilterState;
+import io.remora.upstream.OverrideHost;
+import io.remora.upstream.lb.RequestHash;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Envoy's stateful session filter for one request: the cookie or header holds the base64 of the
+ * upstream host's "ip:port"; the load balancer is asked for that host (strict: that host or 503),
+ * and the response carries the new value when the host that answered is another.
+ */
+final class StatefulSessionFilter implements StreamFilter {
+
+    private final StatefulSessionConfig filterConfig;
+    private DecoderFilterCallbacks cb;
+    private EncoderFilterCallbacks ecb;
+    /** The route's or the filter's config once the request is decoded; null when inactive. */
+    private StatefulSessionConfig active;
+    /** The "ip:port" the request's session named, or null. */
+    private String sessionAddress;
+
+    StatefulSessionFilter(StatefulSessionConfig config) {
+        this.filterConfig = config;
+    }
+
+    @Override
+    public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
+        this.cb = callbacks;
+    }
+
+    @Override
+    public void setEncoderFilterCallbacks(EncoderFilterCallbacks callbacks) {
+        this.ecb = callbacks;
+    }
+
+    @Override
+    public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        StatefulSessionConfig config = cb.perFilterConfig() instanceof StatefulSessionConfig route ? route : filterConfig;
+        if (config.disabled() || config.cookieName() != null && !config.pathMatches(headers.path())) {
+            return FilterStatus.CONTINUE;
+        }
+        active = config;
+        CharSequence encoded = config.cookieName() != null ? RequestHash.cookie(headers, config.cookieName())
+                : headers.get(config.headerName());
+        if (encoded == null || encoded.length() == 0) {
+            return FilterStatus.CONTINUE;
+        }
+        try {
+            sessionAddress = new String(Base64.getDecoder().decode(encoded.toString()), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return FilterStatus.CONTINUE; // not base64: no session, as Envoy's empty decode
+        }
+        InetSocketAddress address = parse(sessionAddress);
+        if (address != null) {
+            cb.filterState().set(OverrideHost.FILTER_STATE_KEY, new OverrideHost(address, config.strict()),
+                    FilterState.Mutability.READ_ONLY);
+        } else if (config.strict()) {
+            // An address no host can have: strict mode still refuses other hosts.
+            cb.filterState().set(OverrideHost.FILTER_STATE_KEY,
+                    new OverrideHost(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), true),
+                    FilterState.Mutability.READ_ONLY);
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    @Override
+    public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
+        StatefulSessionConfig config = active;
+        SocketAddress host = config == null ? null : ecb.streamInfo().upstreamHost;
+        if (host == null) {
+            return FilterStatus.CONTINUE;
+        }
+        String address = RequestHash.asString(host);
+        if (address.equals(sessionAddress)) {
+            return FilterStatus.CONTINUE;
+        }
+        String encoded = Base64.getEncoder().encodeToString(address.getBytes(StandardCharsets.UTF_8));
+        if (config.cookieName() != null) {
+            headers.add("set-cookie", RequestHash.setCookieValue(config.cookieName(), encoded,
+                    config.cookiePath(), config.cookieTtl()));
+        } else {
+            headers.set(config.headerName(), encoded);
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    /** A literal "ip:port" ("[v6]:port" too), never resolved; null when it is not one. */
+    static InetSocketAddress parse(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            return null;
+        }
+        String ip = s.substring(0, colon);
+        if (ip.startsWith("[") && ip.endsWith("]")) {
+            ip = ip.substring(1, ip.length() - 1);
+        }
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(ip);
+        if (literal == null) {
+            return null;
+        }
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            return port < 0 || port > 65535 ? null : new InetSocketAddress(literal, port);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
