@@ -126,7 +126,10 @@ final class RouterLbContext implements LoadBalancerContext {
         if (firstAttempted != null) {
             return null;
         }
-        return router.cb.filterState().get(io.remora.upstream.OverrideHost.FILTER_STATE_KEY,
+        // The stream's own filter state only if something made it: asking the callbacks would make
+        // one for every request, and only a stateful session filter ever leaves an override.
+        io.remora.network.FilterState state = router.info.filterState();
+        return state == null ? null : state.get(io.remora.upstream.OverrideHost.FILTER_STATE_KEY,
                 io.remora.upstream.OverrideHost.class);
     }
 
