@@ -21,7 +21,6 @@ final class LocalReply {
     private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
     private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     static {
         for (int i = 100; i < 600; i++) {
@@ -151,33 +150,8 @@ final class LocalReply {
             h.setInt(GRPC_STATUS, grpcStatus >= 0 ? grpcStatus : httpToGrpcStatus(httpStatus));
         }
         if (!message.isEmpty()) {
-            h.set(GRPC_MESSAGE, percentEncode(message));
+            h.set(GRPC_MESSAGE, PercentEncoding.grpcMessage(message));
         }
-    }
-
-    /** gRPC's grpc-message encoding: printable ASCII except '%' as is, the rest %XX of UTF-8. */
-    static String percentEncode(String s) {
-        boolean plain = true;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c > 0x7e || c == '%') {
-                plain = false;
-                break;
-            }
-        }
-        if (plain) {
-            return s;
-        }
-        StringBuilder sb = new StringBuilder(s.length() + 16);
-        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c < 0x20 || c > 0x7e || c == '%') {
-                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
-            } else {
-                sb.append((char) c);
-            }
-        }
-        return sb.toString();
     }
 
     static int utf8Length(String s) {

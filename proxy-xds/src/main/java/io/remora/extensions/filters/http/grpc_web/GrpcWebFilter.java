@@ -308,7 +308,7 @@ final class GrpcWebFilter implements StreamFilter, BufferedBytes {
         transformResponse = false;
         Http2Headers h = heldResponseHeaders;
         heldResponseHeaders = null;
-        h.set(GRPC_MESSAGE, GrpcWebResponses.percentEncode(body));
+        h.set(GRPC_MESSAGE, io.remora.http.PercentEncoding.grpcMessage(body));
         h.setInt(GRPC_STATUS, GrpcHttpStatus.fromHttp(HeaderConversion.parseStatus(h.status())));
         h.set(CONTENT_LENGTH, ZERO);
         release(plaintext);

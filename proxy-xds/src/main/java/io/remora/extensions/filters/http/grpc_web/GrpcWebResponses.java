@@ -1,6 +1,5 @@
 package io.remora.extensions.filters.http.grpc_web;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 
@@ -10,7 +9,6 @@ final class GrpcWebResponses {
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
     private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
     private static final String GRPC = "application/grpc";
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private GrpcWebResponses() {
     }
@@ -41,24 +39,5 @@ final class GrpcWebResponses {
         int semi = media.indexOf(';');
         media = (semi >= 0 ? media.substring(0, semi) : media).stripTrailing();
         return media.equalsIgnoreCase("application/grpc-web") || media.equalsIgnoreCase("application/grpc-web+proto");
-    }
-
-    /**
-     * Envoy's PercentEncoding::encode of raw bytes: control characters, '~', DEL, '%' and every
-     * byte past ASCII become %XX; the rest stays.
-     */
-    static String percentEncode(ByteBuf body) {
-        int from = body.readerIndex();
-        int n = body.readableBytes();
-        StringBuilder sb = new StringBuilder(n + 16);
-        for (int i = 0; i < n; i++) {
-            int c = body.getUnsignedByte(from + i);
-            if (c < 0x20 || c >= 0x7e || c == '%') {
-                sb.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
-            } else {
-                sb.append((char) c);
-            }
-        }
-        return sb.toString();
     }
 }
