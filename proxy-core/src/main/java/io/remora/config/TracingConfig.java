@@ -14,6 +14,10 @@ import java.util.List;
  * @param customTags        literal and request-header tags
  * @param egress            the listener's traffic_direction is OUTBOUND: client spans named
  *                          "egress &lt;host&gt;", else server spans named "ingress", as Envoy
+ * @param packTraceReason   the UUID request id extension's {@code pack_trace_reason}: the decision is
+ *                          written into x-request-id for the next proxy (default true)
+ * @param requestIdSampling its {@code use_request_id_for_trace_sampling}: when false every request is
+ *                          handed to the tracer as sampled, as Envoy does, and the id is left alone
  */
 public record TracingConfig(
         Provider provider,
@@ -22,16 +26,83 @@ public record TracingConfig(
         double overallSampling,
         int maxPathTagLength,
         List<CustomTag> customTags,
-        boolean egress) {
+        boolean egress,
+        boolean packTraceReason,
+        boolean requestIdSampling) {
 
     public TracingConfig {
         customTags = customTags == null ? List.of() : List.copyOf(customTags);
     }
 
-    /** Ingress tracing. */
-    public TracingConfig(Provider provider, double randomSampling, double clientSampling, double overallSampling,
-                         int maxPathTagLength, List<CustomTag> customTags) {
-        this(provider, randomSampling, clientSampling, overallSampling, maxPathTagLength, customTags, false);
+    /** Envoy's defaults: no tracer, everything sampled, ingress, trace reasons packed in the id. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link TracingConfig}; unset fields keep Envoy's defaults. */
+    public static final class Builder {
+        private Provider provider;
+        private double randomSampling = 100;
+        private double clientSampling = 100;
+        private double overallSampling = 100;
+        private int maxPathTagLength = 256;
+        private List<CustomTag> customTags = List.of();
+        private boolean egress;
+        private boolean packTraceReason = true;
+        private boolean requestIdSampling = true;
+
+        private Builder() {
+        }
+
+        public Builder provider(Provider v) {
+            provider = v;
+            return this;
+        }
+
+        public Builder randomSampling(double v) {
+            randomSampling = v;
+            return this;
+        }
+
+        public Builder clientSampling(double v) {
+            clientSampling = v;
+            return this;
+        }
+
+        public Builder overallSampling(double v) {
+            overallSampling = v;
+            return this;
+        }
+
+        public Builder maxPathTagLength(int v) {
+            maxPathTagLength = v;
+            return this;
+        }
+
+        public Builder customTags(List<CustomTag> v) {
+            customTags = v;
+            return this;
+        }
+
+        public Builder egress(boolean v) {
+            egress = v;
+            return this;
+        }
+
+        public Builder packTraceReason(boolean v) {
+            packTraceReason = v;
+            return this;
+        }
+
+        public Builder requestIdSampling(boolean v) {
+            requestIdSampling = v;
+            return this;
+        }
+
+        public TracingConfig build() {
+            return new TracingConfig(provider, randomSampling, clientSampling, overallSampling, maxPathTagLength,
+                    customTags, egress, packTraceReason, requestIdSampling);
+        }
     }
 
     /** A tracer provider. */

@@ -168,10 +168,15 @@ public final class TracingFilter implements StreamFilter {
      * Envoy's mutateTracingRequestHeader: a reason already packed in x-request-id stands (another
      * Envoy or Remora decided); otherwise a client trace id (client_sampling), x-envoy-force-trace,
      * or random_sampling by the id's bucket decide; overall_sampling, by the same bucket, can veto.
-     * The outcome is packed back into the id the upstream sees. Without a UUID-like id nothing is
-     * traced, as in Envoy.
+     * The outcome is packed back into the id the upstream sees (unless pack_trace_reason is off).
+     * Without a UUID-like id nothing is traced, as in Envoy; with use_request_id_for_trace_sampling
+     * off every request is traced, the tracer's own sampler deciding, as Envoy's Reason::Sampling.
      */
     private boolean decide(Http2Headers h) {
+        if (!config.requestIdSampling()) {
+            forced = false;
+            return true;
+        }
         CharSequence rid = h.get(REQUEST_ID);
         int bucket = RequestIdTraceReason.bucket(rid);
         if (bucket < 0) {
@@ -191,7 +196,7 @@ public final class TracingFilter implements StreamFilter {
         if (!percent(config.overallSampling(), bucket)) {
             reason = RequestIdTraceReason.NOT_TRACEABLE;
         }
-        CharSequence packed = reason.packInto(rid);
+        CharSequence packed = config.packTraceReason() ? reason.packInto(rid) : rid;
         if (packed != rid) {
             h.set(REQUEST_ID, packed);
         }

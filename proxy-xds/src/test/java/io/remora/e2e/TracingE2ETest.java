@@ -348,6 +348,33 @@ class TracingE2ETest {
         }
     }
 
+    /**
+     * The UUID request id extension's switches: without pack_trace_reason the decision stays out of
+     * the id; without use_request_id_for_trace_sampling every request reaches the tracer as sampled
+     * (Envoy's Reason::Sampling), whatever random_sampling and the id say.
+     */
+    @Test
+    void theUuidRequestIdExtensionsSwitchesAreHonoured() throws Exception {
+        try (Receiver collector = new Receiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            for (String[] c : new String[][] {{"100", "pack_trace_reason: false"},
+                    {"0", "use_request_id_for_trace_sampling: false"}}) {
+                String base = bootstrap(admin, port, up.port(), collector.port(), "random_sampling: { value: " + c[0] + " }");
+                String yaml = base.replace("stat_prefix: ingress", "stat_prefix: ingress\n"
+                        + " ".repeat(indentOf(base, "stat_prefix:")) + "request_id_extension: { typed_config: {"
+                        + " \"@type\": type.googleapis.com/envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig, "
+                        + c[1] + " } }");
+                try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                    assertEquals(200, get(port, Map.of()).statusCode());
+                    assertEquals('4', up.lastHeaders.get("x-request-id").charAt(14), c[1] + ": the id is not marked");
+                    assertTrue(up.lastHeaders.get("traceparent").endsWith("-01"), c[1] + ": " + up.lastHeaders);
+                    assertNotNull(collector.next(), c[1] + ": traced");
+                }
+            }
+        }
+    }
+
     /** The always_on sampler samples what random_sampling 0 and an unsampled parent would not. */
     @Test
     void theAlwaysOnSamplerOverridesTheConnectionManagersDecision() throws Exception {

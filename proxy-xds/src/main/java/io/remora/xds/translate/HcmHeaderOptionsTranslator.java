@@ -12,9 +12,6 @@ import io.remora.config.HttpConnectionManagerConfig.StripPortMode;
  */
 final class HcmHeaderOptionsTranslator {
 
-    private static final String UUID_REQUEST_ID =
-            "envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig";
-
     private HcmHeaderOptionsTranslator() {
     }
 
@@ -99,7 +96,7 @@ final class HcmHeaderOptionsTranslator {
             warn(ctx, path, "early_header_mutation_extensions", "no early header mutation runs");
         }
         if (h.hasRequestIdExtension() && h.getRequestIdExtension().hasTypedConfig()
-                && !UUID_REQUEST_ID.equals(Protos.typeName(h.getRequestIdExtension().getTypedConfig()))) {
+                && !TracingTranslator.UUID_REQUEST_ID.equals(Protos.typeName(h.getRequestIdExtension().getTypedConfig()))) {
             warn(ctx, path, "request_id_extension", "request ids are UUIDs");
         }
         if (h.hasTypedHeaderValidationConfig()) {

@@ -98,7 +98,7 @@ public final class HttpConnectionManagerTranslator {
                 ? Http2OptionsTranslator.translate(h.getHttp2ProtocolOptions(), path.field("http2_protocol_options"))
                 : Http2Options.DEFAULT;
         io.remora.config.TracingConfig tracing = h.hasTracing()
-                ? TracingTranslator.translate(h.getTracing(), path.field("tracing"), ctx) : null;
+                ? TracingTranslator.translate(h, path, ctx) : null;
         io.remora.config.LocalReplyConfig localReply = h.hasLocalReplyConfig()
                 ? LocalReplyTranslator.translate(h.getLocalReplyConfig(), path.field("local_reply_config"), ctx) : null;
         if (h.getOriginalIpDetectionExtensionsCount() > 0) {

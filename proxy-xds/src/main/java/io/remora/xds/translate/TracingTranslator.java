@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig;
 import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import io.remora.config.MetadataSource;
 import io.remora.config.TracingConfig;
@@ -14,6 +15,8 @@ import java.util.List;
 
 /** The connection manager's {@code tracing} to a {@link TracingConfig}. */
 public final class TracingTranslator {
+
+    static final String UUID_REQUEST_ID = "envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig";
 
     private static final String OTEL = "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig";
     private static final String ZIPKIN = "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig";
@@ -69,10 +72,12 @@ public final class TracingTranslator {
         return new TracingConfig.MetadataTag(tag, source, m.getMetadataKey().getKey(), keys, m.getDefaultValue());
     }
 
-    static TracingConfig translate(HttpConnectionManager.Tracing t, FieldPath path, TranslationContext ctx) {
-        TracingConfig.Provider provider = null;
+    static TracingConfig translate(HttpConnectionManager h, FieldPath hcmPath, TranslationContext ctx) {
+        HttpConnectionManager.Tracing t = h.getTracing();
+        FieldPath path = hcmPath.field("tracing");
+        TracingConfig.Builder b = TracingConfig.builder();
         if (t.hasProvider()) {
-            provider = provider(t.getProvider(), path.field("provider"), ctx);
+            b.provider(provider(t.getProvider(), path.field("provider"), ctx));
         }
         List<TracingConfig.CustomTag> tags = new ArrayList<>();
         for (int i = 0; i < t.getCustomTagsCount(); i++) {
@@ -83,12 +88,34 @@ public final class TracingTranslator {
             }
             tags.add(customTag(c, cp));
         }
-        int maxPath = t.hasMaxPathTagLength() ? t.getMaxPathTagLength().getValue() : 256;
-        return new TracingConfig(provider,
-                t.hasRandomSampling() ? percent(t.getRandomSampling().getValue(), path.field("random_sampling")) : 100,
-                t.hasClientSampling() ? percent(t.getClientSampling().getValue(), path.field("client_sampling")) : 100,
-                t.hasOverallSampling() ? percent(t.getOverallSampling().getValue(), path.field("overall_sampling")) : 100,
-                maxPath, tags, ctx.trafficDirection() == io.remora.config.ListenerConfig.TrafficDirection.OUTBOUND);
+        if (t.hasMaxPathTagLength()) {
+            b.maxPathTagLength(t.getMaxPathTagLength().getValue());
+        }
+        if (t.hasRandomSampling()) {
+            b.randomSampling(percent(t.getRandomSampling().getValue(), path.field("random_sampling")));
+        }
+        if (t.hasClientSampling()) {
+            b.clientSampling(percent(t.getClientSampling().getValue(), path.field("client_sampling")));
+        }
+        if (t.hasOverallSampling()) {
+            b.overallSampling(percent(t.getOverallSampling().getValue(), path.field("overall_sampling")));
+        }
+        requestId(h, hcmPath.field("request_id_extension").field("typed_config"), b);
+        return b.customTags(tags)
+                .egress(ctx.trafficDirection() == io.remora.config.ListenerConfig.TrafficDirection.OUTBOUND)
+                .build();
+    }
+
+    /** The UUID request id extension's two switches; other extensions are warned about by the caller. */
+    private static void requestId(HttpConnectionManager h, FieldPath path, TracingConfig.Builder b) {
+        if (!h.hasRequestIdExtension() || !h.getRequestIdExtension().hasTypedConfig()
+                || !UUID_REQUEST_ID.equals(Protos.typeName(h.getRequestIdExtension().getTypedConfig()))) {
+            return;
+        }
+        UuidRequestIdConfig u = Protos.unpack(h.getRequestIdExtension().getTypedConfig(), UuidRequestIdConfig.class,
+                path);
+        b.packTraceReason(!u.hasPackTraceReason() || u.getPackTraceReason().getValue());
+        b.requestIdSampling(!u.hasUseRequestIdForTraceSampling() || u.getUseRequestIdForTraceSampling().getValue());
     }
 
     /** The bootstrap's {@code tracing.http}: the provider of connection managers that name none. */

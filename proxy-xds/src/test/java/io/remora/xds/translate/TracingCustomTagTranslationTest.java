@@ -19,7 +19,8 @@ class TracingCustomTagTranslationTest {
     private static List<TracingConfig.CustomTag> tags(CustomTag... tags) {
         HttpConnectionManager.Tracing t = HttpConnectionManager.Tracing.newBuilder().addAllCustomTags(List.of(tags))
                 .build();
-        return TracingTranslator.translate(t, FieldPath.of("tracing"), new TranslationContext(null)).customTags();
+        return TracingTranslator.translate(HttpConnectionManager.newBuilder().setTracing(t).build(), FieldPath.of("hcm"),
+                new TranslationContext(null)).customTags();
     }
 
     private static CustomTag metadata(String tag, MetadataKind kind, String ns, String... path) {
@@ -64,15 +65,15 @@ class TracingCustomTagTranslationTest {
     @Test
     void malformedTagsNameTheirField() {
         MetadataKind request = MetadataKind.newBuilder().setRequest(MetadataKind.Request.getDefaultInstance()).build();
-        assertEquals("tracing.custom_tags[0].metadata.kind", assertThrows(TranslationException.class,
+        assertEquals("hcm.tracing.custom_tags[0].metadata.kind", assertThrows(TranslationException.class,
                 () -> tags(metadata("x", MetadataKind.getDefaultInstance(), "ns", "k"))).path());
-        assertEquals("tracing.custom_tags[1].metadata.metadata_key.path", assertThrows(TranslationException.class,
+        assertEquals("hcm.tracing.custom_tags[1].metadata.metadata_key.path", assertThrows(TranslationException.class,
                 () -> tags(metadata("ok", request, "ns", "k"), metadata("x", request, "ns"))).path());
-        assertEquals("tracing.custom_tags[0].metadata.metadata_key.key", assertThrows(TranslationException.class,
+        assertEquals("hcm.tracing.custom_tags[0].metadata.metadata_key.key", assertThrows(TranslationException.class,
                 () -> tags(metadata("x", request, "", "k"))).path());
-        assertEquals("tracing.custom_tags[0]", assertThrows(TranslationException.class,
+        assertEquals("hcm.tracing.custom_tags[0]", assertThrows(TranslationException.class,
                 () -> tags(CustomTag.newBuilder().setTag("x").build())).path());
-        assertEquals("tracing.custom_tags[0].tag", assertThrows(TranslationException.class,
+        assertEquals("hcm.tracing.custom_tags[0].tag", assertThrows(TranslationException.class,
                 () -> tags(CustomTag.newBuilder().setLiteral(CustomTag.Literal.newBuilder().setValue("v")).build()))
                 .path());
     }
