@@ -65,6 +65,7 @@ import java.util.List;
  * @param schemeMatchUpstream {@code scheme_header_transformation.match_upstream}: :scheme set to the upstream connection's (https over TLS, else http) per attempt, unless schemeToOverwrite is set
  * @param http1SafeMaxConnectionDuration {@code http1_safe_max_connection_duration}: at max_connection_duration an HTTP/1.1 connection is not closed while idle; its next response carries connection: close and it closes after that
  * @param streamErrorOnInvalidHttpMessage {@code stream_error_on_invalid_http_message} (or {@code http2_protocol_options.override_stream_error_on_invalid_http_message}, which wins): an invalid HTTP/2 request resets its stream only; false (Envoy's default) terminates its connection. HTTP/1.1 closes the connection either way
+ * @param earlyHeaderMutations {@code early_header_mutation_extensions} (the header_mutation one): request header changes made before the connection manager's own, the route's choice, tracing and every filter
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -118,10 +119,12 @@ public record HttpConnectionManagerConfig(
         AccessLogOptions accessLogOptions,
         boolean schemeMatchUpstream,
         boolean http1SafeMaxConnectionDuration,
-        boolean streamErrorOnInvalidHttpMessage) implements NetworkFilterConfig {
+        boolean streamErrorOnInvalidHttpMessage,
+        List<HeaderMutationRule> earlyHeaderMutations) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
+        earlyHeaderMutations = earlyHeaderMutations == null ? List.of() : List.copyOf(earlyHeaderMutations);
         clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
         stripPortMode = stripPortMode == null ? StripPortMode.NONE : stripPortMode;
         escapedSlashesAction = escapedSlashesAction == null ? EscapedSlashesAction.KEEP_UNCHANGED : escapedSlashesAction;
@@ -210,7 +213,8 @@ public record HttpConnectionManagerConfig(
                 .accessLogOptions(accessLogOptions)
                 .schemeMatchUpstream(schemeMatchUpstream)
                 .http1SafeMaxConnectionDuration(http1SafeMaxConnectionDuration)
-                .streamErrorOnInvalidHttpMessage(streamErrorOnInvalidHttpMessage);
+                .streamErrorOnInvalidHttpMessage(streamErrorOnInvalidHttpMessage)
+                .earlyHeaderMutations(earlyHeaderMutations);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -283,6 +287,7 @@ public record HttpConnectionManagerConfig(
         private ProxyStatusConfig proxyStatus;
         private boolean proxy100Continue;
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
+        private List<HeaderMutationRule> earlyHeaderMutations = List.of();
         private boolean schemeMatchUpstream;
         private boolean http1SafeMaxConnectionDuration;
         private boolean streamErrorOnInvalidHttpMessage;
@@ -496,6 +501,11 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder earlyHeaderMutations(List<HeaderMutationRule> earlyHeaderMutations) {
+            this.earlyHeaderMutations = earlyHeaderMutations;
+            return this;
+        }
+
         public Builder internalAddressConfig(InternalAddressConfig internalAddressConfig) {
             this.internalAddressConfig = internalAddressConfig;
             return this;
@@ -547,7 +557,7 @@ public record HttpConnectionManagerConfig(
         }
 
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage, earlyHeaderMutations);
         }
     }
 }

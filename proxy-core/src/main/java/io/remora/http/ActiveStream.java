@@ -147,6 +147,9 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         if (RequestHeaderChecks.rejected(this, headers, method, path)) {
             return;
         }
+        if (hcm.earlyHeaderMutations != null) {
+            hcm.earlyHeaderMutations.apply(headers, headers, this);
+        }
         routes = hcm.routes.current();
         io.remora.tls.ForwardedClientCert.apply(hcm.config.clientCertForwarding(),
                 cx.info == null ? null : cx.info.tls(), headers);

@@ -31,6 +31,8 @@ public final class HttpConnectionManager implements NetworkFilter {
     final HttpConnManagerStats stats;
     final Routes.Provider routes;
     final FilterFactoryEntry[] filterFactories;
+    /** Null without early header mutations, so a stream pays one null check. */
+    final io.remora.route.HeaderMutationRules earlyHeaderMutations;
     final Upgrades upgrades;
     final AccessLog[] accessLogs;
     final Http2Options http2Options;
@@ -97,6 +99,8 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.stats = context.stats().http(config.statPrefix() == null ? "" : config.statPrefix());
         this.routes = routes;
         this.filterFactories = filterFactories.toArray(new FilterFactoryEntry[0]);
+        this.earlyHeaderMutations = config.earlyHeaderMutations().isEmpty() ? null
+                : io.remora.route.HeaderMutationRules.of(config.earlyHeaderMutations());
         this.accessLogs = accessLogs == null ? new AccessLog[0] : accessLogs.toArray(new AccessLog[0]);
         this.http2Options = config.http2Options() == null ? Http2Options.DEFAULT : config.http2Options();
         this.streamIdleTimeoutNanos = nanos(config.streamIdleTimeout(), Duration.ofMinutes(5));

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code envoy.filters.http.header_mutation}: the filter's request and response mutations run in
  * order (remove, append with each append action, command operators in values), then a route's
- * {@code HeaderMutationPerRoute}, which here undoes one of the filter's.
+ * {@code HeaderMutationPerRoute}, which here undoes one of the filter's; and the connection
+ * manager's early header mutations, before all of them.
  */
 class HeaderMutationE2ETest {
 
@@ -51,6 +52,8 @@ class HeaderMutationE2ETest {
                       - append: { header: { key: x-resp, value: "seen %REQ(x-src)%" } }
                 """;
         String routes = """
+                - match: { prefix: "/early", headers: [{ name: x-early, string_match: { exact: "abc!" } }] }
+                  direct_response: { status: 200, body: { inline_string: "routed by the early header" } }
                 - match: { prefix: "/route" }
                   route: { cluster: web }
                   typed_per_filter_config:
@@ -63,8 +66,19 @@ class HeaderMutationE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: web }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("web", false, null, upstream.port()), "", filter), admin, List.of());
+        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                Bootstraps.cluster("web", false, null, upstream.port()), "", filter);
+        int at = yaml.indexOf("stat_prefix: ingress");
+        String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
+        // Early mutations run before the route is chosen and before the filter reads x-early.
+        yaml = yaml.replace("stat_prefix: ingress\n", "stat_prefix: ingress\n" + indent
+                + "early_header_mutation_extensions:\n" + indent + "- name: envoy.http.early_header_mutation.header_mutation\n"
+                + indent + "  typed_config:\n" + indent + "    \"@type\": type.googleapis.com/"
+                + "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation\n"
+                + indent + "    mutations:\n"
+                + indent + "    - remove: x-early-drop\n"
+                + indent + "    - append: { header: { key: x-early, value: \"%REQ(x-src)%!\" }, append_action: OVERWRITE_IF_EXISTS_OR_ADD }\n");
+        proxy = ProxyProcess.start(yaml, admin, List.of());
     }
 
     @AfterAll
@@ -79,7 +93,7 @@ class HeaderMutationE2ETest {
 
     @Test
     void theFiltersMutationsThenTheRoutes() throws Exception {
-        Curl r = Curl.run("-H", "x-drop: 1", "-H", "x-src: abc", "-H", "x-over: old",
+        Curl r = Curl.run("-H", "x-drop: 1", "-H", "x-src: abc", "-H", "x-over: old", "-H", "x-early: client",
                 "http://127.0.0.1:" + port + "/plain?drop=1&keep=a%20b&drop=2");
         String seen = r.text();
         assertTrue(seen.startsWith("uri=/plain?keep=a%20b&from=abc%202\n"), "query mutations after the header ones: " + seen);
@@ -89,10 +103,21 @@ class HeaderMutationE2ETest {
         assertFalse(seen.contains("x-absent="), "OVERWRITE_IF_EXISTS adds nothing: " + seen);
         assertTrue(seen.contains("x-src=abc\n") && !seen.contains("x-src=second"), seen);
         assertEquals("seen abc", r.header("x-resp"), "the request is what %REQ()% reads on the way back");
+        assertTrue(seen.contains("x-early=abc!\n"), "the early mutation overwrote the client's: " + seen);
 
         String routed = Curl.run("-H", "x-src: abc", "http://127.0.0.1:" + port + "/route").text();
         assertTrue(routed.startsWith("uri=/route?from=abc%202&keep=other\n"), routed);
         assertFalse(routed.contains("x-added="), "the route's mutations run after the filter's: " + routed);
         assertTrue(routed.contains("x-route=on\n"), routed);
+    }
+
+    /** {@code early_header_mutation_extensions}: the route is chosen on the headers they leave. */
+    @Test
+    void earlyHeaderMutationsRunBeforeRouting() throws Exception {
+        assertEquals("routed by the early header", Curl.run("-H", "x-src: abc",
+                "http://127.0.0.1:" + port + "/early").text());
+        String other = Curl.run("-H", "x-src: xyz", "-H", "x-early-drop: 1", "http://127.0.0.1:" + port + "/early").text();
+        assertTrue(other.startsWith("uri=/early") && other.contains("x-early=xyz!\n"), other);
+        assertFalse(other.contains("x-early-drop="), other);
     }
 }

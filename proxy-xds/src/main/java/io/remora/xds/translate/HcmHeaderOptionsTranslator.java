@@ -15,6 +15,9 @@ final class HcmHeaderOptionsTranslator {
     private HcmHeaderOptionsTranslator() {
     }
 
+    private static final String EARLY_HEADER_MUTATION =
+            "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation";
+
     static void translate(HttpConnectionManager h, FieldPath path, TranslationContext ctx,
                           HttpConnectionManagerConfig.Builder b) {
         String via = h.getVia();
@@ -84,16 +87,37 @@ final class HcmHeaderOptionsTranslator {
             case UNESCAPE_AND_FORWARD -> EscapedSlashesAction.UNESCAPE_AND_FORWARD;
             default -> EscapedSlashesAction.KEEP_UNCHANGED;
         });
+        b.earlyHeaderMutations(earlyHeaderMutations(h, path.field("early_header_mutation_extensions")));
         warnUnsupported(h, path, ctx);
+    }
+
+    /**
+     * {@code early_header_mutation_extensions}: Envoy's header_mutation extension, each one's rules
+     * in order, one extension after another. Any other extension is refused: its changes would
+     * decide routing and authorization, so they cannot be skipped.
+     */
+    private static java.util.List<io.remora.config.HeaderMutationRule> earlyHeaderMutations(HttpConnectionManager h,
+                                                                                           FieldPath path) {
+        java.util.List<io.remora.config.HeaderMutationRule> out = new java.util.ArrayList<>();
+        for (int i = 0; i < h.getEarlyHeaderMutationExtensionsCount(); i++) {
+            var e = h.getEarlyHeaderMutationExtensions(i);
+            FieldPath tp = path.index(i).field("typed_config");
+            if (!EARLY_HEADER_MUTATION.equals(Protos.typeName(e.getTypedConfig()))) {
+                throw tp.error("early header mutation extension '" + Protos.typeName(e.getTypedConfig())
+                        + "' is not supported; only " + EARLY_HEADER_MUTATION);
+            }
+            var m = Protos.unpack(e.getTypedConfig(),
+                    io.envoyproxy.envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation.class, tp);
+            out.addAll(io.remora.extensions.filters.http.header_mutation.HeaderMutationExtension.list(
+                    m.getMutationsList(), tp.field("mutations")));
+        }
+        return out;
     }
 
     /** Fields that change behaviour Remora keeps as Envoy's defaults: one warning each, never silence. */
     private static void warnUnsupported(HttpConnectionManager h, FieldPath path, TranslationContext ctx) {
         if (h.getRepresentIpv4RemoteAddressAsIpv4MappedIpv6()) {
             warn(ctx, path, "represent_ipv4_remote_address_as_ipv4_mapped_ipv6", "IPv4 peers stay IPv4");
-        }
-        if (h.getEarlyHeaderMutationExtensionsCount() > 0) {
-            warn(ctx, path, "early_header_mutation_extensions", "no early header mutation runs");
         }
         if (h.hasRequestIdExtension() && h.getRequestIdExtension().hasTypedConfig()
                 && !TracingTranslator.UUID_REQUEST_ID.equals(Protos.typeName(h.getRequestIdExtension().getTypedConfig()))) {

@@ -39,24 +39,6 @@ public final class HeaderAdditions {
         }
     }
 
-    /** One header value applied to {@code target} with its append action, decided against it as it is now. */
-    public static void applyOne(Http2Headers target, AsciiString key, String value, HeaderMutation.AppendAction action) {
-        switch (action) {
-            case APPEND_IF_EXISTS_OR_ADD -> target.add(key, value);
-            case ADD_IF_ABSENT -> {
-                if (!target.contains(key)) {
-                    target.add(key, value);
-                }
-            }
-            case OVERWRITE_IF_EXISTS_OR_ADD -> target.set(key, value);
-            case OVERWRITE_IF_EXISTS -> {
-                if (target.contains(key)) {
-                    target.set(key, value);
-                }
-            }
-        }
-    }
-
     public static HeaderAdditions of(List<HeaderMutation.HeaderValueOption> options) {
         return options == null || options.isEmpty() ? NONE : new HeaderAdditions(options);
     }

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.HeaderMutation;
 import io.remora.config.StringMatcher;
-import io.remora.extensions.filters.common.HeaderAdditions;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -98,7 +97,7 @@ final class ExtProcMessages {
     }
 
     private static void set(Http2Headers h, String name, String value, HeaderValueOption.HeaderAppendAction action) {
-        HeaderAdditions.applyOne(h, AsciiString.of(name), value, switch (action) {
+        io.remora.route.HeaderMutationRules.applyOne(h, AsciiString.of(name), value, switch (action) {
             case ADD_IF_ABSENT -> HeaderMutation.AppendAction.ADD_IF_ABSENT;
             case OVERWRITE_IF_EXISTS_OR_ADD -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
             case OVERWRITE_IF_EXISTS -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS;

@@ -1,9 +1,10 @@
 package io.remora.extensions.filters.http.header_mutation;
 
-import io.remora.config.HeaderMutation.HeaderValueOption;
+import io.remora.config.HeaderMutationRule;
 import io.remora.config.HttpFilterConfig;
 import io.remora.config.RouteFilterConfig;
 import io.remora.route.HeaderFormatter;
+import io.remora.route.HeaderMutationRules;
 
 import java.util.List;
 
@@ -15,15 +16,18 @@ import java.util.List;
  * @param mostSpecificWins {@code most_specific_header_mutations_wins}: route levels run least
  *                         specific first, so the most specific has the last word
  */
-record HeaderMutationConfig(List<Mutation> request, List<QueryMutation> query, List<Mutation> response,
+record HeaderMutationConfig(HeaderMutationRules request, List<QueryMutation> query, HeaderMutationRules response,
                             boolean mostSpecificWins) implements HttpFilterConfig, RouteFilterConfig {
 
     static final String NAME = "envoy.filters.http.header_mutation";
 
     HeaderMutationConfig {
-        request = List.copyOf(request);
         query = List.copyOf(query);
-        response = List.copyOf(response);
+    }
+
+    HeaderMutationConfig(List<HeaderMutationRule> request, List<QueryMutation> query, List<HeaderMutationRule> response,
+                         boolean mostSpecificWins) {
+        this(HeaderMutationRules.of(request), query, HeaderMutationRules.of(response), mostSpecificWins);
     }
 
     @Override
@@ -50,30 +54,6 @@ record HeaderMutationConfig(List<Mutation> request, List<QueryMutation> query, L
         @Override
         public int hashCode() {
             return java.util.Objects.hash(key, value, action);
-        }
-    }
-
-    /** {@code config.common.mutation_rules.v3.HeaderMutation}: one action, applied in order. */
-    sealed interface Mutation {
-    }
-
-    record Remove(String name) implements Mutation {
-    }
-
-    /** Its value compiled once; equal as its option is, so equal configs stay equal. */
-    record Append(HeaderValueOption option, HeaderFormatter value) implements Mutation {
-        Append(HeaderValueOption option) {
-            this(option, HeaderFormatter.compile(option.value() == null ? "" : option.value()));
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Append a && a.option.equals(option);
-        }
-
-        @Override
-        public int hashCode() {
-            return option.hashCode();
         }
     }
 }

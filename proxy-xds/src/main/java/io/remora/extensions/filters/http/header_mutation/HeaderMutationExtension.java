@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.header_mutation;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutation;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute;
 import io.envoyproxy.envoy.extensions.filters.http.header_mutation.v3.Mutations;
+import io.remora.config.HeaderMutationRule;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
 import io.remora.http.filter.HttpFilterFactory;
@@ -103,9 +104,10 @@ public final class HeaderMutationExtension implements HttpFilterExtension<Header
         return out;
     }
 
-    private static List<HeaderMutationConfig.Mutation> list(
+    /** Envoy's {@code mutation_rules.v3.HeaderMutation} list, checked as Envoy does; also the early header mutations'. */
+    public static List<HeaderMutationRule> list(
             List<io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutation> in, FieldPath path) {
-        List<HeaderMutationConfig.Mutation> out = new ArrayList<>();
+        List<HeaderMutationRule> out = new ArrayList<>();
         for (int i = 0; i < in.size(); i++) {
             var m = in.get(i);
             FieldPath p = path.index(i);
@@ -115,7 +117,7 @@ public final class HeaderMutationExtension implements HttpFilterExtension<Header
                     if (name.isEmpty() || name.startsWith(":") || name.equals("host")) {
                         throw p.field("remove").error("invalid header '" + m.getRemove() + "': pseudo-headers and host cannot be removed");
                     }
-                    out.add(new HeaderMutationConfig.Remove(name));
+                    out.add(new HeaderMutationRule.Remove(name));
                 }
                 case APPEND -> {
                     FieldPath ap = p.field("append");
@@ -132,7 +134,7 @@ public final class HeaderMutationExtension implements HttpFilterExtension<Header
                     if (!problems.isEmpty()) {
                         throw ap.field("header").field("value").error(String.join("; ", problems));
                     }
-                    out.add(new HeaderMutationConfig.Append(option));
+                    out.add(new HeaderMutationRule.Append(option));
                 }
                 default -> throw p.error("missing required field: one of remove, append");
             }

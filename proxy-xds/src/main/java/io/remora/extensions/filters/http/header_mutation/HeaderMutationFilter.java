@@ -1,11 +1,7 @@
 package io.remora.extensions.filters.http.header_mutation;
 
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
-import io.remora.config.HeaderMutation.AppendAction;
-import io.remora.config.HeaderMutation.HeaderValueOption;
 import io.remora.config.RouteFilterConfig;
-import io.remora.extensions.filters.common.HeaderAdditions;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -57,10 +53,10 @@ final class HeaderMutationFilter implements StreamFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        apply(config.request(), headers, headers);
+        config.request().apply(headers, headers, decoder.formatterContext());
         QueryMutator.apply(config.query(), headers, decoder.formatterContext());
         for (HeaderMutationConfig level : levels()) {
-            apply(level.request(), headers, headers);
+            level.request().apply(headers, headers, decoder.formatterContext());
             QueryMutator.apply(level.query(), headers, decoder.formatterContext());
         }
         return FilterStatus.CONTINUE;
@@ -69,30 +65,10 @@ final class HeaderMutationFilter implements StreamFilter {
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
         Http2Headers request = decoder.requestHeaders();
-        apply(config.response(), headers, request);
+        config.response().apply(headers, request, decoder.formatterContext());
         for (HeaderMutationConfig level : levels()) {
-            apply(level.response(), headers, request);
+            level.response().apply(headers, request, decoder.formatterContext());
         }
         return FilterStatus.CONTINUE;
-    }
-
-    private void apply(List<HeaderMutationConfig.Mutation> mutations, Http2Headers target, Http2Headers request) {
-        for (HeaderMutationConfig.Mutation m : mutations) {
-            if (m instanceof HeaderMutationConfig.Remove r) {
-                target.remove(r.name());
-            } else if (m instanceof HeaderMutationConfig.Append a) {
-                append(a, target, request);
-            }
-        }
-    }
-
-    private void append(HeaderMutationConfig.Append a, Http2Headers target, Http2Headers request) {
-        HeaderValueOption o = a.option();
-        String value = a.value().format(request, decoder.formatterContext());
-        if (value.isEmpty() && !o.keepEmptyValue()) {
-            return;
-        }
-        HeaderAdditions.applyOne(target, AsciiString.of(o.key()), value,
-                o.action() == null ? AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action());
     }
 }

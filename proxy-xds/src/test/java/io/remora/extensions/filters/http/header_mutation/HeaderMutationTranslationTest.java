@@ -1,6 +1,7 @@
 package io.remora.extensions.filters.http.header_mutation;
 
 import io.remora.config.HeaderMutation.AppendAction;
+import io.remora.config.HeaderMutationRule;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpFilterEntry;
 import io.remora.xds.bootstrap.BootstrapLoader;
@@ -52,10 +53,10 @@ class HeaderMutationTranslationTest {
                   - append: { header: { key: x-r, value: r } }
                 most_specific_header_mutations_wins: true
                 """);
-        assertEquals(new HeaderMutationConfig.Remove("x-drop"), c.request().get(0));
-        HeaderMutationConfig.Append a = assertInstanceOf(HeaderMutationConfig.Append.class, c.request().get(1));
+        assertEquals(new HeaderMutationRule.Remove("x-drop"), c.request().rules().get(0));
+        HeaderMutationRule.Append a = assertInstanceOf(HeaderMutationRule.Append.class, c.request().rules().get(1));
         assertEquals(AppendAction.ADD_IF_ABSENT, a.option().action());
-        assertEquals(1, c.response().size());
+        assertEquals(1, c.response().rules().size());
         assertTrue(c.mostSpecificWins());
         assertEquals(config("mutations: {}"), new HeaderMutationConfig(List.of(), List.of(), List.of(), false));
         assertEquals(List.of(new HeaderMutationConfig.QueryMutation("q", null, null),
@@ -79,5 +80,29 @@ class HeaderMutationTranslationTest {
                 refusedAt("mutations: { query_parameter_mutations: [{ append: { record: { value: v } } }] }"));
         assertEquals(FILTER + ".mutations.request_mutations[0].append.header.value",
                 refusedAt("mutations: { request_mutations: [{ append: { header: { key: x, value: \"%NOPE%\" } } }] }"));
+    }
+
+    /** The connection manager's early header mutations: translated by this extension's rules, in order. */
+    @Test
+    void earlyHeaderMutations() {
+        String early = "early_header_mutation_extensions: [{ name: e, typed_config: { \"@type\": type.googleapis.com/"
+                + "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation, mutations: [%s] } }]";
+        String hcm = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config";
+        var model = new BootstrapLoader().loadString(HcmListenerYaml.listener(early.formatted(
+                "{ remove: X-A }, { append: { header: { key: x-b, value: v } } }"), "route: { cluster: c1 }")
+                + HcmListenerYaml.CLUSTER_C1, "test.yaml").model();
+        List<HeaderMutationRule> rules = ((HttpConnectionManagerConfig) model.listeners().get(0).filterChains().get(0)
+                .terminalFilter()).earlyHeaderMutations();
+        assertEquals(new HeaderMutationRule.Remove("x-a"), rules.get(0));
+        assertEquals("x-b", assertInstanceOf(HeaderMutationRule.Append.class, rules.get(1)).option().key());
+        assertEquals(hcm + ".early_header_mutation_extensions[0].typed_config.mutations[0].remove",
+                assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(HcmListenerYaml.listener(
+                        early.formatted("{ remove: \":path\" }"), "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1,
+                        "test.yaml")).path());
+        assertEquals(hcm + ".early_header_mutation_extensions[0].typed_config",
+                assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(HcmListenerYaml.listener(
+                        "early_header_mutation_extensions: [{ name: e, typed_config: { \"@type\": type.googleapis.com/"
+                                + "google.protobuf.Struct } }]", "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1,
+                        "test.yaml")).path());
     }
 }

@@ -1,0 +1,102 @@
+package io.remora.route;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.config.HeaderMutation;
+import io.remora.config.HeaderMutationRule;
+
+import java.util.List;
+
+/**
+ * An ordered list of {@link HeaderMutationRule}s, their names and value formats compiled once:
+ * the header_mutation filter's lists and the connection manager's early header mutations.
+ * Equal when the rules are.
+ */
+public final class HeaderMutationRules {
+
+    public static final HeaderMutationRules NONE = new HeaderMutationRules(List.of());
+
+    private final List<HeaderMutationRule> rules;
+    private final AsciiString[] names;
+    private final HeaderFormatter[] values; // null for a removal
+
+    private HeaderMutationRules(List<HeaderMutationRule> rules) {
+        this.rules = List.copyOf(rules);
+        int n = this.rules.size();
+        names = new AsciiString[n];
+        values = new HeaderFormatter[n];
+        for (int i = 0; i < n; i++) {
+            HeaderMutationRule r = this.rules.get(i);
+            if (r instanceof HeaderMutationRule.Remove remove) {
+                names[i] = AsciiString.of(AsciiCase.lower(remove.name()));
+            } else if (r instanceof HeaderMutationRule.Append append) {
+                names[i] = AsciiString.of(AsciiCase.lower(append.option().key()));
+                values[i] = HeaderFormatter.compile(append.option().value() == null ? "" : append.option().value());
+            }
+        }
+    }
+
+    public static HeaderMutationRules of(List<HeaderMutationRule> rules) {
+        return rules == null || rules.isEmpty() ? NONE : new HeaderMutationRules(rules);
+    }
+
+    public List<HeaderMutationRule> rules() {
+        return rules;
+    }
+
+    public boolean isEmpty() {
+        return rules.isEmpty();
+    }
+
+    /**
+     * @param target  the headers to change
+     * @param request what %REQ()% reads (the target itself for request headers)
+     */
+    public void apply(Http2Headers target, Http2Headers request, HeaderFormatter.Context context) {
+        for (int i = 0; i < names.length; i++) {
+            if (values[i] == null) {
+                target.remove(names[i]);
+                continue;
+            }
+            HeaderMutation.HeaderValueOption o = ((HeaderMutationRule.Append) rules.get(i)).option();
+            String value = values[i].format(request, context);
+            if (!value.isEmpty() || o.keepEmptyValue()) {
+                applyOne(target, names[i], value,
+                        o.action() == null ? HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD : o.action());
+            }
+        }
+    }
+
+    /** One header value applied to {@code target} with its append action, decided against it as it is now. */
+    public static void applyOne(Http2Headers target, AsciiString key, String value, HeaderMutation.AppendAction action) {
+        switch (action) {
+            case APPEND_IF_EXISTS_OR_ADD -> target.add(key, value);
+            case ADD_IF_ABSENT -> {
+                if (!target.contains(key)) {
+                    target.add(key, value);
+                }
+            }
+            case OVERWRITE_IF_EXISTS_OR_ADD -> target.set(key, value);
+            case OVERWRITE_IF_EXISTS -> {
+                if (target.contains(key)) {
+                    target.set(key, value);
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof HeaderMutationRules r && r.rules.equals(rules);
+    }
+
+    @Override
+    public int hashCode() {
+        return rules.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return rules.toString();
+    }
+}
