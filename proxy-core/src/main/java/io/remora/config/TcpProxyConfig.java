@@ -2,6 +2,7 @@ package io.remora.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code envoy.filters.network.tcp_proxy}.
@@ -13,6 +14,8 @@ import java.util.List;
  *                    old is closed; null for none
  * @param hashPolicies {@code hash_policy}: what a RING_HASH or MAGLEV cluster hashes (the
  *                    downstream's source IP, or a filter state object); empty for none
+ * @param metadataMatch {@code metadata_match}'s {@code envoy.lb} criteria for a cluster with subset
+ *                    load balancing (a weighted entry's own are merged over them); null for none
  */
 public record TcpProxyConfig(
         String statPrefix,
@@ -23,16 +26,18 @@ public record TcpProxyConfig(
         TunnelingConfig tunneling,
         Duration maxDownstreamConnectionDuration,
         List<HashPolicy> hashPolicies,
-        AccessLogOptions accessLogOptions) implements NetworkFilterConfig {
+        AccessLogOptions accessLogOptions,
+        Map<String, Object> metadataMatch) implements NetworkFilterConfig {
 
     public TcpProxyConfig {
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
         accessLogOptions = accessLogOptions == null ? AccessLogOptions.NONE : accessLogOptions;
+        metadataMatch = metadataMatch == null || metadataMatch.isEmpty() ? null : Map.copyOf(metadataMatch);
     }
 
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
                           List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
-        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null);
+        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null, null);
     }
 
     /** A plain TCP relay (no tunneling_config). */
@@ -42,6 +47,75 @@ public record TcpProxyConfig(
     }
 
     public static final String NAME = "envoy.filters.network.tcp_proxy";
+
+    /** Envoy's defaults: one connect attempt, a 1 hour idle timeout. */
+    public static Builder builder(String statPrefix, ClusterSpecifier cluster) {
+        return new Builder(statPrefix, cluster);
+    }
+
+    /** Builds a {@link TcpProxyConfig}; unset fields keep Envoy's defaults. */
+    public static final class Builder {
+        private final String statPrefix;
+        private final ClusterSpecifier cluster;
+        private Duration idleTimeout = Duration.ofHours(1);
+        private int maxConnectAttempts = 1;
+        private List<AccessLogConfig> accessLogs = List.of();
+        private TunnelingConfig tunneling;
+        private Duration maxDownstreamConnectionDuration;
+        private List<HashPolicy> hashPolicies = List.of();
+        private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
+        private Map<String, Object> metadataMatch;
+
+        private Builder(String statPrefix, ClusterSpecifier cluster) {
+            this.statPrefix = statPrefix;
+            this.cluster = cluster;
+        }
+
+        public Builder idleTimeout(Duration v) {
+            idleTimeout = v;
+            return this;
+        }
+
+        public Builder maxConnectAttempts(int v) {
+            maxConnectAttempts = v;
+            return this;
+        }
+
+        public Builder accessLogs(List<AccessLogConfig> v) {
+            accessLogs = v;
+            return this;
+        }
+
+        public Builder tunneling(TunnelingConfig v) {
+            tunneling = v;
+            return this;
+        }
+
+        public Builder maxDownstreamConnectionDuration(Duration v) {
+            maxDownstreamConnectionDuration = v;
+            return this;
+        }
+
+        public Builder hashPolicies(List<HashPolicy> v) {
+            hashPolicies = v;
+            return this;
+        }
+
+        public Builder accessLogOptions(AccessLogOptions v) {
+            accessLogOptions = v;
+            return this;
+        }
+
+        public Builder metadataMatch(Map<String, Object> v) {
+            metadataMatch = v;
+            return this;
+        }
+
+        public TcpProxyConfig build() {
+            return new TcpProxyConfig(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling,
+                    maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch);
+        }
+    }
 
     /**
      * Connection filter state naming the cluster for this connection over the configured one

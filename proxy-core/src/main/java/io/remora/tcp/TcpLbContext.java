@@ -11,7 +11,8 @@ import java.util.OptionalLong;
 
 /**
  * What a tcp_proxy session shows the load balancer (hosts already tried are avoided, ORIGINAL_DST
- * gets its destination, hash_policy its key) and a tunnel's hostname and headers.
+ * gets its destination, hash_policy its key, subsets the metadata_match criteria) and a tunnel's
+ * hostname and headers.
  */
 final class TcpLbContext implements LoadBalancerContext, io.remora.route.HeaderFormatter.Context {
 
@@ -44,6 +45,11 @@ final class TcpLbContext implements LoadBalancerContext, io.remora.route.HeaderF
     @Override
     public int hostSelectionRetryCount() {
         return s.tried.isEmpty() ? 0 : 8;
+    }
+
+    @Override
+    public java.util.Map<String, Object> metadataMatch() {
+        return s.metadataMatch;
     }
 
     @Override

@@ -51,9 +51,13 @@ final class TcpProxyFilter implements NetworkFilter {
         downstream.pipeline().addLast("tcp_proxy", new TcpProxySession(this, info));
     }
 
-    /** The cluster for one connection: the filter state's, else the single one, or a weighted random pick. */
-    String pickCluster(Channel downstream) {
-        FilterState state = FilterState.existing(downstream);
+    /**
+     * The cluster for one connection: the filter state's, else the single one, or a weighted random
+     * pick; the session's subset criteria are the proxy's metadata_match, or the picked entry's.
+     */
+    String pickCluster(TcpProxySession session) {
+        session.metadataMatch = config.metadataMatch();
+        FilterState state = FilterState.existing(session.downstream);
         Object perConnection = state == null ? null : state.get(TcpProxyConfig.PER_CONNECTION_CLUSTER);
         if (perConnection != null) {
             return perConnection.toString();
@@ -64,13 +68,16 @@ final class TcpProxyFilter implements NetworkFilter {
         }
         if (spec instanceof ClusterSpecifier.Weighted w && w.totalWeight() > 0) {
             int r = ThreadLocalRandom.current().nextInt(w.totalWeight());
+            ClusterSpecifier.WeightedCluster picked = w.clusters().get(w.clusters().size() - 1);
             for (ClusterSpecifier.WeightedCluster c : w.clusters()) {
                 r -= c.weight();
                 if (r < 0) {
-                    return c.name();
+                    picked = c;
+                    break;
                 }
             }
-            return w.clusters().get(w.clusters().size() - 1).name();
+            session.metadataMatch = picked.metadataMatch();
+            return picked.name();
         }
         return null;
     }

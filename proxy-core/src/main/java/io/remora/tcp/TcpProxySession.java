@@ -40,6 +40,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     final List<Host> tried = new ArrayList<>(2);
     /** What the load balancer and a tunnel's headers read of this session. */
     final TcpLbContext lb = new TcpLbContext(this);
+    /** The subset criteria of the picked cluster: metadata_match, or the weighted entry's. */
+    java.util.Map<String, Object> metadataMatch;
     Channel downstream;
     TcpUpstream upstream;
     Cluster cluster;
@@ -100,7 +102,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         filter.stats.downstreamCxTotal.increment();
         filter.stats.downstreamCxActive.incrementAndGet();
         downstream.closeFuture().addListener(f -> onDownstreamClosed());
-        String name = filter.pickCluster(downstream);
+        String name = filter.pickCluster(this);
         streamInfo.upstreamCluster = name;
         // Network filters before tcp_proxy (Istio's stats) read the upstream side from here.
         io.remora.network.FilterState.of(downstream).set(UPSTREAM_INFO_KEY, streamInfo,

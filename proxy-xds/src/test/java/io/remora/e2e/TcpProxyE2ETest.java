@@ -101,44 +101,120 @@ class TcpProxyE2ETest {
 
     @Test
     void sourceIpHashPolicyPinsAClientToOneHost() throws Exception {
-        List<ServerSocket> servers = new java.util.ArrayList<>();
+        List<ServerSocket> servers = nameServers(3);
         try {
-            int[] ports = new int[3];
-            for (int i = 0; i < 3; i++) {
-                ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-                servers.add(ss);
-                ports[i] = ss.getLocalPort();
-                String name = "host" + i;
-                Thread t = new Thread(() -> {
-                    while (!ss.isClosed()) {
-                        try (Socket c = ss.accept()) {
-                            c.getOutputStream().write(name.getBytes());
-                        } catch (Exception e) {
-                            // closed
-                        }
-                    }
-                }, name);
-                t.setDaemon(true);
-                t.start();
-            }
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             String yaml = bootstrap(admin, port, "hashed", "hash_policy: [{ source_ip: {} }]", "  lb_policy: RING_HASH\n",
-                    ports);
+                    ports(servers));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
-                java.util.Set<String> seen = new java.util.HashSet<>();
-                for (int i = 0; i < 12; i++) {
-                    try (Socket s = new Socket("127.0.0.1", port)) {
-                        s.setSoTimeout(10_000);
-                        seen.add(new String(s.getInputStream().readAllBytes()));
-                    }
-                }
-                assertEquals(1, seen.size(), "one client address, one host: " + seen);
+                assertEquals(1, namesSeen(port, 12).size(), "one client address, one host");
             }
         } finally {
-            for (ServerSocket ss : servers) {
-                ss.close();
+            close(servers);
+        }
+    }
+
+    /**
+     * metadata_match picks a subset of a subset-balanced cluster; a weighted entry's criteria are
+     * merged over the proxy's, its own keys winning.
+     */
+    @Test
+    void metadataMatchPicksTheSubset() throws Exception {
+        List<ServerSocket> servers = nameServers(3);
+        try {
+            int[] ports = ports(servers);
+            String[][] labels = {{"v1", "prod"}, {"v1", "canary"}, {"v2", "prod"}};
+            StringBuilder endpoints = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                endpoints.append("          - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ")
+                        .append(ports[i]).append(" } } }\n            metadata: { filter_metadata: { envoy.lb: { version: ")
+                        .append(labels[i][0]).append(", stage: ").append(labels[i][1]).append(" } } }\n");
             }
+            String cluster = """
+                  - name: subsets
+                    connect_timeout: 1s
+                    lb_subset_config:
+                      fallback_policy: NO_FALLBACK
+                      subset_selectors: [{ keys: [version] }, { keys: [version, stage] }]
+                    load_assignment:
+                      cluster_name: subsets
+                      endpoints:
+                      - lb_endpoints:
+                """ + endpoints;
+            for (String[] c : new String[][] {
+                    {"cluster: subsets\nmetadata_match: { filter_metadata: { envoy.lb: { version: v2 } } }", "host2"},
+                    {"metadata_match: { filter_metadata: { envoy.lb: { version: v1, stage: prod } } }\n"
+                            + "weighted_clusters: { clusters: [{ name: subsets, weight: 1, metadata_match:"
+                            + " { filter_metadata: { envoy.lb: { stage: canary } } } }] }", "host1"}}) {
+                int admin = ProxyProcess.freePort();
+                int port = ProxyProcess.freePort();
+                String yaml = """
+                        admin:
+                          address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                        static_resources:
+                          listeners:
+                          - name: tcp
+                            address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                            filter_chains:
+                            - filters:
+                              - name: envoy.filters.network.tcp_proxy
+                                typed_config:
+                                  "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                                  stat_prefix: subsets
+                        %s
+                          clusters:
+                        """.formatted(admin, port, c[0].indent(10).stripTrailing()) + cluster;
+                try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                    assertEquals(java.util.Set.of(c[1]), namesSeen(port, 8), c[0]);
+                }
+            }
+        } finally {
+            close(servers);
+        }
+    }
+
+    /** Servers on loopback that write their name ("host0", ...) to each connection and close it. */
+    private static List<ServerSocket> nameServers(int n) throws java.io.IOException {
+        List<ServerSocket> servers = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            servers.add(ss);
+            String name = "host" + i;
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try (Socket c = ss.accept()) {
+                        c.getOutputStream().write(name.getBytes());
+                    } catch (Exception e) {
+                        // closed
+                    }
+                }
+            }, name);
+            t.setDaemon(true);
+            t.start();
+        }
+        return servers;
+    }
+
+    private static int[] ports(List<ServerSocket> servers) {
+        return servers.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+    }
+
+    /** The names the hosts behind the proxy wrote over {@code connections} connections. */
+    private static java.util.Set<String> namesSeen(int port, int connections) throws java.io.IOException {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < connections; i++) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                s.setSoTimeout(10_000);
+                seen.add(new String(s.getInputStream().readAllBytes()));
+            }
+        }
+        return seen;
+    }
+
+    private static void close(List<ServerSocket> servers) throws java.io.IOException {
+        for (ServerSocket ss : servers) {
+            ss.close();
         }
     }
 

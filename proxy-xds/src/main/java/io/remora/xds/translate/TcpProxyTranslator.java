@@ -28,7 +28,8 @@ public final class TcpProxyTranslator {
                 ctx.requireCluster(path.field("cluster"), t.getCluster());
                 yield new ClusterSpecifier.Single(t.getCluster());
             }
-            case WEIGHTED_CLUSTERS -> weighted(t.getWeightedClusters(), path.field("weighted_clusters"), ctx);
+            case WEIGHTED_CLUSTERS -> weighted(t.getWeightedClusters(), path.field("weighted_clusters"),
+                    lbCriteria(t.hasMetadataMatch() ? t.getMetadataMatch() : null), ctx);
             case CLUSTERSPECIFIER_NOT_SET -> throw path.error("missing required field: one of cluster, weighted_clusters");
         };
         TunnelingConfig tunneling = t.hasTunnelingConfig()
@@ -47,8 +48,18 @@ public final class TcpProxyTranslator {
             }
         }
         warnUnsupported(t, path, ctx);
-        return new TcpProxyConfig(t.getStatPrefix(), cluster, idle, attempts, logs, tunneling, maxDuration,
-                hashPolicies(t, path.field("hash_policy")), AccessLogOptionsTranslator.tcpProxy(t, path));
+        return TcpProxyConfig.builder(t.getStatPrefix(), cluster).idleTimeout(idle).maxConnectAttempts(attempts)
+                .accessLogs(logs).tunneling(tunneling).maxDownstreamConnectionDuration(maxDuration)
+                .hashPolicies(hashPolicies(t, path.field("hash_policy")))
+                .accessLogOptions(AccessLogOptionsTranslator.tcpProxy(t, path))
+                .metadataMatch(lbCriteria(t.hasMetadataMatch() ? t.getMetadataMatch() : null))
+                .build();
+    }
+
+    /** Subset load balancing reads the {@code envoy.lb} criteria only, as Envoy's. */
+    private static java.util.Map<String, Object> lbCriteria(io.envoyproxy.envoy.config.core.v3.Metadata m) {
+        var lb = m == null ? null : m.getFilterMetadataMap().get("envoy.lb");
+        return lb == null ? null : Protos.structMap(lb);
     }
 
     /** {@code hash_policy} (type.v3.HashPolicy, at most one): the source IP or a filter state object. */
@@ -76,7 +87,6 @@ public final class TcpProxyTranslator {
     /** Fields Remora does not act on: one warning each, naming the first place, never silence. */
     private static void warnUnsupported(TcpProxy t, FieldPath path, TranslationContext ctx) {
         java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
-        set.put("metadata_match", t.hasMetadataMatch());
         set.put("on_demand", t.hasOnDemand());
         set.put("backoff_options", t.hasBackoffOptions());
         set.put("proxy_protocol_tlvs", t.getProxyProtocolTlvsCount() > 0);
@@ -122,8 +132,9 @@ public final class TcpProxyTranslator {
         return new TunnelingConfig(c.getHostname(), c.getUsePost(), c.getPostPath(), headers.add());
     }
 
+    /** Each entry's {@code metadata_match} merged over the proxy's ({@code parent}), its own keys winning. */
     private static ClusterSpecifier.Weighted weighted(TcpProxy.WeightedCluster w, FieldPath path,
-                                                      TranslationContext ctx) {
+                                                      java.util.Map<String, Object> parent, TranslationContext ctx) {
         if (w.getClustersCount() == 0) {
             throw path.field("clusters").error("must have at least one cluster");
         }
@@ -141,8 +152,14 @@ public final class TcpProxyTranslator {
                 throw cp.field("weight").error("must be at least 1");
             }
             total += weight;
+            java.util.Map<String, Object> criteria = parent;
+            java.util.Map<String, Object> own = lbCriteria(c.hasMetadataMatch() ? c.getMetadataMatch() : null);
+            if (own != null) {
+                criteria = new java.util.HashMap<>(parent == null ? java.util.Map.of() : parent);
+                criteria.putAll(own);
+            }
             out.add(new ClusterSpecifier.WeightedCluster(c.getName(), weight, HeaderMutation.NONE, HeaderMutation.NONE,
-                    null));
+                    null, null, criteria));
         }
         if (total > Integer.MAX_VALUE) {
             throw path.error("the total weight of the clusters exceeds " + Integer.MAX_VALUE);
