@@ -102,7 +102,18 @@ final class FileConfigWatcher implements AutoCloseable {
     XdsUpdate parse(String text) {
         try {
             DiscoveryResponse.Builder b = DiscoveryResponse.newBuilder();
-            JsonFormat.parser().usingTypeRegistry(registry).merge(toJson(text), b);
+            String json = toJson(text);
+            try {
+                JsonFormat.parser().usingTypeRegistry(registry).merge(json, b);
+            } catch (InvalidProtocolBufferException | RuntimeException strict) {
+                // As Envoy's loader: enum values in any case, one value where a list belongs.
+                com.google.gson.JsonElement tree = com.google.gson.JsonParser.parseString(json);
+                if (!io.remora.xds.bootstrap.JsonLeniency.normalize(tree, DiscoveryResponse.getDescriptor())) {
+                    throw strict;
+                }
+                b.clear();
+                JsonFormat.parser().usingTypeRegistry(registry).merge(tree.toString(), b);
+            }
             if (b.getTypeUrl().isEmpty()) {
                 b.setTypeUrl(type.typeUrl);
             }

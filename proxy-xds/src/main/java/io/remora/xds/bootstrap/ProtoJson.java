@@ -23,23 +23,22 @@ public final class ProtoJson {
     public static <B extends Message.Builder> B merge(JsonObject json, B builder, FieldPath path,
                                                       TranslationContext ctx) {
         UnknownExtensions.check(json, path, ctx);
+        Message.Builder probe = builder.clone();
         try {
-            JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(json));
-            if (isEmpty(builder)) {
-                // Parsed by descriptor into a DynamicMessage, then into the generated builder from its
-                // bytes: the same message, but the generated classes' reflection tables (a Method per
-                // accessor of every field of every type touched, ~1 MB of heap held for good, and their
-                // start-up CPU) are never built. JsonFormat works from descriptors alone, so what it
-                // accepts and refuses, and its messages, are the same either way.
-                DynamicMessage.Builder dynamic = DynamicMessage.newBuilder(builder.getDescriptorForType());
-                parser.merge(json.toString(), dynamic);
-                builder.mergeFrom(dynamic.build().toByteString());
-            } else {
-                // JsonFormat replaces a set message field where a merge of bytes would merge into it
-                parser.merge(json.toString(), builder);
+            return strictMerge(json, builder);
+        } catch (InvalidProtocolBufferException | RuntimeException strict) {
+            Exception e = strict;
+            // Envoy's own parse is more lenient than protobuf-java's: retry once in its terms.
+            if (JsonLeniency.normalize(json, builder.getDescriptorForType())) {
+                try {
+                    strictMerge(json, probe);
+                    @SuppressWarnings("unchecked")
+                    B out = (B) builder.clear().mergeFrom(probe.build());
+                    return out;
+                } catch (InvalidProtocolBufferException | RuntimeException again) {
+                    e = again;
+                }
             }
-            return builder;
-        } catch (InvalidProtocolBufferException | RuntimeException e) {
             JsonFieldLocator.Problem p = JsonFieldLocator.locate(json, builder.getDescriptorForType(), path);
             if (p != null) {
                 throw new TranslationException(p.path(), p.reason(), e);
@@ -47,6 +46,25 @@ public final class ProtoJson {
             throw new TranslationException(path.toString(), "invalid " + builder.getDescriptorForType().getFullName()
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    private static <B extends Message.Builder> B strictMerge(JsonObject json, B builder)
+            throws InvalidProtocolBufferException {
+        JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(EnvoyTypeRegistry.forJson(json));
+        if (isEmpty(builder)) {
+            // Parsed by descriptor into a DynamicMessage, then into the generated builder from its
+            // bytes: the same message, but the generated classes' reflection tables (a Method per
+            // accessor of every field of every type touched, ~1 MB of heap held for good, and their
+            // start-up CPU) are never built. JsonFormat works from descriptors alone, so what it
+            // accepts and refuses, and its messages, are the same either way.
+            DynamicMessage.Builder dynamic = DynamicMessage.newBuilder(builder.getDescriptorForType());
+            parser.merge(json.toString(), dynamic);
+            builder.mergeFrom(dynamic.build().toByteString());
+        } else {
+            // JsonFormat replaces a set message field where a merge of bytes would merge into it
+            parser.merge(json.toString(), builder);
+        }
+        return builder;
     }
 
     /** True when the builder holds nothing (its generated code says so, without reflection). */

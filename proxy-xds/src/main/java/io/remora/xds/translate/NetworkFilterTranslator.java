@@ -63,6 +63,13 @@ public final class NetworkFilterTranslator {
             } else if (ACCESS_CONTROL_TYPES.contains(type) || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(f.getName())) {
                 throw fp.error("network filter '" + f.getName() + "' (" + type + ") enforces access control and is not"
                         + " supported by Remora; refusing to run without it");
+            } else if (last) {
+                // A chain's last filter owns the connection (redis_proxy, mongo_proxy ...): skipping
+                // it leaves nothing to serve the traffic, so say which filter is missing.
+                throw fp.error("network filter '" + f.getName() + "'" + (type.isEmpty() ? "" : " (" + type + ")")
+                        + " is not supported by Remora; the chain's last filter must be one that serves the"
+                        + " connection (envoy.filters.network.tcp_proxy, http_connection_manager, echo,"
+                        + " direct_response)");
             } else {
                 ctx.warnOnce("network_filter:" + f.getName() + "|" + type, "skipping unsupported network"
                         + " filter '" + f.getName() + "'" + (type.isEmpty() ? "" : " (" + type + ")") + ", first at " + fp);

@@ -87,5 +87,44 @@ class ProtoJsonTest {
                 () -> ProtoJson.merge(unknown, Bootstrap.newBuilder(), FieldPath.ROOT, TranslationContext.lenient()));
         assertTrue(u.path().startsWith("admin"), u.path());
         assertTrue(u.reason().startsWith("unknown field"), u.reason());
+
+        JsonObject badEnum = ConfigDocuments.parseYaml(
+                "static_resources:\n  clusters: { name: c, type: strictly_dns }\n", "enum.yaml");
+        assertEquals("static_resources.clusters[0].type", assertThrows(TranslationException.class,
+                () -> ProtoJson.merge(badEnum, Bootstrap.newBuilder(), FieldPath.ROOT, TranslationContext.lenient()))
+                .path(), "still refused after the lenient rewrite, with the list's index");
+    }
+
+    /**
+     * As Envoy's loader (its own example configs rely on it): enum values in any case, including
+     * inside a typed_config, and a single value where a list belongs.
+     */
+    @Test
+    void envoysLenientJsonIsAccepted() {
+        JsonObject json = ConfigDocuments.parseYaml("""
+                static_resources:
+                  clusters:
+                    name: c
+                    type: strict_dns
+                    lb_policy: round_robin
+                  listeners:
+                  - name: l
+                    address: { socket_address: { address: 0.0.0.0, port_value: 80 } }
+                    filter_chains:
+                      filters:
+                        name: hcm
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          codec_type: auto
+                          stat_prefix: s
+                """, "lenient.yaml");
+        Bootstrap b = ProtoJson.merge(json, Bootstrap.newBuilder(), FieldPath.ROOT, TranslationContext.lenient()).build();
+        assertEquals(1, b.getStaticResources().getClustersCount());
+        assertEquals(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS,
+                b.getStaticResources().getClusters(0).getType());
+        assertEquals(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.ROUND_ROBIN,
+                b.getStaticResources().getClusters(0).getLbPolicy());
+        var any = b.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig();
+        assertTrue(any.getValue().size() > 0 && any.getTypeUrl().endsWith("HttpConnectionManager"), any.toString());
     }
 }

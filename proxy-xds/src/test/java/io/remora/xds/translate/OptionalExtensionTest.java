@@ -140,6 +140,28 @@ class OptionalExtensionTest {
         assertEquals(0, lb.warnings().size(), lb.warnings().toString());
     }
 
+    /** An unknown last network filter is not skipped: nothing would be left to serve the connection. */
+    @Test
+    void anUnknownTerminalNetworkFilterIsNamed() {
+        String yaml = """
+                static_resources:
+                  listeners:
+                  - name: r
+                    address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.redis_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy
+                          stat_prefix: r
+                """;
+        TranslationException e = org.junit.jupiter.api.Assertions.assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml, "r.yaml"));
+        assertEquals("static_resources.listeners[0].filter_chains[0].filters[0]", e.path());
+        org.junit.jupiter.api.Assertions.assertTrue(e.reason().contains("'envoy.filters.network.redis_proxy'"),
+                e.reason());
+    }
+
     @Test
     void istioNativeFilterTypesTranslate() {
         // Recent Istio sends its filters' own protos, which only istio-proxy knows: read by istio/api's numbers.

@@ -45,8 +45,9 @@ record NullVmPlugin(String code, Any configuration) {
         VmConfig vm = config.getVmConfig();
         FieldPath vp = path.field("vm_config");
         if (!vm.getRuntime().equals(NULL_RUNTIME)) {
-            throw vp.field("runtime").error("Wasm runtime '" + vm.getRuntime() + "' is not supported: Remora runs only"
-                    + " Istio's null-VM plugins (" + NULL_RUNTIME + ")");
+            String runtime = vm.getRuntime().isEmpty() ? "unset (Envoy's default, V8)" : "'" + vm.getRuntime() + "'";
+            throw vp.field("runtime").error("Wasm runtime " + runtime + " is not supported: Remora runs only"
+                    + " Istio's null-VM plugins (" + NULL_RUNTIME + "), not Wasm bytecode");
         }
         if (!vm.getCode().hasLocal() || !vm.getCode().getLocal().hasInlineString()) {
             throw vp.field("code").field("local").field("inline_string")
