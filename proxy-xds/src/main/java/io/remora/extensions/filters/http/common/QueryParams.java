@@ -10,6 +10,15 @@ public final class QueryParams {
 
     /** The decoded value of the first {@code name} parameter of a request path's query, or null. */
     public static String first(CharSequence path, String name) {
+        return first(path, name, true);
+    }
+
+    /** As {@link #first(CharSequence, String)}, the value as sent (Envoy's parseQueryString, not parseAndDecode). */
+    public static String firstRaw(CharSequence path, String name) {
+        return first(path, name, false);
+    }
+
+    private static String first(CharSequence path, String name, boolean decodeValue) {
         if (path == null) {
             return null;
         }
@@ -22,7 +31,8 @@ public final class QueryParams {
         for (String pair : p.substring(q + 1, end < 0 ? p.length() : end).split("&")) {
             int eq = pair.indexOf('=');
             if (decode(eq < 0 ? pair : pair.substring(0, eq)).equals(name)) {
-                return eq < 0 ? "" : decode(pair.substring(eq + 1));
+                String v = eq < 0 ? "" : pair.substring(eq + 1);
+                return decodeValue ? decode(v) : v;
             }
         }
         return null;
