@@ -48,8 +48,15 @@ class OAuth2E2ETest {
             tokenRequest.set(req.method() + " " + req.uri() + " host=" + req.headers().get("host") + " type="
                     + req.headers().get("content-type") + " accept=" + req.headers().get("accept") + "\n"
                     + req.content().toString(StandardCharsets.UTF_8));
-            TestUpstream.send(ctx, req, 200, "{\"access_token\":\"acc-1\",\"id_token\":\"idt-1\","
-                    + "\"refresh_token\":\"ref-1\",\"expires_in\":3600,\"token_type\":\"Bearer\"}");
+            String body = req.content().toString(StandardCharsets.UTF_8);
+            if (body.contains("refresh_token=expired")) {
+                TestUpstream.send(ctx, req, 400, "{\"error\":\"invalid_grant\"}");
+            } else if (body.startsWith("grant_type=refresh_token")) {
+                TestUpstream.send(ctx, req, 200, "{\"access_token\":\"acc-2\",\"expires_in\":60}");
+            } else {
+                TestUpstream.send(ctx, req, 200, "{\"access_token\":\"acc-1\",\"id_token\":\"idt-1\","
+                        + "\"refresh_token\":\"ref-1\",\"expires_in\":3600,\"token_type\":\"Bearer\"}");
+            }
         });
         int admin = ProxyProcess.freePort();
         port = ProxyProcess.freePort();
@@ -68,7 +75,6 @@ class OAuth2E2ETest {
                       redirect_path_matcher: { path: { exact: /callback } }
                       signout_path: { path: { exact: /signout } }
                       forward_bearer_token: true
-                      use_refresh_token: false
                       auth_scopes: [ openid, email ]
                       pass_through_matcher: [ { name: x-pass, string_match: { exact: "yes" } } ]
                       deny_redirect_matcher: [ { name: x-requested-with, string_match: { exact: XMLHttpRequest } } ]
@@ -147,19 +153,22 @@ class OAuth2E2ETest {
         Map<String, String> session = setCookies(callback.header("set-cookie"));
         assertEquals("acc-1", session.get("BearerToken"));
         assertEquals("idt-1", session.get("IdToken"));
-        assertTrue(!session.containsKey("RefreshToken"), "use_refresh_token: false keeps no refresh token");
+        assertEquals("ref-1", session.get("RefreshToken"));
+        assertTrue(callback.header("set-cookie").contains("RefreshToken=ref-1;path=/;Max-Age=604800;"),
+                "a refresh token that is no JWT lives default_refresh_token_expires_in");
         long expires = Long.parseLong(session.get("OauthExpires"));
         assertTrue(Math.abs(expires - System.currentTimeMillis() / 1000 - 3600) < 60, "expires_in from the answer");
         assertTrue(callback.header("set-cookie").contains("BearerToken=acc-1;path=/;Max-Age=3600;secure;HttpOnly"),
                 callback.header("set-cookie"));
 
         String jar = "OauthHMAC=" + session.get("OauthHMAC") + "; OauthExpires=" + expires
-                + "; BearerToken=acc-1; IdToken=idt-1";
+                + "; BearerToken=acc-1; IdToken=idt-1; RefreshToken=ref-1";
         Curl in = Curl.run("-H", "cookie: " + jar, "-H", "authorization: Bearer forged", base + "/app");
         assertEquals(200, in.status());
         assertTrue(in.text().startsWith("auth=Bearer acc-1 "), in.text());
 
-        Curl tampered = Curl.run("-H", "cookie: " + jar.replace("BearerToken=acc-1", "BearerToken=acc-2"), base + "/app");
+        Curl tampered = Curl.run("-H", "cookie: " + jar.replace("BearerToken=acc-1", "BearerToken=acc-2")
+                .replace("; RefreshToken=ref-1", ""), base + "/app");
         assertEquals(302, tampered.status(), "a cookie the HMAC does not cover starts a new login");
         assertTrue(tampered.header("location").startsWith("https://auth.example.com/"));
 
@@ -177,9 +186,27 @@ class OAuth2E2ETest {
         assertEquals(401, ajax.status());
         assertEquals("OAuth flow failed.", ajax.text());
 
+        // An expired session with a refresh token: refreshed on the way, the new cookies on the response.
+        Curl refreshed = Curl.run("-H", "cookie: OauthExpires=1; BearerToken=acc-1; RefreshToken=ref-1", base + "/app");
+        assertEquals(200, refreshed.status());
+        assertTrue(refreshed.text().startsWith("auth=Bearer acc-2 "), refreshed.text());
+        assertTrue(tokenRequest.get().endsWith("\ngrant_type=refresh_token&refresh_token=ref-1&client_id=my-client"
+                + "&client_secret=s3cr%3Dt"), tokenRequest.get());
+        Map<String, String> renewed = setCookies(refreshed.header("set-cookie"));
+        assertEquals("acc-2", renewed.get("BearerToken"));
+        assertEquals("ref-1", renewed.get("RefreshToken"), "the refresh token is kept when none comes back");
+        Curl again = Curl.run("-H", "cookie: OauthHMAC=" + renewed.get("OauthHMAC") + "; OauthExpires="
+                + renewed.get("OauthExpires") + "; BearerToken=acc-2; RefreshToken=ref-1", base + "/app");
+        assertEquals(200, again.status(), "the renewed cookies make a session");
+        Curl refused = Curl.run("-H", "cookie: RefreshToken=expired", base + "/app");
+        assertEquals(302, refused.status(), "a refused refresh starts a login");
+
         String tag = "{envoy_http_conn_manager_prefix=\"ingress\"}";
-        assertEquals(2.0, proxy.metric("envoy_http_oauth_unauthorized_rq" + tag), "the login and the tampered request");
-        assertEquals(2.0, proxy.metric("envoy_http_oauth_success" + tag), "the exchange and the session");
+        assertEquals(3.0, proxy.metric("envoy_http_oauth_unauthorized_rq" + tag),
+                "the login, the tampered request, the refused refresh");
+        assertEquals(4.0, proxy.metric("envoy_http_oauth_success" + tag), "the exchange, two sessions, the refresh");
+        assertEquals(1.0, proxy.metric("envoy_http_oauth_refreshtoken_success" + tag));
+        assertEquals(1.0, proxy.metric("envoy_http_oauth_refreshtoken_failure" + tag));
         assertEquals(2.0, proxy.metric("envoy_http_oauth_failure" + tag), "the forged callback and the denied redirect");
         assertEquals(1.0, proxy.metric("envoy_http_oauth_passthrough" + tag));
     }
