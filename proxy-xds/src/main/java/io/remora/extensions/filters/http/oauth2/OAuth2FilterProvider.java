@@ -43,6 +43,8 @@ final class OAuth2FilterProvider implements HttpFilterFactory.Provider<OAuth2Fil
         final HeaderFormatter redirectUri;
         private final HcmCounters counters;
         private final SecretManager secrets;
+        /** Shared by the workers' event loops: replaced whole, read once. */
+        private volatile HmacBytes hmacBytes;
 
         Shared(OAuth2FilterConfig config, ServerContext context) {
             this.config = config;
@@ -69,9 +71,21 @@ final class OAuth2FilterProvider implements HttpFilterFactory.Provider<OAuth2Fil
             return s == null ? null : s.genericSecret();
         }
 
+        /** The HMAC secret's bytes, converted again only when the secret changes. */
         byte[] hmacSecret() {
             String s = secret(config.hmacSecret());
-            return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
+            HmacBytes cached = hmacBytes;
+            if (s == null) {
+                return null;
+            }
+            if (cached == null || cached.source != s) {
+                cached = new HmacBytes(s, s.getBytes(StandardCharsets.UTF_8));
+                hmacBytes = cached;
+            }
+            return cached.bytes;
+        }
+
+        private record HmacBytes(String source, byte[] bytes) {
         }
     }
 }
