@@ -31,7 +31,7 @@ import java.util.logging.Logger;
  * on a redirect back to the original URL. Event-loop confined.
  */
 final class OAuth2Filter implements StreamFilter {
-    private static final Logger LOG = Logging.logger("oauth2");
+    static final Logger LOG = Logging.logger("oauth2");
     private static final AsciiString AUTHORIZATION = AsciiString.cached("authorization");
     private static final AsciiString SET_COOKIE = AsciiString.cached("set-cookie");
     private static final AsciiString LOCATION = AsciiString.cached("location");
@@ -87,8 +87,7 @@ final class OAuth2Filter implements StreamFilter {
         hmacSecret = shared.hmacSecret();
         String clientSecret = shared.secret(config.tokenSecret());
         if (hmacSecret == null || clientSecret == null) {
-            LOG.warning("oauth2: secret '" + (hmacSecret == null ? config.hmacSecret() : config.tokenSecret())
-                    + "' has not arrived; refusing the request");
+            shared.warnMissingSecret(hmacSecret == null ? config.hmacSecret() : config.tokenSecret());
             return unauthorized();
         }
         if (config.signoutPath().matches(pathOnly)) {

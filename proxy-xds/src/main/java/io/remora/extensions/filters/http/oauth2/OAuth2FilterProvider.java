@@ -45,6 +45,7 @@ final class OAuth2FilterProvider implements HttpFilterFactory.Provider<OAuth2Fil
         private final SecretManager secrets;
         /** Shared by the workers' event loops: replaced whole, read once. */
         private volatile HmacBytes hmacBytes;
+        private final java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
 
         Shared(OAuth2FilterConfig config, ServerContext context) {
             this.config = config;
@@ -69,6 +70,14 @@ final class OAuth2FilterProvider implements HttpFilterFactory.Provider<OAuth2Fil
         String secret(String name) {
             SecretConfig s = secrets == null ? null : secrets.get(name);
             return s == null ? null : s.genericSecret();
+        }
+
+        /** Says once per configured filter that requests are refused for want of a generic secret. */
+        void warnMissingSecret(String name) {
+            if (!warned.getAndSet(true)) {
+                OAuth2Filter.LOG.warning("oauth2: no generic secret '" + name + "' (static_resources.secrets);"
+                        + " refusing requests until it arrives");
+            }
         }
 
         /** The HMAC secret's bytes, converted again only when the secret changes. */
