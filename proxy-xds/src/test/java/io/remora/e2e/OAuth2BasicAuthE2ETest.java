@@ -1,6 +1,5 @@
 package io.remora.e2e;
 
-import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,30 +58,12 @@ class OAuth2BasicAuthE2ETest {
                       forward_bearer_token: true
                       resources: [ "https://api.example.test/" ]
                 """;
-        String secrets = """
-                  secrets:
-                  - name: token
-                    generic_secret: { secret: { inline_string: "p@ss" } }
-                  - name: hmac
-                    generic_secret: { secret: { inline_string: "%s" } }
-                """.formatted(OAuth2E2ETest.HMAC_SECRET);
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
-                "- match: { prefix: \"/\" }\n  route: { cluster: web }\n",
-                Bootstraps.cluster("web", false, null, app.port()) + Bootstraps.cluster("auth", false, null, tokens.port()),
-                "", filter) + secrets, admin, List.of());
+        proxy = OAuth2E2ETest.startProxy(admin, port, filter, "p@ss", app, tokens);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (app != null) {
-            app.close();
-        }
-        if (tokens != null) {
-            tokens.close();
-        }
+        OAuth2E2ETest.close(proxy, app, tokens);
     }
 
     @Test

@@ -79,32 +79,38 @@ class OAuth2E2ETest {
                       pass_through_matcher: [ { name: x-pass, string_match: { exact: "yes" } } ]
                       deny_redirect_matcher: [ { name: x-requested-with, string_match: { exact: XMLHttpRequest } } ]
                 """;
-        String routes = """
-                - match: { prefix: "/" }
-                  route: { cluster: web }
-                """;
+        proxy = startProxy(admin, port, filter, "s3cr=t", app, tokens);
+    }
+
+    /**
+     * The bootstrap both oauth2 tests run: {@code filter} before the router, every path to cluster
+     * web ({@code app}), cluster auth ({@code tokens}), generic secrets token and hmac.
+     */
+    static ProxyProcess startProxy(int admin, int port, String filter, String clientSecret, TestUpstream app,
+                                   TestUpstream tokens) throws Exception {
         String secrets = """
                   secrets:
                   - name: token
-                    generic_secret: { secret: { inline_string: "s3cr=t" } }
+                    generic_secret: { secret: { inline_string: "%s" } }
                   - name: hmac
                     generic_secret: { secret: { inline_string: "%s" } }
-                """.formatted(HMAC_SECRET);
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                """.formatted(clientSecret, HMAC_SECRET);
+        return ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+                "- match: { prefix: \"/\" }\n  route: { cluster: web }\n",
                 Bootstraps.cluster("web", false, null, app.port()) + Bootstraps.cluster("auth", false, null, tokens.port()),
                 "", filter) + secrets, admin, List.of());
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (app != null) {
-            app.close();
-        }
-        if (tokens != null) {
-            tokens.close();
+        close(proxy, app, tokens);
+    }
+
+    static void close(AutoCloseable... all) throws Exception {
+        for (AutoCloseable c : all) {
+            if (c != null) {
+                c.close();
+            }
         }
     }
 
