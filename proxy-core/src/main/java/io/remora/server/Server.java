@@ -70,7 +70,7 @@ public final class Server implements AutoCloseable {
                 options.transport());
         this.context = new ServerContextImpl(options.transport(), clusterManager, stats,
                 () -> snapshot.config(), () -> accessLogFactory, () -> draining,
-                name -> snapshot.routeTables().get(name), () -> overload);
+                name -> snapshot.routeTables().get(name), () -> overload, secrets);
         this.runtimes = new ListenerRuntimeFactory(filterFactories, connectionFilterProviders, context, secrets, stats);
         clusterManager.upstreamFilters(runtimes::connectionFilter, context);
     }

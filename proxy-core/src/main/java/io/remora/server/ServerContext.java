@@ -84,4 +84,12 @@ public interface ServerContext {
     default io.remora.config.NodeInfo node() {
         return io.remora.config.NodeInfo.of("", "");
     }
+
+    /**
+     * The process's secrets by name (static_resources.secrets and SDS); filters read their generic
+     * secrets here at use, so a rotation applies to the next request. Null when there is none.
+     */
+    default io.remora.tls.SecretManager secrets() {
+        return null;
+    }
 }

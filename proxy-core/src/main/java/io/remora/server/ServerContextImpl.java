@@ -22,12 +22,14 @@ final class ServerContextImpl implements ServerContext {
     private final Function<String, RouteTable> routeTables;
     private volatile Supplier<io.remora.runtime.Runtime> runtime = () -> io.remora.runtime.Runtime.EMPTY;
     private final Supplier<io.remora.overload.OverloadManager> overload;
+    private final io.remora.tls.SecretManager secrets;
 
     ServerContextImpl(Transport transport, ClusterManager clusterManager, StatsRegistry stats,
                       Supplier<io.remora.config.ServerConfig> config,
                       Supplier<Function<List<AccessLogConfig>, List<AccessLog>>> accessLogFactory,
                       BooleanSupplier draining, Function<String, RouteTable> routeTables,
-                      Supplier<io.remora.overload.OverloadManager> overload) {
+                      Supplier<io.remora.overload.OverloadManager> overload, io.remora.tls.SecretManager secrets) {
+        this.secrets = secrets;
         this.routeTables = routeTables;
         this.overload = overload;
         this.transport = transport;
@@ -36,6 +38,11 @@ final class ServerContextImpl implements ServerContext {
         this.config = config;
         this.accessLogFactory = accessLogFactory;
         this.draining = draining;
+    }
+
+    @Override
+    public io.remora.tls.SecretManager secrets() {
+        return secrets;
     }
 
     @Override

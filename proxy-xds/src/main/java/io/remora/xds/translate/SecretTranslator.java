@@ -21,7 +21,7 @@ public final class SecretTranslator {
     private SecretTranslator() {
     }
 
-    /** A secret as the data plane uses it; generic secrets and ticket keys are refused. */
+    /** A secret as the data plane uses it; session ticket keys are refused. */
     public static SecretConfig secret(Secret s, FieldPath path) {
         if (s.getName().isEmpty()) {
             throw path.field("name").error("name is required");
@@ -32,9 +32,22 @@ public final class SecretTranslator {
             case VALIDATION_CONTEXT -> new SecretConfig(s.getName(), null, validation(s.getValidationContext(),
                     path.field("validation_context")));
             case SESSION_TICKET_KEYS -> throw path.field("session_ticket_keys").error("session ticket keys are not supported");
-            case GENERIC_SECRET -> throw path.field("generic_secret").error("generic secrets are not supported");
+            case GENERIC_SECRET -> new SecretConfig(s.getName(), null, null, generic(s.getGenericSecret(),
+                    path.field("generic_secret")));
             default -> throw path.error("secret '" + s.getName() + "' holds nothing");
         };
+    }
+
+    private static String generic(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret g,
+                                  FieldPath path) {
+        if (g.getSecretsCount() > 0) {
+            throw path.field("secrets").error("a map of secrets is not supported; give one secret");
+        }
+        String value = g.hasSecret() ? Protos.dataSource(g.getSecret(), path.field("secret")) : null;
+        if (value == null || value.isEmpty()) {
+            throw path.field("secret").error("secret is required");
+        }
+        return value;
     }
 
     static io.remora.config.TlsCertificate certificate(TlsCertificate t, FieldPath path) {

@@ -216,18 +216,18 @@ class ValidationErrorTest {
 
     @Test
     void securityFilterIsRefusedUnlessOptional() {
-        // RBAC and ext_authz are Remora's own now; OAuth2 stands for an access-control filter it lacks.
-        String oauth = "          - name: envoy.filters.http.oauth2\n"
-                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.oauth2.v3.OAuth2 }\n";
+        // RBAC, ext_authz and oauth2 are Remora's own now; Lua stands for an access-control filter it lacks.
+        String lua = "          - name: envoy.filters.http.lua\n"
+                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua }\n";
         String yaml = withVhosts("- { name: a, domains: ['*'], routes: [] }")
-                .replace("          http_filters:\n", "          http_filters:\n" + oauth);
+                .replace("          http_filters:\n", "          http_filters:\n" + lua);
         var e = fail(yaml);
         assertEquals(HCM + ".http_filters[0]", e.path());
         assertTrue(e.reason().contains("enforces access control"), e.reason());
 
-        var lb = new BootstrapLoader().loadString(yaml.replace("oauth2.v3.OAuth2 }", "oauth2.v3.OAuth2 }\n"
+        var lb = new BootstrapLoader().loadString(yaml.replace("lua.v3.Lua }", "lua.v3.Lua }\n"
                 + "            is_optional: true"), "t.yaml");
-        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.oauth2")), lb.warnings().toString());
+        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.lua")), lb.warnings().toString());
     }
 
     @Test

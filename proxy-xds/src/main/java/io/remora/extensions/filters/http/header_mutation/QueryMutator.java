@@ -2,10 +2,9 @@ package io.remora.extensions.filters.http.header_mutation;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.HeaderMutation.AppendAction;
+import io.remora.extensions.filters.http.common.QueryParams;
 import io.remora.route.HeaderFormatter;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,27 +62,11 @@ final class QueryMutator {
         headers.path(out.append(fragment).toString());
     }
 
-    /** Envoy's urlEncodeQueryParameter: every byte but RFC 3986's unreserved ones as %XX. */
     static String encode(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (byte x : s.getBytes(StandardCharsets.UTF_8)) {
-            int c = x & 0xff;
-            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_'
-                    || c == '~') {
-                b.append((char) c);
-            } else {
-                b.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-            }
-        }
-        return b.toString();
+        return QueryParams.encode(s);
     }
 
     private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s; // a malformed escape: compared as sent
-        }
+        return QueryParams.decode(s);
     }
 }

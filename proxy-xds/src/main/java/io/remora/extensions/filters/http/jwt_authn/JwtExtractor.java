@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.jwt_authn;
 
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.remora.extensions.filters.http.common.RequestCookies;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +24,6 @@ final class JwtExtractor {
 
     private static final String BASE64URL_AND_DOT =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
-    private static final AsciiString COOKIE = AsciiString.cached("cookie");
 
     /** Issuers that named a location; an empty issuer names them all. */
     private static final class Issuers {
@@ -133,7 +133,7 @@ final class JwtExtractor {
             });
         }
         if (!cookies.isEmpty()) {
-            Map<String, String> jar = cookies(h);
+            Map<String, String> jar = RequestCookies.parse(h);
             cookies.forEach((name, issuers) -> {
                 String v = jar.get(name);
                 if (v != null) {
@@ -196,23 +196,5 @@ final class JwtExtractor {
         }
         return path.substring(0, q) + (kept.length() == 0 ? "" : "?" + kept)
                 + (hash < 0 ? "" : path.substring(hash));
-    }
-
-    private static Map<String, String> cookies(Http2Headers h) {
-        Map<String, String> jar = new TreeMap<>();
-        for (CharSequence header : h.getAll(COOKIE)) {
-            for (String c : header.toString().split(";")) {
-                int eq = c.indexOf('=');
-                if (eq <= 0) {
-                    continue;
-                }
-                String v = c.substring(eq + 1).trim();
-                if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                    v = v.substring(1, v.length() - 1);
-                }
-                jar.putIfAbsent(c.substring(0, eq).trim(), v);
-            }
-        }
-        return jar;
     }
 }
