@@ -16,6 +16,7 @@ import java.util.Map;
  *                    downstream's source IP, or a filter state object); empty for none
  * @param metadataMatch {@code metadata_match}'s {@code envoy.lb} criteria for a cluster with subset
  *                    load balancing (a weighted entry's own are merged over them); null for none
+ * @param connectBackoff {@code backoff_options}: the wait before each connect retry; null retries at once
  */
 public record TcpProxyConfig(
         String statPrefix,
@@ -27,7 +28,8 @@ public record TcpProxyConfig(
         Duration maxDownstreamConnectionDuration,
         List<HashPolicy> hashPolicies,
         AccessLogOptions accessLogOptions,
-        Map<String, Object> metadataMatch) implements NetworkFilterConfig {
+        Map<String, Object> metadataMatch,
+        BackoffStrategy connectBackoff) implements NetworkFilterConfig {
 
     public TcpProxyConfig {
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
@@ -37,7 +39,8 @@ public record TcpProxyConfig(
 
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
                           List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
-        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null, null);
+        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null, null,
+                null);
     }
 
     /** A plain TCP relay (no tunneling_config). */
@@ -65,6 +68,7 @@ public record TcpProxyConfig(
         private List<HashPolicy> hashPolicies = List.of();
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
         private Map<String, Object> metadataMatch;
+        private BackoffStrategy connectBackoff;
 
         private Builder(String statPrefix, ClusterSpecifier cluster) {
             this.statPrefix = statPrefix;
@@ -111,9 +115,14 @@ public record TcpProxyConfig(
             return this;
         }
 
+        public Builder connectBackoff(BackoffStrategy v) {
+            connectBackoff = v;
+            return this;
+        }
+
         public TcpProxyConfig build() {
             return new TcpProxyConfig(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling,
-                    maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch);
+                    maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch, connectBackoff);
         }
     }
 

@@ -42,6 +42,8 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     final TcpLbContext lb = new TcpLbContext(this);
     /** The subset criteria of the picked cluster: metadata_match, or the weighted entry's. */
     java.util.Map<String, Object> metadataMatch;
+    /** backoff_options' intervals for this session's connect retries, made at the first. */
+    io.remora.util.JitteredBackOff connectBackoff;
     Channel downstream;
     TcpUpstream upstream;
     Cluster cluster;

@@ -6,6 +6,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.RecvByteBufAllocator;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
+import io.remora.config.BackoffStrategy;
 import io.remora.http.upstream.ConnectionPools;
 import io.remora.log.LogTags;
 import io.remora.network.ConnectionIds;
@@ -13,6 +14,7 @@ import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.upstream.OutlierMonitor;
 import io.remora.upstream.UpstreamConnector;
+import io.remora.util.JitteredBackOff;
 
 import java.util.List;
 import java.util.logging.Level;
@@ -134,7 +136,10 @@ final class TcpUpstreamAttempts {
         s.startRelay(u);
     }
 
-    /** The connect (or the tunnel's request) failed: another attempt, or the connection ends. */
+    /**
+     * The connect (or the tunnel's request) failed: another attempt (after backoff_options' wait,
+     * the session's own back-off, where Envoy shares one per listener), or the connection ends.
+     */
     static void failed(TcpProxySession s, Throwable cause, Host h) {
         s.clusterStats.upstreamCxConnectFail.increment();
         if (cause instanceof ConnectTimeoutException) {
@@ -147,7 +152,19 @@ final class TcpUpstreamAttempts {
             return;
         }
         if (s.attempts < s.filter.maxConnectAttempts) {
-            connect(s);
+            BackoffStrategy b = s.filter.config.connectBackoff();
+            if (b == null) {
+                connect(s);
+                return;
+            }
+            if (s.connectBackoff == null) {
+                s.connectBackoff = new JitteredBackOff(b.base().toMillis(), b.max().toMillis());
+            }
+            s.downstream.eventLoop().schedule(() -> {
+                if (s.downstream.isActive()) {
+                    connect(s);
+                }
+            }, s.connectBackoff.nextMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } else {
             s.streamInfo.setFlag(ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
             s.streamInfo.upstreamTransportFailureReason(String.valueOf(cause));

@@ -23,7 +23,7 @@ final class DnsRefreshTask {
     private final DnsResolvers resolvers;
     private final ScheduledExecutorService executor;
     private final Duration rate;
-    private final DnsFailureBackoff backoff;
+    private final io.remora.util.JitteredBackOff backoff;
     private ScheduledFuture<?> next;
     private boolean stopped;
 
@@ -33,7 +33,8 @@ final class DnsRefreshTask {
         this.executor = executor;
         this.rate = rate;
         ClusterConfig c = cluster.config();
-        this.backoff = c.dnsFailureRefresh() == null ? null : new DnsFailureBackoff(c.dnsFailureRefresh());
+        this.backoff = c.dnsFailureRefresh() == null ? null : new io.remora.util.JitteredBackOff(
+                c.dnsFailureRefresh().base().toMillis(), c.dnsFailureRefresh().max().toMillis());
     }
 
     void start() {

@@ -174,6 +174,24 @@ class TcpProxyE2ETest {
         }
     }
 
+    /**
+     * backoff_options: failed connects are retried after the back-off's wait, up to
+     * max_connect_attempts, then the downstream is closed (not left waiting).
+     */
+    @Test
+    void connectRetriesWaitForTheBackoff() throws Exception {
+        int refused = ProxyProcess.freePort();
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        String yaml = bootstrap(admin, port, "retried",
+                "max_connect_attempts: 3\nbackoff_options: { base_interval: 0.2s, max_interval: 0.4s }", null, refused);
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin); Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            assertEquals(-1, s.getInputStream().read(), "closed after the last attempt");
+            assertEquals(3.0, proxy.metric("envoy_cluster_upstream_cx_connect_fail{envoy_cluster_name=\"retried\"}"));
+        }
+    }
+
     /** Servers on loopback that write their name ("host0", ...) to each connection and close it. */
     private static List<ServerSocket> nameServers(int n) throws java.io.IOException {
         List<ServerSocket> servers = new java.util.ArrayList<>();

@@ -53,7 +53,25 @@ public final class TcpProxyTranslator {
                 .hashPolicies(hashPolicies(t, path.field("hash_policy")))
                 .accessLogOptions(AccessLogOptionsTranslator.tcpProxy(t, path))
                 .metadataMatch(lbCriteria(t.hasMetadataMatch() ? t.getMetadataMatch() : null))
+                .connectBackoff(t.hasBackoffOptions() ? backoff(t.getBackoffOptions(), path.field("backoff_options")) : null)
                 .build();
+    }
+
+    /** Envoy's checks: a base interval over zero; max (10 × base by default) not below it. */
+    private static io.remora.config.BackoffStrategy backoff(io.envoyproxy.envoy.config.core.v3.BackoffStrategy b,
+                                                            FieldPath path) {
+        if (!b.hasBaseInterval()) {
+            throw path.field("base_interval").error("missing required field");
+        }
+        Duration base = Protos.duration(b.getBaseInterval());
+        if (base.toMillis() < 1) {
+            throw path.field("base_interval").error("must be at least 1ms");
+        }
+        Duration max = b.hasMaxInterval() ? Protos.duration(b.getMaxInterval()) : base.multipliedBy(10);
+        if (max.compareTo(base) < 0) {
+            throw path.field("max_interval").error("must be greater than or equal to base_interval");
+        }
+        return new io.remora.config.BackoffStrategy(base, max);
     }
 
     /** Subset load balancing reads the {@code envoy.lb} criteria only, as Envoy's. */
@@ -88,7 +106,6 @@ public final class TcpProxyTranslator {
     private static void warnUnsupported(TcpProxy t, FieldPath path, TranslationContext ctx) {
         java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
         set.put("on_demand", t.hasOnDemand());
-        set.put("backoff_options", t.hasBackoffOptions());
         set.put("proxy_protocol_tlvs", t.getProxyProtocolTlvsCount() > 0);
         set.put("downstream_idle_timeout", t.hasDownstreamIdleTimeout());
         set.put("upstream_idle_timeout", t.hasUpstreamIdleTimeout());
