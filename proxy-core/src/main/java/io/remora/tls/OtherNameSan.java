@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 /**
  * An {@code otherName} SAN as the JDK reports it (the DER of {@code SEQUENCE { type-id OID,
- * [0] EXPLICIT value }}): its type-id in dotted form and its value as text the way Envoy's
+ * [0] EXPLICIT value }}, the JDK's with the [0] twice): its type-id in dotted form and its value as text the way Envoy's
  * {@code generalNameAsString} renders it: strings by their content, booleans as true/false,
  * integers in decimal, object identifiers dotted, anything else as its bytes.
  */
@@ -31,6 +31,9 @@ record OtherNameSan(String oid, String value) {
                 return new OtherNameSan(oid, "");
             }
             Pem.header(der, p); // [0] EXPLICIT
+            if ((der[p[0]] & 0xff) == 0xa0) {
+                Pem.header(der, p); // the JDK re-wraps the value it keeps with its [0] tag
+            }
             int start = p[0];
             int tag = der[p[0]] & 0xff;
             int len = Pem.header(der, p);
