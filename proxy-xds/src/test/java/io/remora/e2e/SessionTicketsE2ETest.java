@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Session resumption across two proxies with openssl s_client: a ticket one proxy issued with
  * {@code session_ticket_keys} resumes on the other with the same keys (file or inline), also
- * after a rotation puts a new key first, and not where the key is missing or tickets are off;
+ * after a rotation puts a new key first (keys from a named secret), and not where the key is missing or tickets are off;
  * the session cache resumes by session id unless {@code disable_stateful_session_resumption};
  * {@code session_timeout} is the ticket's lifetime; {@code ssl.session_reused} counts resumptions.
  */
@@ -61,13 +61,19 @@ class SessionTicketsE2ETest {
                 + "\" } ] }\n" + cert));
         String proxyB = bootstrap(adminB,
                 listener("b", b, "session_ticket_keys: { keys: [ " + k1Inline + " ] }\n" + cert)
-                        + listener("rotated", rotated, "session_ticket_keys: { keys: [ { filename: \"" + k2File
-                        + "\" }, " + k1Inline + " ] }\n" + cert)
+                        + listener("rotated", rotated, "session_ticket_keys_sds_secret_config: { name: rotated }\n"
+                        + cert)
                         + listener("other", other, "session_ticket_keys: { keys: [ { filename: \"" + k2File
                         + "\" } ] }\n" + cert)
                         + listener("no_tickets", noTickets, "disable_stateless_session_resumption: true\n" + cert)
                         + listener("no_cache", noCache, "disable_stateful_session_resumption: true\n"
-                        + "session_timeout: 300s\n" + cert));
+                        + "session_timeout: 300s\n" + cert))
+                .replace("static_resources:\n", """
+                        static_resources:
+                          secrets:
+                          - name: rotated
+                            session_ticket_keys: { keys: [ { filename: "%s" }, %s ] }
+                        """.formatted(k2File, k1Inline));
         try (ProxyProcess pa = ProxyProcess.start(proxyA, adminA, JVM);
              ProxyProcess pb = ProxyProcess.start(proxyB, adminB, JVM)) {
             for (String version : List.of("-tls1_2", "-tls1_3")) {
