@@ -58,12 +58,7 @@ class OtherNameSanE2ETest {
     }
 
     private String validating(String oid, String value) {
-        return """
-                require_client_certificate: true
-                common_tls_context:
-                  tls_certificates:
-                  - certificate_chain: { filename: "%1$s/server-cert.pem" }
-                    private_key: { filename: "%1$s/server-key.pem" }
+        return "require_client_certificate: true\ncommon_tls_context:\n" + TlsOptionsE2ETest.serverCert(dir) + """
                   validation_context:
                     trusted_ca: { filename: "%1$s/server-ca.pem" }
                     match_typed_subject_alt_names:

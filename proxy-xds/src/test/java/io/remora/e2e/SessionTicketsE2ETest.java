@@ -42,12 +42,7 @@ class SessionTicketsE2ETest {
         Path k1File = Files.write(dir.resolve("k1.key"), k1);
         Path k2File = Files.write(dir.resolve("k2.key"), k2);
         String k1Inline = "{ inline_bytes: \"" + Base64.getEncoder().encodeToString(k1) + "\" }";
-        String cert = """
-                common_tls_context:
-                  tls_certificates:
-                  - certificate_chain: { filename: "%1$s/server-cert.pem" }
-                    private_key: { filename: "%1$s/server-key.pem" }
-                """.formatted(certs);
+        String cert = "common_tls_context:\n" + TlsOptionsE2ETest.serverCert(certs);
 
         int adminA = ProxyProcess.freePort();
         int a = ProxyProcess.freePort();
