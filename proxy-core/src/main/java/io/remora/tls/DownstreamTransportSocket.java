@@ -71,7 +71,7 @@ public final class DownstreamTransportSocket {
                 conn.established(h.engine().getSession(), sni);
                 boolean peerCert = conn.peerCertificate() != null;
                 tls.stats().handshake(conn.protocol(), h.engine().getSession().getCipherSuite(), peerCert,
-                        ServerSessions.reused(h.engine()));
+                        HandshakeStats.reused(h.engine()));
             } else {
                 Throwable cause = f.cause();
                 VerificationException v = HandshakeStats.verification(cause);

@@ -75,11 +75,6 @@ final class ServerSessions {
         }
     }
 
-    /** Whether the handshake resumed a session (BoringSSL; JSSE does not tell). */
-    static boolean reused(SSLEngine engine) {
-        return engine instanceof ReferenceCountedOpenSslEngine e && SSL.isSessionReused(e.sslPointer());
-    }
-
     /**
      * tcnative's ticket callback encrypts with AES-128-CBC and a 16-byte HMAC-SHA256 key, where
      * Envoy uses AES-256 and 32 bytes: both 16-byte keys are derived from the whole 32-byte parts,

@@ -4,6 +4,7 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.netty.handler.ssl.OpenSslContextOption;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.remora.config.CertificateValidation;
@@ -87,7 +88,18 @@ final class TlsContextFactory {
             // Hostname checks are Envoy's SAN matchers', not the JDK's.
             b.endpointIdentificationAlgorithm(null);
             common(b, ts, alpn, provider, false);
-            return b.build();
+            int keep = ts.sessionResumption().maxSessionKeys();
+            if (keep == 0) {
+                // JSSE's cache cannot be switched off (and 0 means unbounded there): one short-lived entry.
+                b.sessionCacheSize(1).sessionTimeout(1);
+            } else {
+                b.sessionCacheSize(keep);
+            }
+            SslContext ctx = b.build();
+            if (keep == 0 && ctx.sessionContext() instanceof OpenSslSessionContext o) {
+                o.setSessionCacheEnabled(false);
+            }
+            return ctx;
         } catch (GeneralSecurityException | RuntimeException e) {
             throw wrap(e);
         }

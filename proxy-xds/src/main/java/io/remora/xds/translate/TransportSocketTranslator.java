@@ -53,9 +53,12 @@ public final class TransportSocketTranslator {
         FieldPath cp = tp.field("common_tls_context");
         CommonTlsContext c = u.getCommonTlsContext();
         Common common = common(c, cp);
+        SessionResumption resumption = SessionResumption.client(u.hasMaxSessionKeys()
+                ? (int) Math.min(u.getMaxSessionKeys().getValue(), Integer.MAX_VALUE)
+                : SessionResumption.DEFAULT_MAX_SESSION_KEYS);
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
                 List.copyOf(c.getAlpnProtocolsList()), false, u.getSni().isEmpty() ? null : u.getSni(),
-                common.params, true, u.getAutoHostSni(), u.getAutoSniSanValidation());
+                common.params, resumption, u.getAutoHostSni(), u.getAutoSniSanValidation(), false);
     }
 
     public static TransportSocketConfig downstream(TransportSocket ts, FieldPath path) {
