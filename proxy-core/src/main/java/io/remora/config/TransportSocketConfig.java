@@ -15,7 +15,7 @@ import java.util.List;
  * @param requireClientCertificate downstream only
  * @param sni                      upstream only: SNI to send, or null
  * @param sessionResumption        downstream: tickets, session cache, ticket keys and timeout (Istio turns
- *                                 resumption off)
+ *                                 resumption off); upstream: max_session_keys
  * @param autoSni                  upstream: SNI from the request's host (HTTP)
  * @param autoSanValidation        upstream: SAN checked against the SNI sent
  * @param requireSni               downstream: a client hello without SNI fails the handshake
