@@ -24,6 +24,13 @@ public record SessionResumption(boolean stateless, boolean stateful, List<Sessio
             DEFAULT_MAX_SESSION_KEYS);
     public static final SessionResumption OFF = new SessionResumption(false, false, List.of(), null, null, 0);
 
+    public SessionResumption {
+        ticketKeys = ticketKeys == null ? List.of() : List.copyOf(ticketKeys);
+        if (maxSessionKeys < 0) {
+            throw new IllegalArgumentException("maxSessionKeys < 0");
+        }
+    }
+
     /** A server's. */
     public SessionResumption(boolean stateless, boolean stateful, List<SessionTicketKey> ticketKeys,
                              String ticketKeysSdsName, Duration timeout) {
@@ -36,9 +43,6 @@ public record SessionResumption(boolean stateless, boolean stateful, List<Sessio
                 : new SessionResumption(true, true, List.of(), null, null, maxSessionKeys);
     }
 
-    public SessionResumption {
-        ticketKeys = ticketKeys == null ? List.of() : List.copyOf(ticketKeys);
-    }
 
     /** Whether any resumption is possible. */
     public boolean any() {

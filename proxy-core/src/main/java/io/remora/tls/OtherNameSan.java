@@ -7,9 +7,9 @@ import java.util.Arrays;
 
 /**
  * An {@code otherName} SAN as the JDK reports it (the DER of {@code SEQUENCE { type-id OID,
- * [0] EXPLICIT value }}, the JDK's with the [0] twice): its type-id in dotted form and its value as text the way Envoy's
- * {@code generalNameAsString} renders it: strings by their content, booleans as true/false,
- * integers in decimal, object identifiers dotted, anything else as its bytes.
+ * [0] EXPLICIT value }}, with the [0] twice): its type-id in dotted form and its value as text
+ * the way Envoy's {@code generalNameAsString} renders it: strings by their content, booleans as
+ * true/false, integers in decimal, object identifiers dotted, anything else as its bytes.
  */
 record OtherNameSan(String oid, String value) {
 

@@ -40,8 +40,9 @@ final class ServerSessions {
             b.sessionTimeout(Math.min(r.timeout().getSeconds(), Integer.MAX_VALUE));
         }
         if (provider == TlsProvider.JDK) {
-            if (!r.stateful()) {
-                // JSSE's cache cannot be switched off, only cut to one short-lived entry.
+            if (!r.any()) {
+                // JSSE's cache cannot be switched off, only cut to one short-lived entry (which
+                // also bounds its tickets, so only when both kinds are off).
                 b.sessionCacheSize(1).sessionTimeout(1);
             }
             if (!keys.isEmpty()) {
