@@ -14,7 +14,8 @@ import java.util.List;
  * @param validationSdsName        SDS secret holding the validation context, or null
  * @param requireClientCertificate downstream only
  * @param sni                      upstream only: SNI to send, or null
- * @param sessionResumption        downstream: session tickets/cache kept (Istio turns them off)
+ * @param sessionResumption        downstream: tickets, session cache, ticket keys and timeout (Istio turns
+ *                                 resumption off); upstream: max_session_keys
  * @param autoSni                  upstream: SNI from the request's host (HTTP)
  * @param autoSanValidation        upstream: SAN checked against the SNI sent
  * @param requireSni               downstream: a client hello without SNI fails the handshake
@@ -28,7 +29,7 @@ public record TransportSocketConfig(
         boolean requireClientCertificate,
         String sni,
         TlsParams params,
-        boolean sessionResumption,
+        SessionResumption sessionResumption,
         boolean autoSni,
         boolean autoSanValidation,
         boolean requireSni) {
@@ -38,12 +39,18 @@ public record TransportSocketConfig(
                                  boolean requireClientCertificate, String sni, TlsParams params,
                                  boolean sessionResumption, boolean autoSni, boolean autoSanValidation) {
         this(certificates, certificateSdsNames, validation, validationSdsName, alpnProtocols, requireClientCertificate,
-                sni, params, sessionResumption, autoSni, autoSanValidation, false);
+                sni, params, sessionResumption ? SessionResumption.DEFAULT : SessionResumption.OFF, autoSni,
+                autoSanValidation, false);
+    }
+
+    public TransportSocketConfig {
+        sessionResumption = sessionResumption == null ? SessionResumption.DEFAULT : sessionResumption;
     }
 
     /** Whether any of this socket's material comes from SDS. */
     public boolean usesSds() {
-        return !certificateSdsNames.isEmpty() || validationSdsName != null;
+        return !certificateSdsNames.isEmpty() || validationSdsName != null
+                || sessionResumption.ticketKeysSdsName() != null;
     }
 
     /** Upstream TLS with inline material (tests, simple configs). */

@@ -1,10 +1,8 @@
 package io.remora.tls;
 
 import io.netty.channel.Channel;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.internal.tcnative.SSL;
 import io.remora.config.TransportSocketConfig;
 
 import javax.net.ssl.SSLException;
@@ -67,16 +65,13 @@ public final class DownstreamTransportSocket {
         }
         TlsConnection conn = new TlsConnection();
         TransportSocketConfig c = tls.config();
-        if (!c.sessionResumption() && h.engine() instanceof ReferenceCountedOpenSslEngine e) {
-            // Resumption off, as Envoy: no tickets either. Netty turns tickets on per connection
-            // whenever TLS 1.3 may be negotiated, so they are turned off here, before the handshake.
-            SSL.setOptions(e.sslPointer(), SSL.SSL_OP_NO_TICKET);
-        }
+        ServerSessions.onEngine(h.engine(), c.sessionResumption());
         h.handshakeFuture().addListener(f -> {
             if (f.isSuccess()) {
                 conn.established(h.engine().getSession(), sni);
                 boolean peerCert = conn.peerCertificate() != null;
-                tls.stats().handshake(conn.protocol(), h.engine().getSession().getCipherSuite(), peerCert, false);
+                tls.stats().handshake(conn.protocol(), h.engine().getSession().getCipherSuite(), peerCert,
+                        HandshakeStats.reused(h.engine()));
             } else {
                 Throwable cause = f.cause();
                 VerificationException v = HandshakeStats.verification(cause);

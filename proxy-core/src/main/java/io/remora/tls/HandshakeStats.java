@@ -29,12 +29,18 @@ final class HandshakeStats {
                 } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
                     peerCert = false;
                 }
-                stats.handshake(s.getProtocol(), s.getCipherSuite(), peerCert, false);
+                stats.handshake(s.getProtocol(), s.getCipherSuite(), peerCert, reused(h.engine()));
             } else if (verification(f.cause()) == null
                     && !(f.cause() instanceof java.nio.channels.ClosedChannelException)) {
                 // Envoy's connection_error leaves out failed verifications (they have their own).
                 stats.connectionError();
             }
         });
+    }
+
+    /** Whether the handshake resumed a session (BoringSSL; JSSE does not tell). */
+    static boolean reused(javax.net.ssl.SSLEngine engine) {
+        return engine instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine e
+                && io.netty.internal.tcnative.SSL.isSessionReused(e.sslPointer());
     }
 }

@@ -87,7 +87,7 @@ public final class Pem {
                             seq(cat(new byte[]{0x02, 0x01, 0x00}, alg, tlv(0x04, der)))));
                 }
                 case "ENCRYPTED PRIVATE KEY" -> throw new java.security.spec.InvalidKeySpecException(
-                        "encrypted private keys are not supported (password is not supported either)");
+                        "the private key is encrypted: its password is needed");
                 default -> {
                 }
             }
@@ -134,7 +134,7 @@ public final class Pem {
     }
 
     /** Reads a tag+length at p[0]; leaves p[0] at the content; returns the content length. */
-    private static int header(byte[] der, int[] p) {
+    static int header(byte[] der, int[] p) {
         p[0]++; // tag
         int b = der[p[0]++] & 0xff;
         if (b < 0x80) {

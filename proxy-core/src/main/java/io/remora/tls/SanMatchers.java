@@ -10,6 +10,7 @@ import java.util.List;
 /** {@code match_typed_subject_alt_names}: some SAN of the right type matches some matcher. */
 final class SanMatchers {
     // GeneralName tags as X509Certificate.getSubjectAlternativeNames reports them
+    private static final int OTHER = 0;
     private static final int EMAIL = 1;
     private static final int DNS = 2;
     private static final int URI = 6;
@@ -27,6 +28,12 @@ final class SanMatchers {
 
     boolean matches(X509Certificate leaf) {
         for (List<?> san : sans(leaf)) {
+            if (san.get(0) instanceof Integer type && type == OTHER && san.get(1) instanceof byte[] der) {
+                if (matchesOtherName(der)) {
+                    return true;
+                }
+                continue;
+            }
             if (!(san.get(0) instanceof Integer type) || !(san.get(1) instanceof String value)) {
                 continue;
             }
@@ -39,6 +46,26 @@ final class SanMatchers {
         return false;
     }
 
+    /** Envoy's OTHER_NAME matcher: the otherName of the configured type-id, its value as text. */
+    private boolean matchesOtherName(byte[] der) {
+        OtherNameSan name = null;
+        for (SanMatcher m : matchers) {
+            if (m.type() != SanMatcher.Type.OTHER_NAME || m.oid() == null || m.oid().isEmpty()) {
+                continue;
+            }
+            if (name == null) {
+                name = OtherNameSan.parse(der);
+                if (name == null) {
+                    return false;
+                }
+            }
+            if (name.oid().equals(m.oid()) && m.matcher().matches(name.value())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean typeMatches(SanMatcher.Type t, int tag) {
         return switch (t) {
             case ANY -> tag == DNS || tag == URI || tag == EMAIL || tag == IP;
@@ -46,6 +73,7 @@ final class SanMatchers {
             case URI -> tag == URI;
             case EMAIL -> tag == EMAIL;
             case IP_ADDRESS -> tag == IP;
+            case OTHER_NAME -> false; // matched by matchesOtherName
         };
     }
 

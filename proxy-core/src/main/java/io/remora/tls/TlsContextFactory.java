@@ -8,6 +8,7 @@ import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.remora.config.CertificateValidation;
+import io.remora.config.SessionTicketKey;
 import io.remora.config.TlsCertificate;
 import io.remora.config.TlsParams;
 import io.remora.config.TransportSocketConfig;
@@ -40,7 +41,11 @@ final class TlsContextFactory {
     }
 
     /** The material a context is built from, once SDS names are resolved. */
-    record Material(List<TlsCertificate> certificates, CertificateValidation validation) {
+    record Material(List<TlsCertificate> certificates, CertificateValidation validation,
+                    List<SessionTicketKey> ticketKeys) {
+        Material(List<TlsCertificate> certificates, CertificateValidation validation) {
+            this(certificates, validation, List.of());
+        }
     }
 
     static SslContext server(TransportSocketConfig ts, Material m, TlsProvider provider, TlsStats stats)
@@ -58,15 +63,9 @@ final class TlsContextFactory {
             b.clientAuth(ts.requireClientCertificate() ? ClientAuth.REQUIRE
                     : verifier != null && verifier.verifies() ? ClientAuth.OPTIONAL : ClientAuth.NONE);
             common(b, ts, ts.alpnProtocols(), provider, true);
-            if (!ts.sessionResumption()) {
-                // Stateful cache off; BoringSSL issues no tickets unless keys are set (Netty's
-                // default), the JDK cache is cut to one short-lived entry.
-                b.sessionCacheSize(1).sessionTimeout(1);
-            }
+            ServerSessions.configure(b, ts.sessionResumption(), m.ticketKeys(), provider);
             SslContext ctx = b.build();
-            if (!ts.sessionResumption() && ctx.sessionContext() instanceof OpenSslSessionContext o) {
-                o.setSessionCacheEnabled(false);
-            }
+            ServerSessions.apply(ctx, ts.sessionResumption(), m, ts.requireClientCertificate());
             return ctx;
         } catch (GeneralSecurityException | RuntimeException e) {
             throw wrap(e);
@@ -89,7 +88,18 @@ final class TlsContextFactory {
             // Hostname checks are Envoy's SAN matchers', not the JDK's.
             b.endpointIdentificationAlgorithm(null);
             common(b, ts, alpn, provider, false);
-            return b.build();
+            int keep = ts.sessionResumption().maxSessionKeys();
+            if (keep == 0) {
+                // JSSE's cache cannot be switched off (and 0 means unbounded there): one short-lived entry.
+                b.sessionCacheSize(1).sessionTimeout(1);
+            } else {
+                b.sessionCacheSize(keep);
+            }
+            SslContext ctx = b.build();
+            if (keep == 0 && ctx.sessionContext() instanceof OpenSslSessionContext o) {
+                o.setSessionCacheEnabled(false);
+            }
+            return ctx;
         } catch (GeneralSecurityException | RuntimeException e) {
             throw wrap(e);
         }

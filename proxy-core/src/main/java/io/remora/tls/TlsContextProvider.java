@@ -3,6 +3,7 @@ package io.remora.tls;
 import io.netty.handler.ssl.SslContext;
 import io.remora.config.CertificateValidation;
 import io.remora.config.SecretConfig;
+import io.remora.config.SessionTicketKey;
 import io.remora.config.TlsCertificate;
 import io.remora.config.TransportSocketConfig;
 
@@ -107,6 +108,13 @@ public final class TlsContextProvider {
                 return config.validationSdsName();
             }
         }
+        String keys = config.sessionResumption().ticketKeysSdsName();
+        if (keys != null) {
+            SecretConfig s = secrets.get(keys);
+            if (s == null || s.sessionTicketKeys() == null) {
+                return keys;
+            }
+        }
         return null;
     }
 
@@ -161,6 +169,15 @@ public final class TlsContextProvider {
             }
             v = CertificateValidation.combine(s.validationContext(), config.validation());
         }
-        return new TlsContextFactory.Material(List.copyOf(certs), v);
+        List<SessionTicketKey> ticketKeys = config.sessionResumption().ticketKeys();
+        String keysName = config.sessionResumption().ticketKeysSdsName();
+        if (keysName != null) {
+            SecretConfig s = secrets.get(keysName);
+            if (s == null || s.sessionTicketKeys() == null) {
+                throw new SSLException("SDS secret '" + keysName + "' (session_ticket_keys) has not arrived");
+            }
+            ticketKeys = s.sessionTicketKeys();
+        }
+        return new TlsContextFactory.Material(List.copyOf(certs), v, ticketKeys);
     }
 }

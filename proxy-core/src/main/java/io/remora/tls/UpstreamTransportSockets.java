@@ -144,7 +144,11 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
                 : c.alpnProtocols().isEmpty() ? alpnFallback : c.alpnProtocols();
         SslHandler h;
         if (san == null) {
-            h = sni == null ? tls.current(alpn).newHandler(alloc) : tls.current(alpn).newHandler(alloc, sni, port);
+            // Without SNI the engine is still made for the endpoint's address (an IP literal is never
+            // sent as SNI), so the client session cache (max_session_keys) has a peer to resume with.
+            String peer = sni != null ? sni : host.address() instanceof InetSocketAddress a && a.getAddress() != null
+                    ? a.getAddress().getHostAddress() : null;
+            h = peer == null ? tls.current(alpn).newHandler(alloc) : tls.current(alpn).newHandler(alloc, peer, port);
         } else {
             // The verifier of this context reads the SAN to insist on from the engine's peer host.
             h = tls.currentCheckingPeerHost(alpn).newHandler(alloc, san, port);

@@ -68,11 +68,7 @@ class TlsOptionsE2ETest {
         revoked.write(certs, "revoked");
         ca.issue("other", "spiffe://cluster.local/ns/default/sa/other").write(certs, "other");
         Files.writeString(certs.resolve("ca.crl"), ca.crl(revoked.cert()));
-        String serverCert = """
-                  tls_certificates:
-                  - certificate_chain: { filename: "%1$s/server-cert.pem" }
-                    private_key: { filename: "%1$s/server-key.pem" }
-                """.formatted(certs);
+        String serverCert = serverCert(certs);
         int admin = ProxyProcess.freePort();
         int crl = ProxyProcess.freePort();
         int combined = ProxyProcess.freePort();
@@ -169,6 +165,15 @@ class TlsOptionsE2ETest {
                 }
             }
         }
+    }
+
+    /** {@code tls_certificates} of server-cert.pem/server-key.pem in {@code certs}, to go under common_tls_context. */
+    static String serverCert(Path certs) {
+        return """
+                  tls_certificates:
+                  - certificate_chain: { filename: "%1$s/server-cert.pem" }
+                    private_key: { filename: "%1$s/server-key.pem" }
+                """.formatted(certs);
     }
 
     static double stat(ProxyProcess proxy, String name, int port) throws Exception {

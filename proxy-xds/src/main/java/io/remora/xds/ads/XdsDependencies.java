@@ -186,7 +186,11 @@ final class XdsDependencies {
         Any any = ts.getTypedConfig();
         try {
             if (any.is(DownstreamTlsContext.class)) {
-                addSds(io.remora.xds.translate.GeneratedMessages.unpack(any, DownstreamTlsContext.class).getCommonTlsContext(), out);
+                DownstreamTlsContext d = io.remora.xds.translate.GeneratedMessages.unpack(any, DownstreamTlsContext.class);
+                addSds(d.getCommonTlsContext(), out);
+                if (d.hasSessionTicketKeysSdsSecretConfig()) {
+                    addSds(d.getSessionTicketKeysSdsSecretConfig(), out);
+                }
             } else if (any.is(UpstreamTlsContext.class)) {
                 addSds(io.remora.xds.translate.GeneratedMessages.unpack(any, UpstreamTlsContext.class).getCommonTlsContext(), out);
             }

@@ -4,9 +4,11 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValida
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsSessionTicketKeys;
 import io.remora.config.CertificateValidation;
 import io.remora.config.SanMatcher;
 import io.remora.config.SecretConfig;
+import io.remora.config.SessionTicketKey;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,7 +23,7 @@ public final class SecretTranslator {
     private SecretTranslator() {
     }
 
-    /** A secret as the data plane uses it; session ticket keys are refused. */
+    /** A secret as the data plane uses it. */
     public static SecretConfig secret(Secret s, FieldPath path) {
         if (s.getName().isEmpty()) {
             throw path.field("name").error("name is required");
@@ -31,8 +33,9 @@ public final class SecretTranslator {
                     path.field("tls_certificate")), null);
             case VALIDATION_CONTEXT -> new SecretConfig(s.getName(), null, validation(s.getValidationContext(),
                     path.field("validation_context")));
-            case SESSION_TICKET_KEYS -> throw path.field("session_ticket_keys").error("session ticket keys are not supported");
-            case GENERIC_SECRET -> new SecretConfig(s.getName(), null, null, generic(s.getGenericSecret(),
+            case SESSION_TICKET_KEYS -> new SecretConfig(s.getName(), null, null,
+                    sessionTicketKeys(s.getSessionTicketKeys(), path.field("session_ticket_keys")), null);
+            case GENERIC_SECRET -> new SecretConfig(s.getName(), null, null, null, generic(s.getGenericSecret(),
                     path.field("generic_secret")));
             default -> throw path.error("secret '" + s.getName() + "' holds nothing");
         };
@@ -51,14 +54,12 @@ public final class SecretTranslator {
     }
 
     static io.remora.config.TlsCertificate certificate(TlsCertificate t, FieldPath path) {
-        if (t.hasPassword()) {
-            throw path.field("password").error("encrypted private keys are not supported");
-        }
         if (t.hasPrivateKeyProvider()) {
             throw path.field("private_key_provider").error("private key providers are not supported");
         }
+        String password = t.hasPassword() ? Protos.dataSource(t.getPassword(), path.field("password")) : null;
         if (t.hasPkcs12()) {
-            throw path.field("pkcs12").error("PKCS#12 is not supported; give certificate_chain and private_key");
+            return pkcs12(t, password, path);
         }
         String chain = t.hasCertificateChain() ? Protos.dataSource(t.getCertificateChain(), path.field("certificate_chain")) : null;
         String key = t.hasPrivateKey() ? Protos.dataSource(t.getPrivateKey(), path.field("private_key")) : null;
@@ -69,12 +70,59 @@ public final class SecretTranslator {
             throw path.field("private_key").error("private_key is required");
         }
         checkPem(chain, "CERTIFICATE", path.field("certificate_chain"));
+        if (io.remora.tls.EncryptedKeys.encrypted(key)) {
+            if (password == null) {
+                throw path.field("private_key").error("the private key is encrypted and no password is given");
+            }
+            try {
+                key = io.remora.tls.EncryptedKeys.decrypt(key, password);
+            } catch (java.security.GeneralSecurityException | RuntimeException e) {
+                throw path.field("password").error("Failed to load private key: " + e.getMessage());
+            }
+        }
         try {
             io.remora.tls.Pem.privateKey(key);
         } catch (java.security.GeneralSecurityException | RuntimeException e) {
             throw path.field("private_key").error("invalid private key: " + e.getMessage());
         }
         return new io.remora.config.TlsCertificate(chain, key);
+    }
+
+    /** Envoy: a PKCS#12 container stands for both certificate_chain and private_key. */
+    private static io.remora.config.TlsCertificate pkcs12(TlsCertificate t, String password, FieldPath path) {
+        if (t.hasPrivateKey()) {
+            throw path.error("Certificate configuration can't have both pkcs12 and private_key");
+        }
+        if (t.hasCertificateChain()) {
+            throw path.error("Certificate configuration can't have both pkcs12 and certificate_chain");
+        }
+        byte[] der = Protos.dataSourceBytes(t.getPkcs12(), path.field("pkcs12"));
+        if (der == null || der.length == 0) {
+            throw path.field("pkcs12").error("pkcs12 is empty");
+        }
+        try {
+            return io.remora.tls.EncryptedKeys.pkcs12(der, password);
+        } catch (java.security.GeneralSecurityException | RuntimeException e) {
+            throw path.field("pkcs12").error("Failed to load pkcs12: " + e.getMessage());
+        }
+    }
+
+    /** {@code TlsSessionTicketKeys}: each key exactly 80 bytes, as Envoy insists. */
+    static List<SessionTicketKey> sessionTicketKeys(TlsSessionTicketKeys keys, FieldPath path) {
+        if (keys.getKeysCount() == 0) {
+            throw path.field("keys").error("at least one key is required");
+        }
+        List<SessionTicketKey> out = new ArrayList<>();
+        for (int i = 0; i < keys.getKeysCount(); i++) {
+            FieldPath kp = path.field("keys").index(i);
+            byte[] b = Protos.dataSourceBytes(keys.getKeys(i), kp);
+            if (b == null || b.length != SessionTicketKey.LENGTH) {
+                throw kp.error("Incorrect TLS session ticket key length. Length " + (b == null ? 0 : b.length)
+                        + ", expected length " + SessionTicketKey.LENGTH + ".");
+            }
+            out.add(new SessionTicketKey(b));
+        }
+        return out;
     }
 
     @SuppressWarnings("deprecation")
@@ -88,10 +136,12 @@ public final class SecretTranslator {
                 case URI -> SanMatcher.Type.URI;
                 case EMAIL -> SanMatcher.Type.EMAIL;
                 case IP_ADDRESS -> SanMatcher.Type.IP_ADDRESS;
-                case OTHER_NAME -> throw mp.field("san_type").error("OTHER_NAME SANs are not supported");
+                case OTHER_NAME -> SanMatcher.Type.OTHER_NAME;
                 default -> throw mp.field("san_type").error("san_type is required");
             };
-            sans.add(new SanMatcher(type, StringMatcherTranslator.translate(m.getMatcher(), mp.field("matcher"))));
+            // Envoy matches an OTHER_NAME only by its oid: without one (or with a malformed one) it never matches.
+            sans.add(new SanMatcher(type, StringMatcherTranslator.translate(m.getMatcher(), mp.field("matcher")),
+                    type == SanMatcher.Type.OTHER_NAME ? m.getOid() : null));
         }
         for (int i = 0; i < v.getMatchSubjectAltNamesCount(); i++) {
             sans.add(new SanMatcher(SanMatcher.Type.ANY, StringMatcherTranslator.translate(v.getMatchSubjectAltNames(i),

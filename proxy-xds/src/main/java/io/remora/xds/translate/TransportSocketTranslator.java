@@ -5,10 +5,13 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.remora.config.CertificateValidation;
+import io.remora.config.SessionResumption;
+import io.remora.config.SessionTicketKey;
 import io.remora.config.TlsCertificate;
 import io.remora.config.TlsParams;
 import io.remora.config.TransportSocketConfig;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,9 +53,12 @@ public final class TransportSocketTranslator {
         FieldPath cp = tp.field("common_tls_context");
         CommonTlsContext c = u.getCommonTlsContext();
         Common common = common(c, cp);
+        SessionResumption resumption = SessionResumption.client(u.hasMaxSessionKeys()
+                ? (int) Math.min(u.getMaxSessionKeys().getValue(), Integer.MAX_VALUE)
+                : SessionResumption.DEFAULT_MAX_SESSION_KEYS);
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
                 List.copyOf(c.getAlpnProtocolsList()), false, u.getSni().isEmpty() ? null : u.getSni(),
-                common.params, true, u.getAutoHostSni(), u.getAutoSniSanValidation());
+                common.params, resumption, u.getAutoHostSni(), u.getAutoSniSanValidation(), false);
     }
 
     public static TransportSocketConfig downstream(TransportSocket ts, FieldPath path) {
@@ -79,16 +85,31 @@ public final class TransportSocketTranslator {
             throw tp.field("require_client_certificate").error(
                     "requiring a client certificate needs a validation context to verify it against");
         }
-        if (d.hasSessionTicketKeys() || d.hasSessionTicketKeysSdsSecretConfig()) {
-            throw tp.error("session_ticket_keys are not supported (resumption is by session id only)");
-        }
         if (d.getOcspStaplePolicy() == DownstreamTlsContext.OcspStaplePolicy.MUST_STAPLE) {
             throw tp.field("ocsp_staple_policy").error("MUST_STAPLE is not supported");
         }
-        boolean resumption = !d.getDisableStatelessSessionResumption() && !d.getDisableStatefulSessionResumption();
         return new TransportSocketConfig(common.certs, common.certSds, common.validation, common.validationSds,
-                List.copyOf(c.getAlpnProtocolsList()), requireClientCert, null, common.params, resumption,
+                List.copyOf(c.getAlpnProtocolsList()), requireClientCert, null, common.params, resumption(d, tp),
                 false, false, Protos.bool(d.hasRequireSni(), d.getRequireSni(), false));
+    }
+
+    /** Tickets (with keys inline or from a secret), the session cache and the session lifetime. */
+    private static SessionResumption resumption(DownstreamTlsContext d, FieldPath path) {
+        List<SessionTicketKey> keys = d.hasSessionTicketKeys()
+                ? SecretTranslator.sessionTicketKeys(d.getSessionTicketKeys(), path.field("session_ticket_keys"))
+                : List.of();
+        String keysSds = d.hasSessionTicketKeysSdsSecretConfig() ? sdsName(d.getSessionTicketKeysSdsSecretConfig()
+                .getName(), path.field("session_ticket_keys_sds_secret_config")) : null;
+        Duration timeout = null;
+        if (d.hasSessionTimeout()) {
+            var t = d.getSessionTimeout();
+            if (t.getSeconds() < 0 || t.getNanos() < 0 || t.getSeconds() >= (1L << 32)) {
+                throw path.field("session_timeout").error("must be at least 0s and below 4294967296s");
+            }
+            timeout = Duration.ofSeconds(t.getSeconds()); // Envoy keeps whole seconds
+        }
+        return new SessionResumption(!d.getDisableStatelessSessionResumption(),
+                !d.getDisableStatefulSessionResumption(), keys, keysSds, timeout);
     }
 
     private static boolean isRaw(TransportSocket ts) {

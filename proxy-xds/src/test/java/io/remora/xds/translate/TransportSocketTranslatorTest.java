@@ -60,8 +60,25 @@ class TransportSocketTranslatorTest {
                 Arguments.of("no certificate", "common_tls_context: {}", TS + ".common_tls_context", "needs tls_certificates"),
                 Arguments.of("client certificate required without a CA", "require_client_certificate: true\n"
                         + "common_tls_context:\n" + CERTS.indent(2), TS + ".require_client_certificate", "validation context"),
-                Arguments.of("session ticket keys", "session_ticket_keys: { keys: [{ inline_string: x }] }\n"
-                        + "common_tls_context:\n" + CERTS.indent(2), TS, "session_ticket_keys"),
+                Arguments.of("session ticket key of the wrong length", "session_ticket_keys: { keys: [{ inline_string: "
+                        + "\"" + "k".repeat(80) + "\" }, { inline_string: x }] }\n" + "common_tls_context:\n" + CERTS.indent(2),
+                        TS + ".session_ticket_keys.keys[1]",
+                        "Incorrect TLS session ticket key length. Length 1, expected length 80."),
+                Arguments.of("no session ticket keys", "session_ticket_keys: {}\n" + "common_tls_context:\n"
+                        + CERTS.indent(2), TS + ".session_ticket_keys.keys", "at least one"),
+                Arguments.of("negative session timeout", "session_timeout: -1s\n" + "common_tls_context:\n"
+                        + CERTS.indent(2), TS + ".session_timeout", "at least 0s"),
+                Arguments.of("encrypted key without a password", "common_tls_context:\n  tls_certificates:\n"
+                        + "  - certificate_chain: { inline_string: \"" + LEAF.certPem().replace("\n", "\\n") + "\" }\n"
+                        + "    private_key: { inline_string: \"-----BEGIN ENCRYPTED PRIVATE KEY-----\\nMA==\\n"
+                        + "-----END ENCRYPTED PRIVATE KEY-----\\n\" }\n",
+                        TS + ".common_tls_context.tls_certificates[0].private_key", "no password"),
+                Arguments.of("pkcs12 beside a certificate chain", "common_tls_context:\n  tls_certificates:\n"
+                        + "  - certificate_chain: { inline_string: x }\n    pkcs12: { inline_bytes: MA== }\n",
+                        TS + ".common_tls_context.tls_certificates[0]", "can't have both pkcs12 and certificate_chain"),
+                Arguments.of("pkcs12 that does not parse", "common_tls_context:\n  tls_certificates:\n"
+                        + "  - pkcs12: { inline_bytes: MA== }\n    password: { inline_string: x }\n",
+                        TS + ".common_tls_context.tls_certificates[0].pkcs12", "Failed to load pkcs12"),
                 Arguments.of("SAN matcher without a trusted CA", "common_tls_context:\n" + CERTS.indent(2)
                         + "  validation_context:\n    match_typed_subject_alt_names: [{ san_type: URI, matcher: { exact: x } }]\n",
                         TS + ".common_tls_context.validation_context", "without trusted CA"),
