@@ -81,7 +81,7 @@ public final class CelEngine {
     public static CelProgram parsed(com.google.api.expr.v1alpha1.Expr expr, FieldPath path, TranslationContext ctx) {
         try {
             CelAbstractSyntaxTree ast = CelProtoV1Alpha1AbstractSyntaxTree.fromParsedExpr(
-                    com.google.api.expr.v1alpha1.ParsedExpr.newBuilder().setExpr(expr).build()).getAst();
+                    com.google.api.expr.v1alpha1.ParsedExpr.newBuilder().setExpr(ExprIds.renumber(expr)).build()).getAst();
             return check(ast, "condition", path, ctx);
         } catch (RuntimeException | CelValidationException e) {
             throw path.error("invalid CEL expression: " + e.getMessage());
