@@ -96,6 +96,41 @@ class AccessLogFilterTranslationTest {
     }
 
     @Test
+    void celExpressionFilterIsCompiledAndABadOneRefused() {
+        AccessLogFilter f = filter("""
+                extension_filter:
+                  name: envoy.access_loggers.extension_filters.cel
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
+                    expression: "response.code >= 400"
+                """);
+        assertTrue(f instanceof AccessLogFilter.Extension, f.toString());
+        TranslationException e = refused("""
+                extension_filter:
+                  name: envoy.access_loggers.extension_filters.cel
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
+                    expression: "response.code >="
+                """);
+        assertEquals(LOG + ".filter.extension_filter.typed_config.expression", e.path());
+    }
+
+    @Test
+    void badCelFormatIsRefusedNamingTheLogger() {
+        String yaml = HcmListenerYaml.listener("""
+                access_log:
+                - name: envoy.access_loggers.stdout
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+                    log_format: { text_format: "%CEL(request.path ==)%" }
+                """, "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1;
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml, "test.yaml"));
+        assertEquals(LOG + ".typed_config", e.path());
+        assertTrue(e.getMessage().contains("CEL"), e.getMessage());
+    }
+
+    @Test
     void refusedNamingTheField() {
         assertEquals(LOG + ".filter.response_flag_filter.flags[1]",
                 refused("response_flag_filter: { flags: [UH, XX] }").path());
