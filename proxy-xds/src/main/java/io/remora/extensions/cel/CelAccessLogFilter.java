@@ -23,7 +23,14 @@ public final class CelAccessLogFilter {
     public static AccessLogFilter translate(Any typedConfig, FieldPath path, TranslationContext ctx) {
         ExpressionFilter f = Protos.unpack(typedConfig, ExpressionFilter.class, path);
         CelProgram p = CelEngine.compile(f.getExpression(), path.field("expression"), ctx);
-        return new AccessLogFilter.Extension("envoy.access_loggers.extension_filters.cel",
-                info -> p.matches(new CelAttributes(info, null, null, null)));
+        return new AccessLogFilter.Extension("envoy.access_loggers.extension_filters.cel", new Test(p));
+    }
+
+    /** A record, so that filters of equal expressions are equal (an unchanged config is not rebuilt). */
+    private record Test(CelProgram program) implements java.util.function.Predicate<io.remora.accesslog.StreamInfo> {
+        @Override
+        public boolean test(io.remora.accesslog.StreamInfo info) {
+            return program.matches(new CelAttributes(info, null, null, null));
+        }
     }
 }

@@ -82,7 +82,7 @@ public final class CelEngine {
         try {
             CelAbstractSyntaxTree ast = CelProtoV1Alpha1AbstractSyntaxTree.fromParsedExpr(
                     com.google.api.expr.v1alpha1.ParsedExpr.newBuilder().setExpr(ExprIds.renumber(expr)).build()).getAst();
-            return check(ast, "condition", path, ctx);
+            return check(ast, expr.toString(), path, ctx);
         } catch (RuntimeException | CelValidationException e) {
             throw path.error("invalid CEL expression: " + e.getMessage());
         }
@@ -92,24 +92,24 @@ public final class CelEngine {
     public static CelProgram checked(com.google.api.expr.v1alpha1.CheckedExpr expr, FieldPath path) {
         try {
             CelAbstractSyntaxTree ast = CelProtoV1Alpha1AbstractSyntaxTree.fromCheckedExpr(expr).getAst();
-            return new CelProgram(Holder.RUNTIME.createProgram(ast), null);
+            return new CelProgram(expr.toString(), Holder.RUNTIME.createProgram(ast), null);
         } catch (RuntimeException | CelEvaluationException e) {
             throw path.error("invalid CEL expression: " + e.getMessage());
         }
     }
 
-    private static CelProgram check(CelAbstractSyntaxTree ast, String what, FieldPath path, TranslationContext ctx)
+    private static CelProgram check(CelAbstractSyntaxTree ast, String source, FieldPath path, TranslationContext ctx)
             throws CelValidationException {
         CelValidationResult checked = Holder.COMPILER.check(ast);
         if (checked.hasError()) {
             String why = checked.getErrorString().replace('\n', ' ');
             ctx.warnOnce("cel:" + path, "CEL expression at " + path + " always fails to evaluate: " + why);
-            return new CelProgram(null, why);
+            return new CelProgram(source, null, why);
         }
         try {
-            return new CelProgram(Holder.RUNTIME.createProgram(checked.getAst()), null);
+            return new CelProgram(source, Holder.RUNTIME.createProgram(checked.getAst()), null);
         } catch (CelEvaluationException e) {
-            throw path.error("invalid CEL expression " + what + ": " + e.getMessage());
+            throw path.error("invalid CEL expression: " + e.getMessage());
         }
     }
 }

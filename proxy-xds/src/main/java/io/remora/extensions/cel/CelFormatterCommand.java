@@ -39,6 +39,17 @@ public final class CelFormatterCommand implements FormatterCommand {
         return info -> p.print(new CelAttributes(info, null, null, null));
     }
 
+    /** Commands of one field compare equal, so that an unchanged access log config is not rebuilt. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CelFormatterCommand c && c.path.toString().equals(path.toString());
+    }
+
+    @Override
+    public int hashCode() {
+        return path.toString().hashCode();
+    }
+
     /** Whether a format uses the command (only then is the CEL engine loaded). */
     public static boolean used(String format) {
         return format != null && format.contains("%CEL(");

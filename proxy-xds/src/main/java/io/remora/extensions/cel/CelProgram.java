@@ -18,11 +18,14 @@ public final class CelProgram {
 
     private static final Logger LOG = Logger.getLogger(CelProgram.class.getName());
 
+    /** The expression as configured: programs compare by it, so a re-sent config equals the running one. */
+    private final String source;
     private final CelRuntime.Program program;
     /** Why the expression can never evaluate (it did not check), or null. */
     private final String failure;
 
-    CelProgram(CelRuntime.Program program, String failure) {
+    CelProgram(String source, CelRuntime.Program program, String failure) {
+        this.source = source;
         this.program = program;
         this.failure = failure;
     }
@@ -71,7 +74,17 @@ public final class CelProgram {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof CelProgram p && p.source.equals(source);
+    }
+
+    @Override
+    public int hashCode() {
+        return source.hashCode();
+    }
+
+    @Override
     public String toString() {
-        return failure == null ? "CelProgram" : "CelProgram(fails: " + failure + ")";
+        return failure == null ? "CEL(" + source + ")" : "CEL(" + source + ", fails: " + failure + ")";
     }
 }

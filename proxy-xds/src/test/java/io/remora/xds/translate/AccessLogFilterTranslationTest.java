@@ -105,6 +105,14 @@ class AccessLogFilterTranslationTest {
                     expression: "response.code >= 400"
                 """);
         assertTrue(f instanceof AccessLogFilter.Extension, f.toString());
+        // The same expression again is the same config: an unchanged listener is not rebuilt.
+        assertEquals(f, filter("""
+                extension_filter:
+                  name: envoy.access_loggers.extension_filters.cel
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
+                    expression: "response.code >= 400"
+                """));
         TranslationException e = refused("""
                 extension_filter:
                   name: envoy.access_loggers.extension_filters.cel

@@ -115,8 +115,16 @@ public final class RbacTranslator {
                 : p.hasCheckedCondition() ? CelEngine.checked(p.getCheckedCondition(), path.field("checked_condition"))
                 : null;
         // As Envoy's engine: an expression that fails or is not a boolean does not match.
-        return new RbacPolicy(name, new RbacMatcher.Or(perms), new RbacMatcher.Or(ids), condition == null ? null
-                : in -> condition.matches(new CelAttributes(in.streamInfo(), in, null, null)));
+        return new RbacPolicy(name, new RbacMatcher.Or(perms), new RbacMatcher.Or(ids),
+                condition == null ? null : new CelCondition(condition));
+    }
+
+    /** A record, so that policies of equal conditions are equal (an unchanged config is not rebuilt). */
+    private record CelCondition(CelProgram program) implements java.util.function.Predicate<io.remora.rbac.RbacInput> {
+        @Override
+        public boolean test(io.remora.rbac.RbacInput in) {
+            return program.matches(new CelAttributes(in.streamInfo(), in, null, null));
+        }
     }
 
     public static RbacMatcher permission(Permission p, FieldPath path) {
