@@ -95,32 +95,24 @@ class AccessLogFilterTranslationTest {
                 b.warnings().toString());
     }
 
+    static String celFilter(String expression) {
+        return """
+                extension_filter:
+                  name: envoy.access_loggers.extension_filters.cel
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
+                    expression: "%s"
+                """.formatted(expression);
+    }
+
     @Test
     void celExpressionFilterIsCompiledAndABadOneRefused() {
-        AccessLogFilter f = filter("""
-                extension_filter:
-                  name: envoy.access_loggers.extension_filters.cel
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
-                    expression: "response.code >= 400"
-                """);
+        AccessLogFilter f = filter(celFilter("response.code >= 400"));
         assertTrue(f instanceof AccessLogFilter.Extension, f.toString());
         // The same expression again is the same config: an unchanged listener is not rebuilt.
-        assertEquals(f, filter("""
-                extension_filter:
-                  name: envoy.access_loggers.extension_filters.cel
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
-                    expression: "response.code >= 400"
-                """));
-        TranslationException e = refused("""
-                extension_filter:
-                  name: envoy.access_loggers.extension_filters.cel
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
-                    expression: "response.code >="
-                """);
-        assertEquals(LOG + ".filter.extension_filter.typed_config.expression", e.path());
+        assertEquals(f, filter(celFilter("response.code >= 400")));
+        assertEquals(LOG + ".filter.extension_filter.typed_config.expression",
+                refused(celFilter("response.code >=")).path());
     }
 
     @Test
