@@ -1,7 +1,7 @@
 package io.remora.extensions.filters.istio.stats;
 
-import io.netty.buffer.ByteBuf;
 import dev.cel.runtime.CelVariableResolver;
+import io.netty.buffer.ByteBuf;
 import io.remora.accesslog.StreamInfo;
 import io.remora.extensions.filters.istio.common.LocalWorkload;
 import io.remora.extensions.filters.istio.common.PeerState;
