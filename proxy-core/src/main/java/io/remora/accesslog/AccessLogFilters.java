@@ -101,6 +101,9 @@ public final class AccessLogFilters {
                 return v == null ? f.matchIfKeyNotFound() : f.matcher().value().matches(v);
             };
         }
+        if (filter instanceof AccessLogFilter.Extension f) {
+            return f.test();
+        }
         if (filter instanceof AccessLogFilter.Traceable) {
             return StreamInfo::traceForced;
         }

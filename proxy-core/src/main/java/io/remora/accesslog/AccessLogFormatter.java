@@ -43,7 +43,13 @@ public final class AccessLogFormatter {
     }
 
     public static AccessLogFormatter text(String format, boolean omitEmptyValues) {
-        return new AccessLogFormatter(parse(format == null ? DEFAULT_FORMAT : format), null, null, omitEmptyValues);
+        return text(format, omitEmptyValues, List.of());
+    }
+
+    /** With the commands of formatter extensions ({@link FormatterCommand}), tried before the built-in ones. */
+    public static AccessLogFormatter text(String format, boolean omitEmptyValues, List<FormatterCommand> commands) {
+        return new AccessLogFormatter(parse(format == null ? DEFAULT_FORMAT : format, commands), null, null,
+                omitEmptyValues);
     }
 
     /** A JSON formatter from {@code json_format} (keys in the map's order); one object per line. */
@@ -52,11 +58,16 @@ public final class AccessLogFormatter {
     }
 
     public static AccessLogFormatter json(Map<String, String> format, boolean omitEmptyValues) {
+        return json(format, omitEmptyValues, List.of());
+    }
+
+    public static AccessLogFormatter json(Map<String, String> format, boolean omitEmptyValues,
+                                          List<FormatterCommand> commands) {
         Map<String, String> ordered = new LinkedHashMap<>(format);
         String[] keys = ordered.keySet().toArray(new String[0]);
         Op[][] values = new Op[keys.length][];
         for (int k = 0; k < keys.length; k++) {
-            values[k] = parse(ordered.get(keys[k]));
+            values[k] = parse(ordered.get(keys[k]), commands);
         }
         return new AccessLogFormatter(null, keys, values, omitEmptyValues);
     }
@@ -115,7 +126,7 @@ public final class AccessLogFormatter {
 
     // ---- parsing ----
 
-    static Op[] parse(String format) {
+    static Op[] parse(String format, List<FormatterCommand> commands) {
         List<Op> ops = new ArrayList<>();
         StringBuilder lit = new StringBuilder();
         int i = 0;
@@ -169,13 +180,23 @@ public final class AccessLogFormatter {
                 ops.add(AccessLogOperators.literal(lit.toString()));
                 lit.setLength(0);
             }
-            ops.add(AccessLogOperators.operator(name, arg, maxLen));
+            ops.add(operator(name, arg, maxLen, commands));
             i = p + 1;
         }
         if (lit.length() > 0) {
             ops.add(AccessLogOperators.literal(lit.toString()));
         }
         return ops.toArray(new Op[0]);
+    }
+
+    private static Op operator(String name, String arg, int maxLen, List<FormatterCommand> commands) {
+        for (FormatterCommand c : commands) {
+            java.util.function.Function<StreamInfo, String> fn = c.parse(name, arg);
+            if (fn != null) {
+                return AccessLogOperators.custom(fn, maxLen);
+            }
+        }
+        return AccessLogOperators.operator(name, arg, maxLen);
     }
 
     private static boolean isNameChar(char c) {

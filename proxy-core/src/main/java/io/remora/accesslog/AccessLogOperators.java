@@ -100,12 +100,26 @@ final class AccessLogOperators {
         };
     }
 
+    /** A formatter extension's command ({@link FormatterCommand}). */
+    static Op custom(java.util.function.Function<StreamInfo, String> fn, int maxLen) {
+        return str(fn::apply, maxLen);
+    }
+
     static Op operator(String name, String arg, int maxLen) {
         switch (name) {
             case "START_TIME":
                 return startTime(new StartTimeFormat(arg == null || arg.isEmpty() ? StartTimeFormat.DEFAULT : arg));
             case "REQ":
                 return header(requireArg(name, arg), maxLen, Source.REQUEST);
+            // Envoy's req_without_query formatter: a request header up to its '?'.
+            case "REQ_WITHOUT_QUERY": {
+                StrFn fn = headerFn(requireArg(name, arg), Source.REQUEST);
+                return str(i -> {
+                    String v = fn.get(i);
+                    int q = v == null ? -1 : v.indexOf('?');
+                    return q < 0 ? v : v.substring(0, q);
+                }, maxLen);
+            }
             case "RESP":
                 return header(requireArg(name, arg), maxLen, Source.RESPONSE);
             case "TRAILER":
@@ -290,16 +304,21 @@ final class AccessLogOperators {
 
     /** %REQ(X?Y)%: X, or Y when X is absent; names are case-insensitive. */
     private static Op header(String arg, int maxLen, Source source) {
+        return str(headerFn(arg, source), maxLen);
+    }
+
+    /** {@code X?Y}: header X, else Y. */
+    private static StrFn headerFn(String arg, Source source) {
         int q = arg.indexOf('?');
         AsciiString main = AsciiString.of(lower(q < 0 ? arg : arg.substring(0, q)));
         AsciiString alt = q < 0 ? null : AsciiString.of(lower(arg.substring(q + 1)));
-        return str(i -> {
+        return i -> {
             String v = header(i, source, main);
             if (v == null && alt != null) {
                 v = header(i, source, alt);
             }
             return v;
-        }, maxLen);
+        };
     }
 
     private static String header(StreamInfo i, Source source, AsciiString name) {

@@ -49,8 +49,9 @@ public final class AccessLogs implements AutoCloseable {
     public List<AccessLog> create(List<AccessLogConfig> configs) {
         List<AccessLog> out = new ArrayList<>(configs.size());
         for (AccessLogConfig c : configs) {
-            AccessLogFormatter f = c.jsonFormat() != null ? AccessLogFormatter.json(c.jsonFormat(), c.omitEmptyValues())
-                    : AccessLogFormatter.text(c.textFormat(), c.omitEmptyValues());
+            AccessLogFormatter f = c.jsonFormat() != null
+                    ? AccessLogFormatter.json(c.jsonFormat(), c.omitEmptyValues(), c.commands())
+                    : AccessLogFormatter.text(c.textFormat(), c.omitEmptyValues(), c.commands());
             AccessLogWriter w = writer(c);
             if (c.filter() == null) {
                 out.add(info -> w.write(f.format(info)));

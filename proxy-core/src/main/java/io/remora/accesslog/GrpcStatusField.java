@@ -7,7 +7,7 @@ import io.netty.handler.codec.http2.Http2Headers;
  * grpc-status of a gRPC request's response (trailers, else a trailers-only response's headers,
  * else mapped from the HTTP status as Envoy's httpToGrpcStatus does); nothing for other requests.
  */
-final class GrpcStatusField {
+public final class GrpcStatusField {
 
     private static final String[] CAMEL = {"OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded",
             "NotFound", "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition", "Aborted",
@@ -46,7 +46,7 @@ final class GrpcStatusField {
      * the response trailers' grpc-status, else the headers', else mapped from the HTTP status; -1
      * when there is none of them.
      */
-    static long ofResponse(StreamInfo i) {
+    public static long ofResponse(StreamInfo i) {
         long fromTrailers = parse(i.responseTrailers);
         if (fromTrailers >= 0) {
             return fromTrailers;

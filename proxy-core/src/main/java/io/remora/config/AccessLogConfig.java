@@ -1,5 +1,6 @@
 package io.remora.config;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,8 +14,18 @@ import java.util.Map;
  *                   "-") and its key is left out of JSON
  */
 public record AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
-                              AccessLogFilter filter, boolean omitEmptyValues) {
+                              AccessLogFilter filter, boolean omitEmptyValues,
+                              List<io.remora.accesslog.FormatterCommand> commands) {
     public enum Sink { FILE, STDOUT, STDERR }
+
+    public AccessLogConfig {
+        commands = commands == null ? List.of() : List.copyOf(commands);
+    }
+
+    public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
+                           AccessLogFilter filter, boolean omitEmptyValues) {
+        this(sink, path, textFormat, jsonFormat, filter, omitEmptyValues, List.of());
+    }
 
     public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
                            AccessLogFilter filter) {

@@ -88,6 +88,14 @@ public sealed interface AccessLogFilter {
     record Traceable() implements AccessLogFilter {
     }
 
+    /**
+     * An extension filter ({@code extension_filter}, e.g. CEL), compiled by its translator: logs
+     * when the test passes.
+     */
+    record Extension(String name, java.util.function.Predicate<io.remora.accesslog.StreamInfo> test)
+            implements AccessLogFilter {
+    }
+
     /** A filter kind that is not evaluated (extensions): passes. */
     record Unsupported(String kind) implements AccessLogFilter {
     }

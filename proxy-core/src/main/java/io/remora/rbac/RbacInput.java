@@ -47,6 +47,11 @@ public interface RbacInput {
     /** Filter state (a request's, whose parent is its connection's), or null. */
     FilterState filterState();
 
+    /** The request's stream info (HTTP), for the attributes of CEL conditions; null for a connection. */
+    default io.remora.accesslog.StreamInfo streamInfo() {
+        return null;
+    }
+
     /** A connection's SNI: from tls_inspector, else from the TLS handshake; "" when none. */
     static String serverNameOf(io.remora.network.ConnectionInfo c) {
         String sni = c == null ? null : c.serverName();

@@ -74,6 +74,17 @@ class AccessLogFormatterTest {
     }
 
     @Test
+    void reqWithoutQueryAndExtensionCommands() {
+        StreamInfo i = new StreamInfo();
+        i.path("/search?q=secret");
+        assertEquals("/search /sea -", AccessLogFormatter.text(
+                "%REQ_WITHOUT_QUERY(:PATH)% %REQ_WITHOUT_QUERY(:PATH):4% %REQ_WITHOUT_QUERY(x-none)%").format(i));
+        FormatterCommand upper = (name, arg) -> name.equals("UP") ? s -> arg.toUpperCase() : null;
+        assertEquals("AB|A|/search?q=secret", AccessLogFormatter.text("%UP(ab)%|%UP(ab):1%|%REQ(:PATH)%", false,
+                java.util.List.of(upper)).format(i));
+    }
+
+    @Test
     void omitEmptyValuesAndTheLocalReplyBody() {
         StreamInfo i = http();
         String f = "a=%REQ(x-none)% b=%RESPONSE_CODE% c=%LOCAL_REPLY_BODY%.";

@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * {@code config.accesslog.v3.AccessLogFilter} into {@link io.remora.config.AccessLogFilter}, checked
- * as Envoy checks it. Extension filters (CEL) are not evaluated: they pass, with one warning naming
- * the first.
+ * as Envoy checks it. The CEL extension filter is compiled ({@code CelAccessLogFilter}); other
+ * extension filters are not evaluated: they pass, with one warning naming the first.
  */
 final class AccessLogFilterTranslator {
 
@@ -96,6 +96,12 @@ final class AccessLogFilterTranslator {
             }
             case TRACEABLE_FILTER -> new io.remora.config.AccessLogFilter.Traceable();
             case EXTENSION_FILTER -> {
+                var ext = f.getExtensionFilter();
+                if (ext.hasTypedConfig()
+                        && Protos.typeName(ext.getTypedConfig()).equals(io.remora.extensions.cel.CelAccessLogFilter.TYPE)) {
+                    yield io.remora.extensions.cel.CelAccessLogFilter.translate(ext.getTypedConfig(),
+                            path.field("extension_filter").field("typed_config"), ctx);
+                }
                 String kind = f.getFilterSpecifierCase().name().toLowerCase(java.util.Locale.ROOT);
                 ctx.warnOnce("access_log.filter:" + kind, "access log " + kind + " is not evaluated (it passes), first at "
                         + path);

@@ -7,7 +7,10 @@ import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StderrAccessLog;
 import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
+import io.remora.accesslog.AccessLogFormatter;
+import io.remora.accesslog.FormatterCommand;
 import io.remora.config.AccessLogConfig;
+import io.remora.extensions.cel.CelFormatterCommand;
 import io.remora.xds.bootstrap.ProtoJson;
 
 import java.util.ArrayList;
@@ -25,6 +28,12 @@ public final class AccessLogTranslator {
     private static final String FILE = "envoy.extensions.access_loggers.file.v3.FileAccessLog";
     private static final String STDOUT = "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog";
     private static final String STDERR = "envoy.extensions.access_loggers.stream.v3.StderrAccessLog";
+
+    /** Formatter extensions whose commands are built in. */
+    private static final java.util.Set<String> BUILT_IN_FORMATTERS = java.util.Set.of(
+            "envoy.extensions.formatter.cel.v3.Cel",
+            "envoy.extensions.formatter.req_without_query.v3.ReqWithoutQuery",
+            "envoy.extensions.formatter.metadata.v3.Metadata");
 
     private AccessLogTranslator() {
     }
@@ -55,20 +64,20 @@ public final class AccessLogTranslator {
                     throw tp.field("path").error("missing required field");
                 }
                 Format fmt = format(f, tp);
-                return new AccessLogConfig(AccessLogConfig.Sink.FILE, f.getPath(), fmt.text, fmt.json, filter,
-                        f.hasLogFormat() && f.getLogFormat().getOmitEmptyValues());
+                return config(AccessLogConfig.Sink.FILE, f.getPath(), fmt, filter,
+                        f.hasLogFormat() && f.getLogFormat().getOmitEmptyValues(), tp, ctx);
             }
             case STDOUT -> {
                 StdoutAccessLog s = Protos.unpack(log.getTypedConfig(), StdoutAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
-                return new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, fmt.text, fmt.json, filter,
-                        s.getLogFormat().getOmitEmptyValues());
+                return config(AccessLogConfig.Sink.STDOUT, null, fmt, filter, s.getLogFormat().getOmitEmptyValues(),
+                        tp, ctx);
             }
             case STDERR -> {
                 StderrAccessLog s = Protos.unpack(log.getTypedConfig(), StderrAccessLog.class, tp);
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
-                return new AccessLogConfig(AccessLogConfig.Sink.STDERR, null, fmt.text, fmt.json, filter,
-                        s.getLogFormat().getOmitEmptyValues());
+                return config(AccessLogConfig.Sink.STDERR, null, fmt, filter, s.getLogFormat().getOmitEmptyValues(),
+                        tp, ctx);
             }
             default -> {
                 ctx.warnOnce("access_log:" + type, "skipping unsupported access logger '" + log.getName() + "' ("
@@ -76,6 +85,31 @@ public final class AccessLogTranslator {
                 return null;
             }
         }
+    }
+
+    /**
+     * The log's config; a format using {@code %CEL(...)%} gets the CEL command, its expressions
+     * compiled here (an error names the logger's typed_config).
+     */
+    private static AccessLogConfig config(AccessLogConfig.Sink sink, String file, Format fmt,
+                                          io.remora.config.AccessLogFilter filter, boolean omitEmpty, FieldPath path,
+                                          TranslationContext ctx) {
+        boolean cel = CelFormatterCommand.used(fmt.text)
+                || fmt.json != null && fmt.json.values().stream().anyMatch(CelFormatterCommand::used);
+        if (!cel) {
+            return new AccessLogConfig(sink, file, fmt.text, fmt.json, filter, omitEmpty);
+        }
+        List<FormatterCommand> commands = List.of(new CelFormatterCommand(path, ctx));
+        try {
+            if (fmt.json != null) {
+                AccessLogFormatter.json(fmt.json, omitEmpty, commands);
+            } else {
+                AccessLogFormatter.text(fmt.text, omitEmpty, commands);
+            }
+        } catch (IllegalArgumentException e) {
+            throw path.error(e.getMessage());
+        }
+        return new AccessLogConfig(sink, file, fmt.text, fmt.json, filter, omitEmpty, commands);
     }
 
     record Format(String text, Map<String, String> json) {
@@ -112,11 +146,20 @@ public final class AccessLogTranslator {
         return text;
     }
 
-    /** A substitution format's text or JSON form ({@code formatters} extensions are refused). */
+    /**
+     * A substitution format's text or JSON form. Of {@code formatters}, the ones Envoy now builds in
+     * ({@code %CEL%}, {@code %REQ_WITHOUT_QUERY%}, {@code %METADATA%}) are accepted: their commands
+     * are always there; any other extension is refused.
+     */
     @SuppressWarnings("deprecation")
     static Format format(SubstitutionFormatString s, FieldPath path) {
-        if (s.getFormattersCount() > 0) {
-            throw path.field("formatters").error("custom formatter extensions are not supported");
+        for (int i = 0; i < s.getFormattersCount(); i++) {
+            var ext = s.getFormatters(i);
+            String type = ext.hasTypedConfig() ? Protos.typeName(ext.getTypedConfig()) : "";
+            if (!BUILT_IN_FORMATTERS.contains(type)) {
+                throw path.field("formatters").index(i).error("unsupported formatter extension '" + ext.getName()
+                        + "' (" + type + "); supported: " + BUILT_IN_FORMATTERS);
+            }
         }
         return switch (s.getFormatCase()) {
             case TEXT_FORMAT -> new Format(s.getTextFormat(), null);

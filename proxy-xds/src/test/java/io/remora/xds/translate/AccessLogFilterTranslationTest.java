@@ -95,6 +95,41 @@ class AccessLogFilterTranslationTest {
                 b.warnings().toString());
     }
 
+    static String celFilter(String expression) {
+        return """
+                extension_filter:
+                  name: envoy.access_loggers.extension_filters.cel
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
+                    expression: "%s"
+                """.formatted(expression);
+    }
+
+    @Test
+    void celExpressionFilterIsCompiledAndABadOneRefused() {
+        AccessLogFilter f = filter(celFilter("response.code >= 400"));
+        assertTrue(f instanceof AccessLogFilter.Extension, f.toString());
+        // The same expression again is the same config: an unchanged listener is not rebuilt.
+        assertEquals(f, filter(celFilter("response.code >= 400")));
+        assertEquals(LOG + ".filter.extension_filter.typed_config.expression",
+                refused(celFilter("response.code >=")).path());
+    }
+
+    @Test
+    void badCelFormatIsRefusedNamingTheLogger() {
+        String yaml = HcmListenerYaml.listener("""
+                access_log:
+                - name: envoy.access_loggers.stdout
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+                    log_format: { text_format: "%CEL(request.path ==)%" }
+                """, "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1;
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> new BootstrapLoader().loadString(yaml, "test.yaml"));
+        assertEquals(LOG + ".typed_config", e.path());
+        assertTrue(e.getMessage().contains("CEL"), e.getMessage());
+    }
+
     @Test
     void refusedNamingTheField() {
         assertEquals(LOG + ".filter.response_flag_filter.flags[1]",

@@ -107,7 +107,9 @@ class IstioExtensionsTranslationTest {
         assertEquals(Set.of("source_principal", "destination_principal"),
                 s.removedTags().get("istio_tcp_sent_bytes_total"));
         assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("not_a_tag")), lb.warnings().toString());
-        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("dimensions")), lb.warnings().toString());
+        // A CEL dimension adds its tag to the metric named.
+        assertEquals(Set.of("request_host"), s.dimensions().get("istio_requests_total").keySet());
+        assertFalse(s.dimensions().containsKey("istio_request_duration_milliseconds"));
     }
 
     @Test

@@ -7,6 +7,9 @@ import io.envoyproxy.envoy.config.rbac.v3.Policy;
 import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.type.matcher.v3.FilterStateMatcher;
+import io.remora.extensions.cel.CelAttributes;
+import io.remora.extensions.cel.CelEngine;
+import io.remora.extensions.cel.CelProgram;
 import io.remora.matching.CompiledCidr;
 import io.remora.rbac.RbacEngine;
 import io.remora.rbac.RbacMatcher;
@@ -27,8 +30,9 @@ import java.util.TreeMap;
 
 /**
  * {@code envoy.config.rbac.v3.RBAC} into an {@link RbacPolicyEngine}, shared by the network and HTTP
- * RBAC filters. Validates as Envoy's proto rules and factories do; what Remora cannot evaluate
- * (CEL conditions, permission matcher extensions, custom principals, route metadata) is
+ * RBAC filters. Validates as Envoy's proto rules and factories do; a policy's CEL {@code condition}
+ * (or {@code checked_condition}) is compiled here. What Remora cannot evaluate (permission
+ * matcher extensions, custom principals, route metadata) is
  * refused with its field path, since skipping part of a policy would change who may pass.
  */
 public final class RbacTranslator {
@@ -84,17 +88,14 @@ public final class RbacTranslator {
         List<RbacPolicy> policies = new ArrayList<>();
         // Sorted, as Envoy evaluates them; also makes the first error reported stable.
         for (Map.Entry<String, Policy> e : new TreeMap<>(rbac.getPoliciesMap()).entrySet()) {
-            policies.add(policy(e.getKey(), e.getValue(), path.field("policies").key(e.getKey())));
+            policies.add(policy(e.getKey(), e.getValue(), path.field("policies").key(e.getKey()), ctx));
         }
         return new RbacPolicyEngine(action, policies);
     }
 
-    static RbacPolicy policy(String name, Policy p, FieldPath path) {
-        if (p.hasCondition()) {
-            throw path.field("condition").error("CEL conditions are not supported");
-        }
-        if (p.hasCheckedCondition()) {
-            throw path.field("checked_condition").error("CEL conditions are not supported");
+    static RbacPolicy policy(String name, Policy p, FieldPath path, TranslationContext ctx) {
+        if (p.hasCondition() && p.hasCheckedCondition()) {
+            throw path.error("only one of condition and checked_condition may be set");
         }
         if (p.getPermissionsCount() == 0) {
             throw path.field("permissions").error("must have at least 1 item");
@@ -110,7 +111,20 @@ public final class RbacTranslator {
         for (int i = 0; i < p.getPrincipalsCount(); i++) {
             ids.add(principal(p.getPrincipals(i), path.field("principals").index(i)));
         }
-        return new RbacPolicy(name, new RbacMatcher.Or(perms), new RbacMatcher.Or(ids));
+        CelProgram condition = p.hasCondition() ? CelEngine.parsed(p.getCondition(), path.field("condition"), ctx)
+                : p.hasCheckedCondition() ? CelEngine.checked(p.getCheckedCondition(), path.field("checked_condition"))
+                : null;
+        // As Envoy's engine: an expression that fails or is not a boolean does not match.
+        return new RbacPolicy(name, new RbacMatcher.Or(perms), new RbacMatcher.Or(ids),
+                condition == null ? null : new CelCondition(condition));
+    }
+
+    /** A record, so that policies of equal conditions are equal (an unchanged config is not rebuilt). */
+    private record CelCondition(CelProgram program) implements java.util.function.Predicate<io.remora.rbac.RbacInput> {
+        @Override
+        public boolean test(io.remora.rbac.RbacInput in) {
+            return program.matches(new CelAttributes(in.streamInfo(), in, null, null));
+        }
     }
 
     public static RbacMatcher permission(Permission p, FieldPath path) {

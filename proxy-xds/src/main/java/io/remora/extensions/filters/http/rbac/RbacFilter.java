@@ -141,6 +141,11 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     }
 
     @Override
+    public io.remora.accesslog.StreamInfo streamInfo() {
+        return cb.streamInfo();
+    }
+
+    @Override
     public FilterState filterState() {
         return cb.filterState();
     }

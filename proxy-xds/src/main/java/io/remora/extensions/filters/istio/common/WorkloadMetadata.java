@@ -13,7 +13,8 @@ import java.util.Map;
  */
 public record WorkloadMetadata(String instanceName, String clusterName, String namespaceName, String workloadName,
                                String canonicalName, String canonicalRevision, String appName, String appVersion,
-                               String owner, Map<String, String> labels) {
+                               String owner, Map<String, String> labels)
+        implements io.remora.extensions.cel.CelFields {
 
     public static final String CANONICAL_NAME_LABEL = "service.istio.io/canonical-name";
     public static final String CANONICAL_REVISION_LABEL = "service.istio.io/canonical-revision";
@@ -118,6 +119,23 @@ public record WorkloadMetadata(String instanceName, String clusterName, String n
             case "pod", "deployment", "job", "cronjob" -> type;
             default -> "";
         };
+    }
+
+    /** The fields istio-proxy's peer object gives CEL ({@code upstream_peer.service}, {@code .labels}). */
+    @Override
+    public Map<String, Object> celFields() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("type", workloadType());
+        m.put("workload", workloadName);
+        m.put("name", instanceName);
+        m.put("cluster", clusterName);
+        m.put("namespace", namespaceName);
+        m.put("service", canonicalName);
+        m.put("revision", canonicalRevision);
+        m.put("app", appName);
+        m.put("version", appVersion);
+        m.put("labels", labels == null ? Map.of() : labels);
+        return m;
     }
 
     /**

@@ -5,14 +5,18 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
+import dev.cel.runtime.CelVariableResolver;
+import io.remora.extensions.cel.CelProgram;
 import io.remora.stats.EnvoyBuckets;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Istio's standard metrics under Istio's names and labels (no {@code envoy_} prefix: dashboards,
@@ -74,56 +78,124 @@ final class IstioMetrics {
         }
     }
 
-    /** One finished HTTP request; {@code values} follow {@link #HTTP_LABELS}. */
-    void http(String[] values, long durationMillis, long requestBytes, long responseBytes) {
-        counter(REQUESTS_TOTAL, HTTP_LABELS, values, 1);
-        histogram(REQUEST_DURATION, values, durationMillis);
-        histogram(REQUEST_BYTES, values, requestBytes);
-        histogram(RESPONSE_BYTES, values, responseBytes);
+    /**
+     * One finished HTTP request; {@code values} follow {@link #HTTP_LABELS}. {@code attributes}
+     * (null when no tag is an expression) give the values of {@code dimensions} and custom metrics.
+     */
+    void http(String[] values, long durationMillis, long requestBytes, long responseBytes,
+              CelVariableResolver attributes) {
+        counter(REQUESTS_TOTAL, HTTP_LABELS, values, 1, attributes);
+        histogram(REQUEST_DURATION, values, durationMillis, attributes);
+        histogram(REQUEST_BYTES, values, requestBytes, attributes);
+        histogram(RESPONSE_BYTES, values, responseBytes, attributes);
+        for (MetricOverrides.Definition d : settings.definitions()) {
+            custom(d, attributes);
+        }
     }
 
     /** gRPC messages of one stream (from grpc_stats' filter state); {@code values} start with {@link #MESSAGE_LABELS}. */
-    void messages(String[] values, long requests, long responses) {
+    void messages(String[] values, long requests, long responses, CelVariableResolver attributes) {
         String[] v = java.util.Arrays.copyOf(values, MESSAGE_LABELS.size());
-        counter(REQUEST_MESSAGES, MESSAGE_LABELS, v, requests);
-        counter(RESPONSE_MESSAGES, MESSAGE_LABELS, v, responses);
+        counter(REQUEST_MESSAGES, MESSAGE_LABELS, v, requests, attributes);
+        counter(RESPONSE_MESSAGES, MESSAGE_LABELS, v, responses, attributes);
     }
 
     /** Adds to a TCP counter; {@code values} follow {@link #TCP_LABELS}. */
-    void tcp(String metric, String[] values, long amount) {
-        counter(metric, TCP_LABELS, values, amount);
+    void tcp(String metric, String[] values, long amount, CelVariableResolver attributes) {
+        counter(metric, TCP_LABELS, values, amount, attributes);
     }
 
-    private void counter(String metric, List<String> labels, String[] values, long amount) {
+    private void counter(String metric, List<String> labels, String[] values, long amount,
+                         CelVariableResolver attributes) {
         if (settings.dropped().contains(metric) || amount <= 0) {
             if (amount == 0 && !settings.dropped().contains(metric)) {
-                meter(metric, labels, values, false); // a zero delta still makes the series exist
+                // a zero delta still makes the series exist
+                meter(metric, labels, values, MetricOverrides.Kind.COUNTER, attributes);
             }
             return;
         }
-        ((Counter) meter(metric, labels, values, false)).increment(amount);
+        ((Counter) meter(metric, labels, values, MetricOverrides.Kind.COUNTER, attributes)).increment(amount);
     }
 
-    private void histogram(String metric, String[] values, long value) {
+    private void histogram(String metric, String[] values, long value, CelVariableResolver attributes) {
         if (!settings.dropped().contains(metric)) {
-            ((DistributionSummary) meter(metric, HTTP_LABELS, values, true)).record(Math.max(0, value));
+            ((DistributionSummary) meter(metric, HTTP_LABELS, values, MetricOverrides.Kind.HISTOGRAM, attributes))
+                    .record(Math.max(0, value));
         }
     }
 
-    private Object meter(String metric, List<String> labels, String[] values, boolean histogram) {
+    /** A custom metric: its value expression's number (none when it fails), labelled by its dimensions only. */
+    private void custom(MetricOverrides.Definition d, CelVariableResolver attributes) {
+        if (settings.dropped().contains(d.name()) || attributes == null) {
+            return;
+        }
+        Object v = d.value().eval(attributes);
+        long amount;
+        if (v instanceof Long l) {
+            amount = l;
+        } else if (v instanceof Double x) {
+            amount = (long) x.doubleValue();
+        } else if (v instanceof com.google.common.primitives.UnsignedLong u) {
+            amount = u.longValue();
+        } else {
+            return;
+        }
+        Object m = meter(d.name(), List.of(), new String[0], d.kind(), attributes);
+        switch (d.kind()) {
+            case COUNTER -> {
+                if (amount > 0) {
+                    ((Counter) m).increment(amount);
+                }
+            }
+            case GAUGE -> ((AtomicLong) m).set(amount);
+            case HISTOGRAM -> ((DistributionSummary) m).record(Math.max(0, amount));
+        }
+    }
+
+    /**
+     * The series of {@code metric} for these label values: the standard labels it keeps, a
+     * dimension's value in place of a standard one, then the added dimensions ({@code unknown}
+     * when an expression fails, as istio-proxy).
+     */
+    private Object meter(String metric, List<String> labels, String[] values, MetricOverrides.Kind kind,
+                         CelVariableResolver attributes) {
         List<String> kept = settings.labelsOf(metric, labels);
+        Map<String, CelProgram> dims = settings.dimensions().get(metric);
         StringBuilder key = new StringBuilder(metric);
-        List<Tag> tags = new ArrayList<>(kept.size());
+        List<Tag> tags = new ArrayList<>(kept.size() + (dims == null ? 0 : dims.size()));
         for (int i = 0; i < labels.size(); i++) {
-            if (kept == labels || kept.contains(labels.get(i))) {
-                key.append('\0').append(values[i]);
-                tags.add(Tag.of(labels.get(i), values[i]));
+            String label = labels.get(i);
+            if (kept == labels || kept.contains(label)) {
+                CelProgram p = dims == null ? null : dims.get(label);
+                String v = p == null ? values[i] : dimension(p, attributes);
+                key.append('\0').append(v);
+                tags.add(Tag.of(label, v));
             }
         }
-        return series.computeIfAbsent(key.toString(), k -> histogram
-                ? DistributionSummary.builder(metric).tags(tags).serviceLevelObjectives(EnvoyBuckets.MILLIS)
-                .register(registry)
-                : Counter.builder(metric).tags(tags).register(registry));
+        if (dims != null) {
+            for (Map.Entry<String, CelProgram> e : dims.entrySet()) {
+                if (!labels.contains(e.getKey())) {
+                    String v = dimension(e.getValue(), attributes);
+                    key.append('\0').append(e.getKey()).append('=').append(v);
+                    tags.add(Tag.of(e.getKey(), v));
+                }
+            }
+        }
+        return series.computeIfAbsent(key.toString(), k -> switch (kind) {
+            case HISTOGRAM -> DistributionSummary.builder(metric).tags(tags)
+                    .serviceLevelObjectives(EnvoyBuckets.MILLIS).register(registry);
+            case COUNTER -> Counter.builder(metric).tags(tags).register(registry);
+            case GAUGE -> {
+                AtomicLong holder = new AtomicLong();
+                Gauge.builder(metric, holder, AtomicLong::doubleValue).tags(tags).register(registry);
+                yield holder;
+            }
+        });
+    }
+
+    private static String dimension(CelProgram p, CelVariableResolver attributes) {
+        String v = attributes == null ? null : p.print(attributes);
+        return v == null ? PeerLabels.UNKNOWN : v;
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -1,5 +1,6 @@
 package io.remora.extensions.filters.istio.stats;
 
+import dev.cel.runtime.CelVariableResolver;
 import io.netty.buffer.ByteBuf;
 import io.remora.accesslog.StreamInfo;
 import io.remora.extensions.filters.istio.common.LocalWorkload;
@@ -81,19 +82,26 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
         }
         closed = end;
         boolean server = settings.reporter().server();
+        CelVariableResolver attributes = attributes();
         if (labels == null && (end || PeerState.read(peerState(server), server))) {
             labels = labels(server);
-            metrics.tcp(IstioMetrics.TCP_OPENED, labels, 1);
+            metrics.tcp(IstioMetrics.TCP_OPENED, labels, 1, attributes);
         }
         if (labels != null) {
-            metrics.tcp(IstioMetrics.TCP_SENT, labels, sent - reportedSent);
-            metrics.tcp(IstioMetrics.TCP_RECEIVED, labels, received - reportedReceived);
+            metrics.tcp(IstioMetrics.TCP_SENT, labels, sent - reportedSent, attributes);
+            metrics.tcp(IstioMetrics.TCP_RECEIVED, labels, received - reportedReceived, attributes);
             reportedSent = sent;
             reportedReceived = received;
         }
         if (end) {
-            metrics.tcp(IstioMetrics.TCP_CLOSED, labels, 1);
+            metrics.tcp(IstioMetrics.TCP_CLOSED, labels, 1, attributes);
         }
+    }
+
+    /** The attributes of dimensions, over tcp_proxy's stream info (null: none, or no expression). */
+    private CelVariableResolver attributes() {
+        StreamInfo info = settings.usesCel() ? cb.filterState().get(TCP_PROXY_INFO, StreamInfo.class) : null;
+        return info == null ? null : IstioAttributes.of(info, cb.filterState(), cb.serverContext());
     }
 
     /**

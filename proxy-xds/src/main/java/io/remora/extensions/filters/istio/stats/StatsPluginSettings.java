@@ -2,13 +2,13 @@ package io.remora.extensions.filters.istio.stats;
 
 import com.google.protobuf.Message;
 import io.remora.config.ListenerConfig;
+import io.remora.extensions.cel.CelProgram;
 import io.remora.extensions.filters.istio.common.IstioProtos;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
 
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +21,13 @@ import java.util.Set;
  * @param tcpReportingMillis        how often TCP counters are flushed while a connection lives (0: only at close)
  * @param dropped                   metrics not recorded (full names, {@code istio_requests_total})
  * @param removedTags               per metric (full name), the labels it does not carry
+ * @param dimensions                per metric (full name), tags whose values are CEL expressions
+ * @param definitions               custom metrics
  */
 public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFallback, long tcpReportingMillis,
-                                  Set<String> dropped, Map<String, Set<String>> removedTags) {
+                                  Set<String> dropped, Map<String, Set<String>> removedTags,
+                                  Map<String, Map<String, CelProgram>> dimensions,
+                                  List<MetricOverrides.Definition> definitions) {
 
     /** Istio's reporters: a sidecar's outbound (source) or inbound (destination) side, or a waypoint. */
     public enum Reporter {
@@ -45,6 +49,20 @@ public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFa
         Map<String, Set<String>> copy = new HashMap<>();
         removedTags.forEach((k, v) -> copy.put(k, Set.copyOf(v)));
         removedTags = Map.copyOf(copy);
+        Map<String, Map<String, CelProgram>> dims = new HashMap<>();
+        dimensions.forEach((k, v) -> dims.put(k, java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(v))));
+        dimensions = Map.copyOf(dims);
+        definitions = List.copyOf(definitions);
+    }
+
+    public StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFallback, long tcpReportingMillis,
+                               Set<String> dropped, Map<String, Set<String>> removedTags) {
+        this(reporter, disableHostHeaderFallback, tcpReportingMillis, dropped, removedTags, Map.of(), List.of());
+    }
+
+    /** Whether a stream's attributes are needed (some tag or custom metric is an expression). */
+    public boolean usesCel() {
+        return !dimensions.isEmpty() || !definitions.isEmpty();
     }
 
     /** The labels a metric carries: {@code labels} minus what {@code tags_to_remove} took away. */
@@ -63,7 +81,7 @@ public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFa
         Reporter reporter = ctx.trafficDirection() == ListenerConfig.TrafficDirection.INBOUND
                 ? Reporter.SERVER_SIDECAR : Reporter.CLIENT_SIDECAR;
         if (m == null) {
-            return new StatsPluginSettings(reporter, false, 5000, Set.of(), Map.of());
+            return new StatsPluginSettings(reporter, false, 5000, Set.of(), Map.of(), Map.of(), List.of());
         }
         String rep = IstioProtos.enumName(m, "reporter");
         if (rep.equals("SERVER_GATEWAY")) {
@@ -75,46 +93,8 @@ public record StatsPluginSettings(Reporter reporter, boolean disableHostHeaderFa
         if (tcp < 0) {
             throw path.field("tcp_reporting_duration").error("must not be negative");
         }
-        Set<String> dropped = new HashSet<>();
-        Map<String, Set<String>> removed = new HashMap<>();
-        List<Message> metrics = IstioProtos.repeated(m, "metrics");
-        for (int i = 0; i < metrics.size(); i++) {
-            Message mc = metrics.get(i);
-            FieldPath mp = path.field("metrics").index(i);
-            String name = IstioProtos.string(mc, "name");
-            List<String> targets = name.isEmpty() ? IstioMetrics.ALL : List.of("istio_" + name);
-            if (!name.isEmpty() && !IstioMetrics.ALL.contains("istio_" + name)) {
-                // Istio: custom metrics come from definitions (CEL); overrides of unknown ones do nothing.
-                ctx.warnOnce("istio.stats.metric:" + name, "istio.stats: no standard metric '" + name
-                        + "' (custom metric definitions are not supported), at " + mp.field("name"));
-                continue;
-            }
-            if (IstioProtos.bool(mc, "drop")) {
-                if (!name.isEmpty()) {
-                    dropped.addAll(targets);
-                }
-                continue;
-            }
-            for (String tag : IstioProtos.<String>repeated(mc, "tags_to_remove")) {
-                if (!IstioMetrics.STANDARD_TAGS.contains(tag)) {
-                    ctx.warnOnce("istio.stats.tag:" + tag, "istio.stats: '" + tag + "' is not a standard tag; not removed,"
-                            + " at " + mp.field("tags_to_remove"));
-                    continue;
-                }
-                for (String t : targets) {
-                    removed.computeIfAbsent(t, k -> new HashSet<>()).add(tag);
-                }
-            }
-            if (!IstioProtos.repeated(mc, "dimensions").isEmpty()) {
-                ctx.warnOnce("istio.stats.dimensions", "istio.stats: metric dimensions are CEL expressions, which"
-                        + " Remora does not evaluate; the standard values are kept, first at " + mp.field("dimensions"));
-            }
-        }
-        if (!IstioProtos.repeated(m, "definitions").isEmpty()) {
-            ctx.warnOnce("istio.stats.definitions", "istio.stats: custom metric definitions (CEL) are not supported"
-                    + " and are ignored, first at " + path.field("definitions"));
-        }
-        return new StatsPluginSettings(reporter, IstioProtos.bool(m, "disable_host_header_fallback"), tcp, dropped,
-                removed);
+        MetricOverrides o = MetricOverrides.of(m, path, ctx);
+        return new StatsPluginSettings(reporter, IstioProtos.bool(m, "disable_host_header_fallback"), tcp, o.dropped,
+                o.removedTags, o.dimensions, o.definitions);
     }
 }

@@ -372,6 +372,65 @@ class RbacEngineTableTest {
         assertTrue(type.getMessage().contains("uri_template.typed_config"), type.getMessage());
     }
 
+    /** {@code request.headers['x-user'] == <user> && destination.port == 8080}, as a parsed Expr without ids. */
+    static String condition(String user) {
+        return """
+                action: ALLOW
+                policies:
+                  p:
+                    permissions: [{any: true}]
+                    principals: [{any: true}]
+                    condition:
+                      call_expr:
+                        function: _&&_
+                        args:
+                        - call_expr:
+                            function: _==_
+                            args:
+                            - call_expr:
+                                function: _[_]
+                                args:
+                                - select_expr: { operand: { ident_expr: { name: request } }, field: headers }
+                                - const_expr: { string_value: x-user }
+                            - const_expr: { string_value: %s }
+                        - call_expr:
+                            function: _==_
+                            args:
+                            - select_expr: { operand: { ident_expr: { name: destination } }, field: port }
+                            - const_expr: { int64_value: 8080 }
+                """.formatted(user);
+    }
+
+    @Test
+    void celConditionMustHoldBesidesPermissionsAndPrincipals() {
+        assertTrue(engine(condition("alice")).evaluate(Input.request()).allowed());
+        assertFalse(engine(condition("bob")).evaluate(Input.request()).allowed());
+        assertFalse(engine(condition("alice")).evaluate(Input.request().local(addr("10.0.0.5", 9090))).allowed());
+        // A missing header is an evaluation error: the condition is false, as Envoy's.
+        assertFalse(engine(condition("alice")).evaluate(Input.request().headers(new DefaultHttp2Headers())).allowed());
+        // Not a boolean: no match either.
+        RbacEngine text = engine("""
+                policies:
+                  p:
+                    permissions: [{any: true}]
+                    principals: [{any: true}]
+                    condition: { const_expr: { string_value: "yes" } }
+                """);
+        assertFalse(text.evaluate(Input.request()).allowed());
+    }
+
+    @Test
+    void malformedCelConditionIsRefusedNamingTheField() {
+        var e = assertThrows(TranslationException.class, () -> engine("""
+                policies:
+                  p:
+                    permissions: [{any: true}]
+                    principals: [{any: true}]
+                    condition: { call_expr: { function: _==_, args: [{}, { const_expr: { int64_value: 1 } }] } }
+                """));
+        assertTrue(e.getMessage().contains("rules.policies[\"p\"].condition"), e.getMessage());
+    }
+
     @Test
     void emptyRules() {
         // rules: {} is ALLOW with no policies: Envoy denies everything; DENY with none allows everything.
