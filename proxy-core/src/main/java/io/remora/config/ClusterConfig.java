@@ -98,48 +98,6 @@ public record ClusterConfig(
     }
 
     /**
-     * {@code lb_subset_config}: a route's {@code metadata_match} picks among the hosts whose
-     * {@code envoy.lb} metadata has those values, when one of {@code selectors} names exactly its
-     * keys; otherwise, and for requests without criteria, the fallback decides.
-     *
-     * @param selectors     {@code subset_selectors}: each a set of keys subsets are made for
-     * @param defaultSubset {@code default_subset}: the hosts DEFAULT_SUBSET falls back to
-     * @param listAsAny     {@code list_as_any}: a host whose value is a list is in the subset of each element
-     */
-    public record SubsetConfig(Fallback fallback, java.util.Map<String, Object> defaultSubset,
-                               List<Selector> selectors, boolean listAsAny) {
-        public SubsetConfig {
-            defaultSubset = defaultSubset == null ? java.util.Map.of() : java.util.Map.copyOf(defaultSubset);
-            selectors = selectors == null ? List.of() : List.copyOf(selectors);
-        }
-
-        /** {@code fallback_policy}. */
-        public enum Fallback { NO_FALLBACK, ANY_ENDPOINT, DEFAULT_SUBSET }
-
-        /** A selector's own {@code fallback_policy}; NOT_DEFINED defers to the cluster's. */
-        public enum SelectorFallback { NOT_DEFINED, NO_FALLBACK, ANY_ENDPOINT, DEFAULT_SUBSET, KEYS_SUBSET }
-
-        /**
-         * One of {@code subset_selectors}.
-         *
-         * @param fallbackKeysSubset KEYS_SUBSET's {@code fallback_keys_subset}: the keys kept when no
-         *                           subset has the request's values (a proper subset of {@code keys})
-         */
-        public record Selector(java.util.Set<String> keys, SelectorFallback fallback,
-                               java.util.Set<String> fallbackKeysSubset) {
-            public Selector {
-                keys = java.util.Set.copyOf(keys);
-                fallbackKeysSubset = fallbackKeysSubset == null ? java.util.Set.of() : java.util.Set.copyOf(fallbackKeysSubset);
-            }
-
-            /** A selector that takes the cluster's fallback. */
-            public static Selector of(java.util.Set<String> keys) {
-                return new Selector(keys, SelectorFallback.NOT_DEFINED, null);
-            }
-        }
-    }
-
-    /**
      * {@code original_dst_lb_config}.
      *
      * @param httpHeaderName       the request header naming the destination (use_http_header;

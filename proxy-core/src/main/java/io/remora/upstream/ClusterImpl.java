@@ -395,9 +395,10 @@ public final class ClusterImpl implements Cluster {
                 ? localityWeights(c.loadAssignment()) : Map.of();
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
                 c.loadBalancing(), weights, healthyPanic);
-        subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels,
-                lv -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
-                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), weights, healthyPanic));
+        subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
+                (lv, w) -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
+                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic),
+                runtime == null ? null : SubsetStats.of(runtime.registry(), stats.name()));
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());

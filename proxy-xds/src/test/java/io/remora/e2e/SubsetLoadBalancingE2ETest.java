@@ -113,6 +113,11 @@ class SubsetLoadBalancingE2ETest {
 
     /** The upstreams that answered ten requests to this path; a status other than 200 is its own entry. */
     static Set<String> answers(String path) throws Exception {
+        return answers(port, path);
+    }
+
+    /** As {@link #answers(String)}, through the proxy listening on {@code port}. */
+    static Set<String> answers(int port, String path) throws Exception {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 10; i++) {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
