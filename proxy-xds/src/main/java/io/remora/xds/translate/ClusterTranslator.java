@@ -224,14 +224,11 @@ public final class ClusterTranslator {
                     ts == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path()),
                     ts == null ? java.util.List.of() : ts.passthrough()));
         }
-        if (c.getHealthChecksCount() > 1) {
-            // As Envoy: one health checker per cluster.
-            throw path.field("health_checks").error("multiple health checks are not supported");
+        java.util.List<io.remora.config.HealthCheckConfig> healthChecks = new java.util.ArrayList<>();
+        for (int i = 0; i < c.getHealthChecksCount(); i++) {
+            healthChecks.add(HealthCheckTranslator.translate(c.getHealthChecks(i), path.field("health_checks").index(i),
+                    ctx));
         }
-        java.util.List<io.remora.config.HealthCheckConfig> healthChecks = c.getHealthChecksCount() == 0
-                ? java.util.List.of()
-                : java.util.List.of(HealthCheckTranslator.translate(c.getHealthChecks(0),
-                        path.field("health_checks").index(0), ctx));
         io.remora.config.LoadBalancingConfig balancing = typedLb != null ? typedLb.config()
                 : LoadBalancingTranslator.translate(c, path, ctx);
         if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasOverrideHostStatus()) {

@@ -179,6 +179,13 @@ class ResilienceTranslationTest {
             assertEquals("static_resources.clusters[0].lb_subset_config.subset_selectors[0].fallback_keys_subset",
                     e.path(), keys);
         }
+        e = refused(head + "    lb_subset_config: { subset_selectors: [{ keys: [version], fallback_keys_subset: [version] }] }\n");
+        assertEquals("static_resources.clusters[0].lb_subset_config.subset_selectors[0].fallback_keys_subset", e.path());
+        assertEquals("fallback_keys_subset can be set only for KEYS_SUBSET fallback_policy", e.reason());
+        e = refused(head + "    health_checks:\n    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " tcp_health_check: {} }\n    - { interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " tcp_health_check: {} }\n");
+        assertEquals("static_resources.clusters[0].health_checks[1].timeout", e.path(), "each check is checked");
         e = refused(head + "    common_http_protocol_options: { max_response_headers_kb: 9000 }\n");
         assertEquals("static_resources.clusters[0].common_http_protocol_options.max_response_headers_kb", e.path());
         e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
@@ -308,6 +315,38 @@ class ResilienceTranslationTest {
                 cluster.responseHeaderLimits().underscores());
         assertTrue(loaded.warnings().stream().noneMatch(w -> w.contains("lb_subset_config")),
                 "panic_mode_any is honoured: " + loaded.warnings());
+    }
+
+    @Test
+    void everyHealthCheckIsTranslated() {
+        ServerConfig m = load(ROUTE + """
+                  - name: c
+                    load_assignment: { cluster_name: c }
+                    health_checks:
+                    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1, tcp_health_check: {} }
+                    - { timeout: 2s, interval: 3s, unhealthy_threshold: 2, healthy_threshold: 2, http_health_check: { path: /h } }
+                """);
+        List<HealthCheckConfig> hcs = m.clusters().get("c").healthChecks();
+        assertEquals(2, hcs.size());
+        assertTrue(hcs.get(0).checker() instanceof HealthCheckConfig.Tcp);
+        assertTrue(hcs.get(1).checker() instanceof HealthCheckConfig.Http);
+        assertEquals(Duration.ofSeconds(3), hcs.get(1).interval());
+    }
+
+    @Test
+    void subsetOptionsAreTranslated() {
+        ServerConfig m = load(ROUTE + """
+                  - name: c
+                    load_assignment: { cluster_name: c }
+                    lb_subset_config:
+                      metadata_fallback_policy: FALLBACK_LIST
+                      locality_weight_aware: true
+                      scale_locality_weight: true
+                      subset_selectors: [{ keys: [id], single_host_per_subset: true }]
+                """);
+        var s = m.clusters().get("c").subsets();
+        assertTrue(s.fallbackList() && s.localityWeightAware() && s.scaleLocalityWeight() && !s.panicModeAny());
+        assertTrue(s.selectors().get(0).singleHostPerSubset());
     }
 
     @Test
