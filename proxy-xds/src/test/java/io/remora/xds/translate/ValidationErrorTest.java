@@ -3,6 +3,8 @@ package io.remora.xds.translate;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -160,6 +162,23 @@ class ValidationErrorTest {
                 """));
         assertEquals(HCM + ".route_config.virtual_hosts[0].routes[0].route.weighted_clusters", e.path());
         assertEquals("the total weight of the clusters is 0", e.reason());
+    }
+
+    @Test
+    void weightedClusterNamesOneClusterOrHeader() {
+        for (String member : List.of("{ weight: 1 }", "{ name: c1, cluster_header: x-c, weight: 1 }")) {
+            var e = fail(withVhosts("""
+                    - name: v
+                      domains: ['*']
+                      routes:
+                      - match: { prefix: / }
+                        route:
+                          weighted_clusters:
+                            clusters: [{ name: c2, weight: 1 }, MEMBER]
+                    """.replace("MEMBER", member)));
+            assertEquals(HCM + ".route_config.virtual_hosts[0].routes[0].route.weighted_clusters.clusters[1].name",
+                    e.path(), member);
+        }
     }
 
     @Test
