@@ -45,6 +45,9 @@ import java.util.List;
  *                          null: {@code dnsRefreshRate}
  * @param autoSni           {@code upstream_http_protocol_options}: SNI and SAN check from each
  *                          request's host; null when off
+ * @param perUpstreamPreconnectRatio {@code preconnect_policy.per_upstream_preconnect_ratio}: an
+ *                          HTTP/1.1 pool keeps (connecting + idle + busy) connections at least this
+ *                          many times its requests; 1 (the default): connections opened on demand
  * @param closeConnectionsOnHostHealthFailure {@code close_connections_on_host_health_failure}: a host
  *                          that fails its active health check has its pools drained and its
  *                          {@code tcp_proxy} connections closed
@@ -88,7 +91,8 @@ public record ClusterConfig(
         boolean closeConnectionsOnHostHealthFailure,
         Duration dnsJitter,
         Duration maxStreamDuration,
-        ResponseHeaderLimits responseHeaderLimits) {
+        ResponseHeaderLimits responseHeaderLimits,
+        double perUpstreamPreconnectRatio) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -115,6 +119,7 @@ public record ClusterConfig(
         metadata = metadata == null ? java.util.Map.of() : java.util.Map.copyOf(metadata);
         passthroughMetadata = passthroughMetadata == null ? List.of() : List.copyOf(passthroughMetadata);
         responseHeaderLimits = responseHeaderLimits == null ? ResponseHeaderLimits.DEFAULT : responseHeaderLimits;
+        perUpstreamPreconnectRatio = perUpstreamPreconnectRatio < 1 ? 1 : perUpstreamPreconnectRatio;
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -138,7 +143,8 @@ public record ClusterConfig(
                 .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh)
                 .autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter)
-                .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits);
+                .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
+                .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio);
     }
 
     /**
@@ -414,7 +420,14 @@ public record ClusterConfig(
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
-                    maxStreamDuration, responseHeaderLimits);
+                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio);
+        }
+
+        private double perUpstreamPreconnectRatio = 1;
+
+        public Builder perUpstreamPreconnectRatio(double v) {
+            this.perUpstreamPreconnectRatio = v;
+            return this;
         }
 
         private DnsResolverConfig dnsResolver;

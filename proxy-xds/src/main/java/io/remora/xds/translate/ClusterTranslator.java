@@ -265,6 +265,7 @@ public final class ClusterTranslator {
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
                 .maxConnectionDuration(maxDuration).maxStreamDuration(maxStreamDuration)
                 .responseHeaderLimits(responseLimits)
+                .perUpstreamPreconnectRatio(preconnectRatio(c, path.field("preconnect_policy")))
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
@@ -364,5 +365,22 @@ public final class ClusterTranslator {
             case CLUSTER_PROVIDED -> ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
             default -> throw path.field("lb_policy").error("unknown lb_policy " + c.getLbPolicyValue());
         };
+    }
+
+    /** {@code per_upstream_preconnect_ratio}, 1 when unset; both ratios range over [1, 3] as Envoy's checks say. */
+    private static double preconnectRatio(Cluster c, FieldPath path) {
+        var p = c.getPreconnectPolicy();
+        if (p.hasPredictivePreconnectRatio() && !(p.getPredictivePreconnectRatio().getValue() >= 1
+                && p.getPredictivePreconnectRatio().getValue() <= 3)) {
+            throw path.field("predictive_preconnect_ratio").error("must be in [1, 3]");
+        }
+        if (!p.hasPerUpstreamPreconnectRatio()) {
+            return 1;
+        }
+        double r = p.getPerUpstreamPreconnectRatio().getValue();
+        if (!(r >= 1 && r <= 3)) {
+            throw path.field("per_upstream_preconnect_ratio").error("must be in [1, 3]");
+        }
+        return r;
     }
 }
