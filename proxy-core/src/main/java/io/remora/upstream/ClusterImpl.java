@@ -397,7 +397,7 @@ public final class ClusterImpl implements Cluster {
         subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
                 (lv, w) -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
                         c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic),
-                runtime == null ? null : SubsetStats.of(runtime.registry(), stats.name()));
+                runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());

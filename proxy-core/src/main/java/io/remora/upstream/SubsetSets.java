@@ -2,6 +2,7 @@ package io.remora.upstream;
 
 import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.config.SubsetConfig;
+import io.remora.stats.LbSubsetStats;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,14 +38,14 @@ final class SubsetSets {
     private final Map<Set<String>, SubsetConfig.Selector> selectors;
     /** single_host_per_subset selectors' subsets: each its one host. */
     private final Map<Set<String>, Map<Map<String, Object>, Host>> singleBySelector;
-    private final SubsetStats stats;
+    private final LbSubsetStats stats;
     /** FALLBACK_LIST: each criteria with a fallback_list, as the criteria it stands for. */
     private final Map<Map<String, Object>, List<Map<String, Object>>> expandedFallbacks = new ConcurrentHashMap<>();
 
     private SubsetSets(SubsetConfig config, PrioritySet any, PrioritySet defaultSubset,
                        Map<Set<String>, Map<Map<String, Object>, PrioritySet>> bySelector,
                        Map<Set<String>, SubsetConfig.Selector> selectors,
-                       Map<Set<String>, Map<Map<String, Object>, Host>> singleBySelector, SubsetStats stats) {
+                       Map<Set<String>, Map<Map<String, Object>, Host>> singleBySelector, LbSubsetStats stats) {
         this.config = config;
         this.any = any;
         this.defaultSubset = defaultSubset;
@@ -64,7 +65,7 @@ final class SubsetSets {
     static SubsetSets build(SubsetConfig config, PrioritySet any, List<List<Host>> levels,
                             Map<Integer, Map<Locality, Integer>> weights,
                             BiFunction<List<List<Host>>, Map<Integer, Map<Locality, Integer>>, PrioritySet> make,
-                            SubsetStats stats) {
+                            LbSubsetStats stats) {
         Function<List<List<Host>>, PrioritySet> subsetOf = lv -> make.apply(lv, subsetWeights(config, weights, levels, lv));
         Map<Set<String>, Map<Map<String, Object>, PrioritySet>> bySelector = new HashMap<>();
         Map<Set<String>, Map<Map<String, Object>, Host>> singleBySelector = new HashMap<>();

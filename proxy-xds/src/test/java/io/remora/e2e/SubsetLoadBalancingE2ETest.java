@@ -103,10 +103,14 @@ class SubsetLoadBalancingE2ETest {
 
     @AfterAll
     static void stop() throws Exception {
+        close(proxy, UPSTREAMS);
+    }
+
+    static void close(ProxyProcess proxy, List<TestUpstream> upstreams) throws Exception {
         if (proxy != null) {
             proxy.close();
         }
-        for (TestUpstream u : UPSTREAMS) {
+        for (TestUpstream u : upstreams) {
             u.close();
         }
     }

@@ -72,22 +72,18 @@ class SubsetOptionsE2ETest {
         String localities = "[{ locality: { zone: a }, load_balancing_weight: 1, lb_endpoints: EPS_A },"
                 + " { locality: { zone: b }, load_balancing_weight: 1, lb_endpoints: EPS_B }]";
         String a = endpoints(0, 1, 2).replace("version: v1, stage: canary", "version: v2, stage: canary");
-        String clusters = """
-                - name: panic-any
+        String panic = """
+                - name: NAME
                   connect_timeout: 1s
                   lb_subset_config:
                     fallback_policy: DEFAULT_SUBSET
                     default_subset: { version: v7 }
-                    panic_mode_any: true
+                    panic_mode_any: PANIC
                     subset_selectors: [{ keys: [version] }]
-                  load_assignment: { cluster_name: panic-any, endpoints: [{ lb_endpoints: EPS_ALL }] }
-                - name: no-panic
-                  connect_timeout: 1s
-                  lb_subset_config:
-                    fallback_policy: DEFAULT_SUBSET
-                    default_subset: { version: v7 }
-                    subset_selectors: [{ keys: [version] }]
-                  load_assignment: { cluster_name: no-panic, endpoints: [{ lb_endpoints: EPS_ALL }] }
+                  load_assignment: { cluster_name: NAME, endpoints: [{ lb_endpoints: EPS_ALL }] }
+                """;
+        String clusters = (panic.replace("NAME", "panic-any").replace("PANIC", "true")
+                + panic.replace("NAME", "no-panic").replace("PANIC", "false") + """
                 - name: fallback-list
                   connect_timeout: 1s
                   lb_subset_config:
@@ -119,7 +115,7 @@ class SubsetOptionsE2ETest {
                     locality_weight_aware: true
                     subset_selectors: [{ keys: [version] }]
                   load_assignment: { cluster_name: unscaled, endpoints: EPS_LOCALITIES }
-                """.replace("EPS_LOCALITIES", localities.replace("EPS_A", a).replace("EPS_B", endpoints(3)))
+                """).replace("EPS_LOCALITIES", localities.replace("EPS_A", a).replace("EPS_B", endpoints(3)))
                 .replace("EPS_ALL", endpoints(0, 1, 2))
                 // v1-prod first and unhealthy: a single-host subset is its first host whatever its health
                 .replace("EPS_SINGLE", endpoints(0, 1, 2).replaceFirst("\\} \\} \\},", "} } }, health_status: UNHEALTHY,"));
@@ -130,12 +126,7 @@ class SubsetOptionsE2ETest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (TestUpstream u : UPSTREAMS) {
-            u.close();
-        }
+        SubsetLoadBalancingE2ETest.close(proxy, UPSTREAMS);
     }
 
     static Set<String> answers(String path) throws Exception {
