@@ -45,6 +45,9 @@ import java.util.List;
  *                          null: {@code dnsRefreshRate}
  * @param autoSni           {@code upstream_http_protocol_options}: SNI and SAN check from each
  *                          request's host; null when off
+ * @param perUpstreamPreconnectRatio {@code preconnect_policy.per_upstream_preconnect_ratio}: an
+ *                          HTTP/1.1 pool keeps (connecting + idle + busy) connections at least this
+ *                          many times its requests; 1 (the default): connections opened on demand
  * @param closeConnectionsOnHostHealthFailure {@code close_connections_on_host_health_failure}: a host
  *                          that fails its active health check has its pools drained and its
  *                          {@code tcp_proxy} connections closed
@@ -88,55 +91,14 @@ public record ClusterConfig(
         boolean closeConnectionsOnHostHealthFailure,
         Duration dnsJitter,
         Duration maxStreamDuration,
-        ResponseHeaderLimits responseHeaderLimits) {
+        ResponseHeaderLimits responseHeaderLimits,
+        double perUpstreamPreconnectRatio) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
      * starts at {@code base} and doubles up to {@code max}; a success starts over.
      */
     public record DnsFailureRefresh(Duration base, Duration max) {
-    }
-
-    /**
-     * {@code lb_subset_config}: a route's {@code metadata_match} picks among the hosts whose
-     * {@code envoy.lb} metadata has those values, when one of {@code selectors} names exactly its
-     * keys; otherwise, and for requests without criteria, the fallback decides.
-     *
-     * @param selectors     {@code subset_selectors}: each a set of keys subsets are made for
-     * @param defaultSubset {@code default_subset}: the hosts DEFAULT_SUBSET falls back to
-     * @param listAsAny     {@code list_as_any}: a host whose value is a list is in the subset of each element
-     */
-    public record SubsetConfig(Fallback fallback, java.util.Map<String, Object> defaultSubset,
-                               List<Selector> selectors, boolean listAsAny) {
-        public SubsetConfig {
-            defaultSubset = defaultSubset == null ? java.util.Map.of() : java.util.Map.copyOf(defaultSubset);
-            selectors = selectors == null ? List.of() : List.copyOf(selectors);
-        }
-
-        /** {@code fallback_policy}. */
-        public enum Fallback { NO_FALLBACK, ANY_ENDPOINT, DEFAULT_SUBSET }
-
-        /** A selector's own {@code fallback_policy}; NOT_DEFINED defers to the cluster's. */
-        public enum SelectorFallback { NOT_DEFINED, NO_FALLBACK, ANY_ENDPOINT, DEFAULT_SUBSET, KEYS_SUBSET }
-
-        /**
-         * One of {@code subset_selectors}.
-         *
-         * @param fallbackKeysSubset KEYS_SUBSET's {@code fallback_keys_subset}: the keys kept when no
-         *                           subset has the request's values (a proper subset of {@code keys})
-         */
-        public record Selector(java.util.Set<String> keys, SelectorFallback fallback,
-                               java.util.Set<String> fallbackKeysSubset) {
-            public Selector {
-                keys = java.util.Set.copyOf(keys);
-                fallbackKeysSubset = fallbackKeysSubset == null ? java.util.Set.of() : java.util.Set.copyOf(fallbackKeysSubset);
-            }
-
-            /** A selector that takes the cluster's fallback. */
-            public static Selector of(java.util.Set<String> keys) {
-                return new Selector(keys, SelectorFallback.NOT_DEFINED, null);
-            }
-        }
     }
 
     /**
@@ -157,6 +119,7 @@ public record ClusterConfig(
         metadata = metadata == null ? java.util.Map.of() : java.util.Map.copyOf(metadata);
         passthroughMetadata = passthroughMetadata == null ? List.of() : List.copyOf(passthroughMetadata);
         responseHeaderLimits = responseHeaderLimits == null ? ResponseHeaderLimits.DEFAULT : responseHeaderLimits;
+        perUpstreamPreconnectRatio = perUpstreamPreconnectRatio < 1 ? 1 : perUpstreamPreconnectRatio;
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -180,7 +143,8 @@ public record ClusterConfig(
                 .respectDnsTtl(respectDnsTtl).dnsFailureRefresh(dnsFailureRefresh)
                 .autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter)
-                .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits);
+                .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
+                .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio);
     }
 
     /**
@@ -456,7 +420,14 @@ public record ClusterConfig(
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
-                    maxStreamDuration, responseHeaderLimits);
+                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio);
+        }
+
+        private double perUpstreamPreconnectRatio = 1;
+
+        public Builder perUpstreamPreconnectRatio(double v) {
+            this.perUpstreamPreconnectRatio = v;
+            return this;
         }
 
         private DnsResolverConfig dnsResolver;

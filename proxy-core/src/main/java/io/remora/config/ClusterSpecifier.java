@@ -21,13 +21,22 @@ public sealed interface ClusterSpecifier
     /**
      * One member of a split. Header mutations and hostRewriteLiteral may be
      * {@link HeaderMutation#NONE}/null; {@code metadataMatch} is its own {@code envoy.lb} criteria
-     * (null: none), which override the route's key by key.
+     * (null: none), which override the route's key by key. {@code clusterHeader}, when not null,
+     * is the request header naming the member's cluster ({@code name} is then null).
      */
     record WeightedCluster(String name, int weight, HeaderMutation requestHeaders,
                            HeaderMutation responseHeaders, String hostRewriteLiteral,
-                           Map<String, PerFilterConfig> perFilterConfigs, Map<String, Object> metadataMatch) {
+                           Map<String, PerFilterConfig> perFilterConfigs, Map<String, Object> metadataMatch,
+                           String clusterHeader) {
         public WeightedCluster {
             perFilterConfigs = perFilterConfigs == null ? PerFilterConfig.NONE : Map.copyOf(perFilterConfigs);
+        }
+
+        public WeightedCluster(String name, int weight, HeaderMutation requestHeaders, HeaderMutation responseHeaders,
+                               String hostRewriteLiteral, Map<String, PerFilterConfig> perFilterConfigs,
+                               Map<String, Object> metadataMatch) {
+            this(name, weight, requestHeaders, responseHeaders, hostRewriteLiteral, perFilterConfigs, metadataMatch,
+                    null);
         }
 
         public WeightedCluster(String name, int weight, HeaderMutation requestHeaders, HeaderMutation responseHeaders,

@@ -45,16 +45,27 @@ abstract sealed class ClusterPicker {
 
     static final class Weighted extends ClusterPicker {
         private final String[] names;
+        /** A member's cluster_header (lower case), or null for a named member. */
+        private final AsciiString[] headerNames;
+        /** The first member named by a header, or -1. */
+        private final int firstFromHeader;
         /** Exclusive upper bound of each member's slice of [0, total). */
         private final long[] ends;
         private final long total;
 
         Weighted(List<ClusterSpecifier.WeightedCluster> clusters) {
             names = new String[clusters.size()];
+            headerNames = new AsciiString[clusters.size()];
             ends = new long[clusters.size()];
             long sum = 0;
+            int fromHeader = -1;
             for (int i = 0; i < clusters.size(); i++) {
                 names[i] = clusters.get(i).name();
+                String h = clusters.get(i).clusterHeader();
+                if (h != null) {
+                    headerNames[i] = AsciiString.of(AsciiCase.lower(h));
+                    fromHeader = fromHeader < 0 ? i : fromHeader;
+                }
                 sum += Math.max(0, clusters.get(i).weight());
                 ends[i] = sum;
             }
@@ -62,6 +73,7 @@ abstract sealed class ClusterPicker {
                 throw new IllegalArgumentException("weighted_clusters: total weight must be greater than 0");
             }
             total = sum;
+            firstFromHeader = fromHeader;
         }
 
         @Override
@@ -70,20 +82,25 @@ abstract sealed class ClusterPicker {
             long selected = Long.remainderUnsigned(random, total);
             for (int i = 0; i < ends.length; i++) {
                 if (selected < ends[i]) {
-                    return names[i];
+                    return member(i, headers);
                 }
             }
-            return names[names.length - 1];
+            return member(names.length - 1, headers);
         }
 
+        private String member(int i, Http2Headers headers) {
+            return headerNames[i] == null ? names[i] : FromHeader.value(headers, headerNames[i]);
+        }
+
+        /** A named member first; a cluster no member names came from a header, the first such member's. */
         @Override
         int weightedIndex(String cluster) {
             for (int i = 0; i < names.length; i++) {
-                if (names[i].equals(cluster)) {
+                if (names[i] != null && names[i].equals(cluster)) {
                     return i;
                 }
             }
-            return -1;
+            return cluster == null ? -1 : firstFromHeader;
         }
     }
 
@@ -96,8 +113,12 @@ abstract sealed class ClusterPicker {
 
         @Override
         String pick(Http2Headers headers, long random) {
+            return value(headers, header);
+        }
+
+        static String value(Http2Headers headers, AsciiString header) {
             CharSequence v = headers.get(header);
-            // Envoy uses the first value; an empty one names no cluster either.
+            // Envoy uses the first value; an empty one names no cluster either (cluster_not_found).
             return v == null || v.length() == 0 ? null : v.toString();
         }
     }

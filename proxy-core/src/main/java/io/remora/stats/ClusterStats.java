@@ -88,6 +88,26 @@ public final class ClusterStats {
         return name;
     }
 
+    private volatile LbSubsetStats lbSubsets;
+
+    /**
+     * The {@code lb_subsets_*} stats, registered on first use (by a cluster with lb_subset_config)
+     * and kept with these stats, so a cluster rebuilt under the name counts into the same gauge.
+     */
+    public LbSubsetStats lbSubsets() {
+        LbSubsetStats s = lbSubsets;
+        if (s == null) {
+            synchronized (this) {
+                s = lbSubsets;
+                if (s == null) {
+                    s = new LbSubsetStats(registry, name);
+                    lbSubsets = s;
+                }
+            }
+        }
+        return s;
+    }
+
     /** Counts one upstream response: {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
     public void response(int status) {
         codes.count(status);

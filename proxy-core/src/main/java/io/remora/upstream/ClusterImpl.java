@@ -10,7 +10,7 @@ import io.remora.config.ClusterLoadAssignment.LbEndpoint;
 import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
 import io.remora.config.HealthCheckConfig;
 import io.remora.stats.ClusterStats;
-import io.remora.upstream.health.HealthChecker;
+import io.remora.upstream.health.HealthCheckerGroup;
 import io.remora.upstream.outlier.OutlierDetector;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -74,7 +74,7 @@ public final class ClusterImpl implements Cluster {
     /** Null for a cluster built without a cluster manager (tests): no outlier detection, no health checks. */
     private final UpstreamRuntime runtime;
     private OutlierDetector outlierDetector;
-    private volatile HealthChecker healthChecker;
+    private volatile HealthCheckerGroup healthCheckers;
     private boolean closed;
     /** Zone-aware routing against the local cluster; null when the proxy has none. */
     private volatile LocalZone localZone;
@@ -280,17 +280,16 @@ public final class ClusterImpl implements Cluster {
         } else {
             outlierDetector.config(next.outlierDetection());
         }
-        HealthCheckConfig hc = next.healthChecks().isEmpty() ? null : next.healthChecks().get(0);
-        HealthCheckConfig prevHc = previous == null || previous.healthChecks().isEmpty() || healthChecker == null
-                ? null : previous.healthChecks().get(0);
-        if (!java.util.Objects.equals(hc, prevHc)) {
-            if (healthChecker != null) {
-                healthChecker.stop();
-                healthChecker = null;
+        List<HealthCheckConfig> hcs = next.healthChecks();
+        List<HealthCheckConfig> prevHcs = healthCheckers == null ? List.of() : healthCheckers.configs();
+        if (!hcs.equals(prevHcs)) {
+            if (healthCheckers != null) {
+                healthCheckers.stop();
+                healthCheckers = null;
                 clearFlag(HealthFlag.FAILED_ACTIVE_HC);
             }
-            if (hc != null) {
-                healthChecker = new HealthChecker(name, hc, runtime, stats, this::hostHealthChanged,
+            if (!hcs.isEmpty()) {
+                healthCheckers = new HealthCheckerGroup(name, hcs, runtime, stats, this::hostHealthChanged,
                         h -> {
                             OutlierDetector d = outlierDetector;
                             if (d != null) {
@@ -301,7 +300,7 @@ public final class ClusterImpl implements Cluster {
                 for (Host h : prioritySet.hosts()) {
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
                 }
-                healthChecker.hostsChanged(prioritySet.hosts());
+                healthCheckers.hostsChanged(prioritySet.hosts());
             }
         }
     }
@@ -319,15 +318,15 @@ public final class ClusterImpl implements Cluster {
             outlierDetector.stop();
             outlierDetector = null;
         }
-        if (healthChecker != null) {
-            healthChecker.stop();
-            healthChecker = null;
+        if (healthCheckers != null) {
+            healthCheckers.stop();
+            healthCheckers = null;
         }
     }
 
     @Override
     public void immediateHealthCheckFail(Host host) {
-        HealthChecker c = healthChecker;
+        HealthCheckerGroup c = healthCheckers;
         if (c != null) {
             c.immediateFail(host);
         }
@@ -364,7 +363,7 @@ public final class ClusterImpl implements Cluster {
                 // new metadata (e.g. tlsMode) may pick another transport socket: a new host, new pools
                 h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health(),
                         ep.socketMatchMetadata());
-                if (healthChecker != null) {
+                if (healthCheckers != null) {
                     // As Envoy: a new host of a health-checked cluster takes traffic once a check passes.
                     h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
                     h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
@@ -395,9 +394,10 @@ public final class ClusterImpl implements Cluster {
                 ? localityWeights(c.loadAssignment()) : Map.of();
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
                 c.loadBalancing(), weights, healthyPanic);
-        subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels,
-                lv -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
-                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), weights, healthyPanic));
+        subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
+                (lv, w) -> new PrioritySet(lv.stream().flatMap(List::stream).toList(), lv, c.lbPolicy(),
+                        c.leastRequestChoiceCount(), overprovisioning, c.loadBalancing(), w, healthyPanic),
+                runtime == null ? null : stats.lbSubsets());
         prioritySet = next;
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());
@@ -405,8 +405,8 @@ public final class ClusterImpl implements Cluster {
             if (outlierDetector != null) {
                 outlierDetector.hostsChanged(all);
             }
-            if (healthChecker != null) {
-                healthChecker.hostsChanged(all);
+            if (healthCheckers != null) {
+                healthCheckers.hostsChanged(all);
             }
         }
     }
@@ -420,7 +420,7 @@ public final class ClusterImpl implements Cluster {
     private boolean keepHealthyRemovedHosts(List<Host> previous, Set<SocketAddress> listed, List<Host> all,
                                             List<List<Host>> levels) {
         ClusterConfig c = config;
-        boolean keep = healthChecker != null && !c.ignoreHealthOnHostRemoval()
+        boolean keep = healthCheckers != null && !c.ignoreHealthOnHostRemoval()
                 && c.type() != ClusterConfig.DiscoveryType.STATIC && c.type() != ClusterConfig.DiscoveryType.ORIGINAL_DST;
         boolean dropped = false;
         for (Host h : previous) {

@@ -50,6 +50,22 @@ class ClusterPickTest {
     }
 
     @Test
+    void weightedMemberNamedByHeaderTakesItsOwnOptions() {
+        var fromHeader = new ClusterSpecifier.WeightedCluster(null, 50, HeaderMutation.NONE, HeaderMutation.NONE, null,
+                null, java.util.Map.of("v", "2"), "X-Target");
+        var named = new ClusterSpecifier.WeightedCluster("a", 50, HeaderMutation.NONE, HeaderMutation.NONE, null,
+                null, java.util.Map.of("v", "1"));
+        RouteEntry e = entry(new ClusterSpecifier.Weighted(List.of(named, fromHeader), 100));
+        Http2Headers h = request("h", "/");
+        assertNull(e.pickCluster(h, 60), "no header: no cluster");
+        h.add("x-target", "b");
+        assertEquals("b", e.pickCluster(h, 60));
+        assertEquals("a", e.pickCluster(h, 10));
+        assertEquals(java.util.Map.of("v", "2"), e.metadataMatch("b"), "the header member's own criteria");
+        assertEquals(java.util.Map.of("v", "1"), e.metadataMatch("a"));
+    }
+
+    @Test
     void zeroWeightMemberIsNeverPicked() {
         RouteEntry e = entry(new ClusterSpecifier.Weighted(List.of(wc("a", 0), wc("b", 1), wc("c", 0)), 1));
         for (long r = 0; r < 10; r++) {

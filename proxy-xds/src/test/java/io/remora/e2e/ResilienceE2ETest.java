@@ -214,6 +214,60 @@ class ResilienceE2ETest {
     }
 
     /**
+     * Two health_checks: each runs on its own and the host takes traffic only while both pass it.
+     * The first checker keeps passing the host the second fails; the host stays out (with one
+     * shared verdict, the first checker's successes would bring it back) until the second passes.
+     */
+    @Test
+    void aHostIsHealthyOnlyWhileEveryHealthCheckPassesIt() throws Exception {
+        AtomicBoolean secondFails = new AtomicBoolean();
+        AtomicInteger firstChecks = new AtomicInteger();
+        try (TestUpstream checked = TestUpstream.start((ctx, req, n) -> {
+                 if (req.uri().equals("/first")) {
+                     firstChecks.incrementAndGet();
+                 }
+                 boolean fail = req.uri().equals("/second") && secondFails.get();
+                 TestUpstream.send(ctx, req, fail ? 503 : 200, "checked");
+             });
+             TestUpstream other = TestUpstream.text("other")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String extra = """
+                      health_checks:
+                      - { timeout: 2s, interval: 0.1s, no_traffic_interval: 0.1s, unhealthy_threshold: 1,
+                          healthy_threshold: 1, http_health_check: { path: /first } }
+                      - { timeout: 2s, interval: 0.1s, no_traffic_interval: 0.1s, unhealthy_threshold: 1,
+                          healthy_threshold: 1, http_health_check: { path: /second } }
+                    """;
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+                    "- match: { prefix: \"/\" }\n  route: { cluster: two }", Bootstraps.cluster("two", false, extra,
+                            checked.port(), other.port()));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                await("both hosts pass both checks", Duration.ofSeconds(30),
+                        () -> flags(proxy, "two", checked.port(), "healthy") && flags(proxy, "two", other.port(), "healthy"));
+                secondFails.set(true);
+                await("the second check fails the host", Duration.ofSeconds(30),
+                        () -> hasFlag(proxy, "two", checked.port(), "/failed_active_hc"));
+                int checksBefore = firstChecks.get();
+                HttpClient client = HttpClient.newHttpClient();
+                for (int i = 0; i < 20; i++) {
+                    assertEquals("other", client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .build(), HttpResponse.BodyHandlers.ofString()).body());
+                    assertTrue(hasFlag(proxy, "two", checked.port(), "/failed_active_hc"),
+                            "the first checker's passes do not make the host healthy");
+                }
+                await("the first checker passed the host meanwhile", Duration.ofSeconds(10),
+                        () -> firstChecks.get() >= checksBefore + 3);
+                assertTrue(hasFlag(proxy, "two", checked.port(), "/failed_active_hc"));
+                assertEquals(1.0, proxy.metric("envoy_cluster_health_check_healthy{envoy_cluster_name=\"two\"}"));
+                secondFails.set(false);
+                await("back once the second check passes", Duration.ofSeconds(30),
+                        () -> flags(proxy, "two", checked.port(), "healthy"));
+            }
+        }
+    }
+
+    /**
      * An upstream answering with x-envoy-immediate-health-check-fail (an Envoy draining behind its
      * health_check filter) is failed at once, without waiting for its next check, and flagged so.
      */

@@ -103,16 +103,25 @@ class SubsetLoadBalancingE2ETest {
 
     @AfterAll
     static void stop() throws Exception {
+        close(proxy, UPSTREAMS);
+    }
+
+    static void close(ProxyProcess proxy, List<TestUpstream> upstreams) throws Exception {
         if (proxy != null) {
             proxy.close();
         }
-        for (TestUpstream u : UPSTREAMS) {
+        for (TestUpstream u : upstreams) {
             u.close();
         }
     }
 
     /** The upstreams that answered ten requests to this path; a status other than 200 is its own entry. */
     static Set<String> answers(String path) throws Exception {
+        return answers(port, path);
+    }
+
+    /** As {@link #answers(String)}, through the proxy listening on {@code port}. */
+    static Set<String> answers(int port, String path) throws Exception {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 10; i++) {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))

@@ -4,7 +4,8 @@ import java.util.ArrayDeque;
 
 /**
  * Envoy's HTTP/1.1 pool: keep-alive connections serving one request at a time, reused most
- * recently used first, new ones opened while requests wait (bounded by the circuit breakers).
+ * recently used first, new ones opened while requests wait (bounded by the circuit breakers),
+ * and ahead of them with a preconnect ratio.
  */
 final class Http1ConnectionPool implements ConnectionPool {
     final PoolContext ctx;
@@ -27,6 +28,7 @@ final class Http1ConnectionPool implements ConnectionPool {
             // A pooled connection the peer closed meanwhile is skipped, not failed: nothing was sent.
             if (c.channel.isActive()) {
                 c.attach(callbacks);
+                preconnect();
                 return Cancellable.NOOP;
             }
         }
@@ -37,7 +39,31 @@ final class Http1ConnectionPool implements ConnectionPool {
         if (connecting < pending.size()) {
             connect();
         }
+        preconnect();
         return p;
+    }
+
+    /**
+     * Envoy's per_upstream_preconnect_ratio: up to three more connections while (waiting + busy)
+     * times the ratio exceeds what the pool has or is opening (connecting + idle + busy). A host
+     * that is not healthy gets no extra work, as in Envoy.
+     */
+    private void preconnect() {
+        double ratio = ctx.cluster.config().perUpstreamPreconnectRatio();
+        if (ratio <= 1 || !ctx.host.isHealthy() || ctx.host.isDegraded()) {
+            return;
+        }
+        for (int i = 0; i < 3; i++) {
+            int busy = open - connecting - idle.size();
+            if ((pending.size() + busy) * ratio <= connecting + idle.size() + busy) {
+                return;
+            }
+            int before = connecting;
+            connect();
+            if (connecting == before) {
+                return; // at the connection circuit breaker
+            }
+        }
     }
 
     private void connect() {

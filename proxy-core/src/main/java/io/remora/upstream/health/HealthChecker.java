@@ -24,7 +24,10 @@ import java.util.logging.Logger;
  * host, each checking on its own timer, all on the upstream loop. A host fails at
  * {@code unhealthy_threshold} network failures in a row, or at once on a non-retriable ACTIVE
  * failure (an unexpected HTTP status, NOT_SERVING); it comes back at {@code healthy_threshold}
- * successes, or at the very first check.
+ * successes, or at the very first check. A cluster with several {@code health_checks} runs one
+ * checker each, independently: each session keeps its own view of the host's active-check flags,
+ * and the host carries a flag while any of its cluster's checkers raises it, so it takes traffic
+ * only when every checker passes it.
  */
 public final class HealthChecker {
     private static final Logger LOG = Logger.getLogger(HealthChecker.class.getName());
@@ -44,6 +47,8 @@ public final class HealthChecker {
     /** Upstream loop only. */
     private final Map<Host, Session> sessions = new IdentityHashMap<>();
     private boolean stopped;
+    /** The cluster's checkers, this one included; set before the first hosts. */
+    private volatile List<HealthChecker> peers = List.of(this);
 
     /**
      * @param healthChanged runs after a host's health changed (the cluster regroups its hosts)
@@ -65,6 +70,11 @@ public final class HealthChecker {
         this.transportSockets = transportSockets;
     }
 
+    /** The cluster's checkers (this one among them), whose verdicts on a host combine. */
+    public void peers(List<HealthChecker> all) {
+        peers = List.copyOf(all);
+    }
+
     io.remora.upstream.TransportSocketFactory transportSockets() {
         return transportSockets.get();
     }
@@ -80,6 +90,7 @@ public final class HealthChecker {
             if (stopped) {
                 return;
             }
+            boolean changed = false;
             Set<Host> current = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
             current.addAll(copy);
             for (var it = sessions.entrySet().iterator(); it.hasNext(); ) {
@@ -93,10 +104,15 @@ public final class HealthChecker {
                 if (!sessions.containsKey(h)) {
                     Session s = new Session(h, newProbe(h));
                     sessions.put(h, s);
+                    changed |= s.own(HealthFlag.FAILED_ACTIVE_HC, true);
                     s.start();
                 }
             }
             recountHealthy();
+            if (changed) {
+                // another checker had passed the host before this one knew it
+                healthChanged.run();
+            }
         });
     }
 
@@ -190,10 +206,44 @@ public final class HealthChecker {
         private io.netty.util.concurrent.ScheduledFuture<?> timeoutTimer;
         private boolean inFlight;
         private boolean stopped;
+        /** What this checker raises: failed, degraded, timed out, excluded via immediate failure. */
+        private int flags;
 
         Session(Host host, Probe probe) {
             this.host = host;
             this.probe = probe;
+        }
+
+        boolean own(HealthFlag f) {
+            return (flags & f.bit) != 0;
+        }
+
+        /**
+         * Raises or lowers the flag as this checker sees it; the host shows it while any of the
+         * cluster's checkers raises it. True when the host's flag changed.
+         */
+        boolean own(HealthFlag f, boolean on) {
+            flags = on ? flags | f.bit : flags & ~f.bit;
+            boolean any = on || raisedByPeer(f);
+            if (any == host.healthFlagGet(f)) {
+                return false;
+            }
+            if (any) {
+                host.healthFlagSet(f);
+            } else {
+                host.healthFlagClear(f);
+            }
+            return true;
+        }
+
+        private boolean raisedByPeer(HealthFlag f) {
+            for (HealthChecker c : peers) {
+                Session s = c == HealthChecker.this ? null : c.sessions.get(host);
+                if (s != null && s.own(f)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         void start() {
@@ -232,7 +282,7 @@ public final class HealthChecker {
             if (!inFlight || stopped) {
                 return;
             }
-            host.healthFlagSet(HealthFlag.ACTIVE_HC_TIMEOUT);
+            own(HealthFlag.ACTIVE_HC_TIMEOUT, true);
             failure(Probe.FailureType.NETWORK_TIMEOUT, false);
             // After the verdict: closing may report a network failure, which is then ignored.
             probe.close();
@@ -258,12 +308,12 @@ public final class HealthChecker {
             stats.success.increment();
             numUnhealthy = 0;
             Transition t = Transition.UNCHANGED;
-            if (host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
+            if (own(HealthFlag.FAILED_ACTIVE_HC)) {
                 // The very first result moves a host to healthy at once (faster start-up, as Envoy).
                 if (firstCheck || ++numHealthy == config.healthyThreshold()) {
-                    host.healthFlagClear(HealthFlag.ACTIVE_HC_TIMEOUT);
-                    host.healthFlagClear(HealthFlag.FAILED_ACTIVE_HC);
-                    host.healthFlagClear(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
+                    own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
+                    own(HealthFlag.FAILED_ACTIVE_HC, false);
+                    own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, false);
                     t = Transition.CHANGED;
                     logEvent("add_healthy_event", "{\"first_check\":" + firstCheck + "}", 5);
                 } else {
@@ -271,12 +321,11 @@ public final class HealthChecker {
                 }
             }
             t = clearPending(t);
-            if (degraded != host.healthFlagGet(HealthFlag.DEGRADED_ACTIVE_HC)) {
+            if (degraded != own(HealthFlag.DEGRADED_ACTIVE_HC)) {
+                own(HealthFlag.DEGRADED_ACTIVE_HC, degraded);
                 if (degraded) {
-                    host.healthFlagSet(HealthFlag.DEGRADED_ACTIVE_HC);
                     logEvent("degraded_healthy_host", "{}", 8);
                 } else {
-                    host.healthFlagClear(HealthFlag.DEGRADED_ACTIVE_HC);
                     logEvent("no_longer_degraded_host", "{}", 9);
                 }
                 t = Transition.CHANGED;
@@ -304,14 +353,15 @@ public final class HealthChecker {
             numHealthy = 0;
             if (type != Probe.FailureType.NETWORK_TIMEOUT) {
                 // The timeout flag says why the last check failed; it toggles while unhealthy.
-                host.healthFlagClear(HealthFlag.ACTIVE_HC_TIMEOUT);
+                own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
             }
             Transition t = Transition.UNCHANGED;
-            if (!host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
+            if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
                 if ((!retriable && type == Probe.FailureType.ACTIVE) || ++numUnhealthy == config.unhealthyThreshold()) {
-                    host.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
                     t = Transition.CHANGED;
-                    host.healthFailure.fire();
+                    if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
+                        host.healthFailure.fire();
+                    }
                     logEvent("eject_unhealthy_event", "{\"failure_type\":\"" + type + "\"}", 4);
                 } else {
                     t = Transition.CHANGE_PENDING;
@@ -330,13 +380,14 @@ public final class HealthChecker {
             stats.failure.increment();
             stats.passiveFailure.increment();
             numHealthy = 0;
-            boolean changed = !host.healthFlagGet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
-            host.healthFlagSet(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
-            if (!host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC)) {
-                host.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
+            boolean changed = !own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
+            own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
+            if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
                 logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
                 changed = true;
-                host.healthFailure.fire();
+                if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
+                    host.healthFailure.fire();
+                }
             }
             if (changed) {
                 recountHealthy();
@@ -357,7 +408,7 @@ public final class HealthChecker {
                 recountHealthy();
                 healthChanged.run();
             }
-            boolean unhealthy = host.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC);
+            boolean unhealthy = own(HealthFlag.FAILED_ACTIVE_HC);
             intervalTimer = loop.schedule(this::check, intervalMillis(unhealthy, t), TimeUnit.MILLISECONDS);
         }
 

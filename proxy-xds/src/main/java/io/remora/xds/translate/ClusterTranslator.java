@@ -224,14 +224,11 @@ public final class ClusterTranslator {
                     ts == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path()),
                     ts == null ? java.util.List.of() : ts.passthrough()));
         }
-        if (c.getHealthChecksCount() > 1) {
-            // As Envoy: one health checker per cluster.
-            throw path.field("health_checks").error("multiple health checks are not supported");
+        java.util.List<io.remora.config.HealthCheckConfig> healthChecks = new java.util.ArrayList<>();
+        for (int i = 0; i < c.getHealthChecksCount(); i++) {
+            healthChecks.add(HealthCheckTranslator.translate(c.getHealthChecks(i), path.field("health_checks").index(i),
+                    ctx));
         }
-        java.util.List<io.remora.config.HealthCheckConfig> healthChecks = c.getHealthChecksCount() == 0
-                ? java.util.List.of()
-                : java.util.List.of(HealthCheckTranslator.translate(c.getHealthChecks(0),
-                        path.field("health_checks").index(0), ctx));
         io.remora.config.LoadBalancingConfig balancing = typedLb != null ? typedLb.config()
                 : LoadBalancingTranslator.translate(c, path, ctx);
         if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasOverrideHostStatus()) {
@@ -268,6 +265,7 @@ public final class ClusterTranslator {
                         ? keepalive(c.getUpstreamConnectionOptions().getTcpKeepalive()) : null)
                 .maxConnectionDuration(maxDuration).maxStreamDuration(maxStreamDuration)
                 .responseHeaderLimits(responseLimits)
+                .perUpstreamPreconnectRatio(preconnectRatio(c, path.field("preconnect_policy")))
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
@@ -367,5 +365,22 @@ public final class ClusterTranslator {
             case CLUSTER_PROVIDED -> ClusterConfig.LbPolicy.CLUSTER_PROVIDED;
             default -> throw path.field("lb_policy").error("unknown lb_policy " + c.getLbPolicyValue());
         };
+    }
+
+    /** {@code per_upstream_preconnect_ratio}, 1 when unset; both ratios range over [1, 3] as Envoy's checks say. */
+    private static double preconnectRatio(Cluster c, FieldPath path) {
+        var p = c.getPreconnectPolicy();
+        if (p.hasPredictivePreconnectRatio() && !(p.getPredictivePreconnectRatio().getValue() >= 1
+                && p.getPredictivePreconnectRatio().getValue() <= 3)) {
+            throw path.field("predictive_preconnect_ratio").error("must be in [1, 3]");
+        }
+        if (!p.hasPerUpstreamPreconnectRatio()) {
+            return 1;
+        }
+        double r = p.getPerUpstreamPreconnectRatio().getValue();
+        if (!(r >= 1 && r <= 3)) {
+            throw path.field("per_upstream_preconnect_ratio").error("must be in [1, 3]");
+        }
+        return r;
     }
 }

@@ -17,8 +17,8 @@ final class ClusterWarnings {
     @SuppressWarnings("deprecation")
     static void warn(Cluster c, FieldPath path, TranslationContext ctx) {
         Map<String, String> set = new LinkedHashMap<>();
-        if (c.hasPreconnectPolicy()) {
-            set.put("preconnect_policy", "connections are opened on demand");
+        if (c.getPreconnectPolicy().hasPredictivePreconnectRatio()) {
+            set.put("preconnect_policy.predictive_preconnect_ratio", "only each pool's own ratio opens connections ahead");
         }
         if (c.getConnectionPoolPerDownstreamConnection()) {
             set.put("connection_pool_per_downstream_connection", "each worker shares its pools");

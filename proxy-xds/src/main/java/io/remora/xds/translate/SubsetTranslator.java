@@ -2,21 +2,20 @@ package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster.LbSubsetConfig.LbSubsetSelector.LbSubsetSelectorFallbackPolicy;
-import io.remora.config.ClusterConfig;
-import io.remora.config.ClusterConfig.SubsetConfig;
+import io.remora.config.SubsetConfig;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** A cluster's {@code lb_subset_config}; the options Remora does not act on are warned about. */
+/** A cluster's {@code lb_subset_config}, checked as Envoy checks it. */
 final class SubsetTranslator {
 
     private SubsetTranslator() {
     }
 
-    static ClusterConfig.SubsetConfig translate(Cluster.LbSubsetConfig s, FieldPath path, TranslationContext ctx) {
+    static SubsetConfig translate(Cluster.LbSubsetConfig s, FieldPath path, TranslationContext ctx) {
         SubsetConfig.Fallback fallback = switch (s.getFallbackPolicy()) {
             case ANY_ENDPOINT -> SubsetConfig.Fallback.ANY_ENDPOINT;
             case DEFAULT_SUBSET -> SubsetConfig.Fallback.DEFAULT_SUBSET;
@@ -51,22 +50,26 @@ final class SubsetTranslator {
                     throw kp.error("fallback_keys_subset cannot be equal to keys");
                 }
             }
-            selectors.add(new SubsetConfig.Selector(keys, policy, fallbackKeys));
-            if (sel.getSingleHostPerSubset()) {
-                warn(ctx, sp, "single_host_per_subset", "subsets are balanced by the cluster's policy");
+            if (sel.getFallbackPolicy() != LbSubsetSelectorFallbackPolicy.KEYS_SUBSET && !fallbackKeys.isEmpty()) {
+                throw sp.field("fallback_keys_subset").error(
+                        "fallback_keys_subset can be set only for KEYS_SUBSET fallback_policy");
             }
+            selectors.add(new SubsetConfig.Selector(keys, policy, fallbackKeys, sel.getSingleHostPerSubset()));
         }
-        if (s.getLocalityWeightAware() || s.getScaleLocalityWeight() || s.getPanicModeAny()
-                || s.getMetadataFallbackPolicy() != Cluster.LbSubsetConfig.LbSubsetMetadataFallbackPolicy.METADATA_NO_FALLBACK) {
-            warn(ctx, path, "locality_weight_aware / scale_locality_weight / panic_mode_any /"
-                    + " metadata_fallback_policy", "subsets are balanced by the cluster's policy alone");
+        if (s.getScaleLocalityWeight() && !s.getLocalityWeightAware()) {
+            warn(ctx, path.field("scale_locality_weight"), "scale_locality_weight without locality_weight_aware",
+                    "no effect: subsets do not weigh localities");
         }
-        return new SubsetConfig(fallback, s.hasDefaultSubset() ? Protos.structMap(s.getDefaultSubset()) : null,
-                selectors, s.getListAsAny());
+        return SubsetConfig.builder().fallback(fallback)
+                .defaultSubset(s.hasDefaultSubset() ? Protos.structMap(s.getDefaultSubset()) : null)
+                .selectors(selectors).listAsAny(s.getListAsAny()).panicModeAny(s.getPanicModeAny())
+                .fallbackList(s.getMetadataFallbackPolicy()
+                        == Cluster.LbSubsetConfig.LbSubsetMetadataFallbackPolicy.FALLBACK_LIST)
+                .localityWeightAware(s.getLocalityWeightAware())
+                .scaleLocalityWeight(s.getScaleLocalityWeight() && s.getLocalityWeightAware()).build();
     }
 
-    private static void warn(TranslationContext ctx, FieldPath path, String fields, String effect) {
-        ctx.warnOnce("lb_subset_config:" + fields, "lb_subset_config " + fields + " not supported (" + effect
-                + "), first at " + path);
+    private static void warn(TranslationContext ctx, FieldPath path, String what, String effect) {
+        ctx.warnOnce("lb_subset_config:" + what, "lb_subset_config " + what + " (" + effect + "), first at " + path);
     }
 }

@@ -179,6 +179,13 @@ class ResilienceTranslationTest {
             assertEquals("static_resources.clusters[0].lb_subset_config.subset_selectors[0].fallback_keys_subset",
                     e.path(), keys);
         }
+        e = refused(head + "    lb_subset_config: { subset_selectors: [{ keys: [version], fallback_keys_subset: [version] }] }\n");
+        assertEquals("static_resources.clusters[0].lb_subset_config.subset_selectors[0].fallback_keys_subset", e.path());
+        assertEquals("fallback_keys_subset can be set only for KEYS_SUBSET fallback_policy", e.reason());
+        e = refused(head + "    health_checks:\n    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " tcp_health_check: {} }\n    - { interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
+                + " tcp_health_check: {} }\n");
+        assertEquals("static_resources.clusters[0].health_checks[1].timeout", e.path(), "each check is checked");
         e = refused(head + "    common_http_protocol_options: { max_response_headers_kb: 9000 }\n");
         assertEquals("static_resources.clusters[0].common_http_protocol_options.max_response_headers_kb", e.path());
         e = refused(head + "    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,"
@@ -294,19 +301,52 @@ class ResilienceTranslationTest {
                 + " subset_selectors: [{ keys: [version] }, { keys: [version, stage] }], panic_mode_any: true }\n"),
                 "test.yaml");
         var cluster = loaded.model().clusters().get("c1");
-        assertEquals(new ClusterConfig.SubsetConfig(ClusterConfig.SubsetConfig.Fallback.DEFAULT_SUBSET,
-                java.util.Map.of("stage", "prod"), List.of(ClusterConfig.SubsetConfig.Selector.of(java.util.Set.of("version")),
-                ClusterConfig.SubsetConfig.Selector.of(java.util.Set.of("version", "stage"))), false), cluster.subsets());
+        assertEquals(io.remora.config.SubsetConfig.builder().fallback(io.remora.config.SubsetConfig.Fallback.DEFAULT_SUBSET)
+                .defaultSubset(java.util.Map.of("stage", "prod"))
+                .selectors(List.of(io.remora.config.SubsetConfig.Selector.of(java.util.Set.of("version")),
+                        io.remora.config.SubsetConfig.Selector.of(java.util.Set.of("version", "stage"))))
+                .panicModeAny(true).build(),
+                cluster.subsets());
         var forward = (ForwardAction) ((io.remora.config.HttpConnectionManagerConfig) loaded.model().listeners().get(0)
                 .filterChains().get(0).terminalFilter()).routeConfig().virtualHosts().get(0).routes().get(0).action();
         assertEquals(java.util.Map.of("version", "v1"), forward.metadataMatch(), "envoy.lb only");
         assertEquals(java.time.Duration.ofSeconds(5), cluster.maxStreamDuration());
         assertEquals(io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.DROP_HEADER,
                 cluster.responseHeaderLimits().underscores());
-        for (String field : List.of("clusters[0].lb_subset_config")) {
-            assertTrue(loaded.warnings().stream().anyMatch(w -> w.endsWith("." + field)), field + " in "
-                    + loaded.warnings());
-        }
+        assertTrue(loaded.warnings().stream().noneMatch(w -> w.contains("lb_subset_config")),
+                "panic_mode_any is honoured: " + loaded.warnings());
+    }
+
+    @Test
+    void everyHealthCheckIsTranslated() {
+        ServerConfig m = load(ROUTE + """
+                  - name: c
+                    load_assignment: { cluster_name: c }
+                    health_checks:
+                    - { timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1, tcp_health_check: {} }
+                    - { timeout: 2s, interval: 3s, unhealthy_threshold: 2, healthy_threshold: 2, http_health_check: { path: /h } }
+                """);
+        List<HealthCheckConfig> hcs = m.clusters().get("c").healthChecks();
+        assertEquals(2, hcs.size());
+        assertTrue(hcs.get(0).checker() instanceof HealthCheckConfig.Tcp);
+        assertTrue(hcs.get(1).checker() instanceof HealthCheckConfig.Http);
+        assertEquals(Duration.ofSeconds(3), hcs.get(1).interval());
+    }
+
+    @Test
+    void subsetOptionsAreTranslated() {
+        ServerConfig m = load(ROUTE + """
+                  - name: c
+                    load_assignment: { cluster_name: c }
+                    lb_subset_config:
+                      metadata_fallback_policy: FALLBACK_LIST
+                      locality_weight_aware: true
+                      scale_locality_weight: true
+                      subset_selectors: [{ keys: [id], single_host_per_subset: true }]
+                """);
+        var s = m.clusters().get("c").subsets();
+        assertTrue(s.fallbackList() && s.localityWeightAware() && s.scaleLocalityWeight() && !s.panicModeAny());
+        assertTrue(s.selectors().get(0).singleHostPerSubset());
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.remora.xds.translate;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -147,19 +149,33 @@ class ValidationErrorTest {
                 + "invalid regex \"(\""), e.getMessage());
     }
 
-    @Test
-    void zeroTotalWeight() {
-        var e = fail(withVhosts("""
+    /** A virtual host whose one route splits over these weighted_clusters members (a flow list). */
+    private static String weightedRoute(String clusters) {
+        return withVhosts("""
                 - name: v
                   domains: ['*']
                   routes:
                   - match: { prefix: / }
                     route:
                       weighted_clusters:
-                        clusters: [{ name: c1, weight: 0 }, { name: c2, weight: 0 }]
-                """));
+                        clusters: %s
+                """.formatted(clusters));
+    }
+
+    @Test
+    void zeroTotalWeight() {
+        var e = fail(weightedRoute("[{ name: c1, weight: 0 }, { name: c2, weight: 0 }]"));
         assertEquals(HCM + ".route_config.virtual_hosts[0].routes[0].route.weighted_clusters", e.path());
         assertEquals("the total weight of the clusters is 0", e.reason());
+    }
+
+    @Test
+    void weightedClusterNamesOneClusterOrHeader() {
+        for (String member : List.of("{ weight: 1 }", "{ name: c1, cluster_header: x-c, weight: 1 }")) {
+            var e = fail(weightedRoute("[{ name: c2, weight: 1 }, " + member + "]"));
+            assertEquals(HCM + ".route_config.virtual_hosts[0].routes[0].route.weighted_clusters.clusters[1].name",
+                    e.path(), member);
+        }
     }
 
     @Test
