@@ -28,12 +28,11 @@ public final class HttpFilterTranslator {
             "envoy.extensions.filters.http.basic_auth.v3.BasicAuth",
             "envoy.extensions.filters.http.oauth2.v3.OAuth2",
             "envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth",
-            "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
-            "envoy.extensions.filters.http.lua.v3.Lua");
+            "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor");
     private static final Set<String> ACCESS_CONTROL_NAMES = Set.of(
             "envoy.filters.http.rbac", "envoy.filters.http.ext_authz", "envoy.filters.http.jwt_authn",
             "envoy.filters.http.basic_auth", "envoy.filters.http.oauth2", "envoy.filters.http.api_key_auth",
-            "envoy.filters.http.ext_proc", "envoy.filters.http.lua");
+            "envoy.filters.http.ext_proc");
 
     private HttpFilterTranslator() {
     }
