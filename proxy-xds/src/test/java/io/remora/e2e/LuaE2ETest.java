@@ -46,6 +46,23 @@ class LuaE2ETest {
                     [":authority"] = "authz", ["x-asked-by"] = "lua"}, nil, 5000)
                 h:add("x-authz", rh["x-authz"] .. ":" .. rh[":status"] .. ":" .. rb)
               end
+              if path == "/fail" then
+                local rh, rb = handle:httpCall("dead", {[":method"] = "GET", [":path"] = "/",
+                    [":authority"] = "dead"}, nil, 5000)
+                h:add("x-failed", rh[":status"] .. ":" .. rb)
+              end
+              if path == "/async" then
+                handle:httpCall("authz", {[":method"] = "POST", [":path"] = "/async", [":authority"] = "authz",
+                    ["x-asked-by"] = "async"}, "fire and forget", {asynchronous = true, timeout_ms = 5000})
+              end
+              if path == "/chunks" then
+                local n, count = 0, 0
+                for chunk in handle:bodyChunks() do
+                  n = n + chunk:length()
+                  count = count + 1
+                end
+                handle:streamInfo():dynamicMetadata():set("lua.test", "chunked", n)
+              end
               if path == "/body" then
                 local b = handle:body()
                 h:add("x-body-length", tostring(b:length()))
@@ -58,6 +75,16 @@ class LuaE2ETest {
               handle:headers():add("x-md-path", md and md["path"] or "none")
               handle:headers():remove("x-upstream-drop")
               handle:headers():replace("x-upstream", "replaced")
+              if md and md["path"] == "/respbody" then
+                local b = handle:body()
+                b:setBytes("response of " .. b:length() .. " bytes")
+              end
+              if md and md["chunked"] then
+                handle:headers():add("x-chunked", tostring(md["chunked"]))
+              end
+              if md and md["path"] == "/respond-late" then
+                handle:respond({[":status"] = "500"}, "not here")
+              end
             end
             """;
 
@@ -120,7 +147,8 @@ class LuaE2ETest {
                   route: { cluster: web }
                 """;
         String clusters = Bootstraps.cluster("web", false, null, upstream.port())
-                + Bootstraps.cluster("authz", false, null, authz.port());
+                + Bootstraps.cluster("authz", false, null, authz.port())
+                + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
         proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
                 clusters, "", filter), admin, List.of());
     }
@@ -180,6 +208,52 @@ class LuaE2ETest {
         Curl r = Curl.run(url("/call"));
         assertEquals(200, r.status());
         assertTrue(r.text().contains("x-authz=granted-lua:200:ok\n"), r.text());
+    }
+
+    @Test
+    void failedAndAsynchronousCalls() throws Exception {
+        String failed = Curl.run(url("/fail")).text();
+        assertTrue(failed.contains("x-failed=503:upstream failure\n"), failed);
+        int before = authz.requests.get();
+        Curl r = Curl.run(url("/async"));
+        assertEquals(200, r.status(), "the request does not wait for an asynchronous call");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (authz.requests.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(before + 1, authz.requests.get());
+        assertEquals("async", authz.lastHeaders.get("x-asked-by"));
+    }
+
+    @Test
+    void responseBodyIsRewritten() throws Exception {
+        Curl plain = Curl.run(url("/respbody-not"));
+        Curl r = Curl.run(url("/respbody"));
+        assertEquals(200, r.status());
+        assertTrue(r.text().matches("response of \\d+ bytes"), r.text());
+        assertEquals(String.valueOf(r.body().length), r.header("content-length"));
+        assertTrue(plain.text().startsWith("host="), "other responses pass whole: " + plain.text());
+    }
+
+    @Test
+    void bodyChunksSeeTheWholeStreamedBody() throws Exception {
+        byte[] big = new byte[300_000];
+        java.util.Arrays.fill(big, (byte) 'a');
+        java.nio.file.Path file = TempPaths.file("body", ".bin");
+        java.nio.file.Files.write(file, big);
+        Curl r = Curl.run("--data-binary", "@" + file, "-H", "content-type: application/octet-stream", url("/chunks"));
+        assertEquals(200, r.status());
+        assertEquals("300000", r.header("x-chunked"));
+        assertTrue(r.text().contains("content-length=300000\n"), "the body went on untouched");
+        assertTrue(r.text().endsWith("a".repeat(50) + "\n"), "the body went on untouched");
+    }
+
+    @Test
+    void respondOnTheResponsePathIsAnError() throws Exception {
+        long before = errors();
+        Curl r = Curl.run(url("/respond-late"));
+        assertEquals(200, r.status(), "the upstream's response goes on");
+        assertEquals(before + 1, errors());
     }
 
     @Test
