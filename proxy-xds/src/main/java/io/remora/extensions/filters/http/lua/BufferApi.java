@@ -19,7 +19,11 @@ import static io.remora.extensions.filters.http.lua.LuaValues.fn;
  */
 final class BufferApi {
 
-    /** A body or chunk; {@code buf} is replaced by setBytes ({@code original} is then the caller's to release). */
+    /**
+     * A body or chunk; {@code buf} is replaced by setBytes ({@code original} is then the caller's to
+     * release). {@code headers}, whose content-length setBytes updates, is null for a chunk: the
+     * headers went on before it.
+     */
     static final class Wrapped {
         final ByteBuf original;
         final Http2Headers headers;
@@ -66,9 +70,11 @@ final class BufferApi {
                 w.buf.release();
             }
             w.buf = Unpooled.wrappedBuffer(bytes);
-            w.headers.setInt(CONTENT_LENGTH, bytes.length);
-            // The length is known now: a chunked framing of the original message no longer applies.
-            w.headers.remove("transfer-encoding");
+            if (w.headers != null) {
+                w.headers.setInt(CONTENT_LENGTH, bytes.length);
+                // The length is known now: a chunked framing of the original message no longer applies.
+                w.headers.remove("transfer-encoding");
+            }
             return LuaValue.valueOf(bytes.length);
         }));
         LuaTable meta = new LuaTable();

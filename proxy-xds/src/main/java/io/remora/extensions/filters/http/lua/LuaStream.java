@@ -1,22 +1,14 @@
 package io.remora.extensions.filters.http.lua;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.http.filter.DecoderFilterCallbacks;
-import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilterCallbacks;
-import io.remora.http.upstream.Cancellable;
 import org.luaj.vm2.LuaError;
-import org.luaj.vm2.LuaThread;
 import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One run of {@code envoy_on_request} or {@code envoy_on_response} over one stream: Envoy's
@@ -28,16 +20,6 @@ import java.util.List;
 final class LuaStream {
 
     enum State { RUNNING, WAIT_BODY_CHUNK, WAIT_BODY, WAIT_TRAILERS, HTTP_CALL, RESPONDED, DONE }
-
-    /** What a suspended coroutine is resumed with when the stream goes away: it unwinds. */
-    private static final LuaValue KILL = LuaValue.userdataOf(new Object());
-
-    /** Ends a script's run without an error: after respond(), or when its stream is gone. */
-    static final class ScriptStop extends Error {
-        ScriptStop() {
-            super("script stopped", null, false, false);
-        }
-    }
 
     private final LuaFilter filter;
     final boolean request;
@@ -53,27 +35,15 @@ final class LuaStream {
     private boolean bufferedBody;
     boolean sawBody;
     Http2Headers trailers;
-    private boolean headersHeld;
-    private boolean trailersHeld;
-    /** Body held while the script waits (the whole body for body()), owned here. */
-    private ByteBuf held;
-    private BufferApi.Wrapped body;
-    private LuaThread coroutine;
+    private final HeldBody held;
+    private LuaCoroutine coroutine;
     private boolean live;
     private LuaUserdata handle;
     LuaUserdata headersObject;
-    private LuaUserdata bodyObject;
     private LuaUserdata trailersObject;
     /** What the script asked for, carried out on the event loop when its run pauses or ends. */
-    LuaHttpCall.Request pendingCall;
-    List<LuaHttpCall.Request> asyncCalls;
-    LocalReply pendingReply;
-    private Cancellable inflight;
-    private boolean starting;
-    private Varargs startedResult;
-
-    record LocalReply(int status, Http2Headers headers, String body) {
-    }
+    private final LuaCalls calls;
+    private LuaLocalReply pendingReply;
 
     LuaStream(LuaFilter filter, boolean request, LuaVm vm, LuaSource source, Http2Headers headers,
               StreamFilterCallbacks cb) {
@@ -83,6 +53,8 @@ final class LuaStream {
         this.source = source;
         this.headers = headers;
         this.cb = cb;
+        this.held = new HeldBody(request, cb);
+        this.calls = new LuaCalls(cb);
     }
 
     StreamFilterCallbacks callbacks() {
@@ -102,7 +74,7 @@ final class LuaStream {
         live = true;
         filter.stats().executions.increment();
         if (source.mayYield(end)) {
-            coroutine = new LuaThread(vm.globals, function);
+            coroutine = new LuaCoroutine(vm.globals, function);
             resume(handle);
         } else {
             runDirect(function);
@@ -110,7 +82,7 @@ final class LuaStream {
         settle();
         switch (state) {
             case WAIT_BODY, HTTP_CALL -> {
-                headersHeld = true;
+                held.headersHeld = true;
                 return FilterStatus.STOP_ITERATION;
             }
             case RESPONDED -> {
@@ -130,7 +102,7 @@ final class LuaStream {
         boolean owned = false;
         switch (state) {
             case WAIT_BODY_CHUNK -> {
-                BufferApi.Wrapped chunk = new BufferApi.Wrapped(data, headers, this);
+                BufferApi.Wrapped chunk = new BufferApi.Wrapped(data, null, this);
                 resume(new LuaUserdata(chunk, vm.bufferMeta));
                 settle();
                 if (chunk.replaced()) {
@@ -178,7 +150,7 @@ final class LuaStream {
             return FilterStatus.STOP_ITERATION;
         }
         if (pass != data) {
-            inject(pass, end);
+            held.inject(pass, end);
             return FilterStatus.STOP_ITERATION;
         }
         if (owned) {
@@ -203,7 +175,7 @@ final class LuaStream {
             return FilterStatus.STOP_ITERATION;
         }
         if (waiting()) {
-            trailersHeld = true;
+            held.trailersHeld = true;
             return FilterStatus.STOP_ITERATION;
         }
         flush();
@@ -213,16 +185,13 @@ final class LuaStream {
     /** The stream is over: the script's run ends where it stands. */
     void destroy() {
         live = false;
-        if (inflight != null) {
-            inflight.cancel();
-            inflight = null;
-        }
+        calls.cancel();
         kill();
-        releaseHeld();
+        held.release();
     }
 
     boolean done() {
-        return state == State.DONE && held == null;
+        return state == State.DONE && held.isEmpty();
     }
 
     // ---------------------------------------------------------------- running the script
@@ -231,7 +200,7 @@ final class LuaStream {
         try {
             function.call(handle);
             finished();
-        } catch (ScriptStop stop) {
+        } catch (LuaCoroutine.ScriptStop stop) {
             finished();
         } catch (LuaError e) {
             fail(e.getMessage());
@@ -241,26 +210,26 @@ final class LuaStream {
     }
 
     private void resume(Varargs args) {
-        if (coroutine == null) {
+        if (coroutine == null || !coroutine.alive()) {
             return;
         }
         state = State.RUNNING;
-        Varargs r = coroutine.resume(args);
-        if (!r.arg1().toboolean()) {
-            coroutine = null;
-            if (state == State.RESPONDED) {
-                finished();
-            } else {
-                fail(r.arg(2).tojstring());
+        switch (coroutine.resume(args)) {
+            case FAILED -> {
+                if (state == State.RESPONDED) {
+                    finished(); // respond() ends the run
+                } else {
+                    fail(coroutine.error);
+                }
             }
-        } else if ("dead".equals(coroutine.getStatus())) {
-            coroutine = null;
-            finished();
-        } else if (state == State.RUNNING) {
-            // The script yielded by itself (coroutine.yield): Envoy refuses that too. The coroutine is
-            // left to LuaJ, which ends it once it is collected.
-            coroutine = null;
-            fail("script performed an unexpected yield");
+            case ENDED -> finished();
+            case YIELDED -> {
+                if (state == State.RUNNING) {
+                    // The script yielded by itself (coroutine.yield): Envoy refuses that too.
+                    coroutine.abandon();
+                    fail("script performed an unexpected yield");
+                }
+            }
         }
     }
 
@@ -274,65 +243,52 @@ final class LuaStream {
     private void fail(String message) {
         filter.scriptError(message);
         state = State.DONE;
-        pendingCall = null;
+        calls.pending = null;
         live = false;
     }
 
     private void kill() {
-        LuaThread c = coroutine;
-        coroutine = null;
-        if (c != null) {
-            c.resume(KILL);
+        if (coroutine != null) {
+            coroutine.kill();
         }
     }
 
     /** Called on the coroutine by a call that must wait for the stream (body, trailers, httpCall). */
     Varargs suspend(State waitFor) {
-        if (coroutine == null || vm.globals.running != coroutine) {
+        if (coroutine == null) {
             throw new LuaError("this call waits for the stream, which a script may only do from"
                     + " envoy_on_request/envoy_on_response themselves");
         }
+        State before = state;
         state = waitFor;
-        Varargs r = vm.globals.yield(LuaValue.NONE);
-        if (r.arg1() == KILL) {
-            throw new ScriptStop();
+        try {
+            return coroutine.yield();
+        } catch (LuaError e) {
+            state = before;
+            throw e;
         }
-        return r;
     }
 
     /** Carries out on the event loop what the run asked for: calls to start, a reply to send. */
     private void settle() {
         while (true) {
-            startAsyncCalls();
+            calls.startAsynchronous();
             if (state == State.RESPONDED) {
                 sendReply();
                 return;
             }
-            if (state != State.HTTP_CALL || pendingCall == null) {
+            if (state != State.HTTP_CALL || calls.pending == null) {
                 return;
             }
-            LuaHttpCall.Request call = pendingCall;
-            pendingCall = null;
-            starting = true;
-            startedResult = null;
-            Cancellable c = LuaHttpCall.start(cb, call, this::onCallDone);
-            starting = false;
-            if (startedResult == null) {
-                inflight = c;
+            Varargs result = calls.startPending(this::onCallDone);
+            if (result == null) {
                 return;
             }
-            Varargs result = startedResult;
-            startedResult = null;
             resume(result);
         }
     }
 
     private void onCallDone(Varargs result) {
-        if (starting) {
-            startedResult = result; // answered at once (no host...): the run goes on in settle()
-            return;
-        }
-        inflight = null;
         resume(result);
         settle();
         if (!waiting() && state != State.RESPONDED) {
@@ -340,124 +296,33 @@ final class LuaStream {
         }
     }
 
-    private void startAsyncCalls() {
-        List<LuaHttpCall.Request> calls = asyncCalls;
-        if (calls != null) {
-            asyncCalls = null;
-            for (LuaHttpCall.Request r : calls) {
-                LuaHttpCall.start(cb, r, ignored -> { });
-            }
-        }
-    }
-
     private void sendReply() {
-        LocalReply r = pendingReply;
-        if (r == null) {
-            return;
+        LuaLocalReply r = pendingReply;
+        if (r != null) {
+            pendingReply = null;
+            held.release();
+            r.send(cb);
         }
-        pendingReply = null;
-        releaseHeld();
-        cb.sendLocalReply(r.status(), r.body(), null, "lua_response", h -> {
-            for (var e : r.headers()) {
-                if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
-                    h.remove(e.getKey());
-                }
-            }
-            for (var e : r.headers()) {
-                if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
-                    h.add(e.getKey(), e.getValue());
-                }
-            }
-        }, -1);
     }
 
     private boolean waiting() {
         return state == State.WAIT_BODY || state == State.HTTP_CALL;
     }
 
-    // ---------------------------------------------------------------- body held while waiting
-
     /** Keeps data while the script waits; false (and a local reply) past the buffer limit. */
     private boolean hold(ByteBuf data) {
-        if (held == null) {
-            held = data;
-        } else {
-            CompositeByteBuf c;
-            if (held instanceof CompositeByteBuf composite) {
-                c = composite;
-            } else {
-                c = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-                c.addComponent(true, held);
-                held = c;
-            }
-            c.addComponent(true, data);
-        }
-        if (held.readableBytes() <= cb.bufferLimit()) {
+        if (held.add(data)) {
             return true;
         }
-        // As the connection manager answers a filter that buffers too much: 413 on requests, 500 on responses.
-        releaseHeld();
+        calls.cancel();
         kill();
         state = State.RESPONDED;
-        if (request) {
-            ((DecoderFilterCallbacks) cb).connectionManagerStats().downstreamRqTooLarge.increment();
-            cb.sendLocalReply(413, "Payload Too Large", null, "request_payload_too_large");
-        } else {
-            filter.decoderCallbacks().connectionManagerStats().rsTooLarge.increment();
-            cb.sendLocalReply(500, "Internal Server Error", null, "response_payload_too_large");
-        }
+        held.tooLarge(filter.decoderCallbacks());
         return false;
     }
 
-    private ByteBuf takeHeld() {
-        ByteBuf b = held;
-        if (body != null && body.replaced()) {
-            if (b != null) {
-                b.release();
-            }
-            b = body.buf;
-        }
-        held = null;
-        body = null;
-        bodyObject = null;
-        return b;
-    }
-
-    private void releaseHeld() {
-        ByteBuf b = takeHeld();
-        if (b != null) {
-            b.release();
-        }
-    }
-
-    /** The run is over: what was held goes on, then whatever the filter manager holds for us. */
     private void flush() {
-        ByteBuf b = takeHeld();
-        if (b != null) {
-            boolean end = endStream && trailers == null;
-            if (headersEnded || !b.isReadable() && !end) {
-                b.release(); // a message that ended with its headers cannot be given a body here
-            } else {
-                inject(b, end);
-            }
-        }
-        if (headersHeld || trailersHeld) {
-            headersHeld = false;
-            trailersHeld = false;
-            if (request) {
-                ((DecoderFilterCallbacks) cb).continueDecoding();
-            } else {
-                ((EncoderFilterCallbacks) cb).continueEncoding();
-            }
-        }
-    }
-
-    private void inject(ByteBuf b, boolean end) {
-        if (request) {
-            ((DecoderFilterCallbacks) cb).injectDecodedDataToFilterChain(b, end);
-        } else {
-            ((EncoderFilterCallbacks) cb).injectEncodedDataToFilterChain(b, end);
-        }
+        held.flush(endStream && trailers == null, headersEnded);
     }
 
     // ---------------------------------------------------------------- for the API objects
@@ -489,17 +354,7 @@ final class LuaStream {
         } else if (!bufferedBody && sawBody) {
             throw new LuaError("cannot call body() after body has been streamed");
         }
-        if (bodyObject == null) {
-            if (held == null) {
-                if (!alwaysWrap) {
-                    return LuaValue.NIL;
-                }
-                held = Unpooled.EMPTY_BUFFER;
-            }
-            body = new BufferApi.Wrapped(held, headers, this);
-            bodyObject = BufferApi.wrap(body, vm.bufferMeta);
-        }
-        return bodyObject;
+        return held.bodyObject(alwaysWrap, headers, this, vm.bufferMeta);
     }
 
     LuaValue bodyChunks() {
@@ -529,17 +384,14 @@ final class LuaStream {
     Varargs httpCall(Varargs args) {
         LuaHttpCall.Request r = LuaHttpCall.parse(args, cb);
         if (r.async()) {
-            if (asyncCalls == null) {
-                asyncCalls = new ArrayList<>(1);
-            }
-            asyncCalls.add(r);
+            calls.addAsynchronous(r);
             return LuaValue.NONE;
         }
-        pendingCall = r;
+        calls.pending = r;
         return suspend(State.HTTP_CALL);
     }
 
-    void respond(LocalReply reply) {
+    void respond(LuaLocalReply reply) {
         if (!request) {
             throw new LuaError("respond not currently supported in the response path");
         }
@@ -548,6 +400,6 @@ final class LuaStream {
         }
         pendingReply = reply;
         state = State.RESPONDED;
-        throw new ScriptStop();
+        throw new LuaCoroutine.ScriptStop();
     }
 }

@@ -147,7 +147,7 @@ final class StreamHandleApi {
         return m == null ? Map.of() : m;
     }
 
-    private static LuaStream.LocalReply reply(LuaTable t, LuaString body) {
+    private static LuaLocalReply reply(LuaTable t, LuaString body) {
         Http2Headers h = LuaHttpCall.headers(t);
         CharSequence status = h.status();
         int code;
@@ -164,6 +164,6 @@ final class StreamHandleApi {
             // The local reply sets content-length from the body it writes.
             text = new String(body.m_bytes, body.m_offset, body.m_length, StandardCharsets.UTF_8);
         }
-        return new LuaStream.LocalReply(code, h, text);
+        return new LuaLocalReply(code, h, text);
     }
 }
