@@ -6,6 +6,7 @@ import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
+import io.remora.http.filter.StreamFilterCallbacks;
 import org.luaj.vm2.LuaValue;
 
 import java.util.logging.Level;
@@ -72,49 +73,51 @@ final class LuaFilter implements StreamFilter {
         return vm;
     }
 
+    /** A run of the script's function for this path, or null when there is none. */
+    private LuaStream stream(boolean request, Http2Headers headers, StreamFilterCallbacks cb) {
+        LuaVm v = vm();
+        LuaValue f = v == null ? LuaValue.NIL : request ? v.onRequest : v.onResponse;
+        return f.isnil() ? null : new LuaStream(this, request, v, f, script.source, headers, cb);
+    }
+
+    private static FilterStatus data(LuaStream s, ByteBuf data, boolean endStream) {
+        return s == null || s.done() ? FilterStatus.CONTINUE : s.onData(data, endStream);
+    }
+
+    private static FilterStatus trailers(LuaStream s, Http2Headers trailers) {
+        return s == null || s.done() ? FilterStatus.CONTINUE : s.onTrailers(trailers);
+    }
+
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        LuaVm v = vm();
-        if (v == null || v.onRequest.isnil()) {
-            return FilterStatus.CONTINUE;
-        }
-        requestStream = new LuaStream(this, true, v, script.source, headers, dcb);
-        return requestStream.start(v.onRequest, endStream);
+        requestStream = stream(true, headers, dcb);
+        return requestStream == null ? FilterStatus.CONTINUE : requestStream.start(endStream);
     }
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
-        LuaStream s = requestStream;
-        return s == null || s.done() ? FilterStatus.CONTINUE : s.onData(data, endStream);
+        return data(requestStream, data, endStream);
     }
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
-        LuaStream s = requestStream;
-        return s == null || s.done() ? FilterStatus.CONTINUE : s.onTrailers(trailers);
+        return trailers(requestStream, trailers);
     }
 
     @Override
     public FilterStatus encodeHeaders(Http2Headers headers, boolean endStream) {
-        LuaVm v = vm();
-        LuaValue f = v == null ? LuaValue.NIL : v.onResponse;
-        if (f.isnil()) {
-            return FilterStatus.CONTINUE;
-        }
-        responseStream = new LuaStream(this, false, v, script.source, headers, ecb);
-        return responseStream.start(f, endStream);
+        responseStream = stream(false, headers, ecb);
+        return responseStream == null ? FilterStatus.CONTINUE : responseStream.start(endStream);
     }
 
     @Override
     public FilterStatus encodeData(ByteBuf data, boolean endStream) {
-        LuaStream s = responseStream;
-        return s == null || s.done() ? FilterStatus.CONTINUE : s.onData(data, endStream);
+        return data(responseStream, data, endStream);
     }
 
     @Override
     public FilterStatus encodeTrailers(Http2Headers trailers) {
-        LuaStream s = responseStream;
-        return s == null || s.done() ? FilterStatus.CONTINUE : s.onTrailers(trailers);
+        return trailers(responseStream, trailers);
     }
 
     @Override

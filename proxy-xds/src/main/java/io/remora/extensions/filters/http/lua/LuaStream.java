@@ -24,6 +24,7 @@ final class LuaStream {
     private final LuaFilter filter;
     final boolean request;
     final LuaVm vm;
+    private final LuaValue function;
     private final LuaSource source;
     final Http2Headers headers;
     private final StreamFilterCallbacks cb;
@@ -45,11 +46,12 @@ final class LuaStream {
     private final LuaCalls calls;
     private LuaLocalReply pendingReply;
 
-    LuaStream(LuaFilter filter, boolean request, LuaVm vm, LuaSource source, Http2Headers headers,
-              StreamFilterCallbacks cb) {
+    LuaStream(LuaFilter filter, boolean request, LuaVm vm, LuaValue function, LuaSource source,
+              Http2Headers headers, StreamFilterCallbacks cb) {
         this.filter = filter;
         this.request = request;
         this.vm = vm;
+        this.function = function;
         this.source = source;
         this.headers = headers;
         this.cb = cb;
@@ -61,13 +63,9 @@ final class LuaStream {
         return cb;
     }
 
-    LuaFilter filter() {
-        return filter;
-    }
-
     // ---------------------------------------------------------------- the filter's calls
 
-    FilterStatus start(LuaValue function, boolean end) {
+    FilterStatus start(boolean end) {
         endStream = end;
         headersEnded = end;
         handle = new LuaUserdata(this, vm.handleMeta);
@@ -77,7 +75,7 @@ final class LuaStream {
             coroutine = new LuaCoroutine(vm.globals, function);
             resume(handle);
         } else {
-            runDirect(function);
+            runDirect();
         }
         settle();
         switch (state) {
@@ -196,7 +194,7 @@ final class LuaStream {
 
     // ---------------------------------------------------------------- running the script
 
-    private void runDirect(LuaValue function) {
+    private void runDirect() {
         try {
             function.call(handle);
             finished();
