@@ -58,12 +58,48 @@ final class LuaVm {
             LuaValue custom = mt == null ? LuaValue.NIL : mt.rawget("__pairs");
             return custom.isnil() ? pairs.invoke(a) : custom.invoke(a.arg1());
         }));
+        g.load(LUAJIT_COMPAT, "=luajit_compat").call();
+        LuaValue string = g.get("string");
+        string.set("format", StringFormat.wrap(string.get("format")));
         LuaTable resolution = new LuaTable();
         resolution.set("MILLISECOND", 0);
         resolution.set("MICROSECOND", 1);
         g.set("EnvoyTimestampResolution", resolution);
         return g;
     }
+
+    /**
+     * What Envoy's LuaJIT offers that LuaJ (Lua 5.2) does not: Lua 5.1's unpack and loadstring, and
+     * the BitOp library ({@code bit}), whose results are signed 32-bit numbers where bit32's are not.
+     */
+    private static final String LUAJIT_COMPAT = """
+            unpack = unpack or table.unpack
+            loadstring = loadstring or load
+            local b32 = bit32
+            local function tobit(x)
+              x = x % 4294967296
+              if x >= 2147483648 then x = x - 4294967296 end
+              return x
+            end
+            local function signed(f) return function(...) return tobit(f(...)) end end
+            bit = {
+              tobit = tobit, bnot = signed(b32.bnot), band = signed(b32.band), bor = signed(b32.bor),
+              bxor = signed(b32.bxor), lshift = signed(b32.lshift), rshift = signed(b32.rshift),
+              arshift = signed(b32.arshift), rol = signed(b32.lrotate), ror = signed(b32.rrotate),
+              bswap = function(x)
+                x = x % 4294967296
+                return tobit(b32.bor(b32.lshift(b32.band(x, 0xff), 24), b32.lshift(b32.band(b32.rshift(x, 8), 0xff), 16),
+                  b32.lshift(b32.band(b32.rshift(x, 16), 0xff), 8), b32.rshift(x, 24)))
+              end,
+              tohex = function(x, n)
+                n = n or 8
+                local upper = n < 0
+                if upper then n = -n end
+                local s = string.format("%08x", x % 4294967296):sub(9 - n)
+                return upper and s:upper() or s
+              end,
+            }
+            """;
 
     /** Why the script cannot be loaded (Envoy refuses such a config), or null. */
     static String loadError(LuaSource source) {
