@@ -38,6 +38,18 @@ class LuaE2ETest {
                 error("boom")
               end
               h:add("x-lua-added", "1")
+              local greeting = handle:metadata():get("greeting")
+              if greeting then
+                local info = handle:streamInfo()
+                h:add("x-greeting", greeting)
+                h:add("x-info", info:protocol() .. " " .. tostring(handle:connection():ssl()) .. " "
+                    .. info:downstreamLocalAddress() .. " " .. info:downstreamRemoteAddress() .. " " .. info:routeName())
+                local names = {}
+                for k, v in pairs(h) do
+                  if k == "x-over" or k == ":method" then names[#names + 1] = k .. "=" .. v end
+                end
+                h:add("x-pairs", table.concat(names, ","))
+              end
               h:remove("x-drop")
               h:replace("x-over", "new")
               handle:streamInfo():dynamicMetadata():set("lua.test", "path", path)
@@ -143,6 +155,12 @@ class LuaE2ETest {
                               nothing.field = 1
                             end
                           end
+                - name: meta_route
+                  match: { prefix: "/meta" }
+                  route: { cluster: web }
+                  metadata:
+                    filter_metadata:
+                      envoy.filters.http.lua: { greeting: hello }
                 - match: { prefix: "/" }
                   route: { cluster: web }
                 """;
@@ -181,6 +199,15 @@ class LuaE2ETest {
         assertEquals("replaced", r.header("x-upstream"));
         assertNull(r.header("x-upstream-drop"));
         assertEquals("/plain", r.header("x-md-path"), "dynamic metadata set on the request, read on the response");
+    }
+
+    @Test
+    void routeMetadataStreamInfoAndHeaderIteration() throws Exception {
+        String seen = Curl.run("-H", "x-over: old", url("/meta")).text();
+        assertTrue(seen.contains("x-greeting=hello\n"), seen);
+        assertTrue(seen.contains("x-info=HTTP/1.1 nil 127.0.0.1:" + port + " 127.0.0.1:"), seen);
+        assertTrue(seen.contains(" meta_route\n"), seen);
+        assertTrue(seen.contains("x-pairs=:method=GET,x-over=old\n"), "before the script replaced it: " + seen);
     }
 
     @Test

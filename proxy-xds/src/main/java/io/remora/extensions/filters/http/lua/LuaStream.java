@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilterCallbacks;
+import io.remora.route.RouteEntry;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
@@ -38,6 +39,7 @@ final class LuaStream {
     Http2Headers trailers;
     private final HeldBody held;
     private LuaCoroutine coroutine;
+    private RouteEntry startRoute;
     private boolean live;
     private LuaUserdata handle;
     LuaUserdata headersObject;
@@ -63,6 +65,14 @@ final class LuaStream {
         return cb;
     }
 
+    /**
+     * The stream's route. Looking it up again (after a header change cleared it) arms the stream's
+     * timers, which only its event loop may do: a coroutine gets the route the run started with.
+     */
+    RouteEntry route() {
+        return cb.eventLoop().inEventLoop() ? cb.route() : startRoute;
+    }
+
     // ---------------------------------------------------------------- the filter's calls
 
     FilterStatus start(boolean end) {
@@ -72,6 +82,7 @@ final class LuaStream {
         live = true;
         filter.stats().executions.increment();
         if (source.mayYield(end)) {
+            startRoute = cb.route();
             coroutine = new LuaCoroutine(vm.globals, function);
             resume(handle);
         } else {

@@ -135,7 +135,7 @@ final class StreamHandleApi {
 
     /** The route's filter_metadata under the filter's configured name, else under envoy.filters.http.lua. */
     private static Map<String, Object> routeMetadata(LuaStream s) {
-        RouteEntry route = s.callbacks().route();
+        RouteEntry route = s.route();
         Map<String, Map<String, Object>> all = route == null ? null : route.route().metadata();
         if (all == null) {
             return Map.of();

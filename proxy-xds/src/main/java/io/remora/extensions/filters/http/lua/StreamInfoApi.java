@@ -56,7 +56,7 @@ final class StreamInfoApi {
             return LuaValue.valueOf(sni == null ? "" : sni);
         }));
         m.set("routeName", fn(a -> {
-            var route = self(a).callbacks().route();
+            var route = self(a).route();
             String name = route == null ? null : route.route().name();
             return LuaValue.valueOf(name == null ? "" : name);
         }));
