@@ -10,7 +10,6 @@ import org.luaj.vm2.LuaUserdata;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
-
 /**
  * One run of {@code envoy_on_request} or {@code envoy_on_response} over one stream: Envoy's
  * StreamHandleWrapper state machine. A script that cannot wait runs straight on the event loop; one
@@ -397,7 +396,12 @@ final class LuaStream {
             return LuaValue.NONE;
         }
         calls.pending = r;
-        return suspend(State.HTTP_CALL);
+        try {
+            return suspend(State.HTTP_CALL);
+        } catch (LuaError e) {
+            calls.pending = null;
+            throw e;
+        }
     }
 
     void respond(LuaLocalReply reply) {
