@@ -231,6 +231,17 @@ class LuaE2ETest {
     }
 
     @Test
+    void bodyOverHttp2AndPastTheBufferLimit() throws Exception {
+        Curl h2 = Curl.run("--http2-prior-knowledge", "--data-binary", "hello", url("/body"));
+        assertEquals(200, h2.status());
+        assertTrue(h2.text().contains("body=rewritten:hello\n"), h2.text());
+        java.nio.file.Path file = TempPaths.file("big", ".bin");
+        java.nio.file.Files.write(file, new byte[2 * 1024 * 1024]);
+        Curl big = Curl.run("--data-binary", "@" + file, url("/body"));
+        assertEquals(413, big.status(), "body() holds the request up to the connection's buffer limit");
+    }
+
+    @Test
     void httpCallToAnotherClusterFeedsTheRequest() throws Exception {
         Curl r = Curl.run(url("/call"));
         assertEquals(200, r.status());
