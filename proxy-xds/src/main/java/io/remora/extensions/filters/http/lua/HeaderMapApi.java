@@ -22,7 +22,7 @@ import static io.remora.extensions.filters.http.lua.LuaValues.name;
  */
 final class HeaderMapApi {
 
-    /** One wrapped map of {@code owner}'s; trailers may change until they are passed on. */
+    /** One wrapped map of {@code owner}'s; trailers may always change, as in Envoy. */
     static final class Wrapped {
         final Http2Headers headers;
         final LuaStream owner;

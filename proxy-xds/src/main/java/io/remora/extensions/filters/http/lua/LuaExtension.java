@@ -44,6 +44,7 @@ public final class LuaExtension implements HttpFilterExtension<LuaConfig> {
     }
 
     @Override
+    @SuppressWarnings("deprecation") // inline_code is deprecated for default_source_code; Envoy still runs it
     public LuaConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         if (config == null) {
             throw path.error("missing required field: the Lua filter needs a typed_config");
