@@ -74,6 +74,8 @@ class LuaE2ETest {
                   count = count + 1
                 end
                 handle:streamInfo():dynamicMetadata():set("lua.test", "chunked", n)
+                local ok, err = pcall(function() handle:headers():add("x-late", "1") end)
+                handle:streamInfo():dynamicMetadata():set("lua.test", "late", tostring(ok) .. " " .. err)
               end
               if path == "/body" then
                 local b = handle:body()
@@ -93,6 +95,7 @@ class LuaE2ETest {
               end
               if md and md["chunked"] then
                 handle:headers():add("x-chunked", tostring(md["chunked"]))
+                handle:headers():add("x-late", md["late"])
               end
               if md and md["path"] == "/respond-late" then
                 handle:respond({[":status"] = "500"}, "not here")
@@ -282,6 +285,9 @@ class LuaE2ETest {
         Curl r = Curl.run("--data-binary", "@" + file, "-H", "content-type: application/octet-stream", url("/chunks"));
         assertEquals(200, r.status());
         assertEquals("300000", r.header("x-chunked"));
+        assertTrue(r.header("x-late").startsWith("false ") && r.header("x-late").endsWith("header map can no longer be modified"),
+                "headers that went on cannot change: " + r.header("x-late"));
+        assertFalse(r.text().contains("x-late="), r.text());
         assertTrue(r.text().contains("content-length=300000\n"), "the body went on untouched");
         assertTrue(r.text().endsWith("a".repeat(50) + "\n"), "the body went on untouched");
     }
