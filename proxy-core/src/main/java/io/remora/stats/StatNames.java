@@ -104,8 +104,9 @@ public final class StatNames {
             if (hcm != null && rest.startsWith("http_" + filter + "_")) {
                 // RBAC's rules prefix up to its dot became a label; it goes back in front of the stat.
                 String rulesPrefix = filter.equals("rbac") ? id.getTag(io.remora.rbac.RbacStats.HTTP_PREFIX_TAG) : null;
+                String stat = rest.substring(filter.length() + 6);
                 return "http." + hcm + "." + filter + "." + (rulesPrefix == null ? "" : rulesPrefix + ".")
-                        + rest.substring(filter.length() + 6);
+                        + (filter.equals("lua") ? luaStat(stat) : stat);
             }
         }
         String local = id.getTag("envoy_local_http_ratelimit_prefix");
@@ -127,9 +128,21 @@ public final class StatNames {
         return null;
     }
 
+    /** The Lua filter's {@code [<stat_prefix>.]<stat>}: the stat_prefix stays in the Prometheus name, as Envoy's. */
+    private static String luaStat(String stat) {
+        for (String s : LUA_STATS) {
+            if (stat.length() > s.length() + 1 && stat.endsWith("_" + s)) {
+                return stat.substring(0, stat.length() - s.length() - 1) + "." + s;
+            }
+        }
+        return stat;
+    }
+
+    private static final String[] LUA_STATS = {"errors", "executions"};
+
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
-        "ext_authz", "basic_auth"};
+        "ext_authz", "basic_auth", "lua"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

@@ -47,6 +47,13 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void luaStatsWithAndWithoutTheFiltersStatPrefix() {
+        assertEquals("http.ingress.lua.errors", name("envoy_http_lua_errors", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.lua.my_script.executions",
+                name("envoy_http_lua_my_script_executions", HttpConnManagerStats.TAG, "ingress"));
+    }
+
+    @Test
     void localRateLimitPrefixes() {
         assertEquals("rl.http_local_rate_limit.rate_limited",
                 name("envoy_http_local_rate_limit_rate_limited", "envoy_local_http_ratelimit_prefix", "rl"));

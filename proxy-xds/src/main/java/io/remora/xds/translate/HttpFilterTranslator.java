@@ -20,18 +20,19 @@ import java.util.Set;
  */
 public final class HttpFilterTranslator {
 
-    /** Access-control filters of Envoy's that Remora may not have: never skipped silently. */
+    /**
+     * Filters of Envoy's that Remora does not have and that may deny requests (quotas, code the
+     * user wrote): never skipped silently. The access-control filters Remora has are extensions.
+     */
     private static final Set<String> ACCESS_CONTROL_TYPES = Set.of(
-            "envoy.extensions.filters.http.rbac.v3.RBAC",
-            "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
-            "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
-            "envoy.extensions.filters.http.basic_auth.v3.BasicAuth",
-            "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
-            "envoy.extensions.filters.http.lua.v3.Lua");
+            "envoy.extensions.filters.http.rate_limit_quota.v3.RateLimitQuotaFilterConfig",
+            "envoy.extensions.filters.http.admission_control.v3.AdmissionControl",
+            "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+            "envoy.extensions.filters.http.golang.v3alpha.Config",
+            "envoy.extensions.filters.http.composite.v3.Composite");
     private static final Set<String> ACCESS_CONTROL_NAMES = Set.of(
-            "envoy.filters.http.rbac", "envoy.filters.http.ext_authz", "envoy.filters.http.jwt_authn",
-            "envoy.filters.http.basic_auth",
-            "envoy.filters.http.ext_proc", "envoy.filters.http.lua");
+            "envoy.filters.http.rate_limit_quota", "envoy.filters.http.admission_control",
+            "envoy.filters.http.dynamic_modules", "envoy.filters.http.golang", "envoy.filters.http.composite");
 
     private HttpFilterTranslator() {
     }
@@ -84,7 +85,7 @@ public final class HttpFilterTranslator {
                     || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(f.getName());
             // A disabled filter may still be enabled per route, so disabled does not excuse it.
             if (accessControl && !f.getIsOptional()) {
-                throw fp.error("HTTP filter '" + f.getName() + "' (" + type + ") enforces access control and is not"
+                throw fp.error("HTTP filter '" + f.getName() + "' (" + type + ") may deny requests (access control, quotas or user code) and is not"
                         + " supported by Remora; refusing to run without it (mark it is_optional to skip it)");
             }
             ctx.warnOnce("http_filter:" + f.getName() + "|" + type, "skipping unsupported HTTP filter '"

@@ -232,18 +232,19 @@ class ValidationErrorTest {
 
     @Test
     void securityFilterIsRefusedUnlessOptional() {
-        // RBAC, ext_authz and oauth2 are Remora's own now; Lua stands for an access-control filter it lacks.
-        String lua = "          - name: envoy.filters.http.lua\n"
-                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua }\n";
+        // The access-control filters are Remora's own now; rate_limit_quota stands for one that may deny and it lacks.
+        String quota = "          - name: envoy.filters.http.rate_limit_quota\n"
+                + "            typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.rate_limit_quota.v3.RateLimitQuotaFilterConfig }\n";
         String yaml = withVhosts("- { name: a, domains: ['*'], routes: [] }")
-                .replace("          http_filters:\n", "          http_filters:\n" + lua);
+                .replace("          http_filters:\n", "          http_filters:\n" + quota);
         var e = fail(yaml);
         assertEquals(HCM + ".http_filters[0]", e.path());
-        assertTrue(e.reason().contains("enforces access control"), e.reason());
+        assertTrue(e.reason().contains("may deny requests"), e.reason());
 
-        var lb = new BootstrapLoader().loadString(yaml.replace("lua.v3.Lua }", "lua.v3.Lua }\n"
+        var lb = new BootstrapLoader().loadString(yaml.replace("RateLimitQuotaFilterConfig }", "RateLimitQuotaFilterConfig }\n"
                 + "            is_optional: true"), "t.yaml");
-        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.lua")), lb.warnings().toString());
+        assertTrue(lb.warnings().stream().anyMatch(w -> w.contains("envoy.filters.http.rate_limit_quota")),
+                lb.warnings().toString());
     }
 
     @Test

@@ -1,0 +1,169 @@
+package io.remora.extensions.filters.http.lua;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.log.Logging;
+import io.remora.route.RouteEntry;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaUserdata;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import static io.remora.extensions.filters.http.lua.LuaValues.fn;
+
+/** The stream handle that envoy_on_request/envoy_on_response get: Envoy's StreamHandleWrapper methods. */
+final class StreamHandleApi {
+
+    static final Logger LOG = Logging.logger("lua");
+    private static final String FILTER_NAME = "envoy.filters.http.lua";
+
+    private StreamHandleApi() {
+    }
+
+    private static LuaStream self(Varargs a) {
+        LuaStream s = (LuaStream) a.checkuserdata(1, LuaStream.class);
+        s.checkLive();
+        return s;
+    }
+
+    static LuaTable metatable() {
+        LuaTable m = new LuaTable();
+        m.set("headers", fn(a -> {
+            LuaStream s = self(a);
+            if (s.headersObject == null) {
+                s.headersObject = HeaderMapApi.wrap(s.headers, s, false, s.vm.headersMeta);
+            }
+            return s.headersObject;
+        }));
+        m.set("body", fn(a -> {
+            LuaStream s = self(a);
+            boolean wrap = false;
+            if (a.narg() >= 2) {
+                if (!a.arg(2).isboolean()) {
+                    throw new LuaError("bad argument #1 to 'body' (boolean expected, got " + a.arg(2).typename() + ")");
+                }
+                wrap = a.arg(2).toboolean();
+            }
+            return s.body(wrap);
+        }));
+        m.set("bodyChunks", fn(a -> self(a).bodyChunks()));
+        m.set("trailers", fn(a -> self(a).trailers()));
+        m.set("metadata", fn(a -> {
+            LuaStream s = self(a);
+            return MetadataApi.wrap(routeMetadata(s), s.vm.metadataMeta);
+        }));
+        m.set("filterContext", fn(a -> MetadataApi.wrap(Map.of(), self(a).vm.metadataMeta)));
+        m.set("streamInfo", fn(a -> {
+            LuaStream s = self(a);
+            return new LuaUserdata(s, s.vm.info.streamInfo());
+        }));
+        m.set("connection", fn(a -> {
+            LuaStream s = self(a);
+            return new LuaUserdata(s, s.vm.info.connection());
+        }));
+        m.set("respond", fn(a -> {
+            LuaStream s = self(a);
+            LuaTable t = a.checktable(2);
+            LuaString body = a.arg(3).isnil() ? null : a.checkstring(3);
+            s.respond(reply(t, body));
+            return LuaValue.NONE;
+        }));
+        m.set("httpCall", fn(a -> self(a).httpCall(a)));
+        m.set("clearRouteCache", fn(a -> {
+            self(a).callbacks().clearRouteCache();
+            return LuaValue.NONE;
+        }));
+        m.set("base64Escape", fn(a -> {
+            LuaString in = a.checkstring(2);
+            byte[] b = new byte[in.rawlen()];
+            in.copyInto(0, b, 0, b.length);
+            return LuaValue.valueOf(Base64.getEncoder().encodeToString(b));
+        }));
+        m.set("timestamp", fn(a -> {
+            if (!a.arg(2).isnil() && resolution(a.arg(2)) != 0) {
+                throw new LuaError("timestamp format must be MILLISECOND.");
+            }
+            return LuaValue.valueOf((double) System.currentTimeMillis());
+        }));
+        m.set("timestampString", fn(a -> {
+            int r = a.arg(2).isnil() ? 0 : resolution(a.arg(2));
+            Instant now = Instant.now();
+            if (r == 0) {
+                return LuaValue.valueOf(Long.toString(now.toEpochMilli()));
+            }
+            if (r == 1) {
+                return LuaValue.valueOf(Long.toString(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000));
+            }
+            throw new LuaError("timestamp format must be MILLISECOND or MICROSECOND.");
+        }));
+        log(m, "logTrace", Level.FINEST);
+        log(m, "logDebug", Level.FINE);
+        log(m, "logInfo", Level.INFO);
+        log(m, "logWarn", Level.WARNING);
+        log(m, "logErr", Level.SEVERE);
+        log(m, "logCritical", Logging.CRITICAL);
+        LuaTable meta = new LuaTable();
+        meta.set(LuaValue.INDEX, m);
+        return meta;
+    }
+
+    private static int resolution(LuaValue v) {
+        try {
+            return Integer.parseInt(v.checkjstring().trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static void log(LuaTable m, String name, Level level) {
+        m.set(name, fn(a -> {
+            String message = a.checkjstring(2);
+            if (LOG.isLoggable(level)) {
+                LOG.log(level, "script log: " + message);
+            }
+            return LuaValue.NONE;
+        }));
+    }
+
+    /** The route's filter_metadata under the filter's configured name, else under envoy.filters.http.lua. */
+    private static Map<String, Object> routeMetadata(LuaStream s) {
+        RouteEntry route = s.route();
+        Map<String, Map<String, Object>> all = route == null ? null : route.route().metadata();
+        if (all == null) {
+            return Map.of();
+        }
+        Map<String, Object> m = all.get(s.callbacks().filterName());
+        if (m == null) {
+            m = all.get(FILTER_NAME);
+        }
+        return m == null ? Map.of() : m;
+    }
+
+    private static LuaLocalReply reply(LuaTable t, LuaString body) {
+        Http2Headers h = LuaHttpCall.headers(t);
+        CharSequence status = h.status();
+        int code;
+        try {
+            code = status == null ? -1 : Integer.parseInt(status.toString());
+        } catch (NumberFormatException e) {
+            code = -1;
+        }
+        if (code < 200 || code >= 600) {
+            throw new LuaError(":status must be between 200-599");
+        }
+        String text = "";
+        if (body != null) {
+            // The local reply sets content-length from the body it writes.
+            text = new String(body.m_bytes, body.m_offset, body.m_length, StandardCharsets.UTF_8);
+        }
+        return new LuaLocalReply(code, h, text);
+    }
+}

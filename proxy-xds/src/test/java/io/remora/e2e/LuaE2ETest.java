@@ -1,0 +1,334 @@
+package io.remora.e2e;
+
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code envoy.filters.http.lua} through real curl and upstreams: header changes both ways,
+ * respond(), body() and setBytes, a synchronous httpCall to another cluster, dynamic metadata from
+ * request to response, per-route scripts (disabled, by name, the route's own), and script errors
+ * that let the stream go on and count in {@code http.ingress.lua.main.errors}.
+ */
+class LuaE2ETest {
+
+    static TestUpstream upstream;
+    static TestUpstream authz;
+    static ProxyProcess proxy;
+    static int port;
+
+    private static final String SCRIPT = """
+            function envoy_on_request(handle)
+              local h = handle:headers()
+              local path = h:get(":path")
+              if path == "/deny" then
+                handle:respond({[":status"] = "403", ["x-lua"] = "denied"}, "denied by lua")
+              end
+              if path == "/error" then
+                error("boom")
+              end
+              h:add("x-lua-added", "1")
+              local greeting = handle:metadata():get("greeting")
+              if greeting then
+                local info = handle:streamInfo()
+                h:add("x-greeting", greeting)
+                h:add("x-info", info:protocol() .. " " .. tostring(handle:connection():ssl()) .. " "
+                    .. info:downstreamLocalAddress() .. " " .. info:downstreamRemoteAddress() .. " " .. info:routeName())
+                local names = {}
+                for k, v in pairs(h) do
+                  if k == "x-over" or k == ":method" then names[#names + 1] = k .. "=" .. v end
+                end
+                h:add("x-pairs", table.concat(names, ","))
+              end
+              h:remove("x-drop")
+              h:replace("x-over", "new")
+              handle:streamInfo():dynamicMetadata():set("lua.test", "path", path)
+              if path == "/call" then
+                local rh, rb = handle:httpCall("authz", {[":method"] = "GET", [":path"] = "/check",
+                    [":authority"] = "authz", ["x-asked-by"] = "lua"}, nil, 5000)
+                h:add("x-authz", rh["x-authz"] .. ":" .. rh[":status"] .. ":" .. rb)
+              end
+              if path == "/fail" then
+                local rh, rb = handle:httpCall("dead", {[":method"] = "GET", [":path"] = "/",
+                    [":authority"] = "dead"}, nil, 5000)
+                h:add("x-failed", rh[":status"] .. ":" .. rb)
+              end
+              if path == "/async" then
+                handle:httpCall("authz", {[":method"] = "POST", [":path"] = "/async", [":authority"] = "authz",
+                    ["x-asked-by"] = "async"}, "fire and forget", {asynchronous = true, timeout_ms = 5000})
+              end
+              if path == "/chunks" then
+                local n, count = 0, 0
+                for chunk in handle:bodyChunks() do
+                  n = n + chunk:length()
+                  count = count + 1
+                end
+                handle:streamInfo():dynamicMetadata():set("lua.test", "chunked", n)
+                local ok, err = pcall(function() handle:headers():add("x-late", "1") end)
+                handle:streamInfo():dynamicMetadata():set("lua.test", "late", tostring(ok) .. " " .. err)
+              end
+              if path == "/body" then
+                local b = handle:body()
+                h:add("x-body-length", tostring(b:length()))
+                b:setBytes("rewritten:" .. b:getBytes(0, b:length()))
+              end
+            end
+
+            function envoy_on_response(handle)
+              local md = handle:streamInfo():dynamicMetadata():get("lua.test")
+              handle:headers():add("x-md-path", md and md["path"] or "none")
+              handle:headers():remove("x-upstream-drop")
+              handle:headers():replace("x-upstream", "replaced")
+              if md and md["path"] == "/respbody" then
+                local b = handle:body()
+                b:setBytes("response of " .. b:length() .. " bytes")
+              end
+              if md and md["chunked"] then
+                handle:headers():add("x-chunked", tostring(md["chunked"]))
+                handle:headers():add("x-late", md["late"])
+              end
+              if md and md["path"] == "/respond-late" then
+                handle:respond({[":status"] = "500"}, "not here")
+              end
+            end
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start((ctx, req, n) -> {
+            StringBuilder seen = new StringBuilder();
+            req.headers().forEach(e -> seen.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
+                    .append(e.getValue()).append('\n'));
+            seen.append("body=").append(req.content().toString(StandardCharsets.UTF_8)).append('\n');
+            TestUpstream.send(ctx, req, 200, seen.toString(), Map.of("x-upstream", "original", "x-upstream-drop", "1"));
+        });
+        authz = TestUpstream.start((ctx, req, n) ->
+                TestUpstream.send(ctx, req, 200, "ok", Map.of("x-authz", "granted-" + req.headers().get("x-asked-by"))));
+        int admin = ProxyProcess.freePort();
+        port = ProxyProcess.freePort();
+        String filter = """
+                - name: envoy.filters.http.lua
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                    stat_prefix: main
+                    default_source_code:
+                      inline_string: |
+                %s
+                    source_codes:
+                      named:
+                        inline_string: |
+                          function envoy_on_request(handle)
+                            handle:headers():add("x-named", "yes")
+                          end
+                """.formatted(Bootstraps.indent(SCRIPT, 10));
+        String routes = """
+                - match: { prefix: "/disabled" }
+                  route: { cluster: web }
+                  typed_per_filter_config:
+                    envoy.filters.http.lua:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.LuaPerRoute
+                      disabled: true
+                - match: { prefix: "/named" }
+                  route: { cluster: web }
+                  typed_per_filter_config:
+                    envoy.filters.http.lua:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.LuaPerRoute
+                      name: named
+                - match: { prefix: "/other" }
+                  route: { cluster: web }
+                  typed_per_filter_config:
+                    envoy.filters.http.lua:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.LuaPerRoute
+                      source_code:
+                        inline_string: |
+                          function envoy_on_request(handle)
+                            handle:headers():add("x-route-script", "other")
+                            if handle:headers():get(":path") == "/other/error" then
+                              local nothing = nil
+                              nothing.field = 1
+                            end
+                          end
+                - name: meta_route
+                  match: { prefix: "/meta" }
+                  route: { cluster: web }
+                  metadata:
+                    filter_metadata:
+                      envoy.filters.http.lua: { greeting: hello }
+                - match: { prefix: "/" }
+                  route: { cluster: web }
+                """;
+        String clusters = Bootstraps.cluster("web", false, null, upstream.port())
+                + Bootstraps.cluster("authz", false, null, authz.port())
+                + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
+        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+                clusters, "", filter), admin, List.of());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (authz != null) {
+            authz.close();
+        }
+    }
+
+    private static String url(String path) {
+        return "http://127.0.0.1:" + port + path;
+    }
+
+    @Test
+    void headersChangeBothWaysAndMetadataCarriesToTheResponse() throws Exception {
+        Curl r = Curl.run("-H", "x-drop: 1", "-H", "x-over: old", url("/plain"));
+        assertEquals(200, r.status());
+        String seen = r.text();
+        assertTrue(seen.contains("x-lua-added=1\n"), seen);
+        assertFalse(seen.contains("x-drop="), seen);
+        assertTrue(seen.contains("x-over=new\n") && !seen.contains("x-over=old"), seen);
+        assertEquals("replaced", r.header("x-upstream"));
+        assertNull(r.header("x-upstream-drop"));
+        assertEquals("/plain", r.header("x-md-path"), "dynamic metadata set on the request, read on the response");
+    }
+
+    @Test
+    void routeMetadataStreamInfoAndHeaderIteration() throws Exception {
+        String seen = Curl.run("-H", "x-over: old", url("/meta")).text();
+        assertTrue(seen.contains("x-greeting=hello\n"), seen);
+        assertTrue(seen.contains("x-info=HTTP/1.1 nil 127.0.0.1:" + port + " 127.0.0.1:"), seen);
+        assertTrue(seen.contains(" meta_route\n"), seen);
+        assertTrue(seen.contains("x-pairs=:method=GET,x-over=old\n"), "before the script replaced it: " + seen);
+    }
+
+    @Test
+    void respondAnswersLocally() throws Exception {
+        int before = upstream.requests.get();
+        Curl r = Curl.run(url("/deny"));
+        assertEquals(403, r.status());
+        assertEquals("denied by lua", r.text());
+        assertEquals("denied", r.header("x-lua"));
+        assertEquals(before, upstream.requests.get(), "the request never went upstream");
+    }
+
+    @Test
+    void bodyIsReadAndRewritten() throws Exception {
+        Curl r = Curl.run("--data-binary", "hello", url("/body"));
+        assertEquals(200, r.status());
+        String seen = r.text();
+        assertTrue(seen.contains("x-body-length=5\n"), seen);
+        assertTrue(seen.contains("body=rewritten:hello\n"), seen);
+        assertTrue(seen.contains("content-length=15\n"), seen);
+    }
+
+    @Test
+    void bodyOverHttp2AndPastTheBufferLimit() throws Exception {
+        Curl h2 = Curl.run("--http2-prior-knowledge", "--data-binary", "hello", url("/body"));
+        assertEquals(200, h2.status());
+        assertTrue(h2.text().contains("body=rewritten:hello\n"), h2.text());
+        java.nio.file.Path file = TempPaths.file("big", ".bin");
+        java.nio.file.Files.write(file, new byte[2 * 1024 * 1024]);
+        Curl big = Curl.run("--data-binary", "@" + file, url("/body"));
+        assertEquals(413, big.status(), "body() holds the request up to the connection's buffer limit");
+    }
+
+    @Test
+    void httpCallToAnotherClusterFeedsTheRequest() throws Exception {
+        Curl r = Curl.run(url("/call"));
+        assertEquals(200, r.status());
+        assertTrue(r.text().contains("x-authz=granted-lua:200:ok\n"), r.text());
+    }
+
+    @Test
+    void failedAndAsynchronousCalls() throws Exception {
+        String failed = Curl.run(url("/fail")).text();
+        assertTrue(failed.contains("x-failed=503:upstream failure\n"), failed);
+        int before = authz.requests.get();
+        Curl r = Curl.run(url("/async"));
+        assertEquals(200, r.status(), "the request does not wait for an asynchronous call");
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (authz.requests.get() == before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(before + 1, authz.requests.get());
+        assertEquals("async", authz.lastHeaders.get("x-asked-by"));
+    }
+
+    @Test
+    void responseBodyIsRewritten() throws Exception {
+        Curl plain = Curl.run(url("/respbody-not"));
+        Curl r = Curl.run(url("/respbody"));
+        assertEquals(200, r.status());
+        assertTrue(r.text().matches("response of \\d+ bytes"), r.text());
+        assertEquals(String.valueOf(r.body().length), r.header("content-length"));
+        assertTrue(plain.text().startsWith("host="), "other responses pass whole: " + plain.text());
+    }
+
+    @Test
+    void bodyChunksSeeTheWholeStreamedBody() throws Exception {
+        byte[] big = new byte[300_000];
+        java.util.Arrays.fill(big, (byte) 'a');
+        java.nio.file.Path file = TempPaths.file("body", ".bin");
+        java.nio.file.Files.write(file, big);
+        Curl r = Curl.run("--data-binary", "@" + file, "-H", "content-type: application/octet-stream", url("/chunks"));
+        assertEquals(200, r.status());
+        assertEquals("300000", r.header("x-chunked"));
+        assertTrue(r.header("x-late").startsWith("false ") && r.header("x-late").endsWith("header map can no longer be modified"),
+                "headers that went on cannot change: " + r.header("x-late"));
+        assertFalse(r.text().contains("x-late="), r.text());
+        assertTrue(r.text().contains("content-length=300000\n"), "the body went on untouched");
+        assertTrue(r.text().endsWith("a".repeat(50) + "\n"), "the body went on untouched");
+    }
+
+    @Test
+    void respondOnTheResponsePathIsAnError() throws Exception {
+        long before = errors();
+        Curl r = Curl.run(url("/respond-late"));
+        assertEquals(200, r.status(), "the upstream's response goes on");
+        assertEquals(before + 1, errors());
+    }
+
+    @Test
+    void perRouteScripts() throws Exception {
+        String disabled = Curl.run(url("/disabled")).text();
+        assertFalse(disabled.contains("x-lua-added"), disabled);
+        String named = Curl.run(url("/named")).text();
+        assertTrue(named.contains("x-named=yes\n") && !named.contains("x-lua-added"), named);
+        String other = Curl.run(url("/other")).text();
+        assertTrue(other.contains("x-route-script=other\n") && !other.contains("x-lua-added"), other);
+    }
+
+    @Test
+    void scriptErrorsLetTheStreamGoOnAndCount() throws Exception {
+        long before = errors();
+        Curl r = Curl.run(url("/error"));
+        assertEquals(200, r.status(), "an error in a coroutine run: the request goes on");
+        assertFalse(r.text().contains("x-lua-added"), r.text());
+        Curl direct = Curl.run(url("/other/error"));
+        assertEquals(200, direct.status(), "an error in a run on the event loop: the request goes on");
+        assertTrue(direct.text().contains("x-route-script=other\n"), "changes before the error stay: " + direct.text());
+        assertEquals(before + 2, errors());
+    }
+
+    private static long errors() throws Exception {
+        String stats = proxy.admin("/stats?filter=lua");
+        for (String line : stats.split("\n")) {
+            if (line.startsWith("http.ingress.lua.main.errors: ")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 2).trim());
+            }
+        }
+        throw new AssertionError("no http.ingress.lua.main.errors in:\n" + stats);
+    }
+}
