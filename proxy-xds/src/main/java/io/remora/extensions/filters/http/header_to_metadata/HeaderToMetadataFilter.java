@@ -55,7 +55,7 @@ final class HeaderToMetadataFilter implements StreamFilter {
 
     static void apply(List<HeaderToMetadataConfig.Rule> rules, Http2Headers headers, StreamInfo info) {
         for (HeaderToMetadataConfig.Rule rule : rules) {
-            String value = rule.header() != null ? first(headers, rule.header()) : cookie(headers, rule.cookie());
+            String value = rule.header() != null ? first(headers, rule.header()) : io.remora.extensions.filters.http.common.RequestCookies.get(headers, rule.cookie());
             if (value != null && rule.onPresent() != null) {
                 set(info, rule.onPresent(), value);
             } else if (value == null && rule.onMissing() != null) {
@@ -106,23 +106,5 @@ final class HeaderToMetadataFilter implements StreamFilter {
     private static String first(Http2Headers headers, String name) {
         CharSequence v = headers.get(name);
         return v == null ? null : v.toString();
-    }
-
-    /** A cookie's value from the Cookie header(s), as Envoy's parseCookieValue. */
-    private static String cookie(Http2Headers headers, String name) {
-        for (CharSequence c : headers.getAll("cookie")) {
-            for (String part : c.toString().split(";")) {
-                String p = part.trim();
-                int eq = p.indexOf('=');
-                if (eq > 0 && p.substring(0, eq).equals(name)) {
-                    String v = p.substring(eq + 1);
-                    if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                        v = v.substring(1, v.length() - 1);
-                    }
-                    return v;
-                }
-            }
-        }
-        return null;
     }
 }
