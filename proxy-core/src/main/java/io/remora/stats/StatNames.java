@@ -106,7 +106,7 @@ public final class StatNames {
                 String rulesPrefix = filter.equals("rbac") ? id.getTag(io.remora.rbac.RbacStats.HTTP_PREFIX_TAG) : null;
                 String stat = rest.substring(filter.length() + 6);
                 return "http." + hcm + "." + filter + "." + (rulesPrefix == null ? "" : rulesPrefix + ".")
-                        + (filter.equals("lua") ? luaStat(stat) : stat);
+                        + prefixedStat(filter, stat);
             }
         }
         String local = id.getTag("envoy_local_http_ratelimit_prefix");
@@ -128,17 +128,24 @@ public final class StatNames {
         return null;
     }
 
-    /** The Lua filter's {@code [<stat_prefix>.]<stat>}: the stat_prefix stays in the Prometheus name, as Envoy's. */
-    private static String luaStat(String stat) {
-        for (String s : LUA_STATS) {
-            if (stat.length() > s.length() + 1 && stat.endsWith("_" + s)) {
-                return stat.substring(0, stat.length() - s.length() - 1) + "." + s;
+    /**
+     * The Lua and ext_authz filters' {@code [<stat_prefix>.]<stat>}: the stat_prefix stays in the
+     * Prometheus name, as Envoy's, and is told apart from the stat by the filter's known stats.
+     */
+    private static String prefixedStat(String filter, String stat) {
+        String[] known = filter.equals("lua") ? LUA_STATS : filter.equals("ext_authz") ? EXT_AUTHZ_STATS : null;
+        if (known != null) {
+            for (String s : known) {
+                if (stat.length() > s.length() + 1 && stat.endsWith("_" + s)) {
+                    return stat.substring(0, stat.length() - s.length() - 1) + "." + s;
+                }
             }
         }
         return stat;
     }
 
     private static final String[] LUA_STATS = {"errors", "executions"};
+    private static final String[] EXT_AUTHZ_STATS = {"failure_mode_allowed", "ok", "denied", "error", "disabled"};
 
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",

@@ -47,6 +47,17 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void extAuthzStatsWithAndWithoutTheFiltersStatPrefix() {
+        assertEquals("http.ingress.ext_authz.ok", name("envoy_http_ext_authz_ok", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.ext_authz.waf.denied",
+                name("envoy_http_ext_authz_waf_denied", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.ext_authz.waf.failure_mode_allowed",
+                name("envoy_http_ext_authz_waf_failure_mode_allowed", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.ext_authz.failure_mode_allowed",
+                name("envoy_http_ext_authz_failure_mode_allowed", HttpConnManagerStats.TAG, "ingress"));
+    }
+
+    @Test
     void luaStatsWithAndWithoutTheFiltersStatPrefix() {
         assertEquals("http.ingress.lua.errors", name("envoy_http_lua_errors", HttpConnManagerStats.TAG, "ingress"));
         assertEquals("http.ingress.lua.my_script.executions",
