@@ -1,18 +1,13 @@
 package io.remora.tracing;
 
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.remora.config.TracingConfig;
 import io.remora.upstream.ClusterManager;
 
-import java.io.IOException;
-import java.net.SocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * {@code envoy.tracers.datadog}: buffers finished spans and sends them every 2 s (dd-trace-cpp's
@@ -23,9 +18,8 @@ import java.util.logging.Logger;
  * {@code tracing.datadog.reports_sent} (the agent answered 200), {@code reports_dropped} (other
  * statuses), {@code reports_failed} (no answer), {@code reports_skipped_no_cluster}.
  */
-public final class DatadogSpanExporter implements SpanSink, AutoCloseable {
+public final class DatadogSpanExporter extends BatchingSpanSink {
 
-    private static final Logger LOG = io.remora.log.Logging.logger("tracing");
     static final String PATH = "/v0.4/traces";
     private static final int FLUSH_INTERVAL_MS = 2000;
     private static final int REQUEST_TIMEOUT_MS = 2000;
@@ -33,64 +27,27 @@ public final class DatadogSpanExporter implements SpanSink, AutoCloseable {
     private static final String LANG_VERSION = "201703";
 
     private final TracingConfig.Datadog config;
-    private final ClusterManager clusters;
-    private final SpanBatcher batcher;
     private final String runtimeId = UUID.randomUUID().toString();
     private final long processId = ProcessHandle.current().pid();
-    private final Counter reportsSent;
-    private final Counter reportsDropped;
-    private final Counter reportsFailed;
-    private final Counter reportsSkippedNoCluster;
+    private final CollectorReports reports;
 
     public DatadogSpanExporter(TracingConfig.Datadog config, ClusterManager clusters, MeterRegistry registry) {
+        super(config);
         this.config = config;
-        this.clusters = clusters;
-        this.reportsSent = Counter.builder("envoy_tracing_datadog_reports_sent").register(registry);
-        this.reportsDropped = Counter.builder("envoy_tracing_datadog_reports_dropped").register(registry);
-        this.reportsFailed = Counter.builder("envoy_tracing_datadog_reports_failed").register(registry);
-        this.reportsSkippedNoCluster = Counter.builder("envoy_tracing_datadog_reports_skipped_no_cluster")
-                .register(registry);
-        this.batcher = new SpanBatcher("remora-datadog-" + config.cluster(), FLUSH_INTERVAL_MS, this::send);
+        this.reports = new CollectorReports("datadog", clusters, config.cluster(), registry);
+        start(new SpanBatcher("remora-datadog-" + config.cluster(), FLUSH_INTERVAL_MS, this::send));
     }
 
     @Override
-    public TracingConfig.Provider provider() {
-        return config;
-    }
-
-    @Override
-    public void export(FinishedSpan span) {
-        batcher.add(span);
-    }
-
-    /** Sends one batch; runs on the batcher's thread. */
-    private void send(List<FinishedSpan> spans) {
-        SocketAddress target = CollectorPost.target(clusters, config.cluster());
-        if (target == null) {
-            reportsSkippedNoCluster.increment();
-            LOG.fine(() -> "datadog: no healthy host in cluster '" + config.cluster() + "': dropping "
-                    + spans.size() + " span(s)");
-            return;
-        }
+    void send(List<FinishedSpan> spans) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("X-Datadog-Trace-Count", Integer.toString(spans.size()));
         headers.put("Datadog-Meta-Lang", "cpp");
         headers.put("Datadog-Meta-Lang-Version", LANG_VERSION);
         headers.put("Datadog-Meta-Tracer-Version", "remora");
         String host = config.hostname().isEmpty() ? config.cluster() : config.hostname();
-        try {
-            int status = CollectorPost.post(target, PATH, host, "application/msgpack", headers, encode(spans),
-                    REQUEST_TIMEOUT_MS);
-            if (status == 200) {
-                reportsSent.increment();
-            } else {
-                reportsDropped.increment();
-                LOG.fine(() -> "datadog: agent answered " + status + " to " + spans.size() + " trace(s)");
-            }
-        } catch (IOException e) {
-            reportsFailed.increment();
-            LOG.log(Level.FINE, "datadog: report to cluster '" + config.cluster() + "' failed: " + e);
-        }
+        reports.post(spans.size(), PATH, host, "application/msgpack", headers, () -> encode(spans), REQUEST_TIMEOUT_MS,
+                200);
     }
 
     /** The body: one single-span trace per span. */
@@ -145,11 +102,5 @@ public final class DatadogSpanExporter implements SpanSink, AutoCloseable {
         w.string("metrics").map(metrics.size());
         metrics.forEach((k, v) -> w.string(k).float64(v));
         w.string("type").string("web");
-    }
-
-    /** Sends what is left, then stops. */
-    @Override
-    public void close() {
-        batcher.close();
     }
 }

@@ -178,12 +178,7 @@ public final class TracingTranslator {
     }
 
     private static TracingConfig.Provider datadog(Any any, FieldPath path, TranslationContext ctx) {
-        DatadogConfig d;
-        try {
-            d = GeneratedMessages.unpack(any, DatadogConfig.class);
-        } catch (InvalidProtocolBufferException e) {
-            throw path.error("invalid DatadogConfig: " + e.getMessage());
-        }
+        DatadogConfig d = Protos.unpack(any, DatadogConfig.class, path);
         if (d.getCollectorCluster().isEmpty()) {
             throw path.field("collector_cluster").error("missing required field");
         }
