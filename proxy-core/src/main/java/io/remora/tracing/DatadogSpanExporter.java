@@ -79,8 +79,14 @@ public final class DatadogSpanExporter extends BatchingSpanSink {
                     meta.put("error.message", e.getValue());
                     meta.put(e.getKey(), e.getValue());
                 }
-                case DatadogTrace.SAMPLING_PRIORITY_METRIC, DatadogTrace.AGENT_RATE_METRIC ->
+                case DatadogTrace.SAMPLING_PRIORITY_METRIC, DatadogTrace.AGENT_RATE_METRIC -> {
+                    // A custom tag of the same name may have replaced the number: then it stays a string.
+                    try {
                         metrics.put(e.getKey(), Double.parseDouble(e.getValue()));
+                    } catch (NumberFormatException notANumber) {
+                        meta.put(e.getKey(), e.getValue());
+                    }
+                }
                 default -> meta.put(e.getKey(), e.getValue());
             }
         }

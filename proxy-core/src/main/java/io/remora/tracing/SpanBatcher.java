@@ -40,7 +40,9 @@ public final class SpanBatcher implements AutoCloseable {
     public SpanBatcher(String threadName, String runtimePrefix, Supplier<Runtime> runtime, Counter timerFlushed,
                        Consumer<List<FinishedSpan>> send) {
         this(threadName, () -> runtime.get().getInteger(runtimePrefix + ".flush_interval_ms", 5000),
-                () -> (int) Math.min(Integer.MAX_VALUE, runtime.get().getInteger(runtimePrefix + ".min_flush_spans", 5)), timerFlushed, send);
+                () -> (int) Math.min(Integer.MAX_VALUE,
+                        runtime.get().getInteger(runtimePrefix + ".min_flush_spans", 5)),
+                timerFlushed, send);
     }
 
     /**

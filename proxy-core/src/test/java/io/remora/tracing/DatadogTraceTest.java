@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** dd-trace-cpp's extraction rules the proxy's Datadog span follows: merging styles, bad input, the tracestate member. */
+/** dd-trace-cpp's rules the proxy's Datadog span follows: merging styles, bad input, the tracestate member. */
 class DatadogTraceTest {
 
     private static final long NOW = 1_700_000_000_000_000_000L;

@@ -267,14 +267,16 @@ class DatadogTracingE2ETest {
                 assertEquals(1.0, metrics(root).get("_dd.agent_psr"));
 
                 // A W3C caller: the 128-bit trace continues in both styles, other vendors' tracestate passes on.
-                assertEquals(200, curl(port, "/", "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                assertEquals(200, curl(port, "/",
+                        "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                         "tracestate: rojo=00f067aa0ba902b7").status());
                 long w3cLow = Long.parseUnsignedLong("a3ce929d0e0e4736", 16);
                 assertEquals(Long.toUnsignedString(w3cLow), up.lastHeaders.get("x-datadog-trace-id"));
                 assertEquals("_dd.p.tid=4bf92f3577b34da6", up.lastHeaders.get("x-datadog-tags"));
                 assertEquals("1", up.lastHeaders.get("x-datadog-sampling-priority"));
                 long w3cSpan = Long.parseLong(up.lastHeaders.get("x-datadog-parent-id"));
-                assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-" + hex(w3cSpan) + "-01", up.lastHeaders.get("traceparent"));
+                assertEquals("00-4bf92f3577b34da6a3ce929d0e0e4736-" + hex(w3cSpan) + "-01",
+                        up.lastHeaders.get("traceparent"));
                 assertEquals("dd=s:1;p:" + hex(w3cSpan) + ",rojo=00f067aa0ba902b7", up.lastHeaders.get("tracestate"));
                 Map<String, Object> w3c = agent.span(w3cLow);
                 assertNotNull(w3c);
@@ -300,7 +302,8 @@ class DatadogTracingE2ETest {
                 assertEquals("503", meta(failed).get("http.status_code"));
                 assertNull(meta(failed).get("error"));
 
-                assertTrue(proxy.metric("envoy_tracing_datadog_reports_sent") >= 1, proxy.admin("/stats?filter=datadog"));
+                assertTrue(proxy.metric("envoy_tracing_datadog_reports_sent") >= 1,
+                        proxy.admin("/stats?filter=datadog"));
                 assertTrue(proxy.admin("/stats").contains("tracing.datadog.reports_failed: 0\n"),
                         proxy.admin("/stats?filter=datadog"));
             }

@@ -32,7 +32,8 @@ class DatadogTracerTranslationTest {
 
     @Test
     void clusterServiceAndHostname() {
-        TranslationContext ctx = new TranslationContext(Set.of("outbound|8126||datadog-agent.datadog.svc.cluster.local"));
+        TranslationContext ctx = new TranslationContext(
+                Set.of("outbound|8126||datadog-agent.datadog.svc.cluster.local"));
         assertEquals(new TracingConfig.Datadog("outbound|8126||datadog-agent.datadog.svc.cluster.local",
                         "datadog-agent.datadog", "productpage.default"),
                 provider("""
