@@ -154,6 +154,17 @@ public record TracingConfig(
                          boolean sharedSpanContext) implements Provider {
     }
 
+    /**
+     * {@code envoy.tracers.datadog}: Datadog and W3C propagation, spans POSTed to a Datadog agent as
+     * MessagePack ({@code /v0.4/traces}).
+     *
+     * @param cluster     {@code collector_cluster}, the agent's cluster
+     * @param hostname    {@code collector_hostname}, the Host header (else the cluster name)
+     * @param serviceName {@code service_name}, every span's service
+     */
+    public record Datadog(String cluster, String hostname, String serviceName) implements Provider {
+    }
+
     /** A tag added to every span ({@code custom_tags}); a tag whose value comes out empty is left out. */
     public sealed interface CustomTag {
         String tag();

@@ -181,6 +181,7 @@ public final class StatNames {
     private static final String[][] DOTTED_PREFIXES = {
             {"tracing_zipkin_", "tracing.zipkin."},
             {"tracing_opentelemetry_", "tracing.opentelemetry."},
+            {"tracing_datadog_", "tracing.datadog."},
             {"http2_", "http2."}, // the downstream HTTP/2 codecs' stats
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
     };

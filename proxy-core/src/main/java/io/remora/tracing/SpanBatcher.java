@@ -12,6 +12,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -25,8 +27,9 @@ public final class SpanBatcher implements AutoCloseable {
 
     private static final int MAX_BUFFERED = 10_000;
 
-    private final String runtimePrefix;
-    private final Supplier<Runtime> runtime;
+    private final LongSupplier intervalMillis;
+    private final IntSupplier minFlushSpans;
+    /** Null when the tracer counts no timer flushes. */
     private final Counter timerFlushed;
     private final Consumer<List<FinishedSpan>> send;
     private final ConcurrentLinkedQueue<FinishedSpan> buffer = new ConcurrentLinkedQueue<>();
@@ -36,8 +39,24 @@ public final class SpanBatcher implements AutoCloseable {
     /** @param threadName the sending thread's name; {@code runtimePrefix} e.g. {@code tracing.zipkin} */
     public SpanBatcher(String threadName, String runtimePrefix, Supplier<Runtime> runtime, Counter timerFlushed,
                        Consumer<List<FinishedSpan>> send) {
-        this.runtimePrefix = runtimePrefix;
-        this.runtime = runtime;
+        this(threadName, () -> runtime.get().getInteger(runtimePrefix + ".flush_interval_ms", 5000),
+                () -> (int) Math.min(Integer.MAX_VALUE,
+                        runtime.get().getInteger(runtimePrefix + ".min_flush_spans", 5)),
+                timerFlushed, send);
+    }
+
+    /**
+     * Batches sent only every {@code intervalMillis}, whatever their size, as Datadog's tracer
+     * flushes (no count trigger, no stat).
+     */
+    public SpanBatcher(String threadName, long intervalMillis, Consumer<List<FinishedSpan>> send) {
+        this(threadName, () -> intervalMillis, () -> Integer.MAX_VALUE, null, send);
+    }
+
+    private SpanBatcher(String threadName, LongSupplier intervalMillis, IntSupplier minFlushSpans,
+                        Counter timerFlushed, Consumer<List<FinishedSpan>> send) {
+        this.intervalMillis = intervalMillis;
+        this.minFlushSpans = minFlushSpans;
         this.timerFlushed = timerFlushed;
         this.send = send;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -49,10 +68,12 @@ public final class SpanBatcher implements AutoCloseable {
     }
 
     private void scheduleTimer() {
-        long ms = Math.max(1, runtime.get().getInteger(runtimePrefix + ".flush_interval_ms", 5000));
+        long ms = Math.max(1, intervalMillis.getAsLong());
         try {
             thread.schedule(() -> {
-                timerFlushed.increment();
+                if (timerFlushed != null) {
+                    timerFlushed.increment();
+                }
                 flush();
                 scheduleTimer();
             }, ms, TimeUnit.MILLISECONDS);
@@ -68,7 +89,7 @@ public final class SpanBatcher implements AutoCloseable {
             return;
         }
         buffer.add(span);
-        if (buffered.get() >= runtime.get().getInteger(runtimePrefix + ".min_flush_spans", 5)) {
+        if (buffered.get() >= minFlushSpans.getAsInt()) {
             try {
                 thread.execute(this::flush);
             } catch (RejectedExecutionException closed) {

@@ -17,9 +17,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The connection manager's tracing, as a filter placed first on the request path: reads the
- * incoming trace context (W3C or B3), makes the sampling decision as Envoy does (an incoming
- * decision wins; else {@code x-envoy-force-trace}, {@code x-client-trace-id} with
- * client_sampling, random_sampling; then overall_sampling), starts the proxy's span and writes
+ * incoming trace context (W3C or B3; Datadog's headers and W3C for the Datadog tracer), makes
+ * the sampling decision as Envoy does (an incoming decision wins; else
+ * {@code x-envoy-force-trace}, {@code x-client-trace-id} with client_sampling, random_sampling;
+ * then overall_sampling), starts the proxy's span and writes
  * its context into the upstream request; when the stream ends, hands a sampled span with Envoy's
  * tags to the provider's sink.
  */
@@ -35,6 +36,9 @@ public final class TracingFilter implements StreamFilter {
     private final SpanSink sink;
     /** Non-null when the provider is Zipkin: B3 propagation and its span-id rules. */
     private final TracingConfig.Zipkin zipkin;
+    /** The provider is Datadog: its propagation, and every span reported with its priority. */
+    private final boolean datadog;
+    private DatadogTrace datadogTrace;
     private boolean shared;
     private DecoderFilterCallbacks decoder;
     private String traceId;
@@ -58,6 +62,7 @@ public final class TracingFilter implements StreamFilter {
         this.sink = sink;
         TracingConfig.Provider p = config.provider() != null ? config.provider() : sink.provider();
         this.zipkin = p instanceof TracingConfig.Zipkin z ? z : null;
+        this.datadog = p instanceof TracingConfig.Datadog;
         this.alwaysOn = p instanceof TracingConfig.OpenTelemetry o && o.alwaysOnSampler();
     }
 
@@ -82,6 +87,10 @@ public final class TracingFilter implements StreamFilter {
         if (zipkin != null) {
             startZipkin(headers);
             recordTraceId();
+            return FilterStatus.CONTINUE;
+        }
+        if (datadog) {
+            startDatadog(headers);
             return FilterStatus.CONTINUE;
         }
         TraceContext incoming = TraceContext.extract(headers);
@@ -125,6 +134,22 @@ public final class TracingFilter implements StreamFilter {
         if (sampled) {
             requestTags = requestTags(headers);
         }
+    }
+
+    /**
+     * Envoy's Datadog tracer reports every span, a dropped one with its negative priority (the
+     * agent counts it in its stats and drops it), so the tags are always built here.
+     */
+    private void startDatadog(Http2Headers headers) {
+        datadogTrace = DatadogTrace.start(headers, () -> decide(headers), startEpochNanos);
+        traceId = datadogTrace.traceId();
+        spanId = datadogTrace.spanId();
+        parentSpanId = datadogTrace.parentId();
+        sampled = datadogTrace.kept();
+        recordTraceId();
+        datadogTrace.inject(headers);
+        requestTags = requestTags(headers);
+        datadogTrace.tag(requestTags);
     }
 
     /**
@@ -274,7 +299,7 @@ public final class TracingFilter implements StreamFilter {
 
     @Override
     public void onDestroy() {
-        if (!sampled || requestTags == null) {
+        if ((!sampled && datadogTrace == null) || requestTags == null) {
             return;
         }
         long end = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;

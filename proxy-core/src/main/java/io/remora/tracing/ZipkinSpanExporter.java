@@ -10,14 +10,11 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 import static io.remora.util.JsonStrings.quote;
 
@@ -32,77 +29,36 @@ import static io.remora.util.JsonStrings.quote;
  * (no answer) and {@code reports_skipped_no_cluster}. The POST is a plain blocking HTTP/1.1
  * exchange on the exporter's own thread, never on a worker.
  */
-public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
+public final class ZipkinSpanExporter extends BatchingSpanSink {
 
-    private static final Logger LOG = io.remora.log.Logging.logger("tracing");
     private final TracingConfig.Zipkin config;
     private final String serviceName;
-    private final ClusterManager clusters;
     private final Supplier<Runtime> runtime;
-    private final SpanBatcher batcher;
     private final String localIpv4;
     private final Counter spansSent;
-    private final Counter reportsSent;
-    private final Counter reportsDropped;
-    private final Counter reportsFailed;
-    private final Counter reportsSkippedNoCluster;
+    private final CollectorReports reports;
 
     /** @param serviceName the spans' {@code localEndpoint.serviceName}: the node's cluster, as in Envoy */
     public ZipkinSpanExporter(TracingConfig.Zipkin config, String serviceName, ClusterManager clusters,
                               Supplier<Runtime> runtime, MeterRegistry registry) {
+        super(config);
         this.config = config;
         this.serviceName = serviceName == null ? "" : serviceName;
-        this.clusters = clusters;
         this.runtime = runtime;
         this.spansSent = Counter.builder("envoy_tracing_zipkin_spans_sent").register(registry);
-        this.reportsSent = Counter.builder("envoy_tracing_zipkin_reports_sent").register(registry);
-        this.reportsDropped = Counter.builder("envoy_tracing_zipkin_reports_dropped").register(registry);
-        this.reportsFailed = Counter.builder("envoy_tracing_zipkin_reports_failed").register(registry);
-        this.reportsSkippedNoCluster = Counter.builder("envoy_tracing_zipkin_reports_skipped_no_cluster").register(registry);
+        this.reports = new CollectorReports("zipkin", clusters, config.cluster(), registry);
         this.localIpv4 = localIpv4();
-        this.batcher = new SpanBatcher("remora-zipkin-" + config.cluster(), "tracing.zipkin", runtime,
-                Counter.builder("envoy_tracing_zipkin_timer_flushed").register(registry), this::send);
+        start(new SpanBatcher("remora-zipkin-" + config.cluster(), "tracing.zipkin", runtime,
+                Counter.builder("envoy_tracing_zipkin_timer_flushed").register(registry), this::send));
     }
 
     @Override
-    public TracingConfig.Provider provider() {
-        return config;
-    }
-
-    @Override
-    public void export(FinishedSpan span) {
-        batcher.add(span);
-    }
-
-    /** Sends one report; runs on the batcher's thread. */
-    private void send(List<FinishedSpan> spans) {
+    void send(List<FinishedSpan> spans) {
         spansSent.increment(spans.size());
-        SocketAddress target = CollectorPost.target(clusters, config.cluster());
-        if (target == null) {
-            reportsSkippedNoCluster.increment();
-            LOG.fine(() -> "zipkin: no healthy host in cluster '" + config.cluster() + "': dropping "
-                    + spans.size() + " span(s)");
-            return;
-        }
-        byte[] body = json(spans, serviceName, localIpv4).getBytes(StandardCharsets.UTF_8);
-        try {
-            int status = post(target, body);
-            if (status == 202) {
-                reportsSent.increment();
-            } else {
-                reportsDropped.increment();
-                LOG.fine(() -> "zipkin: collector answered " + status + " to a report of " + spans.size() + " span(s)");
-            }
-        } catch (IOException e) {
-            reportsFailed.increment();
-            LOG.log(Level.FINE, "zipkin: report to cluster '" + config.cluster() + "' failed: " + e);
-        }
-    }
-
-    private int post(SocketAddress target, byte[] body) throws IOException {
         int timeout = (int) Math.max(1, runtime.get().getInteger("tracing.zipkin.request_timeout", 5000));
         String host = config.hostname().isEmpty() ? config.cluster() : config.hostname();
-        return CollectorPost.post(target, config.endpoint(), host, "application/json", Map.of(), body, timeout);
+        reports.post(spans.size(), config.endpoint(), host, "application/json", Map.of(),
+                () -> json(spans, serviceName, localIpv4).getBytes(StandardCharsets.UTF_8), timeout, 202);
     }
 
     /** Zipkin v2 JSON: ids in hex (a trace id with a zero upper half as 16 digits), times in microseconds. */
@@ -174,11 +130,5 @@ public final class ZipkinSpanExporter implements SpanSink, AutoCloseable {
             // no interfaces readable: leave the address out
         }
         return null;
-    }
-
-    /** Sends what is left, then stops. */
-    @Override
-    public void close() {
-        batcher.close();
     }
 }

@@ -2,6 +2,7 @@ package io.remora.xds.translate;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.trace.v3.DatadogConfig;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -20,6 +21,7 @@ public final class TracingTranslator {
 
     private static final String OTEL = "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig";
     private static final String ZIPKIN = "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig";
+    private static final String DATADOG = "type.googleapis.com/envoy.config.trace.v3.DatadogConfig";
 
     private TracingTranslator() {
     }
@@ -136,6 +138,9 @@ public final class TracingTranslator {
         if (any.getTypeUrl().equals(ZIPKIN)) {
             return zipkin(any, pp.field("typed_config"), ctx);
         }
+        if (any.getTypeUrl().equals(DATADOG)) {
+            return datadog(any, pp.field("typed_config"), ctx);
+        }
         ctx.warnOnce("tracing:" + any.getTypeUrl(), "tracing provider '" + http.getName() + "' ("
                 + any.getTypeUrl() + ") is not supported: no spans are recorded and trace headers pass"
                 + " through unchanged, first at " + pp);
@@ -170,6 +175,22 @@ public final class TracingTranslator {
         ctx.requireCluster(path.field("collector_cluster"), z.getCollectorCluster());
         return new TracingConfig.Zipkin(z.getCollectorCluster(), z.getCollectorEndpoint(), z.getCollectorHostname(),
                 z.getTraceId128Bit(), !z.hasSharedSpanContext() || z.getSharedSpanContext().getValue());
+    }
+
+    private static TracingConfig.Provider datadog(Any any, FieldPath path, TranslationContext ctx) {
+        DatadogConfig d = Protos.unpack(any, DatadogConfig.class, path);
+        if (d.getCollectorCluster().isEmpty()) {
+            throw path.field("collector_cluster").error("missing required field");
+        }
+        if (d.getServiceName().isEmpty()) {
+            throw path.field("service_name").error("missing required field");
+        }
+        ctx.requireCluster(path.field("collector_cluster"), d.getCollectorCluster());
+        if (d.hasRemoteConfig()) {
+            ctx.warnOnce("tracing.datadog.remote_config", "Datadog remote_config is not supported: the tracer's"
+                    + " sampling is not updated from the agent, first at " + path.field("remote_config"));
+        }
+        return new TracingConfig.Datadog(d.getCollectorCluster(), d.getCollectorHostname(), d.getServiceName());
     }
 
     private static double percent(double v, FieldPath path) {
