@@ -75,14 +75,14 @@ class TcpTunnelingTranslationTest {
                 """
                           max_downstream_connection_duration: 2s
                           hash_policy: [{ source_ip: {} }]
-                          metadata_match: { filter_metadata: { envoy.lb: { v: a } } }
+                          on_demand: {}
                 """);
         var loaded = new BootstrapLoader().loadString(yaml, "t.yaml");
         TcpProxyConfig c = assertInstanceOf(TcpProxyConfig.class,
                 loaded.model().listeners().get(0).filterChains().get(0).filters().get(0));
         assertEquals(java.time.Duration.ofSeconds(2), c.maxDownstreamConnectionDuration());
         assertEquals(List.of(new io.remora.config.HashPolicy.SourceIp(false)), c.hashPolicies());
-        assertTrue(loaded.warnings().stream().anyMatch(w -> w.contains("typed_config.metadata_match")),
+        assertTrue(loaded.warnings().stream().anyMatch(w -> w.contains("typed_config.on_demand")),
                 loaded.warnings().toString());
         var e = assertThrows(TranslationException.class, () -> new BootstrapLoader().loadString(
                 yaml.replace("max_downstream_connection_duration: 2s", "max_downstream_connection_duration: 0s"),

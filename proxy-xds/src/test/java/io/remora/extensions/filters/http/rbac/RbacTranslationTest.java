@@ -157,7 +157,8 @@ class RbacTranslationTest {
     }
 
     @Test
-    void celConditionRefused() {
+    void celConditionAndCheckedConditionTogetherRefused() {
+        // One condition is evaluated (RbacEngineTableTest); both at once is Envoy's error.
         var e = fail(NET_OK, """
                 rules:
                   policies:
@@ -165,8 +166,9 @@ class RbacTranslationTest {
                       permissions: [{any: true}]
                       principals: [{any: true}]
                       condition: {const_expr: {bool_value: true}}
+                      checked_condition: {expr: {const_expr: {bool_value: true}}}
                 """, ROUTE_OK);
-        assertEquals(HTTP + ".rules.policies[\"p\"].condition", e.path());
+        assertTrue(e.path().startsWith(HTTP + ".rules.policies[\"p\"]"), e.path());
     }
 
     @Test
