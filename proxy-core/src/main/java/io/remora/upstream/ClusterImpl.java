@@ -208,6 +208,20 @@ public final class ClusterImpl implements Cluster {
         return prioritySet;
     }
 
+    /**
+     * {@code cluster.<name>.upstream.proxyprotocol.v2_tlvs_exceed_max_length}, registered only for
+     * a cluster that sends PROXY headers (as Envoy's socket factory makes it).
+     */
+    private Runnable proxyProtocolTlvsDropped(ClusterConfig c) {
+        if (runtime == null || !c.usesProxyProtocol()) {
+            return () -> { };
+        }
+        io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
+                .builder("envoy_cluster_upstream_proxyprotocol_v2_tlvs_exceed_max_length")
+                .tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
+        return counter::increment;
+    }
+
     /** Drops ORIGINAL_DST hosts idle since the previous sweep (Envoy's cleanup_interval). */
     void sweepOriginalDstHosts() {
         originalDstHosts.sweep();
@@ -219,8 +233,10 @@ public final class ClusterImpl implements Cluster {
         this.config = next;
         if (transportSockets == TransportSocketFactory.RAW || previous != next
                 && (!java.util.Objects.equals(previous.transportSocket(), next.transportSocket())
-                || !previous.transportSocketMatches().equals(next.transportSocketMatches()))) {
-            transportSockets = io.remora.tls.UpstreamTransportSockets.of(next, secrets, tlsStats);
+                || !previous.transportSocketMatches().equals(next.transportSocketMatches())
+                || !java.util.Objects.equals(previous.upstreamProxyProtocol(), next.upstreamProxyProtocol()))) {
+            transportSockets = io.remora.tls.UpstreamTransportSockets.of(next, secrets, tlsStats,
+                    proxyProtocolTlvsDropped(next));
         }
         if (upstreamFilters == null || !previous.upstreamFilters().equals(next.upstreamFilters())) {
             upstreamFilters = runtime != null ? runtime.upstreamFilters(next.name(), next.upstreamFilters())
