@@ -70,7 +70,7 @@ final class ProxyProtocolEncoder {
         } else {
             InetAddress[] both = sameFamily(s.getAddress(), d.getAddress());
             line = "PROXY " + (both[0] instanceof Inet4Address ? "TCP4 " : "TCP6 ")
-                    + NetUtil.toAddressString(both[0]) + ' ' + NetUtil.toAddressString(both[1]) + ' '
+                    + NetUtil.toAddressString(both[0], true) + ' ' + NetUtil.toAddressString(both[1], true) + ' '
                     + s.getPort() + ' ' + d.getPort() + "\r\n";
         }
         ByteBuf b = alloc.buffer(line.length());
