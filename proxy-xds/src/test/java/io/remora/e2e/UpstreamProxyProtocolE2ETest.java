@@ -70,6 +70,16 @@ class UpstreamProxyProtocolE2ETest {
                 tcp_health_check: {}
             """;
 
+    /** {@code listener} with the proxy_protocol listener filter, {@code fields} ("" or ", name: value") in its config. */
+    static String withProxyProtocolFilter(String listener, String fields) {
+        String filter = """
+                  listener_filters:
+                  - name: envoy.filters.listener.proxy_protocol
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocolFIELDS }
+                """.replace("FIELDS", fields);
+        return listener.replaceFirst("\n  filter_chains:\n", "\n" + filter + "  filter_chains:\n");
+    }
+
     static String recorded(String cluster, String extra) throws Exception {
         ProxyHeaderRecorder r = ProxyHeaderRecorder.start();
         RECORDERS.put(cluster, r);
@@ -85,54 +95,13 @@ class UpstreamProxyProtocolE2ETest {
         for (String l : List.of("tcp1", "tcp2", "pp", "http", "tls", "front", "ppin")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
-        String ppin = """
-                - name: ppin
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${ppin} } }
-                  listener_filters:
-                  - name: envoy.filters.listener.proxy_protocol
-                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol }
-                  filter_chains:
-                  - transport_socket:
-                      name: envoy.transport_sockets.tls
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                        common_tls_context:
-                          tls_certificates:
-                          - certificate_chain: { filename: DIR/ppin-cert.pem }
-                            private_key: { filename: DIR/ppin-key.pem }
-                    filters:
-                    - name: envoy.filters.network.http_connection_manager
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                        stat_prefix: ppin
-                        http_filters:
-                        - name: envoy.filters.http.router
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                        route_config:
-                          virtual_hosts:
-                          - name: all
-                            domains: ["*"]
-                            routes:
-                            - match: { prefix: / }
-                              route: { cluster: echo }
-                              request_headers_to_add: [ { header: { key: x-client, value: "%DOWNSTREAM_REMOTE_ADDRESS%" } } ]
-                """.replace("DIR", dir.toString());
-        String passing = """
-                - name: pp
-                  address: { socket_address: { address: 127.0.0.1, port_value: ${pp} } }
-                  listener_filters:
-                  - name: envoy.filters.listener.proxy_protocol
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
-                      pass_through_tlvs: { match_type: INCLUDE, tlv_type: [5] }
-                  filter_chains:
-                  - filters:
-                    - name: envoy.filters.network.tcp_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                        stat_prefix: pp
-                        cluster: v2pass
-                """;
+        String ppin = withProxyProtocolFilter(Bootstraps.httpListener("ppin", Bootstraps.downstreamTls(dir, "ppin"), "", """
+                - match: { prefix: / }
+                  route: { cluster: echo }
+                  request_headers_to_add: [ { header: { key: x-client, value: "%DOWNSTREAM_REMOTE_ADDRESS%" } } ]
+                """), "");
+        String passing = withProxyProtocolFilter(Bootstraps.tcpListener("pp", "v2pass"),
+                ", pass_through_tlvs: { match_type: INCLUDE, tlv_type: [5] }");
         String listeners = String.join("\n", Bootstraps.tcpListener("tcp1", "v1"), Bootstraps.tcpListener("tcp2", "v2"),
                 passing, Bootstraps.tcpListener("tls", "tlsv1"),
                 Bootstraps.httpListener("http", "", "", "- match: { prefix: / }\n  route: { cluster: httpv1 }"),

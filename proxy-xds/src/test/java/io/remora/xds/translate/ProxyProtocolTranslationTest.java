@@ -43,20 +43,14 @@ class ProxyProtocolTranslationTest {
 
     @Test
     void passThroughTlvsKeepTlvsForUpstreamHeaders() {
-        LoadedBootstrap b = load("""
-                - name: envoy.filters.listener.proxy_protocol
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
-                    pass_through_tlvs: { match_type: INCLUDE, tlv_type: [5, 6] }
-                """);
+        String filter = "- name: envoy.filters.listener.proxy_protocol\n  typed_config: { \"@type\":"
+                + " type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol,"
+                + " pass_through_tlvs: PASS }";
+        LoadedBootstrap b = load(filter.replace("PASS", "{ match_type: INCLUDE, tlv_type: [5, 6] }"));
         ProxyProtocolConfig c = b.model().listeners().get(0).proxyProtocol();
         assertTrue(c.keepsTlv(5) && c.keepsTlv(6) && !c.keepsTlv(7), c.toString());
         assertTrue(b.warnings().stream().noneMatch(w -> w.contains("pass_through_tlvs")), b.warnings().toString());
-        assertTrue(load("""
-                - name: envoy.filters.listener.proxy_protocol
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol
-                    pass_through_tlvs: {}
-                """).model().listeners().get(0).proxyProtocol().passAllTlvs(), "INCLUDE_ALL is the default");
+        assertTrue(load(filter.replace("PASS", "{}")).model().listeners().get(0).proxyProtocol().passAllTlvs(),
+                "INCLUDE_ALL is the default");
     }
 }
