@@ -16,6 +16,8 @@ import java.util.Map;
  *                    downstream's source IP, or a filter state object); empty for none
  * @param metadataMatch {@code metadata_match}'s {@code envoy.lb} criteria for a cluster with subset
  *                    load balancing (a weighted entry's own are merged over them); null for none
+ * @param proxyProtocolTlvs {@code proxy_protocol_tlvs}: TLVs of the PROXY data this filter makes
+ *                    when the connection has none (no proxy_protocol listener filter read a header)
  */
 public record TcpProxyConfig(
         String statPrefix,
@@ -27,17 +29,20 @@ public record TcpProxyConfig(
         Duration maxDownstreamConnectionDuration,
         List<HashPolicy> hashPolicies,
         AccessLogOptions accessLogOptions,
-        Map<String, Object> metadataMatch) implements NetworkFilterConfig {
+        Map<String, Object> metadataMatch,
+        List<ProxyProtocolTlv> proxyProtocolTlvs) implements NetworkFilterConfig {
 
     public TcpProxyConfig {
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
         accessLogOptions = accessLogOptions == null ? AccessLogOptions.NONE : accessLogOptions;
         metadataMatch = metadataMatch == null || metadataMatch.isEmpty() ? null : Map.copyOf(metadataMatch);
+        proxyProtocolTlvs = proxyProtocolTlvs == null ? List.of() : List.copyOf(proxyProtocolTlvs);
     }
 
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
                           List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
-        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null, null);
+        this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null, null,
+                List.of());
     }
 
     /** A plain TCP relay (no tunneling_config). */
@@ -65,6 +70,7 @@ public record TcpProxyConfig(
         private List<HashPolicy> hashPolicies = List.of();
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
         private Map<String, Object> metadataMatch;
+        private List<ProxyProtocolTlv> proxyProtocolTlvs = List.of();
 
         private Builder(String statPrefix, ClusterSpecifier cluster) {
             this.statPrefix = statPrefix;
@@ -111,9 +117,14 @@ public record TcpProxyConfig(
             return this;
         }
 
+        public Builder proxyProtocolTlvs(List<ProxyProtocolTlv> v) {
+            proxyProtocolTlvs = v;
+            return this;
+        }
+
         public TcpProxyConfig build() {
             return new TcpProxyConfig(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling,
-                    maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch);
+                    maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch, proxyProtocolTlvs);
         }
     }
 

@@ -35,10 +35,15 @@ public record ProxyProtocolData(SocketAddress source, SocketAddress destination,
      * @param info  the downstream connection, or null (none: no data)
      */
     public static ProxyProtocolData of(FilterState state, ConnectionInfo info) {
+        return of(state, info, List.of());
+    }
+
+    /** As {@link #of(FilterState, ConnectionInfo)}, with {@code tlvs} when the data is made here (tcp_proxy's). */
+    public static ProxyProtocolData of(FilterState state, ConnectionInfo info, List<ProxyProtocolTlv> tlvs) {
         ProxyProtocolData d = state == null ? null : state.get(FILTER_STATE_KEY, ProxyProtocolData.class);
         if (d != null || info == null) {
             return d;
         }
-        return new ProxyProtocolData(info.remoteAddress(), info.localAddress(), List.of());
+        return new ProxyProtocolData(info.remoteAddress(), info.localAddress(), tlvs);
     }
 }

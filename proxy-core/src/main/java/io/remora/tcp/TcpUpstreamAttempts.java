@@ -110,13 +110,13 @@ final class TcpUpstreamAttempts {
 
     /**
      * What an upstream_proxy_protocol socket sends for this session, as Envoy's tcp_proxy gives it:
-     * the connection's filter state object, else its remote and local addresses; null when the
-     * cluster sends no PROXY header (nothing to compute).
+     * the connection's filter state object, else its remote and local addresses with
+     * {@code proxy_protocol_tlvs}; null when the cluster sends no PROXY header (nothing to compute).
      */
     private static io.remora.network.ProxyProtocolData proxyProtocolData(Cluster cluster, Channel downstream,
                                                                          TcpProxySession s) {
-        return io.remora.http.upstream.PoolOptions.proxyProtocolFor(cluster,
-                io.remora.network.FilterState.existing(downstream), s.info);
+        return cluster.config().usesProxyProtocol() ? io.remora.network.ProxyProtocolData.of(
+                io.remora.network.FilterState.existing(downstream), s.info, s.filter.config.proxyProtocolTlvs()) : null;
     }
 
     private static void released(Cluster cluster, Host h) {

@@ -100,16 +100,20 @@ class UpstreamProxyProtocolE2ETest {
                   route: { cluster: echo }
                   request_headers_to_add: [ { header: { key: x-client, value: "%DOWNSTREAM_REMOTE_ADDRESS%" } } ]
                 """), "");
-        String passing = withProxyProtocolFilter(Bootstraps.tcpListener("pp", "v2pass"),
+        // tcp_proxy's own TLVs: sent when it makes the PROXY data (and the socket passes them through),
+        // ignored when a received header made it
+        String tcpTlvs = "proxy_protocol_tlvs: [ { type: 225, value: dGNw } ]"; // "tcp"
+        String passing = withProxyProtocolFilter(Bootstraps.tcpListener("pp", "v2pass", tcpTlvs),
                 ", pass_through_tlvs: { match_type: INCLUDE, tlv_type: [5] }");
-        String listeners = String.join("\n", Bootstraps.tcpListener("tcp1", "v1"), Bootstraps.tcpListener("tcp2", "v2"),
+        String listeners = String.join("\n", Bootstraps.tcpListener("tcp1", "v1"), Bootstraps.tcpListener("tcp2", "v2", tcpTlvs),
                 passing, Bootstraps.tcpListener("tls", "tlsv1"),
                 Bootstraps.httpListener("http", "", "", "- match: { prefix: / }\n  route: { cluster: httpv1 }"),
                 Bootstraps.httpListener("front", "", "", "- match: { prefix: / }\n  route: { cluster: tlsv2 }"), ppin);
         String added = "[ { type: 224, value: cmVtb3Jh } ]"; // "remora"
         String clusters = String.join("\n",
                 recorded("v1", socket("{ version: V1 }", RAW)),
-                recorded("v2", socket("{ version: V2, added_tlvs: " + added + " }", RAW)),
+                recorded("v2", socket("{ version: V2, added_tlvs: " + added
+                        + ", pass_through_tlvs: { match_type: INCLUDE, tlv_type: [225] } }", RAW)),
                 recorded("v2pass", socket("{ version: V2, pass_through_tlvs: {}, added_tlvs: " + added + " }", RAW)),
                 recorded("httpv1", socket("{ version: V1 }", RAW)),
                 recorded("tlsv1", socket("{ version: V1 }", TLS)),
@@ -184,13 +188,14 @@ class UpstreamProxyProtocolE2ETest {
     }
 
     @Test
-    void tcpProxyVersion2CarriesAddressesPortsAndAddedTlvs() throws Exception {
+    void tcpProxyVersion2CarriesAddressesPortsAndTlvs() throws Exception {
         try (Client c = new Client("tcp2")) {
             c.get();
-            ByteBuffer want = ByteBuffer.allocate(16 + 12 + 9).put(SIG).put((byte) 0x21).put((byte) 0x11)
-                    .putShort((short) 21).put(new byte[]{127, 0, 0, 1, 127, 0, 0, 1})
+            ByteBuffer want = ByteBuffer.allocate(16 + 12 + 9 + 6).put(SIG).put((byte) 0x21).put((byte) 0x11)
+                    .putShort((short) 27).put(new byte[]{127, 0, 0, 1, 127, 0, 0, 1})
                     .putShort((short) c.port()).putShort(PORTS.get("tcp2").shortValue())
-                    .put((byte) 0xE0).putShort((short) 6).put("remora".getBytes(StandardCharsets.US_ASCII));
+                    .put((byte) 0xE0).putShort((short) 6).put("remora".getBytes(StandardCharsets.US_ASCII))
+                    .put((byte) 0xE1).putShort((short) 3).put("tcp".getBytes(StandardCharsets.US_ASCII));
             assertArrayEquals(want.array(), RECORDERS.get("v2").next().header());
         }
     }
@@ -211,7 +216,8 @@ class UpstreamProxyProtocolE2ETest {
             s.getInputStream().transferTo(answer);
             assertTrue(answer.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"), answer.toString());
         }
-        // The listener kept TLV 5 only (its pass_through_tlvs); the added TLV goes first, as Envoy orders them.
+        // The listener kept TLV 5 only (its pass_through_tlvs); the added TLV goes first, as Envoy orders
+        // them; tcp_proxy's TLV is not there: the received header made the data.
         ByteBuffer want = ByteBuffer.allocate(16 + 12 + 9 + 6).put(SIG).put((byte) 0x21).put((byte) 0x11)
                 .putShort((short) 27).put(new byte[]{(byte) 198, 51, 100, 9, (byte) 203, 0, 113, 7})
                 .putShort((short) 4000).putShort((short) 443)

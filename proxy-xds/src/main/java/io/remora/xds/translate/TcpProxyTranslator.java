@@ -53,6 +53,8 @@ public final class TcpProxyTranslator {
                 .hashPolicies(hashPolicies(t, path.field("hash_policy")))
                 .accessLogOptions(AccessLogOptionsTranslator.tcpProxy(t, path))
                 .metadataMatch(lbCriteria(t.hasMetadataMatch() ? t.getMetadataMatch() : null))
+                .proxyProtocolTlvs(UpstreamProxyProtocolTranslator.tlvs(t.getProxyProtocolTlvsList(),
+                        path.field("proxy_protocol_tlvs")))
                 .build();
     }
 
@@ -89,7 +91,6 @@ public final class TcpProxyTranslator {
         java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
         set.put("on_demand", t.hasOnDemand());
         set.put("backoff_options", t.hasBackoffOptions());
-        set.put("proxy_protocol_tlvs", t.getProxyProtocolTlvsCount() > 0);
         set.put("downstream_idle_timeout", t.hasDownstreamIdleTimeout());
         set.put("upstream_idle_timeout", t.hasUpstreamIdleTimeout());
         set.forEach((field, present) -> {

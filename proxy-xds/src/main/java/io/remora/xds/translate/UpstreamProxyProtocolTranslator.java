@@ -62,19 +62,12 @@ final class UpstreamProxyProtocolTranslator {
         return new Inner(t.getTransportSocket(), tp.field("transport_socket"), config);
     }
 
-    private static UpstreamProxyProtocolConfig config(ProxyProtocolConfig c, FieldPath path, TranslationContext ctx) {
-        int version = switch (c.getVersion()) {
-            case V1 -> 1;
-            case V2 -> 2;
-            default -> throw path.field("version").error("unknown PROXY protocol version " + c.getVersionValue());
-        };
-        ProxyProtocolTranslator.PassThroughTlvs pass = c.hasPassThroughTlvs()
-                ? ProxyProtocolTranslator.passThroughTlvs(c.getPassThroughTlvs(), path.field("pass_through_tlvs"))
-                : ProxyProtocolTranslator.PassThroughTlvs.NONE;
-        List<ProxyProtocolTlv> added = new ArrayList<>();
-        for (int i = 0; i < c.getAddedTlvsCount(); i++) {
-            var e = c.getAddedTlvs(i);
-            FieldPath ep = path.field("added_tlvs").index(i);
+    /** {@code config.core.v3.TlvEntry} list items (added_tlvs, tcp_proxy's proxy_protocol_tlvs). */
+    static List<ProxyProtocolTlv> tlvs(List<io.envoyproxy.envoy.config.core.v3.TlvEntry> entries, FieldPath path) {
+        List<ProxyProtocolTlv> out = new ArrayList<>(entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            var e = entries.get(i);
+            FieldPath ep = path.index(i);
             if (e.getType() > 255) {
                 throw ep.field("type").error("must be below 256, got " + e.getType());
             }
@@ -84,8 +77,21 @@ final class UpstreamProxyProtocolTranslator {
             if (e.getValue().size() > 0xFFFF) {
                 throw ep.field("value").error("must be at most 65535 bytes");
             }
-            added.add(new ProxyProtocolTlv(e.getType(), e.getValue().toByteArray()));
+            out.add(new ProxyProtocolTlv(e.getType(), e.getValue().toByteArray()));
         }
+        return out;
+    }
+
+    private static UpstreamProxyProtocolConfig config(ProxyProtocolConfig c, FieldPath path, TranslationContext ctx) {
+        int version = switch (c.getVersion()) {
+            case V1 -> 1;
+            case V2 -> 2;
+            default -> throw path.field("version").error("unknown PROXY protocol version " + c.getVersionValue());
+        };
+        ProxyProtocolTranslator.PassThroughTlvs pass = c.hasPassThroughTlvs()
+                ? ProxyProtocolTranslator.passThroughTlvs(c.getPassThroughTlvs(), path.field("pass_through_tlvs"))
+                : ProxyProtocolTranslator.PassThroughTlvs.NONE;
+        List<ProxyProtocolTlv> added = tlvs(c.getAddedTlvsList(), path.field("added_tlvs"));
         if (version == 1 && (c.hasPassThroughTlvs() || !added.isEmpty())) {
             ctx.warnOnce("upstream_proxy_protocol.v1_tlvs", "upstream_proxy_protocol TLVs are sent in version 2"
                     + " headers only; ignored for version 1 at " + path);

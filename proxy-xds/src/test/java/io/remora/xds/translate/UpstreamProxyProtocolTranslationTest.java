@@ -122,6 +122,21 @@ class UpstreamProxyProtocolTranslationTest {
     }
 
     @Test
+    void tcpProxysTlvs() {
+        var tcp = io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.newBuilder()
+                .setStatPrefix("t").setCluster("c")
+                .addProxyProtocolTlvs(TlvEntry.newBuilder().setType(0xE1).setValue(ByteString.copyFromUtf8("tcp")));
+        TranslationContext ctx = TranslationContext.lenient();
+        assertEquals(List.of(new ProxyProtocolTlv(0xE1, "tcp".getBytes(StandardCharsets.US_ASCII))),
+                TcpProxyTranslator.translate(tcp.build(), FieldPath.of("tcp"), ctx).proxyProtocolTlvs());
+        assertTrue(ctx.warnings().stream().noneMatch(w -> w.contains("proxy_protocol_tlvs")), ctx.warnings().toString());
+        tcp.addProxyProtocolTlvs(TlvEntry.newBuilder().setType(1));
+        TranslationException e = assertThrows(TranslationException.class,
+                () -> TcpProxyTranslator.translate(tcp.build(), FieldPath.of("tcp"), TranslationContext.lenient()));
+        assertTrue(e.path().endsWith("proxy_protocol_tlvs[1].value"), e.path());
+    }
+
+    @Test
     void envoysUnimplementedOptionsAndVersion1TlvsAreWarned() {
         TranslationContext ctx = TranslationContext.lenient();
         translate(proxyProtocol(ProxyProtocolUpstreamTransport.newBuilder().setTransportSocket(RAW)
