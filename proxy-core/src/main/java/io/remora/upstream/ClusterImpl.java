@@ -34,7 +34,16 @@ public final class ClusterImpl implements Cluster {
                             ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
                             int priority, java.util.Map<String, Object> socketMatchMetadata,
                             java.util.Map<String, Object> lbMetadata,
-                            java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
+                            java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
+                            List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs) {
+        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                         java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata,
+                         java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
+            this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                    filterMetadata, List.of());
+        }
+
         ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                          ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
                          java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata) {
@@ -395,6 +404,7 @@ public final class ClusterImpl implements Cluster {
             h.priority(ep.priority());
             h.lbMetadata(ep.lbMetadata());
             h.filterMetadata(ep.filterMetadata());
+            h.proxyProtocolTlvs(ep.proxyProtocolTlvs());
             all.add(h);
             while (levels.size() <= ep.priority()) {
                 levels.add(new ArrayList<>());
@@ -477,7 +487,7 @@ public final class ClusterImpl implements Cluster {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
-                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata()));
+                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs()));
             }
         }
         return out;

@@ -46,6 +46,12 @@ final class ProxyProtocolEncoder {
      */
     static Header encode(ByteBufAllocator alloc, UpstreamProxyProtocolConfig config, ProxyProtocolData data,
                          SocketAddress ownLocal, SocketAddress ownRemote) {
+        return encode(alloc, config, List.of(), data, ownLocal, ownRemote);
+    }
+
+    /** @param hostTlvs the host's own TLVs, ahead of the socket's {@code added_tlvs} (and over them) */
+    static Header encode(ByteBufAllocator alloc, UpstreamProxyProtocolConfig config, List<ProxyProtocolTlv> hostTlvs,
+                         ProxyProtocolData data, SocketAddress ownLocal, SocketAddress ownRemote) {
         SocketAddress src = data != null ? data.source() : ownLocal;
         SocketAddress dst = data != null ? data.destination() : ownRemote;
         if (config.version() == 1) {
@@ -54,7 +60,7 @@ final class ProxyProtocolEncoder {
         if (data == null || ip(src) == null || ip(dst) == null) {
             return new Header(v2Local(alloc), false);
         }
-        return v2(alloc, config, data);
+        return v2(alloc, config, hostTlvs, data);
     }
 
     private static InetSocketAddress ip(SocketAddress a) {
@@ -108,13 +114,14 @@ final class ProxyProtocolEncoder {
         return b;
     }
 
-    private static Header v2(ByteBufAllocator alloc, UpstreamProxyProtocolConfig config, ProxyProtocolData data) {
+    private static Header v2(ByteBufAllocator alloc, UpstreamProxyProtocolConfig config, List<ProxyProtocolTlv> hostTlvs,
+                             ProxyProtocolData data) {
         InetSocketAddress s = ip(data.source());
         InetSocketAddress d = ip(data.destination());
         InetAddress[] both = sameFamily(s.getAddress(), d.getAddress());
         boolean v4 = both[0] instanceof Inet4Address;
         int addressLength = v4 ? 12 : 36;
-        List<ProxyProtocolTlv> tlvs = tlvs(config, data);
+        List<ProxyProtocolTlv> tlvs = tlvs(config, hostTlvs, data);
         int extensions = 0;
         boolean dropped = false;
         List<ProxyProtocolTlv> sent = tlvs;
@@ -142,19 +149,22 @@ final class ProxyProtocolEncoder {
     }
 
     /**
-     * Envoy's order: the configured {@code added_tlvs}, then the downstream's that
-     * {@code pass_through_tlvs} lets through, one per type (an added one wins).
+     * Envoy's order: the host's TLVs, the configured {@code added_tlvs}, then the downstream's that
+     * {@code pass_through_tlvs} lets through, one per type (the first wins).
      */
-    private static List<ProxyProtocolTlv> tlvs(UpstreamProxyProtocolConfig config, ProxyProtocolData data) {
-        if (config.addedTlvs().isEmpty() && (data.tlvs().isEmpty()
+    private static List<ProxyProtocolTlv> tlvs(UpstreamProxyProtocolConfig config, List<ProxyProtocolTlv> hostTlvs,
+                                               ProxyProtocolData data) {
+        if (hostTlvs.isEmpty() && config.addedTlvs().isEmpty() && (data.tlvs().isEmpty()
                 || !config.passAllTlvs() && config.passThroughTlvs().isEmpty())) {
             return List.of();
         }
-        List<ProxyProtocolTlv> out = new ArrayList<>(config.addedTlvs().size() + data.tlvs().size());
+        List<ProxyProtocolTlv> out = new ArrayList<>(hostTlvs.size() + config.addedTlvs().size() + data.tlvs().size());
         Set<Integer> seen = new HashSet<>();
-        for (ProxyProtocolTlv t : config.addedTlvs()) {
-            if (seen.add(t.type())) {
-                out.add(t);
+        for (List<ProxyProtocolTlv> own : List.of(hostTlvs, config.addedTlvs())) {
+            for (ProxyProtocolTlv t : own) {
+                if (seen.add(t.type())) {
+                    out.add(t);
+                }
             }
         }
         for (ProxyProtocolTlv t : data.tlvs()) {

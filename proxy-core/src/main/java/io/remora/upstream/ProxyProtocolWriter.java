@@ -18,16 +18,20 @@ public final class ProxyProtocolWriter extends ChannelDuplexHandler {
     public static final String NAME = "proxy-protocol";
 
     private final UpstreamProxyProtocolConfig config;
+    private final java.util.List<io.remora.config.ProxyProtocolTlv> hostTlvs;
     private final ProxyProtocolData data;
     private final Runnable tlvsDropped;
     private boolean written;
 
     /**
+     * @param hostTlvs    the host's own TLVs (its typed metadata)
      * @param data        the downstream's PROXY data, or null for a connection made for none
      * @param tlvsDropped counts a header whose TLVs did not all fit
      */
-    public ProxyProtocolWriter(UpstreamProxyProtocolConfig config, ProxyProtocolData data, Runnable tlvsDropped) {
+    public ProxyProtocolWriter(UpstreamProxyProtocolConfig config, java.util.List<io.remora.config.ProxyProtocolTlv> hostTlvs,
+                               ProxyProtocolData data, Runnable tlvsDropped) {
         this.config = config;
+        this.hostTlvs = hostTlvs;
         this.data = data;
         this.tlvsDropped = tlvsDropped;
     }
@@ -58,7 +62,7 @@ public final class ProxyProtocolWriter extends ChannelDuplexHandler {
             return;
         }
         written = true;
-        ProxyProtocolEncoder.Header h = ProxyProtocolEncoder.encode(ctx.alloc(), config, data,
+        ProxyProtocolEncoder.Header h = ProxyProtocolEncoder.encode(ctx.alloc(), config, hostTlvs, data,
                 ctx.channel().localAddress(), ctx.channel().remoteAddress());
         if (h.tlvsDropped()) {
             tlvsDropped.run();
@@ -77,11 +81,15 @@ public final class ProxyProtocolWriter extends ChannelDuplexHandler {
         ctx.pipeline().remove(this);
     }
 
-    /** Installs a writer first in {@code ch}'s pipeline when {@code config} is set; {@code sockets} counts dropped TLVs. */
-    public static void install(io.netty.channel.Channel ch, UpstreamProxyProtocolConfig config, ProxyProtocolData data,
-                               TransportSocketFactory sockets) {
+    /**
+     * Installs a writer first in {@code ch}'s pipeline, towards {@code host}, when {@code config} is
+     * set; {@code sockets} counts dropped TLVs.
+     */
+    public static void install(io.netty.channel.Channel ch, UpstreamProxyProtocolConfig config, Host host,
+                               ProxyProtocolData data, TransportSocketFactory sockets) {
         if (config != null) {
-            ch.pipeline().addFirst(NAME, new ProxyProtocolWriter(config, data, sockets::proxyProtocolTlvsDropped));
+            ch.pipeline().addFirst(NAME, new ProxyProtocolWriter(config, host.proxyProtocolTlvs(), data,
+                    sockets::proxyProtocolTlvsDropped));
         }
     }
 }

@@ -184,7 +184,8 @@ public final class UpstreamConnector {
                 if (tls != null) {
                     ch.pipeline().addLast("tls", tls);
                 }
-                ProxyProtocolWriter.install(ch, proxyProtocol, options.proxyProtocol(), cluster.transportSocketFactory());
+                ProxyProtocolWriter.install(ch, proxyProtocol, host, options.proxyProtocol(),
+                        cluster.transportSocketFactory());
                 pipeline.accept(ch);
             }
         });

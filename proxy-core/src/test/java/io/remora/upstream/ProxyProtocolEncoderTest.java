@@ -64,6 +64,17 @@ class ProxyProtocolEncoderTest {
     }
 
     @Test
+    void hostTlvsThenAddedThenPassedThroughOnePerType() {
+        UpstreamProxyProtocolConfig c = new UpstreamProxyProtocolConfig(2, true, Set.of(),
+                List.of(new ProxyProtocolTlv(1, new byte[]{1}), new ProxyProtocolTlv(2, new byte[]{2})));
+        ProxyProtocolEncoder.Header h = ProxyProtocolEncoder.encode(ALLOC, c, List.of(new ProxyProtocolTlv(2, new byte[]{9})),
+                data("192.0.2.1", 1, "192.0.2.2", 2, new ProxyProtocolTlv(1, new byte[]{5}), new ProxyProtocolTlv(3,
+                        new byte[]{3})), null, null);
+        assertEquals("020001090100010103000103", ByteBufUtil.hexDump(h.bytes(), 28, h.bytes().readableBytes() - 28));
+        h.bytes().release();
+    }
+
+    @Test
     void tlvsPastTheLengthLimitAreLeftOutAndCounted() {
         byte[] big = new byte[65_520]; // 12 address bytes + 3 + 65520 = 65535: fits exactly
         ProxyProtocolEncoder.Header h = encode(V2, data("192.0.2.1", 1, "192.0.2.2", 2,

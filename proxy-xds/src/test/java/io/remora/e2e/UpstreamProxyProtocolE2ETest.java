@@ -92,7 +92,7 @@ class UpstreamProxyProtocolE2ETest {
                 "client=" + req.headers().get("x-client")));
         Path dir = io.remora.testing.TempPaths.directory("upstream-proxy-protocol");
         TestCerts.ca("pp-ca").issue("ppin", "ppin.example").write(dir, "ppin");
-        for (String l : List.of("tcp1", "tcp2", "pp", "http", "tls", "front", "ppin")) {
+        for (String l : List.of("tcp1", "tcp2", "tcp3", "pp", "http", "tls", "front", "ppin")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         String ppin = withProxyProtocolFilter(Bootstraps.httpListener("ppin", Bootstraps.downstreamTls(dir, "ppin"), "", """
@@ -105,7 +105,7 @@ class UpstreamProxyProtocolE2ETest {
         String tcpTlvs = "proxy_protocol_tlvs: [ { type: 225, value: dGNw } ]"; // "tcp"
         String passing = withProxyProtocolFilter(Bootstraps.tcpListener("pp", "v2pass", tcpTlvs),
                 ", pass_through_tlvs: { match_type: INCLUDE, tlv_type: [5] }");
-        String listeners = String.join("\n", Bootstraps.tcpListener("tcp1", "v1"), Bootstraps.tcpListener("tcp2", "v2", tcpTlvs),
+        String listeners = String.join("\n", Bootstraps.tcpListener("tcp1", "v1"), Bootstraps.tcpListener("tcp2", "v2", tcpTlvs), Bootstraps.tcpListener("tcp3", "v2host"),
                 passing, Bootstraps.tcpListener("tls", "tlsv1"),
                 Bootstraps.httpListener("http", "", "", "- match: { prefix: / }\n  route: { cluster: httpv1 }"),
                 Bootstraps.httpListener("front", "", "", "- match: { prefix: / }\n  route: { cluster: tlsv2 }"), ppin);
@@ -116,6 +116,14 @@ class UpstreamProxyProtocolE2ETest {
                         + ", pass_through_tlvs: { match_type: INCLUDE, tlv_type: [225] } }", RAW)),
                 recorded("v2pass", socket("{ version: V2, pass_through_tlvs: {}, added_tlvs: " + added + " }", RAW)),
                 recorded("httpv1", socket("{ version: V1 }", RAW)),
+                recorded("v2host", socket("{ version: V2, added_tlvs: [ { type: 224, value: cmVtb3Jh },"
+                        + " { type: 226, value: Y2Zn } ] }", RAW)).replace("      - endpoint: {", Bootstraps.indent("""
+                              - metadata:
+                                  typed_filter_metadata:
+                                    envoy.transport_sockets.proxy_protocol:
+                                      "@type": type.googleapis.com/envoy.config.core.v3.PerHostConfig
+                                      added_tlvs: [ { type: 226, value: aG9zdA== } ] # "host"
+                                endpoint: {""", 6)),
                 recorded("tlsv1", socket("{ version: V1 }", TLS)),
                 recorded("hcv1", socket("{ version: V1 }", RAW) + HEALTH_CHECK),
                 recorded("hcv2", socket("{ version: V2 }", RAW) + HEALTH_CHECK),
@@ -197,6 +205,19 @@ class UpstreamProxyProtocolE2ETest {
                     .put((byte) 0xE0).putShort((short) 6).put("remora".getBytes(StandardCharsets.US_ASCII))
                     .put((byte) 0xE1).putShort((short) 3).put("tcp".getBytes(StandardCharsets.US_ASCII));
             assertArrayEquals(want.array(), RECORDERS.get("v2").next().header());
+        }
+    }
+
+    @Test
+    void theHostsOwnTlvsGoFirstAndWinOverTheSockets() throws Exception {
+        try (Client c = new Client("tcp3")) {
+            c.get();
+            ByteBuffer want = ByteBuffer.allocate(16 + 12 + 7 + 9).put(SIG).put((byte) 0x21).put((byte) 0x11)
+                    .putShort((short) 28).put(new byte[]{127, 0, 0, 1, 127, 0, 0, 1})
+                    .putShort((short) c.port()).putShort(PORTS.get("tcp3").shortValue())
+                    .put((byte) 0xE2).putShort((short) 4).put("host".getBytes(StandardCharsets.US_ASCII))
+                    .put((byte) 0xE0).putShort((short) 6).put("remora".getBytes(StandardCharsets.US_ASCII));
+            assertArrayEquals(want.array(), RECORDERS.get("v2host").next().header());
         }
     }
 

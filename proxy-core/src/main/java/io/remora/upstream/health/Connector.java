@@ -52,7 +52,7 @@ final class Connector {
                         }
                         // As Envoy's: no downstream, so version 1 names this connection's own
                         // addresses and version 2 sends the LOCAL command.
-                        io.remora.upstream.ProxyProtocolWriter.install(ch, proxyProtocol, null, sockets);
+                        io.remora.upstream.ProxyProtocolWriter.install(ch, proxyProtocol, host, null, sockets);
                         ch.pipeline().addLast(handler);
                     }
                 });
