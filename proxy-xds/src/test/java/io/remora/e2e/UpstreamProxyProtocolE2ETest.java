@@ -195,16 +195,32 @@ class UpstreamProxyProtocolE2ETest {
         }
     }
 
+    static final byte[] LOOPBACKS = {127, 0, 0, 1, 127, 0, 0, 1};
+
+    /**
+     * A version 2 PROXY header over IPv4: {@code addresses} (source then destination), the ports,
+     * then TLVs given as type and ASCII value pairs.
+     */
+    static byte[] v2(byte[] addresses, int sourcePort, int destinationPort, Object... tlvs) {
+        ByteArrayOutputStream t = new ByteArrayOutputStream();
+        for (int i = 0; i < tlvs.length; i += 2) {
+            byte[] v = ((String) tlvs[i + 1]).getBytes(StandardCharsets.US_ASCII);
+            t.write((Integer) tlvs[i]);
+            t.write(v.length >> 8);
+            t.write(v.length);
+            t.writeBytes(v);
+        }
+        return ByteBuffer.allocate(16 + 12 + t.size()).put(SIG).put((byte) 0x21).put((byte) 0x11)
+                .putShort((short) (12 + t.size())).put(addresses).putShort((short) sourcePort)
+                .putShort((short) destinationPort).put(t.toByteArray()).array();
+    }
+
     @Test
     void tcpProxyVersion2CarriesAddressesPortsAndTlvs() throws Exception {
         try (Client c = new Client("tcp2")) {
             c.get();
-            ByteBuffer want = ByteBuffer.allocate(16 + 12 + 9 + 6).put(SIG).put((byte) 0x21).put((byte) 0x11)
-                    .putShort((short) 27).put(new byte[]{127, 0, 0, 1, 127, 0, 0, 1})
-                    .putShort((short) c.port()).putShort(PORTS.get("tcp2").shortValue())
-                    .put((byte) 0xE0).putShort((short) 6).put("remora".getBytes(StandardCharsets.US_ASCII))
-                    .put((byte) 0xE1).putShort((short) 3).put("tcp".getBytes(StandardCharsets.US_ASCII));
-            assertArrayEquals(want.array(), RECORDERS.get("v2").next().header());
+            assertArrayEquals(v2(LOOPBACKS, c.port(), PORTS.get("tcp2"), 0xE0, "remora", 0xE1, "tcp"),
+                    RECORDERS.get("v2").next().header());
         }
     }
 
@@ -212,25 +228,17 @@ class UpstreamProxyProtocolE2ETest {
     void theHostsOwnTlvsGoFirstAndWinOverTheSockets() throws Exception {
         try (Client c = new Client("tcp3")) {
             c.get();
-            ByteBuffer want = ByteBuffer.allocate(16 + 12 + 7 + 9).put(SIG).put((byte) 0x21).put((byte) 0x11)
-                    .putShort((short) 28).put(new byte[]{127, 0, 0, 1, 127, 0, 0, 1})
-                    .putShort((short) c.port()).putShort(PORTS.get("tcp3").shortValue())
-                    .put((byte) 0xE2).putShort((short) 4).put("host".getBytes(StandardCharsets.US_ASCII))
-                    .put((byte) 0xE0).putShort((short) 6).put("remora".getBytes(StandardCharsets.US_ASCII));
-            assertArrayEquals(want.array(), RECORDERS.get("v2host").next().header());
+            assertArrayEquals(v2(LOOPBACKS, c.port(), PORTS.get("tcp3"), 0xE2, "host", 0xE0, "remora"),
+                    RECORDERS.get("v2host").next().header());
         }
     }
 
     @Test
     void aReceivedHeadersAddressesAndKeptTlvsGoOn() throws Exception {
+        byte[] addresses = {(byte) 198, 51, 100, 9, (byte) 203, 0, 113, 7};
         try (Socket s = new Socket("127.0.0.1", PORTS.get("pp"))) {
             s.setSoTimeout(20_000);
-            ByteBuffer in = ByteBuffer.allocate(16 + 12 + 6 + 5).put(SIG).put((byte) 0x21).put((byte) 0x11)
-                    .putShort((short) 23).put(new byte[]{(byte) 198, 51, 100, 9, (byte) 203, 0, 113, 7})
-                    .putShort((short) 4000).putShort((short) 443)
-                    .put((byte) 5).putShort((short) 3).put("abc".getBytes(StandardCharsets.US_ASCII))
-                    .put((byte) 6).putShort((short) 2).put("zz".getBytes(StandardCharsets.US_ASCII));
-            s.getOutputStream().write(in.array());
+            s.getOutputStream().write(v2(addresses, 4000, 443, 5, "abc", 6, "zz"));
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream answer = new ByteArrayOutputStream();
@@ -239,12 +247,7 @@ class UpstreamProxyProtocolE2ETest {
         }
         // The listener kept TLV 5 only (its pass_through_tlvs); the added TLV goes first, as Envoy orders
         // them; tcp_proxy's TLV is not there: the received header made the data.
-        ByteBuffer want = ByteBuffer.allocate(16 + 12 + 9 + 6).put(SIG).put((byte) 0x21).put((byte) 0x11)
-                .putShort((short) 27).put(new byte[]{(byte) 198, 51, 100, 9, (byte) 203, 0, 113, 7})
-                .putShort((short) 4000).putShort((short) 443)
-                .put((byte) 0xE0).putShort((short) 6).put("remora".getBytes(StandardCharsets.US_ASCII))
-                .put((byte) 5).putShort((short) 3).put("abc".getBytes(StandardCharsets.US_ASCII));
-        assertArrayEquals(want.array(), RECORDERS.get("v2pass").next().header());
+        assertArrayEquals(v2(addresses, 4000, 443, 0xE0, "remora", 5, "abc"), RECORDERS.get("v2pass").next().header());
     }
 
     @Test
