@@ -51,6 +51,8 @@ import java.util.List;
  * @param closeConnectionsOnHostHealthFailure {@code close_connections_on_host_health_failure}: a host
  *                          that fails its active health check has its pools drained and its
  *                          {@code tcp_proxy} connections closed
+ * @param upstreamProxyProtocol the {@code upstream_proxy_protocol} wrapper of {@code transport_socket}
+ *                          (a PROXY header first on each connection), or null
  */
 public record ClusterConfig(
         String name,
@@ -92,7 +94,8 @@ public record ClusterConfig(
         Duration dnsJitter,
         Duration maxStreamDuration,
         ResponseHeaderLimits responseHeaderLimits,
-        double perUpstreamPreconnectRatio) {
+        double perUpstreamPreconnectRatio,
+        UpstreamProxyProtocolConfig upstreamProxyProtocol) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -144,7 +147,8 @@ public record ClusterConfig(
                 .autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter)
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
-                .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio);
+                .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
+                .upstreamProxyProtocol(upstreamProxyProtocol);
     }
 
     /**
@@ -153,12 +157,20 @@ public record ClusterConfig(
      *
      * @param transportSocket null for plaintext (raw_buffer)
      * @param passthroughMetadata its {@code internal_upstream} socket's {@code passthrough_metadata}
+     * @param upstreamProxyProtocol its {@code upstream_proxy_protocol} wrapper, or null
      */
     public record TransportSocketMatch(String name, java.util.Map<String, Object> match,
                                        TransportSocketConfig transportSocket,
-                                       List<PassthroughMetadata> passthroughMetadata) {
+                                       List<PassthroughMetadata> passthroughMetadata,
+                                       UpstreamProxyProtocolConfig upstreamProxyProtocol) {
         public TransportSocketMatch {
             passthroughMetadata = passthroughMetadata == null ? List.of() : List.copyOf(passthroughMetadata);
+        }
+
+        public TransportSocketMatch(String name, java.util.Map<String, Object> match,
+                                    TransportSocketConfig transportSocket,
+                                    List<PassthroughMetadata> passthroughMetadata) {
+            this(name, match, transportSocket, passthroughMetadata, null);
         }
 
         public TransportSocketMatch(String name, java.util.Map<String, Object> match,
@@ -185,6 +197,19 @@ public record ClusterConfig(
             }
         }
         return passthroughMetadata;
+    }
+
+    /** Whether any of the cluster's transport sockets sends PROXY protocol headers. */
+    public boolean usesProxyProtocol() {
+        if (upstreamProxyProtocol != null) {
+            return true;
+        }
+        for (TransportSocketMatch m : transportSocketMatches) {
+            if (m.upstreamProxyProtocol() != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -405,6 +430,12 @@ public record ClusterConfig(
 
         private SubsetConfig subsets;
         private ResponseHeaderLimits responseHeaderLimits = ResponseHeaderLimits.DEFAULT;
+        private UpstreamProxyProtocolConfig upstreamProxyProtocol;
+
+        public Builder upstreamProxyProtocol(UpstreamProxyProtocolConfig v) {
+            this.upstreamProxyProtocol = v;
+            return this;
+        }
 
         public Builder responseHeaderLimits(ResponseHeaderLimits v) {
             this.responseHeaderLimits = v;
@@ -420,7 +451,7 @@ public record ClusterConfig(
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
-                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio);
+                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol);
         }
 
         private double perUpstreamPreconnectRatio = 1;

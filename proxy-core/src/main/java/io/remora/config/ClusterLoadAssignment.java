@@ -29,11 +29,21 @@ public record ClusterLoadAssignment(String clusterName, List<LocalityLbEndpoints
     public record LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus,
                              String hostname, java.util.Map<String, Object> socketMatchMetadata,
                              java.util.Map<String, Object> lbMetadata,
-                             java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
+                             java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
+                             java.util.List<ProxyProtocolTlv> proxyProtocolTlvs) {
         public LbEndpoint {
             socketMatchMetadata = socketMatchMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(socketMatchMetadata);
             lbMetadata = lbMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(lbMetadata);
             filterMetadata = filterMetadata == null ? java.util.Map.of() : java.util.Map.copyOf(filterMetadata);
+            proxyProtocolTlvs = proxyProtocolTlvs == null ? java.util.List.of() : java.util.List.copyOf(proxyProtocolTlvs);
+        }
+
+        /** Without PROXY protocol TLVs of its own. */
+        public LbEndpoint(Address address, int loadBalancingWeight, HealthStatus healthStatus, String hostname,
+                          java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata,
+                          java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
+            this(address, loadBalancingWeight, healthStatus, hostname, socketMatchMetadata, lbMetadata, filterMetadata,
+                    java.util.List.of());
         }
 
         /** Without other filter metadata. */

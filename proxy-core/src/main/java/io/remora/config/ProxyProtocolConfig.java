@@ -10,16 +10,30 @@ import java.util.Set;
  * @param disallowedVersions {@code disallowed_versions}: 1 and/or 2; a header of such a version
  *        closes the connection
  * @param rules {@code rules}: TLVs kept as the connection's dynamic metadata
+ * @param passAllTlvs {@code pass_through_tlvs} with {@code INCLUDE_ALL}: every TLV of a version 2
+ *        header is kept for upstream PROXY headers
+ * @param passThroughTlvs {@code pass_through_tlvs} with {@code INCLUDE}: the TLV types kept
  */
 public record ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions,
-                                  java.util.List<TlvRule> rules) {
+                                  java.util.List<TlvRule> rules, boolean passAllTlvs, Set<Integer> passThroughTlvs) {
     public ProxyProtocolConfig {
         disallowedVersions = disallowedVersions == null ? Set.of() : Set.copyOf(disallowedVersions);
         rules = rules == null ? java.util.List.of() : java.util.List.copyOf(rules);
+        passThroughTlvs = passThroughTlvs == null ? Set.of() : Set.copyOf(passThroughTlvs);
+    }
+
+    public ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions,
+                               java.util.List<TlvRule> rules) {
+        this(allowRequestsWithoutProxyProtocol, disallowedVersions, rules, false, Set.of());
     }
 
     public ProxyProtocolConfig(boolean allowRequestsWithoutProxyProtocol, Set<Integer> disallowedVersions) {
         this(allowRequestsWithoutProxyProtocol, disallowedVersions, java.util.List.of());
+    }
+
+    /** Whether a received TLV of {@code type} is kept for upstream PROXY headers. */
+    public boolean keepsTlv(int type) {
+        return passAllTlvs || passThroughTlvs.contains(type);
     }
 
     /**

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param metadataMatch {@code metadata_match}'s {@code envoy.lb} criteria for a cluster with subset
  *                    load balancing (a weighted entry's own are merged over them); null for none
  * @param connectBackoff {@code backoff_options}: the wait before each connect retry; null retries at once
+ * @param proxyProtocolTlvs {@code proxy_protocol_tlvs}: TLVs of the PROXY data this filter makes
+ *                    when the connection has none (no proxy_protocol listener filter read a header)
  */
 public record TcpProxyConfig(
         String statPrefix,
@@ -29,18 +31,20 @@ public record TcpProxyConfig(
         List<HashPolicy> hashPolicies,
         AccessLogOptions accessLogOptions,
         Map<String, Object> metadataMatch,
-        BackoffStrategy connectBackoff) implements NetworkFilterConfig {
+        BackoffStrategy connectBackoff,
+        List<ProxyProtocolTlv> proxyProtocolTlvs) implements NetworkFilterConfig {
 
     public TcpProxyConfig {
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
         accessLogOptions = accessLogOptions == null ? AccessLogOptions.NONE : accessLogOptions;
         metadataMatch = metadataMatch == null || metadataMatch.isEmpty() ? null : Map.copyOf(metadataMatch);
+        proxyProtocolTlvs = proxyProtocolTlvs == null ? List.of() : List.copyOf(proxyProtocolTlvs);
     }
 
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
                           List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
         this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null, null,
-                null);
+                null, List.of());
     }
 
     /** A plain TCP relay (no tunneling_config). */
@@ -69,6 +73,7 @@ public record TcpProxyConfig(
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
         private Map<String, Object> metadataMatch;
         private BackoffStrategy connectBackoff;
+        private List<ProxyProtocolTlv> proxyProtocolTlvs = List.of();
 
         private Builder(String statPrefix, ClusterSpecifier cluster) {
             this.statPrefix = statPrefix;
@@ -120,9 +125,15 @@ public record TcpProxyConfig(
             return this;
         }
 
+        public Builder proxyProtocolTlvs(List<ProxyProtocolTlv> v) {
+            proxyProtocolTlvs = v;
+            return this;
+        }
+
         public TcpProxyConfig build() {
             return new TcpProxyConfig(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling,
-                    maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch, connectBackoff);
+                    maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch, connectBackoff,
+                    proxyProtocolTlvs);
         }
     }
 

@@ -6,6 +6,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.Future;
 import io.remora.config.ListenerConfig;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -169,15 +170,40 @@ final class ListenerFilterHandler extends ByteToMessageDecoder {
                                 new String(v, java.nio.charset.StandardCharsets.UTF_8));
                     }
                 }
+                SocketAddress local = originalDst != null ? originalDst : ctx.channel().localAddress();
                 if (r.source() != null) {
                     proxiedSource = r.source();
                     originalDst = r.destination();
                     chooseInspectors(ListenerRuntime.port(originalDst));
                 }
+                keepForUpstream(ctx, config, r, local);
             }
         }
         proxyDone = true;
         return true;
+    }
+
+    /**
+     * As Envoy's filter: the addresses the header carried (without any, the socket's) and the TLVs
+     * {@code pass_through_tlvs} keeps become the connection's {@code envoy.network.proxy_protocol_options},
+     * which upstream_proxy_protocol sockets send on.
+     */
+    private void keepForUpstream(ChannelHandlerContext ctx, io.remora.config.ProxyProtocolConfig config,
+                                 ProxyProtocolHeader.Result r, SocketAddress socketLocal) {
+        List<io.remora.config.ProxyProtocolTlv> kept = List.of();
+        if (!r.tlvs().isEmpty() && (config.passAllTlvs() || !config.passThroughTlvs().isEmpty())) {
+            kept = new java.util.ArrayList<>(r.tlvs().size());
+            for (java.util.Map.Entry<Integer, byte[]> t : r.tlvs().entrySet()) {
+                if (config.keepsTlv(t.getKey())) {
+                    kept.add(new io.remora.config.ProxyProtocolTlv(t.getKey(), t.getValue()));
+                }
+            }
+        }
+        io.remora.network.ProxyProtocolData data = r.source() != null
+                ? new io.remora.network.ProxyProtocolData(r.source(), r.destination(), kept)
+                : new io.remora.network.ProxyProtocolData(ctx.channel().remoteAddress(), socketLocal, kept);
+        io.remora.network.FilterState.of(ctx.channel()).set(io.remora.network.ProxyProtocolData.FILTER_STATE_KEY, data,
+                io.remora.network.FilterState.Mutability.MUTABLE);
     }
 
     private boolean refuse(ChannelHandlerContext ctx, ByteBuf in) {

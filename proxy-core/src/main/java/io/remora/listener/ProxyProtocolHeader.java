@@ -30,7 +30,8 @@ final class ProxyProtocolHeader {
      * @param source      the client, or null when the header carries no addresses (v1 UNKNOWN, v2
      *                    LOCAL or an address family other than TCP/UDP over IPv4/IPv6)
      * @param destination the address the client connected to, null with {@code source}
-     * @param tlvs        version 2's TLVs after the addresses, by type (the last of a type wins)
+     * @param tlvs        version 2's TLVs after the addresses, by type in the order they came (the
+     *                    last of a type wins)
      */
     record Result(Status status, int length, int version, InetSocketAddress source, InetSocketAddress destination,
                   java.util.Map<Integer, byte[]> tlvs) {
@@ -177,7 +178,7 @@ final class ProxyProtocolHeader {
         if (at >= end) {
             return java.util.Map.of();
         }
-        java.util.Map<Integer, byte[]> out = new java.util.HashMap<>(4);
+        java.util.Map<Integer, byte[]> out = new java.util.LinkedHashMap<>(4); // in order: they may go upstream
         while (at < end) {
             if (end - at < 3) {
                 return null;

@@ -156,6 +156,9 @@ public final class StatNames {
         for (String sub : CLUSTER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
                 String rest = stat.substring(sub.length() + 1);
+                if (sub.equals("upstream_proxyprotocol")) {
+                    return "upstream.proxyprotocol." + rest; // the upstream_proxy_protocol socket's scope
+                }
                 return sub + "." + (sub.equals("ratelimit") ? rateLimitStat(rest) : rest);
             }
         }
@@ -186,7 +189,8 @@ public final class StatNames {
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
     };
 
-    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit"};
+    private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
+        "upstream_proxyprotocol"};
 
     /**
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},

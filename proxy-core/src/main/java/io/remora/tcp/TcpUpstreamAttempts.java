@@ -65,7 +65,8 @@ final class TcpUpstreamAttempts {
             HttpTunnelUpstream tunnel = new HttpTunnelUpstream(s, h, filter.tunnel, s.lb);
             s.upstream = tunnel;
             tunnel.open(ConnectionPools.get(downstream.eventLoop(), filter.context.transport(), cluster, h,
-                    HttpTunnelUpstream.protocol(cluster.config().protocol()), s.info.originalSource()));
+                    HttpTunnelUpstream.protocol(cluster.config().protocol()), io.remora.http.upstream.PoolOptions.of(
+                            s.info.originalSource(), null, null, proxyProtocolData(cluster, downstream, s))));
             return;
         }
         if (!cluster.limits().tryAcquireConnection()) {
@@ -77,7 +78,8 @@ final class TcpUpstreamAttempts {
         h.activeConnections.incrementAndGet();
         ChannelUpstream handler = new ChannelUpstream(s);
         s.upstream = handler;
-        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream),
+        Channel ch = filter.connector.connect(downstream.eventLoop(), cluster, h, RELAY.forDownstream(downstream)
+                        .withProxyProtocol(proxyProtocolData(cluster, downstream, s)),
                 c -> c.pipeline().addLast(handler), new UpstreamConnector.Callback() {
                     @Override
                     public void onConnected(Channel channel) {
@@ -106,6 +108,17 @@ final class TcpUpstreamAttempts {
         s.streamInfo.upstreamHost = h.address();
         s.streamInfo.attemptCount = s.attempts;
         s.clusterStats.upstreamCxTotal.increment();
+    }
+
+    /**
+     * What an upstream_proxy_protocol socket sends for this session, as Envoy's tcp_proxy gives it:
+     * the connection's filter state object, else its remote and local addresses with
+     * {@code proxy_protocol_tlvs}; null when the cluster sends no PROXY header (nothing to compute).
+     */
+    private static io.remora.network.ProxyProtocolData proxyProtocolData(Cluster cluster, Channel downstream,
+                                                                         TcpProxySession s) {
+        return cluster.config().usesProxyProtocol() ? io.remora.network.ProxyProtocolData.of(
+                io.remora.network.FilterState.existing(downstream), s.info, s.filter.config.proxyProtocolTlvs()) : null;
     }
 
     private static void released(Cluster cluster, Host h) {

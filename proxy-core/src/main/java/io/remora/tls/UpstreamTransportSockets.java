@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslHandler;
 import io.remora.config.ClusterConfig;
 import io.remora.config.TransportSocketConfig;
+import io.remora.config.UpstreamProxyProtocolConfig;
 import io.remora.upstream.Host;
 import io.remora.upstream.TransportSocketFactory;
 import io.remora.upstream.UpstreamTlsNames;
@@ -24,46 +25,62 @@ import java.util.function.Supplier;
  * (Istio: {@code tlsMode: istio} → mTLS), else the cluster's {@code transport_socket}; raw or
  * TLS with SNI, ALPN, client certificate and peer verification. A request's
  * {@link UpstreamTlsNames} (auto_sni, auto_san_validation) replace the SNI and add a SAN the peer
- * must carry. Handshakes count in {@code cluster.<name>.ssl.*}.
+ * must carry. Handshakes count in {@code cluster.<name>.ssl.*}. A socket may be wrapped in
+ * upstream_proxy_protocol, whose header {@link io.remora.upstream.UpstreamConnector} writes first.
  */
 public final class UpstreamTransportSockets implements TransportSocketFactory {
-    /** One candidate socket; tls null means plaintext. */
-    private record Choice(Map<String, Object> match, TlsContextProvider tls) {
+    /**
+     * One candidate socket; tls null means plaintext, proxy non-null an upstream_proxy_protocol
+     * wrapper around it.
+     */
+    private record Choice(Map<String, Object> match, TlsContextProvider tls, UpstreamProxyProtocolConfig proxy) {
     }
 
     private final List<Choice> matches;
-    private final TlsContextProvider fallback;
+    private final Choice fallback;
+    private final Runnable tlvsDropped;
 
-    private UpstreamTransportSockets(List<Choice> matches, TlsContextProvider fallback) {
+    private UpstreamTransportSockets(List<Choice> matches, Choice fallback, Runnable tlvsDropped) {
         this.matches = matches;
         this.fallback = fallback;
+        this.tlvsDropped = tlvsDropped;
     }
 
-    /** The sockets of a cluster; raw when it names no TLS at all. */
+    /** The sockets of a cluster; raw when it names neither TLS nor PROXY protocol. */
     public static TransportSocketFactory of(ClusterConfig c, SecretManager secrets, Supplier<TlsStats> stats) {
+        return of(c, secrets, stats, () -> { });
+    }
+
+    /**
+     * As {@link #of(ClusterConfig, SecretManager, Supplier)}, counting PROXY headers whose TLVs did
+     * not all fit with {@code tlvsDropped}.
+     */
+    public static TransportSocketFactory of(ClusterConfig c, SecretManager secrets, Supplier<TlsStats> stats,
+                                            Runnable tlvsDropped) {
         boolean anyTls = c.transportSocket() != null;
         for (ClusterConfig.TransportSocketMatch m : c.transportSocketMatches()) {
             anyTls |= m.transportSocket() != null;
         }
-        if (!anyTls) {
+        if (!anyTls && !c.usesProxyProtocol()) {
             return RAW; // ssl.* stats exist only for clusters that speak TLS, as in Envoy
         }
-        TlsStats s = stats.get();
+        TlsStats s = anyTls ? stats.get() : null;
         TlsProvider provider = TlsProvider.current();
         List<Choice> choices = new ArrayList<>();
         for (ClusterConfig.TransportSocketMatch m : c.transportSocketMatches()) {
             choices.add(new Choice(m.match(), m.transportSocket() == null ? null
-                    : new TlsContextProvider(m.transportSocket(), secrets, false, provider, s)));
+                    : new TlsContextProvider(m.transportSocket(), secrets, false, provider, s),
+                    m.upstreamProxyProtocol()));
         }
-        TlsContextProvider fallback = c.transportSocket() == null ? null
-                : new TlsContextProvider(c.transportSocket(), secrets, false, provider, s);
-        return new UpstreamTransportSockets(List.copyOf(choices), fallback);
+        Choice fallback = new Choice(Map.of(), c.transportSocket() == null ? null
+                : new TlsContextProvider(c.transportSocket(), secrets, false, provider, s), c.upstreamProxyProtocol());
+        return new UpstreamTransportSockets(List.copyOf(choices), fallback, tlvsDropped);
     }
 
     /** A factory for one transport socket (tests, simple clusters). */
     public static TransportSocketFactory of(TransportSocketConfig config, SecretManager secrets, TlsStats stats) {
-        return config == null ? RAW : new UpstreamTransportSockets(List.of(),
-                new TlsContextProvider(config, secrets, false, TlsProvider.current(), stats));
+        return config == null ? RAW : new UpstreamTransportSockets(List.of(), new Choice(Map.of(),
+                new TlsContextProvider(config, secrets, false, TlsProvider.current(), stats), null), () -> { });
     }
 
     /** Whether every SDS secret the cluster names has arrived (a cluster warms until then). */
@@ -73,17 +90,17 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
                 return false;
             }
         }
-        return fallback == null || fallback.ready();
+        return fallback.tls == null || fallback.tls.ready();
     }
 
-    private TlsContextProvider select(Host host) {
+    private Choice select(Host host) {
         return select(host.socketMatchMetadata());
     }
 
-    private TlsContextProvider select(Map<String, Object> md) {
+    private Choice select(Map<String, Object> md) {
         for (Choice c : matches) {
             if (matches(c.match, md)) {
-                return c.tls;
+                return c;
             }
         }
         return fallback;
@@ -91,7 +108,22 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
 
     @Override
     public boolean usesTls(Host host) {
-        return select(host) != null;
+        return select(host).tls != null;
+    }
+
+    @Override
+    public UpstreamProxyProtocolConfig proxyProtocol(Host host) {
+        return select(host).proxy;
+    }
+
+    @Override
+    public UpstreamProxyProtocolConfig healthCheckProxyProtocol(Host host, Map<String, Object> matchCriteria) {
+        return (matchCriteria == null ? select(host) : select(matchCriteria)).proxy;
+    }
+
+    @Override
+    public void proxyProtocolTlvsDropped() {
+        tlvsDropped.run();
     }
 
     /** Envoy: every key of the match must be in the metadata with an equal value (an empty match takes all). */
@@ -118,13 +150,13 @@ public final class UpstreamTransportSockets implements TransportSocketFactory {
     @Override
     public SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback,
                                  List<String> alpnOverride, UpstreamTlsNames names) throws SSLException {
-        return handler(select(host), alloc, host, alpnFallback, alpnOverride, names);
+        return handler(select(host).tls, alloc, host, alpnFallback, alpnOverride, names);
     }
 
     @Override
     public SslHandler newHealthCheckHandler(ByteBufAllocator alloc, Host host, Map<String, Object> matchCriteria,
                                             List<String> alpnOverride) throws SSLException {
-        TlsContextProvider tls = matchCriteria == null ? select(host) : select(matchCriteria);
+        TlsContextProvider tls = (matchCriteria == null ? select(host) : select(matchCriteria)).tls;
         return handler(tls, alloc, host, List.of(), alpnOverride, null);
     }
 

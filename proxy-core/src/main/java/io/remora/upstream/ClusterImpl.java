@@ -34,7 +34,16 @@ public final class ClusterImpl implements Cluster {
                             ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
                             int priority, java.util.Map<String, Object> socketMatchMetadata,
                             java.util.Map<String, Object> lbMetadata,
-                            java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
+                            java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
+                            List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs) {
+        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                         java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata,
+                         java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
+            this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                    filterMetadata, List.of());
+        }
+
         ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
                          ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
                          java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata) {
@@ -208,6 +217,20 @@ public final class ClusterImpl implements Cluster {
         return prioritySet;
     }
 
+    /**
+     * {@code cluster.<name>.upstream.proxyprotocol.v2_tlvs_exceed_max_length}, registered only for
+     * a cluster that sends PROXY headers (as Envoy's socket factory makes it).
+     */
+    private Runnable proxyProtocolTlvsDropped(ClusterConfig c) {
+        if (runtime == null || !c.usesProxyProtocol()) {
+            return () -> { };
+        }
+        io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
+                .builder("envoy_cluster_upstream_proxyprotocol_v2_tlvs_exceed_max_length")
+                .tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
+        return counter::increment;
+    }
+
     /** Drops ORIGINAL_DST hosts idle since the previous sweep (Envoy's cleanup_interval). */
     void sweepOriginalDstHosts() {
         originalDstHosts.sweep();
@@ -219,8 +242,10 @@ public final class ClusterImpl implements Cluster {
         this.config = next;
         if (transportSockets == TransportSocketFactory.RAW || previous != next
                 && (!java.util.Objects.equals(previous.transportSocket(), next.transportSocket())
-                || !previous.transportSocketMatches().equals(next.transportSocketMatches()))) {
-            transportSockets = io.remora.tls.UpstreamTransportSockets.of(next, secrets, tlsStats);
+                || !previous.transportSocketMatches().equals(next.transportSocketMatches())
+                || !java.util.Objects.equals(previous.upstreamProxyProtocol(), next.upstreamProxyProtocol()))) {
+            transportSockets = io.remora.tls.UpstreamTransportSockets.of(next, secrets, tlsStats,
+                    proxyProtocolTlvsDropped(next));
         }
         if (upstreamFilters == null || !previous.upstreamFilters().equals(next.upstreamFilters())) {
             upstreamFilters = runtime != null ? runtime.upstreamFilters(next.name(), next.upstreamFilters())
@@ -378,6 +403,7 @@ public final class ClusterImpl implements Cluster {
             h.priority(ep.priority());
             h.lbMetadata(ep.lbMetadata());
             h.filterMetadata(ep.filterMetadata());
+            h.proxyProtocolTlvs(ep.proxyProtocolTlvs());
             all.add(h);
             while (levels.size() <= ep.priority()) {
                 levels.add(new ArrayList<>());
@@ -461,7 +487,7 @@ public final class ClusterImpl implements Cluster {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
-                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata()));
+                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs()));
             }
         }
         return out;

@@ -26,6 +26,7 @@ public final class Host {
     private volatile java.util.Map<String, Object> lbMetadata = java.util.Map.of();
     /** The endpoint's other filter metadata by namespace (Istio's {@code istio.workload}). */
     private volatile java.util.Map<String, java.util.Map<String, Object>> filterMetadata = java.util.Map.of();
+    private volatile java.util.List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs = java.util.List.of();
     /** What ALPN chose with this host (auto_config), once a connection learned it; null before. */
     private volatile String negotiatedAlpn;
     private volatile HealthStatus health;
@@ -115,6 +116,18 @@ public final class Host {
 
     void filterMetadata(java.util.Map<String, java.util.Map<String, Object>> m) {
         filterMetadata = m == null ? java.util.Map.of() : m;
+    }
+
+    /**
+     * The endpoint's own PROXY protocol TLVs (its {@code envoy.transport_sockets.proxy_protocol}
+     * typed metadata), which upstream_proxy_protocol sends ahead of the socket's {@code added_tlvs}.
+     */
+    public java.util.List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs() {
+        return proxyProtocolTlvs;
+    }
+
+    void proxyProtocolTlvs(java.util.List<io.remora.config.ProxyProtocolTlv> tlvs) {
+        proxyProtocolTlvs = tlvs == null ? java.util.List.of() : tlvs;
     }
 
     /** Envoy's canary host: {@code envoy.lb} metadata {@code canary: true}. */

@@ -27,6 +27,24 @@ public interface TransportSocketFactory {
      */
     SslHandler newHandler(ByteBufAllocator alloc, Host host, List<String> alpnFallback) throws SSLException;
 
+    /**
+     * The upstream_proxy_protocol socket wrapping the transport socket {@code host} is reached
+     * through (a PROXY header goes first on its connections), or null.
+     */
+    default io.remora.config.UpstreamProxyProtocolConfig proxyProtocol(Host host) {
+        return null;
+    }
+
+    /** As {@link #proxyProtocol(Host)} for a health check selecting by {@code matchCriteria} (null: the host's). */
+    default io.remora.config.UpstreamProxyProtocolConfig healthCheckProxyProtocol(Host host,
+                                                                               Map<String, Object> matchCriteria) {
+        return proxyProtocol(host);
+    }
+
+    /** Counts a PROXY header whose TLVs did not all fit ({@code upstream.proxyprotocol.v2_tlvs_exceed_max_length}). */
+    default void proxyProtocolTlvsDropped() {
+    }
+
     /** Whether connections to {@code host} speak TLS (Envoy: the host's transport socket has an SSL context). */
     default boolean usesTls(Host host) {
         return false;

@@ -29,7 +29,8 @@ import java.util.function.Consumer;
 /**
  * The one way to open a connection to an upstream host, for tcp_proxy and the HTTP pools
  * alike: on the caller's event loop, with the cluster's connect timeout, TCP options,
- * per-connection buffer limit, bind config and transport socket (raw or TLS with SNI and ALPN).
+ * per-connection buffer limit, bind config and transport socket (raw or TLS with SNI and ALPN,
+ * either behind a PROXY protocol header).
  * The callback fires once, on the loop, after the TLS handshake when there is one.
  */
 public final class UpstreamConnector {
@@ -68,36 +69,47 @@ public final class UpstreamConnector {
      *                      whose objects shared with the upstream connection an internal
      *                      listener receives; null for none
      * @param tlsNames      the SNI and SAN of the request this connection is made for, or null
+     * @param proxyProtocol the PROXY data of the downstream this connection is made for, which an
+     *                      upstream_proxy_protocol socket sends; null: none (version 1 then sends
+     *                      the connection's own addresses, version 2 the LOCAL command)
      */
     public record ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator,
                           OriginalSource originalSource, List<String> alpnOverride,
-                          io.remora.network.FilterState filterState, UpstreamTlsNames tlsNames) {
+                          io.remora.network.FilterState filterState, UpstreamTlsNames tlsNames,
+                          io.remora.network.ProxyProtocolData proxyProtocol) {
         public static final ConnectOptions HTTP1 = new ConnectOptions(List.of("http/1.1"), false, CompactRecvAllocator.SHARED);
         public static final ConnectOptions HTTP2 = new ConnectOptions(List.of("h2"), false, CompactRecvAllocator.SHARED);
 
         public ConnectOptions(List<String> alpnFallback, boolean relay, RecvByteBufAllocator recvAllocator) {
-            this(alpnFallback, relay, recvAllocator, null, null, null, null);
+            this(alpnFallback, relay, recvAllocator, null, null, null, null, null);
         }
 
         /** These options binding as original_src says and offering {@code alpnOverride} (nulls: unchanged). */
         public ConnectOptions with(OriginalSource os, List<String> override) {
             return os == null && override == null ? this
                     : new ConnectOptions(alpnFallback, relay, recvAllocator, os != null ? os : originalSource,
-                    override != null ? override : alpnOverride, filterState, tlsNames);
+                    override != null ? override : alpnOverride, filterState, tlsNames, proxyProtocol);
         }
 
         /** These options handing {@code state}'s shared objects to an internal listener; unchanged for null. */
         public ConnectOptions withFilterState(io.remora.network.FilterState state) {
             return state == null ? this
                     : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, state,
-                    tlsNames);
+                    tlsNames, proxyProtocol);
         }
 
         /** These options sending and verifying {@code names} (auto_sni, auto_san_validation); unchanged for null. */
         public ConnectOptions withTlsNames(UpstreamTlsNames names) {
             return names == null ? this
                     : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, filterState,
-                    names);
+                    names, proxyProtocol);
+        }
+
+        /** These options sending {@code data} in a PROXY protocol header; unchanged for null. */
+        public ConnectOptions withProxyProtocol(io.remora.network.ProxyProtocolData data) {
+            return data == null ? this
+                    : new ConnectOptions(alpnFallback, relay, recvAllocator, originalSource, alpnOverride, filterState,
+                    tlsNames, data);
         }
 
         /**
@@ -152,6 +164,8 @@ public final class UpstreamConnector {
             b.option(ChannelOption.RCVBUF_ALLOCATOR, options.recvAllocator());
         }
         SocketAddress local = unix ? passthrough(config, host, options.filterState()) : bind(b, cluster, remote, options.originalSource());
+        io.remora.config.UpstreamProxyProtocolConfig proxyProtocol =
+                cluster.transportSocketFactory().proxyProtocol(host);
         SslHandler tls;
         try {
             // Made before the socket opens: TLS material that is not there costs no connection.
@@ -170,6 +184,8 @@ public final class UpstreamConnector {
                 if (tls != null) {
                     ch.pipeline().addLast("tls", tls);
                 }
+                ProxyProtocolWriter.install(ch, proxyProtocol, host, options.proxyProtocol(),
+                        cluster.transportSocketFactory());
                 pipeline.accept(ch);
             }
         });

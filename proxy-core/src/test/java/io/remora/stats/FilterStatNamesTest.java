@@ -14,6 +14,12 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void upstreamProxyProtocolStatsHaveTheSocketsScopeUnderTheCluster() {
+        assertEquals("cluster.web.upstream.proxyprotocol.v2_tlvs_exceed_max_length",
+                name("envoy_cluster_upstream_proxyprotocol_v2_tlvs_exceed_max_length", ClusterStats.TAG, "web"));
+    }
+
+    @Test
     void faultStatsLiveUnderTheConnectionManager() {
         assertEquals("http.ingress.fault.aborts_injected",
                 name("envoy_http_fault_aborts_injected", HttpConnManagerStats.TAG, "ingress"));

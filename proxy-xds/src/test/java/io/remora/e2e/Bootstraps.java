@@ -186,6 +186,23 @@ final class Bootstraps {
                 .replace("FIELDS\n", proxyFields.isBlank() ? "" : indent(proxyFields, 8) + "\n");
     }
 
+    /**
+     * A filter chain's {@code transport_socket} (YAML, unindented): TLS with the certificate and key
+     * {@code TestCerts.Leaf.write(dir, prefix)} wrote.
+     */
+    static String downstreamTls(Object dir, String prefix) {
+        return """
+                transport_socket:
+                  name: envoy.transport_sockets.tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                    common_tls_context:
+                      tls_certificates:
+                      - certificate_chain: { filename: "%1$s/%2$s-cert.pem" }
+                        private_key: { filename: "%1$s/%2$s-key.pem" }
+                """.formatted(dir, prefix);
+    }
+
     static String indent(String block, int spaces) {
         String pad = " ".repeat(spaces);
         StringBuilder sb = new StringBuilder();

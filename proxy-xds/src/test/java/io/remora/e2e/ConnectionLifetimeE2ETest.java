@@ -147,16 +147,7 @@ class ConnectionLifetimeE2ETest {
     }
 
     private static String tlsSocket() {
-        return Bootstraps.indent("""
-                transport_socket:
-                  name: envoy.transport_sockets.tls
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                    common_tls_context:
-                      tls_certificates:
-                      - certificate_chain: { filename: "%1$s/server-cert.pem" }
-                        private_key: { filename: "%1$s/server-key.pem" }
-                """.formatted(certs), 6);
+        return Bootstraps.indent(Bootstraps.downstreamTls(certs, "server"), 6);
     }
 
     @AfterAll

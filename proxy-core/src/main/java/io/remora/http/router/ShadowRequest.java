@@ -112,7 +112,9 @@ final class ShadowRequest implements UpstreamCallbacks {
         // Envoy's shadow runs its own router: auto_sni sees the "-shadow" host.
         ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
                 io.remora.http.upstream.PoolOptions.of(ci == null ? null : ci.originalSource(), null,
-                        AutoSniNames.forCluster(cluster, h))).newStream(s);
+                        AutoSniNames.forCluster(cluster, h),
+                        io.remora.http.upstream.PoolOptions.proxyProtocolFor(cluster, cb.filterState(), ci)))
+                .newStream(s);
     }
 
     /** Envoy appends "-shadow" to the host, before any port. */

@@ -60,13 +60,15 @@ final class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
         // original_src binds the downstream's address, filter state may override ALPN, auto_sni names
-        // the server: pools keyed by all three.
+        // the server, a PROXY header carries the downstream's addresses: pools keyed by all four.
+        io.remora.network.ProxyProtocolData proxy = PoolOptions.proxyProtocolFor(router.cluster,
+                router.info.filterState(), ci);
         Cancellable c = router.tunnel != null && router.tunnel.terminate
                 ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), router.cluster,
-                        host, ci == null ? null : ci.originalSource(), cb.filterState(), this)
+                        host, ci == null ? null : ci.originalSource(), cb.filterState(), proxy, this)
                 : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), router.cluster, host,
                         router.protocol, PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
-                                router.info.filterState())).newStream(this);
+                                router.info.filterState(), proxy)).newStream(this);
         if (stream == null && !finished) {
             pending = c;
         }

@@ -50,7 +50,8 @@ final class PoolContext {
         this.options = (http2 ? UpstreamConnector.ConnectOptions.HTTP2 : UpstreamConnector.ConnectOptions.HTTP1)
                 .with(poolOptions == null ? null : poolOptions.source(),
                         poolOptions == null ? null : poolOptions.alpnOverride())
-                .withTlsNames(poolOptions == null ? null : poolOptions.tlsNames());
+                .withTlsNames(poolOptions == null ? null : poolOptions.tlsNames())
+                .withProxyProtocol(poolOptions == null ? null : poolOptions.proxyProtocol());
     }
 
     /**

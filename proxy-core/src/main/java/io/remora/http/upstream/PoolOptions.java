@@ -1,6 +1,9 @@
 package io.remora.http.upstream;
 
+import io.remora.network.ConnectionInfo;
+import io.remora.network.FilterState;
 import io.remora.network.OriginalSource;
+import io.remora.network.ProxyProtocolData;
 import io.remora.upstream.UpstreamTlsNames;
 
 import java.util.List;
@@ -9,14 +12,17 @@ import java.util.List;
  * What sets a request's upstream connections apart from the host's plain ones, as Envoy keys
  * pools by the transport socket options: original_src's binding (the downstream's source), an
  * ALPN override from filter state ({@code envoy.network.application_protocols}, Istio's
- * {@code istio.alpn}), and the SNI and SAN of {@code auto_sni}/{@code auto_san_validation}.
+ * {@code istio.alpn}), the SNI and SAN of {@code auto_sni}/{@code auto_san_validation}, and the
+ * PROXY data an upstream_proxy_protocol socket sends (Envoy hashes it into the key).
  * Connections are shared only among requests with equal options.
  *
  * @param source       original_src's binding, or null
  * @param alpnOverride the protocols to offer instead of the TLS context's, or null
  * @param tlsNames     the request's SNI and SAN to verify, or null for the cluster's own
+ * @param proxyProtocol the downstream's PROXY data, for a cluster whose sockets send it; else null
  */
-public record PoolOptions(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames) {
+public record PoolOptions(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames,
+                          ProxyProtocolData proxyProtocol) {
 
     public PoolOptions {
         alpnOverride = alpnOverride == null || alpnOverride.isEmpty() ? null : List.copyOf(alpnOverride);
@@ -29,8 +35,24 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride, Upst
 
     /** The options, or null when there are none (the host's plain pools). */
     public static PoolOptions of(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames) {
-        return source == null && (alpnOverride == null || alpnOverride.isEmpty()) && tlsNames == null ? null
-                : new PoolOptions(source, alpnOverride, tlsNames);
+        return of(source, alpnOverride, tlsNames, null);
+    }
+
+    /** The options, or null when there are none (the host's plain pools). */
+    public static PoolOptions of(OriginalSource source, List<String> alpnOverride, UpstreamTlsNames tlsNames,
+                                 ProxyProtocolData proxyProtocol) {
+        return source == null && (alpnOverride == null || alpnOverride.isEmpty()) && tlsNames == null
+                && proxyProtocol == null ? null : new PoolOptions(source, alpnOverride, tlsNames, proxyProtocol);
+    }
+
+    /**
+     * The PROXY data a request or session on {@code connection} sends to {@code cluster}: the filter
+     * state's, else the connection's addresses; null (computed for nothing) when the cluster sends
+     * no PROXY header.
+     */
+    public static ProxyProtocolData proxyProtocolFor(io.remora.upstream.Cluster cluster, FilterState state,
+                                                     ConnectionInfo connection) {
+        return cluster.config().usesProxyProtocol() ? ProxyProtocolData.of(state, connection) : null;
     }
 
     /** The filter state key Envoy's upstream TLS reads an ALPN override from. */
@@ -38,13 +60,14 @@ public record PoolOptions(OriginalSource source, List<String> alpnOverride, Upst
 
     /**
      * A request's options: the connection's original_src, the ALPN override its filters left and the
-     * TLS names the router left ({@link UpstreamTlsNames#FILTER_STATE_KEY}).
+     * TLS names the router left ({@link UpstreamTlsNames#FILTER_STATE_KEY}), and {@code proxyProtocol}
+     * ({@link #proxyProtocolFor}).
      */
-    public static PoolOptions forRequest(OriginalSource source, io.remora.network.FilterState state) {
+    public static PoolOptions forRequest(OriginalSource source, FilterState state, ProxyProtocolData proxyProtocol) {
         Object alpn = state == null ? null : state.get(APPLICATION_PROTOCOLS);
         @SuppressWarnings("unchecked")
         List<String> override = alpn instanceof List<?> l ? (List<String>) l : null;
         UpstreamTlsNames names = state == null ? null : state.get(UpstreamTlsNames.FILTER_STATE_KEY, UpstreamTlsNames.class);
-        return of(source, override, names);
+        return of(source, override, names, proxyProtocol);
     }
 }

@@ -56,7 +56,7 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
      */
     public static Cancellable open(EventLoop loop, Transport transport, Cluster cluster, Host host,
                                    OriginalSource source, io.remora.network.FilterState state,
-                                   UpstreamCallbacks callbacks) {
+                                   io.remora.network.ProxyProtocolData proxyProtocol, UpstreamCallbacks callbacks) {
         TcpTunnelStream t = new TcpTunnelStream(cluster, host, callbacks);
         if (!cluster.limits().tryAcquireConnection()) {
             stats(cluster).upstreamRqPendingOverflow.increment();
@@ -71,7 +71,8 @@ public final class TcpTunnelStream extends ChannelInboundHandlerAdapter implemen
         }
         t.stats.upstreamCxTotal.increment();
         host.stats.cxTotal.increment();
-        t.channel = new UpstreamConnector(transport).connect(loop, cluster, host, RAW.withOriginalSource(source).withFilterState(state), ch -> {
+        t.channel = new UpstreamConnector(transport).connect(loop, cluster, host, RAW.withOriginalSource(source).withFilterState(state)
+                .withProxyProtocol(proxyProtocol), ch -> {
             ch.pipeline().addLast(new UpstreamByteCounter(t.stats));
             ch.pipeline().addLast(t);
         }, new UpstreamConnector.Callback() {

@@ -14,7 +14,8 @@ import io.remora.upstream.Host;
 
 /**
  * Opens health check connections on the upstream loop, through the cluster's transport socket
- * (TLS when the host's, or the check's {@code transport_socket_match_criteria}, selects it), as
+ * (TLS when the host's, or the check's {@code transport_socket_match_criteria}, selects it,
+ * after a PROXY protocol header when it is wrapped in upstream_proxy_protocol), as
  * Envoy's health check connections are.
  */
 final class Connector {
@@ -36,6 +37,8 @@ final class Connector {
             // carries the failure, so the probe counts a network failure as for a refused connect.
             return new io.netty.channel.embedded.EmbeddedChannel().newFailedFuture(e);
         }
+        var sockets = checker.transportSockets();
+        var proxyProtocol = sockets.healthCheckProxyProtocol(host, checker.config.transportSocketMatchCriteria());
         var transport = checker.runtime.transport();
         Bootstrap b = new Bootstrap().group(checker.loop)
                 .channel(unix ? transport.domainSocketChannel() : transport.socketChannel())
@@ -47,6 +50,9 @@ final class Connector {
                         if (tls != null) {
                             ch.pipeline().addLast("tls", tls);
                         }
+                        // As Envoy's: no downstream, so version 1 names this connection's own
+                        // addresses and version 2 sends the LOCAL command.
+                        io.remora.upstream.ProxyProtocolWriter.install(ch, proxyProtocol, host, null, sockets);
                         ch.pipeline().addLast(handler);
                     }
                 });

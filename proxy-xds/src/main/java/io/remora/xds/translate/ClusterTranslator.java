@@ -208,21 +208,25 @@ public final class ClusterTranslator {
                 ? OutlierDetectionTranslator.translate(c.getOutlierDetection(), path.field("outlier_detection")) : null;
         io.remora.config.TransportSocketConfig tls = null;
         java.util.List<io.remora.config.PassthroughMetadata> passthrough = java.util.List.of();
+        io.remora.config.UpstreamProxyProtocolConfig proxyProtocol = null;
         if (c.hasTransportSocket()) {
-            // internal_upstream wraps the socket used towards internal listeners.
-            var ts = InternalUpstreamTranslator.unwrap(c.getTransportSocket(), path.field("transport_socket"));
-            tls = ts.socket() == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path());
+            // internal_upstream wraps the socket used towards internal listeners, upstream_proxy_protocol
+            // one that sends a PROXY header first.
+            var ts = UpstreamProxyProtocolTranslator.upstream(c.getTransportSocket(), path.field("transport_socket"),
+                    ctx);
+            tls = ts.tls();
             passthrough = ts.passthrough();
+            proxyProtocol = ts.proxy();
         }
         java.util.List<ClusterConfig.TransportSocketMatch> socketMatches = new java.util.ArrayList<>();
         for (int i = 0; i < c.getTransportSocketMatchesCount(); i++) {
             Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
             FieldPath mp = path.field("transport_socket_matches").index(i);
-            var ts = m.hasTransportSocket()
-                    ? InternalUpstreamTranslator.unwrap(m.getTransportSocket(), mp.field("transport_socket")) : null;
+            var ts = m.hasTransportSocket() ? UpstreamProxyProtocolTranslator.upstream(m.getTransportSocket(),
+                    mp.field("transport_socket"), ctx) : null;
             socketMatches.add(new ClusterConfig.TransportSocketMatch(m.getName(), Protos.structMap(m.getMatch()),
-                    ts == null ? null : TransportSocketTranslator.upstream(ts.socket(), ts.path()),
-                    ts == null ? java.util.List.of() : ts.passthrough()));
+                    ts == null ? null : ts.tls(), ts == null ? java.util.List.of() : ts.passthrough(),
+                    ts == null ? null : ts.proxy()));
         }
         java.util.List<io.remora.config.HealthCheckConfig> healthChecks = new java.util.ArrayList<>();
         for (int i = 0; i < c.getHealthChecksCount(); i++) {
@@ -256,7 +260,8 @@ public final class ClusterTranslator {
                 .http1EnableTrailers(trailers)
                 .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval()).autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(c.getCloseConnectionsOnHostHealthFailure())
-                .outlierDetection(outlier).transportSocket(tls).perConnectionBufferLimitBytes(bufferLimit)
+                .outlierDetection(outlier).transportSocket(tls).upstreamProxyProtocol(proxyProtocol)
+                .perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),
                         path.field("upstream_bind_config"), ctx) : null)

@@ -72,6 +72,21 @@ public final class EndpointTranslator {
         });
         return new ClusterLoadAssignment.LbEndpoint(address, weight, hs, e.getEndpoint().getHostname(),
                 md == null ? java.util.Map.of() : Protos.structMap(md), lb == null ? java.util.Map.of() : Protos.structMap(lb),
-                other);
+                other, proxyProtocolTlvs(e, path.field("metadata").field("typed_filter_metadata")));
+    }
+
+    /**
+     * The endpoint's {@code envoy.transport_sockets.proxy_protocol} typed metadata
+     * ({@code config.core.v3.PerHostConfig}): TLVs upstream_proxy_protocol sends to it alone.
+     */
+    private static List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs(LbEndpoint e, FieldPath path) {
+        com.google.protobuf.Any any = e.getMetadata().getTypedFilterMetadataMap()
+                .get("envoy.transport_sockets.proxy_protocol");
+        if (any == null) {
+            return List.of();
+        }
+        FieldPath p = path.field("envoy.transport_sockets.proxy_protocol");
+        var host = Protos.unpack(any, io.envoyproxy.envoy.config.core.v3.PerHostConfig.class, p);
+        return UpstreamProxyProtocolTranslator.tlvs(host.getAddedTlvsList(), p.field("added_tlvs"));
     }
 }

@@ -47,10 +47,31 @@ final class ProxyProtocolTranslator {
             rules.add(new ProxyProtocolConfig.TlvRule(rule.getTlvType(),
                     ns.isEmpty() ? "envoy.filters.listener.proxy_protocol" : ns, rule.getOnTlvPresent().getKey()));
         }
-        if (p.hasPassThroughTlvs()) {
-            ctx.warnOnce("proxy_protocol.pass_through_tlvs", "proxy_protocol pass_through_tlvs are not supported"
-                    + " (TLVs are dropped), first at " + tp.field("pass_through_tlvs"));
+        PassThroughTlvs pass = p.hasPassThroughTlvs()
+                ? passThroughTlvs(p.getPassThroughTlvs(), tp.field("pass_through_tlvs")) : PassThroughTlvs.NONE;
+        return new ProxyProtocolConfig(p.getAllowRequestsWithoutProxyProtocol(), disallowed, rules, pass.all(),
+                pass.types());
+    }
+
+    /** {@code config.core.v3.ProxyProtocolPassThroughTLVs}: INCLUDE_ALL (the default) or the listed types. */
+    record PassThroughTlvs(boolean all, Set<Integer> types) {
+        static final PassThroughTlvs NONE = new PassThroughTlvs(false, Set.of());
+    }
+
+    static PassThroughTlvs passThroughTlvs(io.envoyproxy.envoy.config.core.v3.ProxyProtocolPassThroughTLVs t,
+                                           FieldPath path) {
+        Set<Integer> types = new HashSet<>();
+        for (int i = 0; i < t.getTlvTypeCount(); i++) {
+            int type = t.getTlvType(i);
+            if (type > 255) {
+                throw path.field("tlv_type").index(i).error("must be below 256, got " + type);
+            }
+            types.add(type);
         }
-        return new ProxyProtocolConfig(p.getAllowRequestsWithoutProxyProtocol(), disallowed, rules);
+        return switch (t.getMatchType()) {
+            case INCLUDE_ALL -> new PassThroughTlvs(true, Set.of());
+            case INCLUDE -> new PassThroughTlvs(false, types);
+            default -> throw path.field("match_type").error("unknown match type " + t.getMatchTypeValue());
+        };
     }
 }

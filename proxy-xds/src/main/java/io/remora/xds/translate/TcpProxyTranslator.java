@@ -54,6 +54,8 @@ public final class TcpProxyTranslator {
                 .accessLogOptions(AccessLogOptionsTranslator.tcpProxy(t, path))
                 .metadataMatch(lbCriteria(t.hasMetadataMatch() ? t.getMetadataMatch() : null))
                 .connectBackoff(t.hasBackoffOptions() ? backoff(t.getBackoffOptions(), path.field("backoff_options")) : null)
+                .proxyProtocolTlvs(UpstreamProxyProtocolTranslator.tlvs(t.getProxyProtocolTlvsList(),
+                        path.field("proxy_protocol_tlvs")))
                 .build();
     }
 
@@ -106,7 +108,6 @@ public final class TcpProxyTranslator {
     private static void warnUnsupported(TcpProxy t, FieldPath path, TranslationContext ctx) {
         java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
         set.put("on_demand", t.hasOnDemand());
-        set.put("proxy_protocol_tlvs", t.getProxyProtocolTlvsCount() > 0);
         set.put("downstream_idle_timeout", t.hasDownstreamIdleTimeout());
         set.put("upstream_idle_timeout", t.hasUpstreamIdleTimeout());
         set.forEach((field, present) -> {

@@ -40,4 +40,17 @@ class ProxyProtocolTranslationTest {
                 .proxyProtocol();
         assertEquals(new ProxyProtocolConfig(false, Set.of()), byName);
     }
+
+    @Test
+    void passThroughTlvsKeepTlvsForUpstreamHeaders() {
+        String filter = "- name: envoy.filters.listener.proxy_protocol\n  typed_config: { \"@type\":"
+                + " type.googleapis.com/envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol,"
+                + " pass_through_tlvs: PASS }";
+        LoadedBootstrap b = load(filter.replace("PASS", "{ match_type: INCLUDE, tlv_type: [5, 6] }"));
+        ProxyProtocolConfig c = b.model().listeners().get(0).proxyProtocol();
+        assertTrue(c.keepsTlv(5) && c.keepsTlv(6) && !c.keepsTlv(7), c.toString());
+        assertTrue(b.warnings().stream().noneMatch(w -> w.contains("pass_through_tlvs")), b.warnings().toString());
+        assertTrue(load(filter.replace("PASS", "{}")).model().listeners().get(0).proxyProtocol().passAllTlvs(),
+                "INCLUDE_ALL is the default");
+    }
 }
