@@ -1,13 +1,10 @@
 package io.remora.upstream;
 
-import io.netty.channel.unix.DomainSocketAddress;
 import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
-import io.remora.config.ClusterLoadAssignment.LbEndpoint;
-import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
 import io.remora.config.HealthCheckConfig;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.health.HealthCheckerGroup;
@@ -15,11 +12,8 @@ import io.remora.upstream.outlier.OutlierDetector;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -256,7 +250,7 @@ public final class ClusterImpl implements Cluster {
         switch (next.type()) {
             case STATIC, EDS -> {
                 if (next.loadAssignment() != null) {
-                    setEndpoints(staticEndpoints(next.loadAssignment()));
+                    setEndpoints(HostMembership.staticEndpoints(next.loadAssignment()));
                     markInitialized();
                 } else {
                     setEndpoints(List.of());
@@ -372,52 +366,18 @@ public final class ClusterImpl implements Cluster {
      *                          weight (EDS is authoritative); a health notification does not
      */
     private void rebuildFrom(List<Host> previous, List<ResolvedEndpoint> eps, boolean applyConfigHealth) {
-        Map<SocketAddress, Host> existing = new HashMap<>();
-        for (Host h : previous) {
-            existing.put(h.address(), h);
-        }
-        List<Host> all = new ArrayList<>(eps.size());
-        List<List<Host>> levels = new ArrayList<>();
-        Set<SocketAddress> seen = new HashSet<>();
-        for (ResolvedEndpoint ep : eps) {
-            if (!seen.add(ep.address())) {
-                continue; // the same address listed twice (two names resolving alike): one host
-            }
-            Host h = existing.get(ep.address());
-            if (h == null || !h.socketMatchMetadata().equals(ep.socketMatchMetadata())) {
-                // new metadata (e.g. tlsMode) may pick another transport socket: a new host, new pools
-                h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health(),
-                        ep.socketMatchMetadata());
-                if (healthCheckers != null) {
-                    // As Envoy: a new host of a health-checked cluster takes traffic once a check passes.
-                    h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
-                    h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
-                }
-            } else if (applyConfigHealth) {
-                h.weight(ep.weight());
-                h.health(ep.health());
-            }
-            if (h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL)) {
-                h.healthFlagClear(HealthFlag.PENDING_DYNAMIC_REMOVAL); // service discovery has it again
-            }
-            h.priority(ep.priority());
-            h.lbMetadata(ep.lbMetadata());
-            h.filterMetadata(ep.filterMetadata());
-            h.proxyProtocolTlvs(ep.proxyProtocolTlvs());
-            all.add(h);
-            while (levels.size() <= ep.priority()) {
-                levels.add(new ArrayList<>());
-            }
-            levels.get(ep.priority()).add(h);
-        }
-        boolean pendingDropped = keepHealthyRemovedHosts(previous, seen, all, levels);
+        HostMembership.Result members = HostMembership.merge(previous, eps, applyConfigHealth,
+                healthCheckers != null, config);
+        List<Host> all = members.all();
+        List<List<Host>> levels = members.levels();
+        boolean pendingDropped = members.pendingDropped();
         ClusterConfig c = config;
         int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0
                 ? c.loadAssignment().overprovisioningFactor() : PrioritySet.DEFAULT_OVERPROVISIONING;
         // only locality-weighted balancing reads the weights; not building them otherwise keeps the
         // Locality record's first hashCode (its ObjectMethods bootstrap) out of start-up
         Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> weights = c.loadBalancing().localityWeighted()
-                ? localityWeights(c.loadAssignment()) : Map.of();
+                ? HostMembership.localityWeights(c.loadAssignment()) : Map.of();
         PrioritySet next = new PrioritySet(all, levels, c.lbPolicy(), c.leastRequestChoiceCount(), overprovisioning,
                 c.loadBalancing(), weights, healthyPanic);
         subsets = c.subsets() == null ? null : SubsetSets.build(c.subsets(), next, levels, weights,
@@ -435,72 +395,5 @@ public final class ClusterImpl implements Cluster {
                 healthCheckers.hostsChanged(all);
             }
         }
-    }
-
-    /**
-     * Envoy's rule for hosts service discovery no longer lists, in an actively health-checked EDS
-     * or DNS cluster: one still passing its checks (and not unhealthy by EDS) stays, flagged
-     * PENDING_DYNAMIC_REMOVAL, until a check fails; {@code ignore_health_on_host_removal} drops it
-     * at once, as a cluster without health checks does. True when a host kept so far has now left.
-     */
-    private boolean keepHealthyRemovedHosts(List<Host> previous, Set<SocketAddress> listed, List<Host> all,
-                                            List<List<Host>> levels) {
-        ClusterConfig c = config;
-        boolean keep = healthCheckers != null && !c.ignoreHealthOnHostRemoval()
-                && c.type() != ClusterConfig.DiscoveryType.STATIC && c.type() != ClusterConfig.DiscoveryType.ORIGINAL_DST;
-        boolean dropped = false;
-        for (Host h : previous) {
-            if (listed.contains(h.address())) {
-                continue;
-            }
-            if (!keep || h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC) || h.healthFlagGet(HealthFlag.FAILED_EDS_HEALTH)) {
-                dropped |= h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL);
-                continue;
-            }
-            h.healthFlagSet(HealthFlag.PENDING_DYNAMIC_REMOVAL);
-            listed.add(h.address());
-            all.add(h);
-            while (levels.size() <= h.priority()) {
-                levels.add(new ArrayList<>());
-            }
-            levels.get(h.priority()).add(h);
-        }
-        return dropped;
-    }
-
-    /** Each priority's locality weights, for locality-weighted balancing. */
-    private static Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> localityWeights(ClusterLoadAssignment cla) {
-        if (cla == null) {
-            return Map.of();
-        }
-        Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> out = new HashMap<>();
-        for (LocalityLbEndpoints lle : cla.endpoints()) {
-            out.computeIfAbsent(lle.priority(), p -> new HashMap<>())
-                    .merge(lle.locality(), lle.loadBalancingWeight(), Integer::sum);
-        }
-        return out;
-    }
-
-    static List<ResolvedEndpoint> staticEndpoints(ClusterLoadAssignment cla) {
-        List<ResolvedEndpoint> out = new ArrayList<>();
-        for (LocalityLbEndpoints lle : cla.endpoints()) {
-            for (LbEndpoint ep : lle.lbEndpoints()) {
-                out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
-                        lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
-                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs()));
-            }
-        }
-        return out;
-    }
-
-    static SocketAddress socketAddress(Address a) {
-        if (a instanceof Address.Pipe pipe) {
-            return new DomainSocketAddress(pipe.path());
-        }
-        if (a instanceof Address.Internal internal) {
-            return io.remora.internal.InternalListeners.socketAddress(internal.serverListenerName());
-        }
-        Address.Tcp tcp = (Address.Tcp) a;
-        return new InetSocketAddress(tcp.host(), tcp.port());
     }
 }

@@ -51,7 +51,7 @@ final class DnsRefresher {
         for (LocalityLbEndpoints lle : c.loadAssignment().endpoints()) {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 if (!(ep.address() instanceof Address.Tcp tcp)) {
-                    out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), ClusterImpl.socketAddress(ep.address()),
+                    out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), HostMembership.socketAddress(ep.address()),
                             ep.hostname(), lle.locality(), Math.max(1, ep.loadBalancingWeight()),
                             ep.healthStatus(), lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
                             ep.filterMetadata(), ep.proxyProtocolTlvs()));

@@ -1,0 +1,146 @@
+package io.remora.upstream;
+
+import io.netty.channel.unix.DomainSocketAddress;
+import io.remora.config.Address;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterLoadAssignment;
+import io.remora.config.ClusterLoadAssignment.LbEndpoint;
+import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A cluster's hosts from its endpoints: the hosts it had are kept (their health, stats and pools)
+ * where the address and transport socket metadata still match, new ones made, and, in a
+ * health-checked EDS or DNS cluster, hosts no longer listed kept while they pass their checks.
+ */
+final class HostMembership {
+
+    private HostMembership() {
+    }
+
+    /** The hosts in order, grouped by priority; pendingDropped: a host kept after removal has now left. */
+    record Result(List<Host> all, List<List<Host>> levels, boolean pendingDropped) {
+    }
+
+    /**
+     * @param applyConfigHealth a membership update carries the endpoints' configured health and
+     *                          weight (EDS is authoritative); a health notification does not
+     */
+    static Result merge(List<Host> previous, List<ClusterImpl.ResolvedEndpoint> eps, boolean applyConfigHealth,
+                        boolean healthChecked, ClusterConfig c) {
+        Map<SocketAddress, Host> existing = new HashMap<>();
+        for (Host h : previous) {
+            existing.put(h.address(), h);
+        }
+        List<Host> all = new ArrayList<>(eps.size());
+        List<List<Host>> levels = new ArrayList<>();
+        Set<SocketAddress> seen = new HashSet<>();
+        for (ClusterImpl.ResolvedEndpoint ep : eps) {
+            if (!seen.add(ep.address())) {
+                continue; // the same address listed twice (two names resolving alike): one host
+            }
+            Host h = existing.get(ep.address());
+            if (h == null || !h.socketMatchMetadata().equals(ep.socketMatchMetadata())) {
+                // new metadata (e.g. tlsMode) may pick another transport socket: a new host, new pools
+                h = new Host(ep.configured(), ep.address(), ep.hostname(), ep.locality(), ep.weight(), ep.health(),
+                        ep.socketMatchMetadata());
+                if (healthChecked) {
+                    // As Envoy: a new host of a health-checked cluster takes traffic once a check passes.
+                    h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
+                    h.healthFlagSet(HealthFlag.PENDING_ACTIVE_HC);
+                }
+            } else if (applyConfigHealth) {
+                h.weight(ep.weight());
+                h.health(ep.health());
+            }
+            if (h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL)) {
+                h.healthFlagClear(HealthFlag.PENDING_DYNAMIC_REMOVAL); // service discovery has it again
+            }
+            h.priority(ep.priority());
+            h.lbMetadata(ep.lbMetadata());
+            h.filterMetadata(ep.filterMetadata());
+            h.proxyProtocolTlvs(ep.proxyProtocolTlvs());
+            all.add(h);
+            while (levels.size() <= ep.priority()) {
+                levels.add(new ArrayList<>());
+            }
+            levels.get(ep.priority()).add(h);
+        }
+        boolean pendingDropped = keepHealthyRemovedHosts(previous, seen, all, levels, healthChecked, c);
+        return new Result(all, levels, pendingDropped);
+    }
+
+    /**
+     * Envoy's rule for hosts service discovery no longer lists, in an actively health-checked EDS
+     * or DNS cluster: one still passing its checks (and not unhealthy by EDS) stays, flagged
+     * PENDING_DYNAMIC_REMOVAL, until a check fails; {@code ignore_health_on_host_removal} drops it
+     * at once, as a cluster without health checks does. True when a host kept so far has now left.
+     */
+    private static boolean keepHealthyRemovedHosts(List<Host> previous, Set<SocketAddress> listed, List<Host> all,
+                                                   List<List<Host>> levels, boolean healthChecked, ClusterConfig c) {
+        boolean keep = healthChecked && !c.ignoreHealthOnHostRemoval()
+                && c.type() != ClusterConfig.DiscoveryType.STATIC && c.type() != ClusterConfig.DiscoveryType.ORIGINAL_DST;
+        boolean dropped = false;
+        for (Host h : previous) {
+            if (listed.contains(h.address())) {
+                continue;
+            }
+            if (!keep || h.healthFlagGet(HealthFlag.FAILED_ACTIVE_HC) || h.healthFlagGet(HealthFlag.FAILED_EDS_HEALTH)) {
+                dropped |= h.healthFlagGet(HealthFlag.PENDING_DYNAMIC_REMOVAL);
+                continue;
+            }
+            h.healthFlagSet(HealthFlag.PENDING_DYNAMIC_REMOVAL);
+            listed.add(h.address());
+            all.add(h);
+            while (levels.size() <= h.priority()) {
+                levels.add(new ArrayList<>());
+            }
+            levels.get(h.priority()).add(h);
+        }
+        return dropped;
+    }
+
+    /** Each priority's locality weights, for locality-weighted balancing. */
+    static Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> localityWeights(ClusterLoadAssignment cla) {
+        if (cla == null) {
+            return Map.of();
+        }
+        Map<Integer, Map<ClusterLoadAssignment.Locality, Integer>> out = new HashMap<>();
+        for (LocalityLbEndpoints lle : cla.endpoints()) {
+            out.computeIfAbsent(lle.priority(), p -> new HashMap<>())
+                    .merge(lle.locality(), lle.loadBalancingWeight(), Integer::sum);
+        }
+        return out;
+    }
+
+    static List<ClusterImpl.ResolvedEndpoint> staticEndpoints(ClusterLoadAssignment cla) {
+        List<ClusterImpl.ResolvedEndpoint> out = new ArrayList<>();
+        for (LocalityLbEndpoints lle : cla.endpoints()) {
+            for (LbEndpoint ep : lle.lbEndpoints()) {
+                out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
+                        lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
+                        ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs()));
+            }
+        }
+        return out;
+    }
+
+    static SocketAddress socketAddress(Address a) {
+        if (a instanceof Address.Pipe pipe) {
+            return new DomainSocketAddress(pipe.path());
+        }
+        if (a instanceof Address.Internal internal) {
+            return io.remora.internal.InternalListeners.socketAddress(internal.serverListenerName());
+        }
+        Address.Tcp tcp = (Address.Tcp) a;
+        return new InetSocketAddress(tcp.host(), tcp.port());
+    }
+}
