@@ -42,7 +42,8 @@ public final class HealthChecker {
     final HealthCheckStats stats;
     private final Runnable healthChanged;
     private final Consumer<Host> onSuccess;
-    private final EventLogFile eventLog;
+    /** {@code event_log_path}'s events; null when not set. */
+    private final HealthCheckEvents events;
     private final java.util.function.Supplier<io.remora.upstream.TransportSocketFactory> transportSockets;
     /** Upstream loop only. */
     private final Map<Host, Session> sessions = new IdentityHashMap<>();
@@ -66,7 +67,8 @@ public final class HealthChecker {
         this.stats = HealthCheckStats.of(runtime.registry(), clusterStats.name());
         this.healthChanged = healthChanged;
         this.onSuccess = onSuccess;
-        this.eventLog = EventLogFile.of(config.eventLogPath());
+        EventLogFile log = EventLogFile.of(config.eventLogPath());
+        this.events = log == null ? null : new HealthCheckEvents(log, checkerType(), clusterName);
         this.transportSockets = transportSockets;
     }
 
@@ -412,46 +414,10 @@ public final class HealthChecker {
             intervalTimer = loop.schedule(this::check, intervalMillis(unhealthy, t), TimeUnit.MILLISECONDS);
         }
 
-        /** {@code envoy.data.core.v3.HealthCheckEvent} as proto3 JSON, fields in Envoy's order. */
         private void logEvent(String field, String body, int fieldNumber) {
-            if (eventLog == null) {
-                return;
+            if (events != null) {
+                events.log(host, field, body, fieldNumber);
             }
-            StringBuilder sb = new StringBuilder(320);
-            sb.append("{\"health_checker_type\":\"").append(checkerType()).append("\",\"host\":");
-            appendAddress(sb, host);
-            sb.append(",\"cluster_name\":");
-            io.remora.util.JsonStrings.quote(sb, clusterName);
-            String ts = ",\"timestamp\":\"" + EventLogFile.timestamp(System.currentTimeMillis()) + "\"";
-            if (fieldNumber < 6) {
-                sb.append(",\"").append(field).append("\":").append(body).append(ts);
-            } else {
-                sb.append(ts).append(",\"").append(field).append("\":").append(body);
-            }
-            var l = host.locality();
-            if (l != null) {
-                sb.append(",\"locality\":{\"region\":");
-                io.remora.util.JsonStrings.quote(sb, l.region());
-                sb.append(",\"zone\":");
-                io.remora.util.JsonStrings.quote(sb, l.zone());
-                sb.append(",\"sub_zone\":");
-                io.remora.util.JsonStrings.quote(sb, l.subZone());
-                sb.append('}');
-            }
-            eventLog.write(sb.append('}').toString());
-        }
-    }
-
-    private static void appendAddress(StringBuilder sb, Host h) {
-        if (h.address() instanceof java.net.InetSocketAddress a) {
-            sb.append("{\"socket_address\":{\"protocol\":\"TCP\",\"address\":\"")
-                    .append(a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString())
-                    .append("\",\"resolver_name\":\"\",\"ipv4_compat\":false,\"port_value\":").append(a.getPort())
-                    .append("}}");
-        } else {
-            sb.append("{\"pipe\":{\"path\":");
-            io.remora.util.JsonStrings.quote(sb, String.valueOf(h.address()));
-            sb.append(",\"mode\":0}}");
         }
     }
 }

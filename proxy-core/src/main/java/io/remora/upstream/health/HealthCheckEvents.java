@@ -1,0 +1,61 @@
+package io.remora.upstream.health;
+
+import io.remora.upstream.EventLogFile;
+import io.remora.upstream.Host;
+import io.remora.util.JsonStrings;
+
+/**
+ * A checker's {@code event_log_path}: each {@code envoy.data.core.v3.HealthCheckEvent} as proto3
+ * JSON, fields in Envoy's order (the event before the timestamp when its field number is lower).
+ */
+final class HealthCheckEvents {
+
+    private final EventLogFile file;
+    private final String checkerType;
+    private final String clusterName;
+
+    HealthCheckEvents(EventLogFile file, String checkerType, String clusterName) {
+        this.file = file;
+        this.checkerType = checkerType;
+        this.clusterName = clusterName;
+    }
+
+    /** One event: {@code field} (proto field {@code fieldNumber}) with its JSON {@code body}. */
+    void log(Host host, String field, String body, int fieldNumber) {
+        StringBuilder sb = new StringBuilder(320);
+        sb.append("{\"health_checker_type\":\"").append(checkerType).append("\",\"host\":");
+        appendAddress(sb, host);
+        sb.append(",\"cluster_name\":");
+        JsonStrings.quote(sb, clusterName);
+        String ts = ",\"timestamp\":\"" + EventLogFile.timestamp(System.currentTimeMillis()) + "\"";
+        if (fieldNumber < 6) {
+            sb.append(",\"").append(field).append("\":").append(body).append(ts);
+        } else {
+            sb.append(ts).append(",\"").append(field).append("\":").append(body);
+        }
+        var l = host.locality();
+        if (l != null) {
+            sb.append(",\"locality\":{\"region\":");
+            JsonStrings.quote(sb, l.region());
+            sb.append(",\"zone\":");
+            JsonStrings.quote(sb, l.zone());
+            sb.append(",\"sub_zone\":");
+            JsonStrings.quote(sb, l.subZone());
+            sb.append('}');
+        }
+        file.write(sb.append('}').toString());
+    }
+
+    private static void appendAddress(StringBuilder sb, Host h) {
+        if (h.address() instanceof java.net.InetSocketAddress a) {
+            sb.append("{\"socket_address\":{\"protocol\":\"TCP\",\"address\":\"")
+                    .append(a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString())
+                    .append("\",\"resolver_name\":\"\",\"ipv4_compat\":false,\"port_value\":").append(a.getPort())
+                    .append("}}");
+        } else {
+            sb.append("{\"pipe\":{\"path\":");
+            JsonStrings.quote(sb, String.valueOf(h.address()));
+            sb.append(",\"mode\":0}}");
+        }
+    }
+}
