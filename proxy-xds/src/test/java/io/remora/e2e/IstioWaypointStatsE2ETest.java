@@ -1,0 +1,188 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * istio.stats with {@code reporter: SERVER_GATEWAY} (a waypoint): as istio-proxy, the destination
+ * labels name the upstream peer the exchange found (here a real server sidecar answering with its
+ * x-envoy-peer-metadata), not the waypoint itself, and are {@code unknown} when the upstream sent
+ * none; the destination service namespace and cluster stay the waypoint's own.
+ */
+class IstioWaypointStatsE2ETest {
+
+    static TestUpstream app;
+    static ProxyProcess sidecar;
+    static ProxyProcess waypoint;
+    static int waypointHttp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        app = TestUpstream.text("reviews says hi");
+        int sidecarAdmin = ProxyProcess.freePort();
+        int sidecarHttp = ProxyProcess.freePort();
+        String sidecarYaml = IstioTelemetryE2ETest.node("reviews-v1-5b9c8f7d9-abcde", "reviews-v1", "reviews",
+                "reviews", "Kubernetes") + """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                static_resources:
+                  listeners:
+                  - name: inbound_http
+                    address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
+                    traffic_direction: INBOUND
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: inbound_0.0.0.0_9080
+                          route_config:
+                            virtual_hosts:
+                            - name: inbound|http|9080
+                              domains: ["*"]
+                              routes: [{ match: { prefix: / }, route: { cluster: "inbound|9080||" } }]
+                          http_filters:
+                          - name: istio.metadata_exchange
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/io.istio.http.peer_metadata.Config
+                              value:
+                                downstream_discovery: [{ istio_headers: {} }]
+                                downstream_propagation: [{ istio_headers: {} }]
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                  clusters:
+                  - name: inbound|9080||
+                    type: STATIC
+                    connect_timeout: 2s
+                    load_assignment:
+                      cluster_name: inbound|9080||
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %3$d } } }
+                """.formatted(sidecarAdmin, sidecarHttp, app.port());
+        sidecar = ProxyProcess.start(sidecarYaml, sidecarAdmin);
+
+        int waypointAdmin = ProxyProcess.freePort();
+        waypointHttp = ProxyProcess.freePort();
+        String waypointYaml = IstioTelemetryE2ETest.node("waypoint-7d8f9c6b5-xyz12", "waypoint", "waypoint",
+                "waypoint", "Kubernetes") + """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                static_resources:
+                  listeners:
+                  - name: main_internal
+                    address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
+                    traffic_direction: INBOUND
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: inbound-vip
+                          route_config:
+                            virtual_hosts:
+                            - name: reviews
+                              domains: ["*"]
+                              routes:
+                              - { match: { prefix: /direct }, route: { cluster: "inbound-vip|9080|http|direct.default.svc.cluster.local" } }
+                              - { match: { prefix: / }, route: { cluster: "inbound-vip|9080|http|reviews.default.svc.cluster.local" } }
+                          http_filters:
+                          - name: istio.metadata_exchange
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/io.istio.http.peer_metadata.Config
+                              value:
+                                upstream_discovery: [{ istio_headers: {} }]
+                                upstream_propagation: [{ istio_headers: {} }]
+                          - name: istio.stats
+                            typed_config:
+                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                              type_url: type.googleapis.com/stats.PluginConfig
+                              value: { reporter: SERVER_GATEWAY }
+                          - name: envoy.filters.http.router
+                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                  clusters:
+                  - name: inbound-vip|9080|http|reviews.default.svc.cluster.local
+                    type: STATIC
+                    connect_timeout: 2s
+                    metadata:
+                      filter_metadata:
+                        istio: { services: [{ host: reviews.default.svc.cluster.local, name: reviews, namespace: default }] }
+                    load_assignment:
+                      cluster_name: inbound-vip|9080|http|reviews.default.svc.cluster.local
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %3$d } } }
+                  - name: inbound-vip|9080|http|direct.default.svc.cluster.local
+                    type: STATIC
+                    connect_timeout: 2s
+                    metadata:
+                      filter_metadata:
+                        istio: { services: [{ host: direct.default.svc.cluster.local, name: direct, namespace: default }] }
+                    load_assignment:
+                      cluster_name: inbound-vip|9080|http|direct.default.svc.cluster.local
+                      endpoints:
+                      - lb_endpoints:
+                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %4$d } } }
+                """.formatted(waypointAdmin, waypointHttp, sidecarHttp, app.port());
+        waypoint = ProxyProcess.start(waypointYaml, waypointAdmin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[]{waypoint, sidecar, app}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + waypointHttp + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void destinationIsTheExchangedUpstreamPeer() throws Exception {
+        HttpResponse<String> r = get("/reviews/1");
+        assertEquals(200, r.statusCode());
+        assertEquals("reviews says hi", r.body());
+        Map<String, String> labels = new HashMap<>(Map.of("reporter", "waypoint", "source_workload", "unknown",
+                "destination_workload", "reviews-v1", "destination_workload_namespace", "default",
+                "destination_app", "reviews", "destination_version", "v1",
+                "destination_canonical_service", "reviews", "destination_canonical_revision", "version-1",
+                "destination_service", "reviews.default.svc.cluster.local", "destination_service_name", "reviews"));
+        // the exchange carries no identity: istio-proxy labels the principal with the peer's empty one
+        labels.putAll(Map.of("destination_principal", "", "destination_service_namespace", "default",
+                "destination_cluster", "Kubernetes", "response_code", "200"));
+        assertEquals(1, PrometheusSamples.sampleSubset(waypoint, "istio_requests_total", labels),
+                waypoint.admin("/stats/prometheus"));
+    }
+
+    @Test
+    void withoutAnUpstreamPeerTheDestinationIsUnknownNotTheWaypoint() throws Exception {
+        HttpResponse<String> r = get("/direct");
+        assertEquals(200, r.statusCode());
+        Map<String, String> labels = new HashMap<>(Map.of("reporter", "waypoint",
+                "destination_workload", "unknown", "destination_workload_namespace", "unknown",
+                "destination_principal", "unknown", "destination_app", "unknown", "destination_version", "unknown",
+                "destination_canonical_service", "unknown", "destination_canonical_revision", "unknown",
+                "destination_service", "direct.default.svc.cluster.local", "destination_service_name", "direct"));
+        labels.putAll(Map.of("destination_service_namespace", "default", "destination_cluster", "Kubernetes",
+                "response_code", "200"));
+        assertEquals(1, PrometheusSamples.sampleSubset(waypoint, "istio_requests_total", labels),
+                waypoint.admin("/stats/prometheus"));
+    }
+}
