@@ -112,7 +112,7 @@ class IstioEndpointMetadataE2ETest {
                           stat_prefix: outbound|9000||echo.backend.svc.cluster.local
                           cluster: outbound|9000||echo.backend.svc.cluster.local
                   - name: 0.0.0.0_9001
-                    address: { socket_address: { address: 127.0.0.1, port_value: %7$d } }
+                    address: { socket_address: { address: 127.0.0.1, port_value: %4$d } }
                     traffic_direction: OUTBOUND
                     filter_chains:
                     - filters:
@@ -124,57 +124,19 @@ class IstioEndpointMetadataE2ETest {
                           stat_prefix: outbound|9001||plain.backend.svc.cluster.local
                           cluster: outbound|9001||plain.backend.svc.cluster.local
                   clusters:
-                  - name: outbound|9080||details.default.svc.cluster.local
-                    type: STATIC
-                    connect_timeout: 2s
-                    load_assignment:
-                      cluster_name: outbound|9080||details.default.svc.cluster.local
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %4$d } } }
-                  - name: outbound|8000||httpbin.default.svc.cluster.local
-                    type: STATIC
-                    connect_timeout: 2s
-                    load_assignment:
-                      cluster_name: outbound|8000||httpbin.default.svc.cluster.local
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %4$d } } }
-                          metadata: %6$s
-                  - name: outbound|9001||plain.backend.svc.cluster.local
-                    type: STATIC
-                    connect_timeout: 2s
-                    load_assignment:
-                      cluster_name: outbound|9001||plain.backend.svc.cluster.local
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %5$d } } }
-                  - name: outbound|9080||ratings.default.svc.cluster.local
-                    type: STATIC
-                    connect_timeout: 2s
-                    load_assignment:
-                      cluster_name: outbound|9080||ratings.default.svc.cluster.local
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %4$d } } }
-                          metadata:
-                            filter_metadata:
-                              istio: { workload: "ratings-v1;default;ratings;v1;Kubernetes" }
-                  - name: outbound|9000||echo.backend.svc.cluster.local
-                    type: STATIC
-                    connect_timeout: 2s
-                    filters:
-                    - name: istio.metadata_exchange
-                      typed_config: { "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange, protocol: istio-peer-exchange }
-                    load_assignment:
-                      cluster_name: outbound|9000||echo.backend.svc.cluster.local
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %5$d } } }
-                          metadata:
-                            filter_metadata:
-                              istio: { workload: "echo-v2;backend;echo;v2;cluster-2" }
-                """.formatted(admin, http, tcp, app.port(), echo.getLocalPort(), dumpedEndpointMetadata(), tcpPlain);
+                """.formatted(admin, http, tcp, tcpPlain) + Bootstraps.indent(
+                Bootstraps.cluster("outbound|9080||details.default.svc.cluster.local", false, "", app.port())
+                + Bootstraps.cluster("outbound|8000||httpbin.default.svc.cluster.local", "", app.port(),
+                        dumpedEndpointMetadata())
+                + Bootstraps.cluster("outbound|9001||plain.backend.svc.cluster.local", false, "", echo.getLocalPort())
+                + Bootstraps.cluster("outbound|9080||ratings.default.svc.cluster.local", "", app.port(),
+                        "{ filter_metadata: { istio: { workload: \"ratings-v1;default;ratings;v1;Kubernetes\" } } }")
+                + Bootstraps.cluster("outbound|9000||echo.backend.svc.cluster.local", """
+                          filters:
+                          - name: istio.metadata_exchange
+                            typed_config: { "@type": type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange, protocol: istio-peer-exchange }
+                        """, echo.getLocalPort(),
+                        "{ filter_metadata: { istio: { workload: \"echo-v2;backend;echo;v2;cluster-2\" } } }"), 2) + "\n";
         proxy = ProxyProcess.start(yaml, admin);
     }
 

@@ -62,15 +62,8 @@ class IstioWaypointStatsE2ETest {
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
-                  - name: inbound|9080||
-                    type: STATIC
-                    connect_timeout: 2s
-                    load_assignment:
-                      cluster_name: inbound|9080||
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %3$d } } }
-                """.formatted(sidecarAdmin, sidecarHttp, app.port());
+                """.formatted(sidecarAdmin, sidecarHttp)
+                + Bootstraps.indent(Bootstraps.cluster("inbound|9080||", false, "", app.port()), 2) + "\n";
         sidecar = ProxyProcess.start(sidecarYaml, sidecarAdmin);
 
         int waypointAdmin = ProxyProcess.freePort();
@@ -113,30 +106,18 @@ class IstioWaypointStatsE2ETest {
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
-                  - name: inbound-vip|9080|http|reviews.default.svc.cluster.local
-                    type: STATIC
-                    connect_timeout: 2s
-                    metadata:
-                      filter_metadata:
-                        istio: { services: [{ host: reviews.default.svc.cluster.local, name: reviews, namespace: default }] }
-                    load_assignment:
-                      cluster_name: inbound-vip|9080|http|reviews.default.svc.cluster.local
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %3$d } } }
-                  - name: inbound-vip|9080|http|direct.default.svc.cluster.local
-                    type: STATIC
-                    connect_timeout: 2s
-                    metadata:
-                      filter_metadata:
-                        istio: { services: [{ host: direct.default.svc.cluster.local, name: direct, namespace: default }] }
-                    load_assignment:
-                      cluster_name: inbound-vip|9080|http|direct.default.svc.cluster.local
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %4$d } } }
-                """.formatted(waypointAdmin, waypointHttp, sidecarHttp, app.port());
+                """.formatted(waypointAdmin, waypointHttp) + Bootstraps.indent(
+                Bootstraps.cluster("inbound-vip|9080|http|reviews.default.svc.cluster.local", false,
+                        services("reviews"), sidecarHttp)
+                + Bootstraps.cluster("inbound-vip|9080|http|direct.default.svc.cluster.local", false,
+                        services("direct"), app.port()), 2) + "\n";
         waypoint = ProxyProcess.start(waypointYaml, waypointAdmin);
+    }
+
+    /** The cluster metadata where istiod names the Service behind a cluster. */
+    private static String services(String name) {
+        return "  metadata: { filter_metadata: { istio: { services: [{ host: " + name + ".default.svc.cluster.local, name: "
+                + name + ", namespace: default }] } } }\n";
     }
 
     @AfterAll
