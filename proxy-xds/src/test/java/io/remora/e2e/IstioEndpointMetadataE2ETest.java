@@ -99,32 +99,12 @@ class IstioEndpointMetadataE2ETest {
                             typed_config: { "@type": type.googleapis.com/stats.PluginConfig }
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                  - name: 0.0.0.0_9000
-                    address: { socket_address: { address: 127.0.0.1, port_value: %3$d } }
-                    traffic_direction: OUTBOUND
-                    filter_chains:
-                    - filters:
-                      - name: istio.stats
-                        typed_config: { "@type": type.googleapis.com/stats.PluginConfig }
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                          stat_prefix: outbound|9000||echo.backend.svc.cluster.local
-                          cluster: outbound|9000||echo.backend.svc.cluster.local
-                  - name: 0.0.0.0_9001
-                    address: { socket_address: { address: 127.0.0.1, port_value: %4$d } }
-                    traffic_direction: OUTBOUND
-                    filter_chains:
-                    - filters:
-                      - name: istio.stats
-                        typed_config: { "@type": type.googleapis.com/stats.PluginConfig }
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
-                          stat_prefix: outbound|9001||plain.backend.svc.cluster.local
-                          cluster: outbound|9001||plain.backend.svc.cluster.local
+                """.formatted(admin, http)
+                + Bootstraps.indent(outboundTcp(9000, tcp, "echo.backend") + outboundTcp(9001, tcpPlain, "plain.backend"), 2)
+                + """
+
                   clusters:
-                """.formatted(admin, http, tcp, tcpPlain) + Bootstraps.indent(
+                """ + Bootstraps.indent(
                 Bootstraps.cluster("outbound|9080||details.default.svc.cluster.local", false, "", app.port())
                 + Bootstraps.cluster("outbound|8000||httpbin.default.svc.cluster.local", "", app.port(),
                         dumpedEndpointMetadata())
@@ -138,6 +118,25 @@ class IstioEndpointMetadataE2ETest {
                         """, echo.getLocalPort(),
                         "{ filter_metadata: { istio: { workload: \"echo-v2;backend;echo;v2;cluster-2\" } } }"), 2) + "\n";
         proxy = ProxyProcess.start(yaml, admin);
+    }
+
+    /** An outbound TCP listener item (istio.stats, tcp_proxy) to Istio's cluster for {@code <service>:<servicePort>}. */
+    private static String outboundTcp(int servicePort, int port, String service) {
+        String cluster = "outbound|" + servicePort + "||" + service + ".svc.cluster.local";
+        return """
+                - name: 0.0.0.0_%1$d
+                  address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
+                  traffic_direction: OUTBOUND
+                  filter_chains:
+                  - filters:
+                    - name: istio.stats
+                      typed_config: { "@type": type.googleapis.com/stats.PluginConfig }
+                    - name: envoy.filters.network.tcp_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                        stat_prefix: %3$s
+                        cluster: %3$s
+                """.formatted(servicePort, port, cluster);
     }
 
     /**
