@@ -32,86 +32,73 @@ class IstioWaypointStatsE2ETest {
         int sidecarAdmin = ProxyProcess.freePort();
         int sidecarHttp = ProxyProcess.freePort();
         String sidecarYaml = IstioTelemetryE2ETest.node("reviews-v1-5b9c8f7d9-abcde", "reviews-v1", "reviews",
-                "reviews", "Kubernetes") + """
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
-                static_resources:
-                  listeners:
-                  - name: inbound_http
-                    address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
-                    traffic_direction: INBOUND
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: inbound_0.0.0.0_9080
-                          route_config:
-                            virtual_hosts:
-                            - name: inbound|http|9080
-                              domains: ["*"]
-                              routes: [{ match: { prefix: / }, route: { cluster: "inbound|9080||" } }]
-                          http_filters:
-                          - name: istio.metadata_exchange
-                            typed_config:
-                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-                              type_url: type.googleapis.com/io.istio.http.peer_metadata.Config
-                              value:
-                                downstream_discovery: [{ istio_headers: {} }]
-                                downstream_propagation: [{ istio_headers: {} }]
-                          - name: envoy.filters.http.router
-                            typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                  clusters:
-                """.formatted(sidecarAdmin, sidecarHttp)
-                + Bootstraps.indent(Bootstraps.cluster("inbound|9080||", false, "", app.port()), 2) + "\n";
+                "reviews", "Kubernetes") + inboundHttp(sidecarAdmin, sidecarHttp,
+                "- { match: { prefix: / }, route: { cluster: \"inbound|9080||\" } }",
+                "downstream_discovery: [{ istio_headers: {} }]\ndownstream_propagation: [{ istio_headers: {} }]", "",
+                Bootstraps.cluster("inbound|9080||", false, "", app.port()));
         sidecar = ProxyProcess.start(sidecarYaml, sidecarAdmin);
 
         int waypointAdmin = ProxyProcess.freePort();
         waypointHttp = ProxyProcess.freePort();
         String waypointYaml = IstioTelemetryE2ETest.node("waypoint-7d8f9c6b5-xyz12", "waypoint", "waypoint",
-                "waypoint", "Kubernetes") + """
+                "waypoint", "Kubernetes") + inboundHttp(waypointAdmin, waypointHttp, """
+                - { match: { prefix: /direct }, route: { cluster: "inbound-vip|9080|http|direct.default.svc.cluster.local" } }
+                - { match: { prefix: / }, route: { cluster: "inbound-vip|9080|http|reviews.default.svc.cluster.local" } }
+                """, "upstream_discovery: [{ istio_headers: {} }]\nupstream_propagation: [{ istio_headers: {} }]", """
+                - name: istio.stats
+                  typed_config:
+                    "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                    type_url: type.googleapis.com/stats.PluginConfig
+                    value: { reporter: SERVER_GATEWAY }
+                """,
+                Bootstraps.cluster("inbound-vip|9080|http|reviews.default.svc.cluster.local", false,
+                        services("reviews"), sidecarHttp)
+                + Bootstraps.cluster("inbound-vip|9080|http|direct.default.svc.cluster.local", false,
+                        services("direct"), app.port()));
+        waypoint = ProxyProcess.start(waypointYaml, waypointAdmin);
+    }
+
+    /**
+     * An INBOUND HTTP listener with these routes, Istio's HTTP metadata exchange with these
+     * {@code peer_metadata.Config} fields, then {@code filters} and the router, and these clusters
+     * (each block YAML, unindented).
+     */
+    private static String inboundHttp(int admin, int port, String routes, String exchange, String filters,
+                                      String clusters) {
+        return """
                 admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: %1$d } }
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
                 static_resources:
                   listeners:
-                  - name: main_internal
-                    address: { socket_address: { address: 127.0.0.1, port_value: %2$d } }
+                  - name: inbound_http
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
                     traffic_direction: INBOUND
                     filter_chains:
                     - filters:
                       - name: envoy.filters.network.http_connection_manager
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: inbound-vip
+                          stat_prefix: inbound_http
                           route_config:
                             virtual_hosts:
-                            - name: reviews
+                            - name: inbound
                               domains: ["*"]
                               routes:
-                              - { match: { prefix: /direct }, route: { cluster: "inbound-vip|9080|http|direct.default.svc.cluster.local" } }
-                              - { match: { prefix: / }, route: { cluster: "inbound-vip|9080|http|reviews.default.svc.cluster.local" } }
+                %s
                           http_filters:
                           - name: istio.metadata_exchange
                             typed_config:
                               "@type": type.googleapis.com/udpa.type.v1.TypedStruct
                               type_url: type.googleapis.com/io.istio.http.peer_metadata.Config
                               value:
-                                upstream_discovery: [{ istio_headers: {} }]
-                                upstream_propagation: [{ istio_headers: {} }]
-                          - name: istio.stats
-                            typed_config:
-                              "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-                              type_url: type.googleapis.com/stats.PluginConfig
-                              value: { reporter: SERVER_GATEWAY }
+                %s
+                %s
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
                   clusters:
-                """.formatted(waypointAdmin, waypointHttp) + Bootstraps.indent(
-                Bootstraps.cluster("inbound-vip|9080|http|reviews.default.svc.cluster.local", false,
-                        services("reviews"), sidecarHttp)
-                + Bootstraps.cluster("inbound-vip|9080|http|direct.default.svc.cluster.local", false,
-                        services("direct"), app.port()), 2) + "\n";
-        waypoint = ProxyProcess.start(waypointYaml, waypointAdmin);
+                %s
+                """.formatted(admin, port, Bootstraps.indent(routes, 14), Bootstraps.indent(exchange, 16),
+                Bootstraps.indent(filters, 10), Bootstraps.indent(clusters, 2));
     }
 
     /** The cluster metadata where istiod names the Service behind a cluster. */
