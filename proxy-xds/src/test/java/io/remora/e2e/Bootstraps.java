@@ -94,6 +94,11 @@ final class Bootstraps {
                 %s""".formatted(name, protocol, extra == null ? "" : extra, name, eps);
     }
 
+    /** As {@link #cluster(String, boolean, String, int...)}, one endpoint with this {@code metadata} (YAML flow). */
+    static String cluster(String name, String extra, int port, String endpointMetadata) {
+        return cluster(name, false, extra, port) + "        metadata: " + endpointMetadata + "\n";
+    }
+
     /**
      * A bootstrap of several listeners: the admin on {@code adminPort}, then these listeners and
      * clusters (YAML list items, unindented), with each {@code ${NAME}} replaced from {@code ports}

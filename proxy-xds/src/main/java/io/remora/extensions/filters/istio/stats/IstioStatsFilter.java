@@ -81,7 +81,7 @@ final class IstioStatsFilter implements StreamDecoderFilter {
         String cluster = info.upstreamCluster != null ? info.upstreamCluster : callbacks.clusterName();
         PeerLabels.Facts facts = new PeerLabels.Facts(settings.reporter(), local.workload(), peer, peerSan, localSan,
                 host, info.routeName, cluster, grpc ? "grpc" : "http",
-                PeerLabels.clusterIstio(callbacks.serverContext(), cluster));
+                PeerLabels.clusterIstio(callbacks.serverContext(), cluster), waypointUpstreamPeer(settings, state));
         String[] values = PeerLabels.compute(facts, 4);
         int i = IstioMetrics.PEER_LABELS.size();
         values[i++] = Integer.toString(info.responseCode);
@@ -98,6 +98,11 @@ final class IstioStatsFilter implements StreamDecoderFilter {
                 metrics.messages(values, messages[0], messages[1], attributes);
             }
         }
+    }
+
+    /** A waypoint's destination: the upstream peer its exchange found in this filter state (null elsewhere). */
+    static WorkloadMetadata waypointUpstreamPeer(StatsPluginSettings settings, FilterState state) {
+        return settings.reporter() == StatsPluginSettings.Reporter.SERVER_GATEWAY ? PeerState.peer(state, false) : null;
     }
 
     /** Where the grpc_stats filter ({@code emit_filter_state}) leaves a stream's message counts. */

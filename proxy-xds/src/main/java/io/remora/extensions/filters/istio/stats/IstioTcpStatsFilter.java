@@ -146,7 +146,8 @@ final class IstioTcpStatsFilter implements ConnectionFilter {
         }
         PeerLabels.Facts facts = new PeerLabels.Facts(settings.reporter(), local.workload(), peer, peerSan, localSan,
                 null, null, upstream == null ? null : upstream.upstreamCluster, "tcp",
-                PeerLabels.clusterIstio(cb.serverContext(), upstream == null ? null : upstream.upstreamCluster));
+                PeerLabels.clusterIstio(cb.serverContext(), upstream == null ? null : upstream.upstreamCluster),
+                IstioStatsFilter.waypointUpstreamPeer(settings, state));
         String[] values = PeerLabels.compute(facts, 2);
         int i = IstioMetrics.PEER_LABELS.size();
         values[i++] = upstream == null ? "-" : upstream.responseFlagsString();

@@ -23,10 +23,12 @@ final class PeerLabels {
      * What is known of one exchange.
      *
      * @param clusterIstio the upstream cluster's {@code istio} filter metadata (its {@code services}), or null
+     * @param upstreamPeer the exchanged upstream peer, read only by a waypoint ({@code SERVER_GATEWAY}),
+     *                     whose destination is not itself; null when none
      */
     record Facts(StatsPluginSettings.Reporter reporter, WorkloadMetadata local, WorkloadMetadata peer,
                  String peerPrincipal, String localPrincipal, String hostHeader, String routeName, String cluster,
-                 String protocol, java.util.Map<String, Object> clusterIstio) {
+                 String protocol, java.util.Map<String, Object> clusterIstio, WorkloadMetadata upstreamPeer) {
     }
 
     /** A cluster's {@code istio} filter metadata, where istiod names the Service(s) behind it; null when none. */
@@ -98,15 +100,19 @@ final class PeerLabels {
             out[i++] = or(peer == null ? "" : peer.appName(), UNKNOWN);
             out[i++] = or(peer == null ? "" : peer.appVersion(), UNKNOWN);
             out[i++] = or(peer == null ? "" : peer.clusterName(), UNKNOWN);
-            out[i++] = local.workloadName();
-            out[i++] = local.namespaceName();
-            out[i++] = or(localSan, UNKNOWN);
-            out[i++] = local.appName();
-            out[i++] = local.appVersion();
-            out[i++] = serviceHost.isEmpty() ? local.canonicalName() : serviceHost;
-            out[i++] = local.canonicalName();
-            out[i++] = local.canonicalRevision();
-            out[i++] = serviceHostName.isEmpty() ? local.canonicalName() : serviceHostName;
+            if (f.reporter() == StatsPluginSettings.Reporter.SERVER_GATEWAY) {
+                i = waypointDestination(f.upstreamPeer(), serviceHost, serviceHostName, out, i);
+            } else {
+                out[i++] = local.workloadName();
+                out[i++] = local.namespaceName();
+                out[i++] = or(localSan, UNKNOWN);
+                out[i++] = local.appName();
+                out[i++] = local.appVersion();
+                out[i++] = serviceHost.isEmpty() ? local.canonicalName() : serviceHost;
+                out[i++] = local.canonicalName();
+                out[i++] = local.canonicalRevision();
+                out[i++] = serviceHostName.isEmpty() ? local.canonicalName() : serviceHostName;
+            }
             out[i++] = local.namespaceName();
             out[i++] = local.clusterName();
         } else {
@@ -132,6 +138,27 @@ final class PeerLabels {
         }
         out[i] = f.protocol();
         return out;
+    }
+
+    /**
+     * A waypoint's destination labels, from the upstream peer as istio-proxy fills them: {@code unknown}
+     * without one, else the peer's values as they are (an absent workload, version or revision
+     * stays empty; the principal is empty, the exchange carries no identity); the service falls
+     * back to the canonical service.
+     */
+    private static int waypointDestination(WorkloadMetadata up, String serviceHost, String serviceHostName,
+                                           String[] out, int i) {
+        String canonical = up == null ? UNKNOWN : up.canonicalName();
+        out[i++] = up == null ? UNKNOWN : up.workloadName();
+        out[i++] = or(up == null ? "" : up.namespaceName(), UNKNOWN);
+        out[i++] = up == null ? UNKNOWN : "";
+        out[i++] = or(up == null ? "" : up.appName(), UNKNOWN);
+        out[i++] = up == null ? UNKNOWN : up.appVersion();
+        out[i++] = serviceHost.isEmpty() ? canonical : serviceHost;
+        out[i++] = canonical;
+        out[i++] = up == null ? UNKNOWN : up.canonicalRevision();
+        out[i++] = serviceHostName.isEmpty() ? canonical : serviceHostName;
+        return i;
     }
 
     private static Object service(java.util.Map<String, Object> istio) {
