@@ -25,7 +25,7 @@ import java.util.Map;
 
 /**
  * {@code envoy.filters.http.ext_proc} ({@code envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor},
- * per route {@code ExtProcPerRoute}). Body modes other than NONE and BUFFERED, and options that
+ * per route {@code ExtProcPerRoute}). FULL_DUPLEX_STREAMED bodies, and options that
  * would change what the processor sees or may do in ways Remora cannot honour, are refused;
  * attributes that only add information for the processor are ignored with a warning.
  */
@@ -147,10 +147,10 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
     static ExtProcMode mode(ProcessingMode m, FieldPath path) {
         return new ExtProcMode(
                 sendHeaders(m.getRequestHeaderMode(), path.field("request_header_mode")),
-                buffered(m.getRequestBodyMode(), path.field("request_body_mode")),
+                body(m.getRequestBodyMode(), path.field("request_body_mode")),
                 sendTrailers(m.getRequestTrailerMode(), path.field("request_trailer_mode")),
                 sendHeaders(m.getResponseHeaderMode(), path.field("response_header_mode")),
-                buffered(m.getResponseBodyMode(), path.field("response_body_mode")),
+                body(m.getResponseBodyMode(), path.field("response_body_mode")),
                 sendTrailers(m.getResponseTrailerMode(), path.field("response_trailer_mode")));
     }
 
@@ -170,16 +170,23 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
         };
     }
 
-    /** Whether a body mode from the processor's {@code mode_override} is one Remora runs. */
-    static boolean supported(ProcessingMode.BodySendMode m) {
-        return m == ProcessingMode.BodySendMode.NONE || m == ProcessingMode.BodySendMode.BUFFERED;
+    /** A body mode Remora runs, or null (also for the processor's {@code mode_override}). */
+    static ExtProcMode.Body body(ProcessingMode.BodySendMode m) {
+        return switch (m) {
+            case NONE -> ExtProcMode.Body.NONE;
+            case STREAMED -> ExtProcMode.Body.STREAMED;
+            case BUFFERED -> ExtProcMode.Body.BUFFERED;
+            case BUFFERED_PARTIAL -> ExtProcMode.Body.BUFFERED_PARTIAL;
+            default -> null;
+        };
     }
 
-    private static boolean buffered(ProcessingMode.BodySendMode m, FieldPath path) {
-        if (!supported(m)) {
-            throw path.error("body mode " + m + " is not supported; only NONE and BUFFERED");
+    private static ExtProcMode.Body body(ProcessingMode.BodySendMode m, FieldPath path) {
+        ExtProcMode.Body b = body(m);
+        if (b == null) {
+            throw path.error("body mode " + m + " is not supported; only NONE, STREAMED, BUFFERED and BUFFERED_PARTIAL");
         }
-        return m == ProcessingMode.BodySendMode.BUFFERED;
+        return b;
     }
 
     private static Duration timeout(com.google.protobuf.Duration d, FieldPath path) {

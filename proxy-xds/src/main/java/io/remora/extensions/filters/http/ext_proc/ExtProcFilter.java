@@ -197,8 +197,8 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         if (!protocolSent) {
             protocolSent = true;
             r.setProtocolConfig(ProtocolConfiguration.newBuilder()
-                    .setRequestBodyModeValue(mode.bufferRequestBody() ? 1 : 0)
-                    .setResponseBodyModeValue(mode.bufferResponseBody() ? 1 : 0));
+                    .setRequestBodyModeValue(mode.requestBody().ordinal())
+                    .setResponseBodyModeValue(mode.responseBody().ordinal()));
         }
         if (stream == null) {
             List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()
