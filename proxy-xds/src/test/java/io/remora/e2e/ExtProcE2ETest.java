@@ -53,6 +53,7 @@ class ExtProcE2ETest {
     static int mainPort;
     static int downPort;
     static int downOpenPort;
+    static int observePort;
     /** Which messages the processor saw, per request path: "headers", "body", "response_headers". */
     static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
     static final AtomicInteger streams = new AtomicInteger();
@@ -83,6 +84,7 @@ class ExtProcE2ETest {
         mainPort = ProxyProcess.freePort();
         downPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
+        observePort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -95,6 +97,16 @@ class ExtProcE2ETest {
                     allow_mode_override: true
                     stat_prefix: %s
                     processing_mode: { request_body_mode: BUFFERED }
+                """;
+        String observer = """
+                - name: envoy.filters.http.ext_proc
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                    grpc_service: { envoy_grpc: { cluster_name: processor } }
+                    observability_mode: true
+                    deferred_close_timeout: 1s
+                    stat_prefix: observe
+                    processing_mode: { request_body_mode: STREAMED, response_header_mode: SKIP }
                 """;
         String routes = """
                 - match: { prefix: /skip }
@@ -149,13 +161,14 @@ class ExtProcE2ETest {
         String listeners = String.join("\n",
                 Bootstraps.httpListenerWithFilters("main", filter.formatted("processor", false, "main"), routes),
                 Bootstraps.httpListenerWithFilters("down", filter.formatted("dead", false, "down"), routes),
-                Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes));
+                Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes),
+                Bootstraps.httpListenerWithFilters("observe", observer, routes));
         String clusters = String.join("\n",
                 Bootstraps.cluster("backend", false, null, backend.port()),
                 Bootstraps.cluster("processor", true, null, processor.getPort()),
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
-                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort));
+                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
@@ -480,6 +493,18 @@ class ExtProcE2ETest {
         assertTrue(cut > BUFFER_LIMIT && cut <= first, log.toString());
         // The processed part is replaced; the rest goes on unprocessed.
         assertTrue(response.endsWith("added=null removed=secret body=cut:" + body.substring(cut)), response);
+    }
+
+    @Test
+    void observerIsSentEverythingAndNeverWaitedFor() throws Exception {
+        double sent = stat("stream_msgs_sent", "observe", "observe");
+        // The processor denies "/deny…" requests: an observer's answers are not applied.
+        HttpResponse<String> r = send(observePort, "/deny-observed", "watched");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=null removed=secret body=watched", r.body());
+        awaitSeen("/deny-observed", "body:watched:true");
+        assertEquals(List.of("headers", "body:watched:true"), seen.get("/deny-observed"));
+        assertEquals(sent + 2, stat("stream_msgs_sent", "observe", "observe"));
     }
 
     static void awaitSeen(String path, String entry) throws InterruptedException {

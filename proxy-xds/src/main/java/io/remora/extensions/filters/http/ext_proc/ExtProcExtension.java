@@ -117,7 +117,20 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             b.receivingNamespaces(receiving == null ? List.of() : receiving);
         }
         if (e.getObservabilityMode()) {
-            throw path.field("observability_mode").error("observability mode is not supported");
+            b.observabilityMode(true);
+            if (e.hasDeferredCloseTimeout()) {
+                b.deferredCloseTimeout(timeout(e.getDeferredCloseTimeout(), path.field("deferred_close_timeout")));
+            }
+            ExtProcMode m = e.hasProcessingMode() ? mode(e.getProcessingMode(), path.field("processing_mode"))
+                    : ExtProcMode.DEFAULT;
+            if (buffered(m.requestBody()) || buffered(m.responseBody())) {
+                // As Envoy: an observer is sent streamed bodies only.
+                ctx.warnOnce("ext_proc:observability_body", "ext_proc observability_mode sends STREAMED bodies only;"
+                        + " BUFFERED and BUFFERED_PARTIAL bodies are not sent, first at " + path.field("processing_mode"));
+            }
+        } else if (e.hasDeferredCloseTimeout()) {
+            ctx.warnOnce("ext_proc:deferred_close", "ignoring ext_proc deferred_close_timeout (observability mode"
+                    + " only), first at " + path.field("deferred_close_timeout"));
         }
         if (e.getSendBodyWithoutWaitingForHeaderResponse()) {
             throw path.field("send_body_without_waiting_for_header_response").error("not supported: bodies are sent"
@@ -129,10 +142,6 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
         if (e.getRequestAttributesCount() > 0 || e.getResponseAttributesCount() > 0 || e.hasFilterMetadata()) {
             ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes, response_attributes and"
                     + " filter_metadata (not sent to the processor), first at " + path);
-        }
-        if (e.hasDeferredCloseTimeout()) {
-            ctx.warnOnce("ext_proc:deferred_close", "ignoring ext_proc deferred_close_timeout (observability mode"
-                    + " only), first at " + path.field("deferred_close_timeout"));
         }
         return b.build();
     }
@@ -187,6 +196,10 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             throw path.error("body mode " + m + " is not supported; only NONE, STREAMED, BUFFERED and BUFFERED_PARTIAL");
         }
         return b;
+    }
+
+    private static boolean buffered(ExtProcMode.Body b) {
+        return b == ExtProcMode.Body.BUFFERED || b == ExtProcMode.Body.BUFFERED_PARTIAL;
     }
 
     private static Duration timeout(com.google.protobuf.Duration d, FieldPath path) {

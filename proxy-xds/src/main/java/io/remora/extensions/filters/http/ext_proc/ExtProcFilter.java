@@ -98,6 +98,9 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         stats = factory.stats(cb.connectionManagerStats().prefix());
         mergePerRoute();
+        if (config.observabilityMode()) {
+            return observeHeaders(requestPhase, headers, endStream);
+        }
         return requestPhase.onHeaders(headers, endStream);
     }
 
@@ -132,12 +135,13 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
-        return requestPhase.onData(data, endStream);
+        return config.observabilityMode() ? observeData(requestPhase, data, endStream)
+                : requestPhase.onData(data, endStream);
     }
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
-        return requestPhase.onTrailers(trailers);
+        return config.observabilityMode() ? observeTrailers(requestPhase, trailers) : requestPhase.onTrailers(trailers);
     }
 
     @Override
@@ -146,17 +150,50 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
             // A reply made before this filter saw the request: nothing to process.
             return FilterStatus.CONTINUE;
         }
+        if (config.observabilityMode()) {
+            return observeHeaders(responsePhase, headers, endStream);
+        }
         return responsePhase.onHeaders(headers, endStream);
     }
 
     @Override
     public FilterStatus encodeData(ByteBuf data, boolean endStream) {
-        return stats == null ? FilterStatus.CONTINUE : responsePhase.onData(data, endStream);
+        if (stats == null) {
+            return FilterStatus.CONTINUE;
+        }
+        return config.observabilityMode() ? observeData(responsePhase, data, endStream)
+                : responsePhase.onData(data, endStream);
     }
 
     @Override
     public FilterStatus encodeTrailers(Http2Headers trailers) {
-        return stats == null ? FilterStatus.CONTINUE : responsePhase.onTrailers(trailers);
+        if (stats == null) {
+            return FilterStatus.CONTINUE;
+        }
+        return config.observabilityMode() ? observeTrailers(responsePhase, trailers) : responsePhase.onTrailers(trailers);
+    }
+
+    // ------------------------------------------------------------------ observability_mode: send, never wait
+
+    private FilterStatus observeHeaders(ExtProcPhase phase, Http2Headers headers, boolean endStream) {
+        if (mode.sendsHeaders(phase.request) && !streamClosed) {
+            sendHeaders(phase, headers, endStream);
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    private FilterStatus observeData(ExtProcPhase phase, ByteBuf data, boolean endStream) {
+        if (mode.body(phase.request) == ExtProcMode.Body.STREAMED && !streamClosed) {
+            sendBody(phase, data, endStream);
+        }
+        return FilterStatus.CONTINUE;
+    }
+
+    private FilterStatus observeTrailers(ExtProcPhase phase, Http2Headers trailers) {
+        if (mode.sendsTrailers(phase.request) && !streamClosed) {
+            sendTrailers(phase, trailers);
+        }
+        return FilterStatus.CONTINUE;
     }
 
     // ------------------------------------------------------------------ towards the processor
@@ -209,7 +246,9 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         }
         stream.send(r.build().toByteArray());
         stats.streamMsgsSent.increment();
-        phase.startTimer(schedule(config.messageTimeout().toNanos()));
+        if (!config.observabilityMode()) {
+            phase.startTimer(schedule(config.messageTimeout().toNanos()));
+        }
     }
 
     private io.netty.util.concurrent.ScheduledFuture<?> schedule(long nanos) {
@@ -235,7 +274,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public void onMessage(ByteBuf message) {
-        if (processingComplete || streamClosed) {
+        if (processingComplete || streamClosed || config.observabilityMode()) {
             return;
         }
         ProcessingResponse r;
@@ -263,7 +302,9 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public void onClose(int status, String message) {
-        if (streamClosed || processingComplete) {
+        if (streamClosed || processingComplete || config.observabilityMode()) {
+            // An observer's stream failing changes nothing for the request.
+            streamClosed = true;
             if (status != 0) {
                 stats.streamsFailed.increment();
             }
@@ -356,7 +397,15 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         processingComplete = true;
         requestPhase.destroy();
         responsePhase.destroy();
-        if (stream != null) {
+        if (stream == null) {
+            return;
+        }
+        if (config.observabilityMode() && !streamClosed) {
+            // Give the processor time to read what was sent before the stream is reset.
+            closeStream();
+            GrpcClusterStream s = stream;
+            cb.eventLoop().schedule(s::cancel, config.deferredCloseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } else {
             stream.cancel();
         }
     }

@@ -66,6 +66,17 @@ class ExtProcTranslationTest {
     }
 
     @Test
+    void observabilityMode() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "observability_mode: true\n", "disabled: true")
+                .httpFilters().get(0).config();
+        assertTrue(c.observabilityMode());
+        assertEquals(Duration.ofSeconds(5), c.deferredCloseTimeout());
+        c = (ExtProcConfig) hcm(GRPC + "observability_mode: true\ndeferred_close_timeout: 2s\n", "disabled: true")
+                .httpFilters().get(0).config();
+        assertEquals(Duration.ofSeconds(2), c.deferredCloseTimeout());
+    }
+
+    @Test
     void mutationRulesAreBuilt() {
         ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "mutation_rules: { allow_all_routing: true, disallow_is_error: true,"
                 + " disallow_expression: { regex: \"x-secret.*\" } }\n", "disabled: true").httpFilters().get(0).config();
@@ -83,7 +94,8 @@ class ExtProcTranslationTest {
                 .contains(F + ".processing_mode.request_body_mode"));
         assertTrue(refusal(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED }")
                 .contains(F + ".processing_mode.response_body_mode"));
-        assertTrue(refusal(GRPC + "observability_mode: true").contains(F + ".observability_mode"));
+        assertTrue(refusal(GRPC + "observability_mode: true\ndeferred_close_timeout: 7200s")
+                .contains(F + ".deferred_close_timeout"));
         assertTrue(refusal(GRPC + "send_body_without_waiting_for_header_response: true")
                 .contains(F + ".send_body_without_waiting_for_header_response"));
         assertTrue(refusal("http_service: { http_service: { http_uri: { uri: x, cluster: proc, timeout: 1s } } }")
