@@ -86,6 +86,10 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         mode = m;
     }
 
+    boolean streamClosed() {
+        return streamClosed;
+    }
+
     boolean processingComplete() {
         return processingComplete;
     }
@@ -99,7 +103,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         stats = factory.stats(cb.connectionManagerStats().prefix());
         mergePerRoute();
         if (config.observabilityMode()) {
-            return observeHeaders(requestPhase, headers, endStream);
+            return ExtProcObserver.headers(this, requestPhase, headers, endStream);
         }
         return requestPhase.onHeaders(headers, endStream);
     }
@@ -135,13 +139,14 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
-        return config.observabilityMode() ? observeData(requestPhase, data, endStream)
+        return config.observabilityMode() ? ExtProcObserver.data(this, requestPhase, data, endStream)
                 : requestPhase.onData(data, endStream);
     }
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
-        return config.observabilityMode() ? observeTrailers(requestPhase, trailers) : requestPhase.onTrailers(trailers);
+        return config.observabilityMode() ? ExtProcObserver.trailers(this, requestPhase, trailers)
+                : requestPhase.onTrailers(trailers);
     }
 
     @Override
@@ -151,7 +156,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
             return FilterStatus.CONTINUE;
         }
         if (config.observabilityMode()) {
-            return observeHeaders(responsePhase, headers, endStream);
+            return ExtProcObserver.headers(this, responsePhase, headers, endStream);
         }
         return responsePhase.onHeaders(headers, endStream);
     }
@@ -161,7 +166,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         if (stats == null) {
             return FilterStatus.CONTINUE;
         }
-        return config.observabilityMode() ? observeData(responsePhase, data, endStream)
+        return config.observabilityMode() ? ExtProcObserver.data(this, responsePhase, data, endStream)
                 : responsePhase.onData(data, endStream);
     }
 
@@ -170,30 +175,8 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         if (stats == null) {
             return FilterStatus.CONTINUE;
         }
-        return config.observabilityMode() ? observeTrailers(responsePhase, trailers) : responsePhase.onTrailers(trailers);
-    }
-
-    // ------------------------------------------------------------------ observability_mode: send, never wait
-
-    private FilterStatus observeHeaders(ExtProcPhase phase, Http2Headers headers, boolean endStream) {
-        if (mode.sendsHeaders(phase.request) && !streamClosed) {
-            sendHeaders(phase, headers, endStream);
-        }
-        return FilterStatus.CONTINUE;
-    }
-
-    private FilterStatus observeData(ExtProcPhase phase, ByteBuf data, boolean endStream) {
-        if (mode.body(phase.request) == ExtProcMode.Body.STREAMED && !streamClosed) {
-            sendBody(phase, data, endStream);
-        }
-        return FilterStatus.CONTINUE;
-    }
-
-    private FilterStatus observeTrailers(ExtProcPhase phase, Http2Headers trailers) {
-        if (mode.sendsTrailers(phase.request) && !streamClosed) {
-            sendTrailers(phase, trailers);
-        }
-        return FilterStatus.CONTINUE;
+        return config.observabilityMode() ? ExtProcObserver.trailers(this, responsePhase, trailers)
+                : responsePhase.onTrailers(trailers);
     }
 
     // ------------------------------------------------------------------ towards the processor

@@ -46,7 +46,7 @@ final class ExtProcPhase {
     private boolean lastChunkSent;
     /** STREAMED: the headers went on before the body (released on their own answer). */
     private boolean headersReleased;
-    /** STREAMED request: downstream reading paused while too much is in flight (Envoy's watermark). */
+    /** Request: downstream reading paused while too much is held for the processor (Envoy's watermark). */
     private boolean paused;
     private ScheduledFuture<?> timer;
 
@@ -117,6 +117,7 @@ final class ExtProcPhase {
                 after = data.alloc().compositeBuffer();
             }
             after.addComponent(true, data);
+            pauseOver(after.readableBytes());
             return FilterStatus.STOP_ITERATION;
         }
         return awaiting == Awaiting.NONE ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION_AND_BUFFER;
@@ -128,6 +129,10 @@ final class ExtProcPhase {
         }
         body.addComponent(true, data);
         bodyComplete = endStream;
+        if (filter.mode().body(request) != Body.BUFFERED) {
+            // BUFFERED answers an overflow with 413; the other modes only slow the client down.
+            pauseOver(body.readableBytes());
+        }
     }
 
     private void sendChunk(ByteBuf chunk, boolean endStream) {
@@ -136,9 +141,21 @@ final class ExtProcPhase {
         lastChunkSent = endStream;
         awaiting = Awaiting.BODY;
         filter.sendBody(this, chunk, endStream);
-        if (request && !paused && inFlightBytes > filter.bufferLimit()) {
+        pauseOver(inFlightBytes);
+    }
+
+    /** Too much held for the processor: stop reading the request (Envoy's watermark on its chunk queue). */
+    private void pauseOver(long held) {
+        if (request && !paused && held > filter.bufferLimit()) {
             paused = true;
             filter.cb.pauseDecoding();
+        }
+    }
+
+    private void unpause() {
+        if (paused) {
+            paused = false;
+            filter.cb.resumeDecoding();
         }
     }
 
@@ -219,9 +236,8 @@ final class ExtProcPhase {
         if (chunk != null) {
             inFlightBytes -= chunk.readableBytes();
         }
-        if (paused && inFlightBytes <= filter.bufferLimit() / 2) {
-            paused = false;
-            filter.cb.resumeDecoding();
+        if (inFlightBytes <= filter.bufferLimit() / 2) {
+            unpause();
         }
         return chunk;
     }
@@ -283,6 +299,7 @@ final class ExtProcPhase {
     }
 
     private void flushBody() {
+        unpause();
         if (body != null) {
             ByteBuf b = body;
             body = null;
@@ -291,6 +308,7 @@ final class ExtProcPhase {
         if (after != null) {
             ByteBuf a = after;
             after = null;
+            unpause();
             filter.inject(request, a, endSeen && trailers == null);
         }
     }
@@ -345,9 +363,6 @@ final class ExtProcPhase {
         while (!inFlight.isEmpty()) {
             inFlight.poll().release();
         }
-        if (paused) {
-            paused = false;
-            filter.cb.resumeDecoding();
-        }
+        unpause();
     }
 }
