@@ -108,53 +108,18 @@ class ExtProcE2ETest {
                     stat_prefix: observe
                     processing_mode: { request_body_mode: STREAMED, response_header_mode: SKIP }
                 """;
-        String routes = """
-                - match: { prefix: /skip }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides: { processing_mode: { response_header_mode: SKIP } }
-                - match: { prefix: /respbody }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides: { processing_mode: { response_header_mode: SKIP, response_body_mode: BUFFERED } }
-                - match: { prefix: /streamed }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides: { processing_mode: { response_header_mode: SKIP, request_body_mode: STREAMED } }
-                - match: { prefix: /respstreamed }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides: { processing_mode: { response_header_mode: SKIP, response_body_mode: STREAMED } }
-                - match: { prefix: /partial }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides: { processing_mode: { response_header_mode: SKIP, request_body_mode: BUFFERED_PARTIAL } }
-                - match: { prefix: /cut }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides:
-                        processing_mode:
-                          request_header_mode: SKIP
-                          response_header_mode: SKIP
-                          request_body_mode: BUFFERED_PARTIAL
-                - match: { prefix: /off }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      disabled: true
+        String routes = perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
+                + perRoute("/respbody", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " response_body_mode: BUFFERED } }")
+                + perRoute("/streamed", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " request_body_mode: STREAMED } }")
+                + perRoute("/respstreamed", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " response_body_mode: STREAMED } }")
+                + perRoute("/partial", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " request_body_mode: BUFFERED_PARTIAL } }")
+                + perRoute("/cut", "overrides: { processing_mode: { request_header_mode: SKIP,"
+                        + " response_header_mode: SKIP, request_body_mode: BUFFERED_PARTIAL } }")
+                + perRoute("/off", "disabled: true") + """
                 - match: { prefix: / }
                   route: { cluster: backend }
                 """;
@@ -172,6 +137,18 @@ class ExtProcE2ETest {
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    }
+
+    /** A route for {@code prefix} to the backend with this {@code ExtProcPerRoute} (one YAML line). */
+    static String perRoute(String prefix, String extProcPerRoute) {
+        return """
+                - match: { prefix: %s }
+                  route: { cluster: backend }
+                  typed_per_filter_config:
+                    envoy.filters.http.ext_proc:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
+                      %s
+                """.formatted(prefix, extProcPerRoute);
     }
 
     /** Answers by the request's path; "/slow" answers its headers after the message timeout. */
@@ -233,7 +210,8 @@ class ExtProcE2ETest {
                 case RESPONSE_BODY -> {
                     String b = r.getResponseBody().getBody().toStringUtf8();
                     boolean streamed = path.startsWith("/respstreamed");
-                    log.add(streamed ? "response_body:" + b + ":" + r.getResponseBody().getEndOfStream() : "response_body");
+                    log.add(streamed ? "response_body:" + b + ":" + r.getResponseBody().getEndOfStream()
+                            : "response_body");
                     out.onNext(ProcessingResponse.newBuilder().setResponseBody(BodyResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
                                     .setBody(ByteString.copyFromUtf8(streamed ? b.toUpperCase(java.util.Locale.ROOT)

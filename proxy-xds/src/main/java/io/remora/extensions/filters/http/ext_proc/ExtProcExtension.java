@@ -125,8 +125,9 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
                     : ExtProcMode.DEFAULT;
             if (buffered(m.requestBody()) || buffered(m.responseBody())) {
                 // As Envoy: an observer is sent streamed bodies only.
-                ctx.warnOnce("ext_proc:observability_body", "ext_proc observability_mode sends STREAMED bodies only;"
-                        + " BUFFERED and BUFFERED_PARTIAL bodies are not sent, first at " + path.field("processing_mode"));
+                ctx.warnOnce("ext_proc:observability_body", "ext_proc observability_mode sends STREAMED bodies"
+                        + " only; BUFFERED and BUFFERED_PARTIAL bodies are not sent, first at "
+                        + path.field("processing_mode"));
             }
         } else if (e.hasDeferredCloseTimeout()) {
             ctx.warnOnce("ext_proc:deferred_close", "ignoring ext_proc deferred_close_timeout (observability mode"
@@ -193,7 +194,8 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
     private static ExtProcMode.Body body(ProcessingMode.BodySendMode m, FieldPath path) {
         ExtProcMode.Body b = body(m);
         if (b == null) {
-            throw path.error("body mode " + m + " is not supported; only NONE, STREAMED, BUFFERED and BUFFERED_PARTIAL");
+            throw path.error("body mode " + m + " is not supported; only NONE, STREAMED, BUFFERED and"
+                    + " BUFFERED_PARTIAL");
         }
         return b;
     }

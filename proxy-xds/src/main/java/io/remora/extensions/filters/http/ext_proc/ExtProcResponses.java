@@ -116,7 +116,7 @@ final class ExtProcResponses {
             return Outcome.error(ExtProcFilter.ERROR_PREFIX + "_continue_and_replace_not_supported");
         }
         if (phase.streaming()) {
-            // The headers went on before this chunk: only the chunk can change (as Envoy's StreamedBodyCallback).
+            // STREAMED (Envoy's StreamedBodyCallback): only the chunk can change.
             ByteBuf chunk = phase.answeredChunk();
             if (c.hasBodyMutation()) {
                 chunk = mutate(chunk, c.getBodyMutation());
