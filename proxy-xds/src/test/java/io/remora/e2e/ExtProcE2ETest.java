@@ -53,16 +53,25 @@ class ExtProcE2ETest {
     static int mainPort;
     static int downPort;
     static int downOpenPort;
+    static int observePort;
     /** Which messages the processor saw, per request path: "headers", "body", "response_headers". */
     static final Map<String, List<String>> seen = new ConcurrentHashMap<>();
     static final AtomicInteger streams = new AtomicInteger();
+    /** The HCM's buffer limit (Envoy's default 1 MiB): where a BUFFERED_PARTIAL body is cut. */
+    static final int BUFFER_LIMIT = 1 << 20;
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
-                "added=" + req.headers().get("x-added") + " removed=" + req.headers().get("x-remove-me")
-                        + " body=" + req.content().toString(StandardCharsets.UTF_8)));
+        backend = TestUpstream.start((ctx, req, n) -> {
+            if (req.uri().startsWith("/respstreamed")) {
+                sendInChunks(ctx, "alpha", "beta", "gamma");
+                return;
+            }
+            TestUpstream.send(ctx, req, 200,
+                    "added=" + req.headers().get("x-added") + " removed=" + req.headers().get("x-remove-me")
+                            + " body=" + req.content().toString(StandardCharsets.UTF_8));
+        });
         processor = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(new ExternalProcessorGrpc.ExternalProcessorImplBase() {
                     @Override
@@ -75,6 +84,7 @@ class ExtProcE2ETest {
         mainPort = ProxyProcess.freePort();
         downPort = ProxyProcess.freePort();
         downOpenPort = ProxyProcess.freePort();
+        observePort = ProxyProcess.freePort();
         int deadPort = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.ext_proc
@@ -88,41 +98,57 @@ class ExtProcE2ETest {
                     stat_prefix: %s
                     processing_mode: { request_body_mode: BUFFERED }
                 """;
-        String routes = """
-                - match: { prefix: /skip }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides: { processing_mode: { response_header_mode: SKIP } }
-                - match: { prefix: /respbody }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      overrides: { processing_mode: { response_header_mode: SKIP, response_body_mode: BUFFERED } }
-                - match: { prefix: /off }
-                  route: { cluster: backend }
-                  typed_per_filter_config:
-                    envoy.filters.http.ext_proc:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
-                      disabled: true
+        String observer = """
+                - name: envoy.filters.http.ext_proc
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
+                    grpc_service: { envoy_grpc: { cluster_name: processor } }
+                    observability_mode: true
+                    deferred_close_timeout: 1s
+                    stat_prefix: observe
+                    processing_mode: { request_body_mode: STREAMED, response_header_mode: SKIP }
+                """;
+        String routes = perRoute("/skip", "overrides: { processing_mode: { response_header_mode: SKIP } }")
+                + perRoute("/respbody", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " response_body_mode: BUFFERED } }")
+                + perRoute("/streamed", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " request_body_mode: STREAMED } }")
+                + perRoute("/respstreamed", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " response_body_mode: STREAMED } }")
+                + perRoute("/partial", "overrides: { processing_mode: { response_header_mode: SKIP,"
+                        + " request_body_mode: BUFFERED_PARTIAL } }")
+                + perRoute("/cut", "overrides: { processing_mode: { request_header_mode: SKIP,"
+                        + " response_header_mode: SKIP, request_body_mode: BUFFERED_PARTIAL } }")
+                + perRoute("/off", "disabled: true") + """
                 - match: { prefix: / }
                   route: { cluster: backend }
                 """;
         String listeners = String.join("\n",
                 Bootstraps.httpListenerWithFilters("main", filter.formatted("processor", false, "main"), routes),
                 Bootstraps.httpListenerWithFilters("down", filter.formatted("dead", false, "down"), routes),
-                Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes));
+                Bootstraps.httpListenerWithFilters("down_open", filter.formatted("dead", true, "open"), routes),
+                Bootstraps.httpListenerWithFilters("observe", observer, routes));
         String clusters = String.join("\n",
                 Bootstraps.cluster("backend", false, null, backend.port()),
                 Bootstraps.cluster("processor", true, null, processor.getPort()),
                 Bootstraps.cluster("dead", true, null, deadPort));
         String yaml = Bootstraps.listeners(admin, listeners, clusters,
-                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort));
+                Map.of("main", mainPort, "down", downPort, "down_open", downOpenPort, "observe", observePort));
         // Fails here, with the field path, if the config does not translate.
         new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_proc.yaml");
         proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    }
+
+    /** A route for {@code prefix} to the backend with this {@code ExtProcPerRoute} (one YAML line). */
+    static String perRoute(String prefix, String extProcPerRoute) {
+        return """
+                - match: { prefix: %s }
+                  route: { cluster: backend }
+                  typed_per_filter_config:
+                    envoy.filters.http.ext_proc:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute
+                      %s
+                """.formatted(prefix, extProcPerRoute);
     }
 
     /** Answers by the request's path; "/slow" answers its headers after the message timeout. */
@@ -172,18 +198,24 @@ class ExtProcE2ETest {
                                     .addSetHeaders(set(":authority", "elsewhere"))))).build());
                 }
                 case REQUEST_BODY -> {
-                    log.add("body:" + r.getRequestBody().getBody().toStringUtf8() + ":" + r.getRequestBody().getEndOfStream());
+                    String b = r.getRequestBody().getBody().toStringUtf8();
+                    boolean end = r.getRequestBody().getEndOfStream();
+                    log.add("body:" + (b.length() > 64 ? b.length() + " bytes" : b) + ":" + end);
+                    String replaced = path.startsWith("/streamed") ? b.toUpperCase(java.util.Locale.ROOT)
+                            : !end ? "cut:" : "replaced:" + b;
                     out.onNext(ProcessingResponse.newBuilder().setRequestBody(BodyResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
-                                    .setBody(ByteString.copyFromUtf8("replaced:" + r.getRequestBody().getBody()
-                                            .toStringUtf8()))))).build());
+                                    .setBody(ByteString.copyFromUtf8(replaced))))).build());
                 }
                 case RESPONSE_BODY -> {
-                    log.add("response_body");
+                    String b = r.getResponseBody().getBody().toStringUtf8();
+                    boolean streamed = path.startsWith("/respstreamed");
+                    log.add(streamed ? "response_body:" + b + ":" + r.getResponseBody().getEndOfStream()
+                            : "response_body");
                     out.onNext(ProcessingResponse.newBuilder().setResponseBody(BodyResponse.newBuilder()
                             .setResponse(CommonResponse.newBuilder().setBodyMutation(BodyMutation.newBuilder()
-                                    .setBody(ByteString.copyFromUtf8("processed: " + r.getResponseBody().getBody()
-                                            .toStringUtf8()))))).build());
+                                    .setBody(ByteString.copyFromUtf8(streamed ? b.toUpperCase(java.util.Locale.ROOT)
+                                            : "processed: " + b))))).build());
                 }
                 case RESPONSE_HEADERS -> {
                     log.add("response_headers:" + header(r.getResponseHeaders(), ":status"));
@@ -202,6 +234,19 @@ class ExtProcE2ETest {
         @Override
         public void onCompleted() {
             out.onCompleted();
+        }
+    }
+
+    /** A chunked response, one flush per part, so the proxy sees them as separate body chunks. */
+    static void sendInChunks(io.netty.channel.ChannelHandlerContext ctx, String... parts) {
+        var res = new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                io.netty.handler.codec.http.HttpResponseStatus.OK);
+        res.headers().set("transfer-encoding", "chunked");
+        ctx.writeAndFlush(res);
+        for (int i = 0; i < parts.length; i++) {
+            var content = io.netty.buffer.Unpooled.copiedBuffer(parts[i], StandardCharsets.UTF_8);
+            ctx.writeAndFlush(i == parts.length - 1 ? new io.netty.handler.codec.http.DefaultLastHttpContent(content)
+                    : new io.netty.handler.codec.http.DefaultHttpContent(content));
         }
     }
 
@@ -336,5 +381,133 @@ class ExtProcE2ETest {
         assertEquals(200, r.statusCode());
         assertTrue(r.headers().firstValue("x-processed").isEmpty());
         assertEquals(List.of("headers"), seen.get("/modeoverride"));
+    }
+
+    @Test
+    void streamedRequestChunksAreProcessedInOrder() throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", mainPort)) {
+            s.setSoTimeout(10_000);
+            var out = s.getOutputStream();
+            out.write(("POST /streamed HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\none\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // Each chunk is sent only once the processor has seen the one before: one message per chunk.
+            awaitSeen("/streamed", "body:one:false");
+            out.write("3\r\ntwo\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitSeen("/streamed", "body:two:false");
+            out.write("5\r\nthree\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String response = readResponse(s.getInputStream());
+            assertTrue(response.startsWith("HTTP/1.1 200"), response);
+            // Every chunk reached the upstream as the processor replaced it.
+            assertTrue(response.endsWith("added=by-processor removed=null body=ONETWOTHREE"), response);
+        }
+        List<String> log = seen.get("/streamed");
+        assertEquals(List.of("headers", "body:one:false", "body:two:false"), log.subList(0, 3));
+        StringBuilder rest = new StringBuilder();
+        for (String e : log.subList(3, log.size())) {
+            rest.append(e.split(":")[1]);
+        }
+        assertEquals("three", rest.toString());
+        assertTrue(log.get(log.size() - 1).endsWith(":true"), log.toString());
+    }
+
+    @Test
+    void streamedResponseChunksAreProcessed() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/respstreamed", null);
+        assertEquals(200, r.statusCode());
+        assertEquals("ALPHABETAGAMMA", r.body());
+        List<String> log = seen.get("/respstreamed");
+        assertEquals("headers", log.get(0));
+        StringBuilder all = new StringBuilder();
+        for (int i = 1; i < log.size(); i++) {
+            String[] p = log.get(i).split(":", -1);
+            assertEquals("response_body", p[0]);
+            all.append(p[1]);
+            assertEquals(Boolean.toString(i == log.size() - 1), p[2], log.toString());
+        }
+        assertEquals("alphabetagamma", all.toString());
+    }
+
+    @Test
+    void partiallyBufferedBodyUnderTheLimitIsSentWhole() throws Exception {
+        HttpResponse<String> r = send(mainPort, "/partial-small", "small");
+        assertEquals(200, r.statusCode());
+        assertEquals("added=by-processor removed=null body=replaced:small", r.body());
+        assertEquals(List.of("headers", "body:small:true"), seen.get("/partial-small"));
+    }
+
+    @Test
+    void partiallyBufferedBodyOverTheLimitIsCut() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; b.length() < BUFFER_LIMIT * 3 / 2; i++) {
+            b.append(i).append(',');
+        }
+        String body = b.toString();
+        int first = BUFFER_LIMIT * 5 / 4;
+        String response;
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", mainPort)) {
+            s.setSoTimeout(10_000);
+            var out = s.getOutputStream();
+            out.write(("POST /cut HTTP/1.1\r\nhost: x\r\nx-remove-me: secret\r\ncontent-length: " + body.length()
+                    + "\r\n\r\n" + body.substring(0, first)).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            // Request headers are skipped, so the processor (not knowing the path) logs under "". The
+            // rest is sent only once the part past the limit went to the processor.
+            for (int i = 0; i < 500 && seen.getOrDefault("", List.of()).isEmpty(); i++) {
+                Thread.sleep(20);
+            }
+            out.write(body.substring(first).getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            response = readResponse(s.getInputStream());
+        }
+        assertTrue(response.startsWith("HTTP/1.1 200"), response);
+        List<String> log = seen.get("");
+        assertEquals(1, log.size(), log.toString());
+        String[] sent = log.get(0).split(":");
+        assertEquals("false", sent[2]);
+        int cut = Integer.parseInt(sent[1].replace(" bytes", ""));
+        assertTrue(cut > BUFFER_LIMIT && cut <= first, log.toString());
+        // The processed part is replaced; the rest goes on unprocessed.
+        assertTrue(response.endsWith("added=null removed=secret body=cut:" + body.substring(cut)), response);
+    }
+
+    @Test
+    void observerIsSentEverythingAndNeverWaitedFor() throws Exception {
+        double sent = stat("stream_msgs_sent", "observe", "observe");
+        // The processor denies "/deny…" requests: an observer's answers are not applied.
+        HttpResponse<String> r = send(observePort, "/deny-observed", "watched");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("added=null removed=secret body=watched", r.body());
+        awaitSeen("/deny-observed", "body:watched:true");
+        assertEquals(List.of("headers", "body:watched:true"), seen.get("/deny-observed"));
+        assertEquals(sent + 2, stat("stream_msgs_sent", "observe", "observe"));
+    }
+
+    static void awaitSeen(String path, String entry) throws InterruptedException {
+        for (int i = 0; i < 500 && !seen.getOrDefault(path, List.of()).contains(entry); i++) {
+            Thread.sleep(20);
+        }
+        assertTrue(seen.getOrDefault(path, List.of()).contains(entry), path + ": " + seen.get(path));
+    }
+
+    /** Reads one HTTP/1.1 response with a content-length body. */
+    static String readResponse(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            head.append((char) c);
+        }
+        int length = 0;
+        for (String line : head.toString().split("\r\n")) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 }

@@ -16,6 +16,8 @@ import java.util.List;
  * @param disallowedHeaders      {@code forward_rules.disallowed_headers}: never sent
  * @param forwardingNamespaces   {@code metadata_options.forwarding_namespaces.untyped}
  * @param receivingNamespaces    {@code metadata_options.receiving_namespaces.untyped}
+ * @param observabilityMode      {@code observability_mode}: messages are sent, answers neither awaited nor applied
+ * @param deferredCloseTimeout   {@code deferred_close_timeout}: how long an observing stream outlives its request
  */
 record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failureModeAllow, Duration messageTimeout,
                      Duration maxMessageTimeout, String statPrefix, boolean allowModeOverride,
@@ -23,7 +25,8 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
                      boolean disableClearRouteCache, boolean disableImmediateResponse,
                      HeaderMutationChecker mutationRules, List<StringMatcher> allowedHeaders,
                      List<StringMatcher> disallowedHeaders, List<String> forwardingNamespaces,
-                     List<String> receivingNamespaces) implements HttpFilterConfig {
+                     List<String> receivingNamespaces, boolean observabilityMode,
+                     Duration deferredCloseTimeout) implements HttpFilterConfig {
 
     static final String NAME = "envoy.filters.http.ext_proc";
 
@@ -65,6 +68,8 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
         private List<StringMatcher> disallowedHeaders = List.of();
         private List<String> forwardingNamespaces = List.of();
         private List<String> receivingNamespaces = List.of();
+        private boolean observabilityMode;
+        private Duration deferredCloseTimeout = Duration.ofSeconds(5);
 
         private Builder(GrpcServiceConfig service) {
             this.service = service;
@@ -145,11 +150,21 @@ record ExtProcConfig(GrpcServiceConfig service, ExtProcMode mode, boolean failur
             return this;
         }
 
+        Builder observabilityMode(boolean v) {
+            observabilityMode = v;
+            return this;
+        }
+
+        Builder deferredCloseTimeout(Duration v) {
+            deferredCloseTimeout = v;
+            return this;
+        }
+
         ExtProcConfig build() {
             return new ExtProcConfig(service, mode, failureModeAllow, messageTimeout, maxMessageTimeout, statPrefix,
                     allowModeOverride, allowedOverrideModes, routeCacheAction, disableClearRouteCache,
                     disableImmediateResponse, mutationRules, allowedHeaders, disallowedHeaders, forwardingNamespaces,
-                    receivingNamespaces);
+                    receivingNamespaces, observabilityMode, deferredCloseTimeout);
         }
     }
 }

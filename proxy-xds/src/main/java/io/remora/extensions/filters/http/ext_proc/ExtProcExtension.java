@@ -25,7 +25,7 @@ import java.util.Map;
 
 /**
  * {@code envoy.filters.http.ext_proc} ({@code envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor},
- * per route {@code ExtProcPerRoute}). Body modes other than NONE and BUFFERED, and options that
+ * per route {@code ExtProcPerRoute}). FULL_DUPLEX_STREAMED bodies, and options that
  * would change what the processor sees or may do in ways Remora cannot honour, are refused;
  * attributes that only add information for the processor are ignored with a warning.
  */
@@ -117,7 +117,21 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             b.receivingNamespaces(receiving == null ? List.of() : receiving);
         }
         if (e.getObservabilityMode()) {
-            throw path.field("observability_mode").error("observability mode is not supported");
+            b.observabilityMode(true);
+            if (e.hasDeferredCloseTimeout()) {
+                b.deferredCloseTimeout(timeout(e.getDeferredCloseTimeout(), path.field("deferred_close_timeout")));
+            }
+            ExtProcMode m = e.hasProcessingMode() ? mode(e.getProcessingMode(), path.field("processing_mode"))
+                    : ExtProcMode.DEFAULT;
+            if (buffered(m.requestBody()) || buffered(m.responseBody())) {
+                // As Envoy: an observer is sent streamed bodies only.
+                ctx.warnOnce("ext_proc:observability_body", "ext_proc observability_mode sends STREAMED bodies"
+                        + " only; BUFFERED and BUFFERED_PARTIAL bodies are not sent, first at "
+                        + path.field("processing_mode"));
+            }
+        } else if (e.hasDeferredCloseTimeout()) {
+            ctx.warnOnce("ext_proc:deferred_close", "ignoring ext_proc deferred_close_timeout (observability mode"
+                    + " only), first at " + path.field("deferred_close_timeout"));
         }
         if (e.getSendBodyWithoutWaitingForHeaderResponse()) {
             throw path.field("send_body_without_waiting_for_header_response").error("not supported: bodies are sent"
@@ -129,10 +143,6 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
         if (e.getRequestAttributesCount() > 0 || e.getResponseAttributesCount() > 0 || e.hasFilterMetadata()) {
             ctx.warnOnce("ext_proc:attributes", "ignoring ext_proc request_attributes, response_attributes and"
                     + " filter_metadata (not sent to the processor), first at " + path);
-        }
-        if (e.hasDeferredCloseTimeout()) {
-            ctx.warnOnce("ext_proc:deferred_close", "ignoring ext_proc deferred_close_timeout (observability mode"
-                    + " only), first at " + path.field("deferred_close_timeout"));
         }
         return b.build();
     }
@@ -147,10 +157,10 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
     static ExtProcMode mode(ProcessingMode m, FieldPath path) {
         return new ExtProcMode(
                 sendHeaders(m.getRequestHeaderMode(), path.field("request_header_mode")),
-                buffered(m.getRequestBodyMode(), path.field("request_body_mode")),
+                body(m.getRequestBodyMode(), path.field("request_body_mode")),
                 sendTrailers(m.getRequestTrailerMode(), path.field("request_trailer_mode")),
                 sendHeaders(m.getResponseHeaderMode(), path.field("response_header_mode")),
-                buffered(m.getResponseBodyMode(), path.field("response_body_mode")),
+                body(m.getResponseBodyMode(), path.field("response_body_mode")),
                 sendTrailers(m.getResponseTrailerMode(), path.field("response_trailer_mode")));
     }
 
@@ -170,16 +180,28 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
         };
     }
 
-    /** Whether a body mode from the processor's {@code mode_override} is one Remora runs. */
-    static boolean supported(ProcessingMode.BodySendMode m) {
-        return m == ProcessingMode.BodySendMode.NONE || m == ProcessingMode.BodySendMode.BUFFERED;
+    /** A body mode Remora runs, or null (also for the processor's {@code mode_override}). */
+    static ExtProcMode.Body body(ProcessingMode.BodySendMode m) {
+        return switch (m) {
+            case NONE -> ExtProcMode.Body.NONE;
+            case STREAMED -> ExtProcMode.Body.STREAMED;
+            case BUFFERED -> ExtProcMode.Body.BUFFERED;
+            case BUFFERED_PARTIAL -> ExtProcMode.Body.BUFFERED_PARTIAL;
+            default -> null;
+        };
     }
 
-    private static boolean buffered(ProcessingMode.BodySendMode m, FieldPath path) {
-        if (!supported(m)) {
-            throw path.error("body mode " + m + " is not supported; only NONE and BUFFERED");
+    private static ExtProcMode.Body body(ProcessingMode.BodySendMode m, FieldPath path) {
+        ExtProcMode.Body b = body(m);
+        if (b == null) {
+            throw path.error("body mode " + m + " is not supported; only NONE, STREAMED, BUFFERED and"
+                    + " BUFFERED_PARTIAL");
         }
-        return m == ProcessingMode.BodySendMode.BUFFERED;
+        return b;
+    }
+
+    private static boolean buffered(ExtProcMode.Body b) {
+        return b == ExtProcMode.Body.BUFFERED || b == ExtProcMode.Body.BUFFERED_PARTIAL;
     }
 
     private static Duration timeout(com.google.protobuf.Duration d, FieldPath path) {

@@ -86,6 +86,10 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         mode = m;
     }
 
+    boolean streamClosed() {
+        return streamClosed;
+    }
+
     boolean processingComplete() {
         return processingComplete;
     }
@@ -98,6 +102,9 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
         stats = factory.stats(cb.connectionManagerStats().prefix());
         mergePerRoute();
+        if (config.observabilityMode()) {
+            return ExtProcObserver.headers(this, requestPhase, headers, endStream);
+        }
         return requestPhase.onHeaders(headers, endStream);
     }
 
@@ -132,12 +139,14 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public FilterStatus decodeData(ByteBuf data, boolean endStream) {
-        return requestPhase.onData(data, endStream);
+        return config.observabilityMode() ? ExtProcObserver.data(this, requestPhase, data, endStream)
+                : requestPhase.onData(data, endStream);
     }
 
     @Override
     public FilterStatus decodeTrailers(Http2Headers trailers) {
-        return requestPhase.onTrailers(trailers);
+        return config.observabilityMode() ? ExtProcObserver.trailers(this, requestPhase, trailers)
+                : requestPhase.onTrailers(trailers);
     }
 
     @Override
@@ -146,17 +155,28 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
             // A reply made before this filter saw the request: nothing to process.
             return FilterStatus.CONTINUE;
         }
+        if (config.observabilityMode()) {
+            return ExtProcObserver.headers(this, responsePhase, headers, endStream);
+        }
         return responsePhase.onHeaders(headers, endStream);
     }
 
     @Override
     public FilterStatus encodeData(ByteBuf data, boolean endStream) {
-        return stats == null ? FilterStatus.CONTINUE : responsePhase.onData(data, endStream);
+        if (stats == null) {
+            return FilterStatus.CONTINUE;
+        }
+        return config.observabilityMode() ? ExtProcObserver.data(this, responsePhase, data, endStream)
+                : responsePhase.onData(data, endStream);
     }
 
     @Override
     public FilterStatus encodeTrailers(Http2Headers trailers) {
-        return stats == null ? FilterStatus.CONTINUE : responsePhase.onTrailers(trailers);
+        if (stats == null) {
+            return FilterStatus.CONTINUE;
+        }
+        return config.observabilityMode() ? ExtProcObserver.trailers(this, responsePhase, trailers)
+                : responsePhase.onTrailers(trailers);
     }
 
     // ------------------------------------------------------------------ towards the processor
@@ -197,8 +217,8 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         if (!protocolSent) {
             protocolSent = true;
             r.setProtocolConfig(ProtocolConfiguration.newBuilder()
-                    .setRequestBodyModeValue(mode.bufferRequestBody() ? 1 : 0)
-                    .setResponseBodyModeValue(mode.bufferResponseBody() ? 1 : 0));
+                    .setRequestBodyModeValue(mode.requestBody().ordinal())
+                    .setResponseBodyModeValue(mode.responseBody().ordinal()));
         }
         if (stream == null) {
             List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()
@@ -209,7 +229,9 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         }
         stream.send(r.build().toByteArray());
         stats.streamMsgsSent.increment();
-        phase.startTimer(schedule(config.messageTimeout().toNanos()));
+        if (!config.observabilityMode()) {
+            phase.startTimer(schedule(config.messageTimeout().toNanos()));
+        }
     }
 
     private io.netty.util.concurrent.ScheduledFuture<?> schedule(long nanos) {
@@ -235,7 +257,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public void onMessage(ByteBuf message) {
-        if (processingComplete || streamClosed) {
+        if (processingComplete || streamClosed || config.observabilityMode()) {
             return;
         }
         ProcessingResponse r;
@@ -263,7 +285,9 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public void onClose(int status, String message) {
-        if (streamClosed || processingComplete) {
+        if (streamClosed || processingComplete || config.observabilityMode()) {
+            // An observer's stream failing changes nothing for the request.
+            streamClosed = true;
             if (status != 0) {
                 stats.streamsFailed.increment();
             }
@@ -356,7 +380,15 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         processingComplete = true;
         requestPhase.destroy();
         responsePhase.destroy();
-        if (stream != null) {
+        if (stream == null) {
+            return;
+        }
+        if (config.observabilityMode() && !streamClosed) {
+            // Give the processor time to read what was sent before the stream is reset.
+            closeStream();
+            GrpcClusterStream s = stream;
+            cb.eventLoop().schedule(s::cancel, config.deferredCloseTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } else {
             stream.cancel();
         }
     }

@@ -1,24 +1,30 @@
 package io.remora.extensions.filters.http.ext_proc;
 
 /**
- * {@code processing_mode}, as Remora runs it: which parts of each direction go to the processor.
- * A buffered body is sent whole, in one message, once it has all arrived.
+ * {@code processing_mode}, as Remora runs it: which parts of each direction go to the processor,
+ * and how each body is sent.
  */
-record ExtProcMode(boolean requestHeaders, boolean bufferRequestBody, boolean requestTrailers,
-                   boolean responseHeaders, boolean bufferResponseBody, boolean responseTrailers) {
+record ExtProcMode(boolean requestHeaders, Body requestBody, boolean requestTrailers,
+                   boolean responseHeaders, Body responseBody, boolean responseTrailers) {
+
+    /**
+     * {@code ProcessingMode.BodySendMode} values Remora runs; declared in the proto's order so that
+     * the ordinal is the value sent in {@code protocol_config}.
+     */
+    enum Body { NONE, STREAMED, BUFFERED, BUFFERED_PARTIAL }
 
     /** Envoy's default: both header maps sent, no body, no trailers. */
-    static final ExtProcMode DEFAULT = new ExtProcMode(true, false, false, true, false, false);
+    static final ExtProcMode DEFAULT = new ExtProcMode(true, Body.NONE, false, true, Body.NONE, false);
 
     /** Per-route {@code disabled}: nothing is sent. */
-    static final ExtProcMode NONE = new ExtProcMode(false, false, false, false, false, false);
+    static final ExtProcMode NONE = new ExtProcMode(false, Body.NONE, false, false, Body.NONE, false);
 
     boolean sendsHeaders(boolean request) {
         return request ? requestHeaders : responseHeaders;
     }
 
-    boolean buffersBody(boolean request) {
-        return request ? bufferRequestBody : bufferResponseBody;
+    Body body(boolean request) {
+        return request ? requestBody : responseBody;
     }
 
     boolean sendsTrailers(boolean request) {
@@ -26,6 +32,6 @@ record ExtProcMode(boolean requestHeaders, boolean bufferRequestBody, boolean re
     }
 
     boolean sendsAnything(boolean request) {
-        return sendsHeaders(request) || buffersBody(request) || sendsTrailers(request);
+        return sendsHeaders(request) || body(request) != Body.NONE || sendsTrailers(request);
     }
 }

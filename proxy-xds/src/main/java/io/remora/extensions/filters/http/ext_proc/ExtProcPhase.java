@@ -4,14 +4,21 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.remora.extensions.filters.http.ext_proc.ExtProcMode.Body;
 import io.remora.http.filter.FilterStatus;
+
+import java.util.ArrayDeque;
 
 /**
  * One direction (request or response) of an ext_proc filter, as Envoy's ProcessorState: what has
  * arrived, what the processor has been sent and is being waited for, and what this filter holds
  * back from the filters after it. Headers are held while the processor has them and, for a
  * buffered body, until the body's answer; a buffered body is owned here and handed on (maybe
- * replaced) when its answer came. Event-loop confined.
+ * replaced) when its answer came. A streamed body goes chunk by chunk: each is sent as it arrives
+ * (what came while the headers were with the processor goes as one chunk) and handed on, in order,
+ * when its answer came; the headers go on as soon as their own answer came. A partially buffered
+ * body is buffered until it ends or reaches the buffer limit, then sent (with end_of_stream false
+ * in the second case); whatever follows goes on unprocessed. Event-loop confined.
  */
 final class ExtProcPhase {
 
@@ -24,12 +31,23 @@ final class ExtProcPhase {
     Http2Headers headers;
     Http2Headers trailers;
     CompositeByteBuf body;
+    /** BUFFERED_PARTIAL: what arrived while the partial body was with the processor; goes on after it. */
+    private CompositeByteBuf after;
     Awaiting awaiting = Awaiting.NONE;
     private boolean headersDone;
     private boolean endSeen;
     private boolean bodyComplete;
     private boolean bodySent;
     private boolean trailersSent;
+    /** STREAMED: chunks sent and not yet answered, oldest first. */
+    private final ArrayDeque<ByteBuf> inFlight = new ArrayDeque<>(2);
+    private long inFlightBytes;
+    /** STREAMED: the chunk with end_of_stream was sent. */
+    private boolean lastChunkSent;
+    /** STREAMED: the headers went on before the body (released on their own answer). */
+    private boolean headersReleased;
+    /** Request: downstream reading paused while too much is held for the processor (Envoy's watermark). */
+    private boolean paused;
     private ScheduledFuture<?> timer;
 
     ExtProcPhase(ExtProcFilter filter, boolean request) {
@@ -55,6 +73,14 @@ final class ExtProcPhase {
             return FilterStatus.STOP_ITERATION;
         }
         headersDone = true;
+        if (filter.mode().body(request) == Body.STREAMED) {
+            // Chunks are sent as they come; the headers need not wait for them.
+            headersReleased = true;
+            if (!endStream) {
+                h.remove("content-length");
+            }
+            return FilterStatus.CONTINUE;
+        }
         return next() == Step.READY ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION;
     }
 
@@ -63,24 +89,74 @@ final class ExtProcPhase {
         if (inactive()) {
             return FilterStatus.CONTINUE;
         }
-        if (filter.mode().buffersBody(request) && !bodySent) {
-            if (body == null) {
-                body = data.alloc().compositeBuffer();
+        Body mode = filter.mode().body(request);
+        if (mode == Body.STREAMED && !bodySent) {
+            if (headersDone) {
+                sendChunk(data, endStream);
+            } else {
+                hold(data, endStream);
             }
-            body.addComponent(true, data);
-            if (body.readableBytes() > filter.bufferLimit()) {
+            return FilterStatus.STOP_ITERATION;
+        }
+        if ((mode == Body.BUFFERED || mode == Body.BUFFERED_PARTIAL) && !bodySent) {
+            hold(data, endStream);
+            if (mode == Body.BUFFERED && body.readableBytes() > filter.bufferLimit()) {
                 body.release();
                 body = null;
                 filter.bufferOverflow(request);
                 return FilterStatus.STOP_ITERATION;
             }
-            bodyComplete = endStream;
             if (awaiting == Awaiting.NONE) {
                 next();
             }
             return FilterStatus.STOP_ITERATION;
         }
+        if (mode == Body.BUFFERED_PARTIAL && awaiting == Awaiting.BODY) {
+            // Held here, not by the filter manager: it must go on after the processed part.
+            if (after == null) {
+                after = data.alloc().compositeBuffer();
+            }
+            after.addComponent(true, data);
+            pauseOver(after.readableBytes());
+            return FilterStatus.STOP_ITERATION;
+        }
         return awaiting == Awaiting.NONE ? FilterStatus.CONTINUE : FilterStatus.STOP_ITERATION_AND_BUFFER;
+    }
+
+    private void hold(ByteBuf data, boolean endStream) {
+        if (body == null) {
+            body = data.alloc().compositeBuffer();
+        }
+        body.addComponent(true, data);
+        bodyComplete = endStream;
+        if (filter.mode().body(request) != Body.BUFFERED) {
+            // BUFFERED answers an overflow with 413; the other modes only slow the client down.
+            pauseOver(body.readableBytes());
+        }
+    }
+
+    private void sendChunk(ByteBuf chunk, boolean endStream) {
+        inFlight.add(chunk);
+        inFlightBytes += chunk.readableBytes();
+        lastChunkSent = endStream;
+        awaiting = Awaiting.BODY;
+        filter.sendBody(this, chunk, endStream);
+        pauseOver(inFlightBytes);
+    }
+
+    /** Too much held for the processor: stop reading the request (Envoy's watermark on its chunk queue). */
+    private void pauseOver(long held) {
+        if (request && !paused && held > filter.bufferLimit()) {
+            paused = true;
+            filter.cb.pauseDecoding();
+        }
+    }
+
+    private void unpause() {
+        if (paused) {
+            paused = false;
+            filter.cb.resumeDecoding();
+        }
     }
 
     FilterStatus onTrailers(Http2Headers t) {
@@ -91,6 +167,10 @@ final class ExtProcPhase {
         }
         if (body != null && !bodySent) {
             bodyComplete = true;
+        }
+        if (filter.mode().body(request) == Body.STREAMED && !bodySent && headersDone) {
+            // Every chunk has been sent without end_of_stream: the body is over.
+            bodySent = true;
         }
         if (awaiting != Awaiting.NONE || next() != Step.READY) {
             return FilterStatus.STOP_ITERATION;
@@ -104,11 +184,18 @@ final class ExtProcPhase {
         if (!headersDone) {
             return Step.WAIT;
         }
-        if (filter.mode().buffersBody(request) && !bodySent) {
-            if (body != null && bodyComplete) {
+        Body mode = filter.mode().body(request);
+        if (mode == Body.STREAMED) {
+            Step s = nextChunk();
+            if (s != null) {
+                return s;
+            }
+        } else if ((mode == Body.BUFFERED || mode == Body.BUFFERED_PARTIAL) && !bodySent) {
+            boolean full = mode == Body.BUFFERED_PARTIAL && body != null && body.readableBytes() > filter.bufferLimit();
+            if (body != null && (bodyComplete || full)) {
                 bodySent = true;
                 awaiting = Awaiting.BODY;
-                filter.sendBody(this, body, trailers == null);
+                filter.sendBody(this, body, bodyComplete && trailers == null);
                 return Step.SENT;
             }
             if (body != null || !endSeen) {
@@ -124,8 +211,68 @@ final class ExtProcPhase {
         return Step.READY;
     }
 
+    /** STREAMED: sends what came while the headers were out and lets the headers go on; null when done. */
+    private Step nextChunk() {
+        if (body != null && !bodySent) {
+            CompositeByteBuf b = body;
+            body = null;
+            if (bodyComplete || trailers != null) {
+                bodySent = true;
+            }
+            sendChunk(b, bodyComplete && trailers == null);
+        }
+        if (!headersReleased && trailers == null && !endSeen) {
+            // Later chunks are ours (STOP_ITERATION) and go on one by one; the headers need not wait.
+            headersReleased = true;
+            headers.remove("content-length");
+            filter.resume(request);
+        }
+        return inFlight.isEmpty() ? null : Step.SENT;
+    }
+
+    /** STREAMED: the answer to the oldest chunk; hands it on (maybe replaced) in order. */
+    ByteBuf answeredChunk() {
+        ByteBuf chunk = inFlight.poll();
+        if (chunk != null) {
+            inFlightBytes -= chunk.readableBytes();
+        }
+        if (inFlightBytes <= filter.bufferLimit() / 2) {
+            unpause();
+        }
+        return chunk;
+    }
+
+    /** Whether the body sent was all of it (not BUFFERED_PARTIAL cut at the limit). */
+    boolean bodyWhole() {
+        return bodyComplete;
+    }
+
+    boolean streaming() {
+        return !inFlight.isEmpty();
+    }
+
+    /** STREAMED: hands on an answered chunk; the last one ends the stream unless trailers follow. */
+    void forwardChunk(ByteBuf chunk) {
+        boolean end = inFlight.isEmpty() && lastChunkSent;
+        if (end) {
+            bodySent = true;
+        }
+        if (headers != null && !headersReleased) {
+            headers.remove("content-length");
+        }
+        if (chunk.isReadable() || end) {
+            filter.inject(request, chunk, end);
+        } else {
+            chunk.release();
+        }
+    }
+
     /** The answer to what was awaited came and was applied: go on to the next message or let go. */
     void answered() {
+        if (!inFlight.isEmpty()) {
+            // More chunks are out: the timer keeps running for them.
+            return;
+        }
         stopTimer();
         if (awaiting == Awaiting.HEADERS) {
             headersDone = true;
@@ -140,6 +287,9 @@ final class ExtProcPhase {
     void abandon() {
         stopTimer();
         awaiting = Awaiting.NONE;
+        while (!inFlight.isEmpty()) {
+            forwardChunk(answeredChunk());
+        }
         release();
     }
 
@@ -149,10 +299,17 @@ final class ExtProcPhase {
     }
 
     private void flushBody() {
+        unpause();
         if (body != null) {
             ByteBuf b = body;
             body = null;
-            filter.inject(request, b, endSeen && trailers == null && bodyComplete);
+            filter.inject(request, b, endSeen && trailers == null && bodyComplete && after == null);
+        }
+        if (after != null) {
+            ByteBuf a = after;
+            after = null;
+            unpause();
+            filter.inject(request, a, endSeen && trailers == null);
         }
     }
 
@@ -165,7 +322,7 @@ final class ExtProcPhase {
         if (!headersDone) {
             return !m.sendsAnything(request);
         }
-        if (m.buffersBody(request) && !bodySent && !(endSeen && body == null)) {
+        if (m.body(request) != Body.NONE && !bodySent && !(endSeen && body == null && inFlight.isEmpty())) {
             return false;
         }
         return !(m.sendsTrailers(request) && !trailersSent && !(endSeen && trailers == null));
@@ -199,5 +356,13 @@ final class ExtProcPhase {
             body.release();
             body = null;
         }
+        if (after != null) {
+            after.release();
+            after = null;
+        }
+        while (!inFlight.isEmpty()) {
+            inFlight.poll().release();
+        }
+        unpause();
     }
 }

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -114,11 +115,34 @@ final class ExtProcResponses {
         if (c.getStatus() == CommonResponse.ResponseStatus.CONTINUE_AND_REPLACE) {
             return Outcome.error(ExtProcFilter.ERROR_PREFIX + "_continue_and_replace_not_supported");
         }
+        if (phase.streaming()) {
+            // STREAMED (Envoy's StreamedBodyCallback): only the chunk can change.
+            ByteBuf chunk = phase.answeredChunk();
+            if (c.hasBodyMutation()) {
+                chunk = mutate(chunk, c.getBodyMutation());
+            }
+            clearRouteCache(f, phase, c);
+            phase.forwardChunk(chunk);
+            return null;
+        }
         Outcome o = common(f, phase, c);
         if (o == null && c.hasBodyMutation() && phase.body != null) {
             replaceBody(phase, c.getBodyMutation());
         }
         return o;
+    }
+
+    /** The chunk as {@code m} leaves it: replaced, cleared, or unchanged. */
+    private static ByteBuf mutate(ByteBuf chunk, BodyMutation m) {
+        if (m.getMutationCase() == BodyMutation.MutationCase.BODY) {
+            chunk.release();
+            return Unpooled.wrappedBuffer(m.getBody().toByteArray());
+        }
+        if (m.getClearBody()) {
+            chunk.release();
+            return Unpooled.EMPTY_BUFFER;
+        }
+        return chunk;
     }
 
     private static void replaceBody(ExtProcPhase phase, BodyMutation m) {
@@ -131,9 +155,14 @@ final class ExtProcResponses {
         }
         phase.body.release();
         phase.body = replaced;
-        // The headers are still held: their length must describe the new body.
+        // The headers are still held: their length must describe the new body, or, when more of
+        // it follows unprocessed (BUFFERED_PARTIAL past the limit), go.
         if (phase.headers != null && phase.headers.contains("content-length")) {
-            phase.headers.set("content-length", Integer.toString(replaced.readableBytes()));
+            if (phase.bodyWhole()) {
+                phase.headers.set("content-length", Integer.toString(replaced.readableBytes()));
+            } else {
+                phase.headers.remove("content-length");
+            }
         }
     }
 
@@ -215,16 +244,18 @@ final class ExtProcResponses {
 
     /** The processor's {@code mode_override} on top of the filter's configured mode (Envoy's effectiveModeOverride). */
     private static void overrideMode(ExtProcFilter f, ProcessingMode o) {
-        if (!ExtProcExtension.supported(o.getRequestBodyMode()) || !ExtProcExtension.supported(o.getResponseBodyMode())) {
+        ExtProcMode.Body requestBody = ExtProcExtension.body(o.getRequestBodyMode());
+        ExtProcMode.Body responseBody = ExtProcExtension.body(o.getResponseBodyMode());
+        if (requestBody == null || responseBody == null) {
             return;
         }
         ExtProcMode base = f.config.mode();
         ExtProcMode m = new ExtProcMode(
                 header(o.getRequestHeaderMode(), base.requestHeaders()),
-                o.getRequestBodyMode() == ProcessingMode.BodySendMode.BUFFERED,
+                requestBody,
                 header(o.getRequestTrailerMode(), base.requestTrailers()),
                 header(o.getResponseHeaderMode(), base.responseHeaders()),
-                o.getResponseBodyMode() == ProcessingMode.BodySendMode.BUFFERED,
+                responseBody,
                 header(o.getResponseTrailerMode(), base.responseTrailers()));
         if (!f.config.allowedOverrideModes().isEmpty()
                 && f.config.allowedOverrideModes().stream().noneMatch(a -> sameIgnoringRequestHeaders(a, m))) {
@@ -242,8 +273,8 @@ final class ExtProcResponses {
     }
 
     private static boolean sameIgnoringRequestHeaders(ExtProcMode a, ExtProcMode b) {
-        return a.bufferRequestBody() == b.bufferRequestBody() && a.requestTrailers() == b.requestTrailers()
-                && a.responseHeaders() == b.responseHeaders() && a.bufferResponseBody() == b.bufferResponseBody()
+        return a.requestBody() == b.requestBody() && a.requestTrailers() == b.requestTrailers()
+                && a.responseHeaders() == b.responseHeaders() && a.responseBody() == b.responseBody()
                 && a.responseTrailers() == b.responseTrailers();
     }
 

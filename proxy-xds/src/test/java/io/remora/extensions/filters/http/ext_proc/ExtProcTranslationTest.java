@@ -53,7 +53,27 @@ class ExtProcTranslationTest {
         assertEquals(HeaderMutationChecker.DEFAULT, c.mutationRules());
         var pr = (ExtProcPerRouteConfig) h.routeConfig().virtualHosts().get(0).routes().get(0).perFilterConfigs()
                 .get("envoy.filters.http.ext_proc").config();
-        assertEquals(new ExtProcMode(true, true, false, false, false, false), pr.mode());
+        assertEquals(new ExtProcMode(true, ExtProcMode.Body.BUFFERED, false, false, ExtProcMode.Body.NONE, false),
+                pr.mode());
+    }
+
+    @Test
+    void streamedAndPartiallyBufferedBodies() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "processing_mode: { request_body_mode: STREAMED,"
+                + " response_body_mode: BUFFERED_PARTIAL }\n", "disabled: true").httpFilters().get(0).config();
+        assertEquals(new ExtProcMode(true, ExtProcMode.Body.STREAMED, false, true, ExtProcMode.Body.BUFFERED_PARTIAL,
+                false), c.mode());
+    }
+
+    @Test
+    void observabilityMode() {
+        ExtProcConfig c = (ExtProcConfig) hcm(GRPC + "observability_mode: true\n", "disabled: true")
+                .httpFilters().get(0).config();
+        assertTrue(c.observabilityMode());
+        assertEquals(Duration.ofSeconds(5), c.deferredCloseTimeout());
+        c = (ExtProcConfig) hcm(GRPC + "observability_mode: true\ndeferred_close_timeout: 2s\n", "disabled: true")
+                .httpFilters().get(0).config();
+        assertEquals(Duration.ofSeconds(2), c.deferredCloseTimeout());
     }
 
     @Test
@@ -70,9 +90,12 @@ class ExtProcTranslationTest {
 
     @Test
     void unsupportedOptionsAreRefusedWithTheirPath() {
-        assertTrue(refusal(GRPC + "processing_mode: { request_body_mode: STREAMED }")
+        assertTrue(refusal(GRPC + "processing_mode: { request_body_mode: FULL_DUPLEX_STREAMED }")
                 .contains(F + ".processing_mode.request_body_mode"));
-        assertTrue(refusal(GRPC + "observability_mode: true").contains(F + ".observability_mode"));
+        assertTrue(refusal(GRPC + "processing_mode: { response_body_mode: FULL_DUPLEX_STREAMED }")
+                .contains(F + ".processing_mode.response_body_mode"));
+        assertTrue(refusal(GRPC + "observability_mode: true\ndeferred_close_timeout: 7200s")
+                .contains(F + ".deferred_close_timeout"));
         assertTrue(refusal(GRPC + "send_body_without_waiting_for_header_response: true")
                 .contains(F + ".send_body_without_waiting_for_header_response"));
         assertTrue(refusal("http_service: { http_service: { http_uri: { uri: x, cluster: proc, timeout: 1s } } }")
