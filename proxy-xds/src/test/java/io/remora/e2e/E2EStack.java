@@ -21,7 +21,10 @@ final class E2EStack implements AfterAllCallback, AutoCloseable {
 
     /** The proxy's admin port; {@code ${ADMIN}} in {@link #render}. */
     final int adminPort = ProxyProcess.freePort();
-    /** The proxy's (first) listener port; {@code ${PORT}} in {@link #render}. */
+    /**
+     * The proxy's listener port in {@link #http} and {@code ${PORT}} in {@link #render}; a test of
+     * several listeners picks and names its own.
+     */
     final int port = ProxyProcess.freePort();
 
     private final Deque<AutoCloseable> owned = new ArrayDeque<>();
@@ -70,10 +73,6 @@ final class E2EStack implements AfterAllCallback, AutoCloseable {
                 proxy.close();
             }
         });
-        return proxy;
-    }
-
-    ProxyProcess proxy() {
         return proxy;
     }
 
