@@ -60,20 +60,14 @@ class AccessLogFilterE2ETest {
                 "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                 path: ${C}
                 log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS%\\n" } }
-            http_filters:
+            """, """
             - name: envoy.filters.http.health_check
               typed_config:
                 "@type": type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck
                 pass_through_mode: false
                 headers: [{ name: ":path", string_match: { exact: /healthz } }]
-            - name: envoy.filters.http.router
-              typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-            route_config:
-              virtual_hosts:
-              - name: all
-                domains: ["*"]
-                routes: [{ match: { prefix: "/x" }, route: { cluster: web } }]
-            """) + """
+            """,
+            "- { match: { prefix: \"/x\" }, route: { cluster: web } }") + """
             layered_runtime:
               layers: [{ name: admin, admin_layer: {} }]
             """;

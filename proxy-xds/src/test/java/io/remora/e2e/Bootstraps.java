@@ -63,29 +63,24 @@ final class Bootstraps {
 
     /**
      * A bootstrap template for {@link E2EStack#render}: the admin on {@code ${ADMIN}}, one listener
-     * "http" on {@code ${PORT}} whose connection manager has stat prefix ingress and then
-     * {@code hcmFields} (YAML, unindented: its access_log, http_filters ending with the router,
-     * route_config), and {@code ${CLUSTERS}} (list items indented for {@code clusters:}, as
-     * {@code indent(cluster(...), 2)} gives). Other top-level fields may be appended.
+     * on {@code ${PORT}} as {@link #httpListenerWithFilters} makes it with stat prefix ingress (its
+     * connection manager's other {@code hcmFields}, {@code httpFilters} before the router and the
+     * catch-all virtual host's {@code routes}, each YAML, unindented), and {@code ${CLUSTERS}} (list
+     * items indented for {@code clusters:}, as {@code indent(cluster(...), 2)} gives). Other
+     * top-level fields may be appended.
      */
-    static String ingress(String hcmFields) {
+    static String ingress(String hcmFields, String httpFilters, String routes) {
+        String listener = httpListenerWithFilters("ingress", "", hcmFields, httpFilters, catchAll(routes))
+                .replace("${ingress}", "${PORT}");
         return """
                 admin:
                   address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
                 static_resources:
                   listeners:
-                  - name: http
-                    address: { socket_address: { address: 127.0.0.1, port_value: ${PORT} } }
-                    filter_chains:
-                    - filters:
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: ingress
-                HCM_FIELDS
+                %s
                   clusters:
                 ${CLUSTERS}
-                """.replace("HCM_FIELDS", indent(hcmFields, 10));
+                """.formatted(indent(listener, 2));
     }
 
     /**

@@ -63,73 +63,68 @@ class FaultE2ETest {
                 "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
                 path: ${LOG}
                 log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%\\n" } }
-            http_filters:
+            """, """
             - name: envoy.filters.http.fault
               typed_config:
                 "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
                 abort: { header_abort: {}, percentage: { numerator: 100 } }
                 delay: { header_delay: {}, percentage: { numerator: 100 } }
-            - name: envoy.filters.http.router
-              typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-            route_config:
-              virtual_hosts:
-              - name: all
-                domains: ["*"]
-                routes:
-                - match: { prefix: "/demo.Echo/", grpc: {} }
-                  route: { cluster: grpc, timeout: 0s }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                      abort: { grpc_status: 7, percentage: { numerator: 100 } }
-                      headers: [{ name: x-grpc-fault, present_match: true }]
-                - match: { prefix: "/pct" }
-                  route: { cluster: web }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                      abort: { http_status: 503, percentage: { numerator: 3000, denominator: TEN_THOUSAND } }
-                - match: { prefix: "/delay" }
-                  route: { cluster: web }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                      delay: { fixed_delay: 0.4s, percentage: { numerator: 1000000, denominator: MILLION } }
-                - match: { prefix: "/long" }
-                  route: { cluster: web }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                      delay: { fixed_delay: 1.5s, percentage: { numerator: 100 } }
-                      max_active_faults: 1
-                - match: { prefix: "/download" }
-                  route: { cluster: web }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                      response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
-                - match: { prefix: "/upload" }
-                  route: { cluster: web }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                      delay: { fixed_delay: 0.2s, percentage: { numerator: 100 } }
-                - match: { prefix: "/runtime" }
-                  route: { cluster: web }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                      abort: { http_status: 502, percentage: { numerator: 0 } }
-                      abort_percent_runtime: e2e.abort_percent
-                      abort_http_status_runtime: e2e.abort_status
-                - match: { prefix: "/off" }
-                  route: { cluster: web }
-                  typed_per_filter_config:
-                    envoy.filters.http.fault:
-                      "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
-                      disabled: true
-                - match: { prefix: "/" }
-                  route: { cluster: web }
+            """,
+            """
+            - match: { prefix: "/demo.Echo/", grpc: {} }
+              route: { cluster: grpc, timeout: 0s }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { grpc_status: 7, percentage: { numerator: 100 } }
+                  headers: [{ name: x-grpc-fault, present_match: true }]
+            - match: { prefix: "/pct" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { http_status: 503, percentage: { numerator: 3000, denominator: TEN_THOUSAND } }
+            - match: { prefix: "/delay" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 0.4s, percentage: { numerator: 1000000, denominator: MILLION } }
+            - match: { prefix: "/long" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 1.5s, percentage: { numerator: 100 } }
+                  max_active_faults: 1
+            - match: { prefix: "/download" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
+            - match: { prefix: "/upload" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 0.2s, percentage: { numerator: 100 } }
+            - match: { prefix: "/runtime" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { http_status: 502, percentage: { numerator: 0 } }
+                  abort_percent_runtime: e2e.abort_percent
+                  abort_http_status_runtime: e2e.abort_status
+            - match: { prefix: "/off" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                  disabled: true
+            - match: { prefix: "/" }
+              route: { cluster: web }
             """) + """
             layered_runtime:
               layers:
