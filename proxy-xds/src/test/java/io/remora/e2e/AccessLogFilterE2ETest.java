@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,98 +24,67 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class AccessLogFilterE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
     static Path notHealthCheck;
     static Path errors;
     static Path debugMisses;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    static final String BOOTSTRAP = """
-            admin:
-              address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
-            static_resources:
-              listeners:
-              - name: http
-                address: { socket_address: { address: 127.0.0.1, port_value: ${PORT} } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: ingress
-                      access_log:
-                      - name: envoy.access_loggers.file
-                        filter: { not_health_check_filter: {} }
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                          path: ${A}
-                          log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE%\\n" } }
-                      - name: envoy.access_loggers.file
-                        filter:
-                          status_code_filter:
-                            comparison: { op: GE, value: { default_value: 400, runtime_key: log.min_status } }
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                          path: ${B}
-                          log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE%\\n" } }
-                      - name: envoy.access_loggers.file
-                        filter:
-                          and_filter:
-                            filters:
-                            - header_filter: { header: { name: x-debug, present_match: true } }
-                            - response_flag_filter: { flags: [NR] }
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                          path: ${C}
-                          log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS%\\n" } }
-                      http_filters:
-                      - name: envoy.filters.http.health_check
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck
-                          pass_through_mode: false
-                          headers: [{ name: ":path", string_match: { exact: /healthz } }]
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: all
-                          domains: ["*"]
-                          routes: [{ match: { prefix: "/x" }, route: { cluster: web } }]
-              clusters:
-            ${CLUSTERS}
+    static final String BOOTSTRAP = Bootstraps.ingress("""
+            access_log:
+            - name: envoy.access_loggers.file
+              filter: { not_health_check_filter: {} }
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                path: ${A}
+                log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE%\\n" } }
+            - name: envoy.access_loggers.file
+              filter:
+                status_code_filter:
+                  comparison: { op: GE, value: { default_value: 400, runtime_key: log.min_status } }
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                path: ${B}
+                log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE%\\n" } }
+            - name: envoy.access_loggers.file
+              filter:
+                and_filter:
+                  filters:
+                  - header_filter: { header: { name: x-debug, present_match: true } }
+                  - response_flag_filter: { flags: [NR] }
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                path: ${C}
+                log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS%\\n" } }
+            """, """
+            - name: envoy.filters.http.health_check
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck
+                pass_through_mode: false
+                headers: [{ name: ":path", string_match: { exact: /healthz } }]
+            """,
+            "- { match: { prefix: \"/x\" }, route: { cluster: web } }") + """
             layered_runtime:
               layers: [{ name: admin, admin_layer: {} }]
             """;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok"));
         notHealthCheck = TempPaths.file("log-not-hc", ".log");
         errors = TempPaths.file("log-errors", ".log");
         debugMisses = TempPaths.file("log-debug-misses", ".log");
-        proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,
-                        "A", notHealthCheck, "B", errors, "C", debugMisses,
+        proxy = stack.start(stack.render(BOOTSTRAP, Map.of("A", notHealthCheck, "B", errors, "C", debugMisses,
                         "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
-                admin, List.of(), "--file-flush-interval-msec", "100");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+                List.of(), "--file-flush-interval-msec", "100");
     }
 
     static int get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.url(path)))
                 .timeout(Duration.ofSeconds(10));
         if (headers.length > 0) {
             b.headers(headers);

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AccessLogOptionsE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static Path httpLog;
@@ -46,7 +48,7 @@ class AccessLogOptionsE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             if (!req.uri().startsWith("/slow")) {
                 TestUpstream.send(ctx, req, 200, "quick");
                 return;
@@ -60,7 +62,6 @@ class AccessLogOptionsE2ETest {
         httpLog = TempPaths.file("options", ".log");
         endsLog = TempPaths.file("ends", ".log");
         tcpLog = TempPaths.file("tcp", ".log");
-        int admin = ProxyProcess.freePort();
         PORTS.put("http", ProxyProcess.freePort());
         PORTS.put("tcp", ProxyProcess.freePort());
         String format = "%ACCESS_LOG_TYPE% %RESPONSE_CODE% %ROUTE_NAME% %REQ(:PATH)%";
@@ -80,18 +81,8 @@ class AccessLogOptionsE2ETest {
         String tcp = Bootstraps.tcpListener("tcp", "web",
                 "access_log_options: { flush_access_log_on_connected: true, access_log_flush_interval: 0.25s }\n"
                         + "access_log:\n" + fileLog(tcpLog, "%ACCESS_LOG_TYPE% %UPSTREAM_HOST% %BYTES_RECEIVED%", null));
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, http + tcp,
-                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, http + tcp,
+                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), List.of());
     }
 
     static long count(List<String> lines, String prefix) {

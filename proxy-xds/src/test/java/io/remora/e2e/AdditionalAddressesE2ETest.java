@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AdditionalAddressesE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static final Map<String, Integer> PORTS = new HashMap<>();
@@ -31,13 +33,12 @@ class AdditionalAddressesE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.text("same chain");
+        upstream = stack.own(TestUpstream.text("same chain"));
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
             ipv6 = true;
         } catch (Exception e) {
             ipv6 = false;
         }
-        int admin = ProxyProcess.freePort();
         PORTS.put("main", ProxyProcess.freePort());
         PORTS.put("second", ProxyProcess.freePort());
         PORTS.put("v6", ProxyProcess.freePort());
@@ -55,18 +56,8 @@ class AdditionalAddressesE2ETest {
                         stat_prefix: dual
                         cluster: web
                 """.replace("V6", v6);
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener,
-                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener,
+                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), List.of());
     }
 
     /** The body of a GET sent through tcp_proxy to {@code host:port}. */

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -16,15 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ApiKeyAuthE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "path=" + req.uri()));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "path=" + req.uri()));
         String filter = """
                 - name: envoy.filters.http.api_key_auth
                   typed_config:
@@ -54,23 +53,13 @@ class ApiKeyAuthE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: web }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("web", false, null, upstream.port()), "", filter), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
+                Bootstraps.cluster("web", false, null, upstream.port()), "", filter), List.of());
     }
 
     @Test
     void keysClientsAndRoutes() throws Exception {
-        String base = "http://127.0.0.1:" + port;
+        String base = "http://127.0.0.1:" + stack.port;
         Curl none = Curl.run(base + "/docs");
         assertEquals(401, none.status());
         assertEquals("Client authentication failed.", none.text());

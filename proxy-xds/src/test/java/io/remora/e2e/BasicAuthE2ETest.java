@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -17,16 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class BasicAuthE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "user=" + req.headers().get("x-username")));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.basic_auth
                   typed_config:
@@ -50,27 +49,17 @@ class BasicAuthE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: web }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("web", false, null, upstream.port()), "", filter), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
+                Bootstraps.cluster("web", false, null, upstream.port()), "", filter), List.of());
     }
 
     @Test
     void usersChallengesAndRoutes() throws Exception {
-        String base = "http://127.0.0.1:" + port;
+        String base = "http://127.0.0.1:" + stack.port;
         Curl none = Curl.run(base + "/docs?q=1");
         assertEquals(401, none.status());
         assertEquals("User authentication failed. Missing username and password.", none.text());
-        assertEquals("Basic realm=\"http://127.0.0.1:" + port + "/docs?q=1\"", none.header("www-authenticate"));
+        assertEquals("Basic realm=\"" + stack.url("/docs?q=1") + "\"", none.header("www-authenticate"));
 
         Curl ok = Curl.run("-u", "user1:test1", base + "/docs");
         assertEquals(200, ok.status());

@@ -62,6 +62,28 @@ final class Bootstraps {
     }
 
     /**
+     * A bootstrap template for {@link E2EStack#render}: the admin on {@code ${ADMIN}}, one listener
+     * on {@code ${PORT}} as {@link #httpListenerWithFilters} makes it with stat prefix ingress (its
+     * connection manager's other {@code hcmFields}, {@code httpFilters} before the router and the
+     * catch-all virtual host's {@code routes}, each YAML, unindented), and {@code ${CLUSTERS}} (list
+     * items indented for {@code clusters:}, as {@code indent(cluster(...), 2)} gives). Other
+     * top-level fields may be appended.
+     */
+    static String ingress(String hcmFields, String httpFilters, String routes) {
+        String listener = httpListenerWithFilters("ingress", "", hcmFields, httpFilters, catchAll(routes))
+                .replace("${ingress}", "${PORT}");
+        return """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+                static_resources:
+                  listeners:
+                %s
+                  clusters:
+                ${CLUSTERS}
+                """.formatted(indent(listener, 2));
+    }
+
+    /**
      * {@link #http}'s bootstrap with its file access log (at {@code accessLogPath}) written as
      * {@code format}, one line per request (a text format; double quotes must be escaped for YAML).
      */

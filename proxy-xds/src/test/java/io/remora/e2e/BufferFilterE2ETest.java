@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,17 +20,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BufferFilterE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
     static Path accessLog;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "got " + req.content().readableBytes()));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         accessLog = TempPaths.file("buffer-access", ".log");
         String routes = """
                 - match: { prefix: "/nobuf" }
@@ -54,24 +53,14 @@ class BufferFilterE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
                     max_request_bytes: 4096
                 """;
-        String yaml = Bootstraps.http(admin, port, accessLog.toString(), routes,
+        String yaml = stack.http(accessLog.toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()), "", filters);
         yaml = Bootstraps.logFormat(yaml, accessLog, "%REQ(:PATH)% %RESPONSE_CODE% cl=%REQ(CONTENT-LENGTH)%");
-        proxy = ProxyProcess.start(yaml, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.closeCheckingLeaks();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml);
     }
 
     static String url(String path) {
-        return "http://127.0.0.1:" + port + path;
+        return stack.url(path);
     }
 
     static Path body(int bytes) throws Exception {

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -20,106 +20,75 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CelE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
     static Path errors;
 
-    static final String BOOTSTRAP = """
-            admin:
-              address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
-            static_resources:
-              listeners:
-              - name: http
-                address: { socket_address: { address: 127.0.0.1, port_value: ${PORT} } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: ingress
-                      access_log:
-                      - name: envoy.access_loggers.file
-                        filter:
-                          extension_filter:
-                            name: envoy.access_loggers.extension_filters.cel
-                            typed_config:
-                              "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
-                              expression: "response.code >= 400"
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                          path: ${LOG}
-                          log_format:
-                            text_format_source:
-                              inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %CEL(request.headers['x-tag'])% %CEL(request.url_path):4%\\n"
-                            formatters:
-                            - name: envoy.formatter.cel
-                              typed_config: { "@type": type.googleapis.com/envoy.extensions.formatter.cel.v3.Cel }
-                      http_filters:
-                      - name: envoy.filters.http.rbac
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-                          rules:
-                            action: DENY
-                            policies:
-                              blocked:
-                                permissions: [{ any: true }]
-                                principals: [{ any: true }]
-                                condition:
-                                  call_expr:
-                                    function: _==_
-                                    args:
-                                    - call_expr:
-                                        function: _[_]
-                                        args:
-                                        - select_expr: { operand: { ident_expr: { name: request } }, field: headers }
-                                        - const_expr: { string_value: x-block }
-                                    - const_expr: { string_value: "yes" }
-                      - name: istio.stats
-                        typed_config:
-                          "@type": type.googleapis.com/stats.PluginConfig
-                          definitions:
-                          - { name: hits, value: "1", type: COUNTER }
-                          metrics:
-                          - name: hits
-                            dimensions: { path: request.url_path }
-                          - name: requests_total
-                            dimensions:
-                              source_app: "'from-cel'"
-                              request_method: request.method
-                              broken: no_such_attribute.x
-                            tags_to_remove: [grpc_response_status]
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: all
-                          domains: ["*"]
-                          routes: [{ match: { prefix: "/x" }, route: { cluster: web } }]
-              clusters:
-            ${CLUSTERS}
-            """;
+    static final String BOOTSTRAP = Bootstraps.ingress("""
+            access_log:
+            - name: envoy.access_loggers.file
+              filter:
+                extension_filter:
+                  name: envoy.access_loggers.extension_filters.cel
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter
+                    expression: "response.code >= 400"
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                path: ${LOG}
+                log_format:
+                  text_format_source:
+                    inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %CEL(request.headers['x-tag'])% %CEL(request.url_path):4%\\n"
+                  formatters:
+                  - name: envoy.formatter.cel
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.formatter.cel.v3.Cel }
+            """, """
+            - name: envoy.filters.http.rbac
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+                rules:
+                  action: DENY
+                  policies:
+                    blocked:
+                      permissions: [{ any: true }]
+                      principals: [{ any: true }]
+                      condition:
+                        call_expr:
+                          function: _==_
+                          args:
+                          - call_expr:
+                              function: _[_]
+                              args:
+                              - select_expr: { operand: { ident_expr: { name: request } }, field: headers }
+                              - const_expr: { string_value: x-block }
+                          - const_expr: { string_value: "yes" }
+            - name: istio.stats
+              typed_config:
+                "@type": type.googleapis.com/stats.PluginConfig
+                definitions:
+                - { name: hits, value: "1", type: COUNTER }
+                metrics:
+                - name: hits
+                  dimensions: { path: request.url_path }
+                - name: requests_total
+                  dimensions:
+                    source_app: "'from-cel'"
+                    request_method: request.method
+                    broken: no_such_attribute.x
+                  tags_to_remove: [grpc_response_status]
+            """,
+            "- { match: { prefix: \"/x\" }, route: { cluster: web } }");
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) ->
+        upstream = stack.upstream((ctx, req, n) ->
                 TestUpstream.send(ctx, req, req.uri().contains("fail") ? 503 : 200, "ok"));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         errors = TempPaths.file("cel-errors", ".log");
-        proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port, "LOG", errors,
+        proxy = stack.start(stack.render(BOOTSTRAP, Map.of("LOG", errors,
                         "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
-                admin, List.of(), "--file-flush-interval-msec", "100");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+                List.of(), "--file-flush-interval-msec", "100");
     }
 
     static int get(String path, String... headers) throws Exception {
@@ -128,7 +97,7 @@ class CelE2ETest {
             args[2 * i] = "-H";
             args[2 * i + 1] = headers[i];
         }
-        args[args.length - 1] = "http://127.0.0.1:" + port + path;
+        args[args.length - 1] = stack.url(path);
         return Curl.run(args).status();
     }
 

@@ -14,9 +14,9 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.remora.extensions.compression.BrotliCodec;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,7 +36,6 @@ import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,6 +46,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CompressionE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static final long BIG = 24L * 1024 * 1024;
     static final String GZ = "envoy_http_compressor_text_gz_gzip_";
     static final String BR = "envoy_http_compressor_text_br_brotli_";
@@ -55,7 +56,6 @@ class CompressionE2ETest {
 
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     /** Deterministic text of n bytes (compressible). */
     static byte[] text(int n) {
@@ -108,15 +108,13 @@ class CompressionE2ETest {
     @BeforeAll
     static void start() throws Exception {
         BrotliCodec.ensureAvailable(); // the test decodes brotli too
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             try {
                 answer(ctx, req);
             } catch (Exception e) {
                 ctx.close();
             }
         });
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String off = """
                   typed_per_filter_config:
                     gz: { "@type": type.googleapis.com/envoy.extensions.filters.http.compressor.v3.CompressorPerRoute, disabled: true }
@@ -129,7 +127,7 @@ class CompressionE2ETest {
                 %s- match: { prefix: "/" }
                   route: { cluster: app, timeout: 120s }
                 """.formatted(off);
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+        String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()));
         // Three compressors (gzip with the deprecated top-level fields, brotli and zstd with
         // response_direction_config), then a gzip decompressor for requests and upstream responses.
@@ -164,23 +162,11 @@ class CompressionE2ETest {
                                 name: in_gz
                                 typed_config: { "@type": type.googleapis.com/envoy.extensions.compression.gzip.decompressor.v3.Gzip }
                 """);
-        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx64m", "-XX:MaxDirectMemorySize=64m"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            String log = proxy.log();
-            proxy.close();
-            assertFalse(log.contains("LEAK:"), "Netty reported a leaked buffer:\n" + log);
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml, List.of("-Xmx64m", "-XX:MaxDirectMemorySize=64m"));
     }
 
     static String url(String path) {
-        return "http://127.0.0.1:" + port + path;
+        return stack.url(path);
     }
 
     static Curl get(String path, String acceptEncoding, String... extra) throws Exception {

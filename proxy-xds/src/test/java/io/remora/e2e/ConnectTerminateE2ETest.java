@@ -2,9 +2,9 @@ package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
 import io.remora.testing.TestCerts;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ConnectTerminateE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static ProxyProcess proxy;
     static TestUpstream app;
     static Path certs;
@@ -42,9 +44,8 @@ class ConnectTerminateE2ETest {
         ca.issue("orders", "spiffe://cluster.local/ns/shop/sa/orders").write(certs, "server");
         ca.issue("sleep", "spiffe://cluster.local/ns/shop/sa/sleep").write(certs, "sleep");
         ca.issue("intruder", "spiffe://cluster.local/ns/other/sa/intruder").write(certs, "intruder");
-        app = TestUpstream.text("ok");
+        app = stack.own(TestUpstream.text("ok"));
         log = TempPaths.file("main-internal", ".log");
-        int admin = ProxyProcess.freePort();
         PORTS.put("terminate", ProxyProcess.freePort());
         String listeners = """
                 - name: connect_terminate
@@ -153,17 +154,7 @@ class ConnectTerminateE2ETest {
                   lb_policy: CLUSTER_PROVIDED
                   connect_timeout: 1s
                 """.replace("APP", String.valueOf(app.port()));
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (app != null) {
-            app.close();
-        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners, clusters, PORTS), List.of());
     }
 
     /** A CONNECT to connect_terminate for the app, as {@code who}, with an Istio baggage header. */

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,15 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ConnectionLimitE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.text("fine");
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        upstream = stack.own(TestUpstream.text("fine"));
         String limit = """
                 - name: envoy.filters.network.connection_limit
                   typed_config:
@@ -39,7 +38,7 @@ class ConnectionLimitE2ETest {
                     delay: 0.3s
                     runtime_enabled: { runtime_key: limits.inbound, default_value: true }
                 """;
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+        String yaml = stack.http(TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: backend }\n",
                 Bootstraps.cluster("backend", false, null, upstream.port()), limit, "")
                 + """
@@ -48,22 +47,12 @@ class ConnectionLimitE2ETest {
                   - name: admin
                     admin_layer: {}
                 """;
-        proxy = ProxyProcess.start(yaml, admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml, List.of());
     }
 
     /** Opens a connection and sends a GET; the connection stays open (keep-alive). */
     private static Socket request() throws IOException {
-        Socket s = new Socket("127.0.0.1", port);
+        Socket s = new Socket("127.0.0.1", stack.port);
         s.setSoTimeout(10_000);
         s.getOutputStream().write("GET / HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         s.getOutputStream().flush();

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,16 +21,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CorsE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "upstream saw " + req.method() + " " + req.uri()));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String routes = """
                 - match: { prefix: "/switch" }
                   route: { cluster: app }
@@ -48,7 +47,7 @@ class CorsE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: app }
                 """;
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+        String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()));
         // The CORS filter before the router; a policy on the catch-all virtual host; and a virtual
         // host configured the deprecated way, as some Istio versions still do.
@@ -85,21 +84,11 @@ class CorsE2ETest {
                 """);
         // An admin runtime layer, so that /runtime_modify can turn a policy off.
         yaml = "layered_runtime: { layers: [{ name: admin, admin_layer: {} }] }\n" + yaml;
-        proxy = ProxyProcess.start(yaml, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.closeCheckingLeaks();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml);
     }
 
     static String url(String path) {
-        return "http://127.0.0.1:" + port + path;
+        return stack.url(path);
     }
 
     static Curl preflight(String path, String origin, String... extra) throws Exception {

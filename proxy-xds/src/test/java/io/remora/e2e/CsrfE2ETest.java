@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,16 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class CsrfE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "upstream saw " + req.method() + " " + req.uri()));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String routes = """
                 - match: { prefix: "/shadow" }
                   route: { cluster: app }
@@ -53,21 +52,11 @@ class CsrfE2ETest {
                     - exact: trusted.example
                     - suffix: .partner.example
                 """;
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("csrf-access", ".log").toString(), routes,
+        String yaml = stack.http(TempPaths.file("csrf-access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()), "", filters);
         // The /off route's policy is turned off through its runtime key.
         yaml = "layered_runtime: { layers: [{ name: static, static_layer: { csrf.off: 0 } }] }\n" + yaml;
-        proxy = ProxyProcess.start(yaml, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.closeCheckingLeaks();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml);
     }
 
     static Curl request(String method, String path, String... headers) throws Exception {
@@ -76,7 +65,7 @@ class CsrfE2ETest {
             args.add("-H");
             args.add(h);
         }
-        args.add("http://127.0.0.1:" + port + path);
+        args.add(stack.url(path));
         return Curl.run(args.toArray(String[]::new));
     }
 
@@ -96,16 +85,16 @@ class CsrfE2ETest {
             assertForbidden(request(method, "/api", "Origin: https://evil.example"));
         }
         assertForbidden(request("POST", "/api", "Origin: null"));
-        assertForbidden(request("POST", "/api", "Origin: http://127.0.0.1:" + (port + 1)));
+        assertForbidden(request("POST", "/api", "Origin: http://127.0.0.1:" + (stack.port + 1)));
         assertForbidden(request("POST", "/api", "Referer: https://evil.example/page"));
         assertEquals(before, upstream.requests.get(), "none reached the upstream");
     }
 
     @Test
     void sameOriginAndSafeMethodsPass() throws Exception {
-        String self = "http://127.0.0.1:" + port;
+        String self = "http://127.0.0.1:" + stack.port;
         assertEquals("upstream saw POST /api", request("POST", "/api", "Origin: " + self).text());
-        assertEquals("upstream saw PUT /api", request("PUT", "/api", "Origin: https://127.0.0.1:" + port)
+        assertEquals("upstream saw PUT /api", request("PUT", "/api", "Origin: https://127.0.0.1:" + stack.port)
                 .text(), "the scheme is not compared");
         assertEquals("upstream saw DELETE /api", request("DELETE", "/api", "Referer: " + self + "/page?q=1")
                 .text(), "Referer when there is no Origin");
@@ -130,7 +119,7 @@ class CsrfE2ETest {
         double valid = stat("request_valid");
         assertEquals("upstream saw POST /shadow", request("POST", "/shadow", "Origin: https://evil.example").text());
         assertEquals("upstream saw POST /shadow", request("POST", "/shadow").text());
-        assertEquals(200, request("POST", "/shadow", "Origin: http://127.0.0.1:" + port).status());
+        assertEquals(200, request("POST", "/shadow", "Origin: http://127.0.0.1:" + stack.port).status());
         // The route's policy replaces the filter's whole: its additional origins do not apply.
         assertEquals(200, request("POST", "/shadow", "Origin: https://trusted.example").status());
         assertEquals(invalid + 3, stat("request_invalid"));
@@ -150,7 +139,7 @@ class CsrfE2ETest {
         double invalid = stat("request_invalid");
         double missing = stat("missing_source_origin");
         double valid = stat("request_valid");
-        request("POST", "/count", "Origin: http://127.0.0.1:" + port);
+        request("POST", "/count", "Origin: http://127.0.0.1:" + stack.port);
         request("POST", "/count", "Origin: https://evil.example");
         assertForbidden(request("POST", "/count"));
         request("GET", "/count", "Origin: https://evil.example");

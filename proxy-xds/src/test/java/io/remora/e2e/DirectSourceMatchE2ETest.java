@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class DirectSourceMatchE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static ProxyProcess proxy;
     static final Map<String, Integer> PORTS = new HashMap<>();
 
@@ -45,7 +47,6 @@ class DirectSourceMatchE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        int admin = ProxyProcess.freePort();
         PORTS.put("src", ProxyProcess.freePort());
         String chains = chain("{ direct_source_prefix_ranges: [{ address_prefix: 127.0.0.3, prefix_len: 32 }] }", "direct")
                 + chain("{ source_prefix_ranges: [{ address_prefix: 10.0.0.0, prefix_len: 8 }] }", "proxied")
@@ -60,15 +61,8 @@ class DirectSourceMatchE2ETest {
                       allow_requests_without_proxy_protocol: true
                   filter_chains:
                 """ + Bootstraps.indent(chains, 2);
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener,
-                Bootstraps.cluster("unused", false, null, 9), PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener,
+                Bootstraps.cluster("unused", false, null, 9), PORTS), List.of());
     }
 
     /** The chain that answers a client bound to {@code source}, after {@code proxyHeader} (or none). */

@@ -2,9 +2,9 @@ package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
 import io.remora.testing.TestCerts;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class DownstreamTlsOptionsE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static ProxyProcess proxy;
     static Path certs;
     static final Map<String, Integer> PORTS = new HashMap<>();
@@ -61,20 +63,12 @@ class DownstreamTlsOptionsE2ETest {
         ca.issue("server", "server.test").write(certs, "server");
         ca.issue("client", "spiffe://cluster.local/ns/a/sa/client").write(certs, "client");
         TestCerts.ca("stranger-ca").issue("stranger", "spiffe://elsewhere/ns/b/sa/x").write(certs, "stranger");
-        int admin = ProxyProcess.freePort();
         for (String l : List.of("verify", "untrusted", "plain", "sni")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("verify", "VERIFY_TRUST_CHAIN")
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener("verify", "VERIFY_TRUST_CHAIN")
                 + listener("untrusted", "ACCEPT_UNTRUSTED") + listener("plain", null)
-                + listener("sni", "VERIFY_TRUST_CHAIN", true), "", PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
+                + listener("sni", "VERIFY_TRUST_CHAIN", true), "", PORTS), List.of());
     }
 
     static String get(String listener, String who) throws Exception {

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,51 +17,37 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad peers and bad input cost only their own request or connection. */
 class FailureE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             if (req.uri().startsWith("/cut")) {
                 TestUpstream.sendTruncated(ctx, 10_000, "only part of it");
             } else {
                 TestUpstream.send(ctx, req, 200, "fine");
             }
         });
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String routes = """
                 - match: { prefix: "/" }
                   route: { cluster: backend }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
-                routes, Bootstraps.cluster("backend", false, null, upstream.port())), admin,
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(),
+                routes, Bootstraps.cluster("backend", false, null, upstream.port())),
                 List.of("-Xmx128m"));
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            String log = proxy.log();
-            proxy.close();
-            assertFalse(log.contains("LEAK:"), "Netty reported a leaked buffer:\n" + log);
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-    }
-
     private static String raw(String request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        try (Socket s = new Socket("127.0.0.1", stack.port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
@@ -88,13 +74,13 @@ class FailureE2ETest {
     @Test
     void upstreamClosingMidResponseResetsOnlyThatRequest() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        URI cut = URI.create("http://127.0.0.1:" + port + "/cut");
+        URI cut = URI.create(stack.url("/cut"));
         // The client sees the response cut short (a reset), not a complete body.
         assertThrows(IOException.class, () -> client.send(HttpRequest.newBuilder(cut).build(),
                 HttpResponse.BodyHandlers.ofString()));
         // Everyone else is still served.
         for (int i = 0; i < 5; i++) {
-            HttpResponse<String> ok = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/ok")).build(),
+            HttpResponse<String> ok = client.send(HttpRequest.newBuilder(URI.create(stack.url("/ok"))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, ok.statusCode());
             assertEquals("fine", ok.body());

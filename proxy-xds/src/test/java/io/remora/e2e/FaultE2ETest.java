@@ -13,9 +13,9 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.remora.testing.GrpcText;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -46,112 +46,95 @@ class FaultE2ETest {
     static final MethodDescriptor<String, String> SAY = GrpcText.unary("demo.Echo/Say");
     static final String PROM = "{envoy_http_conn_manager_prefix=\"ingress\"}";
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static Server grpcServer;
     static ProxyProcess proxy;
     static ManagedChannel channel;
     static Path accessLog;
-    static int port;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    static final String BOOTSTRAP = """
-            admin:
-              address: { socket_address: { address: 127.0.0.1, port_value: ${ADMIN} } }
+    static final String BOOTSTRAP = Bootstraps.ingress("""
+            access_log:
+            - name: envoy.access_loggers.file
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                path: ${LOG}
+                log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%\\n" } }
+            """, """
+            - name: envoy.filters.http.fault
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                abort: { header_abort: {}, percentage: { numerator: 100 } }
+                delay: { header_delay: {}, percentage: { numerator: 100 } }
+            """,
+            """
+            - match: { prefix: "/demo.Echo/", grpc: {} }
+              route: { cluster: grpc, timeout: 0s }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { grpc_status: 7, percentage: { numerator: 100 } }
+                  headers: [{ name: x-grpc-fault, present_match: true }]
+            - match: { prefix: "/pct" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { http_status: 503, percentage: { numerator: 3000, denominator: TEN_THOUSAND } }
+            - match: { prefix: "/delay" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 0.4s, percentage: { numerator: 1000000, denominator: MILLION } }
+            - match: { prefix: "/long" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 1.5s, percentage: { numerator: 100 } }
+                  max_active_faults: 1
+            - match: { prefix: "/download" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
+            - match: { prefix: "/upload" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  delay: { fixed_delay: 0.2s, percentage: { numerator: 100 } }
+            - match: { prefix: "/runtime" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                  abort: { http_status: 502, percentage: { numerator: 0 } }
+                  abort_percent_runtime: e2e.abort_percent
+                  abort_http_status_runtime: e2e.abort_status
+            - match: { prefix: "/off" }
+              route: { cluster: web }
+              typed_per_filter_config:
+                envoy.filters.http.fault:
+                  "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                  disabled: true
+            - match: { prefix: "/" }
+              route: { cluster: web }
+            """) + """
             layered_runtime:
               layers:
               - name: admin
                 admin_layer: {}
-            static_resources:
-              listeners:
-              - name: http
-                address: { socket_address: { address: 127.0.0.1, port_value: ${PORT} } }
-                filter_chains:
-                - filters:
-                  - name: envoy.filters.network.http_connection_manager
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                      stat_prefix: ingress
-                      access_log:
-                      - name: envoy.access_loggers.file
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                          path: ${LOG}
-                          log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%\\n" } }
-                      http_filters:
-                      - name: envoy.filters.http.fault
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                          abort: { header_abort: {}, percentage: { numerator: 100 } }
-                          delay: { header_delay: {}, percentage: { numerator: 100 } }
-                      - name: envoy.filters.http.router
-                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-                      route_config:
-                        virtual_hosts:
-                        - name: all
-                          domains: ["*"]
-                          routes:
-                          - match: { prefix: "/demo.Echo/", grpc: {} }
-                            route: { cluster: grpc, timeout: 0s }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                abort: { grpc_status: 7, percentage: { numerator: 100 } }
-                                headers: [{ name: x-grpc-fault, present_match: true }]
-                          - match: { prefix: "/pct" }
-                            route: { cluster: web }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                abort: { http_status: 503, percentage: { numerator: 3000, denominator: TEN_THOUSAND } }
-                          - match: { prefix: "/delay" }
-                            route: { cluster: web }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                delay: { fixed_delay: 0.4s, percentage: { numerator: 1000000, denominator: MILLION } }
-                          - match: { prefix: "/long" }
-                            route: { cluster: web }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                delay: { fixed_delay: 1.5s, percentage: { numerator: 100 } }
-                                max_active_faults: 1
-                          - match: { prefix: "/download" }
-                            route: { cluster: web }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                response_rate_limit: { fixed_limit: { limit_kbps: 4 }, percentage: { numerator: 100 } }
-                          - match: { prefix: "/upload" }
-                            route: { cluster: web }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                delay: { fixed_delay: 0.2s, percentage: { numerator: 100 } }
-                          - match: { prefix: "/runtime" }
-                            route: { cluster: web }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                abort: { http_status: 502, percentage: { numerator: 0 } }
-                                abort_percent_runtime: e2e.abort_percent
-                                abort_http_status_runtime: e2e.abort_status
-                          - match: { prefix: "/off" }
-                            route: { cluster: web }
-                            typed_per_filter_config:
-                              envoy.filters.http.fault:
-                                "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
-                                disabled: true
-                          - match: { prefix: "/" }
-                            route: { cluster: web }
-              clusters:
-            ${CLUSTERS}
             """;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok " + req.uri()));
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "ok " + req.uri()));
         ServerServiceDefinition service = ServerServiceDefinition.builder("demo.Echo")
                 .addMethod(SAY, ServerCalls.asyncUnaryCall((String req, StreamObserver<String> out) -> {
                     out.onNext("hello " + req);
@@ -159,35 +142,18 @@ class FaultE2ETest {
                 })).build();
         grpcServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service)
                 .build().start();
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        stack.own(grpcServer::shutdownNow);
         accessLog = TempPaths.file("fault-access", ".log");
         String clusters = Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()) + "\n"
                 + Bootstraps.cluster("grpc", true, null, grpcServer.getPort()), 2);
-        proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,
-                "LOG", accessLog, "CLUSTERS", clusters)), admin, List.of("-Xmx256m"),
-                "--file-flush-interval-msec", "100");
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow();
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (grpcServer != null) {
-            grpcServer.shutdownNow();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(stack.render(BOOTSTRAP, Map.of("LOG", accessLog, "CLUSTERS", clusters)),
+                List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.port).usePlaintext().build();
+        stack.own(channel::shutdownNow);
     }
 
     static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create(stack.url(path));
     }
 
     static HttpResponse<String> get(String path, String... headers) throws Exception {
@@ -372,7 +338,7 @@ class FaultE2ETest {
     @Test
     void delayCancelledWhenTheClientGoesAway() throws Exception {
         int seen = upstream.requests.get();
-        try (Socket s = new Socket("127.0.0.1", port)) {
+        try (Socket s = new Socket("127.0.0.1", stack.port)) {
             OutputStream out = s.getOutputStream();
             out.write("GET /long/gone HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();

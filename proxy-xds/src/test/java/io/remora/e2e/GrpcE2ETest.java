@@ -14,9 +14,9 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -31,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** grpc-java unary and bidirectional streaming calls through the proxy to a grpc-java server. */
 class GrpcE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static final MethodDescriptor<String, String> UNARY = GrpcText.unary("demo.Echo/Say");
     static final MethodDescriptor<String, String> FAIL = GrpcText.unary("demo.Echo/Fail");
     static final MethodDescriptor<String, String> BIDI = GrpcText.bidi("demo.Echo/Chat");
@@ -65,28 +67,15 @@ class GrpcE2ETest {
                 }))
                 .build();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
-        int admin = ProxyProcess.freePort();
-        int port = ProxyProcess.freePort();
+        stack.own(server::shutdownNow);
         String routes = """
                 - match: { prefix: "/demo.Echo/", grpc: {} }
                   route: { cluster: grpc_backend, timeout: 0s }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
-                routes, Bootstraps.cluster("grpc_backend", true, null, server.getPort())), admin);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow();
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (server != null) {
-            server.shutdownNow();
-        }
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(),
+                routes, Bootstraps.cluster("grpc_backend", true, null, server.getPort())));
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.port).usePlaintext().build();
+        stack.own(channel::shutdownNow);
     }
 
     @Test

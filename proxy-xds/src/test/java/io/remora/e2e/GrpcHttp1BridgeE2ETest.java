@@ -3,9 +3,9 @@ package io.remora.e2e;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,16 +24,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class GrpcHttp1BridgeE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static Server server;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(GrpcWebE2ETest.echoService()).build().start();
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        stack.own(server::shutdownNow);
         // grpc: {} only matches once the filter made an x-protobuf request gRPC (the route is looked up again).
         String routes = """
                 - match: { prefix: "/demo.Echo/", grpc: {} }
@@ -46,18 +46,8 @@ class GrpcHttp1BridgeE2ETest {
                     upgrade_protobuf_to_grpc: true
                     ignore_query_parameters: true
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("grpc_backend", true, null, server.getPort()), "", filters), admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (server != null) {
-            server.shutdownNow();
-        }
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
+                Bootstraps.cluster("grpc_backend", true, null, server.getPort()), "", filters));
     }
 
     @Test
@@ -109,7 +99,7 @@ class GrpcHttp1BridgeE2ETest {
         List<String> args = new ArrayList<>(List.of("--http1.1", "-H", "te: trailers"));
         args.addAll(List.of(extra));
         args.addAll(List.of("-H", "content-type: " + contentType, "--data-binary", "@" + file,
-                "http://127.0.0.1:" + port + path));
+                stack.url(path)));
         try {
             return Curl.run(args.toArray(String[]::new));
         } finally {

@@ -9,9 +9,9 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.remora.testing.GrpcText;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
@@ -38,13 +38,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GrpcWebE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static final MethodDescriptor<String, String> SAY = GrpcText.unary("demo.Echo/Say");
     static final MethodDescriptor<String, String> FAIL = GrpcText.unary("demo.Echo/Fail");
     static final MethodDescriptor<String, String> PARTIAL = GrpcText.bidi("demo.Echo/Partial");
 
     static Server server;
     static ProxyProcess proxy;
-    static int port;
 
     /** demo.Echo: Say answers "hello <req>", Fail is NOT_FOUND, Partial one message then NOT_FOUND in trailers. */
     static ServerServiceDefinition echoService() {
@@ -77,8 +78,7 @@ class GrpcWebE2ETest {
     @BeforeAll
     static void start() throws Exception {
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(echoService()).build().start();
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        stack.own(server::shutdownNow);
         // A gRPC-Web request is not gRPC to the route match (as in Envoy): prefixes, no grpc: {}.
         String routes = """
                 - match: { prefix: "/demo.Echo/" }
@@ -90,19 +90,9 @@ class GrpcWebE2ETest {
                 - name: envoy.filters.http.grpc_web
                   typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("grpc_backend", true, null, server.getPort())
-                        + Bootstraps.cluster("down", true, null, ProxyProcess.freePort()), "", filters), admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (server != null) {
-            server.shutdownNow();
-        }
+                        + Bootstraps.cluster("down", true, null, ProxyProcess.freePort()), "", filters));
     }
 
     @Test
@@ -160,7 +150,7 @@ class GrpcWebE2ETest {
         byte[] b64 = Base64.getEncoder().encode(frame(0, "pieces of a longer request message"));
         List<byte[]> pieces = List.of(slice(b64, 0, 3), slice(b64, 3, 9), slice(b64, 9, 10), slice(b64, 10, b64.length));
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/demo.Echo/Say"))
+        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create(stack.url("/demo.Echo/Say")))
                 .header("content-type", "application/grpc-web-text+proto")
                 .POST(HttpRequest.BodyPublishers.ofByteArrays(pieces)).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, r.statusCode());
@@ -234,7 +224,7 @@ class GrpcWebE2ETest {
         Files.write(file, body);
         List<String> args = new ArrayList<>(List.of(extra));
         args.addAll(List.of("-H", "content-type: " + contentType, "--data-binary", "@" + file,
-                "http://127.0.0.1:" + port + path));
+                stack.url(path)));
         try {
             return Curl.run(args.toArray(String[]::new));
         } finally {

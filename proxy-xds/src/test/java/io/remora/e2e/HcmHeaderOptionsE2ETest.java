@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HcmHeaderOptionsE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     /** Answers with the request head it received. */
     static final TestUpstream.Responder upstreamResponder = (ctx, req, n) -> {
@@ -47,12 +49,11 @@ class HcmHeaderOptionsE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start(upstreamResponder);
-        int admin = ProxyProcess.freePort();
+        upstream = stack.upstream(upstreamResponder);
         for (String l : List.of("a", "b", "c", "d", "e", "f", "g", "h", "i")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener("a", """
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener("a", """
                         via: remora-a
                         always_set_request_id_in_response: true
                         append_x_forwarded_port: true
@@ -87,18 +88,8 @@ class HcmHeaderOptionsE2ETest {
                           route: { cluster: web }
                         """),
                 Bootstraps.cluster("web", false, null, upstream.port()) + "\n"
-                        + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort()), PORTS), admin, List.of(),
+                        + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort()), PORTS), List.of(),
                 "--service-cluster", "orders", "--service-node", "orders-7f9c");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
     }
 
     static Curl curl(String listener, String path, String... args) throws Exception {

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -19,20 +19,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HeaderMutationE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             StringBuilder head = new StringBuilder("uri=" + req.uri() + "\n");
             req.headers().forEach(e -> head.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
                     .append(e.getValue()).append('\n'));
             TestUpstream.send(ctx, req, 200, head.toString());
         });
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.header_mutation
                   typed_config:
@@ -66,7 +65,7 @@ class HeaderMutationE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: web }
                 """;
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
+        String yaml = stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("web", false, null, upstream.port()), "", filter);
         int at = yaml.indexOf("stat_prefix: ingress");
         String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
@@ -78,23 +77,13 @@ class HeaderMutationE2ETest {
                 + indent + "    mutations:\n"
                 + indent + "    - remove: x-early-drop\n"
                 + indent + "    - append: { header: { key: x-early, value: \"%REQ(x-src)%!\" }, append_action: OVERWRITE_IF_EXISTS_OR_ADD }\n");
-        proxy = ProxyProcess.start(yaml, admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml, List.of());
     }
 
     @Test
     void theFiltersMutationsThenTheRoutes() throws Exception {
         Curl r = Curl.run("-H", "x-drop: 1", "-H", "x-src: abc", "-H", "x-over: old", "-H", "x-early: client",
-                "http://127.0.0.1:" + port + "/plain?drop=1&keep=a%20b&drop=2");
+                stack.url("/plain?drop=1&keep=a%20b&drop=2"));
         String seen = r.text();
         assertTrue(seen.startsWith("uri=/plain?keep=a%20b&from=abc%202\n"), "query mutations after the header ones: " + seen);
         assertFalse(seen.contains("x-drop="), seen);
@@ -105,7 +94,7 @@ class HeaderMutationE2ETest {
         assertEquals("seen abc", r.header("x-resp"), "the request is what %REQ()% reads on the way back");
         assertTrue(seen.contains("x-early=abc!\n"), "the early mutation overwrote the client's: " + seen);
 
-        String routed = Curl.run("-H", "x-src: abc", "http://127.0.0.1:" + port + "/route").text();
+        String routed = Curl.run("-H", "x-src: abc", stack.url("/route")).text();
         assertTrue(routed.startsWith("uri=/route?from=abc%202&keep=other\n"), routed);
         assertFalse(routed.contains("x-added="), "the route's mutations run after the filter's: " + routed);
         assertTrue(routed.contains("x-route=on\n"), routed);
@@ -115,8 +104,8 @@ class HeaderMutationE2ETest {
     @Test
     void earlyHeaderMutationsRunBeforeRouting() throws Exception {
         assertEquals("routed by the early header", Curl.run("-H", "x-src: abc",
-                "http://127.0.0.1:" + port + "/early").text());
-        String other = Curl.run("-H", "x-src: xyz", "-H", "x-early-drop: 1", "http://127.0.0.1:" + port + "/early").text();
+                stack.url("/early")).text());
+        String other = Curl.run("-H", "x-src: xyz", "-H", "x-early-drop: 1", stack.url("/early")).text();
         assertTrue(other.startsWith("uri=/early") && other.contains("x-early=xyz!\n"), other);
         assertFalse(other.contains("x-early-drop="), other);
     }

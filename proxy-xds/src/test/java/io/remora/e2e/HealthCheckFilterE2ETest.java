@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  */
 class HealthCheckFilterE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static Path accessLog;
@@ -66,8 +68,7 @@ class HealthCheckFilterE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "upstream " + req.uri()));
-        int admin = ProxyProcess.freePort();
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "upstream " + req.uri()));
         for (String l : List.of("plain", "empty", "unknown", "cached")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
@@ -107,21 +108,11 @@ class HealthCheckFilterE2ETest {
                     load_assignment: { cluster_name: empty }
                 """;
         Map<String, Object> vars = new java.util.HashMap<>(PORTS);
-        vars.put("ADMIN", admin);
+        vars.put("ADMIN", stack.adminPort);
         vars.put("LOG", accessLog);
         vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2));
-        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of(),
+        proxy = stack.start(ProxyProcess.render(yaml, vars), List.of(),
                 "--service-cluster", "front", "--file-flush-interval-msec", "100");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
     }
 
     static HttpResponse<String> get(String listener, String path, String... headers) throws Exception {

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,17 +23,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** HTTP/1.1 and HTTP/2 clients through the proxy to a real upstream, as a user runs it. */
 class HttpProxyE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
     static Path accessLog;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 req.method() + " " + req.uri() + " body=" + req.content().toString(java.nio.charset.StandardCharsets.UTF_8)));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         accessLog = TempPaths.file("remora-access", ".log");
         String routes = """
                 - match: { prefix: "/api/" }
@@ -43,18 +42,8 @@ class HttpProxyE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: backend }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, accessLog.toString(), routes,
-                Bootstraps.cluster("backend", false, null, upstream.port())), admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(stack.http(accessLog.toString(), routes,
+                Bootstraps.cluster("backend", false, null, upstream.port())));
     }
 
     private static HttpResponse<String> send(HttpClient.Version version, HttpRequest.Builder req) throws Exception {
@@ -63,7 +52,7 @@ class HttpProxyE2ETest {
     }
 
     private static URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create(stack.url(path));
     }
 
     @Test
@@ -124,7 +113,7 @@ class HttpProxyE2ETest {
         String line = awaitLogLine("/logged");
         // [START_TIME] "GET /logged HTTP/1.1" 200 - 0 19 ... "e2e-agent" "<request id>" "127.0.0.1:port" "127.0.0.1:upstream"
         assertTrue(line.matches("\\[\\d{4}-\\d\\d-\\d\\dT[^\\]]+\\] \"GET /logged HTTP/1.1\" 200 - 0 \\d+ \\d+ \\d+ \"-\" \"e2e-agent\" \"[0-9a-f-]{36}\" \"127.0.0.1:"
-                + port + "\" \"127.0.0.1:" + upstream.port() + "\""), line);
+                + stack.port + "\" \"127.0.0.1:" + upstream.port() + "\""), line);
     }
 
     static String awaitLogLine(String marker) throws Exception {

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class InternalPassthroughE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static ProxyProcess proxy;
     static int http;
     static java.nio.file.Path tcpLog;
@@ -116,7 +118,6 @@ class InternalPassthroughE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        int admin = ProxyProcess.freePort();
         http = ProxyProcess.freePort();
         tcpLog = TempPaths.file("internal-tcp", ".log");
         String yaml = """
@@ -199,23 +200,16 @@ class InternalPassthroughE2ETest {
                     type: ORIGINAL_DST
                     lb_policy: CLUSTER_PROVIDED
                     connect_timeout: 1s
-                %11$s%12$s%5$s%6$s%7$s%8$s""".formatted(admin, http, innerChain(800), innerChain(900),
+                %11$s%12$s%5$s%6$s%7$s%8$s""".formatted(stack.adminPort, http, innerChain(800), innerChain(900),
                 cluster("host_a", "10.1.2.3:800", null, "host"),
                 cluster("host_b", "10.1.2.4:900", null, "host"),
                 cluster("from_cluster", null, "10.1.2.5:900", "cluster"),
                 cluster("no_passthrough", "10.1.2.3:800", null, null), tcpLog,
                 // One request per connection: the internal connection closes, so tcp_proxy logs it.
-                tunnelCluster("tunnel_tcp", "10.1.2.8:902", "127.0.0.1:" + admin, true),
-                tunnelCluster("tunnel_endpoint", "10.1.2.7:901", "127.0.0.1:" + admin, false),
+                tunnelCluster("tunnel_tcp", "10.1.2.8:902", "127.0.0.1:" + stack.adminPort, true),
+                tunnelCluster("tunnel_endpoint", "10.1.2.7:901", "127.0.0.1:" + stack.adminPort, false),
                 tunnelCluster("tunnel", "10.1.2.6:900", "10.1.2.6:15008", false));
-        proxy = ProxyProcess.start(yaml, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
+        proxy = stack.start(yaml);
     }
 
     private static HttpResponse<String> get(String path) throws Exception {

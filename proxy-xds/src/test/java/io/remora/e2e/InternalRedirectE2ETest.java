@@ -1,10 +1,10 @@
 package io.remora.e2e;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -23,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class InternalRedirectE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     /** What the upstream saw of each request: "METHOD path host original-url body". */
     private static final List<String> seen = new CopyOnWriteArrayList<>();
     /** The x-token header of each request, by path ("null" when absent). */
@@ -33,7 +35,7 @@ class InternalRedirectE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             String path = req.uri();
             tokens.put(path, String.valueOf(req.headers().get("x-token")));
             seen.add(req.method() + " " + path + " " + req.headers().get(HttpHeaderNames.HOST) + " "
@@ -88,25 +90,14 @@ class InternalRedirectE2ETest {
                   route: { cluster: up }
                 """.formatted(follow302, follow302, previousRoutes(), previousRoutes());
         Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort()));
-        int admin = ProxyProcess.freePort();
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, Bootstraps.httpListener("http", "", "", routes),
-                Bootstraps.cluster("up", false, null, upstream.port()), ports), admin, List.of());
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, Bootstraps.httpListener("http", "", "", routes),
+                Bootstraps.cluster("up", false, null, upstream.port()), ports), List.of());
         base = "http://127.0.0.1:" + ports.get("http");
     }
 
     private static String previousRoutes() {
         return "{ name: previous, typed_config: { \"@type\": type.googleapis.com/"
                 + "envoy.extensions.internal_redirect.previous_routes.v3.PreviousRoutesConfig } }";
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
     }
 
     @BeforeEach

@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,10 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class JwtAuthnE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static final String ISSUER = "https://issuer.example";
     static TestUpstream backend;
     static ProxyProcess proxy;
-    static int port;
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     static final String RBAC = """
@@ -91,27 +92,15 @@ class JwtAuthnE2ETest {
     @BeforeAll
     static void start() throws Exception {
         String jwks = JwtTokens.jwks();
-        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        backend = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "authorization=" + req.headers().get("authorization")));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
-        String yaml = Bootstraps.http(admin, port, "/dev/null", "- match: { prefix: / }\n  route: { cluster: backend }",
+        String yaml = stack.http("/dev/null", "- match: { prefix: / }\n  route: { cluster: backend }",
                 Bootstraps.cluster("backend", false, null, backend.port()), "", jwtFilter(jwks));
-        proxy = ProxyProcess.start(yaml, admin, java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
+        proxy = stack.start(yaml, java.util.List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
     }
 
     static HttpResponse<String> get(String path, String token) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.url(path)))
                 .timeout(Duration.ofSeconds(10));
         if (token != null) {
             b.header("authorization", "Bearer " + token);
@@ -162,7 +151,7 @@ class JwtAuthnE2ETest {
             HttpResponse<String> r = get("/page?x=1", t);
             assertEquals(401, r.statusCode());
             assertEquals("Jwt verification fails", r.body());
-            assertEquals("Bearer realm=\"http://127.0.0.1:" + port + "/page?x=1\", error=\"invalid_token\"",
+            assertEquals("Bearer realm=\"http://127.0.0.1:" + stack.port + "/page?x=1\", error=\"invalid_token\"",
                     r.headers().firstValue("www-authenticate").orElse(null));
         }
         assertEquals(denied + 2, metric("envoy_http_jwt_authn_denied"));
@@ -197,7 +186,7 @@ class JwtAuthnE2ETest {
         r = get("/aud", null);
         assertEquals(401, r.statusCode());
         assertEquals("Jwt is missing", r.body());
-        assertEquals("Bearer realm=\"http://127.0.0.1:" + port + "/aud\"",
+        assertEquals("Bearer realm=\"http://127.0.0.1:" + stack.port + "/aud\"",
                 r.headers().firstValue("www-authenticate").orElse(null));
     }
 

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.netty.handler.codec.http.FullHttpRequest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,11 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class JwtRemoteJwksE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream backend;
     static TestUpstream jwksServer;
     static TestUpstream brokenJwksServer;
     static ProxyProcess proxy;
-    static int port;
     static final Map<String, AtomicInteger> FETCHES = new ConcurrentHashMap<>();
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -57,12 +58,12 @@ class JwtRemoteJwksE2ETest {
     @BeforeAll
     static void start() throws Exception {
         String jwks = JwtTokens.jwks();
-        jwksServer = TestUpstream.start((ctx, req, n) -> {
+        jwksServer = stack.upstream((ctx, req, n) -> {
             FETCHES.computeIfAbsent(req.uri(), k -> new AtomicInteger()).incrementAndGet();
             TestUpstream.send(ctx, req, 200, jwks);
         });
-        brokenJwksServer = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 500, "down"));
-        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "body=" + body(req)));
+        brokenJwksServer = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 500, "down"));
+        backend = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "body=" + body(req)));
         String filter = """
                 - name: envoy.filters.http.jwt_authn
                   typed_config:
@@ -77,26 +78,12 @@ class JwtRemoteJwksE2ETest {
                 + "    rules:\n"
                 + rule("ondemand", "ondemand") + rule("post", "post") + rule("async", "async")
                 + rule("broken", "broken");
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String clusters = Bootstraps.cluster("backend", false, null, backend.port())
                 + Bootstraps.cluster("jwks", false, null, jwksServer.port())
                 + Bootstraps.cluster("jwks_broken", false, null, brokenJwksServer.port());
-        String yaml = Bootstraps.http(admin, port, "/dev/null", "- match: { prefix: / }\n  route: { cluster: backend }",
+        String yaml = stack.http("/dev/null", "- match: { prefix: / }\n  route: { cluster: backend }",
                 clusters, "", filter);
-        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        for (TestUpstream u : new TestUpstream[] {backend, jwksServer, brokenJwksServer}) {
-            if (u != null) {
-                u.close();
-            }
-        }
+        proxy = stack.start(yaml, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
     }
 
     static String body(FullHttpRequest req) {
@@ -109,7 +96,7 @@ class JwtRemoteJwksE2ETest {
     }
 
     static HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.url(path)))
                 .timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
@@ -175,7 +162,7 @@ class JwtRemoteJwksE2ETest {
         HttpResponse<String> r = send("GET", "/broken", token("broken"), null);
         assertEquals(401, r.statusCode());
         assertEquals("Jwks remote fetch is failed", r.body());
-        assertEquals("Bearer realm=\"http://127.0.0.1:" + port + "/broken\", error=\"invalid_token\"",
+        assertEquals("Bearer realm=\"http://127.0.0.1:" + stack.port + "/broken\", error=\"invalid_token\"",
                 r.headers().firstValue("www-authenticate").orElse(null));
         assertEquals(before + 2, brokenJwksServer.requests.get());
     }

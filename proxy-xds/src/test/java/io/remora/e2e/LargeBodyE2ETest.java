@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.URI;
@@ -15,7 +15,6 @@ import java.util.Random;
 import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -24,35 +23,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LargeBodyE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static final long SIZE = 200L * 1024 * 1024;
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 404, "no"));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 404, "no"));
         String routes = """
                 - match: { prefix: "/" }
                   route: { cluster: big, timeout: 120s }
                 """;
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
-                        routes, Bootstraps.cluster("big", false, null, upstream.port())), admin,
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(),
+                        routes, Bootstraps.cluster("big", false, null, upstream.port())),
                 List.of("-Xmx48m", "-XX:MaxDirectMemorySize=48m"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            String log = proxy.log();
-            proxy.close();
-            assertFalse(log.contains("LEAK:"), "Netty reported a leaked buffer:\n" + log);
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
     }
 
     @Test
@@ -83,7 +69,7 @@ class LargeBodyE2ETest {
                 return n;
             }
         };
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/upload"))
+        HttpRequest req = HttpRequest.newBuilder(URI.create(stack.url("/upload")))
                 .POST(HttpRequest.BodyPublishers.fromPublisher(
                         HttpRequest.BodyPublishers.ofInputStream(body::get), SIZE)).build();
         HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
@@ -95,7 +81,7 @@ class LargeBodyE2ETest {
 
     @Test
     void downloadStreamsEveryByte() throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/download?bytes=" + SIZE + "&seed=3")).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(stack.url("/download?bytes=" + SIZE + "&seed=3"))).build();
         HttpResponse<InputStream> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
                 .send(req, HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, r.statusCode());

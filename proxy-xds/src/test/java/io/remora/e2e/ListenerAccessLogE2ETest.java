@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ListenerAccessLogE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static ServerSocket greeter;
     static ProxyProcess proxy;
     static final Map<String, Integer> PORTS = new HashMap<>();
@@ -54,11 +56,10 @@ class ListenerAccessLogE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        greeter = GreetingServer.start();
+        greeter = stack.own(GreetingServer.start());
         nrLog = io.remora.testing.TempPaths.file("listener-nr", ".log");
         allLog = io.remora.testing.TempPaths.file("listener-all", ".log");
         ppLog = io.remora.testing.TempPaths.file("listener-pp", ".log");
-        int admin = ProxyProcess.freePort();
         PORTS.put("nr", ProxyProcess.freePort());
         PORTS.put("pp", ProxyProcess.freePort());
         String listeners = """
@@ -90,18 +91,8 @@ class ListenerAccessLogE2ETest {
                 .replace("PPLOG", Bootstraps.indent(fileLog(ppLog, "%RESPONSE_FLAGS% %DOWNSTREAM_REMOTE_ADDRESS%"
                         + " %DOWNSTREAM_DIRECT_REMOTE_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %FILTER_CHAIN_NAME%", null), 2))
                 .replace("CHAIN\n", Bootstraps.indent(TCP_CHAIN, 4) + "\n");
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
-                Bootstraps.cluster("greeter", false, null, greeter.getLocalPort()), PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (greeter != null) {
-            greeter.close();
-        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners,
+                Bootstraps.cluster("greeter", false, null, greeter.getLocalPort()), PORTS), List.of());
     }
 
     /** A connection from {@code source} that sends {@code hello} (if any) and reads until the line ends or EOF. */

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,10 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LocalRateLimitE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static Path accessLog;
-    static int port;
     static int tcpPort;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -204,31 +205,19 @@ class LocalRateLimitE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "ok " + req.uri() + " shadow=" + req.headers().get("x-rl-shadow")));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         tcpPort = ProxyProcess.freePort();
         accessLog = TempPaths.file("ratelimit-access", ".log");
-        proxy = ProxyProcess.start(ProxyProcess.render(BOOTSTRAP, Map.of("ADMIN", admin, "PORT", port,
-                "TCP_PORT", tcpPort, "LOG", accessLog, "ROUTE_LIMIT", ROUTE_LIMIT.indent(20).stripTrailing(),
+        proxy = stack.start(stack.render(BOOTSTRAP, Map.of("TCP_PORT", tcpPort, "LOG", accessLog,
+                "ROUTE_LIMIT", ROUTE_LIMIT.indent(20).stripTrailing(),
                 "DESC_LIMIT", DESC_LIMIT.indent(20).stripTrailing(),
                 "CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2))),
-                admin, List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+                List.of("-Xmx256m"), "--file-flush-interval-msec", "100");
     }
 
     static HttpResponse<String> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.url(path)))
                 .timeout(Duration.ofSeconds(20));
         if (headers.length > 0) {
             b.headers(headers);
@@ -386,7 +375,7 @@ class LocalRateLimitE2ETest {
     private static String curl(String... paths) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of("curl", "-s", "--http1.1", "-w", "%{http_code} "));
         for (String p : paths) {
-            cmd.addAll(List.of("-o", "/dev/null", "http://127.0.0.1:" + port + p));
+            cmd.addAll(List.of("-o", "/dev/null", stack.url(p)));
         }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,18 +26,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LocalReplyConfigE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
     static Path accessLog;
-    static int port;
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 404, "upstream " + req.uri()));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        upstream = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 404, "upstream " + req.uri()));
         accessLog = TempPaths.file("local-reply-access", ".log");
         String yaml = """
                 admin:
@@ -98,26 +97,16 @@ class LocalReplyConfigE2ETest {
                     load_assignment: { cluster_name: empty }
                 """;
         Map<String, Object> vars = new java.util.HashMap<>();
-        vars.put("ADMIN", admin);
-        vars.put("PORT", port);
+        vars.put("ADMIN", stack.adminPort);
+        vars.put("PORT", stack.port);
         vars.put("LOG", accessLog);
         vars.put("CLUSTERS", Bootstraps.indent(Bootstraps.cluster("web", false, null, upstream.port()), 2));
-        proxy = ProxyProcess.start(ProxyProcess.render(yaml, vars), admin, List.of(),
+        proxy = stack.start(ProxyProcess.render(yaml, vars), List.of(),
                 "--file-flush-interval-msec", "100");
     }
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-    }
-
     static HttpResponse<String> send(String method, String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(stack.url(path)))
                 .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody());
         if (headers.length > 0) {
             b.headers(headers);

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,10 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LuaE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static TestUpstream authz;
     static ProxyProcess proxy;
-    static int port;
 
     private static final String SCRIPT = """
             function envoy_on_request(handle)
@@ -105,17 +106,15 @@ class LuaE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             StringBuilder seen = new StringBuilder();
             req.headers().forEach(e -> seen.append(e.getKey().toLowerCase(java.util.Locale.ROOT)).append('=')
                     .append(e.getValue()).append('\n'));
             seen.append("body=").append(req.content().toString(StandardCharsets.UTF_8)).append('\n');
             TestUpstream.send(ctx, req, 200, seen.toString(), Map.of("x-upstream", "original", "x-upstream-drop", "1"));
         });
-        authz = TestUpstream.start((ctx, req, n) ->
+        authz = stack.upstream((ctx, req, n) ->
                 TestUpstream.send(ctx, req, 200, "ok", Map.of("x-authz", "granted-" + req.headers().get("x-asked-by"))));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.lua
                   typed_config:
@@ -170,25 +169,12 @@ class LuaE2ETest {
         String clusters = Bootstraps.cluster("web", false, null, upstream.port())
                 + Bootstraps.cluster("authz", false, null, authz.port())
                 + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(), routes,
-                clusters, "", filter), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (authz != null) {
-            authz.close();
-        }
+        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
+                clusters, "", filter), List.of());
     }
 
     private static String url(String path) {
-        return "http://127.0.0.1:" + port + path;
+        return stack.url(path);
     }
 
     @Test
@@ -208,7 +194,7 @@ class LuaE2ETest {
     void routeMetadataStreamInfoAndHeaderIteration() throws Exception {
         String seen = Curl.run("-H", "x-over: old", url("/meta")).text();
         assertTrue(seen.contains("x-greeting=hello\n"), seen);
-        assertTrue(seen.contains("x-info=HTTP/1.1 nil 127.0.0.1:" + port + " 127.0.0.1:"), seen);
+        assertTrue(seen.contains("x-info=HTTP/1.1 nil 127.0.0.1:" + stack.port + " 127.0.0.1:"), seen);
         assertTrue(seen.contains(" meta_route\n"), seen);
         assertTrue(seen.contains("x-pairs=:method=GET,x-over=old\n"), "before the script replaced it: " + seen);
     }

@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MaxStreamDurationE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static java.nio.file.Path log;
     static ProxyProcess proxy;
@@ -29,14 +31,13 @@ class MaxStreamDurationE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             req.retain();
             ctx.executor().schedule(() -> {
                 TestUpstream.send(ctx, req, 200, "slow");
                 req.release();
             }, 1500, TimeUnit.MILLISECONDS);
         });
-        int admin = ProxyProcess.freePort();
         PORTS.put("http", ProxyProcess.freePort());
         PORTS.put("upstream_bound", ProxyProcess.freePort());
         log = io.remora.testing.TempPaths.file("bounded", ".log");
@@ -61,20 +62,10 @@ class MaxStreamDurationE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: bounded }
                 """);
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listener + bounded,
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listener + bounded,
                 Bootstraps.cluster("web", false, null, upstream.port())
                         + Bootstraps.cluster("bounded", false, "  common_http_protocol_options: { max_stream_duration: 0.3s }\n",
-                        upstream.port()), PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+                        upstream.port()), PORTS), List.of());
     }
 
     static String url(String path) {

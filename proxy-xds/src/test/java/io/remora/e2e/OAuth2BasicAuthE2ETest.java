@@ -1,12 +1,11 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -20,21 +19,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OAuth2BasicAuthE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream app;
     static TestUpstream tokens;
     static ProxyProcess proxy;
-    static int port;
     static final AtomicReference<String> tokenRequest = new AtomicReference<>();
 
     @BeforeAll
     static void start() throws Exception {
-        app = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "auth=" + req.headers().get("authorization")));
-        tokens = TestUpstream.start((ctx, req, n) -> {
+        app = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "auth=" + req.headers().get("authorization")));
+        tokens = stack.upstream((ctx, req, n) -> {
             tokenRequest.set(req.headers().get("authorization") + "\n" + req.content().toString(StandardCharsets.UTF_8));
             TestUpstream.send(ctx, req, 200, "{\"access_token\":\"acc-b\"}");
         });
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.oauth2
                   typed_config:
@@ -58,17 +56,12 @@ class OAuth2BasicAuthE2ETest {
                       forward_bearer_token: true
                       resources: [ "https://api.example.test/" ]
                 """;
-        proxy = OAuth2E2ETest.startProxy(admin, port, filter, "p@ss", app, tokens);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        OAuth2E2ETest.close(proxy, app, tokens);
+        proxy = OAuth2E2ETest.startProxy(stack, filter, "p@ss", app, tokens);
     }
 
     @Test
     void basicAuthAndCookieSettings() throws Exception {
-        String base = "http://127.0.0.1:" + port;
+        String base = "http://127.0.0.1:" + stack.port;
         Curl login = Curl.run(base + "/page");
         assertEquals(302, login.status());
         String location = login.header("location");

@@ -3,9 +3,9 @@ package io.remora.e2e;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
@@ -34,17 +34,18 @@ class OAuth2E2ETest {
 
     static final String HMAC_SECRET = "hmac-secret-value";
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream app;
     static TestUpstream tokens;
     static ProxyProcess proxy;
-    static int port;
     static final AtomicReference<String> tokenRequest = new AtomicReference<>();
 
     @BeforeAll
     static void start() throws Exception {
-        app = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+        app = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
                 "auth=" + req.headers().get("authorization") + " cookie=" + req.headers().get("cookie")));
-        tokens = TestUpstream.start((ctx, req, n) -> {
+        tokens = stack.upstream((ctx, req, n) -> {
             tokenRequest.set(req.method() + " " + req.uri() + " host=" + req.headers().get("host") + " type="
                     + req.headers().get("content-type") + " accept=" + req.headers().get("accept") + "\n"
                     + req.content().toString(StandardCharsets.UTF_8));
@@ -58,8 +59,6 @@ class OAuth2E2ETest {
                         + "\"refresh_token\":\"ref-1\",\"expires_in\":3600,\"token_type\":\"Bearer\"}");
             }
         });
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String filter = """
                 - name: envoy.filters.http.oauth2
                   typed_config:
@@ -79,14 +78,14 @@ class OAuth2E2ETest {
                       pass_through_matcher: [ { name: x-pass, string_match: { exact: "yes" } } ]
                       deny_redirect_matcher: [ { name: x-requested-with, string_match: { exact: XMLHttpRequest } } ]
                 """;
-        proxy = startProxy(admin, port, filter, "s3cr=t", app, tokens);
+        proxy = startProxy(stack, filter, "s3cr=t", app, tokens);
     }
 
     /**
      * The bootstrap both oauth2 tests run: {@code filter} before the router, every path to cluster
      * web ({@code app}), cluster auth ({@code tokens}), generic secrets token and hmac.
      */
-    static ProxyProcess startProxy(int admin, int port, String filter, String clientSecret, TestUpstream app,
+    static ProxyProcess startProxy(E2EStack stack, String filter, String clientSecret, TestUpstream app,
                                    TestUpstream tokens) throws Exception {
         String secrets = """
                   secrets:
@@ -95,28 +94,15 @@ class OAuth2E2ETest {
                   - name: hmac
                     generic_secret: { secret: { inline_string: "%s" } }
                 """.formatted(clientSecret, HMAC_SECRET);
-        return ProxyProcess.start(Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+        return stack.start(stack.http(TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: web }\n",
                 Bootstraps.cluster("web", false, null, app.port()) + Bootstraps.cluster("auth", false, null, tokens.port()),
-                "", filter) + secrets, admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        close(proxy, app, tokens);
-    }
-
-    static void close(AutoCloseable... all) throws Exception {
-        for (AutoCloseable c : all) {
-            if (c != null) {
-                c.close();
-            }
-        }
+                "", filter) + secrets, List.of());
     }
 
     @Test
     void loginSessionSignOutAndMatchers() throws Exception {
-        String base = "http://127.0.0.1:" + port;
+        String base = "http://127.0.0.1:" + stack.port;
 
         Curl login = Curl.run(base + "/app?x=1");
         assertEquals(302, login.status());
@@ -130,7 +116,7 @@ class OAuth2E2ETest {
         assertEquals("openid%20email", q.get("scope"));
         assertEquals("login", q.get("prompt"));
         assertEquals("S256", q.get("code_challenge_method"));
-        assertEquals("http%3A%2F%2F127.0.0.1%3A" + port + "%2Fcallback", q.get("redirect_uri"));
+        assertEquals("http%3A%2F%2F127.0.0.1%3A" + stack.port + "%2Fcallback", q.get("redirect_uri"));
         Map<String, String> set = setCookies(login.header("set-cookie"));
         String nonce = set.get("OauthNonce");
         String sealedVerifier = set.get("OauthCodeVerifier");
@@ -154,7 +140,7 @@ class OAuth2E2ETest {
         assertEquals(base + "/app?x=1", callback.header("location"));
         assertEquals("POST /oauth/token host=auth.example.com type=application/x-www-form-urlencoded"
                 + " accept=application/json\ngrant_type=authorization_code&code=abc123&client_id=my-client"
-                + "&client_secret=s3cr%3Dt&redirect_uri=http%3A%2F%2F127.0.0.1%3A" + port + "%2Fcallback"
+                + "&client_secret=s3cr%3Dt&redirect_uri=http%3A%2F%2F127.0.0.1%3A" + stack.port + "%2Fcallback"
                 + "&code_verifier=" + verifier, tokenRequest.get());
         Map<String, String> session = setCookies(callback.header("set-cookie"));
         assertEquals("acc-1", session.get("BearerToken"));

@@ -14,9 +14,9 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.remora.testing.GrpcText;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -40,6 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ObservabilityFiltersE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static final MethodDescriptor<String, String> UNARY = GrpcText.unary("demo.Echo/Say");
     static final MethodDescriptor<String, String> FAIL = GrpcText.unary("demo.Echo/Fail");
     static final MethodDescriptor<String, String> BIDI = GrpcText.bidi("demo.Echo/Chat");
@@ -49,7 +51,6 @@ class ObservabilityFiltersE2ETest {
     static ProxyProcess proxy;
     static ManagedChannel channel;
     static Path accessLog;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
@@ -78,9 +79,8 @@ class ObservabilityFiltersE2ETest {
                 }))
                 .build();
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build().start();
-        http = TestUpstream.text("plain");
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        stack.own(grpc::shutdownNow);
+        http = stack.own(TestUpstream.text("plain"));
         accessLog = TempPaths.file("access", ".log");
         String routes = """
                 - match: { prefix: "/demo.Echo/", grpc: {} }
@@ -131,31 +131,16 @@ class ObservabilityFiltersE2ETest {
                           pattern: { regex: "^s-(\\\\d+)$" }
                           substitution: "\\\\1"
                 """;
-        String bootstrap = Bootstraps.http(admin, port, accessLog.toString(), routes,
+        String bootstrap = stack.http(accessLog.toString(), routes,
                 Bootstraps.cluster("grpc_backend", true, null, grpc.getPort())
                         + Bootstraps.cluster("http_backend", false, null, http.port()),
                 networkFilters, httpFilters);
         bootstrap = Bootstraps.logFormat(bootstrap, accessLog, "%REQ(:PATH)% %FILTER_STATE(tenant)% "
                 + "%FILTER_STATE(skipped)% %FILTER_STATE(peer)% %FILTER_STATE(envoy.filters.http.grpc_stats)% "
                 + "%DYNAMIC_METADATA(envoy.lb:version)% %DYNAMIC_METADATA(envoy.filters.http.header_to_metadata)%");
-        proxy = ProxyProcess.start(bootstrap, admin);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (channel != null) {
-            channel.shutdownNow();
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (grpc != null) {
-            grpc.shutdownNow();
-        }
-        if (http != null) {
-            http.close();
-        }
+        proxy = stack.start(bootstrap);
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", stack.port).usePlaintext().build();
+        stack.own(channel::shutdownNow);
     }
 
     private static String logLine(String pathPrefix) throws Exception {
@@ -220,7 +205,7 @@ class ObservabilityFiltersE2ETest {
     @Test
     void filterStateAndDynamicMetadataReachTheAccessLog() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/meta"))
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(stack.url("/meta")))
                 .header("x-tenant", "acme").header("x-version", "v2").header("x-cost", "12.5")
                 .header("cookie", "a=b; session=s-42").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
@@ -229,7 +214,7 @@ class ObservabilityFiltersE2ETest {
         assertEquals(List.of("/meta", "tenant-acme", "-", "127.0.0.1", "-", "v2",
                 "{\"cost\":12.5,\"session\":\"42\"}"), List.of(line.split(" ")), line);
 
-        client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/missing")).build(),
+        client.send(HttpRequest.newBuilder(URI.create(stack.url("/missing"))).build(),
                 HttpResponse.BodyHandlers.ofString());
         String missing = logLine("/missing ");
         assertTrue(missing.contains(" none "), "on_header_missing sets its value: " + missing);

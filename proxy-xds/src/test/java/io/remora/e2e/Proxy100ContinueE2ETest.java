@@ -1,10 +1,10 @@
 package io.remora.e2e;
 
 import io.remora.testing.RawH2;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +22,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Proxy100ContinueE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static ExpectationUpstream upstream;
     static AbuseE2ETest.H2Informational h2Upstream;
     static ProxyProcess proxy;
@@ -42,9 +43,8 @@ class Proxy100ContinueE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new ExpectationUpstream();
-        h2Upstream = new AbuseE2ETest.H2Informational();
-        int admin = ProxyProcess.freePort();
+        upstream = stack.own(new ExpectationUpstream());
+        h2Upstream = stack.own(new AbuseE2ETest.H2Informational());
         PORTS.put("answered", ProxyProcess.freePort());
         PORTS.put("proxied", ProxyProcess.freePort());
         String routes = """
@@ -57,22 +57,9 @@ class Proxy100ContinueE2ETest {
                 """;
         String listeners = Bootstraps.httpListener("answered", "", "", routes)
                 + Bootstraps.httpListener("proxied", "", "proxy_100_continue: true", routes);
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners,
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners,
                 Bootstraps.cluster("web", false, null, upstream.port())
-                        + "\n" + Bootstraps.cluster("h2", true, null, h2Upstream.port()), PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (h2Upstream != null) {
-            h2Upstream.close();
-        }
+                        + "\n" + Bootstraps.cluster("h2", true, null, h2Upstream.port()), PORTS), List.of());
     }
 
     @BeforeEach

@@ -7,9 +7,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,15 +32,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RetriableHeadersE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
     static final Map<String, AtomicInteger> SEEN = new ConcurrentHashMap<>();
     static final HttpClient client = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             int attempt = SEEN.computeIfAbsent(req.uri(), k -> new AtomicInteger()).incrementAndGet();
             ByteBuf body = Unpooled.copiedBuffer("attempt " + attempt, StandardCharsets.UTF_8);
             var resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
@@ -50,8 +51,6 @@ class RetriableHeadersE2ETest {
             }
             ctx.writeAndFlush(resp);
         });
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
         String routes = """
                 - match: { prefix: "/" }
                   route:
@@ -62,26 +61,16 @@ class RetriableHeadersE2ETest {
                       retriable_headers: [{ name: x-upstream-retry, present_match: true }]
                       retriable_request_headers: [{ name: ":method", string_match: { exact: GET } }]
                 """;
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("retriable-headers", ".log").toString(), routes,
+        String yaml = stack.http(TempPaths.file("retriable-headers", ".log").toString(), routes,
                 Bootstraps.cluster("web", false, null, upstream.port()));
         int at = yaml.indexOf("domains: [\"*\"]");
         String indent = " ".repeat(at - yaml.lastIndexOf('\n', at) - 1);
         yaml = yaml.replace("domains: [\"*\"]\n", "domains: [\"*\"]\n" + indent + "include_attempt_count_in_response: true\n");
-        proxy = ProxyProcess.start(yaml, admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml, List.of());
     }
 
     static HttpResponse<String> send(String method, String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        return client.send(HttpRequest.newBuilder(URI.create(stack.url(path)))
                 .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     }
 

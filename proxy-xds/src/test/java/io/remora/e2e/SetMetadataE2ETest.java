@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -17,16 +17,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class SetMetadataE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = E2EStack.checkingLeaks();
     static TestUpstream upstream;
     static ProxyProcess proxy;
-    static int port;
     static Path accessLog;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.text("ok");
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        upstream = stack.own(TestUpstream.text("ok"));
         accessLog = TempPaths.file("set-metadata-access", ".log");
         String routes = """
                 - match: { prefix: "/" }
@@ -56,22 +55,12 @@ class SetMetadataE2ETest {
                     - metadata_namespace: fresh
                       value: { enabled: true }
                 """;
-        String yaml = Bootstraps.http(admin, port, accessLog.toString(), routes,
+        String yaml = stack.http(accessLog.toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()), "", filters);
         yaml = Bootstraps.logFormat(yaml, accessLog, "%REQ(:PATH)% %DYNAMIC_METADATA(app:tier)% "
                 + "%DYNAMIC_METADATA(app:tags)% %DYNAMIC_METADATA(app:nested)% %DYNAMIC_METADATA(app:kept)% "
                 + "%DYNAMIC_METADATA(legacy:version)% %DYNAMIC_METADATA(fresh:enabled)%");
-        proxy = ProxyProcess.start(yaml, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.closeCheckingLeaks();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(yaml);
     }
 
     @Test
@@ -79,7 +68,7 @@ class SetMetadataE2ETest {
         String denied = "envoy_http_set_metadata_overwrite_denied{envoy_http_conn_manager_prefix=\"ingress\"}";
         double before = proxy.metric(denied);
         for (String path : List.of("/one", "/two")) {
-            Curl r = Curl.run("http://127.0.0.1:" + port + path);
+            Curl r = Curl.run(stack.url(path));
             assertEquals(200, r.status());
             assertEquals("ok", r.text());
         }

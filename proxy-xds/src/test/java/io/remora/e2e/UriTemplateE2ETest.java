@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 class UriTemplateE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     private static final String MATCH = """
             path_match_policy:
               name: envoy.path.match.uri_template.uri_template_matcher
@@ -87,31 +89,18 @@ class UriTemplateE2ETest {
 
     static TestUpstream backend;
     static ProxyProcess proxy;
-    static int port;
     static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void start() throws Exception {
-        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "upstream got " + req.uri()));
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
-        String yaml = Bootstraps.http(admin, port, TempPaths.file("uri-template-access", ".log").toString(), ROUTES,
+        backend = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "upstream got " + req.uri()));
+        String yaml = stack.http(TempPaths.file("uri-template-access", ".log").toString(), ROUTES,
                 Bootstraps.cluster("backend", false, null, backend.port()), "", HTTP_RBAC);
-        proxy = ProxyProcess.start(yaml, admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
+        proxy = stack.start(yaml);
     }
 
     static HttpResponse<String> get(String path) throws Exception {
-        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        return CLIENT.send(HttpRequest.newBuilder(URI.create(stack.url(path)))
                 .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,9 +1,9 @@
 package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -25,6 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class VirtualClusterE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static final AtomicInteger flakyCalls = new AtomicInteger();
     static TestUpstream upstream;
     static ProxyProcess proxy;
@@ -33,7 +35,7 @@ class VirtualClusterE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start((ctx, req, n) -> {
+        upstream = stack.upstream((ctx, req, n) -> {
             String uri = req.uri();
             if (uri.startsWith("/flaky")) {
                 // Fails the first try of each pair: one retry makes it good.
@@ -47,7 +49,6 @@ class VirtualClusterE2ETest {
             }
         });
         accessLog = TempPaths.file("vcluster", ".log");
-        int admin = ProxyProcess.freePort();
         PORTS.put("http", ProxyProcess.freePort());
         String hcm = """
                 access_log:
@@ -78,18 +79,9 @@ class VirtualClusterE2ETest {
                   - name: tenant_x
                     headers: [{ name: x-tenant, string_match: { exact: x } }]
                 """;
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, Bootstraps.httpListenerWithHosts("http", "", hcm, hosts),
-                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), admin, List.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort,
+                Bootstraps.httpListenerWithHosts("http", "", hcm, hosts),
+                Bootstraps.cluster("web", false, null, upstream.port()), PORTS), List.of());
     }
 
     static Curl curl(String path, String... args) throws Exception {

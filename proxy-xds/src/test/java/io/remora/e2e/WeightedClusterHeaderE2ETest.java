@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -18,17 +18,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class WeightedClusterHeaderE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static TestUpstream a;
     static TestUpstream b;
     static ProxyProcess proxy;
-    static int port;
 
     @BeforeAll
     static void start() throws Exception {
-        a = TestUpstream.text("a");
-        b = TestUpstream.text("b");
-        int admin = ProxyProcess.freePort();
-        port = ProxyProcess.freePort();
+        a = stack.own(TestUpstream.text("a"));
+        b = stack.own(TestUpstream.text("b"));
         String routes = """
                 - match: { prefix: "/split" }
                   route:
@@ -49,17 +48,8 @@ class WeightedClusterHeaderE2ETest {
                         request_headers_to_add: [{ header: { key: x-member, value: from-header } }]
                 """;
         String clusters = Bootstraps.cluster("a", false, "", a.port()) + Bootstraps.cluster("b", false, "", b.port());
-        proxy = ProxyProcess.start(Bootstraps.http(admin, port,
-                io.remora.testing.TempPaths.file("weighted-header", ".log").toString(), routes, clusters), admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        a.close();
-        b.close();
+        proxy = stack.start(stack.http(
+                io.remora.testing.TempPaths.file("weighted-header", ".log").toString(), routes, clusters));
     }
 
     static Curl get(String path, String... headers) throws Exception {
@@ -68,7 +58,7 @@ class WeightedClusterHeaderE2ETest {
             args.add("-H");
             args.add(h);
         }
-        args.add("http://127.0.0.1:" + port + path);
+        args.add(stack.url(path));
         return Curl.run(args.toArray(new String[0]));
     }
 
