@@ -14,10 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Envoy's active health checker of one cluster ({@code HealthCheckerImplBase}): one session per
@@ -30,7 +27,6 @@ import java.util.logging.Logger;
  * only when every checker passes it.
  */
 public final class HealthChecker {
-    private static final Logger LOG = Logger.getLogger(HealthChecker.class.getName());
 
     enum Transition { UNCHANGED, CHANGED, CHANGE_PENDING }
 
@@ -46,7 +42,7 @@ public final class HealthChecker {
     private final HealthCheckEvents events;
     private final java.util.function.Supplier<io.remora.upstream.TransportSocketFactory> transportSockets;
     /** Upstream loop only. */
-    private final Map<Host, Session> sessions = new IdentityHashMap<>();
+    private final Map<Host, HealthCheckSession> sessions = new IdentityHashMap<>();
     private boolean stopped;
     /** The cluster's checkers, this one included; set before the first hosts. */
     private volatile List<HealthChecker> peers = List.of(this);
@@ -104,7 +100,7 @@ public final class HealthChecker {
             }
             for (Host h : copy) {
                 if (!sessions.containsKey(h)) {
-                    Session s = new Session(h, newProbe(h));
+                    HealthCheckSession s = new HealthCheckSession(this, h, newProbe(h));
                     sessions.put(h, s);
                     changed |= s.own(HealthFlag.FAILED_ACTIVE_HC, true);
                     s.start();
@@ -124,7 +120,7 @@ public final class HealthChecker {
      */
     public void immediateFail(Host host) {
         loop.execute(() -> {
-            Session s = stopped ? null : sessions.get(host);
+            HealthCheckSession s = stopped ? null : sessions.get(host);
             if (s != null) {
                 s.immediateFail();
             }
@@ -134,7 +130,7 @@ public final class HealthChecker {
     public void stop() {
         loop.execute(() -> {
             stopped = true;
-            sessions.values().forEach(Session::stop);
+            sessions.values().forEach(HealthCheckSession::stop);
             sessions.clear();
         });
     }
@@ -197,227 +193,30 @@ public final class HealthChecker {
         return ms;
     }
 
-    /** One host's checks (Envoy's {@code ActiveHealthCheckSession}); upstream loop only. */
-    final class Session implements Probe.Outcome {
-        final Host host;
-        private final Probe probe;
-        private int numHealthy;
-        private int numUnhealthy;
-        private boolean firstCheck = true;
-        private io.netty.util.concurrent.ScheduledFuture<?> intervalTimer;
-        private io.netty.util.concurrent.ScheduledFuture<?> timeoutTimer;
-        private boolean inFlight;
-        private boolean stopped;
-        /** What this checker raises: failed, degraded, timed out, excluded via immediate failure. */
-        private int flags;
+    /** The cluster's checkers (this one among them), whose verdicts on a host combine. */
+    List<HealthChecker> peers() {
+        return peers;
+    }
 
-        Session(Host host, Probe probe) {
-            this.host = host;
-            this.probe = probe;
-        }
+    /** This checker's session of {@code host}, or null. Upstream loop only. */
+    HealthCheckSession session(Host host) {
+        return sessions.get(host);
+    }
 
-        boolean own(HealthFlag f) {
-            return (flags & f.bit) != 0;
-        }
+    /** A host's health changed: the gauges are recounted and the cluster regroups its hosts. */
+    void healthChanged() {
+        recountHealthy();
+        healthChanged.run();
+    }
 
-        /**
-         * Raises or lowers the flag as this checker sees it; the host shows it while any of the
-         * cluster's checkers raises it. True when the host's flag changed.
-         */
-        boolean own(HealthFlag f, boolean on) {
-            flags = on ? flags | f.bit : flags & ~f.bit;
-            boolean any = on || raisedByPeer(f);
-            if (any == host.healthFlagGet(f)) {
-                return false;
-            }
-            if (any) {
-                host.healthFlagSet(f);
-            } else {
-                host.healthFlagClear(f);
-            }
-            return true;
-        }
+    /** A check passed: outlier detection may uneject the host. */
+    void passed(Host host) {
+        onSuccess.accept(host);
+    }
 
-        private boolean raisedByPeer(HealthFlag f) {
-            for (HealthChecker c : peers) {
-                Session s = c == HealthChecker.this ? null : c.sessions.get(host);
-                if (s != null && s.own(f)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void start() {
-            long initial = config.initialJitter().toMillis();
-            long delay = initial > 0 ? ThreadLocalRandom.current().nextLong(initial) : 0;
-            intervalTimer = loop.schedule(this::check, delay, TimeUnit.MILLISECONDS);
-        }
-
-        void stop() {
-            stopped = true;
-            if (intervalTimer != null) {
-                intervalTimer.cancel(false);
-            }
-            if (timeoutTimer != null) {
-                timeoutTimer.cancel(false);
-            }
-            probe.close();
-        }
-
-        private void check() {
-            if (stopped) {
-                return;
-            }
-            inFlight = true;
-            stats.attempt.increment();
-            timeoutTimer = loop.schedule(this::onTimeout, Math.max(1, config.timeout().toMillis()), TimeUnit.MILLISECONDS);
-            try {
-                probe.check(this);
-            } catch (RuntimeException e) {
-                LOG.log(Level.FINE, "health check of " + host + " failed to start", e);
-                failure(Probe.FailureType.NETWORK, false);
-            }
-        }
-
-        private void onTimeout() {
-            if (!inFlight || stopped) {
-                return;
-            }
-            own(HealthFlag.ACTIVE_HC_TIMEOUT, true);
-            failure(Probe.FailureType.NETWORK_TIMEOUT, false);
-            // After the verdict: closing may report a network failure, which is then ignored.
-            probe.close();
-        }
-
-        private boolean finishCheck() {
-            if (!inFlight || stopped) {
-                return false;
-            }
-            inFlight = false;
-            if (timeoutTimer != null) {
-                timeoutTimer.cancel(false);
-                timeoutTimer = null;
-            }
-            return true;
-        }
-
-        @Override
-        public void success(boolean degraded) {
-            if (!finishCheck()) {
-                return;
-            }
-            stats.success.increment();
-            numUnhealthy = 0;
-            Transition t = Transition.UNCHANGED;
-            if (own(HealthFlag.FAILED_ACTIVE_HC)) {
-                // The very first result moves a host to healthy at once (faster start-up, as Envoy).
-                if (firstCheck || ++numHealthy == config.healthyThreshold()) {
-                    own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
-                    own(HealthFlag.FAILED_ACTIVE_HC, false);
-                    own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, false);
-                    t = Transition.CHANGED;
-                    logEvent("add_healthy_event", "{\"first_check\":" + firstCheck + "}", 5);
-                } else {
-                    t = Transition.CHANGE_PENDING;
-                }
-            }
-            t = clearPending(t);
-            if (degraded != own(HealthFlag.DEGRADED_ACTIVE_HC)) {
-                own(HealthFlag.DEGRADED_ACTIVE_HC, degraded);
-                if (degraded) {
-                    logEvent("degraded_healthy_host", "{}", 8);
-                } else {
-                    logEvent("no_longer_degraded_host", "{}", 9);
-                }
-                t = Transition.CHANGED;
-            }
-            if (config.alwaysLogHealthCheckSuccess()) {
-                logEvent("successful_health_check_event", "{}", 12);
-            }
-            firstCheck = false;
-            done(t);
-            onSuccess.accept(host);
-        }
-
-        @Override
-        public void failure(Probe.FailureType type, boolean retriable) {
-            if (!finishCheck()) {
-                return;
-            }
-            // Counted before the host's flags change: whoever sees the host ejected sees its failures.
-            stats.failure.increment();
-            if (type == Probe.FailureType.NETWORK) {
-                stats.networkFailure.increment();
-            } else if (type == Probe.FailureType.PASSIVE) {
-                stats.passiveFailure.increment();
-            }
-            numHealthy = 0;
-            if (type != Probe.FailureType.NETWORK_TIMEOUT) {
-                // The timeout flag says why the last check failed; it toggles while unhealthy.
-                own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
-            }
-            Transition t = Transition.UNCHANGED;
-            if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
-                if ((!retriable && type == Probe.FailureType.ACTIVE) || ++numUnhealthy == config.unhealthyThreshold()) {
-                    t = Transition.CHANGED;
-                    if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
-                        host.healthFailure.fire();
-                    }
-                    logEvent("eject_unhealthy_event", "{\"failure_type\":\"" + type + "\"}", 4);
-                } else {
-                    t = Transition.CHANGE_PENDING;
-                }
-            }
-            t = clearPending(t);
-            if ((firstCheck || config.alwaysLogHealthCheckFailures())) {
-                logEvent("health_check_failure_event",
-                        "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
-            }
-            firstCheck = false;
-            done(t);
-        }
-
-        void immediateFail() {
-            stats.failure.increment();
-            stats.passiveFailure.increment();
-            numHealthy = 0;
-            boolean changed = !own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
-            own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
-            if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
-                logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
-                changed = true;
-                if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
-                    host.healthFailure.fire();
-                }
-            }
-            if (changed) {
-                recountHealthy();
-                healthChanged.run();
-            }
-        }
-
-        private Transition clearPending(Transition t) {
-            if (host.healthFlagGet(HealthFlag.PENDING_ACTIVE_HC)) {
-                host.healthFlagClear(HealthFlag.PENDING_ACTIVE_HC);
-                return Transition.CHANGED;
-            }
-            return t;
-        }
-
-        private void done(Transition t) {
-            if (t == Transition.CHANGED) {
-                recountHealthy();
-                healthChanged.run();
-            }
-            boolean unhealthy = own(HealthFlag.FAILED_ACTIVE_HC);
-            intervalTimer = loop.schedule(this::check, intervalMillis(unhealthy, t), TimeUnit.MILLISECONDS);
-        }
-
-        private void logEvent(String field, String body, int fieldNumber) {
-            if (events != null) {
-                events.log(host, field, body, fieldNumber);
-            }
+    void logEvent(Host host, String field, String body, int fieldNumber) {
+        if (events != null) {
+            events.log(host, field, body, fieldNumber);
         }
     }
 }

@@ -1,0 +1,236 @@
+package io.remora.upstream.health;
+
+import io.remora.upstream.Host;
+import io.remora.upstream.HealthFlag;
+
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One host's checks by one checker (Envoy's {@code ActiveHealthCheckSession}): the timers, the
+ * thresholds, the flags this checker raises on the host, and the event log. Upstream loop only.
+ */
+final class HealthCheckSession implements Probe.Outcome {
+    private static final Logger LOG = Logger.getLogger(HealthChecker.class.getName());
+
+    private final HealthChecker checker;
+    final Host host;
+    private final Probe probe;
+    private int numHealthy;
+    private int numUnhealthy;
+    private boolean firstCheck = true;
+    private io.netty.util.concurrent.ScheduledFuture<?> intervalTimer;
+    private io.netty.util.concurrent.ScheduledFuture<?> timeoutTimer;
+    private boolean inFlight;
+    private boolean stopped;
+    /** What this checker raises: failed, degraded, timed out, excluded via immediate failure. */
+    private int flags;
+
+    HealthCheckSession(HealthChecker checker, Host host, Probe probe) {
+        this.checker = checker;
+        this.host = host;
+        this.probe = probe;
+    }
+
+    boolean own(HealthFlag f) {
+        return (flags & f.bit) != 0;
+    }
+
+    /**
+     * Raises or lowers the flag as this checker sees it; the host shows it while any of the
+     * cluster's checkers raises it. True when the host's flag changed.
+     */
+    boolean own(HealthFlag f, boolean on) {
+        flags = on ? flags | f.bit : flags & ~f.bit;
+        boolean any = on || raisedByPeer(f);
+        if (any == host.healthFlagGet(f)) {
+            return false;
+        }
+        if (any) {
+            host.healthFlagSet(f);
+        } else {
+            host.healthFlagClear(f);
+        }
+        return true;
+    }
+
+    private boolean raisedByPeer(HealthFlag f) {
+        for (HealthChecker c : checker.peers()) {
+            HealthCheckSession s = c == checker ? null : c.session(host);
+            if (s != null && s.own(f)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void start() {
+        long initial = checker.config.initialJitter().toMillis();
+        long delay = initial > 0 ? ThreadLocalRandom.current().nextLong(initial) : 0;
+        intervalTimer = checker.loop.schedule(this::check, delay, TimeUnit.MILLISECONDS);
+    }
+
+    void stop() {
+        stopped = true;
+        if (intervalTimer != null) {
+            intervalTimer.cancel(false);
+        }
+        if (timeoutTimer != null) {
+            timeoutTimer.cancel(false);
+        }
+        probe.close();
+    }
+
+    private void check() {
+        if (stopped) {
+            return;
+        }
+        inFlight = true;
+        checker.stats.attempt.increment();
+        timeoutTimer = checker.loop.schedule(this::onTimeout, Math.max(1, checker.config.timeout().toMillis()), TimeUnit.MILLISECONDS);
+        try {
+            probe.check(this);
+        } catch (RuntimeException e) {
+            LOG.log(Level.FINE, "health check of " + host + " failed to start", e);
+            failure(Probe.FailureType.NETWORK, false);
+        }
+    }
+
+    private void onTimeout() {
+        if (!inFlight || stopped) {
+            return;
+        }
+        own(HealthFlag.ACTIVE_HC_TIMEOUT, true);
+        failure(Probe.FailureType.NETWORK_TIMEOUT, false);
+        // After the verdict: closing may report a network failure, which is then ignored.
+        probe.close();
+    }
+
+    private boolean finishCheck() {
+        if (!inFlight || stopped) {
+            return false;
+        }
+        inFlight = false;
+        if (timeoutTimer != null) {
+            timeoutTimer.cancel(false);
+            timeoutTimer = null;
+        }
+        return true;
+    }
+
+    @Override
+    public void success(boolean degraded) {
+        if (!finishCheck()) {
+            return;
+        }
+        checker.stats.success.increment();
+        numUnhealthy = 0;
+        HealthChecker.Transition t = HealthChecker.Transition.UNCHANGED;
+        if (own(HealthFlag.FAILED_ACTIVE_HC)) {
+            // The very first result moves a host to healthy at once (faster start-up, as Envoy).
+            if (firstCheck || ++numHealthy == checker.config.healthyThreshold()) {
+                own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
+                own(HealthFlag.FAILED_ACTIVE_HC, false);
+                own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, false);
+                t = HealthChecker.Transition.CHANGED;
+                logEvent("add_healthy_event", "{\"first_check\":" + firstCheck + "}", 5);
+            } else {
+                t = HealthChecker.Transition.CHANGE_PENDING;
+            }
+        }
+        t = clearPending(t);
+        if (degraded != own(HealthFlag.DEGRADED_ACTIVE_HC)) {
+            own(HealthFlag.DEGRADED_ACTIVE_HC, degraded);
+            if (degraded) {
+                logEvent("degraded_healthy_host", "{}", 8);
+            } else {
+                logEvent("no_longer_degraded_host", "{}", 9);
+            }
+            t = HealthChecker.Transition.CHANGED;
+        }
+        if (checker.config.alwaysLogHealthCheckSuccess()) {
+            logEvent("successful_health_check_event", "{}", 12);
+        }
+        firstCheck = false;
+        done(t);
+        checker.passed(host);
+    }
+
+    @Override
+    public void failure(Probe.FailureType type, boolean retriable) {
+        if (!finishCheck()) {
+            return;
+        }
+        // Counted before the host's flags change: whoever sees the host ejected sees its failures.
+        checker.stats.failure.increment();
+        if (type == Probe.FailureType.NETWORK) {
+            checker.stats.networkFailure.increment();
+        } else if (type == Probe.FailureType.PASSIVE) {
+            checker.stats.passiveFailure.increment();
+        }
+        numHealthy = 0;
+        if (type != Probe.FailureType.NETWORK_TIMEOUT) {
+            // The timeout flag says why the last check failed; it toggles while unhealthy.
+            own(HealthFlag.ACTIVE_HC_TIMEOUT, false);
+        }
+        HealthChecker.Transition t = HealthChecker.Transition.UNCHANGED;
+        if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
+            if ((!retriable && type == Probe.FailureType.ACTIVE) || ++numUnhealthy == checker.config.unhealthyThreshold()) {
+                t = HealthChecker.Transition.CHANGED;
+                if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
+                    host.healthFailure.fire();
+                }
+                logEvent("eject_unhealthy_event", "{\"failure_type\":\"" + type + "\"}", 4);
+            } else {
+                t = HealthChecker.Transition.CHANGE_PENDING;
+            }
+        }
+        t = clearPending(t);
+        if ((firstCheck || checker.config.alwaysLogHealthCheckFailures())) {
+            logEvent("health_check_failure_event",
+                    "{\"failure_type\":\"" + type + "\",\"first_check\":" + firstCheck + "}", 7);
+        }
+        firstCheck = false;
+        done(t);
+    }
+
+    void immediateFail() {
+        checker.stats.failure.increment();
+        checker.stats.passiveFailure.increment();
+        numHealthy = 0;
+        boolean changed = !own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL);
+        own(HealthFlag.EXCLUDED_VIA_IMMEDIATE_HC_FAIL, true);
+        if (!own(HealthFlag.FAILED_ACTIVE_HC)) {
+            logEvent("eject_unhealthy_event", "{\"failure_type\":\"PASSIVE\"}", 4);
+            changed = true;
+            if (own(HealthFlag.FAILED_ACTIVE_HC, true)) {
+                host.healthFailure.fire();
+            }
+        }
+        if (changed) {
+            checker.healthChanged();
+        }
+    }
+
+    private HealthChecker.Transition clearPending(HealthChecker.Transition t) {
+        if (host.healthFlagGet(HealthFlag.PENDING_ACTIVE_HC)) {
+            host.healthFlagClear(HealthFlag.PENDING_ACTIVE_HC);
+            return HealthChecker.Transition.CHANGED;
+        }
+        return t;
+    }
+
+    private void done(HealthChecker.Transition t) {
+        if (t == HealthChecker.Transition.CHANGED) {
+            checker.healthChanged();
+        }
+        boolean unhealthy = own(HealthFlag.FAILED_ACTIVE_HC);
+        intervalTimer = checker.loop.schedule(this::check, checker.intervalMillis(unhealthy, t), TimeUnit.MILLISECONDS);
+    }
+
+    private void logEvent(String field, String body, int fieldNumber) {
+        checker.logEvent(host, field, body, fieldNumber);
+    }
+}
