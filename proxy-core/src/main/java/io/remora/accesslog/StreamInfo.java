@@ -466,20 +466,22 @@ public final class StreamInfo {
     public void requestedServerName(String sni) {
         io.remora.network.ConnectionInfo c = connection;
         connection = c == null
-                ? new io.remora.network.ConnectionInfo(null, null, null, null, sni, null, null, null, null, null, -1)
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, sni, null, null, null, null, null, -1,
+                        io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT)
                 : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
                         c.originalDestination(), sni, c.transportProtocol(), c.applicationProtocols(), c.tls(),
-                        c.originalSource(), c.filterChainName(), c.connectionId());
+                        c.originalSource(), c.filterChainName(), c.connectionId(), c.bufferLimit());
     }
 
     /** Sets the filter chain name (a test): a copy of the connection's view. */
     public void filterChainName(String name) {
         io.remora.network.ConnectionInfo c = connection;
         connection = c == null
-                ? new io.remora.network.ConnectionInfo(null, null, null, null, null, null, null, null, null, name, -1)
+                ? new io.remora.network.ConnectionInfo(null, null, null, null, null, null, null, null, null, name, -1,
+                        io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT)
                 : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
                         c.originalDestination(), c.serverName(), c.transportProtocol(), c.applicationProtocols(),
-                        c.tls(), c.originalSource(), name, c.connectionId());
+                        c.tls(), c.originalSource(), name, c.connectionId(), c.bufferLimit());
     }
 
     /** The stream's random 64-bit id (never 0), made on first use: debug lines print it unsigned. */

@@ -283,7 +283,7 @@ public record ClusterConfig(
         private int leastRequestChoiceCount = 2;
         private OutlierDetectionConfig outlierDetection = null;
         private TransportSocketConfig transportSocket = null;
-        private int perConnectionBufferLimitBytes = 1 << 20;
+        private int perConnectionBufferLimitBytes = io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT;
         private List<HealthCheckConfig> healthChecks = List.of();
         private LoadBalancingConfig loadBalancing = LoadBalancingConfig.DEFAULT;
         private BindConfig upstreamBind = null;

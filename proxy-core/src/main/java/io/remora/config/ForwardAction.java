@@ -32,6 +32,9 @@ import com.google.re2j.Pattern;
  * @param hedgePolicy        {@code hedge_policy}: null inherits the virtual host's
  * @param pathTemplateRewrite {@code path_rewrite_policy} (a URI template rewrite of the route's
  *                           {@code path_match_policy} captures); null when unset
+ * @param requestBufferLimit {@code per_request_buffer_limit_bytes} of the route, else its virtual
+ *                           host: the most request body held for retries and mirrors, or
+ *                           {@link #NO_REQUEST_BUFFER_LIMIT}
  */
 public record ForwardAction(
         ClusterSpecifier cluster,
@@ -56,7 +59,8 @@ public record ForwardAction(
         Duration maxStreamDuration,
         InternalRedirectPolicy internalRedirectPolicy,
         HedgePolicy hedgePolicy,
-        io.remora.matching.UriTemplateRewrite pathTemplateRewrite) implements RouteAction {
+        io.remora.matching.UriTemplateRewrite pathTemplateRewrite,
+        int requestBufferLimit) implements RouteAction {
 
     public ForwardAction {
         clusterNotFoundStatus = clusterNotFoundStatus == 0 ? 503 : clusterNotFoundStatus;
@@ -66,6 +70,9 @@ public record ForwardAction(
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     }
 
+    /** No per_request_buffer_limit_bytes on the route or its virtual host. */
+    public static final int NO_REQUEST_BUFFER_LIMIT = -1;
+
     /** Without host_rewrite_path_regex, append_x_forwarded_host and metadata_match. */
     public ForwardAction(ClusterSpecifier cluster, String prefixRewrite, RegexRewrite regexRewrite,
                          String hostRewriteLiteral, boolean autoHostRewrite, String hostRewriteHeader, Duration timeout,
@@ -74,7 +81,7 @@ public record ForwardAction(
                          List<RateLimitPolicy> rateLimits, boolean includeVhRateLimits) {
         this(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite, hostRewriteHeader, timeout,
                 idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades, hashPolicies, rateLimits,
-                includeVhRateLimits, null, false, null, 503, null, null, null, null);
+                includeVhRateLimits, null, false, null, 503, null, null, null, null, NO_REQUEST_BUFFER_LIMIT);
     }
 
     /** Without rate limits. */
@@ -124,6 +131,7 @@ public record ForwardAction(
         private InternalRedirectPolicy internalRedirectPolicy;
         private HedgePolicy hedgePolicy;
         private io.remora.matching.UriTemplateRewrite pathTemplateRewrite;
+        private int requestBufferLimit = NO_REQUEST_BUFFER_LIMIT;
 
         private Builder(ClusterSpecifier cluster) {
             this.cluster = cluster;
@@ -239,12 +247,21 @@ public record ForwardAction(
             return this;
         }
 
+        /**
+         * {@code per_request_buffer_limit_bytes} of the route, else of its virtual host: the most
+         * request body the router holds for retries and mirrors (0 is a limit: hold nothing).
+         */
+        public Builder requestBufferLimit(int v) {
+            requestBufferLimit = v;
+            return this;
+        }
+
         public ForwardAction build() {
             return new ForwardAction(cluster, prefixRewrite, regexRewrite, hostRewriteLiteral, autoHostRewrite,
                     hostRewriteHeader, timeout, idleTimeout, retryPolicy, mirrors, maxGrpcTimeout, upgrades,
                     hashPolicies, rateLimits, includeVhRateLimits, hostRewritePathRegex, appendXForwardedHost,
                     metadataMatch, clusterNotFoundStatus, maxStreamDuration, internalRedirectPolicy, hedgePolicy,
-                    pathTemplateRewrite);
+                    pathTemplateRewrite, requestBufferLimit);
         }
     }
 

@@ -131,7 +131,7 @@ public record ListenerConfig(
         private boolean transparent;
         private boolean bindToPort = true;
         private Duration listenerFiltersTimeout = Duration.ofSeconds(15);
-        private int perConnectionBufferLimitBytes = 1024 * 1024;
+        private int perConnectionBufferLimitBytes = io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT;
         private UnifiedMatcher<String> filterChainMatcher;
         private OriginalSrc originalSrc;
         private boolean freebind;

@@ -30,6 +30,11 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
     }
 
     final HttpConnectionManager hcm;
+    /**
+     * What one stream may buffer before a 413 (request) or 500 (response): Envoy takes the
+     * connection's buffer limit, the listener's per_connection_buffer_limit_bytes.
+     */
+    final int bufferLimit;
     final Channel channel;
     final ConnectionInfo info;
     final boolean tls;
@@ -69,6 +74,8 @@ final class ConnectionContext extends io.remora.overload.WorkerOverload.Tracked
         this.hcm = hcm;
         this.channel = channel;
         this.info = info;
+        int limit = info == null ? ConnectionInfo.DEFAULT_BUFFER_LIMIT : info.bufferLimit();
+        this.bufferLimit = limit <= 0 ? Integer.MAX_VALUE : limit;
         this.tls = channel.pipeline().get(SslHandler.class) != null
                 || (info != null && "tls".equals(info.transportProtocol()));
         this.worker = hcm.overload.worker(channel.eventLoop());

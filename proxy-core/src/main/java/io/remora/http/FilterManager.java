@@ -44,7 +44,7 @@ final class FilterManager extends FilterIteration {
     FilterManager(ActiveStream stream, HttpConnectionManager.FilterFactoryEntry[] entries, RouteEntry route,
                   String cluster) {
         this.stream = stream;
-        this.decoderBufferLimit = stream.hcm.bufferLimit;
+        this.decoderBufferLimit = stream.cx.bufferLimit;
         // Arrays sized once, per stream; most chains have no encoder and one or two decoders.
         int n = entries.length;
         DecoderFilterSlot[] dec = n == 0 ? NO_DECODERS : new DecoderFilterSlot[n];
@@ -322,7 +322,7 @@ final class FilterManager extends FilterIteration {
 
         @Override
         int bufferLimit() {
-            return stream.hcm.bufferLimit;
+            return stream.cx.bufferLimit;
         }
 
         @Override

@@ -124,6 +124,6 @@ abstract class FilterSlot implements StreamFilterCallbacks {
 
     @Override
     public int bufferLimit() {
-        return stream.hcm.bufferLimit;
+        return stream.cx.bufferLimit;
     }
 }

@@ -23,9 +23,6 @@ public final class HttpConnectionManager implements NetworkFilter {
     /** The pipeline name of the HTTP/2 codec's {@link FlushCoalescer}. */
     static final String FLUSH_NAME = "remora-flush";
 
-    /** Envoy's default per_connection_buffer_limit_bytes. */
-    static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
-
     final HttpConnectionManagerConfig config;
     final ServerContext context;
     final HttpConnManagerStats stats;
@@ -43,7 +40,6 @@ public final class HttpConnectionManager implements NetworkFilter {
     final int maxRequestHeadersCount;
     final String serverName;
     final ServerHeaderTransformation serverHeaderTransformation;
-    final int bufferLimit;
     final long requestHeadersTimeoutNanos;
     /** Downstream max_connection_duration (0: none) and max_requests_per_connection (0: unlimited). */
     final long maxConnectionDurationNanos;
@@ -111,7 +107,6 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.serverName = config.serverName() == null || config.serverName().isEmpty() ? "envoy" : config.serverName();
         this.serverHeaderTransformation = config.serverHeaderTransformation() == null
                 ? ServerHeaderTransformation.OVERWRITE : config.serverHeaderTransformation();
-        this.bufferLimit = DEFAULT_BUFFER_LIMIT;
         this.requestHeadersTimeoutNanos = nanos(config.requestHeadersTimeout(), Duration.ZERO);
         this.maxConnectionDurationNanos = nanos(config.maxConnectionDuration(), Duration.ZERO);
         this.maxRequestsPerConnection = config.maxRequestsPerConnection();

@@ -183,7 +183,8 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             }
         }
         ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
-                transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id);
+                transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id,
+                rt.config().perConnectionBufferLimitBytes());
         ListenerAccessLog.chainChosen(ch, rt, info);
         chain.accept(ch, info);
         return true;

@@ -19,6 +19,8 @@ import java.net.SocketAddress;
  * @param filterChainName     the name of the filter chain the connection took, or null
  * @param connectionId        the connection's id ({@link ConnectionIds#next()}) when the listener
  *                            gave it one, else -1 (the channel's attribute holds it)
+ * @param bufferLimit         the listener's {@code per_connection_buffer_limit_bytes}: what a
+ *                            stream on this connection may buffer (0: no limit, as Envoy)
  */
 public record ConnectionInfo(
         String listenerName,
@@ -31,7 +33,11 @@ public record ConnectionInfo(
         io.remora.tls.TlsConnection tls,
         OriginalSource originalSource,
         String filterChainName,
-        long connectionId) {
+        long connectionId,
+        int bufferLimit) {
+
+    /** Envoy's default per_connection_buffer_limit_bytes. */
+    public static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
     /** A connection whose filter chain has no name and whose id is the channel's. */
     public ConnectionInfo(String listenerName, SocketAddress localAddress, SocketAddress remoteAddress,
@@ -39,7 +45,7 @@ public record ConnectionInfo(
                           java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls,
                           OriginalSource originalSource) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, tls, originalSource, null, -1);
+                applicationProtocols, tls, originalSource, null, -1, DEFAULT_BUFFER_LIMIT);
     }
 
     /** A connection without original_src. */
@@ -47,7 +53,7 @@ public record ConnectionInfo(
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols, io.remora.tls.TlsConnection tls) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, tls, null, null, -1);
+                applicationProtocols, tls, null, null, -1, DEFAULT_BUFFER_LIMIT);
     }
 
     /** A plaintext connection. */
@@ -55,6 +61,6 @@ public record ConnectionInfo(
                           InetSocketAddress originalDestination, String serverName, String transportProtocol,
                           java.util.List<String> applicationProtocols) {
         this(listenerName, localAddress, remoteAddress, originalDestination, serverName, transportProtocol,
-                applicationProtocols, null, null, null, -1);
+                applicationProtocols, null, null, null, -1, DEFAULT_BUFFER_LIMIT);
     }
 }

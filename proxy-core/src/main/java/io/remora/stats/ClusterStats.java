@@ -15,6 +15,8 @@ public final class ClusterStats {
     public final Counter upstreamRqRetry;
     public final Counter upstreamRqRetrySuccess;
     public final Counter upstreamRqRetryOverflow;
+    /** A request body outgrew what may be held for a retry or a mirror: both given up. */
+    public final Counter retryOrShadowAbandoned;
     /** Redirects an internal redirect policy followed, and those it had to pass to the client. */
     public final Counter upstreamInternalRedirectSucceededTotal;
     public final Counter upstreamInternalRedirectFailedTotal;
@@ -53,6 +55,7 @@ public final class ClusterStats {
         upstreamRqRetry = c("envoy_cluster_upstream_rq_retry");
         upstreamRqRetrySuccess = c("envoy_cluster_upstream_rq_retry_success");
         upstreamRqRetryOverflow = c("envoy_cluster_upstream_rq_retry_overflow");
+        retryOrShadowAbandoned = c("envoy_cluster_retry_or_shadow_abandoned");
         upstreamInternalRedirectSucceededTotal = c("envoy_cluster_upstream_internal_redirect_succeeded_total");
         upstreamInternalRedirectFailedTotal = c("envoy_cluster_upstream_internal_redirect_failed_total");
         upstreamRqTimeout = c("envoy_cluster_upstream_rq_timeout");

@@ -21,7 +21,7 @@ class ConnectionIdsTest {
         EmbeddedChannel ch = new EmbeddedChannel();
         long id = ConnectionIds.next();
         ConnectionInfo info = new ConnectionInfo("l", null, null, null, null, "raw_buffer", List.of(), null, null,
-                null, id);
+                null, id, ConnectionInfo.DEFAULT_BUFFER_LIMIT);
         assertEquals(id, ConnectionIds.of(info, ch));
         assertEquals(id, ConnectionIds.of(info, ch), "the same id every time");
         assertFalse(ch.hasAttr(ATTRIBUTE), "no attribute for a connection whose info holds its id");

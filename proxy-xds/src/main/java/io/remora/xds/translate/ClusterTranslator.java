@@ -17,7 +17,6 @@ public final class ClusterTranslator {
     private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(5);
     private static final Duration DEFAULT_IDLE = Duration.ofHours(1);
-    private static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
     private ClusterTranslator() {
     }
@@ -240,7 +239,7 @@ public final class ClusterTranslator {
                     LoadBalancingTranslator.healthStatuses(c.getCommonLbConfig().getOverrideHostStatus()));
         }
         int bufferLimit = Protos.uint(c.hasPerConnectionBufferLimitBytes(), c.getPerConnectionBufferLimitBytes(),
-                DEFAULT_BUFFER_LIMIT);
+                io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT);
         ClusterWarnings.warn(c, path, ctx);
         java.time.Duration dnsJitter = c.hasDnsJitter() ? Protos.duration(c.getDnsJitter()) : null;
         if (dnsJitter != null && dnsJitter.isNegative()) {

@@ -22,7 +22,6 @@ import java.util.Set;
 /** {@code config.listener.v3.Listener}. */
 public final class ListenerTranslator {
 
-    private static final int DEFAULT_BUFFER_LIMIT = 1024 * 1024;
     private static final String FILTERS = "envoy.extensions.filters.listener.";
     private static final String ORIGINAL_SRC = "envoy.extensions.filters.listener.original_src.v3.OriginalSrc";
 
@@ -167,7 +166,7 @@ public final class ListenerTranslator {
         Duration lfTimeout = Protos.duration(l.hasListenerFiltersTimeout(), l.getListenerFiltersTimeout(),
                 Duration.ofSeconds(15));
         int buffer = Protos.uint(l.hasPerConnectionBufferLimitBytes(), l.getPerConnectionBufferLimitBytes(),
-                DEFAULT_BUFFER_LIMIT);
+                io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT);
         return ListenerConfig.builder(name, address)
                 .statPrefix(l.getStatPrefix())
                 .direction(dir)

@@ -1,5 +1,6 @@
 package io.remora.xds.translate;
 
+import io.remora.config.ForwardAction;
 import io.remora.config.HeaderMutation;
 import io.remora.config.Route;
 import io.remora.config.RouteConfiguration;
@@ -85,9 +86,12 @@ public final class RouteConfigurationTranslator {
     static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, FieldPath path,
                                    TranslationContext ctx, int maxBody) {
         List<Route> routes = new ArrayList<>(vh.getRoutesCount());
+        int bufferLimit = vh.hasPerRequestBufferLimitBytes()
+                ? RouteTranslator.requestBufferLimit(vh.getPerRequestBufferLimitBytes())
+                : ForwardAction.NO_REQUEST_BUFFER_LIMIT;
         for (int i = 0; i < vh.getRoutesCount(); i++) {
             routes.add(RouteTranslator.translate(vh.getRoutes(i), path.field("routes").index(i), ctx,
-                    maxBody));
+                    maxBody, bufferLimit));
         }
         HeaderMutation req = HeaderTranslator.mutation(vh.getRequestHeadersToAddList(),
                 vh.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),

@@ -25,16 +25,21 @@ public final class RouteTranslator {
 
     /**
      * @param maxBodyBytes       max_direct_response_body_size_bytes of the route configuration
+     * @param vhostBufferLimit   the virtual host's per_request_buffer_limit_bytes, or
+     *                           {@link ForwardAction#NO_REQUEST_BUFFER_LIMIT}
      */
     public static Route translate(io.envoyproxy.envoy.config.route.v3.Route r, FieldPath path,
-                                  TranslationContext ctx, int maxBodyBytes) {
+                                  TranslationContext ctx, int maxBodyBytes, int vhostBufferLimit) {
         if (!r.hasMatch()) {
             throw path.field("match").error("missing required field");
         }
         RouteMatch match = match(r.getMatch(), path.field("match"));
         RouteAction action = switch (r.getActionCase()) {
             case ROUTE -> forward(r.getRoute(), path.field("route"), ctx,
-                    match.path() instanceof RouteMatch.PathTemplate t ? t.template() : null);
+                    match.path() instanceof RouteMatch.PathTemplate t ? t.template() : null)
+                    .requestBufferLimit(r.hasPerRequestBufferLimitBytes()
+                            ? requestBufferLimit(r.getPerRequestBufferLimitBytes()) : vhostBufferLimit)
+                    .build();
             case REDIRECT -> redirect(r.getRedirect(), path.field("redirect"));
             case DIRECT_RESPONSE -> direct(r.getDirectResponse(), path.field("direct_response"), maxBodyBytes);
             case NON_FORWARDING_ACTION -> new RouteAction.NonForwarding();
@@ -107,8 +112,13 @@ public final class RouteTranslator {
                 m.hasGrpc(), fraction, runtimeKey, dynamicMetadata, tls);
     }
 
+    /** A per_request_buffer_limit_bytes value; past 2 GiB nothing could be held anyway. */
+    static int requestBufferLimit(com.google.protobuf.UInt32Value v) {
+        return (int) Math.min(Integer.toUnsignedLong(v.getValue()), Integer.MAX_VALUE);
+    }
+
     /** @param matchTemplate the route's path_match_policy template; null when it has another match */
-    static ForwardAction forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
+    static ForwardAction.Builder forward(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
                                  TranslationContext ctx, io.remora.matching.UriTemplate matchTemplate) {
         ClusterSpecifier cluster = switch (a.getClusterSpecifierCase()) {
             case CLUSTER -> {
@@ -222,8 +232,7 @@ public final class RouteTranslator {
                     case SERVICE_UNAVAILABLE -> 503;
                     case UNRECOGNIZED -> throw path.field("cluster_not_found_response_code")
                             .error("unknown code " + a.getClusterNotFoundResponseCodeValue());
-                })
-                .build();
+                });
     }
 
     /** {@code path_rewrite_policy}, and Envoy's rules on combining rewrites with a template match. */
