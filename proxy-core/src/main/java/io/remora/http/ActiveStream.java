@@ -48,6 +48,10 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     /** A local reply was sent: no more request data reaches the filters. */
     private boolean decodingAborted;
     private WatermarkCallbacks watermarks;
+    /** Sources of response back-pressure now above their high watermark (see {@link #aboveHighWatermark}). */
+    private int highWatermarks;
+    /** The downstream connection is one of them. */
+    private boolean downstreamAbove;
     private boolean remoteComplete;
     boolean responseStarted;
     boolean localComplete;
@@ -269,12 +273,35 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     }
 
     void onWritabilityChanged(boolean writable) {
-        WatermarkCallbacks w = watermarks;
-        if (w != null && !ended) {
-            if (writable) {
-                w.onBelowWriteBufferLowWatermark();
-            } else {
+        if (!writable && !downstreamAbove) {
+            downstreamAbove = true;
+            aboveHighWatermark();
+        } else if (writable && downstreamAbove) {
+            downstreamAbove = false;
+            belowLowWatermark();
+        }
+    }
+
+    /**
+     * One more source of back-pressure on the response (the downstream connection, or an encoder
+     * filter holding too much): the first tells the router to stop reading its upstream, as
+     * Envoy's callHighWatermarkCallbacks counts them.
+     */
+    void aboveHighWatermark() {
+        if (highWatermarks++ == 0) {
+            WatermarkCallbacks w = watermarks;
+            if (w != null && !ended) {
                 w.onAboveWriteBufferHighWatermark();
+            }
+        }
+    }
+
+    /** One source of back-pressure is gone; the last lets the router read again. */
+    void belowLowWatermark() {
+        if (highWatermarks > 0 && --highWatermarks == 0) {
+            WatermarkCallbacks w = watermarks;
+            if (w != null && !ended) {
+                w.onBelowWriteBufferLowWatermark();
             }
         }
     }
@@ -314,7 +341,12 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
 
     void setWatermarkCallbacks(WatermarkCallbacks callbacks) {
         this.watermarks = callbacks;
-        if (callbacks != null && !encoder.isWritable()) {
+        if (!downstreamAbove && !encoder.isWritable()) {
+            // The connection was full before this stream listened for it.
+            downstreamAbove = true;
+            highWatermarks++;
+        }
+        if (callbacks != null && highWatermarks > 0) {
             callbacks.onAboveWriteBufferHighWatermark();
         }
     }

@@ -39,6 +39,16 @@ final class EncoderFilterSlot extends FilterSlot implements EncoderFilterCallbac
     }
 
     @Override
+    public void onEncoderFilterAboveWriteBufferHighWatermark() {
+        stream.aboveHighWatermark();
+    }
+
+    @Override
+    public void onEncoderFilterBelowWriteBufferLowWatermark() {
+        stream.belowLowWatermark();
+    }
+
+    @Override
     public Http2Headers responseHeaders() {
         return manager.responseHeaders;
     }

@@ -26,6 +26,7 @@ import java.util.function.Supplier;
 public final class SpanBatcher implements AutoCloseable {
 
     private static final int MAX_BUFFERED = 10_000;
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("tracing");
 
     private final LongSupplier intervalMillis;
     private final IntSupplier minFlushSpans;
@@ -74,8 +75,11 @@ public final class SpanBatcher implements AutoCloseable {
                 if (timerFlushed != null) {
                     timerFlushed.increment();
                 }
-                flush();
-                scheduleTimer();
+                try {
+                    flush();
+                } finally {
+                    scheduleTimer();
+                }
             }, ms, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             // shutting down
@@ -105,8 +109,15 @@ public final class SpanBatcher implements AutoCloseable {
             buffered.decrementAndGet();
             spans.add(s);
         }
-        if (!spans.isEmpty()) {
+        if (spans.isEmpty()) {
+            return;
+        }
+        try {
             send.accept(spans);
+        } catch (RuntimeException e) {
+            // An exporter's bug loses this batch, never the batcher: a throw out of a scheduled
+            // task would cancel the timer and every later flush with it.
+            LOG.log(java.util.logging.Level.WARNING, "dropping " + spans.size() + " spans: the exporter failed", e);
         }
     }
 

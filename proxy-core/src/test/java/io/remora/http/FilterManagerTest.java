@@ -131,6 +131,19 @@ class FilterManagerTest {
     }
 
     @Test
+    void encoderWatermarksReachTheRouterOnceForAllTheirSources() throws Exception {
+        TestFilter.EVENTS.clear();
+        HttpResponse<String> r = send("/x", null, "x-test", "watermarks", "x-probe-a", "hold-upstream",
+                "x-probe-b", "hold-upstream");
+        assertEquals(200, r.statusCode());
+        assertEquals("ok", r.body());
+        logged();
+        // b then a go above (one event), b then a go below (one event, after a's).
+        assertEquals(List.of("above", "below"),
+                TestFilter.EVENTS.stream().filter(e -> !e.equals("destroy")).toList());
+    }
+
+    @Test
     void everyFilterMadeIsDestroyedOnceWhenTheStreamEnds() throws Exception {
         assertEquals(200, send("/x", null).statusCode());
         logged(); // the stream has ended

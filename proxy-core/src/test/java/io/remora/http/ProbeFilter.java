@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * {@code x-body-length} to the held headers and continue), {@code reply} (local reply 418),
  * {@code reroute} (path /b, clear the route cache), {@code buffer-response} (buffer the response
  * body, then add {@code x-response-length}), {@code own-response} (take the response body, then
- * inject it and continue on a later turn). Every probe appends its id to the request's
+ * inject it and continue on a later turn), {@code hold-upstream} (above the encoder watermark from
+ * the response headers to the body's end). Every probe appends its id to the request's
  * {@code x-decode-order} and to the response's {@code x-encode-order}, and reports its per-route
  * config in {@code x-config-<id>}.
  */
@@ -136,6 +137,9 @@ final class ProbeFilter implements StreamFilter {
         if (encoder.clusterName() != null) {
             headers.set("x-cluster", encoder.clusterName());
         }
+        if (mode.equals("hold-upstream")) {
+            encoder.onEncoderFilterAboveWriteBufferHighWatermark();
+        }
         if ((mode.equals("buffer-response") || mode.equals("own-response")) && !endStream) {
             held = headers;
             headers.remove("content-length");
@@ -146,6 +150,9 @@ final class ProbeFilter implements StreamFilter {
 
     @Override
     public FilterStatus encodeData(ByteBuf data, boolean endStream) {
+        if (mode.equals("hold-upstream") && endStream) {
+            encoder.onEncoderFilterBelowWriteBufferLowWatermark();
+        }
         if (mode.equals("own-response")) {
             // Takes the body, then (later, as an external service's answer would) hands it on and
             // lets the held headers go: the body must still leave after them.

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code x-test} header: absent = echo (200, the request body streamed back, trailers echoed;
  * "ok" for a bodyless request), {@code hang} = never answer, {@code local} = 503 local reply,
  * {@code chunks} = a streamed response of 3 chunks without content-length, {@code buffer} = the
- * request body is buffered by the filter chain (STOP_ITERATION_AND_BUFFER) and never answered.
+ * request body is buffered by the filter chain (STOP_ITERATION_AND_BUFFER) and never answered,
+ * {@code watermarks} = "ok" with the downstream watermark events in {@link #EVENTS}.
  */
 final class TestFilter implements StreamDecoderFilter {
 
@@ -104,6 +105,22 @@ final class TestFilter implements StreamDecoderFilter {
                 for (int i = 0; i < 4096 && !above[0]; i++) {
                     cb.encodeData(io.netty.buffer.Unpooled.wrappedBuffer(new byte[64 * 1024]), false);
                 }
+                return FilterStatus.STOP_ITERATION;
+            }
+            case "watermarks" -> {
+                cb.setDownstreamWatermarkCallbacks(new io.remora.http.filter.WatermarkCallbacks() {
+                    @Override
+                    public void onAboveWriteBufferHighWatermark() {
+                        EVENTS.add("above");
+                    }
+
+                    @Override
+                    public void onBelowWriteBufferLowWatermark() {
+                        EVENTS.add("below");
+                    }
+                });
+                respond(new DefaultHttp2Headers().status("200"), false);
+                cb.encodeData(ByteBufUtil.writeAscii(io.netty.buffer.ByteBufAllocator.DEFAULT, "ok"), true);
                 return FilterStatus.STOP_ITERATION;
             }
             case "pause" -> {

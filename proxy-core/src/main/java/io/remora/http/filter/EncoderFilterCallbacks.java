@@ -21,6 +21,17 @@ public interface EncoderFilterCallbacks extends StreamFilterCallbacks {
      */
     void injectEncodedTrailersToFilterChain(Http2Headers trailers);
 
+    /**
+     * This filter holds more response than it should (Envoy's
+     * onEncoderFilterAboveWriteBufferHighWatermark): the router stops reading the upstream until
+     * as many {@link #onEncoderFilterBelowWriteBufferLowWatermark()} calls and a writable
+     * downstream let it go on.
+     */
+    void onEncoderFilterAboveWriteBufferHighWatermark();
+
+    /** Undoes one {@link #onEncoderFilterAboveWriteBufferHighWatermark()}. */
+    void onEncoderFilterBelowWriteBufferLowWatermark();
+
     /** The response headers (null before they are encoded). */
     Http2Headers responseHeaders();
 }

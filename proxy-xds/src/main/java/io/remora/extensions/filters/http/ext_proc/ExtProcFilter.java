@@ -357,6 +357,21 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         }
     }
 
+    /** Stops (or lets go on) whatever feeds this direction: the downstream for a request, the upstream for a response. */
+    void holdBack(boolean request, boolean stop) {
+        if (request) {
+            if (stop) {
+                cb.pauseDecoding();
+            } else {
+                cb.resumeDecoding();
+            }
+        } else if (stop) {
+            encoderCb.onEncoderFilterAboveWriteBufferHighWatermark();
+        } else {
+            encoderCb.onEncoderFilterBelowWriteBufferLowWatermark();
+        }
+    }
+
     void inject(boolean request, ByteBuf body, boolean endStream) {
         if (request) {
             cb.injectDecodedDataToFilterChain(body, endStream);

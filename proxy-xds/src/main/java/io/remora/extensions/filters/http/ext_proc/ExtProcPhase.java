@@ -46,7 +46,7 @@ final class ExtProcPhase {
     private boolean lastChunkSent;
     /** STREAMED: the headers went on before the body (released on their own answer). */
     private boolean headersReleased;
-    /** Request: downstream reading paused while too much is held for the processor (Envoy's watermark). */
+    /** Reading paused (downstream, or the upstream for a response) while too much is held for the processor. */
     private boolean paused;
     private ScheduledFuture<?> timer;
 
@@ -144,18 +144,21 @@ final class ExtProcPhase {
         pauseOver(inFlightBytes);
     }
 
-    /** Too much held for the processor: stop reading the request (Envoy's watermark on its chunk queue). */
+    /**
+     * Too much held for the processor: stop reading the request, or the response's upstream
+     * (Envoy's watermark on its chunk queue).
+     */
     private void pauseOver(long held) {
-        if (request && !paused && held > filter.bufferLimit()) {
+        if (!paused && held > filter.bufferLimit()) {
             paused = true;
-            filter.cb.pauseDecoding();
+            filter.holdBack(request, true);
         }
     }
 
     private void unpause() {
         if (paused) {
             paused = false;
-            filter.cb.resumeDecoding();
+            filter.holdBack(request, false);
         }
     }
 
