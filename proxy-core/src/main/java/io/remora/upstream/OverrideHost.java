@@ -9,4 +9,26 @@ import java.net.InetSocketAddress;
  */
 public record OverrideHost(InetSocketAddress address, boolean strict) {
     public static final String FILTER_STATE_KEY = "remora.upstream_override_host";
+
+    /** An "ip:port" ("[v6]:port") address, or null when it is not one. */
+    public static InetSocketAddress parse(String s) {
+        int colon = s.lastIndexOf(':');
+        if (colon <= 0 || colon == s.length() - 1) {
+            return null;
+        }
+        String ip = s.substring(0, colon);
+        if (ip.startsWith("[") && ip.endsWith("]")) {
+            ip = ip.substring(1, ip.length() - 1);
+        }
+        java.net.InetAddress literal = io.netty.util.NetUtil.createInetAddressFromIpAddressString(ip);
+        if (literal == null) {
+            return null;
+        }
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            return port < 0 || port > 65535 ? null : new InetSocketAddress(literal, port);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
 }

@@ -157,6 +157,27 @@ class LuaE2ETest {
                               nothing.field = 1
                             end
                           end
+                - match: { prefix: "/crypto" }
+                  route: { cluster: web }
+                  metadata:
+                    filter_metadata:
+                      envoy.filters.http.lua: { owner: crypto-route }
+                  typed_per_filter_config:
+                    envoy.filters.http.lua:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.LuaPerRoute
+                      source_code:
+                        inline_string: |
+                %s
+                - match: { prefix: "/override" }
+                  route: { cluster: pair }
+                  typed_per_filter_config:
+                    envoy.filters.http.lua:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.LuaPerRoute
+                      source_code:
+                        inline_string: |
+                          function envoy_on_request(handle)
+                            handle:setUpstreamOverrideHost(handle:headers():get("x-host"), true)
+                          end
                 - name: meta_route
                   match: { prefix: "/meta" }
                   route: { cluster: web }
@@ -165,12 +186,63 @@ class LuaE2ETest {
                       envoy.filters.http.lua: { greeting: hello }
                 - match: { prefix: "/" }
                   route: { cluster: web }
-                """;
+                """.formatted(Bootstraps.indent(cryptoScript(), 10));
         String clusters = Bootstraps.cluster("web", false, null, upstream.port())
+                + Bootstraps.cluster("pair", false, null, upstream.port(), authz.port())
                 + Bootstraps.cluster("authz", false, null, authz.port())
                 + Bootstraps.cluster("dead", false, null, ProxyProcess.freePort());
         proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
-                clusters, "", filter), List.of());
+                clusters, "", filter).replaceFirst("( +)domains: \\[\"\\*\"\\]\n",
+                "$1domains: [\"*\"]\n$1metadata: { filter_metadata: { envoy.filters.http.lua: { team: payments } } }\n"),
+                List.of());
+    }
+
+    /** Envoy's Lua example: importPublicKey and verifySignature over keys and signatures made here. */
+    private static String cryptoScript() throws Exception {
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        java.security.KeyPair rsaKeys = rsa.generateKeyPair();
+        java.security.Signature signer = java.security.Signature.getInstance("SHA256withRSA");
+        signer.initSign(rsaKeys.getPrivate());
+        signer.update("hello".getBytes(StandardCharsets.US_ASCII));
+        byte[] rsaSig = signer.sign();
+        java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(256);
+        java.security.KeyPair ecKeys = ec.generateKeyPair();
+        signer = java.security.Signature.getInstance("SHA384withECDSA");
+        signer.initSign(ecKeys.getPrivate());
+        signer.update("hello".getBytes(StandardCharsets.US_ASCII));
+        byte[] ecSig = signer.sign();
+        return """
+                local rsakey = "%s"
+                local rsasig = "%s"
+                local eckey = "%s"
+                local ecsig = "%s"
+                function envoy_on_request(handle)
+                  local h = handle:headers()
+                  local pub = handle:importPublicKey(rsakey, string.len(rsakey)):get()
+                  local ok, err = handle:verifySignature("sha256", pub, rsasig, string.len(rsasig), "hello", 5)
+                  local bad, why = handle:verifySignature("sha256", pub, rsasig, string.len(rsasig), "hellO", 5)
+                  local md5, unsupported = handle:verifySignature("md5", pub, rsasig, string.len(rsasig), "hello", 5)
+                  local ecpub = handle:importPublicKey(eckey, string.len(eckey)):get()
+                  local ecok = handle:verifySignature("SHA384", ecpub, ecsig, string.len(ecsig), "hello", 5)
+                  local junk = handle:importPublicKey("junk", 4):get()
+                  h:add("x-verify", tostring(ok) .. " " .. tostring(err) .. "|" .. tostring(bad) .. " " .. why
+                      .. "|" .. unsupported .. "|ec " .. tostring(ecok) .. "|junk " .. tostring(junk))
+                  h:add("x-levels", handle:route():metadata():get("owner") .. " "
+                      .. handle:virtualHost():metadata():get("team"))
+                end
+                """.formatted(luaBytes(rsaKeys.getPublic().getEncoded()), luaBytes(rsaSig),
+                luaBytes(ecKeys.getPublic().getEncoded()), luaBytes(ecSig));
+    }
+
+    /** Bytes as a Lua string literal's body: every byte a decimal escape. */
+    private static String luaBytes(byte[] b) {
+        StringBuilder out = new StringBuilder(b.length * 4);
+        for (byte x : b) {
+            out.append('\\').append(String.format("%03d", x & 0xff));
+        }
+        return out.toString();
     }
 
     private static String url(String path) {
@@ -188,6 +260,26 @@ class LuaE2ETest {
         assertEquals("replaced", r.header("x-upstream"));
         assertNull(r.header("x-upstream-drop"));
         assertEquals("/plain", r.header("x-md-path"), "dynamic metadata set on the request, read on the response");
+    }
+
+    @Test
+    void signaturesVerifyWithImportedKeysAndLevelsExposeTheirMetadata() throws Exception {
+        String seen = Curl.run(url("/crypto")).text();
+        assertTrue(seen.contains("x-verify=true nil|false Failed to verify digest. Error code: 0"
+                + "|md5 is not supported.|ec true|junk nil\n"), seen);
+        assertTrue(seen.contains("x-levels=crypto-route payments\n"), seen);
+    }
+
+    @Test
+    void anOverrideHostPicksThatEndpointOfTheCluster() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            Curl r = Curl.run("-H", "x-host: 127.0.0.1:" + authz.port(), url("/override/" + i));
+            assertEquals("ok", r.text(), "every request to the host the script named");
+            assertEquals("granted-null", r.header("x-authz"));
+        }
+        assertEquals(200, Curl.run("-H", "x-host: 127.0.0.1:" + upstream.port(), url("/override")).status());
+        Curl strict = Curl.run("-H", "x-host: 127.0.0.1:1", url("/override"));
+        assertEquals(503, strict.status(), "strict: no other host when the named one is not in the cluster");
     }
 
     @Test

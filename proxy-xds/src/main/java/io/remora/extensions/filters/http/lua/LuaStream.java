@@ -46,6 +46,7 @@ final class LuaStream {
     /** What the script asked for, carried out on the event loop when its run pauses or ends. */
     private final LuaCalls calls;
     private LuaLocalReply pendingReply;
+    private LuaCrypto crypto;
 
     LuaStream(LuaFilter filter, boolean request, LuaVm vm, LuaValue function, LuaSource source,
               Http2Headers headers, StreamFilterCallbacks cb) {
@@ -62,6 +63,14 @@ final class LuaStream {
 
     StreamFilterCallbacks callbacks() {
         return cb;
+    }
+
+    /** This handle's imported public keys, made at the first importPublicKey. */
+    LuaCrypto crypto() {
+        if (crypto == null) {
+            crypto = new LuaCrypto();
+        }
+        return crypto;
     }
 
     /**

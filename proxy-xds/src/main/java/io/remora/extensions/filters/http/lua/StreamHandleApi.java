@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.lua;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.log.Logging;
 import io.remora.route.RouteEntry;
+import io.remora.upstream.OverrideHost;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
@@ -61,6 +62,23 @@ final class StreamHandleApi {
             return MetadataApi.wrap(routeMetadata(s), s.vm.metadataMeta);
         }));
         m.set("filterContext", fn(a -> MetadataApi.wrap(Map.of(), self(a).vm.metadataMeta)));
+        m.set("route", fn(a -> {
+            LuaStream s = self(a);
+            RouteEntry route = s.route();
+            return metadataHolder(s, route == null ? null : route.route().metadata());
+        }));
+        m.set("virtualHost", fn(a -> {
+            LuaStream s = self(a);
+            RouteEntry route = s.route();
+            return metadataHolder(s, route == null || route.virtualHost() == null ? null
+                    : route.virtualHost().metadata());
+        }));
+        m.set("importPublicKey", fn(a -> self(a).crypto().importPublicKey(a)));
+        m.set("verifySignature", fn(a -> self(a).crypto().verifySignature(a)));
+        m.set("setUpstreamOverrideHost", fn(a -> {
+            setUpstreamOverrideHost(self(a), a);
+            return LuaValue.NONE;
+        }));
         m.set("streamInfo", fn(a -> {
             LuaStream s = self(a);
             return new LuaUserdata(s, s.vm.info.streamInfo());
@@ -133,10 +151,52 @@ final class StreamHandleApi {
         }));
     }
 
+    /**
+     * {@code setUpstreamOverrideHost(host[, strict])}: the load balancer tries the cluster's host
+     * at this IP address ("ip:port"; a bare IP matches no host, as in Envoy) first; strict fails
+     * the request when that host cannot take it, instead of balancing.
+     */
+    private static void setUpstreamOverrideHost(LuaStream s, Varargs a) {
+        String host = a.checkjstring(2);
+        boolean strict = false;
+        if (a.narg() >= 3) {
+            if (!a.arg(3).isboolean()) {
+                throw new LuaError("bad argument #2 to 'setUpstreamOverrideHost' (boolean expected, got "
+                        + a.arg(3).typename() + ")");
+            }
+            strict = a.arg(3).toboolean();
+        }
+        if (!s.request) {
+            throw new LuaError("setUpstreamOverrideHost is only supported on the request path");
+        }
+        java.net.InetSocketAddress address = OverrideHost.parse(host);
+        if (address == null) {
+            java.net.InetAddress ip = io.netty.util.NetUtil.createInetAddressFromIpAddressString(
+                    host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host);
+            if (ip == null) {
+                throw new LuaError("host is not a valid IP address");
+            }
+            address = new java.net.InetSocketAddress(ip, 0);
+        }
+        s.callbacks().filterState().set(OverrideHost.FILTER_STATE_KEY, new OverrideHost(address, strict),
+                io.remora.network.FilterState.Mutability.MUTABLE);
+    }
+
     /** The route's filter_metadata under the filter's configured name, else under envoy.filters.http.lua. */
     private static Map<String, Object> routeMetadata(LuaStream s) {
         RouteEntry route = s.route();
-        Map<String, Map<String, Object>> all = route == null ? null : route.route().metadata();
+        return filterMetadata(s, route == null ? null : route.route().metadata());
+    }
+
+    /** {@code route()} / {@code virtualHost()}: an object whose {@code metadata()} is that level's. */
+    private static LuaTable metadataHolder(LuaStream s, Map<String, Map<String, Object>> all) {
+        LuaValue metadata = MetadataApi.wrap(filterMetadata(s, all), s.vm.metadataMeta);
+        LuaTable holder = new LuaTable();
+        holder.set("metadata", fn(x -> metadata));
+        return holder;
+    }
+
+    private static Map<String, Object> filterMetadata(LuaStream s, Map<String, Map<String, Object>> all) {
         if (all == null) {
             return Map.of();
         }

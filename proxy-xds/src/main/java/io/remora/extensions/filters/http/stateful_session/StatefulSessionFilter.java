@@ -62,15 +62,15 @@ final class StatefulSessionFilter implements StreamFilter {
         } catch (IllegalArgumentException e) {
             return FilterStatus.CONTINUE; // not base64: no session, as Envoy's empty decode
         }
-        InetSocketAddress address = parse(sessionAddress);
+        InetSocketAddress address = OverrideHost.parse(sessionAddress);
         if (address != null) {
             cb.filterState().set(OverrideHost.FILTER_STATE_KEY, new OverrideHost(address, config.strict()),
-                    FilterState.Mutability.READ_ONLY);
+                    FilterState.Mutability.MUTABLE);
         } else if (config.strict()) {
             // An address no host can have: strict mode still refuses other hosts.
             cb.filterState().set(OverrideHost.FILTER_STATE_KEY,
                     new OverrideHost(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), true),
-                    FilterState.Mutability.READ_ONLY);
+                    FilterState.Mutability.MUTABLE);
         }
         return FilterStatus.CONTINUE;
     }
@@ -94,27 +94,5 @@ final class StatefulSessionFilter implements StreamFilter {
             headers.set(config.headerName(), encoded);
         }
         return FilterStatus.CONTINUE;
-    }
-
-    /** A literal "ip:port" ("[v6]:port" too), never resolved; null when it is not one. */
-    static InetSocketAddress parse(String s) {
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            return null;
-        }
-        String ip = s.substring(0, colon);
-        if (ip.startsWith("[") && ip.endsWith("]")) {
-            ip = ip.substring(1, ip.length() - 1);
-        }
-        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(ip);
-        if (literal == null) {
-            return null;
-        }
-        try {
-            int port = Integer.parseInt(s.substring(colon + 1));
-            return port < 0 || port > 65535 ? null : new InetSocketAddress(literal, port);
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 }
