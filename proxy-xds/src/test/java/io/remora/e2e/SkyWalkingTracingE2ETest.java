@@ -16,9 +16,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -56,21 +54,7 @@ class SkyWalkingTracingE2ETest {
         final Server server;
 
         Oap() throws IOException {
-            MethodDescriptor.Marshaller<byte[]> raw = new MethodDescriptor.Marshaller<>() {
-                @Override
-                public InputStream stream(byte[] value) {
-                    return new ByteArrayInputStream(value);
-                }
-
-                @Override
-                public byte[] parse(InputStream in) {
-                    try {
-                        return in.readAllBytes();
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                }
-            };
+            var raw = io.remora.xds.grpc.RawBytesMarshaller.INSTANCE;
             MethodDescriptor<byte[], byte[]> collect = MethodDescriptor.<byte[], byte[]>newBuilder()
                     .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
                     .setFullMethodName("skywalking.v3.TraceSegmentReportService/collect")
@@ -170,16 +154,6 @@ class SkyWalkingTracingE2ETest {
         return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
     }
 
-    private static Curl curl(int port, String path, String... headers) throws Exception {
-        List<String> args = new ArrayList<>();
-        for (String h : headers) {
-            args.add("-H");
-            args.add(h);
-        }
-        args.add("http://127.0.0.1:" + port + path);
-        return Curl.run(args.toArray(String[]::new));
-    }
-
     private static ProxyProcess start(Oap oap, TestUpstream up, int port) throws Exception {
         return start(Bootstraps.cluster("skywalking-oap", true, null, oap.server.getPort()), "", up, port);
     }
@@ -218,7 +192,7 @@ class SkyWalkingTracingE2ETest {
         try (Oap oap = new Oap(); TestUpstream up = TestUpstream.text("ok"); ProxyProcess proxy = start(oap, up, port)) {
             String callerSw8 = "1-" + b64("trace-7a1c") + "-" + b64("segment-of-frontend") + "-3-" + b64("frontend")
                     + "-" + b64("frontend-1") + "-" + b64("/checkout") + "-" + b64("productpage:9080");
-            assertEquals(200, curl(port, "/orders?id=7", "sw8: " + callerSw8).status());
+            assertEquals(200, Curl.get(port, "/orders?id=7", "sw8: " + callerSw8).status());
 
             String[] sw8 = up.lastHeaders.get("sw8").split("-", -1);
             assertEquals(8, sw8.length, up.lastHeaders.get("sw8"));
@@ -280,7 +254,7 @@ class SkyWalkingTracingE2ETest {
             assertEquals(9000, num(exit, 10));
 
             // A 5xx: the spans carry SkyWalking's error flag and Envoy's error tag.
-            assertEquals(503, curl(port, "/fail", "sw8: " + callerSw8).status());
+            assertEquals(503, Curl.get(port, "/fail", "sw8: " + callerSw8).status());
             Map<Integer, List<Object>> failed = oap.next();
             assertNotNull(failed);
             Map<Integer, List<Object>> failedEntry = messages(failed, 3).get(0);
@@ -301,10 +275,10 @@ class SkyWalkingTracingE2ETest {
         int port = ProxyProcess.freePort();
         try (Oap oap = new Oap(); TestUpstream up = TestUpstream.text("ok"); ProxyProcess proxy = start(oap, up, port)) {
             // random_sampling 0 and no caller context: no span, no header, as Envoy's null span.
-            assertEquals(200, curl(port, "/quiet").status());
+            assertEquals(200, Curl.get(port, "/quiet").status());
             assertNull(up.lastHeaders.get("sw8"));
 
-            assertEquals(200, curl(port, "/forced", "x-envoy-force-trace: true").status());
+            assertEquals(200, Curl.get(port, "/forced", "x-envoy-force-trace: true").status());
             String[] sw8 = up.lastHeaders.get("sw8").split("-", -1);
             assertEquals(8, sw8.length);
             String traceId = unb64(sw8[1]);
@@ -331,7 +305,7 @@ class SkyWalkingTracingE2ETest {
              ProxyProcess proxy = start(Bootstraps.cluster("skywalking-oap", true, null), ", max_cache_size: 2", up,
                      port)) {
             for (int i = 0; i < 3; i++) {
-                assertEquals(200, curl(port, "/cached", "x-envoy-force-trace: true").status());
+                assertEquals(200, Curl.get(port, "/cached", "x-envoy-force-trace: true").status());
                 assertNotNull(up.lastHeaders.get("sw8"), "propagation does not wait for the OAP");
             }
             // The third segment pushes the first out of a cache of two.

@@ -18,11 +18,8 @@ import io.remora.tracing.SpanBatcher;
 import io.remora.tracing.SpanSink;
 import io.remora.upstream.ClusterManager;
 import io.remora.xds.grpc.ClusterChannel;
+import io.remora.xds.grpc.RawBytesMarshaller;
 
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.logging.Logger;
@@ -44,8 +41,8 @@ public final class SkyWalkingReporter implements SpanSink, AutoCloseable {
     static final MethodDescriptor<byte[], byte[]> COLLECT = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
             .setFullMethodName("skywalking.v3.TraceSegmentReportService/collect")
-            .setRequestMarshaller(RawBytes.INSTANCE)
-            .setResponseMarshaller(RawBytes.INSTANCE)
+            .setRequestMarshaller(RawBytesMarshaller.INSTANCE)
+            .setResponseMarshaller(RawBytesMarshaller.INSTANCE)
             .build();
 
     private final TracingConfig.SkyWalking config;
@@ -189,25 +186,6 @@ public final class SkyWalkingReporter implements SpanSink, AutoCloseable {
         }
         if (targetChannel != null) {
             targetChannel.shutdown();
-        }
-    }
-
-    /** Messages as they are: the segment is encoded already, the OAP's Commands answer is not read. */
-    private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-        INSTANCE;
-
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream in) {
-            try {
-                return in.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
         }
     }
 }

@@ -2,7 +2,6 @@ package io.remora.xds.translate;
 
 import io.remora.config.NodeInfo;
 import io.remora.config.TracingConfig;
-import io.remora.xds.bootstrap.BootstrapLoader;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -22,14 +21,7 @@ class SkyWalkingTracerTranslationTest {
     private static final String OAP = "outbound|11800||skywalking-oap.istio-system.svc.cluster.local";
 
     private static TracingConfig.Provider provider(String fields, TranslationContext ctx) {
-        String yaml = """
-                tracing:
-                  http:
-                    name: envoy.tracers.skywalking
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.config.trace.v3.SkyWalkingConfig
-                """ + fields.indent(6);
-        return TracingTranslator.bootstrapProvider(new BootstrapLoader().loadString(yaml, "t.yaml").proto(), ctx);
+        return BootstrapTracers.provider("envoy.tracers.skywalking", "envoy.config.trace.v3.SkyWalkingConfig", fields, ctx);
     }
 
     private static String error(String fields) {
