@@ -177,17 +177,8 @@ class DatadogTracingE2ETest {
         try (Agent agent = new Agent(); TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String http = Bootstraps.httpListener("http", "", TRACING, """
-                    - match: { prefix: "/fail" }
-                      route: { cluster: down }
-                    - match: { prefix: "/" }
-                      route: { cluster: up }
-                    """);
-            String clusters = Bootstraps.cluster("up", false, null, up.port()) + "\n"
-                    + Bootstraps.cluster("down", false, null, ProxyProcess.freePort()) + "\n"
-                    + Bootstraps.cluster("datadog-agent", false, null, agent.server.getAddress().getPort());
-            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, http, clusters,
-                    Map.of("http", port)), admin)) {
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.upAndDown(admin, port, TRACING, up.port(),
+                    Bootstraps.cluster("datadog-agent", false, null, agent.server.getAddress().getPort())), admin)) {
                 // A Datadog caller: its trace, priority, origin and propagated tags go on; this span is its child.
                 assertEquals(200, Curl.get(port, "/orders?id=7", "x-datadog-trace-id: 1234567890123",
                         "x-datadog-parent-id: 987654321", "x-datadog-sampling-priority: 2",

@@ -172,17 +172,8 @@ class SkyWalkingTracingE2ETest {
                       grpc_service: { envoy_grpc: { cluster_name: skywalking-oap } }
                       client_config: { backend_token: oap-token%s }
                 """.formatted(clientConfig);
-        String http = Bootstraps.httpListener("http", "", tracing, """
-                - match: { prefix: "/fail" }
-                  route: { cluster: down }
-                - match: { prefix: "/" }
-                  route: { cluster: up }
-                """);
-        String clusters = Bootstraps.cluster("up", false, null, up.port()) + "\n"
-                + Bootstraps.cluster("down", false, null, ProxyProcess.freePort()) + "\n"
-                + oapCluster;
         String yaml = "node: { id: \"" + NODE_ID + "\", cluster: " + NODE_CLUSTER + " }\n"
-                + Bootstraps.listeners(admin, http, clusters, Map.of("http", port));
+                + Bootstraps.upAndDown(admin, port, tracing, up.port(), oapCluster);
         return ProxyProcess.start(yaml, admin);
     }
 
