@@ -18,8 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The connection manager's tracing, as a filter placed first on the request path: reads the
  * incoming trace context (W3C or B3; Datadog's headers and W3C for the Datadog tracer; sw8 for
- * SkyWalking), makes
- * the sampling decision as Envoy does (an incoming decision wins; else
+ * SkyWalking), makes the sampling decision as Envoy does (an incoming decision wins; else
  * {@code x-envoy-force-trace}, {@code x-client-trace-id} with client_sampling, random_sampling;
  * then overall_sampling), starts the proxy's span and writes
  * its context into the upstream request; when the stream ends, hands a sampled span with Envoy's

@@ -269,6 +269,10 @@ class SkyWalkingTracingE2ETest {
             assertEquals(200, Curl.get(port, "/quiet").status());
             assertNull(up.lastHeaders.get("sw8"));
 
+            // A malformed sw8 is no context: unsampled, it goes on untouched and nothing is reported.
+            assertEquals(200, Curl.get(port, "/malformed", "sw8: 1-only-three").status());
+            assertEquals("1-only-three", up.lastHeaders.get("sw8"));
+
             assertEquals(200, Curl.get(port, "/forced", "x-envoy-force-trace: true").status());
             String[] sw8 = up.lastHeaders.get("sw8").split("-", -1);
             assertEquals(8, sw8.length);
@@ -276,7 +280,7 @@ class SkyWalkingTracingE2ETest {
             assertTrue(traceId.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), traceId);
             assertEquals("/forced", unb64(sw8[6]));
 
-            // Segments go in order on one stream: the unsampled request's would have come first.
+            // Segments go in order on one stream: the unsampled requests' would have come first.
             Map<Integer, List<Object>> segment = oap.next();
             assertNotNull(segment);
             assertEquals(traceId, str(segment, 1));

@@ -30,6 +30,12 @@ final class SkyWalkingTranslator {
         ClientConfig c = s.getClientConfig();
         Map<String, String> metadata = new LinkedHashMap<>();
         TracingConfig.GrpcCollector collector = collector(s.getGrpcService(), path.field("grpc_service"), ctx, metadata);
+        for (String key : metadata.keySet()) {
+            if (key.endsWith("-bin")) {
+                throw path.field("grpc_service").field("initial_metadata").error("binary metadata ('" + key
+                        + "') is not supported for the SkyWalking collector");
+            }
+        }
         if (!c.getBackendToken().isEmpty()) {
             // Envoy sends the token as the stream's "authentication" header, what the OAP checks.
             metadata.put("authentication", c.getBackendToken());

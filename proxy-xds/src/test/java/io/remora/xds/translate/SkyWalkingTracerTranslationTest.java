@@ -87,6 +87,9 @@ class SkyWalkingTracerTranslationTest {
                 """);
         assertTrue(tls.startsWith("tracing.http.typed_config.grpc_service.google_grpc.channel_credentials: not"
                 + " supported"), tls);
+        String bin = error("grpc_service: { envoy_grpc: { cluster_name: \"" + OAP + "\" },"
+                + " initial_metadata: [{ key: x-trace-bin, value: AAEC }] }\n");
+        assertTrue(bin.startsWith("tracing.http.typed_config.grpc_service.initial_metadata: binary"), bin);
         String noPort = error("grpc_service: { google_grpc: { target_uri: oap, stat_prefix: sw } }\n");
         assertTrue(noPort.startsWith("tracing.http.typed_config.grpc_service.google_grpc.target_uri:"), noPort);
     }
