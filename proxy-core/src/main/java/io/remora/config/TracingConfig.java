@@ -165,6 +165,45 @@ public record TracingConfig(
     public record Datadog(String cluster, String hostname, String serviceName) implements Provider {
     }
 
+    /**
+     * {@code envoy.tracers.skywalking}: {@code sw8} propagation, one trace segment per request
+     * streamed to a SkyWalking OAP ({@code TraceSegmentReportService/collect}).
+     *
+     * @param collector    the OAP's {@code grpc_service}
+     * @param serviceName  {@code client_config.service_name}; empty for the node's cluster, as Envoy
+     * @param instanceName {@code client_config.instance_name}; empty for the node's id, as Envoy
+     * @param maxCacheSize {@code client_config.max_cache_size}: segments kept while no stream is open (default 1024)
+     */
+    public record SkyWalking(GrpcCollector collector, String serviceName, String instanceName, int maxCacheSize)
+            implements Provider {
+        /** These settings with the names Envoy falls back to: the node's cluster and id, else "EnvoyProxy". */
+        public SkyWalking withDefaultNames(NodeInfo node) {
+            String cluster = node == null ? "" : node.cluster();
+            String id = node == null ? "" : node.id();
+            return new SkyWalking(collector, orDefault(serviceName, cluster), orDefault(instanceName, id), maxCacheSize);
+        }
+
+        private static String orDefault(String value, String node) {
+            if (!value.isEmpty()) {
+                return value;
+            }
+            return node == null || node.isEmpty() ? "EnvoyProxy" : node;
+        }
+    }
+
+    /**
+     * A collector reached over gRPC: {@code envoy_grpc} (a cluster, with its authority) or
+     * {@code google_grpc} (a target URI, plaintext).
+     *
+     * @param metadata headers sent on every stream: {@code initial_metadata} and the tracer's own
+     */
+    public record GrpcCollector(String cluster, String authority, String targetUri,
+                                java.util.Map<String, String> metadata) {
+        public GrpcCollector {
+            metadata = java.util.Map.copyOf(metadata);
+        }
+    }
+
     /** A tag added to every span ({@code custom_tags}); a tag whose value comes out empty is left out. */
     public sealed interface CustomTag {
         String tag();

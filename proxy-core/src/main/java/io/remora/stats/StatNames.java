@@ -185,6 +185,7 @@ public final class StatNames {
             {"tracing_zipkin_", "tracing.zipkin."},
             {"tracing_opentelemetry_", "tracing.opentelemetry."},
             {"tracing_datadog_", "tracing.datadog."},
+            {"tracing_skywalking_", "tracing.skywalking."},
             {"http2_", "http2."}, // the downstream HTTP/2 codecs' stats
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
     };

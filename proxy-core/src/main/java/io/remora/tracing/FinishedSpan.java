@@ -10,10 +10,18 @@ import java.util.Map;
  * @param attributes     Envoy's tags ({@code http.method}, {@code http.status_code}, {@code upstream_cluster}, ...)
  * @param error          Envoy's {@code error} tag: a 5xx or a reset
  * @param shared         Zipkin's shared span context: the span id is the caller's (client) span id
+ * @param skyWalking     the SkyWalking segment this request's spans belong to; null for other tracers
  */
 public record FinishedSpan(String traceId, String spanId, String parentSpanId, String name, Kind kind,
                            long startEpochNanos, long endEpochNanos, Map<String, String> attributes, boolean error,
-                           String traceState, boolean shared) {
+                           String traceState, boolean shared, SkyWalkingContext skyWalking) {
+
+    public FinishedSpan(String traceId, String spanId, String parentSpanId, String name, Kind kind,
+                        long startEpochNanos, long endEpochNanos, Map<String, String> attributes, boolean error,
+                        String traceState, boolean shared) {
+        this(traceId, spanId, parentSpanId, name, kind, startEpochNanos, endEpochNanos, attributes, error,
+                traceState, shared, null);
+    }
 
     public FinishedSpan(String traceId, String spanId, String parentSpanId, String name, Kind kind,
                         long startEpochNanos, long endEpochNanos, Map<String, String> attributes, boolean error,

@@ -54,6 +54,15 @@ public final class SpanBatcher implements AutoCloseable {
         this(threadName, () -> intervalMillis, () -> Integer.MAX_VALUE, null, send);
     }
 
+    /**
+     * Spans handed to {@code send} as soon as they finish (whatever is waiting when the thread
+     * gets to them), as SkyWalking's reporter writes each segment to its stream at once; the
+     * batcher only moves the work off the workers.
+     */
+    public static SpanBatcher immediate(String threadName, Consumer<List<FinishedSpan>> send) {
+        return new SpanBatcher(threadName, () -> 1000, () -> 1, null, send);
+    }
+
     private SpanBatcher(String threadName, LongSupplier intervalMillis, IntSupplier minFlushSpans,
                         Counter timerFlushed, Consumer<List<FinishedSpan>> send) {
         this.intervalMillis = intervalMillis;

@@ -17,8 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The connection manager's tracing, as a filter placed first on the request path: reads the
- * incoming trace context (W3C or B3; Datadog's headers and W3C for the Datadog tracer), makes
- * the sampling decision as Envoy does (an incoming decision wins; else
+ * incoming trace context (W3C or B3; Datadog's headers and W3C for the Datadog tracer; sw8 for
+ * SkyWalking), makes the sampling decision as Envoy does (an incoming decision wins; else
  * {@code x-envoy-force-trace}, {@code x-client-trace-id} with client_sampling, random_sampling;
  * then overall_sampling), starts the proxy's span and writes
  * its context into the upstream request; when the stream ends, hands a sampled span with Envoy's
@@ -39,6 +39,9 @@ public final class TracingFilter implements StreamFilter {
     /** The provider is Datadog: its propagation, and every span reported with its priority. */
     private final boolean datadog;
     private DatadogTrace datadogTrace;
+    /** Non-null when the provider is SkyWalking: sw8 propagation, names resolved by the sink. */
+    private final TracingConfig.SkyWalking skyWalking;
+    private SkyWalkingContext skyWalkingContext;
     private boolean shared;
     private DecoderFilterCallbacks decoder;
     private String traceId;
@@ -64,6 +67,9 @@ public final class TracingFilter implements StreamFilter {
         this.zipkin = p instanceof TracingConfig.Zipkin z ? z : null;
         this.datadog = p instanceof TracingConfig.Datadog;
         this.alwaysOn = p instanceof TracingConfig.OpenTelemetry o && o.alwaysOnSampler();
+        // The sink's copy carries the service and instance names defaulted from the node.
+        this.skyWalking = sink.provider() instanceof TracingConfig.SkyWalking s ? s
+                : p instanceof TracingConfig.SkyWalking s ? s : null;
     }
 
     /** The per-stream factory for one connection manager's tracing. */
@@ -91,6 +97,10 @@ public final class TracingFilter implements StreamFilter {
         }
         if (datadog) {
             startDatadog(headers);
+            return FilterStatus.CONTINUE;
+        }
+        if (skyWalking != null) {
+            startSkyWalking(headers);
             return FilterStatus.CONTINUE;
         }
         TraceContext incoming = TraceContext.extract(headers);
@@ -150,6 +160,20 @@ public final class TracingFilter implements StreamFilter {
         datadogTrace.inject(headers);
         requestTags = requestTags(headers);
         datadogTrace.tag(requestTags);
+    }
+
+    /** SkyWalking: the segment starts (or not, see {@link SkyWalkingContext#start}) and names its Exit span upstream. */
+    private void startSkyWalking(Http2Headers headers) {
+        skyWalkingContext = SkyWalkingContext.start(headers, skyWalking, () -> decide(headers));
+        if (skyWalkingContext == null) {
+            return;
+        }
+        sampled = true;
+        traceId = skyWalkingContext.traceId();
+        spanId = "0";
+        recordTraceId();
+        skyWalkingContext.inject(headers);
+        requestTags = requestTags(headers);
     }
 
     /**
@@ -307,6 +331,9 @@ public final class TracingFilter implements StreamFilter {
         Map<String, String> tags = new LinkedHashMap<>(requestTags);
         tags.put("request_size", Long.toString(info.bytesReceived));
         tags.put("response_size", Long.toString(info.bytesSent));
+        if (skyWalkingContext != null) {
+            skyWalkingContext.upstreamHost(info.upstreamHost);
+        }
         String cluster = info.upstreamCluster != null ? info.upstreamCluster : decoder.clusterName();
         if (cluster != null) {
             tags.put("upstream_cluster", cluster);
@@ -328,7 +355,7 @@ public final class TracingFilter implements StreamFilter {
         }
         sink.export(new FinishedSpan(traceId, spanId, parentSpanId, operation,
                 config.egress() ? FinishedSpan.Kind.CLIENT : FinishedSpan.Kind.SERVER,
-                startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState, shared));
+                startEpochNanos, Math.max(end, startEpochNanos), tags, error, traceState, shared, skyWalkingContext));
     }
 
     private static void putIfNotEmpty(Map<String, String> tags, String tag, String value) {

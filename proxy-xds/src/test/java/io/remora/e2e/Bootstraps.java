@@ -140,6 +140,23 @@ final class Bootstraps {
     }
 
     /**
+     * A bootstrap of one listener "http" on {@code port} whose connection manager has
+     * {@code hcmFields} (a tracer, say): {@code /fail} goes to cluster "down" (a closed port, so
+     * 503), the rest to cluster "up" on {@code upPort}; {@code moreClusters} (YAML list items) beside them.
+     */
+    static String upAndDown(int adminPort, int port, String hcmFields, int upPort, String moreClusters) {
+        String http = httpListener("http", "", hcmFields, """
+                - match: { prefix: "/fail" }
+                  route: { cluster: down }
+                - match: { prefix: "/" }
+                  route: { cluster: up }
+                """);
+        String clusters = cluster("up", false, null, upPort) + "\n"
+                + cluster("down", false, null, ProxyProcess.freePort()) + "\n" + moreClusters;
+        return listeners(adminPort, http, clusters, Map.of("http", port));
+    }
+
+    /**
      * A listener list item for {@link #listeners}: 127.0.0.1 on port {@code ${NAME}}, one filter
      * chain ({@code chainFields}, e.g. its transport_socket, beside its filters) whose connection
      * manager has stat prefix NAME, {@code hcmFields}, the router, and one catch-all virtual host

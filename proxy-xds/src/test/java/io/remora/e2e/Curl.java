@@ -58,6 +58,17 @@ record Curl(int status, Map<String, String> headers, byte[] body, List<Integer> 
         }
     }
 
+    /** A GET of {@code path} on 127.0.0.1:{@code port} with these request headers ("name: value"). */
+    static Curl get(int port, String path, String... headers) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>();
+        for (String h : headers) {
+            args.add("-H");
+            args.add(h);
+        }
+        args.add("http://127.0.0.1:" + port + path);
+        return run(args.toArray(String[]::new));
+    }
+
     String header(String name) {
         return headers.get(name);
     }

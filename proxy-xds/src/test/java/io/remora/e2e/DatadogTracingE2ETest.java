@@ -172,34 +172,15 @@ class DatadogTracingE2ETest {
         return String.format("%016x", v);
     }
 
-    private static Curl curl(int port, String path, String... headers) throws Exception {
-        List<String> args = new ArrayList<>();
-        for (String h : headers) {
-            args.add("-H");
-            args.add(h);
-        }
-        args.add("http://127.0.0.1:" + port + path);
-        return Curl.run(args.toArray(String[]::new));
-    }
-
     @Test
     void spansReachTheAgentAndTheTraceContinuesUpstream() throws Exception {
         try (Agent agent = new Agent(); TestUpstream up = TestUpstream.text("ok")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String http = Bootstraps.httpListener("http", "", TRACING, """
-                    - match: { prefix: "/fail" }
-                      route: { cluster: down }
-                    - match: { prefix: "/" }
-                      route: { cluster: up }
-                    """);
-            String clusters = Bootstraps.cluster("up", false, null, up.port()) + "\n"
-                    + Bootstraps.cluster("down", false, null, ProxyProcess.freePort()) + "\n"
-                    + Bootstraps.cluster("datadog-agent", false, null, agent.server.getAddress().getPort());
-            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, http, clusters,
-                    Map.of("http", port)), admin)) {
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.upAndDown(admin, port, TRACING, up.port(),
+                    Bootstraps.cluster("datadog-agent", false, null, agent.server.getAddress().getPort())), admin)) {
                 // A Datadog caller: its trace, priority, origin and propagated tags go on; this span is its child.
-                assertEquals(200, curl(port, "/orders?id=7", "x-datadog-trace-id: 1234567890123",
+                assertEquals(200, Curl.get(port, "/orders?id=7", "x-datadog-trace-id: 1234567890123",
                         "x-datadog-parent-id: 987654321", "x-datadog-sampling-priority: 2",
                         "x-datadog-origin: synthetics", "x-datadog-tags: _dd.p.dm=-4,_dd.p.usr.id=baz64",
                         "user-agent: curl/8").status());
@@ -245,7 +226,7 @@ class DatadogTracingE2ETest {
                 assertEquals(2.0, metrics(span).get("_sampling_priority_v1"));
 
                 // No context and x-envoy-force-trace: a new 128-bit trace, kept by the tracer's default sampler.
-                assertEquals(200, curl(port, "/", "x-envoy-force-trace: true").status());
+                assertEquals(200, Curl.get(port, "/", "x-envoy-force-trace: true").status());
                 long low = Long.parseUnsignedLong(up.lastHeaders.get("x-datadog-trace-id"));
                 assertEquals(Long.toUnsignedString(low), up.lastHeaders.get("x-datadog-parent-id"),
                         "a root span's id is its trace id");
@@ -267,7 +248,7 @@ class DatadogTracingE2ETest {
                 assertEquals(1.0, metrics(root).get("_dd.agent_psr"));
 
                 // A W3C caller: the 128-bit trace continues in both styles, other vendors' tracestate passes on.
-                assertEquals(200, curl(port, "/",
+                assertEquals(200, Curl.get(port, "/",
                         "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                         "tracestate: rojo=00f067aa0ba902b7").status());
                 long w3cLow = Long.parseUnsignedLong("a3ce929d0e0e4736", 16);
@@ -285,7 +266,7 @@ class DatadogTracingE2ETest {
                 assertEquals(1.0, metrics(w3c).get("_sampling_priority_v1"));
 
                 // Not traced by the connection manager (random_sampling 0): dropped by priority, still reported.
-                assertEquals(200, curl(port, "/").status());
+                assertEquals(200, Curl.get(port, "/").status());
                 long dropped = Long.parseUnsignedLong(up.lastHeaders.get("x-datadog-trace-id"));
                 assertEquals("-1", up.lastHeaders.get("x-datadog-sampling-priority"));
                 assertTrue(up.lastHeaders.get("traceparent").endsWith("-00"));
@@ -295,7 +276,7 @@ class DatadogTracingE2ETest {
                 assertEquals(-1.0, metrics(droppedSpan).get("_sampling_priority_v1"));
 
                 // A 5xx marks the span's error flag, not a tag.
-                assertEquals(503, curl(port, "/fail", "x-datadog-trace-id: 77", "x-datadog-parent-id: 78").status());
+                assertEquals(503, Curl.get(port, "/fail", "x-datadog-trace-id: 77", "x-datadog-parent-id: 78").status());
                 Map<String, Object> failed = agent.span(77);
                 assertNotNull(failed);
                 assertEquals(1L, failed.get("error"));

@@ -166,6 +166,10 @@ public final class Proxy implements AutoCloseable {
                     base.node() == null ? "" : base.node().cluster(), server.clusterManager(), runtime::snapshot,
                     stats.meterRegistry()));
         }
+        if (provider instanceof io.remora.config.TracingConfig.SkyWalking sw) {
+            return exporters.computeIfAbsent(sw, p -> new io.remora.xds.tracing.SkyWalkingReporter(
+                    sw.withDefaultNames(base.node()), server.clusterManager(), stats.meterRegistry()));
+        }
         if (provider instanceof io.remora.config.TracingConfig.Datadog datadog) {
             return exporters.computeIfAbsent(datadog, p -> new io.remora.tracing.DatadogSpanExporter(datadog,
                     server.clusterManager(), stats.meterRegistry()));

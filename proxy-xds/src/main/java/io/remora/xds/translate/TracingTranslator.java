@@ -22,6 +22,7 @@ public final class TracingTranslator {
     private static final String OTEL = "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig";
     private static final String ZIPKIN = "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig";
     private static final String DATADOG = "type.googleapis.com/envoy.config.trace.v3.DatadogConfig";
+    private static final String SKYWALKING = "type.googleapis.com/envoy.config.trace.v3.SkyWalkingConfig";
 
     private TracingTranslator() {
     }
@@ -140,6 +141,9 @@ public final class TracingTranslator {
         }
         if (any.getTypeUrl().equals(DATADOG)) {
             return datadog(any, pp.field("typed_config"), ctx);
+        }
+        if (any.getTypeUrl().equals(SKYWALKING)) {
+            return SkyWalkingTranslator.translate(any, pp.field("typed_config"), ctx);
         }
         ctx.warnOnce("tracing:" + any.getTypeUrl(), "tracing provider '" + http.getName() + "' ("
                 + any.getTypeUrl() + ") is not supported: no spans are recorded and trace headers pass"

@@ -1,7 +1,6 @@
 package io.remora.xds.translate;
 
 import io.remora.config.TracingConfig;
-import io.remora.xds.bootstrap.BootstrapLoader;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -15,14 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DatadogTracerTranslationTest {
 
     private static TracingConfig.Provider provider(String fields, TranslationContext ctx) {
-        String yaml = """
-                tracing:
-                  http:
-                    name: envoy.tracers.datadog
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.config.trace.v3.DatadogConfig
-                """ + fields.indent(6);
-        return TracingTranslator.bootstrapProvider(new BootstrapLoader().loadString(yaml, "t.yaml").proto(), ctx);
+        return BootstrapTracers.provider("envoy.tracers.datadog", "envoy.config.trace.v3.DatadogConfig", fields, ctx);
     }
 
     private static String error(String fields) {

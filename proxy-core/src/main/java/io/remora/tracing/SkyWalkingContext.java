@@ -1,0 +1,167 @@
+package io.remora.tracing;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.remora.config.TracingConfig;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.logging.Logger;
+
+/**
+ * One request's SkyWalking trace segment, as Envoy's tracer (cpp2sky) keeps it: an Entry span
+ * (id 0) for the downstream request and an Exit span (id 1) for the upstream one, as Envoy
+ * records them when the router starts a child span (which SkyWalking requires for {@code sw8}
+ * to go upstream). The caller's {@code sw8} (v3: sample-traceId-segmentId-spanId-service-
+ * instance-endpoint-address, all but the sample flag and span id base64) makes the segment's
+ * parent reference; the upstream gets a new {@code sw8} naming the Exit span.
+ */
+public final class SkyWalkingContext {
+
+    private static final Logger LOG = io.remora.log.Logging.logger("tracing");
+    static final AsciiString SW8 = AsciiString.cached("sw8");
+    static final int EXIT_SPAN_ID = 1;
+
+    /** The caller's segment and span, from its {@code sw8}. */
+    public record Parent(String traceSegmentId, int spanId, String service, String serviceInstance,
+                         String endpoint, String addressUsedAtClient) {
+    }
+
+    private final String traceId;
+    private final String segmentId;
+    private final String service;
+    private final String serviceInstance;
+    private final Parent parent;
+    private final String entryOperation;
+    private final boolean skipAnalysis;
+    private final String targetAddress;
+    private String exitPeer;
+
+    private SkyWalkingContext(String traceId, Parent parent, TracingConfig.SkyWalking config, String path,
+                              String targetAddress, boolean skipAnalysis) {
+        this.traceId = traceId;
+        this.segmentId = newId();
+        this.service = config.serviceName();
+        this.serviceInstance = config.instanceName();
+        this.parent = parent;
+        this.entryOperation = path;
+        this.targetAddress = targetAddress;
+        this.exitPeer = targetAddress;
+        this.skipAnalysis = skipAnalysis;
+    }
+
+    /**
+     * Envoy's startSpan: with a valid {@code sw8} the segment continues the caller's trace and is
+     * always reported (SkyWalking agents trace whenever the header is there; the sample flag is
+     * read but, as cpp2sky, not obeyed), a negative decision only marking it skip-analysis.
+     * Without one (or with a malformed one) the decision decides: null when not traced, so no
+     * segment and no header, else a new trace.
+     */
+    static SkyWalkingContext start(Http2Headers headers, TracingConfig.SkyWalking config, BooleanSupplier traced) {
+        CharSequence sw8 = headers.get(SW8);
+        String path = headers.path() == null ? "" : headers.path().toString();
+        String target = headers.authority() == null ? "" : headers.authority().toString();
+        if (sw8 != null) {
+            String[] fields = parse(sw8.toString());
+            if (fields != null) {
+                Parent p = new Parent(fields[2], Integer.parseInt(fields[3]), fields[4], fields[5], fields[6],
+                        fields[7]);
+                return new SkyWalkingContext(fields[1], p, config, path, target, !traced.getAsBoolean());
+            }
+            LOG.warning(() -> "skywalking: malformed sw8 header '" + sw8 + "': starting a new trace");
+        }
+        if (!traced.getAsBoolean()) {
+            return null;
+        }
+        return new SkyWalkingContext(newId(), null, config, path, target, false);
+    }
+
+    /**
+     * The 8 fields of a v3 {@code sw8} value with the base64 ones decoded, or null when it is not
+     * one: a count other than 8, a sample flag other than 0 or 1, a span id that is no integer,
+     * or bad base64.
+     */
+    static String[] parse(String value) {
+        String[] f = value.split("-", -1);
+        if (f.length != 8 || !(f[0].equals("0") || f[0].equals("1"))) {
+            return null;
+        }
+        try {
+            Integer.parseInt(f[3].trim());
+            f[3] = f[3].trim();
+            for (int i : new int[] {1, 2, 4, 5, 6, 7}) {
+                f[i] = new String(Base64.getDecoder().decode(f[i]), StandardCharsets.UTF_8);
+            }
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        return f;
+    }
+
+    /** Writes the upstream's {@code sw8}: this segment's Exit span, with the Entry span's name as endpoint. */
+    void inject(Http2Headers headers) {
+        Base64.Encoder b64 = Base64.getEncoder();
+        headers.set(SW8, "1-" + b64(b64, traceId) + "-" + b64(b64, segmentId) + "-" + EXIT_SPAN_ID + "-"
+                + b64(b64, service) + "-" + b64(b64, serviceInstance) + "-" + b64(b64, entryOperation) + "-"
+                + b64(b64, targetAddress));
+    }
+
+    private static String b64(Base64.Encoder e, String s) {
+        return e.encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The Exit span's peer: the upstream host the router used, else the authority the header named. */
+    void upstreamHost(SocketAddress host) {
+        if (host instanceof InetSocketAddress a && a.getAddress() != null) {
+            exitPeer = a.getAddress().getHostAddress() + ":" + a.getPort();
+        }
+    }
+
+    /** A cpp2sky-style id: a random (version 4) UUID, from the worker's own generator. */
+    private static String newId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xf000L) | 0x4000L;
+        long lsb = (r.nextLong() & ~(0xc000L << 48)) | (0x8000L << 48);
+        return new UUID(msb, lsb).toString();
+    }
+
+    public String traceId() {
+        return traceId;
+    }
+
+    public String segmentId() {
+        return segmentId;
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public String serviceInstance() {
+        return serviceInstance;
+    }
+
+    /** Null for a new trace. */
+    public Parent parent() {
+        return parent;
+    }
+
+    /** The Entry span's name (the request's path), also the endpoint the upstream's {@code sw8} names. */
+    public String entryOperation() {
+        return entryOperation;
+    }
+
+    /** Envoy's sampling said no for a trace the caller started: reported, but not analysed. */
+    public boolean skipAnalysis() {
+        return skipAnalysis;
+    }
+
+    public String exitPeer() {
+        return exitPeer;
+    }
+}
