@@ -66,13 +66,7 @@ final class BandwidthLimitFilter implements StreamFilter {
         if (requestLimiter == null) {
             return FilterStatus.CONTINUE;
         }
-        BandwidthLimitStats.Direction s = shared.stats().request;
-        if (requestStart == 0) {
-            requestStart = System.nanoTime();
-            s.pending.incrementAndGet();
-        }
-        s.incomingSize.set(data.readableBytes());
-        s.incomingTotalSize.increment(data.readableBytes());
+        requestStart = incoming(shared.stats().request, requestStart, data);
         requestLimiter.write(data, endStream, false);
         return FilterStatus.STOP_ITERATION;
     }
@@ -114,13 +108,7 @@ final class BandwidthLimitFilter implements StreamFilter {
             trailersAdded = true;
             added = true;
         }
-        BandwidthLimitStats.Direction s = shared.stats().response;
-        if (responseStart == 0) {
-            responseStart = System.nanoTime();
-            s.pending.incrementAndGet();
-        }
-        s.incomingSize.set(data.readableBytes());
-        s.incomingTotalSize.increment(data.readableBytes());
+        responseStart = incoming(shared.stats().response, responseStart, data);
         responseLimiter.write(data, endStream, added);
         return FilterStatus.STOP_ITERATION;
     }
@@ -166,6 +154,28 @@ final class BandwidthLimitFilter implements StreamFilter {
     private boolean active(int direction) {
         return shared.bucket() != null && (config.mode() & direction) != 0
                 && config.enabled().enabled(decoder.serverContext().runtime());
+    }
+
+    /** Counts a direction's incoming body; its transfer starts (pending) with the first. Returns the start. */
+    private static long incoming(BandwidthLimitStats.Direction s, long start, ByteBuf data) {
+        if (start == 0) {
+            start = System.nanoTime();
+            s.pending.incrementAndGet();
+        }
+        s.incomingSize.set(data.readableBytes());
+        s.incomingTotalSize.increment(data.readableBytes());
+        return start;
+    }
+
+    /** Counts what a timer round let through; returns the delay the filter added (when it had to hold data back). */
+    private static long allowed(BandwidthLimitStats.Direction s, long bytes, boolean enforced, long delayMillis) {
+        s.allowedSize.set(bytes);
+        s.allowedTotalSize.increment(bytes);
+        if (!enforced) {
+            return 0;
+        }
+        s.enforced.increment();
+        return delayMillis;
     }
 
     private void finishRequest() {
@@ -228,13 +238,7 @@ final class BandwidthLimitFilter implements StreamFilter {
 
         @Override
         public void allowed(long bytes, boolean enforced, long delayMillis) {
-            BandwidthLimitStats.Direction s = shared.stats().request;
-            s.allowedSize.set(bytes);
-            s.allowedTotalSize.increment(bytes);
-            if (enforced) {
-                s.enforced.increment();
-                requestDelayMillis += delayMillis;
-            }
+            requestDelayMillis += BandwidthLimitFilter.allowed(shared.stats().request, bytes, enforced, delayMillis);
         }
     }
 
@@ -264,13 +268,7 @@ final class BandwidthLimitFilter implements StreamFilter {
 
         @Override
         public void allowed(long bytes, boolean enforced, long delayMillis) {
-            BandwidthLimitStats.Direction s = shared.stats().response;
-            s.allowedSize.set(bytes);
-            s.allowedTotalSize.increment(bytes);
-            if (enforced) {
-                s.enforced.increment();
-                responseDelayMillis += delayMillis;
-            }
+            responseDelayMillis += BandwidthLimitFilter.allowed(shared.stats().response, bytes, enforced, delayMillis);
         }
     }
 }
