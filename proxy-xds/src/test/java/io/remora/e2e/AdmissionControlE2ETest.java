@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * envoy.filters.http.admission_control through a real proxy: once the upstream's answers count as
  * failures (here a 418, outside the configured success range [100, 400)), requests are rejected
  * locally with a 503 that never reaches the upstream and is counted in rq_rejected; the
- * enabled runtime flag turns it into a pass-through that records nothing.
+ * enabled runtime flag turns it into a pass-through that records nothing, and below rps_threshold
+ * (its runtime key) nothing is rejected.
  */
 class AdmissionControlE2ETest {
 
@@ -141,6 +142,21 @@ class AdmissionControlE2ETest {
             assertEquals(recorded, stat("rq_failure"));
         } finally {
             runtimeModify("ac.enabled=");
+        }
+
+        // Below rps_threshold (its runtime key raised far above this test's rate) nothing is rejected,
+        // but outcomes are still recorded.
+        try {
+            assertEquals(200, runtimeModify("ac.rps_threshold=100000"));
+            int before = upstream.requests.get();
+            double recorded = stat("rq_failure");
+            for (int i = 0; i < 20; i++) {
+                assertEquals(418, get("/teapot/quiet/" + i).statusCode(), "below rps_threshold: request " + i);
+            }
+            assertEquals(before + 20, upstream.requests.get());
+            assertEquals(recorded + 20, stat("rq_failure"));
+        } finally {
+            runtimeModify("ac.rps_threshold=");
         }
     }
 

@@ -51,6 +51,8 @@ public final class StreamRateLimiter {
     private long pendingBytes;
     private boolean sawEnd;
     private boolean sawTrailers;
+    /** Trailers wait for the body here (held by the filter, or made by it): resume once it has gone. */
+    private boolean trailersHeld;
     private boolean sourcePaused;
     private ScheduledFuture<?> timer;
     private boolean destroyed;
@@ -81,6 +83,7 @@ public final class StreamRateLimiter {
         pending.add(data);
         sawEnd = endStream;
         sawTrailers |= trailersAdded;
+        trailersHeld |= trailersAdded;
         if (!sourcePaused && pendingBytes > bufferLimit) {
             sourcePaused = true;
             sink.pauseSource();
@@ -95,7 +98,8 @@ public final class StreamRateLimiter {
     public boolean onTrailers() {
         sawEnd = true;
         sawTrailers = true;
-        return pendingBytes > 0;
+        trailersHeld = pendingBytes > 0;
+        return trailersHeld;
     }
 
     public void destroy() {
@@ -140,7 +144,8 @@ public final class StreamRateLimiter {
         } else {
             handOn(budget, end);
         }
-        if (!destroyed && pendingBytes == 0 && sawTrailers && timer == null) {
+        if (!destroyed && pendingBytes == 0 && trailersHeld) {
+            trailersHeld = false;
             sink.resume();
         }
     }
