@@ -11,6 +11,11 @@ public final class StatNames {
 
     public static final String RESPONSE_CODE_CLASS = "envoy_response_code_class";
     public static final String RESPONSE_CODE = "envoy_response_code";
+    /**
+     * The bandwidth limit filter's {@code <stat_prefix>.http_bandwidth_limit.<stat>}: no tag is
+     * extracted, so the (sanitized) prefix stays in the Prometheus name before this.
+     */
+    public static final String BANDWIDTH_LIMIT_SCOPE = "_http_bandwidth_limit_";
 
     /** Envoy scopes, most specific first: {@code cluster_manager} must win over {@code cluster}. */
     private static final String[][] SCOPES = {
@@ -82,7 +87,8 @@ public final class StatNames {
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
      * {@code local_rate_limit.<stat_prefix>.<stat>}, the network global rate limit's
      * {@code ratelimit.<stat_prefix>.<stat>}, connection_limit's
-     * {@code connection_limit.<stat_prefix>.<stat>}, a virtual cluster's
+     * {@code connection_limit.<stat_prefix>.<stat>}, the bandwidth limit's
+     * {@code <stat_prefix>.http_bandwidth_limit.<stat>}, a virtual cluster's
      * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}; null for any other meter.
      */
     private static String filterScope(Meter.Id id, String rest) {
@@ -121,6 +127,11 @@ public final class StatNames {
         if (global != null && rest.startsWith("ratelimit_")) {
             return "ratelimit." + global + "." + rest.substring("ratelimit_".length());
         }
+        int bandwidth = rest.indexOf(BANDWIDTH_LIMIT_SCOPE);
+        if (bandwidth > 0 && id.getTags().isEmpty()) {
+            return rest.substring(0, bandwidth) + ".http_bandwidth_limit."
+                    + rest.substring(bandwidth + BANDWIDTH_LIMIT_SCOPE.length());
+        }
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
@@ -149,7 +160,7 @@ public final class StatNames {
 
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
-        "ext_authz", "basic_auth", "lua"};
+        "ext_authz", "basic_auth", "lua", "admission_control"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

@@ -28,6 +28,14 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void admissionControlAndBandwidthLimitStatsHaveEnvoysNames() {
+        assertEquals("http.ingress.admission_control.rq_rejected",
+                name("envoy_http_admission_control_rq_rejected", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("slow.http_bandwidth_limit.response_allowed_total_size",
+                name("envoy_slow_http_bandwidth_limit_response_allowed_total_size"));
+    }
+
+    @Test
     void csrfAndSetMetadataStatsHaveTheirScopeUnderTheConnectionManager() {
         assertEquals("http.ingress.csrf.missing_source_origin",
                 name("envoy_http_csrf_missing_source_origin", HttpConnManagerStats.TAG, "ingress"));

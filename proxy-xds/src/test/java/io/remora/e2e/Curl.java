@@ -14,10 +14,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The curl binary as an end-to-end client: runs one request and returns the final response's
  * status, headers (lower-case names; repeated ones joined with ", ") and body bytes as curl
- * saved them (decoded when {@code --compressed} is among the arguments), and the statuses of the
- * informational responses before it.
+ * saved them (decoded when {@code --compressed} is among the arguments), the statuses of the
+ * informational responses before it, and its trailers (curl dumps them after the headers).
  */
-record Curl(int status, Map<String, String> headers, byte[] body, List<Integer> informational) {
+record Curl(int status, Map<String, String> headers, byte[] body, List<Integer> informational,
+            Map<String, String> trailers) {
 
     static Curl run(String... args) throws IOException, InterruptedException {
         Path dir = TempPaths.directory("curl");
@@ -33,24 +34,26 @@ record Curl(int status, Map<String, String> headers, byte[] body, List<Integer> 
             throw new IOException("curl " + String.join(" ", args) + " failed: " + out);
         }
         try {
-            // The last block is the final response (after any 100 Continue).
+            // The last block that starts with a status line is the final response (after any 100
+            // Continue); what follows it are trailers.
             String[] blocks = Files.readString(head).trim().split("\r\n\r\n");
-            String[] lines = blocks[blocks.length - 1].split("\r\n");
+            int last = blocks.length - 1;
+            while (last > 0 && !blocks[last].startsWith("HTTP/")) {
+                last--;
+            }
+            String[] lines = blocks[last].split("\r\n");
             int status = Integer.parseInt(lines[0].split(" ")[1]);
             List<Integer> informational = new ArrayList<>();
-            for (int i = 0; i < blocks.length - 1; i++) {
+            for (int i = 0; i < last; i++) {
                 informational.add(Integer.parseInt(blocks[i].split("\r\n")[0].split(" ")[1]));
             }
-            Map<String, String> headers = new LinkedHashMap<>();
-            for (int i = 1; i < lines.length; i++) {
-                int c = lines[i].indexOf(':');
-                if (c > 0) {
-                    headers.merge(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT),
-                            lines[i].substring(c + 1).trim(), (a, b) -> a + ", " + b);
-                }
+            Map<String, String> headers = fields(lines, 1);
+            Map<String, String> trailers = new LinkedHashMap<>();
+            for (int i = last + 1; i < blocks.length; i++) {
+                trailers.putAll(fields(blocks[i].split("\r\n"), 0));
             }
             byte[] bytes = Files.exists(body) ? Files.readAllBytes(body) : new byte[0];
-            return new Curl(status, headers, bytes, List.copyOf(informational));
+            return new Curl(status, headers, bytes, List.copyOf(informational), trailers);
         } finally {
             Files.deleteIfExists(head);
             Files.deleteIfExists(body);
@@ -75,5 +78,18 @@ record Curl(int status, Map<String, String> headers, byte[] body, List<Integer> 
 
     String text() {
         return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Header lines from {@code from} on: lower-case names, repeated ones joined with ", ". */
+    private static Map<String, String> fields(String[] lines, int from) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = from; i < lines.length; i++) {
+            int c = lines[i].indexOf(':');
+            if (c > 0) {
+                out.merge(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(c + 1).trim(), (a, b) -> a + ", " + b);
+            }
+        }
+        return out;
     }
 }

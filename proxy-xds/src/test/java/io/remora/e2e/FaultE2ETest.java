@@ -361,7 +361,7 @@ class FaultE2ETest {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(r.body());
         assertEquals(TestUpstream.expectedCrc(16384, 3), crc.getValue());
-        // 4 KiB/s with one second's worth at once: the other 12 KiB take about 3 s.
+        // 4 KiB/s, starting from one fill interval's worth (as Envoy's StreamRateLimiter): about 4 s.
         assertTrue(ms >= 2500, "took " + ms + " ms");
         assertEquals(rl + 1, proxy.metric("envoy_http_fault_response_rl_injected" + PROM));
     }

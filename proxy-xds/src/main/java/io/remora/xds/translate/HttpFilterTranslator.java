@@ -26,13 +26,12 @@ public final class HttpFilterTranslator {
      */
     private static final Set<String> ACCESS_CONTROL_TYPES = Set.of(
             "envoy.extensions.filters.http.rate_limit_quota.v3.RateLimitQuotaFilterConfig",
-            "envoy.extensions.filters.http.admission_control.v3.AdmissionControl",
             "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
             "envoy.extensions.filters.http.golang.v3alpha.Config",
             "envoy.extensions.filters.http.composite.v3.Composite");
     private static final Set<String> ACCESS_CONTROL_NAMES = Set.of(
-            "envoy.filters.http.rate_limit_quota", "envoy.filters.http.admission_control",
-            "envoy.filters.http.dynamic_modules", "envoy.filters.http.golang", "envoy.filters.http.composite");
+            "envoy.filters.http.rate_limit_quota", "envoy.filters.http.dynamic_modules", "envoy.filters.http.golang",
+            "envoy.filters.http.composite");
 
     private HttpFilterTranslator() {
     }

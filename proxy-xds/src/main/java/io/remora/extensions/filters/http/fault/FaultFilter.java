@@ -6,6 +6,7 @@ import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.common.Numbers;
+import io.remora.extensions.filters.http.common.StreamRateLimiter;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -51,7 +52,7 @@ final class FaultFilter implements StreamFilter {
     private String downstreamCluster;
     private ScheduledFuture<?> delayTimer;
     private boolean faultActive;
-    private ResponseThrottle throttle;
+    private StreamRateLimiter throttle;
     private boolean destroyed;
     /** Reading from downstream is paused while a delayed body waits. */
     private boolean readPaused;
@@ -142,13 +143,13 @@ final class FaultFilter implements StreamFilter {
         if (throttle == null) {
             return FilterStatus.CONTINUE;
         }
-        throttle.write(data, endStream);
+        throttle.write(data, endStream, false);
         return FilterStatus.STOP_ITERATION;
     }
 
     @Override
     public FilterStatus encodeTrailers(Http2Headers trailers) {
-        return throttle != null && throttle.holdTrailers() ? FilterStatus.STOP_ITERATION : FilterStatus.CONTINUE;
+        return throttle != null && throttle.onTrailers() ? FilterStatus.STOP_ITERATION : FilterStatus.CONTINUE;
     }
 
     @Override
@@ -296,7 +297,18 @@ final class FaultFilter implements StreamFilter {
             return;
         }
         stats.responseRlInjected.increment();
-        throttle = new ResponseThrottle(kbps, encoder, decoder.eventLoop());
+        throttle = new StreamRateLimiter(kbps, StreamRateLimiter.DEFAULT_FILL_INTERVAL_MILLIS, null,
+                decoder.bufferLimit(), decoder.eventLoop(), new StreamRateLimiter.Sink() {
+                    @Override
+                    public void write(ByteBuf data, boolean end) {
+                        encoder.injectEncodedDataToFilterChain(data, end);
+                    }
+
+                    @Override
+                    public void resume() {
+                        encoder.continueEncoding();
+                    }
+                });
     }
 
     // ------------------------------------------------------------------ bookkeeping

@@ -5,6 +5,7 @@ import io.remora.config.HttpFilterConfig;
 import io.remora.config.RateLimitPolicy;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.common.RuntimeFraction;
+import io.remora.extensions.filters.common.RuntimeSlot;
 import io.remora.extensions.filters.common.TokenBucketSpec;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
@@ -66,32 +67,6 @@ public record LocalRateLimitConfig(String statPrefix, int status, TokenBucketSpe
                 }
             }
             return false;
-        }
-    }
-
-    /**
-     * The per-instance home of a config's runtime state (its token buckets and stats): each
-     * translated config gets its own, as each of Envoy's filter configs owns its rate limiter, so
-     * two routes with equal configs still have separate buckets. All slots are equal to each other,
-     * so that the config keeps value equality (a listener whose config did not change is kept,
-     * buckets included).
-     */
-    public static final class RuntimeSlot {
-        volatile Object state;
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof RuntimeSlot;
-        }
-
-        @Override
-        public int hashCode() {
-            return 1;
-        }
-
-        @Override
-        public String toString() {
-            return "RuntimeSlot";
         }
     }
 

@@ -6,7 +6,7 @@ import io.remora.server.ServerContext;
 
 /**
  * What one config instance needs at run time, built once: its buckets, stats, compiled header
- * additions and descriptor actions. Kept in the config's {@link LocalRateLimitConfig.RuntimeSlot}.
+ * additions and descriptor actions. Kept in the config's {@link io.remora.extensions.filters.common.RuntimeSlot}.
  */
 final class LocalRateLimitRuntime {
 
@@ -28,16 +28,6 @@ final class LocalRateLimitRuntime {
 
     /** The runtime of this config instance, made on first use (per-route configs arrive with routes). */
     static LocalRateLimitRuntime of(LocalRateLimitConfig config, ServerContext context) {
-        LocalRateLimitConfig.RuntimeSlot slot = config.runtime();
-        Object s = slot.state;
-        if (s instanceof LocalRateLimitRuntime r) {
-            return r;
-        }
-        synchronized (slot) {
-            if (!(slot.state instanceof LocalRateLimitRuntime)) {
-                slot.state = new LocalRateLimitRuntime(config, context);
-            }
-            return (LocalRateLimitRuntime) slot.state;
-        }
+        return config.runtime().get(LocalRateLimitRuntime.class, () -> new LocalRateLimitRuntime(config, context));
     }
 }
