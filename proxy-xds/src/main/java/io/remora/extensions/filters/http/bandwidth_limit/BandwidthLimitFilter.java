@@ -242,11 +242,18 @@ final class BandwidthLimitFilter implements StreamFilter {
         }
     }
 
-    /**
-     * The response body's way on. The upstream cannot be paused from an encoder filter, so a fast
-     * large response waits here in memory while it trickles (as the fault filter's throttle).
-     */
+    /** The response body's way on: pacing, and reading from the upstream paused while much waits. */
     private final class ResponseSink implements StreamRateLimiter.Sink {
+        @Override
+        public void pauseSource() {
+            encoder.onEncoderFilterAboveWriteBufferHighWatermark();
+        }
+
+        @Override
+        public void resumeSource() {
+            encoder.onEncoderFilterBelowWriteBufferLowWatermark();
+        }
+
         @Override
         public void write(ByteBuf data, boolean endStream) {
             if (endStream) {

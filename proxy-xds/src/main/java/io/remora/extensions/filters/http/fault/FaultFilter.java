@@ -308,6 +308,16 @@ final class FaultFilter implements StreamFilter {
                     public void resume() {
                         encoder.continueEncoding();
                     }
+
+                    @Override
+                    public void pauseSource() {
+                        encoder.onEncoderFilterAboveWriteBufferHighWatermark();
+                    }
+
+                    @Override
+                    public void resumeSource() {
+                        encoder.onEncoderFilterBelowWriteBufferLowWatermark();
+                    }
                 });
     }
 
