@@ -14,15 +14,18 @@ import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.http.common.GrpcMessageBuffer;
 import io.remora.extensions.filters.http.grpc_json_transcoder.GrpcRequestEncoder.ResolvedBinding;
 import io.remora.extensions.filters.http.grpc_json_transcoder.GrpcRequestEncoder.TranscodeException;
-import io.remora.http.GrpcHttpStatus;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.overload.BufferedBytes;
 
+import static io.remora.extensions.filters.http.grpc_json_transcoder.TranscodedStatus.APPLICATION_JSON;
+import static io.remora.extensions.filters.http.grpc_json_transcoder.TranscodedStatus.CONTENT_LENGTH;
+import static io.remora.extensions.filters.http.grpc_json_transcoder.TranscodedStatus.CONTENT_TYPE;
+import static io.remora.extensions.filters.http.grpc_json_transcoder.TranscodedStatus.GRPC_STATUS;
+
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -36,19 +39,12 @@ import java.util.List;
  */
 final class GrpcJsonTranscoderFilter implements StreamFilter, BufferedBytes {
 
-    private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
-    private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
     private static final AsciiString TE = AsciiString.cached("te");
     private static final AsciiString TRAILERS = AsciiString.cached("trailers");
-    private static final AsciiString TRAILER = AsciiString.cached("trailer");
     private static final AsciiString POST = AsciiString.cached("POST");
     private static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
-    private static final AsciiString APPLICATION_JSON = AsciiString.cached("application/json");
     private static final AsciiString ORIGINAL_PATH = AsciiString.cached("x-envoy-original-path");
     private static final AsciiString ORIGINAL_METHOD = AsciiString.cached("x-envoy-original-method");
-    private static final AsciiString GRPC_STATUS = AsciiString.cached("grpc-status");
-    private static final AsciiString GRPC_MESSAGE = AsciiString.cached("grpc-message");
-    private static final AsciiString GRPC_STATUS_DETAILS = AsciiString.cached("grpc-status-details-bin");
     private static final String EARLY_FAILURE = "early_grpc_json_transcode_failure";
     private static final String FAILURE = "grpc_json_transcode_failure";
 
@@ -318,40 +314,29 @@ final class GrpcJsonTranscoderFilter implements StreamFilter, BufferedBytes {
 
     /**
      * Envoy's doTrailers: the rest of the JSON, and for a unary call (or a trailers-only answer)
-     * the status mapped from grpc-status, grpc-status and grpc-message copied into the headers,
-     * content-length; with convert_grpc_status an error without a body becomes google.rpc.Status
-     * JSON. Returns the body still to send, or null.
+     * the status in the headers and content-length; with convert_grpc_status an error without a
+     * body becomes google.rpc.Status JSON. Returns the body still to send, or null.
      */
     private ByteBuf finish(Http2Headers statusSource, boolean trailersOnly) {
-        int grpcStatus = grpcStatus(statusSource.get(GRPC_STATUS));
+        int grpcStatus = TranscodedStatus.grpcStatus(statusSource);
+        boolean http1 = !"HTTP/2".equals(encoder.downstreamProtocol());
         if (active.convertGrpcStatus() && !responseHasBody && grpcStatus > 0) {
-            ByteBuf status = convertStatus(statusSource, grpcStatus, trailersOnly);
-            if (status != null) {
-                return status;
+            try {
+                ByteBuf json = response.statusJson(TranscodedStatus.rpcStatus(statusSource, grpcStatus));
+                TranscodedStatus.applyConverted(responseHeaders, statusSource, grpcStatus, http1, json.readableBytes());
+                return json;
+            } catch (InvalidProtocolBufferException e) {
+                // Details of a type the descriptors lack: the status goes as it is.
             }
         }
         TranscodedMethod method = rule.method();
         if (method.serverStreaming() && !trailersOnly) {
             return drain(true);
         }
-        Http2Headers h = responseHeaders;
-        ByteBuf body = method.serverStreaming() ? drain(true) : unaryBody(h);
-        if (error) {
-            return null;
+        ByteBuf body = method.serverStreaming() ? drain(true) : unaryBody(responseHeaders);
+        if (!error) {
+            TranscodedStatus.apply(responseHeaders, statusSource, grpcStatus, http1);
         }
-        if (grpcStatus < 0) {
-            h.status(AsciiString.of("503"));
-        } else {
-            h.status(AsciiString.of(Integer.toString(GrpcHttpStatus.toHttp(grpcStatus))));
-            if (!trailersOnly) {
-                h.setInt(GRPC_STATUS, grpcStatus);
-            }
-        }
-        CharSequence message = statusSource.get(GRPC_MESSAGE);
-        if (!trailersOnly && message != null) {
-            h.set(GRPC_MESSAGE, message);
-        }
-        removeTrailerHeaderForHttp1(h);
         return body;
     }
 
@@ -378,73 +363,6 @@ final class GrpcJsonTranscoderFilter implements StreamFilter, BufferedBytes {
         error = true;
         response.release();
         encoder.sendLocalReply(status, message, null, details);
-    }
-
-    private ByteBuf convertStatus(Http2Headers statusSource, int grpcStatus, boolean trailersOnly) {
-        com.google.rpc.Status status = statusDetails(statusSource.get(GRPC_STATUS_DETAILS));
-        if (status == null) {
-            CharSequence message = statusSource.get(GRPC_MESSAGE);
-            status = com.google.rpc.Status.newBuilder().setCode(grpcStatus)
-                    .setMessage(message == null ? "" : UrlUnescaping.ALL_CHARACTERS.unescape(message.toString(), false))
-                    .build();
-        }
-        ByteBuf json;
-        try {
-            json = response.statusJson(status);
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
-        Http2Headers h = responseHeaders;
-        h.status(AsciiString.of(Integer.toString(GrpcHttpStatus.toHttp(grpcStatus))));
-        if (trailersOnly) {
-            // They are in the JSON now.
-            h.remove(GRPC_STATUS);
-            h.remove(GRPC_MESSAGE);
-            h.remove(GRPC_STATUS_DETAILS);
-        }
-        removeTrailerHeaderForHttp1(h);
-        h.set(CONTENT_TYPE, APPLICATION_JSON);
-        h.setInt(CONTENT_LENGTH, json.readableBytes());
-        return json;
-    }
-
-    private static com.google.rpc.Status statusDetails(CharSequence bin) {
-        if (bin == null) {
-            return null;
-        }
-        try {
-            return com.google.rpc.Status.parseFrom(Base64.getDecoder().decode(unpadded(bin.toString())));
-        } catch (IllegalArgumentException | InvalidProtocolBufferException e) {
-            return null;
-        }
-    }
-
-    /** gRPC sends -bin values without padding; Java's decoder wants it whole or absent. */
-    private static String unpadded(String s) {
-        int end = s.length();
-        while (end > 0 && s.charAt(end - 1) == '=') {
-            end--;
-        }
-        return s.substring(0, end);
-    }
-
-    private void removeTrailerHeaderForHttp1(Http2Headers h) {
-        if (!"HTTP/2".equals(encoder.downstreamProtocol())) {
-            h.remove(TRAILER);
-        }
-    }
-
-    /** grpc-status as a number, -1 when absent or not one. */
-    private static int grpcStatus(CharSequence v) {
-        if (v == null) {
-            return -1;
-        }
-        try {
-            int n = Integer.parseInt(v.toString().trim());
-            return n < 0 ? -1 : n;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     @Override
