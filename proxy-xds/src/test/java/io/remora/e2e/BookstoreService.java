@@ -1,8 +1,12 @@
 package io.remora.e2e;
 
 import com.google.api.AnnotationsProto;
+import com.google.api.HttpBody;
+import com.google.api.HttpBodyProto;
 import com.google.api.HttpProto;
 import com.google.api.HttpRule;
+import com.google.protobuf.AnyProto;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos;
 import com.google.protobuf.DescriptorProtos.DescriptorProto;
 import com.google.protobuf.DescriptorProtos.EnumDescriptorProto;
@@ -45,6 +49,8 @@ public final class BookstoreService {
                 .addFile(DescriptorProtos.getDescriptor().toProto())
                 .addFile(HttpProto.getDescriptor().toProto())
                 .addFile(AnnotationsProto.getDescriptor().toProto())
+                .addFile(AnyProto.getDescriptor().toProto())
+                .addFile(HttpBodyProto.getDescriptor().toProto())
                 .addFile(FILE.toProto())
                 .build().toByteArray();
     }
@@ -53,6 +59,7 @@ public final class BookstoreService {
         FileDescriptorProto proto = FileDescriptorProto.newBuilder()
                 .setName("bookstore.proto").setPackage("bookstore").setSyntax("proto3")
                 .addDependency("google/api/annotations.proto")
+                .addDependency("google/api/httpbody.proto")
                 .addEnumType(EnumDescriptorProto.newBuilder().setName("Genre")
                         .addValue(EnumValueDescriptorProto.newBuilder().setName("GENRE_UNSPECIFIED").setNumber(0))
                         .addValue(EnumValueDescriptorProto.newBuilder().setName("FICTION").setNumber(1)))
@@ -75,12 +82,16 @@ public final class BookstoreService {
                                 HttpRule.newBuilder().setDelete("/shelves/{shelf}")))
                         .addMethod(method("ListBooks", "GetShelfRequest", "Book", true,
                                 HttpRule.newBuilder().setGet("/shelves/{shelf}/books")))
+                        .addMethod(MethodDescriptorProto.newBuilder().setName("UploadCover")
+                                .setInputType(".google.api.HttpBody").setOutputType(".google.api.HttpBody")
+                                .setOptions(MethodOptions.newBuilder().setExtension(AnnotationsProto.http,
+                                        HttpRule.newBuilder().setPost("/covers").setBody("*").build())))
                         // No google.api.http option: reachable through auto_mapping only.
                         .addMethod(MethodDescriptorProto.newBuilder().setName("Renumber")
                                 .setInputType(".bookstore.Shelf").setOutputType(".bookstore.Shelf")))
                 .build();
         try {
-            return FileDescriptor.buildFrom(proto, new FileDescriptor[] {AnnotationsProto.getDescriptor()});
+            return FileDescriptor.buildFrom(proto, new FileDescriptor[] {AnnotationsProto.getDescriptor(), HttpBodyProto.getDescriptor()});
         } catch (com.google.protobuf.Descriptors.DescriptorValidationException e) {
             throw new IllegalStateException(e);
         }
@@ -109,7 +120,8 @@ public final class BookstoreService {
 
     /**
      * The server side: GetShelf answers the shelf and theme asked; CreateBook the book with the
-     * shelf as its id; DeleteShelf fails NOT_FOUND; ListBooks streams two books; Renumber adds 1.
+     * shelf as its id; DeleteShelf fails NOT_FOUND; ListBooks streams two books; Renumber adds 1;
+     * UploadCover (google.api.HttpBody both ways) says what it got, as text.
      */
     static ServerServiceDefinition definition() {
         ServiceDescriptor service = FILE.findServiceByName("Bookstore");
@@ -128,6 +140,11 @@ public final class BookstoreService {
         });
         unary(b, service.findMethodByName("Renumber"), (req, out) -> out.onNext(req.toBuilder()
                 .setField(shelf.findFieldByName("id"), (Long) get(req, "id") + 1).build()));
+        unary(b, service.findMethodByName("UploadCover"), (req, out) -> out.onNext(DynamicMessage.newBuilder(HttpBody.newBuilder()
+                .setContentType("text/plain")
+                .setData(ByteString.copyFromUtf8("got " + ((ByteString) get(req, "data")).toStringUtf8()
+                        + " as " + get(req, "content_type")))
+                .build()).build()));
         MethodDescriptor list = service.findMethodByName("ListBooks");
         b.addMethod(grpcMethod(list, io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING),
                 ServerCalls.asyncServerStreamingCall((DynamicMessage req, StreamObserver<DynamicMessage> out) -> {

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /**
  * The grpc_json_transcoder filter between curl sending REST/JSON and a grpc-java server of the
  * bookstore service (descriptors built in the test, google.api.http options included): path and
- * query bindings, a body field, auto_mapping, server streaming, gRPC errors mapped to HTTP
+ * query bindings, a body field, google.api.HttpBody, auto_mapping, server streaming, gRPC errors mapped to HTTP
  * statuses (and to google.rpc.Status JSON on a route with convert_grpc_status), and requests that
  * match no binding, or a route that disables the filter, passing through untouched.
  */
@@ -106,6 +106,15 @@ class GrpcJsonTranscoderE2ETest {
                 stack.url("/bookstore.Bookstore/Renumber"));
         assertEquals(200, r.status(), r.headers().toString());
         assertEquals("{\"id\":\"42\"}", r.text());
+    }
+
+    @Test
+    void httpBodyCarriesRawBytesBothWays() throws Exception {
+        Curl r = curl("-H", "content-type: image/png", "--data-binary", "abc", stack.url("/covers"));
+        assertEquals(200, r.status(), r.headers().toString());
+        assertEquals("text/plain", r.header("content-type"));
+        assertEquals("got abc as image/png", r.text());
+        assertEquals("20", r.header("content-length"));
     }
 
     @Test
