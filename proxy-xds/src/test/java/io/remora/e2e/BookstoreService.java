@@ -22,12 +22,19 @@ import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
+import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.remora.testing.TempPaths;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.BiConsumer;
 
 /**
@@ -41,6 +48,21 @@ public final class BookstoreService {
     static final FileDescriptor FILE = build();
 
     private BookstoreService() {
+    }
+
+    /** Starts the bookstore's gRPC server (closed with {@code stack}); returns its port. */
+    static int serve(E2EStack stack) throws IOException {
+        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(definition()).build().start();
+        stack.own(server::shutdownNow);
+        return server.getPort();
+    }
+
+    /** {@link #descriptorSet()} in a temporary file, for {@code proto_descriptor}. */
+    public static Path descriptorFile() throws IOException {
+        Path file = TempPaths.file("bookstore", ".pb");
+        Files.write(file, descriptorSet());
+        return file;
     }
 
     /** The FileDescriptorSet bytes of bookstore.proto and everything it imports. */

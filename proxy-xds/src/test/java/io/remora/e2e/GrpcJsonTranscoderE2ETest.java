@@ -1,14 +1,10 @@
 package io.remora.e2e;
 
-import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,12 +29,9 @@ class GrpcJsonTranscoderE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(BookstoreService.definition()).build().start();
-        stack.own(server::shutdownNow);
+        int grpcPort = BookstoreService.serve(stack);
         plain = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "plain " + req.method() + " " + req.uri()));
-        Path descriptor = TempPaths.file("bookstore", ".pb");
-        Files.write(descriptor, BookstoreService.descriptorSet());
+        Path descriptor = BookstoreService.descriptorFile();
         String routes = """
                 - match: { prefix: "/", headers: [{ name: x-no-transcode, present_match: true }] }
                   route: { cluster: plain, timeout: 0s }
@@ -69,7 +62,7 @@ class GrpcJsonTranscoderE2ETest {
                     auto_mapping: true
                 """.formatted(TYPE, descriptor, BookstoreService.SERVICE);
         stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("grpc_backend", true, null, server.getPort())
+                Bootstraps.cluster("grpc_backend", true, null, grpcPort)
                         + Bootstraps.cluster("plain", false, null, plain.port()), "", filters));
     }
 

@@ -1,14 +1,10 @@
 package io.remora.e2e;
 
-import io.grpc.Server;
-import io.grpc.netty.NettyServerBuilder;
 import io.remora.testing.TempPaths;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,11 +23,8 @@ class GrpcJsonTranscoderStrictE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(BookstoreService.definition()).build().start();
-        stack.own(server::shutdownNow);
-        Path descriptor = TempPaths.file("bookstore", ".pb");
-        Files.write(descriptor, BookstoreService.descriptorSet());
+        int grpcPort = BookstoreService.serve(stack);
+        Path descriptor = BookstoreService.descriptorFile();
         String routes = """
                 - match: { prefix: "/" }
                   route: { cluster: grpc_backend, timeout: 0s }
@@ -52,7 +45,7 @@ class GrpcJsonTranscoderStrictE2ETest {
                       reject_binding_body_field_collisions: true
                 """.formatted(GrpcJsonTranscoderE2ETest.TYPE, descriptor, BookstoreService.SERVICE);
         stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
-                Bootstraps.cluster("grpc_backend", true, null, server.getPort()), "", filters));
+                Bootstraps.cluster("grpc_backend", true, null, grpcPort), "", filters));
     }
 
     @Test

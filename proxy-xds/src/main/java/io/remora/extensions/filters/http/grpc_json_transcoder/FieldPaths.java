@@ -26,10 +26,7 @@ final class FieldPaths {
             if (current == null) {
                 return null;
             }
-            FieldDescriptor f = current.findFieldByName(name);
-            if (f == null) {
-                f = current.getFields().stream().filter(x -> x.getJsonName().equals(name)).findFirst().orElse(null);
-            }
+            FieldDescriptor f = byName(current, name);
             if (f == null) {
                 return null;
             }
@@ -37,6 +34,19 @@ final class FieldPaths {
             current = f.getJavaType() == FieldDescriptor.JavaType.MESSAGE && !f.isRepeated() ? f.getMessageType() : null;
         }
         return out;
+    }
+
+    private static FieldDescriptor byName(Descriptor type, String name) {
+        FieldDescriptor f = type.findFieldByName(name);
+        if (f != null) {
+            return f;
+        }
+        for (FieldDescriptor candidate : type.getFields()) {
+            if (candidate.getJsonName().equals(name)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     /** The message type at the end of {@code path} from {@code type} (the type itself for an empty path). */

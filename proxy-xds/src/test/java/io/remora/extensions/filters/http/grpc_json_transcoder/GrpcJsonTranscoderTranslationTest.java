@@ -1,14 +1,12 @@
 package io.remora.extensions.filters.http.grpc_json_transcoder;
 
 import io.remora.e2e.BookstoreService;
-import io.remora.testing.TempPaths;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 
@@ -27,8 +25,7 @@ class GrpcJsonTranscoderTranslationTest {
 
     @BeforeAll
     static void writeDescriptor() throws Exception {
-        descriptor = TempPaths.file("bookstore", ".pb");
-        Files.write(descriptor, BookstoreService.descriptorSet());
+        descriptor = BookstoreService.descriptorFile();
     }
 
     static String bootstrap(String body) {
