@@ -45,6 +45,8 @@ import java.util.function.BiConsumer;
 public final class BookstoreService {
 
     public static final String SERVICE = "bookstore.Bookstore";
+    static final String TRANSCODER_TYPE =
+            "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder";
     static final FileDescriptor FILE = build();
 
     private BookstoreService() {
@@ -63,6 +65,17 @@ public final class BookstoreService {
         Path file = TempPaths.file("bookstore", ".pb");
         Files.write(file, descriptorSet());
         return file;
+    }
+
+    /** An http_filters entry transcoding this service, with {@code fields} (YAML) added to its config. */
+    static String transcoderFilter(Path descriptor, String fields) {
+        return """
+                - name: envoy.filters.http.grpc_json_transcoder
+                  typed_config:
+                    "@type": %s
+                    proto_descriptor: %s
+                    services: [%s]
+                """.formatted(TRANSCODER_TYPE, descriptor, SERVICE) + fields.indent(4);
     }
 
     /** The FileDescriptorSet bytes of bookstore.proto and everything it imports. */

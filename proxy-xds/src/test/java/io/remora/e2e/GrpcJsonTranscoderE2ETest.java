@@ -21,8 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  */
 class GrpcJsonTranscoderE2ETest {
 
-    static final String TYPE = "type.googleapis.com/envoy.extensions.filters.http.grpc_json_transcoder.v3.GrpcJsonTranscoder";
-
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
     static TestUpstream plain;
@@ -52,15 +50,8 @@ class GrpcJsonTranscoderE2ETest {
                   route: { cluster: grpc_backend, timeout: 0s }
                 - match: { prefix: "/" }
                   route: { cluster: plain, timeout: 0s }
-                """.formatted(TYPE, descriptor, BookstoreService.SERVICE);
-        String filters = """
-                - name: envoy.filters.http.grpc_json_transcoder
-                  typed_config:
-                    "@type": %s
-                    proto_descriptor: %s
-                    services: [%s]
-                    auto_mapping: true
-                """.formatted(TYPE, descriptor, BookstoreService.SERVICE);
+                """.formatted(BookstoreService.TRANSCODER_TYPE, descriptor, BookstoreService.SERVICE);
+        String filters = BookstoreService.transcoderFilter(descriptor, "auto_mapping: true");
         stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("grpc_backend", true, null, grpcPort)
                         + Bootstraps.cluster("plain", false, null, plain.port()), "", filters));

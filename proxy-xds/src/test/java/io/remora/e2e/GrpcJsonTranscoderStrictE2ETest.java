@@ -29,21 +29,16 @@ class GrpcJsonTranscoderStrictE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: grpc_backend, timeout: 0s }
                 """;
-        String filters = """
-                - name: envoy.filters.http.grpc_json_transcoder
-                  typed_config:
-                    "@type": %s
-                    proto_descriptor: %s
-                    services: [%s]
-                    ignored_query_parameters: [api_key]
-                    case_insensitive_enum_parsing: true
-                    max_request_body_size: 64
-                    print_options: { always_print_primitive_fields: true, preserve_proto_field_names: true }
-                    request_validation_options:
-                      reject_unknown_method: true
-                      reject_unknown_query_parameters: true
-                      reject_binding_body_field_collisions: true
-                """.formatted(GrpcJsonTranscoderE2ETest.TYPE, descriptor, BookstoreService.SERVICE);
+        String filters = BookstoreService.transcoderFilter(descriptor, """
+                ignored_query_parameters: [api_key]
+                case_insensitive_enum_parsing: true
+                max_request_body_size: 64
+                print_options: { always_print_primitive_fields: true, preserve_proto_field_names: true }
+                request_validation_options:
+                  reject_unknown_method: true
+                  reject_unknown_query_parameters: true
+                  reject_binding_body_field_collisions: true
+                """);
         stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("grpc_backend", true, null, grpcPort), "", filters));
     }
