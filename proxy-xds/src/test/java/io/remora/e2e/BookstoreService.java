@@ -22,7 +22,12 @@ import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import com.google.protobuf.DynamicMessage;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
@@ -35,6 +40,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -54,8 +61,26 @@ public final class BookstoreService {
 
     /** Starts the bookstore's gRPC server (closed with {@code stack}); returns its port. */
     static int serve(E2EStack stack) throws IOException {
+        return serve(stack, new ConcurrentHashMap<>());
+    }
+
+    /** As {@link #serve(E2EStack)}, leaving the last call's request headers in {@code seen}. */
+    static int serve(E2EStack stack, Map<String, String> seen) throws IOException {
+        ServerInterceptor recorder = new ServerInterceptor() {
+            @Override
+            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+                                                               ServerCallHandler<Q, A> next) {
+                seen.clear();
+                for (String key : headers.keys()) {
+                    if (!key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+                        seen.put(key, headers.get(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER)));
+                    }
+                }
+                return next.startCall(call, headers);
+            }
+        };
         Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(definition()).build().start();
+                .addService(ServerInterceptors.intercept(definition(), recorder)).build().start();
         stack.own(server::shutdownNow);
         return server.getPort();
     }

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -24,10 +26,11 @@ class GrpcJsonTranscoderE2ETest {
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
     static TestUpstream plain;
+    static final Map<String, String> grpcSaw = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
-        int grpcPort = BookstoreService.serve(stack);
+        int grpcPort = BookstoreService.serve(stack, grpcSaw);
         plain = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "plain " + req.method() + " " + req.uri()));
         Path descriptor = BookstoreService.descriptorFile();
         String routes = """
@@ -46,6 +49,15 @@ class GrpcJsonTranscoderE2ETest {
                       services: [%3$s]
                       convert_grpc_status: true
                       print_options: { stream_newline_delimited: true }
+                - match: { prefix: "/shelves/", headers: [{ name: x-keep, present_match: true }] }
+                  route: { cluster: grpc_backend, timeout: 0s }
+                  response_headers_to_add: [{ header: { key: x-route, value: keep } }]
+                  typed_per_filter_config:
+                    envoy.filters.http.grpc_json_transcoder:
+                      "@type": %1$s
+                      proto_descriptor: %2$s
+                      services: [%3$s]
+                      match_incoming_request_route: true
                 - match: { prefix: "/bookstore.Bookstore/" }
                   route: { cluster: grpc_backend, timeout: 0s }
                 - match: { prefix: "/" }
@@ -66,7 +78,19 @@ class GrpcJsonTranscoderE2ETest {
             assertEquals("{\"id\":\"7\",\"theme\":\"old books\"}", r.text());
             assertEquals("0", r.header("grpc-status"));
             assertEquals(Integer.toString(r.body().length), r.header("content-length"));
+            assertEquals("/shelves/7?theme=old%20books", grpcSaw.get("x-envoy-original-path"));
+            assertEquals("GET", grpcSaw.get("x-envoy-original-method"));
+            assertEquals("application/grpc", grpcSaw.get("content-type"));
         }
+    }
+
+    @Test
+    void matchIncomingRequestRouteKeepsTheRouteOfTheRestPath() throws Exception {
+        Curl r = curl("-H", "x-keep: 1", stack.url("/shelves/8"));
+        assertEquals(200, r.status(), r.headers().toString());
+        assertEquals("{\"id\":\"8\"}", r.text());
+        // Looked up again after the rewrite, the request would have gone by the /bookstore.Bookstore/ route.
+        assertEquals("keep", r.header("x-route"), "the route matched before the rewrite served it");
     }
 
     @Test

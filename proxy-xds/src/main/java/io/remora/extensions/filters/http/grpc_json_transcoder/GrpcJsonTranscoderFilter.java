@@ -120,8 +120,9 @@ final class GrpcJsonTranscoderFilter implements StreamFilter, BufferedBytes {
         requestContentType = ct == null ? null : ct.toString();
         headers.remove(CONTENT_LENGTH);
         headers.set(CONTENT_TYPE, APPLICATION_GRPC);
-        headers.set(ORIGINAL_PATH, path);
-        headers.add(ORIGINAL_METHOD, method);
+        // Copies: the originals may be views of what the rewrite below replaces.
+        headers.set(ORIGINAL_PATH, path.toString());
+        headers.add(ORIGINAL_METHOD, method.toString());
         headers.path(rule.method().grpcPath());
         headers.method(POST);
         headers.set(TE, TRAILERS);
