@@ -131,6 +131,8 @@ class GrpcJsonTranscoderE2ETest {
         assertEquals(400, r.status(), r.text());
         r = curl("-H", "content-type: application/json", "--data-binary", "{\"nope\":1}", stack.url("/shelves/3/books"));
         assertEquals(400, r.status(), r.text());
+        r = curl("-H", "content-type: application/json", "--data-binary", "{title:\"x\"}", stack.url("/shelves/3/books"));
+        assertEquals(400, r.status(), "unquoted names are not JSON: " + r.text());
     }
 
     @Test

@@ -4,7 +4,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.google.gson.Gson;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import com.google.gson.JsonPrimitive;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
@@ -15,6 +19,8 @@ import com.google.protobuf.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -38,6 +44,8 @@ final class GrpcRequestEncoder {
             super(message, null, false, false);
         }
     }
+
+    private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
 
     private GrpcRequestEncoder() {
     }
@@ -90,12 +98,7 @@ final class GrpcRequestEncoder {
         if (text.isBlank()) {
             return out;
         }
-        JsonElement json;
-        try {
-            json = JsonParser.parseString(text);
-        } catch (JsonParseException e) {
-            throw new TranscodeException("Unexpected token in the JSON body: " + e.getMessage());
-        }
+        JsonElement json = strictJson(text);
         Descriptor bodyType = FieldPaths.typeAt(rule.method().descriptor().getInputType(), rule.bodyPath());
         boolean stream = rule.method().descriptor().isClientStreaming() && rule.bodyPath().isEmpty() && json.isJsonArray();
         for (JsonElement e : stream ? json.getAsJsonArray() : List.of(json)) {
@@ -105,6 +108,20 @@ final class GrpcRequestEncoder {
             out.add(e);
         }
         return out;
+    }
+
+    /** RFC 8259 JSON, one value and nothing after it (a lenient parse would take {@code {a: 1}}). */
+    private static JsonElement strictJson(String text) throws TranscodeException {
+        try (JsonReader reader = new JsonReader(new StringReader(text))) {
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement json = ELEMENT.read(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new TranscodeException("Unexpected data after the JSON body");
+            }
+            return json;
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new TranscodeException("Unexpected token in the JSON body: " + e.getMessage());
+        }
     }
 
     private static DynamicMessage parse(GrpcJsonTranscoderConfig cfg, JsonElement json, Descriptor type)
