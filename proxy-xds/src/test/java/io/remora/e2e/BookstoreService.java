@@ -94,13 +94,17 @@ public final class BookstoreService {
 
     /** An http_filters entry transcoding this service, with {@code fields} (YAML) added to its config. */
     static String transcoderFilter(Path descriptor, String fields) {
+        return "- name: envoy.filters.http.grpc_json_transcoder\n  typed_config:\n"
+                + transcoderConfig(descriptor, fields).indent(4);
+    }
+
+    /** A transcoder config (typed_config or per-route) for this service, with {@code fields} (YAML) added. */
+    static String transcoderConfig(Path descriptor, String fields) {
         return """
-                - name: envoy.filters.http.grpc_json_transcoder
-                  typed_config:
-                    "@type": %s
-                    proto_descriptor: %s
-                    services: [%s]
-                """.formatted(TRANSCODER_TYPE, descriptor, SERVICE) + fields.indent(4);
+                "@type": %s
+                proto_descriptor: %s
+                services: [%s]
+                """.formatted(TRANSCODER_TYPE, descriptor, SERVICE) + fields;
     }
 
     /** The FileDescriptorSet bytes of bookstore.proto and everything it imports. */

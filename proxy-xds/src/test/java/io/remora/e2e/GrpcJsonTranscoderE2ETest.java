@@ -33,36 +33,20 @@ class GrpcJsonTranscoderE2ETest {
         int grpcPort = BookstoreService.serve(stack, grpcSaw);
         plain = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "plain " + req.method() + " " + req.uri()));
         Path descriptor = BookstoreService.descriptorFile();
-        String routes = """
-                - match: { prefix: "/", headers: [{ name: x-no-transcode, present_match: true }] }
-                  route: { cluster: plain, timeout: 0s }
-                  typed_per_filter_config:
-                    envoy.filters.http.grpc_json_transcoder:
-                      "@type": %1$s
-                      proto_descriptor: %2$s
-                - match: { prefix: "/", headers: [{ name: x-convert, present_match: true }] }
-                  route: { cluster: grpc_backend, timeout: 0s }
-                  typed_per_filter_config:
-                    envoy.filters.http.grpc_json_transcoder:
-                      "@type": %1$s
-                      proto_descriptor: %2$s
-                      services: [%3$s]
-                      convert_grpc_status: true
-                      print_options: { stream_newline_delimited: true }
-                - match: { prefix: "/shelves/", headers: [{ name: x-keep, present_match: true }] }
-                  route: { cluster: grpc_backend, timeout: 0s }
-                  response_headers_to_add: [{ header: { key: x-route, value: keep } }]
-                  typed_per_filter_config:
-                    envoy.filters.http.grpc_json_transcoder:
-                      "@type": %1$s
-                      proto_descriptor: %2$s
-                      services: [%3$s]
-                      match_incoming_request_route: true
+        String disabled = "\"@type\": " + BookstoreService.TRANSCODER_TYPE + "\nproto_descriptor: " + descriptor;
+        String routes = route("x-no-transcode", "plain", "", disabled)
+                + route("x-convert", "grpc_backend", "", BookstoreService.transcoderConfig(descriptor, """
+                        convert_grpc_status: true
+                        print_options: { stream_newline_delimited: true }
+                        """))
+                + route("x-keep", "grpc_backend", "response_headers_to_add: [{ header: { key: x-route, value: keep } }]",
+                        BookstoreService.transcoderConfig(descriptor, "match_incoming_request_route: true"))
+                + """
                 - match: { prefix: "/bookstore.Bookstore/" }
                   route: { cluster: grpc_backend, timeout: 0s }
                 - match: { prefix: "/" }
                   route: { cluster: plain, timeout: 0s }
-                """.formatted(BookstoreService.TRANSCODER_TYPE, descriptor, BookstoreService.SERVICE);
+                """;
         String filters = BookstoreService.transcoderFilter(descriptor, "auto_mapping: true");
         stack.start(stack.http(TempPaths.file("access", ".log").toString(), routes,
                 Bootstraps.cluster("grpc_backend", true, null, grpcPort)
@@ -181,6 +165,15 @@ class GrpcJsonTranscoderE2ETest {
         Curl r = curl("-H", "x-no-transcode: 1", stack.url("/shelves/7"));
         assertEquals("plain GET /shelves/7", r.text());
         assertEquals(null, plain.lastHeaders.get("x-envoy-original-path"));
+    }
+
+    /** A route for requests with {@code header} (on /shelves/ for x-keep), with this transcoder config. */
+    private static String route(String header, String cluster, String fields, String transcoderConfig) {
+        String prefix = header.equals("x-keep") ? "/shelves/" : "/";
+        return "- match: { prefix: \"" + prefix + "\", headers: [{ name: " + header + ", present_match: true }] }\n"
+                + "  route: { cluster: " + cluster + ", timeout: 0s }\n" + fields.indent(2)
+                + "  typed_per_filter_config:\n    envoy.filters.http.grpc_json_transcoder:\n"
+                + transcoderConfig.indent(6);
     }
 
     private static Curl curl(String... args) throws Exception {
