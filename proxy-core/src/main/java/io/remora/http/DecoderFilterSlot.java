@@ -33,6 +33,11 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
     }
 
     @Override
+    public void addDecodedData(ByteBuf data) {
+        manager.addBodyToHeaders(data);
+    }
+
+    @Override
     public void encodeHeaders(Http2Headers headers, boolean endStream) {
         manager.encodeHeaders(headers, endStream);
     }

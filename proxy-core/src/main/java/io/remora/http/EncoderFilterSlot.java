@@ -34,6 +34,11 @@ final class EncoderFilterSlot extends FilterSlot implements EncoderFilterCallbac
     }
 
     @Override
+    public void addEncodedData(ByteBuf data) {
+        manager.encode.addBodyToHeaders(data);
+    }
+
+    @Override
     public void injectEncodedTrailersToFilterChain(Http2Headers trailers) {
         manager.encode.trailers(index + 1, trailers);
     }

@@ -29,6 +29,8 @@ abstract class FilterIteration {
     private int trailersEntry;
     /** Headers have been handed to some filter (or past the chain). */
     boolean headersStarted;
+    /** Body a filter added while it saw headers that end the stream (see {@link #addBodyToHeaders}). */
+    private ByteBuf addedBody;
 
     /** How many filters this direction has (fixed for the stream). */
     abstract int size();
@@ -62,9 +64,17 @@ abstract class FilterIteration {
         headersStarted = true;
         for (int i = from, size = size(); i < size; i++) {
             FilterStatus s = callHeaders(i, headers, endStream);
+            ByteBuf added = addedBody;
+            addedBody = null;
             if (done()) {
+                release(added);
                 return;
             }
+            if (added != null && endStream) {
+                headersThenBody(i, s, headers, added);
+                return;
+            }
+            release(added);
             if (s != FilterStatus.CONTINUE) {
                 headersAt = i;
                 stopAll = s != FilterStatus.STOP_ITERATION;
@@ -74,6 +84,41 @@ abstract class FilterIteration {
             }
         }
         emitHeaders(headers, endStream);
+    }
+
+    /**
+     * Envoy's addDecodedData / addEncodedData from a filter's headers callback that sees the end of
+     * the stream (a transcoder turning a GET into a message): the headers go on without the end,
+     * followed by {@code data} ending the stream. Ignored (released) at any other time.
+     */
+    void addBodyToHeaders(ByteBuf data) {
+        if (addedBody == null) {
+            addedBody = data;
+        } else {
+            addedBody = append(addedBody, data);
+        }
+    }
+
+    private void headersThenBody(int i, FilterStatus s, Http2Headers headers, ByteBuf body) {
+        if (s != FilterStatus.CONTINUE) {
+            headersAt = i;
+            stopAll = s != FilterStatus.STOP_ITERATION;
+            heldHeaders = headers;
+            heldHeadersEnd = false;
+        } else {
+            headers(i + 1, headers, false);
+            if (done()) {
+                body.release();
+                return;
+            }
+        }
+        data(i + 1, body, true);
+    }
+
+    private static void release(ByteBuf b) {
+        if (b != null) {
+            b.release();
+        }
     }
 
     void data(int from, ByteBuf data, boolean endStream) {
@@ -208,6 +253,8 @@ abstract class FilterIteration {
         }
         heldHeaders = null;
         heldTrailers = null;
+        release(addedBody);
+        addedBody = null;
     }
 
     // ------------------------------------------------------------------ internals

@@ -166,6 +166,18 @@ class FilterManagerTest {
     }
 
     @Test
+    void bodyAddedToHeadersThatEndTheRequestFollowsThem() throws Exception {
+        // Alone, and with a later filter holding the headers for a while: the body waits behind them.
+        for (String later : List.of("", "stop-headers", "stop-all")) {
+            HttpResponse<String> r = send("/x", null, "x-probe-a", "add-body", "x-probe-b", later.isEmpty() ? "none" : later);
+            assertEquals(200, r.statusCode(), later);
+            assertEquals("added by a", r.body(), later + ": the upstream got the added body");
+            assertEquals("a,b", upstreamSaw().get("x-decode-order").toString(), later);
+            logged();
+        }
+    }
+
+    @Test
     void aFilterBufferingTheBodySeesAllOfItBeforeTheHeadersGoOn() throws Exception {
         String body = "x".repeat(200_000);
         HttpResponse<String> r = send("/x", body, "x-probe-b", "buffer-body");

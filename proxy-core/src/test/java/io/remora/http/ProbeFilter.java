@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * {@code reroute} (path /b, clear the route cache), {@code buffer-response} (buffer the response
  * body, then add {@code x-response-length}), {@code own-response} (take the response body, then
  * inject it and continue on a later turn), {@code hold-upstream} (above the encoder watermark from
- * the response headers to the body's end). Every probe appends its id to the request's
+ * the response headers to the body's end), {@code add-body} (a request without a body gets
+ * "added by &lt;id&gt;" as its body from decodeHeaders). Every probe appends its id to the request's
  * {@code x-decode-order} and to the response's {@code x-encode-order}, and reports its per-route
  * config in {@code x-config-<id>}.
  */
@@ -101,6 +102,13 @@ final class ProbeFilter implements StreamFilter {
             case "reply" -> {
                 decoder.sendLocalReply(418, "probe " + id + " says no", ResponseFlag.FAULT_INJECTED, "probe_reply");
                 return FilterStatus.STOP_ITERATION;
+            }
+            case "add-body" -> {
+                if (endStream) {
+                    decoder.addDecodedData(io.netty.buffer.Unpooled.copiedBuffer("added by " + id,
+                            java.nio.charset.StandardCharsets.UTF_8));
+                }
+                return FilterStatus.CONTINUE;
             }
             case "reroute" -> {
                 headers.path("/b");

@@ -23,6 +23,12 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
     void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream);
 
     /**
+     * Envoy's addDecodedData from {@code decodeHeaders} when the headers end the stream: the request
+     * goes on with {@code data} (ownership passes) as its whole body. Released unused at other times.
+     */
+    void addDecodedData(ByteBuf data);
+
+    /**
      * Sets how much request body this stream may buffer (Envoy's setDecoderBufferLimit): past it,
      * body buffered with STOP_ITERATION_AND_BUFFER gets a 413; {@link #bufferLimit()} reports it.
      */

@@ -16,6 +16,13 @@ public interface EncoderFilterCallbacks extends StreamFilterCallbacks {
     void injectEncodedDataToFilterChain(ByteBuf data, boolean endStream);
 
     /**
+     * Envoy's addEncodedData from {@code encodeHeaders} when the headers end the stream: the
+     * response goes on with {@code data} (ownership passes) as its whole body. Released unused at
+     * other times.
+     */
+    void addEncodedData(ByteBuf data);
+
+    /**
      * Hands trailers to the encoder filters after this one, ending the response (Envoy's
      * addEncodedTrailers, for a filter that turns a body's end into trailers).
      */

@@ -198,6 +198,12 @@ public final class TestStream implements DecoderFilterCallbacks {
     }
 
     @Override
+    public void addDecodedData(ByteBuf data) {
+        data.release();
+        throw new AssertionError("the router is the last filter");
+    }
+
+    @Override
     public HttpConnManagerStats connectionManagerStats() {
         return ctx.stats().http("test");
     }
