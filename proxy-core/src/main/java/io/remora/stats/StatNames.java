@@ -121,6 +121,14 @@ public final class StatNames {
         if (global != null && rest.startsWith("ratelimit_")) {
             return "ratelimit." + global + "." + rest.substring("ratelimit_".length());
         }
+        if (id.getTags().isEmpty() && rest.startsWith("dns_cache_")) {
+            // The dynamic forward proxy's dns_cache.<name>.<stat>: no tag, the name stays in the metric's.
+            for (String stat : io.remora.upstream.DnsCacheStats.NAMES) {
+                if (rest.length() > 10 + stat.length() + 1 && rest.endsWith("_" + stat)) {
+                    return "dns_cache." + rest.substring(10, rest.length() - stat.length() - 1) + "." + stat;
+                }
+            }
+        }
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());

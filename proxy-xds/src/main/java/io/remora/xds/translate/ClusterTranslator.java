@@ -36,14 +36,23 @@ public final class ClusterTranslator {
                 case ORIGINAL_DST -> ClusterConfig.DiscoveryType.ORIGINAL_DST;
                 default -> throw path.field("type").error("unknown discovery type " + c.getTypeValue());
             };
-            case CLUSTER_TYPE -> throw path.field("cluster_type").error("custom cluster type '"
-                    + c.getClusterType().getName() + "' is not supported");
+            case CLUSTER_TYPE -> {
+                if (!DynamicForwardProxyClusterTranslator.is(c)) {
+                    throw path.field("cluster_type").error("custom cluster type '"
+                            + c.getClusterType().getName() + "' is not supported");
+                }
+                yield ClusterConfig.DiscoveryType.DYNAMIC_FORWARD_PROXY;
+            }
             case CLUSTERDISCOVERYTYPE_NOT_SET -> ClusterConfig.DiscoveryType.STATIC;
         };
         TypedLbPolicyTranslator.Choice typedLb = c.getLbPolicy() == Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG
                 ? TypedLbPolicyTranslator.translate(c, path) : null;
         ClusterConfig.LbPolicy lb = typedLb != null ? typedLb.policy() : lbPolicy(c, path, ctx);
-        if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED && type != ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+        boolean dynamic = type == ClusterConfig.DiscoveryType.DYNAMIC_FORWARD_PROXY;
+        io.remora.config.DnsCacheConfig dnsCache = dynamic
+                ? DynamicForwardProxyClusterTranslator.translate(c, path, ctx) : null;
+        if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED && type != ClusterConfig.DiscoveryType.ORIGINAL_DST
+                && !dynamic) {
             // Traffic still flows, but by round robin: say so once.
             ctx.warnOnce("lb_policy_" + lb, "lb_policy CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin"
                     + " (first: " + path.field("lb_policy") + ")");
@@ -60,7 +69,7 @@ public final class ClusterTranslator {
                     : c.getEdsClusterConfig().getServiceName();
         } else if (c.hasLoadAssignment()) {
             assignment = EndpointTranslator.translate(c.getLoadAssignment(), path.field("load_assignment"));
-        } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+        } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST && !dynamic) {
             assignment = new io.remora.config.ClusterLoadAssignment(c.getName(), java.util.List.of(), 140);
         }
         if (type == ClusterConfig.DiscoveryType.LOGICAL_DNS && assignment != null && hostCount(assignment) > 1) {
@@ -102,6 +111,7 @@ public final class ClusterTranslator {
         // upstream_http_protocol_options: the typed options' when there are typed options at all, as Envoy.
         io.remora.config.AutoSniConfig autoSni = c.hasUpstreamHttpProtocolOptions()
                 ? autoSni(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
+        boolean typedHttpOptions = false;
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
@@ -109,6 +119,7 @@ public final class ClusterTranslator {
                 ctx.warnOnce("protocol_options:" + t, "ignoring protocol options of type " + t + " at " + op);
                 continue;
             }
+            typedHttpOptions = true;
             HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
             autoSni = o.hasUpstreamHttpProtocolOptions() ? autoSni(o.getUpstreamHttpProtocolOptions(),
                     op.field("upstream_http_protocol_options")) : null;
@@ -169,6 +180,9 @@ public final class ClusterTranslator {
             }
         }
 
+        if (dynamic) {
+            autoSni = DynamicForwardProxyClusterTranslator.autoSni(c, autoSni, typedHttpOptions, path);
+        }
         Duration dnsRefresh = Protos.duration(c.hasDnsRefreshRate(), c.getDnsRefreshRate(), DEFAULT_DNS_REFRESH);
         ClusterConfig.DnsLookupFamily family = switch (c.getDnsLookupFamily()) {
             case V4_ONLY -> ClusterConfig.DnsLookupFamily.V4_ONLY;
@@ -275,11 +289,12 @@ public final class ClusterTranslator {
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
+                .dnsCache(dnsCache)
                 .build();
     }
 
     /** Envoy's prepareDnsRefreshStrategy: base_interval required, max_interval 10 × base by default. */
-    private static ClusterConfig.DnsFailureRefresh dnsFailureRefresh(Cluster.RefreshRate r, FieldPath path) {
+    static ClusterConfig.DnsFailureRefresh dnsFailureRefresh(Cluster.RefreshRate r, FieldPath path) {
         if (!r.hasBaseInterval()) {
             throw path.field("base_interval").error("missing required field");
         }
