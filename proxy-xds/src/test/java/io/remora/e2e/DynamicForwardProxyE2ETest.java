@@ -112,4 +112,58 @@ class DynamicForwardProxyE2ETest {
             }
         }
     }
+
+    /**
+     * Over TLS, with no upstream_http_protocol_options: Envoy's cluster factory turns auto_sni and
+     * auto_san_validation on, so the looked-up name is the SNI and must be in the certificate.
+     */
+    @Test
+    void tlsSendsTheHostAsSniAndChecksItsSan() throws Exception {
+        Path hosts = TempPaths.file("hosts", ".txt");
+        Files.writeString(hosts, "127.0.0.1 a.example.com\n127.0.0.1 b.other.test\n");
+        io.remora.testing.TestCerts.Ca ca = io.remora.testing.TestCerts.ca("dfp-ca");
+        io.remora.testing.TestCerts.Leaf leaf = ca.issue("upstream", "a.example.com");
+        try (TestUpstream upstream = TestUpstream.startTls(leaf, (ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "sni=" + ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("test-upstream-sni")).get()))) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            Path accessLog = dir.resolve("tls.log");
+            String cache = "{ name: tls_cache, dns_lookup_family: V4_ONLY }";
+            String clusters = """
+                    - name: dfp
+                      connect_timeout: 1s
+                      lb_policy: CLUSTER_PROVIDED
+                      cluster_type:
+                        name: envoy.clusters.dynamic_forward_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
+                          dns_cache_config: %s
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                          common_tls_context:
+                            validation_context: { trusted_ca: { inline_string: "%s" } }
+                    """.formatted(cache, ca.pem().replace("\n", "\\n"));
+            String filter = """
+                    - name: envoy.filters.http.dynamic_forward_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig
+                        dns_cache_config: %s
+                    """.formatted(cache);
+            String yaml = Bootstraps.http(admin, port, accessLog.toString(), "- match: { prefix: / }\n"
+                    + "  route: { cluster: dfp }\n", clusters, "", filter);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Djdk.net.hosts.file=" + hosts))) {
+                String base = "http://127.0.0.1:" + port;
+                Curl ok = Curl.run("-H", "Host: a.example.com:" + upstream.port(), base + "/a");
+                assertEquals(200, ok.status(), ok.text());
+                assertEquals("sni=a.example.com", ok.text());
+                // Resolves to the same upstream, whose certificate does not name it.
+                Curl other = Curl.run("-H", "Host: b.other.test:" + upstream.port(), base + "/b");
+                assertEquals(503, other.status(), other.text());
+                assertTrue(upstream.serverNames.contains("b.other.test"), upstream.serverNames.toString());
+                assertEquals(1.0, proxy.metric("envoy_cluster_ssl_fail_verify_san{envoy_cluster_name=\"dfp\"}"));
+            }
+        }
+    }
 }
