@@ -29,6 +29,10 @@ public final class DnsCache {
         void onLoaded(DnsCacheEntry entry);
     }
 
+    /** Envoy's filter state keys naming the host (a string) and port (a number) a dynamic forward proxy cluster picks. */
+    public static final String DYNAMIC_HOST = "envoy.upstream.dynamic_host";
+    public static final String DYNAMIC_PORT = "envoy.upstream.dynamic_port";
+
     /** What {@link #load} found. */
     public enum Load { IN_CACHE, LOADING, OVERFLOW }
 

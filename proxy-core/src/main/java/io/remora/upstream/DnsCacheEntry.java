@@ -11,6 +11,9 @@ import java.util.concurrent.ScheduledFuture;
  * the DNS thread, read by any worker.
  */
 public final class DnsCacheEntry {
+    /** Envoy's StreamInfo::UpstreamAddress filter state key, where save_upstream_address leaves {@link #addressString()}. */
+    public static final String UPSTREAM_ADDRESS = "envoy.stream.upstream_address";
+
     final String key;
     final String hostname;
     final int port;
@@ -39,6 +42,12 @@ public final class DnsCacheEntry {
     public InetSocketAddress address() {
         List<InetSocketAddress> a = addresses;
         return a.isEmpty() ? null : a.get(0);
+    }
+
+    /** {@link #address()} as Envoy writes it ({@code ip:port}), or null. */
+    public String addressString() {
+        InetSocketAddress a = address();
+        return a == null ? null : new io.remora.config.Address.Tcp(a.getAddress().getHostAddress(), a.getPort()).toString();
     }
 
     /** Why the name has no address (Envoy's {@code dns_resolution_failure{...}} details); empty when it has one. */

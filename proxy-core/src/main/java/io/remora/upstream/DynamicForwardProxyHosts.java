@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The hosts of a dynamic forward proxy cluster: one per name of its DNS cache that has an
- * address, picked by the request's {@code :authority} (port 80, or 443 when the cluster speaks
- * TLS, when it names none). A pick marks the name used, which keeps it in the cache; a name the
+ * address, picked by the request's {@code :authority} (or a filter state's dynamic host, or the
+ * connection's SNI; port 80, or 443 when the cluster speaks TLS, when neither it nor the filter
+ * state's dynamic port names one). A pick marks the name used, which keeps it in the cache; a name the
  * cache dropped, or that has no address, leaves no host (503).
  */
 final class DynamicForwardProxyHosts {
@@ -32,11 +33,23 @@ final class DynamicForwardProxyHosts {
     }
 
     Host host(LoadBalancerContext context, boolean tls) {
-        CharSequence authority = context == null ? null : context.downstreamHeader(":authority");
+        if (context == null) {
+            return null;
+        }
+        // Envoy's order: a filter's dynamic host, the request's host, the connection's SNI.
+        Object dynamic = context.filterState(DnsCache.DYNAMIC_HOST);
+        CharSequence authority = dynamic instanceof CharSequence d ? d : context.downstreamHeader(":authority");
+        if (authority == null) {
+            authority = context.requestedServerName();
+        }
         if (authority == null || authority.length() == 0) {
             return null;
         }
-        String key = DnsCache.key(authority.toString(), tls ? 443 : 80);
+        int port = tls ? 443 : 80;
+        if (context.filterState(DnsCache.DYNAMIC_PORT) instanceof Number p && p.longValue() > 0 && p.longValue() <= 65535) {
+            port = p.intValue();
+        }
+        String key = DnsCache.key(authority.toString(), port);
         DnsCacheEntry e = cache.use(key);
         InetSocketAddress address = e == null ? null : e.address();
         if (address == null) {

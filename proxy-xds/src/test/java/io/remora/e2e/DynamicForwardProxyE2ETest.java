@@ -166,4 +166,66 @@ class DynamicForwardProxyE2ETest {
             }
         }
     }
+
+    /**
+     * sni_dynamic_forward_proxy before tcp_proxy: the TLS client's SNI is looked up (port_value as
+     * the port) and the connection passes through to where it resolves; an SNI that does not
+     * resolve leaves the cluster without a host and the connection is closed.
+     */
+    @Test
+    void sniIsLookedUpBeforeTcpProxy() throws Exception {
+        Path hosts = TempPaths.file("hosts", ".txt");
+        Files.writeString(hosts, "127.0.0.1 a.example.com\n");
+        io.remora.testing.TestCerts.Leaf leaf = io.remora.testing.TestCerts.ca("sni-dfp-ca").issue("upstream",
+                "a.example.com");
+        try (TestUpstream upstream = TestUpstream.startTls(leaf, (ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "sni=" + ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("test-upstream-sni")).get()))) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String cache = "{ name: sni_cache, dns_lookup_family: V4_ONLY }";
+            String listener = """
+                    - name: sni
+                      address: { socket_address: { address: 127.0.0.1, port_value: ${sni} } }
+                      listener_filters:
+                      - name: envoy.filters.listener.tls_inspector
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector }
+                      filter_chains:
+                      - filters:
+                        - name: envoy.filters.network.sni_dynamic_forward_proxy
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.sni_dynamic_forward_proxy.v3.FilterConfig
+                            port_value: %d
+                            dns_cache_config: %s
+                        - name: envoy.filters.network.tcp_proxy
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy
+                            stat_prefix: sni
+                            cluster: dfp
+                    """.formatted(upstream.port(), cache);
+            String cluster = """
+                    - name: dfp
+                      connect_timeout: 1s
+                      lb_policy: CLUSTER_PROVIDED
+                      cluster_type:
+                        name: envoy.clusters.dynamic_forward_proxy
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
+                          dns_cache_config: %s
+                    """.formatted(cache);
+            String yaml = Bootstraps.listeners(admin, listener, cluster, java.util.Map.of("sni", port));
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Djdk.net.hosts.file=" + hosts))) {
+                Curl ok = Curl.run("-k", "--resolve", "a.example.com:" + port + ":127.0.0.1",
+                        "https://a.example.com:" + port + "/");
+                assertEquals(200, ok.status(), ok.text());
+                assertEquals("sni=a.example.com", ok.text());
+                org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Curl.run("-k",
+                        "--resolve", "missing.remora.test:" + port + ":127.0.0.1", "https://missing.remora.test:" + port + "/"));
+                String stats = proxy.admin("/stats");
+                assertTrue(stats.contains("dns_cache.sni_cache.dns_query_success: 1\n"), stats);
+                assertTrue(stats.contains("dns_cache.sni_cache.dns_query_failure: 1\n"), stats);
+                assertTrue(stats.contains("cluster.dfp.upstream_cx_none_healthy: 1\n"), stats);
+                assertEquals(1, upstream.connections.get());
+            }
+        }
+    }
 }

@@ -23,9 +23,6 @@ import java.util.List;
  */
 final class DynamicForwardProxyFilter implements StreamDecoderFilter, DnsCache.Waiter {
 
-    /** Envoy's StreamInfo::UpstreamAddress key. */
-    static final String UPSTREAM_ADDRESS = "envoy.stream.upstream_address";
-
     private final DynamicForwardProxyFilterFactory factory;
     private DecoderFilterCallbacks cb;
     /** True while this stream holds a pending-lookup slot of the cache's circuit breaker. */
@@ -116,9 +113,7 @@ final class DynamicForwardProxyFilter implements StreamDecoderFilter, DnsCache.W
             return false;
         }
         if (factory.config.saveUpstreamAddress()) {
-            // Envoy's UpstreamAddress serializes as ip:port.
-            cb.filterState().set(UPSTREAM_ADDRESS, new io.remora.config.Address.Tcp(
-                    address.getAddress().getHostAddress(), address.getPort()).toString(), FilterState.Mutability.MUTABLE);
+            cb.filterState().set(DnsCacheEntry.UPSTREAM_ADDRESS, entry.addressString(), FilterState.Mutability.MUTABLE);
         }
         return true;
     }
