@@ -110,7 +110,7 @@ public final class ClusterTranslator {
         boolean trailers = c.getHttpProtocolOptions().getEnableTrailers();
         // upstream_http_protocol_options: the typed options' when there are typed options at all, as Envoy.
         io.remora.config.AutoSniConfig autoSni = c.hasUpstreamHttpProtocolOptions()
-                ? autoSni(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
+                ? AutoSniTranslator.translate(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
         boolean typedHttpOptions = false;
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
@@ -121,7 +121,7 @@ public final class ClusterTranslator {
             }
             typedHttpOptions = true;
             HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
-            autoSni = o.hasUpstreamHttpProtocolOptions() ? autoSni(o.getUpstreamHttpProtocolOptions(),
+            autoSni = o.hasUpstreamHttpProtocolOptions() ? AutoSniTranslator.translate(o.getUpstreamHttpProtocolOptions(),
                     op.field("upstream_http_protocol_options")) : null;
             switch (o.getUpstreamProtocolOptionsCase()) {
                 case EXPLICIT_HTTP_CONFIG -> {
@@ -260,7 +260,7 @@ public final class ClusterTranslator {
         if (dnsJitter != null && dnsJitter.isNegative()) {
             throw path.field("dns_jitter").error("must not be negative");
         }
-        if (autoSni != null && autoSni.autoSanValidation() && !verifiesPeer(tls, socketMatches)) {
+        if (autoSni != null && autoSni.autoSanValidation() && !AutoSniTranslator.verifiesPeer(tls, socketMatches)) {
             ctx.warnOnce("cluster.auto_san_validation", "auto_san_validation checks nothing without a trusted CA"
                     + " (as in Envoy), first at cluster " + c.getName());
         }
@@ -327,35 +327,6 @@ public final class ClusterTranslator {
             default -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW;
         };
         return new io.remora.config.ResponseHeaderLimits(count, kb * 1024, underscores);
-    }
-
-    /** {@code upstream_http_protocol_options}; null when it asks for nothing. */
-    private static io.remora.config.AutoSniConfig autoSni(io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions o,
-                                                          FieldPath path) {
-        String header = o.getOverrideAutoSniHeader();
-        if (!header.isEmpty() && !HEADER_NAME.matcher(header).matches()) {
-            throw path.field("override_auto_sni_header").error("'" + header + "' is not an HTTP header name");
-        }
-        return io.remora.config.AutoSniConfig.of(o.getAutoSni(), o.getAutoSanValidation(), header);
-    }
-
-    /** Envoy's HTTP_HEADER_NAME rule (RFC 7230 token, a leading ':' allowed). */
-    private static final java.util.regex.Pattern HEADER_NAME =
-            java.util.regex.Pattern.compile("^:?[0-9a-zA-Z!#$%&'*+\\-.^_|~`]+$");
-
-    /** Whether some transport socket of the cluster verifies its peer (a trusted CA, inline or from SDS). */
-    private static boolean verifiesPeer(io.remora.config.TransportSocketConfig tls,
-                                        java.util.List<ClusterConfig.TransportSocketMatch> matches) {
-        boolean any = verifies(tls);
-        for (ClusterConfig.TransportSocketMatch m : matches) {
-            any |= verifies(m.transportSocket());
-        }
-        return any;
-    }
-
-    private static boolean verifies(io.remora.config.TransportSocketConfig ts) {
-        return ts != null && (ts.validationSdsName() != null
-                || ts.validation() != null && ts.validation().trustedCaPem() != null);
     }
 
     /** Envoy: a zero max_connection_duration (or max_stream_duration) means none. */
