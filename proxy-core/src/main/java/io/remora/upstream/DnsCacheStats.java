@@ -33,14 +33,18 @@ public final class DnsCacheStats {
         // Envoy declares these too; Remora has no key-value store and no cancellable lookups to count.
         Counter.builder(p + "cache_load").register(r);
         Counter.builder(p + "dns_query_timeout").register(r);
-        dnsQueryAttempt = Counter.builder(p + "dns_query_attempt").register(r);
-        dnsQueryFailure = Counter.builder(p + "dns_query_failure").register(r);
-        dnsQuerySuccess = Counter.builder(p + "dns_query_success").register(r);
-        hostAdded = Counter.builder(p + "host_added").register(r);
-        hostAddressChanged = Counter.builder(p + "host_address_changed").register(r);
-        hostOverflow = Counter.builder(p + "host_overflow").register(r);
-        hostRemoved = Counter.builder(p + "host_removed").register(r);
-        dnsRqPendingOverflow = Counter.builder(p + "dns_rq_pending_overflow").register(r);
+        dnsQueryAttempt = counter(r, p, "dns_query_attempt");
+        dnsQueryFailure = counter(r, p, "dns_query_failure");
+        dnsQuerySuccess = counter(r, p, "dns_query_success");
+        hostAdded = counter(r, p, "host_added");
+        hostAddressChanged = counter(r, p, "host_address_changed");
+        hostOverflow = counter(r, p, "host_overflow");
+        hostRemoved = counter(r, p, "host_removed");
+        dnsRqPendingOverflow = counter(r, p, "dns_rq_pending_overflow");
         Gauge.builder(p + "num_hosts", numHosts, AtomicLong::get).register(r);
+    }
+
+    private static Counter counter(MeterRegistry r, String prefix, String stat) {
+        return Counter.builder(prefix + stat).register(r);
     }
 }

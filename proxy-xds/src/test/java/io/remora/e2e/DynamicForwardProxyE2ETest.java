@@ -27,6 +27,29 @@ class DynamicForwardProxyE2ETest {
     static final String CACHE = "{ name: dfp_cache, dns_lookup_family: V4_ONLY, host_ttl: 1s,"
             + " dns_refresh_rate: 1s, dns_min_refresh_rate: 1s }";
 
+    /** Cluster dfp over the cache {@code cache} (a YAML flow map), with more cluster fields (YAML, unindented). */
+    static String dfpCluster(String cache, String fields) {
+        return """
+                - name: dfp
+                  connect_timeout: 1s
+                  lb_policy: CLUSTER_PROVIDED
+                  cluster_type:
+                    name: envoy.clusters.dynamic_forward_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
+                      dns_cache_config: %s
+                """.formatted(cache) + fields.indent(2);
+    }
+
+    /** The HTTP filter over the cache {@code cacheAndFields} (the dns_cache_config value, then any other fields' lines). */
+    static String httpFilter(String cacheAndFields) {
+        return """
+                - name: envoy.filters.http.dynamic_forward_proxy
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig
+                    dns_cache_config:""" + " " + cacheAndFields.indent(4).stripLeading();
+    }
+
     @Test
     void requestsGoWhereTheirHostResolves() throws Exception {
         Path hosts = TempPaths.file("hosts", ".txt");
@@ -49,23 +72,8 @@ class DynamicForwardProxyE2ETest {
                     - match: { prefix: / }
                       route: { cluster: dfp }
                     """.formatted(upstream.port());
-            String clusters = """
-                    - name: dfp
-                      connect_timeout: 1s
-                      lb_policy: CLUSTER_PROVIDED
-                      cluster_type:
-                        name: envoy.clusters.dynamic_forward_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
-                          dns_cache_config: %s
-                    """.formatted(CACHE) + Bootstraps.cluster("plain", false, "", plain.port());
-            String filter = """
-                    - name: envoy.filters.http.dynamic_forward_proxy
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig
-                        save_upstream_address: true
-                        dns_cache_config: %s
-                    """.formatted(CACHE);
+            String clusters = dfpCluster(CACHE, "") + Bootstraps.cluster("plain", false, "", plain.port());
+            String filter = httpFilter(CACHE + "\nsave_upstream_address: true");
             String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, accessLog.toString(), routes, clusters,
                     "", filter), accessLog, "%RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS%"
                     + " %FILTER_STATE(envoy.stream.upstream_address:PLAIN)%");
@@ -123,34 +131,20 @@ class DynamicForwardProxyE2ETest {
         Files.writeString(hosts, "127.0.0.1 a.example.com\n127.0.0.1 b.other.test\n");
         io.remora.testing.TestCerts.Ca ca = io.remora.testing.TestCerts.ca("dfp-ca");
         io.remora.testing.TestCerts.Leaf leaf = ca.issue("upstream", "a.example.com");
-        try (TestUpstream upstream = TestUpstream.startTls(leaf, (ctx, req, n) -> TestUpstream.send(ctx, req, 200,
-                "sni=" + ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("test-upstream-sni")).get()))) {
+        try (TestUpstream upstream = TestUpstream.startTlsEchoingSni(leaf)) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             Path accessLog = dir.resolve("tls.log");
             String cache = "{ name: tls_cache, dns_lookup_family: V4_ONLY }";
-            String clusters = """
-                    - name: dfp
-                      connect_timeout: 1s
-                      lb_policy: CLUSTER_PROVIDED
-                      cluster_type:
-                        name: envoy.clusters.dynamic_forward_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
-                          dns_cache_config: %s
-                      transport_socket:
-                        name: envoy.transport_sockets.tls
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-                          common_tls_context:
-                            validation_context: { trusted_ca: { inline_string: "%s" } }
-                    """.formatted(cache, ca.pem().replace("\n", "\\n"));
-            String filter = """
-                    - name: envoy.filters.http.dynamic_forward_proxy
+            String clusters = dfpCluster(cache, """
+                    transport_socket:
+                      name: envoy.transport_sockets.tls
                       typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig
-                        dns_cache_config: %s
-                    """.formatted(cache);
+                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                        common_tls_context:
+                          validation_context: { trusted_ca: { inline_string: "%s" } }
+                    """.formatted(ca.pem().replace("\n", "\\n")));
+            String filter = httpFilter(cache);
             String yaml = Bootstraps.http(admin, port, accessLog.toString(), "- match: { prefix: / }\n"
                     + "  route: { cluster: dfp }\n", clusters, "", filter);
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Djdk.net.hosts.file=" + hosts))) {
@@ -178,8 +172,7 @@ class DynamicForwardProxyE2ETest {
         Files.writeString(hosts, "127.0.0.1 a.example.com\n");
         io.remora.testing.TestCerts.Leaf leaf = io.remora.testing.TestCerts.ca("sni-dfp-ca").issue("upstream",
                 "a.example.com");
-        try (TestUpstream upstream = TestUpstream.startTls(leaf, (ctx, req, n) -> TestUpstream.send(ctx, req, 200,
-                "sni=" + ctx.channel().attr(io.netty.util.AttributeKey.<String>valueOf("test-upstream-sni")).get()))) {
+        try (TestUpstream upstream = TestUpstream.startTlsEchoingSni(leaf)) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             String cache = "{ name: sni_cache, dns_lookup_family: V4_ONLY }";
@@ -202,16 +195,7 @@ class DynamicForwardProxyE2ETest {
                             stat_prefix: sni
                             cluster: dfp
                     """.formatted(upstream.port(), cache);
-            String cluster = """
-                    - name: dfp
-                      connect_timeout: 1s
-                      lb_policy: CLUSTER_PROVIDED
-                      cluster_type:
-                        name: envoy.clusters.dynamic_forward_proxy
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig
-                          dns_cache_config: %s
-                    """.formatted(cache);
+            String cluster = dfpCluster(cache, "");
             String yaml = Bootstraps.listeners(admin, listener, cluster, java.util.Map.of("sni", port));
             try (ProxyProcess proxy = ProxyProcess.start(yaml, admin, List.of("-Djdk.net.hosts.file=" + hosts))) {
                 Curl ok = Curl.run("-k", "--resolve", "a.example.com:" + port + ":127.0.0.1",
