@@ -32,7 +32,7 @@ public record DnsCacheConfig(String name, ClusterConfig.DnsLookupFamily lookupFa
         return new Builder(name);
     }
 
-    /** Envoy's defaults: refresh 60 s (at least 5 s), host_ttl 5 min, 1024 hosts and pending lookups, timeout 5 s. */
+    /** Envoy's defaults: refresh 60 s, min refresh 5 s, host_ttl 5 min, 1024 hosts and pending lookups, timeout 5 s. */
     public static final class Builder {
         private final String name;
         private ClusterConfig.DnsLookupFamily lookupFamily = ClusterConfig.DnsLookupFamily.AUTO;

@@ -121,11 +121,13 @@ public final class StatNames {
         if (global != null && rest.startsWith("ratelimit_")) {
             return "ratelimit." + global + "." + rest.substring("ratelimit_".length());
         }
-        if (id.getTags().isEmpty() && rest.startsWith("dns_cache_")) {
+        String dnsCache = "dns_cache_";
+        if (id.getTags().isEmpty() && rest.startsWith(dnsCache)) {
             // The dynamic forward proxy's dns_cache.<name>.<stat>: no tag, the name stays in the metric's.
             for (String stat : io.remora.upstream.DnsCacheStats.NAMES) {
-                if (rest.length() > 10 + stat.length() + 1 && rest.endsWith("_" + stat)) {
-                    return "dns_cache." + rest.substring(10, rest.length() - stat.length() - 1) + "." + stat;
+                if (rest.length() > dnsCache.length() + stat.length() + 1 && rest.endsWith("_" + stat)) {
+                    return "dns_cache." + rest.substring(dnsCache.length(), rest.length() - stat.length() - 1)
+                            + "." + stat;
                 }
             }
         }

@@ -42,11 +42,6 @@ public interface Cluster {
     /** Circuit breakers of this cluster. */
     ResourceLimits limits();
 
-    /** The DNS cache a dynamic forward proxy cluster picks its hosts from; null for any other cluster. */
-    default DnsCache dnsCache() {
-        return null;
-    }
-
     /** The cluster's upstream network filters ({@code filters}); none by default. */
     default UpstreamFilterChain upstreamFilters() {
         return UpstreamFilterChain.NONE;

@@ -245,12 +245,6 @@ public final class ClusterImpl implements Cluster {
         }
     }
 
-    @Override
-    public DnsCache dnsCache() {
-        DynamicForwardProxyHosts dynamic = dynamicHosts;
-        return dynamic == null ? null : dynamic.cache();
-    }
-
     /** Drops ORIGINAL_DST hosts idle since the previous sweep (Envoy's cleanup_interval). */
     void sweepOriginalDstHosts() {
         originalDstHosts.sweep();

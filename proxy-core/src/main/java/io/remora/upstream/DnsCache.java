@@ -51,7 +51,7 @@ public final class DnsCache {
         this.stats = stats;
         for (String host : config.preresolve()) {
             if (entries.size() < config.maxHosts()) {
-                create(host, 0);
+                create(host);
             }
         }
     }
@@ -119,7 +119,7 @@ public final class DnsCache {
                 stats.hostOverflow.increment();
                 return Load.OVERFLOW;
             }
-            e = create(key, 0);
+            e = create(key);
         }
         return e.await(waiter) ? Load.LOADING : Load.IN_CACHE;
     }
@@ -150,8 +150,8 @@ public final class DnsCache {
         return out;
     }
 
-    private DnsCacheEntry create(String key, int defaultPort) {
-        String k = defaultPort > 0 ? key(key, defaultPort) : key;
+    /** A new entry for a key (from {@link #key}), its first lookup started; an existing one if another thread won. */
+    private DnsCacheEntry create(String k) {
         int ps = portStart(k);
         String host = ps < 0 ? k : k.substring(0, ps - 1);
         int port = ps < 0 ? 0 : Integer.parseInt(k.substring(ps));
