@@ -114,6 +114,9 @@ public final class DnsCache {
      */
     public Load load(String key, Waiter waiter) {
         DnsCacheEntry e = entries.get(key);
+        if (e != null && e.resolved()) {
+            return Load.IN_CACHE; // the common case, without the entry's lock
+        }
         if (e == null) {
             if (entries.size() >= config.maxHosts()) {
                 stats.hostOverflow.increment();
