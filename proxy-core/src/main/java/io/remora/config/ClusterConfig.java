@@ -51,6 +51,7 @@ import java.util.List;
  * @param closeConnectionsOnHostHealthFailure {@code close_connections_on_host_health_failure}: a host
  *                          that fails its active health check has its pools drained and its
  *                          {@code tcp_proxy} connections closed
+ * @param dnsCache          the DNS cache of a DYNAMIC_FORWARD_PROXY cluster, else null
  * @param upstreamProxyProtocol the {@code upstream_proxy_protocol} wrapper of {@code transport_socket}
  *                          (a PROXY header first on each connection), or null
  */
@@ -95,7 +96,8 @@ public record ClusterConfig(
         Duration maxStreamDuration,
         ResponseHeaderLimits responseHeaderLimits,
         double perUpstreamPreconnectRatio,
-        UpstreamProxyProtocolConfig upstreamProxyProtocol) {
+        UpstreamProxyProtocolConfig upstreamProxyProtocol,
+        DnsCacheConfig dnsCache) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -148,7 +150,7 @@ public record ClusterConfig(
                 .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter)
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
-                .upstreamProxyProtocol(upstreamProxyProtocol);
+                .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache);
     }
 
     /**
@@ -234,7 +236,11 @@ public record ClusterConfig(
         return toBuilder().outlierDetection(od).healthChecks(hcs).loadBalancing(lb).build();
     }
 
-    public enum DiscoveryType { STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST }
+    public enum DiscoveryType {
+        STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST,
+        /** {@code cluster_type envoy.clusters.dynamic_forward_proxy}: hosts by the request's host, from a DNS cache. */
+        DYNAMIC_FORWARD_PROXY
+    }
 
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED }
 
@@ -451,10 +457,17 @@ public record ClusterConfig(
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
-                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol);
+                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache);
         }
 
         private double perUpstreamPreconnectRatio = 1;
+        private DnsCacheConfig dnsCache;
+
+        /** The DNS cache of a DYNAMIC_FORWARD_PROXY cluster. */
+        public Builder dnsCache(DnsCacheConfig v) {
+            this.dnsCache = v;
+            return this;
+        }
 
         public Builder perUpstreamPreconnectRatio(double v) {
             this.perUpstreamPreconnectRatio = v;

@@ -132,6 +132,16 @@ public final class StatNames {
             return rest.substring(0, bandwidth) + ".http_bandwidth_limit."
                     + rest.substring(bandwidth + BANDWIDTH_LIMIT_SCOPE.length());
         }
+        String dnsCache = "dns_cache_";
+        if (id.getTags().isEmpty() && rest.startsWith(dnsCache)) {
+            // The dynamic forward proxy's dns_cache.<name>.<stat>: no tag, the name stays in the metric's.
+            for (String stat : io.remora.upstream.DnsCacheStats.NAMES) {
+                if (rest.length() > dnsCache.length() + stat.length() + 1 && rest.endsWith("_" + stat)) {
+                    return "dns_cache." + rest.substring(dnsCache.length(), rest.length() - stat.length() - 1)
+                            + "." + stat;
+                }
+            }
+        }
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());

@@ -63,6 +63,16 @@ final class TcpLbContext implements LoadBalancerContext, io.remora.route.HeaderF
     }
 
     @Override
+    public String requestedServerName() {
+        return s.info.serverName();
+    }
+
+    @Override
+    public Object filterState(String key) {
+        return s.downstream == null ? null : FilterState.of(s.downstream).get(key);
+    }
+
+    @Override
     public SocketAddress downstreamRemoteAddress() {
         return s.info.remoteAddress();
     }

@@ -74,6 +74,8 @@ public final class ClusterImpl implements Cluster {
     private List<ResolvedEndpoint> endpoints = List.of();
     /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
     private final OriginalDstHosts originalDstHosts;
+    /** A DYNAMIC_FORWARD_PROXY cluster's hosts, by its DNS cache; null for other types. */
+    private volatile DynamicForwardProxyHosts dynamicHosts;
     /** Null for a cluster built without a cluster manager (tests): no outlier detection, no health checks. */
     private final UpstreamRuntime runtime;
     private OutlierDetector outlierDetector;
@@ -103,7 +105,7 @@ public final class ClusterImpl implements Cluster {
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
         this.healthyPanic = runtime == null ? null : io.micrometer.core.instrument.Counter
                 .builder("envoy_cluster_lb_healthy_panic").tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
-        if (config.type() == DiscoveryType.ORIGINAL_DST) {
+        if (config.type() == DiscoveryType.ORIGINAL_DST || config.type() == DiscoveryType.DYNAMIC_FORWARD_PROXY) {
             initialized.complete(null);
         }
     }
@@ -147,6 +149,10 @@ public final class ClusterImpl implements Cluster {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHosts.hosts();
         }
+        DynamicForwardProxyHosts dynamic = dynamicHosts;
+        if (dynamic != null) {
+            return dynamic.hosts();
+        }
         return prioritySet.hosts();
     }
 
@@ -159,6 +165,10 @@ public final class ClusterImpl implements Cluster {
     public Host chooseHost(LoadBalancerContext context) {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHosts.host(context);
+        }
+        DynamicForwardProxyHosts dynamic = dynamicHosts;
+        if (dynamic != null) {
+            return dynamic.host(context, transportSockets != TransportSocketFactory.RAW);
         }
         OverrideHost override = context == null ? null : context.overrideHost();
         if (override != null) {
@@ -223,6 +233,16 @@ public final class ClusterImpl implements Cluster {
                 .builder("envoy_cluster_upstream_proxyprotocol_v2_tlvs_exceed_max_length")
                 .tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
         return counter::increment;
+    }
+
+    /** A DYNAMIC_FORWARD_PROXY cluster's DNS cache (kept when the same cache comes again); null: none. */
+    void dnsCache(DnsCache cache, ClusterStats stats) {
+        DynamicForwardProxyHosts current = dynamicHosts;
+        if (cache == null) {
+            dynamicHosts = null;
+        } else if (current == null || current.cache() != cache) {
+            dynamicHosts = new DynamicForwardProxyHosts(cache, stats);
+        }
     }
 
     /** Drops ORIGINAL_DST hosts idle since the previous sweep (Envoy's cleanup_interval). */

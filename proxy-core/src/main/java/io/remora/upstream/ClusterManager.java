@@ -12,4 +12,12 @@ public interface ClusterManager {
     Cluster get(String name);
 
     Collection<Cluster> all();
+
+    /**
+     * The dynamic forward proxy DNS cache of this config, shared by everything that asks with an
+     * equal config; null when this manager keeps none (tests).
+     */
+    default DnsCache dnsCache(io.remora.config.DnsCacheConfig config) {
+        return null;
+    }
 }

@@ -36,6 +36,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     /** How each cluster's periodic task (DNS rounds, ORIGINAL_DST sweeps) is stopped. */
     private final Map<String, Runnable> refreshers = new HashMap<>();
     private ScheduledExecutorService dnsThread;
+    private final DnsCaches dnsCaches;
     private LocalZone localZone;
 
     public ClusterManagerImpl(StatsRegistry stats) {
@@ -56,6 +57,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         this.resolvers = new DnsResolvers(resolver);
         this.secrets = secrets;
         this.runtime = new UpstreamRuntime(transport, stats.meterRegistry());
+        this.dnsCaches = new DnsCaches(resolvers, this::dns, stats.meterRegistry());
     }
 
     /**
@@ -111,6 +113,11 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         return clusters.values();
     }
 
+    @Override
+    public DnsCache dnsCache(io.remora.config.DnsCacheConfig config) {
+        return dnsCaches.get(config);
+    }
+
     /**
      * Applies the complete set of clusters: new ones are created, existing ones updated in place
      * (their hosts keep identity where addresses remain), missing ones removed.
@@ -129,6 +136,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 ClusterImpl created = new ClusterImpl(c, stats.cluster(statName(c)), secrets,
                         () -> io.remora.tls.TlsStats.cluster(stats.meterRegistry(), statName(c)), runtime);
                 created.update(c);
+                created.dnsCache(c.dnsCache() == null ? null : dnsCaches.get(c.dnsCache()), created.stats());
                 next.put(c.name(), created);
                 startRefresher(created);
             } else {
@@ -139,6 +147,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                         || existing.config().respectDnsTtl() != c.respectDnsTtl()
                         || !java.util.Objects.equals(existing.config().dnsFailureRefresh(), c.dnsFailureRefresh());
                 existing.update(c);
+                existing.dnsCache(c.dnsCache() == null ? null : dnsCaches.get(c.dnsCache()), existing.stats());
                 next.put(c.name(), existing);
                 if (isDns(c) && (endpointsChanged || rateChanged)) {
                     stopRefresher(c.name());
@@ -195,7 +204,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         }
     }
 
-    private ScheduledExecutorService dns() {
+    private synchronized ScheduledExecutorService dns() {
         if (dnsThread == null) {
             dnsThread = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "remora-dns");
@@ -214,6 +223,7 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
             ((ClusterImpl) c).close();
         }
         runtime.close();
+        dnsCaches.close();
         if (dnsThread != null) {
             dnsThread.shutdownNow();
         }

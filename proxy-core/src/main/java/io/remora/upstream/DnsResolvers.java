@@ -36,9 +36,18 @@ final class DnsResolvers implements AutoCloseable {
     }
 
     synchronized DnsResolver forCluster(ClusterConfig c) {
-        DnsResolverConfig config = c.dnsResolver() != null ? c.dnsResolver() : bootstrap;
+        return resolver(c.dnsResolver(), c.respectDnsTtl());
+    }
+
+    /** A dynamic forward proxy cache's resolver: its own, else the bootstrap's (TTLs wanted, as Envoy's caches use them). */
+    synchronized DnsResolver forCache(DnsResolverConfig own) {
+        return resolver(own, false);
+    }
+
+    private DnsResolver resolver(DnsResolverConfig own, boolean wantTtl) {
+        DnsResolverConfig config = own != null ? own : bootstrap;
         if (config == null) {
-            config = c.respectDnsTtl() ? DnsResolverConfig.RESOLV_CONF : DnsResolverConfig.SYSTEM;
+            config = wantTtl ? DnsResolverConfig.RESOLV_CONF : DnsResolverConfig.SYSTEM;
         }
         if (config.kind() == DnsResolverConfig.Kind.SYSTEM || closed) {
             return system;

@@ -72,4 +72,17 @@ public interface LoadBalancerContext {
     default OverrideHost overrideHost() {
         return null;
     }
+
+    /** The downstream connection's SNI, or null: a dynamic forward proxy cluster's host when there is no request. */
+    default String requestedServerName() {
+        return null;
+    }
+
+    /**
+     * An object of the stream's (or, without a request, the connection's) filter state, or null:
+     * a dynamic forward proxy cluster reads {@code envoy.upstream.dynamic_host} and {@code _port}.
+     */
+    default Object filterState(String key) {
+        return null;
+    }
 }

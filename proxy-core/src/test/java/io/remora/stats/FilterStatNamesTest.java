@@ -20,6 +20,15 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void dnsCacheStatsKeepTheCacheNameBetweenScopeAndStat() {
+        assertEquals("dns_cache.dynamic_forward_proxy_cache_config.dns_query_attempt",
+                name("envoy_dns_cache_dynamic_forward_proxy_cache_config_dns_query_attempt"));
+        assertEquals("dns_cache.c.num_hosts", name("envoy_dns_cache_c_num_hosts"));
+        // Envoy's dns_rq_pending_overflow, not a cache named ..._dns_rq_pending.
+        assertEquals("dns_cache.a_b.dns_rq_pending_overflow", name("envoy_dns_cache_a_b_dns_rq_pending_overflow"));
+    }
+
+    @Test
     void faultStatsLiveUnderTheConnectionManager() {
         assertEquals("http.ingress.fault.aborts_injected",
                 name("envoy_http_fault_aborts_injected", HttpConnManagerStats.TAG, "ingress"));

@@ -43,9 +43,7 @@ class AutoSniE2ETest {
     void sniFromHostPooledPerNameAndSanChecked() throws Exception {
         TestCerts.Ca ca = TestCerts.ca("auto-sni-ca");
         TestCerts.Leaf leaf = ca.issue("upstream", "a.example.com", "*.wild.example");
-        try (TestUpstream upstream = TestUpstream.startTls(leaf,
-                (ctx, req, n) -> TestUpstream.send(ctx, req, 200, "sni=" + ctx.channel().attr(
-                        io.netty.util.AttributeKey.<String>valueOf("test-upstream-sni")).get()))) {
+        try (TestUpstream upstream = TestUpstream.startTlsEchoingSni(leaf)) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             Path accessLog = dir.resolve("access.log");

@@ -95,6 +95,11 @@ public final class TestUpstream implements AutoCloseable {
         return new TestUpstream(responder, 0, ctx);
     }
 
+    /** As {@link #startTls}, answering every request 200 with {@code sni=<the connection's SNI>}. */
+    public static TestUpstream startTlsEchoingSni(io.remora.testing.TestCerts.Leaf leaf) throws Exception {
+        return startTls(leaf, (ctx, req, n) -> send(ctx, req, 200, "sni=" + ctx.channel().attr(SNI).get()));
+    }
+
     public static TestUpstream start(Responder responder) throws InterruptedException {
         return new TestUpstream(responder);
     }

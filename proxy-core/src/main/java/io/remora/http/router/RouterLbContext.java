@@ -140,6 +140,19 @@ final class RouterLbContext implements LoadBalancerContext {
     }
 
     @Override
+    public String requestedServerName() {
+        ConnectionInfo ci = router.cb.connection();
+        return ci == null ? null : ci.serverName();
+    }
+
+    /** Only the stream's own state if something made it, which sees its connection's. */
+    @Override
+    public Object filterState(String key) {
+        io.remora.network.FilterState state = router.info.filterState();
+        return state == null ? null : state.get(key);
+    }
+
+    @Override
     public InetSocketAddress destinationOverride() {
         // The stream's state, which sees its connection's (where a listener filter left it).
         return router.cb.filterState().originalDstAddress();

@@ -35,14 +35,23 @@ public final class ClusterTranslator {
                 case ORIGINAL_DST -> ClusterConfig.DiscoveryType.ORIGINAL_DST;
                 default -> throw path.field("type").error("unknown discovery type " + c.getTypeValue());
             };
-            case CLUSTER_TYPE -> throw path.field("cluster_type").error("custom cluster type '"
-                    + c.getClusterType().getName() + "' is not supported");
+            case CLUSTER_TYPE -> {
+                if (!DynamicForwardProxyClusterTranslator.is(c)) {
+                    throw path.field("cluster_type").error("custom cluster type '"
+                            + c.getClusterType().getName() + "' is not supported");
+                }
+                yield ClusterConfig.DiscoveryType.DYNAMIC_FORWARD_PROXY;
+            }
             case CLUSTERDISCOVERYTYPE_NOT_SET -> ClusterConfig.DiscoveryType.STATIC;
         };
         TypedLbPolicyTranslator.Choice typedLb = c.getLbPolicy() == Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG
                 ? TypedLbPolicyTranslator.translate(c, path) : null;
         ClusterConfig.LbPolicy lb = typedLb != null ? typedLb.policy() : lbPolicy(c, path, ctx);
-        if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED && type != ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+        boolean dynamic = type == ClusterConfig.DiscoveryType.DYNAMIC_FORWARD_PROXY;
+        io.remora.config.DnsCacheConfig dnsCache = dynamic
+                ? DynamicForwardProxyClusterTranslator.translate(c, path, ctx) : null;
+        if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED && type != ClusterConfig.DiscoveryType.ORIGINAL_DST
+                && !dynamic) {
             // Traffic still flows, but by round robin: say so once.
             ctx.warnOnce("lb_policy_" + lb, "lb_policy CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin"
                     + " (first: " + path.field("lb_policy") + ")");
@@ -59,7 +68,7 @@ public final class ClusterTranslator {
                     : c.getEdsClusterConfig().getServiceName();
         } else if (c.hasLoadAssignment()) {
             assignment = EndpointTranslator.translate(c.getLoadAssignment(), path.field("load_assignment"));
-        } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST) {
+        } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST && !dynamic) {
             assignment = new io.remora.config.ClusterLoadAssignment(c.getName(), java.util.List.of(), 140);
         }
         if (type == ClusterConfig.DiscoveryType.LOGICAL_DNS && assignment != null && hostCount(assignment) > 1) {
@@ -100,7 +109,8 @@ public final class ClusterTranslator {
         boolean trailers = c.getHttpProtocolOptions().getEnableTrailers();
         // upstream_http_protocol_options: the typed options' when there are typed options at all, as Envoy.
         io.remora.config.AutoSniConfig autoSni = c.hasUpstreamHttpProtocolOptions()
-                ? autoSni(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
+                ? AutoSniTranslator.translate(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
+        boolean typedHttpOptions = false;
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
@@ -108,8 +118,9 @@ public final class ClusterTranslator {
                 ctx.warnOnce("protocol_options:" + t, "ignoring protocol options of type " + t + " at " + op);
                 continue;
             }
+            typedHttpOptions = true;
             HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
-            autoSni = o.hasUpstreamHttpProtocolOptions() ? autoSni(o.getUpstreamHttpProtocolOptions(),
+            autoSni = o.hasUpstreamHttpProtocolOptions() ? AutoSniTranslator.translate(o.getUpstreamHttpProtocolOptions(),
                     op.field("upstream_http_protocol_options")) : null;
             switch (o.getUpstreamProtocolOptionsCase()) {
                 case EXPLICIT_HTTP_CONFIG -> {
@@ -168,6 +179,9 @@ public final class ClusterTranslator {
             }
         }
 
+        if (dynamic) {
+            autoSni = DynamicForwardProxyClusterTranslator.autoSni(c, autoSni, typedHttpOptions, path);
+        }
         Duration dnsRefresh = Protos.duration(c.hasDnsRefreshRate(), c.getDnsRefreshRate(), DEFAULT_DNS_REFRESH);
         ClusterConfig.DnsLookupFamily family = switch (c.getDnsLookupFamily()) {
             case V4_ONLY -> ClusterConfig.DnsLookupFamily.V4_ONLY;
@@ -245,7 +259,7 @@ public final class ClusterTranslator {
         if (dnsJitter != null && dnsJitter.isNegative()) {
             throw path.field("dns_jitter").error("must not be negative");
         }
-        if (autoSni != null && autoSni.autoSanValidation() && !verifiesPeer(tls, socketMatches)) {
+        if (autoSni != null && autoSni.autoSanValidation() && !AutoSniTranslator.verifiesPeer(tls, socketMatches)) {
             ctx.warnOnce("cluster.auto_san_validation", "auto_san_validation checks nothing without a trusted CA"
                     + " (as in Envoy), first at cluster " + c.getName());
         }
@@ -274,11 +288,12 @@ public final class ClusterTranslator {
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
+                .dnsCache(dnsCache)
                 .build();
     }
 
     /** Envoy's prepareDnsRefreshStrategy: base_interval required, max_interval 10 × base by default. */
-    private static ClusterConfig.DnsFailureRefresh dnsFailureRefresh(Cluster.RefreshRate r, FieldPath path) {
+    static ClusterConfig.DnsFailureRefresh dnsFailureRefresh(Cluster.RefreshRate r, FieldPath path) {
         if (!r.hasBaseInterval()) {
             throw path.field("base_interval").error("missing required field");
         }
@@ -311,35 +326,6 @@ public final class ClusterTranslator {
             default -> io.remora.config.HttpConnectionManagerConfig.HeadersWithUnderscoresAction.ALLOW;
         };
         return new io.remora.config.ResponseHeaderLimits(count, kb * 1024, underscores);
-    }
-
-    /** {@code upstream_http_protocol_options}; null when it asks for nothing. */
-    private static io.remora.config.AutoSniConfig autoSni(io.envoyproxy.envoy.config.core.v3.UpstreamHttpProtocolOptions o,
-                                                          FieldPath path) {
-        String header = o.getOverrideAutoSniHeader();
-        if (!header.isEmpty() && !HEADER_NAME.matcher(header).matches()) {
-            throw path.field("override_auto_sni_header").error("'" + header + "' is not an HTTP header name");
-        }
-        return io.remora.config.AutoSniConfig.of(o.getAutoSni(), o.getAutoSanValidation(), header);
-    }
-
-    /** Envoy's HTTP_HEADER_NAME rule (RFC 7230 token, a leading ':' allowed). */
-    private static final java.util.regex.Pattern HEADER_NAME =
-            java.util.regex.Pattern.compile("^:?[0-9a-zA-Z!#$%&'*+\\-.^_|~`]+$");
-
-    /** Whether some transport socket of the cluster verifies its peer (a trusted CA, inline or from SDS). */
-    private static boolean verifiesPeer(io.remora.config.TransportSocketConfig tls,
-                                        java.util.List<ClusterConfig.TransportSocketMatch> matches) {
-        boolean any = verifies(tls);
-        for (ClusterConfig.TransportSocketMatch m : matches) {
-            any |= verifies(m.transportSocket());
-        }
-        return any;
-    }
-
-    private static boolean verifies(io.remora.config.TransportSocketConfig ts) {
-        return ts != null && (ts.validationSdsName() != null
-                || ts.validation() != null && ts.validation().trustedCaPem() != null);
     }
 
     /** Envoy: a zero max_connection_duration (or max_stream_duration) means none. */

@@ -55,6 +55,22 @@ public final class DnsResolverTranslator {
         return null;
     }
 
+    /**
+     * A dynamic forward proxy cache's own resolver, or null when the bootstrap's applies (Envoy's
+     * DnsCacheImpl::selectDnsResolver: a typed config, else a dns_resolution_config).
+     */
+    @SuppressWarnings("deprecation")
+    static DnsResolverConfig dnsCache(io.envoyproxy.envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig c,
+                                      FieldPath path, TranslationContext ctx) {
+        if (c.hasTypedDnsResolverConfig() && !c.getTypedDnsResolverConfig().getTypedConfig().getTypeUrl().isEmpty()) {
+            return typed(c.getTypedDnsResolverConfig(), path.field("typed_dns_resolver_config"), ctx);
+        }
+        if (c.hasDnsResolutionConfig()) {
+            return resolution(c.getDnsResolutionConfig(), path.field("dns_resolution_config"));
+        }
+        return c.getUseTcpForDnsLookups() ? DnsResolverConfig.builder().useTcp(true).build() : null;
+    }
+
     /** The bootstrap's resolver, Envoy's default for every DNS cluster; null: it sets none. */
     @SuppressWarnings("deprecation")
     public static DnsResolverConfig bootstrap(Bootstrap b, TranslationContext ctx) {

@@ -18,6 +18,8 @@ public final class TranslationContext {
     private final Set<String> knownClusters;
     private final List<String> warnings;
     private final Set<String> warnedKeys;
+    /** Dynamic forward proxy DNS cache configs by name, seen so far in this translation. */
+    private final java.util.Map<String, io.remora.config.DnsCacheConfig> dnsCaches;
     private final io.remora.config.ListenerConfig.TrafficDirection direction;
     private final boolean bypassOverloadManager;
 
@@ -26,16 +28,18 @@ public final class TranslationContext {
      *                      here (e.g. CDS delivers them later), which turns the check off
      */
     public TranslationContext(Set<String> knownClusters) {
-        this(knownClusters, new ArrayList<>(), new HashSet<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
+        this(knownClusters, new ArrayList<>(), new HashSet<>(), new java.util.HashMap<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
                 false);
     }
 
     private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
+                               java.util.Map<String, io.remora.config.DnsCacheConfig> dnsCaches,
                                io.remora.config.ListenerConfig.TrafficDirection direction,
                                boolean bypassOverloadManager) {
         this.knownClusters = knownClusters;
         this.warnings = warnings;
         this.warnedKeys = warnedKeys;
+        this.dnsCaches = dnsCaches;
         this.direction = direction;
         this.bypassOverloadManager = bypassOverloadManager;
     }
@@ -46,12 +50,12 @@ public final class TranslationContext {
      * context gives them the listener's direction.
      */
     public TranslationContext withTrafficDirection(io.remora.config.ListenerConfig.TrafficDirection direction) {
-        return new TranslationContext(knownClusters, warnings, warnedKeys, direction, bypassOverloadManager);
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
     }
 
     /** The same context inside a listener with this {@code bypass_overload_manager}. */
     public TranslationContext withBypassOverloadManager(boolean bypass) {
-        return new TranslationContext(knownClusters, warnings, warnedKeys, direction, bypass);
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypass);
     }
 
     /** The enclosing listener's {@code bypass_overload_manager} (false outside a listener). */
@@ -66,12 +70,12 @@ public final class TranslationContext {
 
     /** The same warnings, with cluster references unchecked (validate_clusters: false). */
     public TranslationContext withoutClusterCheck() {
-        return new TranslationContext(null, warnings, warnedKeys, direction, bypassOverloadManager);
+        return new TranslationContext(null, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
     }
 
     /** The same warnings, checking references against these clusters. */
     public TranslationContext withClusters(Set<String> clusters) {
-        return new TranslationContext(clusters, warnings, warnedKeys, direction, bypassOverloadManager);
+        return new TranslationContext(clusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
     }
 
     public static TranslationContext lenient() {
@@ -94,6 +98,17 @@ public final class TranslationContext {
         if (warnedKeys.add(key)) {
             warnings.add(message);
             LOG.warning(message);
+        }
+    }
+
+    /**
+     * Records a dynamic forward proxy DNS cache config; Envoy's cache manager refuses a second
+     * config of the same name with different settings (its caches are shared by name).
+     */
+    public void dnsCache(io.remora.config.DnsCacheConfig config, FieldPath path) {
+        io.remora.config.DnsCacheConfig seen = dnsCaches.putIfAbsent(config.name(), config);
+        if (seen != null && !seen.equals(config)) {
+            throw path.error("config specified DNS cache '" + config.name() + "' with different settings");
         }
     }
 

@@ -1,0 +1,44 @@
+package io.remora.upstream;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.config.DnsCacheConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * Envoy's DNS cache manager: one cache per config, so a dynamic forward proxy filter and cluster
+ * whose {@code dns_cache_config} are equal share it. Caches live as long as the cluster manager
+ * (there are few; Envoy drops one when nothing refers to it).
+ */
+final class DnsCaches implements AutoCloseable {
+    private final DnsResolvers resolvers;
+    private final Supplier<ScheduledExecutorService> dns;
+    private final MeterRegistry registry;
+    private final Map<DnsCacheConfig, DnsCache> byConfig = new HashMap<>();
+    /** Stats by cache name: two configs of one name (a config change) count in one scope, as in Envoy. */
+    private final Map<String, DnsCacheStats> stats = new HashMap<>();
+
+    DnsCaches(DnsResolvers resolvers, Supplier<ScheduledExecutorService> dns, MeterRegistry registry) {
+        this.resolvers = resolvers;
+        this.dns = dns;
+        this.registry = registry;
+    }
+
+    DnsCache get(DnsCacheConfig config) {
+        // The DNS thread first: its owner's monitor must never be taken while holding this one.
+        ScheduledExecutorService thread = dns.get();
+        synchronized (this) {
+            return byConfig.computeIfAbsent(config, c -> new DnsCache(c, resolvers.forCache(c.resolver()), thread,
+                    stats.computeIfAbsent(c.name(), n -> new DnsCacheStats(registry, n))));
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        byConfig.values().forEach(DnsCache::close);
+        byConfig.clear();
+    }
+}
