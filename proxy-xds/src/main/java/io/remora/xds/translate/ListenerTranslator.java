@@ -39,8 +39,12 @@ public final class ListenerTranslator {
         if (l.hasApiListener()) {
             throw path.field("api_listener").error("API listeners are not supported");
         }
+        if (l.hasAddress() && AddressTranslator.isUdp(l.getAddress()) && !l.hasInternalListener()) {
+            return UdpListenerTranslator.translate(l, path, ctx);
+        }
         if (l.hasUdpListenerConfig()) {
-            throw path.field("udp_listener_config").error("UDP listeners are not supported");
+            throw path.field("udp_listener_config").error("only a listener with a UDP address"
+                    + " (address.socket_address.protocol: UDP) takes udp_listener_config");
         }
         Address address;
         String name;
@@ -261,7 +265,7 @@ public final class ListenerTranslator {
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
-    private static String defaultName(Address a) {
+    static String defaultName(Address a) {
         return a instanceof Address.Tcp t ? t.host() + "_" + t.port() : a.toString();
     }
 

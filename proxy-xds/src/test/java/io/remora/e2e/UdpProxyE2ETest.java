@@ -1,0 +1,183 @@
+package io.remora.e2e;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * UDP listeners with udp_proxy as Envoy's udp sandbox configures them, against real UDP echo
+ * upstreams: sessions per client socket, idle timeout, a matcher on the source address, the
+ * circuit breaker as session limit and the listener's datagram size limit.
+ */
+class UdpProxyE2ETest {
+    private final List<DatagramSocket> sockets = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        sockets.forEach(DatagramSocket::close);
+    }
+
+    /** An upstream that answers each datagram with its name and the payload; senders records who sent. */
+    private int echo(String name, Set<InetSocketAddress> senders) throws IOException {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        sockets.add(s);
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[65535];
+            while (!s.isClosed()) {
+                try {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    s.receive(p);
+                    senders.add((InetSocketAddress) p.getSocketAddress());
+                    byte[] reply = (name + ":" + new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8))
+                            .getBytes(StandardCharsets.UTF_8);
+                    s.send(new DatagramPacket(reply, reply.length, p.getSocketAddress()));
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }, "udp-echo-" + name);
+        t.setDaemon(true);
+        t.start();
+        return s.getLocalPort();
+    }
+
+    private DatagramSocket client(String ip) throws IOException {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(ip, 0));
+        s.setSoTimeout(3000);
+        sockets.add(s);
+        return s;
+    }
+
+    /** Sends payload to the proxy's port and returns the answer, or null when none came. */
+    private static String exchange(DatagramSocket c, int port, String payload) throws IOException {
+        byte[] out = payload.getBytes(StandardCharsets.UTF_8);
+        c.send(new DatagramPacket(out, out.length, InetAddress.getLoopbackAddress(), port));
+        byte[] in = new byte[65535];
+        DatagramPacket p = new DatagramPacket(in, in.length);
+        try {
+            c.receive(p);
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+        assertEquals(port, p.getPort(), "the answer comes from the listener's port");
+        return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+    }
+
+    private static String route(String cluster) {
+        return "{ action: { name: route, typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.Route, cluster: "
+                + cluster + " } } }";
+    }
+
+    @Test
+    void sessionsRelayBothWaysRouteByMatcherAndEndWhenIdle() throws Exception {
+        Set<InetSocketAddress> seenByA = ConcurrentHashMap.newKeySet();
+        int a = echo("a", seenByA);
+        int b = echo("b", ConcurrentHashMap.newKeySet());
+        int limited = echo("limited", ConcurrentHashMap.newKeySet());
+        int admin = ProxyProcess.freePort();
+        Map<String, Integer> ports = Map.of("PLAIN", ProxyProcess.freePort(), "ROUTED", ProxyProcess.freePort(),
+                "LIMITED", ProxyProcess.freePort());
+        String listeners = """
+                - name: plain
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${PLAIN} } }
+                  udp_listener_config: {}
+                  listener_filters:
+                  - name: envoy.filters.udp_listener.udp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                      stat_prefix: plain
+                      cluster: a
+                      idle_timeout: 1s
+                - name: routed
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${ROUTED} } }
+                  listener_filters:
+                  - name: envoy.filters.udp_listener.udp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                      stat_prefix: routed
+                      matcher:
+                        matcher_tree:
+                          input: { name: src, typed_config: { "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput } }
+                          exact_match_map: { map: { "127.0.0.2": %s, "127.0.0.3": %s } }
+                        on_no_match: %s
+                - name: limited
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${LIMITED} } }
+                  udp_listener_config: { downstream_socket_config: { max_rx_datagram_size: 100 } }
+                  listener_filters:
+                  - name: envoy.filters.udp_listener.udp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                      stat_prefix: limited
+                      cluster: limited
+                """.formatted(route("b"), route("missing"), route("a"));
+        String clusters = Bootstraps.cluster("a", false, null, a) + "\n" + Bootstraps.cluster("b", false, null, b)
+                + "\n" + Bootstraps.cluster("limited", false, """
+                  circuit_breakers: { thresholds: [{ max_connections: 1 }] }
+                """, limited);
+        try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin)) {
+            int plain = ports.get("PLAIN");
+            DatagramSocket one = client("127.0.0.1");
+            DatagramSocket two = client("127.0.0.1");
+            assertEquals("a:one-1", exchange(one, plain, "one-1"), proxy.log());
+            assertEquals("a:two-1", exchange(two, plain, "two-1"));
+            assertEquals("a:one-2", exchange(one, plain, "one-2"));
+            // Two peers, two sessions: the upstream saw two sources, each the proxy's own socket.
+            assertEquals(2, seenByA.size(), seenByA.toString());
+            assertEquals(2, proxy.stat("udp.plain.downstream_sess_total"));
+            assertEquals(2, proxy.stat("udp.plain.downstream_sess_active"));
+            assertEquals(3, proxy.stat("udp.plain.downstream_sess_rx_datagrams"));
+            assertEquals("one-1two-1one-2".length(), proxy.stat("udp.plain.downstream_sess_rx_bytes"));
+            assertEquals(3, proxy.stat("udp.plain.downstream_sess_tx_datagrams"));
+            assertEquals("a:one-1a:two-1a:one-2".length(), proxy.stat("udp.plain.downstream_sess_tx_bytes"));
+            assertEquals(3, proxy.stat("cluster.a.udp.sess_tx_datagrams"));
+            assertEquals(3, proxy.stat("cluster.a.udp.sess_rx_datagrams"));
+
+            int routed = ports.get("ROUTED");
+            assertEquals("b:x", exchange(client("127.0.0.2"), routed, "x"));
+            assertEquals("a:y", exchange(client("127.0.0.1"), routed, "y"));
+            assertEquals(3, seenByA.size(), "the routed listener's session has its own socket too");
+            // A route to a cluster that does not exist: dropped and counted.
+            assertNull(exchange(client("127.0.0.3"), routed, "z"));
+            assertEquals(1, proxy.stat("udp.routed.downstream_sess_no_route"));
+
+            // max_connections 1 is the session limit; a second peer is refused while the first lasts.
+            int lim = ports.get("LIMITED");
+            DatagramSocket first = client("127.0.0.1");
+            assertEquals("limited:1", exchange(first, lim, "1"));
+            assertNull(exchange(client("127.0.0.1"), lim, "2"));
+            assertEquals(1, proxy.stat("cluster.limited.upstream_cx_overflow"));
+            // Above downstream_socket_config.max_rx_datagram_size: dropped by the listener.
+            assertNull(exchange(first, lim, "x".repeat(101)));
+            assertEquals(1, proxy.stat("listener.127.0.0.1_" + lim + ".udp.downstream_rx_datagram_dropped"));
+            assertEquals("limited:" + "y".repeat(100), exchange(first, lim, "y".repeat(100)));
+
+            // idle_timeout 1s: both sessions of the plain listener end, with nothing either way.
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            while (proxy.stat("udp.plain.downstream_sess_active") > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(0, proxy.stat("udp.plain.downstream_sess_active"));
+            assertEquals(2, proxy.stat("udp.plain.idle_timeout"));
+            // The peer comes back: a new session, from a new upstream socket.
+            assertEquals("a:one-3", exchange(one, plain, "one-3"));
+            assertEquals(3, proxy.stat("udp.plain.downstream_sess_total"));
+            assertEquals(4, seenByA.size(), seenByA.toString());
+        }
+    }
+}
