@@ -180,4 +180,57 @@ class UdpProxyE2ETest {
             assertEquals(4, seenByA.size(), seenByA.toString());
         }
     }
+
+    @Test
+    void sourceIpHashKeepsAPeerOnOneHostAndPerPacketBalancingSpreadsIt() throws Exception {
+        int h1 = echo("h1", ConcurrentHashMap.newKeySet());
+        int h2 = echo("h2", ConcurrentHashMap.newKeySet());
+        int admin = ProxyProcess.freePort();
+        Map<String, Integer> ports = Map.of("HASHED", ProxyProcess.freePort(), "SPREAD", ProxyProcess.freePort());
+        String listeners = """
+                - name: hashed
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${HASHED} } }
+                  listener_filters:
+                  - name: envoy.filters.udp_listener.udp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                      stat_prefix: hashed
+                      cluster: ring
+                      hash_policies: [{ source_ip: true }]
+                - name: spread
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${SPREAD} } }
+                  listener_filters:
+                  - name: envoy.filters.udp_listener.udp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                      stat_prefix: spread
+                      cluster: rr
+                      use_per_packet_load_balancing: true
+                """;
+        String clusters = Bootstraps.cluster("ring", false, "  lb_policy: RING_HASH\n", h1, h2) + "\n"
+                + Bootstraps.cluster("rr", false, null, h1, h2);
+        try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin)) {
+            // Eight peers of one IP: the source IP's hash sends every one of them to the same host.
+            Set<String> hosts = new java.util.HashSet<>();
+            for (int i = 0; i < 8; i++) {
+                String answer = exchange(client("127.0.0.1"), ports.get("HASHED"), "p" + i);
+                assertTrue(answer != null && answer.endsWith(":p" + i), answer + "\n" + proxy.log());
+                hosts.add(answer.substring(0, answer.indexOf(':')));
+            }
+            assertEquals(1, hosts.size(), hosts.toString());
+            assertEquals(8, proxy.stat("udp.hashed.downstream_sess_total"));
+
+            // Per-packet round robin: one peer's datagrams alternate between the hosts, a session for each.
+            DatagramSocket one = client("127.0.0.1");
+            Set<String> spread = new java.util.HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                String answer = exchange(one, ports.get("SPREAD"), "d" + i);
+                assertTrue(answer != null, proxy.log());
+                spread.add(answer.substring(0, answer.indexOf(':')));
+            }
+            assertEquals(Set.of("h1", "h2"), spread);
+            assertEquals(2, proxy.stat("udp.spread.downstream_sess_total"));
+            assertEquals(4, proxy.stat("udp.spread.downstream_sess_rx_datagrams"));
+        }
+    }
 }
