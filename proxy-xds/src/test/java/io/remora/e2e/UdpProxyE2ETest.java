@@ -79,6 +79,24 @@ class UdpProxyE2ETest {
         return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
     }
 
+    /**
+     * A UDP listener item for {@link Bootstraps#listeners}: 127.0.0.1 on port {@code ${port}}, its
+     * {@code listenerFields} (YAML lines) and a udp_proxy with stat prefix {@code name} and {@code proxyFields}.
+     */
+    private static String listener(String name, String port, String listenerFields, String proxyFields) {
+        String fields = listenerFields.isEmpty() ? "" : Bootstraps.indent(listenerFields, 2) + "\n";
+        return """
+                - name: %s
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${%s} } }
+                %s  listener_filters:
+                  - name: envoy.filters.udp_listener.udp_proxy
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                      stat_prefix: %s
+                %s
+                """.formatted(name, port, fields, name, Bootstraps.indent(proxyFields, 6));
+    }
+
     private static String route(String cluster) {
         return "{ action: { name: route, typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.Route, cluster: "
                 + cluster + " } } }";
@@ -93,39 +111,18 @@ class UdpProxyE2ETest {
         int admin = ProxyProcess.freePort();
         Map<String, Integer> ports = Map.of("PLAIN", ProxyProcess.freePort(), "ROUTED", ProxyProcess.freePort(),
                 "LIMITED", ProxyProcess.freePort());
-        String listeners = """
-                - name: plain
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${PLAIN} } }
-                  udp_listener_config: {}
-                  listener_filters:
-                  - name: envoy.filters.udp_listener.udp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
-                      stat_prefix: plain
-                      cluster: a
-                      idle_timeout: 1s
-                - name: routed
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${ROUTED} } }
-                  listener_filters:
-                  - name: envoy.filters.udp_listener.udp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
-                      stat_prefix: routed
-                      matcher:
-                        matcher_tree:
-                          input: { name: src, typed_config: { "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput } }
-                          exact_match_map: { map: { "127.0.0.2": %s, "127.0.0.3": %s } }
-                        on_no_match: %s
-                - name: limited
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${LIMITED} } }
-                  udp_listener_config: { downstream_socket_config: { max_rx_datagram_size: 100 } }
-                  listener_filters:
-                  - name: envoy.filters.udp_listener.udp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
-                      stat_prefix: limited
-                      cluster: limited
-                """.formatted(route("b"), route("missing"), route("a"));
+        String listeners = listener("plain", "PLAIN", "udp_listener_config: {}\n", """
+                cluster: a
+                idle_timeout: 1s
+                """) + listener("routed", "ROUTED", "", """
+                matcher:
+                  matcher_tree:
+                    input: { name: src, typed_config: { "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput } }
+                    exact_match_map: { map: { "127.0.0.2": %s, "127.0.0.3": %s } }
+                  on_no_match: %s
+                """.formatted(route("b"), route("missing"), route("a")))
+                + listener("limited", "LIMITED", "udp_listener_config: { downstream_socket_config: { max_rx_datagram_size: 100 } }\n",
+                "cluster: limited\n");
         String clusters = Bootstraps.cluster("a", false, null, a) + "\n" + Bootstraps.cluster("b", false, null, b)
                 + "\n" + Bootstraps.cluster("limited", false, """
                   circuit_breakers: { thresholds: [{ max_connections: 1 }] }
@@ -187,26 +184,8 @@ class UdpProxyE2ETest {
         int h2 = echo("h2", ConcurrentHashMap.newKeySet());
         int admin = ProxyProcess.freePort();
         Map<String, Integer> ports = Map.of("HASHED", ProxyProcess.freePort(), "SPREAD", ProxyProcess.freePort());
-        String listeners = """
-                - name: hashed
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${HASHED} } }
-                  listener_filters:
-                  - name: envoy.filters.udp_listener.udp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
-                      stat_prefix: hashed
-                      cluster: ring
-                      hash_policies: [{ source_ip: true }]
-                - name: spread
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${SPREAD} } }
-                  listener_filters:
-                  - name: envoy.filters.udp_listener.udp_proxy
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
-                      stat_prefix: spread
-                      cluster: rr
-                      use_per_packet_load_balancing: true
-                """;
+        String listeners = listener("hashed", "HASHED", "", "cluster: ring\nhash_policies: [{ source_ip: true }]\n")
+                + listener("spread", "SPREAD", "", "cluster: rr\nuse_per_packet_load_balancing: true\n");
         String clusters = Bootstraps.cluster("ring", false, "  lb_policy: RING_HASH\n", h1, h2) + "\n"
                 + Bootstraps.cluster("rr", false, null, h1, h2);
         try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin)) {
@@ -232,5 +211,58 @@ class UdpProxyE2ETest {
             assertEquals(2, proxy.stat("udp.spread.downstream_sess_total"));
             assertEquals(4, proxy.stat("udp.spread.downstream_sess_rx_datagrams"));
         }
+    }
+
+    @Test
+    void anLdsUpdateRebindsTheListenerAndEndsItsSessions(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        int a = echo("a", ConcurrentHashMap.newKeySet());
+        int b = echo("b", ConcurrentHashMap.newKeySet());
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        java.nio.file.Path lds = dir.resolve("lds.yaml");
+        java.nio.file.Files.writeString(lds, lds(port, "v1", "a"));
+        String bootstrap = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                dynamic_resources:
+                  lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                static_resources:
+                  clusters:
+                %s
+                %s
+                """.formatted(admin, lds, Bootstraps.indent(Bootstraps.cluster("a", false, null, a), 2),
+                Bootstraps.indent(Bootstraps.cluster("b", false, null, b), 2));
+        try (ProxyProcess proxy = ProxyProcess.start(bootstrap, admin)) {
+            DatagramSocket c = client("127.0.0.1");
+            String first = null;
+            for (int i = 0; i < 50 && first == null; i++) {
+                first = exchange(c, port, "1"); // LDS from the file may come a moment after start
+            }
+            assertEquals("a:1", first, proxy.log());
+            assertEquals(1, proxy.stat("udp.v1.downstream_sess_active"));
+
+            java.nio.file.Path tmp = dir.resolve("lds.yaml.tmp");
+            java.nio.file.Files.writeString(tmp, lds(port, "v2", "b"));
+            java.nio.file.Files.move(tmp, lds, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            String answer = null;
+            for (int i = 0; i < 50 && !"b:2".equals(answer); i++) {
+                answer = exchange(c, port, "2");
+            }
+            assertEquals("b:2", answer, proxy.log());
+            // v1 was removed (v2 replaces it on the same port): its sockets closed and their session
+            // ended with them, not by idle_timeout (60 s).
+            assertEquals(0, proxy.stat("udp.v1.downstream_sess_active"));
+            assertEquals(0, proxy.stat("udp.v1.idle_timeout"));
+            assertEquals(1, proxy.stat("udp.v2.downstream_sess_active"));
+        }
+    }
+
+    /** An LDS file of one UDP listener, named and stat-prefixed {@code version}, to {@code cluster}. */
+    private static String lds(int port, String version, String cluster) {
+        String item = listener(version, "PORT", "", "cluster: " + cluster + "\n").replaceFirst("- name:",
+                "- \"@type\": type.googleapis.com/envoy.config.listener.v3.Listener\n  name:");
+        return "version_info: \"" + version + "\"\nresources:\n" + ProxyProcess.render(item, Map.of("PORT", port));
     }
 }
