@@ -13,10 +13,13 @@ import java.time.Duration;
  * @param hashSourceIp            a {@code hash_policies} entry with {@code source_ip}
  * @param hashKey                 a {@code hash_policies} entry with {@code key}; null when none
  * @param upstreamMaxRxDatagramSize {@code upstream_socket_config.max_rx_datagram_size}: larger replies are dropped
+ * @param sessionAccessLogs       {@code access_log}: one entry per session as it ends
+ * @param proxyAccessLogs         {@code proxy_access_log}: one entry per listener socket as it closes
  */
 public record UdpProxyConfig(String statPrefix, String cluster, UnifiedMatcher<String> matcher,
                              Duration idleTimeout, boolean perPacketLoadBalancing, boolean hashSourceIp,
-                             String hashKey, int upstreamMaxRxDatagramSize) {
+                             String hashKey, int upstreamMaxRxDatagramSize, java.util.List<AccessLogConfig> sessionAccessLogs,
+                             java.util.List<AccessLogConfig> proxyAccessLogs) {
 
     /** Envoy's default for both sockets' max_rx_datagram_size. */
     public static final int DEFAULT_MAX_RX_DATAGRAM_SIZE = 1500;
@@ -25,6 +28,8 @@ public record UdpProxyConfig(String statPrefix, String cluster, UnifiedMatcher<S
         if ((cluster == null) == (matcher == null)) {
             throw new IllegalArgumentException("exactly one of cluster and matcher");
         }
+        sessionAccessLogs = sessionAccessLogs == null ? java.util.List.of() : java.util.List.copyOf(sessionAccessLogs);
+        proxyAccessLogs = proxyAccessLogs == null ? java.util.List.of() : java.util.List.copyOf(proxyAccessLogs);
     }
 
     public static Builder builder(String statPrefix) {
@@ -41,6 +46,8 @@ public record UdpProxyConfig(String statPrefix, String cluster, UnifiedMatcher<S
         private boolean hashSourceIp;
         private String hashKey;
         private int upstreamMaxRxDatagramSize = DEFAULT_MAX_RX_DATAGRAM_SIZE;
+        private java.util.List<AccessLogConfig> sessionAccessLogs = java.util.List.of();
+        private java.util.List<AccessLogConfig> proxyAccessLogs = java.util.List.of();
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -81,9 +88,19 @@ public record UdpProxyConfig(String statPrefix, String cluster, UnifiedMatcher<S
             return this;
         }
 
+        public Builder sessionAccessLogs(java.util.List<AccessLogConfig> v) {
+            sessionAccessLogs = v;
+            return this;
+        }
+
+        public Builder proxyAccessLogs(java.util.List<AccessLogConfig> v) {
+            proxyAccessLogs = v;
+            return this;
+        }
+
         public UdpProxyConfig build() {
             return new UdpProxyConfig(statPrefix, cluster, matcher, idleTimeout, perPacketLoadBalancing,
-                    hashSourceIp, hashKey, upstreamMaxRxDatagramSize);
+                    hashSourceIp, hashKey, upstreamMaxRxDatagramSize, sessionAccessLogs, proxyAccessLogs);
         }
     }
 }

@@ -87,8 +87,7 @@ final class ListenerRuntimeFactory {
 
     /** A UDP listener's udp_proxy, shared by its sockets. */
     io.remora.udp.UdpProxy udpProxy(ListenerConfig lc) {
-        return new io.remora.udp.UdpProxy(lc.udp(), ListenerRuntime.statLabel(lc), stats, context.clusterManager(),
-                context.transport());
+        return new io.remora.udp.UdpProxy(lc.udp(), ListenerRuntime.statLabel(lc), context);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

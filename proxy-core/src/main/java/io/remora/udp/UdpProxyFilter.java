@@ -157,6 +157,9 @@ public final class UdpProxyFilter extends ChannelInboundHandlerAdapter {
         ArrayList<UdpSession> all = new ArrayList<>(sessions.values());
         perHost.values().forEach(m -> all.addAll(m.values()));
         all.forEach(UdpSession::close);
+        if (proxy.proxyLogs.length > 0) {
+            UdpAccessLogs.proxy(proxy.proxyLogs, ctx.channel().localAddress(), proxy.stats);
+        }
         ctx.fireChannelInactive();
     }
 }

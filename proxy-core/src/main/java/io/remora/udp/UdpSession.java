@@ -40,6 +40,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
     /** Write outcomes, counted as Envoy counts them (one listener per session, none per datagram). */
     private final ChannelFutureListener upstreamWritten;
     private final ChannelFutureListener downstreamWritten;
+    /** This session's counts for its access log; null when udp_proxy has no access_log. */
+    private final UdpAccessLogs.Counts counts;
     private Channel upstream;
     private ChannelFuture connected;
     private ScheduledFuture<?> idleCheck;
@@ -56,10 +58,19 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         this.cluster = cluster;
         this.host = host;
         this.clusterStats = proxy.statsRegistry.udpCluster(cluster.stats().name());
+        this.counts = proxy.sessionLogs.length == 0 ? null : new UdpAccessLogs.Counts();
         this.upstreamWritten = f -> (f.isSuccess() ? clusterStats.sessTxDatagrams : clusterStats.sessTxErrors)
                 .increment();
-        this.downstreamWritten = f -> (f.isSuccess() ? proxy.stats.downstreamSessTxDatagrams
-                : proxy.stats.downstreamSessTxErrors).increment();
+        this.downstreamWritten = f -> {
+            (f.isSuccess() ? proxy.stats.downstreamSessTxDatagrams : proxy.stats.downstreamSessTxErrors).increment();
+            if (counts != null) {
+                if (f.isSuccess()) {
+                    counts.datagramsSent++;
+                } else {
+                    counts.errorsSent++;
+                }
+            }
+        };
     }
 
     void start() {
@@ -90,6 +101,10 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         int len = data.readableBytes();
         proxy.stats.downstreamSessRxDatagrams.increment();
         proxy.stats.downstreamSessRxBytes.increment(len);
+        if (counts != null) {
+            counts.datagramsReceived++;
+            counts.bytesReceived += len;
+        }
         lastActivity = System.nanoTime();
         if (upstream == null) {
             data.release();
@@ -132,6 +147,9 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         clusterStats.sessRxDatagrams.increment();
         cluster.stats().upstreamCxRxBytesTotal.increment(len);
         proxy.stats.downstreamSessTxBytes.increment(len);
+        if (counts != null) {
+            counts.bytesSent += len;
+        }
         downstream.writeAndFlush(new DatagramPacket(data, peer)).addListener(downstreamWritten);
     }
 
@@ -170,5 +188,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         proxy.stats.downstreamSessActive.decrementAndGet();
         cluster.limits().connections.decrementAndGet();
         filter.removed(this);
+        if (counts != null) {
+            UdpAccessLogs.session(proxy.sessionLogs, downstream.localAddress(), this, counts);
+        }
     }
 }

@@ -111,10 +111,19 @@ class UdpProxyE2ETest {
         int admin = ProxyProcess.freePort();
         Map<String, Integer> ports = Map.of("PLAIN", ProxyProcess.freePort(), "ROUTED", ProxyProcess.freePort(),
                 "LIMITED", ProxyProcess.freePort());
+        java.nio.file.Path sessionLog = io.remora.testing.TempPaths.file("udp-sessions", ".log");
         String listeners = listener("plain", "PLAIN", "udp_listener_config: {}\n", """
                 cluster: a
                 idle_timeout: 1s
-                """) + listener("routed", "ROUTED", "", """
+                access_log:
+                - name: envoy.access_loggers.file
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                    path: %s
+                    log_format:
+                      text_format_source:
+                        inline_string: "%%DYNAMIC_METADATA(udp.proxy.session:cluster_name)%% rx=%%DYNAMIC_METADATA(udp.proxy.session:datagrams_received)%% tx=%%DYNAMIC_METADATA(udp.proxy.session:bytes_sent)%% %%UPSTREAM_HOST%%\\n"
+                """.formatted(sessionLog)) + listener("routed", "ROUTED", "", """
                 matcher:
                   matcher_tree:
                     input: { name: src, typed_config: { "@type": type.googleapis.com/envoy.extensions.matching.common_inputs.network.v3.SourceIPInput } }
@@ -171,6 +180,9 @@ class UdpProxyE2ETest {
             }
             assertEquals(0, proxy.stat("udp.plain.downstream_sess_active"));
             assertEquals(2, proxy.stat("udp.plain.idle_timeout"));
+            // Each session was logged as it ended, with its own counts.
+            assertEquals(Set.of("a rx=2 tx=14 127.0.0.1:" + a, "a rx=1 tx=7 127.0.0.1:" + a),
+                    Set.copyOf(LogFiles.await(sessionLog, 2)));
             // The peer comes back: a new session, from a new upstream socket.
             assertEquals("a:one-3", exchange(one, plain, "one-3"));
             assertEquals(3, proxy.stat("udp.plain.downstream_sess_total"));

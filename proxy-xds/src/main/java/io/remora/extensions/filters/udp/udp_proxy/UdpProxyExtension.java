@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.Ha
 import io.remora.config.MatchInput;
 import io.remora.config.UdpProxyConfig;
 import io.remora.extensions.UdpListenerFilterExtension;
+import io.remora.xds.translate.AccessLogTranslator;
 import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.Protos;
 import io.remora.xds.translate.TranslationContext;
@@ -19,7 +20,7 @@ import java.util.List;
  * {@code envoy.filters.udp_listener.udp_proxy}: routing ({@code cluster} or a {@code matcher} on the
  * datagram's addresses), idle timeout, per-packet load balancing, hash policy and the upstream
  * socket's datagram size are run; what would change datagrams or where they come from
- * (session filters, tunneling, use_original_src_ip) is refused, access logs are warned about.
+ * (session filters, tunneling, use_original_src_ip) is refused; sessions and sockets are logged as they end.
  */
 public final class UdpProxyExtension implements UdpListenerFilterExtension {
     static final String ROUTE = "envoy.extensions.filters.udp.udp_proxy.v3.Route";
@@ -72,10 +73,11 @@ public final class UdpProxyExtension implements UdpListenerFilterExtension {
         if (c.hasTunnelingConfig()) {
             throw path.field("tunneling_config").error("UDP tunneling over HTTP is not supported");
         }
-        if (c.getAccessLogCount() > 0 || c.getProxyAccessLogCount() > 0 || c.hasAccessLogOptions()) {
-            FieldPath at = path.field(c.getAccessLogCount() > 0 ? "access_log"
-                    : c.getProxyAccessLogCount() > 0 ? "proxy_access_log" : "access_log_options");
-            ctx.warnOnce("udp_proxy.access_log", "udp_proxy access logs are not supported (ignored), first at " + at);
+        b.sessionAccessLogs(AccessLogTranslator.translate(c.getAccessLogList(), path.field("access_log"), ctx));
+        b.proxyAccessLogs(AccessLogTranslator.translate(c.getProxyAccessLogList(), path.field("proxy_access_log"), ctx));
+        if (c.hasAccessLogOptions()) {
+            ctx.warnOnce("udp_proxy.access_log_options", "udp_proxy access_log_options are not supported (sessions"
+                    + " are logged as they end), first at " + path.field("access_log_options"));
         }
         return b.build();
     }
