@@ -277,4 +277,58 @@ class UdpProxyE2ETest {
                 "- \"@type\": type.googleapis.com/envoy.config.listener.v3.Listener\n  name:");
         return "version_info: \"" + version + "\"\nresources:\n" + ProxyProcess.render(item, Map.of("PORT", port));
     }
+
+    @Test
+    void aSessionWhoseHostTurnsUnhealthyMovesToAHealthyOne() throws Exception {
+        // Each host is a UDP echo with a TCP socket on the same port for the cluster's TCP health check.
+        int h1 = echo("h1", ConcurrentHashMap.newKeySet());
+        int h2 = echo("h2", ConcurrentHashMap.newKeySet());
+        Map<String, java.net.ServerSocket> checked = Map.of(
+                "h1", new java.net.ServerSocket(h1, 50, InetAddress.getLoopbackAddress()),
+                "h2", new java.net.ServerSocket(h2, 50, InetAddress.getLoopbackAddress()));
+        for (java.net.ServerSocket ss : checked.values()) {
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try {
+                        ss.accept().close();
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "health-check-target");
+            t.setDaemon(true);
+            t.start();
+        }
+        int admin = ProxyProcess.freePort();
+        Map<String, Integer> ports = Map.of("P", ProxyProcess.freePort());
+        String clusters = Bootstraps.cluster("pair", false, """
+                  health_checks: [{ timeout: 1s, interval: 0.2s, no_traffic_interval: 0.2s, unhealthy_threshold: 1, healthy_threshold: 1, tcp_health_check: {} }]
+                """, h1, h2);
+        String yaml = Bootstraps.listeners(admin, listener("moving", "P", "", "cluster: pair\n"), clusters, ports);
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+            DatagramSocket c = client("127.0.0.1");
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            while (proxy.stat("cluster.pair.membership_healthy") < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String first = exchange(c, ports.get("P"), "1");
+            assertTrue(first != null, proxy.log());
+            String host = first.substring(0, first.indexOf(':'));
+            assertEquals(host + ":2", exchange(c, ports.get("P"), "2"), "the session keeps its host");
+
+            checked.get(host).close();
+            while (proxy.stat("cluster.pair.membership_healthy") > 1 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            String other = host.equals("h1") ? "h2" : "h1";
+            assertEquals(1, proxy.stat("cluster.pair.membership_healthy"), proxy.admin("/clusters"));
+            assertEquals(other + ":3", exchange(c, ports.get("P"), "3"), proxy.log());
+            assertEquals(2, proxy.stat("udp.moving.downstream_sess_total"));
+            assertEquals(1, proxy.stat("udp.moving.downstream_sess_active"));
+        } finally {
+            for (java.net.ServerSocket ss : checked.values()) {
+                ss.close();
+            }
+        }
+    }
 }
