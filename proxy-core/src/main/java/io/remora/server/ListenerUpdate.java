@@ -96,7 +96,8 @@ final class ListenerUpdate {
 
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
         // A changed UDP listener binds anew: closing its old sockets ends their sessions.
-        return a.udp() == null && b.udp() == null && a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())
+        return a.udp() == null && b.udp() == null
+                && a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())
                 && a.bindToPort() == b.bindToPort()
                 && a.transparent() == b.transparent() && a.freebind() == b.freebind()
                 && a.socketOptions().equals(b.socketOptions())

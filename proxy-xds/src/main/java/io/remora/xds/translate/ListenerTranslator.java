@@ -30,11 +30,7 @@ public final class ListenerTranslator {
 
     @SuppressWarnings("deprecation")
     public static ListenerConfig translate(Listener l, FieldPath path, TranslationContext ctx) {
-        ListenerConfig.TrafficDirection dir = switch (l.getTrafficDirection()) {
-            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
-            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
-            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
-        };
+        ListenerConfig.TrafficDirection dir = direction(l);
         ctx = ctx.withTrafficDirection(dir).withBypassOverloadManager(l.getBypassOverloadManager());
         if (l.hasApiListener()) {
             throw path.field("api_listener").error("API listeners are not supported");
@@ -262,6 +258,14 @@ public final class ListenerTranslator {
                     buf));
         }
         return List.copyOf(out);
+    }
+
+    static ListenerConfig.TrafficDirection direction(Listener l) {
+        return switch (l.getTrafficDirection()) {
+            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
+            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
+            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
+        };
     }
 
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */

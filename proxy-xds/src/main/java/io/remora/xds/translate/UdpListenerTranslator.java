@@ -60,14 +60,9 @@ final class UdpListenerTranslator {
         }
         UdpProxyConfig proxy = udpProxy(l, path.field("listener_filters"), ctx);
         String name = l.getName().isEmpty() ? ListenerTranslator.defaultName(address) : l.getName();
-        ListenerConfig.TrafficDirection dir = switch (l.getTrafficDirection()) {
-            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
-            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
-            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
-        };
         return ListenerConfig.builder(name, address)
                 .statPrefix(l.getStatPrefix())
-                .direction(dir)
+                .direction(ListenerTranslator.direction(l))
                 .bindToPort(!l.hasBindToPort() || l.getBindToPort().getValue())
                 .transparent(Protos.bool(l.hasTransparent(), l.getTransparent(), false))
                 .freebind(Protos.bool(l.hasFreebind(), l.getFreebind(), false))
