@@ -31,6 +31,8 @@ import java.util.Map;
  * @param socketOptions      {@code socket_options}, set on every listening socket before it binds
  * @param addressSocketOptions an additional address's own {@code socket_options}, replacing the
  *                           listener's for that address (an empty list: none)
+ * @param udp                {@code udp_listener_config} with its udp_proxy listener filter; null for a
+ *                           TCP (or pipe, internal) listener, which then has filter chains
  */
 public record ListenerConfig(
         String name,
@@ -56,7 +58,8 @@ public record ListenerConfig(
         List<AccessLogConfig> accessLogs,
         List<Address> additionalAddresses,
         List<SocketOption> socketOptions,
-        Map<Address, List<SocketOption>> addressSocketOptions) {
+        Map<Address, List<SocketOption>> addressSocketOptions,
+        UdpListener udp) {
 
     public ListenerConfig {
         socketOptions = socketOptions == null ? List.of() : List.copyOf(socketOptions);
@@ -65,6 +68,24 @@ public record ListenerConfig(
         additionalAddresses = additionalAddresses == null ? List.of() : List.copyOf(additionalAddresses);
         filtersDisabled = filtersDisabled == null || filtersDisabled.isEmpty() ? Map.of()
                 : java.util.Collections.unmodifiableMap(new EnumMap<>(filtersDisabled));
+    }
+
+    /** A TCP listener. */
+    public ListenerConfig(String name, Address address, String statPrefix, TrafficDirection direction,
+                          List<ListenerFilter> listenerFilters, List<FilterChainConfig> filterChains,
+                          FilterChainConfig defaultFilterChain, boolean useOriginalDst, boolean transparent,
+                          boolean bindToPort, Duration listenerFiltersTimeout, int perConnectionBufferLimitBytes,
+                          UnifiedMatcher<String> filterChainMatcher, OriginalSrc originalSrc, boolean freebind,
+                          ProxyProtocolConfig proxyProtocol, boolean continueOnListenerFiltersTimeout,
+                          boolean ignoreGlobalConnLimit, boolean bypassOverloadManager,
+                          Map<ListenerFilter, ListenerFilterPredicate> filtersDisabled, List<AccessLogConfig> accessLogs,
+                          List<Address> additionalAddresses, List<SocketOption> socketOptions,
+                          Map<Address, List<SocketOption>> addressSocketOptions) {
+        this(name, address, statPrefix, direction, listenerFilters, filterChains, defaultFilterChain, useOriginalDst,
+                transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
+                originalSrc, freebind, proxyProtocol, continueOnListenerFiltersTimeout, ignoreGlobalConnLimit,
+                bypassOverloadManager, filtersDisabled, accessLogs, additionalAddresses, socketOptions,
+                addressSocketOptions, null);
     }
 
     /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
@@ -96,6 +117,15 @@ public record ListenerConfig(
      * @param mark     SO_MARK for those sockets, 0 for none (Istio: 1337, which its rules route back)
      */
     public record OriginalSrc(boolean bindPort, int mark) {
+    }
+
+    /**
+     * A UDP listener: datagrams of its sockets go to its udp_proxy.
+     *
+     * @param maxRxDatagramSize {@code downstream_socket_config.max_rx_datagram_size}: larger datagrams are
+     *                          dropped (counted in {@code listener.<addr>.udp.downstream_rx_datagram_dropped})
+     */
+    public record UdpListener(int maxRxDatagramSize, UdpProxyConfig proxy) {
     }
 
     public enum TrafficDirection { UNSPECIFIED, INBOUND, OUTBOUND }
@@ -144,6 +174,7 @@ public record ListenerConfig(
         private List<Address> additionalAddresses = List.of();
         private List<SocketOption> socketOptions = List.of();
         private Map<Address, List<SocketOption>> addressSocketOptions = Map.of();
+        private UdpListener udp;
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -260,12 +291,17 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder udp(UdpListener v) {
+            udp = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
                     continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
-                    accessLogs, additionalAddresses, socketOptions, addressSocketOptions);
+                    accessLogs, additionalAddresses, socketOptions, addressSocketOptions, udp);
         }
     }
 }

@@ -76,6 +76,66 @@ final class ListenerBinder {
         }
     }
 
+    /**
+     * A UDP listener's sockets: under epoll one per worker on the same port with SO_REUSEPORT (the
+     * kernel keeps a peer on one socket, so its session stays on one loop), under NIO one socket.
+     * Each socket gets its own handler from {@code handlers}.
+     */
+    List<Channel> bindUdp(ListenerConfig lc, java.util.function.Supplier<ChannelHandler> handlers) {
+        List<Channel> bound = new ArrayList<>();
+        Address.Tcp ip = (Address.Tcp) lc.address();
+        try {
+            InetSocketAddress addr = new InetSocketAddress(ip.host(), ip.port());
+            if (addr.isUnresolved()) {
+                throw new IllegalStateException("cannot resolve " + ip.host());
+            }
+            if (transport.kind() != Transport.Kind.EPOLL && (lc.transparent() || lc.freebind()
+                    || !lc.socketOptions().isEmpty())) {
+                throw new IllegalStateException("transparent, freebind and socket_options listeners need the epoll"
+                        + " transport");
+            }
+            List<EventLoop> loops = new ArrayList<>();
+            if (transport.kind() == Transport.Kind.EPOLL) {
+                workers.forEach(e -> loops.add((EventLoop) e));
+            } else {
+                loops.add(workers.next());
+            }
+            InetSocketAddress target = addr;
+            for (EventLoop loop : loops) {
+                io.netty.bootstrap.Bootstrap b = new io.netty.bootstrap.Bootstrap().group(loop)
+                        .channelFactory(() -> transport.newDatagramChannel(target))
+                        // One byte over the limit tells a datagram that was too large from one that fit.
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new io.netty.channel.FixedRecvByteBufAllocator(
+                                lc.udp().maxRxDatagramSize() + 1))
+                        .handler(handlers.get());
+                if (transport.kind() == Transport.Kind.EPOLL) {
+                    b.option(EpollChannelOption.SO_REUSEPORT, true);
+                    if (addr.getAddress() instanceof java.net.Inet6Address) {
+                        b.option(IPV6_V6ONLY, ip.ipv4Compat() ? 0 : 1);
+                    }
+                    if (lc.transparent()) {
+                        b.option(EpollChannelOption.IP_TRANSPARENT, true);
+                    }
+                    if (lc.freebind()) {
+                        b.option(EpollChannelOption.IP_FREEBIND, true);
+                    }
+                    RawSocketOptions.apply(b, lc.socketOptions());
+                }
+                Channel ch = sync(b.bind(addr));
+                bound.add(ch);
+                // Port 0: the first bind picked the port; the others join it.
+                addr = (InetSocketAddress) ch.localAddress();
+            }
+            return bound;
+        } catch (RuntimeException e) {
+            for (Channel ch : bound) {
+                ch.close().syncUninterruptibly();
+            }
+            throw new IllegalStateException("listener '" + lc.name() + "': cannot bind " + lc.address() + " (UDP): "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString()), e);
+        }
+    }
+
     /** The sockets of one of the listener's addresses, added to {@code bound} as they are bound. */
     private void bindTcp(ListenerConfig lc, Address.Tcp tcp, ChannelHandler acceptor, List<Channel> bound) {
         InetSocketAddress addr = new InetSocketAddress(tcp.host(), tcp.port());

@@ -85,6 +85,11 @@ final class ListenerRuntimeFactory {
                 lc.accessLogs().isEmpty() ? List.of() : context.accessLogs(lc.accessLogs()));
     }
 
+    /** A UDP listener's udp_proxy, shared by its sockets. */
+    io.remora.udp.UdpProxy udpProxy(ListenerConfig lc) {
+        return new io.remora.udp.UdpProxy(lc.udp(), ListenerRuntime.statLabel(lc), context);
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private NetworkFilter buildFilter(ListenerConfig lc, FilterChainConfig fc) {
         if (fc.filters() == null || fc.filters().isEmpty()) {

@@ -55,7 +55,11 @@ final class ListenerUpdate {
                     u.next.put(lc.name(), cur);
                 } else {
                     ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
-                    if (lc.bindToPort()) {
+                    if (lc.bindToPort() && lc.udp() != null) {
+                        io.remora.udp.UdpProxy proxy = runtimes.udpProxy(lc);
+                        al.serverChannels.addAll(binder.bindUdp(lc, proxy::newFilter));
+                        LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al) + " (UDP)");
+                    } else if (lc.bindToPort()) {
                         al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));
                         LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al)
                                 + " (" + lc.filterChains().size() + " filter chain(s))");
@@ -91,7 +95,9 @@ final class ListenerUpdate {
     }
 
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
-        return a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())
+        // A changed UDP listener binds anew: closing its old sockets ends their sessions.
+        return a.udp() == null && b.udp() == null
+                && a.address().equals(b.address()) && a.additionalAddresses().equals(b.additionalAddresses())
                 && a.bindToPort() == b.bindToPort()
                 && a.transparent() == b.transparent() && a.freebind() == b.freebind()
                 && a.socketOptions().equals(b.socketOptions())

@@ -40,6 +40,9 @@ record ServerSnapshot(ServerConfig config, Map<String, ActiveListener> listeners
         Map<InetSocketAddress, ActiveListener> byAddress = new HashMap<>();
         Map<Integer, ActiveListener> wildcard = new HashMap<>();
         for (ActiveListener al : listeners.values()) {
+            if (al.runtime.config().udp() != null) {
+                continue; // connections are handed to TCP listeners only
+            }
             for (InetSocketAddress a : addresses(al)) {
                 if (a.getAddress().isAnyLocalAddress()) {
                     wildcard.putIfAbsent(a.getPort(), al);

@@ -79,6 +79,16 @@ public final class Transport {
         return kind == Kind.EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
+    /** A UDP socket of the address's family (UDP listeners and udp_proxy's upstream sockets). */
+    public Channel newDatagramChannel(java.net.InetSocketAddress forAddress) {
+        io.netty.channel.socket.SocketProtocolFamily family =
+                forAddress.getAddress() instanceof java.net.Inet6Address
+                        ? io.netty.channel.socket.SocketProtocolFamily.INET6
+                        : io.netty.channel.socket.SocketProtocolFamily.INET;
+        return kind == Kind.EPOLL ? new io.netty.channel.epoll.EpollDatagramChannel(family)
+                : new io.netty.channel.socket.nio.NioDatagramChannel(family);
+    }
+
     /** Unix domain sockets need epoll here; null under NIO. */
     public Class<? extends ServerChannel> serverDomainSocketChannel() {
         return kind == Kind.EPOLL ? EpollServerDomainSocketChannel.class : null;

@@ -25,6 +25,7 @@ public final class StatNames {
             {"http", HttpConnManagerStats.TAG},
             {"listener", ListenerStats.TAG},
             {"tcp", TcpProxyStats.TAG},
+            {"udp", UdpProxyStats.TAG},
             {"server", null},
             {"runtime", null},
     };
@@ -212,7 +213,7 @@ public final class StatNames {
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
-        "upstream_proxyprotocol"};
+        "upstream_proxyprotocol", "udp"};
 
     /**
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},

@@ -23,6 +23,8 @@ public final class StatsRegistry {
     private final ConcurrentMap<String, HttpConnManagerStats> http = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, ListenerStats> listeners = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TcpProxyStats> tcp = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, UdpProxyStats> udp = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, UdpClusterStats> udpClusters = new ConcurrentHashMap<>();
     private final ConcurrentMap<java.util.List<String>, VirtualClusterStats> virtualClusters =
             new ConcurrentHashMap<>();
     private final ServerStats server;
@@ -128,6 +130,23 @@ public final class StatsRegistry {
     public TcpProxyStats tcp(String statPrefix) {
         recentLookups.record("tcp." + statPrefix);
         return tcp.computeIfAbsent(statPrefix, p -> new TcpProxyStats(registry, p));
+    }
+
+    /** The stats of a udp_proxy, by its {@code stat_prefix}. */
+    public UdpProxyStats udp(String statPrefix) {
+        recentLookups.record("udp." + statPrefix);
+        return udp.computeIfAbsent(statPrefix, p -> new UdpProxyStats(registry, p));
+    }
+
+    /** A cluster's {@code udp.*} stats, by its stat name; made when a udp_proxy first uses the cluster. */
+    public UdpClusterStats udpCluster(String statName) {
+        return udpClusters.computeIfAbsent(statName, n -> new UdpClusterStats(registry, n));
+    }
+
+    /** A UDP listener's {@code listener.<label>.udp.downstream_rx_datagram_dropped}: datagrams too large to take. */
+    public io.micrometer.core.instrument.Counter udpListenerDropped(String label) {
+        return io.micrometer.core.instrument.Counter.builder("envoy_listener_udp_downstream_rx_datagram_dropped")
+                .tag(ListenerStats.TAG, label).register(registry);
     }
 
     /**

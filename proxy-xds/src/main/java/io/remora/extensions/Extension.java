@@ -12,7 +12,8 @@ import java.util.List;
  * place that knows them all.
  *
  * <p>Implementations are one of {@link HttpFilterExtension}, {@link NetworkFilterExtension},
- * {@link TerminalFilterExtension} or {@link UpstreamNetworkFilterExtension}, and need a public
+ * {@link TerminalFilterExtension}, {@link UpstreamNetworkFilterExtension} or
+ * {@link UdpListenerFilterExtension}, and need a public
  * no-argument constructor.
  */
 public interface Extension {

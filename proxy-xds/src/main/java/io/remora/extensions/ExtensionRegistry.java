@@ -41,9 +41,11 @@ public final class ExtensionRegistry {
         this.all = List.copyOf(extensions);
         for (Extension e : all) {
             if (!(e instanceof HttpFilterExtension<?> || e instanceof NetworkFilterExtension<?>
-                    || e instanceof TerminalFilterExtension<?> || e instanceof UpstreamNetworkFilterExtension<?>)) {
+                    || e instanceof TerminalFilterExtension<?> || e instanceof UpstreamNetworkFilterExtension<?>
+                    || e instanceof UdpListenerFilterExtension)) {
                 throw new IllegalStateException("extension " + e.getClass().getName() + " is none of"
-                        + " HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension, UpstreamNetworkFilterExtension");
+                        + " HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension,"
+                        + " UpstreamNetworkFilterExtension, UdpListenerFilterExtension");
             }
             if (e instanceof UpstreamNetworkFilterExtension<?> u) {
                 for (String n : u.names()) {
@@ -216,7 +218,8 @@ public final class ExtensionRegistry {
             String kind = e instanceof HttpFilterExtension<?> ? "envoy.filters.http"
                     : e instanceof NetworkFilterExtension<?> || e instanceof TerminalFilterExtension<?>
                     ? "envoy.filters.network"
-                    : e instanceof UpstreamNetworkFilterExtension<?> ? "envoy.filters.upstream_network" : "other";
+                    : e instanceof UpstreamNetworkFilterExtension<?> ? "envoy.filters.upstream_network"
+                    : e instanceof UdpListenerFilterExtension ? "envoy.filters.udp_listener" : "other";
             out.computeIfAbsent(kind, k -> new ArrayList<>()).add(e.names().get(0));
         }
         return out;

@@ -198,6 +198,16 @@ public final class ProxyProcess implements AutoCloseable {
         return 0;
     }
 
+    /** A stat by Envoy's dotted name as /stats prints it ({@code udp.x.downstream_sess_total}); 0 when absent. */
+    public double stat(String name) throws Exception {
+        for (String line : admin("/stats").split("\n")) {
+            if (line.startsWith(name + ": ")) {
+                return Double.parseDouble(line.substring(name.length() + 2).trim());
+            }
+        }
+        return 0;
+    }
+
     /** Everything the proxy printed so far (stdout and stderr: logs and stdout access logs). */
     public String log() {
         try {

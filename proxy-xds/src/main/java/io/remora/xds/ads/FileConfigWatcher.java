@@ -103,6 +103,10 @@ final class FileConfigWatcher implements AutoCloseable {
         try {
             DiscoveryResponse.Builder b = DiscoveryResponse.newBuilder();
             String json = toJson(text);
+            // The default registry knows a few common types only; a file naming any other extension
+            // (udp_proxy, RBAC...) gets the types it names, as a bootstrap file does.
+            JsonFormat.TypeRegistry registry = this.registry != XdsTypeRegistry.DEFAULT ? this.registry
+                    : io.remora.xds.bootstrap.EnvoyTypeRegistry.forJson(com.google.gson.JsonParser.parseString(json));
             try {
                 JsonFormat.parser().usingTypeRegistry(registry).merge(json, b);
             } catch (InvalidProtocolBufferException | RuntimeException strict) {

@@ -12,7 +12,7 @@ public final class AddressTranslator {
 
     public static Address translate(io.envoyproxy.envoy.config.core.v3.Address a, FieldPath path) {
         return switch (a.getAddressCase()) {
-            case SOCKET_ADDRESS -> socket(a.getSocketAddress(), path.field("socket_address"));
+            case SOCKET_ADDRESS -> socket(a.getSocketAddress(), path.field("socket_address"), false);
             case PIPE -> {
                 if (a.getPipe().getPath().isEmpty()) {
                     throw path.field("pipe").field("path").error("missing required field");
@@ -31,8 +31,18 @@ public final class AddressTranslator {
         };
     }
 
-    private static Address socket(SocketAddress s, FieldPath path) {
-        if (s.getProtocol() != SocketAddress.Protocol.TCP) {
+    /** Whether the address is a UDP socket address (Envoy's UDP listeners are told apart by it alone). */
+    public static boolean isUdp(io.envoyproxy.envoy.config.core.v3.Address a) {
+        return a.hasSocketAddress() && a.getSocketAddress().getProtocol() == SocketAddress.Protocol.UDP;
+    }
+
+    /** A UDP socket address ({@link #isUdp}), as an IP address and port. */
+    public static Address.Tcp translateUdp(io.envoyproxy.envoy.config.core.v3.Address a, FieldPath path) {
+        return socket(a.getSocketAddress(), path.field("socket_address"), true);
+    }
+
+    private static Address.Tcp socket(SocketAddress s, FieldPath path, boolean udp) {
+        if (s.getProtocol() != (udp ? SocketAddress.Protocol.UDP : SocketAddress.Protocol.TCP)) {
             throw path.field("protocol").error("only TCP is supported, not " + s.getProtocol());
         }
         if (s.getAddress().isEmpty()) {

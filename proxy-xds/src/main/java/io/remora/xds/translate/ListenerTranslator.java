@@ -30,17 +30,17 @@ public final class ListenerTranslator {
 
     @SuppressWarnings("deprecation")
     public static ListenerConfig translate(Listener l, FieldPath path, TranslationContext ctx) {
-        ListenerConfig.TrafficDirection dir = switch (l.getTrafficDirection()) {
-            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
-            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
-            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
-        };
+        ListenerConfig.TrafficDirection dir = direction(l);
         ctx = ctx.withTrafficDirection(dir).withBypassOverloadManager(l.getBypassOverloadManager());
         if (l.hasApiListener()) {
             throw path.field("api_listener").error("API listeners are not supported");
         }
+        if (l.hasAddress() && AddressTranslator.isUdp(l.getAddress()) && !l.hasInternalListener()) {
+            return UdpListenerTranslator.translate(l, path, ctx);
+        }
         if (l.hasUdpListenerConfig()) {
-            throw path.field("udp_listener_config").error("UDP listeners are not supported");
+            throw path.field("udp_listener_config").error("only a listener with a UDP address"
+                    + " (address.socket_address.protocol: UDP) takes udp_listener_config");
         }
         Address address;
         String name;
@@ -260,8 +260,16 @@ public final class ListenerTranslator {
         return List.copyOf(out);
     }
 
+    static ListenerConfig.TrafficDirection direction(Listener l) {
+        return switch (l.getTrafficDirection()) {
+            case INBOUND -> ListenerConfig.TrafficDirection.INBOUND;
+            case OUTBOUND -> ListenerConfig.TrafficDirection.OUTBOUND;
+            default -> ListenerConfig.TrafficDirection.UNSPECIFIED;
+        };
+    }
+
     /** Envoy names an unnamed listener by a UUID; a name from its address is stabler and readable. */
-    private static String defaultName(Address a) {
+    static String defaultName(Address a) {
         return a instanceof Address.Tcp t ? t.host() + "_" + t.port() : a.toString();
     }
 

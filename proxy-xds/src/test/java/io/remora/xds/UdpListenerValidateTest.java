@@ -1,0 +1,137 @@
+package io.remora.xds;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** {@code --mode validate} on UDP listeners: Envoy's udp sandbox passes, bad configs name the field. */
+class UdpListenerValidateTest {
+
+    /** envoyproxy/examples udp/envoy.yaml, as the sandbox ships it. */
+    private static final String SANDBOX = """
+            admin:
+              address:
+                socket_address:
+                  address: 0.0.0.0
+                  port_value: 10001
+            static_resources:
+              listeners:
+              - name: listener_0
+                address:
+                  socket_address:
+                    protocol: UDP
+                    address: 0.0.0.0
+                    port_value: 10000
+                udp_listener_config:
+                  downstream_socket_config:
+                    max_rx_datagram_size: 9000
+                listener_filters:
+                - name: envoy.filters.udp_listener.udp_proxy
+                  typed_config:
+                    '@type': type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig
+                    access_log:
+                    - name: envoy.access_loggers.stdout
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog
+                    stat_prefix: service
+                    matcher:
+                      on_no_match:
+                        action:
+                          name: route
+                          typed_config:
+                            '@type': type.googleapis.com/envoy.extensions.filters.udp.udp_proxy.v3.Route
+                            cluster: service_udp
+                    upstream_socket_config:
+                      max_rx_datagram_size: 9000
+              clusters:
+              - name: service_udp
+                type: STRICT_DNS
+                lb_policy: ROUND_ROBIN
+                load_assignment:
+                  cluster_name: service_udp
+                  endpoints:
+                  - lb_endpoints:
+                    - endpoint:
+                        address:
+                          socket_address:
+                            address: service-udp
+                            port_value: 5005
+            """;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @AfterEach
+    void restoreLogging() {
+        io.remora.log.Logging.uninstall();
+    }
+
+    private int validate(Path dir, String yaml) throws Exception {
+        Path f = dir.resolve("b.yaml");
+        Files.writeString(f, yaml);
+        return new Main(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).run(new String[] {"--mode", "validate", "-c", f.toString()});
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8).strip();
+    }
+
+    @Test
+    void envoysUdpSandboxValidates(@TempDir Path dir) throws Exception {
+        assertEquals(0, validate(dir, SANDBOX), err());
+    }
+
+    /** The sandbox's listener with one change. */
+    private void refused(Path dir, String from, String to, String error) throws Exception {
+        String yaml = SANDBOX.replace(from, to);
+        err.reset();
+        assertEquals(1, validate(dir, yaml), yaml);
+        assertEquals("error: " + error, err());
+    }
+
+    @Test
+    void aTcpFilterChainOnAUdpListenerIsRefused(@TempDir Path dir) throws Exception {
+        refused(dir, "    udp_listener_config:\n", """
+                    filter_chains:
+                    - filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: t, cluster: service_udp }
+                    udp_listener_config:
+                """, "static_resources.listeners[0].filter_chains: a UDP listener has no filter chains: its"
+                + " listener_filters (envoy.filters.udp_listener.udp_proxy) take the datagrams");
+    }
+
+    @Test
+    void udpListenerConfigOnATcpAddressIsRefused(@TempDir Path dir) throws Exception {
+        refused(dir, "protocol: UDP", "protocol: TCP", "static_resources.listeners[0].udp_listener_config: only a"
+                + " listener with a UDP address (address.socket_address.protocol: UDP) takes udp_listener_config");
+    }
+
+    @Test
+    void badUdpProxyFieldsAreNamed(@TempDir Path dir) throws Exception {
+        String proxy = "static_resources.listeners[0].listener_filters[0].typed_config.";
+        refused(dir, "max_rx_datagram_size: 9000\n    listener_filters", "max_rx_datagram_size: 70000\n    listener_filters",
+                "static_resources.listeners[0].udp_listener_config.downstream_socket_config.max_rx_datagram_size:"
+                        + " must be greater than 0 and less than 65536, not 70000");
+        refused(dir, "stat_prefix: service", "stat_prefix: service\n        use_original_src_ip: true",
+                proxy + "use_original_src_ip: not supported: it needs transparent (IP_TRANSPARENT) upstream sockets"
+                        + " sending from the downstream's address");
+        refused(dir, "stat_prefix: service", "stat_prefix: service\n        hash_policies: [{ key: '' }]",
+                proxy + "hash_policies[0].key: must not be empty");
+        refused(dir, "envoy.extensions.filters.udp.udp_proxy.v3.Route",
+                "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                proxy + "matcher.on_no_match.action.typed_config: a udp_proxy matcher's action must be"
+                        + " envoy.extensions.filters.udp.udp_proxy.v3.Route, not"
+                        + " envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy");
+        refused(dir, "stat_prefix: service", "stat_prefix: ''", proxy + "stat_prefix: missing required field");
+    }
+}
