@@ -8,9 +8,7 @@ import io.remora.config.AccessLogType;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
 import io.remora.config.ForwardAction;
-import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.network.FilterState;
-import io.remora.overload.WorkerOverload;
 import io.remora.route.HeaderFormatter;
 import io.remora.route.RouteEntry;
 
@@ -26,7 +24,7 @@ import java.util.function.Consumer;
  * ({@link LocalReply}) and timeouts ({@link StreamTimeouts}) live beside it, static over its
  * fields. Confined to the connection's event loop.
  */
-final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatter.Context {
+final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Context {
 
     private static final AsciiString CONTENT_TYPE = AsciiString.cached("content-type");
 
@@ -47,16 +45,10 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
     FilterManager filters;
     /** A local reply was sent: no more request data reaches the filters. */
     private boolean decodingAborted;
-    private WatermarkCallbacks watermarks;
-    /** Sources of response back-pressure now above their high watermark (see {@link #aboveHighWatermark}). */
-    private int highWatermarks;
-    /** The downstream connection is one of them. */
-    private boolean downstreamAbove;
     private boolean remoteComplete;
     boolean responseStarted;
     boolean localComplete;
     private boolean ended;
-    private int readDisables;
     long idleTimeoutNanos;
     long lastActivityNanos;
     /** Links in the connection's list of streams its stream-idle timer watches. */
@@ -103,8 +95,14 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         StreamAccessLogs.startPeriodic(this);
     }
 
+    @Override
     boolean ended() {
         return ended;
+    }
+
+    @Override
+    StreamEncoder encoder() {
+        return encoder;
     }
 
     boolean responseStarted() {
@@ -191,7 +189,7 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         }
         FilterManager first = filters;
         filters = null;
-        watermarks = null;
+        clearWatermarkCallbacks();
         first.destroy();
         info.restartForInternalRedirect();
         cx.channel.eventLoop().execute(() -> StreamRecreation.decode(this, body));
@@ -272,40 +270,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         end();
     }
 
-    void onWritabilityChanged(boolean writable) {
-        if (!writable && !downstreamAbove) {
-            downstreamAbove = true;
-            aboveHighWatermark();
-        } else if (writable && downstreamAbove) {
-            downstreamAbove = false;
-            belowLowWatermark();
-        }
-    }
-
-    /**
-     * One more source of back-pressure on the response (the downstream connection, or an encoder
-     * filter holding too much): the first tells the router to stop reading its upstream, as
-     * Envoy's callHighWatermarkCallbacks counts them.
-     */
-    void aboveHighWatermark() {
-        if (highWatermarks++ == 0) {
-            WatermarkCallbacks w = watermarks;
-            if (w != null && !ended) {
-                w.onAboveWriteBufferHighWatermark();
-            }
-        }
-    }
-
-    /** One source of back-pressure is gone; the last lets the router read again. */
-    void belowLowWatermark() {
-        if (highWatermarks > 0 && --highWatermarks == 0) {
-            WatermarkCallbacks w = watermarks;
-            if (w != null && !ended) {
-                w.onBelowWriteBufferLowWatermark();
-            }
-        }
-    }
-
     void sendLocalReply(int status, String body, ResponseFlag flag, String details) {
         sendLocalReply(status, body, flag, details, null, -1);
     }
@@ -323,32 +287,6 @@ final class ActiveStream extends WorkerOverload.Tracked implements HeaderFormatt
         hcm.stats.downstreamRqTxReset.increment();
         encoder.resetStream(false);
         end();
-    }
-
-    // ---------------------------------------------------------------- flow control
-
-    void pauseDecoding() {
-        if (readDisables++ == 0 && !ended) {
-            encoder.readDisable(true);
-        }
-    }
-
-    void resumeDecoding() {
-        if (readDisables > 0 && --readDisables == 0 && !ended) {
-            encoder.readDisable(false);
-        }
-    }
-
-    void setWatermarkCallbacks(WatermarkCallbacks callbacks) {
-        this.watermarks = callbacks;
-        if (!downstreamAbove && !encoder.isWritable()) {
-            // The connection was full before this stream listened for it.
-            downstreamAbove = true;
-            highWatermarks++;
-        }
-        if (callbacks != null && highWatermarks > 0) {
-            callbacks.onAboveWriteBufferHighWatermark();
-        }
     }
 
     void clearRouteCache() {
