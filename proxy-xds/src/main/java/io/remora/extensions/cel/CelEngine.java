@@ -45,15 +45,35 @@ public final class CelEngine {
                 .enableUnsignedLongs(true)
                 .build();
         static final CelCompiler COMPILER;
+        /**
+         * cel-cpp, Envoy's evaluator, also takes the string tests as global functions
+         * ({@code startsWith(request.path, '/v1/')}, as Envoy's RBAC examples write them).
+         */
+        private static final java.util.Map<String, java.util.function.BiPredicate<String, String>> GLOBAL_STRING_TESTS =
+                java.util.Map.of("startsWith", String::startsWith, "endsWith", String::endsWith,
+                        "contains", String::contains);
         static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
                 .setOptions(OPTIONS)
                 .addLibraries(CelExtensions.strings())
+                .addFunctionBindings(GLOBAL_STRING_TESTS.entrySet().stream()
+                        .map(e -> dev.cel.runtime.CelFunctionBinding.from(globalOverload(e.getKey()), String.class,
+                                String.class, (a, b) -> e.getValue().test(a, b)))
+                        .toList())
                 .build();
+
+        private static String globalOverload(String function) {
+            return "remora_global_" + function + "_string_string";
+        }
 
         static {
             var b = CelCompilerFactory.standardCelCompilerBuilder().setOptions(OPTIONS)
                     .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                     .addLibraries(CelExtensions.strings());
+            for (String function : GLOBAL_STRING_TESTS.keySet()) {
+                b.addFunctionDeclarations(dev.cel.common.CelFunctionDecl.newFunctionDeclaration(function,
+                        dev.cel.common.CelOverloadDecl.newGlobalOverload(globalOverload(function), SimpleType.BOOL,
+                                SimpleType.STRING, SimpleType.STRING)));
+            }
             for (String root : ROOTS) {
                 b.addVar(root, MapType.create(SimpleType.STRING, SimpleType.DYN));
             }
