@@ -15,6 +15,13 @@ import java.util.Set;
 /** {@code envoy.filters.network.http_connection_manager} with Envoy's defaults. */
 public final class HttpConnectionManagerTranslator {
 
+    private static final io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter
+            DEFAULT_ROUTER = io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter
+            .newBuilder().setName("envoy.filters.http.router")
+            .setTypedConfig(com.google.protobuf.Any.pack(
+                    io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDefaultInstance()))
+            .build();
+
     private HttpConnectionManagerTranslator() {
     }
 
@@ -44,7 +51,10 @@ public final class HttpConnectionManagerTranslator {
             case SCOPED_ROUTES -> throw path.field("scoped_routes").error("scoped routes are not supported");
             case ROUTESPECIFIER_NOT_SET -> throw path.error("missing required field: one of route_config, rds");
         }
-        var filters = HttpFilterTranslator.translate(h.getHttpFiltersList(), path.field("http_filters"), ctx);
+        // No http_filters at all: the router alone, so a connection manager with only routes still
+        // forwards (Envoy's own TLS and SNI examples are written so).
+        var filters = HttpFilterTranslator.translate(h.getHttpFiltersCount() > 0 ? h.getHttpFiltersList()
+                : List.of(DEFAULT_ROUTER), path.field("http_filters"), ctx);
         var common = h.getCommonHttpProtocolOptions();
         Duration streamIdle = Protos.duration(h.hasStreamIdleTimeout(), h.getStreamIdleTimeout(), Duration.ofMinutes(5));
         Duration requestTimeout = Protos.duration(h.hasRequestTimeout(), h.getRequestTimeout(), Duration.ZERO);

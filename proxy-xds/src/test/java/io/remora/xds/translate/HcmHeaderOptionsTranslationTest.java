@@ -74,6 +74,19 @@ class HcmHeaderOptionsTranslationTest {
     }
 
     @Test
+    void withoutHttpFiltersTheRouterAloneRuns() {
+        String withRouter = HcmListenerYaml.listener("", "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1;
+        String routerEntry = "(?m)^( *)http_filters:\n\\1- name: envoy.filters.http.router\n\\1  typed_config: [^\n]*\n";
+        for (String replacement : new String[] {"", "$1http_filters: []\n"}) {
+            String yaml = withRouter.replaceFirst(routerEntry, replacement);
+            assertFalse(yaml.contains("envoy.filters.http.router"), yaml);
+            var filters = hcm(new BootstrapLoader().loadString(yaml, "test.yaml")).httpFilters();
+            assertEquals(1, filters.size(), yaml);
+            assertEquals("envoy.filters.http.router", filters.get(0).name());
+        }
+    }
+
+    @Test
     void refusedAndWarned() {
         String scheme = assertThrows(TranslationException.class,
                 () -> load("scheme_header_transformation: { scheme_to_overwrite: ftp }")).getMessage();
