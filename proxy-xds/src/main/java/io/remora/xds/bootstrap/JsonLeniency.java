@@ -13,9 +13,10 @@ import java.util.Map;
 
 /**
  * What Envoy's JSON parsing accepts and protobuf-java's refuses, rewritten in the JSON tree:
- * enum values in any case (Envoy parses with {@code case_insensitive_enum_parsing}) and a single
- * value where a list belongs (protobuf C++'s legacy syntax, which Envoy's loader keeps; its own
- * example configs write {@code clusters:} as one object). Run only after a strict parse failed, so
+ * enum values in any case (Envoy parses with {@code case_insensitive_enum_parsing}), a single
+ * value where a list belongs and a duration written as its message ({@code {seconds: 300}})
+ * (protobuf C++'s legacy syntax, which Envoy's loader keeps; its own example configs write
+ * {@code clusters:} as one object and {@code cache_duration: {seconds: 300}}). Run only after a strict parse failed, so
  * a well-formed config costs nothing.
  */
 public final class JsonLeniency {
@@ -53,7 +54,7 @@ public final class JsonLeniency {
                 }
                 JsonArray arr = v.getAsJsonArray();
                 for (int i = 0; i < arr.size(); i++) {
-                    JsonElement fixed = fixedEnum(arr.get(i), f);
+                    JsonElement fixed = fixed(arr.get(i), f);
                     if (fixed != null) {
                         arr.set(i, fixed);
                         changed = true;
@@ -69,7 +70,7 @@ public final class JsonLeniency {
     }
 
     private static boolean value(JsonObject parent, String key, JsonElement v, FieldDescriptor f) {
-        JsonElement fixed = fixedEnum(v, f);
+        JsonElement fixed = fixed(v, f);
         if (fixed != null) {
             parent.add(key, fixed);
             return true;
@@ -87,6 +88,44 @@ public final class JsonLeniency {
             t = url == null || !url.isJsonPrimitive() ? null : EnvoyTypeRegistry.find(url.getAsString());
         }
         return t != null && normalize(v, t);
+    }
+
+    private static JsonElement fixed(JsonElement v, FieldDescriptor f) {
+        JsonElement e = fixedEnum(v, f);
+        return e != null ? e : fixedDuration(v, f);
+    }
+
+    /** A Duration given as {@code {seconds, nanos}}, as its JSON string; null when it is not one. */
+    private static JsonElement fixedDuration(JsonElement v, FieldDescriptor f) {
+        if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE || !v.isJsonObject()
+                || !f.getMessageType().getFullName().equals("google.protobuf.Duration")) {
+            return null;
+        }
+        long seconds = 0;
+        long nanos = 0;
+        for (Map.Entry<String, JsonElement> e : v.getAsJsonObject().entrySet()) {
+            if (!e.getValue().isJsonPrimitive()) {
+                return null;
+            }
+            try {
+                long n = e.getValue().getAsJsonPrimitive().getAsBigDecimal().longValueExact();
+                switch (e.getKey()) {
+                    case "seconds" -> seconds = n;
+                    case "nanos" -> nanos = n;
+                    default -> {
+                        return null;
+                    }
+                }
+            } catch (NumberFormatException | ArithmeticException notWhole) {
+                return null;
+            }
+        }
+        if (nanos <= -1_000_000_000L || nanos >= 1_000_000_000L || seconds != 0 && nanos != 0 && seconds < 0 != nanos < 0) {
+            return null; // not a valid Duration: left for the strict parse to name
+        }
+        java.math.BigDecimal total = java.math.BigDecimal.valueOf(seconds)
+                .add(java.math.BigDecimal.valueOf(nanos, 9)).stripTrailingZeros();
+        return new JsonPrimitive(total.toPlainString() + "s");
     }
 
     /** The enum value named in another case, or null when nothing needs fixing. */

@@ -97,7 +97,7 @@ class ProtoJsonTest {
 
     /**
      * As Envoy's loader (its own example configs rely on it): enum values in any case, including
-     * inside a typed_config, and a single value where a list belongs.
+     * inside a typed_config, a single value where a list belongs, and durations as {seconds, nanos}.
      */
     @Test
     void envoysLenientJsonIsAccepted() {
@@ -107,6 +107,8 @@ class ProtoJsonTest {
                     name: c
                     type: strict_dns
                     lb_policy: round_robin
+                    connect_timeout: { seconds: 2, nanos: 500000000 }
+                    dns_refresh_rate: { seconds: 300 }
                   listeners:
                   - name: l
                     address: { socket_address: { address: 0.0.0.0, port_value: 80 } }
@@ -124,6 +126,9 @@ class ProtoJsonTest {
                 b.getStaticResources().getClusters(0).getType());
         assertEquals(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.ROUND_ROBIN,
                 b.getStaticResources().getClusters(0).getLbPolicy());
+        assertEquals(com.google.protobuf.Duration.newBuilder().setSeconds(2).setNanos(500_000_000).build(),
+                b.getStaticResources().getClusters(0).getConnectTimeout(), "a duration written as its message");
+        assertEquals(300, b.getStaticResources().getClusters(0).getDnsRefreshRate().getSeconds());
         var any = b.getStaticResources().getListeners(0).getFilterChains(0).getFilters(0).getTypedConfig();
         assertTrue(any.getValue().size() > 0 && any.getTypeUrl().endsWith("HttpConnectionManager"), any.toString());
     }
