@@ -80,7 +80,10 @@ public final class ConfigDocuments {
         return e.getAsJsonObject();
     }
 
-    /** Envoy's {@code !ignore} tag: the tagged node is dropped (it only holds YAML anchors). */
+    /**
+     * Envoy's {@code !ignore} tag: the tagged node, and the entry whose key or value it is, are
+     * dropped (such entries only hold YAML anchors).
+     */
     private static final Object IGNORED = new Object();
 
     private static final class EnvoyYamlConstructor extends SafeConstructor {
@@ -103,8 +106,8 @@ public final class ConfigDocuments {
         if (o instanceof Map<?, ?> map) {
             JsonObject obj = new JsonObject();
             for (Map.Entry<?, ?> en : map.entrySet()) {
-                if (en.getValue() == IGNORED) {
-                    continue;
+                if (en.getKey() == IGNORED || en.getValue() == IGNORED) {
+                    continue; // the tag on the key (Envoy's docs write `!ignore name:`) or on the value
                 }
                 obj.add(String.valueOf(en.getKey()), toJson(en.getValue()));
             }

@@ -279,5 +279,9 @@ class ValidationErrorTest {
                 """;
         var lb = new BootstrapLoader().loadString(yaml, "t.yaml");
         assertEquals(java.time.Duration.ofSeconds(2), lb.model().clusters().get("c").connectTimeout());
+        // The tag on the key, as Envoy's docs write it.
+        var onKey = new BootstrapLoader().loadString(yaml.replace("x-defaults: !ignore", "!ignore x-defaults:"),
+                "t.yaml");
+        assertEquals(java.time.Duration.ofSeconds(2), onKey.model().clusters().get("c").connectTimeout());
     }
 }
