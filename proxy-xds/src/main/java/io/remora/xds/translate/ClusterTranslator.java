@@ -120,6 +120,7 @@ public final class ClusterTranslator {
             }
             typedHttpOptions = true;
             HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
+            warnUpstreamHttpFilters(o, op.field("http_filters"), ctx);
             autoSni = o.hasUpstreamHttpProtocolOptions() ? AutoSniTranslator.translate(o.getUpstreamHttpProtocolOptions(),
                     op.field("upstream_http_protocol_options")) : null;
             switch (o.getUpstreamProtocolOptionsCase()) {
@@ -372,5 +373,23 @@ public final class ClusterTranslator {
             throw path.field("per_upstream_preconnect_ratio").error("must be in [1, 3]");
         }
         return r;
+    }
+
+    /**
+     * Upstream HTTP filters are not run: each one but the codec (which Remora's pools are) is named
+     * in a warning, so that a filter the cluster relies on is not dropped without a word.
+     */
+    private static void warnUpstreamHttpFilters(HttpProtocolOptions o, FieldPath path, TranslationContext ctx) {
+        for (int i = 0; i < o.getHttpFiltersCount(); i++) {
+            var f = o.getHttpFilters(i);
+            String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
+            if (f.getName().equals("envoy.filters.http.upstream_codec")
+                    || type.equals("envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec")) {
+                continue;
+            }
+            ctx.warnOnce("upstream_http_filter:" + f.getName(), "skipping upstream HTTP filter '" + f.getName()
+                    + "'" + (type.isEmpty() ? "" : " (" + type + ")")
+                    + ": a cluster's http_filters are not run, first at " + path.index(i));
+        }
     }
 }
