@@ -81,7 +81,8 @@ public final class HttpFilterTranslator {
                 throw tp.error("'" + type + "' is a " + ext.names().get(0) + " config, not an HTTP filter's");
             }
             boolean accessControl = ACCESS_CONTROL_TYPES.contains(type)
-                    || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(f.getName());
+                    || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(f.getName())
+                    || wrapsAccessControl(typed, tp, registry);
             // A disabled filter may still be enabled per route, so disabled does not excuse it.
             if (accessControl && !f.getIsOptional()) {
                 throw fp.error("HTTP filter '" + f.getName() + "' (" + type + ") may deny requests (access control, quotas or user code) and is not"
@@ -94,5 +95,21 @@ public final class HttpFilterTranslator {
             throw path.error("the last HTTP filter must be the router (envoy.filters.http.router)");
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * An {@code ExtensionWithMatcher} Remora does not run, around a filter that may deny requests
+     * (ext_authz, rbac, a rate limit...): skipping it would turn that filter off for every request.
+     */
+    private static boolean wrapsAccessControl(TypedConfig typed, FieldPath tp, ExtensionRegistry registry) {
+        if (typed == null || !typed.typeName().equals("envoy.extensions.common.matching.v3.ExtensionWithMatcher")) {
+            return false;
+        }
+        var inner = typed.unpack(io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.class, tp)
+                .getExtensionConfig();
+        String innerType = inner.hasTypedConfig() ? Protos.typeName(inner.getTypedConfig()) : "";
+        Extension ext = innerType.isEmpty() ? registry.byName(inner.getName()) : registry.byConfigType(innerType);
+        return ext == null ? ACCESS_CONTROL_TYPES.contains(innerType) || ACCESS_CONTROL_NAMES.contains(inner.getName())
+                : ext.enforcesAccess();
     }
 }
