@@ -56,11 +56,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     RequestBody body = RequestBody.NONE;
     /** Keep every chunk of {@link #body} for a replay (until the buffer limit says otherwise). */
     boolean retainBody;
-    /**
-     * What {@link #body} may grow to while kept for a replay: the stream's buffer limit, or the
-     * route's per_request_buffer_limit_bytes when smaller (Envoy's retry_shadow_buffer_limit).
-     */
-    private int retainLimit;
     boolean downstreamEnded;
     long downstreamEndNanos;
     RetryState retry;
@@ -164,8 +159,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             mirrors = ShadowRequest.sample(fa.mirrors(), cb);
         }
         retainBody = retry != null || mirrors != null || (tunnel == null && fa.internalRedirectPolicy() != null);
-        retainLimit = fa.requestBufferLimit() == ForwardAction.NO_REQUEST_BUFFER_LIMIT ? cb.bufferLimit()
-                : Math.min(cb.bufferLimit(), fa.requestBufferLimit());
         if (endStream) {
             // Before the attempt: an idle pooled connection answers at once and must see the end.
             onDownstreamEnd();
@@ -184,7 +177,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             body = new RequestBody();
         }
         body.add(data);
-        if (retainBody && body.received() > retainLimit) {
+        if (retainBody && body.received() > retainLimit()) {
             // Envoy's "retry buffer overflow": the body can no longer be replayed.
             retainBody = false;
             mirrors = null;
@@ -196,6 +189,16 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         flushCurrent();
         Tunnel.completeIfBothEnded(this);
         return FilterStatus.STOP_ITERATION;
+    }
+
+    /**
+     * What {@link #body} may grow to while kept for a replay: the stream's buffer limit, or the
+     * route's per_request_buffer_limit_bytes when smaller (Envoy's retry_shadow_buffer_limit).
+     * Worked out per chunk rather than kept: a field would cost every stream.
+     */
+    private int retainLimit() {
+        int route = action.requestBufferLimit();
+        return route == ForwardAction.NO_REQUEST_BUFFER_LIMIT ? cb.bufferLimit() : Math.min(cb.bufferLimit(), route);
     }
 
     @Override
