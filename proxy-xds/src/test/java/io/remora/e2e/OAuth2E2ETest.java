@@ -87,6 +87,11 @@ class OAuth2E2ETest {
      */
     static ProxyProcess startProxy(E2EStack stack, String filter, String clientSecret, TestUpstream app,
                                    TestUpstream tokens) throws Exception {
+        return stack.start(bootstrap(stack, filter, clientSecret, app, tokens), List.of());
+    }
+
+    static String bootstrap(E2EStack stack, String filter, String clientSecret, TestUpstream app, TestUpstream tokens)
+            throws java.io.IOException {
         String secrets = """
                   secrets:
                   - name: token
@@ -94,10 +99,10 @@ class OAuth2E2ETest {
                   - name: hmac
                     generic_secret: { secret: { inline_string: "%s" } }
                 """.formatted(clientSecret, HMAC_SECRET);
-        return stack.start(stack.http(TempPaths.file("access", ".log").toString(),
+        return stack.http(TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: web }\n",
                 Bootstraps.cluster("web", false, null, app.port()) + Bootstraps.cluster("auth", false, null, tokens.port()),
-                "", filter) + secrets, List.of());
+                "", filter) + secrets;
     }
 
     @Test

@@ -27,6 +27,7 @@ class OAuth2SdsFileE2ETest {
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
     static final AtomicReference<String> tokenRequest = new AtomicReference<>();
+    static String bootstrap;
 
     @BeforeAll
     static void start() throws Exception {
@@ -53,7 +54,8 @@ class OAuth2SdsFileE2ETest {
                       redirect_path_matcher: { path: { exact: /callback } }
                       signout_path: { path: { exact: /signout } }
                 """.replace("TOKEN", token.toString()).replace("HMAC", hmac.toString());
-        OAuth2E2ETest.startProxy(stack, filter, "the-static-one", app, tokens);
+        bootstrap = OAuth2E2ETest.bootstrap(stack, filter, "the-static-one", app, tokens);
+        stack.start(bootstrap, java.util.List.of());
     }
 
     static Path secretFile(Path dir, String file, String name, String value) throws Exception {
@@ -81,5 +83,15 @@ class OAuth2SdsFileE2ETest {
                 + set.get("OauthCodeVerifier"), base + "/callback?code=abc&state=" + q.get("state"));
         assertEquals(302, callback.status(), callback.text());
         assertTrue(tokenRequest.get().contains("&client_secret=from-the-file&"), tokenRequest.get());
+    }
+
+    @Test
+    void validateModeAcceptsItAndRefusesAMissingFile() throws Exception {
+        InvalidBootstrapE2ETest.Result ok = InvalidBootstrapE2ETest.run(bootstrap, "--mode", "validate");
+        assertEquals(0, ok.exit(), ok.output());
+        InvalidBootstrapE2ETest.Result missing = InvalidBootstrapE2ETest.run(
+                bootstrap.replace("token-secret.yaml", "nowhere.yaml"), "--mode", "validate");
+        assertEquals(1, missing.exit(), missing.output());
+        assertTrue(missing.output().contains("credentials.token_secret.sds_config"), missing.output());
     }
 }

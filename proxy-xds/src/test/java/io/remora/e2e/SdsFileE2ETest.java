@@ -38,6 +38,14 @@ class SdsFileE2ETest {
         mount = certs.resolve("mount");
         publish("..v1", "first");
         Files.createSymbolicLink(mount.resolve("server.yaml"), Path.of("..data/server.yaml"));
+        stack.start(bootstrap(stack.adminPort, stack.port, mount.resolve("server.yaml"), mount), List.of());
+    }
+
+    /**
+     * A bootstrap of one TLS listener answering "ok", its certificate the secret "server" of {@code file}
+     * (path_config_source, watching {@code watched}).
+     */
+    static String bootstrap(int adminPort, int port, Path file, Path watched) {
         String tls = """
                 transport_socket:
                   name: tls
@@ -48,14 +56,14 @@ class SdsFileE2ETest {
                       - name: server
                         sds_config:
                           path_config_source:
-                            path: MOUNT/server.yaml
-                            watched_directory: { path: MOUNT }
-                """.replace("MOUNT", mount.toString());
+                            path: FILE
+                            watched_directory: { path: WATCHED }
+                """.replace("FILE", file.toString()).replace("WATCHED", watched.toString());
         String listener = Bootstraps.httpListener("tls", tls, "", """
                 - match: { prefix: "/" }
                   direct_response: { status: 200, body: { inline_string: "ok" } }
                 """);
-        stack.start(Bootstraps.listeners(stack.adminPort, listener, "", Map.of("tls", stack.port)), List.of());
+        return Bootstraps.listeners(adminPort, listener, "", Map.of("tls", port));
     }
 
     /** Writes the secret file for {@code leaf} into {@code dir} and points ..data at it, atomically. */
