@@ -15,6 +15,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A listener whose certificate comes from an SDS file (sds_config path_config_source with a watched_directory),
@@ -28,6 +29,7 @@ class SdsFileE2ETest {
     static final E2EStack stack = new E2EStack();
     static Path certs;
     static Path mount;
+    static ProxyProcess proxy;
 
     @BeforeAll
     static void start() throws Exception {
@@ -38,7 +40,7 @@ class SdsFileE2ETest {
         mount = certs.resolve("mount");
         publish("..v1", "first");
         Files.createSymbolicLink(mount.resolve("server.yaml"), Path.of("..data/server.yaml"));
-        stack.start(bootstrap(stack.adminPort, stack.port, mount.resolve("server.yaml"), mount), List.of());
+        proxy = stack.start(bootstrap(stack.adminPort, stack.port, mount.resolve("server.yaml"), mount), List.of());
     }
 
     /**
@@ -104,5 +106,7 @@ class SdsFileE2ETest {
         }
         assertEquals("ok", rotated == null ? "still the first certificate" : rotated.text());
         assertThrows(IOException.class, () -> get("first.test"), "new connections get the second certificate only");
+        String dump = proxy.admin("/config_dump?resource=dynamic_active_secrets");
+        assertTrue(dump.contains("\"name\": \"server\"") && dump.contains("tls_certificate"), dump);
     }
 }

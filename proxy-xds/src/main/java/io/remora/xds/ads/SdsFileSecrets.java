@@ -1,5 +1,8 @@
 package io.remora.xds.ads;
 
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.remora.config.SecretConfig;
 import io.remora.tls.SecretManager;
@@ -12,11 +15,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
@@ -32,6 +37,7 @@ public final class SdsFileSecrets implements AutoCloseable {
     /** The watched files, and which secret names each is read for. */
     private final Map<Path, Set<String>> names = new HashMap<>();
     private final List<FileConfigWatcher> watchers = new ArrayList<>();
+    private final Map<String, XdsResource> active = new ConcurrentHashMap<>();
 
     public SdsFileSecrets(SecretManager manager) {
         this.manager = manager;
@@ -43,12 +49,46 @@ public final class SdsFileSecrets implements AutoCloseable {
      */
     public static List<SecretConfig> read(List<SdsFileRefs.Ref> refs) {
         List<SecretConfig> out = new ArrayList<>();
+        for (XdsResource r : resources(refs).values()) {
+            out.add(translate(r));
+        }
+        return out;
+    }
+
+    /** The secret each ref names, by name, read from its file (each file once). */
+    private static Map<String, XdsResource> resources(List<SdsFileRefs.Ref> refs) {
+        Map<String, XdsResource> out = new LinkedHashMap<>();
         Map<Path, XdsUpdate> parsed = new HashMap<>();
         for (SdsFileRefs.Ref ref : refs) {
             XdsUpdate update = parsed.computeIfAbsent(ref.file().toAbsolutePath(), p -> parse(p, ref));
-            out.add(secret(ref, update));
+            XdsResource r = resource(ref, update);
+            translate(ref, r);
+            out.put(ref.name(), r);
         }
         return out;
+    }
+
+    /** Reads the secret files a snapshot's listeners and clusters name and watches them; a bad one rejects it. */
+    public void watch(XdsSnapshot snapshot) throws XdsRejectedException {
+        for (Listener l : snapshot.listeners().values()) {
+            watch(l.getName(), l);
+        }
+        for (Cluster c : snapshot.clusters().values()) {
+            watch(c.getName(), c);
+        }
+    }
+
+    private void watch(String resourceName, Message resource) throws XdsRejectedException {
+        try {
+            watch(SdsFileRefs.find(resource, FieldPath.ROOT));
+        } catch (TranslationException e) {
+            throw new XdsRejectedException(resourceName, e.getMessage(), e);
+        }
+    }
+
+    /** The secrets read from files now in use, for /config_dump's dynamic_active_secrets. */
+    public Collection<XdsResource> active() {
+        return active.values();
     }
 
     /** Reads the files of refs not watched yet into the manager, then watches them. Call from one thread. */
@@ -63,12 +103,16 @@ public final class SdsFileSecrets implements AutoCloseable {
         if (fresh.isEmpty()) {
             return;
         }
-        manager.put(read(fresh));
+        Map<String, XdsResource> read = resources(fresh);
+        List<SecretConfig> secrets = new ArrayList<>();
+        read.values().forEach(r -> secrets.add(translate(r)));
+        manager.put(secrets);
+        active.putAll(read);
         for (SdsFileRefs.Ref ref : fresh) {
             Path file = ref.file().toAbsolutePath();
             Set<String> forFile = names.get(file);
             if (forFile == null) {
-                forFile = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                forFile = ConcurrentHashMap.newKeySet();
                 names.put(file, forFile);
                 Set<String> wanted = forFile;
                 FileConfigWatcher w = new FileConfigWatcher(file, XdsResourceType.SECRET, XdsTypeRegistry.DEFAULT,
@@ -87,17 +131,21 @@ public final class SdsFileSecrets implements AutoCloseable {
      * the old secret stays, as Envoy keeps the last good SDS update.
      */
     private void onChange(Path file, Set<String> wanted, XdsUpdate update) {
+        Map<String, XdsResource> read = new HashMap<>();
         List<SecretConfig> out = new ArrayList<>();
         for (String name : wanted) {
             SdsFileRefs.Ref ref = new SdsFileRefs.Ref(name, file, FieldPath.of(file.toString()));
             try {
-                out.add(secret(ref, update));
+                XdsResource r = resource(ref, update);
+                out.add(translate(ref, r));
+                read.put(name, r);
             } catch (TranslationException e) {
                 log.warning("SDS file " + file + ": update rejected, keeping secret '" + name + "': " + e.reason());
                 return;
             }
         }
         manager.put(out);
+        active.putAll(read);
     }
 
     private static XdsUpdate parse(Path file, SdsFileRefs.Ref ref) {
@@ -111,7 +159,7 @@ public final class SdsFileSecrets implements AutoCloseable {
     }
 
     /** Envoy's SdsApi: the file's response must hold exactly one secret, the one named. */
-    private static SecretConfig secret(SdsFileRefs.Ref ref, XdsUpdate update) {
+    private static XdsResource resource(SdsFileRefs.Ref ref, XdsUpdate update) {
         if (update.error() != null) {
             throw sdsConfigPath(ref).error(update.error());
         }
@@ -127,9 +175,18 @@ public final class SdsFileSecrets implements AutoCloseable {
         XdsResource r = resources.get(ref.name());
         if (r == null) {
             throw ref.path().field("name").error("Unexpected SDS secret (expecting " + ref.name() + "): "
-                    + new TreeSet<>(resources.keySet()).first() + " (" + ref.file() + ")");
+                    + resources.keySet().iterator().next() + " (" + ref.file() + ")");
         }
-        return SecretTranslator.secret((Secret) r.resource(), ref.path().field("sds_config").key(ref.file().toString()));
+        return r;
+    }
+
+    private static SecretConfig translate(SdsFileRefs.Ref ref, XdsResource r) {
+        return SecretTranslator.secret((Secret) r.resource(), sdsConfigPath(ref).key(ref.file().toString()));
+    }
+
+    /** Already checked by {@link #translate(SdsFileRefs.Ref, XdsResource)} when read. */
+    private static SecretConfig translate(XdsResource r) {
+        return SecretTranslator.secret((Secret) r.resource(), FieldPath.ROOT.key(r.name()));
     }
 
     private static FieldPath sdsConfigPath(SdsFileRefs.Ref ref) {

@@ -23,6 +23,7 @@ import io.remora.xds.bootstrap.EnvoyTypeRegistry;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +41,13 @@ final class ConfigDumps {
     private ConfigDumps() {
     }
 
-    static String json(ConfigDumpBuilder statics, XdsSnapshot snapshot) {
-        return dump(statics, snapshot, ConfigDumpQuery.ALL).body();
+    static String json(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets) {
+        return dump(statics, snapshot, fileSecrets, ConfigDumpQuery.ALL).body();
     }
 
-    static AdminResponse dump(ConfigDumpBuilder statics, XdsSnapshot snapshot, ConfigDumpQuery q) {
+    /** {@code fileSecrets}: those read from sds_config files, dynamic secrets as Envoy shows them. */
+    static AdminResponse dump(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets,
+                              ConfigDumpQuery q) {
         Pattern names = null;
         if (q.nameRegex() != null && !q.nameRegex().isEmpty()) {
             try {
@@ -54,7 +57,7 @@ final class ConfigDumps {
                         + e.getDescription());
             }
         }
-        List<Message> dumps = dumps(statics, snapshot, q.includeEds(), names);
+        List<Message> dumps = dumps(statics, snapshot, fileSecrets, q.includeEds(), names);
         List<String> mask = q.mask() == null || q.mask().isEmpty() ? null : List.of(q.mask().split(","));
         ConfigDump.Builder out = ConfigDump.newBuilder();
         if (q.resource() != null && !q.resource().isEmpty()) {
@@ -87,8 +90,8 @@ final class ConfigDumps {
         return AdminResponse.json(ConfigDumpBuilder.toJson(out.build()));
     }
 
-    private static List<Message> dumps(ConfigDumpBuilder statics, XdsSnapshot snapshot, boolean includeEds,
-                                       Pattern names) {
+    private static List<Message> dumps(ConfigDumpBuilder statics, XdsSnapshot snapshot,
+                                       Collection<XdsResource> fileSecrets, boolean includeEds, Pattern names) {
         ClustersConfigDump.Builder clusters = statics.clustersDump();
         ListenersConfigDump.Builder listeners = statics.listenersDump();
         RoutesConfigDump.Builder routes = statics.routesDump();
@@ -114,11 +117,9 @@ final class ConfigDumps {
                 endpoints.addDynamicEndpointConfigs(EndpointsConfigDump.DynamicEndpointConfig.newBuilder()
                         .setVersionInfo(r.version()).setEndpointConfig(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
             }
-            for (XdsResource r : snapshot.state(XdsResourceType.SECRET).resources().values()) {
-                secrets.addDynamicActiveSecrets(SecretsConfigDump.DynamicSecret.newBuilder().setName(r.name())
-                        .setVersionInfo(r.version()).setSecret(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
-            }
+            addSecrets(secrets, snapshot.state(XdsResourceType.SECRET).resources().values());
         }
+        addSecrets(secrets, fileSecrets);
         List<Message> out = new ArrayList<>();
         out.add(statics.bootstrapDump());
         out.add(clusters.build());
@@ -140,6 +141,13 @@ final class ConfigDumps {
     }
 
     /** Keeps the items of each repeated field whose resource name matches (Envoy's name_regex). */
+    private static void addSecrets(SecretsConfigDump.Builder secrets, Collection<XdsResource> active) {
+        for (XdsResource r : active) {
+            secrets.addDynamicActiveSecrets(SecretsConfigDump.DynamicSecret.newBuilder().setName(r.name())
+                    .setVersionInfo(r.version()).setSecret(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
+        }
+    }
+
     private static Message filterByName(Message dump, Pattern names) {
         Message.Builder b = dump.toBuilder();
         for (FieldDescriptor f : dump.getDescriptorForType().getFields()) {

@@ -241,7 +241,7 @@ public final class Proxy implements AutoCloseable {
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             ServerConfig merged = dynamic.merge(snapshot);
             // Secrets first: listeners and clusters of this snapshot resolve them by name.
-            watchSecretFiles(snapshot);
+            fileSecrets.watch(snapshot);
             sdsSecrets.apply(snapshot.secrets());
             try {
                 server.update(merged);
@@ -253,23 +253,6 @@ public final class Proxy implements AutoCloseable {
                 state.initialized();
                 LOG.info(() -> "initial xDS configuration applied: " + merged.listeners().size() + " listener(s), "
                         + merged.clusters().size() + " cluster(s)");
-            }
-        }
-
-        private void watchSecretFiles(XdsSnapshot snapshot) throws XdsRejectedException {
-            for (var l : snapshot.listeners().values()) {
-                watchSecretFiles(l.getName(), l);
-            }
-            for (var c : snapshot.clusters().values()) {
-                watchSecretFiles(c.getName(), c);
-            }
-        }
-
-        private void watchSecretFiles(String name, com.google.protobuf.Message resource) throws XdsRejectedException {
-            try {
-                fileSecrets.watch(io.remora.xds.ads.SdsFileRefs.find(resource, io.remora.xds.translate.FieldPath.ROOT));
-            } catch (io.remora.xds.translate.TranslationException e) {
-                throw new XdsRejectedException(name, e.getMessage(), e);
             }
         }
 
@@ -336,12 +319,12 @@ public final class Proxy implements AutoCloseable {
 
         @Override
         public String configDump() {
-            return ConfigDumps.json(staticDump, applied);
+            return ConfigDumps.json(staticDump, applied, fileSecrets.active());
         }
 
         @Override
         public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
-            return ConfigDumps.dump(staticDump, applied, query);
+            return ConfigDumps.dump(staticDump, applied, fileSecrets.active(), query);
         }
 
         @Override
