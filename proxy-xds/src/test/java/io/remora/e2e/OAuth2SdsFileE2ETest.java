@@ -39,21 +39,11 @@ class OAuth2SdsFileE2ETest {
         Path dir = TempPaths.directory("oauth2-sds");
         Path token = secretFile(dir, "token-secret.yaml", "file-token", "from-the-file");
         Path hmac = secretFile(dir, "hmac-secret.yaml", "file-hmac", OAuth2E2ETest.HMAC_SECRET);
-        String filter = """
-                - name: envoy.filters.http.oauth2
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.oauth2.v3.OAuth2
-                    config:
-                      token_endpoint: { cluster: auth, uri: "http://auth.example.com/oauth/token", timeout: 5s }
-                      authorization_endpoint: "https://auth.example.com/oauth/authorize"
-                      credentials:
-                        client_id: my-client
-                        token_secret: { name: file-token, sds_config: { path: "TOKEN" } }
-                        hmac_secret: { name: file-hmac, sds_config: { path_config_source: { path: "HMAC" } } }
-                      redirect_uri: "http://%REQ(:authority)%/callback"
-                      redirect_path_matcher: { path: { exact: /callback } }
-                      signout_path: { path: { exact: /signout } }
-                """.replace("TOKEN", token.toString()).replace("HMAC", hmac.toString());
+        String filter = OAuth2E2ETest.FILTER
+                .replace("token_secret: { name: token }",
+                        "token_secret: { name: file-token, sds_config: { path: \"" + token + "\" } }")
+                .replace("hmac_secret: { name: hmac }", "hmac_secret: { name: file-hmac, sds_config: {"
+                        + " path_config_source: { path: \"" + hmac + "\" } } }");
         bootstrap = OAuth2E2ETest.bootstrap(stack, filter, "the-static-one", app, tokens);
         stack.start(bootstrap, java.util.List.of());
     }

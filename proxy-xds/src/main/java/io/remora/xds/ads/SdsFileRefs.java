@@ -1,9 +1,7 @@
 package io.remora.xds.ads;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -92,21 +90,8 @@ public final class SdsFileRefs {
 
     /** An Any's message when its type is known; a type nobody knows is the translator's to refuse. */
     private static Message unpack(Message any) {
-        Any a;
         try {
-            a = any instanceof Any x ? x : Any.parseFrom(any.toByteString());
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
-        if (a.getTypeUrl().isEmpty()) {
-            return null;
-        }
-        Descriptor d = EnvoyTypeRegistry.find(a.getTypeUrl());
-        if (d == null) {
-            return null;
-        }
-        try {
-            return DynamicMessage.parseFrom(d, a.getValue());
+            return EnvoyTypeRegistry.unpack(any instanceof Any a ? a : Any.parseFrom(any.toByteString()));
         } catch (InvalidProtocolBufferException e) {
             return null;
         }

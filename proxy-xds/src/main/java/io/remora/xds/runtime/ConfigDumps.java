@@ -179,7 +179,7 @@ final class ConfigDumps {
             }
             Message v = (Message) item.getField(f);
             if (v instanceof Any any) {
-                Message unpacked = unpack(any);
+                Message unpacked = EnvoyTypeRegistry.unpack(any);
                 if (unpacked != null) {
                     for (String n : new String[] {"name", "cluster_name"}) {
                         FieldDescriptor nf = unpacked.getDescriptorForType().findFieldByName(n);
@@ -234,7 +234,7 @@ final class ConfigDumps {
             }
             Message v = (Message) e.getValue();
             if (v instanceof Any any) {
-                Message unpacked = unpack(any);
+                Message unpacked = EnvoyTypeRegistry.unpack(any);
                 if (unpacked != null) {
                     b.setField(f, Any.newBuilder().setTypeUrl(any.getTypeUrl())
                             .setValue(trim(unpacked, sub).toByteString()).build());
@@ -244,18 +244,6 @@ final class ConfigDumps {
             }
         }
         return b.build();
-    }
-
-    private static Message unpack(Any any) {
-        Descriptor d = EnvoyTypeRegistry.find(any.getTypeUrl());
-        if (d == null) {
-            return null;
-        }
-        try {
-            return DynamicMessage.parseFrom(d, any.getValue());
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
     }
 
     private static Timestamp ts(Instant i) {
