@@ -48,6 +48,11 @@ class SdsFileE2ETest {
      * (path_config_source, watching {@code watched}).
      */
     static String bootstrap(int adminPort, int port, Path file, Path watched) {
+        return Bootstraps.listeners(adminPort, listener(file, watched), "", Map.of("tls", port));
+    }
+
+    /** That listener, a list item for {@link Bootstraps#listeners} (its port {@code ${tls}}). */
+    static String listener(Path file, Path watched) {
         String tls = """
                 transport_socket:
                   name: tls
@@ -61,11 +66,10 @@ class SdsFileE2ETest {
                             path: FILE
                             watched_directory: { path: WATCHED }
                 """.replace("FILE", file.toString()).replace("WATCHED", watched.toString());
-        String listener = Bootstraps.httpListener("tls", tls, "", """
+        return Bootstraps.httpListener("tls", tls, "", """
                 - match: { prefix: "/" }
                   direct_response: { status: 200, body: { inline_string: "ok" } }
                 """);
-        return Bootstraps.listeners(adminPort, listener, "", Map.of("tls", port));
     }
 
     /** Writes the secret file for {@code leaf} into {@code dir} and points ..data at it, atomically. */
@@ -85,8 +89,13 @@ class SdsFileE2ETest {
     }
 
     static Curl get(String host) throws Exception {
+        return get(certs, host, stack.port);
+    }
+
+    /** An HTTPS GET naming {@code host}, verified with the CA of {@code certs}' first certificate. */
+    static Curl get(Path certs, String host, int port) throws Exception {
         return Curl.run("--cacert", certs.resolve("first-ca.pem").toString(),
-                "--resolve", host + ":" + stack.port + ":127.0.0.1", "https://" + host + ":" + stack.port + "/");
+                "--resolve", host + ":" + port + ":127.0.0.1", "https://" + host + ":" + port + "/");
     }
 
     @Test
