@@ -49,21 +49,21 @@ public final class SdsFileSecrets implements AutoCloseable {
      */
     public static List<SecretConfig> read(List<SdsFileRefs.Ref> refs) {
         List<SecretConfig> out = new ArrayList<>();
-        for (XdsResource r : resources(refs).values()) {
-            out.add(translate(r));
-        }
+        resources(refs).values().forEach(f -> out.add(f.config()));
         return out;
     }
 
+    /** One secret read from a file: as the file gives it (for /config_dump) and translated. */
+    private record FileSecret(XdsResource resource, SecretConfig config) {
+    }
+
     /** The secret each ref names, by name, read from its file (each file once). */
-    private static Map<String, XdsResource> resources(List<SdsFileRefs.Ref> refs) {
-        Map<String, XdsResource> out = new LinkedHashMap<>();
+    private static Map<String, FileSecret> resources(List<SdsFileRefs.Ref> refs) {
+        Map<String, FileSecret> out = new LinkedHashMap<>();
         Map<Path, XdsUpdate> parsed = new HashMap<>();
         for (SdsFileRefs.Ref ref : refs) {
             XdsUpdate update = parsed.computeIfAbsent(ref.file().toAbsolutePath(), p -> parse(p, ref));
-            XdsResource r = resource(ref, update);
-            translate(ref, r);
-            out.put(ref.name(), r);
+            out.put(ref.name(), read(ref, update));
         }
         return out;
     }
@@ -103,25 +103,19 @@ public final class SdsFileSecrets implements AutoCloseable {
         if (fresh.isEmpty()) {
             return;
         }
-        Map<String, XdsResource> read = resources(fresh);
-        List<SecretConfig> secrets = new ArrayList<>();
-        read.values().forEach(r -> secrets.add(translate(r)));
-        manager.put(secrets);
-        active.putAll(read);
+        Map<String, FileSecret> read = resources(fresh);
+        manager.put(read.values().stream().map(FileSecret::config).toList());
+        read.forEach((name, f) -> active.put(name, f.resource()));
         for (SdsFileRefs.Ref ref : fresh) {
             Path file = ref.file().toAbsolutePath();
-            Set<String> forFile = names.get(file);
-            if (forFile == null) {
-                forFile = ConcurrentHashMap.newKeySet();
-                names.put(file, forFile);
-                Set<String> wanted = forFile;
+            Set<String> wanted = names.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet());
+            boolean firstName = wanted.isEmpty();
+            wanted.add(ref.name());
+            if (firstName) {
                 FileConfigWatcher w = new FileConfigWatcher(file, XdsResourceType.SECRET, XdsTypeRegistry.DEFAULT,
                         update -> onChange(file, wanted, update));
                 watchers.add(w);
-                forFile.add(ref.name());
                 w.start();
-            } else {
-                forFile.add(ref.name());
             }
         }
     }
@@ -136,9 +130,9 @@ public final class SdsFileSecrets implements AutoCloseable {
         for (String name : wanted) {
             SdsFileRefs.Ref ref = new SdsFileRefs.Ref(name, file, FieldPath.of(file.toString()));
             try {
-                XdsResource r = resource(ref, update);
-                out.add(translate(ref, r));
-                read.put(name, r);
+                FileSecret f = read(ref, update);
+                out.add(f.config());
+                read.put(name, f.resource());
             } catch (TranslationException e) {
                 log.warning("SDS file " + file + ": update rejected, keeping secret '" + name + "': " + e.reason());
                 return;
@@ -159,7 +153,7 @@ public final class SdsFileSecrets implements AutoCloseable {
     }
 
     /** Envoy's SdsApi: the file's response must hold exactly one secret, the one named. */
-    private static XdsResource resource(SdsFileRefs.Ref ref, XdsUpdate update) {
+    private static FileSecret read(SdsFileRefs.Ref ref, XdsUpdate update) {
         if (update.error() != null) {
             throw sdsConfigPath(ref).error(update.error());
         }
@@ -177,16 +171,8 @@ public final class SdsFileSecrets implements AutoCloseable {
             throw ref.path().field("name").error("Unexpected SDS secret (expecting " + ref.name() + "): "
                     + resources.keySet().iterator().next() + " (" + ref.file() + ")");
         }
-        return r;
-    }
-
-    private static SecretConfig translate(SdsFileRefs.Ref ref, XdsResource r) {
-        return SecretTranslator.secret((Secret) r.resource(), sdsConfigPath(ref).key(ref.file().toString()));
-    }
-
-    /** Already checked by {@link #translate(SdsFileRefs.Ref, XdsResource)} when read. */
-    private static SecretConfig translate(XdsResource r) {
-        return SecretTranslator.secret((Secret) r.resource(), FieldPath.ROOT.key(r.name()));
+        return new FileSecret(r, SecretTranslator.secret((Secret) r.resource(),
+                sdsConfigPath(ref).key(ref.file().toString())));
     }
 
     private static FieldPath sdsConfigPath(SdsFileRefs.Ref ref) {

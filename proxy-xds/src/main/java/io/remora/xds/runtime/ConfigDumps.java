@@ -3,8 +3,6 @@ package io.remora.xds.runtime;
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.DynamicMessage;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
@@ -140,7 +138,6 @@ final class ConfigDumps {
         return out;
     }
 
-    /** Keeps the items of each repeated field whose resource name matches (Envoy's name_regex). */
     private static void addSecrets(SecretsConfigDump.Builder secrets, Collection<XdsResource> active) {
         for (XdsResource r : active) {
             secrets.addDynamicActiveSecrets(SecretsConfigDump.DynamicSecret.newBuilder().setName(r.name())
@@ -148,6 +145,7 @@ final class ConfigDumps {
         }
     }
 
+    /** Keeps the items of each repeated field whose resource name matches (Envoy's name_regex). */
     private static Message filterByName(Message dump, Pattern names) {
         Message.Builder b = dump.toBuilder();
         for (FieldDescriptor f : dump.getDescriptorForType().getFields()) {
