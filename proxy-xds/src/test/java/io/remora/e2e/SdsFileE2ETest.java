@@ -72,17 +72,22 @@ class SdsFileE2ETest {
                 """);
     }
 
-    /** Writes the secret file for {@code leaf} into {@code dir} and points ..data at it, atomically. */
-    static void publish(String dir, String leaf) throws IOException {
-        Path version = Files.createDirectories(mount.resolve(dir));
-        Files.writeString(version.resolve("server.yaml"), """
+    /** An SDS file's text: the secret "server", the certificate {@code leaf} written into {@code certs}. */
+    static String secretFile(Path certs, String leaf) {
+        return """
                 resources:
                 - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
                   name: server
                   tls_certificate:
                     certificate_chain: { filename: CERTS/LEAF-cert.pem }
                     private_key: { filename: CERTS/LEAF-key.pem }
-                """.replace("CERTS", certs.toString()).replace("LEAF", leaf));
+                """.replace("CERTS", certs.toString()).replace("LEAF", leaf);
+    }
+
+    /** Writes the secret file for {@code leaf} into {@code dir} and points ..data at it, atomically. */
+    static void publish(String dir, String leaf) throws IOException {
+        Path version = Files.createDirectories(mount.resolve(dir));
+        Files.writeString(version.resolve("server.yaml"), secretFile(certs, leaf));
         Path tmp = mount.resolve("..data_tmp");
         Files.createSymbolicLink(tmp, Path.of(dir));
         Files.move(tmp, mount.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -33,14 +33,7 @@ class SdsFileLdsE2ETest {
     void aDynamicListenerTakesItsCertificateFromTheFileAndABadFileRejectsTheUpdate() throws Exception {
         Path dir = TempPaths.directory("sds-lds");
         TestCerts.ca("sds-lds-ca").issue("first", "first.test").write(dir, "first");
-        Path secret = Files.writeString(dir.resolve("secret.yaml"), """
-                resources:
-                - "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret
-                  name: server
-                  tls_certificate:
-                    certificate_chain: { filename: DIR/first-cert.pem }
-                    private_key: { filename: DIR/first-key.pem }
-                """.replace("DIR", dir.toString()));
+        Path secret = Files.writeString(dir.resolve("secret.yaml"), SdsFileE2ETest.secretFile(dir, "first"));
         Path lds = Files.writeString(dir.resolve("lds.yaml"), lds(secret, dir));
         ProxyProcess proxy = stack.start("""
                 node: { id: sds-lds, cluster: local }
