@@ -146,6 +146,10 @@ public final class SdsFileSecrets implements AutoCloseable {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // Envoy's check when the subscription is made (Config::Utility::checkFilesystemSubscriptionBackingPath)
+            throw sdsConfigPath(ref).error("paths must refer to an existing path in the system: '" + file
+                    + "' does not exist");
         } catch (IOException e) {
             throw sdsConfigPath(ref).error("cannot read SDS file " + file + ": " + e);
         }
