@@ -34,6 +34,27 @@ class OAuth2E2ETest {
 
     static final String HMAC_SECRET = "hmac-secret-value";
 
+    /** The filter both oauth2 E2E tests run; the SDS-file one swaps its credentials. */
+    static final String FILTER = """
+            - name: envoy.filters.http.oauth2
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.oauth2.v3.OAuth2
+                config:
+                  token_endpoint: { cluster: auth, uri: "http://auth.example.com/oauth/token", timeout: 5s }
+                  authorization_endpoint: "https://auth.example.com/oauth/authorize?prompt=login"
+                  credentials:
+                    client_id: my-client
+                    token_secret: { name: token }
+                    hmac_secret: { name: hmac }
+                  redirect_uri: "http://%REQ(:authority)%/callback"
+                  redirect_path_matcher: { path: { exact: /callback } }
+                  signout_path: { path: { exact: /signout } }
+                  forward_bearer_token: true
+                  auth_scopes: [ openid, email ]
+                  pass_through_matcher: [ { name: x-pass, string_match: { exact: "yes" } } ]
+                  deny_redirect_matcher: [ { name: x-requested-with, string_match: { exact: XMLHttpRequest } } ]
+            """;
+
     @RegisterExtension
     static final E2EStack stack = new E2EStack();
     static TestUpstream app;
@@ -59,26 +80,7 @@ class OAuth2E2ETest {
                         + "\"refresh_token\":\"ref-1\",\"expires_in\":3600,\"token_type\":\"Bearer\"}");
             }
         });
-        String filter = """
-                - name: envoy.filters.http.oauth2
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.filters.http.oauth2.v3.OAuth2
-                    config:
-                      token_endpoint: { cluster: auth, uri: "http://auth.example.com/oauth/token", timeout: 5s }
-                      authorization_endpoint: "https://auth.example.com/oauth/authorize?prompt=login"
-                      credentials:
-                        client_id: my-client
-                        token_secret: { name: token }
-                        hmac_secret: { name: hmac }
-                      redirect_uri: "http://%REQ(:authority)%/callback"
-                      redirect_path_matcher: { path: { exact: /callback } }
-                      signout_path: { path: { exact: /signout } }
-                      forward_bearer_token: true
-                      auth_scopes: [ openid, email ]
-                      pass_through_matcher: [ { name: x-pass, string_match: { exact: "yes" } } ]
-                      deny_redirect_matcher: [ { name: x-requested-with, string_match: { exact: XMLHttpRequest } } ]
-                """;
-        proxy = startProxy(stack, filter, "s3cr=t", app, tokens);
+        proxy = startProxy(stack, FILTER, "s3cr=t", app, tokens);
     }
 
     /**
@@ -87,6 +89,11 @@ class OAuth2E2ETest {
      */
     static ProxyProcess startProxy(E2EStack stack, String filter, String clientSecret, TestUpstream app,
                                    TestUpstream tokens) throws Exception {
+        return stack.start(bootstrap(stack, filter, clientSecret, app, tokens), List.of());
+    }
+
+    static String bootstrap(E2EStack stack, String filter, String clientSecret, TestUpstream app, TestUpstream tokens)
+            throws java.io.IOException {
         String secrets = """
                   secrets:
                   - name: token
@@ -94,10 +101,10 @@ class OAuth2E2ETest {
                   - name: hmac
                     generic_secret: { secret: { inline_string: "%s" } }
                 """.formatted(clientSecret, HMAC_SECRET);
-        return stack.start(stack.http(TempPaths.file("access", ".log").toString(),
+        return stack.http(TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: web }\n",
                 Bootstraps.cluster("web", false, null, app.port()) + Bootstraps.cluster("auth", false, null, tokens.port()),
-                "", filter) + secrets, List.of());
+                "", filter) + secrets;
     }
 
     @Test

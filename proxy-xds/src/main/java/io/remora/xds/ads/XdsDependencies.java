@@ -217,7 +217,10 @@ final class XdsDependencies {
         }
     }
 
-    /** An api_config_source Remora can stream from: GRPC or DELTA_GRPC (REST and file sources are not fetched). */
+    /**
+     * An api_config_source Remora can stream from: GRPC or DELTA_GRPC (REST sources are not fetched; file
+     * sources are read by {@link SdsFileSecrets}, never warmed on, as Envoy reads them at once).
+     */
     static boolean isGrpcSource(ConfigSource cs) {
         if (!cs.hasApiConfigSource()) {
             return false;

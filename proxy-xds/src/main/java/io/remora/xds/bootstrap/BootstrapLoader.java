@@ -116,6 +116,9 @@ public final class BootstrapLoader {
     private LoadedBootstrap translate(Bootstrap proto, TranslationContext ctx) {
         proto = withNodeOverrides(proto);
         var model = BootstrapTranslator.translate(proto, ctx, serviceNode, serviceCluster, drainTime);
+        // As Envoy reads a file SDS source at once: a file that cannot serve its secret fails the config.
+        io.remora.xds.ads.SdsFileSecrets.read(io.remora.xds.ads.SdsFileRefs.find(proto.getStaticResources(),
+                io.remora.xds.translate.FieldPath.ROOT.field("static_resources")));
         return new LoadedBootstrap(proto, model, ctx.warnings());
     }
 

@@ -49,6 +49,19 @@ public final class EnvoyTypeRegistry {
         return CACHE.computeIfAbsent(name, n -> Optional.ofNullable(resolve(n))).orElse(null);
     }
 
+    /** An Any's message as a DynamicMessage of its built-in type, or null when the type is unknown or the bytes bad. */
+    public static Message unpack(Any any) {
+        Descriptor d = find(any.getTypeUrl());
+        if (d == null) {
+            return null;
+        }
+        try {
+            return DynamicMessage.parseFrom(d, any.getValue());
+        } catch (InvalidProtocolBufferException e) {
+            return null;
+        }
+    }
+
     private static Descriptor resolve(String name) {
         Descriptor builtIn = builtIn(name);
         // else a config message an extension defines (Istio's, say); asked second, so that a config

@@ -3,8 +3,6 @@ package io.remora.xds.runtime;
 import com.google.protobuf.Any;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.DynamicMessage;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
@@ -23,6 +21,7 @@ import io.remora.xds.bootstrap.EnvoyTypeRegistry;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +39,13 @@ final class ConfigDumps {
     private ConfigDumps() {
     }
 
-    static String json(ConfigDumpBuilder statics, XdsSnapshot snapshot) {
-        return dump(statics, snapshot, ConfigDumpQuery.ALL).body();
+    static String json(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets) {
+        return dump(statics, snapshot, fileSecrets, ConfigDumpQuery.ALL).body();
     }
 
-    static AdminResponse dump(ConfigDumpBuilder statics, XdsSnapshot snapshot, ConfigDumpQuery q) {
+    /** {@code fileSecrets}: those read from sds_config files, dynamic secrets as Envoy shows them. */
+    static AdminResponse dump(ConfigDumpBuilder statics, XdsSnapshot snapshot, Collection<XdsResource> fileSecrets,
+                              ConfigDumpQuery q) {
         Pattern names = null;
         if (q.nameRegex() != null && !q.nameRegex().isEmpty()) {
             try {
@@ -54,7 +55,7 @@ final class ConfigDumps {
                         + e.getDescription());
             }
         }
-        List<Message> dumps = dumps(statics, snapshot, q.includeEds(), names);
+        List<Message> dumps = dumps(statics, snapshot, fileSecrets, q.includeEds(), names);
         List<String> mask = q.mask() == null || q.mask().isEmpty() ? null : List.of(q.mask().split(","));
         ConfigDump.Builder out = ConfigDump.newBuilder();
         if (q.resource() != null && !q.resource().isEmpty()) {
@@ -87,8 +88,8 @@ final class ConfigDumps {
         return AdminResponse.json(ConfigDumpBuilder.toJson(out.build()));
     }
 
-    private static List<Message> dumps(ConfigDumpBuilder statics, XdsSnapshot snapshot, boolean includeEds,
-                                       Pattern names) {
+    private static List<Message> dumps(ConfigDumpBuilder statics, XdsSnapshot snapshot,
+                                       Collection<XdsResource> fileSecrets, boolean includeEds, Pattern names) {
         ClustersConfigDump.Builder clusters = statics.clustersDump();
         ListenersConfigDump.Builder listeners = statics.listenersDump();
         RoutesConfigDump.Builder routes = statics.routesDump();
@@ -114,11 +115,9 @@ final class ConfigDumps {
                 endpoints.addDynamicEndpointConfigs(EndpointsConfigDump.DynamicEndpointConfig.newBuilder()
                         .setVersionInfo(r.version()).setEndpointConfig(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
             }
-            for (XdsResource r : snapshot.state(XdsResourceType.SECRET).resources().values()) {
-                secrets.addDynamicActiveSecrets(SecretsConfigDump.DynamicSecret.newBuilder().setName(r.name())
-                        .setVersionInfo(r.version()).setSecret(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
-            }
+            addSecrets(secrets, snapshot.state(XdsResourceType.SECRET).resources().values());
         }
+        addSecrets(secrets, fileSecrets);
         List<Message> out = new ArrayList<>();
         out.add(statics.bootstrapDump());
         out.add(clusters.build());
@@ -137,6 +136,13 @@ final class ConfigDumps {
             return filtered;
         }
         return out;
+    }
+
+    private static void addSecrets(SecretsConfigDump.Builder secrets, Collection<XdsResource> active) {
+        for (XdsResource r : active) {
+            secrets.addDynamicActiveSecrets(SecretsConfigDump.DynamicSecret.newBuilder().setName(r.name())
+                    .setVersionInfo(r.version()).setSecret(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
+        }
     }
 
     /** Keeps the items of each repeated field whose resource name matches (Envoy's name_regex). */
@@ -171,7 +177,7 @@ final class ConfigDumps {
             }
             Message v = (Message) item.getField(f);
             if (v instanceof Any any) {
-                Message unpacked = unpack(any);
+                Message unpacked = EnvoyTypeRegistry.unpack(any);
                 if (unpacked != null) {
                     for (String n : new String[] {"name", "cluster_name"}) {
                         FieldDescriptor nf = unpacked.getDescriptorForType().findFieldByName(n);
@@ -226,7 +232,7 @@ final class ConfigDumps {
             }
             Message v = (Message) e.getValue();
             if (v instanceof Any any) {
-                Message unpacked = unpack(any);
+                Message unpacked = EnvoyTypeRegistry.unpack(any);
                 if (unpacked != null) {
                     b.setField(f, Any.newBuilder().setTypeUrl(any.getTypeUrl())
                             .setValue(trim(unpacked, sub).toByteString()).build());
@@ -236,18 +242,6 @@ final class ConfigDumps {
             }
         }
         return b.build();
-    }
-
-    private static Message unpack(Any any) {
-        Descriptor d = EnvoyTypeRegistry.find(any.getTypeUrl());
-        if (d == null) {
-            return null;
-        }
-        try {
-            return DynamicMessage.parseFrom(d, any.getValue());
-        } catch (InvalidProtocolBufferException e) {
-            return null;
-        }
     }
 
     private static Timestamp ts(Instant i) {

@@ -59,6 +59,8 @@ public final class Proxy implements AutoCloseable {
     private io.remora.runtime.RuntimeWatcher runtimeWatcher;
     private volatile XdsSnapshot applied;
     private final SdsSecrets sdsSecrets;
+    /** Secrets from sds_config path_config_source files, static and dynamic listeners' and clusters'. */
+    private final io.remora.xds.ads.SdsFileSecrets fileSecrets;
 
     /**
      * @param quit what {@code /quitquitquit} does (the caller's shutdown path)
@@ -100,6 +102,9 @@ public final class Proxy implements AutoCloseable {
                         io.remora.xds.translate.TranslationContext.lenient()));
         this.sdsSecrets = new SdsSecrets(server.secrets());
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
+        this.fileSecrets = new io.remora.xds.ads.SdsFileSecrets(server.secrets());
+        fileSecrets.watch(io.remora.xds.ads.SdsFileRefs.find(bootstrap.getStaticResources(),
+                io.remora.xds.translate.FieldPath.ROOT.field("static_resources")));
         stats.server().concurrency.set(options.concurrency());
         // cluster_manager.outlier_detection.event_log_path: one outlier event log for every cluster.
         server.clusterManager().outlierEventLogPath(bootstrap.getClusterManager().getOutlierDetection().getEventLogPath());
@@ -207,6 +212,7 @@ public final class Proxy implements AutoCloseable {
         if (xds != null) {
             xds.close();
         }
+        fileSecrets.close();
         server.close();
         if (statsFlusher != null) {
             statsFlusher.close();
@@ -235,6 +241,7 @@ public final class Proxy implements AutoCloseable {
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
             ServerConfig merged = dynamic.merge(snapshot);
             // Secrets first: listeners and clusters of this snapshot resolve them by name.
+            fileSecrets.watch(snapshot);
             sdsSecrets.apply(snapshot.secrets());
             try {
                 server.update(merged);
@@ -312,12 +319,12 @@ public final class Proxy implements AutoCloseable {
 
         @Override
         public String configDump() {
-            return ConfigDumps.json(staticDump, applied);
+            return ConfigDumps.json(staticDump, applied, fileSecrets.active());
         }
 
         @Override
         public io.remora.admin.AdminResponse configDump(io.remora.admin.ConfigDumpQuery query) {
-            return ConfigDumps.dump(staticDump, applied, query);
+            return ConfigDumps.dump(staticDump, applied, fileSecrets.active(), query);
         }
 
         @Override

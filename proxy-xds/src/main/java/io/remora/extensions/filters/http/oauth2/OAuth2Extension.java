@@ -231,8 +231,9 @@ public final class OAuth2Extension implements HttpFilterExtension<OAuth2FilterCo
     }
 
     /**
-     * The name of a generic secret the filter reads at use. Secrets fetched over SDS are only
-     * subscribed to for TLS, so one named with an {@code sds_config} would never come: refused.
+     * The name of a generic secret the filter reads at use. A file sds_config (path_config_source) is read and
+     * watched by the proxy like a TLS one; secrets fetched over ADS or gRPC SDS are only subscribed to for TLS,
+     * so one named with such an {@code sds_config} would never come: refused.
      */
     private static String secretName(boolean has, SdsSecretConfig s, FieldPath p) {
         if (!has) {
@@ -241,9 +242,9 @@ public final class OAuth2Extension implements HttpFilterExtension<OAuth2FilterCo
         if (s.getName().isEmpty()) {
             throw p.field("name").error("missing required field");
         }
-        if (s.hasSdsConfig()) {
-            throw p.field("sds_config").error("generic secrets over SDS are not supported; give the secret in"
-                    + " static_resources.secrets and name it without sds_config");
+        if (s.hasSdsConfig() && io.remora.xds.ads.SdsFileRefs.file(s.getSdsConfig()) == null) {
+            throw p.field("sds_config").error("generic secrets over ADS or gRPC SDS are not supported; give the"
+                    + " secret in static_resources.secrets, or in a path_config_source file");
         }
         return s.getName();
     }

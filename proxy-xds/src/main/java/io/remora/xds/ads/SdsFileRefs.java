@@ -1,0 +1,99 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.remora.xds.bootstrap.EnvoyTypeRegistry;
+import io.remora.xds.translate.FieldPath;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every SdsSecretConfig in a config whose sds_config is a file (path_config_source or the deprecated path),
+ * wherever it sits: TLS transport sockets, and the generic secrets of filters (oauth2) inside typed_config. A walk
+ * over the whole message rather than a list of known places, so that any extension naming a secret is covered.
+ */
+public final class SdsFileRefs {
+    private static final String SDS_SECRET_CONFIG = SdsSecretConfig.getDescriptor().getFullName();
+    private static final String ANY = Any.getDescriptor().getFullName();
+
+    /** One reference: the secret's name, its file, and where the reference is (for errors). */
+    public record Ref(String name, Path file, FieldPath path) {
+    }
+
+    private SdsFileRefs() {
+    }
+
+    public static List<Ref> find(Message root, FieldPath path) {
+        List<Ref> out = new ArrayList<>();
+        walk(root, path, out);
+        return out;
+    }
+
+    /** The file of a path_config_source or legacy path sds_config, or null for any other source. */
+    @SuppressWarnings("deprecation") // ConfigSource.path: Envoy still reads it
+    public static Path file(ConfigSource cs) {
+        if (cs.hasPathConfigSource()) {
+            return Path.of(cs.getPathConfigSource().getPath());
+        }
+        return cs.getPath().isEmpty() ? null : Path.of(cs.getPath());
+    }
+
+    private static void walk(Message m, FieldPath path, List<Ref> out) {
+        String type = m.getDescriptorForType().getFullName();
+        if (type.equals(SDS_SECRET_CONFIG)) {
+            addRef(m, path, out);
+            return;
+        }
+        if (type.equals(ANY)) {
+            Message inner = unpack(m);
+            if (inner != null) {
+                walk(inner, path, out);
+            }
+            return;
+        }
+        for (Map.Entry<FieldDescriptor, Object> e : m.getAllFields().entrySet()) {
+            FieldDescriptor f = e.getKey();
+            if (f.getJavaType() != FieldDescriptor.JavaType.MESSAGE) {
+                continue;
+            }
+            FieldPath fp = path.field(f.getName());
+            if (f.isRepeated()) {
+                List<?> items = (List<?>) e.getValue();
+                for (int i = 0; i < items.size(); i++) {
+                    walk((Message) items.get(i), fp.index(i), out);
+                }
+            } else {
+                walk((Message) e.getValue(), fp, out);
+            }
+        }
+    }
+
+    private static void addRef(Message m, FieldPath path, List<Ref> out) {
+        SdsSecretConfig sds;
+        try {
+            sds = m instanceof SdsSecretConfig s ? s : SdsSecretConfig.parseFrom(m.toByteString());
+        } catch (InvalidProtocolBufferException e) {
+            return;
+        }
+        Path file = sds.hasSdsConfig() ? file(sds.getSdsConfig()) : null;
+        if (file != null) {
+            out.add(new Ref(sds.getName(), file, path));
+        }
+    }
+
+    /** An Any's message when its type is known; a type nobody knows is the translator's to refuse. */
+    private static Message unpack(Message any) {
+        try {
+            return EnvoyTypeRegistry.unpack(any instanceof Any a ? a : Any.parseFrom(any.toByteString()));
+        } catch (InvalidProtocolBufferException e) {
+            return null;
+        }
+    }
+}
