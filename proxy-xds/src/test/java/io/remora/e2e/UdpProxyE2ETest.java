@@ -258,9 +258,14 @@ class UdpProxyE2ETest {
             java.nio.file.Files.writeString(tmp, lds(port, "v2", "b"));
             java.nio.file.Files.move(tmp, lds, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            // The old listener answers at once until the file watcher has applied the update.
             String answer = null;
-            for (int i = 0; i < 50 && !"b:2".equals(answer); i++) {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!"b:2".equals(answer) && System.nanoTime() < deadline) {
                 answer = exchange(c, port, "2");
+                if (!"b:2".equals(answer)) {
+                    Thread.sleep(100);
+                }
             }
             assertEquals("b:2", answer, proxy.log());
             // v1 was removed (v2 replaces it on the same port): its sockets closed and their session
