@@ -43,6 +43,7 @@ public final class Proxy implements AutoCloseable {
     private final StatsRegistry stats;
     private final ServerState state;
     private final AccessLogs accessLogs;
+    private final io.remora.xds.accesslog.GrpcAccessLogFactory grpcAccessLogs;
     private final Server server;
     private final ConfigDumpBuilder staticDump;
     private final Map<String, Object> commandLine;
@@ -98,6 +99,9 @@ public final class Proxy implements AutoCloseable {
                 .spanSinks(this::spanSink)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()));
+        this.grpcAccessLogs = new io.remora.xds.accesslog.GrpcAccessLogFactory(config.node(), server.clusterManager(),
+                stats.meterRegistry());
+        accessLogs.external(grpcAccessLogs::create);
         this.sdsSecrets = new SdsSecrets(server.secrets());
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         stats.server().concurrency.set(options.concurrency());
@@ -226,6 +230,7 @@ public final class Proxy implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        grpcAccessLogs.close();
         accessLogs.close();
     }
 
