@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GrpcAccessLogE2ETest {
 
     /** Istio's Telemetry API names the collector's cluster like this. */
-    private static final String COLLECTOR = "outbound|4317||otel-collector.istio-system.svc.cluster.local";
+    static final String COLLECTOR = "outbound|4317||otel-collector.istio-system.svc.cluster.local";
 
     /** An OTLP logs receiver: every exported record, with the resource it came under. */
     private static final class LogsReceiver implements AutoCloseable {
@@ -61,9 +61,6 @@ class GrpcAccessLogE2ETest {
 
     /** An HTTP listener whose only access log is the OpenTelemetry one, sending to port {@code collector}. */
     private static String bootstrap(int admin, int port, int upstream, int collector) {
-        String yaml = Bootstraps.http(admin, port, "/dev/null", "- match: { prefix: \"/\" }\n  route: { cluster: up }",
-                Bootstraps.cluster("up", false, null, upstream) + "\n"
-                        + Bootstraps.cluster(COLLECTOR, true, null, collector));
         String otel = """
                 "@type": type.googleapis.com/envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig
                 common_config:
@@ -82,13 +79,26 @@ class GrpcAccessLogE2ETest {
                     value: { array_value: { values: [ { string_value: "%%REQ(:PATH)%%" }, { string_value: "fixed" } ] } }
                 resource_attributes: { values: [ { key: region, value: { string_value: cn-north-7 } } ] }
                 """.formatted(COLLECTOR);
+        return http(admin, port, upstream, collector, otel);
+    }
+
+    /**
+     * An HTTP listener to cluster "up" whose only access log has this typed_config (YAML,
+     * unindented), the collector's cluster beside it, and a node.
+     */
+    static String http(int admin, int port, int upstream, int collector, String typedConfig) {
+        String yaml = Bootstraps.http(admin, port, "/dev/null", "- match: { prefix: \"/\" }\n  route: { cluster: up }",
+                Bootstraps.cluster("up", false, null, upstream) + "\n"
+                        + Bootstraps.cluster(COLLECTOR, true, null, collector));
         String fileLog = "\"@type\": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog\n"
                 + "              path: /dev/null\n";
         assertTrue(yaml.contains(fileLog));
-        yaml = yaml.replace(fileLog, Bootstraps.indent(otel, 14).substring(14) + "\n");
-        return yaml + "node: { id: sidecar~10.0.0.1~productpage.default, cluster: productpage.default,"
-                + " locality: { zone: zone-a } }\n";
+        yaml = yaml.replace(fileLog, Bootstraps.indent(typedConfig, 14).substring(14) + "\n");
+        return yaml + NODE;
     }
+
+    static final String NODE = "node: { id: sidecar~10.0.0.1~productpage.default, cluster: productpage.default,"
+                + " locality: { zone: zone-a } }\n";
 
     private static String attr(List<KeyValue> kvs, String key) {
         for (KeyValue kv : kvs) {

@@ -17,12 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class GrpcAccessLogFactory implements AutoCloseable {
 
     private final NodeInfo node;
+    /** The node as the access log service's identifier carries it. */
+    private final io.envoyproxy.envoy.config.core.v3.Node nodeProto;
     private final ClusterManager clusters;
     private final MeterRegistry registry;
     private final Map<Object, AutoCloseable> exporters = new ConcurrentHashMap<>();
 
-    public GrpcAccessLogFactory(NodeInfo node, ClusterManager clusters, MeterRegistry registry) {
+    public GrpcAccessLogFactory(NodeInfo node, io.envoyproxy.envoy.config.core.v3.Node nodeProto,
+                                ClusterManager clusters, MeterRegistry registry) {
         this.node = node;
+        this.nodeProto = nodeProto;
         this.clusters = clusters;
         this.registry = registry;
     }
@@ -32,6 +36,11 @@ public final class GrpcAccessLogFactory implements AutoCloseable {
             OtelLogExporter exporter = (OtelLogExporter) exporters.computeIfAbsent(otel.exporter(),
                     k -> new OtelLogExporter(otel.exporter(), node, clusters, registry));
             return new OtelAccessLog(otel, exporter);
+        }
+        if (config.external() instanceof AlsAccessLogConfig als) {
+            AlsStreamExporter exporter = (AlsStreamExporter) exporters.computeIfAbsent(als.exporter(),
+                    k -> new AlsStreamExporter(als.exporter(), nodeProto, clusters, registry));
+            return new AlsAccessLog(als, exporter);
         }
         throw new IllegalArgumentException("unknown access logger config " + config.external());
     }

@@ -99,8 +99,13 @@ public final class Proxy implements AutoCloseable {
                 .spanSinks(this::spanSink)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()));
-        this.grpcAccessLogs = new io.remora.xds.accesslog.GrpcAccessLogFactory(config.node(), server.clusterManager(),
-                stats.meterRegistry());
+        // The gRPC access log service's identifier: the bootstrap's node with the id and cluster in effect.
+        var alsNode = bootstrap.getNode().toBuilder();
+        if (config.node() != null) {
+            alsNode.setId(config.node().id()).setCluster(config.node().cluster());
+        }
+        this.grpcAccessLogs = new io.remora.xds.accesslog.GrpcAccessLogFactory(config.node(), alsNode.build(),
+                server.clusterManager(), stats.meterRegistry());
         accessLogs.external(grpcAccessLogs::create);
         this.sdsSecrets = new SdsSecrets(server.secrets());
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());

@@ -28,6 +28,8 @@ public final class AccessLogTranslator {
     private static final String FILE = "envoy.extensions.access_loggers.file.v3.FileAccessLog";
     private static final String STDOUT = "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog";
     private static final String STDERR = "envoy.extensions.access_loggers.stream.v3.StderrAccessLog";
+    private static final String HTTP_GRPC = "envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig";
+    private static final String TCP_GRPC = "envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig";
     private static final String OPEN_TELEMETRY =
             "envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig";
 
@@ -86,6 +88,18 @@ public final class AccessLogTranslator {
                         io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig.class,
                         tp), log.getName(), tp, ctx);
                 return o == null ? null : AccessLogConfig.external(o, filter);
+            }
+            case HTTP_GRPC -> {
+                var h = GrpcAccessLogTranslator.http(Protos.unpack(log.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig.class, tp),
+                        log.getName(), tp, ctx);
+                return h == null ? null : AccessLogConfig.external(h, filter);
+            }
+            case TCP_GRPC -> {
+                var t = GrpcAccessLogTranslator.tcp(Protos.unpack(log.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig.class, tp),
+                        log.getName(), tp, ctx);
+                return t == null ? null : AccessLogConfig.external(t, filter);
             }
             default -> {
                 ctx.warnOnce("access_log:" + type, "skipping unsupported access logger '" + log.getName() + "' ("

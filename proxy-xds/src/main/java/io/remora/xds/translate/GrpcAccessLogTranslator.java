@@ -2,6 +2,8 @@ package io.remora.xds.translate;
 
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.CommonGrpcAccessLogConfig;
+import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig;
+import io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
@@ -9,6 +11,7 @@ import io.remora.accesslog.FormatterCommand;
 import io.remora.extensions.cel.CelFormatterCommand;
 import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
+import io.remora.xds.accesslog.AlsAccessLogConfig;
 import io.remora.xds.accesslog.GrpcLogTarget;
 import io.remora.xds.accesslog.OtelAccessLogConfig;
 
@@ -17,7 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gRPC access loggers: {@code envoy.access_loggers.open_telemetry}. The collector is an
+ * The gRPC access loggers: {@code envoy.access_loggers.open_telemetry}, {@code http_grpc} and
+ * {@code tcp_grpc}. The collector is an
  * {@code envoy_grpc} cluster; a logger over {@code google_grpc} is skipped with a warning (losing
  * access logs never opens anything up, so the rest of the config still applies).
  */
@@ -27,6 +31,27 @@ final class GrpcAccessLogTranslator {
     private static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
 
     private GrpcAccessLogTranslator() {
+    }
+
+    /** {@code envoy.access_loggers.http_grpc}, or null when it is skipped (a warning says why). */
+    static AlsAccessLogConfig http(HttpGrpcAccessLogConfig c, String name, FieldPath path, TranslationContext ctx) {
+        GrpcLogTarget target = target(c.getCommonConfig(), "", name, path.field("common_config"), ctx);
+        if (target == null) {
+            return null;
+        }
+        return new AlsAccessLogConfig(target, false, lower(c.getAdditionalRequestHeadersToLogList()),
+                lower(c.getAdditionalResponseHeadersToLogList()), lower(c.getAdditionalResponseTrailersToLogList()));
+    }
+
+    /** {@code envoy.access_loggers.tcp_grpc}, or null when it is skipped (a warning says why). */
+    static AlsAccessLogConfig tcp(TcpGrpcAccessLogConfig c, String name, FieldPath path, TranslationContext ctx) {
+        GrpcLogTarget target = target(c.getCommonConfig(), "", name, path.field("common_config"), ctx);
+        return target == null ? null : AlsAccessLogConfig.tcp(target);
+    }
+
+    /** Header names as Envoy keeps them: lower case. */
+    private static List<String> lower(List<String> names) {
+        return names.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList();
     }
 
     /** The OpenTelemetry logger, or null when it is skipped (a warning says why). */
