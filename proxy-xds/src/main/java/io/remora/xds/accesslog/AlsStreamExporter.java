@@ -42,7 +42,7 @@ final class AlsStreamExporter implements AutoCloseable {
     private final io.grpc.ClientInterceptor metadata;
     private final Counter written;
     private final Counter dropped;
-    private final GrpcLogBatcher<Message> batcher;
+    private final io.remora.util.Batcher<Message> batcher;
     /** The open stream; only the batcher's thread opens and writes it. */
     private Stream stream;
 
@@ -52,12 +52,9 @@ final class AlsStreamExporter implements AutoCloseable {
         GrpcLogTarget t = key.target();
         this.channel = new ClusterChannel(clusters, t.service().cluster(), t.service().authority());
         this.metadata = GrpcCalls.metadata(t.service());
-        this.written = Counter.builder(STATS + "logs_written")
-                .tag(io.remora.stats.StatNames.ACCESS_LOG_PREFIX_TAG, "").register(registry);
-        this.dropped = Counter.builder(STATS + "logs_dropped")
-                .tag(io.remora.stats.StatNames.ACCESS_LOG_PREFIX_TAG, "").register(registry);
-        this.batcher = new GrpcLogBatcher<>("remora-als-" + t.service().cluster(), t.flushIntervalMillis(),
-                t.bufferSizeBytes(), this::send);
+        this.written = GrpcCalls.counter(registry, STATS, "logs_written", "");
+        this.dropped = GrpcCalls.counter(registry, STATS, "logs_dropped", "");
+        this.batcher = t.batcher("remora-als-" + t.service().cluster(), this::send);
     }
 
     /** Queues an entry (on a worker); never blocks. */

@@ -7,7 +7,7 @@ import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 
 import java.util.Map;
 
-/** What every call of a gRPC access logger carries. */
+/** What every gRPC access logger's calls carry, and how they are counted. */
 final class GrpcCalls {
 
     private GrpcCalls() {
@@ -20,5 +20,12 @@ final class GrpcCalls {
             md.put(Metadata.Key.of(e.getKey(), Metadata.ASCII_STRING_MARSHALLER), e.getValue());
         }
         return MetadataUtils.newAttachHeadersInterceptor(md);
+    }
+
+    /** A logger's counter, e.g. {@code access_logs.grpc_access_log.<statPrefix>logs_written}. */
+    static io.micrometer.core.instrument.Counter counter(io.micrometer.core.instrument.MeterRegistry registry,
+                                                         String metricPrefix, String stat, String statPrefix) {
+        return io.micrometer.core.instrument.Counter.builder(metricPrefix + stat)
+                .tag(io.remora.stats.StatNames.ACCESS_LOG_PREFIX_TAG, statPrefix).register(registry);
     }
 }

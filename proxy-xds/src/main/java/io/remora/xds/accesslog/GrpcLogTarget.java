@@ -16,4 +16,18 @@ public record GrpcLogTarget(GrpcServiceConfig service, String logName, long flus
                             long bufferSizeBytes, String statPrefix) {
     public static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 1000;
     public static final long DEFAULT_BUFFER_SIZE_BYTES = 16 * 1024;
+    /** While the collector cannot keep up, entries past this many buffers' worth (at least 1 MiB) are dropped. */
+    private static final int BOUND_BUFFERS = 64;
+
+    /**
+     * The buffering of Envoy's gRPC access loggers: a batch goes when {@code buffer_size_bytes}
+     * are waiting or every {@code buffer_flush_interval}, on the batcher's thread.
+     */
+    <T extends com.google.protobuf.MessageLite> io.remora.util.Batcher<T> batcher(
+            String threadName, java.util.function.Consumer<java.util.List<T>> send) {
+        long flushAt = Math.max(1, bufferSizeBytes);
+        return new io.remora.util.Batcher<>(threadName, () -> flushIntervalMillis, () -> flushAt,
+                Math.max(flushAt * BOUND_BUFFERS, 1 << 20), com.google.protobuf.MessageLite::getSerializedSize, null,
+                send);
+    }
 }

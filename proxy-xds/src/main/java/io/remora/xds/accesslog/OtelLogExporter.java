@@ -39,7 +39,7 @@ final class OtelLogExporter implements AutoCloseable {
     private final ClusterChannel channel;
     private final Counter written;
     private final Counter dropped;
-    private final GrpcLogBatcher<LogRecord> batcher;
+    private final io.remora.util.Batcher<LogRecord> batcher;
     /** grpc_service.initial_metadata, sent on every call. */
     private final io.grpc.ClientInterceptor metadata;
 
@@ -56,16 +56,10 @@ final class OtelLogExporter implements AutoCloseable {
         r.addAllAttributes(config.resourceAttributes().getValuesList());
         this.resource = r.build();
         this.channel = new ClusterChannel(clusters, target.service().cluster(), target.service().authority());
-        this.written = counter(registry, "logs_written", target.statPrefix());
-        this.dropped = counter(registry, "logs_dropped", target.statPrefix());
+        this.written = GrpcCalls.counter(registry, STATS, "logs_written", target.statPrefix());
+        this.dropped = GrpcCalls.counter(registry, STATS, "logs_dropped", target.statPrefix());
         this.metadata = GrpcCalls.metadata(target.service());
-        this.batcher = new GrpcLogBatcher<>("remora-otel-als-" + target.service().cluster(), target.flushIntervalMillis(),
-                target.bufferSizeBytes(), this::send);
-    }
-
-    private static Counter counter(MeterRegistry registry, String stat, String statPrefix) {
-        return Counter.builder(STATS + stat).tag(io.remora.stats.StatNames.ACCESS_LOG_PREFIX_TAG, statPrefix)
-                .register(registry);
+        this.batcher = target.batcher("remora-otel-als-" + target.service().cluster(), this::send);
     }
 
     /** Queues a record (on a worker); never blocks. */
