@@ -13,6 +13,7 @@ import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -158,6 +159,38 @@ class GrpcAccessLogE2ETest {
                 assertEquals(2, proxy.stat("access_logs.open_telemetry_access_log.logs_written"));
                 assertEquals(0, proxy.stat("access_logs.open_telemetry_access_log.logs_dropped"));
                 assertTrue(rec.getTraceId().isEmpty(), "no tracing: no trace id");
+            }
+        }
+    }
+
+    @Test
+    void aTracedStreamsRecordCarriesItsTraceAndSpanIds() throws Exception {
+        try (LogsReceiver collector = new LogsReceiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = bootstrap(admin, port, up.port(), collector.server.getPort());
+            int at = yaml.indexOf("stat_prefix: ingress\n");
+            int indent = at - yaml.lastIndexOf('\n', at) - 1;
+            String tracing = "tracing:\n" + Bootstraps.indent("""
+                    random_sampling: { value: 100 }
+                    provider:
+                      name: envoy.tracers.opentelemetry
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig
+                        grpc_service: { envoy_grpc: { cluster_name: "%s" } }
+                    """.formatted(COLLECTOR), 2);
+            yaml = yaml.replace("stat_prefix: ingress\n", "stat_prefix: ingress\n"
+                    + Bootstraps.indent(tracing, indent) + "\n");
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+                assertEquals(200, Curl.get(port, "/traced", "traceparent: 00-" + traceId + "-00f067aa0ba902b7-01")
+                        .status());
+                LogRecord rec = collector.next();
+                assertNotNull(rec);
+                assertEquals(traceId, HexFormat.of().formatHex(rec.getTraceId().toByteArray()));
+                String proxySpan = up.lastHeaders.get("traceparent").split("-")[2];
+                assertEquals(proxySpan, HexFormat.of().formatHex(rec.getSpanId().toByteArray()),
+                        "the proxy's own span, the upstream's parent");
             }
         }
     }

@@ -8,7 +8,7 @@ import io.remora.accesslog.StreamInfo;
 /**
  * One {@code envoy.access_loggers.open_telemetry} log: on the stream's event loop, a LogRecord
  * stamped with the stream's start time, its {@code body} and {@code attributes} formatted, and the
- * trace id when the stream is traced; the shared exporter sends it later, off the event loop.
+ * trace and span ids when the stream is traced; the shared exporter sends it later, off the event loop.
  */
 final class OtelAccessLog implements AccessLog {
 
@@ -32,23 +32,28 @@ final class OtelAccessLog implements AccessLog {
         if (attributes != null) {
             r.addAllAttributes(attributes.format(info).getKvlistValue().getValuesList());
         }
-        ByteString traceId = traceId(info.traceId());
+        ByteString traceId = hexId(info.traceId(), 16);
         if (traceId != null) {
             r.setTraceId(traceId);
+            ByteString spanId = hexId(info.spanId(), 8);
+            if (spanId != null) {
+                r.setSpanId(spanId);
+            }
         }
         exporter.add(r.build());
     }
 
     /**
-     * OTLP wants 16 bytes: a 64-bit id (Zipkin, Datadog) is left-padded with zeros, as Envoy does;
-     * anything else that is not hex of those lengths is left out.
+     * An id of {@code bytes} bytes as OTLP wants it: a trace id of 64 bits (Zipkin, Datadog) is
+     * left-padded with zeros to 16 bytes, as Envoy does; anything else that is not hex of those
+     * lengths (SkyWalking's ids) is left out.
      */
-    static ByteString traceId(String hex) {
-        if (hex == null || hex.length() != 32 && hex.length() != 16) {
+    static ByteString hexId(String hex, int bytes) {
+        if (hex == null || hex.length() != 2 * bytes && !(bytes == 16 && hex.length() == 16)) {
             return null;
         }
-        byte[] out = new byte[16];
-        int off = 16 - hex.length() / 2;
+        byte[] out = new byte[bytes];
+        int off = bytes - hex.length() / 2;
         for (int i = 0; i < hex.length() / 2; i++) {
             int hi = Character.digit(hex.charAt(2 * i), 16);
             int lo = Character.digit(hex.charAt(2 * i + 1), 16);
