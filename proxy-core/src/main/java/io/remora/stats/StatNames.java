@@ -212,13 +212,13 @@ public final class StatNames {
 
     private static final String[] RATE_LIMIT_STATS = {"ok", "over_limit", "error", "failure_mode_allowed"};
 
-    /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */
     /** The gRPC access loggers' scopes: {@code access_logs.open_telemetry_access_log.<stat_prefix>logs_written}. */
     private static final String[][] ACCESS_LOG_SCOPES = {
             {"access_logs_open_telemetry_access_log_", "access_logs.open_telemetry_access_log."},
             {"access_logs_grpc_access_log_", "access_logs.grpc_access_log."},
     };
 
+    /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */
     private static final String[][] DOTTED_PREFIXES = {
             {"tracing_zipkin_", "tracing.zipkin."},
             {"tracing_opentelemetry_", "tracing.opentelemetry."},

@@ -51,9 +51,9 @@ final class AlsStreamExporter implements AutoCloseable {
         this.node = node;
         GrpcLogTarget t = key.target();
         this.channel = new ClusterChannel(clusters, t.service().cluster(), t.service().authority());
-        this.metadata = GrpcCalls.metadata(t.service());
-        this.written = GrpcCalls.counter(registry, STATS, "logs_written", "");
-        this.dropped = GrpcCalls.counter(registry, STATS, "logs_dropped", "");
+        this.metadata = GrpcLogCalls.metadata(t.service());
+        this.written = GrpcLogCalls.counter(registry, STATS, "logs_written", "");
+        this.dropped = GrpcLogCalls.counter(registry, STATS, "logs_dropped", "");
         this.batcher = t.batcher("remora-als-" + t.service().cluster(), this::send);
     }
 

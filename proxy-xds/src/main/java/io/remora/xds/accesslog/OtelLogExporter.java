@@ -56,9 +56,9 @@ final class OtelLogExporter implements AutoCloseable {
         r.addAllAttributes(config.resourceAttributes().getValuesList());
         this.resource = r.build();
         this.channel = new ClusterChannel(clusters, target.service().cluster(), target.service().authority());
-        this.written = GrpcCalls.counter(registry, STATS, "logs_written", target.statPrefix());
-        this.dropped = GrpcCalls.counter(registry, STATS, "logs_dropped", target.statPrefix());
-        this.metadata = GrpcCalls.metadata(target.service());
+        this.written = GrpcLogCalls.counter(registry, STATS, "logs_written", target.statPrefix());
+        this.dropped = GrpcLogCalls.counter(registry, STATS, "logs_dropped", target.statPrefix());
+        this.metadata = GrpcLogCalls.metadata(target.service());
         this.batcher = target.batcher("remora-otel-als-" + target.service().cluster(), this::send);
     }
 

@@ -8,9 +8,9 @@ import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import java.util.Map;
 
 /** What every gRPC access logger's calls carry, and how they are counted. */
-final class GrpcCalls {
+final class GrpcLogCalls {
 
-    private GrpcCalls() {
+    private GrpcLogCalls() {
     }
 
     /** {@code grpc_service.initial_metadata} as headers on each call. */
