@@ -21,9 +21,9 @@ import java.util.List;
 
 /**
  * The gRPC access loggers: {@code envoy.access_loggers.open_telemetry}, {@code http_grpc} and
- * {@code tcp_grpc}. The collector is an
- * {@code envoy_grpc} cluster; a logger over {@code google_grpc} is skipped with a warning (losing
- * access logs never opens anything up, so the rest of the config still applies).
+ * {@code tcp_grpc}. The collector is an {@code envoy_grpc} cluster; a logger over
+ * {@code google_grpc} is skipped with a warning (losing access logs never opens anything up, so
+ * the rest of the config still applies).
  */
 final class GrpcAccessLogTranslator {
 
