@@ -45,21 +45,37 @@ public final class AccessLogs implements AutoCloseable {
         return this;
     }
 
+    private volatile java.util.function.Function<AccessLogConfig, AccessLog> external = c -> {
+        throw new IllegalArgumentException("no factory for access logger " + c.external());
+    };
+
+    /** Builds the EXTERNAL sinks' loggers (gRPC access logs); called on the config thread. */
+    public AccessLogs external(java.util.function.Function<AccessLogConfig, AccessLog> factory) {
+        this.external = factory;
+        return this;
+    }
+
     /** One access log per config; throws IllegalArgumentException on a bad format, UncheckedIOException if a file cannot be opened. */
     public List<AccessLog> create(List<AccessLogConfig> configs) {
         List<AccessLog> out = new ArrayList<>(configs.size());
         for (AccessLogConfig c : configs) {
-            AccessLogFormatter f = c.jsonFormat() != null
-                    ? AccessLogFormatter.json(c.jsonFormat(), c.omitEmptyValues(), c.commands())
-                    : AccessLogFormatter.text(c.textFormat(), c.omitEmptyValues(), c.commands());
-            AccessLogWriter w = writer(c);
+            AccessLog log;
+            if (c.sink() == AccessLogConfig.Sink.EXTERNAL) {
+                log = external.apply(c);
+            } else {
+                AccessLogFormatter f = c.jsonFormat() != null
+                        ? AccessLogFormatter.json(c.jsonFormat(), c.omitEmptyValues(), c.commands())
+                        : AccessLogFormatter.text(c.textFormat(), c.omitEmptyValues(), c.commands());
+                AccessLogWriter w = writer(c);
+                log = info -> w.write(f.format(info));
+            }
             if (c.filter() == null) {
-                out.add(info -> w.write(f.format(info)));
+                out.add(log);
             } else {
                 java.util.function.Predicate<StreamInfo> logged = AccessLogFilters.compile(c.filter(), () -> runtime.get());
                 out.add(info -> {
                     if (logged.test(info)) {
-                        w.write(f.format(info));
+                        log.log(info);
                     }
                 });
             }
@@ -99,6 +115,7 @@ public final class AccessLogs implements AutoCloseable {
                     }
                 });
             }
+            case EXTERNAL -> throw new IllegalArgumentException("an external access logger has no writer");
         };
     }
 

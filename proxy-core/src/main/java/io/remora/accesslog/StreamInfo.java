@@ -106,6 +106,7 @@ public final class StreamInfo {
     private static final class Seldom {
         String originalPath;
         String traceId;
+        String spanId;
         String virtualClusterName;
         io.remora.stats.VirtualClusterStats virtualClusterStats;
         String connectionTerminationDetails;
@@ -241,6 +242,17 @@ public final class StreamInfo {
     public void traceId(String v) {
         if (v != null || seldom != null) {
             seldom().traceId = v;
+        }
+    }
+
+    /** The id (hex) of the stream's own span when the connection manager traces, or null: the OpenTelemetry access log's span_id. */
+    public String spanId() {
+        return seldom == null ? null : seldom.spanId;
+    }
+
+    public void spanId(String v) {
+        if (v != null || seldom != null) {
+            seldom().spanId = v;
         }
     }
 

@@ -12,14 +12,28 @@ import java.util.Map;
  * @param filter     which streams are logged ({@code filter}); null: all of them
  * @param omitEmptyValues {@code omit_empty_values}: a missing value prints as nothing in text (not
  *                   "-") and its key is left out of JSON
+ * @param external   for EXTERNAL sinks, the logger's own config, built by the factory given to
+ *                   {@link io.remora.accesslog.AccessLogs#external} (loggers that need protobuf or a
+ *                   gRPC client live outside proxy-core); else null
  */
 public record AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
                               AccessLogFilter filter, boolean omitEmptyValues,
-                              List<io.remora.accesslog.FormatterCommand> commands) {
-    public enum Sink { FILE, STDOUT, STDERR }
+                              List<io.remora.accesslog.FormatterCommand> commands, Object external) {
+    public enum Sink { FILE, STDOUT, STDERR, EXTERNAL }
 
     public AccessLogConfig {
         commands = commands == null ? List.of() : List.copyOf(commands);
+    }
+
+    public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
+                           AccessLogFilter filter, boolean omitEmptyValues,
+                           List<io.remora.accesslog.FormatterCommand> commands) {
+        this(sink, path, textFormat, jsonFormat, filter, omitEmptyValues, commands, null);
+    }
+
+    /** A logger built outside proxy-core from {@code external}, logging the streams {@code filter} passes. */
+    public static AccessLogConfig external(Object external, AccessLogFilter filter) {
+        return new AccessLogConfig(Sink.EXTERNAL, null, null, null, filter, false, List.of(), external);
     }
 
     public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,

@@ -11,6 +11,8 @@ public final class StatNames {
 
     public static final String RESPONSE_CODE_CLASS = "envoy_response_code_class";
     public static final String RESPONSE_CODE = "envoy_response_code";
+    /** A gRPC access logger's {@code stat_prefix} (may be empty), spliced in before the stat's name. */
+    public static final String ACCESS_LOG_PREFIX_TAG = "envoy_access_log_prefix";
     /**
      * The bandwidth limit filter's {@code <stat_prefix>.http_bandwidth_limit.<stat>}: no tag is
      * extracted, so the (sanitized) prefix stays in the Prometheus name before this.
@@ -55,6 +57,14 @@ public final class StatNames {
         String code = id.getTag(RESPONSE_CODE);
         if (code != null) {
             rest = rest + "_" + code;
+        }
+        String accessLogPrefix = id.getTag(ACCESS_LOG_PREFIX_TAG);
+        if (accessLogPrefix != null) {
+            for (String[] scope : ACCESS_LOG_SCOPES) {
+                if (rest.startsWith(scope[0])) {
+                    return scope[1] + accessLogPrefix + rest.substring(scope[0].length());
+                }
+            }
         }
         String filterScoped = filterScope(id, rest);
         if (filterScoped != null) {
@@ -201,6 +211,12 @@ public final class StatNames {
     }
 
     private static final String[] RATE_LIMIT_STATS = {"ok", "over_limit", "error", "failure_mode_allowed"};
+
+    /** The gRPC access loggers' scopes: {@code access_logs.open_telemetry_access_log.<stat_prefix>logs_written}. */
+    private static final String[][] ACCESS_LOG_SCOPES = {
+            {"access_logs_open_telemetry_access_log_", "access_logs.open_telemetry_access_log."},
+            {"access_logs_grpc_access_log_", "access_logs.grpc_access_log."},
+    };
 
     /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */
     private static final String[][] DOTTED_PREFIXES = {

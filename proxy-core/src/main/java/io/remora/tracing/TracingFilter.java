@@ -209,6 +209,7 @@ public final class TracingFilter implements StreamFilter {
     private void recordTraceId() {
         if (decoder != null && decoder.streamInfo() != null) {
             decoder.streamInfo().traceId(traceId);
+            decoder.streamInfo().spanId(spanId);
             decoder.streamInfo().traceForced(sampled && forced);
         }
     }

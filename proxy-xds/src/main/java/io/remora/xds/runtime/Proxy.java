@@ -43,6 +43,7 @@ public final class Proxy implements AutoCloseable {
     private final StatsRegistry stats;
     private final ServerState state;
     private final AccessLogs accessLogs;
+    private final io.remora.xds.accesslog.GrpcAccessLogFactory grpcAccessLogs;
     private final Server server;
     private final ConfigDumpBuilder staticDump;
     private final Map<String, Object> commandLine;
@@ -100,6 +101,14 @@ public final class Proxy implements AutoCloseable {
                 .spanSinks(this::spanSink)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()));
+        // The gRPC access log service's identifier: the bootstrap's node with the id and cluster in effect.
+        var alsNode = bootstrap.getNode().toBuilder();
+        if (config.node() != null) {
+            alsNode.setId(config.node().id()).setCluster(config.node().cluster());
+        }
+        this.grpcAccessLogs = new io.remora.xds.accesslog.GrpcAccessLogFactory(config.node(), alsNode.build(),
+                server.clusterManager(), stats.meterRegistry());
+        accessLogs.external(grpcAccessLogs::create);
         this.sdsSecrets = new SdsSecrets(server.secrets());
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
         this.fileSecrets = new io.remora.xds.ads.SdsFileSecrets(server.secrets());
@@ -232,6 +241,7 @@ public final class Proxy implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        grpcAccessLogs.close();
         accessLogs.close();
     }
 

@@ -19,15 +19,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers, with their
- * {@code filter} ({@link AccessLogFilterTranslator}). Other loggers (gRPC ALS, OpenTelemetry, ...)
- * are observability, skipped with a warning.
+ * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers and the gRPC ones
+ * ({@link GrpcAccessLogTranslator}), with their {@code filter} ({@link AccessLogFilterTranslator}).
+ * Other loggers are observability, skipped with a warning.
  */
 public final class AccessLogTranslator {
 
     private static final String FILE = "envoy.extensions.access_loggers.file.v3.FileAccessLog";
     private static final String STDOUT = "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog";
     private static final String STDERR = "envoy.extensions.access_loggers.stream.v3.StderrAccessLog";
+    private static final String HTTP_GRPC = "envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig";
+    private static final String TCP_GRPC = "envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig";
+    private static final String OPEN_TELEMETRY =
+            "envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig";
 
     /** Formatter extensions whose commands are built in. */
     private static final java.util.Set<String> BUILT_IN_FORMATTERS = java.util.Set.of(
@@ -78,6 +82,24 @@ public final class AccessLogTranslator {
                 Format fmt = s.hasLogFormat() ? format(s.getLogFormat(), tp.field("log_format")) : Format.DEFAULT;
                 return config(AccessLogConfig.Sink.STDERR, null, fmt, filter, s.getLogFormat().getOmitEmptyValues(),
                         tp, ctx);
+            }
+            case OPEN_TELEMETRY -> {
+                var o = GrpcAccessLogTranslator.openTelemetry(Protos.unpack(log.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig.class,
+                        tp), log.getName(), tp, ctx);
+                return o == null ? null : AccessLogConfig.external(o, filter);
+            }
+            case HTTP_GRPC -> {
+                var h = GrpcAccessLogTranslator.http(Protos.unpack(log.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig.class, tp),
+                        log.getName(), tp, ctx);
+                return h == null ? null : AccessLogConfig.external(h, filter);
+            }
+            case TCP_GRPC -> {
+                var t = GrpcAccessLogTranslator.tcp(Protos.unpack(log.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig.class, tp),
+                        log.getName(), tp, ctx);
+                return t == null ? null : AccessLogConfig.external(t, filter);
             }
             default -> {
                 ctx.warnOnce("access_log:" + type, "skipping unsupported access logger '" + log.getName() + "' ("
@@ -153,14 +175,7 @@ public final class AccessLogTranslator {
      */
     @SuppressWarnings("deprecation")
     static Format format(SubstitutionFormatString s, FieldPath path) {
-        for (int i = 0; i < s.getFormattersCount(); i++) {
-            var ext = s.getFormatters(i);
-            String type = ext.hasTypedConfig() ? Protos.typeName(ext.getTypedConfig()) : "";
-            if (!BUILT_IN_FORMATTERS.contains(type)) {
-                throw path.field("formatters").index(i).error("unsupported formatter extension '" + ext.getName()
-                        + "' (" + type + "); supported: " + BUILT_IN_FORMATTERS);
-            }
-        }
+        checkFormatters(s.getFormattersList(), path.field("formatters"));
         return switch (s.getFormatCase()) {
             case TEXT_FORMAT -> new Format(s.getTextFormat(), null);
             case TEXT_FORMAT_SOURCE -> new Format(Protos.dataSource(s.getTextFormatSource(),
@@ -168,6 +183,19 @@ public final class AccessLogTranslator {
             case JSON_FORMAT -> new Format(null, json(s.getJsonFormat(), path.field("json_format")));
             case FORMAT_NOT_SET -> Format.DEFAULT;
         };
+    }
+
+    /** {@code formatters}: the built-in ones are accepted (their commands are always there), any other refused. */
+    static void checkFormatters(List<io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig> formatters,
+                                FieldPath path) {
+        for (int i = 0; i < formatters.size(); i++) {
+            var ext = formatters.get(i);
+            String type = ext.hasTypedConfig() ? Protos.typeName(ext.getTypedConfig()) : "";
+            if (!BUILT_IN_FORMATTERS.contains(type)) {
+                throw path.index(i).error("unsupported formatter extension '" + ext.getName()
+                        + "' (" + type + "); supported: " + BUILT_IN_FORMATTERS);
+            }
+        }
     }
 
     private static Map<String, String> json(Struct s, FieldPath path) {

@@ -1,0 +1,178 @@
+package io.remora.e2e;
+
+import io.envoyproxy.envoy.data.accesslog.v3.HTTPAccessLogEntry;
+import io.envoyproxy.envoy.data.accesslog.v3.TCPAccessLogEntry;
+import io.envoyproxy.envoy.service.accesslog.v3.AccessLogServiceGrpc;
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsMessage;
+import io.envoyproxy.envoy.service.accesslog.v3.StreamAccessLogsResponse;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The http_grpc and tcp_grpc loggers against a real AccessLogService collector. */
+class AccessLogServiceE2ETest {
+
+    /** A StreamAccessLogs receiver: every message, in order. */
+    private static final class AlsReceiver implements AutoCloseable {
+        final LinkedBlockingQueue<StreamAccessLogsMessage> messages = new LinkedBlockingQueue<>();
+        final Server server;
+
+        AlsReceiver() throws Exception {
+            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .addService(new AccessLogServiceGrpc.AccessLogServiceImplBase() {
+                        @Override
+                        public StreamObserver<StreamAccessLogsMessage> streamAccessLogs(
+                                StreamObserver<StreamAccessLogsResponse> response) {
+                            return new StreamObserver<>() {
+                                @Override
+                                public void onNext(StreamAccessLogsMessage m) {
+                                    messages.add(m);
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                }
+
+                                @Override
+                                public void onCompleted() {
+                                    response.onNext(StreamAccessLogsResponse.getDefaultInstance());
+                                    response.onCompleted();
+                                }
+                            };
+                        }
+                    }).build().start();
+        }
+
+        StreamAccessLogsMessage next() throws InterruptedException {
+            return messages.poll(15, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() {
+            server.shutdownNow();
+        }
+    }
+
+    private static String common(String logName) {
+        return "common_config: { log_name: " + logName + ", grpc_service: { envoy_grpc: { cluster_name: \""
+                + GrpcAccessLogE2ETest.COLLECTOR + "\" } }, buffer_flush_interval: 0.2s, transport_api_version: V3 }\n";
+    }
+
+    private static final String HTTP_GRPC = "\"@type\": type.googleapis.com/envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig\n"
+            + common("http_envoy_accesslog")
+            + "additional_request_headers_to_log: [X-Tenant, x-absent]\n"
+            + "additional_response_headers_to_log: [content-type]\n";
+
+    @Test
+    void aRequestBecomesAnHttpEntryAfterTheIdentifier() throws Exception {
+        try (AlsReceiver collector = new AlsReceiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            try (ProxyProcess proxy = ProxyProcess.start(GrpcAccessLogE2ETest.http(admin, port, up.port(),
+                    collector.server.getPort(), HTTP_GRPC), admin)) {
+                assertEquals(200, Curl.get(port, "/orders?id=7", "x-tenant: acme", "referer: http://shop/",
+                        "user-agent: test-agent").status());
+                StreamAccessLogsMessage first = collector.next();
+                assertNotNull(first, "the stream opened");
+                assertEquals("sidecar~10.0.0.1~productpage.default", first.getIdentifier().getNode().getId());
+                assertEquals("productpage.default", first.getIdentifier().getNode().getCluster());
+                assertEquals("http_envoy_accesslog", first.getIdentifier().getLogName());
+                assertFalse(first.hasHttpLogs() && first.getHttpLogs().getLogEntryCount() > 0,
+                        "the identifier comes alone, first");
+                StreamAccessLogsMessage logs = collector.next();
+                assertNotNull(logs);
+                assertFalse(logs.hasIdentifier(), "only the stream's first message names the node");
+                HTTPAccessLogEntry e = logs.getHttpLogs().getLogEntry(0);
+                assertEquals("GET", e.getRequest().getRequestMethod().name());
+                assertEquals("/orders?id=7", e.getRequest().getPath());
+                assertEquals("127.0.0.1:" + port, e.getRequest().getAuthority());
+                assertEquals("http", e.getRequest().getScheme());
+                assertEquals("test-agent", e.getRequest().getUserAgent());
+                assertEquals("http://shop/", e.getRequest().getReferer());
+                assertFalse(e.getRequest().getRequestId().isEmpty());
+                assertEquals(Map.of("x-tenant", "acme"), e.getRequest().getRequestHeadersMap());
+                assertTrue(e.getRequest().getRequestHeadersBytes() > 0);
+                assertEquals(200, e.getResponse().getResponseCode().getValue());
+                assertEquals("via_upstream", e.getResponse().getResponseCodeDetails());
+                assertEquals(2, e.getResponse().getResponseBodyBytes());
+                assertTrue(e.getResponse().getResponseHeadersMap().containsKey("content-type"));
+                assertEquals(HTTPAccessLogEntry.HTTPVersion.HTTP11, e.getProtocolVersion());
+                var common = e.getCommonProperties();
+                assertEquals("up", common.getUpstreamCluster());
+                assertEquals(up.port(), common.getUpstreamRemoteAddress().getSocketAddress().getPortValue());
+                assertEquals("127.0.0.1", common.getDownstreamRemoteAddress().getSocketAddress().getAddress());
+                assertEquals(port, common.getDownstreamLocalAddress().getSocketAddress().getPortValue());
+                long startMillis = common.getStartTime().getSeconds() * 1000 + common.getStartTime().getNanos() / 1_000_000;
+                assertTrue(Math.abs(System.currentTimeMillis() - startMillis) < 60_000, "start time is now-ish");
+                assertTrue(common.hasTimeToLastDownstreamTxByte());
+                assertFalse(common.hasResponseFlags());
+
+                // The next entry goes on the same stream: no second identifier.
+                assertEquals(200, Curl.get(port, "/again").status());
+                StreamAccessLogsMessage again = collector.next();
+                assertNotNull(again);
+                assertFalse(again.hasIdentifier());
+                assertEquals("/again", again.getHttpLogs().getLogEntry(0).getRequest().getPath());
+                assertEquals(2, proxy.stat("access_logs.grpc_access_log.logs_written"));
+            }
+        }
+    }
+
+    @Test
+    void aDeadServiceDropsEntriesAndRequestsStillSucceed() throws Exception {
+        try (TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            try (ProxyProcess proxy = ProxyProcess.start(GrpcAccessLogE2ETest.http(admin, port, up.port(),
+                    ProxyProcess.freePort(), HTTP_GRPC), admin)) {
+                for (int i = 0; i < 3; i++) {
+                    assertEquals(200, Curl.get(port, "/orders").status());
+                }
+                long deadline = System.currentTimeMillis() + 15_000;
+                while (proxy.stat("access_logs.grpc_access_log.logs_dropped") < 3 && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertEquals(3, proxy.stat("access_logs.grpc_access_log.logs_dropped"));
+                assertEquals(0, proxy.stat("access_logs.grpc_access_log.logs_written"));
+            }
+        }
+    }
+
+    @Test
+    void aTcpProxyConnectionBecomesATcpEntry() throws Exception {
+        try (AlsReceiver collector = new AlsReceiver(); TestUpstream up = TestUpstream.text("ok")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String tcp = Bootstraps.tcpListener("tcp", "up", "access_log:\n- name: envoy.access_loggers.tcp_grpc\n"
+                    + "  typed_config:\n" + Bootstraps.indent(
+                    "\"@type\": type.googleapis.com/envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig\n"
+                            + common("tcp_envoy_accesslog"), 4));
+            String yaml = Bootstraps.listeners(admin, tcp, Bootstraps.cluster("up", false, null, up.port()) + "\n"
+                    + Bootstraps.cluster(GrpcAccessLogE2ETest.COLLECTOR, true, null, collector.server.getPort()),
+                    Map.of("tcp", port)) + GrpcAccessLogE2ETest.NODE;
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                Curl r = Curl.get(port, "/through-tcp");
+                assertEquals(200, r.status());
+                assertEquals("tcp_envoy_accesslog", collector.next().getIdentifier().getLogName());
+                StreamAccessLogsMessage logs = collector.next();
+                assertNotNull(logs);
+                TCPAccessLogEntry e = logs.getTcpLogs().getLogEntry(0);
+                assertEquals("up", e.getCommonProperties().getUpstreamCluster());
+                assertEquals(up.port(), e.getCommonProperties().getUpstreamRemoteAddress().getSocketAddress().getPortValue());
+                assertTrue(e.getConnectionProperties().getReceivedBytes() > 0);
+                assertTrue(e.getConnectionProperties().getSentBytes() > e.getConnectionProperties().getReceivedBytes() / 10);
+            }
+        }
+    }
+}
