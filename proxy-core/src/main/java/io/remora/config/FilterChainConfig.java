@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * {@code config.listener.v3.FilterChain}: a match and the network filters, the last of which is
- * terminal ({@link TcpProxyConfig} or {@link HttpConnectionManagerConfig}).
+ * terminal ({@link TcpProxyConfig} or {@link HttpConnectionManagerConfig}). A chain may have no
+ * filters at all: its connections are closed as soon as they are accepted, as Envoy does.
  *
  * @param transportSocket TLS settings for downstream, or null for raw TCP
  * @param transportSocketConnectTimeout {@code transport_socket_connect_timeout}: how long an
@@ -25,7 +26,8 @@ public record FilterChainConfig(
         this(name, match, filters, transportSocket, null);
     }
 
+    /** The last filter, or null when the chain has none. */
     public NetworkFilterConfig terminalFilter() {
-        return filters.get(filters.size() - 1);
+        return filters.isEmpty() ? null : filters.get(filters.size() - 1);
     }
 }

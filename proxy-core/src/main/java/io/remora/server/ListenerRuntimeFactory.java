@@ -93,8 +93,7 @@ final class ListenerRuntimeFactory {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private NetworkFilter buildFilter(ListenerConfig lc, FilterChainConfig fc) {
         if (fc.filters() == null || fc.filters().isEmpty()) {
-            throw new IllegalArgumentException("listener '" + lc.name() + "' filter chain '" + fc.name()
-                    + "' has no network filters");
+            return io.remora.network.EmptyFilterChain.INSTANCE;
         }
         NetworkFilterConfig terminal = fc.terminalFilter();
         NetworkFilterFactory factory = null;

@@ -129,4 +129,33 @@ class FilterChainMatcherE2ETest {
             assertEquals("b", read("127.0.0.1", port), proxy.log());
         }
     }
+
+    @Test
+    void aChainWithNoFiltersClosesWhatItAccepts() throws Exception {
+        int a = upstream("a");
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        String yaml = """
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                static_resources:
+                  listeners:
+                  - name: l
+                    address: { socket_address: { address: 0.0.0.0, port_value: %d } }
+                    filter_chains:
+                    - filter_chain_match: { prefix_ranges: [{ address_prefix: 127.0.0.2, prefix_len: 32 }] }
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: a, cluster: a }
+                    default_filter_chain:
+                      filters: []
+                  clusters:
+                %s""".formatted(admin, port, Bootstraps.indent(Bootstraps.cluster("a", false, null, a), 2));
+        try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+            assertEquals("a", read("127.0.0.2", port), proxy.log());
+            // Accepted by the empty default chain and closed at once: end of stream, no bytes.
+            assertEquals("", read("127.0.0.3", port), proxy.log());
+            assertEquals("a", read("127.0.0.2", port), proxy.log());
+        }
+    }
 }

@@ -49,8 +49,10 @@ public final class ListenerTranslator {
             if (l.getName().isEmpty()) {
                 throw path.field("name").error("an internal listener needs a name (envoy_internal_address names it)");
             }
-            if (l.hasAddress() && !l.getAddress().hasEnvoyInternalAddress()) {
-                throw path.field("address").error("an internal listener has no socket address");
+            if (l.hasAddress() || l.getAdditionalAddressesCount() > 0) {
+                // Envoy: "address should not be used when an internal listener config is provided"
+                throw path.field(l.hasAddress() ? "address" : "additional_addresses")
+                        .error("an internal listener has no address (its name is its address)");
             }
             name = l.getName();
             address = new Address.Internal(name, "");
@@ -61,7 +63,7 @@ public final class ListenerTranslator {
             address = AddressTranslator.translate(l.getAddress(), path.field("address"));
             if (address instanceof Address.Internal) {
                 throw path.field("address").field("envoy_internal_address")
-                        .error("only internal listeners (internal_listener) have internal addresses");
+                        .error("use internal_listener instead of an address for internal listeners");
             }
             name = l.getName().isEmpty() ? defaultName(address) : l.getName();
         }

@@ -34,7 +34,7 @@ public final class NetworkFilterTranslator {
 
     public static List<NetworkFilterConfig> translate(List<Filter> filters, FieldPath path, TranslationContext ctx) {
         if (filters.isEmpty()) {
-            throw path.error("a filter chain needs at least one network filter");
+            return List.of(); // Envoy accepts it and closes what the chain accepts (EmptyFilterChain)
         }
         ExtensionRegistry registry = ExtensionRegistry.get();
         List<NetworkFilterConfig> out = new ArrayList<>();

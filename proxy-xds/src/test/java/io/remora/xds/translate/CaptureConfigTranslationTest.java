@@ -130,6 +130,30 @@ class CaptureConfigTranslationTest {
                     address: { envoy_internal_address: { server_listener_name: x } }
                 %s""".formatted(TCP_CHAIN));
         assertEquals("static_resources.listeners[0].address.envoy_internal_address", e.path());
+        // Envoy: "address should not be used when an internal listener config is provided"
+        e = fail("""
+                static_resources:
+                  listeners:
+                  - name: inner
+                    internal_listener: {}
+                    address: { envoy_internal_address: { server_listener_name: inner } }
+                %s""".formatted(TCP_CHAIN));
+        assertEquals("static_resources.listeners[0].address", e.path());
+    }
+
+    @Test
+    void aChainWithNoFiltersIsAccepted() {
+        // Envoy's internal listener docs example: the chain closes what it accepts.
+        ServerConfig c = load("""
+                static_resources:
+                  listeners:
+                  - name: inner
+                    internal_listener: {}
+                    filter_chains:
+                    - filters: []
+                """);
+        assertEquals(List.of(), c.listeners().get(0).filterChains().get(0).filters());
+        assertNull(c.listeners().get(0).filterChains().get(0).terminalFilter());
     }
 
     @Test
