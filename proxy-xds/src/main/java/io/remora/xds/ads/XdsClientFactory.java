@@ -83,14 +83,24 @@ public final class XdsClientFactory {
         if (cs.hasAds()) {
             ads.add(type);
         } else if (cs.hasPathConfigSource()) {
-            files.put(type, Path.of(cs.getPathConfigSource().getPath()));
+            files.put(type, existing(cs.getPathConfigSource().getPath(), field + ".path_config_source.path"));
         } else if (!cs.getPath().isEmpty()) {
-            files.put(type, Path.of(cs.getPath()));
+            files.put(type, existing(cs.getPath(), field + ".path"));
         } else {
             throw new IllegalArgumentException("dynamic_resources." + field
                     + ": only ads and path_config_source are supported, got " + cs.getConfigSourceSpecifierCase());
         }
         return XdsDependencies.initialFetchTimeout(cs, XdsClientOptions.DEFAULT_INITIAL_FETCH_TIMEOUT);
+    }
+
+    /** Envoy refuses to start on a file subscription whose file is not there (it watches, never waits for it). */
+    private static Path existing(String file, String field) {
+        Path p = Path.of(file);
+        if (!java.nio.file.Files.exists(p)) {
+            throw new IllegalArgumentException("dynamic_resources." + field + ": paths must refer to an existing"
+                    + " path in the system: '" + file + "' does not exist");
+        }
+        return p;
     }
 
     private static Duration shorter(Duration a, Duration b) {

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A standalone proxy: LDS and CDS from files (path_config_source). Writing a new file beside the
@@ -51,6 +53,24 @@ class XdsFileConfigE2ETest {
                 assertEquals(true, a.requests.get() > aBefore);
             }
         }
+    }
+
+    @Test
+    void aFileThatIsNotThereIsRefusedAtStart() throws Exception {
+        Path cds = dir.resolve("cds.yaml");
+        Files.writeString(cds, cds("1", 1, 2));
+        String bootstrap = """
+                node: { id: standalone, cluster: local }
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                dynamic_resources:
+                  lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                  cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                """.formatted(dir.resolve("missing-lds.yaml"), cds);
+        // Envoy refuses it too: a file subscription watches its file, it never waits for one to appear.
+        var e = assertThrows(IllegalArgumentException.class, () -> XdsProxy.start(bootstrap));
+        assertTrue(e.getMessage().startsWith("dynamic_resources.lds_config.path_config_source.path:"), e.getMessage());
+        assertTrue(e.getMessage().contains("missing-lds.yaml' does not exist"), e.getMessage());
     }
 
     private static void moveIntoPlace(Path target, String content) throws Exception {
