@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,8 +16,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Envoy's dynamic forward proxy DNS cache: names ({@code host:port}) looked up on first use, on
- * the cluster manager's DNS thread, and looked up again while they are used. A name's first
+ * Envoy's dynamic forward proxy DNS cache: names ({@code host:port}) looked up on first use and
+ * again while they are used; the cache's state changes on the cluster manager's DNS thread, the
+ * lookups themselves block a small pool, each bounded by {@code dns_query_timeout}. A name's first
  * request waits for its lookup; later ones find the answer in the cache. A name that no request
  * used for {@code host_ttl} is dropped at its next refresh. A failed lookup never takes away the
  * address an earlier one gave.
@@ -39,15 +41,19 @@ public final class DnsCache {
     private final DnsCacheConfig config;
     private final DnsResolver resolver;
     private final ScheduledExecutorService dns;
+    /** Where lookups block, so a slow name holds neither the DNS thread nor the other names' timers. */
+    private final Executor lookups;
     private final DnsCacheStats stats;
     private final ConcurrentHashMap<String, DnsCacheEntry> entries = new ConcurrentHashMap<>();
     private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean closed;
 
-    DnsCache(DnsCacheConfig config, DnsResolver resolver, ScheduledExecutorService dns, DnsCacheStats stats) {
+    DnsCache(DnsCacheConfig config, DnsResolver resolver, ScheduledExecutorService dns, Executor lookups,
+             DnsCacheStats stats) {
         this.config = config;
         this.resolver = resolver;
         this.dns = dns;
+        this.lookups = lookups;
         this.stats = stats;
         for (String host : config.preresolve()) {
             if (entries.size() < config.maxHosts()) {
@@ -176,15 +182,49 @@ public final class DnsCache {
         return e;
     }
 
-    /** One lookup of a name, on the DNS thread; schedules the next. */
+    /**
+     * Starts one lookup of a name, on the DNS thread. Its answer, or {@code dns_query_timeout}
+     * first, finishes it on the DNS thread ({@link #finish}); whichever comes second is dropped.
+     */
     private void resolve(DnsCacheEntry e) {
         if (closed || entries.get(e.key) != e) {
             return;
         }
         stats.dnsQueryAttempt.increment();
-        long next;
+        int query = ++e.query;
+        long timeout = config.queryTimeout() == null ? 0 : config.queryTimeout().toMillis();
+        e.queryTimeout = timeout > 0
+                ? dns.schedule(() -> finish(e, query, null, null), timeout, TimeUnit.MILLISECONDS) : null;
         try {
-            DnsAnswer answer = resolver.resolve(e.hostname, config.lookupFamily());
+            lookups.execute(() -> {
+                DnsAnswer answer = null;
+                Exception failure = null;
+                try {
+                    answer = resolver.resolve(e.hostname, config.lookupFamily());
+                } catch (UnknownHostException | RuntimeException ex) {
+                    failure = ex;
+                }
+                DnsAnswer a = answer;
+                Exception f = failure;
+                dns.execute(() -> finish(e, query, a, f));
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the cache manager is shutting down: nothing waits for this name any more
+        }
+    }
+
+    /** A lookup's end: its answer, its failure, or (both null) its timeout. Schedules the next. */
+    private void finish(DnsCacheEntry e, int query, DnsAnswer answer, Exception failure) {
+        if (closed || e.query != query) {
+            return; // the other of answer and timeout came first
+        }
+        e.query++;
+        if (e.queryTimeout != null) {
+            e.queryTimeout.cancel(false);
+            e.queryTimeout = null;
+        }
+        long next;
+        if (answer != null) {
             stats.dnsQuerySuccess.increment();
             if (e.backoff != null) {
                 e.backoff.reset();
@@ -207,11 +247,18 @@ public final class DnsCache {
                 long ttl = answer.ttl() == null ? 0 : answer.ttl().toMillis();
                 next = Math.max(config.minRefreshRate().toMillis(), ttl);
             }
-        } catch (UnknownHostException | RuntimeException ex) {
+        } else {
+            String reason;
+            if (failure == null) {
+                stats.dnsQueryTimeout.increment();
+                reason = "resolve_timeout";
+            } else {
+                reason = reason(failure);
+            }
             stats.dnsQueryFailure.increment();
-            LOG.log(Level.FINE, "dns cache {0}: cannot resolve {1}", new Object[] {config.name(), e.hostname});
+            LOG.log(Level.FINE, "dns cache {0}: cannot resolve {1}: {2}", new Object[] {config.name(), e.hostname, reason});
             if (e.address() == null) {
-                e.details("dns_resolution_failure{" + reason(ex) + "}");
+                e.details("dns_resolution_failure{" + reason + "}");
             }
             next = e.backoff != null ? e.backoff.nextMillis() : config.refreshRate().toMillis();
         }
@@ -250,6 +297,9 @@ public final class DnsCache {
         for (DnsCacheEntry e : entries.values()) {
             if (e.refresh != null) {
                 e.refresh.cancel(false);
+            }
+            if (e.queryTimeout != null) {
+                e.queryTimeout.cancel(false);
             }
         }
     }

@@ -25,6 +25,9 @@ public final class DnsCacheEntry {
     private List<DnsCache.Waiter> waiters = new ArrayList<>(2);
     /** The next lookup (or TTL check); touched on the DNS thread only. */
     ScheduledFuture<?> refresh;
+    /** The lookup in flight's number (its answer and its timeout carry it) and its timeout; DNS thread only. */
+    int query;
+    ScheduledFuture<?> queryTimeout;
     io.remora.util.JitteredBackOff backoff;
 
     DnsCacheEntry(String key, String hostname, int port) {

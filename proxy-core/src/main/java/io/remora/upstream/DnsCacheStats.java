@@ -21,6 +21,7 @@ public final class DnsCacheStats {
     final Counter dnsQueryAttempt;
     final Counter dnsQueryFailure;
     final Counter dnsQuerySuccess;
+    final Counter dnsQueryTimeout;
     final Counter hostAdded;
     final Counter hostAddressChanged;
     final Counter hostOverflow;
@@ -30,9 +31,9 @@ public final class DnsCacheStats {
 
     DnsCacheStats(MeterRegistry r, String cacheName) {
         String p = "envoy_dns_cache_" + StatNames.sanitize(cacheName) + "_";
-        // Envoy declares these too; Remora has no key-value store and no cancellable lookups to count.
+        // Envoy declares it too; Remora has no key-value store to load a cache from.
         Counter.builder(p + "cache_load").register(r);
-        Counter.builder(p + "dns_query_timeout").register(r);
+        dnsQueryTimeout = counter(r, p, "dns_query_timeout");
         dnsQueryAttempt = counter(r, p, "dns_query_attempt");
         dnsQueryFailure = counter(r, p, "dns_query_failure");
         dnsQuerySuccess = counter(r, p, "dns_query_success");

@@ -5,7 +5,10 @@ import io.remora.config.DnsCacheConfig;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -21,17 +24,30 @@ final class DnsCaches implements AutoCloseable {
     /** Stats by cache name: two configs of one name (a config change) count in one scope, as in Envoy. */
     private final Map<String, DnsCacheStats> stats = new HashMap<>();
 
+    /**
+     * The blocking lookups of every cache: a few threads, gone when idle, so that one name the
+     * resolver is slow on delays neither the others nor the timeouts the DNS thread keeps.
+     */
+    private final ThreadPoolExecutor lookups = new ThreadPoolExecutor(LOOKUP_THREADS, LOOKUP_THREADS,
+            30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "remora-dns-cache-lookup");
+                t.setDaemon(true);
+                return t;
+            });
+    private static final int LOOKUP_THREADS = 4;
+
     DnsCaches(DnsResolvers resolvers, Supplier<ScheduledExecutorService> dns, MeterRegistry registry) {
         this.resolvers = resolvers;
         this.dns = dns;
         this.registry = registry;
+        lookups.allowCoreThreadTimeOut(true);
     }
 
     DnsCache get(DnsCacheConfig config) {
         // The DNS thread first: its owner's monitor must never be taken while holding this one.
         ScheduledExecutorService thread = dns.get();
         synchronized (this) {
-            return byConfig.computeIfAbsent(config, c -> new DnsCache(c, resolvers.forCache(c.resolver()), thread,
+            return byConfig.computeIfAbsent(config, c -> new DnsCache(c, resolvers.forCache(c.resolver()), thread, lookups,
                     stats.computeIfAbsent(c.name(), n -> new DnsCacheStats(registry, n))));
         }
     }
@@ -40,5 +56,6 @@ final class DnsCaches implements AutoCloseable {
     public synchronized void close() {
         byConfig.values().forEach(DnsCache::close);
         byConfig.clear();
+        lookups.shutdownNow();
     }
 }

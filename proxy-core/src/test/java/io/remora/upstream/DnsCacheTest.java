@@ -24,15 +24,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DnsCacheTest {
 
     private final ScheduledExecutorService dns = Executors.newSingleThreadScheduledExecutor();
+    private final java.util.concurrent.ExecutorService lookups = Executors.newCachedThreadPool();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     @AfterEach
     void stop() {
         dns.shutdownNow();
+        lookups.shutdownNow();
     }
 
     private DnsCache cache(DnsCacheConfig config, DnsResolver resolver) {
-        return new DnsCache(config, resolver, dns, new DnsCacheStats(registry, config.name()));
+        return new DnsCache(config, resolver, dns, lookups, new DnsCacheStats(registry, config.name()));
     }
 
     /** The entry once its first lookup is done, whether the load waited for it or found it done. */
@@ -99,5 +101,37 @@ class DnsCacheTest {
         DnsCacheEntry failed = loaded(c, "b:80");
         assertNull(failed.address());
         assertEquals("dns_resolution_failure{not_found}", failed.details());
+    }
+
+    @Test
+    void aLookupPastDnsQueryTimeoutFailsAndAHangingNameHoldsUpNoOther() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        DnsResolver resolver = name -> {
+            if (name.equals("slow")) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return new InetAddress[] {InetAddress.getByName("127.0.0.3")};
+        };
+        DnsCache c = cache(DnsCacheConfig.builder("c").queryTimeout(Duration.ofMillis(200)).build(), resolver);
+        CompletableFuture<DnsCacheEntry> slow = new CompletableFuture<>();
+        assertEquals(DnsCache.Load.LOADING, c.load("slow:80", slow::complete));
+        // A fast name is answered while the slow one's lookup still blocks.
+        assertEquals(new InetSocketAddress("127.0.0.3", 80), loaded(c, "fast:80").address());
+        assertFalse(slow.isDone());
+
+        DnsCacheEntry timedOut = slow.get(5, TimeUnit.SECONDS);
+        assertNull(timedOut.address());
+        assertEquals("dns_resolution_failure{resolve_timeout}", timedOut.details());
+        assertEquals(1.0, counter("dns_query_timeout"));
+        assertEquals(1.0, counter("dns_query_failure"));
+        // The late answer of the timed-out lookup is dropped; the next lookup brings the address.
+        release.countDown();
+        Thread.sleep(100);
+        assertEquals(1.0, counter("dns_query_success"));
+        assertNull(timedOut.address());
     }
 }

@@ -58,8 +58,6 @@ public final class DnsCacheConfigTranslator {
                 throw path.field("dns_query_timeout").error("must be greater than or equal to 0");
             }
             b.queryTimeout(t);
-            ctx.warnOnce("dns_cache.dns_query_timeout", "dns_query_timeout is not enforced: a lookup ends when the"
-                    + " resolver answers (first: " + path.field("dns_query_timeout") + ")");
         }
         if (c.getDisableDnsRefreshOnFailure()) {
             ctx.warnOnce("dns_cache.disable_dns_refresh_on_failure", "ignoring disable_dns_refresh_on_failure:"
