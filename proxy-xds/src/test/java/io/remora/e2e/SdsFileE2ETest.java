@@ -123,4 +123,36 @@ class SdsFileE2ETest {
         String dump = proxy.admin("/config_dump?resource=dynamic_active_secrets");
         assertTrue(dump.contains("\"name\": \"server\"") && dump.contains("tls_certificate"), dump);
     }
+
+    @Test
+    void rewritingTheCertificateFilesTheSecretNamesRotatesIt() throws Exception {
+        // The SDS file stays as it is; the certificate and key it names are replaced in place.
+        Path live = Files.createDirectories(certs.resolve("live"));
+        Files.copy(certs.resolve("first-cert.pem"), live.resolve("live-cert.pem"));
+        Files.copy(certs.resolve("first-key.pem"), live.resolve("live-key.pem"));
+        Path sds = live.resolve("sds.yaml");
+        Files.writeString(sds, secretFile(live, "live"));
+        int admin = ProxyProcess.freePort();
+        int port = ProxyProcess.freePort();
+        try (ProxyProcess p = ProxyProcess.start(bootstrap(admin, port, sds, live), admin)) {
+            assertEquals("ok", get(certs, "first.test", port).text(), p.log());
+            for (String part : new String[] {"key", "cert"}) {
+                Path tmp = live.resolve(part + ".tmp");
+                Files.copy(certs.resolve("second-" + part + ".pem"), tmp);
+                Files.move(tmp, live.resolve("live-" + part + ".pem"), StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            Curl rotated = null;
+            while (rotated == null && System.nanoTime() < deadline) {
+                try {
+                    rotated = get(certs, "second.test", port);
+                } catch (IOException stillTheFirst) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals("ok", rotated == null ? "still the first certificate" : rotated.text(), p.log());
+            assertThrows(IOException.class, () -> get(certs, "first.test", port), "new connections get the second");
+        }
+    }
 }

@@ -34,13 +34,16 @@ public final class SdsFileSecrets implements AutoCloseable {
     private static final Logger log = Logger.getLogger(SdsFileSecrets.class.getName());
 
     private final SecretManager manager;
+    private final SecretFileWatch secretFiles;
     /** The watched files, and which secret names each is read for. */
     private final Map<Path, Set<String>> names = new HashMap<>();
     private final List<FileConfigWatcher> watchers = new ArrayList<>();
     private final Map<String, XdsResource> active = new ConcurrentHashMap<>();
 
-    public SdsFileSecrets(SecretManager manager) {
+    /** {@code secretFiles}: watches the certificate files the secrets name. */
+    public SdsFileSecrets(SecretManager manager, SecretFileWatch secretFiles) {
         this.manager = manager;
+        this.secretFiles = secretFiles;
     }
 
     /**
@@ -53,8 +56,8 @@ public final class SdsFileSecrets implements AutoCloseable {
         return out;
     }
 
-    /** One secret read from a file: as the file gives it (for /config_dump) and translated. */
-    private record FileSecret(XdsResource resource, SecretConfig config) {
+    /** One secret read from a file: as the file gives it (for /config_dump) and translated at {@code path}. */
+    private record FileSecret(XdsResource resource, SecretConfig config, FieldPath path) {
     }
 
     /** The secret each ref names, by name, read from its file (each file once). */
@@ -105,7 +108,10 @@ public final class SdsFileSecrets implements AutoCloseable {
         }
         Map<String, FileSecret> read = resources(fresh);
         manager.put(read.values().stream().map(FileSecret::config).toList());
-        read.forEach((name, f) -> active.put(name, f.resource()));
+        read.forEach((name, f) -> {
+            active.put(name, f.resource());
+            secretFiles.track((Secret) f.resource().resource(), f.path());
+        });
         for (SdsFileRefs.Ref ref : fresh) {
             Path file = ref.file().toAbsolutePath();
             Set<String> wanted = names.computeIfAbsent(file, f -> ConcurrentHashMap.newKeySet());
@@ -125,21 +131,21 @@ public final class SdsFileSecrets implements AutoCloseable {
      * the old secret stays, as Envoy keeps the last good SDS update.
      */
     private void onChange(Path file, Set<String> wanted, XdsUpdate update) {
-        Map<String, XdsResource> read = new HashMap<>();
-        List<SecretConfig> out = new ArrayList<>();
+        Map<String, FileSecret> read = new HashMap<>();
         for (String name : wanted) {
             SdsFileRefs.Ref ref = new SdsFileRefs.Ref(name, file, FieldPath.of(file.toString()));
             try {
-                FileSecret f = read(ref, update);
-                out.add(f.config());
-                read.put(name, f.resource());
+                read.put(name, read(ref, update));
             } catch (TranslationException e) {
                 log.warning("SDS file " + file + ": update rejected, keeping secret '" + name + "': " + e.reason());
                 return;
             }
         }
-        manager.put(out);
-        active.putAll(read);
+        manager.put(read.values().stream().map(FileSecret::config).toList());
+        read.forEach((name, f) -> {
+            active.put(name, f.resource());
+            secretFiles.track((Secret) f.resource().resource(), f.path());
+        });
     }
 
     private static XdsUpdate parse(Path file, SdsFileRefs.Ref ref) {
@@ -175,8 +181,8 @@ public final class SdsFileSecrets implements AutoCloseable {
             throw ref.path().field("name").error("Unexpected SDS secret (expecting " + ref.name() + "): "
                     + resources.keySet().iterator().next() + " (" + ref.file() + ")");
         }
-        return new FileSecret(r, SecretTranslator.secret((Secret) r.resource(),
-                sdsConfigPath(ref).key(ref.file().toString())));
+        FieldPath at = sdsConfigPath(ref).key(ref.file().toString());
+        return new FileSecret(r, SecretTranslator.secret((Secret) r.resource(), at), at);
     }
 
     private static FieldPath sdsConfigPath(SdsFileRefs.Ref ref) {

@@ -62,6 +62,7 @@ public final class Proxy implements AutoCloseable {
     private final SdsSecrets sdsSecrets;
     /** Secrets from sds_config path_config_source files, static and dynamic listeners' and clusters'. */
     private final io.remora.xds.ads.SdsFileSecrets fileSecrets;
+    private final io.remora.xds.ads.SecretFileWatch secretFiles;
 
     /**
      * @param quit what {@code /quitquitquit} does (the caller's shutdown path)
@@ -109,9 +110,10 @@ public final class Proxy implements AutoCloseable {
         this.grpcAccessLogs = new io.remora.xds.accesslog.GrpcAccessLogFactory(config.node(), alsNode.build(),
                 server.clusterManager(), stats.meterRegistry());
         accessLogs.external(grpcAccessLogs::create);
-        this.sdsSecrets = new SdsSecrets(server.secrets());
+        this.secretFiles = new io.remora.xds.ads.SecretFileWatch(server.secrets());
+        this.sdsSecrets = new SdsSecrets(server.secrets(), secretFiles);
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
-        this.fileSecrets = new io.remora.xds.ads.SdsFileSecrets(server.secrets());
+        this.fileSecrets = new io.remora.xds.ads.SdsFileSecrets(server.secrets(), secretFiles);
         fileSecrets.watch(io.remora.xds.ads.SdsFileRefs.find(bootstrap.getStaticResources(),
                 io.remora.xds.translate.FieldPath.ROOT.field("static_resources")));
         stats.server().concurrency.set(options.concurrency());
@@ -222,6 +224,7 @@ public final class Proxy implements AutoCloseable {
             xds.close();
         }
         fileSecrets.close();
+        secretFiles.close();
         server.close();
         if (statsFlusher != null) {
             statsFlusher.close();

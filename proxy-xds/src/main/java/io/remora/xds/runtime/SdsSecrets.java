@@ -21,11 +21,14 @@ import java.util.Set;
  */
 final class SdsSecrets {
     private final SecretManager manager;
+    private final io.remora.xds.ads.SecretFileWatch secretFiles;
     private final Set<String> staticNames = new HashSet<>();
     private Set<String> dynamicNames = Set.of();
 
-    SdsSecrets(SecretManager manager) {
+    /** {@code secretFiles}: watches the files SDS secrets name (static secrets are read once, as in Envoy). */
+    SdsSecrets(SecretManager manager, io.remora.xds.ads.SecretFileWatch secretFiles) {
         this.manager = manager;
+        this.secretFiles = secretFiles;
     }
 
     void applyStatic(List<Secret> secrets) {
@@ -49,11 +52,15 @@ final class SdsSecrets {
             }
         }
         manager.put(out);
+        for (Map.Entry<String, Secret> e : secrets.entrySet()) {
+            secretFiles.track(e.getValue(), FieldPath.ROOT.key(e.getKey()));
+        }
         Set<String> gone = new HashSet<>(dynamicNames);
         gone.removeAll(secrets.keySet());
         gone.removeAll(staticNames);
         if (!gone.isEmpty()) {
             manager.remove(gone);
+            secretFiles.forget(gone);
         }
         dynamicNames = Set.copyOf(secrets.keySet());
     }
