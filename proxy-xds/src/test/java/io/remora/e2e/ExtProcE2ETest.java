@@ -92,7 +92,7 @@ class ExtProcE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor
                     grpc_service: { envoy_grpc: { cluster_name: %s } }
                     failure_mode_allow: %s
-                    message_timeout: 2s
+                    message_timeout: 4s
                     max_message_timeout: 10s
                     allow_mode_override: true
                     stat_prefix: %s
@@ -178,12 +178,12 @@ class ExtProcE2ETest {
                         return;
                     }
                     if (path.startsWith("/slow")) {
-                        sleep(3500);
+                        sleep(5500);
                     }
                     if (path.startsWith("/extend")) {
                         out.onNext(ProcessingResponse.newBuilder().setOverrideMessageTimeout(
                                 com.google.protobuf.Duration.newBuilder().setSeconds(8)).build());
-                        sleep(3000);
+                        sleep(5000);
                     }
                     ProcessingResponse.Builder answer = ProcessingResponse.newBuilder();
                     if (path.startsWith("/modeoverride")) {
