@@ -25,29 +25,67 @@ public record AccessLogConfig(Sink sink, String path, String textFormat, Map<Str
         commands = commands == null ? List.of() : List.copyOf(commands);
     }
 
-    public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
-                           AccessLogFilter filter, boolean omitEmptyValues,
-                           List<io.remora.accesslog.FormatterCommand> commands) {
-        this(sink, path, textFormat, jsonFormat, filter, omitEmptyValues, commands, null);
-    }
-
     /** A logger built outside proxy-core from {@code external}, logging the streams {@code filter} passes. */
     public static AccessLogConfig external(Object external, AccessLogFilter filter) {
-        return new AccessLogConfig(Sink.EXTERNAL, null, null, null, filter, false, List.of(), external);
+        return builder(Sink.EXTERNAL).filter(filter).external(external).build();
     }
 
-    public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
-                           AccessLogFilter filter, boolean omitEmptyValues) {
-        this(sink, path, textFormat, jsonFormat, filter, omitEmptyValues, List.of());
+    /** A log of every stream to {@code sink}, in Envoy's default text format, until told otherwise. */
+    public static Builder builder(Sink sink) {
+        return new Builder(sink);
     }
 
-    public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat,
-                           AccessLogFilter filter) {
-        this(sink, path, textFormat, jsonFormat, filter, false);
-    }
+    public static final class Builder {
+        private final Sink sink;
+        private String path;
+        private String textFormat;
+        private Map<String, String> jsonFormat;
+        private AccessLogFilter filter;
+        private boolean omitEmptyValues;
+        private List<io.remora.accesslog.FormatterCommand> commands = List.of();
+        private Object external;
 
-    /** A log of every stream. */
-    public AccessLogConfig(Sink sink, String path, String textFormat, Map<String, String> jsonFormat) {
-        this(sink, path, textFormat, jsonFormat, null);
+        private Builder(Sink sink) {
+            this.sink = sink;
+        }
+
+        public Builder path(String v) {
+            this.path = v;
+            return this;
+        }
+
+        public Builder textFormat(String v) {
+            this.textFormat = v;
+            return this;
+        }
+
+        public Builder jsonFormat(Map<String, String> v) {
+            this.jsonFormat = v;
+            return this;
+        }
+
+        public Builder filter(AccessLogFilter v) {
+            this.filter = v;
+            return this;
+        }
+
+        public Builder omitEmptyValues(boolean v) {
+            this.omitEmptyValues = v;
+            return this;
+        }
+
+        public Builder commands(List<io.remora.accesslog.FormatterCommand> v) {
+            this.commands = v;
+            return this;
+        }
+
+        public Builder external(Object v) {
+            this.external = v;
+            return this;
+        }
+
+        public AccessLogConfig build() {
+            return new AccessLogConfig(sink, path, textFormat, jsonFormat, filter, omitEmptyValues, commands, external);
+        }
     }
 }

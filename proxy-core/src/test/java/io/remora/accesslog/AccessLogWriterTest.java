@@ -28,10 +28,11 @@ class AccessLogWriterTest {
         Path file = dir.resolve("access.log");
         Files.writeString(file, "existing\n");
         try (AccessLogs logs = new AccessLogs(60_000, 1024)) {
-            AccessLogConfig a = new AccessLogConfig(AccessLogConfig.Sink.FILE, file.toString(),
-                    "%REQ(:METHOD)% %RESPONSE_CODE%\n", null);
-            AccessLogConfig b = new AccessLogConfig(AccessLogConfig.Sink.FILE, dir.resolve("./access.log").toString(),
-                    null, java.util.Map.of("code", "%RESPONSE_CODE%"));
+            AccessLogConfig a = AccessLogConfig.builder(AccessLogConfig.Sink.FILE).path(file.toString())
+                    .textFormat("%REQ(:METHOD)% %RESPONSE_CODE%\n").build();
+            AccessLogConfig b = AccessLogConfig.builder(AccessLogConfig.Sink.FILE)
+                    .path(dir.resolve("./access.log").toString()).jsonFormat(java.util.Map.of("code", "%RESPONSE_CODE%"))
+                    .build();
             List<AccessLog> built = logs.create(List.of(a, b));
             assertSame(logs.writer(a), logs.writer(b));
             StreamInfo i = new StreamInfo();
@@ -48,8 +49,8 @@ class AccessLogWriterTest {
     void flushIntervalWritesWithoutAnExplicitFlush() throws Exception {
         Path file = dir.resolve("timed.log");
         try (AccessLogs logs = new AccessLogs(20, 1024)) {
-            AccessLog log = logs.create(List.of(new AccessLogConfig(AccessLogConfig.Sink.FILE, file.toString(),
-                    "%RESPONSE_CODE%\n", null))).get(0);
+            AccessLog log = logs.create(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.FILE)
+                    .path(file.toString()).textFormat("%RESPONSE_CODE%\n").build())).get(0);
             StreamInfo i = new StreamInfo();
             i.responseCode = 404;
             log.log(i);

@@ -326,10 +326,10 @@ class AdminServerTest {
     void adminAccessLog(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path file = dir.resolve("admin.log");
         try (io.remora.accesslog.AccessLogs logs = new io.remora.accesslog.AccessLogs()) {
-            admin.accessLogs(logs.create(java.util.List.of(new io.remora.config.AccessLogConfig(
-                    io.remora.config.AccessLogConfig.Sink.FILE, file.toString(),
-                    "%REQ(:METHOD)% %REQ(:PATH)% %PROTOCOL% %RESPONSE_CODE% %BYTES_SENT% %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%\n",
-                    null))));
+            admin.accessLogs(logs.create(java.util.List.of(io.remora.config.AccessLogConfig.builder(
+                    io.remora.config.AccessLogConfig.Sink.FILE).path(file.toString()).textFormat(
+                    "%REQ(:METHOD)% %REQ(:PATH)% %PROTOCOL% %RESPONSE_CODE% %BYTES_SENT% %DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%\n")
+                    .build())));
             get("/ready");
             get("/healthcheck/fail");
             // the log is written once the reply is flushed; the next reply proves the previous one went out

@@ -72,7 +72,7 @@ class FilterManagerTest {
                 new HttpFilterEntry("probe-c", new ProbeFilter.Config("c"), true),
                 HttpFilterEntry.of(new TestFilter.Config()));
         HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("fm").routeConfig(rc).httpFilters(filters)
-                .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null))).build();
+                .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build())).build();
         NetworkFilter hcm = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER, ProbeFilter.PROVIDER))
                 .create(config, context);
         group = context.transport.newEventLoopGroup(1, "fm-test");

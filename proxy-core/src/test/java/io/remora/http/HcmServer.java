@@ -175,7 +175,7 @@ final class HcmServer implements AutoCloseable {
                     .maxRequestHeadersCount(maxHeadersCount).useRemoteAddress(useRemoteAddress).xffNumTrustedHops(trustedHops)
                     .skipXffAppend(skipXff).generateRequestId(generateRequestId)
                     .preserveExternalRequestId(preserveExternalRequestId).http2Options(http2)
-                    .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null)))
+                    .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build()))
                     .requestHeadersTimeout(requestHeadersTimeout).http1AcceptHttp10(acceptHttp10)
                     .streamErrorOnInvalidHttpMessage(streamErrorOnInvalid).build();
         }

@@ -87,7 +87,7 @@ class RouteConfigConnectionManagerTest {
     private void start(RouteConfiguration inline, String rds) throws Exception {
         HttpConnectionManagerConfig config = HttpConnectionManagerConfig.builder("rt").routeConfig(inline).rdsName(rds)
                 .httpFilters(List.of(HttpFilterEntry.of(new TestFilter.Config())))
-                .accessLogs(List.of(new AccessLogConfig(AccessLogConfig.Sink.STDOUT, null, null, null))).build();
+                .accessLogs(List.of(AccessLogConfig.builder(AccessLogConfig.Sink.STDOUT).build())).build();
         NetworkFilter hcm = new HttpConnectionManagerFactory(List.of(TestFilter.PROVIDER)).create(config, context);
         group = context.transport.newEventLoopGroup(1, "rt-test");
         Channel server = new ServerBootstrap().group(group).channel(context.transport.serverChannel())

@@ -149,7 +149,7 @@ public final class TestNet {
 
     public static TcpProxyConfig tcpProxy(ClusterSpecifier cluster, Duration idle, int attempts) {
         return new TcpProxyConfig("tcp", cluster, idle, attempts,
-                List.of(new io.remora.config.AccessLogConfig(io.remora.config.AccessLogConfig.Sink.STDOUT, null, null, null)));
+                List.of(io.remora.config.AccessLogConfig.builder(io.remora.config.AccessLogConfig.Sink.STDOUT).build()));
     }
 
     public static FilterChainConfig chain(String name, FilterChainMatch match, TcpProxyConfig tcp) {

@@ -133,8 +133,8 @@ public final class Proxy implements AutoCloseable {
         if (base.admin() != null) {
             admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport()).start();
             if (base.admin().accessLogPath() != null && !base.admin().accessLogPath().isEmpty()) {
-                admin.accessLogs(accessLogs.create(List.of(new io.remora.config.AccessLogConfig(
-                        io.remora.config.AccessLogConfig.Sink.FILE, base.admin().accessLogPath(), null, null))));
+                admin.accessLogs(accessLogs.create(List.of(io.remora.config.AccessLogConfig.builder(
+                        io.remora.config.AccessLogConfig.Sink.FILE).path(base.admin().accessLogPath()).build())));
             }
         }
         server.start(base);

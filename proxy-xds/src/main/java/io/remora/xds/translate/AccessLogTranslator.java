@@ -118,8 +118,10 @@ public final class AccessLogTranslator {
                                           TranslationContext ctx) {
         boolean cel = CelFormatterCommand.used(fmt.text)
                 || fmt.json != null && fmt.json.values().stream().anyMatch(CelFormatterCommand::used);
+        AccessLogConfig.Builder b = AccessLogConfig.builder(sink).path(file).textFormat(fmt.text).jsonFormat(fmt.json)
+                .filter(filter).omitEmptyValues(omitEmpty);
         if (!cel) {
-            return new AccessLogConfig(sink, file, fmt.text, fmt.json, filter, omitEmpty);
+            return b.build();
         }
         List<FormatterCommand> commands = List.of(new CelFormatterCommand(path, ctx));
         try {
@@ -131,7 +133,7 @@ public final class AccessLogTranslator {
         } catch (IllegalArgumentException e) {
             throw path.error(e.getMessage());
         }
-        return new AccessLogConfig(sink, file, fmt.text, fmt.json, filter, omitEmpty, commands);
+        return b.commands(commands).build();
     }
 
     record Format(String text, Map<String, String> json) {
