@@ -45,6 +45,22 @@ public final class SdsFileRefs {
         return cs.getPath().isEmpty() ? null : Path.of(cs.getPath());
     }
 
+    /**
+     * The name of a generic secret a filter reads at use (oauth2, credential_injector). A file sds_config is read
+     * and watched by the proxy like a TLS one; secrets fetched over ADS or gRPC SDS are only subscribed to for TLS,
+     * so one named with such an {@code sds_config} would never come: refused.
+     */
+    public static String genericSecretName(SdsSecretConfig s, FieldPath p) {
+        if (s.getName().isEmpty()) {
+            throw p.field("name").error("missing required field");
+        }
+        if (s.hasSdsConfig() && file(s.getSdsConfig()) == null) {
+            throw p.field("sds_config").error("generic secrets over ADS or gRPC SDS are not supported; give the"
+                    + " secret in static_resources.secrets, or in a path_config_source file");
+        }
+        return s.getName();
+    }
+
     private static void walk(Message m, FieldPath path, List<Ref> out) {
         String type = m.getDescriptorForType().getFullName();
         if (type.equals(SDS_SECRET_CONFIG)) {

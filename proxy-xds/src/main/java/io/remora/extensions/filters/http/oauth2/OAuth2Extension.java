@@ -230,23 +230,11 @@ public final class OAuth2Extension implements HttpFilterExtension<OAuth2FilterCo
         return out;
     }
 
-    /**
-     * The name of a generic secret the filter reads at use. A file sds_config (path_config_source) is read and
-     * watched by the proxy like a TLS one; secrets fetched over ADS or gRPC SDS are only subscribed to for TLS,
-     * so one named with such an {@code sds_config} would never come: refused.
-     */
     private static String secretName(boolean has, SdsSecretConfig s, FieldPath p) {
         if (!has) {
             throw p.error("missing required field");
         }
-        if (s.getName().isEmpty()) {
-            throw p.field("name").error("missing required field");
-        }
-        if (s.hasSdsConfig() && io.remora.xds.ads.SdsFileRefs.file(s.getSdsConfig()) == null) {
-            throw p.field("sds_config").error("generic secrets over ADS or gRPC SDS are not supported; give the"
-                    + " secret in static_resources.secrets, or in a path_config_source file");
-        }
-        return s.getName();
+        return io.remora.xds.ads.SdsFileRefs.genericSecretName(s, p);
     }
 
     private static StringMatcher path(boolean has, PathMatcher m, FieldPath p) {
