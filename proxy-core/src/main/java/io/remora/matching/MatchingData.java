@@ -47,6 +47,21 @@ public interface MatchingData {
         return sb.toString();
     }
 
+    /**
+     * Envoy's header inputs: every value of the header joined with commas; null when absent (or
+     * when there are no headers).
+     */
+    static String header(io.netty.handler.codec.http2.Http2Headers headers, String name) {
+        if (headers == null) {
+            return null;
+        }
+        List<CharSequence> all = headers.getAll(name);
+        if (all.isEmpty()) {
+            return null;
+        }
+        return all.size() == 1 ? all.get(0).toString() : String.join(",", all);
+    }
+
     static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
     }

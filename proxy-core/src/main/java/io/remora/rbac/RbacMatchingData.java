@@ -41,7 +41,7 @@ final class RbacMatchingData implements MatchingData {
             case URI_SAN -> joined(in.peerIdentity().uriSans());
             case DNS_SAN -> joined(in.peerIdentity().dnsSans());
             case SUBJECT -> MatchingData.emptyToNull(in.peerIdentity().subject());
-            case REQUEST_HEADER -> header(input.key());
+            case REQUEST_HEADER -> MatchingData.header(in.headers(), input.key());
             case FILTER_STATE -> in.filterState() == null ? null
                     : RbacMatcher.FilterStateValue.serialize(in.filterState().get(input.key()));
             // The translator admits no other input for RBAC.
@@ -66,19 +66,5 @@ final class RbacMatchingData implements MatchingData {
 
     private static String joined(List<String> values) {
         return values.isEmpty() ? null : String.join(",", values);
-    }
-
-    private String header(String name) {
-        if (in.headers() == null) {
-            return null;
-        }
-        List<CharSequence> all = in.headers().getAll(name);
-        if (all.isEmpty()) {
-            return null;
-        }
-        if (all.size() == 1) {
-            return all.get(0).toString();
-        }
-        return String.join(",", all);
     }
 }
