@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * {@code SkipFilter} turns a deny-everything-under-/secure RBAC filter off for one request header
  * value; the composite filter running header_mutation or a fault abort as the request's
  * {@code x-action} header picks (one action sampled at 0%); a composite whose match needs the
- * response headers, which is too late for a filter that decodes (a delegation error); and a
- * response-header matcher skipping header_mutation's response mutation.
+ * response headers, which is too late for a filter that decodes (a delegation error); a
+ * response-header matcher skipping header_mutation's response mutation; and a route's
+ * {@code ExtensionWithMatcherPerRoute} replacing the RBAC filter's matcher.
  */
 class CompositeE2ETest {
 
@@ -173,6 +174,25 @@ class CompositeE2ETest {
                                   "@type": type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter
                 """.formatted(WITH_MATCHER, EXECUTE, MUTATION);
         String routes = """
+                - match: { prefix: "/secure/strict" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    rbac-unless-skipped:
+                      "@type": type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcherPerRoute
+                      xds_matcher:
+                        matcher_tree:
+                          input:
+                            name: skip-header
+                            typed_config:
+                              "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+                              header_name: x-skip-rbac
+                          exact_match_map:
+                            map:
+                              strict-pass:
+                                action:
+                                  name: skip
+                                  typed_config:
+                                    "@type": type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter
                 - match: { prefix: "/" }
                   route: { cluster: app }
                 """;
@@ -196,6 +216,13 @@ class CompositeE2ETest {
         assertEquals(200, skipped.status());
         assertEquals("upstream saw /secure/x", skipped.text());
         assertEquals(200, get("/open").status(), "the policy only denies /secure");
+    }
+
+    @Test
+    void aRoutesMatcherReplacesTheFilters() throws Exception {
+        assertEquals(403, get("/secure/strict", "x-skip-rbac: yes").status(), "the filter's matcher does not apply");
+        assertEquals(200, get("/secure/strict", "x-skip-rbac: strict-pass").status());
+        assertEquals(403, get("/secure/other", "x-skip-rbac: strict-pass").status(), "only on that route");
     }
 
     @Test

@@ -32,7 +32,17 @@ final class FilterMatcherTranslator {
             MatchInput.Kind.SOURCE_PORT, MatchInput.Kind.DIRECT_SOURCE_IP, MatchInput.Kind.SERVER_NAME,
             MatchInput.Kind.URI_SAN, MatchInput.Kind.DNS_SAN, MatchInput.Kind.SUBJECT, MatchInput.Kind.FILTER_STATE);
 
+    /** What a route's matcher may read (Envoy's data_input_allow_list for ExtensionWithMatcherPerRoute). */
+    private static final Set<MatchInput.Kind> PER_ROUTE_INPUTS = EnumSet.of(MatchInput.Kind.REQUEST_HEADER);
+
     private FilterMatcherTranslator() {
+    }
+
+    static UnifiedMatcher<FilterMatchAction> translatePerRoute(Matcher m, FieldPath path, TranslationContext ctx) {
+        return new UnifiedMatcherTranslator<FilterMatchAction>(PER_ROUTE_INPUTS,
+                type -> "data input typeUrl " + type + " not permitted according to allowlist"
+                        + " (a route's matcher reads HttpRequestHeaderMatchInput only)",
+                (action, ap) -> action(action, ap, null, ctx)).translate(m, path);
     }
 
     static UnifiedMatcher<FilterMatchAction> translate(Matcher m, FieldPath path, HttpFilterConfig wrapped,

@@ -3,7 +3,9 @@ package io.remora.extensions.filters.http.match_delegate;
 import com.github.xds.type.matcher.v3.Matcher;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher;
+import io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcherPerRoute;
 import io.remora.config.HttpFilterConfig;
+import io.remora.config.RouteFilterConfig;
 import io.remora.config.UnifiedMatcher;
 import io.remora.extensions.HttpFilterExtension;
 import io.remora.http.filter.DecoderFilterCallbacks;
@@ -17,6 +19,7 @@ import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
 
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * {@code envoy.extensions.common.matching.v3.ExtensionWithMatcher} around an HTTP filter (Envoy's
@@ -26,6 +29,7 @@ import java.util.List;
 public final class MatchDelegateExtension implements HttpFilterExtension<MatchDelegateConfig> {
 
     private static final String TYPE = "envoy.extensions.common.matching.v3.ExtensionWithMatcher";
+    private static final String PER_ROUTE_TYPE = "envoy.extensions.common.matching.v3.ExtensionWithMatcherPerRoute";
 
     @Override
     public List<String> names() {
@@ -35,6 +39,11 @@ public final class MatchDelegateExtension implements HttpFilterExtension<MatchDe
     @Override
     public List<String> configTypes() {
         return List.of(TYPE);
+    }
+
+    @Override
+    public List<String> perRouteConfigTypes() {
+        return List.of(PER_ROUTE_TYPE);
     }
 
     @Override
@@ -59,6 +68,20 @@ public final class MatchDelegateExtension implements HttpFilterExtension<MatchDe
                     + " matcher: as in Envoy, the filter '" + c.getExtensionConfig().getName() + "' never runs");
         }
         return new MatchDelegateConfig(wrapped, matcher);
+    }
+
+    /**
+     * A route's matcher; as in Envoy it may only read request headers (it is evaluated there).
+     * Which filter it wraps is not known here, so a composite action is taken as it comes.
+     */
+    @Override
+    public RouteFilterConfig translatePerRoute(TypedConfig config, FieldPath path, TranslationContext ctx) {
+        ExtensionWithMatcherPerRoute c = config.unpack(ExtensionWithMatcherPerRoute.class, path);
+        if (!c.hasXdsMatcher()) {
+            throw path.field("xds_matcher").error("missing required field");
+        }
+        return new MatchDelegatePerRoute(FilterMatcherTranslator.translatePerRoute(c.getXdsMatcher(),
+                path.field("xds_matcher"), ctx));
     }
 
     /**
@@ -92,9 +115,13 @@ public final class MatchDelegateExtension implements HttpFilterExtension<MatchDe
                     return () -> Skipped.INSTANCE;
                 }
                 HttpFilterFactory wrapped = DelegatedFilters.factory(config.wrapped(), context, statPrefix);
+                Function<FilterMatchAction, Object> actions = a -> a.runtime(context, statPrefix);
                 UnifiedMatcherEvaluator<Object> matcher = config.matcher() == null ? null
-                        : UnifiedMatcherEvaluator.mapped(config.matcher(), a -> a.runtime(context, statPrefix));
-                return () -> MatchDelegatingFilter.of(matcher, wrapped.newFilter());
+                        : UnifiedMatcherEvaluator.mapped(config.matcher(), actions);
+                // This factory's own key for the routes' matchers it builds (one per connection manager).
+                Object owner = new Object();
+                var matchers = new MatchDelegatingFilter.Matchers(matcher, route -> route.evaluator(owner, actions));
+                return () -> MatchDelegatingFilter.of(matchers, wrapped.newFilter());
             }
         };
     }

@@ -13,13 +13,17 @@ import io.remora.http.filter.StreamFilterCallbacks;
 import io.remora.matching.StreamMatchingData;
 import io.remora.matching.UnifiedMatcherEvaluator;
 
+import java.util.function.Function;
+
 /**
  * One stream's wrapped filter and its matcher (Envoy's {@code DelegatingStreamFilter}). The matcher
  * is evaluated on request headers, request trailers, response headers and response trailers as
  * they reach this filter, until a result is complete (the inputs it needs were there): then
  * {@code SkipFilter} turns the wrapped filter off for the rest of the stream, starting with the call
  * that completed the match, and another action goes to the wrapped filter (the composite's) before
- * that call; no match leaves it running. Body data does not advance the match. The wrapper takes
+ * that call; no match leaves it running. Body data does not advance the match. A route's
+ * {@code ExtensionWithMatcherPerRoute} replaces the matcher when the request headers arrive; with
+ * no matcher at all the wrapped filter never runs, as in Envoy. The wrapper takes
  * the shape of the wrapped filter (decoder, encoder or both), so that it is only called where the
  * wrapped filter would be.
  */
@@ -28,38 +32,49 @@ abstract class MatchDelegatingFilter implements StreamFilterBase {
     /** What the evaluator returns while an input the match needs has not arrived. */
     static final Object INCOMPLETE = new Object();
 
-    private final UnifiedMatcherEvaluator<Object> matcher;
+    /** The filter's matcher (null when it has none) and how a route's replaces it. */
+    record Matchers(UnifiedMatcherEvaluator<Object> matcher, Function<MatchDelegatePerRoute,
+            UnifiedMatcherEvaluator<Object>> perRoute) {
+    }
+
     private final StreamFilterBase wrapped;
+    private final Matchers matchers;
+    private UnifiedMatcherEvaluator<Object> matcher;
+    private StreamFilterCallbacks callbacks;
     private StreamMatchingData data;
     private boolean evaluated;
     private boolean skip;
 
-    /** @param matcher null: no matcher, and as in Envoy the wrapped filter never runs */
-    private MatchDelegatingFilter(UnifiedMatcherEvaluator<Object> matcher, StreamFilterBase wrapped) {
-        this.matcher = matcher;
+    private MatchDelegatingFilter(Matchers matchers, StreamFilterBase wrapped) {
+        this.matchers = matchers;
+        this.matcher = matchers.matcher();
         this.wrapped = wrapped;
-        this.skip = matcher == null;
-        this.evaluated = matcher == null;
     }
 
-    static StreamFilterBase of(UnifiedMatcherEvaluator<Object> matcher, StreamFilterBase wrapped) {
+    static StreamFilterBase of(Matchers matchers, StreamFilterBase wrapped) {
         boolean decodes = wrapped instanceof StreamDecoderFilter;
         boolean encodes = wrapped instanceof StreamEncoderFilter;
         if (!decodes && !encodes) {
             return wrapped; // sees no stream data, so nothing to match or skip
         }
-        return decodes && encodes ? new Both(matcher, wrapped)
-                : decodes ? new Decoding(matcher, wrapped) : new Encoding(matcher, wrapped);
+        return decodes && encodes ? new Both(matchers, wrapped)
+                : decodes ? new Decoding(matchers, wrapped) : new Encoding(matchers, wrapped);
     }
 
     private void callbacks(StreamFilterCallbacks cb) {
         if (data == null) {
+            callbacks = cb;
             data = new StreamMatchingData(cb);
         }
     }
 
     private void evaluate() {
         if (evaluated) {
+            return;
+        }
+        if (matcher == null) {
+            evaluated = true;
+            skip = true;
             return;
         }
         Object action = matcher.match(data, INCOMPLETE);
@@ -82,6 +97,9 @@ abstract class MatchDelegatingFilter implements StreamFilterBase {
     }
 
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
+        if (callbacks.perFilterConfig() instanceof MatchDelegatePerRoute route) {
+            matcher = matchers.perRoute().apply(route);
+        }
         if (!evaluated) {
             data.onRequestHeaders(headers);
             evaluate();
@@ -135,20 +153,20 @@ abstract class MatchDelegatingFilter implements StreamFilterBase {
     }
 
     private static final class Decoding extends MatchDelegatingFilter implements StreamDecoderFilter {
-        Decoding(UnifiedMatcherEvaluator<Object> matcher, StreamFilterBase wrapped) {
-            super(matcher, wrapped);
+        Decoding(Matchers matchers, StreamFilterBase wrapped) {
+            super(matchers, wrapped);
         }
     }
 
     private static final class Encoding extends MatchDelegatingFilter implements StreamEncoderFilter {
-        Encoding(UnifiedMatcherEvaluator<Object> matcher, StreamFilterBase wrapped) {
-            super(matcher, wrapped);
+        Encoding(Matchers matchers, StreamFilterBase wrapped) {
+            super(matchers, wrapped);
         }
     }
 
     private static final class Both extends MatchDelegatingFilter implements StreamFilter {
-        Both(UnifiedMatcherEvaluator<Object> matcher, StreamFilterBase wrapped) {
-            super(matcher, wrapped);
+        Both(Matchers matchers, StreamFilterBase wrapped) {
+            super(matchers, wrapped);
         }
     }
 }

@@ -136,6 +136,31 @@ class MatchDelegateTranslationTest {
     }
 
     @Test
+    void aRoutesMatcherMayOnlyReadRequestHeaders() {
+        String filter = HcmListenerYaml.filter("wrapped",
+                "type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher",
+                "extension_config:\n" + FAULT.indent(2));
+        String perRoute = """
+                typed_per_filter_config:
+                  wrapped:
+                    "@type": type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcherPerRoute
+                    xds_matcher:
+                      matcher_tree:
+                        input: { name: in, typed_config: %s }
+                        exact_match_map: { map: { "yes": { action: { name: a, typed_config: { %s } } } } }
+                route: { cluster: c1 }
+                """;
+        String skip = SKIP.strip();
+        load(HcmListenerYaml.listener("", filter, HcmListenerYaml.catchAllHost("",
+                perRoute.formatted(header("HttpRequestHeaderMatchInput"), skip))) + HcmListenerYaml.CLUSTER_C1);
+        var e = fail(HcmListenerYaml.listener("", filter, HcmListenerYaml.catchAllHost("",
+                perRoute.formatted(header("HttpResponseHeaderMatchInput"), skip))) + HcmListenerYaml.CLUSTER_C1);
+        assertTrue(e.path().endsWith("typed_per_filter_config[\"wrapped\"].xds_matcher.matcher_tree.input.typed_config"),
+                e.path());
+        assertTrue(e.reason().contains("not permitted according to allowlist"), e.reason());
+    }
+
+    @Test
     void anActionOnlyTheCompositeTakesIsWarnedAboutElsewhere() {
         var loaded = load(config(FAULT, "xds_matcher", header("HttpRequestHeaderMatchInput"),
                 execute("typed_config:\n" + FAULT.indent(2))));
