@@ -55,6 +55,17 @@ public final class DelegatedFilters {
         return null;
     }
 
+    /**
+     * False for a filter Remora does not have and that may deny requests (translating it fails),
+     * so that an {@code is_optional} filter around it can be skipped instead.
+     */
+    static boolean runnable(TypedExtensionConfig c) {
+        String type = c.hasTypedConfig() ? io.remora.xds.translate.Protos.typeName(c.getTypedConfig()) : "";
+        ExtensionRegistry registry = ExtensionRegistry.get();
+        Extension ext = c.hasTypedConfig() ? registry.byConfigType(type) : registry.byName(c.getName());
+        return ext != null || !HttpFilterTranslator.mayDenyRequests(type, c.getName());
+    }
+
     /** The per-stream factory of a translated filter, from the runtime its extension registered. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static HttpFilterFactory factory(HttpFilterConfig config, ServerContext context, String statPrefix) {

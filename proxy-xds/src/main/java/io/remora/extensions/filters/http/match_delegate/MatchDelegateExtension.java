@@ -42,6 +42,19 @@ public final class MatchDelegateExtension implements HttpFilterExtension<MatchDe
     }
 
     @Override
+    public boolean supports(TypedConfig config) {
+        if (config == null) {
+            return true;
+        }
+        try {
+            return DelegatedFilters.runnable(config.unpack(ExtensionWithMatcher.class, FieldPath.of("typed_config"))
+                    .getExtensionConfig());
+        } catch (io.remora.xds.translate.TranslationException e) {
+            return true; // malformed: translate names the field
+        }
+    }
+
+    @Override
     public List<String> perRouteConfigTypes() {
         return List.of(PER_ROUTE_TYPE);
     }

@@ -127,6 +127,12 @@ class MatchDelegateTranslationTest {
                 """, "xds_matcher", input, SKIP));
         assertEquals(FILTER + ".extension_config", e.path());
         assertTrue(e.reason().contains("may deny requests"), e.reason());
+        var optional = load(config("""
+                name: quota
+                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.rate_limit_quota.v3.RateLimitQuotaFilterConfig }
+                """, "xds_matcher", input, SKIP).replaceFirst("- name: wrapped\n( *)", "- name: wrapped\n$1is_optional: true\n$1"));
+        assertTrue(optional.warnings().stream().anyMatch(w -> w.contains("skipping optional HTTP filter 'wrapped'")),
+                optional.warnings().toString());
         var skipped = load(config("""
                 name: cache
                 typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.cache.v3.CacheConfig }
