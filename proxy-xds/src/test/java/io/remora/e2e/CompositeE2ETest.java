@@ -30,6 +30,21 @@ class CompositeE2ETest {
     private static final String EXECUTE = "type.googleapis.com/envoy.extensions.filters.http.composite.v3.ExecuteFilterAction";
     private static final String MUTATION = "type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation";
 
+    private static final String SKIP = "type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter";
+
+    /** An {@code http_filters} entry: an ExtensionWithMatcher around {@code extensionConfig}. */
+    private static String withMatcher(String name, String extensionConfig, String xdsMatcher) {
+        return "- name: " + name + "\n  typed_config:\n    \"@type\": " + WITH_MATCHER + "\n    extension_config:\n"
+                + extensionConfig.indent(6) + "    xds_matcher:\n" + xdsMatcher.indent(6);
+    }
+
+    /** A matcher_tree on one header input (type, name) with this exact_match_map {@code map}. */
+    private static String headerTree(String inputType, String header, String map) {
+        return "matcher_tree:\n  input:\n    name: " + header + "\n    typed_config:\n"
+                + "      \"@type\": type.googleapis.com/envoy.type.matcher.v3." + inputType + "\n"
+                + "      header_name: " + header + "\n  exact_match_map:\n    map:\n" + map.indent(6);
+    }
+
     @BeforeAll
     static void start() throws Exception {
         upstream = stack.upstream((ctx, req, n) -> {
@@ -43,136 +58,86 @@ class CompositeE2ETest {
             }
             TestUpstream.send(ctx, req, 200, "upstream saw " + req.uri(), extra);
         });
-        String filters = """
-                - name: rbac-unless-skipped
-                  typed_config:
-                    "@type": %1$s
-                    extension_config:
-                      name: envoy.filters.http.rbac
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-                        rules:
-                          action: DENY
-                          policies:
-                            secure:
-                              permissions: [{ url_path: { path: { prefix: /secure } } }]
-                              principals: [{ any: true }]
-                    xds_matcher:
-                      matcher_list:
-                        matchers:
-                        - predicate:
-                            single_predicate:
-                              input:
-                                name: skip-header
-                                typed_config:
-                                  "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
-                                  header_name: x-skip-rbac
-                              value_match: { exact: "yes" }
-                          on_match:
-                            action:
-                              name: skip
-                              typed_config:
-                                "@type": type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter
-                - name: composite
-                  typed_config:
-                    "@type": %1$s
-                    extension_config:
-                      name: composite
-                      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite }
-                    xds_matcher:
-                      matcher_tree:
+        String composite = """
+                name: composite
+                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite }
+                """;
+        String filters = withMatcher("rbac-unless-skipped", """
+                name: envoy.filters.http.rbac
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
+                  rules:
+                    action: DENY
+                    policies:
+                      secure:
+                        permissions: [{ url_path: { path: { prefix: /secure } } }]
+                        principals: [{ any: true }]
+                """, """
+                matcher_list:
+                  matchers:
+                  - predicate:
+                      single_predicate:
                         input:
-                          name: action-header
+                          name: skip-header
                           typed_config:
                             "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
-                            header_name: x-action
-                        exact_match_map:
-                          map:
-                            stamp:
-                              action:
-                                name: stamp
-                                typed_config:
-                                  "@type": %2$s
-                                  typed_config:
-                                    name: stamp
-                                    typed_config:
-                                      "@type": %3$s
-                                      mutations:
-                                        response_mutations:
-                                        - append: { header: { key: x-composite, value: stamped } }
-                            abort:
-                              action:
-                                name: abort
-                                typed_config:
-                                  "@type": %2$s
-                                  typed_config:
-                                    name: envoy.filters.http.fault
-                                    typed_config:
-                                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                      abort: { http_status: 418, percentage: { numerator: 100 } }
-                            never:
-                              action:
-                                name: never
-                                typed_config:
-                                  "@type": %2$s
-                                  sample_percent: { default_value: { numerator: 0 } }
-                                  typed_config:
-                                    name: envoy.filters.http.fault
-                                    typed_config:
-                                      "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
-                                      abort: { http_status: 503, percentage: { numerator: 100 } }
-                - name: composite-late
-                  typed_config:
-                    "@type": %1$s
-                    extension_config:
-                      name: composite
-                      typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.composite.v3.Composite }
-                    xds_matcher:
-                      matcher_tree:
-                        input:
-                          name: late
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.type.matcher.v3.HttpResponseHeaderMatchInput
-                            header_name: x-late
-                        exact_match_map:
-                          map:
-                            "yes":
-                              action:
-                                name: too-late
-                                typed_config:
-                                  "@type": %2$s
-                                  typed_config:
-                                    name: late-stamp
-                                    typed_config:
-                                      "@type": %3$s
-                                      mutations:
-                                        response_mutations:
-                                        - append: { header: { key: x-late-stamp, value: "on" } }
-                - name: response-mutation
-                  typed_config:
-                    "@type": %1$s
-                    extension_config:
-                      name: always
+                            header_name: x-skip-rbac
+                        value_match: { exact: "yes" }
+                    on_match: { action: { name: skip, typed_config: { "@type": %s } } }
+                """.formatted(SKIP))
+                + withMatcher("composite", composite, headerTree("HttpRequestHeaderMatchInput", "x-action", """
+                stamp:
+                  action:
+                    name: stamp
+                    typed_config:
+                      "@type": %1$s
                       typed_config:
-                        "@type": %3$s
-                        mutations:
-                          response_mutations:
-                          - append: { header: { key: x-always, value: "on" } }
-                    xds_matcher:
-                      matcher_tree:
-                        input:
-                          name: upstream-skip
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.type.matcher.v3.HttpResponseHeaderMatchInput
-                            header_name: x-upstream-skip
-                        exact_match_map:
-                          map:
-                            "yes":
-                              action:
-                                name: skip
-                                typed_config:
-                                  "@type": type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter
-                """.formatted(WITH_MATCHER, EXECUTE, MUTATION);
+                        name: stamp
+                        typed_config:
+                          "@type": %2$s
+                          mutations: { response_mutations: [{ append: { header: { key: x-composite, value: stamped } } }] }
+                abort:
+                  action:
+                    name: abort
+                    typed_config:
+                      "@type": %1$s
+                      typed_config:
+                        name: envoy.filters.http.fault
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                          abort: { http_status: 418, percentage: { numerator: 100 } }
+                never:
+                  action:
+                    name: never
+                    typed_config:
+                      "@type": %1$s
+                      sample_percent: { default_value: { numerator: 0 } }
+                      typed_config:
+                        name: envoy.filters.http.fault
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                          abort: { http_status: 503, percentage: { numerator: 100 } }
+                """.formatted(EXECUTE, MUTATION)))
+                + withMatcher("composite-late", composite, headerTree("HttpResponseHeaderMatchInput", "x-late", """
+                "yes":
+                  action:
+                    name: too-late
+                    typed_config:
+                      "@type": %1$s
+                      typed_config:
+                        name: late-stamp
+                        typed_config:
+                          "@type": %2$s
+                          mutations: { response_mutations: [{ append: { header: { key: x-late-stamp, value: "on" } } }] }
+                """.formatted(EXECUTE, MUTATION)))
+                + withMatcher("response-mutation", """
+                name: always
+                typed_config:
+                  "@type": %s
+                  mutations: { response_mutations: [{ append: { header: { key: x-always, value: "on" } } }] }
+                """.formatted(MUTATION), headerTree("HttpResponseHeaderMatchInput", "x-upstream-skip", """
+                "yes": { action: { name: skip, typed_config: { "@type": %s } } }
+                """.formatted(SKIP)));
         String routes = """
                 - match: { prefix: "/secure/strict" }
                   route: { cluster: app }
@@ -191,11 +156,10 @@ class CompositeE2ETest {
                               strict-pass:
                                 action:
                                   name: skip
-                                  typed_config:
-                                    "@type": type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter
+                                  typed_config: { "@type": %s }
                 - match: { prefix: "/" }
                   route: { cluster: app }
-                """;
+                """.formatted(SKIP);
         proxy = stack.start(stack.http(TempPaths.file("composite-access", ".log").toString(), routes,
                 Bootstraps.cluster("app", false, null, upstream.port()), "", filters));
     }
