@@ -72,13 +72,14 @@ public final class StreamMatchingData implements MatchingData {
             case RESPONSE_HEADER -> MatchingData.header(responseHeaders, input.key());
             case RESPONSE_TRAILER -> MatchingData.header(responseTrailers, input.key());
             case DESTINATION_IP, SOURCE_IP, DIRECT_SOURCE_IP -> MatchingData.address(address(input));
-            case DESTINATION_PORT -> port(local());
-            case SOURCE_PORT -> port(remote());
+            case DESTINATION_PORT -> MatchingData.port(local());
+            case SOURCE_PORT -> MatchingData.port(remote());
             case SERVER_NAME -> MatchingData.emptyToNull(RbacInput.serverNameOf(cb.connection()));
-            case URI_SAN -> joined(peer().uriSans());
-            case DNS_SAN -> joined(peer().dnsSans());
+            case URI_SAN -> MatchingData.joined(peer().uriSans());
+            case DNS_SAN -> MatchingData.joined(peer().dnsSans());
             case SUBJECT -> MatchingData.emptyToNull(peer().subject());
-            case FILTER_STATE -> RbacMatcher.FilterStateValue.serialize(cb.filterState().get(input.key()));
+            case FILTER_STATE -> cb.filterState() == null ? null
+                    : RbacMatcher.FilterStateValue.serialize(cb.filterState().get(input.key()));
             // The translator admits no other input for an HTTP filter's matcher.
             default -> null;
         };
@@ -107,13 +108,5 @@ public final class StreamMatchingData implements MatchingData {
 
     private PeerIdentity peer() {
         return PeerIdentity.of(cb.connection(), cb.filterState());
-    }
-
-    private static String port(SocketAddress a) {
-        return a instanceof InetSocketAddress isa ? MatchingData.port(isa.getPort()) : null;
-    }
-
-    private static String joined(java.util.List<String> values) {
-        return values.isEmpty() ? null : String.join(",", values);
     }
 }
