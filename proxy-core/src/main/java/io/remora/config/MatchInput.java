@@ -3,8 +3,10 @@ package io.remora.config;
 /**
  * One data input of a {@link UnifiedMatcher}: the connection facts of Envoy's network inputs
  * ({@code envoy.extensions.matching.common_inputs.network.v3.*}), the peer certificate's
- * ({@code ...common_inputs.ssl.v3.*}), a request header ({@code HttpRequestHeaderMatchInput})
- * or a filter state object ({@code FilterStateInput}).
+ * ({@code ...common_inputs.ssl.v3.*}), a request header ({@code HttpRequestHeaderMatchInput}),
+ * a request trailer, response header or response trailer (their {@code Http*MatchInput}s, which
+ * only filters wrapped by an {@code ExtensionWithMatcher} see) or a filter state object
+ * ({@code FilterStateInput}).
  *
  * @param key the header name (lower case) or filter state key; null for the other kinds
  */
@@ -12,7 +14,14 @@ public record MatchInput(Kind kind, String key) {
 
     public enum Kind {
         DESTINATION_IP, DESTINATION_PORT, SOURCE_IP, SOURCE_PORT, DIRECT_SOURCE_IP, SOURCE_TYPE, SERVER_NAME,
-        TRANSPORT_PROTOCOL, APPLICATION_PROTOCOL, URI_SAN, DNS_SAN, SUBJECT, REQUEST_HEADER, FILTER_STATE
+        TRANSPORT_PROTOCOL, APPLICATION_PROTOCOL, URI_SAN, DNS_SAN, SUBJECT, REQUEST_HEADER, FILTER_STATE,
+        REQUEST_TRAILER, RESPONSE_HEADER, RESPONSE_TRAILER;
+
+        /** Whether inputs of this kind name something (a header, a filter state key). */
+        public boolean keyed() {
+            return this == REQUEST_HEADER || this == FILTER_STATE || this == REQUEST_TRAILER
+                    || this == RESPONSE_HEADER || this == RESPONSE_TRAILER;
+        }
     }
 
     public static final MatchInput DESTINATION_IP = new MatchInput(Kind.DESTINATION_IP, null);
@@ -29,13 +38,18 @@ public record MatchInput(Kind kind, String key) {
     public static final MatchInput SUBJECT = new MatchInput(Kind.SUBJECT, null);
 
     public MatchInput {
-        if ((kind == Kind.REQUEST_HEADER || kind == Kind.FILTER_STATE) == (key == null)) {
+        if (kind.keyed() == (key == null)) {
             throw new IllegalArgumentException(kind + (key == null ? " needs a key" : " takes no key"));
         }
     }
 
     public static MatchInput requestHeader(String name) {
         return new MatchInput(Kind.REQUEST_HEADER, name.toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** A request trailer, response header or response trailer (by kind) named {@code name}. */
+    public static MatchInput header(Kind kind, String name) {
+        return new MatchInput(kind, name.toLowerCase(java.util.Locale.ROOT));
     }
 
     public static MatchInput filterState(String key) {

@@ -32,6 +32,16 @@ public interface MatchingData {
         return port > 0 ? Integer.toString(port) : null;
     }
 
+    /** An IP socket address's port; null for none or another kind of address. */
+    static String port(java.net.SocketAddress a) {
+        return a instanceof java.net.InetSocketAddress isa ? port(isa.getPort()) : null;
+    }
+
+    /** The certificate inputs' several values (SANs), comma-separated; null when there are none. */
+    static String joined(List<String> values) {
+        return values.isEmpty() ? null : String.join(",", values);
+    }
+
     /** Envoy's ApplicationProtocolInput: each protocol quoted, comma-separated; null when none. */
     static String applicationProtocols(List<String> alpn) {
         if (alpn == null || alpn.isEmpty()) {
@@ -45,6 +55,21 @@ public interface MatchingData {
             sb.append('\'').append(p).append('\'');
         }
         return sb.toString();
+    }
+
+    /**
+     * Envoy's header inputs: every value of the header joined with commas; null when absent (or
+     * when there are no headers).
+     */
+    static String header(io.netty.handler.codec.http2.Http2Headers headers, String name) {
+        if (headers == null) {
+            return null;
+        }
+        List<CharSequence> all = headers.getAll(name);
+        if (all.isEmpty()) {
+            return null;
+        }
+        return all.size() == 1 ? all.get(0).toString() : String.join(",", all);
     }
 
     static String emptyToNull(String s) {

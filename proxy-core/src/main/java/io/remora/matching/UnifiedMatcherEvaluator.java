@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A {@link UnifiedMatcher} compiled for evaluation, as Envoy's matcher does: a map or range hit
@@ -46,7 +47,21 @@ public final class UnifiedMatcherEvaluator<A> {
     private final Node root;
 
     public UnifiedMatcherEvaluator(UnifiedMatcher<A> matcher) {
-        this.root = compile(matcher);
+        this.root = compile(matcher, Function.identity());
+    }
+
+    private UnifiedMatcherEvaluator(Node root) {
+        this.root = root;
+    }
+
+    /**
+     * An evaluator whose actions are {@code actions} applied once, here, to the config's (a runtime
+     * object built from each config action, so that a match costs no lookup). Null results are
+     * not allowed: a step with a null action would read as no match.
+     */
+    public static <C, A> UnifiedMatcherEvaluator<A> mapped(UnifiedMatcher<C> matcher,
+                                                            Function<? super C, ? extends A> actions) {
+        return new UnifiedMatcherEvaluator<>(compile(matcher, actions));
     }
 
     /** The action the matcher picks, or null when it picks none. */
@@ -56,22 +71,36 @@ public final class UnifiedMatcherEvaluator<A> {
         return r == UNABLE ? null : (A) r;
     }
 
-    private static Step step(OnMatch<?> om) {
+    /**
+     * As {@link #match(MatchingData)}, but telling "no match" (null) apart from "cannot tell yet"
+     * ({@code unable}: an input the matcher needed is not available), for a caller that evaluates
+     * again as more of a stream arrives (Envoy's MatchState incomplete).
+     */
+    @SuppressWarnings("unchecked")
+    public A match(MatchingData in, A unable) {
+        Object r = root.match(in);
+        return r == UNABLE ? unable : (A) r;
+    }
+
+    private static Step step(OnMatch<?> om, Function<Object, ?> actions) {
         if (om == null) {
             return null;
         }
-        return om.action() != null ? new Step(null, om.action()) : new Step(compile(om.matcher()), null);
+        return om.action() != null ? new Step(null, java.util.Objects.requireNonNull(actions.apply(om.action())))
+                : new Step(compile(om.matcher(), actions), null);
     }
 
     private static Object orElse(Step onNoMatch, MatchingData in) {
         return onNoMatch == null ? null : onNoMatch.eval(in);
     }
 
-    private static Node compile(UnifiedMatcher<?> m) {
-        Step onNoMatch = step(m.onNoMatch());
+    @SuppressWarnings("unchecked")
+    private static Node compile(UnifiedMatcher<?> m, Function<?, ?> mapper) {
+        Function<Object, ?> actions = (Function<Object, ?>) mapper;
+        Step onNoMatch = step(m.onNoMatch(), actions);
         if (m instanceof UnifiedMatcher.ExactTree<?> t) {
             Map<String, Step> map = new HashMap<>();
-            t.map().forEach((k, v) -> map.put(k, step(v)));
+            t.map().forEach((k, v) -> map.put(k, step(v, actions)));
             MatchInput input = t.input();
             return in -> {
                 if (!in.available(input)) {
@@ -85,7 +114,7 @@ public final class UnifiedMatcherEvaluator<A> {
         }
         if (m instanceof UnifiedMatcher.PrefixTree<?> t) {
             List<Map.Entry<String, Step>> entries = new ArrayList<>();
-            t.map().forEach((k, v) -> entries.add(Map.entry(k, step(v))));
+            t.map().forEach((k, v) -> entries.add(Map.entry(k, step(v, actions))));
             entries.sort(Comparator.comparingInt((Map.Entry<String, Step> e) -> e.getKey().length()).reversed());
             MatchInput input = t.input();
             return in -> {
@@ -111,7 +140,7 @@ public final class UnifiedMatcherEvaluator<A> {
             }
             List<Range> ranges = new ArrayList<>();
             for (UnifiedMatcher.RangeMatcher<?> rm : t.rangeMatchers()) {
-                Step s = step(rm.onMatch());
+                Step s = step(rm.onMatch(), actions);
                 for (CompiledCidr c : CompiledCidr.of(rm.ranges())) {
                     ranges.add(new Range(c, s, rm.exclusive()));
                 }
@@ -146,7 +175,7 @@ public final class UnifiedMatcherEvaluator<A> {
         }
         List<Field> fields = new ArrayList<>();
         for (UnifiedMatcher.FieldMatcher<?> fm : list.matchers()) {
-            fields.add(new Field(predicate(fm.predicate()), step(fm.onMatch())));
+            fields.add(new Field(predicate(fm.predicate()), step(fm.onMatch(), actions)));
         }
         return in -> {
             for (Field f : fields) {

@@ -228,7 +228,7 @@ public sealed interface RbacMatcher {
         }
 
         /** Envoy's serializeAsString for the kinds of objects Remora's filters store; null if none. */
-        static String serialize(Object o) {
+        public static String serialize(Object o) {
             if (o instanceof CharSequence || o instanceof Number || o instanceof Boolean) {
                 return o.toString();
             }

@@ -6,7 +6,6 @@ import io.remora.matching.MatchingData;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.List;
 
 /**
  * An {@link RbacInput} as the inputs of an RBAC matcher read it (Envoy's HTTP matching data of
@@ -35,13 +34,13 @@ final class RbacMatchingData implements MatchingData {
     public String value(MatchInput input) {
         return switch (input.kind()) {
             case DESTINATION_IP, SOURCE_IP, DIRECT_SOURCE_IP -> MatchingData.address(address(input));
-            case DESTINATION_PORT -> port(in.localAddress());
-            case SOURCE_PORT -> port(in.sourceAddress());
+            case DESTINATION_PORT -> MatchingData.port(in.localAddress());
+            case SOURCE_PORT -> MatchingData.port(in.sourceAddress());
             case SERVER_NAME -> MatchingData.emptyToNull(in.requestedServerName());
-            case URI_SAN -> joined(in.peerIdentity().uriSans());
-            case DNS_SAN -> joined(in.peerIdentity().dnsSans());
+            case URI_SAN -> MatchingData.joined(in.peerIdentity().uriSans());
+            case DNS_SAN -> MatchingData.joined(in.peerIdentity().dnsSans());
             case SUBJECT -> MatchingData.emptyToNull(in.peerIdentity().subject());
-            case REQUEST_HEADER -> header(input.key());
+            case REQUEST_HEADER -> MatchingData.header(in.headers(), input.key());
             case FILTER_STATE -> in.filterState() == null ? null
                     : RbacMatcher.FilterStateValue.serialize(in.filterState().get(input.key()));
             // The translator admits no other input for RBAC.
@@ -58,27 +57,5 @@ final class RbacMatchingData implements MatchingData {
             default -> null;
         };
         return a instanceof InetSocketAddress isa ? isa.getAddress() : null;
-    }
-
-    private static String port(SocketAddress a) {
-        return a instanceof InetSocketAddress isa ? MatchingData.port(isa.getPort()) : null;
-    }
-
-    private static String joined(List<String> values) {
-        return values.isEmpty() ? null : String.join(",", values);
-    }
-
-    private String header(String name) {
-        if (in.headers() == null) {
-            return null;
-        }
-        List<CharSequence> all = in.headers().getAll(name);
-        if (all.isEmpty()) {
-            return null;
-        }
-        if (all.size() == 1) {
-            return all.get(0).toString();
-        }
-        return String.join(",", all);
     }
 }

@@ -27,11 +27,9 @@ public final class HttpFilterTranslator {
     private static final Set<String> ACCESS_CONTROL_TYPES = Set.of(
             "envoy.extensions.filters.http.rate_limit_quota.v3.RateLimitQuotaFilterConfig",
             "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
-            "envoy.extensions.filters.http.golang.v3alpha.Config",
-            "envoy.extensions.filters.http.composite.v3.Composite");
+            "envoy.extensions.filters.http.golang.v3alpha.Config");
     private static final Set<String> ACCESS_CONTROL_NAMES = Set.of(
-            "envoy.filters.http.rate_limit_quota", "envoy.filters.http.dynamic_modules", "envoy.filters.http.golang",
-            "envoy.filters.http.composite");
+            "envoy.filters.http.rate_limit_quota", "envoy.filters.http.dynamic_modules", "envoy.filters.http.golang");
 
     private HttpFilterTranslator() {
     }
@@ -80,9 +78,7 @@ public final class HttpFilterTranslator {
             if (ext != null) {
                 throw tp.error("'" + type + "' is a " + ext.names().get(0) + " config, not an HTTP filter's");
             }
-            boolean accessControl = ACCESS_CONTROL_TYPES.contains(type)
-                    || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(f.getName())
-                    || wrapsAccessControl(typed, tp, registry);
+            boolean accessControl = mayDenyRequests(type, f.getName());
             // A disabled filter may still be enabled per route, so disabled does not excuse it.
             if (accessControl && !f.getIsOptional()) {
                 throw fp.error("HTTP filter '" + f.getName() + "' (" + type + ") may deny requests (access control, quotas or user code) and is not"
@@ -98,18 +94,10 @@ public final class HttpFilterTranslator {
     }
 
     /**
-     * An {@code ExtensionWithMatcher} Remora does not run, around a filter that may deny requests
-     * (ext_authz, rbac, a rate limit...): skipping it would turn that filter off for every request.
+     * Whether a filter Remora does not have (config type, or its name when it has none) may deny
+     * requests: such a filter is refused rather than skipped, wherever it is configured.
      */
-    private static boolean wrapsAccessControl(TypedConfig typed, FieldPath tp, ExtensionRegistry registry) {
-        if (typed == null || !typed.typeName().equals("envoy.extensions.common.matching.v3.ExtensionWithMatcher")) {
-            return false;
-        }
-        var inner = typed.unpack(io.envoyproxy.envoy.extensions.common.matching.v3.ExtensionWithMatcher.class, tp)
-                .getExtensionConfig();
-        String innerType = inner.hasTypedConfig() ? Protos.typeName(inner.getTypedConfig()) : "";
-        Extension ext = innerType.isEmpty() ? registry.byName(inner.getName()) : registry.byConfigType(innerType);
-        return ext == null ? ACCESS_CONTROL_TYPES.contains(innerType) || ACCESS_CONTROL_NAMES.contains(inner.getName())
-                : ext.enforcesAccess();
+    public static boolean mayDenyRequests(String type, String name) {
+        return ACCESS_CONTROL_TYPES.contains(type) || type.isEmpty() && ACCESS_CONTROL_NAMES.contains(name);
     }
 }

@@ -7,6 +7,9 @@ import com.google.protobuf.StringValue;
 import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.FilterStateInput;
 import io.envoyproxy.envoy.extensions.matching.input_matchers.ip.v3.Ip;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpRequestTrailerMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpResponseHeaderMatchInput;
+import io.envoyproxy.envoy.type.matcher.v3.HttpResponseTrailerMatchInput;
 import io.remora.config.CidrRange;
 import io.remora.config.MatchInput;
 import io.remora.config.StringMatcher;
@@ -32,6 +35,11 @@ public final class UnifiedMatcherTranslator<A> {
     private static final String NET = "envoy.extensions.matching.common_inputs.network.v3.";
     private static final String SSL = "envoy.extensions.matching.common_inputs.ssl.v3.";
     private static final String HEADER_INPUT = "envoy.type.matcher.v3.HttpRequestHeaderMatchInput";
+    /** The header inputs whose data arrives later in a stream, by their input kind. */
+    private static final Map<String, MatchInput.Kind> LATER_HEADER_INPUTS = Map.of(
+            "envoy.type.matcher.v3.HttpRequestTrailerMatchInput", MatchInput.Kind.REQUEST_TRAILER,
+            "envoy.type.matcher.v3.HttpResponseHeaderMatchInput", MatchInput.Kind.RESPONSE_HEADER,
+            "envoy.type.matcher.v3.HttpResponseTrailerMatchInput", MatchInput.Kind.RESPONSE_TRAILER);
     private static final String IP_MATCHER = "xds.type.matcher.v3.IPMatcher";
     private static final String IP_INPUT_MATCHER = "envoy.extensions.matching.input_matchers.ip.v3.Ip";
 
@@ -272,7 +280,7 @@ public final class UnifiedMatcherTranslator<A> {
                 String name = Protos.unpack(in.getTypedConfig(), HttpRequestHeaderMatchInput.class, tp).getHeaderName();
                 yield name.isEmpty() ? null : MatchInput.requestHeader(name);
             }
-            default -> null;
+            default -> LATER_HEADER_INPUTS.containsKey(type) ? laterHeader(in, type, tp) : null;
         };
         if (input == null && (type.equals(NET + "FilterStateInput") || type.equals(HEADER_INPUT))) {
             throw tp.field(type.equals(HEADER_INPUT) ? "header_name" : "key").error("must not be empty");
@@ -281,6 +289,22 @@ public final class UnifiedMatcherTranslator<A> {
             throw tp.error(inputRefusal.apply(type));
         }
         return input;
+    }
+
+    /** The trailer and response header inputs: each message has just a header_name. */
+    private static MatchInput laterHeader(TypedExtensionConfig in, String type, FieldPath tp) {
+        MatchInput.Kind kind = LATER_HEADER_INPUTS.get(type);
+        String name = switch (kind) {
+            case REQUEST_TRAILER -> Protos.unpack(in.getTypedConfig(), HttpRequestTrailerMatchInput.class, tp)
+                    .getHeaderName();
+            case RESPONSE_HEADER -> Protos.unpack(in.getTypedConfig(), HttpResponseHeaderMatchInput.class, tp)
+                    .getHeaderName();
+            default -> Protos.unpack(in.getTypedConfig(), HttpResponseTrailerMatchInput.class, tp).getHeaderName();
+        };
+        if (name.isEmpty()) {
+            throw tp.field("header_name").error("must not be empty");
+        }
+        return MatchInput.header(kind, name);
     }
 
     private static CidrRange cidr(String prefix, boolean hasLen, int len, FieldPath path) {

@@ -36,41 +36,6 @@ class ValidationErrorTest {
         return HCM_HEAD + vhosts.indent(12) + CLUSTERS;
     }
 
-    /** An ExtensionWithMatcher around {@code innerName}/{@code innerType}, which Remora does not run. */
-    private static String withMatcher(String innerName, String innerType) {
-        return HcmListenerYaml.listener("", HcmListenerYaml.filter("wrapped",
-                "type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher", """
-                        extension_config:
-                          name: %s
-                          typed_config: { "@type": type.googleapis.com/%s }
-                        xds_matcher:
-                          matcher_tree:
-                            input:
-                              name: h
-                              typed_config:
-                                "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
-                                header_name: x-skip
-                            exact_match_map:
-                              map:
-                                "yes":
-                                  action:
-                                    name: skip
-                                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter }
-                        """.formatted(innerName, innerType)), "") + HcmListenerYaml.CLUSTER_C1;
-    }
-
-    @Test
-    void aMatcherAroundAnAccessFilterIsRefusedAroundOthersSkipped() {
-        var e = fail(withMatcher("envoy.filters.http.ext_authz",
-                "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"));
-        assertEquals(HCM + ".http_filters[0]", e.path());
-        assertTrue(e.reason().contains("may deny requests"), e.reason());
-        var skipped = new BootstrapLoader().loadString(withMatcher("envoy.filters.http.fault",
-                "envoy.extensions.filters.http.fault.v3.HTTPFault"), "test.yaml");
-        assertTrue(skipped.warnings().stream().anyMatch(w -> w.contains("skipping unsupported HTTP filter 'wrapped'")),
-                skipped.warnings().toString());
-    }
-
     @Test
     void badYamlReportsLine() {
         var e = fail("static_resources:\n  listeners: [\n    - foo: bar\n  bad: {\n");
