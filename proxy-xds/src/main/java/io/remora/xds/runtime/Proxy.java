@@ -52,6 +52,7 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
+    private final RtdsLayers rtdsLayers;
     private final Map<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> exporters =
             new java.util.concurrent.ConcurrentHashMap<>();
     /** The bootstrap's tracing.http: for connection managers whose tracing names no provider. */
@@ -89,6 +90,7 @@ public final class Proxy implements AutoCloseable {
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
         accessLogs.runtime(runtime::snapshot);
+        this.rtdsLayers = new RtdsLayers(runtime);
         try {
             this.runtimeWatcher = io.remora.runtime.RuntimeWatcher.start(runtime);
         } catch (java.io.IOException e) {
@@ -249,10 +251,13 @@ public final class Proxy implements AutoCloseable {
     private final class Applier implements XdsConfigApplier {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
+            var runtimeChanges = rtdsLayers.prepare(snapshot.runtimes());
             ServerConfig merged = dynamic.merge(snapshot);
             // Secrets first: listeners and clusters of this snapshot resolve them by name.
             fileSecrets.watch(snapshot);
             sdsSecrets.apply(snapshot.secrets());
+            // before the listeners of this snapshot serve: Envoy's server loads RTDS before it starts them
+            rtdsLayers.publish(snapshot.runtimes(), runtimeChanges);
             try {
                 server.update(merged);
             } catch (RuntimeException e) {
