@@ -157,6 +157,9 @@ public final class Proxy implements AutoCloseable {
         for (io.remora.xds.translate.StatsSinksTranslator.Sink s : config.sinks()) {
             if (s instanceof io.remora.xds.translate.StatsSinksTranslator.Statsd statsd) {
                 sinks.add(new io.remora.stats.UdpStatsdSink(statsd.address(), statsd.prefix()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.TcpStatsd tcp) {
+                sinks.add(new io.remora.stats.TcpStatsdSink(server.clusterManager(), tcp.cluster(), tcp.prefix(),
+                        stats.meterRegistry()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.DogStatsd dog) {
                 sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(), true, dog.maxBytesPerDatagram()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
