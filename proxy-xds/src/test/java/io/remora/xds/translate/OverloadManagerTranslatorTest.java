@@ -124,4 +124,47 @@ class OverloadManagerTranslatorTest {
         assertEquals(0, OverloadManagerTranslator.translate(load(OM), TranslationContext.lenient())
                 .minimumAccountToTrackPowerOfTwo());
     }
+
+    @Test
+    void cpuUtilizationMonitorsInHostAndContainerMode() {
+        String yaml = """
+                overload_manager:
+                  resource_monitors:
+                  - name: envoy.resource_monitors.cpu_utilization
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.resource_monitors.cpu_utilization.v3.CpuUtilizationConfig
+                      mode: %s
+                  actions:
+                  - name: envoy.overload_actions.stop_accepting_requests
+                    triggers:
+                    - name: envoy.resource_monitors.cpu_utilization
+                      threshold: { value: 0.9 }
+                """;
+        OverloadManagerConfig host = OverloadManagerTranslator.translate(load(yaml.formatted("HOST")),
+                TranslationContext.lenient());
+        assertEquals(java.util.List.of(new OverloadManagerConfig.CpuUtilization(false)), host.resourceMonitors());
+        assertEquals(1, host.actions().size(), "the trigger names a known monitor");
+        OverloadManagerConfig container = OverloadManagerTranslator.translate(load(yaml.formatted("CONTAINER")),
+                TranslationContext.lenient());
+        assertEquals(java.util.List.of(new OverloadManagerConfig.CpuUtilization(true)), container.resourceMonitors());
+    }
+
+    @Test
+    void v2alphaFixedHeapConfigIsTheV3Monitor() {
+        OverloadManagerConfig c = OverloadManagerTranslator.translate(load("""
+                overload_manager:
+                  resource_monitors:
+                  - name: envoy.resource_monitors.fixed_heap
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.config.resource_monitor.fixed_heap.v2alpha.FixedHeapConfig
+                      max_heap_size_bytes: 1073741824
+                  actions:
+                  - name: envoy.overload_actions.shrink_heap
+                    triggers:
+                    - name: envoy.resource_monitors.fixed_heap
+                      threshold: { value: 0.95 }
+                """), TranslationContext.lenient());
+        assertEquals(java.util.List.of(new OverloadManagerConfig.FixedHeap(1073741824L)), c.resourceMonitors());
+        assertEquals(1, c.actions().size());
+    }
 }
