@@ -130,4 +130,54 @@ class RtdsE2ETest {
             }
         }
     }
+
+    private static void writeRuntimeFile(java.nio.file.Path file, String version, int abortPercent) throws Exception {
+        java.nio.file.Path tmp = file.resolveSibling("rtds.tmp");
+        java.nio.file.Files.writeString(tmp, """
+                version_info: "%s"
+                resources:
+                - "@type": type.googleapis.com/envoy.service.runtime.v3.Runtime
+                  name: rtds-0
+                  layer: { fault: { http: { abort: { abort_percent: %d } } } }
+                """.formatted(version, abortPercent));
+        // moved into place, as Envoy's docs ask of file-delivered xDS
+        java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @org.junit.jupiter.api.Test
+    void rtdsLayerFromAPathConfigSourceFile() throws Exception {
+        java.nio.file.Path dir = TempPaths.directory("rtds");
+        java.nio.file.Path file = dir.resolve("rtds.yaml");
+        writeRuntimeFile(file, "1", 0);
+        try (TestUpstream upstream = TestUpstream.text("app")) {
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+                    "- match: { prefix: \"/\" }\n  route: { cluster: app }\n",
+                    Bootstraps.cluster("app", false, null, upstream.port()), "", """
+                    - name: envoy.filters.http.fault
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
+                        abort: { http_status: 418, percentage: { numerator: 100 } }
+                    """)
+                    + """
+                    layered_runtime:
+                      layers:
+                      - name: rtds
+                        rtds_layer: { name: rtds-0, rtds_config: { path_config_source: { path: %s } } }
+                    """.formatted(file);
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                assertEquals("0", entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString());
+                assertEquals(200, Curl.get(port, "/").status(), "the file's 0 overrides the filter's 100%");
+                writeRuntimeFile(file, "2", 100);
+                long deadline = System.currentTimeMillis() + 10_000;
+                while (!entry(proxy, "fault.http.abort.abort_percent").get("final_value").getAsString().equals("100")) {
+                    assertTrue(System.currentTimeMillis() < deadline, "file update applied: " + proxy.admin("/runtime"));
+                    Thread.sleep(50);
+                }
+                assertEquals(418, Curl.get(port, "/").status());
+            }
+        }
+    }
 }
