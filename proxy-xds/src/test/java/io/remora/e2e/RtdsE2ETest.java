@@ -40,23 +40,9 @@ class RtdsE2ETest {
                     "@type": type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault
                     abort: { http_status: 418, percentage: { numerator: 0 } }
                 """;
-        String xds = """
-                - name: xds-grpc
-                  type: STATIC
-                  connect_timeout: 1s
-                  typed_extension_protocol_options:
-                    envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                      "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                      explicit_http_config: { http2_protocol_options: {} }
-                  load_assignment:
-                    cluster_name: xds-grpc
-                    endpoints:
-                    - lb_endpoints:
-                      - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                """.formatted(ads);
         return Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: app }\n",
-                Bootstraps.cluster("app", false, null, upstream) + "\n" + xds, "", fault)
+                Bootstraps.cluster("app", false, null, upstream) + "\n" + Bootstraps.cluster("xds-grpc", true, null, ads), "", fault)
                 + """
                 dynamic_resources:
                   ads_config:

@@ -47,11 +47,7 @@ class ObservabilityBootstrapTranslationTest {
     void statsdOverTcpNeedsAStaticCluster() {
         String sink = """
                 stats_sinks:
-                - name: envoy.stat_sinks.statsd
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.config.metrics.v3.StatsdSink
-                    tcp_cluster_name: statsd
-                    prefix: mesh
+                - typed_config: { "@type": type.googleapis.com/envoy.config.metrics.v3.StatsdSink, tcp_cluster_name: statsd }
                 """;
         Bootstrap ok = load("""
                 static_resources:
@@ -61,7 +57,7 @@ class ObservabilityBootstrapTranslationTest {
                       cluster_name: statsd
                       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 8125 } } } }] }]
                 """ + sink);
-        assertEquals(List.of(new StatsSinksTranslator.TcpStatsd("statsd", "mesh")),
+        assertEquals(List.of(new StatsSinksTranslator.TcpStatsd("statsd", "")),
                 StatsSinksTranslator.translate(ok, TranslationContext.lenient()).sinks());
         // a cluster CDS would bring does not exist yet when Envoy builds its sinks
         assertEquals("stats_sinks[0].typed_config.tcp_cluster_name: tcp statsd: unknown cluster 'statsd'"

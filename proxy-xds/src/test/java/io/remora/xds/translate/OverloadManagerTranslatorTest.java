@@ -125,45 +125,34 @@ class OverloadManagerTranslatorTest {
                 .minimumAccountToTrackPowerOfTwo());
     }
 
-    @Test
-    void cpuUtilizationMonitorsInHostAndContainerMode() {
-        String yaml = """
+    /** One monitor (typed_config body as YAML flow fields) and one action it triggers. */
+    private static OverloadManagerConfig oneMonitor(String monitor, String typedConfig, String action) {
+        return OverloadManagerTranslator.translate(load("""
                 overload_manager:
                   resource_monitors:
-                  - name: envoy.resource_monitors.cpu_utilization
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.resource_monitors.cpu_utilization.v3.CpuUtilizationConfig
-                      mode: %s
+                  - { name: %1$s, typed_config: { %2$s } }
                   actions:
-                  - name: envoy.overload_actions.stop_accepting_requests
-                    triggers:
-                    - name: envoy.resource_monitors.cpu_utilization
-                      threshold: { value: 0.9 }
-                """;
-        OverloadManagerConfig host = OverloadManagerTranslator.translate(load(yaml.formatted("HOST")),
-                TranslationContext.lenient());
+                  - { name: %3$s, triggers: [{ name: %1$s, threshold: { value: 0.9 } }] }
+                """.formatted(monitor, typedConfig, action)), TranslationContext.lenient());
+    }
+
+    @Test
+    void cpuUtilizationMonitorsInHostAndContainerMode() {
+        String config = "\"@type\": type.googleapis.com/envoy.extensions.resource_monitors.cpu_utilization.v3.CpuUtilizationConfig, mode: ";
+        OverloadManagerConfig host = oneMonitor(OverloadManagerConfig.CPU_UTILIZATION, config + "HOST",
+                OverloadManagerConfig.STOP_ACCEPTING_REQUESTS);
         assertEquals(java.util.List.of(new OverloadManagerConfig.CpuUtilization(false)), host.resourceMonitors());
         assertEquals(1, host.actions().size(), "the trigger names a known monitor");
-        OverloadManagerConfig container = OverloadManagerTranslator.translate(load(yaml.formatted("CONTAINER")),
-                TranslationContext.lenient());
+        OverloadManagerConfig container = oneMonitor(OverloadManagerConfig.CPU_UTILIZATION, config + "CONTAINER",
+                OverloadManagerConfig.STOP_ACCEPTING_REQUESTS);
         assertEquals(java.util.List.of(new OverloadManagerConfig.CpuUtilization(true)), container.resourceMonitors());
     }
 
     @Test
     void v2alphaFixedHeapConfigIsTheV3Monitor() {
-        OverloadManagerConfig c = OverloadManagerTranslator.translate(load("""
-                overload_manager:
-                  resource_monitors:
-                  - name: envoy.resource_monitors.fixed_heap
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.config.resource_monitor.fixed_heap.v2alpha.FixedHeapConfig
-                      max_heap_size_bytes: 1073741824
-                  actions:
-                  - name: envoy.overload_actions.shrink_heap
-                    triggers:
-                    - name: envoy.resource_monitors.fixed_heap
-                      threshold: { value: 0.95 }
-                """), TranslationContext.lenient());
+        OverloadManagerConfig c = oneMonitor(OverloadManagerConfig.FIXED_HEAP,
+                "\"@type\": type.googleapis.com/envoy.config.resource_monitor.fixed_heap.v2alpha.FixedHeapConfig,"
+                        + " max_heap_size_bytes: 1073741824", OverloadManagerConfig.SHRINK_HEAP);
         assertEquals(java.util.List.of(new OverloadManagerConfig.FixedHeap(1073741824L)), c.resourceMonitors());
         assertEquals(1, c.actions().size());
     }
