@@ -14,7 +14,7 @@ import java.util.List;
  */
 final class StatsdLines {
 
-    /** Receives each line (without a line end); the builder is reused only after the call returns. */
+    /** Receives each line, without a line end. */
     interface Out {
         void line(StringBuilder metric) throws IOException;
     }

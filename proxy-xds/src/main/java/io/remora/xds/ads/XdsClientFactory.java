@@ -20,8 +20,9 @@ import java.util.Set;
 
 /**
  * Builds the xDS client a bootstrap's dynamic_resources describe: LDS and CDS over ADS or from files
- * (path_config_source), RTDS for the layered_runtime's rtds_layers ({@link RtdsSources}), the ADS server from {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster
- * whose first endpoint is a socket address or a pipe, or a google_grpc target_uri), GRPC or DELTA_GRPC.
+ * (path_config_source), RTDS for the layered_runtime's rtds_layers ({@link RtdsSources}), the ADS server from
+ * {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster whose first endpoint is a socket address or a
+ * pipe, or a google_grpc target_uri), GRPC or DELTA_GRPC.
  */
 public final class XdsClientFactory {
     private XdsClientFactory() {

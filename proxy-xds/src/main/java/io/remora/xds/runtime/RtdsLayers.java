@@ -11,8 +11,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Feeds RTDS Runtime resources to the runtime loader. An update is checked first ({@link #prepare}), so a bad
- * layer NACKs the snapshot before anything of it runs, and published after the rest of the snapshot took effect.
+ * Feeds RTDS Runtime resources to the runtime loader. An update is flattened first ({@link #prepare}), so a bad
+ * layer NACKs the snapshot before anything of it runs, and published once the rest of the snapshot translated.
  * Called on the xDS control thread only.
  */
 final class RtdsLayers {
