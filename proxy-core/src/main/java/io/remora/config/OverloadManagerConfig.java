@@ -30,6 +30,7 @@ public record OverloadManagerConfig(
     public static final String GLOBAL_DOWNSTREAM_MAX_CONNECTIONS = "envoy.resource_monitors.global_downstream_max_connections";
     /** Envoy's test monitor: the pressure is read from a file. */
     public static final String INJECTED_RESOURCE = "envoy.resource_monitors.injected_resource";
+    public static final String CPU_UTILIZATION = "envoy.resource_monitors.cpu_utilization";
     /** Netty's direct (off-heap) buffers: where socket reads and writes live. */
     public static final String DIRECT_MEMORY = "remora.resource_monitors.direct_memory";
 
@@ -81,6 +82,16 @@ public record OverloadManagerConfig(
     public record InjectedResource(String filename) implements ResourceMonitor {
         public String name() {
             return INJECTED_RESOURCE;
+        }
+    }
+
+    /**
+     * {@code envoy.resource_monitors.cpu_utilization}: the host's CPU from /proc/stat, or with
+     * {@code container} (mode CONTAINER) the cgroup's, against the cores it may use.
+     */
+    public record CpuUtilization(boolean container) implements ResourceMonitor {
+        public String name() {
+            return CPU_UTILIZATION;
         }
     }
 

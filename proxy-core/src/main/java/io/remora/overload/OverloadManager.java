@@ -75,6 +75,10 @@ public final class OverloadManager implements AutoCloseable {
                 monitor = new ResourceMonitor.Injected(m.name(), i.filename());
             } else if (m instanceof OverloadManagerConfig.DirectMemory d) {
                 monitor = new ResourceMonitor.DirectMemory(m.name(), d.maxBytes());
+            } else if (m instanceof OverloadManagerConfig.CpuUtilization c) {
+                monitor = new ResourceMonitor.CpuUtilization(m.name(), c.container()
+                        ? CpuStatsReaders.container(java.nio.file.Path.of("/sys/fs/cgroup"), System::nanoTime)
+                        : CpuStatsReaders.host(java.nio.file.Path.of("/proc/stat")));
             } else if (m instanceof OverloadManagerConfig.DownstreamConnections c) {
                 // Bound below, once the limits exist.
                 globalMax = globalMax <= 0 ? c.maxActiveDownstreamConnections()

@@ -130,4 +130,31 @@ abstract class ResourceMonitor {
             return max <= 0 ? 0 : (double) count.getAsLong() / max;
         }
     }
+
+    /**
+     * {@code envoy.resource_monitors.cpu_utilization}: the reader's utilization smoothed as Envoy
+     * smooths it, an exponentially weighted average with a small alpha (0.05) so that short spikes
+     * and dips barely move the pressure. The first reading only sets the baseline.
+     */
+    static final class CpuUtilization extends ResourceMonitor {
+        static final double DAMPENING_ALPHA = 0.05;
+        private final CpuStatsReaders.Reader reader;
+        private double utilization;
+
+        CpuUtilization(String name, CpuStatsReaders.Reader reader) {
+            super(name);
+            this.reader = reader;
+            try {
+                reader.utilization();
+            } catch (IllegalStateException e) {
+                // as Envoy, a failing first reading is no reason not to start: updates count it
+            }
+        }
+
+        @Override
+        double pressure() {
+            utilization = reader.utilization() * DAMPENING_ALPHA + (1 - DAMPENING_ALPHA) * utilization;
+            return utilization;
+        }
+    }
 }

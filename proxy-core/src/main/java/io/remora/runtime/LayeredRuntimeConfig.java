@@ -39,7 +39,10 @@ public record LayeredRuntimeConfig(List<Layer> layers) {
     public record Admin(String name) implements Layer {
     }
 
-    /** {@code rtds_layer}: served by a runtime discovery service; Remora keeps it empty. */
+    /**
+     * {@code rtds_layer}: the Runtime resource {@code resourceName} of a runtime discovery service;
+     * empty until the first one arrives ({@link RuntimeLoader#updateRtds}).
+     */
     public record Rtds(String name, String resourceName) implements Layer {
     }
 }

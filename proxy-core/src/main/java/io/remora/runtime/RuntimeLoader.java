@@ -20,9 +20,9 @@ import java.util.stream.Stream;
 
 /**
  * Envoy's runtime loader: builds a {@link Runtime} snapshot from the configured layers, keeps the
- * admin layer's overrides, and publishes a new snapshot (one volatile write) whenever the admin
- * layer changes or the disk layers are reloaded. Readers never lock. Emits Envoy's
- * {@code runtime.*} stats.
+ * admin layer's overrides and the RTDS layers' values, and publishes a new snapshot (one volatile
+ * write) whenever the admin layer or an RTDS layer changes or the disk layers are reloaded.
+ * Readers never lock. Emits Envoy's {@code runtime.*} stats.
  */
 public final class RuntimeLoader {
 
@@ -33,6 +33,8 @@ public final class RuntimeLoader {
     private final LayeredRuntimeConfig config;
     private final String serviceCluster;
     private final Map<String, RuntimeEntry> adminValues = new LinkedHashMap<>();
+    /** Per RTDS resource name, the values of its last accepted Runtime; empty until one arrives. */
+    private final Map<String, Map<String, RuntimeEntry>> rtdsValues = new java.util.HashMap<>();
     private final boolean hasAdminLayer;
     private volatile Runtime snapshot = Runtime.EMPTY;
 
@@ -116,6 +118,16 @@ public final class RuntimeLoader {
         loadNewSnapshot();
     }
 
+    /**
+     * An RTDS update: the flattened values of each Runtime resource received, by resource name. Every
+     * layer naming one of them takes its values; one new snapshot is published for the lot.
+     */
+    public synchronized void updateRtds(Map<String, Map<String, RuntimeEntry>> byResourceName) {
+        byResourceName.forEach((name, values) -> rtdsValues.put(name, Map.copyOf(values)));
+        LOG.fine(() -> "runtime: RTDS layers updated: " + byResourceName.keySet());
+        loadNewSnapshot();
+    }
+
     /** Re-reads the disk layers and publishes a new snapshot (Envoy does so when the symlink root moves). */
     public synchronized void reload() {
         loadNewSnapshot();
@@ -131,7 +143,8 @@ public final class RuntimeLoader {
             } else if (l instanceof LayeredRuntimeConfig.Admin a) {
                 layers.add(new RuntimeLayer(a.name(), RuntimeLayer.Kind.ADMIN, adminValues));
             } else if (l instanceof LayeredRuntimeConfig.Rtds r) {
-                layers.add(new RuntimeLayer(r.name(), RuntimeLayer.Kind.RTDS, Map.of()));
+                layers.add(new RuntimeLayer(r.name(), RuntimeLayer.Kind.RTDS,
+                        rtdsValues.getOrDefault(r.resourceName(), Map.of())));
             }
         }
         Runtime next = new RuntimeSnapshot(layers);

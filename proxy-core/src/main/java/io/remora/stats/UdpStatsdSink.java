@@ -1,23 +1,17 @@
 package io.remora.stats;
 
-import io.micrometer.core.instrument.Tag;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * Envoy's UDP statsd sinks. {@code envoy.stat_sinks.statsd}: {@code <prefix>.<full name>:<value>|c}
- * for counters (the change since the previous flush; only counters ever used), {@code |g} for
- * gauges, and every histogram sample as a timer {@code <prefix>.<name>:<ms>|ms}, one metric per
- * datagram. {@code envoy.stat_sinks.dog_statsd}: the tag-extracted name with the tags after the
- * value in DogStatsD's form ({@code envoy.cluster.upstream_rq_total:1|c|#envoy.cluster_name:up}),
- * and with {@code max_bytes_per_datagram} several metrics per datagram, newline-separated, as
- * Envoy batches them (a metric longer than the limit goes alone). Envoy sends a sample when the
+ * Envoy's UDP statsd sinks, with {@link StatsdLines}' metric lines. {@code envoy.stat_sinks.statsd}:
+ * one metric per datagram. {@code envoy.stat_sinks.dog_statsd}: with DogStatsD tags, and with
+ * {@code max_bytes_per_datagram} several metrics per datagram, newline-separated, as Envoy batches
+ * them (a metric longer than the limit goes alone). Envoy sends a sample when the
  * histogram records it; Remora keeps the samples and sends them at the next flush.
  */
 public final class UdpStatsdSink implements StatsSink {
@@ -42,7 +36,7 @@ public final class UdpStatsdSink implements StatsSink {
      */
     public UdpStatsdSink(InetSocketAddress target, String prefix, boolean dogStatsd, int maxBytesPerDatagram) {
         this.target = target;
-        this.prefix = prefix == null || prefix.isEmpty() ? "envoy" : prefix;
+        this.prefix = StatsdLines.prefix(prefix);
         this.dogStatsd = dogStatsd;
         this.maxBytesPerDatagram = Math.max(0, maxBytesPerDatagram);
     }
@@ -58,22 +52,7 @@ public final class UdpStatsdSink implements StatsSink {
             if (channel == null) {
                 channel = DatagramChannel.open();
             }
-            for (StatsSnapshot.Counter c : snapshot.counters()) {
-                if (c.used()) {
-                    write(c.name(), Long.toString(c.delta()), "|c");
-                }
-            }
-            for (StatsSnapshot.Gauge g : snapshot.gauges()) {
-                write(g.name(), Long.toString(g.value()), "|g");
-            }
-            if (snapshot.samples() != null) {
-                // Envoy's histograms record whole units (milliseconds for *_time): statsd timers too.
-                for (StatsSnapshot.Sample s : snapshot.samples()) {
-                    write(s.name(), Long.toString((long) s.value()), "|ms");
-                }
-            } else {
-                histogramMeans(snapshot);
-            }
+            StatsdLines.write(snapshot, prefix, dogStatsd, this::write);
             flushBatch();
         } catch (IOException e) {
             // UDP: an unreachable or refusing target loses this flush only.
@@ -82,29 +61,8 @@ public final class UdpStatsdSink implements StatsSink {
         }
     }
 
-    /**
-     * Without samples (a registry that keeps none) a histogram that recorded n values since the
-     * previous flush goes as one timer with their mean and a sample rate of 1/n, so the server
-     * still counts n samples with the right sum.
-     */
-    private void histogramMeans(StatsSnapshot snapshot) throws IOException {
-        for (StatsSnapshot.Histogram h : snapshot.histograms()) {
-            if (h.deltaCount() > 0) {
-                StringBuilder v = new StringBuilder();
-                MeterValues.appendNumber(v, Math.round(h.deltaSum() / h.deltaCount() * 1000) / 1000.0);
-                write(h.name(), v.toString(), h.deltaCount() == 1 ? "|ms" : "|ms|@" + (1.0 / h.deltaCount()));
-            }
-        }
-    }
-
-    /** One metric: {@code prefix.name:value|type[|#tags]}, sent alone or added to the batch. */
-    private void write(ExportedNames.Exported name, String value, String type) throws IOException {
-        StringBuilder m = new StringBuilder(96).append(prefix).append('.')
-                .append(dogStatsd ? name.tagExtractedName() : name.dottedName())
-                .append(':').append(value).append(type);
-        if (dogStatsd) {
-            appendTags(m, name.tags());
-        }
+    /** One metric, sent alone or added to the batch. */
+    private void write(StringBuilder m) throws IOException {
         if (maxBytesPerDatagram == 0 || m.length() >= maxBytesPerDatagram) {
             send(m);
             return;
@@ -115,12 +73,6 @@ public final class UdpStatsdSink implements StatsSink {
             batch.append('\n');
         }
         batch.append(m);
-    }
-
-    private static void appendTags(StringBuilder m, List<Tag> tags) {
-        for (int i = 0; i < tags.size(); i++) {
-            m.append(i == 0 ? "|#" : ",").append(tags.get(i).getKey()).append(':').append(tags.get(i).getValue());
-        }
     }
 
     private void flushBatch() throws IOException {

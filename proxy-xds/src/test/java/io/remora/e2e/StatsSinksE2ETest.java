@@ -256,4 +256,86 @@ class StatsSinksE2ETest {
             }
         }
     }
+
+    /** A statsd TCP server: accepts connections one after another and keeps every line. */
+    private static Thread tcpReader(java.net.ServerSocket server, List<String> lines, List<java.net.Socket> accepted) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    accepted.add(s);
+                    java.io.BufferedReader r = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+                    for (String l = r.readLine(); l != null; l = r.readLine()) {
+                        lines.add(l);
+                    }
+                } catch (java.io.IOException e) {
+                    // the test closed this connection, or the server
+                }
+            }
+        }, "statsd-tcp-reader");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void awaitSum(List<String> lines, String prefix, long expected) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (sum(lines, prefix) != expected) {
+            assertTrue(System.currentTimeMillis() < deadline, prefix + " should add up to " + expected + ":\n"
+                    + String.join("\n", lines));
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void statsdOverTcpToAStaticClusterReconnectsAfterTheServerClosed() throws Exception {
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             TestUpstream up = TestUpstream.text("ok")) {
+            List<String> lines = new CopyOnWriteArrayList<>();
+            List<java.net.Socket> accepted = new CopyOnWriteArrayList<>();
+            tcpReader(server, lines, accepted);
+            int admin = ProxyProcess.freePort();
+            int port = ProxyProcess.freePort();
+            String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
+                    "- match: { prefix: \"/\" }\n  route: { cluster: up }",
+                    Bootstraps.cluster("up", false, null, up.port()) + "\n"
+                            + Bootstraps.cluster("statsd", false, null, server.getLocalPort()))
+                    + """
+                    stats_flush_interval: 0.2s
+                    stats_sinks:
+                    - name: envoy.stat_sinks.statsd
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.config.metrics.v3.StatsdSink
+                        tcp_cluster_name: statsd
+                        prefix: mesh
+                    """;
+            try (ProxyProcess proxy = ProxyProcess.start(yaml, admin)) {
+                HttpClient client = HttpClient.newHttpClient();
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(200, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                            .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                }
+                awaitSum(lines, "mesh.cluster.up.upstream_rq_total:", 2);
+                assertTrue(lines.contains("mesh.server.live:1|g"), String.join("\n", lines));
+                assertTrue(lines.stream().anyMatch(l -> l.matches("mesh\\.cluster\\.up\\.upstream_rq_time:\\d+\\|ms")),
+                        String.join("\n", lines));
+                assertEquals(1, accepted.size(), "one connection carries every flush");
+
+                accepted.get(0).close();
+                assertEquals(200, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+                long deadline = System.currentTimeMillis() + 15_000;
+                while (accepted.size() < 2) {
+                    assertTrue(System.currentTimeMillis() < deadline, "the sink connects again");
+                    Thread.sleep(50);
+                }
+                // the third request's count arrives on the new connection (a flush sent into the closed one is lost)
+                deadline = System.currentTimeMillis() + 15_000;
+                while (sum(lines, "mesh.cluster.up.upstream_rq_total:") < 3) {
+                    assertTrue(System.currentTimeMillis() < deadline, String.join("\n", lines));
+                    Thread.sleep(50);
+                }
+            }
+        }
+    }
 }

@@ -122,6 +122,7 @@ final class AdsSubscriptions {
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(candidate));
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));
         setNames(XdsResourceType.SECRET, adsSecrets, accepted);
+        setNames(XdsResourceType.RUNTIME, watches.get(XdsResourceType.RUNTIME).explicit, accepted);
         Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
         for (XdsSnapshot s : List.of(candidate, accepted)) {
             XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));

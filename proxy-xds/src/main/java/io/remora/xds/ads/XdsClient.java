@@ -234,7 +234,8 @@ public final class XdsClient implements AutoCloseable {
             evaluate();
             return;
         }
-        pending.add(u, ads, accepted, subscriptions.names(type));
+        // A file is the whole truth for its type: every name it carries is wanted (RTDS layers pick theirs).
+        pending.add(u, ads, accepted, ads ? subscriptions.names(type) : u.resources().keySet());
         awaitingFirst.remove(type);
         evaluate();
     }
@@ -367,8 +368,9 @@ public final class XdsClient implements AutoCloseable {
 
     /** A rejected response of a named type: what it should have brought is no longer waited for. */
     private void settle(XdsResourceType type, Set<String> subscribed) {
+        // as Envoy's RTDS init target, a rejected first response ends the wait for it too
+        awaitingFirst.remove(type);
         if (type.wildcard) {
-            awaitingFirst.remove(type);
             return;
         }
         Set<String> missing = new HashSet<>(subscribed);

@@ -20,24 +20,30 @@ import java.util.Set;
 
 /**
  * Builds the xDS client a bootstrap's dynamic_resources describe: LDS and CDS over ADS or from files
- * (path_config_source), the ADS server from {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster
- * whose first endpoint is a socket address or a pipe, or a google_grpc target_uri), GRPC or DELTA_GRPC.
+ * (path_config_source), RTDS for the layered_runtime's rtds_layers ({@link RtdsSources}), the ADS server from
+ * {@code ads_config.grpc_services[0]} (an envoy_grpc static cluster whose first endpoint is a socket address or a
+ * pipe, or a google_grpc target_uri), GRPC or DELTA_GRPC.
  */
 public final class XdsClientFactory {
     private XdsClientFactory() {
     }
 
-    /** Null when the bootstrap has no dynamic LDS or CDS (a static configuration). */
+    /** Null when the bootstrap has no dynamic LDS, CDS or RTDS (a static configuration). */
     public static XdsClient fromBootstrap(Bootstrap bootstrap, XdsConfigApplier applier, MeterRegistry registry,
                                           JsonFormat.TypeRegistry typeRegistry) {
         XdsClientOptions options = options(bootstrap, typeRegistry);
-        return options == null ? null : new XdsClient(options, applier, registry);
+        if (options == null) {
+            return null;
+        }
+        XdsClient client = new XdsClient(options, applier, registry);
+        Set<String> runtimes = RtdsSources.adsResourceNames(bootstrap);
+        if (!runtimes.isEmpty()) {
+            client.updateSubscriptions(XdsResourceType.RUNTIME.typeUrl, runtimes);
+        }
+        return client;
     }
 
     static XdsClientOptions options(Bootstrap bootstrap, JsonFormat.TypeRegistry typeRegistry) {
-        if (!bootstrap.hasDynamicResources()) {
-            return null;
-        }
         var dyn = bootstrap.getDynamicResources();
         Set<XdsResourceType> ads = EnumSet.noneOf(XdsResourceType.class);
         Map<XdsResourceType, Path> files = new EnumMap<>(XdsResourceType.class);
@@ -50,6 +56,17 @@ public final class XdsClientFactory {
         if (dyn.hasCdsConfig()) {
             Duration t = source(dyn.getCdsConfig(), XdsResourceType.CLUSTER, ads, files);
             timeout = any ? shorter(timeout, t) : t;
+            any = true;
+        }
+        RtdsSources rtds = RtdsSources.of(bootstrap);
+        if (rtds.ads()) {
+            ads.add(XdsResourceType.RUNTIME);
+        }
+        if (rtds.file() != null) {
+            files.put(XdsResourceType.RUNTIME, rtds.file());
+        }
+        if (rtds.any()) {
+            timeout = any ? shorter(timeout, rtds.initialFetchTimeout()) : rtds.initialFetchTimeout();
             any = true;
         }
         if (!any) {
@@ -69,7 +86,9 @@ public final class XdsClientFactory {
             firstOnly = api.getSetNodeOnFirstMessageOnly();
             target = target(bootstrap, api, "dynamic_resources.ads_config");
         } else if (!ads.isEmpty()) {
-            throw new IllegalArgumentException("dynamic_resources: lds_config/cds_config use ads but ads_config is missing");
+            throw new IllegalArgumentException(rtds.ads() && !dyn.hasLdsConfig() && !dyn.hasCdsConfig()
+                    ? "layered_runtime.layers.rtds_layer.rtds_config: uses ads but dynamic_resources.ads_config is missing"
+                    : "dynamic_resources: lds_config/cds_config use ads but ads_config is missing");
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
                 XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS,

@@ -15,8 +15,9 @@ import java.util.Set;
  *
  * @param target               the control plane, or null when everything comes from files
  * @param delta                DELTA_GRPC rather than GRPC
- * @param adsTypes             the wildcard types (LDS, CDS) subscribed over ADS
- * @param fileSources          LDS/CDS read from a file instead
+ * @param adsTypes             the types subscribed over ADS from the start, which initialization waits for: the
+ *                             wildcard LDS and CDS, and RTDS (its names from {@link XdsClient#updateSubscriptions})
+ * @param fileSources          LDS/CDS/RTDS read from a file instead
  * @param initialFetchTimeout  how long initialization and warming wait; null waits forever
  * @param typeRegistry         resolves the @type of Any fields inside files (extension configs)
  * @param sourceResolver       where an api_config_source (a separate SDS stream) connects: its envoy_grpc static

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.envoyproxy.envoy.service.runtime.v3.Runtime;
 
 /** The xDS resource types Remora subscribes to, in Envoy's dependency order (CDS before EDS, LDS before RDS). */
 public enum XdsResourceType {
@@ -16,7 +17,9 @@ public enum XdsResourceType {
     ENDPOINT("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment.class, false),
     LISTENER("type.googleapis.com/envoy.config.listener.v3.Listener", Listener.class, true),
     ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", RouteConfiguration.class, false),
-    SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.class, false);
+    SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.class, false),
+    /** RTDS: named by the bootstrap's rtds_layers, asked for from the start (Envoy's server waits for them). */
+    RUNTIME("type.googleapis.com/envoy.service.runtime.v3.Runtime", Runtime.class, false);
 
     public final String typeUrl;
     public final Class<? extends Message> messageClass;
@@ -64,11 +67,13 @@ public enum XdsResourceType {
             return cla.getClusterName();
         } else if (m instanceof Secret s) {
             return s.getName();
+        } else if (m instanceof Runtime rt) {
+            return rt.getName();
         }
         throw new IllegalArgumentException("not an xDS resource: " + m.getClass().getName());
     }
 
-    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS. */
+    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS, RTDS. */
     public String shortName() {
         return switch (this) {
             case CLUSTER -> "CDS";
@@ -76,6 +81,7 @@ public enum XdsResourceType {
             case LISTENER -> "LDS";
             case ROUTE -> "RDS";
             case SECRET -> "SDS";
+            case RUNTIME -> "RTDS";
         };
     }
 }

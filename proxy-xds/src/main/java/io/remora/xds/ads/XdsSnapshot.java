@@ -76,6 +76,10 @@ public final class XdsSnapshot {
         return messages(XdsResourceType.SECRET);
     }
 
+    public Map<String, io.envoyproxy.envoy.service.runtime.v3.Runtime> runtimes() {
+        return messages(XdsResourceType.RUNTIME);
+    }
+
     @SuppressWarnings("unchecked")
     private <T extends Message> Map<String, T> messages(XdsResourceType type) {
         return (Map<String, T>) messages.get(type);

@@ -52,6 +52,7 @@ public final class Proxy implements AutoCloseable {
     private XdsClient xds;
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
+    private final RtdsLayers rtdsLayers;
     private final Map<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> exporters =
             new java.util.concurrent.ConcurrentHashMap<>();
     /** The bootstrap's tracing.http: for connection managers whose tracing names no provider. */
@@ -90,6 +91,7 @@ public final class Proxy implements AutoCloseable {
                         io.remora.xds.translate.TranslationContext.lenient()),
                 config.node() == null ? null : config.node().cluster(), stats.meterRegistry());
         accessLogs.runtime(runtime::snapshot);
+        this.rtdsLayers = new RtdsLayers(runtime);
         try {
             this.runtimeWatcher = io.remora.runtime.RuntimeWatcher.start(runtime);
         } catch (java.io.IOException e) {
@@ -157,6 +159,9 @@ public final class Proxy implements AutoCloseable {
         for (io.remora.xds.translate.StatsSinksTranslator.Sink s : config.sinks()) {
             if (s instanceof io.remora.xds.translate.StatsSinksTranslator.Statsd statsd) {
                 sinks.add(new io.remora.stats.UdpStatsdSink(statsd.address(), statsd.prefix()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.TcpStatsd tcp) {
+                sinks.add(new io.remora.stats.TcpStatsdSink(server.clusterManager(), tcp.cluster(), tcp.prefix(),
+                        stats.meterRegistry()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.DogStatsd dog) {
                 sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(), true, dog.maxBytesPerDatagram()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
@@ -252,10 +257,13 @@ public final class Proxy implements AutoCloseable {
     private final class Applier implements XdsConfigApplier {
         @Override
         public void apply(XdsSnapshot snapshot) throws XdsRejectedException {
+            var runtimeChanges = rtdsLayers.prepare(snapshot.runtimes());
             ServerConfig merged = dynamic.merge(snapshot);
             // Secrets first: listeners and clusters of this snapshot resolve them by name.
             fileSecrets.watch(snapshot);
             sdsSecrets.apply(snapshot.secrets());
+            // before the listeners of this snapshot serve: Envoy's server loads RTDS before it starts them
+            rtdsLayers.publish(snapshot.runtimes(), runtimeChanges);
             try {
                 server.update(merged);
             } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.overload.v3.OverloadAction;
 import io.envoyproxy.envoy.config.overload.v3.ResourceMonitor;
 import io.envoyproxy.envoy.config.overload.v3.ScaleTimersOverloadActionConfig;
 import io.envoyproxy.envoy.config.overload.v3.Trigger;
+import io.envoyproxy.envoy.extensions.resource_monitors.cpu_utilization.v3.CpuUtilizationConfig;
 import io.envoyproxy.envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig;
 import io.envoyproxy.envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig;
 import io.remora.config.OverloadManagerConfig;
@@ -27,6 +28,7 @@ import java.util.Set;
  */
 public final class OverloadManagerTranslator {
 
+    private static final String FIXED_HEAP_V2ALPHA = "envoy.config.resource_monitor.fixed_heap.v2alpha.FixedHeapConfig";
     private static final String GLOBAL_MAX_KEY = "overload.global_downstream_max_connections";
     private static final String LISTENER_LIMIT_PREFIX = "envoy.resource_limits.listener.";
     private static final String LISTENER_LIMIT_SUFFIX = ".connection_limit";
@@ -113,13 +115,31 @@ public final class OverloadManagerTranslator {
     private static OverloadManagerConfig.ResourceMonitor monitor(ResourceMonitor m, FieldPath mp, TranslationContext ctx) {
         switch (m.getName()) {
             case OverloadManagerConfig.FIXED_HEAP -> {
-                FixedHeapConfig c = m.hasTypedConfig()
-                        ? Protos.unpack(m.getTypedConfig(), FixedHeapConfig.class, mp.field("typed_config"))
-                        : FixedHeapConfig.getDefaultInstance();
-                if (c.getMaxHeapSizeBytes() <= 0) {
+                long max;
+                if (m.hasTypedConfig() && Protos.typeName(m.getTypedConfig()).equals(FIXED_HEAP_V2ALPHA)) {
+                    // the v2alpha config Envoy's own example configs still carry: the same single field
+                    max = Protos.unpack(m.getTypedConfig(),
+                            io.envoyproxy.envoy.config.resource_monitor.fixed_heap.v2alpha.FixedHeapConfig.class,
+                            mp.field("typed_config")).getMaxHeapSizeBytes();
+                } else {
+                    max = (m.hasTypedConfig()
+                            ? Protos.unpack(m.getTypedConfig(), FixedHeapConfig.class, mp.field("typed_config"))
+                            : FixedHeapConfig.getDefaultInstance()).getMaxHeapSizeBytes();
+                }
+                if (max <= 0) {
                     throw mp.field("typed_config").field("max_heap_size_bytes").error("must be greater than 0");
                 }
-                return new OverloadManagerConfig.FixedHeap(c.getMaxHeapSizeBytes());
+                return new OverloadManagerConfig.FixedHeap(max);
+            }
+            case OverloadManagerConfig.CPU_UTILIZATION -> {
+                var c = m.hasTypedConfig()
+                        ? Protos.unpack(m.getTypedConfig(), CpuUtilizationConfig.class, mp.field("typed_config"))
+                        : CpuUtilizationConfig.getDefaultInstance();
+                return switch (c.getMode()) {
+                    case HOST -> new OverloadManagerConfig.CpuUtilization(false);
+                    case CONTAINER -> new OverloadManagerConfig.CpuUtilization(true);
+                    default -> throw mp.field("typed_config").field("mode").error("must be HOST or CONTAINER");
+                };
             }
             case OverloadManagerConfig.GLOBAL_DOWNSTREAM_MAX_CONNECTIONS -> {
                 DownstreamConnectionsConfig c = m.hasTypedConfig()

@@ -35,6 +35,7 @@ public final class RuntimeTranslator {
         List<LayeredRuntimeConfig.Layer> layers = new ArrayList<>();
         Set<String> names = new HashSet<>();
         boolean admin = false;
+        String rtdsFile = null;
         for (int i = 0; i < lr.getLayersCount(); i++) {
             RuntimeLayer l = lr.getLayers(i);
             FieldPath lp = path.field("layers").index(i);
@@ -58,8 +59,10 @@ public final class RuntimeTranslator {
                     layers.add(new LayeredRuntimeConfig.Admin(l.getName()));
                 }
                 case RTDS_LAYER -> {
-                    ctx.warnOnce("rtds_layer", "runtime discovery (rtds_layer) is not supported; layer '"
-                            + l.getName() + "' stays empty, first at " + lp.field("rtds_layer"));
+                    rtdsSource(l, lp.field("rtds_layer").field("rtds_config"), rtdsFile, ctx);
+                    if (rtdsFile == null) {
+                        rtdsFile = filePath(l.getRtdsLayer().getRtdsConfig());
+                    }
                     layers.add(new LayeredRuntimeConfig.Rtds(l.getName(), l.getRtdsLayer().getName()));
                 }
                 case LAYERSPECIFIER_NOT_SET -> throw lp.error(
@@ -67,6 +70,50 @@ public final class RuntimeTranslator {
             }
         }
         return new LayeredRuntimeConfig(layers);
+    }
+
+    /**
+     * The xDS client subscribes to {@code ads} layers and to the layers of the first path_config_source
+     * file; other sources are warned about and the layer stays empty. No source at all is refused, as
+     * Envoy cannot subscribe without one.
+     */
+    private static void rtdsSource(RuntimeLayer l, FieldPath path, String firstFile, TranslationContext ctx) {
+        var cs = l.getRtdsLayer().getRtdsConfig();
+        String file = filePath(cs);
+        if (cs.hasAds()) {
+            return;
+        }
+        if (file != null) {
+            if (firstFile != null && !firstFile.equals(file)) {
+                ctx.warnOnce("rtds_layer.file", "RTDS layers read one path_config_source file; layer '" + l.getName()
+                        + "' names another (" + file + ") and stays empty, at " + path);
+            }
+            return;
+        }
+        if (cs.getConfigSourceSpecifierCase() == io.envoyproxy.envoy.config.core.v3.ConfigSource
+                .ConfigSourceSpecifierCase.CONFIGSOURCESPECIFIER_NOT_SET) {
+            throw path.error("missing config source specifier");
+        }
+        ctx.warnOnce("rtds_layer.source", "RTDS is fetched over ads or from a path_config_source file only; layer '"
+                + l.getName() + "' (" + cs.getConfigSourceSpecifierCase() + ") stays empty, first at " + path);
+    }
+
+    /** A path_config_source's (or the legacy path's) file; null for any other source. */
+    @SuppressWarnings("deprecation") // the legacy ConfigSource.path: Envoy still reads it
+    public static String filePath(io.envoyproxy.envoy.config.core.v3.ConfigSource cs) {
+        if (cs.hasPathConfigSource()) {
+            return cs.getPathConfigSource().getPath();
+        }
+        return cs.getPath().isEmpty() ? null : cs.getPath();
+    }
+
+    /**
+     * An RTDS Runtime's {@code layer}, flattened as a static layer is (Envoy builds both as a ProtoLayer).
+     *
+     * @throws TranslationException for lists and nulls, naming the key under {@code layer}
+     */
+    public static Map<String, RuntimeEntry> rtdsValues(Struct layer) {
+        return staticValues(layer, FieldPath.of("layer"));
     }
 
     /** Envoy's ProtoLayer: nested objects become dotted keys; lists and nulls are refused. */

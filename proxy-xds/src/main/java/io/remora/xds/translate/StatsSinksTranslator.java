@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: UDP statsd, UDP DogStatsD
- * and the gRPC metrics service are built; other sink kinds (hystrix, ...) are warned and skipped.
+ * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: statsd (UDP or TCP), UDP
+ * DogStatsD and the gRPC metrics service are built; other sink kinds (hystrix, ...) are warned and skipped.
  */
 public final class StatsSinksTranslator {
 
@@ -29,6 +29,10 @@ public final class StatsSinksTranslator {
 
     /** {@code envoy.stat_sinks.statsd} with a UDP {@code address}. */
     public record Statsd(InetSocketAddress address, String prefix) implements Sink {
+    }
+
+    /** {@code envoy.stat_sinks.statsd} with {@code tcp_cluster_name}: a static cluster of the bootstrap. */
+    public record TcpStatsd(String cluster, String prefix) implements Sink {
     }
 
     /**
@@ -77,11 +81,8 @@ public final class StatsSinksTranslator {
             FieldPath sp = FieldPath.of("stats_sinks").index(i);
             String type = s.hasTypedConfig() ? Protos.typeName(s.getTypedConfig()) : "";
             if (type.equals(STATSD)) {
-                Sink sink = statsd(Protos.unpack(s.getTypedConfig(), StatsdSink.class, sp.field("typed_config")),
-                        sp.field("typed_config"), ctx);
-                if (sink != null) {
-                    sinks.add(sink);
-                }
+                sinks.add(statsd(b, Protos.unpack(s.getTypedConfig(), StatsdSink.class, sp.field("typed_config")),
+                        sp.field("typed_config")));
             } else if (type.equals(DOG_STATSD)) {
                 sinks.add(dogStatsd(Protos.unpack(s.getTypedConfig(), DogStatsdSink.class, sp.field("typed_config")),
                         sp.field("typed_config")));
@@ -91,25 +92,40 @@ public final class StatsSinksTranslator {
             } else {
                 ctx.warnOnce("stats_sinks:" + s.getName() + type, "stats sink '" + s.getName() + "' ("
                         + (type.isEmpty() ? "no typed_config" : type) + ") is not supported and is skipped, first at "
-                        + sp + "; supported: envoy.stat_sinks.statsd (UDP), envoy.stat_sinks.dog_statsd (UDP),"
+                        + sp + "; supported: envoy.stat_sinks.statsd (UDP or TCP), envoy.stat_sinks.dog_statsd (UDP),"
                         + " envoy.stat_sinks.metrics_service");
             }
         }
         return new Sinks(List.copyOf(sinks), interval);
     }
 
-    private static Sink statsd(StatsdSink s, FieldPath path, TranslationContext ctx) {
+    private static Sink statsd(Bootstrap b, StatsdSink s, FieldPath path) {
         switch (s.getStatsdSpecifierCase()) {
             case ADDRESS -> {
                 return new Statsd(udpAddress(s.getAddress(), path.field("address")), s.getPrefix());
             }
             case TCP_CLUSTER_NAME -> {
-                ctx.warnOnce("stats_sinks:statsd-tcp", "statsd over TCP (tcp_cluster_name) is not supported; the sink"
-                        + " at " + path + " is skipped");
-                return null;
+                return new TcpStatsd(staticCluster(b, s.getTcpClusterName(), path.field("tcp_cluster_name")),
+                        s.getPrefix());
             }
             default -> throw path.error("one of address or tcp_cluster_name is required");
         }
+    }
+
+    /**
+     * Envoy builds the sinks before CDS runs: the cluster must be one of the bootstrap's static
+     * clusters, with Envoy's messages.
+     */
+    private static String staticCluster(Bootstrap b, String name, FieldPath path) {
+        if (name.isEmpty()) {
+            throw path.error("missing required field");
+        }
+        for (var c : b.getStaticResources().getClustersList()) {
+            if (c.getName().equals(name)) {
+                return name;
+            }
+        }
+        throw path.error("tcp statsd: unknown cluster '" + name + "' (it must be a static cluster of the bootstrap)");
     }
 
     private static Sink dogStatsd(DogStatsdSink s, FieldPath path) {

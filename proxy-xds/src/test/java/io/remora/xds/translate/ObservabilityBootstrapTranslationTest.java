@@ -44,6 +44,31 @@ class ObservabilityBootstrapTranslationTest {
     }
 
     @Test
+    void statsdOverTcpNeedsAStaticCluster() {
+        String sink = """
+                stats_sinks:
+                - typed_config: { "@type": type.googleapis.com/envoy.config.metrics.v3.StatsdSink, tcp_cluster_name: statsd }
+                """;
+        Bootstrap ok = load("""
+                static_resources:
+                  clusters:
+                  - name: statsd
+                    load_assignment:
+                      cluster_name: statsd
+                      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: 8125 } } } }] }]
+                """ + sink);
+        assertEquals(List.of(new StatsSinksTranslator.TcpStatsd("statsd", "")),
+                StatsSinksTranslator.translate(ok, TranslationContext.lenient()).sinks());
+        // a cluster CDS would bring does not exist yet when Envoy builds its sinks
+        assertEquals("stats_sinks[0].typed_config.tcp_cluster_name: tcp statsd: unknown cluster 'statsd'"
+                        + " (it must be a static cluster of the bootstrap)",
+                error(() -> StatsSinksTranslator.translate(load("""
+                        dynamic_resources:
+                          cds_config: { ads: {} }
+                        """ + sink), TranslationContext.lenient())));
+    }
+
+    @Test
     void badStatsConfigNamesTheField() {
         assertEquals("stats_config.stats_tags[1].regex: invalid regex: Unclosed group",
                 error(() -> StatsConfigTranslator.settings(load("""

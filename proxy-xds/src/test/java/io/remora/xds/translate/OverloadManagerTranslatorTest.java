@@ -124,4 +124,36 @@ class OverloadManagerTranslatorTest {
         assertEquals(0, OverloadManagerTranslator.translate(load(OM), TranslationContext.lenient())
                 .minimumAccountToTrackPowerOfTwo());
     }
+
+    /** One monitor (typed_config body as YAML flow fields) and one action it triggers. */
+    private static OverloadManagerConfig oneMonitor(String monitor, String typedConfig, String action) {
+        return OverloadManagerTranslator.translate(load("""
+                overload_manager:
+                  resource_monitors:
+                  - { name: %1$s, typed_config: { %2$s } }
+                  actions:
+                  - { name: %3$s, triggers: [{ name: %1$s, threshold: { value: 0.9 } }] }
+                """.formatted(monitor, typedConfig, action)), TranslationContext.lenient());
+    }
+
+    @Test
+    void cpuUtilizationMonitorsInHostAndContainerMode() {
+        String config = "\"@type\": type.googleapis.com/envoy.extensions.resource_monitors.cpu_utilization.v3.CpuUtilizationConfig, mode: ";
+        OverloadManagerConfig host = oneMonitor(OverloadManagerConfig.CPU_UTILIZATION, config + "HOST",
+                OverloadManagerConfig.STOP_ACCEPTING_REQUESTS);
+        assertEquals(java.util.List.of(new OverloadManagerConfig.CpuUtilization(false)), host.resourceMonitors());
+        assertEquals(1, host.actions().size(), "the trigger names a known monitor");
+        OverloadManagerConfig container = oneMonitor(OverloadManagerConfig.CPU_UTILIZATION, config + "CONTAINER",
+                OverloadManagerConfig.STOP_ACCEPTING_REQUESTS);
+        assertEquals(java.util.List.of(new OverloadManagerConfig.CpuUtilization(true)), container.resourceMonitors());
+    }
+
+    @Test
+    void v2alphaFixedHeapConfigIsTheV3Monitor() {
+        OverloadManagerConfig c = oneMonitor(OverloadManagerConfig.FIXED_HEAP,
+                "\"@type\": type.googleapis.com/envoy.config.resource_monitor.fixed_heap.v2alpha.FixedHeapConfig,"
+                        + " max_heap_size_bytes: 1073741824", OverloadManagerConfig.SHRINK_HEAP);
+        assertEquals(java.util.List.of(new OverloadManagerConfig.FixedHeap(1073741824L)), c.resourceMonitors());
+        assertEquals(1, c.actions().size());
+    }
 }
