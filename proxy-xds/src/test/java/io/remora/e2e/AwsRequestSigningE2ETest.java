@@ -192,7 +192,7 @@ class AwsRequestSigningE2ETest {
         String signedHeaders = uri.replaceAll(".*X-Amz-SignedHeaders=([A-Za-z0-9%-]+).*", "$1").replace("%3B", ";");
         String signature = uri.replaceAll(".*X-Amz-Signature=([0-9a-f]{64}).*", "$1");
         assertTrue(uri.endsWith("&k=v"), uri);
-        String canonical = req.canonical(signedHeaders.split(";"), req.header("x-amz-content-sha256"));
+        String canonical = req.canonical(signedHeaders.split(";"), req.header("x-amz-content-sha256"), "s3");
         assertEquals(SigV4Check.sign("querysecret", date.substring(0, 8), "us-east-1", "s3", date, canonical),
                 signature);
     }

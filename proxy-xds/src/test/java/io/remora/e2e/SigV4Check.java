@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * A request as an upstream received it, and a verifier of its SigV4 {@code authorization} written
- * apart from the proxy's signer: for the tests' plain paths (no dot segments, nothing to escape)
- * and query parameters, it rebuilds the canonical request from what arrived and recomputes the
+ * apart from the proxy's signer: for the tests' plain paths (no dot segments) and query
+ * parameters (nothing to escape), it rebuilds the canonical request from what arrived and recomputes the
  * signature with the secret the test gave the proxy.
  */
 record SigV4Check(String method, String uri, Map<String, List<String>> headers, byte[] body) {
@@ -58,12 +58,14 @@ record SigV4Check(String method, String uri, Map<String, List<String>> headers, 
         if (!hash.equals("UNSIGNED-PAYLOAD") && !hash.equals(hex(MessageDigest.getInstance("SHA-256").digest(body)))) {
             throw new AssertionError("x-amz-content-sha256 " + hash + " is not the body's hash");
         }
-        return sign(secret, a[1], a[2], a[3], header("x-amz-date"), canonical(a[4].split(";"), hash));
+        return sign(secret, a[1], a[2], a[3], header("x-amz-date"), canonical(a[4].split(";"), hash, a[3]));
     }
 
-    String canonical(String[] signedHeaders, String payloadHash) {
+    String canonical(String[] signedHeaders, String payloadHash, String service) {
         int q = uri.indexOf('?');
-        StringBuilder b = new StringBuilder(method).append('\n').append(q < 0 ? uri : uri.substring(0, q)).append('\n');
+        String path = q < 0 ? uri : uri.substring(0, q);
+        StringBuilder b = new StringBuilder(method).append('\n').append(service.equals("s3") ? path : encodePath(path))
+                .append('\n');
         if (q >= 0) {
             List<String> params = new ArrayList<>(List.of(uri.substring(q + 1).split("&")));
             params.removeIf(p -> p.startsWith("X-Amz-Signature="));
@@ -80,6 +82,19 @@ record SigV4Check(String method, String uri, Map<String, List<String>> headers, 
             b.append(h).append(':').append(v.trim().replaceAll(" +", " ")).append('\n');
         }
         return b.append('\n').append(String.join(";", signedHeaders)).append('\n').append(payloadHash).toString();
+    }
+
+    /** The path as AWS signs it for services other than S3: each byte but unreserved ones and '/' escaped. */
+    private static String encodePath(String path) {
+        StringBuilder b = new StringBuilder();
+        for (byte c : path.getBytes(StandardCharsets.UTF_8)) {
+            if (Character.isLetterOrDigit(c) || "-._~/".indexOf(c) >= 0) {
+                b.append((char) c);
+            } else {
+                b.append(String.format("%%%02X", c & 0xff));
+            }
+        }
+        return b.toString();
     }
 
     static String sign(String secret, String day, String region, String service, String date, String canonical)
