@@ -66,11 +66,27 @@ public final class AwsProfileFiles {
             r = env("AWS_DEFAULT_REGION");
         }
         if (r == null) {
-            String p = profile();
-            // In the config file every profile but the default one is a "[profile name]" section.
-            r = section(read(configFile()), p.equals("default") ? p : "profile " + p).get("REGION");
+            r = section(read(configFile()), configProfile()).get("REGION");
         }
         return r;
+    }
+
+    /**
+     * SigV4A's region set: AWS_SIGV4A_SIGNING_REGION_SET, else the profile's
+     * {@code sigv4a_signing_region_set} in the config file, else {@link #region()}.
+     */
+    public String regionSet() {
+        String r = env("AWS_SIGV4A_SIGNING_REGION_SET");
+        if (r == null) {
+            r = section(read(configFile()), configProfile()).get("SIGV4A_SIGNING_REGION_SET");
+        }
+        return r != null ? r : region();
+    }
+
+    /** In the config file every profile but the default one is a "[profile name]" section. */
+    private String configProfile() {
+        String p = profile();
+        return p.equals("default") ? p : "profile " + p;
     }
 
     /** The profile's keys in a credentials file's text; null when it names no access key id. */

@@ -18,7 +18,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * AWS Signature Version 4 (Envoy's {@code SigV4SignerImpl}): signs a request in its headers
+ * AWS Signature Version 4 (Envoy's {@code SigV4SignerImpl}, and {@code SigV4ASignerImpl} with
+ * {@code sigV4A}: ECDSA P-256, a region set in {@code x-amz-region-set}, no region in the
+ * credential scope): signs a request in its headers
  * ({@code x-amz-date}, {@code x-amz-security-token}, {@code x-amz-content-sha256},
  * {@code authorization}) or, with {@code queryString}, as a presigned URL ({@code X-Amz-*} query
  * parameters, valid for {@code expirationSeconds}). Immutable; safe on any thread.
@@ -38,6 +40,7 @@ public final class SigV4Signer {
     static final AsciiString DATE = AsciiString.cached("x-amz-date");
     static final AsciiString SECURITY_TOKEN = AsciiString.cached("x-amz-security-token");
     static final AsciiString AUTHORIZATION = AsciiString.cached("authorization");
+    static final AsciiString REGION_SET = AsciiString.cached("x-amz-region-set");
 
     private static final DateTimeFormatter LONG_DATE =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -48,6 +51,8 @@ public final class SigV4Signer {
     private final List<StringMatcher> excludedHeaders;
     private final boolean queryString;
     private final int expirationSeconds;
+    /** SigV4A's key (its region is then a region set); null for SigV4. */
+    private final SigV4AKey sigV4AKey;
     /** The day's signing key: it changes once a day, each request would otherwise derive it again. */
     private volatile DayKey dayKey;
 
@@ -57,9 +62,10 @@ public final class SigV4Signer {
     /**
      * @param credentials     null or incomplete: requests are left unsigned (Envoy's anonymous case)
      * @param excludedHeaders names never signed, on top of {@link #DEFAULT_EXCLUDED_HEADERS}
+     * @param sigV4A          sign with SigV4A (ECDSA P-256), {@code region} being a region set
      */
     public SigV4Signer(String service, String region, AwsCredentials credentials, List<StringMatcher> excludedHeaders,
-                       boolean queryString, int expirationSeconds) {
+                       boolean queryString, int expirationSeconds, boolean sigV4A) {
         this.service = service;
         this.region = region;
         this.credentials = credentials;
@@ -71,6 +77,9 @@ public final class SigV4Signer {
         this.excludedHeaders = List.copyOf(excluded);
         this.queryString = queryString;
         this.expirationSeconds = expirationSeconds;
+        this.sigV4AKey = sigV4A && credentials != null && credentials.complete()
+                ? new SigV4AKey(credentials.accessKeyId(), credentials.secretAccessKey())
+                : null;
     }
 
     public String service() {
@@ -128,14 +137,22 @@ public final class SigV4Signer {
                 headers.set(SECURITY_TOKEN, credentials.sessionToken());
             }
             headers.set(DATE, longDate);
+            if (sigV4AKey != null) {
+                headers.set(REGION_SET, region);
+            }
         }
         TreeMap<String, String> canonicalHeaders = SigV4Canonical.headers(headers, excludedHeaders);
-        String scope = shortDate + "/" + region + "/" + service + "/aws4_request";
+        String algorithm = sigV4AKey == null ? ALGORITHM : SigV4AKey.ALGORITHM;
+        String scope = sigV4AKey == null ? shortDate + "/" + region + "/" + service + "/aws4_request"
+                : shortDate + "/" + service + "/aws4_request";
         String credential = credentials.accessKeyId() + "/" + scope;
         PresignedQuery query = null;
         if (queryString) {
             query = PresignedQuery.parse(headers.path().toString());
-            query.add("X-Amz-Algorithm", ALGORITHM);
+            if (sigV4AKey != null) {
+                query.add("X-Amz-Region-Set", SigV4Canonical.encodeQueryComponent(region));
+            }
+            query.add("X-Amz-Algorithm", algorithm);
             query.add("X-Amz-Date", longDate);
             query.add("X-Amz-Expires", Integer.toString(expirationSeconds));
             if (credentials.sessionToken() != null) {
@@ -149,18 +166,19 @@ public final class SigV4Signer {
         String canonicalRequest = SigV4Canonical.request(headers.method().toString(), headers.path().toString(),
                 canonicalHeaders, contentHash.isEmpty() ? EMPTY_SHA256 : contentHash,
                 SigV4Canonical.normalizesPath(service));
-        String signature = signature(shortDate, stringToSign(longDate, scope, canonicalRequest));
+        String toSign = stringToSign(algorithm, longDate, scope, canonicalRequest);
+        String signature = sigV4AKey == null ? signature(shortDate, toSign) : sigV4AKey.sign(toSign);
         if (queryString) {
             query.add("X-Amz-Signature", signature);
             headers.path(query.path());
         } else {
-            headers.set(AUTHORIZATION, ALGORITHM + " Credential=" + credential + ", SignedHeaders="
+            headers.set(AUTHORIZATION, algorithm + " Credential=" + credential + ", SignedHeaders="
                     + SigV4Canonical.signedHeaders(canonicalHeaders) + ", Signature=" + signature);
         }
     }
 
-    static String stringToSign(String longDate, String scope, String canonicalRequest) {
-        return ALGORITHM + "\n" + longDate + "\n" + scope + "\n" + sha256Hex(canonicalRequest);
+    static String stringToSign(String algorithm, String longDate, String scope, String canonicalRequest) {
+        return algorithm + "\n" + longDate + "\n" + scope + "\n" + sha256Hex(canonicalRequest);
     }
 
     private String signature(String shortDate, String stringToSign) {
@@ -181,10 +199,14 @@ public final class SigV4Signer {
     }
 
     public static byte[] hmac(byte[] key, String data) {
+        return hmac(key, data.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static byte[] hmac(byte[] key, byte[] data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return mac.doFinal(data.getBytes(StandardCharsets.UTF_8));
+            return mac.doFinal(data);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
         }

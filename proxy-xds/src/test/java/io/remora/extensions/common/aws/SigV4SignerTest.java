@@ -31,7 +31,7 @@ class SigV4SignerTest {
     static String suiteSignature(String method, String path, Http2Headers headers, String body) {
         TreeMap<String, String> canonical = SigV4Canonical.headers(headers, List.of());
         String request = SigV4Canonical.request(method, path, canonical, SigV4Signer.sha256Hex(body), true);
-        String toSign = SigV4Signer.stringToSign(DATE, SCOPE, request);
+        String toSign = SigV4Signer.stringToSign("AWS4-HMAC-SHA256", DATE, SCOPE, request);
         return SigV4Signer.hex(SigV4Signer.hmac(SigV4Signer.signingKey(SECRET, "20150830", "us-east-1", "service"),
                 toSign));
     }
@@ -136,7 +136,7 @@ class SigV4SignerTest {
     @Test
     void signsInHeaders() {
         SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKIDEXAMPLE", SECRET, null),
-                List.of(new StringMatcher.Prefix("x-skip", false)), false, 5);
+                List.of(new StringMatcher.Prefix("x-skip", false)), false, 5, false);
         Http2Headers h = request("GET", "/").set("authorization", "Bearer old").set("x-forwarded-for", "10.0.0.1")
                 .set("x-amzn-trace-id", "Root=1").set("x-skip-me", "1").set("x-amz-security-token", "stale");
         signer.signEmptyPayload(h, NOW);
@@ -177,7 +177,7 @@ class SigV4SignerTest {
     @Test
     void sessionTokenIsSentAndSigned() {
         SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKIDEXAMPLE", SECRET, "TOKEN"),
-                List.of(), false, 5);
+                List.of(), false, 5, false);
         Http2Headers h = request("PUT", "/a").set("content-type", "text/plain");
         signer.sign(h, "abc", NOW);
         assertEquals("TOKEN", h.get("x-amz-security-token").toString());
@@ -189,7 +189,7 @@ class SigV4SignerTest {
     @Test
     void anonymousCredentialsLeaveTheRequestUnsigned() {
         SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKID", "", null), List.of(),
-                false, 5);
+                false, 5, false);
         Http2Headers h = request("GET", "/");
         signer.signUnsignedPayload(h, NOW);
         assertEquals("UNSIGNED-PAYLOAD", h.get("x-amz-content-sha256").toString());
@@ -200,7 +200,7 @@ class SigV4SignerTest {
     @Test
     void missingPathFails() {
         SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKID", SECRET, null),
-                List.of(), false, 5);
+                List.of(), false, 5, false);
         assertThrows(IllegalArgumentException.class,
                 () -> signer.signEmptyPayload(new DefaultHttp2Headers().method("GET"), NOW));
     }
@@ -208,7 +208,7 @@ class SigV4SignerTest {
     @Test
     void presignsTheQueryString() {
         SigV4Signer signer = new SigV4Signer("service", "us-east-1", new AwsCredentials("AKIDEXAMPLE", SECRET, "T+k/="),
-                List.of(), true, 60);
+                List.of(), true, 60, false);
         Http2Headers h = request("GET", "/obj?b=2&a=1");
         signer.sign(h, SigV4Signer.EMPTY_SHA256, NOW);
         assertNull(h.get("authorization"));

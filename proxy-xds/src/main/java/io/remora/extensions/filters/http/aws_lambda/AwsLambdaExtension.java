@@ -85,7 +85,7 @@ public final class AwsLambdaExtension implements HttpFilterExtension<AwsLambdaCo
             creds = credentials.defaultChain(null, path, ctx);
         }
         SigV4Signer signer = new SigV4Signer("lambda", arn.region(), creds, List.of(), false,
-                SigV4Signer.DEFAULT_EXPIRATION_SECONDS);
+                SigV4Signer.DEFAULT_EXPIRATION_SECONDS, false);
         return new AwsLambdaConfig(arn, c.getPayloadPassthrough(), async, c.getHostRewrite(), signer);
     }
 

@@ -21,7 +21,7 @@ import java.util.List;
 
 /**
  * {@code envoy.filters.http.aws_request_signing} ({@code AwsRequestSigning}), with its per-route
- * {@code AwsRequestSigningPerRoute}. SigV4A is refused: its ECDSA key derivation is not built.
+ * {@code AwsRequestSigningPerRoute}.
  */
 public final class AwsRequestSigningExtension implements HttpFilterExtension<AwsRequestSigningConfig> {
 
@@ -63,20 +63,18 @@ public final class AwsRequestSigningExtension implements HttpFilterExtension<Aws
         if (c.getServiceName().isEmpty()) {
             throw path.field("service_name").error("must not be empty");
         }
-        switch (c.getSigningAlgorithm()) {
-            case AWS_SIGV4 -> {
-            }
-            case AWS_SIGV4A -> throw path.field("signing_algorithm")
-                    .error("AWS_SIGV4A is not supported (only AWS_SIGV4)");
+        boolean sigV4A = switch (c.getSigningAlgorithm()) {
+            case AWS_SIGV4 -> false;
+            case AWS_SIGV4A -> true;
             default -> throw path.field("signing_algorithm").error("unknown signing algorithm "
                     + c.getSigningAlgorithmValue());
-        }
-        String region = c.getRegion().isEmpty() ? files.region() : c.getRegion();
+        };
+        String region = !c.getRegion().isEmpty() ? c.getRegion() : sigV4A ? files.regionSet() : files.region();
         if (region == null) {
             throw path.field("region").error("AWS region is not set in xDS configuration and failed to retrieve "
                     + "from environment variable or AWS profile/config files.");
         }
-        if (region.contains("*") || region.contains(",")) {
+        if (!sigV4A && (region.contains("*") || region.contains(","))) {
             throw path.field("region").error("SigV4 region string cannot contain wildcards or commas. Region sets "
                     + "can be specified when using signing_algorithm: AWS_SIGV4A.");
         }
@@ -96,7 +94,7 @@ public final class AwsRequestSigningExtension implements HttpFilterExtension<Aws
         AwsCredentials credentials = new AwsCredentialsTranslator(files)
                 .provider(c.hasCredentialProvider(), c.getCredentialProvider(), path.field("credential_provider"), ctx);
         SigV4Signer signer = new SigV4Signer(c.getServiceName(), region, credentials, excluded, c.hasQueryString(),
-                expiration);
+                expiration, sigV4A);
         return new AwsRequestSigningConfig(signer, c.getHostRewrite(), c.getUseUnsignedPayload(), routeStatPrefix);
     }
 

@@ -39,8 +39,6 @@ class AwsRequestSigningTranslationTest {
     @Test
     void refusesWhatCannotBeSigned() {
         assertTrue(refused("region: us-east-1").getMessage().contains("service_name"));
-        assertTrue(refused("service_name: s3\nregion: us-east-1\nsigning_algorithm: AWS_SIGV4A")
-                .getMessage().contains("signing_algorithm"));
         assertTrue(refused("service_name: s3\nregion: \"us-*\"").getMessage().contains("region"));
         assertTrue(refused("service_name: s3\nregion: us-east-1\nquery_string: { expiration_time: 3601s }")
                 .getMessage().contains("query_string.expiration_time"));
@@ -48,6 +46,16 @@ class AwsRequestSigningTranslationTest {
                 + "{ access_key_id: A } }").getMessage().contains("credential_provider.inline_credential.secret_access_key"));
         assertTrue(refused("service_name: s3\nregion: us-east-1\ncredential_provider: "
                 + "{ custom_credential_provider_chain: true }").getMessage().contains("custom_credential_provider_chain"));
+    }
+
+    @Test
+    void sigV4ATakesARegionSet() {
+        AwsRequestSigning c = AwsRequestSigning.newBuilder().setServiceName("svc")
+                .setSigningAlgorithm(AwsRequestSigning.SigningAlgorithm.AWS_SIGV4A).build();
+        assertEquals("us-*,eu-west-1", translate(c.toBuilder().setRegion("us-*,eu-west-1").build(), Map.of())
+                .signer().region());
+        assertEquals("*", translate(c, Map.of("AWS_SIGV4A_SIGNING_REGION_SET", "*", "AWS_REGION", "r")).signer().region());
+        assertEquals("r", translate(c, Map.of("AWS_REGION", "r")).signer().region());
     }
 
     @Test
