@@ -71,13 +71,19 @@ public final class AwsCredentialsTranslator {
     }
 
     public static AwsCredentials inline(InlineCredentialProvider i, FieldPath path) {
-        if (i.getAccessKeyId().isEmpty()) {
+        return inline(i.getAccessKeyId(), i.getSecretAccessKey(), i.getSessionToken(), path);
+    }
+
+    /** Credentials given in the config: both keys required (the protos' min_len 1). */
+    public static AwsCredentials inline(String accessKeyId, String secretAccessKey, String sessionToken,
+                                        FieldPath path) {
+        if (accessKeyId.isEmpty()) {
             throw path.field("access_key_id").error("must not be empty");
         }
-        if (i.getSecretAccessKey().isEmpty()) {
+        if (secretAccessKey.isEmpty()) {
             throw path.field("secret_access_key").error("must not be empty");
         }
-        return new AwsCredentials(i.getAccessKeyId(), i.getSecretAccessKey(), i.getSessionToken());
+        return new AwsCredentials(accessKeyId, secretAccessKey, sessionToken);
     }
 
     private AwsCredentials file(CredentialsFileCredentialProvider f, FieldPath path) {

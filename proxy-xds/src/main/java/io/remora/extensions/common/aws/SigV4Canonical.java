@@ -207,11 +207,20 @@ public final class SigV4Canonical {
 
     /** Unreserved characters kept, '+' as %20 (a space that was encoded as a plus), all else %XX. */
     public static String encodeQueryComponent(String decoded) {
-        StringBuilder b = new StringBuilder(decoded.length() + 8);
-        for (byte c : decoded.getBytes(StandardCharsets.ISO_8859_1)) {
+        return percentEncode(decoded, true);
+    }
+
+    /** Every byte but unreserved characters as %XX (Envoy's urlEncodeQueryParameter, for the session token). */
+    public static String urlEncode(String s) {
+        return percentEncode(s, false);
+    }
+
+    private static String percentEncode(String s, boolean plusAsSpace) {
+        StringBuilder b = new StringBuilder(s.length() + 8);
+        for (byte c : s.getBytes(StandardCharsets.ISO_8859_1)) {
             if (unreserved(c)) {
                 b.append((char) c);
-            } else if (c == '+') {
+            } else if (c == '+' && plusAsSpace) {
                 b.append("%20");
             } else {
                 percent(b, c);

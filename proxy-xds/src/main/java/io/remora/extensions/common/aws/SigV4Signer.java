@@ -156,7 +156,7 @@ public final class SigV4Signer {
             query.add("X-Amz-Date", longDate);
             query.add("X-Amz-Expires", Integer.toString(expirationSeconds));
             if (credentials.sessionToken() != null) {
-                query.add("X-Amz-Security-Token", PresignedQuery.encode(credentials.sessionToken()));
+                query.add("X-Amz-Security-Token", SigV4Canonical.urlEncode(credentials.sessionToken()));
             }
             query.add("X-Amz-Credential", SigV4Canonical.encodeQueryComponent(credential));
             query.add("X-Amz-SignedHeaders",
@@ -276,21 +276,6 @@ public final class SigV4Signer {
                     }
                     first = false;
                     b.append(e.getKey()).append('=').append(v);
-                }
-            }
-            return b.toString();
-        }
-
-        /** Envoy's urlEncodeQueryParameter, for the session token: all but unreserved characters escaped. */
-        static String encode(String s) {
-            StringBuilder b = new StringBuilder(s.length() + 16);
-            for (byte c : s.getBytes(StandardCharsets.UTF_8)) {
-                if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                        || c == '-' || c == '.' || c == '_' || c == '~') {
-                    b.append((char) c);
-                } else {
-                    b.append('%').append(Character.toUpperCase(Character.forDigit((c >> 4) & 0xf, 16)))
-                            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
                 }
             }
             return b.toString();

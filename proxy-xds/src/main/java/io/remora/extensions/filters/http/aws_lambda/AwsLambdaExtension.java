@@ -65,15 +65,9 @@ public final class AwsLambdaExtension implements HttpFilterExtension<AwsLambdaCo
         AwsCredentialsTranslator credentials = new AwsCredentialsTranslator(files);
         AwsCredentials creds;
         if (c.hasCredentials()) {
-            FieldPath p = path.field("credentials");
-            if (c.getCredentials().getAccessKeyId().isEmpty()) {
-                throw p.field("access_key_id").error("must not be empty");
-            }
-            if (c.getCredentials().getSecretAccessKey().isEmpty()) {
-                throw p.field("secret_access_key").error("must not be empty");
-            }
-            creds = new AwsCredentials(c.getCredentials().getAccessKeyId(), c.getCredentials().getSecretAccessKey(),
-                    c.getCredentials().getSessionToken());
+            creds = AwsCredentialsTranslator.inline(c.getCredentials().getAccessKeyId(),
+                    c.getCredentials().getSecretAccessKey(), c.getCredentials().getSessionToken(),
+                    path.field("credentials"));
         } else if (!c.getCredentialsProfile().isEmpty()) {
             creds = credentials.profile(c.getCredentialsProfile());
             if (creds == null) {
