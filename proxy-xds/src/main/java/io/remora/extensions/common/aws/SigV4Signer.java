@@ -94,10 +94,6 @@ public final class SigV4Signer {
         return credentials;
     }
 
-    public boolean queryString() {
-        return queryString;
-    }
-
     /** Signs a request without a body. */
     public void signEmptyPayload(Http2Headers headers, long nowMillis) {
         headers.set(CONTENT_SHA256, EMPTY_SHA256);

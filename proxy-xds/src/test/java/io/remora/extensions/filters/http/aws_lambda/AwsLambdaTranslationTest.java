@@ -1,9 +1,16 @@
 package io.remora.extensions.filters.http.aws_lambda;
 
+import io.envoyproxy.envoy.extensions.filters.http.aws_lambda.v3.Config;
+import io.remora.extensions.common.aws.AwsCredentials;
+import io.remora.extensions.common.aws.AwsProfileFiles;
 import io.remora.xds.bootstrap.BootstrapLoader;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
+
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,6 +36,20 @@ class AwsLambdaTranslationTest {
         assertEquals("f", LambdaArn.parse("arn:aws-cn:lambda:cn-north-1:1:function:f").functionName());
         assertNull(LambdaArn.parse("arn:aws:lambda:us-west-2:987654321:function"));
         assertNull(LambdaArn.parse("nra:aws:lambda:us-west-2:987654321:function:f"));
+    }
+
+    @Test
+    void credentialsProfileReadsTheCredentialsFile() throws Exception {
+        java.nio.file.Path file = io.remora.testing.TempPaths.file("aws-credentials", "");
+        java.nio.file.Files.writeString(file, "[default]\naws_access_key_id=D\naws_secret_access_key=ds\n"
+                + "[fn]\naws_access_key_id=F\naws_secret_access_key=fs\n");
+        Config c = Config.newBuilder().setArn("arn:aws:lambda:eu-north-1:1:function:f").setCredentialsProfile("fn")
+                .build();
+        AwsLambdaConfig config = AwsLambdaExtension.translate(c, FieldPath.of("f"), TranslationContext.lenient(),
+                new AwsProfileFiles(Map.of("AWS_SHARED_CREDENTIALS_FILE", file.toString())));
+        assertEquals(new AwsCredentials("F", "fs", null), config.signer().credentials());
+        assertEquals("eu-north-1", config.signer().region(), "the ARN's region");
+        assertEquals("lambda", config.signer().service());
     }
 
     @Test
