@@ -70,6 +70,14 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void awsFiltersStatsHaveTheirScopeUnderTheConnectionManager() {
+        assertEquals("http.ingress.aws_request_signing.payload_signing_added",
+                name("envoy_http_aws_request_signing_payload_signing_added", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.aws_lambda.server_error",
+                name("envoy_http_aws_lambda_server_error", HttpConnManagerStats.TAG, "ingress"));
+    }
+
+    @Test
     void extAuthzStatsWithAndWithoutTheFiltersStatPrefix() {
         assertEquals("http.ingress.ext_authz.ok", name("envoy_http_ext_authz_ok", HttpConnManagerStats.TAG, "ingress"));
         assertEquals("http.ingress.ext_authz.waf.denied",
