@@ -40,10 +40,10 @@ final class CacheControl {
     }
 
     static Request request(Http2Headers h) {
-        List<CharSequence> values = h.getAll("cache-control");
+        List<CharSequence> values = h.getAll(CacheHeaders.CACHE_CONTROL);
         if (values.isEmpty()) {
             // RFC 9111 §5.4: pragma: no-cache counts only without a cache-control.
-            for (CharSequence p : h.getAll("pragma")) {
+            for (CharSequence p : h.getAll(CacheHeaders.PRAGMA)) {
                 for (String d : p.toString().split(",")) {
                     if (d.trim().equalsIgnoreCase("no-cache")) {
                         return new Request(true, false, NONE, NONE, NONE);
@@ -80,7 +80,7 @@ final class CacheControl {
         boolean noStale = false;
         long sMaxAge = NONE;
         long maxAge = NONE;
-        for (CharSequence v : h.getAll("cache-control")) {
+        for (CharSequence v : h.getAll(CacheHeaders.CACHE_CONTROL)) {
             for (String full : v.toString().split(",")) {
                 String[] d = directive(full);
                 switch (d[0]) {

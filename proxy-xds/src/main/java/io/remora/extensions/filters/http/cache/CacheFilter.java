@@ -72,7 +72,7 @@ final class CacheFilter implements StreamFilter {
                 : CacheControl.request(headers);
         allowInsert = !cc.noStore();
         head = "HEAD".contentEquals(headers.method());
-        rangeRequested = headers.contains("range");
+        rangeRequested = headers.contains(CacheHeaders.RANGE);
         baseKey = CacheKey.of(headers, config.key());
         state = State.LOOKED_UP;
         String key = baseKey;
@@ -96,28 +96,28 @@ final class CacheFilter implements StreamFilter {
         }
         stats.hit.increment();
         state = State.SERVING;
-        serve(entry, headers.get("range"), age);
+        serve(entry, headers.get(CacheHeaders.RANGE), age);
         return FilterStatus.STOP_ITERATION;
     }
 
     /** Envoy's injectValidationHeaders: the entry's etag, and its last-modified (else its date). */
     private static void addValidators(Http2Headers request, Http2Headers stored) {
-        CharSequence etag = stored.get("etag");
+        CharSequence etag = stored.get(CacheHeaders.ETAG);
         if (etag != null) {
-            request.set("if-none-match", etag);
+            request.set(CacheHeaders.IF_NONE_MATCH, etag);
         }
-        CharSequence lastModified = stored.get("last-modified");
+        CharSequence lastModified = stored.get(CacheHeaders.LAST_MODIFIED);
         CharSequence since = lastModified != null && HttpDates.parse(lastModified) >= 0 ? lastModified
-                : stored.get("date");
+                : stored.get(CacheHeaders.DATE);
         if (since != null) {
-            request.set("if-modified-since", since);
+            request.set(CacheHeaders.IF_MODIFIED_SINCE, since);
         }
     }
 
     private void serve(CachedResponse entry, CharSequence range, long age) {
         Http2Headers h = new DefaultHttp2Headers(false);
         h.set(entry.headers());
-        h.setLong("age", age);
+        h.setLong(CacheHeaders.AGE, age);
         byte[] body = entry.body();
         int from = 0;
         int length = body.length;
@@ -125,15 +125,15 @@ final class CacheFilter implements StreamFilter {
             ByteRange r = ByteRange.of(range, body.length);
             if (r == ByteRange.UNSATISFIABLE) {
                 h.status("416");
-                h.set("content-range", "bytes */" + body.length);
+                h.set(CacheHeaders.CONTENT_RANGE, "bytes */" + body.length);
                 length = 0;
             } else if (r != ByteRange.WHOLE) {
                 h.status("206");
-                h.set("content-range", "bytes " + r.start() + "-" + (r.end() - 1) + "/" + body.length);
+                h.set(CacheHeaders.CONTENT_RANGE, "bytes " + r.start() + "-" + (r.end() - 1) + "/" + body.length);
                 from = (int) r.start();
                 length = (int) (r.end() - r.start());
             }
-            h.setLong("content-length", length);
+            h.setLong(CacheHeaders.CONTENT_LENGTH, length);
         }
         boolean noBody = head || length == 0;
         decoder.encodeHeaders(h, noBody);
@@ -173,12 +173,16 @@ final class CacheFilter implements StreamFilter {
         }
         inserting = new DefaultHttp2Headers(false);
         inserting.set(headers);
-        if (!inserting.contains("date")) {
+        if (!inserting.contains(CacheHeaders.DATE)) {
             // RFC 9110 §6.6.1: a recipient with a clock adds the date a response lacks, so its age
             // counts from now (Envoy would take a missing date as the epoch: always stale).
-            inserting.set("date", HttpDates.format(System.currentTimeMillis()));
+            inserting.set(CacheHeaders.DATE, HttpDates.format(System.currentTimeMillis()));
         }
         insertingVary = Cacheability.vary(headers, config);
+        if (!endStream && declaredLength(headers) > bodyLimit()) {
+            abandonInsert();
+            return FilterStatus.CONTINUE;
+        }
         if (endStream) {
             store(new byte[0]);
         } else {
@@ -194,20 +198,20 @@ final class CacheFilter implements StreamFilter {
      */
     private void freshen(Http2Headers headers) {
         Http2Headers stored = validating.headers();
-        CharSequence etag = headers.get("etag");
-        boolean update = etag == null || stored.contains("etag") && stored.get("etag").toString().contentEquals(etag);
+        CharSequence etag = headers.get(CacheHeaders.ETAG);
+        boolean update = etag == null || stored.contains(CacheHeaders.ETAG) && stored.get(CacheHeaders.ETAG).toString().contentEquals(etag);
         headers.status(stored.status());
-        headers.remove("content-length");
-        if (!headers.contains("date")) {
+        headers.remove(CacheHeaders.CONTENT_LENGTH);
+        if (!headers.contains(CacheHeaders.DATE)) {
             // As when storing: the freshened entry's age counts from now, not from the stored date.
-            headers.set("date", HttpDates.format(System.currentTimeMillis()));
+            headers.set(CacheHeaders.DATE, HttpDates.format(System.currentTimeMillis()));
         }
         Set<CharSequence> own = new HashSet<>();
         for (Map.Entry<CharSequence, CharSequence> e : headers) {
             own.add(e.getKey());
         }
         for (Map.Entry<CharSequence, CharSequence> e : stored) {
-            if (!own.contains(e.getKey()) && !"age".contentEquals(e.getKey())) {
+            if (!own.contains(e.getKey()) && !CacheHeaders.AGE.contentEqualsIgnoreCase(e.getKey())) {
                 headers.add(e.getKey(), e.getValue());
             }
         }
@@ -231,8 +235,7 @@ final class CacheFilter implements StreamFilter {
             return FilterStatus.STOP_ITERATION;
         }
         if (insertingBody != null) {
-            long limit = config.maxBodyBytes() > 0 ? config.maxBodyBytes() : SimpleHttpCache.MAX_ENTRY_BYTES;
-            if (insertingBody.size() + (long) data.readableBytes() > limit) {
+            if (insertingBody.size() + (long) data.readableBytes() > bodyLimit()) {
                 abandonInsert();
             } else {
                 try {
@@ -253,6 +256,17 @@ final class CacheFilter implements StreamFilter {
         // Responses with trailers are not stored: the cache keeps headers and body only.
         abandonInsert();
         return FilterStatus.CONTINUE;
+    }
+
+    private long bodyLimit() {
+        return config.maxBodyBytes() > 0 ? Math.min(config.maxBodyBytes(), SimpleHttpCache.MAX_ENTRY_BYTES)
+                : SimpleHttpCache.MAX_ENTRY_BYTES;
+    }
+
+    /** The response's content-length, or -1. */
+    private static long declaredLength(Http2Headers headers) {
+        CharSequence v = headers.get(CacheHeaders.CONTENT_LENGTH);
+        return v == null ? -1 : CacheControl.seconds(v.toString());
     }
 
     private void store(byte[] body) {

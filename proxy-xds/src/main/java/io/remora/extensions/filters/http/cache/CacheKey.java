@@ -53,7 +53,7 @@ final class CacheKey {
     static String scheme(Http2Headers request) {
         CharSequence s = request.scheme();
         if (s == null) {
-            s = request.get("x-forwarded-proto");
+            s = request.get(CacheHeaders.X_FORWARDED_PROTO);
         }
         return s == null ? "http" : s.toString();
     }

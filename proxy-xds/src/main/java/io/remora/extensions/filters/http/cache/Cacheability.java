@@ -22,8 +22,8 @@ final class Cacheability {
      * the conditional headers a client validates its own copy with (passed through, as Envoy).
      */
     static boolean canServe(Http2Headers request) {
-        if (request.contains("if-none-match") || request.contains("if-modified-since") || request.contains("if-range")
-                || request.contains("authorization") || request.path() == null || request.authority() == null) {
+        if (request.contains(CacheHeaders.IF_NONE_MATCH) || request.contains(CacheHeaders.IF_MODIFIED_SINCE) || request.contains(CacheHeaders.IF_RANGE)
+                || request.contains(CacheHeaders.AUTHORIZATION) || request.path() == null || request.authority() == null) {
             return false;
         }
         CharSequence method = request.method();
@@ -46,7 +46,7 @@ final class Cacheability {
         }
         CacheControl.Response cc = CacheControl.response(response);
         boolean freshnessKnown = cc.mustValidate() || cc.maxAge() != CacheControl.NONE
-                || response.contains("date") && response.contains("expires");
+                || response.contains(CacheHeaders.DATE) && response.contains(CacheHeaders.EXPIRES);
         return !cc.noStore() && freshnessKnown && vary(response, config) != null;
     }
 
@@ -56,7 +56,7 @@ final class Cacheability {
      */
     static List<String> vary(Http2Headers response, CacheFilterConfig config) {
         List<String> out = new ArrayList<>(0);
-        for (CharSequence v : response.getAll("vary")) {
+        for (CharSequence v : response.getAll(CacheHeaders.VARY)) {
             for (String name : v.toString().split(",")) {
                 String n = name.trim().toLowerCase(Locale.ROOT);
                 if (n.isEmpty()) {
@@ -79,7 +79,7 @@ final class Cacheability {
             return true;
         }
         long lifetime = cc.maxAge() != CacheControl.NONE ? cc.maxAge()
-                : (HttpDates.parse(stored.get("expires")) - HttpDates.parse(stored.get("date"))) / 1000;
+                : (HttpDates.parse(stored.get(CacheHeaders.EXPIRES)) - HttpDates.parse(stored.get(CacheHeaders.DATE))) / 1000;
         if (ageSeconds < lifetime) {
             long minFresh = request.minFresh() == CacheControl.NONE ? 0 : request.minFresh();
             return lifetime - ageSeconds < minFresh;

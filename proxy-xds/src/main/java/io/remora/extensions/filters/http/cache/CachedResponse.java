@@ -46,9 +46,10 @@ record CachedResponse(Http2Headers headers, byte[] body, long responseTime, List
      * apparent age (response time minus {@code date}), plus the time resident here; whole seconds.
      */
     long ageSeconds(long now) {
-        long date = HttpDates.parse(headers.get("date"));
+        long date = HttpDates.parse(headers.get(CacheHeaders.DATE));
         long apparent = date < 0 ? 0 : Math.max(0, responseTime - date);
-        long received = CacheControl.seconds(String.valueOf(headers.get("age") == null ? "" : headers.get("age")));
+        CharSequence ageHeader = headers.get(CacheHeaders.AGE);
+        long received = ageHeader == null ? 0 : CacheControl.seconds(ageHeader.toString());
         long initial = Math.max(apparent, Math.max(0, received) * 1000);
         return (initial + Math.max(0, now - responseTime)) / 1000;
     }
