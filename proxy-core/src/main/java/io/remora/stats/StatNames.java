@@ -133,7 +133,7 @@ public final class StatNames {
             // The HTTP cache filter's counter, its tags joined into the name as Envoy's scope does.
             return "cache.event.cache_label." + cacheLabel + ".event_type." + cacheEvent;
         }
-                String local = id.getTag("envoy_local_http_ratelimit_prefix");
+        String local = id.getTag("envoy_local_http_ratelimit_prefix");
         if (local != null && rest.startsWith("http_local_rate_limit_")) {
             return local + ".http_local_rate_limit." + rest.substring("http_local_rate_limit_".length());
         }

@@ -38,18 +38,11 @@ class LuaClusterSpecifierE2ETest {
                           "@type": type.googleapis.com/envoy.extensions.router.cluster_specifiers.lua.v3.LuaConfig
                           source_code:
                             inline_string: |
+                              local clusters = { other = "other", fake = "fake_cluster" }
                               function envoy_on_route(route_handle)
-                                local header_value = route_handle:headers():get("header_key")
-                                if header_value == "fake" then
-                                  return "fake_cluster"
-                                end
-                                if header_value == "boom" then
-                                  error("boom")
-                                end
-                                if header_value == "other" then
-                                  return "other"
-                                end
-                                return "web"
+                                local picked = route_handle:headers():get("header_key")
+                                if picked == "boom" then error("boom") end
+                                return clusters[picked] or "web"
                               end
                           default_cluster: other
                 """;

@@ -62,7 +62,7 @@ public final class LuaValues {
         return bytes(sb);
     }
 
-        /** A header name or value from a script: its bytes as they are. */
+    /** A header name or value from a script: its bytes as they are. */
     public static AsciiString ascii(LuaValue v) {
         LuaString s = v.checkstring();
         byte[] b = new byte[s.rawlen()];
