@@ -32,6 +32,7 @@ class CacheFilterE2ETest {
     /** The conditional headers of each request that reached the upstream, "path if-none-match if-modified-since". */
     static final CopyOnWriteArrayList<String> conditionals = new CopyOnWriteArrayList<>();
     static ProxyProcess proxy;
+    static java.nio.file.Path accessLog;
 
     private static final String LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT";
 
@@ -50,8 +51,10 @@ class CacheFilterE2ETest {
                       query_parameters_excluded:
                       - name: utm
                 """;
-        proxy = stack.start(stack.http(TempPaths.file("access", ".log").toString(), "- match: { prefix: \"/\" }\n"
-                + "  route: { cluster: web }\n", Bootstraps.cluster("web", false, null, upstream.port()), "", filter));
+        accessLog = TempPaths.file("access", ".log");
+        proxy = stack.start(Bootstraps.logFormat(stack.http(accessLog.toString(), "- match: { prefix: \"/\" }\n"
+                + "  route: { cluster: web }\n", Bootstraps.cluster("web", false, null, upstream.port()), "", filter),
+                accessLog, "%REQ(:PATH)% %RESPONSE_CODE_DETAILS%"));
     }
 
     private static void respond(io.netty.channel.ChannelHandlerContext ctx, FullHttpRequest req, int n) {
@@ -104,6 +107,8 @@ class CacheFilterE2ETest {
         assertEquals("public, max-age=60", second.header("cache-control"));
         assertEquals(1, upstream("/fresh"), "the hit did not go upstream");
         assertTrue(proxy.stat("cache.event.cache_label.envoy_extensions_http_cache_simple.event_type.hit") >= 1);
+        LogFiles.await(accessLog, lines -> lines.contains("/fresh via_upstream")
+                && lines.contains("/fresh cache.response_from_cache_filter"));
     }
 
     @Test

@@ -136,6 +136,7 @@ final class CacheFilter implements StreamFilter {
             h.setLong(CacheHeaders.CONTENT_LENGTH, length);
         }
         boolean noBody = head || length == 0;
+        decoder.streamInfo().responseCodeDetails = "cache.response_from_cache_filter";
         decoder.encodeHeaders(h, noBody);
         if (!noBody) {
             decoder.encodeData(Unpooled.copiedBuffer(body, from, length), true);
