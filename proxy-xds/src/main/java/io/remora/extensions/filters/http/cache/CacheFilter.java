@@ -200,19 +200,21 @@ final class CacheFilter implements StreamFilter {
     private void freshen(Http2Headers headers) {
         Http2Headers stored = validating.headers();
         CharSequence etag = headers.get(CacheHeaders.ETAG);
-        boolean update = etag == null || stored.contains(CacheHeaders.ETAG) && stored.get(CacheHeaders.ETAG).toString().contentEquals(etag);
+        CharSequence storedEtag = stored.get(CacheHeaders.ETAG);
+        boolean update = etag == null || storedEtag != null && storedEtag.toString().contentEquals(etag);
         headers.status(stored.status());
         headers.remove(CacheHeaders.CONTENT_LENGTH);
         if (!headers.contains(CacheHeaders.DATE)) {
             // As when storing: the freshened entry's age counts from now, not from the stored date.
             headers.set(CacheHeaders.DATE, HttpDates.format(System.currentTimeMillis()));
         }
-        Set<CharSequence> own = new HashSet<>();
+        // Names as strings: the maps may hold a name as an AsciiString on one side, a String on the other.
+        Set<String> own = new HashSet<>();
         for (Map.Entry<CharSequence, CharSequence> e : headers) {
-            own.add(e.getKey());
+            own.add(e.getKey().toString());
         }
         for (Map.Entry<CharSequence, CharSequence> e : stored) {
-            if (!own.contains(e.getKey()) && !CacheHeaders.AGE.contentEqualsIgnoreCase(e.getKey())) {
+            if (!own.contains(e.getKey().toString()) && !CacheHeaders.AGE.contentEqualsIgnoreCase(e.getKey())) {
                 headers.add(e.getKey(), e.getValue());
             }
         }

@@ -6,9 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * Envoy's {@code cache.event} counters, tagged {@code cache_label} (the storage's name,
  * {@code envoy.extensions.http.cache.simple}, '.' as '_') and {@code event_type}; in /stats
- * {@code cache.event.cache_label.envoy_extensions_http_cache_simple.event_type.hit}. Events: hit (validated by a 304 included), miss, validate (a stale entry
- * sent upstream to validate), failed_validation (answered other than 304), uncacheable (a response
- * not stored).
+ * {@code cache.event.cache_label.envoy_extensions_http_cache_simple.event_type.hit}. Events: hit
+ * (one validated by a 304 included), miss, validate (a stale entry sent upstream to validate),
+ * failed_validation (answered other than 304), uncacheable (a response not stored).
  */
 final class CacheStats {
 

@@ -22,8 +22,9 @@ final class Cacheability {
      * the conditional headers a client validates its own copy with (passed through, as Envoy).
      */
     static boolean canServe(Http2Headers request) {
-        if (request.contains(CacheHeaders.IF_NONE_MATCH) || request.contains(CacheHeaders.IF_MODIFIED_SINCE) || request.contains(CacheHeaders.IF_RANGE)
-                || request.contains(CacheHeaders.AUTHORIZATION) || request.path() == null || request.authority() == null) {
+        if (request.contains(CacheHeaders.IF_NONE_MATCH) || request.contains(CacheHeaders.IF_MODIFIED_SINCE)
+                || request.contains(CacheHeaders.IF_RANGE) || request.contains(CacheHeaders.AUTHORIZATION)
+                || request.path() == null || request.authority() == null) {
             return false;
         }
         CharSequence method = request.method();
@@ -79,7 +80,8 @@ final class Cacheability {
             return true;
         }
         long lifetime = cc.maxAge() != CacheControl.NONE ? cc.maxAge()
-                : (HttpDates.parse(stored.get(CacheHeaders.EXPIRES)) - HttpDates.parse(stored.get(CacheHeaders.DATE))) / 1000;
+                : (HttpDates.parse(stored.get(CacheHeaders.EXPIRES)) - HttpDates.parse(stored.get(CacheHeaders.DATE)))
+                / 1000;
         if (ageSeconds < lifetime) {
             long minFresh = request.minFresh() == CacheControl.NONE ? 0 : request.minFresh();
             return lifetime - ageSeconds < minFresh;

@@ -38,7 +38,8 @@ public final class LuaClusterSpecifierExtension implements ClusterSpecifierExten
         }
         String code = Protos.dataSource(lua.getSourceCode(), sp);
         if (code == null) {
-            throw sp.error("missing required field: one of inline_string, inline_bytes, filename, environment_variable");
+            throw sp.error("missing required field: one of inline_string, inline_bytes, filename,"
+                    + " environment_variable");
         }
         DataSource ds = lua.getSourceCode();
         String chunk = ds.getSpecifierCase() == DataSource.SpecifierCase.FILENAME ? ds.getFilename() : sp.toString();
