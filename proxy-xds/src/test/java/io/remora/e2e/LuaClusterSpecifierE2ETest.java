@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code envoy.router.cluster_specifier_plugin.lua} through curl and two real upstreams: the
- * script picks the cluster from a request header, inline on a route and by name from the route
- * configuration's {@code cluster_specifier_plugins}; a script error or a non-string result falls
- * back to {@code default_cluster}; a name no cluster has gets the router's 503, as in Envoy's
- * sandbox ({@code header_key: fake}).
+ * script picks the cluster from a request header, inline on a route (its script from a file) and
+ * by name from the route configuration's {@code cluster_specifier_plugins}; a script error or a
+ * non-string result falls back to {@code default_cluster}; a name no cluster has gets the
+ * router's 503, as in Envoy's sandbox ({@code header_key: fake}).
  */
 class LuaClusterSpecifierE2ETest {
 
@@ -26,6 +26,16 @@ class LuaClusterSpecifierE2ETest {
     static void start() throws Exception {
         web = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "web"));
         other = stack.upstream((ctx, req, n) -> TestUpstream.send(ctx, req, 200, "other"));
+        // The inline plugin reads its script from a file (source_code.filename).
+        java.nio.file.Path script = TempPaths.file("route", ".lua");
+        java.nio.file.Files.writeString(script, """
+                local clusters = { other = "other", fake = "fake_cluster" }
+                function envoy_on_route(route_handle)
+                  local picked = route_handle:headers():get("header_key")
+                  if picked == "boom" then error("boom") end
+                  return clusters[picked] or "web"
+                end
+                """);
         String routes = """
                 - match: { prefix: "/named" }
                   route: { cluster_specifier_plugin: by-header }
@@ -33,19 +43,12 @@ class LuaClusterSpecifierE2ETest {
                   route:
                     inline_cluster_specifier_plugin:
                       extension:
-                        name: envoy.router.cluster_specifier_plugin.lua
                         typed_config:
                           "@type": type.googleapis.com/envoy.extensions.router.cluster_specifiers.lua.v3.LuaConfig
-                          source_code:
-                            inline_string: |
-                              local clusters = { other = "other", fake = "fake_cluster" }
-                              function envoy_on_route(route_handle)
-                                local picked = route_handle:headers():get("header_key")
-                                if picked == "boom" then error("boom") end
-                                return clusters[picked] or "web"
-                              end
                           default_cluster: other
-                """;
+                          source_code: { filename: "%s" }
+                        name: envoy.router.cluster_specifier_plugin.lua
+                """.formatted(script);
         String plugins = """
                 cluster_specifier_plugins:
                 - extension:
