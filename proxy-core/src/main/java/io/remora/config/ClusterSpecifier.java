@@ -3,9 +3,13 @@ package io.remora.config;
 import java.util.List;
 import java.util.Map;
 
-/** Where a route or tcp_proxy sends traffic: one cluster, a weighted split, or a header naming it. */
+/**
+ * Where a route or tcp_proxy sends traffic: one cluster, a weighted split, a header naming it, or
+ * (routes only) a cluster specifier plugin.
+ */
 public sealed interface ClusterSpecifier
-        permits ClusterSpecifier.Single, ClusterSpecifier.Weighted, ClusterSpecifier.FromHeader {
+        permits ClusterSpecifier.Single, ClusterSpecifier.Weighted, ClusterSpecifier.FromHeader,
+        ClusterSpecifier.Plugin {
 
     record Single(String cluster) implements ClusterSpecifier {
     }
@@ -16,6 +20,15 @@ public sealed interface ClusterSpecifier
 
     /** {@code cluster_header}: the cluster is named by this request header. */
     record FromHeader(String headerName) implements ClusterSpecifier {
+    }
+
+    /**
+     * {@code cluster_specifier_plugin} (by name from the route configuration's
+     * {@code cluster_specifier_plugins}) or {@code inline_cluster_specifier_plugin}.
+     *
+     * @param name the extension's name, for logs
+     */
+    record Plugin(String name, ClusterSpecifierPlugin plugin) implements ClusterSpecifier {
     }
 
     /**

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * A route's {@link ClusterSpecifier}, compiled: the single name, the cumulative weight table of a
- * split (Envoy walks it with {@code random % total_weight}), or the header naming the cluster.
+ * split (Envoy walks it with {@code random % total_weight}), the header naming the cluster, or a
+ * cluster specifier plugin.
  */
 abstract sealed class ClusterPicker {
 
@@ -26,6 +27,8 @@ abstract sealed class ClusterPicker {
             return new Weighted(w.clusters());
         } else if (spec instanceof ClusterSpecifier.FromHeader h) {
             return new FromHeader(h.headerName());
+        } else if (spec instanceof ClusterSpecifier.Plugin p) {
+            return new FromPlugin(p.plugin());
         }
         throw new IllegalArgumentException("unsupported cluster specifier " + spec);
     }
@@ -120,6 +123,20 @@ abstract sealed class ClusterPicker {
             CharSequence v = headers.get(header);
             // Envoy uses the first value; an empty one names no cluster either (cluster_not_found).
             return v == null || v.length() == 0 ? null : v.toString();
+        }
+    }
+
+    static final class FromPlugin extends ClusterPicker {
+        private final io.remora.config.ClusterSpecifierPlugin plugin;
+
+        FromPlugin(io.remora.config.ClusterSpecifierPlugin plugin) {
+            this.plugin = plugin;
+        }
+
+        @Override
+        String pick(Http2Headers headers, long random) {
+            String cluster = plugin.cluster(headers);
+            return cluster == null || cluster.isEmpty() ? null : cluster;
         }
     }
 }

@@ -100,7 +100,8 @@ public final class StatNames {
      * {@code ratelimit.<stat_prefix>.<stat>}, connection_limit's
      * {@code connection_limit.<stat_prefix>.<stat>}, the bandwidth limit's
      * {@code <stat_prefix>.http_bandwidth_limit.<stat>}, a virtual cluster's
-     * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}; null for any other meter.
+     * {@code vhost.<virtual_host>.vcluster.<virtual_cluster>.<stat>}, the HTTP cache's
+     * {@code cache.event.cache_label.<label>.event_type.<event>}; null for any other meter.
      */
     private static String filterScope(Meter.Id id, String rest) {
         String vcluster = id.getTag(VirtualClusterStats.VIRTUAL_CLUSTER_TAG);
@@ -125,6 +126,12 @@ public final class StatNames {
                 return "http." + hcm + "." + filter + "." + (rulesPrefix == null ? "" : rulesPrefix + ".")
                         + prefixedStat(filter, stat);
             }
+        }
+        String cacheLabel = id.getTag("envoy_cache_label");
+        String cacheEvent = id.getTag("envoy_event_type");
+        if (cacheLabel != null && cacheEvent != null && rest.equals("cache_event")) {
+            // The HTTP cache filter's counter, its tags joined into the name as Envoy's scope does.
+            return "cache.event.cache_label." + cacheLabel + ".event_type." + cacheEvent;
         }
         String local = id.getTag("envoy_local_http_ratelimit_prefix");
         if (local != null && rest.startsWith("http_local_rate_limit_")) {

@@ -31,6 +31,8 @@ public final class ExtensionRegistry {
     /** Upstream network filters (a cluster's filters), by name and by config type, apart from the rest. */
     private final Map<String, UpstreamNetworkFilterExtension<?>> upstreamByName = new HashMap<>();
     private final Map<String, UpstreamNetworkFilterExtension<?>> upstreamByConfigType = new HashMap<>();
+    /** Cluster specifier plugins by config type, apart from filters. */
+    private final Map<String, ClusterSpecifierExtension> clusterSpecifierByConfigType = new HashMap<>();
     /**
      * Extensions' own config messages by full name, built on the first lookup: building them
      * (Istio's file descriptors) costs start-up CPU that a config naming none of them need not pay.
@@ -42,10 +44,16 @@ public final class ExtensionRegistry {
         for (Extension e : all) {
             if (!(e instanceof HttpFilterExtension<?> || e instanceof NetworkFilterExtension<?>
                     || e instanceof TerminalFilterExtension<?> || e instanceof UpstreamNetworkFilterExtension<?>
-                    || e instanceof UdpListenerFilterExtension)) {
+                    || e instanceof UdpListenerFilterExtension || e instanceof ClusterSpecifierExtension)) {
                 throw new IllegalStateException("extension " + e.getClass().getName() + " is none of"
                         + " HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension,"
-                        + " UpstreamNetworkFilterExtension, UdpListenerFilterExtension");
+                        + " UpstreamNetworkFilterExtension, UdpListenerFilterExtension, ClusterSpecifierExtension");
+            }
+            if (e instanceof ClusterSpecifierExtension c) {
+                for (String t : c.configTypes()) {
+                    claim(clusterSpecifierByConfigType, t, c, "cluster specifier plugin config type");
+                }
+                continue;
             }
             if (e instanceof UpstreamNetworkFilterExtension<?> u) {
                 for (String n : u.names()) {
@@ -148,6 +156,14 @@ public final class ExtensionRegistry {
         return upstreamByName.get(name);
     }
 
+    /**
+     * The cluster specifier plugin taking this config type (a full proto name), or null. Envoy
+     * finds these by type only: the name of their {@code TypedExtensionConfig} is the user's.
+     */
+    public ClusterSpecifierExtension clusterSpecifierByConfigType(String typeName) {
+        return clusterSpecifierByConfigType.get(typeName);
+    }
+
     /** The extension registered under {@code name}, or null. */
     public Extension byName(String name) {
         return byName.get(name);
@@ -219,7 +235,8 @@ public final class ExtensionRegistry {
                     : e instanceof NetworkFilterExtension<?> || e instanceof TerminalFilterExtension<?>
                     ? "envoy.filters.network"
                     : e instanceof UpstreamNetworkFilterExtension<?> ? "envoy.filters.upstream_network"
-                    : e instanceof UdpListenerFilterExtension ? "envoy.filters.udp_listener" : "other";
+                    : e instanceof UdpListenerFilterExtension ? "envoy.filters.udp_listener"
+                    : e instanceof ClusterSpecifierExtension ? "envoy.router.cluster_specifier_plugin" : "other";
             out.computeIfAbsent(kind, k -> new ArrayList<>()).add(e.names().get(0));
         }
         return out;

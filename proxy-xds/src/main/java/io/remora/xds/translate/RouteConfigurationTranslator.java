@@ -32,7 +32,9 @@ public final class RouteConfigurationTranslator {
                                                FieldPath path, TranslationContext ctx) {
         // validate_clusters: Envoy checks references of static route configs unless told not to.
         boolean validate = Protos.bool(rc.hasValidateClusters(), rc.getValidateClusters(), true);
-        TranslationContext routeCtx = validate ? ctx : ctx.withoutClusterCheck();
+        TranslationContext routeCtx = (validate ? ctx : ctx.withoutClusterCheck()).withClusterSpecifierPlugins(
+                ClusterSpecifierPluginTranslator.named(rc.getClusterSpecifierPluginsList(),
+                        path.field("cluster_specifier_plugins"), ctx));
         int maxBody = Protos.uint(rc.hasMaxDirectResponseBodySizeBytes(), rc.getMaxDirectResponseBodySizeBytes(),
                 DEFAULT_MAX_DIRECT_RESPONSE_BODY);
         List<VirtualHost> vhosts = new ArrayList<>();
@@ -62,9 +64,6 @@ public final class RouteConfigurationTranslator {
                 }
             }
             vhosts.add(virtualHost(vh, vp, routeCtx, maxBody));
-        }
-        if (rc.getClusterSpecifierPluginsCount() > 0) {
-            throw path.field("cluster_specifier_plugins").error("cluster specifier plugins are not supported");
         }
         if (rc.hasVhds()) {
             throw path.field("vhds").error("VHDS is not supported");

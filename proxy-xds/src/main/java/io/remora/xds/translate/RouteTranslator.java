@@ -135,10 +135,12 @@ public final class RouteTranslator {
                 yield new ClusterSpecifier.FromHeader(a.getClusterHeader().toLowerCase(java.util.Locale.ROOT));
             }
             case WEIGHTED_CLUSTERS -> weighted(a.getWeightedClusters(), path.field("weighted_clusters"), ctx);
-            case CLUSTER_SPECIFIER_PLUGIN, INLINE_CLUSTER_SPECIFIER_PLUGIN -> throw path.error(
-                    "cluster specifier plugins are not supported");
-            case CLUSTERSPECIFIER_NOT_SET -> throw path.error(
-                    "missing required field: one of cluster, cluster_header, weighted_clusters");
+            case CLUSTER_SPECIFIER_PLUGIN -> ClusterSpecifierPluginTranslator.byName(a.getClusterSpecifierPlugin(),
+                    path.field("cluster_specifier_plugin"), ctx);
+            case INLINE_CLUSTER_SPECIFIER_PLUGIN -> ClusterSpecifierPluginTranslator.translate(
+                    a.getInlineClusterSpecifierPlugin(), path.field("inline_cluster_specifier_plugin"), ctx);
+            case CLUSTERSPECIFIER_NOT_SET -> throw path.error("missing required field: one of cluster, cluster_header,"
+                    + " weighted_clusters, cluster_specifier_plugin, inline_cluster_specifier_plugin");
         };
         ForwardAction.RegexRewrite regexRewrite = null;
         if (a.hasRegexRewrite()) {

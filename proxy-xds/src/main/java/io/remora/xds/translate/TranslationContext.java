@@ -22,6 +22,8 @@ public final class TranslationContext {
     private final java.util.Map<String, io.remora.config.DnsCacheConfig> dnsCaches;
     private final io.remora.config.ListenerConfig.TrafficDirection direction;
     private final boolean bypassOverloadManager;
+    /** The enclosing route configuration's {@code cluster_specifier_plugins} by name. */
+    private final java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> clusterSpecifierPlugins;
 
     /**
      * @param knownClusters the clusters a reference may name, or null when they are not all known
@@ -29,19 +31,21 @@ public final class TranslationContext {
      */
     public TranslationContext(Set<String> knownClusters) {
         this(knownClusters, new ArrayList<>(), new HashSet<>(), new java.util.HashMap<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
-                false);
+                false, java.util.Map.of());
     }
 
     private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
                                java.util.Map<String, io.remora.config.DnsCacheConfig> dnsCaches,
                                io.remora.config.ListenerConfig.TrafficDirection direction,
-                               boolean bypassOverloadManager) {
+                               boolean bypassOverloadManager,
+                               java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> clusterSpecifierPlugins) {
         this.knownClusters = knownClusters;
         this.warnings = warnings;
         this.warnedKeys = warnedKeys;
         this.dnsCaches = dnsCaches;
         this.direction = direction;
         this.bypassOverloadManager = bypassOverloadManager;
+        this.clusterSpecifierPlugins = clusterSpecifierPlugins;
     }
 
     /**
@@ -50,12 +54,14 @@ public final class TranslationContext {
      * context gives them the listener's direction.
      */
     public TranslationContext withTrafficDirection(io.remora.config.ListenerConfig.TrafficDirection direction) {
-        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
+                clusterSpecifierPlugins);
     }
 
     /** The same context inside a listener with this {@code bypass_overload_manager}. */
     public TranslationContext withBypassOverloadManager(boolean bypass) {
-        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypass);
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypass,
+                clusterSpecifierPlugins);
     }
 
     /** The enclosing listener's {@code bypass_overload_manager} (false outside a listener). */
@@ -70,12 +76,26 @@ public final class TranslationContext {
 
     /** The same warnings, with cluster references unchecked (validate_clusters: false). */
     public TranslationContext withoutClusterCheck() {
-        return new TranslationContext(null, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
+        return new TranslationContext(null, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
+                clusterSpecifierPlugins);
     }
 
     /** The same warnings, checking references against these clusters. */
     public TranslationContext withClusters(Set<String> clusters) {
-        return new TranslationContext(clusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
+        return new TranslationContext(clusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
+                clusterSpecifierPlugins);
+    }
+
+    /** The same context inside a route configuration with these {@code cluster_specifier_plugins}. */
+    public TranslationContext withClusterSpecifierPlugins(
+            java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> plugins) {
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
+                java.util.Map.copyOf(plugins));
+    }
+
+    /** The enclosing route configuration's cluster specifier plugin of that name, or null. */
+    public io.remora.config.ClusterSpecifier.Plugin clusterSpecifierPlugin(String name) {
+        return clusterSpecifierPlugins.get(name);
     }
 
     public static TranslationContext lenient() {

@@ -46,21 +46,7 @@ final class HeaderMapApi {
 
     static LuaTable metatable() {
         LuaTable methods = new LuaTable();
-        methods.set("get", fn(a -> {
-            Http2Headers h = self(a).headers;
-            List<CharSequence> all = h.getAll(name(a.arg(2)));
-            if (all.isEmpty()) {
-                return LuaValue.NIL;
-            }
-            if (all.size() == 1) {
-                return bytes(all.get(0));
-            }
-            StringBuilder sb = new StringBuilder();
-            for (CharSequence v : all) {
-                sb.append(sb.length() == 0 ? "" : ",").append(v);
-            }
-            return bytes(sb);
-        }));
+        methods.set("get", fn(a -> LuaValues.header(self(a).headers, name(a.arg(2)))));
         methods.set("getAtIndex", fn(a -> {
             List<CharSequence> all = self(a).headers.getAll(name(a.arg(2)));
             int i = a.checkint(3);

@@ -1,5 +1,6 @@
 package io.remora.extensions.filters.http.lua;
 
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
@@ -19,13 +20,13 @@ import java.util.function.Function;
  * (Netty keeps them as one byte per char, Lua strings are bytes); metadata goes as Envoy's
  * {@code Struct} does: maps to tables, lists to arrays, numbers, strings, booleans.
  */
-final class LuaValues {
+public final class LuaValues {
 
     private LuaValues() {
     }
 
     /** A Lua function of the API; {@code body} gets the call's arguments ({@code self} first for methods). */
-    static LuaValue fn(Function<Varargs, Varargs> body) {
+    public static LuaValue fn(Function<Varargs, Varargs> body) {
         return new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
@@ -34,7 +35,7 @@ final class LuaValues {
         };
     }
 
-    static LuaString bytes(CharSequence s) {
+    public static LuaString bytes(CharSequence s) {
         if (s instanceof AsciiString a) {
             return LuaString.valueOf(a.toByteArray());
         }
@@ -45,8 +46,24 @@ final class LuaValues {
         return LuaString.valueOf(b);
     }
 
+    /** Every value of a header joined with ',' (Envoy's getAllOfHeaderAsString), or nil. */
+    public static LuaValue header(Http2Headers h, AsciiString name) {
+        List<CharSequence> all = h.getAll(name);
+        if (all.isEmpty()) {
+            return LuaValue.NIL;
+        }
+        if (all.size() == 1) {
+            return bytes(all.get(0));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (CharSequence v : all) {
+            sb.append(sb.length() == 0 ? "" : ",").append(v);
+        }
+        return bytes(sb);
+    }
+
     /** A header name or value from a script: its bytes as they are. */
-    static AsciiString ascii(LuaValue v) {
+    public static AsciiString ascii(LuaValue v) {
         LuaString s = v.checkstring();
         byte[] b = new byte[s.rawlen()];
         s.copyInto(0, b, 0, b.length);
@@ -54,7 +71,7 @@ final class LuaValues {
     }
 
     /** A lower-cased header name from a script (Envoy's LowerCaseString). */
-    static AsciiString name(LuaValue v) {
+    public static AsciiString name(LuaValue v) {
         return ascii(v).toLowerCase();
     }
 

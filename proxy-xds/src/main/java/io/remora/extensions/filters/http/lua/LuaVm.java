@@ -11,7 +11,7 @@ import org.luaj.vm2.lib.jse.JsePlatform;
  * requests of that event loop and are seen by no other. Only its event loop (or a coroutine that
  * loop is waiting on) touches it. Holds the API's metatables, made once.
  */
-final class LuaVm {
+public final class LuaVm {
 
     final Globals globals;
     final LuaValue onRequest;
@@ -43,9 +43,10 @@ final class LuaVm {
     /**
      * Envoy opens every standard library. Taken away here: {@code luajava} (not Lua's; it reaches
      * any Java class), {@code os.exit} (it would stop the proxy) and {@code os.execute} (it waits
-     * for a process on the event loop).
+     * for a process on the event loop). Public for the Lua cluster specifier, which runs its scripts
+     * in the same sandbox.
      */
-    static Globals sandbox() {
+    public static Globals sandbox() {
         Globals g = JsePlatform.standardGlobals();
         g.set("luajava", LuaValue.NIL);
         LuaValue os = g.get("os");
