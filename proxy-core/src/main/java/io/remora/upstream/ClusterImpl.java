@@ -163,6 +163,11 @@ public final class ClusterImpl implements Cluster {
 
     @Override
     public Host chooseHost(LoadBalancerContext context) {
+        return chooseHost(context, null);
+    }
+
+    /** @param forced the level an aggregate cluster chose (see {@link PriorityLoad#forced}), or null */
+    Host chooseHost(LoadBalancerContext context, int[] forced) {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHosts.host(context);
         }
@@ -182,7 +187,7 @@ public final class ClusterImpl implements Cluster {
         if (ss != null) {
             return ss.pick(context, zone, zoneStats);
         }
-        return zone == null ? prioritySet.pick(context) : prioritySet.pick(context, zone, zoneStats);
+        return prioritySet.pick(context, zone, zoneStats, forced);
     }
 
     /**
