@@ -3,6 +3,7 @@ package io.remora.upstream;
 import static io.remora.upstream.TestClusters.cla;
 import static io.remora.upstream.TestClusters.claPriorities;
 import static io.remora.upstream.TestClusters.ep;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -152,5 +153,39 @@ class AggregateClusterTest {
             }
         };
         assertEquals(Map.of(3, 20), picks("agg", 20, retry));
+    }
+
+    /** A member whose priority p has 100 hosts, {@code healthyPercent[p]} of them healthy. */
+    private static ClusterConfig percentMember(String name, int firstPort, int... healthyPercent) {
+        List<List<io.remora.config.ClusterLoadAssignment.LbEndpoint>> levels = new java.util.ArrayList<>();
+        int port = firstPort;
+        for (int healthy : healthyPercent) {
+            List<io.remora.config.ClusterLoadAssignment.LbEndpoint> level = new java.util.ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                level.add(ep("127.0.0.1", port++, 1, i < healthy ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY));
+            }
+            levels.add(level);
+        }
+        return member(name, claPriorities(name, levels));
+    }
+
+    /** The primary's and the secondary's share of the load, as Envoy's aggregate cluster docs tabulate them. */
+    private int[] shares(int[] primary, int[] secondary) {
+        apply(percentMember("primary", 10_000, primary), percentMember("secondary", 20_000, secondary),
+                aggregate("agg", "primary", "secondary"));
+        int[] cum = ((AggregateCluster) cm.get("agg")).levels().cumulativeLoad();
+        int p = cum[primary.length - 1];
+        return new int[] {p, cum[primary.length + secondary.length - 1] - p};
+    }
+
+    @Test
+    void loadFollowsEnvoysAggregateExamples() {
+        assertArrayEquals(new int[] {100, 0}, shares(new int[] {100, 100, 100}, new int[] {100, 100}));
+        assertArrayEquals(new int[] {100, 0}, shares(new int[] {72, 100, 100}, new int[] {100, 100}));
+        assertArrayEquals(new int[] {100, 0}, shares(new int[] {71, 1, 0}, new int[] {100, 100}));
+        assertArrayEquals(new int[] {99, 1}, shares(new int[] {71, 0, 0}, new int[] {100, 100}));
+        assertArrayEquals(new int[] {70, 30}, shares(new int[] {20, 20, 10}, new int[] {25, 25}));
+        assertArrayEquals(new int[] {0, 100}, shares(new int[] {0, 0, 0}, new int[] {100, 0}));
+        assertArrayEquals(new int[] {0, 100}, shares(new int[] {0, 0, 0}, new int[] {72, 0}));
     }
 }
