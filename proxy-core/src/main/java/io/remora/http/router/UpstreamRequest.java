@@ -182,7 +182,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamLocalAddress = stream.localAddress();
         router.info.upstreamConnectionId = stream.connectionId();
         router.info.upstreamHostMetadata = host.metadataByNamespace;
-        router.info.upstreamClusterMetadata = cluster.config().metadata();
+        // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
+        router.info.upstreamClusterMetadata = router.cluster.config().metadata();
         router.info.upstreamTls = stream.tls();
     }
 

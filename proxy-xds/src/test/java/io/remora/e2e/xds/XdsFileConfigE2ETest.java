@@ -53,13 +53,13 @@ class XdsFileConfigE2ETest {
         }
     }
 
-    private static void moveIntoPlace(Path target, String content) throws Exception {
+    static void moveIntoPlace(Path target, String content) throws Exception {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static String lds(String version, int port, String cluster, String serverName) {
+    static String lds(String version, int port, String cluster, String serverName) {
         return """
                 version_info: "%s"
                 resources:
