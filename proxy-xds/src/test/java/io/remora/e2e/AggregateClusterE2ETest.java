@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the member's own stats, tcp_proxy and weighted clusters over an aggregate, the previous_priorities
  * retry priority across members, and lb_policy refused unless CLUSTER_PROVIDED.
  */
-class AggregateClusterE2ETest {
+public class AggregateClusterE2ETest {
 
     static final AtomicBoolean PRIMARY_DOWN = new AtomicBoolean();
     /** Requests the primary upstream answered other than its health checks. */
@@ -45,7 +45,8 @@ class AggregateClusterE2ETest {
     static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    static String aggregate(String name, String... members) {
+    /** An aggregate cluster over these members (a clusters list item, unindented); CDS tests share it. */
+    public static String aggregate(String name, String... members) {
         return """
                 - name: %s
                   connect_timeout: 1s

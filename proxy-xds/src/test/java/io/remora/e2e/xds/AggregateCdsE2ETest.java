@@ -1,5 +1,6 @@
 package io.remora.e2e.xds;
 
+import io.remora.e2e.AggregateClusterE2ETest;
 import io.remora.e2e.TestUpstream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,15 +27,7 @@ class AggregateCdsE2ETest {
             Path cds = dir.resolve("cds.yaml");
             Files.writeString(cds, cds("1", member("fallback", fallback.port(), "HEALTHY")));
             Files.writeString(lds, XdsFileConfigE2ETest.lds("1", port, "agg", "aggregate"));
-            String bootstrap = """
-                    node: { id: standalone, cluster: local }
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    dynamic_resources:
-                      lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                      cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                    """.formatted(lds, cds);
-            try (XdsProxy proxy = XdsProxy.start(bootstrap)) {
+            try (XdsProxy proxy = XdsProxy.start(XdsFileConfigE2ETest.fileBootstrap(lds, cds))) {
                 proxy.awaitReply("the aggregate without its first member", port, "/", r -> r.body().equals("fallback"));
 
                 XdsFileConfigE2ETest.moveIntoPlace(cds, cds("2", member("fallback", fallback.port(), "HEALTHY")
@@ -78,18 +71,8 @@ class AggregateCdsE2ETest {
 
     /** The aggregate agg over primary then fallback, and these member clusters (resources list items). */
     private static String cds(String version, String members) {
-        return """
-                version_info: "%s"
-                resources:
-                - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
-                  name: agg
-                  connect_timeout: 1s
-                  lb_policy: CLUSTER_PROVIDED
-                  cluster_type:
-                    name: envoy.clusters.aggregate
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.clusters.aggregate.v3.ClusterConfig
-                      clusters: [primary, fallback]
-                """.formatted(version) + members;
+        return "version_info: \"" + version + "\"\nresources:\n"
+                + "- \"@type\": type.googleapis.com/envoy.config.cluster.v3.Cluster\n  "
+                + AggregateClusterE2ETest.aggregate("agg", "primary", "fallback").substring(2) + members;
     }
 }
