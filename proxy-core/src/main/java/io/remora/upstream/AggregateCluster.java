@@ -26,17 +26,13 @@ final class AggregateCluster implements Cluster {
         this.name = config.name();
         this.config = config;
         this.stats = stats;
-        this.limits = new ResourceLimits(breakers(config));
-    }
-
-    private static ClusterConfig.CircuitBreakers breakers(ClusterConfig c) {
-        return c.circuitBreakers() != null ? c.circuitBreakers() : ClusterConfig.CircuitBreakers.DEFAULT;
+        this.limits = new ResourceLimits(ClusterImpl.breakers(config));
     }
 
     /** A new config of this aggregate; its members are resolved by the {@link #members} that follows. */
     void update(ClusterConfig next) {
         config = next;
-        limits.thresholds(breakers(next));
+        limits.thresholds(ClusterImpl.breakers(next));
     }
 
     /**

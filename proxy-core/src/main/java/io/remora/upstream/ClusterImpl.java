@@ -110,7 +110,8 @@ public final class ClusterImpl implements Cluster {
         }
     }
 
-    private static ClusterConfig.CircuitBreakers breakers(ClusterConfig c) {
+    /** The cluster's circuit_breakers thresholds, Envoy's defaults when it has none. */
+    static ClusterConfig.CircuitBreakers breakers(ClusterConfig c) {
         return c.circuitBreakers() != null ? c.circuitBreakers() : ClusterConfig.CircuitBreakers.DEFAULT;
     }
 

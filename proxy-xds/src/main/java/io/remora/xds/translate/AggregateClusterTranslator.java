@@ -18,11 +18,8 @@ final class AggregateClusterTranslator {
     private AggregateClusterTranslator() {
     }
 
-    /** Whether the cluster's custom type is this one (by its typed_config's type, else by name, as Envoy finds factories). */
     static boolean is(Cluster c) {
-        var t = c.getClusterType();
-        return t.hasTypedConfig() && !t.getTypedConfig().getTypeUrl().isEmpty()
-                ? Protos.typeName(t.getTypedConfig()).equals(TYPE) : NAME.equals(t.getName());
+        return DynamicForwardProxyClusterTranslator.isType(c, NAME, TYPE);
     }
 
     /** The member names, after Envoy's checks of the cluster type's config and of the cluster's balancing. */
