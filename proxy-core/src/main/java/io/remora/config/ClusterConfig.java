@@ -54,6 +54,7 @@ import java.util.List;
  * @param dnsCache          the DNS cache of a DYNAMIC_FORWARD_PROXY cluster, else null
  * @param upstreamProxyProtocol the {@code upstream_proxy_protocol} wrapper of {@code transport_socket}
  *                          (a PROXY header first on each connection), or null
+ * @param aggregateClusters an AGGREGATE cluster's {@code clusters}, in failover order; else empty
  */
 public record ClusterConfig(
         String name,
@@ -97,7 +98,8 @@ public record ClusterConfig(
         ResponseHeaderLimits responseHeaderLimits,
         double perUpstreamPreconnectRatio,
         UpstreamProxyProtocolConfig upstreamProxyProtocol,
-        DnsCacheConfig dnsCache) {
+        DnsCacheConfig dnsCache,
+        List<String> aggregateClusters) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -125,6 +127,7 @@ public record ClusterConfig(
         passthroughMetadata = passthroughMetadata == null ? List.of() : List.copyOf(passthroughMetadata);
         responseHeaderLimits = responseHeaderLimits == null ? ResponseHeaderLimits.DEFAULT : responseHeaderLimits;
         perUpstreamPreconnectRatio = perUpstreamPreconnectRatio < 1 ? 1 : perUpstreamPreconnectRatio;
+        aggregateClusters = aggregateClusters == null ? List.of() : List.copyOf(aggregateClusters);
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -150,7 +153,8 @@ public record ClusterConfig(
                 .closeConnectionsOnHostHealthFailure(closeConnectionsOnHostHealthFailure).dnsJitter(dnsJitter)
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
-                .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache);
+                .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
+                .aggregateClusters(aggregateClusters);
     }
 
     /**
@@ -239,7 +243,9 @@ public record ClusterConfig(
     public enum DiscoveryType {
         STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST,
         /** {@code cluster_type envoy.clusters.dynamic_forward_proxy}: hosts by the request's host, from a DNS cache. */
-        DYNAMIC_FORWARD_PROXY
+        DYNAMIC_FORWARD_PROXY,
+        /** {@code cluster_type envoy.clusters.aggregate}: no hosts of its own; its clusters' levels, in order. */
+        AGGREGATE
     }
 
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED }
@@ -457,7 +463,16 @@ public record ClusterConfig(
             return new ClusterConfig(name, altStatName, type, lbPolicy, connectTimeout, loadAssignment, edsServiceName, protocol, http2Options, dnsRefreshRate, dnsLookupFamily, circuitBreakers, upstreamIdleTimeout, maxRequestsPerConnection, leastRequestChoiceCount, outlierDetection, transportSocket, perConnectionBufferLimitBytes, healthChecks, loadBalancing, upstreamBind, transportSocketMatches, originalDstLb, tcpKeepalive, maxConnectionDuration, upstreamFilters, metadata,
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
-                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache);
+                    maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
+                    aggregateClusters);
+        }
+
+        private List<String> aggregateClusters = List.of();
+
+        /** An AGGREGATE cluster's clusters, in failover order. */
+        public Builder aggregateClusters(List<String> v) {
+            this.aggregateClusters = v;
+            return this;
         }
 
         private double perUpstreamPreconnectRatio = 1;

@@ -47,6 +47,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     Channel downstream;
     TcpUpstream upstream;
     Cluster cluster;
+    /** The cluster the current attempt goes out through: {@link #cluster}, or the aggregate member that took it. */
+    Cluster upstreamCluster;
+    /** Its stats, where the connection is counted. */
     ClusterStats clusterStats;
     private boolean started;
     private boolean upstreamReady;

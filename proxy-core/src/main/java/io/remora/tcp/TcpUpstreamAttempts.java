@@ -47,17 +47,20 @@ final class TcpUpstreamAttempts {
     /** One attempt: the session's upstream is set, or the downstream is closed with the reason flagged. */
     static void connect(TcpProxySession s) {
         Channel downstream = s.downstream;
-        Cluster cluster = s.cluster;
         if (LOG.isLoggable(Level.FINE)) {
-            LOG.fine(LogTags.conn(s.streamInfo.connectionId) + "Creating connection to cluster " + cluster.name());
+            LOG.fine(LogTags.conn(s.streamInfo.connectionId) + "Creating connection to cluster " + s.cluster.name());
         }
-        Host h = cluster.chooseHost(s.lb);
+        // An aggregate cluster hands the attempt to a member: its connections and stats are the member's.
+        Cluster cluster = s.cluster.pickCluster(s.lb);
+        Host h = cluster == null ? null : cluster.chooseHost(s.lb);
         if (h == null) {
             s.streamInfo.setFlag(ResponseFlag.NO_HEALTHY_UPSTREAM);
-            s.clusterStats.upstreamCxNoneHealthy.increment();
+            s.cluster.stats().upstreamCxNoneHealthy.increment();
             downstream.close();
             return;
         }
+        s.upstreamCluster = cluster;
+        s.clusterStats = cluster.stats();
         TcpProxyFilter filter = s.filter;
         if (filter.tunnel != null) {
             // The pool's connections and circuit breakers govern the tunnel's stream.
@@ -141,7 +144,7 @@ final class TcpUpstreamAttempts {
         info.upstreamHostMetadata = h.metadataByNamespace;
         info.upstreamTls = u.tls();
         info.upstreamFilterState(u.filterState());
-        if (u instanceof ChannelUpstream c && s.cluster.config().closeConnectionsOnHostHealthFailure()) {
+        if (u instanceof ChannelUpstream c && s.upstreamCluster.config().closeConnectionsOnHostHealthFailure()) {
             // Envoy closes the host's TCP connections outright (no flush) when it fails its health check.
             var watch = h.healthFailure.add(c.channel().eventLoop(), u::close);
             c.channel().closeFuture().addListener(f -> h.healthFailure.remove(watch));

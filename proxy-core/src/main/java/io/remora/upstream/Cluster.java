@@ -27,6 +27,16 @@ public interface Cluster {
     Host chooseHost(LoadBalancerContext context);
 
     /**
+     * The cluster a request or connection goes out through: this one, or, for an aggregate
+     * cluster, the member (at the level its priority load chose) whose balancer, pools, circuit
+     * breakers, TLS and stats then serve it; null when no level can take load (503 {@code UH}).
+     * Callers pick the host with the returned cluster's {@link #chooseHost}.
+     */
+    default Cluster pickCluster(LoadBalancerContext context) {
+        return this;
+    }
+
+    /**
      * How this cluster's connections get their transport socket (raw or TLS). A cluster that
      * names TLS must provide it: by default its connects fail rather than go out in plaintext.
      */

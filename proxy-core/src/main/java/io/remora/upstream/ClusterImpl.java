@@ -110,7 +110,8 @@ public final class ClusterImpl implements Cluster {
         }
     }
 
-    private static ClusterConfig.CircuitBreakers breakers(ClusterConfig c) {
+    /** The cluster's circuit_breakers thresholds, Envoy's defaults when it has none. */
+    static ClusterConfig.CircuitBreakers breakers(ClusterConfig c) {
         return c.circuitBreakers() != null ? c.circuitBreakers() : ClusterConfig.CircuitBreakers.DEFAULT;
     }
 
@@ -163,6 +164,11 @@ public final class ClusterImpl implements Cluster {
 
     @Override
     public Host chooseHost(LoadBalancerContext context) {
+        return chooseHost(context, null);
+    }
+
+    /** @param forced the level an aggregate cluster chose (see {@link PriorityLoad#forced}), or null */
+    Host chooseHost(LoadBalancerContext context, int[] forced) {
         if (config.type() == DiscoveryType.ORIGINAL_DST) {
             return originalDstHosts.host(context);
         }
@@ -182,7 +188,7 @@ public final class ClusterImpl implements Cluster {
         if (ss != null) {
             return ss.pick(context, zone, zoneStats);
         }
-        return zone == null ? prioritySet.pick(context) : prioritySet.pick(context, zone, zoneStats);
+        return prioritySet.pick(context, zone, zoneStats, forced);
     }
 
     /**

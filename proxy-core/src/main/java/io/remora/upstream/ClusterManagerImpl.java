@@ -95,11 +95,12 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
     private void applyLocalZone(Map<String, Cluster> current) {
         LocalZone z = localZone;
         if (z != null) {
-            z.cluster((ClusterImpl) current.get(z.clusterName));
+            z.cluster(current.get(z.clusterName) instanceof ClusterImpl ci ? ci : null);
         }
         for (Cluster c : current.values()) {
-            ClusterImpl ci = (ClusterImpl) c;
-            ci.localZone(z, z == null ? null : new ZoneStats(stats.meterRegistry(), statName(ci.config())));
+            if (c instanceof ClusterImpl ci) {
+                ci.localZone(z, z == null ? null : new ZoneStats(stats.meterRegistry(), statName(ci.config())));
+            }
         }
     }
 
@@ -126,7 +127,11 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         Map<String, Cluster> current = clusters;
         Map<String, Cluster> next = new LinkedHashMap<>();
         for (ClusterConfig c : configs.values()) {
-            ClusterImpl existing = (ClusterImpl) current.get(c.name());
+            if (c.type() == DiscoveryType.AGGREGATE) {
+                next.put(c.name(), aggregate(c, current.get(c.name())));
+                continue;
+            }
+            ClusterImpl existing = current.get(c.name()) instanceof ClusterImpl ci ? ci : null;
             if (existing != null && existing.config().type() != c.type()) {
                 // A different discovery type is a different cluster; start afresh.
                 stopRefresher(c.name());
@@ -160,16 +165,42 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
                 if (!next.containsKey(e.getKey())) {
                     stopRefresher(e.getKey());
                 }
-                ((ClusterImpl) e.getValue()).close();
+                if (e.getValue() instanceof ClusterImpl ci) {
+                    ci.close();
+                }
+            }
+        }
+        for (Cluster c : next.values()) {
+            if (c instanceof AggregateCluster a) {
+                // Before the map is published: no pick sees the new map with the old members.
+                a.members(next);
             }
         }
         clusters = Collections.unmodifiableMap(next);
         applyLocalZone(clusters);
     }
 
+    /**
+     * An aggregate cluster for this config: the existing one updated, or a new one (replacing a
+     * cluster of another type of that name, whose periodic task stops).
+     */
+    private AggregateCluster aggregate(ClusterConfig c, Cluster existing) {
+        AggregateCluster a;
+        if (existing instanceof AggregateCluster found) {
+            a = found;
+        } else {
+            if (existing != null) {
+                stopRefresher(c.name());
+            }
+            a = new AggregateCluster(c, stats.cluster(statName(c)));
+        }
+        a.update(c);
+        return a;
+    }
+
     /** Completes when every current cluster has its first host set (or failed to get one). */
     public CompletableFuture<Void> initialized() {
-        return CompletableFuture.allOf(clusters.values().stream()
+        return CompletableFuture.allOf(clusters.values().stream().filter(c -> c instanceof ClusterImpl)
                 .map(c -> ((ClusterImpl) c).initialized()).toArray(CompletableFuture[]::new));
     }
 
@@ -220,7 +251,9 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         refreshers.values().forEach(Runnable::run);
         refreshers.clear();
         for (Cluster c : clusters.values()) {
-            ((ClusterImpl) c).close();
+            if (c instanceof ClusterImpl ci) {
+                ci.close();
+            }
         }
         runtime.close();
         dnsCaches.close();

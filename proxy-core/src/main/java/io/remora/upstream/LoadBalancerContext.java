@@ -29,6 +29,15 @@ public interface LoadBalancerContext {
         return 0;
     }
 
+    /**
+     * As {@link #excludedPriorities()}, with each tried host's priority as {@code priorityOf} numbers
+     * it (negative: none): an aggregate cluster's levels span its members' priorities, as Envoy
+     * maps a host to its linearized priority.
+     */
+    default long excludedPriorities(java.util.function.ToIntFunction<Host> priorityOf) {
+        return excludedPriorities();
+    }
+
     /** How many times a pick may be redone to satisfy {@link #shouldSelectAnotherHost}. */
     default int hostSelectionRetryCount() {
         return 0;

@@ -5,7 +5,6 @@ import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.config.LoadBalancingConfig;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -14,12 +13,7 @@ import java.util.Map;
  * priority load and panic decisions precomputed. Rebuilt on every membership or health change
  * (control or upstream thread) and then read by every worker without locks.
  *
- * <p>Envoy's rules ({@code LoadBalancerBase::recalculatePerPriorityState}): a priority's health
- * is {@code min(100, overprovisioning% * healthy / hosts)}, its degraded availability likewise
- * with degraded hosts; load goes to priorities in order up to their health, then what remains to
- * degraded hosts, scaled when the total availability is below 100. Unless the total is 100, a
- * priority whose healthy+degraded share is below the panic threshold balances over all its hosts;
- * when every priority is in panic the load follows host counts.
+ * <p>The priority load and panic levels are Envoy's, as {@link PriorityLoad} computes them.
  */
 final class PrioritySet {
     /** Envoy's default {@code healthy_panic_threshold}. */
@@ -47,6 +41,9 @@ final class PrioritySet {
     /** Per priority health and degraded availability (percent, overprovisioned), for retry priorities. */
     private final int[] health;
     private final int[] degradedAvailability;
+    /** Per priority: all hosts, and healthy plus degraded ones (an aggregate cluster's panic reads them). */
+    private final int[] levelSizes;
+    private final int[] availableCounts;
     /** Computed on first use against the local cluster's host set of the moment. */
     private volatile ZoneRouting zoneRouting;
     final boolean failTrafficOnPanic;
@@ -83,8 +80,12 @@ final class PrioritySet {
         this.p0Hosts = n == 0 ? new Host[0] : levels.get(0).toArray(new Host[0]);
         int[] health = new int[n];
         int[] degraded = new int[n];
+        int[] sizes = new int[n];
+        int[] available = new int[n];
         this.health = health;
         this.degradedAvailability = degraded;
+        this.levelSizes = sizes;
+        this.availableCounts = available;
         List<Host[]> healthyPer = new ArrayList<>(n);
         List<Host[]> degradedPer = new ArrayList<>(n);
         int healthyTotal = 0;
@@ -102,66 +103,20 @@ final class PrioritySet {
             healthyPer.add(healthy.toArray(new Host[0]));
             degradedPer.add(deg.toArray(new Host[0]));
             healthyTotal += healthy.size() + deg.size();
-            if (!level.isEmpty()) {
-                health[p] = (int) Math.min(100, (long) overprovisioning * healthy.size() / level.size());
-                degraded[p] = (int) Math.min(100, (long) overprovisioning * deg.size() / level.size());
-            }
+            sizes[p] = level.size();
+            available[p] = healthy.size() + deg.size();
+            health[p] = PriorityLoad.availability(overprovisioning, healthy.size(), level.size());
+            degraded[p] = PriorityLoad.availability(overprovisioning, deg.size(), level.size());
         }
         this.healthyCount = healthyTotal;
-        int totalAvailability = 0;
-        for (int p = 0; p < n; p++) {
-            totalAvailability += health[p] + degraded[p];
-        }
-        totalAvailability = Math.min(100, totalAvailability);
-        int[] healthyLoad = new int[n];
-        int[] degradedLoad = new int[n];
-        if (totalAvailability > 0) {
-            int[] first = {-1};
-            int remaining = distribute(healthyLoad, health, 100, totalAvailability, first);
-            int[] firstDegraded = {-1};
-            remaining = distribute(degradedLoad, degraded, remaining, totalAvailability, firstDegraded);
-            if (remaining > 0) {
-                if (first[0] >= 0) {
-                    healthyLoad[first[0]] += remaining;
-                } else if (firstDegraded[0] >= 0) {
-                    degradedLoad[firstDegraded[0]] += remaining;
-                }
-            }
-        }
-        double panicThreshold = Math.min(100, lbConfig.healthyPanicThreshold());
-        boolean[] panic = new boolean[n];
+        PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, available, lbConfig.healthyPanicThreshold());
+        boolean[] panic = load.panic;
         this.panic = panic;
-        boolean allPanic = n > 0;
-        for (int p = 0; p < n; p++) {
-            int size = levels.get(p).size();
-            double available = size == 0 ? 0
-                    : 100.0 * (healthyPer.get(p).length + degradedPer.get(p).length) / size;
-            panic[p] = totalAvailability != 100 && available < panicThreshold;
-            allPanic &= panic[p];
-        }
-        if (panicThreshold == 0 && totalAvailability == 0 && n > 0) {
-            // Panic disabled and nothing available: the load still sums to 100, on P0, which has no host.
-            healthyLoad[0] = 100;
-        } else if (allPanic) {
-            // Envoy's recalculateLoadInTotalPanic: spread by host counts, ignoring health.
-            int totalHosts = 0;
-            for (List<Host> level : levels) {
-                totalHosts += level.size();
-            }
-            Arrays.fill(degradedLoad, 0);
-            int[] counts = levels.stream().mapToInt(List::size).toArray();
-            int[] first = {-1};
-            int remaining = totalHosts == 0 ? 100 : distribute(healthyLoad, counts, 100, totalHosts, first);
-            if (remaining > 0 && first[0] >= 0) {
-                healthyLoad[first[0]] += remaining;
-            }
-        }
         this.zoneEligible = n > 0 && !hashed && !lbConfig.localityWeighted() && !panic[0];
         // Envoy reads it in its zone-aware balancers (round robin, least request, random) only.
         this.failTrafficOnPanic = !hashed && lbConfig.zoneAware() != null && lbConfig.zoneAware().failTrafficOnPanic();
         this.healthySources = new HostSource[n];
         this.degradedSources = new HostSource[n];
-        this.cumulative = new int[2 * n];
         for (int p = 0; p < n; p++) {
             Map<Locality, Integer> lw = localityWeights.getOrDefault(p, Map.of());
             if (panic[p] && failTrafficOnPanic) {
@@ -180,27 +135,7 @@ final class PrioritySet {
                         overprovisioning);
             }
         }
-        int cum = 0;
-        for (int p = 0; p < n; p++) {
-            cum += healthyLoad[p];
-            cumulative[p] = cum;
-        }
-        for (int p = 0; p < n; p++) {
-            cum += degradedLoad[p];
-            cumulative[n + p] = cum;
-        }
-    }
-
-    /** Envoy's distributeLoad: each level takes min(what is left, its share), in order. */
-    static int distribute(int[] load, int[] availability, int total, int normalizedTotal, int[] first) {
-        for (int p = 0; p < load.length; p++) {
-            if (first[0] < 0 && availability[p] > 0) {
-                first[0] = p;
-            }
-            load[p] = Math.min(total, availability[p] * 100 / normalizedTotal);
-            total -= load[p];
-        }
-        return total;
+        this.cumulative = load.cumulative;
     }
 
     List<Host> hosts() {
@@ -231,10 +166,15 @@ final class PrioritySet {
      * pick runs on the calling worker's own balancer over this host set.
      */
     Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats zoneStats) {
+        return pick(context, zone, zoneStats, null);
+    }
+
+    /** @param forced the load an aggregate cluster chose for this pick (one level), or null: this set's own */
+    Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats zoneStats, int[] forced) {
         if (healthySources.length == 0) {
             return null;
         }
-        return workers.pick(context, zone, zoneStats);
+        return workers.pick(context, zone, zoneStats, forced);
     }
 
     /** How many workers have their own balancer over this host set. */
@@ -251,6 +191,26 @@ final class PrioritySet {
 
     int priorityCount() {
         return healthySources.length;
+    }
+
+    /** A priority's hosts, all of them. */
+    int levelSize(int priority) {
+        return levelSizes[priority];
+    }
+
+    /** A priority's healthy plus degraded hosts. */
+    int availableCount(int priority) {
+        return availableCounts[priority];
+    }
+
+    /** A priority's health, percent overprovisioned (Envoy's per-priority health). */
+    int health(int priority) {
+        return health[priority];
+    }
+
+    /** A priority's degraded availability, percent overprovisioned. */
+    int degradedAvailability(int priority) {
+        return degradedAvailability[priority];
     }
 
     HostSource healthySource(int priority) {
@@ -308,45 +268,7 @@ final class PrioritySet {
      * nothing available.
      */
     int[] retryPriorityLoad(long excluded) {
-        int n = health.length;
-        int[] h = health.clone();
-        int[] d = degradedAvailability.clone();
-        int total = 0;
-        for (int p = 0; p < n; p++) {
-            if (p < 64 && (excluded & (1L << p)) != 0) {
-                h[p] = 0;
-                d[p] = 0;
-            }
-            total += h[p] + d[p];
-        }
-        total = Math.min(100, total);
-        if (total == 0) {
-            return cumulative;
-        }
-        int[] healthyLoad = new int[n];
-        int[] degradedLoad = new int[n];
-        int[] first = {-1};
-        int remaining = distribute(healthyLoad, h, 100, total, first);
-        int[] firstDegraded = {-1};
-        remaining = distribute(degradedLoad, d, remaining, total, firstDegraded);
-        if (remaining > 0) {
-            if (first[0] >= 0) {
-                healthyLoad[first[0]] += remaining;
-            } else if (firstDegraded[0] >= 0) {
-                degradedLoad[firstDegraded[0]] += remaining;
-            }
-        }
-        int[] cum = new int[2 * n];
-        int c = 0;
-        for (int p = 0; p < n; p++) {
-            c += healthyLoad[p];
-            cum[p] = c;
-        }
-        for (int p = 0; p < n; p++) {
-            c += degradedLoad[p];
-            cum[n + p] = c;
-        }
-        return cum;
+        return PriorityLoad.excluding(health, degradedAvailability, excluded, cumulative);
     }
 
     /** True when picks follow a request hash (RING_HASH, MAGLEV). */

@@ -20,17 +20,17 @@ final class WorkerBalancers {
         this.set = set;
     }
 
-    Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats stats) {
+    Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats stats, int[] forced) {
         EventExecutor loop = ThreadExecutorMap.currentExecutor();
         if (loop == null) {
             synchronized (this) {
                 if (offLoop == null) {
                     offLoop = new WorkerLoadBalancer(set);
                 }
-                return offLoop.pick(context, zone, stats);
+                return offLoop.pick(context, zone, stats, forced);
             }
         }
-        return forLoop(loop).pick(context, zone, stats);
+        return forLoop(loop).pick(context, zone, stats, forced);
     }
 
     /** The calling worker's balancer; only its own thread uses it, so it needs no lock. */

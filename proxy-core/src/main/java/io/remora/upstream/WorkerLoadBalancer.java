@@ -38,10 +38,18 @@ final class WorkerLoadBalancer {
      * A host by priority load and the level's balancer; null when no level can take load. A hash
      * policy takes the context's hash (random without one) for the priority and the table; a
      * retry host predicate makes up to {@code hostSelectionRetryCount} more picks.
+     *
+     * @param forced an aggregate cluster's choice of one of this set's levels (its retry priority
+     *               included, as Envoy's aggregate context replaces the member's), or null
      */
-    Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats zoneStats) {
-        long excluded = context == null ? 0 : context.excludedPriorities();
-        int[] cum = excluded == 0 ? set.cumulativeLoad() : set.retryPriorityLoad(excluded);
+    Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats zoneStats, int[] forced) {
+        int[] cum;
+        if (forced != null && forced.length == 2 * healthy.length) {
+            cum = forced;
+        } else {
+            long excluded = context == null ? 0 : context.excludedPriorities();
+            cum = excluded == 0 ? set.cumulativeLoad() : set.retryPriorityLoad(excluded);
+        }
         if (zone != null && set.zoneEligible()) {
             return pickZoneAware(context, zone, zoneStats, cum);
         }

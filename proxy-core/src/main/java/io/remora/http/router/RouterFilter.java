@@ -235,6 +235,27 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
     }
 
+    /**
+     * An aggregate's member with auto_sni names its TLS from the request as the route's own cluster
+     * would (the aggregate itself has no TLS to name).
+     */
+    private void memberTlsNames(Cluster member, Http2Headers h) {
+        io.remora.upstream.UpstreamTlsNames tlsNames = AutoSniNames.forCluster(member, h);
+        if (tlsNames != null) {
+            cb.filterState().set(io.remora.upstream.UpstreamTlsNames.FILTER_STATE_KEY, tlsNames,
+                    io.remora.network.FilterState.Mutability.MUTABLE);
+        }
+    }
+
+    /** A try's upstream protocol on {@code c}: the route cluster's as computed for the request, else the member's. */
+    UpstreamProtocol protocolFor(Cluster c) {
+        if (c == cluster) {
+            return protocol;
+        }
+        UpstreamProtocol p = protocolOf(c, cb.downstreamProtocol());
+        return tunnel == null ? p : tunnel.upstreamProtocol(p, c);
+    }
+
     /** The cluster's upstream protocol, USE_DOWNSTREAM resolved against the downstream's. */
     static UpstreamProtocol protocolOf(Cluster c, String downstreamProtocol) {
         UpstreamProtocol p = c.config().protocol();
@@ -250,14 +271,16 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         if (done) {
             return;
         }
-        Host host = cluster.chooseHost(lb);
+        // An aggregate cluster hands the try to one of its members: the member's pools, breakers and TLS serve it.
+        Cluster target = cluster.pickCluster(lb);
+        Host host = target == null ? null : target.chooseHost(lb);
         if (host == null) {
             stats.upstreamCxNoneHealthy.increment();
             localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
             return;
         }
-        if (!cluster.limits().tryAcquireRequest()) {
-            stats.upstreamRqPendingOverflow.increment();
+        if (!target.limits().tryAcquireRequest()) {
+            target.stats().upstreamRqPendingOverflow.increment();
             localReply(503, RESET_BEFORE_HEADERS + ResetReason.OVERFLOW.text, ResponseFlag.UPSTREAM_OVERFLOW,
                     "upstream_reset_before_response_started{overflow}");
             return;
@@ -277,12 +300,15 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
             retry.timeoutRetry = false;
         }
         if (info.schemeMatchUpstream()) {
-            h.scheme(cluster.transportSocketFactory().usesTls(host) ? HTTPS : HTTP);
+            h.scheme(target.transportSocketFactory().usesTls(host) ? HTTPS : HTTP);
         }
         if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
             io.remora.route.HostPort.rewrite(h, host.hostname(), action.appendXForwardedHost());
         }
-        UpstreamRequest a = new UpstreamRequest(this, host, h);
+        if (target != cluster) {
+            memberTlsNames(target, h);
+        }
+        UpstreamRequest a = new UpstreamRequest(this, target, host, h);
         current = a;
         a.start();
     }

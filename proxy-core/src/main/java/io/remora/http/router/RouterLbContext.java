@@ -14,6 +14,7 @@ import java.util.List;
  * (computed once so that retries hash alike), ORIGINAL_DST's destination.
  */
 final class RouterLbContext implements LoadBalancerContext {
+    private static final java.util.function.ToIntFunction<Host> HOST_PRIORITY = Host::priority;
     private final RouterFilter router;
     private long excludedPriorities;
     private java.util.OptionalLong hashKey;
@@ -85,6 +86,11 @@ final class RouterLbContext implements LoadBalancerContext {
      */
     @Override
     public long excludedPriorities() {
+        return excludedPriorities(HOST_PRIORITY);
+    }
+
+    @Override
+    public long excludedPriorities(java.util.function.ToIntFunction<Host> priorityOf) {
         int f = router.retry == null ? 0 : router.retry.previousPrioritiesUpdateFrequency();
         int n = attemptedCount();
         if (f <= 0 || n < f) {
@@ -93,9 +99,9 @@ final class RouterLbContext implements LoadBalancerContext {
         if (n % f == 0) {
             long mask = 0;
             for (int i = 0; i < n; i++) {
-                Host h = attemptedHost(i);
-                if (h.priority() < 64) {
-                    mask |= 1L << h.priority();
+                int p = priorityOf.applyAsInt(attemptedHost(i));
+                if (p >= 0 && p < 64) {
+                    mask |= 1L << p;
                 }
             }
             excludedPriorities = mask;

@@ -87,9 +87,10 @@ final class ShadowRequest implements UpstreamCallbacks {
         }
     }
 
-    static void send(DecoderFilterCallbacks cb, Cluster cluster, boolean hostSuffix, Http2Headers request,
+    static void send(DecoderFilterCallbacks cb, Cluster mirror, boolean hostSuffix, Http2Headers request,
                      List<ByteBuf> chunks, Http2Headers trailers, long timeoutMillis, UpstreamProtocol protocol) {
-        Host host = cluster.chooseHost(LoadBalancerContext.NONE);
+        Cluster cluster = mirror.pickCluster(LoadBalancerContext.NONE);
+        Host host = cluster == null ? null : cluster.chooseHost(LoadBalancerContext.NONE);
         if (host == null || !cluster.limits().tryAcquireRequest()) {
             return;
         }
@@ -110,7 +111,8 @@ final class ShadowRequest implements UpstreamCallbacks {
         }
         io.remora.network.ConnectionInfo ci = cb.connection();
         // Envoy's shadow runs its own router: auto_sni sees the "-shadow" host.
-        ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host, protocol,
+        ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
+                cluster == mirror ? protocol : RouterFilter.protocolOf(cluster, cb.downstreamProtocol()),
                 io.remora.http.upstream.PoolOptions.of(ci == null ? null : ci.originalSource(), null,
                         AutoSniNames.forCluster(cluster, h),
                         io.remora.http.upstream.PoolOptions.proxyProtocolFor(cluster, cb.filterState(), ci)))

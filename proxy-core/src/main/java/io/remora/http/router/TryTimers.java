@@ -60,7 +60,7 @@ final class TryTimers {
 
     /** Envoy's UpstreamRequest max_stream_duration_timer_, armed when the pool hands over the stream. */
     static void startMaxDuration(UpstreamRequest a) {
-        Duration d = a.router.cluster.config().maxStreamDuration();
+        Duration d = a.cluster.config().maxStreamDuration();
         if (d != null && !a.finished) {
             WorkerTimer.Timeout t = new WorkerTimer.Timeout(() -> Timeouts.onMaxStreamDuration(a.router, a));
             of(a).maxDuration = t;

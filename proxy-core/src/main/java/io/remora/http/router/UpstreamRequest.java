@@ -12,6 +12,7 @@ import io.remora.http.upstream.UpstreamCallbacks;
 import io.remora.http.upstream.UpstreamStream;
 import io.remora.network.ConnectionInfo;
 import io.remora.stats.VirtualClusterStats;
+import io.remora.upstream.Cluster;
 import io.remora.upstream.Host;
 import io.remora.upstream.OutlierMonitor;
 
@@ -22,6 +23,8 @@ import io.remora.upstream.OutlierMonitor;
  */
 final class UpstreamRequest implements UpstreamCallbacks {
     final RouterFilter router;
+    /** The cluster the try goes out through: the route's, or the aggregate member that took it. */
+    final Cluster cluster;
     final Host host;
     final Http2Headers headers;
     final long startNanos = System.nanoTime();
@@ -38,8 +41,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
     /** Made when one of the try's timers runs. */
     TryTimers timers;
 
-    UpstreamRequest(RouterFilter router, Host host, Http2Headers headers) {
+    UpstreamRequest(RouterFilter router, Cluster cluster, Host host, Http2Headers headers) {
         this.router = router;
+        this.cluster = cluster;
         this.host = host;
         this.headers = headers;
     }
@@ -49,25 +53,25 @@ final class UpstreamRequest implements UpstreamCallbacks {
      * for a CONNECT this proxy terminates. The router has made this its current try.
      */
     void start() {
-        router.stats.upstreamRqTotal.increment();
+        cluster.stats().upstreamRqTotal.increment();
         VirtualClusterStats vcs = router.info.virtualClusterStats();
         if (vcs != null) {
             vcs.upstreamRqTotal.increment();
         }
-        router.stats.upstreamRqActive.incrementAndGet();
+        cluster.stats().upstreamRqActive.incrementAndGet();
         host.activeRequests.incrementAndGet();
         DecoderFilterCallbacks cb = router.cb;
         router.info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
         // original_src binds the downstream's address, filter state may override ALPN, auto_sni names
         // the server, a PROXY header carries the downstream's addresses: pools keyed by all four.
-        io.remora.network.ProxyProtocolData proxy = PoolOptions.proxyProtocolFor(router.cluster,
+        io.remora.network.ProxyProtocolData proxy = PoolOptions.proxyProtocolFor(cluster,
                 router.info.filterState(), ci);
         Cancellable c = router.tunnel != null && router.tunnel.terminate
-                ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), router.cluster,
+                ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
                         host, ci == null ? null : ci.originalSource(), cb.filterState(), proxy, this)
-                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), router.cluster, host,
-                        router.protocol, PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
+                : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
+                        router.protocolFor(cluster), PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
                                 router.info.filterState(), proxy)).newStream(this);
         if (stream == null && !finished) {
             pending = c;
@@ -119,7 +123,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
             pending = null;
         }
         if (stream != null) {
-            router.stats.upstreamRqTxReset.increment();
+            cluster.stats().upstreamRqTxReset.increment();
             stream.reset();
         }
         release();
@@ -135,8 +139,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
         TryTimers.cancelAll(this);
         if (limitsHeld) {
             limitsHeld = false;
-            router.cluster.limits().requests.decrementAndGet();
-            router.stats.upstreamRqActive.decrementAndGet();
+            cluster.limits().requests.decrementAndGet();
+            cluster.stats().upstreamRqActive.decrementAndGet();
             host.activeRequests.decrementAndGet();
         }
         if (router.current == this && router.decodingPaused && !router.done) {
@@ -178,6 +182,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamLocalAddress = stream.localAddress();
         router.info.upstreamConnectionId = stream.connectionId();
         router.info.upstreamHostMetadata = host.metadataByNamespace;
+        // As Envoy's stream info: the route's cluster (an aggregate's own metadata, not its member's).
         router.info.upstreamClusterMetadata = router.cluster.config().metadata();
         router.info.upstreamTls = stream.tls();
     }
@@ -193,7 +198,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         /** A reset or a failed connect ends this try: counts, outlier report and the reason, before the router decides. */
     void recordReset(ResetReason reason, String transportFailure) {
         if (reason == ResetReason.REMOTE_RESET || reason == ResetReason.REMOTE_REFUSED_STREAM_RESET) {
-            router.stats.upstreamRqRxReset.increment();
+            cluster.stats().upstreamRqRxReset.increment();
         }
         release();
         if (reason != ResetReason.OVERFLOW) {

@@ -56,7 +56,7 @@ final class UpstreamResponse {
         }
         a.host.outlier().reportResult(status);
         if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
-            r.cluster.immediateHealthCheckFail(a.host);
+            a.cluster.immediateHealthCheckFail(a.host);
         }
         a.cancelPerTryTimer();
         // A response the policy would retry but that may not be: another hedged try may do better.

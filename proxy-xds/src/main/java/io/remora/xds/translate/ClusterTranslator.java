@@ -36,6 +36,9 @@ public final class ClusterTranslator {
                 default -> throw path.field("type").error("unknown discovery type " + c.getTypeValue());
             };
             case CLUSTER_TYPE -> {
+                if (AggregateClusterTranslator.is(c)) {
+                    yield ClusterConfig.DiscoveryType.AGGREGATE;
+                }
                 if (!DynamicForwardProxyClusterTranslator.is(c)) {
                     throw path.field("cluster_type").error("custom cluster type '"
                             + c.getClusterType().getName() + "' is not supported");
@@ -50,8 +53,11 @@ public final class ClusterTranslator {
         boolean dynamic = type == ClusterConfig.DiscoveryType.DYNAMIC_FORWARD_PROXY;
         io.remora.config.DnsCacheConfig dnsCache = dynamic
                 ? DynamicForwardProxyClusterTranslator.translate(c, path, ctx) : null;
+        boolean aggregate = type == ClusterConfig.DiscoveryType.AGGREGATE;
+        java.util.List<String> aggregateClusters = aggregate
+                ? AggregateClusterTranslator.translate(c, lb, path) : java.util.List.of();
         if (lb == ClusterConfig.LbPolicy.CLUSTER_PROVIDED && type != ClusterConfig.DiscoveryType.ORIGINAL_DST
-                && !dynamic) {
+                && !dynamic && !aggregate) {
             // Traffic still flows, but by round robin: say so once.
             ctx.warnOnce("lb_policy_" + lb, "lb_policy CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin"
                     + " (first: " + path.field("lb_policy") + ")");
@@ -68,7 +74,7 @@ public final class ClusterTranslator {
                     : c.getEdsClusterConfig().getServiceName();
         } else if (c.hasLoadAssignment()) {
             assignment = EndpointTranslator.translate(c.getLoadAssignment(), path.field("load_assignment"));
-        } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST && !dynamic) {
+        } else if (type != ClusterConfig.DiscoveryType.ORIGINAL_DST && !dynamic && !aggregate) {
             assignment = new io.remora.config.ClusterLoadAssignment(c.getName(), java.util.List.of(), 140);
         }
         if (type == ClusterConfig.DiscoveryType.LOGICAL_DNS && assignment != null && hostCount(assignment) > 1) {
@@ -289,7 +295,7 @@ public final class ClusterTranslator {
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
-                .dnsCache(dnsCache)
+                .dnsCache(dnsCache).aggregateClusters(aggregateClusters)
                 .build();
     }
 

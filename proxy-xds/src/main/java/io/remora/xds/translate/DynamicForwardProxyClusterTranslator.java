@@ -18,11 +18,15 @@ final class DynamicForwardProxyClusterTranslator {
     private DynamicForwardProxyClusterTranslator() {
     }
 
-    /** Whether the cluster's custom type is this one (by its typed_config's type, else by name, as Envoy finds factories). */
     static boolean is(Cluster c) {
+        return isType(c, NAME, TYPE);
+    }
+
+    /** Whether the cluster's custom type is this one (by its typed_config's type, else by name, as Envoy finds factories). */
+    static boolean isType(Cluster c, String name, String type) {
         var t = c.getClusterType();
         return t.hasTypedConfig() && !t.getTypedConfig().getTypeUrl().isEmpty()
-                ? Protos.typeName(t.getTypedConfig()).equals(TYPE) : NAME.equals(t.getName());
+                ? Protos.typeName(t.getTypedConfig()).equals(type) : name.equals(t.getName());
     }
 
     /** The cluster's cache config, after Envoy's checks of the cluster type's own config. */

@@ -29,15 +29,7 @@ class XdsFileConfigE2ETest {
             Path cds = dir.resolve("cds.yaml");
             Files.writeString(cds, cds("1", a.port(), b.port()));
             Files.writeString(lds, lds("1", port, "cluster-a", "file-1"));
-            String bootstrap = """
-                    node: { id: standalone, cluster: local }
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    dynamic_resources:
-                      lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                      cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                    """.formatted(lds, cds);
-            try (XdsProxy proxy = XdsProxy.start(bootstrap)) {
+            try (XdsProxy proxy = XdsProxy.start(fileBootstrap(lds, cds))) {
                 proxy.awaitReply("the first files", port, "/", r -> r.body().equals("u-a") && r.server().equals("file-1"));
                 int aBefore = a.requests.get();
 
@@ -59,27 +51,32 @@ class XdsFileConfigE2ETest {
     void aFileThatIsNotThereIsRefusedAtStart() throws Exception {
         Path cds = dir.resolve("cds.yaml");
         Files.writeString(cds, cds("1", 1, 2));
-        String bootstrap = """
-                node: { id: standalone, cluster: local }
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                dynamic_resources:
-                  lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                  cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                """.formatted(dir.resolve("missing-lds.yaml"), cds);
+        String bootstrap = fileBootstrap(dir.resolve("missing-lds.yaml"), cds);
         // Envoy refuses it too: a file subscription watches its file, it never waits for one to appear.
         var e = assertThrows(IllegalArgumentException.class, () -> XdsProxy.start(bootstrap));
         assertTrue(e.getMessage().startsWith("dynamic_resources.lds_config.path_config_source.path:"), e.getMessage());
         assertTrue(e.getMessage().contains("missing-lds.yaml' does not exist"), e.getMessage());
     }
 
-    private static void moveIntoPlace(Path target, String content) throws Exception {
+    /** A bootstrap with LDS and CDS from these files, and an admin on a port of its own. */
+    static String fileBootstrap(Path lds, Path cds) {
+        return """
+                node: { id: standalone, cluster: local }
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                dynamic_resources:
+                  lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                  cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                """.formatted(lds, cds);
+    }
+
+    static void moveIntoPlace(Path target, String content) throws Exception {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static String lds(String version, int port, String cluster, String serverName) {
+    static String lds(String version, int port, String cluster, String serverName) {
         return """
                 version_info: "%s"
                 resources:

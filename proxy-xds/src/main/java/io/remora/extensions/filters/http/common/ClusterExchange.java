@@ -32,13 +32,14 @@ abstract class ClusterExchange implements UpstreamCallbacks, Cancellable {
      * why none can be asked for (then nothing is held), or null.
      */
     final String connect(EventLoop loop, ServerContext ctx, String clusterName, UpstreamProtocol protocol) {
-        Cluster c = ctx.clusterManager().get(clusterName);
-        if (c == null) {
+        Cluster named = ctx.clusterManager().get(clusterName);
+        if (named == null) {
             return "cluster '" + clusterName + "' does not exist";
         }
-        Host h = c.chooseHost(LoadBalancerContext.NONE);
+        Cluster c = named.pickCluster(LoadBalancerContext.NONE);
+        Host h = c == null ? null : c.chooseHost(LoadBalancerContext.NONE);
         if (h == null) {
-            c.stats().upstreamCxNoneHealthy.increment();
+            named.stats().upstreamCxNoneHealthy.increment();
             return "no healthy upstream";
         }
         if (!c.limits().tryAcquireRequest()) {
