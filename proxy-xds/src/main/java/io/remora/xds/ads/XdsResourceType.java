@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -16,7 +17,9 @@ public enum XdsResourceType {
     ENDPOINT("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment.class, false),
     LISTENER("type.googleapis.com/envoy.config.listener.v3.Listener", Listener.class, true),
     ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", RouteConfiguration.class, false),
-    SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.class, false);
+    SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.class, false),
+    /** ECDS: a discovered filter's config, named as the filter (Envoy's ExtensionConfigDS). */
+    EXTENSION_CONFIG("type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", TypedExtensionConfig.class, false);
 
     public final String typeUrl;
     public final Class<? extends Message> messageClass;
@@ -64,11 +67,13 @@ public enum XdsResourceType {
             return cla.getClusterName();
         } else if (m instanceof Secret s) {
             return s.getName();
+        } else if (m instanceof TypedExtensionConfig e) {
+            return e.getName();
         }
         throw new IllegalArgumentException("not an xDS resource: " + m.getClass().getName());
     }
 
-    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS. */
+    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS, ECDS. */
     public String shortName() {
         return switch (this) {
             case CLUSTER -> "CDS";
@@ -76,6 +81,7 @@ public enum XdsResourceType {
             case LISTENER -> "LDS";
             case ROUTE -> "RDS";
             case SECRET -> "SDS";
+            case EXTENSION_CONFIG -> "ECDS";
         };
     }
 }

@@ -22,6 +22,7 @@ public final class XdsTypeRegistry {
             .add(Cluster.getDescriptor())
             .add(ClusterLoadAssignment.getDescriptor())
             .add(Secret.getDescriptor())
+            .add(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.getDescriptor())
             .add(Resource.getDescriptor())
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())

@@ -22,6 +22,7 @@ public final class TranslationContext {
     private final java.util.Map<String, io.remora.config.DnsCacheConfig> dnsCaches;
     private final io.remora.config.ListenerConfig.TrafficDirection direction;
     private final boolean bypassOverloadManager;
+    private final EcdsSlots ecds;
 
     /**
      * @param knownClusters the clusters a reference may name, or null when they are not all known
@@ -29,19 +30,33 @@ public final class TranslationContext {
      */
     public TranslationContext(Set<String> knownClusters) {
         this(knownClusters, new ArrayList<>(), new HashSet<>(), new java.util.HashMap<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
-                false);
+                false, new EcdsSlots());
     }
 
     private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
                                java.util.Map<String, io.remora.config.DnsCacheConfig> dnsCaches,
                                io.remora.config.ListenerConfig.TrafficDirection direction,
-                               boolean bypassOverloadManager) {
+                               boolean bypassOverloadManager, EcdsSlots ecds) {
         this.knownClusters = knownClusters;
         this.warnings = warnings;
         this.warnedKeys = warnedKeys;
         this.dnsCaches = dnsCaches;
         this.direction = direction;
         this.bypassOverloadManager = bypassOverloadManager;
+        this.ecds = ecds;
+    }
+
+    /**
+     * The same context publishing discovered (ECDS) filter configs through these slots, which
+     * outlive one translation: the xDS runtime fills them as configs arrive.
+     */
+    public TranslationContext withEcdsSlots(EcdsSlots slots) {
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager, slots);
+    }
+
+    /** Where discovered filters' configs are published. */
+    public EcdsSlots ecdsSlots() {
+        return ecds;
     }
 
     /**
@@ -50,12 +65,12 @@ public final class TranslationContext {
      * context gives them the listener's direction.
      */
     public TranslationContext withTrafficDirection(io.remora.config.ListenerConfig.TrafficDirection direction) {
-        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager, ecds);
     }
 
     /** The same context inside a listener with this {@code bypass_overload_manager}. */
     public TranslationContext withBypassOverloadManager(boolean bypass) {
-        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypass);
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypass, ecds);
     }
 
     /** The enclosing listener's {@code bypass_overload_manager} (false outside a listener). */
@@ -70,12 +85,12 @@ public final class TranslationContext {
 
     /** The same warnings, with cluster references unchecked (validate_clusters: false). */
     public TranslationContext withoutClusterCheck() {
-        return new TranslationContext(null, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
+        return new TranslationContext(null, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager, ecds);
     }
 
     /** The same warnings, checking references against these clusters. */
     public TranslationContext withClusters(Set<String> clusters) {
-        return new TranslationContext(clusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager);
+        return new TranslationContext(clusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager, ecds);
     }
 
     public static TranslationContext lenient() {
