@@ -1,0 +1,200 @@
+package io.remora.e2e.xds;
+
+import io.remora.e2e.TestUpstream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Extension config discovery (ECDS) end to end, with LDS, CDS and the discovered filter's
+ * TypedExtensionConfig all from path_config_source files: a header_mutation filter's config arrives,
+ * is replaced in place (a keep-alive connection opened before sees the new config on its next
+ * request and stays open), a config of a type the filter does not list is rejected while the last
+ * one keeps serving; without any config the filter answers 500, with a default it serves that.
+ */
+class EcdsFileE2ETest {
+    static final String HEADER_MUTATION = "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void deliveredConfigIsSwappedInPlaceAndABadOneRejected() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a")) {
+            int port = XdsProxy.freePort();
+            Path ecds = dir.resolve("ecds.yaml");
+            Files.writeString(ecds, ecds("1", "stamp", headerMutation("v1")));
+            String filter = discovered("stamp", ecds, "");
+            try (XdsProxy proxy = XdsProxy.start(bootstrap(port, a.port(), filter, ""))) {
+                proxy.awaitReply("the listener", port, "/", r -> r.status() == 200);
+                try (Socket kept = new Socket("127.0.0.1", port)) {
+                    String first = exchange(kept);
+                    assertTrue(first.contains("x-ecds: v1"), first);
+
+                    moveIntoPlace(ecds, ecds("2", "stamp", headerMutation("v2")));
+                    awaitResponse(port, "x-ecds: v2");
+                    String again = exchange(kept);
+                    assertTrue(again.startsWith("HTTP/1.1 200"), again);
+                    assertTrue(again.contains("x-ecds: v2"), "the open connection's next stream runs the new config: " + again);
+
+                    // a Lua config where only header_mutation is accepted: rejected, v2 keeps serving
+                    moveIntoPlace(ecds, ecds("3", "stamp", "{ \"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua,"
+                            + " default_source_code: { inline_string: \"function envoy_on_request(h) end\" } }"));
+                    io.remora.xds.ads.TestControlPlane.await("the rejection", () -> proxy.metric("envoy_extension_config_discovery_config_fail",
+                            "http_filter.stamp") >= 1);
+                    String afterBad = exchange(kept);
+                    assertTrue(afterBad.contains("x-ecds: v2"), afterBad);
+                }
+                assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_config_reload", "http_filter.stamp"));
+                String dump = proxy.admin("/config_dump");
+                assertTrue(dump.contains("EcdsConfigDump") && dump.contains("\"x-ecds\""), dump);
+            }
+        }
+    }
+
+    @Test
+    void withoutConfigTheFilterAnswers500AndADefaultServesUntilTheConfigComes() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a")) {
+            int missingPort = XdsProxy.freePort();
+            int defaultPort = XdsProxy.freePort();
+            Path ecds = dir.resolve("ecds.yaml");
+            Files.writeString(ecds, ecds("1", "unrelated", headerMutation("x")));
+            // no default: the listener warms for 1 s, then serves without the config
+            String missing = discovered("absent", ecds, "initial_fetch_timeout: 1s");
+            String withDefault = discovered("later", ecds, "")
+                    + "\n    default_config: " + headerMutation("default")
+                    + "\n    apply_default_config_without_warming: true";
+            try (XdsProxy proxy = XdsProxy.start(bootstrap(missingPort, a.port(), missing, listener("second", defaultPort, withDefault)))) {
+                String reply = awaitResponse(missingPort, "HTTP/1.1 500");
+                assertEquals(0, a.requests.get(), "the missing config stops the request: " + reply);
+                assertTrue(awaitResponse(defaultPort, "HTTP/1.1 200").contains("x-ecds: default"));
+
+                moveIntoPlace(ecds, ecds("2", "later", headerMutation("delivered")));
+                awaitResponse(defaultPort, "x-ecds: delivered");
+            }
+        }
+    }
+
+    /** An HTTP filter whose config comes from {@code file}, accepting header_mutation configs (an http_filters item). */
+    private static String discovered(String name, Path file, String sourceExtra) {
+        return "- name: " + name
+                + "\n  config_discovery:"
+                + "\n    config_source: { path_config_source: { path: \"" + file + "\" }"
+                + (sourceExtra.isEmpty() ? "" : ", " + sourceExtra) + " }"
+                + "\n    type_urls: [ \"type.googleapis.com/" + HEADER_MUTATION + "\" ]";
+    }
+
+    private static String headerMutation(String value) {
+        return "{ \"@type\": type.googleapis.com/" + HEADER_MUTATION + ", mutations: { response_mutations: [ { append:"
+                + " { header: { key: x-ecds, value: " + value + " }, append_action: OVERWRITE_IF_EXISTS_OR_ADD } } ] } }";
+    }
+
+    private static String ecds(String version, String name, String typedConfig) {
+        return "version_info: \"" + version + "\"\nresources:"
+                + "\n- \"@type\": type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig"
+                + "\n  name: " + name
+                + "\n  typed_config: " + typedConfig + "\n";
+    }
+
+    /** An LDS resource: an HTTP listener to cluster-a with {@code filters} before the router. */
+    private static String listener(String name, int port, String filters) {
+        String indented = ("\n" + filters).replace("\n", "\n        ");
+        return "- \"@type\": type.googleapis.com/envoy.config.listener.v3.Listener"
+                + "\n  name: " + name
+                + "\n  address: { socket_address: { address: 127.0.0.1, port_value: " + port + " } }"
+                + "\n  filter_chains:"
+                + "\n  - filters:"
+                + "\n    - name: envoy.filters.network.http_connection_manager"
+                + "\n      typed_config:"
+                + "\n        \"@type\": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+                + "\n        stat_prefix: " + name
+                + "\n        route_config: { virtual_hosts: [ { name: all, domains: [\"*\"], routes: [ { match: { prefix: \"/\" }, route: { cluster: cluster-a } } ] } ] }"
+                + "\n        http_filters:" + indented
+                + "\n        - name: envoy.filters.http.router"
+                + "\n          typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }\n";
+    }
+
+    private String bootstrap(int port, int upstreamPort, String filters, String moreListeners) throws IOException {
+        Path lds = dir.resolve("lds.yaml");
+        Path cds = dir.resolve("cds.yaml");
+        Files.writeString(lds, "version_info: \"1\"\nresources:\n" + listener("first", port, filters) + moreListeners);
+        Files.writeString(cds, """
+                version_info: "1"
+                resources:
+                - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
+                  name: cluster-a
+                  type: STATIC
+                  connect_timeout: 1s
+                  load_assignment:
+                    cluster_name: cluster-a
+                    endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } } } ] } ]
+                """.formatted(upstreamPort));
+        return """
+                node: { id: standalone, cluster: local }
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                dynamic_resources:
+                  lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                  cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                """.formatted(lds, cds);
+    }
+
+    /** Polls with fresh connections until a response contains {@code expected}; returns it. */
+    private static String awaitResponse(int port, String expected) throws Exception {
+        String last = "";
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                last = exchange(s);
+                if (last.contains(expected)) {
+                    return last;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no response with '" + expected + "'; last: " + last);
+    }
+
+    /** One HTTP/1.1 GET on an open connection, kept open; the response head (lower-cased names) and body. */
+    private static String exchange(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET / HTTP/1.1\r\nhost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed after: " + head);
+            }
+            head.write(b);
+        }
+        String h = head.toString(StandardCharsets.ISO_8859_1);
+        int length = 0;
+        for (String line : h.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return h + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+
+    private static void moveIntoPlace(Path target, String content) throws Exception {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.writeString(tmp, content, StandardCharsets.UTF_8);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
