@@ -4,15 +4,12 @@ import io.remora.e2e.TestUpstream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,12 +37,12 @@ class EcdsFileE2ETest {
             try (XdsProxy proxy = XdsProxy.start(bootstrap(port, a.port(), filter, ""))) {
                 proxy.awaitReply("the listener", port, "/", r -> r.status() == 200);
                 try (Socket kept = new Socket("127.0.0.1", port)) {
-                    String first = exchange(kept);
+                    String first = XdsProxy.exchange(kept);
                     assertTrue(first.contains("x-ecds: v1"), first);
 
                     moveIntoPlace(ecds, ecds("2", "stamp", headerMutation("v2")));
-                    awaitResponse(port, "x-ecds: v2");
-                    String again = exchange(kept);
+                    XdsProxy.awaitRaw(port, "x-ecds: v2");
+                    String again = XdsProxy.exchange(kept);
                     assertTrue(again.startsWith("HTTP/1.1 200"), again);
                     assertTrue(again.contains("x-ecds: v2"), "the open connection's next stream runs the new config: " + again);
 
@@ -54,7 +51,7 @@ class EcdsFileE2ETest {
                             + " default_source_code: { inline_string: \"function envoy_on_request(h) end\" } }"));
                     io.remora.xds.ads.TestControlPlane.await("the rejection", () -> proxy.metric("envoy_extension_config_discovery_config_fail",
                             "http_filter.stamp") >= 1);
-                    String afterBad = exchange(kept);
+                    String afterBad = XdsProxy.exchange(kept);
                     assertTrue(afterBad.contains("x-ecds: v2"), afterBad);
                 }
                 assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_config_reload", "http_filter.stamp"));
@@ -77,12 +74,12 @@ class EcdsFileE2ETest {
                     + "\n    default_config: " + headerMutation("default")
                     + "\n    apply_default_config_without_warming: true";
             try (XdsProxy proxy = XdsProxy.start(bootstrap(missingPort, a.port(), missing, listener("second", defaultPort, withDefault)))) {
-                String reply = awaitResponse(missingPort, "HTTP/1.1 500");
+                String reply = XdsProxy.awaitRaw(missingPort, "HTTP/1.1 500");
                 assertEquals(0, a.requests.get(), "the missing config stops the request: " + reply);
-                assertTrue(awaitResponse(defaultPort, "HTTP/1.1 200").contains("x-ecds: default"));
+                assertTrue(XdsProxy.awaitRaw(defaultPort, "HTTP/1.1 200").contains("x-ecds: default"));
 
                 moveIntoPlace(ecds, ecds("2", "later", headerMutation("delivered")));
-                awaitResponse(defaultPort, "x-ecds: delivered");
+                XdsProxy.awaitRaw(defaultPort, "x-ecds: delivered");
             }
         }
     }
@@ -149,47 +146,6 @@ class EcdsFileE2ETest {
                   lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
                   cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
                 """.formatted(lds, cds);
-    }
-
-    /** Polls with fresh connections until a response contains {@code expected}; returns it. */
-    private static String awaitResponse(int port, String expected) throws Exception {
-        String last = "";
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                last = exchange(s);
-                if (last.contains(expected)) {
-                    return last;
-                }
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no response with '" + expected + "'; last: " + last);
-    }
-
-    /** One HTTP/1.1 GET on an open connection, kept open; the response head (lower-cased names) and body. */
-    private static String exchange(Socket s) throws IOException {
-        s.setSoTimeout(10_000);
-        s.getOutputStream().write("GET / HTTP/1.1\r\nhost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        InputStream in = s.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("connection closed after: " + head);
-            }
-            head.write(b);
-        }
-        String h = head.toString(StandardCharsets.ISO_8859_1);
-        int length = 0;
-        for (String line : h.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        return h + new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 
     private static void moveIntoPlace(Path target, String content) throws Exception {
