@@ -19,10 +19,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * TypedExtensionConfig all from path_config_source files: a header_mutation filter's config arrives,
  * is replaced in place (a keep-alive connection opened before sees the new config on its next
  * request and stays open), a config of a type the filter does not list is rejected while the last
- * one keeps serving; without any config the filter answers 500, with a default it serves that.
+ * one keeps serving; without any config the filter answers 500, with a default it serves that. A
+ * discovered network filter (RBAC before tcp_proxy) closes connections until its config arrives.
  */
 class EcdsFileE2ETest {
     static final String HEADER_MUTATION = "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation";
+    static final String NETWORK_RBAC = "envoy.extensions.filters.network.rbac.v3.RBAC";
 
     @TempDir
     Path dir;
@@ -82,6 +84,43 @@ class EcdsFileE2ETest {
                 XdsProxy.awaitRaw(defaultPort, "x-ecds: delivered");
             }
         }
+    }
+
+    @Test
+    void aDiscoveredNetworkFilterClosesConnectionsWithoutConfigAndIsSwapped() throws Exception {
+        try (TestUpstream a = TestUpstream.text("u-a")) {
+            int port = XdsProxy.freePort();
+            Path ecds = dir.resolve("ecds.yaml");
+            Files.writeString(ecds, ecds("1", "unrelated", headerMutation("x")));
+            String listener = "- \"@type\": type.googleapis.com/envoy.config.listener.v3.Listener"
+                    + "\n  name: tcp"
+                    + "\n  address: { socket_address: { address: 127.0.0.1, port_value: " + port + " } }"
+                    + "\n  filter_chains:"
+                    + "\n  - filters:"
+                    + "\n    - name: guard"
+                    + "\n      config_discovery:"
+                    + "\n        config_source: { path_config_source: { path: \"" + ecds + "\" }, initial_fetch_timeout: 1s }"
+                    + "\n        type_urls: [ \"type.googleapis.com/" + NETWORK_RBAC + "\" ]"
+                    + "\n    - name: envoy.filters.network.tcp_proxy"
+                    + "\n      typed_config: { \"@type\": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy,"
+                    + " stat_prefix: t, cluster: cluster-a }\n";
+            String bootstrap = bootstrap(XdsProxy.freePort(), a.port(), "", listener);
+            try (XdsProxy proxy = XdsProxy.start(bootstrap)) {
+                XdsProxy.awaitRaw(port, "connection closed");
+                assertEquals(0, a.requests.get(), "without its config the filter chain is not built");
+
+                moveIntoPlace(ecds, ecds("2", "guard", rbac("ALLOW")));
+                XdsProxy.awaitRaw(port, "u-a");
+                moveIntoPlace(ecds, ecds("3", "guard", rbac("DENY")));
+                XdsProxy.awaitRaw(port, "connection closed");
+                assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_config_reload", "network_filter.guard"));
+            }
+        }
+    }
+
+    private static String rbac(String action) {
+        return "{ \"@type\": type.googleapis.com/" + NETWORK_RBAC + ", stat_prefix: guard, rules: { action: " + action
+                + ", policies: { all: { permissions: [ { any: true } ], principals: [ { any: true } ] } } } }";
     }
 
     /** An HTTP filter whose config comes from {@code file}, accepting header_mutation configs (an http_filters item). */

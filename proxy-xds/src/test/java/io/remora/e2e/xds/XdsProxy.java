@@ -195,18 +195,21 @@ final class XdsProxy implements AutoCloseable {
         proxy.close();
     }
 
-    /** Raw HTTP/1.1 GETs of "/": polls with fresh connections until a response contains {@code expected}; returns it. */
+    /**
+     * Raw HTTP/1.1 GETs of "/": polls with fresh connections until a response (or the failure, e.g.
+     * "connection closed") contains {@code expected}; returns it.
+     */
     static String awaitRaw(int port, String expected) throws Exception {
         String last = "";
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline) {
             try (Socket s = new Socket("127.0.0.1", port)) {
                 last = exchange(s);
-                if (last.contains(expected)) {
-                    return last;
-                }
             } catch (IOException e) {
                 last = e.toString();
+            }
+            if (last.contains(expected)) {
+                return last;
             }
             Thread.sleep(100);
         }
