@@ -124,7 +124,11 @@ public final class XdsStats {
     private void ecdsReloaded(XdsSnapshot before, XdsSnapshot after) {
         Map<String, XdsResource> was = before.state(XdsResourceType.EXTENSION_CONFIG).resources();
         Map<String, XdsResource> now = after.state(XdsResourceType.EXTENSION_CONFIG).resources();
+        java.util.Set<String> counted = new java.util.HashSet<>();
         for (EcdsRefs.Ref ref : EcdsRefs.of(after)) {
+            if (!counted.add(ref.kind() + "|" + ref.name())) {
+                continue; // one subscription, however many filters name it
+            }
             ecds(ref, "config_fail");
             ecds(ref, "config_conflict");
             Counter reload = ecds(ref, "config_reload");
@@ -138,7 +142,7 @@ public final class XdsStats {
     void ecdsFailed(java.util.Set<String> names, java.util.List<EcdsRefs.Ref> refs) {
         java.util.Set<String> counted = new java.util.HashSet<>();
         for (EcdsRefs.Ref ref : refs) {
-            if (names.contains(ref.name()) && counted.add(ref.kind() + ref.name())) {
+            if (names.contains(ref.name()) && counted.add(ref.kind() + "|" + ref.name())) {
                 ecds(ref, "config_fail").increment();
             }
         }

@@ -28,13 +28,13 @@ public final class EcdsFilterTranslator {
     }
 
     public static DiscoveredHttpFilterConfig http(String name, ExtensionConfigSource d, FieldPath dp, TranslationContext ctx) {
-        Set<String> types = check(name, d, dp, true);
+        Set<String> types = check(name, d, dp, true, ctx);
         HttpFilterConfig def = d.hasDefaultConfig() ? http(d.getDefaultConfig(), types, dp.field("default_config"), ctx) : null;
         return new DiscoveredHttpFilterConfig(name, ctx.ecdsSlots().http(name, types, ctx.trafficDirection()), def);
     }
 
     public static DiscoveredNetworkFilterConfig network(String name, ExtensionConfigSource d, FieldPath dp, TranslationContext ctx) {
-        Set<String> types = check(name, d, dp, false);
+        Set<String> types = check(name, d, dp, false, ctx);
         NetworkFilterConfig def = d.hasDefaultConfig() ? network(d.getDefaultConfig(), types, dp.field("default_config"), ctx) : null;
         return new DiscoveredNetworkFilterConfig(name, ctx.ecdsSlots().network(name, types, ctx.trafficDirection()), def);
     }
@@ -73,7 +73,11 @@ public final class EcdsFilterTranslator {
     }
 
     /** The accepted config types, each one an extension of this kind takes. */
-    private static Set<String> check(String name, ExtensionConfigSource d, FieldPath dp, boolean http) {
+    private static Set<String> check(String name, ExtensionConfigSource d, FieldPath dp, boolean http, TranslationContext ctx) {
+        if (ctx.ecdsSlots() == null) {
+            // The bootstrap is translated before the xDS client exists: nothing would ever fill the filter.
+            throw dp.error("config_discovery is supported in listeners delivered over LDS, not in static_resources");
+        }
         if (!d.hasConfigSource()) {
             throw dp.field("config_source").error("missing required field");
         }

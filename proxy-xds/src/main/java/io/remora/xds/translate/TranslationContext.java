@@ -30,7 +30,7 @@ public final class TranslationContext {
      */
     public TranslationContext(Set<String> knownClusters) {
         this(knownClusters, new ArrayList<>(), new HashSet<>(), new java.util.HashMap<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
-                false, new EcdsSlots());
+                false, null);
     }
 
     private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
@@ -54,7 +54,7 @@ public final class TranslationContext {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager, slots);
     }
 
-    /** Where discovered filters' configs are published. */
+    /** Where discovered filters' configs are published; null outside xDS-delivered listeners. */
     public EcdsSlots ecdsSlots() {
         return ecds;
     }

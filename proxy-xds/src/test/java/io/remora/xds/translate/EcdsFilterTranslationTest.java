@@ -36,7 +36,7 @@ class EcdsFilterTranslationTest {
     static final HttpFilter ROUTER = HttpFilter.newBuilder().setName("envoy.filters.http.router")
             .setTypedConfig(Any.pack(Router.getDefaultInstance())).build();
 
-    private final TranslationContext ctx = TranslationContext.lenient();
+    private final TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(new EcdsSlots());
 
     static ExtensionConfigSource.Builder discovery() {
         return ExtensionConfigSource.newBuilder().setConfigSource(ADS).addTypeUrls(HEADER_MUTATION);
@@ -91,6 +91,14 @@ class EcdsFilterTranslationTest {
                 .setInlineCode("function envoy_on_request(h) end").build())));
         assertEquals("http_filters[0].config_discovery.default_config", unlisted.path());
         assertTrue(unlisted.getMessage().contains("but expect"), unlisted.getMessage());
+    }
+
+    @Test
+    void staticListenersCannotDiscoverTheirFilters() {
+        TranslationException e = assertThrows(TranslationException.class, () -> HttpFilterTranslator.translate(
+                List.of(HttpFilter.newBuilder().setName("stamp").setConfigDiscovery(discovery()).build(), ROUTER),
+                FieldPath.of("http_filters"), TranslationContext.lenient()));
+        assertEquals("http_filters[0].config_discovery", e.path());
     }
 
     @Test
