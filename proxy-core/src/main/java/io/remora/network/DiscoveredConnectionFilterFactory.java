@@ -2,6 +2,7 @@ package io.remora.network;
 
 import io.remora.config.DiscoveredNetworkFilterConfig;
 import io.remora.config.NetworkFilterConfig;
+import io.remora.util.LastBuilt;
 
 import java.util.function.Function;
 
@@ -12,17 +13,13 @@ import java.util.function.Function;
  */
 public final class DiscoveredConnectionFilterFactory implements ConnectionFilterFactory {
 
-    private record Built(NetworkFilterConfig config, ConnectionFilterFactory factory) {
-    }
-
     private final DiscoveredNetworkFilterConfig discovered;
-    private final Function<NetworkFilterConfig, ConnectionFilterFactory> build;
-    private volatile Built built;
+    private final LastBuilt<NetworkFilterConfig, ConnectionFilterFactory> factories;
 
     public DiscoveredConnectionFilterFactory(DiscoveredNetworkFilterConfig discovered,
                                              Function<NetworkFilterConfig, ConnectionFilterFactory> build) {
         this.discovered = discovered;
-        this.build = build;
+        this.factories = new LastBuilt<>(build);
     }
 
     @Override
@@ -31,20 +28,7 @@ public final class DiscoveredConnectionFilterFactory implements ConnectionFilter
         if (config == null) {
             return new MissingConfig();
         }
-        Built b = built;
-        if (b == null || b.config() != config) {
-            b = rebuild(config);
-        }
-        return b.factory().newFilter();
-    }
-
-    private synchronized Built rebuild(NetworkFilterConfig config) {
-        Built b = built;
-        if (b == null || b.config() != config) {
-            b = new Built(config, build.apply(config));
-            built = b;
-        }
-        return b;
+        return factories.get(config).newFilter();
     }
 
     private static final class MissingConfig implements ConnectionFilter {

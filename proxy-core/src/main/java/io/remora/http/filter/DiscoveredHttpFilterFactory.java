@@ -4,27 +4,24 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.DiscoveredHttpFilterConfig;
 import io.remora.config.HttpFilterConfig;
+import io.remora.util.LastBuilt;
 
 import java.util.function.Function;
 
 /**
  * The factory of a discovered (ECDS) HTTP filter: each stream runs the config published at its
  * start, so an update applies to new streams of live connections. The factory of a config is built
- * once, by the first stream that sees it.
+ * once, by the first stream that sees it ({@link LastBuilt}).
  */
 public final class DiscoveredHttpFilterFactory implements HttpFilterFactory {
 
-    private record Built(HttpFilterConfig config, HttpFilterFactory factory) {
-    }
-
     private final DiscoveredHttpFilterConfig discovered;
-    private final Function<HttpFilterConfig, HttpFilterFactory> build;
-    private volatile Built built;
+    private final LastBuilt<HttpFilterConfig, HttpFilterFactory> factories;
 
     /** @param build makes the factory of a delivered (or default) config, as for a static filter */
     public DiscoveredHttpFilterFactory(DiscoveredHttpFilterConfig discovered, Function<HttpFilterConfig, HttpFilterFactory> build) {
         this.discovered = discovered;
-        this.build = build;
+        this.factories = new LastBuilt<>(build);
     }
 
     @Override
@@ -33,20 +30,7 @@ public final class DiscoveredHttpFilterFactory implements HttpFilterFactory {
         if (config == null) {
             return new MissingConfigFilter();
         }
-        Built b = built;
-        if (b == null || b.config() != config) {
-            b = rebuild(config);
-        }
-        return b.factory().newFilter();
-    }
-
-    private synchronized Built rebuild(HttpFilterConfig config) {
-        Built b = built;
-        if (b == null || b.config() != config) {
-            b = new Built(config, build.apply(config));
-            built = b;
-        }
-        return b;
+        return factories.get(config).newFilter();
     }
 
     /** Envoy's MissingConfigFilter: a discovered filter with no config yet fails the request. */
