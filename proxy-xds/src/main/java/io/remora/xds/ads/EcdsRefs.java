@@ -63,11 +63,8 @@ public final class EcdsRefs {
 
     public static List<Ref> of(Listener listener) {
         List<Ref> out = new ArrayList<>();
-        for (FilterChain fc : listener.getFilterChainsList()) {
+        for (FilterChain fc : XdsDependencies.filterChains(listener)) {
             add(fc, out);
-        }
-        if (listener.hasDefaultFilterChain()) {
-            add(listener.getDefaultFilterChain(), out);
         }
         return out;
     }

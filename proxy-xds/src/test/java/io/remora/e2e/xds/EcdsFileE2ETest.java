@@ -33,8 +33,7 @@ class EcdsFileE2ETest {
     void deliveredConfigIsSwappedInPlaceAndABadOneRejected() throws Exception {
         try (TestUpstream a = TestUpstream.text("u-a")) {
             int port = XdsProxy.freePort();
-            Path ecds = dir.resolve("ecds.yaml");
-            Files.writeString(ecds, ecds("1", "stamp", headerMutation("v1")));
+            Path ecds = ecdsFile("stamp", headerMutation("v1"));
             String filter = discovered("stamp", ecds, "");
             try (XdsProxy proxy = XdsProxy.start(bootstrap(port, a.port(), filter, ""))) {
                 proxy.awaitReply("the listener", port, "/", r -> r.status() == 200);
@@ -68,8 +67,7 @@ class EcdsFileE2ETest {
         try (TestUpstream a = TestUpstream.text("u-a")) {
             int missingPort = XdsProxy.freePort();
             int defaultPort = XdsProxy.freePort();
-            Path ecds = dir.resolve("ecds.yaml");
-            Files.writeString(ecds, ecds("1", "unrelated", headerMutation("x")));
+            Path ecds = ecdsFile("unrelated", headerMutation("x"));
             // no default: the listener warms for 1 s, then serves without the config
             String missing = discovered("absent", ecds, "initial_fetch_timeout: 1s");
             String withDefault = discovered("later", ecds, "")
@@ -90,8 +88,7 @@ class EcdsFileE2ETest {
     void aDiscoveredNetworkFilterClosesConnectionsWithoutConfigAndIsSwapped() throws Exception {
         try (TestUpstream a = TestUpstream.text("u-a")) {
             int port = XdsProxy.freePort();
-            Path ecds = dir.resolve("ecds.yaml");
-            Files.writeString(ecds, ecds("1", "unrelated", headerMutation("x")));
+            Path ecds = ecdsFile("unrelated", headerMutation("x"));
             String listener = "- \"@type\": type.googleapis.com/envoy.config.listener.v3.Listener"
                     + "\n  name: tcp"
                     + "\n  address: { socket_address: { address: 127.0.0.1, port_value: " + port + " } }"
@@ -121,6 +118,13 @@ class EcdsFileE2ETest {
     private static String rbac(String action) {
         return "{ \"@type\": type.googleapis.com/" + NETWORK_RBAC + ", stat_prefix: guard, rules: { action: " + action
                 + ", policies: { all: { permissions: [ { any: true } ], principals: [ { any: true } ] } } } }";
+    }
+
+    /** The ECDS file, holding one config at version 1. */
+    private Path ecdsFile(String name, String typedConfig) throws IOException {
+        Path ecds = dir.resolve("ecds.yaml");
+        Files.writeString(ecds, ecds("1", name, typedConfig));
+        return ecds;
     }
 
     /** An HTTP filter whose config comes from {@code file}, accepting header_mutation configs (an http_filters item). */
