@@ -13,9 +13,6 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.junit.jupiter.api.Test;
 
-import java.time.Instant;
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -38,16 +35,6 @@ class EcdsWarmingTest {
                 Filter.newBuilder().setName("hcm").setTypedConfig(Any.pack(hcm)))).build();
     }
 
-    static XdsSnapshot with(Listener l, TypedExtensionConfig... configs) {
-        XdsSnapshot s = XdsSnapshot.EMPTY.with(XdsResourceType.LISTENER, new XdsSnapshot.TypeState("1", Instant.EPOCH,
-                Map.of(l.getName(), new XdsResource(l.getName(), l, "1", Instant.EPOCH))));
-        Map<String, XdsResource> ecds = new java.util.HashMap<>();
-        for (TypedExtensionConfig c : configs) {
-            ecds.put(c.getName(), new XdsResource(c.getName(), c, "1", Instant.EPOCH));
-        }
-        return s.with(XdsResourceType.EXTENSION_CONFIG, new XdsSnapshot.TypeState("1", Instant.EPOCH, ecds));
-    }
-
     static ExtensionConfigSource.Builder ads() {
         return ExtensionConfigSource.newBuilder().setConfigSource(ConfigSource.newBuilder().setAds(
                 io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource.getDefaultInstance())).addTypeUrls("type.googleapis.com/x.Y");
@@ -56,21 +43,21 @@ class EcdsWarmingTest {
     @Test
     void aListenerWarmsOnItsDiscoveredConfigsUnlessToldToStartOnItsDefault() {
         Listener waits = listener(ads().build());
-        Warming.Verdict v = Warming.check(with(waits), XdsSnapshot.EMPTY, false, DEFAULT);
+        Warming.Verdict v = Warming.check(XdsTestResources.ecdsSnapshot(waits), XdsSnapshot.EMPTY, false, DEFAULT);
         assertTrue(v.warming());
         assertEquals(DEFAULT, v.maxWait());
-        assertFalse(Warming.check(with(waits, TypedExtensionConfig.newBuilder().setName("stamp").build()),
+        assertFalse(Warming.check(XdsTestResources.ecdsSnapshot(waits, TypedExtensionConfig.newBuilder().setName("stamp").build()),
                 XdsSnapshot.EMPTY, false, DEFAULT).warming(), "ready once the config is there");
-        assertFalse(Warming.check(with(waits), XdsSnapshot.EMPTY, false, DEFAULT,
+        assertFalse(Warming.check(XdsTestResources.ecdsSnapshot(waits), XdsSnapshot.EMPTY, false, DEFAULT,
                 (type, name) -> type == XdsResourceType.EXTENSION_CONFIG && name.equals("stamp")).warming(),
                 "not after the fetch was rejected");
-        assertFalse(Warming.check(with(listener(ads().setApplyDefaultConfigWithoutWarming(true).build())),
+        assertFalse(Warming.check(XdsTestResources.ecdsSnapshot(listener(ads().setApplyDefaultConfigWithoutWarming(true).build())),
                 XdsSnapshot.EMPTY, false, DEFAULT).warming());
         Listener forever = listener(ads().setConfigSource(ads().getConfigSource().toBuilder()
                 .setInitialFetchTimeout(Duration.getDefaultInstance())).build());
-        Warming.Verdict istio = Warming.check(with(forever), XdsSnapshot.EMPTY, false, DEFAULT);
+        Warming.Verdict istio = Warming.check(XdsTestResources.ecdsSnapshot(forever), XdsSnapshot.EMPTY, false, DEFAULT);
         assertTrue(istio.warming());
         assertNull(istio.maxWait(), "initial_fetch_timeout 0s waits for ever, as Istio sets it");
-        assertEquals(java.util.Set.of("stamp"), EcdsRefs.adsNames(with(waits)), "the ADS subscription");
+        assertEquals(java.util.Set.of("stamp"), EcdsRefs.adsNames(XdsTestResources.ecdsSnapshot(waits)), "the ADS subscription");
     }
 }
