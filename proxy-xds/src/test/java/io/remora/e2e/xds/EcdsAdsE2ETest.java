@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * listener's HCM names a header_mutation filter by config_discovery; its TypedExtensionConfig arrives
  * over the ADS stream, is ACKed, replaced in place (a keep-alive connection opened before sees the new
  * config on its next request and is not closed, and the listener is not updated), and a config of a
- * type the filter does not list is NACKed with the old one still serving.
+ * type the filter does not list is NACKed with the old one still serving; removed (delta), the filter
+ * has no config again and answers 500.
  */
 class EcdsAdsE2ETest {
     static final String ECDS = XdsResourceType.EXTENSION_CONFIG.typeUrl;
@@ -96,6 +97,12 @@ class EcdsAdsE2ETest {
         }
         assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_config_reload", "http_filter.stamp"));
         assertTrue(proxy.metric("envoy_extension_config_discovery_config_fail", "http_filter.stamp") >= 1);
+        if (delta) {
+            // removed (only delta can say so): no default, so the filter answers 500 again
+            cp.setExtensionConfigs("4");
+            String removed = XdsProxy.awaitRaw(mesh.listenerPort, "HTTP/1.1 500");
+            assertTrue(!removed.contains("x-ecds"), removed);
+        }
     }
 
     private static TypedExtensionConfig stamp(String value) {
