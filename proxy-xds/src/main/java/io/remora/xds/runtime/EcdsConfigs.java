@@ -16,7 +16,6 @@ import io.remora.xds.translate.TypedConfig;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The delivered TypedExtensionConfigs (ECDS) of a snapshot, translated for every slot its
@@ -39,6 +38,8 @@ final class EcdsConfigs {
     /** What {@link #commit} publishes: per slot, its config or null (default, or missing). */
     private Map<EcdsSlots.Key, Object> prepared = Map.of();
     private Map<EcdsSlots.Key, Object> published = Map.of();
+    /** The delivered configs of the last applied snapshot: a config not among them is an update to check. */
+    private Map<String, TypedExtensionConfig> applied = Map.of();
 
     EcdsConfigs(MeterRegistry registry) {
         this.registry = registry;
@@ -61,7 +62,7 @@ final class EcdsConfigs {
             }
             String cacheKey = (key.http() ? "http|" : "network|") + key.direction() + "|" + key.name();
             Cached prior = cache.get(cacheKey);
-            boolean changed = prior == null || !prior.proto().equals(r);
+            boolean changed = !r.equals(applied.get(key.name()));
             if (!r.hasTypedConfig()) {
                 throw new XdsRejectedException(key.name(), "typed_config: missing required field");
             }
@@ -78,7 +79,8 @@ final class EcdsConfigs {
                 values.put(key, null);
                 continue;
             }
-            Cached c = changed ? new Cached(r, translate(key, r, ctx.withTrafficDirection(key.direction()))) : prior;
+            Cached c = prior != null && prior.proto().equals(r) ? prior
+                    : new Cached(r, translate(key, r, ctx.withTrafficDirection(key.direction())));
             next.put(cacheKey, c);
             values.put(key, c.value());
         }
@@ -92,7 +94,7 @@ final class EcdsConfigs {
         Map<EcdsSlots.Key, ExtensionConfigSlot<?>> all = slots.all();
         prepared.forEach((key, value) -> {
             ExtensionConfigSlot slot = all.get(key);
-            if (slot != null && !Objects.equals(slot.config(), value)) {
+            if (slot != null && slot.config() != value) {
                 slot.set(value);
             }
         });
@@ -106,6 +108,7 @@ final class EcdsConfigs {
         slots.retain(live);
         cache = nextCache;
         published = prepared;
+        applied = snapshot.extensionConfigs();
     }
 
     /** The discovered filters of the snapshot's listeners, as kind, name and accepted types. */
