@@ -6,10 +6,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,14 +39,15 @@ class EcdsFileE2ETest {
                     String first = XdsProxy.exchange(kept);
                     assertTrue(first.contains("x-ecds: v1"), first);
 
-                    moveIntoPlace(ecds, ecds("2", "stamp", headerMutation("v2")));
+                    XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("2", "stamp", headerMutation("v2")));
                     XdsProxy.awaitRaw(port, "x-ecds: v2");
                     String again = XdsProxy.exchange(kept);
                     assertTrue(again.startsWith("HTTP/1.1 200"), again);
                     assertTrue(again.contains("x-ecds: v2"), "the open connection's next stream runs the new config: " + again);
 
                     // a Lua config where only header_mutation is accepted: rejected, v2 keeps serving
-                    moveIntoPlace(ecds, ecds("3", "stamp", "{ \"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua,"
+                    XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("3", "stamp",
+                            "{ \"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua,"
                             + " default_source_code: { inline_string: \"function envoy_on_request(h) end\" } }"));
                     io.remora.xds.ads.TestControlPlane.await("the rejection", () -> proxy.metric("envoy_extension_config_discovery_config_fail",
                             "http_filter.stamp") >= 1);
@@ -78,7 +77,7 @@ class EcdsFileE2ETest {
                 assertEquals(0, a.requests.get(), "the missing config stops the request: " + reply);
                 assertTrue(XdsProxy.awaitRaw(defaultPort, "HTTP/1.1 200").contains("x-ecds: default"));
 
-                moveIntoPlace(ecds, ecds("2", "later", headerMutation("delivered")));
+                XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("2", "later", headerMutation("delivered")));
                 XdsProxy.awaitRaw(defaultPort, "x-ecds: delivered");
             }
         }
@@ -106,9 +105,9 @@ class EcdsFileE2ETest {
                 XdsProxy.awaitRaw(port, "connection closed");
                 assertEquals(0, a.requests.get(), "without its config the filter chain is not built");
 
-                moveIntoPlace(ecds, ecds("2", "guard", rbac("ALLOW")));
+                XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("2", "guard", rbac("ALLOW")));
                 XdsProxy.awaitRaw(port, "u-a");
-                moveIntoPlace(ecds, ecds("3", "guard", rbac("DENY")));
+                XdsFileConfigE2ETest.moveIntoPlace(ecds, ecds("3", "guard", rbac("DENY")));
                 XdsProxy.awaitRaw(port, "connection closed");
                 assertEquals(2.0, proxy.metric("envoy_extension_config_discovery_config_reload", "network_filter.guard"));
             }
@@ -170,17 +169,7 @@ class EcdsFileE2ETest {
         Path lds = dir.resolve("lds.yaml");
         Path cds = dir.resolve("cds.yaml");
         Files.writeString(lds, "version_info: \"1\"\nresources:\n" + listener("first", port, filters) + moreListeners);
-        Files.writeString(cds, """
-                version_info: "1"
-                resources:
-                - "@type": type.googleapis.com/envoy.config.cluster.v3.Cluster
-                  name: cluster-a
-                  type: STATIC
-                  connect_timeout: 1s
-                  load_assignment:
-                    cluster_name: cluster-a
-                    endpoints: [ { lb_endpoints: [ { endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } } } ] } ]
-                """.formatted(upstreamPort));
+        Files.writeString(cds, XdsFileConfigE2ETest.cds("1", upstreamPort, upstreamPort));
         return """
                 node: { id: standalone, cluster: local }
                 admin:
@@ -189,11 +178,5 @@ class EcdsFileE2ETest {
                   lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
                   cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
                 """.formatted(lds, cds);
-    }
-
-    private static void moveIntoPlace(Path target, String content) throws Exception {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -53,7 +53,7 @@ class XdsFileConfigE2ETest {
         }
     }
 
-    private static void moveIntoPlace(Path target, String content) throws Exception {
+    static void moveIntoPlace(Path target, String content) throws Exception {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -88,7 +88,7 @@ class XdsFileConfigE2ETest {
                 """.formatted(version, port, serverName, cluster);
     }
 
-    private static String cds(String version, int portA, int portB) {
+    static String cds(String version, int portA, int portB) {
         return """
                 version_info: "%s"
                 resources:

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * java-control-plane serves no ECDS (its server refuses the TypedExtensionConfig type URL), so this
@@ -53,33 +54,37 @@ final class EcdsAdsService {
         return new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
             @Override
             public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
-                StreamObserver<DiscoveryResponse> shared = synchronizedObserver(out);
-                StreamObserver<DiscoveryRequest> rest = delegate.streamAggregatedResources(shared);
-                SotwStream ecds = new SotwStream(shared);
-                Runnable changed = ecds::changed;
-                onChange.add(changed);
-                return routing(rest, ecds::onRequest, DiscoveryRequest::getTypeUrl, () -> onChange.remove(changed));
+                return serve(out, delegate::streamAggregatedResources, SotwStream::new, DiscoveryRequest::getTypeUrl);
             }
 
             @Override
             public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
-                StreamObserver<DeltaDiscoveryResponse> shared = synchronizedObserver(out);
-                StreamObserver<DeltaDiscoveryRequest> rest = delegate.deltaAggregatedResources(shared);
-                DeltaStream ecds = new DeltaStream(shared);
-                Runnable changed = ecds::changed;
-                onChange.add(changed);
-                return routing(rest, ecds::onRequest, DeltaDiscoveryRequest::getTypeUrl, () -> onChange.remove(changed));
+                return serve(out, delegate::deltaAggregatedResources, DeltaStream::new, DeltaDiscoveryRequest::getTypeUrl);
             }
         };
     }
 
-    private static <Q> StreamObserver<Q> routing(StreamObserver<Q> rest, java.util.function.Consumer<Q> ecds,
-                                                 java.util.function.Function<Q, String> typeUrl, Runnable closed) {
+    /** One stream's ECDS half. */
+    private interface EcdsStream<Q> {
+        void onRequest(Q request);
+
+        /** The configs changed: send what the client's subscription is owed. */
+        void changed();
+    }
+
+    /** One ADS stream: ECDS requests to this service's half, the rest to java-control-plane's, one writer. */
+    private <Q, R> StreamObserver<Q> serve(StreamObserver<R> out, Function<StreamObserver<R>, StreamObserver<Q>> delegate,
+                                           Function<StreamObserver<R>, EcdsStream<Q>> ecdsHalf, Function<Q, String> typeUrl) {
+        StreamObserver<R> shared = synchronizedObserver(out);
+        StreamObserver<Q> rest = delegate.apply(shared);
+        EcdsStream<Q> ecds = ecdsHalf.apply(shared);
+        Runnable changed = ecds::changed;
+        onChange.add(changed);
         return new StreamObserver<>() {
             @Override
             public void onNext(Q request) {
                 if (typeUrl.apply(request).equals(TYPE_URL)) {
-                    ecds.accept(request);
+                    ecds.onRequest(request);
                 } else {
                     rest.onNext(request);
                 }
@@ -87,13 +92,13 @@ final class EcdsAdsService {
 
             @Override
             public void onError(Throwable t) {
-                closed.run();
+                onChange.remove(changed);
                 rest.onError(t);
             }
 
             @Override
             public void onCompleted() {
-                closed.run();
+                onChange.remove(changed);
                 rest.onCompleted();
             }
         };
@@ -118,7 +123,7 @@ final class EcdsAdsService {
         };
     }
 
-    private final class SotwStream {
+    private final class SotwStream implements EcdsStream<DiscoveryRequest> {
         private final StreamObserver<DiscoveryResponse> out;
         private Set<String> names = Set.of();
         private String sent;
@@ -127,7 +132,8 @@ final class EcdsAdsService {
             this.out = out;
         }
 
-        synchronized void onRequest(DiscoveryRequest r) {
+        @Override
+        public synchronized void onRequest(DiscoveryRequest r) {
             cp.requests.add(r);
             Set<String> asked = Set.copyOf(r.getResourceNamesList());
             boolean resubscribed = !asked.equals(names);
@@ -137,7 +143,8 @@ final class EcdsAdsService {
             }
         }
 
-        synchronized void changed() {
+        @Override
+        public synchronized void changed() {
             if (!names.isEmpty()) {
                 send();
             }
@@ -159,7 +166,7 @@ final class EcdsAdsService {
         }
     }
 
-    private final class DeltaStream {
+    private final class DeltaStream implements EcdsStream<DeltaDiscoveryRequest> {
         private final StreamObserver<DeltaDiscoveryResponse> out;
         private final Set<String> names = new HashSet<>();
         /** What the client holds, by name: the hash of the config sent. */
@@ -169,7 +176,8 @@ final class EcdsAdsService {
             this.out = out;
         }
 
-        synchronized void onRequest(DeltaDiscoveryRequest r) {
+        @Override
+        public synchronized void onRequest(DeltaDiscoveryRequest r) {
             cp.deltaRequests.add(r);
             names.addAll(r.getResourceNamesSubscribeList());
             r.getResourceNamesUnsubscribeList().forEach(names::remove);
@@ -179,7 +187,8 @@ final class EcdsAdsService {
             }
         }
 
-        synchronized void changed() {
+        @Override
+        public synchronized void changed() {
             send();
         }
 
