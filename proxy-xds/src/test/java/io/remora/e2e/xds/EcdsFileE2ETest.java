@@ -170,13 +170,6 @@ class EcdsFileE2ETest {
         Path cds = dir.resolve("cds.yaml");
         Files.writeString(lds, "version_info: \"1\"\nresources:\n" + listener("first", port, filters) + moreListeners);
         Files.writeString(cds, XdsFileConfigE2ETest.cds("1", upstreamPort, upstreamPort));
-        return """
-                node: { id: standalone, cluster: local }
-                admin:
-                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                dynamic_resources:
-                  lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                  cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                """.formatted(lds, cds);
+        return XdsFileConfigE2ETest.bootstrap(lds, cds);
     }
 }

@@ -27,15 +27,7 @@ class XdsFileConfigE2ETest {
             Path cds = dir.resolve("cds.yaml");
             Files.writeString(cds, cds("1", a.port(), b.port()));
             Files.writeString(lds, lds("1", port, "cluster-a", "file-1"));
-            String bootstrap = """
-                    node: { id: standalone, cluster: local }
-                    admin:
-                      address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
-                    dynamic_resources:
-                      lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                      cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
-                    """.formatted(lds, cds);
-            try (XdsProxy proxy = XdsProxy.start(bootstrap)) {
+            try (XdsProxy proxy = XdsProxy.start(bootstrap(lds, cds))) {
                 proxy.awaitReply("the first files", port, "/", r -> r.body().equals("u-a") && r.server().equals("file-1"));
                 int aBefore = a.requests.get();
 
@@ -51,6 +43,18 @@ class XdsFileConfigE2ETest {
                 assertEquals(true, a.requests.get() > aBefore);
             }
         }
+    }
+
+    /** A standalone proxy's bootstrap: LDS and CDS from these files. */
+    static String bootstrap(Path lds, Path cds) {
+        return """
+                node: { id: standalone, cluster: local }
+                admin:
+                  address: { socket_address: { address: 127.0.0.1, port_value: 0 } }
+                dynamic_resources:
+                  lds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                  cds_config: { path_config_source: { path: "%s" }, resource_api_version: V3 }
+                """.formatted(lds, cds);
     }
 
     static void moveIntoPlace(Path target, String content) throws Exception {
