@@ -88,6 +88,9 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private HttpFilterFactory build(HttpFilterConfig config, ServerContext context, String statPrefix) {
+        if (config instanceof io.remora.config.DiscoveredHttpFilterConfig d) {
+            return new io.remora.http.filter.DiscoveredHttpFilterFactory(d, c -> build(c, context, statPrefix));
+        }
         for (HttpFilterFactory.Provider p : providers) {
             if (p.configType().isInstance(config)) {
                 return p.create(config, context, statPrefix);

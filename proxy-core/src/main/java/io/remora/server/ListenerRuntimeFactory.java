@@ -130,6 +130,9 @@ final class ListenerRuntimeFactory {
     /** The factory of a non-terminal (or upstream) network filter's config, or null when no provider takes it. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     ConnectionFilterFactory connectionFilter(NetworkFilterConfig c) {
+        if (c instanceof io.remora.config.DiscoveredNetworkFilterConfig d) {
+            return new io.remora.network.DiscoveredConnectionFilterFactory(d, this::connectionFilter);
+        }
         for (ConnectionFilterFactory.Provider p : connectionFilterProviders) {
             if (p.configType().isInstance(c)) {
                 return p.create(c, context);

@@ -14,6 +14,12 @@ public final class StatNames {
     /** A gRPC access logger's {@code stat_prefix} (may be empty), spliced in before the stat's name. */
     public static final String ACCESS_LOG_PREFIX_TAG = "envoy_access_log_prefix";
     /**
+     * An extension config discovery subscription's {@code <kind>_filter.<resource name>}, spliced in:
+     * {@code extension_config_discovery.http_filter.<name>.config_reload}.
+     */
+    public static final String ECDS_TAG = "envoy_extension_config_discovery_filter";
+    private static final String ECDS_SCOPE = "extension_config_discovery_";
+    /**
      * The bandwidth limit filter's {@code <stat_prefix>.http_bandwidth_limit.<stat>}: no tag is
      * extracted, so the (sanitized) prefix stays in the Prometheus name before this.
      */
@@ -65,6 +71,10 @@ public final class StatNames {
                     return scope[1] + accessLogPrefix + rest.substring(scope[0].length());
                 }
             }
+        }
+        String ecds = id.getTag(ECDS_TAG);
+        if (ecds != null && rest.startsWith(ECDS_SCOPE)) {
+            return "extension_config_discovery." + ecds + "." + rest.substring(ECDS_SCOPE.length());
         }
         String filterScoped = filterScope(id, rest);
         if (filterScoped != null) {

@@ -105,7 +105,7 @@ final class AdsSubscriptions {
     }
 
     /**
-     * RDS, EDS and (ADS-sourced) SDS names follow the listeners and clusters of {@code candidate}
+     * RDS, EDS, ECDS and (ADS-sourced) SDS names follow the listeners and clusters of {@code candidate}
      * and {@code accepted}; changes go out at once.
      */
     void refresh(XdsSnapshot candidate, XdsSnapshot accepted) {
@@ -118,6 +118,10 @@ final class AdsSubscriptions {
         eds.addAll(XdsDependencies.edsServiceNames(accepted));
         setNames(XdsResourceType.ROUTE, rds, accepted);
         setNames(XdsResourceType.ENDPOINT, eds, accepted);
+        Set<String> ecds = new HashSet<>(watches.get(XdsResourceType.EXTENSION_CONFIG).explicit);
+        ecds.addAll(EcdsRefs.adsNames(candidate));
+        ecds.addAll(EcdsRefs.adsNames(accepted));
+        setNames(XdsResourceType.EXTENSION_CONFIG, ecds, accepted);
         Set<String> adsSecrets = new HashSet<>(watches.get(XdsResourceType.SECRET).explicit);
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(candidate));
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));

@@ -44,6 +44,14 @@ final class Warming {
                     wait = shorter(wait, XdsDependencies.initialFetchTimeout(sds.getValue(), defaultTimeout));
                 }
             }
+            // and for its discovered filters' configs, unless told to start on their defaults
+            for (EcdsRefs.Ref ref : EcdsRefs.of(l)) {
+                if (ref.warms() && !candidate.extensionConfigs().containsKey(ref.name())
+                        && !settled.test(XdsResourceType.EXTENSION_CONFIG, ref.name())) {
+                    warming = true;
+                    wait = shorter(wait, XdsDependencies.initialFetchTimeout(ref.configSource(), defaultTimeout));
+                }
+            }
             for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
                 if (!candidate.routes().containsKey(ref.routeConfigName())
                         && !settled.test(XdsResourceType.ROUTE, ref.routeConfigName())) {

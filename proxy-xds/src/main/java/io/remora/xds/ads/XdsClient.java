@@ -46,6 +46,8 @@ public final class XdsClient implements AutoCloseable {
     private final SdsStreams sds;
     private final AdsSubscriptions subscriptions;
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
+    /** Discovered filter configs from path_config_source files (ECDS). */
+    private final EcdsFiles ecdsFiles;
     private final PendingUpdates pending = new PendingUpdates();
     /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
     private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
@@ -76,6 +78,7 @@ public final class XdsClient implements AutoCloseable {
             return t;
         });
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
+        this.ecdsFiles = new EcdsFiles(options.typeRegistry(), this::onFileUpdate);
         Node node = withUserAgent(options.node());
         XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
                 : new SotwProtocol(node, options.nodeOnFirstMessageOnly());
@@ -234,14 +237,18 @@ public final class XdsClient implements AutoCloseable {
             evaluate();
             return;
         }
-        // A file is the whole truth for its type: every name it carries is wanted (RTDS layers pick theirs).
-        pending.add(u, ads, accepted, ads ? subscriptions.names(type) : u.resources().keySet());
+        // A file is the whole truth for its type (RTDS layers pick theirs); ECDS names come from one file each.
+        pending.add(u, ads, accepted, ads ? subscriptions.names(type)
+                : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
         awaitingFirst.remove(type);
         evaluate();
     }
 
     private void evaluate() {
         subscriptions.refresh(pending.over(accepted), accepted);
+        if (!closed) {
+            ecdsFiles.refresh(pending.over(accepted), accepted);
+        }
         XdsSnapshot candidate = pruneUnsubscribed(pending.over(accepted));
         if (pending.isEmpty()) {
             if (started && awaitingFirst.isEmpty()) {
@@ -382,7 +389,10 @@ public final class XdsClient implements AutoCloseable {
 
     private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
         stats.rejected(type);
-        settle(type, subscriptions.allNames(type));
+        if (type == XdsResourceType.EXTENSION_CONFIG) {
+            stats.ecdsFailed(allNames(type), EcdsRefs.of(pending.over(accepted)));
+        }
+        settle(type, allNames(type));
         if (ads && !nonces.isEmpty()) {
             subscriptions.nack(type, accepted.versionInfo(type), nonces, error);
         } else if (!ads) {
@@ -394,9 +404,10 @@ public final class XdsClient implements AutoCloseable {
 
     /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
     private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
-        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET)) {
+        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET,
+                XdsResourceType.EXTENSION_CONFIG)) {
             XdsSnapshot.TypeState st = s.state(t);
-            Set<String> names = subscriptions.allNames(t);
+            Set<String> names = allNames(t);
             if (names.containsAll(st.resources().keySet())) {
                 continue;
             }
@@ -409,6 +420,16 @@ public final class XdsClient implements AutoCloseable {
         return s;
     }
 
+    /** The names subscribed for a type on every source: ADS, SDS streams and, for ECDS, files. */
+    private Set<String> allNames(XdsResourceType type) {
+        if (type != XdsResourceType.EXTENSION_CONFIG) {
+            return subscriptions.allNames(type);
+        }
+        Set<String> all = new HashSet<>(subscriptions.allNames(type));
+        all.addAll(ecdsFiles.names());
+        return all;
+    }
+
     // ---- shutdown ---------------------------------------------------------------------------------------
 
     @Override
@@ -419,6 +440,7 @@ public final class XdsClient implements AutoCloseable {
                 closed = true;
                 warmingTimer.cancel();
                 fileWatchers.forEach(FileConfigWatcher::close);
+                ecdsFiles.close();
                 if (stream != null) {
                     stream.close();
                 }

@@ -38,13 +38,20 @@ final class XdsDependencies {
 
     static List<RdsRef> rdsRefs(Listener listener) {
         List<RdsRef> out = new ArrayList<>();
-        for (FilterChain fc : listener.getFilterChainsList()) {
+        for (FilterChain fc : filterChains(listener)) {
             addRds(fc, out);
         }
-        if (listener.hasDefaultFilterChain()) {
-            addRds(listener.getDefaultFilterChain(), out);
-        }
         return out;
+    }
+
+    /** The listener's filter chains, its default_filter_chain included. */
+    static List<FilterChain> filterChains(Listener listener) {
+        if (!listener.hasDefaultFilterChain()) {
+            return listener.getFilterChainsList();
+        }
+        List<FilterChain> all = new ArrayList<>(listener.getFilterChainsList());
+        all.add(listener.getDefaultFilterChain());
+        return all;
     }
 
     private static void addRds(FilterChain fc, List<RdsRef> out) {

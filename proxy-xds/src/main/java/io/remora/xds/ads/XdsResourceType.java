@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -19,7 +20,9 @@ public enum XdsResourceType {
     ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", RouteConfiguration.class, false),
     SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", Secret.class, false),
     /** RTDS: named by the bootstrap's rtds_layers, asked for from the start (Envoy's server waits for them). */
-    RUNTIME("type.googleapis.com/envoy.service.runtime.v3.Runtime", Runtime.class, false);
+    RUNTIME("type.googleapis.com/envoy.service.runtime.v3.Runtime", Runtime.class, false),
+    /** ECDS: a discovered filter's config, named as the filter (Envoy's ExtensionConfigDS). */
+    EXTENSION_CONFIG("type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", TypedExtensionConfig.class, false);
 
     public final String typeUrl;
     public final Class<? extends Message> messageClass;
@@ -69,11 +72,13 @@ public enum XdsResourceType {
             return s.getName();
         } else if (m instanceof Runtime rt) {
             return rt.getName();
+        } else if (m instanceof TypedExtensionConfig e) {
+            return e.getName();
         }
         throw new IllegalArgumentException("not an xDS resource: " + m.getClass().getName());
     }
 
-    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS, RTDS. */
+    /** Envoy's short name for logs and messages: LDS, RDS, CDS, EDS, SDS, RTDS, ECDS. */
     public String shortName() {
         return switch (this) {
             case CLUSTER -> "CDS";
@@ -82,6 +87,7 @@ public enum XdsResourceType {
             case ROUTE -> "RDS";
             case SECRET -> "SDS";
             case RUNTIME -> "RTDS";
+            case EXTENSION_CONFIG -> "ECDS";
         };
     }
 }

@@ -80,6 +80,11 @@ public final class XdsSnapshot {
         return messages(XdsResourceType.RUNTIME);
     }
 
+    /** ECDS: discovered filter configs by name. */
+    public Map<String, io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig> extensionConfigs() {
+        return messages(XdsResourceType.EXTENSION_CONFIG);
+    }
+
     @SuppressWarnings("unchecked")
     private <T extends Message> Map<String, T> messages(XdsResourceType type) {
         return (Map<String, T>) messages.get(type);

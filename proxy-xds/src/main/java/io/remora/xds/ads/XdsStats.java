@@ -87,6 +87,10 @@ public final class XdsStats {
 
     /** RDS counts per route configuration and HCM, EDS per cluster: only the resources that changed. */
     void perResource(XdsResourceType type, XdsSnapshot before, XdsSnapshot after, boolean success) {
+        if (type == XdsResourceType.EXTENSION_CONFIG && success) {
+            ecdsReloaded(before, after);
+            return;
+        }
         if (type != XdsResourceType.ROUTE && type != XdsResourceType.ENDPOINT) {
             return;
         }
@@ -110,6 +114,48 @@ public final class XdsStats {
                 }
             }
         }
+    }
+
+    /**
+     * {@code extension_config_discovery.<http_filter|network_filter>.<name>.config_reload}: each discovered
+     * config applied, replaced or removed, under every filter kind naming it. Every subscribed name's counters
+     * exist from the first snapshot naming it, as Envoy creates them with the subscription.
+     */
+    private void ecdsReloaded(XdsSnapshot before, XdsSnapshot after) {
+        Map<String, XdsResource> was = before.state(XdsResourceType.EXTENSION_CONFIG).resources();
+        Map<String, XdsResource> now = after.state(XdsResourceType.EXTENSION_CONFIG).resources();
+        java.util.Set<String> counted = new java.util.HashSet<>();
+        for (EcdsRefs.Ref ref : EcdsRefs.of(after)) {
+            if (!counted.add(ref.kind() + "|" + ref.name())) {
+                continue; // one subscription, however many filters name it
+            }
+            ecds(ref, "config_fail");
+            ecds(ref, "config_conflict");
+            Counter reload = ecds(ref, "config_reload");
+            if (!Objects.equals(was.get(ref.name()), now.get(ref.name()))) {
+                reload.increment();
+            }
+        }
+    }
+
+    /** {@code config_fail}: a rejected ECDS response counts against every name subscribed. */
+    void ecdsFailed(java.util.Set<String> names, java.util.List<EcdsRefs.Ref> refs) {
+        java.util.Set<String> counted = new java.util.HashSet<>();
+        for (EcdsRefs.Ref ref : refs) {
+            if (names.contains(ref.name()) && counted.add(ref.kind() + "|" + ref.name())) {
+                ecds(ref, "config_fail").increment();
+            }
+        }
+    }
+
+    /** The counter of one discovered filter's subscription; also used by the runtime for config_conflict. */
+    public static Counter ecds(MeterRegistry registry, EcdsRefs.Kind kind, String name, String stat) {
+        return registry.counter("envoy_extension_config_discovery_" + stat,
+                Tags.of(io.remora.stats.StatNames.ECDS_TAG, kind.statScope + "." + name));
+    }
+
+    private Counter ecds(EcdsRefs.Ref ref, String stat) {
+        return ecds(registry, ref.kind(), ref.name(), stat);
     }
 
     public double ldsUpdateSuccess() {

@@ -23,6 +23,7 @@ public final class XdsTypeRegistry {
             .add(ClusterLoadAssignment.getDescriptor())
             .add(Secret.getDescriptor())
             .add(io.envoyproxy.envoy.service.runtime.v3.Runtime.getDescriptor())
+            .add(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.getDescriptor())
             .add(Resource.getDescriptor())
             .add(HttpConnectionManager.getDescriptor())
             .add(Router.getDescriptor())

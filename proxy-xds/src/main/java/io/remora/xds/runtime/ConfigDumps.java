@@ -121,6 +121,9 @@ final class ConfigDumps {
         List<Message> out = new ArrayList<>();
         out.add(statics.bootstrapDump());
         out.add(clusters.build());
+        if (snapshot != null) {
+            out.addAll(ecdsDumps(snapshot));
+        }
         if (includeEds) {
             // Envoy leaves endpoints out of /config_dump unless asked: they can be very large.
             out.add(endpoints.build());
@@ -134,6 +137,38 @@ final class ConfigDumps {
                 filtered.add(m == out.get(0) ? m : filterByName(m, names));
             }
             return filtered;
+        }
+        return out;
+    }
+
+    /**
+     * Envoy's {@code ecds_filter_http} and {@code ecds_filter_network} entries (EcdsConfigDump), each present
+     * once a filter of that kind is discovered: the delivered configs its filters name.
+     */
+    private static List<Message> ecdsDumps(XdsSnapshot snapshot) {
+        List<Message> out = new ArrayList<>();
+        for (io.remora.xds.ads.EcdsRefs.Kind kind : io.remora.xds.ads.EcdsRefs.Kind.values()) {
+            java.util.Set<String> names = new java.util.TreeSet<>();
+            boolean any = false;
+            for (io.remora.xds.ads.EcdsRefs.Ref ref : io.remora.xds.ads.EcdsRefs.of(snapshot)) {
+                if (ref.kind() == kind) {
+                    any = true;
+                    names.add(ref.name());
+                }
+            }
+            if (!any) {
+                continue;
+            }
+            io.envoyproxy.envoy.admin.v3.EcdsConfigDump.Builder dump = io.envoyproxy.envoy.admin.v3.EcdsConfigDump.newBuilder();
+            for (String name : names) {
+                XdsResource r = snapshot.state(XdsResourceType.EXTENSION_CONFIG).resources().get(name);
+                if (r != null) {
+                    dump.addEcdsFilters(io.envoyproxy.envoy.admin.v3.EcdsConfigDump.EcdsFilterConfig.newBuilder()
+                            .setVersionInfo(r.version()).setEcdsFilter(Any.pack(r.resource()))
+                            .setLastUpdated(ts(r.lastUpdated())));
+                }
+            }
+            out.add(dump.build());
         }
         return out;
     }

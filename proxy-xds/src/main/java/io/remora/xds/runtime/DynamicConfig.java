@@ -48,14 +48,18 @@ final class DynamicConfig {
     private record Merged(ClusterConfig cluster, ClusterLoadAssignment endpoints, ClusterConfig value) {
     }
 
-    DynamicConfig(ServerConfig base) {
+    /** Discovered filters' configs (ECDS), published by {@link #commit} once the server runs the merge. */
+    private final EcdsConfigs ecds;
+
+    DynamicConfig(ServerConfig base, io.micrometer.core.instrument.MeterRegistry registry) {
         this.base = base;
+        this.ecds = new EcdsConfigs(registry);
     }
 
     ServerConfig merge(XdsSnapshot snapshot) throws XdsRejectedException {
         // Envoy does not check LDS/RDS cluster references against CDS: a route to a cluster that
         // has not arrived yet answers 503 NC until it does.
-        TranslationContext ctx = TranslationContext.lenient();
+        TranslationContext ctx = TranslationContext.lenient().withEcdsSlots(ecds.slots());
 
         Map<String, Cached<Cluster, ClusterConfig>> nextClusters = new HashMap<>();
         Map<String, ClusterConfig> clusters = new LinkedHashMap<>(base.clusters());
@@ -104,6 +108,7 @@ final class DynamicConfig {
             routes.put(rc.getName(), cached(routeCache, nextRoutes, rc.getName(), rc,
                     () -> ResourceTranslator.routeConfiguration(rc, ctx)));
         }
+        ecds.prepare(snapshot, ctx);
         clusterCache = nextClusters;
         endpointCache = nextEndpoints;
         mergedCache = nextMerged;
@@ -111,6 +116,11 @@ final class DynamicConfig {
         routeCache = nextRoutes;
         return new ServerConfig(base.node(), base.admin(), List.copyOf(listeners),
                 Collections.unmodifiableMap(clusters), Collections.unmodifiableMap(routes), base.drainTime());
+    }
+
+    /** The merged snapshot runs: its discovered filters' configs go live. */
+    void commit(XdsSnapshot snapshot) {
+        ecds.commit(snapshot);
     }
 
     private static <P, T> T cached(Map<String, Cached<P, T>> previous, Map<String, Cached<P, T>> next, String name,

@@ -81,7 +81,7 @@ public final class Proxy implements AutoCloseable {
         this.state = new ServerState(stats.server());
         this.bootstrapTracer = io.remora.xds.translate.TracingTranslator.bootstrapProvider(bootstrap,
                 io.remora.xds.translate.TranslationContext.lenient());
-        this.dynamic = new DynamicConfig(config);
+        this.dynamic = new DynamicConfig(config, stats.meterRegistry());
         this.commandLine = commandLine;
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
@@ -269,6 +269,7 @@ public final class Proxy implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new XdsRejectedException("", "update failed: " + e.getMessage(), e);
             }
+            dynamic.commit(snapshot);
             applied = snapshot;
             if (state.state() == ServerState.State.INITIALIZING || state.state() == ServerState.State.PRE_INITIALIZING) {
                 state.initialized();

@@ -47,12 +47,9 @@ public final class HttpFilterTranslator {
             TypedConfig typed = f.hasTypedConfig() ? TypedConfig.of(f.getTypedConfig(), tp) : null;
             String type = typed == null ? "" : typed.typeName();
             if (f.hasConfigDiscovery()) {
-                if (f.getIsOptional()) {
-                    ctx.warnOnce("http_filter:" + f.getName(), "skipping HTTP filter '" + f.getName()
-                            + "' (config_discovery is not supported), first at " + fp);
-                    continue;
-                }
-                throw fp.field("config_discovery").error("filter config discovery (ECDS) is not supported");
+                out.add(new HttpFilterEntry(f.getName(), EcdsFilterTranslator.http(f.getName(), f.getConfigDiscovery(),
+                        fp.field("config_discovery"), ctx), f.getDisabled()));
+                continue;
             }
             Extension ext = typed != null ? registry.byConfigType(type) : registry.byName(f.getName());
             if (ext == null && typed != null && registry.byName(f.getName()) instanceof HttpFilterExtension<?>) {

@@ -43,7 +43,12 @@ public final class NetworkFilterTranslator {
             Filter f = filters.get(i);
             FieldPath fp = path.index(i);
             if (f.hasConfigDiscovery()) {
-                throw fp.field("config_discovery").error("filter config discovery (ECDS) is not supported");
+                if (i == filters.size() - 1) {
+                    throw fp.field("config_discovery").error("the chain's terminal filter cannot come from"
+                            + " config discovery (ECDS) in Remora; only non-terminal network filters can");
+                }
+                out.add(EcdsFilterTranslator.network(f.getName(), f.getConfigDiscovery(), fp.field("config_discovery"), ctx));
+                continue;
             }
             FieldPath tp = fp.field("typed_config");
             TypedConfig typed = f.hasTypedConfig() ? TypedConfig.of(f.getTypedConfig(), tp) : null;

@@ -24,6 +24,7 @@ public final class TranslationContext {
     private final boolean bypassOverloadManager;
     /** The enclosing route configuration's {@code cluster_specifier_plugins} by name. */
     private final java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> clusterSpecifierPlugins;
+    private final EcdsSlots ecds;
 
     /**
      * @param knownClusters the clusters a reference may name, or null when they are not all known
@@ -31,14 +32,15 @@ public final class TranslationContext {
      */
     public TranslationContext(Set<String> knownClusters) {
         this(knownClusters, new ArrayList<>(), new HashSet<>(), new java.util.HashMap<>(), io.remora.config.ListenerConfig.TrafficDirection.UNSPECIFIED,
-                false, java.util.Map.of());
+                false, java.util.Map.of(), null);
     }
 
     private TranslationContext(Set<String> knownClusters, List<String> warnings, Set<String> warnedKeys,
                                java.util.Map<String, io.remora.config.DnsCacheConfig> dnsCaches,
                                io.remora.config.ListenerConfig.TrafficDirection direction,
                                boolean bypassOverloadManager,
-                               java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> clusterSpecifierPlugins) {
+                               java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> clusterSpecifierPlugins,
+                               EcdsSlots ecds) {
         this.knownClusters = knownClusters;
         this.warnings = warnings;
         this.warnedKeys = warnedKeys;
@@ -46,6 +48,21 @@ public final class TranslationContext {
         this.direction = direction;
         this.bypassOverloadManager = bypassOverloadManager;
         this.clusterSpecifierPlugins = clusterSpecifierPlugins;
+        this.ecds = ecds;
+    }
+
+    /**
+     * The same context publishing discovered (ECDS) filter configs through these slots, which
+     * outlive one translation: the xDS runtime fills them as configs arrive.
+     */
+    public TranslationContext withEcdsSlots(EcdsSlots slots) {
+        return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
+                clusterSpecifierPlugins, slots);
+    }
+
+    /** Where discovered filters' configs are published; null outside xDS-delivered listeners. */
+    public EcdsSlots ecdsSlots() {
+        return ecds;
     }
 
     /**
@@ -55,13 +72,13 @@ public final class TranslationContext {
      */
     public TranslationContext withTrafficDirection(io.remora.config.ListenerConfig.TrafficDirection direction) {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                clusterSpecifierPlugins);
+                clusterSpecifierPlugins, ecds);
     }
 
     /** The same context inside a listener with this {@code bypass_overload_manager}. */
     public TranslationContext withBypassOverloadManager(boolean bypass) {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypass,
-                clusterSpecifierPlugins);
+                clusterSpecifierPlugins, ecds);
     }
 
     /** The enclosing listener's {@code bypass_overload_manager} (false outside a listener). */
@@ -77,20 +94,20 @@ public final class TranslationContext {
     /** The same warnings, with cluster references unchecked (validate_clusters: false). */
     public TranslationContext withoutClusterCheck() {
         return new TranslationContext(null, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                clusterSpecifierPlugins);
+                clusterSpecifierPlugins, ecds);
     }
 
     /** The same warnings, checking references against these clusters. */
     public TranslationContext withClusters(Set<String> clusters) {
         return new TranslationContext(clusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                clusterSpecifierPlugins);
+                clusterSpecifierPlugins, ecds);
     }
 
     /** The same context inside a route configuration with these {@code cluster_specifier_plugins}. */
     public TranslationContext withClusterSpecifierPlugins(
             java.util.Map<String, io.remora.config.ClusterSpecifier.Plugin> plugins) {
         return new TranslationContext(knownClusters, warnings, warnedKeys, dnsCaches, direction, bypassOverloadManager,
-                java.util.Map.copyOf(plugins));
+                java.util.Map.copyOf(plugins), ecds);
     }
 
     /** The enclosing route configuration's cluster specifier plugin of that name, or null. */

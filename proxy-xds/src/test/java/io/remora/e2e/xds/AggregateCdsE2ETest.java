@@ -27,7 +27,7 @@ class AggregateCdsE2ETest {
             Path cds = dir.resolve("cds.yaml");
             Files.writeString(cds, cds("1", member("fallback", fallback.port(), "HEALTHY")));
             Files.writeString(lds, XdsFileConfigE2ETest.lds("1", port, "agg", "aggregate"));
-            try (XdsProxy proxy = XdsProxy.start(XdsFileConfigE2ETest.fileBootstrap(lds, cds))) {
+            try (XdsProxy proxy = XdsProxy.start(XdsFileConfigE2ETest.bootstrap(lds, cds))) {
                 proxy.awaitReply("the aggregate without its first member", port, "/", r -> r.body().equals("fallback"));
 
                 XdsFileConfigE2ETest.moveIntoPlace(cds, cds("2", member("fallback", fallback.port(), "HEALTHY")

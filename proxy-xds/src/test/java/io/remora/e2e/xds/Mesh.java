@@ -43,6 +43,8 @@ final class Mesh {
 
     int listenerPort;
     String serverName = "gen-0";
+    /** HTTP filters before the router (e.g. discovered ones). */
+    java.util.List<HttpFilter> httpFilters = new java.util.ArrayList<>();
     /** "/" goes here unless weighted. */
     String target = "cluster-a";
     boolean weighted;
@@ -135,6 +137,7 @@ final class Mesh {
                 .setStatPrefix("ingress_listener-0")
                 .setServerName(serverName)
                 .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(ADS))
+                .addAllHttpFilters(httpFilters)
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();
         return Listener.newBuilder().setName("listener-0").setAddress(XdsTestResources.address(listenerPort))

@@ -29,7 +29,7 @@ class XdsFileConfigE2ETest {
             Path cds = dir.resolve("cds.yaml");
             Files.writeString(cds, cds("1", a.port(), b.port()));
             Files.writeString(lds, lds("1", port, "cluster-a", "file-1"));
-            try (XdsProxy proxy = XdsProxy.start(fileBootstrap(lds, cds))) {
+            try (XdsProxy proxy = XdsProxy.start(bootstrap(lds, cds))) {
                 proxy.awaitReply("the first files", port, "/", r -> r.body().equals("u-a") && r.server().equals("file-1"));
                 int aBefore = a.requests.get();
 
@@ -51,15 +51,15 @@ class XdsFileConfigE2ETest {
     void aFileThatIsNotThereIsRefusedAtStart() throws Exception {
         Path cds = dir.resolve("cds.yaml");
         Files.writeString(cds, cds("1", 1, 2));
-        String bootstrap = fileBootstrap(dir.resolve("missing-lds.yaml"), cds);
+        String bootstrap = bootstrap(dir.resolve("missing-lds.yaml"), cds);
         // Envoy refuses it too: a file subscription watches its file, it never waits for one to appear.
         var e = assertThrows(IllegalArgumentException.class, () -> XdsProxy.start(bootstrap));
         assertTrue(e.getMessage().startsWith("dynamic_resources.lds_config.path_config_source.path:"), e.getMessage());
         assertTrue(e.getMessage().contains("missing-lds.yaml' does not exist"), e.getMessage());
     }
 
-    /** A bootstrap with LDS and CDS from these files, and an admin on a port of its own. */
-    static String fileBootstrap(Path lds, Path cds) {
+    /** A standalone proxy's bootstrap: LDS and CDS from these files. */
+    static String bootstrap(Path lds, Path cds) {
         return """
                 node: { id: standalone, cluster: local }
                 admin:
@@ -105,7 +105,7 @@ class XdsFileConfigE2ETest {
                 """.formatted(version, port, serverName, cluster);
     }
 
-    private static String cds(String version, int portA, int portB) {
+    static String cds(String version, int portA, int portB) {
         return """
                 version_info: "%s"
                 resources:

@@ -6,12 +6,17 @@ import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.bootstrap.LoadedBootstrap;
 import io.remora.xds.runtime.Proxy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -188,5 +193,49 @@ final class XdsProxy implements AutoCloseable {
     @Override
     public void close() {
         proxy.close();
+    }
+
+    /**
+     * Raw HTTP/1.1 GETs of "/": polls with fresh connections until a response (or the failure, e.g.
+     * "connection closed") contains {@code expected}; returns it.
+     */
+    static String awaitRaw(int port, String expected) throws Exception {
+        String last = "";
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                last = exchange(s);
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            if (last.contains(expected)) {
+                return last;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no response with '" + expected + "'; last: " + last);
+    }
+
+    /** One HTTP/1.1 GET on an open connection, kept open; the response head (lower-cased names) and body. */
+    static String exchange(Socket s) throws IOException {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET / HTTP/1.1\r\nhost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("connection closed after: " + head);
+            }
+            head.write(b);
+        }
+        String h = head.toString(StandardCharsets.ISO_8859_1);
+        int length = 0;
+        for (String line : h.split("\r\n")) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring(15).trim());
+            }
+        }
+        return h + new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 }

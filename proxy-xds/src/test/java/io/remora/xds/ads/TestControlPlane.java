@@ -34,6 +34,8 @@ public final class TestControlPlane implements AutoCloseable {
     public static final String GROUP = "test";
 
     public final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+    /** ECDS, which java-control-plane does not serve: see {@link #setExtensionConfigs}. */
+    private final EcdsAdsService ecds = new EcdsAdsService(this);
     public final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
     public final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
@@ -69,7 +71,7 @@ public final class TestControlPlane implements AutoCloseable {
     public TestControlPlane startTcp(int bindPort) throws Exception {
         V3DiscoveryServer ds = discoveryServer();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
-                .addService(ds.getAggregatedDiscoveryServiceImpl())
+                .addService(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl()))
                 .addService(ds.getSecretDiscoveryServiceImpl())
                 .build().start();
         port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
@@ -83,7 +85,7 @@ public final class TestControlPlane implements AutoCloseable {
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(udsGroup)
                 .workerEventLoopGroup(udsGroup)
-                .addService(ds.getAggregatedDiscoveryServiceImpl())
+                .addService(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl()))
                 .addService(ds.getSecretDiscoveryServiceImpl())
                 .build().start();
         return this;
@@ -96,6 +98,11 @@ public final class TestControlPlane implements AutoCloseable {
 
     public void set(Snapshot snapshot) {
         cache.setSnapshot(GROUP, snapshot);
+    }
+
+    /** The TypedExtensionConfigs served over ECDS, all under this version. */
+    public void setExtensionConfigs(String version, io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig... configs) {
+        ecds.set(version, List.of(configs));
     }
 
     public List<DiscoveryRequest> requests(String typeUrl) {

@@ -123,4 +123,16 @@ public final class XdsTestResources {
                 List.of(secret),
                 version);
     }
+
+    /** A snapshot of one listener and these ECDS resources (the types that matter to extension config discovery). */
+    public static XdsSnapshot ecdsSnapshot(Listener l, io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig... configs) {
+        java.time.Instant t = java.time.Instant.EPOCH;
+        XdsSnapshot s = XdsSnapshot.EMPTY.with(XdsResourceType.LISTENER, new XdsSnapshot.TypeState("1", t,
+                java.util.Map.of(l.getName(), new XdsResource(l.getName(), l, "1", t))));
+        java.util.Map<String, XdsResource> ecds = new java.util.HashMap<>();
+        for (var c : configs) {
+            ecds.put(c.getName(), new XdsResource(c.getName(), c, "1", t));
+        }
+        return s.with(XdsResourceType.EXTENSION_CONFIG, new XdsSnapshot.TypeState("1", t, ecds));
+    }
 }

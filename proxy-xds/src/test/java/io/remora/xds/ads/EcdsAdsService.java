@@ -1,0 +1,221 @@
+package io.remora.xds.ads;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.stub.StreamObserver;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * java-control-plane serves no ECDS (its server refuses the TypedExtensionConfig type URL), so this
+ * ADS service answers that type itself on each stream, state of the world or delta, by the names the
+ * client subscribes to, and passes every other request to java-control-plane's service on the same
+ * stream. Requests and responses of the type are recorded in the {@link TestControlPlane}'s lists, so
+ * its ACK helpers work for ECDS too. A NACK is not answered until the configs change.
+ */
+final class EcdsAdsService {
+    static final String TYPE_URL = XdsResourceType.EXTENSION_CONFIG.typeUrl;
+
+    private final TestControlPlane cp;
+    private final AtomicLong nonces = new AtomicLong();
+    private final List<Runnable> onChange = new CopyOnWriteArrayList<>();
+    private volatile String version = "";
+    private volatile Map<String, TypedExtensionConfig> configs = Map.of();
+
+    EcdsAdsService(TestControlPlane cp) {
+        this.cp = cp;
+    }
+
+    void set(String newVersion, List<TypedExtensionConfig> newConfigs) {
+        Map<String, TypedExtensionConfig> m = new LinkedHashMap<>();
+        newConfigs.forEach(c -> m.put(c.getName(), c));
+        configs = m;
+        version = newVersion;
+        onChange.forEach(Runnable::run);
+    }
+
+    /** java-control-plane's ADS service with ECDS answered here. */
+    AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase wrap(
+            AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase delegate) {
+        return new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
+            @Override
+            public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
+                return serve(out, delegate::streamAggregatedResources, SotwStream::new, DiscoveryRequest::getTypeUrl);
+            }
+
+            @Override
+            public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
+                return serve(out, delegate::deltaAggregatedResources, DeltaStream::new, DeltaDiscoveryRequest::getTypeUrl);
+            }
+        };
+    }
+
+    /** One stream's ECDS half. */
+    private interface EcdsStream<Q> {
+        void onRequest(Q request);
+
+        /** The configs changed: send what the client's subscription is owed. */
+        void changed();
+    }
+
+    /** One ADS stream: ECDS requests to this service's half, the rest to java-control-plane's, one writer. */
+    private <Q, R> StreamObserver<Q> serve(StreamObserver<R> out, Function<StreamObserver<R>, StreamObserver<Q>> delegate,
+                                           Function<StreamObserver<R>, EcdsStream<Q>> ecdsHalf, Function<Q, String> typeUrl) {
+        StreamObserver<R> shared = synchronizedObserver(out);
+        StreamObserver<Q> rest = delegate.apply(shared);
+        EcdsStream<Q> ecds = ecdsHalf.apply(shared);
+        Runnable changed = ecds::changed;
+        onChange.add(changed);
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(Q request) {
+                if (typeUrl.apply(request).equals(TYPE_URL)) {
+                    ecds.onRequest(request);
+                } else {
+                    rest.onNext(request);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                onChange.remove(changed);
+                rest.onError(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                onChange.remove(changed);
+                rest.onCompleted();
+            }
+        };
+    }
+
+    private static <R> StreamObserver<R> synchronizedObserver(StreamObserver<R> out) {
+        return new StreamObserver<>() {
+            @Override
+            public synchronized void onNext(R value) {
+                out.onNext(value);
+            }
+
+            @Override
+            public synchronized void onError(Throwable t) {
+                out.onError(t);
+            }
+
+            @Override
+            public synchronized void onCompleted() {
+                out.onCompleted();
+            }
+        };
+    }
+
+    private final class SotwStream implements EcdsStream<DiscoveryRequest> {
+        private final StreamObserver<DiscoveryResponse> out;
+        private Set<String> names = Set.of();
+        private String sent;
+
+        SotwStream(StreamObserver<DiscoveryResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void onRequest(DiscoveryRequest r) {
+            cp.requests.add(r);
+            Set<String> asked = Set.copyOf(r.getResourceNamesList());
+            boolean resubscribed = !asked.equals(names);
+            names = asked;
+            if (resubscribed || !r.hasErrorDetail() && !version.equals(sent) && !version.equals(r.getVersionInfo())) {
+                send();
+            }
+        }
+
+        @Override
+        public synchronized void changed() {
+            if (!names.isEmpty()) {
+                send();
+            }
+        }
+
+        private void send() {
+            String v = version;
+            DiscoveryResponse.Builder b = DiscoveryResponse.newBuilder().setTypeUrl(TYPE_URL).setVersionInfo(v)
+                    .setNonce("ecds-" + nonces.incrementAndGet());
+            configs.forEach((name, c) -> {
+                if (names.contains(name)) {
+                    b.addResources(Any.pack(c));
+                }
+            });
+            sent = v;
+            DiscoveryResponse resp = b.build();
+            cp.responses.add(resp);
+            out.onNext(resp);
+        }
+    }
+
+    private final class DeltaStream implements EcdsStream<DeltaDiscoveryRequest> {
+        private final StreamObserver<DeltaDiscoveryResponse> out;
+        private final Set<String> names = new HashSet<>();
+        /** What the client holds, by name: the hash of the config sent. */
+        private final Map<String, String> held = new HashMap<>();
+
+        DeltaStream(StreamObserver<DeltaDiscoveryResponse> out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void onRequest(DeltaDiscoveryRequest r) {
+            cp.deltaRequests.add(r);
+            names.addAll(r.getResourceNamesSubscribeList());
+            r.getResourceNamesUnsubscribeList().forEach(names::remove);
+            held.putAll(r.getInitialResourceVersionsMap());
+            if (!r.hasErrorDetail()) {
+                send();
+            }
+        }
+
+        @Override
+        public synchronized void changed() {
+            send();
+        }
+
+        private void send() {
+            DeltaDiscoveryResponse.Builder b = DeltaDiscoveryResponse.newBuilder().setTypeUrl(TYPE_URL)
+                    .setSystemVersionInfo(version).setNonce("ecds-" + nonces.incrementAndGet());
+            Map<String, TypedExtensionConfig> now = configs;
+            for (String name : names) {
+                TypedExtensionConfig c = now.get(name);
+                if (c == null) {
+                    if (held.remove(name) != null) {
+                        b.addRemovedResources(name);
+                    }
+                    continue;
+                }
+                String v = Integer.toHexString(c.hashCode());
+                if (!v.equals(held.get(name))) {
+                    held.put(name, v);
+                    b.addResources(Resource.newBuilder().setName(name).setVersion(v).setResource(Any.pack(c)));
+                }
+            }
+            if (b.getResourcesCount() == 0 && b.getRemovedResourcesCount() == 0) {
+                return;
+            }
+            DeltaDiscoveryResponse resp = b.build();
+            cp.deltaResponses.add(resp);
+            out.onNext(resp);
+        }
+    }
+}
