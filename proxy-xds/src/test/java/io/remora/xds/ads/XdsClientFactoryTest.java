@@ -69,15 +69,16 @@ class XdsClientFactoryTest {
     }
 
     @Test
-    void pathConfigSourcesNeedNoAdsServer() {
+    void pathConfigSourcesNeedNoAdsServer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path lds = java.nio.file.Files.writeString(dir.resolve("lds.yaml"), "resources: []\n");
+        Path cds = java.nio.file.Files.writeString(dir.resolve("cds.yaml"), "resources: []\n");
         Bootstrap b = Bootstrap.newBuilder().setDynamicResources(Bootstrap.DynamicResources.newBuilder()
-                .setLdsConfig(ConfigSource.newBuilder().setPathConfigSource(PathConfigSource.newBuilder().setPath("/etc/remora/lds.yaml")))
-                .setCdsConfig(ConfigSource.newBuilder().setPathConfigSource(PathConfigSource.newBuilder().setPath("/etc/remora/cds.yaml"))))
+                .setLdsConfig(ConfigSource.newBuilder().setPathConfigSource(PathConfigSource.newBuilder().setPath(lds.toString())))
+                .setCdsConfig(ConfigSource.newBuilder().setPathConfigSource(PathConfigSource.newBuilder().setPath(cds.toString()))))
                 .build();
         XdsClientOptions o = XdsClientFactory.options(b, null);
         assertNull(o.target());
-        assertEquals(Map.of(XdsResourceType.LISTENER, Path.of("/etc/remora/lds.yaml"),
-                XdsResourceType.CLUSTER, Path.of("/etc/remora/cds.yaml")), o.fileSources());
+        assertEquals(Map.of(XdsResourceType.LISTENER, lds, XdsResourceType.CLUSTER, cds), o.fileSources());
         assertEquals(Duration.ofSeconds(15), o.initialFetchTimeout());
     }
 

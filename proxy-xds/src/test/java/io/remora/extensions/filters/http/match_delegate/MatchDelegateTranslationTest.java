@@ -134,10 +134,10 @@ class MatchDelegateTranslationTest {
         assertTrue(optional.warnings().stream().anyMatch(w -> w.contains("skipping optional HTTP filter 'wrapped'")),
                 optional.warnings().toString());
         var skipped = load(config("""
-                name: cache
-                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.cache.v3.CacheConfig }
+                name: geoip
+                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.geoip.v3.Geoip }
                 """, "xds_matcher", input, SKIP));
-        assertTrue(skipped.warnings().stream().anyMatch(w -> w.contains("skipping unsupported HTTP filter 'cache'")),
+        assertTrue(skipped.warnings().stream().anyMatch(w -> w.contains("skipping unsupported HTTP filter 'geoip'")),
                 skipped.warnings().toString());
     }
 
