@@ -78,12 +78,27 @@ class TapE2ETest {
                           sinks:
                           - format: PROTO_BINARY_LENGTH_DELIMITED
                             file_per_tap: { path_prefix: %s/bin }
+                - name: tap-streamed
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.tap.v3.Tap
+                    common_config:
+                      static_config:
+                        match:
+                          and_match:
+                            rules:
+                            - http_request_headers_match: { headers: [{ name: x-stream, string_match: { exact: "yes" } }] }
+                            - http_response_headers_match: { headers: [{ name: x-up, present_match: true }] }
+                        output_config:
+                          streaming: true
+                          sinks:
+                          - format: JSON_BODY_AS_STRING
+                            file_per_tap: { path_prefix: %s/stream }
                 - name: tap-admin
                   typed_config:
                     "@type": type.googleapis.com/envoy.extensions.filters.http.tap.v3.Tap
                     common_config:
                       admin_config: { config_id: by_admin }
-                """.formatted(dir, dir);
+                """.formatted(dir, dir, dir);
         String routes = """
                 - match: { prefix: "/" }
                   route: { cluster: web }
@@ -144,6 +159,37 @@ class TapE2ETest {
             assertTrue(trace.getRequest().getBody().getTruncated());
             assertEquals("/needle", header(trace.getRequest().getHeadersList(), ":path"));
         }
+    }
+
+    /**
+     * streaming: the request's pieces wait until the response headers decide the match, then
+     * every piece is its own segment, in order, in the stream's one file.
+     */
+    @Test
+    void aStreamedTraceIsWrittenAsSegments() throws Exception {
+        assertEquals(200, Curl.run("-H", "x-stream: yes", "--data-binary", "ping", stack.url("/stream")).status());
+        await("a streamed trace", () -> {
+            List<Path> f = files("stream_");
+            try {
+                return f.size() == 1 && Files.readString(f.get(0)).contains("response_body_chunk");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Path file = files("stream_").get(0);
+        Reader in = new java.io.StringReader(Files.readString(file));
+        List<io.envoyproxy.envoy.data.tap.v3.HttpStreamedTraceSegment> segments = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            TraceWrapper.Builder b = TraceWrapper.newBuilder();
+            JsonFormat.parser().merge(nextJson(in), b);
+            segments.add(b.getHttpStreamedTraceSegment());
+        }
+        assertEquals("/stream", header(segments.get(0).getRequestHeaders().getHeadersList(), ":path"));
+        assertEquals("ping", segments.get(1).getRequestBodyChunk().getAsString());
+        assertEquals("yes", header(segments.get(2).getResponseHeaders().getHeadersList(), "x-up"));
+        assertEquals("hello /stream", segments.get(3).getResponseBodyChunk().getAsString());
+        String id = file.getFileName().toString().replace("stream_", "").replace(".json", "");
+        assertTrue(segments.stream().allMatch(s -> Long.toUnsignedString(s.getTraceId()).equals(id)), file.toString());
     }
 
     @Test

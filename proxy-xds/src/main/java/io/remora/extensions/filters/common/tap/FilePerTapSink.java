@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.data.tap.v3.TraceWrapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -13,7 +14,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * {@code file_per_tap}: each trace in its own file, {@code <path_prefix>_<id><ext>} (Envoy's
+ * {@code file_per_tap}: each trace (or each streamed trace's segments) in its own file, {@code <path_prefix>_<id><ext>} (Envoy's
  * FilePerTapSink). Encoding and writing run on one background thread, never on an event loop.
  */
 public final class FilePerTapSink implements TraceSink {
@@ -29,10 +30,14 @@ public final class FilePerTapSink implements TraceSink {
 
     private final String pathPrefix;
     private final OutputSink.Format format;
+    /** Streamed traces come in segments, each added to its trace's file. */
+    private final java.nio.file.OpenOption[] options;
 
-    public FilePerTapSink(String pathPrefix, OutputSink.Format format) {
+    public FilePerTapSink(String pathPrefix, OutputSink.Format format, boolean streaming) {
         this.pathPrefix = pathPrefix;
         this.format = format;
+        this.options = streaming ? new java.nio.file.OpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.APPEND}
+                : new java.nio.file.OpenOption[0];
     }
 
     @Override
@@ -47,7 +52,7 @@ public final class FilePerTapSink implements TraceSink {
     private void write(TraceWrapper trace, long traceId) {
         Path path = Path.of(pathPrefix + "_" + Long.toUnsignedString(traceId) + TraceEncoding.extension(format));
         try {
-            Files.write(path, TraceEncoding.encode(trace, format));
+            Files.write(path, TraceEncoding.encode(trace, format), options);
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "tap: cannot write " + path + ": " + e);
         }

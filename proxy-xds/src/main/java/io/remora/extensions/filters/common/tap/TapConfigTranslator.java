@@ -54,9 +54,6 @@ public final class TapConfigTranslator {
         if (out.getSinksCount() != 1) {
             throw op.field("sinks").error("value must contain exactly 1 item(s)");
         }
-        if (out.getStreaming()) {
-            throw op.field("streaming").error("streamed traces are not supported; only buffered traces (streaming: false)");
-        }
         OutputSink s = out.getSinks(0);
         FieldPath sp = op.field("sinks").index(0);
         if (s.getFormat() == OutputSink.Format.UNRECOGNIZED) {
@@ -65,7 +62,8 @@ public final class TapConfigTranslator {
         TapSpec.Sink sink = sink(s, fromAdmin, sp);
         return new TapSpec(predicate, List.copyOf(bodyLeaves), s.getFormat(), sink,
                 out.hasMaxBufferedRxBytes() ? clamp(out.getMaxBufferedRxBytes().getValue()) : TapSpec.DEFAULT_MAX_BUFFERED_BYTES,
-                out.hasMaxBufferedTxBytes() ? clamp(out.getMaxBufferedTxBytes().getValue()) : TapSpec.DEFAULT_MAX_BUFFERED_BYTES);
+                out.hasMaxBufferedTxBytes() ? clamp(out.getMaxBufferedTxBytes().getValue()) : TapSpec.DEFAULT_MAX_BUFFERED_BYTES,
+                out.getStreaming());
     }
 
     private static TapSpec.Sink sink(OutputSink s, boolean fromAdmin, FieldPath sp) {

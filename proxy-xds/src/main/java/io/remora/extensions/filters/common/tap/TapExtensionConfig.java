@@ -18,7 +18,7 @@ public final class TapExtensionConfig {
         if (!(spec.sink() instanceof TapSpec.FilePerTap f)) {
             throw new IllegalArgumentException("a static tap config writes files");
         }
-        c.active = new Active(spec, new FilePerTapSink(f.pathPrefix(), spec.format()));
+        c.active = new Active(spec, new FilePerTapSink(f.pathPrefix(), spec.format(), spec.streaming()));
         return c;
     }
 

@@ -11,9 +11,11 @@ import io.envoyproxy.envoy.config.tap.v3.OutputSink;
  * @param sink        where traces go
  * @param maxRxBytes  max_buffered_rx_bytes (request body kept per trace; default 1 KiB)
  * @param maxTxBytes  max_buffered_tx_bytes (response body kept per trace; default 1 KiB)
+ * @param streaming   output_config.streaming: a trace is a sequence of segments written as the stream
+ *                    goes, once it matches, rather than one message at its end
  */
-public record TapSpec(TapPredicate match, java.util.List<TapPredicate.Body> bodyMatches, OutputSink.Format format, Sink sink,
-                      int maxRxBytes, int maxTxBytes) {
+public record TapSpec(TapPredicate match, java.util.List<TapPredicate.Body> bodyMatches, OutputSink.Format format,
+                      Sink sink, int maxRxBytes, int maxTxBytes, boolean streaming) {
 
     /** Envoy's DefaultMaxBufferedBytes. */
     public static final int DEFAULT_MAX_BUFFERED_BYTES = 1024;

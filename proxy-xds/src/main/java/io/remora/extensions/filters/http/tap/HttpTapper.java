@@ -2,11 +2,13 @@ package io.remora.extensions.filters.http.tap;
 
 import com.google.protobuf.Timestamp;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.Pipe;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.data.tap.v3.Connection;
 import io.envoyproxy.envoy.data.tap.v3.HttpBufferedTrace;
+import io.envoyproxy.envoy.data.tap.v3.HttpStreamedTraceSegment;
 import io.envoyproxy.envoy.data.tap.v3.TraceWrapper;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -22,9 +24,11 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * One stream's buffered tap (Envoy's HttpPerRequestTapperImpl without streaming): it keeps the
- * header maps it saw and the first bytes of each body, matches as data arrives, and on the
- * stream's end writes one {@code http_buffered_trace} if the config matched.
+ * One stream's tap (Envoy's HttpPerRequestTapperImpl): it keeps the header maps it saw and the
+ * first bytes of each body, matches as data arrives, and on the stream's end writes one
+ * {@code http_buffered_trace} if the config matched; or, streaming, sends each piece as an
+ * {@code http_streamed_trace_segment} from the moment the stream matches (what came before,
+ * bodies up to their limit, first).
  */
 final class HttpTapper implements TapPredicate.Observed {
 
@@ -40,10 +44,17 @@ final class HttpTapper implements TapPredicate.Observed {
     private BodyCapture requestBody;
     private BodyCapture responseBody;
     private final BodySearch[] searches;
+    private final long traceId;
     private boolean complete;
+    /** Streaming: while Envoy's current match (data not seen counted false) is false, nothing is sent. */
+    private boolean assumeOver;
+    private boolean started;
+    private BodyCapture pendingRequestBody;
+    private BodyCapture pendingResponseBody;
 
-    HttpTapper(TapExtensionConfig.Active active, boolean recordTime) {
+    HttpTapper(TapExtensionConfig.Active active, boolean recordTime, long traceId) {
         this.active = active;
+        this.traceId = traceId;
         this.spec = active.spec();
         this.recordTime = recordTime;
         this.searches = spec.bodyMatches().isEmpty() ? null : new BodySearch[spec.bodyMatches().size()];
@@ -59,10 +70,16 @@ final class HttpTapper implements TapPredicate.Observed {
         if (recordTime) {
             requestTime = now();
         }
+        if (spec.streaming()) {
+            streamed(HttpStreamedTraceSegment.Builder::setRequestHeaders, h);
+        }
     }
 
     void requestTrailers(Http2Headers h) {
         requestTrailers = h;
+        if (spec.streaming()) {
+            streamed(HttpStreamedTraceSegment.Builder::setRequestTrailers, h);
+        }
     }
 
     void responseHeaders(Http2Headers h) {
@@ -70,30 +87,142 @@ final class HttpTapper implements TapPredicate.Observed {
         if (recordTime) {
             responseTime = now();
         }
+        if (spec.streaming()) {
+            streamed(HttpStreamedTraceSegment.Builder::setResponseHeaders, h);
+        }
     }
 
     void responseTrailers(Http2Headers h) {
         responseTrailers = h;
+        if (spec.streaming()) {
+            streamed(HttpStreamedTraceSegment.Builder::setResponseTrailers, h);
+        }
     }
 
     void requestBody(ByteBuf data) {
-        if (data.isReadable()) {
-            search(data, true);
-            if (requestBody == null) {
-                requestBody = new BodyCapture(spec.maxRxBytes());
-            }
-            requestBody.append(data);
+        if (!data.isReadable()) {
+            return;
         }
+        search(data, true);
+        if (spec.streaming()) {
+            pendingRequestBody = streamedBody(data, true, pendingRequestBody);
+            return;
+        }
+        if (requestBody == null) {
+            requestBody = new BodyCapture(spec.maxRxBytes());
+        }
+        requestBody.append(data);
     }
 
     void responseBody(ByteBuf data) {
-        if (data.isReadable()) {
-            search(data, false);
-            if (responseBody == null) {
-                responseBody = new BodyCapture(spec.maxTxBytes());
-            }
-            responseBody.append(data);
+        if (!data.isReadable()) {
+            return;
         }
+        search(data, false);
+        if (spec.streaming()) {
+            pendingResponseBody = streamedBody(data, false, pendingResponseBody);
+            return;
+        }
+        if (responseBody == null) {
+            responseBody = new BodyCapture(spec.maxTxBytes());
+        }
+        responseBody.append(data);
+    }
+
+    /** Streaming: a header map is sent once the stream matches, after what came before it. */
+    private void streamed(java.util.function.BiConsumer<HttpStreamedTraceSegment.Builder, HeaderMap> piece,
+                          Http2Headers h) {
+        if (started) {
+            segment(b -> piece.accept(b, headerMap(h)));
+        } else if (matchesNow()) {
+            start();
+        }
+    }
+
+    /**
+     * Streaming: once started each chunk is a segment (up to the byte limit); before, the body is
+     * kept up to the limit while the stream may still match. Returns the body still kept.
+     */
+    private BodyCapture streamedBody(ByteBuf data, boolean request, BodyCapture pending) {
+        int max = request ? spec.maxRxBytes() : spec.maxTxBytes();
+        if (started) {
+            BodyCapture chunk = new BodyCapture(max);
+            chunk.append(data);
+            segment(b -> body(b, request, chunk));
+            return null;
+        }
+        if (spec.match().evaluate(this) == TapPredicate.Result.NO_MATCH) {
+            return null;
+        }
+        BodyCapture kept = pending != null ? pending : new BodyCapture(max);
+        kept.append(data);
+        if (request) {
+            pendingRequestBody = kept;
+        } else {
+            pendingResponseBody = kept;
+        }
+        if (matchesNow()) {
+            start();
+            return null;
+        }
+        return kept;
+    }
+
+    /** The stream now matches: sends what it has seen so far, in order, each as its segment. */
+    private void start() {
+        started = true;
+        if (requestHeaders != null) {
+            segment(b -> b.setRequestHeaders(headerMap(requestHeaders)));
+        }
+        if (pendingRequestBody != null) {
+            BodyCapture c = pendingRequestBody;
+            segment(b -> body(b, true, c));
+            pendingRequestBody = null;
+        }
+        if (requestTrailers != null) {
+            segment(b -> b.setRequestTrailers(headerMap(requestTrailers)));
+        }
+        if (responseHeaders != null) {
+            segment(b -> b.setResponseHeaders(headerMap(responseHeaders)));
+        }
+        if (pendingResponseBody != null) {
+            BodyCapture c = pendingResponseBody;
+            segment(b -> body(b, false, c));
+            pendingResponseBody = null;
+        }
+        if (responseTrailers != null) {
+            segment(b -> b.setResponseTrailers(headerMap(responseTrailers)));
+        }
+    }
+
+    private void body(HttpStreamedTraceSegment.Builder b, boolean request, BodyCapture c) {
+        if (request) {
+            b.setRequestBodyChunk(c.toProto(spec.format()));
+        } else {
+            b.setResponseBodyChunk(c.toProto(spec.format()));
+        }
+    }
+
+    private void segment(java.util.function.Consumer<HttpStreamedTraceSegment.Builder> piece) {
+        HttpStreamedTraceSegment.Builder b = HttpStreamedTraceSegment.newBuilder().setTraceId(traceId);
+        piece.accept(b);
+        active.sink().submit(TraceWrapper.newBuilder().setHttpStreamedTraceSegment(b).build(), traceId);
+    }
+
+    /** Envoy's current match status: what has not been seen counts as not matching. */
+    private boolean matchesNow() {
+        assumeOver = true;
+        try {
+            return spec.match().evaluate(this) == TapPredicate.Result.MATCH;
+        } finally {
+            assumeOver = false;
+        }
+    }
+
+    private static HeaderMap headerMap(Http2Headers h) {
+        HeaderMap.Builder m = HeaderMap.newBuilder();
+        copy(h, m::addHeaders);
+        return m.build();
     }
 
     private void search(ByteBuf data, boolean request) {
@@ -113,16 +242,20 @@ final class HttpTapper implements TapPredicate.Observed {
     }
 
     /**
-     * The stream is over: submits its trace if the config matched.
+     * The stream is over: submits its buffered trace if the config matched (a streamed one was
+     * sent as it went).
      *
      * @param local  the downstream connection's local address, or null when not recorded
      * @param remote its remote address, or null
      * @return whether it was tapped
      */
-    boolean finish(long traceId, java.net.SocketAddress local, java.net.SocketAddress remote) {
+    boolean finish(java.net.SocketAddress local, java.net.SocketAddress remote) {
         complete = true;
         if (spec.match().evaluate(this) != TapPredicate.Result.MATCH) {
             return false;
+        }
+        if (spec.streaming()) {
+            return true;
         }
         HttpBufferedTrace.Builder trace = HttpBufferedTrace.newBuilder();
         if (requestHeaders != null || requestBody != null || requestTrailers != null) {
@@ -192,6 +325,6 @@ final class HttpTapper implements TapPredicate.Observed {
 
     @Override
     public boolean complete() {
-        return complete;
+        return complete || assumeOver;
     }
 }

@@ -22,15 +22,16 @@ final class TapFilter implements StreamFilter {
 
     TapFilter(TapFilterFactory factory) {
         this.factory = factory;
-        TapExtensionConfig.Active active = factory.extension.active();
-        if (active != null) {
-            tapper = new HttpTapper(active, factory.config.recordHeadersReceivedTime());
-        }
     }
 
     @Override
     public void setDecoderFilterCallbacks(DecoderFilterCallbacks callbacks) {
         this.decoder = callbacks;
+        TapExtensionConfig.Active active = factory.extension.active();
+        if (active != null) {
+            // The trace id is the stream's id, as Envoy's.
+            tapper = new HttpTapper(active, factory.config.recordHeadersReceivedTime(), callbacks.streamInfo().streamId());
+        }
     }
 
     @Override
@@ -105,9 +106,8 @@ final class TapFilter implements StreamFilter {
         if (t == null) {
             return;
         }
-        ConnectionInfo c = factory.config.recordDownstreamConnection() && decoder != null ? decoder.connection() : null;
-        long id = decoder != null ? decoder.streamInfo().streamId() : 0;
-        if (t.finish(id, c == null ? null : c.localAddress(), c == null ? null : c.remoteAddress())) {
+        ConnectionInfo c = factory.config.recordDownstreamConnection() ? decoder.connection() : null;
+        if (t.finish(c == null ? null : c.localAddress(), c == null ? null : c.remoteAddress())) {
             factory.stats.rqTapped.increment();
         }
     }

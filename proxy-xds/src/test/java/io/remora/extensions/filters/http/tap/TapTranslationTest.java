@@ -10,6 +10,7 @@ import io.remora.xds.translate.TranslationException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,6 +58,9 @@ class TapTranslationTest {
         assertEquals(new TapSpec.FilePerTap("/tmp/t"), s.sink());
         assertEquals(1024, s.maxRxBytes());
         assertEquals(1024, s.maxTxBytes());
+        assertFalse(s.streaming());
+        assertTrue(config(staticConfig("match: { any_match: true }", "streaming: true\n" + FILE_SINK)).staticSpec()
+                .streaming());
     }
 
     @Test
@@ -96,8 +100,6 @@ class TapTranslationTest {
         assertEquals(STATIC + ".output_config.sinks[0].streaming_grpc", refused(staticConfig(
                 "match: { any_match: true }", "sinks: [{ streaming_grpc: { grpc_service: { envoy_grpc: { cluster_name: c1 } } } }]"))
                 .path());
-        assertEquals(STATIC + ".output_config.streaming", refused(staticConfig("match: { any_match: true }",
-                "streaming: true\n" + FILE_SINK)).path());
         assertEquals(STATIC + ".output_config.sinks[0].file_per_tap.path_prefix", refused(staticConfig(
                 "match: { any_match: true }", "sinks: [{ file_per_tap: {} }]")).path());
         assertEquals(STATIC + ".match.any_match", refused(staticConfig("match: { any_match: false }", FILE_SINK)).path());
