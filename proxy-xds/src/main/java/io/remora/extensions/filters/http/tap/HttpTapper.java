@@ -100,33 +100,33 @@ final class HttpTapper implements TapPredicate.Observed {
     }
 
     void requestBody(ByteBuf data) {
-        if (!data.isReadable()) {
-            return;
-        }
-        search(data, true);
-        if (spec.streaming()) {
-            pendingRequestBody = streamedBody(data, true, pendingRequestBody);
-            return;
-        }
-        if (requestBody == null) {
-            requestBody = new BodyCapture(spec.maxRxBytes());
-        }
-        requestBody.append(data);
+        body(data, true);
     }
 
     void responseBody(ByteBuf data) {
+        body(data, false);
+    }
+
+    private void body(ByteBuf data, boolean request) {
         if (!data.isReadable()) {
             return;
         }
-        search(data, false);
+        search(data, request);
+        int max = request ? spec.maxRxBytes() : spec.maxTxBytes();
         if (spec.streaming()) {
-            pendingResponseBody = streamedBody(data, false, pendingResponseBody);
+            streamedBody(data, request, max);
             return;
         }
-        if (responseBody == null) {
-            responseBody = new BodyCapture(spec.maxTxBytes());
+        BodyCapture kept = request ? requestBody : responseBody;
+        if (kept == null) {
+            kept = new BodyCapture(max);
+            if (request) {
+                requestBody = kept;
+            } else {
+                responseBody = kept;
+            }
         }
-        responseBody.append(data);
+        kept.append(data);
     }
 
     /** Streaming: a header map is sent once the stream matches, after what came before it. */
@@ -141,31 +141,31 @@ final class HttpTapper implements TapPredicate.Observed {
 
     /**
      * Streaming: once started each chunk is a segment (up to the byte limit); before, the body is
-     * kept up to the limit while the stream may still match. Returns the body still kept.
+     * kept up to the limit while the stream may still match, and sent when it does.
      */
-    private BodyCapture streamedBody(ByteBuf data, boolean request, BodyCapture pending) {
-        int max = request ? spec.maxRxBytes() : spec.maxTxBytes();
+    private void streamedBody(ByteBuf data, boolean request, int max) {
         if (started) {
             BodyCapture chunk = new BodyCapture(max);
             chunk.append(data);
             segment(b -> body(b, request, chunk));
-            return null;
+            return;
         }
         if (spec.match().evaluate(this) == TapPredicate.Result.NO_MATCH) {
-            return null;
+            return;
         }
-        BodyCapture kept = pending != null ? pending : new BodyCapture(max);
+        BodyCapture kept = request ? pendingRequestBody : pendingResponseBody;
+        if (kept == null) {
+            kept = new BodyCapture(max);
+            if (request) {
+                pendingRequestBody = kept;
+            } else {
+                pendingResponseBody = kept;
+            }
+        }
         kept.append(data);
-        if (request) {
-            pendingRequestBody = kept;
-        } else {
-            pendingResponseBody = kept;
-        }
         if (matchesNow()) {
             start();
-            return null;
         }
-        return kept;
     }
 
     /** The stream now matches: sends what it has seen so far, in order, each as its segment. */
