@@ -253,6 +253,40 @@ class TapE2ETest {
         });
     }
 
+    /** buffered_admin: the reply carries max_traces traces at once, then ends (and the session with it). */
+    @Test
+    void bufferedAdminTapAnswersOnceMaxTracesAreThere() throws Exception {
+        String body = """
+                config_id: by_admin
+                tap_config:
+                  match: { http_request_headers_match: { headers: [{ name: x-buffered, present_match: true }] } }
+                  output_config:
+                    sinks: [{ format: JSON_BODY_AS_STRING, buffered_admin: { max_traces: 2 } }]
+                """;
+        HttpRequest post = HttpRequest.newBuilder(proxy.adminUri("/tap")).POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
+        var reply = client.sendAsync(post, HttpResponse.BodyHandlers.ofString());
+        for (int i = 0; i < 100; i++) {
+            if (reply.isDone()) {
+                if (!reply.get().body().contains("already exists")) {
+                    break;
+                }
+                // another test's session is still going away
+                Thread.sleep(50);
+                reply = client.sendAsync(post, HttpResponse.BodyHandlers.ofString());
+            }
+            assertEquals(200, Curl.run("-H", "x-buffered: " + i, stack.url("/buffered-" + i)).status());
+        }
+        HttpResponse<String> r = reply.get(10, TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode());
+        Reader in = new java.io.StringReader(r.body());
+        String first = path(trace(nextJson(in)));
+        String second = path(trace(nextJson(in)));
+        assertTrue(first.startsWith("/buffered-") && second.startsWith("/buffered-") && !first.equals(second),
+                first + " " + second);
+        assertEquals("", r.body().substring(r.body().lastIndexOf('}') + 1).trim(), "two traces, then the end");
+    }
+
     private static HttpBufferedTrace trace(String json) throws Exception {
         assertTrue(json != null, "no trace streamed");
         TraceWrapper.Builder b = TraceWrapper.newBuilder();
