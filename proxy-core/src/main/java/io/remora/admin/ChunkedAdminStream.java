@@ -38,6 +38,8 @@ final class ChunkedAdminStream implements AdminStream {
     public void end() {
         if (!closed.get()) {
             channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            // Over once ended: whoever waits for the close need not wait for the connection's.
+            closed();
         }
     }
 
