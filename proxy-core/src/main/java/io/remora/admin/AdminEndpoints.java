@@ -29,8 +29,12 @@ import java.util.logging.Level;
  */
 final class AdminEndpoints {
 
-    /** One endpoint: Envoy's path, its help line, whether it mutates state (POST only), the handler. */
-    record Endpoint(String path, String help, boolean mutates, Function<Map<String, List<String>>, AdminResponse> handler) {
+    /**
+     * One endpoint: Envoy's path, its help line, whether it mutates state (POST only), the handler;
+     * or, for a streamed reply, {@code stream} (then {@code handler} answers only what cannot stream).
+     */
+    record Endpoint(String path, String help, boolean mutates, Function<Map<String, List<String>>, AdminResponse> handler,
+                    AdminStream.Handler stream) {
     }
 
     private final AdminContext ctx;
@@ -100,7 +104,13 @@ final class AdminEndpoints {
     }
 
     private void add(String path, String help, boolean mutates, Function<Map<String, List<String>>, AdminResponse> h) {
-        endpoints.put(path, new Endpoint(path, help, mutates, h));
+        endpoints.put(path, new Endpoint(path, help, mutates, h, null));
+    }
+
+    /** A POST endpoint answering with a stream (Envoy's {@code /tap}). */
+    void addStreaming(String path, String help, AdminStream.Handler h) {
+        endpoints.put(path, new Endpoint(path, help, true,
+                q -> AdminResponse.text(400, path + " requires a body\n"), h));
     }
 
     Endpoint find(String path) {

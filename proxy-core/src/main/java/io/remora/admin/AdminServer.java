@@ -11,12 +11,14 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
@@ -100,6 +102,18 @@ public final class AdminServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Adds an endpoint answering with a stream (e.g. the tap filter's {@code /tap}); before
+     * {@link #start()}.
+     */
+    public synchronized AdminServer streamingEndpoint(String path, String help, AdminStream.Handler handler) {
+        if (channel != null) {
+            throw new IllegalStateException("admin endpoints are added before the server starts");
+        }
+        endpoints.addStreaming(path, help, handler);
+        return this;
+    }
+
     /** The admin's own access logs ({@code admin.access_log} / {@code access_log_path}). */
     public AdminServer accessLogs(List<AccessLog> logs) {
         this.accessLogs = logs.toArray(new AccessLog[0]);
@@ -180,10 +194,41 @@ public final class AdminServer implements AutoCloseable {
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext c, FullHttpRequest req) {
+            AdminResponse r;
+            AdminEndpoints.Endpoint streaming = req.decoderResult().isSuccess() && HttpMethod.POST.equals(req.method())
+                    ? endpoints.find(new QueryStringDecoder(req.uri()).path()) : null;
+            if (streaming != null && streaming.stream() != null) {
+                ChunkedAdminStream stream = new ChunkedAdminStream(c.channel());
+                r = startStream(streaming, req, stream);
+                if (r == null) {
+                    HttpResponse resp = new DefaultHttpResponse(req.protocolVersion(), HttpResponseStatus.OK);
+                    resp.headers().set(HttpHeaderNames.CONTENT_TYPE, AdminResponse.JSON);
+                    resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, max-age=0");
+                    resp.headers().set("x-content-type-options", "nosniff");
+                    HttpUtil.setTransferEncodingChunked(resp, true);
+                    c.writeAndFlush(resp);
+                    stream.started();
+                    return;
+                }
+            } else {
+                r = req.decoderResult().isSuccess()
+                        ? dispatch(req.method(), req.uri(), formBody(req))
+                        : AdminResponse.text(400, "bad request\n");
+            }
+            reply(c, req, r);
+        }
+
+        private AdminResponse startStream(AdminEndpoints.Endpoint e, FullHttpRequest req, ChunkedAdminStream stream) {
+            try {
+                return e.stream().start(req.content().toString(StandardCharsets.UTF_8), stream);
+            } catch (RuntimeException ex) {
+                LOG.log(Level.WARNING, "admin " + e.path() + " failed", ex);
+                return AdminResponse.text(500, "error: " + ex + "\n");
+            }
+        }
+
+        private void reply(ChannelHandlerContext c, FullHttpRequest req, AdminResponse r) {
             StreamInfo info = accessLogs.length == 0 ? null : new StreamInfo();
-            AdminResponse r = req.decoderResult().isSuccess()
-                    ? dispatch(req.method(), req.uri(), formBody(req))
-                    : AdminResponse.text(400, "bad request\n");
             boolean head = HttpMethod.HEAD.equals(req.method());
             ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(r.body(), StandardCharsets.UTF_8);
             int bodyBytes = body.readableBytes(); // before the write hands the buffer away

@@ -182,7 +182,8 @@ public final class StatNames {
      * Prometheus name, as Envoy's, and is told apart from the stat by the filter's known stats.
      */
     private static String prefixedStat(String filter, String stat) {
-        String[] known = filter.equals("lua") ? LUA_STATS : filter.equals("ext_authz") ? EXT_AUTHZ_STATS : null;
+        String[] known = filter.equals("lua") ? LUA_STATS : filter.equals("ext_authz") ? EXT_AUTHZ_STATS
+                : filter.equals("ip_tagging") && !stat.equals("no_hit") ? IP_TAGGING_STATS : null;
         if (known != null) {
             for (String s : known) {
                 if (stat.length() > s.length() + 1 && stat.endsWith("_" + s)) {
@@ -195,10 +196,13 @@ public final class StatNames {
 
     private static final String[] LUA_STATS = {"errors", "executions"};
     private static final String[] EXT_AUTHZ_STATS = {"failure_mode_allowed", "ok", "denied", "error", "disabled"};
+    /** ip_tagging's per-tag counter: {@code <tag>.hit}. */
+    private static final String[] IP_TAGGING_STATS = {"hit"};
 
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
-        "ext_authz", "basic_auth", "lua", "admission_control", "aws_request_signing", "aws_lambda"};
+        "ext_authz", "basic_auth", "lua", "admission_control", "aws_request_signing", "aws_lambda", "tap",
+        "ip_tagging", "credential_injector", "composite"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

@@ -133,7 +133,11 @@ public final class Proxy implements AutoCloseable {
     /** Binds the admin and the static listeners, then connects to the control plane if any. */
     public Proxy start() throws InterruptedException {
         if (base.admin() != null) {
-            admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport()).start();
+            admin = new AdminServer(new Admin(), base.admin().address(), server.context().transport())
+                    .streamingEndpoint(io.remora.extensions.filters.common.tap.TapAdmin.PATH,
+                            io.remora.extensions.filters.common.tap.TapAdmin.HELP,
+                            io.remora.extensions.filters.common.tap.TapAdmin.of(server.context()))
+                    .start();
             if (base.admin().accessLogPath() != null && !base.admin().accessLogPath().isEmpty()) {
                 admin.accessLogs(accessLogs.create(List.of(io.remora.config.AccessLogConfig.builder(
                         io.remora.config.AccessLogConfig.Sink.FILE).path(base.admin().accessLogPath()).build())));
