@@ -96,6 +96,18 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void ipTaggingCredentialInjectorAndCompositeScopes() {
+        assertEquals("http.ingress.ip_tagging.internal.hit",
+                name("envoy_http_ip_tagging_internal_hit", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.ip_tagging.no_hit", name("envoy_http_ip_tagging_no_hit", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.ip_tagging.total", name("envoy_http_ip_tagging_total", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.credential_injector.already_exists",
+                name("envoy_http_credential_injector_already_exists", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.composite.filter_delegation_success",
+                name("envoy_http_composite_filter_delegation_success", HttpConnManagerStats.TAG, "ingress"));
+    }
+
+    @Test
     void localRateLimitPrefixes() {
         assertEquals("rl.http_local_rate_limit.rate_limited",
                 name("envoy_http_local_rate_limit_rate_limited", "envoy_local_http_ratelimit_prefix", "rl"));
