@@ -33,7 +33,9 @@ final class AdaptiveConcurrencyFilterFactory implements HttpFilterFactory {
 
     /** The controller's timers run on the event loop of the first request it sees. */
     void start(EventLoop loop) {
-        controller.start((task, delayMillis) -> loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS));
+        if (!controller.started()) { // no scheduler is made per request once it runs
+            controller.start((task, delayMillis) -> loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS));
+        }
     }
 
     static final class Provider implements HttpFilterFactory.Provider<AdaptiveConcurrencyConfig> {

@@ -83,6 +83,10 @@ final class GradientController {
         }
     }
 
+    boolean started() {
+        return started;
+    }
+
     int concurrencyLimit() {
         return limit;
     }
