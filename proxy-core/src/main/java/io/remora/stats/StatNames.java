@@ -182,6 +182,9 @@ public final class StatNames {
      * Prometheus name, as Envoy's, and is told apart from the stat by the filter's known stats.
      */
     private static String prefixedStat(String filter, String stat) {
+        if (filter.equals("adaptive_concurrency") && stat.startsWith(GRADIENT_CONTROLLER)) {
+            return "gradient_controller." + stat.substring(GRADIENT_CONTROLLER.length());
+        }
         String[] known = filter.equals("lua") ? LUA_STATS : filter.equals("ext_authz") ? EXT_AUTHZ_STATS
                 : filter.equals("ip_tagging") && !stat.equals("no_hit") ? IP_TAGGING_STATS : null;
         if (known != null) {
@@ -194,6 +197,8 @@ public final class StatNames {
         return stat;
     }
 
+    /** The adaptive concurrency filter's controller scope: {@code adaptive_concurrency.gradient_controller.rq_blocked}. */
+    private static final String GRADIENT_CONTROLLER = "gradient_controller_";
     private static final String[] LUA_STATS = {"errors", "executions"};
     private static final String[] EXT_AUTHZ_STATS = {"failure_mode_allowed", "ok", "denied", "error", "disabled"};
     /** ip_tagging's per-tag counter: {@code <tag>.hit}. */
@@ -202,7 +207,7 @@ public final class StatNames {
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
         "ext_authz", "basic_auth", "lua", "admission_control", "aws_request_signing", "aws_lambda", "tap",
-        "ip_tagging", "credential_injector", "composite"};
+        "ip_tagging", "credential_injector", "composite", "adaptive_concurrency"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

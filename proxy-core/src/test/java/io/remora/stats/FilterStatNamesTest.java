@@ -108,6 +108,15 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void adaptiveConcurrencyGradientControllerScope() {
+        assertEquals("http.ingress.adaptive_concurrency.gradient_controller.rq_blocked",
+                name("envoy_http_adaptive_concurrency_gradient_controller_rq_blocked", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.adaptive_concurrency.gradient_controller.min_rtt_calculation_active",
+                name("envoy_http_adaptive_concurrency_gradient_controller_min_rtt_calculation_active",
+                        HttpConnManagerStats.TAG, "ingress"));
+    }
+
+    @Test
     void localRateLimitPrefixes() {
         assertEquals("rl.http_local_rate_limit.rate_limited",
                 name("envoy_http_local_rate_limit_rate_limited", "envoy_local_http_ratelimit_prefix", "rl"));

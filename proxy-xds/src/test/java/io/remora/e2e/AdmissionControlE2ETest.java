@@ -35,14 +35,7 @@ class AdmissionControlE2ETest {
             .connectTimeout(Duration.ofSeconds(5)).build();
     static final String PROM = "{envoy_http_conn_manager_prefix=\"ingress\"}";
 
-    static final String BOOTSTRAP = Bootstraps.ingress("""
-            access_log:
-            - name: envoy.access_loggers.file
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
-                path: ${LOG}
-                log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%\\n" } }
-            """, """
+    static final String BOOTSTRAP = Bootstraps.ingress(Bootstraps.DETAILS_ACCESS_LOG, """
             - name: envoy.filters.http.admission_control
               typed_config:
                 "@type": type.googleapis.com/envoy.extensions.filters.http.admission_control.v3.AdmissionControl

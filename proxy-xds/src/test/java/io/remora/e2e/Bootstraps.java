@@ -92,6 +92,19 @@ final class Bootstraps {
                 + "              log_format: { text_format_source: { inline_string: \"" + format + "\\n\" } }");
     }
 
+    /**
+     * {@link #ingress}'s connection manager fields for a file access log at {@code ${LOG}}, one line
+     * per request: path, response code and response code details.
+     */
+    static final String DETAILS_ACCESS_LOG = """
+            access_log:
+            - name: envoy.access_loggers.file
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                path: ${LOG}
+                log_format: { text_format_source: { inline_string: "%REQ(:PATH)% %RESPONSE_CODE% %RESPONSE_CODE_DETAILS%\\n" } }
+            """;
+
     /** A STATIC cluster over 127.0.0.1 ports; http2 when the upstream speaks HTTP/2 (gRPC). */
     static String cluster(String name, boolean http2, String extra, int... ports) {
         StringBuilder eps = new StringBuilder();
