@@ -1,0 +1,22 @@
+package io.remora.extensions.filters.http.custom_response;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.remora.stats.HttpConnManagerStats;
+
+/**
+ * Envoy's redirect policy counters, {@code http.<stat_prefix>.custom_response_redirect_no_route}
+ * and {@code ...custom_response_invalid_uri}, in the connection manager's scope. The second stays
+ * at zero: a {@code uri} is checked when the config is read.
+ */
+record CustomResponseStats(Counter noRoute, Counter invalidUri) {
+
+    static CustomResponseStats of(MeterRegistry registry, String statPrefix) {
+        return new CustomResponseStats(counter(registry, "envoy_http_custom_response_redirect_no_route", statPrefix),
+                counter(registry, "envoy_http_custom_response_invalid_uri", statPrefix));
+    }
+
+    private static Counter counter(MeterRegistry registry, String name, String statPrefix) {
+        return Counter.builder(name).tag(HttpConnManagerStats.TAG, statPrefix).register(registry);
+    }
+}
