@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /**
  * {@code envoy.filters.http.custom_response} through a real proxy: an upstream 401 becomes a local
  * reply with the policy's status, formatted body and header; a 5xx is sent again as a GET to another
- * path and host, whose 2xx answer gets the policy's status and header; a route's own matcher wins
+ * path and host (a fixed uri, or a redirect_action applied to the request), whose 2xx answer gets the policy's status and header; a route's own matcher wins
  * where it matches; a redirect target's error is not processed again; a URI no route serves and an
  * unmatched status pass the original response through.
  */
@@ -63,6 +63,8 @@ class CustomResponseE2ETest {
                 TestUpstream.send(ctx, req, 401, "upstream 401", Map.of("x-up", "u1"));
             } else if (path.startsWith("/nowhere")) {
                 TestUpstream.send(ctx, req, 500, "upstream 500", Map.of("x-where", "nowhere"));
+            } else if (path.startsWith("/moved")) {
+                TestUpstream.send(ctx, req, 500, "upstream 500", Map.of("x-where", "moved"));
             } else if (path.startsWith("/teapot")) {
                 TestUpstream.send(ctx, req, 418, "teapot");
             } else {
@@ -71,6 +73,9 @@ class CustomResponseE2ETest {
         });
         String matchers = single("HttpResponseHeaderMatchInput", ", header_name: x-where", "nowhere",
                 action("nowhere", "redirect_policy.v3.RedirectPolicy", "uri: http://errors.test/unrouted\n"))
+                + single("HttpResponseHeaderMatchInput", ", header_name: x-where", "moved",
+                action("moved", "redirect_policy.v3.RedirectPolicy",
+                        "redirect_action: { host_redirect: errors.test, path_redirect: /error-page }\n"))
                 + single("HttpResponseStatusCodeMatchInput", "", "401",
                 action("local401", "local_response_policy.v3.LocalResponsePolicy", """
                         body: { inline_string: "please log in" }
@@ -118,6 +123,8 @@ class CustomResponseE2ETest {
                   route: { cluster: up }
                 - match: { prefix: /teapot }
                   route: { cluster: up }
+                - match: { prefix: /moved }
+                  route: { cluster: up }
                 """;
         Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort()));
         proxy = stack.start(Bootstraps.listeners(stack.adminPort,
@@ -149,6 +156,15 @@ class CustomResponseE2ETest {
         assertEquals("redirect", c.header("x-custom"));
         assertEquals(List.of("POST /fail/a 127.0.0.1:" + base.substring(base.lastIndexOf(':') + 1) + " null hello",
                 "GET /error-page?from=5xx errors.test redirected "), seen);
+    }
+
+    @Test
+    void aRedirectActionMakesTheTargetFromTheRequest() throws Exception {
+        Curl c = Curl.run(base + "/moved/x?q=1");
+        assertEquals(200, c.status(), "no status_code: the target's own");
+        assertEquals("error page", c.text());
+        assertNull(c.header("x-custom"));
+        assertEquals("GET /error-page?q=1 errors.test null ", seen.get(1));
     }
 
     @Test

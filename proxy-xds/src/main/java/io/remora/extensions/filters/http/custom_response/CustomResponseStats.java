@@ -6,8 +6,8 @@ import io.remora.stats.HttpConnManagerStats;
 
 /**
  * Envoy's redirect policy counters, {@code http.<stat_prefix>.custom_response_redirect_no_route}
- * and {@code ...custom_response_invalid_uri}, in the connection manager's scope. The second stays
- * at zero: a {@code uri} is checked when the config is read.
+ * and {@code ...custom_response_invalid_uri} (a {@code redirect_action} that made no valid URI of a
+ * request; a {@code uri} is checked when the config is read), in the connection manager's scope.
  */
 record CustomResponseStats(Counter noRoute, Counter invalidUri) {
 

@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.custom_response;
 
 import io.remora.config.HeaderMutation;
 import io.remora.config.LocalReplyConfig;
+import io.remora.config.RedirectAction;
 
 /** An action of a custom response matcher: one of Envoy's two custom response policies. */
 public sealed interface PolicyConfig {
@@ -25,12 +26,13 @@ public sealed interface PolicyConfig {
     }
 
     /**
-     * {@code redirect_policy.v3.RedirectPolicy} with a {@code uri}.
+     * {@code redirect_policy.v3.RedirectPolicy}.
      *
-     * @param uri        the absolute URI the request is sent to again
+     * @param uri        the absolute URI the request is sent to again, or null for {@code action}
+     * @param action     the {@code redirect_action} the URI is made from (no path rewrite), or null
      * @param statusCode 0: the redirected response's own status
      */
-    record Redirect(String uri, int statusCode, HeaderMutation responseHeaders, HeaderMutation requestHeaders)
+    record Redirect(String uri, RedirectAction action, int statusCode, HeaderMutation responseHeaders, HeaderMutation requestHeaders)
             implements PolicyConfig {
         @Override
         public ResponsePolicy runtime() {

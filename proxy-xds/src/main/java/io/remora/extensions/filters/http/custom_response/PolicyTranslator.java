@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.custom_response;
 import com.github.xds.core.v3.TypedExtensionConfig;
 import com.github.xds.type.matcher.v3.Matcher;
 import io.envoyproxy.envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy;
 import io.remora.config.MatchInput;
 import io.remora.config.UnifiedMatcher;
@@ -11,6 +12,7 @@ import io.remora.xds.translate.FieldPath;
 import io.remora.xds.translate.HeaderTranslator;
 import io.remora.xds.translate.LocalReplyTranslator;
 import io.remora.xds.translate.Protos;
+import io.remora.xds.translate.RouteTranslator;
 import io.remora.xds.translate.UnifiedMatcherTranslator;
 
 import java.util.EnumSet;
@@ -72,17 +74,16 @@ final class PolicyTranslator {
     }
 
     private static PolicyConfig.Redirect redirect(RedirectPolicy p, FieldPath path) {
-        if (p.hasRedirectAction()) {
-            throw path.field("redirect_action").error("not supported by Remora: give the target as uri");
-        }
         if (p.hasModifyRequestHeadersAction()) {
             throw path.field("modify_request_headers_action").error("not supported by Remora (no"
                     + " ModifyRequestHeadersAction extension is built in): use request_headers_to_add");
         }
-        if (!p.hasUri()) {
+        io.remora.config.RedirectAction action = null;
+        if (p.hasRedirectAction()) {
+            action = redirectAction(p.getRedirectAction(), path.field("redirect_action"));
+        } else if (!p.hasUri()) {
             throw path.error("missing required field: one of uri, redirect_action");
-        }
-        if (InternalRedirect.Url.parse(p.getUri()) == null) {
+        } else if (InternalRedirect.Url.parse(p.getUri()) == null) {
             throw path.field("uri").error("Invalid uri specified for redirection for custom response: " + p.getUri());
         }
         int status = 0;
@@ -92,9 +93,27 @@ final class PolicyTranslator {
                 throw path.field("status_code").error("must be in [200, 999], got " + status);
             }
         }
-        return new PolicyConfig.Redirect(p.getUri(), status,
+        return new PolicyConfig.Redirect(action == null ? p.getUri() : null, action, status,
                 headers(p.getResponseHeadersToAddList(), path.field("response_headers_to_add")),
                 headers(p.getRequestHeadersToAddList(), path.field("request_headers_to_add")));
+    }
+
+    /** Envoy's createRedirectConfig: no path rewrite, no fragment, and a host or a path to go to. */
+    private static io.remora.config.RedirectAction redirectAction(RedirectAction r, FieldPath path) {
+        if (r.hasRegexRewrite()) {
+            throw path.field("regex_rewrite").error("regex_rewrite is not supported for Custom Response");
+        }
+        if (r.getPathRewriteSpecifierCase() == RedirectAction.PathRewriteSpecifierCase.PREFIX_REWRITE) {
+            throw path.field("prefix_rewrite").error("prefix_rewrite is not supported for Custom Response");
+        }
+        if (r.getPathRedirect().indexOf('#') >= 0) {
+            throw path.field("path_redirect").error("#fragment is not supported for custom response. Specified"
+                    + " path_redirect is " + r.getPathRedirect());
+        }
+        if (r.getHostRedirect().isEmpty() && r.getPathRedirect().isEmpty()) {
+            throw path.error("At least one of host_redirect and path_redirect needs to be specified");
+        }
+        return RouteTranslator.redirect(r, path);
     }
 
     private static io.remora.config.HeaderMutation headers(

@@ -8,10 +8,12 @@ import io.remora.http.router.InternalRedirect;
 import io.remora.http.upstream.HeaderConversion;
 import io.remora.network.FilterState;
 import io.remora.route.HeaderMutator;
+import io.remora.route.RedirectUri;
 
 /**
- * Envoy's {@code RedirectPolicy} with a {@code uri}: the original request is sent again, as a GET
- * without a body, to the URI (scheme, authority and path; a fragment dropped) through a new run of
+ * Envoy's {@code RedirectPolicy}: the original request is sent again, as a GET without a body, to
+ * the {@code uri} or the one {@code redirect_action} makes of the request (scheme, authority and
+ * path; a fragment dropped; one that does not parse counts {@code custom_response_invalid_uri}) through a new run of
  * the filter chain, its headers changed by {@code request_headers_to_add}; the stream's filter
  * state records the policy, so the new response is not matched again but, when it is 1xx or 2xx,
  * gets the policy's status and {@code response_headers_to_add}. A URI no route serves counts
@@ -23,13 +25,16 @@ final class RedirectResponse implements ResponsePolicy {
     static final String STATE = "envoy.filters.http.custom_response";
     private static final CharSequence GET = "GET";
 
+    /** The fixed target ({@code uri}), or null when {@link #action} makes it from each request. */
     private final InternalRedirect.Url url;
+    private final RedirectUri action;
     private final int statusCode;
     private final HeaderMutator responseHeaders;
     private final HeaderMutator requestHeaders;
 
     RedirectResponse(PolicyConfig.Redirect c) {
-        this.url = InternalRedirect.Url.parse(c.uri());
+        this.url = c.uri() == null ? null : InternalRedirect.Url.parse(c.uri());
+        this.action = c.action() == null ? null : RedirectUri.of(c.action());
         this.statusCode = c.statusCode();
         this.responseHeaders = HeaderMutator.of(c.responseHeaders());
         this.requestHeaders = HeaderMutator.of(c.requestHeaders());
@@ -43,6 +48,15 @@ final class RedirectResponse implements ResponsePolicy {
             return FilterStatus.CONTINUE;
         }
         DecoderFilterCallbacks cb = filter.decoderCallbacks();
+        InternalRedirect.Url url = this.url;
+        if (url == null) {
+            String location = action.location(request);
+            url = location == null ? null : InternalRedirect.Url.parse(location);
+            if (url == null) {
+                filter.stats().invalidUri().increment();
+                return FilterStatus.CONTINUE;
+            }
+        }
         CharSequence host = request.authority();
         CharSequence path = request.path();
         CharSequence scheme = request.scheme();

@@ -55,6 +55,7 @@ class CustomResponseTranslationTest {
                 + "status_code: 403\nresponse_headers_to_add: [{ header: { key: a, value: b } }]\n"));
         load(config("{ \"@type\": type.googleapis.com/envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput }",
                 REDIRECT + "uri: http://h.test/p\nstatus_code: 299\n"));
+        load(config(STATUS, REDIRECT + "redirect_action: { host_redirect: h, port_redirect: 8080, strip_query: true }\n"));
         load(config("{ \"@type\": type.googleapis.com/envoy.type.matcher.v3.HttpResponseHeaderMatchInput,"
                 + " header_name: x }", LOCAL));
     }
@@ -81,7 +82,11 @@ class CustomResponseTranslationTest {
         assertEquals(ACTION + ".uri", fail(config(STATUS, REDIRECT + "uri: not-a-url\n")).path());
         assertEquals(ACTION, fail(config(STATUS, REDIRECT)).path());
         assertEquals(ACTION + ".redirect_action",
-                fail(config(STATUS, REDIRECT + "redirect_action: { host_redirect: h }\n")).path());
+                fail(config(STATUS, REDIRECT + "redirect_action: { scheme_redirect: https }\n")).path());
+        assertEquals(ACTION + ".redirect_action.prefix_rewrite",
+                fail(config(STATUS, REDIRECT + "redirect_action: { host_redirect: h, prefix_rewrite: /p }\n")).path());
+        assertEquals(ACTION + ".redirect_action.path_redirect",
+                fail(config(STATUS, REDIRECT + "redirect_action: { path_redirect: \"/p#f\" }\n")).path());
         assertEquals(ACTION + ".modify_request_headers_action", fail(config(STATUS, REDIRECT
                 + "uri: http://h/\nmodify_request_headers_action: { name: m, typed_config: { \"@type\":"
                 + " type.googleapis.com/google.protobuf.StringValue } }\n")).path());
