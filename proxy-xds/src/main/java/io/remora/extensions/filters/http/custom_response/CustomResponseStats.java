@@ -12,11 +12,8 @@ import io.remora.stats.HttpConnManagerStats;
 record CustomResponseStats(Counter noRoute, Counter invalidUri) {
 
     static CustomResponseStats of(MeterRegistry registry, String statPrefix) {
-        return new CustomResponseStats(counter(registry, "envoy_http_custom_response_redirect_no_route", statPrefix),
-                counter(registry, "envoy_http_custom_response_invalid_uri", statPrefix));
-    }
-
-    private static Counter counter(MeterRegistry registry, String name, String statPrefix) {
-        return Counter.builder(name).tag(HttpConnManagerStats.TAG, statPrefix).register(registry);
+        return new CustomResponseStats(
+                HttpConnManagerStats.counter(registry, "envoy_http_custom_response_redirect_no_route", statPrefix),
+                HttpConnManagerStats.counter(registry, "envoy_http_custom_response_invalid_uri", statPrefix));
     }
 }
