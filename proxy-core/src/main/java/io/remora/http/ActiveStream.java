@@ -190,6 +190,8 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         }
         FilterManager first = filters;
         filters = null;
+        // A custom response may send again a request answered by a local reply: the new run decodes afresh.
+        decodingAborted = false;
         clearWatermarkCallbacks();
         first.destroy();
         info.restartForInternalRedirect();

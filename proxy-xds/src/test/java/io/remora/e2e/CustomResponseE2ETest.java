@@ -125,11 +125,14 @@ class CustomResponseE2ETest {
                   route: { cluster: up }
                 - match: { prefix: /moved }
                   route: { cluster: up }
+                - match: { prefix: /refused }
+                  route: { cluster: refused }
                 """;
         Map<String, Integer> ports = new HashMap<>(Map.of("http", ProxyProcess.freePort()));
         proxy = stack.start(Bootstraps.listeners(stack.adminPort,
                 Bootstraps.httpListenerWithFilters("http", filter, routes),
-                Bootstraps.cluster("up", false, null, upstream.port()), ports), List.of());
+                Bootstraps.cluster("up", false, null, upstream.port()) + "\n"
+                        + Bootstraps.cluster("refused", false, null, ProxyProcess.freePort()), ports), List.of());
         base = "http://127.0.0.1:" + ports.get("http");
     }
 
@@ -165,6 +168,14 @@ class CustomResponseE2ETest {
         assertEquals("error page", c.text());
         assertNull(c.header("x-custom"));
         assertEquals("GET /error-page?q=1 errors.test null ", seen.get(1));
+    }
+
+    @Test
+    void theProxysOwn503IsRedirectedToo() throws Exception {
+        Curl c = Curl.run(base + "/refused");
+        assertEquals(299, c.status());
+        assertEquals("error page", c.text());
+        assertEquals(List.of("GET /error-page?from=5xx errors.test redirected "), seen);
     }
 
     @Test
