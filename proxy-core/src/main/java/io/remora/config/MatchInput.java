@@ -15,7 +15,7 @@ public record MatchInput(Kind kind, String key) {
     public enum Kind {
         DESTINATION_IP, DESTINATION_PORT, SOURCE_IP, SOURCE_PORT, DIRECT_SOURCE_IP, SOURCE_TYPE, SERVER_NAME,
         TRANSPORT_PROTOCOL, APPLICATION_PROTOCOL, URI_SAN, DNS_SAN, SUBJECT, REQUEST_HEADER, FILTER_STATE,
-        REQUEST_TRAILER, RESPONSE_HEADER, RESPONSE_TRAILER;
+        REQUEST_TRAILER, RESPONSE_HEADER, RESPONSE_TRAILER, RESPONSE_STATUS_CODE, RESPONSE_STATUS_CODE_CLASS;
 
         /** Whether inputs of this kind name something (a header, a filter state key). */
         public boolean keyed() {
@@ -36,6 +36,10 @@ public record MatchInput(Kind kind, String key) {
     public static final MatchInput URI_SAN = new MatchInput(Kind.URI_SAN, null);
     public static final MatchInput DNS_SAN = new MatchInput(Kind.DNS_SAN, null);
     public static final MatchInput SUBJECT = new MatchInput(Kind.SUBJECT, null);
+    /** {@code HttpResponseStatusCodeMatchInput}: the response's status, e.g. "401". */
+    public static final MatchInput RESPONSE_STATUS_CODE = new MatchInput(Kind.RESPONSE_STATUS_CODE, null);
+    /** {@code HttpResponseStatusCodeClassMatchInput}: "1xx" to "5xx", nothing for another status. */
+    public static final MatchInput RESPONSE_STATUS_CODE_CLASS = new MatchInput(Kind.RESPONSE_STATUS_CODE_CLASS, null);
 
     public MatchInput {
         if (kind.keyed() == (key == null)) {

@@ -181,7 +181,8 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
 
     /** Envoy's recreateStream, for an internal redirect: see {@link StreamRecreation}. */
     boolean recreateStream(ByteBuf body) {
-        if (ended || !remoteComplete || filters == null || filters.encodingStarted() || tunnel) {
+        // An encoder (custom response) may recreate from its response headers: nothing went downstream yet.
+        if (ended || !remoteComplete || filters == null || responseStarted || tunnel) {
             if (body != null) {
                 body.release();
             }
@@ -189,6 +190,8 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         }
         FilterManager first = filters;
         filters = null;
+        // A custom response may send again a request answered by a local reply: the new run decodes afresh.
+        decodingAborted = false;
         clearWatermarkCallbacks();
         first.destroy();
         info.restartForInternalRedirect();

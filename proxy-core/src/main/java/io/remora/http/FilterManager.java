@@ -116,7 +116,7 @@ final class FilterManager extends FilterIteration {
     }
 
     void encodeHeaders(Http2Headers headers, boolean endStream) {
-        if (encodingStarted()) {
+        if (encodingStarted() || destroyed) {
             return;
         }
         int status = io.remora.http.upstream.HeaderConversion.parseStatus(headers.status());
@@ -140,7 +140,8 @@ final class FilterManager extends FilterIteration {
     }
 
     void encodeData(ByteBuf data, boolean endStream) {
-        if (!encodingStarted()) {
+        // Destroyed: an encoder recreated the stream; what the old run's router still sends is dropped.
+        if (!encodingStarted() || destroyed) {
             data.release();
         } else if (encode != null) {
             encode.data(0, data, endStream);
@@ -152,7 +153,7 @@ final class FilterManager extends FilterIteration {
     }
 
     void encodeTrailers(Http2Headers trailers) {
-        if (!encodingStarted()) {
+        if (!encodingStarted() || destroyed) {
             return;
         }
         if (encode != null) {

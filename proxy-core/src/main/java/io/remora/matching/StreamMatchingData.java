@@ -57,7 +57,7 @@ public final class StreamMatchingData implements MatchingData {
         return switch (input.kind()) {
             case REQUEST_HEADER -> request() != null;
             case REQUEST_TRAILER -> requestTrailers != null;
-            case RESPONSE_HEADER -> responseHeaders != null;
+            case RESPONSE_HEADER, RESPONSE_STATUS_CODE, RESPONSE_STATUS_CODE_CLASS -> responseHeaders != null;
             case RESPONSE_TRAILER -> responseTrailers != null;
             case URI_SAN, DNS_SAN, SUBJECT -> peer() != null;
             default -> true;
@@ -71,6 +71,8 @@ public final class StreamMatchingData implements MatchingData {
             case REQUEST_TRAILER -> MatchingData.header(requestTrailers, input.key());
             case RESPONSE_HEADER -> MatchingData.header(responseHeaders, input.key());
             case RESPONSE_TRAILER -> MatchingData.header(responseTrailers, input.key());
+            case RESPONSE_STATUS_CODE -> responseHeaders.status() == null ? null : responseHeaders.status().toString();
+            case RESPONSE_STATUS_CODE_CLASS -> statusClass(responseHeaders.status());
             case DESTINATION_IP, SOURCE_IP, DIRECT_SOURCE_IP -> MatchingData.address(address(input));
             case DESTINATION_PORT -> MatchingData.port(local());
             case SOURCE_PORT -> MatchingData.port(remote());
@@ -95,6 +97,17 @@ public final class StreamMatchingData implements MatchingData {
         };
         return a instanceof InetSocketAddress isa ? isa.getAddress() : null;
     }
+
+    /** As Envoy's input: a class for 100..599 only. */
+    private static String statusClass(CharSequence status) {
+        if (status == null || status.length() != 3 || status.charAt(0) < '1' || status.charAt(0) > '5'
+                || !Character.isDigit(status.charAt(1)) || !Character.isDigit(status.charAt(2))) {
+            return null;
+        }
+        return CLASSES[status.charAt(0) - '1'];
+    }
+
+    private static final String[] CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
     private SocketAddress local() {
         SocketAddress a = cb.streamInfo().downstreamLocalAddress;

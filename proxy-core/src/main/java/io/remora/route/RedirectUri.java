@@ -9,7 +9,7 @@ import io.remora.config.RedirectAction;
  * {@link RedirectAction}. Without an action it is the request's own URI (a direct response's
  * Location for 201 and 3xx).
  */
-final class RedirectUri {
+public final class RedirectUri {
 
     private static final AsciiString FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
 
@@ -39,12 +39,20 @@ final class RedirectUri {
         rewriter = PathRewriter.of(r.prefixRewrite(), r.regexRewrite(), matcher);
     }
 
+    /** A redirect without a path rewrite (a custom response's {@code redirect_action}). */
+    public static RedirectUri of(RedirectAction r) {
+        if (r.prefixRewrite() != null || r.regexRewrite() != null) {
+            throw new IllegalArgumentException("a path rewrite needs the route's path matcher");
+        }
+        return new RedirectUri(r, null);
+    }
+
     private static String emptyToNull(String s) {
         return s == null || s.isEmpty() ? null : s;
     }
 
     /** The Location for a request, or null when it has no :path. */
-    String location(Http2Headers request) {
+    public String location(Http2Headers request) {
         CharSequence p = request.path();
         if (p == null) {
             return null;

@@ -136,6 +136,11 @@ public final class HttpConnManagerStats {
         }
     }
 
+    /** A filter's counter in a connection manager's scope ({@code http.<stat_prefix>.<name>}). */
+    public static Counter counter(io.micrometer.core.instrument.MeterRegistry registry, String metric, String prefix) {
+        return Counter.builder(metric).tag(TAG, prefix).register(registry);
+    }
+
     private Counter c(String metric) {
         return Counter.builder(metric).tag(TAG, prefix).register(registry);
     }

@@ -59,7 +59,8 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
      * Envoy's recreateStream, for an internal redirect: this stream's filters are destroyed and the
      * request, its headers as they are now (the redirect's target) and {@code body} (may be null;
      * ownership passes), runs again from the route lookup through a new filter chain. Only for a
-     * request that arrived whole and whose response has not started; false (body released) otherwise.
+     * request that arrived whole and whose response has not gone downstream (an encoder may call it
+     * on the response headers, a custom response does); false (body released) otherwise.
      */
     default boolean recreateStream(ByteBuf body) {
         if (body != null) {

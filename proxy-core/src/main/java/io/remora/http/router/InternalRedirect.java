@@ -22,7 +22,7 @@ import java.util.logging.Logger;
  * manager runs the request again. Its per-request state lives in the stream's filter state, so a
  * stream that never redirects carries none.
  */
-final class InternalRedirect {
+public final class InternalRedirect {
     private static final Logger LOG = io.remora.log.Logging.logger("router");
 
     /** Envoy's names: redirects taken so far, and a previous_routes predicate's targets per route. */
@@ -221,8 +221,8 @@ final class InternalRedirect {
     }
 
     /** An absolute Location: scheme, host[:port], and path with query (no fragment; "/" when empty). */
-    record Url(String scheme, String hostAndPort, String pathAndQuery) {
-        static Url parse(String s) {
+    public record Url(String scheme, String hostAndPort, String pathAndQuery) {
+        public static Url parse(String s) {
             int sep = s.indexOf("://");
             if (sep <= 0) {
                 return null;

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code http_connection_manager.local_reply_config}: its mappers and body format. */
-final class LocalReplyTranslator {
+public final class LocalReplyTranslator {
 
     private LocalReplyTranslator() {
     }
@@ -63,7 +63,7 @@ final class LocalReplyTranslator {
         return m;
     }
 
-    private static io.remora.config.LocalReplyConfig.BodyFormat bodyFormat(SubstitutionFormatString s,
+    public static io.remora.config.LocalReplyConfig.BodyFormat bodyFormat(SubstitutionFormatString s,
                                                                            FieldPath path) {
         AccessLogTranslator.Format f = AccessLogTranslator.format(s, path);
         if (f.json() == null && f.text() == null) {

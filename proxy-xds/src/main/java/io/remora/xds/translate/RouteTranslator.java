@@ -402,7 +402,7 @@ public final class RouteTranslator {
         return new ClusterSpecifier.Weighted(List.copyOf(out), (int) total);
     }
 
-    static RedirectAction redirect(io.envoyproxy.envoy.config.route.v3.RedirectAction r, FieldPath path) {
+    public static RedirectAction redirect(io.envoyproxy.envoy.config.route.v3.RedirectAction r, FieldPath path) {
         String scheme = switch (r.getSchemeRewriteSpecifierCase()) {
             case HTTPS_REDIRECT -> r.getHttpsRedirect() ? "https" : null;
             case SCHEME_REDIRECT -> r.getSchemeRedirect().toLowerCase(java.util.Locale.ROOT);

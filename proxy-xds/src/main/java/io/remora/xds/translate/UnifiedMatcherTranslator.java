@@ -276,6 +276,8 @@ public final class UnifiedMatcherTranslator<A> {
                 String key = Protos.unpack(in.getTypedConfig(), FilterStateInput.class, tp).getKey();
                 yield key.isEmpty() ? null : MatchInput.filterState(key);
             }
+            case "envoy.type.matcher.v3.HttpResponseStatusCodeMatchInput" -> MatchInput.RESPONSE_STATUS_CODE;
+            case "envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput" -> MatchInput.RESPONSE_STATUS_CODE_CLASS;
             case HEADER_INPUT -> {
                 String name = Protos.unpack(in.getTypedConfig(), HttpRequestHeaderMatchInput.class, tp).getHeaderName();
                 yield name.isEmpty() ? null : MatchInput.requestHeader(name);

@@ -11,11 +11,8 @@ import io.remora.stats.HttpConnManagerStats;
 record CompositeStats(Counter success, Counter error) {
 
     static CompositeStats of(MeterRegistry registry, String statPrefix) {
-        return new CompositeStats(counter(registry, "envoy_http_composite_filter_delegation_success", statPrefix),
-                counter(registry, "envoy_http_composite_filter_delegation_error", statPrefix));
-    }
-
-    private static Counter counter(MeterRegistry registry, String name, String statPrefix) {
-        return Counter.builder(name).tag(HttpConnManagerStats.TAG, statPrefix).register(registry);
+        return new CompositeStats(
+                HttpConnManagerStats.counter(registry, "envoy_http_composite_filter_delegation_success", statPrefix),
+                HttpConnManagerStats.counter(registry, "envoy_http_composite_filter_delegation_error", statPrefix));
     }
 }
