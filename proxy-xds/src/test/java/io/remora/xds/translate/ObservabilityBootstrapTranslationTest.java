@@ -107,6 +107,56 @@ class ObservabilityBootstrapTranslationTest {
     }
 
     @Test
+    void openTelemetrySinkDefaultsAndOptionsAsEnvoy() {
+        TranslationContext known = new TranslationContext(Set.of("otel"));
+        StatsSinksTranslator.Sinks sinks = StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    grpc_service: { envoy_grpc: { cluster_name: otel } }
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    grpc_service: { envoy_grpc: { cluster_name: otel, authority: collector }, timeout: 2s }
+                    report_counters_as_deltas: true
+                    report_histograms_as_deltas: true
+                    emit_tags_as_attributes: false
+                    use_tag_extracted_name: false
+                    prefix: mesh
+                """), known);
+        assertEquals(List.of(
+                new StatsSinksTranslator.OpenTelemetry("otel", "", null, false, false, true, true, ""),
+                new StatsSinksTranslator.OpenTelemetry("otel", "collector", Duration.ofSeconds(2), true, true, false,
+                        false, "mesh.")), sinks.sinks());
+
+        assertEquals("stats_sinks[0].typed_config.grpc_service: missing required field", error(() ->
+                StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    prefix: mesh
+                """), known)));
+        assertEquals("stats_sinks[0].typed_config.grpc_service: only envoy_grpc (a cluster) is supported", error(() ->
+                StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    grpc_service: { google_grpc: { target_uri: "127.0.0.1:4317", stat_prefix: otel } }
+                """), known)));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    grpc_service: { envoy_grpc: { cluster_name: nowhere } }
+                """), known)).startsWith("stats_sinks[0].typed_config.grpc_service.envoy_grpc.cluster_name: unknown"
+                + " cluster"));
+    }
+
+    @Test
     void badSinksAndTracersNameTheField() {
         TranslationContext known = new TranslationContext(Set.of("zipkin"));
         assertTrue(error(() -> StatsSinksTranslator.translate(load("""
