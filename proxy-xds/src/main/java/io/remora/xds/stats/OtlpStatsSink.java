@@ -43,6 +43,9 @@ public final class OtlpStatsSink implements StatsSink {
             LOG.fine(() -> "OpenTelemetry stats sink: no healthy host in cluster '" + config.cluster() + "'");
             return;
         }
+        // Envoy tries the collector afresh at every flush; without this gRPC's reconnect backoff
+        // (up to two minutes) would keep skipping flushes after an outage.
+        ch.resetConnectBackoff();
         MetricsServiceGrpc.MetricsServiceStub stub = MetricsServiceGrpc.newStub(ch);
         if (config.timeout() != null) {
             stub = stub.withDeadlineAfter(config.timeout().toNanos(), TimeUnit.NANOSECONDS);
