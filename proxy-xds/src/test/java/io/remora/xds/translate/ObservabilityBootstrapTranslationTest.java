@@ -106,6 +106,16 @@ class ObservabilityBootstrapTranslationTest {
                 "mesh", 512)), sinks.sinks());
     }
 
+    /** The error of one OpenTelemetry sink with the given typed_config line. */
+    private static String otelError(String line, TranslationContext ctx) {
+        return error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                """ + "    " + line + "\n"), ctx));
+    }
+
     @Test
     void openTelemetrySinkDefaultsAndOptionsAsEnvoy() {
         TranslationContext known = new TranslationContext(Set.of("otel"));
@@ -130,30 +140,12 @@ class ObservabilityBootstrapTranslationTest {
                 new StatsSinksTranslator.OpenTelemetry("otel", "collector", Duration.ofSeconds(2), true, true, false,
                         false, "mesh.")), sinks.sinks());
 
-        assertEquals("stats_sinks[0].typed_config.grpc_service: missing required field", error(() ->
-                StatsSinksTranslator.translate(load("""
-                stats_sinks:
-                - name: envoy.stat_sinks.open_telemetry
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
-                    prefix: mesh
-                """), known)));
-        assertEquals("stats_sinks[0].typed_config.grpc_service: only envoy_grpc (a cluster) is supported", error(() ->
-                StatsSinksTranslator.translate(load("""
-                stats_sinks:
-                - name: envoy.stat_sinks.open_telemetry
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
-                    grpc_service: { google_grpc: { target_uri: "127.0.0.1:4317", stat_prefix: otel } }
-                """), known)));
-        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
-                stats_sinks:
-                - name: envoy.stat_sinks.open_telemetry
-                  typed_config:
-                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
-                    grpc_service: { envoy_grpc: { cluster_name: nowhere } }
-                """), known)).startsWith("stats_sinks[0].typed_config.grpc_service.envoy_grpc.cluster_name: unknown"
-                + " cluster"));
+        assertEquals("stats_sinks[0].typed_config.grpc_service: missing required field",
+                otelError("prefix: mesh", known));
+        assertEquals("stats_sinks[0].typed_config.grpc_service: only envoy_grpc (a cluster) is supported",
+                otelError("grpc_service: { google_grpc: { target_uri: \"127.0.0.1:4317\", stat_prefix: otel } }", known));
+        assertTrue(otelError("grpc_service: { envoy_grpc: { cluster_name: nowhere } }", known)
+                .startsWith("stats_sinks[0].typed_config.grpc_service.envoy_grpc.cluster_name: unknown cluster"));
     }
 
     @Test
