@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: statsd (UDP or TCP), UDP
- * DogStatsD, the gRPC metrics service and the OpenTelemetry (OTLP/gRPC) sink are built; other sink kinds (hystrix, ...) are warned and skipped.
+ * DogStatsD, the gRPC metrics service and the OpenTelemetry (OTLP/gRPC) sink are built; other sink
+ * kinds (hystrix, ...) are warned and skipped.
  */
 public final class StatsSinksTranslator {
 
@@ -65,6 +66,66 @@ public final class StatsSinksTranslator {
     public record OpenTelemetry(String cluster, String authority, Duration timeout, boolean countersAsDeltas,
                                 boolean histogramsAsDeltas, boolean emitTagsAsAttributes, boolean useTagExtractedName,
                                 String prefix) implements Sink {
+
+        /** A sink to {@code cluster} with Envoy's defaults: cumulative, tags as attributes, tag-extracted names. */
+        public static Builder builder(String cluster) {
+            return new Builder(cluster);
+        }
+
+        public static final class Builder {
+            private final String cluster;
+            private String authority = "";
+            private Duration timeout;
+            private boolean countersAsDeltas;
+            private boolean histogramsAsDeltas;
+            private boolean emitTagsAsAttributes = true;
+            private boolean useTagExtractedName = true;
+            private String prefix = "";
+
+            private Builder(String cluster) {
+                this.cluster = cluster;
+            }
+
+            public Builder authority(String v) {
+                authority = v;
+                return this;
+            }
+
+            public Builder timeout(Duration v) {
+                timeout = v;
+                return this;
+            }
+
+            public Builder countersAsDeltas(boolean v) {
+                countersAsDeltas = v;
+                return this;
+            }
+
+            public Builder histogramsAsDeltas(boolean v) {
+                histogramsAsDeltas = v;
+                return this;
+            }
+
+            public Builder emitTagsAsAttributes(boolean v) {
+                emitTagsAsAttributes = v;
+                return this;
+            }
+
+            public Builder useTagExtractedName(boolean v) {
+                useTagExtractedName = v;
+                return this;
+            }
+
+            public Builder prefix(String v) {
+                prefix = v;
+                return this;
+            }
+
+            public OpenTelemetry build() {
+                return new OpenTelemetry(cluster, authority, timeout, countersAsDeltas, histogramsAsDeltas,
+                        emitTagsAsAttributes, useTagExtractedName, prefix);
+            }
+        }
     }
 
     /** @param flushInterval {@code stats_flush_interval} (default 5 s) */
@@ -199,11 +260,12 @@ public final class StatsSinksTranslator {
             }
             timeout = timeout.isZero() ? null : timeout;
         }
-        return new OpenTelemetry(cluster, c.getGrpcService().getEnvoyGrpc().getAuthority(), timeout,
-                c.getReportCountersAsDeltas(), c.getReportHistogramsAsDeltas(),
-                !c.hasEmitTagsAsAttributes() || c.getEmitTagsAsAttributes().getValue(),
-                !c.hasUseTagExtractedName() || c.getUseTagExtractedName().getValue(),
-                c.getPrefix().isEmpty() ? "" : c.getPrefix() + ".");
+        return OpenTelemetry.builder(cluster).authority(c.getGrpcService().getEnvoyGrpc().getAuthority())
+                .timeout(timeout).countersAsDeltas(c.getReportCountersAsDeltas())
+                .histogramsAsDeltas(c.getReportHistogramsAsDeltas())
+                .emitTagsAsAttributes(!c.hasEmitTagsAsAttributes() || c.getEmitTagsAsAttributes().getValue())
+                .useTagExtractedName(!c.hasUseTagExtractedName() || c.getUseTagExtractedName().getValue())
+                .prefix(c.getPrefix().isEmpty() ? "" : c.getPrefix() + ".").build();
     }
 
     /**

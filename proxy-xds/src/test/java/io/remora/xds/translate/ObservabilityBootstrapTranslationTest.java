@@ -136,9 +136,12 @@ class ObservabilityBootstrapTranslationTest {
                     prefix: mesh
                 """), known);
         assertEquals(List.of(
-                new StatsSinksTranslator.OpenTelemetry("otel", "", null, false, false, true, true, ""),
-                new StatsSinksTranslator.OpenTelemetry("otel", "collector", Duration.ofSeconds(2), true, true, false,
-                        false, "mesh.")), sinks.sinks());
+                StatsSinksTranslator.OpenTelemetry.builder("otel").build(),
+                StatsSinksTranslator.OpenTelemetry.builder("otel").authority("collector").timeout(Duration.ofSeconds(2))
+                        .countersAsDeltas(true).histogramsAsDeltas(true).emitTagsAsAttributes(false)
+                        .useTagExtractedName(false).prefix("mesh.").build()), sinks.sinks());
+        assertEquals(new StatsSinksTranslator.OpenTelemetry("otel", "", null, false, false, true, true, ""),
+                sinks.sinks().get(0), "Envoy's defaults: cumulative, tags as attributes, tag-extracted names");
 
         assertEquals("stats_sinks[0].typed_config.grpc_service: missing required field",
                 otelError("prefix: mesh", known));
