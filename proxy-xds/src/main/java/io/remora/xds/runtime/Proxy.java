@@ -170,6 +170,8 @@ public final class Proxy implements AutoCloseable {
                 sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(), true, dog.maxBytesPerDatagram()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
                 sinks.add(new io.remora.xds.stats.MetricsServiceSink(ms, bootstrap.getNode(), server.clusterManager()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.OpenTelemetry otel) {
+                sinks.add(new io.remora.xds.stats.OtlpStatsSink(otel, server.clusterManager()));
             }
         }
         if (!sinks.isEmpty()) {

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.metrics.v3.DogStatsdSink;
 import io.envoyproxy.envoy.config.metrics.v3.MetricsServiceConfig;
 import io.envoyproxy.envoy.config.metrics.v3.StatsSink;
 import io.envoyproxy.envoy.config.metrics.v3.StatsdSink;
+import io.envoyproxy.envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig;
 import io.remora.config.Address;
 
 import java.net.InetSocketAddress;
@@ -15,13 +16,15 @@ import java.util.List;
 
 /**
  * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: statsd (UDP or TCP), UDP
- * DogStatsD and the gRPC metrics service are built; other sink kinds (hystrix, ...) are warned and skipped.
+ * DogStatsD, the gRPC metrics service and the OpenTelemetry (OTLP/gRPC) sink are built; other sink
+ * kinds (hystrix, ...) are warned and skipped.
  */
 public final class StatsSinksTranslator {
 
     private static final String STATSD = "envoy.config.metrics.v3.StatsdSink";
     private static final String METRICS_SERVICE = "envoy.config.metrics.v3.MetricsServiceConfig";
     private static final String DOG_STATSD = "envoy.config.metrics.v3.DogStatsdSink";
+    private static final String OPEN_TELEMETRY = "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig";
 
     /** A sink to build. */
     public sealed interface Sink {
@@ -50,6 +53,79 @@ public final class StatsSinksTranslator {
      */
     public record MetricsService(String cluster, String authority, boolean countersAsDeltas, boolean emitTagsAsLabels,
                                  String histogramMode) implements Sink {
+    }
+
+    /**
+     * {@code envoy.stat_sinks.open_telemetry}: OTLP {@code MetricsService/Export} to a cluster.
+     *
+     * @param timeout              {@code grpc_service.timeout}; null when unset (no deadline)
+     * @param emitTagsAsAttributes {@code emit_tags_as_attributes} (default true)
+     * @param useTagExtractedName  {@code use_tag_extracted_name} (default true)
+     * @param prefix               {@code prefix} with its trailing dot, or empty
+     */
+    public record OpenTelemetry(String cluster, String authority, Duration timeout, boolean countersAsDeltas,
+                                boolean histogramsAsDeltas, boolean emitTagsAsAttributes, boolean useTagExtractedName,
+                                String prefix) implements Sink {
+
+        /** A sink to {@code cluster} with Envoy's defaults: cumulative, tags as attributes, tag-extracted names. */
+        public static Builder builder(String cluster) {
+            return new Builder(cluster);
+        }
+
+        public static final class Builder {
+            private final String cluster;
+            private String authority = "";
+            private Duration timeout;
+            private boolean countersAsDeltas;
+            private boolean histogramsAsDeltas;
+            private boolean emitTagsAsAttributes = true;
+            private boolean useTagExtractedName = true;
+            private String prefix = "";
+
+            private Builder(String cluster) {
+                this.cluster = cluster;
+            }
+
+            public Builder authority(String v) {
+                authority = v;
+                return this;
+            }
+
+            public Builder timeout(Duration v) {
+                timeout = v;
+                return this;
+            }
+
+            public Builder countersAsDeltas(boolean v) {
+                countersAsDeltas = v;
+                return this;
+            }
+
+            public Builder histogramsAsDeltas(boolean v) {
+                histogramsAsDeltas = v;
+                return this;
+            }
+
+            public Builder emitTagsAsAttributes(boolean v) {
+                emitTagsAsAttributes = v;
+                return this;
+            }
+
+            public Builder useTagExtractedName(boolean v) {
+                useTagExtractedName = v;
+                return this;
+            }
+
+            public Builder prefix(String v) {
+                prefix = v;
+                return this;
+            }
+
+            public OpenTelemetry build() {
+                return new OpenTelemetry(cluster, authority, timeout, countersAsDeltas, histogramsAsDeltas,
+                        emitTagsAsAttributes, useTagExtractedName, prefix);
+            }
+        }
     }
 
     /** @param flushInterval {@code stats_flush_interval} (default 5 s) */
@@ -89,11 +165,14 @@ public final class StatsSinksTranslator {
             } else if (type.equals(METRICS_SERVICE)) {
                 sinks.add(metricsService(Protos.unpack(s.getTypedConfig(), MetricsServiceConfig.class,
                         sp.field("typed_config")), sp.field("typed_config"), ctx));
+            } else if (type.equals(OPEN_TELEMETRY)) {
+                sinks.add(openTelemetry(Protos.unpack(s.getTypedConfig(), SinkConfig.class, sp.field("typed_config")),
+                        sp.field("typed_config"), ctx));
             } else {
                 ctx.warnOnce("stats_sinks:" + s.getName() + type, "stats sink '" + s.getName() + "' ("
                         + (type.isEmpty() ? "no typed_config" : type) + ") is not supported and is skipped, first at "
                         + sp + "; supported: envoy.stat_sinks.statsd (UDP or TCP), envoy.stat_sinks.dog_statsd (UDP),"
-                        + " envoy.stat_sinks.metrics_service");
+                        + " envoy.stat_sinks.metrics_service, envoy.stat_sinks.open_telemetry");
             }
         }
         return new Sinks(List.copyOf(sinks), interval);
@@ -165,20 +244,48 @@ public final class StatsSinksTranslator {
             throw path.field("transport_api_version").error("only V3 is supported (Envoy refuses "
                     + m.getTransportApiVersion() + ")");
         }
-        if (!m.hasGrpcService()) {
+        String cluster = grpcCluster(m.hasGrpcService(), m.getGrpcService(), path, ctx);
+        return new MetricsService(cluster, m.getGrpcService().getEnvoyGrpc().getAuthority(),
+                m.hasReportCountersAsDeltas() && m.getReportCountersAsDeltas().getValue(), m.getEmitTagsAsLabels(),
+                m.getHistogramEmitMode().name());
+    }
+
+    private static Sink openTelemetry(SinkConfig c, FieldPath path, TranslationContext ctx) {
+        String cluster = grpcCluster(c.hasGrpcService(), c.getGrpcService(), path, ctx);
+        Duration timeout = null;
+        if (c.getGrpcService().hasTimeout()) {
+            timeout = Protos.duration(c.getGrpcService().getTimeout());
+            if (timeout.isNegative()) {
+                throw path.field("grpc_service").field("timeout").error("must not be negative");
+            }
+            timeout = timeout.isZero() ? null : timeout;
+        }
+        return OpenTelemetry.builder(cluster).authority(c.getGrpcService().getEnvoyGrpc().getAuthority())
+                .timeout(timeout).countersAsDeltas(c.getReportCountersAsDeltas())
+                .histogramsAsDeltas(c.getReportHistogramsAsDeltas())
+                .emitTagsAsAttributes(!c.hasEmitTagsAsAttributes() || c.getEmitTagsAsAttributes().getValue())
+                .useTagExtractedName(!c.hasUseTagExtractedName() || c.getUseTagExtractedName().getValue())
+                .prefix(c.getPrefix().isEmpty() ? "" : c.getPrefix() + ".").build();
+    }
+
+    /**
+     * The cluster of a sink's {@code grpc_service}: only {@code envoy_grpc} is built; google_grpc is
+     * refused as for the metrics service (its channel credentials could not be honoured).
+     */
+    private static String grpcCluster(boolean present, io.envoyproxy.envoy.config.core.v3.GrpcService g,
+                                      FieldPath path, TranslationContext ctx) {
+        if (!present) {
             throw path.field("grpc_service").error("missing required field");
         }
-        if (!m.getGrpcService().hasEnvoyGrpc()) {
+        if (!g.hasEnvoyGrpc()) {
             throw path.field("grpc_service").error("only envoy_grpc (a cluster) is supported");
         }
-        String cluster = m.getGrpcService().getEnvoyGrpc().getClusterName();
+        String cluster = g.getEnvoyGrpc().getClusterName();
         FieldPath cp = path.field("grpc_service").field("envoy_grpc").field("cluster_name");
         if (cluster.isEmpty()) {
             throw cp.error("missing required field");
         }
         ctx.requireCluster(cp, cluster);
-        return new MetricsService(cluster, m.getGrpcService().getEnvoyGrpc().getAuthority(),
-                m.hasReportCountersAsDeltas() && m.getReportCountersAsDeltas().getValue(), m.getEmitTagsAsLabels(),
-                m.getHistogramEmitMode().name());
+        return cluster;
     }
 }

@@ -106,6 +106,51 @@ class ObservabilityBootstrapTranslationTest {
                 "mesh", 512)), sinks.sinks());
     }
 
+    /** The error of one OpenTelemetry sink with the given typed_config line. */
+    private static String otelError(String line, TranslationContext ctx) {
+        return error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                """ + "    " + line + "\n"), ctx));
+    }
+
+    @Test
+    void openTelemetrySinkDefaultsAndOptionsAsEnvoy() {
+        TranslationContext known = new TranslationContext(Set.of("otel"));
+        StatsSinksTranslator.Sinks sinks = StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    grpc_service: { envoy_grpc: { cluster_name: otel } }
+                - name: envoy.stat_sinks.open_telemetry
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig
+                    grpc_service: { envoy_grpc: { cluster_name: otel, authority: collector }, timeout: 2s }
+                    report_counters_as_deltas: true
+                    report_histograms_as_deltas: true
+                    emit_tags_as_attributes: false
+                    use_tag_extracted_name: false
+                    prefix: mesh
+                """), known);
+        assertEquals(List.of(
+                StatsSinksTranslator.OpenTelemetry.builder("otel").build(),
+                StatsSinksTranslator.OpenTelemetry.builder("otel").authority("collector").timeout(Duration.ofSeconds(2))
+                        .countersAsDeltas(true).histogramsAsDeltas(true).emitTagsAsAttributes(false)
+                        .useTagExtractedName(false).prefix("mesh.").build()), sinks.sinks());
+        assertEquals(new StatsSinksTranslator.OpenTelemetry("otel", "", null, false, false, true, true, ""),
+                sinks.sinks().get(0), "Envoy's defaults: cumulative, tags as attributes, tag-extracted names");
+
+        assertEquals("stats_sinks[0].typed_config.grpc_service: missing required field",
+                otelError("prefix: mesh", known));
+        assertEquals("stats_sinks[0].typed_config.grpc_service: only envoy_grpc (a cluster) is supported",
+                otelError("grpc_service: { google_grpc: { target_uri: \"127.0.0.1:4317\", stat_prefix: otel } }", known));
+        assertTrue(otelError("grpc_service: { envoy_grpc: { cluster_name: nowhere } }", known)
+                .startsWith("stats_sinks[0].typed_config.grpc_service.envoy_grpc.cluster_name: unknown cluster"));
+    }
+
     @Test
     void badSinksAndTracersNameTheField() {
         TranslationContext known = new TranslationContext(Set.of("zipkin"));
