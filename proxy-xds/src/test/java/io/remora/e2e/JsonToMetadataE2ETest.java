@@ -120,33 +120,32 @@ class JsonToMetadataE2ETest {
         assertEquals("/missing anonymous - - - gold free bad", logged("/missing"));
     }
 
+    /** One request to {@code path}: 200, its access-log line, and one more count of {@code stat}. */
+    private static void counted(String stat, String path, String line, String... curlArgs) throws Exception {
+        double before = stat(stat);
+        List<String> args = new java.util.ArrayList<>(List.of(curlArgs));
+        args.add(stack.url(path));
+        assertEquals(200, Curl.run(args.toArray(String[]::new)).status());
+        assertEquals(path + " " + line, logged(path));
+        assertEquals(before + 1, stat(stat));
+    }
+
     @Test
     void headersOnlyRequestTakesOnMissing() throws Exception {
-        double noBody = stat("rq_no_body");
-        Curl r = Curl.run("-H", "content-type: application/json", stack.url("/empty"));
-        assertEquals(200, r.status());
-        assertEquals("/empty anonymous - - - gold free bad", logged("/empty"));
-        assertEquals(noBody + 1, stat("rq_no_body"));
+        counted("rq_no_body", "/empty", "anonymous - - - gold free bad", "-H", "content-type: application/json");
     }
 
     @Test
     void invalidJsonTakesOnError() throws Exception {
-        double invalid = stat("rq_invalid_json_body");
-        Curl r = postJson("/invalid", "{\"user\": {\"id\": 1}");
-        assertEquals(200, r.status());
-        assertEquals("/invalid error - - - gold free bad", logged("/invalid"));
-        assertEquals(invalid + 1, stat("rq_invalid_json_body"));
+        counted("rq_invalid_json_body", "/invalid", "error - - - gold free bad",
+                "-H", "content-type: application/json", "--data-binary", "{\"user\": {\"id\": 1}");
     }
 
     @Test
     void otherContentTypeTakesOnErrorWithoutReadingTheBody() throws Exception {
-        double mismatched = stat("rq_mismatched_content_type");
         // Compared whole, as Envoy does: a charset parameter makes it another content type.
-        Curl r = Curl.run("-H", "content-type: application/json; charset=utf-8", "--data-binary",
-                "{\"user\":{\"id\":\"u1\"}}", stack.url("/charset"));
-        assertEquals(200, r.status());
-        assertEquals("/charset error - - - gold free bad", logged("/charset"));
-        assertEquals(mismatched + 1, stat("rq_mismatched_content_type"));
+        counted("rq_mismatched_content_type", "/charset", "error - - - gold free bad",
+                "-H", "content-type: application/json; charset=utf-8", "--data-binary", "{\"user\":{\"id\":\"u1\"}}");
     }
 
     @Test

@@ -48,6 +48,8 @@ final class JsonToMetadataFilter implements StreamFilter {
     private JsonToMetadataConfig effective;
     private boolean bufferingRequest;
     private boolean bufferingResponse;
+    /** Values of one batch (a body or headers), by namespace; made only when a rule sets one. */
+    private Map<String, Map<String, Object>> pending;
 
     JsonToMetadataFilter(JsonToMetadataConfig config, HcmCounters counters) {
         this.config = config;
@@ -166,63 +168,66 @@ final class JsonToMetadataFilter implements StreamFilter {
             applyAll(rules, false, stats);
             return;
         }
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>(2);
         for (JsonToMetadataConfig.Rule rule : rules.rules()) {
-            apply(rule, JsonBodyValues.select(root, rule.keys()), out);
+            apply(rule, JsonBodyValues.select(root, rule.keys()));
         }
-        write(out, stats);
+        write(stats);
     }
 
-    private void apply(JsonToMetadataConfig.Rule rule, JsonElement found, Map<String, Map<String, Object>> out) {
+    private void apply(JsonToMetadataConfig.Rule rule, JsonElement found) {
         JsonToMetadataConfig.KeyValue present = rule.onPresent();
         if (found != null && present != null) {
             if (present.fixed()) {
-                put(present, present.value(), out);
+                put(present, present.value());
                 return;
             }
             Object v = JsonBodyValues.convert(found, present.type());
             if (v != null) {
                 if (!"".equals(v) || present.type() != JsonToMetadataConfig.ValueType.STRING) {
-                    put(present, v, out);
+                    put(present, v);
                 }
                 return;
             }
         }
         if (found == null || present != null) {
             // Missing, or there but not a value the type takes: Envoy falls back to on_missing.
-            putFixed(rule.onMissing(), out);
+            putFixed(rule.onMissing());
         }
     }
 
     private void applyAll(JsonToMetadataConfig.MatchRules rules, boolean error, int stats) {
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>(2);
         for (JsonToMetadataConfig.Rule rule : rules.rules()) {
-            putFixed(error ? rule.onError() : rule.onMissing(), out);
+            putFixed(error ? rule.onError() : rule.onMissing());
         }
-        write(out, stats);
+        write(stats);
     }
 
-    private void putFixed(JsonToMetadataConfig.KeyValue kv, Map<String, Map<String, Object>> out) {
+    private void putFixed(JsonToMetadataConfig.KeyValue kv) {
         if (kv != null) {
-            put(kv, kv.value(), out);
+            put(kv, kv.value());
         }
     }
 
     /** Envoy checks preserve_existing_metadata_value against the metadata before this batch. */
-    private void put(JsonToMetadataConfig.KeyValue kv, Object value, Map<String, Map<String, Object>> out) {
+    private void put(JsonToMetadataConfig.KeyValue kv, Object value) {
         if (value == null) {
             return;
         }
         if (kv.preserveExisting() && decoder.streamInfo().dynamicMetadata(kv.namespace()).containsKey(kv.key())) {
             return;
         }
-        out.computeIfAbsent(kv.namespace(), n -> new LinkedHashMap<>(4)).put(kv.key(), value);
+        if (pending == null) {
+            pending = new LinkedHashMap<>(2);
+        }
+        pending.computeIfAbsent(kv.namespace(), n -> new LinkedHashMap<>(4)).put(kv.key(), value);
     }
 
-    private void write(Map<String, Map<String, Object>> out, int stats) {
-        if (out.isEmpty()) {
+    private void write(int stats) {
+        if (pending == null) {
             return;
         }
+        Map<String, Map<String, Object>> out = pending;
+        pending = null;
         StreamInfo info = decoder.streamInfo();
         out.forEach((ns, values) -> values.forEach((k, v) -> info.setDynamicMetadata(ns, k, v)));
         if (stats != RESPONSE) {
