@@ -39,6 +39,15 @@ class JsonToMetadataE2ETest {
         });
         accessLog = TempPaths.file("json-to-metadata-access", ".log");
         String routes = """
+                - match: { prefix: "/override" }
+                  route: { cluster: app }
+                  typed_per_filter_config:
+                    envoy.filters.http.json_to_metadata:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata
+                      request_rules:
+                        rules:
+                        - selectors: [ { key: other } ]
+                          on_present: { metadata_namespace: app, key: user_id }
                 - match: { prefix: "/" }
                   route: { cluster: app }
                 """;
@@ -169,5 +178,13 @@ class JsonToMetadataE2ETest {
         // No request content type: the request rules' on_error; the response's string "7" as NUMBER.
         assertEquals("/resp error - - - gold free 7", logged("/resp"));
         assertEquals(respSuccess + 1, stat("resp_success"));
+    }
+
+    @Test
+    void perRouteConfigReplacesTheFilters() throws Exception {
+        Curl r = postJson("/override", "{\"user\":{\"id\":1},\"other\":\"o\",\"count\":3}");
+        assertEquals(200, r.status());
+        // Only the route's rule applies, and it has no response rules.
+        assertEquals("/override o - - - gold free -", logged("/override"));
     }
 }
