@@ -123,10 +123,15 @@ class JsonToMetadataE2ETest {
 
     @Test
     void missingValuesTakeOnMissing() throws Exception {
-        Curl r = postJson("/missing", "{\"user\":{\"name\":\"x\"},\"count\":\"seven\",\"flag\":{\"nested\":1}}");
-        assertEquals(200, r.status());
         // count is no number and flag no primitive: both missing, and their rules have no on_missing.
-        assertEquals("/missing anonymous - - - gold free bad", logged("/missing"));
+        posted("/missing", "{\"user\":{\"name\":\"x\"},\"count\":\"seven\",\"flag\":{\"nested\":1}}",
+                "anonymous - - - gold free bad");
+    }
+
+    /** A JSON POST to {@code path}: 200 and its access-log line. */
+    private static void posted(String path, String body, String line) throws Exception {
+        assertEquals(200, postJson(path, body).status());
+        assertEquals(path + " " + line, logged(path));
     }
 
     /** One request to {@code path}: 200, its access-log line, and one more count of {@code stat}. */
@@ -182,9 +187,7 @@ class JsonToMetadataE2ETest {
 
     @Test
     void perRouteConfigReplacesTheFilters() throws Exception {
-        Curl r = postJson("/override", "{\"user\":{\"id\":1},\"other\":\"o\",\"count\":3}");
-        assertEquals(200, r.status());
         // Only the route's rule applies, and it has no response rules.
-        assertEquals("/override o - - - gold free -", logged("/override"));
+        posted("/override", "{\"user\":{\"id\":1},\"other\":\"o\",\"count\":3}", "o - - - gold free -");
     }
 }
