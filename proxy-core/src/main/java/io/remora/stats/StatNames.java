@@ -207,7 +207,7 @@ public final class StatNames {
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
         "ext_authz", "basic_auth", "lua", "admission_control", "aws_request_signing", "aws_lambda", "tap",
-        "ip_tagging", "credential_injector", "composite", "adaptive_concurrency"};
+        "ip_tagging", "credential_injector", "composite", "adaptive_concurrency", "json_to_metadata"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

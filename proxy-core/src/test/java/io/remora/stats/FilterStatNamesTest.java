@@ -117,6 +117,14 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void jsonToMetadataScope() {
+        assertEquals("http.ingress.json_to_metadata.rq_success",
+                name("envoy_http_json_to_metadata_rq_success", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.json_to_metadata.resp_invalid_json_body",
+                name("envoy_http_json_to_metadata_resp_invalid_json_body", HttpConnManagerStats.TAG, "ingress"));
+    }
+
+    @Test
     void localRateLimitPrefixes() {
         assertEquals("rl.http_local_rate_limit.rate_limited",
                 name("envoy_http_local_rate_limit_rate_limited", "envoy_local_http_ratelimit_prefix", "rl"));

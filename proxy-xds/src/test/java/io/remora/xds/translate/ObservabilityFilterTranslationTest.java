@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.extensions.filters.common.set_filter_state.v3.FilterStateValue;
 import io.envoyproxy.envoy.extensions.filters.http.grpc_stats.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.filters.http.header_to_metadata.v3.Config;
+import io.envoyproxy.envoy.extensions.filters.http.json_to_metadata.v3.JsonToMetadata;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
@@ -18,7 +19,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** grpc_stats, set_filter_state and header_to_metadata configs: accepted, or refused naming the field. */
+/** grpc_stats, set_filter_state, header_to_metadata and json_to_metadata configs: accepted, or refused naming the field. */
 class ObservabilityFilterTranslationTest {
 
     private static HttpFilter filter(String name, Message config) {
@@ -81,5 +82,53 @@ class ObservabilityFilterTranslationTest {
                 .setOnHeaderMissing(Config.KeyValuePair.newBuilder().setKey("k"))).build();
         assertEquals(true, error(filter("envoy.filters.http.header_to_metadata", missingWithoutValue))
                 .startsWith("http_filters[0].typed_config.response_rules[0].on_header_missing.value"));
+    }
+
+    private static String jsonToMetadataError(JsonToMetadata config) {
+        return error(filter("envoy.filters.http.json_to_metadata", config));
+    }
+
+    @Test
+    void jsonToMetadata() {
+        JsonToMetadata.Rule.Builder rule = JsonToMetadata.Rule.newBuilder()
+                .addSelectors(JsonToMetadata.Selector.newBuilder().setKey("a"))
+                .setOnPresent(JsonToMetadata.KeyValuePair.newBuilder().setKey("k"));
+        com.google.protobuf.Value v = com.google.protobuf.Value.newBuilder().setStringValue("x").build();
+        JsonToMetadata ok = JsonToMetadata.newBuilder().setRequestRules(JsonToMetadata.MatchRules.newBuilder()
+                .addRules(rule.clone().setOnMissing(JsonToMetadata.KeyValuePair.newBuilder().setKey("k").setValue(v)))
+                .setAllowContentTypesRegex(RegexMatcher.newBuilder().setRegex("application/.*json"))).build();
+        assertEquals(2, translated(filter("envoy.filters.http.json_to_metadata", ok)));
+
+        String p = "http_filters[0].typed_config.";
+        String e = jsonToMetadataError(JsonToMetadata.getDefaultInstance());
+        assertEquals(true, e.startsWith("http_filters[0].typed_config") && e.contains("request_rules"), e);
+        e = jsonToMetadataError(JsonToMetadata.newBuilder()
+                .setResponseRules(JsonToMetadata.MatchRules.getDefaultInstance()).build());
+        assertEquals(true, e.startsWith(p + "response_rules.rules"), e);
+        e = jsonToMetadataError(request(rule.clone().clearSelectors()));
+        assertEquals(true, e.startsWith(p + "request_rules.rules[0].selectors"), e);
+        e = jsonToMetadataError(request(rule.clone().setSelectors(0, JsonToMetadata.Selector.getDefaultInstance())));
+        assertEquals(true, e.startsWith(p + "request_rules.rules[0].selectors[0].key"), e);
+        e = jsonToMetadataError(request(rule.clone().clearOnPresent()));
+        assertEquals(true, e.startsWith(p + "request_rules.rules[0]") && e.contains("on_present"), e);
+        e = jsonToMetadataError(request(rule.clone().setOnMissing(JsonToMetadata.KeyValuePair.newBuilder().setKey("k"))));
+        assertEquals(true, e.startsWith(p + "request_rules.rules[0].on_missing.value"), e);
+        e = jsonToMetadataError(request(rule.clone().setOnError(JsonToMetadata.KeyValuePair.newBuilder().setKey("k"))));
+        assertEquals(true, e.startsWith(p + "request_rules.rules[0].on_error.value"), e);
+        e = jsonToMetadataError(request(rule.clone().setOnPresent(JsonToMetadata.KeyValuePair.newBuilder())));
+        assertEquals(true, e.startsWith(p + "request_rules.rules[0].on_present.key"), e);
+        e = jsonToMetadataError(request(rule.clone().setOnPresent(JsonToMetadata.KeyValuePair.newBuilder()
+                .setKey("k").setTypeValue(7))));
+        assertEquals(true, e.startsWith(p + "request_rules.rules[0].on_present.type"), e);
+        e = jsonToMetadataError(JsonToMetadata.newBuilder().setRequestRules(JsonToMetadata.MatchRules.newBuilder()
+                .addRules(rule).addAllowContentTypes("")).build());
+        assertEquals(true, e.startsWith(p + "request_rules.allow_content_types[0]"), e);
+        e = jsonToMetadataError(JsonToMetadata.newBuilder().setRequestRules(JsonToMetadata.MatchRules.newBuilder()
+                .addRules(rule).setAllowContentTypesRegex(RegexMatcher.newBuilder().setRegex("(a"))).build());
+        assertEquals(true, e.startsWith(p + "request_rules.allow_content_types_regex.regex"), e);
+    }
+
+    private static JsonToMetadata request(JsonToMetadata.Rule.Builder rule) {
+        return JsonToMetadata.newBuilder().setRequestRules(JsonToMetadata.MatchRules.newBuilder().addRules(rule)).build();
     }
 }

@@ -111,7 +111,8 @@ public final class FilterProtos {
         return out;
     }
 
-    private static Object plain(Value v) {
+    /** A Value as a plain Java value (see {@link #plain(Struct)}); null for a JSON null or an unset Value. */
+    public static Object plain(Value v) {
         return switch (v.getKindCase()) {
             case STRING_VALUE -> v.getStringValue();
             case NUMBER_VALUE -> v.getNumberValue();
