@@ -394,7 +394,8 @@ final class Http1Connection extends FlushCoalescer
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.log(java.util.logging.Level.FINE, io.remora.log.LogTags.conn(cx.connectionId()) + "downstream connection error, closing: " + cause, cause);
+        io.remora.log.UnexpectedErrors.log(LOG, io.remora.log.LogTags.conn(cx.connectionId())
+                + "downstream connection error, closing: " + cause, cause);
         ctx.channel().close(); // through this stage's close: what was written is flushed first
     }
 

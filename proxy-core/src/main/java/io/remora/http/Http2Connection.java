@@ -430,7 +430,8 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
         // A bug in one stream's processing costs that stream, not the connection.
         private void failed(Http2DownstreamStream s, RuntimeException e) {
-            LOG.log(Level.FINE, io.remora.log.LogTags.conn(cx.connectionId()) + "stream error, resetting: " + e, e);
+            io.remora.log.UnexpectedErrors.log(LOG, io.remora.log.LogTags.conn(cx.connectionId())
+                    + "stream error, resetting: " + e, e);
             if (s != null) {
                 s.failed();
             }
