@@ -1,0 +1,234 @@
+package io.remora.e2e;
+
+import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.data.tap.v3.SocketBufferedTrace;
+import io.envoyproxy.envoy.data.tap.v3.SocketEvent;
+import io.envoyproxy.envoy.data.tap.v3.TraceWrapper;
+import io.remora.testing.TempPaths;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.remora.xds.ads.TestControlPlane.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code envoy.transport_sockets.tap} around raw_buffer on tcp_proxy listeners, through a real
+ * proxy to an echo upstream: the connection's reads and writes land in {@code file_per_tap} files.
+ */
+class TapSocketE2ETest {
+
+    static ServerSocket echo;
+    static ProxyProcess proxy;
+    static Path dir;
+    static int plain;
+    static int cut;
+    static int streamed;
+
+    @BeforeAll
+    static void start() throws Exception {
+        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread server = new Thread(TapSocketE2ETest::serveEcho, "echo");
+        server.setDaemon(true);
+        server.start();
+        dir = TempPaths.directory("tapsocket");
+        int admin = ProxyProcess.freePort();
+        plain = ProxyProcess.freePort();
+        cut = ProxyProcess.freePort();
+        streamed = ProxyProcess.freePort();
+        String listeners = tapped("plain", "", "JSON_BODY_AS_BYTES") + "\n"
+                + tapped("cut", "max_buffered_rx_bytes: 3\nmax_buffered_tx_bytes: 8", "JSON_BODY_AS_STRING") + "\n"
+                + tapped("streamed", "streaming: true\nmax_buffered_tx_bytes: 2", "PROTO_BINARY_LENGTH_DELIMITED");
+        String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("echo", false, null, echo.getLocalPort()),
+                Map.of("plain", plain, "cut", cut, "streamed", streamed));
+        proxy = ProxyProcess.start(yaml, admin);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        echo.close();
+    }
+
+    /** A tcp_proxy listener to the echo whose chain's transport socket is a tap around raw_buffer. */
+    private static String tapped(String name, String outputFields, String format) {
+        String socket = """
+                transport_socket:
+                  name: envoy.transport_sockets.tap
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tap.v3.Tap
+                    common_config:
+                      static_config:
+                        match: { any_match: true }
+                        output_config:
+                OUTPUT
+                          sinks:
+                          - format: FORMAT
+                            file_per_tap: { path_prefix: "PREFIX" }
+                    transport_socket: { name: envoy.transport_sockets.raw_buffer }
+                """.replace("OUTPUT\n", outputFields.isEmpty() ? "" : Bootstraps.indent(outputFields, 10) + "\n")
+                .replace("FORMAT", format).replace("PREFIX", dir.resolve(name).toString());
+        return Bootstraps.tcpListener(name, "echo").replace("  - filters:\n",
+                "  - " + Bootstraps.indent(socket, 4).stripLeading() + "\n    filters:\n");
+    }
+
+    private static void serveEcho() {
+        while (!echo.isClosed()) {
+            try {
+                Socket s = echo.accept();
+                Thread t = new Thread(() -> {
+                    try (s) {
+                        InputStream in = s.getInputStream();
+                        OutputStream out = s.getOutputStream();
+                        byte[] buf = new byte[4096];
+                        for (int n; (n = in.read(buf)) > 0; ) {
+                            out.write(buf, 0, n);
+                        }
+                    } catch (Exception ignored) {
+                        // the client went away
+                    }
+                });
+                t.setDaemon(true);
+                t.start();
+            } catch (Exception e) {
+                return;
+            }
+        }
+    }
+
+    /** Sends {@code text}, reads its echo, closes. */
+    private static void roundTrip(int port, String text) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            byte[] sent = text.getBytes(StandardCharsets.UTF_8);
+            s.getOutputStream().write(sent);
+            byte[] back = s.getInputStream().readNBytes(sent.length);
+            assertEquals(text, new String(back, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aBufferedTraceHoldsTheReadAndTheEchoedWrite() throws Exception {
+        roundTrip(plain, "hello");
+        SocketBufferedTrace t = jsonTrace("plain_");
+        assertEquals(List.of("hello"), data(t, true));
+        assertEquals(List.of("hello"), data(t, false));
+        assertFalse(t.getReadTruncated());
+        assertFalse(t.getWriteTruncated());
+        assertEquals("127.0.0.1", t.getConnection().getRemoteAddress().getSocketAddress().getAddress());
+        assertEquals(plain, t.getConnection().getLocalAddress().getSocketAddress().getPortValue());
+        assertTrue(t.getTraceId() > 0, "the connection's id");
+        assertTrue(t.getEvents(0).hasTimestamp());
+    }
+
+    @Test
+    void maxBufferedBytesCutTheTraceAndSaySo() throws Exception {
+        roundTrip(cut, "abcdef");
+        SocketBufferedTrace t = jsonTrace("cut_");
+        assertEquals("abc", String.join("", data(t, true)));
+        assertTrue(t.getReadTruncated());
+        assertEquals("abcdef", String.join("", data(t, false)), "within max_buffered_tx_bytes");
+        assertFalse(t.getWriteTruncated());
+    }
+
+    @Test
+    void aStreamedTraceIsTheConnectionThenEachEventThenTheClose() throws Exception {
+        roundTrip(streamed, "hello");
+        Path file = awaitFile("streamed_");
+        List<TraceWrapper> segments = new ArrayList<>();
+        await("the closed segment", () -> {
+            segments.clear();
+            try (InputStream in = Files.newInputStream(file)) {
+                for (TraceWrapper w; (w = TraceWrapper.parseDelimitedFrom(in)) != null; ) {
+                    segments.add(w);
+                }
+            } catch (Exception e) {
+                return false; // still being written
+            }
+            return !segments.isEmpty() && segments.get(segments.size() - 1).getSocketStreamedTraceSegment()
+                    .getEvent().hasClosed();
+        });
+        long id = segments.get(0).getSocketStreamedTraceSegment().getTraceId();
+        assertEquals(streamed, segments.get(0).getSocketStreamedTraceSegment().getConnection().getLocalAddress()
+                .getSocketAddress().getPortValue(), "the connection comes first");
+        StringBuilder read = new StringBuilder();
+        List<String> writes = new ArrayList<>();
+        for (TraceWrapper w : segments) {
+            assertEquals(id, w.getSocketStreamedTraceSegment().getTraceId());
+            SocketEvent e = w.getSocketStreamedTraceSegment().getEvent();
+            if (e.hasRead()) {
+                read.append(e.getRead().getData().getAsBytes().toStringUtf8());
+            } else if (e.hasWrite()) {
+                writes.add(e.getWrite().getData().getAsBytes().toStringUtf8());
+            }
+        }
+        assertEquals("hello", read.toString());
+        assertFalse(writes.isEmpty());
+        assertTrue("hello".startsWith(writes.get(0)), writes.toString());
+        assertTrue(writes.stream().allMatch(w -> !w.isEmpty() && w.length() <= 2),
+                "each write cut at max_buffered_tx_bytes: " + writes);
+    }
+
+    private static List<String> data(SocketBufferedTrace t, boolean reads) {
+        List<String> out = new ArrayList<>();
+        for (SocketEvent e : t.getEventsList()) {
+            if (reads && e.hasRead()) {
+                out.add(text(e.getRead().getData()));
+            } else if (!reads && e.hasWrite()) {
+                out.add(text(e.getWrite().getData()));
+            }
+        }
+        return out;
+    }
+
+    private static String text(io.envoyproxy.envoy.data.tap.v3.Body b) {
+        return b.hasAsString() ? b.getAsString() : b.getAsBytes().toStringUtf8();
+    }
+
+    private static SocketBufferedTrace jsonTrace(String prefix) throws Exception {
+        Path file = awaitFile(prefix);
+        TraceWrapper.Builder b = TraceWrapper.newBuilder();
+        await("a whole trace in " + file, () -> {
+            try {
+                b.clear();
+                JsonFormat.parser().merge(Files.readString(file), b);
+                return b.hasSocketBufferedTrace();
+            } catch (Exception e) {
+                return false; // still being written
+            }
+        });
+        return b.getSocketBufferedTrace();
+    }
+
+    private static Path awaitFile(String prefix) {
+        await("a tap file " + prefix, () -> !files(prefix).isEmpty());
+        List<Path> all = files(prefix);
+        assertEquals(1, all.size(), "one file per connection: " + all);
+        return all.get(0);
+    }
+
+    private static List<Path> files(String prefix) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
