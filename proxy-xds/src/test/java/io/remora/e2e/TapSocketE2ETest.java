@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.data.tap.v3.SocketBufferedTrace;
 import io.envoyproxy.envoy.data.tap.v3.SocketEvent;
 import io.envoyproxy.envoy.data.tap.v3.TraceWrapper;
 import io.remora.testing.TempPaths;
+import io.remora.testing.TestCerts;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,8 @@ class TapSocketE2ETest {
     static int plain;
     static int cut;
     static int streamed;
+    static int tls;
+    static TestCerts.Ca ca;
 
     @BeforeAll
     static void start() throws Exception {
@@ -51,11 +54,15 @@ class TapSocketE2ETest {
         plain = ProxyProcess.freePort();
         cut = ProxyProcess.freePort();
         streamed = ProxyProcess.freePort();
-        String listeners = tapped("plain", "", "JSON_BODY_AS_BYTES") + "\n"
-                + tapped("cut", "max_buffered_rx_bytes: 3\nmax_buffered_tx_bytes: 8", "JSON_BODY_AS_STRING") + "\n"
-                + tapped("streamed", "streaming: true\nmax_buffered_tx_bytes: 2", "PROTO_BINARY_LENGTH_DELIMITED");
+        tls = ProxyProcess.freePort();
+        ca = TestCerts.ca("tap-ca");
+        ca.issue("proxy.test").write(dir, "server");
+        String listeners = tapped("plain", "", "JSON_BODY_AS_BYTES", RAW) + "\n"
+                + tapped("cut", "max_buffered_rx_bytes: 3\nmax_buffered_tx_bytes: 8", "JSON_BODY_AS_STRING", RAW) + "\n"
+                + tapped("streamed", "streaming: true\nmax_buffered_tx_bytes: 2", "PROTO_BINARY_LENGTH_DELIMITED", RAW)
+                + "\n" + tapped("tls", "", "JSON_BODY_AS_STRING", Bootstraps.downstreamTls(dir, "server"));
         String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("echo", false, null, echo.getLocalPort()),
-                Map.of("plain", plain, "cut", cut, "streamed", streamed));
+                Map.of("plain", plain, "cut", cut, "streamed", streamed, "tls", tls));
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -67,8 +74,10 @@ class TapSocketE2ETest {
         echo.close();
     }
 
-    /** A tcp_proxy listener to the echo whose chain's transport socket is a tap around raw_buffer. */
-    private static String tapped(String name, String outputFields, String format) {
+    static final String RAW = "transport_socket: { name: envoy.transport_sockets.raw_buffer }";
+
+    /** A tcp_proxy listener to the echo whose chain's transport socket is a tap around {@code inner}. */
+    private static String tapped(String name, String outputFields, String format, String inner) {
         String socket = """
                 transport_socket:
                   name: envoy.transport_sockets.tap
@@ -82,8 +91,9 @@ class TapSocketE2ETest {
                           sinks:
                           - format: FORMAT
                             file_per_tap: { path_prefix: "PREFIX" }
-                    transport_socket: { name: envoy.transport_sockets.raw_buffer }
-                """.replace("OUTPUT\n", outputFields.isEmpty() ? "" : Bootstraps.indent(outputFields, 10) + "\n")
+                INNER
+                """.replace("INNER\n", Bootstraps.indent(inner, 4) + "\n")
+                .replace("OUTPUT\n", outputFields.isEmpty() ? "" : Bootstraps.indent(outputFields, 10) + "\n")
                 .replace("FORMAT", format).replace("PREFIX", dir.resolve(name).toString());
         return Bootstraps.tcpListener(name, "echo").replace("  - filters:\n",
                 "  - " + Bootstraps.indent(socket, 4).stripLeading() + "\n    filters:\n");
@@ -184,6 +194,16 @@ class TapSocketE2ETest {
         assertTrue("hello".startsWith(writes.get(0)), writes.toString());
         assertTrue(writes.stream().allMatch(w -> !w.isEmpty() && w.length() <= 2),
                 "each write cut at max_buffered_tx_bytes: " + writes);
+    }
+
+    /** Through a tap around tls: the trace holds what the client sent and got, decrypted. */
+    @Test
+    void aTapAroundTlsRecordsThePlaintext() throws Exception {
+        assertEquals("hi", RbacMtlsE2ETest.echoOnce(RbacMtlsE2ETest.client(ca.issue("client.test"), ca), tls));
+        SocketBufferedTrace t = jsonTrace("tls_");
+        assertEquals("hi", String.join("", data(t, true)));
+        assertEquals("hi", String.join("", data(t, false)));
+        assertTrue(t.getEvents(0).getRead().getData().hasAsString(), "JSON_BODY_AS_STRING");
     }
 
     private static List<String> data(SocketBufferedTrace t, boolean reads) {
