@@ -41,6 +41,7 @@ class TapSocketE2ETest {
     static int cut;
     static int streamed;
     static int tls;
+    static int byAdmin;
     static TestCerts.Ca ca;
 
     @BeforeAll
@@ -55,14 +56,18 @@ class TapSocketE2ETest {
         cut = ProxyProcess.freePort();
         streamed = ProxyProcess.freePort();
         tls = ProxyProcess.freePort();
+        byAdmin = ProxyProcess.freePort();
         ca = TestCerts.ca("tap-ca");
         ca.issue("proxy.test").write(dir, "server");
-        String listeners = tapped("plain", "", "JSON_BODY_AS_BYTES", RAW) + "\n"
-                + tapped("cut", "max_buffered_rx_bytes: 3\nmax_buffered_tx_bytes: 8", "JSON_BODY_AS_STRING", RAW) + "\n"
-                + tapped("streamed", "streaming: true\nmax_buffered_tx_bytes: 2", "PROTO_BINARY_LENGTH_DELIMITED", RAW)
-                + "\n" + tapped("tls", "", "JSON_BODY_AS_STRING", Bootstraps.downstreamTls(dir, "server"));
+        String listeners = tapped("plain", toFiles("plain", "", "JSON_BODY_AS_BYTES"), RAW) + "\n"
+                + tapped("cut", toFiles("cut", "max_buffered_rx_bytes: 3\nmax_buffered_tx_bytes: 8",
+                "JSON_BODY_AS_STRING"), RAW) + "\n"
+                + tapped("streamed", toFiles("streamed", "streaming: true\nmax_buffered_tx_bytes: 2",
+                "PROTO_BINARY_LENGTH_DELIMITED"), RAW) + "\n"
+                + tapped("tls", toFiles("tls", "", "JSON_BODY_AS_STRING"), Bootstraps.downstreamTls(dir, "server")) + "\n"
+                + tapped("admin", "admin_config: { config_id: sock }", RAW);
         String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("echo", false, null, echo.getLocalPort()),
-                Map.of("plain", plain, "cut", cut, "streamed", streamed, "tls", tls));
+                Map.of("plain", plain, "cut", cut, "streamed", streamed, "tls", tls, "admin", byAdmin));
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -77,26 +82,33 @@ class TapSocketE2ETest {
     static final String RAW = "transport_socket: { name: envoy.transport_sockets.raw_buffer }";
 
     /** A tcp_proxy listener to the echo whose chain's transport socket is a tap around {@code inner}. */
-    private static String tapped(String name, String outputFields, String format, String inner) {
+    private static String tapped(String name, String commonConfig, String inner) {
         String socket = """
                 transport_socket:
                   name: envoy.transport_sockets.tap
                   typed_config:
                     "@type": type.googleapis.com/envoy.extensions.transport_sockets.tap.v3.Tap
                     common_config:
-                      static_config:
-                        match: { any_match: true }
-                        output_config:
-                OUTPUT
-                          sinks:
-                          - format: FORMAT
-                            file_per_tap: { path_prefix: "PREFIX" }
+                COMMON
                 INNER
-                """.replace("INNER\n", Bootstraps.indent(inner, 4) + "\n")
-                .replace("OUTPUT\n", outputFields.isEmpty() ? "" : Bootstraps.indent(outputFields, 10) + "\n")
-                .replace("FORMAT", format).replace("PREFIX", dir.resolve(name).toString());
+                """.replace("COMMON\n", Bootstraps.indent(commonConfig, 6) + "\n")
+                .replace("INNER\n", Bootstraps.indent(inner, 4) + "\n");
         return Bootstraps.tcpListener(name, "echo").replace("  - filters:\n",
                 "  - " + Bootstraps.indent(socket, 4).stripLeading() + "\n    filters:\n");
+    }
+
+    /** A static any_match config writing {@code <dir>/<name>_<id>} files with these output_config fields. */
+    private static String toFiles(String name, String outputFields, String format) {
+        return """
+                static_config:
+                  match: { any_match: true }
+                  output_config:
+                OUTPUT
+                    sinks:
+                    - format: FORMAT
+                      file_per_tap: { path_prefix: "PREFIX" }
+                """.replace("OUTPUT\n", outputFields.isEmpty() ? "" : Bootstraps.indent(outputFields, 4) + "\n")
+                .replace("FORMAT", format).replace("PREFIX", dir.resolve(name).toString());
     }
 
     private static void serveEcho() {
@@ -204,6 +216,48 @@ class TapSocketE2ETest {
         assertEquals("hi", String.join("", data(t, true)));
         assertEquals("hi", String.join("", data(t, false)));
         assertTrue(t.getEvents(0).getRead().getData().hasAsString(), "JSON_BODY_AS_STRING");
+    }
+
+    /** An admin_config tap records nothing until a /tap session for its id streams its traces. */
+    @Test
+    void aTapSessionStreamsTheConnectionsOfItsConfigId() throws Exception {
+        roundTrip(byAdmin, "before");
+        String body = """
+                config_id: sock
+                tap_config:
+                  match: { any_match: true }
+                  output_config:
+                    sinks: [{ format: PROTO_BINARY_LENGTH_DELIMITED, streaming_admin: {} }]
+                """;
+        Process curl = new ProcessBuilder("curl", "-sS", "-N", "--max-time", "60", "-X", "POST", "--data-binary", body,
+                proxy.adminUri("/tap").toString()).start();
+        java.util.concurrent.BlockingQueue<TraceWrapper> traces = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (InputStream in = curl.getInputStream()) {
+                for (TraceWrapper w; (w = TraceWrapper.parseDelimitedFrom(in)) != null; ) {
+                    traces.add(w);
+                }
+            } catch (Exception e) {
+                // the stream ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            // Nothing tells when the session is attached: connect until a trace comes.
+            TraceWrapper got = null;
+            for (int i = 0; got == null && i < 50; i++) {
+                roundTrip(byAdmin, "probe " + i);
+                got = traces.poll(200, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            assertTrue(got != null && got.hasSocketBufferedTrace(), String.valueOf(got));
+            String read = String.join("", data(got.getSocketBufferedTrace(), true));
+            assertTrue(read.startsWith("probe "), read);
+            assertEquals(List.of(read), data(got.getSocketBufferedTrace(), false));
+            assertTrue(files("admin_").isEmpty(), "an admin tap writes no files");
+        } finally {
+            curl.destroy();
+        }
     }
 
     private static List<String> data(SocketBufferedTrace t, boolean reads) {
