@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -47,9 +46,7 @@ class TapSocketE2ETest {
     @BeforeAll
     static void start() throws Exception {
         echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread server = new Thread(TapSocketE2ETest::serveEcho, "echo");
-        server.setDaemon(true);
-        server.start();
+        TcpEcho.serve(echo);
         dir = TempPaths.directory("tapsocket");
         int admin = ProxyProcess.freePort();
         plain = ProxyProcess.freePort();
@@ -109,30 +106,6 @@ class TapSocketE2ETest {
                       file_per_tap: { path_prefix: "PREFIX" }
                 """.replace("OUTPUT\n", outputFields.isEmpty() ? "" : Bootstraps.indent(outputFields, 4) + "\n")
                 .replace("FORMAT", format).replace("PREFIX", dir.resolve(name).toString());
-    }
-
-    private static void serveEcho() {
-        while (!echo.isClosed()) {
-            try {
-                Socket s = echo.accept();
-                Thread t = new Thread(() -> {
-                    try (s) {
-                        InputStream in = s.getInputStream();
-                        OutputStream out = s.getOutputStream();
-                        byte[] buf = new byte[4096];
-                        for (int n; (n = in.read(buf)) > 0; ) {
-                            out.write(buf, 0, n);
-                        }
-                    } catch (Exception ignored) {
-                        // the client went away
-                    }
-                });
-                t.setDaemon(true);
-                t.start();
-            } catch (Exception e) {
-                return;
-            }
-        }
     }
 
     /** Sends {@code text}, reads its echo, closes. */
