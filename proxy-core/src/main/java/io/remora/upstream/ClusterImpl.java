@@ -6,6 +6,8 @@ import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.HealthCheckConfig;
+import io.remora.network.SocketTap;
+import io.remora.server.ServerContext;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.health.HealthCheckerGroup;
 import io.remora.upstream.outlier.OutlierDetector;
@@ -133,6 +135,24 @@ public final class ClusterImpl implements Cluster {
     @Override
     public TransportSocketFactory transportSocketFactory() {
         return transportSockets;
+    }
+
+    /** Built on the first connect, when the server (whose /tap admin-configured taps join) is there. */
+    private SocketTap socketTap;
+    private SocketTap.Config socketTapConfig;
+
+    @Override
+    public synchronized SocketTap socketTap() {
+        SocketTap.Config c = config.socketTap();
+        ServerContext context = runtime == null ? null : runtime.context();
+        if (c == null || context == null) {
+            return null;
+        }
+        if (!c.equals(socketTapConfig)) {
+            socketTap = c.build(context);
+            socketTapConfig = c;
+        }
+        return socketTap;
     }
 
     @Override

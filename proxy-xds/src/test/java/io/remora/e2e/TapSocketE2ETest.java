@@ -41,6 +41,7 @@ class TapSocketE2ETest {
     static int streamed;
     static int tls;
     static int byAdmin;
+    static int upstream;
     static TestCerts.Ca ca;
 
     @BeforeAll
@@ -54,6 +55,7 @@ class TapSocketE2ETest {
         streamed = ProxyProcess.freePort();
         tls = ProxyProcess.freePort();
         byAdmin = ProxyProcess.freePort();
+        upstream = ProxyProcess.freePort();
         ca = TestCerts.ca("tap-ca");
         ca.issue("proxy.test").write(dir, "server");
         String listeners = tapped("plain", toFiles("plain", "", "JSON_BODY_AS_BYTES"), RAW) + "\n"
@@ -62,9 +64,14 @@ class TapSocketE2ETest {
                 + tapped("streamed", toFiles("streamed", "streaming: true\nmax_buffered_tx_bytes: 2",
                 "PROTO_BINARY_LENGTH_DELIMITED"), RAW) + "\n"
                 + tapped("tls", toFiles("tls", "", "JSON_BODY_AS_STRING"), Bootstraps.downstreamTls(dir, "server")) + "\n"
-                + tapped("admin", "admin_config: { config_id: sock }", RAW);
-        String yaml = Bootstraps.listeners(admin, listeners, Bootstraps.cluster("echo", false, null, echo.getLocalPort()),
-                Map.of("plain", plain, "cut", cut, "streamed", streamed, "tls", tls, "admin", byAdmin));
+                + tapped("admin", "admin_config: { config_id: sock }", RAW) + "\n"
+                + Bootstraps.tcpListener("upstream", "tapped");
+        String clusters = Bootstraps.cluster("echo", false, null, echo.getLocalPort()) + "\n"
+                + Bootstraps.cluster("tapped", false, Bootstraps.indent(tapSocket(toFiles("up", "", "JSON_BODY_AS_STRING"),
+                RAW), 2) + "\n", echo.getLocalPort());
+        String yaml = Bootstraps.listeners(admin, listeners, clusters,
+                Map.of("plain", plain, "cut", cut, "streamed", streamed, "tls", tls, "admin", byAdmin,
+                "upstream", upstream));
         proxy = ProxyProcess.start(yaml, admin);
     }
 
@@ -80,7 +87,13 @@ class TapSocketE2ETest {
 
     /** A tcp_proxy listener to the echo whose chain's transport socket is a tap around {@code inner}. */
     private static String tapped(String name, String commonConfig, String inner) {
-        String socket = """
+        return Bootstraps.tcpListener(name, "echo").replace("  - filters:\n",
+                "  - " + Bootstraps.indent(tapSocket(commonConfig, inner), 4).stripLeading() + "\n    filters:\n");
+    }
+
+    /** A {@code transport_socket} block: the tap with {@code commonConfig} around {@code inner}. */
+    private static String tapSocket(String commonConfig, String inner) {
+        return """
                 transport_socket:
                   name: envoy.transport_sockets.tap
                   typed_config:
@@ -90,8 +103,6 @@ class TapSocketE2ETest {
                 INNER
                 """.replace("COMMON\n", Bootstraps.indent(commonConfig, 6) + "\n")
                 .replace("INNER\n", Bootstraps.indent(inner, 4) + "\n");
-        return Bootstraps.tcpListener(name, "echo").replace("  - filters:\n",
-                "  - " + Bootstraps.indent(socket, 4).stripLeading() + "\n    filters:\n");
     }
 
     /** A static any_match config writing {@code <dir>/<name>_<id>} files with these output_config fields. */
@@ -189,6 +200,17 @@ class TapSocketE2ETest {
         assertEquals("hi", String.join("", data(t, true)));
         assertEquals("hi", String.join("", data(t, false)));
         assertTrue(t.getEvents(0).getRead().getData().hasAsString(), "JSON_BODY_AS_STRING");
+    }
+
+    /** A cluster's tap: what the proxy sent upstream is a write, the echo a read. */
+    @Test
+    void aClusterTapRecordsTheUpstreamConnection() throws Exception {
+        roundTrip(upstream, "hello");
+        SocketBufferedTrace t = jsonTrace("up_");
+        assertEquals("hello", String.join("", data(t, false)));
+        assertEquals("hello", String.join("", data(t, true)));
+        assertEquals(echo.getLocalPort(), t.getConnection().getRemoteAddress().getSocketAddress().getPortValue());
+        assertTrue(t.getConnection().getLocalAddress().getSocketAddress().getPortValue() > 0);
     }
 
     /** An admin_config tap records nothing until a /tap session for its id streams its traces. */

@@ -22,7 +22,7 @@ import java.time.Instant;
  * as an event, then its close. Buffered, one {@code socket_buffered_trace} at the close, reads
  * and writes each kept up to max_buffered_rx/tx_bytes in all (the first event past the limit is
  * cut, later ones are left out, and {@code read_truncated}/{@code write_truncated} say so);
- * streamed, a {@code socket_streamed_trace_segment} for the connection as it opens and one per
+ * streamed, a {@code socket_streamed_trace_segment} for the connection once connected and one per
  * event, each event's data cut at the limit.
  */
 final class SocketTapHandler extends ChannelDuplexHandler {
@@ -35,6 +35,9 @@ final class SocketTapHandler extends ChannelDuplexHandler {
     private int rxBuffered;
     private int txBuffered;
     private boolean closed;
+    /** Kept once connected: a closed channel may no longer tell them. */
+    private java.net.SocketAddress local;
+    private java.net.SocketAddress remote;
 
     SocketTapHandler(TapExtensionConfig.Active active, long id, boolean connectionPerEvent) {
         this.active = active;
@@ -45,16 +48,31 @@ final class SocketTapHandler extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            connected(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (local == null && remote == null) {
+            connected(ctx); // an upstream connection: tapped before it connects
+        }
+        ctx.fireChannelActive();
+    }
+
+    private void connected(ChannelHandlerContext ctx) {
+        local = ctx.channel().localAddress();
+        remote = ctx.channel().remoteAddress();
         if (spec.streaming()) {
-            submit(SocketStreamedTraceSegment.newBuilder().setTraceId(id)
-                    .setConnection(TraceConnection.of(ctx.channel().localAddress(), ctx.channel().remoteAddress())));
+            submit(SocketStreamedTraceSegment.newBuilder().setTraceId(id).setConnection(TraceConnection.of(local, remote)));
         }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf data && data.isReadable()) {
-            onData(ctx, data, true);
+            onData(data, true);
         }
         ctx.fireChannelRead(msg);
     }
@@ -62,28 +80,28 @@ final class SocketTapHandler extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof ByteBuf data && data.isReadable()) {
-            onData(ctx, data, false);
+            onData(data, false);
         }
         ctx.write(msg, promise);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        onClose(ctx);
+        onClose();
         ctx.fireChannelInactive();
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        onClose(ctx);
+        onClose();
     }
 
-    private void onData(ChannelHandlerContext ctx, ByteBuf data, boolean read) {
+    private void onData(ByteBuf data, boolean read) {
         if (closed) {
             return;
         }
         if (spec.streaming()) {
-            SocketEvent.Builder e = event(ctx, true);
+            SocketEvent.Builder e = event(true);
             Body body = capture(data, read ? spec.maxRxBytes() : spec.maxTxBytes()).toProto(spec.format());
             if (read) {
                 e.getReadBuilder().setData(body);
@@ -99,7 +117,7 @@ final class SocketTapHandler extends ChannelDuplexHandler {
         }
         BodyCapture capture = capture(data, read ? spec.maxRxBytes() - rxBuffered : spec.maxTxBytes() - txBuffered);
         Body body = capture.toProto(spec.format());
-        SocketEvent.Builder e = event(ctx, false);
+        SocketEvent.Builder e = event(false);
         int kept = capture.length();
         if (read) {
             e.getReadBuilder().setData(body);
@@ -113,19 +131,18 @@ final class SocketTapHandler extends ChannelDuplexHandler {
         t.addEvents(e);
     }
 
-    private void onClose(ChannelHandlerContext ctx) {
+    private void onClose() {
         if (closed) {
             return;
         }
         closed = true;
         if (spec.streaming()) {
-            SocketEvent.Builder e = event(ctx, true);
+            SocketEvent.Builder e = event(true);
             e.getClosedBuilder();
             submit(SocketStreamedTraceSegment.newBuilder().setTraceId(id).setEvent(e));
             return;
         }
-        SocketBufferedTrace.Builder t = buffered()
-                .setConnection(TraceConnection.of(ctx.channel().localAddress(), ctx.channel().remoteAddress()));
+        SocketBufferedTrace.Builder t = buffered().setConnection(TraceConnection.of(local, remote));
         active.sink().submit(TraceWrapper.newBuilder().setSocketBufferedTrace(t).build(), id);
     }
 
@@ -136,12 +153,12 @@ final class SocketTapHandler extends ChannelDuplexHandler {
         return buffered;
     }
 
-    private SocketEvent.Builder event(ChannelHandlerContext ctx, boolean streamed) {
+    private SocketEvent.Builder event(boolean streamed) {
         Instant now = Instant.now();
         SocketEvent.Builder e = SocketEvent.newBuilder()
                 .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()));
         if (streamed && connectionPerEvent) {
-            e.setConnection(TraceConnection.of(ctx.channel().localAddress(), ctx.channel().remoteAddress()));
+            e.setConnection(TraceConnection.of(local, remote));
         }
         return e;
     }

@@ -109,17 +109,24 @@ class TapSocketTranslationTest {
                 """).path(), "the wrapped socket is translated as any");
     }
 
-    /** Only listeners are tapped: a cluster's tap socket is refused where it is. */
+    /** A cluster's tap socket is built; one in transport_socket_matches is refused where it is. */
     @Test
-    void aClusterTapIsRefused() {
-        String yaml = HcmListenerYaml.listener("", "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1 + """
-                    transport_socket:
-                      name: envoy.transport_sockets.tap
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.transport_sockets.tap.v3.Tap
-                """ + (FILE_SINK + RAW).indent(8);
+    void clusterTaps() {
+        String tap = """
+                transport_socket:
+                  name: envoy.transport_sockets.tap
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tap.v3.Tap
+                """ + (FILE_SINK + RAW).indent(4);
+        String yaml = HcmListenerYaml.listener("", "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1
+                + tap.indent(4);
+        var cluster = new BootstrapLoader().loadString(yaml, "test.yaml").model().clusters().get("c1");
+        assertEquals(7, ((TapSocketConfig) cluster.socketTap()).staticSpec().maxRxBytes());
+        assertNull(cluster.transportSocket());
+        String matches = HcmListenerYaml.listener("", "route: { cluster: c1 }") + HcmListenerYaml.CLUSTER_C1
+                + "    transport_socket_matches:\n    - name: m\n      match: {}\n" + tap.indent(6);
         TranslationException e = assertThrows(TranslationException.class,
-                () -> new BootstrapLoader().loadString(yaml, "test.yaml"));
-        assertEquals("static_resources.clusters[0].transport_socket.typed_config", e.path());
+                () -> new BootstrapLoader().loadString(matches, "test.yaml"));
+        assertEquals("static_resources.clusters[0].transport_socket_matches[0].transport_socket.typed_config", e.path());
     }
 }
