@@ -53,9 +53,9 @@ import java.util.List;
  *                          {@code tcp_proxy} connections closed
  * @param dnsCache          the DNS cache of a DYNAMIC_FORWARD_PROXY cluster, else null
  * @param upstreamProxyProtocol the {@code upstream_proxy_protocol} wrapper of {@code transport_socket}
- * @param socketTap         the tap transport socket around {@code transport_socket}, or null
  *                          (a PROXY header first on each connection), or null
  * @param aggregateClusters an AGGREGATE cluster's {@code clusters}, in failover order; else empty
+ * @param socketTap         the tap transport socket around {@code transport_socket}, or null
  */
 public record ClusterConfig(
         String name,

@@ -137,22 +137,37 @@ public final class ClusterImpl implements Cluster {
         return transportSockets;
     }
 
+    /** A tap built from this config. */
+    private record BuiltTap(SocketTap.Config config, SocketTap tap) {
+    }
+
     /** Built on the first connect, when the server (whose /tap admin-configured taps join) is there. */
-    private SocketTap socketTap;
-    private SocketTap.Config socketTapConfig;
+    private volatile BuiltTap socketTap;
 
     @Override
-    public synchronized SocketTap socketTap() {
+    public SocketTap socketTap() {
         SocketTap.Config c = config.socketTap();
-        ServerContext context = runtime == null ? null : runtime.context();
-        if (c == null || context == null) {
+        if (c == null) {
             return null;
         }
-        if (!c.equals(socketTapConfig)) {
-            socketTap = c.build(context);
-            socketTapConfig = c;
+        BuiltTap b = socketTap;
+        if (b != null && (b.config == c || b.config.equals(c))) {
+            return b.tap;
         }
-        return socketTap;
+        return buildSocketTap(c);
+    }
+
+    private synchronized SocketTap buildSocketTap(SocketTap.Config c) {
+        BuiltTap b = socketTap;
+        if (b != null && b.config.equals(c)) {
+            return b.tap;
+        }
+        ServerContext context = runtime == null ? null : runtime.context();
+        if (context == null) {
+            return null; // no server (tests): nothing to tap for
+        }
+        socketTap = new BuiltTap(c, c.build(context));
+        return socketTap.tap;
     }
 
     @Override
