@@ -55,6 +55,7 @@ import java.util.List;
  * @param upstreamProxyProtocol the {@code upstream_proxy_protocol} wrapper of {@code transport_socket}
  *                          (a PROXY header first on each connection), or null
  * @param aggregateClusters an AGGREGATE cluster's {@code clusters}, in failover order; else empty
+ * @param socketTap         the tap transport socket around {@code transport_socket}, or null
  */
 public record ClusterConfig(
         String name,
@@ -99,7 +100,8 @@ public record ClusterConfig(
         double perUpstreamPreconnectRatio,
         UpstreamProxyProtocolConfig upstreamProxyProtocol,
         DnsCacheConfig dnsCache,
-        List<String> aggregateClusters) {
+        List<String> aggregateClusters,
+        io.remora.network.SocketTap.Config socketTap) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -154,7 +156,7 @@ public record ClusterConfig(
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
-                .aggregateClusters(aggregateClusters);
+                .aggregateClusters(aggregateClusters).socketTap(socketTap);
     }
 
     /**
@@ -464,7 +466,14 @@ public record ClusterConfig(
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                     maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                    aggregateClusters);
+                    aggregateClusters, socketTap);
+        }
+
+        private io.remora.network.SocketTap.Config socketTap;
+
+        public Builder socketTap(io.remora.network.SocketTap.Config v) {
+            this.socketTap = v;
+            return this;
         }
 
         private List<String> aggregateClusters = List.of();

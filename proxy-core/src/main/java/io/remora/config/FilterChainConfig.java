@@ -12,13 +12,22 @@ import java.util.List;
  * @param transportSocketConnectTimeout {@code transport_socket_connect_timeout}: how long an
  *                        accepted connection may take to finish its transport socket's handshake
  *                        before it is closed; null or zero for no limit
+ * @param socketTap       the tap transport socket around {@code transportSocket} (raw when that is
+ *                        null), or null
  */
 public record FilterChainConfig(
         String name,
         FilterChainMatch match,
         List<NetworkFilterConfig> filters,
         TransportSocketConfig transportSocket,
-        Duration transportSocketConnectTimeout) {
+        Duration transportSocketConnectTimeout,
+        io.remora.network.SocketTap.Config socketTap) {
+
+    /** Without a tap transport socket. */
+    public FilterChainConfig(String name, FilterChainMatch match, List<NetworkFilterConfig> filters,
+                             TransportSocketConfig transportSocket, Duration transportSocketConnectTimeout) {
+        this(name, match, filters, transportSocket, transportSocketConnectTimeout, null);
+    }
 
     /** Without a transport_socket_connect_timeout. */
     public FilterChainConfig(String name, FilterChainMatch match, List<NetworkFilterConfig> filters,

@@ -182,6 +182,13 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
                         connectTimeout, chain.overload(), rt.stats().downstreamCxTransportSocketConnectTimeout);
             }
         }
+        if (chain.socketTap() != null) {
+            // Between TLS and the filters: it sees what they read and write, in plaintext.
+            io.netty.channel.ChannelHandler tap = chain.socketTap().newHandler(ch, id);
+            if (tap != null) {
+                ch.pipeline().addLast("tap", tap);
+            }
+        }
         ConnectionInfo info = new ConnectionInfo(rt.name(), local, remote, originalDst, sni,
                 transportProtocol, alpn, tls, originalSource(ch), chain.config().name(), id,
                 rt.config().perConnectionBufferLimitBytes());

@@ -20,6 +20,7 @@ public final class FilterChainRuntime {
     private final ServerContext context;
     private final ChainConnections connections;
     private final io.remora.tls.DownstreamTransportSocket tls;
+    private final io.remora.network.SocketTap socketTap;
 
     public FilterChainRuntime(FilterChainConfig config, NetworkFilter filter) {
         this(config, new ConnectionFilterFactory[0], filter, null, null);
@@ -41,6 +42,7 @@ public final class FilterChainRuntime {
         this.connectionFilters = connectionFilters.clone();
         this.context = context;
         this.tls = tls;
+        this.socketTap = config.socketTap() == null || context == null ? null : config.socketTap().build(context);
         this.connections = new ChainConnections(config.name() == null ? "chain" : config.name());
     }
 
@@ -51,6 +53,11 @@ public final class FilterChainRuntime {
     /** The chain's TLS, or null for raw bytes. */
     public io.remora.tls.DownstreamTransportSocket tls() {
         return tls;
+    }
+
+    /** The chain's tap transport socket, or null. */
+    public io.remora.network.SocketTap socketTap() {
+        return socketTap;
     }
 
     /** The overload manager whose reduce_timeouts scales this chain's transport_socket_connect_timeout. */

@@ -36,6 +36,11 @@ public interface Cluster {
         return this;
     }
 
+    /** The tap transport socket around this cluster's transport socket, or null. */
+    default io.remora.network.SocketTap socketTap() {
+        return null;
+    }
+
     /**
      * How this cluster's connections get their transport socket (raw or TLS). A cluster that
      * names TLS must provide it: by default its connects fail rather than go out in plaintext.

@@ -6,6 +6,8 @@ import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.HealthCheckConfig;
+import io.remora.network.SocketTap;
+import io.remora.server.ServerContext;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.health.HealthCheckerGroup;
 import io.remora.upstream.outlier.OutlierDetector;
@@ -133,6 +135,39 @@ public final class ClusterImpl implements Cluster {
     @Override
     public TransportSocketFactory transportSocketFactory() {
         return transportSockets;
+    }
+
+    /** A tap built from this config. */
+    private record BuiltTap(SocketTap.Config config, SocketTap tap) {
+    }
+
+    /** Built on the first connect, when the server (whose /tap admin-configured taps join) is there. */
+    private volatile BuiltTap socketTap;
+
+    @Override
+    public SocketTap socketTap() {
+        SocketTap.Config c = config.socketTap();
+        if (c == null) {
+            return null;
+        }
+        BuiltTap b = socketTap;
+        if (b != null && (b.config == c || b.config.equals(c))) {
+            return b.tap;
+        }
+        return buildSocketTap(c);
+    }
+
+    private synchronized SocketTap buildSocketTap(SocketTap.Config c) {
+        BuiltTap b = socketTap;
+        if (b != null && b.config.equals(c)) {
+            return b.tap;
+        }
+        ServerContext context = runtime == null ? null : runtime.context();
+        if (context == null) {
+            return null; // no server (tests): nothing to tap for
+        }
+        socketTap = new BuiltTap(c, c.build(context));
+        return socketTap.tap;
     }
 
     @Override

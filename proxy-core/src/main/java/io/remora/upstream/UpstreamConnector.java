@@ -178,11 +178,19 @@ public final class UpstreamConnector {
             loop.execute(() -> callback.onFailure(null, e, true));
             return null;
         }
+        io.remora.network.SocketTap tap = cluster.socketTap();
         b.handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 if (tls != null) {
                     ch.pipeline().addLast("tls", tls);
+                }
+                if (tap != null) {
+                    // Between TLS and the codec: it sees what is sent and received, in plaintext.
+                    io.netty.channel.ChannelHandler h = tap.newHandler(ch, io.remora.network.ConnectionIds.next());
+                    if (h != null) {
+                        ch.pipeline().addLast("tap", h);
+                    }
                 }
                 ProxyProtocolWriter.install(ch, proxyProtocol, host, options.proxyProtocol(),
                         cluster.transportSocketFactory());

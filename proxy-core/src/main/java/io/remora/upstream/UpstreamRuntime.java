@@ -58,6 +58,11 @@ public final class UpstreamRuntime implements AutoCloseable {
         return outlierEventLog;
     }
 
+    /** The server the clusters run in; null until the server has set up its upstream filters. */
+    ServerContext context() {
+        return context;
+    }
+
     /** Where clusters' upstream network filter configs find their runtime, and the context they run in. */
     void upstreamFilters(Function<NetworkFilterConfig, ConnectionFilterFactory> factories, ServerContext context) {
         this.upstreamFilterFactories = factories;

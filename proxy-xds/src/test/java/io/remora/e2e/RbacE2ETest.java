@@ -5,8 +5,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -217,31 +215,7 @@ class RbacE2ETest {
     @Test
     void networkRbacClosesDeniedConnections() throws Exception {
         try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread server = new Thread(() -> {
-                while (!echo.isClosed()) {
-                    try {
-                        Socket s = echo.accept();
-                        Thread t = new Thread(() -> {
-                            try (s) {
-                                InputStream in = s.getInputStream();
-                                OutputStream out = s.getOutputStream();
-                                byte[] buf = new byte[4096];
-                                for (int n; (n = in.read(buf)) > 0; ) {
-                                    out.write(buf, 0, n);
-                                }
-                            } catch (Exception ignored) {
-                                // the client side asserts
-                            }
-                        });
-                        t.setDaemon(true);
-                        t.start();
-                    } catch (Exception e) {
-                        return;
-                    }
-                }
-            }, "echo");
-            server.setDaemon(true);
-            server.start();
+            TcpEcho.serve(echo);
             int admin = ProxyProcess.freePort();
             int allowPort = ProxyProcess.freePort();
             int denyPort = ProxyProcess.freePort();

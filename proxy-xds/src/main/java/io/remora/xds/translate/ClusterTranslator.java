@@ -229,11 +229,14 @@ public final class ClusterTranslator {
         io.remora.config.TransportSocketConfig tls = null;
         java.util.List<io.remora.config.PassthroughMetadata> passthrough = java.util.List.of();
         io.remora.config.UpstreamProxyProtocolConfig proxyProtocol = null;
+        io.remora.network.SocketTap.Config socketTap = null;
         if (c.hasTransportSocket()) {
+            var tapped = io.remora.extensions.transport_sockets.tap.TapSocketTranslator.unwrap(c.getTransportSocket(),
+                    path.field("transport_socket"), ctx);
+            socketTap = tapped.tap();
             // internal_upstream wraps the socket used towards internal listeners, upstream_proxy_protocol
             // one that sends a PROXY header first.
-            var ts = UpstreamProxyProtocolTranslator.upstream(c.getTransportSocket(), path.field("transport_socket"),
-                    ctx);
+            var ts = UpstreamProxyProtocolTranslator.upstream(tapped.socket(), tapped.path(), ctx);
             tls = ts.tls();
             passthrough = ts.passthrough();
             proxyProtocol = ts.proxy();
@@ -280,7 +283,7 @@ public final class ClusterTranslator {
                 .http1EnableTrailers(trailers)
                 .ignoreHealthOnHostRemoval(c.getIgnoreHealthOnHostRemoval()).autoSni(autoSni)
                 .closeConnectionsOnHostHealthFailure(c.getCloseConnectionsOnHostHealthFailure())
-                .outlierDetection(outlier).transportSocket(tls).upstreamProxyProtocol(proxyProtocol)
+                .outlierDetection(outlier).transportSocket(tls).upstreamProxyProtocol(proxyProtocol).socketTap(socketTap)
                 .perConnectionBufferLimitBytes(bufferLimit)
                 .healthChecks(healthChecks).loadBalancing(balancing)
                 .upstreamBind(c.hasUpstreamBindConfig() ? BindConfigTranslator.translate(c.getUpstreamBindConfig(),

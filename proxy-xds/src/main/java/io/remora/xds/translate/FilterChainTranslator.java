@@ -23,8 +23,9 @@ public final class FilterChainTranslator {
     /** A chain whose match comes from elsewhere (a flattened filter_chain_matcher). */
     static FilterChainConfig translate(FilterChain fc, FilterChainMatch match, FieldPath path, TranslationContext ctx) {
         var filters = NetworkFilterTranslator.translate(fc.getFiltersList(), path.field("filters"), ctx);
-        var tls = fc.hasTransportSocket()
-                ? TransportSocketTranslator.downstream(fc.getTransportSocket(), path.field("transport_socket")) : null;
+        var socket = fc.hasTransportSocket() ? io.remora.extensions.transport_sockets.tap.TapSocketTranslator.unwrap(
+                fc.getTransportSocket(), path.field("transport_socket"), ctx) : null;
+        var tls = socket != null ? TransportSocketTranslator.downstream(socket.socket(), socket.path()) : null;
         java.time.Duration connectTimeout = null;
         if (fc.hasTransportSocketConnectTimeout()) {
             connectTimeout = Protos.duration(fc.getTransportSocketConnectTimeout());
@@ -32,7 +33,8 @@ public final class FilterChainTranslator {
                 throw path.field("transport_socket_connect_timeout").error("must not be negative");
             }
         }
-        return new FilterChainConfig(fc.getName(), match, filters, tls, connectTimeout);
+        return new FilterChainConfig(fc.getName(), match, filters, tls, connectTimeout,
+                socket != null ? socket.tap() : null);
     }
 
     @SuppressWarnings("deprecation")

@@ -36,6 +36,11 @@ public final class BodyCapture {
         truncated |= take < n;
     }
 
+    /** Bytes kept. */
+    public int length() {
+        return length;
+    }
+
     /** As {@code as_string} for JSON_BODY_AS_STRING (so JSON shows it as text), else {@code as_bytes}. */
     public Body toProto(OutputSink.Format format) {
         Body.Builder b = Body.newBuilder().setTruncated(truncated);

@@ -1,12 +1,8 @@
 package io.remora.extensions.filters.http.tap;
 
 import com.google.protobuf.Timestamp;
-import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.config.core.v3.Pipe;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.data.tap.v3.Connection;
 import io.envoyproxy.envoy.data.tap.v3.HttpBufferedTrace;
 import io.envoyproxy.envoy.data.tap.v3.HttpStreamedTraceSegment;
 import io.envoyproxy.envoy.data.tap.v3.TraceWrapper;
@@ -18,8 +14,8 @@ import io.remora.extensions.filters.common.tap.TapExtensionConfig;
 import io.remora.extensions.filters.common.tap.TapPredicate;
 import io.remora.extensions.filters.common.tap.TapPredicate.HeadersSource;
 import io.remora.extensions.filters.common.tap.TapSpec;
+import io.remora.extensions.filters.common.tap.TraceConnection;
 
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Map;
 
@@ -265,8 +261,7 @@ final class HttpTapper implements TapPredicate.Observed {
             message(trace.getResponseBuilder(), responseHeaders, responseTime, responseBody, responseTrailers);
         }
         if (local != null && remote != null) {
-            trace.setDownstreamConnection(Connection.newBuilder().setLocalAddress(address(local))
-                    .setRemoteAddress(address(remote)));
+            trace.setDownstreamConnection(TraceConnection.of(local, remote));
         }
         active.sink().submit(TraceWrapper.newBuilder().setHttpBufferedTrace(trace).build(), traceId);
         return true;
@@ -292,15 +287,6 @@ final class HttpTapper implements TapPredicate.Observed {
         for (Map.Entry<CharSequence, CharSequence> e : headers) {
             add.accept(HeaderValue.newBuilder().setKey(e.getKey().toString()).setValue(e.getValue().toString()).build());
         }
-    }
-
-    private static Address address(java.net.SocketAddress a) {
-        if (a instanceof InetSocketAddress in) {
-            String host = in.getAddress() != null ? in.getAddress().getHostAddress() : in.getHostString();
-            return Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress(host)
-                    .setPortValue(in.getPort())).build();
-        }
-        return Address.newBuilder().setPipe(Pipe.newBuilder().setPath(String.valueOf(a))).build();
     }
 
     private static Timestamp now() {

@@ -111,22 +111,4 @@ class TapTranslationTest {
         assertEquals(STATIC + ".match.not_match.http_request_generic_body_match.patterns", refused(staticConfig(
                 "match: { not_match: { http_request_generic_body_match: { bytes_limit: 3 } } }", FILE_SINK)).path());
     }
-
-    /** The tap transport socket is not built: a listener using it is refused, naming the field. */
-    @Test
-    void theTapTransportSocketIsRefused() {
-        String yaml = HcmListenerYaml.listener("", "route: { cluster: c1 }").replace(
-                "    - filters:\n", """
-                    - transport_socket:
-                        name: envoy.transport_sockets.tap
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tap.v3.Tap
-                          common_config: { admin_config: { config_id: t } }
-                          transport_socket: { name: envoy.transport_sockets.raw_buffer }
-                      filters:
-                """) + HcmListenerYaml.CLUSTER_C1;
-        TranslationException e = assertThrows(TranslationException.class,
-                () -> new BootstrapLoader().loadString(yaml, "test.yaml"));
-        assertEquals("static_resources.listeners[0].filter_chains[0].transport_socket.typed_config", e.path());
-    }
 }
