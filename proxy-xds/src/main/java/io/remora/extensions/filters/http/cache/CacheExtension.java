@@ -22,6 +22,8 @@ import java.util.List;
 public final class CacheExtension implements HttpFilterExtension<CacheFilterConfig> {
 
     static final String SIMPLE = "envoy.extensions.http.cache.simple_http_cache.v3.SimpleHttpCacheConfig";
+    private static final String FILE_SYSTEM =
+            "envoy.extensions.http.cache.file_system_http_cache.v3.FileSystemHttpCacheConfig";
 
     @Override
     public List<String> names() {
@@ -43,7 +45,11 @@ public final class CacheExtension implements HttpFilterExtension<CacheFilterConf
         FieldPath tp = path.field("typed_config");
         if (c.hasTypedConfig()) {
             TypedConfig storage = TypedConfig.of(c.getTypedConfig(), tp);
-            if (!SIMPLE.equals(storage.typeName())) {
+            if (FILE_SYSTEM.equals(storage.typeName())) {
+                // What a client sees is the same; only where entries live (and their bounds) differs.
+                ctx.warnOnce("cache:file_system", "the file system cache storage is not built: responses are cached"
+                        + " in memory, within the simple cache's bounds (first at " + tp + ")");
+            } else if (!SIMPLE.equals(storage.typeName())) {
                 throw tp.error("unsupported cache storage '" + storage.typeName() + "': only " + SIMPLE + " is built");
             }
         } else if (!disabled) {

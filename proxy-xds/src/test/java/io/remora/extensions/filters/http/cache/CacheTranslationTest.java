@@ -56,6 +56,21 @@ class CacheTranslationTest {
     }
 
     @Test
+    void theFileSystemStorageCachesInMemoryWithAWarning() {
+        var loaded = new BootstrapLoader().loadString(bootstrap("""
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.http.cache.file_system_http_cache.v3.FileSystemHttpCacheConfig
+                  manager_config: { thread_pool: { thread_count: 1 } }
+                  cache_path: /tmp/envoy-cache
+                """), "t.yaml");
+        assertTrue(loaded.warnings().stream().anyMatch(w -> w.contains("file system cache storage is not built")),
+                loaded.warnings().toString());
+        var c = (CacheFilterConfig) ((HttpConnectionManagerConfig) loaded.model().listeners().get(0).filterChains()
+                .get(0).terminalFilter()).httpFilters().get(0).config();
+        assertFalse(c.disabled());
+    }
+
+    @Test
     void storageThatCannotRunIsRefused() {
         assertEquals(FILTER + ".typed_config", refused("allowed_vary_headers: [{ exact: a }]").path());
         TranslationException other = refused("""
