@@ -13,9 +13,11 @@ import java.util.List;
  * @param hitsAddend {@code hits_addend.number} sent with the descriptor to a rate limit service; 0: unset
  * @param applyOnStreamDone {@code apply_on_stream_done}: the global rate limit filter sends this
  *                          descriptor when the stream ends, without enforcing it
+ * @param limitOverride     {@code limit.dynamic_metadata}: where the request's dynamic metadata may
+ *                          carry a limit sent with the descriptor to a rate limit service; null: none
  */
 public record RateLimitPolicy(int stage, String disableKey, List<Action> actions, long hitsAddend,
-                              boolean applyOnStreamDone) {
+                              boolean applyOnStreamDone, MetadataRef limitOverride) {
 
     public RateLimitPolicy {
         disableKey = disableKey == null ? "" : disableKey;
@@ -23,7 +25,14 @@ public record RateLimitPolicy(int stage, String disableKey, List<Action> actions
     }
 
     public RateLimitPolicy(int stage, String disableKey, List<Action> actions) {
-        this(stage, disableKey, actions, 0, false);
+        this(stage, disableKey, actions, 0, false, null);
+    }
+
+    /** A {@code type.metadata.v3.MetadataKey}: a filter namespace and the path of keys under it. */
+    public record MetadataRef(String namespace, List<String> path) {
+        public MetadataRef {
+            path = List.copyOf(path);
+        }
     }
 
     public RateLimitPolicy(List<Action> actions) {

@@ -62,6 +62,18 @@ class RateLimitE2ETest {
                   transport_api_version: V3
             """;
 
+    /** The dynamic metadata the /override route's limit overrides read. */
+    static final String SET_LIMITS = """
+            - name: envoy.filters.http.set_metadata
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.set_metadata.v3.Config
+                metadata_namespace: rl.override
+                value:
+                  limits:
+                    good: { requests_per_unit: 42, unit: HOUR }
+                    bad: { requests_per_unit: 5, unit: FORTNIGHT }
+            """;
+
     static final String HOSTS = """
             - name: all
               domains: ["*"]
@@ -93,6 +105,16 @@ class RateLimitE2ETest {
                     rate_limits:
                     - actions: [{ request_headers: { header_name: x-user, descriptor_key: user } }]
                       hits_addend: { number: 3 }
+              - match: { prefix: /override }
+                route:
+                  cluster: backend
+                  rate_limits:
+                  - actions: [{ generic_key: { descriptor_value: good } }]
+                    limit: { dynamic_metadata: { metadata_key: { key: rl.override, path: [{ key: limits }, { key: good }] } } }
+                  - actions: [{ generic_key: { descriptor_value: bad-unit } }]
+                    limit: { dynamic_metadata: { metadata_key: { key: rl.override, path: [{ key: limits }, { key: bad }] } } }
+                  - actions: [{ generic_key: { descriptor_value: absent } }]
+                    limit: { dynamic_metadata: { metadata_key: { key: rl.override, path: [{ key: nothing }] } } }
               - match: { prefix: /unlimited }
                 route: { cluster: backend }
                 typed_per_filter_config:
@@ -122,7 +144,7 @@ class RateLimitE2ETest {
         }
         int dead = ProxyProcess.freePort();
         accessLog = TempPaths.file("ratelimit-global-access", ".log");
-        String listeners = listener("main", FILTER.replace("FAIL_DENY", "false").replace("RLS_CLUSTER", "rls"), HOSTS)
+        String listeners = listener("main", SET_LIMITS + FILTER.replace("FAIL_DENY", "false").replace("RLS_CLUSTER", "rls"), HOSTS)
                 + "\n" + listener("down_closed", FILTER.replace("FAIL_DENY", "true").replace("RLS_CLUSTER", "dead_rls"),
                 HOSTS) + "\n" + listener("down_open", FILTER.replace("FAIL_DENY", "false")
                 .replace("RLS_CLUSTER", "dead_rls"), HOSTS)
@@ -371,6 +393,19 @@ class RateLimitE2ETest {
         assertEquals("per-route-domain", sent.getDomain());
         assertEquals(List.of("user=bob"), descriptors(sent));
         assertEquals(3, sent.getDescriptors(0).getHitsAddend().getValue());
+    }
+
+    /** limit.dynamic_metadata: a struct with requests_per_unit and a known unit goes with its descriptor. */
+    @Test
+    void limitOverridesFromDynamicMetadata() throws Exception {
+        int before = received.size();
+        assertEquals(200, get("main", "/override").statusCode());
+        RateLimitRequest sent = onlyRequestSince(before);
+        assertEquals(List.of("generic_key=good", "generic_key=bad-unit", "generic_key=absent"), descriptors(sent));
+        assertEquals(42, sent.getDescriptors(0).getLimit().getRequestsPerUnit());
+        assertEquals(io.envoyproxy.envoy.type.v3.RateLimitUnit.HOUR, sent.getDescriptors(0).getLimit().getUnit());
+        // A unit that names no RateLimitUnit, or no value at the key: the descriptor goes without one.
+        assertTrue(!sent.getDescriptors(1).hasLimit() && !sent.getDescriptors(2).hasLimit(), sent.toString());
     }
 
     @Test

@@ -33,8 +33,17 @@ public final class RateLimitPolicyTranslator {
         if (stage > 10) {
             throw path.field("stage").error("must be at most 10, got " + stage);
         }
+        RateLimitPolicy.MetadataRef limitOverride = null;
         if (r.hasLimit()) {
-            throw path.field("limit").error("rate limit overrides are not supported by Remora");
+            FieldPath lp = path.field("limit");
+            if (!r.getLimit().hasDynamicMetadata()) {
+                throw lp.error("needs dynamic_metadata");
+            }
+            FieldPath dp = lp.field("dynamic_metadata");
+            if (!r.getLimit().getDynamicMetadata().hasMetadataKey()) {
+                throw dp.field("metadata_key").error("missing required field");
+            }
+            limitOverride = metadataRef(r.getLimit().getDynamicMetadata().getMetadataKey(), dp.field("metadata_key"));
         }
         List<RateLimitPolicy.Action> actions = new ArrayList<>();
         for (int i = 0; i < r.getActionsCount(); i++) {
@@ -53,7 +62,8 @@ public final class RateLimitPolicyTranslator {
             }
             hitsAddend = h.getNumber().getValue();
         }
-        return new RateLimitPolicy(stage, r.getDisableKey(), actions, hitsAddend, r.getApplyOnStreamDone());
+        return new RateLimitPolicy(stage, r.getDisableKey(), actions, hitsAddend, r.getApplyOnStreamDone(),
+                limitOverride);
     }
 
     private static RateLimitPolicy.Action action(RateLimit.Action a, FieldPath path) {
@@ -150,17 +160,22 @@ public final class RateLimitPolicyTranslator {
         if (descriptorKey.isEmpty()) {
             throw path.field("descriptor_key").error("missing required field");
         }
+        RateLimitPolicy.MetadataRef ref = metadataRef(key, path.field("metadata_key"));
+        return new RateLimitPolicy.MetadataValue(descriptorKey, source, ref.namespace(), ref.path(), defaultValue,
+                skipIfAbsent);
+    }
+
+    private static RateLimitPolicy.MetadataRef metadataRef(MetadataKey key, FieldPath path) {
         if (key.getKey().isEmpty()) {
-            throw path.field("metadata_key").field("key").error("missing required field");
+            throw path.field("key").error("missing required field");
         }
         if (key.getPathCount() == 0) {
-            throw path.field("metadata_key").field("path").error("at least one path segment is required");
+            throw path.field("path").error("at least one path segment is required");
         }
         List<String> segments = new ArrayList<>(key.getPathCount());
         for (int i = 0; i < key.getPathCount(); i++) {
             segments.add(key.getPath(i).getKey());
         }
-        return new RateLimitPolicy.MetadataValue(descriptorKey, source, key.getKey(), segments, defaultValue,
-                skipIfAbsent);
+        return new RateLimitPolicy.MetadataRef(key.getKey(), segments);
     }
 }

@@ -45,10 +45,11 @@ public final class RateLimitClient {
 
     /**
      * The request for these descriptors; {@code hitsAddends[i]} above 0 is descriptor i's own
-     * hits_addend, {@code hitsAddend} above 0 the request's.
+     * hits_addend, {@code limits[i]} (when limits is not null) its limit override, {@code hitsAddend}
+     * above 0 the request's.
      */
     public static RateLimitRequest request(String domain, List<List<DescriptorEntry>> descriptors, long[] hitsAddends,
-                                           long hitsAddend) {
+                                           RateLimitDescriptor.RateLimitOverride[] limits, long hitsAddend) {
         RateLimitRequest.Builder b = RateLimitRequest.newBuilder().setDomain(domain);
         for (int i = 0; i < descriptors.size(); i++) {
             RateLimitDescriptor.Builder d = b.addDescriptorsBuilder();
@@ -57,6 +58,9 @@ public final class RateLimitClient {
             }
             if (hitsAddends != null && hitsAddends[i] > 0) {
                 d.setHitsAddend(UInt64Value.of(hitsAddends[i]));
+            }
+            if (limits != null && limits[i] != null) {
+                d.setLimit(limits[i]);
             }
         }
         if (hitsAddend > 0) {

@@ -1,6 +1,8 @@
 package io.remora.extensions.filters.http.ratelimit;
 
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.RateLimitOverride;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.type.v3.RateLimitUnit;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
@@ -128,8 +130,8 @@ final class RateLimitFilter implements StreamFilter {
     }
 
     /** The request of the descriptors applied now, or on stream done; null when there are none. */
-    private static RateLimitRequest request(String domain, List<List<DescriptorEntry>> descriptors,
-                                            List<RateLimitPolicy> policies, boolean streamDone, long hitsAddend) {
+    private RateLimitRequest request(String domain, List<List<DescriptorEntry>> descriptors,
+                                     List<RateLimitPolicy> policies, boolean streamDone, long hitsAddend) {
         int n = 0;
         for (RateLimitPolicy p : policies) {
             n += p.applyOnStreamDone() == streamDone ? 1 : 0;
@@ -139,17 +141,52 @@ final class RateLimitFilter implements StreamFilter {
         }
         List<List<DescriptorEntry>> selected = n == descriptors.size() ? descriptors : new ArrayList<>(n);
         long[] addends = new long[n];
+        RateLimitOverride[] limits = null;
         int at = 0;
         for (int i = 0; i < descriptors.size(); i++) {
             RateLimitPolicy p = policies.get(i);
             if (p.applyOnStreamDone() == streamDone) {
+                if (p.limitOverride() != null) {
+                    RateLimitOverride limit = limitOverride(p.limitOverride());
+                    if (limit != null) {
+                        limits = limits == null ? new RateLimitOverride[n] : limits;
+                        limits[at] = limit;
+                    }
+                }
                 addends[at++] = p.hitsAddend();
                 if (selected != descriptors) {
                     selected.add(descriptors.get(i));
                 }
             }
         }
-        return RateLimitClient.request(domain, selected, addends, hitsAddend);
+        return RateLimitClient.request(domain, selected, addends, limits, hitsAddend);
+    }
+
+    /**
+     * The descriptor's limit from the request's dynamic metadata: a struct with a number
+     * {@code requests_per_unit} and a {@code unit} naming a RateLimitUnit, as Envoy reads it;
+     * anything else sends no override.
+     */
+    private RateLimitOverride limitOverride(RateLimitPolicy.MetadataRef ref) {
+        Object v = cb.streamInfo().dynamicMetadata(ref.namespace());
+        for (String key : ref.path()) {
+            v = v instanceof Map<?, ?> m ? m.get(key) : null;
+        }
+        if (!(v instanceof Map<?, ?> m) || !(m.get("requests_per_unit") instanceof Number n)
+                || !(m.get("unit") instanceof String unit)) {
+            return null;
+        }
+        RateLimitUnit u;
+        try {
+            u = RateLimitUnit.valueOf(unit);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        double d = n.doubleValue();
+        // Envoy's static_cast<uint32_t> of the number: out-of-range values are clamped here rather
+        // than left to the platform.
+        long perUnit = d <= 0 || Double.isNaN(d) ? 0 : d >= 0xFFFF_FFFFL ? 0xFFFF_FFFFL : (long) d;
+        return RateLimitOverride.newBuilder().setRequestsPerUnit((int) perUnit).setUnit(u).build();
     }
 
     /** The request's hits_addend from filter state; 0 (unset) when absent or not a uint32. */

@@ -68,7 +68,7 @@ final class NetworkGlobalRateLimitFilter implements ConnectionFilter, HeaderForm
             }
             formatted.add(entries);
         }
-        return RateLimitClient.request(shared.config().domain(), formatted, null, 0);
+        return RateLimitClient.request(shared.config().domain(), formatted, null, null, 0);
     }
 
     private void complete(LimitResult r) {
