@@ -8,15 +8,111 @@ import java.util.Map;
  * What the authorization service is asked about one request (the protobuf-free half of Envoy's
  * {@code CheckRequest}): the downstream peer and destination, the request line and headers
  * (pseudo-headers included, lower-case names, repeated headers joined with ','), and the
- * buffered body if configured.
+ * buffered body if configured. Built with {@link #builder(SocketAddress, SocketAddress)}; a
+ * connection (the network filter) sets no request fields.
  *
- * @param headers            in request order
- * @param body               the buffered body, or null when none is sent
- * @param size               the request's content-length, or -1 when unknown
- * @param sourcePrincipal    the peer's URI SAN (or subject) over TLS, else ""
+ * @param headers              in request order
+ * @param body                 the buffered body, or null when none is sent
+ * @param size                 the request's content-length, or -1 when unknown
+ * @param sourcePrincipal      the peer's URI SAN (or subject) over TLS, else ""
+ * @param peerCertificate      {@code include_peer_certificate}: the peer's leaf as URL-encoded PEM, else ""
+ * @param tlsSession           {@code include_tls_session} on a TLS connection: its SNI ("" when none);
+ *                             null: no {@code tls_session}
+ * @param routeMetadataContext {@code route_metadata_context_namespaces} present on the route
  */
 public record AuthzCheck(SocketAddress source, SocketAddress destination, String sourcePrincipal,
                          String method, String path, String host, String scheme, String protocol, String requestId,
                          List<Map.Entry<String, String>> headers, byte[] body, long size,
-                         Map<String, String> contextExtensions, Map<String, Map<String, Object>> metadataContext) {
+                         Map<String, String> contextExtensions, Map<String, Map<String, Object>> metadataContext,
+                         String peerCertificate, String tlsSession,
+                         Map<String, Map<String, Object>> routeMetadataContext) {
+
+    public static Builder builder(SocketAddress source, SocketAddress destination) {
+        return new Builder(source, destination);
+    }
+
+    /** Defaults: no principal, no request, no extensions or metadata, no certificate or TLS session. */
+    public static final class Builder {
+        private final SocketAddress source;
+        private final SocketAddress destination;
+        private String sourcePrincipal = "";
+        private String method;
+        private String path;
+        private String host;
+        private String scheme;
+        private String protocol;
+        private String requestId;
+        private List<Map.Entry<String, String>> headers = List.of();
+        private byte[] body;
+        private long size = -1;
+        private Map<String, String> contextExtensions = Map.of();
+        private Map<String, Map<String, Object>> metadataContext = Map.of();
+        private String peerCertificate = "";
+        private String tlsSession;
+        private Map<String, Map<String, Object>> routeMetadataContext = Map.of();
+
+        private Builder(SocketAddress source, SocketAddress destination) {
+            this.source = source;
+            this.destination = destination;
+        }
+
+        public Builder sourcePrincipal(String v) {
+            sourcePrincipal = v;
+            return this;
+        }
+
+        /** The request line: method, path, host, scheme, protocol and x-request-id. */
+        public Builder request(String method, String path, String host, String scheme, String protocol,
+                               String requestId) {
+            this.method = method;
+            this.path = path;
+            this.host = host;
+            this.scheme = scheme;
+            this.protocol = protocol;
+            this.requestId = requestId;
+            return this;
+        }
+
+        public Builder headers(List<Map.Entry<String, String>> v) {
+            headers = v;
+            return this;
+        }
+
+        public Builder body(byte[] v, long contentLength) {
+            body = v;
+            size = contentLength;
+            return this;
+        }
+
+        public Builder contextExtensions(Map<String, String> v) {
+            contextExtensions = v;
+            return this;
+        }
+
+        public Builder metadataContext(Map<String, Map<String, Object>> v) {
+            metadataContext = v;
+            return this;
+        }
+
+        public Builder peerCertificate(String v) {
+            peerCertificate = v == null ? "" : v;
+            return this;
+        }
+
+        public Builder tlsSession(String sni) {
+            tlsSession = sni;
+            return this;
+        }
+
+        public Builder routeMetadataContext(Map<String, Map<String, Object>> v) {
+            routeMetadataContext = v;
+            return this;
+        }
+
+        public AuthzCheck build() {
+            return new AuthzCheck(source, destination, sourcePrincipal, method, path, host, scheme, protocol,
+                    requestId, headers, body, size, contextExtensions, metadataContext, peerCertificate, tlsSession,
+                    routeMetadataContext);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.remora.extensions.filters.http.ext_authz;
 import io.remora.config.HttpFilterConfig;
 import io.remora.config.StringMatcher;
 import io.remora.config.MetadataMatch;
+import io.remora.extensions.filters.common.HeaderMutationChecker;
 
 import java.util.List;
 
@@ -13,12 +14,17 @@ import java.util.List;
  * @param filterEnabledMetadata  {@code filter_enabled_metadata}: the check runs only when it matches; null: always
  * @param allowedHeaders         {@code allowed_headers}: when non-empty only these request headers are sent
  * @param disallowedHeaders      {@code disallowed_headers}: never sent
+ * @param mutationRules          {@code decoder_header_mutation_rules}: what an OK answer may change; null: anything
+ * @param validateMutations      {@code validate_mutations}: an OK answer with an invalid header is answered 500
  */
 public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllow, boolean failureModeAllowHeaderAdd,
                              int statusOnError, BufferSettings withRequestBody, boolean clearRouteCache,
                              List<String> metadataContextNamespaces, MetadataMatch filterEnabledMetadata,
                              boolean denyAtDisable, List<StringMatcher> allowedHeaders,
-                             List<StringMatcher> disallowedHeaders, String statPrefix) implements HttpFilterConfig {
+                             List<StringMatcher> disallowedHeaders, String statPrefix,
+                             boolean includePeerCertificate, boolean includeTlsSession,
+                             List<String> routeMetadataContextNamespaces, HeaderMutationChecker mutationRules,
+                             boolean validateMutations) implements HttpFilterConfig {
 
     public static final String NAME = "envoy.filters.http.ext_authz";
 
@@ -31,6 +37,7 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         allowedHeaders = List.copyOf(allowedHeaders);
         disallowedHeaders = List.copyOf(disallowedHeaders);
         statPrefix = statPrefix == null ? "" : statPrefix;
+        routeMetadataContextNamespaces = List.copyOf(routeMetadataContextNamespaces);
     }
 
     @Override
@@ -56,6 +63,11 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
         private List<StringMatcher> allowedHeaders = List.of();
         private List<StringMatcher> disallowedHeaders = List.of();
         private String statPrefix = "";
+        private boolean includePeerCertificate;
+        private boolean includeTlsSession;
+        private List<String> routeMetadataContextNamespaces = List.of();
+        private HeaderMutationChecker mutationRules;
+        private boolean validateMutations;
 
         private Builder(AuthzServiceConfig service) {
             this.service = service;
@@ -116,10 +128,36 @@ public record ExtAuthzConfig(AuthzServiceConfig service, boolean failureModeAllo
             return this;
         }
 
+        public Builder includePeerCertificate(boolean v) {
+            includePeerCertificate = v;
+            return this;
+        }
+
+        public Builder includeTlsSession(boolean v) {
+            includeTlsSession = v;
+            return this;
+        }
+
+        public Builder routeMetadataContextNamespaces(List<String> v) {
+            routeMetadataContextNamespaces = v;
+            return this;
+        }
+
+        public Builder mutationRules(HeaderMutationChecker v) {
+            mutationRules = v;
+            return this;
+        }
+
+        public Builder validateMutations(boolean v) {
+            validateMutations = v;
+            return this;
+        }
+
         public ExtAuthzConfig build() {
             return new ExtAuthzConfig(service, failureModeAllow, failureModeAllowHeaderAdd, statusOnError,
                     withRequestBody, clearRouteCache, metadataContextNamespaces, filterEnabledMetadata, denyAtDisable,
-                    allowedHeaders, disallowedHeaders, statPrefix);
+                    allowedHeaders, disallowedHeaders, statPrefix, includePeerCertificate, includeTlsSession,
+                    routeMetadataContextNamespaces, mutationRules, validateMutations);
         }
     }
 }

@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.type.matcher.v3.ListStringMatcher;
 import io.remora.config.RouteFilterConfig;
 import io.remora.config.StringMatcher;
 import io.remora.extensions.HttpFilterExtension;
+import io.remora.extensions.filters.common.HeaderMutationChecker;
 import io.remora.extensions.filters.common.rbac.RbacTranslator;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.xds.translate.FieldPath;
@@ -76,7 +77,15 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
                 .metadataContextNamespaces(e.getMetadataContextNamespacesList())
                 .allowedHeaders(allowed)
                 .disallowedHeaders(matchers(e.getDisallowedHeaders(), path.field("disallowed_headers")))
-                .statPrefix(e.getStatPrefix());
+                .statPrefix(e.getStatPrefix())
+                .includePeerCertificate(e.getIncludePeerCertificate())
+                .includeTlsSession(e.getIncludeTlsSession())
+                .routeMetadataContextNamespaces(e.getRouteMetadataContextNamespacesList())
+                .validateMutations(e.getValidateMutations());
+        if (e.hasDecoderHeaderMutationRules()) {
+            b.mutationRules(HeaderMutationChecker.translate(e.getDecoderHeaderMutationRules(),
+                    path.field("decoder_header_mutation_rules")));
+        }
         if (e.hasStatusOnError()) {
             int code = e.getStatusOnError().getCodeValue();
             if (code < 100 || code > 599) {
@@ -107,12 +116,11 @@ public final class ExtAuthzExtension implements HttpFilterExtension<ExtAuthzConf
         if (e.hasDenyAtDisable()) {
             b.denyAtDisable(e.getDenyAtDisable().getDefaultValue().getValue());
         }
-        if (e.getTypedMetadataContextNamespacesCount() > 0 || e.getRouteMetadataContextNamespacesCount() > 0
-                || e.getRouteTypedMetadataContextNamespacesCount() > 0 || e.getIncludePeerCertificate()
-                || e.getIncludeTlsSession() || e.hasDecoderHeaderMutationRules() || e.getValidateMutations()) {
-            ctx.warnOnce("ext_authz:unsupported_context", "ignoring ext_authz options Remora does not send or check"
-                    + " (typed/route metadata context, peer certificate, TLS session, header mutation rules), first at "
-                    + path);
+        if (e.getTypedMetadataContextNamespacesCount() > 0 || e.getRouteTypedMetadataContextNamespacesCount() > 0
+                || !e.getBootstrapMetadataLabelsKey().isEmpty()) {
+            // Remora keeps no typed (Any) metadata, so there is nothing under those namespaces to send.
+            ctx.warnOnce("ext_authz:unsupported_context", "ignoring ext_authz options Remora does not send"
+                    + " (typed metadata context namespaces, bootstrap metadata labels), first at " + path);
         }
         return b.build();
     }

@@ -6,12 +6,16 @@ import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.RouteFilterConfig;
 import io.remora.config.StringMatcher;
+import io.remora.extensions.filters.common.HeaderMutationChecker;
+import io.remora.extensions.filters.common.HeaderMutationChecker.Operation;
+import io.remora.extensions.filters.common.HeaderMutationChecker.Result;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilter;
 import io.remora.http.upstream.Cancellable;
 import io.remora.rbac.PeerIdentity;
+import io.remora.tls.TlsConnection;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -200,10 +204,38 @@ final class ExtAuthzFilter implements StreamFilter {
         }
         CharSequence scheme = requestHeaders.scheme();
         CharSequence rid = requestHeaders.get("x-request-id");
-        return new AuthzCheck(cb.connection().remoteAddress(), cb.streamInfo().downstreamLocalAddress, principal,
-                str(requestHeaders.method()), str(requestHeaders.path()), str(requestHeaders.authority()),
-                scheme == null ? "http" : scheme.toString(), cb.downstreamProtocol(), str(rid), headers, bytes, size,
-                contextExtensions, metadata);
+        AuthzCheck.Builder b = AuthzCheck.builder(cb.connection().remoteAddress(),
+                        cb.streamInfo().downstreamLocalAddress)
+                .sourcePrincipal(principal)
+                .request(str(requestHeaders.method()), str(requestHeaders.path()), str(requestHeaders.authority()),
+                        scheme == null ? "http" : scheme.toString(), cb.downstreamProtocol(), str(rid))
+                .headers(headers).body(bytes, size).contextExtensions(contextExtensions).metadataContext(metadata)
+                .routeMetadataContext(routeMetadata());
+        TlsConnection tls = cb.connection().tls();
+        if (tls != null && tls.established()) {
+            if (config.includePeerCertificate()) {
+                b.peerCertificate(tls.peerCertificatePemUrlEncoded());
+            }
+            if (config.includeTlsSession()) {
+                b.tlsSession(tls.serverName() == null ? "" : tls.serverName());
+            }
+        }
+        return b.build();
+    }
+
+    /** The route's filter_metadata under route_metadata_context_namespaces, as Envoy sends it. */
+    private Map<String, Map<String, Object>> routeMetadata() {
+        if (config.routeMetadataContextNamespaces().isEmpty() || cb.route() == null) {
+            return Map.of();
+        }
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        for (String ns : config.routeMetadataContextNamespaces()) {
+            Map<String, Object> m = cb.route().route().metadata().get(ns);
+            if (m != null) {
+                out.put(ns, m);
+            }
+        }
+        return out;
     }
 
     private static String str(CharSequence s) {
@@ -231,7 +263,12 @@ final class ExtAuthzFilter implements StreamFilter {
         switch (d.kind()) {
             case OK -> {
                 stats.ok.increment();
-                applyOk(d);
+                if (!applyOk(d)) {
+                    // Envoy answers an OK it may not apply with 500, counted as invalid.
+                    stats.invalid.increment();
+                    cb.sendLocalReply(500, "", null, "ext_authz_invalid");
+                    return;
+                }
                 allow();
             }
             case DENIED -> {
@@ -262,19 +299,37 @@ final class ExtAuthzFilter implements StreamFilter {
         }
     }
 
-    private void applyOk(AuthzDecision d) {
+    /**
+     * Applies an OK answer's header changes; false, with nothing applied, when validate_mutations
+     * finds an invalid one or decoder_header_mutation_rules refuse one with disallow_is_error. A
+     * change the rules merely disallow is skipped.
+     */
+    private boolean applyOk(AuthzDecision d) {
+        HeaderMutationChecker rules = config.mutationRules();
+        if (config.validateMutations() && !valid(d)) {
+            return false;
+        }
+        if (rules != null && (refused(rules, Operation.SET, d.headersToSet())
+                || refused(rules, Operation.APPEND, d.headersToAppend()))) {
+            return false;
+        }
         boolean changed = false;
         for (Map.Entry<String, String> e : d.headersToSet()) {
-            requestHeaders.set(e.getKey(), e.getValue());
-            changed = true;
+            if (rules == null || rules.check(Operation.SET, e.getKey(), e.getValue()) == Result.OK) {
+                requestHeaders.set(e.getKey(), e.getValue());
+                changed = true;
+            }
         }
         for (Map.Entry<String, String> e : d.headersToAppend()) {
-            requestHeaders.add(e.getKey(), e.getValue());
-            changed = true;
+            if (rules == null || rules.check(Operation.APPEND, e.getKey(), e.getValue()) == Result.OK) {
+                requestHeaders.add(e.getKey(), e.getValue());
+                changed = true;
+            }
         }
         for (String name : d.headersToRemove()) {
             // Envoy never lets the service remove pseudo-headers or host.
-            if (!name.startsWith(":") && !name.equals("host")) {
+            if (!name.startsWith(":") && !name.equals("host")
+                    && (rules == null || rules.check(Operation.REMOVE, name, "") == Result.OK)) {
                 changed |= requestHeaders.remove(name);
             }
         }
@@ -282,6 +337,30 @@ final class ExtAuthzFilter implements StreamFilter {
         if (changed && config.clearRouteCache()) {
             cb.clearRouteCache();
         }
+        return true;
+    }
+
+    private static boolean refused(HeaderMutationChecker rules, Operation op, List<Map.Entry<String, String>> headers) {
+        for (Map.Entry<String, String> e : headers) {
+            if (rules.check(op, e.getKey(), e.getValue()) == Result.FAIL) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** validate_mutations: every header set, added or sent to the client has a valid name and value. */
+    private static boolean valid(AuthzDecision d) {
+        for (List<Map.Entry<String, String>> headers : List.of(d.headersToSet(), d.headersToAppend(),
+                d.responseHeadersToAdd())) {
+            for (Map.Entry<String, String> e : headers) {
+                if (!HeaderMutationChecker.validName(e.getKey())
+                        || !HeaderMutationChecker.validValueChars(e.getValue())) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private void allow() {

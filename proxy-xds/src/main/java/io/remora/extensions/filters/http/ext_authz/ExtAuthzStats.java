@@ -15,6 +15,7 @@ final class ExtAuthzStats {
     final Counter error;
     final Counter disabled;
     final Counter failureModeAllowed;
+    final Counter invalid;
 
     ExtAuthzStats(MeterRegistry r, String hcmPrefix, String statPrefix) {
         String base = "envoy_http_ext_authz_" + (statPrefix.isEmpty() ? "" : io.remora.stats.StatNames.sanitize(statPrefix) + "_");
@@ -23,6 +24,7 @@ final class ExtAuthzStats {
         error = c(r, base + "error", hcmPrefix);
         disabled = c(r, base + "disabled", hcmPrefix);
         failureModeAllowed = c(r, base + "failure_mode_allowed", hcmPrefix);
+        invalid = c(r, base + "invalid", hcmPrefix);
     }
 
     private static Counter c(MeterRegistry r, String name, String hcmPrefix) {

@@ -70,8 +70,12 @@ public final class GrpcAuthzClient implements AuthzClient {
         if (c.method() != null) {
             req.setHttp(http);
         }
+        AttributeContext.Peer.Builder source = peer(c.source(), c.sourcePrincipal()).toBuilder();
+        if (!c.peerCertificate().isEmpty()) {
+            source.setCertificate(c.peerCertificate());
+        }
         AttributeContext.Builder attrs = AttributeContext.newBuilder()
-                .setSource(peer(c.source(), c.sourcePrincipal()))
+                .setSource(source)
                 .setDestination(peer(c.destination(), ""))
                 .setRequest(req)
                 .putAllContextExtensions(c.contextExtensions());
@@ -79,6 +83,14 @@ public final class GrpcAuthzClient implements AuthzClient {
             Metadata.Builder md = Metadata.newBuilder();
             c.metadataContext().forEach((ns, m) -> md.putFilterMetadata(ns, StructValues.toStruct(m)));
             attrs.setMetadataContext(md);
+        }
+        if (!c.routeMetadataContext().isEmpty()) {
+            Metadata.Builder md = Metadata.newBuilder();
+            c.routeMetadataContext().forEach((ns, m) -> md.putFilterMetadata(ns, StructValues.toStruct(m)));
+            attrs.setRouteMetadataContext(md);
+        }
+        if (c.tlsSession() != null) {
+            attrs.setTlsSession(AttributeContext.TLSSession.newBuilder().setSni(c.tlsSession()));
         }
         return CheckRequest.newBuilder().setAttributes(attrs).build();
     }

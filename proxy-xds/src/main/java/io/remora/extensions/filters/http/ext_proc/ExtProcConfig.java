@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.ext_proc;
 
 import io.remora.config.HttpFilterConfig;
 import io.remora.config.StringMatcher;
+import io.remora.extensions.filters.common.HeaderMutationChecker;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 
 import java.time.Duration;

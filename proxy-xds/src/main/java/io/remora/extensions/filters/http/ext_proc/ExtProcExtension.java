@@ -1,6 +1,5 @@
 package io.remora.extensions.filters.http.ext_proc;
 
-import io.envoyproxy.envoy.config.common.mutation_rules.v3.HeaderMutationRules;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcOverrides;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute;
@@ -9,11 +8,11 @@ import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.MetadataOptions;
 import io.envoyproxy.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
+import io.remora.extensions.filters.common.HeaderMutationChecker;
 import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.xds.translate.FieldPath;
-import io.remora.xds.translate.StringMatcherTranslator;
 import io.remora.xds.translate.TranslationContext;
 import io.remora.xds.translate.TypedConfig;
 
@@ -95,7 +94,7 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
             throw path.field("route_cache_action").error("cannot be set together with disable_clear_route_cache");
         }
         if (e.hasMutationRules()) {
-            b.mutationRules(rules(e.getMutationRules(), path.field("mutation_rules")));
+            b.mutationRules(HeaderMutationChecker.translate(e.getMutationRules(), path.field("mutation_rules")));
         }
         if (e.hasForwardRules()) {
             FieldPath fr = path.field("forward_rules");
@@ -212,15 +211,6 @@ public final class ExtProcExtension implements HttpFilterExtension<ExtProcConfig
         return t;
     }
 
-    private static HeaderMutationChecker rules(HeaderMutationRules r, FieldPath path) {
-        return new HeaderMutationChecker(r.getAllowAllRouting().getValue(), r.getAllowEnvoy().getValue(),
-                r.getDisallowSystem().getValue(), r.getDisallowAll().getValue(),
-                r.hasAllowExpression() ? StringMatcherTranslator.regex(r.getAllowExpression(),
-                        path.field("allow_expression")) : null,
-                r.hasDisallowExpression() ? StringMatcherTranslator.regex(r.getDisallowExpression(),
-                        path.field("disallow_expression")) : null,
-                r.getDisallowIsError().getValue());
-    }
 
     private static List<String> forwarding(MetadataOptions m, FieldPath path) {
         if (m.getForwardingNamespaces().getTypedCount() > 0) {

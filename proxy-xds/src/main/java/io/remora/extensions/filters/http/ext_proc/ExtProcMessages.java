@@ -9,6 +9,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.config.HeaderMutation;
 import io.remora.config.StringMatcher;
+import io.remora.extensions.filters.common.HeaderMutationChecker;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,7 +55,7 @@ final class ExtProcMessages {
     static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, HeaderMutationChecker rules, Counter rejected) {
         for (String raw : m.getRemoveHeadersList()) {
             String name = raw.toLowerCase(Locale.ROOT);
-            if (!validName(name)) {
+            if (!HeaderMutationChecker.validName(name)) {
                 rejected.increment();
                 return "Invalid character in remove_headers mutation.";
             }
@@ -74,7 +75,7 @@ final class ExtProcMessages {
             String name = o.getHeader().getKey().toLowerCase(Locale.ROOT);
             String value = o.getHeader().getRawValue().isEmpty() ? o.getHeader().getValue()
                     : o.getHeader().getRawValue().toString(StandardCharsets.ISO_8859_1);
-            if (!validName(name)) {
+            if (!HeaderMutationChecker.validName(name)) {
                 rejected.increment();
                 return "Invalid character in set_headers mutation.";
             }
@@ -103,20 +104,5 @@ final class ExtProcMessages {
             case OVERWRITE_IF_EXISTS -> HeaderMutation.AppendAction.OVERWRITE_IF_EXISTS;
             default -> HeaderMutation.AppendAction.APPEND_IF_EXISTS_OR_ADD;
         });
-    }
-
-    /** RFC 7230 token characters (and the leading ':' of pseudo-headers). */
-    private static boolean validName(String n) {
-        if (n.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < n.length(); i++) {
-            char c = n.charAt(i);
-            boolean token = c > 32 && c < 127 && "\"(),/;<=>?@[\\]{}".indexOf(c) < 0 && (c != ':' || i == 0);
-            if (!token) {
-                return false;
-            }
-        }
-        return true;
     }
 }

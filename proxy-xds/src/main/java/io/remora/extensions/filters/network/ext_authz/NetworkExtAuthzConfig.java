@@ -8,10 +8,13 @@ import io.remora.config.MetadataMatch;
  * {@code envoy.filters.network.ext_authz}: each new connection is checked with the gRPC
  * Authorization service before its bytes go on.
  *
- * @param filterEnabledMetadata null: every connection is checked
+ * @param filterEnabledMetadata  null: every connection is checked
+ * @param includePeerCertificate the peer's certificate goes in the source peer
+ * @param includeTlsSession      the SNI goes in {@code tls_session}
  */
 public record NetworkExtAuthzConfig(String statPrefix, GrpcServiceConfig service, boolean failureModeAllow,
-                                    MetadataMatch filterEnabledMetadata) implements NetworkFilterConfig {
+                                    MetadataMatch filterEnabledMetadata, boolean includePeerCertificate,
+                                    boolean includeTlsSession) implements NetworkFilterConfig {
 
     public static final String NAME = "envoy.filters.network.ext_authz";
 

@@ -9,8 +9,8 @@ import io.remora.network.ConnectionFilter;
 import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.NetworkFilterStatus;
 import io.remora.rbac.PeerIdentity;
+import io.remora.tls.TlsConnection;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,8 +55,18 @@ final class NetworkExtAuthzFilter implements ConnectionFilter {
             stats.total.increment();
             PeerIdentity peer = PeerIdentity.of(cb.connection(), cb.filterState());
             String principal = peer == null ? "" : !peer.uriSans().isEmpty() ? peer.uriSans().get(0) : peer.subject();
-            AuthzCheck check = new AuthzCheck(cb.connection().remoteAddress(), cb.connection().localAddress(), principal,
-                    null, null, null, null, null, null, List.of(), null, -1, Map.of(), Map.of());
+            AuthzCheck.Builder b = AuthzCheck.builder(cb.connection().remoteAddress(), cb.connection().localAddress())
+                    .sourcePrincipal(principal);
+            TlsConnection tls = cb.connection().tls();
+            if (tls != null && tls.established()) {
+                if (config.includePeerCertificate()) {
+                    b.peerCertificate(tls.peerCertificatePemUrlEncoded());
+                }
+                if (config.includeTlsSession()) {
+                    b.tlsSession(tls.serverName() == null ? "" : tls.serverName());
+                }
+            }
+            AuthzCheck check = b.build();
             callingNow = true;
             Cancellable c = client.check(check, cb.channel().eventLoop(), cb.serverContext(), this::onDecision);
             callingNow = false;

@@ -1,6 +1,7 @@
 package io.remora.extensions.filters.http.ext_proc;
 
 import io.remora.config.HttpConnectionManagerConfig;
+import io.remora.extensions.filters.common.HeaderMutationChecker;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;

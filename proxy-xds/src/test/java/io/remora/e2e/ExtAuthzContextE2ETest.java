@@ -1,0 +1,234 @@
+package io.remora.e2e;
+
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.envoyproxy.envoy.service.auth.v3.OkHttpResponse;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.remora.testing.TestCerts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What ext_authz sends beyond the request (the peer certificate, the TLS session's SNI, the route's
+ * metadata) over a real mTLS connection, and what it lets a gRPC authorizer change: the default
+ * header mutation rules skip routing and x-envoy-* headers, disallow_is_error and
+ * validate_mutations turn a refused or invalid change into Envoy's 500 with details
+ * ext_authz_invalid, counted in ext_authz.invalid.
+ */
+class ExtAuthzContextE2ETest {
+
+    @TempDir
+    static Path dir;
+    static TestUpstream backend;
+    static Server authz;
+    static ProxyProcess proxy;
+    static TestCerts.Ca ca;
+    static TestCerts.Leaf client;
+    static final Map<String, Integer> PORTS = new java.util.HashMap<>();
+    static final AtomicReference<CheckRequest> lastCheck = new AtomicReference<>();
+
+    static String filter(String extra) {
+        return """
+                - name: envoy.filters.http.ext_authz
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
+                    grpc_service: { envoy_grpc: { cluster_name: authz }, timeout: 4s }
+                    transport_api_version: V3
+                """ + extra.indent(4);
+    }
+
+    static final String ROUTES = """
+            - name: all
+              domains: ["*"]
+              routes:
+              - match: { prefix: / }
+                route: { cluster: backend }
+                metadata:
+                  filter_metadata:
+                    authz.ctx: { team: payments }
+                    other.ns: { not: sent }
+            """;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ca = TestCerts.ca("ext-authz-ca");
+        ca.issue("server", "localhost").write(dir, "server");
+        client = ca.issue("client", "spiffe://cluster.local/ns/default/sa/client");
+        java.nio.file.Files.writeString(dir.resolve("ca.pem"), ca.pem());
+        backend = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "added=" + req.headers().get("x-added") + " envoy=" + req.headers().get("x-envoy-sneaky")
+                        + " host=" + req.headers().get("host") + " forbidden=" + req.headers().get("x-forbidden-one")));
+        authz = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(new AuthorizationGrpc.AuthorizationImplBase() {
+                    @Override
+                    public void check(CheckRequest request, StreamObserver<CheckResponse> out) {
+                        lastCheck.set(request);
+                        String path = request.getAttributes().getRequest().getHttp().getPath();
+                        OkHttpResponse.Builder ok = OkHttpResponse.newBuilder()
+                                .addHeaders(header("x-added", "ok"))
+                                .addHeaders(header("x-envoy-sneaky", "1"))
+                                .addHeaders(header("host", "evil.example"));
+                        if (path.contains("forbidden")) {
+                            ok.addHeaders(header("x-forbidden-one", "v"));
+                        }
+                        if (path.contains("bad-value")) {
+                            ok.addHeaders(header("x-bad", "a\r\nx-injected: b"));
+                        }
+                        out.onNext(CheckResponse.newBuilder().setStatus(Status.newBuilder().setCode(Code.OK_VALUE))
+                                .setOkResponse(ok).build());
+                        out.onCompleted();
+                    }
+                }).build().start();
+        int admin = ProxyProcess.freePort();
+        for (String name : List.of("mtls", "strict")) {
+            PORTS.put(name, ProxyProcess.freePort());
+        }
+        String mtls = """
+                transport_socket:
+                  name: envoy.transport_sockets.tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                    require_client_certificate: true
+                    common_tls_context:
+                      tls_certificates:
+                      - certificate_chain: { filename: "%1$s/server-cert.pem" }
+                        private_key: { filename: "%1$s/server-key.pem" }
+                      validation_context:
+                        trusted_ca: { filename: "%1$s/ca.pem" }
+                """.formatted(dir);
+        String listeners = Bootstraps.httpListenerWithFilters("mtls", mtls, "", filter("""
+                include_peer_certificate: true
+                include_tls_session: true
+                route_metadata_context_namespaces: [authz.ctx]
+                decoder_header_mutation_rules: {}
+                validate_mutations: true
+                """), ROUTES) + "\n" + Bootstraps.httpListenerWithFilters("strict", "", "", filter("""
+                decoder_header_mutation_rules:
+                  allow_all_routing: true
+                  allow_envoy: true
+                  disallow_expression: { regex: "x-forbidden-.*" }
+                  disallow_is_error: true
+                """), ROUTES);
+        String clusters = Bootstraps.cluster("backend", false, null, backend.port()) + "\n"
+                + Bootstraps.cluster("authz", true, null, authz.getPort());
+        String yaml = Bootstraps.listeners(admin, listeners, clusters, PORTS);
+        new io.remora.xds.bootstrap.BootstrapLoader().loadString(yaml, "ext_authz_context.yaml");
+        proxy = ProxyProcess.start(yaml, admin, List.of("-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (authz != null) {
+            authz.shutdownNow();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    static HeaderValueOption header(String k, String v) {
+        return HeaderValueOption.newBuilder().setHeader(HeaderValue.newBuilder().setKey(k).setValue(v)).build();
+    }
+
+    /**
+     * One request over mTLS with SNI authz.test (the JDK sends none for a name without a dot);
+     * returns the status code and the body, separated by a space.
+     */
+    static String mtls(String path) throws Exception {
+        try (SSLSocket s = (SSLSocket) RbacMtlsE2ETest.client(client, ca).getSocketFactory()
+                .createSocket("127.0.0.1", PORTS.get("mtls"))) {
+            SSLParameters p = s.getSSLParameters();
+            p.setServerNames(List.of(new SNIHostName("authz.test")));
+            s.setSSLParameters(p);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nhost: authz.test\r\nconnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String raw = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            return raw.substring(9, 12) + " " + raw.substring(raw.indexOf("\r\n\r\n") + 4);
+        }
+    }
+
+    static HttpResponse<String> plain(String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + PORTS.get("strict") + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void sendsThePeerCertificateTheSniAndTheRouteMetadata() throws Exception {
+        assertEquals("200 ", mtls("/ctx").substring(0, 4));
+        var attrs = lastCheck.get().getAttributes();
+        String pem = URLDecoder.decode(attrs.getSource().getCertificate(), StandardCharsets.UTF_8);
+        var cert = CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(client.cert(), cert);
+        assertEquals("spiffe://cluster.local/ns/default/sa/client", attrs.getSource().getPrincipal());
+        assertEquals("authz.test", attrs.getTlsSession().getSni());
+        var routeMd = attrs.getRouteMetadataContext().getFilterMetadataMap();
+        assertEquals(List.of("authz.ctx"), List.copyOf(routeMd.keySet()));
+        assertEquals("payments", routeMd.get("authz.ctx").getFieldsOrThrow("team").getStringValue());
+    }
+
+    /** HeaderMutationRules' defaults: no routing headers, no x-envoy-*; the rest goes upstream. */
+    @Test
+    void defaultRulesSkipRoutingAndEnvoyHeaders() throws Exception {
+        assertEquals("200 added=ok envoy=null host=authz.test forbidden=null", mtls("/rules"));
+    }
+
+    @Test
+    void validateMutationsAnswersAnInvalidValueWith500() throws Exception {
+        double before = proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}");
+        assertEquals("500", mtls("/bad-value").substring(0, 3));
+        assertEquals(before + 1,
+                proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"mtls\"}"));
+    }
+
+    /** disallow_is_error: a change the rules refuse fails the whole request instead of being skipped. */
+    @Test
+    void disallowIsErrorFailsTheRequest() throws Exception {
+        HttpResponse<String> allowed = plain("/allowed");
+        assertEquals(200, allowed.statusCode());
+        // allow_envoy: the x-envoy-* change is applied here.
+        assertTrue(allowed.body().startsWith("added=ok envoy=1 "), allowed.body());
+        assertEquals(500, plain("/forbidden").statusCode());
+        assertEquals(1.0, proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"strict\"}"));
+        // Without TLS there is no certificate or TLS session to send.
+        var attrs = lastCheck.get().getAttributes();
+        assertEquals("", attrs.getSource().getCertificate());
+        assertFalse(attrs.hasTlsSession());
+    }
+}
