@@ -37,7 +37,6 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What ext_authz sends beyond the request (the peer certificate, the TLS session's SNI, the route's
@@ -222,8 +221,9 @@ class ExtAuthzContextE2ETest {
     void disallowIsErrorFailsTheRequest() throws Exception {
         HttpResponse<String> allowed = plain("/allowed");
         assertEquals(200, allowed.statusCode());
-        // allow_envoy: the x-envoy-* change is applied here.
-        assertTrue(allowed.body().startsWith("added=ok envoy=1 "), allowed.body());
+        // allow_all_routing and allow_envoy: the host (as :authority, as in Envoy) and x-envoy-*
+        // changes are applied here.
+        assertEquals("added=ok envoy=1 host=evil.example forbidden=null", allowed.body());
         assertEquals(500, plain("/forbidden").statusCode());
         assertEquals(1.0, proxy.metric("envoy_http_ext_authz_invalid{envoy_http_conn_manager_prefix=\"strict\"}"));
         // Without TLS there is no certificate or TLS session to send.

@@ -316,13 +316,13 @@ final class ExtAuthzFilter implements StreamFilter {
         boolean changed = false;
         for (Map.Entry<String, String> e : d.headersToSet()) {
             if (rules == null || rules.check(Operation.SET, e.getKey(), e.getValue()) == Result.OK) {
-                requestHeaders.set(e.getKey(), e.getValue());
+                requestHeaders.set(requestName(e.getKey()), e.getValue());
                 changed = true;
             }
         }
         for (Map.Entry<String, String> e : d.headersToAppend()) {
             if (rules == null || rules.check(Operation.APPEND, e.getKey(), e.getValue()) == Result.OK) {
-                requestHeaders.add(e.getKey(), e.getValue());
+                requestHeaders.add(requestName(e.getKey()), e.getValue());
                 changed = true;
             }
         }
@@ -338,6 +338,11 @@ final class ExtAuthzFilter implements StreamFilter {
             cb.clearRouteCache();
         }
         return true;
+    }
+
+    /** Envoy's request header map takes a legacy "host" as :authority (HTTP/1's Host is kept there). */
+    private static String requestName(String name) {
+        return name.equals("host") ? ":authority" : name;
     }
 
     private static boolean refused(HeaderMutationChecker rules, Operation op, List<Map.Entry<String, String>> headers) {
