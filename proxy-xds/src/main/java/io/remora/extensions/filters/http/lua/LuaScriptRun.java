@@ -95,6 +95,11 @@ final class LuaScriptRun {
         live = false;
     }
 
+    /** The stream answers with a local reply: nothing the run does reaches the stream any more. */
+    void responded() {
+        state = State.RESPONDED;
+    }
+
     /** The stream is gone: the handle's objects are out of scope from now on. */
     void endScope() {
         live = false;

@@ -253,7 +253,7 @@ final class LuaStream {
         }
         calls.cancel();
         run.kill();
-        run.state = State.RESPONDED;
+        run.responded();
         held.tooLarge(filter.decoderCallbacks());
         return false;
     }
@@ -339,7 +339,7 @@ final class LuaStream {
             throw new LuaError("respond() cannot be called if headers have been continued");
         }
         pendingReply = reply;
-        run.state = State.RESPONDED;
+        run.responded();
         throw new LuaCoroutine.ScriptStop();
     }
 }
