@@ -26,11 +26,10 @@ import java.util.List;
  * downstream's event loop too. Bytes are forwarded as the ByteBufs that arrived; a side that
  * cannot keep up stops the other side's reads; a FIN is passed on as a half-close; the connection
  * ends when both directions have. Getting the upstream (attempts, circuit breaker, tunnel) is
- * {@link TcpUpstreamAttempts}; idle timeout and access logging are {@link TcpSessionLifetime}.
+ * {@link TcpUpstreamAttempts}; choosing between splicing and copying is {@link TcpRelayStart};
+ * idle timeout and access logging are {@link TcpSessionLifetime}.
  */
 final class TcpProxySession extends ChannelInboundHandlerAdapter implements SpliceRelay.Listener {
-    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("filter");
-
     /** Connection filter state key of this session's {@link StreamInfo} (upstream cluster, host, TLS). */
     public static final String UPSTREAM_INFO_KEY = io.remora.network.FilterState.TCP_PROXY_STREAM_INFO;
     final TcpProxyFilter filter;
@@ -52,14 +51,14 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     /** Its stats, where the connection is counted. */
     ClusterStats clusterStats;
     private boolean started;
-    private boolean upstreamReady;
+    boolean upstreamReady;
     boolean connectionCounted;
     boolean finished;
     int attempts;
     /** Bytes replayed by the listener filters before the upstream was connected. */
-    private ArrayDeque<ByteBuf> pending;
-    private boolean downstreamEof;
-    private boolean upstreamEof;
+    ArrayDeque<ByteBuf> pending;
+    boolean downstreamEof;
+    boolean upstreamEof;
     long lastActivity;
     ScheduledFuture<?> idleTimer;
     ScheduledFuture<?> durationTimer;
@@ -68,9 +67,9 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
     /** The kernel moves the bytes (splice); null while they pass through this handler. */
     SpliceRelay relay;
     /** Both channels are being handed to a {@link SpliceRelay}: what Netty still reads waits. */
-    private boolean switching;
+    boolean switching;
     /** Netty read bytes or an EOF while switching: the switch is off, the copying relay runs. */
-    private boolean missedWhileSwitching;
+    boolean missedWhileSwitching;
 
     TcpProxySession(TcpProxyFilter filter, ConnectionInfo info) {
         this.filter = filter;
@@ -122,74 +121,6 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         clusterStats = cluster.stats();
         TcpSessionLifetime.startTimers(this);
         TcpUpstreamAttempts.connect(this);
-    }
-
-    /** The upstream is up and counted ({@link TcpUpstreamAttempts#connected}): the kernel's relay or this one. */
-    void startRelay(TcpUpstream u) {
-        upstreamReady = true;
-        TcpSessionLifetime.upstreamConnected(this);
-        if (u instanceof ChannelUpstream c) {
-            c.channel().closeFuture().addListener(f -> upstreamClosed());
-            String why = pending != null ? "bytes already read" : downstreamEof ? "downstream already ended"
-                    : SpliceRelay.ineligible(downstream, c.channel(), this, c);
-            if (why == null) {
-                startSplice(c);
-                return;
-            }
-            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                LOG.fine(io.remora.log.LogTags.conn(streamInfo.connectionId) + "tcp_proxy copies (no splice): " + why);
-            }
-        }
-        startCopying(u);
-    }
-
-    private void startSplice(ChannelUpstream c) {
-        switching = true;
-        SpliceRelay.start(this, downstream, c.channel(), () -> !missedWhileSwitching, r -> {
-            switching = false;
-            if (r != null) {
-                relay = r;
-                if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                    LOG.fine(io.remora.log.LogTags.conn(streamInfo.connectionId) + "tcp_proxy splices");
-                }
-                return;
-            }
-            if (LOG.isLoggable(java.util.logging.Level.FINE)) {
-                LOG.fine(io.remora.log.LogTags.conn(streamInfo.connectionId) + "tcp_proxy copies (no splice): "
-                        + (missedWhileSwitching ? "bytes or an EOF arrived while switching" : "splice did not start"));
-            }
-            if (!downstream.isActive() || !c.channel().isActive()) {
-                downstream.close();
-                c.close();
-                return;
-            }
-            startCopying(c);
-        });
-    }
-
-    /** The bytes pass through this handler: what waited goes first, then reads start. */
-    private void startCopying(TcpUpstream u) {
-        if (pending != null) {
-            ByteBuf b;
-            while ((b = pending.poll()) != null) {
-                clusterStats.upstreamCxTxBytesTotal.increment(b.readableBytes());
-                u.write(b);
-            }
-            u.flush();
-            pending = null;
-        }
-        downstream.flush(); // what the upstream sent while switching
-        if (downstreamEof) {
-            u.shutdownOutput();
-        }
-        if (upstreamEof) {
-            shutdownOutput(downstream);
-            closeIfBothDone();
-        }
-        // A downstream that already sent its FIN has nothing more to read; turning reads back on
-        // for it would fail (Netty closes a channel whose input is shut down when it begins a read).
-        downstream.config().setAutoRead(u.isWritable() && !downstreamEof);
-        u.readEnabled(downstream.isWritable() && !upstreamEof);
     }
 
     @Override
@@ -277,7 +208,7 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         });
     }
 
-    private void closeIfBothDone() {
+    void closeIfBothDone() {
         if (downstreamEof && upstreamEof) {
             flushThenClose(downstream);
             if (upstream != null) {

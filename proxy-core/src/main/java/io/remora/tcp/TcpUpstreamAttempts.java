@@ -149,7 +149,7 @@ final class TcpUpstreamAttempts {
             var watch = h.healthFailure.add(c.channel().eventLoop(), u::close);
             c.channel().closeFuture().addListener(f -> h.healthFailure.remove(watch));
         }
-        s.startRelay(u);
+        TcpRelayStart.start(s, u);
     }
 
     /**

@@ -1,19 +1,12 @@
 package io.remora.upstream;
 
-import io.remora.config.Address;
 import io.remora.config.ClusterConfig;
 import io.remora.config.ClusterConfig.DiscoveryType;
 import io.remora.config.ClusterLoadAssignment;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
-import io.remora.config.HealthCheckConfig;
 import io.remora.network.SocketTap;
-import io.remora.server.ServerContext;
 import io.remora.stats.ClusterStats;
-import io.remora.upstream.health.HealthCheckerGroup;
-import io.remora.upstream.outlier.OutlierDetector;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -24,41 +17,6 @@ import java.util.concurrent.CompletableFuture;
  * volatile write of a new {@link PrioritySet}; picks read that field once and never lock.
  */
 public final class ClusterImpl implements Cluster {
-
-    /** One endpoint after resolution: what a {@link Host} is built from. */
-    record ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
-                            ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
-                            int priority, java.util.Map<String, Object> socketMatchMetadata,
-                            java.util.Map<String, Object> lbMetadata,
-                            java.util.Map<String, java.util.Map<String, Object>> filterMetadata,
-                            List<io.remora.config.ProxyProtocolTlv> proxyProtocolTlvs) {
-        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
-                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
-                         java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata,
-                         java.util.Map<String, java.util.Map<String, Object>> filterMetadata) {
-            this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
-                    filterMetadata, List.of());
-        }
-
-        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
-                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
-                         java.util.Map<String, Object> socketMatchMetadata, java.util.Map<String, Object> lbMetadata) {
-            this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
-                    java.util.Map.of());
-        }
-
-        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
-                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
-                         java.util.Map<String, Object> socketMatchMetadata) {
-            this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata,
-                    java.util.Map.of());
-        }
-
-        ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
-                         ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority) {
-            this(configured, address, hostname, locality, weight, health, priority, java.util.Map.of());
-        }
-    }
 
     private final String name;
     private final ClusterStats stats;
@@ -80,9 +38,8 @@ public final class ClusterImpl implements Cluster {
     private volatile DynamicForwardProxyHosts dynamicHosts;
     /** Null for a cluster built without a cluster manager (tests): no outlier detection, no health checks. */
     private final UpstreamRuntime runtime;
-    private OutlierDetector outlierDetector;
-    private volatile HealthCheckerGroup healthCheckers;
-    private boolean closed;
+    private final ClusterResilience resilience;
+    private final ClusterSocketTap socketTap;
     /** Zone-aware routing against the local cluster; null when the proxy has none. */
     private volatile LocalZone localZone;
     private volatile ZoneStats zoneStats;
@@ -105,6 +62,9 @@ public final class ClusterImpl implements Cluster {
         this.runtime = runtime;
         this.limits = new ResourceLimits(breakers(config));
         this.originalDstHosts = new OriginalDstHosts(this::config, stats);
+        this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
+                this::transportSocketFactory);
+        this.socketTap = new ClusterSocketTap(runtime);
         this.healthyPanic = runtime == null ? null : io.micrometer.core.instrument.Counter
                 .builder("envoy_cluster_lb_healthy_panic").tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
         if (config.type() == DiscoveryType.ORIGINAL_DST || config.type() == DiscoveryType.DYNAMIC_FORWARD_PROXY) {
@@ -137,37 +97,9 @@ public final class ClusterImpl implements Cluster {
         return transportSockets;
     }
 
-    /** A tap built from this config. */
-    private record BuiltTap(SocketTap.Config config, SocketTap tap) {
-    }
-
-    /** Built on the first connect, when the server (whose /tap admin-configured taps join) is there. */
-    private volatile BuiltTap socketTap;
-
     @Override
     public SocketTap socketTap() {
-        SocketTap.Config c = config.socketTap();
-        if (c == null) {
-            return null;
-        }
-        BuiltTap b = socketTap;
-        if (b != null && (b.config == c || b.config.equals(c))) {
-            return b.tap;
-        }
-        return buildSocketTap(c);
-    }
-
-    private synchronized SocketTap buildSocketTap(SocketTap.Config c) {
-        BuiltTap b = socketTap;
-        if (b != null && b.config.equals(c)) {
-            return b.tap;
-        }
-        ServerContext context = runtime == null ? null : runtime.context();
-        if (context == null) {
-            return null; // no server (tests): nothing to tap for
-        }
-        socketTap = new BuiltTap(c, c.build(context));
-        return socketTap.tap;
+        return socketTap.tap(config.socketTap());
     }
 
     @Override
@@ -307,7 +239,7 @@ public final class ClusterImpl implements Cluster {
                     : UpstreamFilterChain.NONE;
         }
         limits.thresholds(breakers(next));
-        configureResilience(previous, next);
+        resilience.configure(next, prioritySet.hosts());
         switch (next.type()) {
             case STATIC, EDS -> {
                 if (next.loadAssignment() != null) {
@@ -341,75 +273,14 @@ public final class ClusterImpl implements Cluster {
         initialized.complete(null);
     }
 
-    /** Starts, reconfigures or stops outlier detection and active health checking. */
-    private void configureResilience(ClusterConfig previous, ClusterConfig next) {
-        if (runtime == null || closed) {
-            return;
-        }
-        if (next.outlierDetection() == null) {
-            if (outlierDetector != null) {
-                outlierDetector.stop();
-                outlierDetector = null;
-                clearFlag(HealthFlag.FAILED_OUTLIER_CHECK);
-            }
-        } else if (outlierDetector == null) {
-            outlierDetector = new OutlierDetector(name, next.outlierDetection(), runtime.loop(), runtime.registry(),
-                    stats.name(), this::hostHealthChanged, runtime.outlierEventLog());
-            outlierDetector.hostsChanged(prioritySet.hosts());
-            outlierDetector.start();
-        } else {
-            outlierDetector.config(next.outlierDetection());
-        }
-        List<HealthCheckConfig> hcs = next.healthChecks();
-        List<HealthCheckConfig> prevHcs = healthCheckers == null ? List.of() : healthCheckers.configs();
-        if (!hcs.equals(prevHcs)) {
-            if (healthCheckers != null) {
-                healthCheckers.stop();
-                healthCheckers = null;
-                clearFlag(HealthFlag.FAILED_ACTIVE_HC);
-            }
-            if (!hcs.isEmpty()) {
-                healthCheckers = new HealthCheckerGroup(name, hcs, runtime, stats, this::hostHealthChanged,
-                        h -> {
-                            OutlierDetector d = outlierDetector;
-                            if (d != null) {
-                                d.onSuccessfulHealthCheck(h);
-                            }
-                        }, this::transportSocketFactory);
-                // Existing hosts wait for their first check, as new hosts of a checked cluster do.
-                for (Host h : prioritySet.hosts()) {
-                    h.healthFlagSet(HealthFlag.FAILED_ACTIVE_HC);
-                }
-                healthCheckers.hostsChanged(prioritySet.hosts());
-            }
-        }
-    }
-
-    private void clearFlag(HealthFlag f) {
-        for (Host h : prioritySet.hosts()) {
-            h.healthFlagClear(f);
-        }
-    }
-
     /** Stops timers and health checks of a cluster that was removed or replaced. */
     synchronized void close() {
-        closed = true;
-        if (outlierDetector != null) {
-            outlierDetector.stop();
-            outlierDetector = null;
-        }
-        if (healthCheckers != null) {
-            healthCheckers.stop();
-            healthCheckers = null;
-        }
+        resilience.close();
     }
 
     @Override
     public void immediateHealthCheckFail(Host host) {
-        HealthCheckerGroup c = healthCheckers;
-        if (c != null) {
-            c.immediateFail(host);
-        }
+        resilience.immediateFail(host);
     }
 
     @Override
@@ -428,7 +299,7 @@ public final class ClusterImpl implements Cluster {
      */
     private void rebuildFrom(List<Host> previous, List<ResolvedEndpoint> eps, boolean applyConfigHealth) {
         HostMembership.Result members = HostMembership.merge(previous, eps, applyConfigHealth,
-                healthCheckers != null, config);
+                resilience.healthChecked(), config);
         List<Host> all = members.all();
         List<List<Host>> levels = members.levels();
         boolean pendingDropped = members.pendingDropped();
@@ -449,12 +320,7 @@ public final class ClusterImpl implements Cluster {
         stats.membershipTotal.set(all.size());
         stats.membershipHealthy.set(next.healthyCount());
         if (applyConfigHealth || pendingDropped) {
-            if (outlierDetector != null) {
-                outlierDetector.hostsChanged(all);
-            }
-            if (healthCheckers != null) {
-                healthCheckers.hostsChanged(all);
-            }
+            resilience.hostsChanged(all);
         }
     }
 }

@@ -46,12 +46,12 @@ final class DnsRefresher {
         boolean anyFailed = false;
         java.time.Duration minTtl = null;
         boolean logical = c.type() == ClusterConfig.DiscoveryType.LOGICAL_DNS;
-        List<ClusterImpl.ResolvedEndpoint> out = new ArrayList<>();
+        List<ResolvedEndpoint> out = new ArrayList<>();
         outer:
         for (LocalityLbEndpoints lle : c.loadAssignment().endpoints()) {
             for (LbEndpoint ep : lle.lbEndpoints()) {
                 if (!(ep.address() instanceof Address.Tcp tcp)) {
-                    out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), HostMembership.socketAddress(ep.address()),
+                    out.add(new ResolvedEndpoint(ep.address(), HostMembership.socketAddress(ep.address()),
                             ep.hostname(), lle.locality(), Math.max(1, ep.loadBalancingWeight()),
                             ep.healthStatus(), lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
                             ep.filterMetadata(), ep.proxyProtocolTlvs()));
@@ -71,7 +71,7 @@ final class DnsRefresher {
                     anyFailed = true;
                     LOG.log(Level.FINE, "cluster {0}: cannot resolve {1}", new Object[] {c.name(), tcp.host()});
                     // Envoy keeps a name's last resolved hosts when a refresh of it fails.
-                    for (ClusterImpl.ResolvedEndpoint prev : cluster.endpoints()) {
+                    for (ResolvedEndpoint prev : cluster.endpoints()) {
                         if (prev.configured().equals(ep.address())) {
                             out.add(prev);
                         }
@@ -83,7 +83,7 @@ final class DnsRefresher {
                 }
                 String hostname = ep.hostname() != null && !ep.hostname().isEmpty() ? ep.hostname() : tcp.host();
                 for (InetAddress a : addrs) {
-                    out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
+                    out.add(new ResolvedEndpoint(ep.address(), new InetSocketAddress(a, tcp.port()),
                             hostname, lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(),
                             lle.priority(), ep.socketMatchMetadata(), ep.lbMetadata(),
                             ep.filterMetadata(), ep.proxyProtocolTlvs()));

@@ -34,7 +34,7 @@ final class HostMembership {
      * @param applyConfigHealth a membership update carries the endpoints' configured health and
      *                          weight (EDS is authoritative); a health notification does not
      */
-    static Result merge(List<Host> previous, List<ClusterImpl.ResolvedEndpoint> eps, boolean applyConfigHealth,
+    static Result merge(List<Host> previous, List<ResolvedEndpoint> eps, boolean applyConfigHealth,
                         boolean healthChecked, ClusterConfig c) {
         Map<SocketAddress, Host> existing = new HashMap<>();
         for (Host h : previous) {
@@ -43,7 +43,7 @@ final class HostMembership {
         List<Host> all = new ArrayList<>(eps.size());
         List<List<Host>> levels = new ArrayList<>();
         Set<SocketAddress> seen = new HashSet<>();
-        for (ClusterImpl.ResolvedEndpoint ep : eps) {
+        for (ResolvedEndpoint ep : eps) {
             if (!seen.add(ep.address())) {
                 continue; // the same address listed twice (two names resolving alike): one host
             }
@@ -121,11 +121,11 @@ final class HostMembership {
         return out;
     }
 
-    static List<ClusterImpl.ResolvedEndpoint> staticEndpoints(ClusterLoadAssignment cla) {
-        List<ClusterImpl.ResolvedEndpoint> out = new ArrayList<>();
+    static List<ResolvedEndpoint> staticEndpoints(ClusterLoadAssignment cla) {
+        List<ResolvedEndpoint> out = new ArrayList<>();
         for (LocalityLbEndpoints lle : cla.endpoints()) {
             for (LbEndpoint ep : lle.lbEndpoints()) {
-                out.add(new ClusterImpl.ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
+                out.add(new ResolvedEndpoint(ep.address(), socketAddress(ep.address()), ep.hostname(),
                         lle.locality(), Math.max(1, ep.loadBalancingWeight()), ep.healthStatus(), lle.priority(),
                         ep.socketMatchMetadata(), ep.lbMetadata(), ep.filterMetadata(), ep.proxyProtocolTlvs()));
             }

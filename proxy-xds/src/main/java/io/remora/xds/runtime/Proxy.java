@@ -53,10 +53,7 @@ public final class Proxy implements AutoCloseable {
     private final DynamicConfig dynamic;
     private final io.remora.runtime.RuntimeLoader runtime;
     private final RtdsLayers rtdsLayers;
-    private final Map<io.remora.config.TracingConfig.Provider, io.remora.tracing.SpanSink> exporters =
-            new java.util.concurrent.ConcurrentHashMap<>();
-    /** The bootstrap's tracing.http: for connection managers whose tracing names no provider. */
-    private final io.remora.config.TracingConfig.Provider bootstrapTracer;
+    private final TracingExporters tracing;
     private io.remora.stats.StatsFlusher statsFlusher;
     private io.remora.runtime.RuntimeWatcher runtimeWatcher;
     private volatile XdsSnapshot applied;
@@ -79,8 +76,9 @@ public final class Proxy implements AutoCloseable {
         this.stats = new StatsRegistry(new io.remora.stats.SampledMeterRegistry(),
                 statsSettings.inclusion(), statsSettings.tags(), statsSettings.buckets());
         this.state = new ServerState(stats.server());
-        this.bootstrapTracer = io.remora.xds.translate.TracingTranslator.bootstrapProvider(bootstrap,
-                io.remora.xds.translate.TranslationContext.lenient());
+        // The bootstrap's tracing.http: for connection managers whose tracing names no provider.
+        io.remora.config.TracingConfig.Provider bootstrapTracer = io.remora.xds.translate.TracingTranslator
+                .bootstrapProvider(bootstrap, io.remora.xds.translate.TranslationContext.lenient());
         this.dynamic = new DynamicConfig(config, stats.meterRegistry());
         this.commandLine = commandLine;
         this.quit = quit;
@@ -97,11 +95,13 @@ public final class Proxy implements AutoCloseable {
         } catch (java.io.IOException e) {
             LOG.warning("runtime: cannot watch the disk layers for symlink swaps: " + e.getMessage());
         }
+        this.tracing = new TracingExporters(bootstrapTracer, config.node(), () -> server().clusterManager(),
+                runtime::snapshot, stats.meterRegistry());
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
                 .healthCheckFailed(state::healthCheckFailed)
-                .spanSinks(this::spanSink)
+                .spanSinks(tracing::sink)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,
                         io.remora.xds.translate.TranslationContext.lenient()));
         // The gRPC access log service's identifier: the bootstrap's node with the id and cluster in effect.
@@ -179,31 +179,6 @@ public final class Proxy implements AutoCloseable {
         }
     }
 
-    /** One exporter per distinct provider config, shared by every connection manager naming it. */
-    private io.remora.tracing.SpanSink spanSink(io.remora.config.TracingConfig.Provider provider) {
-        if (provider == null) {
-            provider = bootstrapTracer;
-        }
-        if (provider instanceof io.remora.config.TracingConfig.OpenTelemetry otel) {
-            return exporters.computeIfAbsent(otel, p -> new io.remora.xds.tracing.OtlpSpanExporter(otel,
-                    server.clusterManager(), runtime::snapshot, stats.meterRegistry()));
-        }
-        if (provider instanceof io.remora.config.TracingConfig.Zipkin zipkin) {
-            return exporters.computeIfAbsent(zipkin, p -> new io.remora.tracing.ZipkinSpanExporter(zipkin,
-                    base.node() == null ? "" : base.node().cluster(), server.clusterManager(), runtime::snapshot,
-                    stats.meterRegistry()));
-        }
-        if (provider instanceof io.remora.config.TracingConfig.SkyWalking sw) {
-            return exporters.computeIfAbsent(sw, p -> new io.remora.xds.tracing.SkyWalkingReporter(
-                    sw.withDefaultNames(base.node()), server.clusterManager(), stats.meterRegistry()));
-        }
-        if (provider instanceof io.remora.config.TracingConfig.Datadog datadog) {
-            return exporters.computeIfAbsent(datadog, p -> new io.remora.tracing.DatadogSpanExporter(datadog,
-                    server.clusterManager(), stats.meterRegistry()));
-        }
-        return null;
-    }
-
     public Server server() {
         return server;
     }
@@ -243,15 +218,7 @@ public final class Proxy implements AutoCloseable {
         if (runtimeWatcher != null) {
             runtimeWatcher.close();
         }
-        for (io.remora.tracing.SpanSink sink : exporters.values()) {
-            if (sink instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.fine(() -> "closing a span exporter: " + e);
-                }
-            }
-        }
+        tracing.close();
         if (admin != null) {
             admin.close();
         }

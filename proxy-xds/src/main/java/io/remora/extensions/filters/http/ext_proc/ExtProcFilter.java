@@ -1,21 +1,12 @@
 package io.remora.extensions.filters.http.ext_proc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.envoyproxy.envoy.config.core.v3.Metadata;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpTrailers;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProtocolConfiguration;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.RouteFilterConfig;
-import io.remora.extensions.filters.http.common.GrpcCalls;
 import io.remora.extensions.filters.http.common.GrpcClusterStream;
-import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
-import io.remora.extensions.filters.http.ext_authz.StructValues;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.EncoderFilterCallbacks;
 import io.remora.http.filter.FilterStatus;
@@ -23,16 +14,15 @@ import io.remora.http.filter.StreamFilter;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * Envoy's ext_proc filter on one request: one {@code envoy.service.ext_proc.v3.ExternalProcessor/Process}
- * stream, opened with the first message and ended when nothing more will be sent. Each message
- * waits for its answer for at most the message timeout; answers are applied by
- * {@link ExtProcResponses}. A failed stream or a timeout fails the request (500 / 504) unless
+ * stream ({@link ExtProcStream}), opened with the first message and ended when nothing more will
+ * be sent. Each message waits for its answer for at most the message timeout; answers are applied
+ * by {@link ExtProcResponses}. A failed stream or a timeout fails the request (500 / 504) unless
  * {@code failure_mode_allow}, which lets it go on unprocessed. Event-loop confined.
  */
 final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
@@ -49,23 +39,16 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
     private EncoderFilterCallbacks encoderCb;
     ExtProcStats stats;
     private ExtProcMode mode;
-    private GrpcServiceConfig service;
-    private List<Map.Entry<String, String>> extraMetadata = List.of();
-    private List<String> forwardingNamespaces;
     List<String> receivingNamespaces;
-    private GrpcClusterStream stream;
-    /** We ended the stream (or it ended): later answers and its close are not ours to act on. */
-    private boolean streamClosed;
-    private boolean protocolSent;
+    final ExtProcStream stream;
     private boolean processingComplete;
 
     ExtProcFilter(ExtProcFilterProvider.Factory factory) {
         this.factory = factory;
         this.config = factory.config;
         this.mode = config.mode();
-        this.service = config.service();
-        this.forwardingNamespaces = config.forwardingNamespaces();
         this.receivingNamespaces = config.receivingNamespaces();
+        this.stream = new ExtProcStream(this, config);
     }
 
     @Override
@@ -84,10 +67,6 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     void setMode(ExtProcMode m) {
         mode = m;
-    }
-
-    boolean streamClosed() {
-        return streamClosed;
     }
 
     boolean processingComplete() {
@@ -125,13 +104,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         if (merged.mode() != null) {
             mode = merged.mode();
         }
-        if (merged.service() != null) {
-            service = merged.service();
-        }
-        extraMetadata = merged.initialMetadata();
-        if (merged.forwardingNamespaces() != null) {
-            forwardingNamespaces = merged.forwardingNamespaces();
-        }
+        stream.override(merged);
         if (merged.receivingNamespaces() != null) {
             receivingNamespaces = merged.receivingNamespaces();
         }
@@ -179,77 +152,14 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
                 : responsePhase.onTrailers(trailers);
     }
 
-    // ------------------------------------------------------------------ towards the processor
-
-    void sendHeaders(ExtProcPhase phase, Http2Headers h, boolean endStream) {
-        HttpHeaders m = HttpHeaders.newBuilder().setEndOfStream(endStream)
-                .setHeaders(ExtProcMessages.headerMap(h, config.allowedHeaders(), config.disallowedHeaders())).build();
-        ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
-        send(phase, phase.request ? r.setRequestHeaders(m) : r.setResponseHeaders(m));
-    }
-
-    void sendBody(ExtProcPhase phase, ByteBuf body, boolean endStream) {
-        HttpBody m = HttpBody.newBuilder().setEndOfStream(endStream)
-                .setBody(com.google.protobuf.UnsafeByteOperations.unsafeWrap(io.netty.buffer.ByteBufUtil.getBytes(body)))
-                .build();
-        ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
-        send(phase, phase.request ? r.setRequestBody(m) : r.setResponseBody(m));
-    }
-
-    void sendTrailers(ExtProcPhase phase, Http2Headers t) {
-        HttpTrailers m = HttpTrailers.newBuilder()
-                .setTrailers(ExtProcMessages.headerMap(t, config.allowedHeaders(), config.disallowedHeaders())).build();
-        ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
-        send(phase, phase.request ? r.setRequestTrailers(m) : r.setResponseTrailers(m));
-    }
-
-    private void send(ExtProcPhase phase, ProcessingRequest.Builder r) {
-        if (!forwardingNamespaces.isEmpty()) {
-            Metadata.Builder md = Metadata.newBuilder();
-            for (String ns : forwardingNamespaces) {
-                Map<String, Object> m = cb.streamInfo().dynamicMetadata(ns);
-                if (m != null && !m.isEmpty()) {
-                    md.putFilterMetadata(ns, StructValues.toStruct(m));
-                }
-            }
-            r.setMetadataContext(md);
-        }
-        if (!protocolSent) {
-            protocolSent = true;
-            r.setProtocolConfig(ProtocolConfiguration.newBuilder()
-                    .setRequestBodyModeValue(mode.requestBody().ordinal())
-                    .setResponseBodyModeValue(mode.responseBody().ordinal()));
-        }
-        if (stream == null) {
-            List<Map.Entry<String, String>> md = extraMetadata.isEmpty() ? service.initialMetadata()
-                    : ExtProcPerRouteConfig.mergeMetadata(service.initialMetadata(), extraMetadata);
-            stream = GrpcClusterStream.open(cb.eventLoop(), cb.serverContext(), service.cluster(),
-                    GrpcCalls.requestHeaders(PATH, service.authority(), null, md), this);
-            stats.streamsStarted.increment();
-        }
-        stream.send(r.build().toByteArray());
-        stats.streamMsgsSent.increment();
-        if (!config.observabilityMode()) {
-            phase.startTimer(schedule(config.messageTimeout().toNanos()));
-        }
-    }
-
-    private io.netty.util.concurrent.ScheduledFuture<?> schedule(long nanos) {
+    /** The message timer: the processor's answer is due within {@code nanos}. */
+    io.netty.util.concurrent.ScheduledFuture<?> schedule(long nanos) {
         return cb.eventLoop().schedule(this::onMessageTimeout, nanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** Ends our side of the stream once nothing more will be sent (Envoy's closeStream). */
-    void closeStream() {
-        if (stream != null && !streamClosed) {
-            streamClosed = true;
-            stream.halfClose();
-            stats.streamsClosed.increment();
-        }
     }
 
     void closeStreamIfFinished() {
         if (!processingComplete && requestPhase.finished() && responsePhase.finished()) {
-            closeStream();
+            stream.close();
         }
     }
 
@@ -257,7 +167,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public void onMessage(ByteBuf message) {
-        if (processingComplete || streamClosed || config.observabilityMode()) {
+        if (processingComplete || stream.closed() || config.observabilityMode()) {
             return;
         }
         ProcessingResponse r;
@@ -285,9 +195,9 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
 
     @Override
     public void onClose(int status, String message) {
-        if (streamClosed || processingComplete || config.observabilityMode()) {
+        if (stream.closed() || processingComplete || config.observabilityMode()) {
             // An observer's stream failing changes nothing for the request.
-            streamClosed = true;
+            stream.markClosed();
             if (status != 0) {
                 stats.streamsFailed.increment();
             }
@@ -295,13 +205,13 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         }
         if (status == 0) {
             // The processor ended the stream: the rest of the request goes on unprocessed.
-            streamClosed = true;
+            stream.markClosed();
             stats.streamsClosed.increment();
             giveUp();
             return;
         }
         stats.streamsFailed.increment();
-        streamClosed = true;
+        stream.markClosed();
         if (config.failureModeAllow()) {
             stats.streamsClosed.increment();
             stats.failureModeAllowed.increment();
@@ -317,7 +227,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         if (processingComplete) {
             return;
         }
-        closeStream();
+        stream.close();
         if (config.failureModeAllow()) {
             stats.failureModeAllowed.increment();
             giveUp();
@@ -344,7 +254,7 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         processingComplete = true;
         requestPhase.stopTimer();
         responsePhase.stopTimer();
-        closeStream();
+        stream.close();
     }
 
     // ------------------------------------------------------------------ towards the next filters
@@ -395,16 +305,6 @@ final class ExtProcFilter implements StreamFilter, GrpcClusterStream.Listener {
         processingComplete = true;
         requestPhase.destroy();
         responsePhase.destroy();
-        if (stream == null) {
-            return;
-        }
-        if (config.observabilityMode() && !streamClosed) {
-            // Give the processor time to read what was sent before the stream is reset.
-            closeStream();
-            GrpcClusterStream s = stream;
-            cb.eventLoop().schedule(s::cancel, config.deferredCloseTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } else {
-            stream.cancel();
-        }
+        stream.destroy();
     }
 }

@@ -14,22 +14,22 @@ final class ExtProcObserver {
     }
 
     static FilterStatus headers(ExtProcFilter f, ExtProcPhase phase, Http2Headers headers, boolean endStream) {
-        if (f.mode().sendsHeaders(phase.request) && !f.streamClosed()) {
-            f.sendHeaders(phase, headers, endStream);
+        if (f.mode().sendsHeaders(phase.request) && !f.stream.closed()) {
+            f.stream.sendHeaders(phase, headers, endStream);
         }
         return FilterStatus.CONTINUE;
     }
 
     static FilterStatus data(ExtProcFilter f, ExtProcPhase phase, ByteBuf data, boolean endStream) {
-        if (f.mode().body(phase.request) == ExtProcMode.Body.STREAMED && !f.streamClosed()) {
-            f.sendBody(phase, data, endStream);
+        if (f.mode().body(phase.request) == ExtProcMode.Body.STREAMED && !f.stream.closed()) {
+            f.stream.sendBody(phase, data, endStream);
         }
         return FilterStatus.CONTINUE;
     }
 
     static FilterStatus trailers(ExtProcFilter f, ExtProcPhase phase, Http2Headers trailers) {
-        if (f.mode().sendsTrailers(phase.request) && !f.streamClosed()) {
-            f.sendTrailers(phase, trailers);
+        if (f.mode().sendsTrailers(phase.request) && !f.stream.closed()) {
+            f.stream.sendTrailers(phase, trailers);
         }
         return FilterStatus.CONTINUE;
     }

@@ -68,7 +68,7 @@ final class ExtProcPhase {
             return FilterStatus.CONTINUE;
         }
         if (filter.mode().sendsHeaders(request)) {
-            filter.sendHeaders(this, h, endStream);
+            filter.stream.sendHeaders(this, h, endStream);
             awaiting = Awaiting.HEADERS;
             return FilterStatus.STOP_ITERATION;
         }
@@ -140,7 +140,7 @@ final class ExtProcPhase {
         inFlightBytes += chunk.readableBytes();
         lastChunkSent = endStream;
         awaiting = Awaiting.BODY;
-        filter.sendBody(this, chunk, endStream);
+        filter.stream.sendBody(this, chunk, endStream);
         pauseOver(inFlightBytes);
     }
 
@@ -198,7 +198,7 @@ final class ExtProcPhase {
             if (body != null && (bodyComplete || full)) {
                 bodySent = true;
                 awaiting = Awaiting.BODY;
-                filter.sendBody(this, body, bodyComplete && trailers == null);
+                filter.stream.sendBody(this, body, bodyComplete && trailers == null);
                 return Step.SENT;
             }
             if (body != null || !endSeen) {
@@ -208,7 +208,7 @@ final class ExtProcPhase {
         if (filter.mode().sendsTrailers(request) && trailers != null && !trailersSent) {
             trailersSent = true;
             awaiting = Awaiting.TRAILERS;
-            filter.sendTrailers(this, trailers);
+            filter.stream.sendTrailers(this, trailers);
             return Step.SENT;
         }
         return Step.READY;

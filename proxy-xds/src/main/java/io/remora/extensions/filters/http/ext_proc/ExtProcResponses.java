@@ -87,7 +87,7 @@ final class ExtProcResponses {
             f.stats.spuriousMsgsReceived.increment();
             if (f.config.failureModeAllow()) {
                 f.stats.failureModeAllowed.increment();
-                f.closeStream();
+                f.stream.close();
                 f.giveUp();
             } else {
                 f.fail(500, outcome.error());

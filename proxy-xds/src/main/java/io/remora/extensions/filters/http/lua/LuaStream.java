@@ -2,6 +2,7 @@ package io.remora.extensions.filters.http.lua;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.extensions.filters.http.lua.LuaScriptRun.State;
 import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamFilterCallbacks;
 import io.remora.route.RouteEntry;
@@ -11,25 +12,21 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
 /**
- * One run of {@code envoy_on_request} or {@code envoy_on_response} over one stream: Envoy's
- * StreamHandleWrapper state machine. A script that cannot wait runs straight on the event loop; one
- * that may wait runs in a LuaJ coroutine (a thread of its own that the event loop hands control to
- * and waits for, so only one of them runs at a time). Whatever touches the stream beyond its
- * headers and stream info (local reply, upstream calls, passing data on) happens on the event loop.
+ * One run of {@code envoy_on_request} or {@code envoy_on_response} over one stream: what the
+ * stream's headers, body and trailers do to the run ({@link LuaScriptRun}, which may wait for
+ * them in a coroutine) and what the run does to the stream. Whatever touches the stream beyond
+ * its headers and stream info (local reply, upstream calls, passing data on) happens on the
+ * event loop.
  */
 final class LuaStream {
-
-    enum State { RUNNING, WAIT_BODY_CHUNK, WAIT_BODY, WAIT_TRAILERS, HTTP_CALL, RESPONDED, DONE }
 
     private final LuaFilter filter;
     final boolean request;
     final LuaVm vm;
-    private final LuaValue function;
     private final LuaSource source;
     final Http2Headers headers;
     private final StreamFilterCallbacks cb;
 
-    State state = State.RUNNING;
     boolean endStream;
     private boolean headersEnded;
     boolean headersContinued;
@@ -37,14 +34,13 @@ final class LuaStream {
     boolean sawBody;
     Http2Headers trailers;
     private final HeldBody held;
-    private LuaCoroutine coroutine;
     private RouteEntry startRoute;
-    private boolean live;
     private LuaUserdata handle;
     LuaUserdata headersObject;
     private LuaUserdata trailersObject;
     /** What the script asked for, carried out on the event loop when its run pauses or ends. */
     private final LuaCalls calls;
+    private final LuaScriptRun run;
     private LuaLocalReply pendingReply;
     private LuaCrypto crypto;
 
@@ -53,12 +49,12 @@ final class LuaStream {
         this.filter = filter;
         this.request = request;
         this.vm = vm;
-        this.function = function;
         this.source = source;
         this.headers = headers;
         this.cb = cb;
         this.held = new HeldBody(request, cb);
         this.calls = new LuaCalls(cb);
+        this.run = new LuaScriptRun(filter, vm, function, calls);
     }
 
     StreamFilterCallbacks callbacks() {
@@ -87,17 +83,14 @@ final class LuaStream {
         endStream = end;
         headersEnded = end;
         handle = new LuaUserdata(this, vm.handleMeta);
-        live = true;
         filter.stats().executions.increment();
-        if (source.mayYield(end)) {
+        boolean mayYield = source.mayYield(end);
+        if (mayYield) {
             startRoute = cb.route();
-            coroutine = new LuaCoroutine(vm.globals, function);
-            resume(handle);
-        } else {
-            runDirect();
         }
+        run.start(handle, mayYield);
         settle();
-        switch (state) {
+        switch (run.state) {
             case WAIT_BODY, HTTP_CALL -> {
                 held.headersHeld = true;
                 return FilterStatus.STOP_ITERATION;
@@ -117,10 +110,10 @@ final class LuaStream {
         sawBody = true;
         ByteBuf pass = data;
         boolean owned = false;
-        switch (state) {
+        switch (run.state) {
             case WAIT_BODY_CHUNK -> {
                 BufferApi.Wrapped chunk = new BufferApi.Wrapped(data, null, this);
-                resume(new LuaUserdata(chunk, vm.bufferMeta));
+                run.resume(new LuaUserdata(chunk, vm.bufferMeta));
                 settle();
                 if (chunk.replaced()) {
                     data.release();
@@ -133,14 +126,14 @@ final class LuaStream {
                     return FilterStatus.STOP_ITERATION;
                 }
                 owned = true;
-                if (end && state == State.WAIT_BODY) {
-                    resume(LuaValue.NONE);
+                if (end && run.state == State.WAIT_BODY) {
+                    run.resume(LuaValue.NONE);
                     settle();
                 }
             }
             case WAIT_TRAILERS -> {
                 if (end) {
-                    resume(LuaValue.NONE);
+                    run.resume(LuaValue.NONE);
                     settle();
                 }
             }
@@ -152,7 +145,7 @@ final class LuaStream {
                 return FilterStatus.CONTINUE;
             }
         }
-        if (state == State.RESPONDED) {
+        if (run.state == State.RESPONDED) {
             if (!owned) {
                 data.release();
             } else if (pass != data) {
@@ -180,15 +173,15 @@ final class LuaStream {
     FilterStatus onTrailers(Http2Headers t) {
         endStream = true;
         trailers = t;
-        if (state == State.WAIT_BODY_CHUNK || state == State.WAIT_BODY) {
-            resume(LuaValue.NONE);
+        if (run.state == State.WAIT_BODY_CHUNK || run.state == State.WAIT_BODY) {
+            run.resume(LuaValue.NONE);
             settle();
         }
-        if (state == State.WAIT_TRAILERS) {
-            resume(trailersObject());
+        if (run.state == State.WAIT_TRAILERS) {
+            run.resume(trailersObject());
             settle();
         }
-        if (state == State.RESPONDED) {
+        if (run.state == State.RESPONDED) {
             return FilterStatus.STOP_ITERATION;
         }
         if (waiting()) {
@@ -201,114 +194,41 @@ final class LuaStream {
 
     /** The stream is over: the script's run ends where it stands. */
     void destroy() {
-        live = false;
+        run.endScope();
         calls.cancel();
-        kill();
+        run.kill();
         held.release();
     }
 
     boolean done() {
-        return state == State.DONE && held.isEmpty();
+        return run.state == State.DONE && held.isEmpty();
     }
 
-    // ---------------------------------------------------------------- running the script
-
-    private void runDirect() {
-        try {
-            function.call(handle);
-            finished();
-        } catch (LuaCoroutine.ScriptStop stop) {
-            finished();
-        } catch (LuaError e) {
-            fail(e.getMessage());
-        } catch (RuntimeException | StackOverflowError e) {
-            fail(e.toString());
-        }
-    }
-
-    private void resume(Varargs args) {
-        if (coroutine == null || !coroutine.alive()) {
-            return;
-        }
-        state = State.RUNNING;
-        switch (coroutine.resume(args)) {
-            case FAILED -> {
-                if (state == State.RESPONDED) {
-                    finished(); // respond() ends the run
-                } else {
-                    fail(coroutine.error);
-                }
-            }
-            case ENDED -> finished();
-            case YIELDED -> {
-                if (state == State.RUNNING) {
-                    // The script yielded by itself (coroutine.yield): Envoy refuses that too.
-                    coroutine.abandon();
-                    fail("script performed an unexpected yield");
-                }
-            }
-        }
-    }
-
-    private void finished() {
-        if (state == State.RUNNING) {
-            state = State.DONE;
-        }
-        live = false;
-    }
-
-    private void fail(String message) {
-        filter.scriptError(message);
-        state = State.DONE;
-        calls.pending = null;
-        live = false;
-    }
-
-    private void kill() {
-        if (coroutine != null) {
-            coroutine.kill();
-        }
-    }
-
-    /** Called on the coroutine by a call that must wait for the stream (body, trailers, httpCall). */
-    Varargs suspend(State waitFor) {
-        if (coroutine == null) {
-            throw new LuaError("this call waits for the stream, which a script may only do from"
-                    + " envoy_on_request/envoy_on_response themselves");
-        }
-        State before = state;
-        state = waitFor;
-        try {
-            return coroutine.yield();
-        } catch (LuaError e) {
-            state = before;
-            throw e;
-        }
-    }
+    // ---------------------------------------------------------------- what the run asked for
 
     /** Carries out on the event loop what the run asked for: calls to start, a reply to send. */
     private void settle() {
         while (true) {
             calls.startAsynchronous();
-            if (state == State.RESPONDED) {
+            if (run.state == State.RESPONDED) {
                 sendReply();
                 return;
             }
-            if (state != State.HTTP_CALL || calls.pending == null) {
+            if (run.state != State.HTTP_CALL || calls.pending == null) {
                 return;
             }
             Varargs result = calls.startPending(this::onCallDone);
             if (result == null) {
                 return;
             }
-            resume(result);
+            run.resume(result);
         }
     }
 
     private void onCallDone(Varargs result) {
-        resume(result);
+        run.resume(result);
         settle();
-        if (!waiting() && state != State.RESPONDED) {
+        if (!waiting() && run.state != State.RESPONDED) {
             flush();
         }
     }
@@ -323,7 +243,7 @@ final class LuaStream {
     }
 
     private boolean waiting() {
-        return state == State.WAIT_BODY || state == State.HTTP_CALL;
+        return run.state == State.WAIT_BODY || run.state == State.HTTP_CALL;
     }
 
     /** Keeps data while the script waits; false (and a local reply) past the buffer limit. */
@@ -332,8 +252,8 @@ final class LuaStream {
             return true;
         }
         calls.cancel();
-        kill();
-        state = State.RESPONDED;
+        run.kill();
+        run.responded();
         held.tooLarge(filter.decoderCallbacks());
         return false;
     }
@@ -345,9 +265,7 @@ final class LuaStream {
     // ---------------------------------------------------------------- for the API objects
 
     void checkLive() {
-        if (!live) {
-            throw new LuaError("object used outside of proper scope");
-        }
+        run.checkLive();
     }
 
     /** Whether the headers may still change; changing request headers clears the route (clear_route_cache). */
@@ -367,7 +285,7 @@ final class LuaStream {
                 throw new LuaError("cannot call body() after body streaming has started");
             }
             bufferedBody = true;
-            suspend(State.WAIT_BODY);
+            run.suspend(State.WAIT_BODY);
         } else if (!bufferedBody && sawBody) {
             throw new LuaError("cannot call body() after body has been streamed");
         }
@@ -380,7 +298,7 @@ final class LuaStream {
         }
         return LuaValues.fn(a -> {
             checkLive();
-            return endStream ? LuaValue.NIL : suspend(State.WAIT_BODY_CHUNK).arg1();
+            return endStream ? LuaValue.NIL : run.suspend(State.WAIT_BODY_CHUNK).arg1();
         });
     }
 
@@ -388,7 +306,7 @@ final class LuaStream {
         if (trailers != null) {
             return trailersObject();
         }
-        return endStream ? LuaValue.NIL : suspend(State.WAIT_TRAILERS).arg1();
+        return endStream ? LuaValue.NIL : run.suspend(State.WAIT_TRAILERS).arg1();
     }
 
     private LuaUserdata trailersObject() {
@@ -406,7 +324,7 @@ final class LuaStream {
         }
         calls.pending = r;
         try {
-            return suspend(State.HTTP_CALL);
+            return run.suspend(State.HTTP_CALL);
         } catch (LuaError e) {
             calls.pending = null;
             throw e;
@@ -421,7 +339,7 @@ final class LuaStream {
             throw new LuaError("respond() cannot be called if headers have been continued");
         }
         pendingReply = reply;
-        state = State.RESPONDED;
+        run.responded();
         throw new LuaCoroutine.ScriptStop();
     }
 }

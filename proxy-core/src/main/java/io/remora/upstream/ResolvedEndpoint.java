@@ -1,0 +1,44 @@
+package io.remora.upstream;
+
+import io.remora.config.Address;
+import io.remora.config.ClusterLoadAssignment;
+import io.remora.config.ClusterLoadAssignment.HealthStatus;
+import io.remora.config.ProxyProtocolTlv;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.Map;
+
+/** One endpoint after resolution: what a {@link Host} is built from. */
+record ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                        ClusterLoadAssignment.Locality locality, int weight, HealthStatus health,
+                        int priority, Map<String, Object> socketMatchMetadata,
+                        Map<String, Object> lbMetadata,
+                        Map<String, Map<String, Object>> filterMetadata,
+                        List<ProxyProtocolTlv> proxyProtocolTlvs) {
+    ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                     ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                     Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata,
+                     Map<String, Map<String, Object>> filterMetadata) {
+        this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                filterMetadata, List.of());
+    }
+
+    ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                     ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                     Map<String, Object> socketMatchMetadata, Map<String, Object> lbMetadata) {
+        this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata, lbMetadata,
+                Map.of());
+    }
+
+    ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                     ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority,
+                     Map<String, Object> socketMatchMetadata) {
+        this(configured, address, hostname, locality, weight, health, priority, socketMatchMetadata,
+                Map.of());
+    }
+
+    ResolvedEndpoint(Address configured, SocketAddress address, String hostname,
+                     ClusterLoadAssignment.Locality locality, int weight, HealthStatus health, int priority) {
+        this(configured, address, hostname, locality, weight, health, priority, Map.of());
+    }
+}

@@ -1,0 +1,198 @@
+package io.remora.xds.translate;
+
+import io.remora.config.ClusterSpecifier;
+import io.remora.config.ForwardAction;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code config.route.v3.RouteAction}: the cluster to forward to and how (rewrites, timeouts,
+ * retries, mirrors, upgrades, hashing).
+ */
+final class ForwardActionTranslator {
+
+    private static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
+
+    private ForwardActionTranslator() {
+    }
+
+    /** @param matchTemplate the route's path_match_policy template; null when it has another match */
+    static ForwardAction.Builder translate(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
+                                           TranslationContext ctx, io.remora.matching.UriTemplate matchTemplate) {
+        ClusterSpecifier cluster = switch (a.getClusterSpecifierCase()) {
+            case CLUSTER -> {
+                if (a.getCluster().isEmpty()) {
+                    throw path.field("cluster").error("must not be empty");
+                }
+                ctx.requireCluster(path.field("cluster"), a.getCluster());
+                yield new ClusterSpecifier.Single(a.getCluster());
+            }
+            case CLUSTER_HEADER -> {
+                if (a.getClusterHeader().isEmpty()) {
+                    throw path.field("cluster_header").error("must not be empty");
+                }
+                yield new ClusterSpecifier.FromHeader(a.getClusterHeader().toLowerCase(java.util.Locale.ROOT));
+            }
+            case WEIGHTED_CLUSTERS -> WeightedClustersTranslator.translate(a.getWeightedClusters(),
+                    path.field("weighted_clusters"), ctx);
+            case CLUSTER_SPECIFIER_PLUGIN -> ClusterSpecifierPluginTranslator.byName(a.getClusterSpecifierPlugin(),
+                    path.field("cluster_specifier_plugin"), ctx);
+            case INLINE_CLUSTER_SPECIFIER_PLUGIN -> ClusterSpecifierPluginTranslator.translate(
+                    a.getInlineClusterSpecifierPlugin(), path.field("inline_cluster_specifier_plugin"), ctx);
+            case CLUSTERSPECIFIER_NOT_SET -> throw path.error("missing required field: one of cluster, cluster_header,"
+                    + " weighted_clusters, cluster_specifier_plugin, inline_cluster_specifier_plugin");
+        };
+        ForwardAction.RegexRewrite regexRewrite = null;
+        if (a.hasRegexRewrite()) {
+            FieldPath rp = path.field("regex_rewrite");
+            regexRewrite = new ForwardAction.RegexRewrite(
+                    StringMatcherTranslator.regex(a.getRegexRewrite().getPattern(), rp.field("pattern")),
+                    a.getRegexRewrite().getSubstitution());
+            if (!a.getPrefixRewrite().isEmpty()) {
+                throw rp.error("prefix_rewrite and regex_rewrite are mutually exclusive");
+            }
+        }
+        io.remora.matching.UriTemplateRewrite templateRewrite = templateRewrite(a, path, matchTemplate);
+        String hostLiteral = null;
+        ForwardAction.RegexRewrite hostPathRegex = null;
+        boolean autoHost = false;
+        String hostHeader = null;
+        switch (a.getHostRewriteSpecifierCase()) {
+            case HOST_REWRITE_LITERAL -> hostLiteral = a.getHostRewriteLiteral();
+            case AUTO_HOST_REWRITE -> autoHost = a.getAutoHostRewrite().getValue();
+            case HOST_REWRITE_HEADER -> hostHeader = a.getHostRewriteHeader().toLowerCase(java.util.Locale.ROOT);
+            case HOST_REWRITE_PATH_REGEX -> {
+                FieldPath hp = path.field("host_rewrite_path_regex");
+                hostPathRegex = new ForwardAction.RegexRewrite(StringMatcherTranslator.regex(
+                        a.getHostRewritePathRegex().getPattern(), hp.field("pattern")),
+                        a.getHostRewritePathRegex().getSubstitution());
+            }
+            default -> {
+            }
+        }
+        Duration timeout = Protos.duration(a.hasTimeout(), a.getTimeout(), DEFAULT_ROUTE_TIMEOUT);
+        Duration idle = a.hasIdleTimeout() ? Protos.duration(a.getIdleTimeout()) : null;
+        var retry = a.hasRetryPolicy()
+                ? RetryPolicyTranslator.translate(a.getRetryPolicy(), path.field("retry_policy"), ctx) : null;
+        // Subset load balancing reads the envoy.lb criteria only, as Envoy's.
+        var lbCriteria = a.getMetadataMatch().getFilterMetadataMap().get("envoy.lb");
+        java.util.Map<String, Object> metadataMatch = lbCriteria == null ? null : Protos.structMap(lbCriteria);
+        List<ForwardAction.MirrorPolicy> mirrors = new ArrayList<>();
+        for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
+            var m = a.getRequestMirrorPolicies(i);
+            FieldPath mp = path.field("request_mirror_policies").index(i);
+            if (m.getCluster().isEmpty() == m.getClusterHeader().isEmpty()) {
+                throw mp.field("cluster").error("exactly one of cluster and cluster_header is required");
+            }
+            if (!m.getCluster().isEmpty()) {
+                ctx.requireCluster(mp.field("cluster"), m.getCluster());
+            }
+            mirrors.add(new ForwardAction.MirrorPolicy(m.getCluster().isEmpty() ? null : m.getCluster(),
+                    m.getClusterHeader().isEmpty() ? null : m.getClusterHeader().toLowerCase(java.util.Locale.ROOT),
+                    m.hasRuntimeFraction() ? Protos.perMillion(m.getRuntimeFraction().getDefaultValue()) : null,
+                    m.getDisableShadowHostSuffixAppend()));
+        }
+        Duration maxGrpc = null;
+        if (a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasGrpcTimeoutHeaderMax()) {
+            maxGrpc = Protos.duration(a.getMaxStreamDuration().getGrpcTimeoutHeaderMax());
+        } else if (a.hasMaxGrpcTimeout()) {
+            maxGrpc = Protos.duration(a.getMaxGrpcTimeout());
+        }
+        ForwardAction.UpgradeConfig upgrades = upgrades(a, path);
+        List<io.remora.config.HashPolicy> hashPolicies = new ArrayList<>();
+        for (int i = 0; i < a.getHashPolicyCount(); i++) {
+            hashPolicies.add(HashPolicyTranslator.translate(a.getHashPolicy(i), path.field("hash_policy").index(i)));
+        }
+        return ForwardAction.builder(cluster)
+                .prefixRewrite(a.getPrefixRewrite().isEmpty() ? null : a.getPrefixRewrite())
+                .regexRewrite(regexRewrite)
+                .pathTemplateRewrite(templateRewrite)
+                .hostRewriteLiteral(hostLiteral)
+                .autoHostRewrite(autoHost)
+                .hostRewriteHeader(hostHeader)
+                .timeout(timeout)
+                .idleTimeout(idle)
+                .retryPolicy(retry)
+                .mirrors(mirrors)
+                .maxGrpcTimeout(maxGrpc)
+                .upgrades(upgrades)
+                .hashPolicies(hashPolicies)
+                .rateLimits(RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")))
+                .includeVhRateLimits(a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue())
+                .hostRewritePathRegex(hostPathRegex)
+                .appendXForwardedHost(a.getAppendXForwardedHost())
+                .metadataMatch(metadataMatch)
+                .maxStreamDuration(a.hasMaxStreamDuration() && a.getMaxStreamDuration().hasMaxStreamDuration()
+                        ? nonNegative(Protos.duration(a.getMaxStreamDuration().getMaxStreamDuration()),
+                        path.field("max_stream_duration").field("max_stream_duration")) : null)
+                .internalRedirectPolicy(InternalRedirectPolicyTranslator.translate(a, path))
+                .hedgePolicy(a.hasHedgePolicy()
+                        ? HedgePolicyTranslator.translate(a.getHedgePolicy(), path.field("hedge_policy"), ctx) : null)
+                .clusterNotFoundStatus(switch (a.getClusterNotFoundResponseCode()) {
+                    case NOT_FOUND -> 404;
+                    case INTERNAL_SERVER_ERROR -> 500;
+                    case SERVICE_UNAVAILABLE -> 503;
+                    case UNRECOGNIZED -> throw path.field("cluster_not_found_response_code")
+                            .error("unknown code " + a.getClusterNotFoundResponseCodeValue());
+                });
+    }
+
+    /** {@code path_rewrite_policy}, and Envoy's rules on combining rewrites with a template match. */
+    private static io.remora.matching.UriTemplateRewrite templateRewrite(
+            io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path,
+            io.remora.matching.UriTemplate matchTemplate) {
+        if (matchTemplate != null && !a.getPrefixRewrite().isEmpty()) {
+            throw path.field("prefix_rewrite").error("prefix_rewrite cannot be used with a path_match_policy");
+        }
+        if (!a.hasPathRewritePolicy()) {
+            return null;
+        }
+        FieldPath pp = path.field("path_rewrite_policy");
+        if (!a.getPrefixRewrite().isEmpty() || a.hasRegexRewrite()) {
+            throw pp.error("only one of prefix_rewrite, regex_rewrite or path_rewrite_policy may be set");
+        }
+        return UriTemplateTranslator.rewrite(a.getPathRewritePolicy(), matchTemplate, pp);
+    }
+
+    private static Duration nonNegative(Duration d, FieldPath path) {
+        if (d.isNegative()) {
+            throw path.error("must not be negative");
+        }
+        return d;
+    }
+
+    /**
+     * {@code RouteAction.upgrade_configs}: per type, {@code enabled} (default true) overrides the
+     * connection manager; {@code connect_config} (CONNECT only) makes the route terminate CONNECT.
+     */
+    static ForwardAction.UpgradeConfig upgrades(io.envoyproxy.envoy.config.route.v3.RouteAction a, FieldPath path) {
+        java.util.Map<String, Boolean> enabled = new java.util.HashMap<>();
+        ForwardAction.ConnectConfig connect = null;
+        for (int i = 0; i < a.getUpgradeConfigsCount(); i++) {
+            var u = a.getUpgradeConfigs(i);
+            FieldPath up = path.field("upgrade_configs").index(i);
+            String type = u.getUpgradeType().trim();
+            if (type.isEmpty()) {
+                throw up.field("upgrade_type").error("must not be empty");
+            }
+            if (enabled.put(type.toLowerCase(java.util.Locale.ROOT), Protos.bool(u.hasEnabled(), u.getEnabled(), true))
+                    != null) {
+                throw up.field("upgrade_type").error("duplicate upgrade type '" + type + "'");
+            }
+            if (u.hasConnectConfig()) {
+                if (!type.equalsIgnoreCase("CONNECT")) {
+                    // Envoy: "Non-CONNECT upgrade type with CONNECT config".
+                    throw up.field("connect_config").error("only valid with upgrade_type CONNECT, not '" + type + "'");
+                }
+                var cc = u.getConnectConfig();
+                if (cc.hasProxyProtocolConfig()) {
+                    throw up.field("connect_config").field("proxy_protocol_config").error("not supported");
+                }
+                connect = new ForwardAction.ConnectConfig(cc.getAllowPost());
+            }
+        }
+        return enabled.isEmpty() ? ForwardAction.UpgradeConfig.NONE : new ForwardAction.UpgradeConfig(enabled, connect);
+    }
+}
