@@ -41,11 +41,15 @@ public final class MaxMindTranslator {
             throw path.error("At least one geolocation database path needs to be configured: "
                     + "city_db_path, isp_db_path, asn_db_path or anon_db_path");
         }
-        requireDb(headers, hp, paths[0].isEmpty(), "city_db_path", "country", "city", "region");
-        requireDb(headers, hp, paths[2].isEmpty(), "anon_db_path", "anon", "anon_vpn", "anon_hosting", "anon_tor",
-                "anon_proxy");
-        requireDb(headers, hp, paths[1].isEmpty(), "isp_db_path", "isp", "apple_private_relay");
-        requireDb(headers, hp, paths[3].isEmpty() && paths[1].isEmpty(), "asn_db_path or isp_db_path", "asn");
+        GeolocationHeadersToAdd h = c.getCommonProviderConfig().getGeoHeadersToAdd();
+        requireDb(hp, paths[0].isEmpty(), "city_db_path", "country", h.getCountry(), "city", h.getCity(),
+                "region", h.getRegion());
+        requireDb(hp, paths[2].isEmpty(), "anon_db_path", "anon", h.getAnon(), "is_anon", h.getIsAnon(),
+                "anon_vpn", h.getAnonVpn(), "anon_hosting", h.getAnonHosting(), "anon_tor", h.getAnonTor(),
+                "anon_proxy", h.getAnonProxy());
+        requireDb(hp, paths[1].isEmpty(), "isp_db_path", "isp", h.getIsp(), "apple_private_relay",
+                h.getApplePrivateRelay());
+        requireDb(hp, paths[3].isEmpty() && paths[1].isEmpty(), "asn_db_path or isp_db_path", "asn", h.getAsn());
         return new MaxMindProviderConfig(open(paths[0], "city_db", path.field(fields[0])),
                 open(paths[1], "isp_db", path.field(fields[1])), open(paths[2], "anon_db", path.field(fields[2])),
                 open(paths[3], "asn_db", path.field(fields[3])), headers);
@@ -87,11 +91,11 @@ public final class MaxMindTranslator {
     }
 
     /** A field whose database is not configured would fail every lookup (Envoy asserts): refused here. */
-    private static void requireDb(Map<String, String> headers, FieldPath hp, boolean missing, String db,
-                                  String... fields) {
-        for (String f : fields) {
-            if (missing && headers.containsKey(f)) {
-                throw hp.field(f).error("looking up " + f + " needs " + db + " to be configured");
+    private static void requireDb(FieldPath hp, boolean missing, String db, String... fieldsAndHeaders) {
+        for (int i = 0; missing && i < fieldsAndHeaders.length; i += 2) {
+            if (!fieldsAndHeaders[i + 1].isEmpty()) {
+                throw hp.field(fieldsAndHeaders[i]).error("looking up " + fieldsAndHeaders[i] + " needs " + db
+                        + " to be configured");
             }
         }
     }
