@@ -111,11 +111,12 @@ public final class MaxMindProvider {
 
     /** Looks {@code address} up and sets the headers found; {@code counters} holds this provider's from {@code firstStat}. */
     public void lookup(InetAddress address, Http2Headers headers, Counter[] counters) {
+        byte[] raw = address.getAddress();
         for (Lookup l : lookups) {
             MmdbReader reader = l.db.reader();
             boolean hit = false;
             try {
-                int record = reader.lookup(address);
+                int record = reader.lookup(raw);
                 if (record >= 0) {
                     for (Field f : l.fields) {
                         String v = reader.value(record, f.path);

@@ -1,7 +1,6 @@
 package io.remora.extensions.geoip_providers.maxmind;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -183,13 +182,20 @@ public final class MmdbReader {
      * An IPv6 address in an IPv4 database is an error, as libmaxminddb's.
      */
     public int lookup(InetAddress address) throws MmdbException {
-        byte[] a = address.getAddress();
+        return lookup(address.getAddress());
+    }
+
+    /** As {@link #lookup(InetAddress)}, for the 4 or 16 bytes of an address. */
+    public int lookup(byte[] a) throws MmdbException {
+        if (a.length != 4 && a.length != 16) {
+            throw new MmdbException("an address of " + a.length + " bytes");
+        }
         long node = 0;
         int bits = a.length * 8;
         if (a.length == 16 && ipVersion == 4) {
-            throw new MmdbException("IPv6 address " + address.getHostAddress() + " in an IPv4-only database");
+            throw new MmdbException("IPv6 address in an IPv4-only database");
         }
-        if (address instanceof Inet4Address && ipVersion == 6) {
+        if (a.length == 4 && ipVersion == 6) {
             node = ipv4Start;
             // A tree that ends above ::/96 gives every IPv4 address that one record.
             bits = ipv4StartDepth < 96 ? 0 : 32;
@@ -202,7 +208,7 @@ public final class MmdbReader {
             return -1;
         }
         if (node < nodeCount) {
-            throw new MmdbException("search tree deeper than the address for " + address.getHostAddress());
+            throw new MmdbException("search tree deeper than the address");
         }
         long off = (long) data.base() + (node - nodeCount) - DATA_SEPARATOR;
         if (off < data.base() || off >= data.limit()) {
