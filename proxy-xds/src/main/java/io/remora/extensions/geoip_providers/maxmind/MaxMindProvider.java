@@ -129,7 +129,9 @@ public final class MaxMindProvider {
                         }
                     }
                 }
-            } catch (MmdbException e) {
+            } catch (MmdbException | InternalError e) {
+                // InternalError: the JVM's report of a mapped file cut short under it (rewritten in
+                // place rather than moved into place); the request goes on without the headers.
                 counters[l.stats + LOOKUP_ERROR].increment();
                 LOG.log(Level.FINE, "Maxmind " + l.db.kind() + " lookup failed", e);
             }
