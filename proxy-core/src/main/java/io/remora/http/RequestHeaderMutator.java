@@ -68,7 +68,7 @@ final class RequestHeaderMutator {
             trusted = remote == null ? null : remote.getAddress();
             if (cfg.xffNumTrustedHops() > 0 && xff != null) {
                 // Trusted proxies in front of us: the client is that many hops back in XFF.
-                fromXff = fromRight(xff, cfg.xffNumTrustedHops() - 1);
+                fromXff = XForwardedFor.fromRight(xff, cfg.xffNumTrustedHops() - 1);
                 if (fromXff != null) {
                     trusted = fromXff;
                 }
@@ -91,7 +91,7 @@ final class RequestHeaderMutator {
                 }
             }
         } else {
-            trusted = xff == null ? null : fromRight(xff, cfg.xffNumTrustedHops());
+            trusted = xff == null ? null : XForwardedFor.fromRight(xff, cfg.xffNumTrustedHops());
             fromXff = trusted;
             singleAddress = xff != null && indexOf(xff, ',') < 0;
         }
@@ -169,20 +169,6 @@ final class RequestHeaderMutator {
         h.set(VIA, existing == null || existing.length() == 0 ? via : existing + ", " + via);
     }
 
-    /** The address {@code skip} entries from the right end of an XFF list, or null. */
-    static InetAddress fromRight(CharSequence xff, int skip) {
-        int end = xff.length();
-        for (int n = 0; end > 0; n++) {
-            int comma = lastIndexOf(xff, ',', end - 1);
-            if (n == skip) {
-                String entry = xff.subSequence(comma + 1, end).toString().trim();
-                return NetUtil.createInetAddressFromIpAddressString(entry);
-            }
-            end = comma;
-        }
-        return null;
-    }
-
     /** RFC 1918, loopback and IPv6 unique-local addresses, Envoy's default internal set. */
     static boolean isRfc1918OrLocal(InetAddress a) {
         if (a.isLoopbackAddress() || a.isSiteLocalAddress()) {
@@ -196,15 +182,6 @@ final class RequestHeaderMutator {
 
     private static int indexOf(CharSequence s, char c) {
         for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == c) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int lastIndexOf(CharSequence s, char c, int from) {
-        for (int i = from; i >= 0; i--) {
             if (s.charAt(i) == c) {
                 return i;
             }

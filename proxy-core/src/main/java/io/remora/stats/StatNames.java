@@ -185,6 +185,13 @@ public final class StatNames {
         if (filter.equals("adaptive_concurrency") && stat.startsWith(GRADIENT_CONTROLLER)) {
             return "gradient_controller." + stat.substring(GRADIENT_CONTROLLER.length());
         }
+        if (filter.equals("maxmind")) {
+            for (String db : MAXMIND_DBS) {
+                if (stat.length() > db.length() + 1 && stat.startsWith(db) && stat.charAt(db.length()) == '_') {
+                    return db + "." + stat.substring(db.length() + 1);
+                }
+            }
+        }
         String[] known = filter.equals("lua") ? LUA_STATS : filter.equals("ext_authz") ? EXT_AUTHZ_STATS
                 : filter.equals("ip_tagging") && !stat.equals("no_hit") ? IP_TAGGING_STATS : null;
         if (known != null) {
@@ -200,6 +207,8 @@ public final class StatNames {
     /** The adaptive concurrency filter's controller scope: {@code adaptive_concurrency.gradient_controller.rq_blocked}. */
     private static final String GRADIENT_CONTROLLER = "gradient_controller_";
     private static final String[] LUA_STATS = {"errors", "executions"};
+    /** The MaxMind geolocation provider's database scopes: {@code maxmind.city_db.hit}. */
+    private static final String[] MAXMIND_DBS = {"city_db", "isp_db", "anon_db", "asn_db"};
     private static final String[] EXT_AUTHZ_STATS = {"failure_mode_allowed", "ok", "denied", "error", "disabled"};
     /** ip_tagging's per-tag counter: {@code <tag>.hit}. */
     private static final String[] IP_TAGGING_STATS = {"hit"};
@@ -207,7 +216,8 @@ public final class StatNames {
     /** HTTP filters whose counters have their own scope under the connection manager's: {@code http.<prefix>.csrf.request_valid}. */
     private static final String[] HCM_FILTER_SCOPES = {"csrf", "set_metadata", "cors", "rbac", "jwt_authn",
         "ext_authz", "basic_auth", "lua", "admission_control", "aws_request_signing", "aws_lambda", "tap",
-        "ip_tagging", "credential_injector", "composite", "adaptive_concurrency", "json_to_metadata"};
+        "ip_tagging", "credential_injector", "composite", "adaptive_concurrency", "json_to_metadata", "geoip",
+        "maxmind"};
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {

@@ -44,10 +44,10 @@ class HeaderPiecesTest {
 
     @Test
     void trustedAddressFromTheRightOfXff() {
-        assertEquals("3.3.3.3", NetUtil.toAddressString(RequestHeaderMutator.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 0)));
-        assertEquals("2.2.2.2", NetUtil.toAddressString(RequestHeaderMutator.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 1)));
-        assertNull(RequestHeaderMutator.fromRight("1.1.1.1", 1));
-        assertNull(RequestHeaderMutator.fromRight("not-an-ip", 0));
+        assertEquals("3.3.3.3", NetUtil.toAddressString(XForwardedFor.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 0)));
+        assertEquals("2.2.2.2", NetUtil.toAddressString(XForwardedFor.fromRight("1.1.1.1, 2.2.2.2,3.3.3.3", 1)));
+        assertNull(XForwardedFor.fromRight("1.1.1.1", 1));
+        assertNull(XForwardedFor.fromRight("not-an-ip", 0));
         assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("10.1.2.3")));
         assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("192.168.0.1")));
         assertTrue(RequestHeaderMutator.isRfc1918OrLocal(NetUtil.createInetAddressFromIpAddressString("::1")));

@@ -96,6 +96,17 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void geoipAndMaxMindStatsHaveEnvoysScopes() {
+        assertEquals("http.ingress.geoip.total", name("envoy_http_geoip_total", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.maxmind.city_db.hit",
+                name("envoy_http_maxmind_city_db_hit", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.in.maxmind.anon_db.db_reload_success",
+                name("envoy_http_maxmind_anon_db_db_reload_success", HttpConnManagerStats.TAG, "in"));
+        assertEquals("http.in.maxmind.isp_db.lookup_error",
+                name("envoy_http_maxmind_isp_db_lookup_error", HttpConnManagerStats.TAG, "in"));
+    }
+
+    @Test
     void ipTaggingCredentialInjectorAndCompositeScopes() {
         assertEquals("http.ingress.ip_tagging.internal.hit",
                 name("envoy_http_ip_tagging_internal_hit", HttpConnManagerStats.TAG, "ingress"));

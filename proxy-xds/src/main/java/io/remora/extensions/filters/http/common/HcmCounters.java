@@ -37,4 +37,10 @@ public final class HcmCounters {
         }
         return b.counters;
     }
+
+    /** The counters last bound by {@link #of}, or null before the first stream. */
+    public Counter[] boundOrNull() {
+        Bound b = bound;
+        return b == null ? null : b.counters;
+    }
 }

@@ -134,10 +134,10 @@ class MatchDelegateTranslationTest {
         assertTrue(optional.warnings().stream().anyMatch(w -> w.contains("skipping optional HTTP filter 'wrapped'")),
                 optional.warnings().toString());
         var skipped = load(config("""
-                name: geoip
-                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.geoip.v3.Geoip }
+                name: kill
+                typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.kill_request.v3.KillRequest }
                 """, "xds_matcher", input, SKIP));
-        assertTrue(skipped.warnings().stream().anyMatch(w -> w.contains("skipping unsupported HTTP filter 'geoip'")),
+        assertTrue(skipped.warnings().stream().anyMatch(w -> w.contains("skipping unsupported HTTP filter 'kill'")),
                 skipped.warnings().toString());
     }
 
