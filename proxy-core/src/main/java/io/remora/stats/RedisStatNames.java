@@ -67,10 +67,9 @@ final class RedisStatNames {
     private static String command(String s) {
         for (String stat : COMMAND_STATS) {
             if (s.length() > stat.length() + 1 && s.endsWith("_" + stat)) {
-                String c = COMMANDS.get(s.substring(0, s.length() - stat.length() - 1));
-                if (c != null) {
-                    return c + "." + stat;
-                }
+                // A custom_commands entry is not known here: its (sanitized) name stays as it is.
+                String sanitized = s.substring(0, s.length() - stat.length() - 1);
+                return COMMANDS.getOrDefault(sanitized, sanitized) + "." + stat;
             }
         }
         return null;
