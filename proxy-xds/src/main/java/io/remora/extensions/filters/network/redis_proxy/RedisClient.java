@@ -185,8 +185,10 @@ final class RedisClient {
             return;
         }
         stats.cluster.upstreamCxTxBytesTotal.increment(out.readableBytes());
-        channel.writeAndFlush(out.retainedSlice());
-        out.clear();
+        // The written buffer is the socket's until sent: later requests go into a new one.
+        ByteBuf written = out;
+        out = channel.alloc().buffer();
+        channel.writeAndFlush(written);
     }
 
     private void armOpTimer() {
