@@ -84,19 +84,13 @@ class RedisProxyE2ETest {
                           auth_password: { inline_string: up-pass }
                     """, guarded.port) + "\n"
                     + Bootstraps.cluster("silent", false, "", silent.getLocalPort()) + "\n"
-                    + Bootstraps.cluster("checked", false, """
-                      health_checks:
-                      - timeout: 1s
-                        interval: 0.2s
-                        no_traffic_interval: 0.2s
-                        unhealthy_threshold: 1
-                        healthy_threshold: 1
-                        custom_health_check:
-                          name: envoy.health_checkers.redis
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.health_checkers.redis.v3.Redis
-                            key: maint
-                    """, third.port, doomed.port);
+                    + Bootstraps.cluster("checked", false, Bootstraps.fastHealthCheck("""
+                    custom_health_check:
+                      name: envoy.health_checkers.redis
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.health_checkers.redis.v3.Redis
+                        key: maint
+                    """), third.port, doomed.port);
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin);
                  RedisServer.Client c = new RedisServer.Client(ports.get("main"));
                  RedisServer.Client direct = third.client()) {

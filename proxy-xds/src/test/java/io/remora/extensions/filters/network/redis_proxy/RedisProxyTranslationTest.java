@@ -113,16 +113,9 @@ class RedisProxyTranslationTest {
                         "@type": type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProtocolOptions
                         auth_username: { inline_string: u }
                         auth_password: { inline_string: p }
-                    health_checks:
-                    - timeout: 1s
-                      interval: 1s
-                      unhealthy_threshold: 1
-                      healthy_threshold: 1
-                      custom_health_check:
-                        name: envoy.health_checkers.redis
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.health_checkers.redis.v3.Redis
-                          key: maint
+                    health_checks: [{ timeout: 1s, interval: 1s, unhealthy_threshold: 1, healthy_threshold: 1,
+                      custom_health_check: { name: envoy.health_checkers.redis, typed_config: {
+                        "@type": type.googleapis.com/envoy.extensions.health_checkers.redis.v3.Redis, key: maint } } }]
                 """);
         ClusterConfig c = loaded.model().clusters().get("c1");
         assertEquals(new ClusterConfig.RedisAuth("u", "p"), c.redisAuth());
