@@ -113,13 +113,6 @@ public record ClusterConfig(
     public record DnsFailureRefresh(Duration base, Duration max) {
     }
 
-    /**
-     * {@code original_dst_lb_config}.
-     *
-     * @param httpHeaderName       the request header naming the destination (use_http_header;
-     *                             default {@code x-envoy-original-dst-host}), or null when unused
-     * @param upstreamPortOverride the port to connect to instead of the destination's, 0 for none
-     */
     /** Credentials the redis proxy sends upstream: {@code AUTH [username] password}; username may be empty. */
     public record RedisAuth(String username, String password) {
         @Override
@@ -128,6 +121,13 @@ public record ClusterConfig(
         }
     }
 
+    /**
+     * {@code original_dst_lb_config}.
+     *
+     * @param httpHeaderName       the request header naming the destination (use_http_header;
+     *                             default {@code x-envoy-original-dst-host}), or null when unused
+     * @param upstreamPortOverride the port to connect to instead of the destination's, 0 for none
+     */
     public record OriginalDstLb(String httpHeaderName, int upstreamPortOverride) {
     }
 

@@ -317,5 +317,9 @@ public record HealthCheckConfig(
      * RedisProtocolOptions credentials (null: none) go first on each check connection.
      */
     public record Redis(String key, String authUsername, String authPassword) implements Checker {
+        @Override
+        public String toString() {
+            return "Redis[key=" + key + ", credentials redacted]";
+        }
     }
 }

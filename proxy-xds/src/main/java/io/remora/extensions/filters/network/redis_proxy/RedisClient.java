@@ -281,6 +281,10 @@ final class RedisClient {
         }
     }
 
+    Cluster cluster() {
+        return cluster;
+    }
+
     /** Nothing outstanding. */
     boolean idle() {
         return pending.isEmpty();

@@ -19,7 +19,6 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -173,7 +172,7 @@ final class RedisUpstream {
         RedisClient client(Cluster cluster, Host host) {
             RedisClient c = clients.get(host);
             if (c == null) {
-                sweep(cluster);
+                sweep();
                 c = new RedisClient(this, cluster, host, stats(cluster), loop, settings);
                 clients.put(host, c);
                 c.connect(connector);
@@ -221,17 +220,11 @@ final class RedisUpstream {
             clients.remove(c.host, c);
         }
 
-        /** Closes idle connections to hosts the cluster no longer has (Envoy drains them on removal). */
-        private void sweep(Cluster cluster) {
-            if (clients.isEmpty()) {
-                return;
-            }
-            Set<Host> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            live.addAll(cluster.hosts());
-            live.addAll(unknown.values());
+        /** Closes idle connections to hosts their cluster no longer has (Envoy drains them on removal). */
+        private void sweep() {
             List<RedisClient> gone = new ArrayList<>();
             for (RedisClient c : clients.values()) {
-                if (!live.contains(c.host) && c.idle()) {
+                if (c.idle() && !unknown.containsValue(c.host) && !c.cluster().hosts().contains(c.host)) {
                     gone.add(c);
                 }
             }

@@ -1,7 +1,5 @@
 package io.remora.extensions.filters.network.redis_proxy;
 
-import io.remora.redis.RespValue;
-
 /** What the splitter asks of the downstream connection a request came on. */
 interface SplitCallbacks extends SplitRequest.Reply {
     /** False until AUTH succeeded when downstream auth is configured. */
@@ -12,8 +10,4 @@ interface SplitCallbacks extends SplitRequest.Reply {
 
     /** QUIT: answered OK, then the connection closes once every reply before it is out. */
     void onQuit();
-
-    static RespValue error(String message) {
-        return RespValue.error(message);
-    }
 }
