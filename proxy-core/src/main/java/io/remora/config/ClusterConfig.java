@@ -56,6 +56,8 @@ import java.util.List;
  *                          (a PROXY header first on each connection), or null
  * @param aggregateClusters an AGGREGATE cluster's {@code clusters}, in failover order; else empty
  * @param socketTap         the tap transport socket around {@code transport_socket}, or null
+ * @param redisAuth         the redis proxy's {@code RedisProtocolOptions} (AUTH sent on each new
+ *                          connection to a host), or null
  */
 public record ClusterConfig(
         String name,
@@ -101,13 +103,22 @@ public record ClusterConfig(
         UpstreamProxyProtocolConfig upstreamProxyProtocol,
         DnsCacheConfig dnsCache,
         List<String> aggregateClusters,
-        io.remora.network.SocketTap.Config socketTap) {
+        io.remora.network.SocketTap.Config socketTap,
+        RedisAuth redisAuth) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
      * starts at {@code base} and doubles up to {@code max}; a success starts over.
      */
     public record DnsFailureRefresh(Duration base, Duration max) {
+    }
+
+    /** Credentials the redis proxy sends upstream: {@code AUTH [username] password}; username may be empty. */
+    public record RedisAuth(String username, String password) {
+        @Override
+        public String toString() {
+            return "RedisAuth[redacted]";
+        }
     }
 
     /**
@@ -156,7 +167,7 @@ public record ClusterConfig(
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
-                .aggregateClusters(aggregateClusters).socketTap(socketTap);
+                .aggregateClusters(aggregateClusters).socketTap(socketTap).redisAuth(redisAuth);
     }
 
     /**
@@ -466,10 +477,16 @@ public record ClusterConfig(
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                     maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                    aggregateClusters, socketTap);
+                    aggregateClusters, socketTap, redisAuth);
         }
 
         private io.remora.network.SocketTap.Config socketTap;
+        private RedisAuth redisAuth;
+
+        public Builder redisAuth(RedisAuth v) {
+            this.redisAuth = v;
+            return this;
+        }
 
         public Builder socketTap(io.remora.network.SocketTap.Config v) {
             this.socketTap = v;

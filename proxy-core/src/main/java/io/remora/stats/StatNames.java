@@ -170,6 +170,12 @@ public final class StatNames {
                 }
             }
         }
+        if (id.getTags().isEmpty()) {
+            String redis = RedisStatNames.proxy(rest);
+            if (redis != null) {
+                return redis;
+            }
+        }
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
@@ -221,6 +227,10 @@ public final class StatNames {
 
     /** Envoy's cluster sub-scopes: {@code outlier_detection.ejections_active}, {@code health_check.success}. */
     private static String subScope(String stat) {
+        String redis = RedisStatNames.cluster(stat);
+        if (redis != null) {
+            return redis;
+        }
         for (String sub : CLUSTER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
                 String rest = stat.substring(sub.length() + 1);

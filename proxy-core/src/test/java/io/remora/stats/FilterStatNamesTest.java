@@ -20,6 +20,20 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void redisProxyStatsHaveEnvoysNames() {
+        assertEquals("redis.egress_redis.downstream_cx_total", name("envoy_redis_egress_redis_downstream_cx_total"));
+        assertEquals("redis.egress.splitter.unsupported_command", name("envoy_redis_egress_splitter_unsupported_command"));
+        assertEquals("redis.egress.command.bf.add.error_fault", name("envoy_redis_egress_command_bf_add_error_fault"));
+        assertEquals("redis.egress.command.georadius_ro.error", name("envoy_redis_egress_command_georadius_ro_error"));
+        assertEquals("cluster.cache.redis_cluster.upstream_commands.get.success",
+                name("envoy_cluster_redis_cluster_upstream_commands_get_success", ClusterStats.TAG, "cache"));
+        assertEquals("cluster.cache.redis_cluster.upstream_commands.upstream_rq_time",
+                name("envoy_cluster_redis_cluster_upstream_commands_upstream_rq_time", ClusterStats.TAG, "cache"));
+        assertEquals("cluster.cache.redis_cluster.max_upstream_unknown_connections_reached",
+                name("envoy_cluster_redis_cluster_max_upstream_unknown_connections_reached", ClusterStats.TAG, "cache"));
+    }
+
+    @Test
     void dnsCacheStatsKeepTheCacheNameBetweenScopeAndStat() {
         assertEquals("dns_cache.dynamic_forward_proxy_cache_config.dns_query_attempt",
                 name("envoy_dns_cache_dynamic_forward_proxy_cache_config_dns_query_attempt"));

@@ -129,6 +129,21 @@ final class Bootstraps {
                 %s""".formatted(name, protocol, extra == null ? "" : extra, name, eps);
     }
 
+    /**
+     * A cluster's {@code health_checks} (for {@link #cluster}'s {@code extra}): one checker every
+     * 0.2 s, traffic or not, a single result deciding; {@code checker} is its checker field (YAML, unindented).
+     */
+    static String fastHealthCheck(String checker) {
+        return """
+                  health_checks:
+                  - timeout: 1s
+                    interval: 0.2s
+                    no_traffic_interval: 0.2s
+                    unhealthy_threshold: 1
+                    healthy_threshold: 1
+                """ + indent(checker, 4) + "\n";
+    }
+
     /** As {@link #cluster(String, boolean, String, int...)}, one endpoint with this {@code metadata} (YAML flow). */
     static String cluster(String name, String extra, int port, String endpointMetadata) {
         return cluster(name, false, extra, port) + "        metadata: " + endpointMetadata + "\n";

@@ -24,15 +24,7 @@ class HealthCheckTlsE2ETest {
     Path dir;
 
     private static String healthCheck(String extra) {
-        return """
-                  health_checks:
-                  - timeout: 1s
-                    interval: 0.2s
-                    no_traffic_interval: 0.2s
-                    unhealthy_threshold: 1
-                    healthy_threshold: 1
-                    http_health_check: { path: /healthz }
-                %s""".formatted(extra.isEmpty() ? "" : extra.indent(4));
+        return Bootstraps.fastHealthCheck("http_health_check: { path: /healthz }" + (extra.isEmpty() ? "" : "\n" + extra));
     }
 
     private static final String TLS = """

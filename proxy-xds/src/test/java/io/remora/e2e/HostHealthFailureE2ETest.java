@@ -22,15 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class HostHealthFailureE2ETest {
 
-    private static final String HEALTH_CHECK = """
-              health_checks:
-              - timeout: 1s
-                interval: 0.2s
-                no_traffic_interval: 0.2s
-                unhealthy_threshold: 1
-                healthy_threshold: 1
-                http_health_check: { path: /healthz }
-            """;
+    private static final String HEALTH_CHECK = Bootstraps.fastHealthCheck("http_health_check: { path: /healthz }");
 
     @ParameterizedTest(name = "close_connections_on_host_health_failure={0}")
     @ValueSource(booleans = {true, false})

@@ -28,15 +28,7 @@ class HttpHealthCheckPayloadE2ETest {
     }
 
     private static String healthCheck(String httpCheck) {
-        return """
-                  health_checks:
-                  - timeout: 1s
-                    interval: 0.2s
-                    no_traffic_interval: 0.2s
-                    unhealthy_threshold: 1
-                    healthy_threshold: 1
-                    http_health_check: %s
-                """.formatted(httpCheck);
+        return Bootstraps.fastHealthCheck("http_health_check: " + httpCheck);
     }
 
     @Test

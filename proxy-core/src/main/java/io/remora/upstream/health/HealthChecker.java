@@ -143,6 +143,9 @@ public final class HealthChecker {
         if (c instanceof HealthCheckConfig.Tcp tcp) {
             return new TcpProbe(this, h, tcp);
         }
+        if (c instanceof HealthCheckConfig.Redis redis) {
+            return new RedisProbe(this, h, redis);
+        }
         return new GrpcProbe(this, h, (HealthCheckConfig.Grpc) c);
     }
 
@@ -163,7 +166,8 @@ public final class HealthChecker {
 
     String checkerType() {
         HealthCheckConfig.Checker c = config.checker();
-        return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP" : "GRPC";
+        return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP"
+                : c instanceof HealthCheckConfig.Redis ? "REDIS" : "GRPC";
     }
 
     /** The next check's delay, Envoy's {@code HealthCheckerImplBase::interval}. */

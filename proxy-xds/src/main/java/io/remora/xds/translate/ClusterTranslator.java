@@ -117,9 +117,14 @@ public final class ClusterTranslator {
         io.remora.config.AutoSniConfig autoSni = c.hasUpstreamHttpProtocolOptions()
                 ? AutoSniTranslator.translate(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
         boolean typedHttpOptions = false;
+        ClusterConfig.RedisAuth redisAuth = null;
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
+            if (t.equals(RedisProtocolOptionsTranslator.TYPE)) {
+                redisAuth = RedisProtocolOptionsTranslator.translate(e.getValue(), op);
+                continue;
+            }
             if (!t.equals(HTTP_PROTOCOL_OPTIONS)) {
                 ctx.warnOnce("protocol_options:" + t, "ignoring protocol options of type " + t + " at " + op);
                 continue;
@@ -254,7 +259,7 @@ public final class ClusterTranslator {
         java.util.List<io.remora.config.HealthCheckConfig> healthChecks = new java.util.ArrayList<>();
         for (int i = 0; i < c.getHealthChecksCount(); i++) {
             healthChecks.add(HealthCheckTranslator.translate(c.getHealthChecks(i), path.field("health_checks").index(i),
-                    ctx));
+                    ctx, redisAuth));
         }
         io.remora.config.LoadBalancingConfig balancing = typedLb != null ? typedLb.config()
                 : LoadBalancingTranslator.translate(c, path, ctx);
@@ -298,7 +303,7 @@ public final class ClusterTranslator {
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
-                .dnsCache(dnsCache).aggregateClusters(aggregateClusters)
+                .dnsCache(dnsCache).aggregateClusters(aggregateClusters).redisAuth(redisAuth)
                 .build();
     }
 

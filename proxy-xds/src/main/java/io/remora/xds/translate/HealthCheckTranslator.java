@@ -20,8 +20,14 @@ final class HealthCheckTranslator {
     private HealthCheckTranslator() {
     }
 
-    @SuppressWarnings("deprecation")
     static HealthCheckConfig translate(HealthCheck h, FieldPath path, TranslationContext ctx) {
+        return translate(h, path, ctx, null);
+    }
+
+    /** @param redisAuth the cluster's RedisProtocolOptions credentials (for the redis checker), or null */
+    @SuppressWarnings("deprecation")
+    static HealthCheckConfig translate(HealthCheck h, FieldPath path, TranslationContext ctx,
+                                       io.remora.config.ClusterConfig.RedisAuth redisAuth) {
         if (!h.hasTimeout()) {
             throw path.field("timeout").error("missing required field");
         }
@@ -67,9 +73,8 @@ final class HealthCheckTranslator {
             case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));
             case GRPC_HEALTH_CHECK -> new HealthCheckConfig.Grpc(h.getGrpcHealthCheck().getServiceName(),
                     h.getGrpcHealthCheck().getAuthority());
-            case CUSTOM_HEALTH_CHECK -> throw path.field("custom_health_check")
-                    .error("custom health checker '" + h.getCustomHealthCheck().getName() + "' is not supported");
-            default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check is required");
+            case CUSTOM_HEALTH_CHECK -> custom(h.getCustomHealthCheck(), path.field("custom_health_check"), redisAuth);
+            default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check, custom_health_check is required");
         };
         return HealthCheckConfig.builder(timeout, interval, checker)
                 .initialJitter(Protos.duration(h.hasInitialJitter(), h.getInitialJitter(), Duration.ZERO))
@@ -155,6 +160,22 @@ final class HealthCheckTranslator {
             out.add(new HealthCheckConfig.StatusRange((int) r.getStart(), (int) r.getEnd()));
         }
         return List.copyOf(out);
+    }
+
+    static final String REDIS_CHECKER = "envoy.health_checkers.redis";
+    static final String REDIS_CHECKER_TYPE = "envoy.extensions.health_checkers.redis.v3.Redis";
+
+    /** Custom checkers: Envoy's redis one (found by its config type, else by name); others are refused. */
+    private static HealthCheckConfig.Checker custom(HealthCheck.CustomHealthCheck c, FieldPath path,
+                                                    io.remora.config.ClusterConfig.RedisAuth auth) {
+        String type = c.hasTypedConfig() ? Protos.typeName(c.getTypedConfig()) : null;
+        if (!REDIS_CHECKER_TYPE.equals(type) && !(type == null && c.getName().equals(REDIS_CHECKER))) {
+            throw path.error("custom health checker '" + c.getName() + "'"
+                    + (type == null ? "" : " (" + type + ")") + " is not supported");
+        }
+        String key = type == null ? "" : Protos.unpack(c.getTypedConfig(),
+                io.envoyproxy.envoy.extensions.health_checkers.redis.v3.Redis.class, path.field("typed_config")).getKey();
+        return new HealthCheckConfig.Redis(key, auth == null ? null : auth.username(), auth == null ? null : auth.password());
     }
 
     private static HealthCheckConfig.Tcp tcp(HealthCheck.TcpHealthCheck c, FieldPath path) {

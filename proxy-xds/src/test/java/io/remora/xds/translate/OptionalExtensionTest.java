@@ -150,15 +150,15 @@ class OptionalExtensionTest {
                     address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
                     filter_chains:
                     - filters:
-                      - name: envoy.filters.network.redis_proxy
+                      - name: envoy.filters.network.mongo_proxy
                         typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProxy
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.mongo_proxy.v3.MongoProxy
                           stat_prefix: r
                 """;
         TranslationException e = org.junit.jupiter.api.Assertions.assertThrows(TranslationException.class,
                 () -> new BootstrapLoader().loadString(yaml, "r.yaml"));
         assertEquals("static_resources.listeners[0].filter_chains[0].filters[0]", e.path());
-        org.junit.jupiter.api.Assertions.assertTrue(e.reason().contains("'envoy.filters.network.redis_proxy'"),
+        org.junit.jupiter.api.Assertions.assertTrue(e.reason().contains("'envoy.filters.network.mongo_proxy'"),
                 e.reason());
     }
 
