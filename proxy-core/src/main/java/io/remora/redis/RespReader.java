@@ -9,7 +9,7 @@ import java.util.function.LongConsumer;
 
 /**
  * Turns a connection's bytes into {@link RespValue}s, one channelRead each. Bytes that are not
- * RESP end the stream: {@link #PROTOCOL_ERROR} is passed on once and everything after is dropped,
+ * RESP, or a value past {@link RespDecoder#DEFAULT_MAX_VALUE_BYTES}, end the stream: {@link #PROTOCOL_ERROR} is passed on once and everything after is dropped,
  * for the handler to answer and close as Envoy does.
  */
 public final class RespReader extends ByteToMessageDecoder {
@@ -22,6 +22,7 @@ public final class RespReader extends ByteToMessageDecoder {
     };
 
     private final LongConsumer bytesRead;
+    private final RespDecoder decoder = new RespDecoder();
     private boolean failed;
 
     /** @param bytesRead told the size of each read (rx byte stats), or null */
@@ -44,7 +45,7 @@ public final class RespReader extends ByteToMessageDecoder {
             return;
         }
         try {
-            RespValue v = RespDecoder.decode(in);
+            RespValue v = decoder.decode(in);
             if (v != null) {
                 out.add(v);
             }

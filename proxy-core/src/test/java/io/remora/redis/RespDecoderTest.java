@@ -25,12 +25,15 @@ class RespDecoderTest {
             ByteBuf in = Unpooled.buffer();
             in.writeBytes(buf(wire.substring(0, cut)));
             StringBuilder got = new StringBuilder();
+            RespDecoder decoder = new RespDecoder();
             RespValue v;
-            while ((v = RespDecoder.decode(in)) != null) {
+            while ((v = decoder.decode(in)) != null) {
                 got.append(v).append(' ');
             }
+            // A cumulating reader may compact the buffer between reads: the scan resumes from the reader index.
+            in.discardReadBytes();
             in.writeBytes(buf(wire.substring(cut)));
-            while ((v = RespDecoder.decode(in)) != null) {
+            while ((v = decoder.decode(in)) != null) {
                 got.append(v).append(' ');
             }
             assertEquals("[\"SET\", \"k\", \"v\r\nx\"] -7 \"OK\" -ERR no null null ", got.toString(), "cut at " + cut);
@@ -45,16 +48,43 @@ class RespDecoderTest {
         ByteBuf out = Unpooled.buffer();
         RespEncoder.encode(v, out);
         assertEquals("*5\r\n$1\r\na\r\n:3\r\n$-1\r\n+OK\r\n-ERR x\r\n", out.toString(StandardCharsets.US_ASCII));
-        assertEquals(v.toString(), RespDecoder.decode(out).toString());
+        assertEquals(v.toString(), new RespDecoder().decode(out).toString());
+    }
+
+    /** Each piece of a large array is scanned once: the element count read so far is kept. */
+    @Test
+    void aLargeArrayInPiecesIsScannedOnTheWay() {
+        int n = 20_000;
+        ByteBuf in = Unpooled.buffer();
+        RespDecoder decoder = new RespDecoder();
+        in.writeBytes(buf("*" + n + "\r\n"));
+        for (int k = 0; k < n; k++) {
+            assertNull(decoder.decode(in));
+            in.writeBytes(buf(k % 2 == 0 ? "$1\r\nx\r\n" : ":" + k + "\r\n"));
+        }
+        RespValue v = decoder.decode(in);
+        assertEquals(n, v.array().size());
+        assertEquals(0, in.readableBytes());
+        in.writeBytes(buf("+OK\r\n"));
+        assertEquals("\"OK\"", decoder.decode(in).toString(), "the next value starts afresh");
+    }
+
+    @Test
+    void aValuePastTheLimitIsAProtocolError() {
+        RespDecoder decoder = new RespDecoder(1024);
+        ByteBuf in = buf("$100000\r\n" + "x".repeat(1000));
+        assertNull(decoder.decode(in), "within the limit so far");
+        in.writeBytes(buf("x".repeat(100)));
+        assertThrows(RespProtocolException.class, () -> decoder.decode(in));
     }
 
     @Test
     void notRespIsAProtocolError() {
-        assertThrows(RespProtocolException.class, () -> RespDecoder.decode(buf("GET k\r\n")));
-        assertThrows(RespProtocolException.class, () -> RespDecoder.decode(buf("$x\r\n")));
-        assertThrows(RespProtocolException.class, () -> RespDecoder.decode(buf("$-2\r\n")));
-        assertThrows(RespProtocolException.class, () -> RespDecoder.decode(buf("$1\r\nab\r\n")));
-        assertThrows(RespProtocolException.class, () -> RespDecoder.decode(buf("+OK\rX")));
-        assertNull(RespDecoder.decode(buf("*2\r\n$1\r\na\r\n")), "incomplete, not an error");
+        assertThrows(RespProtocolException.class, () -> new RespDecoder().decode(buf("GET k\r\n")));
+        assertThrows(RespProtocolException.class, () -> new RespDecoder().decode(buf("$x\r\n")));
+        assertThrows(RespProtocolException.class, () -> new RespDecoder().decode(buf("$-2\r\n")));
+        assertThrows(RespProtocolException.class, () -> new RespDecoder().decode(buf("$1\r\nab\r\n")));
+        assertThrows(RespProtocolException.class, () -> new RespDecoder().decode(buf("+OK\rX")));
+        assertNull(new RespDecoder().decode(buf("*2\r\n$1\r\na\r\n")), "incomplete, not an error");
     }
 }
