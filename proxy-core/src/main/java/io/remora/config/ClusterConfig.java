@@ -56,6 +56,10 @@ import java.util.List;
  *                          (a PROXY header first on each connection), or null
  * @param aggregateClusters an AGGREGATE cluster's {@code clusters}, in failover order; else empty
  * @param socketTap         the tap transport socket around {@code transport_socket}, or null
+ * @param upstreamHttpFilters the {@code HttpProtocolOptions.http_filters} before the closing
+ *                          {@code upstream_codec}, run on each try of each request to the cluster;
+ *                          null when the cluster lists none (the router's then apply); empty when it
+ *                          lists the codec alone (which still overrides the router's)
  */
 public record ClusterConfig(
         String name,
@@ -101,7 +105,8 @@ public record ClusterConfig(
         UpstreamProxyProtocolConfig upstreamProxyProtocol,
         DnsCacheConfig dnsCache,
         List<String> aggregateClusters,
-        io.remora.network.SocketTap.Config socketTap) {
+        io.remora.network.SocketTap.Config socketTap,
+        List<HttpFilterEntry> upstreamHttpFilters) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -130,6 +135,7 @@ public record ClusterConfig(
         responseHeaderLimits = responseHeaderLimits == null ? ResponseHeaderLimits.DEFAULT : responseHeaderLimits;
         perUpstreamPreconnectRatio = perUpstreamPreconnectRatio < 1 ? 1 : perUpstreamPreconnectRatio;
         aggregateClusters = aggregateClusters == null ? List.of() : List.copyOf(aggregateClusters);
+        upstreamHttpFilters = upstreamHttpFilters == null ? null : List.copyOf(upstreamHttpFilters);
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -156,7 +162,7 @@ public record ClusterConfig(
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
-                .aggregateClusters(aggregateClusters).socketTap(socketTap);
+                .aggregateClusters(aggregateClusters).socketTap(socketTap).upstreamHttpFilters(upstreamHttpFilters);
     }
 
     /**
@@ -466,10 +472,17 @@ public record ClusterConfig(
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                     maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                    aggregateClusters, socketTap);
+                    aggregateClusters, socketTap, upstreamHttpFilters);
         }
 
         private io.remora.network.SocketTap.Config socketTap;
+        private List<HttpFilterEntry> upstreamHttpFilters;
+
+        /** {@code http_filters} of the typed HTTP protocol options, without the codec; null: none listed. */
+        public Builder upstreamHttpFilters(List<HttpFilterEntry> v) {
+            this.upstreamHttpFilters = v;
+            return this;
+        }
 
         public Builder socketTap(io.remora.network.SocketTap.Config v) {
             this.socketTap = v;

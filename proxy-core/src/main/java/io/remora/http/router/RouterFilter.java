@@ -80,8 +80,16 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         return lb;
     }
 
+    /** The router's {@code upstream_http_filters}; null when it lists none. */
+    final io.remora.http.filter.UpstreamHttpFilterChain upstreamFilters;
+
     RouterFilter(RouterFilterConfig config) {
+        this(config, null);
+    }
+
+    RouterFilter(RouterFilterConfig config, io.remora.http.filter.UpstreamHttpFilterChain upstreamFilters) {
         this.config = config;
+        this.upstreamFilters = upstreamFilters;
     }
 
     /**
@@ -316,7 +324,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     /** Writes what the current attempt has not seen yet; drops chunks nobody will need again. */
     void flushCurrent() {
         UpstreamRequest a = current;
-        if (a != null && a.stream != null && !a.finished) {
+        if (a != null && a.writable()) {
             a.flush();
         }
         if (!retainBody && !body.isEmpty()) {

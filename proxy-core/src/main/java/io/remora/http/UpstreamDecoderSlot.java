@@ -1,0 +1,87 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.http.filter.DecoderFilterCallbacks;
+import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.http.filter.WatermarkCallbacks;
+import io.remora.stats.HttpConnManagerStats;
+
+/**
+ * An upstream decoder filter's callbacks: resuming continues towards the codec; a response it
+ * encodes itself goes through the upstream encoders to the router as the try's response (Envoy).
+ */
+final class UpstreamDecoderSlot extends UpstreamFilterSlot implements DecoderFilterCallbacks {
+
+    final StreamDecoderFilter filter;
+
+    UpstreamDecoderSlot(UpstreamFilterManager manager, int index, String name, StreamDecoderFilter filter) {
+        super(manager, index, name);
+        this.filter = filter;
+    }
+
+    @Override
+    public void continueDecoding() {
+        manager.continueFrom(index);
+    }
+
+    @Override
+    public ByteBuf decodingBuffer() {
+        return manager.bufferedAfter(index);
+    }
+
+    @Override
+    public void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream) {
+        manager.data(index + 1, data, endStream);
+    }
+
+    @Override
+    public void addDecodedData(ByteBuf data) {
+        manager.addBodyToHeaders(data);
+    }
+
+    @Override
+    public void setDecoderBufferLimit(int limit) {
+        manager.decoderBufferLimit(limit);
+    }
+
+    @Override
+    public int bufferLimit() {
+        return manager.bufferLimit();
+    }
+
+    @Override
+    public void encodeHeaders(Http2Headers headers, boolean endStream) {
+        manager.encodeHeaders(headers, endStream);
+    }
+
+    @Override
+    public void encodeData(ByteBuf data, boolean endStream) {
+        manager.encodeData(data, endStream);
+    }
+
+    @Override
+    public void encodeTrailers(Http2Headers trailers) {
+        manager.encodeTrailers(trailers);
+    }
+
+    @Override
+    public void pauseDecoding() {
+        downstream().pauseDecoding();
+    }
+
+    @Override
+    public void resumeDecoding() {
+        downstream().resumeDecoding();
+    }
+
+    /** The router holds the downstream's watermark callbacks; an upstream filter has none of its own. */
+    @Override
+    public void setDownstreamWatermarkCallbacks(WatermarkCallbacks callbacks) {
+    }
+
+    @Override
+    public HttpConnManagerStats connectionManagerStats() {
+        return downstream().connectionManagerStats();
+    }
+}
