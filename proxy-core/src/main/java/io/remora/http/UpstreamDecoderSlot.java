@@ -84,4 +84,9 @@ final class UpstreamDecoderSlot extends UpstreamFilterSlot implements DecoderFil
     public HttpConnManagerStats connectionManagerStats() {
         return downstream().connectionManagerStats();
     }
+
+    @Override
+    public String upstreamStatPrefix() {
+        return manager.statPrefix;
+    }
 }

@@ -124,9 +124,4 @@ abstract class UpstreamFilterSlot implements StreamFilterCallbacks {
     public void resetStream() {
         downstream().resetStream();
     }
-
-    /** Where this filter's stats go: the chain's prefix ({@code cluster.<name>.}, or the root). */
-    public String statPrefix() {
-        return manager.statPrefix;
-    }
 }
