@@ -88,10 +88,17 @@ class UpstreamHttpFiltersE2ETest {
                         "@type": type.googleapis.com/envoy.extensions.http.injected_credentials.generic.v3.Generic
                         credential: { name: SECRET, sds_config: { path_config_source: { path: FILE } } }
                 """;
+        String buffer = """
+                - name: buffer
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer
+                    max_request_bytes: 4096
+                """;
         int port = upstream.port();
         String clusters = String.join("\n",
                 Bootstraps.cluster("filtered", false, httpFilters(mutation + CODEC), port),
                 Bootstraps.cluster("plain", false, null, port),
+                Bootstraps.cluster("buffered", false, httpFilters(buffer + CODEC), port),
                 Bootstraps.cluster("codeconly", false, httpFilters(CODEC), port),
                 Bootstraps.cluster("aws", false, httpFilters(aws + CODEC), port),
                 Bootstraps.cluster("good", false, httpFilters(creds.replace("SECRET", "good")
@@ -115,6 +122,8 @@ class UpstreamHttpFiltersE2ETest {
                           - append: { header: { key: x-per-route, value: "yes" } }
                   - match: { prefix: "/aws" }
                     route: { cluster: aws, host_rewrite_literal: signed.example.com }
+                  - match: { prefix: "/buffered" }
+                    route: { cluster: buffered }
                   - match: { prefix: "/good" }
                     route: { cluster: good }
                   - match: { prefix: "/empty" }
@@ -209,6 +218,52 @@ class UpstreamHttpFiltersE2ETest {
                 proxy.metric("envoy_cluster_aws_request_signing_signing_added{envoy_cluster_name=\"aws\"}"));
         assertTrue(proxy.admin("/stats").contains("cluster.aws.aws_request_signing.signing_added: "),
                 "Envoy's name in the cluster's scope");
+    }
+
+    @Test
+    void aBufferFilterWholesTheBodyPerTryOrAnswers413() throws Exception {
+        Path small = TempPaths.file("upstream-buffer", ".bin");
+        Files.write(small, new byte[1000]);
+        Curl r = Curl.run("-H", "x-test: buffered", "-H", "Transfer-Encoding: chunked", "-H", "Expect:",
+                "--data-binary", "@" + small, stack.url("/buffered"));
+        assertEquals(200, r.status());
+        Map<String, String> h = requests("buffered").get(0);
+        assertEquals("1000", h.get("content-length"), "the filter counted the whole body: " + h);
+        assertNull(h.get("transfer-encoding"));
+
+        Path large = TempPaths.file("upstream-buffer", ".bin");
+        Files.write(large, new byte[10_000]);
+        Curl tooLarge = Curl.run("-H", "x-test: too-large", "-H", "Transfer-Encoding: chunked", "-H", "Expect:",
+                "--data-binary", "@" + large, stack.url("/buffered"));
+        assertEquals(413, tooLarge.status());
+        assertEquals("Payload Too Large", tooLarge.text());
+        assertEquals(List.of(), requests("too-large"));
+    }
+
+    /** Envoy's refusals, by a proxy that will not start. */
+    @Test
+    void aFilterWithoutAnUpstreamFactoryOrAChainWithoutTheCodecIsRefused() throws Exception {
+        String cors = """
+                - name: envoy.filters.http.cors
+                  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors }
+                """;
+        InvalidBootstrapE2ETest.Result notUpstream = InvalidBootstrapE2ETest.run(refusedBootstrap(cors + CODEC));
+        assertTrue(notUpstream.exit() != 0, notUpstream.output());
+        assertTrue(notUpstream.output().contains("Didn't find a registered implementation for 'envoy.filters.http.cors'"
+                + " with type URL: 'envoy.extensions.filters.http.cors.v3.Cors'"), notUpstream.output());
+        assertTrue(notUpstream.output().contains("http_filters[0]"), notUpstream.output());
+
+        InvalidBootstrapE2ETest.Result noCodec = InvalidBootstrapE2ETest.run(refusedBootstrap(cors));
+        assertTrue(noCodec.exit() != 0, noCodec.output());
+        assertTrue(noCodec.output().contains("The codec filter is the only valid terminal upstream HTTP filter, use "
+                + "'envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec'"), noCodec.output());
+    }
+
+    private static String refusedBootstrap(String filters) {
+        return Bootstraps.http(ProxyProcess.freePort(), ProxyProcess.freePort(), "/dev/null", """
+                - match: { prefix: "/" }
+                  route: { cluster: c }
+                """, Bootstraps.cluster("c", false, httpFilters(filters), 1));
     }
 
     @Test
