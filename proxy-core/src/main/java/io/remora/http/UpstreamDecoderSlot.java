@@ -2,7 +2,6 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.stats.HttpConnManagerStats;
@@ -11,7 +10,7 @@ import io.remora.stats.HttpConnManagerStats;
  * An upstream decoder filter's callbacks: resuming continues towards the codec; a response it
  * encodes itself goes through the upstream encoders to the router as the try's response (Envoy).
  */
-final class UpstreamDecoderSlot extends UpstreamFilterSlot implements DecoderFilterCallbacks {
+final class UpstreamDecoderSlot extends UpstreamFilterSlot implements DecoderChainCallbacks {
 
     final StreamDecoderFilter filter;
 
@@ -21,23 +20,13 @@ final class UpstreamDecoderSlot extends UpstreamFilterSlot implements DecoderFil
     }
 
     @Override
-    public void continueDecoding() {
-        manager.continueFrom(index);
+    public FilterIteration decodeChain() {
+        return manager;
     }
 
     @Override
-    public ByteBuf decodingBuffer() {
-        return manager.bufferedAfter(index);
-    }
-
-    @Override
-    public void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream) {
-        manager.data(index + 1, data, endStream);
-    }
-
-    @Override
-    public void addDecodedData(ByteBuf data) {
-        manager.addBodyToHeaders(data);
+    public int chainIndex() {
+        return index;
     }
 
     @Override

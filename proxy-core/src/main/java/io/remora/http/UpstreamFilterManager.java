@@ -6,7 +6,6 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.http.filter.DecoderFilterCallbacks;
-import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.StreamEncoderFilter;
 import io.remora.http.filter.StreamFilterBase;
@@ -21,7 +20,7 @@ import java.util.function.Consumer;
  * codec; encoders see the upstream's response, in reverse order, before the router. Event-loop
  * confined; made only for a try whose cluster or router lists upstream filters.
  */
-public final class UpstreamFilterManager extends FilterIteration {
+public final class UpstreamFilterManager extends DecoderIteration {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
@@ -179,23 +178,13 @@ public final class UpstreamFilterManager extends FilterIteration {
     // ------------------------------------------------------------------ the request's iteration
 
     @Override
+    StreamDecoderFilter decoder(int i) {
+        return decoders[i].filter;
+    }
+
+    @Override
     int size() {
         return decoders.length;
-    }
-
-    @Override
-    FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream) {
-        return decoders[i].filter.decodeHeaders(headers, endStream);
-    }
-
-    @Override
-    FilterStatus callData(int i, ByteBuf data, boolean endStream) {
-        return decoders[i].filter.decodeData(data, endStream);
-    }
-
-    @Override
-    FilterStatus callTrailers(int i, Http2Headers trailers) {
-        return decoders[i].filter.decodeTrailers(trailers);
     }
 
     @Override
@@ -234,25 +223,15 @@ public final class UpstreamFilterManager extends FilterIteration {
         return ByteBufAllocator.DEFAULT.compositeBuffer();
     }
 
-    final class Encode extends FilterIteration {
+    final class Encode extends EncoderIteration {
+        @Override
+        StreamEncoderFilter encoder(int i) {
+            return encoders[i].filter;
+        }
+
         @Override
         int size() {
             return encoders.length;
-        }
-
-        @Override
-        FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream) {
-            return encoders[i].filter.encodeHeaders(headers, endStream);
-        }
-
-        @Override
-        FilterStatus callData(int i, ByteBuf data, boolean endStream) {
-            return encoders[i].filter.encodeData(data, endStream);
-        }
-
-        @Override
-        FilterStatus callTrailers(int i, Http2Headers trailers) {
-            return encoders[i].filter.encodeTrailers(trailers);
         }
 
         @Override

@@ -4,7 +4,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
-import io.remora.config.PerFilterConfig;
 import io.remora.config.RouteFilterConfig;
 import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.StreamFilterCallbacks;
@@ -85,12 +84,7 @@ abstract class UpstreamFilterSlot implements StreamFilterCallbacks {
 
     @Override
     public RouteFilterConfig perFilterConfig() {
-        RouteEntry r = route();
-        if (r == null) {
-            return null;
-        }
-        PerFilterConfig c = r.perFilterConfig(name, clusterName());
-        return c == null ? null : c.config();
+        return FilterSlot.perFilterConfig(route(), name, clusterName());
     }
 
     @Override
