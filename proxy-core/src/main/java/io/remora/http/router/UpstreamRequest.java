@@ -48,7 +48,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
         this.cluster = cluster;
         this.host = host;
         this.headers = headers;
-        // A tunnel's bytes are not HTTP messages to filter (Envoy has no upstream filters for upgrades either).
+        // Not for a tunnel yet: its body is a byte stream the router relays as it comes (Envoy does run them there).
         io.remora.http.filter.UpstreamHttpFilterChain chain = router.tunnel == null ? FilteredTry.chainFor(router) : null;
         this.filtered = chain == null ? null : new FilteredTry(this, chain);
     }
