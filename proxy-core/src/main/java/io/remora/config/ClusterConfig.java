@@ -58,6 +58,10 @@ import java.util.List;
  * @param socketTap         the tap transport socket around {@code transport_socket}, or null
  * @param redisAuth         the redis proxy's {@code RedisProtocolOptions} (AUTH sent on each new
  *                          connection to a host), or null
+ * @param upstreamHttpFilters the {@code HttpProtocolOptions.http_filters} before the closing
+ *                          {@code upstream_codec}, run on each try of each request to the cluster;
+ *                          null when the cluster lists none (the router's then apply); empty when it
+ *                          lists the codec alone (which still overrides the router's)
  */
 public record ClusterConfig(
         String name,
@@ -104,7 +108,8 @@ public record ClusterConfig(
         DnsCacheConfig dnsCache,
         List<String> aggregateClusters,
         io.remora.network.SocketTap.Config socketTap,
-        RedisAuth redisAuth) {
+        RedisAuth redisAuth,
+        List<HttpFilterEntry> upstreamHttpFilters) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -141,6 +146,7 @@ public record ClusterConfig(
         responseHeaderLimits = responseHeaderLimits == null ? ResponseHeaderLimits.DEFAULT : responseHeaderLimits;
         perUpstreamPreconnectRatio = perUpstreamPreconnectRatio < 1 ? 1 : perUpstreamPreconnectRatio;
         aggregateClusters = aggregateClusters == null ? List.of() : List.copyOf(aggregateClusters);
+        upstreamHttpFilters = upstreamHttpFilters == null ? null : List.copyOf(upstreamHttpFilters);
     }
 
     /** A cluster with Envoy's defaults for everything but its name. */
@@ -167,7 +173,8 @@ public record ClusterConfig(
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
-                .aggregateClusters(aggregateClusters).socketTap(socketTap).redisAuth(redisAuth);
+                .aggregateClusters(aggregateClusters).socketTap(socketTap).redisAuth(redisAuth)
+                .upstreamHttpFilters(upstreamHttpFilters);
     }
 
     /**
@@ -477,11 +484,18 @@ public record ClusterConfig(
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                     maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                    aggregateClusters, socketTap, redisAuth);
+                    aggregateClusters, socketTap, redisAuth, upstreamHttpFilters);
         }
 
         private io.remora.network.SocketTap.Config socketTap;
         private RedisAuth redisAuth;
+        private List<HttpFilterEntry> upstreamHttpFilters;
+
+        /** {@code http_filters} of the typed HTTP protocol options, without the codec; null: none listed. */
+        public Builder upstreamHttpFilters(List<HttpFilterEntry> v) {
+            this.upstreamHttpFilters = v;
+            return this;
+        }
 
         public Builder redisAuth(RedisAuth v) {
             this.redisAuth = v;

@@ -2,13 +2,12 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.remora.http.filter.DecoderFilterCallbacks;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.stats.HttpConnManagerStats;
 
 /** A decoder filter's callbacks: resuming continues the request path after this filter. */
-final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbacks {
+final class DecoderFilterSlot extends FilterSlot implements DecoderChainCallbacks {
 
     final StreamDecoderFilter filter;
 
@@ -18,23 +17,13 @@ final class DecoderFilterSlot extends FilterSlot implements DecoderFilterCallbac
     }
 
     @Override
-    public void continueDecoding() {
-        manager.continueFrom(index);
+    public FilterIteration decodeChain() {
+        return manager;
     }
 
     @Override
-    public ByteBuf decodingBuffer() {
-        return manager.bufferedAfter(index);
-    }
-
-    @Override
-    public void injectDecodedDataToFilterChain(ByteBuf data, boolean endStream) {
-        manager.data(index + 1, data, endStream);
-    }
-
-    @Override
-    public void addDecodedData(ByteBuf data) {
-        manager.addBodyToHeaders(data);
+    public int chainIndex() {
+        return index;
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.config.PerFilterConfig;
-import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.StreamEncoderFilter;
 import io.remora.http.filter.StreamFilterBase;
@@ -16,7 +15,7 @@ import io.remora.route.RouteEntry;
  * alike). Built once the route is known, so a route can disable a filter or enable one the
  * connection manager declared {@code disabled}. Event-loop confined.
  */
-final class FilterManager extends FilterIteration {
+final class FilterManager extends DecoderIteration {
 
     private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http");
 
@@ -221,23 +220,13 @@ final class FilterManager extends FilterIteration {
     // response's, when some filter encodes, is {@link #encode}.
 
     @Override
+    StreamDecoderFilter decoder(int i) {
+        return decoders[i].filter;
+    }
+
+    @Override
     int size() {
         return decoders.length;
-    }
-
-    @Override
-    FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream) {
-        return decoders[i].filter.decodeHeaders(headers, endStream);
-    }
-
-    @Override
-    FilterStatus callData(int i, ByteBuf data, boolean endStream) {
-        return decoders[i].filter.decodeData(data, endStream);
-    }
-
-    @Override
-    FilterStatus callTrailers(int i, Http2Headers trailers) {
-        return decoders[i].filter.decodeTrailers(trailers);
     }
 
     @Override
@@ -280,25 +269,15 @@ final class FilterManager extends FilterIteration {
         return stream.cx.channel.alloc().compositeBuffer();
     }
 
-    private final class Encode extends FilterIteration {
+    private final class Encode extends EncoderIteration {
+        @Override
+        StreamEncoderFilter encoder(int i) {
+            return encoders[i].filter;
+        }
+
         @Override
         int size() {
             return encoders.length;
-        }
-
-        @Override
-        FilterStatus callHeaders(int i, Http2Headers headers, boolean endStream) {
-            return encoders[i].filter.encodeHeaders(headers, endStream);
-        }
-
-        @Override
-        FilterStatus callData(int i, ByteBuf data, boolean endStream) {
-            return encoders[i].filter.encodeData(data, endStream);
-        }
-
-        @Override
-        FilterStatus callTrailers(int i, Http2Headers trailers) {
-            return encoders[i].filter.encodeTrailers(trailers);
         }
 
         @Override

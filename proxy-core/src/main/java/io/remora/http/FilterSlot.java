@@ -82,11 +82,15 @@ abstract class FilterSlot implements StreamFilterCallbacks {
 
     @Override
     public RouteFilterConfig perFilterConfig() {
-        RouteEntry r = stream.route();
+        return perFilterConfig(stream.route(), name, stream.clusterName);
+    }
+
+    /** The most specific {@code typed_per_filter_config} of filter {@code name} on route {@code r} (may be null). */
+    static RouteFilterConfig perFilterConfig(RouteEntry r, String name, String cluster) {
         if (r == null) {
             return null;
         }
-        PerFilterConfig c = r.perFilterConfig(name, stream.clusterName);
+        PerFilterConfig c = r.perFilterConfig(name, cluster);
         return c == null ? null : c.config();
     }
 

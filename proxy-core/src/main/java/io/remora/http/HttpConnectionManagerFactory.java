@@ -3,6 +3,8 @@ package io.remora.http;
 import io.remora.config.HttpConnectionManagerConfig;
 import io.remora.config.HttpFilterConfig;
 import io.remora.config.HttpFilterEntry;
+import io.remora.config.RouterFilterConfig;
+import io.remora.http.filter.UpstreamHttpFilterChain;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.network.NetworkFilter;
 import io.remora.network.NetworkFilterFactory;
@@ -18,7 +20,7 @@ import java.util.function.BiFunction;
  */
 public final class HttpConnectionManagerFactory implements NetworkFilterFactory<HttpConnectionManagerConfig> {
 
-    private final List<HttpFilterFactory.Provider<?>> providers;
+    private final io.remora.http.filter.HttpFilterFactories factories;
     private final BiFunction<HttpConnectionManagerConfig, ServerContext, Routes.Provider> routes;
 
     /** @param providers one per supported HTTP filter kind; the router's among them */
@@ -28,7 +30,7 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
 
     HttpConnectionManagerFactory(List<HttpFilterFactory.Provider<?>> providers,
                                  BiFunction<HttpConnectionManagerConfig, ServerContext, Routes.Provider> routes) {
-        this.providers = List.copyOf(providers);
+        this.factories = new io.remora.http.filter.HttpFilterFactories(providers);
         this.routes = routes;
     }
 
@@ -86,17 +88,12 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
                 + ": neither route_config nor rds is set");
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private HttpFilterFactory build(HttpFilterConfig config, ServerContext context, String statPrefix) {
-        if (config instanceof io.remora.config.DiscoveredHttpFilterConfig d) {
-            return new io.remora.http.filter.DiscoveredHttpFilterFactory(d, c -> build(c, context, statPrefix));
+        if (config instanceof RouterFilterConfig r && !r.upstreamHttpFilters().isEmpty()) {
+            // As Envoy's router config: its upstream filters' stats go to the listener's scope, the root.
+            return io.remora.http.router.RouterFilterProvider.create(r, UpstreamHttpFilterChain.of(
+                    r.upstreamHttpFilters(), c -> factories.build(c, context, ""), ""));
         }
-        for (HttpFilterFactory.Provider p : providers) {
-            if (p.configType().isInstance(config)) {
-                return p.create(config, context, statPrefix);
-            }
-        }
-        throw new IllegalArgumentException("http filter " + config.filterName() + " ("
-                + config.getClass().getSimpleName() + ") has no runtime implementation in this build");
+        return factories.build(config, context, statPrefix);
     }
 }

@@ -86,6 +86,15 @@ public final class Server implements AutoCloseable {
         return overload;
     }
 
+    /**
+     * The HTTP filter kinds clusters' upstream HTTP filters may use (Envoy's upstream-capable
+     * filters); without it a cluster listing any is refused.
+     */
+    public Server upstreamHttpFilters(List<io.remora.http.filter.HttpFilterFactory.Provider<?>> providers) {
+        clusterManager.upstreamHttpFilters(new io.remora.http.filter.HttpFilterFactories(providers));
+        return this;
+    }
+
     /** Plugs in the access log implementation; the default logs nothing. */
     public Server accessLogFactory(Function<List<AccessLogConfig>, List<AccessLog>> factory) {
         this.accessLogFactory = factory;

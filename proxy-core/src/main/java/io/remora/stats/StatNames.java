@@ -272,10 +272,13 @@ public final class StatNames {
             {"tracing_skywalking_", "tracing.skywalking."},
             {"http2_", "http2."}, // the downstream HTTP/2 codecs' stats
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
+            // A router's upstream filters count in the root scope, as Envoy's.
+            {"aws_request_signing_", "aws_request_signing."},
+            {"credential_injector_", "credential_injector."},
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
-        "upstream_proxyprotocol", "udp"};
+        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector"};
 
     /**
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},

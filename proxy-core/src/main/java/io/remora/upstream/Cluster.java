@@ -57,6 +57,14 @@ public interface Cluster {
     /** Circuit breakers of this cluster. */
     ResourceLimits limits();
 
+    /**
+     * The cluster's upstream HTTP filters (its HTTP protocol options' {@code http_filters}); null
+     * when it lists none, so that the router's apply.
+     */
+    default io.remora.http.filter.UpstreamHttpFilterChain upstreamHttpFilters() {
+        return null;
+    }
+
     /** The cluster's upstream network filters ({@code filters}); none by default. */
     default UpstreamFilterChain upstreamFilters() {
         return UpstreamFilterChain.NONE;

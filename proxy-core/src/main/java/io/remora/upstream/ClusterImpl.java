@@ -30,6 +30,7 @@ public final class ClusterImpl implements Cluster {
     private final java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats;
     private volatile TransportSocketFactory transportSockets = TransportSocketFactory.RAW;
     private volatile UpstreamFilterChain upstreamFilters;
+    private volatile io.remora.http.filter.UpstreamHttpFilterChain upstreamHttpFilters;
     /** The last endpoints, so a health change or config change can rebuild the set. */
     private List<ResolvedEndpoint> endpoints = List.of();
     /** ORIGINAL_DST hosts by destination; created on first use, swept when idle. */
@@ -105,6 +106,11 @@ public final class ClusterImpl implements Cluster {
     @Override
     public UpstreamFilterChain upstreamFilters() {
         return upstreamFilters;
+    }
+
+    @Override
+    public io.remora.http.filter.UpstreamHttpFilterChain upstreamHttpFilters() {
+        return upstreamHttpFilters;
     }
 
     @Override
@@ -237,6 +243,9 @@ public final class ClusterImpl implements Cluster {
         if (upstreamFilters == null || !previous.upstreamFilters().equals(next.upstreamFilters())) {
             upstreamFilters = runtime != null ? runtime.upstreamFilters(next.name(), next.upstreamFilters())
                     : UpstreamFilterChain.NONE;
+        }
+        if (previous == next || !java.util.Objects.equals(previous.upstreamHttpFilters(), next.upstreamHttpFilters())) {
+            upstreamHttpFilters = runtime != null ? runtime.upstreamHttpFilters(next) : null;
         }
         limits.thresholds(breakers(next));
         resilience.configure(next, prioritySet.hosts());

@@ -60,6 +60,11 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         this.dnsCaches = new DnsCaches(resolvers, this::dns, stats.meterRegistry());
     }
 
+    /** How clusters' upstream HTTP filters ({@code http_filters} of their HTTP protocol options) become runtimes. */
+    public void upstreamHttpFilters(io.remora.http.filter.HttpFilterFactories factories) {
+        runtime.upstreamHttpFilters(factories);
+    }
+
     /**
      * How clusters' upstream network filters ({@code filters}) become runtimes: the server's
      * network filter providers, and the context the filters run in.

@@ -24,6 +24,7 @@ public final class UpstreamRuntime implements AutoCloseable {
     private volatile EventLogFile outlierEventLog;
     private volatile Function<NetworkFilterConfig, ConnectionFilterFactory> upstreamFilterFactories;
     private volatile ServerContext context;
+    private volatile io.remora.http.filter.HttpFilterFactories httpFilterFactories;
     private EventLoopGroup group;
     private EventLoop loop;
 
@@ -85,6 +86,29 @@ public final class UpstreamRuntime implements AutoCloseable {
             out[i] = factory;
         }
         return new UpstreamFilterChain(out, context);
+    }
+
+    /** Where clusters' upstream HTTP filter configs find their runtime. */
+    void upstreamHttpFilters(io.remora.http.filter.HttpFilterFactories factories) {
+        this.httpFilterFactories = factories;
+    }
+
+    /**
+     * The runtime of a cluster's upstream HTTP filters, their stats in the cluster's scope as Envoy's
+     * ({@code cluster.<alt_stat_name or name>.}); null when it lists none.
+     */
+    io.remora.http.filter.UpstreamHttpFilterChain upstreamHttpFilters(io.remora.config.ClusterConfig c) {
+        if (c.upstreamHttpFilters() == null) {
+            return null;
+        }
+        io.remora.http.filter.HttpFilterFactories f = httpFilterFactories;
+        if (f == null && !c.upstreamHttpFilters().isEmpty()) {
+            throw new IllegalArgumentException("cluster '" + c.name() + "': upstream HTTP filter "
+                    + c.upstreamHttpFilters().get(0).name() + " has no runtime implementation in this build");
+        }
+        String prefix = "cluster." + (c.altStatName() != null && !c.altStatName().isEmpty() ? c.altStatName() : c.name()) + ".";
+        return io.remora.http.filter.UpstreamHttpFilterChain.of(c.upstreamHttpFilters(),
+                config -> f.build(config, context, prefix), prefix);
     }
 
     @Override

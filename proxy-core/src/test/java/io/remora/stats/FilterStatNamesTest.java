@@ -19,6 +19,17 @@ class FilterStatNamesTest {
                 name("envoy_cluster_upstream_proxyprotocol_v2_tlvs_exceed_max_length", ClusterStats.TAG, "web"));
     }
 
+    /** A cluster's upstream HTTP filters count in its scope, a router's in the root (Envoy's stats prefixes). */
+    @Test
+    void upstreamHttpFilterStatsHaveTheClusterOrRootScope() {
+        assertEquals("cluster.s3.aws_request_signing.signing_added",
+                name("envoy_cluster_aws_request_signing_signing_added", ClusterStats.TAG, "s3"));
+        assertEquals("cluster.api.credential_injector.failed",
+                name("envoy_cluster_credential_injector_failed", ClusterStats.TAG, "api"));
+        assertEquals("aws_request_signing.payload_signing_added", name("envoy_aws_request_signing_payload_signing_added"));
+        assertEquals("credential_injector.injected", name("envoy_credential_injector_injected"));
+    }
+
     @Test
     void redisProxyStatsHaveEnvoysNames() {
         assertEquals("redis.egress_redis.downstream_cx_total", name("envoy_redis_egress_redis_downstream_cx_total"));

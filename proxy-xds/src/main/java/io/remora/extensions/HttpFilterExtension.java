@@ -33,6 +33,14 @@ public interface HttpFilterExtension<C extends HttpFilterConfig> extends Extensi
         return true;
     }
 
+    /**
+     * Whether it may also be listed as an upstream HTTP filter (a cluster's {@code http_filters}, a
+     * router's {@code upstream_http_filters}): Envoy registers it so and Remora runs it there.
+     */
+    default boolean runsUpstream() {
+        return false;
+    }
+
     /** The config types its {@code typed_per_filter_config} may carry; none when it has no per-route config. */
     default List<String> perRouteConfigTypes() {
         return List.of();

@@ -84,4 +84,13 @@ public interface DecoderFilterCallbacks extends StreamFilterCallbacks {
 
     /** The connection manager's stats (the router counts no_route, rq_redirect... there). */
     HttpConnManagerStats connectionManagerStats();
+
+    /**
+     * For an upstream filter, where its own stats go, as Envoy's stats prefix of upstream filter
+     * factories: {@code cluster.<name>.} for a cluster's, empty (the root scope) for a router's;
+     * null for a connection manager's filter (its stats are under {@code http.<stat_prefix>.}).
+     */
+    default String upstreamStatPrefix() {
+        return null;
+    }
 }

@@ -3,7 +3,6 @@ package io.remora.http.router;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.remora.util.AsciiNumbers;
 import io.remora.util.WorkerTimer;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.accesslog.StreamInfo;
@@ -15,11 +14,9 @@ import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.http.filter.WatermarkCallbacks;
 import io.remora.http.upstream.HeaderConversion;
-import io.remora.http.upstream.ResetReason;
 import io.remora.route.RouteEntry;
 import io.remora.stats.ClusterStats;
 import io.remora.upstream.Cluster;
-import io.remora.upstream.Host;
 
 import java.util.List;
 
@@ -36,10 +33,6 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     static final AsciiString APPLICATION_GRPC = AsciiString.cached("application/grpc");
     private static final AsciiString X_ENVOY_OVERLOADED = AsciiString.cached("x-envoy-overloaded");
     private static final AsciiString TRUE = AsciiString.cached("true");
-    private static final AsciiString FALSE = AsciiString.cached("false");
-    private static final AsciiString HTTPS = AsciiString.cached("https");
-    private static final AsciiString HTTP = AsciiString.cached("http");
-    private static final AsciiString IS_TIMEOUT_RETRY = AsciiString.cached("x-envoy-is-timeout-retry");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
     final RouterFilterConfig config;
@@ -80,8 +73,16 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         return lb;
     }
 
+    /** The router's {@code upstream_http_filters}; null when it lists none. */
+    final io.remora.http.filter.UpstreamHttpFilterChain upstreamFilters;
+
     RouterFilter(RouterFilterConfig config) {
+        this(config, null);
+    }
+
+    RouterFilter(RouterFilterConfig config, io.remora.http.filter.UpstreamHttpFilterChain upstreamFilters) {
         this.config = config;
+        this.upstreamFilters = upstreamFilters;
     }
 
     /**
@@ -235,88 +236,26 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
     }
 
-    /**
-     * An aggregate's member with auto_sni names its TLS from the request as the route's own cluster
-     * would (the aggregate itself has no TLS to name).
-     */
-    private void memberTlsNames(Cluster member, Http2Headers h) {
-        io.remora.upstream.UpstreamTlsNames tlsNames = AutoSniNames.forCluster(member, h);
-        if (tlsNames != null) {
-            cb.filterState().set(io.remora.upstream.UpstreamTlsNames.FILTER_STATE_KEY, tlsNames,
-                    io.remora.network.FilterState.Mutability.MUTABLE);
-        }
-    }
-
     /** A try's upstream protocol on {@code c}: the route cluster's as computed for the request, else the member's. */
     UpstreamProtocol protocolFor(Cluster c) {
-        if (c == cluster) {
-            return protocol;
-        }
-        UpstreamProtocol p = protocolOf(c, cb.downstreamProtocol());
-        return tunnel == null ? p : tunnel.upstreamProtocol(p, c);
+        return Attempts.protocolFor(this, c);
     }
 
     /** The cluster's upstream protocol, USE_DOWNSTREAM resolved against the downstream's. */
     static UpstreamProtocol protocolOf(Cluster c, String downstreamProtocol) {
-        UpstreamProtocol p = c.config().protocol();
-        if (p == UpstreamProtocol.USE_DOWNSTREAM) {
-            return "HTTP/2".equals(downstreamProtocol) ? UpstreamProtocol.HTTP2 : UpstreamProtocol.HTTP1;
-        }
-        return p == null ? UpstreamProtocol.HTTP1 : p;
+        return Attempts.protocolOf(c, downstreamProtocol);
     }
 
     // ------------------------------------------------------------------ attempts
 
     void startAttempt() {
-        if (done) {
-            return;
-        }
-        // An aggregate cluster hands the try to one of its members: the member's pools, breakers and TLS serve it.
-        Cluster target = cluster.pickCluster(lb);
-        Host host = target == null ? null : target.chooseHost(lb);
-        if (host == null) {
-            stats.upstreamCxNoneHealthy.increment();
-            localReply(503, "no healthy upstream", ResponseFlag.NO_HEALTHY_UPSTREAM, "no_healthy_upstream");
-            return;
-        }
-        if (!target.limits().tryAcquireRequest()) {
-            target.stats().upstreamRqPendingOverflow.increment();
-            localReply(503, RESET_BEFORE_HEADERS + ResetReason.OVERFLOW.text, ResponseFlag.UPSTREAM_OVERFLOW,
-                    "upstream_reset_before_response_started{overflow}");
-            return;
-        }
-        info.attemptCount++;
-        lb.onAttempt(host);
-        // As Envoy's router: the downstream map itself (each attempt sets its own count and host);
-        // a codec that rewrites for its hop (HTTP/2) takes a copy.
-        Http2Headers h = requestHeaders;
-        if (route.virtualHost().includeRequestAttemptCount()) {
-            h.set(ATTEMPT_COUNT, AsciiNumbers.of(info.attemptCount));
-        }
-        if (retry != null) {
-            if (info.attemptCount > 1 && route.virtualHost().includeIsTimeoutRetryHeader()) {
-                h.set(IS_TIMEOUT_RETRY, retry.timeoutRetry ? TRUE : FALSE);
-            }
-            retry.timeoutRetry = false;
-        }
-        if (info.schemeMatchUpstream()) {
-            h.scheme(target.transportSocketFactory().usesTls(host) ? HTTPS : HTTP);
-        }
-        if (action.autoHostRewrite() && host.hostname() != null && !host.hostname().isEmpty()) {
-            io.remora.route.HostPort.rewrite(h, host.hostname(), action.appendXForwardedHost());
-        }
-        if (target != cluster) {
-            memberTlsNames(target, h);
-        }
-        UpstreamRequest a = new UpstreamRequest(this, target, host, h);
-        current = a;
-        a.start();
+        Attempts.start(this);
     }
 
     /** Writes what the current attempt has not seen yet; drops chunks nobody will need again. */
     void flushCurrent() {
         UpstreamRequest a = current;
-        if (a != null && a.stream != null && !a.finished) {
+        if (a != null && a.writable()) {
             a.flush();
         }
         if (!retainBody && !body.isEmpty()) {

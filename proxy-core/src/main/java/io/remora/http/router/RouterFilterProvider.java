@@ -3,6 +3,7 @@ package io.remora.http.router;
 import io.remora.config.RouterFilterConfig;
 import io.remora.http.filter.HttpFilterFactory;
 import io.remora.http.filter.StreamDecoderFilter;
+import io.remora.http.filter.UpstreamHttpFilterChain;
 import io.remora.server.ServerContext;
 
 /** {@code envoy.filters.http.router}: the last filter of every HTTP filter chain. */
@@ -15,13 +16,18 @@ public final class RouterFilterProvider implements HttpFilterFactory.Provider<Ro
 
     @Override
     public HttpFilterFactory create(RouterFilterConfig config, ServerContext context) {
-        return new Factory(config);
+        return new Factory(config, null);
     }
 
-    private record Factory(RouterFilterConfig config) implements HttpFilterFactory {
+    /** A router whose tries run {@code upstreamFilters} where the cluster lists none of its own. */
+    public static HttpFilterFactory create(RouterFilterConfig config, UpstreamHttpFilterChain upstreamFilters) {
+        return new Factory(config, upstreamFilters);
+    }
+
+    private record Factory(RouterFilterConfig config, UpstreamHttpFilterChain upstreamFilters) implements HttpFilterFactory {
         @Override
         public StreamDecoderFilter newFilter() {
-            return new RouterFilter(config);
+            return new RouterFilter(config, upstreamFilters);
         }
     }
 }

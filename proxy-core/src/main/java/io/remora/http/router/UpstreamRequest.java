@@ -40,12 +40,22 @@ final class UpstreamRequest implements UpstreamCallbacks {
     private boolean limitsHeld = true;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
+    /** The try's upstream HTTP filters; null when neither the cluster nor the router lists any. */
+    final FilteredTry filtered;
 
     UpstreamRequest(RouterFilter router, Cluster cluster, Host host, Http2Headers headers) {
         this.router = router;
         this.cluster = cluster;
         this.host = host;
         this.headers = headers;
+        // Not for a tunnel yet: its body is a byte stream the router relays as it comes (Envoy does run them there).
+        io.remora.http.filter.UpstreamHttpFilterChain chain = router.tunnel == null ? FilteredTry.chainFor(router) : null;
+        this.filtered = chain == null ? null : new FilteredTry(this, chain);
+    }
+
+    /** Whether the request can be written: to the filters from the start, else once the pool gave a stream. */
+    boolean writable() {
+        return (stream != null || filtered != null) && !finished;
     }
 
     /**
@@ -76,24 +86,40 @@ final class UpstreamRequest implements UpstreamCallbacks {
         if (stream == null && !finished) {
             pending = c;
         }
+        if (filtered != null && !headersSent && !finished) {
+            // As Envoy: the filters see the request while the pool connects.
+            router.flushCurrent();
+        }
     }
 
     void flush() {
         if (!headersSent) {
             headersSent = true;
             endSent = router.downstreamEnded && router.body.count() == 0 && router.requestTrailers == null;
-            stream.writeHeaders(headers, endSent);
+            if (filtered != null) {
+                filtered.filters.decodeHeaders(headers, endSent);
+            } else {
+                stream.writeHeaders(headers, endSent);
+            }
         }
-        while (written < router.body.count() && stream != null) {
+        while (written < router.body.count() && writable()) {
             ByteBuf b = router.body.chunk(written);
             written++;
             boolean last = router.downstreamEnded && router.requestTrailers == null && written == router.body.count();
             endSent = last;
-            stream.writeData(b.retainedDuplicate(), last);
+            if (filtered != null) {
+                filtered.filters.decodeData(b.retainedDuplicate(), last);
+            } else {
+                stream.writeData(b.retainedDuplicate(), last);
+            }
         }
-        if (router.downstreamEnded && !endSent && router.requestTrailers != null && stream != null) {
+        if (router.downstreamEnded && !endSent && router.requestTrailers != null && writable()) {
             endSent = true;
-            stream.writeTrailers(router.requestTrailers);
+            if (filtered != null) {
+                filtered.filters.decodeTrailers(router.requestTrailers);
+            } else {
+                stream.writeTrailers(router.requestTrailers);
+            }
         }
     }
 
@@ -137,6 +163,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
     void release() {
         finished = true;
         TryTimers.cancelAll(this);
+        if (filtered != null) {
+            filtered.destroy();
+        }
         if (limitsHeld) {
             limitsHeld = false;
             cluster.limits().requests.decrementAndGet();
@@ -164,6 +193,9 @@ final class UpstreamRequest implements UpstreamCallbacks {
         }
         TryTimers.startMaxDuration(this);
         armIdleTimer();
+        if (filtered != null) {
+            filtered.poolReady(s);
+        }
         router.flushCurrent();
         if (router.downstreamEnded) {
             startPerTryTimer();
@@ -191,7 +223,7 @@ final class UpstreamRequest implements UpstreamCallbacks {
      * Whether the router still wants this try's response: it is the current try, or an earlier one
      * a hedge left running (looked up only when it is not current, which is rare).
      */
-    private boolean answers() {
+    boolean answers() {
         return !finished && (router.current == this || Hedging.isEarlier(router, this));
     }
 
@@ -229,7 +261,11 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
-        UpstreamResponse.onHeaders(router, this, h, endStream);
+        if (filtered != null) {
+            filtered.filters.encodeHeaders(h, endStream);
+        } else {
+            UpstreamResponse.onHeaders(router, this, h, endStream);
+        }
     }
 
     @Override
@@ -247,6 +283,19 @@ final class UpstreamRequest implements UpstreamCallbacks {
             return;
         }
         armIdleTimer();
+        if (filtered != null) {
+            filtered.filters.encodeData(data, endStream);
+        } else {
+            deliverData(data, endStream);
+        }
+    }
+
+    /** Response body for the router, straight from the stream or out of the upstream filters. */
+    void deliverData(ByteBuf data, boolean endStream) {
+        if (finished || router.current != this || router.done) {
+            data.release();
+            return;
+        }
         if (endStream && router.tunnel != null && router.tunnel.established && !router.downstreamEnded) {
             // Half-close: keep forwarding the client's bytes until it ends its side too.
             responseEnded = true;
@@ -258,6 +307,16 @@ final class UpstreamRequest implements UpstreamCallbacks {
 
     @Override
     public void onResponseTrailers(Http2Headers trailers) {
+        if (filtered != null) {
+            if (!finished && router.current == this && !router.done) {
+                filtered.filters.encodeTrailers(trailers);
+            }
+        } else {
+            deliverTrailers(trailers);
+        }
+    }
+
+    void deliverTrailers(Http2Headers trailers) {
         if (finished || router.current != this || router.done) {
             return;
         }

@@ -100,6 +100,7 @@ public final class Proxy implements AutoCloseable {
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
+                .upstreamHttpFilters(extensions.httpFilterRuntimes())
                 .healthCheckFailed(state::healthCheckFailed)
                 .spanSinks(tracing::sink)
                 .overloadManager(io.remora.xds.translate.OverloadManagerTranslator.translate(bootstrap,

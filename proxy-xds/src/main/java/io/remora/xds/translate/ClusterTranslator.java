@@ -118,6 +118,7 @@ public final class ClusterTranslator {
                 ? AutoSniTranslator.translate(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
         boolean typedHttpOptions = false;
         ClusterConfig.RedisAuth redisAuth = null;
+        java.util.List<io.remora.config.HttpFilterEntry> upstreamHttpFilters = null;
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
@@ -131,7 +132,8 @@ public final class ClusterTranslator {
             }
             typedHttpOptions = true;
             HttpProtocolOptions o = Protos.unpack(e.getValue(), HttpProtocolOptions.class, op);
-            warnUpstreamHttpFilters(o, op.field("http_filters"), ctx);
+            upstreamHttpFilters = o.getHttpFiltersCount() == 0 ? null : UpstreamHttpFilterTranslator.translate(
+                    o.getHttpFiltersList(), UpstreamHttpFilterTranslator.Owner.CLUSTER, op.field("http_filters"), ctx);
             autoSni = o.hasUpstreamHttpProtocolOptions() ? AutoSniTranslator.translate(o.getUpstreamHttpProtocolOptions(),
                     op.field("upstream_http_protocol_options")) : null;
             switch (o.getUpstreamProtocolOptionsCase()) {
@@ -300,6 +302,7 @@ public final class ClusterTranslator {
                 .responseHeaderLimits(responseLimits)
                 .perUpstreamPreconnectRatio(preconnectRatio(c, path.field("preconnect_policy")))
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
+                .upstreamHttpFilters(upstreamHttpFilters)
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
@@ -387,23 +390,5 @@ public final class ClusterTranslator {
             throw path.field("per_upstream_preconnect_ratio").error("must be in [1, 3]");
         }
         return r;
-    }
-
-    /**
-     * Upstream HTTP filters are not run: each one but the codec (which Remora's pools are) is named
-     * in a warning, so that a filter the cluster relies on is not dropped without a word.
-     */
-    private static void warnUpstreamHttpFilters(HttpProtocolOptions o, FieldPath path, TranslationContext ctx) {
-        for (int i = 0; i < o.getHttpFiltersCount(); i++) {
-            var f = o.getHttpFilters(i);
-            String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
-            if (f.getName().equals("envoy.filters.http.upstream_codec")
-                    || type.equals("envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec")) {
-                continue;
-            }
-            ctx.warnOnce("upstream_http_filter:" + f.getName(), "skipping upstream HTTP filter '" + f.getName()
-                    + "'" + (type.isEmpty() ? "" : " (" + type + ")")
-                    + ": a cluster's http_filters are not run, first at " + path.index(i));
-        }
     }
 }

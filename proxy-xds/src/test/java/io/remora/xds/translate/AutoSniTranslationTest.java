@@ -75,21 +75,6 @@ class AutoSniTranslationTest {
     }
 
     @Test
-    void upstreamHttpFiltersButTheCodecAreNamedAsSkipped() {
-        var loaded = load(typed("""
-                http_filters:
-                - name: envoy.filters.http.header_mutation
-                  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation }
-                - name: envoy.filters.http.upstream_codec
-                  typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec }
-                """));
-        var skipped = loaded.warnings().stream().filter(w -> w.contains("skipping upstream HTTP filter")).toList();
-        assertEquals(1, skipped.size(), loaded.warnings().toString());
-        assertTrue(skipped.get(0).contains("'envoy.filters.http.header_mutation'")
-                && skipped.get(0).contains(".http_filters[0]"), skipped.get(0));
-    }
-
-    @Test
     void badHeaderNameIsRefusedWithItsPath() {
         TranslationException e = assertThrows(TranslationException.class, () -> load(typed(
                 "upstream_http_protocol_options: { auto_sni: true, override_auto_sni_header: \"x sni\" }")));

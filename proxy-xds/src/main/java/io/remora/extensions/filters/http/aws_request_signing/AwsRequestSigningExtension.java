@@ -25,6 +25,12 @@ import java.util.List;
  */
 public final class AwsRequestSigningExtension implements HttpFilterExtension<AwsRequestSigningConfig> {
 
+    /** Envoy registers it as an upstream HTTP filter too. */
+    @Override
+    public boolean runsUpstream() {
+        return true;
+    }
+
     @Override
     public List<String> names() {
         return List.of(AwsRequestSigningConfig.NAME);

@@ -39,7 +39,7 @@ final class AwsRequestSigningStats {
     Counter[] of(DecoderFilterCallbacks cb, AwsRequestSigningConfig config) {
         String routePrefix = config.routeStatPrefix();
         if (routePrefix == null) {
-            return hcmCounters.of(cb.connectionManagerStats().prefix());
+            return hcmCounters.of(cb);
         }
         return routeCounters.computeIfAbsent(routePrefix, p -> {
             Counter[] c = new Counter[STATS.length];

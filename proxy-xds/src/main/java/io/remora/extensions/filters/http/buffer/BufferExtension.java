@@ -15,6 +15,12 @@ import java.util.List;
 /** {@code envoy.filters.http.buffer} ({@code Buffer}), with its per-route {@code BufferPerRoute}. */
 public final class BufferExtension implements HttpFilterExtension<BufferConfig> {
 
+    /** Envoy registers it as an upstream HTTP filter too. */
+    @Override
+    public boolean runsUpstream() {
+        return true;
+    }
+
     @Override
     public List<String> names() {
         return List.of(BufferConfig.NAME, "envoy.buffer");

@@ -24,6 +24,12 @@ public final class CredentialInjectorExtension implements HttpFilterExtension<Cr
     private static final String TYPE = "envoy.extensions.filters.http.credential_injector.v3.CredentialInjector";
     private static final String GENERIC = "envoy.extensions.http.injected_credentials.generic.v3.Generic";
 
+    /** Envoy registers it as an upstream HTTP filter too. */
+    @Override
+    public boolean runsUpstream() {
+        return true;
+    }
+
     @Override
     public List<String> names() {
         return List.of(CredentialInjectorConfig.NAME);

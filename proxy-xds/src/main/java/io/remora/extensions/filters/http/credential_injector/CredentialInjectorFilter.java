@@ -37,7 +37,7 @@ final class CredentialInjectorFilter implements StreamDecoderFilter {
 
     @Override
     public FilterStatus decodeHeaders(Http2Headers headers, boolean endStream) {
-        Counter[] stats = counters.of(cb.connectionManagerStats().prefix());
+        Counter[] stats = counters.of(cb);
         if (!config.overwrite() && headers.contains(header)) {
             stats[2].increment();
             return FilterStatus.CONTINUE;

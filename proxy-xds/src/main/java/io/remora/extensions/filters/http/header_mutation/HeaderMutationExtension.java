@@ -24,6 +24,12 @@ public final class HeaderMutationExtension implements HttpFilterExtension<Header
     private static final String TYPE = "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation";
     private static final String PER_ROUTE_TYPE = "envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute";
 
+    /** Envoy registers it as an upstream HTTP filter too. */
+    @Override
+    public boolean runsUpstream() {
+        return true;
+    }
+
     @Override
     public List<String> names() {
         return List.of(HeaderMutationConfig.NAME);

@@ -27,7 +27,9 @@ public final class RouterExtension implements HttpFilterExtension<RouterFilterCo
     @Override
     public RouterFilterConfig translate(TypedConfig config, FieldPath path, TranslationContext ctx) {
         Router r = config == null ? Router.getDefaultInstance() : config.unpack(Router.class, path);
-        return new RouterFilterConfig(r.getSuppressEnvoyHeaders());
+        return new RouterFilterConfig(r.getSuppressEnvoyHeaders(), io.remora.xds.translate.UpstreamHttpFilterTranslator.translate(
+                r.getUpstreamHttpFiltersList(), io.remora.xds.translate.UpstreamHttpFilterTranslator.Owner.ROUTER,
+                path.field("upstream_http_filters"), ctx));
     }
 
     @Override
