@@ -51,8 +51,11 @@ final class ExtProcMessages {
     /**
      * Applies {@code m} to {@code h}: removals, then sets with their append action. A mutation the
      * rules forbid is skipped and counted; returns the error when the rules make that fatal, else null.
+     * In request headers a set of {@code host} sets {@code :authority}, as Envoy's request header map
+     * takes it.
      */
-    static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, HeaderMutationChecker rules, Counter rejected) {
+    static String apply(io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation m, Http2Headers h, boolean request,
+                        HeaderMutationChecker rules, Counter rejected) {
         for (String raw : m.getRemoveHeadersList()) {
             String name = raw.toLowerCase(Locale.ROOT);
             if (!HeaderMutationChecker.validName(name)) {
@@ -84,9 +87,10 @@ final class ExtProcMessages {
                     : HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD
                     : o.getAppendAction();
             boolean append = action == HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD;
+            String target = request && name.equals("host") ? ":authority" : name;
             switch (rules.check(append ? HeaderMutationChecker.Operation.APPEND : HeaderMutationChecker.Operation.SET,
-                    name, value)) {
-                case OK -> set(h, name, value, action);
+                    target, value)) {
+                case OK -> set(h, target, value, action);
                 case IGNORE -> rejected.increment();
                 case FAIL -> {
                     rejected.increment();

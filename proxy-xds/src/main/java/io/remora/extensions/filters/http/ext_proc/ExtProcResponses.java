@@ -170,14 +170,15 @@ final class ExtProcResponses {
         if (phase.awaiting != ExtProcPhase.Awaiting.TRAILERS) {
             return Outcome.spurious("spurious message");
         }
-        String err = ExtProcMessages.apply(m, phase.trailers, f.config.mutationRules(), f.stats.rejectedHeaderMutations);
+        String err = ExtProcMessages.apply(m, phase.trailers, false, f.config.mutationRules(),
+                f.stats.rejectedHeaderMutations);
         return err == null ? null : Outcome.error(err);
     }
 
     private static Outcome common(ExtProcFilter f, ExtProcPhase phase, CommonResponse c) {
         if (c.hasHeaderMutation() && phase.headers != null) {
-            String err = ExtProcMessages.apply(c.getHeaderMutation(), phase.headers, f.config.mutationRules(),
-                    f.stats.rejectedHeaderMutations);
+            String err = ExtProcMessages.apply(c.getHeaderMutation(), phase.headers, phase.request,
+                    f.config.mutationRules(), f.stats.rejectedHeaderMutations);
             if (err != null) {
                 return Outcome.error(err);
             }
@@ -237,7 +238,7 @@ final class ExtProcResponses {
         f.stopProcessing();
         HeaderMutation m = r.hasHeaders() ? r.getHeaders() : null;
         f.cb.sendLocalReply(status, r.getBody().toStringUtf8(), null, r.getDetails().replaceAll("\\s", "_"),
-                m == null ? null : (Http2Headers h) -> ExtProcMessages.apply(m, h, f.config.mutationRules(),
+                m == null ? null : (Http2Headers h) -> ExtProcMessages.apply(m, h, false, f.config.mutationRules(),
                         f.stats.rejectedHeaderMutations),
                 r.hasGrpcStatus() ? r.getGrpcStatus().getStatus() : -1);
     }
