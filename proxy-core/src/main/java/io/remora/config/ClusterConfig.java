@@ -56,6 +56,8 @@ import java.util.List;
  *                          (a PROXY header first on each connection), or null
  * @param aggregateClusters an AGGREGATE cluster's {@code clusters}, in failover order; else empty
  * @param socketTap         the tap transport socket around {@code transport_socket}, or null
+ * @param extensionProtocolOptions {@code typed_extension_protocol_options} of network filters, by
+ *                          filter name, as their extensions translated them (e.g. the thrift proxy's)
  */
 public record ClusterConfig(
         String name,
@@ -101,7 +103,8 @@ public record ClusterConfig(
         UpstreamProxyProtocolConfig upstreamProxyProtocol,
         DnsCacheConfig dnsCache,
         List<String> aggregateClusters,
-        io.remora.network.SocketTap.Config socketTap) {
+        io.remora.network.SocketTap.Config socketTap,
+        java.util.Map<String, Object> extensionProtocolOptions) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -156,7 +159,8 @@ public record ClusterConfig(
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
-                .aggregateClusters(aggregateClusters).socketTap(socketTap);
+                .aggregateClusters(aggregateClusters).socketTap(socketTap)
+                .extensionProtocolOptions(extensionProtocolOptions);
     }
 
     /**
@@ -466,7 +470,14 @@ public record ClusterConfig(
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                     maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                    aggregateClusters, socketTap);
+                    aggregateClusters, socketTap, extensionProtocolOptions);
+        }
+
+        private java.util.Map<String, Object> extensionProtocolOptions = java.util.Map.of();
+
+        public Builder extensionProtocolOptions(java.util.Map<String, Object> v) {
+            this.extensionProtocolOptions = java.util.Map.copyOf(v);
+            return this;
         }
 
         private io.remora.network.SocketTap.Config socketTap;

@@ -1,0 +1,204 @@
+package io.remora.extensions.filters.network.thrift_proxy;
+
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ProtocolType;
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.Route;
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftFilter;
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions;
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy;
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.TransportType;
+import io.remora.extensions.filters.common.FilterProtos;
+import io.remora.xds.translate.FieldPath;
+import io.remora.xds.translate.HeaderTranslator;
+import io.remora.xds.translate.Protos;
+import io.remora.xds.translate.TranslationContext;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** ThriftProxy and ThriftProtocolOptions protos to {@link ThriftProxyConfig}, refusing what is not built. */
+public final class ThriftProxyTranslator {
+
+    static final String ROUTER = "envoy.filters.thrift.router";
+    static final String ROUTER_TYPE = "envoy.extensions.filters.network.thrift_proxy.router.v3.Router";
+
+    private ThriftProxyTranslator() {
+    }
+
+    static ThriftProxyConfig translate(ThriftProxy t, FieldPath path, TranslationContext ctx) {
+        if (t.getStatPrefix().isEmpty()) {
+            throw path.field("stat_prefix").error("must not be empty");
+        }
+        ThriftProxyConfig.Builder b = ThriftProxyConfig.builder(t.getStatPrefix())
+                .transport(transport(t.getTransport(), path.field("transport")))
+                .protocol(protocol(t.getProtocol(), path.field("protocol")))
+                .headerKeysPreserveCase(t.getHeaderKeysPreserveCase());
+        if (t.hasMaxRequestsPerConnection()) {
+            b.maxRequestsPerConnection(Protos.clampInt(t.getMaxRequestsPerConnection().getValue()));
+        }
+        if (t.hasTrds()) {
+            throw path.field("trds").error("thrift route discovery (TRDS) is not supported");
+        }
+        if (t.getAccessLogCount() > 0) {
+            ctx.warnOnce("thrift_proxy:access_log", "ignoring " + path.field("access_log") + ": thrift access logs are not supported");
+        }
+        // payload_passthrough: a framed request whose protocol need not change is forwarded as it
+        // came (only its message begin is rewritten), with or without the option.
+        b.closeDownstreamOnUpstreamError(filters(t, path.field("thrift_filters")));
+        List<ThriftRoute> routes = new ArrayList<>();
+        FieldPath rp = path.field("route_config").field("routes");
+        for (int i = 0; i < t.getRouteConfig().getRoutesCount(); i++) {
+            routes.add(route(t.getRouteConfig().getRoutes(i), rp.index(i)));
+        }
+        return b.routes(routes).build();
+    }
+
+    /** Validates thrift_filters; returns the router's close_downstream_on_upstream_error. */
+    private static boolean filters(ThriftProxy t, FieldPath path) {
+        boolean close = true;
+        for (int i = 0; i < t.getThriftFiltersCount(); i++) {
+            ThriftFilter f = t.getThriftFilters(i);
+            FieldPath fp = path.index(i);
+            String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
+            boolean router = f.getName().equals(ROUTER) || type.equals(ROUTER_TYPE);
+            if (!router) {
+                throw fp.error("thrift filter " + (f.getName().isEmpty() ? type : f.getName()) + " is not supported");
+            }
+            if (i != t.getThriftFiltersCount() - 1) {
+                throw fp.error("the thrift router filter must be the last thrift filter");
+            }
+            if (type.equals(ROUTER_TYPE)) {
+                var r = Protos.unpack(f.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.router.v3.Router.class, fp.field("typed_config"));
+                close = Protos.bool(r.hasCloseDownstreamOnUpstreamError(), r.getCloseDownstreamOnUpstreamError(), true);
+            }
+        }
+        return close;
+    }
+
+    private static ThriftRoute route(Route r, FieldPath path) {
+        var m = r.getMatch();
+        FieldPath mp = path.field("match");
+        String method = null;
+        String service = null;
+        switch (m.getMatchSpecifierCase()) {
+            case METHOD_NAME -> {
+                method = m.getMethodName();
+                if (method.isEmpty() && m.getInvert()) {
+                    throw mp.field("invert").error("Cannot have an empty method name with inversion enabled");
+                }
+            }
+            case SERVICE_NAME -> {
+                service = m.getServiceName();
+                if (service.isEmpty() && m.getInvert()) {
+                    throw mp.field("invert").error("Cannot have an empty service name with inversion enabled");
+                }
+                if (!service.isEmpty() && !service.endsWith(":")) {
+                    service = service + ":";
+                }
+            }
+            default -> throw mp.error("one of method_name or service_name is required");
+        }
+        RouteAction a = r.getRoute();
+        FieldPath ap = path.field("route");
+        if (a.getRateLimitsCount() > 0) {
+            throw ap.field("rate_limits").error("thrift rate limiting is not supported");
+        }
+        Map<String, Object> lb = lbCriteria(a.hasMetadataMatch() ? a.getMetadataMatch() : null);
+        List<ThriftRoute.Weighted> weighted = new ArrayList<>();
+        String cluster = null;
+        String clusterHeader = null;
+        switch (a.getClusterSpecifierCase()) {
+            case CLUSTER -> {
+                cluster = a.getCluster();
+                if (cluster.isEmpty()) {
+                    throw ap.field("cluster").error("must not be empty");
+                }
+            }
+            case CLUSTER_HEADER -> {
+                clusterHeader = a.getClusterHeader().toLowerCase(java.util.Locale.ROOT);
+                if (clusterHeader.isEmpty()) {
+                    throw ap.field("cluster_header").error("must not be empty");
+                }
+            }
+            case WEIGHTED_CLUSTERS -> {
+                FieldPath wp = ap.field("weighted_clusters").field("clusters");
+                var ws = a.getWeightedClusters().getClustersList();
+                if (ws.size() < 2) {
+                    throw wp.error("at least 2 weighted clusters are required");
+                }
+                long total = 0;
+                for (int i = 0; i < ws.size(); i++) {
+                    var w = ws.get(i);
+                    if (w.getName().isEmpty()) {
+                        throw wp.index(i).field("name").error("must not be empty");
+                    }
+                    if (!w.hasWeight()) {
+                        throw wp.index(i).field("weight").error("is required");
+                    }
+                    Map<String, Object> own = lbCriteria(w.hasMetadataMatch() ? w.getMetadataMatch() : null);
+                    Map<String, Object> merged = lb;
+                    if (own != null) {
+                        merged = new HashMap<>(lb == null ? Map.of() : lb);
+                        merged.putAll(own);
+                    }
+                    weighted.add(new ThriftRoute.Weighted(w.getName(), w.getWeight().getValue(), merged));
+                    total += w.getWeight().getValue();
+                }
+                if (total == 0) {
+                    throw wp.error("the weights must not all be 0");
+                }
+            }
+            default -> throw ap.error("one of cluster, weighted_clusters or cluster_header is required");
+        }
+        List<ThriftRoute.Mirror> mirrors = new ArrayList<>();
+        for (int i = 0; i < a.getRequestMirrorPoliciesCount(); i++) {
+            var p = a.getRequestMirrorPolicies(i);
+            FieldPath pp = ap.field("request_mirror_policies").index(i);
+            if (p.getCluster().isEmpty()) {
+                throw pp.field("cluster").error("must not be empty");
+            }
+            mirrors.add(p.hasRuntimeFraction()
+                    ? new ThriftRoute.Mirror(p.getCluster(), p.getRuntimeFraction().getRuntimeKey(),
+                    FilterProtos.runtimeDefault(p.getRuntimeFraction(), pp.field("runtime_fraction")))
+                    : new ThriftRoute.Mirror(p.getCluster(), "", null));
+        }
+        return new ThriftRoute(method, service, m.getInvert(),
+                HeaderTranslator.matchers(m.getHeadersList(), mp.field("headers")), cluster, weighted, clusterHeader,
+                a.getStripServiceName(), lb, mirrors);
+    }
+
+    private static Map<String, Object> lbCriteria(io.envoyproxy.envoy.config.core.v3.Metadata m) {
+        var lb = m == null ? null : m.getFilterMetadataMap().get("envoy.lb");
+        return lb == null ? null : FilterProtos.plain(lb);
+    }
+
+    /** A cluster's {@code typed_extension_protocol_options} entry for the thrift proxy. */
+    public static ThriftProxyConfig.UpstreamOptions protocolOptions(ThriftProtocolOptions o, FieldPath path) {
+        return new ThriftProxyConfig.UpstreamOptions(transport(o.getTransport(), path.field("transport")),
+                protocol(o.getProtocol(), path.field("protocol")));
+    }
+
+    static ThriftProxyConfig.Transport transport(TransportType t, FieldPath path) {
+        return switch (t) {
+            case AUTO_TRANSPORT -> ThriftProxyConfig.Transport.AUTO;
+            case FRAMED -> ThriftProxyConfig.Transport.FRAMED;
+            case UNFRAMED -> ThriftProxyConfig.Transport.UNFRAMED;
+            case HEADER -> ThriftProxyConfig.Transport.HEADER;
+            default -> throw path.error("unknown thrift transport " + t);
+        };
+    }
+
+    static ThriftProxyConfig.Protocol protocol(ProtocolType p, FieldPath path) {
+        return switch (p) {
+            case AUTO_PROTOCOL -> ThriftProxyConfig.Protocol.AUTO;
+            case BINARY -> ThriftProxyConfig.Protocol.BINARY;
+            case LAX_BINARY -> ThriftProxyConfig.Protocol.LAX_BINARY;
+            case COMPACT -> ThriftProxyConfig.Protocol.COMPACT;
+            case TWITTER -> throw path.error("the TWITTER protocol is no longer supported (as in Envoy)");
+            default -> throw path.error("unknown thrift protocol " + p);
+        };
+    }
+}
