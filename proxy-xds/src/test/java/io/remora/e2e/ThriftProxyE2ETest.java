@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.Socket;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.thrift.TApplicationException;
@@ -141,6 +142,131 @@ class ThriftProxyE2ETest {
                         + proxy.stat("cluster.beta.thrift.upstream_resp_reply"));
             }
         }
+    }
+
+    @Test
+    void headerTransportFiltersWriteMetadataToTheAccessLog() throws Exception {
+        try (ThriftUpstream alpha = new ThriftUpstream("alpha", true, false);
+             ThriftUpstream beta = new ThriftUpstream("beta", true, false)) {
+            int admin = ProxyProcess.freePort();
+            java.nio.file.Path log = java.nio.file.Files.createTempFile("thrift-access", ".log");
+            Map<String, Integer> ports = Map.of("thrift", ProxyProcess.freePort());
+            String listeners = """
+                    - name: thrift
+                      address: { socket_address: { address: 127.0.0.1, port_value: ${thrift} } }
+                      filter_chains:
+                      - filters:
+                        - name: envoy.filters.network.thrift_proxy
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
+                            stat_prefix: meta
+                            transport: HEADER
+                            access_log:
+                            - name: envoy.access_loggers.file
+                              typed_config:
+                                "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+                                path: %s
+                                log_format:
+                                  text_format_source:
+                                    inline_string: "%%DYNAMIC_METADATA(envoy.filters.thrift.header_to_metadata:tenant)%% %%DYNAMIC_METADATA(acme:user)%% %%DYNAMIC_METADATA(envoy.filters.thrift.payload_to_metadata:missing)%% %%UPSTREAM_CLUSTER%%\\n"
+                            route_config:
+                              routes:
+                              - match: { method_name: greet, headers: [ { name: x-cluster, present_match: true } ] }
+                                route: { cluster_header: x-cluster }
+                              - match: { method_name: "" }
+                                route: { cluster: alpha }
+                            thrift_filters:
+                            - name: envoy.filters.thrift.header_to_metadata
+                              typed_config:
+                                "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.filters.header_to_metadata.v3.HeaderToMetadata
+                                request_rules:
+                                - header: X-Tenant
+                                  on_present: { key: tenant }
+                                  remove: true
+                            - name: envoy.filters.thrift.payload_to_metadata
+                              typed_config:
+                                "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.filters.payload_to_metadata.v3.PayloadToMetadata
+                                request_rules:
+                                - method_name: greet
+                                  field_selector: { name: arg, id: 1 }
+                                  on_present: { metadata_namespace: acme, key: user }
+                                - method_name: greet
+                                  field_selector: { name: nested, id: 2, child: { name: x, id: 1 } }
+                                  on_missing: { key: missing, value: "none" }
+                            - name: envoy.filters.thrift.router
+                    """.formatted(log);
+            String framedBinary = """
+                      typed_extension_protocol_options:
+                        envoy.filters.network.thrift_proxy:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions
+                          transport: FRAMED
+                    """;
+            String clusters = Bootstraps.cluster("alpha", false, framedBinary, alpha.port()) + "\n"
+                    + Bootstraps.cluster("beta", false, framedBinary, beta.port());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin)) {
+                try (Socket s = socket(ports.get("thrift"))) {
+                    Result r = headerCall(s, "greet", 21, "carol", Map.of("x-cluster", "beta", "X-Tenant", "acme"));
+                    assertEquals(new Result(TMessageType.REPLY, 21, "beta:hello carol", -1), r,
+                            "header transport in, framed binary to the cluster the header named");
+                    r = headerCall(s, "greet", 22, "dave", Map.of());
+                    assertEquals(new Result(TMessageType.REPLY, 22, "alpha:hello dave", -1), r);
+                }
+                List<String> lines = LogFiles.await(log, 2);
+                assertEquals("acme carol none beta", lines.get(0));
+                assertEquals("- dave none alpha", lines.get(1));
+                assertEquals(2, proxy.stat("thrift.meta.response_success"));
+            }
+        }
+    }
+
+    /** A call in the header transport (binary protocol) with these headers, written and read by hand. */
+    private static Result headerCall(Socket s, String method, int seqId, String arg, Map<String, String> headers)
+            throws Exception {
+        org.apache.thrift.transport.TMemoryBuffer payload = new org.apache.thrift.transport.TMemoryBuffer(256);
+        ThriftUpstream.writeCall(new org.apache.thrift.protocol.TBinaryProtocol(payload), method, TMessageType.CALL,
+                seqId, arg);
+        java.io.ByteArrayOutputStream h = new java.io.ByteArrayOutputStream();
+        h.write(0); // binary protocol
+        h.write(0); // no transforms
+        if (!headers.isEmpty()) {
+            h.write(1); // key/value block
+            h.write(headers.size());
+            for (Map.Entry<String, String> e : headers.entrySet()) {
+                byte[] k = e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] v = e.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                h.write(k.length);
+                h.write(k);
+                h.write(v.length);
+                h.write(v);
+            }
+        }
+        while (h.size() % 4 != 0) {
+            h.write(0);
+        }
+        java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+        out.writeInt(10 + h.size() + payload.length());
+        out.writeShort(0x0FFF);
+        out.writeShort(0);
+        out.writeInt(seqId);
+        out.writeShort(h.size() / 4);
+        h.writeTo(out);
+        out.write(payload.getArray(), 0, payload.length());
+        out.flush();
+
+        java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+        byte[] frame = new byte[in.readInt()];
+        in.readFully(frame);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(frame);
+        assertEquals(0x0FFF, b.getShort() & 0xffff, "a header transport reply");
+        b.getShort();
+        b.getInt();
+        int headerSize = (b.getShort() & 0xffff) * 4;
+        int at = b.position() + headerSize;
+        TProtocol p = new org.apache.thrift.protocol.TBinaryProtocol(
+                new org.apache.thrift.transport.TMemoryInputTransport(frame, at, frame.length - at));
+        TMessage m = p.readMessageBegin();
+        String value = ThriftUpstream.readStringField(p, (short) 0);
+        return new Result(m.type, m.seqid, value, -1);
     }
 
     private static Socket socket(int port) throws Exception {

@@ -22,6 +22,7 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = io.remora.log.Logging.logger("filter");
 
     final ThriftProxyFilter filter;
+    private final io.remora.network.ConnectionInfo info;
     private Channel channel;
     private ThriftFrameDecoder decoder;
     private ThriftCodec writer;
@@ -31,8 +32,9 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
     private boolean overflow;
     private boolean closedLocally;
 
-    ThriftDownstream(ThriftProxyFilter filter) {
+    ThriftDownstream(ThriftProxyFilter filter, io.remora.network.ConnectionInfo info) {
         this.filter = filter;
+        this.info = info;
     }
 
     @Override
@@ -116,10 +118,28 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
             channel.config().setAutoRead(false);
             s.downstreamCxMaxRequests.increment();
         }
-        ThriftRpc rpc = new ThriftRpc(this, m);
+        io.remora.accesslog.StreamInfo si = null;
+        if (filter.streamInfos) {
+            si = streamInfo();
+            si.bytesReceived = m.wireSize;
+            for (ThriftRequestFilter f : filter.config.filters()) {
+                f.onRequest(m, decoder.codec(), si);
+            }
+        }
+        ThriftRpc rpc = new ThriftRpc(this, m, si);
         active.add(rpc);
         s.requestActive.incrementAndGet();
         rpc.start();
+    }
+
+    private io.remora.accesslog.StreamInfo streamInfo() {
+        io.remora.accesslog.StreamInfo si = new io.remora.accesslog.StreamInfo();
+        io.remora.network.ConnectionMetadata.copyTo(channel, si);
+        si.downstreamRemoteAddress = info.remoteAddress();
+        si.downstreamDirectRemoteAddress = channel.remoteAddress();
+        si.downstreamLocalAddress = info.localAddress();
+        si.fromConnection(info, channel);
+        return si;
     }
 
     /** The request is done (answered, forwarded oneway, or failed). */
@@ -150,13 +170,16 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
      * Envoy's sendLocalReply: a TApplicationException in the connection's transport and protocol
      * with the request's sequence id (a oneway request gets none), then the close if asked.
      */
-    void localReply(String method, int seqId, int requestType, int exceptionType, String message, boolean close) {
+    int localReply(String method, int seqId, int requestType, int exceptionType, String message, boolean close) {
         if (!channel.isActive()) {
-            return;
+            return 0;
         }
+        int written = 0;
         if (requestType == ThriftMessage.CALL) {
-            channel.write(ThriftLocalReply.encode(channel.alloc(), decoder.transport(), writer(), method, seqId,
-                    exceptionType, message), channel.voidPromise());
+            ByteBuf reply = ThriftLocalReply.encode(channel.alloc(), decoder.transport(), writer(), method, seqId,
+                    exceptionType, message);
+            written = reply.readableBytes();
+            channel.write(reply, channel.voidPromise());
             filter.stats.responseException.increment();
         }
         if (close) {
@@ -165,12 +188,13 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
         } else {
             channel.flush();
         }
+        return written;
     }
 
     /** An upstream reply, re-encoded in the downstream's transport and protocol with the original sequence id. */
-    void response(ThriftMessage r, ThriftCodec reader, String method, int seqId) {
+    int response(ThriftMessage r, ThriftCodec reader, int seqId) {
         if (!channel.isActive()) {
-            return;
+            return 0;
         }
         ByteBuf out = channel.alloc().buffer(r.body.readableBytes() + 64);
         try {
@@ -179,6 +203,7 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
             out.release();
             throw e;
         }
+        int written = out.readableBytes();
         channel.writeAndFlush(out, channel.voidPromise());
         ThriftStats s = filter.stats;
         s.response.increment();
@@ -190,6 +215,7 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
             case ThriftMessage.EXCEPTION -> s.responseException.increment();
             default -> s.responseInvalidType.increment();
         }
+        return written;
     }
 
     /** Envoy's resetDownstreamConnection: closed at once. */

@@ -14,10 +14,13 @@ import java.util.List;
  * @param maxRequestsPerConnection 0: unlimited
  * @param headerKeysPreserveCase header transport keys kept as sent instead of lower-cased
  * @param closeDownstreamOnUpstreamError the router's {@code close_downstream_on_upstream_error}
+ * @param filters               the thrift filters before the router, in order
+ * @param accessLogs            {@code access_log}: one entry per request
  */
 public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol protocol, List<ThriftRoute> routes,
                                 int maxRequestsPerConnection, boolean headerKeysPreserveCase,
-                                boolean closeDownstreamOnUpstreamError) implements NetworkFilterConfig {
+                                boolean closeDownstreamOnUpstreamError, List<ThriftRequestFilter> filters,
+                                List<io.remora.config.AccessLogConfig> accessLogs) implements NetworkFilterConfig {
 
     public static final String NAME = "envoy.filters.network.thrift_proxy";
 
@@ -31,6 +34,8 @@ public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol
 
     public ThriftProxyConfig {
         routes = List.copyOf(routes);
+        filters = List.copyOf(filters);
+        accessLogs = List.copyOf(accessLogs);
     }
 
     @Override
@@ -50,6 +55,8 @@ public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol
         private int maxRequestsPerConnection;
         private boolean headerKeysPreserveCase;
         private boolean closeDownstreamOnUpstreamError = true;
+        private List<ThriftRequestFilter> filters = List.of();
+        private List<io.remora.config.AccessLogConfig> accessLogs = List.of();
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -85,9 +92,19 @@ public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol
             return this;
         }
 
+        public Builder filters(List<ThriftRequestFilter> v) {
+            filters = v;
+            return this;
+        }
+
+        public Builder accessLogs(List<io.remora.config.AccessLogConfig> v) {
+            accessLogs = v;
+            return this;
+        }
+
         public ThriftProxyConfig build() {
             return new ThriftProxyConfig(statPrefix, transport, protocol, routes, maxRequestsPerConnection,
-                    headerKeysPreserveCase, closeDownstreamOnUpstreamError);
+                    headerKeysPreserveCase, closeDownstreamOnUpstreamError, filters, accessLogs);
         }
     }
 }

@@ -17,6 +17,9 @@ final class ThriftProxyFilter implements NetworkFilter {
     final ThriftStats stats;
     final ThriftRouteMatcher routes;
     final ThriftUpstreamPool pool;
+    final io.remora.accesslog.AccessLog[] accessLogs;
+    /** Filters or access logs need each request's stream info; without either none is made. */
+    final boolean streamInfos;
     private final Map<String, ThriftClusterStats> clusterStats = new ConcurrentHashMap<>();
 
     ThriftProxyFilter(ThriftProxyConfig config, ServerContext context) {
@@ -25,6 +28,8 @@ final class ThriftProxyFilter implements NetworkFilter {
         this.stats = new ThriftStats(context.stats().meterRegistry(), config.statPrefix());
         this.routes = new ThriftRouteMatcher(config.routes());
         this.pool = new ThriftUpstreamPool(new UpstreamConnector(context.transport()));
+        this.accessLogs = context.accessLogs(config.accessLogs()).toArray(new io.remora.accesslog.AccessLog[0]);
+        this.streamInfos = accessLogs.length > 0 || !config.filters().isEmpty();
     }
 
     ThriftClusterStats clusterStats(io.remora.upstream.Cluster c) {
@@ -36,6 +41,6 @@ final class ThriftProxyFilter implements NetworkFilter {
 
     @Override
     public void onAccept(Channel downstream, ConnectionInfo info) {
-        downstream.pipeline().addLast("thrift_proxy", new ThriftDownstream(this));
+        downstream.pipeline().addLast("thrift_proxy", new ThriftDownstream(this, info));
     }
 }

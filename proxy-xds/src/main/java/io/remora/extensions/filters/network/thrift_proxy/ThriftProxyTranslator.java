@@ -3,7 +3,6 @@ package io.remora.extensions.filters.network.thrift_proxy;
 import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ProtocolType;
 import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.RouteAction;
-import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftFilter;
 import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions;
 import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy;
 import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.TransportType;
@@ -20,9 +19,6 @@ import java.util.Map;
 
 /** ThriftProxy and ThriftProtocolOptions protos to {@link ThriftProxyConfig}, refusing what is not built. */
 public final class ThriftProxyTranslator {
-
-    static final String ROUTER = "envoy.filters.thrift.router";
-    static final String ROUTER_TYPE = "envoy.extensions.filters.network.thrift_proxy.router.v3.Router";
 
     private ThriftProxyTranslator() {
     }
@@ -41,41 +37,16 @@ public final class ThriftProxyTranslator {
         if (t.hasTrds()) {
             throw path.field("trds").error("thrift route discovery (TRDS) is not supported");
         }
-        if (t.getAccessLogCount() > 0) {
-            ctx.warnOnce("thrift_proxy:access_log", "ignoring " + path.field("access_log") + ": thrift access logs are not supported");
-        }
+        b.accessLogs(io.remora.xds.translate.AccessLogTranslator.translate(t.getAccessLogList(), path.field("access_log"), ctx));
         // payload_passthrough: a framed request whose protocol need not change is forwarded as it
         // came (only its message begin is rewritten), with or without the option.
-        b.closeDownstreamOnUpstreamError(filters(t, path.field("thrift_filters")));
+        ThriftFiltersTranslator.translate(t.getThriftFiltersList(), path.field("thrift_filters"), b);
         List<ThriftRoute> routes = new ArrayList<>();
         FieldPath rp = path.field("route_config").field("routes");
         for (int i = 0; i < t.getRouteConfig().getRoutesCount(); i++) {
             routes.add(route(t.getRouteConfig().getRoutes(i), rp.index(i)));
         }
         return b.routes(routes).build();
-    }
-
-    /** Validates thrift_filters; returns the router's close_downstream_on_upstream_error. */
-    private static boolean filters(ThriftProxy t, FieldPath path) {
-        boolean close = true;
-        for (int i = 0; i < t.getThriftFiltersCount(); i++) {
-            ThriftFilter f = t.getThriftFilters(i);
-            FieldPath fp = path.index(i);
-            String type = f.hasTypedConfig() ? Protos.typeName(f.getTypedConfig()) : "";
-            boolean router = f.getName().equals(ROUTER) || type.equals(ROUTER_TYPE);
-            if (!router) {
-                throw fp.error("thrift filter " + (f.getName().isEmpty() ? type : f.getName()) + " is not supported");
-            }
-            if (i != t.getThriftFiltersCount() - 1) {
-                throw fp.error("the thrift router filter must be the last thrift filter");
-            }
-            if (type.equals(ROUTER_TYPE)) {
-                var r = Protos.unpack(f.getTypedConfig(),
-                        io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.router.v3.Router.class, fp.field("typed_config"));
-                close = Protos.bool(r.hasCloseDownstreamOnUpstreamError(), r.getCloseDownstreamOnUpstreamError(), true);
-            }
-        }
-        return close;
     }
 
     private static ThriftRoute route(Route r, FieldPath path) {

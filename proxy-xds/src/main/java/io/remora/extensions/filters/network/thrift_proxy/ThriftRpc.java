@@ -23,10 +23,13 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
     private Host host;
     private ThriftUpstreamConnection connection;
     private boolean finished;
+    /** The request's stream info (filters' metadata, access logs), or null when neither is configured. */
+    private final io.remora.accesslog.StreamInfo info;
 
-    ThriftRpc(ThriftDownstream down, ThriftMessage request) {
+    ThriftRpc(ThriftDownstream down, ThriftMessage request, io.remora.accesslog.StreamInfo info) {
         this.down = down;
         this.request = request;
+        this.info = info;
     }
 
     void start() {
@@ -39,6 +42,9 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
         }
         clusterName = target.cluster();
         metadataMatch = target.metadataMatch();
+        if (info != null) {
+            info.upstreamCluster = clusterName;
+        }
         Cluster cluster = f.context.clusterManager().get(clusterName);
         if (cluster == null) {
             f.stats.unknownCluster.increment();
@@ -63,6 +69,9 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
             }
             fail(ThriftLocalReply.INTERNAL_ERROR, "no healthy upstream for '" + clusterName + "'", closeOnError());
             return;
+        }
+        if (info != null) {
+            info.upstreamHost = host.address();
         }
         f.pool.acquire(down.channel().eventLoop(), picked, key(picked, host, down), this);
     }
@@ -98,8 +107,14 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
     }
 
     private void fail(int exceptionType, String message, boolean close) {
+        if (finished) {
+            return;
+        }
+        int written = down.localReply(request.name, request.seqId, request.type, exceptionType, message, close);
+        if (info != null) {
+            info.bytesSent = written;
+        }
         finish();
-        down.localReply(request.name, request.seqId, request.type, exceptionType, message, close);
     }
 
     private void finish() {
@@ -107,6 +122,15 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
             finished = true;
             request.release();
             down.done(this);
+            log();
+        }
+    }
+
+    /** One access log entry per request, when it is done (Envoy logs each RPC as it is destroyed). */
+    private void log() {
+        if (info != null && down.filter.accessLogs.length > 0) {
+            info.finish();
+            io.remora.accesslog.AccessLogs.emit(down.filter.accessLogs, info, io.remora.config.AccessLogType.NOT_SET);
         }
     }
 
@@ -172,8 +196,11 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
         } else {
             clusterStats.respInvalidType.increment();
         }
+        int written = down.response(r, decoder.codec(), request.seqId);
+        if (info != null) {
+            info.bytesSent = written;
+        }
         finish();
-        down.response(r, decoder.codec(), request.name, request.seqId);
     }
 
     @Override
@@ -214,6 +241,7 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
         }
         finished = true;
         request.release();
+        log();
         return true;
     }
 
