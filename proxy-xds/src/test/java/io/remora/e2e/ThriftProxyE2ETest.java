@@ -219,6 +219,64 @@ class ThriftProxyE2ETest {
         }
     }
 
+    @Test
+    void thriftHealthCheckerFailsHostsThatAnswerWithAnException() throws Exception {
+        try (ThriftUpstream alpha = new ThriftUpstream("alpha", false, true);
+             ThriftUpstream beta = new ThriftUpstream("beta", false, true)) {
+            beta.sick = true;
+            int admin = ProxyProcess.freePort();
+            Map<String, Integer> ports = Map.of("thrift", ProxyProcess.freePort());
+            String listeners = """
+                    - name: thrift
+                      address: { socket_address: { address: 127.0.0.1, port_value: ${thrift} } }
+                      filter_chains:
+                      - filters:
+                        - name: envoy.filters.network.thrift_proxy
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
+                            stat_prefix: hc
+                            transport: UNFRAMED
+                            protocol: COMPACT
+                            route_config:
+                              routes:
+                              - match: { method_name: "" }
+                                route: { cluster: both }
+                    """;
+            String hc = """
+                      health_checks:
+                      - timeout: 1s
+                        interval: 0.2s
+                        no_traffic_interval: 0.2s
+                        unhealthy_threshold: 1
+                        healthy_threshold: 1
+                        custom_health_check:
+                          name: envoy.health_checkers.thrift
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.health_checkers.thrift.v3.Thrift
+                            method_name: ping
+                            transport: UNFRAMED
+                            protocol: COMPACT
+                    """;
+            String clusters = Bootstraps.cluster("both", false, hc, alpha.port(), beta.port());
+            try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin)) {
+                HostHealthFailureE2ETest.await("the host answering with exceptions fails its checks",
+                        () -> ResilienceE2ETest.healthFlags(proxy, "both", beta.port()).contains("failed_active_hc")
+                                && ResilienceE2ETest.healthFlags(proxy, "both", alpha.port()).equals("healthy"));
+                assertTrue(alpha.methods.contains("ping") && beta.methods.contains("ping"), "the checker called ping");
+                try (Socket s = socket(ports.get("thrift"))) {
+                    TProtocol p = ThriftUpstream.protocol(s, false, true);
+                    for (int i = 0; i < 10; i++) {
+                        assertEquals("alpha:hello x", call(p, "greet", i, "x").value(), "only the healthy host is used");
+                    }
+                }
+                beta.sick = false;
+                HostHealthFailureE2ETest.await("the host recovers",
+                        () -> ResilienceE2ETest.healthFlags(proxy, "both", beta.port()).equals("healthy"));
+                assertTrue(proxy.stat("cluster.both.health_check.failure") >= 1);
+            }
+        }
+    }
+
     /** A call in the header transport (binary protocol) with these headers, written and read by hand. */
     private static Result headerCall(Socket s, String method, int seqId, String arg, Map<String, String> headers)
             throws Exception {

@@ -25,7 +25,8 @@ import org.apache.thrift.transport.layered.TFramedTransport;
  * A Thrift server written by hand with libthrift's protocols (no IDL): {@code greet(1: string)}
  * answers {@code "<id>:hello <arg>"}, {@code fail} a declared exception (result field 1),
  * {@code crash} a TApplicationException, and oneway {@code notify(1: string)} only records its
- * argument. Every call's method name is recorded.
+ * argument (a health check's {@code ping} has none: its reply is a success). Every call's method
+ * name is recorded.
  */
 final class ThriftUpstream implements AutoCloseable {
 
@@ -35,6 +36,8 @@ final class ThriftUpstream implements AutoCloseable {
     private final ServerSocket server;
     final List<String> methods = new CopyOnWriteArrayList<>();
     final BlockingQueue<String> notified = new LinkedBlockingQueue<>();
+    /** While set, every call is answered with a TApplicationException. */
+    volatile boolean sick;
 
     ThriftUpstream(String id, boolean framed, boolean compact) throws Exception {
         this.id = id;
@@ -117,7 +120,7 @@ final class ThriftUpstream implements AutoCloseable {
                     notified.add(arg);
                     continue;
                 }
-                switch (m.name) {
+                switch (sick ? "crash" : m.name) {
                     case "fail" -> reply(p, m, (short) 1, "boom");
                     case "crash" -> {
                         p.writeMessageBegin(new TMessage(m.name, TMessageType.EXCEPTION, m.seqid));

@@ -143,6 +143,9 @@ public final class HealthChecker {
         if (c instanceof HealthCheckConfig.Tcp tcp) {
             return new TcpProbe(this, h, tcp);
         }
+        if (c instanceof HealthCheckConfig.Custom custom) {
+            return new CustomProbe(this, h, custom.check());
+        }
         return new GrpcProbe(this, h, (HealthCheckConfig.Grpc) c);
     }
 
@@ -163,6 +166,9 @@ public final class HealthChecker {
 
     String checkerType() {
         HealthCheckConfig.Checker c = config.checker();
+        if (c instanceof HealthCheckConfig.Custom custom) {
+            return custom.check().type();
+        }
         return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP" : "GRPC";
     }
 

@@ -67,8 +67,7 @@ final class HealthCheckTranslator {
             case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));
             case GRPC_HEALTH_CHECK -> new HealthCheckConfig.Grpc(h.getGrpcHealthCheck().getServiceName(),
                     h.getGrpcHealthCheck().getAuthority());
-            case CUSTOM_HEALTH_CHECK -> throw path.field("custom_health_check")
-                    .error("custom health checker '" + h.getCustomHealthCheck().getName() + "' is not supported");
+            case CUSTOM_HEALTH_CHECK -> custom(h.getCustomHealthCheck(), path.field("custom_health_check"));
             default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check is required");
         };
         return HealthCheckConfig.builder(timeout, interval, checker)
@@ -156,6 +155,19 @@ final class HealthCheckTranslator {
         }
         return List.copyOf(out);
     }
+
+    /** {@code custom_health_check}: the thrift checker ({@code envoy.health_checkers.thrift}); others are refused. */
+    private static HealthCheckConfig.Custom custom(HealthCheck.CustomHealthCheck c, FieldPath path) {
+        if (c.hasTypedConfig() && Protos.typeName(c.getTypedConfig()).equals(THRIFT_HEALTH_CHECK)) {
+            FieldPath tp = path.field("typed_config");
+            return new HealthCheckConfig.Custom(c.getName(),
+                    io.remora.extensions.filters.network.thrift_proxy.ThriftProxyTranslator.healthCheck(Protos.unpack(
+                            c.getTypedConfig(), io.envoyproxy.envoy.extensions.health_checkers.thrift.v3.Thrift.class, tp), tp));
+        }
+        throw path.error("custom health checker '" + c.getName() + "' is not supported");
+    }
+
+    private static final String THRIFT_HEALTH_CHECK = "envoy.extensions.health_checkers.thrift.v3.Thrift";
 
     private static HealthCheckConfig.Tcp tcp(HealthCheck.TcpHealthCheck c, FieldPath path) {
         String send = c.hasSend() ? hex(c.getSend(), path.field("send")) : "";

@@ -152,6 +152,25 @@ public final class ThriftProxyTranslator {
                 protocol(o.getProtocol(), path.field("protocol")));
     }
 
+    /** {@code envoy.health_checkers.thrift}: a method name and a concrete transport and protocol. */
+    public static ThriftHealthCheck healthCheck(io.envoyproxy.envoy.extensions.health_checkers.thrift.v3.Thrift t,
+                                                FieldPath path) {
+        if (t.getMethodName().isEmpty()) {
+            throw path.field("method_name").error("must not be empty");
+        }
+        ThriftProxyConfig.Transport transport = transport(t.getTransport(), path.field("transport"));
+        if (transport == ThriftProxyConfig.Transport.AUTO) {
+            throw path.field("transport").error("Unsupported transport in thrift health check configuration: "
+                    + "AUTO_TRANSPORT (name one)");
+        }
+        ThriftProxyConfig.Protocol protocol = protocol(t.getProtocol(), path.field("protocol"));
+        if (protocol == ThriftProxyConfig.Protocol.AUTO) {
+            throw path.field("protocol").error("Unsupported protocol in thrift health check configuration: "
+                    + "AUTO_PROTOCOL (name one)");
+        }
+        return new ThriftHealthCheck(t.getMethodName(), transport, protocol);
+    }
+
     static ThriftProxyConfig.Transport transport(TransportType t, FieldPath path) {
         return switch (t) {
             case AUTO_TRANSPORT -> ThriftProxyConfig.Transport.AUTO;
