@@ -264,6 +264,8 @@ public final class StatNames {
             {"tracing_skywalking_", "tracing.skywalking."},
             {"http2_", "http2."}, // the downstream HTTP/2 codecs' stats
             {"http1_", "http1."}, // the downstream HTTP/1 codecs'
+            {"thrift_to_metadata_rq_", "thrift_to_metadata.rq."}, // the HTTP thrift_to_metadata filter's (root scope)
+            {"thrift_to_metadata_resp_", "thrift_to_metadata.resp."},
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",

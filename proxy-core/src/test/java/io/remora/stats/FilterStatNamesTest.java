@@ -29,6 +29,8 @@ class FilterStatNamesTest {
                 name("envoy_cluster_thrift_upstream_rq_call", ClusterStats.TAG, "svc"));
         assertEquals("cluster.svc.thrift.upstream_resp_exception_local.remote_connection_failure",
                 name("envoy_cluster_thrift_upstream_resp_exception_local_remote_connection_failure", ClusterStats.TAG, "svc"));
+        assertEquals("thrift_to_metadata.rq.invalid_thrift_body", name("envoy_thrift_to_metadata_rq_invalid_thrift_body"));
+        assertEquals("thrift_to_metadata.resp.success", name("envoy_thrift_to_metadata_resp_success"));
         assertEquals("cluster.svc.thrift.upstream_resp_exception_local",
                 name("envoy_cluster_thrift_upstream_resp_exception_local", ClusterStats.TAG, "svc"));
     }

@@ -184,7 +184,7 @@ final class ThriftFrameDecoder {
             if (magic != HEADER_MAGIC) {
                 throw new ThriftDecodeException(String.format("invalid thrift header transport magic %04x", magic));
             }
-            frame.skipBytes(2); // flags
+            m.headerFlags = frame.readUnsignedShort();
             frame.skipBytes(4); // the frame's sequence id: the message's is used
             int headerSize = frame.readUnsignedShort() * 4;
             if (headerSize == 0 || headerSize > frame.readableBytes()) {

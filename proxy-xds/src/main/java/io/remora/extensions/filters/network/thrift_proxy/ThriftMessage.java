@@ -25,6 +25,8 @@ final class ThriftMessage {
     ByteBuf body;
     /** For a reply: true when its result struct holds field 0 (success) or nothing (void). */
     boolean success;
+    /** The header transport's flags; -1 for other transports. */
+    int headerFlags = -1;
     /** The whole frame's size as received, for the size histograms. */
     int wireSize;
 

@@ -171,7 +171,7 @@ public final class ThriftProxyTranslator {
         return new ThriftHealthCheck(t.getMethodName(), transport, protocol);
     }
 
-    static ThriftProxyConfig.Transport transport(TransportType t, FieldPath path) {
+    public static ThriftProxyConfig.Transport transport(TransportType t, FieldPath path) {
         return switch (t) {
             case AUTO_TRANSPORT -> ThriftProxyConfig.Transport.AUTO;
             case FRAMED -> ThriftProxyConfig.Transport.FRAMED;
@@ -181,7 +181,7 @@ public final class ThriftProxyTranslator {
         };
     }
 
-    static ThriftProxyConfig.Protocol protocol(ProtocolType p, FieldPath path) {
+    public static ThriftProxyConfig.Protocol protocol(ProtocolType p, FieldPath path) {
         return switch (p) {
             case AUTO_PROTOCOL -> ThriftProxyConfig.Protocol.AUTO;
             case BINARY -> ThriftProxyConfig.Protocol.BINARY;
