@@ -161,6 +161,8 @@ class ThriftProxyE2ETest {
                             "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
                             stat_prefix: meta
                             transport: HEADER
+                            payload_passthrough: true
+                            max_requests_per_connection: 2
                             access_log:
                             - name: envoy.access_loggers.file
                               typed_config:
@@ -210,7 +212,11 @@ class ThriftProxyE2ETest {
                             "header transport in, framed binary to the cluster the header named");
                     r = headerCall(s, "greet", 22, "dave", Map.of());
                     assertEquals(new Result(TMessageType.REPLY, 22, "alpha:hello dave", -1), r);
+                    assertEquals(-1, s.getInputStream().read(), "max_requests_per_connection: closed after the second");
                 }
+                assertEquals(1, proxy.stat("thrift.meta.downstream_cx_max_requests"));
+                assertEquals(2, proxy.stat("thrift.meta.request_passthrough"), "header to framed, binary both sides");
+                assertEquals(2, proxy.stat("thrift.meta.response_passthrough"));
                 List<String> lines = LogFiles.await(log, 2);
                 assertEquals("acme carol none beta", lines.get(0));
                 assertEquals("- dave none alpha", lines.get(1));

@@ -16,11 +16,14 @@ import java.util.List;
  * @param closeDownstreamOnUpstreamError the router's {@code close_downstream_on_upstream_error}
  * @param filters               the thrift filters before the router, in order
  * @param accessLogs            {@code access_log}: one entry per request
+ * @param payloadPassthrough    {@code payload_passthrough}: counted as Envoy counts it (bodies in the
+ *                              same protocol are always forwarded as they came)
  */
 public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol protocol, List<ThriftRoute> routes,
                                 int maxRequestsPerConnection, boolean headerKeysPreserveCase,
                                 boolean closeDownstreamOnUpstreamError, List<ThriftRequestFilter> filters,
-                                List<io.remora.config.AccessLogConfig> accessLogs) implements NetworkFilterConfig {
+                                List<io.remora.config.AccessLogConfig> accessLogs, boolean payloadPassthrough)
+        implements NetworkFilterConfig {
 
     public static final String NAME = "envoy.filters.network.thrift_proxy";
 
@@ -57,6 +60,7 @@ public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol
         private boolean closeDownstreamOnUpstreamError = true;
         private List<ThriftRequestFilter> filters = List.of();
         private List<io.remora.config.AccessLogConfig> accessLogs = List.of();
+        private boolean payloadPassthrough;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -102,9 +106,15 @@ public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol
             return this;
         }
 
+        public Builder payloadPassthrough(boolean v) {
+            payloadPassthrough = v;
+            return this;
+        }
+
         public ThriftProxyConfig build() {
             return new ThriftProxyConfig(statPrefix, transport, protocol, routes, maxRequestsPerConnection,
-                    headerKeysPreserveCase, closeDownstreamOnUpstreamError, filters, accessLogs);
+                    headerKeysPreserveCase, closeDownstreamOnUpstreamError, filters, accessLogs,
+                    payloadPassthrough);
         }
     }
 }

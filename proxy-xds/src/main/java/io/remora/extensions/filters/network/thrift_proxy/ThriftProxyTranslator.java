@@ -38,8 +38,9 @@ public final class ThriftProxyTranslator {
             throw path.field("trds").error("thrift route discovery (TRDS) is not supported");
         }
         b.accessLogs(io.remora.xds.translate.AccessLogTranslator.translate(t.getAccessLogList(), path.field("access_log"), ctx));
-        // payload_passthrough: a framed request whose protocol need not change is forwarded as it
-        // came (only its message begin is rewritten), with or without the option.
+        // payload_passthrough: a struct whose protocol need not change is forwarded as it came
+        // (only its message begin is rewritten) with or without the option; it sets the stats.
+        b.payloadPassthrough(t.getPayloadPassthrough());
         ThriftFiltersTranslator.translate(t.getThriftFiltersList(), path.field("thrift_filters"), b);
         List<ThriftRoute> routes = new ArrayList<>();
         FieldPath rp = path.field("route_config").field("routes");

@@ -23,6 +23,7 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
     private Host host;
     private ThriftUpstreamConnection connection;
     private boolean finished;
+    private boolean passthrough;
     /** The request's stream info (filters' metadata, access logs), or null when neither is configured. */
     private final io.remora.accesslog.StreamInfo info;
 
@@ -153,6 +154,10 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
             fail(ThriftLocalReply.PROTOCOL_ERROR, String.valueOf(e.getMessage()), true);
             return;
         }
+        passthrough = passthrough(key);
+        if (passthrough) {
+            down.filter.stats.requestPassthrough.increment();
+        }
         if (request.type != ThriftMessage.CALL) {
             // No reply is coming: the connection is free once the request is written.
             c.send(out, null);
@@ -161,6 +166,19 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
             return;
         }
         c.send(out, this);
+    }
+
+    /**
+     * Envoy's passthrough: with {@code payload_passthrough}, framed or header transports on both
+     * sides and one protocol, the struct is not decoded (here: it is copied as it came).
+     */
+    private boolean passthrough(ThriftUpstreamPool.Key key) {
+        return down.filter.config.payloadPassthrough() && framing(down.transport()) && framing(key.transport())
+                && key.protocol() == down.protocol();
+    }
+
+    private static boolean framing(ThriftProxyConfig.Transport t) {
+        return t == ThriftProxyConfig.Transport.FRAMED || t == ThriftProxyConfig.Transport.HEADER;
     }
 
     @Override
@@ -195,6 +213,9 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
             clusterStats.respExceptionRemote.increment();
         } else {
             clusterStats.respInvalidType.increment();
+        }
+        if (passthrough) {
+            down.filter.stats.responsePassthrough.increment();
         }
         int written = down.response(r, decoder.codec(), request.seqId);
         if (info != null) {

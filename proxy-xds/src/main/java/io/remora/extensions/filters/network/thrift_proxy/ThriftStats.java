@@ -15,6 +15,8 @@ final class ThriftStats {
     final Counter requestOneway;
     final Counter requestInvalidType;
     final Counter requestDecodingError;
+    final Counter requestPassthrough;
+    final Counter responsePassthrough;
     final AtomicLong requestActive = new AtomicLong();
     final Counter response;
     final Counter responseReply;
@@ -38,6 +40,8 @@ final class ThriftStats {
         requestOneway = counter(registry, prefix, "request_oneway");
         requestInvalidType = counter(registry, prefix, "request_invalid_type");
         requestDecodingError = counter(registry, prefix, "request_decoding_error");
+        requestPassthrough = counter(registry, prefix, "request_passthrough");
+        responsePassthrough = counter(registry, prefix, "response_passthrough");
         Gauge.builder("envoy_thrift_request_active", requestActive, AtomicLong::get)
                 .tag(StatNames.THRIFT_PREFIX_TAG, prefix).register(registry);
         response = counter(registry, prefix, "response");
