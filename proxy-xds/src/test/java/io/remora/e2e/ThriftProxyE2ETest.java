@@ -34,14 +34,7 @@ class ThriftProxyE2ETest {
             int admin = ProxyProcess.freePort();
             int closed = ProxyProcess.freePort();
             Map<String, Integer> ports = Map.of("thrift", ProxyProcess.freePort());
-            String listeners = """
-                    - name: thrift
-                      address: { socket_address: { address: 127.0.0.1, port_value: ${thrift} } }
-                      filter_chains:
-                      - filters:
-                        - name: envoy.filters.network.thrift_proxy
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
+            String listeners = listener("""
                             stat_prefix: ingress
                             route_config:
                               name: local
@@ -63,14 +56,8 @@ class ThriftProxyE2ETest {
                             thrift_filters:
                             - name: envoy.filters.thrift.router
                               typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.router.v3.Router }
-                    """;
-            String framedBinary = """
-                      typed_extension_protocol_options:
-                        envoy.filters.network.thrift_proxy:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions
-                          transport: FRAMED
-                          protocol: BINARY
-                    """;
+                    """);
+            String framedBinary = protocolOptions("transport: FRAMED\nprotocol: BINARY");
             String clusters = Bootstraps.cluster("alpha", false, framedBinary, alpha.port()) + "\n"
                     + Bootstraps.cluster("beta", false, framedBinary, beta.port()) + "\n"
                     + Bootstraps.cluster("down", false, "", closed);
@@ -151,14 +138,7 @@ class ThriftProxyE2ETest {
             int admin = ProxyProcess.freePort();
             java.nio.file.Path log = java.nio.file.Files.createTempFile("thrift-access", ".log");
             Map<String, Integer> ports = Map.of("thrift", ProxyProcess.freePort());
-            String listeners = """
-                    - name: thrift
-                      address: { socket_address: { address: 127.0.0.1, port_value: ${thrift} } }
-                      filter_chains:
-                      - filters:
-                        - name: envoy.filters.network.thrift_proxy
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
+            String listeners = listener("""
                             stat_prefix: meta
                             transport: HEADER
                             payload_passthrough: true
@@ -196,13 +176,8 @@ class ThriftProxyE2ETest {
                                   field_selector: { name: nested, id: 2, child: { name: x, id: 1 } }
                                   on_missing: { key: missing, value: "none" }
                             - name: envoy.filters.thrift.router
-                    """.formatted(log);
-            String framedBinary = """
-                      typed_extension_protocol_options:
-                        envoy.filters.network.thrift_proxy:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions
-                          transport: FRAMED
-                    """;
+                    """.formatted(log));
+            String framedBinary = protocolOptions("transport: FRAMED");
             String clusters = Bootstraps.cluster("alpha", false, framedBinary, alpha.port()) + "\n"
                     + Bootstraps.cluster("beta", false, framedBinary, beta.port());
             try (ProxyProcess proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, ports), admin)) {
@@ -232,14 +207,7 @@ class ThriftProxyE2ETest {
             beta.sick = true;
             int admin = ProxyProcess.freePort();
             Map<String, Integer> ports = Map.of("thrift", ProxyProcess.freePort());
-            String listeners = """
-                    - name: thrift
-                      address: { socket_address: { address: 127.0.0.1, port_value: ${thrift} } }
-                      filter_chains:
-                      - filters:
-                        - name: envoy.filters.network.thrift_proxy
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
+            String listeners = listener("""
                             stat_prefix: hc
                             transport: UNFRAMED
                             protocol: COMPACT
@@ -247,7 +215,7 @@ class ThriftProxyE2ETest {
                               routes:
                               - match: { method_name: "" }
                                 route: { cluster: both }
-                    """;
+                    """);
             String hc = """
                       health_checks:
                       - timeout: 1s
@@ -331,6 +299,28 @@ class ThriftProxyE2ETest {
         TMessage m = p.readMessageBegin();
         String value = ThriftUpstream.readStringField(p, (short) 0);
         return new Result(m.type, m.seqid, value, -1);
+    }
+
+    /** Listener "thrift" on port ${thrift} whose thrift_proxy has these fields (YAML, indented 8). */
+    private static String listener(String proxyFields) {
+        return """
+                - name: thrift
+                  address: { socket_address: { address: 127.0.0.1, port_value: ${thrift} } }
+                  filter_chains:
+                  - filters:
+                    - name: envoy.filters.network.thrift_proxy
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy
+                """ + proxyFields;
+    }
+
+    /** A cluster's ThriftProtocolOptions with these fields (YAML), for {@link Bootstraps#cluster}'s extra. */
+    private static String protocolOptions(String fields) {
+        return """
+                  typed_extension_protocol_options:
+                    envoy.filters.network.thrift_proxy:
+                      "@type": type.googleapis.com/envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions
+                """ + Bootstraps.indent(fields, 6) + "\n";
     }
 
     private static Socket socket(int port) throws Exception {

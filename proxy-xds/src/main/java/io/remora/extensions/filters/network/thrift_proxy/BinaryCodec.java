@@ -14,9 +14,6 @@ final class BinaryCodec extends ThriftCodec {
     private static final int VERSION_1 = 0x80010000;
 
     private final boolean strict;
-    private short fieldId;
-    private byte keyType;
-    private byte elemType;
 
     BinaryCodec(boolean strict) {
         this.strict = strict;
@@ -82,11 +79,6 @@ final class BinaryCodec extends ThriftCodec {
     }
 
     @Override
-    short fieldId() {
-        return fieldId;
-    }
-
-    @Override
     boolean readBool(ByteBuf in) {
         return in.readByte() != 0;
     }
@@ -132,16 +124,6 @@ final class BinaryCodec extends ThriftCodec {
     int readListBegin(ByteBuf in) {
         elemType = in.readByte();
         return checkSize(in.readInt());
-    }
-
-    @Override
-    byte keyType() {
-        return keyType;
-    }
-
-    @Override
-    byte elemType() {
-        return elemType;
     }
 
     @Override

@@ -18,13 +18,10 @@ final class CompactCodec extends ThriftCodec {
     private final short[] lastIds = new short[MAX_DEPTH + 1];
     private int depth;
     private short lastId;
-    private short fieldId;
     /** A boolean field's value, read from its header ({@link Boolean#TRUE}/FALSE), or null. */
     private Boolean pendingRead;
     /** A boolean field whose header waits for its value: id, or -1 (Integer.MIN_VALUE: none). */
     private int pendingWriteId = Integer.MIN_VALUE;
-    private byte keyType;
-    private byte elemType;
 
     @Override
     ThriftProxyConfig.Protocol type() {
@@ -98,11 +95,6 @@ final class CompactCodec extends ThriftCodec {
     }
 
     @Override
-    short fieldId() {
-        return fieldId;
-    }
-
-    @Override
     boolean readBool(ByteBuf in) {
         if (pendingRead != null) {
             boolean v = pendingRead;
@@ -163,16 +155,6 @@ final class CompactCodec extends ThriftCodec {
         }
         elemType = fromCompact(b & 0x0f);
         return size;
-    }
-
-    @Override
-    byte keyType() {
-        return keyType;
-    }
-
-    @Override
-    byte elemType() {
-        return elemType;
     }
 
     @Override

@@ -27,6 +27,11 @@ abstract class ThriftCodec {
     /** Nesting deeper than this is refused, so a hostile payload cannot exhaust the stack. */
     static final int MAX_DEPTH = 64;
 
+    /** What the last field, map or list header read said. */
+    protected short fieldId;
+    protected byte keyType;
+    protected byte elemType;
+
     static ThriftCodec of(ThriftProxyConfig.Protocol p) {
         return switch (p) {
             case BINARY -> new BinaryCodec(true);
@@ -50,7 +55,9 @@ abstract class ThriftCodec {
     /** The next field's type ({@link #STOP} ends the struct); its id is then {@link #fieldId()}. */
     abstract byte readFieldBegin(ByteBuf in);
 
-    abstract short fieldId();
+    final short fieldId() {
+        return fieldId;
+    }
 
     abstract boolean readBool(ByteBuf in);
 
@@ -73,9 +80,13 @@ abstract class ThriftCodec {
     /** A list or set header: its size; the element type then in {@link #elemType()}. */
     abstract int readListBegin(ByteBuf in);
 
-    abstract byte keyType();
+    final byte keyType() {
+        return keyType;
+    }
 
-    abstract byte elemType();
+    final byte elemType() {
+        return elemType;
+    }
 
     abstract void writeStructBegin();
 

@@ -62,27 +62,34 @@ final class ThriftFiltersTranslator {
                 || (f.hasTypedConfig() && Protos.typeName(f.getTypedConfig()).equals(ROUTER_TYPE));
     }
 
+    /** {@code request_rules}, at least one, each translated at its own path. */
+    private static <P, R> List<R> rules(List<P> protos, FieldPath path, java.util.function.BiFunction<P, FieldPath, R> one) {
+        if (protos.isEmpty()) {
+            throw path.error("at least one rule is required");
+        }
+        List<R> out = new ArrayList<>(protos.size());
+        for (int i = 0; i < protos.size(); i++) {
+            out.add(one.apply(protos.get(i), path.index(i)));
+        }
+        return out;
+    }
+
     private static ThriftHeaderToMetadata headerToMetadata(HeaderToMetadata c, FieldPath path) {
-        List<ThriftHeaderToMetadata.Rule> rules = new ArrayList<>();
-        FieldPath rp = path.field("request_rules");
-        if (c.getRequestRulesCount() == 0) {
-            throw rp.error("at least one rule is required");
+        return new ThriftHeaderToMetadata(rules(c.getRequestRulesList(), path.field("request_rules"),
+                ThriftFiltersTranslator::headerRule));
+    }
+
+    private static ThriftHeaderToMetadata.Rule headerRule(HeaderToMetadata.Rule r, FieldPath p) {
+        if (r.getHeader().isEmpty()) {
+            throw p.field("header").error("missing required field");
         }
-        for (int i = 0; i < c.getRequestRulesCount(); i++) {
-            var r = c.getRequestRules(i);
-            FieldPath p = rp.index(i);
-            if (r.getHeader().isEmpty()) {
-                throw p.field("header").error("missing required field");
-            }
-            if (!r.hasOnPresent() && !r.hasOnMissing()) {
-                throw p.error("one of on_present, on_missing is required");
-            }
-            rules.add(new ThriftHeaderToMetadata.Rule(r.getHeader().toLowerCase(Locale.ROOT),
-                    r.hasOnPresent() ? keyValue(r.getOnPresent(), p.field("on_present"), false) : null,
-                    r.hasOnMissing() ? keyValue(r.getOnMissing(), p.field("on_missing"), true) : null,
-                    r.getRemove()));
+        if (!r.hasOnPresent() && !r.hasOnMissing()) {
+            throw p.error("one of on_present, on_missing is required");
         }
-        return new ThriftHeaderToMetadata(rules);
+        return new ThriftHeaderToMetadata.Rule(r.getHeader().toLowerCase(Locale.ROOT),
+                r.hasOnPresent() ? keyValue(r.getOnPresent(), p.field("on_present"), false) : null,
+                r.hasOnMissing() ? keyValue(r.getOnMissing(), p.field("on_missing"), true) : null,
+                r.getRemove());
     }
 
     private static HeaderToMetadataConfig.KeyValue keyValue(HeaderToMetadata.KeyValuePair kv, FieldPath path,
@@ -99,51 +106,46 @@ final class ThriftFiltersTranslator {
     }
 
     private static ThriftPayloadToMetadata payloadToMetadata(PayloadToMetadata c, FieldPath path) {
-        List<ThriftPayloadToMetadata.Rule> rules = new ArrayList<>();
-        FieldPath rp = path.field("request_rules");
-        if (c.getRequestRulesCount() == 0) {
-            throw rp.error("at least one rule is required");
+        return new ThriftPayloadToMetadata(rules(c.getRequestRulesList(), path.field("request_rules"),
+                ThriftFiltersTranslator::payloadRule));
+    }
+
+    private static ThriftPayloadToMetadata.Rule payloadRule(PayloadToMetadata.Rule r, FieldPath p) {
+        String method = null;
+        String service = null;
+        switch (r.getMatchSpecifierCase()) {
+            case METHOD_NAME -> method = r.getMethodName();
+            case SERVICE_NAME -> service = r.getServiceName().isEmpty() || r.getServiceName().endsWith(":")
+                    ? r.getServiceName() : r.getServiceName() + ":";
+            default -> throw p.error("one of method_name or service_name is required");
         }
-        for (int i = 0; i < c.getRequestRulesCount(); i++) {
-            var r = c.getRequestRules(i);
-            FieldPath p = rp.index(i);
-            String method = null;
-            String service = null;
-            switch (r.getMatchSpecifierCase()) {
-                case METHOD_NAME -> method = r.getMethodName();
-                case SERVICE_NAME -> service = r.getServiceName().isEmpty() || r.getServiceName().endsWith(":")
-                        ? r.getServiceName() : r.getServiceName() + ":";
-                default -> throw p.error("one of method_name or service_name is required");
-            }
-            if (!r.hasFieldSelector()) {
-                throw p.field("field_selector").error("missing required field");
-            }
-            if (!r.hasOnPresent() && !r.hasOnMissing()) {
-                throw p.error("one of on_present, on_missing is required");
-            }
-            List<Short> ids = new ArrayList<>();
-            FieldPath sp = p.field("field_selector");
-            var sel = r.getFieldSelector();
-            while (true) {
-                if (sel.getId() < Short.MIN_VALUE || sel.getId() > Short.MAX_VALUE) {
-                    throw sp.field("id").error("must be a thrift field id (-32768..32767)");
-                }
-                ids.add((short) sel.getId());
-                if (!sel.hasChild()) {
-                    break;
-                }
-                sel = sel.getChild();
-                sp = sp.field("child");
-            }
-            short[] path2 = new short[ids.size()];
-            for (int k = 0; k < path2.length; k++) {
-                path2[k] = ids.get(k);
-            }
-            rules.add(new ThriftPayloadToMetadata.Rule(method, service, path2,
-                    r.hasOnPresent() ? keyValue(r.getOnPresent(), p.field("on_present"), false) : null,
-                    r.hasOnMissing() ? keyValue(r.getOnMissing(), p.field("on_missing"), true) : null));
+        if (!r.hasFieldSelector()) {
+            throw p.field("field_selector").error("missing required field");
         }
-        return new ThriftPayloadToMetadata(rules);
+        if (!r.hasOnPresent() && !r.hasOnMissing()) {
+            throw p.error("one of on_present, on_missing is required");
+        }
+        List<Short> ids = new ArrayList<>();
+        FieldPath sp = p.field("field_selector");
+        var sel = r.getFieldSelector();
+        while (true) {
+            if (sel.getId() < Short.MIN_VALUE || sel.getId() > Short.MAX_VALUE) {
+                throw sp.field("id").error("must be a thrift field id (-32768..32767)");
+            }
+            ids.add((short) sel.getId());
+            if (!sel.hasChild()) {
+                break;
+            }
+            sel = sel.getChild();
+            sp = sp.field("child");
+        }
+        short[] path2 = new short[ids.size()];
+        for (int k = 0; k < path2.length; k++) {
+            path2[k] = ids.get(k);
+        }
+        return new ThriftPayloadToMetadata.Rule(method, service, path2,
+                r.hasOnPresent() ? keyValue(r.getOnPresent(), p.field("on_present"), false) : null,
+                r.hasOnMissing() ? keyValue(r.getOnMissing(), p.field("on_missing"), true) : null);
     }
 
     private static HeaderToMetadataConfig.KeyValue keyValue(PayloadToMetadata.KeyValuePair kv, FieldPath path,
