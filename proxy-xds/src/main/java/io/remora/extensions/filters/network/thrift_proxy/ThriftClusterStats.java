@@ -30,7 +30,6 @@ final class ThriftClusterStats {
     final Counter respExceptionRemote;
     final Counter respInvalidType;
     final Counter respDecodingError;
-    final Counter partialResponseClose;
     final Counter underflowResponseClose;
     private final Counter[] localByReason = new Counter[Failure.values().length];
 
@@ -46,7 +45,6 @@ final class ThriftClusterStats {
         respExceptionRemote = counter(registry, cluster, "upstream_resp_exception_remote");
         respInvalidType = counter(registry, cluster, "upstream_resp_invalid_type");
         respDecodingError = counter(registry, cluster, "upstream_resp_decoding_error");
-        partialResponseClose = counter(registry, cluster, "downstream_cx_partial_response_close");
         underflowResponseClose = counter(registry, cluster, "downstream_cx_underflow_response_close");
         for (Failure f : Failure.values()) {
             localByReason[f.ordinal()] = counter(registry, cluster, "upstream_resp_exception_local_" + f.statName);

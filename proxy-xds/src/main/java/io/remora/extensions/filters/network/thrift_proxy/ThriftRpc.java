@@ -239,11 +239,15 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
             return;
         }
         if (started) {
-            clusterStats.partialResponseClose.increment();
+            // Envoy's underflow: the upstream ended mid-reply, so the downstream is reset, no reply.
+            clusterStats.underflowResponseClose.increment();
+            finish();
+            down.reset();
+            return;
         }
         clusterStats.localException(ThriftClusterStats.Failure.REMOTE_CONNECTION_FAILURE);
-        fail(ThriftLocalReply.INTERNAL_ERROR, "connection failure before response " + (started ? "complete" : "start")
-                + ": remote_connection_failure '" + address() + "'", closeOnError());
+        fail(ThriftLocalReply.INTERNAL_ERROR, "connection failure before response start: remote_connection_failure '"
+                + address() + "'", closeOnError());
     }
 
     /**
