@@ -127,6 +127,7 @@ class ThriftProxyE2ETest {
                 assertEquals(1, proxy.stat("cluster.down.thrift.upstream_resp_exception_local.remote_connection_failure"));
                 assertEquals(44, proxy.stat("cluster.alpha.thrift.upstream_resp_reply")
                         + proxy.stat("cluster.beta.thrift.upstream_resp_reply"));
+                proxy.closeCheckingLeaks();
             }
         }
     }
@@ -196,6 +197,7 @@ class ThriftProxyE2ETest {
                 assertEquals("acme carol none beta", lines.get(0));
                 assertEquals("- dave none alpha", lines.get(1));
                 assertEquals(2, proxy.stat("thrift.meta.response_success"));
+                proxy.closeCheckingLeaks();
             }
         }
     }
@@ -247,6 +249,7 @@ class ThriftProxyE2ETest {
                 HostHealthFailureE2ETest.await("the host recovers",
                         () -> ResilienceE2ETest.healthFlags(proxy, "both", beta.port()).equals("healthy"));
                 assertTrue(proxy.stat("cluster.both.health_check.failure") >= 1);
+                proxy.closeCheckingLeaks();
             }
         }
     }

@@ -154,6 +154,7 @@ final class ThriftRpc implements ThriftUpstreamPool.Callbacks, ThriftUpstreamCon
             fail(ThriftLocalReply.PROTOCOL_ERROR, String.valueOf(e.getMessage()), true);
             return;
         }
+        request.release(); // encoded: the downstream's bytes are not needed any more
         passthrough = passthrough(key);
         if (passthrough) {
             down.filter.stats.requestPassthrough.increment();
