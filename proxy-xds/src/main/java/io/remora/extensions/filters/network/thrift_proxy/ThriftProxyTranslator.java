@@ -137,9 +137,15 @@ public final class ThriftProxyTranslator {
                     FilterProtos.runtimeDefault(p.getRuntimeFraction(), pp.field("runtime_fraction")))
                     : new ThriftRoute.Mirror(p.getCluster(), "", null));
         }
-        return new ThriftRoute(method, service, m.getInvert(),
-                HeaderTranslator.matchers(m.getHeadersList(), mp.field("headers")), cluster, weighted, clusterHeader,
-                a.getStripServiceName(), lb, mirrors);
+        ThriftRoute.Builder b = ThriftRoute.builder();
+        if (method != null) {
+            b.methodName(method);
+        } else {
+            b.serviceName(service);
+        }
+        return b.invert(m.getInvert()).headers(HeaderTranslator.matchers(m.getHeadersList(), mp.field("headers")))
+                .cluster(cluster).weighted(weighted).clusterHeader(clusterHeader)
+                .stripServiceName(a.getStripServiceName()).metadataMatch(lb).mirrors(mirrors).build();
     }
 
     private static Map<String, Object> lbCriteria(io.envoyproxy.envoy.config.core.v3.Metadata m) {

@@ -36,4 +36,83 @@ public record ThriftRoute(String methodName, String serviceName, boolean invert,
         weighted = List.copyOf(weighted);
         mirrors = List.copyOf(mirrors);
     }
+
+    /** A route matching any method, to no cluster yet: set a match and one action. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private String methodName = "";
+        private String serviceName;
+        private boolean invert;
+        private List<HeaderMatcher> headers = List.of();
+        private String cluster;
+        private List<Weighted> weighted = List.of();
+        private String clusterHeader;
+        private boolean stripServiceName;
+        private Map<String, Object> metadataMatch;
+        private List<Mirror> mirrors = List.of();
+
+        private Builder() {
+        }
+
+        public Builder methodName(String v) {
+            methodName = v;
+            serviceName = null;
+            return this;
+        }
+
+        /** A service name prefix, its ':' already appended (or "" for any). */
+        public Builder serviceName(String v) {
+            serviceName = v;
+            methodName = null;
+            return this;
+        }
+
+        public Builder invert(boolean v) {
+            invert = v;
+            return this;
+        }
+
+        public Builder headers(List<HeaderMatcher> v) {
+            headers = v;
+            return this;
+        }
+
+        public Builder cluster(String v) {
+            cluster = v;
+            return this;
+        }
+
+        public Builder weighted(List<Weighted> v) {
+            weighted = v;
+            return this;
+        }
+
+        public Builder clusterHeader(String v) {
+            clusterHeader = v;
+            return this;
+        }
+
+        public Builder stripServiceName(boolean v) {
+            stripServiceName = v;
+            return this;
+        }
+
+        public Builder metadataMatch(Map<String, Object> v) {
+            metadataMatch = v;
+            return this;
+        }
+
+        public Builder mirrors(List<Mirror> v) {
+            mirrors = v;
+            return this;
+        }
+
+        public ThriftRoute build() {
+            return new ThriftRoute(methodName, serviceName, invert, headers, cluster, weighted, clusterHeader,
+                    stripServiceName, metadataMatch, mirrors);
+        }
+    }
 }
