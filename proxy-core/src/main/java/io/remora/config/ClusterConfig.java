@@ -62,6 +62,8 @@ import java.util.List;
  *                          {@code upstream_codec}, run on each try of each request to the cluster;
  *                          null when the cluster lists none (the router's then apply); empty when it
  *                          lists the codec alone (which still overrides the router's)
+ * @param extensionProtocolOptions {@code typed_extension_protocol_options} of network filters, by
+ *                          filter name, as their extensions translated them (e.g. the thrift proxy's)
  */
 public record ClusterConfig(
         String name,
@@ -109,7 +111,8 @@ public record ClusterConfig(
         List<String> aggregateClusters,
         io.remora.network.SocketTap.Config socketTap,
         RedisAuth redisAuth,
-        List<HttpFilterEntry> upstreamHttpFilters) {
+        List<HttpFilterEntry> upstreamHttpFilters,
+        java.util.Map<String, Object> extensionProtocolOptions) {
 
     /**
      * {@code dns_failure_refresh_rate}: after failures the delay is random below an interval that
@@ -174,7 +177,7 @@ public record ClusterConfig(
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
                 .aggregateClusters(aggregateClusters).socketTap(socketTap).redisAuth(redisAuth)
-                .upstreamHttpFilters(upstreamHttpFilters);
+                .upstreamHttpFilters(upstreamHttpFilters).extensionProtocolOptions(extensionProtocolOptions);
     }
 
     /**
@@ -484,7 +487,14 @@ public record ClusterConfig(
                     passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                     dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                     maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                    aggregateClusters, socketTap, redisAuth, upstreamHttpFilters);
+                    aggregateClusters, socketTap, redisAuth, upstreamHttpFilters, extensionProtocolOptions);
+        }
+
+        private java.util.Map<String, Object> extensionProtocolOptions = java.util.Map.of();
+
+        public Builder extensionProtocolOptions(java.util.Map<String, Object> v) {
+            this.extensionProtocolOptions = java.util.Map.copyOf(v);
+            return this;
         }
 
         private io.remora.network.SocketTap.Config socketTap;

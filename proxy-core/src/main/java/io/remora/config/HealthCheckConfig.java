@@ -164,7 +164,7 @@ public record HealthCheckConfig(
     }
 
     /** What one check does. */
-    public sealed interface Checker permits Http, Tcp, Grpc, Redis {
+    public sealed interface Checker permits Http, Tcp, Grpc, Redis, Custom {
     }
 
     /** A status range [start, end). */
@@ -305,6 +305,10 @@ public record HealthCheckConfig(
      * receive block (hex) somewhere in the answer, in order.
      */
     public record Tcp(String sendHex, List<String> receiveHex) implements Checker {
+    }
+
+    /** {@code custom_health_check} of an extension that provides the check (the thrift one). */
+    public record Custom(String name, io.remora.upstream.health.CustomHealthCheck check) implements Checker {
     }
 
     /** {@code grpc_health_check}: grpc.health.v1.Health/Check for serviceName over HTTP/2. */

@@ -24,6 +24,11 @@ public final class StatNames {
      * extracted, so the (sanitized) prefix stays in the Prometheus name before this.
      */
     public static final String BANDWIDTH_LIMIT_SCOPE = "_http_bandwidth_limit_";
+    /** The thrift proxy's {@code stat_prefix}: {@code thrift.<stat_prefix>.request_call}. */
+    public static final String THRIFT_PREFIX_TAG = "envoy_thrift_prefix";
+    /** Why the thrift router answered locally: {@code thrift.upstream_resp_exception_local.<reason>}. */
+    private static final String[] THRIFT_LOCAL_REASONS = {"overflow", "local_connection_failure",
+        "remote_connection_failure", "timeout"};
 
     /** Envoy scopes, most specific first: {@code cluster_manager} must win over {@code cluster}. */
     private static final String[][] SCOPES = {
@@ -176,6 +181,10 @@ public final class StatNames {
                 return redis;
             }
         }
+        String thrift = id.getTag(THRIFT_PREFIX_TAG);
+        if (thrift != null && rest.startsWith("thrift_")) {
+            return "thrift." + thrift + "." + rest.substring("thrift_".length());
+        }
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
@@ -234,6 +243,9 @@ public final class StatNames {
         for (String sub : CLUSTER_SUB_SCOPES) {
             if (stat.startsWith(sub) && stat.length() > sub.length() && stat.charAt(sub.length()) == '_') {
                 String rest = stat.substring(sub.length() + 1);
+                if (sub.equals("thrift")) {
+                    return "thrift." + thriftStat(rest);
+                }
                 if (sub.equals("upstream_proxyprotocol")) {
                     return "upstream.proxyprotocol." + rest; // the upstream_proxy_protocol socket's scope
                 }
@@ -275,10 +287,25 @@ public final class StatNames {
             // A router's upstream filters count in the root scope, as Envoy's.
             {"aws_request_signing_", "aws_request_signing."},
             {"credential_injector_", "credential_injector."},
+            {"thrift_to_metadata_rq_", "thrift_to_metadata.rq."}, // the HTTP thrift_to_metadata filter's (root scope)
+            {"thrift_to_metadata_resp_", "thrift_to_metadata.resp."},
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
-        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector"};
+        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector", "thrift"};
+
+    /** The thrift router's cluster stat, its local exception's reason after a dot. */
+    private static String thriftStat(String rest) {
+        String local = "upstream_resp_exception_local_";
+        if (rest.startsWith(local)) {
+            for (String reason : THRIFT_LOCAL_REASONS) {
+                if (rest.equals(local + reason)) {
+                    return "upstream_resp_exception_local." + reason;
+                }
+            }
+        }
+        return rest;
+    }
 
     /**
      * The xDS subscriptions' scopes under the managers: {@code cluster_manager.cds.update_success},

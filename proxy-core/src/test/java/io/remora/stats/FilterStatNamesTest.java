@@ -45,6 +45,22 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void thriftProxyStatsHaveEnvoysScopes() {
+        assertEquals("thrift.ingress.request_call",
+                name("envoy_thrift_request_call", StatNames.THRIFT_PREFIX_TAG, "ingress"));
+        assertEquals("thrift.ingress.cx_destroy_remote_with_active_rq",
+                name("envoy_thrift_cx_destroy_remote_with_active_rq", StatNames.THRIFT_PREFIX_TAG, "ingress"));
+        assertEquals("cluster.svc.thrift.upstream_rq_call",
+                name("envoy_cluster_thrift_upstream_rq_call", ClusterStats.TAG, "svc"));
+        assertEquals("cluster.svc.thrift.upstream_resp_exception_local.remote_connection_failure",
+                name("envoy_cluster_thrift_upstream_resp_exception_local_remote_connection_failure", ClusterStats.TAG, "svc"));
+        assertEquals("thrift_to_metadata.rq.invalid_thrift_body", name("envoy_thrift_to_metadata_rq_invalid_thrift_body"));
+        assertEquals("thrift_to_metadata.resp.success", name("envoy_thrift_to_metadata_resp_success"));
+        assertEquals("cluster.svc.thrift.upstream_resp_exception_local",
+                name("envoy_cluster_thrift_upstream_resp_exception_local", ClusterStats.TAG, "svc"));
+    }
+
+    @Test
     void dnsCacheStatsKeepTheCacheNameBetweenScopeAndStat() {
         assertEquals("dns_cache.dynamic_forward_proxy_cache_config.dns_query_attempt",
                 name("envoy_dns_cache_dynamic_forward_proxy_cache_config_dns_query_attempt"));

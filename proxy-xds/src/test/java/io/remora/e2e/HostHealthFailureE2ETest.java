@@ -91,11 +91,11 @@ class HostHealthFailureE2ETest {
         }
     }
 
-    private interface Check {
+    interface Check {
         boolean ok() throws Exception;
     }
 
-    private static void await(String what, Check check) throws Exception {
+    static void await(String what, Check check) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (!check.ok()) {
             if (System.nanoTime() > deadline) {

@@ -146,6 +146,9 @@ public final class HealthChecker {
         if (c instanceof HealthCheckConfig.Redis redis) {
             return new RedisProbe(this, h, redis);
         }
+        if (c instanceof HealthCheckConfig.Custom custom) {
+            return new CustomProbe(this, h, custom.check());
+        }
         return new GrpcProbe(this, h, (HealthCheckConfig.Grpc) c);
     }
 
@@ -166,6 +169,9 @@ public final class HealthChecker {
 
     String checkerType() {
         HealthCheckConfig.Checker c = config.checker();
+        if (c instanceof HealthCheckConfig.Custom custom) {
+            return custom.check().type();
+        }
         return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP"
                 : c instanceof HealthCheckConfig.Redis ? "REDIS" : "GRPC";
     }

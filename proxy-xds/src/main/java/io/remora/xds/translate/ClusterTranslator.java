@@ -14,6 +14,7 @@ import java.util.Map;
 public final class ClusterTranslator {
 
     static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    static final String THRIFT_PROTOCOL_OPTIONS = "envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions";
     private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(5);
     private static final Duration DEFAULT_IDLE = Duration.ofHours(1);
@@ -119,11 +120,19 @@ public final class ClusterTranslator {
         boolean typedHttpOptions = false;
         ClusterConfig.RedisAuth redisAuth = null;
         java.util.List<io.remora.config.HttpFilterEntry> upstreamHttpFilters = null;
+        Map<String, Object> extensionOptions = new java.util.HashMap<>();
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
             if (t.equals(RedisProtocolOptionsTranslator.TYPE)) {
                 redisAuth = RedisProtocolOptionsTranslator.translate(e.getValue(), op);
+                continue;
+            }
+            if (t.equals(THRIFT_PROTOCOL_OPTIONS)) {
+                extensionOptions.put(io.remora.extensions.filters.network.thrift_proxy.ThriftProxyConfig.NAME,
+                        io.remora.extensions.filters.network.thrift_proxy.ThriftProxyTranslator.protocolOptions(
+                                Protos.unpack(e.getValue(), io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3
+                                        .ThriftProtocolOptions.class, op), op));
                 continue;
             }
             if (!t.equals(HTTP_PROTOCOL_OPTIONS)) {
@@ -307,6 +316,7 @@ public final class ClusterTranslator {
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
                 .dnsCache(dnsCache).aggregateClusters(aggregateClusters).redisAuth(redisAuth)
+                .extensionProtocolOptions(extensionOptions)
                 .build();
     }
 

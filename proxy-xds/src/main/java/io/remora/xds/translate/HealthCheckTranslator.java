@@ -164,11 +164,21 @@ final class HealthCheckTranslator {
 
     static final String REDIS_CHECKER = "envoy.health_checkers.redis";
     static final String REDIS_CHECKER_TYPE = "envoy.extensions.health_checkers.redis.v3.Redis";
+    private static final String THRIFT_HEALTH_CHECK = "envoy.extensions.health_checkers.thrift.v3.Thrift";
 
-    /** Custom checkers: Envoy's redis one (found by its config type, else by name); others are refused. */
+    /**
+     * Custom checkers: Envoy's redis one (found by its config type, else by name) and its thrift one
+     * ({@code envoy.health_checkers.thrift}); others are refused.
+     */
     private static HealthCheckConfig.Checker custom(HealthCheck.CustomHealthCheck c, FieldPath path,
                                                     io.remora.config.ClusterConfig.RedisAuth auth) {
         String type = c.hasTypedConfig() ? Protos.typeName(c.getTypedConfig()) : null;
+        if (THRIFT_HEALTH_CHECK.equals(type)) {
+            FieldPath tp = path.field("typed_config");
+            return new HealthCheckConfig.Custom(c.getName(),
+                    io.remora.extensions.filters.network.thrift_proxy.ThriftProxyTranslator.healthCheck(Protos.unpack(
+                            c.getTypedConfig(), io.envoyproxy.envoy.extensions.health_checkers.thrift.v3.Thrift.class, tp), tp));
+        }
         if (!REDIS_CHECKER_TYPE.equals(type) && !(type == null && c.getName().equals(REDIS_CHECKER))) {
             throw path.error("custom health checker '" + c.getName() + "'"
                     + (type == null ? "" : " (" + type + ")") + " is not supported");

@@ -10,12 +10,12 @@ import java.util.List;
  * {@code envoy.filters.http.header_to_metadata}: rules turning request and response headers (or
  * cookies) into dynamic metadata. Also the per-route config, which replaces the filter's.
  */
-record HeaderToMetadataConfig(List<Rule> requestRules, List<Rule> responseRules)
+public record HeaderToMetadataConfig(List<Rule> requestRules, List<Rule> responseRules)
         implements HttpFilterConfig, RouteFilterConfig {
 
     static final String NAME = "envoy.filters.http.header_to_metadata";
 
-    HeaderToMetadataConfig {
+    public HeaderToMetadataConfig {
         requestRules = List.copyOf(requestRules);
         responseRules = List.copyOf(responseRules);
     }
@@ -25,7 +25,7 @@ record HeaderToMetadataConfig(List<Rule> requestRules, List<Rule> responseRules)
         return NAME;
     }
 
-    enum ValueType { STRING, NUMBER, PROTOBUF_VALUE }
+    public enum ValueType { STRING, NUMBER, PROTOBUF_VALUE }
 
     /**
      * Where and how a value lands.
@@ -34,7 +34,7 @@ record HeaderToMetadataConfig(List<Rule> requestRules, List<Rule> responseRules)
      * @param rewrite {@code regex_value_rewrite}, or null
      * @param base64  {@code encode: BASE64}: the header value is base64 (decoded before typing)
      */
-    record KeyValue(String namespace, String key, String value, RegexRewriter rewrite, ValueType type,
+    public record KeyValue(String namespace, String key, String value, RegexRewriter rewrite, ValueType type,
                     boolean base64) {
     }
 
@@ -46,6 +46,6 @@ record HeaderToMetadataConfig(List<Rule> requestRules, List<Rule> responseRules)
      * @param onPresent null: nothing to do when present
      * @param onMissing null: nothing to do when missing
      */
-    record Rule(String header, String cookie, KeyValue onPresent, KeyValue onMissing, boolean remove) {
+    public record Rule(String header, String cookie, KeyValue onPresent, KeyValue onMissing, boolean remove) {
     }
 }

@@ -80,30 +80,45 @@ public final class HeaderToMetadataExtension implements HttpFilterExtension<Head
     }
 
     private static HeaderToMetadataConfig.KeyValue keyValue(Config.KeyValuePair kv, FieldPath path, boolean missing) {
-        if (kv.getKey().isEmpty()) {
-            throw path.field("key").error("missing required field");
-        }
-        if (missing && kv.getValue().isEmpty()) {
-            throw path.field("value").error("on_header_missing needs a value");
-        }
-        RegexRewriter rewrite = null;
-        if (kv.hasRegexValueRewrite()) {
-            FieldPath rp = path.field("regex_value_rewrite");
-            try {
-                rewrite = new RegexRewriter(StringMatcherTranslator.regex(kv.getRegexValueRewrite().getPattern(),
-                        rp.field("pattern")), kv.getRegexValueRewrite().getSubstitution());
-            } catch (IllegalArgumentException e) {
-                throw rp.field("substitution").error(e.getMessage());
-            }
-        }
         HeaderToMetadataConfig.ValueType type = switch (kv.getType()) {
             case NUMBER -> HeaderToMetadataConfig.ValueType.NUMBER;
             case PROTOBUF_VALUE -> HeaderToMetadataConfig.ValueType.PROTOBUF_VALUE;
             default -> HeaderToMetadataConfig.ValueType.STRING;
         };
-        String ns = kv.getMetadataNamespace().isEmpty() ? HeaderToMetadataConfig.NAME : kv.getMetadataNamespace();
-        return new HeaderToMetadataConfig.KeyValue(ns, kv.getKey(), kv.getValue().isEmpty() ? null : kv.getValue(),
-                rewrite, type, kv.getEncode() == Config.ValueEncode.BASE64);
+        return keyValue(kv.getMetadataNamespace(), kv.getKey(), kv.getValue(),
+                kv.hasRegexValueRewrite() ? kv.getRegexValueRewrite() : null, type,
+                kv.getEncode() == Config.ValueEncode.BASE64, path, missing ? "on_header_missing" : null,
+                HeaderToMetadataConfig.NAME);
+    }
+
+    /**
+     * A {@code KeyValuePair} of any header-to-metadata style filter (the thrift proxy's too).
+     *
+     * @param missingRule the rule's on_missing field name when this pair is one (it needs a value), else null
+     * @param defaultNamespace the filter's own namespace, used when none is named
+     */
+    public static HeaderToMetadataConfig.KeyValue keyValue(String namespace, String key, String value,
+            io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute regexRewrite,
+            HeaderToMetadataConfig.ValueType type, boolean base64, FieldPath path, String missingRule,
+            String defaultNamespace) {
+        if (key.isEmpty()) {
+            throw path.field("key").error("missing required field");
+        }
+        if (missingRule != null && value.isEmpty()) {
+            throw path.field("value").error(missingRule + " needs a value");
+        }
+        RegexRewriter rewrite = null;
+        if (regexRewrite != null) {
+            FieldPath rp = path.field("regex_value_rewrite");
+            try {
+                rewrite = new RegexRewriter(StringMatcherTranslator.regex(regexRewrite.getPattern(),
+                        rp.field("pattern")), regexRewrite.getSubstitution());
+            } catch (IllegalArgumentException e) {
+                throw rp.field("substitution").error(e.getMessage());
+            }
+        }
+        String ns = namespace.isEmpty() ? defaultNamespace : namespace;
+        return new HeaderToMetadataConfig.KeyValue(ns, key, value.isEmpty() ? null : value, rewrite, type, base64);
     }
 
     @Override

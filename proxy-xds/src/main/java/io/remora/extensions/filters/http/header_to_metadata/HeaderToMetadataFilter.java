@@ -12,7 +12,7 @@ import java.util.Base64;
 import java.util.List;
 
 /** Applies header_to_metadata rules to one stream's request and response headers. */
-final class HeaderToMetadataFilter implements StreamFilter {
+public final class HeaderToMetadataFilter implements StreamFilter {
 
     /** Envoy ignores header values over 8 KiB for metadata. */
     static final int MAX_VALUE_LENGTH = 8 * 1024;
@@ -67,7 +67,11 @@ final class HeaderToMetadataFilter implements StreamFilter {
         }
     }
 
-    private static void set(StreamInfo info, HeaderToMetadataConfig.KeyValue kv, String headerValue) {
+    /**
+     * Sets one key/value of a rule from a value read off the request (null when missing), as
+     * Envoy's header-to-metadata filters do (the thrift proxy's too).
+     */
+    public static void set(StreamInfo info, HeaderToMetadataConfig.KeyValue kv, String headerValue) {
         String v = kv.value() != null && !kv.value().isEmpty() ? kv.value() : headerValue;
         if (v == null || v.isEmpty() || v.length() > MAX_VALUE_LENGTH) {
             return;
