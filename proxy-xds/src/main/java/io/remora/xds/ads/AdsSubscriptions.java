@@ -105,6 +105,16 @@ final class AdsSubscriptions {
     }
 
     /**
+     * Names already subscribed asked for again (delta): Envoy's on-demand update sends them anew so that the
+     * server answers them again.
+     */
+    void requestAgain(XdsResourceType type, Set<String> names) {
+        if (streamOpen() && delta && watches.get(type).startedOnStream) {
+            stream.protocol().resubscribe(type, Set.of(), names, "", watches.get(type).lastNonce);
+        }
+    }
+
+    /**
      * RDS, EDS, ECDS and (ADS-sourced) SDS names follow the listeners and clusters of {@code candidate}
      * and {@code accepted}; changes go out at once.
      */
@@ -127,6 +137,18 @@ final class AdsSubscriptions {
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));
         setNames(XdsResourceType.SECRET, adsSecrets, accepted);
         setNames(XdsResourceType.RUNTIME, watches.get(XdsResourceType.RUNTIME).explicit, accepted);
+        if (delta) {
+            // VHDS: each route configuration's namespace, and the on-demand aliases of those still there
+            Set<String> namespaces = new HashSet<>(XdsDependencies.vhdsRouteConfigNames(candidate));
+            namespaces.addAll(XdsDependencies.vhdsRouteConfigNames(accepted));
+            Set<String> vhds = new HashSet<>(namespaces);
+            for (String alias : watches.get(XdsResourceType.VIRTUAL_HOST).explicit) {
+                if (XdsResourceType.VIRTUAL_HOST.covers(namespaces, alias)) {
+                    vhds.add(alias);
+                }
+            }
+            setNames(XdsResourceType.VIRTUAL_HOST, vhds, accepted);
+        }
         Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
         for (XdsSnapshot s : List.of(candidate, accepted)) {
             XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));

@@ -81,7 +81,7 @@ public final class Proxy implements AutoCloseable {
         this.state = new ServerState(stats.server());
         this.bootstrapTracer = io.remora.xds.translate.TracingTranslator.bootstrapProvider(bootstrap,
                 io.remora.xds.translate.TranslationContext.lenient());
-        this.dynamic = new DynamicConfig(config, stats.meterRegistry());
+        this.dynamic = new DynamicConfig(config, stats.meterRegistry(), VhdsRouteConfigs.Ads.of(bootstrap));
         this.commandLine = commandLine;
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
@@ -149,6 +149,8 @@ public final class Proxy implements AutoCloseable {
         if (xds == null) {
             state.initialized();
         } else {
+            XdsClient client = xds;
+            server.onDemand((rc, host, done) -> client.requestVirtualHost(rc, rc + "/" + host, done));
             // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
             xds.start();
         }
