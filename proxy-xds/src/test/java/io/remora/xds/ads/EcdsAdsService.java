@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * java-control-plane serves no ECDS (its server refuses the TypedExtensionConfig type URL), so this
@@ -54,76 +53,19 @@ final class EcdsAdsService {
         return new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
             @Override
             public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
-                return serve(out, delegate::streamAggregatedResources, SotwStream::new, DiscoveryRequest::getTypeUrl);
+                return AdsTypeSplitter.serve(TYPE_URL, onChange, out, delegate::streamAggregatedResources, SotwStream::new,
+                        DiscoveryRequest::getTypeUrl);
             }
 
             @Override
             public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
-                return serve(out, delegate::deltaAggregatedResources, DeltaStream::new, DeltaDiscoveryRequest::getTypeUrl);
+                return AdsTypeSplitter.serve(TYPE_URL, onChange, out, delegate::deltaAggregatedResources, DeltaStream::new,
+                        DeltaDiscoveryRequest::getTypeUrl);
             }
         };
     }
 
-    /** One stream's ECDS half. */
-    private interface EcdsStream<Q> {
-        void onRequest(Q request);
-
-        /** The configs changed: send what the client's subscription is owed. */
-        void changed();
-    }
-
-    /** One ADS stream: ECDS requests to this service's half, the rest to java-control-plane's, one writer. */
-    private <Q, R> StreamObserver<Q> serve(StreamObserver<R> out, Function<StreamObserver<R>, StreamObserver<Q>> delegate,
-                                           Function<StreamObserver<R>, EcdsStream<Q>> ecdsHalf, Function<Q, String> typeUrl) {
-        StreamObserver<R> shared = synchronizedObserver(out);
-        StreamObserver<Q> rest = delegate.apply(shared);
-        EcdsStream<Q> ecds = ecdsHalf.apply(shared);
-        Runnable changed = ecds::changed;
-        onChange.add(changed);
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(Q request) {
-                if (typeUrl.apply(request).equals(TYPE_URL)) {
-                    ecds.onRequest(request);
-                } else {
-                    rest.onNext(request);
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                onChange.remove(changed);
-                rest.onError(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                onChange.remove(changed);
-                rest.onCompleted();
-            }
-        };
-    }
-
-    private static <R> StreamObserver<R> synchronizedObserver(StreamObserver<R> out) {
-        return new StreamObserver<>() {
-            @Override
-            public synchronized void onNext(R value) {
-                out.onNext(value);
-            }
-
-            @Override
-            public synchronized void onError(Throwable t) {
-                out.onError(t);
-            }
-
-            @Override
-            public synchronized void onCompleted() {
-                out.onCompleted();
-            }
-        };
-    }
-
-    private final class SotwStream implements EcdsStream<DiscoveryRequest> {
+    private final class SotwStream implements AdsTypeSplitter.TypeHalf<DiscoveryRequest> {
         private final StreamObserver<DiscoveryResponse> out;
         private Set<String> names = Set.of();
         private String sent;
@@ -166,7 +108,7 @@ final class EcdsAdsService {
         }
     }
 
-    private final class DeltaStream implements EcdsStream<DeltaDiscoveryRequest> {
+    private final class DeltaStream implements AdsTypeSplitter.TypeHalf<DeltaDiscoveryRequest> {
         private final StreamObserver<DeltaDiscoveryResponse> out;
         private final Set<String> names = new HashSet<>();
         /** What the client holds, by name: the hash of the config sent. */
