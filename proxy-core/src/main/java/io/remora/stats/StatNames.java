@@ -270,7 +270,7 @@ public final class StatNames {
         return stat;
     }
 
-    private static final String[] MANAGER_SUB_SCOPES = {"cds", "lds"};
+    private static final String[] MANAGER_SUB_SCOPES = {"odcds", "cds", "lds"};
 
     /** Envoy's Prometheus sanitizing: every character outside [a-zA-Z0-9_] becomes '_'. */
     public static String sanitize(String s) {

@@ -79,7 +79,7 @@ final class AdsSubscriptions {
             TypeWatch w = watches.get(t);
             w.lastNonce = "";
             w.startedOnStream = false;
-            if (t.wildcard ? adsTypes.contains(t) : !w.names.isEmpty()) {
+            if (t.wildcard && adsTypes.contains(t) || !w.names.isEmpty()) {
                 start(t, w, accepted);
             }
         }
@@ -148,6 +148,10 @@ final class AdsSubscriptions {
                 }
             }
             setNames(XdsResourceType.VIRTUAL_HOST, vhds, accepted);
+        }
+        if (delta && !adsTypes.contains(XdsResourceType.CLUSTER)) {
+            // on-demand CDS without a wildcard CDS subscription: the clusters asked for, by name
+            setNames(XdsResourceType.CLUSTER, watches.get(XdsResourceType.CLUSTER).explicit, accepted);
         }
         Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
         for (XdsSnapshot s : List.of(candidate, accepted)) {

@@ -42,6 +42,8 @@ public final class XdsClient implements AutoCloseable {
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
     /** Discovered filter configs from path_config_source files (ECDS). */
     private final EcdsFiles ecdsFiles;
+    /** Warned once that on-demand CDS cannot be asked (read and written on any thread: a repeat is harmless). */
+    private volatile boolean odcdsWarned;
     /** What happens to updates, on the control thread. */
     private final XdsUpdateCycle cycle;
 
@@ -87,6 +89,9 @@ public final class XdsClient implements AutoCloseable {
                     }
                 });
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sds);
+        if (!options.adsTypes().contains(XdsResourceType.CLUSTER)) {
+            stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
+        }
         this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sds, ecdsFiles, control);
     }
 
@@ -152,6 +157,39 @@ public final class XdsClient implements AutoCloseable {
         }
         hop(() -> cycle.onDemand().request(alias, done, cycle));
         return true;
+    }
+
+    /**
+     * On-demand CDS (Envoy's requestOnDemandClusterDiscovery) over the delta ADS stream: see
+     * {@link OnDemandClusters}. {@code done} runs on the control thread. False, and nothing asked, without a delta
+     * ADS stream: Envoy's on-demand CDS is delta xDS only.
+     */
+    public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<Boolean> done) {
+        if (stream == null || !options.delta()) {
+            if (!odcdsWarned) {
+                odcdsWarned = true;
+                log.warning("ODCDS: on-demand cluster discovery needs a DELTA_GRPC ads_config; cluster " + name
+                        + " is not asked for");
+            }
+            return false;
+        }
+        hop(() -> cycle.onDemandClusters().request(name, timeout, done, cycle));
+        return true;
+    }
+
+    /** What the server's filters ask of this client on demand (VHDS and on-demand CDS). */
+    public io.remora.server.OnDemandDiscovery onDemandDiscovery() {
+        return new io.remora.server.OnDemandDiscovery() {
+            @Override
+            public boolean requestVirtualHost(String routeConfigName, String host, Runnable done) {
+                return XdsClient.this.requestVirtualHost(routeConfigName, routeConfigName + "/" + host, done);
+            }
+
+            @Override
+            public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<Boolean> done) {
+                return XdsClient.this.requestCluster(name, timeout, done);
+            }
+        };
     }
 
     void onFileUpdate(XdsUpdate u) {

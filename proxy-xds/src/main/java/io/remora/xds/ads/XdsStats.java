@@ -24,9 +24,9 @@ public final class XdsStats {
     final Counter ldsUpdateAttempt;
     final Counter ldsUpdateSuccess;
     final Counter ldsUpdateRejected;
-    final Counter cdsUpdateAttempt;
-    final Counter cdsUpdateSuccess;
-    final Counter cdsUpdateRejected;
+    Counter cdsUpdateAttempt;
+    Counter cdsUpdateSuccess;
+    Counter cdsUpdateRejected;
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
@@ -37,6 +37,16 @@ public final class XdsStats {
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
+    }
+
+    /**
+     * CDS is not subscribed by wildcard: the cluster responses answer on-demand CDS, whose subscription Envoy
+     * counts under {@code cluster_manager.odcds.*}.
+     */
+    void clustersOnDemandOnly() {
+        cdsUpdateAttempt = registry.counter("envoy_cluster_manager_odcds_update_attempt");
+        cdsUpdateSuccess = registry.counter("envoy_cluster_manager_odcds_update_success");
+        cdsUpdateRejected = registry.counter("envoy_cluster_manager_odcds_update_rejected");
     }
 
     void connected(boolean up) {

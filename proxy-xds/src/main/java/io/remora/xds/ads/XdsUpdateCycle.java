@@ -36,6 +36,10 @@ final class XdsUpdateCycle {
     private final WarmingTimer warmingTimer;
     /** VHDS lookups waiting for their answer. */
     private final OnDemandVirtualHosts onDemand;
+    /** On-demand CDS lookups waiting for their cluster. */
+    private final OnDemandClusters onDemandClusters;
+    /** Cluster names removed by CDS responses not yet applied: a cluster asked for on demand may not exist. */
+    private final Set<String> clustersRemoved = new HashSet<>();
 
     private XdsSnapshot accepted = XdsSnapshot.EMPTY;
     private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
@@ -62,6 +66,8 @@ final class XdsUpdateCycle {
         this.ecdsFiles = ecdsFiles;
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
+        this.onDemandClusters = new OnDemandClusters(subscriptions, control,
+                !options.adsTypes().contains(XdsResourceType.CLUSTER));
     }
 
     XdsSnapshot accepted() {
@@ -75,6 +81,10 @@ final class XdsUpdateCycle {
 
     OnDemandVirtualHosts onDemand() {
         return onDemand;
+    }
+
+    OnDemandClusters onDemandClusters() {
+        return onDemandClusters;
     }
 
     /** The client starts: the first snapshot waits for the wildcard types and the files. */
@@ -91,6 +101,7 @@ final class XdsUpdateCycle {
         closed = true;
         warmingTimer.cancel();
         onDemand.close();
+        onDemandClusters.close();
     }
 
     /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
@@ -112,6 +123,9 @@ final class XdsUpdateCycle {
         subscriptions.responseReceived(u.type(), u.nonce());
         if (u.type() == XdsResourceType.VIRTUAL_HOST) {
             onDemand.received(u.answered());
+        }
+        if (u.type() == XdsResourceType.CLUSTER) {
+            clustersRemoved.addAll(u.removed());
         }
         onUpdate(u, true);
     }
@@ -247,6 +261,11 @@ final class XdsUpdateCycle {
         }
         if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
             onDemand.settled(); // the route tables now hold what VHDS answered
+        }
+        if (applying.containsKey(XdsResourceType.CLUSTER)) {
+            onDemandClusters.applied(snapshot);
+            onDemandClusters.removed(clustersRemoved, snapshot);
+            clustersRemoved.clear();
         }
         // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
         evaluate();

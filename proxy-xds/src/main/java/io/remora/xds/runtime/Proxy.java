@@ -149,8 +149,7 @@ public final class Proxy implements AutoCloseable {
         if (xds == null) {
             state.initialized();
         } else {
-            XdsClient client = xds;
-            server.onDemand((rc, host, done) -> client.requestVirtualHost(rc, rc + "/" + host, done));
+            server.onDemand(xds.onDemandDiscovery());
             // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
             xds.start();
         }
