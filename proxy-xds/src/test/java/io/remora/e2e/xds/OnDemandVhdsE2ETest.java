@@ -130,6 +130,8 @@ class OnDemandVhdsE2ETest {
         assertEquals("u-b", XdsProxy.getWithHost(port, "b.test").body(), "and keeps doing so");
         assertEquals(1, subscriptionsOf("route-0/b.test"), "a known host asks nothing again");
         assertEquals("u-a", XdsProxy.getWithHost(port, "known.test").body(), "the route config's own host stays");
+        assertTrue(proxy.metric("envoy_http_vhds_route_0_config_reload", "envoy_http_conn_manager_prefix=\"ingress\"") >= 1,
+                "http.ingress.vhds.route-0.config_reload counts the merged update (Prometheus sanitizes the name)");
         String dump = proxy.admin("/config_dump");
         assertTrue(dump.contains("\"vh-b\"") && dump.contains("\"known\""),
                 "the dynamic route config shows the merged virtual hosts: " + dump);
