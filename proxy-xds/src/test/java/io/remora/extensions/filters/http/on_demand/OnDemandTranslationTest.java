@@ -48,7 +48,7 @@ class OnDemandTranslationTest {
         OnDemandConfig route = (OnDemandConfig) m.routeConfig().virtualHosts().get(0).routes().get(0)
                 .perFilterConfigs().get("envoy.filters.http.on_demand").config();
         assertEquals(Duration.ofMillis(250), route.odcdsTimeout());
-        assertNull(((OnDemandConfig) hcm("{}", "").httpFilters().get(0).config()).odcdsTimeout(), "VHDS only");
+        assertNull(((OnDemandConfig) hcm("", "").httpFilters().get(0).config()).odcdsTimeout(), "VHDS only");
     }
 
     @Test
@@ -62,7 +62,7 @@ class OnDemandTranslationTest {
 
     @Test
     void vhdsOnAnInlineRouteConfigIsRefused() {
-        String yaml = bootstrap("{}", "").replace("          route_config:\n",
+        String yaml = bootstrap("", "").replace("          route_config:\n",
                 "          route_config:\n            vhds: { config_source: { ads: {} } }\n");
         assertEquals("static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.vhds",
                 refused(yaml));
