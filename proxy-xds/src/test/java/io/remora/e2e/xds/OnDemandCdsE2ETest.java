@@ -1,10 +1,7 @@
 package io.remora.e2e.xds;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.util.Durations;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -13,10 +10,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.on_demand.v3.OnDemand;
 import io.envoyproxy.envoy.extensions.filters.http.on_demand.v3.OnDemandCds;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
 import io.remora.e2e.TestUpstream;
 import io.remora.xds.ads.TestControlPlane;
 import io.remora.xds.ads.XdsResourceType;
@@ -73,16 +66,7 @@ class OnDemandCdsE2ETest {
     private Snapshot snapshot() {
         OnDemand odcds = OnDemand.newBuilder().setOdcds(OnDemandCds.newBuilder().setSource(XdsTestResources.ADS)
                 .setTimeout(Durations.fromMillis(1500))).build();
-        HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix("ingress")
-                .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(XdsTestResources.ADS))
-                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.on_demand").setTypedConfig(Any.pack(odcds)))
-                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
-                        .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-                .build();
-        Listener listener = Listener.newBuilder().setName("listener-0").setAddress(XdsTestResources.address(port))
-                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
-                        .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
-                .build();
+        Listener listener = OnDemandVhdsE2ETest.onDemandListener(port, odcds);
         RouteConfiguration rc = RouteConfiguration.newBuilder().setName("route-0")
                 .addVirtualHosts(VirtualHost.newBuilder().setName("all").addDomains("*")
                         .addRoutes(route("/missing", "cluster-missing"))

@@ -78,18 +78,22 @@ class OnDemandVhdsE2ETest {
                 .build();
     }
 
-    private Snapshot snapshot(ConfigSource vhdsSource) {
+    /** listener-0: an HCM (stat_prefix ingress) on RDS route-0 with the on_demand filter before the router. */
+    static Listener onDemandListener(int port, OnDemand onDemand) {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix("ingress")
                 .setRds(Rds.newBuilder().setRouteConfigName("route-0").setConfigSource(XdsTestResources.ADS))
-                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.on_demand")
-                        .setTypedConfig(Any.pack(OnDemand.getDefaultInstance())))
+                .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.on_demand").setTypedConfig(Any.pack(onDemand)))
                 .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
                         .setTypedConfig(Any.pack(Router.getDefaultInstance())))
                 .build();
-        Listener listener = Listener.newBuilder().setName("listener-0").setAddress(XdsTestResources.address(port))
+        return Listener.newBuilder().setName("listener-0").setAddress(XdsTestResources.address(port))
                 .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()
                         .setName("envoy.filters.network.http_connection_manager").setTypedConfig(Any.pack(hcm))))
                 .build();
+    }
+
+    private Snapshot snapshot(ConfigSource vhdsSource) {
+        Listener listener = onDemandListener(port, OnDemand.getDefaultInstance());
         RouteConfiguration route = RouteConfiguration.newBuilder().setName("route-0")
                 .setVhds(Vhds.newBuilder().setConfigSource(vhdsSource))
                 .addVirtualHosts(host("known", "cluster-a", "known.test"))

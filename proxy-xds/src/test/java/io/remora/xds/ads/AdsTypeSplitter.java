@@ -1,9 +1,14 @@
 package io.remora.xds.ads;
 
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.grpc.stub.StreamObserver;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One ADS stream shared between java-control-plane's service and a test service answering one type URL
@@ -18,6 +23,62 @@ final class AdsTypeSplitter {
 
         /** The served resources changed: send what the client's subscription is owed. */
         void changed();
+    }
+
+    /**
+     * A delta stream's half: each request is recorded in the control plane's list and its subscription
+     * changes taken; then, as after every change, what the client is owed goes out, if anything.
+     */
+    abstract static class DeltaHalf implements TypeHalf<DeltaDiscoveryRequest> {
+        private final TestControlPlane cp;
+        private final StreamObserver<DeltaDiscoveryResponse> out;
+        private final String typeUrl;
+        private final Supplier<String> version;
+        private final Supplier<String> nonce;
+        /** What the client holds, by resource name: the version sent. */
+        final Map<String, String> held = new HashMap<>();
+
+        DeltaHalf(TestControlPlane cp, StreamObserver<DeltaDiscoveryResponse> out, String typeUrl,
+                  Supplier<String> version, Supplier<String> nonce) {
+            this.cp = cp;
+            this.out = out;
+            this.typeUrl = typeUrl;
+            this.version = version;
+            this.nonce = nonce;
+        }
+
+        /** Takes the request's resource_names_subscribe and _unsubscribe. */
+        abstract void subscribe(DeltaDiscoveryRequest r);
+
+        /** Adds the resources and removals the client is owed now. */
+        abstract void owed(DeltaDiscoveryResponse.Builder b);
+
+        @Override
+        public final synchronized void onRequest(DeltaDiscoveryRequest r) {
+            cp.deltaRequests.add(r);
+            held.putAll(r.getInitialResourceVersionsMap());
+            subscribe(r);
+            if (!r.hasErrorDetail()) {
+                send();
+            }
+        }
+
+        @Override
+        public final synchronized void changed() {
+            send();
+        }
+
+        private void send() {
+            DeltaDiscoveryResponse.Builder b = DeltaDiscoveryResponse.newBuilder().setTypeUrl(typeUrl)
+                    .setSystemVersionInfo(version.get()).setNonce(nonce.get());
+            owed(b);
+            if (b.getResourcesCount() == 0 && b.getRemovedResourcesCount() == 0) {
+                return;
+            }
+            DeltaDiscoveryResponse resp = b.build();
+            cp.deltaResponses.add(resp);
+            out.onNext(resp);
+        }
     }
 
     private AdsTypeSplitter() {

@@ -10,7 +10,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.stub.StreamObserver;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -108,35 +107,21 @@ final class EcdsAdsService {
         }
     }
 
-    private final class DeltaStream implements AdsTypeSplitter.TypeHalf<DeltaDiscoveryRequest> {
-        private final StreamObserver<DeltaDiscoveryResponse> out;
+    private final class DeltaStream extends AdsTypeSplitter.DeltaHalf {
         private final Set<String> names = new HashSet<>();
-        /** What the client holds, by name: the hash of the config sent. */
-        private final Map<String, String> held = new HashMap<>();
 
         DeltaStream(StreamObserver<DeltaDiscoveryResponse> out) {
-            this.out = out;
+            super(cp, out, TYPE_URL, () -> version, () -> "ecds-" + nonces.incrementAndGet());
         }
 
         @Override
-        public synchronized void onRequest(DeltaDiscoveryRequest r) {
-            cp.deltaRequests.add(r);
+        void subscribe(DeltaDiscoveryRequest r) {
             names.addAll(r.getResourceNamesSubscribeList());
             r.getResourceNamesUnsubscribeList().forEach(names::remove);
-            held.putAll(r.getInitialResourceVersionsMap());
-            if (!r.hasErrorDetail()) {
-                send();
-            }
         }
 
         @Override
-        public synchronized void changed() {
-            send();
-        }
-
-        private void send() {
-            DeltaDiscoveryResponse.Builder b = DeltaDiscoveryResponse.newBuilder().setTypeUrl(TYPE_URL)
-                    .setSystemVersionInfo(version).setNonce("ecds-" + nonces.incrementAndGet());
+        void owed(DeltaDiscoveryResponse.Builder b) {
             Map<String, TypedExtensionConfig> now = configs;
             for (String name : names) {
                 TypedExtensionConfig c = now.get(name);
@@ -152,12 +137,6 @@ final class EcdsAdsService {
                     b.addResources(Resource.newBuilder().setName(name).setVersion(v).setResource(Any.pack(c)));
                 }
             }
-            if (b.getResourcesCount() == 0 && b.getRemovedResourcesCount() == 0) {
-                return;
-            }
-            DeltaDiscoveryResponse resp = b.build();
-            cp.deltaResponses.add(resp);
-            out.onNext(resp);
         }
     }
 }

@@ -11,7 +11,6 @@ import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.stub.StreamObserver;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,52 +73,38 @@ final class VhdsAdsService {
         };
     }
 
-    private final class DeltaStream implements AdsTypeSplitter.TypeHalf<DeltaDiscoveryRequest> {
-        private final StreamObserver<DeltaDiscoveryResponse> out;
+    private final class DeltaStream extends AdsTypeSplitter.DeltaHalf {
         /** Route configuration names subscribed as namespaces. */
         private final Set<String> namespaces = new HashSet<>();
         /** Aliases asked for and not yet answered. */
-        private final Set<String> owed = new HashSet<>();
-        /** What the client holds, by resource name: the hash of the virtual host sent. */
-        private final Map<String, String> held = new HashMap<>();
+        private final Set<String> aliases = new HashSet<>();
 
         DeltaStream(StreamObserver<DeltaDiscoveryResponse> out) {
-            this.out = out;
+            super(cp, out, TYPE_URL, () -> version, () -> "vhds-" + nonces.incrementAndGet());
         }
 
         @Override
-        public synchronized void onRequest(DeltaDiscoveryRequest r) {
-            cp.deltaRequests.add(r);
-            held.putAll(r.getInitialResourceVersionsMap());
+        void subscribe(DeltaDiscoveryRequest r) {
             for (String name : r.getResourceNamesSubscribeList()) {
                 if (name.indexOf('/') < 0) {
                     namespaces.add(name);
                 } else {
-                    owed.add(name);
+                    aliases.add(name);
                 }
             }
             r.getResourceNamesUnsubscribeList().forEach(n -> {
                 namespaces.remove(n);
-                owed.remove(n);
+                aliases.remove(n);
             });
-            if (!r.hasErrorDetail()) {
-                send();
-            }
         }
 
         @Override
-        public synchronized void changed() {
-            send();
-        }
-
-        private void send() {
-            DeltaDiscoveryResponse.Builder b = DeltaDiscoveryResponse.newBuilder().setTypeUrl(TYPE_URL)
-                    .setSystemVersionInfo(version).setNonce("vhds-" + nonces.incrementAndGet());
+        void owed(DeltaDiscoveryResponse.Builder b) {
             Map<String, VirtualHost> now = hosts;
             Map<String, Resource.Builder> resources = new LinkedHashMap<>();
             if (!hold) {
-                for (String alias : new ArrayList<>(owed)) {
-                    owed.remove(alias);
+                for (String alias : new ArrayList<>(aliases)) {
+                    aliases.remove(alias);
                     Map.Entry<String, VirtualHost> match = resolve(now, alias);
                     if (match == null) {
                         resources.put(alias, Resource.newBuilder().setName(alias).addAliases(alias));
@@ -144,12 +129,6 @@ final class VhdsAdsService {
                 }
             }
             resources.values().forEach(b::addResources);
-            if (b.getResourcesCount() == 0 && b.getRemovedResourcesCount() == 0) {
-                return;
-            }
-            DeltaDiscoveryResponse resp = b.build();
-            cp.deltaResponses.add(resp);
-            out.onNext(resp);
         }
 
         private Resource.Builder resource(String name, VirtualHost vh) {
