@@ -1,7 +1,10 @@
 package io.remora.xds.ads;
 
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.stub.StreamObserver;
 
 import java.util.HashMap;
@@ -84,7 +87,30 @@ final class AdsTypeSplitter {
     private AdsTypeSplitter() {
     }
 
-    static <Q, R> StreamObserver<Q> serve(String type, List<Runnable> onChange, StreamObserver<R> out,
+    /**
+     * {@code delegate}'s ADS service with {@code type} answered by the halves made here per stream; a null
+     * {@code sotw} leaves state-of-the-world streams to the delegate whole (a delta-only type).
+     */
+    static AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase ads(String type, List<Runnable> onChange,
+            AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase delegate,
+            Function<StreamObserver<DiscoveryResponse>, TypeHalf<DiscoveryRequest>> sotw,
+            Function<StreamObserver<DeltaDiscoveryResponse>, TypeHalf<DeltaDiscoveryRequest>> delta) {
+        return new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
+            @Override
+            public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
+                return sotw == null ? delegate.streamAggregatedResources(out) : serve(type, onChange, out,
+                        delegate::streamAggregatedResources, sotw, DiscoveryRequest::getTypeUrl);
+            }
+
+            @Override
+            public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
+                return serve(type, onChange, out, delegate::deltaAggregatedResources, delta,
+                        DeltaDiscoveryRequest::getTypeUrl);
+            }
+        };
+    }
+
+    private static <Q, R> StreamObserver<Q> serve(String type, List<Runnable> onChange, StreamObserver<R> out,
                                           Function<StreamObserver<R>, StreamObserver<Q>> delegate,
                                           Function<StreamObserver<R>, TypeHalf<Q>> half, Function<Q, String> typeUrl) {
         StreamObserver<R> shared = synchronizedObserver(out);

@@ -49,19 +49,7 @@ final class EcdsAdsService {
     /** java-control-plane's ADS service with ECDS answered here. */
     AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase wrap(
             AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase delegate) {
-        return new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
-            @Override
-            public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
-                return AdsTypeSplitter.serve(TYPE_URL, onChange, out, delegate::streamAggregatedResources, SotwStream::new,
-                        DiscoveryRequest::getTypeUrl);
-            }
-
-            @Override
-            public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
-                return AdsTypeSplitter.serve(TYPE_URL, onChange, out, delegate::deltaAggregatedResources, DeltaStream::new,
-                        DeltaDiscoveryRequest::getTypeUrl);
-            }
-        };
+        return AdsTypeSplitter.ads(TYPE_URL, onChange, delegate, SotwStream::new, DeltaStream::new);
     }
 
     private final class SotwStream implements AdsTypeSplitter.TypeHalf<DiscoveryRequest> {

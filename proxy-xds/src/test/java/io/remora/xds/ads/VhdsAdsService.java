@@ -5,8 +5,6 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.stub.StreamObserver;
 
@@ -57,20 +55,10 @@ final class VhdsAdsService {
         onChange.forEach(Runnable::run);
     }
 
+    /** java-control-plane's ADS service with VHDS answered here on delta streams. */
     AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase wrap(
             AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase delegate) {
-        return new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
-            @Override
-            public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
-                return delegate.streamAggregatedResources(out);
-            }
-
-            @Override
-            public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
-                return AdsTypeSplitter.serve(TYPE_URL, onChange, out, delegate::deltaAggregatedResources, DeltaStream::new,
-                        DeltaDiscoveryRequest::getTypeUrl);
-            }
-        };
+        return AdsTypeSplitter.ads(TYPE_URL, onChange, delegate, null, DeltaStream::new);
     }
 
     private final class DeltaStream extends AdsTypeSplitter.DeltaHalf {
