@@ -107,6 +107,7 @@ final class XdsUpdateCycle {
     /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
     void dropUnackedUpdates() {
         pending.dropUnackedAds();
+        clustersRemoved.clear(); // they came with the responses dropped
         if (pending.isEmpty() && awaitingFirst.isEmpty()) {
             warmingTimer.cancel();
         }

@@ -18,7 +18,7 @@ final class OnDemandFilter implements StreamDecoderFilter {
     private final OnDemandConfig config;
     private DecoderFilterCallbacks cb;
     private boolean stopped;
-    /** decodeHeaders is still on the stack: an answer given at once must not continue decoding. */
+    /** decodeHeaders is still on the stack: an answer given at once must not call continueDecoding. */
     private boolean inDecodeHeaders;
     private boolean destroyed;
 
@@ -40,8 +40,10 @@ final class OnDemandFilter implements StreamDecoderFilter {
             inDecodeHeaders = true;
             boolean asked = cb.requestRouteConfigUpdate(this::onRouteConfigUpdated);
             inDecodeHeaders = false;
-            stopped = asked;
-            return asked ? FilterStatus.STOP_ITERATION : FilterStatus.CONTINUE;
+            if (!asked) {
+                stopped = false;
+            }
+            return stopped ? FilterStatus.STOP_ITERATION : FilterStatus.CONTINUE;
         }
         if (effective.odcdsTimeout() != null) {
             return onDemandCluster(effective);
@@ -66,7 +68,11 @@ final class OnDemandFilter implements StreamDecoderFilter {
     }
 
     private void onRouteConfigUpdated(boolean routeExists) {
-        if (destroyed || inDecodeHeaders) {
+        if (destroyed) {
+            return;
+        }
+        if (inDecodeHeaders) {
+            stopped = false; // answered at once: decodeHeaders goes on itself, as Envoy's filter does
             return;
         }
         resume(routeExists);
