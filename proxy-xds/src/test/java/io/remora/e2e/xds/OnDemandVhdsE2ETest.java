@@ -159,6 +159,22 @@ class OnDemandVhdsE2ETest {
         // asked again, as Envoy's on-demand update does: the host may exist by now
         assertEquals(404, XdsProxy.getWithHost(port, "nowhere.test").status());
         TestControlPlane.await("the alias asked again", () -> subscriptionsOf("route-0/nowhere.test") == 2);
+        // the alias is the Host as sent, lower-cased, port included
+        assertEquals(404, XdsProxy.getWithHost(port, "NoWhere.Test:8080").status());
+        assertEquals(1, subscriptionsOf("route-0/nowhere.test:8080"));
+    }
+
+    @Test
+    void aVirtualHostThatBreaksTheRouteConfigurationIsNackedAndTheRequestGoesOn() throws Exception {
+        cp.setVirtualHosts("1", Map.of("route-0/vh-dup", host("vh-dup", "cluster-b", "dup.test").toBuilder()
+                .addDomains("known.test").build()));
+        startDelta();
+        XdsProxy.Reply r = XdsProxy.getWithHost(port, "dup.test");
+        assertEquals(404, r.status(), "the rejected host never joins the route table: " + r);
+        DeltaDiscoveryRequest nack = cp.awaitDeltaRequest("VHDS NACK", q -> q.getTypeUrl().equals(VHDS) && q.hasErrorDetail());
+        assertTrue(nack.getErrorDetail().getMessage().contains("duplicate domain"), nack.getErrorDetail().getMessage());
+        assertEquals("u-a", XdsProxy.getWithHost(port, "known.test").body(), "the route table as it was keeps serving");
+        assertEquals(1.0, proxy.metric("envoy_http_vhds_route_0_update_rejected", "envoy_http_conn_manager_prefix=\"ingress\""));
     }
 
     @Test
