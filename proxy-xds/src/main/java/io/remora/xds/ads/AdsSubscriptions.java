@@ -150,7 +150,8 @@ final class AdsSubscriptions {
             setNames(XdsResourceType.VIRTUAL_HOST, vhds, accepted);
         }
         if (delta && !adsTypes.contains(XdsResourceType.CLUSTER)) {
-            // on-demand CDS without a wildcard CDS subscription: the clusters asked for, by name
+            // on-demand CDS without a wildcard CDS subscription: the clusters asked for, by name (none when
+            // CDS comes from a file: OnDemandClusters asks nothing then)
             setNames(XdsResourceType.CLUSTER, watches.get(XdsResourceType.CLUSTER).explicit, accepted);
         }
         Map<ApiConfigSource, Set<String>> sources = new HashMap<>();

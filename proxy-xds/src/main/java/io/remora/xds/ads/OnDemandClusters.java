@@ -19,8 +19,8 @@ import java.util.logging.Logger;
  * name over delta ADS and stays subscribed; the requests waiting for one cluster share that subscription, each
  * with its own timeout. They are told true once the cluster is applied (warmed: an EDS cluster with its load
  * assignment), false when a response lists it as removed (the server's way to say it does not exist) or
- * their timeout passes. With CDS already subscribed by wildcard nothing more is asked: the cluster may still
- * come with CDS before the timeout. Control thread only.
+ * their timeout passes. With a cds_config of its own (ADS wildcard or file) nothing more is asked: the cluster
+ * may still come with CDS before the timeout. Control thread only.
  */
 final class OnDemandClusters {
     private static final Logger log = Logger.getLogger(OnDemandClusters.class.getName());
@@ -38,7 +38,10 @@ final class OnDemandClusters {
 
     private final AdsSubscriptions subscriptions;
     private final ScheduledExecutorService control;
-    /** False when CDS is subscribed by wildcard on the stream: names would end its implicit wildcard. */
+    /**
+     * False when CDS has a source of its own (a wildcard ADS subscription, whose implicit wildcard names would
+     * end, or a file, which is the whole truth for clusters): nothing is asked, CDS may bring the cluster.
+     */
     private final boolean byName;
     private final Set<String> asked = new LinkedHashSet<>();
     private final Map<String, List<Waiter>> waiting = new HashMap<>();

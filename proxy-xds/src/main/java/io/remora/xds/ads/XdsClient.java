@@ -89,7 +89,7 @@ public final class XdsClient implements AutoCloseable {
                     }
                 });
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sds);
-        if (!options.adsTypes().contains(XdsResourceType.CLUSTER)) {
+        if (options.clustersOnDemandOnly()) {
             stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
         }
         this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sds, ecdsFiles, control);

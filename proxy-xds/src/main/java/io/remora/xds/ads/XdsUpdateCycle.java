@@ -66,8 +66,7 @@ final class XdsUpdateCycle {
         this.ecdsFiles = ecdsFiles;
         this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.onDemand = new OnDemandVirtualHosts(subscriptions);
-        this.onDemandClusters = new OnDemandClusters(subscriptions, control,
-                !options.adsTypes().contains(XdsResourceType.CLUSTER));
+        this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
     }
 
     XdsSnapshot accepted() {
