@@ -81,6 +81,11 @@ abstract class FilterSlot implements StreamFilterCallbacks {
     }
 
     @Override
+    public boolean requestRouteConfigUpdate(Consumer<Boolean> done) {
+        return RouteConfigUpdates.request(stream, done);
+    }
+
+    @Override
     public RouteFilterConfig perFilterConfig() {
         return perFilterConfig(stream.route(), name, stream.clusterName);
     }

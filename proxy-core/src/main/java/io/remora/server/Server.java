@@ -107,6 +107,12 @@ public final class Server implements AutoCloseable {
         return this;
     }
 
+    /** Who answers {@link ServerContext#onDemand()} (the xDS client, once it runs). */
+    public Server onDemand(OnDemandDiscovery discovery) {
+        context.onDemand(discovery);
+        return this;
+    }
+
     /** Where {@link ServerContext#healthCheckFailed()} reads the admin's health-check state; the default: never failed. */
     public Server healthCheckFailed(java.util.function.BooleanSupplier failed) {
         context.healthCheckFailed(failed);

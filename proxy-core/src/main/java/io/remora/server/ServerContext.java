@@ -92,4 +92,9 @@ public interface ServerContext {
     default io.remora.tls.SecretManager secrets() {
         return null;
     }
+
+    /** Discovery on a request's demand (VHDS); {@link OnDemandDiscovery#NONE} without an xDS client. */
+    default OnDemandDiscovery onDemand() {
+        return OnDemandDiscovery.NONE;
+    }
 }

@@ -92,6 +92,17 @@ final class ServerContextImpl implements ServerContext {
     }
 
     private volatile java.net.InetAddress localAddress;
+    private volatile OnDemandDiscovery onDemand = OnDemandDiscovery.NONE;
+
+    void onDemand(OnDemandDiscovery discovery) {
+        this.onDemand = discovery;
+    }
+
+    @Override
+    public OnDemandDiscovery onDemand() {
+        return onDemand;
+    }
+
     private volatile BooleanSupplier healthCheckFailed = () -> false;
 
     void healthCheckFailed(BooleanSupplier failed) {

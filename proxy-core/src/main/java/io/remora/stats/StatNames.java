@@ -142,6 +142,10 @@ public final class StatNames {
                         + prefixedStat(filter, stat);
             }
         }
+        String vhds = vhdsScope(hcm, rest);
+        if (vhds != null) {
+            return vhds;
+        }
         String cacheLabel = id.getTag("envoy_cache_label");
         String cacheEvent = id.getTag("envoy_event_type");
         if (cacheLabel != null && cacheEvent != null && rest.equals("cache_event")) {
@@ -188,6 +192,25 @@ public final class StatNames {
         String limit = id.getTag("envoy_connection_limit_prefix");
         if (limit != null && rest.startsWith("connection_limit_")) {
             return "connection_limit." + limit + "." + rest.substring("connection_limit_".length());
+        }
+        return null;
+    }
+
+    private static final String[] VHDS_STATS = {"config_reload", "update_empty", "update_success", "update_rejected"};
+
+    /**
+     * VHDS's {@code http.<prefix>.vhds.<route_config>.<stat>}: only the prefix is a tag, the route configuration
+     * stays in the Prometheus name, told apart from the stat by VHDS's known stats.
+     */
+    private static String vhdsScope(String hcm, String rest) {
+        if (hcm == null || !rest.startsWith("http_vhds_")) {
+            return null;
+        }
+        String scoped = rest.substring("http_vhds_".length());
+        for (String stat : VHDS_STATS) {
+            if (scoped.length() > stat.length() + 1 && scoped.endsWith("_" + stat)) {
+                return "http." + hcm + ".vhds." + scoped.substring(0, scoped.length() - stat.length() - 1) + "." + stat;
+            }
         }
         return null;
     }
@@ -320,7 +343,7 @@ public final class StatNames {
         return stat;
     }
 
-    private static final String[] MANAGER_SUB_SCOPES = {"cds", "lds"};
+    private static final String[] MANAGER_SUB_SCOPES = {"odcds", "cds", "lds"};
 
     /** Envoy's Prometheus sanitizing: every character outside [a-zA-Z0-9_] becomes '_'. */
     public static String sanitize(String s) {

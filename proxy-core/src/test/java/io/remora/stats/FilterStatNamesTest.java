@@ -70,6 +70,16 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void onDemandDiscoveryStatsHaveEnvoysNames() {
+        assertEquals("http.ingress.vhds.local_route.config_reload",
+                name("envoy_http_vhds_local_route_config_reload", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("http.ingress.vhds.r.update_rejected",
+                name("envoy_http_vhds_r_update_rejected", HttpConnManagerStats.TAG, "ingress"));
+        assertEquals("cluster_manager.odcds.update_success", name("envoy_cluster_manager_odcds_update_success"));
+        assertEquals("cluster_manager.cds.update_success", name("envoy_cluster_manager_cds_update_success"));
+    }
+
+    @Test
     void faultStatsLiveUnderTheConnectionManager() {
         assertEquals("http.ingress.fault.aborts_injected",
                 name("envoy_http_fault_aborts_injected", HttpConnManagerStats.TAG, "ingress"));

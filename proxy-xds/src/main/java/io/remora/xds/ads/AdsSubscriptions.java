@@ -79,7 +79,7 @@ final class AdsSubscriptions {
             TypeWatch w = watches.get(t);
             w.lastNonce = "";
             w.startedOnStream = false;
-            if (t.wildcard ? adsTypes.contains(t) : !w.names.isEmpty()) {
+            if (t.wildcard && adsTypes.contains(t) || !w.names.isEmpty()) {
                 start(t, w, accepted);
             }
         }
@@ -101,6 +101,16 @@ final class AdsSubscriptions {
     void nack(XdsResourceType type, String acceptedVersionInfo, List<String> nonces, String error) {
         if (streamOpen()) {
             stream.protocol().nack(type, watches.get(type).names, acceptedVersionInfo, nonces, error);
+        }
+    }
+
+    /**
+     * Names already subscribed asked for again (delta): Envoy's on-demand update sends them anew so that the
+     * server answers them again.
+     */
+    void requestAgain(XdsResourceType type, Set<String> names) {
+        if (streamOpen() && delta && watches.get(type).startedOnStream) {
+            stream.protocol().resubscribe(type, Set.of(), names, "", watches.get(type).lastNonce);
         }
     }
 
@@ -127,6 +137,23 @@ final class AdsSubscriptions {
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));
         setNames(XdsResourceType.SECRET, adsSecrets, accepted);
         setNames(XdsResourceType.RUNTIME, watches.get(XdsResourceType.RUNTIME).explicit, accepted);
+        if (delta) {
+            // VHDS: each route configuration's namespace, and the on-demand aliases of those still there
+            Set<String> namespaces = new HashSet<>(XdsDependencies.vhdsRouteConfigNames(candidate));
+            namespaces.addAll(XdsDependencies.vhdsRouteConfigNames(accepted));
+            Set<String> vhds = new HashSet<>(namespaces);
+            for (String alias : watches.get(XdsResourceType.VIRTUAL_HOST).explicit) {
+                if (XdsResourceType.VIRTUAL_HOST.covers(namespaces, alias)) {
+                    vhds.add(alias);
+                }
+            }
+            setNames(XdsResourceType.VIRTUAL_HOST, vhds, accepted);
+        }
+        if (delta && !adsTypes.contains(XdsResourceType.CLUSTER)) {
+            // on-demand CDS without a wildcard CDS subscription: the clusters asked for, by name (none when
+            // CDS comes from a file: OnDemandClusters asks nothing then)
+            setNames(XdsResourceType.CLUSTER, watches.get(XdsResourceType.CLUSTER).explicit, accepted);
+        }
         Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
         for (XdsSnapshot s : List.of(candidate, accepted)) {
             XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));

@@ -46,18 +46,14 @@ final class DeltaProtocol extends XdsProtocolStream<DeltaDiscoveryRequest, Delta
 
     @Override
     public void start(XdsResourceType type, Set<String> names, String acceptedVersion, Map<String, String> heldVersions) {
-        DeltaDiscoveryRequest.Builder b = builder(type).putAllInitialResourceVersions(heldVersions);
-        if (!type.wildcard) {
-            b.addAllResourceNamesSubscribe(names);
-        }
+        // a wildcard subscription names nothing; a wildcard type asked by name (on-demand CDS) names its names
+        DeltaDiscoveryRequest.Builder b = builder(type).putAllInitialResourceVersions(heldVersions)
+                .addAllResourceNamesSubscribe(names);
         send(b.build(), type.typeUrl);
     }
 
     @Override
     public void resubscribe(XdsResourceType type, Set<String> oldNames, Set<String> newNames, String acceptedVersion, String lastNonce) {
-        if (type.wildcard) {
-            return;
-        }
         Set<String> subscribe = new HashSet<>(newNames);
         subscribe.removeAll(oldNames);
         Set<String> unsubscribe = new HashSet<>(oldNames);

@@ -5,12 +5,7 @@ import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +33,6 @@ public final class XdsClient implements AutoCloseable {
     static final String USER_AGENT = "remora";
 
     private final XdsClientOptions options;
-    private final XdsConfigApplier applier;
     private final XdsStats stats;
     private final ScheduledExecutorService control;
     private final AdsStream stream;
@@ -48,36 +42,19 @@ public final class XdsClient implements AutoCloseable {
     private final List<FileConfigWatcher> fileWatchers = new ArrayList<>();
     /** Discovered filter configs from path_config_source files (ECDS). */
     private final EcdsFiles ecdsFiles;
-    private final PendingUpdates pending = new PendingUpdates();
-    /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
-    private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
-
-    private XdsSnapshot accepted = XdsSnapshot.EMPTY;
-    private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
-    private final WarmingTimer warmingTimer;
-    private boolean closed;
-    /**
-     * Initialization is over (Envoy's init manager is done): the first snapshot has been applied, or the first
-     * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
-     */
-    private boolean initialized;
-    /**
-     * Per named type, the names whose fetch ended in a rejected response while they were missing: as Envoy marks a
-     * subscription's init target ready when its update is rejected, nothing warms on them any more.
-     */
-    private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
-    private boolean started;
+    /** Warned once that on-demand CDS cannot be asked (read and written on any thread: a repeat is harmless). */
+    private volatile boolean odcdsWarned;
+    /** What happens to updates, on the control thread. */
+    private final XdsUpdateCycle cycle;
 
     public XdsClient(XdsClientOptions options, XdsConfigApplier applier, MeterRegistry registry) {
         this.options = options;
-        this.applier = applier;
         this.stats = new XdsStats(registry);
         this.control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "remora-xds");
             t.setDaemon(true);
             return t;
         });
-        this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
         this.ecdsFiles = new EcdsFiles(options.typeRegistry(), this::onFileUpdate);
         Node node = withUserAgent(options.node());
         XdsProtocol protocol = options.delta() ? new DeltaProtocol(node, options.nodeOnFirstMessageOnly())
@@ -86,32 +63,36 @@ public final class XdsClient implements AutoCloseable {
                 new JitteredBackOff(options.backoffBaseMs(), options.backoffMaxMs()), stats::connected, new AdsStream.Listener() {
                     @Override
                     public void onStreamOpen() {
-                        subscriptions.startAll(accepted);
+                        subscriptions.startAll(cycle.accepted());
                     }
 
                     @Override
                     public void onUpdate(XdsUpdate update) {
-                        onAdsUpdate(update);
+                        cycle.onAdsUpdate(update);
                     }
 
                     @Override
                     public void onStreamClosed() {
-                        dropUnackedUpdates();
+                        cycle.dropUnackedUpdates();
                     }
                 });
         this.sds = new SdsStreams(node, control, options.sourceResolver(), options.backoffBaseMs(), options.backoffMaxMs(),
                 new SdsStreams.Sink() {
                     @Override
                     public void onUpdate(ApiConfigSource source, XdsUpdate update) {
-                        onSdsUpdate(source, update);
+                        cycle.onSdsUpdate(source, update);
                     }
 
                     @Override
                     public void onStreamRestart(ApiConfigSource source) {
-                        onSdsStreamRestart(source);
+                        cycle.onSdsStreamRestart(source);
                     }
                 });
         this.subscriptions = new AdsSubscriptions(stream, options.adsTypes(), options.delta(), sds);
+        if (options.clustersOnDemandOnly()) {
+            stats.clustersOnDemandOnly(); // CDS responses then answer on-demand CDS: cluster_manager.odcds.*
+        }
+        this.cycle = new XdsUpdateCycle(options, applier, stats, subscriptions, sds, ecdsFiles, control);
     }
 
     /** As Envoy names itself "envoy" whatever the bootstrap says, Remora names itself "remora". */
@@ -123,12 +104,7 @@ public final class XdsClient implements AutoCloseable {
     /** Connects (if a target is configured) and starts watching the files; returns at once. */
     public void start() {
         control.execute(() -> {
-            started = true;
-            awaitingFirst.addAll(options.adsTypes());
-            awaitingFirst.addAll(options.fileSources().keySet());
-            if (!awaitingFirst.isEmpty()) {
-                warmingTimer.arm(options.initialFetchTimeout());
-            }
+            cycle.start();
             for (Map.Entry<XdsResourceType, java.nio.file.Path> e : options.fileSources().entrySet()) {
                 FileConfigWatcher w = new FileConfigWatcher(e.getValue(), e.getKey(), options.typeRegistry(), this::onFileUpdate);
                 fileWatchers.add(w);
@@ -142,7 +118,7 @@ public final class XdsClient implements AutoCloseable {
 
     /** The last snapshot the applier accepted. */
     public XdsSnapshot current() {
-        return current;
+        return cycle.current();
     }
 
     public XdsStats stats() {
@@ -162,59 +138,62 @@ public final class XdsClient implements AutoCloseable {
         // queued, so an applier may call this from apply(): it runs once that snapshot is settled
         control.execute(() -> {
             subscriptions.explicit(type, copy);
-            evaluate(); // subscribes the new names and lets go of what is no longer asked for
+            cycle.evaluate(); // subscribes the new names and lets go of what is no longer asked for
         });
     }
 
     // ---- the stream -------------------------------------------------------------------------------------
 
-    /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
-    private void dropUnackedUpdates() {
-        pending.dropUnackedAds();
-        if (pending.isEmpty() && awaitingFirst.isEmpty()) {
-            warmingTimer.cancel();
+    /**
+     * VHDS on demand (Envoy's requestVirtualHostsUpdate): asks the control plane for {@code alias}
+     * ({@code <route config name>/<host>}); {@code done} runs on the control thread once a response answered it
+     * (or was rejected). Requests for one alias share one subscription. False, and nothing asked, when the
+     * route configuration does not use VHDS or the ADS stream is not delta: Envoy then goes on at once.
+     */
+    public boolean requestVirtualHost(String routeConfigName, String alias, Runnable done) {
+        var rc = cycle.current().routes().get(routeConfigName);
+        if (stream == null || !options.delta() || rc == null || !rc.hasVhds()) {
+            return false;
         }
-        subscriptions.refresh(pending.over(accepted), accepted);
+        hop(() -> cycle.onDemand().request(alias, done, cycle));
+        return true;
     }
 
-    // ---- updates ----------------------------------------------------------------------------------------
-
-    private void onAdsUpdate(XdsUpdate u) {
-        if (u.type() == null) {
-            log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
-            return;
+    /**
+     * On-demand CDS (Envoy's requestOnDemandClusterDiscovery) over the delta ADS stream: see
+     * {@link OnDemandClusters}. {@code done} runs on the control thread. False, and nothing asked, without a delta
+     * ADS stream: Envoy's on-demand CDS is delta xDS only.
+     */
+    public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<Boolean> done) {
+        if (stream == null || !options.delta()) {
+            if (!odcdsWarned) {
+                odcdsWarned = true;
+                log.warning("ODCDS: on-demand cluster discovery needs a DELTA_GRPC ads_config; cluster " + name
+                        + " is not asked for");
+            }
+            return false;
         }
-        subscriptions.responseReceived(u.type(), u.nonce());
-        onUpdate(u, true);
+        hop(() -> cycle.onDemandClusters().request(name, timeout, done, cycle));
+        return true;
+    }
+
+    /** What the server's filters ask of this client on demand (VHDS and on-demand CDS). */
+    public io.remora.server.OnDemandDiscovery onDemandDiscovery() {
+        return new io.remora.server.OnDemandDiscovery() {
+            @Override
+            public boolean requestVirtualHost(String routeConfigName, String host, Runnable done) {
+                return XdsClient.this.requestVirtualHost(routeConfigName, routeConfigName + "/" + host, done);
+            }
+
+            @Override
+            public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<Boolean> done) {
+                return XdsClient.this.requestCluster(name, timeout, done);
+            }
+        };
     }
 
     void onFileUpdate(XdsUpdate u) {
-        hop(() -> onUpdate(u, false));
-    }
-
-    /** A response on a separate SDS stream: merged into the secrets held, applied (and ACKed there) as any update. */
-    private void onSdsUpdate(ApiConfigSource source, XdsUpdate u) {
-        if (closed) {
-            return;
-        }
-        stats.attempt(XdsResourceType.SECRET);
-        if (u.type() != XdsResourceType.SECRET || u.error() != null) {
-            stats.rejected(XdsResourceType.SECRET);
-            String error = u.error() != null ? u.error() : "not a secret: " + u.type();
-            log.warning("SDS: update rejected: " + error);
-            sds.nack(source, List.of(u.nonce()), error);
-            settle(XdsResourceType.SECRET, sds.names(source));
-            evaluate();
-            return;
-        }
-        pending.addSds(source, u, accepted, sds.names(source));
-        evaluate();
-    }
-
-    /** A separate SDS stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
-    private void onSdsStreamRestart(ApiConfigSource source) {
-        pending.forgetSdsSource(source);
-        sds.startIfOpen(source, accepted.state(XdsResourceType.SECRET).resources());
+        hop(() -> cycle.onUpdate(u, false));
     }
 
     /** Runs on the control thread; after close, callbacks still in flight are dropped. */
@@ -226,210 +205,6 @@ public final class XdsClient implements AutoCloseable {
         }
     }
 
-    private void onUpdate(XdsUpdate u, boolean ads) {
-        if (closed) {
-            return;
-        }
-        XdsResourceType type = u.type();
-        stats.attempt(type);
-        if (u.error() != null) {
-            reject(type, List.of(u.nonce()), ads, u.error());
-            evaluate();
-            return;
-        }
-        // A file is the whole truth for its type (RTDS layers pick theirs); ECDS names come from one file each.
-        pending.add(u, ads, accepted, ads ? subscriptions.names(type)
-                : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
-        awaitingFirst.remove(type);
-        evaluate();
-    }
-
-    private void evaluate() {
-        subscriptions.refresh(pending.over(accepted), accepted);
-        if (!closed) {
-            ecdsFiles.refresh(pending.over(accepted), accepted);
-        }
-        XdsSnapshot candidate = pruneUnsubscribed(pending.over(accepted));
-        if (pending.isEmpty()) {
-            if (started && awaitingFirst.isEmpty()) {
-                initializationDone();
-            }
-            return;
-        }
-        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
-                (type, name) -> settled.getOrDefault(type, Set.of()).contains(name));
-        if (!verdict.warming()) {
-            applyPending(pending.types());
-            return;
-        }
-        warmingTimer.arm(verdict.maxWait());
-        if (initialized && awaitingFirst.isEmpty()) {
-            // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
-            // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
-            Set<XdsResourceType> ready = EnumSet.noneOf(XdsResourceType.class);
-            for (XdsResourceType t : pending.types()) {
-                if (!t.wildcard) {
-                    ready.add(t);
-                }
-            }
-            if (!ready.isEmpty()) {
-                applyPending(ready);
-            }
-        }
-    }
-
-    /** The warming timer fired: what is pending is applied without what never came. */
-    private void onWarmingExpired(Duration wait) {
-        log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
-                + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
-        awaitingFirst.clear();
-        if (!pending.isEmpty()) {
-            applyPending(pending.types());
-        } else {
-            initializationDone(); // Envoy goes LIVE without the config that never came
-        }
-    }
-
-    /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
-    private void applyPending(Set<XdsResourceType> types) {
-        if (types.containsAll(pending.types())) {
-            warmingTimer.cancel();
-            awaitingFirst.clear();
-        }
-        Map<XdsResourceType, PendingUpdates.Pending> applying = pending.take(types);
-        XdsSnapshot snapshot = accepted;
-        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
-            snapshot = snapshot.with(e.getKey(), e.getValue().state());
-        }
-        if (!snapshot.sameContent(accepted)) {
-            try {
-                applier.apply(snapshot);
-            } catch (XdsRejectedException e) {
-                onRejected(applying, e.resourceName(), e.getMessage());
-                return;
-            } catch (RuntimeException e) {
-                log.log(Level.SEVERE, "xDS applier failed", e);
-                onRejected(applying, null, "internal error applying the update: " + e);
-                return;
-            }
-        }
-        XdsSnapshot previous = accepted;
-        accepted = snapshot;
-        initialized = true;
-        current = snapshot;
-        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
-            XdsResourceType type = e.getKey();
-            PendingUpdates.Pending p = e.getValue();
-            if (p.ads() && !p.nonces().isEmpty()) {
-                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
-            }
-            p.sds().forEach((source, ack) -> sds.ack(source, ack.version(), ack.nonces()));
-            if (!p.nonces().isEmpty() || !p.ads() || !p.sds().isEmpty()) {
-                stats.success(type);
-                XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
-            }
-            stats.perResource(type, previous, snapshot, true);
-        }
-        // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
-        evaluate();
-    }
-
-    /**
-     * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
-     * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
-     */
-    private void onRejected(Map<XdsResourceType, PendingUpdates.Pending> applying, String resourceName, String error) {
-        log.warning("xDS update rejected: " + error);
-        Set<XdsResourceType> blamed = EnumSet.noneOf(XdsResourceType.class);
-        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
-            if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
-                blamed.add(e.getKey());
-            }
-        }
-        if (blamed.isEmpty()) {
-            blamed.addAll(applying.keySet());
-        }
-        for (XdsResourceType t : blamed) {
-            PendingUpdates.Pending p = applying.remove(t);
-            reject(t, p.nonces(), p.ads(), error);
-            p.sds().forEach((source, ack) -> sds.nack(source, ack.nonces(), error));
-            stats.perResource(t, accepted, accepted.with(t, p.state()), false);
-        }
-        pending.putBack(applying);
-        // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
-        evaluate();
-    }
-
-    /**
-     * Initialization ends without a snapshot to apply (the first responses were rejected, or never came before
-     * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
-     */
-    private void initializationDone() {
-        if (initialized) {
-            return;
-        }
-        initialized = true;
-        log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
-        applier.initialized();
-    }
-
-    /** A rejected response of a named type: what it should have brought is no longer waited for. */
-    private void settle(XdsResourceType type, Set<String> subscribed) {
-        // as Envoy's RTDS init target, a rejected first response ends the wait for it too
-        awaitingFirst.remove(type);
-        if (type.wildcard) {
-            return;
-        }
-        Set<String> missing = new HashSet<>(subscribed);
-        missing.removeAll(accepted.state(type).resources().keySet());
-        if (!missing.isEmpty()) {
-            settled.computeIfAbsent(type, t -> new HashSet<>()).addAll(missing);
-        }
-    }
-
-    private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
-        stats.rejected(type);
-        if (type == XdsResourceType.EXTENSION_CONFIG) {
-            stats.ecdsFailed(allNames(type), EcdsRefs.of(pending.over(accepted)));
-        }
-        settle(type, allNames(type));
-        if (ads && !nonces.isEmpty()) {
-            subscriptions.nack(type, accepted.versionInfo(type), nonces, error);
-        } else if (!ads) {
-            log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
-        }
-    }
-
-    // ---- subscriptions ----------------------------------------------------------------------------------
-
-    /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
-    private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
-        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET,
-                XdsResourceType.EXTENSION_CONFIG)) {
-            XdsSnapshot.TypeState st = s.state(t);
-            Set<String> names = allNames(t);
-            if (names.containsAll(st.resources().keySet())) {
-                continue;
-            }
-            Map<String, XdsResource> kept = new LinkedHashMap<>(st.resources());
-            kept.keySet().retainAll(names);
-            XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
-            pending.replaceState(t, pruned);
-            s = s.with(t, pruned);
-        }
-        return s;
-    }
-
-    /** The names subscribed for a type on every source: ADS, SDS streams and, for ECDS, files. */
-    private Set<String> allNames(XdsResourceType type) {
-        if (type != XdsResourceType.EXTENSION_CONFIG) {
-            return subscriptions.allNames(type);
-        }
-        Set<String> all = new HashSet<>(subscriptions.allNames(type));
-        all.addAll(ecdsFiles.names());
-        return all;
-    }
-
     // ---- shutdown ---------------------------------------------------------------------------------------
 
     @Override
@@ -437,8 +212,7 @@ public final class XdsClient implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
             control.execute(() -> {
-                closed = true;
-                warmingTimer.cancel();
+                cycle.close();
                 fileWatchers.forEach(FileConfigWatcher::close);
                 ecdsFiles.close();
                 if (stream != null) {

@@ -49,6 +49,11 @@ public record XdsClientOptions(XdsTarget target, boolean delta, Node node, boole
         }
     }
 
+    /** No cds_config (neither ADS nor a file): clusters beyond the static ones come only on demand (ODCDS). */
+    public boolean clustersOnDemandOnly() {
+        return !adsTypes.contains(XdsResourceType.CLUSTER) && !fileSources.containsKey(XdsResourceType.CLUSTER);
+    }
+
     /** ADS for both LDS and CDS with Envoy's defaults. */
     public static XdsClientOptions ads(XdsTarget target, boolean delta, Node node) {
         return new XdsClientOptions(target, delta, node, false, EnumSet.of(XdsResourceType.LISTENER, XdsResourceType.CLUSTER),

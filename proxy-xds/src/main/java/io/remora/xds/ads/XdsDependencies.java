@@ -36,6 +36,17 @@ final class XdsDependencies {
     private XdsDependencies() {
     }
 
+    /** The route configurations of {@code s} that load virtual hosts over VHDS (ADS, the one form served). */
+    static Set<String> vhdsRouteConfigNames(XdsSnapshot s) {
+        Set<String> out = new TreeSet<>();
+        s.routes().forEach((name, rc) -> {
+            if (rc.hasVhds() && rc.getVhds().getConfigSource().hasAds()) {
+                out.add(name);
+            }
+        });
+        return out;
+    }
+
     static List<RdsRef> rdsRefs(Listener listener) {
         List<RdsRef> out = new ArrayList<>();
         for (FilterChain fc : filterChains(listener)) {

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.envoyproxy.envoy.service.runtime.v3.Runtime;
@@ -22,7 +23,12 @@ public enum XdsResourceType {
     /** RTDS: named by the bootstrap's rtds_layers, asked for from the start (Envoy's server waits for them). */
     RUNTIME("type.googleapis.com/envoy.service.runtime.v3.Runtime", Runtime.class, false),
     /** ECDS: a discovered filter's config, named as the filter (Envoy's ExtensionConfigDS). */
-    EXTENSION_CONFIG("type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", TypedExtensionConfig.class, false);
+    EXTENSION_CONFIG("type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig", TypedExtensionConfig.class, false),
+    /**
+     * VHDS (delta only): virtual hosts named {@code <route config name>/<host>}, subscribed by the route
+     * configuration's name (a namespace: every host under it) and by alias for on-demand lookups.
+     */
+    VIRTUAL_HOST("type.googleapis.com/envoy.config.route.v3.VirtualHost", VirtualHost.class, false);
 
     public final String typeUrl;
     public final Class<? extends Message> messageClass;
@@ -45,6 +51,18 @@ public enum XdsResourceType {
             }
         }
         return null;
+    }
+
+    /**
+     * Whether a resource of this type named {@code name} is among those {@code subscribed}: by name, or for VHDS
+     * also by its route configuration's namespace (the part before the last '/', as Envoy's namespace matching).
+     */
+    public boolean covers(java.util.Set<String> subscribed, String name) {
+        if (subscribed.contains(name)) {
+            return true;
+        }
+        int slash = name.lastIndexOf('/');
+        return this == VIRTUAL_HOST && slash > 0 && subscribed.contains(name.substring(0, slash));
     }
 
     /** Unpacks one resource, accepting an {@code envoy.service.discovery.v3.Resource} wrapper as Envoy does. */
@@ -74,6 +92,8 @@ public enum XdsResourceType {
             return rt.getName();
         } else if (m instanceof TypedExtensionConfig e) {
             return e.getName();
+        } else if (m instanceof VirtualHost vh) {
+            return vh.getName();
         }
         throw new IllegalArgumentException("not an xDS resource: " + m.getClass().getName());
     }
@@ -88,6 +108,7 @@ public enum XdsResourceType {
             case SECRET -> "SDS";
             case RUNTIME -> "RTDS";
             case EXTENSION_CONFIG -> "ECDS";
+            case VIRTUAL_HOST -> "VHDS";
         };
     }
 }

@@ -85,6 +85,11 @@ public final class XdsSnapshot {
         return messages(XdsResourceType.EXTENSION_CONFIG);
     }
 
+    /** VHDS: virtual hosts by resource name ({@code <route config name>/<host>}). */
+    public Map<String, io.envoyproxy.envoy.config.route.v3.VirtualHost> virtualHosts() {
+        return messages(XdsResourceType.VIRTUAL_HOST);
+    }
+
     @SuppressWarnings("unchecked")
     private <T extends Message> Map<String, T> messages(XdsResourceType type) {
         return (Map<String, T>) messages.get(type);

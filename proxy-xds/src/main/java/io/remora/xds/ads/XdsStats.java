@@ -24,9 +24,9 @@ public final class XdsStats {
     final Counter ldsUpdateAttempt;
     final Counter ldsUpdateSuccess;
     final Counter ldsUpdateRejected;
-    final Counter cdsUpdateAttempt;
-    final Counter cdsUpdateSuccess;
-    final Counter cdsUpdateRejected;
+    Counter cdsUpdateAttempt;
+    Counter cdsUpdateSuccess;
+    Counter cdsUpdateRejected;
 
     public XdsStats(MeterRegistry registry) {
         this.registry = registry;
@@ -37,6 +37,16 @@ public final class XdsStats {
         cdsUpdateAttempt = registry.counter("envoy_cluster_manager_cds_update_attempt");
         cdsUpdateSuccess = registry.counter("envoy_cluster_manager_cds_update_success");
         cdsUpdateRejected = registry.counter("envoy_cluster_manager_cds_update_rejected");
+    }
+
+    /**
+     * CDS is not subscribed by wildcard: the cluster responses answer on-demand CDS, whose subscription Envoy
+     * counts under {@code cluster_manager.odcds.*}.
+     */
+    void clustersOnDemandOnly() {
+        cdsUpdateAttempt = registry.counter("envoy_cluster_manager_odcds_update_attempt");
+        cdsUpdateSuccess = registry.counter("envoy_cluster_manager_odcds_update_success");
+        cdsUpdateRejected = registry.counter("envoy_cluster_manager_odcds_update_rejected");
     }
 
     void connected(boolean up) {
@@ -91,6 +101,10 @@ public final class XdsStats {
             ecdsReloaded(before, after);
             return;
         }
+        if (type == XdsResourceType.VIRTUAL_HOST) {
+            vhds(before, after, success);
+            return;
+        }
         if (type != XdsResourceType.ROUTE && type != XdsResourceType.ENDPOINT) {
             return;
         }
@@ -114,6 +128,40 @@ public final class XdsStats {
                 }
             }
         }
+    }
+
+    /**
+     * {@code http.<stat_prefix>.vhds.<route_config_name>.config_reload} (and the subscription's update_success /
+     * update_rejected) for each route configuration whose virtual hosts the update changed, under every HCM
+     * loading it. Envoy extracts only the HCM prefix as a tag: the route configuration stays in the name.
+     */
+    private void vhds(XdsSnapshot before, XdsSnapshot after, boolean success) {
+        java.util.Set<String> changed = new java.util.HashSet<>();
+        Map<String, XdsResource> was = before.state(XdsResourceType.VIRTUAL_HOST).resources();
+        Map<String, XdsResource> now = after.state(XdsResourceType.VIRTUAL_HOST).resources();
+        java.util.Set<String> names = new java.util.HashSet<>(was.keySet());
+        names.addAll(now.keySet());
+        for (String n : names) {
+            if (!Objects.equals(was.get(n), now.get(n)) && n.lastIndexOf('/') > 0) {
+                changed.add(n.substring(0, n.lastIndexOf('/')));
+            }
+        }
+        for (Listener l : after.listeners().values()) {
+            for (XdsDependencies.RdsRef ref : XdsDependencies.rdsRefs(l)) {
+                if (changed.contains(ref.routeConfigName())) {
+                    vhdsCounter(ref.statPrefix(), ref.routeConfigName(), success ? "update_success" : "update_rejected")
+                            .increment();
+                    if (success) {
+                        vhdsCounter(ref.statPrefix(), ref.routeConfigName(), "config_reload").increment();
+                    }
+                }
+            }
+        }
+    }
+
+    private Counter vhdsCounter(String statPrefix, String routeConfigName, String stat) {
+        return registry.counter("envoy_http_vhds_" + io.remora.stats.StatNames.sanitize(routeConfigName) + "_" + stat,
+                Tags.of("envoy_http_conn_manager_prefix", statPrefix));
     }
 
     /**

@@ -17,9 +17,16 @@ import java.util.Set;
  * One decoded response of one type: the resources it carries and the names it removes. A state-of-the-world
  * response of a wildcard type (LDS, CDS) is the full set ({@code fullState}); anything else is merged into what
  * the client holds. {@code error} is set when the response itself cannot be decoded: it is NACKed as is.
+ * {@code answered} is, for VHDS, every name and alias the response speaks of, bodiless resources included
+ * (Envoy's answer for an alias the server cannot resolve): the on-demand lookups it ends.
  */
 record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<String, XdsResource> resources,
-                 Set<String> removed, boolean fullState, String error) {
+                 Set<String> removed, boolean fullState, String error, Set<String> answered) {
+
+    XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<String, XdsResource> resources,
+              Set<String> removed, boolean fullState, String error) {
+        this(type, nonce, versionInfo, resources, removed, fullState, error, Set.of());
+    }
 
     static XdsUpdate fromSotw(DiscoveryResponse response, Instant now) {
         XdsResourceType type = XdsResourceType.fromTypeUrl(response.getTypeUrl());
@@ -49,7 +56,12 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
                     "unsupported type URL " + response.getTypeUrl());
         }
         Map<String, XdsResource> resources = new LinkedHashMap<>();
+        Set<String> answered = new java.util.HashSet<>();
         for (Resource r : response.getResourcesList()) {
+            if (type == XdsResourceType.VIRTUAL_HOST) {
+                answered.add(r.getName());
+                answered.addAll(r.getAliasesList());
+            }
             if (!r.hasResource()) {
                 continue; // a TTL heartbeat: the resource stays as it is
             }
@@ -63,7 +75,7 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
             }
         }
         return new XdsUpdate(type, response.getNonce(), response.getSystemVersionInfo(), resources,
-                Set.copyOf(response.getRemovedResourcesList()), false, null);
+                Set.copyOf(response.getRemovedResourcesList()), false, null, Set.copyOf(answered));
     }
 
     private static XdsUpdate rejected(XdsResourceType type, String nonce, String version, String error) {
@@ -83,7 +95,7 @@ record XdsUpdate(XdsResourceType type, String nonce, String versionInfo, Map<Str
             removed.forEach(merged::remove);
         }
         for (XdsResource r : resources.values()) {
-            if (!type.wildcard && !subscribed.contains(r.name())) {
+            if (!type.wildcard && !type.covers(subscribed, r.name())) {
                 continue;
             }
             XdsResource old = base.resources().get(r.name());

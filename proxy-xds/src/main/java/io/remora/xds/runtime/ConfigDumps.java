@@ -109,7 +109,9 @@ final class ConfigDumps {
             }
             for (XdsResource r : snapshot.state(XdsResourceType.ROUTE).resources().values()) {
                 routes.addDynamicRouteConfigs(RoutesConfigDump.DynamicRouteConfig.newBuilder().setVersionInfo(r.version())
-                        .setRouteConfig(Any.pack(r.resource())).setLastUpdated(ts(r.lastUpdated())));
+                        .setRouteConfig(Any.pack(VhdsRouteConfigs.merged(
+                                (io.envoyproxy.envoy.config.route.v3.RouteConfiguration) r.resource(),
+                                snapshot.virtualHosts()))).setLastUpdated(ts(r.lastUpdated())));
             }
             for (XdsResource r : snapshot.state(XdsResourceType.ENDPOINT).resources().values()) {
                 endpoints.addDynamicEndpointConfigs(EndpointsConfigDump.DynamicEndpointConfig.newBuilder()

@@ -51,8 +51,12 @@ final class DynamicConfig {
     /** Discovered filters' configs (ECDS), published by {@link #commit} once the server runs the merge. */
     private final EcdsConfigs ecds;
 
-    DynamicConfig(ServerConfig base, io.micrometer.core.instrument.MeterRegistry registry) {
+    /** The bootstrap's ADS mode, which VHDS route configurations depend on. */
+    private final VhdsRouteConfigs.Ads ads;
+
+    DynamicConfig(ServerConfig base, io.micrometer.core.instrument.MeterRegistry registry, VhdsRouteConfigs.Ads ads) {
         this.base = base;
+        this.ads = ads;
         this.ecds = new EcdsConfigs(registry);
     }
 
@@ -104,9 +108,15 @@ final class DynamicConfig {
 
         Map<String, Cached<RouteConfiguration, io.remora.config.RouteConfiguration>> nextRoutes = new HashMap<>();
         Map<String, io.remora.config.RouteConfiguration> routes = new LinkedHashMap<>(base.routeConfigs());
-        for (RouteConfiguration rc : snapshot.routes().values()) {
-            routes.put(rc.getName(), cached(routeCache, nextRoutes, rc.getName(), rc,
-                    () -> ResourceTranslator.routeConfiguration(rc, ctx)));
+        for (RouteConfiguration delivered : snapshot.routes().values()) {
+            RouteConfiguration rc = delivered;
+            if (rc.hasVhds()) {
+                VhdsRouteConfigs.check(rc, ads);
+                rc = VhdsRouteConfigs.merged(rc, snapshot.virtualHosts()).toBuilder().clearVhds().build();
+            }
+            RouteConfiguration full = rc;
+            routes.put(full.getName(), cached(routeCache, nextRoutes, full.getName(), full,
+                    () -> ResourceTranslator.routeConfiguration(full, ctx)));
         }
         ecds.prepare(snapshot, ctx);
         clusterCache = nextClusters;

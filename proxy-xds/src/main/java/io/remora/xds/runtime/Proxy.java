@@ -79,7 +79,7 @@ public final class Proxy implements AutoCloseable {
         // The bootstrap's tracing.http: for connection managers whose tracing names no provider.
         io.remora.config.TracingConfig.Provider bootstrapTracer = io.remora.xds.translate.TracingTranslator
                 .bootstrapProvider(bootstrap, io.remora.xds.translate.TranslationContext.lenient());
-        this.dynamic = new DynamicConfig(config, stats.meterRegistry());
+        this.dynamic = new DynamicConfig(config, stats.meterRegistry(), VhdsRouteConfigs.Ads.of(bootstrap));
         this.commandLine = commandLine;
         this.quit = quit;
         this.accessLogs = new AccessLogs(fileFlushInterval.toMillis(), AccessLogs.DEFAULT_QUEUE_CAPACITY);
@@ -150,6 +150,7 @@ public final class Proxy implements AutoCloseable {
         if (xds == null) {
             state.initialized();
         } else {
+            server.onDemand(xds.onDemandDiscovery());
             // Like Envoy's init manager: ready once the first LDS/CDS update has been applied.
             xds.start();
         }

@@ -66,7 +66,8 @@ public final class RouteConfigurationTranslator {
             vhosts.add(virtualHost(vh, vp, routeCtx, maxBody));
         }
         if (rc.hasVhds()) {
-            throw path.field("vhds").error("VHDS is not supported");
+            // RDS configurations reach here with their VHDS hosts merged in and vhds cleared (DynamicConfig)
+            throw path.field("vhds").error("VHDS is supported on route configurations from RDS only");
         }
         HeaderMutation req = HeaderTranslator.mutation(rc.getRequestHeadersToAddList(),
                 rc.getRequestHeadersToRemoveList(), path.field("request_headers_to_add"),

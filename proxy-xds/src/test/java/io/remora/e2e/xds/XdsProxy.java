@@ -218,8 +218,26 @@ final class XdsProxy implements AutoCloseable {
 
     /** One HTTP/1.1 GET on an open connection, kept open; the response head (lower-cased names) and body. */
     static String exchange(Socket s) throws IOException {
+        return exchange(s, "test");
+    }
+
+    /**
+     * A GET of "/" with this Host header (java.net.http will not send one of its choosing) on a fresh
+     * connection: the status and body.
+     */
+    static Reply getWithHost(int port, String host) {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            String r = exchange(s, host);
+            int body = r.indexOf("\r\n\r\n");
+            return new Reply(Integer.parseInt(r.substring(9, 12)), r.substring(body + 4), "");
+        } catch (IOException e) {
+            return new Reply(-1, e.toString(), "");
+        }
+    }
+
+    private static String exchange(Socket s, String host) throws IOException {
         s.setSoTimeout(10_000);
-        s.getOutputStream().write("GET / HTTP/1.1\r\nhost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(("GET / HTTP/1.1\r\nhost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         InputStream in = s.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {

@@ -10,7 +10,6 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.stub.StreamObserver;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * java-control-plane serves no ECDS (its server refuses the TypedExtensionConfig type URL), so this
@@ -51,79 +49,10 @@ final class EcdsAdsService {
     /** java-control-plane's ADS service with ECDS answered here. */
     AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase wrap(
             AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase delegate) {
-        return new AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase() {
-            @Override
-            public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> out) {
-                return serve(out, delegate::streamAggregatedResources, SotwStream::new, DiscoveryRequest::getTypeUrl);
-            }
-
-            @Override
-            public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(StreamObserver<DeltaDiscoveryResponse> out) {
-                return serve(out, delegate::deltaAggregatedResources, DeltaStream::new, DeltaDiscoveryRequest::getTypeUrl);
-            }
-        };
+        return AdsTypeSplitter.ads(TYPE_URL, onChange, delegate, SotwStream::new, DeltaStream::new);
     }
 
-    /** One stream's ECDS half. */
-    private interface EcdsStream<Q> {
-        void onRequest(Q request);
-
-        /** The configs changed: send what the client's subscription is owed. */
-        void changed();
-    }
-
-    /** One ADS stream: ECDS requests to this service's half, the rest to java-control-plane's, one writer. */
-    private <Q, R> StreamObserver<Q> serve(StreamObserver<R> out, Function<StreamObserver<R>, StreamObserver<Q>> delegate,
-                                           Function<StreamObserver<R>, EcdsStream<Q>> ecdsHalf, Function<Q, String> typeUrl) {
-        StreamObserver<R> shared = synchronizedObserver(out);
-        StreamObserver<Q> rest = delegate.apply(shared);
-        EcdsStream<Q> ecds = ecdsHalf.apply(shared);
-        Runnable changed = ecds::changed;
-        onChange.add(changed);
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(Q request) {
-                if (typeUrl.apply(request).equals(TYPE_URL)) {
-                    ecds.onRequest(request);
-                } else {
-                    rest.onNext(request);
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                onChange.remove(changed);
-                rest.onError(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                onChange.remove(changed);
-                rest.onCompleted();
-            }
-        };
-    }
-
-    private static <R> StreamObserver<R> synchronizedObserver(StreamObserver<R> out) {
-        return new StreamObserver<>() {
-            @Override
-            public synchronized void onNext(R value) {
-                out.onNext(value);
-            }
-
-            @Override
-            public synchronized void onError(Throwable t) {
-                out.onError(t);
-            }
-
-            @Override
-            public synchronized void onCompleted() {
-                out.onCompleted();
-            }
-        };
-    }
-
-    private final class SotwStream implements EcdsStream<DiscoveryRequest> {
+    private final class SotwStream implements AdsTypeSplitter.TypeHalf<DiscoveryRequest> {
         private final StreamObserver<DiscoveryResponse> out;
         private Set<String> names = Set.of();
         private String sent;
@@ -166,35 +95,21 @@ final class EcdsAdsService {
         }
     }
 
-    private final class DeltaStream implements EcdsStream<DeltaDiscoveryRequest> {
-        private final StreamObserver<DeltaDiscoveryResponse> out;
+    private final class DeltaStream extends AdsTypeSplitter.DeltaHalf {
         private final Set<String> names = new HashSet<>();
-        /** What the client holds, by name: the hash of the config sent. */
-        private final Map<String, String> held = new HashMap<>();
 
         DeltaStream(StreamObserver<DeltaDiscoveryResponse> out) {
-            this.out = out;
+            super(cp, out, TYPE_URL, () -> version, () -> "ecds-" + nonces.incrementAndGet());
         }
 
         @Override
-        public synchronized void onRequest(DeltaDiscoveryRequest r) {
-            cp.deltaRequests.add(r);
+        void subscribe(DeltaDiscoveryRequest r) {
             names.addAll(r.getResourceNamesSubscribeList());
             r.getResourceNamesUnsubscribeList().forEach(names::remove);
-            held.putAll(r.getInitialResourceVersionsMap());
-            if (!r.hasErrorDetail()) {
-                send();
-            }
         }
 
         @Override
-        public synchronized void changed() {
-            send();
-        }
-
-        private void send() {
-            DeltaDiscoveryResponse.Builder b = DeltaDiscoveryResponse.newBuilder().setTypeUrl(TYPE_URL)
-                    .setSystemVersionInfo(version).setNonce("ecds-" + nonces.incrementAndGet());
+        void owed(DeltaDiscoveryResponse.Builder b) {
             Map<String, TypedExtensionConfig> now = configs;
             for (String name : names) {
                 TypedExtensionConfig c = now.get(name);
@@ -210,12 +125,6 @@ final class EcdsAdsService {
                     b.addResources(Resource.newBuilder().setName(name).setVersion(v).setResource(Any.pack(c)));
                 }
             }
-            if (b.getResourcesCount() == 0 && b.getRemovedResourcesCount() == 0) {
-                return;
-            }
-            DeltaDiscoveryResponse resp = b.build();
-            cp.deltaResponses.add(resp);
-            out.onNext(resp);
         }
     }
 }

@@ -36,6 +36,8 @@ public final class TestControlPlane implements AutoCloseable {
     public final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
     /** ECDS, which java-control-plane does not serve: see {@link #setExtensionConfigs}. */
     private final EcdsAdsService ecds = new EcdsAdsService(this);
+    /** VHDS, which java-control-plane does not serve either: see {@link #setVirtualHosts}. */
+    private final VhdsAdsService vhds = new VhdsAdsService(this);
     public final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
     public final List<DiscoveryResponse> responses = new CopyOnWriteArrayList<>();
     public final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
@@ -71,7 +73,7 @@ public final class TestControlPlane implements AutoCloseable {
     public TestControlPlane startTcp(int bindPort) throws Exception {
         V3DiscoveryServer ds = discoveryServer();
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", bindPort))
-                .addService(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl()))
+                .addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
                 .addService(ds.getSecretDiscoveryServiceImpl())
                 .build().start();
         port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
@@ -85,7 +87,7 @@ public final class TestControlPlane implements AutoCloseable {
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(udsGroup)
                 .workerEventLoopGroup(udsGroup)
-                .addService(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl()))
+                .addService(vhds.wrap(ecds.wrap(ds.getAggregatedDiscoveryServiceImpl())))
                 .addService(ds.getSecretDiscoveryServiceImpl())
                 .build().start();
         return this;
@@ -103,6 +105,23 @@ public final class TestControlPlane implements AutoCloseable {
     /** The TypedExtensionConfigs served over ECDS, all under this version. */
     public void setExtensionConfigs(String version, io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig... configs) {
         ecds.set(version, List.of(configs));
+    }
+
+    /**
+     * The virtual hosts served over VHDS (delta), by resource name {@code <route config>/<virtual host name>}, all
+     * under this version.
+     */
+    public void setVirtualHosts(String version, java.util.Map<String, io.envoyproxy.envoy.config.route.v3.VirtualHost> hosts) {
+        vhds.set(version, hosts);
+    }
+
+    /** While on, VHDS answers to on-demand aliases are held back (until {@link #releaseVirtualHosts}). */
+    public void holdVirtualHosts() {
+        vhds.hold(true);
+    }
+
+    public void releaseVirtualHosts() {
+        vhds.release();
     }
 
     public List<DiscoveryRequest> requests(String typeUrl) {

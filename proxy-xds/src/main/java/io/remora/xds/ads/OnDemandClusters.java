@@ -1,0 +1,128 @@
+package io.remora.xds.ads;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * On-demand CDS, as Envoy's OdCdsApiImpl and ClusterDiscoveryManager: a cluster asked for is subscribed by
+ * name over delta ADS and stays subscribed; the requests waiting for one cluster share that subscription, each
+ * with its own timeout. They are told true once the cluster is applied (warmed: an EDS cluster with its load
+ * assignment), false when a response lists it as removed (the server's way to say it does not exist) or
+ * their timeout passes. With a cds_config of its own (ADS wildcard or file) nothing more is asked: the cluster
+ * may still come with CDS before the timeout. Control thread only.
+ */
+final class OnDemandClusters {
+    private static final Logger log = Logger.getLogger(OnDemandClusters.class.getName());
+
+    private final class Waiter {
+        final String name;
+        final Consumer<Boolean> done;
+        ScheduledFuture<?> timer;
+
+        Waiter(String name, Consumer<Boolean> done) {
+            this.name = name;
+            this.done = done;
+        }
+    }
+
+    private final AdsSubscriptions subscriptions;
+    private final ScheduledExecutorService control;
+    /**
+     * False when CDS has a source of its own (a wildcard ADS subscription, whose implicit wildcard names would
+     * end, or a file, which is the whole truth for clusters): nothing is asked, CDS may bring the cluster.
+     */
+    private final boolean byName;
+    private final Set<String> asked = new LinkedHashSet<>();
+    private final Map<String, List<Waiter>> waiting = new HashMap<>();
+
+    OnDemandClusters(AdsSubscriptions subscriptions, ScheduledExecutorService control, boolean byName) {
+        this.subscriptions = subscriptions;
+        this.control = control;
+        this.byName = byName;
+    }
+
+    void request(String name, Duration timeout, Consumer<Boolean> done, XdsUpdateCycle cycle) {
+        if (cycle.accepted().clusters().containsKey(name)) {
+            run(done, true); // arrived between the filter's look and this one
+            return;
+        }
+        Waiter w = new Waiter(name, done);
+        w.timer = control.schedule(() -> timedOut(w), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        boolean inFlight = waiting.containsKey(name);
+        waiting.computeIfAbsent(name, n -> new ArrayList<>()).add(w);
+        if (!byName || inFlight) {
+            return; // one discovery per cluster at a time: this request waits on it
+        }
+        if (asked.add(name)) {
+            subscriptions.explicit(XdsResourceType.CLUSTER, Set.copyOf(asked));
+            cycle.evaluate();
+        } else {
+            subscriptions.requestAgain(XdsResourceType.CLUSTER, Set.of(name));
+        }
+    }
+
+    /** The names asked for, subscribed on the stream when CDS is not a wildcard subscription. */
+    Set<String> names() {
+        return asked;
+    }
+
+    /** Clusters were applied: those now known are available to their waiters. */
+    void applied(XdsSnapshot accepted) {
+        for (String name : List.copyOf(waiting.keySet())) {
+            if (accepted.clusters().containsKey(name)) {
+                finish(name, true);
+            }
+        }
+    }
+
+    /** A response removed these names: a cluster asked for and still unknown does not exist. */
+    void removed(Set<String> names, XdsSnapshot accepted) {
+        for (String name : names) {
+            if (waiting.containsKey(name) && !accepted.clusters().containsKey(name)) {
+                finish(name, false);
+            }
+        }
+    }
+
+    private void timedOut(Waiter w) {
+        List<Waiter> ws = waiting.get(w.name);
+        if (ws != null && ws.remove(w)) {
+            if (ws.isEmpty()) {
+                waiting.remove(w.name);
+            }
+            log.fine(() -> "ODCDS: cluster " + w.name + " not discovered in time");
+            run(w.done, false);
+        }
+    }
+
+    private void finish(String name, boolean available) {
+        for (Waiter w : waiting.remove(name)) {
+            w.timer.cancel(false);
+            run(w.done, available);
+        }
+    }
+
+    private static void run(Consumer<Boolean> done, boolean available) {
+        try {
+            done.accept(available);
+        } catch (RuntimeException e) {
+            log.log(Level.WARNING, "ODCDS: an on-demand callback failed", e);
+        }
+    }
+
+    void close() {
+        waiting.values().forEach(ws -> ws.forEach(w -> w.timer.cancel(false)));
+        waiting.clear();
+    }
+}

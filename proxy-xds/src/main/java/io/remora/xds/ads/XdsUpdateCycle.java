@@ -1,0 +1,372 @@
+package io.remora.xds.ads;
+
+import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The xDS client's control-thread half: updates received (ADS, SDS streams, files) are merged into
+ * {@link PendingUpdates}, held while what they bring warms, then applied over the accepted snapshot and
+ * ACKed, or NACKed naming the culprit; the subscriptions follow each candidate. {@link XdsClient} owns the
+ * streams and the thread and hands every event to this class on that thread.
+ */
+final class XdsUpdateCycle {
+    private static final Logger log = Logger.getLogger(XdsClient.class.getName());
+
+    private final XdsClientOptions options;
+    private final XdsConfigApplier applier;
+    private final XdsStats stats;
+    private final AdsSubscriptions subscriptions;
+    private final SdsStreams sds;
+    /** Discovered filter configs from path_config_source files (ECDS). */
+    private final EcdsFiles ecdsFiles;
+    private final PendingUpdates pending = new PendingUpdates();
+    /** Wildcard types still owed their first response: the first snapshot waits for them (server initialization). */
+    private final Set<XdsResourceType> awaitingFirst = EnumSet.noneOf(XdsResourceType.class);
+    private final WarmingTimer warmingTimer;
+    /** VHDS lookups waiting for their answer. */
+    private final OnDemandVirtualHosts onDemand;
+    /** On-demand CDS lookups waiting for their cluster. */
+    private final OnDemandClusters onDemandClusters;
+    /** Cluster names removed by CDS responses not yet applied: a cluster asked for on demand may not exist. */
+    private final Set<String> clustersRemoved = new HashSet<>();
+
+    private XdsSnapshot accepted = XdsSnapshot.EMPTY;
+    private volatile XdsSnapshot current = XdsSnapshot.EMPTY;
+    boolean closed;
+    /**
+     * Initialization is over (Envoy's init manager is done): the first snapshot has been applied, or the first
+     * responses were rejected or timed out. From now on RDS/EDS updates need not wait for warming.
+     */
+    private boolean initialized;
+    /**
+     * Per named type, the names whose fetch ended in a rejected response while they were missing: as Envoy marks a
+     * subscription's init target ready when its update is rejected, nothing warms on them any more.
+     */
+    private final EnumMap<XdsResourceType, Set<String>> settled = new EnumMap<>(XdsResourceType.class);
+    private boolean started;
+
+    XdsUpdateCycle(XdsClientOptions options, XdsConfigApplier applier, XdsStats stats, AdsSubscriptions subscriptions,
+                   SdsStreams sds, EcdsFiles ecdsFiles, ScheduledExecutorService control) {
+        this.options = options;
+        this.applier = applier;
+        this.stats = stats;
+        this.subscriptions = subscriptions;
+        this.sds = sds;
+        this.ecdsFiles = ecdsFiles;
+        this.warmingTimer = new WarmingTimer(control, this::onWarmingExpired);
+        this.onDemand = new OnDemandVirtualHosts(subscriptions);
+        this.onDemandClusters = new OnDemandClusters(subscriptions, control, options.clustersOnDemandOnly());
+    }
+
+    XdsSnapshot accepted() {
+        return accepted;
+    }
+
+    /** The last snapshot the applier accepted (any thread). */
+    XdsSnapshot current() {
+        return current;
+    }
+
+    OnDemandVirtualHosts onDemand() {
+        return onDemand;
+    }
+
+    OnDemandClusters onDemandClusters() {
+        return onDemandClusters;
+    }
+
+    /** The client starts: the first snapshot waits for the wildcard types and the files. */
+    void start() {
+        started = true;
+        awaitingFirst.addAll(options.adsTypes());
+        awaitingFirst.addAll(options.fileSources().keySet());
+        if (!awaitingFirst.isEmpty()) {
+            warmingTimer.arm(options.initialFetchTimeout());
+        }
+    }
+
+    void close() {
+        closed = true;
+        warmingTimer.cancel();
+        onDemand.close();
+        onDemandClusters.close();
+    }
+
+    /** Responses not yet applied were never ACKed: the server sends them again on the new stream. */
+    void dropUnackedUpdates() {
+        pending.dropUnackedAds();
+        clustersRemoved.clear(); // they came with the responses dropped
+        if (pending.isEmpty() && awaitingFirst.isEmpty()) {
+            warmingTimer.cancel();
+        }
+        subscriptions.refresh(pending.over(accepted), accepted);
+    }
+
+    // ---- updates ----------------------------------------------------------------------------------------
+
+    void onAdsUpdate(XdsUpdate u) {
+        if (u.type() == null) {
+            log.warning("xDS: ignoring a response of an unsupported type: " + u.error());
+            return;
+        }
+        subscriptions.responseReceived(u.type(), u.nonce());
+        if (u.type() == XdsResourceType.VIRTUAL_HOST) {
+            onDemand.received(u.answered());
+        }
+        if (u.type() == XdsResourceType.CLUSTER) {
+            clustersRemoved.addAll(u.removed());
+        }
+        onUpdate(u, true);
+    }
+
+    /** A response on a separate SDS stream: merged into the secrets held, applied (and ACKed there) as any update. */
+    void onSdsUpdate(ApiConfigSource source, XdsUpdate u) {
+        if (closed) {
+            return;
+        }
+        stats.attempt(XdsResourceType.SECRET);
+        if (u.type() != XdsResourceType.SECRET || u.error() != null) {
+            stats.rejected(XdsResourceType.SECRET);
+            String error = u.error() != null ? u.error() : "not a secret: " + u.type();
+            log.warning("SDS: update rejected: " + error);
+            sds.nack(source, List.of(u.nonce()), error);
+            settle(XdsResourceType.SECRET, sds.names(source));
+            evaluate();
+            return;
+        }
+        pending.addSds(source, u, accepted, sds.names(source));
+        evaluate();
+    }
+
+    /** A separate SDS stream (re)opened: what it sent before was never ACKed; ask again with what is held. */
+    void onSdsStreamRestart(ApiConfigSource source) {
+        pending.forgetSdsSource(source);
+        sds.startIfOpen(source, accepted.state(XdsResourceType.SECRET).resources());
+    }
+
+    void onUpdate(XdsUpdate u, boolean ads) {
+        if (closed) {
+            return;
+        }
+        XdsResourceType type = u.type();
+        stats.attempt(type);
+        if (u.error() != null) {
+            reject(type, List.of(u.nonce()), ads, u.error());
+            evaluate();
+            return;
+        }
+        // A file is the whole truth for its type (RTDS layers pick theirs); ECDS names come from one file each.
+        pending.add(u, ads, accepted, ads ? subscriptions.names(type)
+                : type == XdsResourceType.EXTENSION_CONFIG ? allNames(type) : u.resources().keySet());
+        awaitingFirst.remove(type);
+        evaluate();
+    }
+
+    void evaluate() {
+        subscriptions.refresh(pending.over(accepted), accepted);
+        if (!closed) {
+            ecdsFiles.refresh(pending.over(accepted), accepted);
+        }
+        XdsSnapshot candidate = pruneUnsubscribed(pending.over(accepted));
+        if (pending.isEmpty()) {
+            if (started && awaitingFirst.isEmpty()) {
+                initializationDone();
+            }
+            return;
+        }
+        Warming.Verdict verdict = Warming.check(candidate, accepted, !awaitingFirst.isEmpty(), options.initialFetchTimeout(),
+                (type, name) -> settled.getOrDefault(type, Set.of()).contains(name));
+        if (!verdict.warming()) {
+            applyPending(pending.types());
+            return;
+        }
+        warmingTimer.arm(verdict.maxWait());
+        if (initialized && awaitingFirst.isEmpty()) {
+            // Once serving, RDS, EDS and SDS updates do not wait for listeners and clusters that are warming. (A
+            // warming cluster's load assignment may so arrive first; nothing references it until the cluster does.)
+            Set<XdsResourceType> ready = EnumSet.noneOf(XdsResourceType.class);
+            for (XdsResourceType t : pending.types()) {
+                if (!t.wildcard) {
+                    ready.add(t);
+                }
+            }
+            if (!ready.isEmpty()) {
+                applyPending(ready);
+            }
+        }
+    }
+
+    /** The warming timer fired: what is pending is applied without what never came. */
+    private void onWarmingExpired(Duration wait) {
+        log.warning("xDS: initial_fetch_timeout (" + wait + ") expired; applying without "
+                + (awaitingFirst.isEmpty() ? "the missing dependencies" : awaitingFirst));
+        awaitingFirst.clear();
+        if (!pending.isEmpty()) {
+            applyPending(pending.types());
+        } else {
+            initializationDone(); // Envoy goes LIVE without the config that never came
+        }
+    }
+
+    /** Applies the pending updates of {@code types} over the accepted snapshot; ACKs them or NACKs the culprit. */
+    private void applyPending(Set<XdsResourceType> types) {
+        if (types.containsAll(pending.types())) {
+            warmingTimer.cancel();
+            awaitingFirst.clear();
+        }
+        Map<XdsResourceType, PendingUpdates.Pending> applying = pending.take(types);
+        XdsSnapshot snapshot = accepted;
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
+            snapshot = snapshot.with(e.getKey(), e.getValue().state());
+        }
+        if (!snapshot.sameContent(accepted)) {
+            try {
+                applier.apply(snapshot);
+            } catch (XdsRejectedException e) {
+                onRejected(applying, e.resourceName(), e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                log.log(Level.SEVERE, "xDS applier failed", e);
+                onRejected(applying, null, "internal error applying the update: " + e);
+                return;
+            }
+        }
+        XdsSnapshot previous = accepted;
+        accepted = snapshot;
+        initialized = true;
+        current = snapshot;
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
+            XdsResourceType type = e.getKey();
+            PendingUpdates.Pending p = e.getValue();
+            if (p.ads() && !p.nonces().isEmpty()) {
+                subscriptions.ack(type, snapshot.versionInfo(type), p.nonces());
+            }
+            p.sds().forEach((source, ack) -> sds.ack(source, ack.version(), ack.nonces()));
+            if (!p.nonces().isEmpty() || !p.ads() || !p.sds().isEmpty()) {
+                stats.success(type);
+                XdsLog.accepted(type, p.state().resources().size(), snapshot.versionInfo(type));
+            }
+            stats.perResource(type, previous, snapshot, true);
+        }
+        if (applying.containsKey(XdsResourceType.VIRTUAL_HOST)) {
+            onDemand.settled(); // the route tables now hold what VHDS answered
+        }
+        if (applying.containsKey(XdsResourceType.CLUSTER)) {
+            onDemandClusters.applied(snapshot);
+            onDemandClusters.removed(clustersRemoved, snapshot);
+            clustersRemoved.clear();
+        }
+        // what the replaced listeners and clusters needed is no longer subscribed, nor held: that is applied too
+        evaluate();
+    }
+
+    /**
+     * NACKs the types holding the resource the applier named (all of them when it named none it knows) and
+     * tries the other updates again without them, as Envoy rejects one type's update and keeps the others.
+     */
+    private void onRejected(Map<XdsResourceType, PendingUpdates.Pending> applying, String resourceName, String error) {
+        log.warning("xDS update rejected: " + error);
+        Set<XdsResourceType> blamed = EnumSet.noneOf(XdsResourceType.class);
+        for (Map.Entry<XdsResourceType, PendingUpdates.Pending> e : applying.entrySet()) {
+            if (resourceName != null && e.getValue().state().resources().containsKey(resourceName)) {
+                blamed.add(e.getKey());
+            }
+        }
+        if (blamed.isEmpty()) {
+            blamed.addAll(applying.keySet());
+        }
+        for (XdsResourceType t : blamed) {
+            PendingUpdates.Pending p = applying.remove(t);
+            reject(t, p.nonces(), p.ads(), error);
+            p.sds().forEach((source, ack) -> sds.nack(source, ack.nonces(), error));
+            stats.perResource(t, accepted, accepted.with(t, p.state()), false);
+        }
+        pending.putBack(applying);
+        // back to the subscriptions of what runs plus what is still pending; what was waited for is settled
+        evaluate();
+    }
+
+    /**
+     * Initialization ends without a snapshot to apply (the first responses were rejected, or never came before
+     * initial_fetch_timeout): as Envoy, the server goes on with what it has rather than stay INITIALIZING.
+     */
+    private void initializationDone() {
+        if (initialized) {
+            return;
+        }
+        initialized = true;
+        log.warning("xDS: initialization finished without an accepted update; serving the static configuration");
+        applier.initialized();
+    }
+
+    /** A rejected response of a named type: what it should have brought is no longer waited for. */
+    private void settle(XdsResourceType type, Set<String> subscribed) {
+        // as Envoy's RTDS init target, a rejected first response ends the wait for it too
+        awaitingFirst.remove(type);
+        if (type.wildcard) {
+            return;
+        }
+        Set<String> missing = new HashSet<>(subscribed);
+        missing.removeAll(accepted.state(type).resources().keySet());
+        if (!missing.isEmpty()) {
+            settled.computeIfAbsent(type, t -> new HashSet<>()).addAll(missing);
+        }
+    }
+
+    private void reject(XdsResourceType type, List<String> nonces, boolean ads, String error) {
+        stats.rejected(type);
+        if (type == XdsResourceType.EXTENSION_CONFIG) {
+            stats.ecdsFailed(allNames(type), EcdsRefs.of(pending.over(accepted)));
+        }
+        settle(type, allNames(type));
+        if (type == XdsResourceType.VIRTUAL_HOST) {
+            onDemand.settled(); // the held requests go on with the route tables as they are
+        }
+        if (ads && !nonces.isEmpty()) {
+            subscriptions.nack(type, accepted.versionInfo(type), nonces, error);
+        } else if (!ads) {
+            log.warning("xDS: " + type.shortName() + " file update rejected: " + error);
+        }
+    }
+
+    // ---- subscriptions ----------------------------------------------------------------------------------
+
+    /** Route configurations and load assignments nobody subscribes to any more leave the snapshot. */
+    private XdsSnapshot pruneUnsubscribed(XdsSnapshot s) {
+        for (XdsResourceType t : List.of(XdsResourceType.ROUTE, XdsResourceType.ENDPOINT, XdsResourceType.SECRET,
+                XdsResourceType.EXTENSION_CONFIG, XdsResourceType.VIRTUAL_HOST)) {
+            XdsSnapshot.TypeState st = s.state(t);
+            Set<String> names = allNames(t);
+            if (st.resources().keySet().stream().allMatch(n -> t.covers(names, n))) {
+                continue;
+            }
+            Map<String, XdsResource> kept = new LinkedHashMap<>(st.resources());
+            kept.keySet().removeIf(n -> !t.covers(names, n));
+            XdsSnapshot.TypeState pruned = new XdsSnapshot.TypeState(st.versionInfo(), st.lastUpdated(), kept);
+            pending.replaceState(t, pruned);
+            s = s.with(t, pruned);
+        }
+        return s;
+    }
+
+    /** The names subscribed for a type on every source: ADS, SDS streams and, for ECDS, files. */
+    private Set<String> allNames(XdsResourceType type) {
+        if (type != XdsResourceType.EXTENSION_CONFIG) {
+            return subscriptions.allNames(type);
+        }
+        Set<String> all = new HashSet<>(subscriptions.allNames(type));
+        all.addAll(ecdsFiles.names());
+        return all;
+    }
+}
