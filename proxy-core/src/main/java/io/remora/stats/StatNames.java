@@ -310,12 +310,13 @@ public final class StatNames {
             // A router's upstream filters count in the root scope, as Envoy's.
             {"aws_request_signing_", "aws_request_signing."},
             {"credential_injector_", "credential_injector."},
+            {"aws_lambda_", "aws_lambda."},
             {"thrift_to_metadata_rq_", "thrift_to_metadata.rq."}, // the HTTP thrift_to_metadata filter's (root scope)
             {"thrift_to_metadata_resp_", "thrift_to_metadata.resp."},
     };
 
     private static final String[] CLUSTER_SUB_SCOPES = {"outlier_detection", "health_check", "http2", "ratelimit",
-        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector", "thrift"};
+        "upstream_proxyprotocol", "udp", "aws_request_signing", "credential_injector", "aws_lambda", "thrift"};
 
     /** The thrift router's cluster stat, its local exception's reason after a dot. */
     private static String thriftStat(String rest) {

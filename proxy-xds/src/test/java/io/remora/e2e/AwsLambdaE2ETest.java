@@ -70,6 +70,12 @@ class AwsLambdaE2ETest {
                     credentials: { access_key_id: AKIDLAMBDA, secret_access_key: lambdasecret, session_token: tok }
                 """.formatted(ARN);
         String routes = """
+                - match: { prefix: "/upstream" }
+                  route: { cluster: lambda_upstream }
+                  typed_per_filter_config:
+                    envoy.filters.http.aws_lambda:
+                      "@type": type.googleapis.com/envoy.config.route.v3.FilterConfig
+                      disabled: true
                 - match: { prefix: "/async" }
                   route: { cluster: lambda }
                   typed_per_filter_config:
@@ -83,8 +89,27 @@ class AwsLambdaE2ETest {
                 - match: { prefix: "/" }
                   route: { cluster: lambda }
                 """;
+        // The same function invoked by the cluster's upstream filter (Envoy's documented layout);
+        // the connection manager's filter is disabled on that route.
+        String upstreamFilters = """
+                  typed_extension_protocol_options:
+                    envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+                      "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                      explicit_http_config: { http_protocol_options: {} }
+                      http_filters:
+                      - name: lambda-upstream
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.aws_lambda.v3.Config
+                          arn: "arn:aws:lambda:us-west-2:123456789012:function:upstream_fn"
+                          host_rewrite: lambda.us-west-2.amazonaws.com
+                          credentials: { access_key_id: AKIDUP, secret_access_key: upsecret }
+                      - name: envoy.filters.http.upstream_codec
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec
+                """;
         proxy = stack.start(stack.http(TempPaths.file("lambda-access", ".log").toString(), routes,
-                Bootstraps.cluster("lambda", false, null, lambda.port()), "", filters));
+                Bootstraps.cluster("lambda", false, null, lambda.port()) + "\n"
+                        + Bootstraps.cluster("lambda_upstream", false, upstreamFilters, lambda.port()), "", filters));
     }
 
     static JsonObject document(SigV4Check invocation) {
@@ -145,6 +170,23 @@ class AwsLambdaE2ETest {
         assertEquals(received.get().expectedSignature("lambdasecret"), received.get().authorization()[5]);
         assertTrue(proxy.metric("envoy_http_aws_lambda_upstream_rq_payload_size_count"
                 + "{envoy_http_conn_manager_prefix=\"ingress\"}") >= 2);
+    }
+
+    /** As a cluster's upstream filter: the try is the invocation, signed, its answer unwrapped; stats under the cluster. */
+    @Test
+    void upstreamFilterOfTheClusterInvokesTheFunction() throws Exception {
+        String payload = "envoy_cluster_aws_lambda_upstream_rq_payload_size_count{envoy_cluster_name=\"lambda_upstream\"}";
+        Curl r = Curl.run(stack.url("/upstream/hello"));
+        assertEquals(201, r.status());
+        assertEquals("hello from lambda", r.text());
+        SigV4Check invocation = received.get();
+        assertEquals("/2015-03-31/functions/upstream_fn/invocations", invocation.uri());
+        assertEquals("lambda.us-west-2.amazonaws.com", invocation.header("host"));
+        assertEquals("/upstream/hello", document(invocation).get("rawPath").getAsString());
+        String[] auth = invocation.authorization();
+        assertEquals(List.of("AKIDUP", "us-west-2", "lambda"), List.of(auth[0], auth[2], auth[3]));
+        assertEquals(invocation.expectedSignature("upsecret"), auth[5]);
+        assertEquals(1.0, proxy.metric(payload));
     }
 
     @Test

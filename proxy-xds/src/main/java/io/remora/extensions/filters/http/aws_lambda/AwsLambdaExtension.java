@@ -28,6 +28,12 @@ public final class AwsLambdaExtension implements HttpFilterExtension<AwsLambdaCo
         return List.of(AwsLambdaConfig.NAME);
     }
 
+    /** Envoy registers it as an upstream HTTP filter too (its docs' way of invoking a function). */
+    @Override
+    public boolean runsUpstream() {
+        return true;
+    }
+
     @Override
     public List<String> configTypes() {
         return List.of("envoy.extensions.filters.http.aws_lambda.v3.Config");

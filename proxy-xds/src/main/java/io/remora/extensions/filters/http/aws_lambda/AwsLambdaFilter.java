@@ -144,7 +144,7 @@ final class AwsLambdaFilter implements StreamFilter {
         } catch (IllegalArgumentException e) {
             LOG.log(Level.FINE, "signing the Lambda invocation failed: {0}", e.getMessage());
         }
-        stats.of(decoder.connectionManagerStats().prefix()).payloadSize().record(payloadBytes);
+        stats.of(decoder).payloadSize().record(payloadBytes);
     }
 
     @Override
@@ -188,7 +188,7 @@ final class AwsLambdaFilter implements StreamFilter {
         byte[] body;
         if (r == null) {
             headers.status("500");
-            stats.of(decoder.connectionManagerStats().prefix()).serverError().increment();
+            stats.of(decoder).serverError().increment();
             body = new byte[0];
         } else {
             for (Map.Entry<String, String> e : r.headers().entrySet()) {
