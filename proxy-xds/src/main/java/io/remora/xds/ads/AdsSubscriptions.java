@@ -60,6 +60,25 @@ final class AdsSubscriptions {
         return all;
     }
 
+    /** The static resources' fetched secrets: ADS names, and the names of each separate SDS source. */
+    private Set<String> staticAdsSecrets = Set.of();
+    private Map<ApiConfigSource, Set<String>> staticSdsSources = Map.of();
+
+    /** The static resources' fetched secrets, subscribed beside the snapshots' by the next {@link #refresh}. */
+    void staticSecrets(Map<String, io.envoyproxy.envoy.config.core.v3.ConfigSource> refs) {
+        Set<String> ads = new HashSet<>();
+        Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
+        refs.forEach((name, cs) -> {
+            if (cs.hasAds()) {
+                ads.add(name);
+            } else if (cs.hasApiConfigSource()) {
+                sources.computeIfAbsent(cs.getApiConfigSource(), k -> new HashSet<>()).add(name);
+            }
+        });
+        staticAdsSecrets = Set.copyOf(ads);
+        staticSdsSources = Map.copyOf(sources);
+    }
+
     /** Names asked for beyond those derived from the listeners and clusters; applied by the next {@link #refresh}. */
     void explicit(XdsResourceType type, Set<String> names) {
         watches.get(type).explicit = names;
@@ -133,6 +152,7 @@ final class AdsSubscriptions {
         ecds.addAll(EcdsRefs.adsNames(accepted));
         setNames(XdsResourceType.EXTENSION_CONFIG, ecds, accepted);
         Set<String> adsSecrets = new HashSet<>(watches.get(XdsResourceType.SECRET).explicit);
+        adsSecrets.addAll(staticAdsSecrets);
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(candidate));
         adsSecrets.addAll(XdsDependencies.sdsSecretNames(accepted));
         setNames(XdsResourceType.SECRET, adsSecrets, accepted);
@@ -155,6 +175,7 @@ final class AdsSubscriptions {
             setNames(XdsResourceType.CLUSTER, watches.get(XdsResourceType.CLUSTER).explicit, accepted);
         }
         Map<ApiConfigSource, Set<String>> sources = new HashMap<>();
+        staticSdsSources.forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
         for (XdsSnapshot s : List.of(candidate, accepted)) {
             XdsDependencies.sdsSources(s).forEach((k, v) -> sources.computeIfAbsent(k, x -> new HashSet<>()).addAll(v));
         }

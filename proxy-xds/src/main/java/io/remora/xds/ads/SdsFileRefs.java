@@ -46,31 +46,47 @@ public final class SdsFileRefs {
     }
 
     /**
-     * The name of a generic secret a filter reads at use (oauth2, credential_injector). A file sds_config is read
-     * and watched by the proxy like a TLS one; secrets fetched over ADS or gRPC SDS are only subscribed to for TLS,
-     * so one named with such an {@code sds_config} would never come: refused.
+     * The name of a generic secret a filter reads at use (oauth2, credential_injector). Like a TLS one it comes
+     * from static_resources.secrets, a file (read and watched), ADS or a gRPC SDS stream (subscribed to for the
+     * listener or cluster naming it); a REST source is never fetched, so one named with it is refused.
      */
     public static String genericSecretName(SdsSecretConfig s, FieldPath p) {
         if (s.getName().isEmpty()) {
             throw p.field("name").error("missing required field");
         }
-        if (s.hasSdsConfig() && file(s.getSdsConfig()) == null) {
-            throw p.field("sds_config").error("generic secrets over ADS or gRPC SDS are not supported; give the"
-                    + " secret in static_resources.secrets, or in a path_config_source file");
+        if (s.hasSdsConfig() && file(s.getSdsConfig()) == null && !s.getSdsConfig().hasAds()
+                && !XdsDependencies.isGrpcSource(s.getSdsConfig())) {
+            throw p.field("sds_config").error("generic secrets are fetched over ADS, a GRPC or DELTA_GRPC"
+                    + " api_config_source or from a path_config_source file; got "
+                    + s.getSdsConfig().getConfigSourceSpecifierCase());
         }
         return s.getName();
     }
 
     private static void walk(Message m, FieldPath path, List<Ref> out) {
+        forEach(m, path, (sds, at) -> {
+            Path file = sds.hasSdsConfig() ? file(sds.getSdsConfig()) : null;
+            if (file != null) {
+                out.add(new Ref(sds.getName(), file, at));
+            }
+        });
+    }
+
+    /** Every SdsSecretConfig in {@code m}, inside typed configs too, with where it is. */
+    static void forEach(Message m, FieldPath path, java.util.function.BiConsumer<SdsSecretConfig, FieldPath> each) {
         String type = m.getDescriptorForType().getFullName();
         if (type.equals(SDS_SECRET_CONFIG)) {
-            addRef(m, path, out);
+            try {
+                each.accept(m instanceof SdsSecretConfig s ? s : SdsSecretConfig.parseFrom(m.toByteString()), path);
+            } catch (InvalidProtocolBufferException e) {
+                // not one after all: the translator names the field
+            }
             return;
         }
         if (type.equals(ANY)) {
             Message inner = unpack(m);
             if (inner != null) {
-                walk(inner, path, out);
+                forEach(inner, path, each);
             }
             return;
         }
@@ -83,24 +99,11 @@ public final class SdsFileRefs {
             if (f.isRepeated()) {
                 List<?> items = (List<?>) e.getValue();
                 for (int i = 0; i < items.size(); i++) {
-                    walk((Message) items.get(i), fp.index(i), out);
+                    forEach((Message) items.get(i), fp.index(i), each);
                 }
             } else {
-                walk((Message) e.getValue(), fp, out);
+                forEach((Message) e.getValue(), fp, each);
             }
-        }
-    }
-
-    private static void addRef(Message m, FieldPath path, List<Ref> out) {
-        SdsSecretConfig sds;
-        try {
-            sds = m instanceof SdsSecretConfig s ? s : SdsSecretConfig.parseFrom(m.toByteString());
-        } catch (InvalidProtocolBufferException e) {
-            return;
-        }
-        Path file = sds.hasSdsConfig() ? file(sds.getSdsConfig()) : null;
-        if (file != null) {
-            out.add(new Ref(sds.getName(), file, path));
         }
     }
 

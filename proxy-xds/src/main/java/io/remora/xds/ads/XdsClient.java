@@ -142,6 +142,19 @@ public final class XdsClient implements AutoCloseable {
         });
     }
 
+    /**
+     * The secrets the bootstrap's static listeners and clusters fetch (TLS and filters' generic secrets), with
+     * their sources: those over ADS join its SDS subscription, the others their SDS streams, for as long as the
+     * client runs, as Envoy's secret manager subscribes when it builds a static transport socket or filter.
+     */
+    public void staticSecrets(java.util.Map<String, io.envoyproxy.envoy.config.core.v3.ConfigSource> refs) {
+        var copy = java.util.Map.copyOf(refs);
+        control.execute(() -> {
+            subscriptions.staticSecrets(copy);
+            cycle.evaluate();
+        });
+    }
+
     // ---- the stream -------------------------------------------------------------------------------------
 
     /**

@@ -40,6 +40,10 @@ public final class XdsClientFactory {
         if (!runtimes.isEmpty()) {
             client.updateSubscriptions(XdsResourceType.RUNTIME.typeUrl, runtimes);
         }
+        Map<String, ConfigSource> staticSecrets = XdsDependencies.sdsRefs(bootstrap);
+        if (!staticSecrets.isEmpty()) {
+            client.staticSecrets(staticSecrets);
+        }
         return client;
     }
 
@@ -69,6 +73,19 @@ public final class XdsClientFactory {
             timeout = any ? shorter(timeout, rtds.initialFetchTimeout()) : rtds.initialFetchTimeout();
             any = true;
         }
+        // Static listeners and clusters whose secrets are fetched: Envoy's secret manager subscribes for them too.
+        Map<String, ConfigSource> staticSecrets = XdsDependencies.sdsRefs(bootstrap);
+        if (!staticSecrets.isEmpty()) {
+            for (ConfigSource cs : staticSecrets.values()) {
+                if (cs.hasAds()) {
+                    ads.add(XdsResourceType.SECRET);
+                    Duration t = XdsDependencies.initialFetchTimeout(cs, XdsClientOptions.DEFAULT_INITIAL_FETCH_TIMEOUT);
+                    timeout = any ? shorter(timeout, t) : t;
+                    any = true;
+                }
+            }
+            any = true;
+        }
         if (!any) {
             return null;
         }
@@ -86,9 +103,10 @@ public final class XdsClientFactory {
             firstOnly = api.getSetNodeOnFirstMessageOnly();
             target = target(bootstrap, api, "dynamic_resources.ads_config");
         } else if (!ads.isEmpty()) {
-            throw new IllegalArgumentException(rtds.ads() && !dyn.hasLdsConfig() && !dyn.hasCdsConfig()
-                    ? "layered_runtime.layers.rtds_layer.rtds_config: uses ads but dynamic_resources.ads_config is missing"
-                    : "dynamic_resources: lds_config/cds_config use ads but ads_config is missing");
+            throw new IllegalArgumentException(dyn.hasLdsConfig() || dyn.hasCdsConfig()
+                    ? "dynamic_resources: lds_config/cds_config use ads but ads_config is missing"
+                    : rtds.ads() ? "layered_runtime.layers.rtds_layer.rtds_config: uses ads but dynamic_resources.ads_config is missing"
+                    : "static_resources: a secret's sds_config uses ads but dynamic_resources.ads_config is missing");
         }
         return new XdsClientOptions(target, delta, bootstrap.getNode(), firstOnly, ads, files, timeout, typeRegistry,
                 XdsClientOptions.DEFAULT_BACKOFF_BASE_MS, XdsClientOptions.DEFAULT_BACKOFF_MAX_MS,

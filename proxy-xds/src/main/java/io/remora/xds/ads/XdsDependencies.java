@@ -173,29 +173,74 @@ final class XdsDependencies {
     }
 
     /**
-     * The fetched secrets (over ADS or a separate api_config_source stream) a listener's filter chains name,
-     * with their config sources (for initial_fetch_timeout).
+     * The fetched secrets (over ADS or a separate api_config_source stream) a listener's filter chains name in
+     * their TLS and their filters' configs (generic secrets: oauth2, credential_injector), with their config
+     * sources (for initial_fetch_timeout).
      */
     static java.util.Map<String, ConfigSource> sdsRefs(Listener l) {
         java.util.Map<String, ConfigSource> out = new java.util.TreeMap<>();
         for (FilterChain fc : l.getFilterChainsList()) {
-            addSds(fc.getTransportSocket(), out);
+            addSds(fc, out);
         }
         if (l.hasDefaultFilterChain()) {
-            addSds(l.getDefaultFilterChain().getTransportSocket(), out);
+            addSds(l.getDefaultFilterChain(), out);
         }
         return out;
     }
 
-    /** The fetched secrets a cluster's transport sockets (and transport_socket_matches) name. */
+    private static void addSds(FilterChain fc, java.util.Map<String, ConfigSource> out) {
+        addSds(fc.getTransportSocket(), out);
+        for (Filter f : fc.getFiltersList()) {
+            filterSecrets(f).forEach(out::putIfAbsent);
+        }
+    }
+
+    /**
+     * The fetched secrets a cluster's transport sockets (and transport_socket_matches) name, and its upstream
+     * HTTP filters (in its protocol options).
+     */
     static java.util.Map<String, ConfigSource> sdsRefs(Cluster c) {
         java.util.Map<String, ConfigSource> out = new java.util.TreeMap<>();
         addSds(c.getTransportSocket(), out);
         for (Cluster.TransportSocketMatch m : c.getTransportSocketMatchesList()) {
             addSds(m.getTransportSocket(), out);
         }
+        for (Any options : c.getTypedExtensionProtocolOptionsMap().values()) {
+            filterSecrets(options).forEach(out::putIfAbsent);
+        }
         return out;
     }
+
+    /** Every secret of the bootstrap's static listeners and clusters fetched over ADS or an SDS stream. */
+    static java.util.Map<String, ConfigSource> sdsRefs(io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap b) {
+        java.util.Map<String, ConfigSource> out = new java.util.TreeMap<>();
+        b.getStaticResources().getListenersList().forEach(l -> sdsRefs(l).forEach(out::putIfAbsent));
+        b.getStaticResources().getClustersList().forEach(c -> sdsRefs(c).forEach(out::putIfAbsent));
+        return out;
+    }
+
+    /**
+     * The fetched secrets anywhere in a filter's (or protocol options') typed config. A walk of the whole
+     * message, so kept per message: a listener that did not change is not walked again on the next update.
+     */
+    private static java.util.Map<String, ConfigSource> filterSecrets(com.google.protobuf.Message m) {
+        synchronized (FILTER_SECRETS) {
+            java.util.Map<String, ConfigSource> known = FILTER_SECRETS.get(m);
+            if (known != null) {
+                return known;
+            }
+        }
+        java.util.Map<String, ConfigSource> found = new java.util.TreeMap<>();
+        SdsFileRefs.forEach(m, io.remora.xds.translate.FieldPath.ROOT, (sds, at) -> addSds(sds, found));
+        java.util.Map<String, ConfigSource> result = found.isEmpty() ? java.util.Map.of() : found;
+        synchronized (FILTER_SECRETS) {
+            FILTER_SECRETS.put(m, result);
+        }
+        return result;
+    }
+
+    private static final java.util.Map<com.google.protobuf.Message, java.util.Map<String, ConfigSource>> FILTER_SECRETS =
+            new java.util.WeakHashMap<>();
 
     private static void addSds(TransportSocket ts, java.util.Map<String, ConfigSource> out) {
         if (!ts.hasTypedConfig()) {

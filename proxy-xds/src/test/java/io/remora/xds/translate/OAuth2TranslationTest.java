@@ -43,7 +43,7 @@ class OAuth2TranslationTest {
             "no client id       | 'client_id: app, ' | '' | .config.credentials.client_id",
             "no hmac secret     | ', hmac_secret: { name: h }' | '' | .config.credentials.hmac_secret",
             "no token secret    | 'token_secret: { name: t }, ' | '' | .config.credentials.token_secret",
-            "secret over SDS    | 'token_secret: { name: t }' | 'token_secret: { name: t, sds_config: { ads: {} } }' | .config.credentials.token_secret.sds_config",
+            "secret over REST   | 'token_secret: { name: t }' | 'token_secret: { name: t, sds_config: { api_config_source: { api_type: REST } } }' | .config.credentials.token_secret.sds_config",
             "no redirect path   | '  redirect_path_matcher: { path: { exact: /callback } }\n' | '' | .config.redirect_path_matcher",
             "no signout path    | '  signout_path: { path: { exact: /signout } }\n' | '' | .config.signout_path",
             "bad redirect uri   | '%REQ(:authority)%' | '%NOPE%' | .config.redirect_uri",
