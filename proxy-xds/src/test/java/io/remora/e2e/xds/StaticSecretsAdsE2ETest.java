@@ -4,11 +4,18 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.GenericSecret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.remora.e2e.TestUpstream;
+import io.remora.testing.TestCerts;
 import io.remora.xds.ads.TestControlPlane;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Secrets named by the bootstrap's static resources and fetched over ADS, as Envoy's secret manager
  * subscribes for them: a static listener's credential_injector takes its generic secret from the
- * control plane (which serves nothing else), follows its rotation, and a bootstrap naming an ADS
- * secret without ads_config is refused.
+ * control plane (which serves nothing else) and follows its rotation; a static listener's TLS
+ * certificate comes the same way; a bootstrap naming an ADS secret without ads_config is refused.
  */
 class StaticSecretsAdsE2ETest {
     private final TestControlPlane cp = new TestControlPlane();
@@ -37,14 +44,21 @@ class StaticSecretsAdsE2ETest {
         cp.close();
     }
 
-    private static Snapshot secret(String value, String version) {
-        return Snapshot.create(List.of(), List.of(), List.of(), List.of(), List.of(Secret.newBuilder().setName("api-key")
+    private static Snapshot secret(String value, String version, Secret... more) {
+        List<Secret> secrets = new java.util.ArrayList<>(List.of(more));
+        secrets.add(Secret.newBuilder().setName("api-key")
                 .setGenericSecret(GenericSecret.newBuilder().setSecret(DataSource.newBuilder().setInlineString(value)))
-                .build()), version);
+                .build());
+        return Snapshot.create(List.of(), List.of(), List.of(), List.of(), secrets, version);
     }
 
     /** A static listener injecting the ADS secret "api-key"; {@code dynamic} is the dynamic_resources block. */
     private static String bootstrap(int port, int appPort, String dynamic, int adsPort) {
+        return bootstrap(port, appPort, dynamic, adsPort, "");
+    }
+
+    /** As above, with {@code chainFields} beside the listener's filters (its transport_socket). */
+    private static String bootstrap(int port, int appPort, String dynamic, int adsPort, String chainFields) {
         return """
                 node: { id: "sidecar~10.0.0.1~app-1.ns~ns.svc.cluster.local", cluster: app.ns }
                 admin:
@@ -78,6 +92,7 @@ class StaticSecretsAdsE2ETest {
                                   credential: { name: api-key, sds_config: { ads: {}, resource_api_version: V3 } }
                           - name: envoy.filters.http.router
                             typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+                %s
                   clusters:
                   - name: app
                     type: STATIC
@@ -99,7 +114,8 @@ class StaticSecretsAdsE2ETest {
                       endpoints:
                       - lb_endpoints:
                         - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                """.formatted(dynamic, port, appPort, adsPort);
+                """.formatted(dynamic, port, chainFields.isBlank() ? "" : chainFields.indent(6).stripTrailing(), appPort,
+                adsPort);
     }
 
     private static final String ADS_ONLY = """
@@ -122,6 +138,53 @@ class StaticSecretsAdsE2ETest {
         proxy.awaitReply("the secret from ADS injected", port, "/", r -> r.body().equals("authorization=Bearer one"));
         cp.set(secret("Bearer two", "2"));
         proxy.awaitReply("the rotated secret injected", port, "/", r -> r.body().equals("authorization=Bearer two"));
+    }
+
+    /** A static listener's TLS certificate over ADS: handshakes succeed once the control plane serves it. */
+    @Test
+    void aStaticListenersCertificateComesOverAds() throws Exception {
+        app = TestUpstream.start((ctx, req, n) -> TestUpstream.send(ctx, req, 200,
+                "authorization=" + req.headers().get("authorization")));
+        TestCerts.Ca ca = TestCerts.ca("static-sds-ca");
+        TestCerts.Leaf server = ca.issue("server", "127.0.0.1");
+        Secret cert = Secret.newBuilder().setName("server-cert").setTlsCertificate(TlsCertificate.newBuilder()
+                .setCertificateChain(DataSource.newBuilder().setInlineString(server.certPem()))
+                .setPrivateKey(DataSource.newBuilder().setInlineString(server.keyPem()))).build();
+        cp.startTcp(0);
+        cp.set(secret("Bearer tls", "1", cert));
+        int port = XdsProxy.freePort();
+        proxy = XdsProxy.start(bootstrap(port, app.port(), ADS_ONLY, cp.port, """
+                transport_socket:
+                  name: envoy.transport_sockets.tls
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                    common_tls_context:
+                      tls_certificate_sds_secret_configs:
+                      - name: server-cert
+                        sds_config: { ads: {}, resource_api_version: V3 }
+                """));
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca.cert());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        String reply = null;
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                break;
+            } catch (java.io.IOException notYet) {
+                reply = notYet.toString();
+                Thread.sleep(100);
+            }
+        }
+        assertTrue(reply != null && reply.startsWith("HTTP/1.1 200") && reply.endsWith("authorization=Bearer tls"), reply);
     }
 
     @Test
