@@ -102,20 +102,8 @@ class StaticSecretsAdsE2ETest {
                       endpoints:
                       - lb_endpoints:
                         - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                  - name: xds-grpc
-                    type: STATIC
-                    connect_timeout: 1s
-                    typed_extension_protocol_options:
-                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                        explicit_http_config: { http2_protocol_options: {} }
-                    load_assignment:
-                      cluster_name: xds-grpc
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: %d } } }
-                """.formatted(dynamic, port, chainFields.isBlank() ? "" : chainFields.indent(6).stripTrailing(), appPort,
-                adsPort);
+                """.formatted(dynamic, port, chainFields.isBlank() ? "" : chainFields.indent(6).stripTrailing(), appPort)
+                + XdsProxy.grpcCluster("xds-grpc", "{ socket_address: { address: 127.0.0.1, port_value: " + adsPort + " } }");
     }
 
     private static final String ADS_ONLY = """

@@ -55,8 +55,13 @@ final class XdsProxy implements AutoCloseable {
 
     /** pilot-agent's static sds-grpc cluster (HTTP/2) at {@code address}, to append to a bootstrap's clusters. */
     static String sdsGrpcCluster(String address) {
+        return grpcCluster("sds-grpc", address);
+    }
+
+    /** A static HTTP/2 cluster for a gRPC service at {@code address}, a list item of a bootstrap's clusters. */
+    static String grpcCluster(String name, String address) {
         return """
-                  - name: sds-grpc
+                  - name: %1$s
                     type: STATIC
                     connect_timeout: 1s
                     typed_extension_protocol_options:
@@ -64,11 +69,11 @@ final class XdsProxy implements AutoCloseable {
                         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
                         explicit_http_config: { http2_protocol_options: {} }
                     load_assignment:
-                      cluster_name: sds-grpc
+                      cluster_name: %1$s
                       endpoints:
                       - lb_endpoints:
-                        - endpoint: { address: %s }
-                """.formatted(address);
+                        - endpoint: { address: %2$s }
+                """.formatted(name, address);
     }
 
     private static String adsBootstrap(String address, boolean delta) {
@@ -86,19 +91,7 @@ final class XdsProxy implements AutoCloseable {
                     - envoy_grpc: { cluster_name: xds-grpc }
                 static_resources:
                   clusters:
-                  - name: xds-grpc
-                    type: STATIC
-                    connect_timeout: 1s
-                    typed_extension_protocol_options:
-                      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-                        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-                        explicit_http_config: { http2_protocol_options: {} }
-                    load_assignment:
-                      cluster_name: xds-grpc
-                      endpoints:
-                      - lb_endpoints:
-                        - endpoint: { address: %s }
-                """.formatted(delta ? "DELTA_GRPC" : "GRPC", address);
+                """.formatted(delta ? "DELTA_GRPC" : "GRPC") + grpcCluster("xds-grpc", address);
     }
 
     static XdsProxy start(String bootstrapYaml) throws InterruptedException {
