@@ -37,7 +37,7 @@ final class FilteredTry implements UpstreamFilterManager.Upstream {
     static UpstreamHttpFilterChain chainFor(RouterFilter router) {
         UpstreamHttpFilterChain c = router.cluster.upstreamHttpFilters();
         if (c == null) {
-            c = router.upstreamFilters;
+            c = router.shared.upstreamFilters();
         }
         return c == null || c.size() == 0 ? null : c;
     }

@@ -35,7 +35,8 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
     private static final AsciiString TRUE = AsciiString.cached("true");
     static final String RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
-    final RouterFilterConfig config;
+    /** The config and upstream filters of the router's filter, one reference for both. */
+    final RouterFilterProvider.Factory shared;
     DecoderFilterCallbacks cb;
     StreamInfo info;
     RouteEntry route;
@@ -73,16 +74,12 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         return lb;
     }
 
-    /** The router's {@code upstream_http_filters}; null when it lists none. */
-    final io.remora.http.filter.UpstreamHttpFilterChain upstreamFilters;
-
     RouterFilter(RouterFilterConfig config) {
-        this(config, null);
+        this(new RouterFilterProvider.Factory(config, null));
     }
 
-    RouterFilter(RouterFilterConfig config, io.remora.http.filter.UpstreamHttpFilterChain upstreamFilters) {
-        this.config = config;
-        this.upstreamFilters = upstreamFilters;
+    RouterFilter(RouterFilterProvider.Factory shared) {
+        this.shared = shared;
     }
 
     /**
@@ -123,7 +120,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         // Envoy's finalizeRequestHeaders: the weighted cluster's, route's, virtual host's and route
         // configuration's header mutations (seeing the original path), then host and path rewrites.
-        route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !config.suppressEnvoyHeaders());
+        route.finalizeRequestHeaders(headers, name, cb.formatterContext(), !shared.config().suppressEnvoyHeaders());
         info.path(headers.path());
         // As Envoy: from the host after the route's rewrites, before any attempt's auto_host_rewrite;
         // kept in filter state, where the pools read them, so a request without them pays nothing.
@@ -144,7 +141,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
         }
         Timeouts.compute(this, fa, retry == null ? null : retry.perTryTimeout(), headers, grpc);
         // As Envoy: the upstream (a gRPC server too) learns the deadline this proxy will actually enforce.
-        Timeouts.writeHeaders(this, headers, fa, grpc, !config.suppressEnvoyHeaders(), hedge);
+        Timeouts.writeHeaders(this, headers, fa, grpc, !shared.config().suppressEnvoyHeaders(), hedge);
         if (headers.remove(TIMEOUT_ALT_RESPONSE)) {
             timeoutStatus = 204;
         }
@@ -281,7 +278,7 @@ public final class RouterFilter extends WorkerTimer.Timeout implements StreamDec
 
     void localReply(int status, String text, ResponseFlag flag, String details) {
         finish();
-        if (flag == ResponseFlag.UPSTREAM_OVERFLOW && !config.suppressEnvoyHeaders()) {
+        if (flag == ResponseFlag.UPSTREAM_OVERFLOW && !shared.config().suppressEnvoyHeaders()) {
             // Envoy's router marks a request a circuit breaker dropped, so callers can back off.
             cb.sendLocalReply(status, text, flag, details, h -> {
                 h.set(X_ENVOY_OVERLOADED, TRUE);

@@ -24,10 +24,14 @@ public final class RouterFilterProvider implements HttpFilterFactory.Provider<Ro
         return new Factory(config, upstreamFilters);
     }
 
-    private record Factory(RouterFilterConfig config, UpstreamHttpFilterChain upstreamFilters) implements HttpFilterFactory {
+    /**
+     * What every router of one configured filter shares: its config and its upstream HTTP filters
+     * (null when it lists none). A router holds this one reference for both.
+     */
+    record Factory(RouterFilterConfig config, UpstreamHttpFilterChain upstreamFilters) implements HttpFilterFactory {
         @Override
         public StreamDecoderFilter newFilter() {
-            return new RouterFilter(config, upstreamFilters);
+            return new RouterFilter(this);
         }
     }
 }

@@ -36,7 +36,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
     /** A tunnel's upstream half ended while the client's is still open. */
     boolean responseEnded;
     int written;
-    int status;
+    /** The response's status, kept for when it ends; a short so the try stays in 64 bytes. */
+    short status;
     private boolean limitsHeld = true;
     /** Made when one of the try's timers runs. */
     TryTimers timers;

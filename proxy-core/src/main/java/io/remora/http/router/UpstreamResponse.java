@@ -96,7 +96,7 @@ final class UpstreamResponse {
         }
         long now = System.nanoTime();
         r.info.upstreamServiceTimeNanos = now - r.info.startNanos;
-        if (!r.config.suppressEnvoyHeaders()) {
+        if (!r.shared.config().suppressEnvoyHeaders()) {
             long since = r.downstreamEnded ? r.downstreamEndNanos : r.info.startNanos;
             headers.set(UPSTREAM_SERVICE_TIME, AsciiNumbers.of(TimeUnit.NANOSECONDS.toMillis(now - since)));
         }
@@ -115,7 +115,7 @@ final class UpstreamResponse {
         if (endStream) {
             onComplete(r, a, status);
         } else {
-            a.status = status;
+            a.status = (short) status;
         }
         r.cb.encodeHeaders(headers, endStream);
     }
