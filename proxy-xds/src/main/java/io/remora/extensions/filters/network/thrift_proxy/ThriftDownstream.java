@@ -126,6 +126,11 @@ final class ThriftDownstream extends ChannelInboundHandlerAdapter {
                 f.onRequest(m, decoder.codec(), si);
             }
         }
+        if (!filter.config.routed()) {
+            // No router in the chain: the request ends with the filters, as in Envoy.
+            m.release();
+            return;
+        }
         ThriftRpc rpc = new ThriftRpc(this, m, si);
         active.add(rpc);
         s.requestActive.incrementAndGet();

@@ -25,7 +25,8 @@ final class ThriftFiltersTranslator {
     private ThriftFiltersTranslator() {
     }
 
-    static void translate(List<ThriftFilter> filters, FieldPath path, ThriftProxyConfig.Builder b) {
+    static void translate(List<ThriftFilter> filters, FieldPath path, ThriftProxyConfig.Builder b,
+                          io.remora.xds.translate.TranslationContext ctx) {
         List<ThriftRequestFilter> out = new ArrayList<>();
         for (int i = 0; i < filters.size(); i++) {
             ThriftFilter f = filters.get(i);
@@ -52,7 +53,11 @@ final class ThriftFiltersTranslator {
             }
         }
         if (!filters.isEmpty() && !isRouter(filters.get(filters.size() - 1))) {
-            throw path.index(filters.size() - 1).error("the last thrift filter must be the router");
+            // Envoy builds the chain as listed: without its router, a request passes the filters and
+            // reaches no upstream (and gets no reply).
+            ctx.warnOnce("thrift:no_router:" + path, path + ": no envoy.filters.thrift.router among the thrift"
+                    + " filters: requests are not forwarded (as in Envoy)");
+            b.routed(false);
         }
         b.filters(out);
     }

@@ -18,11 +18,14 @@ import java.util.List;
  * @param accessLogs            {@code access_log}: one entry per request
  * @param payloadPassthrough    {@code payload_passthrough}: counted as Envoy counts it (bodies in the
  *                              same protocol are always forwarded as they came)
+ * @param routed                the chain ends in the router (or names no filter): false when
+ *                              {@code thrift_filters} leaves it out, and requests go nowhere, as in Envoy
  */
 public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol protocol, List<ThriftRoute> routes,
                                 int maxRequestsPerConnection, boolean headerKeysPreserveCase,
                                 boolean closeDownstreamOnUpstreamError, List<ThriftRequestFilter> filters,
-                                List<io.remora.config.AccessLogConfig> accessLogs, boolean payloadPassthrough)
+                                List<io.remora.config.AccessLogConfig> accessLogs, boolean payloadPassthrough,
+                                boolean routed)
         implements NetworkFilterConfig {
 
     public static final String NAME = "envoy.filters.network.thrift_proxy";
@@ -61,6 +64,7 @@ public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol
         private List<ThriftRequestFilter> filters = List.of();
         private List<io.remora.config.AccessLogConfig> accessLogs = List.of();
         private boolean payloadPassthrough;
+        private boolean routed = true;
 
         private Builder(String statPrefix) {
             this.statPrefix = statPrefix;
@@ -111,10 +115,15 @@ public record ThriftProxyConfig(String statPrefix, Transport transport, Protocol
             return this;
         }
 
+        public Builder routed(boolean v) {
+            routed = v;
+            return this;
+        }
+
         public ThriftProxyConfig build() {
             return new ThriftProxyConfig(statPrefix, transport, protocol, routes, maxRequestsPerConnection,
                     headerKeysPreserveCase, closeDownstreamOnUpstreamError, filters, accessLogs,
-                    payloadPassthrough);
+                    payloadPassthrough, routed);
         }
     }
 }

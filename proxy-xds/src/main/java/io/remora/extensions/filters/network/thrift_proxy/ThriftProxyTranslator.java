@@ -41,7 +41,7 @@ public final class ThriftProxyTranslator {
         // payload_passthrough: a struct whose protocol need not change is forwarded as it came
         // (only its message begin is rewritten) with or without the option; it sets the stats.
         b.payloadPassthrough(t.getPayloadPassthrough());
-        ThriftFiltersTranslator.translate(t.getThriftFiltersList(), path.field("thrift_filters"), b);
+        ThriftFiltersTranslator.translate(t.getThriftFiltersList(), path.field("thrift_filters"), b, ctx);
         List<ThriftRoute> routes = new ArrayList<>();
         FieldPath rp = path.field("route_config").field("routes");
         for (int i = 0; i < t.getRouteConfig().getRoutesCount(); i++) {

@@ -1,6 +1,8 @@
 package io.remora.extensions.filters.network.thrift_proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.Any;
@@ -49,6 +51,23 @@ class ThriftProxyTranslationTest {
         assertEquals(false, c.closeDownstreamOnUpstreamError());
         assertEquals("m", c.routes().get(0).methodName());
         assertEquals(true, translate(proxy().build()).closeDownstreamOnUpstreamError(), "the default router's");
+        assertTrue(c.routed() && translate(proxy().build()).routed());
+    }
+
+    /** As Envoy builds it: filters without the router are accepted, and their requests go nowhere. */
+    @Test
+    void aChainWithoutTheRouterIsAcceptedAndRoutesNothing() {
+        ThriftProxyConfig c = translate(proxy().addThriftFilters(ThriftFilter.newBuilder()
+                .setName("envoy.filters.thrift.header_to_metadata").setTypedConfig(Any.pack(
+                        io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.filters.header_to_metadata.v3
+                                .HeaderToMetadata.newBuilder().addRequestRules(io.envoyproxy.envoy.extensions.filters
+                                        .network.thrift_proxy.filters.header_to_metadata.v3.HeaderToMetadata.Rule
+                                        .newBuilder().setHeader("x-version").setOnPresent(io.envoyproxy.envoy.extensions.filters.network
+                                                .thrift_proxy.filters.header_to_metadata.v3.HeaderToMetadata.KeyValuePair
+                                                .newBuilder().setMetadataNamespace("envoy.lb").setKey("version")))
+                                .build()))).build());
+        assertFalse(c.routed());
+        assertEquals(1, c.filters().size());
     }
 
     @Test
