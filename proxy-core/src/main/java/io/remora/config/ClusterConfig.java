@@ -56,8 +56,6 @@ import java.util.List;
  *                          (a PROXY header first on each connection), or null
  * @param aggregateClusters an AGGREGATE cluster's {@code clusters}, in failover order; else empty
  * @param socketTap         the tap transport socket around {@code transport_socket}, or null
- * @param redisAuth         the redis proxy's {@code RedisProtocolOptions} (AUTH sent on each new
- *                          connection to a host), or null
  * @param upstreamHttpFilters the {@code HttpProtocolOptions.http_filters} before the closing
  *                          {@code upstream_codec}, run on each try of each request to the cluster;
  *                          null when the cluster lists none (the router's then apply); empty when it
@@ -110,7 +108,6 @@ public record ClusterConfig(
         DnsCacheConfig dnsCache,
         List<String> aggregateClusters,
         io.remora.network.SocketTap.Config socketTap,
-        RedisAuth redisAuth,
         List<HttpFilterEntry> upstreamHttpFilters,
         java.util.Map<String, Object> extensionProtocolOptions) {
 
@@ -119,14 +116,6 @@ public record ClusterConfig(
      * starts at {@code base} and doubles up to {@code max}; a success starts over.
      */
     public record DnsFailureRefresh(Duration base, Duration max) {
-    }
-
-    /** Credentials the redis proxy sends upstream: {@code AUTH [username] password}; username may be empty. */
-    public record RedisAuth(String username, String password) {
-        @Override
-        public String toString() {
-            return "RedisAuth[redacted]";
-        }
     }
 
     /**
@@ -176,7 +165,7 @@ public record ClusterConfig(
                 .maxStreamDuration(maxStreamDuration).responseHeaderLimits(responseHeaderLimits)
                 .perUpstreamPreconnectRatio(perUpstreamPreconnectRatio)
                 .upstreamProxyProtocol(upstreamProxyProtocol).dnsCache(dnsCache)
-                .aggregateClusters(aggregateClusters).socketTap(socketTap).redisAuth(redisAuth)
+                .aggregateClusters(aggregateClusters).socketTap(socketTap)
                 .upstreamHttpFilters(upstreamHttpFilters).extensionProtocolOptions(extensionProtocolOptions);
     }
 

@@ -6,7 +6,6 @@ import io.remora.config.ClusterConfig.DnsFailureRefresh;
 import io.remora.config.ClusterConfig.DnsLookupFamily;
 import io.remora.config.ClusterConfig.LbPolicy;
 import io.remora.config.ClusterConfig.OriginalDstLb;
-import io.remora.config.ClusterConfig.RedisAuth;
 import io.remora.config.ClusterConfig.TcpKeepalive;
 import io.remora.config.ClusterConfig.TransportSocketMatch;
 import io.remora.config.ClusterConfig.UpstreamProtocol;
@@ -205,7 +204,7 @@ public final class ClusterConfigBuilder {
                 passthroughMetadata, http1EnableTrailers, subsets, ignoreHealthOnHostRemoval, dnsResolver, respectDnsTtl,
                 dnsFailureRefresh, autoSni, closeConnectionsOnHostHealthFailure, dnsJitter,
                 maxStreamDuration, responseHeaderLimits, perUpstreamPreconnectRatio, upstreamProxyProtocol, dnsCache,
-                aggregateClusters, socketTap, redisAuth, upstreamHttpFilters, extensionProtocolOptions);
+                aggregateClusters, socketTap, upstreamHttpFilters, extensionProtocolOptions);
     }
 
     private java.util.Map<String, Object> extensionProtocolOptions = java.util.Map.of();
@@ -216,17 +215,11 @@ public final class ClusterConfigBuilder {
     }
 
     private io.remora.network.SocketTap.Config socketTap;
-    private RedisAuth redisAuth;
     private List<HttpFilterEntry> upstreamHttpFilters;
 
     /** {@code http_filters} of the typed HTTP protocol options, without the codec; null: none listed. */
     public ClusterConfigBuilder upstreamHttpFilters(List<HttpFilterEntry> v) {
         this.upstreamHttpFilters = v;
-        return this;
-    }
-
-    public ClusterConfigBuilder redisAuth(RedisAuth v) {
-        this.redisAuth = v;
         return this;
     }
 

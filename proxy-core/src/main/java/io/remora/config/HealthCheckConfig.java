@@ -164,7 +164,7 @@ public record HealthCheckConfig(
     }
 
     /** What one check does. */
-    public sealed interface Checker permits Http, Tcp, Grpc, Redis, Custom {
+    public sealed interface Checker permits Http, Tcp, Grpc, Custom {
     }
 
     /** A status range [start, end). */
@@ -307,23 +307,11 @@ public record HealthCheckConfig(
     public record Tcp(String sendHex, List<String> receiveHex) implements Checker {
     }
 
-    /** {@code custom_health_check} of an extension that provides the check (the thrift one). */
+    /** {@code custom_health_check} of an extension that provides the check (redis, thrift). */
     public record Custom(String name, io.remora.upstream.health.CustomHealthCheck check) implements Checker {
     }
 
     /** {@code grpc_health_check}: grpc.health.v1.Health/Check for serviceName over HTTP/2. */
     public record Grpc(String serviceName, String authority) implements Checker {
-    }
-
-    /**
-     * {@code envoy.health_checkers.redis}: PING must answer PONG, or, with a {@code key}, EXISTS of
-     * it must answer 0 (a maintenance key: set it to take the host out). The cluster's
-     * RedisProtocolOptions credentials (null: none) go first on each check connection.
-     */
-    public record Redis(String key, String authUsername, String authPassword) implements Checker {
-        @Override
-        public String toString() {
-            return "Redis[key=" + key + ", credentials redacted]";
-        }
     }
 }

@@ -33,6 +33,11 @@ public final class ExtensionRegistry {
     private final Map<String, UpstreamNetworkFilterExtension<?>> upstreamByConfigType = new HashMap<>();
     /** Cluster specifier plugins by config type, apart from filters. */
     private final Map<String, ClusterSpecifierExtension> clusterSpecifierByConfigType = new HashMap<>();
+    /** Custom health checkers by config type and by name, apart from filters. */
+    private final Map<String, HealthCheckerExtension> healthCheckerByConfigType = new HashMap<>();
+    private final Map<String, HealthCheckerExtension> healthCheckerByName = new HashMap<>();
+    /** Network filters' cluster protocol options by option type. */
+    private final Map<String, Extension> protocolOptionsByType = new HashMap<>();
     /**
      * Extensions' own config messages by full name, built on the first lookup: building them
      * (Istio's file descriptors) costs start-up CPU that a config naming none of them need not pay.
@@ -44,10 +49,26 @@ public final class ExtensionRegistry {
         for (Extension e : all) {
             if (!(e instanceof HttpFilterExtension<?> || e instanceof NetworkFilterExtension<?>
                     || e instanceof TerminalFilterExtension<?> || e instanceof UpstreamNetworkFilterExtension<?>
-                    || e instanceof UdpListenerFilterExtension || e instanceof ClusterSpecifierExtension)) {
+                    || e instanceof UdpListenerFilterExtension || e instanceof ClusterSpecifierExtension
+                    || e instanceof HealthCheckerExtension)) {
                 throw new IllegalStateException("extension " + e.getClass().getName() + " is none of"
                         + " HttpFilterExtension, NetworkFilterExtension, TerminalFilterExtension,"
-                        + " UpstreamNetworkFilterExtension, UdpListenerFilterExtension, ClusterSpecifierExtension");
+                        + " UpstreamNetworkFilterExtension, UdpListenerFilterExtension, ClusterSpecifierExtension,"
+                        + " HealthCheckerExtension");
+            }
+            if (e instanceof ProtocolOptionsExtension p) {
+                for (String t : p.protocolOptionsTypes()) {
+                    claim(protocolOptionsByType, t, e, "protocol options type");
+                }
+            }
+            if (e instanceof HealthCheckerExtension h) {
+                for (String t : h.configTypes()) {
+                    claim(healthCheckerByConfigType, t, h, "health checker config type");
+                }
+                for (String n : h.names()) {
+                    claim(healthCheckerByName, n, h, "health checker name");
+                }
+                continue;
             }
             if (e instanceof ClusterSpecifierExtension c) {
                 for (String t : c.configTypes()) {
@@ -164,6 +185,22 @@ public final class ExtensionRegistry {
         return clusterSpecifierByConfigType.get(typeName);
     }
 
+    /**
+     * The custom health checker for a {@code custom_health_check}: by its typed_config's type,
+     * else by name, as Envoy's {@code getAndCheckFactory} looks it up; null when none.
+     *
+     * @param configType null when there is no typed_config
+     */
+    public HealthCheckerExtension healthChecker(String configType, String name) {
+        HealthCheckerExtension h = configType == null ? null : healthCheckerByConfigType.get(configType);
+        return h != null ? h : healthCheckerByName.get(name);
+    }
+
+    /** The network filter taking cluster protocol options of this type (a full proto name), or null. */
+    public Extension protocolOptionsByType(String typeName) {
+        return protocolOptionsByType.get(typeName);
+    }
+
     /** The extension registered under {@code name}, or null. */
     public Extension byName(String name) {
         return byName.get(name);
@@ -236,7 +273,8 @@ public final class ExtensionRegistry {
                     ? "envoy.filters.network"
                     : e instanceof UpstreamNetworkFilterExtension<?> ? "envoy.filters.upstream_network"
                     : e instanceof UdpListenerFilterExtension ? "envoy.filters.udp_listener"
-                    : e instanceof ClusterSpecifierExtension ? "envoy.router.cluster_specifier_plugin" : "other";
+                    : e instanceof ClusterSpecifierExtension ? "envoy.router.cluster_specifier_plugin"
+                    : e instanceof HealthCheckerExtension ? "envoy.health_checkers" : "other";
             out.computeIfAbsent(kind, k -> new ArrayList<>()).add(e.names().get(0));
         }
         return out;

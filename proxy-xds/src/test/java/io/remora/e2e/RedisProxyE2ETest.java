@@ -82,7 +82,9 @@ class RedisProxyE2ETest {
                         envoy.filters.network.redis_proxy:
                           "@type": type.googleapis.com/envoy.extensions.filters.network.redis_proxy.v3.RedisProtocolOptions
                           auth_password: { inline_string: up-pass }
-                    """, guarded.port) + "\n"
+                    """ + Bootstraps.fastHealthCheck("""
+                    custom_health_check: { name: envoy.health_checkers.redis }
+                    """), guarded.port) + "\n"
                     + Bootstraps.cluster("silent", false, "", silent.getLocalPort()) + "\n"
                     + Bootstraps.cluster("checked", false, Bootstraps.fastHealthCheck("""
                     custom_health_check:
@@ -161,6 +163,13 @@ class RedisProxyE2ETest {
                 }
 
                 // Health: a stopped server fails its PING, a server holding the key fails EXISTS.
+                // The guarded host answers PING only after the cluster's AUTH: healthy means it went first.
+                long deadline = System.nanoTime() + 20_000_000_000L;
+                while (proxy.stat("cluster.guarded.health_check.success") < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(proxy.stat("cluster.guarded.health_check.success") >= 2);
+                assertEquals(0, proxy.stat("cluster.guarded.health_check.failure"));
                 waitFor(proxy, "cluster.checked.membership_healthy", 2);
                 doomed.close();
                 waitFor(proxy, "cluster.checked.membership_healthy", 1);

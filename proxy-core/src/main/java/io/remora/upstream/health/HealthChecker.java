@@ -143,9 +143,6 @@ public final class HealthChecker {
         if (c instanceof HealthCheckConfig.Tcp tcp) {
             return new TcpProbe(this, h, tcp);
         }
-        if (c instanceof HealthCheckConfig.Redis redis) {
-            return new RedisProbe(this, h, redis);
-        }
         if (c instanceof HealthCheckConfig.Custom custom) {
             return new CustomProbe(this, h, custom.check());
         }
@@ -172,8 +169,7 @@ public final class HealthChecker {
         if (c instanceof HealthCheckConfig.Custom custom) {
             return custom.check().type();
         }
-        return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP"
-                : c instanceof HealthCheckConfig.Redis ? "REDIS" : "GRPC";
+        return c instanceof HealthCheckConfig.Http ? "HTTP" : c instanceof HealthCheckConfig.Tcp ? "TCP" : "GRPC";
     }
 
     /** The next check's delay, Envoy's {@code HealthCheckerImplBase::interval}. */

@@ -14,7 +14,6 @@ import java.util.Map;
 public final class ClusterTranslator {
 
     static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
-    static final String THRIFT_PROTOCOL_OPTIONS = "envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions";
     private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(5);
     private static final Duration DEFAULT_IDLE = Duration.ofHours(1);
@@ -118,21 +117,18 @@ public final class ClusterTranslator {
         io.remora.config.AutoSniConfig autoSni = c.hasUpstreamHttpProtocolOptions()
                 ? AutoSniTranslator.translate(c.getUpstreamHttpProtocolOptions(), path.field("upstream_http_protocol_options")) : null;
         boolean typedHttpOptions = false;
-        ClusterConfig.RedisAuth redisAuth = null;
         java.util.List<io.remora.config.HttpFilterEntry> upstreamHttpFilters = null;
         Map<String, Object> extensionOptions = new java.util.HashMap<>();
         for (Map.Entry<String, Any> e : c.getTypedExtensionProtocolOptionsMap().entrySet()) {
             FieldPath op = path.field("typed_extension_protocol_options").key(e.getKey());
             String t = Protos.typeName(e.getValue());
-            if (t.equals(RedisProtocolOptionsTranslator.TYPE)) {
-                redisAuth = RedisProtocolOptionsTranslator.translate(e.getValue(), op);
-                continue;
-            }
-            if (t.equals(THRIFT_PROTOCOL_OPTIONS)) {
-                extensionOptions.put(io.remora.extensions.filters.network.thrift_proxy.ThriftProxyConfig.NAME,
-                        io.remora.extensions.filters.network.thrift_proxy.ThriftProxyTranslator.protocolOptions(
-                                Protos.unpack(e.getValue(), io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3
-                                        .ThriftProtocolOptions.class, op), op));
+            var optionsOwner = io.remora.extensions.ExtensionRegistry.get().protocolOptionsByType(t);
+            if (optionsOwner != null) {
+                Object options = ((io.remora.extensions.ProtocolOptionsExtension) optionsOwner)
+                        .protocolOptions(TypedConfig.of(e.getValue(), op), op);
+                if (options != null) {
+                    extensionOptions.put(optionsOwner.names().get(0), options);
+                }
                 continue;
             }
             if (!t.equals(HTTP_PROTOCOL_OPTIONS)) {
@@ -270,7 +266,7 @@ public final class ClusterTranslator {
         java.util.List<io.remora.config.HealthCheckConfig> healthChecks = new java.util.ArrayList<>();
         for (int i = 0; i < c.getHealthChecksCount(); i++) {
             healthChecks.add(HealthCheckTranslator.translate(c.getHealthChecks(i), path.field("health_checks").index(i),
-                    ctx, redisAuth));
+                    ctx, extensionOptions));
         }
         io.remora.config.LoadBalancingConfig balancing = typedLb != null ? typedLb.config()
                 : LoadBalancingTranslator.translate(c, path, ctx);
@@ -315,7 +311,7 @@ public final class ClusterTranslator {
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
                 .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
                         path.field("lb_subset_config"), ctx) : null)
-                .dnsCache(dnsCache).aggregateClusters(aggregateClusters).redisAuth(redisAuth)
+                .dnsCache(dnsCache).aggregateClusters(aggregateClusters)
                 .extensionProtocolOptions(extensionOptions)
                 .build();
     }

@@ -21,13 +21,13 @@ final class HealthCheckTranslator {
     }
 
     static HealthCheckConfig translate(HealthCheck h, FieldPath path, TranslationContext ctx) {
-        return translate(h, path, ctx, null);
+        return translate(h, path, ctx, java.util.Map.of());
     }
 
-    /** @param redisAuth the cluster's RedisProtocolOptions credentials (for the redis checker), or null */
+    /** @param clusterOptions the cluster's protocol options by extension name (custom checkers read theirs) */
     @SuppressWarnings("deprecation")
     static HealthCheckConfig translate(HealthCheck h, FieldPath path, TranslationContext ctx,
-                                       io.remora.config.ClusterConfig.RedisAuth redisAuth) {
+                                       java.util.Map<String, Object> clusterOptions) {
         if (!h.hasTimeout()) {
             throw path.field("timeout").error("missing required field");
         }
@@ -73,7 +73,7 @@ final class HealthCheckTranslator {
             case TCP_HEALTH_CHECK -> tcp(h.getTcpHealthCheck(), path.field("tcp_health_check"));
             case GRPC_HEALTH_CHECK -> new HealthCheckConfig.Grpc(h.getGrpcHealthCheck().getServiceName(),
                     h.getGrpcHealthCheck().getAuthority());
-            case CUSTOM_HEALTH_CHECK -> custom(h.getCustomHealthCheck(), path.field("custom_health_check"), redisAuth);
+            case CUSTOM_HEALTH_CHECK -> custom(h.getCustomHealthCheck(), path.field("custom_health_check"), clusterOptions, ctx);
             default -> throw path.error("one of http_health_check, tcp_health_check, grpc_health_check, custom_health_check is required");
         };
         return HealthCheckConfig.builder(timeout, interval, checker)
@@ -162,30 +162,19 @@ final class HealthCheckTranslator {
         return List.copyOf(out);
     }
 
-    static final String REDIS_CHECKER = "envoy.health_checkers.redis";
-    static final String REDIS_CHECKER_TYPE = "envoy.extensions.health_checkers.redis.v3.Redis";
-    private static final String THRIFT_HEALTH_CHECK = "envoy.extensions.health_checkers.thrift.v3.Thrift";
-
-    /**
-     * Custom checkers: Envoy's redis one (found by its config type, else by name) and its thrift one
-     * ({@code envoy.health_checkers.thrift}); others are refused.
-     */
+    /** A registered custom checker (Envoy's {@code envoy.health_checkers}: redis, thrift); others are refused. */
     private static HealthCheckConfig.Checker custom(HealthCheck.CustomHealthCheck c, FieldPath path,
-                                                    io.remora.config.ClusterConfig.RedisAuth auth) {
+                                                    java.util.Map<String, Object> clusterOptions,
+                                                    TranslationContext ctx) {
         String type = c.hasTypedConfig() ? Protos.typeName(c.getTypedConfig()) : null;
-        if (THRIFT_HEALTH_CHECK.equals(type)) {
-            FieldPath tp = path.field("typed_config");
-            return new HealthCheckConfig.Custom(c.getName(),
-                    io.remora.extensions.filters.network.thrift_proxy.ThriftProxyTranslator.healthCheck(Protos.unpack(
-                            c.getTypedConfig(), io.envoyproxy.envoy.extensions.health_checkers.thrift.v3.Thrift.class, tp), tp));
-        }
-        if (!REDIS_CHECKER_TYPE.equals(type) && !(type == null && c.getName().equals(REDIS_CHECKER))) {
+        var ext = io.remora.extensions.ExtensionRegistry.get().healthChecker(type, c.getName());
+        if (ext == null) {
             throw path.error("custom health checker '" + c.getName() + "'"
                     + (type == null ? "" : " (" + type + ")") + " is not supported");
         }
-        String key = type == null ? "" : Protos.unpack(c.getTypedConfig(),
-                io.envoyproxy.envoy.extensions.health_checkers.redis.v3.Redis.class, path.field("typed_config")).getKey();
-        return new HealthCheckConfig.Redis(key, auth == null ? null : auth.username(), auth == null ? null : auth.password());
+        FieldPath tp = path.field("typed_config");
+        return new HealthCheckConfig.Custom(c.getName(), ext.translate(
+                c.hasTypedConfig() ? TypedConfig.of(c.getTypedConfig(), tp) : null, tp, clusterOptions, ctx));
     }
 
     private static HealthCheckConfig.Tcp tcp(HealthCheck.TcpHealthCheck c, FieldPath path) {

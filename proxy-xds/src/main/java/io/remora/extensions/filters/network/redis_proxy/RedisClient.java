@@ -8,7 +8,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.remora.config.ClusterConfig;
 import io.remora.redis.RespEncoder;
 import io.remora.redis.RespReader;
 import io.remora.redis.RespValue;
@@ -104,10 +103,9 @@ final class RedisClient {
         host.stats.cxTotal.increment();
         host.activeConnections.incrementAndGet();
         out = io.netty.buffer.PooledByteBufAllocator.DEFAULT.buffer();
-        ClusterConfig.RedisAuth auth = cluster.config().redisAuth();
+        RedisCredentials auth = RedisCredentials.of(cluster.config().extensionProtocolOptions());
         if (auth != null) {
-            send(auth.username().isEmpty() ? RespValue.command("AUTH", auth.password())
-                    : RespValue.command("AUTH", auth.username(), auth.password()), IGNORE, null);
+            send(auth.auth(), IGNORE, null);
         }
         channel = connector.connect(loop, cluster, host, OPTIONS,
                 ch -> ch.pipeline().addLast(new RespReader(stats.cluster.upstreamCxRxBytesTotal::increment),

@@ -1,6 +1,8 @@
 package io.remora.extensions.filters.network.thrift_proxy;
 
+import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions;
 import io.envoyproxy.envoy.extensions.filters.network.thrift_proxy.v3.ThriftProxy;
+import io.remora.extensions.ProtocolOptionsExtension;
 import io.remora.extensions.TerminalFilterExtension;
 import io.remora.network.NetworkFilter;
 import io.remora.network.NetworkFilterFactory;
@@ -11,8 +13,12 @@ import io.remora.xds.translate.TypedConfig;
 
 import java.util.List;
 
-/** {@code envoy.filters.network.thrift_proxy}: Envoy's Thrift proxy with its router. */
-public final class ThriftProxyExtension implements TerminalFilterExtension<ThriftProxyConfig> {
+/**
+ * {@code envoy.filters.network.thrift_proxy}: Envoy's Thrift proxy with its router; a cluster's
+ * {@code ThriftProtocolOptions} set the transport and protocol spoken to its hosts.
+ */
+public final class ThriftProxyExtension implements TerminalFilterExtension<ThriftProxyConfig>,
+        ProtocolOptionsExtension {
 
     @Override
     public List<String> names() {
@@ -30,6 +36,16 @@ public final class ThriftProxyExtension implements TerminalFilterExtension<Thrif
             throw path.error("missing required field");
         }
         return ThriftProxyTranslator.translate(config.unpack(ThriftProxy.class, path), path, ctx);
+    }
+
+    @Override
+    public List<String> protocolOptionsTypes() {
+        return List.of("envoy.extensions.filters.network.thrift_proxy.v3.ThriftProtocolOptions");
+    }
+
+    @Override
+    public ThriftProxyConfig.UpstreamOptions protocolOptions(TypedConfig config, FieldPath path) {
+        return ThriftProxyTranslator.protocolOptions(config.unpack(ThriftProtocolOptions.class, path), path);
     }
 
     @Override

@@ -118,8 +118,10 @@ class RedisProxyTranslationTest {
                         "@type": type.googleapis.com/envoy.extensions.health_checkers.redis.v3.Redis, key: maint } } }]
                 """);
         ClusterConfig c = loaded.model().clusters().get("c1");
-        assertEquals(new ClusterConfig.RedisAuth("u", "p"), c.redisAuth());
-        assertEquals(new HealthCheckConfig.Redis("maint", "u", "p"), c.healthChecks().get(0).checker());
+        RedisCredentials credentials = new RedisCredentials("u", "p");
+        assertEquals(credentials, RedisCredentials.of(c.extensionProtocolOptions()));
+        assertEquals(new HealthCheckConfig.Custom("envoy.health_checkers.redis",
+                new RedisHealthCheck("maint", credentials)), c.healthChecks().get(0).checker());
     }
 
     @Test
