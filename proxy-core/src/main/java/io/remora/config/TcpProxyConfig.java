@@ -19,6 +19,8 @@ import java.util.Map;
  * @param connectBackoff {@code backoff_options}: the wait before each connect retry; null retries at once
  * @param proxyProtocolTlvs {@code proxy_protocol_tlvs}: TLVs of the PROXY data this filter makes
  *                    when the connection has none (no proxy_protocol listener filter read a header)
+ * @param onDemandTimeout {@code on_demand}: a cluster not known is asked for on demand (ODCDS) and waited
+ *                    for this long; null: the connection closes at once, as with no route
  */
 public record TcpProxyConfig(
         String statPrefix,
@@ -32,7 +34,8 @@ public record TcpProxyConfig(
         AccessLogOptions accessLogOptions,
         Map<String, Object> metadataMatch,
         BackoffStrategy connectBackoff,
-        List<ProxyProtocolTlv> proxyProtocolTlvs) implements NetworkFilterConfig {
+        List<ProxyProtocolTlv> proxyProtocolTlvs,
+        Duration onDemandTimeout) implements NetworkFilterConfig {
 
     public TcpProxyConfig {
         hashPolicies = hashPolicies == null ? List.of() : List.copyOf(hashPolicies);
@@ -44,7 +47,7 @@ public record TcpProxyConfig(
     public TcpProxyConfig(String statPrefix, ClusterSpecifier cluster, Duration idleTimeout, int maxConnectAttempts,
                           List<AccessLogConfig> accessLogs, TunnelingConfig tunneling) {
         this(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling, null, List.of(), null, null,
-                null, List.of());
+                null, List.of(), null);
     }
 
     /** A plain TCP relay (no tunneling_config). */
@@ -74,6 +77,7 @@ public record TcpProxyConfig(
         private Map<String, Object> metadataMatch;
         private BackoffStrategy connectBackoff;
         private List<ProxyProtocolTlv> proxyProtocolTlvs = List.of();
+        private Duration onDemandTimeout;
 
         private Builder(String statPrefix, ClusterSpecifier cluster) {
             this.statPrefix = statPrefix;
@@ -130,10 +134,16 @@ public record TcpProxyConfig(
             return this;
         }
 
+        /** {@code on_demand}: how long a connection waits for its cluster discovered on demand; null: not asked. */
+        public Builder onDemandTimeout(Duration v) {
+            onDemandTimeout = v;
+            return this;
+        }
+
         public TcpProxyConfig build() {
             return new TcpProxyConfig(statPrefix, cluster, idleTimeout, maxConnectAttempts, accessLogs, tunneling,
                     maxDownstreamConnectionDuration, hashPolicies, accessLogOptions, metadataMatch, connectBackoff,
-                    proxyProtocolTlvs);
+                    proxyProtocolTlvs, onDemandTimeout);
         }
     }
 

@@ -18,11 +18,12 @@ public interface OnDemandDiscovery {
 
     /**
      * On-demand CDS (Envoy's requestOnDemandClusterDiscovery): asks for cluster {@code name}; {@code done} runs,
-     * on any thread, with true once the cluster (warmed) is in the cluster manager, or false when {@code timeout}
-     * passes first. Lookups of one cluster share one request. False, and {@code done} never runs, when nothing
-     * can be asked (no delta ADS stream).
+     * on any thread, once the cluster (warmed) is in the cluster manager, the control plane said it does not
+     * exist, or {@code timeout} passed first. Lookups of one cluster share one request. False, and {@code done}
+     * never runs, when nothing can be asked (no delta ADS stream).
      */
-    default boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<Boolean> done) {
+    default boolean requestCluster(String name, java.time.Duration timeout,
+                                   java.util.function.Consumer<ClusterDiscoveryStatus> done) {
         return false;
     }
 }

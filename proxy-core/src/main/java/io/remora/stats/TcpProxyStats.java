@@ -25,6 +25,11 @@ public final class TcpProxyStats {
     public final AtomicLong downstreamCxActive = new AtomicLong();
     private final MeterRegistry registry;
     private final String prefix;
+    private volatile OnDemand onDemand;
+
+    /** Envoy's {@code on_demand_cluster_*}: only a tcp_proxy with {@code on_demand} has them. */
+    public record OnDemand(Counter attempt, Counter missing, Counter timeout, Counter success) {
+    }
 
     TcpProxyStats(MeterRegistry r, String prefix) {
         this.registry = r;
@@ -39,6 +44,22 @@ public final class TcpProxyStats {
         maxDownstreamConnectionDuration = c("envoy_tcp_max_downstream_connection_duration");
         Gauge.builder("envoy_tcp_downstream_cx_active", downstreamCxActive, AtomicLong::get).tag(TAG, prefix)
                 .register(r);
+    }
+
+    /** The on-demand stats, registered on the first call (by a tcp_proxy configured with on_demand). */
+    public OnDemand onDemand() {
+        OnDemand o = onDemand;
+        if (o == null) {
+            synchronized (this) {
+                o = onDemand;
+                if (o == null) {
+                    o = new OnDemand(c("envoy_tcp_on_demand_cluster_attempt"), c("envoy_tcp_on_demand_cluster_missing"),
+                            c("envoy_tcp_on_demand_cluster_timeout"), c("envoy_tcp_on_demand_cluster_success"));
+                    onDemand = o;
+                }
+            }
+        }
+        return o;
     }
 
     private Counter c(String metric) {

@@ -28,6 +28,8 @@ final class TcpProxyFilter implements NetworkFilter {
     final io.remora.stats.TcpProxyStats stats;
     /** max_downstream_connection_duration; 0 for none. */
     final long maxDurationNanos;
+    /** on_demand's stats; null when clusters are not discovered on demand. */
+    final io.remora.stats.TcpProxyStats.OnDemand onDemandStats;
 
     TcpProxyFilter(TcpProxyConfig config, ServerContext context) {
         this.config = config;
@@ -41,6 +43,7 @@ final class TcpProxyFilter implements NetworkFilter {
         this.stats = context.stats().tcp(config.statPrefix() == null ? "" : config.statPrefix());
         this.maxDurationNanos = config.maxDownstreamConnectionDuration() == null ? 0
                 : config.maxDownstreamConnectionDuration().toNanos();
+        this.onDemandStats = config.onDemandTimeout() == null ? null : stats.onDemand();
     }
 
     @Override

@@ -112,6 +112,33 @@ final class TcpProxySession extends ChannelInboundHandlerAdapter implements Spli
         io.remora.network.FilterState.of(downstream).set(UPSTREAM_INFO_KEY, streamInfo,
                 io.remora.network.FilterState.Mutability.READ_ONLY);
         cluster = name == null ? null : filter.context.clusterManager().get(name);
+        if (cluster == null && name != null && filter.onDemandStats != null
+                && filter.context.onDemand().requestCluster(name, filter.config.onDemandTimeout(),
+                        status -> downstream.eventLoop().execute(() -> onClusterDiscovered(name, status)))) {
+            // As Envoy's tcp_proxy: the connection waits, reading nothing, for on-demand CDS to answer.
+            filter.onDemandStats.attempt().increment();
+            return;
+        }
+        establish();
+    }
+
+    private void onClusterDiscovered(String name, io.remora.server.ClusterDiscoveryStatus status) {
+        if (finished || !downstream.isActive()) {
+            return;
+        }
+        switch (status) {
+            case AVAILABLE -> {
+                filter.onDemandStats.success().increment();
+                cluster = filter.context.clusterManager().get(name);
+            }
+            case MISSING -> filter.onDemandStats.missing().increment();
+            case TIMEOUT -> filter.onDemandStats.timeout().increment();
+        }
+        establish();
+    }
+
+    /** Connects to {@link #cluster}, or closes the connection when there is none (no route). */
+    private void establish() {
         if (cluster == null) {
             filter.stats.downstreamCxNoRoute.increment();
             streamInfo.setFlag(ResponseFlag.NO_CLUSTER_FOUND);

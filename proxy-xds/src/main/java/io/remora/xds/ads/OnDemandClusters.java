@@ -1,5 +1,7 @@
 package io.remora.xds.ads;
 
+import io.remora.server.ClusterDiscoveryStatus;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,9 +19,9 @@ import java.util.logging.Logger;
 /**
  * On-demand CDS, as Envoy's OdCdsApiImpl and ClusterDiscoveryManager: a cluster asked for is subscribed by
  * name over delta ADS and stays subscribed; the requests waiting for one cluster share that subscription, each
- * with its own timeout. They are told true once the cluster is applied (warmed: an EDS cluster with its load
- * assignment), false when a response lists it as removed (the server's way to say it does not exist) or
- * their timeout passes. With a cds_config of its own (ADS wildcard or file) nothing more is asked: the cluster
+ * with its own timeout. They are told AVAILABLE once the cluster is applied (warmed: an EDS cluster with its
+ * load assignment), MISSING when a response lists it as removed (the server's way to say it does not exist),
+ * TIMEOUT when their timeout passes. With a cds_config of its own (ADS wildcard or file) nothing more is asked: the cluster
  * may still come with CDS before the timeout. Control thread only.
  */
 final class OnDemandClusters {
@@ -27,10 +29,10 @@ final class OnDemandClusters {
 
     private final class Waiter {
         final String name;
-        final Consumer<Boolean> done;
+        final Consumer<ClusterDiscoveryStatus> done;
         ScheduledFuture<?> timer;
 
-        Waiter(String name, Consumer<Boolean> done) {
+        Waiter(String name, Consumer<ClusterDiscoveryStatus> done) {
             this.name = name;
             this.done = done;
         }
@@ -52,9 +54,9 @@ final class OnDemandClusters {
         this.byName = byName;
     }
 
-    void request(String name, Duration timeout, Consumer<Boolean> done, XdsUpdateCycle cycle) {
+    void request(String name, Duration timeout, Consumer<ClusterDiscoveryStatus> done, XdsUpdateCycle cycle) {
         if (cycle.accepted().clusters().containsKey(name)) {
-            run(done, true); // arrived between the filter's look and this one
+            run(done, ClusterDiscoveryStatus.AVAILABLE); // arrived between the filter's look and this one
             return;
         }
         Waiter w = new Waiter(name, done);
@@ -81,7 +83,7 @@ final class OnDemandClusters {
     void applied(XdsSnapshot accepted) {
         for (String name : List.copyOf(waiting.keySet())) {
             if (accepted.clusters().containsKey(name)) {
-                finish(name, true);
+                finish(name, ClusterDiscoveryStatus.AVAILABLE);
             }
         }
     }
@@ -90,7 +92,7 @@ final class OnDemandClusters {
     void removed(Set<String> names, XdsSnapshot accepted) {
         for (String name : names) {
             if (waiting.containsKey(name) && !accepted.clusters().containsKey(name)) {
-                finish(name, false);
+                finish(name, ClusterDiscoveryStatus.MISSING);
             }
         }
     }
@@ -102,20 +104,20 @@ final class OnDemandClusters {
                 waiting.remove(w.name);
             }
             log.fine(() -> "ODCDS: cluster " + w.name + " not discovered in time");
-            run(w.done, false);
+            run(w.done, ClusterDiscoveryStatus.TIMEOUT);
         }
     }
 
-    private void finish(String name, boolean available) {
+    private void finish(String name, ClusterDiscoveryStatus status) {
         for (Waiter w : waiting.remove(name)) {
             w.timer.cancel(false);
-            run(w.done, available);
+            run(w.done, status);
         }
     }
 
-    private static void run(Consumer<Boolean> done, boolean available) {
+    private static void run(Consumer<ClusterDiscoveryStatus> done, ClusterDiscoveryStatus status) {
         try {
-            done.accept(available);
+            done.accept(status);
         } catch (RuntimeException e) {
             log.log(Level.WARNING, "ODCDS: an on-demand callback failed", e);
         }

@@ -177,7 +177,7 @@ public final class XdsClient implements AutoCloseable {
      * {@link OnDemandClusters}. {@code done} runs on the control thread. False, and nothing asked, without a delta
      * ADS stream: Envoy's on-demand CDS is delta xDS only.
      */
-    public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<Boolean> done) {
+    public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<io.remora.server.ClusterDiscoveryStatus> done) {
         if (stream == null || !options.delta()) {
             if (!odcdsWarned) {
                 odcdsWarned = true;
@@ -199,7 +199,7 @@ public final class XdsClient implements AutoCloseable {
             }
 
             @Override
-            public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<Boolean> done) {
+            public boolean requestCluster(String name, java.time.Duration timeout, java.util.function.Consumer<io.remora.server.ClusterDiscoveryStatus> done) {
                 return XdsClient.this.requestCluster(name, timeout, done);
             }
         };

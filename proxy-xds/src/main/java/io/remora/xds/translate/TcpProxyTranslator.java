@@ -20,16 +20,20 @@ public final class TcpProxyTranslator {
         if (t.getStatPrefix().isEmpty()) {
             throw path.field("stat_prefix").error("missing required field");
         }
+        Duration onDemand = t.hasOnDemand() && t.getOnDemand().hasOdcdsConfig()
+                ? onDemandTimeout(t.getOnDemand(), path.field("on_demand")) : null;
         ClusterSpecifier cluster = switch (t.getClusterSpecifierCase()) {
             case CLUSTER -> {
                 if (t.getCluster().isEmpty()) {
                     throw path.field("cluster").error("must not be empty");
                 }
-                ctx.requireCluster(path.field("cluster"), t.getCluster());
+                if (onDemand == null) {
+                    ctx.requireCluster(path.field("cluster"), t.getCluster());
+                }
                 yield new ClusterSpecifier.Single(t.getCluster());
             }
             case WEIGHTED_CLUSTERS -> weighted(t.getWeightedClusters(), path.field("weighted_clusters"),
-                    lbCriteria(t.hasMetadataMatch() ? t.getMetadataMatch() : null), ctx);
+                    lbCriteria(t.hasMetadataMatch() ? t.getMetadataMatch() : null), onDemand != null, ctx);
             case CLUSTERSPECIFIER_NOT_SET -> throw path.error("missing required field: one of cluster, weighted_clusters");
         };
         TunnelingConfig tunneling = t.hasTunnelingConfig()
@@ -56,7 +60,24 @@ public final class TcpProxyTranslator {
                 .connectBackoff(t.hasBackoffOptions() ? backoff(t.getBackoffOptions(), path.field("backoff_options")) : null)
                 .proxyProtocolTlvs(UpstreamProxyProtocolTranslator.tlvs(t.getProxyProtocolTlvsList(),
                         path.field("proxy_protocol_tlvs")))
+                .onDemandTimeout(onDemand)
                 .build();
+    }
+
+    /**
+     * {@code on_demand}, which Envoy acts on only with an {@code odcds_config}: on-demand CDS is
+     * delta xDS, asked over Remora's ADS stream; Envoy's default wait is 60 s.
+     */
+    private static Duration onDemandTimeout(TcpProxy.OnDemand o, FieldPath path) {
+        if (!o.getOdcdsConfig().hasAds()) {
+            throw path.field("odcds_config").error("on-demand CDS is served over ADS only (a config source of its"
+                    + " own is not supported)");
+        }
+        Duration timeout = Protos.duration(o.hasTimeout(), o.getTimeout(), Duration.ofSeconds(60));
+        if (timeout.isNegative()) {
+            throw path.field("timeout").error("must not be negative");
+        }
+        return timeout;
     }
 
     /** Envoy's checks: a base interval over zero; max (10 × base by default) not below it. */
@@ -107,7 +128,6 @@ public final class TcpProxyTranslator {
     /** Fields Remora does not act on: one warning each, naming the first place, never silence. */
     private static void warnUnsupported(TcpProxy t, FieldPath path, TranslationContext ctx) {
         java.util.Map<String, Boolean> set = new java.util.LinkedHashMap<>();
-        set.put("on_demand", t.hasOnDemand());
         set.put("downstream_idle_timeout", t.hasDownstreamIdleTimeout());
         set.put("upstream_idle_timeout", t.hasUpstreamIdleTimeout());
         set.forEach((field, present) -> {
@@ -152,7 +172,8 @@ public final class TcpProxyTranslator {
 
     /** Each entry's {@code metadata_match} merged over the proxy's ({@code parent}), its own keys winning. */
     private static ClusterSpecifier.Weighted weighted(TcpProxy.WeightedCluster w, FieldPath path,
-                                                      java.util.Map<String, Object> parent, TranslationContext ctx) {
+                                                      java.util.Map<String, Object> parent, boolean onDemand,
+                                                      TranslationContext ctx) {
         if (w.getClustersCount() == 0) {
             throw path.field("clusters").error("must have at least one cluster");
         }
@@ -164,7 +185,9 @@ public final class TcpProxyTranslator {
             if (c.getName().isEmpty()) {
                 throw cp.field("name").error("missing required field");
             }
-            ctx.requireCluster(cp.field("name"), c.getName());
+            if (!onDemand) {
+                ctx.requireCluster(cp.field("name"), c.getName());
+            }
             int weight = Protos.clampInt(c.getWeight());
             if (weight < 1) {
                 throw cp.field("weight").error("must be at least 1");

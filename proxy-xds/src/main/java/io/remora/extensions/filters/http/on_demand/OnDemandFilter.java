@@ -58,7 +58,8 @@ final class OnDemandFilter implements StreamDecoderFilter {
             return FilterStatus.CONTINUE;
         }
         stopped = cb.serverContext().onDemand().requestCluster(cluster, effective.odcdsTimeout(),
-                available -> cb.eventLoop().execute(() -> onClusterDiscovered(available)));
+                status -> cb.eventLoop().execute(() -> onClusterDiscovered(
+                        status == io.remora.server.ClusterDiscoveryStatus.AVAILABLE)));
         return stopped ? FilterStatus.STOP_ITERATION : FilterStatus.CONTINUE;
     }
 
