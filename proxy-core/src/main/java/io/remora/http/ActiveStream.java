@@ -152,7 +152,7 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         if (hcm.earlyHeaderMutations != null) {
             hcm.earlyHeaderMutations.apply(headers, headers, this);
         }
-        routes = hcm.routes.current();
+        routes = hcm.routes.current(headers);
         io.remora.tls.ForwardedClientCert.apply(hcm.config.clientCertForwarding(),
                 cx.info == null ? null : cx.info.tls(), headers);
         RequestHeaderMutator.mutate(headers, this);

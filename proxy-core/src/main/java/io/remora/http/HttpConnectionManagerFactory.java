@@ -84,8 +84,11 @@ public final class HttpConnectionManagerFactory implements NetworkFilterFactory<
         if (config.rdsName() != null) {
             return Routes.rds(context, config.rdsName());
         }
+        if (config.scopedRoutes() != null) {
+            return new ScopedRoutes(config.scopedRoutes(), context);
+        }
         throw new IllegalArgumentException("http_connection_manager " + config.statPrefix()
-                + ": neither route_config nor rds is set");
+                + ": none of route_config, rds and scoped_routes is set");
     }
 
     private HttpFilterFactory build(HttpFilterConfig config, ServerContext context, String statPrefix) {

@@ -29,7 +29,7 @@ final class RouteConfigUpdates {
                         return;
                     }
                     // as Envoy's callback, the stream reads the route configuration the update went into
-                    s.routes = s.hcm.routes.current();
+                    s.routes = s.hcm.routes.current(s.requestHeaders);
                     s.clearRouteCache();
                     done.accept(s.route() != null);
                 }));

@@ -30,6 +30,11 @@ interface Routes {
     /** Supplies the current snapshot; called at each stream's start. */
     interface Provider {
         Routes current();
+
+        /** The snapshot for a request: scoped routes choose it by the request's headers. */
+        default Routes current(Http2Headers requestHeaders) {
+            return current();
+        }
     }
 
     Routes NONE = new Routes() {

@@ -79,6 +79,13 @@ final class XdsDependencies {
             if (hcm.hasRds() && !hcm.getRds().getRouteConfigName().isEmpty()) {
                 out.add(new RdsRef(hcm.getRds().getRouteConfigName(), hcm.getStatPrefix(), hcm.getRds().getConfigSource()));
             }
+            // Scopes listed inline name their route configurations, fetched over the scoped routes' RDS source.
+            for (var scope : hcm.getScopedRoutes().getScopedRouteConfigurationsList().getScopedRouteConfigurationsList()) {
+                if (!scope.hasRouteConfiguration() && !scope.getRouteConfigurationName().isEmpty()) {
+                    out.add(new RdsRef(scope.getRouteConfigurationName(), hcm.getStatPrefix(),
+                            hcm.getScopedRoutes().getRdsConfigSource()));
+                }
+            }
         }
     }
 

@@ -39,6 +39,7 @@ public final class HttpConnectionManagerTranslator {
         List<HttpConnectionManagerConfig.Upgrade> upgrades = upgrades(h, path, ctx);
         RouteConfiguration routes = null;
         String rds = null;
+        io.remora.config.ScopedRoutesConfig scoped = null;
         switch (h.getRouteSpecifierCase()) {
             case ROUTE_CONFIG -> routes = RouteConfigurationTranslator.translate(h.getRouteConfig(),
                     path.field("route_config"), ctx);
@@ -48,8 +49,10 @@ public final class HttpConnectionManagerTranslator {
                     throw path.field("rds").field("route_config_name").error("missing required field");
                 }
             }
-            case SCOPED_ROUTES -> throw path.field("scoped_routes").error("scoped routes are not supported");
-            case ROUTESPECIFIER_NOT_SET -> throw path.error("missing required field: one of route_config, rds");
+            case SCOPED_ROUTES -> scoped = ScopedRoutesTranslator.translate(h.getScopedRoutes(),
+                    path.field("scoped_routes"), ctx);
+            case ROUTESPECIFIER_NOT_SET -> throw path.error("missing required field: one of route_config, rds,"
+                    + " scoped_routes");
         }
         // No http_filters at all: the router alone, so a connection manager with only routes still
         // forwards (Envoy's own TLS and SNI examples are written so).
@@ -120,7 +123,7 @@ public final class HttpConnectionManagerTranslator {
         HcmHeaderOptionsTranslator.translate(h, path, ctx, b);
         b.bypassOverloadManager(ctx.bypassOverloadManager());
         return b.codecType(codec).routeConfig(routes)
-                .rdsName(rds).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
+                .rdsName(rds).scopedRoutes(scoped).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
                 .idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)
                 .maxRequestHeadersKb(maxKb).maxRequestHeadersCount(maxCount)
                 .headersWithUnderscoresAction(underscores).maxStreamDuration(maxStreamDuration)

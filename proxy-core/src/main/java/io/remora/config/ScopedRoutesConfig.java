@@ -1,0 +1,37 @@
+package io.remora.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code scoped_routes} of a connection manager: the request's scope key, built from its headers,
+ * picks the route configuration the stream routes by (Envoy's scoped RDS with an inline
+ * {@code scoped_route_configurations_list}).
+ *
+ * @param name       the scoped routes' name (stats and dumps)
+ * @param keyBuilder {@code scope_key_builder.fragments}, in order
+ * @param scopes     by key: the fragments of {@code key.fragments}, in order
+ */
+public record ScopedRoutesConfig(String name, List<KeyFragment> keyBuilder, Map<List<String>, Scope> scopes) {
+
+    public ScopedRoutesConfig {
+        keyBuilder = List.copyOf(keyBuilder);
+        scopes = Map.copyOf(scopes);
+    }
+
+    /**
+     * A {@code header_value_extractor}: the first value of {@code header}, split by
+     * {@code elementSeparator} (empty: the whole value is one element), then the element at
+     * {@code index}, or, when {@code kvKey} is set, the value of the element {@code kvKey}
+     * {@code kvSeparator} value.
+     */
+    public record KeyFragment(String header, String elementSeparator, int index, String kvSeparator, String kvKey) {
+    }
+
+    /**
+     * One {@code ScopedRouteConfiguration}: its route configuration from RDS ({@code rdsName}) or
+     * inline ({@code routes}), exactly one set.
+     */
+    public record Scope(String name, String rdsName, RouteConfiguration routes) {
+    }
+}

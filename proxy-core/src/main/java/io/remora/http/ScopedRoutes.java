@@ -1,0 +1,75 @@
+package io.remora.http;
+
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.config.ScopedRoutesConfig;
+import io.remora.server.ServerContext;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scoped routes, as Envoy's {@code ScopedConfigImpl}: a stream's scope key is computed from its
+ * request headers when it starts, and the scope with that key gives the route configuration
+ * (RDS or inline) the stream routes by. No key (a header or an element missing) or no such scope:
+ * no route, a 404 NR from the router.
+ */
+final class ScopedRoutes implements Routes.Provider {
+    private final ScopedRoutesConfig config;
+    private final Map<List<String>, Routes.Provider> scopes = new HashMap<>();
+
+    ScopedRoutes(ScopedRoutesConfig config, ServerContext context) {
+        this.config = config;
+        config.scopes().forEach((key, scope) -> scopes.put(key, scope.routes() != null
+                ? Routes.inline(scope.routes(), context) : Routes.rds(context, scope.rdsName())));
+    }
+
+    @Override
+    public Routes current() {
+        return Routes.NONE;
+    }
+
+    @Override
+    public Routes current(Http2Headers headers) {
+        List<String> key = key(config.keyBuilder(), headers);
+        Routes.Provider p = key == null ? null : scopes.get(key);
+        return p == null ? Routes.NONE : p.current();
+    }
+
+    /** The scope key of a request, or null when a fragment cannot be computed. */
+    static List<String> key(List<ScopedRoutesConfig.KeyFragment> builder, Http2Headers headers) {
+        List<String> key = new ArrayList<>(builder.size());
+        for (ScopedRoutesConfig.KeyFragment f : builder) {
+            String fragment = fragment(f, headers);
+            if (fragment == null) {
+                return null;
+            }
+            key.add(fragment);
+        }
+        return key;
+    }
+
+    private static String fragment(ScopedRoutesConfig.KeyFragment f, Http2Headers headers) {
+        // An untrusted header: only its first value counts, as in Envoy.
+        CharSequence v = headers == null ? null : headers.get(f.header());
+        if (v == null) {
+            return null;
+        }
+        String value = v.toString();
+        String[] elements = f.elementSeparator().isEmpty() ? new String[] {value}
+                : value.split(java.util.regex.Pattern.quote(f.elementSeparator()), -1);
+        if (f.kvKey() == null) {
+            return f.index() < elements.length ? elements[f.index()] : null;
+        }
+        for (String e : elements) {
+            // Split at the first separator; an element without one is a key with an empty value.
+            int at = e.indexOf(f.kvSeparator());
+            String k = at < 0 ? e : e.substring(0, at);
+            if (k.equals(f.kvKey())) {
+                return at < 0 ? "" : e.substring(at + f.kvSeparator().length());
+            }
+        }
+        return null;
+    }
+}
