@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.remora.config.Address;
+import io.remora.config.ClusterConfig;
+import io.remora.config.ClusterLoadAssignment;
+import io.remora.config.ClusterLoadAssignment.LocalityLbEndpoints;
+import io.remora.config.ClusterLoadAssignment.Locality;
 import io.remora.config.ClusterConfig.LbPolicy;
 import io.remora.config.ClusterLoadAssignment.HealthStatus;
 import io.remora.config.LoadBalancingConfig;
@@ -114,6 +118,30 @@ class ClientSideWeightUpdaterTest {
             assertEquals(Map.of(1, 500, 2, 500), countPorts(c, 1_000), "weights move on the timer, not per report");
             c.clientSideWeightsDue();
             assertEquals(Map.of(1, 1_110, 2, 10_000), countPorts(c, 11_110), "one schedule period is 1111 picks");
+        }
+    }
+
+    @Test
+    void wrrLocalityPicksTheLocalityByWeightThenAHostByItsOrcaWeight() {
+        Locality a = new Locality("r", "a", "");
+        Locality b = new Locality("r", "b", "");
+        ClusterLoadAssignment cla = new ClusterLoadAssignment("wl", List.of(
+                new LocalityLbEndpoints(a, 1, 0, List.of(ep("127.0.0.1", 1), ep("127.0.0.1", 2))),
+                new LocalityLbEndpoints(b, 1, 0, List.of(ep("127.0.0.1", 3)))), 140);
+        LoadBalancingConfig lb = LoadBalancingConfig.DEFAULT.withClientSideWeights(new ClientSideWeights(Duration.ZERO,
+                Duration.ofSeconds(180), Duration.ofHours(1), 1.0, List.of())).withLocalityWeighted();
+        try (ClusterManagerImpl cm = new ClusterManagerImpl(new StatsRegistry())) {
+            cm.update(Map.of("wl", TestClusters.cluster("wl", ClusterConfig.DiscoveryType.STATIC, LbPolicy.ROUND_ROBIN,
+                    cla).withResilience(null, List.of(), lb)));
+            ClusterImpl c = (ClusterImpl) cm.get("wl");
+            report(c.hosts().get(0), "rps_fractional:100,cpu_utilization:0.1"); // 1000
+            report(c.hosts().get(1), "rps_fractional:100,cpu_utilization:0.9"); // 111
+            report(c.hosts().get(2), "rps_fractional:100,cpu_utilization:0.9"); // 111, alone in its locality
+            c.clientSideWeightsDue();
+            Map<Integer, Integer> p = countPorts(c, 20_000);
+            int inA = p.get(1) + p.get(2);
+            assertTrue(p.get(3) > 9_000 && p.get(3) < 11_000, "localities 1:1, not by host weights: " + p);
+            assertTrue(p.get(1) > 0.85 * inA && p.get(1) < 0.95 * inA, "1000:111 within locality a: " + p);
         }
     }
 }
