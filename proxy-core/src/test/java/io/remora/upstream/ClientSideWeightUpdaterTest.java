@@ -1,5 +1,6 @@
 package io.remora.upstream;
 
+import static io.remora.upstream.LbPolicyBehaviourTest.countPorts;
 import static io.remora.upstream.TestClusters.ep;
 import static io.remora.upstream.TestClusters.staticCluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +21,6 @@ import io.remora.config.LoadBalancingConfig.ClientSideWeights;
 import io.remora.stats.StatsRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -92,15 +92,6 @@ class ClientSideWeightUpdaterTest {
         report(a, "rps_fractional:300,cpu_utilization:1");
         u.apply(hosts);
         assertEquals(List.of(300, 300, 1), hosts.stream().map(Host::weight).toList());
-    }
-
-    private static Map<Integer, Integer> countPorts(Cluster c, int picks) {
-        Map<Integer, Integer> counts = new HashMap<>();
-        for (int i = 0; i < picks; i++) {
-            counts.merge(((InetSocketAddress) c.chooseHost(LoadBalancerContext.NONE).address()).getPort(), 1,
-                    Integer::sum);
-        }
-        return counts;
     }
 
     @Test

@@ -29,26 +29,19 @@ final class OrcaJson {
     }
 
     private void report(OrcaLoadReport r) {
-        expect('{');
-        if (peek() == '}') {
-            i++;
-            return;
-        }
-        do {
-            String key = string();
-            expect(':');
+        members(key -> {
             String field = protoName(key);
             switch (field) {
-                case "named_metrics", "utilization" -> map(r, field);
+                case "named_metrics", "utilization" -> members(k -> r.mapEntry(field, k, number()));
                 case "cpu_utilization", "mem_utilization", "application_utilization", "eps", "rps_fractional" ->
                         OrcaHeaders.field(r, field, number());
                 default -> skipValue();
             }
-        } while (comma('}'));
+        });
     }
 
-    /** A map field: each entry counts towards the configured metric names. */
-    private void map(OrcaLoadReport r, String field) {
+    /** An object: each member's value is read by {@code value}, given the member's name. */
+    private void members(java.util.function.Consumer<String> value) {
         expect('{');
         if (peek() == '}') {
             i++;
@@ -57,7 +50,7 @@ final class OrcaJson {
         do {
             String key = string();
             expect(':');
-            r.mapEntry(field, key, number());
+            value.accept(key);
         } while (comma('}'));
     }
 
