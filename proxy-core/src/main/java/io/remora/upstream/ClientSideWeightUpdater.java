@@ -25,6 +25,8 @@ final class ClientSideWeightUpdater {
     private final LongSupplier clock;
     private ClientSideWeights config;
     private ScheduledFuture<?> timer;
+    /** Some host may still hold a weight record (so another policy has records to drop). */
+    private boolean attached;
 
     /** @param regroup rebuilds the cluster's host set when weights changed (on the timer's thread) */
     ClientSideWeightUpdater(UpstreamRuntime runtime, Runnable regroup, LongSupplier clock) {
@@ -57,11 +59,15 @@ final class ClientSideWeightUpdater {
     synchronized boolean apply(List<Host> hosts) {
         ClientSideWeights c = config;
         if (c == null) {
-            for (Host h : hosts) {
-                h.clientSideWeight(null);
+            if (attached) {
+                for (Host h : hosts) {
+                    h.clientSideWeight(null);
+                }
+                attached = false;
             }
             return false;
         }
+        attached = true;
         for (Host h : hosts) {
             ClientSideWeight w = h.clientSideWeight();
             if (w == null || w.config() != c) {
