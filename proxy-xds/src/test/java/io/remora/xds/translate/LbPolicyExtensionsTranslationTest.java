@@ -135,6 +135,16 @@ class LbPolicyExtensionsTranslationTest {
         assertEquals(Set.of("version", "stage"), s.selectors().get(0).keys());
         assertEquals(SubsetConfig.SelectorFallback.KEYS_SUBSET, s.selectors().get(0).fallback());
         assertEquals(Set.of("version"), s.selectors().get(0).fallbackKeysSubset());
+        ClusterConfig legacy = cluster("""
+                    lb_policy: LEAST_REQUEST
+                    lb_subset_config:
+                      fallback_policy: DEFAULT_SUBSET
+                      default_subset: { version: v1 }
+                      panic_mode_any: true
+                      list_as_any: true
+                      subset_selectors: [ { keys: [version, stage], fallback_policy: KEYS_SUBSET, fallback_keys_subset: [version] } ]
+                """);
+        assertEquals(legacy.subsets(), s, "the same subsets as lb_subset_config");
         assertNull(cluster(policy(null, "round_robin.v3.RoundRobin", "")).subsets());
     }
 
