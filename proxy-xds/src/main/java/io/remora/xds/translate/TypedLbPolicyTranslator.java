@@ -152,7 +152,9 @@ final class TypedLbPolicyTranslator {
         if (child == null) {
             throw ep.error("none of the endpoint picking policies is supported");
         }
-        if (child.config().clientSideWeights() == null) {
+        // Client-side WRR alone: no subsets, no locality weighting of its own (a nested wrr_locality).
+        if (child.config().clientSideWeights() == null || child.subsets() != null
+                || child.config().localityWeighted()) {
             throw ep.error("wrr_locality supports only client_side_weighted_round_robin as its endpoint picking"
                     + " policy (as Envoy)");
         }

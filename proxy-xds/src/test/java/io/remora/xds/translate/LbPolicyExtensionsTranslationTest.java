@@ -115,6 +115,13 @@ class LbPolicyExtensionsTranslationTest {
                 endpoint_picking_policy: { policies: [ { typed_extension_config: { name: x, typed_config: \
                 { "@type": %sround_robin.v3.RoundRobin } } } ] }""".formatted(TYPE))));
         assertEquals(POLICY0 + ".endpoint_picking_policy", e.path());
+        String nested = "endpoint_picking_policy: { policies: [ { typed_extension_config: { name: x, typed_config:"
+                + " { \"@type\": " + TYPE + "wrr_locality.v3.WrrLocality, %s } } } ] }";
+        String cswrr = nested.replace("wrr_locality.v3.WrrLocality, %s",
+                "client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin");
+        e = assertThrows(TranslationException.class, () -> cluster(policy(null, "wrr_locality.v3.WrrLocality",
+                nested.formatted(cswrr))));
+        assertEquals(POLICY0 + ".endpoint_picking_policy", e.path(), "wrr_locality within wrr_locality");
         e = assertThrows(TranslationException.class, () -> cluster(policy(null, "wrr_locality.v3.WrrLocality", "")));
         assertEquals(POLICY0 + ".endpoint_picking_policy", e.path());
     }
