@@ -260,7 +260,12 @@ public record ClusterConfig(
         AGGREGATE
     }
 
-    public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED }
+    /**
+     * PICK_FIRST: the typed {@code pick_first} policy, every pick the first host of the level in
+     * the endpoints' order (client-side weighted round robin is ROUND_ROBIN with
+     * {@link LoadBalancingConfig#clientSideWeights()}).
+     */
+    public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED, PICK_FIRST }
 
     /** AUTO: {@code auto_config}, the protocol ALPN negotiates with each host (HTTP/1.1 without TLS). */
     public enum UpstreamProtocol { HTTP1, HTTP2, USE_DOWNSTREAM, AUTO }

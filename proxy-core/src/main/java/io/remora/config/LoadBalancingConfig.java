@@ -15,6 +15,10 @@ import java.time.Duration;
  * @param overrideHostStatus    {@code override_host_status}: the host statuses (bit per
  *                              {@link ClusterLoadAssignment.HealthStatus} ordinal) an override host
  *                              (stateful session) may have to be picked
+ * @param clientSideWeights     {@code client_side_weighted_round_robin}: round robin over weights the
+ *                              hosts' ORCA load reports give; null for every other policy
+ * @param shuffleAddressList    {@code pick_first}'s {@code shuffle_address_list}: the first host in a
+ *                              per-process random order instead of the endpoints' order
  */
 public record LoadBalancingConfig(
         double healthyPanicThreshold,
@@ -24,7 +28,9 @@ public record LoadBalancingConfig(
         Maglev maglev,
         double activeRequestBias,
         SlowStart slowStart,
-        int overrideHostStatus) {
+        int overrideHostStatus,
+        ClientSideWeights clientSideWeights,
+        boolean shuffleAddressList) {
 
     /** Envoy's default override_host_status: UNKNOWN, HEALTHY, DEGRADED. */
     public static final int DEFAULT_OVERRIDE_HOST_STATUS = 1 << ClusterLoadAssignment.HealthStatus.UNKNOWN.ordinal()
@@ -69,20 +75,59 @@ public record LoadBalancingConfig(
     public record SlowStart(Duration window, double aggression, double minWeightPercent) {
     }
 
+    /**
+     * {@code client_side_weighted_round_robin}: a host's weight is {@code qps / (utilization + eps /
+     * qps × errorUtilizationPenalty)} from its last ORCA report, used once it has reported for
+     * {@code blackoutPeriod} and until its last report is {@code weightExpirationPeriod} old;
+     * recomputed every {@code weightUpdatePeriod}.
+     *
+     * @param metricNamesForComputingUtilization {@code named_metrics.<key>} / {@code utilization.<key>}
+     *                          (or a plain field name): their largest value is the utilization when
+     *                          the report has no {@code application_utilization}
+     */
+    public record ClientSideWeights(Duration blackoutPeriod, Duration weightExpirationPeriod,
+                                    Duration weightUpdatePeriod, double errorUtilizationPenalty,
+                                    java.util.List<String> metricNamesForComputingUtilization) {
+        public static final ClientSideWeights DEFAULT = new ClientSideWeights(Duration.ofSeconds(10),
+                Duration.ofMinutes(3), Duration.ofSeconds(1), 1.0, java.util.List.of());
+
+        public ClientSideWeights {
+            metricNamesForComputingUtilization = java.util.List.copyOf(metricNamesForComputingUtilization);
+        }
+    }
+
     public LoadBalancingConfig(double healthyPanicThreshold, boolean localityWeighted, ZoneAware zoneAware,
                                RingHash ringHash, Maglev maglev, double activeRequestBias, SlowStart slowStart) {
         this(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart,
-                DEFAULT_OVERRIDE_HOST_STATUS);
+                DEFAULT_OVERRIDE_HOST_STATUS, null, false);
     }
 
     public LoadBalancingConfig withPanicThreshold(double v) {
         return new LoadBalancingConfig(v, localityWeighted, zoneAware, ringHash, maglev, activeRequestBias, slowStart,
-                overrideHostStatus);
+                overrideHostStatus, clientSideWeights, shuffleAddressList);
     }
 
     public LoadBalancingConfig withOverrideHostStatus(int statuses) {
         return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
-                activeRequestBias, slowStart, statuses);
+                activeRequestBias, slowStart, statuses, clientSideWeights, shuffleAddressList);
+    }
+
+    /** Round robin weighted by ORCA reports (null: by the endpoints' own weights). */
+    public LoadBalancingConfig withClientSideWeights(ClientSideWeights w) {
+        return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
+                activeRequestBias, slowStart, overrideHostStatus, w, shuffleAddressList);
+    }
+
+    /** Pick first over a shuffled order of the hosts. */
+    public LoadBalancingConfig withShuffleAddressList(boolean shuffle) {
+        return new LoadBalancingConfig(healthyPanicThreshold, localityWeighted, zoneAware, ringHash, maglev,
+                activeRequestBias, slowStart, overrideHostStatus, clientSideWeights, shuffle);
+    }
+
+    /** Locality-weighted picking on (wrr_locality), the rest as it is. */
+    public LoadBalancingConfig withLocalityWeighted() {
+        return new LoadBalancingConfig(healthyPanicThreshold, true, zoneAware, ringHash, maglev,
+                activeRequestBias, slowStart, overrideHostStatus, clientSideWeights, shuffleAddressList);
     }
 
     public boolean overrideAllowed(ClusterLoadAssignment.HealthStatus status) {

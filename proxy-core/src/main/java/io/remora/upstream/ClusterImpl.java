@@ -46,6 +46,8 @@ public final class ClusterImpl implements Cluster {
     private volatile ZoneStats zoneStats;
     /** {@code cluster.<name>.lb_healthy_panic}; null without a cluster manager (tests). */
     private final io.micrometer.core.instrument.Counter healthyPanic;
+    /** Client-side weighted round robin's weights from ORCA reports (idle under other policies). */
+    private final ClientSideWeightUpdater clientSideWeights;
 
     ClusterImpl(ClusterConfig config, ClusterStats stats, io.remora.tls.SecretManager secrets,
                 java.util.function.Supplier<io.remora.tls.TlsStats> tlsStats) {
@@ -66,6 +68,7 @@ public final class ClusterImpl implements Cluster {
         this.resilience = new ClusterResilience(name, stats, runtime, this::hostHealthChanged,
                 this::transportSocketFactory);
         this.socketTap = new ClusterSocketTap(runtime);
+        this.clientSideWeights = new ClientSideWeightUpdater(runtime, this::clientSideWeightsDue, System::nanoTime);
         this.healthyPanic = runtime == null ? null : io.micrometer.core.instrument.Counter
                 .builder("envoy_cluster_lb_healthy_panic").tag(ClusterStats.TAG, stats.name()).register(runtime.registry());
         if (config.type() == DiscoveryType.ORIGINAL_DST || config.type() == DiscoveryType.DYNAMIC_FORWARD_PROXY) {
@@ -249,6 +252,7 @@ public final class ClusterImpl implements Cluster {
         }
         limits.thresholds(breakers(next));
         resilience.configure(next, prioritySet.hosts());
+        clientSideWeights.configure(next.loadBalancing().clientSideWeights());
         switch (next.type()) {
             case STATIC, EDS -> {
                 if (next.loadAssignment() != null) {
@@ -285,6 +289,14 @@ public final class ClusterImpl implements Cluster {
     /** Stops timers and health checks of a cluster that was removed or replaced. */
     synchronized void close() {
         resilience.close();
+        clientSideWeights.close();
+    }
+
+    /** The weight update timer: regroups when an ORCA weight moved a host's weight. */
+    synchronized void clientSideWeightsDue() {
+        if (clientSideWeights.apply(prioritySet.hosts())) {
+            rebuildFrom(prioritySet.hosts(), endpoints, false);
+        }
     }
 
     @Override
@@ -311,6 +323,8 @@ public final class ClusterImpl implements Cluster {
                 resilience.healthChecked(), config);
         List<Host> all = members.all();
         List<List<Host>> levels = members.levels();
+        // An EDS update carries configured weights: under ORCA weights the hosts keep theirs.
+        clientSideWeights.apply(all);
         boolean pendingDropped = members.pendingDropped();
         ClusterConfig c = config;
         int overprovisioning = c.loadAssignment() != null && c.loadAssignment().overprovisioningFactor() > 0

@@ -33,6 +33,8 @@ public final class Host {
     /** {@link HealthFlag} bits; set by EDS, active health checks and outlier detection. */
     private final AtomicInteger healthFlags = new AtomicInteger();
     private volatile OutlierMonitor outlier = OutlierMonitor.NONE;
+    /** Its ORCA weight under client-side weighted round robin; null under every other policy. */
+    private volatile io.remora.upstream.orca.ClientSideWeight clientSideWeight;
     /** When this host object was created (a new endpoint), for slow start. */
     private final long createdNanos = System.nanoTime();
     public final AtomicInteger activeRequests = new AtomicInteger();
@@ -137,6 +139,18 @@ public final class Host {
 
     public Locality locality() {
         return locality;
+    }
+
+    /**
+     * Where the router hands this host's responses for their ORCA load reports; null when its
+     * cluster's policy does not read them (the response path then parses nothing).
+     */
+    public io.remora.upstream.orca.ClientSideWeight clientSideWeight() {
+        return clientSideWeight;
+    }
+
+    void clientSideWeight(io.remora.upstream.orca.ClientSideWeight w) {
+        this.clientSideWeight = w;
     }
 
     public int weight() {

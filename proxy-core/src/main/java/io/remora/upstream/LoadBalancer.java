@@ -32,6 +32,9 @@ interface LoadBalancer {
      * CLUSTER_PROVIDED outside ORIGINAL_DST balances round robin).
      */
     static Factory factory(LbPolicy policy, Host[] hosts, int choiceCount, LoadBalancingConfig lb) {
+        if (policy == LbPolicy.PICK_FIRST) {
+            return PickFirstLoadBalancer.factory(hosts, lb.shuffleAddressList());
+        }
         if (hosts.length == 1) {
             Host only = hosts[0];
             LoadBalancer single = () -> only;

@@ -112,7 +112,9 @@ final class PrioritySet {
         PriorityLoad load = PriorityLoad.compute(health, degraded, sizes, available, lbConfig.healthyPanicThreshold());
         boolean[] panic = load.panic;
         this.panic = panic;
-        this.zoneEligible = n > 0 && !hashed && !lbConfig.localityWeighted() && !panic[0];
+        // pick_first sends everything to one host: zone routing would spread it again.
+        this.zoneEligible = n > 0 && !hashed && !lbConfig.localityWeighted() && !panic[0]
+                && policy != LbPolicy.PICK_FIRST;
         // Envoy reads it in its zone-aware balancers (round robin, least request, random) only.
         this.failTrafficOnPanic = !hashed && lbConfig.zoneAware() != null && lbConfig.zoneAware().failTrafficOnPanic();
         this.healthySources = new HostSource[n];

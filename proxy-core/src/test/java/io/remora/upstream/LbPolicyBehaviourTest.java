@@ -26,7 +26,8 @@ class LbPolicyBehaviourTest {
                 LoadBalancingConfig.Maglev.DEFAULT, bias, slowStart);
     }
 
-    private static Map<Integer, Integer> countPorts(Cluster c, int picks) {
+    /** How many of {@code picks} picks went to each port. */
+    static Map<Integer, Integer> countPorts(Cluster c, int picks) {
         Map<Integer, Integer> counts = new HashMap<>();
         for (int i = 0; i < picks; i++) {
             counts.merge(((InetSocketAddress) c.chooseHost(LoadBalancerContext.NONE).address()).getPort(), 1,

@@ -38,6 +38,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
     int written;
     /** The response's status, kept for when it ends; a short so the try stays in 64 bytes. */
     short status;
+    /** The response headers carried an ORCA report: trailers' is not read (Envoy reads one per response). */
+    boolean loadReported;
     private boolean limitsHeld = true;
     /** Made when one of the try's timers runs. */
     TryTimers timers;
@@ -320,6 +322,10 @@ final class UpstreamRequest implements UpstreamCallbacks {
     void deliverTrailers(Http2Headers trailers) {
         if (finished || router.current != this || router.done) {
             return;
+        }
+        io.remora.upstream.orca.ClientSideWeight orca = host.clientSideWeight();
+        if (orca != null && !loadReported) {
+            orca.onResponse(trailers);
         }
         UpstreamResponse.onComplete(router, this, status);
         router.cb.encodeTrailers(trailers);

@@ -55,6 +55,10 @@ final class UpstreamResponse {
             vcs.response(status);
         }
         a.host.outlier().reportResult(status);
+        io.remora.upstream.orca.ClientSideWeight orca = a.host.clientSideWeight();
+        if (orca != null) {
+            a.loadReported = orca.onResponse(headers);
+        }
         if (headers.contains(IMMEDIATE_HEALTH_CHECK_FAIL)) {
             a.cluster.immediateHealthCheckFail(a.host);
         }

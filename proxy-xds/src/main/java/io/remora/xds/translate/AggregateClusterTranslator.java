@@ -34,8 +34,7 @@ final class AggregateClusterTranslator {
         }
         if (lb != io.remora.config.ClusterConfig.LbPolicy.CLUSTER_PROVIDED) {
             // Envoy's cluster manager: the aggregate provides its own load balancer.
-            String field = c.getLbPolicy() == Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG
-                    ? "load_balancing_policy" : "lb_policy";
+            String field = TypedLbPolicyTranslator.applies(c) ? "load_balancing_policy" : "lb_policy";
             throw path.field(field).error("cluster provided LB not specified but cluster '" + c.getName()
                     + "' provided one (an aggregate cluster needs lb_policy CLUSTER_PROVIDED)");
         }

@@ -47,8 +47,8 @@ public final class ClusterTranslator {
             }
             case CLUSTERDISCOVERYTYPE_NOT_SET -> ClusterConfig.DiscoveryType.STATIC;
         };
-        TypedLbPolicyTranslator.Choice typedLb = c.getLbPolicy() == Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG
-                ? TypedLbPolicyTranslator.translate(c, path) : null;
+        TypedLbPolicyTranslator.Choice typedLb = TypedLbPolicyTranslator.applies(c)
+                ? TypedLbPolicyTranslator.translate(c, path, ctx) : null;
         ClusterConfig.LbPolicy lb = typedLb != null ? typedLb.policy() : lbPolicy(c, path, ctx);
         boolean dynamic = type == ClusterConfig.DiscoveryType.DYNAMIC_FORWARD_PROXY;
         io.remora.config.DnsCacheConfig dnsCache = dynamic
@@ -309,8 +309,8 @@ public final class ClusterTranslator {
                 .upstreamFilters(UpstreamNetworkFilterTranslator.translate(c.getFiltersList(), path.field("filters"), ctx))
                 .upstreamHttpFilters(upstreamHttpFilters)
                 .metadata(Protos.filterMetadata(c.getMetadata())).passthroughMetadata(passthrough)
-                .subsets(c.hasLbSubsetConfig() ? SubsetTranslator.translate(c.getLbSubsetConfig(),
-                        path.field("lb_subset_config"), ctx) : null)
+                .subsets(typedLb != null ? typedLb.subsets() : c.hasLbSubsetConfig()
+                        ? SubsetTranslator.translate(c.getLbSubsetConfig(), path.field("lb_subset_config"), ctx) : null)
                 .dnsCache(dnsCache).aggregateClusters(aggregateClusters)
                 .extensionProtocolOptions(extensionOptions)
                 .build();

@@ -10,41 +10,92 @@ import io.envoyproxy.envoy.extensions.load_balancing_policies.maglev.v3.Maglev;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.random.v3.Random;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash;
 import io.envoyproxy.envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin;
+import io.envoyproxy.envoy.config.cluster.v3.LoadBalancingPolicy;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.pick_first.v3.PickFirst;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.subset.v3.Subset;
+import io.envoyproxy.envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality;
 import io.remora.config.ClusterConfig.LbPolicy;
 import io.remora.config.LoadBalancingConfig;
+import io.remora.config.SubsetConfig;
 
 /**
  * {@code load_balancing_policy}: the first of its policies Remora knows (as Envoy takes the first
  * it supports), with that policy's typed config: {@code locality_lb_config} (zone aware, with
  * {@code fail_traffic_on_panic} and {@code force_locality_direct_routing}, or locality weighted),
  * {@code slow_start_config}, least request's {@code choice_count} and {@code active_request_bias},
- * ring hash's and Maglev's table settings. {@code common_lb_config.healthy_panic_threshold} still
- * applies, as in Envoy.
+ * ring hash's and Maglev's table settings; {@code subset} (the typed lb_subset_config over its
+ * child), {@code wrr_locality}, {@code pick_first} and {@code client_side_weighted_round_robin}.
+ * Of {@code common_lb_config}, {@code healthy_panic_threshold} and {@code override_host_status}
+ * still apply; its locality and consistent-hashing parts are refused, as Envoy's
+ * configureLbPolicies refuses them.
  */
 final class TypedLbPolicyTranslator {
     private static final String PREFIX = "envoy.extensions.load_balancing_policies.";
     private static final long MAX_RING = 8L * 1024 * 1024;
 
-    /** The chosen policy, least request's choice count and the balancing config. */
-    record Choice(LbPolicy policy, int choiceCount, LoadBalancingConfig config) {
+    /**
+     * The chosen policy, least request's choice count, the balancing config and, for the typed
+     * subset policy, its subsets (null otherwise).
+     */
+    record Choice(LbPolicy policy, int choiceCount, LoadBalancingConfig config, SubsetConfig subsets) {
+        Choice(LbPolicy policy, int choiceCount, LoadBalancingConfig config) {
+            this(policy, choiceCount, config, null);
+        }
     }
 
     private TypedLbPolicyTranslator() {
     }
 
+    /** Envoy reads load_balancing_policy when it is set or lb_policy asks for it, ignoring lb_policy then. */
+    static boolean applies(Cluster c) {
+        return c.hasLoadBalancingPolicy() || c.getLbPolicy() == Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG;
+    }
+
     /** @param clusterPath the cluster's path (errors name {@code load_balancing_policy.policies[i]...}) */
-    static Choice translate(Cluster c, FieldPath clusterPath) {
+    static Choice translate(Cluster c, FieldPath clusterPath, TranslationContext ctx) {
         FieldPath path = clusterPath.field("load_balancing_policy");
+        if (!c.hasLoadBalancingPolicy()) {
+            throw path.error("must be set when lb_policy is LOAD_BALANCING_POLICY_CONFIG");
+        }
+        if (c.hasLbSubsetConfig()) {
+            throw clusterPath.field("lb_subset_config").error("cannot be combined with load_balancing_policy"
+                    + " (the typed subset policy takes its place)");
+        }
         double panic = LoadBalancingConfig.DEFAULT.healthyPanicThreshold();
-        if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasHealthyPanicThreshold()) {
-            panic = c.getCommonLbConfig().getHealthyPanicThreshold().getValue();
-            if (panic < 0 || panic > 100) {
-                throw clusterPath.field("common_lb_config").field("healthy_panic_threshold")
-                        .error("must be between 0 and 100");
+        if (c.hasCommonLbConfig()) {
+            var common = c.getCommonLbConfig();
+            FieldPath cp = clusterPath.field("common_lb_config");
+            String partial = common.hasZoneAwareLbConfig() ? "zone_aware_lb_config"
+                    : common.hasLocalityWeightedLbConfig() ? "locality_weighted_lb_config"
+                    : common.hasConsistentHashingLbConfig() ? "consistent_hashing_lb_config" : null;
+            if (partial != null) {
+                throw cp.field(partial).error("cannot be combined with load_balancing_policy (set it in the"
+                        + " policy's own config)");
+            }
+            if (common.hasHealthyPanicThreshold()) {
+                panic = common.getHealthyPanicThreshold().getValue();
+                if (panic < 0 || panic > 100) {
+                    throw cp.field("healthy_panic_threshold").error("must be between 0 and 100");
+                }
             }
         }
         LoadBalancingConfig base = LoadBalancingConfig.DEFAULT.withPanicThreshold(panic);
-        var policies = c.getLoadBalancingPolicy().getPoliciesList();
+        Choice choice = first(c.getLoadBalancingPolicy(), base, path, ctx, true);
+        if (choice == null) {
+            throw path.error("none of the load balancing policies is supported");
+        }
+        return choice;
+    }
+
+    /**
+     * The first policy of the list Remora knows, translated; null when it knows none.
+     *
+     * @param subsetAllowed false under a subset policy: Remora runs no subset inside a subset
+     */
+    static Choice first(LoadBalancingPolicy list, LoadBalancingConfig base, FieldPath path, TranslationContext ctx,
+                        boolean subsetAllowed) {
+        var policies = list.getPoliciesList();
         for (int i = 0; i < policies.size(); i++) {
             var p = policies.get(i);
             if (!p.hasTypedExtensionConfig()) {
@@ -56,7 +107,8 @@ final class TypedLbPolicyTranslator {
                 continue;
             }
             FieldPath tp = path.field("policies").index(i).field("typed_extension_config").field("typed_config");
-            Choice choice = switch (t.substring(PREFIX.length(), t.indexOf('.', PREFIX.length()))) {
+            String name = t.substring(PREFIX.length(), t.indexOf('.', PREFIX.length()));
+            Choice choice = switch (name) {
                 case "round_robin" -> roundRobin(Protos.unpack(any, RoundRobin.class, tp), base, tp);
                 case "least_request" -> leastRequest(Protos.unpack(any, LeastRequest.class, tp), base, tp);
                 case "random" -> {
@@ -66,13 +118,47 @@ final class TypedLbPolicyTranslator {
                 case "ring_hash" -> ringHash(Protos.unpack(any, RingHash.class, tp), base, tp);
                 case "maglev" -> maglev(Protos.unpack(any, Maglev.class, tp), base, tp);
                 case "cluster_provided" -> new Choice(LbPolicy.CLUSTER_PROVIDED, 2, base);
+                case "pick_first" -> new Choice(LbPolicy.PICK_FIRST, 2, base.withShuffleAddressList(
+                        Protos.unpack(any, PickFirst.class, tp).getShuffleAddressList()));
+                case "client_side_weighted_round_robin" -> new Choice(LbPolicy.ROUND_ROBIN, 2,
+                        base.withClientSideWeights(ClientSideWrrTranslator.translate(
+                                Protos.unpack(any, ClientSideWeightedRoundRobin.class, tp), tp, ctx)));
+                case "wrr_locality" -> wrrLocality(Protos.unpack(any, WrrLocality.class, tp), base, tp, ctx);
+                case "subset" -> {
+                    if (!subsetAllowed) {
+                        throw tp.error("a subset policy inside a subset policy is not supported");
+                    }
+                    yield TypedSubsetTranslator.translate(Protos.unpack(any, Subset.class, tp), base, tp, ctx);
+                }
                 default -> null;
             };
             if (choice != null) {
                 return choice;
             }
         }
-        throw path.error("none of the load balancing policies is supported");
+        return null;
+    }
+
+    /**
+     * As Envoy's wrr_locality: locality-weighted picking over its {@code endpoint_picking_policy},
+     * which must be client-side weighted round robin (Envoy refuses any other first known policy).
+     */
+    private static Choice wrrLocality(WrrLocality w, LoadBalancingConfig base, FieldPath path, TranslationContext ctx) {
+        FieldPath ep = path.field("endpoint_picking_policy");
+        if (!w.hasEndpointPickingPolicy()) {
+            throw ep.error("missing required field");
+        }
+        Choice child = first(w.getEndpointPickingPolicy(), base, ep, ctx, true);
+        if (child == null) {
+            throw ep.error("none of the endpoint picking policies is supported");
+        }
+        // Client-side WRR alone: no subsets, no locality weighting of its own (a nested wrr_locality).
+        if (child.config().clientSideWeights() == null || child.subsets() != null
+                || child.config().localityWeighted()) {
+            throw ep.error("wrr_locality supports only client_side_weighted_round_robin as its endpoint picking"
+                    + " policy (as Envoy)");
+        }
+        return new Choice(child.policy(), child.choiceCount(), child.config().withLocalityWeighted());
     }
 
     private static Choice roundRobin(RoundRobin rr, LoadBalancingConfig base, FieldPath path) {

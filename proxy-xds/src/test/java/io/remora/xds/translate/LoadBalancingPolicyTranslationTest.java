@@ -34,7 +34,7 @@ class LoadBalancingPolicyTranslationTest {
                       policies:
                       - typed_extension_config:
                           name: unknown
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality, endpoint_picking_policy: { policies: [] } }
+                          typed_config: { "@type": type.googleapis.com/google.protobuf.Struct }
                       - typed_extension_config:
                           name: mine
                           typed_config:
@@ -124,7 +124,7 @@ class LoadBalancingPolicyTranslationTest {
                       policies:
                       - typed_extension_config:
                           name: unknown
-                          typed_config: { "@type": type.googleapis.com/envoy.extensions.load_balancing_policies.wrr_locality.v3.WrrLocality, endpoint_picking_policy: { policies: [] } }
+                          typed_config: { "@type": type.googleapis.com/google.protobuf.Struct }
                 """));
         assertEquals("static_resources.clusters[0].load_balancing_policy", e.path());
     }
