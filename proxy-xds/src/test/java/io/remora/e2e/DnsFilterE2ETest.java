@@ -119,6 +119,20 @@ class DnsFilterE2ETest {
                       stat_prefix: upstream
                       server_config:
                         external_dns_table: { filename: %s }
+                - name: timeout
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${TIMEOUT} } }
+                  listener_filters:
+                  - name: envoy.filters.udp.dns_filter
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig
+                      stat_prefix: timeout
+                      client_config:
+                        resolver_timeout: 1s
+                        max_pending_lookups: 4
+                        dns_resolution_config:
+                          resolvers: [{ socket_address: { address: 127.0.0.1, port_value: ${SILENT} } }]
+                          dns_resolver_options: { no_default_search_domain: true }
+                      server_config: { inline_dns_table: { external_retry_count: 1 } }
                 """.formatted(upstreamTable);
         String clusters = """
                 - name: backend
@@ -143,7 +157,8 @@ class DnsFilterE2ETest {
                   endpoint: { address_list: { address: [192.0.2.10] } }
                 """);
         int admin = ProxyProcess.freePort();
-        Map<String, Integer> ports = Map.of("DNS", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort());
+        Map<String, Integer> ports = Map.of("DNS", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort(),
+                "TIMEOUT", ProxyProcess.freePort(), "SILENT", ProxyProcess.freePort());
         int dns = ports.get("DNS");
         int upstream = ports.get("UPSTREAM");
         try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, ports, table), admin)) {
@@ -195,6 +210,10 @@ class DnsFilterE2ETest {
         }
     }
 
+    /**
+     * Also: a lookup the resolver (a socket that never answers) leaves unanswered times out after
+     * resolver_timeout, is tried again (external_retry_count: 1), and is then answered NXDOMAIN.
+     */
     @Test
     void garbageIsAnsweredFormerrAndCountedAndTheListenerKeepsAnswering() throws Exception {
         requireDig();
@@ -202,9 +221,25 @@ class DnsFilterE2ETest {
         Files.writeString(table, "{\"virtual_domains\": [{\"name\": \"external.test\","
                 + " \"endpoint\": {\"address_list\": {\"address\": [\"192.0.2.10\"]}}}]}");
         int admin = ProxyProcess.freePort();
-        Map<String, Integer> ports = Map.of("DNS", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort());
+        DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        Thread sink = new Thread(() -> {
+            byte[] buf = new byte[1500];
+            while (!silent.isClosed()) {
+                try {
+                    silent.receive(new DatagramPacket(buf, buf.length));
+                    lookups.incrementAndGet();
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }, "silent-resolver");
+        sink.setDaemon(true);
+        sink.start();
+        Map<String, Integer> ports = Map.of("DNS", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort(),
+                "TIMEOUT", ProxyProcess.freePort(), "SILENT", silent.getLocalPort());
         int dns = ports.get("DNS");
-        try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, ports, table), admin);
+        try (silent; ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, ports, table), admin);
              DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             s.setSoTimeout(5000);
             byte[][] garbage = {
@@ -230,6 +265,11 @@ class DnsFilterE2ETest {
             assertEquals(List.of("www.example.com. 60 IN AAAA 2001:db8::1"), dig(dns, "www.example.com", "AAAA").answers());
             assertEquals(List.of("external.test. 300 IN A 192.0.2.10"), dig(dns, "external.test", "A").answers(),
                     "the JSON table of the second listener answers the forwarded query");
+
+            assertEquals("NXDOMAIN", dig(ports.get("TIMEOUT"), "nowhere.test", "A").status());
+            assertTrue(lookups.get() >= 2, "the lookup and its retry reached the resolver: " + lookups.get());
+            assertEquals(1, proxy.stat("dns_filter.timeout.externally_resolved_queries"));
+            assertEquals(1, proxy.stat("dns_filter.timeout.unanswered_queries"));
         } catch (IOException e) {
             throw new AssertionError("no answer to a malformed query", e);
         }
