@@ -74,66 +74,66 @@ class DnsFilterE2ETest {
         return records;
     }
 
+    /**
+     * A UDP listener item for {@link Bootstraps#listeners}: 127.0.0.1 on port {@code ${<NAME>}} (the
+     * name upper-cased) with a dns_filter of stat prefix {@code name} and {@code filterFields} (YAML lines).
+     */
+    private static String listener(String name, String filterFields) {
+        return """
+                - name: %s
+                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${%s} } }
+                  listener_filters:
+                  - name: envoy.filters.udp.dns_filter
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig
+                      stat_prefix: %s
+                %s
+                """.formatted(name, name.toUpperCase(java.util.Locale.ROOT), name, Bootstraps.indent(filterFields, 6));
+    }
+
+    /**
+     * Listener "primary" forwards to listener "upstream" (whose table is the file), "timeout" to a
+     * resolver on port {@code ${SILENT}}.
+     */
     private static String bootstrap(int admin, Map<String, Integer> ports, Path upstreamTable) {
-        String listeners = """
-                - name: dns
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${DNS} } }
-                  listener_filters:
-                  - name: envoy.filters.udp.dns_filter
+        String listeners = listener("primary", """
+                client_config:
+                  resolver_timeout: 2s
+                  max_pending_lookups: 16
+                  typed_dns_resolver_config:
+                    name: envoy.network.dns_resolver.cares
                     typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig
-                      stat_prefix: primary
-                      client_config:
-                        resolver_timeout: 2s
-                        max_pending_lookups: 16
-                        typed_dns_resolver_config:
-                          name: envoy.network.dns_resolver.cares
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig
-                            resolvers: [{ socket_address: { address: 127.0.0.1, port_value: ${UPSTREAM} } }]
-                            dns_resolver_options: { no_default_search_domain: true }
-                      server_config:
-                        inline_dns_table:
-                          virtual_domains:
-                          - name: www.example.com
-                            endpoint: { address_list: { address: [10.0.0.1, 10.0.0.2, "2001:db8::1"] } }
-                            answer_ttl: 60s
-                          - name: api.example.com
-                            endpoint: { cluster_name: backend }
-                          - name: t1.example.com
-                            endpoint: { address_list: { address: [10.0.0.7] } }
-                          - name: example.com
-                            endpoint:
-                              service_list:
-                                services:
-                                - service_name: http
-                                  protocol: { name: tcp }
-                                  ttl: 45s
-                                  targets: [{ host_name: t1.example.com, port: 8080, priority: 1, weight: 5 }]
-                - name: upstream
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${UPSTREAM} } }
-                  listener_filters:
-                  - name: envoy.filters.udp.dns_filter
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig
-                      stat_prefix: upstream
-                      server_config:
-                        external_dns_table: { filename: %s }
-                - name: timeout
-                  address: { socket_address: { protocol: UDP, address: 127.0.0.1, port_value: ${TIMEOUT} } }
-                  listener_filters:
-                  - name: envoy.filters.udp.dns_filter
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig
-                      stat_prefix: timeout
-                      client_config:
-                        resolver_timeout: 1s
-                        max_pending_lookups: 4
-                        dns_resolution_config:
-                          resolvers: [{ socket_address: { address: 127.0.0.1, port_value: ${SILENT} } }]
-                          dns_resolver_options: { no_default_search_domain: true }
-                      server_config: { inline_dns_table: { external_retry_count: 1 } }
-                """.formatted(upstreamTable);
+                      "@type": type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig
+                      resolvers: [{ socket_address: { address: 127.0.0.1, port_value: ${UPSTREAM} } }]
+                      dns_resolver_options: { no_default_search_domain: true }
+                server_config:
+                  inline_dns_table:
+                    virtual_domains:
+                    - name: www.example.com
+                      endpoint: { address_list: { address: [10.0.0.1, 10.0.0.2, "2001:db8::1"] } }
+                      answer_ttl: 60s
+                    - name: api.example.com
+                      endpoint: { cluster_name: backend }
+                    - name: t1.example.com
+                      endpoint: { address_list: { address: [10.0.0.7] } }
+                    - name: example.com
+                      endpoint:
+                        service_list:
+                          services:
+                          - service_name: http
+                            protocol: { name: tcp }
+                            ttl: 45s
+                            targets: [{ host_name: t1.example.com, port: 8080, priority: 1, weight: 5 }]
+                """) + listener("upstream", "server_config: { external_dns_table: { filename: " + upstreamTable + " } }\n")
+                + listener("timeout", """
+                client_config:
+                  resolver_timeout: 1s
+                  max_pending_lookups: 4
+                  dns_resolution_config:
+                    resolvers: [{ socket_address: { address: 127.0.0.1, port_value: ${SILENT} } }]
+                    dns_resolver_options: { no_default_search_domain: true }
+                server_config: { inline_dns_table: { external_retry_count: 1 } }
+                """);
         String clusters = """
                 - name: backend
                   type: STATIC
@@ -157,9 +157,9 @@ class DnsFilterE2ETest {
                   endpoint: { address_list: { address: [192.0.2.10] } }
                 """);
         int admin = ProxyProcess.freePort();
-        Map<String, Integer> ports = Map.of("DNS", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort(),
+        Map<String, Integer> ports = Map.of("PRIMARY", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort(),
                 "TIMEOUT", ProxyProcess.freePort(), "SILENT", ProxyProcess.freePort());
-        int dns = ports.get("DNS");
+        int dns = ports.get("PRIMARY");
         int upstream = ports.get("UPSTREAM");
         try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, ports, table), admin)) {
             Dig a = dig(dns, "www.example.com", "A");
@@ -236,9 +236,9 @@ class DnsFilterE2ETest {
         }, "silent-resolver");
         sink.setDaemon(true);
         sink.start();
-        Map<String, Integer> ports = Map.of("DNS", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort(),
+        Map<String, Integer> ports = Map.of("PRIMARY", ProxyProcess.freePort(), "UPSTREAM", ProxyProcess.freePort(),
                 "TIMEOUT", ProxyProcess.freePort(), "SILENT", silent.getLocalPort());
-        int dns = ports.get("DNS");
+        int dns = ports.get("PRIMARY");
         try (silent; ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, ports, table), admin);
              DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
             s.setSoTimeout(5000);
