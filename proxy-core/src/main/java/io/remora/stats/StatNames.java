@@ -191,7 +191,8 @@ public final class StatNames {
                 }
             }
             if (best != null) {
-                return "dns_filter." + rest.substring(dnsFilter.length(), rest.length() - best.length() - 1) + "." + best;
+                String prefix = rest.substring(dnsFilter.length(), rest.length() - best.length() - 1);
+                return "dns_filter." + prefix + "." + best;
             }
         }
         if (id.getTags().isEmpty()) {

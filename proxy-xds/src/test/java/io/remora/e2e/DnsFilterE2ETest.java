@@ -124,7 +124,8 @@ class DnsFilterE2ETest {
                             protocol: { name: tcp }
                             ttl: 45s
                             targets: [{ host_name: t1.example.com, port: 8080, priority: 1, weight: 5 }]
-                """) + listener("upstream", "server_config: { external_dns_table: { filename: " + upstreamTable + " } }\n")
+                """) + listener("upstream", "server_config: { external_dns_table: { filename: " + upstreamTable
+                        + " } }\n")
                 + listener("timeout", """
                 client_config:
                   resolver_timeout: 1s

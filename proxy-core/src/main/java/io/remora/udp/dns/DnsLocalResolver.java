@@ -37,7 +37,8 @@ final class DnsLocalResolver {
     }
 
     static boolean fits(int type, InetAddress a) {
-        return type == DnsWire.TYPE_A ? a instanceof Inet4Address : type == DnsWire.TYPE_AAAA && !(a instanceof Inet4Address);
+        boolean v4 = a instanceof Inet4Address;
+        return type == DnsWire.TYPE_A ? v4 : type == DnsWire.TYPE_AAAA && !v4;
     }
 
     private static InetAddress address(Host h) {

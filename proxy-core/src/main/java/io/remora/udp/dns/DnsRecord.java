@@ -54,7 +54,7 @@ record DnsRecord(String name, int type, long ttlSeconds, InetAddress address, in
         }
     }
 
-    /** A dotted name's size on the wire, uncompressed as Envoy writes names; -1 when a label or the name is too long. */
+    /** A dotted name's size on the wire, uncompressed as Envoy writes names; -1: a label or the name is too long. */
     static int nameSize(String name) {
         int size = 1;
         int start = 0;

@@ -13,8 +13,8 @@ import io.remora.extensions.filters.udp.udp_proxy.UdpProxyExtension;
 
 /**
  * A listener whose address is UDP ({@code socket_address.protocol: UDP}): its datagrams go to its
- * UDP listener filter (udp_proxy or the DNS filter), so it has no filter chains; {@code udp_listener_config} gives the
- * largest datagram taken. Options of TCP listeners that cannot apply are refused.
+ * UDP listener filter (udp_proxy or the DNS filter), so it has no filter chains;
+ * {@code udp_listener_config} gives the largest datagram taken. Options of TCP listeners that cannot apply are refused.
  */
 final class UdpListenerTranslator {
 
@@ -73,7 +73,10 @@ final class UdpListenerTranslator {
                 .build();
     }
 
-    /** The one UDP listener filter: udp_proxy or the DNS filter. Any other would leave datagrams unserved, so it is refused. */
+    /**
+     * The one UDP listener filter: udp_proxy or the DNS filter. Any other would leave datagrams
+     * unserved, so it is refused.
+     */
     private static UdpListenerFilterConfig udpFilter(Listener l, FieldPath path, TranslationContext ctx) {
         if (l.getListenerFiltersCount() == 0) {
             throw path.error("a UDP listener needs a UDP listener filter (envoy.filters.udp_listener.udp_proxy)");
