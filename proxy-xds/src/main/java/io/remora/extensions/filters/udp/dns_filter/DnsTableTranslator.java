@@ -94,7 +94,9 @@ final class DnsTableTranslator {
                 throw path.index(i).error("'" + list.get(i) + "' is not an IP address");
             }
             try {
-                out.add(InetAddress.getByAddress(bytes));
+                // An IPv4-mapped IPv6 address stays IPv6 (AAAA), as Envoy parses it.
+                out.add(bytes.length == 16 ? java.net.Inet6Address.getByAddress(null, bytes, -1)
+                        : InetAddress.getByAddress(bytes));
             } catch (UnknownHostException e) {
                 throw path.index(i).error("'" + list.get(i) + "' is not an IP address");
             }
