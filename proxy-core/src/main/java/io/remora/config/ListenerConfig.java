@@ -120,12 +120,12 @@ public record ListenerConfig(
     }
 
     /**
-     * A UDP listener: datagrams of its sockets go to its udp_proxy.
+     * A UDP listener: datagrams of its sockets go to its listener filter (udp_proxy or the DNS filter).
      *
      * @param maxRxDatagramSize {@code downstream_socket_config.max_rx_datagram_size}: larger datagrams are
      *                          dropped (counted in {@code listener.<addr>.udp.downstream_rx_datagram_dropped})
      */
-    public record UdpListener(int maxRxDatagramSize, UdpProxyConfig proxy) {
+    public record UdpListener(int maxRxDatagramSize, UdpListenerFilterConfig filter) {
     }
 
     public enum TrafficDirection { UNSPECIFIED, INBOUND, OUTBOUND }

@@ -19,7 +19,8 @@ import java.time.Duration;
 public record UdpProxyConfig(String statPrefix, String cluster, UnifiedMatcher<String> matcher,
                              Duration idleTimeout, boolean perPacketLoadBalancing, boolean hashSourceIp,
                              String hashKey, int upstreamMaxRxDatagramSize, java.util.List<AccessLogConfig> sessionAccessLogs,
-                             java.util.List<AccessLogConfig> proxyAccessLogs) {
+                             java.util.List<AccessLogConfig> proxyAccessLogs)
+        implements UdpListenerFilterConfig {
 
     /** Envoy's default for both sockets' max_rx_datagram_size. */
     public static final int DEFAULT_MAX_RX_DATAGRAM_SIZE = 1500;

@@ -85,9 +85,13 @@ final class ListenerRuntimeFactory {
                 lc.accessLogs().isEmpty() ? List.of() : context.accessLogs(lc.accessLogs()));
     }
 
-    /** A UDP listener's udp_proxy, shared by its sockets. */
-    io.remora.udp.UdpProxy udpProxy(ListenerConfig lc) {
-        return new io.remora.udp.UdpProxy(lc.udp(), ListenerRuntime.statLabel(lc), context);
+    /** The handlers of a UDP listener's sockets, one each, over what its listener filter shares. */
+    java.util.function.Supplier<io.netty.channel.ChannelHandler> udpHandlers(ListenerConfig lc) {
+        String label = ListenerRuntime.statLabel(lc);
+        if (lc.udp().filter() instanceof io.remora.config.DnsFilterConfig) {
+            return new io.remora.udp.dns.DnsFilter(lc.udp(), label, context)::newHandler;
+        }
+        return new io.remora.udp.UdpProxy(lc.udp(), label, context)::newFilter;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

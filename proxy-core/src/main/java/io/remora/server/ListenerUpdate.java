@@ -56,8 +56,7 @@ final class ListenerUpdate {
                 } else {
                     ActiveListener al = new ActiveListener(lc.name(), new ArrayList<>(), rt);
                     if (lc.bindToPort() && lc.udp() != null) {
-                        io.remora.udp.UdpProxy proxy = runtimes.udpProxy(lc);
-                        al.serverChannels.addAll(binder.bindUdp(lc, proxy::newFilter));
+                        al.serverChannels.addAll(binder.bindUdp(lc, runtimes.udpHandlers(lc)));
                         LOG.info(() -> "listener '" + lc.name() + "' listening on " + describe(al) + " (UDP)");
                     } else if (lc.bindToPort()) {
                         al.serverChannels.addAll(binder.bind(lc, new ConnectionAcceptor(() -> al.runtime, registry)));

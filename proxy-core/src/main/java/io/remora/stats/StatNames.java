@@ -179,6 +179,22 @@ public final class StatNames {
                 }
             }
         }
+        String dnsFilter = "dns_filter_";
+        if (id.getTags().isEmpty() && rest.startsWith(dnsFilter)) {
+            // The DNS filter's dns_filter.<stat_prefix>.<stat>: the longest stat that ends the name wins
+            // (external_a_record_queries, not a prefix ending in _external and a_record_queries).
+            String best = null;
+            for (String stat : io.remora.udp.dns.DnsFilterStats.NAMES) {
+                if (rest.length() > dnsFilter.length() + stat.length() + 1 && rest.endsWith("_" + stat)
+                        && (best == null || stat.length() > best.length())) {
+                    best = stat;
+                }
+            }
+            if (best != null) {
+                String prefix = rest.substring(dnsFilter.length(), rest.length() - best.length() - 1);
+                return "dns_filter." + prefix + "." + best;
+            }
+        }
         if (id.getTags().isEmpty()) {
             String redis = RedisStatNames.proxy(rest);
             if (redis != null) {

@@ -29,7 +29,7 @@ public final class UdpProxy {
     final AccessLog[] proxyLogs;
 
     public UdpProxy(ListenerConfig.UdpListener udp, String listenerStatLabel, ServerContext context) {
-        this.config = udp.proxy();
+        this.config = (UdpProxyConfig) udp.filter();
         StatsRegistry stats = context.stats();
         this.stats = stats.udp(config.statPrefix());
         this.statsRegistry = stats;

@@ -20,4 +20,14 @@ public interface ClusterManager {
     default DnsCache dnsCache(io.remora.config.DnsCacheConfig config) {
         return null;
     }
+
+    /**
+     * One lookup of {@code name} through the resolver {@code resolver} configures, done off the
+     * caller's thread (the lookups DNS caches use); it completes exceptionally when the name has no
+     * address of the family or the resolver fails. Failed at once when this manager resolves nothing (tests).
+     */
+    default java.util.concurrent.CompletableFuture<DnsAnswer> lookup(io.remora.config.DnsResolverConfig resolver,
+            String name, io.remora.config.ClusterConfig.DnsLookupFamily family) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new java.net.UnknownHostException(name));
+    }
 }

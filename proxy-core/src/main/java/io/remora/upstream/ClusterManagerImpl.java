@@ -124,6 +124,12 @@ public final class ClusterManagerImpl implements ClusterManager, AutoCloseable {
         return dnsCaches.get(config);
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<DnsAnswer> lookup(io.remora.config.DnsResolverConfig resolver,
+            String name, ClusterConfig.DnsLookupFamily family) {
+        return dnsCaches.lookup(resolver, name, family);
+    }
+
     /**
      * Applies the complete set of clusters: new ones are created, existing ones updated in place
      * (their hosts keep identity where addresses remain), missing ones removed.

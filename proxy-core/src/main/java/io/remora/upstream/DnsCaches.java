@@ -52,6 +52,23 @@ final class DnsCaches implements AutoCloseable {
         }
     }
 
+    /** A lookup on the caches' lookup threads, through {@code resolver} (null: the bootstrap's). */
+    java.util.concurrent.CompletableFuture<DnsAnswer> lookup(io.remora.config.DnsResolverConfig resolver, String name,
+                                                             io.remora.config.ClusterConfig.DnsLookupFamily family) {
+        try {
+            // The resolver is picked on the lookup thread too: the first use of a config builds it.
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return resolvers.forCache(resolver).resolve(name, family);
+                } catch (java.net.UnknownHostException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            }, lookups);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return java.util.concurrent.CompletableFuture.failedFuture(closed);
+        }
+    }
+
     @Override
     public synchronized void close() {
         byConfig.values().forEach(DnsCache::close);

@@ -70,6 +70,16 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void dnsFilterStatsKeepThePrefixBetweenScopeAndStat() {
+        assertEquals("dns_filter.dns_prefix.a_record_queries", name("envoy_dns_filter_dns_prefix_a_record_queries"));
+        // The longest stat wins: external_a_record_queries, not a prefix "p_external".
+        assertEquals("dns_filter.p.external_a_record_queries", name("envoy_dns_filter_p_external_a_record_queries"));
+        assertEquals("dns_filter.p.aaaa_record_queries", name("envoy_dns_filter_p_aaaa_record_queries"));
+        assertEquals("dns_filter.in.downstream_rx_invalid_queries",
+                name("envoy_dns_filter_in_downstream_rx_invalid_queries"));
+    }
+
+    @Test
     void onDemandDiscoveryStatsHaveEnvoysNames() {
         assertEquals("http.ingress.vhds.local_route.config_reload",
                 name("envoy_http_vhds_local_route_config_reload", HttpConnManagerStats.TAG, "ingress"));

@@ -134,4 +134,53 @@ class UdpListenerValidateTest {
                         + " envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy");
         refused(dir, "stat_prefix: service", "stat_prefix: ''", proxy + "stat_prefix: missing required field");
     }
+
+    /** The sandbox's listener with a DNS filter instead of its udp_proxy. */
+    private static final String DNS = SANDBOX.substring(0, SANDBOX.indexOf("    listener_filters:")) + """
+                listener_filters:
+                - name: envoy.filters.udp.dns_filter
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig
+                    stat_prefix: dns
+                    client_config: { resolver_timeout: 2s, max_pending_lookups: 64 }
+                    server_config:
+                      inline_dns_table:
+                        external_retry_count: 2
+                        virtual_domains:
+                        - name: www.domain1.com
+                          endpoint: { address_list: { address: [10.0.0.1, "2001:db8::1"] } }
+                          answer_ttl: 60s
+                        - name: domain1.com
+                          endpoint:
+                            service_list:
+                              services:
+                              - { service_name: sip, protocol: { number: 6 }, ttl: 30s, targets: [{ cluster_name: service_udp, weight: 1 }] }
+              clusters:
+            """ + SANDBOX.substring(SANDBOX.indexOf("  - name: service_udp"));
+
+    @Test
+    void aDnsFilterListenerValidatesAndBadFieldsAreNamed(@TempDir Path dir) throws Exception {
+        assertEquals(0, validate(dir, DNS), err());
+        String filter = "static_resources.listeners[0].listener_filters[0].typed_config.";
+        String table = filter + "server_config.inline_dns_table.";
+        for (String[] c : new String[][] {
+            {"10.0.0.1, ", "10.0.0.1, not-an-ip, ", table + "virtual_domains[0].endpoint.address_list.address[1]:"
+                    + " 'not-an-ip' is not an IP address"},
+            {"answer_ttl: 60s", "answer_ttl: 5s", table + "virtual_domains[0].answer_ttl: must be at least 30s"},
+            {"max_pending_lookups: 64", "max_pending_lookups: 0", filter + "client_config.max_pending_lookups:"
+                    + " must be at least 1"},
+            {"resolver_timeout: 2s", "resolver_timeout: 0.5s", filter + "client_config.resolver_timeout: must be"
+                    + " at least 1s"},
+            {"external_retry_count: 2", "external_retry_count: 4", table + "external_retry_count: must be at most 3,"
+                    + " not 4"},
+            {"targets: [{ cluster_name: service_udp, weight: 1 }]", "targets: []", table
+                    + "virtual_domains[1].endpoint.service_list.services[0].targets: must have at least one target"},
+            {"stat_prefix: dns", "stat_prefix: ''", filter + "stat_prefix: missing required field"},
+        }) {
+            err.reset();
+            String yaml = DNS.replace(c[0], c[1]);
+            assertEquals(1, validate(dir, yaml), yaml);
+            assertEquals("error: " + c[2], err());
+        }
+    }
 }

@@ -71,6 +71,24 @@ public final class DnsResolverTranslator {
         return c.getUseTcpForDnsLookups() ? DnsResolverConfig.builder().useTcp(true).build() : null;
     }
 
+    /**
+     * The DNS filter's resolver, as Envoy's createDnsResolverFactoryFromProto picks it from
+     * {@code client_config}: {@code typed_dns_resolver_config}, else {@code dns_resolution_config},
+     * else the default c-ares resolver (the name servers of /etc/resolv.conf); the bootstrap's is not used.
+     */
+    @SuppressWarnings("deprecation")
+    public static DnsResolverConfig dnsFilter(
+            io.envoyproxy.envoy.extensions.filters.udp.dns_filter.v3.DnsFilterConfig.ClientContextConfig c,
+            FieldPath path, TranslationContext ctx) {
+        if (c.hasTypedDnsResolverConfig() && !c.getTypedDnsResolverConfig().getTypedConfig().getTypeUrl().isEmpty()) {
+            return typed(c.getTypedDnsResolverConfig(), path.field("typed_dns_resolver_config"), ctx);
+        }
+        if (c.hasDnsResolutionConfig()) {
+            return resolution(c.getDnsResolutionConfig(), path.field("dns_resolution_config"));
+        }
+        return DnsResolverConfig.RESOLV_CONF;
+    }
+
     /** The bootstrap's resolver, Envoy's default for every DNS cluster; null: it sets none. */
     @SuppressWarnings("deprecation")
     public static DnsResolverConfig bootstrap(Bootstrap b, TranslationContext ctx) {

@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.remora.config.Address;
 import io.remora.config.ListenerConfig;
+import io.remora.config.UdpListenerFilterConfig;
 import io.remora.config.UdpProxyConfig;
 import io.remora.extensions.Extension;
 import io.remora.extensions.ExtensionRegistry;
@@ -12,8 +13,8 @@ import io.remora.extensions.filters.udp.udp_proxy.UdpProxyExtension;
 
 /**
  * A listener whose address is UDP ({@code socket_address.protocol: UDP}): its datagrams go to its
- * UDP listener filter, udp_proxy, so it has no filter chains; {@code udp_listener_config} gives the
- * largest datagram taken. Options of TCP listeners that cannot apply are refused.
+ * UDP listener filter (udp_proxy or the DNS filter), so it has no filter chains;
+ * {@code udp_listener_config} gives the largest datagram taken. Options of TCP listeners that cannot apply are refused.
  */
 final class UdpListenerTranslator {
 
@@ -58,7 +59,7 @@ final class UdpListenerTranslator {
                         + " writer is used), first at " + up.field("udp_packet_packet_writer_config"));
             }
         }
-        UdpProxyConfig proxy = udpProxy(l, path.field("listener_filters"), ctx);
+        UdpListenerFilterConfig filter = udpFilter(l, path.field("listener_filters"), ctx);
         String name = l.getName().isEmpty() ? ListenerTranslator.defaultName(address) : l.getName();
         return ListenerConfig.builder(name, address)
                 .statPrefix(l.getStatPrefix())
@@ -68,17 +69,20 @@ final class UdpListenerTranslator {
                 .freebind(Protos.bool(l.hasFreebind(), l.getFreebind(), false))
                 .bypassOverloadManager(l.getBypassOverloadManager())
                 .socketOptions(ListenerTranslator.socketOptions(l.getSocketOptionsList(), path.field("socket_options")))
-                .udp(new ListenerConfig.UdpListener(maxRx, proxy))
+                .udp(new ListenerConfig.UdpListener(maxRx, filter))
                 .build();
     }
 
-    /** The one UDP listener filter: udp_proxy. Any other would leave datagrams unserved, so it is refused. */
-    private static UdpProxyConfig udpProxy(Listener l, FieldPath path, TranslationContext ctx) {
+    /**
+     * The one UDP listener filter: udp_proxy or the DNS filter. Any other would leave datagrams
+     * unserved, so it is refused.
+     */
+    private static UdpListenerFilterConfig udpFilter(Listener l, FieldPath path, TranslationContext ctx) {
         if (l.getListenerFiltersCount() == 0) {
             throw path.error("a UDP listener needs a UDP listener filter (envoy.filters.udp_listener.udp_proxy)");
         }
         if (l.getListenerFiltersCount() > 1) {
-            throw path.index(1).error("a UDP listener takes one listener filter, its udp_proxy");
+            throw path.index(1).error("a UDP listener takes one listener filter, its udp_proxy or dns_filter");
         }
         ListenerFilter f = l.getListenerFilters(0);
         FieldPath fp = path.index(0);
@@ -91,7 +95,8 @@ final class UdpListenerTranslator {
         Extension ext = typed != null ? registry.byConfigType(typed.typeName()) : registry.byName(f.getName());
         if (!(ext instanceof UdpListenerFilterExtension u)) {
             throw fp.error("UDP listener filter '" + f.getName() + "'" + (typed == null ? "" : " (" + typed.typeName()
-                    + ")") + " is not supported; supported: envoy.filters.udp_listener.udp_proxy");
+                    + ")") + " is not supported; supported: envoy.filters.udp_listener.udp_proxy,"
+                    + " envoy.filters.udp.dns_filter");
         }
         if (f.hasFilterDisabled()) {
             ctx.warnOnce("udp_listener.filter_disabled", "filter_disabled is not supported on UDP listener filters"
