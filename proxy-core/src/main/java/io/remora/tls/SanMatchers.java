@@ -7,8 +7,11 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
 
-/** {@code match_typed_subject_alt_names}: some SAN of the right type matches some matcher. */
-final class SanMatchers {
+/**
+ * {@code match_typed_subject_alt_names}: some SAN of the right type matches some matcher. Also
+ * what RBAC's mtls_authenticated principal checks its one {@code san_matcher} with.
+ */
+public final class SanMatchers {
     // GeneralName tags as X509Certificate.getSubjectAlternativeNames reports them
     private static final int OTHER = 0;
     private static final int EMAIL = 1;
@@ -20,6 +23,11 @@ final class SanMatchers {
 
     SanMatchers(List<SanMatcher> matchers) {
         this.matchers = matchers == null ? List.of() : matchers;
+    }
+
+    /** Whether some SAN of the leaf matches m (Envoy's createStringSanMatcher of one SubjectAltNameMatcher). */
+    public static boolean matches(SanMatcher m, X509Certificate leaf) {
+        return leaf != null && new SanMatchers(List.of(m)).matches(leaf);
     }
 
     boolean isEmpty() {
