@@ -203,7 +203,7 @@ public sealed interface RbacMatcher {
             if (tls == null || !tls.established() || !tls.peerCertificateValidated()) {
                 return false;
             }
-            return san == null || io.remora.tls.SanMatchers.matches(san, tls.peerCertificate());
+            return san == null || io.remora.tls.SanMatchers.matches(san, tls);
         }
     }
 
@@ -223,15 +223,11 @@ public sealed interface RbacMatcher {
         public boolean matches(RbacInput in) {
             FilterState state = in.filterState();
             Object o = state == null ? null : state.get(FILTER_STATE_KEY);
-            InetSocketAddress a = UpstreamAddresses.parse(o);
-            if (a == null) {
+            if (o == null) {
                 UpstreamAddresses.missing();
                 return false;
             }
-            if (cidr != null && !cidr.contains(a.getAddress())) {
-                return false;
-            }
-            return portStart < 0 || a.getPort() >= portStart && a.getPort() <= portEnd;
+            return UpstreamAddresses.matches(o, cidr, portStart, portEnd);
         }
     }
 

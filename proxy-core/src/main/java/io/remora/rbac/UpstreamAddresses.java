@@ -1,8 +1,8 @@
 package io.remora.rbac;
 
 import io.netty.util.NetUtil;
+import io.remora.matching.CompiledCidr;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -10,7 +10,7 @@ import java.util.logging.Logger;
 /**
  * The {@code envoy.stream.upstream_address} filter state as the upstream IP/port matcher reads
  * it: the dynamic forward proxy leaves {@code ip:port} text ({@code [v6]:port} for IPv6), other
- * code may leave a socket address.
+ * code may leave a socket address. Read without building an address object per request.
  */
 final class UpstreamAddresses {
 
@@ -20,36 +20,43 @@ final class UpstreamAddresses {
     private UpstreamAddresses() {
     }
 
-    /** The address, or null when o is none (or not an IP and port). */
-    static InetSocketAddress parse(Object o) {
-        if (o instanceof InetSocketAddress a) {
-            return a.getAddress() == null ? null : a;
-        }
-        if (!(o instanceof CharSequence cs)) {
-            return null;
-        }
-        String s = cs.toString();
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            return null;
-        }
-        String host = s.charAt(0) == '[' && s.charAt(colon - 1) == ']' ? s.substring(1, colon - 1)
-                : s.substring(0, colon);
-        byte[] ip = NetUtil.createByteArrayFromIpAddressString(host);
+    /**
+     * Whether o is an IP address and port inside cidr (null: any) and [portStart, portEnd]
+     * (portStart -1: any); a value that is no address never matches.
+     */
+    static boolean matches(Object o, CompiledCidr cidr, long portStart, long portEnd) {
+        byte[] ip;
         int port;
-        try {
-            port = Integer.parseInt(s, colon + 1, s.length(), 10);
-        } catch (NumberFormatException e) {
-            return null;
+        if (o instanceof InetSocketAddress a) {
+            if (a.getAddress() == null) {
+                return false;
+            }
+            ip = a.getAddress().getAddress();
+            port = a.getPort();
+        } else if (o instanceof CharSequence cs) {
+            String s = cs.toString();
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0 || colon == s.length() - 1) {
+                return false;
+            }
+            String host = s.charAt(0) == '[' && s.charAt(colon - 1) == ']' ? s.substring(1, colon - 1)
+                    : s.substring(0, colon);
+            ip = NetUtil.createByteArrayFromIpAddressString(host);
+            try {
+                port = Integer.parseInt(s, colon + 1, s.length(), 10);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+            if (ip == null || port < 0 || port > 65535) {
+                return false;
+            }
+        } else {
+            return false;
         }
-        if (ip == null || port < 0 || port > 65535) {
-            return null;
+        if (cidr != null && !cidr.contains(ip)) {
+            return false;
         }
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
-        } catch (java.net.UnknownHostException e) {
-            return null;
-        }
+        return portStart < 0 || port >= portStart && port <= portEnd;
     }
 
     /** As Envoy, warns at every power of two of the misses: a misordered chain shows up without flooding the log. */

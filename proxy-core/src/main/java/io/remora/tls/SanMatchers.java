@@ -25,9 +25,34 @@ public final class SanMatchers {
         this.matchers = matchers == null ? List.of() : matchers;
     }
 
-    /** Whether some SAN of the leaf matches m (Envoy's createStringSanMatcher of one SubjectAltNameMatcher). */
-    public static boolean matches(SanMatcher m, X509Certificate leaf) {
-        return leaf != null && new SanMatchers(List.of(m)).matches(leaf);
+    /**
+     * Whether some SAN of the connection's peer certificate matches m (Envoy's
+     * createStringSanMatcher of one SubjectAltNameMatcher). URI and DNS SANs come from what the
+     * connection already parsed, so a keep-alive connection's requests do not parse it again.
+     */
+    public static boolean matches(SanMatcher m, TlsConnection tls) {
+        switch (m.type()) {
+            case URI -> {
+                for (String v : tls.peerUriSans()) {
+                    if (m.matcher().matches(v)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            case DNS -> {
+                for (String v : tls.peerDnsSans()) {
+                    if (matchesValue(m, DNS, v)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            default -> {
+                X509Certificate leaf = tls.peerCertificate();
+                return leaf != null && new SanMatchers(List.of(m)).matches(leaf);
+            }
+        }
     }
 
     boolean isEmpty() {

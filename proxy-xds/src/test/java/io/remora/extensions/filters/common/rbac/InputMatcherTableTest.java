@@ -115,6 +115,27 @@ class InputMatcherTableTest {
                 .evaluate(user("alice")).allowed());
     }
 
+    @Test
+    void aListenersFilterChainMatcherHashesTheSourceAddress() {
+        String yaml = "{matcher_list: {matchers: [{predicate: {single_predicate: {input: {name: src, typed_config:"
+                + " {'@type': " + NET + "SourceIPInput}}, custom_match: {name: m, typed_config: " + hashing(50, 100, 7)
+                + "}}}, on_match: {action: {name: canary}}}]}, on_no_match: {action: {name: stable}}}";
+        var matcher = new io.remora.matching.UnifiedMatcherEvaluator<>(io.remora.xds.translate.UnifiedMatcherTranslator
+                .filterChains(RbacMatcherTableTest.parse(yaml), io.remora.xds.translate.FieldPath.of("m"),
+                        new java.util.HashSet<>()));
+        int canary = 0;
+        for (int i = 1; i <= 20; i++) {
+            String ip = "10.0.0." + i;
+            // The address as Envoy's SourceIPInput renders it is what is hashed.
+            String want = Long.remainderUnsigned(XxHash64.hash(ip, 7), 100) >= 50 ? "canary" : "stable";
+            canary += want.equals("canary") ? 1 : 0;
+            assertEquals(want, matcher.match(new io.remora.listener.FilterChainSelector.Input(
+                    RbacEngineTableTest.addr("127.0.0.1", 1).getAddress(), 80, null, "raw_buffer", List.of(),
+                    RbacEngineTableTest.addr(ip, 1).getAddress(), 40000)), ip);
+        }
+        assertTrue(canary > 0 && canary < 20, "both sides of the threshold are exercised: " + canary);
+    }
+
     static Stream<Arguments> refusals() {
         String cm = "matcher.matcher_list.matchers[0].predicate.single_predicate.custom_match.typed_config";
         return Stream.of(
