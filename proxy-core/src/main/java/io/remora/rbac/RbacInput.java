@@ -47,11 +47,6 @@ public interface RbacInput {
     /** Filter state (a request's, whose parent is its connection's), or null. */
     FilterState filterState();
 
-    /** The established TLS of the downstream connection, or null on plaintext. */
-    default io.remora.tls.TlsConnection tls() {
-        return null;
-    }
-
     /** The runtime snapshot (the runtime_fraction input matcher of an RBAC matcher reads it). */
     default io.remora.runtime.Runtime runtime() {
         return io.remora.runtime.Runtime.EMPTY;

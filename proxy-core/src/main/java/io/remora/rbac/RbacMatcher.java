@@ -199,7 +199,8 @@ public sealed interface RbacMatcher {
      */
     record MtlsAuthenticated(io.remora.config.SanMatcher san) implements RbacMatcher {
         public boolean matches(RbacInput in) {
-            io.remora.tls.TlsConnection tls = in.tls();
+            PeerIdentity peer = in.peerIdentity();
+            io.remora.tls.TlsConnection tls = peer == null ? null : peer.tls();
             if (tls == null || !tls.established() || !tls.peerCertificateValidated()) {
                 return false;
             }

@@ -5,13 +5,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 
@@ -31,22 +29,16 @@ class RbacExtensionsE2ETest {
     @TempDir
     Path dir;
 
+    /** An RBAC filter ("http" or "network") with these typed_config fields (YAML, unindented). */
+    static String rbacFilter(String kind, String fields) {
+        return "- name: envoy.filters." + kind + ".rbac\n  typed_config:\n    \"@type\": type.googleapis.com/envoy"
+                + ".extensions.filters." + kind + ".rbac.v3.RBAC\n" + fields.indent(4);
+    }
+
     static String mtls(String fields) {
         return "{ custom: { name: envoy.rbac.principals.mtls_authenticated, typed_config: { \"@type\":"
                 + " type.googleapis.com/envoy.extensions.rbac.principals.mtls_authenticated.v3.Config, " + fields
                 + " } } }";
-    }
-
-    /** A TLS client that trusts the CA and has no certificate of its own. */
-    static SSLContext withoutCertificate(TestCerts.Ca ca) throws Exception {
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        ts.setCertificateEntry("ca", ca.cert());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
     }
 
     static HttpResponse<String> get(SSLContext tls, int port, String path) throws Exception {
@@ -74,33 +66,27 @@ class RbacExtensionsE2ETest {
         try (TestUpstream backend = TestUpstream.text("app")) {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
-            String network = """
-                    - name: envoy.filters.network.rbac
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC
-                        stat_prefix: audited.
-                        rules:
-                          action: DENY
-                          policies:
-                            never: { permissions: [{ destination_port: 1 }], principals: [{ any: true }] }
-                          audit_logging_options: { audit_condition: ON_ALLOW, logger_configs: [%s] }
-                    """.formatted(STDOUT_LOGGER);
-            String http = """
-                    - name: envoy.filters.http.rbac
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-                        rules:
-                          action: ALLOW
-                          policies:
-                            sleep-only:
-                              permissions: [{ any: true }]
-                              principals: [%s]
-                            any-cert:
-                              permissions: [{ url_path: { path: { prefix: /any } } }]
-                              principals: [%s]
-                          audit_logging_options: { audit_condition: ON_DENY_AND_ALLOW, logger_configs: [%s] }
+            String network = rbacFilter("network", """
+                    stat_prefix: audited.
+                    rules:
+                      action: DENY
+                      policies:
+                        never: { permissions: [{ destination_port: 1 }], principals: [{ any: true }] }
+                      audit_logging_options: { audit_condition: ON_ALLOW, logger_configs: [%s] }
+                    """.formatted(STDOUT_LOGGER));
+            String http = rbacFilter("http", """
+                    rules:
+                      action: ALLOW
+                      policies:
+                        sleep-only:
+                          permissions: [{ any: true }]
+                          principals: [%s]
+                        any-cert:
+                          permissions: [{ url_path: { path: { prefix: /any } } }]
+                          principals: [%s]
+                      audit_logging_options: { audit_condition: ON_DENY_AND_ALLOW, logger_configs: [%s] }
                     """.formatted(mtls("san_matcher: { san_type: URI, matcher: { exact: \"" + RbacMtlsE2ETest.SLEEP
-                    + "\" } }"), mtls("any_validated_client_certificate: true"), STDOUT_LOGGER);
+                    + "\" } }"), mtls("any_validated_client_certificate: true"), STDOUT_LOGGER));
             String yaml = Bootstraps.http(admin, port, dir.resolve("access.log").toString(),
                     "- match: { prefix: / }\n  route: { cluster: app }",
                     Bootstraps.cluster("app", false, null, backend.port()), network, http);
@@ -118,7 +104,7 @@ class RbacExtensionsE2ETest {
                 assertEquals(403, get(RbacMtlsE2ETest.client(other, ca), port, "/x").statusCode());
                 assertEquals(200, get(RbacMtlsE2ETest.client(other, ca), port, "/any/y").statusCode());
                 // TLS without a client certificate is not authenticated.
-                HttpResponse<String> plain = get(withoutCertificate(ca), port, "/any/y");
+                HttpResponse<String> plain = get(RbacMtlsE2ETest.client(null, ca), port, "/any/y");
                 assertEquals(403, plain.statusCode());
                 assertEquals("RBAC: access denied", plain.body());
 
@@ -151,23 +137,21 @@ class RbacExtensionsE2ETest {
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             String cache = DynamicForwardProxyE2ETest.CACHE;
-            String filters = DynamicForwardProxyE2ETest.httpFilter(cache + "\nsave_upstream_address: true") + """
-                    - name: envoy.filters.http.rbac
-                      typed_config:
-                        "@type": type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC
-                        rules:
-                          action: DENY
-                          policies:
-                            no-blocked-port:
-                              permissions:
-                              - matcher:
-                                  name: envoy.rbac.matchers.upstream_ip_port
-                                  typed_config:
-                                    "@type": type.googleapis.com/envoy.extensions.rbac.matchers.upstream_ip_port.v3.UpstreamIpPortMatcher
-                                    upstream_ip: { address_prefix: 127.0.0.0, prefix_len: 8 }
-                                    upstream_port_range: { start: %d, end: %d }
-                              principals: [{ any: true }]
-                    """.formatted(blocked.port(), blocked.port());
+            String filters = DynamicForwardProxyE2ETest.httpFilter(cache + "\nsave_upstream_address: true")
+                    + rbacFilter("http", """
+                    rules:
+                      action: DENY
+                      policies:
+                        no-blocked-port:
+                          permissions:
+                          - matcher:
+                              name: envoy.rbac.matchers.upstream_ip_port
+                              typed_config:
+                                "@type": type.googleapis.com/envoy.extensions.rbac.matchers.upstream_ip_port.v3.UpstreamIpPortMatcher
+                                upstream_ip: { address_prefix: 127.0.0.0, prefix_len: 8 }
+                                upstream_port_range: { start: %d, end: %d }
+                          principals: [{ any: true }]
+                    """.formatted(blocked.port(), blocked.port()));
             Path accessLog = dir.resolve("dfp.log");
             String yaml = Bootstraps.logFormat(Bootstraps.http(admin, port, accessLog.toString(),
                     "- match: { prefix: / }\n  route: { cluster: dfp }",

@@ -31,12 +31,7 @@ final class RbacExtensionTranslator {
     /** {@code Principal.custom}; path is the custom field's. */
     static RbacMatcher principal(TypedExtensionConfig c, FieldPath path) {
         FieldPath tp = path.field("typed_config");
-        String type = c.hasTypedConfig() ? Protos.typeName(c.getTypedConfig()) : "";
-        if (!type.equals(MTLS_AUTHENTICATED)) {
-            throw tp.error("custom principal extension '" + c.getName() + "' of type '" + type
-                    + "' is not supported (supported: " + MTLS_AUTHENTICATED + ")");
-        }
-        Config m = Protos.unpack(c.getTypedConfig(), Config.class, tp);
+        Config m = unpack(c, tp, MTLS_AUTHENTICATED, Config.class, "custom principal extension");
         if (!m.hasSanMatcher() && !m.getAnyValidatedClientCertificate()) {
             throw tp.error("envoy.rbac.principals.mtls_authenticated did not have any configured validation."
                     + " At least one configuration field must be set.");
@@ -49,12 +44,7 @@ final class RbacExtensionTranslator {
     /** {@code Permission.matcher}; path is the matcher field's. */
     static RbacMatcher permission(TypedExtensionConfig c, FieldPath path) {
         FieldPath tp = path.field("typed_config");
-        String type = c.hasTypedConfig() ? Protos.typeName(c.getTypedConfig()) : "";
-        if (!type.equals(UPSTREAM_IP_PORT)) {
-            throw tp.error("RBAC matcher extension '" + c.getName() + "' of type '" + type
-                    + "' is not supported (supported: " + UPSTREAM_IP_PORT + ")");
-        }
-        UpstreamIpPortMatcher m = Protos.unpack(c.getTypedConfig(), UpstreamIpPortMatcher.class, tp);
+        UpstreamIpPortMatcher m = unpack(c, tp, UPSTREAM_IP_PORT, UpstreamIpPortMatcher.class, "RBAC matcher extension");
         if (!m.hasUpstreamIp() && !m.hasUpstreamPortRange()) {
             throw tp.error("Invalid UpstreamIpPortMatcher configuration - missing `upstream_ip` and/or"
                     + " `upstream_port_range`");
@@ -69,6 +59,17 @@ final class RbacExtensionTranslator {
                 ? new RbacMatcher.UpstreamIpPort(cidr, m.getUpstreamPortRange().getStart(),
                 m.getUpstreamPortRange().getEnd())
                 : new RbacMatcher.UpstreamIpPort(cidr, -1, -1);
+    }
+
+    /** The extension's config when it is of the one supported type; else refused at tp. */
+    private static <M extends com.google.protobuf.Message> M unpack(TypedExtensionConfig c, FieldPath tp,
+                                                                   String supported, Class<M> type, String what) {
+        String name = c.hasTypedConfig() ? Protos.typeName(c.getTypedConfig()) : "";
+        if (!name.equals(supported)) {
+            throw tp.error(what + " '" + c.getName() + "' of type '" + name + "' is not supported (supported: "
+                    + supported + ")");
+        }
+        return Protos.unpack(c.getTypedConfig(), type, tp);
     }
 
     /** {@code RBAC.audit_logging_options}, or null when nothing would ever be audited. */

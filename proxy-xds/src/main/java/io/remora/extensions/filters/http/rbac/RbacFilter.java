@@ -134,11 +134,6 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     }
 
     @Override
-    public io.remora.tls.TlsConnection tls() {
-        return cb.connection() == null ? null : cb.connection().tls();
-    }
-
-    @Override
     public io.remora.runtime.Runtime runtime() {
         return cb.serverContext().runtime();
     }

@@ -165,11 +165,6 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
     }
 
     @Override
-    public io.remora.tls.TlsConnection tls() {
-        return cb.connection() == null ? null : cb.connection().tls();
-    }
-
-    @Override
     public io.remora.runtime.Runtime runtime() {
         return cb.serverContext().runtime();
     }
