@@ -216,10 +216,13 @@ public sealed interface RbacMatcher {
      * Without that filter state nothing matches.
      *
      * @param cidr      {@code upstream_ip}, or null
-     * @param portStart {@code upstream_port_range.start}, or -1 when unset
+     * @param portStart {@code upstream_port_range.start}; without a range, {@link #NO_PORT_START}
      */
     record UpstreamIpPort(CompiledCidr cidr, long portStart, long portEnd) implements RbacMatcher {
         public static final String FILTER_STATE_KEY = "envoy.stream.upstream_address";
+        /** Without upstream_port_range the range spans every port (Envoy's wildcard). */
+        public static final long NO_PORT_START = Long.MIN_VALUE;
+        public static final long NO_PORT_END = Long.MAX_VALUE;
 
         public boolean matches(RbacInput in) {
             FilterState state = in.filterState();

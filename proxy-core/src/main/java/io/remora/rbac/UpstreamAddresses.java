@@ -21,8 +21,8 @@ final class UpstreamAddresses {
     }
 
     /**
-     * Whether o is an IP address and port inside cidr (null: any) and [portStart, portEnd]
-     * (portStart -1: any); a value that is no address never matches.
+     * Whether o is an IP address and port inside cidr (null: any) and [portStart, portEnd]; a
+     * value that is no address never matches.
      */
     static boolean matches(Object o, CompiledCidr cidr, long portStart, long portEnd) {
         byte[] ip;
@@ -56,7 +56,7 @@ final class UpstreamAddresses {
         if (cidr != null && !cidr.contains(ip)) {
             return false;
         }
-        return portStart < 0 || port >= portStart && port <= portEnd;
+        return port >= portStart && port <= portEnd;
     }
 
     /** As Envoy, warns at every power of two of the misses: a misordered chain shows up without flooding the log. */

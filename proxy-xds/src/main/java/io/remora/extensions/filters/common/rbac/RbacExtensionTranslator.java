@@ -44,7 +44,8 @@ final class RbacExtensionTranslator {
     /** {@code Permission.matcher}; path is the matcher field's. */
     static RbacMatcher permission(TypedExtensionConfig c, FieldPath path) {
         FieldPath tp = path.field("typed_config");
-        UpstreamIpPortMatcher m = unpack(c, tp, UPSTREAM_IP_PORT, UpstreamIpPortMatcher.class, "RBAC matcher extension");
+        UpstreamIpPortMatcher m = unpack(c, tp, UPSTREAM_IP_PORT, UpstreamIpPortMatcher.class,
+                "RBAC matcher extension");
         if (!m.hasUpstreamIp() && !m.hasUpstreamPortRange()) {
             throw tp.error("Invalid UpstreamIpPortMatcher configuration - missing `upstream_ip` and/or"
                     + " `upstream_port_range`");
@@ -58,7 +59,8 @@ final class RbacExtensionTranslator {
         return m.hasUpstreamPortRange()
                 ? new RbacMatcher.UpstreamIpPort(cidr, m.getUpstreamPortRange().getStart(),
                 m.getUpstreamPortRange().getEnd())
-                : new RbacMatcher.UpstreamIpPort(cidr, -1, -1);
+                : new RbacMatcher.UpstreamIpPort(cidr, RbacMatcher.UpstreamIpPort.NO_PORT_START,
+                RbacMatcher.UpstreamIpPort.NO_PORT_END);
     }
 
     /** The extension's config when it is of the one supported type; else refused at tp. */
@@ -89,15 +91,16 @@ final class RbacExtensionTranslator {
         int stdout = 0;
         for (int i = 0; i < o.getLoggerConfigsCount(); i++) {
             var lc = o.getLoggerConfigs(i);
+            var logger = lc.getAuditLogger();
             FieldPath lp = path.field("logger_configs").index(i).field("audit_logger");
-            String type = lc.getAuditLogger().hasTypedConfig() ? Protos.typeName(lc.getAuditLogger().getTypedConfig()) : "";
+            String type = logger.hasTypedConfig() ? Protos.typeName(logger.getTypedConfig()) : "";
             if (type.equals(STDOUT_AUDIT_LOG)) {
                 stdout++;
             } else if (lc.getIsOptional()) {
-                ctx.warnOnce("rbac:audit_logger:" + type, "skipping optional RBAC audit logger '"
-                        + lc.getAuditLogger().getName() + "' of unsupported type '" + type + "', first at " + lp);
+                ctx.warnOnce("rbac:audit_logger:" + type, "skipping optional RBAC audit logger '" + logger.getName()
+                        + "' of unsupported type '" + type + "', first at " + lp);
             } else {
-                throw lp.field("typed_config").error("unsupported RBAC audit logger '" + lc.getAuditLogger().getName()
+                throw lp.field("typed_config").error("unsupported RBAC audit logger '" + logger.getName()
                         + "' of type '" + type + "' (supported: " + STDOUT_AUDIT_LOG + "; set is_optional to skip it)");
             }
         }

@@ -26,7 +26,8 @@ public final class RbacMatcherTranslator {
 
     /** Which filter the matcher belongs to: each admits its own inputs. */
     public enum Filter {
-        HTTP(EnumSet.of(MatchInput.Kind.REQUEST_HEADER, MatchInput.Kind.DYNAMIC_METADATA), "RBAC HTTP filter cannot match on '"),
+        HTTP(EnumSet.of(MatchInput.Kind.REQUEST_HEADER, MatchInput.Kind.DYNAMIC_METADATA),
+                "RBAC HTTP filter cannot match on '"),
         NETWORK(EnumSet.of(MatchInput.Kind.FILTER_STATE), "RBAC network filter cannot match '");
 
         private final Set<MatchInput.Kind> inputs;

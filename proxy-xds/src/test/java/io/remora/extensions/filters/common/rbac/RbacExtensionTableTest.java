@@ -74,6 +74,10 @@ class RbacExtensionTableTest {
         RbacEngine portOnly = permission(upstream(", upstream_port_range: {start: 80, end: 80}"));
         assertTrue(portOnly.evaluate(Input.request().state(KEY, "192.0.2.1:80")).allowed());
         assertFalse(portOnly.evaluate(Input.request().state(KEY, "192.0.2.1:8080")).allowed());
+        // A negative start is only a low bound, as Envoy compares; the end still applies.
+        RbacEngine below = permission(upstream(", upstream_port_range: {start: -5, end: 80}"));
+        assertTrue(below.evaluate(Input.request().state(KEY, "192.0.2.1:80")).allowed());
+        assertFalse(below.evaluate(Input.request().state(KEY, "192.0.2.1:81")).allowed());
     }
 
     @Test
