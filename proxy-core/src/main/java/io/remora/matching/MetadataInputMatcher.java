@@ -7,8 +7,8 @@ import io.remora.config.ValueMatch;
 /**
  * {@code envoy.matching.matchers.metadata_matcher}: the value a {@code DynamicMetadataInput}
  * reaches against a value matcher, inverted if asked. As in Envoy it only reads metadata inputs:
- * any other input never matches, inverted or not; a path that reaches nothing is a missing value
- * (which {@code present_match: false} accepts).
+ * any other input never matches, inverted or not; a path that reaches nothing is a missing value,
+ * which no value matcher accepts (inverted, it matches).
  */
 public record MetadataInputMatcher(ValueMatch value, boolean invert) implements InputMatcher {
 
