@@ -47,7 +47,7 @@ public final class AccessLogWriter implements AutoCloseable {
         return new AccessLogWriter(path, path, new FileOutputStream(path, true), flushIntervalMillis, queueCapacity);
     }
 
-    static AccessLogWriter stream(String name, OutputStream out, long flushIntervalMillis, int queueCapacity) {
+    public static AccessLogWriter stream(String name, OutputStream out, long flushIntervalMillis, int queueCapacity) {
         return new AccessLogWriter(name, null, out, flushIntervalMillis, queueCapacity);
     }
 

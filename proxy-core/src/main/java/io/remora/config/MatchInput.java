@@ -6,21 +6,24 @@ package io.remora.config;
  * ({@code ...common_inputs.ssl.v3.*}), a request header ({@code HttpRequestHeaderMatchInput}),
  * a request trailer, response header or response trailer (their {@code Http*MatchInput}s, which
  * only filters wrapped by an {@code ExtensionWithMatcher} see) or a filter state object
- * ({@code FilterStateInput}).
+ * ({@code FilterStateInput}), or a value in the dynamic metadata ({@code DynamicMetadataInput},
+ * which only the metadata input matcher reads).
  *
- * @param key the header name (lower case) or filter state key; null for the other kinds
+ * @param key  the header name (lower case), filter state key or metadata namespace; null for the other kinds
+ * @param path DYNAMIC_METADATA only: the keys from the namespace's struct down to the value; else empty
  */
-public record MatchInput(Kind kind, String key) {
+public record MatchInput(Kind kind, String key, java.util.List<String> path) {
 
     public enum Kind {
         DESTINATION_IP, DESTINATION_PORT, SOURCE_IP, SOURCE_PORT, DIRECT_SOURCE_IP, SOURCE_TYPE, SERVER_NAME,
         TRANSPORT_PROTOCOL, APPLICATION_PROTOCOL, URI_SAN, DNS_SAN, SUBJECT, REQUEST_HEADER, FILTER_STATE,
-        REQUEST_TRAILER, RESPONSE_HEADER, RESPONSE_TRAILER, RESPONSE_STATUS_CODE, RESPONSE_STATUS_CODE_CLASS;
+        REQUEST_TRAILER, RESPONSE_HEADER, RESPONSE_TRAILER, RESPONSE_STATUS_CODE, RESPONSE_STATUS_CODE_CLASS,
+        DYNAMIC_METADATA;
 
-        /** Whether inputs of this kind name something (a header, a filter state key). */
+        /** Whether inputs of this kind name something (a header, a filter state key, a metadata namespace). */
         public boolean keyed() {
             return this == REQUEST_HEADER || this == FILTER_STATE || this == REQUEST_TRAILER
-                    || this == RESPONSE_HEADER || this == RESPONSE_TRAILER;
+                    || this == RESPONSE_HEADER || this == RESPONSE_TRAILER || this == DYNAMIC_METADATA;
         }
     }
 
@@ -45,6 +48,19 @@ public record MatchInput(Kind kind, String key) {
         if (kind.keyed() == (key == null)) {
             throw new IllegalArgumentException(kind + (key == null ? " needs a key" : " takes no key"));
         }
+        path = path == null ? java.util.List.of() : java.util.List.copyOf(path);
+        if ((kind == Kind.DYNAMIC_METADATA) == path.isEmpty()) {
+            throw new IllegalArgumentException(kind + (path.isEmpty() ? " needs a path" : " takes no path"));
+        }
+    }
+
+    public MatchInput(Kind kind, String key) {
+        this(kind, key, null);
+    }
+
+    /** {@code DynamicMetadataInput}: the value at path in namespace filter. */
+    public static MatchInput dynamicMetadata(String filter, java.util.List<String> path) {
+        return new MatchInput(Kind.DYNAMIC_METADATA, filter, path);
     }
 
     public static MatchInput requestHeader(String name) {

@@ -20,6 +20,11 @@ public record MetadataMatch(String filter, List<String> path, ValueMatch value, 
 
     /** The value at the path ({@link ValueMatch#NULL} for a present null), or null when the path reaches none. */
     public Object lookup(Map<String, Map<String, Object>> metadata) {
+        return lookup(metadata, filter, path);
+    }
+
+    /** The value at path under namespace filter, as {@link #lookup(Map)}. */
+    public static Object lookup(Map<String, Map<String, Object>> metadata, String filter, List<String> path) {
         Object current = metadata == null ? null : metadata.get(filter);
         for (String key : path) {
             if (!(current instanceof Map<?, ?> struct) || !struct.containsKey(key)) {

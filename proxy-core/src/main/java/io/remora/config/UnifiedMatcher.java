@@ -68,6 +68,13 @@ public sealed interface UnifiedMatcher<A> {
     record Single(MatchInput input, StringMatcher value, List<CidrRange> cidrs) implements Predicate {
     }
 
+    /**
+     * A single predicate whose {@code custom_match} is one of the input matcher extensions
+     * (consistent hashing, runtime fraction, metadata): the matcher reads the input itself.
+     */
+    record Custom(MatchInput input, io.remora.matching.InputMatcher matcher) implements Predicate {
+    }
+
     record Or(List<Predicate> predicates) implements Predicate {
     }
 

@@ -24,6 +24,16 @@ public interface MatchingData {
         return true;
     }
 
+    /** The dynamic metadata the {@code DynamicMetadataInput} reads; empty where there is none. */
+    default java.util.Map<String, java.util.Map<String, Object>> dynamicMetadata() {
+        return java.util.Map.of();
+    }
+
+    /** The runtime snapshot the runtime_fraction input matcher reads; without one its default value applies. */
+    default io.remora.runtime.Runtime runtime() {
+        return io.remora.runtime.Runtime.EMPTY;
+    }
+
     static String address(InetAddress a) {
         return a == null ? null : NetUtil.toAddressString(a);
     }

@@ -88,6 +88,16 @@ public final class StreamMatchingData implements MatchingData {
     }
 
     @Override
+    public java.util.Map<String, java.util.Map<String, Object>> dynamicMetadata() {
+        return cb.streamInfo().dynamicMetadata();
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return cb.serverContext().runtime();
+    }
+
+    @Override
     public InetAddress address(MatchInput input) {
         SocketAddress a = switch (input.kind()) {
             case DESTINATION_IP -> local();

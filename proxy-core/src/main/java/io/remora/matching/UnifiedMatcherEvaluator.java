@@ -225,6 +225,11 @@ public final class UnifiedMatcherEvaluator<A> {
                 return v != null && matcher.matches(v) ? TRUE : FALSE;
             };
         }
+        if (p instanceof UnifiedMatcher.Custom c) {
+            MatchInput input = c.input();
+            InputMatcher matcher = c.matcher();
+            return in -> !in.available(input) ? UNKNOWN : matcher.matches(input, in) ? TRUE : FALSE;
+        }
         if (p instanceof UnifiedMatcher.Or or) {
             List<PredicateTest> ps = or.predicates().stream().map(UnifiedMatcherEvaluator::predicate).toList();
             return in -> {

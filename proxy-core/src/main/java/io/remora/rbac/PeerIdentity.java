@@ -14,8 +14,11 @@ import java.util.List;
  * @param uriSans URI SANs of the peer certificate (SPIFFE IDs in a mesh); empty if none
  * @param dnsSans DNS SANs of the peer certificate; empty if none
  * @param subject the peer certificate's subject in RFC 2253 form; "" when the peer sent no certificate
+ * @param tls     the handshake the identity comes from (whether it validated the certificate, its
+ *                other SANs); null for an identity from the filter state
  */
-public record PeerIdentity(List<String> uriSans, List<String> dnsSans, String subject) {
+public record PeerIdentity(List<String> uriSans, List<String> dnsSans, String subject,
+                           io.remora.tls.TlsConnection tls) {
 
     /** Where the connection's identity lives in its filter state. */
     public static final String FILTER_STATE_KEY = "remora.peer_identity";
@@ -24,6 +27,10 @@ public record PeerIdentity(List<String> uriSans, List<String> dnsSans, String su
         uriSans = List.copyOf(uriSans);
         dnsSans = List.copyOf(dnsSans);
         subject = subject == null ? "" : subject;
+    }
+
+    public PeerIdentity(List<String> uriSans, List<String> dnsSans, String subject) {
+        this(uriSans, dnsSans, subject, null);
     }
 
     /** The identity of the connection this state belongs to (a request's state sees its connection's), or null. */
@@ -39,7 +46,7 @@ public record PeerIdentity(List<String> uriSans, List<String> dnsSans, String su
     public static PeerIdentity of(io.remora.network.ConnectionInfo connection, FilterState state) {
         io.remora.tls.TlsConnection tls = connection == null ? null : connection.tls();
         if (tls != null && tls.established()) {
-            return new PeerIdentity(tls.peerUriSans(), tls.peerDnsSans(), tls.peerSubject());
+            return new PeerIdentity(tls.peerUriSans(), tls.peerDnsSans(), tls.peerSubject(), tls);
         }
         return of(state);
     }

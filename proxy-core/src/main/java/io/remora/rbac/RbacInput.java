@@ -47,6 +47,11 @@ public interface RbacInput {
     /** Filter state (a request's, whose parent is its connection's), or null. */
     FilterState filterState();
 
+    /** The runtime snapshot (the runtime_fraction input matcher of an RBAC matcher reads it). */
+    default io.remora.runtime.Runtime runtime() {
+        return io.remora.runtime.Runtime.EMPTY;
+    }
+
     /** The request's stream info (HTTP), for the attributes of CEL conditions; null for a connection. */
     default io.remora.accesslog.StreamInfo streamInfo() {
         return null;

@@ -192,6 +192,50 @@ public sealed interface RbacMatcher {
     }
 
     /**
+     * {@code custom} principal {@code envoy.rbac.principals.mtls_authenticated}: a TLS peer whose
+     * certificate the handshake validated against the trusted CAs (an expired one only where the
+     * TLS context's {@code allow_expired_certificate} let it pass), and, with a SAN matcher, one
+     * SAN of the matcher's type matching it; null {@code san}: any validated certificate.
+     */
+    record MtlsAuthenticated(io.remora.config.SanMatcher san) implements RbacMatcher {
+        public boolean matches(RbacInput in) {
+            PeerIdentity peer = in.peerIdentity();
+            io.remora.tls.TlsConnection tls = peer == null ? null : peer.tls();
+            if (tls == null || !tls.established() || !tls.peerCertificateValidated()) {
+                return false;
+            }
+            return san == null || io.remora.tls.SanMatchers.matches(san, tls);
+        }
+    }
+
+    /**
+     * Permission {@code matcher} {@code envoy.rbac.matchers.upstream_ip_port}: the upstream
+     * address a filter before RBAC left under {@code envoy.stream.upstream_address} (the dynamic
+     * forward proxy with {@code save_upstream_address}) must be in {@code cidr} and its port in
+     * [portStart, portEnd] (both ends included, as Envoy compares); an unset side is a wildcard.
+     * Without that filter state nothing matches.
+     *
+     * @param cidr      {@code upstream_ip}, or null
+     * @param portStart {@code upstream_port_range.start}; without a range, {@link #NO_PORT_START}
+     */
+    record UpstreamIpPort(CompiledCidr cidr, long portStart, long portEnd) implements RbacMatcher {
+        public static final String FILTER_STATE_KEY = "envoy.stream.upstream_address";
+        /** Without upstream_port_range the range spans every port (Envoy's wildcard). */
+        public static final long NO_PORT_START = Long.MIN_VALUE;
+        public static final long NO_PORT_END = Long.MAX_VALUE;
+
+        public boolean matches(RbacInput in) {
+            FilterState state = in.filterState();
+            Object o = state == null ? null : state.get(FILTER_STATE_KEY);
+            if (o == null) {
+                UpstreamAddresses.missing();
+                return false;
+            }
+            return UpstreamAddresses.matches(o, cidr, portStart, portEnd);
+        }
+    }
+
+    /**
      * {@code filter_state}: the object under {@code key} in its string form (strings, numbers,
      * booleans, addresses) must match {@code string}, or, as an address, fall in one of {@code ranges}.
      * Exactly one of the two is set.

@@ -49,6 +49,16 @@ final class RbacMatchingData implements MatchingData {
     }
 
     @Override
+    public java.util.Map<String, java.util.Map<String, Object>> dynamicMetadata() {
+        return in.dynamicMetadata();
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return in.runtime();
+    }
+
+    @Override
     public InetAddress address(MatchInput input) {
         SocketAddress a = switch (input.kind()) {
             case DESTINATION_IP -> in.localAddress();

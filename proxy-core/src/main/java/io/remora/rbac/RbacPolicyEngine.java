@@ -14,9 +14,16 @@ public final class RbacPolicyEngine implements RbacEngine {
 
     private final Action action;
     private final RbacPolicy[] policies;
+    private final RbacAuditOptions audit;
 
     public RbacPolicyEngine(Action action, List<RbacPolicy> policies) {
+        this(action, policies, null);
+    }
+
+    /** @param audit its {@code audit_logging_options}, or null when none are set */
+    public RbacPolicyEngine(Action action, List<RbacPolicy> policies, RbacAuditOptions audit) {
         this.action = action;
+        this.audit = audit;
         List<RbacPolicy> sorted = new ArrayList<>(policies);
         sorted.sort(Comparator.comparing(RbacPolicy::name));
         for (int i = 1; i < sorted.size(); i++) {
@@ -29,6 +36,11 @@ public final class RbacPolicyEngine implements RbacEngine {
 
     public Action action() {
         return action;
+    }
+
+    /** The audit options, or null. */
+    public RbacAuditOptions audit() {
+        return audit;
     }
 
     public List<RbacPolicy> policies() {

@@ -60,6 +60,11 @@ public interface Runtime {
     /** Every key with its value after layering. */
     Map<String, RuntimeEntry> values();
 
+    /** A snapshot of these layers, lowest first (the loader's, or a test's). */
+    static Runtime of(List<RuntimeLayer> layers) {
+        return new RuntimeSnapshot(layers);
+    }
+
     /** A runtime without layers: every lookup answers its default (Envoy without {@code layered_runtime}). */
     Runtime EMPTY = new RuntimeSnapshot(List.of());
 }

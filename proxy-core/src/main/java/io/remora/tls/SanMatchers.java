@@ -7,8 +7,11 @@ import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
 
-/** {@code match_typed_subject_alt_names}: some SAN of the right type matches some matcher. */
-final class SanMatchers {
+/**
+ * {@code match_typed_subject_alt_names}: some SAN of the right type matches some matcher. Also
+ * what RBAC's mtls_authenticated principal checks its one {@code san_matcher} with.
+ */
+public final class SanMatchers {
     // GeneralName tags as X509Certificate.getSubjectAlternativeNames reports them
     private static final int OTHER = 0;
     private static final int EMAIL = 1;
@@ -20,6 +23,36 @@ final class SanMatchers {
 
     SanMatchers(List<SanMatcher> matchers) {
         this.matchers = matchers == null ? List.of() : matchers;
+    }
+
+    /**
+     * Whether some SAN of the connection's peer certificate matches m (Envoy's
+     * createStringSanMatcher of one SubjectAltNameMatcher). URI and DNS SANs come from what the
+     * connection already parsed, so a keep-alive connection's requests do not parse it again.
+     */
+    public static boolean matches(SanMatcher m, TlsConnection tls) {
+        switch (m.type()) {
+            case URI -> {
+                for (String v : tls.peerUriSans()) {
+                    if (m.matcher().matches(v)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            case DNS -> {
+                for (String v : tls.peerDnsSans()) {
+                    if (matchesValue(m, DNS, v)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            default -> {
+                X509Certificate leaf = tls.peerCertificate();
+                return leaf != null && new SanMatchers(List.of(m)).matches(leaf);
+            }
+        }
     }
 
     boolean isEmpty() {

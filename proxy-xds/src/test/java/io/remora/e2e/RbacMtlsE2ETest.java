@@ -36,19 +36,23 @@ class RbacMtlsE2ETest {
     @TempDir
     Path dir;
 
+    /** A TLS client trusting ca, presenting leaf (none when null). */
     static SSLContext client(TestCerts.Leaf leaf, TestCerts.Ca ca) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("me", leaf.keys().getPrivate(), "x".toCharArray(), new Certificate[]{leaf.cert()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, "x".toCharArray());
+        KeyManagerFactory kmf = null;
+        if (leaf != null) {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("me", leaf.keys().getPrivate(), "x".toCharArray(), new Certificate[]{leaf.cert()});
+            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, "x".toCharArray());
+        }
         KeyStore ts = KeyStore.getInstance("PKCS12");
         ts.load(null, null);
         ts.setCertificateEntry("ca", ca.cert());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ts);
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         return ctx;
     }
 

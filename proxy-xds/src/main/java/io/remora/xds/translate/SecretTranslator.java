@@ -125,23 +125,26 @@ public final class SecretTranslator {
         return out;
     }
 
+    /** One {@code SubjectAltNameMatcher} (a validation context's, or RBAC mtls_authenticated's san_matcher). */
+    public static SanMatcher san(SubjectAltNameMatcher m, FieldPath mp) {
+        SanMatcher.Type type = switch (m.getSanType()) {
+            case DNS -> SanMatcher.Type.DNS;
+            case URI -> SanMatcher.Type.URI;
+            case EMAIL -> SanMatcher.Type.EMAIL;
+            case IP_ADDRESS -> SanMatcher.Type.IP_ADDRESS;
+            case OTHER_NAME -> SanMatcher.Type.OTHER_NAME;
+            default -> throw mp.field("san_type").error("san_type is required");
+        };
+        // Envoy matches an OTHER_NAME only by its oid: without one (or with a malformed one) it never matches.
+        return new SanMatcher(type, StringMatcherTranslator.translate(m.getMatcher(), mp.field("matcher")),
+                type == SanMatcher.Type.OTHER_NAME ? m.getOid() : null);
+    }
+
     @SuppressWarnings("deprecation")
     static CertificateValidation validation(CertificateValidationContext v, FieldPath path) {
         List<SanMatcher> sans = new ArrayList<>();
         for (int i = 0; i < v.getMatchTypedSubjectAltNamesCount(); i++) {
-            SubjectAltNameMatcher m = v.getMatchTypedSubjectAltNames(i);
-            FieldPath mp = path.field("match_typed_subject_alt_names").index(i);
-            SanMatcher.Type type = switch (m.getSanType()) {
-                case DNS -> SanMatcher.Type.DNS;
-                case URI -> SanMatcher.Type.URI;
-                case EMAIL -> SanMatcher.Type.EMAIL;
-                case IP_ADDRESS -> SanMatcher.Type.IP_ADDRESS;
-                case OTHER_NAME -> SanMatcher.Type.OTHER_NAME;
-                default -> throw mp.field("san_type").error("san_type is required");
-            };
-            // Envoy matches an OTHER_NAME only by its oid: without one (or with a malformed one) it never matches.
-            sans.add(new SanMatcher(type, StringMatcherTranslator.translate(m.getMatcher(), mp.field("matcher")),
-                    type == SanMatcher.Type.OTHER_NAME ? m.getOid() : null));
+            sans.add(san(v.getMatchTypedSubjectAltNames(i), path.field("match_typed_subject_alt_names").index(i)));
         }
         for (int i = 0; i < v.getMatchSubjectAltNamesCount(); i++) {
             sans.add(new SanMatcher(SanMatcher.Type.ANY, StringMatcherTranslator.translate(v.getMatchSubjectAltNames(i),

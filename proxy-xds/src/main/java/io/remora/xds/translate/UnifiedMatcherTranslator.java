@@ -4,6 +4,7 @@ import com.github.xds.core.v3.TypedExtensionConfig;
 import com.github.xds.type.matcher.v3.IPMatcher;
 import com.github.xds.type.matcher.v3.Matcher;
 import com.google.protobuf.StringValue;
+import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.DynamicMetadataInput;
 import io.envoyproxy.envoy.extensions.matching.common_inputs.network.v3.FilterStateInput;
 import io.envoyproxy.envoy.extensions.matching.input_matchers.ip.v3.Ip;
 import io.envoyproxy.envoy.type.matcher.v3.HttpRequestHeaderMatchInput;
@@ -26,7 +27,8 @@ import java.util.function.UnaryOperator;
 /**
  * An {@code xds.type.matcher.v3.Matcher} into the core {@link UnifiedMatcher}. Trees (exact and
  * prefix maps, the IPMatcher custom matcher) and matcher lists (single predicates with string or
- * IP-range matchers, and/or/not) nest in any order. Each user says which inputs it admits (Envoy
+ * IP-range matchers or the input matchers of {@link InputMatcherTranslator}, and/or/not) nest in
+ * any order. Each user says which inputs it admits (Envoy
  * validates them per use: a listener's {@code filter_chain_matcher} takes the network inputs, the
  * RBAC filters their own lists) and how its actions read.
  */
@@ -203,7 +205,12 @@ public final class UnifiedMatcherTranslator<A> {
                     FieldPath cp = sp0.field("custom_match").field("typed_config");
                     String type = Protos.typeName(sp.getCustomMatch().getTypedConfig());
                     if (!type.equals(IP_INPUT_MATCHER)) {
-                        throw cp.error("unsupported input matcher " + type + " (supported: " + IP_INPUT_MATCHER + ")");
+                        var custom = InputMatcherTranslator.translate(type, sp.getCustomMatch().getTypedConfig(), cp);
+                        if (custom == null) {
+                            throw cp.error("unsupported input matcher " + type + " (supported: "
+                                    + InputMatcherTranslator.SUPPORTED + ")");
+                        }
+                        return new UnifiedMatcher.Custom(input, custom);
                     }
                     requireIpInput(input, sp0.field("input"));
                     Ip ip = Protos.unpack(sp.getCustomMatch().getTypedConfig(), Ip.class, cp);
@@ -272,6 +279,8 @@ public final class UnifiedMatcherTranslator<A> {
             case SSL + "UriSanInput" -> MatchInput.URI_SAN;
             case SSL + "DnsSanInput" -> MatchInput.DNS_SAN;
             case SSL + "SubjectInput" -> MatchInput.SUBJECT;
+            case NET + "DynamicMetadataInput" -> dynamicMetadata(
+                    Protos.unpack(in.getTypedConfig(), DynamicMetadataInput.class, tp), tp);
             case NET + "FilterStateInput" -> {
                 String key = Protos.unpack(in.getTypedConfig(), FilterStateInput.class, tp).getKey();
                 yield key.isEmpty() ? null : MatchInput.filterState(key);
@@ -291,6 +300,24 @@ public final class UnifiedMatcherTranslator<A> {
             throw tp.error(inputRefusal.apply(type));
         }
         return input;
+    }
+
+    /** {@code DynamicMetadataInput}: a namespace and a path of struct keys, all required. */
+    private static MatchInput dynamicMetadata(DynamicMetadataInput d, FieldPath tp) {
+        if (d.getFilter().isEmpty()) {
+            throw tp.field("filter").error("must not be empty");
+        }
+        if (d.getPathCount() == 0) {
+            throw tp.field("path").error("must have at least 1 item");
+        }
+        List<String> keys = new ArrayList<>(d.getPathCount());
+        for (int i = 0; i < d.getPathCount(); i++) {
+            if (d.getPath(i).getKey().isEmpty()) {
+                throw tp.field("path").index(i).field("key").error("must not be empty");
+            }
+            keys.add(d.getPath(i).getKey());
+        }
+        return MatchInput.dynamicMetadata(d.getFilter(), keys);
     }
 
     /** The trailer and response header inputs: each message has just a header_name. */

@@ -16,8 +16,9 @@ import java.util.Set;
  * An RBAC filter's {@code matcher} / {@code shadow_matcher} into a {@link RbacMatcherEngine}. The
  * actions are {@code envoy.config.rbac.v3.Action}; the inputs are those Envoy's RBAC filters
  * admit: the connection's addresses, ports and SNI and the peer certificate's URI SANs, DNS SANs
- * and subject for both filters, plus filter state (network filter) or request headers (HTTP
- * filter). Other inputs (dynamic metadata, CEL) are refused with Envoy's message.
+ * and subject for both filters, plus filter state (network filter) or request headers and dynamic
+ * metadata (HTTP filter, as Envoy registers DynamicMetadataInput for HTTP data only). Other
+ * inputs (CEL) are refused with Envoy's message.
  */
 public final class RbacMatcherTranslator {
 
@@ -25,7 +26,8 @@ public final class RbacMatcherTranslator {
 
     /** Which filter the matcher belongs to: each admits its own inputs. */
     public enum Filter {
-        HTTP(EnumSet.of(MatchInput.Kind.REQUEST_HEADER), "RBAC HTTP filter cannot match on '"),
+        HTTP(EnumSet.of(MatchInput.Kind.REQUEST_HEADER, MatchInput.Kind.DYNAMIC_METADATA),
+                "RBAC HTTP filter cannot match on '"),
         NETWORK(EnumSet.of(MatchInput.Kind.FILTER_STATE), "RBAC network filter cannot match '");
 
         private final Set<MatchInput.Kind> inputs;

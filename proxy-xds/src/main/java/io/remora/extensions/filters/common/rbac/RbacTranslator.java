@@ -31,9 +31,9 @@ import java.util.TreeMap;
 /**
  * {@code envoy.config.rbac.v3.RBAC} into an {@link RbacPolicyEngine}, shared by the network and HTTP
  * RBAC filters. Validates as Envoy's proto rules and factories do; a policy's CEL {@code condition}
- * (or {@code checked_condition}) is compiled here. What Remora cannot evaluate (permission
- * matcher extensions, custom principals, route metadata) is
- * refused with its field path, since skipping part of a policy would change who may pass.
+ * (or {@code checked_condition}) is compiled here; the extension points (custom principals,
+ * permission matchers, audit loggers) are {@link RbacExtensionTranslator}'s. What Remora cannot
+ * evaluate is refused with its field path, since skipping part of a policy would change who may pass.
  */
 public final class RbacTranslator {
 
@@ -81,16 +81,13 @@ public final class RbacTranslator {
             case LOG -> RbacEngine.Action.LOG;
             case UNRECOGNIZED -> throw path.field("action").error("unknown action " + rbac.getActionValue());
         };
-        if (rbac.hasAuditLoggingOptions() && rbac.getAuditLoggingOptions().getLoggerConfigsCount() > 0) {
-            ctx.warnOnce("rbac:audit_logging_options", "ignoring RBAC audit_logging_options (audit loggers are"
-                    + " not supported), first at " + path.field("audit_logging_options"));
-        }
+        var audit = RbacExtensionTranslator.audit(rbac, path.field("audit_logging_options"), ctx);
         List<RbacPolicy> policies = new ArrayList<>();
         // Sorted, as Envoy evaluates them; also makes the first error reported stable.
         for (Map.Entry<String, Policy> e : new TreeMap<>(rbac.getPoliciesMap()).entrySet()) {
             policies.add(policy(e.getKey(), e.getValue(), path.field("policies").key(e.getKey()), ctx));
         }
-        return new RbacPolicyEngine(action, policies);
+        return new RbacPolicyEngine(action, policies, audit);
     }
 
     static RbacPolicy policy(String name, Policy p, FieldPath path, TranslationContext ctx) {
@@ -170,8 +167,7 @@ public final class RbacTranslator {
             case NOT_RULE -> new RbacMatcher.Not(permission(p.getNotRule(), path.field("not_rule")));
             case REQUESTED_SERVER_NAME -> new RbacMatcher.ServerName(
                     StringMatcherTranslator.translate(p.getRequestedServerName(), path.field("requested_server_name")));
-            case MATCHER -> throw path.field("matcher").error("RBAC matcher extension '"
-                    + p.getMatcher().getName() + "' is not supported");
+            case MATCHER -> RbacExtensionTranslator.permission(p.getMatcher(), path.field("matcher"));
             case URI_TEMPLATE -> new RbacMatcher.UriTemplatePath(
                     UriTemplateTranslator.match(p.getUriTemplate(), path.field("uri_template")));
             case RULE_NOT_SET -> throw path.error("missing required field: one of the permission rules");
@@ -202,8 +198,7 @@ public final class RbacTranslator {
             case SOURCED_METADATA -> sourced(p.getSourcedMetadata(), path.field("sourced_metadata"));
             case FILTER_STATE -> filterState(p.getFilterState(), path.field("filter_state"));
             case NOT_ID -> new RbacMatcher.Not(principal(p.getNotId(), path.field("not_id")));
-            case CUSTOM -> throw path.field("custom").error("custom principal extension '"
-                    + p.getCustom().getName() + "' is not supported");
+            case CUSTOM -> RbacExtensionTranslator.principal(p.getCustom(), path.field("custom"));
             case IDENTIFIER_NOT_SET -> throw path.error("missing required field: one of the principal identifiers");
         };
     }
@@ -248,7 +243,7 @@ public final class RbacTranslator {
                 path));
     }
 
-    private static CompiledCidr range(String prefix, int len, FieldPath path) {
+    static CompiledCidr range(String prefix, int len, FieldPath path) {
         if (prefix.isEmpty()) {
             throw path.field("address_prefix").error("missing required field");
         }

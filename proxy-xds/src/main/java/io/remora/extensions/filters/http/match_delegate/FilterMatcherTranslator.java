@@ -30,7 +30,8 @@ final class FilterMatcherTranslator {
             MatchInput.Kind.REQUEST_TRAILER, MatchInput.Kind.RESPONSE_HEADER, MatchInput.Kind.RESPONSE_TRAILER,
             MatchInput.Kind.DESTINATION_IP, MatchInput.Kind.DESTINATION_PORT, MatchInput.Kind.SOURCE_IP,
             MatchInput.Kind.SOURCE_PORT, MatchInput.Kind.DIRECT_SOURCE_IP, MatchInput.Kind.SERVER_NAME,
-            MatchInput.Kind.URI_SAN, MatchInput.Kind.DNS_SAN, MatchInput.Kind.SUBJECT, MatchInput.Kind.FILTER_STATE);
+            MatchInput.Kind.URI_SAN, MatchInput.Kind.DNS_SAN, MatchInput.Kind.SUBJECT, MatchInput.Kind.FILTER_STATE,
+            MatchInput.Kind.DYNAMIC_METADATA);
 
     /** What a route's matcher may read (Envoy's data_input_allow_list for ExtensionWithMatcherPerRoute). */
     private static final Set<MatchInput.Kind> PER_ROUTE_INPUTS = EnumSet.of(MatchInput.Kind.REQUEST_HEADER);

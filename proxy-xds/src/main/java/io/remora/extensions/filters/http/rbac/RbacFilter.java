@@ -8,6 +8,7 @@ import io.remora.http.filter.FilterStatus;
 import io.remora.http.filter.StreamDecoderFilter;
 import io.remora.network.FilterState;
 import io.remora.rbac.PeerIdentity;
+import io.remora.rbac.RbacAuditLog;
 import io.remora.rbac.RbacEngine;
 import io.remora.rbac.RbacInput;
 import io.remora.rbac.RbacRules;
@@ -21,7 +22,8 @@ import java.util.Map;
  * Envoy's HTTP RBAC filter on one request: on the request headers, the shadow rules are checked
  * (counted, results left in dynamic metadata), then the enforced rules; a denial answers 403
  * "RBAC: access denied" with details {@code rbac_access_denied_matched_policy[<policy>|none]}.
- * A route's {@code RBACPerRoute} replaces both rule sets.
+ * A route's {@code RBACPerRoute} replaces both rule sets. Each engine with audit options writes
+ * its audit line right after its decision.
  */
 final class RbacFilter implements StreamDecoderFilter, RbacInput {
 
@@ -51,6 +53,7 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
         RbacStats stats = factory.stats(cb.connectionManagerStats().prefix());
         if (rules.shadowEngine() != null) {
             RbacEngine.Decision d = rules.shadowEngine().evaluate(this);
+            RbacAuditLog.record(rules.shadowEngine(), d, this, RbacConfig.NAME);
             String prefix = config.shadowRulesStatPrefix();
             String result;
             if (d.allowed()) {
@@ -71,6 +74,7 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
             return FilterStatus.CONTINUE;
         }
         RbacEngine.Decision d = engine.evaluate(this);
+        RbacAuditLog.record(engine, d, this, RbacConfig.NAME);
         if (d.logHint() != null) {
             cb.streamInfo().setDynamicMetadata(RbacRules.COMMON_NAMESPACE, RbacRules.ACCESS_LOG_HINT, d.logHint());
         }
@@ -127,6 +131,11 @@ final class RbacFilter implements StreamDecoderFilter, RbacInput {
     @Override
     public PeerIdentity peerIdentity() {
         return PeerIdentity.of(cb.connection(), cb.filterState());
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return cb.serverContext().runtime();
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.FilterState;
 import io.remora.network.NetworkFilterStatus;
 import io.remora.rbac.PeerIdentity;
+import io.remora.rbac.RbacAuditLog;
 import io.remora.rbac.RbacEngine;
 import io.remora.rbac.RbacInput;
 import io.remora.rbac.RbacRules;
@@ -96,6 +97,7 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
             return Result.NONE;
         }
         RbacEngine.Decision d = engine.evaluate(this);
+        RbacAuditLog.record(engine, d, this, NetworkRbacConfig.NAME);
         lastPolicy = d.policyId();
         if (shadow) {
             (d.allowed() ? stats.shadowAllowed : stats.shadowDenied).increment();
@@ -160,6 +162,11 @@ final class NetworkRbacFilter implements ConnectionFilter, RbacInput {
     @Override
     public PeerIdentity peerIdentity() {
         return PeerIdentity.of(cb.connection(), cb.filterState());
+    }
+
+    @Override
+    public io.remora.runtime.Runtime runtime() {
+        return cb.serverContext().runtime();
     }
 
     @Override

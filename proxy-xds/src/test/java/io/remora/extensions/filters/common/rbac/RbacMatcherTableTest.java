@@ -207,6 +207,11 @@ class RbacMatcherTableTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusals")
     void refuses(String name, RbacMatcherTranslator.Filter filter, String yaml, String path, String message) {
+        assertRefused(filter, yaml, path, message);
+    }
+
+    /** The matcher is refused at path with a message containing message. */
+    static void assertRefused(RbacMatcherTranslator.Filter filter, String yaml, String path, String message) {
         TranslationException e = assertThrows(TranslationException.class, () -> engine(yaml, filter));
         assertEquals(path, e.path());
         assertTrue(e.getMessage().contains(message), e.getMessage());
