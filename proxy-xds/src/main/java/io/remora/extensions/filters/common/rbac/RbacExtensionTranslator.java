@@ -17,7 +17,8 @@ import io.remora.xds.translate.TranslationContext;
  * {@code mtls_authenticated}, the permission {@code matcher} {@code upstream_ip_port}, and the
  * audit loggers of {@code audit_logging_options} (the stdout logger). Any other extension is
  * refused with its field path: skipping part of a policy would change who may pass. An unknown
- * audit logger is skipped only when {@code is_optional}, as the option says.
+ * audit logger is skipped with a warning, optional or not: Envoy accepts and ignores
+ * {@code audit_logging_options} (gRPC implements it), so refusing would turn away configs it runs.
  */
 final class RbacExtensionTranslator {
 
@@ -96,12 +97,9 @@ final class RbacExtensionTranslator {
             String type = logger.hasTypedConfig() ? Protos.typeName(logger.getTypedConfig()) : "";
             if (type.equals(STDOUT_AUDIT_LOG)) {
                 stdout++;
-            } else if (lc.getIsOptional()) {
-                ctx.warnOnce("rbac:audit_logger:" + type, "skipping optional RBAC audit logger '" + logger.getName()
-                        + "' of unsupported type '" + type + "', first at " + lp);
             } else {
-                throw lp.field("typed_config").error("unsupported RBAC audit logger '" + logger.getName()
-                        + "' of type '" + type + "' (supported: " + STDOUT_AUDIT_LOG + "; set is_optional to skip it)");
+                ctx.warnOnce("rbac:audit_logger:" + type, "skipping RBAC audit logger '" + logger.getName()
+                        + "' of unsupported type '" + type + "' (supported: " + STDOUT_AUDIT_LOG + "), first at " + lp);
             }
         }
         return condition == RbacAuditOptions.Condition.NONE || stdout == 0 ? null
