@@ -2,7 +2,6 @@ package io.remora.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Stream;
 
@@ -11,7 +10,7 @@ import io.netty.handler.codec.http2.Http2Stream;
  * {@link Http2DownstreamStream} (made with the request's HEADERS, kept as a property of Netty's
  * stream), PING ACKs to the keepalive. One per connection, as the inner class it was.
  */
-final class Http2DownstreamFrames extends Http2FrameAdapter {
+final class Http2DownstreamFrames extends Http2StreamFrames<Http2DownstreamStream> {
     private final Http2Connection conn;
 
     Http2DownstreamFrames(Http2Connection conn) {
@@ -40,24 +39,13 @@ final class Http2DownstreamFrames extends Http2FrameAdapter {
     }
 
     @Override
-    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
-                              short weight, boolean exclusive, int padding, boolean endOfStream) {
-        onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+    protected Http2DownstreamStream stream(int streamId) {
+        return conn.streamFor(streamId);
     }
 
     @Override
-    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-        Http2DownstreamStream s = conn.streamFor(streamId);
-        int all = data.readableBytes() + padding;
-        if (s == null) {
-            return all;
-        }
-        try {
-            return s.onData(data, padding, endOfStream, !conn.deliveringUpgrade);
-        } catch (RuntimeException e) {
-            failed(s, e);
-            return all;
-        }
+    protected int onData(Http2DownstreamStream s, ByteBuf data, int padding, boolean endOfStream) {
+        return s.onData(data, padding, endOfStream, !conn.deliveringUpgrade);
     }
 
     @Override
@@ -75,8 +63,8 @@ final class Http2DownstreamFrames extends Http2FrameAdapter {
         }
     }
 
-    // A bug in one stream's processing costs that stream, not the connection.
-    private void failed(Http2DownstreamStream s, RuntimeException e) {
+    @Override
+    protected void failed(Http2DownstreamStream s, RuntimeException e) {
         io.remora.log.UnexpectedErrors.log(Http2Connection.LOG, io.remora.log.LogTags.conn(conn.cx.connectionId())
                 + "stream error, resetting: " + e, e);
         if (s != null) {

@@ -2,7 +2,6 @@ package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 
 import java.util.logging.Level;
@@ -12,7 +11,7 @@ import java.util.logging.Level;
  * {@link Http2UpstreamStream}, PING ACKs to the keepalive, and the close after a GOAWAY that left no
  * stream. One per connection, as the inner class it was.
  */
-final class Http2UpstreamFrames extends Http2FrameAdapter {
+final class Http2UpstreamFrames extends io.remora.http.Http2StreamFrames<Http2UpstreamStream> {
     private final Http2UpstreamConnection conn;
 
     Http2UpstreamFrames(Http2UpstreamConnection conn) {
@@ -33,24 +32,13 @@ final class Http2UpstreamFrames extends Http2FrameAdapter {
     }
 
     @Override
-    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
-                              short weight, boolean exclusive, int padding, boolean endOfStream) {
-        onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+    protected Http2UpstreamStream stream(int streamId) {
+        return conn.streamFor(streamId);
     }
 
     @Override
-    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-        Http2UpstreamStream s = conn.streamFor(streamId);
-        int all = data.readableBytes() + padding;
-        if (s == null) {
-            return all;
-        }
-        try {
-            return s.onData(data, padding, endOfStream);
-        } catch (RuntimeException e) {
-            failed(s, e);
-            return all;
-        }
+    protected int onData(Http2UpstreamStream s, ByteBuf data, int padding, boolean endOfStream) {
+        return s.onData(data, padding, endOfStream);
     }
 
     @Override
@@ -76,9 +64,10 @@ final class Http2UpstreamFrames extends Http2FrameAdapter {
         }
     }
 
-    // A bug in one stream's processing costs that stream, not the connection.
-    private void failed(Http2UpstreamStream s, RuntimeException e) {
-        Http2UpstreamConnection.LOG.log(Level.FINE, io.remora.log.LogTags.conn(conn.channel) + "upstream stream error, resetting: " + e, e);
+    @Override
+    protected void failed(Http2UpstreamStream s, RuntimeException e) {
+        Http2UpstreamConnection.LOG.log(Level.FINE,
+                io.remora.log.LogTags.conn(conn.channel) + "upstream stream error, resetting: " + e, e);
         s.failed();
     }
 }
