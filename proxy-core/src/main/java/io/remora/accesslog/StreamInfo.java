@@ -13,18 +13,7 @@ import java.util.Map;
  * What one request (HTTP) or one connection (TCP) did, filled in as it proceeds and handed to
  * the access loggers at its end. Owned by one event loop; not thread-safe by design.
  */
-public final class StreamInfo {
-
-    private static final io.netty.util.AsciiString USER_AGENT = io.netty.util.AsciiString.cached("user-agent");
-    private static final io.netty.util.AsciiString X_FORWARDED_FOR = io.netty.util.AsciiString.cached("x-forwarded-for");
-    private static final io.netty.util.AsciiString X_REQUEST_ID = io.netty.util.AsciiString.cached("x-request-id");
-    private static final ResponseFlag[] FLAGS = ResponseFlag.values();
-
-    static {
-        if (FLAGS.length > 64) {
-            throw new AssertionError("ResponseFlag outgrew StreamInfo's 64 flag bits");
-        }
-    }
+public final class StreamInfo extends StreamRequestFacts {
 
     public final long startMillis = System.currentTimeMillis();
     public final long startNanos = System.nanoTime();
@@ -39,15 +28,6 @@ public final class StreamInfo {
     public SocketAddress downstreamLocalAddress;
     /** "HTTP/1.1", "HTTP/2"; null for TCP. */
     public String protocol;
-    // The request line and a few headers as received: kept as the header values themselves (the
-    // header map replaces a value, never changes one) and made Strings only when asked for, since
-    // most streams end without anyone reading them (see text()).
-    private CharSequence method;
-    private CharSequence path;
-    private CharSequence authority;
-    private CharSequence userAgent;
-    private CharSequence forwardedFor;
-    private CharSequence requestId;
     public String routeName;
     /**
      * What the listener learned of the downstream connection (SNI, filter chain name, TLS), shared
@@ -96,32 +76,7 @@ public final class StreamInfo {
     public long durationNanos = -1;
     public int attemptCount;
     /** What few streams have; made when one of its fields is first set. */
-    private Seldom seldom;
-
-    /**
-     * The fields most streams leave null (a rewritten path, a trace, filter state, metadata,
-     * failure details): one object for them when one is set, rather than a field each in every
-     * stream's info.
-     */
-    private static final class Seldom {
-        String originalPath;
-        String traceId;
-        String spanId;
-        String virtualClusterName;
-        io.remora.stats.VirtualClusterStats virtualClusterStats;
-        String connectionTerminationDetails;
-        String upstreamTransportFailureReason;
-        FilterState upstreamFilterState;
-        FilterState filterState;
-        Map<String, Map<String, Object>> dynamicMetadata;
-        boolean healthCheck;
-        String localReplyBody;
-        Map<String, Map<String, Object>> routeMetadata;
-        Map<String, Map<String, Object>> virtualHostMetadata;
-        AccessLogType accessLogType;
-        boolean traceForced;
-        boolean schemeMatchUpstream;
-    }
+    private StreamInfoSeldom seldom;
 
     /**
      * An internal redirect runs the request again (Envoy's recreateStream makes a new stream info and
@@ -194,9 +149,9 @@ public final class StreamInfo {
         }
     }
 
-    private Seldom seldom() {
+    private StreamInfoSeldom seldom() {
         if (seldom == null) {
-            seldom = new Seldom();
+            seldom = new StreamInfoSeldom();
         }
         return seldom;
     }
@@ -273,7 +228,7 @@ public final class StreamInfo {
      * virtual clusters, so other requests make no holder for it.
      */
     public void virtualCluster(String name, io.remora.stats.VirtualClusterStats stats) {
-        Seldom x = seldom();
+        StreamInfoSeldom x = seldom();
         x.virtualClusterName = name;
         x.virtualClusterStats = stats;
     }
@@ -329,91 +284,13 @@ public final class StreamInfo {
 
     /** Sets {@code key} in the {@code namespace} of the dynamic metadata (Envoy's setDynamicMetadata). */
     public void setDynamicMetadata(String namespace, String key, Object value) {
-        Seldom x = seldom();
+        StreamInfoSeldom x = seldom();
         if (x.dynamicMetadata == null) {
             x.dynamicMetadata = new LinkedHashMap<>(2);
         }
         x.dynamicMetadata.computeIfAbsent(namespace, n -> new LinkedHashMap<>(4)).put(key, value);
     }
 
-    /** The request's method, path, authority and user agent, as the request arrived. */
-    public void requestLine(Http2Headers headers) {
-        method = value(headers.method());
-        path = value(headers.path());
-        authority = value(headers.authority());
-        userAgent = value(headers.get(USER_AGENT));
-    }
-
-    /** x-forwarded-for and x-request-id, as the connection manager forwards them. */
-    public void forwarding(Http2Headers headers) {
-        forwardedFor = value(headers.get(X_FORWARDED_FOR));
-        requestId = value(headers.get(X_REQUEST_ID));
-    }
-
-    /**
-     * A header value to keep: Strings, AsciiStrings and generated request ids are immutable and
-     * kept as they are; any other CharSequence (a builder a filter may change later) is copied now.
-     */
-    private static CharSequence value(CharSequence s) {
-        return s == null || s instanceof String || s instanceof io.netty.util.AsciiString
-                || s instanceof io.remora.util.Uuid4 ? s : s.toString();
-    }
-
-    public String method() {
-        return (String) (method = text(method));
-    }
-
-    public void method(CharSequence v) {
-        method = value(v);
-    }
-
-    /** The request's path: as received, then as normalized and rewritten. */
-    public String path() {
-        return (String) (path = text(path));
-    }
-
-    public void path(CharSequence v) {
-        path = value(v);
-    }
-
-    public String authority() {
-        return (String) (authority = text(authority));
-    }
-
-    public void authority(CharSequence v) {
-        authority = value(v);
-    }
-
-    public String userAgent() {
-        return (String) (userAgent = text(userAgent));
-    }
-
-    public void userAgent(CharSequence v) {
-        userAgent = value(v);
-    }
-
-    public String forwardedFor() {
-        return (String) (forwardedFor = text(forwardedFor));
-    }
-
-    public void forwardedFor(CharSequence v) {
-        forwardedFor = value(v);
-    }
-
-    public String requestId() {
-        return (String) (requestId = text(requestId));
-    }
-
-    public void requestId(CharSequence v) {
-        requestId = value(v);
-    }
-
-    /** The String of a kept value, made once: the getters store it back. */
-    private static String text(CharSequence s) {
-        return s == null || s instanceof String ? (String) s : s.toString();
-    }
-
-    /** The dynamic metadata of one namespace (empty when none). */
     /**
      * The value at {@code path} (keys, outermost first; empty for the whole namespace) in
      * namespace {@code ns} of {@code source}'s metadata: a String, Boolean, Double, List or Map,
@@ -438,6 +315,7 @@ public final class StreamInfo {
         return v;
     }
 
+    /** The dynamic metadata of one namespace (empty when none). */
     public Map<String, Object> dynamicMetadata(String namespace) {
         Map<String, Map<String, Object>> all = seldom == null ? null : seldom.dynamicMetadata;
         Map<String, Object> m = all == null ? null : all.get(namespace);
@@ -476,24 +354,12 @@ public final class StreamInfo {
 
     /** Sets the SNI (a stream info made without the listener's view, or a test): a copy of the connection's view. */
     public void requestedServerName(String sni) {
-        io.remora.network.ConnectionInfo c = connection;
-        connection = c == null
-                ? new io.remora.network.ConnectionInfo(null, null, null, null, sni, null, null, null, null, null, -1,
-                        io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT)
-                : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
-                        c.originalDestination(), sni, c.transportProtocol(), c.applicationProtocols(), c.tls(),
-                        c.originalSource(), c.filterChainName(), c.connectionId(), c.bufferLimit());
+        connection = ConnectionInfoCopies.withServerName(connection, sni);
     }
 
     /** Sets the filter chain name (a test): a copy of the connection's view. */
     public void filterChainName(String name) {
-        io.remora.network.ConnectionInfo c = connection;
-        connection = c == null
-                ? new io.remora.network.ConnectionInfo(null, null, null, null, null, null, null, null, null, name, -1,
-                        io.remora.network.ConnectionInfo.DEFAULT_BUFFER_LIMIT)
-                : new io.remora.network.ConnectionInfo(c.listenerName(), c.localAddress(), c.remoteAddress(),
-                        c.originalDestination(), c.serverName(), c.transportProtocol(), c.applicationProtocols(),
-                        c.tls(), c.originalSource(), name, c.connectionId(), c.bufferLimit());
+        connection = ConnectionInfoCopies.withFilterChainName(connection, name);
     }
 
     /** The stream's random 64-bit id (never 0), made on first use: debug lines print it unsigned. */
@@ -512,7 +378,7 @@ public final class StreamInfo {
     }
 
     public void setFlag(ResponseFlag f) {
-        flagBits |= 1L << f.ordinal();
+        flagBits = ResponseFlagSet.with(flagBits, f);
     }
 
     /** Whether any response flag is set. */
@@ -521,35 +387,17 @@ public final class StreamInfo {
     }
 
     public boolean hasFlag(ResponseFlag f) {
-        return (flagBits & (1L << f.ordinal())) != 0;
+        return ResponseFlagSet.has(flagBits, f);
     }
 
     /** The flags set (a new set each call, in declaration order). */
     public EnumSet<ResponseFlag> flags() {
-        EnumSet<ResponseFlag> s = EnumSet.noneOf(ResponseFlag.class);
-        for (ResponseFlag f : FLAGS) {
-            if (hasFlag(f)) {
-                s.add(f);
-            }
-        }
-        return s;
+        return ResponseFlagSet.toSet(flagBits);
     }
 
     /** {@code %RESPONSE_FLAGS%}: the short codes joined by ',' (in declaration order) or "-" when none. */
     public String responseFlagsString() {
-        if (flagBits == 0) {
-            return "-";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (ResponseFlag f : FLAGS) {
-            if (hasFlag(f)) {
-                if (sb.length() > 0) {
-                    sb.append(',');
-                }
-                sb.append(f.code);
-            }
-        }
-        return sb.toString();
+        return ResponseFlagSet.codes(flagBits);
     }
 
     public void finish() {

@@ -132,7 +132,7 @@ public final class HeaderBlock extends TypedHeaderAccess {
 
     /** The index of the first entry named {@code name} from {@code from}, or -1. */
     public int indexOf(CharSequence name, int from) {
-        boolean p = isPseudo(name);
+        boolean p = HeaderNames.isPseudo(name);
         int end = p ? pseudo : size;
         for (int i = Math.max(from, p ? 0 : pseudo); i < end; i++) {
             if (sameName(kv[2 * i], name)) {
@@ -145,10 +145,6 @@ public final class HeaderBlock extends TypedHeaderAccess {
     /** Whether two names are the same header: ASCII case-insensitive, the cheap checks first. */
     public static boolean sameName(CharSequence a, CharSequence b) {
         return HeaderNames.same(a, b);
-    }
-
-    private static boolean isPseudo(CharSequence name) {
-        return HeaderNames.isPseudo(name);
     }
 
     // ---------------------------------------------------------------- text operations
@@ -268,7 +264,7 @@ public final class HeaderBlock extends TypedHeaderAccess {
 
     /** At the end of its section: pseudo-headers before the rest, as Netty's block keeps them. */
     private Http2Headers append(CharSequence name, CharSequence value) {
-        if (isPseudo(name)) {
+        if (HeaderNames.isPseudo(name)) {
             insert(pseudo, name, value);
             pseudo++;
         } else {
@@ -391,50 +387,16 @@ public final class HeaderBlock extends TypedHeaderAccess {
     /** Equal to any {@link Http2Headers} with the same names and, per name, the same values in the same order. */
     @Override
     public boolean equals(Object o) {
-        if (this == o) {
-            return true;
-        }
-        if (!(o instanceof Http2Headers h) || h.size() != size) {
-            return false;
-        }
-        for (int i = 0; i < size; i++) {
-            CharSequence name = kv[2 * i];
-            if (indexOf(name, 0) != i) {
-                continue; // compared with the name's first entry
-            }
-            List<CharSequence> theirs = h.getAll(name);
-            int n = 0;
-            for (int j = i; j >= 0; j = indexOf(name, j + 1), n++) {
-                if (n >= theirs.size() || !AsciiString.contentEquals(kv[2 * j + 1], theirs.get(n))) {
-                    return false;
-                }
-            }
-            if (n != theirs.size()) {
-                return false;
-            }
-        }
-        return true;
+        return this == o || (o instanceof Http2Headers h && HeaderBlockEquality.sameHeaders(this, h));
     }
 
     @Override
     public int hashCode() {
-        int h = 0;
-        for (int i = 0; i < size; i++) {
-            // Order-free across names, as equals is; names hash case-insensitively, as they compare.
-            h += 31 * AsciiString.hashCode(kv[2 * i]) + AsciiString.hashCode(kv[2 * i + 1]);
-        }
-        return h;
+        return HeaderBlockEquality.hash(this);
     }
 
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder("HeaderBlock[");
-        for (int i = 0; i < size; i++) {
-            if (i > 0) {
-                b.append(", ");
-            }
-            b.append(kv[2 * i]).append(": ").append(kv[2 * i + 1]);
-        }
-        return b.append(']').toString();
+        return HeaderBlockEquality.describe(this);
     }
 }

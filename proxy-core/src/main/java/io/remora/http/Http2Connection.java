@@ -6,14 +6,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
-import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
@@ -37,26 +35,26 @@ import java.util.logging.Level;
  */
 final class Http2Connection extends Http2ConnectionHandler implements ConnectionContext.Codec {
 
-    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
+    static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
 
     static final int MAX_OUTBOUND_CONTROL_FRAMES = 1000;
 
     final ConnectionContext cx;
-    private final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
-    private final Frames frames = new Frames();
+    final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
+    private final Http2DownstreamFrames frames = new Http2DownstreamFrames(this);
     ChannelHandlerContext ctx;
     private boolean goAwaySent;
     private boolean noticeSent;
     /** Inside this connection's channelRead: the read's writes are flushed at channelReadComplete. */
     private boolean reading;
     /** Delivering the h2c upgrade request as stream 1: its body never passed through flow control. */
-    private boolean deliveringUpgrade;
+    boolean deliveringUpgrade;
     /** connection_keepalive, or null. */
-    private final Http2Keepalive keepalive;
+    final Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
     final Http2EncoderParts parts;
 
-    private Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
+    Http2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings settings,
                             ConnectionContext cx) {
         super(decoder, encoder, settings);
         this.parts = Http2EncoderParts.of(encoder);
@@ -86,7 +84,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     /** HTTP/2 with prior knowledge (or ALPN h2): the client preface comes next. */
     static void install(ConnectionContext cx) {
-        Http2Connection conn = create(cx);
+        Http2Connection conn = Http2ConnectionBuilder.create(cx);
         cx.http2 = true;
         cx.codec = conn;
         cx.hcm.stats.downstreamCxHttp2Total.increment();
@@ -97,7 +95,7 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     /** The h2c upgrade codec for {@link io.netty.handler.codec.http.HttpServerUpgradeHandler}. */
     static HttpServerUpgradeHandler.UpgradeCodec upgradeCodec(ConnectionContext cx) {
-        Http2Connection conn = create(cx);
+        Http2Connection conn = Http2ConnectionBuilder.create(cx);
         return new Http2ServerUpgradeCodec(conn) {
             @Override
             public void upgradeTo(ChannelHandlerContext ctx, FullHttpRequest request) {
@@ -112,49 +110,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
         };
     }
 
-    private static Http2Connection create(ConnectionContext cx) {
-        Http2Options o = cx.hcm.http2Options;
-        Http2Settings settings = Http2Settings.defaultSettings()
-                .maxConcurrentStreams(Math.min(o.maxConcurrentStreams() & 0xffffffffL, 0xffffffffL))
-                .initialWindowSize(o.initialStreamWindowSize())
-                .maxHeaderListSize(cx.hcm.maxRequestHeadersBytes);
-        if (o.allowConnect()) {
-            // allow_connect: RFC 8441 extended CONNECT (WebSocket over HTTP/2 streams).
-            settings.connectProtocolEnabled(true);
-        }
-        return new Builder(cx).create(settings);
-    }
-
     @Override
     public io.netty.handler.codec.http2.Http2Connection connection() {
         return parts.connection();
-    }
-
-    /** Netty's builder keeps its flood protections (empty DATA, RST_STREAM rate) for the handler it builds. */
-    private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2Connection, Builder> {
-        private final ConnectionContext cx;
-
-        Builder(ConnectionContext cx) {
-            this.cx = cx;
-        }
-
-        Http2Connection create(Http2Settings settings) {
-            connection(Http2Connections.create(true));
-            initialSettings(settings);
-            validateHeaders(true);
-            // Envoy's max_outbound_control_frames: a peer that makes us queue more PING/SETTINGS
-            // ACKs and RST_STREAMs than this without reading them is cut off (ENHANCE_YOUR_CALM).
-            encoderEnforceMaxQueuedControlFrames(MAX_OUTBOUND_CONTROL_FRAMES);
-            return build();
-        }
-
-        @Override
-        protected Http2Connection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-                                        Http2Settings initialSettings) {
-            // Requests decode into flat header blocks, with the checks validateHeaders(true) makes.
-            HeaderBlockDecoder.install(decoder, true);
-            return new Http2Connection(decoder, encoder, initialSettings, cx);
-        }
     }
 
     // ---------------------------------------------------------------- pipeline events
@@ -363,79 +321,9 @@ final class Http2Connection extends Http2ConnectionHandler implements Connection
 
     // ---------------------------------------------------------------- frames
 
-    private Http2DownstreamStream streamFor(int streamId) {
+    Http2DownstreamStream streamFor(int streamId) {
         Http2Stream s = connection().stream(streamId);
         return s == null ? null : s.getProperty(streamKey);
-    }
-
-    /** The frame listener: each stream's frames to its {@link Http2DownstreamStream}. */
-    private final class Frames extends Http2FrameAdapter {
-
-        @Override
-        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
-                                  boolean endOfStream) {
-            Http2Stream stream = connection().stream(streamId);
-            if (stream == null) {
-                return;
-            }
-            Http2DownstreamStream s = stream.getProperty(streamKey);
-            try {
-                if (s == null) {
-                    s = new Http2DownstreamStream(Http2Connection.this, stream);
-                    stream.setProperty(streamKey, s);
-                    s.onRequestHeaders(headers, endOfStream);
-                } else {
-                    s.onTrailers(headers, endOfStream);
-                }
-            } catch (RuntimeException e) {
-                failed(s, e);
-            }
-        }
-
-        @Override
-        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
-                                  short weight, boolean exclusive, int padding, boolean endOfStream) {
-            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
-        }
-
-        @Override
-        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-            Http2DownstreamStream s = streamFor(streamId);
-            int all = data.readableBytes() + padding;
-            if (s == null) {
-                return all;
-            }
-            try {
-                return s.onData(data, padding, endOfStream, !deliveringUpgrade);
-            } catch (RuntimeException e) {
-                failed(s, e);
-                return all;
-            }
-        }
-
-        @Override
-        public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-            if (keepalive != null) {
-                keepalive.onPingAck();
-            }
-        }
-
-        @Override
-        public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-            Http2DownstreamStream s = streamFor(streamId);
-            if (s != null) {
-                s.onReset();
-            }
-        }
-
-        // A bug in one stream's processing costs that stream, not the connection.
-        private void failed(Http2DownstreamStream s, RuntimeException e) {
-            io.remora.log.UnexpectedErrors.log(LOG, io.remora.log.LogTags.conn(cx.connectionId())
-                    + "stream error, resetting: " + e, e);
-            if (s != null) {
-                s.failed();
-            }
-        }
     }
 
     /** As Netty's (package-private) Http2CodecUtil.getEmbeddedHttp2Exception. */

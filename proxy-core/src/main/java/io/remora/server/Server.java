@@ -186,7 +186,7 @@ public final class Server implements AutoCloseable {
         }
         Duration drainTime = config.drainTime() != null ? config.drainTime() : options.drainTime();
         for (FilterChainRuntime fc : u.toDrain) {
-            drainThenClose(fc, drainTime);
+            ServerDrain.drainThenClose(workers, fc, drainTime);
         }
     }
 
@@ -200,19 +200,6 @@ public final class Server implements AutoCloseable {
             return d.path();
         }
         return String.valueOf(a);
-    }
-
-    private void drainThenClose(FilterChainRuntime fc, Duration drainTime) {
-        try {
-            fc.filter().startDrain();
-        } catch (RuntimeException e) {
-            LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
-        }
-        // Scheduled even when the group looks empty: a connection accepted just before the swap
-        // may still be in its listener filters and join the group later.
-        workers.next().schedule(() -> {
-            fc.connections().close();
-        }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);
     }
 
     public ServerConfig config() {
@@ -293,13 +280,7 @@ public final class Server implements AutoCloseable {
         for (ActiveListener al : snapshot.listeners().values()) {
             if (!inboundOnly || al.runtime.config().direction() == ListenerConfig.TrafficDirection.INBOUND) {
                 chosen.add(al);
-                for (FilterChainRuntime fc : al.runtime.chains()) {
-                    try {
-                        fc.filter().startDrain();
-                    } catch (RuntimeException e) {
-                        LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
-                    }
-                }
+                al.runtime.chains().forEach(ServerDrain::startDrain);
             }
         }
         if (!graceful) {
@@ -339,36 +320,12 @@ public final class Server implements AutoCloseable {
                 chains.addAll(al.runtime.chains());
             }
         }
-        for (FilterChainRuntime fc : chains) {
-            try {
-                fc.filter().startDrain();
-            } catch (RuntimeException e) {
-                LOG.log(java.util.logging.Level.WARNING, "startDrain failed", e);
-            }
-        }
-        LOG.info(() -> "draining " + registry.activeConnections() + " connection(s) (" + stats.activeRequests()
-                + " request(s) in flight) for up to " + drainTime.toSeconds() + "s");
-        long deadline = start + drainTime.toNanos();
-        while (registry.activeConnections() > 0 && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        chains.forEach(ServerDrain::startDrain);
+        ServerDrain.awaitConnections(registry, stats, start, drainTime);
         long connectionsLeft = registry.activeConnections();
         long requestsLeft = stats.activeRequests();
         close();
-        DrainReport r = new DrainReport(Duration.ofNanos(System.nanoTime() - start), connectionsLeft > 0,
-                connectionsLeft, requestsLeft);
-        if (r.deadlineReached()) {
-            LOG.warning("drain deadline of " + drainTime.toSeconds() + "s reached: closed " + connectionsLeft
-                    + " connection(s), cutting " + requestsLeft + " request(s) in flight");
-        } else {
-            LOG.info(() -> "drain complete after " + r.elapsed().toMillis() + " ms: every connection finished");
-        }
-        return r;
+        return ServerDrain.report(start, drainTime, connectionsLeft, requestsLeft);
     }
 
     @Override

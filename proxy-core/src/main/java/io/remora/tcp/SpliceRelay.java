@@ -53,8 +53,8 @@ final class SpliceRelay {
     private final IoEventLoop loop;
     private final Side down;
     private final Side up;
-    private final Direction toUp;
-    private final Direction toDown;
+    private final SpliceDirection toUp;
+    private final SpliceDirection toDown;
     private boolean stopped;
 
     private SpliceRelay(Listener listener, AbstractEpollStreamChannel downstream, AbstractEpollStreamChannel upstream)
@@ -63,48 +63,13 @@ final class SpliceRelay {
         this.loop = (IoEventLoop) downstream.eventLoop();
         this.down = new Side(downstream, false);
         this.up = new Side(upstream, true);
-        this.toUp = new Direction(down, up, true);
+        this.toUp = new SpliceDirection(down, up, true);
         try {
-            this.toDown = new Direction(up, down, false);
+            this.toDown = new SpliceDirection(up, down, false);
         } catch (IOException e) {
             toUp.closePipe(); // out of descriptors: the copying relay takes over
             throw e;
         }
-    }
-
-    /**
-     * Why this pair cannot be spliced, or null when it can: both plain epoll TCP sockets on one
-     * loop, and no handler but the session's own in either pipeline (a TLS or PROXY protocol
-     * handler, a network filter that reads bytes or a byte counter needs them in user space);
-     * network filters that act only at the connection's start do not count.
-     */
-    static String ineligible(Channel downstream, Channel upstream, Object downHandler, Object upHandler) {
-        if (!enabled) {
-            return "off (-Dremora.tcp.splice=true turns it on)";
-        }
-        if (!(downstream instanceof io.netty.channel.epoll.EpollSocketChannel)
-                || !(upstream instanceof io.netty.channel.epoll.EpollSocketChannel)) {
-            return "not TCP on the epoll transport";
-        }
-        if (downstream.eventLoop() != upstream.eventLoop() || !(downstream.eventLoop() instanceof IoEventLoop)) {
-            return "sides on different event loops";
-        }
-        String d = onlyHandler(downstream, downHandler);
-        if (d != null) {
-            return "downstream handler " + d + " reads the bytes";
-        }
-        String u = onlyHandler(upstream, upHandler);
-        return u == null ? null : "upstream handler " + u + " reads the bytes";
-    }
-
-    private static String onlyHandler(Channel ch, Object expected) {
-        for (var e : ch.pipeline()) {
-            if (e.getValue() != expected
-                    && !(e.getValue() instanceof io.remora.network.NetworkFilterManager m && m.bytesUnobserved())) {
-                return e.getKey();
-            }
-        }
-        return null;
     }
 
     /**
@@ -187,8 +152,8 @@ final class SpliceRelay {
         boolean ended = (ops.contains(EpollIoOps.EPOLLRDHUP) || ops.contains(EpollIoOps.EPOLLERR)
                 || (ops.value() & EPOLLHUP) != 0) && peerEnded(side);
         boolean hangUp = ended && (ops.value() & EPOLLHUP) != 0;
-        Direction out = side == down ? toUp : toDown;
-        Direction in = side == down ? toDown : toUp;
+        SpliceDirection out = side == down ? toUp : toDown;
+        SpliceDirection in = side == down ? toDown : toUp;
         if (!pump(in, false) || !pump(out, ended)) {
             return;
         }
@@ -213,7 +178,7 @@ final class SpliceRelay {
     }
 
     /** Moves what it can one way; false when the relay failed and is gone. */
-    private boolean pump(Direction d, boolean srcHup) {
+    private boolean pump(SpliceDirection d, boolean srcHup) {
         int chunks = 0;
         while (true) {
             if (d.inPipe > 0) {
@@ -270,8 +235,8 @@ final class SpliceRelay {
         if (stopped) {
             return;
         }
-        Direction from = s == down ? toUp : toDown;
-        Direction to = s == down ? toDown : toUp;
+        SpliceDirection from = s == down ? toUp : toDown;
+        SpliceDirection to = s == down ? toDown : toUp;
         EpollIoOps ops = null;
         if (!from.eof && from.inPipe == 0) {
             ops = READ;
@@ -329,7 +294,7 @@ final class SpliceRelay {
     }
 
     /** One socket, registered on the loop in place of its Netty channel. */
-    private final class Side implements EpollIoHandle {
+    final class Side implements EpollIoHandle {
         final AbstractEpollStreamChannel channel;
         final Socket socket;
         final int fd;
@@ -369,38 +334,6 @@ final class SpliceRelay {
         public void close() {
             // The loop is shutting down: the channels close with it.
             SpliceRelay.this.close();
-        }
-    }
-
-    /** One way through the relay: a pipe and what sits in it. */
-    private static final class Direction {
-        final Side src;
-        final Side dst;
-        final boolean toUpstream;
-        final FileDescriptor pipeRead;
-        final FileDescriptor pipeWrite;
-        int inPipe;
-        /** The sender's FIN was read. */
-        boolean eof;
-        /** The FIN was passed on. */
-        boolean shut;
-
-        Direction(Side src, Side dst, boolean toUpstream) throws IOException {
-            this.src = src;
-            this.dst = dst;
-            this.toUpstream = toUpstream;
-            FileDescriptor[] p = FileDescriptor.pipe();
-            this.pipeRead = p[0];
-            this.pipeWrite = p[1];
-        }
-
-        void closePipe() {
-            try {
-                pipeRead.close();
-                pipeWrite.close();
-            } catch (IOException e) {
-                // nothing left to do with a pipe that will not close
-            }
         }
     }
 }

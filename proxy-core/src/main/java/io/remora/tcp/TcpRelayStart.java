@@ -23,7 +23,7 @@ final class TcpRelayStart {
         if (u instanceof ChannelUpstream c) {
             c.channel().closeFuture().addListener(f -> s.upstreamClosed());
             String why = s.pending != null ? "bytes already read" : s.downstreamEof ? "downstream already ended"
-                    : SpliceRelay.ineligible(s.downstream, c.channel(), s, c);
+                    : SpliceEligibility.ineligible(s.downstream, c.channel(), s, c);
             if (why == null) {
                 startSplice(s, c);
                 return;

@@ -1,6 +1,5 @@
 package io.remora.http.upstream;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -261,44 +260,6 @@ final class Http1HeadParser {
             into[at + k] = lower ? lower(b[o + k]) : b[o + k];
         }
         return new AsciiString(into, at, n, false);
-    }
-
-    /**
-     * chunk-size [ chunk-ext ] between {@code from} and the LF at {@code lf}: the size, or -1.
-     * Extensions are skipped (RFC 9112 7.1.1: a recipient ignores those it does not understand)
-     * but may not hold control characters.
-     */
-    static long chunkSize(ByteBuf in, int from, int lf) {
-        int end = lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
-        long size = 0;
-        int i = from;
-        for (; i < end; i++) {
-            int c = in.getByte(i);
-            int d = Character.digit(c, 16);
-            if (d < 0) {
-                break;
-            }
-            if (i - from >= 15) {
-                return -1; // past 2^60: no body is that long
-            }
-            size = size << 4 | d;
-        }
-        if (i == from) {
-            return -1;
-        }
-        while (i < end && (in.getByte(i) == ' ' || in.getByte(i) == '\t')) {
-            i++;
-        }
-        if (i < end && in.getByte(i) != ';') {
-            return -1;
-        }
-        for (; i < end; i++) {
-            int c = in.getByte(i) & 0xff;
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return -1;
-            }
-        }
-        return size;
     }
 
     private static byte lower(byte c) {

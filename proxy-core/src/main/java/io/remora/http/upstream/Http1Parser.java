@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.ByteProcessor;
 import io.remora.http.HeaderBlock;
 
 /**
@@ -21,7 +20,7 @@ import io.remora.http.HeaderBlock;
  *
  * <p>Not thread-safe; driven by its channel's event loop.
  */
-public final class Http1Parser {
+public final class Http1Parser extends Http1SectionScanner {
 
     /** What the parser found, in order: a head, body slices, an end (with trailers), or an error. */
     public interface Listener {
@@ -58,9 +57,6 @@ public final class Http1Parser {
     /** The rest of the input is not HTTP (an upgrade, CONNECT, or after an error). */
     private static final int STOPPED = 7;
 
-    /** Longest chunk-size line (with extensions) accepted. */
-    private static final int MAX_CHUNK_LINE = 4096;
-
     private final boolean request;
     /**
      * The message's head, from its parsing to the message's end; between messages the worker's
@@ -68,16 +64,8 @@ public final class Http1Parser {
      */
     private Http1Head head;
     private final Listener listener;
-    private final int maxLineBytes;
-    private final int maxHeaderBytes;
     private ByteBuf in;
     private int state = HEAD;
-    /** Bytes of the head (or trailers, or chunk line) already searched for its end, from the reader index. */
-    private int scanned;
-    /** Where the line being scanned starts, from the reader index. */
-    private int lineStart;
-    /** The start line's length (with its line end), once found. */
-    private int startLineEnd = -1;
     private long remaining;
     private boolean paused;
     private boolean parsing;
@@ -88,10 +76,9 @@ public final class Http1Parser {
      * @param maxHeaderBytes longest header section (and trailer section) accepted
      */
     public Http1Parser(boolean request, int maxLineBytes, int maxHeaderBytes, Listener listener) {
+        super(maxLineBytes, maxHeaderBytes);
         this.request = request;
         this.listener = listener;
-        this.maxLineBytes = maxLineBytes;
-        this.maxHeaderBytes = maxHeaderBytes;
     }
 
     /** The current message's head: valid in {@link Listener#onHead} (after it, the message's end gives it back). */
@@ -269,23 +256,10 @@ public final class Http1Parser {
     // ---- heads ----
 
     private boolean parseHead() {
-        if (scanned == 0) {
-            // Empty lines before a message are tolerated (RFC 9112 2.2).
-            int r = in.readerIndex();
-            int w = in.writerIndex();
-            while (r < w) {
-                byte b = in.getByte(r);
-                if (b != '\r' && b != '\n') {
-                    break;
-                }
-                r++;
-            }
-            in.readerIndex(r);
-            if (r == w) {
-                return false;
-            }
+        if (scanNotStarted() && !skipEmptyLines(in)) {
+            return false;
         }
-        int end = findSectionEnd(true);
+        int end = findSectionEnd(in, true);
         if (end == -2) {
             fail(request ? 431 : 502, "http1.headers_too_large");
             return false;
@@ -294,10 +268,8 @@ public final class Http1Parser {
             return false;
         }
         int length = end;
-        int lineEnd = startLineEnd;
-        scanned = 0;
-        lineStart = 0;
-        startLineEnd = -1;
+        int lineEnd = startLineEnd();
+        restartScan();
         // Parsed from the worker's scratch copy; what the message keeps is copied out of it.
         byte[] bytes = Http1HeadParser.scratch(length);
         in.readBytes(bytes, 0, length);
@@ -340,76 +312,21 @@ public final class Http1Parser {
         return true;
     }
 
-    /**
-     * Searches for the empty line that ends a head (with {@code startLine}) or a trailer section,
-     * from where the last search stopped: the section's length, -1 for more input, -2 when it is
-     * longer than allowed.
-     */
-    private int findSectionEnd(boolean startLine) {
-        int base = in.readerIndex();
-        int limit = startLine ? maxLineBytes + maxHeaderBytes : maxHeaderBytes;
-        while (true) {
-            int from = base + scanned;
-            int lf = in.forEachByte(from, in.writerIndex() - from, ByteProcessor.FIND_LF);
-            if (lf < 0) {
-                scanned = in.readableBytes();
-                return tooLong(startLine, limit) ? -2 : -1;
-            }
-            int rel = lf - base;
-            int lineLength = rel - lineStart;
-            boolean empty = lineLength == 0 || (lineLength == 1 && in.getByte(base + lineStart) == '\r');
-            scanned = rel + 1;
-            if (startLine && startLineEnd < 0) {
-                startLineEnd = scanned;
-                if (startLineEnd > maxLineBytes) {
-                    return -2;
-                }
-                lineStart = scanned;
-                continue;
-            }
-            lineStart = scanned;
-            if (empty) {
-                return scanned;
-            }
-            if (tooLong(startLine, limit)) {
-                return -2;
-            }
-        }
-    }
-
-    private boolean tooLong(boolean startLine, int limit) {
-        if (startLine) {
-            return startLineEnd < 0 ? scanned > maxLineBytes : scanned - startLineEnd > maxHeaderBytes;
-        }
-        return scanned > limit;
-    }
-
     // ---- chunked coding ----
 
     /** chunk-size [ chunk-ext ] CRLF. */
     private boolean chunkSize() {
-        int base = in.readerIndex();
-        int lf = in.forEachByte(base, in.readableBytes(), ByteProcessor.FIND_LF);
-        if (lf < 0) {
-            if (in.readableBytes() > MAX_CHUNK_LINE) {
-                fail(400, "http1.codec_error");
-            }
+        long size = Http1ChunkFraming.sizeLine(in);
+        if (size == Http1ChunkFraming.NEED_MORE) {
             return false;
         }
-        if (lf - base > MAX_CHUNK_LINE) {
+        if (size == Http1ChunkFraming.INVALID) {
             fail(400, "http1.codec_error");
             return false;
         }
-        long size = Http1HeadParser.chunkSize(in, base, lf);
-        if (size < 0) {
-            fail(400, "http1.codec_error");
-            return false;
-        }
-        in.readerIndex(lf + 1);
         if (size == 0) {
             state = TRAILERS;
-            scanned = 0;
-            lineStart = 0;
+            restartScan();
         } else {
             state = CHUNK_DATA;
             remaining = size;
@@ -419,32 +336,18 @@ public final class Http1Parser {
 
     /** The CRLF after a chunk's data. */
     private boolean chunkEnd() {
-        int r = in.readerIndex();
-        byte b = in.getByte(r);
-        if (b == '\n') {
-            in.readerIndex(r + 1);
+        int r = Http1ChunkFraming.dataEnd(in);
+        if (r < 0) {
+            fail(400, "http1.codec_error");
+        } else if (r > 0) {
             state = CHUNK_SIZE;
-            return true;
         }
-        if (b != '\r') {
-            fail(400, "http1.codec_error");
-            return false;
-        }
-        if (in.readableBytes() < 2) {
-            return false;
-        }
-        if (in.getByte(r + 1) != '\n') {
-            fail(400, "http1.codec_error");
-            return false;
-        }
-        in.readerIndex(r + 2);
-        state = CHUNK_SIZE;
-        return true;
+        return r > 0;
     }
 
     /** The trailer section after the last chunk, up to its empty line. */
     private boolean trailers() {
-        int end = findSectionEnd(false);
+        int end = findSectionEnd(in, false);
         if (end == -2) {
             fail(request ? 431 : 502, "http1.headers_too_large");
             return false;
@@ -452,8 +355,7 @@ public final class Http1Parser {
         if (end < 0) {
             return false;
         }
-        scanned = 0;
-        lineStart = 0;
+        restartScan();
         HeaderBlock trailers = null;
         if (end > 2) { // more than the empty line
             byte[] bytes = Http1HeadParser.scratch(end);

@@ -2,40 +2,20 @@ package io.remora.http.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
-import io.remora.http.Upgrades;
-import io.remora.upstream.Host;
 import io.remora.util.WorkerTimer;
 
-import java.net.SocketAddress;
-
-/** One upstream HTTP/1.1 connection; serves one stream at a time, then returns to its pool. */
-final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
-        implements UpstreamStream, Http1Parser.Listener {
-    private final Http1ConnectionPool pool;
-    Channel channel;
-    private UpstreamConnectionFacts facts;
+/**
+ * One upstream HTTP/1.1 connection; serves one stream at a time, then returns to its pool. The
+ * request side is its base ({@link Http1UpstreamRequest}); here are the response side and the
+ * connection's life in its pool.
+ */
+final class Http1UpstreamConnection extends Http1UpstreamRequest implements Http1Parser.Listener {
     boolean connected;
-    private UpstreamCallbacks active;
     private int served;
-    private boolean requestDone;
-    private boolean responseDone;
-    private boolean responseStarted;
     private boolean keepAlive;
-    private boolean headRequest;
-    private boolean upgradeRequested;
-    private boolean connectRequested;
-    /** The request body goes out in chunks (its length was not known with its head). */
-    private boolean chunkedRequest;
-    /** The upstream accepted the upgrade or CONNECT: the connection is a byte pipe now. */
-    private boolean upgraded;
     /** The HTTP codec left the pipeline: reads and writes are raw bytes. */
     private boolean raw;
     // Parked after every response: the worker's timer, not a scheduled task per request.
@@ -49,7 +29,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
     private final Http1Parser parser;
 
     Http1UpstreamConnection(Http1ConnectionPool pool) {
-        this.pool = pool;
+        super(pool);
         this.parser = new Http1Parser(false, 4096, pool.ctx.cluster.config().responseHeaderLimits().maxBytes(), this);
         this.idleTimer = new WorkerTimer.Timeout(() -> pool.idleTimedOut(this));
     }
@@ -58,7 +38,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         idleTimer.cancel();
         active = callbacks;
         served++;
-        requestDone = responseDone = responseStarted = false;
+        requestDone = responseDone = false;
         upgradeRequested = connectRequested = upgraded = chunkedRequest = false;
         keepAlive = true;
         pool.ctx.host.stats.rqTotal.increment();
@@ -69,160 +49,6 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         long ms = pool.ctx.idleTimeoutMillis();
         if (ms > 0) {
             WorkerTimer.of(channel.eventLoop()).armMillis(idleTimer, ms);
-        }
-    }
-
-    // ---- UpstreamStream (request side) ----
-
-    @Override
-    public Host host() {
-        return pool.ctx.host;
-    }
-
-    @Override
-    public SocketAddress localAddress() {
-        return channel.localAddress();
-    }
-
-    @Override
-    public io.netty.channel.Channel connection() {
-        return channel;
-    }
-
-    @Override
-    public long connectionId() {
-        return facts().id();
-    }
-
-    @Override
-    public io.remora.tls.TlsConnection tls() {
-        return facts().tls();
-    }
-
-    private UpstreamConnectionFacts facts() {
-        if (facts == null) {
-            facts = UpstreamConnectionFacts.of(channel);
-        }
-        return facts;
-    }
-
-    @Override
-    public void writeHeaders(Http2Headers headers, boolean endStream) {
-        CharSequence method = headers.method();
-        headRequest = method != null && AsciiString.contentEquals(HEAD, method);
-        connectRequested = Upgrades.isConnect(headers);
-        upgradeRequested = !connectRequested && Upgrades.isUpgrade(headers);
-        boolean tunnel = connectRequested || upgradeRequested;
-        chunkedRequest = !tunnel && !endStream && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
-        ByteBuf head = HeaderConversion.requestHead(channel.alloc(), headers, endStream, tunnel, chunkedRequest);
-        // Void promises: no listener is needed, and a failed write reaches exceptionCaught (close).
-        channel.writeAndFlush(head, channel.voidPromise());
-        if (endStream) {
-            requestDone = true;
-        }
-    }
-
-    private static final AsciiString HEAD = HttpMethod.HEAD.asciiName();
-
-    @Override
-    public void writeData(ByteBuf data, boolean endStream) {
-        if (active == null) {
-            data.release();
-            return;
-        }
-        if (upgraded || upgradeRequested || connectRequested) {
-            writeTunnel(data, endStream);
-            return;
-        }
-        ByteBuf out = chunkedRequest ? Http1Wire.chunk(channel.alloc(), data, endStream) : body(data);
-        if (out != null) {
-            channel.writeAndFlush(out, channel.voidPromise());
-        }
-        if (endStream) {
-            requestDone = true;
-            maybeRelease();
-        }
-    }
-
-    /** Body bytes of a request framed by its content-length: as they are. */
-    private static ByteBuf body(ByteBuf data) {
-        if (data.isReadable()) {
-            return data;
-        }
-        data.release();
-        return null;
-    }
-
-    /**
-     * Tunnel bytes from the client: raw (the head had no body framing); the end of the client's
-     * side is a FIN to the upstream.
-     */
-    private void writeTunnel(ByteBuf data, boolean endStream) {
-        if (data.isReadable()) {
-            channel.writeAndFlush(data);
-        } else {
-            data.release();
-        }
-        if (!endStream) {
-            return;
-        }
-        requestDone = true;
-        if (!upgraded) {
-            // Ended before the upstream accepted: nothing more will be sent; the answer decides.
-            return;
-        }
-        if (responseDone) {
-            closeTunnel();
-        } else if (channel instanceof io.netty.channel.socket.DuplexChannel d) {
-            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-                if (d.isActive()) {
-                    d.shutdownOutput();
-                }
-            });
-        }
-    }
-
-    /** Both halves of the tunnel ended: close once what is queued has left. */
-    private void closeTunnel() {
-        active = null;
-        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
-    }
-
-    @Override
-    public void writeTrailers(Http2Headers trailers) {
-        if (active == null) {
-            return;
-        }
-        if (upgraded || upgradeRequested || connectRequested) {
-            writeTunnel(Unpooled.EMPTY_BUFFER, true); // a tunnel has no trailers, only their end
-            return;
-        }
-        requestDone = true;
-        if (chunkedRequest) {
-            // Trailers exist only in chunked framing; after a content-length body they are dropped.
-            // As Envoy's codec, they are written only with the cluster's enable_trailers.
-            ByteBuf last = pool.ctx.cluster.config().http1EnableTrailers()
-                    ? Http1Wire.lastChunk(channel.alloc(), trailers) : Http1Wire.lastChunk();
-            channel.writeAndFlush(last, channel.voidPromise());
-        }
-        maybeRelease();
-    }
-
-    @Override
-    public boolean isWritable() {
-        return channel.isWritable();
-    }
-
-    @Override
-    public void readEnabled(boolean enabled) {
-        channel.config().setAutoRead(enabled);
-    }
-
-    @Override
-    public void reset() {
-        if (active != null) {
-            active = null;
-            channel.close();
         }
     }
 
@@ -238,7 +64,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             return;
         }
         if (raw) {
-            onTunnelRead(cb, msg);
+            Http1UpstreamTunnel.read(cb, msg, responseDone);
             return;
         }
         if (!(msg instanceof ByteBuf data)) {
@@ -252,7 +78,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             ByteBuf rest = parser.takeRemaining();
             parser.release();
             if (rest != null) {
-                onTunnelRead(active, rest);
+                Http1UpstreamTunnel.read(active, rest, responseDone);
             }
         }
     }
@@ -274,9 +100,7 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             return;
         }
         int code = head.status;
-        if (code == 101 && !upgradeRequested) {
-            // As Envoy: switching protocols for a request that asked for no upgrade is an upstream
-            // protocol error (503 UPE), never a raw pipe between the client and this upstream.
+        if (Http1UpstreamTunnel.unaskedSwitch(code, upgradeRequested)) {
             p.stop();
             fail(ResetReason.PROTOCOL_ERROR);
             return;
@@ -286,22 +110,13 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
             fail(ResetReason.PROTOCOL_ERROR);
             return;
         }
-        if ((code == 101 && upgradeRequested) || (connectRequested && code >= 200 && code < 300)) {
+        if (Http1UpstreamTunnel.opens(code, upgradeRequested, connectRequested)) {
             // Accepted: from here on the connection carries the tunnel, never pooled again.
             p.stop();
             upgraded = true;
-            responseStarted = true;
             keepAlive = false;
             pool.ctx.host.stats.response(code);
-            channel.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
-            if (requestDone && channel instanceof io.netty.channel.socket.DuplexChannel d) {
-                // The client ended its half before the upstream accepted: pass that on now.
-                channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-                    if (d.isActive()) {
-                        d.shutdownOutput();
-                    }
-                });
-            }
+            Http1UpstreamTunnel.opened(channel, requestDone);
             cb.onResponseHeaders(HeaderConversion.toHttp2Response(head), false);
             return;
         }
@@ -314,7 +129,6 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         if (headRequest) {
             p.noBody(); // whatever its headers say
         }
-        responseStarted = true;
         pool.ctx.host.stats.response(code);
         keepAlive = head.keepAlive();
         Http2Headers h = HeaderConversion.toHttp2Response(head);
@@ -368,18 +182,6 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         fail(ResetReason.PROTOCOL_ERROR);
     }
 
-    private void onTunnelRead(UpstreamCallbacks cb, Object msg) {
-        if (!(msg instanceof ByteBuf data) || cb == null || responseDone) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
-        if (data.isReadable()) {
-            cb.onResponseData(data, false);
-        } else {
-            data.release();
-        }
-    }
-
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         UpstreamCallbacks cb = active;
@@ -405,7 +207,8 @@ final class Http1UpstreamConnection extends ChannelInboundHandlerAdapter
         }
     }
 
-    private void maybeRelease() {
+    @Override
+    void maybeRelease() {
         if (!responseDone) {
             return;
         }

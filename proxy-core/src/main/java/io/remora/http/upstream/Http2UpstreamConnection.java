@@ -3,14 +3,11 @@ package io.remora.http.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2LocalFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -32,10 +29,10 @@ import java.util.logging.Level;
  */
 final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
-    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
+    static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("http2");
 
     private final Http2ConnectionPool pool;
-    private final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
+    final io.netty.handler.codec.http2.Http2Connection.PropertyKey streamKey;
     Channel channel;
     private UpstreamConnectionFacts facts;
     ChannelHandlerContext ctx;
@@ -48,11 +45,11 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
     private ScheduledFuture<?> idleTimer;
     private long idleSinceNanos;
     /** connection_keepalive, or null. */
-    private final io.remora.http.Http2Keepalive keepalive;
+    final io.remora.http.Http2Keepalive keepalive;
     /** The encoder's parts that {@link #connection()} and the direct frame writers use. */
     final io.remora.http.Http2EncoderParts parts;
 
-    private Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+    Http2UpstreamConnection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
                                     Http2Settings settings, Http2ConnectionPool pool) {
         super(decoder, encoder, settings);
         this.parts = io.remora.http.Http2EncoderParts.of(encoder);
@@ -61,7 +58,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         io.remora.config.Http2Options.Keepalive k = pool.options().keepalive();
         this.keepalive = k == null ? null
                 : new io.remora.http.Http2Keepalive(this, k, pool.ctx.stats().http2KeepaliveTimeout, -1);
-        decoder.frameListener(new Frames());
+        decoder.frameListener(new Http2UpstreamFrames(this));
         connection().addListener(new Http2ConnectionAdapter() {
             @Override
             public void onStreamClosed(Http2Stream stream) {
@@ -95,30 +92,7 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
         Http2Settings settings = Http2Settings.defaultSettings().pushEnabled(false)
                 .initialWindowSize(pool.options().initialStreamWindowSize())
                 .maxHeaderListSize(pool.ctx.cluster.config().responseHeaderLimits().maxBytes());
-        return new Builder(pool).create(settings);
-    }
-
-    private static final class Builder extends AbstractHttp2ConnectionHandlerBuilder<Http2UpstreamConnection, Builder> {
-        private final Http2ConnectionPool pool;
-
-        Builder(Http2ConnectionPool pool) {
-            this.pool = pool;
-        }
-
-        Http2UpstreamConnection create(Http2Settings settings) {
-            connection(io.remora.http.Http2Connections.create(false));
-            initialSettings(settings);
-            // Response headers are the upstream's; the router inspects what it needs.
-            validateHeaders(false);
-            return build();
-        }
-
-        @Override
-        protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
-                                                Http2Settings initialSettings) {
-            io.remora.http.HeaderBlockDecoder.install(decoder, false);
-            return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool);
-        }
+        return Http2UpstreamConnectionBuilder.create(pool, settings);
     }
 
     /** A stream on the peer's GOAWAY list: never processed, as safe to retry as a refused one. */
@@ -330,76 +304,9 @@ final class Http2UpstreamConnection extends Http2ConnectionHandler {
 
     // ---------------------------------------------------------------- frames
 
-    private Http2UpstreamStream streamFor(int streamId) {
+    Http2UpstreamStream streamFor(int streamId) {
         Http2Stream s = connection().stream(streamId);
         return s == null ? null : s.getProperty(streamKey);
-    }
-
-    /** The frame listener: each stream's frames to its {@link Http2UpstreamStream}. */
-    private final class Frames extends Http2FrameAdapter {
-
-        @Override
-        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
-                                  boolean endOfStream) {
-            Http2UpstreamStream s = streamFor(streamId);
-            if (s != null) {
-                try {
-                    s.onHeaders(headers, endOfStream);
-                } catch (RuntimeException e) {
-                    failed(s, e);
-                }
-            }
-        }
-
-        @Override
-        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
-                                  short weight, boolean exclusive, int padding, boolean endOfStream) {
-            onHeadersRead(ctx, streamId, headers, padding, endOfStream);
-        }
-
-        @Override
-        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-            Http2UpstreamStream s = streamFor(streamId);
-            int all = data.readableBytes() + padding;
-            if (s == null) {
-                return all;
-            }
-            try {
-                return s.onData(data, padding, endOfStream);
-            } catch (RuntimeException e) {
-                failed(s, e);
-                return all;
-            }
-        }
-
-        @Override
-        public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
-            Http2UpstreamStream s = streamFor(streamId);
-            if (s != null) {
-                s.onRemoteReset(errorCode);
-            }
-        }
-
-        @Override
-        public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-            if (keepalive != null) {
-                keepalive.onPingAck();
-            }
-        }
-
-        @Override
-        public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
-            // Streams above lastStreamId are closed by now; with none left the connection goes.
-            if (activeStreams == 0) {
-                ctx.channel().close();
-            }
-        }
-
-        // A bug in one stream's processing costs that stream, not the connection.
-        private void failed(Http2UpstreamStream s, RuntimeException e) {
-            LOG.log(Level.FINE, io.remora.log.LogTags.conn(channel) + "upstream stream error, resetting: " + e, e);
-            s.failed();
-        }
     }
 
     /** As Netty's (package-private) Http2CodecUtil.getEmbeddedHttp2Exception. */

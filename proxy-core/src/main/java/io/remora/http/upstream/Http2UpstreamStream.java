@@ -7,12 +7,10 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.remora.http.HeaderBlock;
 import io.remora.http.HeaderFrames;
 import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.util.AsciiString;
 import io.remora.http.Upgrades;
 import io.remora.upstream.Host;
 
 import java.net.SocketAddress;
-import java.util.ArrayDeque;
 
 /**
  * One stream on an upstream HTTP/2 connection: the request written through the connection's
@@ -25,18 +23,6 @@ import java.util.ArrayDeque;
  * stream's send window and the socket's.
  */
 final class Http2UpstreamStream implements UpstreamStream {
-    private static final AsciiString HTTP = AsciiString.cached("http");
-    private static final AsciiString HOST = AsciiString.cached("host");
-    private static final AsciiString STATUS_101 = AsciiString.cached("101");
-    private static final AsciiString STATUS_100 = AsciiString.cached("100");
-    private static final AsciiString STATUS_200 = AsciiString.cached("200");
-    private static final AsciiString TE = AsciiString.cached("te");
-    private static final AsciiString TRAILERS = AsciiString.cached("trailers");
-
-    /** Response data or trailers held while the stream is read-disabled, in arrival order. */
-    private record Held(ByteBuf data, boolean endStream, Http2Headers trailers) {
-    }
-
     private final Http2UpstreamConnection conn;
     private UpstreamCallbacks active;
     /** Netty's stream, from the request's HEADERS on. */
@@ -53,7 +39,8 @@ final class Http2UpstreamStream implements UpstreamStream {
     private boolean tunnel;
     /** The upgrade the extended CONNECT stands for, to give the 200 back as 101. */
     private CharSequence upgradeProtocol;
-    private ArrayDeque<Held> held;
+    /** Response data or trailers held while the stream is read-disabled. */
+    private Http2HeldResponse held;
     /** Writability last reported to the requester. */
     private boolean writable = true;
 
@@ -95,7 +82,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         Http2Headers headers = request;
-        if (!sendsAsIs(request)) {
+        if (!Http2HopHeaders.sendsAsIs(request)) {
             headers = rewritten(request);
         }
         if (!conn.channel.isActive() || conn.connection().goAwayReceived()) {
@@ -123,48 +110,14 @@ final class Http2UpstreamStream implements UpstreamStream {
     }
 
     /**
-     * Whether the request can go on this hop as it is, which is nearly always: no CONNECT or
-     * upgrade, a :scheme, no Host and no connection-specific header. The encoder only reads it.
-     */
-    private static boolean sendsAsIs(Http2Headers h) {
-        if (h.scheme() == null || Upgrades.isConnect(h)) {
-            return false;
-        }
-        HeaderBlock block = HeaderBlock.of(h);
-        for (int i = block.pseudoCount(); i < block.size(); i++) {
-            CharSequence name = block.name(i);
-            if (HeaderConversion.isHopByHop(name) || AsciiString.contentEqualsIgnoreCase(name, HOST)
-                    || (AsciiString.contentEqualsIgnoreCase(name, TE)
-                    && !AsciiString.contentEqualsIgnoreCase(block.value(i), TRAILERS))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
      * This hop's own copy of the request, rewritten: what it strips and changes stays out of the
      * downstream request (its access log, a retry over HTTP/1.1).
      */
     private Http2Headers rewritten(Http2Headers request) {
         Http2Headers headers = HeaderBlock.of(request).copy(2);
         boolean connect = Upgrades.isConnect(headers);
-        if (!connect && Upgrades.isUpgrade(headers)) {
-            // RFC 8441: an HTTP/1.1 upgrade becomes an extended CONNECT with :protocol.
-            upgradeProtocol = headers.get(Upgrades.UPGRADE).toString();
-            headers.method(Upgrades.CONNECT);
-            headers.set(Http2Headers.PseudoHeaderName.PROTOCOL.value(), upgradeProtocol);
-        }
+        upgradeProtocol = Http2HopHeaders.rewrite(headers, connect);
         tunnel = connect || upgradeProtocol != null;
-        HeaderConversion.stripHopByHop(headers);
-        headers.remove(HOST);
-        if (connect) {
-            // A plain CONNECT names only its authority (RFC 9113 8.5).
-            headers.remove(Http2Headers.PseudoHeaderName.PATH.value());
-            headers.remove(Http2Headers.PseudoHeaderName.SCHEME.value());
-        } else if (headers.scheme() == null) {
-            headers.scheme(HTTP);
-        }
         return headers;
     }
 
@@ -252,7 +205,7 @@ final class Http2UpstreamStream implements UpstreamStream {
             // Trailers: in order behind held DATA.
             responseDone = true;
             if (readDisabled || (held != null && !held.isEmpty())) {
-                hold(new Held(null, true, headers));
+                hold(new Http2HeldResponse.Frame(null, true, headers));
                 return;
             }
             cb.onResponseTrailers(headers);
@@ -260,9 +213,8 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         CharSequence status = headers.status();
-        if (status != null && status.length() == 3 && status.charAt(0) == '1'
-                && !AsciiString.contentEquals(status, STATUS_101) && !endStream) {
-            if (AsciiString.contentEquals(status, STATUS_100)) {
+        if (Http2HopHeaders.interim(status, endStream)) {
+            if (Http2HopHeaders.isContinue(status)) {
                 cb.onResponse100Continue();
             }
             return;
@@ -272,13 +224,8 @@ final class Http2UpstreamStream implements UpstreamStream {
             return;
         }
         headersReceived = true;
-        conn.ctx().host.stats.response(status == null ? 0 : statusCode(status));
-        if (upgradeProtocol != null && status != null && AsciiString.contentEquals(status, STATUS_200)) {
-            // The extended CONNECT was accepted: to the router that is the upgrade's 101.
-            headers.status(STATUS_101);
-            headers.set(Upgrades.UPGRADE, upgradeProtocol);
-            headers.set(Upgrades.CONNECTION, Upgrades.UPGRADE);
-        }
+        conn.ctx().host.stats.response(Http2HopHeaders.statusCode(status));
+        Http2HopHeaders.upgradeAccepted(headers, status, upgradeProtocol);
         responseDone = endStream;
         cb.onResponseHeaders(headers, endStream);
         if (endStream) {
@@ -295,7 +242,7 @@ final class Http2UpstreamStream implements UpstreamStream {
         }
         responseDone |= endStream;
         if (readDisabled || (held != null && !held.isEmpty())) {
-            hold(new Held(data.retainedSlice(), endStream, null));
+            hold(new Http2HeldResponse.Frame(data.retainedSlice(), endStream, null));
             return padding;
         }
         cb.onResponseData(data.retain(), endStream);
@@ -305,9 +252,9 @@ final class Http2UpstreamStream implements UpstreamStream {
         return n + padding;
     }
 
-    private void hold(Held h) {
+    private void hold(Http2HeldResponse.Frame h) {
         if (held == null) {
-            held = new ArrayDeque<>(4);
+            held = new Http2HeldResponse();
         }
         held.add(h);
     }
@@ -333,24 +280,24 @@ final class Http2UpstreamStream implements UpstreamStream {
         if (held == null) {
             return;
         }
-        Held h;
+        Http2HeldResponse.Frame h;
         while (!readDisabled && (h = held.poll()) != null) {
             UpstreamCallbacks cb = active;
-            if (h.trailers != null) {
+            if (h.trailers() != null) {
                 if (cb != null) {
-                    cb.onResponseTrailers(h.trailers);
+                    cb.onResponseTrailers(h.trailers());
                     afterResponse();
                 }
                 continue;
             }
-            int n = h.data.readableBytes();
+            int n = h.data().readableBytes();
             if (cb == null) {
-                h.data.release();
+                h.data().release();
             } else {
-                cb.onResponseData(h.data, h.endStream);
+                cb.onResponseData(h.data(), h.endStream());
             }
             conn.consume(stream, n);
-            if (cb != null && h.endStream) {
+            if (cb != null && h.endStream()) {
                 afterResponse();
             }
         }
@@ -358,12 +305,7 @@ final class Http2UpstreamStream implements UpstreamStream {
 
     private void releaseHeld() {
         if (held != null) {
-            Held h;
-            while ((h = held.poll()) != null) {
-                if (h.data != null) {
-                    h.data.release();
-                }
-            }
+            held.releaseAll();
         }
     }
 
@@ -459,17 +401,5 @@ final class Http2UpstreamStream implements UpstreamStream {
                 cb.onWritabilityChanged(w);
             }
         }
-    }
-
-    private static int statusCode(CharSequence status) {
-        int code = 0;
-        for (int i = 0; i < status.length(); i++) {
-            char c = status.charAt(i);
-            if (c < '0' || c > '9') {
-                return 0;
-            }
-            code = code * 10 + (c - '0');
-        }
-        return code;
     }
 }

@@ -1,0 +1,31 @@
+package io.remora.accesslog;
+
+import io.remora.config.AccessLogType;
+import io.remora.network.FilterState;
+
+import java.util.Map;
+
+/**
+ * The fields of a {@link StreamInfo} most streams leave null (a rewritten path, a trace, filter
+ * state, metadata, failure details): one object for them when one is set, rather than a field
+ * each in every stream's info.
+ */
+final class StreamInfoSeldom {
+    String originalPath;
+    String traceId;
+    String spanId;
+    String virtualClusterName;
+    io.remora.stats.VirtualClusterStats virtualClusterStats;
+    String connectionTerminationDetails;
+    String upstreamTransportFailureReason;
+    FilterState upstreamFilterState;
+    FilterState filterState;
+    Map<String, Map<String, Object>> dynamicMetadata;
+    boolean healthCheck;
+    String localReplyBody;
+    Map<String, Map<String, Object>> routeMetadata;
+    Map<String, Map<String, Object>> virtualHostMetadata;
+    AccessLogType accessLogType;
+    boolean traceForced;
+    boolean schemeMatchUpstream;
+}

@@ -1,0 +1,209 @@
+package io.remora.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.remora.accesslog.ResponseFlag;
+import io.remora.http.upstream.HeaderConversion;
+import io.remora.http.upstream.Http1Head;
+import io.remora.http.upstream.Http1Parser;
+
+/**
+ * The request side of a downstream HTTP/1.1 connection, as Envoy's server codec turns its parser's
+ * callbacks into a stream's decode calls: a head opens an {@link Http1Stream} (or a tunnel, or the
+ * h2c offer), body and trailers follow it, and parsing pauses behind each complete request until
+ * its response is done. A base of {@link Http1Connection} (the pipeline stage, its tunnel input and
+ * its close) rather than an object of its own, so a connection stays one object; the state both
+ * read is here.
+ */
+abstract class Http1RequestReader extends FlushCoalescer implements Http1Parser.Listener {
+
+    final ConnectionContext cx;
+    final Http1RequestDecoder decoder;
+    Http1Stream current;
+    boolean closing;
+    /** The h2c upgrade handlers (and the encoder for their 101) are still in the pipeline. */
+    boolean upgradeWindow;
+    /** The upgrade handlers took the h2c offer: HTTP/2 owns the connection now. */
+    boolean h2cUpgraded;
+
+    Http1RequestReader(ConnectionContext cx) {
+        super(cx.hcm.stats.downstreamCxRxBytesTotal, cx.hcm.stats.downstreamCxTxBytesTotal);
+        this.cx = cx;
+        this.decoder = new Http1RequestDecoder(cx, cx.hcm.maxRequestHeadersBytes, this);
+    }
+
+    /** A stream for a request whose head was read ({@code head}), or that failed before its head (null). */
+    abstract Http1Stream newStream(Http1Head head);
+
+    /** The h2c offer is over: its handlers leave the pipeline. */
+    abstract void leaveUpgradeWindow();
+
+    /** After an upgrade or CONNECT head: what the client sends next is tunnel bytes. */
+    abstract void switchToRawInput();
+
+    /** Socket reads follow back-pressure and what waits behind the request in progress. */
+    abstract void updateAutoRead();
+
+    /** The connection closes once what was written has gone out. */
+    abstract void closeAfterFlush();
+
+    @Override
+    public void onHead(Http1Parser parser) {
+        Http1Head head = parser.head();
+        try {
+            onHead(parser, head);
+        } finally {
+            head.dropBlock();
+        }
+    }
+
+    private void onHead(Http1Parser parser, Http1Head head) {
+        decoder.headersComplete();
+        if (closing) {
+            parser.stop();
+            return;
+        }
+        if (upgradeWindow && head.upgrade != null && head.bodyless() && Upgrades.hasToken(head.upgrade, "h2c")) {
+            // The h2c offer goes to Netty's upgrade handlers; a request with a body stays HTTP/1.1
+            // (its Upgrade dropped with the other connection headers), so bodies always stream.
+            // The upgrade handlers sit after this stage; an offer they decline ends at the tail.
+            ctx.fireChannelRead(Http1H2cUpgrade.offer(head));
+            ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+            if (h2cUpgraded) {
+                parser.stop(); // what follows is HTTP/2, for the codec that took over
+                return;
+            }
+        }
+        // WebSocket-style upgrades and CONNECT: the head is followed by tunnel bytes that are never
+        // parsed as HTTP, whether the connection manager lets the upgrade through or refuses it.
+        boolean upgrade = HttpMethod.CONNECT.asciiName().contentEquals(head.method) || Http1Headers.isTunnelUpgrade(head);
+        if (upgrade && decoder.resuming()) {
+            // Read behind another request: the client sent what follows it before the upgrade was
+            // answered, so it was not meant as tunnel bytes. Not served; the connection closes.
+            parser.stop();
+            closeAfterFlush();
+            return;
+        }
+        leaveUpgradeWindow();
+        Http1Stream s = newStream(head);
+        current = s;
+        Http1Headers.Rejection rejection = Http1Headers.validate(head);
+        if (rejection != null) {
+            parser.stop();
+            s.reject(rejection.status(), rejection.reason(), rejection.details());
+            return;
+        }
+        boolean noBody = !upgrade && head.bodyless();
+        if (upgrade) {
+            s.upgrade = true;
+            s.closeAfterResponse = true; // an upgraded connection is never reused for HTTP
+            parser.stop();
+        }
+        boolean proxyContinue = cx.hcm.config.proxy100Continue();
+        if (head.expectContinue && !noBody && !proxyContinue) {
+            ResponseWriter.write100Continue(s.stream); // Envoy answers it itself unless proxy_100_continue
+        }
+        Http2Headers headers = Http1Headers.toHttp2(head, cx.scheme(), upgrade, head.expectContinue && !proxyContinue);
+        s.requestComplete = noBody;
+        if (noBody) {
+            decoder.requestComplete();
+        }
+        if (StreamLog.enabled()) {
+            StreamLog.requestHeaders(s.stream.info, headers, noBody);
+        }
+        s.stream.decodeHeaders(headers, noBody);
+        if (upgrade) {
+            if (!closing) {
+                switchToRawInput();
+            }
+        } else if (noBody) {
+            pauseBehind(s);
+        }
+    }
+
+    @Override
+    public void onBody(ByteBuf data, boolean last) {
+        Http1Stream s = current;
+        if (last) {
+            decoder.requestComplete();
+        }
+        if (s == null || s.requestComplete) {
+            data.release();
+            return;
+        }
+        if (last) {
+            s.requestComplete = true;
+        }
+        if (s.stream.ended() || (!last && !data.isReadable())) {
+            data.release();
+        } else {
+            s.stream.decodeData(data, last);
+        }
+        if (last) {
+            pauseBehind(s);
+        }
+    }
+
+    @Override
+    public void onEnd(Http2Headers trailers) {
+        decoder.requestComplete();
+        Http1Stream s = current;
+        if (s == null || s.requestComplete) {
+            return;
+        }
+        s.requestComplete = true;
+        if (!s.stream.ended()) {
+            // As Envoy's codec: trailers are read only with http_protocol_options.enable_trailers.
+            if (trailers == null || !cx.hcm.config.http1EnableTrailers()) {
+                s.stream.decodeData(Unpooled.EMPTY_BUFFER, true);
+            } else {
+                s.stream.decodeTrailers(HeaderConversion.trailers(trailers));
+            }
+        }
+        pauseBehind(s);
+    }
+
+    @Override
+    public void onError(int status, String details) {
+        Http1Stream s = current;
+        if (closing) {
+            return;
+        }
+        if (s != null && !s.requestComplete) {
+            // The body broke its framing.
+            s.requestComplete = true;
+            s.closeAfterResponse = true;
+            s.stream.info.setFlag(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR);
+            cx.hcm.stats.downstreamCxProtocolError.increment();
+            if (!s.stream.responseStarted()) {
+                s.stream.sendLocalReply(400, "Bad Request", ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, "http1.codec_error");
+            } else {
+                s.stream.resetStream();
+            }
+            return;
+        }
+        if (s != null) {
+            // A head behind a request still being answered: closes after that response.
+            s.closeAfterResponse = true;
+            return;
+        }
+        leaveUpgradeWindow();
+        s = newStream(null);
+        current = s;
+        s.protocolError(status, details);
+    }
+
+    /**
+     * Requests are answered in order: the parser waits until the response to the request that just
+     * ended is complete, as Envoy's codec pauses between pipelined requests ({@link #updateAutoRead}).
+     */
+    private void pauseBehind(Http1Stream s) {
+        if (current == s && !closing) {
+            decoder.parser.pause();
+            updateAutoRead();
+        }
+    }
+}

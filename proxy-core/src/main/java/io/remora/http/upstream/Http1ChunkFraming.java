@@ -1,0 +1,106 @@
+package io.remora.http.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
+
+/**
+ * The framing lines of chunked transfer coding (RFC 9112 7.1), read at a buffer's reader index:
+ * the chunk-size line before each chunk and the line end after its data. Stateless: the parser
+ * keeps where it is.
+ */
+final class Http1ChunkFraming {
+
+    /** More input is needed. */
+    static final long NEED_MORE = -1;
+    /** Not chunked coding this parser accepts (Envoy's http1.codec_error). */
+    static final long INVALID = -2;
+
+    /** Longest chunk-size line (with extensions) accepted. */
+    private static final int MAX_CHUNK_LINE = 4096;
+
+    private Http1ChunkFraming() {
+    }
+
+    /**
+     * chunk-size [ chunk-ext ] CRLF: the size, with the line consumed; or {@link #NEED_MORE} or
+     * {@link #INVALID}, with nothing consumed.
+     */
+    static long sizeLine(ByteBuf in) {
+        int base = in.readerIndex();
+        int lf = in.forEachByte(base, in.readableBytes(), ByteProcessor.FIND_LF);
+        if (lf < 0) {
+            return in.readableBytes() > MAX_CHUNK_LINE ? INVALID : NEED_MORE;
+        }
+        if (lf - base > MAX_CHUNK_LINE) {
+            return INVALID;
+        }
+        long size = chunkSize(in, base, lf);
+        if (size < 0) {
+            return INVALID;
+        }
+        in.readerIndex(lf + 1);
+        return size;
+    }
+
+    /**
+     * The CRLF (or bare LF) after a chunk's data: 1 when consumed, 0 when more input is needed, -1
+     * when something else is there.
+     */
+    static int dataEnd(ByteBuf in) {
+        int r = in.readerIndex();
+        byte b = in.getByte(r);
+        if (b == '\n') {
+            in.readerIndex(r + 1);
+            return 1;
+        }
+        if (b != '\r') {
+            return -1;
+        }
+        if (in.readableBytes() < 2) {
+            return 0;
+        }
+        if (in.getByte(r + 1) != '\n') {
+            return -1;
+        }
+        in.readerIndex(r + 2);
+        return 1;
+    }
+
+    /**
+     * chunk-size [ chunk-ext ] between {@code from} and the LF at {@code lf}: the size, or -1.
+     * Extensions are skipped (RFC 9112 7.1.1: a recipient ignores those it does not understand)
+     * but may not hold control characters.
+     */
+    private static long chunkSize(ByteBuf in, int from, int lf) {
+        int end = lf > from && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+        long size = 0;
+        int i = from;
+        for (; i < end; i++) {
+            int c = in.getByte(i);
+            int d = Character.digit(c, 16);
+            if (d < 0) {
+                break;
+            }
+            if (i - from >= 15) {
+                return -1; // past 2^60: no body is that long
+            }
+            size = size << 4 | d;
+        }
+        if (i == from) {
+            return -1;
+        }
+        while (i < end && (in.getByte(i) == ' ' || in.getByte(i) == '\t')) {
+            i++;
+        }
+        if (i < end && in.getByte(i) != ';') {
+            return -1;
+        }
+        for (; i < end; i++) {
+            int c = in.getByte(i) & 0xff;
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return -1;
+            }
+        }
+        return size;
+    }
+}

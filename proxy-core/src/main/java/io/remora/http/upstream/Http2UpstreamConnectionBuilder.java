@@ -1,0 +1,35 @@
+package io.remora.http.upstream;
+
+import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2Settings;
+
+/**
+ * Builds an {@link Http2UpstreamConnection} (client side) through Netty's builder, which keeps its
+ * flood protections for the handler it builds; response headers decode into flat header blocks.
+ */
+final class Http2UpstreamConnectionBuilder
+        extends AbstractHttp2ConnectionHandlerBuilder<Http2UpstreamConnection, Http2UpstreamConnectionBuilder> {
+    private final Http2ConnectionPool pool;
+
+    private Http2UpstreamConnectionBuilder(Http2ConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    static Http2UpstreamConnection create(Http2ConnectionPool pool, Http2Settings settings) {
+        Http2UpstreamConnectionBuilder b = new Http2UpstreamConnectionBuilder(pool);
+        b.connection(io.remora.http.Http2Connections.create(false));
+        b.initialSettings(settings);
+        // Response headers are the upstream's; the router inspects what it needs.
+        b.validateHeaders(false);
+        return b.build();
+    }
+
+    @Override
+    protected Http2UpstreamConnection build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+                                            Http2Settings initialSettings) {
+        io.remora.http.HeaderBlockDecoder.install(decoder, false);
+        return new Http2UpstreamConnection(decoder, encoder, initialSettings, pool);
+    }
+}

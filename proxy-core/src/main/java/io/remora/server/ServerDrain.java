@@ -1,0 +1,68 @@
+package io.remora.server;
+
+import io.netty.channel.EventLoopGroup;
+import io.remora.listener.FilterChainRuntime;
+import io.remora.stats.StatsRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+
+/**
+ * The steps of a drain, as Envoy's drain manager takes them: filter chains told to drain (HTTP
+ * answers with {@code connection: close} / GOAWAY), their connections closed after the drain
+ * time, a server's wait for its open connections up to a deadline, and what that wait ended with.
+ */
+final class ServerDrain {
+    private static final java.util.logging.Logger LOG = io.remora.log.Logging.logger("main");
+
+    private ServerDrain() {
+    }
+
+    /** Tells a chain's filter to drain; a filter that fails to costs only its own drain. */
+    static void startDrain(FilterChainRuntime fc) {
+        try {
+            fc.filter().startDrain();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "startDrain failed", e);
+        }
+    }
+
+    /** A chain a config update replaced: draining now, its connections closed after {@code drainTime}. */
+    static void drainThenClose(EventLoopGroup workers, FilterChainRuntime fc, Duration drainTime) {
+        startDrain(fc);
+        // Scheduled even when the group looks empty: a connection accepted just before the swap
+        // may still be in its listener filters and join the group later.
+        workers.next().schedule(() -> {
+            fc.connections().close();
+        }, Math.max(0, drainTime.toMillis()), TimeUnit.MILLISECONDS);
+    }
+
+    /** Waits, from {@code start}, until no connection is open or {@code drainTime} has passed. */
+    static void awaitConnections(ServerListenerRegistry registry, StatsRegistry stats, long start, Duration drainTime) {
+        LOG.info(() -> "draining " + registry.activeConnections() + " connection(s) (" + stats.activeRequests()
+                + " request(s) in flight) for up to " + drainTime.toSeconds() + "s");
+        long deadline = start + drainTime.toNanos();
+        while (registry.activeConnections() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
+    /** The drain's outcome, logged: what was still open at the deadline was cut. */
+    static Server.DrainReport report(long start, Duration drainTime, long connectionsLeft, long requestsLeft) {
+        Server.DrainReport r = new Server.DrainReport(Duration.ofNanos(System.nanoTime() - start),
+                connectionsLeft > 0, connectionsLeft, requestsLeft);
+        if (r.deadlineReached()) {
+            LOG.warning("drain deadline of " + drainTime.toSeconds() + "s reached: closed " + connectionsLeft
+                    + " connection(s), cutting " + requestsLeft + " request(s) in flight");
+        } else {
+            LOG.info(() -> "drain complete after " + r.elapsed().toMillis() + " ms: every connection finished");
+        }
+        return r;
+    }
+}
