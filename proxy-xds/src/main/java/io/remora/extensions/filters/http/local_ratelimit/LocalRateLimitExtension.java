@@ -8,7 +8,7 @@ import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
 import io.remora.extensions.filters.common.FilterProtos;
 import io.remora.extensions.filters.common.RuntimeFraction;
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorLimit;

@@ -5,7 +5,7 @@ import io.remora.config.HeaderMutation;
 import io.remora.config.RateLimitPolicy;
 import io.remora.runtime.FractionalPercent;
 import io.remora.runtime.FractionalPercent.Denominator;
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator;
