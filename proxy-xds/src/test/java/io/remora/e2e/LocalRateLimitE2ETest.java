@@ -403,8 +403,13 @@ class LocalRateLimitE2ETest {
     }
 
     /** One HTTP/1.1 request over a fresh connection to the TCP listener; what came back until close. */
-    private static String exchange() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", tcpPort)) {
+    static String exchange() throws Exception {
+        return exchange(tcpPort);
+    }
+
+    /** As {@link #exchange()} on another port. */
+    static String exchange(int port) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             try {
