@@ -160,6 +160,20 @@ class LocalRateLimitE2ETest {
                             typed_per_filter_config:
                               envoy.filters.http.local_ratelimit:
             ${DESC_LIMIT}
+                          - match: { prefix: "/xdesc" }
+                            route:
+                              cluster: web
+                              rate_limits:
+                              - actions:
+                                - extension:
+                                    name: envoy.rate_limit_descriptors.expr
+                                    typed_config:
+                                      "@type": type.googleapis.com/envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor
+                                      descriptor_key: plan
+                                      text: "request.headers['x-tier'] == 'top' ? 'gold' : 'basic'"
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
                           - match: { prefix: "/vhdesc" }
                             route: { cluster: web }
                             typed_per_filter_config:
@@ -355,6 +369,16 @@ class LocalRateLimitE2ETest {
     void routeMetadataMakesADescriptor() throws Exception {
         assertEquals(200, get("/mdesc/1").statusCode());
         assertEquals(429, get("/mdesc/2").statusCode(), "the plan=gold descriptor's one token is spent");
+    }
+
+    /** An expr descriptor extension (CEL over the request) makes the plan=gold descriptor. */
+    @Test
+    void exprDescriptorMakesADescriptor() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get("/xdesc/b" + i, "x-tier", "low").statusCode(), "plan=basic has no bucket of its own");
+        }
+        assertEquals(200, get("/xdesc/1", "x-tier", "top").statusCode());
+        assertEquals(429, get("/xdesc/2", "x-tier", "top").statusCode(), "the plan=gold descriptor's one token is spent");
     }
 
     @Test

@@ -116,7 +116,7 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
             }
             b.maxDynamicDescriptors(Math.min(Integer.MAX_VALUE, c.getMaxDynamicDescriptors().getValue()));
         }
-        b.rateLimits(RateLimitPolicyTranslator.policies(c.getRateLimitsList(), path.field("rate_limits")));
+        b.rateLimits(RateLimitPolicyTranslator.policies(c.getRateLimitsList(), path.field("rate_limits"), ctx));
         b.vhRateLimits(switch (c.getVhRateLimits()) {
             case OVERRIDE -> VhRateLimits.OVERRIDE;
             case INCLUDE -> VhRateLimits.INCLUDE;
