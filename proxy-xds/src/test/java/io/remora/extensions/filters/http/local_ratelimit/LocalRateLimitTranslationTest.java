@@ -216,7 +216,7 @@ class LocalRateLimitTranslationTest {
                   - generic_key: { descriptor_value: g }
                   - request_headers: { header_name: x }
                 """, "").path());
-        assertEquals(FILTER + ".rate_limits[0].actions[0]", refused("""
+        assertEquals(FILTER + ".rate_limits[0].actions[0].extension.typed_config", refused("""
                 stat_prefix: s
                 rate_limits:
                 - actions:
