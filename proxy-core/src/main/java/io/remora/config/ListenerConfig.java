@@ -153,7 +153,7 @@ public record ListenerConfig(
      * Listener filters Remora runs on accepted connections before a filter chain is chosen.
      * SET_INTERNAL_DST_ADDRESS is Istio's {@code istio.set_internal_dst_address}: on an internal
      * listener, the destination from the passed-through {@code tunnel} metadata. PROXY_PROTOCOL's
-     * settings are {@link #proxyProtocol}.
+     * settings are {@link #proxyProtocol}, LOCAL_RATELIMIT's {@link #localRateLimit}.
      */
     public enum ListenerFilter {
         ORIGINAL_DST, PROXY_PROTOCOL, TLS_INSPECTOR, HTTP_INSPECTOR, SET_INTERNAL_DST_ADDRESS, LOCAL_RATELIMIT

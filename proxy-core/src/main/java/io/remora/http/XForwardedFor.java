@@ -1,7 +1,6 @@
 package io.remora.http;
 
 import io.netty.util.NetUtil;
-
 import io.remora.matching.CompiledCidr;
 
 import java.net.InetAddress;

@@ -75,8 +75,8 @@ final class UpstreamRequest implements UpstreamCallbacks {
         router.info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
         // original_src (the listener's, or the HTTP filter's for this request) binds the downstream's
-        // address, filter state may override ALPN, auto_sni names
-        // the server, a PROXY header carries the downstream's addresses: pools keyed by all four.
+        // address, filter state may override ALPN, auto_sni names the server, a PROXY header carries
+        // the downstream's addresses: pools keyed by all four.
         io.remora.network.ProxyProtocolData proxy = PoolOptions.proxyProtocolFor(cluster,
                 router.info.filterState(), ci);
         io.remora.network.OriginalSource source = io.remora.network.OriginalSource.forRequest(
