@@ -67,6 +67,7 @@ import java.util.List;
  * @param streamErrorOnInvalidHttpMessage {@code stream_error_on_invalid_http_message} (or {@code http2_protocol_options.override_stream_error_on_invalid_http_message}, which wins): an invalid HTTP/2 request resets its stream only; false (Envoy's default) terminates its connection. HTTP/1.1 closes the connection either way
  * @param earlyHeaderMutations {@code early_header_mutation_extensions} (the header_mutation one): request header changes made before the connection manager's own, the route's choice, tracing and every filter
  * @param scopedRoutes     {@code scoped_routes}, or null when {@code routeConfig} or {@code rdsName} is set
+ * @param originalIpDetections {@code original_ip_detection_extensions}, in order; empty: the HCM's own XFF rules
  */
 public record HttpConnectionManagerConfig(
         String statPrefix,
@@ -122,11 +123,13 @@ public record HttpConnectionManagerConfig(
         boolean http1SafeMaxConnectionDuration,
         boolean streamErrorOnInvalidHttpMessage,
         List<HeaderMutationRule> earlyHeaderMutations,
-        ScopedRoutesConfig scopedRoutes) implements NetworkFilterConfig {
+        ScopedRoutesConfig scopedRoutes,
+        List<OriginalIpDetection> originalIpDetections) implements NetworkFilterConfig {
 
     public HttpConnectionManagerConfig {
         upgrades = upgrades == null ? List.of() : List.copyOf(upgrades);
         earlyHeaderMutations = earlyHeaderMutations == null ? List.of() : List.copyOf(earlyHeaderMutations);
+        originalIpDetections = originalIpDetections == null ? List.of() : List.copyOf(originalIpDetections);
         clientCertForwarding = clientCertForwarding == null ? ClientCertForwarding.SANITIZE : clientCertForwarding;
         stripPortMode = stripPortMode == null ? StripPortMode.NONE : stripPortMode;
         escapedSlashesAction = escapedSlashesAction == null ? EscapedSlashesAction.KEEP_UNCHANGED : escapedSlashesAction;
@@ -217,7 +220,8 @@ public record HttpConnectionManagerConfig(
                 .http1SafeMaxConnectionDuration(http1SafeMaxConnectionDuration)
                 .streamErrorOnInvalidHttpMessage(streamErrorOnInvalidHttpMessage)
                 .earlyHeaderMutations(earlyHeaderMutations)
-                .scopedRoutes(scopedRoutes);
+                .scopedRoutes(scopedRoutes)
+                .originalIpDetections(originalIpDetections);
     }
 
     public enum ServerHeaderTransformation { OVERWRITE, APPEND_IF_ABSENT, PASS_THROUGH }
@@ -292,6 +296,7 @@ public record HttpConnectionManagerConfig(
         private AccessLogOptions accessLogOptions = AccessLogOptions.NONE;
         private List<HeaderMutationRule> earlyHeaderMutations = List.of();
         private ScopedRoutesConfig scopedRoutes;
+        private List<OriginalIpDetection> originalIpDetections = List.of();
         private boolean schemeMatchUpstream;
         private boolean http1SafeMaxConnectionDuration;
         private boolean streamErrorOnInvalidHttpMessage;
@@ -565,8 +570,13 @@ public record HttpConnectionManagerConfig(
             return this;
         }
 
+        public Builder originalIpDetections(List<OriginalIpDetection> originalIpDetections) {
+            this.originalIpDetections = originalIpDetections;
+            return this;
+        }
+
         public HttpConnectionManagerConfig build() {
-            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage, earlyHeaderMutations, scopedRoutes);
+            return new HttpConnectionManagerConfig(statPrefix, codecType, routeConfig, rdsName, httpFilters, streamIdleTimeout, requestTimeout, idleTimeout, drainTimeout, delayedCloseTimeout, maxRequestHeadersKb, maxRequestHeadersCount, useRemoteAddress, xffNumTrustedHops, skipXffAppend, generateRequestId, preserveExternalRequestId, serverName, serverHeaderTransformation, http2Options, normalizePath, mergeSlashes, accessLogs, requestHeadersTimeout, tracing, clientCertForwarding, upgrades, maxConnectionDuration, maxRequestsPerConnection, http1EnableTrailers, localReply, via, alwaysSetRequestIdInResponse, appendXForwardedPort, schemeToOverwrite, stripPortMode, stripTrailingHostDot, escapedSlashesAction, appendLocalOverload, bypassOverloadManager, http1AcceptHttp10, http1DefaultHostForHttp10, internalAddressConfig, headersWithUnderscoresAction, addUserAgent, maxStreamDuration, proxyStatus, proxy100Continue, accessLogOptions, schemeMatchUpstream, http1SafeMaxConnectionDuration, streamErrorOnInvalidHttpMessage, earlyHeaderMutations, scopedRoutes, originalIpDetections);
         }
     }
 }

@@ -33,6 +33,7 @@ import java.util.Map;
  *                           listener's for that address (an empty list: none)
  * @param udp                {@code udp_listener_config} with its udp_proxy listener filter; null for a
  *                           TCP (or pipe, internal) listener, which then has filter chains
+ * @param localRateLimit     the {@code envoy.filters.listener.local_ratelimit} listener filter, or null
  */
 public record ListenerConfig(
         String name,
@@ -59,7 +60,8 @@ public record ListenerConfig(
         List<Address> additionalAddresses,
         List<SocketOption> socketOptions,
         Map<Address, List<SocketOption>> addressSocketOptions,
-        UdpListener udp) {
+        UdpListener udp,
+        LocalRateLimit localRateLimit) {
 
     public ListenerConfig {
         socketOptions = socketOptions == null ? List.of() : List.copyOf(socketOptions);
@@ -85,7 +87,7 @@ public record ListenerConfig(
                 transparent, bindToPort, listenerFiltersTimeout, perConnectionBufferLimitBytes, filterChainMatcher,
                 originalSrc, freebind, proxyProtocol, continueOnListenerFiltersTimeout, ignoreGlobalConnLimit,
                 bypassOverloadManager, filtersDisabled, accessLogs, additionalAddresses, socketOptions,
-                addressSocketOptions, null);
+                addressSocketOptions, null, null);
     }
 
     /** A listener without the proxy_protocol filter, closing connections at listener_filters_timeout. */
@@ -120,6 +122,17 @@ public record ListenerConfig(
     }
 
     /**
+     * {@code envoy.filters.listener.local_ratelimit}: a connection accepted when the bucket is
+     * empty is closed before the other listener filters and the filter chain.
+     *
+     * @param runtimeKey {@code runtime_enabled.runtime_key}, or null (then enabled is the value)
+     * @param enabled    {@code runtime_enabled.default_value}; true without runtime_enabled
+     */
+    public record LocalRateLimit(String statPrefix, io.remora.ratelimit.TokenBucketSpec tokenBucket,
+                                 String runtimeKey, boolean enabled) {
+    }
+
+    /**
      * A UDP listener: datagrams of its sockets go to its listener filter (udp_proxy or the DNS filter).
      *
      * @param maxRxDatagramSize {@code downstream_socket_config.max_rx_datagram_size}: larger datagrams are
@@ -140,9 +153,11 @@ public record ListenerConfig(
      * Listener filters Remora runs on accepted connections before a filter chain is chosen.
      * SET_INTERNAL_DST_ADDRESS is Istio's {@code istio.set_internal_dst_address}: on an internal
      * listener, the destination from the passed-through {@code tunnel} metadata. PROXY_PROTOCOL's
-     * settings are {@link #proxyProtocol}.
+     * settings are {@link #proxyProtocol}, LOCAL_RATELIMIT's {@link #localRateLimit}.
      */
-    public enum ListenerFilter { ORIGINAL_DST, PROXY_PROTOCOL, TLS_INSPECTOR, HTTP_INSPECTOR, SET_INTERNAL_DST_ADDRESS }
+    public enum ListenerFilter {
+        ORIGINAL_DST, PROXY_PROTOCOL, TLS_INSPECTOR, HTTP_INSPECTOR, SET_INTERNAL_DST_ADDRESS, LOCAL_RATELIMIT
+    }
 
     public static Builder builder(String name, Address address) {
         return new Builder(name, address);
@@ -175,6 +190,7 @@ public record ListenerConfig(
         private List<SocketOption> socketOptions = List.of();
         private Map<Address, List<SocketOption>> addressSocketOptions = Map.of();
         private UdpListener udp;
+        private LocalRateLimit localRateLimit;
 
         private Builder(String name, Address address) {
             this.name = name;
@@ -296,12 +312,17 @@ public record ListenerConfig(
             return this;
         }
 
+        public Builder localRateLimit(LocalRateLimit v) {
+            localRateLimit = v;
+            return this;
+        }
+
         public ListenerConfig build() {
             return new ListenerConfig(name, address, statPrefix, direction, listenerFilters, filterChains,
                     defaultFilterChain, useOriginalDst, transparent, bindToPort, listenerFiltersTimeout,
                     perConnectionBufferLimitBytes, filterChainMatcher, originalSrc, freebind, proxyProtocol,
                     continueOnListenerFiltersTimeout, ignoreGlobalConnLimit, bypassOverloadManager, filtersDisabled,
-                    accessLogs, additionalAddresses, socketOptions, addressSocketOptions, udp);
+                    accessLogs, additionalAddresses, socketOptions, addressSocketOptions, udp, localRateLimit);
         }
     }
 }

@@ -75,6 +75,19 @@ public record RateLimitPolicy(int stage, String disableKey, List<Action> actions
     public record SourceCluster() implements Action {
     }
 
+    /**
+     * {@code extension}: an entry made by a descriptor extension (Envoy's DescriptorProducer, e.g.
+     * the CEL expression one). A failed evaluation drops the descriptor, or with
+     * {@code skipIfError} only this entry.
+     */
+    public record Extension(String descriptorKey, boolean skipIfError, DescriptorProducer producer) implements Action {
+    }
+
+    /** A descriptor extension's evaluation: the entry's value for this stream, or null when it failed. */
+    public interface DescriptorProducer {
+        String value(io.remora.accesslog.StreamInfo info);
+    }
+
     /** {@code query_parameters}: the query parameter's value under {@code descriptorKey}. */
     public record QueryParameters(String parameterName, String descriptorKey, boolean skipIfAbsent) implements Action {
     }

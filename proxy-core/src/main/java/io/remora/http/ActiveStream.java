@@ -155,7 +155,12 @@ final class ActiveStream extends StreamFlowControl implements HeaderFormatter.Co
         routes = hcm.routes.current(headers);
         io.remora.tls.ForwardedClientCert.apply(hcm.config.clientCertForwarding(),
                 cx.info == null ? null : cx.info.tls(), headers);
-        RequestHeaderMutator.mutate(headers, this);
+        int rejected = RequestHeaderMutator.mutate(headers, this);
+        if (rejected != 0) {
+            hcm.stats.downstreamRqRejectedViaIpDetection.increment();
+            sendLocalReply(rejected, "", null, "rejecting_because_detection_failed");
+            return;
+        }
         info.forwarding(headers);
 
         clusterRandom = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;

@@ -30,6 +30,8 @@ public final class HttpConnectionManager implements NetworkFilter {
     final FilterFactoryEntry[] filterFactories;
     /** Null without early header mutations, so a stream pays one null check. */
     final io.remora.route.HeaderMutationRules earlyHeaderMutations;
+    /** Null without original_ip_detection_extensions. */
+    final OriginalIpDetectors ipDetectors;
     final Upgrades upgrades;
     final AccessLog[] accessLogs;
     final Http2Options http2Options;
@@ -72,12 +74,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         if (internalRanges.isEmpty()) {
             return RequestHeaderMutator.isRfc1918OrLocal(ip);
         }
-        for (int i = 0; i < internalRanges.size(); i++) {
-            if (internalRanges.get(i).contains(ip)) {
-                return true;
-            }
-        }
-        return false;
+        return XForwardedFor.inAny(internalRanges, ip);
     }
 
     HttpConnectionManager(HttpConnectionManagerConfig config, ServerContext context, Routes.Provider routes,
@@ -97,6 +94,7 @@ public final class HttpConnectionManager implements NetworkFilter {
         this.filterFactories = filterFactories.toArray(new FilterFactoryEntry[0]);
         this.earlyHeaderMutations = config.earlyHeaderMutations().isEmpty() ? null
                 : io.remora.route.HeaderMutationRules.of(config.earlyHeaderMutations());
+        this.ipDetectors = OriginalIpDetectors.of(config.originalIpDetections());
         this.accessLogs = accessLogs == null ? new AccessLog[0] : accessLogs.toArray(new AccessLog[0]);
         this.http2Options = config.http2Options() == null ? Http2Options.DEFAULT : config.http2Options();
         this.streamIdleTimeoutNanos = nanos(config.streamIdleTimeout(), Duration.ofMinutes(5));

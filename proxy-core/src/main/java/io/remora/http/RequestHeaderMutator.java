@@ -56,7 +56,8 @@ final class RequestHeaderMutator {
     private RequestHeaderMutator() {
     }
 
-    static void mutate(Http2Headers h, ActiveStream s) {
+    /** @return 0, or the status an original IP detection extension rejects the request with */
+    static int mutate(Http2Headers h, ActiveStream s) {
         HttpConnectionManagerConfig cfg = s.hcm.config;
         ConnectionContext cx = s.cx;
         CharSequence xff = h.get(XFF);
@@ -75,20 +76,25 @@ final class RequestHeaderMutator {
             }
             singleAddress = xff == null;
             if (!cfg.skipXffAppend() && remote != null) {
-                // Envoy appends its own (local_info) address for loopback peers (a local sidecar hop).
-                InetAddress appendFrom = remote.getAddress();
-                if (appendFrom.isLoopbackAddress()) {
-                    InetAddress local = s.hcm.context.localAddress();
-                    appendFrom = local != null ? local : cx.localInet() != null ? cx.localInet().getAddress() : appendFrom;
-                }
-                String ip = NetUtil.toAddressString(appendFrom);
-                h.set(XFF, xff == null ? ip : xff + "," + ip);
+                appendXff(h, xff, s, remote);
             }
             if (cfg.xffNumTrustedHops() == 0) {
                 h.set(XFP, cx.scheme());
                 if (cfg.appendXForwardedPort()) {
                     setForwardedPort(h, cx);
                 }
+            }
+        } else if (s.hcm.ipDetectors != null) {
+            OriginalIpDetectors.Detection d = s.hcm.ipDetectors.detect(h, cx.remoteInet());
+            if (d != null && d.address() == null) {
+                return d.rejectStatus();
+            }
+            trusted = d == null ? null : d.address();
+            fromXff = trusted;
+            // Envoy's allow_trusted_address_checks: only then may the address make the request internal.
+            singleAddress = d != null && d.trusted();
+            if (d != null && d.appendXff() && cx.remoteInet() != null) {
+                appendXff(h, xff, s, cx.remoteInet());
             }
         } else {
             trusted = xff == null ? null : XForwardedFor.fromRight(xff, cfg.xffNumTrustedHops());
@@ -154,6 +160,19 @@ final class RequestHeaderMutator {
                 h.set(X_REQUEST_ID, io.remora.util.Uuid4.random());
             }
         }
+        return 0;
+    }
+
+    private static void appendXff(Http2Headers h, CharSequence xff, ActiveStream s, InetSocketAddress remote) {
+        // Envoy appends its own (local_info) address for loopback peers (a local sidecar hop).
+        InetAddress appendFrom = remote.getAddress();
+        if (appendFrom.isLoopbackAddress()) {
+            InetAddress local = s.hcm.context.localAddress();
+            InetSocketAddress own = s.cx.localInet();
+            appendFrom = local != null ? local : own != null ? own.getAddress() : appendFrom;
+        }
+        String ip = NetUtil.toAddressString(appendFrom);
+        h.set(XFF, xff == null ? ip : xff + "," + ip);
     }
 
     private static void setForwardedPort(Http2Headers h, ConnectionContext cx) {
@@ -180,7 +199,7 @@ final class RequestHeaderMutator {
         return false;
     }
 
-    private static int indexOf(CharSequence s, char c) {
+    static int indexOf(CharSequence s, char c) {
         for (int i = 0; i < s.length(); i++) {
             if (s.charAt(i) == c) {
                 return i;

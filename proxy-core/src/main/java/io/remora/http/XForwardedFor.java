@@ -1,8 +1,10 @@
 package io.remora.http;
 
 import io.netty.util.NetUtil;
+import io.remora.matching.CompiledCidr;
 
 import java.net.InetAddress;
+import java.util.List;
 
 /** Reading {@code x-forwarded-for} lists, for the connection manager and filters that trust a number of hops. */
 public final class XForwardedFor {
@@ -25,6 +27,39 @@ public final class XForwardedFor {
             end = comma;
         }
         return null;
+    }
+
+    /**
+     * Envoy's getLastNonTrustedAddressFromXFF: the rightmost entry outside {@code trusted}, the
+     * leftmost when all are inside, null at an entry that is not an address.
+     */
+    static InetAddress lastNonTrusted(CharSequence xff, List<CompiledCidr> trusted) {
+        InetAddress last = null;
+        int end = xff.length();
+        while (true) {
+            int comma = lastIndexOf(xff, ',', end - 1);
+            InetAddress a = NetUtil.createInetAddressFromIpAddressString(xff.subSequence(comma + 1, end).toString().trim());
+            if (a == null) {
+                return null;
+            }
+            if (!inAny(trusted, a)) {
+                return a;
+            }
+            last = a;
+            if (comma < 0) {
+                return last;
+            }
+            end = comma;
+        }
+    }
+
+    static boolean inAny(List<CompiledCidr> ranges, InetAddress a) {
+        for (int i = 0; i < ranges.size(); i++) {
+            if (ranges.get(i).contains(a)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int lastIndexOf(CharSequence s, char c, int from) {

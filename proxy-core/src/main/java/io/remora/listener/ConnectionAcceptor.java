@@ -77,6 +77,12 @@ public final class ConnectionAcceptor extends ChannelInitializer<Channel> {
             ch.close();
             return;
         }
+        if (!listener.admitsByRate(ListenerRuntime.port(originalDst != null ? originalDst : ch.localAddress()))) {
+            // Envoy's listener local_ratelimit closes the socket in onAccept: no connection was made.
+            registry.released(listener.config());
+            ch.close();
+            return;
+        }
         if (LOG.isLoggable(java.util.logging.Level.FINE)) {
             LOG.fine(io.remora.log.LogTags.conn(id) + "new connection from " + ch.remoteAddress() + " on listener '"
                     + listener.name() + "'" + (originalDst != null ? " (original destination " + originalDst + ")" : ""));

@@ -29,20 +29,24 @@ public final class ListenerRuntime {
     private final Map<String, FilterChainConfig> chainsByName;
     private final Map<FilterChainConfig, FilterChainRuntime> chains;
     private final io.remora.accesslog.AccessLog[] accessLogs;
+    /** The local_ratelimit listener filter; null without one. */
+    private final ListenerRateLimit rateLimit;
 
     public ListenerRuntime(ListenerConfig config, String statLabel, ListenerStats stats,
                            Map<FilterChainConfig, FilterChainRuntime> chains) {
-        this(config, statLabel, stats, chains, java.util.List.of());
+        this(config, statLabel, stats, chains, java.util.List.of(), null);
     }
 
     /**
      * @param chains     the built chains for every filter chain of config (and its default chain),
      *                   keyed by the config object
      * @param accessLogs the listener's access logs, built from {@code config.accessLogs()}
+     * @param rateLimit  built from {@code config.localRateLimit()}, or null
      */
     public ListenerRuntime(ListenerConfig config, String statLabel, ListenerStats stats,
                            Map<FilterChainConfig, FilterChainRuntime> chains,
-                           List<io.remora.accesslog.AccessLog> accessLogs) {
+                           List<io.remora.accesslog.AccessLog> accessLogs, ListenerRateLimit rateLimit) {
+        this.rateLimit = rateLimit;
         this.accessLogs = accessLogs.toArray(new io.remora.accesslog.AccessLog[0]);
         this.config = config;
         this.statLabel = statLabel;
@@ -100,6 +104,15 @@ public final class ListenerRuntime {
      */
     public boolean runs(ListenerConfig.ListenerFilter f, int destinationPort) {
         return config.listenerFilters().contains(f) && !config.filterDisabled(f, destinationPort);
+    }
+
+    /**
+     * The local_ratelimit listener filter's verdict on a new connection to {@code destinationPort}:
+     * true without the filter, or where its filter_disabled matches.
+     */
+    boolean admitsByRate(int destinationPort) {
+        return rateLimit == null || !runs(ListenerConfig.ListenerFilter.LOCAL_RATELIMIT, destinationPort)
+                || rateLimit.admit();
     }
 
     /** Whether the proxy_protocol filter reads a header on a connection to {@code destinationPort}. */

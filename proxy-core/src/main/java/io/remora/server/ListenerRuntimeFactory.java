@@ -82,7 +82,10 @@ final class ListenerRuntimeFactory {
         }
         String label = ListenerRuntime.statLabel(lc);
         return new ListenerRuntime(lc, label, stats.listener(label), chains,
-                lc.accessLogs().isEmpty() ? List.of() : context.accessLogs(lc.accessLogs()));
+                lc.accessLogs().isEmpty() ? List.of() : context.accessLogs(lc.accessLogs()),
+                lc.localRateLimit() == null ? null
+                        : new io.remora.listener.ListenerRateLimit(lc.localRateLimit(), stats.meterRegistry(),
+                        context.runtime()));
     }
 
     /** The handlers of a UDP listener's sockets, one each, over what its listener filter shares. */

@@ -60,6 +60,8 @@ public final class HttpConnManagerStats {
     /** Connections drained because max_connection_duration elapsed. */
     public final Counter downstreamCxMaxDurationReached;
     public final Counter downstreamRqMaxDurationReached;
+    /** Requests refused because an original_ip_detection extension with reject options found no address. */
+    public final Counter downstreamRqRejectedViaIpDetection;
     /** Connections closed (HTTP/1) or drained (HTTP/2) at max_requests_per_connection. */
     public final Counter downstreamCxMaxRequestsReached;
     public final AtomicLong downstreamCxActive = new AtomicLong();
@@ -116,6 +118,7 @@ public final class HttpConnManagerStats {
         downstreamRqRedirectedWithNormalizedPath = c("envoy_http_downstream_rq_redirected_with_normalized_path");
         downstreamCxMaxDurationReached = c("envoy_http_downstream_cx_max_duration_reached");
         downstreamRqMaxDurationReached = c("envoy_http_downstream_rq_max_duration_reached");
+        downstreamRqRejectedViaIpDetection = c("envoy_http_downstream_rq_rejected_via_ip_detection");
         downstreamCxMaxRequestsReached = c("envoy_http_downstream_cx_max_requests_reached");
         http2KeepaliveTimeout = Counter.builder("envoy_http2_keepalive_timeout").register(r);
         http2OutboundControlFlood = Counter.builder("envoy_http2_outbound_control_flood").register(r);

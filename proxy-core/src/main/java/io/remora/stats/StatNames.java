@@ -111,7 +111,8 @@ public final class StatNames {
      * {@code http.<prefix>.fault[.<downstream_cluster>].<stat>}, csrf's, set_metadata's, cors',
      * rbac's, jwt_authn's, ext_authz's and basic_auth's {@code http.<prefix>.<filter>.<stat>}, the HTTP local rate limit's
      * {@code <stat_prefix>.http_local_rate_limit.<stat>} and the network one's
-     * {@code local_rate_limit.<stat_prefix>.<stat>}, the network global rate limit's
+     * {@code local_rate_limit.<stat_prefix>.<stat>}, the listener one's
+     * {@code listener_local_ratelimit.<stat_prefix>.<stat>}, the network global rate limit's
      * {@code ratelimit.<stat_prefix>.<stat>}, connection_limit's
      * {@code connection_limit.<stat_prefix>.<stat>}, the bandwidth limit's
      * {@code <stat_prefix>.http_bandwidth_limit.<stat>}, a virtual cluster's
@@ -159,6 +160,10 @@ public final class StatNames {
         String network = id.getTag("envoy_local_network_ratelimit_prefix");
         if (network != null && rest.startsWith("local_rate_limit_")) {
             return "local_rate_limit." + network + "." + rest.substring("local_rate_limit_".length());
+        }
+        String listenerLocal = id.getTag(io.remora.listener.ListenerRateLimit.TAG);
+        if (listenerLocal != null && rest.startsWith("listener_local_ratelimit_")) {
+            return "listener_local_ratelimit." + listenerLocal + "." + rest.substring("listener_local_ratelimit_".length());
         }
         String global = id.getTag("envoy_ratelimit_prefix");
         if (global != null && rest.startsWith("ratelimit_")) {

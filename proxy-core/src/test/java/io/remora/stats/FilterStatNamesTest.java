@@ -31,6 +31,12 @@ class FilterStatNamesTest {
     }
 
     @Test
+    void listenerLocalRateLimitHasItsOwnScope() {
+        assertEquals("listener_local_ratelimit.edge.rate_limited", name("envoy_listener_local_ratelimit_rate_limited",
+                io.remora.listener.ListenerRateLimit.TAG, "edge"));
+    }
+
+    @Test
     void redisProxyStatsHaveEnvoysNames() {
         assertEquals("redis.egress_redis.downstream_cx_total", name("envoy_redis_egress_redis_downstream_cx_total"));
         assertEquals("redis.egress.splitter.unsupported_command", name("envoy_redis_egress_splitter_unsupported_command"));

@@ -160,6 +160,20 @@ class LocalRateLimitE2ETest {
                             typed_per_filter_config:
                               envoy.filters.http.local_ratelimit:
             ${DESC_LIMIT}
+                          - match: { prefix: "/xdesc" }
+                            route:
+                              cluster: web
+                              rate_limits:
+                              - actions:
+                                - extension:
+                                    name: envoy.rate_limit_descriptors.expr
+                                    typed_config:
+                                      "@type": type.googleapis.com/envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor
+                                      descriptor_key: plan
+                                      text: "request.headers['x-tier'] == 'top' ? 'gold' : 'basic'"
+                            typed_per_filter_config:
+                              envoy.filters.http.local_ratelimit:
+            ${DESC_LIMIT}
                           - match: { prefix: "/vhdesc" }
                             route: { cluster: web }
                             typed_per_filter_config:
@@ -357,6 +371,16 @@ class LocalRateLimitE2ETest {
         assertEquals(429, get("/mdesc/2").statusCode(), "the plan=gold descriptor's one token is spent");
     }
 
+    /** An expr descriptor extension (CEL over the request) makes the plan=gold descriptor. */
+    @Test
+    void exprDescriptorMakesADescriptor() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, get("/xdesc/b" + i, "x-tier", "low").statusCode(), "plan=basic has no bucket of its own");
+        }
+        assertEquals(200, get("/xdesc/1", "x-tier", "top").statusCode());
+        assertEquals(429, get("/xdesc/2", "x-tier", "top").statusCode(), "the plan=gold descriptor's one token is spent");
+    }
+
     @Test
     void virtualHostRateLimitsApplyWhenTheRouteHasNone() throws Exception {
         assertEquals(200, get("/vhdesc/1").statusCode());
@@ -403,8 +427,13 @@ class LocalRateLimitE2ETest {
     }
 
     /** One HTTP/1.1 request over a fresh connection to the TCP listener; what came back until close. */
-    private static String exchange() throws Exception {
-        try (Socket s = new Socket("127.0.0.1", tcpPort)) {
+    static String exchange() throws Exception {
+        return exchange(tcpPort);
+    }
+
+    /** As {@link #exchange()} on another port. */
+    static String exchange(int port) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
             try {

@@ -115,6 +115,34 @@ class RateLimitE2ETest {
                     limit: { dynamic_metadata: { metadata_key: { key: rl.override, path: [{ key: limits }, { key: bad }] } } }
                   - actions: [{ generic_key: { descriptor_value: absent } }]
                     limit: { dynamic_metadata: { metadata_key: { key: rl.override, path: [{ key: nothing }] } } }
+              - match: { prefix: /expr }
+                route:
+                  cluster: backend
+                  rate_limits:
+                  - actions:
+                    - extension:
+                        name: envoy.rate_limit_descriptors.expr
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor
+                          descriptor_key: plan
+                          text: request.headers['x-plan'] + '-' + request.method
+                  - actions:
+                    - generic_key: { descriptor_value: tolerant }
+                    - extension:
+                        name: envoy.rate_limit_descriptors.expr
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor
+                          descriptor_key: absent
+                          skip_if_error: true
+                          text: request.headers['x-absent']
+                  - actions:
+                    - generic_key: { descriptor_value: strict }
+                    - extension:
+                        name: envoy.rate_limit_descriptors.expr
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.rate_limit_descriptors.expr.v3.Descriptor
+                          descriptor_key: absent
+                          text: request.headers['x-absent']
               - match: { prefix: /unlimited }
                 route: { cluster: backend }
                 typed_per_filter_config:
@@ -406,6 +434,18 @@ class RateLimitE2ETest {
         assertEquals(io.envoyproxy.envoy.type.v3.RateLimitUnit.HOUR, sent.getDescriptors(0).getLimit().getUnit());
         // A unit that names no RateLimitUnit, or no value at the key: the descriptor goes without one.
         assertTrue(!sent.getDescriptors(1).hasLimit() && !sent.getDescriptors(2).hasLimit(), sent.toString());
+    }
+
+    /** Expr descriptor extensions: the CEL value under descriptor_key; an error drops the descriptor unless skip_if_error. */
+    @Test
+    void exprDescriptorsReachTheService() throws Exception {
+        int before = received.size();
+        assertEquals(200, get("main", "/expr", "x-plan", "gold").statusCode());
+        assertEquals(List.of("plan=gold-GET", "generic_key=tolerant"), descriptors(onlyRequestSince(before)));
+        before = received.size();
+        assertEquals(200, get("main", "/expr").statusCode());
+        assertEquals(List.of("generic_key=tolerant"), descriptors(onlyRequestSince(before)),
+                "no x-plan: that expression fails, and its descriptor goes");
     }
 
     @Test

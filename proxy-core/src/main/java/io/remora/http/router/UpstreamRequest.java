@@ -76,15 +76,18 @@ final class UpstreamRequest implements UpstreamCallbacks {
         DecoderFilterCallbacks cb = router.cb;
         router.info.upstreamHost = host.address();
         ConnectionInfo ci = cb.connection();
-        // original_src binds the downstream's address, filter state may override ALPN, auto_sni names
-        // the server, a PROXY header carries the downstream's addresses: pools keyed by all four.
+        // original_src (the listener's, or the HTTP filter's for this request) binds the downstream's
+        // address, filter state may override ALPN, auto_sni names the server, a PROXY header carries
+        // the downstream's addresses: pools keyed by all four.
         io.remora.network.ProxyProtocolData proxy = PoolOptions.proxyProtocolFor(cluster,
+                router.info.filterState(), ci);
+        io.remora.network.OriginalSource source = io.remora.network.OriginalSource.forRequest(
                 router.info.filterState(), ci);
         Cancellable c = router.tunnel != null && router.tunnel.terminate
                 ? TcpTunnelStream.open(cb.eventLoop(), cb.serverContext().transport(), cluster,
-                        host, ci == null ? null : ci.originalSource(), cb.filterState(), proxy, this)
+                        host, source, cb.filterState(), proxy, this)
                 : ConnectionPools.get(cb.eventLoop(), cb.serverContext().transport(), cluster, host,
-                        router.protocolFor(cluster), PoolOptions.forRequest(ci == null ? null : ci.originalSource(),
+                        router.protocolFor(cluster), PoolOptions.forRequest(source,
                                 router.info.filterState(), proxy)).newStream(this);
         if (stream == null && !finished) {
             pending = c;

@@ -119,7 +119,7 @@ final class ForwardActionTranslator {
                 .maxGrpcTimeout(maxGrpc)
                 .upgrades(upgrades)
                 .hashPolicies(hashPolicies)
-                .rateLimits(RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits")))
+                .rateLimits(RateLimitPolicyTranslator.policies(a.getRateLimitsList(), path.field("rate_limits"), ctx))
                 .includeVhRateLimits(a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue())
                 .hostRewritePathRegex(hostPathRegex)
                 .appendXForwardedHost(a.getAppendXForwardedHost())

@@ -114,14 +114,11 @@ public final class HttpConnectionManagerTranslator {
                 ? TracingTranslator.translate(h, path, ctx) : null;
         io.remora.config.LocalReplyConfig localReply = h.hasLocalReplyConfig()
                 ? LocalReplyTranslator.translate(h.getLocalReplyConfig(), path.field("local_reply_config"), ctx) : null;
-        if (h.getOriginalIpDetectionExtensionsCount() > 0) {
-            throw path.field("original_ip_detection_extensions").error("original IP detection extensions are not"
-                    + " supported");
-        }
         var logs = AccessLogTranslator.translate(h.getAccessLogList(), path.field("access_log"), ctx);
         var b = HttpConnectionManagerConfig.builder(h.getStatPrefix());
         HcmHeaderOptionsTranslator.translate(h, path, ctx, b);
         b.bypassOverloadManager(ctx.bypassOverloadManager());
+        b.originalIpDetections(OriginalIpDetectionTranslator.translate(h, path));
         return b.codecType(codec).routeConfig(routes)
                 .rdsName(rds).scopedRoutes(scoped).httpFilters(filters).streamIdleTimeout(streamIdle).requestTimeout(requestTimeout)
                 .idleTimeout(idle).drainTimeout(drain).delayedCloseTimeout(delayedClose)

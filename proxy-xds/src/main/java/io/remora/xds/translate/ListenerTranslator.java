@@ -76,6 +76,7 @@ public final class ListenerTranslator {
         List<ListenerConfig.ListenerFilter> lfs = new ArrayList<>();
         ListenerConfig.OriginalSrc originalSrc = null;
         io.remora.config.ProxyProtocolConfig proxyProtocol = null;
+        ListenerConfig.LocalRateLimit localRateLimit = null;
         Map<ListenerConfig.ListenerFilter, ListenerFilterPredicate> disabled =
                 new EnumMap<>(ListenerConfig.ListenerFilter.class);
         for (int i = 0; i < l.getListenerFiltersCount(); i++) {
@@ -97,6 +98,9 @@ public final class ListenerTranslator {
                     : listenerFilter(f, fp, ctx);
             if (pp != null) {
                 proxyProtocol = pp;
+            }
+            if (lf == ListenerConfig.ListenerFilter.LOCAL_RATELIMIT) {
+                localRateLimit = ListenerRateLimitTranslator.translate(f, fp);
             }
             if (lf == null) {
                 continue;
@@ -183,7 +187,7 @@ public final class ListenerTranslator {
                 .filterChainMatcher(matcher)
                 .originalSrc(originalSrc)
                 .freebind(Protos.bool(l.hasFreebind(), l.getFreebind(), false))
-                .proxyProtocol(proxyProtocol)
+                .proxyProtocol(proxyProtocol).localRateLimit(localRateLimit)
                 .continueOnListenerFiltersTimeout(l.getContinueOnListenerFiltersTimeout())
                 .ignoreGlobalConnLimit(l.getIgnoreGlobalConnLimit())
                 .bypassOverloadManager(l.getBypassOverloadManager())
@@ -317,6 +321,7 @@ public final class ListenerTranslator {
             case "tls_inspector" -> ListenerConfig.ListenerFilter.TLS_INSPECTOR;
             case "http_inspector" -> ListenerConfig.ListenerFilter.HTTP_INSPECTOR;
             case "istio.set_internal_dst_address" -> ListenerConfig.ListenerFilter.SET_INTERNAL_DST_ADDRESS;
+            case "local_ratelimit" -> ListenerConfig.ListenerFilter.LOCAL_RATELIMIT;
             default -> {
                 ctx.warnOnce("listener_filter:" + kind, "skipping unsupported listener filter '" + f.getName()
                         + "', first at " + path);

@@ -17,15 +17,15 @@ public final class RateLimitPolicyTranslator {
     }
 
     /** {@code rate_limits} of a route, a virtual host or a rate limit filter. */
-    public static List<RateLimitPolicy> policies(List<RateLimit> in, FieldPath path) {
+    public static List<RateLimitPolicy> policies(List<RateLimit> in, FieldPath path, TranslationContext ctx) {
         List<RateLimitPolicy> out = new ArrayList<>(in.size());
         for (int i = 0; i < in.size(); i++) {
-            out.add(policy(in.get(i), path.index(i)));
+            out.add(policy(in.get(i), path.index(i), ctx));
         }
         return List.copyOf(out);
     }
 
-    static RateLimitPolicy policy(RateLimit r, FieldPath path) {
+    static RateLimitPolicy policy(RateLimit r, FieldPath path, TranslationContext ctx) {
         if (r.getActionsCount() == 0) {
             throw path.field("actions").error("at least one action is required");
         }
@@ -47,7 +47,7 @@ public final class RateLimitPolicyTranslator {
         }
         List<RateLimitPolicy.Action> actions = new ArrayList<>();
         for (int i = 0; i < r.getActionsCount(); i++) {
-            actions.add(action(r.getActions(i), path.field("actions").index(i)));
+            actions.add(action(r.getActions(i), path.field("actions").index(i), ctx));
         }
         long hitsAddend = 0;
         if (r.hasHitsAddend()) {
@@ -66,7 +66,7 @@ public final class RateLimitPolicyTranslator {
                 limitOverride);
     }
 
-    private static RateLimitPolicy.Action action(RateLimit.Action a, FieldPath path) {
+    private static RateLimitPolicy.Action action(RateLimit.Action a, FieldPath path, TranslationContext ctx) {
         switch (a.getActionSpecifierCase()) {
             case REQUEST_HEADERS -> {
                 var rh = a.getRequestHeaders();
@@ -147,6 +147,10 @@ public final class RateLimitPolicyTranslator {
                 }
                 return new RateLimitPolicy.QueryParameters(q.getQueryParameterName(), q.getDescriptorKey(),
                         q.getSkipIfAbsent());
+            }
+            case EXTENSION -> {
+                return io.remora.extensions.rate_limit_descriptors.expr.ExprDescriptor.translate(a.getExtension(),
+                        path.field("extension"), ctx);
             }
             case ACTIONSPECIFIER_NOT_SET -> throw path.error("an action is required");
             default -> throw path.error("rate limit action " + a.getActionSpecifierCase().name().toLowerCase()

@@ -113,7 +113,7 @@ public final class RouteConfigurationTranslator {
                 .perFilterConfigs(CorsExtension.withDeprecatedPolicy(PerFilterConfigTranslator.translate(
                         vh.getTypedPerFilterConfigMap(), path.field("typed_per_filter_config"), ctx), vh.hasCors(),
                         vh.getCors(), path.field("cors"), ctx))
-                .rateLimits(RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits")))
+                .rateLimits(RateLimitPolicyTranslator.policies(vh.getRateLimitsList(), path.field("rate_limits"), ctx))
                 .includeAttemptCountInResponse(vh.getIncludeAttemptCountInResponse())
                 .metadata(Protos.filterMetadata(vh.getMetadata()))
                 .includeIsTimeoutRetryHeader(vh.getIncludeIsTimeoutRetryHeader())

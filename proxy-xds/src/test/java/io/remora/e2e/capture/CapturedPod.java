@@ -168,7 +168,7 @@ final class CapturedPod implements AutoCloseable {
         return ProxyProcess.start(launch, bootstrapYaml, ADMIN, List.of("-Xmx192m", "-XX:TieredStopAtLevel=1"));
     }
 
-    private static ProxyProcess.AdminResponse admin(Netns ns, int port, String path) throws IOException, InterruptedException {
+    static ProxyProcess.AdminResponse admin(Netns ns, int port, String path) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(ns.prefix());
         cmd.addAll(List.of("curl", "-sS", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}",
                 "http://127.0.0.1:" + port + path));
@@ -213,7 +213,7 @@ final class CapturedPod implements AutoCloseable {
         return sb.toString().trim();
     }
 
-    private static List<String> javaCommand(String... args) {
+    static List<String> javaCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
                 CaptureApp.class.getName()));
@@ -221,7 +221,7 @@ final class CapturedPod implements AutoCloseable {
         return cmd;
     }
 
-    private static void awaitReady(Process p, String what) throws Exception {
+    static void awaitReady(Process p, String what) throws Exception {
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         StringBuilder seen = new StringBuilder();
         for (String line; ; ) {

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
 import io.remora.config.HeaderMutation;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.route.HeaderFormatter;
 import io.remora.runtime.FractionalPercent.Denominator;
 import io.remora.xds.translate.FieldPath;

@@ -211,6 +211,14 @@ public final class DescriptorEvaluator {
             out.add(new DescriptorEntry(m.descriptorKey(), v));
             return true;
         }
+        if (a instanceof RateLimitPolicy.Extension e) {
+            String v = e.producer().value(cb.streamInfo());
+            if (v == null) {
+                return e.skipIfError();
+            }
+            out.add(new DescriptorEntry(e.descriptorKey(), v));
+            return true;
+        }
         if (a instanceof RateLimitPolicy.QueryParameters q) {
             CharSequence path = headers.path();
             List<String> values = path == null ? null

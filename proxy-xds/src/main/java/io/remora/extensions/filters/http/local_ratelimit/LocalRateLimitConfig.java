@@ -6,7 +6,7 @@ import io.remora.config.RateLimitPolicy;
 import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.common.RuntimeSlot;
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
 

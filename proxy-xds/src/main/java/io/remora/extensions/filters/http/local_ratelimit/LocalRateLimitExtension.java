@@ -8,7 +8,7 @@ import io.remora.config.RouteFilterConfig;
 import io.remora.extensions.HttpFilterExtension;
 import io.remora.extensions.filters.common.FilterProtos;
 import io.remora.extensions.filters.common.RuntimeFraction;
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator.VhRateLimits;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorLimit;
@@ -116,7 +116,7 @@ public final class LocalRateLimitExtension implements HttpFilterExtension<LocalR
             }
             b.maxDynamicDescriptors(Math.min(Integer.MAX_VALUE, c.getMaxDynamicDescriptors().getValue()));
         }
-        b.rateLimits(RateLimitPolicyTranslator.policies(c.getRateLimitsList(), path.field("rate_limits")));
+        b.rateLimits(RateLimitPolicyTranslator.policies(c.getRateLimitsList(), path.field("rate_limits"), ctx));
         b.vhRateLimits(switch (c.getVhRateLimits()) {
             case OVERRIDE -> VhRateLimits.OVERRIDE;
             case INCLUDE -> VhRateLimits.INCLUDE;

@@ -4,7 +4,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import io.remora.accesslog.ResponseFlag;
 import io.remora.config.RouteFilterConfig;
-import io.remora.extensions.filters.common.LocalTokenBucket;
+import io.remora.ratelimit.LocalTokenBucket;
 import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator;

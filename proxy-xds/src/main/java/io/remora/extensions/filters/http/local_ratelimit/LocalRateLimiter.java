@@ -1,6 +1,6 @@
 package io.remora.extensions.filters.http.local_ratelimit;
 
-import io.remora.extensions.filters.common.LocalTokenBucket;
+import io.remora.ratelimit.LocalTokenBucket;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.local_ratelimit.LocalRateLimitConfig.DescriptorLimit;
 

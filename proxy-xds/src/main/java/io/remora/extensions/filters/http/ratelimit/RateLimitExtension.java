@@ -149,7 +149,7 @@ public final class RateLimitExtension implements HttpFilterExtension<RateLimitCo
                     + " first at " + path.field("override_option"));
         }
         List<RateLimitPolicy> rateLimits = RateLimitPolicyTranslator.policies(p.getRateLimitsList(),
-                path.field("rate_limits"));
+                path.field("rate_limits"), ctx);
         for (int i = 0; i < rateLimits.size(); i++) {
             if (p.getRateLimits(i).hasStage() || !rateLimits.get(i).disableKey().isEmpty()) {
                 ctx.warnOnce("ratelimit:per_route_stage", "ignoring stage and disable_key of per-route rate_limits"

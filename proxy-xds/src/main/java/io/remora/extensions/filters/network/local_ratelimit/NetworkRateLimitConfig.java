@@ -1,7 +1,7 @@
 package io.remora.extensions.filters.network.local_ratelimit;
 
 import io.remora.config.NetworkFilterConfig;
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.TokenBucketSpec;
 
 /**
  * {@code envoy.extensions.filters.network.local_ratelimit.v3.LocalRateLimit}: one token per new

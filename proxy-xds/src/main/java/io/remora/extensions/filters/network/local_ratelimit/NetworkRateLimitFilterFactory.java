@@ -1,8 +1,8 @@
 package io.remora.extensions.filters.network.local_ratelimit;
 
 import io.micrometer.core.instrument.Counter;
-import io.remora.extensions.filters.common.LocalTokenBucket;
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.LocalTokenBucket;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.network.ConnectionFilter;
 import io.remora.network.ConnectionFilterCallbacks;
 import io.remora.network.ConnectionFilterFactory;

@@ -5,7 +5,7 @@ import io.remora.config.HeaderMutation;
 import io.remora.config.RateLimitPolicy;
 import io.remora.runtime.FractionalPercent;
 import io.remora.runtime.FractionalPercent.Denominator;
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.extensions.filters.common.RuntimeFraction;
 import io.remora.extensions.filters.http.common.DescriptorEntry;
 import io.remora.extensions.filters.http.common.DescriptorEvaluator;
@@ -216,7 +216,7 @@ class LocalRateLimitTranslationTest {
                   - generic_key: { descriptor_value: g }
                   - request_headers: { header_name: x }
                 """, "").path());
-        assertEquals(FILTER + ".rate_limits[0].actions[0]", refused("""
+        assertEquals(FILTER + ".rate_limits[0].actions[0].extension.typed_config", refused("""
                 stat_prefix: s
                 rate_limits:
                 - actions:

@@ -1,6 +1,6 @@
 package io.remora.extensions.filters.network.local_ratelimit;
 
-import io.remora.extensions.filters.common.TokenBucketSpec;
+import io.remora.ratelimit.TokenBucketSpec;
 import io.remora.xds.bootstrap.BootstrapLoader;
 import io.remora.xds.translate.HcmListenerYaml;
 import io.remora.xds.translate.TranslationException;

@@ -1,4 +1,4 @@
-package io.remora.extensions.filters.common;
+package io.remora.ratelimit;
 
 /**
  * Envoy's {@code type.v3.TokenBucket}: starts full with {@code maxTokens}; every

@@ -1,4 +1,4 @@
-package io.remora.extensions.filters.common;
+package io.remora.ratelimit;
 
 import org.junit.jupiter.api.Test;
 

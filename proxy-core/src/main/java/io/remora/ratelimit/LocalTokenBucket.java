@@ -1,4 +1,4 @@
-package io.remora.extensions.filters.common;
+package io.remora.ratelimit;
 
 import java.util.concurrent.atomic.AtomicLong;
 
