@@ -39,6 +39,15 @@ final class XdsProxy implements AutoCloseable {
         return adsBootstrap("{ socket_address: { address: 127.0.0.1, port_value: " + adsPort + " } }", delta);
     }
 
+    /** Delta ADS over TCP with LDS but no cds_config: clusters come only when on-demand CDS asks for them. */
+    static String onDemandClustersBootstrap(int adsPort) {
+        String bootstrap = adsBootstrap(adsPort, true).replace("  cds_config: { ads: {}, resource_api_version: V3 }\n", "");
+        if (bootstrap.contains("cds_config")) {
+            throw new AssertionError("the ADS bootstrap's cds_config was not removed: " + bootstrap);
+        }
+        return bootstrap;
+    }
+
     /** ADS over a Unix socket, as Istio's bootstrap points xds-grpc at ./etc/istio/proxy/XDS. */
     static String udsBootstrap(String path) {
         return adsBootstrap("{ pipe: { path: \"" + path + "\" } }", true);
