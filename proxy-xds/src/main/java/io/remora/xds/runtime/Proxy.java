@@ -169,7 +169,11 @@ public final class Proxy implements AutoCloseable {
                 sinks.add(new io.remora.stats.TcpStatsdSink(server.clusterManager(), tcp.cluster(), tcp.prefix(),
                         stats.meterRegistry()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.DogStatsd dog) {
-                sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(), true, dog.maxBytesPerDatagram()));
+                sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(),
+                        io.remora.stats.StatsdTagFormat.DOG_STATSD, dog.maxBytesPerDatagram()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.GraphiteStatsd graphite) {
+                sinks.add(new io.remora.stats.UdpStatsdSink(graphite.address(), graphite.prefix(),
+                        io.remora.stats.StatsdTagFormat.GRAPHITE, graphite.maxBytesPerDatagram()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
                 sinks.add(new io.remora.xds.stats.MetricsServiceSink(ms, bootstrap.getNode(), server.clusterManager()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.OpenTelemetry otel) {

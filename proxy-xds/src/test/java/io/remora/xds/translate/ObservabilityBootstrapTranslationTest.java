@@ -106,6 +106,44 @@ class ObservabilityBootstrapTranslationTest {
                 "mesh", 512)), sinks.sinks());
     }
 
+    @Test
+    void graphiteStatsdSinkKeepsItsPrefixAndDatagramSizeAndNamesBadFields() {
+        StatsSinksTranslator.Sinks sinks = StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8125 } }
+                    prefix: mesh
+                    max_bytes_per_datagram: 512
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8126 } }
+                """), TranslationContext.lenient());
+        assertEquals(List.of(
+                new StatsSinksTranslator.GraphiteStatsd(new java.net.InetSocketAddress("127.0.0.1", 8125), "mesh", 512),
+                new StatsSinksTranslator.GraphiteStatsd(new java.net.InetSocketAddress("127.0.0.1", 8126), "", 0)),
+                sinks.sinks());
+        assertEquals("stats_sinks[0].typed_config: one of address is required", error(() ->
+                StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    prefix: mesh
+                """), TranslationContext.lenient())));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8125 } }
+                    max_bytes_per_datagram: 70000
+                """), TranslationContext.lenient()))
+                .startsWith("stats_sinks[0].typed_config.max_bytes_per_datagram: must be greater than 0"));
+    }
+
     /** The error of one OpenTelemetry sink with the given typed_config line. */
     private static String otelError(String line, TranslationContext ctx) {
         return error(() -> StatsSinksTranslator.translate(load("""
