@@ -44,6 +44,7 @@ public final class Proxy implements AutoCloseable {
     private final ServerState state;
     private final AccessLogs accessLogs;
     private final io.remora.xds.accesslog.GrpcAccessLogFactory grpcAccessLogs;
+    private final io.remora.xds.fluentd.FluentdLoggers fluentdLoggers;
     private final Server server;
     private final ConfigDumpBuilder staticDump;
     private final Map<String, Object> commandLine;
@@ -112,7 +113,10 @@ public final class Proxy implements AutoCloseable {
         }
         this.grpcAccessLogs = new io.remora.xds.accesslog.GrpcAccessLogFactory(config.node(), alsNode.build(),
                 server.clusterManager(), stats.meterRegistry());
-        accessLogs.external(grpcAccessLogs::create);
+        this.fluentdLoggers = new io.remora.xds.fluentd.FluentdLoggers(server.clusterManager(),
+                server.context().transport(), stats.meterRegistry());
+        accessLogs.external(c -> c.external() instanceof io.remora.xds.fluentd.FluentdLogConfig f
+                ? fluentdLoggers.create(f) : grpcAccessLogs.create(c));
         this.secretFiles = new io.remora.xds.ads.SecretFileWatch(server.secrets());
         this.sdsSecrets = new SdsSecrets(server.secrets(), secretFiles);
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
@@ -229,6 +233,7 @@ public final class Proxy implements AutoCloseable {
             admin.close();
         }
         grpcAccessLogs.close();
+        fluentdLoggers.close();
         accessLogs.close();
     }
 
