@@ -2,6 +2,7 @@ package io.remora.xds.fluentd;
 
 import com.google.protobuf.Struct;
 import io.remora.accesslog.FormatterCommand;
+import io.remora.config.FluentdTarget;
 
 import java.util.List;
 

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * config are sent as they are, and nested structs and lists keep their shape. Keys are sorted, as
  * Envoy's JSON-to-MessagePack conversion sorts them.
  */
-final class FluentdRecord {
+final class FluentdRecord implements FluentdUpstream.Record<StreamInfo> {
 
     private interface Node {
         void write(MsgPackWriter w, StreamInfo info);
@@ -36,7 +36,8 @@ final class FluentdRecord {
         return new FluentdRecord(struct(record, commands));
     }
 
-    void write(MsgPackWriter w, StreamInfo info) {
+    @Override
+    public void write(MsgPackWriter w, StreamInfo info) {
         root.write(w, info);
     }
 

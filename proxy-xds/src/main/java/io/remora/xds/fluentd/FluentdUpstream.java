@@ -9,7 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.remora.accesslog.StreamInfo;
+import io.remora.config.FluentdTarget;
 import io.remora.server.CompactRecvAllocator;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManager;
@@ -24,10 +24,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * One worker's connection to a Fluentd server, as Envoy's FluentdAccessLoggerImpl: entries are
- * buffered as MessagePack {@code [time, record]} pairs and sent as one Forward mode message
- * {@code [tag, [[time, record], ...]]} every flush interval, or at once when the buffer reaches
- * its size. The first flush with entries connects; a connection that closes or fails is opened
+ * One worker's connection to a Fluentd server, as Envoy's FluentdBase: entries are buffered as
+ * MessagePack {@code [time, record]} pairs and sent as one Forward mode message
+ * {@code [tag, [[time, record], ...]]} ({@link FluentdSignal}: with an option map for traces)
+ * every flush interval, or at once when the buffer reaches its size. The first flush with entries connects; a connection that closes or fails is opened
  * again after a jittered exponential backoff, until {@code max_connect_attempts} connects were
  * made, after which the upstream stays disconnected and every entry is lost. Runs on its event
  * loop only.
@@ -45,8 +45,8 @@ final class FluentdUpstream {
     private final ClusterManager clusters;
     private final UpstreamConnector connector;
     private final FluentdStats stats;
-    /** {@code [2-array, tag]}: the start of every message. */
     private final byte[] head;
+    private final byte[] tail;
     private final JitteredBackOff backoff;
     private final ByteBuf pending = PooledByteBufAllocator.DEFAULT.heapBuffer(256);
     private final MsgPackWriter writer = new MsgPackWriter(pending);
@@ -60,22 +60,27 @@ final class FluentdUpstream {
     private long connectAttempts;
     private ScheduledFuture<?> retryTimer;
 
-    FluentdUpstream(EventLoop loop, FluentdTarget target, ClusterManager clusters, UpstreamConnector connector,
-                    FluentdStats stats) {
+    /** Writes an entry's record from its source (a stream's info, a span). */
+    interface Record<T> {
+        void write(MsgPackWriter w, T source);
+    }
+
+    FluentdUpstream(EventLoop loop, FluentdTarget target, FluentdSignal signal, ClusterManager clusters,
+                    UpstreamConnector connector, FluentdStats stats) {
         this.loop = loop;
         this.target = target;
         this.clusters = clusters;
         this.connector = connector;
         this.stats = stats;
-        MsgPackWriter h = new MsgPackWriter(16 + target.tag().length());
-        this.head = h.array(2).string(target.tag()).toByteArray();
+        this.head = signal.head(target.tag());
+        this.tail = signal.tail();
         this.backoff = new JitteredBackOff(target.retry().baseMillis(), target.retry().maxMillis());
         long interval = target.flushIntervalMillis();
         this.flushTimer = loop.scheduleWithFixedDelay(this::flush, interval, interval, TimeUnit.MILLISECONDS);
     }
 
     /** Buffers one entry stamped {@code time} (seconds), or counts it lost. */
-    void log(long time, FluentdRecord record, StreamInfo info) {
+    <T> void log(long time, Record<T> record, T source) {
         if (closed || disconnected || approximateBytes >= target.bufferSizeBytes()) {
             stats.entriesLost.increment();
             return;
@@ -84,7 +89,7 @@ final class FluentdUpstream {
         writer.array(2).unsigned(time);
         int recordStart = pending.writerIndex();
         try {
-            record.write(writer, info);
+            record.write(writer, source);
         } catch (RuntimeException e) {
             pending.writerIndex(start);
             throw e;
@@ -113,10 +118,11 @@ final class FluentdUpstream {
             clear();
             return;
         }
-        ByteBuf out = channel.alloc().buffer(head.length + 5 + pending.readableBytes());
+        ByteBuf out = channel.alloc().buffer(head.length + 5 + pending.readableBytes() + tail.length);
         out.writeBytes(head);
         new MsgPackWriter(out).array(entries);
         out.writeBytes(pending);
+        out.writeBytes(tail);
         channel.writeAndFlush(out, channel.voidPromise());
         stats.eventsSent.increment();
         clear();

@@ -3,22 +3,24 @@ package io.remora.xds.fluentd;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ThreadExecutorMap;
+import io.remora.config.FluentdTarget;
 import io.remora.upstream.ClusterManager;
 import io.remora.upstream.UpstreamConnector;
 import io.remora.util.PerEventLoop;
 
 import java.util.concurrent.RejectedExecutionException;
 
-/** The upstreams of one target, one per worker as Envoy's thread-local logger cache keeps them. */
+/** The upstreams of one target, one per worker as Envoy's thread-local logger and tracer caches keep them. */
 final class FluentdUpstreams {
 
     private final FluentdStats stats;
     private final PerEventLoop<FluentdUpstream> byLoop;
 
-    FluentdUpstreams(FluentdTarget target, ClusterManager clusters, UpstreamConnector connector, FluentdStats stats) {
+    FluentdUpstreams(FluentdTarget target, FluentdSignal signal, ClusterManager clusters, UpstreamConnector connector,
+                     FluentdStats stats) {
         this.stats = stats;
-        this.byLoop = new PerEventLoop<>(loop -> new FluentdUpstream((EventLoop) loop, target, clusters, connector,
-                stats));
+        this.byLoop = new PerEventLoop<>(loop -> new FluentdUpstream((EventLoop) loop, target, signal, clusters,
+                connector, stats));
     }
 
     /**

@@ -97,7 +97,7 @@ public final class Proxy implements AutoCloseable {
             LOG.warning("runtime: cannot watch the disk layers for symlink swaps: " + e.getMessage());
         }
         this.tracing = new TracingExporters(bootstrapTracer, config.node(), () -> server().clusterManager(),
-                runtime::snapshot, stats.meterRegistry());
+                runtime::snapshot, stats.meterRegistry(), this::fluentdLoggers);
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
@@ -191,6 +191,11 @@ public final class Proxy implements AutoCloseable {
 
     public Server server() {
         return server;
+    }
+
+    /** The Fluentd access logs' and tracers' upstreams (made after the tracing exporters that ask for them). */
+    private io.remora.xds.fluentd.FluentdLoggers fluentdLoggers() {
+        return fluentdLoggers;
     }
 
     public AdminServer admin() {

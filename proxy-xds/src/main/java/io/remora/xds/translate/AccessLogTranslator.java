@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers, the gRPC ones
- * ({@link GrpcAccessLogTranslator}) and Fluentd ({@link FluentdAccessLogTranslator}), with their
+ * ({@link GrpcAccessLogTranslator}) and Fluentd ({@link FluentdTranslator}), with their
  * {@code filter} ({@link AccessLogFilterTranslator}).
  * Other loggers are observability, skipped with a warning.
  */
@@ -104,7 +104,7 @@ public final class AccessLogTranslator {
                 return t == null ? null : AccessLogConfig.external(t, filter);
             }
             case FLUENTD -> {
-                return AccessLogConfig.external(FluentdAccessLogTranslator.translate(Protos.unpack(
+                return AccessLogConfig.external(FluentdTranslator.accessLog(Protos.unpack(
                         log.getTypedConfig(),
                         io.envoyproxy.envoy.extensions.access_loggers.fluentd.v3.FluentdAccessLogConfig.class, tp),
                         tp, ctx), filter);

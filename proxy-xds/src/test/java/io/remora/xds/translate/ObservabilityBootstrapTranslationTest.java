@@ -144,6 +144,41 @@ class ObservabilityBootstrapTranslationTest {
                 .startsWith("stats_sinks[0].typed_config.max_bytes_per_datagram: must be greater than 0"));
     }
 
+    @Test
+    void fluentdTracerReadsItsRetryPolicyAndNamesBadFields() {
+        TranslationContext known = new TranslationContext(Set.of("fluentd"));
+        String head = """
+                tracing:
+                  http:
+                    name: envoy.tracers.fluentd
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.tracers.fluentd.v3.FluentdConfig
+                """;
+        TracingConfig.Provider p = TracingTranslator.bootstrapProvider(load(head + """
+                      cluster: fluentd
+                      tag: mesh.traces
+                      stat_prefix: spans
+                      buffer_flush_interval: 2s
+                      buffer_size_bytes: 1024
+                      retry_policy: { num_retries: 3, retry_back_off: { base_interval: 0.2s } }
+                """), known);
+        assertEquals(new TracingConfig.Fluentd(new io.remora.config.FluentdTarget("fluentd", "mesh.traces", "spans",
+                2000, 1024, new io.remora.config.FluentdTarget.Retry(3, 200, 2000))), p);
+        p = TracingTranslator.bootstrapProvider(load(head + "      cluster: fluentd\n      tag: t\n      stat_prefix: s\n"),
+                known);
+        assertEquals(new io.remora.config.FluentdTarget("fluentd", "t", "s", 1000, 16384,
+                io.remora.config.FluentdTarget.Retry.DEFAULT), ((TracingConfig.Fluentd) p).target(), "Envoy's defaults");
+        assertEquals("tracing.http.typed_config.tag: missing required field", error(() ->
+                TracingTranslator.bootstrapProvider(load(head + "      cluster: fluentd\n      stat_prefix: s\n"), known)));
+        assertTrue(error(() -> TracingTranslator.bootstrapProvider(load(head
+                + "      cluster: nowhere\n      tag: t\n      stat_prefix: s\n"), known))
+                .startsWith("tracing.http.typed_config.cluster: unknown cluster 'nowhere'"));
+        assertTrue(error(() -> TracingTranslator.bootstrapProvider(load(head
+                + "      cluster: fluentd\n      tag: t\n      stat_prefix: s\n"
+                + "      retry_policy: { retry_back_off: { base_interval: 2s, max_interval: 1s } }\n"), known))
+                .startsWith("tracing.http.typed_config.retry_policy.retry_back_off.max_interval: must be greater"));
+    }
+
     /** The error of one OpenTelemetry sink with the given typed_config line. */
     private static String otelError(String line, TranslationContext ctx) {
         return error(() -> StatsSinksTranslator.translate(load("""

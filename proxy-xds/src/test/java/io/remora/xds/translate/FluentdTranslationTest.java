@@ -3,7 +3,7 @@ package io.remora.xds.translate;
 import io.remora.config.AccessLogConfig;
 import io.remora.xds.bootstrap.LoadedBootstrap;
 import io.remora.xds.fluentd.FluentdLogConfig;
-import io.remora.xds.fluentd.FluentdTarget;
+import io.remora.config.FluentdTarget;
 import org.junit.jupiter.api.Test;
 
 import static io.remora.xds.translate.GrpcAccessLogTranslationTest.LOG;
@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code envoy.access_loggers.fluentd} as Envoy reads it: its defaults, and bad configs refused naming the field. */
-class FluentdAccessLogTranslationTest {
+class FluentdTranslationTest {
 
     private static final String FLUENTD = "envoy.extensions.access_loggers.fluentd.v3.FluentdAccessLogConfig";
     private static final String REQUIRED = "cluster: c1\ntag: mesh\nstat_prefix: edge\nrecord: { status: \"%RESPONSE_CODE%\" }\n";
