@@ -30,6 +30,7 @@ public record FluentdTarget(String cluster, String tag, String statPrefix, long 
     public record Retry(long maxConnectAttempts, long baseMillis, long maxMillis) {
         public static final long DEFAULT_BASE_MILLIS = 500;
         public static final long MAX_INTERVAL_FACTOR = 10;
-        public static final Retry DEFAULT = new Retry(-1, DEFAULT_BASE_MILLIS, DEFAULT_BASE_MILLIS * MAX_INTERVAL_FACTOR);
+        public static final Retry DEFAULT =
+                new Retry(-1, DEFAULT_BASE_MILLIS, DEFAULT_BASE_MILLIS * MAX_INTERVAL_FACTOR);
     }
 }

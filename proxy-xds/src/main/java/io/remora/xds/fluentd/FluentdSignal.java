@@ -21,7 +21,7 @@ enum FluentdSignal {
         this.options = options;
     }
 
-    /** The start of every message, up to its entries' array: {@code [tag, } or {@code [tag, } of three. */
+    /** The start of every message, up to its entries: the array's header (three items with options) and the tag. */
     byte[] head(String tag) {
         return new MsgPackWriter(16 + tag.length()).array(options ? 3 : 2).string(tag).toByteArray();
     }
