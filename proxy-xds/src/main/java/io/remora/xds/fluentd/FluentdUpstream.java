@@ -3,13 +3,10 @@ package io.remora.xds.fluentd;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.remora.config.FluentdTarget;
+import io.remora.network.DiscardReads;
 import io.remora.server.CompactRecvAllocator;
 import io.remora.upstream.Cluster;
 import io.remora.upstream.ClusterManager;
@@ -32,7 +29,7 @@ import java.util.logging.Logger;
  * made, after which the upstream stays disconnected and every entry is lost. Runs on its event
  * loop only.
  */
-final class FluentdUpstream {
+final class FluentdUpstream implements UpstreamConnector.Callback {
 
     private static final Logger LOG = io.remora.log.Logging.logger("client");
     private static final UpstreamConnector.ConnectOptions OPTIONS =
@@ -144,23 +141,19 @@ final class FluentdUpstream {
             return;
         }
         connecting = true;
-        connector.connect(loop, cluster, host, OPTIONS, ch -> ch.pipeline().addLast(DISCARD),
-                new UpstreamConnector.Callback() {
-                    @Override
-                    public void onConnected(Channel ch) {
-                        onUp(ch);
-                    }
-
-                    @Override
-                    public void onFailure(Channel ch, Throwable cause, boolean tls) {
-                        LOG.fine(() -> "fluentd: connecting to cluster '" + target.cluster() + "' failed: " + cause);
-                        connecting = false;
-                        onDown();
-                    }
-                });
+        // A Fluentd server answers nothing unless asked for acks, which are never asked.
+        connector.connect(loop, cluster, host, OPTIONS, ch -> ch.pipeline().addLast(DiscardReads.INSTANCE), this);
     }
 
-    private void onUp(Channel ch) {
+    @Override
+    public void onFailure(Channel ch, Throwable cause, boolean tls) {
+        LOG.fine(() -> "fluentd: connecting to cluster '" + target.cluster() + "' failed: " + cause);
+        connecting = false;
+        onDown();
+    }
+
+    @Override
+    public void onConnected(Channel ch) {
         connecting = false;
         if (closed) {
             ch.close();
@@ -231,22 +224,5 @@ final class FluentdUpstream {
             channel = null;
         }
         pending.release();
-    }
-
-    /** A Fluentd server answers nothing unless asked for acks, which are never asked: reads are dropped. */
-    private static final ChannelHandler DISCARD = new Discard();
-
-    @ChannelHandler.Sharable
-    private static final class Discard extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // a reset or broken pipe: the close that follows reconnects
-            ctx.close();
-        }
     }
 }

@@ -195,6 +195,25 @@ public final class AccessLogTranslator {
         };
     }
 
+    /**
+     * The formatter extensions' commands (CEL, compiled at {@code path}) that the format strings of
+     * a structured log (OpenTelemetry's body, Fluentd's record) use, each format checked with them:
+     * a bad one is an error at {@code errorPath}.
+     */
+    static List<FormatterCommand> formatCommands(List<String> formats, FieldPath path, FieldPath errorPath,
+                                                 TranslationContext ctx) {
+        List<FormatterCommand> commands = formats.stream().anyMatch(CelFormatterCommand::used)
+                ? List.of(new CelFormatterCommand(path, ctx)) : List.of();
+        for (String f : formats) {
+            try {
+                AccessLogFormatter.text(f, false, commands);
+            } catch (IllegalArgumentException e) {
+                throw errorPath.error(e.getMessage());
+            }
+        }
+        return commands;
+    }
+
     /** {@code formatters}: the built-in ones are accepted (their commands are always there), any other refused. */
     static void checkFormatters(List<io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig> formatters,
                                 FieldPath path) {

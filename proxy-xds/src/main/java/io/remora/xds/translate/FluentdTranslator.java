@@ -7,10 +7,8 @@ import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.BackoffStrategy;
 import io.envoyproxy.envoy.extensions.access_loggers.fluentd.v3.FluentdAccessLogConfig;
 import io.envoyproxy.envoy.extensions.tracers.fluentd.v3.FluentdConfig;
-import io.remora.accesslog.FormatterCommand;
 import io.remora.config.FluentdTarget;
 import io.remora.config.TracingConfig;
-import io.remora.extensions.cel.CelFormatterCommand;
 import io.remora.xds.fluentd.FluentdLogConfig;
 
 import java.util.ArrayList;
@@ -39,16 +37,8 @@ final class FluentdTranslator {
         AccessLogTranslator.checkFormatters(c.getFormattersList(), path.field("formatters"));
         List<String> formats = new ArrayList<>();
         strings(c.getRecord(), formats);
-        List<FormatterCommand> commands = formats.stream().anyMatch(CelFormatterCommand::used)
-                ? List.of(new CelFormatterCommand(path, ctx)) : List.of();
-        for (String f : formats) {
-            try {
-                io.remora.accesslog.AccessLogFormatter.text(f, false, commands);
-            } catch (IllegalArgumentException e) {
-                throw path.field("record").error(e.getMessage());
-            }
-        }
-        return new FluentdLogConfig(target, c.getRecord(), commands);
+        return new FluentdLogConfig(target, c.getRecord(),
+                AccessLogTranslator.formatCommands(formats, path, path.field("record"), ctx));
     }
 
     /**
