@@ -24,10 +24,10 @@ import java.util.logging.Logger;
  * One worker's connection to a Fluentd server, as Envoy's FluentdBase: entries are buffered as
  * MessagePack {@code [time, record]} pairs and sent as one Forward mode message
  * {@code [tag, [[time, record], ...]]} ({@link FluentdSignal}: with an option map for traces)
- * every flush interval, or at once when the buffer reaches its size. The first flush with entries connects; a connection that closes or fails is opened
- * again after a jittered exponential backoff, until {@code max_connect_attempts} connects were
- * made, after which the upstream stays disconnected and every entry is lost. Runs on its event
- * loop only.
+ * every flush interval, or at once when the buffer reaches its size. The first flush with entries
+ * connects; a connection that closes or fails is opened again after a jittered exponential
+ * backoff, until {@code max_connect_attempts} connects were made, after which the upstream stays
+ * disconnected and every entry is lost. Runs on its event loop only.
  */
 final class FluentdUpstream implements UpstreamConnector.Callback {
 
@@ -215,7 +215,9 @@ final class FluentdUpstream implements UpstreamConnector.Callback {
         if (closed) {
             return;
         }
-        flush();
+        if (channel != null) {
+            flush();
+        }
         closed = true;
         flushTimer.cancel(false);
         cancelRetry();

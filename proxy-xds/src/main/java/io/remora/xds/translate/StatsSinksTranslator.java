@@ -17,8 +17,8 @@ import java.util.List;
 
 /**
  * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: statsd (UDP or TCP), UDP
- * DogStatsD and Graphite statsd, the gRPC metrics service and the OpenTelemetry (OTLP/gRPC) sink are built; other sink
- * kinds (hystrix, ...) are warned and skipped.
+ * DogStatsD and Graphite statsd, the gRPC metrics service and the OpenTelemetry (OTLP/gRPC) sink
+ * are built; other sink kinds (hystrix, ...) are warned and skipped.
  */
 public final class StatsSinksTranslator {
 
