@@ -81,15 +81,7 @@ public final class AccessLogFormatter {
         sb.append('{');
         boolean first = true;
         for (int k = 0; k < jsonKeys.length; k++) {
-            Op[] ops = jsonValues[k];
-            Object v;
-            if (ops.length == 1) {
-                v = ops[0].json(info);
-            } else {
-                StringBuilder s = new StringBuilder();
-                appendText(s, ops, info);
-                v = s.toString();
-            }
+            Object v = value(jsonValues[k], info);
             if (v == null && omitEmpty) {
                 continue;
             }
@@ -109,6 +101,24 @@ public final class AccessLogFormatter {
         }
         sb.append("}\n");
         return sb.toString();
+    }
+
+    /**
+     * A text formatter's value as a JSON format's value (Fluentd's records are built of these): a
+     * format of one operator keeps its type (numbers are Longs; null when missing), any other is
+     * the formatted text.
+     */
+    public Object typedValue(StreamInfo info) {
+        return value(text, info);
+    }
+
+    private Object value(Op[] ops, StreamInfo info) {
+        if (ops.length == 1) {
+            return ops[0].json(info);
+        }
+        StringBuilder s = new StringBuilder();
+        appendText(s, ops, info);
+        return s.toString();
     }
 
     private void appendText(StringBuilder sb, Op[] ops, StreamInfo info) {

@@ -166,6 +166,13 @@ public record TracingConfig(
     }
 
     /**
+     * {@code envoy.tracers.fluentd}: W3C propagation, each span one record on a Fluentd Forward
+     * connection per worker.
+     */
+    public record Fluentd(FluentdTarget target) implements Provider {
+    }
+
+    /**
      * {@code envoy.tracers.skywalking}: {@code sw8} propagation, one trace segment per request
      * streamed to a SkyWalking OAP ({@code TraceSegmentReportService/collect}).
      *

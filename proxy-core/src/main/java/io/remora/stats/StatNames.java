@@ -73,7 +73,7 @@ public final class StatNames {
         if (accessLogPrefix != null) {
             for (String[] scope : ACCESS_LOG_SCOPES) {
                 if (rest.startsWith(scope[0])) {
-                    return scope[1] + accessLogPrefix + rest.substring(scope[0].length());
+                    return scope[1] + accessLogPrefix + scope[2] + rest.substring(scope[0].length());
                 }
             }
         }
@@ -314,10 +314,17 @@ public final class StatNames {
 
     private static final String[] RATE_LIMIT_STATS = {"ok", "over_limit", "error", "failure_mode_allowed"};
 
-    /** The gRPC access loggers' scopes: {@code access_logs.open_telemetry_access_log.<stat_prefix>logs_written}. */
+    /**
+     * The access loggers' scopes, the stat_prefix spliced in before what follows it: the gRPC ones'
+     * {@code access_logs.open_telemetry_access_log.<stat_prefix>logs_written} (a bare prefix),
+     * Fluentd's {@code access_logs.fluentd.<stat_prefix>.events_sent} (a scope of its own), and the
+     * Fluentd tracer's, which shares its client: {@code tracing.fluentd.<stat_prefix>.events_sent}.
+     */
     private static final String[][] ACCESS_LOG_SCOPES = {
-            {"access_logs_open_telemetry_access_log_", "access_logs.open_telemetry_access_log."},
-            {"access_logs_grpc_access_log_", "access_logs.grpc_access_log."},
+            {"access_logs_open_telemetry_access_log_", "access_logs.open_telemetry_access_log.", ""},
+            {"access_logs_grpc_access_log_", "access_logs.grpc_access_log.", ""},
+            {"access_logs_fluentd_", "access_logs.fluentd.", "."},
+            {"tracing_fluentd_", "tracing.fluentd.", "."},
     };
 
     /** Untagged scopes whose names have more than one dotted level: {@code tracing.zipkin.spans_sent}. */

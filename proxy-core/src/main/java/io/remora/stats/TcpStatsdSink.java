@@ -54,7 +54,7 @@ public final class TcpStatsdSink implements StatsSink {
     public void flush(StatsSnapshot snapshot) {
         lines.setLength(0);
         try {
-            StatsdLines.write(snapshot, prefix, false, m -> lines.append(m).append('\n'));
+            StatsdLines.write(snapshot, prefix, StatsdTagFormat.NONE, m -> lines.append(m).append('\n'));
         } catch (IOException e) {
             throw new IllegalStateException(e); // appending to a builder does not fail
         }

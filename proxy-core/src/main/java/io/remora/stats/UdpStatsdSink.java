@@ -9,7 +9,8 @@ import java.util.logging.Logger;
 
 /**
  * Envoy's UDP statsd sinks, with {@link StatsdLines}' metric lines. {@code envoy.stat_sinks.statsd}:
- * one metric per datagram. {@code envoy.stat_sinks.dog_statsd}: with DogStatsD tags, and with
+ * one metric per datagram. {@code envoy.stat_sinks.dog_statsd} and {@code graphite_statsd}: with
+ * DogStatsD or Graphite tags, and with
  * {@code max_bytes_per_datagram} several metrics per datagram, newline-separated, as Envoy batches
  * them (a metric longer than the limit goes alone). Envoy sends a sample when the
  * histogram records it; Remora keeps the samples and sends them at the next flush.
@@ -20,24 +21,24 @@ public final class UdpStatsdSink implements StatsSink {
 
     private final InetSocketAddress target;
     private final String prefix;
-    private final boolean dogStatsd;
+    private final StatsdTagFormat tags;
     private final int maxBytesPerDatagram;
     private final StringBuilder batch = new StringBuilder();
     private DatagramChannel channel;
 
     /** Plain statsd; {@code prefix} defaults to Envoy's "envoy". */
     public UdpStatsdSink(InetSocketAddress target, String prefix) {
-        this(target, prefix, false, 0);
+        this(target, prefix, StatsdTagFormat.NONE, 0);
     }
 
     /**
-     * @param dogStatsd           tag-extracted names with DogStatsD tags ({@code |#k:v,...})
+     * @param tags                NONE: full names; else tag-extracted names with the tags in this format
      * @param maxBytesPerDatagram several metrics per datagram up to this size; 0 for one per datagram
      */
-    public UdpStatsdSink(InetSocketAddress target, String prefix, boolean dogStatsd, int maxBytesPerDatagram) {
+    public UdpStatsdSink(InetSocketAddress target, String prefix, StatsdTagFormat tags, int maxBytesPerDatagram) {
         this.target = target;
         this.prefix = StatsdLines.prefix(prefix);
-        this.dogStatsd = dogStatsd;
+        this.tags = tags;
         this.maxBytesPerDatagram = Math.max(0, maxBytesPerDatagram);
     }
 
@@ -52,7 +53,7 @@ public final class UdpStatsdSink implements StatsSink {
             if (channel == null) {
                 channel = DatagramChannel.open();
             }
-            StatsdLines.write(snapshot, prefix, dogStatsd, this::write);
+            StatsdLines.write(snapshot, prefix, tags, this::write);
             flushBatch();
         } catch (IOException e) {
             // UDP: an unreachable or refusing target loses this flush only.
@@ -99,6 +100,10 @@ public final class UdpStatsdSink implements StatsSink {
 
     @Override
     public String toString() {
-        return (dogStatsd ? "dog_statsd(" : "statsd(") + target + ")";
+        return switch (tags) {
+            case NONE -> "statsd(";
+            case DOG_STATSD -> "dog_statsd(";
+            case GRAPHITE -> "graphite_statsd(";
+        } + target + ")";
     }
 }

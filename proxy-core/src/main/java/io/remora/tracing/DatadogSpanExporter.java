@@ -3,6 +3,7 @@ package io.remora.tracing;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.remora.config.TracingConfig;
 import io.remora.upstream.ClusterManager;
+import io.remora.util.MsgPackWriter;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -59,6 +59,8 @@ public final class TracingFilter implements StreamFilter {
     private boolean returnOperation;
     /** OpenTelemetry's always_on sampler: every span is sampled, whatever the parent or the connection manager decided. */
     private final boolean alwaysOn;
+    /** Envoy's Fluentd tracer logs every span it finishes, sampled or not (the flag only propagates). */
+    private final boolean reportsUnsampled;
 
     private TracingFilter(TracingConfig config, SpanSink sink) {
         this.config = config;
@@ -67,6 +69,7 @@ public final class TracingFilter implements StreamFilter {
         this.zipkin = p instanceof TracingConfig.Zipkin z ? z : null;
         this.datadog = p instanceof TracingConfig.Datadog;
         this.alwaysOn = p instanceof TracingConfig.OpenTelemetry o && o.alwaysOnSampler();
+        this.reportsUnsampled = p instanceof TracingConfig.Fluentd;
         // The sink's copy carries the service and instance names defaulted from the node.
         this.skyWalking = sink.provider() instanceof TracingConfig.SkyWalking s ? s
                 : p instanceof TracingConfig.SkyWalking s ? s : null;
@@ -112,7 +115,7 @@ public final class TracingFilter implements StreamFilter {
         recordTraceId();
         TraceContext.inject(headers, traceId, spanId, parentSpanId, sampled, traceState,
                 incoming == null ? TraceContext.Format.W3C : incoming.format());
-        if (sampled) {
+        if (sampled || reportsUnsampled) {
             requestTags = requestTags(headers);
         }
         return FilterStatus.CONTINUE;
@@ -324,7 +327,7 @@ public final class TracingFilter implements StreamFilter {
 
     @Override
     public void onDestroy() {
-        if ((!sampled && datadogTrace == null) || requestTags == null) {
+        if ((!sampled && datadogTrace == null && !reportsUnsampled) || requestTags == null) {
             return;
         }
         long end = System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L;

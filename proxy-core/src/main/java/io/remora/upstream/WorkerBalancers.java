@@ -12,12 +12,12 @@ import io.netty.util.internal.ThreadExecutorMap;
  */
 final class WorkerBalancers {
     private final PrioritySet set;
-    /** Event loop, balancer, event loop, balancer, ...: a handful of workers, scanned by identity. */
-    private volatile Object[] byLoop = new Object[0];
+    private final io.remora.util.PerEventLoop<WorkerLoadBalancer> byLoop;
     private WorkerLoadBalancer offLoop;
 
     WorkerBalancers(PrioritySet set) {
         this.set = set;
+        this.byLoop = new io.remora.util.PerEventLoop<>(loop -> new WorkerLoadBalancer(set));
     }
 
     Host pick(LoadBalancerContext context, LocalZone zone, ZoneStats stats, int[] forced) {
@@ -30,30 +30,11 @@ final class WorkerBalancers {
                 return offLoop.pick(context, zone, stats, forced);
             }
         }
-        return forLoop(loop).pick(context, zone, stats, forced);
-    }
-
-    /** The calling worker's balancer; only its own thread uses it, so it needs no lock. */
-    private WorkerLoadBalancer forLoop(EventExecutor loop) {
-        Object[] a = byLoop;
-        for (int i = 0; i < a.length; i += 2) {
-            if (a[i] == loop) {
-                return (WorkerLoadBalancer) a[i + 1];
-            }
-        }
-        WorkerLoadBalancer mine = new WorkerLoadBalancer(set);
-        synchronized (this) {
-            Object[] now = byLoop;
-            Object[] grown = java.util.Arrays.copyOf(now, now.length + 2);
-            grown[now.length] = loop;
-            grown[now.length + 1] = mine;
-            byLoop = grown;
-        }
-        return mine;
+        return byLoop.get(loop).pick(context, zone, stats, forced);
     }
 
     /** How many workers have their own balancer over this host set (tests). */
     int workerCount() {
-        return byLoop.length / 2;
+        return byLoop.size();
     }
 }

@@ -230,4 +230,17 @@ class FilterStatNamesTest {
         assertEquals(java.util.List.of(io.micrometer.core.instrument.Tag.of("envoy.virtual_cluster", "writes"),
                 io.micrometer.core.instrument.Tag.of("envoy.virtual_host", "shop")), x.tags());
     }
+
+    /** Envoy's Fluentd access logger and tracer count in a scope of their stat_prefix. */
+    @Test
+    void fluentdAccessLogStatsHaveTheirPrefixScope() {
+        assertEquals("access_logs.fluentd.edge.entries_lost",
+                name("envoy_access_logs_fluentd_entries_lost", StatNames.ACCESS_LOG_PREFIX_TAG, "edge"));
+        assertEquals("access_logs.fluentd.edge.reconnect_attempts",
+                name("envoy_access_logs_fluentd_reconnect_attempts", StatNames.ACCESS_LOG_PREFIX_TAG, "edge"));
+        assertEquals("tracing.fluentd.spans.events_sent",
+                name("envoy_tracing_fluentd_events_sent", StatNames.ACCESS_LOG_PREFIX_TAG, "spans"));
+        assertEquals("access_logs.grpc_access_log.als_logs_written",
+                name("envoy_access_logs_grpc_access_log_logs_written", StatNames.ACCESS_LOG_PREFIX_TAG, "als_"));
+    }
 }

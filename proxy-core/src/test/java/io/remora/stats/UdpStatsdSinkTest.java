@@ -77,7 +77,7 @@ class UdpStatsdSinkTest {
             StatsRegistry stats = new StatsRegistry(new SampledMeterRegistry());
             ClusterStats c = stats.cluster("up");
             int limit = 300;
-            UdpStatsdSink sink = new UdpStatsdSink((InetSocketAddress) server.getLocalSocketAddress(), "mesh", true, limit);
+            UdpStatsdSink sink = new UdpStatsdSink((InetSocketAddress) server.getLocalSocketAddress(), "mesh", StatsdTagFormat.DOG_STATSD, limit);
             try (StatsFlusher flusher = new StatsFlusher(stats, List.of(sink), Duration.ofHours(1))) {
                 c.upstreamRqTotal.increment();
                 c.upstreamRqTime.record(7.2);
@@ -92,6 +92,29 @@ class UdpStatsdSinkTest {
                 assertTrue(lines.contains("mesh.cluster.upstream_rq_total:1|c|#envoy.cluster_name:up"), String.join("\n", lines));
                 assertTrue(lines.contains("mesh.cluster.upstream_rq_time:7|ms|#envoy.cluster_name:up"), String.join("\n", lines));
                 assertTrue(lines.stream().anyMatch(l -> l.matches("mesh\\.server\\.live:\\d+\\|g")), String.join("\n", lines));
+            }
+        }
+    }
+
+    @Test
+    void graphiteTagsFollowTheNameBeforeTheValue() throws Exception {
+        try (DatagramSocket server = socket()) {
+            StatsRegistry stats = new StatsRegistry(new SampledMeterRegistry());
+            ClusterStats c = stats.cluster("up");
+            UdpStatsdSink sink = new UdpStatsdSink((InetSocketAddress) server.getLocalSocketAddress(), "",
+                    StatsdTagFormat.GRAPHITE, 0);
+            try (StatsFlusher flusher = new StatsFlusher(stats, List.of(sink), Duration.ofHours(1))) {
+                c.upstreamRqTotal.increment();
+                c.upstreamRqTime.record(7.2);
+                sink.flush(flusher.snapshot());
+                List<String> lines = receive(server);
+                assertTrue(lines.contains("envoy.cluster.upstream_rq_total;envoy.cluster_name=up:1|c"),
+                        String.join("\n", lines));
+                assertTrue(lines.contains("envoy.cluster.upstream_rq_time;envoy.cluster_name=up:7|ms"),
+                        String.join("\n", lines));
+                assertTrue(lines.stream().anyMatch(l -> l.matches("envoy\\.server\\.live:\\d+\\|g")),
+                        "an untagged metric has no ';': " + String.join("\n", lines));
+                assertFalse(lines.stream().anyMatch(l -> l.contains("|#")), String.join("\n", lines));
             }
         }
     }

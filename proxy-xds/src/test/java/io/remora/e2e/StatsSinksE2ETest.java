@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code stats_sinks}: UDP statsd and dog_statsd sinks read from real datagram sockets, and two
- * {@code metrics_service} sinks (default, and deltas with tags as labels) streaming to a real
+ * {@code stats_sinks}: UDP statsd, dog_statsd and graphite_statsd sinks read from real datagram
+ * sockets, and two {@code metrics_service} sinks (default, and deltas with tags as labels) streaming to a real
  * grpc-java MetricsService, every {@code stats_flush_interval}.
  */
 class StatsSinksE2ETest {
@@ -83,7 +83,8 @@ class StatsSinksE2ETest {
         }
     }
 
-    private static String bootstrap(int admin, int port, int upstream, int statsd, int dog, int metrics) throws Exception {
+    private static String bootstrap(int admin, int port, int upstream, int statsd, int dog, int graphite, int metrics)
+            throws Exception {
         return Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: up }",
                 Bootstraps.cluster("up", false, null, upstream) + "\n" + Bootstraps.cluster("metrics", true, null, metrics))
@@ -101,6 +102,11 @@ class StatsSinksE2ETest {
                     address: { socket_address: { address: 127.0.0.1, port_value: %d } }
                     prefix: mesh
                     max_bytes_per_datagram: 1400
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: %d } }
+                    prefix: gr
                 - name: envoy.stat_sinks.metrics_service
                   typed_config:
                     "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
@@ -114,7 +120,7 @@ class StatsSinksE2ETest {
                     report_counters_as_deltas: true
                     emit_tags_as_labels: true
                     histogram_emit_mode: HISTOGRAM
-                """.formatted(statsd, dog);
+                """.formatted(statsd, dog, graphite);
     }
 
     /** Reads every datagram from the start, so none is lost to a full socket buffer. */
@@ -170,15 +176,18 @@ class StatsSinksE2ETest {
     void statsdDatagramsAndMetricsServiceStreams() throws Exception {
         try (DatagramSocket statsd = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              DatagramSocket dog = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+             DatagramSocket graphite = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              MetricsReceiver metrics = new MetricsReceiver(); TestUpstream up = TestUpstream.text("ok")) {
             List<String> lines = new CopyOnWriteArrayList<>();
             reader(statsd, lines);
             List<String> dogDatagrams = new CopyOnWriteArrayList<>();
             reader(dog, dogDatagrams);
+            List<String> graphiteLines = new CopyOnWriteArrayList<>();
+            reader(graphite, graphiteLines);
             int admin = ProxyProcess.freePort();
             int port = ProxyProcess.freePort();
             try (ProxyProcess proxy = ProxyProcess.start(bootstrap(admin, port, up.port(), statsd.getLocalPort(),
-                    dog.getLocalPort(), metrics.port()), admin)) {
+                    dog.getLocalPort(), graphite.getLocalPort(), metrics.port()), admin)) {
                 HttpClient client = HttpClient.newHttpClient();
                 for (int i = 0; i < 2; i++) {
                     assertEquals(200, client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
@@ -205,6 +214,13 @@ class StatsSinksE2ETest {
                         String.join("\n", dogLines));
                 assertFalse(lines.stream().anyMatch(l -> l.startsWith("envoy.cluster.up.upstream_rq_retry:")),
                         "counters never used are not sent");
+                // Graphite: the tags right after the tag-extracted name, one metric per datagram.
+                assertEquals(2, sum(graphiteLines, "gr.cluster.upstream_rq_total;envoy.cluster_name=up:", "|c"),
+                        String.join("\n", graphiteLines));
+                assertEquals(2, graphiteLines.stream().filter(l -> l.matches(
+                        "gr\\.cluster\\.upstream_rq_time;envoy\\.cluster_name=up:\\d+\\|ms")).count(),
+                        String.join("\n", graphiteLines));
+                assertTrue(graphiteLines.contains("gr.server.live:1|g"), String.join("\n", graphiteLines));
 
                 long deadline = System.currentTimeMillis() + 15_000;
                 while (metrics.streams.size() < 2 || metrics.streams.values().stream().anyMatch(l -> l.size() < 2)) {

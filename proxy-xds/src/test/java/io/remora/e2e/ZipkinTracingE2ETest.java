@@ -93,7 +93,7 @@ class ZipkinTracingE2ETest {
             """;
 
     /** hcmProvider null: the connection manager's tracing names none and the bootstrap's applies. */
-    private static String bootstrap(int admin, int port, int upstream, int collector, String hcmProvider,
+    static String bootstrap(int admin, int port, int upstream, int collector, String hcmProvider,
                                     String bootstrapProvider) throws Exception {
         String yaml = Bootstraps.http(admin, port, TempPaths.file("access", ".log").toString(),
                 "- match: { prefix: \"/\" }\n  route: { cluster: up }",

@@ -44,6 +44,7 @@ public final class Proxy implements AutoCloseable {
     private final ServerState state;
     private final AccessLogs accessLogs;
     private final io.remora.xds.accesslog.GrpcAccessLogFactory grpcAccessLogs;
+    private final io.remora.xds.fluentd.FluentdLoggers fluentdLoggers;
     private final Server server;
     private final ConfigDumpBuilder staticDump;
     private final Map<String, Object> commandLine;
@@ -96,7 +97,7 @@ public final class Proxy implements AutoCloseable {
             LOG.warning("runtime: cannot watch the disk layers for symlink swaps: " + e.getMessage());
         }
         this.tracing = new TracingExporters(bootstrapTracer, config.node(), () -> server().clusterManager(),
-                runtime::snapshot, stats.meterRegistry());
+                runtime::snapshot, stats.meterRegistry(), this::fluentdLoggers);
         ExtensionRegistry extensions = ExtensionRegistry.get();
         this.server = new Server(options, stats, extensions.terminalFilterRuntimes(),
                 extensions.networkFilterRuntimes()).accessLogFactory(accessLogs::create).runtime(runtime)
@@ -112,7 +113,10 @@ public final class Proxy implements AutoCloseable {
         }
         this.grpcAccessLogs = new io.remora.xds.accesslog.GrpcAccessLogFactory(config.node(), alsNode.build(),
                 server.clusterManager(), stats.meterRegistry());
-        accessLogs.external(grpcAccessLogs::create);
+        this.fluentdLoggers = new io.remora.xds.fluentd.FluentdLoggers(server.clusterManager(),
+                server.context().transport(), stats.meterRegistry());
+        accessLogs.external(c -> c.external() instanceof io.remora.xds.fluentd.FluentdLogConfig f
+                ? fluentdLoggers.create(f) : grpcAccessLogs.create(c));
         this.secretFiles = new io.remora.xds.ads.SecretFileWatch(server.secrets());
         this.sdsSecrets = new SdsSecrets(server.secrets(), secretFiles);
         sdsSecrets.applyStatic(bootstrap.getStaticResources().getSecretsList());
@@ -169,7 +173,11 @@ public final class Proxy implements AutoCloseable {
                 sinks.add(new io.remora.stats.TcpStatsdSink(server.clusterManager(), tcp.cluster(), tcp.prefix(),
                         stats.meterRegistry()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.DogStatsd dog) {
-                sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(), true, dog.maxBytesPerDatagram()));
+                sinks.add(new io.remora.stats.UdpStatsdSink(dog.address(), dog.prefix(),
+                        io.remora.stats.StatsdTagFormat.DOG_STATSD, dog.maxBytesPerDatagram()));
+            } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.GraphiteStatsd graphite) {
+                sinks.add(new io.remora.stats.UdpStatsdSink(graphite.address(), graphite.prefix(),
+                        io.remora.stats.StatsdTagFormat.GRAPHITE, graphite.maxBytesPerDatagram()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.MetricsService ms) {
                 sinks.add(new io.remora.xds.stats.MetricsServiceSink(ms, bootstrap.getNode(), server.clusterManager()));
             } else if (s instanceof io.remora.xds.translate.StatsSinksTranslator.OpenTelemetry otel) {
@@ -183,6 +191,11 @@ public final class Proxy implements AutoCloseable {
 
     public Server server() {
         return server;
+    }
+
+    /** The Fluentd access logs' and tracers' upstreams (made after the tracing exporters that ask for them). */
+    private io.remora.xds.fluentd.FluentdLoggers fluentdLoggers() {
+        return fluentdLoggers;
     }
 
     public AdminServer admin() {
@@ -225,6 +238,7 @@ public final class Proxy implements AutoCloseable {
             admin.close();
         }
         grpcAccessLogs.close();
+        fluentdLoggers.close();
         accessLogs.close();
     }
 

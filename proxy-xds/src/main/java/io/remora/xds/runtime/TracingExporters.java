@@ -27,15 +27,21 @@ final class TracingExporters implements AutoCloseable {
     private final Supplier<ClusterManager> clusters;
     private final Supplier<Runtime> runtime;
     private final MeterRegistry registry;
+    private final Supplier<io.remora.xds.fluentd.FluentdLoggers> fluentd;
 
-    /** @param clusters the server's cluster manager, asked when an exporter is made */
+    /**
+     * @param clusters the server's cluster manager, asked when an exporter is made
+     * @param fluentd  the Fluentd upstreams, asked when a Fluentd tracer's sink is made
+     */
     TracingExporters(TracingConfig.Provider bootstrapTracer, NodeInfo node, Supplier<ClusterManager> clusters,
-                     Supplier<Runtime> runtime, MeterRegistry registry) {
+                     Supplier<Runtime> runtime, MeterRegistry registry,
+                     Supplier<io.remora.xds.fluentd.FluentdLoggers> fluentd) {
         this.bootstrapTracer = bootstrapTracer;
         this.node = node;
         this.clusters = clusters;
         this.runtime = runtime;
         this.registry = registry;
+        this.fluentd = fluentd;
     }
 
     /** The exporter of {@code provider} (the bootstrap's when null); null when it has none. */
@@ -54,6 +60,9 @@ final class TracingExporters implements AutoCloseable {
         if (provider instanceof TracingConfig.SkyWalking sw) {
             return exporters.computeIfAbsent(sw, p -> new io.remora.xds.tracing.SkyWalkingReporter(
                     sw.withDefaultNames(node), clusters.get(), registry));
+        }
+        if (provider instanceof TracingConfig.Fluentd f) {
+            return exporters.computeIfAbsent(f, p -> fluentd.get().spanSink(f));
         }
         if (provider instanceof TracingConfig.Datadog datadog) {
             return exporters.computeIfAbsent(datadog, p -> new io.remora.tracing.DatadogSpanExporter(datadog,

@@ -19,8 +19,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers and the gRPC ones
- * ({@link GrpcAccessLogTranslator}), with their {@code filter} ({@link AccessLogFilterTranslator}).
+ * {@code config.accesslog.v3.AccessLog}: the file, stdout and stderr loggers, the gRPC ones
+ * ({@link GrpcAccessLogTranslator}) and Fluentd ({@link FluentdTranslator}), with their
+ * {@code filter} ({@link AccessLogFilterTranslator}).
  * Other loggers are observability, skipped with a warning.
  */
 public final class AccessLogTranslator {
@@ -32,6 +33,7 @@ public final class AccessLogTranslator {
     private static final String TCP_GRPC = "envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig";
     private static final String OPEN_TELEMETRY =
             "envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig";
+    private static final String FLUENTD = "envoy.extensions.access_loggers.fluentd.v3.FluentdAccessLogConfig";
 
     /** Formatter extensions whose commands are built in. */
     private static final java.util.Set<String> BUILT_IN_FORMATTERS = java.util.Set.of(
@@ -100,6 +102,12 @@ public final class AccessLogTranslator {
                         io.envoyproxy.envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig.class, tp),
                         log.getName(), tp, ctx);
                 return t == null ? null : AccessLogConfig.external(t, filter);
+            }
+            case FLUENTD -> {
+                return AccessLogConfig.external(FluentdTranslator.accessLog(Protos.unpack(
+                        log.getTypedConfig(),
+                        io.envoyproxy.envoy.extensions.access_loggers.fluentd.v3.FluentdAccessLogConfig.class, tp),
+                        tp, ctx), filter);
             }
             default -> {
                 ctx.warnOnce("access_log:" + type, "skipping unsupported access logger '" + log.getName() + "' ("
@@ -185,6 +193,25 @@ public final class AccessLogTranslator {
             case JSON_FORMAT -> new Format(null, json(s.getJsonFormat(), path.field("json_format")));
             case FORMAT_NOT_SET -> Format.DEFAULT;
         };
+    }
+
+    /**
+     * The formatter extensions' commands (CEL, compiled at {@code path}) that the format strings of
+     * a structured log (OpenTelemetry's body, Fluentd's record) use, each format checked with them:
+     * a bad one is an error at {@code errorPath}.
+     */
+    static List<FormatterCommand> formatCommands(List<String> formats, FieldPath path, FieldPath errorPath,
+                                                 TranslationContext ctx) {
+        List<FormatterCommand> commands = formats.stream().anyMatch(CelFormatterCommand::used)
+                ? List.of(new CelFormatterCommand(path, ctx)) : List.of();
+        for (String f : formats) {
+            try {
+                AccessLogFormatter.text(f, false, commands);
+            } catch (IllegalArgumentException e) {
+                throw errorPath.error(e.getMessage());
+            }
+        }
+        return commands;
     }
 
     /** {@code formatters}: the built-in ones are accepted (their commands are always there), any other refused. */

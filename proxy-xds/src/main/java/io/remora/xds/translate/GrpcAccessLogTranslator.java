@@ -8,7 +8,6 @@ import io.envoyproxy.envoy.extensions.access_loggers.open_telemetry.v3.OpenTelem
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.remora.accesslog.FormatterCommand;
-import io.remora.extensions.cel.CelFormatterCommand;
 import io.remora.extensions.filters.http.ext_authz.ExtAuthzExtension;
 import io.remora.extensions.filters.http.ext_authz.GrpcServiceConfig;
 import io.remora.xds.accesslog.AlsAccessLogConfig;
@@ -73,15 +72,7 @@ final class GrpcAccessLogTranslator {
             check(attributes.getValues(i).getValue(),
                     path.field("attributes").field("values").index(i).field("value"), formats);
         }
-        List<FormatterCommand> commands = formats.stream().anyMatch(CelFormatterCommand::used)
-                ? List.of(new CelFormatterCommand(path, ctx)) : List.of();
-        for (String f : formats) {
-            try {
-                io.remora.accesslog.AccessLogFormatter.text(f, false, commands);
-            } catch (IllegalArgumentException e) {
-                throw path.error(e.getMessage());
-            }
-        }
+        List<FormatterCommand> commands = AccessLogTranslator.formatCommands(formats, path, path, ctx);
         return new OtelAccessLogConfig(target, !c.getDisableBuiltinLabels(), c.getResourceAttributes(), body,
                 attributes, commands);
     }

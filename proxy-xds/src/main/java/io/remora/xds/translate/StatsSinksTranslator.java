@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.metrics.v3.DogStatsdSink;
 import io.envoyproxy.envoy.config.metrics.v3.MetricsServiceConfig;
 import io.envoyproxy.envoy.config.metrics.v3.StatsSink;
 import io.envoyproxy.envoy.config.metrics.v3.StatsdSink;
+import io.envoyproxy.envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink;
 import io.envoyproxy.envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig;
 import io.remora.config.Address;
 
@@ -16,8 +17,8 @@ import java.util.List;
 
 /**
  * The bootstrap's {@code stats_sinks} and {@code stats_flush_interval}: statsd (UDP or TCP), UDP
- * DogStatsD, the gRPC metrics service and the OpenTelemetry (OTLP/gRPC) sink are built; other sink
- * kinds (hystrix, ...) are warned and skipped.
+ * DogStatsD and Graphite statsd, the gRPC metrics service and the OpenTelemetry (OTLP/gRPC) sink
+ * are built; other sink kinds (hystrix, ...) are warned and skipped.
  */
 public final class StatsSinksTranslator {
 
@@ -25,6 +26,8 @@ public final class StatsSinksTranslator {
     private static final String METRICS_SERVICE = "envoy.config.metrics.v3.MetricsServiceConfig";
     private static final String DOG_STATSD = "envoy.config.metrics.v3.DogStatsdSink";
     private static final String OPEN_TELEMETRY = "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig";
+    private static final String GRAPHITE_STATSD =
+            "envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink";
 
     /** A sink to build. */
     public sealed interface Sink {
@@ -44,6 +47,15 @@ public final class StatsSinksTranslator {
      * @param maxBytesPerDatagram {@code max_bytes_per_datagram}; 0 when unset (one metric per datagram)
      */
     public record DogStatsd(InetSocketAddress address, String prefix, int maxBytesPerDatagram) implements Sink {
+    }
+
+    /**
+     * {@code envoy.stat_sinks.graphite_statsd}: tag-extracted names with the tags after the name
+     * ({@code name;tag=value}).
+     *
+     * @param maxBytesPerDatagram {@code max_bytes_per_datagram}; 0 when unset (one metric per datagram)
+     */
+    public record GraphiteStatsd(InetSocketAddress address, String prefix, int maxBytesPerDatagram) implements Sink {
     }
 
     /**
@@ -162,6 +174,9 @@ public final class StatsSinksTranslator {
             } else if (type.equals(DOG_STATSD)) {
                 sinks.add(dogStatsd(Protos.unpack(s.getTypedConfig(), DogStatsdSink.class, sp.field("typed_config")),
                         sp.field("typed_config")));
+            } else if (type.equals(GRAPHITE_STATSD)) {
+                sinks.add(graphiteStatsd(Protos.unpack(s.getTypedConfig(), GraphiteStatsdSink.class,
+                        sp.field("typed_config")), sp.field("typed_config")));
             } else if (type.equals(METRICS_SERVICE)) {
                 sinks.add(metricsService(Protos.unpack(s.getTypedConfig(), MetricsServiceConfig.class,
                         sp.field("typed_config")), sp.field("typed_config"), ctx));
@@ -172,6 +187,7 @@ public final class StatsSinksTranslator {
                 ctx.warnOnce("stats_sinks:" + s.getName() + type, "stats sink '" + s.getName() + "' ("
                         + (type.isEmpty() ? "no typed_config" : type) + ") is not supported and is skipped, first at "
                         + sp + "; supported: envoy.stat_sinks.statsd (UDP or TCP), envoy.stat_sinks.dog_statsd (UDP),"
+                        + " envoy.stat_sinks.graphite_statsd (UDP),"
                         + " envoy.stat_sinks.metrics_service, envoy.stat_sinks.open_telemetry");
             }
         }
@@ -211,16 +227,28 @@ public final class StatsSinksTranslator {
         if (!s.hasAddress()) {
             throw path.field("address").error("missing required field");
         }
-        int maxBytes = 0;
-        if (s.hasMaxBytesPerDatagram()) {
-            long v = s.getMaxBytesPerDatagram().getValue();
-            if (v <= 0 || v > 65_507) {
-                throw path.field("max_bytes_per_datagram").error("must be greater than 0 and fit a UDP datagram"
-                        + " (65507), not " + v);
-            }
-            maxBytes = (int) v;
+        return new DogStatsd(udpAddress(s.getAddress(), path.field("address")), s.getPrefix(),
+                maxBytesPerDatagram(s.hasMaxBytesPerDatagram(), s.getMaxBytesPerDatagram().getValue(), path));
+    }
+
+    private static Sink graphiteStatsd(GraphiteStatsdSink s, FieldPath path) {
+        if (!s.hasAddress()) {
+            throw path.error("one of address is required");
         }
-        return new DogStatsd(udpAddress(s.getAddress(), path.field("address")), s.getPrefix(), maxBytes);
+        return new GraphiteStatsd(udpAddress(s.getAddress(), path.field("address")), s.getPrefix(),
+                maxBytesPerDatagram(s.hasMaxBytesPerDatagram(), s.getMaxBytesPerDatagram().getValue(), path));
+    }
+
+    /** {@code max_bytes_per_datagram}: 0 when unset (one metric per datagram). */
+    private static int maxBytesPerDatagram(boolean set, long v, FieldPath path) {
+        if (!set) {
+            return 0;
+        }
+        if (v <= 0 || v > 65_507) {
+            throw path.field("max_bytes_per_datagram").error("must be greater than 0 and fit a UDP datagram"
+                    + " (65507), not " + v);
+        }
+        return (int) v;
     }
 
     /**

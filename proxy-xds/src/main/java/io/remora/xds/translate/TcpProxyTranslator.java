@@ -81,8 +81,8 @@ public final class TcpProxyTranslator {
     }
 
     /** Envoy's checks: a base interval over zero; max (10 × base by default) not below it. */
-    private static io.remora.config.BackoffStrategy backoff(io.envoyproxy.envoy.config.core.v3.BackoffStrategy b,
-                                                            FieldPath path) {
+    static io.remora.config.BackoffStrategy backoff(io.envoyproxy.envoy.config.core.v3.BackoffStrategy b,
+                                                    FieldPath path) {
         if (!b.hasBaseInterval()) {
             throw path.field("base_interval").error("missing required field");
         }

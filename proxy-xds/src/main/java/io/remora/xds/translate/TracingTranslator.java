@@ -23,6 +23,7 @@ public final class TracingTranslator {
     private static final String ZIPKIN = "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig";
     private static final String DATADOG = "type.googleapis.com/envoy.config.trace.v3.DatadogConfig";
     private static final String SKYWALKING = "type.googleapis.com/envoy.config.trace.v3.SkyWalkingConfig";
+    private static final String FLUENTD = "type.googleapis.com/envoy.extensions.tracers.fluentd.v3.FluentdConfig";
 
     private TracingTranslator() {
     }
@@ -144,6 +145,9 @@ public final class TracingTranslator {
         }
         if (any.getTypeUrl().equals(SKYWALKING)) {
             return SkyWalkingTranslator.translate(any, pp.field("typed_config"), ctx);
+        }
+        if (any.getTypeUrl().equals(FLUENTD)) {
+            return FluentdTranslator.tracer(any, pp.field("typed_config"), ctx);
         }
         ctx.warnOnce("tracing:" + any.getTypeUrl(), "tracing provider '" + http.getName() + "' ("
                 + any.getTypeUrl() + ") is not supported: no spans are recorded and trace headers pass"

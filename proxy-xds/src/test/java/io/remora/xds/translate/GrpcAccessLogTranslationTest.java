@@ -18,9 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The gRPC access loggers' configs as Envoy reads them; bad ones refused naming the field. */
 class GrpcAccessLogTranslationTest {
 
-    private static final String LOG = AccessLogFilterTranslationTest.LOG + ".typed_config";
+    static final String LOG = AccessLogFilterTranslationTest.LOG + ".typed_config";
 
-    private static LoadedBootstrap load(String type, String body) {
+    static LoadedBootstrap load(String type, String body) {
         String yaml = HcmListenerYaml.listener("""
                 access_log:
                 - name: als
@@ -30,7 +30,7 @@ class GrpcAccessLogTranslationTest {
         return new BootstrapLoader().loadString(yaml, "test.yaml");
     }
 
-    private static List<AccessLogConfig> logs(LoadedBootstrap b) {
+    static List<AccessLogConfig> logs(LoadedBootstrap b) {
         return ((HttpConnectionManagerConfig) b.model().listeners().get(0).filterChains().get(0).terminalFilter())
                 .accessLogs();
     }

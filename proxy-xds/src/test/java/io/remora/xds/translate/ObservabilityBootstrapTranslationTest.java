@@ -106,6 +106,79 @@ class ObservabilityBootstrapTranslationTest {
                 "mesh", 512)), sinks.sinks());
     }
 
+    @Test
+    void graphiteStatsdSinkKeepsItsPrefixAndDatagramSizeAndNamesBadFields() {
+        StatsSinksTranslator.Sinks sinks = StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8125 } }
+                    prefix: mesh
+                    max_bytes_per_datagram: 512
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8126 } }
+                """), TranslationContext.lenient());
+        assertEquals(List.of(
+                new StatsSinksTranslator.GraphiteStatsd(new java.net.InetSocketAddress("127.0.0.1", 8125), "mesh", 512),
+                new StatsSinksTranslator.GraphiteStatsd(new java.net.InetSocketAddress("127.0.0.1", 8126), "", 0)),
+                sinks.sinks());
+        assertEquals("stats_sinks[0].typed_config: one of address is required", error(() ->
+                StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    prefix: mesh
+                """), TranslationContext.lenient())));
+        assertTrue(error(() -> StatsSinksTranslator.translate(load("""
+                stats_sinks:
+                - name: envoy.stat_sinks.graphite_statsd
+                  typed_config:
+                    "@type": type.googleapis.com/envoy.extensions.stat_sinks.graphite_statsd.v3.GraphiteStatsdSink
+                    address: { socket_address: { address: 127.0.0.1, port_value: 8125 } }
+                    max_bytes_per_datagram: 70000
+                """), TranslationContext.lenient()))
+                .startsWith("stats_sinks[0].typed_config.max_bytes_per_datagram: must be greater than 0"));
+    }
+
+    @Test
+    void fluentdTracerReadsItsRetryPolicyAndNamesBadFields() {
+        TranslationContext known = new TranslationContext(Set.of("fluentd"));
+        String head = """
+                tracing:
+                  http:
+                    name: envoy.tracers.fluentd
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.tracers.fluentd.v3.FluentdConfig
+                """;
+        TracingConfig.Provider p = TracingTranslator.bootstrapProvider(load(head + """
+                      cluster: fluentd
+                      tag: mesh.traces
+                      stat_prefix: spans
+                      buffer_flush_interval: 2s
+                      buffer_size_bytes: 1024
+                      retry_policy: { num_retries: 3, retry_back_off: { base_interval: 0.2s } }
+                """), known);
+        assertEquals(new TracingConfig.Fluentd(new io.remora.config.FluentdTarget("fluentd", "mesh.traces", "spans",
+                2000, 1024, new io.remora.config.FluentdTarget.Retry(3, 200, 2000))), p);
+        p = TracingTranslator.bootstrapProvider(load(head + "      cluster: fluentd\n      tag: t\n      stat_prefix: s\n"),
+                known);
+        assertEquals(new io.remora.config.FluentdTarget("fluentd", "t", "s", 1000, 16384,
+                io.remora.config.FluentdTarget.Retry.DEFAULT), ((TracingConfig.Fluentd) p).target(), "Envoy's defaults");
+        assertEquals("tracing.http.typed_config.tag: missing required field", error(() ->
+                TracingTranslator.bootstrapProvider(load(head + "      cluster: fluentd\n      stat_prefix: s\n"), known)));
+        assertTrue(error(() -> TracingTranslator.bootstrapProvider(load(head
+                + "      cluster: nowhere\n      tag: t\n      stat_prefix: s\n"), known))
+                .startsWith("tracing.http.typed_config.cluster: unknown cluster 'nowhere'"));
+        assertTrue(error(() -> TracingTranslator.bootstrapProvider(load(head
+                + "      cluster: fluentd\n      tag: t\n      stat_prefix: s\n"
+                + "      retry_policy: { retry_back_off: { base_interval: 2s, max_interval: 1s } }\n"), known))
+                .startsWith("tracing.http.typed_config.retry_policy.retry_back_off.max_interval: must be greater"));
+    }
+
     /** The error of one OpenTelemetry sink with the given typed_config line. */
     private static String otelError(String line, TranslationContext ctx) {
         return error(() -> StatsSinksTranslator.translate(load("""

@@ -3,10 +3,8 @@ package io.remora.extensions.filters.network.direct_response;
 import io.envoyproxy.envoy.extensions.filters.network.direct_response.v3.Config;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.ReferenceCountUtil;
 import io.remora.extensions.TerminalFilterExtension;
+import io.remora.network.DiscardReads;
 import io.remora.network.NetworkFilter;
 import io.remora.network.NetworkFilterFactory;
 import io.remora.server.ServerContext;
@@ -56,26 +54,10 @@ public final class DirectResponseExtension implements TerminalFilterExtension<Di
             public NetworkFilter create(DirectResponseConfig config, ServerContext context) {
                 byte[] response = config.response();
                 return (downstream, info) -> {
-                    downstream.pipeline().addLast("direct_response", Discard.INSTANCE);
+                    downstream.pipeline().addLast("direct_response", DiscardReads.INSTANCE);
                     downstream.writeAndFlush(Unpooled.wrappedBuffer(response)).addListener(ChannelFutureListener.CLOSE);
                 };
             }
         };
-    }
-
-    /** Drops what the peer sends after its answer. */
-    @io.netty.channel.ChannelHandler.Sharable
-    private static final class Discard extends ChannelInboundHandlerAdapter {
-        static final Discard INSTANCE = new Discard();
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
     }
 }
