@@ -47,6 +47,7 @@ public final class ClusterStats {
     private final ResponseCodeCounters codes;
     private final MeterRegistry registry;
     private final String name;
+    private volatile TcpStatsMeters tcpStats;
 
     ClusterStats(MeterRegistry r, String name) {
         this.registry = r;
@@ -114,5 +115,20 @@ public final class ClusterStats {
     /** Counts one upstream response: {@code upstream_rq_<code>} and {@code upstream_rq_<N>xx}. */
     public void response(int status) {
         codes.count(status);
+    }
+
+    /** {@code cluster.<name>.tcp_stats.*}, made when a tcp_stats transport socket first needs them. */
+    public TcpStatsMeters tcpStats() {
+        TcpStatsMeters t = tcpStats;
+        if (t == null) {
+            synchronized (this) {
+                t = tcpStats;
+                if (t == null) {
+                    t = TcpStatsMeters.cluster(registry, name);
+                    tcpStats = t;
+                }
+            }
+        }
+        return t;
     }
 }
