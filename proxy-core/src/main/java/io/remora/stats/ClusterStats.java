@@ -47,11 +47,12 @@ public final class ClusterStats {
     private final ResponseCodeCounters codes;
     private final MeterRegistry registry;
     private final String name;
-    private volatile TcpStatsMeters tcpStats;
+    private final TcpStatsMeters.OnFirstUse tcpStats;
 
     ClusterStats(MeterRegistry r, String name) {
         this.registry = r;
         this.name = name;
+        this.tcpStats = new TcpStatsMeters.OnFirstUse(() -> TcpStatsMeters.cluster(r, name));
         upstreamRqTotal = c("envoy_cluster_upstream_rq_total");
         upstreamRqRetry = c("envoy_cluster_upstream_rq_retry");
         upstreamRqRetrySuccess = c("envoy_cluster_upstream_rq_retry_success");
@@ -119,16 +120,6 @@ public final class ClusterStats {
 
     /** {@code cluster.<name>.tcp_stats.*}, made when a tcp_stats transport socket first needs them. */
     public TcpStatsMeters tcpStats() {
-        TcpStatsMeters t = tcpStats;
-        if (t == null) {
-            synchronized (this) {
-                t = tcpStats;
-                if (t == null) {
-                    t = TcpStatsMeters.cluster(registry, name);
-                    tcpStats = t;
-                }
-            }
-        }
-        return t;
+        return tcpStats.get();
     }
 }

@@ -23,13 +23,10 @@ public final class ListenerStats {
     /** Closed because the transport socket (TLS handshake) did not connect in transport_socket_connect_timeout. */
     public final Counter downstreamCxTransportSocketConnectTimeout;
 
-    private final MeterRegistry registry;
-    private final String label;
-    private volatile TcpStatsMeters tcpStats;
+    private final TcpStatsMeters.OnFirstUse tcpStats;
 
     ListenerStats(MeterRegistry r, String label) {
-        this.registry = r;
-        this.label = label;
+        this.tcpStats = new TcpStatsMeters.OnFirstUse(() -> TcpStatsMeters.listener(r, label));
         downstreamCxTotal = Counter.builder("envoy_listener_downstream_cx_total").tag(TAG, label).register(r);
         downstreamCxDestroy = Counter.builder("envoy_listener_downstream_cx_destroy").tag(TAG, label).register(r);
         noFilterChainMatch = Counter.builder("envoy_listener_no_filter_chain_match").tag(TAG, label).register(r);
@@ -45,16 +42,6 @@ public final class ListenerStats {
 
     /** {@code listener.<label>.tcp_stats.*}, made when a filter chain's tcp_stats socket first needs them. */
     public TcpStatsMeters tcpStats() {
-        TcpStatsMeters t = tcpStats;
-        if (t == null) {
-            synchronized (this) {
-                t = tcpStats;
-                if (t == null) {
-                    t = TcpStatsMeters.listener(registry, label);
-                    tcpStats = t;
-                }
-            }
-        }
-        return t;
+        return tcpStats.get();
     }
 }

@@ -47,6 +47,30 @@ public final class TcpStatsMeters {
     private final String tagKey;
     private final String tagValue;
 
+    /** A scope's meters, made when a tcp_stats socket first needs them (a gauge binds once per name). */
+    static final class OnFirstUse {
+        private final java.util.function.Supplier<TcpStatsMeters> make;
+        private volatile TcpStatsMeters meters;
+
+        OnFirstUse(java.util.function.Supplier<TcpStatsMeters> make) {
+            this.make = make;
+        }
+
+        TcpStatsMeters get() {
+            TcpStatsMeters m = meters;
+            if (m == null) {
+                synchronized (this) {
+                    m = meters;
+                    if (m == null) {
+                        m = make.get();
+                        meters = m;
+                    }
+                }
+            }
+            return m;
+        }
+    }
+
     /** {@code cluster.<name>.tcp_stats.*}. */
     static TcpStatsMeters cluster(MeterRegistry r, String statName) {
         return new TcpStatsMeters(r, "envoy_cluster_tcp_stats_", ClusterStats.TAG, statName);

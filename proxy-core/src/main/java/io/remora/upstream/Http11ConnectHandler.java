@@ -65,7 +65,15 @@ final class Http11ConnectHandler extends ChannelInboundHandlerAdapter {
                         fail(ctx, "writing CONNECT to the HTTP/1.1 proxy failed: " + f.cause());
                     }
                 });
+        readMore(ctx);
         // channelActive goes on once the tunnel is up
+    }
+
+    /** A relay's channel (tcp_proxy) reads only when asked; the answer must be read all the same. */
+    private static void readMore(ChannelHandlerContext ctx) {
+        if (!ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
     }
 
     @Override
@@ -85,6 +93,8 @@ final class Http11ConnectHandler extends ChannelInboundHandlerAdapter {
             in.release();
             if (received.readableBytes() >= MAX_RESPONSE_HEADER_SIZE) {
                 fail(ctx, "the HTTP/1.1 proxy's CONNECT response headers exceed 2000 bytes");
+            } else {
+                readMore(ctx);
             }
             return;
         }

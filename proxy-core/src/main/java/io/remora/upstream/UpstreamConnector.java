@@ -30,8 +30,9 @@ import java.util.function.Consumer;
  * The one way to open a connection to an upstream host, for tcp_proxy and the HTTP pools
  * alike: on the caller's event loop, with the cluster's connect timeout, TCP options,
  * per-connection buffer limit, bind config and transport socket (raw or TLS with SNI and ALPN,
- * either behind a PROXY protocol header).
- * The callback fires once, on the loop, after the TLS handshake when there is one.
+ * either behind a PROXY protocol header, either through an HTTP/1.1 proxy's CONNECT tunnel, either
+ * counted by tcp_stats).
+ * The callback fires once, on the loop, after the tunnel and the TLS handshake when there are.
  */
 public final class UpstreamConnector {
     /** Envoy's default connect_timeout. */

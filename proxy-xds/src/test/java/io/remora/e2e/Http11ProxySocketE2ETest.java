@@ -73,7 +73,7 @@ class Http11ProxySocketE2ETest {
         Path dir = TempPaths.directory("http11-proxy");
         backend = TestUpstream.startTlsEchoingSni(TestCerts.ca("h11-ca").issue("backend", "backend.example"));
         connectLog = Files.createFile(dir.resolve("connect.log"));
-        for (String l : List.of("front", "connect", "deny")) {
+        for (String l : List.of("front", "tcp", "connect", "deny")) {
             PORTS.put(l, ProxyProcess.freePort());
         }
         String listeners = String.join("\n",
@@ -87,13 +87,14 @@ class Http11ProxySocketE2ETest {
                         - match: { prefix: /denied }
                           route: { cluster: denied }
                         """),
-                connectListener("connect", null), connectListener("deny", "403"));
+                Bootstraps.tcpListener("tcp", "tcpvia"), connectListener("connect", null), connectListener("deny", "403"));
         int port = backend.port();
         String locality = "    - metadata: " + proxyAt("connect") + "\n      lb_endpoints:";
         String clusters = String.join("\n",
                 Bootstraps.cluster("via", SOCKET, port, proxyAt("connect")),
                 Bootstraps.cluster("vialocality", false, SOCKET, port).replace("    - lb_endpoints:", locality),
                 Bootstraps.cluster("direct", false, SOCKET, port),
+                Bootstraps.cluster("tcpvia", SOCKET, port, proxyAt("connect")),
                 Bootstraps.cluster("denied", SOCKET, port, proxyAt("deny")),
                 Bootstraps.cluster("tunnel", false, null, port));
         int admin = ProxyProcess.freePort();
@@ -131,6 +132,16 @@ class Http11ProxySocketE2ETest {
         Curl r = Curl.get(PORTS.get("front"), "/via-locality");
         assertEquals(200, r.status(), r.text());
         assertEquals("sni=backend.example", r.text());
+        assertEquals("CONNECT 127.0.0.1:" + backend.port() + " HTTP/1.1", awaitConnects(before + 1).get(before));
+    }
+
+    /** tcp_proxy's upstream reads only on demand: the proxy's answer is read all the same. */
+    @Test
+    void tcpProxyGoesThroughTheTunnelToo() throws Exception {
+        int before = connects().size();
+        Curl r = Curl.get(PORTS.get("tcp"), "/");
+        assertEquals(200, r.status(), r.text());
+        assertEquals("sni=backend.example", r.text(), "the client's plaintext relayed over TLS through the tunnel");
         assertEquals("CONNECT 127.0.0.1:" + backend.port() + " HTTP/1.1", awaitConnects(before + 1).get(before));
     }
 

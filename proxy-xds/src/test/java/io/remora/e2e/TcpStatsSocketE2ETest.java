@@ -41,7 +41,7 @@ class TcpStatsSocketE2ETest {
                     transport_socket:
                       name: envoy.transport_sockets.raw_buffer
                       typed_config: { "@type": type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer }
-                """.replace("FIELDS\n", fields.isEmpty() ? "" : fields + "\n");
+                """.replace("    FIELDS\n", fields.isEmpty() ? "" : "    " + fields + "\n");
     }
 
     /** A tcp_proxy listener to {@code cluster} whose chain's transport socket is tcp_stats. */

@@ -97,6 +97,25 @@ class UpstreamSocketWrappersTranslationTest {
         }
     }
 
+    /** As Envoy where there is no TCP_INFO: the config is refused, naming the socket. */
+    @Test
+    void tcpStatsIsRefusedOnNio() {
+        String before = System.getProperty("remora.transport");
+        System.setProperty("remora.transport", "nio");
+        try {
+            TranslationException e = assertThrows(TranslationException.class, () -> withSocket(tcpStats(
+                    Config.newBuilder().setTransportSocket(RAW))));
+            assertTrue(e.getMessage().contains("cluster.transport_socket.typed_config"), e.getMessage());
+            assertTrue(e.getMessage().contains("TCP_INFO"), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty("remora.transport");
+            } else {
+                System.setProperty("remora.transport", before);
+            }
+        }
+    }
+
     @Test
     void tcpStatsOnAFilterChain() {
         if (!epoll()) {
