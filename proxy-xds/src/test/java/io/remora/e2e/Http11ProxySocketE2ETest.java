@@ -2,9 +2,9 @@ package io.remora.e2e;
 
 import io.remora.testing.TempPaths;
 import io.remora.testing.TestCerts;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Http11ProxySocketE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static final Map<String, Integer> PORTS = new HashMap<>();
     static TestUpstream backend;
     static ProxyProcess proxy;
@@ -71,7 +73,8 @@ class Http11ProxySocketE2ETest {
     @BeforeAll
     static void start() throws Exception {
         Path dir = TempPaths.directory("http11-proxy");
-        backend = TestUpstream.startTlsEchoingSni(TestCerts.ca("h11-ca").issue("backend", "backend.example"));
+        backend = stack.own(TestUpstream.startTlsEchoingSni(
+                TestCerts.ca("h11-ca").issue("backend", "backend.example")));
         connectLog = Files.createFile(dir.resolve("connect.log"));
         for (String l : List.of("front", "tcp", "connect", "deny")) {
             PORTS.put(l, ProxyProcess.freePort());
@@ -97,18 +100,7 @@ class Http11ProxySocketE2ETest {
                 Bootstraps.cluster("tcpvia", SOCKET, port, proxyAt("connect")),
                 Bootstraps.cluster("denied", SOCKET, port, proxyAt("deny")),
                 Bootstraps.cluster("tunnel", false, null, port));
-        int admin = ProxyProcess.freePort();
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, PORTS), admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (backend != null) {
-            backend.close();
-        }
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners, clusters, PORTS));
     }
 
     static List<String> connects() throws Exception {
@@ -161,6 +153,8 @@ class Http11ProxySocketE2ETest {
         assertEquals(503, r.status(), r.text());
         assertTrue(proxy.stat("cluster.denied.upstream_cx_connect_fail") >= 1);
         assertTrue(proxy.stat("http.deny.downstream_rq_total") >= 1, "the CONNECT reached the denying proxy");
+        assertEquals(0, proxy.stat("http.deny.downstream_cx_protocol_error"),
+                "no TLS ClientHello followed the refused CONNECT");
     }
 
     /** The CONNECT lines once there are at least {@code n} (the access log is written as a stream ends). */

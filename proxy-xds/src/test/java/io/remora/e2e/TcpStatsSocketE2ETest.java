@@ -1,8 +1,8 @@
 package io.remora.e2e;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TcpStatsSocketE2ETest {
 
+    @RegisterExtension
+    static final E2EStack stack = new E2EStack();
     static final Map<String, Integer> PORTS = new HashMap<>();
-    static ServerSocket echo;
     static ProxyProcess proxy;
     static final int SIZE = 64 * 1024;
 
@@ -52,7 +53,7 @@ class TcpStatsSocketE2ETest {
 
     @BeforeAll
     static void start() throws Exception {
-        echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        ServerSocket echo = stack.own(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
         TcpEcho.serve(echo);
         PORTS.put("atclose", ProxyProcess.freePort());
         PORTS.put("periodic", ProxyProcess.freePort());
@@ -62,16 +63,7 @@ class TcpStatsSocketE2ETest {
                 echo.getLocalPort()) + "\n"
                 + Bootstraps.cluster("echoperiodic", false, Bootstraps.indent(tcpStats("update_period: 0.1s"), 2) + "\n",
                 echo.getLocalPort());
-        int admin = ProxyProcess.freePort();
-        proxy = ProxyProcess.start(Bootstraps.listeners(admin, listeners, clusters, PORTS), admin);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.close();
-        }
-        echo.close();
+        proxy = stack.start(Bootstraps.listeners(stack.adminPort, listeners, clusters, PORTS));
     }
 
     static byte[] payload() {
